@@ -1,0 +1,160 @@
+"""Command-line interface: parse options, call one library function, print its result.
+
+Library errors (``XlcrmError``) become a one-line ``Error: …`` on stderr with
+the error's exit code; nothing else a user sees is a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from xlcrm import __version__, demo, schema, template, validate
+from xlcrm.errors import XlcrmError
+
+EXIT_WORKBOOK_ERRORS = 1
+EXIT_USAGE = 2
+
+
+class XlcrmGroup(click.Group):
+    """Turns library errors into ``Error: …`` lines and stray exceptions into one as well."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except XlcrmError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("Error: interrupted; the workbook was not changed", err=True)
+            ctx.exit(130)
+        except Exception as exc:  # a bug: still no traceback for the user, unless asked for
+            if os.environ.get("XLCRM_DEBUG"):
+                raise
+            click.echo(f"Error: unexpected failure ({type(exc).__name__}: {exc}); "
+                       "set XLCRM_DEBUG=1 to see details", err=True)
+            ctx.exit(EXIT_WORKBOOK_ERRORS)
+
+
+def json_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")(func)
+
+
+def today_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--today",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        default=None,
+        help="Date to treat as today (YYYY-MM-DD), so results are reproducible. Default: the real date.",
+    )(func)
+
+
+def locale_option(default: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return click.option(
+        "--locale",
+        type=click.Choice(schema.LOCALES),
+        default=default,
+        show_default=True,
+        help="Language of sheet and column names.",
+    )
+
+
+def _today(value: dt.datetime | None) -> dt.date:
+    return value.date() if value else dt.date.today()
+
+
+def _print_json(payload: object) -> None:
+    click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+
+
+workbook_argument = click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+
+
+@click.group(cls=XlcrmGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="xlcrm")
+def cli() -> None:
+    """xlcrm: keep your client base in Excel and let xlcrm check and clean it.
+
+    Every command takes the workbook path, never asks questions, and exits 0 on
+    success, 1 when the workbook has errors and 2 on usage errors.
+    """
+
+
+@cli.command("init")
+@workbook_argument
+@locale_option(schema.DEFAULT_LOCALE)
+@click.option("--force", is_flag=True, help="Overwrite the file if it already exists.")
+@json_option
+def init_command(path: Path, locale: str, force: bool, as_json: bool) -> None:
+    """Create a new, empty client-base workbook from the template.
+
+    Example:
+
+        xlcrm init clients.xlsx --locale ru
+    """
+    result = template.create_workbook(path, locale=locale, force=force)
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        click.echo(f"Created {result.path} ({result.locale}): sheets {', '.join(result.sheets)}")
+
+
+@cli.command("validate")
+@workbook_argument
+@today_option
+@json_option
+def validate_command(path: Path, today: dt.datetime | None, as_json: bool) -> None:
+    """Check a workbook and list every problem with its cell.
+
+    Exits 1 when there is at least one error; warnings alone exit 0.
+
+    Example:
+
+        xlcrm validate clients.xlsx --json
+    """
+    report = validate.validate_workbook(path, today=_today(today))
+    if as_json:
+        _print_json(report.to_dict())
+    else:
+        click.echo(validate.format_report(report))
+    if not report.valid:
+        sys.exit(EXIT_WORKBOOK_ERRORS)
+
+
+@cli.command("demo")
+@workbook_argument
+@click.option("--clients", type=click.IntRange(10, 200_000), default=300, show_default=True,
+              help="How many clients to generate.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Random seed; the same seed gives the same workbook.")
+@locale_option("ru")
+@today_option
+@click.option("--force", is_flag=True, help="Overwrite the file if it already exists.")
+@json_option
+def demo_command(path: Path, clients: int, seed: int, locale: str, today: dt.datetime | None,
+                 force: bool, as_json: bool) -> None:
+    """Create a realistic demo workbook with planted duplicates and mistakes.
+
+    Example:
+
+        xlcrm demo demo.xlsx --clients 500 --seed 7
+    """
+    result = demo.create_demo(path, clients=clients, seed=seed, locale=locale, today=_today(today), force=force)
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        click.echo(
+            f"Created {result.path}: {result.clients} clients, {result.interactions} interactions, "
+            f"{len(result.planted_duplicates)} planted duplicates, {len(result.planted_mistakes)} planted mistakes"
+        )
+
+
+def main() -> None:
+    cli(prog_name="xlcrm")

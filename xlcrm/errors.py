@@ -1,0 +1,35 @@
+"""Library errors. Each is one line a user can act on; the CLI prints it as ``Error: …``."""
+
+from __future__ import annotations
+
+
+class XlcrmError(Exception):
+    """Base of every error xlcrm reports to a user."""
+
+    exit_code = 1
+
+
+class UsageError(XlcrmError):
+    """The command was called in a way that cannot work (bad option value, existing target)."""
+
+    exit_code = 2
+
+
+class WorkbookError(XlcrmError):
+    """The file cannot be read as an xlcrm workbook."""
+
+
+class WorkbookNotFound(WorkbookError):
+    """The workbook path does not exist."""
+
+
+class NotAWorkbook(WorkbookError):
+    """The file exists but is not an .xlsx/.xlsm workbook (CSV, old .xls, damaged zip, empty file)."""
+
+
+class EncryptedWorkbook(WorkbookError):
+    """The workbook is password-protected."""
+
+
+class WriteError(XlcrmError):
+    """The workbook could not be written safely; the original is untouched."""

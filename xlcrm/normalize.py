@@ -1,0 +1,209 @@
+"""Normalisation of the values people type: phones, emails, INN, dates, amounts.
+
+Each parser returns a small result saying what it made of the value, so that
+validation can report it and later stages can use the clean form without
+rewriting what the user typed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+
+import phonenumbers
+from stdnum.ru import inn as stdnum_inn
+
+# Several numbers in one cell are separated by these (a comma inside a number is not expected).
+_PHONE_SPLIT = re.compile(r"[;,/\n]|\s{2,}|\s+(?:или|or)\s+", re.IGNORECASE)
+_EMAIL = re.compile(r"^[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+\.[^@\s<>(),;:\"]{2,}$")
+_EMAIL_SPLIT = re.compile(r"[;,\s]+")
+
+# Text date forms people type, tried in order: day first, as in Russia and most of Europe.
+TEXT_DATE_FORMATS = (
+    "%d.%m.%Y",
+    "%d.%m.%y",
+    "%Y-%m-%d",
+    "%d/%m/%Y",
+    "%d-%m-%Y",
+    "%Y.%m.%d",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y %H:%M:%S",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+)
+
+
+def as_text(value: object) -> str:
+    """A cell value as the text a person sees; whole floats lose their ``.0`` (phones, INN typed as numbers)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def is_blank(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+# --- phones -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PhoneResult:
+    numbers: tuple[str, ...]  # valid numbers in E.164, extension kept as ";ext=N"
+    invalid: tuple[str, ...]  # the parts that are not valid numbers
+
+    @property
+    def valid(self) -> bool:
+        return not self.invalid
+
+
+def parse_phones(value: object, region: str = "RU") -> PhoneResult:
+    """Every phone number in a cell (``8 (916) 123-45-67, +7 495 …``) in E.164 form."""
+    text = as_text(value)
+    numbers: list[str] = []
+    invalid: list[str] = []
+    for part in _PHONE_SPLIT.split(text):
+        part = part.strip()
+        if not part:
+            continue
+        number = _parse_phone(part, region)
+        if number is None:
+            invalid.append(part)
+        elif number not in numbers:
+            numbers.append(number)
+    return PhoneResult(tuple(numbers), tuple(invalid))
+
+
+def _parse_phone(text: str, region: str) -> str | None:
+    digits = re.sub(r"\D", "", text.split("доб")[0].split("ext")[0])
+    # Russian habit: 8 instead of +7 before a ten-digit number.
+    if region == "RU" and len(digits) == 11 and digits[0] == "8" and not text.lstrip().startswith("+"):
+        text = "+7" + text.lstrip()[1:]
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(parsed):
+        return None
+    formatted = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return f"{formatted};ext={parsed.extension}" if parsed.extension else formatted
+
+
+# --- emails -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EmailResult:
+    addresses: tuple[str, ...]  # lower-cased, without mailto: and spaces
+    invalid: tuple[str, ...]
+
+    @property
+    def valid(self) -> bool:
+        return not self.invalid
+
+
+def parse_emails(value: object) -> EmailResult:
+    text = as_text(value)
+    addresses: list[str] = []
+    invalid: list[str] = []
+    for part in _EMAIL_SPLIT.split(text):
+        part = part.strip().strip("<>").strip()
+        if not part:
+            continue
+        if part.lower().startswith("mailto:"):
+            part = part[len("mailto:"):]
+        address = part.lower()
+        if _EMAIL.match(address):
+            if address not in addresses:
+                addresses.append(address)
+        else:
+            invalid.append(part)
+    return EmailResult(tuple(addresses), tuple(invalid))
+
+
+# --- INN --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InnResult:
+    inn: str  # digits only, as typed (leading zeros restored when the cell held a number)
+    valid: bool
+    problem: str = ""
+
+
+def parse_inn(value: object) -> InnResult:
+    """A Russian taxpayer number: 10 digits (company) or 12 (individual), with a checksum."""
+    text = re.sub(r"[\s-]", "", as_text(value))
+    if isinstance(value, (int, float)) and len(text) in (9, 11):
+        text = "0" + text  # a number cell lost the leading zero
+    if not text.isdigit():
+        return InnResult(text, False, "an INN has only digits")
+    if len(text) not in (10, 12):
+        return InnResult(text, False, f"an INN has 10 or 12 digits, this has {len(text)}")
+    if not stdnum_inn.is_valid(text):
+        return InnResult(text, False, "the check digit is wrong (typo?)")
+    return InnResult(text, True)
+
+
+# --- dates --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DateResult:
+    date: dt.date | None
+    from_text: bool = False  # typed as text and read with one of TEXT_DATE_FORMATS
+
+    @property
+    def valid(self) -> bool:
+        return self.date is not None
+
+
+def parse_date(value: object) -> DateResult:
+    """A real date cell, or a date typed as text in a common form (``05.03.2024``)."""
+    if isinstance(value, dt.datetime):
+        return DateResult(value.date())
+    if isinstance(value, dt.date):
+        return DateResult(value)
+    if isinstance(value, str):
+        text = value.strip()
+        for fmt in TEXT_DATE_FORMATS:
+            try:
+                return DateResult(dt.datetime.strptime(text, fmt).date(), from_text=True)
+            except ValueError:
+                continue
+    return DateResult(None)
+
+
+# --- amounts ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AmountResult:
+    amount: float | None
+    from_text: bool = False
+
+
+_AMOUNT_NOISE = re.compile(r"[\s\u00a0\u202f]|руб\.?|₽|р\.|rub", re.IGNORECASE)
+
+
+def parse_amount(value: object) -> AmountResult:
+    """A number, or text such as ``12 500,50 руб.``; None when it is not a number at all."""
+    if isinstance(value, bool):
+        return AmountResult(None)
+    if isinstance(value, (int, float)):
+        return AmountResult(float(value)) if math.isfinite(value) else AmountResult(None)
+    if isinstance(value, str):
+        text = _AMOUNT_NOISE.sub("", value).replace(",", ".")
+        try:
+            return AmountResult(float(text), from_text=True)
+        except ValueError:
+            return AmountResult(None)
+    return AmountResult(None)

@@ -1,0 +1,367 @@
+"""The workbook schema: every sheet, column, setting and list value, in both languages.
+
+This module is the single source of names. Other modules refer to sheets and
+columns by their stable ``key`` (``"clients"``, ``"client_id"``) and ask this
+module for the header text in the workbook's language, never the reverse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from typing import Iterable
+
+LOCALES = ("en", "ru")
+DEFAULT_LOCALE = "en"
+REPORT_MARKER = "▸ "
+
+
+class Kind(str, Enum):
+    """What a column holds; drives validation, formats and widths."""
+
+    ID = "id"
+    TEXT = "text"
+    LONG_TEXT = "long_text"
+    PHONE = "phone"
+    EMAIL = "email"
+    INN = "inn"
+    DATE = "date"
+    MONEY = "money"
+    NUMBER = "number"
+    BOOL = "bool"
+    CHOICE = "choice"
+
+
+NUMBER_FORMATS: dict[Kind, str] = {
+    Kind.DATE: "DD.MM.YYYY",
+    Kind.MONEY: "#,##0.00",
+    Kind.NUMBER: "0",
+    Kind.INN: "@",
+    Kind.PHONE: "@",
+    Kind.ID: "@",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    en: str
+    ru: str
+    kind: Kind = Kind.TEXT
+    required: bool = False  # the column must exist on the sheet
+    width: int = 14
+    choices: str | None = None  # key of the list (in LISTS) that feeds its dropdown
+    hint: tuple[str, str] = ("", "")  # (en, ru) one-line explanation for the "How to use" sheet
+
+    def name(self, locale: str) -> str:
+        return self.ru if locale == "ru" else self.en
+
+    @property
+    def number_format(self) -> str | None:
+        return NUMBER_FORMATS.get(self.kind)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    key: str
+    en: str
+    ru: str
+    columns: tuple[Column, ...] = ()
+    required: bool = True  # missing sheet is an error (else a warning)
+    report: bool = False
+
+    def name(self, locale: str) -> str:
+        base = self.ru if locale == "ru" else self.en
+        return REPORT_MARKER + base if self.report else base
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(self.name(loc) for loc in LOCALES)
+
+    def column(self, key: str) -> Column:
+        for col in self.columns:
+            if col.key == key:
+                return col
+        raise KeyError(f"{self.key} has no column {key!r}")
+
+    @property
+    def table_name(self) -> str:
+        """Excel table (ListObject) name: ASCII, no spaces, stable across locales."""
+        return "".join(part.capitalize() for part in self.key.split("_"))
+
+
+# --- list values (dropdown contents) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class ListValue:
+    """A value of a built-in list that the engine understands, in both languages."""
+
+    key: str
+    en: str
+    ru: str
+
+    def name(self, locale: str) -> str:
+        return self.ru if locale == "ru" else self.en
+
+    def spellings(self) -> tuple[str, str]:
+        return (self.en, self.ru)
+
+
+# Interaction types. ORDER and AGREEMENT drive the lifecycle blocks.
+CALL_IN = ListValue("call_in", "Call in", "Входящий звонок")
+CALL_OUT = ListValue("call_out", "Call out", "Исходящий звонок")
+MEETING = ListValue("meeting", "Meeting", "Встреча")
+LETTER = ListValue("letter", "Letter", "Письмо")
+MESSAGE = ListValue("message", "Message", "Сообщение")
+AGREEMENT = ListValue("agreement", "Agreement", "Договорённость")
+ORDER = ListValue("order", "Order", "Заказ")
+INTERACTION_TYPES = (CALL_IN, CALL_OUT, MEETING, LETTER, MESSAGE, AGREEMENT, ORDER)
+
+# Designations set by hand on Clients. Blank means "ordinary client".
+VIP = ListValue("vip", "VIP", "VIP")
+KEY_ACCOUNT = ListValue("key", "Key", "Ключевой")
+LOST = ListValue("lost", "Lost", "Потерян")
+DESIGNATIONS = (VIP, KEY_ACCOUNT, LOST)
+
+YES = ListValue("yes", "Yes", "Да")
+NO = ListValue("no", "No", "Нет")
+
+DEFAULT_SOURCES = (
+    ListValue("referral", "Referral", "Рекомендация"),
+    ListValue("website", "Website", "Сайт"),
+    ListValue("advert", "Advert", "Реклама"),
+    ListValue("cold_call", "Cold call", "Холодный звонок"),
+    ListValue("exhibition", "Exhibition", "Выставка"),
+    ListValue("social", "Social media", "Соцсети"),
+)
+
+
+def match_list_value(text: object, values: Iterable[ListValue]) -> ListValue | None:
+    """The built-in value whose English or Russian spelling equals ``text`` (case, spaces and ё ignored)."""
+    wanted = fold(text)
+    if not wanted:
+        return None
+    for value in values:
+        if wanted in (fold(value.en), fold(value.ru)):
+            return value
+    return None
+
+
+# --- user sheets --------------------------------------------------------------
+
+C = Column
+
+CLIENTS = Sheet(
+    "clients",
+    "Clients",
+    "Клиенты",
+    (
+        C("client_id", "ClientID", "ID клиента", Kind.ID, required=True, width=11,
+          hint=("Filled by xlcrm when blank; never reuse an ID.", "Заполняется xlcrm, если пусто; не используйте ID повторно.")),
+        C("name", "Name", "Контактное лицо", Kind.TEXT, required=True, width=26),
+        C("company", "Company", "Компания", Kind.TEXT, required=True, width=28),
+        C("inn", "INN", "ИНН", Kind.INN, width=14),
+        C("phone", "Phone", "Телефон", Kind.PHONE, required=True, width=18),
+        C("email", "Email", "Email", Kind.EMAIL, width=26),
+        C("city", "City", "Город", Kind.TEXT, width=16),
+        C("address", "Address", "Адрес", Kind.LONG_TEXT, width=30),
+        C("birthday", "Birthday", "День рождения", Kind.DATE, width=13),
+        C("source", "Source", "Источник", Kind.CHOICE, width=16, choices="sources"),
+        C("manager", "Manager", "Менеджер", Kind.CHOICE, required=True, width=16, choices="managers"),
+        C("designation", "Designation", "Статус", Kind.CHOICE, required=True, width=13, choices="designations",
+          hint=("Blank, VIP, Key or Lost.", "Пусто, VIP, Ключевой или Потерян.")),
+        C("rating", "Rating", "Рейтинг", Kind.NUMBER, width=9),
+        C("consent_date", "Consent date", "Дата согласия", Kind.DATE, width=13,
+          hint=("When the client agreed to the processing of personal data.", "Когда клиент дал согласие на обработку персональных данных.")),
+        C("comment", "Comment", "Комментарий", Kind.LONG_TEXT, width=34),
+        C("created", "Created", "Создан", Kind.DATE, width=12),
+    ),
+)
+
+CONTACTS = Sheet(
+    "contacts",
+    "Contacts",
+    "Контакты",
+    (
+        C("client_id", "ClientID", "ID клиента", Kind.ID, required=True, width=11),
+        C("name", "Name", "ФИО", Kind.TEXT, required=True, width=26),
+        C("role", "Role", "Должность", Kind.TEXT, width=20),
+        C("phone", "Phone", "Телефон", Kind.PHONE, width=18),
+        C("email", "Email", "Email", Kind.EMAIL, width=26),
+        C("birthday", "Birthday", "День рождения", Kind.DATE, width=13),
+        C("decision_maker", "Decision maker", "ЛПР", Kind.BOOL, width=10, choices="yes_no"),
+    ),
+    required=False,
+)
+
+SERVICES = Sheet(
+    "services",
+    "My Services",
+    "Мои услуги",
+    (
+        C("service_id", "ServiceID", "ID услуги", Kind.ID, width=11),
+        C("service", "Service", "Услуга", Kind.TEXT, required=True, width=30),
+        C("price", "Price", "Цена", Kind.MONEY, width=12),
+        C("unit", "Unit", "Ед. изм.", Kind.TEXT, width=10),
+        C("active", "Active", "Активна", Kind.BOOL, width=9, choices="yes_no"),
+        C("description", "Description", "Описание", Kind.LONG_TEXT, width=40),
+    ),
+    required=False,
+)
+
+INTERACTIONS = Sheet(
+    "interactions",
+    "Interactions",
+    "Взаимодействия",
+    (
+        C("date", "Date", "Дата", Kind.DATE, required=True, width=12),
+        C("client_id", "ClientID", "ID клиента", Kind.ID, required=True, width=11),
+        C("type", "Type", "Тип", Kind.CHOICE, required=True, width=18, choices="interaction_types"),
+        C("service", "Service", "Услуга", Kind.CHOICE, width=26, choices="services"),
+        C("amount", "Amount", "Сумма", Kind.MONEY, width=13),
+        C("manager", "Manager", "Менеджер", Kind.CHOICE, width=16, choices="managers"),
+        C("result", "Result", "Результат", Kind.TEXT, width=24),
+        C("comment", "Comment", "Комментарий", Kind.LONG_TEXT, width=34),
+        C("next_action", "Next action", "Следующее действие", Kind.TEXT, width=24),
+        C("next_date", "Next date", "Дата след. действия", Kind.DATE, width=13),
+    ),
+)
+
+SETTINGS = Sheet(
+    "settings",
+    "Settings",
+    "Настройки",
+    (
+        C("key", "Key", "Ключ", Kind.TEXT, required=True, width=22),
+        C("value", "Value", "Значение", Kind.TEXT, required=True, width=12),
+        C("description", "Description", "Описание", Kind.LONG_TEXT, width=52),
+        C("managers", "Managers", "Менеджеры", Kind.TEXT, width=18),
+        C("interaction_types", "Interaction types", "Типы взаимодействий", Kind.TEXT, width=20),
+        C("sources", "Sources", "Источники", Kind.TEXT, width=18),
+        C("designations", "Designations", "Статусы", Kind.TEXT, width=14),
+    ),
+    required=False,
+)
+
+HOW_TO = Sheet("how_to", "How to use", "Как пользоваться", required=False)
+
+USER_SHEETS = (CLIENTS, CONTACTS, SERVICES, INTERACTIONS, SETTINGS)
+ALL_TEMPLATE_SHEETS = USER_SHEETS + (HOW_TO,)
+
+# Report sheets are owned by xlcrm and rewritten on every refresh.
+PROBLEMS = Sheet("problems", "Problems", "Проблемы", report=True, required=False)
+REPORT_SHEETS = (PROBLEMS,)
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    default: int | str
+    en: str
+    ru: str
+
+    def description(self, locale: str) -> str:
+        return self.ru if locale == "ru" else self.en
+
+
+SETTINGS_KEYS = (
+    Setting("partner_orders", 10, "Orders from which a client is a Partner (block 6).",
+            "Заказов, начиная с которых клиент — Партнёр (блок 6)."),
+    Setting("regular_orders", 3, "Orders from which a client is Regular (block 5).",
+            "Заказов, начиная с которых клиент — Постоянный (блок 5)."),
+    Setting("dead_after_days", 365, "Days without orders or contact after which a client is Dead (block 1).",
+            "Дней без заказов и контактов, после которых клиент — «мёртвый» (блок 1)."),
+    Setting("phone_region", "RU", "Country used for phone numbers typed without a + prefix (ISO code).",
+            "Страна для телефонов без «+» (код ISO)."),
+    Setting("birthday_days", 14, "How many days ahead the agenda lists birthdays.",
+            "За сколько дней повестка показывает дни рождения."),
+)
+
+# Lists that feed dropdowns: Settings column key -> built-in defaults.
+SETTINGS_LISTS: dict[str, tuple[ListValue, ...]] = {
+    "interaction_types": INTERACTION_TYPES,
+    "sources": DEFAULT_SOURCES,
+    "designations": DESIGNATIONS,
+}
+# A brand-new template needs someone to pick from; the owner replaces these.
+DEFAULT_MANAGERS = {"en": ("Manager 1", "Manager 2"), "ru": ("Менеджер 1", "Менеджер 2")}
+
+
+def setting(key: str) -> Setting:
+    for item in SETTINGS_KEYS:
+        if item.key == key:
+            return item
+    raise KeyError(key)
+
+
+# --- lookup helpers -------------------------------------------------------------
+
+
+def fold(text: object) -> str:
+    """Case-, space- and ё-insensitive form used to match headers, sheet names and list values."""
+    if text is None:
+        return ""
+    return " ".join(str(text).split()).casefold().replace("ё", "е")
+
+
+def sheet_by_key(key: str) -> Sheet:
+    for sheet in ALL_TEMPLATE_SHEETS + REPORT_SHEETS:
+        if sheet.key == key:
+            return sheet
+    raise KeyError(key)
+
+
+def find_sheet_name(spec: Sheet, names: Iterable[str]) -> str | None:
+    """The actual sheet name in a workbook that stands for ``spec``, in either language."""
+    wanted = {fold(n) for n in spec.names()}
+    for name in names:
+        if fold(name) in wanted:
+            return name
+    return None
+
+
+def match_column(spec: Sheet, header: object) -> Column | None:
+    """The schema column a header cell stands for, in either language, or None for a user's own column."""
+    wanted = fold(header)
+    if not wanted:
+        return None
+    for col in spec.columns:
+        if wanted in (fold(col.en), fold(col.ru)):
+            return col
+    return None
+
+
+def detect_locale(sheet_names: Iterable[str]) -> str:
+    """Russian when the main sheets carry Russian names, else English."""
+    folded = {fold(n) for n in sheet_names}
+    ru_hits = sum(fold(s.ru) in folded for s in USER_SHEETS)
+    en_hits = sum(fold(s.en) in folded for s in USER_SHEETS)
+    return "ru" if ru_hits > en_hits else "en"
+
+
+def list_columns(sheet: Sheet) -> tuple[Column, ...]:
+    """Columns whose values come from a dropdown list."""
+    return tuple(c for c in sheet.columns if c.choices)
+
+
+@dataclass(frozen=True)
+class ListSource:
+    """Where a dropdown list lives in the workbook: a Settings column or a user sheet column."""
+
+    sheet: Sheet
+    column: Column
+
+
+LIST_SOURCES: dict[str, ListSource] = {
+    "managers": ListSource(SETTINGS, SETTINGS.column("managers")),
+    "interaction_types": ListSource(SETTINGS, SETTINGS.column("interaction_types")),
+    "sources": ListSource(SETTINGS, SETTINGS.column("sources")),
+    "designations": ListSource(SETTINGS, SETTINGS.column("designations")),
+    "services": ListSource(SERVICES, SERVICES.column("service")),
+}
+
+# Yes/No has no column of its own: it is a fixed two-value list.
+FIXED_LISTS: dict[str, tuple[ListValue, ...]] = {"yes_no": (YES, NO)}
+
+# Defined names used by list validations, so the dropdowns follow a list that grows.
+LIST_DEFINED_NAMES: dict[str, str] = {key: f"xlcrm_{key}" for key in LIST_SOURCES}
