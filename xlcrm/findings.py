@@ -1,0 +1,50 @@
+"""Validation findings: what is wrong, where, and how bad. Shared by validation, demo data and reports."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from enum import Enum
+
+
+class Severity(str, Enum):
+    ERROR = "error"  # the workbook cannot be trusted until fixed; validate exits 1
+    WARNING = "warning"  # worth a look; xlcrm can still work
+
+
+class Code(str, Enum):
+    """Stable identifiers of every check, used in --json output and by tests."""
+
+    MISSING_SHEET = "missing-sheet"
+    MISSING_COLUMN = "missing-column"
+    MISPLACED_HEADER = "misplaced-header"
+    DUPLICATE_HEADER = "duplicate-header"
+    BLANK_CLIENT_ID = "blank-client-id"
+    DUPLICATE_CLIENT_ID = "duplicate-client-id"
+    UNKNOWN_CLIENT = "unknown-client"
+    BAD_PHONE = "bad-phone"
+    BAD_EMAIL = "bad-email"
+    BAD_INN = "bad-inn"
+    BAD_DATE = "bad-date"
+    TEXT_DATE = "text-date"
+    BAD_AMOUNT = "bad-amount"
+    NEGATIVE_AMOUNT = "negative-amount"
+    NOT_IN_LIST = "not-in-list"
+    FUTURE_BIRTHDAY = "future-birthday"
+    MISSING_VALUE = "missing-value"
+    BAD_SETTING = "bad-setting"
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: Severity
+    code: Code
+    sheet: str  # the sheet's actual name in the workbook
+    cell: str  # "Clients!D14", or "Clients" for a whole-sheet finding
+    value: str  # the offending value as text ("" when there is none)
+    message: str  # plain words for a non-programmer
+
+    def to_dict(self) -> dict[str, str]:
+        data = asdict(self)
+        data["severity"] = self.severity.value
+        data["code"] = self.code.value
+        return data
