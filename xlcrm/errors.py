@@ -33,3 +33,11 @@ class EncryptedWorkbook(WorkbookError):
 
 class WriteError(XlcrmError):
     """The workbook could not be written safely; the original is untouched."""
+
+
+class WorkbookLocked(XlcrmError):
+    """The workbook is open in Excel or LibreOffice (a lock file sits beside it)."""
+
+
+class WorkbookChanged(XlcrmError):
+    """The workbook was saved by someone else after xlcrm read it; nothing was written."""
