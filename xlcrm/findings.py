@@ -27,6 +27,8 @@ class Code(str, Enum):
     BAD_DATE = "bad-date"
     TEXT_DATE = "text-date"
     BAD_AMOUNT = "bad-amount"
+    TEXT_AMOUNT = "text-amount"  # a number typed as text: read, but Excel will not sum it
+    BAD_NUMBER = "bad-number"
     NEGATIVE_AMOUNT = "negative-amount"
     NOT_IN_LIST = "not-in-list"
     FUTURE_BIRTHDAY = "future-birthday"
