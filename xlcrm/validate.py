@@ -391,7 +391,7 @@ def _not_in_list_message(list_key: str, choices: tuple[str, ...], locale: str) -
     source = schema.LIST_SOURCES.get(list_key)
     if source is None:
         return f"use one of: {listed}"
-    return (f"not in the list {source.column.name(locale)} on sheet {source.sheet.name(locale)}: {listed}")
+    return f"not in the {source.column.name(locale)} list on sheet {source.sheet.name(locale)}: {listed}"
 
 
 # --- running checks over columns ---------------------------------------------------------
