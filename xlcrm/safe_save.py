@@ -1,56 +1,399 @@
-"""Writing workbooks without ever leaving a half-written file behind.
+"""Writing workbooks without ever losing the user's only copy.
 
-A workbook is saved to a temporary file in the same folder, re-opened to check
-it, and only then moved over the target with ``os.replace`` (atomic on the
-same file system).
+Every write, new file or existing workbook, goes through ``replace_workbook``:
+
+1. refuse while the target is open in Excel or LibreOffice (``xlcrm.locks``);
+2. refuse if the workbook was saved by someone else since xlcrm read it
+   (the caller's ``FileStamp``; the SHA-256 of the content decides);
+3. write a temporary file ``.xlcrm-tmp-<name>-<random>.xlsx`` in the same
+   folder, flush it to disk, re-open it (zip CRCs, python-calamine, expected
+   sheets);
+4. look at the lock and the stamp once more, since writing takes a while;
+5. keep the version about to be replaced in ``.xlcrm-backups/`` beside it,
+   named ``<stem>.<YYYY-MM-DD>T<HH-MM-SS>.xlsx`` in local time, with ``_2``,
+   ``_3`` … before the extension for a second save within the same second;
+   only the newest ``keep_backups`` backups of that workbook are kept;
+6. move the temporary file over the target with ``os.replace`` (atomic on one
+   file system), retrying a few times with growing pauses when Windows or a
+   network share refuses because another program holds the file;
+7. flush the folder entry to disk.
+
+A run killed at any moment leaves either the old or the new workbook, plus at
+most a temporary file; temporary files older than an hour (so no other run can
+still be writing them) are removed by the next save.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import errno
 import os
+import re
+import shutil
+import stat
 import tempfile
+import time
+import zipfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable, Sequence
 
 from openpyxl import Workbook
 from python_calamine import CalamineError, CalamineWorkbook
 
-from xlcrm.errors import UsageError, WriteError
+from xlcrm.errors import UsageError, WorkbookChanged, WriteError
+from xlcrm.locks import DEFAULT_STALE_AFTER, check_not_locked, lock_warning
+from xlcrm.workbook import WORKBOOK_SUFFIXES, FileStamp
 
 TEMP_PREFIX = ".xlcrm-tmp-"
+BACKUP_FOLDER = ".xlcrm-backups"
+DEFAULT_KEEP_BACKUPS = 10
+# Older temporary files cannot belong to a save still running: a save takes seconds.
+STALE_TEMP_AGE = dt.timedelta(hours=1)
+# Pauses of 0.1, 0.2, 0.4 and 0.8 s between five tries: about 1.5 s of patience in all.
+REPLACE_ATTEMPTS = 5
+FIRST_RETRY_DELAY = 0.1
+
+_BACKUP_TIME_FORMAT = "%Y-%m-%dT%H-%M-%S"
+_TIME_FORMAT = "%d.%m.%Y %H:%M:%S"
+# What Windows sharing violations and SMB servers report while another program holds the file.
+_BUSY_ERRNOS = {errno.EACCES, errno.EPERM, errno.EBUSY, errno.ETXTBSY, errno.EAGAIN}
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """What a save did."""
+
+    path: Path  # the file written
+    replaced: bool  # an existing file was replaced (False: a new file was created)
+    backup: Path | None  # copy of the version that was replaced
+    attempts: int  # tries the final replace took (more than 1: another program held the file)
+    pruned_backups: tuple[Path, ...] = ()
+    removed_temps: tuple[Path, ...] = ()  # leftovers of killed runs cleaned up
+    warnings: tuple[str, ...] = ()  # e.g. a lock that was not obeyed
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "replaced": self.replaced,
+            "backup": str(self.backup) if self.backup else None,
+            "attempts": self.attempts,
+            "pruned_backups": [str(p) for p in self.pruned_backups],
+            "removed_temps": [str(p) for p in self.removed_temps],
+            "warnings": list(self.warnings),
+        }
+
+
+def replace_workbook(path: Path, write: Callable[[Path], None], *, stamp: FileStamp | None,
+                     output: Path | None = None, ignore_lock: bool = False,
+                     keep_backups: int = DEFAULT_KEEP_BACKUPS,
+                     expected_sheets: Sequence[str] | None = None,
+                     stale_lock_after: dt.timedelta | None = DEFAULT_STALE_AFTER,
+                     replace_attempts: int = REPLACE_ATTEMPTS,
+                     retry_delay: float = FIRST_RETRY_DELAY) -> SaveResult:
+    """Save a new version of the workbook at ``path`` through ``write(temp_path)``.
+
+    ``stamp`` is how ``path`` looked when it was read (None: do not check).
+    With ``output`` the new version goes to that file instead and ``path`` is
+    left alone; an existing output file is treated exactly like a workbook
+    being replaced (lock check, backup). ``expected_sheets`` must all be in
+    the new file; by default the sheets of ``path``, so no sheet is lost.
+    ``keep_backups=0`` makes no backup and deletes none.
+    """
+    source = Path(path)
+    target = _target(source, output)
+    _check_writable(target)
+    removed_temps = remove_stale_temps(target.parent)
+    if expected_sheets is None:
+        expected_sheets = _sheet_names(source)
+    lock = check_not_locked(target, ignore_lock=ignore_lock, stale_after=stale_lock_after)
+    _check_unchanged(source, stamp)
+
+    temp = _new_temp(target)
+    backup: Path | None = None
+    try:
+        _write_and_check(write, temp, target, expected_sheets)
+        # Writing takes a while: someone may have opened or saved the workbook meanwhile.
+        lock = check_not_locked(target, ignore_lock=ignore_lock, stale_after=stale_lock_after)
+        _check_unchanged(source, stamp)
+        replaced = target.exists()
+        if replaced and keep_backups > 0:
+            backup = make_backup(target)
+        try:
+            attempts = _replace(temp, target, replace_attempts, retry_delay)
+        except WriteError:
+            if backup is not None:  # nothing was replaced, so there is nothing to back up
+                backup.unlink(missing_ok=True)
+            raise
+    finally:
+        temp.unlink(missing_ok=True)
+    _sync_folder(target.parent)
+    pruned = prune_backups(target, keep_backups) if backup is not None else ()
+    return SaveResult(
+        path=target, replaced=replaced, backup=backup, attempts=attempts,
+        pruned_backups=pruned, removed_temps=removed_temps,
+        warnings=(lock_warning(target, lock),) if lock else (),
+    )
 
 
 def write_new_workbook(book: Workbook, path: Path, *, force: bool = False,
-                       expected_sheets: list[str] | None = None) -> None:
-    """Save a freshly built workbook to ``path``; refuses to replace an existing file unless ``force``."""
+                       expected_sheets: list[str] | None = None) -> SaveResult:
+    """Save a freshly built workbook to ``path``; refuses to replace an existing file unless ``force``.
+
+    With ``force`` an existing file is replaced like any workbook: not while
+    it is open elsewhere, and with a backup of what was there.
+    """
     path = Path(path)
     if path.exists() and not force:
         raise UsageError(f"{path} already exists; use --force to overwrite it")
-    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+    if path.suffix.lower() not in WORKBOOK_SUFFIXES:
         raise UsageError(f"{path}: the file name must end in .xlsx")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise UsageError(f"{folder}: no such folder")
-    handle, temp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=path.suffix, dir=folder)
+    return replace_workbook(path, book.save, stamp=None, expected_sheets=expected_sheets or book.sheetnames)
+
+
+def make_backup(workbook: Path, *, now: dt.datetime | None = None) -> Path:
+    """Keep the current ``workbook`` in the backup folder beside it, named for ``now`` (local time); returns the name.
+
+    A hard link costs no time or space and is complete at once; where the file
+    system has none (FAT, some network shares) the file is copied to a
+    temporary name first, so a backup is never half-written.
+    """
+    folder = workbook.parent / BACKUP_FOLDER
+    when = (now or dt.datetime.now()).strftime(_BACKUP_TIME_FORMAT)
+    # Count on from the highest number used in this second: a number freed by pruning
+    # must not be reused, or the newest backup would sort before older ones.
+    counter = max((number for taken, number, _ in _backups(workbook) if taken == when), default=0)
+    try:
+        folder.mkdir(exist_ok=True)
+        while True:
+            counter += 1
+            backup = folder / _backup_name(workbook, when, counter)
+            try:
+                os.link(workbook, backup)
+            except FileExistsError:  # another run took this name just now
+                continue
+            except OSError:
+                if backup.exists():
+                    continue
+                _copy_complete(workbook, backup)
+            return backup
+    except OSError as exc:
+        raise WriteError(f"cannot keep a backup of {workbook} in {folder} ({_reason(exc)}); "
+                         f"{workbook} was not changed") from None
+
+
+def list_backups(workbook: Path) -> list[Path]:
+    """Backups of ``workbook`` (see ``make_backup``), oldest first."""
+    return [backup for *_, backup in _backups(workbook)]
+
+
+def prune_backups(workbook: Path, keep: int) -> tuple[Path, ...]:
+    """Delete all but the newest ``keep`` backups of ``workbook``; ``keep=0`` deletes none."""
+    if keep <= 0:
+        return ()
+    old = list_backups(workbook)[:-keep]
+    for backup in old:
+        backup.unlink(missing_ok=True)
+    return tuple(old)
+
+
+def remove_stale_temps(folder: Path, *, older_than: dt.timedelta = STALE_TEMP_AGE) -> tuple[Path, ...]:
+    """Delete xlcrm's own temporary files (``TEMP_PREFIX``…) left in ``folder`` and its backup folder by killed runs."""
+    cutoff = time.time() - older_than.total_seconds()
+    removed: list[Path] = []
+    for place in (folder, folder / BACKUP_FOLDER):
+        if not place.is_dir():
+            continue
+        for entry in place.glob(TEMP_PREFIX + "*"):
+            try:
+                if entry.is_file() and entry.stat().st_mtime < cutoff:
+                    entry.unlink()
+                    removed.append(entry)
+            except OSError:  # removed by another run meanwhile, or not ours to delete: leave it
+                continue
+    return tuple(removed)
+
+
+def _target(source: Path, output: Path | None) -> Path:
+    """The file to write: ``source`` itself, or ``output`` after checking it makes sense."""
+    if output is None or (Path(output).exists() and source.exists() and Path(output).samefile(source)):
+        target = source
+    else:
+        target = Path(output)
+        if target.suffix.lower() != source.suffix.lower():
+            raise UsageError(f"{target}: the output must be a {source.suffix} file like {source.name}")
+    if target.is_symlink():  # replace the file the link points to, not the link (as LibreOffice does)
+        target = target.resolve()
+    if target.is_dir():
+        raise UsageError(f"{target} is a folder, not a workbook")
+    if not target.parent.is_dir():
+        raise UsageError(f"{target.parent}: no such folder")
+    return target
+
+
+def _check_writable(target: Path) -> None:
+    """Refuse read-only files and folders up front; on POSIX a rename would quietly replace a read-only file."""
+    folder = target.parent
+    if target.exists() and not os.access(target, os.W_OK):
+        raise WriteError(f"cannot write {target}: the file is read-only; nothing was changed")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise WriteError(f"cannot write {target}: no permission to create files in the folder "
+                         f"{folder.resolve()}; nothing was changed")
+
+
+def _check_unchanged(source: Path, stamp: FileStamp | None) -> None:
+    if stamp is None:
+        return
+    try:
+        now = FileStamp.of(source)
+    except FileNotFoundError:
+        raise WorkbookChanged(f"{source} was moved or deleted since xlcrm read it; nothing was written") from None
+    if now.sha256 == stamp.sha256:  # a touch or a save with identical bytes loses nothing
+        return
+    saved = dt.datetime.fromtimestamp(now.mtime_ns / 1e9).strftime(_TIME_FORMAT)
+    if now.size != stamp.size:
+        what = f"its size went from {stamp.size} to {now.size} bytes; last saved {saved}"
+    else:
+        what = f"same size, different content; last saved {saved}"
+    raise WorkbookChanged(f"{source} was changed by someone else since xlcrm read it ({what}); "
+                          "nothing was written; run xlcrm again")
+
+
+def _new_temp(target: Path) -> Path:
+    try:
+        handle, name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{target.stem}-", suffix=target.suffix,
+                                        dir=target.parent)
+    except OSError as exc:
+        raise WriteError(f"cannot write {target}: cannot create a file in {target.parent.resolve()} "
+                         f"({_reason(exc)}); nothing was changed") from None
     os.close(handle)
-    temp = Path(temp_name)
-    try:
-        book.save(temp)
-        _check_saved(temp, expected_sheets or book.sheetnames)
-        os.replace(temp, path)
-    except PermissionError as exc:
-        raise WriteError(f"cannot write {path}: {exc.strerror or 'permission denied'}") from None
-    finally:
-        temp.unlink(missing_ok=True)
+    return Path(name)
 
 
-def _check_saved(temp: Path, expected_sheets: list[str]) -> None:
-    """Re-open what was just written: it must be a readable workbook with the expected sheets."""
+def _write_and_check(write: Callable[[Path], None], temp: Path, target: Path,
+                     expected_sheets: Sequence[str]) -> None:
     try:
+        write(temp)
+        _fsync_file(temp)
+        _copy_permissions(target, temp)
+    except OSError as exc:
+        raise WriteError(f"cannot write {target}: {_reason(exc)}; nothing was changed") from None
+    _check_saved(temp, expected_sheets)
+
+
+def _check_saved(temp: Path, expected_sheets: Sequence[str]) -> None:
+    """Re-open what was just written: a sound zip that python-calamine reads, with the expected sheets."""
+    try:
+        with zipfile.ZipFile(temp) as archive:
+            damaged = archive.testzip()
+        if damaged is not None:
+            raise WriteError(f"the saved copy is damaged (bad {damaged}); nothing was replaced")
         book = CalamineWorkbook.from_path(str(temp))
         names = list(book.sheet_names)
         book.close()
-    except (CalamineError, OSError, ValueError) as exc:
+    except (zipfile.BadZipFile, CalamineError, OSError, ValueError) as exc:
         raise WriteError(f"the saved copy could not be re-opened ({exc}); nothing was replaced") from None
     missing = [name for name in expected_sheets if name not in names]
     if missing:
         raise WriteError(f"the saved copy lacks sheets {missing}; nothing was replaced")
+
+
+def _sheet_names(path: Path) -> list[str]:
+    """Sheets of an existing workbook; none to expect when there is no readable one."""
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except (CalamineError, OSError, ValueError):
+        return []
+    try:
+        return list(book.sheet_names)
+    finally:
+        book.close()
+
+
+def _copy_permissions(target: Path, temp: Path) -> None:
+    """Give the new file the old one's mode (mkstemp makes it private) and, where allowed, its owner and group."""
+    if target.exists():
+        old = target.stat()
+        os.chmod(temp, stat.S_IMODE(old.st_mode))
+        try:
+            os.chown(temp, old.st_uid, old.st_gid)
+        except (PermissionError, AttributeError):  # only root may give files away; Windows has no chown
+            pass
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)
+
+
+def _replace(temp: Path, target: Path, attempts: int, first_delay: float) -> int:
+    """``os.replace`` with retries while another program holds ``target``; returns the number of tries."""
+    attempt = 1
+    while True:
+        try:
+            os.replace(temp, target)
+            return attempt
+        except OSError as exc:
+            busy = isinstance(exc, PermissionError) or exc.errno in _BUSY_ERRNOS
+            if not busy:
+                raise WriteError(f"cannot replace {target} ({_reason(exc)}); {target} was not changed") from None
+            if attempt >= attempts:
+                raise WriteError(f"cannot replace {target} after {attempt} tries ({_reason(exc)}): another "
+                                 f"program probably has it open; {target} was not changed; close it there "
+                                 "and run again") from None
+        time.sleep(first_delay * 2 ** (attempt - 1))
+        attempt += 1
+
+
+def _copy_complete(source: Path, destination: Path) -> None:
+    """Copy under a temporary name, then rename, so ``destination`` only ever appears whole."""
+    handle, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=source.suffix, dir=destination.parent)
+    os.close(handle)
+    partial = Path(name)
+    try:
+        shutil.copy2(source, partial)
+        _fsync_file(partial)
+        os.replace(partial, destination)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _fsync_file(path: Path) -> None:
+    with path.open("rb+") as handle:
+        os.fsync(handle.fileno())
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable; Windows and some network file systems cannot open a folder for that."""
+    try:
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass  # the rename is done; only its durability across a power cut is not confirmed
+    finally:
+        os.close(handle)
+
+
+def _backups(workbook: Path) -> list[tuple[str, int, Path]]:
+    """(time, counter, path) of each backup of ``workbook``, oldest first; other workbooks' backups are skipped."""
+    folder = workbook.parent / BACKUP_FOLDER
+    pattern = re.compile(
+        re.escape(workbook.stem) + r"\.(\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d)(?:_(\d+))?" + re.escape(workbook.suffix)
+    )
+    found: list[tuple[str, int, Path]] = []
+    if folder.is_dir():
+        for entry in folder.iterdir():
+            match = pattern.fullmatch(entry.name)
+            if match:
+                found.append((match[1], int(match[2] or 1), entry))
+    return sorted(found)
+
+
+def _backup_name(workbook: Path, when: str, counter: int) -> str:
+    return f"{workbook.stem}.{when}{'' if counter == 1 else f'_{counter}'}{workbook.suffix}"
+
+
+def _reason(exc: OSError) -> str:
+    return (exc.strerror or str(exc)).lower()
