@@ -27,9 +27,10 @@ from xlcrm.safe_save import BACKUP_FOLDER, TEMP_PREFIX, list_backups, remove_sta
 from xlcrm.workbook import FileStamp, check_workbook_file
 
 KILLS = 30
+MAX_KILLS = 100  # bounds the test at about half a minute even on a busy machine
 KEEP_BACKUPS = 3
 SEED = 20261123
-ROWS = 300  # enough rows that a save takes a few milliseconds, so kills land inside it
+ROWS = 200  # enough rows that a save takes a few milliseconds, so kills land inside it
 
 
 def build(path: Path) -> None:
@@ -102,13 +103,15 @@ def test_kill_during_saves_leaves_old_or_new_version(tmp_path: Path) -> None:
     path = tmp_path / "clients.xlsx"
     build(path)
     rng = random.Random(SEED)
-    completed = interrupted = 0
-    started_at = time.monotonic()
-    for _ in range(KILLS):
+    kills = completed = interrupted = 0
+    # At least KILLS kills and KILLS finished saves; a loaded machine saves more slowly and needs more rounds.
+    while kills < KILLS or completed < KILLS:
+        assert kills < MAX_KILLS, f"only {completed} saves finished in {kills} rounds"
         before = version(path)
         log = tmp_path / "journal.txt"
         log.write_text("")
         run_and_kill(path, log, delay=rng.uniform(0.0, 0.3))
+        kills += 1
         events = [line.split(" ", 1) for line in log.read_text().splitlines()]
         assert not [e for e in events if e[0] == "error"], events
         done = [int(n) for kind, n in events if kind == "done"]
@@ -119,7 +122,7 @@ def test_kill_during_saves_leaves_old_or_new_version(tmp_path: Path) -> None:
         assert after in {last_done, in_flight}, (before, events, after)
         completed += len(done)
         interrupted += in_flight is not None
-    assert completed >= KILLS and interrupted >= KILLS // 2, (completed, interrupted)
+    assert interrupted >= kills // 2, (kills, completed, interrupted)
 
     # Backups were made by hard link or by copy-then-rename: each one is a whole workbook.
     backups = list_backups(path)
@@ -128,10 +131,9 @@ def test_kill_during_saves_leaves_old_or_new_version(tmp_path: Path) -> None:
         version(backup)
 
     # Each killed save may leave one temporary file; cleanup clears them all.
-    assert len(temp_leftovers(tmp_path)) <= KILLS
+    assert len(temp_leftovers(tmp_path)) <= kills
     remove_stale_temps(tmp_path, older_than=dt.timedelta(0))
     assert temp_leftovers(tmp_path) == []
-    assert time.monotonic() - started_at < 30
 
 
 def die() -> None:
