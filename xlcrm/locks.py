@@ -16,9 +16,12 @@ it when the document is closed:
   LibreOffice's reader and writer for these files
   (``svl/source/misc/msodocumentlockfile.cxx``).
 
-A lock whose file is older than ``stale_after`` (24 hours by default) is taken
-to be left over from a crash: it is reported as stale and does not stop a
-write. ``--ignore-lock`` (``ignore_lock=True``) passes any lock.
+A lock file last modified more than ``stale_after`` ago (24 hours by default;
+both programs write it once, when the document is opened) is taken to be left
+over from a crash: it is reported as stale and does not stop a write.
+``--ignore-lock`` (``ignore_lock=True``) passes any lock. Messages show when
+the document was opened: the time written in a LibreOffice lock, else the
+lock file's time.
 """
 
 from __future__ import annotations
