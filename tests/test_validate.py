@@ -245,8 +245,8 @@ def test_english_values_pass_in_a_russian_workbook_without_lists(tmp_path: Path)
 
 
 def test_list_values_match_ignoring_case_spaces_and_yo(tmp_path: Path) -> None:
-    path = build(tmp_path, [put("interactions", 2, "type", "  ДОГОВОРЕННОСТЬ "), put("clients", 0, "manager", "анна")],
-                 "ru")
+    edits = [put("interactions", 2, "type", "  ДОГОВОРЕННОСТЬ "), put("clients", 0, "manager", "анна")]
+    path = build(tmp_path, edits, "ru")
     assert run(path).output == "No problems found in clients.xlsx\n"
 
 
@@ -323,7 +323,8 @@ MISSING_SHEETS = {
     "interactions": "error   Interactions  missing-sheet  no sheet named Interactions (or Взаимодействия); "
                     "xlcrm cannot work without it",
     "contacts": "warning Contacts  missing-sheet  no sheet named Contacts (or Контакты); its checks are skipped",
-    "services": "warning My Services  missing-sheet  no sheet named My Services (or Мои услуги); its checks are skipped",
+    "services": "warning My Services  missing-sheet  no sheet named My Services (or Мои услуги); "
+                "its checks are skipped",
     "settings": "warning Settings  missing-sheet  no sheet named Settings (or Настройки); its checks are skipped",
 }
 

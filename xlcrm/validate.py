@@ -319,7 +319,8 @@ def _check_date(value: object, future_before: dt.date | None) -> _Problem | None
         if isinstance(value, dt.time):
             return _Problem(ERROR, Code.BAD_DATE, "a time without a date")
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return _Problem(ERROR, Code.BAD_DATE, "a number, not a date; if it should be a date, format the cell as Date")
+            return _Problem(ERROR, Code.BAD_DATE,
+                            "a number, not a date; if it should be a date, format the cell as Date")
         return _Problem(ERROR, Code.BAD_DATE, "not a date")
     if future_before is not None and result.date > future_before:
         return _Problem(ERROR, Code.FUTURE_BIRTHDAY, f"a birthday in the future (today is {future_before.isoformat()})")
