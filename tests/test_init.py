@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from openpyxl.utils import range_boundaries
 
 from conftest import convert_with_libreoffice
-from xlcrm import schema, template
+from xlcrm import schema, template, validate
 from xlcrm.cli import cli
 from xlcrm.errors import UsageError
 from xlcrm.workbook import column_letter, read_workbook
@@ -72,7 +72,7 @@ def test_json_output_is_the_library_result(tmp_path, locale):
     library = template.create_workbook(tmp_path / "lib.xlsx", locale=locale).to_dict()
     assert json.loads(result.output) == {**library, "path": str(cli_path)}
     assert library == {"path": str(tmp_path / "lib.xlsx"), "locale": locale,
-                       "sheets": [spec.name(locale) for spec in schema.ALL_TEMPLATE_SHEETS]}
+                       "sheets": [spec.name(locale) for spec in schema.ALL_TEMPLATE_SHEETS], "backup": None}
 
 
 def test_existing_file_is_refused_and_left_untouched(tmp_path):
@@ -93,9 +93,17 @@ def test_force_overwrites(tmp_path):
     old = openpyxl.Workbook()
     old.active.title = "Old data"
     old.save(path)
-    result = run("init", path, "--force", "--locale", "ru")
+    before = path.read_bytes()
+    result = run("init", path, "--force", "--locale", "ru", "--json")
     assert result.exit_code == 0, result.output
     assert openpyxl.load_workbook(path).sheetnames == [s.ru for s in schema.ALL_TEMPLATE_SHEETS]
+    backup = Path(json.loads(result.output)["backup"])
+    assert backup.parent.parent == tmp_path and backup.read_bytes() == before
+
+    result = run("init", path, "--force")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[1].startswith("The file it replaced is kept as ")
+    assert openpyxl.load_workbook(path).sheetnames[0] == schema.CLIENTS.en
 
 
 def test_missing_folder_is_a_clear_error(tmp_path):
@@ -310,6 +318,12 @@ def test_template_reads_back_without_missing_columns(tmp_path, locale):
     values = dict(zip(settings["key"], settings["value"]))
     for item in schema.SETTINGS_KEYS:
         assert values[item.key] == item.default
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_fresh_template_validates_clean(tmp_path, locale):
+    report = validate.validate_workbook(init(tmp_path, locale), today=dt.date(2026, 1, 15))
+    assert report.findings == [] and report.locale == locale
 
 
 # --- filled workbooks (the demo generator's entry point) ------------------------------

@@ -105,6 +105,8 @@ def init_command(path: Path, locale: str, force: bool, as_json: bool) -> None:
         _print_json(result.to_dict())
     else:
         click.echo(f"Created {result.path} ({result.locale}): sheets {', '.join(result.sheets)}")
+        if result.backup:
+            click.echo(f"The file it replaced is kept as {result.backup}")
 
 
 @cli.command("validate")

@@ -61,9 +61,11 @@ class InitResult:
     path: Path
     locale: str
     sheets: list[str]
+    backup: Path | None = None  # with --force: where the replaced file was kept
 
     def to_dict(self) -> dict[str, object]:
-        return {"path": str(self.path), "locale": self.locale, "sheets": list(self.sheets)}
+        return {"path": str(self.path), "locale": self.locale, "sheets": list(self.sheets),
+                "backup": str(self.backup) if self.backup else None}
 
 
 def create_workbook(path: str | Path, locale: str = schema.DEFAULT_LOCALE, force: bool = False) -> InitResult:
@@ -75,8 +77,8 @@ def create_workbook(path: str | Path, locale: str = schema.DEFAULT_LOCALE, force
     if path.is_dir():
         raise UsageError(f"{path} is a folder; give the path of the workbook to create")
     book = build_workbook(locale)
-    write_new_workbook(book, path, force=force, expected_sheets=book.sheetnames)
-    return InitResult(path=path, locale=locale, sheets=list(book.sheetnames))
+    saved = write_new_workbook(book, path, force=force, expected_sheets=book.sheetnames)
+    return InitResult(path=path, locale=locale, sheets=list(book.sheetnames), backup=saved.backup)
 
 
 def write_templates(folder: str | Path) -> list[Path]:
