@@ -106,6 +106,18 @@ def test_force_overwrites(tmp_path):
     assert openpyxl.load_workbook(path).sheetnames[0] == schema.CLIENTS.en
 
 
+def test_force_does_not_replace_a_workbook_open_in_libreoffice(tmp_path):
+    path = tmp_path / "clients.xlsx"
+    template.create_workbook(path, locale="ru")
+    before = path.read_bytes()
+    stamp = dt.datetime.now().strftime("%d.%m.%Y %H:%M")
+    (tmp_path / ".~lock.clients.xlsx#").write_text(f"Ivan Petrov,ivan,OFFICE-PC,{stamp},file:///x;", encoding="utf-8")
+    result = run("init", path, "--force")
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {path} is open in LibreOffice by Ivan Petrov on OFFICE-PC")
+    assert path.read_bytes() == before
+
+
 def test_missing_folder_is_a_clear_error(tmp_path):
     path = tmp_path / "no" / "such" / "clients.xlsx"
     result = run("init", path)
