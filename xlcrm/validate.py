@@ -415,23 +415,23 @@ def _bad_cell_findings(sheet: SheetData, column: Column, check: _CellCheck) -> I
         yield _finding(problem.severity, problem.code, sheet, column.key, row, value, problem.message)
 
 
-# Sentinels that keep real booleans apart from 1 and 0, which Python treats as equal to them.
+# Sentinels that keep real booleans apart from 1 and 0, which hash and compare equal to them.
 _BOOL_KEYS = {True: "\x00TRUE", False: "\x00FALSE"}
+_KEY_BOOLS = {key: value for value, key in _BOOL_KEYS.items()}
 
 
 def _factorize(values: pd.Series) -> tuple[np.ndarray, list[object]]:
     """Codes of each value, and one original value per code, so checks run once per distinct value."""
     raw = values.to_numpy(dtype=object)
-    keys = raw
-    maybe_bool = values.isin([True, False]).to_numpy()  # also matches 1, 0, 1.0, 0.0
-    if maybe_bool.any():
+    codes, distinct = pd.factorize(raw)
+    merged = [code for code, value in enumerate(distinct) if isinstance(value, (int, float)) and value in (0, 1)]
+    if merged:  # TRUE and 1 may share a code: give real booleans keys of their own and count again
         keys = raw.copy()
-        for position in np.flatnonzero(maybe_bool):
+        for position in np.flatnonzero(np.isin(codes, merged)):
             if isinstance(raw[position], bool):
                 keys[position] = _BOOL_KEYS[raw[position]]
-    codes, _ = pd.factorize(keys)
-    _, first_positions = np.unique(codes, return_index=True)
-    return codes, list(raw[first_positions])
+        codes, distinct = pd.factorize(keys)
+    return codes, [_KEY_BOOLS.get(value, value) if isinstance(value, str) else value for value in distinct]
 
 
 def _texts(values: pd.Series) -> pd.Series:
