@@ -204,6 +204,13 @@ RUSSIAN_RULES = {
         [put("clients", 0, "birthday", "17.05.1980")],
         'warning Клиенты!I2  text-date  "17.05.1980"  typed as text; read as 17 May 1980 '
         "— retype it as a date so Excel can sort and filter it"),
+    "unknown-client": (
+        [put("interactions", 0, "client_id", "C000099")],
+        'error   Взаимодействия!B2  unknown-client  "C000099"  no client with ID клиента C000099 on Клиенты'),
+    "blank-client-id": (
+        [put("clients", 1, "client_id", None), put("interactions", 2, "client_id", "C000001")],
+        "warning Клиенты!A3  blank-client-id  blank ID клиента; xlcrm fills it in the next time it saves "
+        "the workbook (refresh)"),
     "missing-value": (
         [put("interactions", 2, "type", None)],
         "error   Взаимодействия!C4  missing-value  Тип is blank; lifecycle counts orders and agreements by type"),

@@ -116,7 +116,7 @@ def validate_data(data: WorkbookData, today: dt.date) -> Report:
         for key in _REFERENCING_SHEETS:
             sheet = readable.get(key)
             if sheet is not None and sheet.has("client_id"):
-                findings.extend(_unknown_client_findings(sheet, known_ids, clients.name))
+                findings.extend(_unknown_client_findings(sheet, known_ids, clients, data.locale))
     for sheet in readable.values():
         findings.extend(_required_value_findings(sheet, data.locale))
         for column in sheet.spec.columns:
@@ -214,10 +214,11 @@ def _either(en: str, ru: str, locale: str) -> str:
 
 def _client_findings(clients: SheetData, locale: str) -> Iterator[Finding]:
     if clients.has("client_id"):
+        header = clients.spec.column("client_id").name(locale)
         ids = clients.column_values("client_id")
         for row in ids.index[ids.isna()]:
             yield _finding(WARNING, Code.BLANK_CLIENT_ID, clients, "client_id", row, None,
-                           "blank ClientID; xlcrm fills it in the next time it saves the workbook (refresh)")
+                           f"blank {header}; xlcrm fills it in the next time it saves the workbook (refresh)")
         texts = _texts(ids.dropna())
         repeated = texts.duplicated(keep="first")
         if repeated.any():
@@ -225,7 +226,7 @@ def _client_findings(clients: SheetData, locale: str) -> Iterator[Finding]:
             first_row_of = dict(zip(first_rows.to_numpy(), first_rows.index))
             for row, text in texts[repeated].items():
                 yield _finding(ERROR, Code.DUPLICATE_CLIENT_ID, clients, "client_id", row, text,
-                               f"ClientID {text} is already used on row {first_row_of[text]}; "
+                               f"{header} {text} is already used on row {first_row_of[text]}; "
                                "every client needs its own ID")
     # A client may be a person or a company, but one of the two must be there to know who it is.
     names = [key for key in ("name", "company") if clients.has(key)]
@@ -237,12 +238,14 @@ def _client_findings(clients: SheetData, locale: str) -> Iterator[Finding]:
                            f"neither {wanted} is filled; add at least one so the client can be recognised")
 
 
-def _unknown_client_findings(sheet: SheetData, known_ids: pd.Series, clients_name: str) -> Iterator[Finding]:
+def _unknown_client_findings(sheet: SheetData, known_ids: pd.Series, clients: SheetData,
+                             locale: str) -> Iterator[Finding]:
+    header = clients.spec.column("client_id").name(locale)
     texts = _texts(sheet.column_values("client_id").dropna())
     unknown = texts[~texts.isin(known_ids)]
     for row, text in unknown.items():
         yield _finding(ERROR, Code.UNKNOWN_CLIENT, sheet, "client_id", row, text,
-                       f"no client with ClientID {text} on {clients_name}")
+                       f"no client with {header} {text} on {clients.name}")
 
 
 def _required_value_findings(sheet: SheetData, locale: str) -> Iterator[Finding]:
