@@ -185,7 +185,7 @@ def _check_interaction_types(sheet: SheetData, locale: str, types: object, findi
         column = schema.LIST_SOURCES["interaction_types"].column
         findings.append(_finding(
             Severity.WARNING, sheet, sheet.cell(column.key, sheet.header_row), column.name(locale),
-            "the list has no " + " and no ".join(f"{v.name(locale)}" for v in missing)
+            "the list has no " + " and no ".join(v.name(locale) for v in missing)
             + "; lifecycle blocks count orders and agreements by these types"))
 
 
