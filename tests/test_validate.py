@@ -504,7 +504,4 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_folder(tmp_path: Path) -> None:
     result = run(tmp_path)
-    assert result.exit_code != 0
-    assert "Traceback" not in result.output
-    assert [line for line in result.stderr.splitlines() if line.startswith("Error:")] == [
-        f"Error: Invalid value for 'PATH': File '{tmp_path}' is a directory."]
+    assert (result.exit_code, result.stderr) == (1, f"Error: {tmp_path} is a folder, not a workbook\n")

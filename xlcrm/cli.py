@@ -75,7 +75,7 @@ def _print_json(payload: object) -> None:
     click.echo(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
 
 
-workbook_argument = click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+workbook_argument = click.argument("path", type=click.Path(path_type=Path))
 
 
 @click.group(cls=XlcrmGroup, context_settings={"help_option_names": ["-h", "--help"]})
