@@ -69,6 +69,10 @@ _TOUCH_WEIGHTS = (30, 20, 20, 15, 15)
 _FIRST_TOUCH_WEIGHTS = (30, 35, 15, 10, 10)  # most clients start with a call
 _SOURCE_WEIGHTS = (30, 25, 10, 15, 8, 12)  # follows schema.DEFAULT_SOURCES
 _PRIVATE_SHARE = 0.08  # private persons: a name, no company
+# How another manager retypes a client, taken in turn so that even a small demo shows each one.
+_DUPLICATE_TRICKS = ("transliterated", "homoglyph", "initials", "no legal form", "legal form", "first name first")
+# Tries to find a person or company name not used yet; big demos run out of names and reuse them.
+_NAME_ATTEMPTS = 10
 
 # Roles of clients in the planted cases.
 _PLAIN, _BLANK_ID, _REPEATED_ID, _DUPLICATE = "plain", "blank-id", "repeated-id", "duplicate"
@@ -393,7 +397,7 @@ class _Builder:
         """A person with a name not used yet (as long as the vocabulary allows)."""
         rng = self.rng
         female = rng.random() < 0.45 if female is None else female
-        for _ in range(30):
+        for _ in range(_NAME_ATTEMPTS):
             surname = rng.choice(vocab.SURNAMES)
             father = rng.choice(vocab.PATRONYMICS)
             if female:
@@ -419,14 +423,15 @@ class _Builder:
     def _company_core(self) -> str:
         """A company name not used yet: a plain word, a word with a suffix, or as a last resort numbered."""
         rng = self.rng
-        for attempt in range(40):
+        for attempt in range(_NAME_ATTEMPTS):
             core = rng.choice(vocab.COMPANY_CORES)
-            if attempt >= 5:
+            if attempt >= _NAME_ATTEMPTS // 2:
                 core = f"{core}{rng.choice((' ', '-'))}{rng.choice(vocab.COMPANY_SUFFIXES)}"
             if schema.fold(core) not in self.used_companies:
                 break
-        else:
-            core = f"{core}-{len(self.used_companies)}"
+        # Thousands of companies exhaust the words; then they get numbers, as in "Вектор-17".
+        while schema.fold(core) in self.used_companies:
+            core = f"{rng.choice(vocab.COMPANY_CORES)}-{rng.randint(2, 999)}"
         self.used_companies.add(schema.fold(core))
         return core
 
@@ -474,10 +479,10 @@ class _Builder:
         while True:
             head = city.region + f"{rng.randint(1, 46):02d}"
             if personal:
-                body = head + "".join(rng.choice("0123456789") for _ in range(6))
+                body = head + f"{rng.randrange(10 ** 6):06d}"
                 inn = body + stdnum_inn.calc_personal_check_digits(body)
             else:
-                body = head + "".join(rng.choice("0123456789") for _ in range(5))
+                body = head + f"{rng.randrange(10 ** 5):05d}"
                 inn = body + stdnum_inn.calc_company_check_digit(body)
             if inn not in self.used_inns:
                 self.used_inns.add(inn)
@@ -486,8 +491,8 @@ class _Builder:
     def _phone(self, code: str, extension: bool = False) -> _Phone:
         rng = self.rng
         while True:
-            length = 10 - len(code)
-            subscriber = str(rng.randint(2, 9)) + "".join(rng.choice("0123456789") for _ in range(length - 1))
+            rest = 9 - len(code)  # digits after the first, which is never 0 or 1 in a local number
+            subscriber = f"{rng.randint(2, 9)}{rng.randrange(10 ** rest):0{rest}d}"
             if code + subscriber not in self.used_phones:
                 self.used_phones.add(code + subscriber)
                 ext = str(rng.randint(10, 450)) if extension else ""
@@ -636,46 +641,26 @@ class _Builder:
         copies = []
         for original in rng.sample(pool, min(count, len(pool))):
             original.protected = True
-            copies.append(self._duplicate_of(original, len(clients) + len(copies)))
+            copies.append(self._duplicate_of(original, len(clients) + len(copies), len(copies)))
         return copies
 
-    def _duplicate_of(self, original: _Client, seq: int) -> tuple[_Client, _Client, str]:
+    def _duplicate_of(self, original: _Client, seq: int, number: int) -> tuple[_Client, _Client, str]:
         rng = self.rng
         assert original.person is not None
-        how: list[str] = []
         later = min(self.today, original.created + dt.timedelta(days=rng.randint(20, 400)))
         copy = _Client(seq, DUPLICATE, role=_DUPLICATE, protected=True, person=original.person,
                        form=original.form, core=original.core, quotes=original.quotes, city=original.city,
                        created=later, favourites=original.favourites)
         phone = original.phones[0]
         style = rng.choice([s for s in range(len(_PHONE_STYLES)) if s != phone.style])
-        how.append(f"phone typed as {_phone_text(phone, style)!r}, not {_phone_text(phone)!r}")
-
-        name = original.person.full
-        roll = rng.random()
-        if roll < 0.3:
-            name = original.person.initials
-            how.append("name as surname and initials")
-        elif roll < 0.5:
-            name = f"{original.person.first} {original.person.surname}"
-            how.append("name as first name and surname")
-        company = self._company_variant(original, how)
-        if rng.random() < 0.25:
-            if company and rng.random() < 0.6:
-                changed = _homoglyph(company, original.core or original.person.surname)
-                if changed:
-                    company = changed
-                    how.append("a Latin letter inside the Cyrillic company name")
-            else:
-                changed = _homoglyph(name, original.person.surname)
-                if changed:
-                    name = changed
-                    how.append("a Latin letter inside the Cyrillic name")
+        how = [f"phone typed as {_phone_text(phone, style)!r}, not {_phone_text(phone)!r}"]
+        trick = _DUPLICATE_TRICKS[number % len(_DUPLICATE_TRICKS)]
+        name, company, note = self._retyped(original, trick)
+        how.append(note)
         if "ё" in name + (company or "") and rng.random() < 0.8:
             name = name.replace("ё", "е")
             company = company.replace("ё", "е") if company else None
             how.append("ё typed as е")
-
         email = original.row["email"]
         if isinstance(email, str):
             roll = rng.random()
@@ -699,32 +684,40 @@ class _Builder:
         }
         return copy, original, "; ".join(how)
 
-    def _company_variant(self, original: _Client, how: list[str]) -> str | None:
-        """The company as another manager typed it."""
+    def _retyped(self, original: _Client, trick: str) -> tuple[str, str | None, str]:
+        """(name, company, what differs) as another manager typed the client, using ``trick`` if it fits."""
         rng = self.rng
-        company = original.company()
-        if original.form is None or company is None:
-            return None
-        assert original.person is not None
-        short, full = original.form[1], original.form[2]
-        if original.is_ip:
-            options = [(f"{short} {original.person.full}", "ИП with the full name"),
-                       (f"{full} {original.person.initials}", "legal form spelled out"),
-                       (original.person.initials, "company without legal form")]
-        else:
-            other_quotes = rng.choice([q for q in vocab.QUOTES if q != original.quotes])
-            options = [(original.core, "company without legal form"),
-                       (f"{short} {other_quotes[0]}{original.core}{other_quotes[1]}", "company in other quotes"),
-                       (f"{full} {original.quotes[0]}{original.core}{original.quotes[1]}", "legal form spelled out"),
-                       (f"{original.core} {short}", "legal form after the name"),
-                       (f"{short} {original.quotes[0]}{vocab.transliterate(original.core)}{original.quotes[1]}",
-                        "company transliterated")]
-        if rng.random() < 0.25:
-            return company
-        text, note = rng.choice(options)
-        how.append(note)
-        return text
-
+        person, core, quotes = original.person, original.core, original.quotes
+        assert person is not None
+        name, company = person.full, original.company()
+        if original.form is not None and core:
+            short, full = original.form[1], original.form[2]
+            if trick == "transliterated":
+                return name, f"{short} {quotes[0]}{vocab.transliterate(core)}{quotes[1]}", "company transliterated"
+            if trick == "no legal form":
+                return name, core, "company without legal form"
+            if trick == "legal form":
+                other = rng.choice([q for q in vocab.QUOTES if q != quotes])
+                return name, *rng.choice(((f"{short} {other[0]}{core}{other[1]}", "company in other quotes"),
+                                          (f"{full} {quotes[0]}{core}{quotes[1]}", "legal form spelled out"),
+                                          (f"{core} {short}", "legal form after the name")))
+        elif original.is_ip and original.form is not None:
+            if trick == "no legal form":
+                return name, person.initials, "ИП without the legal form"
+            if trick == "legal form":
+                return name, *rng.choice(((f"{original.form[1]} {person.full}", "ИП with the full name"),
+                                          (f"{original.form[2]} {person.initials}", "legal form spelled out")))
+        if trick == "homoglyph":
+            changed = _homoglyph(company, core) if company and core else None
+            if changed:
+                return name, changed, "a Latin letter inside the Cyrillic company name"
+            changed = _homoglyph(name, person.surname)
+            if changed:
+                return changed, company, "a Latin letter inside the Cyrillic name"
+        if trick == "first name first":
+            return f"{person.first} {person.surname}", company, "name as first name and surname"
+        # "initials", and every trick that does not fit this client.
+        return person.initials, company, "name as surname and initials"
 
     # --- IDs ---------------------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ small business, whatever language its workbook uses.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 # --- people -------------------------------------------------------------------------
 
@@ -133,6 +134,7 @@ _TRANSLIT = {
 }
 
 
+@lru_cache(maxsize=None)
 def transliterate(text: str) -> str:
     """Russian text in Latin letters, the way people spell a company for a domain or an English card."""
     out = []
