@@ -35,6 +35,10 @@ class WriteError(XlcrmError):
     """The workbook could not be written safely; the original is untouched."""
 
 
+class NotAReportSheet(WriteError):
+    """A report would overwrite or remove a sheet whose name lacks the report marker: a user's sheet."""
+
+
 class WorkbookLocked(XlcrmError):
     """The workbook is open in Excel or LibreOffice (a lock file sits beside it)."""
 
