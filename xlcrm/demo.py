@@ -46,7 +46,7 @@ PARTNER, REGULAR, WORKING, ACTIVE, POTENTIAL, SILENT, NOTHING = (
 DUPLICATE = "duplicate"
 
 _PROFILE_WEIGHTS = {PARTNER: 4, REGULAR: 14, WORKING: 24, ACTIVE: 10, POTENTIAL: 24, SILENT: 12, NOTHING: 12}
-# Present in every demo of 20 clients or more, most important first (small demos keep a prefix).
+# Present in every demo of 14 clients or more, most important first (smaller demos keep a prefix).
 _MANDATORY: tuple[tuple[str, ListValue | None], ...] = (
     (PARTNER, None), (REGULAR, None), (WORKING, None), (ACTIVE, None), (POTENTIAL, None), (SILENT, None),
     (NOTHING, None), (PARTNER, schema.KEY_ACCOUNT), (REGULAR, schema.VIP), (WORKING, schema.LOST),
@@ -250,7 +250,7 @@ class _Client:
     plan: str = ""  # "upcoming" / "overdue": forces a Next date of that kind on the last interaction
     birthday_soon: bool = False
     protected: bool = False  # part of a planted duplicate or look-alike pair: kept free of mistakes
-    mandatory: bool = False  # one of the situations every demo shows: its history stays intact
+    mandatory: bool = False  # one of the situations every demo shows: no planted repeated ID copies its ID
     repeats: "_Client | None" = None  # for a planted repeated ID: the client whose ID it copies
     person: _Person | None = None
     form: tuple[str, str, str, int] | None = None  # legal form from vocab.LEGAL_FORMS; None for a person
@@ -393,10 +393,10 @@ class _Builder:
             roll -= odds
         return None
 
-    def _person(self, female: bool | None = None) -> _Person:
+    def _person(self) -> _Person:
         """A person with a name not used yet (as long as the vocabulary allows)."""
         rng = self.rng
-        female = rng.random() < 0.45 if female is None else female
+        female = rng.random() < 0.45
         for _ in range(_NAME_ATTEMPTS):
             surname = rng.choice(vocab.SURNAMES)
             father = rng.choice(vocab.PATRONYMICS)
@@ -413,7 +413,7 @@ class _Builder:
         rng = self.rng
         client.person = self._person()
         client.city = rng.choices(vocab.CITIES, [c.weight for c in vocab.CITIES])[0]
-        if rng.random() < _PRIVATE_SHARE and client.role == _PLAIN:
+        if rng.random() < _PRIVATE_SHARE:
             return
         client.form = rng.choices(vocab.LEGAL_FORMS, [f[3] for f in vocab.LEGAL_FORMS])[0]
         client.quotes = rng.choice(vocab.QUOTES)
@@ -966,14 +966,18 @@ class _Builder:
         return "a day that does not exist in that month"
 
     def _plant_interaction_mistakes(self, rows: list[Row]) -> None:
-        """Mistakes in the log that change neither a client's order count nor the dates of its first and last contact."""
+        """Mistakes in the log that change neither a client's order count nor the dates of its first and last contact.
+
+        There are always enough rows to spoil: the mandatory partner alone has ten
+        orders and at least three touches between its first and last contact.
+        """
         rng = self.rng
         order_name = schema.ORDER.name(self.locale)
         touch_names = {t.name(self.locale): t for t in _TOUCHES}
         middle_touches, orders = [], []
         for row in rows:
             client, middle = self.row_clients.get(id(row), (None, False))
-            if client is None or client.protected:
+            if client is None:
                 continue
             if row["type"] == order_name:
                 orders.append(row)
@@ -982,26 +986,24 @@ class _Builder:
         rng.shuffle(middle_touches)
         rng.shuffle(orders)
         for number in range(self.repeat):
-            if len(middle_touches) >= 3:
-                row = middle_touches.pop()
-                row["date"] = f"{row['date']:%d.%m.%Y}"
-                self._mistake(Code.TEXT_DATE, schema.INTERACTIONS, row, "date", "the date typed as text")
-                row = middle_touches.pop()
-                row["date"] = self._word(vocab.WORD_DATES[number % len(vocab.WORD_DATES)])
-                self._mistake(Code.BAD_DATE, schema.INTERACTIONS, row, "date", "a word instead of a date")
-                row = middle_touches.pop()
-                kind = touch_names[str(row["type"])]
-                row["type"] = self._word(vocab.UNLISTED_TYPES[_TOUCHES.index(kind) % len(vocab.UNLISTED_TYPES)])
-                self._mistake(Code.NOT_IN_LIST, schema.INTERACTIONS, row, "type",
-                              "an interaction type typed by hand instead of picked from the list")
-            if len(orders) >= 2:
-                row = orders.pop()
-                row["amount"] = -int(row["amount"])  # type: ignore[call-overload]
-                self._mistake(Code.NEGATIVE_AMOUNT, schema.INTERACTIONS, row, "amount",
-                              "a refund typed as a negative order amount")
-                row = orders.pop()
-                row["amount"] = self._word(vocab.WORD_AMOUNTS[number % len(vocab.WORD_AMOUNTS)])
-                self._mistake(Code.BAD_AMOUNT, schema.INTERACTIONS, row, "amount", "words instead of an amount")
+            row = middle_touches.pop()
+            row["date"] = f"{row['date']:%d.%m.%Y}"
+            self._mistake(Code.TEXT_DATE, schema.INTERACTIONS, row, "date", "the date typed as text")
+            row = middle_touches.pop()
+            row["date"] = self._word(vocab.WORD_DATES[number % len(vocab.WORD_DATES)])
+            self._mistake(Code.BAD_DATE, schema.INTERACTIONS, row, "date", "a word instead of a date")
+            row = middle_touches.pop()
+            kind = touch_names[str(row["type"])]
+            row["type"] = self._word(vocab.UNLISTED_TYPES[_TOUCHES.index(kind) % len(vocab.UNLISTED_TYPES)])
+            self._mistake(Code.NOT_IN_LIST, schema.INTERACTIONS, row, "type",
+                          "an interaction type typed by hand instead of picked from the list")
+            row = orders.pop()
+            row["amount"] = -int(row["amount"])  # type: ignore[call-overload]
+            self._mistake(Code.NEGATIVE_AMOUNT, schema.INTERACTIONS, row, "amount",
+                          "a refund typed as a negative order amount")
+            row = orders.pop()
+            row["amount"] = self._word(vocab.WORD_AMOUNTS[number % len(vocab.WORD_AMOUNTS)])
+            self._mistake(Code.BAD_AMOUNT, schema.INTERACTIONS, row, "amount", "words instead of an amount")
 
     def _resolve_mistakes(self, rows: dict[str, list[Row]]) -> list[PlantedMistake]:
         """Cells of the planted mistakes, as validation names them, in workbook order."""
