@@ -221,7 +221,7 @@ class _ContentTypes:
 @dataclass
 class _Sheet:
     element: etree._Element  # the <sheet> entry in workbook.xml
-    part: str | None  # its part, or None when the relationship is missing
+    part: str
 
     @property
     def name(self) -> str:
@@ -299,7 +299,10 @@ class _Package:
         result = []
         for element in _children(self._sheets_element(), "sheet"):
             rel = self.workbook_rels.by_id(element.get(f"{{{NS_R}}}id", ""))
-            result.append(_Sheet(element, None if rel is None else self.workbook_rels.target(rel)))
+            part = None if rel is None else self.workbook_rels.target(rel)
+            if part is None:
+                raise NotAWorkbook(f"{self.path} is damaged: sheet {element.get('name')!r} has no part")
+            result.append(_Sheet(element, part))
         return result
 
     def _worksheet_names(self) -> list[str]:
@@ -341,30 +344,30 @@ class _Package:
         if not any(sheet.visible for sheet in self.sheets()):
             raise WriteError(f"{self.path}: removing {list(remove)} would leave the workbook without a visible sheet")
         self._update_app_titles(worksheets_before, self._worksheet_names())
-        self.edited[self.workbook_part] = _serialize(self.workbook)
-        self.edited[_rels_part(self.workbook_part)] = _serialize(self.workbook_rels.tree)
-        self.edited[CONTENT_TYPES_PART] = _serialize(self.content_types.tree)
+        self._store(self.workbook_part, _serialize(self.workbook))
+        self._store(_rels_part(self.workbook_part), _serialize(self.workbook_rels.tree))
+        self._store(CONTENT_TYPES_PART, _serialize(self.content_types.tree))
+
+    def _store(self, part: str, data: bytes) -> None:
+        self.edited[self._name(part) or part] = data
 
     def _drop_owned_parts(self, replacing: list[_Sheet], removing: list[_Sheet]) -> None:
-        """Forget what hung off the old report sheets (drawings, comments, tables), unless a kept part uses it."""
-        sheet_parts = {s.part for s in replacing + removing if s.part}
+        """Forget what hung off the old report sheets (drawings, comments, tables), unless a kept part uses it.
+
+        Part names are compared case-folded, as the package format does.
+        """
+        sheet_parts = {s.part.casefold() for s in replacing + removing}
         owned: set[str] = set()
         stack = list(sheet_parts)
         while stack:
-            rels = self._rels_of(stack.pop())
-            for rel in rels.items if rels else ():
-                target = rels.target(rel)
-                if target and target not in owned and target not in sheet_parts:
+            for target in self._links(stack.pop()):
+                if target not in owned and target not in sheet_parts:
                     owned.add(target)
                     stack.append(target)
         if owned:
             # A part stays while anything outside the dropped set still points at it (and then so do its links).
-            links: dict[str, set[str]] = {}
-            for name in self.entries.values():
-                source = _source_of_rels(name)
-                rels = self._rels_of(source) if source is not None and source not in sheet_parts else None
-                if rels is not None:
-                    links[rels.part] = {t for rel in rels.items if (t := rels.target(rel)) is not None}
+            links = {source.casefold(): self._links(source) for name in self.entries.values()
+                     if (source := _source_of_rels(name)) is not None and source.casefold() not in sheet_parts}
             changed = True
             while changed:
                 changed = False
@@ -372,10 +375,15 @@ class _Package:
                     if source not in owned and targets & owned:
                         owned -= targets
                         changed = True
-        for part in owned | {s.part for s in removing if s.part}:
+        for part in owned | {s.part.casefold() for s in removing}:
             self._drop(part)
         for part in owned | sheet_parts:
             self._drop(_rels_part(part))
+
+    def _links(self, part: str) -> set[str]:
+        """The parts that ``part`` points to, case-folded."""
+        rels = self._rels_of(part)
+        return {target.casefold() for rel in rels.items if (target := rels.target(rel))} if rels else set()
 
     def _drop(self, part: str) -> None:
         name = self._name(part)
@@ -463,16 +471,16 @@ class _Package:
         return _Sheet(element, part)
 
     def _reuse_sheet(self, sheet: _Sheet, name: str) -> None:
-        """Point an existing report sheet's entry at a fresh worksheet part (it may have been a chart sheet)."""
+        """Keep an existing report sheet's entry, position and id; a chart sheet of that name becomes a worksheet."""
         sheet.element.set("name", name)
         rel = self.workbook_rels.by_id(sheet.element.get(f"{{{NS_R}}}id", ""))
-        if rel is None or sheet.part is None:
-            rel_id = self.workbook_rels.add(REL_WORKSHEET, self._new_sheet_part())
-            sheet.element.set(f"{{{NS_R}}}id", rel_id)
-            rel = self.workbook_rels.by_id(rel_id)
-            sheet.part = self.workbook_rels.target(rel)
-        rel.set("Type", REL_WORKSHEET)
-        self.content_types.set(sheet.part, CT_WORKSHEET)
+        assert rel is not None  # sheets() refuses a sheet without one
+        if rel.get("Type") != REL_WORKSHEET:
+            self._drop(sheet.part)
+            sheet.part = self._new_sheet_part()
+            rel.set("Type", REL_WORKSHEET)
+            rel.set("Target", posixpath.relpath(sheet.part, posixpath.dirname(self.workbook_part) or "."))
+            self.content_types.set(sheet.part, CT_WORKSHEET)
 
     def _new_sheet_part(self) -> str:
         folder = posixpath.join(posixpath.dirname(self.workbook_part), "worksheets")
@@ -483,7 +491,6 @@ class _Package:
         return posixpath.join(folder, f"sheet{number}.xml")
 
     def _write_sheet(self, sheet: _Sheet, report: ReportSheet, styles: dict[StyleKey, int], date1904: bool) -> None:
-        assert sheet.part is not None
         where = layout(report)
         position = [s.element for s in self.sheets()].index(sheet.element)
         selected = position == self._active_tab()
@@ -538,7 +545,7 @@ class _Package:
             data = _MINIMAL_STYLES
         styles = _StyleSheet(_parse(data, part))
         ids = {key: styles.xf(spec) for key, spec in specs.items()}
-        self.edited[self._name(part) or part] = _serialize(styles.tree)
+        self._store(part, _serialize(styles.tree))
         return ids
 
     # docProps/app.xml
@@ -589,7 +596,7 @@ class _Package:
             anchor = item
         count.text = str(len(after))
         titles.set("size", str(len(_children(titles, "lpstr"))))
-        self.edited[self._name(part) or part] = _serialize(tree)
+        self._store(part, _serialize(tree))
 
     # writing
 

@@ -429,6 +429,8 @@ def _table_rows(table: ReportTable, where: TableLayout, styles: Mapping[StyleKey
     yield "".join(head).encode("utf-8")
 
     styles_by_column = [styles[column.format] for column in table.columns]
+    # A date in a column not meant for dates still shows as a date, never as Excel's bare day number.
+    dates_shown = [column.format in (ColumnFormat.DATE, ColumnFormat.DATETIME) for column in table.columns]
     width = len(table.columns)
     chunk: list[str] = []
     for number, values in enumerate(table.rows, start=where.first_row):
@@ -436,7 +438,7 @@ def _table_rows(table: ReportTable, where: TableLayout, styles: Mapping[StyleKey
             raise ValueError(f"table {table.heading!r}, row {number}: {len(values)} values for {width} columns")
         cells = []
         # The common kinds are written inline: this loop runs once per cell of a report of any size.
-        for letter, style, value in zip(letters, styles_by_column, values):
+        for letter, style, dated, value in zip(letters, styles_by_column, dates_shown, values):
             kind = type(value)
             if (kind is str and len(value) <= MAX_CELL_TEXT and not _NEEDS_ESCAPE.search(value)  # type: ignore
                     and not value[:1].isspace() and not value[-1:].isspace()):  # type: ignore[index]
@@ -445,6 +447,8 @@ def _table_rows(table: ReportTable, where: TableLayout, styles: Mapping[StyleKey
             elif kind is int or (kind is float and math.isfinite(value)):  # type: ignore[arg-type]
                 cells.append(f'<c r="{letter}{number}" s="{style}"><v>{value!r}</v></c>')
             elif value is not None:
+                if not dated and isinstance(value, dt.date):
+                    style = styles[ColumnFormat.DATETIME if isinstance(value, dt.datetime) else ColumnFormat.DATE]
                 cells.append(cell_xml(f"{letter}{number}", style, value, date1904))
         chunk.append(f'<row r="{number}">{"".join(cells)}</row>')
         if len(chunk) == _ROWS_PER_CHUNK:
