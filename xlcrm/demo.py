@@ -160,6 +160,7 @@ def create_demo(path: str | Path, clients: int = 300, seed: int = 1, locale: str
     """Generate a demo client base and save it at ``path`` (an existing file only with ``force``)."""
     path = Path(path)
     today = today or dt.date.today()
+    # Refused before generating: a big demo takes minutes to build only to be refused on save.
     if path.exists() and not force:
         raise UsageError(f"{path} already exists; use --force to overwrite it")
     data = generate_demo(clients, seed, locale, today)
@@ -958,7 +959,7 @@ class _Builder:
     def _text_birthday(self, client: _Client, number: int) -> str:
         birthday = client.row["birthday"] if isinstance(client.row["birthday"], dt.date) else self._birthday()
         client.row["birthday"] = f"{birthday:%d.%m.%Y}"
-        return "the birthday typed as text in a cell formatted as text"
+        return "the birthday typed as text (pasted from a document)"
 
     def _impossible_consent(self, client: _Client, number: int) -> str:
         day_month = ("31.02", "30.02", "31.04", "31.06", "31.09", "31.11")[number % 6]
