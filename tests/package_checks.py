@@ -50,3 +50,21 @@ def assert_package_consistent(path: Path) -> None:
             target = rel.get("Target")
             resolved = target[1:] if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
             assert resolved.casefold() in names, f"{name}: {rel.get('Id')} points at missing {resolved}"
+
+
+def assert_styles_extended(before: bytes, after: bytes) -> None:
+    """``after`` holds every style of ``before`` at the same index; new ones only at the ends of the lists."""
+    old_root, new_root = xml(before), xml(after)
+    namespace = old_root.nsmap[old_root.prefix]
+    for collection in ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs"):
+        old = old_root.find(f"{{{namespace}}}{collection}")
+        if old is None:
+            continue
+        new = new_root.find(f"{{{namespace}}}{collection}")
+        old_items = [canonical(c) for c in old if isinstance(c.tag, str)]
+        new_items = [canonical(c) for c in new if isinstance(c.tag, str)]
+        assert new_items[: len(old_items)] == old_items, collection
+        assert new.get("count") == str(len(new_items)), collection
+    for section in ("cellStyles", "dxfs", "tableStyles", "colors", "extLst"):
+        old, new = old_root.find(f"{{{namespace}}}{section}"), new_root.find(f"{{{namespace}}}{section}")
+        assert (old is None and new is None) or canonical(old) == canonical(new), section

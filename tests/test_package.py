@@ -15,7 +15,7 @@ from openpyxl.comments import Comment
 from openpyxl.workbook.defined_name import DefinedName
 from python_calamine import CalamineWorkbook
 
-from package_checks import assert_package_consistent, canonical, entries, xml
+from package_checks import assert_package_consistent, assert_styles_extended, canonical, entries, xml
 from xlcrm import schema
 from xlcrm.errors import NotAReportSheet, NotAWorkbook
 from xlcrm.package import NS_MAIN, write_report_sheets
@@ -150,18 +150,7 @@ def test_existing_styles_keep_their_indexes(tmp_path: Path) -> None:
     source = user_workbook(tmp_path / "book.xlsx")
     target = tmp_path / "out.xlsx"
     write_report_sheets(source, target, [problems_report()])
-    before, after = xml(entries(source)["xl/styles.xml"]), xml(entries(target)["xl/styles.xml"])
-    for collection in ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs"):
-        old = before.find(f"{{{NS_MAIN}}}{collection}")
-        new = after.find(f"{{{NS_MAIN}}}{collection}")
-        if old is None:
-            continue
-        old_items, new_items = [canonical(c) for c in old], [canonical(c) for c in new]
-        assert new_items[: len(old_items)] == old_items, collection
-        assert new.get("count") == str(len(new_items))
-    for section in ("cellStyles", "dxfs", "tableStyles"):
-        old, new = before.find(f"{{{NS_MAIN}}}{section}"), after.find(f"{{{NS_MAIN}}}{section}")
-        assert (old is None and new is None) or canonical(old) == canonical(new)
+    assert_styles_extended(entries(source)["xl/styles.xml"], entries(target)["xl/styles.xml"])
 
 
 def test_stale_parts_of_the_old_report_sheet_are_removed(tmp_path: Path) -> None:
