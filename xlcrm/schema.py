@@ -250,7 +250,78 @@ ALL_TEMPLATE_SHEETS = USER_SHEETS + (HOW_TO,)
 
 # Report sheets are owned by xlcrm and rewritten on every refresh.
 PROBLEMS = Sheet("problems", "Problems", "Проблемы", report=True, required=False)
-REPORT_SHEETS = (PROBLEMS,)
+DASHBOARD = Sheet("dashboard", "Dashboard", "Сводка", report=True, required=False)
+AGENDA = Sheet("agenda", "Agenda", "Повестка", report=True, required=False)
+MANAGERS_REPORT = Sheet("managers_report", "Managers", "Менеджеры", report=True, required=False)
+SERVICES_REPORT = Sheet("services_report", "Services", "Услуги", report=True, required=False)
+ABC = Sheet("abc", "ABC", "ABC-анализ", report=True, required=False)
+# Each client's block at the last refreshes and the block counts of every refresh: read back by the next refresh.
+BLOCK_HISTORY = Sheet("block_history", "Block history", "История блоков", report=True, required=False)
+REFRESH_REPORTS = (DASHBOARD, AGENDA, MANAGERS_REPORT, SERVICES_REPORT, ABC, PROBLEMS, BLOCK_HISTORY)
+REPORT_SHEETS = REFRESH_REPORTS
+
+
+# --- lifecycle blocks -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Block:
+    """A lifecycle block: its number (1 Dead … 8 Key account) and names."""
+
+    number: int
+    key: str
+    en: str
+    ru: str
+
+    def name(self, locale: str) -> str:
+        return self.ru if locale == "ru" else self.en
+
+    def label(self, locale: str) -> str:
+        """``5 Regular``: the number keeps blocks in order wherever people sort them as text."""
+        return f"{self.number} {self.name(locale)}"
+
+
+DEAD = Block(1, "dead", "Dead", "Мёртвые")
+POTENTIAL = Block(2, "potential", "Potential", "Потенциальные")
+ACTIVE = Block(3, "active", "Active", "Активные")
+WORKING = Block(4, "working", "Working", "Рабочие")
+REGULAR = Block(5, "regular", "Regular", "Постоянные")
+PARTNER = Block(6, "partner", "Partner", "Партнёры")
+VIP_BLOCK = Block(7, "vip", "VIP", "VIP")
+KEY_BLOCK = Block(8, "key", "Key account", "Ключевые")
+BLOCKS = (DEAD, POTENTIAL, ACTIVE, WORKING, REGULAR, PARTNER, VIP_BLOCK, KEY_BLOCK)  # by number
+
+
+def block(number: int) -> Block:
+    return BLOCKS[number - 1]
+
+
+def match_block(text: object) -> Block | None:
+    """The block a cell names: its number, its name in either language, or ``5 Regular``."""
+    wanted = fold(text)
+    if not wanted:
+        return None
+    head, _, rest = wanted.partition(" ")
+    number = head.split(".")[0]
+    if number.isdigit() and 1 <= int(number) <= len(BLOCKS):
+        return BLOCKS[int(number) - 1]
+    for item in BLOCKS:
+        if wanted in (fold(item.en), fold(item.ru)):
+            return item
+    return None
+
+
+# Columns xlcrm writes on Clients after each refresh, right of the user's columns; their headers are
+# styled as computed so nobody types into them.
+CLIENT_COMPUTED_COLUMNS = (
+    C("block", "Block", "Блок", Kind.TEXT, width=16),
+    C("orders", "Orders", "Заказов", Kind.NUMBER, width=9),
+    C("revenue", "Revenue", "Выручка", Kind.MONEY, width=13),
+    C("first_order", "First order", "Первый заказ", Kind.DATE, width=13),
+    C("last_order", "Last order", "Последний заказ", Kind.DATE, width=13),
+    C("last_contact", "Last contact", "Последний контакт", Kind.DATE, width=13),
+    C("next_contact", "Next contact", "Следующий контакт", Kind.DATE, width=13),
+)
 
 
 @dataclass(frozen=True)
