@@ -276,7 +276,7 @@ def test_1904_date_system(tmp_path: Path) -> None:
 
 def test_awkward_values(tmp_path: Path) -> None:
     texts = ["a & b < c > d \" e", "  padded  ", "two\nlines", "bell\x07", "_x0041_ literal", "emoji 😀",
-             "x" * 40_000]
+             "crlf\r\nline", "x" * 40_000]
     others = [float("nan"), float("inf"), np.int64(7), decimal.Decimal("2.5"), pd.Timestamp("2026-03-04 05:06"),
               pd.NaT, dt.datetime(2026, 5, 6, 7, 8, tzinfo=dt.timezone.utc), dt.date(1899, 1, 1),
               dt.date(1900, 1, 1), True, ""]
@@ -288,11 +288,11 @@ def test_awkward_values(tmp_path: Path) -> None:
     got = [sheet.cell(row, 1).value for row in range(5, 5 + len(texts) + len(others))]
     # openpyxl does not decode Excel's _xHHHH_ escapes in inline strings; Excel, LibreOffice and calamine do.
     assert got[:3] + got[5:6] == texts[:3] + texts[5:6]
-    assert got[6] == "x" * 32_767  # Excel's limit for one cell
-    assert got[7:] == [None, None, 7, 2.5, dt.datetime(2026, 3, 4, 5, 6), None, dt.datetime(2026, 5, 6, 7, 8),
+    assert got[7] == "x" * 32_767  # Excel's limit for one cell
+    assert got[8:] == [None, None, 7, 2.5, dt.datetime(2026, 3, 4, 5, 6), None, dt.datetime(2026, 5, 6, 7, 8),
                        "1899-01-01", dt.datetime(1900, 1, 1), True, None]
     calamine = CalamineWorkbook.from_path(str(tmp_path / "out.xlsx")).get_sheet_by_name(PROBLEMS).to_python()
-    assert [row[0] for row in calamine[4:10]] == texts[:6]
+    assert [row[0] for row in calamine[4:11]] == texts[:7]
 
 
 def test_refuses_files_that_are_not_workbooks(tmp_path: Path) -> None:

@@ -811,6 +811,7 @@ class _Entry:
     offset: int
     version: int
     external_attr: int
+    made_by: tuple[int, int] = (_VERSION_DEFLATE, 0)  # zip version and system (0 = MS-DOS) that made the entry
 
     def dos_time(self) -> tuple[int, int]:
         year, month, day, hour, minute, second = self.date_time
@@ -824,7 +825,7 @@ class _Entry:
 
     def central_header(self) -> bytes:
         clock, date = self.dos_time()
-        return _CENTRAL_HEADER.pack(b"PK\x01\x02", _VERSION_DEFLATE, 0, self.version, 0, self.flags, self.method,
+        return _CENTRAL_HEADER.pack(b"PK\x01\x02", *self.made_by, self.version, 0, self.flags, self.method,
                                     clock, date, self.crc, self.compressed_size, self.size, len(self.name), 0, 0,
                                     0, 0, self.external_attr, self.offset) + self.name
 
@@ -863,7 +864,8 @@ class _ZipWriter:
         self._check_limits(info.compress_size, info.file_size, offset)
         entry = _Entry(name, (info.flag_bits & _KEPT_FLAGS & ~_UTF8_NAME) | name_flag, info.compress_type,
                        info.date_time, info.CRC, info.compress_size, info.file_size, offset,
-                       max(info.extract_version, _VERSION_DEFLATE), info.external_attr)
+                       max(info.extract_version, _VERSION_DEFLATE), info.external_attr,
+                       (info.create_version, info.create_system))
         self.out.write(entry.local_header())
         remaining = info.compress_size
         while remaining:

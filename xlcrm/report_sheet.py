@@ -243,7 +243,9 @@ def excel_serial(value: dt.date, date1904: bool = False) -> int | float | None:
     return serial
 
 
-_NEEDS_ESCAPE = re.compile(r"[&<>\"\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
+# Besides XML's own specials: control characters (XML forbids most; a carriage return would be read back as a
+# line feed), lone surrogates, and text that looks like one of Excel's _xHHHH_ escapes.
+_NEEDS_ESCAPE = re.compile(r"[&<>\"\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
 
 
 def _escape_char(match: re.Match[str]) -> str:
@@ -261,8 +263,7 @@ def _escape_char(match: re.Match[str]) -> str:
         return "_x005F" + text
     if "\ud800" <= text <= "\udfff":
         return "\ufffd"  # a lone surrogate cannot be stored in UTF-8
-    # Control characters are not allowed in XML; Excel's own escape keeps them.
-    return f"_x{ord(text):04X}_"
+    return f"_x{ord(text):04X}_"  # Excel's own escape for a character XML cannot carry
 
 
 def xml_text(text: str) -> str:
@@ -372,8 +373,9 @@ def render_worksheet(report: ReportSheet, sheet_layout: SheetLayout, styles: Map
     ``styles`` maps each style key to a cellXfs index; ``selected`` marks the sheet's tab as the selected
     one (it is the workbook's active sheet).
     """
+    # No sheetFormatPr: rows then get the height of the workbook's own default font, as on the user's sheets.
     parts = [_WORKSHEET_OPEN, f'<dimension ref="{sheet_layout.ref}"/>', _sheet_views(report, sheet_layout, selected),
-             '<sheetFormatPr defaultRowHeight="15"/>', _cols(report)]
+             _cols(report)]
     parts.append("<sheetData>")
     parts.append(_single_cell_row(sheet_layout.title_row, styles[Role.TITLE], report.title))
     if sheet_layout.subtitle_row is not None:
