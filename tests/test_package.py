@@ -17,7 +17,7 @@ from python_calamine import CalamineWorkbook
 
 from package_checks import assert_package_consistent, assert_styles_extended, canonical, entries, xml
 from xlcrm import schema
-from xlcrm.errors import NotAReportSheet, NotAWorkbook
+from xlcrm.errors import NotAReportSheet, NotAWorkbook, WorkbookError
 from xlcrm.package import NS_MAIN, write_report_sheets
 from xlcrm.report_sheet import ColumnFormat, ReportColumn, ReportSheet, ReportTable, layout
 from xlcrm.workbook import read_workbook
@@ -300,6 +300,18 @@ def test_refuses_files_that_are_not_workbooks(tmp_path: Path) -> None:
     text.write_text("ClientID;Name\nC1;Anna\n")
     with pytest.raises(NotAWorkbook):
         write_report_sheets(text, tmp_path / "out.xlsx", [problems_report()])
+
+
+def test_strict_open_xml_is_refused_with_advice(tmp_path: Path) -> None:
+    source = user_workbook(tmp_path / "book.xlsx")
+    parts = entries(source)
+    parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(
+        NS_MAIN.encode(), b"http://purl.oclc.org/ooxml/spreadsheetml/main")
+    with zipfile.ZipFile(source, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    with pytest.raises(WorkbookError, match="Strict Open XML"):
+        write_report_sheets(source, tmp_path / "out.xlsx", [problems_report()])
 
 
 def test_report_sheet_rules() -> None:

@@ -393,6 +393,8 @@ class _Package:
 
     def _drop_stale_calc_chain(self, sheet_ids: set[int]) -> None:
         """Excel's calculation chain may not list cells that no longer hold formulas; without one, Excel rebuilds it."""
+        if not sheet_ids:
+            return
         for rel in self.workbook_rels.by_type(REL_CALC_CHAIN):
             part = self.workbook_rels.target(rel)
             data = self._read_optional(part) if part else None
