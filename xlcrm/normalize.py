@@ -82,6 +82,11 @@ def parse_phones(value: object, region: str = "RU") -> PhoneResult:
     return PhoneResult(tuple(numbers), tuple(invalid))
 
 
+def split_phone_cell(value: object) -> list[str]:
+    """The numbers of a cell as typed, one string each (``"8 916 …, +7 495 …"`` -> two strings)."""
+    return [part.strip() for part in _PHONE_SPLIT.split(as_text(value)) if part.strip()]
+
+
 def _parse_phone(text: str, region: str) -> str | None:
     digits = re.sub(r"\D", "", text.split("доб")[0].split("ext")[0])
     # Russian habit: 8 instead of +7 before a ten-digit number.

@@ -346,6 +346,10 @@ SETTINGS_KEYS = (
             "Страна для телефонов без «+» (код ISO)."),
     Setting("birthday_days", 14, "How many days ahead the agenda lists birthdays.",
             "За сколько дней повестка показывает дни рождения."),
+    Setting("dedupe_auto_score", 80, "Duplicate score (1-100) from which two clients are merged without asking.",
+            "Оценка сходства (1-100), начиная с которой дубли объединяются без вопросов."),
+    Setting("dedupe_review_score", 50, "Duplicate score (1-100) from which a pair goes to the Duplicates sheet for review.",
+            "Оценка сходства (1-100), начиная с которой пара попадает на лист «Дубли» на проверку."),
 )
 
 # Lists that feed dropdowns: Settings column key -> built-in defaults.
@@ -436,3 +440,54 @@ FIXED_LISTS: dict[str, tuple[ListValue, ...]] = {"yes_no": (YES, NO)}
 
 # Defined names used by list validations, so the dropdowns follow a list that grows.
 LIST_DEFINED_NAMES: dict[str, str] = {key: f"xlcrm_{key}" for key in LIST_SOURCES}
+
+
+# --- duplicates and merges ---------------------------------------------------------------
+
+# Report sheets of `xlcrm dedupe`; both are read back by the next run (decisions, and merges to undo).
+DUPLICATES = Sheet("duplicates", "Duplicates", "Дубли", report=True, required=False)
+MERGE_LOG = Sheet("merge_log", "Merge log", "Журнал объединений", report=True, required=False)
+DEDUPE_REPORTS = (DUPLICATES, MERGE_LOG)
+
+# What the user types in the Decision column of the Duplicates sheet.
+MERGE_DECISION = ListValue("merge", "merge", "объединить")
+KEEP_APART = ListValue("keep_apart", "keep apart", "не объединять")
+DECISIONS = (MERGE_DECISION, KEEP_APART)
+
+# Roles of the rows of the Merge log.
+SURVIVOR_ROLE = ListValue("survivor", "survivor", "основная")
+MERGED_ROLE = ListValue("merged", "merged", "объединена")
+REPOINTED_ROLE = ListValue("repointed", "re-pointed", "перенаправлена")
+MERGE_ROLES = (SURVIVOR_ROLE, MERGED_ROLE, REPOINTED_ROLE)
+
+# Titles, headings and column headers of the two sheets, (en, ru). Read back in either language.
+DEDUPE_LABELS: dict[str, tuple[str, str]] = {
+    "duplicates_title": ("Possible duplicate clients: fill in Decision (merge / keep apart), then run xlcrm dedupe",
+                         "Возможные дубли: заполните «Решение» (объединить / не объединять) и запустите xlcrm dedupe"),
+    "pairs": ("Pairs to review", "Пары на проверку"),
+    "kept_apart": ("Kept apart: never proposed again (change Decision to merge to merge them)",
+                   "Не объединять: больше не предлагаются (поставьте «объединить», чтобы объединить)"),
+    "repeated_interactions": ("Interactions entered twice (same client, date, type, amount, comment); not deleted",
+                              "Взаимодействия, введённые дважды (клиент, дата, тип, сумма, комментарий); не удалены"),
+    "decision": ("Decision", "Решение"),
+    "score": ("Score", "Оценка"),
+    "reason": ("Reason", "Причина"),
+    "id_a": ("ClientID A", "ID клиента A"),
+    "id_b": ("ClientID B", "ID клиента B"),
+    "side_a": ("{column} A", "{column} A"),
+    "side_b": ("{column} B", "{column} B"),
+    "rows": ("Rows", "Строки"),
+    "merge_log_title": ("Merge log: every merge with the original rows; undo one with xlcrm unmerge PATH MERGE_ID",
+                        "Журнал объединений: исходные строки каждого объединения; отмена: xlcrm unmerge ПУТЬ ID"),
+    "merges": ("Merges", "Объединения"),
+    "merge_id": ("Merge ID", "ID объединения"),
+    "merged_on": ("Merged on", "Дата"),
+    "role": ("Role", "Роль"),
+    "sheet": ("Sheet", "Лист"),
+    "row": ("Row", "Строка"),
+}
+
+
+def dedupe_label(key: str, locale: str) -> str:
+    en, ru = DEDUPE_LABELS[key]
+    return ru if locale == "ru" else en

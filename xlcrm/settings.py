@@ -44,6 +44,8 @@ class Settings:
     dead_after_days: int = int(_default("dead_after_days"))
     phone_region: str = str(_default("phone_region"))
     birthday_days: int = int(_default("birthday_days"))
+    dedupe_auto_score: int = int(_default("dedupe_auto_score"))
+    dedupe_review_score: int = int(_default("dedupe_review_score"))
     # An empty managers or services list means "not set up": such columns are not checked.
     managers: tuple[str, ...] = ()
     interaction_types: tuple[str, ...] = builtin_list("interaction_types")
