@@ -15,8 +15,9 @@ from typing import Any, Callable
 
 import click
 
-from xlcrm import __version__, demo, schema, template, validate
+from xlcrm import __version__, agenda, demo, refresh, schema, template, validate
 from xlcrm.errors import XlcrmError
+from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS
 
 EXIT_WORKBOOK_ERRORS = 1
 EXIT_USAGE = 2
@@ -156,6 +157,64 @@ def demo_command(path: Path, clients: int, seed: int, locale: str, today: dt.dat
             f"Created {result.path}: {result.clients} clients, {result.interactions} interactions, "
             f"{len(result.planted_duplicates)} planted duplicates, {len(result.planted_mistakes)} planted mistakes"
         )
+
+
+@cli.command("refresh")
+@workbook_argument
+@today_option
+@click.option("--dry-run", is_flag=True, help="Compute everything and show what would change, but write nothing.")
+@click.option("--output", type=click.Path(path_type=Path), default=None,
+              help="Write the refreshed workbook to this file instead of replacing PATH.")
+@click.option("--ignore-lock", is_flag=True,
+              help="Write even though the workbook looks open in Excel or LibreOffice (their copy will conflict).")
+@click.option("--keep-backups", type=click.IntRange(0), default=DEFAULT_KEEP_BACKUPS, show_default=True,
+              help="How many backups of earlier versions to keep in .xlcrm-backups (0: make none).")
+@json_option
+def refresh_command(path: Path, today: dt.datetime | None, dry_run: bool, output: Path | None, ignore_lock: bool,
+                    keep_backups: int, as_json: bool) -> None:
+    """Recompute lifecycle blocks and rebuild every report sheet, in one read and one save.
+
+    Cell problems do not stop a refresh: they are listed on the Problems sheet,
+    and the command exits 1 while errors remain (0 with warnings only). A
+    workbook with a missing sheet or column, or headers not on row 1, is left
+    untouched and the command exits 1.
+
+    Example:
+
+        xlcrm refresh clients.xlsx --today 2026-11-23
+    """
+    result = refresh.refresh_workbook(path, today=_today(today), dry_run=dry_run, output=output,
+                                      ignore_lock=ignore_lock, keep_backups=keep_backups)
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        click.echo(refresh.format_result(result))
+    if result.errors:
+        sys.exit(EXIT_WORKBOOK_ERRORS)
+
+
+@cli.command("agenda")
+@workbook_argument
+@click.option("--manager", default=None, help="Show only this manager's agenda (name as on the Clients sheet).")
+@click.option("--ics", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Also write the planned contacts and birthdays to this iCalendar (.ics) file.")
+@today_option
+@json_option
+def agenda_command(path: Path, manager: str | None, ics: Path | None, today: dt.datetime | None,
+                   as_json: bool) -> None:
+    """Print each manager's agenda: overdue and planned contacts, birthdays, clients to call back.
+
+    Example:
+
+        xlcrm agenda clients.xlsx --manager "Anna" --ics anna.ics
+    """
+    result = agenda.workbook_agenda(path, today=_today(today), manager=manager, ics=ics)
+    if as_json:
+        _print_json(result.to_dict())
+        return
+    click.echo(agenda.format_agenda(result.agenda))
+    if result.ics:
+        click.echo(f"Wrote {result.events} events to {result.ics}")
 
 
 def main() -> None:

@@ -45,3 +45,7 @@ class WorkbookLocked(XlcrmError):
 
 class WorkbookChanged(XlcrmError):
     """The workbook was saved by someone else after xlcrm read it; nothing was written."""
+
+
+class WorkbookStructureError(WorkbookError):
+    """A sheet or column xlcrm needs is missing or its headers are not on row 1; nothing was written."""

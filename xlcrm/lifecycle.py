@@ -40,7 +40,7 @@ MIN_ORDERS_FOR_RHYTHM = 3
 
 LIFECYCLE_COLUMNS = (
     "row", "name", "company", "phone", "manager", "designation", "created",
-    "orders", "revenue", "agreements", "first_order", "last_order", "last_contact", "next_contact",
+    "orders", "revenue", "agreements", "first_order", "last_order", "last_contact", "next_contact", "next_action",
     "days_silent", "inactive", "block", "review", "reactivate", "rhythm_days", "rhythm_due", "rhythm_overdue",
 )
 
@@ -54,7 +54,8 @@ class Lifecycle:
     ``row`` is the client's Excel row, ``orders``/``revenue``/``agreements``
     count the log up to today, the date columns are ``datetime64`` (NaT when
     unknown), ``next_contact`` is the Next date planned at the client's last
-    contact (a plan made earlier was followed by that contact), ``days_silent``
+    contact (a plan made earlier was followed by that contact) and
+    ``next_action`` what it says to do, ``days_silent``
     counts days since the last contact, ``review`` marks VIP/Key
     clients that would be Dead, ``reactivate`` Dead clients not designated
     Lost, and ``rhythm_*`` the median gap between orders and when the next
@@ -88,7 +89,7 @@ def compute_lifecycle(frames: Frames, settings: Settings, today: dt.date) -> Lif
     base["first_order"] = by_client["date"].min().reindex(base.index)
     base["last_order"] = by_client["date"].max().reindex(base.index)
     base["last_contact"] = log.groupby("client_id")["date"].max().reindex(base.index)
-    base["next_contact"] = _next_contact(log, base["last_contact"])
+    base["next_contact"], base["next_action"] = _next_contact(log, base["last_contact"])
 
     base["days_silent"] = (now - base["last_contact"]).dt.days.astype(float)
     base["inactive"] = (base["days_silent"] >= settings.dead_after_days).to_numpy()
@@ -114,11 +115,14 @@ def compute_lifecycle(frames: Frames, settings: Settings, today: dt.date) -> Lif
     return Lifecycle(today, settings, base[list(LIFECYCLE_COLUMNS)], log)
 
 
-def _next_contact(log: pd.DataFrame, last_contact: pd.Series) -> pd.Series:
-    """The latest Next date written on a client's last-contact day: the plan still open."""
+def _next_contact(log: pd.DataFrame, last_contact: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """The latest Next date (and its Next action) written on a client's last-contact day: the plan still open."""
     planned = log[log["next_date"].notna() & log["date"].notna()]
-    latest = planned["date"].to_numpy() == last_contact.reindex(planned["client_id"]).to_numpy()
-    return planned[latest].groupby("client_id")["next_date"].max().reindex(last_contact.index)
+    latest = planned[planned["date"].to_numpy() == last_contact.reindex(planned["client_id"]).to_numpy()]
+    latest = latest.sort_values("next_date", kind="stable").drop_duplicates("client_id", keep="last")
+    plans = latest.set_index("client_id")
+    return (plans["next_date"].reindex(last_contact.index),
+            plans["next_action"].reindex(last_contact.index).astype(object))
 
 
 def _median_gap(orders: pd.DataFrame) -> pd.Series:

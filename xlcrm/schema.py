@@ -259,6 +259,8 @@ ABC = Sheet("abc", "ABC", "ABC-анализ", report=True, required=False)
 BLOCK_HISTORY = Sheet("block_history", "Block history", "История блоков", report=True, required=False)
 REFRESH_REPORTS = (DASHBOARD, AGENDA, MANAGERS_REPORT, SERVICES_REPORT, ABC, PROBLEMS, BLOCK_HISTORY)
 REPORT_SHEETS = REFRESH_REPORTS
+# Report sheets whose cells the next run reads back (read_workbook keeps their raw rows).
+READ_BACK_REPORTS = (BLOCK_HISTORY,)
 
 
 # --- lifecycle blocks -------------------------------------------------------------
@@ -440,6 +442,117 @@ FIXED_LISTS: dict[str, tuple[ListValue, ...]] = {"yes_no": (YES, NO)}
 
 # Defined names used by list validations, so the dropdowns follow a list that grows.
 LIST_DEFINED_NAMES: dict[str, str] = {key: f"xlcrm_{key}" for key in LIST_SOURCES}
+
+
+# --- report wording ----------------------------------------------------------------
+
+# Every title, heading, column header and phrase of the report sheets and the agenda, (en, ru).
+REPORT_LABELS: dict[str, tuple[str, str]] = {
+    "computed_for": ("Computed for {today}; period {start} – {end}", "Рассчитано на {today}; период {start} – {end}"),
+    "computed_on": ("Computed for {today}", "Рассчитано на {today}"),
+    "client_id": ("ClientID", "ID клиента"),
+    "client": ("Client", "Клиент"),
+    "company": ("Company", "Компания"),
+    "manager": ("Manager", "Менеджер"),
+    "phone": ("Phone", "Телефон"),
+    "block": ("Block", "Блок"),
+    "block_number": ("#", "№"),
+    "clients": ("Clients", "Клиентов"),
+    "orders": ("Orders", "Заказов"),
+    "revenue": ("Revenue", "Выручка"),
+    "revenue_all_time": ("Revenue, all time", "Выручка за всё время"),
+    "revenue_period": ("Revenue, period", "Выручка за период"),
+    "share": ("Share", "Доля"),
+    "share_of_clients": ("Share of clients", "Доля клиентов"),
+    "month": ("Month", "Месяц"),
+    "service": ("Service", "Услуга"),
+    "date": ("Date", "Дата"),
+    "total": ("Total", "Итого"),
+    "no_manager": ("(no manager)", "(без менеджера)"),
+    "no_service": ("(no service)", "(без услуги)"),
+    # Dashboard
+    "dashboard_title": ("Client base at a glance", "Клиентская база: сводка"),
+    "by_block": ("Clients and revenue by block", "Клиенты и выручка по блокам"),
+    "migration": ("Block migration since the refresh of {previous}: clients by block then (rows) and now (columns)",
+                  "Движение по блокам с обновления {previous}: блок тогда (строки) и сейчас (столбцы)"),
+    "migration_first": ("Block migration: no earlier refresh to compare with yet",
+                        "Движение по блокам: пока нет прошлого обновления для сравнения"),
+    "from_to": ("From \\ to", "Было \\ стало"),
+    "new_client": ("New", "Новые"),
+    "gone_client": ("Gone", "Выбыли"),
+    "moved": ("Moved", "Сменили блок"),
+    "revenue_by_month": ("Orders and revenue by month", "Заказы и выручка по месяцам"),
+    "history": ("Clients by block at each refresh", "Клиенты по блокам при каждом обновлении"),
+    "chart_clients_by_block": ("Clients by block", "Клиенты по блокам"),
+    "chart_revenue_by_month": ("Revenue by month", "Выручка по месяцам"),
+    # Agenda
+    "agenda_title": ("Agenda: what to do, by manager", "Повестка: что сделать, по менеджерам"),
+    "agenda_heading": ("Tasks, birthdays and clients to call, by manager",
+                       "Задачи, дни рождения и кому позвонить, по менеджерам"),
+    "task": ("Task", "Задача"),
+    "days_from_today": ("Days from today", "Дней от сегодня"),
+    "details": ("Details", "Подробности"),
+    "task_overdue": ("Overdue contact", "Просроченный контакт"),
+    "task_upcoming": ("Planned contact", "Запланированный контакт"),
+    "task_birthday": ("Birthday", "День рождения"),
+    "task_contact_birthday": ("Birthday of a contact person", "День рождения контактного лица"),
+    "task_reactivate": ("Reactivate: silent client", "Вернуть: клиент молчит"),
+    "task_rhythm": ("Due to order again", "Пора снова заказать"),
+    "task_review": ("VIP/Key client to review", "VIP/ключевой клиент: пересмотреть"),
+    "detail_silent": ("silent for {days} days; {orders} orders", "молчит {days} дн.; заказов: {orders}"),
+    "detail_rhythm": ("orders every {days} days; last order {last}", "заказывает раз в {days} дн.; последний заказ {last}"),
+    "detail_review": ("{designation}, silent for {days} days", "{designation}, молчит {days} дн."),
+    "detail_turns": ("turns {age}", "исполняется {age}"),
+    "no_tasks": ("Nothing on the agenda.", "В повестке ничего нет."),
+    # Managers
+    "managers_title": ("Managers", "Менеджеры"),
+    "activity": ("Activity over the period", "Работа за период"),
+    "touches": ("Touches", "Касаний"),
+    "other_types": ("Other", "Другое"),
+    "conversion_base": ("Without orders at period start", "Без заказов на начало периода"),
+    "converted": ("First order in period", "Первый заказ в периоде"),
+    "conversion": ("Conversion to Working", "Конверсия в рабочие"),
+    "overdue_tasks": ("Overdue tasks", "Просроченных задач"),
+    "clients_by_block_manager": ("Clients by block", "Клиенты по блокам"),
+    # Services
+    "services_title": ("Services: demand and revenue", "Услуги: спрос и выручка"),
+    "services_totals": ("Services over the period", "Услуги за период"),
+    "services_by_month": ("Services by month", "Услуги по месяцам"),
+    "services_never": ("Services never ordered", "Услуги, которые ни разу не заказывали"),
+    "share_of_revenue": ("Share of revenue", "Доля выручки"),
+    # ABC
+    "abc_title": ("ABC analysis of clients by revenue", "ABC-анализ клиентов по выручке"),
+    "abc_summary": ("Classes: A up to 80 % of revenue, B up to 95 %, C the rest",
+                    "Классы: A — до 80 % выручки, B — до 95 %, C — остальные"),
+    "abc_ranking": ("Clients ranked by revenue over the period", "Клиенты по выручке за период"),
+    "rank": ("Rank", "Место"),
+    "cumulative_share": ("Cumulative share", "Накопленная доля"),
+    "abc_class": ("Class", "Класс"),
+    # Problems
+    "problems_title": ("Problems found in the workbook", "Проблемы в книге"),
+    "problems_heading": ("Fix these cells; xlcrm lists them again on every refresh",
+                         "Исправьте эти ячейки; xlcrm покажет их снова при каждом обновлении"),
+    "no_problems": ("No problems found.", "Проблем не найдено."),
+    "severity": ("Severity", "Важность"),
+    "sheet": ("Sheet", "Лист"),
+    "cell": ("Cell", "Ячейка"),
+    "value": ("Value", "Значение"),
+    "problem": ("Problem", "Проблема"),
+    "code": ("Code", "Код"),
+    "error": ("Error", "Ошибка"),
+    "warning": ("Warning", "Предупреждение"),
+    # Block history (read back by the next refresh: the headings and headers are matched in either language)
+    "history_title": ("Block history (xlcrm reads this sheet back; do not edit)",
+                      "История блоков (xlcrm читает этот лист; не редактируйте)"),
+    "history_counts": ("Clients by block at each refresh", "Клиенты по блокам при каждом обновлении"),
+    "history_clients": ("Block of each client at the last refreshes", "Блок каждого клиента при последних обновлениях"),
+    "block_name": ("Block name", "Название блока"),
+}
+
+
+def label(key: str, locale: str) -> str:
+    en, ru = REPORT_LABELS[key]
+    return ru if locale == "ru" else en
 
 
 # --- duplicates and merges ---------------------------------------------------------------

@@ -82,6 +82,7 @@ class WorkbookData:
     sheets: dict[str, SheetData]  # schema sheet key -> data, only sheets that exist
     misplaced_headers: dict[str, int] = field(default_factory=dict)  # sheet key -> row where headers were found
     stamp: FileStamp | None = None
+    report_rows: dict[str, list[list[object]]] = field(default_factory=dict)  # schema.READ_BACK_REPORTS key -> rows
 
     def sheet(self, key: str) -> SheetData | None:
         return self.sheets.get(key)
@@ -177,6 +178,13 @@ def read_workbook(path: str | os.PathLike[str]) -> WorkbookData:
             if found_on:
                 data.misplaced_headers[spec.key] = found_on
             data.sheets[spec.key] = _sheet_data(spec, actual, rows)
+        for spec in schema.READ_BACK_REPORTS:
+            actual = schema.find_sheet_name(spec, names)
+            if actual is not None:
+                try:
+                    data.report_rows[spec.key] = book.get_sheet_by_name(actual).to_python(skip_empty_area=False)
+                except CalamineError as exc:
+                    raise NotAWorkbook(f"{path}: sheet {actual!r} cannot be read: {exc}") from None
     finally:
         book.close()
     return data

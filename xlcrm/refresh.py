@@ -1,0 +1,117 @@
+"""Refresh: the daily job. Read the workbook once, compute everything, save it once.
+
+validate → (dedupe) → lifecycle → reports → one safe save. The report sheets
+(Dashboard, Agenda, Managers, Services, ABC, Problems, Block history) are
+rebuilt from scratch each time; the user's sheets are not touched. Cell-level
+problems do not stop a refresh: they are listed on the Problems sheet, and
+the result says how many errors remain (the CLI exits 1 while there are any).
+A workbook whose sheets or headers xlcrm cannot read is refused and left as it
+was. ``dry_run`` computes everything and writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from xlcrm import schema
+from xlcrm.agenda import build_agenda
+from xlcrm.analysis import analyse
+from xlcrm.history import read_history
+from xlcrm.package import write_report_sheets
+from xlcrm.reports import Migration, RefreshReports, build_reports
+from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, replace_workbook
+from xlcrm.workbook import read_workbook
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    path: Path  # the workbook refreshed (the output file when one was given)
+    locale: str
+    today: dt.date
+    dry_run: bool
+    blocks: dict[int, int]  # block number -> clients
+    migration: Migration
+    errors: int  # cell errors left in the workbook, listed on the Problems sheet
+    warnings: int
+    added_sheets: tuple[str, ...]  # report sheets the workbook did not have yet
+    replaced_sheets: tuple[str, ...]
+    save: SaveResult | None  # None on a dry run
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "locale": self.locale,
+            "today": self.today.isoformat(),
+            "dry_run": self.dry_run,
+            "blocks": {schema.block(n).key: count for n, count in self.blocks.items()},
+            "previous_refresh": self.migration.previous.isoformat() if self.migration.previous else None,
+            "moved": self.migration.moved if self.migration.previous else None,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "added_sheets": list(self.added_sheets),
+            "replaced_sheets": list(self.replaced_sheets),
+            "save": self.save.to_dict() if self.save else None,
+        }
+
+
+def refresh_workbook(path: str | Path, *, today: dt.date | None = None, dry_run: bool = False,
+                     output: Path | None = None, ignore_lock: bool = False,
+                     keep_backups: int = DEFAULT_KEEP_BACKUPS) -> RefreshResult:
+    """Rebuild every report sheet of the workbook at ``path`` for ``today`` (default: the real date)."""
+    path = Path(path)
+    today = today or dt.date.today()
+    data = read_workbook(path)
+    analysis = analyse(data, today)
+    # Dedupe plugs in here once it lands: plan_dedupe(data) and apply_plan(...) change the user sheets,
+    # and the lifecycle is then computed on the merged clients.
+    history = read_history(data.report_rows.get(schema.BLOCK_HISTORY.key, []))
+    agenda = build_agenda(analysis.frames, analysis.lifecycle)
+    reports: RefreshReports = build_reports(analysis.frames, analysis.lifecycle, agenda, analysis.report.findings,
+                                            history)
+
+    existing = {schema.fold(name) for name in data.sheet_names}
+    names = [sheet.name for sheet in reports.sheets]
+    save = None
+    if not dry_run:
+        save = replace_workbook(
+            path, lambda target: write_report_sheets(path, target, reports.sheets),
+            stamp=data.stamp, output=output, ignore_lock=ignore_lock, keep_backups=keep_backups,
+            expected_sheets=data.sheet_names + [n for n in names if schema.fold(n) not in existing])
+    tally = analysis.lifecycle.clients["block"].value_counts()
+    return RefreshResult(
+        path=save.path if save else (output or path), locale=data.locale, today=today, dry_run=dry_run,
+        blocks={b.number: int(tally.get(b.number, 0)) for b in reversed(schema.BLOCKS)},
+        migration=reports.migration,
+        errors=len(analysis.report.errors), warnings=len(analysis.report.warnings),
+        added_sheets=tuple(n for n in names if schema.fold(n) not in existing),
+        replaced_sheets=tuple(n for n in names if schema.fold(n) in existing),
+        save=save,
+    )
+
+
+def format_result(result: RefreshResult) -> str:
+    """A few lines for the terminal: blocks, movement, sheets, problems; names in the workbook's language."""
+    locale = result.locale
+    verb = "Would refresh" if result.dry_run else "Refreshed"
+    lines = [f"{verb} {result.path} for {result.today:%d.%m.%Y}"]
+    lines.append("Blocks: " + ", ".join(f"{schema.block(n).label(locale)} {count}"
+                                        for n, count in result.blocks.items()))
+    if result.migration.previous:
+        lines.append(f"Since the refresh of {result.migration.previous:%d.%m.%Y}: "
+                     f"{result.migration.moved} clients changed block")
+    else:
+        lines.append("First refresh: block movement will show from the next one")
+    if result.added_sheets:
+        lines.append(("Would add " if result.dry_run else "Added ") + ", ".join(result.added_sheets))
+    if result.replaced_sheets:
+        lines.append(("Would rebuild " if result.dry_run else "Rebuilt ") + ", ".join(result.replaced_sheets))
+    problems = schema.PROBLEMS.name(locale)
+    lines.append(f"{result.errors} errors and {result.warnings} warnings, listed on {problems}")
+    if result.save and result.save.backup:
+        lines.append(f"Previous version kept as {result.save.backup}")
+    if result.save:
+        lines.extend(f"Warning: {warning}" for warning in result.save.warnings)
+    return "\n".join(lines)
