@@ -470,7 +470,7 @@ def _truncated_workbook(path: Path) -> None:
 BAD_FILES: dict[str, tuple[str, Callable[[Path], None], str]] = {
     "empty": ("empty.xlsx", lambda p: p.write_bytes(b""), "{path} is empty (0 bytes), not an Excel workbook"),
     "csv": ("clients.xlsx", lambda p: p.write_text("Name;Phone\nИван;+7 916 123-45-67\n", encoding="cp1251"),
-            "{path} is a text or CSV file, not an .xlsx workbook; to bring in a CSV use 'xlcrm import'"),
+            "{path} is a text or CSV file, not an .xlsx workbook; open it in Excel and save it as an Excel workbook (.xlsx)"),
     "corrupt-zip": ("clients.xlsx", lambda p: p.write_bytes(b"PK\x03\x04" + b"\x00garbage" * 50),
                     "{path} is damaged: its zip container cannot be read"),
     "truncated": ("clients.xlsx", _truncated_workbook, "{path} is damaged: its zip container cannot be read"),

@@ -126,7 +126,7 @@ def check_workbook_file(path: Path) -> None:
         )
     if not head.startswith(_ZIP_MAGIC):
         kind = "a text or CSV file" if _looks_like_text(path) else "not an Excel workbook"
-        raise NotAWorkbook(f"{path} is {kind}, not an .xlsx workbook; to bring in a CSV use 'xlcrm import'")
+        raise NotAWorkbook(f"{path} is {kind}, not an .xlsx workbook; open it in Excel and save it as an Excel workbook (.xlsx)")
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
