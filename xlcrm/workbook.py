@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -132,7 +133,7 @@ def check_workbook_file(path: Path) -> None:
             names = set(archive.namelist())
             if archive.testzip() is not None:
                 raise zipfile.BadZipFile
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, zlib.error, EOFError):
         raise NotAWorkbook(f"{path} is damaged: its zip container cannot be read") from None
     if "xl/workbook.xml" not in names:
         raise NotAWorkbook(f"{path} is a zip file but not an Excel workbook (no xl/workbook.xml)")
