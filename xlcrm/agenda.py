@@ -120,6 +120,7 @@ def build_agenda(frames: Frames, lifecycle: Lifecycle) -> Agenda:
 
     items = pd.concat([p for p in parts if not p.empty] or [pd.DataFrame(columns=AGENDA_COLUMNS)],
                       ignore_index=True)
+    items["date"] = pd.to_datetime(items["date"]).astype("datetime64[ns]")  # a part of only NaT comes as object
     items["days"] = (items["date"] - today).dt.days
     items["order"] = items["task"].map({task: index for index, task in enumerate(TASKS)})
     items = items.sort_values(["manager", "order", "date", "client_id"], kind="stable")

@@ -1,0 +1,318 @@
+"""xlcrm refresh on real workbooks: report figures against independent pandas computations, idempotence,
+migration between two refreshes, refusal of broken workbooks, dry runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from tests.builders import valid_records, write_records
+from xlcrm import schema
+from xlcrm.cli import cli
+from xlcrm.demo import generate_demo
+from xlcrm.errors import WorkbookStructureError
+from xlcrm.refresh import refresh_workbook
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "demo.xlsx"
+TODAY = dt.date(2026, 11, 23)  # the example's "today"
+PERIOD_START = pd.Timestamp(2025, 12, 1)  # twelve calendar months up to TODAY
+LOCALE = "ru"
+
+
+def label(key: str) -> str:
+    return schema.label(key, LOCALE)
+
+
+def sheet_rows(path: Path, name: str) -> list[list[object]]:
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        return [list(row) for row in book[name].iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
+def table(rows: list[list[object]], heading: str) -> pd.DataFrame:
+    """The table under ``heading`` (its header row, then rows down to the first blank row)."""
+    start = next(i for i, row in enumerate(rows) if row and row[0] == heading)
+    header = [h for h in rows[start + 1] if h is not None]
+    body = []
+    for row in rows[start + 2:]:
+        if all(v is None for v in row):
+            break
+        body.append(row[:len(header)])
+    return pd.DataFrame(body, columns=header)
+
+
+def refreshed_example(folder: Path, today: dt.date = TODAY) -> Path:
+    path = folder / "demo.xlsx"
+    shutil.copyfile(EXAMPLE, path)
+    result = CliRunner().invoke(cli, ["refresh", str(path), "--today", today.isoformat(), "--keep-backups", "0"])
+    assert result.exit_code == 1, result.output  # the example keeps its planted errors
+    assert "▸ Проблемы" in result.output
+    return path
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return refreshed_example(tmp_path_factory.mktemp("refresh"))
+
+
+@pytest.fixture(scope="module")
+def raw() -> dict[str, pd.DataFrame]:
+    """The example's rows as the generator made them, parsed here with plain pandas."""
+    data = generate_demo(120, 1, LOCALE, TODAY)
+    clients = pd.DataFrame(data.rows[schema.CLIENTS.key])
+    clients = clients[clients["client_id"].notna()].drop_duplicates("client_id")
+    log = pd.DataFrame(data.rows[schema.INTERACTIONS.key])
+    log["date"] = log["date"].map(lambda v: pd.Timestamp(v) if isinstance(v, dt.date)
+                                  else pd.to_datetime(v, format="%d.%m.%Y", errors="coerce"))
+    log["amount"] = pd.to_numeric(log["amount"], errors="coerce")
+    log = log[log["client_id"].isin(clients["client_id"]) & ~(log["date"] > pd.Timestamp(TODAY))]
+    manager_of = clients.set_index("client_id")["manager"]
+    log["acting"] = log["manager"].fillna(log["client_id"].map(manager_of))
+    return {"clients": clients, "log": log}
+
+
+def expected_blocks(clients: pd.DataFrame, log: pd.DataFrame) -> pd.Series:
+    """DESIGN.md's rules, written out client by client."""
+    blocks = {}
+    for client in clients.itertuples():
+        mine = log[log["client_id"] == client.client_id]
+        orders = (mine["type"] == schema.ORDER.ru).sum()
+        silent = (pd.Timestamp(TODAY) - mine["date"].max()).days if mine["date"].notna().any() else None
+        if client.designation == schema.KEY_ACCOUNT.ru:
+            blocks[client.client_id] = 8
+        elif client.designation == schema.VIP.ru:
+            blocks[client.client_id] = 7
+        elif client.designation == schema.LOST.ru or (silent is not None and silent >= 365):
+            blocks[client.client_id] = 1
+        elif orders >= 10:
+            blocks[client.client_id] = 6
+        elif orders >= 3:
+            blocks[client.client_id] = 5
+        elif orders >= 1:
+            blocks[client.client_id] = 4
+        elif (mine["type"] == schema.AGREEMENT.ru).any():
+            blocks[client.client_id] = 3
+        else:
+            blocks[client.client_id] = 2
+    return pd.Series(blocks)
+
+
+def period_orders(log: pd.DataFrame) -> pd.DataFrame:
+    return log[(log["type"] == schema.ORDER.ru) & (log["date"] >= PERIOD_START)]
+
+
+def test_dashboard_blocks(example: Path, raw: dict[str, pd.DataFrame]) -> None:
+    blocks = expected_blocks(raw["clients"], raw["log"])
+    shown = table(sheet_rows(example, schema.DASHBOARD.name(LOCALE)), label("by_block"))
+    body = shown[shown[label("block_number")].notna()].set_index(label("block_number"))
+    assert body[label("clients")].to_dict() == blocks.value_counts().reindex(range(8, 0, -1), fill_value=0).to_dict()
+    revenue = raw["log"][raw["log"]["type"] == schema.ORDER.ru].groupby("client_id")["amount"].sum()
+    by_block = revenue.groupby(blocks.reindex(revenue.index)).sum().reindex(range(8, 0, -1), fill_value=0)
+    assert body[label("revenue_all_time")].tolist() == pytest.approx(by_block.tolist())
+    assert set(blocks.unique()) == set(range(1, 9)), "the example has a member in every block"
+
+
+def test_dashboard_revenue_by_month(example: Path, raw: dict[str, pd.DataFrame]) -> None:
+    orders = period_orders(raw["log"])
+    expected = orders.groupby(orders["date"].dt.strftime("%Y-%m"))["amount"].agg(["size", "sum"])
+    shown = table(sheet_rows(example, schema.DASHBOARD.name(LOCALE)), label("revenue_by_month")).set_index(
+        label("month"))
+    assert len(shown) == 12 and shown.index[0] == "2025-12" and shown.index[-1] == "2026-11"
+    shown = shown[shown[label("orders")] > 0]
+    assert shown[label("orders")].to_dict() == expected["size"].to_dict()
+    assert shown[label("revenue")].tolist() == pytest.approx(expected["sum"].tolist())
+
+
+def test_managers(example: Path, raw: dict[str, pd.DataFrame]) -> None:
+    log = raw["log"][raw["log"]["date"] >= PERIOD_START]
+    shown = table(sheet_rows(example, schema.MANAGERS_REPORT.name(LOCALE)), label("activity")).set_index(
+        label("manager"))
+    orders = log[log["type"] == schema.ORDER.ru]
+    assert shown[label("orders")].to_dict() == orders.groupby("acting").size().to_dict()
+    assert shown[label("revenue")].to_dict() == pytest.approx(orders.groupby("acting")["amount"].sum().to_dict())
+    calls = log[log["type"] == schema.CALL_OUT.ru].groupby("acting").size()
+    assert shown[schema.CALL_OUT.ru].to_dict() == calls.reindex(shown.index, fill_value=0).to_dict()
+    # Conversion: clients without an order before the period whose first order falls in it.
+    all_orders = raw["log"][raw["log"]["type"] == schema.ORDER.ru]
+    first = all_orders.groupby("client_id")["date"].min().reindex(raw["clients"]["client_id"]).to_numpy()
+    clients = raw["clients"].assign(first=first)
+    base = clients[clients["first"].isna() | (clients["first"] >= PERIOD_START)]
+    assert shown[label("conversion_base")].to_dict() == base.groupby("manager").size().to_dict()
+    assert shown[label("converted")].to_dict() == base[base["first"].notna()].groupby("manager").size().reindex(
+        shown.index, fill_value=0).to_dict()
+
+
+def test_services(example: Path, raw: dict[str, pd.DataFrame]) -> None:
+    orders = period_orders(raw["log"])
+    expected = orders.groupby("service").agg(orders=("amount", "size"), revenue=("amount", "sum"),
+                                             clients=("client_id", "nunique"))
+    rows = sheet_rows(example, schema.SERVICES_REPORT.name(LOCALE))
+    shown = table(rows, label("services_totals")).set_index(label("service"))
+    assert shown[label("orders")].to_dict() == expected["orders"].to_dict()
+    assert shown[label("clients")].to_dict() == expected["clients"].to_dict()
+    assert shown[label("revenue")].to_dict() == pytest.approx(expected["revenue"].to_dict())
+    ordered = set(raw["log"].loc[raw["log"]["type"] == schema.ORDER.ru, "service"])
+    catalogue = [row["service"] for row in generate_demo(120, 1, LOCALE, TODAY).rows[schema.SERVICES.key]]
+    never = table(rows, label("services_never"))[label("service")].tolist()
+    assert never == [s for s in catalogue if s not in ordered] and never
+    monthly = table(rows, label("services_by_month"))
+    assert monthly[label("orders")].sum() == len(orders)
+
+
+def test_abc(example: Path, raw: dict[str, pd.DataFrame]) -> None:
+    revenue = period_orders(raw["log"]).groupby("client_id")["amount"].sum()
+    revenue = revenue[revenue > 0].sort_values(ascending=False)
+    total, running, expected = revenue.sum(), 0.0, {}
+    for client_id, amount in revenue.items():
+        expected[client_id] = "A" if running < 0.8 * total else "B" if running < 0.95 * total else "C"
+        running += amount
+    shown = table(sheet_rows(example, schema.ABC.name(LOCALE)), label("abc_ranking"))
+    assert dict(zip(shown[label("client_id")], shown[label("abc_class")])) == expected
+    assert shown[label("cumulative_share")].iloc[-1] == pytest.approx(1.0)
+    assert shown[label("revenue")].is_monotonic_decreasing
+
+
+def test_problems_list_every_finding(example: Path) -> None:
+    from xlcrm.validate import validate_workbook
+
+    findings = validate_workbook(EXAMPLE, today=TODAY).findings
+    shown = table(sheet_rows(example, schema.PROBLEMS.name(LOCALE)), label("problems_heading"))
+    assert shown[label("cell")].tolist() == [f.cell for f in findings]
+    assert shown[label("code")].tolist() == [f.code.value for f in findings]
+
+
+def test_agenda_sheet(example: Path, raw: dict[str, pd.DataFrame]) -> None:
+    shown = table(sheet_rows(example, schema.AGENDA.name(LOCALE)), label("agenda_heading"))
+    tasks = shown[label("task")].value_counts()
+    blocks = expected_blocks(raw["clients"], raw["log"])
+    lost = set(raw["clients"].loc[raw["clients"]["designation"] == schema.LOST.ru, "client_id"])
+    assert tasks[label("task_reactivate")] == sum(1 for c, b in blocks.items() if b == 1 and c not in lost)
+    assert {label("task_overdue"), label("task_upcoming"), label("task_birthday"),
+            label("task_review")} <= set(tasks.index)
+    assert shown[label("manager")].is_monotonic_increasing or len(set(shown[label("manager")])) > 1
+
+
+def test_user_sheets_untouched_and_reports_added(example: Path) -> None:
+    before = load_workbook(EXAMPLE)
+    after = load_workbook(example)
+    reports = [spec.name(LOCALE) for spec in schema.REFRESH_REPORTS]
+    assert after.sheetnames == before.sheetnames + reports
+    for name in before.sheetnames:
+        old, new = before[name], after[name]
+        assert [[c.value for c in row] for row in old.iter_rows()] == [[c.value for c in row] for row in new.iter_rows()]
+
+
+def test_refresh_is_idempotent(example: Path, tmp_path: Path) -> None:
+    again = tmp_path / "again.xlsx"
+    shutil.copyfile(example, again)
+    refresh_workbook(again, today=TODAY, keep_backups=0)
+    for spec in schema.REFRESH_REPORTS:
+        assert sheet_rows(again, spec.name(LOCALE)) == sheet_rows(example, spec.name(LOCALE)), spec.key
+
+
+def test_two_refreshes_a_month_apart_show_migration(tmp_path: Path) -> None:
+    records = valid_records("en")
+    first, later = dt.date(2026, 10, 23), dt.date(2026, 11, 23)
+    order = {"client_id": "C000002", "type": schema.ORDER.en, "amount": 100, "manager": "Boris"}
+    records[schema.INTERACTIONS.key] += [dict(order, date=dt.date(2026, 10, 1)), dict(order, date=dt.date(2026, 11, 1))]
+    path = write_records(tmp_path / "base.xlsx", "en", records)
+    assert refresh_workbook(path, today=first, keep_backups=0).migration.previous is None
+
+    # Between the refreshes someone adds a client and deletes another (row 2: the VIP).
+    book = load_workbook(path)
+    clients = book[schema.CLIENTS.en]
+    clients.delete_rows(2)
+    clients.append(["C000003", "New person", "New Co", None, "+7 916 765-43-21"])
+    book.save(path)
+
+    result = refresh_workbook(path, today=later, keep_backups=0)
+    assert result.migration.previous == first
+    matrix = result.migration.matrix
+    assert matrix.loc[4, 4] == 1  # C000002: one order by 23.10 and two by 23.11, still Working
+    assert matrix.loc[7, "gone"] == 1 and matrix.loc["new", 2] == 1
+    assert int(matrix.to_numpy().sum()) == 3
+
+    dashboard = sheet_rows(path, schema.DASHBOARD.name("en"))
+    shown = table(dashboard, schema.label("migration", "en").format(previous="23.10.2026"))
+    shown = shown.set_index(schema.label("from_to", "en"))
+    assert shown.loc[schema.block(7).label("en"), schema.label("gone_client", "en")] == 1
+    assert shown.loc[schema.label("new_client", "en"), schema.block(2).label("en")] == 1
+    history = table(dashboard, schema.label("history", "en"))
+    assert history[schema.label("date", "en")].dt.date.tolist() == [first, later]
+
+
+def test_block_change_between_refreshes(tmp_path: Path) -> None:
+    records = valid_records("en")
+    order = {"client_id": "C000002", "type": schema.ORDER.en, "amount": 100}
+    records[schema.INTERACTIONS.key] += [dict(order, date=dt.date(2026, 9, d)) for d in (1, 2)]
+    records[schema.INTERACTIONS.key].append(dict(order, date=dt.date(2026, 11, 10)))
+    path = write_records(tmp_path / "move.xlsx", "en", records)
+    refresh_workbook(path, today=dt.date(2026, 10, 23), keep_backups=0)
+    result = refresh_workbook(path, today=dt.date(2026, 11, 23), keep_backups=0)
+    assert result.migration.matrix.loc[4, 5] == 1 and result.migration.moved == 1
+    # Repeated on the same day, it still compares with October, not with itself.
+    again = refresh_workbook(path, today=dt.date(2026, 11, 23), keep_backups=0)
+    assert again.migration.previous == dt.date(2026, 10, 23) and again.migration.moved == 1
+
+
+def test_clean_workbook_exits_0_and_json_matches_library(tmp_path: Path) -> None:
+    path = write_records(tmp_path / "clean.xlsx", "en", valid_records("en"))
+    copy = tmp_path / "copy.xlsx"
+    shutil.copyfile(path, copy)
+    result = CliRunner().invoke(cli, ["refresh", str(path), "--today", "2026-11-23", "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    library = refresh_workbook(copy, today=TODAY, keep_backups=0).to_dict()
+    for key in ("blocks", "errors", "warnings", "added_sheets", "moved", "today", "locale"):
+        assert payload[key] == library[key]
+    # C000001 is VIP; C000002's only entry, an agreement of 2024, is more than a year old.
+    assert payload["blocks"]["vip"] == 1 and payload["blocks"]["dead"] == 1
+    assert payload["save"]["backup"]
+
+
+def test_dry_run_writes_nothing(tmp_path: Path) -> None:
+    path = write_records(tmp_path / "clean.xlsx", "en", valid_records("en"))
+    before = path.read_bytes()
+    result = CliRunner().invoke(cli, ["refresh", str(path), "--today", "2026-11-23", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "Would add ▸ Dashboard" in result.output
+    assert path.read_bytes() == before and not (tmp_path / ".xlcrm-backups").exists()
+
+
+def test_output_leaves_the_original_alone(tmp_path: Path) -> None:
+    path = write_records(tmp_path / "clean.xlsx", "en", valid_records("en"))
+    before = path.read_bytes()
+    target = tmp_path / "out.xlsx"
+    result = CliRunner().invoke(cli, ["refresh", str(path), "--today", "2026-11-23", "--output", str(target)])
+    assert result.exit_code == 0, result.output
+    assert path.read_bytes() == before
+    assert schema.DASHBOARD.name("en") in load_workbook(target, read_only=True).sheetnames
+
+
+@pytest.mark.parametrize("broken", ["missing column", "headers on row 3"])
+def test_broken_structure_is_refused(tmp_path: Path, broken: str) -> None:
+    path = write_records(tmp_path / "broken.xlsx", "en", valid_records("en"))
+    book = load_workbook(path)
+    if broken == "missing column":
+        interactions = book[schema.INTERACTIONS.en]
+        interactions.delete_cols([c.key for c in schema.INTERACTIONS.columns].index("type") + 1)
+    else:
+        book[schema.CLIENTS.en].insert_rows(1, 2)
+    book.save(path)
+    before = path.read_bytes()
+    result = CliRunner().invoke(cli, ["refresh", str(path), "--today", "2026-11-23"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: the workbook cannot be refreshed until this is fixed")
+    assert "Traceback" not in result.output
+    assert path.read_bytes() == before
+    with pytest.raises(WorkbookStructureError):
+        refresh_workbook(path, today=TODAY)
