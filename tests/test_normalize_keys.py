@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from xlcrm.keys import (
+    city_key,
     company_name,
     compare_companies,
     compare_people,
@@ -127,3 +128,8 @@ def test_individual_entrepreneur_names_compare_as_people() -> None:
 def test_openrefine_fingerprint() -> None:
     assert fingerprint("Romashka, LLC") == fingerprint("llc romashka") == "llc romashka"
     assert fingerprint("ООО Ромашка") == "ооо ромашка"
+
+
+@pytest.mark.parametrize("typed", ["Москва", "г. Москва", "Moscow", "MOSKVA", "москва "])
+def test_city_keys_meet_across_languages(typed: str) -> None:
+    assert city_key(typed) == "moskva"

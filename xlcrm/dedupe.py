@@ -33,6 +33,7 @@ from xlcrm import schema
 from xlcrm.keys import (
     CompanyName,
     PersonName,
+    city_key,
     compare_companies,
     compare_people,
     company_name,
@@ -40,7 +41,6 @@ from xlcrm.keys import (
     person_name,
     phone_keys,
     tax_id_key,
-    text_key,
 )
 from xlcrm.normalize import as_text, is_blank, parse_amount, parse_date
 from xlcrm.settings import Settings
@@ -174,7 +174,7 @@ def client_records(sheet: SheetData, region: str) -> list[ClientRecord]:
         records.append(ClientRecord(
             row=int(row), client_id=as_text(client_id), name=person_name(name), company=company_name(company),
             tax_id=tax_id_key(inn), phones=phone_keys(phone, region), emails=email_keys(email),
-            city=text_key(city), birthday=parse_date(birthday).date, created=parse_date(created).date,
+            city=city_key(city), birthday=parse_date(birthday).date, created=parse_date(created).date,
             shown_name=as_text(name), shown_company=as_text(company),
         ))
     return records

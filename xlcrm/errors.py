@@ -49,3 +49,11 @@ class WorkbookChanged(XlcrmError):
 
 class WorkbookStructureError(WorkbookError):
     """A sheet or column xlcrm needs is missing or its headers are not on row 1; nothing was written."""
+
+
+class MergeNotFound(UsageError):
+    """The merge named for unmerge is not in the workbook's Merge log."""
+
+
+class MergeNotUndoable(XlcrmError):
+    """A logged merge cannot be undone safely as the workbook is now; nothing was written."""

@@ -165,8 +165,25 @@ def words(text: object) -> list[str]:
 
 
 def text_key(text: object) -> str:
-    """Words in Latin spelling, joined by spaces: the key of a city or any plain text."""
+    """Words in Latin spelling, joined by spaces: the key of any plain text."""
     return " ".join(latin_word(word) for word in words(text))
+
+
+# English names of cities that transliteration does not bring together (keys of both sides).
+CITY_EXONYMS = {
+    "moscov": "moskva", "saint petersburg": "sankt peterburg", "st petersburg": "sankt peterburg",
+    "spb": "sankt peterburg", "msk": "moskva", "kiev": "kiyev", "kyiv": "kiyev", "nizhny novgorod": "nizhniy novgorod",
+}
+_CITY_PREFIXES = ("g ", "gorod ", "city of ")
+
+
+def city_key(text: object) -> str:
+    """A city in Latin spelling without "г." in front, English names mapped to the Russian ones."""
+    key = text_key(text)
+    for prefix in _CITY_PREFIXES:
+        if key.startswith(prefix):
+            key = key[len(prefix):]
+    return CITY_EXONYMS.get(key, key)
 
 
 # --- companies -----------------------------------------------------------------------------

@@ -590,6 +590,7 @@ DEDUPE_LABELS: dict[str, tuple[str, str]] = {
     "side_a": ("{column} A", "{column} A"),
     "side_b": ("{column} B", "{column} B"),
     "rows": ("Rows", "Строки"),
+    "client_id_header": ("ClientID", "ID клиента"),  # first header of the repeated interactions table
     "merge_log_title": ("Merge log: every merge with the original rows; undo one with xlcrm unmerge PATH MERGE_ID",
                         "Журнал объединений: исходные строки каждого объединения; отмена: xlcrm unmerge ПУТЬ ID"),
     "merges": ("Merges", "Объединения"),

@@ -1,0 +1,281 @@
+"""The two report sheets of deduplication, written and read back.
+
+``▸ Duplicates`` lists the pairs to review side by side, with a Decision
+column the user fills in Excel (merge / keep apart). It is the only report
+sheet whose typed cells xlcrm keeps: the next ``dedupe`` (or ``refresh``)
+reads the decisions, merges the pairs marked "merge", and lists the pairs
+marked "keep apart" in a second table, *Kept apart*, which every later run
+reads again. That table is the memory of "keep apart": such a pair is never
+proposed again, unless the user changes its Decision to "merge". Deleting the
+sheet forgets the decisions.
+
+``▸ Merge log`` holds every merge with the complete original rows (every
+column of the Clients sheet, the user's own columns too, values as they were)
+and the Interactions and Contacts rows that were re-pointed, so
+``xlcrm unmerge`` can restore them exactly. Each run writes the entries it
+read back plus its new ones.
+
+Headers and decisions are recognised in either language, as everywhere else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from python_calamine import CalamineError, CalamineWorkbook
+
+from xlcrm import schema
+from xlcrm.dedupe import ClientRecord, DedupePlan, InteractionDuplicate, Match, PairDecision
+from xlcrm.errors import NotAWorkbook
+from xlcrm.normalize import as_text, is_blank
+from xlcrm.report_sheet import CellValue, ColumnFormat, ReportColumn, ReportSheet, ReportTable
+
+# Clients columns shown for each side of a pair on the Duplicates sheet.
+PAIR_COLUMNS = ("client_id", "name", "company", "inn", "phone", "email", "city", "created")
+# The first columns of the Merge log; the Clients columns follow.
+LOG_FIXED_COLUMNS = ("merge_id", "merged_on", "role", "sheet", "row")
+
+
+def label(key: str, locale: str) -> str:
+    return schema.dedupe_label(key, locale)
+
+
+def _is(cell: object, key: str) -> bool:
+    """Whether a header cell is the label ``key`` in either language."""
+    return schema.fold(cell) in {schema.fold(text) for text in schema.DEDUPE_LABELS[key]}
+
+
+def read_sheet_rows(path: Path, spec: schema.Sheet) -> list[list[object]]:
+    """Every cell of one sheet as typed (blank cells as None), or [] when the workbook does not have it.
+
+    The user sheets' frames hold only schema columns with text trimmed; a merge log needs the rows exactly.
+    """
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except (CalamineError, OSError, ValueError) as exc:
+        raise NotAWorkbook(f"{path} cannot be read as a workbook: {exc}") from None
+    try:
+        name = schema.find_sheet_name(spec, book.sheet_names)
+        if name is None:
+            return []
+        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        return [[None if cell == "" else cell for cell in row] for row in rows]
+    except CalamineError as exc:
+        raise NotAWorkbook(f"{path}: sheet {spec.name('en')!r} cannot be read: {exc}") from None
+    finally:
+        book.close()
+
+
+def _tables(rows: list[list[object]], first_header: str) -> list[tuple[list[object], list[list[object]]]]:
+    """(header row, value rows) of every table whose first header cell is ``first_header``; a blank row ends one."""
+    found = []
+    index = 0
+    while index < len(rows):
+        row = rows[index]
+        if row and _is(row[0], first_header):
+            body = []
+            index += 1
+            while index < len(rows) and any(not is_blank(v) for v in rows[index]):
+                body.append(rows[index])
+                index += 1
+            found.append((row, body))
+        index += 1
+    return found
+
+
+# --- Duplicates ------------------------------------------------------------------------------------
+
+
+def _decision(value: object) -> bool | None:
+    """True for merge, False for keep apart, None when blank or not understood."""
+    chosen = schema.match_list_value(value, schema.DECISIONS)
+    if chosen is None:
+        return None
+    return chosen is schema.MERGE_DECISION
+
+
+def read_decisions(rows: list[list[object]]) -> list[PairDecision]:
+    """Every Decision typed on the Duplicates sheet (pairs table and Kept apart table), by ClientIDs."""
+    decisions: dict[frozenset[str], PairDecision] = {}
+    for header, body in _tables(rows, "decision"):
+        try:
+            first = next(i for i, cell in enumerate(header) if _is(cell, "id_a"))
+            second = next(i for i, cell in enumerate(header) if _is(cell, "id_b"))
+        except StopIteration:
+            continue
+        for row in body:
+            merge = _decision(row[0])
+            ids = frozenset(as_text(row[i]) for i in (first, second) if i < len(row) and not is_blank(row[i]))
+            if merge is not None and len(ids) == 2:
+                decisions[ids] = PairDecision(ids, merge)
+    return list(decisions.values())
+
+
+@dataclass
+class DuplicatesContent:
+    """The three tables of the Duplicates sheet as rows of values."""
+
+    pairs: list[list[CellValue]] = field(default_factory=list)
+    kept: list[list[CellValue]] = field(default_factory=list)  # keep apart, ClientID A, ClientID B, names, companies
+    repeated: list[list[CellValue]] = field(default_factory=list)
+
+    def keep_apart(self, first: str, second: str, locale: str, first_name: object = None,
+                   first_company: object = None, second_name: object = None, second_company: object = None) -> None:
+        """Remember one more pair to keep apart (replacing a row of the same pair)."""
+        ids = {first, second}
+        self.kept = [row for row in self.kept if {as_text(row[1]), as_text(row[2])} != ids]
+        self.kept.append([schema.KEEP_APART.name(locale), first, second, first_name, first_company,
+                          second_name, second_company])  # type: ignore[list-item]
+
+
+def read_duplicates(rows: list[list[object]]) -> DuplicatesContent:
+    """The tables of a Duplicates sheet as read (the first table with a Decision column is the pairs table)."""
+    content = DuplicatesContent()
+    decided = _tables(rows, "decision")
+    if decided:
+        content.pairs = [list(row) for row in decided[0][1]]  # type: ignore[misc]
+        for _header, body in decided[1:]:
+            content.kept += [list(row) for row in body]  # type: ignore[misc]
+    for _header, body in _tables(rows, "client_id_header"):
+        content.repeated += [list(row) for row in body]  # type: ignore[misc]
+    return content
+
+
+def _side(record: ClientRecord, plan: DedupePlan) -> list[CellValue]:
+    frame = plan.data.sheets[schema.CLIENTS.key].frame
+    values: list[CellValue] = []
+    for key in PAIR_COLUMNS:
+        value = frame.at[record.row, key] if key in frame.columns else None
+        values.append(None if is_blank(value) else value)  # type: ignore[arg-type]
+    return values
+
+
+def plan_content(plan: DedupePlan) -> DuplicatesContent:
+    """What the Duplicates sheet shows after a dedupe run: open pairs, remembered decisions, repeated interactions."""
+    locale = plan.data.locale
+    records = plan.records
+    content = DuplicatesContent()
+    content.pairs = [[None, match.score, match.reason] + _side(records[match.first], plan)
+                     + _side(records[match.second], plan) for match in plan.review]
+    by_id = {r.client_id: r for r in records.values() if r.client_id}
+    for pair in sorted(plan.kept_apart, key=lambda d: sorted(d.ids)):
+        first, second = sorted(pair.ids)
+        a, b = by_id.get(first), by_id.get(second)
+        content.keep_apart(first, second, locale,
+                           a.shown_name or None if a else None, a.shown_company or None if a else None,
+                           b.shown_name or None if b else None, b.shown_company or None if b else None)
+    content.repeated = [_repeated_row(item) for item in plan.interaction_duplicates]
+    return content
+
+
+def duplicates_sheet(content: DuplicatesContent, locale: str) -> ReportSheet:
+    """Pairs to review side by side, decisions remembered, and interactions entered twice."""
+    clients = schema.CLIENTS
+
+    def side_columns(side: str) -> list[ReportColumn]:
+        columns = []
+        for key in PAIR_COLUMNS:
+            column = clients.column(key)
+            header = label(side, locale).format(column=column.name(locale)) if key != "client_id" \
+                else label("id_a" if side == "side_a" else "id_b", locale)
+            fmt = ColumnFormat.DATE if column.kind is schema.Kind.DATE else ColumnFormat.TEXT
+            columns.append(ReportColumn(header, fmt))
+        return columns
+
+    decision = ReportColumn(label("decision", locale), width=16)
+    pair_columns = [decision, ReportColumn(label("score", locale), ColumnFormat.INTEGER),
+                    ReportColumn(label("reason", locale), width=50)]
+    pair_columns += side_columns("side_a") + side_columns("side_b")
+    kept_columns = [decision, ReportColumn(label("id_a", locale)), ReportColumn(label("id_b", locale)),
+                    ReportColumn(label("side_a", locale).format(column=clients.column("name").name(locale))),
+                    ReportColumn(label("side_a", locale).format(column=clients.column("company").name(locale))),
+                    ReportColumn(label("side_b", locale).format(column=clients.column("name").name(locale))),
+                    ReportColumn(label("side_b", locale).format(column=clients.column("company").name(locale)))]
+    interactions = schema.INTERACTIONS
+    formats = {"date": ColumnFormat.DATE, "amount": ColumnFormat.MONEY}
+    repeated_columns = [ReportColumn(interactions.column(key).name(locale), formats.get(key, ColumnFormat.TEXT))
+                        for key in ("client_id", "date", "type", "amount", "comment")]
+    repeated_columns.append(ReportColumn(label("rows", locale)))
+    tables = [ReportTable(label("pairs", locale), pair_columns, content.pairs, autofilter=True),
+              ReportTable(label("kept_apart", locale), kept_columns, content.kept),
+              ReportTable(label("repeated_interactions", locale), repeated_columns, content.repeated)]
+    return ReportSheet.of(schema.DUPLICATES, locale, label("duplicates_title", locale), tables=tables)
+
+
+def _repeated_row(item: InteractionDuplicate) -> list[CellValue]:
+    return [item.client_id, item.date, item.type or None, item.amount, item.comment or None,
+            ", ".join(str(row) for row in item.rows)]
+
+
+# --- Merge log -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One row of the Merge log: a Clients row as it was before a merge, or a re-pointed row."""
+
+    merge_id: str
+    merged_on: dt.datetime | dt.date | None
+    role: str  # key of one of schema.MERGE_ROLES
+    sheet: str  # actual sheet name the row was on
+    row: int  # Excel row number at the time of the merge
+    values: tuple[CellValue, ...]  # one per Clients header of the log; a re-pointed row holds only its old ClientID
+
+
+@dataclass
+class MergeLog:
+    headers: list[str]  # the Clients headers the entries' values follow
+    entries: list[LogEntry] = field(default_factory=list)
+
+    def ids(self) -> list[str]:
+        seen: list[str] = []
+        for entry in self.entries:
+            if entry.merge_id not in seen:
+                seen.append(entry.merge_id)
+        return seen
+
+    def next_id(self) -> str:
+        numbers = [int(mid[1:]) for mid in self.ids() if mid[1:].isdigit()]
+        return f"M{max(numbers, default=0) + 1:04d}"
+
+
+def read_merge_log(rows: list[list[object]]) -> MergeLog:
+    log = MergeLog(headers=[])
+    for header, body in _tables(rows, "merge_id"):
+        fixed = len(LOG_FIXED_COLUMNS)
+        headers = [as_text(cell) for cell in header[fixed:]]
+        while headers and not headers[-1]:
+            headers.pop()
+        log.headers = log.headers or headers
+        for row in body:
+            role = schema.match_list_value(row[2], schema.MERGE_ROLES)
+            values = [row[fixed + i] if fixed + i < len(row) else None for i in range(len(headers))]
+            entry_values = _follow(headers, log.headers, [None if v == "" else v for v in values])
+            log.entries.append(LogEntry(
+                merge_id=as_text(row[0]), merged_on=row[1] if isinstance(row[1], (dt.date, dt.datetime)) else None,
+                role=role.key if role else as_text(row[2]), sheet=as_text(row[3]),
+                row=int(row[4]) if isinstance(row[4], (int, float)) else 0, values=tuple(entry_values)))
+    return log
+
+
+def _follow(headers: Sequence[str], wanted: Sequence[str], values: Sequence[object]) -> list[CellValue]:
+    """Values given under ``headers`` rearranged under ``wanted`` (older logs may order columns otherwise)."""
+    by_header = dict(zip(headers, values))
+    return [by_header.get(h) for h in wanted]  # type: ignore[misc]
+
+
+def merge_log_sheet(log: MergeLog, locale: str) -> ReportSheet:
+    columns = [ReportColumn(label("merge_id", locale)), ReportColumn(label("merged_on", locale), ColumnFormat.DATETIME),
+               ReportColumn(label("role", locale)), ReportColumn(label("sheet", locale)),
+               ReportColumn(label("row", locale), ColumnFormat.INTEGER)]
+    columns += [ReportColumn(header or " ") for header in log.headers]
+    roles = {role.key: role for role in schema.MERGE_ROLES}
+    rows = []
+    for entry in log.entries:
+        role = roles[entry.role].name(locale) if entry.role in roles else entry.role
+        rows.append([entry.merge_id, entry.merged_on, role, entry.sheet, entry.row, *entry.values])
+    return ReportSheet.of(schema.MERGE_LOG, locale, label("merge_log_title", locale),
+                          tables=[ReportTable(label("merges", locale), columns, rows, autofilter=True)])
