@@ -39,7 +39,9 @@ from typing import BinaryIO, Callable, Iterable, Sequence
 from lxml import etree
 
 from xlcrm.errors import NotAReportSheet, NotAWorkbook, WorkbookError, WriteError
-from xlcrm.report_sheet import STYLES, ReportSheet, StyleKey, StyleSpec, layout, render_worksheet
+from xlcrm import charts
+from xlcrm.report_sheet import (DRAWING_REL_ID, STYLES, ReportSheet, SheetLayout, StyleKey, StyleSpec, layout,
+                                render_worksheet)
 from xlcrm.schema import REPORT_MARKER
 from xlcrm.workbook import sheet_ref
 
@@ -500,6 +502,37 @@ class _Package:
             lambda: render_worksheet(report, where, styles, date1904, selected=selected))
         filtered = [table_layout.ref for table, table_layout in zip(report.tables, where.tables) if table.autofilter]
         self._set_filter_name(position, report.name, filtered[0] if filtered else None)
+        if report.charts:
+            self._add_charts(sheet, report, where)
+
+    def _add_charts(self, sheet: _Sheet, report: ReportSheet, where: SheetLayout) -> None:
+        """A drawing part anchoring the report's charts, a part per chart, and the relationships between them.
+
+        The sheet's old relationships part, if any, went with the old sheet, so the new one is all xlcrm's.
+        """
+        folder = posixpath.dirname(self.workbook_part)
+        drawing = self._new_part(posixpath.join(folder, "drawings"), "drawing")
+        chart_parts = []
+        for chart in report.charts:
+            part = self._new_part(posixpath.join(folder, "charts"), "chart")
+            self._store(part, charts.chart_xml(chart, report, where))
+            self.content_types.set(part, charts.CT_CHART)
+            chart_parts.append(part)
+        chart_ids = [f"rId{number}" for number in range(1, len(chart_parts) + 1)]
+        self._store(drawing, charts.drawing_xml(charts.anchors(where, len(chart_parts)), chart_ids))
+        self.content_types.set(drawing, charts.CT_DRAWING)
+        self._store(_rels_part(drawing), charts.relationships_xml(
+            [(rel_id, charts.REL_CHART, posixpath.relpath(part, posixpath.dirname(drawing)))
+             for rel_id, part in zip(chart_ids, chart_parts)]))
+        self._store(_rels_part(sheet.part), charts.relationships_xml(
+            [(DRAWING_REL_ID, charts.REL_DRAWING, posixpath.relpath(drawing, posixpath.dirname(sheet.part)))]))
+
+    def _new_part(self, folder: str, stem: str) -> str:
+        taken = set(self.entries) | {p.casefold() for p in self.edited} | {p.casefold() for p in self.streamed}
+        number = 1
+        while posixpath.join(folder, f"{stem}{number}.xml").casefold() in taken:
+            number += 1
+        return posixpath.join(folder, f"{stem}{number}.xml")
 
     def _active_tab(self) -> int:
         for view in _children(self.workbook.getroot(), "bookViews"):

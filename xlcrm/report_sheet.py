@@ -19,10 +19,13 @@ import numbers
 import re
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Iterator, Mapping, Sequence, Union
+from typing import TYPE_CHECKING, Iterator, Mapping, Sequence, Union
 
 from xlcrm import schema
 from xlcrm.workbook import column_letter
+
+if TYPE_CHECKING:  # xlcrm.charts builds on this module
+    from xlcrm.charts import Chart
 
 CellValue = Union[str, int, float, bool, dt.date, dt.datetime, None]
 
@@ -128,6 +131,7 @@ class ReportSheet:
     subtitle: str = ""
     tables: Sequence[ReportTable] = field(default_factory=tuple)
     freeze_header: bool = True  # keep the title and the first table's header in view while scrolling
+    charts: Sequence["Chart"] = field(default_factory=tuple)  # native charts of its tables, right of them
 
     def __post_init__(self) -> None:
         check_sheet_name(self.name)
@@ -136,11 +140,12 @@ class ReportSheet:
 
     @classmethod
     def of(cls, spec: schema.Sheet, locale: str, title: str, subtitle: str = "",
-           tables: Sequence[ReportTable] = (), *, freeze_header: bool = True) -> "ReportSheet":
+           tables: Sequence[ReportTable] = (), *, freeze_header: bool = True,
+           charts: Sequence["Chart"] = ()) -> "ReportSheet":
         """The report sheet for a schema report ``spec``, named in ``locale``."""
         if not spec.report:
             raise ValueError(f"{spec.key!r} is not a report sheet")
-        return cls(spec.name(locale), title, subtitle, tuple(tables), freeze_header)
+        return cls(spec.name(locale), title, subtitle, tuple(tables), freeze_header, tuple(charts))
 
 
 def check_sheet_name(name: str) -> None:
@@ -364,6 +369,8 @@ _WORKSHEET_OPEN = (
 )
 # Rows are joined and encoded in batches: one bytes object per row would cost more than the XML itself.
 _ROWS_PER_CHUNK = 2_000
+# A report sheet's relationships part is xlcrm's own, so its one drawing always has this id.
+DRAWING_REL_ID = "rId1"
 
 
 def render_worksheet(report: ReportSheet, sheet_layout: SheetLayout, styles: Mapping[StyleKey, int],
@@ -390,6 +397,8 @@ def render_worksheet(report: ReportSheet, sheet_layout: SheetLayout, styles: Map
         if table.autofilter:
             tail.append(f'<autoFilter ref="{where.ref}"/>')
     tail.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')
+    if report.charts:
+        tail.append(f'<drawing r:id="{DRAWING_REL_ID}"/>')
     tail.append("</worksheet>")
     yield "".join(tail).encode("utf-8")
 

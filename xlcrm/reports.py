@@ -21,6 +21,7 @@ import pandas as pd
 
 from xlcrm import schema
 from xlcrm.agenda import Agenda, agenda_sheet
+from xlcrm.charts import Chart, ChartKind
 from xlcrm.findings import Finding
 from xlcrm.frames import Frames
 from xlcrm.history import BlockHistory, history_sheet
@@ -165,12 +166,13 @@ def dashboard_sheet(lifecycle: Lifecycle, period: Period, migration: Migration, 
         ReportColumn(text("orders"), Integer), ReportColumn(text("revenue_all_time"), Money),
         ReportColumn(text("revenue_period"), Money)], block_rows)
 
-    return ReportSheet.of(schema.DASHBOARD, locale, text("dashboard_title"), subtitle, (
-        blocks_table,
-        migration_table(migration, locale),
-        revenue_by_month_table(lifecycle, period, locale),
-        history_table(history, locale),
-    ))
+    tables = (blocks_table, migration_table(migration, locale), revenue_by_month_table(lifecycle, period, locale),
+              history_table(history, locale))
+    block_chart = Chart(text("chart_clients_by_block"), table=0, categories=1, values=2, kind=ChartKind.BAR,
+                        rows=len(schema.BLOCKS))  # the Total row is not a block
+    month_chart = Chart(text("chart_revenue_by_month"), table=2, categories=0, values=2)
+    return ReportSheet.of(schema.DASHBOARD, locale, text("dashboard_title"), subtitle, tables,
+                          charts=(block_chart, month_chart))
 
 
 def migration_table(migration: Migration, locale: str) -> ReportTable:
