@@ -54,6 +54,10 @@ FURTHER_ID_POINTS = 15
 PERSON_POINTS = ((95, 40), (85, 35), (70, 15))
 COMPANY_POINTS = ((95, 30), (85, 25), (70, 10))
 PERSON_CONFLICT_POINTS = -40
+# The surname agrees but another part does not: another family member, or a typo in a first name.
+PARTIAL_CONFLICT_POINTS = -20
+# Three full parts alike (surname, name, patronymic) say much more than "Petrov I.".
+FULL_NAME_POINTS = 50
 # At the same company a different person is more likely a second contact than a different client.
 CONTACT_CONFLICT_POINTS = -10
 COMPANY_MISMATCH_POINTS = -30
@@ -190,22 +194,20 @@ def block_keys(record: ClientRecord) -> set[str]:
         keys.add("t:" + record.tax_id)
     keys.update("p:" + phone for phone in record.phones)
     keys.update("e:" + email for email in record.emails)
-    if record.company:
+    # Without a shared identifier a pair reaches review only through the same person at the same company, or,
+    # for a private client, the same full name in one city or a name and birthday: so names block only
+    # together with a company, a city or a birthday (by their first letters, so a later typo still meets).
+    if record.company and not record.company.individual:
         company = record.company.key
-        keys.add("c:" + company)
-        # The start of the name in one city: a typo further on still meets (endings such as "плюс" or
-        # "групп" are shared by too many companies to block on).
-        if len(company) >= 8:
-            keys.add(f"c<:{record.city}:{company[:5]}")
-    # Without a shared identifier only a person's name at the same company (or, for a private client, in the
-    # same city) scores enough to matter; the name meets its other spellings through every full part with
-    # the initial of another part.
-    where = record.company.key or record.city
-    tokens = list(record.name.full) + list(record.name.initials)
-    for index, token in enumerate(record.name.full):
-        for other_index, other in enumerate(tokens):
-            if other_index != index:
-                keys.add(f"n:{where}:{token}:{other[:1]}")
+        for token in record.name.full or (record.city,):
+            keys.add(f"c:{company}:{token[:3]}")
+            if len(company) >= 8:  # the start of a longer name: a typo further on still meets
+                keys.add(f"c<:{company[:5]}:{token}")
+    else:  # a private client or an individual entrepreneur: the person is the client
+        starts = sorted({token[:3] for token in record.name.full})
+        keys.update(f"n:{record.city}:{a}:{b}" for a, b in itertools.combinations(starts, 2))
+        if record.birthday:
+            keys.update(f"b:{record.birthday}:{start}" for start in starts)
     return keys
 
 
@@ -258,10 +260,12 @@ def compare(first: ClientRecord, second: ClientRecord) -> Match:
     same_company = company >= SIMILAR_NAMES and not (first.company.individual and second.company.individual)
     people = compare_people(first.name, second.name)
     if people.conflict:
-        score += CONTACT_CONFLICT_POINTS if same_company else PERSON_CONFLICT_POINTS
+        score += CONTACT_CONFLICT_POINTS if same_company else \
+            PARTIAL_CONFLICT_POINTS if people.partial else PERSON_CONFLICT_POINTS
         reasons.append(f"different names {first.shown_name} / {second.shown_name}")
     elif people.similarity:
-        score += _points(people.similarity, PERSON_POINTS)
+        full = min(len(first.name.full), len(second.name.full)) >= 3 and people.similarity >= PERSON_POINTS[0][0]
+        score += FULL_NAME_POINTS if full else _points(people.similarity, PERSON_POINTS)
         reasons.append("same name" if people.similarity == 100 else f"names {people.similarity} % similar")
     if first.company and second.company:
         if company < COMPANY_MISMATCH_BELOW:

@@ -18,6 +18,7 @@ from functools import lru_cache
 
 import phonenumbers
 from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 from stdnum.ru import inn as stdnum_inn
 from stdnum.ru import ogrn as stdnum_ogrn
 
@@ -43,6 +44,8 @@ _LATIN_VARIANTS = (
     ("j", "y"),
 )
 
+_CYRILLIC_LETTER = re.compile("[\u0400-\u04ff]")
+_LATIN_LETTER = re.compile("[A-Za-z]")
 _QUOTES_AND_MARKS = re.compile(r"[\"'`«»„“”‘’‚‹›().,;:!?/\\|+*_#№&@<>\[\]{}=~-]+")
 _WORD = re.compile(r"[^\W\d_]+|\d+")
 
@@ -140,13 +143,14 @@ def fix_lookalikes(word: str) -> str:
 
     ``Рoмашка`` (Latin o) -> ``Ромашка``; ``Rоmashka`` (Cyrillic о) -> ``Romashka``.
     """
-    cyrillic = sum("\u0400" <= ch <= "\u04ff" for ch in word)
-    latin = sum("a" <= ch.lower() <= "z" for ch in word)
-    if cyrillic and latin:
-        return word.translate(_TO_CYRILLIC if cyrillic >= latin else _TO_LATIN)
-    return word
+    if not (_CYRILLIC_LETTER.search(word) and _LATIN_LETTER.search(word)):
+        return word
+    cyrillic = len(_CYRILLIC_LETTER.findall(word))
+    latin = len(_LATIN_LETTER.findall(word))
+    return word.translate(_TO_CYRILLIC if cyrillic >= latin else _TO_LATIN)
 
 
+@lru_cache(maxsize=262_144)
 def latin_word(word: str) -> str:
     """A folded word in the one Latin spelling keys use: transliterated, variant spellings folded."""
     text = word.translate(_TRANSLIT)
@@ -177,6 +181,7 @@ CITY_EXONYMS = {
 _CITY_PREFIXES = ("g ", "gorod ", "city of ")
 
 
+@lru_cache(maxsize=65_536)
 def city_key(text: object) -> str:
     """A city in Latin spelling without "г." in front, English names mapped to the Russian ones."""
     key = text_key(text)
@@ -254,7 +259,11 @@ def person_name(value: object) -> PersonName:
 
 
 # Two full name tokens are the same name from this similarity on (a typo or a gender ending: Смирнов/Смирнова).
-NAME_TOKEN_SIMILARITY = 80
+NAME_TOKEN_SIMILARITY = 85
+# One slip (a letter missed, doubled, wrong or two swapped) in a name this long still counts as the same name,
+# with this similarity: Егор/Егро is 75 by plain ratio, yet obviously a typo.
+ONE_SLIP_MIN_LENGTH = 4
+ONE_SLIP_SIMILARITY = 90
 # How much an initial standing for a full name, and a part missing on one side, count against a full match.
 _INITIAL_WEIGHT = 0.9
 _MISSING_WEIGHT = 0.6
@@ -264,6 +273,7 @@ _MISSING_WEIGHT = 0.6
 class NameComparison:
     similarity: int  # 0-100
     conflict: bool  # a part of the name contradicts the other (Иван vs Пётр, А. vs Б.)
+    partial: bool = False  # in a conflict: some part agrees (the surname, say), so a typo may be to blame
 
 
 def compare_people(first: PersonName, second: PersonName) -> NameComparison:
@@ -275,8 +285,8 @@ def compare_people(first: PersonName, second: PersonName) -> NameComparison:
     if not first or not second:
         return NameComparison(0, False)
     left_full, right_full = list(first.full), list(second.full)
-    candidates = sorted(((fuzz.ratio(a, b), i, j) for i, a in enumerate(left_full) for j, b in enumerate(right_full)),
-                        reverse=True)
+    candidates = sorted(((_token_similarity(a, b), i, j) for i, a in enumerate(left_full)
+                         for j, b in enumerate(right_full)), reverse=True)
     used_left: set[int] = set()
     used_right: set[int] = set()
     ratios: list[float] = []
@@ -300,11 +310,19 @@ def compare_people(first: PersonName, second: PersonName) -> NameComparison:
     left_over = len(rest_left) + len(initials_left)
     right_over = len(rest_right) + len(initials_right)
     if left_over and right_over:
-        return NameComparison(0, True)
+        return NameComparison(0, True, partial=True)
     longest = max(first.size, second.size)
     credit = len(ratios) + _INITIAL_WEIGHT * matched_initials + _MISSING_WEIGHT * (left_over + right_over)
     similarity = sum(ratios) / len(ratios) * credit / longest
     return NameComparison(round(similarity), False)
+
+
+def _token_similarity(first: str, second: str) -> float:
+    ratio = fuzz.ratio(first, second)
+    if ratio < ONE_SLIP_SIMILARITY and min(len(first), len(second)) >= ONE_SLIP_MIN_LENGTH \
+            and OSA.distance(first, second, score_cutoff=1) <= 1:
+        return ONE_SLIP_SIMILARITY
+    return ratio
 
 
 def _match_initials(names: list[str], initials: list[str]) -> int:
