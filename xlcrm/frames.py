@@ -93,10 +93,14 @@ def _map_distinct(values: pd.Series, convert: Callable[[object], object]) -> pd.
     """
     if values.empty:
         return pd.Series([], index=values.index, dtype=object)
-    keys = [(type(v), v) for v in values.to_numpy()]
-    codes, distinct = pd.factorize(pd.Series(keys, dtype=object))
+    raw = values.to_numpy(dtype=object)
+    codes, distinct = pd.factorize(raw, use_na_sentinel=False)
+    if any(isinstance(v, bool) or (isinstance(v, (int, float)) and v in (0, 1)) for v in distinct):
+        # A True and a 1 may have been taken for one value: key by type too (slower, so only then).
+        codes, typed = pd.factorize(pd.Series([(type(v), v) for v in raw], dtype=object), use_na_sentinel=False)
+        distinct = [value for _, value in typed]
     converted = np.empty(len(distinct), dtype=object)
-    converted[:] = [convert(value) for _, value in distinct]
+    converted[:] = [convert(value) for value in distinct]
     return pd.Series(converted[codes], index=values.index, dtype=object)
 
 

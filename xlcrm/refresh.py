@@ -101,7 +101,7 @@ def format_result(result: RefreshResult) -> str:
                                         for n, count in result.blocks.items()))
     if result.migration.previous:
         lines.append(f"Since the refresh of {result.migration.previous:%d.%m.%Y}: "
-                     f"{result.migration.moved} clients changed block")
+                     f"{result.migration.moved} client{'' if result.migration.moved == 1 else 's'} changed block")
     else:
         lines.append("First refresh: block movement will show from the next one")
     if result.added_sheets:

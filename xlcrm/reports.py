@@ -31,6 +31,7 @@ from xlcrm.report_sheet import CellValue, ColumnFormat, ReportColumn, ReportShee
 PERIOD_MONTHS = 12
 ABC_LIMITS = (0.80, 0.95)  # cumulative revenue share where class A ends, then B
 DASHBOARD_HISTORY = 12  # refreshes shown on the Dashboard; the history sheet keeps them all
+BLOCK_COLUMN_WIDTH = 11  # a column per block: "2 Potential" wraps in the header rather than widen the sheet
 # Built-in touch types shown as their own Managers columns; a user's own types add up under "Other".
 TOUCH_TYPES = tuple(t for t in schema.INTERACTION_TYPES if t is not schema.ORDER)
 
@@ -186,8 +187,8 @@ def migration_table(migration: Migration, locale: str) -> ReportTable:
                else text("migration_first"))
     matrix = migration.matrix
     columns = [ReportColumn(text("from_to"), width=18)]
-    columns += [ReportColumn(schema.block(int(c)).label(locale) if c != "gone" else text("gone_client"), Integer)
-                for c in matrix.columns]
+    columns += [ReportColumn(schema.block(int(c)).label(locale) if c != "gone" else text("gone_client"), Integer,
+                             width=BLOCK_COLUMN_WIDTH) for c in matrix.columns]
     columns.append(ReportColumn(text("total"), Integer))
     rows: list[list[CellValue]] = [[name(key)] + [int(v) for v in values] + [int(values.sum())]
                                    for key, values in matrix.iterrows()]
@@ -210,7 +211,7 @@ def history_table(history: BlockHistory, locale: str) -> ReportTable:
     recent = list(history.counts.items())[-DASHBOARD_HISTORY:]
     return ReportTable(schema.label("history", locale), [
         ReportColumn(schema.label("date", locale), Date)]
-        + [ReportColumn(b.label(locale), Integer) for b in blocks]
+        + [ReportColumn(b.label(locale), Integer, width=BLOCK_COLUMN_WIDTH) for b in blocks]
         + [ReportColumn(schema.label("total", locale), Integer)],
         [[day] + [tally.get(b.number, 0) for b in blocks] + [sum(tally.values())] for day, tally in recent])
 
@@ -298,8 +299,9 @@ def _manager_order(lifecycle: Lifecycle, names: Sequence[str], locale: str) -> l
 def service_names(orders: pd.DataFrame, frames: Frames) -> pd.Series:
     """Each order's service as My Services spells it (typed spellings matched ignoring case), or "(no service)"."""
     spelled = {schema.fold(name): name for name in frames.services}
-    return orders["service"].map(lambda s: spelled.get(schema.fold(s), s) if s is not None else None).fillna(
-        schema.label("no_service", frames.locale))
+    typed = orders["service"].dropna().unique()
+    names = {value: spelled.get(schema.fold(value), value) for value in typed}  # once per distinct spelling
+    return orders["service"].map(names).astype(object).fillna(schema.label("no_service", frames.locale))
 
 
 def services_sheet(frames: Frames, lifecycle: Lifecycle, period: Period, subtitle: str) -> ReportSheet:
@@ -373,11 +375,13 @@ def abc_sheet(lifecycle: Lifecycle, period: Period, locale: str, subtitle: str) 
         ReportColumn(text("revenue"), Money), ReportColumn(text("share_of_revenue"), Percent)],
         [[name, int(r["size"]), float(r["sum"]), r["sum"] / total if total else None] for name, r in summary.iterrows()])
     clients = lifecycle.clients.reindex(ranked.index)
-    rows = [
-        [rank, client_id, c.name, c.company, c.manager, schema.block(int(c.block)).label(locale),
-         float(r.revenue), float(r.share), float(r.cumulative), r["class"]]
-        for rank, ((client_id, r), c) in enumerate(zip(ranked.iterrows(), clients.itertuples()), start=1)
-    ]
+    block_labels = {b.number: b.label(locale) for b in schema.BLOCKS}
+    columns = zip(ranked.index, clients["name"], clients["company"], clients["manager"], clients["block"],
+                  ranked["revenue"], ranked["share"], ranked["cumulative"], ranked["class"])
+    rows = [[rank, client_id, name, company, manager, block_labels[int(block)], float(revenue), float(share),
+             float(cumulative), abc_class]
+            for rank, (client_id, name, company, manager, block, revenue, share, cumulative, abc_class)
+            in enumerate(columns, start=1)]
     ranking_table = ReportTable(text("abc_ranking"), [
         ReportColumn(text("rank"), Integer, width=7), ReportColumn(text("client_id")), ReportColumn(text("client")),
         ReportColumn(text("company")), ReportColumn(text("manager")), ReportColumn(text("block")),
