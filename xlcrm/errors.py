@@ -39,6 +39,10 @@ class NotAReportSheet(WriteError):
     """A report would overwrite or remove a sheet whose name lacks the report marker: a user's sheet."""
 
 
+class EditRefused(WriteError):
+    """A change to a user sheet cannot be made without breaking something that points at its rows."""
+
+
 class WorkbookLocked(XlcrmError):
     """The workbook is open in Excel or LibreOffice (a lock file sits beside it)."""
 

@@ -26,24 +26,32 @@ an existing report sheet keeps its place.
 
 from __future__ import annotations
 
+import bisect
+import contextlib
 import copy
 import posixpath
 import re
+import shutil
 import struct
+import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterable, Sequence
+from typing import BinaryIO, Callable, Collection, Iterable, Iterator, Sequence
 
 from lxml import etree
 
-from xlcrm.errors import NotAReportSheet, NotAWorkbook, WorkbookError, WriteError
+from xlcrm.errors import EditRefused, NotAReportSheet, NotAWorkbook, WorkbookError, WriteError
 from xlcrm import charts
-from xlcrm.report_sheet import (DRAWING_REL_ID, STYLES, ReportSheet, SheetLayout, StyleKey, StyleSpec, layout,
-                                render_worksheet)
+from xlcrm.report_sheet import (DRAWING_REL_ID, MAX_ROWS, NUMBER_FORMATS, STYLES, CellValue, ColumnFormat,
+                                ReportSheet, SheetLayout, StyleKey, StyleSpec, layout, render_worksheet)
 from xlcrm.schema import REPORT_MARKER
-from xlcrm.workbook import sheet_ref
+from xlcrm.sheet_edits import (COMPUTED_HEADER, KEEP, CellChange, FormulaBlocked, RowMap, RowWriter, SheetEdit,
+                                SheetPlan, SheetXml, StyleChooser, check_anchored_formula, column_index, parse_cell,
+                                range_bounds, range_text, refers_below, remap_formula, scan_rows, shift_range,
+                                shift_sqref)
+from xlcrm.workbook import column_letter, sheet_ref
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"
@@ -71,26 +79,28 @@ _COPY_CHUNK = 1 << 20
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
 
-def write_report_sheets(source: Path, target: Path, reports: Sequence[ReportSheet], *,
-                        remove: Sequence[str] = ()) -> None:
-    """Write ``source`` to ``target`` with ``reports`` added or replaced and the report sheets in ``remove`` gone.
+def write_workbook(source: Path, target: Path, *, reports: Sequence[ReportSheet] = (),
+                   edits: Sequence[SheetEdit] = (), remove: Sequence[str] = ()) -> None:
+    """Write ``source`` to ``target`` with report sheets added, replaced or removed and user sheets edited.
 
-    Every zip entry xlcrm does not own is copied unchanged. Only sheets whose
-    names carry the report marker are ever replaced or removed; a report that
-    names a user's sheet raises ``NotAReportSheet`` and nothing is written.
-    Names in ``remove`` that the workbook does not have are ignored.
+    Every zip entry xlcrm does not own or edit is copied unchanged. Only sheets
+    whose names carry the report marker are ever replaced or removed; a report
+    that names a user's sheet raises ``NotAReportSheet`` and nothing is written.
+    Names in ``remove`` that the workbook does not have are ignored. ``edits``
+    change cells of user sheets (see ``SheetEdit``); an edit that would break
+    what points at the sheet's rows raises ``EditRefused``, and nothing is written.
     """
     source, target = Path(source), Path(target)
     if target.exists() and target.resolve() == source.resolve():
-        raise ValueError("write_report_sheets needs a target other than its source")
-    _check_request(reports, remove)
+        raise ValueError("write_workbook needs a target other than its source")
+    _check_request(reports, remove, edits)
     try:
         archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError) as exc:
         raise NotAWorkbook(f"{source} cannot be read as a workbook: {exc}") from None
-    with archive:
-        package = _Package(archive, source)
-        package.apply(reports, remove)
+    with archive, contextlib.ExitStack() as temporary:
+        package = _Package(archive, source, temporary)
+        package.apply(reports, remove, edits)
         try:
             with target.open("wb") as handle, source.open("rb") as raw_source:
                 package.save(_ZipWriter(handle), raw_source)
@@ -98,7 +108,20 @@ def write_report_sheets(source: Path, target: Path, reports: Sequence[ReportShee
             raise WriteError(f"cannot write {target}: {exc.strerror or exc}") from None
 
 
-def _check_request(reports: Sequence[ReportSheet], remove: Sequence[str]) -> None:
+def write_report_sheets(source: Path, target: Path, reports: Sequence[ReportSheet], *,
+                        remove: Sequence[str] = ()) -> None:
+    """``write_workbook`` with report sheets only."""
+    write_workbook(source, target, reports=reports, remove=remove)
+
+
+def _check_request(reports: Sequence[ReportSheet], remove: Sequence[str], edits: Sequence[SheetEdit]) -> None:
+    edited: set[str] = set()
+    for edit in edits:
+        if edit.sheet.startswith(REPORT_MARKER):
+            raise ValueError(f"{edit.sheet!r} is a report sheet; edits are for user sheets")
+        if edit.sheet.casefold() in edited:
+            raise ValueError(f"sheet {edit.sheet!r} is edited twice; give one SheetEdit per sheet")
+        edited.add(edit.sheet.casefold())
     seen: set[str] = set()
     for name in [report.name for report in reports] + list(remove):
         if not name.startswith(REPORT_MARKER):
@@ -244,8 +267,9 @@ class _Sheet:
 class _Package:
     """The parsed parts xlcrm edits, and the list of what to write, replace or drop."""
 
-    def __init__(self, archive: zipfile.ZipFile, path: Path):
+    def __init__(self, archive: zipfile.ZipFile, path: Path, temporary: contextlib.ExitStack):
         self.archive = archive
+        self.temporary = temporary  # closes the temporary files of edited sheets
         self.path = path
         self.entries = {info.filename.casefold(): info.filename for info in archive.infolist()}
         self.content_types = _ContentTypes(self._read(CONTENT_TYPES_PART))
@@ -264,7 +288,10 @@ class _Package:
         self.workbook_rels = _Relationships(self.workbook_part, self._read_optional(_rels_part(self.workbook_part)))
         self.edited: dict[str, bytes] = {}  # part -> new content (changed or new parts)
         self.streamed: dict[str, Callable[[], Iterable[bytes]]] = {}  # part -> its new content, produced on save
+        self.deflated: dict[str, _Deflated] = {}  # part -> its new content, already compressed
         self.dropped: set[str] = set()
+        self.structure_changed = False  # workbook.xml, its relationships or the content types need writing
+        self._styles: tuple[str, _StyleSheet] | None = None
 
     # reading
 
@@ -322,33 +349,48 @@ class _Package:
 
     # the edit
 
-    def apply(self, reports: Sequence[ReportSheet], remove: Sequence[str]) -> None:
+    def apply(self, reports: Sequence[ReportSheet], remove: Sequence[str], edits: Sequence[SheetEdit]) -> None:
         sheets = self.sheets()
         by_name = {sheet.name.casefold(): sheet for sheet in sheets}
         removing = [by_name[name.casefold()] for name in remove if name.casefold() in by_name]
         replacing = [by_name[r.name.casefold()] for r in reports if r.name.casefold() in by_name]
         worksheets_before = self._worksheet_names()
-
-        self._drop_owned_parts(replacing, removing)
-        self._drop_stale_calc_chain({s.sheet_id for s in replacing + removing})
-        self._remove_sheets(sheets, removing)
-
-        styles = self._merge_styles(STYLES)
         date1904 = self._date1904()
-        for report in reports:
-            sheet = by_name.get(report.name.casefold())
-            if sheet is None:
-                sheet = self._add_sheet(report.name)
-            else:
-                self._reuse_sheet(sheet, report.name)
-            self._write_sheet(sheet, report, styles, date1904)
+
+        # User sheets first: their positions and the defined names they adjust are those of the workbook as read.
+        for edit in edits:
+            sheet = by_name.get(edit.sheet.casefold())
+            if sheet is None or self._sheet_type(sheet) != REL_WORKSHEET:
+                raise EditRefused(f"the workbook has no worksheet named {edit.sheet!r}")
+            _UserSheetEdit(self, sheet, sheets.index(sheet), edit, date1904).apply()
+
+        if reports or remove:
+            self.structure_changed = True
+            self._drop_owned_parts(replacing, removing)
+            self._drop_stale_calc_chain({s.sheet_id for s in replacing + removing})
+            self._remove_sheets(sheets, removing)
+            styles = self._merge_styles(STYLES)
+            for report in reports:
+                sheet = by_name.get(report.name.casefold())
+                if sheet is None:
+                    sheet = self._add_sheet(report.name)
+                else:
+                    self._reuse_sheet(sheet, report.name)
+                self._write_sheet(sheet, report, styles, date1904)
 
         if not any(sheet.visible for sheet in self.sheets()):
             raise WriteError(f"{self.path}: removing {list(remove)} would leave the workbook without a visible sheet")
         self._update_app_titles(worksheets_before, self._worksheet_names())
-        self._store(self.workbook_part, _serialize(self.workbook))
-        self._store(_rels_part(self.workbook_part), _serialize(self.workbook_rels.tree))
-        self._store(CONTENT_TYPES_PART, _serialize(self.content_types.tree))
+        if self._styles is not None and self._styles[1].changed:
+            self._store(self._styles[0], _serialize(self._styles[1].tree))
+        if self.structure_changed:
+            self._store(self.workbook_part, _serialize(self.workbook))
+            self._store(_rels_part(self.workbook_part), _serialize(self.workbook_rels.tree))
+            self._store(CONTENT_TYPES_PART, _serialize(self.content_types.tree))
+
+    def _sheet_type(self, sheet: _Sheet) -> str | None:
+        rel = self.workbook_rels.by_id(sheet.element.get(f"{{{NS_R}}}id", ""))
+        return None if rel is None else rel.get("Type")
 
     def _store(self, part: str, data: bytes) -> None:
         self.edited[self._name(part) or part] = data
@@ -405,6 +447,15 @@ class _Package:
             if part:
                 self._drop(part)
             rel.getparent().remove(rel)
+
+    def _drop_calc_chain(self) -> None:
+        """Formulas moved or were overwritten: Excel rebuilds a missing calculation chain, a stale one it repairs."""
+        for rel in self.workbook_rels.by_type(REL_CALC_CHAIN):
+            part = self.workbook_rels.target(rel)
+            if part:
+                self._drop(part)
+            rel.getparent().remove(rel)
+            self.structure_changed = True
 
     def _chain_mentions(self, data: bytes, part: str, sheet_ids: set[int]) -> bool:
         current = None
@@ -568,20 +619,27 @@ class _Package:
 
     # styles
 
+    def style_sheet(self) -> _StyleSheet:
+        """The workbook's styles, read once; written back on save only if something was added."""
+        if self._styles is None:
+            rels = self.workbook_rels.by_type(REL_STYLES)
+            part = self.workbook_rels.target(rels[0]) if rels else None
+            data = self._read_optional(part) if part else None
+            created = part is None or data is None
+            if part is None or data is None:
+                part = posixpath.join(posixpath.dirname(self.workbook_part), "styles.xml")
+                if not rels:
+                    self.workbook_rels.add(REL_STYLES, part)
+                self.content_types.set(part, CT_STYLES)
+                self.structure_changed = True
+                data = _MINIMAL_STYLES
+            self._styles = (part, _StyleSheet(_parse(data, part)))
+            self._styles[1].changed = created
+        return self._styles[1]
+
     def _merge_styles(self, specs: dict[StyleKey, StyleSpec]) -> dict[StyleKey, int]:
-        rels = self.workbook_rels.by_type(REL_STYLES)
-        part = self.workbook_rels.target(rels[0]) if rels else None
-        data = self._read_optional(part) if part else None
-        if part is None or data is None:
-            part = posixpath.join(posixpath.dirname(self.workbook_part), "styles.xml")
-            if not rels:
-                self.workbook_rels.add(REL_STYLES, part)
-            self.content_types.set(part, CT_STYLES)
-            data = _MINIMAL_STYLES
-        styles = _StyleSheet(_parse(data, part))
-        ids = {key: styles.xf(spec) for key, spec in specs.items()}
-        self._store(part, _serialize(styles.tree))
-        return ids
+        styles = self.style_sheet()
+        return {key: styles.xf(spec) for key, spec in specs.items()}
 
     # docProps/app.xml
 
@@ -642,7 +700,9 @@ class _Package:
             name = info.filename
             if self.archive.getinfo(name) is not info or name in self.dropped:
                 continue  # a duplicate entry (the last one wins, as in every reader) or a part that goes
-            if name in pending_streams:
+            if name in self.deflated:
+                writer.write_deflated(name, self.deflated[name])
+            elif name in pending_streams:
                 writer.write(name, pending_streams.pop(name)())
             elif name in pending_edits:
                 writer.write(name, [pending_edits.pop(name)])
@@ -653,6 +713,520 @@ class _Package:
         for name, produce in pending_streams.items():
             writer.write(name, produce())
         writer.close()
+
+
+# --- edits of user sheets -----------------------------------------------------------
+
+REL_TABLE = NS_R + "/table"
+REL_COMMENTS = NS_R + "/comments"
+REL_VML_DRAWING = NS_R + "/vmlDrawing"
+REL_DRAWING = NS_R + "/drawing"
+REL_PIVOT_CACHE = NS_R + "/pivotCacheDefinition"
+REL_THREADED_COMMENTS = "http://schemas.microsoft.com/office/2017/10/relationships/threadedComment"
+
+_DIMENSION = re.compile(rb'(<(?:[A-Za-z_][\w.-]*:)?dimension\b[^>]*?\sref=")([^"]*)(")')
+_COLUMN = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?col\b([^>]*?)/?>")
+_FORMULA_TEXT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:f|formula|formula1|formula2)\b[^>]*>([^<]+)</")
+_VML_SHAPE = re.compile(rb"<(?:\w+:)?shape\b.*?</(?:\w+:)?shape>", re.S)
+_VML_OBJECT_TYPE = re.compile(rb'<(?:\w+:)?ClientData\b[^>]*\bObjectType="(\w+)"')
+_VML_ROW = re.compile(rb"(<(?:\w+:)?Row>)\s*(\d+)\s*(</(?:\w+:)?Row>)")
+_VML_ANCHOR = re.compile(rb"(<(?:\w+:)?Anchor>)([^<]*)(</(?:\w+:)?Anchor>)")
+# Formula text longer than this is not expected in a worksheet (Excel allows 8,192 characters).
+_FORMULA_WINDOW = 1 << 16
+
+
+class _UserSheetEdit:
+    """One ``SheetEdit`` applied to the package: the sheet streamed into a temporary file, what hangs off it
+    (tables, comments, the filter's defined name) adjusted, and everything that would break refused first."""
+
+    def __init__(self, package: _Package, sheet: _Sheet, position: int, edit: SheetEdit, date1904: bool):
+        self.package = package
+        self.sheet = sheet
+        self.position = position
+        self.edit = edit
+        self.name = sheet.name
+        self.date1904 = date1904
+        self.rows = RowMap(edit.delete_rows)
+        self.sheet_rels = package._rels_of(sheet.part)
+        self.part_name = package._name(sheet.part) or sheet.part
+        self.values: dict[tuple[int, int], CellValue] = {}
+        for ref, value in edit.set_cells.items():
+            self.values[parse_cell(ref)] = value
+        self.headers = {column: str(value).strip() for (row, column), value in self.values.items()
+                        if row == 1 and value is not None and str(value).strip()}
+
+    def where(self, ref: str) -> str:
+        return f"{sheet_ref(self.name)}!{ref}"
+
+    # the whole edit
+
+    def apply(self) -> None:
+        self._check_request()
+        if self.rows:
+            self._check_what_points_here()
+        last_used = self._last_used() if self.edit.append_rows else 0
+        changes = self._changes(last_used)
+        appended_to = last_used + len(self.edit.append_rows) if self.edit.append_rows else 0
+        tables = self._tables(last_used, appended_to)
+        with self._open() as handle:
+            sheet_xml = SheetXml(handle, self.sheet.part)
+            columns = {column for row in changes.values() for column in row}
+            plan = SheetPlan(self.name, sheet_xml.prefix, self.rows, changes,
+                             _column_styles(sheet_xml.head, columns),
+                             StyleChooser(self.package.style_sheet().is_date, self.package.style_sheet().dated),
+                             self.date1904)
+            head = self._head(sheet_xml.head, changes)
+            opening = re.sub(rb"\s*/>$", b">", sheet_xml.data_open)
+            closing = b"</" + sheet_xml.prefix + b"sheetData>"
+
+            def content() -> Iterator[bytes]:
+                yield head + opening
+                yield from RowWriter(plan, self.sheet.part).write(sheet_xml.content())
+                yield closing + self._tail(sheet_xml, last_used, appended_to)
+
+            temporary = self.package.temporary.enter_context(tempfile.TemporaryFile())
+            self.package.deflated[self.part_name] = _deflate(content(), temporary)
+        for part, tree in tables:
+            self.package._store(part, _serialize(tree))
+        if self.rows:
+            self._shift_comments()
+            self._shift_defined_names()
+        if plan.formulas_move:
+            self.package._drop_calc_chain()
+
+    def _open(self) -> BinaryIO:
+        try:
+            return self.package.archive.open(self.part_name)
+        except (KeyError, zipfile.BadZipFile, OSError) as exc:
+            raise NotAWorkbook(f"{self.package.path} is damaged: sheet {self.name!r} cannot be read ({exc})") from None
+
+    def _check_request(self) -> None:
+        for row in self.rows.deleted:
+            if not 2 <= row <= MAX_ROWS:
+                raise ValueError(f"row {row} of {self.name!r} cannot be deleted (row 1 holds the headers)")
+        for (row, column) in self.values:
+            if self.rows.is_deleted(row):
+                raise ValueError(f"{self.where(column_letter(column) + str(row))} is set and deleted at once")
+        for letter in self.edit.computed_header:
+            parse_cell(f"{letter}1")
+        for values in self.edit.append_rows:
+            for letter in values:
+                parse_cell(f"{letter}1")
+
+    def _last_used(self) -> int:
+        with self._open() as handle:
+            return scan_rows(SheetXml(handle, self.sheet.part), self.name, self.rows, want_last_used=True).last_used
+
+    def _changes(self, last_used: int) -> dict[int, dict[int, CellChange]]:
+        """Every cell to write, by row in the new numbering."""
+        changes: dict[int, dict[int, CellChange]] = {}
+        for (row, column), value in self.values.items():
+            new_row = self.rows.row(row)
+            assert new_row is not None  # _check_request refused cells of deleted rows
+            changes.setdefault(new_row, {})[column] = CellChange(value)
+        first_appended = max(last_used, 1) + 1
+        if first_appended + len(self.edit.append_rows) - 1 > MAX_ROWS:
+            raise EditRefused(f"{self.name!r} has no room for {len(self.edit.append_rows)} more rows")
+        for offset, values in enumerate(self.edit.append_rows):
+            row_changes = changes.setdefault(first_appended + offset, {})
+            for letter, value in values.items():
+                row_changes.setdefault(column_index(letter.strip().upper()), CellChange(value))
+        if self.edit.computed_header:
+            style = self.package.style_sheet().xf(COMPUTED_HEADER)
+            header = changes.setdefault(1, {})
+            for letter in self.edit.computed_header:
+                column = column_index(letter.strip().upper())
+                header.setdefault(column, CellChange(KEEP)).style = style
+        return changes
+
+    def _head(self, head: bytes, changes: dict[int, dict[int, CellChange]]) -> bytes:
+        """The part before the cells, with its dimension covering the cells as they will be."""
+        match = _DIMENSION.search(head)
+        if match is None:
+            return head
+        try:
+            first_row, first_column, last_row, last_column = range_bounds(match.group(2).decode())
+        except ValueError:
+            return head
+        if self.rows:
+            last_row = max(first_row, last_row - bisect.bisect_right(self.rows.deleted, last_row))
+        written = [(row, column) for row, columns in changes.items() for column, change in columns.items()
+                   if change.value is not KEEP and change.value is not None]
+        if written:
+            last_row = max(last_row, max(row for row, _ in written))
+            last_column = max(last_column, max(column for _, column in written))
+            first_column = min(first_column, min(column for _, column in written))
+        ref = range_text(first_row, first_column, last_row, last_column).encode()
+        return head[: match.start(2)] + ref + head[match.end(2):]
+
+    # what points at rows of this sheet
+
+    def _check_what_points_here(self) -> None:
+        first = self.rows.first
+        sheet_part = self.sheet.part.casefold()
+        for rel in self.sheet_rels.items if self.sheet_rels else ():
+            target = self.sheet_rels.target(rel)  # type: ignore[union-attr]
+            if target and rel.get("Type") == REL_DRAWING:
+                self._check_drawing(target, first)
+        for name in self.package.entries.values():
+            folded = name.casefold()
+            if folded == sheet_part or not folded.endswith(".xml"):
+                continue
+            if folded.startswith("xl/charts/chart"):
+                self._check_formulas_in(name, "the chart in " + name)
+            elif folded.startswith("xl/pivotcache/pivotcachedefinition"):
+                self._check_pivot_source(name)
+        for other in self.package.sheets():
+            if other.part.casefold() != sheet_part and self.package._name(other.part) is not None:
+                self._check_formulas_in(self.package._name(other.part) or other.part, f"sheet {other.name!r}")
+
+    def _refuse(self, what: str) -> EditRefused:
+        return EditRefused(f"cannot delete rows of {self.name!r}: {what}; nothing was changed "
+                           f"(adjust it in Excel, or delete the rows by hand)")
+
+    def _check_drawing(self, part: str, first: int) -> None:
+        data = self.package._read_optional(part)
+        if data is None:
+            return
+        for anchor in _parse(data, part).getroot():
+            if not isinstance(anchor.tag, str) or _local(anchor) not in ("twoCellAnchor", "oneCellAnchor"):
+                continue
+            rows = [int(row.text) for corner in _children(anchor) if _local(corner) in ("from", "to")
+                    for row in _children(corner, "row") if (row.text or "").strip().isdigit()]
+            if rows and max(rows) + 1 >= first:  # anchors count rows from 0
+                raise self._refuse(f"a chart, picture or shape is placed at row {min(rows) + 1} or below")
+
+    def _check_pivot_source(self, part: str) -> None:
+        data = self.package._read_optional(part) or b""
+        for source in _parse(data, part).getroot().iter(f"{{{NS_MAIN}}}worksheetSource"):
+            if (source.get("sheet") or "").casefold() == self.name.casefold() and source.get("ref"):
+                if range_bounds(source.get("ref", ""))[2] >= self.rows.first:
+                    raise self._refuse(f"a pivot table reads its data from {self.where(source.get('ref', ''))}")
+
+    def _check_formulas_in(self, entry: str, what: str) -> None:
+        """Refuse when a formula in another part refers to rows of this sheet that would move."""
+        mention = re.compile(re.escape(_escape_text(self.name)), re.I)
+        buffer = b""
+        with self.package.archive.open(entry) as handle:
+            while chunk := handle.read(_COPY_CHUNK):
+                buffer += chunk
+                if not mention.search(buffer):
+                    buffer = buffer[-_FORMULA_WINDOW:]
+                    continue
+                end = 0
+                for match in _FORMULA_TEXT.finditer(buffer):
+                    end = match.end()
+                    text = _unescape_text(match.group(1))
+                    if mention.search(match.group(1)):
+                        self._check_formula(text, what)
+                buffer = buffer[max(end, len(buffer) - _FORMULA_WINDOW):]
+
+    def _check_formula(self, text: str, what: str) -> None:
+        try:
+            below = refers_below(text, self.name, self.rows.first, own_by_default=False)
+        except FormulaBlocked as exc:
+            raise self._refuse(f"{what}: {exc}") from None
+        if below:
+            raise self._refuse(f"a formula in {what} uses {below}")
+
+    # tables
+
+    def _tables(self, last_used: int, appended_to: int) -> list[tuple[str, etree._ElementTree]]:
+        """The sheet's Excel tables, grown, shrunk or given new columns; only those that changed."""
+        changed = []
+        for rel in self.sheet_rels.by_type(REL_TABLE) if self.sheet_rels else ():
+            part = self.sheet_rels.target(rel)  # type: ignore[union-attr]
+            data = self.package._read_optional(part) if part else None
+            if part is None or data is None:
+                continue
+            tree = _parse(data, part)
+            if self._edit_table(tree.getroot(), last_used, appended_to):
+                changed.append((part, tree))
+        return changed
+
+    def _edit_table(self, table: etree._Element, last_used: int, appended_to: int) -> bool:
+        name = table.get("displayName") or table.get("name") or "?"
+        ref = table.get("ref", "")
+        first_row, first_column, last_row, last_column = range_bounds(ref)
+        has_header = table.get("headerRowCount", "1") != "0"
+        totals = int(table.get("totalsRowCount", "0") or 0)
+        if self.rows:
+            if has_header and self.rows.is_deleted(first_row):
+                raise self._refuse(f"row {first_row} is the header of table {name!r}")
+            span = self.rows.span(first_row, last_row)
+            if span is None:
+                raise self._refuse(f"table {name!r} would lose every row")
+            first_row, last_row = span[0], max(span[1], span[0] + (1 if has_header else 0) + totals)
+        if appended_to and last_row >= last_used >= first_row and appended_to > last_row:
+            if totals:
+                raise EditRefused(f"table {name!r} on {self.name!r} has a totals row; rows cannot be added below it")
+            last_row = appended_to
+        columns = _children(table, "tableColumns")
+        if has_header and first_row == 1 and columns:
+            last_column = self._table_columns(table, columns[0], first_column, last_column, name)
+        new_ref = range_text(first_row, first_column, last_row, last_column)
+        if new_ref == ref:
+            return False
+        table.set("ref", new_ref)
+        filters = _children(table, "autoFilter")
+        if filters:
+            filters[0].set("ref", range_text(first_row, first_column, last_row - totals, last_column))
+        for sort in table.iter(f"{{{NS_MAIN}}}sortState", f"{{{NS_MAIN}}}sortCondition"):
+            shifted = shift_range(sort.get("ref", ""), self.rows) if self.rows and sort.get("ref") else None
+            if shifted:
+                sort.set("ref", shifted)
+        return True
+
+    def _table_columns(self, table: etree._Element, columns: etree._Element, first_column: int, last_column: int,
+                       name: str) -> int:
+        """Rename columns whose header is being written, add those written just right of the table."""
+        items = _children(columns, "tableColumn")
+        for offset, item in enumerate(items):
+            header = self.headers.get(first_column + offset)
+            if header is not None:
+                item.set("name", header)
+        while last_column + 1 in self.headers:
+            last_column += 1
+            ids = [int(item.get("id", "0")) for item in items if (item.get("id") or "").isdigit()]
+            column = etree.SubElement(columns, f"{{{NS_MAIN}}}tableColumn")
+            column.set("id", str(max(ids, default=0) + 1))
+            column.set("name", self.headers[last_column])
+            items.append(column)
+        columns.set("count", str(len(items)))
+        names = [item.get("name", "").casefold() for item in items]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise EditRefused(f"table {name!r} on {self.name!r} would have two columns named {duplicates[0]!r}")
+        return last_column
+
+    # everything after the cells
+
+    def _tail(self, sheet_xml: SheetXml, last_used: int, appended_to: int) -> bytes:
+        """The part after the cells: ranges below deleted rows moved up, the filter grown with the data."""
+        tail = sheet_xml.tail
+        if not self.rows and not appended_to and not self.headers:
+            return tail
+        marker = b"<" + sheet_xml.prefix + b"sheetData/>"
+        tree = _parse(sheet_xml.head + marker + tail, self.sheet.part)
+        root = tree.getroot()
+        changed = False
+        if self.rows:
+            changed = _TailShift(self, root).apply()
+        changed = self._grow_filter(root, last_used, appended_to) or changed
+        if not changed:
+            return tail
+        text = _serialize(tree)
+        return text[text.index(marker) + len(marker):]
+
+    def _grow_filter(self, root: etree._Element, last_used: int, appended_to: int) -> bool:
+        """The sheet's own filter takes in appended rows and computed columns written just right of it."""
+        filters = _children(root, "autoFilter")
+        if not filters or not filters[0].get("ref"):
+            return False
+        ref = filters[0].get("ref", "")
+        first_row, first_column, last_row, last_column = range_bounds(ref)
+        if appended_to and last_row >= last_used >= first_row:
+            last_row = max(last_row, appended_to)
+        if first_row == 1:
+            while last_column + 1 in self.headers:
+                last_column += 1
+        new_ref = range_text(first_row, first_column, last_row, last_column)
+        if new_ref == ref:
+            return False
+        filters[0].set("ref", new_ref)
+        self._set_filter_name(new_ref)
+        return True
+
+    def _set_filter_name(self, ref: str) -> None:
+        for names in _children(self.package.workbook.getroot(), "definedNames"):
+            for defined in _children(names, "definedName"):
+                if defined.get("name") == FILTER_NAME and defined.get("localSheetId") == str(self.position):
+                    start, _, end = ref.partition(":")
+                    defined.text = f"{sheet_ref(self.name)}!{_absolute(start)}:{_absolute(end or start)}"
+                    self.package.structure_changed = True
+
+    # parts that follow the rows
+
+    def _shift_comments(self) -> None:
+        for rel in self.sheet_rels.items if self.sheet_rels else ():
+            part = self.sheet_rels.target(rel)  # type: ignore[union-attr]
+            data = self.package._read_optional(part) if part else None
+            if part is None or data is None:
+                continue
+            if rel.get("Type") in (REL_COMMENTS, REL_THREADED_COMMENTS):
+                tree = _parse(data, part)
+                for comment in tree.getroot().iter():
+                    if isinstance(comment.tag, str) and _local(comment) in ("comment", "threadedComment") \
+                            and comment.get("ref"):
+                        shifted = shift_range(comment.get("ref", ""), self.rows)
+                        if shifted is None:
+                            raise self._refuse(f"cell {self.where(comment.get('ref', ''))} has a comment; "
+                                               "move or delete it first")
+                        comment.set("ref", shifted)
+                self.package._store(part, _serialize(tree))
+            elif rel.get("Type") == REL_VML_DRAWING:
+                self.package._store(part, self._shift_vml(data))
+
+    def _shift_vml(self, data: bytes) -> bytes:
+        """Legacy drawing of the comment boxes: each note anchored to its cell's row, 0-based."""
+        def shape(match: re.Match[bytes]) -> bytes:
+            text = match.group(0)
+            kind = _VML_OBJECT_TYPE.search(text)
+            row = _VML_ROW.search(text)
+            anchor = _VML_ANCHOR.search(text)
+            rows = [int(row.group(2))] if row else []
+            numbers = anchor.group(2).decode().split(",") if anchor else []
+            if len(numbers) == 8:
+                rows += [int(numbers[2]), int(numbers[6])]
+            if not rows or max(rows) + 1 < self.rows.first:
+                return text
+            if kind is None or kind.group(1) != b"Note" or row is None:
+                raise self._refuse(f"a form control or shape is placed at row {min(rows) + 1} or below")
+            cell_row = int(row.group(2)) + 1
+            new_row = self.rows.row(cell_row)
+            assert new_row is not None  # comments of deleted rows were refused
+            delta = cell_row - new_row
+            text = _VML_ROW.sub(lambda m: m.group(1) + str(new_row - 1).encode() + m.group(3), text, count=1)
+            if len(numbers) == 8:
+                numbers[2] = str(max(0, int(numbers[2]) - delta))
+                numbers[6] = str(max(0, int(numbers[6]) - delta))
+                text = _VML_ANCHOR.sub(lambda m: m.group(1) + ", ".join(n.strip() for n in numbers).encode()
+                                       + m.group(3), text, count=1)
+            return text
+
+        return _VML_SHAPE.sub(shape, data)
+
+    def _shift_defined_names(self) -> None:
+        for names in _children(self.package.workbook.getroot(), "definedNames"):
+            for defined in _children(names, "definedName"):
+                text = defined.text or ""
+                if self.name.casefold() not in text.casefold():
+                    continue
+                try:
+                    new = remap_formula(text, self.name, self.rows, own_by_default=False)
+                except FormulaBlocked as exc:
+                    raise self._refuse(f"the name {defined.get('name')!r}: {exc}") from None
+                if new != text:
+                    defined.text = new
+                    self.package.structure_changed = True
+
+
+class _TailShift:
+    """The worksheet's elements after the cells, with the deleted rows gone: ranges moved up or shrunk,
+    formulas checked, anything anchored to a row that cannot be moved exactly refused."""
+
+    def __init__(self, edit: _UserSheetEdit, root: etree._Element):
+        self.edit = edit
+        self.root = root
+        self.rows = edit.rows
+        self.changed = False
+
+    def apply(self) -> bool:
+        for element in list(self.root.iter()):
+            if not isinstance(element.tag, str):
+                continue
+            local = _local(element)
+            if local == "mergeCell":
+                self._ref(element, drop_single=True)
+            elif local in ("hyperlink", "autoFilter", "sortState", "pane"):
+                if local != "pane":
+                    self._ref(element)
+            elif local in ("conditionalFormatting", "dataValidation", "ignoredError", "protectedRange"):
+                self._sqref(element)
+            elif local == "sqref":  # x14 extensions: <xm:sqref>
+                self._sqref_text(element)
+            elif local == "brk" and element.getparent() is not None and _local(element.getparent()) == "rowBreaks":
+                if int(element.get("id", "0") or 0) + 1 >= self.rows.first:
+                    raise self.edit._refuse(f"a page break is set at row {element.get('id')}")
+            elif local == "inputCells" and element.get("r"):
+                if shift_range(element.get("r", ""), self.rows) != element.get("r"):
+                    raise self.edit._refuse(f"a scenario changes cell {element.get('r')}")
+        for container in ("mergeCells", "hyperlinks", "dataValidations"):
+            for parent in _children(self.root, container):
+                items = _children(parent)
+                if not items:
+                    self.root.remove(parent)
+                elif parent.get("count") is not None:
+                    parent.set("count", str(len(items)))
+        return self.changed
+
+    def _ref(self, element: etree._Element, drop_single: bool = False) -> None:
+        ref = element.get("ref")
+        if not ref:
+            return
+        shifted = shift_range(ref, self.rows)
+        if shifted == ref:
+            return
+        self.changed = True
+        if shifted is None or (drop_single and ":" not in shifted):
+            element.getparent().remove(element)
+        else:
+            element.set("ref", shifted)
+
+    def _sqref(self, element: etree._Element) -> None:
+        sqref = element.get("sqref", "")
+        if not sqref:
+            return
+        self._check_formulas(element, sqref)
+        shifted = shift_sqref(sqref, self.rows)
+        if shifted == sqref:
+            return
+        self.changed = True
+        if shifted:
+            element.set("sqref", shifted)
+        else:
+            element.getparent().remove(element)
+
+    def _sqref_text(self, element: etree._Element) -> None:
+        sqref = (element.text or "").strip()
+        if not sqref:
+            return
+        parent = element.getparent()
+        if parent is not None:
+            self._check_formulas(parent, sqref)
+        shifted = shift_sqref(sqref, self.rows)
+        if shifted != sqref:
+            self.changed = True
+            if not shifted:
+                raise self.edit._refuse("a newer-Excel format or validation covers only deleted rows")
+            element.text = shifted
+
+    def _check_formulas(self, element: etree._Element, sqref: str) -> None:
+        """Formulas of a format or validation are written for the top-left cell of its first range."""
+        anchor = range_bounds(sqref.split()[0])[0]
+        for item in element.iter():
+            if not isinstance(item.tag, str) or _local(item) not in ("formula", "formula1", "formula2", "f"):
+                continue
+            try:
+                check_anchored_formula(item.text or "", self.edit.name, anchor, self.rows, own_by_default=True)
+            except FormulaBlocked as exc:
+                raise self.edit._refuse(f"the conditional format or validation on {sqref}: {exc}") from None
+
+
+def _column_styles(head: bytes, columns: Collection[int]) -> dict[int, int]:
+    """Style of each column in ``columns`` that its ``<col>`` gives one."""
+    styles: dict[int, int] = {}
+    for match in _COLUMN.finditer(head):
+        attributes = dict(re.findall(rb'([\w:]+)="([^"]*)"', match.group(1)))
+        try:
+            low, high = int(attributes.get(b"min", b"0")), int(attributes.get(b"max", b"0"))
+            style = int(attributes.get(b"style", b"0"))
+        except ValueError:
+            continue
+        if style:
+            for column in columns:
+                if low <= column + 1 <= high:
+                    styles[column] = style
+    return styles
+
+
+def _escape_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _unescape_text(data: bytes) -> str:
+    return (data.decode("utf-8", "replace").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+            .replace("&apos;", "'").replace("&amp;", "&"))
 
 
 def _absolute(cell: str) -> str:
@@ -713,6 +1287,7 @@ class _StyleSheet:
         self.tree = tree
         self.root = tree.getroot()
         self.ns = etree.QName(self.root).namespace
+        self.changed = False
 
     def _new(self, localname: str, **attributes: str) -> etree._Element:
         element = etree.Element(f"{{{self.ns}}}{localname}")
@@ -726,6 +1301,7 @@ class _StyleSheet:
             return found[0]
         collection = self._new(localname, count="0")
         _insert_in_order(self.root, collection, _STYLESHEET_ORDER)
+        self.changed = True
         return collection
 
     def _find_or_add(self, localname: str, element: etree._Element) -> int:
@@ -737,6 +1313,7 @@ class _StyleSheet:
                 return index
         collection.append(element)
         collection.set("count", str(len(items) + 1))
+        self.changed = True
         return len(items)
 
     def _number_format(self, code: str | None) -> int:
@@ -753,6 +1330,7 @@ class _StyleSheet:
         new_id = max([_FIRST_CUSTOM_FORMAT - 1, *ids]) + 1
         formats.append(self._new("numFmt", numFmtId=str(new_id), formatCode=code))
         formats.set("count", str(len(_children(formats))))
+        self.changed = True
         return new_id
 
     def _font(self, spec: StyleSpec) -> int:
@@ -784,6 +1362,7 @@ class _StyleSheet:
             fill.append(self._new("patternFill", patternType=pattern))
             fills.append(fill)
             fills.set("count", str(len(_children(fills))))
+            self.changed = True
         fill = self._new("fill")
         pattern = self._new("patternFill", patternType="solid")
         pattern.append(self._new("fgColor", rgb=color))
@@ -817,6 +1396,48 @@ class _StyleSheet:
         if spec.wrap:
             xf.append(self._new("alignment", vertical="top", wrapText="1"))
         return self._find_or_add("cellXfs", xf)
+
+
+    def _cell_format(self, index: int) -> etree._Element | None:
+        formats = _children(self._collection("cellXfs"), "xf")
+        return formats[index] if 0 <= index < len(formats) else None
+
+    def is_date(self, index: int) -> bool:
+        """Does cell format ``index`` show a number as a date?"""
+        xf = self._cell_format(index)
+        number_format = int(xf.get("numFmtId", "0")) if xf is not None else 0
+        if number_format in _BUILTIN_DATE_FORMATS:
+            return True
+        for item in _children(self._collection("numFmts"), "numFmt"):
+            if item.get("numFmtId") == str(number_format):
+                return _is_date_code(item.get("formatCode", ""))
+        return False
+
+    def dated(self, index: int, with_time: bool) -> int:
+        """Cell format ``index`` with a date (or date and time) number format: found, or appended once."""
+        code = NUMBER_FORMATS[ColumnFormat.DATETIME if with_time else ColumnFormat.DATE]
+        number_format = self._number_format(code)
+        original = self._cell_format(index)
+        if original is None:
+            xf = self._new("xf", numFmtId="0", fontId="0", fillId="0", borderId="0")
+            if _children(self._collection("cellStyleXfs")):
+                xf.set("xfId", "0")
+        else:
+            xf = copy.deepcopy(original)
+        xf.set("numFmtId", str(number_format))
+        xf.set("applyNumberFormat", "1")
+        return self._find_or_add("cellXfs", xf)
+
+
+# Excel's built-in date and time formats (ids 14-22, 27-36, 45-47, 50-58 are dates in every locale).
+_BUILTIN_DATE_FORMATS = frozenset([*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)])
+_FORMAT_NOISE = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.')
+
+
+def _is_date_code(code: str) -> bool:
+    """A custom number format shows dates when, outside quoted text and [colours], it has d, m, y, h or s."""
+    plain = _FORMAT_NOISE.sub("", code.split(";")[0]).casefold()
+    return any(letter in plain for letter in "dmyhs")
 
 
 # --- zip writing --------------------------------------------------------------------
@@ -863,6 +1484,27 @@ class _Entry:
         return _CENTRAL_HEADER.pack(b"PK\x01\x02", *self.made_by, self.version, 0, self.flags, self.method,
                                     clock, date, self.crc, self.compressed_size, self.size, len(self.name), 0, 0,
                                     0, 0, self.external_attr, self.offset) + self.name
+
+
+@dataclass
+class _Deflated:
+    """A part's content compressed ahead of writing, in a temporary file."""
+
+    handle: BinaryIO
+    crc: int
+    size: int
+    compressed_size: int
+
+
+def _deflate(chunks: Iterable[bytes], handle: BinaryIO, level: int = REPORT_COMPRESSION_LEVEL) -> _Deflated:
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
+    crc = size = 0
+    for chunk in chunks:
+        crc = zlib.crc32(chunk, crc)
+        size += len(chunk)
+        handle.write(compressor.compress(chunk))
+    handle.write(compressor.flush())
+    return _Deflated(handle, crc, size, handle.tell())
 
 
 def _encode_name(name: str) -> tuple[bytes, int]:
@@ -935,6 +1577,18 @@ class _ZipWriter:
         self.out.seek(offset)
         self.out.write(entry.local_header())
         self.out.seek(end)
+        self.entries.append(entry)
+
+    def write_deflated(self, name: str, part: "_Deflated") -> None:
+        """An entry whose data was compressed beforehand (see ``_deflate``)."""
+        encoded, name_flag = _encode_name(name)
+        offset = self.out.tell()
+        self._check_limits(offset, part.size, part.compressed_size)
+        entry = _Entry(encoded, name_flag, zipfile.ZIP_DEFLATED, _FIXED_DATE_TIME, part.crc, part.compressed_size,
+                       part.size, offset, _VERSION_DEFLATE, 0o600 << 16)
+        self.out.write(entry.local_header())
+        part.handle.seek(0)
+        shutil.copyfileobj(part.handle, self.out, _COPY_CHUNK)
         self.entries.append(entry)
 
     def close(self) -> None:

@@ -1,0 +1,32 @@
+"""One read, one safe save: what every command that changes the workbook calls at its end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+from xlcrm.package import write_workbook
+from xlcrm.report_sheet import ReportSheet
+from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, replace_workbook
+from xlcrm.sheet_edits import SheetEdit
+from xlcrm.workbook import WorkbookData
+
+
+def save_changes(data: WorkbookData, *, reports: Sequence[ReportSheet] = (), edits: Sequence[SheetEdit] = (),
+                 remove: Sequence[str] = (), output: Path | None = None, ignore_lock: bool = False,
+                 keep_backups: int = DEFAULT_KEEP_BACKUPS) -> SaveResult:
+    """Write report sheets and user-sheet edits into the workbook ``data`` was read from, safely.
+
+    Refuses when the file changed since it was read (``data.stamp``) or is open
+    elsewhere; the new file must still hold every sheet except the removed ones,
+    plus the reports.
+    """
+    path = data.path
+    removed = {name.casefold() for name in remove}
+    kept = [name for name in data.sheet_names if name.casefold() not in removed]
+    known = {name.casefold() for name in kept}
+    expected = kept + [report.name for report in reports if report.name.casefold() not in known]
+    return replace_workbook(
+        path, lambda temp: write_workbook(path, temp, reports=reports, edits=edits, remove=remove),
+        stamp=data.stamp, output=output, ignore_lock=ignore_lock, keep_backups=keep_backups,
+        expected_sheets=expected)

@@ -1,0 +1,783 @@
+"""Changes to the cells of a user's sheet, made in the worksheet XML itself and streamed row by row.
+
+xlcrm changes a user sheet only where a command was asked to: blank ClientIDs
+filled, its computed columns written, merged duplicates removed and restored.
+Loading the sheet into a spreadsheet library would lose what that library does
+not know, and a DOM of a million-row Interactions sheet would not fit in
+memory, so the rows of ``<sheetData>`` are scanned as bytes: a row nobody
+changes is copied as it is, a changed row is taken apart into its cells, and
+only the cells asked for are rewritten. Everything outside ``<sheetData>``
+(columns, views, merged cells, formats, validation, hyperlinks, tables, ...)
+is kept, and adjusted only where deleted rows move what it points at.
+
+Row numbers in a ``SheetEdit`` are those of the workbook as it was read, the
+numbers ``read_workbook`` reports; rows appended go below the last row that
+still holds a value once the deleted rows are gone.
+
+This module knows rows and references; ``xlcrm.package`` applies the edits to
+the package (tables, comments, defined names, styles) through it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import math
+import numbers
+import re
+import zlib
+from dataclasses import dataclass, field
+from typing import BinaryIO, Callable, Collection, Iterator, Mapping, Sequence
+
+from openpyxl.formula.tokenizer import Tokenizer, TokenizerError
+
+from xlcrm.errors import EditRefused
+from xlcrm.report_sheet import MAX_CELL_TEXT, MAX_COLUMNS, MAX_ROWS, CellValue, StyleSpec, excel_serial, xml_text
+from xlcrm.workbook import column_letter, sheet_ref
+
+
+@dataclass(frozen=True)
+class SheetEdit:
+    """What to change on one user sheet."""
+
+    sheet: str  # the sheet's actual name
+    # "D14" -> new value; None clears the value. An existing cell keeps its style; a new one takes the style of
+    # the cell above (below the header) or of its column, so dates look like dates.
+    set_cells: Mapping[str, CellValue] = field(default_factory=dict)
+    delete_rows: Collection[int] = ()  # Excel rows removed; the rows below move up
+    # Rows written below the last row that holds a value, as column letter -> value, styled like the row above.
+    append_rows: Sequence[Mapping[str, CellValue]] = ()
+    # Column letters whose header (row 1) xlcrm owns: styled distinctly so users see the column is computed.
+    computed_header: Collection[str] = ()
+
+
+# --- cell references -------------------------------------------------------------------
+
+_CELL_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
+
+
+def column_index(letters: str) -> int:
+    """Column letters -> 0-based index (A -> 0, AA -> 26)."""
+    index = 0
+    for char in letters:
+        index = index * 26 + ord(char) - 64
+    return index - 1
+
+
+def parse_cell(ref: str) -> tuple[int, int]:
+    """``"D14"`` -> (row 14, column index 3); ValueError for anything else."""
+    match = _CELL_REF.fullmatch(ref.strip().upper())
+    if match is None:
+        raise ValueError(f"{ref!r} is not a cell reference such as D14")
+    row, column = int(match.group(2)), column_index(match.group(1))
+    if row > MAX_ROWS or column >= MAX_COLUMNS:
+        raise ValueError(f"{ref!r} is outside Excel's grid")
+    return row, column
+
+
+class RowMap:
+    """Where each row lands once some rows are deleted (those below move up)."""
+
+    def __init__(self, deleted: Collection[int] = ()):
+        self.deleted = sorted(set(deleted))
+        self._set = frozenset(self.deleted)
+
+    def __bool__(self) -> bool:
+        return bool(self.deleted)
+
+    @property
+    def first(self) -> int:
+        """The first deleted row; nothing above it moves (MAX_ROWS + 1 when nothing is deleted)."""
+        return self.deleted[0] if self.deleted else MAX_ROWS + 1
+
+    def is_deleted(self, row: int) -> bool:
+        return row in self._set
+
+    def row(self, row: int) -> int | None:
+        """The new number of ``row``, or None when it is deleted."""
+        if row in self._set:
+            return None
+        return row - bisect.bisect_left(self.deleted, row)
+
+    def span(self, first: int, last: int) -> tuple[int, int] | None:
+        """The rows ``first..last`` once deleted rows are gone, or None when all of them go.
+
+        A range down to Excel's last row (a whole-column format or validation) still ends there.
+        """
+        low = bisect.bisect_left(self.deleted, first)
+        high = bisect.bisect_right(self.deleted, last)
+        if high - low == last - first + 1:
+            return None
+        new_first = first - low
+        new_last = last if last == MAX_ROWS else last - high
+        return new_first, new_last
+
+
+_RANGE_PART = re.compile(r"(\$?)([A-Z]{1,3})?(\$?)([0-9]+)?")
+
+
+@dataclass(frozen=True)
+class _RangeEnd:
+    column_dollar: str
+    column: str | None
+    row_dollar: str
+    row: int | None
+
+    def text(self, row: int | None = None) -> str:
+        number = self.row if row is None else row
+        return f"{self.column_dollar}{self.column or ''}{self.row_dollar}{'' if number is None else number}"
+
+
+def _range_ends(text: str) -> tuple[_RangeEnd, _RangeEnd] | None:
+    """``A2:B5``, ``$A$2``, ``A:A`` or ``2:5`` as its two ends; None for anything else (names, tables)."""
+    parts = text.split(":")
+    if len(parts) > 2:
+        return None
+    ends = []
+    for part in parts:
+        match = _RANGE_PART.fullmatch(part)
+        if match is None or (match.group(2) is None and match.group(4) is None) or \
+                (match.group(4) is None and match.group(3)):
+            return None
+        ends.append(_RangeEnd(match.group(1), match.group(2), match.group(3),
+                              int(match.group(4)) if match.group(4) else None))
+    if len(ends) == 1:
+        if ends[0].column is None or ends[0].row is None:
+            return None  # a bare "A" or "5" is a name or a number, not a reference
+        ends.append(ends[0])
+        return ends[0], ends[1]
+    if (ends[0].row is None) != (ends[1].row is None) or (ends[0].column is None) != (ends[1].column is None):
+        return None
+    return ends[0], ends[1]
+
+
+def shift_range(text: str, rows: RowMap) -> str | None:
+    """A range (``A2:C9``, ``B5``, ``A:A``) with ``rows`` deleted: shrunk, moved up, or None when it is gone."""
+    ends = _range_ends(text)
+    if ends is None:
+        raise ValueError(f"{text!r} is not a cell range")
+    first, last = ends
+    if first.row is None or last.row is None:
+        return text  # whole columns stay whole columns
+    span = rows.span(min(first.row, last.row), max(first.row, last.row))
+    if span is None:
+        return None
+    if ":" not in text:
+        return first.text(span[0])
+    return f"{first.text(span[0])}:{last.text(span[1])}"
+
+
+def shift_sqref(sqref: str, rows: RowMap) -> str:
+    """A space-separated list of ranges with ``rows`` deleted; ranges that vanish are left out ("" when all do)."""
+    shifted = (shift_range(part, rows) for part in sqref.split())
+    return " ".join(part for part in shifted if part)
+
+
+def range_bounds(text: str) -> tuple[int, int, int, int]:
+    """(first row, first column, last row, last column) of ``A2:C9``; whole columns or rows reach the grid's edge."""
+    ends = _range_ends(text)
+    if ends is None:
+        raise ValueError(f"{text!r} is not a cell range")
+    first, last = ends
+    rows = (first.row or 1, last.row or MAX_ROWS) if first.row is not None else (1, MAX_ROWS)
+    columns = (column_index(first.column), column_index(last.column)) if first.column else (0, MAX_COLUMNS - 1)
+    return min(rows), min(columns), max(rows), max(columns)
+
+
+def range_text(first_row: int, first_column: int, last_row: int, last_column: int) -> str:
+    start, end = f"{column_letter(first_column)}{first_row}", f"{column_letter(last_column)}{last_row}"
+    return start if start == end else f"{start}:{end}"
+
+
+# --- formulas ----------------------------------------------------------------------------
+
+_SHEET_PREFIX = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!\[\]:]+))!(.*)$", re.S)
+
+
+class FormulaBlocked(Exception):
+    """A formula refers to rows that a deletion would remove or move in a way xlcrm does not rewrite."""
+
+
+def _split_sheet(operand: str) -> tuple[str | None, str]:
+    match = _SHEET_PREFIX.match(operand)
+    if match is None:
+        return None, operand
+    name = match.group(1).replace("''", "'") if match.group(1) is not None else match.group(2)
+    return name, match.group(3)
+
+
+def _tokens(formula: str) -> list:
+    try:
+        return Tokenizer("=" + formula).items
+    except (TokenizerError, IndexError, ValueError) as exc:
+        raise FormulaBlocked(f"cannot read the formula ={formula}: {exc}") from None
+
+
+def _mentions(operand: str, sheet: str) -> bool:
+    return sheet.casefold() in operand.casefold()
+
+
+def _own_ranges(formula: str, sheet: str, own_by_default: bool) -> Iterator[tuple[int, object, str]]:
+    """(token index, token, range text) of every reference in ``formula`` to ``sheet``.
+
+    A reference without a sheet name is to ``sheet`` when ``own_by_default``. An operand that names the
+    sheet but is not a plain range (a 3-D or external reference) is refused rather than guessed at.
+    """
+    for index, token in enumerate(_tokens(formula)):
+        if token.type != "OPERAND" or token.subtype != "RANGE":
+            continue
+        named, rest = _split_sheet(token.value)
+        if named is None:
+            if own_by_default and _range_ends(rest) is not None:
+                yield index, token, rest
+            elif "!" in token.value and _mentions(token.value, sheet):
+                raise FormulaBlocked(f"the reference {token.value} cannot be followed")
+        elif named.casefold() == sheet.casefold():
+            if _range_ends(rest) is not None:
+                yield index, token, rest
+        elif _mentions(named, sheet) and ":" in named:
+            raise FormulaBlocked(f"the reference {token.value} spans several sheets")
+
+
+def remap_formula(formula: str, sheet: str, rows: RowMap, *, own_by_default: bool) -> str:
+    """``formula`` with its references to ``sheet`` following the rows that move up, as Excel does.
+
+    Raises ``FormulaBlocked`` when a reference would lose every row it covers (Excel would write #REF!).
+    """
+    if not rows:
+        return formula
+    tokens = None
+    for index, token, text in _own_ranges(formula, sheet, own_by_default):
+        shifted = shift_range(text, rows)
+        if shifted is None:
+            raise FormulaBlocked(f"the formula ={formula} uses {text}, which would be deleted")
+        if shifted != text:
+            tokens = tokens or _tokens(formula)
+            tokens[index].value = token.value[: len(token.value) - len(text)] + shifted
+    if tokens is None:
+        return formula
+    rendered = Tokenizer("=" + formula)
+    rendered.items = tokens
+    return rendered.render()[1:]
+
+
+def check_anchored_formula(formula: str, sheet: str, anchor_row: int, rows: RowMap, *, own_by_default: bool) -> None:
+    """Refuse a conditional-format or validation formula that a deletion would change.
+
+    Such a formula is written for the top-left cell of its range (``anchor_row``) and applies to every cell
+    relative to it. It survives a deletion unchanged when its relative rows are the anchor's own row and
+    the anchor does not move, and its absolute rows lie above the first deleted row.
+    """
+    if not rows:
+        return
+    anchor_stays = rows.row(anchor_row) == anchor_row
+    for _, _, text in _own_ranges(formula, sheet, own_by_default):
+        ends = _range_ends(text)
+        assert ends is not None
+        for end in ends:
+            if end.row is None:
+                continue
+            if end.row_dollar:
+                safe = end.row < rows.first
+            else:
+                safe = end.row == anchor_row and anchor_stays
+            if not safe:
+                raise FormulaBlocked(f"the formula ={formula} refers to row {end.row}")
+
+
+def refers_below(formula: str, sheet: str, first_row: int, *, own_by_default: bool) -> str | None:
+    """The first reference of ``formula`` to rows of ``sheet`` at or below ``first_row``, if any."""
+    for _, token, text in _own_ranges(formula, sheet, own_by_default):
+        ends = _range_ends(text)
+        assert ends is not None
+        if any(end.row is not None and end.row >= first_row for end in ends):
+            return token.value
+    return None
+
+
+# --- the worksheet XML as a stream --------------------------------------------------------
+
+_READ_CHUNK = 1 << 20
+_SHEET_DATA_OPEN = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)sheetData\b[^>]*?(/?)>")
+_FLUSH_BYTES = 1 << 20
+
+
+class SheetXml:
+    """One pass over a worksheet part: the bytes before ``<sheetData>``, its content in chunks, the bytes after."""
+
+    def __init__(self, handle: BinaryIO, part: str):
+        self.handle = handle
+        self.part = part
+        self.head = b""  # everything before <sheetData
+        self.data_open = b""  # the <sheetData ...> tag itself
+        self.prefix = b""  # namespace prefix of the main namespace's elements, with its colon
+        self.tail = b""  # everything after </sheetData>, once content() is exhausted
+        self._buffer = b""
+        self._empty = False
+        self._read_head()
+
+    def _read(self) -> bytes:
+        try:
+            return self.handle.read(_READ_CHUNK)
+        except (zlib.error, OSError, EOFError) as exc:
+            raise EditRefused(f"{self.part} cannot be read: {exc}") from None
+
+    def _read_head(self) -> None:
+        buffer = b""
+        while True:
+            match = _SHEET_DATA_OPEN.search(buffer)
+            if match is not None:
+                break
+            chunk = self._read()
+            if not chunk:
+                raise EditRefused(f"{self.part} is not a worksheet (it has no cell data)")
+            buffer += chunk
+        self.head = buffer[: match.start()]
+        self.data_open = match.group(0)
+        self.prefix = match.group(1)
+        self._empty = bool(match.group(2))
+        self._buffer = buffer[match.end():]
+
+    def content(self) -> Iterator[bytes]:
+        """The bytes inside ``<sheetData>``, in chunks; ``tail`` is set once they are exhausted."""
+        if self._empty:
+            self.tail = self._buffer + self._rest()
+            return
+        end = b"</" + self.prefix + b"sheetData>"
+        keep = len(end) - 1
+        buffer = self._buffer
+        self._buffer = b""
+        while True:
+            found = buffer.find(end)
+            if found >= 0:
+                if found:
+                    yield buffer[:found]
+                self.tail = buffer[found + len(end):] + self._rest()
+                return
+            chunk = self._read()
+            if not chunk:
+                raise EditRefused(f"{self.part} is damaged: its cell data does not end")
+            if len(buffer) > keep:
+                yield buffer[:-keep]
+                buffer = buffer[-keep:]
+            buffer += chunk
+
+    def _rest(self) -> bytes:
+        parts = []
+        while chunk := self._read():
+            parts.append(chunk)
+        return b"".join(parts)
+
+
+@dataclass
+class RowBytes:
+    gap: bytes  # what stood between the previous row and this one (whitespace, comments)
+    data: bytes  # the whole <row> element
+    number: int  # its row number
+
+
+class RowScanner:
+    """Cuts the content of ``<sheetData>`` into its ``<row>`` elements."""
+
+    def __init__(self, prefix: bytes, part: str):
+        name = re.escape(prefix) + rb"row"
+        self._open = re.compile(rb"<" + name + rb"(?=[\s/>])[^>]*?(/?)>")
+        self._number = re.compile(rb"\sr=\"(\d+)\"")
+        self._close = b"</" + prefix + b"row>"
+        self.part = part
+        self.last = 0
+        self.trailing = b""  # what followed the last row
+
+    def rows(self, chunks: Iterator[bytes]) -> Iterator[RowBytes]:
+        buffer = b""
+        for chunk in chunks:
+            buffer = buffer + chunk if buffer else chunk
+            position = 0
+            while True:
+                match = self._open.search(buffer, position)
+                if match is None:
+                    break
+                if match.group(1):
+                    end = match.end()
+                else:
+                    close = buffer.find(self._close, match.end())
+                    if close < 0:
+                        break
+                    end = close + len(self._close)
+                number_match = self._number.search(match.group(0))
+                number = int(number_match.group(1)) if number_match else self.last + 1
+                if number <= self.last:
+                    raise EditRefused(f"{self.part} is damaged: row {number} comes after row {self.last}")
+                self.last = number
+                yield RowBytes(buffer[position: match.start()], buffer[match.start(): end], number)
+                position = end
+            buffer = buffer[position:]
+        self.trailing = buffer
+
+
+# --- cells ----------------------------------------------------------------------------------
+
+_ATTRIBUTE = re.compile(rb"([\w:.-]+)\s*=\s*(\"[^\"]*\"|'[^']*')")
+
+
+def _attributes(tag: bytes) -> dict[bytes, bytes]:
+    return {name: value[1:-1] for name, value in _ATTRIBUTE.findall(tag)}
+
+
+@dataclass
+class Cell:
+    column: int
+    data: bytes  # the whole <c> element as written
+
+    def attributes(self) -> dict[bytes, bytes]:
+        return _attributes(self.data[: self.data.index(b">") + 1])
+
+
+class RowParser:
+    """Takes a ``<row>`` element apart into its open tag and cells, and puts one together."""
+
+    def __init__(self, prefix: bytes):
+        self.prefix = prefix
+        name = re.escape(prefix)
+        self._cell = re.compile(rb"<" + name + rb"c(?=[\s/>])[^>]*?(/?)>")
+        self._cell_close = b"</" + prefix + b"c>"
+        self._row_open = re.compile(rb"<" + name + rb"row(?=[\s/>])[^>]*?/?>")
+        self._cell_ref = re.compile(rb"\sr=\"([A-Z]{1,3})(\d+)\"")
+        self._formula = re.compile(rb"<" + name + rb"f(?=[\s/>])([^>]*?)(?:/>|>([^<]*)</" + name + rb"f>)")
+        self._renumber = re.compile(rb"(\sr=\"[A-Z]{0,3})\d+\"")
+
+    def split(self, row: bytes) -> tuple[dict[bytes, bytes], list[Cell], bytes]:
+        """(row attributes, cells, anything else inside the row)."""
+        opening = self._row_open.match(row)
+        assert opening is not None
+        attributes = _attributes(opening.group(0))
+        cells: list[Cell] = []
+        others: list[bytes] = []
+        position = opening.end()
+        column = -1
+        while True:
+            match = self._cell.search(row, position)
+            if match is None:
+                break
+            others.append(row[position: match.start()])
+            if match.group(1):
+                end = match.end()
+            else:
+                end = row.index(self._cell_close, match.end()) + len(self._cell_close)
+            reference = self._cell_ref.search(match.group(0))
+            column = column_index(reference.group(1).decode()) if reference else column + 1
+            cells.append(Cell(column, row[match.start(): end]))
+            position = end
+        rest = row[position:]
+        closing = b"</" + self.prefix + b"row>"
+        if rest.endswith(closing):
+            rest = rest[: -len(closing)]
+        others.append(rest)
+        return attributes, cells, b"".join(part for part in others if part.strip())
+
+    def join(self, number: int, attributes: Mapping[bytes, bytes], cells: Sequence[Cell], others: bytes) -> bytes:
+        # spans is only a hint for readers, and a wrong one is worse than none.
+        attrs = {b"r": str(number).encode(), **{k: v for k, v in attributes.items() if k not in (b"r", b"spans")}}
+        text = b"".join(b" " + key + b'="' + value + b'"' for key, value in attrs.items())
+        body = b"".join(cell.data for cell in sorted(cells, key=lambda c: c.column)) + others
+        if not body:
+            return b"<" + self.prefix + b"row" + text + b"/>"
+        return b"<" + self.prefix + b"row" + text + b">" + body + b"</" + self.prefix + b"row>"
+
+    def renumber(self, row: bytes, number: int) -> bytes:
+        """The row moved to ``number``: the r of the row and of its cells rewritten, nothing else."""
+        new = str(number).encode()
+        return self._renumber.sub(lambda m: m.group(1) + new + b'"', row)
+
+    def formulas(self, data: bytes) -> Iterator[tuple[re.Match[bytes], dict[bytes, bytes], str]]:
+        """Each ``<f>`` in ``data``: the match, its attributes and its (unescaped) text."""
+        for match in self._formula.finditer(data):
+            yield match, _attributes(match.group(1)), _unescape(match.group(2) or b"")
+
+    def has_formula(self, data: bytes) -> bool:
+        return self._formula.search(data) is not None
+
+
+def _unescape(text: bytes) -> str:
+    return (text.decode("utf-8").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+            .replace("&apos;", "'").replace("&amp;", "&"))
+
+
+def _escape(text: str) -> bytes:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode("utf-8")
+
+
+def cell_data(prefix: bytes, ref: str, style: int, value: CellValue, date1904: bool) -> bytes:
+    """A ``<c>`` element holding ``value`` (None: an empty cell that keeps its style)."""
+    p = prefix.decode()
+    style_attr = f' s="{style}"' if style else ""
+    if isinstance(value, float) and not math.isfinite(value):
+        value = None
+    if isinstance(value, dt.date) and value != value:  # pandas' NaT
+        value = None
+    if value is None or (isinstance(value, str) and not value):
+        return f'<{p}c r="{ref}"{style_attr}/>'.encode()
+    if isinstance(value, bool):
+        return f'<{p}c r="{ref}"{style_attr} t="b"><{p}v>{int(value)}</{p}v></{p}c>'.encode()
+    if isinstance(value, dt.date):
+        serial = excel_serial(value, date1904)
+        if serial is not None:
+            return f'<{p}c r="{ref}"{style_attr}><{p}v>{serial!r}</{p}v></{p}c>'.encode()
+        value = value.isoformat()  # before Excel's first day: kept readable as text
+    if isinstance(value, numbers.Number) and not isinstance(value, str):
+        number = int(value) if isinstance(value, numbers.Integral) else float(value)  # type: ignore[arg-type]
+        if isinstance(number, float) and not math.isfinite(number):
+            return f'<{p}c r="{ref}"{style_attr}/>'.encode()
+        return f'<{p}c r="{ref}"{style_attr}><{p}v>{number!r}</{p}v></{p}c>'.encode()
+    if not isinstance(value, str):
+        raise TypeError(f"cell {ref}: cannot write a value of type {type(value).__name__}")
+    text = value[:MAX_CELL_TEXT]  # a longer cell makes Excel repair the whole file
+    space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
+    return (f'<{p}c r="{ref}"{style_attr} t="inlineStr"><{p}is><{p}t{space}>{xml_text(text)}</{p}t></{p}is>'
+            f'</{p}c>').encode("utf-8")
+
+
+# How the header of a column xlcrm computes looks: not like the user's own headers, so nobody types there.
+COMPUTED_HEADER = StyleSpec(bold=True, italic=True, color="FF1F3864", fill="FFD9E1F2", bottom_border=True, wrap=True)
+
+
+# --- one sheet's edit ---------------------------------------------------------------------------
+
+KEEP = object()  # a cell whose value stays (only its style changes)
+
+
+@dataclass
+class CellChange:
+    value: object  # a CellValue, or KEEP
+    style: int | None = None  # a cellXfs index to use instead of the cell's own
+
+
+class StyleChooser:
+    """How the package's styles answer the questions a cell edit asks."""
+
+    def __init__(self, is_date: Callable[[int], bool], dated: Callable[[int, bool], int]):
+        self.is_date = is_date  # does cellXfs[i] show a date?
+        self.dated = dated  # cellXfs[i] with a date (True: date and time) format, found or added
+
+
+@dataclass
+class SheetPlan:
+    """Everything a pass over the sheet needs, with rows already in their new numbering."""
+
+    name: str
+    prefix: bytes
+    rows: RowMap
+    changes: dict[int, dict[int, CellChange]]  # new row number -> column -> change
+    column_styles: dict[int, int]  # column -> style of its <col>
+    styles: StyleChooser
+    date1904: bool
+    formulas_move: bool = False  # a formula cell moves or is overwritten: the calculation chain goes stale
+
+
+class RowWriter:
+    """The second pass: rows copied, renumbered or rebuilt, new rows inserted in order."""
+
+    def __init__(self, plan: SheetPlan, part: str):
+        self.plan = plan
+        self.parser = RowParser(plan.prefix)
+        self.scanner = RowScanner(plan.prefix, part)
+        self.pending = sorted(plan.changes)
+        self.previous: tuple[int, bytes] | None = None  # the last row written: (number, bytes)
+
+    def write(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
+        plan, parser = self.plan, self.parser
+        output: list[bytes] = []
+        size = 0
+        pending = self.pending
+        next_new = pending[0] if pending else MAX_ROWS + 1
+        index = 0
+        moving = bool(plan.rows)
+        for row in self.scanner.rows(chunks):
+            output.append(row.gap)
+            number = row.number
+            if moving:
+                if plan.rows.is_deleted(number):
+                    continue
+                number = plan.rows.row(number) or number
+            while next_new < number:
+                output.append(self._new_row(next_new))
+                index += 1
+                next_new = pending[index] if index < len(pending) else MAX_ROWS + 1
+            if next_new == number:
+                data = self._rebuild(row.data, number, plan.changes[number])
+                index += 1
+                next_new = pending[index] if index < len(pending) else MAX_ROWS + 1
+            elif moving and number != row.number:
+                data = self._move(row.data, number)
+            elif moving and parser.has_formula(row.data):
+                data = self._remap_formulas(row.data)  # above the deleted rows, it may still point below
+            else:
+                data = row.data
+            self.previous = (number, data)
+            output.append(data)
+            size += len(data)
+            if size >= _FLUSH_BYTES:
+                yield b"".join(output)
+                output.clear()
+                size = 0
+        while index < len(pending):
+            output.append(self._new_row(pending[index]))
+            index += 1
+        output.append(self.scanner.trailing)
+        yield b"".join(output)
+
+    def _move(self, data: bytes, number: int) -> bytes:
+        """A row that keeps its cells: renumbered, and its formulas following the rows that moved."""
+        if self.parser.has_formula(data):
+            self.plan.formulas_move = True
+            data = self._remap_formulas(data)
+        return self.parser.renumber(data, number)
+
+    def _remap_formulas(self, data: bytes) -> bytes:
+        plan = self.plan
+        pieces = []
+        position = 0
+        for match, _, text in self.parser.formulas(data):
+            if not text:
+                continue
+            try:
+                new = remap_formula(text, plan.name, plan.rows, own_by_default=True)
+            except FormulaBlocked as exc:
+                raise EditRefused(f"cannot delete rows on {plan.name!r}: {exc}") from None
+            if new != text:
+                start, end = match.span(2)
+                pieces.extend([data[position:start], _escape(new)])
+                position = end
+        if not pieces:
+            return data
+        pieces.append(data[position:])
+        return b"".join(pieces)
+
+    def _new_row(self, number: int) -> bytes:
+        data = self.parser.join(number, {}, self._cells(number, [], self.plan.changes[number], {}), b"")
+        self.previous = (number, data)
+        return data
+
+    def _rebuild(self, data: bytes, number: int, changes: dict[int, CellChange]) -> bytes:
+        if self.plan.rows and self.parser.has_formula(data):
+            data = self._remap_formulas(data)
+        attributes, cells, others = self.parser.split(data)
+        row_style = int(attributes.get(b"s", b"0")) if attributes.get(b"customFormat") in (b"1", b"true") else 0
+        return self.parser.join(number, attributes,
+                                self._cells(number, cells, changes, {"row": row_style}), others)
+
+    def _cells(self, number: int, cells: list[Cell], changes: dict[int, CellChange],
+               context: dict[str, int]) -> list[Cell]:
+        plan = self.plan
+        by_column = {cell.column: cell for cell in cells}
+        above: dict[int, int] | None = None
+        for column, change in changes.items():
+            ref = f"{column_letter(column)}{number}"
+            existing = by_column.get(column)
+            if existing is not None:
+                attributes = existing.attributes()
+                style = int(attributes.get(b"s", b"0"))
+                if change.value is KEEP:
+                    if change.style is not None:
+                        existing.data = _restyle(existing.data, change.style)
+                    continue
+                for _, formula_attributes, _ in self.parser.formulas(existing.data):
+                    if formula_attributes.get(b"t") in (b"shared", b"array") and b"ref" in formula_attributes:
+                        raise EditRefused(
+                            f"{sheet_ref(plan.name)}!{ref} holds a formula that fills "
+                            f"{formula_attributes[b'ref'].decode()}; xlcrm does not overwrite it")
+                    plan.formulas_move = True  # the formula is replaced by the value asked for
+            else:
+                if above is None:
+                    above = self._styles_above(number)
+                style = above.get(column) or plan.column_styles.get(column) or context.get("row", 0)
+            if change.style is not None:
+                style = change.style
+            value = None if change.value is KEEP else change.value
+            if isinstance(value, dt.date) and not plan.styles.is_date(style):
+                style = plan.styles.dated(style, isinstance(value, dt.datetime) and value.time() != dt.time())
+            by_column[column] = Cell(column, cell_data(plan.prefix, ref, style, value, plan.date1904))  # type: ignore[arg-type]
+        return list(by_column.values())
+
+    def _styles_above(self, number: int) -> dict[int, int]:
+        """Styles of the cells in the row just above ``number``, unless that is the header row."""
+        if self.previous is None or self.previous[0] != number - 1 or number - 1 <= 1:
+            return {}
+        _, cells, _ = self.parser.split(self.previous[1])
+        return {cell.column: int(cell.attributes().get(b"s", b"0")) for cell in cells}
+
+
+def _restyle(data: bytes, style: int) -> bytes:
+    end = data.index(b">")
+    tag = data[:end]
+    if tag.endswith(b"/"):
+        tag, closing = tag[:-1], b"/"
+    else:
+        closing = b""
+    tag = re.sub(rb'\ss="\d*"', b"", tag) + f' s="{style}"'.encode()
+    return tag + closing + data[end:]
+
+
+# --- the first pass -----------------------------------------------------------------------------
+
+
+@dataclass
+class SheetFacts:
+    """What the first pass learned about the sheet's rows."""
+
+    last_row: int = 0  # the last row element
+    last_used: int = 0  # the last row (in the new numbering) that still holds a value
+    blocking_formula: str | None = None  # why a deletion cannot go ahead
+
+
+_VALUE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:v|is|f)[\s>/]")
+
+
+def scan_rows(sheet: SheetXml, name: str, rows: RowMap, *, want_last_used: bool) -> SheetFacts:
+    """Where the data ends and whether the sheet's own formulas let ``rows`` be deleted."""
+    facts = SheetFacts()
+    scanner = RowScanner(sheet.prefix, sheet.part)
+    parser = RowParser(sheet.prefix)
+    check_formulas = bool(rows)
+    for row in scanner.rows(sheet.content()):
+        facts.last_row = row.number
+        if want_last_used and not rows.is_deleted(row.number) and _VALUE.search(row.data):
+            facts.last_used = row.number
+        if check_formulas and facts.blocking_formula is None:
+            facts.blocking_formula = _formula_problem(parser, row, name, rows)
+    if facts.last_used:
+        facts.last_used = rows.row(facts.last_used) or facts.last_used
+    return facts
+
+
+def _formula_problem(parser: RowParser, row: RowBytes, name: str, rows: RowMap) -> str | None:
+    for match, attributes, text in parser.formulas(row.data):
+        cell = _cell_at(row.data, match.start())
+        where = f"{sheet_ref(name)}!{cell}" if cell else f"row {row.number} of {sheet_ref(name)}"
+        if attributes.get(b"t") in (b"shared", b"array"):
+            # One formula filling several cells: moving part of it means rewriting all of it.
+            reach = row.number
+            if b"ref" in attributes:
+                reach = max(reach, range_bounds(attributes[b"ref"].decode())[2])
+            try:
+                below = text and refers_below(text, name, rows.first, own_by_default=True)
+            except FormulaBlocked as exc:
+                return f"{where}: {exc}"
+            if reach >= rows.first or below:
+                return f"{where} holds a shared or array formula, which xlcrm does not move"
+        if text and not rows.is_deleted(row.number):
+            try:
+                remap_formula(text, name, rows, own_by_default=True)
+            except FormulaBlocked as exc:
+                return f"{where}: {exc}"
+    return None
+
+
+_CELL_BEFORE = re.compile(rb"\sr=\"([A-Z]{1,3}\d+)\"")
+
+
+def _cell_at(row: bytes, position: int) -> str | None:
+    found = None
+    for match in _CELL_BEFORE.finditer(row, 0, position):
+        found = match.group(1).decode()
+    return found
