@@ -208,14 +208,35 @@ def test_user_sheets_untouched_and_reports_added(example: Path) -> None:
     assert after.sheetnames == before.sheetnames + reports
     for name in before.sheetnames:
         old, new = before[name], after[name]
-        assert [[c.value for c in row] for row in old.iter_rows()] == [[c.value for c in row] for row in new.iter_rows()]
+        width = old.max_column  # Clients gains computed columns on the right; the user's columns stay as they were
+        assert [[c.value for c in row[:width]] for row in old.iter_rows()] == [
+            [c.value for c in row[:width]] for row in new.iter_rows()], name
+        assert new.max_column == width + (len(schema.CLIENT_COMPUTED_COLUMNS) if name == schema.CLIENTS.ru else 0)
+
+
+def test_computed_columns_on_clients(example: Path, raw: dict[str, pd.DataFrame]) -> None:
+    sheet = load_workbook(example, data_only=True)[schema.CLIENTS.ru]
+    width = len(schema.CLIENTS.columns)
+    headers = [c.value for c in sheet[1][width:]]
+    assert headers == ["▸ " + c.ru for c in schema.CLIENT_COMPUTED_COLUMNS]
+    shown = pd.DataFrame([[c.value for c in row] for row in sheet.iter_rows(min_row=2)],
+                         columns=[c.key for c in schema.CLIENTS.columns] + [c.key for c in schema.CLIENT_COMPUTED_COLUMNS])
+    shown = shown[shown["client_id"].notna()].drop_duplicates("client_id").set_index("client_id")
+    blocks = expected_blocks(raw["clients"], raw["log"])
+    assert shown["block"].to_dict() == {c: schema.block(b).label(LOCALE) for c, b in blocks.items()}
+    orders = raw["log"][raw["log"]["type"] == schema.ORDER.ru].groupby("client_id")
+    assert shown["orders"].to_dict() == orders.size().reindex(shown.index, fill_value=0).to_dict()
+    assert shown["revenue"].to_dict() == pytest.approx(orders["amount"].sum().reindex(shown.index, fill_value=0).to_dict())
+    assert shown["last_contact"].dropna().to_dict() == raw["log"].groupby("client_id")["date"].max().dropna().to_dict()
+    assert (shown["first_order"].dropna() <= shown["last_order"].dropna()).all()
 
 
 def test_refresh_is_idempotent(example: Path, tmp_path: Path) -> None:
     again = tmp_path / "again.xlsx"
     shutil.copyfile(example, again)
-    refresh_workbook(again, today=TODAY, keep_backups=0)
-    for spec in schema.REFRESH_REPORTS:
+    result = refresh_workbook(again, today=TODAY, keep_backups=0)
+    assert result.added_columns == ()
+    for spec in schema.REFRESH_REPORTS + (schema.CLIENTS,):
         assert sheet_rows(again, spec.name(LOCALE)) == sheet_rows(example, spec.name(LOCALE)), spec.key
 
 
@@ -316,3 +337,23 @@ def test_broken_structure_is_refused(tmp_path: Path, broken: str) -> None:
     assert path.read_bytes() == before
     with pytest.raises(WorkbookStructureError):
         refresh_workbook(path, today=TODAY)
+
+
+def test_computed_columns_never_take_a_users_column(tmp_path: Path) -> None:
+    path = write_records(tmp_path / "own.xlsx", "en", valid_records("en"))
+    book = load_workbook(path)
+    clients = book[schema.CLIENTS.en]
+    own = len(schema.CLIENTS.columns) + 1  # the user's own "Revenue" column right of the schema columns
+    clients.cell(1, own, "Revenue")
+    clients.cell(2, own, "typed by hand")
+    book.save(path)
+
+    first = refresh_workbook(path, today=TODAY, keep_backups=0)
+    assert first.added_columns == tuple("▸ " + c.en for c in schema.CLIENT_COMPUTED_COLUMNS)
+    second = refresh_workbook(path, today=TODAY, keep_backups=0)
+    assert second.added_columns == ()
+    sheet = load_workbook(path)[schema.CLIENTS.en]
+    assert [sheet.cell(1, own).value, sheet.cell(2, own).value] == ["Revenue", "typed by hand"]
+    assert sheet.cell(1, own + 1).value == "▸ Block" and sheet.cell(2, own + 1).value == "7 VIP"
+    assert sheet.cell(2, own + 3).value == 45000  # C000001's one order
+    assert sheet.max_column == own + len(schema.CLIENT_COMPUTED_COLUMNS)

@@ -2,7 +2,9 @@
 
 validate → (dedupe) → lifecycle → reports → one safe save. The report sheets
 (Dashboard, Agenda, Managers, Services, ABC, Problems, Block history) are
-rebuilt from scratch each time; the user's sheets are not touched. Cell-level
+rebuilt from scratch each time. On the user's sheets only the computed columns
+of Clients (``▸ Block``, ``▸ Orders`` … right of the user's columns) are
+written; every other cell stays as it was. Cell-level
 problems do not stop a refresh: they are listed on the Problems sheet, and
 the result says how many errors remain (the CLI exits 1 while there are any).
 A workbook whose sheets or headers xlcrm cannot read is refused and left as it
@@ -19,10 +21,12 @@ from typing import Any
 from xlcrm import schema
 from xlcrm.agenda import build_agenda
 from xlcrm.analysis import analyse
+from xlcrm.computed import computed_cells
 from xlcrm.history import read_history
-from xlcrm.package import write_report_sheets
 from xlcrm.reports import Migration, RefreshReports, build_reports
-from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, replace_workbook
+from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult
+from xlcrm.save import save_changes
+from xlcrm.sheet_edits import SheetEdit
 from xlcrm.workbook import read_workbook
 
 
@@ -38,6 +42,7 @@ class RefreshResult:
     warnings: int
     added_sheets: tuple[str, ...]  # report sheets the workbook did not have yet
     replaced_sheets: tuple[str, ...]
+    added_columns: tuple[str, ...]  # computed columns new on Clients
     save: SaveResult | None  # None on a dry run
 
     def to_dict(self) -> dict[str, Any]:
@@ -53,6 +58,7 @@ class RefreshResult:
             "warnings": self.warnings,
             "added_sheets": list(self.added_sheets),
             "replaced_sheets": list(self.replaced_sheets),
+            "added_columns": list(self.added_columns),
             "save": self.save.to_dict() if self.save else None,
         }
 
@@ -72,14 +78,17 @@ def refresh_workbook(path: str | Path, *, today: dt.date | None = None, dry_run:
     reports: RefreshReports = build_reports(analysis.frames, analysis.lifecycle, agenda, analysis.report.findings,
                                             history)
 
+    clients = data.sheet(schema.CLIENTS.key)
+    assert clients is not None  # analyse refuses a workbook without a readable Clients sheet
+    computed = computed_cells(clients, analysis.frames, analysis.lifecycle)
+    edit = SheetEdit(computed.sheet, set_cells=computed.cells, computed_header=computed.letters)
+
     existing = {schema.fold(name) for name in data.sheet_names}
     names = [sheet.name for sheet in reports.sheets]
     save = None
     if not dry_run:
-        save = replace_workbook(
-            path, lambda target: write_report_sheets(path, target, reports.sheets),
-            stamp=data.stamp, output=output, ignore_lock=ignore_lock, keep_backups=keep_backups,
-            expected_sheets=data.sheet_names + [n for n in names if schema.fold(n) not in existing])
+        save = save_changes(data, reports=reports.sheets, edits=[edit], output=output, ignore_lock=ignore_lock,
+                            keep_backups=keep_backups)
     tally = analysis.lifecycle.clients["block"].value_counts()
     return RefreshResult(
         path=save.path if save else (output or path), locale=data.locale, today=today, dry_run=dry_run,
@@ -88,6 +97,7 @@ def refresh_workbook(path: str | Path, *, today: dt.date | None = None, dry_run:
         errors=len(analysis.report.errors), warnings=len(analysis.report.warnings),
         added_sheets=tuple(n for n in names if schema.fold(n) not in existing),
         replaced_sheets=tuple(n for n in names if schema.fold(n) in existing),
+        added_columns=computed.added,
         save=save,
     )
 
@@ -108,6 +118,10 @@ def format_result(result: RefreshResult) -> str:
         lines.append(("Would add " if result.dry_run else "Added ") + ", ".join(result.added_sheets))
     if result.replaced_sheets:
         lines.append(("Would rebuild " if result.dry_run else "Rebuilt ") + ", ".join(result.replaced_sheets))
+    if result.added_columns:
+        clients = schema.CLIENTS.name(locale)
+        lines.append(("Would add " if result.dry_run else "Added ") + f"columns to {clients}: "
+                     + ", ".join(result.added_columns))
     problems = schema.PROBLEMS.name(locale)
     lines.append(f"{result.errors} errors and {result.warnings} warnings, listed on {problems}")
     if result.save and result.save.backup:

@@ -61,6 +61,8 @@ class SheetData:
     missing_columns: list[Column] = field(default_factory=list)
     duplicate_headers: list[tuple[Column, str]] = field(default_factory=list)  # (column, ignored letter)
     header_row: int = 1
+    extra_letters: dict[str, str] = field(default_factory=dict)  # each of those headers -> its column letter
+    width: int = 0  # columns of the sheet's used range: the first free column is column_letter(width)
 
     def cell(self, column_key: str, row: int) -> str:
         """Reference such as ``Clients!D14`` (quoted when the sheet name needs it)."""
@@ -209,12 +211,14 @@ def _sheet_data(spec: Sheet, name: str, rows: list[list[object]]) -> SheetData:
     letters: dict[str, str] = {}
     positions: dict[str, int] = {}
     extra: list[str] = []
+    extra_letters: dict[str, str] = {}
     duplicates: list[tuple[Column, str]] = []
     for index, value in enumerate(header):
         column = schema.match_column(spec, value)
         if column is None:
             if _present(value):
                 extra.append(str(value).strip())
+                extra_letters.setdefault(str(value).strip(), column_letter(index))
         elif column.key in letters:
             duplicates.append((column, column_letter(index)))
         else:
@@ -233,7 +237,8 @@ def _sheet_data(spec: Sheet, name: str, rows: list[list[object]]) -> SheetData:
             records.append(values)
             numbers.append(offset + 2)
     frame = pd.DataFrame(records, columns=keys, index=pd.Index(numbers, name="row"), dtype=object)
-    return SheetData(spec, name, frame, letters, extra, missing, duplicates)
+    width = max((len(row) for row in rows), default=0)
+    return SheetData(spec, name, frame, letters, extra, missing, duplicates, extra_letters=extra_letters, width=width)
 
 
 def _present(value: object) -> bool:
