@@ -31,7 +31,6 @@ from xlcrm.report_sheet import CellValue, ColumnFormat, ReportColumn, ReportShee
 PERIOD_MONTHS = 12
 ABC_LIMITS = (0.80, 0.95)  # cumulative revenue share where class A ends, then B
 DASHBOARD_HISTORY = 12  # refreshes shown on the Dashboard; the history sheet keeps them all
-BLOCK_COLUMN_WIDTH = 11  # a column per block: "2 Potential" wraps in the header rather than widen the sheet
 # Built-in touch types shown as their own Managers columns; a user's own types add up under "Other".
 TOUCH_TYPES = tuple(t for t in schema.INTERACTION_TYPES if t is not schema.ORDER)
 
@@ -187,8 +186,8 @@ def migration_table(migration: Migration, locale: str) -> ReportTable:
                else text("migration_first"))
     matrix = migration.matrix
     columns = [ReportColumn(text("from_to"), width=18)]
-    columns += [ReportColumn(schema.block(int(c)).label(locale) if c != "gone" else text("gone_client"), Integer,
-                             width=BLOCK_COLUMN_WIDTH) for c in matrix.columns]
+    columns += [ReportColumn(schema.block(int(c)).label(locale) if c != "gone" else text("gone_client"), Integer)
+                for c in matrix.columns]
     columns.append(ReportColumn(text("total"), Integer))
     rows: list[list[CellValue]] = [[name(key)] + [int(v) for v in values] + [int(values.sum())]
                                    for key, values in matrix.iterrows()]
@@ -211,7 +210,7 @@ def history_table(history: BlockHistory, locale: str) -> ReportTable:
     recent = list(history.counts.items())[-DASHBOARD_HISTORY:]
     return ReportTable(schema.label("history", locale), [
         ReportColumn(schema.label("date", locale), Date)]
-        + [ReportColumn(b.label(locale), Integer, width=BLOCK_COLUMN_WIDTH) for b in blocks]
+        + [ReportColumn(b.label(locale), Integer) for b in blocks]
         + [ReportColumn(schema.label("total", locale), Integer)],
         [[day] + [tally.get(b.number, 0) for b in blocks] + [sum(tally.values())] for day, tally in recent])
 
