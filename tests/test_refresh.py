@@ -357,3 +357,32 @@ def test_computed_columns_never_take_a_users_column(tmp_path: Path) -> None:
     assert sheet.cell(1, own + 1).value == "▸ Block" and sheet.cell(2, own + 1).value == "7 VIP"
     assert sheet.cell(2, own + 3).value == 45000  # C000001's one order
     assert sheet.max_column == own + len(schema.CLIENT_COMPUTED_COLUMNS)
+
+
+@pytest.mark.parametrize("locale", schema.LOCALES)
+def test_empty_template_refreshes(tmp_path: Path, locale: str) -> None:
+    path = tmp_path / "new.xlsx"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["init", str(path), "--locale", locale]).exit_code == 0
+    result = runner.invoke(cli, ["refresh", str(path), "--today", "2026-11-23", "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert set(payload["blocks"].values()) == {0} and payload["errors"] == 0
+    book = load_workbook(path)
+    assert book.sheetnames[-len(schema.REFRESH_REPORTS):] == [s.name(locale) for s in schema.REFRESH_REPORTS]
+    agenda = sheet_rows(path, schema.AGENDA.name(locale))
+    assert agenda[3][0] == schema.label("no_tasks", locale)
+
+
+def test_report_cells_are_formatted(example: Path) -> None:
+    sheet = load_workbook(example)[schema.DASHBOARD.name(LOCALE)]
+    assert sheet["A1"].value == label("dashboard_title") and sheet["A1"].font.b
+    assert sheet["A2"].value == "Рассчитано на 23.11.2026; период 01.12.2025 – 23.11.2026"
+    header = 5  # title, subtitle, a blank row, the heading, then the header
+    assert [sheet.cell(header, c).value for c in (3, 4, 6)] == [
+        label("clients"), label("share_of_clients"), label("revenue_all_time")]
+    assert sheet.cell(header + 1, 4).number_format == "0.0%"
+    assert sheet.cell(header + 1, 6).number_format == "#,##0.00"
+    assert sheet.freeze_panes == f"A{header + 1}"
+    history = load_workbook(example)[schema.BLOCK_HISTORY.name(LOCALE)]
+    assert history["A6"].number_format == "DD.MM.YYYY" and history["A6"].value == dt.datetime(2026, 11, 23)

@@ -163,7 +163,7 @@ def agenda_sheet(agenda: Agenda, subtitle: str) -> ReportSheet:
     table = ReportTable(
         text("agenda_heading") if rows else text("no_tasks"),
         [ReportColumn(text("manager")), ReportColumn(text("task")), ReportColumn(text("date"), ColumnFormat.DATE),
-         ReportColumn(text("days_from_today"), ColumnFormat.INTEGER, width=10), ReportColumn(text("client_id")),
+         ReportColumn(text("days_from_today"), ColumnFormat.INTEGER), ReportColumn(text("client_id")),
          ReportColumn(text("client")), ReportColumn(text("company")), ReportColumn(text("phone")),
          ReportColumn(text("details"))],
         rows, autofilter=True,

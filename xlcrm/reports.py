@@ -228,8 +228,8 @@ def managers_sheet(lifecycle: Lifecycle, period: Period, locale: str, subtitle: 
         ReportColumn(text("manager"))] + type_columns + [
         ReportColumn(text("other_types"), Integer), ReportColumn(text("touches"), Integer),
         ReportColumn(text("orders"), Integer), ReportColumn(text("revenue"), Money),
-        ReportColumn(text("conversion_base"), Integer, width=14), ReportColumn(text("converted"), Integer, width=14),
-        ReportColumn(text("conversion"), Percent, width=14), ReportColumn(text("overdue_tasks"), Integer, width=12)],
+        ReportColumn(text("conversion_base"), Integer), ReportColumn(text("converted"), Integer),
+        ReportColumn(text("conversion"), Percent), ReportColumn(text("overdue_tasks"), Integer)],
         [[name] + [int(row[t.key]) for t in TOUCH_TYPES]
          + [int(row["other"]), int(row["touches"]), int(row["orders"]), float(row["revenue"]), int(row["base"]),
             int(row["converted"]), None if pd.isna(row["conversion"]) else float(row["conversion"]),
