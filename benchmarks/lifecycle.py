@@ -41,6 +41,7 @@ def frames(interactions: int, clients: int, seed: int = 1) -> Frames:
         "created": pd.to_datetime(day_zero + rng.integers(0, 1000, clients).astype("timedelta64[D]")),
     }, index=pd.RangeIndex(2, clients + 2, name="row"))
     types = np.array(["call_in", "call_out", "meeting", "letter", "message", "agreement", "order"], dtype=object)
+    services = np.array([f"Service {i}" for i in range(40)], dtype=object)
     kinds = types[rng.choice(7, interactions, p=[.15, .25, .1, .1, .15, .05, .2])]
     is_order = kinds == "order"
     dates = day_zero + rng.integers(0, (np.datetime64(TODAY) - day_zero).astype(int), interactions).astype(
@@ -48,8 +49,7 @@ def frames(interactions: int, clients: int, seed: int = 1) -> Frames:
     planned = rng.random(interactions) < 0.2
     log = pd.DataFrame({
         "date": pd.to_datetime(dates), "client_id": ids[rng.integers(0, clients, interactions)], "type": kinds,
-        "type_name": kinds, "service": np.where(is_order, np.array([f"Service {i}" for i in range(40)],
-                                                                   dtype=object)[rng.integers(0, 40, interactions)], None),
+        "type_name": kinds, "service": np.where(is_order, services[rng.integers(0, 40, interactions)], None),
         "amount": np.where(is_order, rng.integers(1, 100, interactions) * 1000.0, np.nan),
         "manager": managers[rng.integers(0, 7, interactions)],
         "next_action": np.where(planned, "Call back", None),
@@ -78,9 +78,11 @@ def main() -> None:
     print(f"{args.interactions:,} interactions, {args.clients:,} clients")
     print(f"lifecycle {after_lifecycle - started:6.2f} s")
     print(f"agenda    {after_agenda - after_lifecycle:6.2f} s ({len(agenda.items):,} items)")
-    print(f"reports   {finished - after_agenda:6.2f} s ({sum(len(t.rows) for s in reports.sheets for t in s.tables):,} rows)")
+    rows = sum(len(t.rows) for s in reports.sheets for t in s.tables)
+    print(f"reports   {finished - after_agenda:6.2f} s ({rows:,} rows)")
     print(f"total     {finished - started:6.2f} s")
-    print("blocks:", {schema.block(n).en: int(c) for n, c in lifecycle.clients["block"].value_counts().sort_index().items()})
+    counts = lifecycle.clients["block"].value_counts().sort_index()
+    print("blocks:", {schema.block(number).en: int(count) for number, count in counts.items()})
 
 
 if __name__ == "__main__":

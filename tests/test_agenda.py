@@ -100,8 +100,14 @@ def test_json_matches_library(workbook: Path) -> None:
     assert json.loads(result.output) == json.loads(json.dumps(workbook_agenda(workbook, today=TODAY).to_dict()))
 
 
-def test_unknown_manager_has_nothing(workbook: Path) -> None:
-    result = CliRunner().invoke(cli, ["agenda", str(workbook), "--manager", "Nobody", "--today", TODAY.isoformat()])
+def test_unknown_manager_is_a_usage_error(workbook: Path) -> None:
+    result = CliRunner().invoke(cli, ["agenda", str(workbook), "--manager", "Anya", "--today", TODAY.isoformat()])
+    assert result.exit_code == 2
+    assert result.output == "Error: no manager named 'Anya' in the workbook; managers: Anna, Boris\n"
+
+
+def test_a_manager_with_nothing_to_do(workbook: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["agenda", str(workbook), "--manager", "boris", "--today", "2025-01-01"])
     assert result.exit_code == 0
     assert result.output == "Nothing on the agenda.\n"
 

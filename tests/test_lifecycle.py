@@ -130,10 +130,12 @@ def test_next_contact_is_the_plan_of_the_last_contact(tmp_path: Path) -> None:
 def test_russian_workbook_and_text_values(tmp_path: Path) -> None:
     """Types and designations typed in Russian, dates typed as text, IDs typed as numbers: same blocks."""
     records = {
-        schema.CLIENTS.key: [{"client_id": 101, "name": "Иван", "company": "ООО Ромашка", "phone": "89161234567",
-                              "manager": "Анна", "designation": " потерян "},
-                             {"client_id": "102", "name": "Олег", "company": "АО Вектор", "phone": "89161234568",
-                              "manager": "Анна", "designation": None}],
+        schema.CLIENTS.key: [
+            {"client_id": 101, "name": "Иван", "company": "ООО Ромашка", "phone": "89161234567",
+             "manager": "Анна", "designation": " потерян "},
+            {"client_id": "102", "name": "Олег", "company": "АО Вектор", "phone": "89161234568",
+             "manager": "Анна", "designation": None},
+        ],
         schema.INTERACTIONS.key: [
             {"date": f"{ago(d):%d.%m.%Y}", "client_id": 102, "type": "заказ", "amount": "12 500,50 руб."}
             for d in (90, 60, 30)

@@ -29,7 +29,7 @@ from icalendar import Calendar, Event
 
 from xlcrm import schema
 from xlcrm.analysis import analyse
-from xlcrm.errors import WriteError
+from xlcrm.errors import UsageError, WriteError
 from xlcrm.frames import Frames
 from xlcrm.lifecycle import Lifecycle
 from xlcrm.report_sheet import ColumnFormat, ReportColumn, ReportSheet, ReportTable
@@ -143,6 +143,12 @@ def workbook_agenda(path: str | Path, *, today: dt.date | None = None, manager: 
     analysis = analyse(read_workbook(path), today or dt.date.today())
     agenda = build_agenda(analysis.frames, analysis.lifecycle)
     if manager is not None:
+        names = (*analysis.settings.managers, *analysis.lifecycle.clients["manager"].dropna())
+        known = {schema.fold(name): name for name in names}
+        if schema.fold(manager) not in known:
+            # A typo would otherwise look like an empty agenda.
+            raise UsageError(f"no manager named {manager!r} in the workbook; managers: "
+                             + ", ".join(sorted(known.values(), key=schema.fold)))
         agenda = agenda.for_manager(manager)
     events = write_ics(agenda, ics) if ics is not None else 0
     return AgendaResult(agenda, ics, events)

@@ -372,7 +372,8 @@ def abc_sheet(lifecycle: Lifecycle, period: Period, locale: str, subtitle: str) 
     summary_table = ReportTable(text("abc_summary"), [
         ReportColumn(text("abc_class"), width=8), ReportColumn(text("clients"), Integer),
         ReportColumn(text("revenue"), Money), ReportColumn(text("share_of_revenue"), Percent)],
-        [[name, int(r["size"]), float(r["sum"]), r["sum"] / total if total else None] for name, r in summary.iterrows()])
+        [[name, int(r["size"]), float(r["sum"]), r["sum"] / total if total else None]
+         for name, r in summary.iterrows()])
     clients = lifecycle.clients.reindex(ranked.index)
     block_labels = {b.number: b.label(locale) for b in schema.BLOCKS}
     columns = zip(ranked.index, clients["name"], clients["company"], clients["manager"], clients["block"],
