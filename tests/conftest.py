@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
+from typing import Callable, Iterator
 
 import pytest
 
@@ -29,3 +32,53 @@ def convert_with_libreoffice(source: Path, fmt: str, outdir: Path) -> Path:
     assert result.returncode == 0, result.stderr
     assert converted.exists() and converted.stat().st_size > 0, (result.stdout, result.stderr)
     return converted
+
+
+# --- running as an ordinary user: root may write anything, so permission refusals need "nobody" ---
+
+NOBODY = 65534
+
+
+@pytest.fixture
+def shared_folder() -> Iterator[Path]:
+    """A folder outside pytest's private tmp tree, so that "nobody" can reach it."""
+    folder = Path(tempfile.mkdtemp(prefix="xlcrm-perm-"))
+    folder.chmod(0o755)
+    yield folder
+    folder.chmod(0o755)
+    shutil.rmtree(folder)
+
+
+def give_to_nobody(*paths: Path) -> None:
+    if os.geteuid() == 0:
+        for path in paths:
+            os.chown(path, NOBODY, NOBODY)
+
+
+def run_unprivileged(action: Callable[[], tuple[int, str]]) -> tuple[int, str]:
+    """Run ``action`` in a forked child that, under root, has become "nobody"; return its (exit code, text).
+
+    Forking (rather than starting a new interpreter) keeps the modules already
+    loaded, which "nobody" could not read from root's home here.
+    """
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child never returns into pytest
+        code, text = 99, ""
+        try:
+            os.close(read_end)
+            if os.geteuid() == 0:
+                os.setgroups([])
+                os.setgid(NOBODY)
+                os.setuid(NOBODY)
+            code, text = action()
+        except BaseException as exc:  # reported to the test, which fails on it
+            text = f"{type(exc).__name__}: {exc}"
+        finally:
+            os.write(write_end, text.encode())
+            os._exit(code)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        text = pipe.read().decode()
+    _, status = os.waitpid(child, 0)
+    return os.waitstatus_to_exitcode(status), text

@@ -9,18 +9,16 @@ byte-for-byte as it was: no temp files, no backups, no half-written output.
 from __future__ import annotations
 
 import io
-import os
-import shutil
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import openpyxl
 import pytest
 from click.testing import CliRunner, Result
 
+from conftest import give_to_nobody, run_unprivileged
 from xlcrm import schema, template
 from xlcrm.cli import cli
 
@@ -305,49 +303,15 @@ def test_a_good_workbook_does_refresh(tmp_path: Path) -> None:
     assert any(name.startswith(schema.REPORT_MARKER) for name in openpyxl.load_workbook(path).sheetnames)
 
 
-# --- permissions: root may write anything, so these run the CLI as "nobody" in a forked process ---
-
-
-@pytest.fixture
-def shared_folder() -> Iterator[Path]:
-    """A folder outside pytest's private tmp tree, so that "nobody" can reach it."""
-    folder = Path(tempfile.mkdtemp(prefix="xlcrm-perm-"))
-    folder.chmod(0o755)
-    yield folder
-    folder.chmod(0o755)
-    shutil.rmtree(folder)
+# --- permissions: root may write anything, so these run the CLI as "nobody" ---
 
 
 def refresh_unprivileged(args: list[str]) -> tuple[int, str]:
-    """Run ``xlcrm refresh`` in a forked child that has dropped root; returns its exit code and stderr."""
-    read_end, write_end = os.pipe()
-    child = os.fork()
-    if child == 0:
-        code, text = 99, ""
-        try:
-            os.close(read_end)
-            if os.geteuid() == 0:
-                os.setgroups([])
-                os.setgid(65534)
-                os.setuid(65534)
-            result = run_refresh(args)
-            code, text = result.exit_code, result.stderr
-        except BaseException as exc:  # reported to the test, which fails on it
-            text = f"{type(exc).__name__}: {exc}"
-        finally:
-            os.write(write_end, text.encode())
-            os._exit(code)
-    os.close(write_end)
-    with os.fdopen(read_end, "rb") as pipe:
-        text = pipe.read().decode()
-    _, status = os.waitpid(child, 0)
-    return os.waitstatus_to_exitcode(status), text
-
-
-def give_to_nobody(*paths: Path) -> None:
-    if os.geteuid() == 0:
-        for path in paths:
-            os.chown(path, 65534, 65534)
+    """Run ``xlcrm refresh`` as "nobody"; returns its exit code and stderr."""
+    def refresh() -> tuple[int, str]:
+        result = run_refresh(args)
+        return result.exit_code, result.stderr
+    return run_unprivileged(refresh)
 
 
 def test_read_only_workbook(shared_folder: Path) -> None:

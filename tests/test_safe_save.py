@@ -5,16 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import os
-import shutil
-import tempfile
 import time
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import pytest
 from openpyxl import Workbook, load_workbook
 from python_calamine import CalamineWorkbook
 
+from conftest import give_to_nobody, run_unprivileged
 from xlcrm.errors import UsageError, WorkbookChanged, WorkbookLocked, WriteError, XlcrmError
 from xlcrm.safe_save import (
     BACKUP_FOLDER, TEMP_PREFIX, list_backups, make_backup, prune_backups, remove_stale_temps,
@@ -239,7 +238,7 @@ def test_replace_refused_every_time_fails_clearly_and_changes_nothing(book: Path
 def test_replace_error_that_waiting_cannot_fix_is_not_retried(book: Path, refusing_replace) -> None:
     pauses = refusing_replace(book, 1, OSError(errno.EIO, "Input/output error"))
     before = snapshot(book.parent)
-    with pytest.raises(WriteError, match=rf"cannot replace .*clients.xlsx \(input/output error\); .* was not changed"):
+    with pytest.raises(WriteError, match=r"cannot replace .*clients.xlsx \(input/output error\); .* was not changed"):
         replace_workbook(book, set_version(book, 1), stamp=FileStamp.of(book))
     assert pauses == [] and snapshot(book.parent) == before
 
@@ -444,53 +443,15 @@ def test_write_new_workbook_usage_errors(tmp_path: Path, name: str, message: str
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.fixture
-def shared_folder() -> Iterator[Path]:
-    """A folder outside pytest's private tmp tree, so that "nobody" can reach it."""
-    folder = Path(tempfile.mkdtemp(prefix="xlcrm-perm-"))
-    folder.chmod(0o755)
-    yield folder
-    folder.chmod(0o755)
-    shutil.rmtree(folder)
-
-
 def save_unprivileged(path: Path) -> tuple[int, str]:
-    """Save ``path`` as the CLI would, in a forked process that, under root, has become "nobody".
-
-    Root may write anything, so read-only files and folders only bite an
-    unprivileged process. Forking (rather than starting a new interpreter)
-    keeps the modules already loaded, which "nobody" could not read here.
-    Returns the exit code and what the CLI would print.
-    """
-    read_end, write_end = os.pipe()
-    child = os.fork()
-    if child == 0:  # the child never returns into pytest
-        code, message = 0, ""
+    """Save ``path`` as the CLI would, as "nobody"; returns the exit code and what the CLI would print."""
+    def save() -> tuple[int, str]:
         try:
-            os.close(read_end)
-            if os.geteuid() == 0:
-                os.setgroups([])
-                os.setgid(65534)
-                os.setuid(65534)
             replace_workbook(path, set_version(path, 1), stamp=FileStamp.of(path))
         except XlcrmError as exc:
-            code, message = exc.exit_code, f"Error: {exc}"
-        except BaseException as exc:  # reported to the test, which fails on it
-            code, message = 99, f"{type(exc).__name__}: {exc}"
-        finally:
-            os.write(write_end, message.encode())
-            os._exit(code)
-    os.close(write_end)
-    with os.fdopen(read_end, "rb") as pipe:
-        message = pipe.read().decode()
-    _, status = os.waitpid(child, 0)
-    return os.waitstatus_to_exitcode(status), message
-
-
-def give_to_nobody(*paths: Path) -> None:
-    if os.geteuid() == 0:
-        for path in paths:
-            os.chown(path, 65534, 65534)
+            return exc.exit_code, f"Error: {exc}"
+        return 0, ""
+    return run_unprivileged(save)
 
 
 def test_read_only_workbook_is_refused(shared_folder: Path) -> None:
