@@ -4,7 +4,7 @@ One item per task, for the manager responsible for the client (the Manager
 column of Clients):
 
 - overdue contacts: the Next date planned at the client's last contact, passed;
-- planned contacts: that Next date within the agenda horizon;
+- planned contacts: that Next date within the agenda horizon (neither for Dead clients);
 - birthdays of clients and of their contact persons within the horizon;
 - reactivation candidates: Dead by silence, not designated Lost;
 - clients overdue against their own purchase rhythm (median gap between orders);
@@ -84,9 +84,9 @@ def build_agenda(frames: Frames, lifecycle: Lifecycle) -> Agenda:
             "phone": who["phone"].to_numpy(), "details": details.to_numpy(),
         }))
 
-    planned = clients[clients["next_contact"].notna()]
-    # A Dead client's stale plan is not a task: the client is listed once, to reactivate (or not, if Lost).
-    overdue = planned[(planned["next_contact"] < today) & (planned["block"] != schema.DEAD.number)]
+    # A Dead client's plan is stale (or the client is Lost): it is listed once, to reactivate, or not at all.
+    planned = clients[clients["next_contact"].notna() & (clients["block"] != schema.DEAD.number)]
+    overdue = planned[planned["next_contact"] < today]
     add("overdue", overdue, overdue["next_contact"], overdue["next_action"])
     upcoming = planned[(planned["next_contact"] >= today) & (planned["next_contact"] <= until)]
     add("upcoming", upcoming, upcoming["next_contact"], upcoming["next_action"])
