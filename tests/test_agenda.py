@@ -37,6 +37,7 @@ def workbook(tmp_path: Path) -> Path:
         client("C4", "Boris", designation=schema.VIP.en),
         client("C5", "Boris"),
         client("C6", "Anna"),
+        client("C7", "Anna", designation=schema.LOST.en),  # not to reactivate: no tasks, even a planned one
     ]
     contacts = [{"client_id": "C2", "name": "Leap Day", "birthday": dt.date(1996, 2, 29)}]
     log = [
@@ -47,6 +48,7 @@ def workbook(tmp_path: Path) -> Path:
         {"date": day(-20), "client_id": "C3", "type": schema.CALL_IN.en, "next_date": day(30)},  # beyond horizon
         {"date": day(-400), "client_id": "C4", "type": schema.ORDER.en, "amount": 500},  # VIP gone quiet
         {"date": day(-500), "client_id": "C5", "type": schema.ORDER.en, "amount": 100},  # to reactivate
+        {"date": day(-5), "client_id": "C7", "type": schema.CALL_IN.en, "next_date": day(4)},
     ] + [{"date": day(-d), "client_id": "C6", "type": schema.ORDER.en, "amount": 10} for d in (100, 80, 60)]
     return write_records(tmp_path / "agenda.xlsx", en, {
         schema.CLIENTS.key: clients, schema.CONTACTS.key: contacts, schema.INTERACTIONS.key: log,
