@@ -48,9 +48,9 @@ from xlcrm.report_sheet import (DRAWING_REL_ID, MAX_ROWS, NUMBER_FORMATS, STYLES
                                 ReportSheet, SheetLayout, StyleKey, StyleSpec, layout, render_worksheet)
 from xlcrm.schema import REPORT_MARKER
 from xlcrm.sheet_edits import (COMPUTED_HEADER, KEEP, CellChange, FormulaBlocked, RowMap, RowWriter, SheetEdit,
-                                SheetPlan, SheetXml, StyleChooser, check_anchored_formula, column_index, parse_cell,
-                                range_bounds, range_text, refers_below, remap_formula, scan_rows, shift_range,
-                                shift_sqref)
+                                SheetPlan, SheetXml, StyleChooser, check_anchored_formula, column_index,
+                                last_used_row, parse_cell, range_bounds, range_text, refers_below, remap_formula,
+                                shift_range, shift_sqref)
 from xlcrm.workbook import column_letter, sheet_ref
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -290,7 +290,8 @@ class _Package:
         self.streamed: dict[str, Callable[[], Iterable[bytes]]] = {}  # part -> its new content, produced on save
         self.deflated: dict[str, _Deflated] = {}  # part -> its new content, already compressed
         self.dropped: set[str] = set()
-        self.structure_changed = False  # workbook.xml, its relationships or the content types need writing
+        self.structure_changed = False  # workbook.xml, its relationships and the content types need writing
+        self.workbook_changed = False  # only workbook.xml does (defined names, recalculation on load)
         self._styles: tuple[str, _StyleSheet] | None = None
 
     # reading
@@ -383,8 +384,9 @@ class _Package:
         self._update_app_titles(worksheets_before, self._worksheet_names())
         if self._styles is not None and self._styles[1].changed:
             self._store(self._styles[0], _serialize(self._styles[1].tree))
-        if self.structure_changed:
+        if self.structure_changed or self.workbook_changed:
             self._store(self.workbook_part, _serialize(self.workbook))
+        if self.structure_changed:
             self._store(_rels_part(self.workbook_part), _serialize(self.workbook_rels.tree))
             self._store(CONTENT_TYPES_PART, _serialize(self.content_types.tree))
 
@@ -456,6 +458,20 @@ class _Package:
                 self._drop(part)
             rel.getparent().remove(rel)
             self.structure_changed = True
+
+    def _recalculate_on_load(self) -> None:
+        """Formulas that read edited cells still hold their old results: Excel and LibreOffice recompute
+        every formula when the file is next opened (Excel then clears the flag on save)."""
+        root = self.workbook.getroot()
+        found = _children(root, "calcPr")
+        if found:
+            properties = found[0]
+        else:
+            properties = etree.Element(f"{{{NS_MAIN}}}calcPr")
+            _insert_in_order(root, properties, _WORKBOOK_ORDER)
+        if properties.get("fullCalcOnLoad") not in ("1", "true"):
+            properties.set("fullCalcOnLoad", "1")
+            self.workbook_changed = True
 
     def _chain_mentions(self, data: bytes, part: str, sheet_ids: set[int]) -> bool:
         current = None
@@ -764,6 +780,7 @@ class _UserSheetEdit:
         self._check_request()
         if self.rows:
             self._check_what_points_here()
+            self._shift_defined_names()  # before the filter's own name is set from the sheet's new filter
         last_used = self._last_used() if self.edit.append_rows else 0
         changes = self._changes(last_used)
         appended_to = last_used + len(self.edit.append_rows) if self.edit.append_rows else 0
@@ -790,9 +807,10 @@ class _UserSheetEdit:
             self.package._store(part, _serialize(tree))
         if self.rows:
             self._shift_comments()
-            self._shift_defined_names()
         if plan.formulas_move:
             self.package._drop_calc_chain()
+        if self.values or self.rows or self.edit.append_rows:
+            self.package._recalculate_on_load()
 
     def _open(self) -> BinaryIO:
         try:
@@ -815,7 +833,7 @@ class _UserSheetEdit:
 
     def _last_used(self) -> int:
         with self._open() as handle:
-            return scan_rows(SheetXml(handle, self.sheet.part), self.name, self.rows, want_last_used=True).last_used
+            return last_used_row(SheetXml(handle, self.sheet.part), self.rows)
 
     def _changes(self, last_used: int) -> dict[int, dict[int, CellChange]]:
         """Every cell to write, by row in the new numbering."""
@@ -881,8 +899,7 @@ class _UserSheetEdit:
                 self._check_formulas_in(self.package._name(other.part) or other.part, f"sheet {other.name!r}")
 
     def _refuse(self, what: str) -> EditRefused:
-        return EditRefused(f"cannot delete rows of {self.name!r}: {what}; nothing was changed "
-                           f"(adjust it in Excel, or delete the rows by hand)")
+        return EditRefused(f"cannot delete rows of {self.name!r}: {what}; the workbook was not changed")
 
     def _check_drawing(self, part: str, first: int) -> None:
         data = self.package._read_optional(part)
@@ -905,7 +922,7 @@ class _UserSheetEdit:
 
     def _check_formulas_in(self, entry: str, what: str) -> None:
         """Refuse when a formula in another part refers to rows of this sheet that would move."""
-        mention = re.compile(re.escape(_escape_text(self.name)), re.I)
+        mention = re.compile(re.escape(_escape_text(self.name).encode("utf-8")), re.I)
         buffer = b""
         with self.package.archive.open(entry) as handle:
             while chunk := handle.read(_COPY_CHUNK):
@@ -1043,7 +1060,7 @@ class _UserSheetEdit:
                 if defined.get("name") == FILTER_NAME and defined.get("localSheetId") == str(self.position):
                     start, _, end = ref.partition(":")
                     defined.text = f"{sheet_ref(self.name)}!{_absolute(start)}:{_absolute(end or start)}"
-                    self.package.structure_changed = True
+                    self.package.workbook_changed = True
 
     # parts that follow the rows
 
@@ -1108,7 +1125,7 @@ class _UserSheetEdit:
                     raise self._refuse(f"the name {defined.get('name')!r}: {exc}") from None
                 if new != text:
                     defined.text = new
-                    self.package.structure_changed = True
+                    self.package.workbook_changed = True
 
 
 class _TailShift:
@@ -1128,9 +1145,8 @@ class _TailShift:
             local = _local(element)
             if local == "mergeCell":
                 self._ref(element, drop_single=True)
-            elif local in ("hyperlink", "autoFilter", "sortState", "pane"):
-                if local != "pane":
-                    self._ref(element)
+            elif local in ("hyperlink", "autoFilter", "sortState", "sortCondition"):
+                self._ref(element)
             elif local in ("conditionalFormatting", "dataValidation", "ignoredError", "protectedRange"):
                 self._sqref(element)
             elif local == "sqref":  # x14 extensions: <xm:sqref>
@@ -1194,11 +1210,13 @@ class _TailShift:
     def _check_formulas(self, element: etree._Element, sqref: str) -> None:
         """Formulas of a format or validation are written for the top-left cell of its first range."""
         anchor = range_bounds(sqref.split()[0])[0]
+        last_row = max(range_bounds(part)[2] for part in sqref.split())
         for item in element.iter():
             if not isinstance(item.tag, str) or _local(item) not in ("formula", "formula1", "formula2", "f"):
                 continue
             try:
-                check_anchored_formula(item.text or "", self.edit.name, anchor, self.rows, own_by_default=True)
+                check_anchored_formula(item.text or "", self.edit.name, anchor, last_row, self.rows,
+                                       own_by_default=True)
             except FormulaBlocked as exc:
                 raise self.edit._refuse(f"the conditional format or validation on {sqref}: {exc}") from None
 

@@ -261,12 +261,13 @@ def remap_formula(formula: str, sheet: str, rows: RowMap, *, own_by_default: boo
     return rendered.render()[1:]
 
 
-def check_anchored_formula(formula: str, sheet: str, anchor_row: int, rows: RowMap, *, own_by_default: bool) -> None:
+def check_anchored_formula(formula: str, sheet: str, anchor_row: int, last_row: int, rows: RowMap, *,
+                           own_by_default: bool) -> None:
     """Refuse a conditional-format or validation formula that a deletion would change.
 
     Such a formula is written for the top-left cell of its range (``anchor_row``) and applies to every cell
-    relative to it. It survives a deletion unchanged when its relative rows are the anchor's own row and
-    the anchor does not move, and its absolute rows lie above the first deleted row.
+    down to ``last_row`` relative to it. It survives a deletion unchanged when every row it can reach lies
+    above the first deleted row, or when it only looks at each cell's own row and the anchor does not move.
     """
     if not rows:
         return
@@ -277,11 +278,9 @@ def check_anchored_formula(formula: str, sheet: str, anchor_row: int, rows: RowM
         for end in ends:
             if end.row is None:
                 continue
-            if end.row_dollar:
-                safe = end.row < rows.first
-            else:
-                safe = end.row == anchor_row and anchor_stays
-            if not safe:
+            reach = end.row if end.row_dollar else end.row + (last_row - anchor_row)
+            own_row = not end.row_dollar and end.row == anchor_row and anchor_stays
+            if reach >= rows.first and not own_row:
                 raise FormulaBlocked(f"the formula ={formula} refers to row {end.row}")
 
 
@@ -369,48 +368,42 @@ class SheetXml:
         return b"".join(parts)
 
 
-@dataclass
-class RowBytes:
-    gap: bytes  # what stood between the previous row and this one (whitespace, comments)
-    data: bytes  # the whole <row> element
-    number: int  # its row number
-
-
 class RowScanner:
-    """Cuts the content of ``<sheetData>`` into its ``<row>`` elements."""
+    """Cuts the content of ``<sheetData>`` into its ``<row>`` elements, without copying them."""
 
     def __init__(self, prefix: bytes, part: str):
         name = re.escape(prefix) + rb"row"
-        self._open = re.compile(rb"<" + name + rb"(?=[\s/>])[^>]*?(/?)>")
-        self._number = re.compile(rb"\sr=\"(\d+)\"")
+        self._open = re.compile(rb"<" + name + rb"(?=[\s/>])[^>]*?(?:\sr=\"(\d+)\"[^>]*?)?(/?)>")
         self._close = b"</" + prefix + b"row>"
         self.part = part
         self.last = 0
         self.trailing = b""  # what followed the last row
 
-    def rows(self, chunks: Iterator[bytes]) -> Iterator[RowBytes]:
+    def spans(self, chunks: Iterator[bytes]) -> Iterator[tuple[bytes, list[tuple[int, int, int]], int]]:
+        """Per buffer: the buffer, its complete rows as (start, end, row number), and where the last one ends."""
         buffer = b""
         for chunk in chunks:
             buffer = buffer + chunk if buffer else chunk
+            found: list[tuple[int, int, int]] = []
             position = 0
             while True:
                 match = self._open.search(buffer, position)
                 if match is None:
                     break
-                if match.group(1):
+                if match.group(2):
                     end = match.end()
                 else:
                     close = buffer.find(self._close, match.end())
                     if close < 0:
                         break
                     end = close + len(self._close)
-                number_match = self._number.search(match.group(0))
-                number = int(number_match.group(1)) if number_match else self.last + 1
+                number = int(match.group(1)) if match.group(1) else self.last + 1
                 if number <= self.last:
                     raise EditRefused(f"{self.part} is damaged: row {number} comes after row {self.last}")
                 self.last = number
-                yield RowBytes(buffer[position: match.start()], buffer[match.start(): end], number)
+                found.append((match.start(), end, number))
                 position = end
+            yield buffer, found, position
             buffer = buffer[position:]
         self.trailing = buffer
 
@@ -494,8 +487,22 @@ class RowParser:
         for match in self._formula.finditer(data):
             yield match, _attributes(match.group(1)), _unescape(match.group(2) or b"")
 
-    def has_formula(self, data: bytes) -> bool:
-        return self._formula.search(data) is not None
+    def has_formula(self, data: bytes, start: int = 0, end: int | None = None) -> bool:
+        return self._formula.search(data, start, len(data) if end is None else end) is not None
+
+    def find_cell(self, row: bytes, ref: bytes) -> int:
+        """Where the cell ``ref`` starts in ``row``, when its reference is its first attribute; else -1."""
+        opening = b"<" + self.prefix + b'c r="' + ref + b'"'
+        position = row.find(opening)
+        while position >= 0 and row[position + len(opening): position + len(opening) + 1] not in (b" ", b"/", b">"):
+            position = row.find(opening, position + 1)
+        return position
+
+    def cell_end(self, row: bytes, start: int) -> int:
+        tag_end = row.index(b">", start)
+        if row[tag_end - 1: tag_end] == b"/":
+            return tag_end + 1
+        return row.index(self._cell_close, tag_end) + len(self._cell_close)
 
 
 def _unescape(text: bytes) -> str:
@@ -575,56 +582,74 @@ class SheetPlan:
 
 
 class RowWriter:
-    """The second pass: rows copied, renumbered or rebuilt, new rows inserted in order."""
+    """The second pass: rows copied, renumbered or rebuilt, new rows inserted in order.
+
+    Runs of rows nobody changes are copied as one slice of the buffer they were read into.
+    """
 
     def __init__(self, plan: SheetPlan, part: str):
         self.plan = plan
         self.parser = RowParser(plan.prefix)
         self.scanner = RowScanner(plan.prefix, part)
         self.pending = sorted(plan.changes)
-        self.previous: tuple[int, bytes] | None = None  # the last row written: (number, bytes)
+        self.previous: tuple[int, bytes, int, int] | None = None  # the last row written: number, buffer, span
 
     def write(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
         plan, parser = self.plan, self.parser
-        output: list[bytes] = []
-        size = 0
+        rows, changes = plan.rows, plan.changes
+        moving, first = bool(rows), rows.first
         pending = self.pending
-        next_new = pending[0] if pending else MAX_ROWS + 1
         index = 0
-        moving = bool(plan.rows)
-        for row in self.scanner.rows(chunks):
-            output.append(row.gap)
-            number = row.number
-            if moving:
-                if plan.rows.is_deleted(number):
+        next_new = pending[0] if pending else MAX_ROWS + 1
+        output: list[bytes] = []
+        for buffer, spans, consumed in self.scanner.spans(chunks):
+            copied = 0
+            for start, end, original in spans:
+                number = original
+                if moving and parser.has_formula(buffer, start, end):
+                    self._check_shared(buffer[start:end], original)
+                if original >= first:
+                    if rows.is_deleted(original):
+                        output.append(buffer[copied:start])
+                        copied = end
+                        continue
+                    number = original - bisect.bisect_left(rows.deleted, original)
+                if next_new < number:
+                    output.append(buffer[copied:start])
+                    copied = start
+                    while next_new < number:
+                        output.append(self._new_row(next_new))
+                        index += 1
+                        next_new = pending[index] if index < len(pending) else MAX_ROWS + 1
+                if next_new == number:
+                    data = self._rebuild(buffer[start:end], original, number, changes[number])
+                    index += 1
+                    next_new = pending[index] if index < len(pending) else MAX_ROWS + 1
+                elif number != original:
+                    data = self._move(buffer[start:end], number)
+                elif moving and parser.has_formula(buffer, start, end):
+                    data = self._remap_formulas(buffer[start:end])  # above the deleted rows, it may point below
+                else:
+                    self.previous = (number, buffer, start, end)
                     continue
-                number = plan.rows.row(number) or number
-            while next_new < number:
-                output.append(self._new_row(next_new))
-                index += 1
-                next_new = pending[index] if index < len(pending) else MAX_ROWS + 1
-            if next_new == number:
-                data = self._rebuild(row.data, number, plan.changes[number])
-                index += 1
-                next_new = pending[index] if index < len(pending) else MAX_ROWS + 1
-            elif moving and number != row.number:
-                data = self._move(row.data, number)
-            elif moving and parser.has_formula(row.data):
-                data = self._remap_formulas(row.data)  # above the deleted rows, it may still point below
-            else:
-                data = row.data
-            self.previous = (number, data)
-            output.append(data)
-            size += len(data)
-            if size >= _FLUSH_BYTES:
-                yield b"".join(output)
-                output.clear()
-                size = 0
+                output.append(buffer[copied:start])
+                output.append(data)
+                copied = end
+                self.previous = (number, data, 0, len(data))
+            output.append(buffer[copied:consumed])
+            yield b"".join(output)
+            output.clear()
         while index < len(pending):
             output.append(self._new_row(pending[index]))
             index += 1
         output.append(self.scanner.trailing)
         yield b"".join(output)
+
+    def _check_shared(self, data: bytes, number: int) -> None:
+        plan = self.plan
+        problem = shared_formula_problem(self.parser, data, number, plan.name, plan.rows)
+        if problem:
+            raise EditRefused(f"cannot delete rows of {plan.name!r}: {problem}; the workbook was not changed")
 
     def _move(self, data: bytes, number: int) -> bytes:
         """A row that keeps its cells: renumbered, and its formulas following the rows that moved."""
@@ -643,7 +668,7 @@ class RowWriter:
             try:
                 new = remap_formula(text, plan.name, plan.rows, own_by_default=True)
             except FormulaBlocked as exc:
-                raise EditRefused(f"cannot delete rows on {plan.name!r}: {exc}") from None
+                raise EditRefused(f"cannot delete rows of {plan.name!r}: {exc}; the workbook was not changed") from None
             if new != text:
                 start, end = match.span(2)
                 pieces.extend([data[position:start], _escape(new)])
@@ -654,57 +679,84 @@ class RowWriter:
         return b"".join(pieces)
 
     def _new_row(self, number: int) -> bytes:
-        data = self.parser.join(number, {}, self._cells(number, [], self.plan.changes[number], {}), b"")
-        self.previous = (number, data)
+        cells = [Cell(column, self._cell(number, column, change, None, 0))
+                 for column, change in self.plan.changes[number].items()]
+        data = self.parser.join(number, {}, cells, b"")
+        self.previous = (number, data, 0, len(data))
         return data
 
-    def _rebuild(self, data: bytes, number: int, changes: dict[int, CellChange]) -> bytes:
+    def _rebuild(self, data: bytes, original: int, number: int, changes: dict[int, CellChange]) -> bytes:
         if self.plan.rows and self.parser.has_formula(data):
+            if number != original:
+                self.plan.formulas_move = True
             data = self._remap_formulas(data)
+        if number != original:
+            data = self.parser.renumber(data, number)
+        quick = self._replace_in_place(data, number, changes)
+        if quick is not None:
+            return quick
         attributes, cells, others = self.parser.split(data)
         row_style = int(attributes.get(b"s", b"0")) if attributes.get(b"customFormat") in (b"1", b"true") else 0
-        return self.parser.join(number, attributes,
-                                self._cells(number, cells, changes, {"row": row_style}), others)
-
-    def _cells(self, number: int, cells: list[Cell], changes: dict[int, CellChange],
-               context: dict[str, int]) -> list[Cell]:
-        plan = self.plan
         by_column = {cell.column: cell for cell in cells}
-        above: dict[int, int] | None = None
         for column, change in changes.items():
-            ref = f"{column_letter(column)}{number}"
-            existing = by_column.get(column)
-            if existing is not None:
-                attributes = existing.attributes()
-                style = int(attributes.get(b"s", b"0"))
-                if change.value is KEEP:
-                    if change.style is not None:
-                        existing.data = _restyle(existing.data, change.style)
-                    continue
-                for _, formula_attributes, _ in self.parser.formulas(existing.data):
-                    if formula_attributes.get(b"t") in (b"shared", b"array") and b"ref" in formula_attributes:
-                        raise EditRefused(
-                            f"{sheet_ref(plan.name)}!{ref} holds a formula that fills "
-                            f"{formula_attributes[b'ref'].decode()}; xlcrm does not overwrite it")
-                    plan.formulas_move = True  # the formula is replaced by the value asked for
-            else:
-                if above is None:
-                    above = self._styles_above(number)
-                style = above.get(column) or plan.column_styles.get(column) or context.get("row", 0)
-            if change.style is not None:
-                style = change.style
-            value = None if change.value is KEEP else change.value
-            if isinstance(value, dt.date) and not plan.styles.is_date(style):
-                style = plan.styles.dated(style, isinstance(value, dt.datetime) and value.time() != dt.time())
-            by_column[column] = Cell(column, cell_data(plan.prefix, ref, style, value, plan.date1904))  # type: ignore[arg-type]
-        return list(by_column.values())
+            new = self._cell(number, column, change, by_column.get(column), row_style)
+            by_column[column] = Cell(column, new)
+        return self.parser.join(number, attributes, list(by_column.values()), others)
 
-    def _styles_above(self, number: int) -> dict[int, int]:
-        """Styles of the cells in the row just above ``number``, unless that is the header row."""
-        if self.previous is None or self.previous[0] != number - 1 or number - 1 <= 1:
-            return {}
-        _, cells, _ = self.parser.split(self.previous[1])
-        return {cell.column: int(cell.attributes().get(b"s", b"0")) for cell in cells}
+    def _replace_in_place(self, data: bytes, number: int, changes: dict[int, CellChange]) -> bytes | None:
+        """The common case, every changed cell already there with its reference first: swapped in place."""
+        found = []
+        for column, change in changes.items():
+            ref = f"{column_letter(column)}{number}".encode()
+            start = self.parser.find_cell(data, ref)
+            if start < 0:
+                return None
+            end = self.parser.cell_end(data, start)
+            found.append((start, end, column, change))
+        found.sort()
+        pieces = []
+        position = 0
+        for start, end, column, change in found:
+            pieces.append(data[position:start])
+            pieces.append(self._cell(number, column, change, Cell(column, data[start:end]), 0))
+            position = end
+        pieces.append(data[position:])
+        return b"".join(pieces)
+
+    def _cell(self, number: int, column: int, change: CellChange, existing: Cell | None, row_style: int) -> bytes:
+        plan = self.plan
+        ref = f"{column_letter(column)}{number}"
+        if existing is not None:
+            style = int(existing.attributes().get(b"s", b"0"))
+            if change.value is KEEP:
+                return existing.data if change.style is None else _restyle(existing.data, change.style)
+            for _, formula_attributes, _ in self.parser.formulas(existing.data):
+                if formula_attributes.get(b"t") in (b"shared", b"array") and b"ref" in formula_attributes:
+                    raise EditRefused(
+                        f"{sheet_ref(plan.name)}!{ref} holds a formula that fills "
+                        f"{formula_attributes[b'ref'].decode()}; xlcrm does not overwrite it")
+                plan.formulas_move = True  # the formula is replaced by the value asked for
+        else:
+            style = self._style_above(number, column) or plan.column_styles.get(column) or row_style
+        if change.style is not None:
+            style = change.style
+        value = None if change.value is KEEP else change.value
+        if isinstance(value, dt.date) and value == value and not plan.styles.is_date(style):
+            style = plan.styles.dated(style, isinstance(value, dt.datetime) and value.time() != dt.time())
+        return cell_data(plan.prefix, ref, style, value, plan.date1904)  # type: ignore[arg-type]
+
+    def _style_above(self, number: int, column: int) -> int:
+        """Style of the cell just above, unless that is the header row (a new value is not a header)."""
+        previous = self.previous
+        if previous is None or previous[0] != number - 1 or number - 1 <= 1:
+            return 0
+        _, buffer, start, end = previous
+        row = buffer[start:end]
+        start = self.parser.find_cell(row, f"{column_letter(column)}{number - 1}".encode())
+        if start < 0:
+            return 0
+        cell = Cell(column, row[start:self.parser.cell_end(row, start)])
+        return int(cell.attributes().get(b"s", b"0"))
 
 
 def _restyle(data: bytes, style: int) -> bytes:
@@ -721,55 +773,41 @@ def _restyle(data: bytes, style: int) -> bytes:
 # --- the first pass -----------------------------------------------------------------------------
 
 
-@dataclass
-class SheetFacts:
-    """What the first pass learned about the sheet's rows."""
-
-    last_row: int = 0  # the last row element
-    last_used: int = 0  # the last row (in the new numbering) that still holds a value
-    blocking_formula: str | None = None  # why a deletion cannot go ahead
-
-
 _VALUE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:v|is|f)[\s>/]")
 
 
-def scan_rows(sheet: SheetXml, name: str, rows: RowMap, *, want_last_used: bool) -> SheetFacts:
-    """Where the data ends and whether the sheet's own formulas let ``rows`` be deleted."""
-    facts = SheetFacts()
+def last_used_row(sheet: SheetXml, rows: RowMap) -> int:
+    """The last row (in the numbering after ``rows`` are deleted) that holds a value or formula; 0 if none."""
     scanner = RowScanner(sheet.prefix, sheet.part)
-    parser = RowParser(sheet.prefix)
-    check_formulas = bool(rows)
-    for row in scanner.rows(sheet.content()):
-        facts.last_row = row.number
-        if want_last_used and not rows.is_deleted(row.number) and _VALUE.search(row.data):
-            facts.last_used = row.number
-        if check_formulas and facts.blocking_formula is None:
-            facts.blocking_formula = _formula_problem(parser, row, name, rows)
-    if facts.last_used:
-        facts.last_used = rows.row(facts.last_used) or facts.last_used
-    return facts
+    last = 0
+    for buffer, spans, _ in scanner.spans(sheet.content()):
+        for start, end, number in reversed(spans):
+            if not rows.is_deleted(number) and _VALUE.search(buffer, start, end):
+                last = number
+                break
+    return rows.row(last) or 0 if last else 0
 
 
-def _formula_problem(parser: RowParser, row: RowBytes, name: str, rows: RowMap) -> str | None:
-    for match, attributes, text in parser.formulas(row.data):
-        cell = _cell_at(row.data, match.start())
-        where = f"{sheet_ref(name)}!{cell}" if cell else f"row {row.number} of {sheet_ref(name)}"
-        if attributes.get(b"t") in (b"shared", b"array"):
-            # One formula filling several cells: moving part of it means rewriting all of it.
-            reach = row.number
-            if b"ref" in attributes:
-                reach = max(reach, range_bounds(attributes[b"ref"].decode())[2])
-            try:
-                below = text and refers_below(text, name, rows.first, own_by_default=True)
-            except FormulaBlocked as exc:
-                return f"{where}: {exc}"
-            if reach >= rows.first or below:
-                return f"{where} holds a shared or array formula, which xlcrm does not move"
-        if text and not rows.is_deleted(row.number):
-            try:
-                remap_formula(text, name, rows, own_by_default=True)
-            except FormulaBlocked as exc:
-                return f"{where}: {exc}"
+def shared_formula_problem(parser: RowParser, data: bytes, number: int, name: str, rows: RowMap) -> str | None:
+    """Why a shared or array formula in this row stops the deletion of ``rows``, if it does.
+
+    One formula filling several cells is written once, for its first cell; moving part of it would mean
+    rewriting all of it.
+    """
+    for match, attributes, text in parser.formulas(data):
+        if attributes.get(b"t") not in (b"shared", b"array"):
+            continue
+        reach = number
+        if b"ref" in attributes:
+            reach = max(reach, range_bounds(attributes[b"ref"].decode())[2])
+        try:
+            below = bool(text) and refers_below(text, name, rows.first, own_by_default=True) is not None
+        except FormulaBlocked:
+            below = True
+        if reach >= rows.first or below:
+            cell = _cell_at(data, match.start())
+            where = f"{sheet_ref(name)}!{cell}" if cell else f"row {number}"
+            return f"{where} holds a shared or array formula, which xlcrm does not move"
     return None
 
 

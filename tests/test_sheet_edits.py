@@ -1,0 +1,483 @@
+"""Edits of user sheets at the zip level: cells set, rows deleted and appended, computed columns.
+
+Workbooks are real: the xlcrm template filled by ``build_workbook`` (tables, whole-column formats,
+dropdowns and highlights), the LibreOffice-made fixtures in tests/data (comments, a chart, a
+pivot table, formulas, a macro), and small openpyxl books for the cases that must be refused.
+Every result is opened with openpyxl and with python-calamine (``read_workbook``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from pathlib import Path
+from typing import Callable
+
+import openpyxl
+import pytest
+from openpyxl.chart import BarChart, Reference
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.table import Table
+from python_calamine import CalamineWorkbook
+
+from conftest import convert_with_libreoffice
+from package_checks import assert_package_consistent, assert_styles_extended, canonical, entries, xml
+from xlcrm import schema
+from xlcrm.errors import EditRefused, WorkbookChanged
+from xlcrm.package import NS_MAIN, write_workbook
+from xlcrm.report_sheet import ReportColumn, ReportSheet, ReportTable
+from xlcrm.safe_save import BACKUP_FOLDER, TEMP_PREFIX
+from xlcrm.save import save_changes
+from xlcrm.sheet_edits import COMPUTED_HEADER, SheetEdit
+from xlcrm.template import build_workbook
+from xlcrm.workbook import column_letter, read_workbook
+
+DATA = Path(__file__).parent / "data"
+CLIENTS = schema.CLIENTS.name("en")
+INTERACTIONS = schema.INTERACTIONS.name("en")
+CLIENTS_PART = "xl/worksheets/sheet1.xml"
+INTERACTIONS_PART = "xl/worksheets/sheet4.xml"
+CLIENTS_TABLE = "xl/tables/table1.xml"
+WORKBOOK = "xl/workbook.xml"
+DATE_FORMAT = schema.NUMBER_FORMATS[schema.Kind.DATE]
+
+
+def letter(spec: schema.Sheet, key: str) -> str:
+    return column_letter(spec.columns.index(spec.column(key)))
+
+
+ID, NAME, COMPANY, BIRTHDAY, RATING, CREATED = (letter(schema.CLIENTS, k) for k in
+                                                 ("client_id", "name", "company", "birthday", "rating", "created"))
+I_CLIENT = letter(schema.INTERACTIONS, "client_id")
+LAST = len(schema.CLIENTS.columns) - 1  # index of the template's last Clients column
+ORDERS, FIRST_ORDER = column_letter(LAST + 1), column_letter(LAST + 2)
+
+
+def client_base(path: Path, clients: int = 6, locale: str = "en") -> Path:
+    """The template with ``clients`` clients (every third without a ClientID) and some interactions."""
+    rows = {
+        "clients": [{"client_id": None if i % 3 == 0 else f"C{i:06d}", "name": f"Person {i}",
+                     "company": f"Company {i}", "birthday": dt.date(1980, 1, i), "rating": i,
+                     "created": dt.date(2026, 1, i)} for i in range(1, clients + 1)],
+        "interactions": [{"date": dt.date(2026, 2, i), "client_id": f"C{i % clients + 1:06d}", "type": "Order",
+                          "amount": 100 * i, "next_date": dt.date(2026, 3, i)} for i in range(1, 11)],
+    }
+    build_workbook(locale, rows).save(path)
+    return path
+
+
+def changed_parts(before: Path, after: Path) -> set[str]:
+    """Parts whose content differs; every other part must also be stored exactly as before."""
+    old, new = entries(before), entries(after)
+    assert set(new) >= set(old) - {name for name in old if "calcChain" in name}
+    changed = {name for name in old if name in new and old[name] != new[name]}
+    with zipfile.ZipFile(before) as a, zipfile.ZipFile(after) as b:
+        for name in set(old) - changed:
+            if name in new:
+                info_a, info_b = a.getinfo(name), b.getinfo(name)
+                assert (info_a.CRC, info_a.compress_size) == (info_b.CRC, info_b.compress_size), name
+    return changed
+
+
+def table(path: Path, part: str = CLIENTS_TABLE) -> tuple[str, list[tuple[str, str]]]:
+    root = xml(entries(path)[part])
+    columns = [(c.get("id"), c.get("name")) for c in root.iter(f"{{{NS_MAIN}}}tableColumn")]
+    assert root.find(f"{{{NS_MAIN}}}autoFilter").get("ref") == root.get("ref")
+    return root.get("ref"), columns
+
+
+def tail(path: Path, part: str) -> list[tuple[object, ...]]:
+    """Conditional formats and validations of a sheet, comparable."""
+    root = xml(entries(path)[part])
+    return [canonical(e) for e in root if e.tag.split("}")[1] in ("conditionalFormatting", "dataValidations")]
+
+
+def test_set_cells_writes_values_and_keeps_each_cells_style(tmp_path: Path) -> None:
+    source = client_base(tmp_path / "base.xlsx")
+    target = tmp_path / "out.xlsx"
+    write_workbook(source, target, edits=[SheetEdit(CLIENTS, set_cells={
+        f"{ID}4": "C000777", f"{NAME}2": " Anna & <Co>\nline two", f"{RATING}3": 4.5,
+        f"{BIRTHDAY}2": dt.date(1990, 5, 17), f"{CREATED}3": None, f"{COMPANY}5": True})])
+
+    assert changed_parts(source, target) == {CLIENTS_PART}
+    assert xml(entries(target)[WORKBOOK]).find(f"{{{NS_MAIN}}}calcPr").get("fullCalcOnLoad") == "1"
+    sheet = openpyxl.load_workbook(target)[CLIENTS]
+    assert sheet[f"{ID}4"].value == "C000777"
+    assert sheet[f"{NAME}2"].value == " Anna & <Co>\nline two"
+    assert sheet[f"{RATING}3"].value == 4.5 and sheet[f"{COMPANY}5"].value is True
+    assert sheet[f"{BIRTHDAY}2"].value == dt.datetime(1990, 5, 17)
+    assert sheet[f"{BIRTHDAY}2"].number_format == DATE_FORMAT
+    # A cleared cell keeps its format, so a date typed there later still shows as a date.
+    assert sheet[f"{CREATED}3"].value is None and sheet[f"{CREATED}3"].number_format == DATE_FORMAT
+    assert sheet[f"{CREATED}4"].value == dt.datetime(2026, 1, 3)
+
+    clients = read_workbook(target).sheets["clients"].frame
+    assert clients.loc[4, "client_id"] == "C000777" and clients.loc[2, "name"] == "Anna & <Co>\nline two"
+    assert clients.loc[2, "birthday"] == dt.date(1990, 5, 17) and clients.loc[3, "created"] is None
+    assert len(clients) == 6
+
+
+def test_a_date_in_a_column_without_format_gets_a_date_format(tmp_path: Path) -> None:
+    source = client_base(tmp_path / "base.xlsx")
+    target = tmp_path / "out.xlsx"
+    write_workbook(source, target, edits=[SheetEdit(CLIENTS, set_cells={
+        f"{ORDERS}2": dt.date(2026, 4, 1), f"{FIRST_ORDER}3": dt.datetime(2026, 4, 1, 9, 30),
+        f"{NAME}2": dt.date(2026, 4, 2)})])
+
+    assert changed_parts(source, target) == {CLIENTS_PART, "xl/styles.xml"}
+    assert_styles_extended(entries(source)["xl/styles.xml"], entries(target)["xl/styles.xml"])
+    sheet = openpyxl.load_workbook(target)[CLIENTS]
+    assert sheet[f"{ORDERS}2"].value == dt.datetime(2026, 4, 1) and sheet[f"{ORDERS}2"].number_format == DATE_FORMAT
+    assert sheet[f"{FIRST_ORDER}3"].number_format == DATE_FORMAT + " HH:MM"
+    assert sheet[f"{NAME}2"].number_format == DATE_FORMAT
+    assert CalamineWorkbook.from_path(str(target)).get_sheet_by_name(CLIENTS).to_python()[2][LAST + 2] == \
+        dt.datetime(2026, 4, 1, 9, 30)
+
+
+def test_computed_columns_join_the_table_with_marked_headers(tmp_path: Path) -> None:
+    source = client_base(tmp_path / "base.xlsx")
+    first, second = tmp_path / "first.xlsx", tmp_path / "second.xlsx"
+
+    def computed(orders: list[int]) -> SheetEdit:
+        cells: dict[str, object] = {f"{ORDERS}1": "Orders", f"{FIRST_ORDER}1": "First order"}
+        for row, count in enumerate(orders, start=2):
+            cells[f"{ORDERS}{row}"] = count
+            cells[f"{FIRST_ORDER}{row}"] = dt.date(2026, 2, row) if count else None
+        return SheetEdit(CLIENTS, set_cells=cells, computed_header=[ORDERS, FIRST_ORDER])
+
+    write_workbook(source, first, edits=[computed([1, 0, 2, 0, 0, 3])])
+    assert changed_parts(source, first) == {CLIENTS_PART, CLIENTS_TABLE, "xl/styles.xml"}
+    ref, columns = table(first)
+    assert ref == f"A1:{FIRST_ORDER}7"
+    assert columns[-2:] == [(str(LAST + 2), "Orders"), (str(LAST + 3), "First order")]
+    assert len({column_id for column_id, _ in columns}) == len(columns) == LAST + 3
+    sheet = openpyxl.load_workbook(first)[CLIENTS]
+    header = sheet[f"{ORDERS}1"]
+    assert header.fill.fgColor.rgb == COMPUTED_HEADER.fill and header.font.b and header.font.i
+    assert sheet[f"A1"].fill.fgColor.rgb != COMPUTED_HEADER.fill
+    assert sheet[f"{FIRST_ORDER}2"].number_format == DATE_FORMAT and sheet[f"{FIRST_ORDER}3"].value is None
+
+    # The next refresh writes the same columns again: the table does not grow a second time.
+    write_workbook(first, second, edits=[computed([2, 1, 2, 0, 0, 3])])
+    assert table(second) == (ref, columns)
+    assert changed_parts(first, second) == {CLIENTS_PART}
+    frame = read_workbook(second).sheets["clients"]
+    assert "Orders" in frame.extra_columns and len(frame.frame) == 6
+
+
+def test_appended_rows_extend_the_table_and_look_like_the_row_above(tmp_path: Path) -> None:
+    source = client_base(tmp_path / "base.xlsx")
+    target = tmp_path / "out.xlsx"
+    restored = [{ID: "C000090", NAME: "Restored one", CREATED: dt.date(2025, 12, 1), BIRTHDAY: dt.date(1970, 1, 1)},
+                {ID: "C000091", NAME: "Restored two", RATING: 2}]
+    write_workbook(source, target, edits=[SheetEdit(CLIENTS, append_rows=restored)])
+
+    assert changed_parts(source, target) == {CLIENTS_PART, CLIENTS_TABLE}
+    assert table(target)[0] == f"A1:{column_letter(LAST)}9"
+    sheet = openpyxl.load_workbook(target)[CLIENTS]
+    assert [sheet[f"{c}8"].value for c in (ID, NAME, CREATED)] == ["C000090", "Restored one", dt.datetime(2025, 12, 1)]
+    assert sheet[f"{CREATED}8"].number_format == DATE_FORMAT and sheet[f"{BIRTHDAY}8"].number_format == DATE_FORMAT
+    assert sheet[f"{ID}9"].number_format == sheet[f"{ID}7"].number_format
+    clients = read_workbook(target).sheets["clients"].frame
+    assert list(clients.index) == [2, 3, 4, 5, 6, 7, 8, 9]
+    assert clients.loc[9, "rating"] == 2
+
+
+def test_rows_appended_to_an_empty_template_fill_its_blank_table_row(tmp_path: Path) -> None:
+    source = tmp_path / "blank.xlsx"
+    build_workbook("ru").save(source)
+    name = schema.CLIENTS.name("ru")
+    once, twice = tmp_path / "once.xlsx", tmp_path / "twice.xlsx"
+    write_workbook(source, once, edits=[SheetEdit(name, append_rows=[{ID: "C000001", NAME: "Анна"}])])
+    assert table(once)[0] == table(source)[0] == f"A1:{column_letter(LAST)}2"
+    write_workbook(once, twice, edits=[SheetEdit(name, append_rows=[{ID: "C000002", NAME: "Борис"}])])
+    assert table(twice)[0] == f"A1:{column_letter(LAST)}3"
+    clients = read_workbook(twice).sheets["clients"].frame
+    assert clients["name"].tolist() == ["Анна", "Борис"] and list(clients.index) == [2, 3]
+
+
+def test_deleted_rows_move_the_rows_below_up_and_shrink_the_table(tmp_path: Path) -> None:
+    source = client_base(tmp_path / "base.xlsx")
+    target = tmp_path / "out.xlsx"
+    # Row numbers are those of the workbook as read: B5 is the client on row 5, which ends up on row 4.
+    write_workbook(source, target, edits=[SheetEdit(CLIENTS, delete_rows={3, 6}, set_cells={f"{COMPANY}5": "Kept"})])
+
+    assert changed_parts(source, target) == {CLIENTS_PART, CLIENTS_TABLE}
+    assert table(target)[0] == f"A1:{column_letter(LAST)}5"
+    # Whole-column formats and dropdowns cover the same cells as before.
+    assert tail(target, CLIENTS_PART) == tail(source, CLIENTS_PART)
+    clients = read_workbook(target).sheets["clients"].frame
+    assert clients["name"].tolist() == ["Person 1", "Person 3", "Person 4", "Person 6"]
+    assert list(clients.index) == [2, 3, 4, 5] and clients.loc[4, "company"] == "Kept"
+    sheet = openpyxl.load_workbook(target)[CLIENTS]
+    assert sheet[f"{CREATED}5"].value == dt.datetime(2026, 1, 6) and sheet[f"{CREATED}5"].number_format == DATE_FORMAT
+    assert sheet.max_row == 5
+    assert_package_consistent(target)
+
+
+@pytest.mark.parametrize("fixture", ["user_workbook.xlsx", "user_workbook.xlsm"])
+def test_libreoffice_workbook_keeps_comments_names_and_formulas_in_step(fixture: str, tmp_path: Path) -> None:
+    source = DATA / fixture
+    target = tmp_path / f"out{source.suffix}"
+    write_workbook(source, target, edits=[SheetEdit("Clients", delete_rows=[3, 4], set_cells={"B2": "Merged"},
+                                                    append_rows=[{"A": "C000099", "B": "Restored"}])])
+
+    assert changed_parts(source, target) == {"xl/worksheets/sheet1.xml", "xl/workbook.xml", "xl/comments1.xml",
+                                             "xl/drawings/vmlDrawing1.vml"}
+    parts = entries(target)
+    comments = [c.get("ref") for c in xml(parts["xl/comments1.xml"]).iter(f"{{{NS_MAIN}}}comment")]
+    assert comments == ["B2", "C3"]
+    assert b"<x:Row>2</x:Row>" in parts["xl/drawings/vmlDrawing1.vml"]
+    names = {d.get("name"): d.text for d in xml(parts["xl/workbook.xml"]).iter(f"{{{NS_MAIN}}}definedName")}
+    assert names == {"_xlnm._FilterDatabase": "Clients!$A$1:$H$12", "ClientIDs": "Clients!$A$2:$A$11"}
+
+    book = openpyxl.load_workbook(target)
+    sheet = book["Clients"]
+    assert sheet.auto_filter.ref == "A1:H12"
+    assert [sheet[f"A{r}"].value for r in (2, 3, 11, 12)] == ["C000001", "C000004", "C000012", "C000099"]
+    # Each row's formula still counts the orders of its own client.
+    assert sheet["H3"].value == '=COUNTIFS(Interactions!B$2:B$31,A3,Interactions!C$2:C$31,"Order")'
+    assert sheet["B2"].value == "Merged" and sheet["B2"].comment.text.startswith("VIP since 2020")
+    assert sheet["C3"].comment.text == "Birthday checked by phone"
+    data = read_workbook(target)
+    assert data.sheets["clients"].frame["client_id"].tolist()[:2] == ["C000001", "C000004"]
+    assert_package_consistent(target)
+
+
+def test_many_rows_stream_through(tmp_path: Path) -> None:
+    """Enough rows that the sheet is read in several chunks: every edit lands, nothing else moves."""
+    source = tmp_path / "big.xlsx"
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet(INTERACTIONS)
+    sheet.append(["Date", "ClientID", "Comment"])
+    count = 20_000
+    for i in range(count):
+        sheet.append([dt.date(2026, 1, 1) + dt.timedelta(days=i % 300), f"C{i % 500:06d}", f"note {i} " * 3])
+    book.save(source)
+    repointed = {r: "C999999" for r in range(2, count + 2, 7)}
+    deleted = set(range(5, count + 2, 11)) - set(repointed)
+    target = tmp_path / "out.xlsx"
+    write_workbook(source, target, edits=[SheetEdit(INTERACTIONS, set_cells={f"B{r}": v for r, v in repointed.items()},
+                                                    delete_rows=deleted)])
+
+    expected = [[f"C{i % 500:06d}" if i + 2 not in repointed else "C999999", f"note {i} " * 3]
+                for i in range(count) if i + 2 not in deleted]
+    rows = CalamineWorkbook.from_path(str(target)).get_sheet_by_name(INTERACTIONS).to_python()
+    assert [row[1:] for row in rows[1:]] == expected
+    assert rows[1][0] == dt.date(2026, 1, 1)
+
+
+def test_date1904_workbook_gets_its_own_serials(tmp_path: Path) -> None:
+    source = tmp_path / "mac.xlsx"
+    book = openpyxl.Workbook()
+    book.epoch = openpyxl.utils.datetime.CALENDAR_MAC_1904
+    book.active.title = CLIENTS
+    book.active.append(["ClientID", "Created"])
+    book.save(source)
+    target = tmp_path / "out.xlsx"
+    write_workbook(source, target, edits=[SheetEdit(CLIENTS, set_cells={"B2": dt.date(2026, 11, 23)})])
+    assert openpyxl.load_workbook(target)[CLIENTS]["B2"].value == dt.datetime(2026, 11, 23)
+
+
+def formula_book(path: Path, *, calc_chain: bool = False) -> Path:
+    """Clients with a formula column, and a calculation chain as Excel keeps one."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = CLIENTS
+    sheet.append(["ClientID", "Name", "Length"])
+    for row in range(2, 7):
+        sheet.append([f"C{row:06d}", f"Person {row}", f"=LEN(B{row})"])
+    sheet["E1"] = "=SUM(C2:C6)"
+    book.save(path)
+    if calc_chain:
+        chain = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<calcChain xmlns="' + NS_MAIN + '">'
+                 + "".join(f'<c r="C{r}" i="1"/>' for r in range(2, 7)) + '<c r="E1"/></calcChain>')
+        rewrite(path, {"xl/calcChain.xml": chain.encode()}, {
+            "xl/_rels/workbook.xml.rels": lambda d: d.replace(b"</Relationships>", (
+                b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                b'relationships/calcChain" Target="calcChain.xml"/></Relationships>')),
+            "[Content_Types].xml": lambda d: d.replace(b"</Types>", (
+                b'<Override PartName="/xl/calcChain.xml" ContentType="application/vnd.openxmlformats-'
+                b'officedocument.spreadsheetml.calcChain+xml"/></Types>'))})
+    return path
+
+
+def rewrite(path: Path, add: dict[str, bytes], change: dict[str, Callable[[bytes], bytes]]) -> None:
+    parts = entries(path)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, change[name](data) if name in change else data)
+        for name, data in add.items():
+            archive.writestr(name, data)
+
+
+def test_formulas_follow_deleted_rows_and_the_calc_chain_goes(tmp_path: Path) -> None:
+    source = formula_book(tmp_path / "book.xlsx", calc_chain=True)
+    target = tmp_path / "out.xlsx"
+    write_workbook(source, target, edits=[SheetEdit(CLIENTS, delete_rows=[3])])
+    sheet = openpyxl.load_workbook(target)[CLIENTS]
+    assert [sheet[f"C{r}"].value for r in range(2, 6)] == ["=LEN(B2)", "=LEN(B3)", "=LEN(B4)", "=LEN(B5)"]
+    assert sheet["E1"].value == "=SUM(C2:C5)"
+    parts = entries(target)
+    assert "xl/calcChain.xml" not in parts and b"calcChain" not in parts["xl/_rels/workbook.xml.rels"]
+    assert b"calcChain" not in parts["[Content_Types].xml"]
+    assert_package_consistent(target)
+
+
+def test_a_formula_changes_only_when_its_cell_is_asked_for(tmp_path: Path) -> None:
+    source = formula_book(tmp_path / "book.xlsx", calc_chain=True)
+    kept, replaced = tmp_path / "kept.xlsx", tmp_path / "replaced.xlsx"
+    write_workbook(source, kept, edits=[SheetEdit(CLIENTS, set_cells={"B3": "Renamed"})])
+    assert changed_parts(source, kept) == {CLIENTS_PART}  # the calculation chain still holds
+    assert openpyxl.load_workbook(kept)[CLIENTS]["C3"].value == "=LEN(B3)"
+
+    write_workbook(source, replaced, edits=[SheetEdit(CLIENTS, set_cells={"C3": 8})])
+    sheet = openpyxl.load_workbook(replaced)[CLIENTS]
+    assert sheet["C3"].value == 8 and sheet["C4"].value == "=LEN(B4)"
+    assert "xl/calcChain.xml" not in entries(replaced)
+
+
+def refuse_comment(tmp_path: Path) -> tuple[Path, SheetEdit]:
+    path = tmp_path / "book.xlsx"
+    path.write_bytes((DATA / "user_workbook.xlsx").read_bytes())
+    return path, SheetEdit("Clients", delete_rows=[5])
+
+
+def refuse_chart(tmp_path: Path) -> tuple[Path, SheetEdit]:
+    path = tmp_path / "book.xlsx"
+    path.write_bytes((DATA / "user_workbook.xlsx").read_bytes())
+    return path, SheetEdit("Interactions", delete_rows=[3])
+
+
+def refuse_formula_elsewhere(tmp_path: Path) -> tuple[Path, SheetEdit]:
+    path = client_base(tmp_path / "book.xlsx")
+    book = openpyxl.load_workbook(path)
+    book.create_sheet("Notes")["A1"] = f"={CLIENTS}!{NAME}5"
+    book.save(path)
+    return path, SheetEdit(CLIENTS, delete_rows=[3])
+
+
+def refuse_lost_name(tmp_path: Path) -> tuple[Path, SheetEdit]:
+    path = client_base(tmp_path / "book.xlsx")
+    book = openpyxl.load_workbook(path)
+    book.defined_names["BestClient"] = DefinedName("BestClient", attr_text=f"{CLIENTS}!${NAME}$3")
+    book.save(path)
+    return path, SheetEdit(CLIENTS, delete_rows=[3])
+
+
+def refuse_drawing_below(tmp_path: Path) -> tuple[Path, SheetEdit]:
+    path = client_base(tmp_path / "book.xlsx")
+    book = openpyxl.load_workbook(path)
+    chart = BarChart()
+    chart.add_data(Reference(book[CLIENTS], min_col=LAST + 1 - 3, min_row=1, max_row=7), titles_from_data=True)
+    book[CLIENTS].add_chart(chart, "R10")
+    book.save(path)
+    return path, SheetEdit(CLIENTS, delete_rows=[3])
+
+
+def refuse_shared_formula(tmp_path: Path) -> tuple[Path, SheetEdit]:
+    path = formula_book(tmp_path / "book.xlsx")
+    rewrite(path, {}, {CLIENTS_PART: lambda d: d.replace(b"<f>LEN(B2)</f>", b'<f t="shared" ref="C2:C6" si="0">LEN(B2)</f>')
+                       .replace(b"<f>LEN(B4)</f>", b'<f t="shared" si="0"/>')})
+    return path, SheetEdit(CLIENTS, delete_rows=[3])
+
+
+def refuse_totals_row(tmp_path: Path) -> tuple[Path, SheetEdit]:
+    path = tmp_path / "book.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = CLIENTS
+    for row in (["ClientID", "Name"], ["C000001", "Anna"], ["Total", None]):
+        sheet.append(row)
+    sheet.add_table(Table(displayName="Clients", ref="A1:B3", totalsRowCount=1))
+    book.save(path)
+    return path, SheetEdit(CLIENTS, append_rows=[{"A": "C000002"}])
+
+
+@pytest.mark.parametrize("make, message", [
+    (refuse_comment, "cell Clients!C5 has a comment"),
+    (refuse_chart, "a chart, picture or shape is placed at row"),
+    (refuse_formula_elsewhere, f"a formula in sheet 'Notes' uses {CLIENTS}!{NAME}5"),
+    (refuse_lost_name, "the name 'BestClient'"),
+    (refuse_drawing_below, "a chart, picture or shape is placed at row 10"),
+    (refuse_shared_formula, "holds a shared or array formula"),
+    (refuse_totals_row, "has a totals row"),
+])
+def test_edits_that_would_break_something_are_refused_and_nothing_is_written(
+        make: Callable[[Path], tuple[Path, SheetEdit]], message: str, tmp_path: Path) -> None:
+    path, edit = make(tmp_path)
+    data = read_workbook(path)
+    before = path.read_bytes()
+    with pytest.raises(EditRefused, match=message.replace("(", r"\(").replace("$", r"\$")):
+        save_changes(data, edits=[edit])
+    assert path.read_bytes() == before
+    assert not list(tmp_path.glob(TEMP_PREFIX + "*")) and not (tmp_path / BACKUP_FOLDER).exists()
+
+
+def test_requests_that_make_no_sense_are_programming_errors(tmp_path: Path) -> None:
+    source = client_base(tmp_path / "base.xlsx")
+    target = tmp_path / "out.xlsx"
+    with pytest.raises(ValueError, match="set and deleted at once"):
+        write_workbook(source, target, edits=[SheetEdit(CLIENTS, set_cells={"B3": "x"}, delete_rows=[3])])
+    with pytest.raises(ValueError, match="row 1 holds the headers"):
+        write_workbook(source, target, edits=[SheetEdit(CLIENTS, delete_rows=[1])])
+    with pytest.raises(ValueError, match="not a cell reference"):
+        write_workbook(source, target, edits=[SheetEdit(CLIENTS, set_cells={"Clients!B3": "x"})])
+    with pytest.raises(ValueError, match="report sheet"):
+        write_workbook(source, target, edits=[SheetEdit(schema.PROBLEMS.name("en"), set_cells={"A1": "x"})])
+    with pytest.raises(EditRefused, match="no worksheet named 'Nope'"):
+        write_workbook(source, target, edits=[SheetEdit("Nope", set_cells={"A1": "x"})])
+    assert not target.exists()
+
+
+def test_save_changes_writes_reports_and_edits_in_one_safe_save(tmp_path: Path) -> None:
+    path = client_base(tmp_path / "base.xlsx")
+    data = read_workbook(path)
+    report = ReportSheet(schema.PROBLEMS.name("en"), "Problems", "", (ReportTable("Findings", (ReportColumn("Cell"),),
+                                                                                  [["Clients!A4"]]),))
+    result = save_changes(data, reports=[report], edits=[
+        SheetEdit(CLIENTS, set_cells={f"{ID}4": "C000003"}),
+        SheetEdit(INTERACTIONS, set_cells={f"{I_CLIENT}2": "C000003"})])
+    assert result.backup is not None and result.backup.read_bytes() != path.read_bytes()
+    again = read_workbook(path)
+    assert again.sheet_names == data.sheet_names + [report.name]
+    assert again.sheets["clients"].frame.loc[4, "client_id"] == "C000003"
+    assert again.sheets["interactions"].frame.loc[2, "client_id"] == "C000003"
+
+    # Someone saved the workbook after this read: nothing is overwritten.
+    openpyxl.load_workbook(path).save(path)
+    with pytest.raises(WorkbookChanged):
+        save_changes(again, edits=[SheetEdit(CLIENTS, set_cells={f"{ID}7": "C000006"})])
+
+
+RECALCULATE_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load">
+<prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"""
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_opens_an_edited_workbook(tmp_path: Path) -> None:
+    source = DATA / "user_workbook.xlsx"
+    edited = tmp_path / "edited.xlsx"
+    write_workbook(source, edited, edits=[
+        SheetEdit("Clients", delete_rows=[3, 4], set_cells={"I1": "Orders", "I2": 7},
+                  append_rows=[{"A": "C000099", "B": "Restored", "E": dt.date(1990, 1, 1)}], computed_header=["I"]),
+        SheetEdit("Interactions", set_cells={"B6": "C000004"})])
+    # LibreOffice keeps the cached results of an .xlsx unless told to recalculate; here it must, to check
+    # that the formulas that moved up still point at their own rows.
+    settings = tmp_path / "lo" / "lo-profile" / "user" / "registrymodifications.xcu"
+    settings.parent.mkdir(parents=True)
+    settings.write_text(RECALCULATE_ALWAYS, encoding="utf-8")
+    resaved = convert_with_libreoffice(edited, "xlsx", tmp_path / "lo")
+    book = CalamineWorkbook.from_path(str(resaved))
+    clients = book.get_sheet_by_name("Clients").to_python()
+    assert clients[0][8] == "Orders" and clients[1][8] == 7
+    assert [row[0] for row in clients[1:4]] == ["C000001", "C000004", "C000005"]
+    assert clients[11][:2] == ["C000099", "Restored"] and clients[11][4] == dt.date(1990, 1, 1)
+    # LibreOffice recalculated the formulas that moved up: C000004 has one order more, re-pointed from C000005.
+    original = CalamineWorkbook.from_path(str(source)).get_sheet_by_name("Clients").to_python()
+    assert clients[2][7] == original[4][7] + 1
+    assert book.get_sheet_by_name("Interactions").to_python()[5][1] == "C000004"
