@@ -58,6 +58,22 @@ def today_option(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
+def save_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--output, --ignore-lock and --keep-backups: how a command that changes the workbook saves it."""
+    options = (
+        click.option("--output", type=click.Path(path_type=Path), default=None,
+                     help="Write the changed workbook to this file instead of replacing PATH."),
+        click.option("--ignore-lock", is_flag=True,
+                     help="Write even though the workbook looks open in Excel or LibreOffice "
+                          "(their copy will conflict)."),
+        click.option("--keep-backups", type=click.IntRange(0), default=DEFAULT_KEEP_BACKUPS, show_default=True,
+                     help="How many backups of earlier versions to keep in .xlcrm-backups (0: make none)."),
+    )
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def locale_option(default: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return click.option(
         "--locale",
@@ -163,12 +179,7 @@ def demo_command(path: Path, clients: int, seed: int, locale: str, today: dt.dat
 @workbook_argument
 @today_option
 @click.option("--dry-run", is_flag=True, help="Compute everything and show what would change, but write nothing.")
-@click.option("--output", type=click.Path(path_type=Path), default=None,
-              help="Write the refreshed workbook to this file instead of replacing PATH.")
-@click.option("--ignore-lock", is_flag=True,
-              help="Write even though the workbook looks open in Excel or LibreOffice (their copy will conflict).")
-@click.option("--keep-backups", type=click.IntRange(0), default=DEFAULT_KEEP_BACKUPS, show_default=True,
-              help="How many backups of earlier versions to keep in .xlcrm-backups (0: make none).")
+@save_options
 @json_option
 def refresh_command(path: Path, today: dt.datetime | None, dry_run: bool, output: Path | None, ignore_lock: bool,
                     keep_backups: int, as_json: bool) -> None:
