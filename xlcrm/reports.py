@@ -269,7 +269,8 @@ def manager_activity(lifecycle: Lifecycle, period: Period, locale: str) -> pd.Da
     start = pd.Timestamp(period.start)
     base = clients["first_order"].isna() | (clients["first_order"] >= start)
     converted = base & clients["first_order"].notna()
-    overdue = clients["next_contact"] < pd.Timestamp(lifecycle.today)
+    # As on the Agenda: a Dead client's plan is no task.
+    overdue = (clients["next_contact"] < pd.Timestamp(lifecycle.today)) & (clients["block"] != schema.DEAD.number)
     per_client = pd.DataFrame({"base": base.groupby(owner).sum(), "converted": converted.groupby(owner).sum(),
                                "overdue": overdue.groupby(owner).sum()})
 
