@@ -48,9 +48,9 @@ from xlcrm.report_sheet import (DRAWING_REL_ID, MAX_ROWS, NUMBER_FORMATS, STYLES
                                 ReportSheet, SheetLayout, StyleKey, StyleSpec, layout, render_worksheet)
 from xlcrm.schema import REPORT_MARKER
 from xlcrm.sheet_edits import (COMPUTED_HEADER, KEEP, CellChange, FormulaBlocked, RowMap, RowWriter, SheetEdit,
-                                SheetPlan, SheetXml, StyleChooser, check_anchored_formula, column_index,
+                                SheetPlan, SheetXml, StyleChooser, check_anchored_formula, column_index, escape_xml,
                                 last_used_row, parse_cell, range_bounds, range_text, refers_below, remap_formula,
-                                shift_range, shift_sqref)
+                                shift_range, shift_sqref, unescape_xml)
 from xlcrm.workbook import column_letter, sheet_ref
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -922,20 +922,21 @@ class _UserSheetEdit:
 
     def _check_formulas_in(self, entry: str, what: str) -> None:
         """Refuse when a formula in another part refers to rows of this sheet that would move."""
-        mention = re.compile(re.escape(_escape_text(self.name).encode("utf-8")), re.I)
+        # Excel and LibreOffice write a sheet's name in formulas as the sheet is named; a plain search
+        # is what keeps this scan of other sheets (maybe a million rows of Interactions) fast.
+        mention = escape_xml(self.name)
         buffer = b""
         with self.package.archive.open(entry) as handle:
             while chunk := handle.read(_COPY_CHUNK):
                 buffer += chunk
-                if not mention.search(buffer):
+                if mention not in buffer:
                     buffer = buffer[-_FORMULA_WINDOW:]
                     continue
                 end = 0
                 for match in _FORMULA_TEXT.finditer(buffer):
                     end = match.end()
-                    text = _unescape_text(match.group(1))
-                    if mention.search(match.group(1)):
-                        self._check_formula(text, what)
+                    if mention in match.group(1):
+                        self._check_formula(unescape_xml(match.group(1)), what)
                 buffer = buffer[max(end, len(buffer) - _FORMULA_WINDOW):]
 
     def _check_formula(self, text: str, what: str) -> None:
@@ -1236,15 +1237,6 @@ def _column_styles(head: bytes, columns: Collection[int]) -> dict[int, int]:
                 if low <= column + 1 <= high:
                     styles[column] = style
     return styles
-
-
-def _escape_text(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _unescape_text(data: bytes) -> str:
-    return (data.decode("utf-8", "replace").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
-            .replace("&apos;", "'").replace("&amp;", "&"))
 
 
 def _absolute(cell: str) -> str:

@@ -480,12 +480,12 @@ class RowParser:
     def renumber(self, row: bytes, number: int) -> bytes:
         """The row moved to ``number``: the r of the row and of its cells rewritten, nothing else."""
         new = str(number).encode()
-        return self._renumber.sub(lambda m: m.group(1) + new + b'"', row)
+        return self._renumber.sub(lambda match: match.group(1) + new + b'"', row)
 
     def formulas(self, data: bytes) -> Iterator[tuple[re.Match[bytes], dict[bytes, bytes], str]]:
         """Each ``<f>`` in ``data``: the match, its attributes and its (unescaped) text."""
         for match in self._formula.finditer(data):
-            yield match, _attributes(match.group(1)), _unescape(match.group(2) or b"")
+            yield match, _attributes(match.group(1)), unescape_xml(match.group(2) or b"")
 
     def has_formula(self, data: bytes, start: int = 0, end: int | None = None) -> bool:
         return self._formula.search(data, start, len(data) if end is None else end) is not None
@@ -505,12 +505,14 @@ class RowParser:
         return row.index(self._cell_close, tag_end) + len(self._cell_close)
 
 
-def _unescape(text: bytes) -> str:
-    return (text.decode("utf-8").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+def unescape_xml(text: bytes) -> str:
+    """Element text as read from the raw XML: the five predefined entities resolved."""
+    return (text.decode("utf-8", "replace").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
             .replace("&apos;", "'").replace("&amp;", "&"))
 
 
-def _escape(text: str) -> bytes:
+def escape_xml(text: str) -> bytes:
+    """Text as element content."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode("utf-8")
 
 
@@ -671,7 +673,7 @@ class RowWriter:
                 raise EditRefused(f"cannot delete rows of {plan.name!r}: {exc}; the workbook was not changed") from None
             if new != text:
                 start, end = match.span(2)
-                pieces.extend([data[position:start], _escape(new)])
+                pieces.extend([data[position:start], escape_xml(new)])
                 position = end
         if not pieces:
             return data
