@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import click
 
-from xlcrm import __version__, agenda, demo, refresh, schema, template, validate
+from xlcrm import __version__, agenda, demo, merge, refresh, schema, template, validate
 from xlcrm.errors import XlcrmError
 from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS
 
@@ -226,6 +226,59 @@ def agenda_command(path: Path, manager: str | None, ics: Path | None, today: dt.
     click.echo(agenda.format_agenda(result.agenda))
     if result.ics:
         click.echo(f"Wrote {result.events} events to {result.ics}")
+
+
+@cli.command("dedupe")
+@workbook_argument
+@click.option("--dry-run", is_flag=True, help="Show what would be merged and proposed for review; change nothing.")
+@save_options
+@json_option
+def dedupe_command(path: Path, dry_run: bool, output: Path | None, ignore_lock: bool, keep_backups: int,
+                   as_json: bool) -> None:
+    """Find duplicate clients: merge the certain ones, list the probable ones for review.
+
+    Certain duplicates are merged into the oldest client (blanks filled,
+    second phones and emails appended, Interactions and Contacts re-pointed)
+    and logged with their original rows on the Merge log sheet. Probable pairs
+    go to the Duplicates sheet with a Decision column (merge / keep apart) that
+    the next run applies. Interactions entered twice are listed, not deleted.
+    Score thresholds: dedupe_auto_score and dedupe_review_score in Settings.
+
+    Example:
+
+        xlcrm dedupe clients.xlsx --dry-run
+    """
+    result = merge.dedupe_workbook(path, dry_run=dry_run, output=output, ignore_lock=ignore_lock,
+                                   keep_backups=keep_backups)
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        click.echo(merge.format_dedupe(result))
+
+
+@cli.command("unmerge")
+@workbook_argument
+@click.argument("merge_id")
+@save_options
+@json_option
+def unmerge_command(path: Path, merge_id: str, output: Path | None, ignore_lock: bool, keep_backups: int,
+                    as_json: bool) -> None:
+    """Undo one merge from the Merge log: the original rows come back exactly.
+
+    The merged clients' rows return to their places, the survivor gets its
+    original values back, re-pointed Interactions and Contacts point at their
+    own clients again, and the pairs are remembered as "keep apart".
+
+    Example:
+
+        xlcrm unmerge clients.xlsx M0003
+    """
+    result = merge.unmerge_workbook(path, merge_id, output=output, ignore_lock=ignore_lock,
+                                    keep_backups=keep_backups)
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        click.echo(merge.format_unmerge(result))
 
 
 def main() -> None:

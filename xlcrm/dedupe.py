@@ -25,9 +25,12 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
+
+import pandas as pd
 
 from xlcrm import schema
 from xlcrm.keys import (
@@ -71,6 +74,8 @@ SIMILAR_NAMES = 85
 
 # A block this large is a shared switchboard or a very common name, not one client: its pairs prove nothing.
 MAX_BLOCK = 60
+# Russian patronymics (in Latin keys): Иванович, Ивановна, Ильич, Кузьминична, Оглы, Кызы.
+_PATRONYMIC = re.compile(r"(?:vich|vna|ich|ichna|ogly|kyzy)$")
 
 
 @dataclass(frozen=True)
@@ -195,16 +200,17 @@ def block_keys(record: ClientRecord) -> set[str]:
     keys.update("p:" + phone for phone in record.phones)
     keys.update("e:" + email for email in record.emails)
     # Without a shared identifier a pair reaches review only through the same person at the same company, or,
-    # for a private client, the same full name in one city or a name and birthday: so names block only
-    # together with a company, a city or a birthday (by their first letters, so a later typo still meets).
+    # for a private client, the same name in one city or a name and birthday: so names block only together
+    # with a company, a city or a birthday, by the first letters of the name's parts (a later typo still
+    # meets). Patronymics are left out: "Алексей Григорьевич" is shared by too many people to block on.
+    starts = sorted({token[:3] for token in record.name.full if not _PATRONYMIC.search(token)})
     if record.company and not record.company.individual:
         company = record.company.key
-        for token in record.name.full or (record.city,):
-            keys.add(f"c:{company}:{token[:3]}")
-            if len(company) >= 8:  # the start of a longer name: a typo further on still meets
-                keys.add(f"c<:{company[:5]}:{token}")
+        for start in starts or (record.city,):
+            keys.add(f"c:{company}:{start}")
+        if len(company) >= 8:  # the start of a longer name with the whole person: a typo further on still meets
+            keys.add(f"c<:{company[:5]}:{'|'.join(starts) or record.city}")
     else:  # a private client or an individual entrepreneur: the person is the client
-        starts = sorted({token[:3] for token in record.name.full})
         keys.update(f"n:{record.city}:{a}:{b}" for a, b in itertools.combinations(starts, 2))
         if record.birthday:
             keys.update(f"b:{record.birthday}:{start}" for start in starts)
@@ -418,13 +424,14 @@ def plan_dedupe(data: WorkbookData, settings: Settings,
                           match.reasons + (f"ClientID {', '.join(sorted(ambiguous_id))} is on several rows",))
         review.append(match)
 
+    by_root: dict[int, list[Match]] = defaultdict(list)
+    for key, match in joined.items():
+        by_root[clusters.find(key[0])].append(match)
     groups = []
     for rows in clusters.groups():
         ordered = _survivor_order(rows, records)
-        members = set(rows)
-        group_matches = tuple(m for key, m in joined.items() if key[0] in members)
-        groups.append(MergeGroup(ordered[0], tuple(ordered[1:]), group_matches,
-                                 decided=bool(members & decided_groups)))
+        groups.append(MergeGroup(ordered[0], tuple(ordered[1:]), tuple(by_root[clusters.find(rows[0])]),
+                                 decided=bool(set(rows) & decided_groups)))
     groups.sort(key=lambda g: g.survivor)
     # A pair inside a group is settled; review shows only what is still open.
     grouped = {row: i for i, g in enumerate(groups) for row in g.rows}
@@ -441,17 +448,25 @@ def plan_dedupe(data: WorkbookData, settings: Settings,
 def interaction_duplicates(data: WorkbookData) -> list[InteractionDuplicate]:
     """Interactions rows equal in client, date, type, amount and comment (case, spaces and ё ignored)."""
     sheet = data.sheet(schema.INTERACTIONS.key)
-    if sheet is None:
+    if sheet is None or sheet.frame.empty:
         return []
-    seen: dict[tuple[object, ...], list[int]] = defaultdict(list)
-    shown: dict[tuple[object, ...], tuple[str, dt.date | None, str, float | None, str]] = {}
-    values = [sheet.column_values(key) for key in ("client_id", "date", "type", "amount", "comment")]
-    for row, client_id, date, kind, amount, comment in zip(sheet.frame.index, *values):
-        if is_blank(client_id):
-            continue
-        day = parse_date(date).date
-        money = parse_amount(amount).amount if not is_blank(amount) else None
-        key = (as_text(client_id), day or as_text(date), schema.fold(kind), money, schema.fold(comment))
-        seen[key].append(int(row))
-        shown.setdefault(key, (as_text(client_id), day, as_text(kind), money, as_text(comment)))
-    return [InteractionDuplicate(tuple(rows), *shown[key]) for key, rows in seen.items() if len(rows) > 1]
+    columns = ("client_id", "date", "type", "amount", "comment")
+    frame = pd.DataFrame({key: sheet.column_values(key) for key in columns})
+    # Compared as folded text, dates as days and amounts as numbers, so "5 000" equals 5000.
+    keys = pd.DataFrame({
+        "client_id": frame["client_id"].map(as_text),
+        "date": frame["date"].map(lambda v: parse_date(v).date or as_text(v)),
+        "type": frame["type"].map(schema.fold),
+        "amount": frame["amount"].map(lambda v: None if is_blank(v) else parse_amount(v).amount),
+        "comment": frame["comment"].map(schema.fold),
+    }, index=frame.index).astype(str)
+    keys = keys[frame["client_id"].map(lambda v: not is_blank(v))]
+    repeated = keys[keys.duplicated(keep=False)]
+    found = []
+    for rows in repeated.groupby(list(columns), sort=False).groups.values():
+        rows = sorted(int(r) for r in rows)
+        first = frame.loc[rows[0]]
+        amount = None if is_blank(first["amount"]) else parse_amount(first["amount"]).amount
+        found.append(InteractionDuplicate(tuple(rows), as_text(first["client_id"]), parse_date(first["date"]).date,
+                                          as_text(first["type"]), amount, as_text(first["comment"])))
+    return sorted(found, key=lambda d: d.rows)

@@ -46,7 +46,6 @@ _LATIN_VARIANTS = (
 
 _CYRILLIC_LETTER = re.compile("[\u0400-\u04ff]")
 _LATIN_LETTER = re.compile("[A-Za-z]")
-_QUOTES_AND_MARKS = re.compile(r"[\"'`«»„“”‘’‚‹›().,;:!?/\\|+*_#№&@<>\[\]{}=~-]+")
 _WORD = re.compile(r"[^\W\d_]+|\d+")
 
 # Legal forms, as typed in Russian or English; removed from company names before comparing.
@@ -84,7 +83,7 @@ def phone_keys(value: object, region: str = "RU") -> frozenset[str]:
 def _cached_phones(text: str, region: str) -> tuple[str, ...]:
     fast = _plain_russian_number(text) if region == "RU" else None
     if fast is not None:
-        return (fast,) if _valid_russian_range(fast[:8]) else ()
+        return (fast,) if _valid_russian_range(fast) else ()
     return parse_phones(text, region).numbers
 
 
@@ -101,12 +100,30 @@ def _plain_russian_number(text: str) -> str | None:
     return None
 
 
+def _valid_russian_range(number: str) -> bool:
+    """Whether a +7 number in E.164 is valid, checked once per range where the range decides.
+
+    The numbering plan allocates ranges by leading digits: most four-digit ranges are wholly valid or
+    invalid (all of 9xx mobile); in the few that split (Kazakhstan's 7xx, some 93x) each number is checked.
+    """
+    national = number[2:]
+    # Kazakhstan's 7xx ranges are allocated in finer pieces than sampling can tell: always checked.
+    whole = _uniform_range(national[:4]) if national[0] != "7" else None
+    return whole if whole is not None else _valid_national(national)
+
+
+_RANGE_SAMPLES = ("000000", "555555", "999999", "123456", "987654", "314159", "271828", "602214")
+
+
 @lru_cache(maxsize=65_536)
-def _valid_russian_range(prefix: str) -> bool:
-    """Whether numbers starting with ``prefix`` (+7 and six digits) are valid: the numbering plan
-    allocates ranges by their leading digits, so one check of a sample number answers for the range."""
-    sample = phonenumbers.PhoneNumber(country_code=7, national_number=int(prefix[2:] + "0000"))
-    return phonenumbers.is_valid_number(sample)
+def _uniform_range(digits: str) -> bool | None:
+    """True/False when every sample number of the range agrees, None when the range is split."""
+    answers = {_valid_national(digits + sample) for sample in _RANGE_SAMPLES}
+    return answers.pop() if len(answers) == 1 else None
+
+
+def _valid_national(digits: str) -> bool:
+    return phonenumbers.is_valid_number(phonenumbers.PhoneNumber(country_code=7, national_number=int(digits)))
 
 
 def email_keys(value: object) -> frozenset[str]:
@@ -164,8 +181,11 @@ def words(text: object) -> list[str]:
     """Folded words of a cell: look-alikes put right per word, lower case, ё as е, punctuation and quotes gone."""
     if is_blank(text):
         return []
-    raw = _QUOTES_AND_MARKS.sub(" ", as_text(text))
-    return [fix_lookalikes(word).casefold().replace("ё", "е") for word in _WORD.findall(raw)]
+    raw = as_text(text)
+    found = _WORD.findall(raw)  # quotes and marks are not word characters, so they fall away here
+    if _CYRILLIC_LETTER.search(raw) and _LATIN_LETTER.search(raw):
+        found = [fix_lookalikes(word) for word in found]
+    return [word.casefold().replace("ё", "е") for word in found]
 
 
 def text_key(text: object) -> str:
@@ -206,6 +226,11 @@ class CompanyName:
 
 def company_name(value: object) -> CompanyName:
     """``ООО "Ромашка"``, ``Romashka LLC`` and ``Общество с ограниченной ответственностью «Ромашка»`` -> ``romashka``."""
+    return _company_name(as_text(value)) if not is_blank(value) else CompanyName("", "", False)
+
+
+@lru_cache(maxsize=131_072)
+def _company_name(value: str) -> CompanyName:
     tokens = words(value)
     if not tokens:
         return CompanyName("", "", False)
@@ -243,6 +268,11 @@ class PersonName:
 
 def person_name(value: object) -> PersonName:
     """``Петров И.И.`` -> full ("petrov",), initials ("i", "i"); ``Ivan Petrov`` -> full ("ivan", "petrov")."""
+    return _person_name(as_text(value)) if not is_blank(value) else PersonName((), ())
+
+
+@lru_cache(maxsize=131_072)
+def _person_name(value: str) -> PersonName:
     full: list[str] = []
     initials: list[str] = []
     for word in words(value):
@@ -284,6 +314,8 @@ def compare_people(first: PersonName, second: PersonName) -> NameComparison:
     """
     if not first or not second:
         return NameComparison(0, False)
+    if first == second and first.full:
+        return NameComparison(100, False)
     left_full, right_full = list(first.full), list(second.full)
     candidates = sorted(((_token_similarity(a, b), i, j) for i, a in enumerate(left_full)
                          for j, b in enumerate(right_full)), reverse=True)

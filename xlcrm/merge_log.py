@@ -76,12 +76,13 @@ def _tables(rows: list[list[object]], first_header: str) -> list[tuple[list[obje
     while index < len(rows):
         row = rows[index]
         if row and _is(row[0], first_header):
+            width = max(i for i, cell in enumerate(row) if not is_blank(cell)) + 1
             body = []
             index += 1
-            while index < len(rows) and any(not is_blank(v) for v in rows[index]):
-                body.append(rows[index])
+            while index < len(rows) and any(not is_blank(v) for v in rows[index][:width]):
+                body.append((list(rows[index]) + [None] * width)[:width])
                 index += 1
-            found.append((row, body))
+            found.append((row[:width], body))
         index += 1
     return found
 
