@@ -290,6 +290,9 @@ def test_block_change_between_refreshes(tmp_path: Path) -> None:
     refresh_workbook(path, today=dt.date(2026, 10, 23), keep_backups=0)
     result = refresh_workbook(path, today=dt.date(2026, 11, 23), keep_backups=0)
     assert result.migration.matrix.loc[4, 5] == 1 and result.migration.moved == 1
+    moves = table(sheet_rows(path, schema.DASHBOARD.name("en")),
+                  schema.label("who_moved", "en").format(previous="23.10.2026"))
+    assert moves.values.tolist() == [["C000002", "Olga Sidorova", None, "Boris", "4 Working", "5 Regular"]]
     # Repeated on the same day, it still compares with October, not with itself.
     again = refresh_workbook(path, today=dt.date(2026, 11, 23), keep_backups=0)
     assert again.migration.previous == dt.date(2026, 10, 23) and again.migration.moved == 1

@@ -59,13 +59,11 @@ class Migration:
 
     previous: dt.date | None
     matrix: pd.DataFrame  # index: 8..1, "new"; columns: 8..1, "gone"; counts
+    moves: pd.DataFrame  # clients whose block changed (new and gone ones aside): index ClientID, "from", "to"
 
     @property
     def moved(self) -> int:
-        """Clients whose block changed (new and gone clients not included)."""
-        blocks = [b.number for b in schema.BLOCKS]
-        square = self.matrix.loc[blocks, blocks]
-        return int(square.to_numpy().sum() - square.to_numpy().trace())
+        return len(self.moves)
 
 
 @dataclass(frozen=True)
@@ -132,7 +130,10 @@ def migration_matrix(history: BlockHistory, today: dt.date, blocks: pd.Series) -
     counts = pd.crosstab(source, target) if len(pairs) else pd.DataFrame()
     matrix = counts.reindex(index=numbers + ["new"], columns=numbers + ["gone"], fill_value=0).astype(int)
     matrix.loc["new", "gone"] = 0
-    return Migration(previous[0] if previous else None, matrix)
+    changed = pairs[pairs["from"].notna() & pairs["to"].notna() & (pairs["from"] != pairs["to"])].astype(int)
+    moves = changed.assign(client_id=changed.index).sort_values(
+        ["to", "from", "client_id"], ascending=[False, False, True]).drop(columns="client_id")
+    return Migration(previous[0] if previous else None, matrix, moves)
 
 
 # --- Dashboard ----------------------------------------------------------------------------
@@ -167,7 +168,7 @@ def dashboard_sheet(lifecycle: Lifecycle, period: Period, migration: Migration, 
         ReportColumn(text("revenue_period"), Money)], block_rows)
 
     tables = (blocks_table, migration_table(migration, locale), revenue_by_month_table(lifecycle, period, locale),
-              history_table(history, locale))
+              history_table(history, locale), moves_table(migration, lifecycle, locale))
     block_chart = Chart(text("chart_clients_by_block"), table=0, categories=1, values=2, kind=ChartKind.BAR,
                         rows=len(schema.BLOCKS))  # the Total row is not a block
     month_chart = Chart(text("chart_revenue_by_month"), table=2, categories=0, values=2)
@@ -193,6 +194,26 @@ def migration_table(migration: Migration, locale: str) -> ReportTable:
                                    for key, values in matrix.iterrows()]
     rows.append([text("total")] + [int(v) for v in matrix.sum()] + [int(matrix.to_numpy().sum())])
     return ReportTable(heading, columns, rows)
+
+
+def moves_table(migration: Migration, lifecycle: Lifecycle, locale: str) -> ReportTable:
+    """Who changed block: the names behind the migration matrix, highest block now first."""
+    def text(key: str) -> str:
+        return schema.label(key, locale)
+
+    clients = lifecycle.clients.reindex(migration.moves.index)
+    rows: list[list[CellValue]] = [
+        [client_id, name, company, manager, schema.block(int(before)).label(locale),
+         schema.block(int(after)).label(locale)]
+        for client_id, name, company, manager, before, after in zip(
+            migration.moves.index, clients["name"], clients["company"], clients["manager"],
+            migration.moves["from"], migration.moves["to"])
+    ]
+    heading = text("who_moved").format(previous=_day(migration.previous)) if migration.previous else text(
+        "who_moved_first")
+    return ReportTable(heading, [
+        ReportColumn(text("client_id")), ReportColumn(text("client")), ReportColumn(text("company")),
+        ReportColumn(text("manager")), ReportColumn(text("block_before")), ReportColumn(text("block_now"))], rows)
 
 
 def revenue_by_month_table(lifecycle: Lifecycle, period: Period, locale: str) -> ReportTable:
