@@ -737,7 +737,7 @@ REL_TABLE = NS_R + "/table"
 REL_COMMENTS = NS_R + "/comments"
 REL_VML_DRAWING = NS_R + "/vmlDrawing"
 REL_DRAWING = NS_R + "/drawing"
-REL_PIVOT_CACHE = NS_R + "/pivotCacheDefinition"
+REL_PIVOT_TABLE = NS_R + "/pivotTable"
 REL_THREADED_COMMENTS = "http://schemas.microsoft.com/office/2017/10/relationships/threadedComment"
 
 _DIMENSION = re.compile(rb'(<(?:[A-Za-z_][\w.-]*:)?dimension\b[^>]*?\sref=")([^"]*)(")')
@@ -780,6 +780,7 @@ class _UserSheetEdit:
         self._check_request()
         if self.rows:
             self._check_what_points_here()
+            self._shift_comments()
             self._shift_defined_names()  # before the filter's own name is set from the sheet's new filter
         last_used = self._last_used() if self.edit.append_rows else 0
         changes = self._changes(last_used)
@@ -805,8 +806,6 @@ class _UserSheetEdit:
             self.package.deflated[self.part_name] = _deflate(content(), temporary)
         for part, tree in tables:
             self.package._store(part, _serialize(tree))
-        if self.rows:
-            self._shift_comments()
         if plan.formulas_move:
             self.package._drop_calc_chain()
         if self.values or self.rows or self.edit.append_rows:
@@ -886,6 +885,8 @@ class _UserSheetEdit:
             target = self.sheet_rels.target(rel)  # type: ignore[union-attr]
             if target and rel.get("Type") == REL_DRAWING:
                 self._check_drawing(target, first)
+            elif target and rel.get("Type") == REL_PIVOT_TABLE:
+                self._check_pivot_table(target, first)
         for name in self.package.entries.values():
             folded = name.casefold()
             if folded == sheet_part or not folded.endswith(".xml"):
@@ -912,6 +913,12 @@ class _UserSheetEdit:
                     for row in _children(corner, "row") if (row.text or "").strip().isdigit()]
             if rows and max(rows) + 1 >= first:  # anchors count rows from 0
                 raise self._refuse(f"a chart, picture or shape is placed at row {min(rows) + 1} or below")
+
+    def _check_pivot_table(self, part: str, first: int) -> None:
+        data = self.package._read_optional(part) or b""
+        for location in _parse(data, part).getroot().iter(f"{{{NS_MAIN}}}location"):
+            if location.get("ref") and range_bounds(location.get("ref", ""))[2] >= first:
+                raise self._refuse(f"a pivot table stands at {self.where(location.get('ref', ''))}")
 
     def _check_pivot_source(self, part: str) -> None:
         data = self.package._read_optional(part) or b""
@@ -1155,6 +1162,10 @@ class _TailShift:
             elif local == "brk" and element.getparent() is not None and _local(element.getparent()) == "rowBreaks":
                 if int(element.get("id", "0") or 0) + 1 >= self.rows.first:
                     raise self.edit._refuse(f"a page break is set at row {element.get('id')}")
+            elif local in ("from", "to") and _children(element, "row"):  # embedded objects and form controls
+                row = (_children(element, "row")[0].text or "").strip()
+                if row.isdigit() and int(row) + 1 >= self.rows.first:
+                    raise self.edit._refuse(f"an embedded object or control is placed at row {int(row) + 1}")
             elif local == "inputCells" and element.get("r"):
                 if shift_range(element.get("r", ""), self.rows) != element.get("r"):
                     raise self.edit._refuse(f"a scenario changes cell {element.get('r')}")

@@ -79,7 +79,7 @@ class RowMap:
     """Where each row lands once some rows are deleted (those below move up)."""
 
     def __init__(self, deleted: Collection[int] = ()):
-        self.deleted = sorted(set(deleted))
+        self.deleted = sorted({int(row) for row in deleted})
         self._set = frozenset(self.deleted)
 
     def __bool__(self) -> bool:
