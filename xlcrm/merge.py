@@ -198,7 +198,11 @@ def _apply(plan: DedupePlan, now: dt.datetime) -> tuple[list[SheetEdit], list[Re
             for row, role in [(group.survivor, schema.SURVIVOR_ROLE)] + [(r, schema.MERGED_ROLE) for r in group.merged]:
                 values = [raw[row - 1][i] if i < len(raw[row - 1]) else None for i in range(width)]
                 entry_values = [dict(zip(headers, values)).get(h) for h in log.headers]
-                log.entries.append(LogEntry(action.merge_id, now, role.key, clients.name, row, tuple(entry_values)))
+                # Merges are logged as if made one after another: a row's number is where it was once the
+                # earlier merges of this save had removed their rows, so undoing in reverse order is exact.
+                logged_row = row - sum(gone < row for gone in deleted)
+                log.entries.append(LogEntry(action.merge_id, now, role.key, clients.name, logged_row,
+                                            tuple(entry_values)))
             for key, value in action.changes.items():
                 set_cells[f"{clients.letters[key]}{group.survivor}"] = value
             deleted += group.merged
@@ -355,13 +359,8 @@ def unmerge_workbook(path: str | Path, merge_id: str, *, output: Path | None = N
 
     body = [list(r) + [None] * (width - len(r)) for r in raw[1:]]
     body[survivor_rows[0] - 2] = restored(survivor, body[survivor_rows[0] - 2])
-    # Rows were logged with their numbers before the save that merged them; rows that save deleted for other
-    # merges, still merged, are missing above them now.
-    still_merged = [e.row for e in log.entries if e.merge_id != merge_id and e.role == schema.MERGED_ROLE.key
-                    and e.merged_on == survivor.merged_on]
     for entry in merged:
-        position = entry.row - 2 - sum(row < entry.row for row in still_merged)
-        body.insert(min(position, len(body)), restored(entry, []))
+        body.insert(min(entry.row - 2, len(body)), restored(entry, []))
     set_cells, append_rows = _diff(raw[1:], body, width)
     edits = [SheetEdit(clients.name, set_cells=set_cells, append_rows=append_rows)]
 

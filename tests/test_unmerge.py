@@ -1,0 +1,213 @@
+"""dedupe and unmerge on real workbooks: what is written, decisions read back, exact round trips, the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from python_calamine import CalamineWorkbook
+
+from builders import settings_records, write_records
+from xlcrm import schema
+from xlcrm.cli import cli
+from xlcrm.demo import create_demo
+from xlcrm.merge import dedupe_workbook, unmerge_workbook
+from xlcrm.merge_log import read_merge_log, read_sheet_rows
+
+CLIENTS, CONTACTS, INTERACTIONS, SETTINGS = (schema.CLIENTS.key, schema.CONTACTS.key, schema.INTERACTIONS.key,
+                                             schema.SETTINGS.key)
+TODAY = dt.date(2026, 11, 23)
+
+
+def cells(path: Path) -> dict[str, list[list[object]]]:
+    book = CalamineWorkbook.from_path(str(path))
+    try:
+        return {name: book.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in book.sheet_names}
+    finally:
+        book.close()
+
+
+def user_sheets(path: Path) -> dict[str, list[list[object]]]:
+    return {name: rows for name, rows in cells(path).items() if not name.startswith(schema.REPORT_MARKER)}
+
+
+def client(number: int, name: str, company: str | None = None, **values: object) -> dict[str, object]:
+    record: dict[str, object] = {"client_id": f"C{number:06d}", "name": name, "company": company,
+                                 "manager": "Anna", "created": dt.date(2024, 1, number)}
+    record.update(values)
+    return record
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    """Romashka typed twice (rows 2 and 4), a probable pair (rows 5 and 6), an honest client between."""
+    clients = [
+        client(1, "Иван Петров", 'ООО "Ромашка"', phone="8 (916) 123-45-67", city="Москва", inn="7707083893",
+               comment="Звонить после обеда"),
+        client(2, "Olga Sidorova", None, phone="+7 495 123-45-67", email="olga@example.com"),
+        client(3, "Ivan Petrov", "Romashka LLC", phone="+79161234567, +7 903 555-44-33", email="ivan@romashka.ru",
+               address="Тверская, 1", comment="VIP в прошлом"),
+        client(4, "Сергей Кузнецов", "ООО «Техносфера»", phone="+7 916 111-22-33", city="Самара"),
+        client(5, "Кузнецов Сергей", "Техносфера", phone="+7 903 444-55-66", city="Самара"),
+    ]
+    interactions = [
+        {"date": dt.date(2026, 3, 1), "client_id": "C000003", "type": "Order", "amount": 5000},
+        {"date": dt.date(2026, 3, 2), "client_id": "C000001", "type": "Call out"},
+        {"date": dt.date(2026, 3, 3), "client_id": "C000003", "type": "Meeting"},
+    ]
+    contacts = [{"client_id": "C000003", "name": "Мария Иванова"}, {"client_id": "C000002", "name": "Anna"}]
+    records = {CLIENTS: clients, CONTACTS: contacts, INTERACTIONS: interactions,
+               SETTINGS: settings_records("en", {"managers": ["Anna"]})}
+    return write_records(tmp_path / "clients.xlsx", "en", records)
+
+
+def sheet_rows(path: Path, name: str) -> list[list[object]]:
+    return cells(path)[name]
+
+
+def test_dedupe_merges_fills_appends_repoints_and_logs(book: Path) -> None:
+    before = cells(book)
+    result = dedupe_workbook(book, keep_backups=0)
+    assert [m["merge_id"] for m in result.merges] == ["M0001"]
+    clients = sheet_rows(book, "Clients")
+    assert [row[0] for row in clients[1:]] == ["C000001", "C000002", "C000004", "C000005"]
+    survivor = dict(zip(clients[0], clients[1]))
+    assert survivor["Name"] == "Иван Петров" and survivor["Company"] == 'ООО "Ромашка"'  # survivor's own text kept
+    assert survivor["Phone"] == "8 (916) 123-45-67, +7 903 555-44-33"  # the second number appended
+    assert survivor["Email"] == "ivan@romashka.ru" and survivor["Address"] == "Тверская, 1"  # blanks filled
+    assert survivor["Comment"] == "Звонить после обеда; VIP в прошлом"  # conflicting comment kept
+    assert [row[1] for row in sheet_rows(book, "Interactions")[1:]] == ["C000001", "C000001", "C000001"]
+    assert [row[0] for row in sheet_rows(book, "Contacts")[1:]] == ["C000001", "C000002"]
+    assert sheet_rows(book, "Settings") == before["Settings"]
+
+    log = read_merge_log(read_sheet_rows(book, schema.MERGE_LOG))
+    roles = sorted((e.merge_id, e.role, e.sheet, e.row) for e in log.entries)
+    assert roles == [("M0001", "merged", "Clients", 4), ("M0001", "repointed", "Contacts", 2),
+                     ("M0001", "repointed", "Interactions", 2), ("M0001", "repointed", "Interactions", 4),
+                     ("M0001", "survivor", "Clients", 2)]
+    merged_entry = next(e for e in log.entries if e.role == "merged")
+    assert list(merged_entry.values[:len(before["Clients"][3])]) == [v if v != "" else None
+                                                                      for v in before["Clients"][3]]
+
+    duplicates = sheet_rows(book, schema.DUPLICATES.name("en"))
+    header = next(row for row in duplicates if row[0] == "Decision")
+    pair = duplicates[duplicates.index(header) + 1]
+    assert {pair[header.index("ClientID A")], pair[header.index("ClientID B")]} == {"C000004", "C000005"}
+
+
+def test_dry_run_changes_nothing_and_says_the_same(book: Path) -> None:
+    original = book.read_bytes()
+    dry = dedupe_workbook(book, dry_run=True)
+    assert book.read_bytes() == original
+    assert dry.save is None and dry.merged_rows == 1 and len(dry.review) == 1
+    cli_result = CliRunner().invoke(cli, ["dedupe", str(book), "--dry-run", "--json"])
+    assert cli_result.exit_code == 0, cli_result.output
+    payload = json.loads(cli_result.output)
+    assert payload["merges"] == json.loads(json.dumps(dry.to_dict()["merges"], default=str))
+    assert payload["dry_run"] is True and book.read_bytes() == original
+    human = CliRunner().invoke(cli, ["dedupe", str(book), "--dry-run"])
+    assert "M0001: C000001 <- C000003 (same phone +79161234567" in human.output
+    assert "Dry run: the workbook was not changed" in human.output
+
+
+def set_decision(path: Path, ids: set[str], decision: str) -> None:
+    """Type a Decision on the Duplicates sheet, as a user does in Excel."""
+    book = openpyxl.load_workbook(path)
+    sheet = book[schema.DUPLICATES.name("en")]
+    rows = list(sheet.iter_rows())
+    header = next(row for row in rows if row[0].value == "Decision")
+    a = [c.value for c in header].index("ClientID A")
+    b = [c.value for c in header].index("ClientID B")
+    for row in rows[rows.index(header) + 1:]:
+        if {row[a].value, row[b].value} == ids:
+            row[0].value = decision
+            break
+    else:
+        raise AssertionError(f"pair {ids} not on the sheet")
+    book.save(path)
+
+
+def test_keep_apart_is_remembered_across_runs(book: Path) -> None:
+    dedupe_workbook(book, keep_backups=0)
+    set_decision(book, {"C000004", "C000005"}, "keep apart")
+    second = dedupe_workbook(book, keep_backups=0)
+    assert not second.review and second.kept_apart == 1 and not second.merges
+    third = dedupe_workbook(book, keep_backups=0)  # the memory survives a run that rewrote the sheet
+    assert not third.review and third.kept_apart == 1
+    assert [row[0] for row in sheet_rows(book, "Clients")[1:]] == ["C000001", "C000002", "C000004", "C000005"]
+
+
+def test_merge_decision_is_applied_in_russian_too(book: Path) -> None:
+    dedupe_workbook(book, keep_backups=0)
+    set_decision(book, {"C000004", "C000005"}, " Объединить ")
+    result = dedupe_workbook(book, keep_backups=0)
+    assert [m["merge_id"] for m in result.merges] == ["M0002"] and result.merges[0]["decided_by_user"]
+    assert [row[0] for row in sheet_rows(book, "Clients")[1:]] == ["C000001", "C000002", "C000004"]
+    assert read_merge_log(read_sheet_rows(book, schema.MERGE_LOG)).ids() == ["M0001", "M0002"]
+
+
+def test_unmerge_restores_the_user_sheets_exactly(book: Path) -> None:
+    before = user_sheets(book)
+    dedupe_workbook(book, keep_backups=0)
+    result = CliRunner().invoke(cli, ["unmerge", str(book), "M0001", "--keep-backups", "0", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["restored_ids"] == ["C000003"]
+    assert user_sheets(book) == before
+    assert schema.MERGE_LOG.name("en") not in cells(book)  # nothing left to undo
+    # The pair is now kept apart: the next dedupe does not merge it again.
+    again = dedupe_workbook(book, dry_run=True)
+    assert not again.merges and again.kept_apart == 1
+
+
+def test_unmerge_in_reverse_order_after_later_runs(book: Path) -> None:
+    before = user_sheets(book)
+    dedupe_workbook(book, keep_backups=0)
+    set_decision(book, {"C000004", "C000005"}, "merge")
+    dedupe_workbook(book, keep_backups=0)
+    unmerge_workbook(book, "M0002", keep_backups=0)
+    unmerge_workbook(book, "m0001", keep_backups=0)
+    assert user_sheets(book) == before
+
+
+def test_unknown_merge_and_undo_order_are_refused(book: Path) -> None:
+    dedupe_workbook(book, keep_backups=0)
+    original = book.read_bytes()
+    result = CliRunner().invoke(cli, ["unmerge", str(book), "M0042"])
+    assert result.exit_code == 2
+    assert "has no merge M0042; merges logged: M0001" in result.output
+    assert book.read_bytes() == original
+
+
+def test_demo_round_trip_is_cell_identical(tmp_path: Path) -> None:
+    path = create_demo(tmp_path / "demo.xlsx", clients=150, seed=3, today=TODAY).path
+    before = user_sheets(path)
+    result = CliRunner().invoke(cli, ["dedupe", str(path), "--keep-backups", "0"])
+    assert result.exit_code == 0, result.output
+    log = read_merge_log(read_sheet_rows(path, schema.MERGE_LOG))
+    assert len(log.ids()) >= 5
+    assert user_sheets(path) != before
+    for merge_id in reversed(log.ids()):
+        assert CliRunner().invoke(cli, ["unmerge", str(path), merge_id, "--keep-backups", "0"]).exit_code == 0
+    assert user_sheets(path) == before
+
+
+def test_output_leaves_the_original_alone(book: Path, tmp_path: Path) -> None:
+    original = book.read_bytes()
+    target = tmp_path / "cleaned.xlsx"
+    result = CliRunner().invoke(cli, ["dedupe", str(book), "--output", str(target)])
+    assert result.exit_code == 0, result.output
+    assert book.read_bytes() == original
+    assert [row[0] for row in sheet_rows(target, "Clients")[1:]] == ["C000001", "C000002", "C000004", "C000005"]
+
+
+def test_dedupe_refuses_a_locked_workbook(book: Path) -> None:
+    shutil.copyfile(book, book.parent / f"~${book.name}")
+    original = book.read_bytes()
+    result = CliRunner().invoke(cli, ["dedupe", str(book)])
+    assert result.exit_code != 0 and "Error:" in result.output
+    assert book.read_bytes() == original
