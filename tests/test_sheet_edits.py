@@ -9,6 +9,7 @@ Every result is opened with openpyxl and with python-calamine (``read_workbook``
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zipfile
 from pathlib import Path
 from typing import Callable
@@ -154,7 +155,7 @@ def test_computed_columns_join_the_table_with_marked_headers(tmp_path: Path) -> 
     sheet = openpyxl.load_workbook(first)[CLIENTS]
     header = sheet[f"{ORDERS}1"]
     assert header.fill.fgColor.rgb == COMPUTED_HEADER.fill and header.font.b and header.font.i
-    assert sheet[f"A1"].fill.fgColor.rgb != COMPUTED_HEADER.fill
+    assert sheet["A1"].fill.fgColor.rgb != COMPUTED_HEADER.fill
     assert sheet[f"{FIRST_ORDER}2"].number_format == DATE_FORMAT and sheet[f"{FIRST_ORDER}3"].value is None
 
     # The next refresh writes the same columns again: the table does not grow a second time.
@@ -265,6 +266,27 @@ def test_many_rows_stream_through(tmp_path: Path) -> None:
     rows = CalamineWorkbook.from_path(str(target)).get_sheet_by_name(INTERACTIONS).to_python()
     assert [row[1:] for row in rows[1:]] == expected
     assert rows[1][0] == dt.date(2026, 1, 1)
+
+
+def test_a_sheet_written_with_a_namespace_prefix_keeps_it(tmp_path: Path) -> None:
+    """Some generators write <x:row>, <x:c>: new cells and rows must use the same prefix."""
+    source = tmp_path / "prefixed.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = CLIENTS
+    for row in (["ClientID", "Name"], ["C000001", "Anna"], [None, "Boris"], ["C000003", "Vera"]):
+        book.active.append(row)
+    book.save(source)
+    main = f'xmlns="{NS_MAIN}"'.encode()
+    rewrite(source, {}, {CLIENTS_PART: lambda d: re.sub(rb"<(/?)([A-Za-z]+)([ >/])", rb"<\1x:\2\3", d)
+                         .replace(main, main.replace(b"xmlns", b"xmlns:x"))})
+    target = tmp_path / "out.xlsx"
+    write_workbook(source, target, edits=[SheetEdit(CLIENTS, set_cells={"A3": "C000002", "C1": "Orders", "C3": 1},
+                                                    delete_rows=[2], append_rows=[{"A": "C000009", "C": dt.date(2026, 1, 1)}])])
+    assert b"<row" not in entries(target)[CLIENTS_PART]
+    rows = CalamineWorkbook.from_path(str(target)).get_sheet_by_name(CLIENTS).to_python()
+    assert rows == [["ClientID", "Name", "Orders"], ["C000002", "Boris", 1.0], ["C000003", "Vera", ""],
+                    ["C000009", "", dt.date(2026, 1, 1)]]
+    assert openpyxl.load_workbook(target)[CLIENTS]["C4"].number_format == DATE_FORMAT
 
 
 def test_date1904_workbook_gets_its_own_serials(tmp_path: Path) -> None:
