@@ -1,4 +1,4 @@
-"""Writing report sheets into a user's workbook at the package (zip) level.
+"""Writing report sheets and edits of user sheets into a user's workbook at the package (zip) level.
 
 The workbook is usually the business's only copy and holds things xlcrm knows
 nothing about: charts, images, pivot tables, slicers, form controls, macros,
@@ -8,6 +8,10 @@ every zip entry it does not own unchanged (the compressed bytes themselves,
 which is also what makes a refresh of a large workbook fast) and edits only:
 
 - the worksheet parts of its own report sheets (replaced or added, streamed);
+- the worksheet parts of user sheets a command was asked to change (see
+  ``xlcrm.sheet_edits``: cells set, rows deleted or appended, computed columns),
+  streamed row by row, with their Excel tables, and, when rows are deleted, their
+  comments and the defined names that point at the rows that move;
 - ``xl/workbook.xml`` (sheet list, the report filters' defined names),
   ``xl/_rels/workbook.xml.rels``, ``[Content_Types].xml``;
 - ``xl/styles.xml``, where the few styles of report cells are found or appended,
@@ -15,7 +19,9 @@ which is also what makes a refresh of a large workbook fast) and edits only:
 - ``docProps/app.xml``'s list of worksheet names, when it is unambiguous;
 - parts that belonged only to a replaced or removed report sheet (its old
   drawings, comments, ...), and ``xl/calcChain.xml`` when it lists cells of such
-  a sheet (Excel rebuilds a missing calculation chain).
+  a sheet or when formulas of an edited sheet move (Excel rebuilds a missing
+  calculation chain); after user-sheet edits, ``calcPr`` asks Excel and
+  LibreOffice to recompute formulas on opening, as their cached results are stale.
 
 XML parts are edited with lxml, which keeps namespace prefixes as written (the
 standard library renames them, which breaks ``mc:Ignorable`` declarations).

@@ -31,7 +31,7 @@ from typing import BinaryIO, Callable, Collection, Iterator, Mapping, Sequence
 
 from openpyxl.formula.tokenizer import Tokenizer, TokenizerError
 
-from xlcrm.errors import EditRefused
+from xlcrm.errors import EditRefused, NotAWorkbook
 from xlcrm.report_sheet import MAX_CELL_TEXT, MAX_COLUMNS, MAX_ROWS, CellValue, StyleSpec, excel_serial, xml_text
 from xlcrm.workbook import column_letter, sheet_ref
 
@@ -206,35 +206,39 @@ def _split_sheet(operand: str) -> tuple[str | None, str]:
     return name, match.group(3)
 
 
-def _tokens(formula: str) -> list:
+def _tokenizer(formula: str) -> Tokenizer:
+    """``formula`` (without its "=") as tokens that render back to exactly the same text."""
     try:
-        return Tokenizer("=" + formula).items
+        tokenizer = Tokenizer("=" + formula)
     except (TokenizerError, IndexError, ValueError) as exc:
         raise FormulaBlocked(f"cannot read the formula ={formula}: {exc}") from None
+    if tokenizer.render() != "=" + formula:
+        raise FormulaBlocked(f"cannot read the formula ={formula} exactly")
+    return tokenizer
 
 
 def _mentions(operand: str, sheet: str) -> bool:
     return sheet.casefold() in operand.casefold()
 
 
-def _own_ranges(formula: str, sheet: str, own_by_default: bool) -> Iterator[tuple[int, object, str]]:
-    """(token index, token, range text) of every reference in ``formula`` to ``sheet``.
+def _own_ranges(tokens: Sequence, sheet: str, own_by_default: bool) -> Iterator[tuple[object, str]]:
+    """(token, range text) of every reference among a formula's ``tokens`` to ``sheet``.
 
     A reference without a sheet name is to ``sheet`` when ``own_by_default``. An operand that names the
     sheet but is not a plain range (a 3-D or external reference) is refused rather than guessed at.
     """
-    for index, token in enumerate(_tokens(formula)):
+    for token in tokens:
         if token.type != "OPERAND" or token.subtype != "RANGE":
             continue
         named, rest = _split_sheet(token.value)
         if named is None:
             if own_by_default and _range_ends(rest) is not None:
-                yield index, token, rest
+                yield token, rest
             elif "!" in token.value and _mentions(token.value, sheet):
                 raise FormulaBlocked(f"the reference {token.value} cannot be followed")
         elif named.casefold() == sheet.casefold():
             if _range_ends(rest) is not None:
-                yield index, token, rest
+                yield token, rest
         elif _mentions(named, sheet) and ":" in named:
             raise FormulaBlocked(f"the reference {token.value} spans several sheets")
 
@@ -246,19 +250,16 @@ def remap_formula(formula: str, sheet: str, rows: RowMap, *, own_by_default: boo
     """
     if not rows:
         return formula
-    tokens = None
-    for index, token, text in _own_ranges(formula, sheet, own_by_default):
+    tokenizer = _tokenizer(formula)
+    changed = False
+    for token, text in _own_ranges(tokenizer.items, sheet, own_by_default):
         shifted = shift_range(text, rows)
         if shifted is None:
             raise FormulaBlocked(f"the formula ={formula} uses {text}, which would be deleted")
         if shifted != text:
-            tokens = tokens or _tokens(formula)
-            tokens[index].value = token.value[: len(token.value) - len(text)] + shifted
-    if tokens is None:
-        return formula
-    rendered = Tokenizer("=" + formula)
-    rendered.items = tokens
-    return rendered.render()[1:]
+            token.value = token.value[: len(token.value) - len(text)] + shifted
+            changed = True
+    return tokenizer.render()[1:] if changed else formula
 
 
 def check_anchored_formula(formula: str, sheet: str, anchor_row: int, last_row: int, rows: RowMap, *,
@@ -272,7 +273,7 @@ def check_anchored_formula(formula: str, sheet: str, anchor_row: int, last_row: 
     if not rows:
         return
     anchor_stays = rows.row(anchor_row) == anchor_row
-    for _, _, text in _own_ranges(formula, sheet, own_by_default):
+    for _, text in _own_ranges(_tokenizer(formula).items, sheet, own_by_default):
         ends = _range_ends(text)
         assert ends is not None
         for end in ends:
@@ -286,7 +287,7 @@ def check_anchored_formula(formula: str, sheet: str, anchor_row: int, last_row: 
 
 def refers_below(formula: str, sheet: str, first_row: int, *, own_by_default: bool) -> str | None:
     """The first reference of ``formula`` to rows of ``sheet`` at or below ``first_row``, if any."""
-    for _, token, text in _own_ranges(formula, sheet, own_by_default):
+    for token, text in _own_ranges(_tokenizer(formula).items, sheet, own_by_default):
         ends = _range_ends(text)
         assert ends is not None
         if any(end.row is not None and end.row >= first_row for end in ends):
@@ -298,7 +299,6 @@ def refers_below(formula: str, sheet: str, first_row: int, *, own_by_default: bo
 
 _READ_CHUNK = 1 << 20
 _SHEET_DATA_OPEN = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)sheetData\b[^>]*?(/?)>")
-_FLUSH_BYTES = 1 << 20
 
 
 class SheetXml:
@@ -319,7 +319,7 @@ class SheetXml:
         try:
             return self.handle.read(_READ_CHUNK)
         except (zlib.error, OSError, EOFError) as exc:
-            raise EditRefused(f"{self.part} cannot be read: {exc}") from None
+            raise NotAWorkbook(f"the workbook is damaged: {self.part} cannot be read ({exc})") from None
 
     def _read_head(self) -> None:
         buffer = b""
@@ -329,7 +329,7 @@ class SheetXml:
                 break
             chunk = self._read()
             if not chunk:
-                raise EditRefused(f"{self.part} is not a worksheet (it has no cell data)")
+                raise NotAWorkbook(f"the workbook is damaged: {self.part} has no cell data")
             buffer += chunk
         self.head = buffer[: match.start()]
         self.data_open = match.group(0)
@@ -355,7 +355,7 @@ class SheetXml:
                 return
             chunk = self._read()
             if not chunk:
-                raise EditRefused(f"{self.part} is damaged: its cell data does not end")
+                raise NotAWorkbook(f"the workbook is damaged: the cell data of {self.part} does not end")
             if len(buffer) > keep:
                 yield buffer[:-keep]
                 buffer = buffer[-keep:]
@@ -399,7 +399,8 @@ class RowScanner:
                     end = close + len(self._close)
                 number = int(match.group(1)) if match.group(1) else self.last + 1
                 if number <= self.last:
-                    raise EditRefused(f"{self.part} is damaged: row {number} comes after row {self.last}")
+                    raise NotAWorkbook(f"the workbook is damaged: in {self.part}, row {number} comes after row "
+                                       f"{self.last}")
                 self.last = number
                 found.append((match.start(), end, number))
                 position = end
