@@ -145,20 +145,28 @@ def plan_actions(plan: DedupePlan, log: MergeLog) -> list[MergeAction]:
     frame = clients.frame
     pointing = {spec.key: data.sheets[spec.key] for spec in _POINTING_SHEETS if spec.key in data.sheets}
     next_number = int(log.next_id()[1:])
-    actions = []
-    for offset, group in enumerate(plan.groups):
-        rows = [{key: frame.at[row, key] for key in frame.columns} for row in group.rows]
+    merged_ids_of: list[tuple[str, ...]] = []
+    group_of_id: dict[str, int] = {}
+    for index, group in enumerate(plan.groups):
         survivor_id = plan.records[group.survivor].client_id
-        merged_ids = tuple(dict.fromkeys(plan.records[r].client_id for r in group.merged
-                                         if plan.records[r].client_id and plan.records[r].client_id != survivor_id))
-        repointed: dict[str, tuple[int, ...]] = {}
-        for key, sheet in pointing.items():
-            ids = sheet.column_values("client_id").map(as_text)
-            hits = tuple(int(row) for row in ids.index[ids.isin(merged_ids)])
-            if hits:
-                repointed[key] = hits
-        actions.append(MergeAction(f"M{next_number + offset:04d}", group, survivor_id, merged_ids,
-                                   merged_values(rows, plan.settings.phone_region), repointed))
+        ids = tuple(dict.fromkeys(plan.records[r].client_id for r in group.merged
+                                  if plan.records[r].client_id and plan.records[r].client_id != survivor_id))
+        merged_ids_of.append(ids)
+        group_of_id.update((cid, index) for cid in ids)
+    # One pass over each pointing sheet: a big Interactions sheet is not scanned once per group.
+    repointed: list[dict[str, list[int]]] = [{} for _ in plan.groups]
+    for key, sheet in pointing.items():
+        ids = sheet.column_values("client_id").map(as_text)
+        hits = ids[ids.isin(group_of_id.keys())]
+        for row, cid in zip(hits.index, hits):
+            repointed[group_of_id[cid]].setdefault(key, []).append(int(row))
+    actions = []
+    for index, group in enumerate(plan.groups):
+        rows = [{key: frame.at[row, key] for key in frame.columns} for row in group.rows]
+        actions.append(MergeAction(
+            f"M{next_number + index:04d}", group, plan.records[group.survivor].client_id, merged_ids_of[index],
+            merged_values(rows, plan.settings.phone_region),
+            {key: tuple(rows_) for key, rows_ in repointed[index].items()}))
     return actions
 
 
