@@ -452,6 +452,23 @@ def test_requests_that_make_no_sense_are_programming_errors(tmp_path: Path) -> N
     assert not target.exists()
 
 
+def test_edits_of_one_sheet_combine(tmp_path: Path) -> None:
+    """A refresh merges duplicates and writes computed columns on Clients in the same save."""
+    source = client_base(tmp_path / "base.xlsx")
+    target = tmp_path / "out.xlsx"
+    merge = SheetEdit(CLIENTS, set_cells={f"{COMPANY}2": "Merged"}, delete_rows=[4])
+    computed = SheetEdit(CLIENTS, set_cells={f"{ORDERS}1": "Orders", f"{ORDERS}2": 5, f"{ORDERS}5": 1},
+                         computed_header=[ORDERS])
+    write_workbook(source, target, edits=[merge, computed])
+    clients = read_workbook(target).sheets["clients"]
+    assert clients.frame["company"].tolist()[:2] == ["Merged", "Company 2"] and len(clients.frame) == 5
+    sheet = openpyxl.load_workbook(target)[CLIENTS]
+    assert [sheet[f"{ORDERS}{r}"].value for r in (2, 3, 4)] == [5, None, 1]
+    with pytest.raises(ValueError, match="two values"):
+        write_workbook(source, tmp_path / "clash.xlsx", edits=[
+            merge, SheetEdit(CLIENTS, set_cells={f"{COMPANY.lower()}2": "Other"})])
+
+
 def test_save_changes_writes_reports_and_edits_in_one_safe_save(tmp_path: Path) -> None:
     path = client_base(tmp_path / "base.xlsx")
     data = read_workbook(path)

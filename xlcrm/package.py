@@ -54,9 +54,9 @@ from xlcrm.report_sheet import (DRAWING_REL_ID, MAX_ROWS, NUMBER_FORMATS, STYLES
                                 ReportSheet, SheetLayout, StyleKey, StyleSpec, layout, render_worksheet)
 from xlcrm.schema import REPORT_MARKER
 from xlcrm.sheet_edits import (COMPUTED_HEADER, KEEP, CellChange, FormulaBlocked, RowMap, RowWriter, SheetEdit,
-                                SheetPlan, SheetXml, StyleChooser, check_anchored_formula, column_index, escape_xml,
-                                last_used_row, parse_cell, range_bounds, range_text, refers_below, remap_formula,
-                                shift_range, shift_sqref, unescape_xml)
+                                SheetPlan, SheetXml, StyleChooser, check_anchored_formula, column_index, combine_edits,
+                                escape_xml, last_used_row, parse_cell, range_bounds, range_text, refers_below,
+                                remap_formula, shift_range, shift_sqref, unescape_xml)
 from xlcrm.workbook import column_letter, sheet_ref
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -100,6 +100,7 @@ def write_workbook(source: Path, target: Path, *, reports: Sequence[ReportSheet]
     if target.exists() and target.resolve() == source.resolve():
         raise ValueError("write_workbook needs a target other than its source")
     _check_request(reports, remove, edits)
+    edits = combine_edits(edits)
     try:
         archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError) as exc:
@@ -121,13 +122,9 @@ def write_report_sheets(source: Path, target: Path, reports: Sequence[ReportShee
 
 
 def _check_request(reports: Sequence[ReportSheet], remove: Sequence[str], edits: Sequence[SheetEdit]) -> None:
-    edited: set[str] = set()
     for edit in edits:
         if edit.sheet.startswith(REPORT_MARKER):
             raise ValueError(f"{edit.sheet!r} is a report sheet; edits are for user sheets")
-        if edit.sheet.casefold() in edited:
-            raise ValueError(f"sheet {edit.sheet!r} is edited twice; give one SheetEdit per sheet")
-        edited.add(edit.sheet.casefold())
     seen: set[str] = set()
     for name in [report.name for report in reports] + list(remove):
         if not name.startswith(REPORT_MARKER):

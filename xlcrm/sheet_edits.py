@@ -51,6 +51,31 @@ class SheetEdit:
     computed_header: Collection[str] = ()
 
 
+def combine_edits(edits: Sequence[SheetEdit]) -> list[SheetEdit]:
+    """One edit per sheet: a command may merge duplicates and write computed columns on Clients in one save.
+
+    Row numbers stay those of the workbook as read, so edits of one sheet combine without renumbering;
+    one cell given two different values is a ValueError.
+    """
+    combined: dict[str, SheetEdit] = {}
+    for edit in edits:
+        key = edit.sheet.casefold()
+        before = combined.get(key)
+        if before is None:
+            combined[key] = edit
+            continue
+        cells = {ref.strip().upper(): value for ref, value in before.set_cells.items()}
+        for ref, value in edit.set_cells.items():
+            ref = ref.strip().upper()
+            if ref in cells and cells[ref] is not value and cells[ref] != value:
+                raise ValueError(f"{edit.sheet}!{ref} is given two values: {cells[ref]!r} and {value!r}")
+            cells[ref] = value
+        headers = list(dict.fromkeys([*before.computed_header, *edit.computed_header]))
+        combined[key] = SheetEdit(before.sheet, cells, {*before.delete_rows, *edit.delete_rows},
+                                  [*before.append_rows, *edit.append_rows], headers)
+    return list(combined.values())
+
+
 # --- cell references -------------------------------------------------------------------
 
 _CELL_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
