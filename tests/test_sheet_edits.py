@@ -520,3 +520,20 @@ def test_libreoffice_opens_an_edited_workbook(tmp_path: Path) -> None:
     original = CalamineWorkbook.from_path(str(source)).get_sheet_by_name("Clients").to_python()
     assert clients[2][7] == original[4][7] + 1
     assert book.get_sheet_by_name("Interactions").to_python()[5][1] == "C000004"
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_reads_a_template_table_with_computed_columns_and_new_rows(tmp_path: Path) -> None:
+    source = client_base(tmp_path / "base.xlsx")
+    edited = tmp_path / "edited.xlsx"
+    write_workbook(source, edited, edits=[SheetEdit(
+        CLIENTS, set_cells={f"{ORDERS}1": "Orders", f"{ORDERS}2": 3, f"{FIRST_ORDER}1": "First order",
+                            f"{FIRST_ORDER}2": dt.date(2026, 2, 1)},
+        delete_rows=[3], append_rows=[{ID: "C000090", NAME: "Restored", CREATED: dt.date(2025, 12, 1)}],
+        computed_header=[ORDERS, FIRST_ORDER])])
+    resaved = convert_with_libreoffice(edited, "xlsx", tmp_path / "lo")
+    rows = CalamineWorkbook.from_path(str(resaved)).get_sheet_by_name(CLIENTS).to_python()
+    assert rows[0][LAST + 1:LAST + 3] == ["Orders", "First order"]
+    assert rows[1][LAST + 1:LAST + 3] == [3, dt.date(2026, 2, 1)]
+    assert [row[1] for row in rows[1:7]] == ["Person 1", "Person 3", "Person 4", "Person 5", "Person 6", "Restored"]
+    assert rows[6][LAST] == dt.date(2025, 12, 1)
