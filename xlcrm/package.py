@@ -786,6 +786,9 @@ class _UserSheetEdit:
             self._shift_comments()
             self._shift_defined_names()  # before the filter's own name is set from the sheet's new filter
         last_used = self._last_used() if self.edit.append_rows else 0
+        if self.edit.append_rows:  # appended rows also go below the values this edit writes
+            written = [self.rows.row(row) or 0 for (row, _), value in self.values.items() if value is not None]
+            last_used = max([last_used, *written])
         changes = self._changes(last_used)
         appended_to = last_used + len(self.edit.append_rows) if self.edit.append_rows else 0
         tables = self._tables(last_used, appended_to)
@@ -850,7 +853,7 @@ class _UserSheetEdit:
         for offset, values in enumerate(self.edit.append_rows):
             row_changes = changes.setdefault(first_appended + offset, {})
             for letter, value in values.items():
-                row_changes.setdefault(column_index(letter.strip().upper()), CellChange(value))
+                row_changes[column_index(letter.strip().upper())] = CellChange(value)
         if self.edit.computed_header:
             style = self.package.style_sheet().xf(COMPUTED_HEADER)
             header = changes.setdefault(1, {})
