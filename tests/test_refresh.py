@@ -399,3 +399,33 @@ def test_report_cells_are_formatted(example: Path) -> None:
     assert sheet.freeze_panes == f"A{header + 1}"
     history = load_workbook(example)[schema.BLOCK_HISTORY.name(LOCALE)]
     assert history["A6"].number_format == "DD.MM.YYYY" and history["A6"].value == dt.datetime(2026, 11, 23)
+
+
+def test_only_changed_computed_cells_are_written(tmp_path: Path) -> None:
+    from xlcrm.analysis import analyse
+    from xlcrm.computed import computed_cells
+    from xlcrm.workbook import read_workbook
+
+    def pending(path: Path) -> dict[str, object]:
+        data = read_workbook(path)
+        analysis = analyse(data, TODAY)
+        return computed_cells(data.sheet(schema.CLIENTS.key), analysis.frames, analysis.lifecycle).cells
+
+    records = valid_records("en")
+    path = write_records(tmp_path / "base.xlsx", "en", records)
+    first = pending(path)
+    headers = [first[f"{letter}1"] for letter in "QRSTUVW"]
+    assert headers == ["▸ " + c.en for c in schema.CLIENT_COMPUTED_COLUMNS]
+    assert (first["Q2"], first["R2"], first["Q3"]) == ("7 VIP", 1, "1 Dead")
+    assert "W2" not in first  # nothing planned: a blank stays blank, no cell is written for it
+    refresh_workbook(path, today=TODAY, keep_backups=0)
+    assert pending(path) == {}
+
+    book = load_workbook(path)
+    clients, log = book[schema.CLIENTS.en], book[schema.INTERACTIONS.en]
+    orders = len(schema.CLIENTS.columns) + 2  # ▸ Orders, right of ▸ Block
+    clients.cell(2, orders, 99)  # typed over a computed cell by hand
+    log.append([dt.date(2026, 11, 20), "C000002", schema.ORDER.en, None, 500])
+    book.save(path)
+    assert pending(path) == {"R2": 1, "Q3": "4 Working", "R3": 1, "S3": 500.0, "T3": dt.date(2026, 11, 20),
+                             "U3": dt.date(2026, 11, 20), "V3": dt.date(2026, 11, 20)}

@@ -5,6 +5,8 @@ marker (``▸ Block``), as report sheet names do, so users see at a glance what
 xlcrm overwrites, and xlcrm never takes a user's own column of a similar name
 ("Revenue") for its own. A refresh finds its columns by those headers wherever
 the user moved them, and adds the missing ones after the last used column.
+Only cells whose value changes are written: a daily refresh touches the few
+clients whose figures moved, not every row.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from xlcrm.workbook import SheetData, column_letter
 @dataclass(frozen=True)
 class ComputedCells:
     sheet: str  # the Clients sheet's actual name
-    cells: dict[str, CellValue]  # "R1" (header) and "R2".. (values) -> value
+    cells: dict[str, CellValue]  # "R1" (header of a new column) and "R2".. (changed values) -> value
     letters: tuple[str, ...]  # the computed columns, in CLIENT_COMPUTED_COLUMNS order
     added: tuple[str, ...]  # headers of columns the sheet did not have yet
 
@@ -35,18 +37,28 @@ def computed_header(column: schema.Column, locale: str) -> str:
 
 
 def computed_cells(clients: SheetData, frames: Frames, lifecycle: Lifecycle) -> ComputedCells:
-    """Every computed cell of every client row, so a refresh overwrites what an earlier one wrote."""
+    """The computed cells of the client rows that differ from what the sheet holds, and the headers of new columns.
+
+    Values under a computed header on rows that are no longer clients are cleared.
+    """
     locale = frames.locale
-    found = {schema.fold(header): letter for header, letter in clients.extra_letters.items()}
+    found = {schema.fold(header): header for header in clients.extra_letters}
     next_free = clients.width
     letters, added = [], []
+    current: list[dict[int, object]] = []
+    cells: dict[str, CellValue] = {}
     for column in schema.CLIENT_COMPUTED_COLUMNS:
-        letter = next((found[schema.fold(schema.REPORT_MARKER + name)] for name in (column.en, column.ru)
-                       if schema.fold(schema.REPORT_MARKER + name) in found), None)
-        if letter is None:
+        header = next((found[key] for name in (column.en, column.ru)
+                       if (key := schema.fold(schema.REPORT_MARKER + name)) in found), None)
+        if header is None:
             letter = column_letter(next_free)
             next_free += 1
             added.append(computed_header(column, locale))
+            cells[f"{letter}1"] = computed_header(column, locale)
+            current.append({})
+        else:
+            letter = clients.extra_letters[header]
+            current.append(clients.owned_values.get(header, {}))
         letters.append(letter)
 
     figures = lifecycle.clients.reindex(frames.clients["client_id"].to_numpy())
@@ -59,12 +71,26 @@ def computed_cells(clients: SheetData, frames: Frames, lifecycle: Lifecycle) -> 
     for key in ("first_order", "last_order", "last_contact", "next_contact"):
         columns[key] = _dates(figures[key])
 
-    cells: dict[str, CellValue] = {}
-    rows = frames.clients.index.to_numpy()
-    for column, letter in zip(schema.CLIENT_COMPUTED_COLUMNS, letters):
-        cells[f"{letter}1"] = computed_header(column, locale)
-        cells.update(zip((f"{letter}{row}" for row in rows), columns[column.key]))
+    rows = [int(row) for row in frames.clients.index]
+    for column, letter, held in zip(schema.CLIENT_COMPUTED_COLUMNS, letters, current):
+        wanted = dict(zip(rows, columns[column.key]))
+        for row, value in wanted.items():
+            if not _same(value, held.get(row)):
+                cells[f"{letter}{row}"] = value
+        for row in held.keys() - wanted.keys():
+            cells[f"{letter}{row}"] = None
     return ComputedCells(clients.name, cells, tuple(letters), tuple(added))
+
+
+def _same(wanted: CellValue, held: object) -> bool:
+    """Whether the cell already shows ``wanted`` (a reader may give 7.0 for 7, or a datetime for a date)."""
+    if wanted is None or held is None:
+        return wanted is None and held is None
+    if isinstance(wanted, dt.date):
+        return isinstance(held, dt.date) and (held.date() if isinstance(held, dt.datetime) else held) == wanted
+    if isinstance(wanted, (int, float)):
+        return isinstance(held, (int, float)) and not isinstance(held, bool) and float(held) == float(wanted)
+    return held == wanted
 
 
 def _numbers(values: pd.Series, kind: type) -> list[CellValue]:

@@ -63,6 +63,9 @@ class SheetData:
     header_row: int = 1
     extra_letters: dict[str, str] = field(default_factory=dict)  # each of those headers -> its column letter
     width: int = 0  # columns of the sheet's used range: the first free column is column_letter(width)
+    # Columns whose header carries the report marker are xlcrm's own (computed): header -> {row: value}, so the
+    # next run rewrites only the cells whose value changed.
+    owned_values: dict[str, dict[int, object]] = field(default_factory=dict)
 
     def cell(self, column_key: str, row: int) -> str:
         """Reference such as ``Clients!D14`` (quoted when the sheet name needs it)."""
@@ -225,6 +228,10 @@ def _sheet_data(spec: Sheet, name: str, rows: list[list[object]]) -> SheetData:
             letters[column.key] = column_letter(index)
             positions[column.key] = index
     missing = [c for c in spec.columns if c.key not in letters]
+    owned = {text: index for index, value in enumerate(header)
+             if _present(value) and (text := str(value).strip()).startswith(schema.REPORT_MARKER.strip())
+             and schema.match_column(spec, value) is None}
+    owned_values: dict[str, dict[int, object]] = {text: {} for text in owned}
 
     keys = list(positions)
     body = rows[1:]
@@ -236,9 +243,13 @@ def _sheet_data(spec: Sheet, name: str, rows: list[list[object]]) -> SheetData:
         if any(v is not None for v in values):
             records.append(values)
             numbers.append(offset + 2)
+        for text, index in owned.items():
+            if index < len(row) and _present(row[index]):
+                owned_values[text][offset + 2] = row[index]
     frame = pd.DataFrame(records, columns=keys, index=pd.Index(numbers, name="row"), dtype=object)
     width = max((len(row) for row in rows), default=0)
-    return SheetData(spec, name, frame, letters, extra, missing, duplicates, extra_letters=extra_letters, width=width)
+    return SheetData(spec, name, frame, letters, extra, missing, duplicates, extra_letters=extra_letters, width=width,
+                     owned_values=owned_values)
 
 
 def _present(value: object) -> bool:
