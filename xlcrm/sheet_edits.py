@@ -587,17 +587,17 @@ class CellChange:
     style: int | None = None  # a cellXfs index to use instead of the cell's own
 
 
+@dataclass(frozen=True)
 class StyleChooser:
-    """How the package's styles answer the questions a cell edit asks."""
+    """How the workbook's styles answer the questions a cell edit asks."""
 
-    def __init__(self, is_date: Callable[[int], bool], dated: Callable[[int, bool], int]):
-        self.is_date = is_date  # does cellXfs[i] show a date?
-        self.dated = dated  # cellXfs[i] with a date (True: date and time) format, found or added
+    is_date: Callable[[int], bool]  # does cellXfs[i] show a date?
+    dated: Callable[[int, bool], int]  # cellXfs[i] with a date (True: date and time) format, found or added
 
 
 @dataclass
 class SheetPlan:
-    """Everything a pass over the sheet needs, with rows already in their new numbering."""
+    """Everything writing the rows needs, with rows already in their new numbering."""
 
     name: str
     prefix: bytes
@@ -610,7 +610,7 @@ class SheetPlan:
 
 
 class RowWriter:
-    """The second pass: rows copied, renumbered or rebuilt, new rows inserted in order.
+    """Writes the rows of an edited sheet: copied, renumbered or rebuilt, new rows inserted in order.
 
     Runs of rows nobody changes are copied as one slice of the buffer they were read into.
     """
