@@ -336,14 +336,24 @@ def rewrite(path: Path, add: dict[str, bytes], change: dict[str, Callable[[bytes
 def test_formulas_follow_deleted_rows_and_the_calc_chain_goes(tmp_path: Path) -> None:
     source = formula_book(tmp_path / "book.xlsx", calc_chain=True)
     target = tmp_path / "out.xlsx"
-    write_workbook(source, target, edits=[SheetEdit(CLIENTS, delete_rows=[3])])
+    write_workbook(source, target, edits=[SheetEdit(CLIENTS, delete_rows=[6])])
     sheet = openpyxl.load_workbook(target)[CLIENTS]
-    assert [sheet[f"C{r}"].value for r in range(2, 6)] == ["=LEN(B2)", "=LEN(B3)", "=LEN(B4)", "=LEN(B5)"]
+    assert [sheet[f"C{r}"].value for r in range(2, 7)] == ["=LEN(B2)", "=LEN(B3)", "=LEN(B4)", "=LEN(B5)", None]
     assert sheet["E1"].value == "=SUM(C2:C5)"
+    # Only the last row went, so no formula moved; but the chain still listed its cell.
     parts = entries(target)
     assert "xl/calcChain.xml" not in parts and b"calcChain" not in parts["xl/_rels/workbook.xml.rels"]
     assert b"calcChain" not in parts["[Content_Types].xml"]
     assert_package_consistent(target)
+
+
+def test_formulas_above_deleted_rows_follow_them(tmp_path: Path) -> None:
+    source = formula_book(tmp_path / "book.xlsx")
+    target = tmp_path / "out.xlsx"
+    write_workbook(source, target, edits=[SheetEdit(CLIENTS, delete_rows=[3, 4])])
+    sheet = openpyxl.load_workbook(target)[CLIENTS]
+    assert [sheet[f"C{r}"].value for r in range(2, 5)] == ["=LEN(B2)", "=LEN(B3)", "=LEN(B4)"]
+    assert sheet["B3"].value == "Person 5" and sheet["E1"].value == "=SUM(C2:C4)"
 
 
 def test_a_formula_changes_only_when_its_cell_is_asked_for(tmp_path: Path) -> None:

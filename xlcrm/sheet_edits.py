@@ -636,6 +636,8 @@ class RowWriter:
                 number = original
                 if moving and parser.has_formula(buffer, start, end):
                     self._check_shared(buffer[start:end], original)
+                    if original >= first:
+                        plan.formulas_move = True  # the calculation chain lists cells that move or go
                 if original >= first:
                     if rows.is_deleted(original):
                         output.append(buffer[copied:start])
@@ -682,7 +684,6 @@ class RowWriter:
     def _move(self, data: bytes, number: int) -> bytes:
         """A row that keeps its cells: renumbered, and its formulas following the rows that moved."""
         if self.parser.has_formula(data):
-            self.plan.formulas_move = True
             data = self._remap_formulas(data)
         return self.parser.renumber(data, number)
 
@@ -715,8 +716,6 @@ class RowWriter:
 
     def _rebuild(self, data: bytes, original: int, number: int, changes: dict[int, CellChange]) -> bytes:
         if self.plan.rows and self.parser.has_formula(data):
-            if number != original:
-                self.plan.formulas_move = True
             data = self._remap_formulas(data)
         if number != original:
             data = self.parser.renumber(data, number)
