@@ -13,9 +13,14 @@ from openpyxl import load_workbook
 
 from tests.conftest import convert_with_libreoffice
 from xlcrm import schema
+from xlcrm.agenda import build_agenda
+from xlcrm.analysis import analyse
 from xlcrm.charts import NS_CHART, REL_CHART, REL_DRAWING
+from xlcrm.history import BlockHistory
 from xlcrm.refresh import refresh_workbook
 from xlcrm.report_sheet import layout
+from xlcrm.reports import build_reports
+from xlcrm.workbook import read_workbook
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "demo.xlsx"
 TODAY = dt.date(2026, 11, 23)
@@ -78,12 +83,6 @@ def test_dashboard_has_two_charts_on_its_own_cells(refreshed: Path) -> None:
 
 
 def test_month_chart_follows_the_layout(refreshed: Path) -> None:
-    from xlcrm.agenda import build_agenda
-    from xlcrm.analysis import analyse
-    from xlcrm.history import BlockHistory
-    from xlcrm.reports import build_reports
-    from xlcrm.workbook import read_workbook
-
     analysis = analyse(read_workbook(EXAMPLE), TODAY)
     reports = build_reports(analysis.frames, analysis.lifecycle, build_agenda(analysis.frames, analysis.lifecycle),
                             analysis.report.findings, BlockHistory())

@@ -18,7 +18,11 @@ from xlcrm import schema
 from xlcrm.cli import cli
 from xlcrm.demo import generate_demo
 from xlcrm.errors import WorkbookStructureError
+from xlcrm.analysis import analyse
+from xlcrm.computed import computed_cells
 from xlcrm.refresh import refresh_workbook
+from xlcrm.validate import validate_workbook
+from xlcrm.workbook import read_workbook
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "demo.xlsx"
 TODAY = dt.date(2026, 11, 23)  # the example's "today"
@@ -191,8 +195,6 @@ def test_abc(example: Path, raw: dict[str, pd.DataFrame]) -> None:
 
 
 def test_problems_list_every_finding(example: Path) -> None:
-    from xlcrm.validate import validate_workbook
-
     findings = validate_workbook(EXAMPLE, today=TODAY).findings
     shown = table(sheet_rows(example, schema.PROBLEMS.name(LOCALE)), label("problems_heading"))
     assert shown[label("cell")].tolist() == [f.cell for f in findings]
@@ -402,10 +404,6 @@ def test_report_cells_are_formatted(example: Path) -> None:
 
 
 def test_only_changed_computed_cells_are_written(tmp_path: Path) -> None:
-    from xlcrm.analysis import analyse
-    from xlcrm.computed import computed_cells
-    from xlcrm.workbook import read_workbook
-
     def pending(path: Path) -> dict[str, object]:
         data = read_workbook(path)
         analysis = analyse(data, TODAY)
