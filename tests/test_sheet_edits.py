@@ -17,6 +17,8 @@ from typing import Callable
 import openpyxl
 import pytest
 from openpyxl.chart import BarChart, Reference
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import PatternFill
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.table import Table
 from python_calamine import CalamineWorkbook
@@ -287,6 +289,56 @@ def test_a_sheet_written_with_a_namespace_prefix_keeps_it(tmp_path: Path) -> Non
     assert rows == [["ClientID", "Name", "Orders"], ["C000002", "Boris", 1.0], ["C000003", "Vera", ""],
                     ["C000009", "", dt.date(2026, 1, 1)]]
     assert openpyxl.load_workbook(target)[CLIENTS]["C4"].number_format == DATE_FORMAT
+
+
+# A dropdown as Excel 2010 writes it when its list is on another sheet: in an extension, not in <dataValidations>.
+X14_VALIDATION = (
+    b'<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" '
+    b'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
+    b'<x14:dataValidations xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main" count="1">'
+    b'<x14:dataValidation type="list" allowBlank="1"><x14:formula1><xm:f>Settings!$A$2:$A$10</xm:f></x14:formula1>'
+    b"<xm:sqref>B2:B9</xm:sqref></x14:dataValidation></x14:dataValidations></ext></extLst>")
+
+
+# openpyxl warns that it would drop the extension: the reason xlcrm never saves a workbook through it.
+@pytest.mark.filterwarnings("ignore:Data Validation extension is not supported")
+def test_ranges_below_deleted_rows_move_up_with_them(tmp_path: Path) -> None:
+    source = tmp_path / "book.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = CLIENTS
+    sheet.append(["ClientID", "Name", "Email", "Note"])
+    for row in range(2, 10):
+        sheet.append([f"C{row:06d}", f"Person {row}", f"p{row}@example.ru", None])
+    sheet["C5"].hyperlink = "mailto:p5@example.ru"
+    sheet["C4"].hyperlink = "mailto:p4@example.ru"
+    sheet.merge_cells("D3:D6")
+    sheet.merge_cells("D8:D9")
+    sheet.auto_filter.ref = "A1:D9"
+    sheet.conditional_formatting.add("B2:B9", FormulaRule(formula=["LEN(B2)>8"], fill=PatternFill("solid", "FFFF00")))
+    book.save(source)
+    rewrite(source, {}, {CLIENTS_PART: lambda d: d.replace(b"</worksheet>", X14_VALIDATION + b"</worksheet>")})
+    target = tmp_path / "out.xlsx"
+    write_workbook(source, target, edits=[SheetEdit(CLIENTS, delete_rows=[4, 9])])
+
+    assert b"<xm:sqref>B2:B7</xm:sqref>" in entries(target)[CLIENTS_PART]
+    sheet = openpyxl.load_workbook(target)[CLIENTS]
+    assert sheet["C4"].hyperlink.target == "mailto:p5@example.ru" and sheet["C3"].hyperlink is None
+    assert sorted(str(r) for r in sheet.merged_cells.ranges) == ["D3:D5"]  # D8:D9 shrank to one cell
+    assert sheet.auto_filter.ref == "A1:D7"
+    assert [str(r.sqref) for r in sheet.conditional_formatting] == ["B2:B7"]
+    assert [sheet[f"A{r}"].value for r in range(2, 8)] == [f"C{r:06d}" for r in (2, 3, 5, 6, 7, 8)]
+
+
+def test_a_format_that_points_at_a_moving_row_is_refused(tmp_path: Path) -> None:
+    source = client_base(tmp_path / "base.xlsx")
+    book = openpyxl.load_workbook(source)
+    book[CLIENTS].conditional_formatting.add(
+        "A2:A7", FormulaRule(formula=[f"${NAME}$6=\"VIP\""], fill=PatternFill("solid", "FFFF00")))
+    book.save(source)
+    with pytest.raises(EditRefused, match=rf"conditional format or validation on A2:A7: .*refers to row 6"):
+        write_workbook(source, tmp_path / "out.xlsx", edits=[SheetEdit(CLIENTS, delete_rows=[3])])
+    write_workbook(source, tmp_path / "below.xlsx", edits=[SheetEdit(CLIENTS, delete_rows=[7])])
 
 
 def test_date1904_workbook_gets_its_own_serials(tmp_path: Path) -> None:

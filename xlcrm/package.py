@@ -1219,18 +1219,25 @@ class _TailShift:
         if parent is not None:
             self._check_formulas(parent, sqref)
         shifted = shift_sqref(sqref, self.rows)
-        if shifted != sqref:
-            self.changed = True
-            if not shifted:
-                raise self.edit._refuse("a newer-Excel format or validation covers only deleted rows")
+        if shifted == sqref:
+            return
+        self.changed = True
+        if shifted:
             element.text = shifted
+        elif parent is not None and parent.getparent() is not None:
+            # Its cells are all gone, so it goes too, as in Excel.
+            container = parent.getparent()
+            container.remove(parent)
+            if container.get("count") is not None:
+                container.set("count", str(len(_children(container))))
 
     def _check_formulas(self, element: etree._Element, sqref: str) -> None:
         """Formulas of a format or validation are written for the top-left cell of its first range."""
         anchor = range_bounds(sqref.split()[0])[0]
         last_row = max(range_bounds(part)[2] for part in sqref.split())
         for item in element.iter():
-            if not isinstance(item.tag, str) or _local(item) not in ("formula", "formula1", "formula2", "f"):
+            if not isinstance(item.tag, str) or _local(item) not in ("formula", "formula1", "formula2", "f") \
+                    or not (item.text or "").strip():
                 continue
             try:
                 check_anchored_formula(item.text or "", self.edit.name, anchor, last_row, self.rows,

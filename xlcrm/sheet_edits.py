@@ -187,9 +187,8 @@ def shift_range(text: str, rows: RowMap) -> str | None:
     span = rows.span(min(first.row, last.row), max(first.row, last.row))
     if span is None:
         return None
-    if ":" not in text:
-        return first.text(span[0])
-    return f"{first.text(span[0])}:{last.text(span[1])}"
+    start, end = first.text(span[0]), last.text(span[1])
+    return start if start == end and first.column is not None else f"{start}:{end}"
 
 
 def shift_sqref(sqref: str, rows: RowMap) -> str:
