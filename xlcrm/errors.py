@@ -61,3 +61,11 @@ class MergeNotFound(UsageError):
 
 class MergeNotUndoable(XlcrmError):
     """A logged merge cannot be undone safely as the workbook is now; nothing was written."""
+
+
+class SourceError(XlcrmError):
+    """The file to import cannot be read as a table (not found, empty, unknown format, no header row)."""
+
+
+class MappingError(UsageError):
+    """The mapping file of an import names a header or column that does not exist, or cannot be read."""

@@ -610,3 +610,62 @@ DEDUPE_LABELS: dict[str, tuple[str, str]] = {
 def dedupe_label(key: str, locale: str) -> str:
     en, ru = DEDUPE_LABELS[key]
     return ru if locale == "ru" else en
+
+
+# --- import: the headers other tables use ------------------------------------------------------------
+
+# Headers other tables give the columns of a user sheet, besides the sheet's own names in either language:
+# plain English and Russian, and the headers of amoCRM and Bitrix24 exports. Matched folded (case, spaces, ё).
+# Several source columns may feed one phone or email cell: their numbers and addresses are collected.
+IMPORT_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
+    "clients": {
+        "name": ("Full name", "Contact name", "Contact person", "Contact", "Client", "ФИО", "Полное имя контакта",
+                 "Полное имя", "Имя контакта", "Контакт", "Клиент"),
+        "company": ("Company name", "Organisation", "Organization", "Название компании", "Компания контакта",
+                    "Организация", "Наименование"),
+        "inn": ("TIN", "Tax ID", "ИНН компании", "Реквизит (Россия): ИНН", "Реквизит: ИНН"),
+        "phone": ("Phone number", "Telephone", "Mobile", "Mobile phone", "Work phone", "Home phone", "Other phone",
+                  "Рабочий телефон", "Мобильный телефон", "Домашний телефон", "Другой телефон",
+                  "Рабочий прямой телефон", "Телефон для рассылок", "Телефон рабочий", "Телефон мобильный", "Тел."),
+        "email": ("E-mail", "Work email", "Personal email", "Other email", "Рабочий email", "Личный email",
+                  "Другой email", "Рабочий e-mail", "Личный e-mail", "Частный e-mail", "Другой e-mail",
+                  "E-mail для рассылок", "Электронная почта", "Почта"),
+        "city": ("Town", "Город (адрес)"),
+        "address": ("Street address", "Юридический адрес", "Фактический адрес", "Адрес компании"),
+        "birthday": ("Date of birth", "Дата рождения"),
+        "source": ("Lead source", "Источник сделки", "Источник контакта"),
+        "manager": ("Responsible", "Responsible user", "Owner", "Ответственный", "Ответственный менеджер"),
+        "comment": ("Note", "Notes", "Примечание", "Примечания"),
+        "created": ("Created at", "Date created", "Дата создания", "Создано", "Дата регистрации"),
+    },
+    "contacts": {
+        "client_id": ("Client ID", "Код клиента"),
+        "name": ("Full name", "Contact name", "Полное имя контакта", "Полное имя", "Контактное лицо"),
+        "role": ("Position", "Job title", "Title", "Должность (контакт)", "Позиция"),
+        "phone": ("Phone number", "Mobile", "Mobile phone", "Work phone", "Рабочий телефон", "Мобильный телефон",
+                  "Домашний телефон", "Другой телефон"),
+        "email": ("E-mail", "Work email", "Personal email", "Рабочий email", "Личный email", "Рабочий e-mail",
+                  "Частный e-mail", "Электронная почта"),
+        "birthday": ("Date of birth", "Дата рождения"),
+        "decision_maker": ("Decision-maker", "Лицо, принимающее решение"),
+    },
+    "interactions": {
+        "client_id": ("Client ID", "Код клиента"),
+        "date": ("Created at", "Date created", "Дата создания", "Дата события"),
+        "type": ("Activity type", "Тип события", "Тип взаимодействия", "Тип дела"),
+        "service": ("Product", "Товар", "Продукт"),
+        "amount": ("Sum", "Budget", "Бюджет", "Сумма сделки"),
+        "manager": ("Responsible", "Owner", "Ответственный"),
+        "comment": ("Note", "Notes", "Примечание", "Описание"),
+    },
+}
+
+# Headers holding one part of a person's name (Bitrix24 exports them apart), in the order the parts are joined
+# into the Name cell when the source has no full name.
+NAME_PART_SYNONYMS: tuple[tuple[str, ...], ...] = (
+    ("Last name", "Surname", "Фамилия"),
+    ("First name", "Given name", "Имя"),
+    ("Middle name", "Patronymic", "Отчество"),
+)
+# Sheets rows can be imported into.
+IMPORT_SHEETS = (CLIENTS, CONTACTS, INTERACTIONS)
