@@ -71,8 +71,10 @@ def refresh_workbook(path: str | Path, *, today: dt.date | None = None, dry_run:
     today = today or dt.date.today()
     data = read_workbook(path)
     analysis = analyse(data, today)
-    # Dedupe plugs in here once it lands: plan_dedupe(data) and apply_plan(...) change the user sheets,
-    # and the lifecycle is then computed on the merged clients.
+    # Dedupe plugs in here: plan = merge.load_plan(data), then merge.apply_plan(plan) gives sheet edits and the
+    # Duplicates / Merge log sheets. The lifecycle must then see the merged clients (merged rows gone, their
+    # interactions re-pointed), the computed cells below join dedupe's Clients edit (one SheetEdit per sheet),
+    # and its report sheets join these in the one save_changes call.
     history = read_history(data.report_rows.get(schema.BLOCK_HISTORY.key, []))
     agenda = build_agenda(analysis.frames, analysis.lifecycle)
     reports: RefreshReports = build_reports(analysis.frames, analysis.lifecycle, agenda, analysis.report.findings,
