@@ -29,7 +29,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import BinaryIO, Callable, Collection, Iterator, Mapping, Sequence
 
-from openpyxl.formula.tokenizer import Tokenizer, TokenizerError
+from openpyxl.formula.tokenizer import Token, Tokenizer, TokenizerError
 
 from xlcrm.errors import EditRefused, NotAWorkbook
 from xlcrm.report_sheet import MAX_CELL_TEXT, MAX_COLUMNS, MAX_ROWS, CellValue, StyleSpec, excel_serial, xml_text
@@ -245,7 +245,7 @@ def _mentions(operand: str, sheet: str) -> bool:
     return sheet.casefold() in operand.casefold()
 
 
-def _own_ranges(tokens: Sequence, sheet: str, own_by_default: bool) -> Iterator[tuple[object, str]]:
+def _own_ranges(tokens: Sequence[Token], sheet: str, own_by_default: bool) -> Iterator[tuple[Token, str]]:
     """(token, range text) of every reference among a formula's ``tokens`` to ``sheet``.
 
     A reference without a sheet name is to ``sheet`` when ``own_by_default``. An operand that names the
