@@ -92,6 +92,7 @@ def test_cli_manager_filter_and_ics(workbook: Path, tmp_path: Path) -> None:
         (dt.date(2027, 2, 28), "Birthday of a contact person: Company C2"),
     ]
     assert all(e.all_day for e in events)
+    assert all([a.trigger for a in e.alarms] == [dt.timedelta(hours=9)] for e in events)
     assert "Call back" in events[1].description
     assert len({e.uid for e in events}) == 4
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from icalendar import Calendar, Event
+from icalendar import Alarm, Calendar, Event
 
 from xlcrm import schema
 from xlcrm.analysis import analyse
@@ -41,6 +41,7 @@ TASKS = ("overdue", "upcoming", "birthday", "contact_birthday", "rhythm", "revie
 CALENDAR_TASKS = ("overdue", "upcoming", "birthday", "contact_birthday")
 AGENDA_COLUMNS = ("manager", "task", "date", "days", "client_id", "client", "company", "phone", "details")
 ICS_PRODUCT = "-//xlcrm//agenda//EN"
+REMINDER_AT = dt.timedelta(hours=9)  # after the start of the day of the event
 
 
 @dataclass(frozen=True)
@@ -194,7 +195,7 @@ def format_agenda(agenda: Agenda) -> str:
 
 
 def write_ics(agenda: Agenda, path: Path) -> int:
-    """Write the planned contacts and birthdays as all-day events; returns how many were written.
+    """Write the planned contacts and birthdays as all-day events with a 9:00 reminder; returns how many.
 
     Each event's UID is built from the client, the task, the date and the details, so a
     calendar that imports the file again updates its events instead of doubling them.
@@ -223,6 +224,11 @@ def write_ics(agenda: Agenda, path: Path) -> int:
         description = [text for part in (item.details, item.phone, item.manager) if (text := _text(part))]
         if description:
             event.add("description", "\n".join(description))
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", event["summary"])
+        alarm.add("trigger", REMINDER_AT)  # the all-day event starts at midnight: remind in the morning
+        event.add_component(alarm)
         calendar.add_component(event)
         count += 1
     try:
