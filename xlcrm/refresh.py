@@ -73,8 +73,8 @@ def refresh_workbook(path: str | Path, *, today: dt.date | None = None, dry_run:
     analysis = analyse(data, today)
     # Dedupe plugs in here: plan = merge.load_plan(data), then merge.apply_plan(plan) gives sheet edits and the
     # Duplicates / Merge log sheets. The lifecycle must then see the merged clients (merged rows gone, their
-    # interactions re-pointed), the computed cells below join dedupe's Clients edit (one SheetEdit per sheet),
-    # and its report sheets join these in the one save_changes call.
+    # interactions re-pointed); dedupe's edits and sheets then go into the one save_changes call below with
+    # these (edits of one sheet combine), and no computed cell is written on a merged row.
     history = read_history(data.report_rows.get(schema.BLOCK_HISTORY.key, []))
     agenda = build_agenda(analysis.frames, analysis.lifecycle)
     reports: RefreshReports = build_reports(analysis.frames, analysis.lifecycle, agenda, analysis.report.findings,
