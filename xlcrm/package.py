@@ -20,8 +20,8 @@ which is also what makes a refresh of a large workbook fast) and edits only:
 - parts that belonged only to a replaced or removed report sheet (its old
   drawings, comments, ...), and ``xl/calcChain.xml`` when it lists cells of such
   a sheet or when formulas of an edited sheet move (Excel rebuilds a missing
-  calculation chain); after user-sheet edits, ``calcPr`` asks Excel and
-  LibreOffice to recompute formulas on opening, as their cached results are stale.
+  calculation chain); after user-sheet edits, ``calcPr`` asks Excel to
+  recompute formulas on opening, as their cached results may be stale.
 
 XML parts are edited with lxml, which keeps namespace prefixes as written (the
 standard library renames them, which breaks ``mc:Ignorable`` declarations).
@@ -463,8 +463,9 @@ class _Package:
             self.structure_changed = True
 
     def _recalculate_on_load(self) -> None:
-        """Formulas that read edited cells still hold their old results: Excel and LibreOffice recompute
-        every formula when the file is next opened (Excel then clears the flag on save)."""
+        """Formulas that read edited cells still hold their old results: Excel recomputes every formula
+        when the file is next opened, and clears the flag when it saves. (LibreOffice follows its own
+        setting for recalculating on load.)"""
         root = self.workbook.getroot()
         found = _children(root, "calcPr")
         if found:
