@@ -15,6 +15,7 @@ can fold dedupe into its own single read and save; ``dedupe_workbook`` and
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,7 @@ from xlcrm.merge_log import (
     read_duplicates,
     read_merge_log,
     read_sheet_rows,
+    report_rows,
 )
 from xlcrm.normalize import as_text, is_blank, split_phone_cell
 from xlcrm.report_sheet import CellValue, ReportSheet
@@ -160,9 +162,11 @@ def plan_actions(plan: DedupePlan, log: MergeLog) -> list[MergeAction]:
         hits = ids[ids.isin(group_of_id.keys())]
         for row, cid in zip(hits.index, hits):
             repointed[group_of_id[cid]].setdefault(key, []).append(int(row))
+    grouped = frame.loc[[row for group in plan.groups for row in group.rows]]
+    values_of = dict(zip(grouped.index, grouped.to_dict("records")))
     actions = []
     for index, group in enumerate(plan.groups):
-        rows = [{key: frame.at[row, key] for key in frame.columns} for row in group.rows]
+        rows = [values_of[row] for row in group.rows]
         actions.append(MergeAction(
             f"M{next_number + index:04d}", group, plan.records[group.survivor].client_id, merged_ids_of[index],
             merged_values(rows, plan.settings.phone_region),
@@ -188,7 +192,7 @@ def apply_plan(plan: DedupePlan, *, now: dt.datetime | None = None) -> tuple[lis
 def _apply(plan: DedupePlan, now: dt.datetime) -> tuple[list[SheetEdit], list[ReportSheet], list[MergeAction]]:
     data = plan.data
     locale = data.locale
-    log = read_merge_log(read_sheet_rows(data.path, schema.MERGE_LOG))
+    log = read_merge_log(report_rows(data, schema.MERGE_LOG))
     actions = plan_actions(plan, log)
     edits: list[SheetEdit] = []
     if actions:
@@ -198,29 +202,35 @@ def _apply(plan: DedupePlan, now: dt.datetime) -> tuple[list[SheetEdit], list[Re
         headers = _log_headers(raw[0] if raw else [], width)
         if not log.headers:
             log.headers = headers
+        # Where each Clients column of this sheet lands among the log's columns (older logs may differ).
+        position = {header: index for index, header in enumerate(headers)}
+        follow = [position.get(header) for header in log.headers]
+        id_column = next((i for i, h in enumerate(log.headers) if _is_client_id(h, clients)), None)
         set_cells: dict[str, CellValue] = {}
-        deleted: list[int] = []
+        deleted: list[int] = []  # sorted
         pointing_cells: dict[str, dict[str, CellValue]] = {}
         for action in actions:
             group = action.group
             for row, role in [(group.survivor, schema.SURVIVOR_ROLE)] + [(r, schema.MERGED_ROLE) for r in group.merged]:
-                values = [raw[row - 1][i] if i < len(raw[row - 1]) else None for i in range(width)]
-                entry_values = [dict(zip(headers, values)).get(h) for h in log.headers]
+                values = raw[row - 1]
+                entry_values = [values[i] if i is not None and i < len(values) else None for i in follow]
                 # Merges are logged as if made one after another: a row's number is where it was once the
                 # earlier merges of this save had removed their rows, so undoing in reverse order is exact.
-                logged_row = row - sum(gone < row for gone in deleted)
+                logged_row = row - bisect.bisect_left(deleted, row)
                 log.entries.append(LogEntry(action.merge_id, now, role.key, clients.name, logged_row,
                                             tuple(entry_values)))
             for key, value in action.changes.items():
                 set_cells[f"{clients.letters[key]}{group.survivor}"] = value
-            deleted += group.merged
+            for row in group.merged:
+                bisect.insort(deleted, row)
             for sheet_key, rows in action.repointed.items():
                 sheet = data.sheets[sheet_key]
                 letter = sheet.letters["client_id"]
                 ids = sheet.frame["client_id"]
                 for row in rows:
-                    old = ids.at[row]
-                    values = [old if _is_client_id(h, clients) else None for h in log.headers]
+                    values = [None] * len(log.headers)
+                    if id_column is not None:
+                        values[id_column] = ids.at[row]
                     log.entries.append(LogEntry(action.merge_id, now, schema.REPOINTED_ROLE.key, sheet.name, row,
                                                 tuple(values)))
                     pointing_cells.setdefault(sheet.name, {})[f"{letter}{row}"] = action.survivor_id
@@ -271,7 +281,7 @@ class DedupeResult:
 def load_plan(data: WorkbookData) -> DedupePlan:
     """The dedupe plan of a workbook as read, with the decisions typed on its Duplicates sheet."""
     settings, _findings = read_settings(data)
-    decisions = read_decisions(read_sheet_rows(data.path, schema.DUPLICATES))
+    decisions = read_decisions(report_rows(data, schema.DUPLICATES))
     return plan_dedupe(data, settings, decisions)
 
 
@@ -328,7 +338,7 @@ def unmerge_workbook(path: str | Path, merge_id: str, *, output: Path | None = N
     """Undo one merge from the Merge log: original rows back in place, re-pointed rows back, pairs kept apart."""
     data = read_workbook(path)
     locale = data.locale
-    log = read_merge_log(read_sheet_rows(data.path, schema.MERGE_LOG))
+    log = read_merge_log(report_rows(data, schema.MERGE_LOG))
     wanted = merge_id.strip().upper()
     entries = [e for e in log.entries if e.merge_id.upper() == wanted]
     if not entries:
@@ -376,7 +386,7 @@ def unmerge_workbook(path: str | Path, merge_id: str, *, output: Path | None = N
     edits += _repoint_back(data, repointed, survivor_id, id_index, merge_id)
 
     remaining = MergeLog(log.headers, [e for e in log.entries if e.merge_id != merge_id])
-    content = read_duplicates(read_sheet_rows(data.path, schema.DUPLICATES))
+    content = read_duplicates(report_rows(data, schema.DUPLICATES))
     names = {as_text(e.values[id_index]): e for e in [survivor] + merged}
     name_index = _header_index(log.headers, clients, "name")
     company_index = _header_index(log.headers, clients, "company")

@@ -32,6 +32,7 @@ from xlcrm.dedupe import ClientRecord, DedupePlan, InteractionDuplicate, PairDec
 from xlcrm.errors import NotAWorkbook
 from xlcrm.normalize import as_text, is_blank
 from xlcrm.report_sheet import CellValue, ColumnFormat, ReportColumn, ReportSheet, ReportTable
+from xlcrm.workbook import WorkbookData
 
 # Clients columns shown for each side of a pair on the Duplicates sheet.
 PAIR_COLUMNS = ("client_id", "name", "company", "inn", "phone", "email", "city", "created")
@@ -67,6 +68,11 @@ def read_sheet_rows(path: Path, spec: schema.Sheet) -> list[list[object]]:
         raise NotAWorkbook(f"{path}: sheet {spec.name('en')!r} cannot be read: {exc}") from None
     finally:
         book.close()
+
+
+def report_rows(data: WorkbookData, spec: schema.Sheet) -> list[list[object]]:
+    """The cells of a report sheet read back with the workbook (blank cells as None), or [] without the sheet."""
+    return [[None if cell == "" else cell for cell in row] for row in data.report_rows.get(spec.key, [])]
 
 
 def _tables(rows: list[list[object]], first_header: str) -> list[tuple[list[object], list[list[object]]]]:

@@ -259,8 +259,12 @@ ABC = Sheet("abc", "ABC", "ABC-анализ", report=True, required=False)
 BLOCK_HISTORY = Sheet("block_history", "Block history", "История блоков", report=True, required=False)
 REFRESH_REPORTS = (DASHBOARD, AGENDA, MANAGERS_REPORT, SERVICES_REPORT, ABC, PROBLEMS, BLOCK_HISTORY)
 REPORT_SHEETS = REFRESH_REPORTS
+# Report sheets of `xlcrm dedupe`; both are read back by the next run (decisions, and merges to undo).
+DUPLICATES = Sheet("duplicates", "Duplicates", "Дубли", report=True, required=False)
+MERGE_LOG = Sheet("merge_log", "Merge log", "Журнал объединений", report=True, required=False)
+DEDUPE_REPORTS = (DUPLICATES, MERGE_LOG)
 # Report sheets whose cells the next run reads back (read_workbook keeps their raw rows).
-READ_BACK_REPORTS = (BLOCK_HISTORY,)
+READ_BACK_REPORTS = (BLOCK_HISTORY, DUPLICATES, MERGE_LOG)
 
 
 # --- lifecycle blocks -------------------------------------------------------------
@@ -561,11 +565,6 @@ def label(key: str, locale: str) -> str:
 
 
 # --- duplicates and merges ---------------------------------------------------------------
-
-# Report sheets of `xlcrm dedupe`; both are read back by the next run (decisions, and merges to undo).
-DUPLICATES = Sheet("duplicates", "Duplicates", "Дубли", report=True, required=False)
-MERGE_LOG = Sheet("merge_log", "Merge log", "Журнал объединений", report=True, required=False)
-DEDUPE_REPORTS = (DUPLICATES, MERGE_LOG)
 
 # What the user types in the Decision column of the Duplicates sheet.
 MERGE_DECISION = ListValue("merge", "merge", "объединить")
