@@ -203,11 +203,14 @@ def block_keys(record: ClientRecord) -> set[str]:
     # for a private client, the same name in one city or a name and birthday: so names block only together
     # with a company, a city or a birthday, by the first letters of the name's parts (a later typo still
     # meets). Patronymics are left out: "Алексей Григорьевич" is shared by too many people to block on.
-    starts = sorted({token[:3] for token in record.name.full if not _PATRONYMIC.search(token)})
+    parts = [token for token in record.name.full if not _PATRONYMIC.search(token)]
+    starts = sorted({token[:3] for token in parts})
     if record.company and not record.company.individual:
         company = record.company.key
-        for start in starts or (record.city,):
-            keys.add(f"c:{company}:{start}")
+        # At a company the person is told by the longest part of the name, usually the surname: first names
+        # are shared by too many colleagues to block on.
+        person = max(parts, key=len)[:3] if parts else record.city
+        keys.add(f"c:{company}:{person}")
         if len(company) >= 8:  # the start of a longer name with the whole person: a typo further on still meets
             keys.add(f"c<:{company[:5]}:{'|'.join(starts) or record.city}")
     else:  # a private client or an individual entrepreneur: the person is the client

@@ -88,13 +88,14 @@ def _cached_phones(text: str, region: str) -> tuple[str, ...]:
 
 
 _PLAIN_PHONE = re.compile(r"^\+?[\d\s().-]+$")
+_NON_DIGIT = re.compile(r"\D")
 
 
 def _plain_russian_number(text: str) -> str | None:
     """``8 (916) 123-45-67`` / ``+7 916 1234567`` as E.164 without a parser: most cells of a big base look so."""
     if not _PLAIN_PHONE.match(text):
         return None
-    digits = re.sub(r"\D", "", text)
+    digits = _NON_DIGIT.sub("", text)
     if len(digits) == 11 and (digits[0] == "7" or digits[0] == "8" and not text.startswith("+")):
         return "+7" + digits[1:]
     return None
@@ -145,7 +146,10 @@ def tax_id_key(value: object) -> str | None:
         digits = "0" + digits  # a number cell lost the leading zero
     if not digits.isdigit():
         return None
-    if len(digits) in (10, 12) and stdnum_inn.is_valid(digits):
+    # python-stdnum's check digits, called directly: is_valid() cleans and re-checks the text we already have.
+    if len(digits) == 10 and stdnum_inn.calc_company_check_digit(digits[:9]) == digits[9]:
+        return "inn:" + digits
+    if len(digits) == 12 and stdnum_inn.calc_personal_check_digits(digits[:10]) == digits[10:]:
         return "inn:" + digits
     if len(digits) in (13, 15) and stdnum_ogrn.is_valid(digits):
         return "ogrn:" + digits
