@@ -16,8 +16,9 @@ from builders import settings_records, write_records
 from xlcrm import schema
 from xlcrm.cli import cli
 from xlcrm.demo import create_demo
-from xlcrm.merge import dedupe_workbook, unmerge_workbook
+from xlcrm.merge import apply_plan, dedupe_workbook, load_plan, merge_redirects, unmerge_workbook
 from xlcrm.merge_log import read_merge_log, read_sheet_rows
+from xlcrm.workbook import read_workbook
 
 CLIENTS, CONTACTS, INTERACTIONS, SETTINGS = (schema.CLIENTS.key, schema.CONTACTS.key, schema.INTERACTIONS.key,
                                              schema.SETTINGS.key)
@@ -211,3 +212,14 @@ def test_dedupe_refuses_a_locked_workbook(book: Path) -> None:
     result = CliRunner().invoke(cli, ["dedupe", str(book)])
     assert result.exit_code != 0 and "Error:" in result.output
     assert book.read_bytes() == original
+
+
+def test_library_plan_for_refresh(book: Path) -> None:
+    """What refresh folds into its own single read and save: a plan, its edits and sheets, the redirects."""
+    plan = load_plan(read_workbook(book))
+    assert merge_redirects(plan) == {"C000003": "C000001"}
+    edits, reports = apply_plan(plan)
+    by_sheet = {edit.sheet: edit for edit in edits}
+    assert list(by_sheet["Clients"].delete_rows) == [4]
+    assert by_sheet["Interactions"].set_cells == {"B2": "C000001", "B4": "C000001"}
+    assert [report.name for report in reports] == [schema.DUPLICATES.name("en"), schema.MERGE_LOG.name("en")]

@@ -183,6 +183,18 @@ def _log_headers(header_row: Sequence[object], width: int) -> list[str]:
             for i in range(width)]
 
 
+def merge_redirects(plan: DedupePlan) -> dict[str, str]:
+    """ClientID of every client the plan merges away -> its survivor's, for stages that run on the same read."""
+    redirects: dict[str, str] = {}
+    for group in plan.groups:
+        survivor = plan.records[group.survivor].client_id
+        for row in group.merged:
+            merged = plan.records[row].client_id
+            if merged and merged != survivor:
+                redirects[merged] = survivor
+    return redirects
+
+
 def apply_plan(plan: DedupePlan, *, now: dt.datetime | None = None) -> tuple[list[SheetEdit], list[ReportSheet]]:
     """The sheet edits and report sheets that carry out ``plan``: merges, Merge log, Duplicates sheet."""
     edits, reports, _actions = _apply(plan, now or dt.datetime.now().replace(microsecond=0))
