@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import click
 
-from xlcrm import __version__, agenda, demo, merge, refresh, schema, template, validate
+from xlcrm import __version__, agenda, demo, importer, merge, refresh, schema, template, validate
 from xlcrm.errors import XlcrmError
 from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS
 
@@ -279,6 +279,45 @@ def unmerge_command(path: Path, merge_id: str, output: Path | None, ignore_lock:
         _print_json(result.to_dict())
     else:
         click.echo(merge.format_unmerge(result))
+
+
+@cli.command("import")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--into", "workbook", type=click.Path(path_type=Path), required=True,
+              help="The workbook to import into.")
+@click.option("--sheet", type=click.Choice([spec.key for spec in schema.IMPORT_SHEETS]), default=schema.CLIENTS.key,
+              show_default=True, help="The sheet the rows go to.")
+@click.option("--map", "mapping_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="A text file of 'source header = column' lines that overrides the automatic mapping "
+                   "('-' as the column skips a source column).")
+@click.option("--dry-run", is_flag=True, help="Show the mapping and what would be added or merged; write nothing.")
+@today_option
+@save_options
+@json_option
+def import_command(source: Path, workbook: Path, sheet: str, mapping_file: Path | None, dry_run: bool,
+                   today: dt.datetime | None, output: Path | None, ignore_lock: bool, keep_backups: int,
+                   as_json: bool) -> None:
+    """Import rows from another table: .xlsx, .xls, CSV, or an amoCRM / Bitrix24 export.
+
+    Headers are matched to the sheet's columns automatically (English,
+    Russian, amoCRM and Bitrix24 names) and the mapping is shown; --map
+    overrides it. Several phone and email columns go into one cell each. New
+    clients get the next ClientIDs; a record matching an existing client is
+    merged into it (certain duplicate), added and listed for review (probable
+    duplicate), or left out when the client already holds all of it, so
+    importing the same file twice adds nothing the second time.
+
+    Example:
+
+        xlcrm import amocrm_export.csv --into clients.xlsx --dry-run
+    """
+    result = importer.import_rows(source, workbook, sheet=sheet, mapping_file=mapping_file, dry_run=dry_run,
+                                  today=_today(today), output=output, ignore_lock=ignore_lock,
+                                  keep_backups=keep_backups)
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        click.echo(importer.format_import(result))
 
 
 def main() -> None:

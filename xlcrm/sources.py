@@ -1,0 +1,220 @@
+"""Reading the tables people import from: Excel files, CSV, and Bitrix24's "Excel" export that is HTML.
+
+The kind of a file is told by its first bytes, not its extension: Bitrix24
+names an HTML table ``.xls``, and people rename CSV files. Workbooks (.xlsx,
+.xlsm, .xls, .ods) are read with python-calamine, the first sheet that holds
+anything. Text is decoded as UTF-8 (with or without a byte order mark), UTF-16
+with a mark (Excel's "Unicode text"), or else cp1251, the Windows Cyrillic
+code page of Russian Excel; a CSV's delimiter is the one of ``;``, ``,`` and
+tab that splits its lines most consistently.
+
+The first row holding anything is the header row; every later non-blank row
+is a record, kept with its row number in the source for messages.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import lxml.html
+from lxml import etree
+from python_calamine import CalamineError, CalamineWorkbook, PasswordError
+
+from xlcrm.errors import EncryptedWorkbook, SourceError
+from xlcrm.normalize import is_blank
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+CSV_DELIMITERS = (";", ",", "\t")
+# Lines looked at to choose a CSV delimiter.
+_SNIFF_LINES = 50
+
+
+@dataclass(frozen=True)
+class SourceTable:
+    """A table read from a source file: its headers and records, with where each record was."""
+
+    path: Path
+    kind: str  # "workbook", "csv" or "html"
+    headers: tuple[str, ...]
+    rows: tuple[tuple[object, ...], ...]  # each as long as headers
+    row_numbers: tuple[int, ...]  # 1-based row (line, for CSV records on one line) of each record in the source
+    sheet: str | None = None  # the sheet read, for workbooks
+    encoding: str | None = None  # for text files
+    delimiter: str | None = None  # for CSV
+
+    def describe(self) -> str:
+        """``CSV (cp1251, ';')``: how the file was read, for the summary."""
+        if self.kind == "csv":
+            shown = "tab" if self.delimiter == "\t" else repr(self.delimiter)
+            return f"CSV ({self.encoding}, {shown})"
+        if self.kind == "html":
+            return f"HTML table ({self.encoding})"
+        return f"workbook, sheet {self.sheet!r}"
+
+
+def read_source(path: str | Path) -> SourceTable:
+    """Read the table in ``path``, whatever its kind; SourceError when there is none."""
+    path = Path(path)
+    if not path.exists():
+        raise SourceError(f"{path}: no such file")
+    if path.is_dir():
+        raise SourceError(f"{path} is a folder, not a file to import")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"{path} cannot be read: {exc.strerror or exc}") from None
+    if not data.strip():
+        raise SourceError(f"{path} is empty: nothing to import")
+    if data.startswith(_OLE_MAGIC) or data.startswith(_ZIP_MAGIC):
+        if data.startswith(_OLE_MAGIC) and _ENCRYPTED_STREAM in data:
+            raise EncryptedWorkbook(f"{path} is password-protected; remove the password before importing it")
+        return _read_workbook(path)
+    text, encoding = decode_text(data, path)
+    if _looks_like_html(text):
+        return _read_html(path, text, encoding)
+    return _read_csv(path, text, encoding)
+
+
+def decode_text(data: bytes, path: Path) -> tuple[str, str]:
+    """The text of a file and the encoding it was in: a BOM decides, then UTF-8, then cp1251."""
+    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                          (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError:
+                raise SourceError(f"{path} starts as {encoding} text but is not valid {encoding}") from None
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1251")
+    except UnicodeDecodeError:
+        raise SourceError(f"{path} is neither an Excel file nor text in UTF-8 or Windows-1251") from None
+    if "\x00" in text:
+        raise SourceError(f"{path} is neither an Excel file nor text in UTF-8 or Windows-1251")
+    return text, "cp1251"
+
+
+def _looks_like_html(text: str) -> bool:
+    head = text[:4096].lstrip().lower()
+    return head.startswith(("<html", "<!doctype html", "<table", "<?xml", "<meta", "<head")) and "<table" in text.lower()
+
+
+def _table(path: Path, kind: str, raw_rows: list[tuple[int, list[object]]], **details: str | None) -> SourceTable:
+    """Header row and records from ``(row number, cells)`` pairs; blank rows are skipped."""
+    filled = [(number, cells) for number, cells in raw_rows if any(not is_blank(cell) for cell in cells)]
+    if not filled:
+        raise SourceError(f"{path} has no rows: nothing to import")
+    header_number, header_cells = filled[0]
+    width = max(len(cells) for _number, cells in filled)
+    headers = tuple(_header_text(cell) for cell in header_cells) + ("",) * (width - len(header_cells))
+    if sum(bool(header) for header in headers) == 0:
+        raise SourceError(f"{path}: row {header_number} should hold the column headers")
+    rows = tuple(tuple(_clean(cell) for cell in cells) + (None,) * (width - len(cells)) for _n, cells in filled[1:])
+    numbers = tuple(number for number, _cells in filled[1:])
+    return SourceTable(path, kind, headers, rows, numbers, **details)  # type: ignore[arg-type]
+
+
+def _header_text(cell: object) -> str:
+    return "" if is_blank(cell) else " ".join(str(cell).split())
+
+
+def _clean(cell: object) -> object:
+    if isinstance(cell, str):
+        return cell.strip() or None
+    return cell
+
+
+def _read_workbook(path: Path) -> SourceTable:
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except PasswordError:
+        raise EncryptedWorkbook(f"{path} is password-protected; remove the password before importing it") from None
+    except (CalamineError, OSError, ValueError) as exc:
+        raise SourceError(f"{path} cannot be read as an Excel file: {exc}") from None
+    try:
+        for name in book.sheet_names:
+            try:
+                rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            except CalamineError as exc:
+                raise SourceError(f"{path}: sheet {name!r} cannot be read: {exc}") from None
+            if any(not is_blank(cell) for row in rows for cell in row):
+                return _table(path, "workbook", list(enumerate(rows, start=1)), sheet=name)
+    finally:
+        book.close()
+    raise SourceError(f"{path} has no sheet with anything in it: nothing to import")
+
+
+def _read_csv(path: Path, text: str, encoding: str) -> SourceTable:
+    delimiter = sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[tuple[int, list[object]]] = []
+    try:
+        for cells in reader:
+            # The number of the line the record ends on is known; a quoted value may have spanned several.
+            rows.append((reader.line_num, list(cells)))
+    except csv.Error as exc:
+        raise SourceError(f"{path}, line {reader.line_num}: {exc}") from None
+    return _table(path, "csv", rows, encoding=encoding, delimiter=delimiter)
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter that splits the first lines into the most columns, the same number on every line."""
+    sample = "\n".join(text.splitlines()[:_SNIFF_LINES])
+    best, best_score = CSV_DELIMITERS[0], (-1, -1)
+    for delimiter in CSV_DELIMITERS:
+        try:
+            widths = [len(cells) for cells in csv.reader(io.StringIO(sample), delimiter=delimiter) if cells]
+        except csv.Error:
+            continue
+        if not widths:
+            continue
+        consistent = sum(width == widths[0] for width in widths)
+        score = (consistent if widths[0] > 1 else 0, widths[0])
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _read_html(path: Path, text: str, encoding: str) -> SourceTable:
+    try:
+        document = lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError) as exc:
+        raise SourceError(f"{path} looks like HTML but cannot be read: {exc}") from None
+    tables = document.xpath("//table")
+    if not tables:
+        raise SourceError(f"{path} is HTML without a table: nothing to import")
+    # A page may wrap the export in layout tables: the table with the most rows of its own is the data.
+    table = max(tables, key=lambda t: len(_own_rows(t)))
+    rows = []
+    for number, row in enumerate(_own_rows(table), start=1):
+        cells: list[object] = []
+        for cell in row.xpath("./th|./td"):
+            cells.append(_cell_text(cell))
+            cells.extend([None] * (_colspan(cell) - 1))
+        rows.append((number, cells))
+    return _table(path, "html", rows, encoding=encoding)
+
+
+def _colspan(cell: etree._Element) -> int:
+    span = (cell.get("colspan") or "1").strip()
+    return int(span) if span.isdigit() and 0 < int(span) < 1000 else 1
+
+
+def _own_rows(table: etree._Element) -> list[etree._Element]:
+    return table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")
+
+
+def _cell_text(cell: etree._Element) -> str:
+    """A cell's text with line breaks (``<br>``) as newlines, so two phones in a cell stay apart."""
+    for br in cell.iter("br"):
+        br.tail = "\n" + (br.tail or "")
+    return "\n".join(" ".join(line.split()) for line in cell.text_content().splitlines() if line.strip())
