@@ -1,0 +1,354 @@
+"""Refresh at Excel's row limit: every command against the cost of just reading the file.
+
+    .venv/bin/python benchmarks/scale.py [--sizes 10000:100000,100000:1000000] [--no-openpyxl]
+
+For each size (clients:interactions) it builds, once, in the system's temp
+folder, a Russian workbook shaped like xlcrm's template (the schema's sheet and
+column names, a Settings sheet, realistic values: phones typed in several ways,
+some dates typed as text, valid INNs, ~2% duplicate clients). The sheet XML is
+streamed straight into the zip, so a million rows take seconds, not openpyxl's
+minutes. Then, each in a fresh process, it measures wall time and peak memory
+(the child's maximum resident set, from ``wait4``) of:
+
+- floor: a plain python-calamine read of every sheet (values only),
+- openpyxl: a full load and save of the same file (what a naive tool costs),
+- ``xlcrm validate``, ``xlcrm dedupe --dry-run``, ``xlcrm refresh`` (on a copy),
+
+and prints each as a ratio to the floor, then how each grew from one size to
+the next against how the file grew (1.0 = linear).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+from xml.sax.saxutils import escape
+
+from xlcrm import schema
+
+TODAY = dt.date(2026, 11, 23)
+LOCALE = "ru"
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+DATE_STYLE = 1  # cellXfs index of the date format in the styles written below
+
+FIRST_NAMES = ("Иван", "Пётр", "Анна", "Мария", "Сергей", "Ольга", "Дмитрий", "Елена", "Алексей", "Наталья",
+               "Андрей", "Татьяна", "Михаил", "Ирина", "Николай", "Светлана", "Владимир", "Юлия", "Павел", "Ксения")
+LAST_NAMES = ("Иванов", "Петров", "Сидоров", "Смирнов", "Кузнецов", "Попов", "Волков", "Соколов", "Лебедев",
+              "Козлов", "Новиков", "Морозов", "Егоров", "Павлов", "Семёнов", "Голубев", "Виноградов", "Богданов",
+              "Воробьёв", "Фёдоров", "Михайлов", "Беляев", "Тарасов", "Белов", "Комаров", "Орлов", "Киселёв")
+CITIES = ("Москва", "Санкт-Петербург", "Казань", "Новосибирск", "Екатеринбург", "Самара", "Омск", "Пермь")
+MANAGERS = ("Анна Смирнова", "Игорь Волков", "Олег Петров", "Мария Козлова", "Денис Орлов", "Юлия Белова")
+RESULTS = ("Договорились", "Перезвонить", "Не дозвонились", "Отправил КП", "Думает", "Отказ", None, None)
+COMMENTS = ("Клиент просил счёт", "Уточнить сроки", "Интересует скидка", "Повторный заказ", None, None, None)
+NEXT_ACTIONS = ("Позвонить", "Отправить КП", "Встреча в офисе", "Выставить счёт")
+
+
+@dataclass(frozen=True)
+class Size:
+    clients: int
+    interactions: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.clients:,} / {self.interactions:,}"
+
+
+# --- a streaming .xlsx writer: shared strings, one style for dates, sheet XML written row by row ---------------
+
+class SharedStrings:
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+
+    def __call__(self, text: str) -> int:
+        found = self.index.get(text)
+        if found is None:
+            found = self.index[text] = len(self.index)
+        return found
+
+
+def _cells(row: Iterable[object], strings: SharedStrings) -> Iterator[str]:
+    for value in row:
+        if value is None:
+            yield "<c/>"
+        elif isinstance(value, str):
+            yield f'<c t="s"><v>{strings(value)}</v></c>'
+        elif isinstance(value, dt.date):
+            yield f'<c s="{DATE_STYLE}"><v>{(value - EXCEL_EPOCH).days}</v></c>'
+        else:
+            yield f"<c><v>{value}</v></c>"
+
+
+def _write_sheet(archive: zipfile.ZipFile, number: int, rows: Iterable[list[object]], strings: SharedStrings) -> None:
+    with archive.open(f"xl/worksheets/sheet{number}.xml", "w", force_zip64=True) as part:
+        part.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                   b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                   b'<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" state="frozen"/>'
+                   b"</sheetView></sheetViews><sheetData>")
+        chunk: list[str] = []
+        for number_in_sheet, row in enumerate(rows, start=1):
+            chunk.append(f'<row r="{number_in_sheet}">{"".join(_cells(row, strings))}</row>')
+            if len(chunk) == 10_000:
+                part.write("".join(chunk).encode())
+                chunk.clear()
+        part.write("".join(chunk).encode())
+        part.write(b"</sheetData></worksheet>")
+
+
+def write_workbook(path: Path, sheets: list[tuple[str, Iterable[list[object]]]]) -> None:
+    """A minimal, valid .xlsx package with these sheets, streamed part by part."""
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    pkg = "http://schemas.openxmlformats.org/package/2006/relationships"
+    strings = SharedStrings()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for number, (_name, rows) in enumerate(sheets, start=1):
+            _write_sheet(archive, number, rows, strings)
+        overrides = "".join(
+            f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="application/'
+            f'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>' for n in range(1, len(sheets) + 1))
+        archive.writestr("[Content_Types].xml", (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/styles.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+            '<Override PartName="/xl/sharedStrings.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+            f"{overrides}</Types>"))
+        archive.writestr("_rels/.rels", (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{pkg}">'
+            f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>'))
+        sheet_list = "".join(f'<sheet name="{escape(name)}" sheetId="{n}" r:id="rId{n}"/>'
+                             for n, (name, _rows) in enumerate(sheets, start=1))
+        archive.writestr("xl/workbook.xml", (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="{main}" xmlns:r="{rel}">'
+            f"<sheets>{sheet_list}</sheets></workbook>"))
+        links = "".join(f'<Relationship Id="rId{n}" Type="{rel}/worksheet" Target="worksheets/sheet{n}.xml"/>'
+                        for n in range(1, len(sheets) + 1))
+        extra = len(sheets)
+        archive.writestr("xl/_rels/workbook.xml.rels", (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{pkg}">{links}'
+            f'<Relationship Id="rId{extra + 1}" Type="{rel}/styles" Target="styles.xml"/>'
+            f'<Relationship Id="rId{extra + 2}" Type="{rel}/sharedStrings" Target="sharedStrings.xml"/>'
+            "</Relationships>"))
+        archive.writestr("xl/styles.xml", (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<styleSheet xmlns="{main}">'
+            '<numFmts count="1"><numFmt numFmtId="164" formatCode="dd.mm.yyyy"/></numFmts>'
+            '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+            '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+            '<fill><patternFill patternType="gray125"/></fill></fills>'
+            '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+            '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+            '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+            '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
+            "</styleSheet>"))
+        with archive.open("xl/sharedStrings.xml", "w", force_zip64=True) as part:
+            part.write(f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="{main}" '
+                       f'uniqueCount="{len(strings.index)}">'.encode())
+            part.write("".join(f"<si><t>{escape(text)}</t></si>" for text in strings.index).encode())
+            part.write(b"</sst>")
+
+
+# --- the client base ------------------------------------------------------------------------------------------
+
+def _inn(rng: random.Random) -> str:
+    digits = [rng.randint(0, 9) for _ in range(9)]
+    check = sum(d * w for d, w in zip(digits, (2, 4, 10, 3, 5, 9, 4, 6, 8))) % 11 % 10
+    return "".join(map(str, digits)) + str(check)
+
+
+def _phone(rng: random.Random, digits: str) -> object:
+    """The same mobile number the ways people type it (and, now and then, as a number cell)."""
+    code, a, b, c = digits[:3], digits[3:6], digits[6:8], digits[8:]
+    return rng.choice((f"+7 ({code}) {a}-{b}-{c}", f"8 {code} {a} {b} {c}", f"8{digits}", f"+7{digits}",
+                       f"+7 {code} {a}-{b}-{c}", int(f"7{digits}")))
+
+
+def _maybe_text_date(rng: random.Random, day: dt.date, share: float) -> object:
+    return f"{day:%d.%m.%Y}" if rng.random() < share else day
+
+
+def client_rows(size: Size, seed: int) -> Iterator[list[object]]:
+    rng = random.Random(seed)
+    yield [c.ru for c in schema.CLIENTS.columns]
+    sources = [s.ru for s in schema.DEFAULT_SOURCES]
+    previous: list[object] = []
+    for number in range(1, size.clients + 1):
+        if previous and rng.random() < 0.02:  # typed in twice: same phone, name spelled a little differently
+            row = list(previous)
+            row[0] = f"C{number:06d}"
+            row[1] = str(row[1]).upper()
+            yield row
+            continue
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        digits = f"9{rng.randint(0, 99):02d}{rng.randint(0, 9_999_999):07d}"
+        row = [f"C{number:06d}", f"{last} {first}", f"ООО «{last} и партнёры {number}»",
+               _inn(rng) if rng.random() < 0.6 else None, _phone(rng, digits),
+               f"client{number}@example.ru" if rng.random() < 0.7 else None, rng.choice(CITIES), None,
+               _maybe_text_date(rng, dt.date(1960, 1, 1) + dt.timedelta(days=rng.randint(0, 15_000)), 0.01)
+               if rng.random() < 0.5 else None,
+               rng.choice(sources), rng.choice(MANAGERS),
+               rng.choice((None,) * 40 + ("VIP", "Ключевой", "Потерян")), rng.randint(1, 5), None, None,
+               _maybe_text_date(rng, dt.date(2020, 1, 1) + dt.timedelta(days=rng.randint(0, 2_000)), 0.005)]
+        previous = row
+        yield row
+
+
+def interaction_rows(size: Size, seed: int) -> Iterator[list[object]]:
+    rng = random.Random(seed + 1)
+    yield [c.ru for c in schema.INTERACTIONS.columns]
+    types = [t.ru for t in schema.INTERACTION_TYPES]
+    weights = (20, 25, 8, 10, 15, 7, 15)
+    services = [f"Услуга {n}" for n in range(1, 41)]
+    # Interactions come in date order, as a log does: about six years back to today.
+    start = TODAY - dt.timedelta(days=6 * 365)
+    span = (TODAY - start).days
+    for number in range(size.interactions):
+        day = start + dt.timedelta(days=number * span // size.interactions)
+        kind = rng.choices(types, weights)[0]
+        order = kind == schema.ORDER.ru
+        planned = day + dt.timedelta(days=rng.randint(1, 30)) if rng.random() < 0.3 else None
+        yield [_maybe_text_date(rng, day, 0.002), f"C{rng.randint(1, size.clients):06d}", kind,
+               rng.choice(services) if order else None, rng.randint(10, 500) * 100 if order else None,
+               rng.choice(MANAGERS), rng.choice(RESULTS), rng.choice(COMMENTS),
+               rng.choice(NEXT_ACTIONS) if planned else None, planned]
+
+
+def service_rows() -> Iterator[list[object]]:
+    yield [c.ru for c in schema.SERVICES.columns]
+    for n in range(1, 41):
+        yield [f"S{n:03d}", f"Услуга {n}", 1000 * n, "шт.", "Да", None]
+
+
+def settings_rows() -> Iterator[list[object]]:
+    yield [c.ru for c in schema.SETTINGS.columns]
+    lists = {"managers": MANAGERS, "interaction_types": [t.ru for t in schema.INTERACTION_TYPES],
+             "sources": [s.ru for s in schema.DEFAULT_SOURCES], "designations": [d.ru for d in schema.DESIGNATIONS]}
+    keys = schema.SETTINGS_KEYS
+    for n in range(max(len(keys), *(len(v) for v in lists.values()))):
+        setting = keys[n] if n < len(keys) else None
+        yield ([setting.key if setting else None, setting.default if setting else None,
+                setting.ru if setting else None]
+               + [values[n] if n < len(values) else None for values in lists.values()])
+
+
+def build(size: Size, seed: int) -> Path:
+    path = Path(tempfile.gettempdir()) / f"xlcrm-scale-{size.clients}-{size.interactions}-{seed}.xlsx"
+    if not path.exists():
+        started = time.perf_counter()
+        partial = path.with_suffix(".partial")
+        write_workbook(partial, [
+            (schema.CLIENTS.ru, client_rows(size, seed)),
+            (schema.SERVICES.ru, service_rows()),
+            (schema.INTERACTIONS.ru, interaction_rows(size, seed)),
+            (schema.SETTINGS.ru, settings_rows()),
+        ])
+        partial.rename(path)
+        print(f"built {path.name} in {time.perf_counter() - started:.1f} s", flush=True)
+    return path
+
+
+# --- measuring --------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Measure:
+    seconds: float
+    peak_mb: float
+
+
+FLOOR = """
+import sys
+from python_calamine import CalamineWorkbook
+book = CalamineWorkbook.from_path(sys.argv[1])
+print(sum(len(book.get_sheet_by_name(name).to_python()) for name in book.sheet_names))
+"""
+OPENPYXL = """
+import sys
+import openpyxl
+openpyxl.load_workbook(sys.argv[1]).save(sys.argv[2])
+"""
+
+
+def measure(command: list[str]) -> Measure:
+    """Wall time and peak resident memory of one fresh process (exit codes 0 and 1 are results, not failures)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _pid, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):
+        raise SystemExit(f"{' '.join(command)} failed ({code}): {process.stderr.read().decode() if process.stderr else ''}")
+    return Measure(seconds, usage.ru_maxrss / 1024)  # ru_maxrss is in KiB on Linux
+
+
+def run_size(size: Size, seed: int, openpyxl: bool) -> dict[str, Measure]:
+    source = build(size, seed)
+    python = sys.executable
+    xlcrm = [python, "-m", "xlcrm"]
+    today = ["--today", TODAY.isoformat()]
+    work = Path(tempfile.mkdtemp(prefix="xlcrm-scale-"))
+    results: dict[str, Measure] = {}
+    try:
+        copy = work / "book.xlsx"
+        results["floor (calamine read)"] = measure([python, "-c", FLOOR, str(source)])
+        if openpyxl:
+            results["openpyxl load+save"] = measure([python, "-c", OPENPYXL, str(source), str(work / "o.xlsx")])
+        results["xlcrm validate"] = measure([*xlcrm, "validate", str(source), *today])
+        results["xlcrm dedupe --dry-run"] = measure([*xlcrm, "dedupe", str(source), "--dry-run"])
+        shutil.copyfile(source, copy)
+        results["xlcrm refresh"] = measure([*xlcrm, "refresh", str(copy), *today, "--keep-backups", "0"])
+        results["xlcrm refresh (again)"] = measure([*xlcrm, "refresh", str(copy), *today, "--keep-backups", "0"])
+    finally:
+        shutil.rmtree(work)
+    floor = results["floor (calamine read)"]
+    print(f"\n{size.label} clients / interactions, {source.stat().st_size / 1e6:.1f} MB")
+    print(f"{'step':26} {'wall s':>8} {'× floor':>8} {'peak MB':>8} {'× floor':>8}")
+    for step, result in results.items():
+        print(f"{step:26} {result.seconds:8.2f} {result.seconds / floor.seconds:8.2f} "
+              f"{result.peak_mb:8.0f} {result.peak_mb / floor.peak_mb:8.2f}")
+    return results
+
+
+def parse_sizes(text: str) -> list[Size]:
+    sizes = []
+    for part in text.split(","):
+        clients, interactions = part.split(":")
+        sizes.append(Size(int(clients), int(interactions)))
+    return sizes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=parse_sizes, default=parse_sizes("10000:100000,100000:1000000"),
+                        help="clients:interactions, comma-separated, smallest first")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--no-openpyxl", dest="openpyxl", action="store_false",
+                        help="skip the openpyxl load+save (minutes and gigabytes at a million rows)")
+    args = parser.parse_args()
+    print(f"{os.cpu_count()} cores, Python {sys.version.split()[0]}")
+    runs = [(size, run_size(size, args.seed, args.openpyxl)) for size in args.sizes]
+    for (small, before), (large, after) in zip(runs, runs[1:]):
+        rows = (large.clients + large.interactions) / (small.clients + small.interactions)
+        print(f"\n{small.label} -> {large.label}: {rows:.1f}× the rows; time grew (÷ rows, 1.0 = linear):")
+        for step in after:
+            if step in before:
+                grew = after[step].seconds / before[step].seconds
+                print(f"  {step:26} {grew:6.1f}×  {grew / rows:5.2f}")
+
+
+if __name__ == "__main__":
+    main()
