@@ -40,9 +40,9 @@ from xlcrm.keys import (
     compare_companies,
     compare_people,
     company_name,
-    email_keys,
+    email_keys_column,
     person_name,
-    phone_keys,
+    phone_keys_column,
     tax_id_key,
 )
 from xlcrm.normalize import as_text, is_blank, parse_amount, parse_date
@@ -176,14 +176,16 @@ def client_records(sheet: SheetData, region: str) -> list[ClientRecord]:
     """Keys of every Clients row."""
     frame = sheet.frame
     columns = {key: sheet.column_values(key) for key in
-               ("client_id", "name", "company", "inn", "phone", "email", "city", "birthday", "created")}
+               ("client_id", "name", "company", "inn", "city", "birthday", "created")}
+    phones = phone_keys_column(sheet.column_values("phone"), region)
+    emails = email_keys_column(sheet.column_values("email"))
     records = []
-    for row, client_id, name, company, inn, phone, email, city, birthday, created in zip(
-            frame.index, *(columns[key] for key in columns)):
+    for row, client_id, name, company, inn, city, birthday, created, phone, email in zip(
+            frame.index, *(columns[key] for key in columns), phones, emails):
         records.append(ClientRecord(
             row=int(row), client_id=as_text(client_id), name=person_name(name), company=company_name(company),
-            tax_id=tax_id_key(inn), phones=phone_keys(phone, region), emails=email_keys(email),
-            city=city_key(city), birthday=parse_date(birthday).date, created=parse_date(created).date,
+            tax_id=tax_id_key(inn), phones=phone, emails=email, city=city_key(city),
+            birthday=parse_date(birthday).date, created=parse_date(created).date,
             shown_name=as_text(name), shown_company=as_text(company),
         ))
     return records
@@ -455,15 +457,18 @@ def interaction_duplicates(data: WorkbookData) -> list[InteractionDuplicate]:
         return []
     columns = ("client_id", "date", "type", "amount", "comment")
     frame = pd.DataFrame({key: sheet.column_values(key) for key in columns})
+    # Only rows sharing a client and a day can repeat each other: the rest is set aside cheaply first.
+    day = frame["date"].map(lambda v: parse_date(v).date or as_text(v))
+    same_day = pd.DataFrame({"client_id": frame["client_id"], "date": day}).duplicated(keep=False)
+    frame, day = frame[same_day & frame["client_id"].notna()], day[same_day & frame["client_id"].notna()]
     # Compared as folded text, dates as days and amounts as numbers, so "5 000" equals 5000.
     keys = pd.DataFrame({
         "client_id": frame["client_id"].map(as_text),
-        "date": frame["date"].map(lambda v: parse_date(v).date or as_text(v)),
+        "date": day,
         "type": frame["type"].map(schema.fold),
         "amount": frame["amount"].map(lambda v: None if is_blank(v) else parse_amount(v).amount),
         "comment": frame["comment"].map(schema.fold),
     }, index=frame.index).astype(str)
-    keys = keys[frame["client_id"].map(lambda v: not is_blank(v))]
     repeated = keys[keys.duplicated(keep=False)]
     found = []
     for rows in repeated.groupby(list(columns), sort=False).groups.values():

@@ -16,6 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+import pandas as pd
 import phonenumbers
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
@@ -125,6 +126,37 @@ def _uniform_range(digits: str) -> bool | None:
 
 def _valid_national(digits: str) -> bool:
     return phonenumbers.is_valid_number(phonenumbers.PhoneNumber(country_code=7, national_number=int(digits)))
+
+
+def phone_keys_column(values: pd.Series, region: str = "RU") -> list[frozenset[str]]:
+    """``phone_keys`` of a whole column: plain Russian numbers are converted with vectorised text operations
+    (most cells of a big base), everything else cell by cell."""
+    text = values.map(as_text)
+    result = [frozenset()] * len(text)
+    if region == "RU":
+        digits = text.str.replace(_NON_DIGIT, "", regex=True)
+        plain = text.str.fullmatch(_PLAIN_PHONE) & (digits.str.len() == 11) & (
+            (digits.str[0] == "7") | ((digits.str[0] == "8") & ~text.str.startswith("+")))
+        numbers = ("+7" + digits.str[1:]).where(plain.fillna(False).astype(bool), "")
+    else:
+        numbers = pd.Series("", index=text.index)
+    for index, (cell, number) in enumerate(zip(text, numbers)):
+        if number:
+            result[index] = frozenset((number,)) if _valid_russian_range(number) else frozenset()
+        elif cell:
+            result[index] = frozenset(n.split(";", 1)[0] for n in _cached_phones(cell, region))
+    return result
+
+
+def email_keys_column(values: pd.Series) -> list[frozenset[str]]:
+    """``email_keys`` of a whole column: a single plain address per cell (most cells) without the parser."""
+    text = values.map(as_text).str.strip().str.lower()
+    simple = text.str.fullmatch(_SIMPLE_EMAIL).fillna(False).astype(bool)
+    return [frozenset((cell,)) if is_simple else email_keys(cell) if cell else frozenset()
+            for cell, is_simple in zip(text, simple)]
+
+
+_SIMPLE_EMAIL = re.compile(r"[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}")
 
 
 def email_keys(value: object) -> frozenset[str]:
