@@ -34,8 +34,8 @@ from xlcrm.merge_log import (
     read_decisions,
     read_duplicates,
     read_merge_log,
-    read_sheet_rows,
     report_rows,
+    sheet_rows,
 )
 from xlcrm.normalize import as_text, is_blank, split_phone_cell
 from xlcrm.report_sheet import CellValue, ReportSheet
@@ -209,7 +209,7 @@ def _apply(plan: DedupePlan, now: dt.datetime) -> tuple[list[SheetEdit], list[Re
     edits: list[SheetEdit] = []
     if actions:
         clients = data.sheets[schema.CLIENTS.key]
-        raw = read_sheet_rows(data.path, schema.CLIENTS)
+        raw = sheet_rows(data, schema.CLIENTS)
         width = max(len(raw[0]) if raw else 0, *(len(raw[r - 1]) for a in actions for r in a.group.rows))
         headers = _log_headers(raw[0] if raw else [], width)
         if not log.headers:
@@ -369,7 +369,7 @@ def unmerge_workbook(path: str | Path, merge_id: str, *, output: Path | None = N
     group_ids = {survivor_id} | {as_text(e.values[id_index]) for e in merged}
     _check_no_later_merge(log, merge_id, group_ids, id_index)
 
-    raw = read_sheet_rows(data.path, schema.CLIENTS)
+    raw = sheet_rows(data, schema.CLIENTS)
     header = raw[0] if raw else []
     current_ids = clients.column_values("client_id").map(as_text)
     survivor_rows = [int(r) for r in current_ids.index[current_ids == survivor_id]]

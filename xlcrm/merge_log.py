@@ -70,6 +70,13 @@ def read_sheet_rows(path: Path, spec: schema.Sheet) -> list[list[object]]:
         book.close()
 
 
+def sheet_rows(data: WorkbookData, spec: schema.Sheet) -> list[list[object]]:
+    """Every cell of a user sheet in ``schema.RAW_ROW_SHEETS`` as read (blank cells as None), or []."""
+    sheet = data.sheet(spec.key)
+    rows = sheet.raw_rows if sheet is not None and sheet.raw_rows is not None else []
+    return [[None if cell == "" else cell for cell in row] for row in rows]
+
+
 def report_rows(data: WorkbookData, spec: schema.Sheet) -> list[list[object]]:
     """The cells of a report sheet read back with the workbook (blank cells as None), or [] without the sheet."""
     return [[None if cell == "" else cell for cell in row] for row in data.report_rows.get(spec.key, [])]

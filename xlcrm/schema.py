@@ -265,6 +265,8 @@ MERGE_LOG = Sheet("merge_log", "Merge log", "Журнал объединений
 DEDUPE_REPORTS = (DUPLICATES, MERGE_LOG)
 # Report sheets whose cells the next run reads back (read_workbook keeps their raw rows).
 READ_BACK_REPORTS = (BLOCK_HISTORY, DUPLICATES, MERGE_LOG)
+# User sheets whose every cell read_workbook keeps as read (the Merge log copies Clients rows exactly).
+RAW_ROW_SHEETS = (CLIENTS,)
 
 
 # --- lifecycle blocks -------------------------------------------------------------

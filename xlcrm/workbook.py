@@ -61,6 +61,9 @@ class SheetData:
     missing_columns: list[Column] = field(default_factory=list)
     duplicate_headers: list[tuple[Column, str]] = field(default_factory=list)  # (column, ignored letter)
     header_row: int = 1
+    # Every cell as read ("" for blank), kept only for sheets in schema.RAW_ROW_SHEETS: a merge log must
+    # record rows exactly, the user's own columns included.
+    raw_rows: list[list[object]] | None = None
     extra_letters: dict[str, str] = field(default_factory=dict)  # each of those headers -> its column letter
     width: int = 0  # columns of the sheet's used range: the first free column is column_letter(width)
     # Columns whose header carries the report marker are xlcrm's own (computed): header -> {row: value}, so the
@@ -184,6 +187,8 @@ def read_workbook(path: str | os.PathLike[str]) -> WorkbookData:
             if found_on:
                 data.misplaced_headers[spec.key] = found_on
             data.sheets[spec.key] = _sheet_data(spec, actual, rows)
+            if spec in schema.RAW_ROW_SHEETS:
+                data.sheets[spec.key].raw_rows = rows
         for spec in schema.READ_BACK_REPORTS:
             actual = schema.find_sheet_name(spec, names)
             if actual is not None:
