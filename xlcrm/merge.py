@@ -496,12 +496,16 @@ def _shown(entry: LogEntry, name_index: int | None, company_index: int | None) -
 SHOWN_ITEMS = 20
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}" + ("" if number == 1 else "s")
+
+
 def format_dedupe(result: DedupeResult) -> str:
     lines = []
     lines.append(f"{result.path}: {result.clients:,} clients, {result.candidate_pairs:,} candidate pairs compared")
     if result.merges:
-        lines.append(f"{'Would merge' if result.dry_run else 'Merged'} {result.merged_rows} duplicate rows "
-                     f"into {len(result.merges)} clients:")
+        lines.append(f"{'Would merge' if result.dry_run else 'Merged'} {_count(result.merged_rows, 'duplicate row')} "
+                     f"into {_count(len(result.merges), 'client')}:")
         for merge in result.merges[:SHOWN_ITEMS]:
             others = ", ".join(m["client_id"] or f"row {m['row']}" for m in merge["merged"])
             reason = merge["reasons"][0]["reason"] if merge["reasons"] else "your decision"
@@ -511,16 +515,16 @@ def format_dedupe(result: DedupeResult) -> str:
     else:
         lines.append("Nothing to merge: no certain duplicates")
     if result.review:
-        lines.append(f"{len(result.review)} probable pairs to review on the Duplicates sheet "
+        lines.append(f"{_count(len(result.review), 'probable pair')} to review on the Duplicates sheet "
                      "(fill in Decision: merge / keep apart, then run xlcrm dedupe again):")
         for pair in result.review[:SHOWN_ITEMS]:
             lines.append(f"  {' / '.join(pair['client_ids'])}: score {pair['score']}, {pair['reason']}")
         if len(result.review) > SHOWN_ITEMS:
             lines.append(f"  … and {len(result.review) - SHOWN_ITEMS} more")
     if result.kept_apart:
-        lines.append(f"{result.kept_apart} pairs kept apart by your decisions")
+        lines.append(f"{_count(result.kept_apart, 'pair')} kept apart by your decisions")
     if result.interaction_duplicates:
-        lines.append(f"{len(result.interaction_duplicates)} interactions entered more than once (not deleted; "
+        lines.append(f"{_count(len(result.interaction_duplicates), 'interaction')} entered more than once (not deleted; "
                      "listed on the Duplicates sheet):")
         for item in result.interaction_duplicates[:SHOWN_ITEMS]:
             lines.append(f"  rows {', '.join(map(str, item['rows']))}: {item['client_id']} {item['date'] or ''} "
@@ -536,9 +540,9 @@ def format_dedupe(result: DedupeResult) -> str:
 
 
 def format_unmerge(result: UnmergeResult) -> str:
-    lines = [f"Undid {result.merge_id}: {result.survivor_id} restored as it was, "
-             f"{', '.join(result.restored_ids) or f'{result.restored_rows} rows'} back on their rows, "
-             f"{result.repointed_back} interactions and contacts pointing at them again",
+    restored = ", ".join(result.restored_ids) or _count(result.restored_rows, "row")
+    lines = [f"Undid {result.merge_id}: {result.survivor_id} restored as it was, {restored} back in place, "
+             f"{_count(result.repointed_back, 'interaction or contact row')} pointing at them again",
              "The pairs are marked keep apart on the Duplicates sheet, so dedupe will not merge them again"]
     if result.save is not None:
         lines.append(f"Saved {result.save.path}" + (f"; previous version kept as {result.save.backup}"
