@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import click
 
-from xlcrm import __version__, agenda, demo, importer, merge, refresh, schema, template, validate
+from xlcrm import __version__, agenda, demo, export, importer, merge, refresh, schema, template, validate
 from xlcrm.errors import XlcrmError
 from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS
 
@@ -318,6 +318,43 @@ def import_command(source: Path, workbook: Path, sheet: str, mapping_file: Path 
         _print_json(result.to_dict())
     else:
         click.echo(importer.format_import(result))
+
+
+@cli.command("export")
+@workbook_argument
+@click.option("--sqlite", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write every user sheet and the computed lifecycle as tables with keys to this new SQLite file.")
+@click.option("--url", default=None,
+              help="Write the same tables to the database at this SQLAlchemy URL "
+                   "(e.g. postgresql+psycopg://user@host/dbname; the password is never printed).")
+@click.option("--anonymise", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write a copy of the workbook to this file with names, phones, emails and INN masked.")
+@click.option("--force", is_flag=True, help="Replace an existing file or existing tables of the same names.")
+@click.option("--ignore-lock", is_flag=True,
+              help="Write the anonymised copy even though that file looks open in Excel or LibreOffice.")
+@today_option
+@json_option
+def export_command(path: Path, sqlite: Path | None, url: str | None, anonymise: Path | None, force: bool,
+                   ignore_lock: bool, today: dt.datetime | None, as_json: bool) -> None:
+    """Carry the client base elsewhere: a database (SQLite or a SQLAlchemy URL) or an anonymised copy.
+
+    The workbook itself is not changed. A database gets the tables clients
+    (key client_id), contacts and interactions (foreign keys to clients),
+    services, settings, setting_lists, blocks and client_lifecycle (each
+    client's block, orders and revenue as of --today). Cells that would break
+    a key or a type (blank or repeated ClientIDs, text in a date column) are
+    named and nothing is written.
+
+    Example:
+
+        xlcrm export clients.xlsx --sqlite clients.sqlite --anonymise for_accountant.xlsx
+    """
+    result = export.export_workbook(path, sqlite=sqlite, url=url, anonymise=anonymise, today=_today(today),
+                                    force=force, ignore_lock=ignore_lock)
+    if as_json:
+        _print_json(result.to_dict())
+    else:
+        click.echo(export.format_export(result))
 
 
 def main() -> None:

@@ -69,3 +69,7 @@ class SourceError(XlcrmError):
 
 class MappingError(UsageError):
     """The mapping file of an import names a header or column that does not exist, or cannot be read."""
+
+
+class ExportRefused(XlcrmError):
+    """The workbook holds cells that would break a key or a column type of the database; nothing was written."""
