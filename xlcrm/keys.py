@@ -261,7 +261,7 @@ class CompanyName:
 
 
 def company_name(value: object) -> CompanyName:
-    """``ООО "Ромашка"``, ``Romashka LLC`` and ``Общество с ограниченной ответственностью «Ромашка»`` -> ``romashka``."""
+    """``ООО "Ромашка"``, ``Romashka LLC``, ``Общество с ограниченной ответственностью «Ромашка»``: ``romashka``."""
     return _company_name(as_text(value)) if not is_blank(value) else CompanyName("", "", False)
 
 

@@ -524,8 +524,8 @@ def format_dedupe(result: DedupeResult) -> str:
     if result.kept_apart:
         lines.append(f"{_count(result.kept_apart, 'pair')} kept apart by your decisions")
     if result.interaction_duplicates:
-        lines.append(f"{_count(len(result.interaction_duplicates), 'interaction')} entered more than once (not deleted; "
-                     "listed on the Duplicates sheet):")
+        lines.append(f"{_count(len(result.interaction_duplicates), 'interaction')} entered more than once "
+                     "(not deleted; listed on the Duplicates sheet):")
         for item in result.interaction_duplicates[:SHOWN_ITEMS]:
             lines.append(f"  rows {', '.join(map(str, item['rows']))}: {item['client_id']} {item['date'] or ''} "
                          f"{item['type']}".rstrip())
