@@ -36,11 +36,13 @@ from typing import Iterable, Iterator
 from xml.sax.saxutils import escape
 
 from xlcrm import schema
+from xlcrm.workbook import column_letter
 
 TODAY = dt.date(2026, 11, 23)
 LOCALE = "ru"
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 DATE_STYLE = 1  # cellXfs index of the date format in the styles written below
+LETTERS = [column_letter(index) for index in range(26)]
 
 FIRST_NAMES = ("Иван", "Пётр", "Анна", "Мария", "Сергей", "Ольга", "Дмитрий", "Елена", "Алексей", "Наталья",
                "Андрей", "Татьяна", "Михаил", "Ирина", "Николай", "Светлана", "Владимир", "Юлия", "Павел", "Ксения")
@@ -77,16 +79,17 @@ class SharedStrings:
         return found
 
 
-def _cells(row: Iterable[object], strings: SharedStrings) -> Iterator[str]:
-    for value in row:
+def _cells(row: Iterable[object], number: int, strings: SharedStrings) -> Iterator[str]:
+    """As Excel writes them: every cell names its reference, blank cells are left out."""
+    for letter, value in zip(LETTERS, row):
         if value is None:
-            yield "<c/>"
-        elif isinstance(value, str):
-            yield f'<c t="s"><v>{strings(value)}</v></c>'
+            continue
+        if isinstance(value, str):
+            yield f'<c r="{letter}{number}" t="s"><v>{strings(value)}</v></c>'
         elif isinstance(value, dt.date):
-            yield f'<c s="{DATE_STYLE}"><v>{(value - EXCEL_EPOCH).days}</v></c>'
+            yield f'<c r="{letter}{number}" s="{DATE_STYLE}"><v>{(value - EXCEL_EPOCH).days}</v></c>'
         else:
-            yield f"<c><v>{value}</v></c>"
+            yield f'<c r="{letter}{number}"><v>{value}</v></c>'
 
 
 def _write_sheet(archive: zipfile.ZipFile, number: int, rows: Iterable[list[object]], strings: SharedStrings) -> None:
@@ -97,7 +100,7 @@ def _write_sheet(archive: zipfile.ZipFile, number: int, rows: Iterable[list[obje
                    b"</sheetView></sheetViews><sheetData>")
         chunk: list[str] = []
         for number_in_sheet, row in enumerate(rows, start=1):
-            chunk.append(f'<row r="{number_in_sheet}">{"".join(_cells(row, strings))}</row>')
+            chunk.append(f'<row r="{number_in_sheet}">{"".join(_cells(row, number_in_sheet, strings))}</row>')
             if len(chunk) == 10_000:
                 part.write("".join(chunk).encode())
                 chunk.clear()
@@ -247,7 +250,7 @@ def settings_rows() -> Iterator[list[object]]:
 
 
 def build(size: Size, seed: int) -> Path:
-    path = Path(tempfile.gettempdir()) / f"xlcrm-scale-{size.clients}-{size.interactions}-{seed}.xlsx"
+    path = Path(tempfile.gettempdir()) / f"xlcrm-scale-v2-{size.clients}-{size.interactions}-{seed}.xlsx"
     if not path.exists():
         started = time.perf_counter()
         partial = path.with_suffix(".partial")

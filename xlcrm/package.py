@@ -1323,6 +1323,9 @@ class _StyleSheet:
         self.root = tree.getroot()
         self.ns = etree.QName(self.root).namespace
         self.changed = False
+        # Asked once per written cell; formats are only appended, so an index's answer never changes.
+        self._date_answers: dict[int, bool] = {}
+        self._dated_answers: dict[tuple[int, bool], int] = {}
 
     def _new(self, localname: str, **attributes: str) -> etree._Element:
         element = etree.Element(f"{{{self.ns}}}{localname}")
@@ -1439,6 +1442,12 @@ class _StyleSheet:
 
     def is_date(self, index: int) -> bool:
         """Does cell format ``index`` show a number as a date?"""
+        answer = self._date_answers.get(index)
+        if answer is None:
+            answer = self._date_answers[index] = self._shows_date(index)
+        return answer
+
+    def _shows_date(self, index: int) -> bool:
         xf = self._cell_format(index)
         number_format = int(xf.get("numFmtId", "0")) if xf is not None else 0
         if number_format in _BUILTIN_DATE_FORMATS:
@@ -1450,6 +1459,12 @@ class _StyleSheet:
 
     def dated(self, index: int, with_time: bool) -> int:
         """Cell format ``index`` with a date (or date and time) number format: found, or appended once."""
+        answer = self._dated_answers.get((index, with_time))
+        if answer is None:
+            answer = self._dated_answers[index, with_time] = self._with_date_format(index, with_time)
+        return answer
+
+    def _with_date_format(self, index: int, with_time: bool) -> int:
         code = NUMBER_FORMATS[ColumnFormat.DATETIME if with_time else ColumnFormat.DATE]
         number_format = self._number_format(code)
         original = self._cell_format(index)

@@ -459,6 +459,8 @@ class RowParser:
         name = re.escape(prefix)
         self._cell = re.compile(rb"<" + name + rb"c(?=[\s/>])[^>]*?(/?)>")
         self._cell_close = b"</" + prefix + b"c>"
+        self._cell_open = b"<" + prefix + b"c"
+        self.row_close = b"</" + prefix + b"row>"
         self._row_open = re.compile(rb"<" + name + rb"row(?=[\s/>])[^>]*?/?>")
         self._cell_ref = re.compile(rb"\sr=\"([A-Z]{1,3})(\d+)\"")
         self._formula = re.compile(rb"<" + name + rb"f(?=[\s/>])([^>]*?)(?:/>|>([^<]*)</" + name + rb"f>)")
@@ -492,6 +494,25 @@ class RowParser:
             rest = rest[: -len(closing)]
         others.append(rest)
         return attributes, cells, b"".join(part for part in others if part.strip())
+
+    def row_open(self, row: bytes) -> bytes:
+        opening = self._row_open.match(row)
+        assert opening is not None
+        return opening.group(0)
+
+    def last_column(self, row: bytes) -> int | None:
+        """Column of the row's last cell, when nothing but the row's end follows that cell and it names its
+        reference; else None."""
+        if not row.endswith(self.row_close):
+            return None
+        start = row.rfind(self._cell_open)
+        if start < 0 or row[start + len(self._cell_open): start + len(self._cell_open) + 1] not in (b" ", b"/", b">"):
+            return None
+        tag_end = row.index(b">", start) + 1
+        reference = self._cell_ref.search(row, start, tag_end)
+        if reference is None or self.cell_end(row, start) != len(row) - len(self.row_close):
+            return None
+        return column_index(reference.group(1).decode())
 
     def join(self, number: int, attributes: Mapping[bytes, bytes], cells: Sequence[Cell], others: bytes) -> bytes:
         # spans is only a hint for readers, and a wrong one is worse than none.
@@ -620,6 +641,10 @@ class RowWriter:
         self.scanner = RowScanner(plan.prefix, part)
         self.pending = sorted(plan.changes)
         self.previous: tuple[int, bytes, int, int] | None = None  # the last row written: number, buffer, span
+        # Styles of the cells written into the last rebuilt row (number, column -> style), and the column after
+        # which that row holds only those cells: the row below asks for them, and reading them from the written
+        # bytes again is the slow part of a column of new cells.
+        self.written_styles: tuple[int, dict[int, int], int] = (0, {}, MAX_COLUMNS)
 
     def write(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
         plan, parser = self.plan, self.parser
@@ -719,10 +744,12 @@ class RowWriter:
         if number != original:
             data = self.parser.renumber(data, number)
         quick = self._replace_in_place(data, number, changes)
+        if quick is None:
+            quick = self._append_at_end(data, number, changes)
         if quick is not None:
             return quick
         attributes, cells, others = self.parser.split(data)
-        row_style = int(attributes.get(b"s", b"0")) if attributes.get(b"customFormat") in (b"1", b"true") else 0
+        row_style = _row_style(attributes)
         by_column = {cell.column: cell for cell in cells}
         for column, change in changes.items():
             new = self._cell(number, column, change, by_column.get(column), row_style)
@@ -749,6 +776,20 @@ class RowWriter:
         pieces.append(data[position:])
         return b"".join(pieces)
 
+    def _append_at_end(self, data: bytes, number: int, changes: dict[int, CellChange]) -> bytes | None:
+        """The first refresh's case, every changed cell new and right of the row's last one: added at the end."""
+        last = self.parser.last_column(data)
+        if last is None or min(changes) <= last:
+            return None
+        opening = self.parser.row_open(data)
+        row_style = _row_style(_attributes(opening))
+        self.written_styles = (number, {}, last)
+        cells = b"".join(self._cell(number, column, changes[column], None, row_style) for column in sorted(changes))
+        # spans is only a hint for readers, and a wrong one is worse than none.
+        opening_kept = _SPANS.sub(b"", opening)
+        closing = len(data) - len(self.parser.row_close)
+        return opening_kept + data[len(opening):closing] + cells + data[closing:]
+
     def _cell(self, number: int, column: int, change: CellChange, existing: Cell | None, row_style: int) -> bytes:
         plan = self.plan
         ref = f"{column_letter(column)}{number}"
@@ -769,6 +810,9 @@ class RowWriter:
         value = None if change.value is KEEP else change.value
         if isinstance(value, dt.date) and value == value and not plan.styles.is_date(style):
             style = plan.styles.dated(style, isinstance(value, dt.datetime) and value.time() != dt.time())
+        if self.written_styles[0] != number:
+            self.written_styles = (number, {}, MAX_COLUMNS)
+        self.written_styles[1][column] = style
         return cell_data(plan.prefix, ref, style, value, plan.date1904)  # type: ignore[arg-type]
 
     def _style_above(self, number: int, column: int) -> int:
@@ -776,6 +820,9 @@ class RowWriter:
         previous = self.previous
         if previous is None or previous[0] != number - 1 or number - 1 <= 1:
             return 0
+        written_row, written, only_written_after = self.written_styles
+        if written_row == number - 1 and (column in written or column > only_written_after):
+            return written.get(column, 0)
         _, buffer, start, end = previous
         row = buffer[start:end]
         start = self.parser.find_cell(row, f"{column_letter(column)}{number - 1}".encode())
@@ -783,6 +830,14 @@ class RowWriter:
             return 0
         cell = Cell(column, row[start:self.parser.cell_end(row, start)])
         return int(cell.attributes().get(b"s", b"0"))
+
+
+def _row_style(attributes: Mapping[bytes, bytes]) -> int:
+    """The style a row gives its empty cells, when it has one of its own."""
+    return int(attributes.get(b"s", b"0")) if attributes.get(b"customFormat") in (b"1", b"true") else 0
+
+
+_SPANS = re.compile(rb'\sspans="[^"]*"')
 
 
 def _restyle(data: bytes, style: int) -> bytes:
