@@ -199,3 +199,14 @@ def test_demo_planted_duplicates_found_and_lookalikes_kept_apart(tmp_path: Path,
     assert not plan.review  # nothing in the demo is genuinely ambiguous
     # Blocking: far fewer comparisons than every pair of clients.
     assert plan.candidate_pairs < clients * (clients - 1) / 2 / 20
+
+
+def test_names_alone_never_merge_automatically(tmp_path: Path) -> None:
+    """Same full name, same ИП name, same city, nothing shared: two people can look exactly like this."""
+    plan = plan_for(tmp_path, [
+        client(1, "Волкова Кристина Алексеевна", "ИП Волкова К.А.", phone="+7 916 111-22-33", city="Москва"),
+        client(2, "Волкова Кристина Алексеевна", "ИП Волкова К.А.", phone="+7 903 444-55-66", city="Москва"),
+    ])
+    assert not plan.groups
+    assert review_ids(plan) == [{"C000001", "C000002"}]
+    assert plan.review[0].reason == "same name; same city"  # the ИП name repeats the person's: counted once

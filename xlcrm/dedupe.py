@@ -105,6 +105,9 @@ class Match:
     score: int
     reasons: tuple[str, ...]
     veto: str = ""
+    # An INN, phone or email in common. Without one, names alone never merge automatically: two
+    # "Волкова Кристина Алексеевна, ИП Волкова К.А., Москва" can be two people.
+    shared_id: bool = False
 
     @property
     def reason(self) -> str:
@@ -278,7 +281,9 @@ def compare(first: ClientRecord, second: ClientRecord) -> Match:
         full = min(len(first.name.full), len(second.name.full)) >= 3 and people.similarity >= PERSON_POINTS[0][0]
         score += FULL_NAME_POINTS if full else _points(people.similarity, PERSON_POINTS)
         reasons.append("same name" if people.similarity == 100 else f"names {people.similarity} % similar")
-    if first.company and second.company:
+    if first.company.individual and second.company.individual:
+        pass  # "ИП Волкова К.А." repeats the person's name: counting it again would count the name twice
+    elif first.company and second.company:
         if company < COMPANY_MISMATCH_BELOW:
             score += COMPANY_MISMATCH_POINTS
             reasons.append(f"different companies {first.shown_company} / {second.shown_company}")
@@ -306,7 +311,7 @@ def compare(first: ClientRecord, second: ClientRecord) -> Match:
         veto = "different phones and emails, dissimilar names"
     if not veto and people.conflict and first.company and second.company and company < COMPANY_MISMATCH_BELOW:
         veto = "different people at different companies"
-    return Match(first.row, second.row, max(0, min(100, score)), tuple(reasons), veto)
+    return Match(first.row, second.row, max(0, min(100, score)), tuple(reasons), veto, bool(shared))
 
 
 # --- 5. clustering ----------------------------------------------------------------------------------
@@ -416,17 +421,18 @@ def plan_dedupe(data: WorkbookData, settings: Settings,
             joined[match.rows] = match
             continue
         ambiguous_id = ids & repeated_ids
-        if match.score >= settings.dedupe_auto_score and not ambiguous_id:
+        if match.score >= settings.dedupe_auto_score and match.shared_id and not ambiguous_id:
             veto = clusters.conflict(match.first, match.second)
             if not veto:
                 clusters.union(match.first, match.second)
                 joined[match.rows] = match
                 continue
             match = Match(match.first, match.second, match.score,
-                          match.reasons + (f"would join clients kept apart ({veto})",))
+                          match.reasons + (f"would join clients kept apart ({veto})",), shared_id=match.shared_id)
         elif ambiguous_id:
             match = Match(match.first, match.second, match.score,
-                          match.reasons + (f"ClientID {', '.join(sorted(ambiguous_id))} is on several rows",))
+                          match.reasons + (f"ClientID {', '.join(sorted(ambiguous_id))} is on several rows",),
+                          shared_id=match.shared_id)
         review.append(match)
 
     by_root: dict[int, list[Match]] = defaultdict(list)
