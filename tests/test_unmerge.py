@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
-from builders import settings_records, write_records
+from builders import settings_records, write_records, write_workbook
 from xlcrm import schema
 from xlcrm.cli import cli
 from xlcrm.demo import create_demo
@@ -223,3 +223,20 @@ def test_library_plan_for_refresh(book: Path) -> None:
     assert list(by_sheet["Clients"].delete_rows) == [4]
     assert by_sheet["Interactions"].set_cells == {"B2": "C000001", "B4": "C000001"}
     assert [report.name for report in reports] == [schema.DUPLICATES.name("en"), schema.MERGE_LOG.name("en")]
+
+
+@pytest.mark.parametrize("change", ["no clients sheet", "headers on row 3", "no ClientID column"])
+def test_dedupe_refuses_a_workbook_it_cannot_merge_in(tmp_path: Path, change: str) -> None:
+    rows = [["", ""], ["", ""], [schema.CLIENTS.column("name").en, schema.CLIENTS.column("phone").en],
+            ["Иван Петров", "+7 916 123-45-67"], ["Ivan Petrov", "8 916 123 45 67"]]
+    if change == "no clients sheet":
+        sheets = {"Other": rows}
+    elif change == "headers on row 3":
+        sheets = {"Clients": rows}
+    else:
+        sheets = {"Clients": rows[2:]}
+    path = write_workbook(tmp_path / "book.xlsx", sheets)
+    original = path.read_bytes()
+    result = CliRunner().invoke(cli, ["dedupe", str(path)])
+    assert result.exit_code == 1 and result.output.startswith("Error: ")
+    assert path.read_bytes() == original

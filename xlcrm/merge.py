@@ -23,7 +23,7 @@ from typing import Any, Sequence
 
 from xlcrm import schema
 from xlcrm.dedupe import DedupePlan, MergeGroup, plan_dedupe
-from xlcrm.errors import MergeNotFound, MergeNotUndoable
+from xlcrm.errors import MergeNotFound, MergeNotUndoable, WorkbookStructureError
 from xlcrm.keys import email_keys, phone_keys
 from xlcrm.merge_log import (
     LogEntry,
@@ -305,6 +305,7 @@ def dedupe_workbook(path: str | Path, *, dry_run: bool = False, output: Path | N
     With ``dry_run`` nothing is written: the result says what would happen.
     """
     data = read_workbook(path)
+    _check_clients(data)
     plan = load_plan(data)
     now = now or dt.datetime.now().replace(microsecond=0)
     edits, reports, actions = _apply(plan, now)
@@ -324,6 +325,21 @@ def dedupe_workbook(path: str | Path, *, dry_run: bool = False, output: Path | N
                                  "amount": d.amount, "comment": d.comment} for d in plan.interaction_duplicates],
         notes=plan.notes, save=save,
     )
+
+
+def _check_clients(data: WorkbookData) -> None:
+    """Merging needs the Clients sheet with its headers on row 1 and a ClientID column to re-point rows by."""
+    spec = schema.CLIENTS
+    clients = data.sheet(spec.key)
+    name = spec.name(data.locale)
+    if clients is None:
+        raise WorkbookStructureError(f"{data.path} has no {name} sheet, so there are no clients to deduplicate")
+    if spec.key in data.misplaced_headers:
+        raise WorkbookStructureError(f"{clients.name}: the headers are on row {data.misplaced_headers[spec.key]}, "
+                                     "not row 1; move them to row 1 first")
+    if not clients.has("client_id"):
+        raise WorkbookStructureError(f"{clients.name} has no {spec.column('client_id').name(data.locale)} column, "
+                                     "so merged clients' interactions could not be re-pointed")
 
 
 # --- unmerge -----------------------------------------------------------------------------------------------
