@@ -240,3 +240,20 @@ def test_dedupe_refuses_a_workbook_it_cannot_merge_in(tmp_path: Path, change: st
     result = CliRunner().invoke(cli, ["dedupe", str(path)])
     assert result.exit_code == 1 and result.output.startswith("Error: ")
     assert path.read_bytes() == original
+
+
+def test_unmerge_refuses_to_turn_formulas_into_values(book: Path) -> None:
+    """Restoring a row moves the rows below by their values; a formula of the user's there must not be lost."""
+    workbook = openpyxl.load_workbook(book)
+    clients = workbook["Clients"]
+    clients.cell(1, 20, "Check")
+    for row in range(2, 7):
+        clients.cell(row, 20, f"=LEN(B{row})")
+    clients.cell(2, 21, "self-closing neighbour")  # a plain cell next to formulas is not mistaken for one
+    workbook.save(book)
+    dedupe_workbook(book, keep_backups=0)
+    original = book.read_bytes()
+    result = CliRunner().invoke(cli, ["unmerge", str(book), "M0001"])
+    assert result.exit_code == 1
+    assert "Clients!T4, which holds a formula" in result.output
+    assert book.read_bytes() == original
