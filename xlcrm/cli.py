@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import click
 
-from xlcrm import __version__, agenda, demo, export, importer, merge, refresh, schema, template, validate
+from xlcrm import __version__, agenda, demo, encryption, export, importer, merge, refresh, schema, template, validate
 from xlcrm.errors import XlcrmError
 from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS
 
@@ -74,6 +74,15 @@ def save_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def password_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--password (or XLCRM_PASSWORD): open a password-protected workbook and save it back protected."""
+    return click.option(
+        "--password", envvar=encryption.PASSWORD_ENV, default=None, show_envvar=True,
+        help="Password of a password-protected workbook; better given in the environment variable, so it is not "
+             "in the shell history. Never printed.",
+    )(func)
+
+
 def locale_option(default: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return click.option(
         "--locale",
@@ -129,8 +138,9 @@ def init_command(path: Path, locale: str, force: bool, as_json: bool) -> None:
 @cli.command("validate")
 @workbook_argument
 @today_option
+@password_option
 @json_option
-def validate_command(path: Path, today: dt.datetime | None, as_json: bool) -> None:
+def validate_command(path: Path, today: dt.datetime | None, password: str | None, as_json: bool) -> None:
     """Check a workbook and list every problem with its cell.
 
     Exits 1 when there is at least one error; warnings alone exit 0.
@@ -139,7 +149,8 @@ def validate_command(path: Path, today: dt.datetime | None, as_json: bool) -> No
 
         xlcrm validate clients.xlsx --json
     """
-    report = validate.validate_workbook(path, today=_today(today))
+    report = encryption.on_workbook(path, password,
+                                    lambda work, _output, _backups: validate.validate_workbook(work, today=_today(today)))
     if as_json:
         _print_json(report.to_dict())
     else:
@@ -180,9 +191,10 @@ def demo_command(path: Path, clients: int, seed: int, locale: str, today: dt.dat
 @today_option
 @click.option("--dry-run", is_flag=True, help="Compute everything and show what would change, but write nothing.")
 @save_options
+@password_option
 @json_option
 def refresh_command(path: Path, today: dt.datetime | None, dry_run: bool, output: Path | None, ignore_lock: bool,
-                    keep_backups: int, as_json: bool) -> None:
+                    keep_backups: int, password: str | None, as_json: bool) -> None:
     """Recompute lifecycle blocks and rebuild every report sheet, in one read and one save.
 
     Cell problems do not stop a refresh: they are listed on the Problems sheet,
@@ -194,8 +206,10 @@ def refresh_command(path: Path, today: dt.datetime | None, dry_run: bool, output
 
         xlcrm refresh clients.xlsx --today 2026-11-23
     """
-    result = refresh.refresh_workbook(path, today=_today(today), dry_run=dry_run, output=output,
-                                      ignore_lock=ignore_lock, keep_backups=keep_backups)
+    result = encryption.on_workbook(
+        path, password, lambda work, out, backups: refresh.refresh_workbook(
+            work, today=_today(today), dry_run=dry_run, output=out, ignore_lock=ignore_lock, keep_backups=backups),
+        output=output, ignore_lock=ignore_lock, keep_backups=keep_backups)
     if as_json:
         _print_json(result.to_dict())
     else:
@@ -293,10 +307,11 @@ def unmerge_command(path: Path, merge_id: str, output: Path | None, ignore_lock:
 @click.option("--dry-run", is_flag=True, help="Show the mapping and what would be added or merged; write nothing.")
 @today_option
 @save_options
+@password_option
 @json_option
 def import_command(source: Path, workbook: Path, sheet: str, mapping_file: Path | None, dry_run: bool,
                    today: dt.datetime | None, output: Path | None, ignore_lock: bool, keep_backups: int,
-                   as_json: bool) -> None:
+                   password: str | None, as_json: bool) -> None:
     """Import rows from another table: .xlsx, .xls, CSV, or an amoCRM / Bitrix24 export.
 
     Headers are matched to the sheet's columns automatically (English,
@@ -311,9 +326,11 @@ def import_command(source: Path, workbook: Path, sheet: str, mapping_file: Path 
 
         xlcrm import amocrm_export.csv --into clients.xlsx --dry-run
     """
-    result = importer.import_rows(source, workbook, sheet=sheet, mapping_file=mapping_file, dry_run=dry_run,
-                                  today=_today(today), output=output, ignore_lock=ignore_lock,
-                                  keep_backups=keep_backups)
+    result = encryption.on_workbook(
+        workbook, password, lambda work, out, backups: importer.import_rows(
+            source, work, sheet=sheet, mapping_file=mapping_file, dry_run=dry_run, today=_today(today), output=out,
+            ignore_lock=ignore_lock, keep_backups=backups),
+        output=output, ignore_lock=ignore_lock, keep_backups=keep_backups)
     if as_json:
         _print_json(result.to_dict())
     else:
@@ -333,9 +350,10 @@ def import_command(source: Path, workbook: Path, sheet: str, mapping_file: Path 
 @click.option("--ignore-lock", is_flag=True,
               help="Write the anonymised copy even though that file looks open in Excel or LibreOffice.")
 @today_option
+@password_option
 @json_option
 def export_command(path: Path, sqlite: Path | None, url: str | None, anonymise: Path | None, force: bool,
-                   ignore_lock: bool, today: dt.datetime | None, as_json: bool) -> None:
+                   ignore_lock: bool, today: dt.datetime | None, password: str | None, as_json: bool) -> None:
     """Carry the client base elsewhere: a database (SQLite or a SQLAlchemy URL) or an anonymised copy.
 
     The workbook itself is not changed. A database gets the tables clients
@@ -349,8 +367,10 @@ def export_command(path: Path, sqlite: Path | None, url: str | None, anonymise: 
 
         xlcrm export clients.xlsx --sqlite clients.sqlite --anonymise for_accountant.xlsx
     """
-    result = export.export_workbook(path, sqlite=sqlite, url=url, anonymise=anonymise, today=_today(today),
-                                    force=force, ignore_lock=ignore_lock)
+    result = encryption.on_workbook(
+        path, password, lambda work, _output, _backups: export.export_workbook(
+            work, sqlite=sqlite, url=url, anonymise=anonymise, today=_today(today), force=force,
+            ignore_lock=ignore_lock))
     if as_json:
         _print_json(result.to_dict())
     else:

@@ -90,7 +90,8 @@ def replace_workbook(path: Path, write: Callable[[Path], None], *, stamp: FileSt
                      expected_sheets: Sequence[str] | None = None,
                      stale_lock_after: dt.timedelta | None = DEFAULT_STALE_AFTER,
                      replace_attempts: int = REPLACE_ATTEMPTS,
-                     retry_delay: float = FIRST_RETRY_DELAY) -> SaveResult:
+                     retry_delay: float = FIRST_RETRY_DELAY,
+                     check_saved: Callable[[Path, Sequence[str]], None] | None = None) -> SaveResult:
     """Save a new version of the workbook at ``path`` through ``write(temp_path)``.
 
     ``stamp`` is how ``path`` looked when it was read (None: do not check).
@@ -98,7 +99,8 @@ def replace_workbook(path: Path, write: Callable[[Path], None], *, stamp: FileSt
     left alone; an existing output file is treated exactly like a workbook
     being replaced (lock check, backup). ``expected_sheets`` must all be in
     the new file; by default the sheets of ``path``, so no sheet is lost.
-    ``keep_backups=0`` makes no backup and deletes none.
+    ``keep_backups=0`` makes no backup and deletes none. ``check_saved(temp, expected_sheets)`` replaces the
+    re-opening check for a file that is not a plain zip (a password-protected workbook).
     """
     source = Path(path)
     target = _target(source, output)
@@ -112,7 +114,7 @@ def replace_workbook(path: Path, write: Callable[[Path], None], *, stamp: FileSt
     temp = _new_temp(target)
     backup: Path | None = None
     try:
-        _write_and_check(write, temp, target, expected_sheets)
+        _write_and_check(write, temp, target, expected_sheets, check_saved or _check_saved)
         # Writing takes a while: someone may have opened or saved the workbook meanwhile.
         lock = check_not_locked(target, ignore_lock=ignore_lock, stale_after=stale_lock_after)
         _check_unchanged(source, stamp)
@@ -271,14 +273,14 @@ def _new_temp(target: Path) -> Path:
 
 
 def _write_and_check(write: Callable[[Path], None], temp: Path, target: Path,
-                     expected_sheets: Sequence[str]) -> None:
+                     expected_sheets: Sequence[str], check: Callable[[Path, Sequence[str]], None]) -> None:
     try:
         write(temp)
         _fsync_file(temp)
         _copy_permissions(target, temp)
     except OSError as exc:
         raise WriteError(f"cannot write {target}: {_reason(exc)}; nothing was changed") from None
-    _check_saved(temp, expected_sheets)
+    check(temp, expected_sheets)
 
 
 def _check_saved(temp: Path, expected_sheets: Sequence[str]) -> None:
