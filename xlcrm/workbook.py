@@ -15,6 +15,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
@@ -239,31 +240,49 @@ def _sheet_data(spec: Sheet, name: str, rows: list[list[object]]) -> SheetData:
     owned_values: dict[str, dict[int, object]] = {text: {} for text in owned}
 
     keys = list(positions)
-    body = rows[1:]
-    # Rows that are blank in every schema column carry no record (formatted but empty table rows).
-    records: list[list[object]] = []
-    numbers: list[int] = []
-    for offset, row in enumerate(body):
-        values = [_clean(row[positions[k]]) if positions[k] < len(row) else None for k in keys]
-        if any(v is not None for v in values):
-            records.append(values)
-            numbers.append(offset + 2)
-        for text, index in owned.items():
-            if index < len(row) and _present(row[index]):
-                owned_values[text][offset + 2] = row[index]
-    frame = pd.DataFrame(records, columns=keys, index=pd.Index(numbers, name="row"), dtype=object)
     width = max((len(row) for row in rows), default=0)
+    table = _object_table(rows[1:], width)
+    for text, index in owned.items():
+        owned_values[text] = {offset + 2: value for offset, value in enumerate(table[:, index].tolist())
+                              if _present(value)}
+    columns = [positions[k] for k in keys]
+    values = _cleaned(table[:, columns])
+    # Rows that are blank in every schema column carry no record (formatted but empty table rows).
+    keep = (values != None).any(axis=1)  # noqa: E711 (element-wise)
+    numbers = (np.flatnonzero(keep) + 2).tolist()  # a list, so that no rows give the same empty index as before
+    frame = pd.DataFrame(values[keep], columns=keys, index=pd.Index(numbers, name="row"), dtype=object)
     return SheetData(spec, name, frame, letters, extra, missing, duplicates, extra_letters=extra_letters, width=width,
                      owned_values=owned_values)
+
+
+def _object_table(body: list[list[object]], width: int) -> np.ndarray:
+    """The rows below the header as one 2-D object array, short rows padded with None."""
+    if any(len(row) != width for row in body):
+        body = [row + [None] * (width - len(row)) for row in body]
+    if not body:
+        return np.empty((0, width), dtype=object)
+    return pd.DataFrame(body, dtype=object).to_numpy()
+
+
+def _cleaned(values: np.ndarray) -> np.ndarray:
+    """Empty strings are blanks; text is stripped of the spaces people leave around it.
+
+    Whole-array operations plus one light pass per column, not a Python call per cell: a sheet may hold a
+    million rows.
+    """
+    values = values.copy()
+    values[values == ""] = None
+    for column in range(values.shape[1]):
+        cells = values[:, column]
+        # str.strip gives back the very same object when there is nothing to strip.
+        padded = [offset for offset, value in enumerate(cells.tolist())
+                  if value.__class__ is str and value.strip() is not value]
+        for offset in padded:
+            cells[offset] = cells[offset].strip() or None
+    return values
 
 
 def _present(value: object) -> bool:
     return value is not None and not (isinstance(value, str) and not value.strip())
 
 
-def _clean(value: object) -> object:
-    """Empty strings are blanks; text is stripped of the spaces people leave around it."""
-    if isinstance(value, str):
-        value = value.strip()
-        return value or None
-    return value
