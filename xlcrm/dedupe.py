@@ -188,10 +188,14 @@ def client_records(sheet: SheetData, region: str) -> list[ClientRecord]:
         records.append(ClientRecord(
             row=int(row), client_id=as_text(client_id), name=person_name(name), company=company_name(company),
             tax_id=tax_id_key(inn), phones=phone, emails=email, city=city_key(city),
-            birthday=parse_date(birthday).date, created=parse_date(created).date,
+            birthday=_date(birthday), created=_date(created),
             shown_name=as_text(name), shown_company=as_text(company),
         ))
     return records
+
+
+def _date(value: object) -> dt.date | None:
+    return value if type(value) is dt.date else parse_date(value).date
 
 
 # --- 2. blocking -----------------------------------------------------------------------------------
@@ -456,6 +460,13 @@ def plan_dedupe(data: WorkbookData, settings: Settings,
 # --- interactions typed in twice -------------------------------------------------------------------------
 
 
+def _day(value: object) -> dt.date | str:
+    """A date cell as its day (the common case without the parser), text that is no date as it is."""
+    if type(value) is dt.date:
+        return value
+    return parse_date(value).date or as_text(value)
+
+
 def interaction_duplicates(data: WorkbookData) -> list[InteractionDuplicate]:
     """Interactions rows equal in client, date, type, amount and comment (case, spaces and ё ignored)."""
     sheet = data.sheet(schema.INTERACTIONS.key)
@@ -464,7 +475,7 @@ def interaction_duplicates(data: WorkbookData) -> list[InteractionDuplicate]:
     columns = ("client_id", "date", "type", "amount", "comment")
     frame = pd.DataFrame({key: sheet.column_values(key) for key in columns})
     # Only rows sharing a client and a day can repeat each other: the rest is set aside cheaply first.
-    day = frame["date"].map(lambda v: parse_date(v).date or as_text(v))
+    day = frame["date"].map(_day)
     same_day = pd.DataFrame({"client_id": frame["client_id"], "date": day}).duplicated(keep=False)
     frame, day = frame[same_day & frame["client_id"].notna()], day[same_day & frame["client_id"].notna()]
     # Compared as folded text, dates as days and amounts as numbers, so "5 000" equals 5000.

@@ -143,6 +143,11 @@ def _append_new(current: object, others: Sequence[dict[str, object]], key: str, 
     return joiner.join(texts)
 
 
+def _text(value: object) -> str:
+    """``as_text`` with a shortcut for the common case: text, already trimmed by the reader."""
+    return value if type(value) is str else as_text(value)
+
+
 def plan_actions(plan: DedupePlan, log: MergeLog) -> list[MergeAction]:
     """One action per group, with Merge IDs following those already in ``log``."""
     data = plan.data
@@ -163,7 +168,7 @@ def plan_actions(plan: DedupePlan, log: MergeLog) -> list[MergeAction]:
     # One pass over each pointing sheet: a big Interactions sheet is not scanned once per group.
     repointed: list[dict[str, list[int]]] = [{} for _ in plan.groups]
     for key, sheet in pointing.items():
-        ids = sheet.column_values("client_id").map(as_text)
+        ids = sheet.column_values("client_id").map(_text)
         hits = ids[ids.isin(group_of_id.keys())]
         for row, cid in zip(hits.index, hits):
             repointed[group_of_id[cid]].setdefault(key, []).append(int(row))
@@ -215,8 +220,10 @@ def _apply(plan: DedupePlan, now: dt.datetime) -> tuple[list[SheetEdit], list[Re
     if actions:
         clients = data.sheets[schema.CLIENTS.key]
         raw = sheet_rows(data, schema.CLIENTS)
-        width = max(len(raw[0]) if raw else 0, *(len(raw[r - 1]) for a in actions for r in a.group.rows))
-        headers = _log_headers(raw[0] if raw else [], width)
+        involved = {row: raw[row - 1] for action in actions for row in action.group.rows}
+        header_row = raw[0] if len(raw) else []
+        width = max(len(header_row), *(len(values) for values in involved.values()))
+        headers = _log_headers(header_row, width)
         if not log.headers:
             log.headers = headers
         # Where each Clients column of this sheet lands among the log's columns (older logs may differ).
@@ -229,7 +236,7 @@ def _apply(plan: DedupePlan, now: dt.datetime) -> tuple[list[SheetEdit], list[Re
         for action in actions:
             group = action.group
             for row, role in [(group.survivor, schema.SURVIVOR_ROLE)] + [(r, schema.MERGED_ROLE) for r in group.merged]:
-                values = raw[row - 1]
+                values = involved[row]
                 entry_values = [values[i] if i is not None and i < len(values) else None for i in follow]
                 # Merges are logged as if made one after another: a row's number is where it was once the
                 # earlier merges of this save had removed their rows, so undoing in reverse order is exact.
@@ -390,7 +397,7 @@ def unmerge_workbook(path: str | Path, merge_id: str, *, output: Path | None = N
     group_ids = {survivor_id} | {as_text(e.values[id_index]) for e in merged}
     _check_no_later_merge(log, merge_id, group_ids, id_index)
 
-    raw = sheet_rows(data, schema.CLIENTS)
+    raw = sheet_rows(data, schema.CLIENTS).all()
     header = raw[0] if raw else []
     current_ids = clients.column_values("client_id").map(as_text)
     survivor_rows = [int(r) for r in current_ids.index[current_ids == survivor_id]]

@@ -70,11 +70,27 @@ def read_sheet_rows(path: Path, spec: schema.Sheet) -> list[list[object]]:
         book.close()
 
 
-def sheet_rows(data: WorkbookData, spec: schema.Sheet) -> list[list[object]]:
-    """Every cell of a user sheet in ``schema.RAW_ROW_SHEETS`` as read (blank cells as None), or []."""
+class RawRows:
+    """The rows of a user sheet in ``schema.RAW_ROW_SHEETS`` as read; ``rows[n]`` is Excel row n + 1 with
+    blank cells as None, converted only when asked for (a merge needs a few rows of a big sheet)."""
+
+    def __init__(self, rows: list[list[object]]):
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index: int) -> list[object]:
+        return [None if cell == "" else cell for cell in self._rows[index]]
+
+    def all(self) -> list[list[object]]:
+        return [self[index] for index in range(len(self._rows))]
+
+
+def sheet_rows(data: WorkbookData, spec: schema.Sheet) -> RawRows:
+    """Every cell of a user sheet in ``schema.RAW_ROW_SHEETS`` as read, or no rows without the sheet."""
     sheet = data.sheet(spec.key)
-    rows = sheet.raw_rows if sheet is not None and sheet.raw_rows is not None else []
-    return [[None if cell == "" else cell for cell in row] for row in rows]
+    return RawRows(sheet.raw_rows if sheet is not None and sheet.raw_rows is not None else [])
 
 
 def report_rows(data: WorkbookData, spec: schema.Sheet) -> list[list[object]]:
