@@ -411,3 +411,17 @@ def test_a_probable_duplicate_imported_is_listed_by_dedupe(workbook: Path, tmp_p
     plan = dedupe_workbook(workbook, dry_run=True)
     assert [pair["client_ids"] for pair in plan.review] == [["C000002", "C000009"]]
     assert plan.merges == []
+
+
+def test_records_with_nothing_to_block_by_are_found_by_name(workbook: Path, tmp_path: Path) -> None:
+    source = tmp_path / "names.csv"
+    source.write_text("Имя;Город\nАлёна;\nАлёна;\n;Самара\n", encoding="utf-8")
+
+    first = import_rows(source, workbook, today=TODAY)
+    second = import_rows(source, workbook, today=TODAY)
+
+    assert [(r.outcome, r.client_id) for r in first.records] == [(ADDED, "C000008"), (UNCHANGED, "C000008"),
+                                                                (ADDED, "C000009")]
+    assert {r.outcome for r in second.records} == {UNCHANGED}
+    clients = rows_by_id(workbook)
+    assert (clients["C000008"]["name"], clients["C000009"]["city"]) == ("Алёна", "Самара")

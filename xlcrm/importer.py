@@ -30,20 +30,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-import pandas as pd
 
 from xlcrm import schema
 from xlcrm.dedupe import MAX_BLOCK, ClientRecord, block_keys, client_records, compare
 from xlcrm.errors import MappingError, WorkbookStructureError
 from xlcrm.import_map import (
-    COLLECTED_COLUMNS,
     ColumnMapping,
     apply_mapping_file,
     auto_mapping,
     combined_name,
     read_mapping_file,
 )
-from xlcrm.keys import email_keys, phone_keys
+from xlcrm.keys import city_key, company_name, email_keys, person_name, phone_keys, tax_id_key
 from xlcrm.merge import EMAIL_JOINER, PHONE_JOINER, merged_values
 from xlcrm.normalize import as_text, is_blank, parse_amount, parse_date, parse_emails, parse_inn, split_phone_cell
 from xlcrm.report_sheet import CellValue
@@ -275,17 +273,26 @@ class _ClientMatcher:
         self.region = settings.phone_region
         self.records: dict[int, ClientRecord] = {}
         self.values: dict[int, dict[str, object]] = {}
-        self.blocks: dict[str, list[int]] = defaultdict(list)
+        self.blocks: dict[str, set[int]] = defaultdict(set)
+        self.names: dict[str, set[int]] = defaultdict(set)  # folded name or company -> rows
         frame = sheet.frame
-        for record in client_records(sheet, self.region):
-            row = record.row
-            self.values[row] = {key: frame.at[row, key] for key in frame.columns}
+        for record, values in zip(client_records(sheet, self.region), frame.to_dict("records")):
+            self.values[record.row] = values
             self.add(record)
 
     def add(self, record: ClientRecord) -> None:
         self.records[record.row] = record
         for key in block_keys(record):
-            self.blocks[key].append(record.row)
+            self.blocks[key].add(record.row)
+        for text in {schema.fold(record.shown_name), schema.fold(record.shown_company)} - {""}:
+            self.names[text].add(record.row)
+
+    def same_names(self, record: ClientRecord) -> list[int]:
+        """Rows with the same name or company as typed: where a record with no key to block by is looked for."""
+        texts = {schema.fold(record.shown_name), schema.fold(record.shown_company)} - {""}
+        if not texts:
+            return list(self.values)  # a record with neither (only a city, say) is compared with every client
+        return sorted({row for text in texts for row in self.names.get(text, ())})
 
     def candidates(self, record: ClientRecord) -> list[int]:
         rows: set[int] = set()
@@ -296,9 +303,15 @@ class _ClientMatcher:
         return sorted(rows)
 
     def record_of(self, row: int, values: Mapping[str, object]) -> ClientRecord:
-        frame = pd.DataFrame([dict(values)], index=pd.Index([row], name="row"), dtype=object)
-        sheet = SheetData(schema.CLIENTS, "", frame, letters={key: "" for key in values})
-        return client_records(sheet, self.region)[0]
+        """The keys of one record, as :func:`xlcrm.dedupe.client_records` makes them for a whole sheet."""
+        def get(key: str) -> object:
+            return values.get(key)
+        return ClientRecord(
+            row=row, client_id=as_text(get("client_id")), name=person_name(get("name")),
+            company=company_name(get("company")), tax_id=tax_id_key(get("inn")),
+            phones=phone_keys(get("phone"), self.region), emails=email_keys(get("email")), city=city_key(get("city")),
+            birthday=parse_date(get("birthday")).date, created=parse_date(get("created")).date,
+            shown_name=as_text(get("name")), shown_company=as_text(get("company")))
 
 
 def _plan_clients(table: SourceTable, mappings: Sequence[ColumnMapping], data: WorkbookData, sheet: SheetData,
@@ -315,8 +328,8 @@ def _plan_clients(table: SourceTable, mappings: Sequence[ColumnMapping], data: W
             continue
         record = matcher.record_of(_IMPORTED_ROWS + number, values)
         candidates = matcher.candidates(record)
-        # A record with no key to meet others by (a lone first name) is looked for among all the clients.
-        pool = candidates if candidates else list(matcher.values)
+        # A record with no key to meet others by (a lone first name) is looked for by its name.
+        pool = candidates if candidates else matcher.same_names(record)
         holder = next((row_ for row_ in pool if holds(matcher.values[row_], values, region)), None)
         if holder is not None:
             plan.outcomes.append(RecordOutcome(source_row, UNCHANGED, as_text(matcher.values[holder]["client_id"]),
