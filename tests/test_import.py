@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
 
+from conftest import convert_with_libreoffice
 from xlcrm import schema
 from xlcrm.cli import cli
 from xlcrm.importer import ADDED, MERGED, REVIEW, SKIPPED, UNCHANGED, id_sequence, import_rows
@@ -425,3 +426,22 @@ def test_records_with_nothing_to_block_by_are_found_by_name(workbook: Path, tmp_
     assert {r.outcome for r in second.records} == {UNCHANGED}
     clients = rows_by_id(workbook)
     assert (clients["C000008"]["name"], clients["C000009"]["city"]) == ("Алёна", "Самара")
+
+
+@pytest.mark.libreoffice
+def test_an_old_excel_97_xls_file(workbook: Path, tmp_path: Path) -> None:
+    book = Workbook()
+    book.active.append(["Телефон", "ФИО", "Компания", "Дата рождения"])
+    book.active.append(["+7 916 222-33-44", "Зайцев Олег", "ООО Заря", dt.datetime(1979, 1, 31)])
+    book.save(tmp_path / "old.xlsx")
+    source = convert_with_libreoffice(tmp_path / "old.xlsx", "xls", tmp_path / "converted")
+    assert source.read_bytes()[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+    result = import_rows(source, workbook, today=TODAY)
+
+    assert read_source(source).kind == "workbook"
+    assert [(r.outcome, r.client_id) for r in result.records] == [(ADDED, "C000008")]
+    added = rows_by_id(workbook)["C000008"]
+    assert {k: day(v) if k in ("birthday", "created") else v for k, v in added.items()} == {
+        "client_id": "C000008", "name": "Зайцев Олег", "company": "ООО Заря", "phone": "+7 916 222-33-44",
+        "birthday": dt.date(1979, 1, 31), "created": TODAY}
