@@ -210,3 +210,12 @@ def test_names_alone_never_merge_automatically(tmp_path: Path) -> None:
     assert not plan.groups
     assert review_ids(plan) == [{"C000001", "C000002"}]
     assert plan.review[0].reason == "same name; same city"  # the ИП name repeats the person's: counted once
+
+
+def test_same_address_counts_for_review(tmp_path: Path) -> None:
+    plan = plan_for(tmp_path, [
+        client(1, "Olga Sidorova", phone="+7 916 111-22-33", city="Казань", address="ул. Баумана, д. 5, кв. 12"),
+        client(2, "Sidorova Olga", phone="+7 903 444-55-66", city="Kazan", address="Баумана ул., д.5, кв.12"),
+    ])
+    assert not plan.groups
+    assert plan.review and plan.review[0].reason == "same name; same city; same address"

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 import pandas as pd
+from rapidfuzz import fuzz
 
 from xlcrm import schema
 from xlcrm.keys import (
@@ -44,6 +45,7 @@ from xlcrm.keys import (
     person_name,
     phone_keys_column,
     tax_id_key,
+    text_key,
 )
 from xlcrm.normalize import as_text, is_blank, parse_amount, parse_date
 from xlcrm.settings import Settings
@@ -68,6 +70,9 @@ COMPANY_MISMATCH_BELOW = 60
 SAME_CITY_POINTS = 5
 OTHER_CITY_POINTS = -10
 SAME_BIRTHDAY_POINTS = 20
+# The same street address (people move, so another address proves nothing).
+SAME_ADDRESS_POINTS = 15
+SAME_ADDRESS_FROM = 90
 OTHER_BIRTHDAY_POINTS = -30
 # Names this similar count as "the same name" for vetoes.
 SIMILAR_NAMES = 85
@@ -90,6 +95,7 @@ class ClientRecord:
     phones: frozenset[str]
     emails: frozenset[str]
     city: str
+    address: str  # words in Latin spelling
     birthday: dt.date | None
     created: dt.date | None
     shown_name: str  # as typed, for reasons and reports
@@ -179,15 +185,15 @@ def client_records(sheet: SheetData, region: str) -> list[ClientRecord]:
     """Keys of every Clients row."""
     frame = sheet.frame
     columns = {key: sheet.column_values(key) for key in
-               ("client_id", "name", "company", "inn", "city", "birthday", "created")}
+               ("client_id", "name", "company", "inn", "city", "address", "birthday", "created")}
     phones = phone_keys_column(sheet.column_values("phone"), region)
     emails = email_keys_column(sheet.column_values("email"))
     records = []
-    for row, client_id, name, company, inn, city, birthday, created, phone, email in zip(
+    for row, client_id, name, company, inn, city, address, birthday, created, phone, email in zip(
             frame.index, *(columns[key] for key in columns), phones, emails):
         records.append(ClientRecord(
             row=int(row), client_id=as_text(client_id), name=person_name(name), company=company_name(company),
-            tax_id=tax_id_key(inn), phones=phone, emails=email, city=city_key(city),
+            tax_id=tax_id_key(inn), phones=phone, emails=email, city=city_key(city), address=text_key(address),
             birthday=_date(birthday), created=_date(created),
             shown_name=as_text(name), shown_company=as_text(company),
         ))
@@ -301,6 +307,10 @@ def compare(first: ClientRecord, second: ClientRecord) -> Match:
         else:
             score += OTHER_CITY_POINTS
             reasons.append("different cities")
+    if first.address and second.address and \
+            fuzz.token_sort_ratio(first.address, second.address) >= SAME_ADDRESS_FROM:
+        score += SAME_ADDRESS_POINTS
+        reasons.append("same address")
     if first.birthday and second.birthday:
         if first.birthday == second.birthday:
             score += SAME_BIRTHDAY_POINTS
