@@ -257,3 +257,14 @@ def test_unmerge_refuses_to_turn_formulas_into_values(book: Path) -> None:
     assert result.exit_code == 1
     assert "Clients!T4, which holds a formula" in result.output
     assert book.read_bytes() == original
+
+
+def test_a_clean_base_is_not_saved(tmp_path: Path) -> None:
+    records = {CLIENTS: [client(1, "Иван Петров", phone="+7 916 123-45-67"), client(2, "Olga", phone="+7 903 1")],
+               SETTINGS: settings_records("en", {"managers": ["Anna"]})}
+    path = write_records(tmp_path / "clean.xlsx", "en", records)
+    original = path.read_bytes()
+    result = CliRunner().invoke(cli, ["dedupe", str(path)])
+    assert result.exit_code == 0
+    assert result.output.strip().endswith("No duplicates: the workbook was not changed")
+    assert path.read_bytes() == original and not (tmp_path / ".xlcrm-backups").exists()

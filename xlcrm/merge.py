@@ -321,8 +321,11 @@ def dedupe_workbook(path: str | Path, *, dry_run: bool = False, output: Path | N
     plan = load_plan(data)
     now = now or dt.datetime.now().replace(microsecond=0)
     edits, reports, actions = _apply(plan, now)
+    # A clean base with no Duplicates sheet yet: nothing to write, so no save and no backup.
+    clean = not (edits or plan.review or plan.kept_apart or plan.interaction_duplicates
+                 or schema.find_sheet_name(schema.DUPLICATES, data.sheet_names))
     save = None
-    if not dry_run:
+    if not dry_run and not clean:
         save = save_changes(data, reports=reports, edits=edits, output=output, ignore_lock=ignore_lock,
                             keep_backups=keep_backups)
     records = plan.records
@@ -602,6 +605,8 @@ def format_dedupe(result: DedupeResult) -> str:
         lines.append(f"Saved {result.save.path}" + (f"; previous version kept as {result.save.backup}"
                                                      if result.save.backup else ""))
         lines += [f"Warning: {warning}" for warning in result.save.warnings]
+    else:
+        lines.append("No duplicates: the workbook was not changed")
     return "\n".join(lines)
 
 
