@@ -24,12 +24,14 @@ Everything is written in one safe save; ``dry_run`` writes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import dataclasses
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
+import pandas as pd
 
 from xlcrm import schema
 from xlcrm.dedupe import MAX_BLOCK, ClientRecord, block_keys, client_records, compare
@@ -41,7 +43,7 @@ from xlcrm.import_map import (
     combined_name,
     read_mapping_file,
 )
-from xlcrm.keys import city_key, company_name, email_keys, person_name, phone_keys, tax_id_key
+from xlcrm.keys import email_keys, phone_keys
 from xlcrm.merge import EMAIL_JOINER, PHONE_JOINER, merged_values
 from xlcrm.normalize import as_text, is_blank, parse_amount, parse_date, parse_emails, parse_inn, split_phone_cell
 from xlcrm.report_sheet import CellValue
@@ -302,16 +304,13 @@ class _ClientMatcher:
                 rows.update(block)
         return sorted(rows)
 
-    def record_of(self, row: int, values: Mapping[str, object]) -> ClientRecord:
-        """The keys of one record, as :func:`xlcrm.dedupe.client_records` makes them for a whole sheet."""
-        def get(key: str) -> object:
-            return values.get(key)
-        return ClientRecord(
-            row=row, client_id=as_text(get("client_id")), name=person_name(get("name")),
-            company=company_name(get("company")), tax_id=tax_id_key(get("inn")),
-            phones=phone_keys(get("phone"), self.region), emails=email_keys(get("email")), city=city_key(get("city")),
-            birthday=parse_date(get("birthday")).date, created=parse_date(get("created")).date,
-            shown_name=as_text(get("name")), shown_company=as_text(get("company")))
+    def records_of(self, values: Mapping[int, Mapping[str, object]]) -> dict[int, ClientRecord]:
+        """The keys of records by row, made by the duplicate rules' own :func:`xlcrm.dedupe.client_records`."""
+        columns = list(dict.fromkeys(key for record in values.values() for key in record))
+        frame = pd.DataFrame([[record.get(key) for key in columns] for record in values.values()], columns=columns,
+                             index=pd.Index(list(values), name="row"), dtype=object)
+        sheet = SheetData(schema.CLIENTS, "", frame, letters={key: "" for key in columns})
+        return {record.row: record for record in client_records(sheet, self.region)}
 
 
 def _plan_clients(table: SourceTable, mappings: Sequence[ColumnMapping], data: WorkbookData, sheet: SheetData,
@@ -321,12 +320,14 @@ def _plan_clients(table: SourceTable, mappings: Sequence[ColumnMapping], data: W
     region = settings.phone_region
     ids = _IdMaker(sheet.column_values("client_id"))
     new_rows: dict[int, int] = {}  # matcher row of a client added by this import -> index in plan.appended
-    for number, (source_row, row) in enumerate(zip(table.row_numbers, table.rows)):
-        values = record_values(row, mappings, sheet.spec, data.locale, region)
+    every_values = [record_values(row, mappings, sheet.spec, data.locale, region) for row in table.rows]
+    records = matcher.records_of({_IMPORTED_ROWS + number: values for number, values in enumerate(every_values)
+                                  if values}) if any(every_values) else {}
+    for number, (source_row, values) in enumerate(zip(table.row_numbers, every_values)):
         if not values:
             plan.outcomes.append(RecordOutcome(source_row, SKIPPED, detail="no value in the imported columns"))
             continue
-        record = matcher.record_of(_IMPORTED_ROWS + number, values)
+        record = records[_IMPORTED_ROWS + number]
         candidates = matcher.candidates(record)
         # A record with no key to meet others by (a lone first name) is looked for by its name.
         pool = candidates if candidates else matcher.same_names(record)
@@ -347,7 +348,8 @@ def _plan_clients(table: SourceTable, mappings: Sequence[ColumnMapping], data: W
                 plan.appended[new_rows[other]].update(changes)
             else:
                 plan.changed.setdefault(other, {}).update(changes)
-            matcher.add(matcher.record_of(other, held))
+            if changes:
+                matcher.add(matcher.records_of({other: held})[other])
             plan.outcomes.append(RecordOutcome(source_row, MERGED if changes else UNCHANGED,
                                                as_text(held["client_id"]), best.reason))
             continue
@@ -360,7 +362,7 @@ def _plan_clients(table: SourceTable, mappings: Sequence[ColumnMapping], data: W
         held_values: dict[str, object] = {key: None for key in sheet.letters}
         held_values.update(values)
         matcher.values[row_number] = held_values
-        matcher.add(matcher.record_of(row_number, held_values))
+        matcher.add(dataclasses.replace(record, client_id=client_id, created=parse_date(values.get("created")).date))
         new_rows[row_number] = len(plan.appended)
         plan.appended.append(values)
         if best is not None:
