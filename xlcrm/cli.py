@@ -15,7 +15,8 @@ from typing import Any, Callable
 
 import click
 
-from xlcrm import __version__, agenda, demo, encryption, export, importer, merge, refresh, schema, template, validate
+from xlcrm import (__version__, agenda, demo, encryption, export, importer, merge, progress, refresh, schema,
+                   template, validate)
 from xlcrm.errors import XlcrmError
 from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS
 
@@ -45,8 +46,15 @@ class XlcrmGroup(click.Group):
             ctx.exit(EXIT_WORKBOOK_ERRORS)
 
 
+def _quiet_for_json(ctx: click.Context, param: click.Parameter, as_json: bool) -> bool:
+    if as_json:
+        progress.hide()  # the output is for a program; nothing else on the terminal
+    return as_json
+
+
 def json_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")(func)
+    return click.option("--json", "as_json", is_flag=True, callback=_quiet_for_json,
+                        help="Print the result as JSON.")(func)
 
 
 def today_option(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -112,6 +120,7 @@ def cli() -> None:
     Every command takes the workbook path, never asks questions, and exits 0 on
     success, 1 when the workbook has errors and 2 on usage errors.
     """
+    progress.show_on(sys.stderr)  # long steps say what runs, when a person watches a terminal
 
 
 @cli.command("init")

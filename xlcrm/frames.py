@@ -15,7 +15,7 @@ from typing import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from xlcrm import schema
+from xlcrm import progress, schema
 from xlcrm.normalize import as_text, is_blank, parse_amount, parse_date
 from xlcrm.schema import ListValue
 from xlcrm.workbook import SheetData, WorkbookData
@@ -38,6 +38,7 @@ class Frames:
     services: tuple[str, ...]  # My Services, in sheet order
 
 
+@progress.step("reading dates, amounts and types")
 def build_frames(data: WorkbookData) -> Frames:
     clients = _sheet(data, schema.CLIENTS)
     contacts = _sheet(data, schema.CONTACTS)

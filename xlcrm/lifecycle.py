@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from xlcrm import schema
+from xlcrm import progress, schema
 from xlcrm.frames import Frames
 from xlcrm.settings import Settings
 
@@ -68,6 +68,7 @@ class Lifecycle:
     interactions: pd.DataFrame  # the log rows counted: known client, dated up to today or undated
 
 
+@progress.step("sorting clients into lifecycle blocks")
 def compute_lifecycle(frames: Frames, settings: Settings, today: dt.date) -> Lifecycle:
     clients = frames.clients[frames.clients["client_id"].notna()]
     clients = clients[~clients["client_id"].duplicated()]

@@ -19,7 +19,7 @@ from typing import Sequence
 
 import pandas as pd
 
-from xlcrm import schema
+from xlcrm import progress, schema
 from xlcrm.agenda import Agenda, agenda_sheet
 from xlcrm.charts import Chart, ChartKind
 from xlcrm.findings import Finding
@@ -74,6 +74,7 @@ class RefreshReports:
     period: Period
 
 
+@progress.step("building the report sheets")
 def build_reports(frames: Frames, lifecycle: Lifecycle, agenda: Agenda, findings: Sequence[Finding],
                   history: BlockHistory) -> RefreshReports:
     """Dashboard, Agenda, Managers, Services, ABC, Problems and Block history, in that order."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
+from xlcrm import progress
 from xlcrm.package import write_workbook
 from xlcrm.report_sheet import ReportSheet
 from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, replace_workbook
@@ -12,6 +13,7 @@ from xlcrm.sheet_edits import SheetEdit
 from xlcrm.workbook import WorkbookData
 
 
+@progress.step("saving the workbook")
 def save_changes(data: WorkbookData, *, reports: Sequence[ReportSheet] = (), edits: Sequence[SheetEdit] = (),
                  remove: Sequence[str] = (), output: Path | None = None, ignore_lock: bool = False,
                  keep_backups: int = DEFAULT_KEEP_BACKUPS) -> SaveResult:

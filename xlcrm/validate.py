@@ -19,7 +19,7 @@ from typing import Callable, Iterator
 import numpy as np
 import pandas as pd
 
-from xlcrm import schema
+from xlcrm import progress, schema
 from xlcrm.findings import Code, Finding, Severity
 from xlcrm.normalize import as_text, parse_amount, parse_date, parse_emails, parse_inn, parse_phones
 from xlcrm.schema import Column, Kind
@@ -99,6 +99,7 @@ def validate_workbook(path: str | Path, today: dt.date | None = None) -> Report:
     return validate_data(read_workbook(path), today or dt.date.today())
 
 
+@progress.step("checking every cell")
 def validate_data(data: WorkbookData, today: dt.date) -> Report:
     """Check a workbook already read; pure, so refresh can validate what it is about to change."""
     settings, findings = read_settings(data)

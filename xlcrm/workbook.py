@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
-from xlcrm import schema
+from xlcrm import progress, schema
 from xlcrm.errors import EncryptedWorkbook, NotAWorkbook, WorkbookNotFound
 from xlcrm.schema import Column, Sheet
 
@@ -162,6 +162,7 @@ def _looks_like_text(path: Path) -> bool:
     return False
 
 
+@progress.step("reading the workbook")
 def read_workbook(path: str | os.PathLike[str]) -> WorkbookData:
     """Check the file and read every user sheet it has into a DataFrame."""
     path = Path(path)
