@@ -783,8 +783,8 @@ class RowWriter:
             return None
         opening = self.parser.row_open(data)
         row_style = _row_style(_attributes(opening))
-        self.written_styles = (number, {}, last)
         cells = b"".join(self._cell(number, column, changes[column], None, row_style) for column in sorted(changes))
+        self.written_styles = (number, self.written_styles[1], last)  # right of ``last``: only the cells just written
         # spans is only a hint for readers, and a wrong one is worse than none.
         opening_kept = _SPANS.sub(b"", opening)
         closing = len(data) - len(self.parser.row_close)
