@@ -127,16 +127,6 @@ def test_cp1251_semicolon_csv_every_value_and_the_dedupe_rules(workbook: Path, t
                       if (r, c) not in {(6, "C"), (6, "D"), (6, "F"), (6, "I")})})
 
 
-def test_importing_the_same_file_twice_adds_nothing(workbook: Path, tmp_path: Path) -> None:
-    source = write_cp1251_csv(tmp_path)
-    import_rows(source, workbook, today=TODAY)
-    saved = workbook.read_bytes()
-
-    again = import_rows(source, workbook, today=TODAY + dt.timedelta(days=1))
-
-    assert [r.outcome for r in again.records] == [UNCHANGED, UNCHANGED, UNCHANGED, UNCHANGED, SKIPPED]
-    assert again.save is None
-    assert workbook.read_bytes() == saved
 
 
 AMOCRM_HEADERS = ["ID", "Полное имя контакта", "Название компании", "Рабочий телефон", "Мобильный телефон",
@@ -149,10 +139,15 @@ AMOCRM_ROWS = [
 ]
 
 
-def test_amocrm_export_utf8_bom_comma_csv(workbook: Path, tmp_path: Path) -> None:
-    source = tmp_path / "amocrm_export.csv"
+def write_amocrm_csv(folder: Path) -> Path:
+    path = folder / "amocrm_export.csv"
     lines = [",".join(AMOCRM_HEADERS)] + [",".join(f'"{v}"' if " " in v else v for v in row) for row in AMOCRM_ROWS]
-    source.write_bytes(("\n".join(lines) + "\n").encode("utf-8-sig"))
+    path.write_bytes(("\n".join(lines) + "\n").encode("utf-8-sig"))
+    return path
+
+
+def test_amocrm_export_utf8_bom_comma_csv(workbook: Path, tmp_path: Path) -> None:
+    source = write_amocrm_csv(tmp_path)
     before = cells(workbook)
 
     result = import_rows(source, workbook, today=TODAY)
@@ -191,9 +186,14 @@ BITRIX_HTML = """<html>
 """
 
 
+def write_bitrix_html(folder: Path) -> Path:
+    path = folder / "CONTACT_20241115.xls"
+    path.write_text(BITRIX_HTML, encoding="utf-8")
+    return path
+
+
 def test_bitrix24_html_disguised_as_xls(workbook: Path, tmp_path: Path) -> None:
-    source = tmp_path / "CONTACT_20241115.xls"
-    source.write_text(BITRIX_HTML, encoding="utf-8")
+    source = write_bitrix_html(tmp_path)
     before = cells(workbook)
 
     result = import_rows(source, workbook, today=TODAY)
@@ -215,11 +215,8 @@ def test_bitrix24_html_disguised_as_xls(workbook: Path, tmp_path: Path) -> None:
     assert_only_changed(before, cells(workbook), CLIENTS_RU, {"F2", *(f"{c}5" for c in "ABCDEFJKP")})
 
 
-def test_xlsx_with_russian_headers_in_another_order_into_an_english_workbook(tmp_path: Path) -> None:
-    workbook = tmp_path / "base.xlsx"
-    build_workbook("en", rows={"clients": [{"client_id": "K12", "name": "Anna Smirnova", "phone": "+7 999 000-00-01",
-                                            "manager": "Manager 1"}]}).save(workbook)
-    source = tmp_path / "list.xlsx"
+def write_russian_xlsx(folder: Path) -> Path:
+    path = folder / "list.xlsx"
     book = Workbook()
     sheet = book.active
     sheet.append(["E-mail", "Город", "ИНН", "Контактное лицо", "Телефон", "Компания", "Дата рождения", "Источник",
@@ -229,7 +226,15 @@ def test_xlsx_with_russian_headers_in_another_order_into_an_english_workbook(tmp
     sheet.append([None, None, None, None, None, None, None, None, None])
     sheet.append(["boris@kvant.ru", "Самара", None, "Борис Орлов", "+7 903 765-43-21", "АО Квант", "12.12.1988",
                   "Выставка", 5])
-    book.save(source)
+    book.save(path)
+    return path
+
+
+def test_xlsx_with_russian_headers_in_another_order_into_an_english_workbook(tmp_path: Path) -> None:
+    workbook = tmp_path / "base.xlsx"
+    build_workbook("en", rows={"clients": [{"client_id": "K12", "name": "Anna Smirnova", "phone": "+7 999 000-00-01",
+                                            "manager": "Manager 1"}]}).save(workbook)
+    source = write_russian_xlsx(tmp_path)
     before = cells(workbook)
 
     result = import_rows(source, workbook, today=TODAY)
@@ -445,3 +450,20 @@ def test_an_old_excel_97_xls_file(workbook: Path, tmp_path: Path) -> None:
     assert {k: day(v) if k in ("birthday", "created") else v for k, v in added.items()} == {
         "client_id": "C000008", "name": "Зайцев Олег", "company": "ООО Заря", "phone": "+7 916 222-33-44",
         "birthday": dt.date(1979, 1, 31), "created": TODAY}
+
+
+@pytest.mark.parametrize("write", ["write_cp1251_csv", "write_amocrm_csv", "write_bitrix_html", "write_russian_xlsx"])
+def test_importing_the_same_file_twice_adds_nothing(workbook: Path, tmp_path: Path, write: str) -> None:
+    source = globals()[write](tmp_path)
+    first = import_rows(source, workbook, today=TODAY)
+    assert first.save is not None
+    saved = workbook.read_bytes()
+
+    again = CliRunner().invoke(cli, ["import", str(source), "--into", str(workbook), "--json",
+                                     "--today", "2026-11-24"])
+
+    assert again.exit_code == 0, again.output
+    counts = json.loads(again.output)["counts"]
+    assert counts["added"] == counts["merged"] == counts["review"] == 0
+    assert counts["unchanged"] == len(first.records) - first.count(SKIPPED)
+    assert workbook.read_bytes() == saved
