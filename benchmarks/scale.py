@@ -271,6 +271,7 @@ def build(size: Size, seed: int) -> Path:
 class Measure:
     seconds: float
     peak_mb: float
+    finished: bool = True  # False: stopped at the time limit, so seconds is a lower bound
 
 
 FLOOR = """
@@ -286,43 +287,55 @@ openpyxl.load_workbook(sys.argv[1]).save(sys.argv[2])
 """
 
 
-def measure(command: list[str]) -> Measure:
+def measure(command: list[str], limit: float) -> Measure:
     """Wall time and peak resident memory of one fresh process (exit codes 0 and 1 are results, not failures)."""
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _pid, status, usage = os.wait4(process.pid, 0)
+    finished = True
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.perf_counter() - started > limit:
+            process.kill()
+            finished = False
+        time.sleep(0.05)
     seconds = time.perf_counter() - started
     code = os.waitstatus_to_exitcode(status)
-    if code not in (0, 1):
+    if finished and code not in (0, 1):
         raise SystemExit(f"{' '.join(command)} failed ({code}): {process.stderr.read().decode() if process.stderr else ''}")
-    return Measure(seconds, usage.ru_maxrss / 1024)  # ru_maxrss is in KiB on Linux
+    return Measure(seconds, usage.ru_maxrss / 1024, finished)  # ru_maxrss is in KiB on Linux
 
 
-def run_size(size: Size, seed: int, openpyxl: bool) -> dict[str, Measure]:
+def run_size(size: Size, seed: int, openpyxl: bool, limit: float) -> dict[str, Measure]:
     source = build(size, seed)
     python = sys.executable
     xlcrm = [python, "-m", "xlcrm"]
     today = ["--today", TODAY.isoformat()]
     work = Path(tempfile.mkdtemp(prefix="xlcrm-scale-"))
+    copy = work / "book.xlsx"
     results: dict[str, Measure] = {}
+    steps: list[tuple[str, list[str]]] = [
+        ("floor (calamine read)", [python, "-c", FLOOR, str(source)]),
+        ("xlcrm validate", [*xlcrm, "validate", str(source), *today]),
+        ("xlcrm dedupe --dry-run", [*xlcrm, "dedupe", str(source), "--dry-run"]),
+        ("xlcrm refresh", [*xlcrm, "refresh", str(copy), *today, "--keep-backups", "0"]),
+        ("xlcrm refresh (again)", [*xlcrm, "refresh", str(copy), *today, "--keep-backups", "0"]),
+    ]
+    if openpyxl:  # last: at a million rows it takes minutes and gigabytes
+        steps.append(("openpyxl load+save", [python, "-c", OPENPYXL, str(source), str(work / "o.xlsx")]))
+    print(f"\n{size.label} clients / interactions, {source.stat().st_size / 1e6:.1f} MB")
+    print(f"{'step':26} {'wall s':>8} {'× floor':>8} {'peak MB':>8} {'× floor':>8}", flush=True)
     try:
-        copy = work / "book.xlsx"
-        results["floor (calamine read)"] = measure([python, "-c", FLOOR, str(source)])
-        if openpyxl:
-            results["openpyxl load+save"] = measure([python, "-c", OPENPYXL, str(source), str(work / "o.xlsx")])
-        results["xlcrm validate"] = measure([*xlcrm, "validate", str(source), *today])
-        results["xlcrm dedupe --dry-run"] = measure([*xlcrm, "dedupe", str(source), "--dry-run"])
         shutil.copyfile(source, copy)
-        results["xlcrm refresh"] = measure([*xlcrm, "refresh", str(copy), *today, "--keep-backups", "0"])
-        results["xlcrm refresh (again)"] = measure([*xlcrm, "refresh", str(copy), *today, "--keep-backups", "0"])
+        for step, command in steps:
+            result = results[step] = measure(command, limit)
+            floor = results["floor (calamine read)"]
+            over = "" if result.finished else f"  (stopped after {limit:.0f} s)"
+            print(f"{step:26} {result.seconds:8.2f} {result.seconds / floor.seconds:8.2f} "
+                  f"{result.peak_mb:8.0f} {result.peak_mb / floor.peak_mb:8.2f}{over}", flush=True)
     finally:
         shutil.rmtree(work)
-    floor = results["floor (calamine read)"]
-    print(f"\n{size.label} clients / interactions, {source.stat().st_size / 1e6:.1f} MB")
-    print(f"{'step':26} {'wall s':>8} {'× floor':>8} {'peak MB':>8} {'× floor':>8}")
-    for step, result in results.items():
-        print(f"{step:26} {result.seconds:8.2f} {result.seconds / floor.seconds:8.2f} "
-              f"{result.peak_mb:8.0f} {result.peak_mb / floor.peak_mb:8.2f}")
     return results
 
 
@@ -341,14 +354,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-openpyxl", dest="openpyxl", action="store_false",
                         help="skip the openpyxl load+save (minutes and gigabytes at a million rows)")
+    parser.add_argument("--limit", type=float, default=900, help="seconds after which a step is stopped")
     args = parser.parse_args()
     print(f"{os.cpu_count()} cores, Python {sys.version.split()[0]}")
-    runs = [(size, run_size(size, args.seed, args.openpyxl)) for size in args.sizes]
+    runs = [(size, run_size(size, args.seed, args.openpyxl, args.limit)) for size in args.sizes]
     for (small, before), (large, after) in zip(runs, runs[1:]):
         rows = (large.clients + large.interactions) / (small.clients + small.interactions)
         print(f"\n{small.label} -> {large.label}: {rows:.1f}× the rows; time grew (÷ rows, 1.0 = linear):")
         for step in after:
-            if step in before:
+            if step in before and after[step].finished and before[step].finished:
                 grew = after[step].seconds / before[step].seconds
                 print(f"  {step:26} {grew:6.1f}×  {grew / rows:5.2f}")
 
