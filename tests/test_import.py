@@ -467,3 +467,16 @@ def test_importing_the_same_file_twice_adds_nothing(workbook: Path, tmp_path: Pa
     assert counts["added"] == counts["merged"] == counts["review"] == 0
     assert counts["unchanged"] == len(first.records) - first.count(SKIPPED)
     assert workbook.read_bytes() == saved
+
+
+def test_headers_mapped_to_name_by_the_mapping_file_are_joined_in_its_order(workbook: Path, tmp_path: Path) -> None:
+    source = tmp_path / "own.csv"
+    source.write_text("Имя клиента;Фамилия клиента;Тел\nОльга;Белова;+7 916 555-00-11\n", encoding="utf-8")
+    mapping = tmp_path / "map.txt"
+    mapping.write_text("Фамилия клиента = Name\nИмя клиента = Контактное лицо\nТел = phone\n", encoding="cp1251")
+
+    result = import_rows(source, workbook, mapping_file=mapping, today=TODAY)
+
+    assert [(r.outcome, r.client_id) for r in result.records] == [(ADDED, "C000008")]
+    added = rows_by_id(workbook)["C000008"]
+    assert (added["name"], added["phone"]) == ("Белова Ольга", "+7 916 555-00-11")
