@@ -1,0 +1,39 @@
+"""The shortcut for common Russian mobile numbers gives exactly what phonenumbers' full parse gives."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from xlcrm import normalize
+
+FORMS = ("+7 ({a}) {b}-{c}-{d}", "8 {a} {b} {c} {d}", "8{a}{b}{c}{d}", "+7{a}{b}{c}{d}", "+7 {a} {b}-{c}-{d}",
+         "8 ({a}) {b}-{c}-{d}", "8({a}){b}-{c}-{d}", "+7({a}){b}{c}{d}", "+7 {a} {b} {c}{d}", "8-{a}-{b}-{c}-{d}",
+         "+7 ({a}) {b}-{c}-{d} доб. 12", "8 {a} {b} {c} {d}1", "+7 {a}{b}{c}")
+
+
+def generated(count: int, seed: int) -> list[str]:
+    """Every 9XX code, in every form, with random digits (some too short or long, so invalid)."""
+    rng = random.Random(seed)
+    numbers = []
+    for index in range(count):
+        code = f"9{index % 100:02d}"
+        numbers.append(rng.choice(FORMS).format(a=code, b=f"{rng.randint(0, 999):03d}",
+                                                c=f"{rng.randint(0, 99):02d}", d=f"{rng.randint(0, 99):02d}"))
+    return numbers
+
+
+def test_shortcut_matches_full_parse(monkeypatch: pytest.MonkeyPatch) -> None:
+    numbers = generated(4000, seed=11)
+    fast = [normalize._parse_phone(text, "RU") for text in numbers]
+    assert sum(normalize._RU_MOBILE.fullmatch(text) is not None for text in numbers) > 2000  # the shortcut is used
+    monkeypatch.setattr(normalize, "_RU_MOBILE", re.compile(r"(?!)"))  # never matches: the full parse every time
+    assert fast == [normalize._parse_phone(text, "RU") for text in numbers]
+
+
+def test_invalid_mobile_range_stays_invalid() -> None:
+    # +7 930 000… is not an assigned mobile range: the shortcut still asks phonenumbers whether it is valid.
+    assert normalize.parse_phones("+7 (930) 000-22-33").invalid == ("+7 (930) 000-22-33",)
+    assert normalize.parse_phones("8 (916) 123-45-67").numbers == ("+79161234567",)
