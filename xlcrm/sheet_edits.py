@@ -645,6 +645,7 @@ class RowWriter:
         # which that row holds only those cells: the row below asks for them, and reading them from the written
         # bytes again is the slow part of a column of new cells.
         self.written_styles: tuple[int, dict[int, int], int] = (0, {}, MAX_COLUMNS)
+        self.writing: dict[int, int] = {}  # the same for the row being written
 
     def write(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
         plan, parser = self.plan, self.parser
@@ -732,10 +733,12 @@ class RowWriter:
         return b"".join(pieces)
 
     def _new_row(self, number: int) -> bytes:
+        self.writing = {}
         cells = [Cell(column, self._cell(number, column, change, None, 0))
                  for column, change in self.plan.changes[number].items()]
         data = self.parser.join(number, {}, cells, b"")
         self.previous = (number, data, 0, len(data))
+        self.written_styles = (number, self.writing, -1)
         return data
 
     def _rebuild(self, data: bytes, original: int, number: int, changes: dict[int, CellChange]) -> bytes:
@@ -743,18 +746,24 @@ class RowWriter:
             data = self._remap_formulas(data)
         if number != original:
             data = self.parser.renumber(data, number)
-        quick = self._replace_in_place(data, number, changes)
-        if quick is None:
-            quick = self._append_at_end(data, number, changes)
-        if quick is not None:
-            return quick
-        attributes, cells, others = self.parser.split(data)
-        row_style = _row_style(attributes)
-        by_column = {cell.column: cell for cell in cells}
-        for column, change in changes.items():
-            new = self._cell(number, column, change, by_column.get(column), row_style)
-            by_column[column] = Cell(column, new)
-        return self.parser.join(number, attributes, list(by_column.values()), others)
+        self.writing = {}
+        only_written_after = MAX_COLUMNS
+        rebuilt = self._replace_in_place(data, number, changes)
+        if rebuilt is None:
+            last = self.parser.last_column(data)
+            if last is not None and min(changes) > last:
+                rebuilt = self._append_at_end(data, number, changes)
+                only_written_after = last
+        if rebuilt is None:
+            attributes, cells, others = self.parser.split(data)
+            row_style = _row_style(attributes)
+            by_column = {cell.column: cell for cell in cells}
+            for column, change in changes.items():
+                new = self._cell(number, column, change, by_column.get(column), row_style)
+                by_column[column] = Cell(column, new)
+            rebuilt = self.parser.join(number, attributes, list(by_column.values()), others)
+        self.written_styles = (number, self.writing, only_written_after)
+        return rebuilt
 
     def _replace_in_place(self, data: bytes, number: int, changes: dict[int, CellChange]) -> bytes | None:
         """The common case, every changed cell already there with its reference first: swapped in place."""
@@ -776,15 +785,11 @@ class RowWriter:
         pieces.append(data[position:])
         return b"".join(pieces)
 
-    def _append_at_end(self, data: bytes, number: int, changes: dict[int, CellChange]) -> bytes | None:
+    def _append_at_end(self, data: bytes, number: int, changes: dict[int, CellChange]) -> bytes:
         """The first refresh's case, every changed cell new and right of the row's last one: added at the end."""
-        last = self.parser.last_column(data)
-        if last is None or min(changes) <= last:
-            return None
         opening = self.parser.row_open(data)
         row_style = _row_style(_attributes(opening))
         cells = b"".join(self._cell(number, column, changes[column], None, row_style) for column in sorted(changes))
-        self.written_styles = (number, self.written_styles[1], last)  # right of ``last``: only the cells just written
         # spans is only a hint for readers, and a wrong one is worse than none.
         opening_kept = _SPANS.sub(b"", opening)
         closing = len(data) - len(self.parser.row_close)
@@ -810,9 +815,7 @@ class RowWriter:
         value = None if change.value is KEEP else change.value
         if isinstance(value, dt.date) and value == value and not plan.styles.is_date(style):
             style = plan.styles.dated(style, isinstance(value, dt.datetime) and value.time() != dt.time())
-        if self.written_styles[0] != number:
-            self.written_styles = (number, {}, MAX_COLUMNS)
-        self.written_styles[1][column] = style
+        self.writing[column] = style
         return cell_data(plan.prefix, ref, style, value, plan.date1904)  # type: ignore[arg-type]
 
     def _style_above(self, number: int, column: int) -> int:
