@@ -68,13 +68,25 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return refreshed_example(tmp_path_factory.mktemp("refresh"))
 
 
+def planted_merges() -> dict[str, str]:
+    """ClientID of each planted duplicate -> its original's, from the demo's manifest."""
+    return {d.duplicate: d.original for d in generate_demo(120, 1, LOCALE, TODAY).planted_duplicates}
+
+
 @pytest.fixture(scope="module")
 def raw() -> dict[str, pd.DataFrame]:
-    """The example's rows as the generator made them, parsed here with plain pandas."""
+    """The example's rows as the generator made them, parsed here with plain pandas, and merged as refresh must:
+    each planted duplicate's interactions belong to its original, whose blank manager or designation it fills."""
     data = generate_demo(120, 1, LOCALE, TODAY)
-    clients = pd.DataFrame(data.rows[schema.CLIENTS.key])
-    clients = clients[clients["client_id"].notna()].drop_duplicates("client_id")
+    merges = planted_merges()
+    every = pd.DataFrame(data.rows[schema.CLIENTS.key])
+    copies = every[every["client_id"].isin(merges)].assign(client_id=lambda f: f["client_id"].map(merges))
+    copies = copies.drop_duplicates("client_id").set_index("client_id")
+    clients = every[every["client_id"].notna() & ~every["client_id"].isin(merges)].drop_duplicates("client_id")
+    for key in ("manager", "designation"):
+        clients[key] = clients[key].fillna(clients["client_id"].map(copies[key]))
     log = pd.DataFrame(data.rows[schema.INTERACTIONS.key])
+    log["client_id"] = log["client_id"].replace(merges)
     log["date"] = log["date"].map(lambda v: pd.Timestamp(v) if isinstance(v, dt.date)
                                   else pd.to_datetime(v, format="%d.%m.%Y", errors="coerce"))
     log["amount"] = pd.to_numeric(log["amount"], errors="coerce")
@@ -195,10 +207,13 @@ def test_abc(example: Path, raw: dict[str, pd.DataFrame]) -> None:
 
 
 def test_problems_list_every_finding(example: Path) -> None:
-    findings = validate_workbook(EXAMPLE, today=TODAY).findings
+    # The cells are those of the saved workbook, below the merged rows that were deleted.
+    findings = validate_workbook(example, today=TODAY).findings
     shown = table(sheet_rows(example, schema.PROBLEMS.name(LOCALE)), label("problems_heading"))
     assert shown[label("cell")].tolist() == [f.cell for f in findings]
     assert shown[label("code")].tolist() == [f.code.value for f in findings]
+    # The planted duplicates are free of mistakes: merging them loses no finding.
+    assert [f.code for f in findings] == [f.code for f in validate_workbook(EXAMPLE, today=TODAY).findings]
 
 
 def test_agenda_sheet(example: Path, raw: dict[str, pd.DataFrame]) -> None:
@@ -212,16 +227,27 @@ def test_agenda_sheet(example: Path, raw: dict[str, pd.DataFrame]) -> None:
     assert shown[label("manager")].is_monotonic_increasing or len(set(shown[label("manager")])) > 1
 
 
-def test_user_sheets_untouched_and_reports_added(example: Path) -> None:
+def test_user_sheets_changed_only_by_merges_and_reports_added(example: Path) -> None:
     before = load_workbook(EXAMPLE)
     after = load_workbook(example)
-    reports = [spec.name(LOCALE) for spec in schema.REFRESH_REPORTS]
+    reports = [spec.name(LOCALE) for spec in schema.REFRESH_REPORTS + (schema.DUPLICATES, schema.MERGE_LOG)]
     assert after.sheetnames == before.sheetnames + reports
+    merges = planted_merges()
     for name in before.sheetnames:
         old, new = before[name], after[name]
         width = old.max_column  # Clients gains computed columns on the right; the user's columns stay as they were
-        assert [[c.value for c in row[:width]] for row in old.iter_rows()] == [
-            [c.value for c in row[:width]] for row in new.iter_rows()], name
+        rows = [[c.value for c in row[:width]] for row in old.iter_rows()]
+        shown = [[c.value for c in row[:width]] for row in new.iter_rows()]
+        if name == schema.CLIENTS.ru:
+            # The copies' rows are gone; the originals' blanks were filled from them and phones, emails appended.
+            rows = [row for row in rows if row[0] not in merges]
+            assert [row[0] for row in shown] == [row[0] for row in rows]
+            survivors = set(merges.values())
+            rows, shown = ([row for row in table if row[0] not in survivors] for table in (rows, shown))
+        elif name in (schema.INTERACTIONS.ru, schema.CONTACTS.ru):  # the copies' rows point at the originals now
+            column = 1 if name == schema.INTERACTIONS.ru else 0
+            rows = [row[:column] + [merges.get(row[column], row[column])] + row[column + 1:] for row in rows]
+        assert rows == shown, name
         assert new.max_column == width + (len(schema.CLIENT_COMPUTED_COLUMNS) if name == schema.CLIENTS.ru else 0)
 
 

@@ -1,10 +1,15 @@
 """Refresh: the daily job. Read the workbook once, compute everything, save it once.
 
-validate → (dedupe) → lifecycle → reports → one safe save. The report sheets
-(Dashboard, Agenda, Managers, Services, ABC, Problems, Block history) are
-rebuilt from scratch each time. On the user's sheets only the computed columns
-of Clients (``▸ Block``, ``▸ Orders`` … right of the user's columns) are
-written; every other cell stays as it was. Cell-level
+dedupe → validate → lifecycle → reports → one safe save. Dedupe runs as
+``xlcrm dedupe`` would (certain duplicates merged, the Decision column of
+``▸ Duplicates`` applied, kept-apart pairs remembered), and every later stage
+sees the base as it will be saved: merged rows gone, their interactions and
+contacts re-pointed to the survivor, the survivor's blanks filled. The report
+sheets (Dashboard, Agenda, Managers, Services, ABC, Problems, Block history,
+and Duplicates / Merge log when dedupe has something to show) are rebuilt from
+scratch each time. On the user's sheets only the merges and the computed
+columns of Clients (``▸ Block``, ``▸ Orders`` … right of the user's columns)
+are written; every other cell stays as it was. Cell-level
 problems do not stop a refresh: they are listed on the Problems sheet, and
 the result says how many errors remain (the CLI exits 1 while there are any).
 A workbook whose sheets or headers xlcrm cannot read is refused and left as it
@@ -13,21 +18,28 @@ was. ``dry_run`` computes everything and writes nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
+
+import pandas as pd
 
 from xlcrm import schema
 from xlcrm.agenda import build_agenda
 from xlcrm.analysis import analyse
 from xlcrm.computed import computed_cells
+from xlcrm.dedupe import DedupePlan
 from xlcrm.history import read_history
+from xlcrm.merge import apply_plan, load_plan
+from xlcrm.report_sheet import CellValue, ReportSheet
 from xlcrm.reports import Migration, RefreshReports, build_reports
 from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult
 from xlcrm.save import save_changes
-from xlcrm.sheet_edits import SheetEdit
-from xlcrm.workbook import read_workbook
+from xlcrm.sheet_edits import RowMap, SheetEdit, parse_cell
+from xlcrm.workbook import WorkbookData, column_letter, read_workbook
 
 
 @dataclass(frozen=True)
@@ -43,6 +55,8 @@ class RefreshResult:
     added_sheets: tuple[str, ...]  # report sheets the workbook did not have yet
     replaced_sheets: tuple[str, ...]
     added_columns: tuple[str, ...]  # computed columns new on Clients
+    merged_clients: int  # Clients rows merged into their survivors (listed on the Merge log)
+    review_pairs: int  # probable duplicate pairs waiting for a Decision on the Duplicates sheet
     save: SaveResult | None  # None on a dry run
 
     def to_dict(self) -> dict[str, Any]:
@@ -59,6 +73,8 @@ class RefreshResult:
             "added_sheets": list(self.added_sheets),
             "replaced_sheets": list(self.replaced_sheets),
             "added_columns": list(self.added_columns),
+            "merged_clients": self.merged_clients,
+            "review_pairs": self.review_pairs,
             "save": self.save.to_dict() if self.save else None,
         }
 
@@ -70,27 +86,32 @@ def refresh_workbook(path: str | Path, *, today: dt.date | None = None, dry_run:
     path = Path(path)
     today = today or dt.date.today()
     data = read_workbook(path)
-    analysis = analyse(data, today)
-    # Dedupe plugs in here: plan = merge.load_plan(data), then merge.apply_plan(plan) gives sheet edits and the
-    # Duplicates / Merge log sheets. The lifecycle must then see the merged clients (merged rows gone, their
-    # interactions re-pointed); dedupe's edits and sheets then go into the one save_changes call below with
-    # these (edits of one sheet combine), and no computed cell is written on a merged row.
+    plan = load_plan(data) if _can_dedupe(data) else None
+    dedupe_edits, dedupe_sheets = _dedupe(data, plan)
+    # Validation, lifecycle and reports see the base as it will be saved, rows numbered as they will be, so
+    # the Problems sheet points at the right cells; the computed cells go back to the numbers as read, which
+    # is what every edit of one save uses (write_workbook renumbers once, after the merges' deletions).
+    deleted = {edit.sheet.casefold(): RowMap(edit.delete_rows) for edit in dedupe_edits if edit.delete_rows}
+    merged = _as_saved(data, dedupe_edits, deleted)
+    analysis = analyse(merged, today)
     history = read_history(data.report_rows.get(schema.BLOCK_HISTORY.key, []))
     agenda = build_agenda(analysis.frames, analysis.lifecycle)
     reports: RefreshReports = build_reports(analysis.frames, analysis.lifecycle, agenda, analysis.report.findings,
                                             history)
 
-    clients = data.sheet(schema.CLIENTS.key)
+    clients = merged.sheet(schema.CLIENTS.key)
     assert clients is not None  # analyse refuses a workbook without a readable Clients sheet
     computed = computed_cells(clients, analysis.frames, analysis.lifecycle)
-    edit = SheetEdit(computed.sheet, set_cells=computed.cells, computed_header=computed.letters)
+    cells = _as_read(computed.cells, deleted.get(clients.name.casefold(), RowMap()))
+    edit = SheetEdit(computed.sheet, set_cells=cells, computed_header=computed.letters)
 
     existing = {schema.fold(name) for name in data.sheet_names}
-    names = [sheet.name for sheet in reports.sheets]
+    sheets = [*reports.sheets, *dedupe_sheets]
+    names = [sheet.name for sheet in sheets]
     save = None
     if not dry_run:
-        save = save_changes(data, reports=reports.sheets, edits=[edit], output=output, ignore_lock=ignore_lock,
-                            keep_backups=keep_backups)
+        save = save_changes(data, reports=sheets, edits=[*dedupe_edits, edit], output=output,
+                            ignore_lock=ignore_lock, keep_backups=keep_backups)
     tally = analysis.lifecycle.clients["block"].value_counts()
     return RefreshResult(
         path=save.path if save else (output or path), locale=data.locale, today=today, dry_run=dry_run,
@@ -100,8 +121,76 @@ def refresh_workbook(path: str | Path, *, today: dt.date | None = None, dry_run:
         added_sheets=tuple(n for n in names if schema.fold(n) not in existing),
         replaced_sheets=tuple(n for n in names if schema.fold(n) in existing),
         added_columns=computed.added,
+        merged_clients=plan.merged_rows if plan else 0, review_pairs=len(plan.review) if plan else 0,
         save=save,
     )
+
+
+def _can_dedupe(data: WorkbookData) -> bool:
+    """Whether Clients can be deduplicated; when not, validation refuses the workbook with the reason."""
+    clients = data.sheet(schema.CLIENTS.key)
+    return clients is not None and schema.CLIENTS.key not in data.misplaced_headers and clients.has("client_id")
+
+
+def _dedupe(data: WorkbookData, plan: DedupePlan | None) -> tuple[list[SheetEdit], list[ReportSheet]]:
+    """The merges' edits and the Duplicates / Merge log sheets.
+
+    As with ``xlcrm dedupe``, a base with nothing to review and no Duplicates sheet yet does not get one.
+    """
+    if plan is None:
+        return [], []
+    edits, sheets = apply_plan(plan)
+    quiet = not (edits or plan.review or plan.kept_apart or plan.interaction_duplicates
+                 or schema.find_sheet_name(schema.DUPLICATES, data.sheet_names))
+    return edits, [] if quiet else sheets
+
+
+def _as_saved(data: WorkbookData, edits: Sequence[SheetEdit], deleted: dict[str, RowMap]) -> WorkbookData:
+    """The user sheets as ``edits`` will leave them, each row under the number it will have once saved.
+
+    Only the parsed values change (deleted rows dropped, set cells of known columns written, rows below the
+    deleted ones renumbered); ``data`` itself stays as read, since the save checks the file against it.
+    """
+    if not edits:
+        return data
+    key_of = {sheet.name.casefold(): key for key, sheet in data.sheets.items()}
+    sheets = dict(data.sheets)
+    for edit in edits:
+        key = key_of[edit.sheet.casefold()]
+        sheet = sheets[key]
+        rows = deleted.get(edit.sheet.casefold(), RowMap())
+        frame = sheet.frame[~sheet.frame.index.isin(rows.deleted)].copy()
+        column_of = {letter: column for column, letter in sheet.letters.items()}
+        values: dict[str, dict[int, object]] = defaultdict(dict)
+        for ref, value in edit.set_cells.items():
+            row, index = parse_cell(ref)
+            column = column_of.get(column_letter(index))
+            if column is not None and row in frame.index:
+                values[column][row] = value
+        for column, cells in values.items():
+            frame[column] = frame[column].astype(object)
+            frame.loc[list(cells), column] = pd.Series(cells, dtype=object)
+        frame.index = pd.Index([rows.row(int(row)) for row in frame.index], dtype=frame.index.dtype,
+                               name=frame.index.name)
+        # The computed values held on deleted rows go with them: there is nothing to clear there.
+        owned = {header: {new: value for row, value in held.items() if (new := rows.row(row)) is not None}
+                 for header, held in sheet.owned_values.items()}
+        sheets[key] = dataclasses.replace(sheet, frame=frame, owned_values=owned)
+    return dataclasses.replace(data, sheets=sheets)
+
+
+def _as_read(cells: dict[str, CellValue], rows: RowMap) -> dict[str, CellValue]:
+    """Cells given by their row numbers once saved, under the numbers of the workbook as read."""
+    if not rows:
+        return cells
+    as_read = {}
+    for ref, value in cells.items():
+        row, index = parse_cell(ref)
+        for gone in rows.deleted:  # sorted: each deleted row at or above it pushes it one further down
+            if gone <= row:
+                row += 1
+        as_read[f"{column_letter(index)}{row}"] = value
+    return as_read
 
 
 def format_result(result: RefreshResult) -> str:
@@ -124,6 +213,15 @@ def format_result(result: RefreshResult) -> str:
         clients = schema.CLIENTS.name(locale)
         lines.append(("Would add " if result.dry_run else "Added ") + f"columns to {clients}: "
                      + ", ".join(result.added_columns))
+    if result.merged_clients:
+        merge_log = schema.MERGE_LOG.name(locale)
+        lines.append(f"{'Would merge' if result.dry_run else 'Merged'} {_count(result.merged_clients, 'duplicate client')}"
+                     f" into {'their survivors' if result.merged_clients > 1 else 'its survivor'}"
+                     f" (undo with xlcrm unmerge; see {merge_log})")
+    if result.review_pairs:
+        duplicates = schema.DUPLICATES.name(locale)
+        lines.append(f"{_count(result.review_pairs, 'probable duplicate pair')} to review on {duplicates}: "
+                     "type merge or keep apart in Decision, the next refresh applies it")
     problems = schema.PROBLEMS.name(locale)
     lines.append(f"{result.errors} errors and {result.warnings} warnings, listed on {problems}")
     if result.save and result.save.backup:
@@ -131,3 +229,7 @@ def format_result(result: RefreshResult) -> str:
     if result.save:
         lines.extend(f"Warning: {warning}" for warning in result.save.warnings)
     return "\n".join(lines)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}" + ("" if number == 1 else "s")
