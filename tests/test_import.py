@@ -52,10 +52,13 @@ def rows_by_id(path: Path, sheet: str = "clients") -> dict[str, dict[str, object
     return {row["client_id"]: {k: v for k, v in row.items() if v is not None} for row in frame.to_dict("records")}
 
 
+MERGE_LOG_RU = schema.MERGE_LOG.name("ru")
+
+
 def assert_only_changed(before: dict[str, dict[str, object]], after: dict[str, dict[str, object]],
-                        sheet: str, changed: set[str]) -> None:
-    """Nothing changed but the named cells of ``sheet`` (new rows are named there too)."""
-    assert before.keys() == after.keys()
+                        sheet: str, changed: set[str], added: tuple[str, ...] = ()) -> None:
+    """Nothing changed but the named cells of ``sheet`` (new rows are named there too) and the sheets added."""
+    assert list(after) == list(before) + list(added)
     for name in before:
         if name != sheet:
             assert before[name] == after[name], name
@@ -124,7 +127,8 @@ def test_cp1251_semicolon_csv_every_value_and_the_dedupe_rules(workbook: Path, t
     # Email and Comment of C000001 (row 2), and rows 5 and 6 appended below the three clients.
     assert_only_changed(before, cells(workbook), CLIENTS_RU, {
         "F2", "O2", *(f"{c}{r}" for r in (5, 6) for c in "ABCDEFGIKP"
-                      if (r, c) not in {(6, "C"), (6, "D"), (6, "F"), (6, "I")})})
+                      if (r, c) not in {(6, "C"), (6, "D"), (6, "F"), (6, "I")})}, added=(MERGE_LOG_RU,))
+    assert [r.merge_id for r in result.records] == ["M0001", "", "", "", ""]
 
 
 
@@ -166,7 +170,7 @@ def test_amocrm_export_utf8_bom_comma_csv(workbook: Path, tmp_path: Path) -> Non
                       "manager": "Анна", "created": dt.date(2023, 2, 12)}
     assert clients["C000007"]["email"] == "a.kuz@vector.ru"
     assert_only_changed(before, cells(workbook), CLIENTS_RU,
-                        {"F4", *(f"{c}5" for c in "ABCEFKP")})
+                        {"F4", *(f"{c}5" for c in "ABCEFKP")}, added=(MERGE_LOG_RU,))
 
 
 BITRIX_HTML = """<html>
@@ -212,7 +216,8 @@ def test_bitrix24_html_disguised_as_xls(workbook: Path, tmp_path: Path) -> None:
                         "email": "info@luch.ru", "source": "Сайт", "manager": "Борис",
                         "created": dt.date(2024, 3, 15)}
     assert clients["C000001"]["email"] == "petrov@romashka.ru"
-    assert_only_changed(before, cells(workbook), CLIENTS_RU, {"F2", *(f"{c}5" for c in "ABCDEFJKP")})
+    assert_only_changed(before, cells(workbook), CLIENTS_RU, {"F2", *(f"{c}5" for c in "ABCDEFJKP")},
+                        added=(MERGE_LOG_RU,))
 
 
 def write_russian_xlsx(folder: Path) -> Path:
@@ -320,8 +325,9 @@ def test_cli_dry_run_shows_the_mapping_and_writes_nothing(workbook: Path, tmp_pa
     assert f"Read {source} as CSV (cp1251, ';')" in result.output
     assert "  Мобильный телефон -> Телефон" in result.output
     assert "  Теги -> (not imported: no matching column)" in result.output
-    assert "Would add 2 rows, would merge 2 into existing clients, 0 already in the workbook, 1 skipped" \
+    assert "Would add 2 rows, would merge 2 into matching clients, 0 already in the workbook, 1 skipped" \
         in result.output
+    assert "  source row 2: C000001, M0001 (same INN 3982597915; same phone +79161234567; " in result.output
     assert "source row 5: C000009 probably C000002" in result.output
     assert "Dry run: the workbook was not changed" in result.output
     assert workbook.read_bytes() == saved
@@ -480,3 +486,16 @@ def test_headers_mapped_to_name_by_the_mapping_file_are_joined_in_its_order(work
     assert [(r.outcome, r.client_id) for r in result.records] == [(ADDED, "C000008")]
     added = rows_by_id(workbook)["C000008"]
     assert (added["name"], added["phone"]) == ("Белова Ольга", "+7 916 555-00-11")
+
+
+def test_a_merge_made_by_an_import_is_logged_and_can_be_undone(workbook: Path, tmp_path: Path) -> None:
+    original = rows_by_id(workbook)["C000001"]
+    import_rows(write_cp1251_csv(tmp_path), workbook, today=TODAY)
+    assert rows_by_id(workbook)["C000001"]["email"] == "ivan@romashka.ru"
+
+    result = CliRunner().invoke(cli, ["unmerge", str(workbook), "M0001"])
+
+    assert result.exit_code == 0, result.output
+    clients = rows_by_id(workbook)
+    assert clients["C000001"] == original
+    assert {"C000008", "C000009"} <= set(clients)

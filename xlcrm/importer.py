@@ -10,7 +10,8 @@ Into Clients, every record goes through the duplicate rules of
 :mod:`xlcrm.dedupe` against the clients already there (and the records added
 before it): a record whose every value the client already holds is left out;
 a certain duplicate (score from ``dedupe_auto_score``) fills that client's
-blank cells and adds the phones and emails it lacks; a probable one (from
+blank cells and adds the phones and emails it lacks, and the client as it was
+goes to the Merge log (``xlcrm unmerge`` undoes it); a probable one (from
 ``dedupe_review_score``) is added as a new client and named in the result, so
 ``xlcrm dedupe`` lists the pair for review; anything else is a new client with
 the next ClientID of the workbook's sequence and today as Created when the
@@ -45,15 +46,16 @@ from xlcrm.import_map import (
 )
 from xlcrm.keys import email_keys, phone_keys
 from xlcrm.merge import EMAIL_JOINER, PHONE_JOINER, merged_values
+from xlcrm.merge_log import LogEntry, merge_log_sheet, read_merge_log, report_rows, sheet_rows
 from xlcrm.normalize import as_text, is_blank, parse_amount, parse_date, parse_emails, parse_inn, split_phone_cell
-from xlcrm.report_sheet import CellValue
+from xlcrm.report_sheet import CellValue, ReportSheet
 from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult
 from xlcrm.save import save_changes
 from xlcrm.schema import Column, Kind, Sheet
 from xlcrm.settings import Settings, read_settings
 from xlcrm.sheet_edits import SheetEdit
 from xlcrm.sources import SourceTable, read_source
-from xlcrm.workbook import SheetData, WorkbookData, read_workbook
+from xlcrm.workbook import SheetData, WorkbookData, column_letter, read_workbook
 
 COMMENT_JOINER = "; "
 DEFAULT_ID_PREFIX = "C"
@@ -79,10 +81,11 @@ class RecordOutcome:
     outcome: str
     client_id: str = ""  # the client added, merged into, or already holding it
     detail: str = ""  # reason, or the probable duplicate's ClientID and score
+    merge_id: str = ""  # the Merge log entry of a merge into a client already in the workbook
 
     def to_dict(self) -> dict[str, Any]:
         return {"source_row": self.source_row, "outcome": self.outcome, "client_id": self.client_id,
-                "detail": self.detail}
+                "detail": self.detail, "merge_id": self.merge_id}
 
 
 @dataclass
@@ -265,6 +268,7 @@ class _Plan:
     outcomes: list[RecordOutcome] = field(default_factory=list)
     appended: list[dict[str, CellValue]] = field(default_factory=list)  # column key -> value
     changed: dict[int, dict[str, CellValue]] = field(default_factory=dict)  # Excel row -> column key -> value
+    merged_into: dict[int, list[int]] = field(default_factory=dict)  # Excel row -> outcomes of records merged in
 
 
 class _ClientMatcher:
@@ -346,8 +350,9 @@ def _plan_clients(table: SourceTable, mappings: Sequence[ColumnMapping], data: W
             held.update(changes)
             if other in new_rows:
                 plan.appended[new_rows[other]].update(changes)
-            else:
+            elif changes:
                 plan.changed.setdefault(other, {}).update(changes)
+                plan.merged_into.setdefault(other, []).append(len(plan.outcomes))
             if changes:
                 matcher.add(matcher.records_of({other: held})[other])
             plan.outcomes.append(RecordOutcome(source_row, MERGED if changes else UNCHANGED,
@@ -430,7 +435,7 @@ def choose_mapping(table: SourceTable, spec: Sheet, locale: str, mapping_file: P
 def import_rows(source: str | Path, workbook: str | Path, *, sheet: str = schema.CLIENTS.key,
                 mapping_file: Path | None = None, dry_run: bool = False, today: dt.date | None = None,
                 output: Path | None = None, ignore_lock: bool = False,
-                keep_backups: int = DEFAULT_KEEP_BACKUPS) -> ImportResult:
+                keep_backups: int = DEFAULT_KEEP_BACKUPS, now: dt.datetime | None = None) -> ImportResult:
     """Import the records of ``source`` into one user sheet of ``workbook`` (see the module's docstring)."""
     today = today or dt.date.today()
     spec = schema.sheet_by_key(sheet)
@@ -471,14 +476,46 @@ def import_rows(source: str | Path, workbook: str | Path, *, sheet: str = schema
                  for key, value in changes.items()}
     append_rows = [{letters[key]: value for key, value in values.items() if value is not None}
                    for values in plan.appended]
+    reports = [log_merges(data, plan, now or dt.datetime.now().replace(microsecond=0))] if plan.changed else []
     save = None
     if not dry_run and (set_cells or append_rows):
         edit = SheetEdit(target.name, set_cells=set_cells, append_rows=append_rows)
-        save = save_changes(data, edits=[edit], output=output, ignore_lock=ignore_lock, keep_backups=keep_backups)
+        save = save_changes(data, reports=reports, edits=[edit], output=output, ignore_lock=ignore_lock,
+                            keep_backups=keep_backups)
     return ImportResult(
         path=save.path if save else (output or Path(workbook)), source=Path(source), read_as=table.describe(),
         sheet=target.name, dry_run=dry_run, mapping=[m.to_dict(spec, locale) for m in mappings],
         records=plan.outcomes, changed_cells=len(set_cells), notes=notes, save=save)
+
+
+def log_merges(data: WorkbookData, plan: _Plan, now: dt.datetime) -> ReportSheet:
+    """The Merge log with every client the import changed, as it was before, so ``xlcrm unmerge`` restores it.
+
+    Each changed client is one merge of its own (a survivor with nothing merged away); the outcomes of the
+    records merged into it name its Merge ID.
+    """
+    clients = data.sheets[schema.CLIENTS.key]
+    log = read_merge_log(report_rows(data, schema.MERGE_LOG))
+    raw = sheet_rows(data, schema.CLIENTS)
+    header_row = raw[0] if len(raw) else []
+    before = {row: raw[row - 1] for row in plan.changed}
+    width = max(len(header_row), *(len(values) for values in before.values()))
+    headers = [as_text(header_row[i]) if i < len(header_row) and not is_blank(header_row[i])
+               else f"({column_letter(i)})" for i in range(width)]
+    if not log.headers:
+        log.headers = headers
+    # Where each Clients column lands among the log's columns (an older log may have other columns).
+    position = {header: index for index, header in enumerate(headers)}
+    follow = [position.get(header) for header in log.headers]
+    for row in sorted(plan.changed):
+        merge_id = log.next_id()
+        values = before[row]
+        log.entries.append(LogEntry(merge_id, now, schema.SURVIVOR_ROLE.key, clients.name, row,
+                                    tuple(values[i] if i is not None and i < len(values) else None for i in follow)))
+        for index in plan.merged_into[row]:
+            outcome = plan.outcomes[index]
+            plan.outcomes[index] = dataclasses.replace(outcome, merge_id=merge_id)
+    return merge_log_sheet(log, data.locale)
 
 
 def _missing_column(spec: Sheet, key: str, locale: str, table: SourceTable) -> MappingError:
@@ -501,8 +538,13 @@ def format_import(result: ImportResult) -> str:
         lines.append(f"  {item['header']} -> {target}{origin}")
     verb = "Would add" if result.dry_run else "Added"
     lines.append(f"{verb} {result.count(ADDED) + result.count(REVIEW)} rows, "
-                 f"{'would merge' if result.dry_run else 'merged'} {result.count(MERGED)} into existing clients, "
+                 f"{'would merge' if result.dry_run else 'merged'} {result.count(MERGED)} into matching clients, "
                  f"{result.count(UNCHANGED)} already in the workbook, {result.count(SKIPPED)} skipped")
+    logged = [r for r in result.records if r.merge_id]
+    if logged:
+        lines.append("Merged into clients already in the workbook (the Merge log keeps them as they were; "
+                     "undo one with xlcrm unmerge PATH MERGE_ID):")
+        lines += [f"  source row {r.source_row}: {r.client_id}, {r.merge_id} ({r.detail})" for r in logged[:SHOWN_ITEMS]]
     review = [r for r in result.records if r.outcome == REVIEW]
     if review:
         lines.append(f"{len(review)} new clients look like existing ones; run xlcrm dedupe to review the pairs:")
@@ -512,7 +554,7 @@ def format_import(result: ImportResult) -> str:
         lines.append("Skipped:")
         lines += [f"  source row {r.source_row}: {r.detail}" + (f" ({r.client_id})" if r.client_id else "")
                   for r in skipped[:SHOWN_ITEMS]]
-    for items in (review, skipped):
+    for items in (logged, review, skipped):
         if len(items) > SHOWN_ITEMS:
             lines.append(f"  … and {len(items) - SHOWN_ITEMS} more (see --json)")
     lines += [f"Note: {note}" for note in result.notes]
