@@ -212,3 +212,31 @@ def test_agenda_of_a_protected_workbook(protected: Path, tmp_path: Path) -> None
     assert "Anna" in result.output and calendar.exists()
     assert protected.read_bytes() == before
     assert files(tmp_path) == ["anna.ics", "clients.xlsx"]
+
+
+def test_dedupe_and_unmerge_of_a_protected_workbook(tmp_path: Path) -> None:
+    records = valid_records("en")
+    records.pop(schema.SETTINGS.key)
+    twin = dict(records["clients"][0], client_id="C000003", comment="typed in again")
+    records["clients"].append(twin)
+    plain = tmp_path / "plain.xlsx"
+    build_workbook("en", rows=records, lists={"managers": ["Anna", "Boris"]}).save(plain)
+    path = tmp_path / "clients.xlsx"
+    encrypt(plain, path, PASSWORD)
+    plain.unlink()
+
+    merged = invoke("dedupe", str(path), "--keep-backups", "0")
+    assert merged.exit_code == 0, merged.output
+    assert "M0001: C000001 <- C000003" in merged.output and f"Saved {path}" in merged.output
+    assert is_encrypted(path)
+    ids = [row[0].value for row in load_workbook(opened(path, tmp_path / "merged"))[schema.CLIENTS.en].iter_rows(
+        min_row=2) if row[0].value]
+    assert ids == ["C000001", "C000002"]
+
+    undone = invoke("unmerge", str(path), "M0001", "--keep-backups", "0")
+    assert undone.exit_code == 0, undone.output
+    assert is_encrypted(path)
+    ids = [row[0].value for row in load_workbook(opened(path, tmp_path / "undone"))[schema.CLIENTS.en].iter_rows(
+        min_row=2) if row[0].value]
+    assert ids == ["C000001", "C000002", "C000003"]
+    assert files(tmp_path) == ["clients.xlsx", "merged/clients.xlsx", "undone/clients.xlsx"]

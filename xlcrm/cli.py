@@ -257,9 +257,10 @@ def agenda_command(path: Path, manager: str | None, ics: Path | None, today: dt.
 @workbook_argument
 @click.option("--dry-run", is_flag=True, help="Show what would be merged and proposed for review; change nothing.")
 @save_options
+@password_option
 @json_option
 def dedupe_command(path: Path, dry_run: bool, output: Path | None, ignore_lock: bool, keep_backups: int,
-                   as_json: bool) -> None:
+                   password: str | None, as_json: bool) -> None:
     """Find duplicate clients: merge the certain ones, list the probable ones for review.
 
     Certain duplicates are merged into the oldest client (blanks filled,
@@ -273,8 +274,10 @@ def dedupe_command(path: Path, dry_run: bool, output: Path | None, ignore_lock: 
 
         xlcrm dedupe clients.xlsx --dry-run
     """
-    result = merge.dedupe_workbook(path, dry_run=dry_run, output=output, ignore_lock=ignore_lock,
-                                   keep_backups=keep_backups)
+    result = encryption.on_workbook(
+        path, password, lambda work, out, backups: merge.dedupe_workbook(
+            work, dry_run=dry_run, output=out, ignore_lock=ignore_lock, keep_backups=backups),
+        output=output, ignore_lock=ignore_lock, keep_backups=keep_backups)
     if as_json:
         _print_json(result.to_dict())
     else:
@@ -285,9 +288,10 @@ def dedupe_command(path: Path, dry_run: bool, output: Path | None, ignore_lock: 
 @workbook_argument
 @click.argument("merge_id")
 @save_options
+@password_option
 @json_option
 def unmerge_command(path: Path, merge_id: str, output: Path | None, ignore_lock: bool, keep_backups: int,
-                    as_json: bool) -> None:
+                    password: str | None, as_json: bool) -> None:
     """Undo one merge from the Merge log: the original rows come back exactly.
 
     The merged clients' rows return to their places, the survivor gets its
@@ -298,8 +302,10 @@ def unmerge_command(path: Path, merge_id: str, output: Path | None, ignore_lock:
 
         xlcrm unmerge clients.xlsx M0003
     """
-    result = merge.unmerge_workbook(path, merge_id, output=output, ignore_lock=ignore_lock,
-                                    keep_backups=keep_backups)
+    result = encryption.on_workbook(
+        path, password, lambda work, out, backups: merge.unmerge_workbook(
+            work, merge_id, output=out, ignore_lock=ignore_lock, keep_backups=backups),
+        output=output, ignore_lock=ignore_lock, keep_backups=keep_backups)
     if as_json:
         _print_json(result.to_dict())
     else:
