@@ -20,6 +20,7 @@ from xlcrm.demo import generate_demo
 from xlcrm.errors import WorkbookStructureError
 from xlcrm.analysis import analyse
 from xlcrm.computed import computed_cells
+from xlcrm.merge_log import read_merge_log, read_sheet_rows
 from xlcrm.refresh import refresh_workbook
 from xlcrm.validate import validate_workbook
 from xlcrm.workbook import read_workbook
@@ -273,8 +274,8 @@ def test_refresh_is_idempotent(example: Path, tmp_path: Path) -> None:
     again = tmp_path / "again.xlsx"
     shutil.copyfile(example, again)
     result = refresh_workbook(again, today=TODAY, keep_backups=0)
-    assert result.added_columns == ()
-    for spec in schema.REFRESH_REPORTS + (schema.CLIENTS,):
+    assert result.added_columns == () and result.merged_clients == 0
+    for spec in schema.REFRESH_REPORTS + (schema.DUPLICATES, schema.MERGE_LOG, schema.CLIENTS, schema.INTERACTIONS):
         assert sheet_rows(again, spec.name(LOCALE)) == sheet_rows(example, spec.name(LOCALE)), spec.key
 
 
@@ -453,3 +454,13 @@ def test_only_changed_computed_cells_are_written(tmp_path: Path) -> None:
     book.save(path)
     assert pending(path) == {"R2": 1, "Q3": "4 Working", "R3": 1, "S3": 500.0, "T3": dt.date(2026, 11, 20),
                              "U3": dt.date(2026, 11, 20), "V3": dt.date(2026, 11, 20)}
+
+
+def test_planted_duplicates_merged_exactly(example: Path) -> None:
+    log = read_merge_log(read_sheet_rows(example, schema.MERGE_LOG))
+    id_column = log.headers.index(schema.CLIENTS.column("client_id").name(LOCALE))
+    by_merge: dict[str, dict[str, str]] = {}
+    for entry in log.entries:
+        if entry.sheet == schema.CLIENTS.ru:
+            by_merge.setdefault(entry.merge_id, {})[entry.role] = entry.values[id_column]
+    assert {merge["merged"]: merge["survivor"] for merge in by_merge.values()} == planted_merges()

@@ -18,6 +18,7 @@ was. ``dry_run`` computes everything and writes nothing.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import datetime as dt
 from collections import defaultdict
@@ -183,13 +184,13 @@ def _as_read(cells: dict[str, CellValue], rows: RowMap) -> dict[str, CellValue]:
     """Cells given by their row numbers once saved, under the numbers of the workbook as read."""
     if not rows:
         return cells
+    # The i-th deleted row (0-based) had the saved row number deleted[i] - i: each deleted row whose number
+    # is at most a saved row's pushes that row one further down in the workbook as read.
+    pushes = [gone - i for i, gone in enumerate(rows.deleted)]
     as_read = {}
     for ref, value in cells.items():
         row, index = parse_cell(ref)
-        for gone in rows.deleted:  # sorted: each deleted row at or above it pushes it one further down
-            if gone <= row:
-                row += 1
-        as_read[f"{column_letter(index)}{row}"] = value
+        as_read[f"{column_letter(index)}{row + bisect.bisect_right(pushes, row)}"] = value
     return as_read
 
 
