@@ -209,3 +209,18 @@ def test_anonymised_copy(workbook: Path, tmp_path: Path) -> None:
                 assert new[cell.coordinate].value == expected, (name, cell.coordinate)
     data = read_workbook(target)
     assert list(data.sheets["clients"].frame["client_id"]) == ["C000001", "C000002"]
+
+
+def test_a_sheet_the_workbook_lacks_is_an_empty_table_with_every_column(tmp_path: Path) -> None:
+    records = valid_records("en")
+    records.pop(schema.CONTACTS.key)
+    workbook = write_records(tmp_path / "no_contacts.xlsx", "en", records)
+    target = tmp_path / "base.sqlite"
+
+    result = export_workbook(workbook, sqlite=target, today=TODAY)
+
+    assert result.database is not None and result.database.tables["contacts"] == 0
+    columns = [row[1] for row in query(target, "PRAGMA table_info(contacts)")]
+    assert columns == ["excel_row"] + [c.key for c in schema.CONTACTS.columns]
+    assert ("clients", "client_id", "client_id") in {
+        (row[2], row[3], row[4]) for row in query(target, "PRAGMA foreign_key_list(contacts)")}

@@ -137,7 +137,8 @@ class _TableData:
 
 def _sheet_table(metadata: sa.MetaData, data: WorkbookData, spec: Sheet, problems: _Problems) -> _TableData:
     sheet = data.sheets.get(spec.key)
-    columns = [c for c in spec.columns if sheet is not None and sheet.has(c.key)]
+    # A sheet the workbook lacks still gets its whole table, so the database looks the same for every workbook.
+    columns = [c for c in spec.columns if sheet is None or sheet.has(c.key)]
     key_columns: list[sa.Column] = []
     if spec is schema.CLIENTS:
         key_columns.append(sa.Column("client_id", sa.Text(), primary_key=True))
