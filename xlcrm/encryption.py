@@ -36,7 +36,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from xlcrm.errors import EncryptedWorkbook, WriteError, XlcrmError
 from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS, TEMP_PREFIX, SaveResult, replace_workbook
-from xlcrm.workbook import FileStamp
+from xlcrm.workbook import WORKBOOK_SUFFIXES, FileStamp
 
 PASSWORD_ENV = "XLCRM_PASSWORD"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -119,7 +119,9 @@ def _ending_signals_raise() -> Iterator[None]:
 
 
 def _private_copy(path: Path, data: bytes) -> Path:
-    handle, name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.stem}-", suffix=".xlsx", dir=path.parent)
+    # The workbook's own extension: a decrypted .xlsm keeps its macros and is read as one.
+    suffix = path.suffix.lower() if path.suffix.lower() in WORKBOOK_SUFFIXES else WORKBOOK_SUFFIXES[0]
+    handle, name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{path.stem}-", suffix=suffix, dir=path.parent)
     try:
         os.write(handle, data)
     finally:
