@@ -9,6 +9,7 @@ import os
 import signal
 import sqlite3
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -240,3 +241,17 @@ def test_dedupe_and_unmerge_of_a_protected_workbook(tmp_path: Path) -> None:
         min_row=2) if row[0].value]
     assert ids == ["C000001", "C000002", "C000003"]
     assert files(tmp_path) == ["clients.xlsx", "merged/clients.xlsx", "undone/clients.xlsx"]
+
+
+def test_a_protected_macro_workbook_keeps_its_macros(tmp_path: Path) -> None:
+    path = tmp_path / "book.xlsm"
+    encrypt(Path(__file__).resolve().parent / "data" / "user_workbook.xlsm", path, PASSWORD)
+
+    result = invoke("refresh", str(path), "--keep-backups", "0", "--today", "2026-11-23")
+
+    assert result.exit_code in (0, 1), result.output  # 1: the sample workbook has cell errors on purpose
+    assert f"Refreshed {path}" in result.output
+    assert is_encrypted(path)
+    names = zipfile.ZipFile(io.BytesIO(decrypt(path, PASSWORD))).namelist()
+    assert "xl/vbaProject.bin" in names
+    assert files(tmp_path) == ["book.xlsm"]
