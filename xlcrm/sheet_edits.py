@@ -579,6 +579,8 @@ def cell_data(prefix: bytes, ref: str, style: int, value: CellValue, date1904: b
         if serial is not None:
             return f'<{p}c r="{ref}"{style_attr}><{p}v>{serial!r}</{p}v></{p}c>'.encode()
         value = value.isoformat()  # before Excel's first day: kept readable as text
+    if type(value) is int or type(value) is float:  # most cells: the abstract Number check below is slow
+        return f'<{p}c r="{ref}"{style_attr}><{p}v>{value!r}</{p}v></{p}c>'.encode()  # NaN and inf: None above
     if isinstance(value, numbers.Number) and not isinstance(value, str):
         number = int(value) if isinstance(value, numbers.Integral) else float(value)  # type: ignore[arg-type]
         if isinstance(number, float) and not math.isfinite(number):
