@@ -59,6 +59,7 @@ def test_refresh_merges_and_reports_the_merged_base(book: Path) -> None:
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
     assert payload["merged_clients"] == 1 and payload["review_pairs"] == 1
+    assert [(m["survivor"], m["merged"]) for m in payload["merges"]] == [("C000001", ["C000003"])]
     assert {schema.DUPLICATES.name("en"), schema.MERGE_LOG.name("en")} <= set(payload["added_sheets"])
 
     rows = cells(book)["Clients"]
@@ -108,6 +109,7 @@ def test_dry_run_says_what_dedupe_would_do_and_writes_nothing(book: Path) -> Non
     result = CliRunner().invoke(cli, ["refresh", str(book), "--today", TODAY.isoformat(), "--dry-run"])
     assert result.exit_code == 0, result.output
     assert "Would merge 1 duplicate client into its survivor" in result.output
+    assert "  C000001 <- C000003 (same phone +79161234567" in result.output
     assert "1 probable duplicate pair to review on ▸ Duplicates" in result.output
     assert "Would add ▸ Dashboard" in result.output and "▸ Merge log" in result.output
     assert book.read_bytes() == before and not (book.parent / ".xlcrm-backups").exists()

@@ -4,7 +4,9 @@ dedupe → validate → lifecycle → reports → one safe save. Dedupe runs as
 ``xlcrm dedupe`` would (certain duplicates merged, the Decision column of
 ``▸ Duplicates`` applied, kept-apart pairs remembered), and every later stage
 sees the base as it will be saved: merged rows gone, their interactions and
-contacts re-pointed to the survivor, the survivor's blanks filled. The report
+contacts re-pointed to the survivor, the survivor's blanks filled, rows
+numbered as they will be. Validation comes after dedupe for that reason: the
+Problems sheet then names the cells of the saved workbook. The report
 sheets (Dashboard, Agenda, Managers, Services, ABC, Problems, Block history,
 and Duplicates / Merge log when dedupe has something to show) are rebuilt from
 scratch each time. On the user's sheets only the merges and the computed
@@ -34,13 +36,22 @@ from xlcrm.analysis import analyse
 from xlcrm.computed import computed_cells
 from xlcrm.dedupe import DedupePlan
 from xlcrm.history import read_history
-from xlcrm.merge import apply_plan, load_plan
+from xlcrm.merge import SHOWN_ITEMS, apply_plan, load_plan
 from xlcrm.report_sheet import CellValue, ReportSheet
 from xlcrm.reports import Migration, RefreshReports, build_reports
 from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult
 from xlcrm.save import save_changes
 from xlcrm.sheet_edits import RowMap, SheetEdit, parse_cell
 from xlcrm.workbook import WorkbookData, column_letter, read_workbook
+
+
+@dataclass(frozen=True)
+class MergeSummary:
+    """One merge of the dedupe step, as the terminal and --json show it."""
+
+    survivor: str  # ClientID kept
+    merged: tuple[str, ...]  # ClientIDs merged into it ("row N" for a row without one)
+    reason: str  # why: the first pair's reasons, or the user's Decision
 
 
 @dataclass(frozen=True)
@@ -57,6 +68,7 @@ class RefreshResult:
     replaced_sheets: tuple[str, ...]
     added_columns: tuple[str, ...]  # computed columns new on Clients
     merged_clients: int  # Clients rows merged into their survivors (listed on the Merge log)
+    merges: tuple[MergeSummary, ...]
     review_pairs: int  # probable duplicate pairs waiting for a Decision on the Duplicates sheet
     save: SaveResult | None  # None on a dry run
 
@@ -75,6 +87,7 @@ class RefreshResult:
             "replaced_sheets": list(self.replaced_sheets),
             "added_columns": list(self.added_columns),
             "merged_clients": self.merged_clients,
+            "merges": [dataclasses.asdict(merge) for merge in self.merges],
             "review_pairs": self.review_pairs,
             "save": self.save.to_dict() if self.save else None,
         }
@@ -122,7 +135,8 @@ def refresh_workbook(path: str | Path, *, today: dt.date | None = None, dry_run:
         added_sheets=tuple(n for n in names if schema.fold(n) not in existing),
         replaced_sheets=tuple(n for n in names if schema.fold(n) in existing),
         added_columns=computed.added,
-        merged_clients=plan.merged_rows if plan else 0, review_pairs=len(plan.review) if plan else 0,
+        merged_clients=plan.merged_rows if plan else 0, merges=_merge_summaries(plan),
+        review_pairs=len(plan.review) if plan else 0,
         save=save,
     )
 
@@ -144,6 +158,16 @@ def _dedupe(data: WorkbookData, plan: DedupePlan | None) -> tuple[list[SheetEdit
     quiet = not (edits or plan.review or plan.kept_apart or plan.interaction_duplicates
                  or schema.find_sheet_name(schema.DUPLICATES, data.sheet_names))
     return edits, [] if quiet else sheets
+
+
+def _merge_summaries(plan: DedupePlan | None) -> tuple[MergeSummary, ...]:
+    if plan is None:
+        return ()
+    records = plan.records
+    return tuple(MergeSummary(records[group.survivor].client_id,
+                              tuple(records[row].client_id or f"row {row}" for row in group.merged),
+                              group.matches[0].reason if group.matches else "your decision")
+                 for group in plan.groups)
 
 
 def _as_saved(data: WorkbookData, edits: Sequence[SheetEdit], deleted: dict[str, RowMap]) -> WorkbookData:
@@ -216,9 +240,14 @@ def format_result(result: RefreshResult) -> str:
                      + ", ".join(result.added_columns))
     if result.merged_clients:
         merge_log = schema.MERGE_LOG.name(locale)
-        lines.append(f"{'Would merge' if result.dry_run else 'Merged'} {_count(result.merged_clients, 'duplicate client')}"
+        verb = "Would merge" if result.dry_run else "Merged"
+        lines.append(f"{verb} {_count(result.merged_clients, 'duplicate client')}"
                      f" into {'their survivors' if result.merged_clients > 1 else 'its survivor'}"
-                     f" (undo with xlcrm unmerge; see {merge_log})")
+                     f" (undo with xlcrm unmerge; see {merge_log}):")
+        lines.extend(f"  {merge.survivor} <- {', '.join(merge.merged)} ({merge.reason})"
+                     for merge in result.merges[:SHOWN_ITEMS])
+        if len(result.merges) > SHOWN_ITEMS:
+            lines.append(f"  … and {len(result.merges) - SHOWN_ITEMS} more (see --json)")
     if result.review_pairs:
         duplicates = schema.DUPLICATES.name(locale)
         lines.append(f"{_count(result.review_pairs, 'probable duplicate pair')} to review on {duplicates}: "
