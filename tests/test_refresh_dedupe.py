@@ -16,6 +16,7 @@ from builders import settings_records, write_records
 from test_unmerge import cells, client, set_decision
 from xlcrm import schema
 from xlcrm.cli import cli
+from xlcrm.merge import unmerge_workbook
 from xlcrm.merge_log import read_merge_log, read_sheet_rows
 from xlcrm.refresh import refresh_workbook
 
@@ -125,3 +126,15 @@ def test_refused_merge_fails_clearly_and_leaves_the_file_alone(book: Path) -> No
     assert result.output.startswith("Error: cannot delete rows of 'Clients'") and "comment" in result.output
     assert "Traceback" not in result.output
     assert book.read_bytes() == before and not (book.parent / ".xlcrm-backups").exists()
+
+
+def test_merge_undone_after_a_refresh_stays_undone(book: Path) -> None:
+    refresh_workbook(book, today=TODAY, keep_backups=0)
+    unmerge_workbook(book, "M0001", keep_backups=0)
+    result = refresh_workbook(book, today=TODAY, keep_backups=0)
+    assert result.merged_clients == 0  # the unmerge marked the pair keep apart
+    clients = clients_by_id(book)
+    assert list(clients) == ["C000001", "C000002", "C000003", "C000004", "C000005"]
+    # Each has its own interactions back: the order is C000003's again, and C000001 only called.
+    assert clients["C000003"][COMPUTED:COMPUTED + 3] == ["7 VIP", 1, 5000]
+    assert clients["C000001"][COMPUTED:COMPUTED + 3] == ["2 Potential", 0, 0]
