@@ -204,12 +204,15 @@ def demo_command(path: Path, clients: int, seed: int, locale: str, today: dt.dat
 @json_option
 def refresh_command(path: Path, today: dt.datetime | None, dry_run: bool, output: Path | None, ignore_lock: bool,
                     keep_backups: int, password: str | None, as_json: bool) -> None:
-    """Recompute lifecycle blocks and rebuild every report sheet, in one read and one save.
+    """Merge duplicates, recompute lifecycle blocks and rebuild every report sheet, in one read and one save.
 
-    Cell problems do not stop a refresh: they are listed on the Problems sheet,
-    and the command exits 1 while errors remain (0 with warnings only). A
-    workbook with a missing sheet or column, or headers not on row 1, is left
-    untouched and the command exits 1.
+    Duplicates are handled as by xlcrm dedupe: certain ones merged (listed on
+    the Merge log, undone by xlcrm unmerge), probable pairs listed on the
+    Duplicates sheet, the Decisions typed there applied. Cell problems do not
+    stop a refresh: they are listed on the Problems sheet, and the command
+    exits 1 while errors remain (0 with warnings only). A workbook with a
+    missing sheet or column, or headers not on row 1, is left untouched and
+    the command exits 1.
 
     Example:
 
