@@ -1,6 +1,6 @@
 """Refresh at Excel's row limit: every command against the cost of just reading the file.
 
-    .venv/bin/python benchmarks/scale.py [--sizes 10000:100000,100000:1000000] [--no-openpyxl]
+    .venv/bin/python benchmarks/scale.py [--sizes 10000:100000,100000:1000000] [--no-openpyxl] [--libreoffice]
 
 For each size (clients:interactions) it builds, once, in the system's temp
 folder, a Russian workbook shaped like xlcrm's template (the schema's sheet and
@@ -339,6 +339,36 @@ def run_size(size: Size, seed: int, openpyxl: bool, limit: float) -> dict[str, M
     return results
 
 
+def open_in_libreoffice(size: Size, seed: int) -> None:
+    """Refresh a copy, then let headless LibreOffice open it and convert its Dashboard sheet to CSV."""
+    from python_calamine import CalamineWorkbook
+
+    source = build(size, seed)
+    work = Path(tempfile.mkdtemp(prefix="xlcrm-scale-lo-"))
+    try:
+        book = work / "book.xlsx"
+        shutil.copyfile(source, book)
+        subprocess.run([sys.executable, "-m", "xlcrm", "refresh", str(book), "--today", TODAY.isoformat(),
+                        "--keep-backups", "0"], check=False, capture_output=True)
+        workbook = CalamineWorkbook.from_path(str(book))
+        names = list(workbook.sheet_names)
+        workbook.close()
+        dashboard = names.index(schema.DASHBOARD.name(LOCALE)) + 1
+        # The 12th CSV filter token picks the sheet (1-based), in LibreOffice 7.2 and later.
+        csv_filter = f"csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,{dashboard}"
+        started = time.perf_counter()
+        result = subprocess.run(["soffice", f"-env:UserInstallation=file://{work / 'profile'}", "--headless",
+                                 "--norestore", "--convert-to", csv_filter, "--outdir", str(work), str(book)],
+                                capture_output=True, text=True)
+        produced = sorted(work.glob("*.csv"))
+        print(f"\n{size.label}: LibreOffice converted the Dashboard sheet in {time.perf_counter() - started:.0f} s "
+              f"(exit {result.returncode}, {len(produced)} CSV file)")
+        for line in (produced[0].read_text(encoding="utf-8").splitlines()[:8] if produced else [result.stderr]):
+            print("  " + line)
+    finally:
+        shutil.rmtree(work)
+
+
 def parse_sizes(text: str) -> list[Size]:
     sizes = []
     for part in text.split(","):
@@ -355,7 +385,13 @@ def main() -> None:
     parser.add_argument("--no-openpyxl", dest="openpyxl", action="store_false",
                         help="skip the openpyxl load+save (minutes and gigabytes at a million rows)")
     parser.add_argument("--limit", type=float, default=900, help="seconds after which a step is stopped")
+    parser.add_argument("--libreoffice", action="store_true",
+                        help="instead of timing: refresh each size and convert its Dashboard with LibreOffice")
     args = parser.parse_args()
+    if args.libreoffice:
+        for size in args.sizes:
+            open_in_libreoffice(size, args.seed)
+        return
     print(f"{os.cpu_count()} cores, Python {sys.version.split()[0]}")
     runs = [(size, run_size(size, args.seed, args.openpyxl, args.limit)) for size in args.sizes]
     for (small, before), (large, after) in zip(runs, runs[1:]):
