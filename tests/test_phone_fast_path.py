@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import re
 
+import phonenumbers
 import pytest
 
 from xlcrm import normalize
@@ -37,3 +38,15 @@ def test_invalid_mobile_range_stays_invalid() -> None:
     # +7 930 000… is not an assigned mobile range: the shortcut still asks phonenumbers whether it is valid.
     assert normalize.parse_phones("+7 (930) 000-22-33").invalid == ("+7 (930) 000-22-33",)
     assert normalize.parse_phones("8 (916) 123-45-67").numbers == ("+79161234567",)
+
+
+def test_plus7_validity_matches_phonenumbers_on_every_range() -> None:
+    """Every four-digit range of +7 (Russia and Kazakhstan), several numbers each, plus wrong lengths."""
+    rng = random.Random(5)
+    numbers = [f"{prefix:04d}{rng.randint(0, 999_999):06d}" for prefix in range(10_000) for _ in range(3)]
+    numbers += [f"{rng.randint(0, 10 ** length - 1):0{length}d}" for length in (8, 9, 11, 14) for _ in range(500)]
+    numbers += ["9300050000", "9300349999", "9300700000", "7172123456", "3301234567", "0916123456"]
+    expected = [phonenumbers.is_valid_number(phonenumbers.PhoneNumber(country_code=7, national_number=int(n)))
+                for n in numbers]
+    assert [normalize.valid_plus7(n) for n in numbers] == expected
+    assert 5_000 < sum(expected) < len(numbers) - 5_000  # both answers are well represented

@@ -17,13 +17,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import pandas as pd
-import phonenumbers
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 from stdnum.ru import inn as stdnum_inn
 from stdnum.ru import ogrn as stdnum_ogrn
 
-from xlcrm.normalize import as_text, is_blank, parse_emails, parse_phones
+from xlcrm.normalize import as_text, is_blank, parse_emails, parse_phones, valid_plus7
 
 # Latin letters that look exactly like Cyrillic ones, both cases: the classic invisible typo.
 _LATIN_LOOKALIKES = "AaBCcEeHKkMOoPpTXxYy"
@@ -84,7 +83,7 @@ def phone_keys(value: object, region: str = "RU") -> frozenset[str]:
 def _cached_phones(text: str, region: str) -> tuple[str, ...]:
     fast = _plain_russian_number(text) if region == "RU" else None
     if fast is not None:
-        return (fast,) if _valid_russian_range(fast) else ()
+        return (fast,) if valid_plus7(fast[2:]) else ()
     return parse_phones(text, region).numbers
 
 
@@ -102,32 +101,6 @@ def _plain_russian_number(text: str) -> str | None:
     return None
 
 
-def _valid_russian_range(number: str) -> bool:
-    """Whether a +7 number in E.164 is valid, checked once per range where the range decides.
-
-    The numbering plan allocates ranges by leading digits: most four-digit ranges are wholly valid or
-    invalid (all of 9xx mobile); in the few that split (Kazakhstan's 7xx, some 93x) each number is checked.
-    """
-    national = number[2:]
-    # Kazakhstan's 7xx ranges are allocated in finer pieces than sampling can tell: always checked.
-    whole = _uniform_range(national[:4]) if national[0] != "7" else None
-    return whole if whole is not None else _valid_national(national)
-
-
-_RANGE_SAMPLES = ("000000", "555555", "999999", "123456", "987654", "314159", "271828", "602214")
-
-
-@lru_cache(maxsize=65_536)
-def _uniform_range(digits: str) -> bool | None:
-    """True/False when every sample number of the range agrees, None when the range is split."""
-    answers = {_valid_national(digits + sample) for sample in _RANGE_SAMPLES}
-    return answers.pop() if len(answers) == 1 else None
-
-
-def _valid_national(digits: str) -> bool:
-    return phonenumbers.is_valid_number(phonenumbers.PhoneNumber(country_code=7, national_number=int(digits)))
-
-
 def phone_keys_column(values: pd.Series, region: str = "RU") -> list[frozenset[str]]:
     """``phone_keys`` of a whole column: plain Russian numbers are converted with vectorised text operations
     (most cells of a big base), everything else cell by cell."""
@@ -142,7 +115,7 @@ def phone_keys_column(values: pd.Series, region: str = "RU") -> list[frozenset[s
         numbers = pd.Series("", index=text.index)
     for index, (cell, number) in enumerate(zip(text, numbers)):
         if number:
-            result[index] = frozenset((number,)) if _valid_russian_range(number) else frozenset()
+            result[index] = frozenset((number,)) if valid_plus7(number[2:]) else frozenset()
         elif cell:
             result[index] = frozenset(n.split(";", 1)[0] for n in _cached_phones(cell, region))
     return result

@@ -111,8 +111,62 @@ _RU_MOBILE = re.compile(r"(?:\+7|8) ?\(?(9\d\d)\)?[ -]?(\d{3})[ -]?(\d\d)[ -]?(\
 
 
 def _ru_mobile(national: int) -> str | None:
-    number = phonenumbers.PhoneNumber(country_code=7, national_number=national)
-    return f"+7{national}" if phonenumbers.is_valid_number(number) else None
+    return f"+7{national}" if valid_plus7(str(national)) else None
+
+
+class _RegionPatterns:
+    """One region's number patterns from phonenumbers' own metadata, compiled once.
+
+    ``phonenumbers.is_valid_number`` builds and walks these for every call (about 70 µs); a base of a
+    hundred thousand clients asks it for every phone, so the same test is made here directly.
+    """
+
+    def __init__(self, region: str):
+        metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+        self.leading = re.compile(metadata.leading_digits) if metadata.leading_digits else None
+        self.general = self._desc(metadata.general_desc)
+        kinds = [metadata.premium_rate, metadata.toll_free, metadata.shared_cost, metadata.voip,
+                 metadata.personal_number, metadata.pager, metadata.uan, metadata.voicemail, metadata.fixed_line]
+        if not metadata.same_mobile_and_fixed_line_pattern:
+            kinds.append(metadata.mobile)
+        self.kinds = [desc for desc in map(self._desc, kinds) if desc is not None]
+
+    @staticmethod
+    def _desc(desc: object) -> tuple[frozenset[int], re.Pattern[str]] | None:
+        pattern = getattr(desc, "national_number_pattern", None)
+        if not pattern:
+            return None
+        return frozenset(getattr(desc, "possible_length", None) or ()), re.compile(pattern)
+
+    def has_type(self, national: str) -> bool:
+        """Whether the number is of some known type (mobile, fixed line, toll free …) in this region."""
+        return self.general is not None and _matches(self.general, national) and any(
+            _matches(kind, national) for kind in self.kinds)
+
+
+def _matches(desc: tuple[frozenset[int], re.Pattern[str]], national: str) -> bool:
+    lengths, pattern = desc
+    return (not lengths or len(national) in lengths) and pattern.fullmatch(national) is not None
+
+
+# The regions sharing +7 (Russia, Kazakhstan), in the order phonenumbers tries them.
+_PLUS7_REGIONS = [_RegionPatterns(region) for region in phonenumbers.region_codes_for_country_code(7)]
+
+
+def valid_plus7(national: str) -> bool:
+    """``phonenumbers.is_valid_number`` for +7 and these national digits, at a fraction of its cost.
+
+    Same steps: the number belongs to the first region whose leading digits it starts with (or, for a
+    region without them, whose patterns it matches), and is valid when it is of a known type there.
+    """
+    national = str(int(national)) if national else ""  # as PhoneNumber keeps it: a number, leading zeros gone
+    for region in _PLUS7_REGIONS:
+        if region.leading is not None:
+            if region.leading.match(national):
+                return region.has_type(national)
+        elif region.has_type(national):
+            return True
+    return False
 
 
 # --- emails -------------------------------------------------------------------------
