@@ -115,6 +115,17 @@ def test_probable_pair_goes_to_review(tmp_path: Path) -> None:
     assert 50 <= plan.review[0].score < 80
 
 
+def test_numbered_companies_alike_in_letters_are_not_proposed(tmp_path: Path) -> None:
+    """"Школа № 5" and "Школа № 7" with one director's name: two schools, not a typo (nothing shared)."""
+    plan = plan_for(tmp_path, [
+        client(1, "Иванов Иван", "ООО «Иванов и партнёры 12»", phone="+7 916 111-22-33", city="Самара"),
+        client(2, "Иванов Иван", "ООО «Иванов и партнёры 4507»", phone="+7 903 444-55-66", city="Самара"),
+        client(3, "Сергей Кузнецов", "МБОУ Школа № 5", email="school5@example.ru"),
+        client(4, "Сергей Кузнецов", "МБОУ Школа № 7", email="school7@example.ru"),
+    ])
+    assert not plan.groups and not plan.review
+
+
 def test_decisions_merge_and_keep_apart(tmp_path: Path) -> None:
     rows = [
         client(1, "Сергей Кузнецов", "ООО «Техносфера»", phone="+7 916 111-22-33", city="Самара"),

@@ -125,6 +125,12 @@ def test_individual_entrepreneur_names_compare_as_people() -> None:
     assert compare_companies(company_name("ИП Смирнов А.В."), company_name("ИП Смирнов Б.В.")) == 0
 
 
+def test_company_names_with_other_numbers_are_other_companies() -> None:
+    assert compare_companies(company_name("Филиал 1"), company_name("Филиал 2")) == 0
+    assert compare_companies(company_name("ООО «Автосервис 24»"), company_name("Avtoservis 24 LLC")) == 100
+    assert compare_companies(company_name("Школа № 5"), company_name("Школа")) > 50  # one number only: letters decide
+
+
 def test_openrefine_fingerprint() -> None:
     assert fingerprint("Romashka, LLC") == fingerprint("llc romashka") == "llc romashka"
     assert fingerprint("ООО Ромашка") == "ооо ромашка"

@@ -387,7 +387,13 @@ def compare_companies(first: CompanyName, second: CompanyName) -> int:
         # ИП Смирнов А.В. is a person's name: initials and word order must be understood.
         people = compare_people(person_name(first.key), person_name(second.key))
         return 0 if people.conflict else people.similarity
+    if _NUMBERS.findall(first.key) != _NUMBERS.findall(second.key) and _NUMBERS.search(first.key) \
+            and _NUMBERS.search(second.key):
+        return 0  # "Школа № 5" and "Школа № 7", "Филиал 1" and "Филиал 2": alike in letters, other places
     return round(fuzz.token_sort_ratio(first.key, second.key))
+
+
+_NUMBERS = re.compile(r"\d+")
 
 
 def fingerprint(value: object) -> str:

@@ -174,13 +174,13 @@ def read_duplicates(rows: list[list[object]]) -> DuplicatesContent:
     return content
 
 
-def _side(record: ClientRecord, plan: DedupePlan) -> list[CellValue]:
+def _sides(plan: DedupePlan) -> dict[int, list[CellValue]]:
+    """The PAIR_COLUMNS values of every Clients row under review, blanks as None."""
     frame = plan.data.sheets[schema.CLIENTS.key].frame
-    values: list[CellValue] = []
-    for key in PAIR_COLUMNS:
-        value = frame.at[record.row, key] if key in frame.columns else None
-        values.append(None if is_blank(value) else value)  # type: ignore[arg-type]
-    return values
+    rows = sorted({row for match in plan.review for row in match.rows})
+    shown = frame.reindex(index=rows, columns=list(PAIR_COLUMNS))
+    return {row: [None if is_blank(value) else value for value in values]
+            for row, values in zip(rows, shown.itertuples(index=False, name=None))}
 
 
 def plan_content(plan: DedupePlan) -> DuplicatesContent:
@@ -188,8 +188,9 @@ def plan_content(plan: DedupePlan) -> DuplicatesContent:
     locale = plan.data.locale
     records = plan.records
     content = DuplicatesContent()
-    content.pairs = [[None, match.score, match.reason] + _side(records[match.first], plan)
-                     + _side(records[match.second], plan) for match in plan.review]
+    sides = _sides(plan)
+    content.pairs = [[None, match.score, match.reason] + sides[match.first] + sides[match.second]
+                     for match in plan.review]
     by_id = {r.client_id: r for r in records.values() if r.client_id}
     for pair in sorted(plan.kept_apart, key=lambda d: sorted(d.ids)):
         first, second = sorted(pair.ids)
