@@ -23,6 +23,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -213,9 +214,13 @@ def _as_read(cells: dict[str, CellValue], rows: RowMap) -> dict[str, CellValue]:
     pushes = [gone - i for i, gone in enumerate(rows.deleted)]
     as_read = {}
     for ref, value in cells.items():
-        row, index = parse_cell(ref)
-        as_read[f"{column_letter(index)}{row + bisect.bisect_right(pushes, row)}"] = value
+        letters, digits = _LETTERS_DIGITS.fullmatch(ref).groups()  # type: ignore[union-attr]
+        row = int(digits)
+        as_read[f"{letters}{row + bisect.bisect_right(pushes, row)}"] = value
     return as_read
+
+
+_LETTERS_DIGITS = re.compile(r"([A-Z]+)(\d+)")  # the references computed_cells writes: "R12"
 
 
 def format_result(result: RefreshResult) -> str:

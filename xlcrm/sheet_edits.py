@@ -27,6 +27,7 @@ import numbers
 import re
 import zlib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import BinaryIO, Callable, Collection, Iterator, Mapping, Sequence
 
 from openpyxl.formula.tokenizer import Token, Tokenizer, TokenizerError
@@ -81,6 +82,7 @@ def combine_edits(edits: Sequence[SheetEdit]) -> list[SheetEdit]:
 _CELL_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
 
 
+@lru_cache(maxsize=None)  # at most Excel's 16,384 columns; a million cell references ask again and again
 def column_index(letters: str) -> int:
     """Column letters -> 0-based index (A -> 0, AA -> 26)."""
     index = 0
@@ -91,7 +93,7 @@ def column_index(letters: str) -> int:
 
 def parse_cell(ref: str) -> tuple[int, int]:
     """``"D14"`` -> (row 14, column index 3); ValueError for anything else."""
-    match = _CELL_REF.fullmatch(ref.strip().upper())
+    match = _CELL_REF.fullmatch(ref) or _CELL_REF.fullmatch(ref.strip().upper())
     if match is None:
         raise ValueError(f"{ref!r} is not a cell reference such as D14")
     row, column = int(match.group(2)), column_index(match.group(1))
