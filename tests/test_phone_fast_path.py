@@ -12,7 +12,7 @@ from xlcrm import normalize
 
 FORMS = ("+7 ({a}) {b}-{c}-{d}", "8 {a} {b} {c} {d}", "8{a}{b}{c}{d}", "+7{a}{b}{c}{d}", "+7 {a} {b}-{c}-{d}",
          "8 ({a}) {b}-{c}-{d}", "8({a}){b}-{c}-{d}", "+7({a}){b}{c}{d}", "+7 {a} {b} {c}{d}", "8-{a}-{b}-{c}-{d}",
-         "+7 ({a}) {b}-{c}-{d} доб. 12", "8 {a} {b} {c} {d}1", "+7 {a}{b}{c}")
+         "+7 ({a}) {b}-{c}-{d} доб. 12", "7{a}{b}{c}{d}", "7 ({a}) {b}-{c}-{d}", "7 {a} {b} {c} {d}", "8 {a} {b} {c} {d}1", "+7 {a}{b}{c}")
 
 
 def generated(count: int, seed: int) -> list[str]:

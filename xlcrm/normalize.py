@@ -104,10 +104,10 @@ def _parse_phone(text: str, region: str) -> str | None:
     return f"{formatted};ext={parsed.extension}" if parsed.extension else formatted
 
 
-# How most Russian cells hold a mobile number: +7 or 8, then 9XX XXX-XX-XX grouped by spaces, brackets and
-# dashes. The national number is then plain (no national prefix to strip, no extension), so phonenumbers'
+# How most Russian cells hold a mobile number: +7, 7 or 8, then 9XX XXX-XX-XX grouped by spaces, brackets and
+# dashes (a bare 7 is also how a number cell holding the phone reads). The national number is then plain (no national prefix to strip, no extension), so phonenumbers'
 # full parse, about four times the cost, would give exactly +7 and these ten digits: only validity is asked.
-_RU_MOBILE = re.compile(r"(?:\+7|8) ?\(?(9\d\d)\)?[ -]?(\d{3})[ -]?(\d\d)[ -]?(\d\d)")
+_RU_MOBILE = re.compile(r"(?:\+?7|8) ?\(?(9\d\d)\)?[ -]?(\d{3})[ -]?(\d\d)[ -]?(\d\d)")
 
 
 def _ru_mobile(national: int) -> str | None:
@@ -117,36 +117,40 @@ def _ru_mobile(national: int) -> str | None:
 class _RegionPatterns:
     """One region's number patterns from phonenumbers' own metadata, compiled once.
 
-    ``phonenumbers.is_valid_number`` builds and walks these for every call (about 70 µs); a base of a
-    hundred thousand clients asks it for every phone, so the same test is made here directly.
+    ``phonenumbers.is_valid_number`` walks these one by one for every call (about 70 µs); a base of a
+    hundred thousand clients asks it for every phone, so the same test is made here with, per number
+    length, one pattern for the region and one alternation of all its number types.
     """
 
     def __init__(self, region: str):
         metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
         self.leading = re.compile(metadata.leading_digits) if metadata.leading_digits else None
-        self.general = self._desc(metadata.general_desc)
         kinds = [metadata.premium_rate, metadata.toll_free, metadata.shared_cost, metadata.voip,
                  metadata.personal_number, metadata.pager, metadata.uan, metadata.voicemail, metadata.fixed_line]
         if not metadata.same_mobile_and_fixed_line_pattern:
             kinds.append(metadata.mobile)
-        self.kinds = [desc for desc in map(self._desc, kinds) if desc is not None]
-
-    @staticmethod
-    def _desc(desc: object) -> tuple[frozenset[int], re.Pattern[str]] | None:
-        pattern = getattr(desc, "national_number_pattern", None)
-        if not pattern:
-            return None
-        return frozenset(getattr(desc, "possible_length", None) or ()), re.compile(pattern)
+        general = metadata.general_desc
+        self._by_length: dict[int, tuple[re.Pattern[str], re.Pattern[str]] | None] = {}
+        for length in range(1, 18):  # E.164 allows at most 15 digits after the country code
+            if not _allows(general, length):
+                continue
+            patterns = [kind.national_number_pattern for kind in kinds if _allows(kind, length)]
+            if patterns:
+                self._by_length[length] = (re.compile(general.national_number_pattern),
+                                           re.compile("|".join(f"(?:{p})" for p in patterns)))
 
     def has_type(self, national: str) -> bool:
         """Whether the number is of some known type (mobile, fixed line, toll free …) in this region."""
-        return self.general is not None and _matches(self.general, national) and any(
-            _matches(kind, national) for kind in self.kinds)
+        found = self._by_length.get(len(national))
+        return found is not None and found[0].fullmatch(national) is not None \
+            and found[1].fullmatch(national) is not None
 
 
-def _matches(desc: tuple[frozenset[int], re.Pattern[str]], national: str) -> bool:
-    lengths, pattern = desc
-    return (not lengths or len(national) in lengths) and pattern.fullmatch(national) is not None
+def _allows(desc: object, length: int) -> bool:
+    """Whether a number of this length can match the description (no lengths listed: any length)."""
+    pattern = getattr(desc, "national_number_pattern", None)
+    lengths = getattr(desc, "possible_length", None) or ()
+    return bool(pattern) and (not lengths or length in lengths)
 
 
 # The regions sharing +7 (Russia, Kazakhstan), in the order phonenumbers tries them.

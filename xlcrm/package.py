@@ -53,10 +53,11 @@ from xlcrm import charts
 from xlcrm.report_sheet import (DRAWING_REL_ID, MAX_ROWS, NUMBER_FORMATS, STYLES, CellValue, ColumnFormat,
                                 ReportSheet, SheetLayout, StyleKey, StyleSpec, layout, render_worksheet)
 from xlcrm.schema import REPORT_MARKER
-from xlcrm.sheet_edits import (COMPUTED_HEADER, KEEP, CellChange, FormulaBlocked, RowMap, RowWriter, SheetEdit,
-                                SheetPlan, SheetXml, StyleChooser, check_anchored_formula, column_index, combine_edits,
-                                escape_xml, last_used_row, parse_cell, range_bounds, range_text, refers_below,
-                                remap_formula, shift_range, shift_sqref, unescape_xml)
+from xlcrm.sheet_edits import (COMPUTED_HEADER, KEEP, READ_CHUNK, CellChange, FormulaBlocked, RowMap, RowWriter,
+                                SheetEdit, SheetPlan, SheetXml, StyleChooser, check_anchored_formula, column_index,
+                                combine_edits, escape_xml, last_used_row, parse_cell, range_bounds, range_text,
+                                refers_below, remap_formula, shift_range, shift_sqref, unescape_xml)
+from xlcrm.streams import ReadAhead, deflate_into
 from xlcrm.workbook import column_letter, sheet_ref
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -793,8 +794,8 @@ class _UserSheetEdit:
         changes = self._changes(last_used)
         appended_to = last_used + len(self.edit.append_rows) if self.edit.append_rows else 0
         tables = self._tables(last_used, appended_to)
-        with self._open() as handle:
-            sheet_xml = SheetXml(handle, self.sheet.part)
+        with self._open() as handle, ReadAhead(handle, READ_CHUNK) as ahead:
+            sheet_xml = SheetXml(ahead, self.sheet.part)
             columns = {column for row in changes.values() for column in row}
             plan = SheetPlan(self.name, sheet_xml.prefix, self.rows, changes,
                              _column_styles(sheet_xml.head, columns),
@@ -1547,14 +1548,8 @@ class _Deflated:
 
 
 def _deflate(chunks: Iterable[bytes], handle: BinaryIO, level: int = REPORT_COMPRESSION_LEVEL) -> _Deflated:
-    compressor = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
-    crc = size = 0
-    for chunk in chunks:
-        crc = zlib.crc32(chunk, crc)
-        size += len(chunk)
-        handle.write(compressor.compress(chunk))
-    handle.write(compressor.flush())
-    return _Deflated(handle, crc, size, handle.tell())
+    done = deflate_into(chunks, handle, level)
+    return _Deflated(handle, done.crc, done.size, done.compressed_size)
 
 
 def _encode_name(name: str) -> tuple[bytes, int]:
@@ -1610,19 +1605,9 @@ class _ZipWriter:
         entry = _Entry(encoded, name_flag, zipfile.ZIP_DEFLATED, _FIXED_DATE_TIME, 0, 0, 0, offset,
                        _VERSION_DEFLATE, 0o600 << 16)
         self.out.write(entry.local_header())  # sizes and checksum are filled in below
-        compressor = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
-        crc = size = written = 0
-        for chunk in chunks:
-            crc = zlib.crc32(chunk, crc)
-            size += len(chunk)
-            packed = compressor.compress(chunk)
-            written += len(packed)
-            self.out.write(packed)
-        packed = compressor.flush()
-        written += len(packed)
-        self.out.write(packed)
-        self._check_limits(size, written)
-        entry.crc, entry.size, entry.compressed_size = crc, size, written
+        done = deflate_into(chunks, self.out, level)
+        self._check_limits(done.size, done.compressed_size)
+        entry.crc, entry.size, entry.compressed_size = done.crc, done.size, done.compressed_size
         end = self.out.tell()
         self.out.seek(offset)
         self.out.write(entry.local_header())

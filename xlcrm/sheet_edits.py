@@ -323,7 +323,7 @@ def refers_below(formula: str, sheet: str, first_row: int, *, own_by_default: bo
 
 # --- the worksheet XML as a stream --------------------------------------------------------
 
-_READ_CHUNK = 1 << 20
+READ_CHUNK = 1 << 20
 _SHEET_DATA_OPEN = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)sheetData\b[^>]*?(/?)>")
 
 
@@ -343,7 +343,7 @@ class SheetXml:
 
     def _read(self) -> bytes:
         try:
-            return self.handle.read(_READ_CHUNK)
+            return self.handle.read(READ_CHUNK)
         except (zlib.error, OSError, EOFError) as exc:
             raise NotAWorkbook(f"the workbook is damaged: {self.part} cannot be read ({exc})") from None
 
