@@ -8,13 +8,16 @@ point at ``Clients!D14``.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import itertools
 import os
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import pandas as pd
@@ -184,13 +187,17 @@ def read_workbook(path: str | os.PathLike[str]) -> WorkbookData:
             if actual is None:
                 continue
             try:
-                rows = book.get_sheet_by_name(actual).to_python(skip_empty_area=False)
+                sheet = book.get_sheet_by_name(actual)
+                keep_rows = spec in schema.RAW_ROW_SHEETS or sheet.start not in (None, (0, 0))
+                rows = sheet.to_python(skip_empty_area=False) if keep_rows else None
+                chunks = iter([rows]) if rows is not None else _row_chunks(sheet.iter_rows())
+                first = next(chunks, [])
+                found_on = _misplaced_header_row(spec, first)
+                if found_on:
+                    data.misplaced_headers[spec.key] = found_on
+                data.sheets[spec.key] = _sheet_data(spec, actual, first, chunks)
             except CalamineError as exc:
                 raise NotAWorkbook(f"{path}: sheet {actual!r} cannot be read: {exc}") from None
-            found_on = _misplaced_header_row(spec, rows)
-            if found_on:
-                data.misplaced_headers[spec.key] = found_on
-            data.sheets[spec.key] = _sheet_data(spec, actual, rows)
             if spec in schema.RAW_ROW_SHEETS:
                 data.sheets[spec.key].raw_rows = rows
         for spec in schema.READ_BACK_REPORTS:
@@ -218,8 +225,19 @@ def _misplaced_header_row(spec: Sheet, rows: list[list[object]]) -> int | None:
     return None
 
 
-def _sheet_data(spec: Sheet, name: str, rows: list[list[object]]) -> SheetData:
-    header = rows[0] if rows else []
+# Rows of a big sheet are turned into Python values this many at a time, each batch cleaned before the next:
+# the same text read a million times then never sits in memory a million times (see _cleaned).
+ROW_CHUNK = 50_000
+
+
+def _row_chunks(rows: Iterator[list[object]]) -> Iterator[list[list[object]]]:
+    while chunk := list(itertools.islice(rows, ROW_CHUNK)):
+        yield chunk
+
+
+def _sheet_data(spec: Sheet, name: str, first: list[list[object]], more: Iterator[list[list[object]]]) -> SheetData:
+    """The sheet whose rows are ``first`` (header row first) followed by the chunks of ``more``."""
+    header = first[0] if first else []
     letters: dict[str, str] = {}
     positions: dict[str, int] = {}
     extra: list[str] = []
@@ -243,17 +261,26 @@ def _sheet_data(spec: Sheet, name: str, rows: list[list[object]]) -> SheetData:
     owned_values: dict[str, dict[int, object]] = {text: {} for text in owned}
 
     keys = list(positions)
-    width = max((len(row) for row in rows), default=0)
-    table = _object_table(rows[1:], width)
-    for text, index in owned.items():
-        owned_values[text] = {offset + 2: value for offset, value in enumerate(table[:, index].tolist())
-                              if _present(value)}
     columns = [positions[k] for k in keys]
-    values = _cleaned(table[:, columns])
-    # Rows that are blank in every schema column carry no record (formatted but empty table rows).
-    keep = (values != None).any(axis=1)  # noqa: E711 (element-wise)
-    numbers = (np.flatnonzero(keep) + 2).tolist()  # a list, so that no rows give the same empty index as before
-    frame = pd.DataFrame(values[keep], columns=keys, index=pd.Index(numbers, name="row"), dtype=object)
+    width = len(header)
+    parts: list[np.ndarray] = []
+    numbers: list[int] = []  # a list, so that no rows give the same empty index as before
+    number = 2  # Excel row of the chunk's first row
+    for body in itertools.chain([first[1:]], more):
+        chunk_width = max((len(row) for row in body), default=0)
+        width = max(width, chunk_width)
+        table = _object_table(body, max(chunk_width, len(header)))
+        for text, index in owned.items():
+            owned_values[text].update((number + offset, value) for offset, value in enumerate(table[:, index].tolist())
+                                      if _present(value))
+        values = _cleaned(table[:, columns])
+        # Rows that are blank in every schema column carry no record (formatted but empty table rows).
+        keep = (values != None).any(axis=1)  # noqa: E711 (element-wise)
+        parts.append(values[keep])
+        numbers.extend((np.flatnonzero(keep) + number).tolist())
+        number += len(body)
+    values = np.concatenate(parts) if parts else np.empty((0, len(columns)), dtype=object)
+    frame = pd.DataFrame(values, columns=keys, index=pd.Index(numbers, name="row"), dtype=object)
     return SheetData(spec, name, frame, letters, extra, missing, duplicates, extra_letters=extra_letters, width=width,
                      owned_values=owned_values)
 
@@ -270,19 +297,29 @@ def _object_table(body: list[list[object]], width: int) -> np.ndarray:
 def _cleaned(values: np.ndarray) -> np.ndarray:
     """Empty strings are blanks; text is stripped of the spaces people leave around it.
 
-    Whole-array operations plus one light pass per column, not a Python call per cell: a sheet may hold a
-    million rows.
+    A column is worked on through its distinct values: a million-row sheet repeats a few managers, types
+    and dates over and over, so each is cleaned once, and every cell holding it then shares one object
+    (the same text read a million times would otherwise be held in memory a million times).
     """
     values = values.copy()
-    values[values == ""] = None
     for column in range(values.shape[1]):
         cells = values[:, column]
-        # str.strip gives back the very same object when there is nothing to strip.
-        padded = [offset for offset, value in enumerate(cells.tolist())
-                  if value.__class__ is str and value.strip() is not value]
-        for offset in padded:
-            cells[offset] = cells[offset].strip() or None
+        codes, distinct = pd.factorize(cells)  # blanks (None) get code -1 and stay as they are
+        if not len(distinct):
+            continue
+        # Only text and dates are shared: 1, 1.0 and TRUE are one "distinct value" to pandas, but not to a user.
+        shared = np.fromiter((type(value) in _SHAREABLE for value in distinct), dtype=bool, count=len(distinct))
+        if not shared.any():
+            continue
+        clean = np.empty(len(distinct), dtype=object)
+        clean[:] = [(value.strip() or None) if type(value) is str else value for value in distinct]
+        take = codes >= 0
+        take[take] = shared[codes[take]]
+        cells[take] = clean[codes[take]]
     return values
+
+
+_SHAREABLE = (str, dt.date, dt.datetime, dt.time)
 
 
 def _present(value: object) -> bool:
