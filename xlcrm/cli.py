@@ -221,7 +221,7 @@ def refresh_command(path: Path, today: dt.datetime | None, dry_run: bool, output
     result = encryption.on_workbook(
         path, password, lambda work, out, backups: refresh.refresh_workbook(
             work, today=_today(today), dry_run=dry_run, output=out, ignore_lock=ignore_lock, keep_backups=backups),
-        output=output, ignore_lock=ignore_lock, keep_backups=keep_backups)
+        output=output, ignore_lock=ignore_lock, keep_backups=keep_backups, writes=not dry_run)
     if as_json:
         _print_json(result.to_dict())
     else:
@@ -280,7 +280,7 @@ def dedupe_command(path: Path, dry_run: bool, output: Path | None, ignore_lock: 
     result = encryption.on_workbook(
         path, password, lambda work, out, backups: merge.dedupe_workbook(
             work, dry_run=dry_run, output=out, ignore_lock=ignore_lock, keep_backups=backups),
-        output=output, ignore_lock=ignore_lock, keep_backups=keep_backups)
+        output=output, ignore_lock=ignore_lock, keep_backups=keep_backups, writes=not dry_run)
     if as_json:
         _print_json(result.to_dict())
     else:
@@ -308,7 +308,7 @@ def unmerge_command(path: Path, merge_id: str, output: Path | None, ignore_lock:
     result = encryption.on_workbook(
         path, password, lambda work, out, backups: merge.unmerge_workbook(
             work, merge_id, output=out, ignore_lock=ignore_lock, keep_backups=backups),
-        output=output, ignore_lock=ignore_lock, keep_backups=keep_backups)
+        output=output, ignore_lock=ignore_lock, keep_backups=keep_backups, writes=True)
     if as_json:
         _print_json(result.to_dict())
     else:
@@ -350,7 +350,7 @@ def import_command(source: Path, workbook: Path, sheet: str, mapping_file: Path 
         workbook, password, lambda work, out, backups: importer.import_rows(
             source, work, sheet=sheet, mapping_file=mapping_file, dry_run=dry_run, today=_today(today), output=out,
             ignore_lock=ignore_lock, keep_backups=backups),
-        output=output, ignore_lock=ignore_lock, keep_backups=keep_backups)
+        output=output, ignore_lock=ignore_lock, keep_backups=keep_backups, writes=not dry_run)
     if as_json:
         _print_json(result.to_dict())
     else:
