@@ -44,6 +44,7 @@ def excel_lock(workbook: Path) -> str:
 
 
 def libreoffice_lock(workbook: Path) -> str:
+    """Put LibreOffice's lock file beside ``workbook``; returns the time the message shows (the one it records)."""
     (workbook.parent / f".~lock.{workbook.name}#").write_text(
         f"{HOLDER},anna,OFFICE-PC,23.11.2026 09:14,file:///home/anna/.config/libreoffice/4;", encoding="utf-8")
     return "23.11.2026 09:14"
@@ -63,7 +64,7 @@ def lock_error(locked: Path, kind: str, since: str) -> str:
 
 @pytest.fixture
 def workbook(tmp_path: Path) -> Path:
-    """A valid base with one merge on its Merge log (for unmerge) and a client typed twice (for dedupe)."""
+    """A valid base whose two clients typed twice are merged: M0001 for unmerge, a Duplicates sheet for dedupe."""
     records = valid_records("en")
     clients = records[schema.CLIENTS.key]
     clients.append({**clients[0], "client_id": "C000003"})
