@@ -35,7 +35,8 @@ from msoffcrypto.format.ooxml import OOXMLFile
 from python_calamine import CalamineError, CalamineWorkbook
 
 from xlcrm.errors import EncryptedWorkbook, WriteError, XlcrmError
-from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS, TEMP_PREFIX, SaveResult, replace_workbook
+from xlcrm.safe_save import (DEFAULT_KEEP_BACKUPS, TEMP_PREFIX, SaveResult, check_target_not_locked,
+                              replace_workbook)
 from xlcrm.workbook import WORKBOOK_SUFFIXES, FileStamp
 
 PASSWORD_ENV = "XLCRM_PASSWORD"
@@ -130,11 +131,13 @@ def _private_copy(path: Path, data: bytes) -> Path:
 
 
 def on_workbook(path: str | Path, password: str | None, command: Command[Result], *, output: Path | None = None,
-                ignore_lock: bool = False, keep_backups: int = DEFAULT_KEEP_BACKUPS) -> Result:
+                ignore_lock: bool = False, keep_backups: int = DEFAULT_KEEP_BACKUPS, writes: bool = False) -> Result:
     """Run ``command`` on the workbook; a protected one is decrypted for it and saved back protected.
 
     An unprotected workbook is passed straight through (the password is not needed). The result of a
     protected one names the workbook, not the decrypted copy, and carries the save of the encrypted file.
+    ``writes`` says the command means to change the workbook (not a dry run): a protected one is then
+    refused before decrypting when the file to be written is open elsewhere.
     """
     path = Path(path)
     if not is_encrypted(path):
@@ -142,6 +145,8 @@ def on_workbook(path: str | Path, password: str | None, command: Command[Result]
     if not password:
         raise EncryptedWorkbook(f"{path} is password-protected; give the password with --password or the "
                                 f"{PASSWORD_ENV} environment variable")
+    if writes:  # the command's own early check sees only the decrypted copy, which nobody has open
+        check_target_not_locked(path, output=output, ignore_lock=ignore_lock)
     stamp = FileStamp.of(path)
     with _ending_signals_raise():
         plain = _private_copy(path, decrypt(path, password))

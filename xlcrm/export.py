@@ -15,6 +15,7 @@ from typing import Any
 from xlcrm.anonymise import AnonymisedCopy, write_anonymised
 from xlcrm.errors import UsageError
 from xlcrm.export_db import DatabaseExport, export_sqlite, export_url
+from xlcrm.safe_save import check_target_not_locked
 from xlcrm.workbook import read_workbook
 
 
@@ -42,6 +43,8 @@ def export_workbook(path: str | Path, *, sqlite: Path | None = None, url: str | 
             raise UsageError(f"{target} is the workbook itself; export to another file")
         if target is not None and Path(target).exists() and not force:
             raise UsageError(f"{target} already exists; use --force to replace it")
+    if anonymise is not None:  # before reading the workbook, which can take a while
+        check_target_not_locked(path, output=anonymise, ignore_lock=ignore_lock)
     today = today or dt.date.today()
     data = read_workbook(path)
     database = None

@@ -40,7 +40,7 @@ from xlcrm.history import read_history
 from xlcrm.merge import SHOWN_ITEMS, apply_plan, load_plan
 from xlcrm.report_sheet import CellValue, ReportSheet
 from xlcrm.reports import Migration, RefreshReports, build_reports
-from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult
+from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, check_target_not_locked
 from xlcrm.save import save_changes
 from xlcrm.sheet_edits import RowMap, SheetEdit, parse_cell
 from xlcrm.workbook import WorkbookData, column_letter, read_workbook
@@ -100,6 +100,8 @@ def refresh_workbook(path: str | Path, *, today: dt.date | None = None, dry_run:
     """Rebuild every report sheet of the workbook at ``path`` for ``today`` (default: the real date)."""
     path = Path(path)
     today = today or dt.date.today()
+    if not dry_run:
+        check_target_not_locked(path, output=output, ignore_lock=ignore_lock)
     data = read_workbook(path)
     plan = load_plan(data) if _can_dedupe(data) else None
     dedupe_edits, dedupe_sheets = _dedupe(data, plan)

@@ -216,16 +216,38 @@ def remove_stale_temps(folder: Path, *, older_than: dt.timedelta = STALE_TEMP_AG
     return tuple(removed)
 
 
+def save_target(source: Path, output: Path | None) -> Path:
+    """The file a save of ``source`` writes: ``source`` itself, or ``output`` when that is another file."""
+    target = _other_output(source, output) or source
+    # Replace the file the link points to, not the link (as LibreOffice does).
+    return target.resolve() if target.is_symlink() else target
+
+
+def check_target_not_locked(path: str | Path, *, output: Path | None = None, ignore_lock: bool = False) -> None:
+    """Refuse at once when the file a save of ``path`` would write is open in Excel or LibreOffice.
+
+    Commands that change a workbook call this before reading anything, so a big
+    workbook open elsewhere is refused in a moment instead of after all the
+    work; the save itself looks again, since the file can be opened meanwhile.
+    Only the file written counts, as in ``replace_workbook``: a workbook that is
+    only read (``output`` elsewhere) may stay open.
+    """
+    check_not_locked(save_target(Path(path), output), ignore_lock=ignore_lock)
+
+
+def _other_output(source: Path, output: Path | None) -> Path | None:
+    """``output`` when it names another file than ``source``; None when the save replaces ``source``."""
+    if output is None or (Path(output).exists() and source.exists() and Path(output).samefile(source)):
+        return None
+    return Path(output)
+
+
 def _target(source: Path, output: Path | None) -> Path:
     """The file to write: ``source`` itself, or ``output`` after checking it makes sense."""
-    if output is None or (Path(output).exists() and source.exists() and Path(output).samefile(source)):
-        target = source
-    else:
-        target = Path(output)
-        if target.suffix.lower() != source.suffix.lower():
-            raise UsageError(f"{target}: the output must be a {source.suffix} file like {source.name}")
-    if target.is_symlink():  # replace the file the link points to, not the link (as LibreOffice does)
-        target = target.resolve()
+    other = _other_output(source, output)
+    if other is not None and other.suffix.lower() != source.suffix.lower():
+        raise UsageError(f"{other}: the output must be a {source.suffix} file like {source.name}")
+    target = save_target(source, output)
     if target.is_dir():
         raise UsageError(f"{target} is a folder, not a workbook")
     if not target.parent.is_dir():
