@@ -76,7 +76,7 @@ def build_frames(data: WorkbookData) -> Frames:
 def _sheet(data: WorkbookData, spec: schema.Sheet) -> pd.DataFrame:
     """The sheet's frame, or an empty one when the sheet is missing or its headers were not understood."""
     sheet: SheetData | None = data.sheet(spec.key)
-    if sheet is None or spec.key in data.misplaced_headers:
+    if sheet is None or data.misplaced_header(spec.key):
         return pd.DataFrame(index=pd.Index([], dtype=int, name="row"))
     return sheet.frame
 

@@ -55,7 +55,7 @@ from xlcrm.schema import Column, Kind, Sheet
 from xlcrm.settings import Settings, read_settings
 from xlcrm.sheet_edits import SheetEdit
 from xlcrm.sources import SourceTable, read_source
-from xlcrm.workbook import SheetData, WorkbookData, column_letter, read_workbook
+from xlcrm.workbook import SheetData, WorkbookData, column_letter, read_workbook, require_headers_on_row_one
 
 COMMENT_JOINER = "; "
 DEFAULT_ID_PREFIX = "C"
@@ -447,9 +447,7 @@ def import_rows(source: str | Path, workbook: str | Path, *, sheet: str = schema
     locale = data.locale
     if target is None:
         raise WorkbookStructureError(f"{workbook} has no {spec.name(locale)} sheet to import into")
-    if spec.key in data.misplaced_headers:
-        raise WorkbookStructureError(f"{target.name}: the headers are on row {data.misplaced_headers[spec.key]}, "
-                                     "not row 1; move them to row 1 first")
+    require_headers_on_row_one(target)
     mappings = choose_mapping(table, spec, locale, mapping_file)
     needed = ("client_id",) if spec.key != schema.CLIENTS.key else ()
     for key in needed:

@@ -48,7 +48,7 @@ from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, check_target_not_l
 from xlcrm.save import save_changes
 from xlcrm.settings import read_settings
 from xlcrm.sheet_edits import SheetEdit
-from xlcrm.workbook import SheetData, WorkbookData, column_letter, read_workbook
+from xlcrm.workbook import SheetData, WorkbookData, column_letter, read_workbook, require_headers_on_row_one
 
 # Columns merged by appending what the survivor lacks, and how the parts are joined.
 PHONE_JOINER = ", "
@@ -351,9 +351,7 @@ def _check_clients(data: WorkbookData) -> None:
     name = spec.name(data.locale)
     if clients is None:
         raise WorkbookStructureError(f"{data.path} has no {name} sheet, so there are no clients to deduplicate")
-    if spec.key in data.misplaced_headers:
-        raise WorkbookStructureError(f"{clients.name}: the headers are on row {data.misplaced_headers[spec.key]}, "
-                                     "not row 1; move them to row 1 first")
+    require_headers_on_row_one(clients)
     if not clients.has("client_id"):
         raise WorkbookStructureError(f"{clients.name} has no {spec.column('client_id').name(data.locale)} column, "
                                      "so merged clients' interactions could not be re-pointed")

@@ -28,7 +28,7 @@ from typing import Sequence
 from python_calamine import CalamineError, CalamineWorkbook
 
 from xlcrm import schema
-from xlcrm.dedupe import ClientRecord, DedupePlan, InteractionDuplicate, PairDecision
+from xlcrm.dedupe import DedupePlan, InteractionDuplicate, PairDecision
 from xlcrm.errors import NotAWorkbook
 from xlcrm.normalize import as_text, is_blank
 from xlcrm.report_sheet import CellValue, ColumnFormat, ReportColumn, ReportSheet, ReportTable

@@ -147,7 +147,7 @@ def refresh_workbook(path: str | Path, *, today: dt.date | None = None, dry_run:
 def _can_dedupe(data: WorkbookData) -> bool:
     """Whether Clients can be deduplicated; when not, validation refuses the workbook with the reason."""
     clients = data.sheet(schema.CLIENTS.key)
-    return clients is not None and schema.CLIENTS.key not in data.misplaced_headers and clients.has("client_id")
+    return clients is not None and not data.misplaced_header(schema.CLIENTS.key) and clients.has("client_id")
 
 
 def _dedupe(data: WorkbookData, plan: DedupePlan | None) -> tuple[list[SheetEdit], list[ReportSheet]]:

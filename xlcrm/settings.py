@@ -78,7 +78,7 @@ def read_settings(data: WorkbookData) -> tuple[Settings, list[Finding]]:
     chosen: dict[str, object] = {}
     sheet = data.sheet(schema.SETTINGS.key)
     # Headers not on row 1 mean the sheet was not understood; validation reports that once.
-    if sheet is not None and schema.SETTINGS.key not in data.misplaced_headers:
+    if sheet is not None and not data.misplaced_header(schema.SETTINGS.key):
         key_values = _key_values(sheet, findings)
         _check_order_thresholds(sheet, key_values, findings)
         chosen.update((key, value) for key, (value, _row) in key_values.items())
@@ -87,7 +87,7 @@ def read_settings(data: WorkbookData) -> tuple[Settings, list[Finding]]:
                 chosen[list_key] = values
         _check_interaction_types(sheet, data.locale, chosen.get("interaction_types"), findings)
     services = data.sheet(schema.SERVICES.key)
-    if services is not None and schema.SERVICES.key not in data.misplaced_headers:
+    if services is not None and not data.misplaced_header(schema.SERVICES.key):
         service_column = schema.LIST_SOURCES["services"].column.key
         chosen["services"] = _distinct(services.column_values(service_column))
     return Settings(**chosen), findings  # type: ignore[arg-type]

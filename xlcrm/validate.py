@@ -103,24 +103,23 @@ def validate_workbook(path: str | Path, today: dt.date | None = None) -> Report:
 def validate_data(data: WorkbookData, today: dt.date) -> Report:
     """Check a workbook already read; pure, so refresh can validate what it is about to change."""
     settings, findings = read_settings(data)
-    findings.extend(_structure_findings(data))
-    readable = {key: sheet for key, sheet in data.sheets.items()
-                if key not in data.misplaced_headers and sheet.letters}
-    clients = readable.get(schema.CLIENTS.key)
-    known_ids = None
-    if clients is not None:
-        findings.extend(_client_findings(clients, data.locale))
-        if clients.has("client_id"):
-            known_ids = _texts(clients.column_values("client_id").dropna())
+    clients = _readable(data, schema.CLIENTS.key)
     # Without readable client IDs every reference would look unknown; the missing column says it once.
-    if clients is not None and known_ids is not None:
-        for key in _REFERENCING_SHEETS:
-            sheet = readable.get(key)
-            if sheet is not None and sheet.has("client_id"):
-                findings.extend(_unknown_client_findings(sheet, known_ids, clients, data.locale))
-    for sheet in readable.values():
+    known_ids = _texts(clients.column_values("client_id").dropna()) \
+        if clients is not None and clients.has("client_id") else None
+    # Sheet by sheet, Clients first: a big sheet still being read (Interactions) is waited for only at its turn.
+    for spec in schema.USER_SHEETS:
+        findings.extend(_structure_findings(data, spec))
+        sheet = _readable(data, spec.key)
+        if sheet is None:
+            continue
+        if sheet is clients:
+            findings.extend(_client_findings(clients, data.locale))
+        if clients is not None and known_ids is not None and spec.key in _REFERENCING_SHEETS \
+                and sheet.has("client_id"):
+            findings.extend(_unknown_client_findings(sheet, known_ids, clients, data.locale))
         findings.extend(_required_value_findings(sheet, data.locale))
-        for column in sheet.spec.columns:
+        for column in spec.columns:
             check = _cell_check(column, settings, data.locale, today)
             if check is not None and sheet.has(column.key):
                 findings.extend(_bad_cell_findings(sheet, column, check))
@@ -174,35 +173,39 @@ def _position(finding: Finding) -> tuple[int, int, int]:
 # --- sheets and headers -------------------------------------------------------------
 
 
-def _structure_findings(data: WorkbookData) -> Iterator[Finding]:
-    for spec in schema.USER_SHEETS:
-        name = spec.name(data.locale)
-        sheet = data.sheet(spec.key)
-        if sheet is None:
-            yield Finding(ERROR if spec.required else WARNING, Code.MISSING_SHEET, name, name, "",
-                          f"no sheet named {_either(spec.en, spec.ru, data.locale)}"
-                          + ("; xlcrm cannot work without it" if spec.required else "; its checks are skipped"))
-            continue
-        if spec.key in data.misplaced_headers:
-            row = data.misplaced_headers[spec.key]
-            yield Finding(ERROR, Code.MISPLACED_HEADER, sheet.name, sheet.name, "",
-                          f"the headers are on row {row}, not on row 1; delete the rows above them "
-                          "so xlcrm can read this sheet")
-            continue
-        if not sheet.letters:
-            expected = ", ".join(c.name(data.locale) for c in spec.columns)
-            yield Finding(ERROR if spec.required else WARNING, Code.MISSING_COLUMN, sheet.name, sheet.name, "",
-                          f"row 1 has none of the expected headers ({expected}); the sheet cannot be read")
-            continue
-        for column in sheet.missing_columns:
-            yield Finding(ERROR if column.required else WARNING, Code.MISSING_COLUMN, sheet.name, sheet.name, "",
-                          f"no column {_either(column.en, column.ru, data.locale)} in row 1"
-                          + ("; xlcrm needs it" if column.required else "; its checks are skipped"))
-        for column, letter in sheet.duplicate_headers:
-            header = column.name(data.locale)
-            yield Finding(WARNING, Code.DUPLICATE_HEADER, sheet.name, f"{sheet_ref(sheet.name)}!{letter}1", header,
-                          f"a second {header} column; xlcrm reads column {sheet.letters[column.key]} "
-                          "and ignores this one")
+def _readable(data: WorkbookData, key: str) -> SheetData | None:
+    """The sheet, when its headers are where xlcrm reads them (otherwise a structure finding says why not)."""
+    sheet = data.sheet(key)
+    return sheet if sheet is not None and not sheet.misplaced_header and sheet.letters else None
+
+
+def _structure_findings(data: WorkbookData, spec: schema.Sheet) -> Iterator[Finding]:
+    name = spec.name(data.locale)
+    sheet = data.sheet(spec.key)
+    if sheet is None:
+        yield Finding(ERROR if spec.required else WARNING, Code.MISSING_SHEET, name, name, "",
+                      f"no sheet named {_either(spec.en, spec.ru, data.locale)}"
+                      + ("; xlcrm cannot work without it" if spec.required else "; its checks are skipped"))
+        return
+    if sheet.misplaced_header:
+        yield Finding(ERROR, Code.MISPLACED_HEADER, sheet.name, sheet.name, "",
+                      f"the headers are on row {sheet.misplaced_header}, not on row 1; delete the rows above them "
+                      "so xlcrm can read this sheet")
+        return
+    if not sheet.letters:
+        expected = ", ".join(c.name(data.locale) for c in spec.columns)
+        yield Finding(ERROR if spec.required else WARNING, Code.MISSING_COLUMN, sheet.name, sheet.name, "",
+                      f"row 1 has none of the expected headers ({expected}); the sheet cannot be read")
+        return
+    for column in sheet.missing_columns:
+        yield Finding(ERROR if column.required else WARNING, Code.MISSING_COLUMN, sheet.name, sheet.name, "",
+                      f"no column {_either(column.en, column.ru, data.locale)} in row 1"
+                      + ("; xlcrm needs it" if column.required else "; its checks are skipped"))
+    for column, letter in sheet.duplicate_headers:
+        header = column.name(data.locale)
+        yield Finding(WARNING, Code.DUPLICATE_HEADER, sheet.name, f"{sheet_ref(sheet.name)}!{letter}1", header,
+                      f"a second {header} column; xlcrm reads column {sheet.letters[column.key]} "
+                      "and ignores this one")
 
 
 def _either(en: str, ru: str, locale: str) -> str:

@@ -14,17 +14,18 @@ import itertools
 import os
 import zipfile
 import zlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from xlcrm import progress, schema
-from xlcrm.errors import EncryptedWorkbook, NotAWorkbook, WorkbookNotFound
+from xlcrm.errors import EncryptedWorkbook, NotAWorkbook, WorkbookNotFound, WorkbookStructureError
 from xlcrm.schema import Column, Sheet
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -74,6 +75,7 @@ class SheetData:
     # Columns whose header carries the report marker are xlcrm's own (computed): header -> {row: value}, so the
     # next run rewrites only the cells whose value changed.
     owned_values: dict[str, dict[int, object]] = field(default_factory=dict)
+    misplaced_header: int | None = None  # the row the headers were found on, when that is not row 1
 
     def cell(self, column_key: str, row: int) -> str:
         """Reference such as ``Clients!D14`` (quoted when the sheet name needs it)."""
@@ -93,13 +95,54 @@ class WorkbookData:
     path: Path
     locale: str
     sheet_names: list[str]
-    sheets: dict[str, SheetData]  # schema sheet key -> data, only sheets that exist
-    misplaced_headers: dict[str, int] = field(default_factory=dict)  # sheet key -> row where headers were found
+    sheets: Mapping[str, SheetData]  # schema sheet key -> data, only sheets that exist
     stamp: FileStamp | None = None
     report_rows: dict[str, list[list[object]]] = field(default_factory=dict)  # schema.READ_BACK_REPORTS key -> rows
 
     def sheet(self, key: str) -> SheetData | None:
         return self.sheets.get(key)
+
+    def misplaced_header(self, key: str) -> int | None:
+        """The row a sheet's headers were found on when that is not row 1 (None: row 1, or no such sheet)."""
+        sheet = self.sheets.get(key)
+        return sheet.misplaced_header if sheet is not None else None
+
+
+def require_headers_on_row_one(sheet: SheetData) -> None:
+    """Commands that write rows refuse a sheet whose headers are lower down (which rows would be data?)."""
+    if sheet.misplaced_header:
+        raise WorkbookStructureError(f"{sheet.name}: the headers are on row {sheet.misplaced_header}, not row 1; "
+                                     "move them to row 1 first")
+
+
+class Sheets(Mapping[str, SheetData]):
+    """The user sheets of a workbook by schema key, some perhaps still being read on a worker thread.
+
+    Asking for such a sheet waits until it is read (and raises what its reading raised), so the work on the
+    other sheets goes on meanwhile; which sheets exist is known from the start.
+    """
+
+    def __init__(self, keys: Sequence[str], pending: Mapping[str, Future[SheetData]]):
+        self._keys = list(keys)
+        self._ready: dict[str, SheetData] = {}
+        self._pending = dict(pending)
+
+    def add(self, key: str, sheet: SheetData) -> None:
+        self._ready[key] = sheet
+
+    def __getitem__(self, key: str) -> SheetData:
+        if key in self._pending:
+            self._ready[key] = self._pending.pop(key).result()
+        return self._ready[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
 
 
 def sheet_ref(name: str) -> str:
@@ -122,6 +165,12 @@ def column_letter(index: int) -> str:
 
 def check_workbook_file(path: Path) -> None:
     """Refuse, with a message a user understands, anything that is not an .xlsx/.xlsm workbook."""
+    check_workbook_file_start(path)
+    check_workbook_zip(path)
+
+
+def check_workbook_file_start(path: Path) -> None:
+    """The quick half of ``check_workbook_file``: the file is there, readable, and a zip (not .xls, CSV …)."""
     if not path.exists():
         raise WorkbookNotFound(f"{path}: no such file")
     if path.is_dir():
@@ -142,6 +191,14 @@ def check_workbook_file(path: Path) -> None:
     if not head.startswith(_ZIP_MAGIC):
         kind = "a text or CSV file" if _looks_like_text(path) else "not an Excel workbook"
         raise NotAWorkbook(f"{path} is {kind}, not an .xlsx workbook; open it in Excel and save it as an Excel workbook (.xlsx)")
+
+
+def check_workbook_zip(path: Path) -> None:
+    """The second half of ``check_workbook_file``: every zip entry inflates to its checksum, and it is a workbook.
+
+    It reads the whole file, so ``read_workbook`` runs it on a worker thread (zlib works without holding
+    Python's lock) while the sheets are read.
+    """
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
@@ -169,37 +226,43 @@ def _looks_like_text(path: Path) -> bool:
 
 @progress.step("reading the workbook")
 def read_workbook(path: str | os.PathLike[str]) -> WorkbookData:
-    """Check the file and read every user sheet it has into a DataFrame."""
+    """Check the file and read every user sheet it has into a DataFrame.
+
+    The sheets of ``schema.BACKGROUND_SHEETS`` are still being read when this returns (see ``Sheets``);
+    the file's checks are complete.
+    """
     path = Path(path)
-    check_workbook_file(path)
-    stamp = FileStamp.of(path)
+    check_workbook_file_start(path)
+    workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="xlcrm-read")
     try:
-        book = CalamineWorkbook.from_path(str(path))
-    except PasswordError:
-        raise EncryptedWorkbook(f"{path} is password-protected; remove the password in Excel first") from None
-    except (CalamineError, OSError, ValueError) as exc:
-        raise NotAWorkbook(f"{path} cannot be read as a workbook: {exc}") from None
+        integrity = workers.submit(check_workbook_zip, path)
+        try:
+            data = _read_sheets(path, workers)
+        except BaseException:
+            integrity.result()  # a damaged file is named as such, whatever the reader tripped over
+            raise
+        integrity.result()
+        return data
+    finally:
+        workers.shutdown(wait=False)  # a sheet being read in the background goes on
+
+
+def _read_sheets(path: Path, workers: ThreadPoolExecutor) -> WorkbookData:
+    stamp = FileStamp.of(path)
+    book = _open_book(path)
     try:
         names = list(book.sheet_names)
-        data = WorkbookData(path=path, locale=schema.detect_locale(names), sheet_names=names, sheets={}, stamp=stamp)
-        for spec in schema.USER_SHEETS:
-            actual = schema.find_sheet_name(spec, names)
-            if actual is None:
-                continue
-            try:
-                sheet = book.get_sheet_by_name(actual)
-                keep_rows = spec in schema.RAW_ROW_SHEETS or sheet.start not in (None, (0, 0))
-                rows = sheet.to_python(skip_empty_area=False) if keep_rows else None
-                chunks = iter([rows]) if rows is not None else _row_chunks(sheet.iter_rows())
-                first = next(chunks, [])
-                found_on = _misplaced_header_row(spec, first)
-                if found_on:
-                    data.misplaced_headers[spec.key] = found_on
-                data.sheets[spec.key] = _sheet_data(spec, actual, first, chunks)
-            except CalamineError as exc:
-                raise NotAWorkbook(f"{path}: sheet {actual!r} cannot be read: {exc}") from None
-            if spec in schema.RAW_ROW_SHEETS:
-                data.sheets[spec.key].raw_rows = rows
+        found = [(spec, actual) for spec in schema.USER_SHEETS
+                 if (actual := schema.find_sheet_name(spec, names)) is not None]
+        # Each worker opens the file itself: one calamine workbook is not read from two threads.
+        pending = {spec.key: workers.submit(_read_alone, path, spec, actual)
+                   for spec, actual in found if spec in schema.BACKGROUND_SHEETS}
+        sheets = Sheets([spec.key for spec, _ in found], pending)
+        data = WorkbookData(path=path, locale=schema.detect_locale(names), sheet_names=names, sheets=sheets,
+                            stamp=stamp)
+        for spec, actual in found:
+            if spec.key not in pending:
+                sheets.add(spec.key, _read_sheet(book, path, spec, actual))
         for spec in schema.READ_BACK_REPORTS:
             actual = schema.find_sheet_name(spec, names)
             if actual is not None:
@@ -209,6 +272,39 @@ def read_workbook(path: str | os.PathLike[str]) -> WorkbookData:
                     raise NotAWorkbook(f"{path}: sheet {actual!r} cannot be read: {exc}") from None
     finally:
         book.close()
+    return data
+
+
+def _open_book(path: Path) -> CalamineWorkbook:
+    try:
+        return CalamineWorkbook.from_path(str(path))
+    except PasswordError:
+        raise EncryptedWorkbook(f"{path} is password-protected; remove the password in Excel first") from None
+    except (CalamineError, OSError, ValueError) as exc:
+        raise NotAWorkbook(f"{path} cannot be read as a workbook: {exc}") from None
+
+
+def _read_alone(path: Path, spec: Sheet, actual: str) -> SheetData:
+    book = _open_book(path)
+    try:
+        return _read_sheet(book, path, spec, actual)
+    finally:
+        book.close()
+
+
+def _read_sheet(book: CalamineWorkbook, path: Path, spec: Sheet, actual: str) -> SheetData:
+    try:
+        sheet = book.get_sheet_by_name(actual)
+        keep_rows = spec in schema.RAW_ROW_SHEETS or sheet.start not in (None, (0, 0))
+        rows = sheet.to_python(skip_empty_area=False) if keep_rows else None
+        chunks = iter([rows]) if rows is not None else _row_chunks(sheet.iter_rows())
+        first = next(chunks, [])
+        data = _sheet_data(spec, actual, first, chunks)
+    except CalamineError as exc:
+        raise NotAWorkbook(f"{path}: sheet {actual!r} cannot be read: {exc}") from None
+    data.misplaced_header = _misplaced_header_row(spec, first)
+    if spec in schema.RAW_ROW_SHEETS:
+        data.raw_rows = rows
     return data
 
 
