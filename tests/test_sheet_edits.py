@@ -31,7 +31,7 @@ from xlcrm.package import NS_MAIN, write_workbook
 from xlcrm.report_sheet import ReportColumn, ReportSheet, ReportTable
 from xlcrm.safe_save import BACKUP_FOLDER, TEMP_PREFIX
 from xlcrm.save import save_changes
-from xlcrm.sheet_edits import COMPUTED_HEADER, SheetEdit
+from xlcrm.sheet_edits import COMPUTED_HEADER, RowParser, SheetEdit
 from xlcrm.template import build_workbook
 from xlcrm.workbook import column_letter, read_workbook
 
@@ -599,3 +599,14 @@ def test_libreoffice_reads_a_template_table_with_computed_columns_and_new_rows(t
     assert rows[1][LAST + 1:LAST + 3] == [3, dt.date(2026, 2, 1)]
     assert [row[1] for row in rows[1:7]] == ["Person 1", "Person 3", "Person 4", "Person 5", "Person 6", "Restored"]
     assert rows[6][LAST] == dt.date(2025, 12, 1)
+
+
+def test_renumber_rewrites_references_only() -> None:
+    parser = RowParser(b"")
+    row = (b'<row r="12" spans="1:12" ht="12" customHeight="1"><c r="A12" s="12"><v>12</v></c>'
+           b'<c r="AB12" t="inlineStr"><is><t>12" wide</t></is></c><c r="B112"><v>1</v></c></row>')
+    assert parser.renumber(row, 12, 9) == (
+        b'<row r="9" spans="1:12" ht="12" customHeight="1"><c r="A9" s="12"><v>12</v></c>'
+        b'<c r="AB9" t="inlineStr"><is><t>12" wide</t></is></c><c r="B9"><v>1</v></c></row>')
+    clean = b'<row r="15" ht="15"><c r="A15" s="15"><v>15</v></c><c r="C15"/></row>'
+    assert parser.renumber(clean, 15, 14) == b'<row r="14" ht="15"><c r="A14" s="15"><v>15</v></c><c r="C14"/></row>'
