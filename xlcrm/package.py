@@ -845,10 +845,14 @@ class _UserSheetEdit:
     def _changes(self, last_used: int) -> dict[int, dict[int, CellChange]]:
         """Every cell to write, by row in the new numbering."""
         changes: dict[int, dict[int, CellChange]] = {}
+        by_row: dict[int, dict[int, CellChange]] = {}  # the cells of one row, under the row's number as read
         for (row, column), value in self.values.items():
-            new_row = self.rows.row(row)
-            assert new_row is not None  # _check_request refused cells of deleted rows
-            changes.setdefault(new_row, {})[column] = CellChange(value)
+            cells = by_row.get(row)
+            if cells is None:
+                new_row = self.rows.row(row)
+                assert new_row is not None  # _check_request refused cells of deleted rows
+                cells = by_row[row] = changes.setdefault(new_row, {})
+            cells[column] = CellChange(value)
         first_appended = max(last_used, 1) + 1
         if first_appended + len(self.edit.append_rows) - 1 > MAX_ROWS:
             raise EditRefused(f"{self.name!r} has no room for {len(self.edit.append_rows)} more rows")
