@@ -9,6 +9,7 @@ Every result is opened with openpyxl and with python-calamine (``read_workbook``
 from __future__ import annotations
 
 import datetime as dt
+import random
 import re
 import zipfile
 from pathlib import Path
@@ -31,7 +32,8 @@ from xlcrm.package import NS_MAIN, write_workbook
 from xlcrm.report_sheet import ReportColumn, ReportSheet, ReportTable
 from xlcrm.safe_save import BACKUP_FOLDER, TEMP_PREFIX
 from xlcrm.save import save_changes
-from xlcrm.sheet_edits import COMPUTED_HEADER, RowParser, SheetEdit
+from xlcrm.sheet_edits import (COMPUTED_HEADER, CellChange, RowMap, RowParser, RowWriter, SheetEdit, SheetPlan,
+                                StyleChooser)
 from xlcrm.template import build_workbook
 from xlcrm.workbook import column_letter, read_workbook
 
@@ -610,3 +612,49 @@ def test_renumber_rewrites_references_only() -> None:
         b'<c r="AB9" t="inlineStr"><is><t>12" wide</t></is></c><c r="B9"><v>1</v></c></row>')
     clean = b'<row r="15" ht="15"><c r="A15" s="15"><v>15</v></c><c r="C15"/></row>'
     assert parser.renumber(clean, 15, 14) == b'<row r="14" ht="15"><c r="A14" s="15"><v>15</v></c><c r="C14"/></row>'
+
+
+def _generated_rows(rng: random.Random, prefix: str) -> tuple[bytes, list[int]]:
+    """Rows as Excel, LibreOffice and other writers put them: empty, styled, r not first, r left out."""
+    numbers = sorted(rng.sample(range(1, 60), rng.randint(1, 30)))
+    rows, previous = [], 0
+    for n in numbers:
+        p = prefix
+        kind = rng.randint(0, 5)
+        if kind == 0:
+            rows.append(f'<{p}row r="{n}" spans="1:3"><{p}c r="A{n}" t="s"><{p}v>{n}</{p}v></{p}c>'
+                        f'<{p}c r="C{n}" s="2"><{p}v>{n}</{p}v></{p}c></{p}row>')
+        elif kind == 1:
+            rows.append(f'<{p}row r="{n}"/>')
+        elif kind == 2:
+            rows.append(f'<{p}row r="{n}" ht="15" customHeight="1">\n<{p}c r="B{n}"><{p}v>{n}</{p}v></{p}c></{p}row>\n')
+        elif kind == 3:
+            rows.append(f'<{p}row spans="1:2" r="{n}"><{p}c r="A{n}" s="3"><{p}v>{n}</{p}v></{p}c></{p}row>')
+        elif kind == 4 and n == previous + 1:
+            rows.append(f'<{p}row><{p}c><{p}v>{n}</{p}v></{p}c></{p}row>')
+        else:
+            rows.append(f'<{p}row r="{n}"><{p}c r="A{n}" s="3"><{p}v>{n}</{p}v></{p}c></{p}row>')
+        previous = n
+    return "".join(rows).encode(), numbers
+
+
+@pytest.mark.parametrize("prefix", ["", "x:"])
+def test_looking_up_changed_rows_writes_what_reading_every_row_writes(prefix: str) -> None:
+    """With no row deleted, the rows to change are found by number and the rest copied unread: same bytes."""
+    rng = random.Random(3)
+
+    def written(content: bytes, changes: dict[int, dict[int, object]], size: int, every_row: bool) -> bytes:
+        plan = SheetPlan("S", prefix.encode(), RowMap(),
+                         {row: {column: CellChange(value) for column, value in cells.items()}
+                          for row, cells in changes.items()},
+                         {}, StyleChooser(lambda style: style == 4, lambda style, _: 4), False)
+        writer = RowWriter(plan, "xl/worksheets/sheet1.xml")
+        chunks = (content[i:i + size] for i in range(0, len(content), size))
+        return b"".join(writer._write_every_row(chunks, 0) if every_row else writer.write(chunks))
+
+    for _ in range(400):
+        content, numbers = _generated_rows(rng, prefix)
+        rows = rng.sample(numbers, min(len(numbers), rng.randint(0, 4))) + rng.sample(range(1, 70), rng.randint(0, 3))
+        changes = {row: {rng.randint(0, 4): rng.choice([1, "x", None, 2.5, dt.date(2026, 1, 2)])} for row in rows}
+        size = rng.choice([5, 40, 200, 1 << 20])
+        assert written(content, changes, size, every_row=False) == written(content, changes, size, every_row=True)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import itertools
 import math
 import numbers
 import re
@@ -405,6 +406,10 @@ class RowScanner:
         self.last = 0
         self.trailing = b""  # what followed the last row
 
+    def row_tag(self, buffer: bytes, start: int) -> re.Match[bytes] | None:
+        """The opening tag of the row starting at ``start``: group 1 its number (if given), group 2 "/" if empty."""
+        return self._open.match(buffer, start)
+
     def spans(self, chunks: Iterator[bytes]) -> Iterator[tuple[bytes, list[tuple[int, int, int]], int]]:
         """Per buffer: the buffer, its complete rows as (start, end, row number), and where the last one ends."""
         buffer = b""
@@ -672,12 +677,98 @@ class RowWriter:
         self.writing: dict[int, int] = {}  # the same for the row being written
 
     def write(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
+        if self.plan.rows:
+            return self._write_every_row(chunks, 0)
+        return self._write_changed_rows(chunks)
+
+    def _write_changed_rows(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
+        """No row moves: the rows to change are looked up by their number, everything between is copied unread.
+
+        Merging re-points some thousands of a million Interactions rows; taking every row apart would be most
+        of the work. Rows whose tag does not start with their number, and rows to add, hand the rest of the
+        sheet to ``_write_every_row``.
+        """
+        pending, changes = self.pending, self.plan.changes
+        row_open = b"<" + self.plan.prefix + b"row"
+        numbered_row = row_open + b' r="'
+        index = 0
+        buffer = b""
+        before = 0  # the number of the last row before the buffer
+        chunks = iter(chunks)
+        finished = False
+        while not finished:
+            chunk = next(chunks, None)
+            if chunk is None:
+                finished = True
+                complete = len(buffer)
+            else:
+                buffer = buffer + chunk if buffer else chunk
+                complete = buffer.rfind(row_open)  # the rows before the last one that starts are whole
+                if complete <= 0:
+                    continue
+            if buffer.count(row_open, 0, complete) != buffer.count(numbered_row, 0, complete):
+                self.scanner.last = before
+                yield from self._write_every_row(itertools.chain([buffer], chunks), index)
+                return
+            output: list[bytes] = []
+            copied = 0
+            while index < len(pending):
+                number = pending[index]
+                start = buffer.find(numbered_row + str(number).encode() + b'"', copied, complete)
+                if start < 0:
+                    last = self._row_number_before(buffer, complete)
+                    if not finished and last is not None and number > last:
+                        break  # further down the sheet
+                    yield b"".join(output)  # everything up to copied
+                    self.scanner.last = self._row_number_before(buffer, copied) or before
+                    yield from self._write_every_row(itertools.chain([buffer[copied:]], chunks), index)
+                    return
+                end = self._row_end(buffer, start)
+                above = self._row_number_before(buffer, start)
+                if above == number - 1:
+                    self.previous = (above, buffer, buffer.rfind(row_open, 0, start), start)
+                output.append(buffer[copied:start])
+                data = self._rebuild(buffer[start:end], number, number, changes[number])
+                output.append(data)
+                self.previous = (number, data, 0, len(data))
+                copied = end
+                index += 1
+            output.append(buffer[copied:complete])
+            yield b"".join(output)
+            last = self._row_number_before(buffer, complete)
+            if last is not None:
+                before = last
+                if self.previous is None or self.previous[0] < last:
+                    self.previous = (last, buffer, buffer.rfind(row_open, 0, complete), complete)
+            buffer = buffer[complete:]
+
+    def _row_number_before(self, buffer: bytes, position: int) -> int | None:
+        """The number of the last row that starts before ``position`` (None: none, or it does not say)."""
+        start = buffer.rfind(b"<" + self.plan.prefix + b"row", 0, position)
+        match = self.scanner.row_tag(buffer, start) if start >= 0 else None
+        return int(match.group(1)) if match is not None and match.group(1) else None
+
+    def _row_end(self, buffer: bytes, start: int) -> int:
+        match = self.scanner.row_tag(buffer, start)
+        if match is None:
+            raise NotAWorkbook(f"the workbook is damaged: a row of {self.scanner.part} cannot be read")
+        if match.group(2):
+            return match.end()
+        close = buffer.find(self.parser.row_close, match.end())
+        if close < 0:
+            raise NotAWorkbook(f"the workbook is damaged: a row of {self.scanner.part} does not end")
+        return close + len(self.parser.row_close)
+
+    def _write_every_row(self, chunks: Iterator[bytes], index: int) -> Iterator[bytes]:
+        """Every row read: copied, renumbered (rows below deleted ones move up) or rebuilt; new rows inserted.
+
+        ``index``: the first of the pending rows still to write.
+        """
         plan, parser = self.plan, self.parser
         rows, changes = plan.rows, plan.changes
         moving, first = bool(rows), rows.first
         pending = self.pending
-        index = 0
-        next_new = pending[0] if pending else MAX_ROWS + 1
+        next_new = pending[index] if index < len(pending) else MAX_ROWS + 1
         output: list[bytes] = []
         for buffer, spans, consumed in self.scanner.spans(chunks):
             copied = 0
