@@ -360,7 +360,7 @@ def _sheet_data(spec: Sheet, name: str, first: list[list[object]], more: Iterato
     columns = [positions[k] for k in keys]
     width = len(header)
     parts: list[np.ndarray] = []
-    numbers: list[int] = []  # a list, so that no rows give the same empty index as before
+    numbers: list[np.ndarray] = []
     number = 2  # Excel row of the chunk's first row
     for body in itertools.chain([first[1:]], more):
         chunk_width = max((len(row) for row in body), default=0)
@@ -373,10 +373,15 @@ def _sheet_data(spec: Sheet, name: str, first: list[list[object]], more: Iterato
         # Rows that are blank in every schema column carry no record (formatted but empty table rows).
         keep = (values != None).any(axis=1)  # noqa: E711 (element-wise)
         parts.append(values[keep])
-        numbers.extend((np.flatnonzero(keep) + number).tolist())
+        numbers.append(np.flatnonzero(keep) + number)
         number += len(body)
     values = np.concatenate(parts) if parts else np.empty((0, len(columns)), dtype=object)
-    frame = pd.DataFrame(values, columns=keys, index=pd.Index(numbers, name="row"), dtype=object)
+    parts.clear()
+    found = np.concatenate(numbers) if numbers else np.empty(0, dtype=np.int64)
+    # No rows: an empty list, which gives the same empty index as ever. The values are not copied again:
+    # a million-row sheet is 80 MB of pointers, held while calamine still holds the sheet.
+    index = pd.Index(found if len(found) else [], name="row")
+    frame = pd.DataFrame(values, columns=keys, index=index, dtype=object, copy=False)
     return SheetData(spec, name, frame, letters, extra, missing, duplicates, extra_letters=extra_letters, width=width,
                      owned_values=owned_values)
 
