@@ -83,6 +83,10 @@ def test_a_background_sheet_that_cannot_be_read_stops_the_command(tmp_path: Path
         assert result.exit_code == 1, result.output
         assert result.output.splitlines() == [f"Error: {path}: sheet 'Interactions' cannot be read: broken XML"]
     assert path.read_bytes() == before
+    data = read_workbook(path)
+    for _ in range(2):  # asked again, the same error: not a missing sheet
+        with pytest.raises(NotAWorkbook, match="broken XML"):
+            data.sheet(schema.INTERACTIONS.key)
 
 
 def test_a_damaged_file_is_named_damaged_though_sheets_are_read_meanwhile(tmp_path: Path) -> None:

@@ -131,8 +131,10 @@ class Sheets(Mapping[str, SheetData]):
         self._ready[key] = sheet
 
     def __getitem__(self, key: str) -> SheetData:
-        if key in self._pending:
-            self._ready[key] = self._pending.pop(key).result()
+        reading = self._pending.get(key)
+        if reading is not None:
+            self._ready[key] = reading.result()  # what the reading raised is raised again at every ask
+            del self._pending[key]
         return self._ready[key]
 
     def __contains__(self, key: object) -> bool:
