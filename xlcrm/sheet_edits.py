@@ -540,13 +540,13 @@ class RowParser:
         joined = [pieces[0]]
         rewritten = 0
         for before, after in zip(pieces, pieces[1:]):
-            if _REFERENCE_START.search(before, max(0, len(before) - 8)):
+            if before.rstrip(_COLUMN_LETTERS).endswith(b' r="'):
                 joined.append(new + b'"')
                 rewritten += 1
             else:
                 joined.append(was)
             joined.append(after)
-        if rewritten == len(self._renumber.findall(row)):
+        if rewritten == row.count(b' r="'):
             return b"".join(joined)
         # a reference to another row (a damaged file): every reference follows the row, as always
         return self._renumber.sub(lambda match: match.group(1) + new + b'"', row)
@@ -956,7 +956,7 @@ def _row_style(attributes: Mapping[bytes, bytes]) -> int:
 
 
 _SPANS = re.compile(rb'\sspans="[^"]*"')
-_REFERENCE_START = re.compile(rb'\sr="[A-Z]{0,3}\Z')  # what comes before the number of a row or cell reference
+_COLUMN_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def _restyle(data: bytes, style: int) -> bytes:
