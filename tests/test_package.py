@@ -366,3 +366,21 @@ def test_app_properties_list_the_new_sheet_when_unambiguous(tmp_path: Path) -> N
     stale = _with_app_titles(user_workbook(tmp_path / "stale.xlsx"), [("Worksheets", ["Sheet1"])])
     write_report_sheets(stale, tmp_path / "stale-out.xlsx", [problems_report()])
     assert entries(tmp_path / "stale-out.xlsx")["docProps/app.xml"] == entries(stale)["docProps/app.xml"]
+
+
+def test_widths_only_for_columns_nobody_sized() -> None:
+    from xlcrm.package import _with_widths
+
+    head = (b'<worksheet><dimension ref="A1:P3"/><sheetFormatPr defaultRowHeight="15"/><cols>'
+            b'<col min="1" max="1" width="11" customWidth="1"/>\n<col min="5" max="16" width="14" customWidth="1"/>'
+            b'</cols>')
+    assert _with_widths(head, b"", {1: 20, 5: 9, 16: 13.5}) == (
+        b'<worksheet><dimension ref="A1:P3"/><sheetFormatPr defaultRowHeight="15"/><cols>'
+        b'<col min="1" max="1" width="11" customWidth="1"/><col min="2" max="2" width="20" customWidth="1"/>'
+        b'<col min="5" max="16" width="14" customWidth="1"/><col min="17" max="17" width="13.5" customWidth="1"/>'
+        b'</cols>')
+    assert _with_widths(b'<x:worksheet><x:dimension ref="A1"/>', b"x:", {0: 13}) == \
+        b'<x:worksheet><x:dimension ref="A1"/><x:cols><x:col min="1" max="1" width="13" customWidth="1"/></x:cols>'
+    twice = b'<worksheet><cols><col min="1" max="1" width="11"/></cols><cols><col min="3" max="3" width="9"/></cols>'
+    assert _with_widths(twice, b"", {5: 13}) == twice  # not seen in practice: left as it is
+    assert _with_widths(head, b"", {0: 30}) == head  # column A has the user's width

@@ -464,3 +464,21 @@ def test_planted_duplicates_merged_exactly(example: Path) -> None:
         if entry.sheet == schema.CLIENTS.ru:
             by_merge.setdefault(entry.merge_id, {})[entry.role] = entry.values[id_column]
     assert {merge["merged"]: merge["survivor"] for merge in by_merge.values()} == planted_merges()
+
+
+def test_computed_columns_get_widths_and_a_users_width_stays(tmp_path: Path) -> None:
+    """Dates at Excel's default width show ########: new computed columns get their schema width, once."""
+    path = write_records(tmp_path / "widths.xlsx", "en", valid_records("en"))
+    refresh_workbook(path, today=TODAY, keep_backups=0)
+    sheet = load_workbook(path)[schema.CLIENTS.en]
+    first = len(schema.CLIENTS.columns) + 1
+    letters = [sheet.cell(1, first + offset).column_letter for offset in range(len(schema.CLIENT_COMPUTED_COLUMNS))]
+    assert [sheet.column_dimensions[letter].width for letter in letters] == \
+        [column.width for column in schema.CLIENT_COMPUTED_COLUMNS]
+    book = load_workbook(path)
+    book[schema.CLIENTS.en].column_dimensions[letters[3]].width = 30  # the user widens "First order"
+    book.save(path)
+    refresh_workbook(path, today=TODAY + dt.timedelta(days=1), keep_backups=0)
+    sheet = load_workbook(path)[schema.CLIENTS.en]
+    assert sheet.column_dimensions[letters[3]].width == 30
+    assert sheet.column_dimensions[letters[4]].width == schema.CLIENT_COMPUTED_COLUMNS[4].width

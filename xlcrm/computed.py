@@ -31,6 +31,11 @@ class ComputedCells:
     letters: tuple[str, ...]  # the computed columns, in CLIENT_COMPUTED_COLUMNS order
     added: tuple[str, ...]  # headers of columns the sheet did not have yet
 
+    @property
+    def widths(self) -> dict[str, float]:
+        """Each computed column's width, for the columns the user has not sized."""
+        return {letter: column.width for letter, column in zip(self.letters, schema.CLIENT_COMPUTED_COLUMNS)}
+
 
 def computed_header(column: schema.Column, locale: str) -> str:
     return schema.REPORT_MARKER + column.name(locale)

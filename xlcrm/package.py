@@ -44,7 +44,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable, Collection, Iterable, Iterator, Sequence
+from typing import BinaryIO, Callable, Collection, Iterable, Iterator, Mapping, Sequence
 
 from lxml import etree
 
@@ -801,7 +801,9 @@ class _UserSheetEdit:
                              _column_styles(sheet_xml.head, columns),
                              StyleChooser(self.package.style_sheet().is_date, self.package.style_sheet().dated),
                              self.date1904)
-            head = self._head(sheet_xml.head, changes)
+            head = _with_widths(self._head(sheet_xml.head, changes), sheet_xml.prefix,
+                                {column_index(letter.strip().upper()): width
+                                 for letter, width in self.edit.column_widths.items()})
             opening = re.sub(rb"\s*/>$", b">", sheet_xml.data_open)
             closing = b"</" + sheet_xml.prefix + b"sheetData>"
 
@@ -1250,6 +1252,41 @@ class _TailShift:
                                        own_by_default=True)
             except FormulaBlocked as exc:
                 raise self.edit._refuse(f"the conditional format or validation on {sqref}: {exc}") from None
+
+
+_COLUMNS_OPEN = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?cols\b")
+
+
+def _with_widths(head: bytes, prefix: bytes, widths: Mapping[int, float]) -> bytes:
+    """``head`` with a ``<col>`` width for each column of ``widths`` that no ``<col>`` covers yet.
+
+    Excel wants the ``<col>`` elements in column order, so they are put in order among the existing ones,
+    which stay as they were; without any, ``<cols>`` goes last in the head, where it belongs (before
+    ``<sheetData>``).
+    """
+    existing = []
+    for match in _COLUMN.finditer(head):
+        bounds = re.search(rb'\smin="(\d+)"[^>]*?\smax="(\d+)"', match.group(0)) \
+            or re.search(rb'\smax="(\d+)"[^>]*?\smin="(\d+)"', match.group(0))
+        if bounds is None:
+            return head  # a <col> xlcrm cannot read: better no widths than a broken sheet
+        low, high = sorted(int(number) for number in bounds.groups())
+        existing.append((low, high, match))
+    new = {column + 1: width for column, width in widths.items()
+           if not any(low <= column + 1 <= high for low, high, _ in existing)}
+    if not new:
+        return head
+    elements = [(number, b'<%scol min="%d" max="%d" width="%s" customWidth="1"/>' % (prefix, number, number,
+                                                                                    f"{width:g}".encode()))
+                for number, width in new.items()]
+    if not existing:
+        return head + b"<" + prefix + b"cols>" + b"".join(data for _, data in sorted(elements)) + \
+            b"</" + prefix + b"cols>"
+    if len(_COLUMNS_OPEN.findall(head)) != 1:
+        return head  # several <cols> (allowed, never seen): better no widths than a guess
+    start, end = existing[0][2].start(), existing[-1][2].end()
+    ordered = sorted([(low, match.group(0)) for low, _, match in existing] + elements)
+    return head[:start] + b"".join(data for _, data in ordered) + head[end:]
 
 
 def _column_styles(head: bytes, columns: Collection[int]) -> dict[int, int]:

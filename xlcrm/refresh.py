@@ -120,7 +120,8 @@ def refresh_workbook(path: str | Path, *, today: dt.date | None = None, dry_run:
     assert clients is not None  # analyse refuses a workbook without a readable Clients sheet
     computed = computed_cells(clients, analysis.frames, analysis.lifecycle)
     cells = _as_read(computed.cells, deleted.get(clients.name.casefold(), RowMap()))
-    edit = SheetEdit(computed.sheet, set_cells=cells, computed_header=computed.letters)
+    edit = SheetEdit(computed.sheet, set_cells=cells, computed_header=computed.letters,
+                     column_widths=computed.widths)
 
     existing = {schema.fold(name) for name in data.sheet_names}
     sheets = [*reports.sheets, *dedupe_sheets]

@@ -51,6 +51,9 @@ class SheetEdit:
     append_rows: Sequence[Mapping[str, CellValue]] = ()
     # Column letters whose header (row 1) xlcrm owns: styled distinctly so users see the column is computed.
     computed_header: Collection[str] = ()
+    # Column letter -> width (in characters) for a column that has no width of its own yet: a new column of
+    # dates at Excel's default width would show ########. A width the user set is kept.
+    column_widths: Mapping[str, float] = field(default_factory=dict)
 
 
 def combine_edits(edits: Sequence[SheetEdit]) -> list[SheetEdit]:
@@ -74,7 +77,8 @@ def combine_edits(edits: Sequence[SheetEdit]) -> list[SheetEdit]:
             cells[ref] = value
         headers = list(dict.fromkeys([*before.computed_header, *edit.computed_header]))
         combined[key] = SheetEdit(before.sheet, cells, {*before.delete_rows, *edit.delete_rows},
-                                  [*before.append_rows, *edit.append_rows], headers)
+                                  [*before.append_rows, *edit.append_rows], headers,
+                                  {**before.column_widths, **edit.column_widths})
     return list(combined.values())
 
 
