@@ -63,6 +63,7 @@ LEGAL_FORM_PHRASES = tuple(sorted((
     "автономная некоммерческая организация", "limited liability company", "public limited company",
     "joint stock company", "private limited company",
 ), key=len, reverse=True))
+_ANY_LEGAL_FORM_PHRASE = re.compile("|".join(f" {re.escape(phrase)} " for phrase in LEGAL_FORM_PHRASES))
 # Forms that mean "a person trading under their own name": the rest of the name is a person's name.
 INDIVIDUAL_FORMS = frozenset({"ип", "ip", "индивидуальный предприниматель", "пбоюл", "чп"})
 
@@ -113,7 +114,8 @@ def phone_keys_column(values: pd.Series, region: str = "RU") -> list[frozenset[s
         numbers = ("+7" + digits.str[1:]).where(plain.fillna(False).astype(bool), "")
     else:
         numbers = pd.Series("", index=text.index)
-    for index, (cell, number) in enumerate(zip(text, numbers)):
+    # Plain object arrays: iterating pandas' string arrays asks them for one element at a time.
+    for index, (cell, number) in enumerate(zip(text.to_numpy(dtype=object), numbers.to_numpy(dtype=object))):
         if number:
             result[index] = frozenset((number,)) if valid_plus7(number[2:]) else frozenset()
         elif cell:
@@ -126,7 +128,7 @@ def email_keys_column(values: pd.Series) -> list[frozenset[str]]:
     text = values.map(as_text).str.strip().str.lower()
     simple = text.str.fullmatch(_SIMPLE_EMAIL).fillna(False).astype(bool)
     return [frozenset((cell,)) if is_simple else email_keys(cell) if cell else frozenset()
-            for cell, is_simple in zip(text, simple)]
+            for cell, is_simple in zip(text.to_numpy(dtype=object), simple.to_numpy())]
 
 
 _SIMPLE_EMAIL = re.compile(r"[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}")
@@ -179,6 +181,8 @@ def fix_lookalikes(word: str) -> str:
 @lru_cache(maxsize=262_144)
 def latin_word(word: str) -> str:
     """A folded word in the one Latin spelling keys use: transliterated, variant spellings folded."""
+    if word.isdigit() and word.isascii():
+        return word  # a number ("Филиал 12") has nothing to transliterate or fold
     text = word.translate(_TRANSLIT)
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     for variant, canonical in _LATIN_VARIANTS:
@@ -245,10 +249,11 @@ def _company_name(value: str) -> CompanyName:
         return CompanyName("", "", False)
     joined = " " + " ".join(tokens) + " "
     form = ""
-    for phrase in LEGAL_FORM_PHRASES:
-        if f" {phrase} " in joined:
-            joined = joined.replace(f" {phrase} ", " ", 1)
-            form = form or phrase
+    if _ANY_LEGAL_FORM_PHRASE.search(joined):  # most names spell out no legal form: one search says so
+        for phrase in LEGAL_FORM_PHRASES:
+            if f" {phrase} " in joined:
+                joined = joined.replace(f" {phrase} ", " ", 1)
+                form = form or phrase
     tokens = joined.split()
     kept = [token for token in tokens if token not in LEGAL_FORM_WORDS]
     if not kept:  # a company called just "АО" is still a name
