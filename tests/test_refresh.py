@@ -482,3 +482,21 @@ def test_computed_columns_get_widths_and_a_users_width_stays(tmp_path: Path) -> 
     sheet = load_workbook(path)[schema.CLIENTS.en]
     assert sheet.column_dimensions[letters[3]].width == 30
     assert sheet.column_dimensions[letters[4]].width == schema.CLIENT_COMPUTED_COLUMNS[4].width
+
+
+def test_revenue_shows_as_money_unless_the_user_chose_a_format(tmp_path: Path) -> None:
+    path = write_records(tmp_path / "money.xlsx", "en", valid_records("en"))
+    refresh_workbook(path, today=TODAY, keep_backups=0)
+    sheet = load_workbook(path)[schema.CLIENTS.en]
+    revenue = len(schema.CLIENTS.columns) + 1 + [c.key for c in schema.CLIENT_COMPUTED_COLUMNS].index("revenue")
+    cell = sheet.cell(2, revenue)
+    assert cell.value == 45000 and cell.number_format == schema.NUMBER_FORMATS[schema.Kind.MONEY]
+    orders = sheet.cell(2, revenue - 1)
+    assert orders.value == 1 and orders.number_format == "General"
+    book = load_workbook(path)
+    book[schema.CLIENTS.en].cell(2, revenue).number_format = "0"  # the user's own choice
+    book[schema.CLIENTS.en].cell(2, revenue).value = 1  # and a stale figure the refresh will correct
+    book.save(path)
+    refresh_workbook(path, today=TODAY + dt.timedelta(days=1), keep_backups=0)
+    cell = load_workbook(path)[schema.CLIENTS.en].cell(2, revenue)
+    assert cell.value == 45000 and cell.number_format == "0"

@@ -647,7 +647,7 @@ def test_looking_up_changed_rows_writes_what_reading_every_row_writes(prefix: st
         plan = SheetPlan("S", prefix.encode(), RowMap(),
                          {row: {column: CellChange(value) for column, value in cells.items()}
                           for row, cells in changes.items()},
-                         {}, StyleChooser(lambda style: style == 4, lambda style, _: 4), False)
+                         {}, StyleChooser(lambda style: style == 4, lambda style, _: 4, lambda style, _: 5), False)
         writer = RowWriter(plan, "xl/worksheets/sheet1.xml")
         chunks = (content[i:i + size] for i in range(0, len(content), size))
         return b"".join(writer._write_every_row(chunks, 0) if every_row else writer.write(chunks))

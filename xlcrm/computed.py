@@ -36,6 +36,13 @@ class ComputedCells:
         """Each computed column's width, for the columns the user has not sized."""
         return {letter: column.width for letter, column in zip(self.letters, schema.CLIENT_COMPUTED_COLUMNS)}
 
+    @property
+    def number_formats(self) -> dict[str, str]:
+        """Money shown as money (dates get a date format whatever the column)."""
+        return {letter: schema.NUMBER_FORMATS[column.kind]
+                for letter, column in zip(self.letters, schema.CLIENT_COMPUTED_COLUMNS)
+                if column.kind is schema.Kind.MONEY}
+
 
 def computed_header(column: schema.Column, locale: str) -> str:
     return schema.REPORT_MARKER + column.name(locale)

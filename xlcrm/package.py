@@ -797,10 +797,12 @@ class _UserSheetEdit:
         with self._open() as handle, ReadAhead(handle, READ_CHUNK) as ahead:
             sheet_xml = SheetXml(ahead, self.sheet.part)
             columns = {column for row in changes.values() for column in row}
+            styles = self.package.style_sheet()
             plan = SheetPlan(self.name, sheet_xml.prefix, self.rows, changes,
                              _column_styles(sheet_xml.head, columns),
-                             StyleChooser(self.package.style_sheet().is_date, self.package.style_sheet().dated),
-                             self.date1904)
+                             StyleChooser(styles.is_date, styles.dated, styles.formatted), self.date1904,
+                             number_formats={column_index(letter.strip().upper()): code
+                                             for letter, code in self.edit.number_formats.items()})
             head = _with_widths(self._head(sheet_xml.head, changes), sheet_xml.prefix,
                                 {column_index(letter.strip().upper()): width
                                  for letter, width in self.edit.column_widths.items()})
@@ -1368,6 +1370,7 @@ class _StyleSheet:
         # Asked once per written cell; formats are only appended, so an index's answer never changes.
         self._date_answers: dict[int, bool] = {}
         self._dated_answers: dict[tuple[int, bool], int] = {}
+        self._formatted_answers: dict[tuple[int, str], int] = {}
 
     def _new(self, localname: str, **attributes: str) -> etree._Element:
         element = etree.Element(f"{{{self.ns}}}{localname}")
@@ -1506,8 +1509,22 @@ class _StyleSheet:
             answer = self._dated_answers[index, with_time] = self._with_date_format(index, with_time)
         return answer
 
+    def formatted(self, index: int, code: str) -> int:
+        """Cell format ``index`` showing numbers as ``code`` (found, or appended once), unless it has a number
+        format of its own already: then ``index`` itself."""
+        answer = self._formatted_answers.get((index, code))
+        if answer is None:
+            original = self._cell_format(index)
+            general = original is None or original.get("numFmtId", "0") == "0"
+            answer = self._with_number_format(index, code) if general else index
+            self._formatted_answers[index, code] = answer
+        return answer
+
     def _with_date_format(self, index: int, with_time: bool) -> int:
-        code = NUMBER_FORMATS[ColumnFormat.DATETIME if with_time else ColumnFormat.DATE]
+        kind = ColumnFormat.DATETIME if with_time else ColumnFormat.DATE
+        return self._with_number_format(index, NUMBER_FORMATS[kind])
+
+    def _with_number_format(self, index: int, code: str) -> int:
         number_format = self._number_format(code)
         original = self._cell_format(index)
         if original is None:

@@ -121,7 +121,7 @@ def refresh_workbook(path: str | Path, *, today: dt.date | None = None, dry_run:
     computed = computed_cells(clients, analysis.frames, analysis.lifecycle)
     cells = _as_read(computed.cells, deleted.get(clients.name.casefold(), RowMap()))
     edit = SheetEdit(computed.sheet, set_cells=cells, computed_header=computed.letters,
-                     column_widths=computed.widths)
+                     column_widths=computed.widths, number_formats=computed.number_formats)
 
     existing = {schema.fold(name) for name in data.sheet_names}
     sheets = [*reports.sheets, *dedupe_sheets]

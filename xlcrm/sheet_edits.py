@@ -54,6 +54,9 @@ class SheetEdit:
     # Column letter -> width (in characters) for a column that has no width of its own yet: a new column of
     # dates at Excel's default width would show ########. A width the user set is kept.
     column_widths: Mapping[str, float] = field(default_factory=dict)
+    # Column letter -> number format of the numbers written there ("#,##0.00" for money), unless the cell's
+    # style has a number format of its own (the user's).
+    number_formats: Mapping[str, str] = field(default_factory=dict)
 
 
 def combine_edits(edits: Sequence[SheetEdit]) -> list[SheetEdit]:
@@ -78,7 +81,8 @@ def combine_edits(edits: Sequence[SheetEdit]) -> list[SheetEdit]:
         headers = list(dict.fromkeys([*before.computed_header, *edit.computed_header]))
         combined[key] = SheetEdit(before.sheet, cells, {*before.delete_rows, *edit.delete_rows},
                                   [*before.append_rows, *edit.append_rows], headers,
-                                  {**before.column_widths, **edit.column_widths})
+                                  {**before.column_widths, **edit.column_widths},
+                                  {**before.number_formats, **edit.number_formats})
     return list(combined.values())
 
 
@@ -646,6 +650,8 @@ class StyleChooser:
 
     is_date: Callable[[int], bool]  # does cellXfs[i] show a date?
     dated: Callable[[int, bool], int]  # cellXfs[i] with a date (True: date and time) format, found or added
+    # cellXfs[i] showing numbers in this number format, found or added; i itself when it has a format of its own
+    formatted: Callable[[int, str], int]
 
 
 @dataclass
@@ -660,6 +666,7 @@ class SheetPlan:
     styles: StyleChooser
     date1904: bool
     formulas_move: bool = False  # a formula cell moves or is overwritten: the calculation chain goes stale
+    number_formats: dict[int, str] = field(default_factory=dict)  # column -> format of the numbers written there
 
 
 class RowWriter:
@@ -934,6 +941,8 @@ class RowWriter:
         value = None if change.value is KEEP else change.value
         if isinstance(value, dt.date) and value == value and not plan.styles.is_date(style):
             style = plan.styles.dated(style, isinstance(value, dt.datetime) and value.time() != dt.time())
+        elif (type(value) is int or type(value) is float) and column in plan.number_formats:
+            style = plan.styles.formatted(style, plan.number_formats[column])
         self.writing[column] = style
         return cell_data(plan.prefix, ref, style, value, plan.date1904)  # type: ignore[arg-type]
 
