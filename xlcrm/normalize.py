@@ -105,8 +105,9 @@ def _parse_phone(text: str, region: str) -> str | None:
 
 
 # How most Russian cells hold a mobile number: +7, 7 or 8, then 9XX XXX-XX-XX grouped by spaces, brackets and
-# dashes (a bare 7 is also how a number cell holding the phone reads). The national number is then plain (no national prefix to strip, no extension), so phonenumbers'
-# full parse, about four times the cost, would give exactly +7 and these ten digits: only validity is asked.
+# dashes (a bare 7 is also how a number cell holding the phone reads). The national number is then plain (no
+# national prefix to strip, no extension), so phonenumbers' full parse, about four times the cost, would give
+# exactly +7 and these ten digits: only validity is asked.
 _RU_MOBILE = re.compile(r"(?:\+?7|8) ?\(?(9\d\d)\)?[ -]?(\d{3})[ -]?(\d\d)[ -]?(\d\d)")
 
 
@@ -130,7 +131,7 @@ class _RegionPatterns:
         if not metadata.same_mobile_and_fixed_line_pattern:
             kinds.append(metadata.mobile)
         general = metadata.general_desc
-        self._by_length: dict[int, tuple[re.Pattern[str], re.Pattern[str]] | None] = {}
+        self._by_length: dict[int, tuple[re.Pattern[str], re.Pattern[str]]] = {}
         for length in range(1, 18):  # E.164 allows at most 15 digits after the country code
             if not _allows(general, length):
                 continue

@@ -801,11 +801,10 @@ class _UserSheetEdit:
             plan = SheetPlan(self.name, sheet_xml.prefix, self.rows, changes,
                              _column_styles(sheet_xml.head, columns),
                              StyleChooser(styles.is_date, styles.dated, styles.formatted), self.date1904,
-                             number_formats={column_index(letter.strip().upper()): code
+                             number_formats={_column(letter): code
                                              for letter, code in self.edit.number_formats.items()})
             head = _with_widths(self._head(sheet_xml.head, changes), sheet_xml.prefix,
-                                {column_index(letter.strip().upper()): width
-                                 for letter, width in self.edit.column_widths.items()})
+                                {_column(letter): width for letter, width in self.edit.column_widths.items()})
             opening = re.sub(rb"\s*/>$", b">", sheet_xml.data_open)
             closing = b"</" + sheet_xml.prefix + b"sheetData>"
 
@@ -863,12 +862,12 @@ class _UserSheetEdit:
         for offset, values in enumerate(self.edit.append_rows):
             row_changes = changes.setdefault(first_appended + offset, {})
             for letter, value in values.items():
-                row_changes[column_index(letter.strip().upper())] = CellChange(value)
+                row_changes[_column(letter)] = CellChange(value)
         if self.edit.computed_header:
             style = self.package.style_sheet().xf(COMPUTED_HEADER)
             header = changes.setdefault(1, {})
             for letter in self.edit.computed_header:
-                column = column_index(letter.strip().upper())
+                column = _column(letter)
                 header.setdefault(column, CellChange(KEEP)).style = style
         return changes
 
@@ -1267,12 +1266,11 @@ def _with_widths(head: bytes, prefix: bytes, widths: Mapping[int, float]) -> byt
     ``<sheetData>``).
     """
     existing = []
-    for match in _COLUMN.finditer(head):
-        bounds = re.search(rb'\smin="(\d+)"[^>]*?\smax="(\d+)"', match.group(0)) \
-            or re.search(rb'\smax="(\d+)"[^>]*?\smin="(\d+)"', match.group(0))
-        if bounds is None:
+    for match, attributes in _col_elements(head):
+        try:
+            low, high = int(attributes[b"min"]), int(attributes[b"max"])
+        except (KeyError, ValueError):
             return head  # a <col> xlcrm cannot read: better no widths than a broken sheet
-        low, high = sorted(int(number) for number in bounds.groups())
         existing.append((low, high, match))
     new = {column + 1: width for column, width in widths.items()
            if not any(low <= column + 1 <= high for low, high, _ in existing)}
@@ -1291,11 +1289,21 @@ def _with_widths(head: bytes, prefix: bytes, widths: Mapping[int, float]) -> byt
     return head[:start] + b"".join(data for _, data in ordered) + head[end:]
 
 
+def _col_elements(head: bytes) -> Iterator[tuple[re.Match[bytes], dict[bytes, bytes]]]:
+    """Each ``<col>`` element of a worksheet's head, with its attributes."""
+    for match in _COLUMN.finditer(head):
+        yield match, dict(re.findall(rb'([\w:]+)="([^"]*)"', match.group(1)))
+
+
+def _column(letter: str) -> int:
+    """A column letter as a SheetEdit gives it ("r", " AB") -> 0-based index."""
+    return column_index(letter.strip().upper())
+
+
 def _column_styles(head: bytes, columns: Collection[int]) -> dict[int, int]:
     """Style of each column in ``columns`` that its ``<col>`` gives one."""
     styles: dict[int, int] = {}
-    for match in _COLUMN.finditer(head):
-        attributes = dict(re.findall(rb'([\w:]+)="([^"]*)"', match.group(1)))
+    for _, attributes in _col_elements(head):
         try:
             low, high = int(attributes.get(b"min", b"0")), int(attributes.get(b"max", b"0"))
             style = int(attributes.get(b"style", b"0"))

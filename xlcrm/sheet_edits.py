@@ -679,6 +679,7 @@ class RowWriter:
         self.plan = plan
         self.parser = RowParser(plan.prefix)
         self.scanner = RowScanner(plan.prefix, part)
+        self.row_start = b"<" + plan.prefix + b"row"  # how every row element begins
         self.pending = sorted(plan.changes)
         self.previous: tuple[int, bytes, int, int] | None = None  # the last row written: number, buffer, span
         # Styles of the cells written into the last rebuilt row (number, column -> style), and the column after
@@ -699,8 +700,7 @@ class RowWriter:
         of the work. Rows whose tag does not start with their number, and rows to add, hand the rest of the
         sheet to ``_write_every_row``.
         """
-        pending, changes = self.pending, self.plan.changes
-        row_open = b"<" + self.plan.prefix + b"row"
+        pending, changes, row_open = self.pending, self.plan.changes, self.row_start
         numbered_row = row_open + b' r="'
         index = 0
         buffer = b""
@@ -755,7 +755,7 @@ class RowWriter:
 
     def _row_number_before(self, buffer: bytes, position: int) -> int | None:
         """The number of the last row that starts before ``position`` (None: none, or it does not say)."""
-        start = buffer.rfind(b"<" + self.plan.prefix + b"row", 0, position)
+        start = buffer.rfind(self.row_start, 0, position)
         match = self.scanner.row_tag(buffer, start) if start >= 0 else None
         return int(match.group(1)) if match is not None and match.group(1) else None
 
