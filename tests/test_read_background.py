@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -13,7 +15,7 @@ from builders import write_workbook
 from xlcrm import schema, workbook
 from xlcrm.cli import cli
 from xlcrm.demo import create_demo
-from xlcrm.errors import NotAWorkbook
+from xlcrm.errors import NotAWorkbook, WorkbookError
 from xlcrm.workbook import WorkbookData, read_workbook
 
 TODAY = dt.date(2026, 11, 23)
@@ -98,3 +100,107 @@ def test_a_damaged_file_is_named_damaged_though_sheets_are_read_meanwhile(tmp_pa
     path.write_bytes(bytes(data))
     with pytest.raises(NotAWorkbook, match="is damaged: its zip container cannot be read"):
         read_workbook(path)
+
+
+# --- a big file's background sheets are read in a process of their own ---------------------------------------
+
+
+def in_a_process(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every file counts as big from here on; returns the list of sheets read in a child process."""
+    children: list[str] = []
+    read_in_process = workbook.read_in_process
+
+    def counted(path, spec, actual):  # type: ignore[no-untyped-def]
+        children.append(actual)
+        return read_in_process(path, spec, actual)
+
+    monkeypatch.setattr(workbook, "PROCESS_READ_BYTES", 0)
+    monkeypatch.setattr(workbook, "read_in_process", counted)
+    return children
+
+
+def test_a_sheet_read_in_a_process_is_what_a_thread_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    columns = [column for column in schema.INTERACTIONS.columns if column.key != "comment"]  # one missing
+    header = [column.en for column in columns] + ["Date", "My notes"]  # a duplicate header, a column of the user's
+    rows = [header, [dt.date(2026, 1, 5), " C000001 ", "Call", "Audit", 1500, "Anna", "", "Call back",
+                     dt.datetime(2026, 2, 1, 10, 30), dt.date(2026, 1, 6), "mine"],
+            [None] * len(header),
+            ["05.01.2026", "C000002", "Order", None, "1 500,50", "Boris", None, None, None, None, 7]]
+    path = write_workbook(tmp_path / "book.xlsx", {schema.INTERACTIONS.en: rows})
+    in_thread = read_workbook(path)
+    children = in_a_process(monkeypatch)
+    in_process = read_workbook(path)
+    assert_same(in_thread, in_process)
+    assert children == [schema.INTERACTIONS.en]
+    sheet = in_process.sheets[schema.INTERACTIONS.key]
+    # The schema objects are this process's own, as code comparing them by identity expects.
+    assert sheet.spec is schema.INTERACTIONS
+    assert [column is schema.INTERACTIONS.column("comment") for column in sheet.missing_columns] == [True]
+    assert sheet.duplicate_headers[0][0] is schema.INTERACTIONS.column("date")
+    assert sheet.frame.loc[2, "client_id"] == "C000001" and sheet.frame.loc[4, "date"] == "05.01.2026"
+
+
+def test_a_refresh_reading_in_a_process_saves_what_one_reading_in_a_thread_saves(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first, second = tmp_path / "thread.xlsx", tmp_path / "process.xlsx"
+    create_demo(first, clients=120, seed=3, locale="ru", today=TODAY)
+    second.write_bytes(first.read_bytes())
+    command = ["refresh", "--today", TODAY.isoformat(), "--keep-backups", "0"]
+    assert CliRunner().invoke(cli, [*command[:1], str(first), *command[1:]]).exit_code in (0, 1)
+    children = in_a_process(monkeypatch)
+    result = CliRunner().invoke(cli, [*command[:1], str(second), *command[1:]])
+    assert result.exit_code in (0, 1), result.output
+    assert children == [schema.INTERACTIONS.ru]
+    assert_same(read_workbook(first), read_workbook(second))
+
+
+def broken_sheet(path: Path, part_suffix: str) -> None:
+    """Cut the XML of the sheet part ending in ``part_suffix`` short (the zip itself stays sound)."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    target = next(name for name in parts if name.endswith(part_suffix))
+    parts[target] = parts[target][: len(parts[target]) // 2]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+
+
+def test_a_sheet_that_cannot_be_read_in_the_process_is_reported_as_in_a_thread(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = [[column.en for column in schema.INTERACTIONS.columns]] + \
+        [[dt.date(2026, 1, day), f"C{day:06d}", "Call"] + [None] * 7 for day in range(1, 28)]
+    path = write_workbook(tmp_path / "book.xlsx", {schema.CLIENTS.en: [["ClientID"]],
+                                                   schema.INTERACTIONS.en: rows})
+    broken_sheet(path, "sheet2.xml")
+    before = path.read_bytes()
+    with pytest.raises(NotAWorkbook) as in_thread:
+        read_workbook(path).sheet(schema.INTERACTIONS.key)
+    children = in_a_process(monkeypatch)
+    with pytest.raises(NotAWorkbook) as in_process:
+        read_workbook(path).sheet(schema.INTERACTIONS.key)
+    assert children and str(in_process.value) == str(in_thread.value)
+    assert f"sheet {schema.INTERACTIONS.en!r} cannot be read" in str(in_process.value)
+    result = CliRunner().invoke(cli, ["refresh", str(path), "--today", TODAY.isoformat()])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [f"Error: {in_thread.value}"]
+    assert path.read_bytes() == before
+
+
+def test_a_reading_process_that_dies_is_one_clear_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "demo.xlsx"
+    create_demo(path, clients=30, seed=1, locale="en", today=TODAY)
+    before = path.read_bytes()
+    in_a_process(monkeypatch)
+    monkeypatch.setattr(workbook.sys, "executable", str(tmp_path / "no-such-python"))
+    with pytest.raises(WorkbookError, match="sheet 'Interactions' could not be read: no process to read it"):
+        read_workbook(path).sheet(schema.INTERACTIONS.key)
+
+    def killed(*args, **kwargs):  # type: ignore[no-untyped-def]  # as the system does when memory runs out
+        return subprocess.CompletedProcess(args, -9, b"", b"")
+
+    monkeypatch.setattr(workbook.subprocess, "run", killed)
+    result = CliRunner().invoke(cli, ["refresh", str(path), "--today", TODAY.isoformat()])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"Error: {path}: sheet 'Interactions' could not be read: the process reading it stopped (exit code -9)"]
+    assert path.read_bytes() == before

@@ -12,6 +12,9 @@ import datetime as dt
 import hashlib
 import itertools
 import os
+import pickle
+import subprocess
+import sys
 import zipfile
 import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -25,12 +28,16 @@ import pandas as pd
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from xlcrm import progress, schema
-from xlcrm.errors import EncryptedWorkbook, NotAWorkbook, WorkbookNotFound, WorkbookStructureError
+from xlcrm.errors import (EncryptedWorkbook, NotAWorkbook, WorkbookError, WorkbookNotFound,
+                          WorkbookStructureError)
 from xlcrm.schema import Column, Sheet
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 # How far down we look for a header row that is not on row 1, to say where it is.
 HEADER_SEARCH_ROWS = 10
+# From this file size on, the background sheets are read in a process of their own (see read_in_process);
+# starting it costs about half a second of imports, worth it only when reading takes seconds.
+PROCESS_READ_BYTES = 8 * 2**20
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -116,7 +123,7 @@ def require_headers_on_row_one(sheet: SheetData) -> None:
 
 
 class Sheets(Mapping[str, SheetData]):
-    """The user sheets of a workbook by schema key, some perhaps still being read on a worker thread.
+    """The user sheets of a workbook by schema key, some perhaps still being read in the background.
 
     Asking for such a sheet waits until it is read (and raises what its reading raised), so the work on the
     other sheets goes on meanwhile; which sheets exist is known from the start.
@@ -230,8 +237,9 @@ def _looks_like_text(path: Path) -> bool:
 def read_workbook(path: str | os.PathLike[str]) -> WorkbookData:
     """Check the file and read every user sheet it has into a DataFrame.
 
-    The sheets of ``schema.BACKGROUND_SHEETS`` are still being read when this returns (see ``Sheets``);
-    the file's checks are complete.
+    The sheets of ``schema.BACKGROUND_SHEETS`` are still being read when this returns (see ``Sheets``), on a
+    worker thread, or for a big file in a process of its own (``read_in_process``); the file's checks are
+    complete.
     """
     path = Path(path)
     check_workbook_file_start(path)
@@ -257,7 +265,8 @@ def _read_sheets(path: Path, workers: ThreadPoolExecutor) -> WorkbookData:
         found = [(spec, actual) for spec in schema.USER_SHEETS
                  if (actual := schema.find_sheet_name(spec, names)) is not None]
         # Each worker opens the file itself: one calamine workbook is not read from two threads.
-        pending = {spec.key: workers.submit(_read_alone, path, spec, actual)
+        reader = read_in_process if path.stat().st_size >= PROCESS_READ_BYTES else read_alone
+        pending = {spec.key: workers.submit(reader, path, spec, actual)
                    for spec, actual in found if spec in schema.BACKGROUND_SHEETS}
         sheets = Sheets([spec.key for spec, _ in found], pending)
         data = WorkbookData(path=path, locale=schema.detect_locale(names), sheet_names=names, sheets=sheets,
@@ -286,7 +295,39 @@ def _open_book(path: Path) -> CalamineWorkbook:
         raise NotAWorkbook(f"{path} cannot be read as a workbook: {exc}") from None
 
 
-def _read_alone(path: Path, spec: Sheet, actual: str) -> SheetData:
+def read_in_process(path: Path, spec: Sheet, actual: str) -> SheetData:
+    """``read_alone`` in a child process (``xlcrm.sheet_reader``); what it raises is raised here.
+
+    Turning a million rows into ten million Python values is work under Python's lock: in a thread it takes
+    turns with the main thread, in a process of its own it runs on another core. The sheet comes back
+    pickled, about 50 MB for a million rows since equal texts and dates are one object. A plain process
+    rather than multiprocessing, which would run the caller's main script again in the child.
+    """
+    package_root = str(Path(__file__).resolve().parent.parent)  # importable even if the caller added it by hand
+    search_path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
+    command = [sys.executable, "-m", "xlcrm.sheet_reader", str(path), spec.key, actual]
+    try:
+        child = subprocess.run(command, capture_output=True, env={**os.environ, "PYTHONPATH": search_path},
+                               check=False)
+    except OSError as exc:
+        raise WorkbookError(f"{path}: sheet {actual!r} could not be read: no process to read it ({exc})") from None
+    if child.returncode != 0 or not child.stdout:
+        said = child.stderr.decode(errors="replace").strip().splitlines()
+        raise WorkbookError(f"{path}: sheet {actual!r} could not be read: the process reading it stopped "
+                            f"(exit code {child.returncode}{', ' + said[-1] if said else ''})")
+    outcome, value = pickle.loads(child.stdout)
+    if outcome == "error":
+        raise value
+    sheet: SheetData = value
+    # The child's schema objects are copies: point the sheet at this process's own.
+    sheet.spec = spec
+    sheet.missing_columns = [spec.column(column.key) for column in sheet.missing_columns]
+    sheet.duplicate_headers = [(spec.column(column.key), letter) for column, letter in sheet.duplicate_headers]
+    return sheet
+
+
+def read_alone(path: Path, spec: Sheet, actual: str) -> SheetData:
+    """One sheet, read with a calamine handle of its own."""
     book = _open_book(path)
     try:
         return _read_sheet(book, path, spec, actual)
