@@ -103,6 +103,8 @@ def refresh_workbook(path: str | Path, *, today: dt.date | None = None, dry_run:
     if not dry_run:
         check_target_not_locked(path, output=output, ignore_lock=ignore_lock)
     data = read_workbook(path)
+    # Before the dedupe plan, which waits for Interactions: in a big workbook they are still being read.
+    history = read_history(data.report_rows.get(schema.BLOCK_HISTORY.key, []))
     plan = load_plan(data) if _can_dedupe(data) else None
     dedupe_edits, dedupe_sheets = _dedupe(data, plan)
     # Validation, lifecycle and reports see the base as it will be saved, rows numbered as they will be, so
@@ -111,7 +113,6 @@ def refresh_workbook(path: str | Path, *, today: dt.date | None = None, dry_run:
     deleted = {edit.sheet.casefold(): RowMap(edit.delete_rows) for edit in dedupe_edits if edit.delete_rows}
     merged = _as_saved(data, dedupe_edits, deleted)
     analysis = analyse(merged, today)
-    history = read_history(data.report_rows.get(schema.BLOCK_HISTORY.key, []))
     agenda = build_agenda(analysis.frames, analysis.lifecycle)
     reports: RefreshReports = build_reports(analysis.frames, analysis.lifecycle, agenda, analysis.report.findings,
                                             history)

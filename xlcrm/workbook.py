@@ -341,6 +341,7 @@ def _read_sheet(book: CalamineWorkbook, path: Path, spec: Sheet, actual: str) ->
         keep_rows = spec in schema.RAW_ROW_SHEETS or sheet.start not in (None, (0, 0))
         rows = sheet.to_python(skip_empty_area=False) if keep_rows else None
         chunks = iter([rows]) if rows is not None else _row_chunks(sheet.iter_rows())
+        del sheet  # the row iterator keeps it while rows are left: calamine's copy goes with the last of them
         first = next(chunks, [])
         data = _sheet_data(spec, actual, first, chunks)
     except CalamineError as exc:
