@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from builders import write_workbook
-from xlcrm import schema, workbook
+from xlcrm import child_process, schema, workbook
 from xlcrm.cli import cli
 from xlcrm.demo import create_demo
 from xlcrm.errors import NotAWorkbook, WorkbookError
@@ -191,16 +191,16 @@ def test_a_reading_process_that_dies_is_one_clear_line(tmp_path: Path, monkeypat
     create_demo(path, clients=30, seed=1, locale="en", today=TODAY)
     before = path.read_bytes()
     in_a_process(monkeypatch)
-    monkeypatch.setattr(workbook.sys, "executable", str(tmp_path / "no-such-python"))
-    with pytest.raises(WorkbookError, match="sheet 'Interactions' could not be read: no process to read it"):
+    monkeypatch.setattr(child_process.sys, "executable", str(tmp_path / "no-such-python"))
+    with pytest.raises(WorkbookError, match="sheet 'Interactions' could not be read: no process could be started"):
         read_workbook(path).sheet(schema.INTERACTIONS.key)
 
     def killed(*args, **kwargs):  # type: ignore[no-untyped-def]  # as the system does when memory runs out
         return subprocess.CompletedProcess(args, -9, b"", b"")
 
-    monkeypatch.setattr(workbook.subprocess, "run", killed)
+    monkeypatch.setattr(child_process.subprocess, "run", killed)
     result = CliRunner().invoke(cli, ["refresh", str(path), "--today", TODAY.isoformat()])
     assert result.exit_code == 1
     assert result.output.splitlines() == [
-        f"Error: {path}: sheet 'Interactions' could not be read: the process reading it stopped (exit code -9)"]
+        f"Error: {path}: sheet 'Interactions' could not be read: the process doing it stopped (exit code -9)"]
     assert path.read_bytes() == before

@@ -12,9 +12,6 @@ import datetime as dt
 import hashlib
 import itertools
 import os
-import pickle
-import subprocess
-import sys
 import zipfile
 import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -28,6 +25,7 @@ import pandas as pd
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from xlcrm import progress, schema
+from xlcrm.child_process import run_in_child
 from xlcrm.errors import (EncryptedWorkbook, NotAWorkbook, WorkbookError, WorkbookNotFound,
                           WorkbookStructureError)
 from xlcrm.schema import Column, Sheet
@@ -296,29 +294,11 @@ def _open_book(path: Path) -> CalamineWorkbook:
 
 
 def read_in_process(path: Path, spec: Sheet, actual: str) -> SheetData:
-    """``read_alone`` in a child process (``xlcrm.sheet_reader``); what it raises is raised here.
-
-    Turning a million rows into ten million Python values is work under Python's lock: in a thread it takes
-    turns with the main thread, in a process of its own it runs on another core. The sheet comes back
-    pickled, about 50 MB for a million rows since equal texts and dates are one object. A plain process
-    rather than multiprocessing, which would run the caller's main script again in the child.
-    """
-    package_root = str(Path(__file__).resolve().parent.parent)  # importable even if the caller added it by hand
-    search_path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
-    command = [sys.executable, "-m", "xlcrm.sheet_reader", str(path), spec.key, actual]
-    try:
-        child = subprocess.run(command, capture_output=True, env={**os.environ, "PYTHONPATH": search_path},
-                               check=False)
-    except OSError as exc:
-        raise WorkbookError(f"{path}: sheet {actual!r} could not be read: no process to read it ({exc})") from None
-    if child.returncode != 0 or not child.stdout:
-        said = child.stderr.decode(errors="replace").strip().splitlines()
-        raise WorkbookError(f"{path}: sheet {actual!r} could not be read: the process reading it stopped "
-                            f"(exit code {child.returncode}{', ' + said[-1] if said else ''})")
-    outcome, value = pickle.loads(child.stdout)
-    if outcome == "error":
-        raise value
-    sheet: SheetData = value
+    """``read_alone`` in a child process, where turning a million rows into ten million Python values runs on
+    another core instead of taking turns with the main thread. The sheet comes back pickled, about 50 MB for
+    a million rows since equal texts and dates are one object."""
+    sheet = run_in_child(read_alone, path, spec, actual, failure=f"{path}: sheet {actual!r} could not be read",
+                         error=WorkbookError)
     # The child's schema objects are copies: point the sheet at this process's own.
     sheet.spec = spec
     sheet.missing_columns = [spec.column(column.key) for column in sheet.missing_columns]
