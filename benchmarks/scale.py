@@ -9,7 +9,7 @@ some dates typed as text, valid INNs, ~2% duplicate clients). The sheet XML is
 streamed straight into the zip, so a million rows take seconds, not openpyxl's
 minutes. Then, each in a fresh process, it measures wall time and peak memory
 (the larger of the child's own maximum resident set, from ``wait4``, and the
-most its whole process tree held at once, summed from /proc every 20 ms) of:
+most its whole process tree held at once, Pss summed from /proc every 20 ms) of:
 
 - floor: a plain python-calamine read of every sheet (values only),
 - openpyxl: a full load and save of the same file (what a naive tool costs),
@@ -289,14 +289,18 @@ openpyxl.load_workbook(sys.argv[1]).save(sys.argv[2])
 
 
 def tree_resident_mb(pid: int) -> float:
-    """What a process and all its descendants hold in memory right now (MiB); 0 where /proc cannot tell."""
+    """What a process and all its descendants hold in memory right now (MiB); 0 where /proc cannot tell.
+
+    Each process counts its proportional set size (Pss: a page shared by two processes, such as the
+    interpreter's own code, counts half in each), so the sum is what the tree takes from the machine.
+    """
     total_kb = 0
     waiting = [pid]
     while waiting:
         current = waiting.pop()
         try:
-            status = Path(f"/proc/{current}/status").read_text()
-            total_kb += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+            sizes = Path(f"/proc/{current}/smaps_rollup").read_text()
+            total_kb += next((int(line.split()[1]) for line in sizes.splitlines() if line.startswith("Pss:")), 0)
             for task in os.listdir(f"/proc/{current}/task"):
                 waiting.extend(int(child) for child in Path(f"/proc/{current}/task/{task}/children").read_text().split())
         except (OSError, ValueError):

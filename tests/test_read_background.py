@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -114,7 +113,7 @@ def in_a_process(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         children.append(actual)
         return read_in_process(path, spec, actual)
 
-    monkeypatch.setattr(workbook, "PROCESS_READ_BYTES", 0)
+    monkeypatch.setattr(workbook, "BIG_WORKBOOK_BYTES", 0)
     monkeypatch.setattr(workbook, "read_in_process", counted)
     return children
 
@@ -195,10 +194,10 @@ def test_a_reading_process_that_dies_is_one_clear_line(tmp_path: Path, monkeypat
     with pytest.raises(WorkbookError, match="sheet 'Interactions' could not be read: no process could be started"):
         read_workbook(path).sheet(schema.INTERACTIONS.key)
 
-    def killed(*args, **kwargs):  # type: ignore[no-untyped-def]  # as the system does when memory runs out
-        return subprocess.CompletedProcess(args, -9, b"", b"")
-
-    monkeypatch.setattr(child_process.subprocess, "run", killed)
+    killed = tmp_path / "killed-python"  # a child the system kills, as when memory runs out
+    killed.write_text("#!/bin/sh\nkill -9 $$\n")
+    killed.chmod(0o755)
+    monkeypatch.setattr(child_process.sys, "executable", str(killed))
     result = CliRunner().invoke(cli, ["refresh", str(path), "--today", TODAY.isoformat()])
     assert result.exit_code == 1
     assert result.output.splitlines() == [

@@ -10,6 +10,7 @@ A plain process rather than multiprocessing, which would run the caller's main s
 from __future__ import annotations
 
 import ctypes
+import importlib
 import os
 import pickle
 import subprocess
@@ -22,29 +23,58 @@ from xlcrm.errors import XlcrmError
 T = TypeVar("T")
 
 
+class Child:
+    """A child process, started now so that its imports are done by the time it is given its one call.
+
+    ``modules`` are imported at its start; ``call`` hands it the function to run, ``close`` lets it go unused.
+    """
+
+    def __init__(self, *modules: str):
+        package_root = str(Path(__file__).resolve().parent.parent)  # importable even if the caller added it
+        search_path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
+        self._process: subprocess.Popen[bytes] | None = None
+        self._start_error: OSError | None = None
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "xlcrm.child_process", *modules], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": search_path})
+        except OSError as exc:
+            self._start_error = exc
+
+    def call(self, function: Callable[..., T], *args: object, failure: str,
+             error: type[XlcrmError] = XlcrmError) -> T:
+        """``function(*args)`` run in the child (``function`` must be importable by its module and name).
+
+        What the function raised there is raised here; when the child could not start or stopped without an
+        answer (killed when memory runs out, say), ``error`` is raised with ``failure`` saying what was not done.
+        """
+        if self._process is None:
+            raise error(f"{failure}: no process could be started for it ({self._start_error})")
+        request = pickle.dumps((function, args), protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            answer, said = self._process.communicate(request)
+        except OSError:  # the child is gone already: its exit code says the rest
+            answer, said = b"", b""
+            self._process.wait()
+        if self._process.returncode != 0 or not answer:
+            lines = said.decode(errors="replace").strip().splitlines()
+            raise error(f"{failure}: the process doing it stopped (exit code {self._process.returncode}"
+                        f"{', ' + lines[-1] if lines else ''})")
+        outcome, value = pickle.loads(answer)
+        if outcome == "error":
+            raise value
+        return value  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        """Let an unused child go (it ends when its input ends); a used one has ended already."""
+        if self._process is not None and self._process.returncode is None:
+            self._process.communicate(b"")
+
+
 def run_in_child(function: Callable[..., T], *args: object, failure: str,
                  error: type[XlcrmError] = XlcrmError) -> T:
-    """``function(*args)`` in a child process (``function`` must be importable by its module and name).
-
-    What the function raised there is raised here; when the child cannot start or stops without an answer
-    (killed when memory runs out, say), ``error`` is raised with ``failure`` saying what could not be done.
-    """
-    package_root = str(Path(__file__).resolve().parent.parent)  # importable even if the caller added it by hand
-    search_path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
-    try:
-        child = subprocess.run([sys.executable, "-m", "xlcrm.child_process"],
-                               input=pickle.dumps((function, args), protocol=pickle.HIGHEST_PROTOCOL),
-                               capture_output=True, env={**os.environ, "PYTHONPATH": search_path}, check=False)
-    except OSError as exc:
-        raise error(f"{failure}: no process could be started for it ({exc})") from None
-    if child.returncode != 0 or not child.stdout:
-        said = child.stderr.decode(errors="replace").strip().splitlines()
-        raise error(f"{failure}: the process doing it stopped (exit code {child.returncode}"
-                    f"{', ' + said[-1] if said else ''})")
-    outcome, value = pickle.loads(child.stdout)
-    if outcome == "error":
-        raise value
-    return value  # type: ignore[no-any-return]
+    """``function(*args)`` in a new child process (see ``Child.call``)."""
+    return Child().call(function, *args, failure=failure, error=error)
 
 
 def _give_back_freed_memory() -> None:
@@ -56,8 +86,13 @@ def _give_back_freed_memory() -> None:
         pass  # not glibc: its allocator decides
 
 
-def main() -> int:
-    function, args = pickle.load(sys.stdin.buffer)
+def main(modules: list[str]) -> int:
+    for module in modules:
+        importlib.import_module(module)
+    request = sys.stdin.buffer.read()
+    if not request:
+        return 0  # let go unused
+    function, args = pickle.loads(request)
     try:
         answer: tuple[str, object] = ("done", function(*args))
     except XlcrmError as exc:
@@ -68,4 +103,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

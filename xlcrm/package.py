@@ -44,7 +44,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, BinaryIO, Callable, Collection, Iterable, Iterator, Mapping, Sequence
 
 from lxml import etree
 
@@ -59,6 +59,9 @@ from xlcrm.sheet_edits import (COMPUTED_HEADER, KEEP, READ_CHUNK, CellChange, Fo
                                 refers_below, remap_formula, shift_range, shift_sqref, unescape_xml)
 from xlcrm.streams import ReadAhead, deflate_into
 from xlcrm.workbook import column_letter, sheet_ref
+
+if TYPE_CHECKING:
+    from xlcrm.prerender import Prerendering
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"
@@ -87,7 +90,8 @@ _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree
 
 
 def write_workbook(source: Path, target: Path, *, reports: Sequence[ReportSheet] = (),
-                   edits: Sequence[SheetEdit] = (), remove: Sequence[str] = ()) -> None:
+                   edits: Sequence[SheetEdit] = (), remove: Sequence[str] = (),
+                   prerendered: Prerendering | None = None) -> None:
     """Write ``source`` to ``target`` with report sheets added, replaced or removed and user sheets edited.
 
     Every zip entry xlcrm does not own or edit is copied unchanged. Only sheets
@@ -95,7 +99,8 @@ def write_workbook(source: Path, target: Path, *, reports: Sequence[ReportSheet]
     that names a user's sheet raises ``NotAReportSheet`` and nothing is written.
     Names in ``remove`` that the workbook does not have are ignored. ``edits``
     change cells of user sheets (see ``SheetEdit``); an edit that would break
-    what points at the sheet's rows raises ``EditRefused``, and nothing is written.
+    what points at the sheet's rows raises ``EditRefused``, and nothing is written. Report sheets found in
+    ``prerendered`` are taken from there as they are, unless they were rendered for other styles.
     """
     source, target = Path(source), Path(target)
     if target.exists() and target.resolve() == source.resolve():
@@ -108,12 +113,27 @@ def write_workbook(source: Path, target: Path, *, reports: Sequence[ReportSheet]
         raise NotAWorkbook(f"{source} cannot be read as a workbook: {exc}") from None
     with archive, contextlib.ExitStack() as temporary:
         package = _Package(archive, source, temporary)
+        package.prerendered = prerendered
         package.apply(reports, remove, edits)
         try:
             with target.open("wb") as handle, source.open("rb") as raw_source:
                 package.save(_ZipWriter(handle), raw_source)
         except OSError as exc:
             raise WriteError(f"cannot write {target}: {exc.strerror or exc}") from None
+
+
+def report_styles(source: Path) -> tuple[dict[StyleKey, int], bool]:
+    """The style indices report sheets get when written into ``source``, and whether it counts dates from 1904.
+
+    ``_Package.apply`` adds the report styles before anything else, so these are the ones it will use as long
+    as the file does not change.
+    """
+    try:
+        with zipfile.ZipFile(source) as archive, contextlib.ExitStack() as temporary:
+            package = _Package(archive, source, temporary)
+            return package._merge_styles(STYLES), package._date1904()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise NotAWorkbook(f"{source} cannot be read as a workbook: {exc}") from None
 
 
 def write_report_sheets(source: Path, target: Path, reports: Sequence[ReportSheet], *,
@@ -297,6 +317,7 @@ class _Package:
         self.structure_changed = False  # workbook.xml, its relationships and the content types need writing
         self.workbook_changed = False  # only workbook.xml does (defined names, recalculation on load)
         self._styles: tuple[str, _StyleSheet] | None = None
+        self.prerendered: Prerendering | None = None  # report sheets rendered ahead, in another process
 
     # reading
 
@@ -361,6 +382,8 @@ class _Package:
         replacing = [by_name[r.name.casefold()] for r in reports if r.name.casefold() in by_name]
         worksheets_before = self._worksheet_names()
         date1904 = self._date1904()
+        # The report styles before any other: their indices are then known ahead (see report_styles).
+        styles = self._merge_styles(STYLES) if reports or remove else {}
 
         # User sheets first: their positions and the defined names they adjust are those of the workbook as read.
         for edit in edits:
@@ -374,7 +397,6 @@ class _Package:
             self._drop_owned_parts(replacing, removing)
             self._drop_stale_calc_chain({s.sheet_id for s in replacing + removing})
             self._remove_sheets(sheets, removing)
-            styles = self._merge_styles(STYLES)
             for report in reports:
                 sheet = by_name.get(report.name.casefold())
                 if sheet is None:
@@ -560,7 +582,7 @@ class _Package:
 
     def _new_sheet_part(self) -> str:
         folder = posixpath.join(posixpath.dirname(self.workbook_part), "worksheets")
-        taken = set(self.entries) | {p.casefold() for p in self.edited} | {p.casefold() for p in self.streamed}
+        taken = set(self.entries) | {p.casefold() for p in [*self.edited, *self.streamed, *self.deflated]}
         number = 1
         while posixpath.join(folder, f"sheet{number}.xml").casefold() in taken:
             number += 1
@@ -570,8 +592,15 @@ class _Package:
         where = layout(report)
         position = [s.element for s in self.sheets()].index(sheet.element)
         selected = position == self._active_tab()
-        self.streamed[self._name(sheet.part) or sheet.part] = (
-            lambda: render_worksheet(report, where, styles, date1904, selected=selected))
+        part = self._name(sheet.part) or sheet.part
+        rendered = None
+        if self.prerendered is not None and not selected and self.prerendered.rendered_for(styles, date1904):
+            rendered = self.prerendered.part(report.name)
+        if rendered is not None:
+            handle = self.temporary.enter_context(rendered.file.open("rb"))
+            self.deflated[part] = _Deflated(handle, rendered.crc, rendered.size, rendered.compressed_size)
+        else:
+            self.streamed[part] = lambda: render_worksheet(report, where, styles, date1904, selected=selected)
         filtered = [table_layout.ref for table, table_layout in zip(report.tables, where.tables) if table.autofilter]
         self._set_filter_name(position, report.name, filtered[0] if filtered else None)
         if report.charts:
@@ -600,7 +629,7 @@ class _Package:
             [(DRAWING_REL_ID, charts.REL_DRAWING, posixpath.relpath(drawing, posixpath.dirname(sheet.part)))]))
 
     def _new_part(self, folder: str, stem: str) -> str:
-        taken = set(self.entries) | {p.casefold() for p in self.edited} | {p.casefold() for p in self.streamed}
+        taken = set(self.entries) | {p.casefold() for p in [*self.edited, *self.streamed, *self.deflated]}
         number = 1
         while posixpath.join(folder, f"{stem}{number}.xml").casefold() in taken:
             number += 1
@@ -717,12 +746,13 @@ class _Package:
     def save(self, writer: "_ZipWriter", raw_source: BinaryIO) -> None:
         pending_streams = dict(self.streamed)
         pending_edits = dict(self.edited)
+        pending_deflated = dict(self.deflated)
         for info in self.archive.infolist():
             name = info.filename
             if self.archive.getinfo(name) is not info or name in self.dropped:
                 continue  # a duplicate entry (the last one wins, as in every reader) or a part that goes
-            if name in self.deflated:
-                writer.write_deflated(name, self.deflated[name])
+            if name in pending_deflated:
+                writer.write_deflated(name, pending_deflated.pop(name))
             elif name in pending_streams:
                 writer.write(name, pending_streams.pop(name)())
             elif name in pending_edits:
@@ -733,6 +763,8 @@ class _Package:
             writer.write(name, [content])
         for name, produce in pending_streams.items():
             writer.write(name, produce())
+        for name, part in pending_deflated.items():
+            writer.write_deflated(name, part)
         writer.close()
 
 

@@ -21,6 +21,7 @@ was. ``dry_run`` computes everything and writes nothing.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import dataclasses
 import datetime as dt
 import re
@@ -38,12 +39,14 @@ from xlcrm.computed import computed_cells
 from xlcrm.dedupe import DedupePlan
 from xlcrm.history import read_history
 from xlcrm.merge import SHOWN_ITEMS, apply_plan, load_plan
+from xlcrm.prerender import ReportRenderer
+from xlcrm.validate import check_ahead
 from xlcrm.report_sheet import CellValue, ReportSheet
 from xlcrm.reports import Migration, RefreshReports, build_reports
 from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, check_target_not_locked
 from xlcrm.save import save_changes
 from xlcrm.sheet_edits import RowMap, SheetEdit, parse_cell
-from xlcrm.workbook import WorkbookData, column_letter, read_workbook
+from xlcrm.workbook import WorkbookData, column_letter, is_big_workbook, read_workbook
 
 
 @dataclass(frozen=True)
@@ -103,34 +106,39 @@ def refresh_workbook(path: str | Path, *, today: dt.date | None = None, dry_run:
     if not dry_run:
         check_target_not_locked(path, output=output, ignore_lock=ignore_lock)
     data = read_workbook(path)
-    # Before the dedupe plan, which waits for Interactions: in a big workbook they are still being read.
+    # Before the dedupe plan, which waits for Interactions: in a big workbook they are still being read then.
     history = read_history(data.report_rows.get(schema.BLOCK_HISTORY.key, []))
+    check_ahead(data)
     plan = load_plan(data) if _can_dedupe(data) else None
-    dedupe_edits, dedupe_sheets = _dedupe(data, plan)
-    # Validation, lifecycle and reports see the base as it will be saved, rows numbered as they will be, so
-    # the Problems sheet points at the right cells; the computed cells go back to the numbers as read, which
-    # is what every edit of one save uses (write_workbook renumbers once, after the merges' deletions).
-    deleted = {edit.sheet.casefold(): RowMap(edit.delete_rows) for edit in dedupe_edits if edit.delete_rows}
-    merged = _as_saved(data, dedupe_edits, deleted)
-    analysis = analyse(merged, today)
-    agenda = build_agenda(analysis.frames, analysis.lifecycle)
-    reports: RefreshReports = build_reports(analysis.frames, analysis.lifecycle, agenda, analysis.report.findings,
-                                            history)
-
-    clients = merged.sheet(schema.CLIENTS.key)
-    assert clients is not None  # analyse refuses a workbook without a readable Clients sheet
-    computed = computed_cells(clients, analysis.frames, analysis.lifecycle)
-    cells = _as_read(computed.cells, deleted.get(clients.name.casefold(), RowMap()))
-    edit = SheetEdit(computed.sheet, set_cells=cells, computed_header=computed.letters,
-                     column_widths=computed.widths, number_formats=computed.number_formats)
+    with contextlib.ExitStack() as cleanup:
+        # Interactions are read by now: a big workbook's report renderer does its imports meanwhile.
+        renderer = cleanup.enter_context(ReportRenderer()) if not dry_run and is_big_workbook(path) else None
+        dedupe_edits, dedupe_sheets = _dedupe(data, plan)
+        # Validation, lifecycle and reports see the base as it will be saved, rows numbered as they will be, so
+        # the Problems sheet points at the right cells; the computed cells go back to the numbers as read, which
+        # is what every edit of one save uses (write_workbook renumbers once, after the merges' deletions).
+        deleted = {edit.sheet.casefold(): RowMap(edit.delete_rows) for edit in dedupe_edits if edit.delete_rows}
+        merged = _as_saved(data, dedupe_edits, deleted)
+        analysis = analyse(merged, today)
+        agenda = build_agenda(analysis.frames, analysis.lifecycle)
+        reports: RefreshReports = build_reports(analysis.frames, analysis.lifecycle, agenda,
+                                                analysis.report.findings, history)
+        sheets = [*reports.sheets, *dedupe_sheets]
+        # The big reports are rendered by the other process while the Clients columns are computed and written.
+        prerendered = renderer.start(path, sheets) if renderer is not None else None
+        clients = merged.sheet(schema.CLIENTS.key)
+        assert clients is not None  # analyse refuses a workbook without a readable Clients sheet
+        computed = computed_cells(clients, analysis.frames, analysis.lifecycle)
+        cells = _as_read(computed.cells, deleted.get(clients.name.casefold(), RowMap()))
+        edit = SheetEdit(computed.sheet, set_cells=cells, computed_header=computed.letters,
+                         column_widths=computed.widths, number_formats=computed.number_formats)
+        save = None
+        if not dry_run:
+            save = save_changes(data, reports=sheets, edits=[*dedupe_edits, edit], output=output,
+                                ignore_lock=ignore_lock, keep_backups=keep_backups, prerendered=prerendered)
 
     existing = {schema.fold(name) for name in data.sheet_names}
-    sheets = [*reports.sheets, *dedupe_sheets]
     names = [sheet.name for sheet in sheets]
-    save = None
-    if not dry_run:
-        save = save_changes(data, reports=sheets, edits=[*dedupe_edits, edit], output=output,
-                            ignore_lock=ignore_lock, keep_backups=keep_backups)
     tally = analysis.lifecycle.clients["block"].value_counts()
     return RefreshResult(
         path=save.path if save else (output or path), locale=data.locale, today=today, dry_run=dry_run,

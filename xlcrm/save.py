@@ -7,6 +7,7 @@ from typing import Sequence
 
 from xlcrm import progress
 from xlcrm.package import write_workbook
+from xlcrm.prerender import Prerendering
 from xlcrm.report_sheet import ReportSheet
 from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, replace_workbook
 from xlcrm.sheet_edits import SheetEdit
@@ -16,12 +17,12 @@ from xlcrm.workbook import WorkbookData
 @progress.step("saving the workbook")
 def save_changes(data: WorkbookData, *, reports: Sequence[ReportSheet] = (), edits: Sequence[SheetEdit] = (),
                  remove: Sequence[str] = (), output: Path | None = None, ignore_lock: bool = False,
-                 keep_backups: int = DEFAULT_KEEP_BACKUPS) -> SaveResult:
+                 keep_backups: int = DEFAULT_KEEP_BACKUPS, prerendered: Prerendering | None = None) -> SaveResult:
     """Write report sheets and user-sheet edits into the workbook ``data`` was read from, safely.
 
     Refuses when the file changed since it was read (``data.stamp``) or is open
     elsewhere; the new file must still hold every sheet except the removed ones,
-    plus the reports.
+    plus the reports. Reports in ``prerendered`` are taken from there (see ``xlcrm.prerender``).
     """
     path = data.path
     removed = {name.casefold() for name in remove}
@@ -29,6 +30,7 @@ def save_changes(data: WorkbookData, *, reports: Sequence[ReportSheet] = (), edi
     known = {name.casefold() for name in kept}
     expected = kept + [report.name for report in reports if report.name.casefold() not in known]
     return replace_workbook(
-        path, lambda temp: write_workbook(path, temp, reports=reports, edits=edits, remove=remove),
+        path, lambda temp: write_workbook(path, temp, reports=reports, edits=edits, remove=remove,
+                                     prerendered=prerendered),
         stamp=data.stamp, output=output, ignore_lock=ignore_lock, keep_backups=keep_backups,
         expected_sheets=expected)

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -295,6 +295,28 @@ def _cell_check(column: Column, settings: Settings, locale: str, today: dt.date)
     return None
 
 
+# Phones, emails and INNs take longest to check, and a check is a pure function of the value: answers are kept
+# (by type too, so 1 and TRUE stay apart). Refresh checks the Clients values ahead (``check_ahead``) while a
+# big Interactions sheet is still being read; the validation after dedupe then finds them here.
+_SLOW_KINDS = (Kind.PHONE, Kind.EMAIL, Kind.INN)
+_KEPT_ANSWERS = 1 << 18
+
+
+def check_ahead(data: WorkbookData) -> None:
+    """Check the distinct phones, emails and INNs of Clients now, so that validating later costs little."""
+    settings, _ = read_settings(data)
+    sheet = _readable(data, schema.CLIENTS.key)
+    if sheet is None:
+        return
+    for column in schema.CLIENTS.columns:
+        check = _cell_check(column, settings, data.locale, dt.date.today())  # the date matters to date columns only
+        if column.kind in _SLOW_KINDS and check is not None and sheet.has(column.key):
+            values = sheet.column_values(column.key).dropna()
+            for value in _factorize(values)[1] if not values.empty else ():
+                check(value)
+
+
+@lru_cache(maxsize=_KEPT_ANSWERS, typed=True)
 def _check_phone(value: object, region: str) -> _Problem | None:
     result = parse_phones(value, region)
     if result.valid:
@@ -305,6 +327,7 @@ def _check_phone(value: object, region: str) -> _Problem | None:
     return _Problem(ERROR, Code.BAD_PHONE, f"{wrong} is not a valid phone number")
 
 
+@lru_cache(maxsize=_KEPT_ANSWERS, typed=True)
 def _check_email(value: object) -> _Problem | None:
     result = parse_emails(value)
     if result.valid:
@@ -315,6 +338,7 @@ def _check_email(value: object) -> _Problem | None:
     return _Problem(ERROR, Code.BAD_EMAIL, f"{wrong} is not a valid email address")
 
 
+@lru_cache(maxsize=_KEPT_ANSWERS, typed=True)
 def _check_inn(value: object) -> _Problem | None:
     result = parse_inn(value)
     return None if result.valid else _Problem(ERROR, Code.BAD_INN, f"not a valid INN: {result.problem}")

@@ -33,9 +33,9 @@ from xlcrm.schema import Column, Sheet
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 # How far down we look for a header row that is not on row 1, to say where it is.
 HEADER_SEARCH_ROWS = 10
-# From this file size on, the background sheets are read in a process of their own (see read_in_process);
-# starting it costs about half a second of imports, worth it only when reading takes seconds.
-PROCESS_READ_BYTES = 8 * 2**20
+# From this file size on, work that can go to a process of its own does (read_in_process, xlcrm.prerender):
+# starting one costs about half a second of imports, worth it only when the work takes seconds.
+BIG_WORKBOOK_BYTES = 8 * 2**20
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -263,7 +263,7 @@ def _read_sheets(path: Path, workers: ThreadPoolExecutor) -> WorkbookData:
         found = [(spec, actual) for spec in schema.USER_SHEETS
                  if (actual := schema.find_sheet_name(spec, names)) is not None]
         # Each worker opens the file itself: one calamine workbook is not read from two threads.
-        reader = read_in_process if path.stat().st_size >= PROCESS_READ_BYTES else read_alone
+        reader = read_in_process if is_big_workbook(path) else read_alone
         pending = {spec.key: workers.submit(reader, path, spec, actual)
                    for spec, actual in found if spec in schema.BACKGROUND_SHEETS}
         sheets = Sheets([spec.key for spec, _ in found], pending)
@@ -282,6 +282,10 @@ def _read_sheets(path: Path, workers: ThreadPoolExecutor) -> WorkbookData:
     finally:
         book.close()
     return data
+
+
+def is_big_workbook(path: Path) -> bool:
+    return path.stat().st_size >= BIG_WORKBOOK_BYTES
 
 
 def _open_book(path: Path) -> CalamineWorkbook:

@@ -1,0 +1,131 @@
+"""Big report sheets rendered in a child process during a refresh: the same workbook, whatever happens there."""
+
+from __future__ import annotations
+
+import datetime as dt
+import types
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from xlcrm import child_process, merge, prerender, refresh
+from xlcrm.cli import cli
+from xlcrm.demo import create_demo
+
+TODAY = dt.date(2026, 11, 23)
+
+
+class FrozenDatetime(dt.datetime):
+    @classmethod
+    def now(cls, tz: dt.tzinfo | None = None) -> dt.datetime:
+        return dt.datetime(2026, 11, 23, 9, 30)  # a plain datetime, as the child process knows no test classes
+
+
+@pytest.fixture(autouse=True)
+def merge_time_is_fixed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Merge log records when merges happened: the same moment in every run, so saves compare byte by byte."""
+    monkeypatch.setattr(merge, "dt", types.SimpleNamespace(**{**vars(dt), "datetime": FrozenDatetime}))
+
+
+def parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as archive:
+        return {info.filename: archive.read(info) for info in archive.infolist()}
+
+
+def refreshed(source: Path, target: Path) -> dict[str, bytes]:
+    target.write_bytes(source.read_bytes())
+    result = CliRunner().invoke(cli, ["refresh", str(target), "--today", TODAY.isoformat(), "--keep-backups", "0"])
+    assert result.exit_code in (0, 1), result.output
+    return parts(target)
+
+
+def rendered_ahead(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """From here on every report counts as big; returns the names of the reports the child's work was used for."""
+    used: list[str] = []
+    part = prerender.Prerendering.part
+
+    def recorded(self, name):  # type: ignore[no-untyped-def]
+        found = part(self, name)
+        if found is not None:
+            used.append(name)
+        return found
+
+    monkeypatch.setattr(refresh, "is_big_workbook", lambda path: True)
+    monkeypatch.setattr(prerender, "PRERENDER_REPORT_ROWS", 1)
+    monkeypatch.setattr(prerender, "PRERENDER_TOTAL_ROWS", 1)
+    monkeypatch.setattr(prerender.Prerendering, "part", recorded)
+    return used
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Path:
+    path = tmp_path / "demo.xlsx"
+    create_demo(path, clients=150, seed=4, locale="ru", today=TODAY)
+    return path
+
+
+def test_reports_rendered_in_a_child_are_the_bytes_the_save_would_write(
+        demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    usual = refreshed(demo, tmp_path / "usual.xlsx")
+    used = rendered_ahead(monkeypatch)
+    ahead = refreshed(demo, tmp_path / "ahead.xlsx")
+    assert len(used) >= 5  # every report with rows, but not the selected sheet
+    assert ahead == usual
+    # and again on a workbook that has the reports already (they are replaced, not added)
+    used.clear()
+    assert refreshed(tmp_path / "ahead.xlsx", tmp_path / "again.xlsx") == \
+        refreshed(tmp_path / "usual.xlsx", tmp_path / "again-usual.xlsx")
+
+
+def test_the_selected_report_is_rendered_by_the_save(demo: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    once = tmp_path / "once.xlsx"
+    refreshed(demo, once)
+    with zipfile.ZipFile(once) as archive:
+        workbook_xml = archive.read("xl/workbook.xml").decode()
+    dashboard = refresh.schema.DASHBOARD.name("ru")
+    sheets = workbook_xml.split("<sheet ")[1:]
+    position = next(i for i, sheet in enumerate(sheets) if f'name="{dashboard}"' in sheet)
+    content = parts(once)  # the Dashboard becomes the sheet shown on opening
+    assert 'activeTab="0"' in workbook_xml
+    content["xl/workbook.xml"] = workbook_xml.replace('activeTab="0"', f'activeTab="{position}"').encode()
+    selected = tmp_path / "selected.xlsx"
+    with zipfile.ZipFile(selected, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in content.items():
+            archive.writestr(name, data)
+    usual = refreshed(selected, tmp_path / "usual.xlsx")
+    used = rendered_ahead(monkeypatch)
+    ahead = refreshed(selected, tmp_path / "ahead.xlsx")
+    assert dashboard not in used and used
+    assert ahead == usual
+    assert any(b'tabSelected="1"' in data for name, data in ahead.items() if name.startswith("xl/worksheets/"))
+
+
+def test_a_child_that_dies_leaves_the_rendering_to_the_save(demo: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    usual = refreshed(demo, tmp_path / "usual.xlsx")
+    used = rendered_ahead(monkeypatch)
+    killed = tmp_path / "killed-python"
+    killed.write_text("#!/bin/sh\nkill -9 $$\n")
+    killed.chmod(0o755)
+    monkeypatch.setattr(child_process.sys, "executable", str(killed))
+    assert refreshed(demo, tmp_path / "ahead.xlsx") == usual
+    assert used == []
+
+
+def test_a_dry_run_or_a_small_workbook_starts_no_child(demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[tuple[str, ...]] = []
+    child = child_process.Child.__init__
+
+    def counted(self, *modules):  # type: ignore[no-untyped-def]
+        started.append(modules)
+        child(self, *modules)
+
+    monkeypatch.setattr(child_process.Child, "__init__", counted)
+    before = demo.read_bytes()
+    assert CliRunner().invoke(cli, ["refresh", str(demo), "--today", TODAY.isoformat(), "--dry-run"]).exit_code in (0, 1)
+    assert demo.read_bytes() == before
+    assert CliRunner().invoke(cli, ["refresh", str(demo), "--today", TODAY.isoformat()]).exit_code in (0, 1)
+    assert started == []

@@ -1,0 +1,122 @@
+"""Big report sheets rendered in another process while the rest of a refresh goes on.
+
+Rendering the rows of a 100,000-row report is Python work; in the main process it waits until the user sheets
+are written. Given the reports as soon as they exist, a child process renders and compresses them on the other
+core while the main one computes the Clients columns and writes the user sheets; the save then copies the
+compressed bytes. The child is started a little earlier (``ReportRenderer``), so its imports are done by then.
+A report the child could not render, or rendered for styles the save does not use, is rendered by the save as
+always, so the result never depends on the child.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+from xlcrm.child_process import Child
+from xlcrm.errors import WriteError, XlcrmError
+from xlcrm.package import REPORT_COMPRESSION_LEVEL, report_styles
+from xlcrm.report_sheet import ReportSheet, StyleKey, layout, render_worksheet
+from xlcrm.streams import deflate_into
+
+# Reports of at least this many rows are worth a child process (it costs about half a second to start), and
+# only when together they have this many.
+PRERENDER_REPORT_ROWS = 5_000
+PRERENDER_TOTAL_ROWS = 20_000
+
+
+@dataclass(frozen=True)
+class RenderedPart:
+    """A report sheet's worksheet part, raw-deflated as a zip entry holds it, in ``file``."""
+
+    file: Path
+    crc: int
+    size: int
+    compressed_size: int
+
+
+class Prerendering:
+    """Report sheets being rendered in a child process; ``close`` removes what it wrote."""
+
+    def __init__(self, child: Child, reports: Sequence[ReportSheet], styles: dict[StyleKey, int], date1904: bool):
+        self.styles = styles
+        self.date1904 = date1904
+        self.names = [report.name for report in reports]
+        self._folder = Path(tempfile.mkdtemp(prefix="xlcrm-reports-"))
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xlcrm-prerender")
+        self._parts: Future[dict[str, RenderedPart]] = self._worker.submit(
+            child.call, render_reports, list(reports), styles, date1904, self._folder,
+            failure="rendering the report sheets ahead", error=WriteError)
+
+    def rendered_for(self, styles: dict[StyleKey, int], date1904: bool) -> bool:
+        return styles == self.styles and date1904 == self.date1904
+
+    def part(self, report_name: str) -> RenderedPart | None:
+        """The rendered part of this report, once ready; None when it was not rendered here or rendering failed."""
+        if report_name not in self.names:
+            return None
+        try:
+            return self._parts.result().get(report_name)
+        except Exception:  # noqa: BLE001 - the save renders it itself, exactly as the child would have
+            return None
+
+    def close(self) -> None:
+        self._worker.shutdown(wait=True)
+        shutil.rmtree(self._folder, ignore_errors=True)
+
+
+class ReportRenderer:
+    """A child process started ahead to render the big reports of a refresh; ``close`` ends it either way."""
+
+    def __init__(self) -> None:
+        self._child: Child | None = Child(__name__)
+        self.prerendering: Prerendering | None = None
+
+    def start(self, source: Path, reports: Sequence[ReportSheet]) -> Prerendering | None:
+        """Have the child render the big ones of ``reports`` for writing into ``source``; None when none is big."""
+        child, self._child = self._child, None
+        big = [report for report in reports if _rows(report) >= PRERENDER_REPORT_ROWS]
+        if child is None or sum(_rows(report) for report in big) < PRERENDER_TOTAL_ROWS:
+            if child is not None:
+                child.close()
+            return None
+        try:
+            styles, date1904 = report_styles(source)
+        except XlcrmError:  # the save says what is wrong with the file
+            child.close()
+            return None
+        self.prerendering = Prerendering(child, big, styles, date1904)
+        return self.prerendering
+
+    def close(self) -> None:
+        if self._child is not None:
+            self._child.close()
+        if self.prerendering is not None:
+            self.prerendering.close()
+
+    def __enter__(self) -> "ReportRenderer":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def render_reports(reports: Sequence[ReportSheet], styles: dict[StyleKey, int], date1904: bool,
+                   folder: Path) -> dict[str, RenderedPart]:
+    """Run in the child: each report rendered (as a sheet that is not the selected tab) into a file."""
+    parts = {}
+    for number, report in enumerate(reports):
+        file = folder / f"report-{number}.deflated"
+        with file.open("wb") as handle:
+            done = deflate_into(render_worksheet(report, layout(report), styles, date1904, selected=False), handle,
+                                REPORT_COMPRESSION_LEVEL)
+        parts[report.name] = RenderedPart(file, done.crc, done.size, done.compressed_size)
+    return parts
+
+
+def _rows(report: ReportSheet) -> int:
+    return sum(len(table.rows) for table in report.tables)
