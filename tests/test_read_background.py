@@ -14,7 +14,7 @@ from builders import write_workbook
 from xlcrm import child_process, schema, workbook
 from xlcrm.cli import cli
 from xlcrm.demo import create_demo
-from xlcrm.errors import NotAWorkbook, WorkbookError
+from xlcrm.errors import NotAWorkbook
 from xlcrm.workbook import WorkbookData, read_workbook
 
 TODAY = dt.date(2026, 11, 23)
@@ -185,21 +185,18 @@ def test_a_sheet_that_cannot_be_read_in_the_process_is_reported_as_in_a_thread(
     assert path.read_bytes() == before
 
 
-def test_a_reading_process_that_dies_is_one_clear_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_a_process_to_read_in_the_sheet_is_read_here(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "demo.xlsx"
     create_demo(path, clients=30, seed=1, locale="en", today=TODAY)
-    before = path.read_bytes()
-    in_a_process(monkeypatch)
-    monkeypatch.setattr(child_process.sys, "executable", str(tmp_path / "no-such-python"))
-    with pytest.raises(WorkbookError, match="sheet 'Interactions' could not be read: no process could be started"):
-        read_workbook(path).sheet(schema.INTERACTIONS.key)
-
-    killed = tmp_path / "killed-python"  # a child the system kills, as when memory runs out
-    killed.write_text("#!/bin/sh\nkill -9 $$\n")
-    killed.chmod(0o755)
-    monkeypatch.setattr(child_process.sys, "executable", str(killed))
-    result = CliRunner().invoke(cli, ["refresh", str(path), "--today", TODAY.isoformat()])
-    assert result.exit_code == 1
-    assert result.output.splitlines() == [
-        f"Error: {path}: sheet 'Interactions' could not be read: the process doing it stopped (exit code -9)"]
-    assert path.read_bytes() == before
+    in_thread = read_workbook(path)
+    children = in_a_process(monkeypatch)
+    for python in ("no-such-python", "killed-python"):  # none can start; one the system kills (out of memory)
+        killed = tmp_path / "killed-python"
+        killed.write_text("#!/bin/sh\nkill -9 $$\n")
+        killed.chmod(0o755)
+        monkeypatch.setattr(child_process.sys, "executable", str(tmp_path / python))
+        with pytest.raises(child_process.ChildProcessFailed):
+            child_process.run_in_child(workbook.read_alone, path, schema.INTERACTIONS, schema.INTERACTIONS.en)
+        assert_same(in_thread, read_workbook(path))
+    assert len(children) == 2

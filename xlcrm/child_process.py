@@ -23,6 +23,10 @@ from xlcrm.errors import XlcrmError
 T = TypeVar("T")
 
 
+class ChildProcessFailed(XlcrmError):
+    """The child process could not start, or stopped without an answer; callers do the work themselves then."""
+
+
 class Child:
     """A child process, started now so that its imports are done by the time it is given its one call.
 
@@ -41,15 +45,15 @@ class Child:
         except OSError as exc:
             self._start_error = exc
 
-    def call(self, function: Callable[..., T], *args: object, failure: str,
-             error: type[XlcrmError] = XlcrmError) -> T:
+    def call(self, function: Callable[..., T], *args: object) -> T:
         """``function(*args)`` run in the child (``function`` must be importable by its module and name).
 
-        What the function raised there is raised here; when the child could not start or stopped without an
-        answer (killed when memory runs out, say), ``error`` is raised with ``failure`` saying what was not done.
+        What the function raised there is raised here; ``ChildProcessFailed`` when the child could not start
+        (a Python that cannot run ``-m``, say) or stopped without an answer (killed when memory ran out).
         """
+        what = f"{function.__module__}.{function.__name__}"
         if self._process is None:
-            raise error(f"{failure}: no process could be started for it ({self._start_error})")
+            raise ChildProcessFailed(f"no process could be started for {what} ({self._start_error})")
         request = pickle.dumps((function, args), protocol=pickle.HIGHEST_PROTOCOL)
         try:
             answer, said = self._process.communicate(request)
@@ -58,8 +62,8 @@ class Child:
             self._process.wait()
         if self._process.returncode != 0 or not answer:
             lines = said.decode(errors="replace").strip().splitlines()
-            raise error(f"{failure}: the process doing it stopped (exit code {self._process.returncode}"
-                        f"{', ' + lines[-1] if lines else ''})")
+            raise ChildProcessFailed(f"the process running {what} stopped (exit code {self._process.returncode}"
+                                     f"{', ' + lines[-1] if lines else ''})")
         outcome, value = pickle.loads(answer)
         if outcome == "error":
             raise value
@@ -71,10 +75,9 @@ class Child:
             self._process.communicate(b"")
 
 
-def run_in_child(function: Callable[..., T], *args: object, failure: str,
-                 error: type[XlcrmError] = XlcrmError) -> T:
+def run_in_child(function: Callable[..., T], *args: object) -> T:
     """``function(*args)`` in a new child process (see ``Child.call``)."""
-    return Child().call(function, *args, failure=failure, error=error)
+    return Child().call(function, *args)
 
 
 def _give_back_freed_memory() -> None:

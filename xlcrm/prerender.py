@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Sequence
 
 from xlcrm.child_process import Child
-from xlcrm.errors import WriteError, XlcrmError
+from xlcrm.errors import XlcrmError
 from xlcrm.package import REPORT_COMPRESSION_LEVEL, report_styles
 from xlcrm.report_sheet import ReportSheet, StyleKey, layout, render_worksheet
 from xlcrm.streams import deflate_into
@@ -49,8 +49,7 @@ class Prerendering:
         self._folder = Path(tempfile.mkdtemp(prefix="xlcrm-reports-"))
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xlcrm-prerender")
         self._parts: Future[dict[str, RenderedPart]] = self._worker.submit(
-            child.call, render_reports, list(reports), styles, date1904, self._folder,
-            failure="rendering the report sheets ahead", error=WriteError)
+            child.call, render_reports, list(reports), styles, date1904, self._folder)
 
     def rendered_for(self, styles: dict[StyleKey, int], date1904: bool) -> bool:
         return styles == self.styles and date1904 == self.date1904

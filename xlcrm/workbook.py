@@ -25,9 +25,8 @@ import pandas as pd
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from xlcrm import progress, schema
-from xlcrm.child_process import run_in_child
-from xlcrm.errors import (EncryptedWorkbook, NotAWorkbook, WorkbookError, WorkbookNotFound,
-                          WorkbookStructureError)
+from xlcrm.child_process import ChildProcessFailed, run_in_child
+from xlcrm.errors import EncryptedWorkbook, NotAWorkbook, WorkbookNotFound, WorkbookStructureError
 from xlcrm.schema import Column, Sheet
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -300,9 +299,12 @@ def _open_book(path: Path) -> CalamineWorkbook:
 def read_in_process(path: Path, spec: Sheet, actual: str) -> SheetData:
     """``read_alone`` in a child process, where turning a million rows into ten million Python values runs on
     another core instead of taking turns with the main thread. The sheet comes back pickled, about 50 MB for
-    a million rows since equal texts and dates are one object."""
-    sheet = run_in_child(read_alone, path, spec, actual, failure=f"{path}: sheet {actual!r} could not be read",
-                         error=WorkbookError)
+    a million rows since equal texts and dates are one object. When no such process can run, it is read here.
+    """
+    try:
+        sheet = run_in_child(read_alone, path, spec, actual)
+    except ChildProcessFailed:
+        return read_alone(path, spec, actual)  # slower, but the workbook is not refused for it
     # The child's schema objects are copies: point the sheet at this process's own.
     sheet.spec = spec
     sheet.missing_columns = [spec.column(column.key) for column in sheet.missing_columns]
