@@ -338,7 +338,7 @@ def test_a_format_that_points_at_a_moving_row_is_refused(tmp_path: Path) -> None
     book[CLIENTS].conditional_formatting.add(
         "A2:A7", FormulaRule(formula=[f"${NAME}$6=\"VIP\""], fill=PatternFill("solid", "FFFF00")))
     book.save(source)
-    with pytest.raises(EditRefused, match=rf"conditional format or validation on A2:A7: .*refers to row 6"):
+    with pytest.raises(EditRefused, match=r"conditional format or validation on A2:A7: .*refers to row 6"):
         write_workbook(source, tmp_path / "out.xlsx", edits=[SheetEdit(CLIENTS, delete_rows=[3])])
     write_workbook(source, tmp_path / "below.xlsx", edits=[SheetEdit(CLIENTS, delete_rows=[7])])
 
