@@ -2,7 +2,7 @@
 
 Python runs one thread at a time, so the few parts of a big refresh that need no answer from the rest (reading
 the Interactions sheet, rendering big report sheets) go faster in a process of their own than in a thread.
-``run_in_child(function, *args)`` runs ``function(*args)`` in ``python -m xlcrm.child_process``: the call goes
+``run_in_child(function, *args)`` runs ``function(*args)`` in a new Python running ``main``: the call goes
 to the child pickled on stdin, and the result, or the ``XlcrmError`` it raised, comes back pickled on stdout.
 A plain process rather than multiprocessing, which would run the caller's main script again in the child.
 """
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ctypes
 import importlib
-import os
 import pickle
 import subprocess
 import sys
@@ -34,14 +33,16 @@ class Child:
     """
 
     def __init__(self, *modules: str):
-        package_root = str(Path(__file__).resolve().parent.parent)  # importable even if the caller added it
-        search_path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
+        # The folder this xlcrm was imported from goes last on the child's path: found even when the caller put
+        # it on its path by hand, and never ahead of the standard library.
+        package_root = str(Path(__file__).resolve().parent.parent)
+        start = f"import sys; sys.path.append({package_root!r}); from xlcrm.child_process import main; " \
+                "sys.exit(main(sys.argv[1:]))"
         self._process: subprocess.Popen[bytes] | None = None
         self._start_error: OSError | None = None
         try:
-            self._process = subprocess.Popen(
-                [sys.executable, "-m", "xlcrm.child_process", *modules], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": search_path})
+            self._process = subprocess.Popen([sys.executable, "-c", start, *modules], stdin=subprocess.PIPE,
+                                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         except OSError as exc:
             self._start_error = exc
 
@@ -105,5 +106,3 @@ def main(modules: list[str]) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
