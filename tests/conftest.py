@@ -82,3 +82,11 @@ def run_unprivileged(action: Callable[[], tuple[int, str]]) -> tuple[int, str]:
         text = pipe.read().decode()
     _, status = os.waitpid(child, 0)
     return os.waitstatus_to_exitcode(status), text
+
+
+def python_the_system_kills(folder: Path) -> Path:
+    """A stand-in for the Python interpreter that is killed at once, as when memory runs out."""
+    killed = folder / "killed-python"
+    killed.write_text("#!/bin/sh\nkill -9 $$\n")
+    killed.chmod(0o755)
+    return killed

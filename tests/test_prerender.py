@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from conftest import python_the_system_kills
 from xlcrm import child_process, merge, prerender, refresh
 from xlcrm.cli import cli
 from xlcrm.demo import create_demo
@@ -107,10 +108,7 @@ def test_a_child_that_dies_leaves_the_rendering_to_the_save(demo: Path, tmp_path
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     usual = refreshed(demo, tmp_path / "usual.xlsx")
     used = rendered_ahead(monkeypatch)
-    killed = tmp_path / "killed-python"
-    killed.write_text("#!/bin/sh\nkill -9 $$\n")
-    killed.chmod(0o755)
-    monkeypatch.setattr(child_process.sys, "executable", str(killed))
+    monkeypatch.setattr(child_process.sys, "executable", str(python_the_system_kills(tmp_path)))
     assert refreshed(demo, tmp_path / "ahead.xlsx") == usual
     assert used == []
 

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from builders import write_workbook
+from conftest import python_the_system_kills
 from xlcrm import child_process, schema, workbook
 from xlcrm.cli import cli
 from xlcrm.demo import create_demo
@@ -191,11 +192,9 @@ def test_without_a_process_to_read_in_the_sheet_is_read_here(tmp_path: Path,
     create_demo(path, clients=30, seed=1, locale="en", today=TODAY)
     in_thread = read_workbook(path)
     children = in_a_process(monkeypatch)
-    for python in ("no-such-python", "killed-python"):  # none can start; one the system kills (out of memory)
-        killed = tmp_path / "killed-python"
-        killed.write_text("#!/bin/sh\nkill -9 $$\n")
-        killed.chmod(0o755)
-        monkeypatch.setattr(child_process.sys, "executable", str(tmp_path / python))
+    # One Python that cannot start, one the system kills (as when memory runs out).
+    for python in (tmp_path / "no-such-python", python_the_system_kills(tmp_path)):
+        monkeypatch.setattr(child_process.sys, "executable", str(python))
         with pytest.raises(child_process.ChildProcessFailed):
             child_process.run_in_child(workbook.read_alone, path, schema.INTERACTIONS, schema.INTERACTIONS.en)
         assert_same(in_thread, read_workbook(path))

@@ -78,10 +78,11 @@ class ReportRenderer:
     def start(self, source: Path, reports: Sequence[ReportSheet]) -> Prerendering | None:
         """Have the child render the big ones of ``reports`` for writing into ``source``; None when none is big."""
         child, self._child = self._child, None
+        if child is None:
+            return None  # given its reports already
         big = [report for report in reports if _rows(report) >= PRERENDER_REPORT_ROWS]
-        if child is None or sum(_rows(report) for report in big) < PRERENDER_TOTAL_ROWS:
-            if child is not None:
-                child.close()
+        if sum(_rows(report) for report in big) < PRERENDER_TOTAL_ROWS:
+            child.close()
             return None
         try:
             styles, date1904 = report_styles(source)

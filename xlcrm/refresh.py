@@ -40,12 +40,12 @@ from xlcrm.dedupe import DedupePlan
 from xlcrm.history import read_history
 from xlcrm.merge import SHOWN_ITEMS, apply_plan, load_plan
 from xlcrm.prerender import ReportRenderer
-from xlcrm.validate import check_ahead
 from xlcrm.report_sheet import CellValue, ReportSheet
 from xlcrm.reports import Migration, RefreshReports, build_reports
 from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, check_target_not_locked
 from xlcrm.save import save_changes
 from xlcrm.sheet_edits import RowMap, SheetEdit, parse_cell
+from xlcrm.validate import check_ahead
 from xlcrm.workbook import WorkbookData, column_letter, is_big_workbook, read_workbook
 
 

@@ -309,10 +309,12 @@ def check_ahead(data: WorkbookData) -> None:
     if sheet is None:
         return
     for column in schema.CLIENTS.columns:
+        if column.kind not in _SLOW_KINDS or not sheet.has(column.key):
+            continue
         check = _cell_check(column, settings, data.locale, dt.date.today())  # the date matters to date columns only
-        if column.kind in _SLOW_KINDS and check is not None and sheet.has(column.key):
-            values = sheet.column_values(column.key).dropna()
-            for value in _factorize(values)[1] if not values.empty else ():
+        values = sheet.column_values(column.key).dropna()
+        if check is not None and not values.empty:
+            for value in _factorize(values)[1]:
                 check(value)
 
 
