@@ -1,19 +1,23 @@
-"""Big report sheets rendered in a child process during a refresh: the same workbook, whatever happens there."""
+"""Parts of a big refresh's save written in child processes: the same workbook, whatever happens there."""
 
 from __future__ import annotations
 
 import datetime as dt
 import types
 import zipfile
+import zlib
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from conftest import python_the_system_kills
-from xlcrm import child_process, merge, prerender, refresh
+from xlcrm import child_process, merge, prerender, refresh, schema
 from xlcrm.cli import cli
 from xlcrm.demo import create_demo
+from xlcrm.package import write_edit_ahead, write_workbook
+from xlcrm.sheet_edits import SheetEdit
+from xlcrm.workbook import read_workbook
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -57,6 +61,22 @@ def rendered_ahead(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setattr(prerender, "PRERENDER_REPORT_ROWS", 1)
     monkeypatch.setattr(prerender, "PRERENDER_TOTAL_ROWS", 1)
     monkeypatch.setattr(prerender.Prerendering, "part", recorded)
+    return used
+
+
+def written_ahead(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """From here on every workbook counts as big; returns the sheets whose edits were taken from the child."""
+    used: list[str] = []
+    part = prerender.EditPrewriting.part
+
+    def recorded(self, edit):  # type: ignore[no-untyped-def]
+        found = part(self, edit)
+        if found is not None:
+            used.append(edit.sheet)
+        return found
+
+    monkeypatch.setattr(refresh, "is_big_workbook", lambda path: True)
+    monkeypatch.setattr(prerender.EditPrewriting, "part", recorded)
     return used
 
 
@@ -104,13 +124,47 @@ def test_the_selected_report_is_rendered_by_the_save(demo: Path, tmp_path: Path,
     assert any(b'tabSelected="1"' in data for name, data in ahead.items() if name.startswith("xl/worksheets/"))
 
 
-def test_a_child_that_dies_leaves_the_rendering_to_the_save(demo: Path, tmp_path: Path,
+def test_merges_written_in_a_child_are_the_bytes_the_save_would_write(
+        demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    usual = refreshed(demo, tmp_path / "usual.xlsx")
+    used = written_ahead(monkeypatch)
+    assert refreshed(demo, tmp_path / "ahead.xlsx") == usual
+    # The demo's duplicates have interactions: re-pointing them is the edit written ahead. Clients is not,
+    # since its computed columns join the merges' edit later.
+    assert used == [schema.INTERACTIONS.name("ru")]
+
+
+def test_an_edit_that_changes_more_than_its_sheet_is_left_to_the_save(demo: Path, tmp_path: Path) -> None:
+    interactions = read_workbook(demo).sheets[schema.INTERACTIONS.key]
+    client = interactions.letters["client_id"]
+    rows = interactions.frame.index[:2].tolist()
+    text = SheetEdit(interactions.name, set_cells={f"{client}{rows[0]}": "C-NEW", f"{client}{rows[1]}": "C-NEW"})
+    saved = tmp_path / "saved.xlsx"
+    write_workbook(demo, saved, edits=[text])
+    with zipfile.ZipFile(saved) as archive:
+        part = next(name for name in archive.namelist()
+                    if name.startswith("xl/worksheets/") and b"C-NEW" in archive.read(name))
+        expected = archive.getinfo(part), archive.read(part)
+    file = tmp_path / "ahead.deflated"
+    crc, size, compressed = write_edit_ahead(demo, text, file)
+    assert zlib.decompress(file.read_bytes(), -15) == expected[1]
+    assert (crc, size, compressed) == (expected[0].CRC, expected[0].file_size, expected[0].compress_size)
+
+    comment = interactions.letters["comment"]
+    dated = SheetEdit(interactions.name, set_cells={f"{comment}{rows[0]}": TODAY})  # needs a date style added
+    deleting = SheetEdit(interactions.name, delete_rows=[rows[0]])
+    missing = SheetEdit("No such sheet", set_cells={"A2": "x"})
+    assert [write_edit_ahead(demo, edit, tmp_path / "other.deflated") for edit in (dated, deleting, missing)] == \
+        [None, None, None]
+
+
+def test_a_child_that_dies_leaves_the_writing_to_the_save(demo: Path, tmp_path: Path,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     usual = refreshed(demo, tmp_path / "usual.xlsx")
-    used = rendered_ahead(monkeypatch)
+    rendered, written = rendered_ahead(monkeypatch), written_ahead(monkeypatch)
     monkeypatch.setattr(child_process.sys, "executable", str(python_the_system_kills(tmp_path)))
     assert refreshed(demo, tmp_path / "ahead.xlsx") == usual
-    assert used == []
+    assert rendered == [] and written == []
 
 
 def test_a_dry_run_or_a_small_workbook_starts_no_child(demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -434,7 +434,8 @@ def test_only_changed_computed_cells_are_written(tmp_path: Path) -> None:
     def pending(path: Path) -> dict[str, object]:
         data = read_workbook(path)
         analysis = analyse(data, TODAY)
-        return computed_cells(data.sheet(schema.CLIENTS.key), analysis.frames, analysis.lifecycle).cells
+        computed = computed_cells(data.sheet(schema.CLIENTS.key), analysis.frames, analysis.lifecycle)
+        return {f"{letter}{row}": value for letter, cells in computed.columns.items() for row, value in cells.items()}
 
     records = valid_records("en")
     path = write_records(tmp_path / "base.xlsx", "en", records)

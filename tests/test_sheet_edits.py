@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import openpyxl
 import pytest
 from openpyxl.chart import BarChart, Reference
@@ -531,6 +532,42 @@ def test_edits_of_one_sheet_combine(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="two values"):
         write_workbook(source, tmp_path / "clash.xlsx", edits=[
             merge, SheetEdit(CLIENTS, set_cells={f"{COMPANY.lower()}2": "Other"})])
+
+
+def test_cells_given_a_column_at_a_time_are_written_as_set_cells_writes_them(tmp_path: Path) -> None:
+    """A refresh hands its computed columns over as set_columns; the saved workbook is the same to the byte."""
+    source = client_base(tmp_path / "base.xlsx")
+    columns = {ORDERS: {1: "Orders", 2: 5, 5: 1.5, 6: None}, FIRST_ORDER: {1: "First", 3: dt.date(2026, 2, 1)}}
+    as_cells = {f"{letter}{row}": value for letter, cells in columns.items() for row, value in cells.items()}
+    merge = SheetEdit(CLIENTS, set_cells={f"{COMPANY}2": "Merged"}, delete_rows=[4])
+    by_column, by_cell = tmp_path / "columns.xlsx", tmp_path / "cells.xlsx"
+    write_workbook(source, by_column, edits=[merge, SheetEdit(CLIENTS, set_columns=columns,
+                                                                computed_header=[ORDERS, FIRST_ORDER])])
+    write_workbook(source, by_cell, edits=[merge, SheetEdit(CLIENTS, set_cells=as_cells,
+                                                              computed_header=[ORDERS, FIRST_ORDER])])
+    assert entries(by_column) == entries(by_cell)
+    sheet = openpyxl.load_workbook(by_column)[CLIENTS]
+    assert [sheet[f"{ORDERS}{r}"].value for r in (1, 2, 4, 5)] == ["Orders", 5, 1.5, None]
+    assert sheet[f"{FIRST_ORDER}3"].value == dt.datetime(2026, 2, 1)
+
+    for clash in ([SheetEdit(CLIENTS, set_columns={COMPANY: {2: "Other"}})],
+                  [SheetEdit(CLIENTS, set_columns={ORDERS: {3: 1}}), SheetEdit(CLIENTS, set_columns={ORDERS: {3: 2}})],
+                  [SheetEdit(CLIENTS, set_cells={f"{ORDERS}3": 1}, set_columns={ORDERS.lower(): {3: 2}})]):
+        with pytest.raises(ValueError, match="two values"):
+            write_workbook(source, tmp_path / "clash.xlsx", edits=[merge, *clash])
+    with pytest.raises(ValueError, match="outside Excel's grid"):
+        write_workbook(source, tmp_path / "clash.xlsx", edits=[SheetEdit(CLIENTS, set_columns={ORDERS: {0: 1}})])
+    with pytest.raises(ValueError, match="set and deleted at once"):
+        write_workbook(source, tmp_path / "clash.xlsx", edits=[merge, SheetEdit(CLIENTS, set_columns={ORDERS: {4: 1}})])
+    assert not (tmp_path / "clash.xlsx").exists()
+
+
+def test_row_map_numbers_many_rows_at_once_as_it_numbers_one() -> None:
+    rows = RowMap([3, 4, 9, 20])
+    kept = np.array([row for row in range(1, 40) if not rows.is_deleted(row)])
+    saved = rows.saved(kept)
+    assert saved.tolist() == [rows.row(int(row)) for row in kept]
+    assert rows.as_read(saved).tolist() == kept.tolist()
 
 
 def test_save_changes_writes_reports_and_edits_in_one_safe_save(tmp_path: Path) -> None:

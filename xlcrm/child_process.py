@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Callable, TypeVar
 
+from xlcrm.collector import collector_paused
 from xlcrm.errors import XlcrmError
 
 T = TypeVar("T")
@@ -98,7 +99,8 @@ def main(modules: list[str]) -> int:
         return 0  # let go unused
     function, args = pickle.loads(request)
     try:
-        answer: tuple[str, object] = ("done", function(*args))
+        with collector_paused():
+            answer: tuple[str, object] = ("done", function(*args))
     except XlcrmError as exc:
         answer = ("error", exc)
     _give_back_freed_memory()

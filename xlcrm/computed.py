@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -27,7 +28,8 @@ from xlcrm.workbook import SheetData, column_letter
 @dataclass(frozen=True)
 class ComputedCells:
     sheet: str  # the Clients sheet's actual name
-    cells: dict[str, CellValue]  # "R1" (header of a new column) and "R2".. (changed values) -> value
+    # column letter -> {row: value}: the header of a new column (row 1) and the values that change (row 2..)
+    columns: dict[str, dict[int, CellValue]]
     letters: tuple[str, ...]  # the computed columns, in CLIENT_COMPUTED_COLUMNS order
     added: tuple[str, ...]  # headers of columns the sheet did not have yet
 
@@ -58,7 +60,7 @@ def computed_cells(clients: SheetData, frames: Frames, lifecycle: Lifecycle) -> 
     next_free = clients.width
     letters, added = [], []
     current: list[dict[int, object]] = []
-    cells: dict[str, CellValue] = {}
+    cells: dict[str, dict[int, CellValue]] = {}
     for column in schema.CLIENT_COMPUTED_COLUMNS:
         header = next((found[key] for name in (column.en, column.ru)
                        if (key := schema.fold(schema.REPORT_MARKER + name)) in found), None)
@@ -66,31 +68,36 @@ def computed_cells(clients: SheetData, frames: Frames, lifecycle: Lifecycle) -> 
             letter = column_letter(next_free)
             next_free += 1
             added.append(computed_header(column, locale))
-            cells[f"{letter}1"] = computed_header(column, locale)
+            cells[letter] = {1: computed_header(column, locale)}
             current.append({})
         else:
             letter = clients.extra_letters[header]
+            cells[letter] = {}
             current.append(clients.owned_values.get(header, {}))
         letters.append(letter)
 
     figures = lifecycle.clients.reindex(frames.clients["client_id"].to_numpy())
-    labels = {b.number: b.label(locale) for b in schema.BLOCKS}
+    labels = {float(b.number): b.label(locale) for b in schema.BLOCKS}
     columns: dict[str, list[CellValue]] = {
-        "block": [labels.get(int(n)) if n == n else None for n in figures["block"]],
+        "block": _distinct_mapped(figures["block"].to_numpy(dtype=float), labels.get),
         "orders": _numbers(figures["orders"], int),
         "revenue": _numbers(figures["revenue"], float),
     }
     for key in ("first_order", "last_order", "last_contact", "next_contact"):
         columns[key] = _dates(figures[key])
 
-    rows = [int(row) for row in frames.clients.index]
+    rows: list[int] = frames.clients.index.tolist()
     for column, letter, held in zip(schema.CLIENT_COMPUTED_COLUMNS, letters, current):
-        wanted = dict(zip(rows, columns[column.key]))
-        for row, value in wanted.items():
-            if not _same(value, held.get(row)):
-                cells[f"{letter}{row}"] = value
-        for row in held.keys() - wanted.keys():
-            cells[f"{letter}{row}"] = None
+        changed = cells[letter]
+        for row, value in zip(rows, columns[column.key]):
+            before = held.get(row)
+            if before is None:
+                if value is not None:
+                    changed[row] = value
+            elif not _same(value, before):
+                changed[row] = value
+        for row in held.keys() - set(rows):
+            changed[row] = None
     return ComputedCells(clients.name, cells, tuple(letters), tuple(added))
 
 
@@ -106,9 +113,20 @@ def _same(wanted: CellValue, held: object) -> bool:
 
 
 def _numbers(values: pd.Series, kind: type) -> list[CellValue]:
-    return [None if pd.isna(v) else kind(v) for v in values.to_numpy()]
+    numbers = values.to_numpy(dtype=float)
+    blank = np.isnan(numbers)
+    kept = (np.where(blank, 0, numbers).astype(np.int64) if kind is int else numbers).astype(object)
+    kept[blank] = None
+    return kept.tolist()
 
 
 def _dates(values: pd.Series) -> list[CellValue]:
-    days = values.to_numpy(dtype="datetime64[D]")
-    return [None if np.isnat(day) else dt.date.fromisoformat(str(day)) for day in days]
+    # numpy turns days into datetime.date objects itself, and NaT into None.
+    return values.to_numpy(dtype="datetime64[D]").astype(object).tolist()
+
+
+def _distinct_mapped(values: np.ndarray, convert: Callable[[float], CellValue]) -> list[CellValue]:
+    """``convert`` asked once per distinct value (NaN, a blank, gives None)."""
+    distinct, codes = np.unique(values, return_inverse=True)
+    mapped = np.array([None if value != value else convert(float(value)) for value in distinct], dtype=object)
+    return mapped[codes.reshape(-1)].tolist()

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from xlcrm.anonymise import AnonymisedCopy, write_anonymised
+from xlcrm.collector import collector_paused
 from xlcrm.errors import UsageError
 from xlcrm.export_db import DatabaseExport, export_sqlite, export_url
 from xlcrm.safe_save import check_target_not_locked
@@ -30,6 +31,7 @@ class ExportResult:
                 "anonymised": self.anonymised.to_dict() if self.anonymised else None}
 
 
+@collector_paused()
 def export_workbook(path: str | Path, *, sqlite: Path | None = None, url: str | None = None,
                     anonymise: Path | None = None, today: dt.date | None = None, force: bool = False,
                     ignore_lock: bool = False) -> ExportResult:

@@ -50,7 +50,7 @@ from lxml import etree
 
 from xlcrm.errors import EditRefused, NotAReportSheet, NotAWorkbook, WorkbookError, WriteError
 from xlcrm import charts
-from xlcrm.report_sheet import (DRAWING_REL_ID, MAX_ROWS, NUMBER_FORMATS, STYLES, CellValue, ColumnFormat,
+from xlcrm.report_sheet import (DRAWING_REL_ID, MAX_ROWS, NUMBER_FORMATS, STYLES, ColumnFormat,
                                 ReportSheet, SheetLayout, StyleKey, StyleSpec, layout, render_worksheet)
 from xlcrm.schema import REPORT_MARKER
 from xlcrm.sheet_edits import (COMPUTED_HEADER, KEEP, READ_CHUNK, CellChange, FormulaBlocked, RowMap, RowWriter,
@@ -61,7 +61,7 @@ from xlcrm.streams import ReadAhead, deflate_into
 from xlcrm.workbook import column_letter, sheet_ref
 
 if TYPE_CHECKING:
-    from xlcrm.prerender import Prerendering
+    from xlcrm.prerender import EditPrewriting, Prerendering
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"
@@ -91,7 +91,7 @@ _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree
 
 def write_workbook(source: Path, target: Path, *, reports: Sequence[ReportSheet] = (),
                    edits: Sequence[SheetEdit] = (), remove: Sequence[str] = (),
-                   prerendered: Prerendering | None = None) -> None:
+                   prerendered: Prerendering | None = None, prewritten: EditPrewriting | None = None) -> None:
     """Write ``source`` to ``target`` with report sheets added, replaced or removed and user sheets edited.
 
     Every zip entry xlcrm does not own or edit is copied unchanged. Only sheets
@@ -100,7 +100,8 @@ def write_workbook(source: Path, target: Path, *, reports: Sequence[ReportSheet]
     Names in ``remove`` that the workbook does not have are ignored. ``edits``
     change cells of user sheets (see ``SheetEdit``); an edit that would break
     what points at the sheet's rows raises ``EditRefused``, and nothing is written. Report sheets found in
-    ``prerendered`` are taken from there as they are, unless they were rendered for other styles.
+    ``prerendered`` are taken from there as they are, unless they were rendered for other styles; so are the
+    user sheets of the edits in ``prewritten``.
     """
     source, target = Path(source), Path(target)
     if target.exists() and target.resolve() == source.resolve():
@@ -114,12 +115,43 @@ def write_workbook(source: Path, target: Path, *, reports: Sequence[ReportSheet]
     with archive, contextlib.ExitStack() as temporary:
         package = _Package(archive, source, temporary)
         package.prerendered = prerendered
+        package.prewritten = prewritten
         package.apply(reports, remove, edits)
         try:
             with target.open("wb") as handle, source.open("rb") as raw_source:
                 package.save(_ZipWriter(handle), raw_source)
         except OSError as exc:
             raise WriteError(f"cannot write {target}: {exc.strerror or exc}") from None
+
+
+def write_edit_ahead(source: Path, edit: SheetEdit, file: Path) -> tuple[int, int, int] | None:
+    """The sheet part ``write_workbook`` writes for ``edit``, raw-deflated into ``file``: (crc, size, compressed size).
+
+    Run in a process of its own while a refresh computes (``xlcrm.prerender``), it holds only for an edit
+    that changes nothing but its sheet's part: None when it deletes or appends rows (which moves what
+    points at them), or would add a style, change a table or drop the calculation chain. The save applies
+    such an edit itself. A style the edit only looks up has the same index in the save, which adds its own
+    styles after those of the workbook as read.
+    """
+    if edit.delete_rows or edit.append_rows:
+        return None
+    with zipfile.ZipFile(source) as archive, contextlib.ExitStack() as temporary:
+        package = _Package(archive, source, temporary)
+        sheets = package.sheets()
+        sheet = next((sheet for sheet in sheets if sheet.name.casefold() == edit.sheet.casefold()), None)
+        if sheet is None or package._sheet_type(sheet) != REL_WORKSHEET:
+            return None
+        _UserSheetEdit(package, sheet, sheets.index(sheet), edit, package._date1904()).apply()
+        part = package._name(sheet.part) or sheet.part
+        styles_added = package._styles is not None and package._styles[1].changed
+        if (styles_added or package.edited or package.streamed or package.dropped or package.structure_changed
+                or list(package.deflated) != [part]):
+            return None
+        written = package.deflated[part]
+        written.handle.seek(0)
+        with file.open("wb") as handle:
+            shutil.copyfileobj(written.handle, handle)
+        return written.crc, written.size, written.compressed_size
 
 
 def report_styles(source: Path) -> tuple[dict[StyleKey, int], bool]:
@@ -318,6 +350,7 @@ class _Package:
         self.workbook_changed = False  # only workbook.xml does (defined names, recalculation on load)
         self._styles: tuple[str, _StyleSheet] | None = None
         self.prerendered: Prerendering | None = None  # report sheets rendered ahead, in another process
+        self.prewritten: EditPrewriting | None = None  # user sheets edited ahead, in another process
 
     # reading
 
@@ -390,7 +423,14 @@ class _Package:
             sheet = by_name.get(edit.sheet.casefold())
             if sheet is None or self._sheet_type(sheet) != REL_WORKSHEET:
                 raise EditRefused(f"the workbook has no worksheet named {edit.sheet!r}")
-            _UserSheetEdit(self, sheet, sheets.index(sheet), edit, date1904).apply()
+            written = self.prewritten.part(edit) if self.prewritten is not None else None
+            if written is None:
+                _UserSheetEdit(self, sheet, sheets.index(sheet), edit, date1904).apply()
+                continue
+            handle = self.temporary.enter_context(written.file.open("rb"))
+            self.deflated[self._name(sheet.part) or sheet.part] = _Deflated(handle, written.crc, written.size,
+                                                                            written.compressed_size)
+            self._recalculate_on_load()  # as _UserSheetEdit does for any cell written
 
         if reports or remove:
             self.structure_changed = True
@@ -802,9 +842,7 @@ class _UserSheetEdit:
         self.rows = RowMap(edit.delete_rows)
         self.sheet_rels = package._rels_of(sheet.part)
         self.part_name = package._name(sheet.part) or sheet.part
-        self.values: dict[tuple[int, int], CellValue] = {}
-        for ref, value in edit.set_cells.items():
-            self.values[parse_cell(ref)] = value
+        self.values = edit.cell_values()
         self.headers = {column: str(value).strip() for (row, column), value in self.values.items()
                         if row == 1 and value is not None and str(value).strip()}
 

@@ -1,10 +1,14 @@
-"""Big report sheets rendered in another process while the rest of a refresh goes on.
+"""Parts of a big refresh's save written ahead, in other processes, while the refresh goes on.
 
 Rendering the rows of a 100,000-row report is Python work; in the main process it waits until the user sheets
 are written. Given the reports as soon as they exist, a child process renders and compresses them on the other
 core while the main one computes the Clients columns and writes the user sheets; the save then copies the
 compressed bytes. The child is started a little earlier (``ReportRenderer``), so its imports are done by then.
-A report the child could not render, or rendered for styles the save does not use, is rendered by the save as
+
+The same goes for the merges' re-pointing of a million-row Interactions sheet: known as soon as the dedupe
+is planned, it is written by another child (``EditPrewriting``) while validation, lifecycle and reports run.
+
+A part the child could not write, or wrote for styles the save does not use, is written by the save as
 always, so the result never depends on the child.
 """
 
@@ -19,8 +23,9 @@ from typing import Sequence
 
 from xlcrm.child_process import Child
 from xlcrm.errors import XlcrmError
-from xlcrm.package import REPORT_COMPRESSION_LEVEL, report_styles
+from xlcrm.package import REPORT_COMPRESSION_LEVEL, report_styles, write_edit_ahead
 from xlcrm.report_sheet import ReportSheet, StyleKey, layout, render_worksheet
+from xlcrm.sheet_edits import SheetEdit
 from xlcrm.streams import deflate_into
 
 # Reports of at least this many rows are worth a child process (it costs about half a second to start), and
@@ -31,7 +36,7 @@ PRERENDER_TOTAL_ROWS = 20_000
 
 @dataclass(frozen=True)
 class RenderedPart:
-    """A report sheet's worksheet part, raw-deflated as a zip entry holds it, in ``file``."""
+    """A sheet's worksheet part, raw-deflated as a zip entry holds it, in ``file``."""
 
     file: Path
     crc: int
@@ -103,6 +108,50 @@ class ReportRenderer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class EditPrewriting:
+    """User-sheet edits being written in a child process; ``close`` removes what it wrote."""
+
+    def __init__(self, source: Path, edits: Sequence[SheetEdit]):
+        self.edits = list(edits)
+        self._folder = Path(tempfile.mkdtemp(prefix="xlcrm-edits-"))
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xlcrm-prewrite")
+        self._parts: Future[list[RenderedPart | None]] = self._worker.submit(
+            Child(__name__).call, write_edits, source, self.edits, self._folder)
+
+    def part(self, edit: SheetEdit) -> RenderedPart | None:
+        """The sheet part written for exactly this edit, once ready; None when there is none."""
+        for number, known in enumerate(self.edits):
+            if known == edit:
+                try:
+                    return self._parts.result()[number]
+                except Exception:  # noqa: BLE001 - the save applies the edit itself, and says what is wrong
+                    return None
+        return None
+
+    def close(self) -> None:
+        self._worker.shutdown(wait=True)
+        shutil.rmtree(self._folder, ignore_errors=True)
+
+    def __enter__(self) -> "EditPrewriting":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def write_edits(source: Path, edits: Sequence[SheetEdit], folder: Path) -> list[RenderedPart | None]:
+    """Run in the child: each edit's sheet part written into a file (None: the save must apply that edit)."""
+    parts: list[RenderedPart | None] = []
+    for number, edit in enumerate(edits):
+        file = folder / f"edit-{number}.deflated"
+        try:
+            written = write_edit_ahead(source, edit, file)
+        except XlcrmError:  # refused or unreadable: the save, applying it itself, says why
+            written = None
+        parts.append(RenderedPart(file, *written) if written is not None else None)
+    return parts
 
 
 def render_reports(reports: Sequence[ReportSheet], styles: dict[StyleKey, int], date1904: bool,

@@ -20,31 +20,31 @@ was. ``dry_run`` computes everything and writes nothing.
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import dataclasses
 import datetime as dt
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
+import numpy as np
 import pandas as pd
 
 from xlcrm import schema
 from xlcrm.agenda import build_agenda
 from xlcrm.analysis import analyse
+from xlcrm.collector import collector_paused
 from xlcrm.computed import computed_cells
 from xlcrm.dedupe import DedupePlan
 from xlcrm.history import read_history
 from xlcrm.merge import SHOWN_ITEMS, apply_plan, load_plan
-from xlcrm.prerender import ReportRenderer
+from xlcrm.prerender import EditPrewriting, ReportRenderer
 from xlcrm.report_sheet import CellValue, ReportSheet
 from xlcrm.reports import Migration, RefreshReports, build_reports
 from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, check_target_not_locked
 from xlcrm.save import save_changes
-from xlcrm.sheet_edits import RowMap, SheetEdit, parse_cell
+from xlcrm.sheet_edits import RowMap, SheetEdit
 from xlcrm.validate import check_ahead
 from xlcrm.workbook import WorkbookData, column_letter, is_big_workbook, read_workbook
 
@@ -97,6 +97,7 @@ class RefreshResult:
         }
 
 
+@collector_paused()
 def refresh_workbook(path: str | Path, *, today: dt.date | None = None, dry_run: bool = False,
                      output: Path | None = None, ignore_lock: bool = False,
                      keep_backups: int = DEFAULT_KEEP_BACKUPS) -> RefreshResult:
@@ -114,6 +115,9 @@ def refresh_workbook(path: str | Path, *, today: dt.date | None = None, dry_run:
         # Interactions are read by now: a big workbook's report renderer does its imports meanwhile.
         renderer = cleanup.enter_context(ReportRenderer()) if not dry_run and is_big_workbook(path) else None
         dedupe_edits, dedupe_sheets = _dedupe(data, plan)
+        # The merges' edits of sheets other than Clients are final now: a big workbook's are written meanwhile.
+        final = [edit for edit in dedupe_edits if edit.sheet != data.sheets[schema.CLIENTS.key].name]
+        prewritten = cleanup.enter_context(EditPrewriting(path, final)) if final and renderer is not None else None
         # Validation, lifecycle and reports see the base as it will be saved, rows numbered as they will be, so
         # the Problems sheet points at the right cells; the computed cells go back to the numbers as read, which
         # is what every edit of one save uses (write_workbook renumbers once, after the merges' deletions).
@@ -129,13 +133,14 @@ def refresh_workbook(path: str | Path, *, today: dt.date | None = None, dry_run:
         clients = merged.sheet(schema.CLIENTS.key)
         assert clients is not None  # analyse refuses a workbook without a readable Clients sheet
         computed = computed_cells(clients, analysis.frames, analysis.lifecycle)
-        cells = _as_read(computed.cells, deleted.get(clients.name.casefold(), RowMap()))
-        edit = SheetEdit(computed.sheet, set_cells=cells, computed_header=computed.letters,
+        columns = _as_read(computed.columns, deleted.get(clients.name.casefold(), RowMap()))
+        edit = SheetEdit(computed.sheet, set_columns=columns, computed_header=computed.letters,
                          column_widths=computed.widths, number_formats=computed.number_formats)
         save = None
         if not dry_run:
             save = save_changes(data, reports=sheets, edits=[*dedupe_edits, edit], output=output,
-                                ignore_lock=ignore_lock, keep_backups=keep_backups, prerendered=prerendered)
+                                ignore_lock=ignore_lock, keep_backups=keep_backups, prerendered=prerendered,
+                                prewritten=prewritten)
 
     existing = {schema.fold(name) for name in data.sheet_names}
     names = [sheet.name for sheet in sheets]
@@ -200,16 +205,16 @@ def _as_saved(data: WorkbookData, edits: Sequence[SheetEdit], deleted: dict[str,
         frame = sheet.frame[~sheet.frame.index.isin(rows.deleted)].copy()
         column_of = {letter: column for column, letter in sheet.letters.items()}
         values: dict[str, dict[int, object]] = defaultdict(dict)
-        for ref, value in edit.set_cells.items():
-            row, index = parse_cell(ref)
+        for (row, index), value in edit.cell_values().items():
             column = column_of.get(column_letter(index))
             if column is not None and row in frame.index:
                 values[column][row] = value
         for column, cells in values.items():
             frame[column] = frame[column].astype(object)
             frame.loc[list(cells), column] = pd.Series(cells, dtype=object)
-        frame.index = pd.Index([rows.row(int(row)) for row in frame.index], dtype=frame.index.dtype,
-                               name=frame.index.name)
+        if rows:
+            frame.index = pd.Index(rows.saved(frame.index.to_numpy(dtype=np.int64)), dtype=frame.index.dtype,
+                                   name=frame.index.name)
         # The computed values held on deleted rows go with them: there is nothing to clear there.
         owned = {header: {new: value for row, value in held.items() if (new := rows.row(row)) is not None}
                  for header, held in sheet.owned_values.items()}
@@ -217,22 +222,13 @@ def _as_saved(data: WorkbookData, edits: Sequence[SheetEdit], deleted: dict[str,
     return dataclasses.replace(data, sheets=sheets)
 
 
-def _as_read(cells: dict[str, CellValue], rows: RowMap) -> dict[str, CellValue]:
+def _as_read(columns: dict[str, dict[int, CellValue]], rows: RowMap) -> dict[str, dict[int, CellValue]]:
     """Cells given by their row numbers once saved, under the numbers of the workbook as read."""
     if not rows:
-        return cells
-    # The i-th deleted row (0-based) had the saved row number deleted[i] - i: each deleted row whose number
-    # is at most a saved row's pushes that row one further down in the workbook as read.
-    pushes = [gone - i for i, gone in enumerate(rows.deleted)]
-    as_read = {}
-    for ref, value in cells.items():
-        letters, digits = _LETTERS_DIGITS.fullmatch(ref).groups()  # type: ignore[union-attr]
-        row = int(digits)
-        as_read[f"{letters}{row + bisect.bisect_right(pushes, row)}"] = value
-    return as_read
-
-
-_LETTERS_DIGITS = re.compile(r"([A-Z]+)(\d+)")  # the references computed_cells writes: "R12"
+        return columns
+    return {letter: dict(zip(rows.as_read(np.fromiter(cells, dtype=np.int64, count=len(cells))).tolist(),
+                             cells.values()))
+            for letter, cells in columns.items()}
 
 
 def format_result(result: RefreshResult) -> str:

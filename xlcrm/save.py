@@ -7,7 +7,7 @@ from typing import Sequence
 
 from xlcrm import progress
 from xlcrm.package import write_workbook
-from xlcrm.prerender import Prerendering
+from xlcrm.prerender import EditPrewriting, Prerendering
 from xlcrm.report_sheet import ReportSheet
 from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, replace_workbook
 from xlcrm.sheet_edits import SheetEdit
@@ -17,12 +17,14 @@ from xlcrm.workbook import WorkbookData
 @progress.step("saving the workbook")
 def save_changes(data: WorkbookData, *, reports: Sequence[ReportSheet] = (), edits: Sequence[SheetEdit] = (),
                  remove: Sequence[str] = (), output: Path | None = None, ignore_lock: bool = False,
-                 keep_backups: int = DEFAULT_KEEP_BACKUPS, prerendered: Prerendering | None = None) -> SaveResult:
+                 keep_backups: int = DEFAULT_KEEP_BACKUPS, prerendered: Prerendering | None = None,
+                 prewritten: EditPrewriting | None = None) -> SaveResult:
     """Write report sheets and user-sheet edits into the workbook ``data`` was read from, safely.
 
     Refuses when the file changed since it was read (``data.stamp``) or is open
     elsewhere; the new file must still hold every sheet except the removed ones,
-    plus the reports. Reports in ``prerendered`` are taken from there (see ``xlcrm.prerender``).
+    plus the reports. Reports in ``prerendered`` and edits in ``prewritten`` are taken from there (see
+    ``xlcrm.prerender``).
     """
     path = data.path
     removed = {name.casefold() for name in remove}
@@ -31,6 +33,6 @@ def save_changes(data: WorkbookData, *, reports: Sequence[ReportSheet] = (), edi
     expected = kept + [report.name for report in reports if report.name.casefold() not in known]
     return replace_workbook(
         path, lambda temp: write_workbook(path, temp, reports=reports, edits=edits, remove=remove,
-                                     prerendered=prerendered),
+                                     prerendered=prerendered, prewritten=prewritten),
         stamp=data.stamp, output=output, ignore_lock=ignore_lock, keep_backups=keep_backups,
         expected_sheets=expected)

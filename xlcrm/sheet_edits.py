@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import BinaryIO, Callable, Collection, Iterator, Mapping, Sequence
 
+import numpy as np
 from openpyxl.formula.tokenizer import Token, Tokenizer, TokenizerError
 
 from xlcrm.errors import EditRefused, NotAWorkbook
@@ -46,6 +47,9 @@ class SheetEdit:
     # "D14" -> new value; None clears the value. An existing cell keeps its style; a new one takes the style of
     # the cell above (below the header) or of its column, so dates look like dates.
     set_cells: Mapping[str, CellValue] = field(default_factory=dict)
+    # The same, a column at a time: column letter -> {row: value}. A computed column of a big sheet is hundreds
+    # of thousands of cells, which are then never written out as references and parsed back.
+    set_columns: Mapping[str, Mapping[int, CellValue]] = field(default_factory=dict)
     delete_rows: Collection[int] = ()  # Excel rows removed; the rows below move up
     # Rows written below the last row that holds a value, as column letter -> value, styled like the row above.
     append_rows: Sequence[Mapping[str, CellValue]] = ()
@@ -57,6 +61,22 @@ class SheetEdit:
     # Column letter -> number format of the numbers written there ("#,##0.00" for money), unless the cell's
     # style has a number format of its own (the user's).
     number_formats: Mapping[str, str] = field(default_factory=dict)
+
+    def cell_values(self) -> dict[tuple[int, int], CellValue]:
+        """Every cell this edit sets, as (row, column index) -> value; a cell given twice is a ValueError."""
+        values: dict[tuple[int, int], CellValue] = {}
+        for letter, cells in self.set_columns.items():
+            column = parse_cell(f"{letter}1")[1]
+            for row in cells:
+                if not 1 <= row <= MAX_ROWS:
+                    raise ValueError(f"{letter}{row} is outside Excel's grid")
+            values.update(zip(zip(cells, itertools.repeat(column)), cells.values()))
+        for ref, value in self.set_cells.items():
+            cell = parse_cell(ref)
+            if cell in values and values[cell] is not value and values[cell] != value:
+                raise ValueError(f"{self.sheet}!{ref} is given two values: {values[cell]!r} and {value!r}")
+            values[cell] = value
+        return values
 
 
 def combine_edits(edits: Sequence[SheetEdit]) -> list[SheetEdit]:
@@ -78,8 +98,17 @@ def combine_edits(edits: Sequence[SheetEdit]) -> list[SheetEdit]:
             if ref in cells and cells[ref] is not value and cells[ref] != value:
                 raise ValueError(f"{edit.sheet}!{ref} is given two values: {cells[ref]!r} and {value!r}")
             cells[ref] = value
+        columns = {letter.strip().upper(): dict(values) for letter, values in before.set_columns.items()}
+        for letter, values in edit.set_columns.items():
+            letter = letter.strip().upper()
+            held = columns.setdefault(letter, {})
+            for row in held.keys() & values.keys():
+                if held[row] is not values[row] and held[row] != values[row]:
+                    raise ValueError(f"{edit.sheet}!{letter}{row} is given two values: {held[row]!r} and "
+                                     f"{values[row]!r}")
+            held.update(values)
         headers = list(dict.fromkeys([*before.computed_header, *edit.computed_header]))
-        combined[key] = SheetEdit(before.sheet, cells, {*before.delete_rows, *edit.delete_rows},
+        combined[key] = SheetEdit(before.sheet, cells, columns, {*before.delete_rows, *edit.delete_rows},
                                   [*before.append_rows, *edit.append_rows], headers,
                                   {**before.column_widths, **edit.column_widths},
                                   {**before.number_formats, **edit.number_formats})
@@ -134,6 +163,17 @@ class RowMap:
         if row in self._set:
             return None
         return row - bisect.bisect_left(self.deleted, row)
+
+    def saved(self, kept: np.ndarray) -> np.ndarray:
+        """``row`` of many rows at once, none of them deleted."""
+        return kept - np.searchsorted(np.asarray(self.deleted, dtype=np.int64), kept, side="left")
+
+    def as_read(self, saved: np.ndarray) -> np.ndarray:
+        """The numbers as read of rows given by their new numbers (the inverse of ``row``)."""
+        # The i-th deleted row (0-based) had the new number deleted[i] - i: each deleted row whose number is at
+        # most a new row's pushes that row one further down in the workbook as read.
+        pushes = np.asarray(self.deleted, dtype=np.int64) - np.arange(len(self.deleted))
+        return saved + np.searchsorted(pushes, saved, side="right")
 
     def span(self, first: int, last: int) -> tuple[int, int] | None:
         """The rows ``first..last`` once deleted rows are gone, or None when all of them go.
