@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import os
+import struct
 import time
+import zipfile
 from pathlib import Path
 from typing import Callable
 
@@ -357,6 +359,19 @@ def truncate_save(temp: Path) -> None:
     temp.write_bytes(data[: len(data) // 2])
 
 
+def corrupt_sheet(temp: Path) -> None:
+    """A sound zip whose sheet's bytes were damaged on their way to the disk."""
+    build_book(1).save(temp)
+    with zipfile.ZipFile(temp) as archive:
+        entry = archive.getinfo("xl/worksheets/sheet1.xml")
+    data = bytearray(temp.read_bytes())
+    name_length, extra_length = struct.unpack("<HH", data[entry.header_offset + 26:entry.header_offset + 30])
+    start = entry.header_offset + 30 + name_length + extra_length
+    for offset in range(start + entry.compress_size // 3, start + entry.compress_size // 2):
+        data[offset] ^= 0x5A
+    temp.write_bytes(bytes(data))
+
+
 def disk_full(temp: Path) -> None:
     temp.write_bytes(b"PK")
     raise OSError(errno.ENOSPC, "No space left on device")
@@ -366,6 +381,7 @@ def disk_full(temp: Path) -> None:
     (drop_settings, r"the saved copy lacks sheets \['Settings'\]; nothing was replaced"),
     (write_garbage, r"the saved copy could not be re-opened \(.*\); nothing was replaced"),
     (truncate_save, r"the saved copy could not be re-opened \(.*\); nothing was replaced"),
+    (corrupt_sheet, r"the saved copy is damaged \(bad xl/worksheets/sheet1.xml\); nothing was replaced"),
     (disk_full, r"cannot write .*clients.xlsx: no space left on device; nothing was changed"),
 ])
 def test_bad_new_version_never_replaces_the_workbook(book: Path, write: Callable[[Path], None],

@@ -29,9 +29,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence, TypeVar
 
-import msoffcrypto
-from msoffcrypto.exceptions import DecryptionError, InvalidKeyError
-from msoffcrypto.format.ooxml import OOXMLFile
 from python_calamine import CalamineError, CalamineWorkbook
 
 from xlcrm.errors import EncryptedWorkbook, WriteError, XlcrmError
@@ -63,6 +60,9 @@ def is_encrypted(path: Path) -> bool:
 
 def decrypt(path: Path, password: str) -> bytes:
     """The plain .xlsx bytes of a protected workbook; EncryptedWorkbook for a wrong password."""
+    import msoffcrypto  # here, not at the top: it loads the cryptography package, which most runs never need
+    from msoffcrypto.exceptions import DecryptionError, InvalidKeyError
+
     try:
         with path.open("rb") as handle:
             office = msoffcrypto.OfficeFile(handle)
@@ -80,6 +80,8 @@ def decrypt(path: Path, password: str) -> bytes:
 
 def encrypt(plain: Path, target: Path, password: str) -> None:
     """Write ``plain`` (an .xlsx) to ``target`` encrypted with ``password``, as Excel does."""
+    from msoffcrypto.format.ooxml import OOXMLFile  # see decrypt
+
     with plain.open("rb") as source, target.open("wb") as out:
         OOXMLFile(source).encrypt(password, out)
 

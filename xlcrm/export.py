@@ -10,14 +10,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xlcrm.anonymise import AnonymisedCopy, write_anonymised
 from xlcrm.collector import collector_paused
 from xlcrm.errors import UsageError
-from xlcrm.export_db import DatabaseExport, export_sqlite, export_url
 from xlcrm.safe_save import check_target_not_locked
 from xlcrm.workbook import read_workbook
+
+if TYPE_CHECKING:  # xlcrm.export_db loads SQLAlchemy, which only an export to a database needs
+    from xlcrm.export_db import DatabaseExport
 
 
 @dataclass
@@ -50,6 +52,8 @@ def export_workbook(path: str | Path, *, sqlite: Path | None = None, url: str | 
     today = today or dt.date.today()
     data = read_workbook(path)
     database = None
+    from xlcrm.export_db import export_sqlite, export_url  # see the import of DatabaseExport at the top
+
     if sqlite is not None:
         database = export_sqlite(data, sqlite, today=today, force=force)
     elif url is not None:

@@ -42,6 +42,7 @@ import struct
 import tempfile
 import zipfile
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, Callable, Collection, Iterable, Iterator, Mapping, Sequence
@@ -853,8 +854,9 @@ class _UserSheetEdit:
 
     def apply(self) -> None:
         self._check_request()
+        formula_scans: list[tuple[str, str]] = []
         if self.rows:
-            self._check_what_points_here()
+            formula_scans = self._check_what_points_here()
             self._shift_comments()
             self._shift_defined_names()  # before the filter's own name is set from the sheet's new filter
         last_used = self._last_used() if self.edit.append_rows else 0
@@ -864,7 +866,11 @@ class _UserSheetEdit:
         changes = self._changes(last_used)
         appended_to = last_used + len(self.edit.append_rows) if self.edit.append_rows else 0
         tables = self._tables(last_used, appended_to)
-        with self._open() as handle, ReadAhead(handle, READ_CHUNK) as ahead:
+        # The other sheets' formulas are read for mentions of moving rows while the rows are written: zlib
+        # inflates them without holding Python's lock. A refusal still comes before anything is saved.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="xlcrm-scan") as scanner, \
+                self._open() as handle, ReadAhead(handle, READ_CHUNK) as ahead:
+            scanning = scanner.submit(self._check_formulas, formula_scans)
             sheet_xml = SheetXml(ahead, self.sheet.part)
             columns = {column for row in changes.values() for column in row}
             styles = self.package.style_sheet()
@@ -885,6 +891,7 @@ class _UserSheetEdit:
 
             temporary = self.package.temporary.enter_context(tempfile.TemporaryFile())
             self.package.deflated[self.part_name] = _deflate(content(), temporary)
+            scanning.result()
         for part, tree in tables:
             self.package._store(part, _serialize(tree))
         if plan.formulas_move:
@@ -963,8 +970,11 @@ class _UserSheetEdit:
 
     # what points at rows of this sheet
 
-    def _check_what_points_here(self) -> None:
+    def _check_what_points_here(self) -> list[tuple[str, str]]:
+        """Refuse what would break once rows move; returns the parts whose formulas are still to be read
+        (part, how a message names it), for ``_check_formulas``."""
         first = self.rows.first
+        scans = []
         sheet_part = self.sheet.part.casefold()
         for rel in self.sheet_rels.items if self.sheet_rels else ():
             target = self.sheet_rels.target(rel)  # type: ignore[union-attr]
@@ -977,12 +987,13 @@ class _UserSheetEdit:
             if folded == sheet_part or not folded.endswith(".xml"):
                 continue
             if folded.startswith("xl/charts/chart"):
-                self._check_formulas_in(name, "the chart in " + name)
+                scans.append((name, "the chart in " + name))
             elif folded.startswith("xl/pivotcache/pivotcachedefinition"):
                 self._check_pivot_source(name)
         for other in self.package.sheets():
             if other.part.casefold() != sheet_part and self.package._name(other.part) is not None:
-                self._check_formulas_in(self.package._name(other.part) or other.part, f"sheet {other.name!r}")
+                scans.append((self.package._name(other.part) or other.part, f"sheet {other.name!r}"))
+        return scans
 
     def _refuse(self, what: str) -> EditRefused:
         return EditRefused(f"cannot delete rows of {self.name!r}: {what}; the workbook was not changed")
@@ -1011,6 +1022,10 @@ class _UserSheetEdit:
             if (source.get("sheet") or "").casefold() == self.name.casefold() and source.get("ref"):
                 if range_bounds(source.get("ref", ""))[2] >= self.rows.first:
                     raise self._refuse(f"a pivot table reads its data from {self.where(source.get('ref', ''))}")
+
+    def _check_formulas(self, scans: list[tuple[str, str]]) -> None:
+        for entry, what in scans:
+            self._check_formulas_in(entry, what)
 
     def _check_formulas_in(self, entry: str, what: str) -> None:
         """Refuse when a formula in another part refers to rows of this sheet that would move."""

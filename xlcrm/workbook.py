@@ -399,9 +399,8 @@ def _sheet_data(spec: Sheet, name: str, first: list[list[object]], more: Iterato
         for text, index in owned.items():
             owned_values[text].update((number + offset, value) for offset, value in enumerate(table[:, index].tolist())
                                       if _present(value))
-        values = _cleaned(table[:, columns])
+        values, keep = _cleaned(table[:, columns])
         # Rows that are blank in every schema column carry no record (formatted but empty table rows).
-        keep = (values != None).any(axis=1)  # noqa: E711 (element-wise)
         parts.append(values[keep])
         numbers.append(np.flatnonzero(keep) + number)
         number += len(body)
@@ -425,29 +424,36 @@ def _object_table(body: list[list[object]], width: int) -> np.ndarray:
     return pd.DataFrame(body, dtype=object).to_numpy()
 
 
-def _cleaned(values: np.ndarray) -> np.ndarray:
-    """Empty strings are blanks; text is stripped of the spaces people leave around it.
+def _cleaned(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The values with empty strings as blanks and text stripped of the spaces people leave around it, and
+    which rows hold a value in any column.
 
     A column is worked on through its distinct values: a million-row sheet repeats a few managers, types
     and dates over and over, so each is cleaned once, and every cell holding it then shares one object
     (the same text read a million times would otherwise be held in memory a million times).
     """
     values = values.copy()
+    filled = np.zeros(len(values), dtype=bool)
     for column in range(values.shape[1]):
         cells = values[:, column]
         codes, distinct = pd.factorize(cells)  # blanks (None) get code -1 and stay as they are
+        present = codes >= 0
         if not len(distinct):
             continue
         # Only text and dates are shared: 1, 1.0 and TRUE are one "distinct value" to pandas, but not to a user.
         shared = np.fromiter((type(value) in _SHAREABLE for value in distinct), dtype=bool, count=len(distinct))
         if not shared.any():
+            filled |= present
             continue
         clean = np.empty(len(distinct), dtype=object)
         clean[:] = [(value.strip() or None) if type(value) is str else value for value in distinct]
-        take = codes >= 0
+        take = present.copy()
         take[take] = shared[codes[take]]
         cells[take] = clean[codes[take]]
-    return values
+        blank_now = np.fromiter((value is None for value in clean), dtype=bool, count=len(clean))
+        present[present] = ~blank_now[codes[present]]
+        filled |= present
+    return values, filled
 
 
 _SHAREABLE = (str, dt.date, dt.datetime, dt.time)
