@@ -110,9 +110,9 @@ def in_a_process(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     children: list[str] = []
     read_in_process = workbook.read_in_process
 
-    def counted(path, spec, actual):  # type: ignore[no-untyped-def]
+    def counted(child, path, spec, actual):  # type: ignore[no-untyped-def]
         children.append(actual)
-        return read_in_process(path, spec, actual)
+        return read_in_process(child, path, spec, actual)
 
     monkeypatch.setattr(workbook, "BIG_WORKBOOK_BYTES", 0)
     monkeypatch.setattr(workbook, "read_in_process", counted)
@@ -196,6 +196,31 @@ def test_without_a_process_to_read_in_the_sheet_is_read_here(tmp_path: Path,
     for python in (tmp_path / "no-such-python", python_the_system_kills(tmp_path)):
         monkeypatch.setattr(child_process.sys, "executable", str(python))
         with pytest.raises(child_process.ChildProcessFailed):
-            child_process.run_in_child(workbook.read_alone, path, schema.INTERACTIONS, schema.INTERACTIONS.en)
+            child_process.Child().call(workbook.read_alone, path, schema.INTERACTIONS, schema.INTERACTIONS.en)
         assert_same(in_thread, read_workbook(path))
     assert len(children) == 2
+
+
+def test_a_process_started_for_a_sheet_never_read_there_is_let_go(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The child is started before the file is opened; without an Interactions sheet, or when opening the file
+    fails, it ends at once rather than waiting for a call."""
+    started: list[child_process.Child] = []
+    child = child_process.Child.__init__
+
+    def kept(self, *modules):  # type: ignore[no-untyped-def]
+        child(self, *modules)
+        started.append(self)
+
+    monkeypatch.setattr(child_process.Child, "__init__", kept)
+    monkeypatch.setattr(workbook, "BIG_WORKBOOK_BYTES", 0)
+    clients_only = write_workbook(tmp_path / "clients.xlsx", {schema.CLIENTS.en: [
+        [column.en for column in schema.CLIENTS.columns], ["C000001", "Anna"]]})
+    assert schema.INTERACTIONS.key not in read_workbook(clients_only).sheets
+    not_a_workbook = tmp_path / "other.xlsx"
+    with zipfile.ZipFile(not_a_workbook, "w") as archive:
+        archive.writestr("xl/workbook.xml", "not a workbook")
+    with pytest.raises(NotAWorkbook):
+        read_workbook(not_a_workbook)
+    assert len(started) == 2
+    assert all(child._process is not None and child._process.poll() is not None for child in started)

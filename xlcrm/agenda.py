@@ -164,10 +164,16 @@ def agenda_sheet(agenda: Agenda, subtitle: str) -> ReportSheet:
         return schema.label(key, locale)
 
     task_names = {task: text("task_" + task) for task in TASKS}
+    items = agenda.items
+    # Dates as datetime.date (numpy makes them, None for NaT) and each column as plain Python values first:
+    # going through the frame row by row costs pandas objects per cell.
+    dates = items["date"].to_numpy(dtype="datetime64[D]").astype(object).tolist()
+    days = [None if day != day else int(day) for day in items["days"].tolist()]
     rows = [
-        [item.manager, task_names[item.task], _cell_date(item.date), None if pd.isna(item.days) else int(item.days),
-         item.client_id, item.client, item.company, item.phone, item.details]
-        for item in agenda.items.itertuples(index=False)
+        [manager, task_names[task], date, day, client_id, client, company, phone, details]
+        for manager, task, date, day, client_id, client, company, phone, details in zip(
+            items["manager"].tolist(), items["task"].tolist(), dates, days,
+            *(items[key].tolist() for key in ("client_id", "client", "company", "phone", "details")))
     ]
     table = ReportTable(
         text("agenda_heading") if rows else text("no_tasks"),
@@ -279,6 +285,3 @@ def _text(value: object) -> str:
     """Text of an item field; pandas keeps a missing text as NaN."""
     return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
 
-
-def _cell_date(value: object) -> dt.date | None:
-    return None if pd.isna(value) else value.date()  # type: ignore[union-attr]

@@ -2,7 +2,7 @@
 
 Python runs one thread at a time, so the few parts of a big refresh that need no answer from the rest (reading
 the Interactions sheet, rendering big report sheets) go faster in a process of their own than in a thread.
-``run_in_child(function, *args)`` runs ``function(*args)`` in a new Python running ``main``: the call goes
+``Child().call(function, *args)`` runs ``function(*args)`` in a new Python running ``main``: the call goes
 to the child pickled on stdin, and the result, or the ``XlcrmError`` it raised, comes back pickled on stdout.
 A plain process rather than multiprocessing, which would run the caller's main script again in the child.
 """
@@ -75,11 +75,6 @@ class Child:
         """Let an unused child go (it ends when its input ends); a used one has ended already."""
         if self._process is not None and self._process.returncode is None:
             self._process.communicate(b"")
-
-
-def run_in_child(function: Callable[..., T], *args: object) -> T:
-    """``function(*args)`` in a new child process (see ``Child.call``)."""
-    return Child().call(function, *args)
 
 
 def _give_back_freed_memory() -> None:

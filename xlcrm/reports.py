@@ -399,8 +399,9 @@ def abc_sheet(lifecycle: Lifecycle, period: Period, locale: str, subtitle: str) 
          for name, r in summary.iterrows()])
     clients = lifecycle.clients.reindex(ranked.index)
     block_labels = {b.number: b.label(locale) for b in schema.BLOCKS}
-    columns = zip(ranked.index, clients["name"], clients["company"], clients["manager"], clients["block"],
-                  ranked["revenue"], ranked["share"], ranked["cumulative"], ranked["class"])
+    # As plain Python values first: going through a Series value by value costs a numpy scalar per cell.
+    columns = zip(ranked.index.tolist(), *(clients[key].tolist() for key in ("name", "company", "manager", "block")),
+                  *(ranked[key].tolist() for key in ("revenue", "share", "cumulative", "class")))
     rows = [[rank, client_id, name, company, manager, block_labels[int(block)], float(revenue), float(share),
              float(cumulative), abc_class]
             for rank, (client_id, name, company, manager, block, revenue, share, cumulative, abc_class)

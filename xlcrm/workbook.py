@@ -25,7 +25,7 @@ import pandas as pd
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from xlcrm import progress, schema
-from xlcrm.child_process import ChildProcessFailed, run_in_child
+from xlcrm.child_process import Child, ChildProcessFailed
 from xlcrm.errors import EncryptedWorkbook, NotAWorkbook, WorkbookNotFound, WorkbookStructureError
 from xlcrm.schema import Column, Sheet
 
@@ -255,16 +255,28 @@ def read_workbook(path: str | os.PathLike[str]) -> WorkbookData:
 
 
 def _read_sheets(path: Path, workers: ThreadPoolExecutor) -> WorkbookData:
-    stamp = FileStamp.of(path)
-    book = _open_book(path)
+    # A big file's background sheet is read by a child process, started first: its imports run meanwhile.
+    child = Child(__name__) if is_big_workbook(path) else None
+    try:
+        stamp = FileStamp.of(path)
+        book = _open_book(path)
+    except BaseException:
+        if child is not None:
+            child.close()
+        raise
     try:
         names = list(book.sheet_names)
         found = [(spec, actual) for spec in schema.USER_SHEETS
                  if (actual := schema.find_sheet_name(spec, names)) is not None]
         # Each worker opens the file itself: one calamine workbook is not read from two threads.
-        reader = read_in_process if is_big_workbook(path) else read_alone
-        pending = {spec.key: workers.submit(reader, path, spec, actual)
-                   for spec, actual in found if spec in schema.BACKGROUND_SHEETS}
+        background = [(spec, actual) for spec, actual in found if spec in schema.BACKGROUND_SHEETS]
+        pending = {}
+        for spec, actual in background:
+            if child is not None:
+                pending[spec.key] = workers.submit(read_in_process, child, path, spec, actual)
+                child = None  # a child takes one call
+            else:
+                pending[spec.key] = workers.submit(read_alone, path, spec, actual)
         sheets = Sheets([spec.key for spec, _ in found], pending)
         data = WorkbookData(path=path, locale=schema.detect_locale(names), sheet_names=names, sheets=sheets,
                             stamp=stamp)
@@ -280,6 +292,8 @@ def _read_sheets(path: Path, workers: ThreadPoolExecutor) -> WorkbookData:
                     raise NotAWorkbook(f"{path}: sheet {actual!r} cannot be read: {exc}") from None
     finally:
         book.close()
+        if child is not None:  # no sheet for it, or the reading stopped before
+            child.close()
     return data
 
 
@@ -296,13 +310,13 @@ def _open_book(path: Path) -> CalamineWorkbook:
         raise NotAWorkbook(f"{path} cannot be read as a workbook: {exc}") from None
 
 
-def read_in_process(path: Path, spec: Sheet, actual: str) -> SheetData:
-    """``read_alone`` in a child process, where turning a million rows into ten million Python values runs on
-    another core instead of taking turns with the main thread. The sheet comes back pickled, about 50 MB for
-    a million rows since equal texts and dates are one object. When no such process can run, it is read here.
+def read_in_process(child: Child, path: Path, spec: Sheet, actual: str) -> SheetData:
+    """``read_alone`` in ``child``, where turning a million rows into ten million Python values runs on another
+    core instead of taking turns with the main thread. The sheet comes back pickled, about 50 MB for a million
+    rows since equal texts and dates are one object. When no such process can run, it is read here.
     """
     try:
-        sheet = run_in_child(read_alone, path, spec, actual)
+        sheet = child.call(read_alone, path, spec, actual)
     except ChildProcessFailed:
         return read_alone(path, spec, actual)  # slower, but the workbook is not refused for it
     # The child's schema objects are copies: point the sheet at this process's own.
