@@ -14,11 +14,13 @@ from openpyxl.comments import Comment
 
 from builders import settings_records, write_records
 from test_unmerge import cells, client, set_decision
-from xlcrm import schema
+from xlcrm import refresh, schema
 from xlcrm.cli import cli
-from xlcrm.merge import unmerge_workbook
+from xlcrm.merge import apply_plan, load_plan, unmerge_workbook
 from xlcrm.merge_log import read_merge_log, read_sheet_rows
 from xlcrm.refresh import refresh_workbook
+from xlcrm.sheet_edits import RowMap
+from xlcrm.workbook import read_workbook
 
 CLIENTS, CONTACTS, INTERACTIONS, SETTINGS = (schema.CLIENTS.key, schema.CONTACTS.key, schema.INTERACTIONS.key,
                                              schema.SETTINGS.key)
@@ -138,3 +140,25 @@ def test_merge_undone_after_a_refresh_stays_undone(book: Path) -> None:
     # Each has its own interactions back: the order is C000003's again, and C000001 only called.
     assert clients["C000003"][COMPUTED:COMPUTED + 3] == ["7 VIP", 1, 5000]
     assert clients["C000001"][COMPUTED:COMPUTED + 3] == ["2 Potential", 0, 0]
+
+
+def test_the_merged_base_keeps_only_the_distinct_values_that_still_hold(book: Path) -> None:
+    """What validation found per distinct value before the merges is taken over for the columns they left alone;
+    the cells are exactly those of the merged base either way."""
+    data = read_workbook(book)
+    for sheet in data.sheets.values():
+        for key in sheet.frame.columns:
+            sheet.distinct(key)
+    plan = load_plan(data)
+    edits, _ = apply_plan(plan)
+    deleted = {edit.sheet.casefold(): RowMap(edit.delete_rows) for edit in edits if edit.delete_rows}
+    merged = refresh._as_saved(data, edits, deleted)
+    carried = {key: set(sheet._distinct) for key, sheet in merged.sheets.items()}
+    for sheet in merged.sheets.values():
+        for column in sheet.frame.columns:
+            codes, values = sheet.distinct(column)
+            assert [values[code] if code >= 0 else None for code in codes] == sheet.frame[column].tolist()
+    assert len(merged.sheets[CLIENTS].frame) < len(data.sheets[CLIENTS].frame)
+    assert "name" in carried[CLIENTS] and "date" in carried[INTERACTIONS]
+    # The merges re-point interactions to the survivor and fill its blanks: those columns are found afresh.
+    assert "client_id" not in carried[INTERACTIONS] and "email" not in carried[CLIENTS]

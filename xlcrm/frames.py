@@ -45,25 +45,25 @@ def build_frames(data: WorkbookData) -> Frames:
     interactions = _sheet(data, schema.INTERACTIONS)
     services = _sheet(data, schema.SERVICES)
 
-    client_frame = pd.DataFrame(index=clients.index)
+    client_frame = pd.DataFrame(index=_index(clients))
     for key in ("client_id", "name", "company", "phone", "manager"):
         client_frame[key] = _text(clients, key)
     client_frame["designation"] = _list_key(clients, "designation", schema.DESIGNATIONS)
     client_frame["birthday"] = _dates(clients, "birthday")
     client_frame["created"] = _dates(clients, "created")
 
-    contact_frame = pd.DataFrame(index=contacts.index)
+    contact_frame = pd.DataFrame(index=_index(contacts))
     for key in ("client_id", "name", "phone"):
         contact_frame[key] = _text(contacts, key)
     contact_frame["birthday"] = _dates(contacts, "birthday")
 
-    frame = pd.DataFrame(index=interactions.index)
+    frame = pd.DataFrame(index=_index(interactions))
     frame["date"] = _dates(interactions, "date")
     frame["client_id"] = _text(interactions, "client_id")
     frame["type"] = _list_key(interactions, "type", schema.INTERACTION_TYPES)
-    frame["type_name"] = _map_distinct(_column(interactions, "type"), lambda v: _type_name(v, data.locale))
+    frame["type_name"] = _map_distinct(interactions, "type", lambda v: _type_name(v, data.locale))
     frame["service"] = _text(interactions, "service")
-    frame["amount"] = _map_distinct(_column(interactions, "amount"),
+    frame["amount"] = _map_distinct(interactions, "amount",
                                     lambda v: parse_amount(v).amount if not is_blank(v) else None).astype(float)
     for key in ("manager", "next_action"):
         frame[key] = _text(interactions, key)
@@ -73,44 +73,37 @@ def build_frames(data: WorkbookData) -> Frames:
     return Frames(data.locale, client_frame, contact_frame, frame, service_names)
 
 
-def _sheet(data: WorkbookData, spec: schema.Sheet) -> pd.DataFrame:
-    """The sheet's frame, or an empty one when the sheet is missing or its headers were not understood."""
+def _sheet(data: WorkbookData, spec: schema.Sheet) -> SheetData | None:
+    """The sheet, or None when it is missing or its headers were not understood."""
     sheet: SheetData | None = data.sheet(spec.key)
     if sheet is None or data.misplaced_header(spec.key):
-        return pd.DataFrame(index=pd.Index([], dtype=int, name="row"))
-    return sheet.frame
+        return None
+    return sheet
 
 
-def _column(frame: pd.DataFrame, key: str) -> pd.Series:
-    if key in frame.columns:
-        return frame[key]
-    return pd.Series([None] * len(frame), index=frame.index, dtype=object)
+def _index(sheet: SheetData | None) -> pd.Index:
+    return sheet.frame.index if sheet is not None else pd.Index([], dtype=int, name="row")
 
 
-def _map_distinct(values: pd.Series, convert: Callable[[object], object]) -> pd.Series:
-    """``convert`` applied once per distinct value.
+def _map_distinct(sheet: SheetData | None, key: str, convert: Callable[[object], object]) -> pd.Series:
+    """``convert`` applied once per distinct value of a column (a blank cell gives ``convert(None)``).
 
-    Values are keyed by type as well as value, so ``True`` and ``1`` (equal in Python) stay apart.
+    Values are told apart by type as well as value, so ``True`` and ``1`` (equal in Python) stay apart.
     """
-    if values.empty:
-        return pd.Series([], index=values.index, dtype=object)
-    raw = values.to_numpy(dtype=object)
-    codes, distinct = pd.factorize(raw, use_na_sentinel=False)
-    if any(isinstance(v, bool) or (isinstance(v, (int, float)) and v in (0, 1)) for v in distinct):
-        # A True and a 1 may have been taken for one value: key by type too (slower, so only then).
-        codes, typed = pd.factorize(pd.Series([(type(v), v) for v in raw], dtype=object), use_na_sentinel=False)
-        distinct = [value for _, value in typed]
-    converted = np.empty(len(distinct), dtype=object)
-    converted[:] = [convert(value) for value in distinct]
-    return pd.Series(converted[codes], index=values.index, dtype=object)
+    if sheet is None:
+        return pd.Series([], index=_index(sheet), dtype=object)
+    codes, distinct = sheet.distinct(key)
+    converted = np.empty(len(distinct) + 1, dtype=object)
+    converted[:] = [convert(value) for value in distinct] + [convert(None)]  # the last one is for code -1
+    return pd.Series(converted[codes], index=sheet.frame.index, dtype=object)
 
 
-def _text(frame: pd.DataFrame, key: str) -> pd.Series:
-    return _map_distinct(_column(frame, key), lambda v: None if is_blank(v) else as_text(v))
+def _text(sheet: SheetData | None, key: str) -> pd.Series:
+    return _map_distinct(sheet, key, lambda v: None if is_blank(v) else as_text(v))
 
 
-def _dates(frame: pd.DataFrame, key: str) -> pd.Series:
-    parsed = _map_distinct(_column(frame, key), _date_or_none)
+def _dates(sheet: SheetData | None, key: str) -> pd.Series:
+    parsed = _map_distinct(sheet, key, _date_or_none)
     return pd.to_datetime(parsed, errors="coerce").astype("datetime64[ns]")
 
 
@@ -119,14 +112,14 @@ def _date_or_none(value: object) -> dt.datetime | None:
     return dt.datetime(day.year, day.month, day.day) if day else None
 
 
-def _list_key(frame: pd.DataFrame, key: str, values: Iterable[ListValue]) -> pd.Series:
+def _list_key(sheet: SheetData | None, key: str, values: Iterable[ListValue]) -> pd.Series:
     known = tuple(values)
 
     def convert(value: object) -> str | None:
         match = schema.match_list_value(value, known)
         return match.key if match else None
 
-    return _map_distinct(_column(frame, key), convert)
+    return _map_distinct(sheet, key, convert)
 
 
 def _type_name(value: object, locale: str) -> str | None:

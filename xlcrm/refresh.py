@@ -202,7 +202,8 @@ def _as_saved(data: WorkbookData, edits: Sequence[SheetEdit], deleted: dict[str,
         key = key_of[edit.sheet.casefold()]
         sheet = sheets[key]
         rows = deleted.get(edit.sheet.casefold(), RowMap())
-        frame = sheet.frame[~sheet.frame.index.isin(rows.deleted)].copy()
+        kept = ~sheet.frame.index.isin(rows.deleted)
+        frame = sheet.frame[kept].copy()
         column_of = {letter: column for column, letter in sheet.letters.items()}
         values: dict[str, dict[int, object]] = defaultdict(dict)
         for (row, index), value in edit.cell_values().items():
@@ -219,6 +220,7 @@ def _as_saved(data: WorkbookData, edits: Sequence[SheetEdit], deleted: dict[str,
         owned = {header: {new: value for row, value in held.items() if (new := rows.row(row)) is not None}
                  for header, held in sheet.owned_values.items()}
         sheets[key] = dataclasses.replace(sheet, frame=frame, owned_values=owned)
+        sheets[key].keep_distinct(sheet, kept, [column for column in frame.columns if column not in values])
     return dataclasses.replace(data, sheets=sheets)
 
 

@@ -107,8 +107,7 @@ def validate_data(data: WorkbookData, today: dt.date) -> Report:
     settings, findings = read_settings(data)
     clients = _readable(data, schema.CLIENTS.key)
     # Without readable client IDs every reference would look unknown; the missing column says it once.
-    known_ids = _texts(clients.column_values("client_id").dropna()) \
-        if clients is not None and clients.has("client_id") else None
+    known_ids = set(_texts(clients, "client_id")) if clients is not None and clients.has("client_id") else None
     # Sheet by sheet, Clients first: a big sheet still being read (Interactions) is waited for only at its turn.
     for spec in schema.USER_SHEETS:
         findings.extend(_structure_findings(data, spec))
@@ -225,7 +224,7 @@ def _client_findings(clients: SheetData, locale: str) -> Iterator[Finding]:
         for row in ids.index[ids.isna()]:
             yield _finding(WARNING, Code.BLANK_CLIENT_ID, clients, "client_id", row, None,
                            f"blank {header}; xlcrm fills it in the next time it saves the workbook (refresh)")
-        texts = _texts(ids.dropna())
+        texts = _texts(clients, "client_id")
         repeated = texts.duplicated(keep="first")
         if repeated.any():
             first_rows = texts[~texts.duplicated(keep="first")]
@@ -244,14 +243,18 @@ def _client_findings(clients: SheetData, locale: str) -> Iterator[Finding]:
                            f"neither {wanted} is filled; add at least one so the client can be recognised")
 
 
-def _unknown_client_findings(sheet: SheetData, known_ids: pd.Series, clients: SheetData,
+def _unknown_client_findings(sheet: SheetData, known_ids: set[str], clients: SheetData,
                              locale: str) -> Iterator[Finding]:
     header = clients.spec.column("client_id").name(locale)
-    texts = _texts(sheet.column_values("client_id").dropna())
-    unknown = texts[~texts.isin(known_ids)]
-    for row, text in unknown.items():
-        yield _finding(ERROR, Code.UNKNOWN_CLIENT, sheet, "client_id", row, text,
-                       f"no client with {header} {text} on {clients.name}")
+    codes, distinct = sheet.distinct("client_id")
+    texts = [_value_text(value) for value in distinct]
+    unknown = [code for code, text in enumerate(texts) if text not in known_ids]
+    if not unknown:
+        return
+    where = np.isin(codes, unknown)
+    for row, code in zip(sheet.frame.index[where], codes[where]):
+        yield _finding(ERROR, Code.UNKNOWN_CLIENT, sheet, "client_id", row, texts[code],
+                       f"no client with {header} {texts[code]} on {clients.name}")
 
 
 def _required_value_findings(sheet: SheetData, locale: str) -> Iterator[Finding]:
@@ -314,9 +317,8 @@ def check_ahead(data: WorkbookData) -> None:
         if column.kind not in _SLOW_KINDS or not sheet.has(column.key):
             continue
         check = _cell_check(column, settings, data.locale, dt.date.today())  # the date matters to date columns only
-        values = sheet.column_values(column.key).dropna()
-        if check is not None and not values.empty:
-            for value in _factorize(values)[1]:
+        if check is not None:
+            for value in sheet.distinct(column.key)[1]:
                 check(value)
 
 
@@ -434,48 +436,25 @@ def _not_in_list_message(list_key: str, choices: tuple[str, ...], locale: str) -
 
 
 def _bad_cell_findings(sheet: SheetData, column: Column, check: _CellCheck) -> Iterator[Finding]:
-    values = sheet.column_values(column.key).dropna()
-    if values.empty:
-        return
-    codes, distinct = _factorize(values)
+    codes, distinct = sheet.distinct(column.key)
     problems = [check(value) for value in distinct]
     bad_codes = [code for code, problem in enumerate(problems) if problem is not None]
     if not bad_codes:
         return
     bad = np.isin(codes, bad_codes)
-    raw = values.to_numpy(dtype=object)
-    for row, value, code in zip(values.index[bad], raw[bad], codes[bad]):
+    raw = sheet.column_values(column.key).to_numpy(dtype=object)
+    for row, value, code in zip(sheet.frame.index[bad], raw[bad], codes[bad]):
         problem = problems[code]
         assert problem is not None
         yield _finding(problem.severity, problem.code, sheet, column.key, row, value, problem.message)
 
 
-# Sentinels that keep real booleans apart from 1 and 0, which hash and compare equal to them.
-_BOOL_KEYS = {True: "\x00TRUE", False: "\x00FALSE"}
-_KEY_BOOLS = {key: value for value, key in _BOOL_KEYS.items()}
-
-
-def _factorize(values: pd.Series) -> tuple[np.ndarray, list[object]]:
-    """Codes of each value, and one original value per code, so checks run once per distinct value."""
-    raw = values.to_numpy(dtype=object)
-    codes, distinct = pd.factorize(raw)
-    merged = [code for code, value in enumerate(distinct) if isinstance(value, (int, float)) and value in (0, 1)]
-    if merged:  # TRUE and 1 may share a code: give real booleans keys of their own and count again
-        keys = raw.copy()
-        for position in np.flatnonzero(np.isin(codes, merged)):
-            if isinstance(raw[position], bool):
-                keys[position] = _BOOL_KEYS[raw[position]]
-        codes, distinct = pd.factorize(keys)
-    return codes, [_KEY_BOOLS.get(value, value) if isinstance(value, str) else value for value in distinct]
-
-
-def _texts(values: pd.Series) -> pd.Series:
-    """Cell values as text (``123.0`` -> ``"123"``), computed once per distinct value."""
-    if values.empty:
-        return pd.Series([], index=values.index, dtype=object)
-    codes, distinct = _factorize(values)
+def _texts(sheet: SheetData, column_key: str) -> pd.Series:
+    """The column's filled cells as text (``123.0`` -> ``"123"``), by row, computed once per distinct value."""
+    codes, distinct = sheet.distinct(column_key)
     texts = np.array([_value_text(value) for value in distinct], dtype=object)
-    return pd.Series(texts[codes], index=values.index, dtype=object)
+    filled = codes >= 0
+    return pd.Series(texts[codes[filled]], index=sheet.frame.index[filled], dtype=object)
 
 
 def _value_text(value: object) -> str:

@@ -18,7 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator, Mapping, Sequence
+from typing import Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -80,6 +80,10 @@ class SheetData:
     # next run rewrites only the cells whose value changed.
     owned_values: dict[str, dict[int, object]] = field(default_factory=dict)
     misplaced_header: int | None = None  # the row the headers were found on, when that is not row 1
+    # What ``distinct`` worked out, by column key. The frame is never changed once read (a changed sheet is a
+    # new SheetData), so it stays true.
+    _distinct: dict[str, tuple[np.ndarray, list[object]]] = field(default_factory=dict, init=False, repr=False,
+                                                                  compare=False)
 
     def cell(self, column_key: str, row: int) -> str:
         """Reference such as ``Clients!D14`` (quoted when the sheet name needs it)."""
@@ -92,6 +96,44 @@ class SheetData:
         if column_key in self.frame.columns:
             return self.frame[column_key]
         return pd.Series([None] * len(self.frame), index=self.frame.index, dtype=object)
+
+    def distinct(self, column_key: str) -> tuple[np.ndarray, list[object]]:
+        """``factorize_cells`` of a column, worked out once: validation and the parsed frames go through the
+        same million-row columns value by distinct value."""
+        found = self._distinct.get(column_key)
+        if found is None:
+            found = self._distinct[column_key] = factorize_cells(self.column_values(column_key))
+        return found
+
+    def keep_distinct(self, source: "SheetData", kept: np.ndarray, columns: Iterable[str]) -> None:
+        """Take over what ``distinct`` found in ``source`` for ``columns``, this sheet being the rows of source
+        where ``kept`` is True with those columns unchanged."""
+        for key in columns:
+            if key in source._distinct:
+                codes, values = source._distinct[key]
+                self._distinct[key] = (codes[kept], values)
+
+
+# Sentinels that keep real booleans apart from 1 and 0, which hash and compare equal to them.
+_BOOL_KEYS = {True: "\x00TRUE", False: "\x00FALSE"}
+_KEY_BOOLS = {key: value for value, key in _BOOL_KEYS.items()}
+
+
+def factorize_cells(values: pd.Series) -> tuple[np.ndarray, list[object]]:
+    """Each cell's code (-1 for a blank) and one value as read per code, so work runs once per distinct value.
+
+    TRUE keeps a code of its own apart from 1 (they are equal in Python), as FALSE does from 0.
+    """
+    raw = values.to_numpy(dtype=object)
+    codes, distinct = pd.factorize(raw)
+    merged = [code for code, value in enumerate(distinct) if isinstance(value, (int, float)) and value in (0, 1)]
+    if merged:  # TRUE and 1 may share a code: give real booleans keys of their own and count again
+        keys = raw.copy()
+        for position in np.flatnonzero(np.isin(codes, merged)):
+            if isinstance(raw[position], bool):
+                keys[position] = _BOOL_KEYS[raw[position]]
+        codes, distinct = pd.factorize(keys)
+    return codes, [_KEY_BOOLS.get(value, value) if isinstance(value, str) else value for value in distinct]
 
 
 @dataclass
