@@ -127,6 +127,29 @@ def test_next_contact_is_the_plan_of_the_last_contact(tmp_path: Path) -> None:
     assert lifecycle_of(path).clients.loc["c1", "next_contact"] == pd.Timestamp(ago(3))
 
 
+def test_each_client_gets_its_own_plan_and_rhythm_among_interleaved_rows(tmp_path: Path) -> None:
+    """Clients' rows mixed in the log: figures are grouped by client whatever the order of the rows."""
+    records = case_records({"c1": (None, [], 2, False, False), "c2": (None, [], 2, False, False)})
+    call = word(schema.CALL_OUT)
+    records[schema.INTERACTIONS.key] = [
+        {"date": ago(5), "client_id": "c2", "type": call, "next_date": ago(-4), "next_action": "c2 first"},
+        {"date": ago(5), "client_id": "c1", "type": call, "next_date": ago(-7), "next_action": "c1 later date"},
+        {"date": ago(5), "client_id": "c2", "type": call, "next_date": ago(-4), "next_action": "c2 last in the log"},
+        {"date": ago(5), "client_id": "c1", "type": call, "next_date": ago(-2), "next_action": "c1 earlier date"},
+        {"date": ago(5), "client_id": "nobody", "type": call, "next_date": ago(-1), "next_action": "unknown"},
+        *({"date": ago(days), "client_id": client, "type": word(schema.ORDER), "amount": 10}
+          for days, client in [(60, "c1"), (40, "c2"), (50, "c1"), (10, "c2"), (30, "c1"), (70, "c2")]),
+    ]
+    path = write_records(tmp_path / "mixed.xlsx", LOCALE, records)
+    clients = lifecycle_of(path).clients
+    assert clients.loc["c1", "next_contact"] == pd.Timestamp(ago(-7))
+    assert clients.loc["c1", "next_action"] == "c1 later date"
+    assert clients.loc["c2", "next_action"] == "c2 last in the log"
+    assert (clients.loc["c1", "rhythm_days"], clients.loc["c2", "rhythm_days"]) == (15.0, 30.0)  # gaps 10, 20; 30, 30
+    assert (clients.loc["c1", "orders"], clients.loc["c2", "revenue"]) == (3, 30.0)
+    assert "nobody" not in clients.index
+
+
 def test_russian_workbook_and_text_values(tmp_path: Path) -> None:
     """Types and designations typed in Russian, dates typed as text, IDs typed as numbers: same blocks."""
     records = {

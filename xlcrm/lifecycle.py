@@ -80,17 +80,25 @@ def compute_lifecycle(frames: Frames, settings: Settings, today: dt.date) -> Lif
 
     now = pd.Timestamp(today)
     log = frames.interactions
-    log = log[log["client_id"].isin(base.index) & ~(log["date"] > now)]
-    orders = log[log["type"] == schema.ORDER.key]
-    by_client = orders.groupby("client_id")
-    base["orders"] = by_client.size().reindex(base.index, fill_value=0).astype(int)
-    base["revenue"] = by_client["amount"].sum().reindex(base.index, fill_value=0.0).astype(float)
-    base["agreements"] = (log[log["type"] == schema.AGREEMENT.key].groupby("client_id").size()
-                          .reindex(base.index, fill_value=0).astype(int))
-    base["first_order"] = by_client["date"].min().reindex(base.index)
-    base["last_order"] = by_client["date"].max().reindex(base.index)
-    base["last_contact"] = log.groupby("client_id")["date"].max().reindex(base.index)
-    base["next_contact"], base["next_action"] = _next_contact(log, base["last_contact"])
+    # Each interaction's client as its position in ``base`` (-1: no such client). Grouping a million rows by
+    # these small integers is many times faster than by their ClientID texts.
+    position = base.index.get_indexer(log["client_id"])
+    counted = (position >= 0) & ~(log["date"] > now).to_numpy()
+    log, position = log[counted], position[counted]
+    size = len(base)
+    is_order = (log["type"] == schema.ORDER.key).to_numpy()
+    orders, order_position = log[is_order], position[is_order]
+    base["orders"] = np.bincount(order_position, minlength=size)
+    base["revenue"] = np.bincount(order_position, weights=np.nan_to_num(orders["amount"].to_numpy(dtype=float)),
+                                  minlength=size)
+    base["agreements"] = np.bincount(position[(log["type"] == schema.AGREEMENT.key).to_numpy()], minlength=size)
+    order_dates = orders["date"].groupby(order_position)
+    base["first_order"] = _by_position(order_dates.min(), size)
+    base["last_order"] = _by_position(order_dates.max(), size)
+    base["last_contact"] = _by_position(log["date"].groupby(position).max(), size)
+    next_contact, next_action = _next_contact(log, position, base["last_contact"].to_numpy())
+    base["next_contact"] = next_contact
+    base["next_action"] = pd.Series(next_action, index=base.index, dtype=object)  # kept as Python objects
 
     base["days_silent"] = (now - base["last_contact"]).dt.days.astype(float)
     base["inactive"] = (base["days_silent"] >= settings.dead_after_days).to_numpy()
@@ -110,27 +118,44 @@ def compute_lifecycle(frames: Frames, settings: Settings, today: dt.date) -> Lif
     base["review"] = (conditions[0] | conditions[1]) & base["inactive"]
     base["reactivate"] = (base["block"] == schema.DEAD.number) & (designation != schema.LOST.key)
 
-    base["rhythm_days"] = _median_gap(orders).reindex(base.index)
+    base["rhythm_days"] = _median_gap(orders, order_position, size)
     base["rhythm_due"] = base["last_order"] + pd.to_timedelta(base["rhythm_days"].round(), unit="D")
     base["rhythm_overdue"] = ((base["rhythm_due"] < now) & (base["block"] != schema.DEAD.number)).to_numpy()
     return Lifecycle(today, settings, base[list(LIFECYCLE_COLUMNS)], log)
 
 
-def _next_contact(log: pd.DataFrame, last_contact: pd.Series) -> tuple[pd.Series, pd.Series]:
+def _by_position(grouped: pd.Series, size: int) -> np.ndarray:
+    """Figures grouped by client position, as one value per client (NaT or NaN where the client has none)."""
+    return grouped.reindex(np.arange(size)).to_numpy()
+
+
+def _next_contact(log: pd.DataFrame, position: np.ndarray, last_contact: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The latest Next date (and its Next action) written on a client's last-contact day: the plan still open."""
-    planned = log[log["next_date"].notna() & log["date"].notna()]
-    latest = planned[planned["date"].to_numpy() == last_contact.reindex(planned["client_id"]).to_numpy()]
-    latest = latest.sort_values("next_date", kind="stable").drop_duplicates("client_id", keep="last")
-    plans = latest.set_index("client_id")
-    return (plans["next_date"].reindex(last_contact.index),
-            plans["next_action"].reindex(last_contact.index).astype(object))
+    planned = (log["next_date"].notna() & log["date"].notna()).to_numpy()
+    position = position[planned]
+    on_last_day = log["date"].to_numpy()[planned] == last_contact[position]
+    plans, position = log[planned][on_last_day], position[on_last_day]
+    # Of one client's plans the one with the latest Next date wins, the last in the log among equal ones.
+    order = np.argsort(plans["next_date"].to_numpy(), kind="stable")
+    last = ~pd.Series(position[order]).duplicated(keep="last").to_numpy()
+    wins, clients = order[last], position[order][last]
+    next_date = np.full(len(last_contact), np.datetime64("NaT"), dtype="datetime64[ns]")
+    next_action = np.full(len(last_contact), np.nan, dtype=object)  # NaN for none, as pandas fills a gap
+    next_date[clients] = plans["next_date"].to_numpy(dtype="datetime64[ns]")[wins]
+    next_action[clients] = plans["next_action"].to_numpy(dtype=object)[wins]
+    return next_date, next_action
 
 
-def _median_gap(orders: pd.DataFrame) -> pd.Series:
+def _median_gap(orders: pd.DataFrame, position: np.ndarray, size: int) -> np.ndarray:
     """Median days between consecutive dated orders, for clients with at least MIN_ORDERS_FOR_RHYTHM of them."""
-    dated = orders[orders["date"].notna()].sort_values(["client_id", "date"], kind="stable")
-    gaps = dated["date"].diff().dt.days
-    gaps[dated["client_id"].ne(dated["client_id"].shift())] = np.nan  # the first order of each client has no gap
-    counts = dated.groupby("client_id").size()
-    medians = gaps.groupby(dated["client_id"]).median()
-    return medians[counts.reindex(medians.index) >= MIN_ORDERS_FOR_RHYTHM].astype(float)
+    dated = orders["date"].notna().to_numpy()
+    days, position = orders["date"].to_numpy()[dated], position[dated]
+    order = np.lexsort((days, position))  # by client, then date
+    days, position = days[order], position[order]
+    same_client = position[1:] == position[:-1]
+    gaps = (np.diff(days)[same_client] // np.timedelta64(1, "D")).astype(float)
+    medians = pd.Series(gaps).groupby(position[1:][same_client]).median()
+    rhythm = np.full(size, np.nan)
+    rhythm[medians.index.to_numpy(dtype=np.intp)] = medians.to_numpy(dtype=float)
+    rhythm[np.bincount(position, minlength=size) < MIN_ORDERS_FOR_RHYTHM] = np.nan
+    return rhythm
