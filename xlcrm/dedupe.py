@@ -28,8 +28,9 @@ import itertools
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
+import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz
 
@@ -477,30 +478,45 @@ def _day(value: object) -> dt.date | str:
     return parse_date(value).date or as_text(value)
 
 
+def _each_cell(sheet: SheetData, key: str, convert: Callable[[object], object],
+               where: np.ndarray | None = None) -> np.ndarray:
+    """``convert`` of each cell of a column (only of the rows ``where`` is True, when given), asked once per
+    distinct value; a blank cell gives ``convert(None)``."""
+    codes, values = sheet.distinct(key)
+    if where is not None:
+        codes = codes[where]
+    converted = np.empty(len(values) + 1, dtype=object)  # the last one for blanks (code -1)
+    used = np.unique(codes[codes >= 0])
+    converted[used] = [convert(values[code]) for code in used]
+    converted[-1] = convert(None)
+    return converted[codes]
+
+
 def interaction_duplicates(data: WorkbookData) -> list[InteractionDuplicate]:
     """Interactions rows equal in client, date, type, amount and comment (case, spaces and ё ignored)."""
     sheet = data.sheet(schema.INTERACTIONS.key)
     if sheet is None or sheet.frame.empty:
         return []
     columns = ("client_id", "date", "type", "amount", "comment")
-    frame = pd.DataFrame({key: sheet.column_values(key) for key in columns})
+    # Worked on through each column's distinct values (SheetData.distinct), which validation uses again.
+    clients = sheet.distinct("client_id")[0]
+    days = _each_cell(sheet, "date", _day)
     # Only rows sharing a client and a day can repeat each other: the rest is set aside cheaply first.
-    day = frame["date"].map(_day)
-    same_day = pd.DataFrame({"client_id": frame["client_id"], "date": day}).duplicated(keep=False)
-    frame, day = frame[same_day & frame["client_id"].notna()], day[same_day & frame["client_id"].notna()]
+    same_day = pd.DataFrame({"client": clients, "day": days}).duplicated(keep=False).to_numpy() & (clients >= 0)
     # Compared as folded text, dates as days and amounts as numbers, so "5 000" equals 5000.
     keys = pd.DataFrame({
-        "client_id": frame["client_id"].map(as_text),
-        "date": day,
-        "type": frame["type"].map(schema.fold),
-        "amount": frame["amount"].map(lambda v: None if is_blank(v) else parse_amount(v).amount),
-        "comment": frame["comment"].map(schema.fold),
-    }, index=frame.index).astype(str)
+        "client_id": _each_cell(sheet, "client_id", as_text, same_day),
+        "date": days[same_day],
+        "type": _each_cell(sheet, "type", schema.fold, same_day),
+        "amount": _each_cell(sheet, "amount", lambda v: None if is_blank(v) else parse_amount(v).amount, same_day),
+        "comment": _each_cell(sheet, "comment", schema.fold, same_day),
+    }, index=sheet.frame.index[same_day]).astype(str)
     repeated = keys[keys.duplicated(keep=False)]
+    values = {key: sheet.column_values(key) for key in columns}
     found = []
     for rows in repeated.groupby(list(columns), sort=False).groups.values():
         rows = sorted(int(r) for r in rows)
-        first = frame.loc[rows[0]]
+        first = {key: values[key][rows[0]] for key in columns}
         amount = None if is_blank(first["amount"]) else parse_amount(first["amount"]).amount
         found.append(InteractionDuplicate(tuple(rows), as_text(first["client_id"]), parse_date(first["date"]).date,
                                           as_text(first["type"]), amount, as_text(first["comment"])))
