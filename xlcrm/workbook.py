@@ -108,10 +108,11 @@ class SheetData:
     def keep_distinct(self, source: "SheetData", kept: np.ndarray, columns: Iterable[str]) -> None:
         """Take over what ``distinct`` found in ``source`` for ``columns``, this sheet being the rows of source
         where ``kept`` is True with those columns unchanged."""
+        every_row = bool(kept.all())
         for key in columns:
             if key in source._distinct:
                 codes, values = source._distinct[key]
-                self._distinct[key] = (codes[kept], values)
+                self._distinct[key] = (codes if every_row else codes[kept], values)
 
 
 # Sentinels that keep real booleans apart from 1 and 0, which hash and compare equal to them.
@@ -133,7 +134,9 @@ def factorize_cells(values: pd.Series) -> tuple[np.ndarray, list[object]]:
             if isinstance(raw[position], bool):
                 keys[position] = _BOOL_KEYS[raw[position]]
         codes, distinct = pd.factorize(keys)
-    return codes, [_KEY_BOOLS.get(value, value) if isinstance(value, str) else value for value in distinct]
+    # Kept as 32-bit integers: a sheet holds at most Excel's 1,048,576 rows, and a refresh keeps many columns.
+    return codes.astype(np.int32), [_KEY_BOOLS.get(value, value) if isinstance(value, str) else value
+                                    for value in distinct]
 
 
 @dataclass
