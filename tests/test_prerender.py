@@ -7,6 +7,7 @@ import types
 import zipfile
 import zlib
 from pathlib import Path
+from typing import Any, Callable
 
 import pytest
 from click.testing import CliRunner
@@ -46,38 +47,32 @@ def refreshed(source: Path, target: Path) -> dict[str, bytes]:
     return parts(target)
 
 
-def rendered_ahead(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """From here on every report counts as big; returns the names of the reports the child's work was used for."""
+def parts_used(monkeypatch: pytest.MonkeyPatch, kind: type, name_of: Callable[[Any], str]) -> list[str]:
+    """From here on every workbook counts as big; returns what ``kind.part`` found written by a child."""
     used: list[str] = []
-    part = prerender.Prerendering.part
+    part = kind.part
 
-    def recorded(self, name):  # type: ignore[no-untyped-def]
-        found = part(self, name)
+    def recorded(self, asked):  # type: ignore[no-untyped-def]
+        found = part(self, asked)
         if found is not None:
-            used.append(name)
+            used.append(name_of(asked))
         return found
 
     monkeypatch.setattr(refresh, "is_big_workbook", lambda path: True)
+    monkeypatch.setattr(kind, "part", recorded)
+    return used
+
+
+def rendered_ahead(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every report counts as big too; returns the names of the reports the child's work was used for."""
     monkeypatch.setattr(prerender, "PRERENDER_REPORT_ROWS", 1)
     monkeypatch.setattr(prerender, "PRERENDER_TOTAL_ROWS", 1)
-    monkeypatch.setattr(prerender.Prerendering, "part", recorded)
-    return used
+    return parts_used(monkeypatch, prerender.Prerendering, lambda name: name)
 
 
 def written_ahead(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """From here on every workbook counts as big; returns the sheets whose edits were taken from the child."""
-    used: list[str] = []
-    part = prerender.EditPrewriting.part
-
-    def recorded(self, edit):  # type: ignore[no-untyped-def]
-        found = part(self, edit)
-        if found is not None:
-            used.append(edit.sheet)
-        return found
-
-    monkeypatch.setattr(refresh, "is_big_workbook", lambda path: True)
-    monkeypatch.setattr(prerender.EditPrewriting, "part", recorded)
-    return used
+    """Returns the sheets whose edits were taken from the child."""
+    return parts_used(monkeypatch, prerender.EditPrewriting, lambda edit: edit.sheet)
 
 
 @pytest.fixture
