@@ -103,8 +103,12 @@ def _text(sheet: SheetData | None, key: str) -> pd.Series:
 
 
 def _dates(sheet: SheetData | None, key: str) -> pd.Series:
-    parsed = _map_distinct(sheet, key, _date_or_none)
-    return pd.to_datetime(parsed, errors="coerce").astype("datetime64[ns]")
+    if sheet is None:
+        return pd.Series([], index=_index(sheet), dtype="datetime64[ns]")
+    codes, distinct = sheet.distinct(key)
+    # Each distinct date parsed once, then spread as numbers (None is NaT); the last one is for blanks.
+    days = np.array([_date_or_none(value) for value in distinct] + [None], dtype="datetime64[ns]")
+    return pd.Series(days[codes], index=sheet.frame.index, dtype="datetime64[ns]")
 
 
 def _date_or_none(value: object) -> dt.datetime | None:
