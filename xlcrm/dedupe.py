@@ -28,9 +28,8 @@ import itertools
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Mapping
+from typing import Iterable, Mapping
 
-import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz
 
@@ -478,20 +477,6 @@ def _day(value: object) -> dt.date | str:
     return parse_date(value).date or as_text(value)
 
 
-def _each_cell(sheet: SheetData, key: str, convert: Callable[[object], object],
-               where: np.ndarray | None = None) -> np.ndarray:
-    """``convert`` of each cell of a column (only of the rows ``where`` is True, when given), asked once per
-    distinct value; a blank cell gives ``convert(None)``."""
-    codes, values = sheet.distinct(key)
-    if where is not None:
-        codes = codes[where]
-    converted = np.empty(len(values) + 1, dtype=object)  # the last one for blanks (code -1)
-    used = np.unique(codes[codes >= 0])
-    converted[used] = [convert(values[code]) for code in used]
-    converted[-1] = convert(None)
-    return converted[codes]
-
-
 def interaction_duplicates(data: WorkbookData) -> list[InteractionDuplicate]:
     """Interactions rows equal in client, date, type, amount and comment (case, spaces and ё ignored)."""
     sheet = data.sheet(schema.INTERACTIONS.key)
@@ -500,16 +485,16 @@ def interaction_duplicates(data: WorkbookData) -> list[InteractionDuplicate]:
     columns = ("client_id", "date", "type", "amount", "comment")
     # Worked on through each column's distinct values (SheetData.distinct), which validation uses again.
     clients = sheet.distinct("client_id")[0]
-    days = _each_cell(sheet, "date", _day)
+    days = sheet.each_cell("date", _day)
     # Only rows sharing a client and a day can repeat each other: the rest is set aside cheaply first.
     same_day = pd.DataFrame({"client": clients, "day": days}).duplicated(keep=False).to_numpy() & (clients >= 0)
     # Compared as folded text, dates as days and amounts as numbers, so "5 000" equals 5000.
     keys = pd.DataFrame({
-        "client_id": _each_cell(sheet, "client_id", as_text, same_day),
+        "client_id": sheet.each_cell("client_id", as_text, same_day),
         "date": days[same_day],
-        "type": _each_cell(sheet, "type", schema.fold, same_day),
-        "amount": _each_cell(sheet, "amount", lambda v: None if is_blank(v) else parse_amount(v).amount, same_day),
-        "comment": _each_cell(sheet, "comment", schema.fold, same_day),
+        "type": sheet.each_cell("type", schema.fold, same_day),
+        "amount": sheet.each_cell("amount", lambda v: None if is_blank(v) else parse_amount(v).amount, same_day),
+        "comment": sheet.each_cell("comment", schema.fold, same_day),
     }, index=sheet.frame.index[same_day]).astype(str)
     repeated = keys[keys.duplicated(keep=False)]
     values = {key: sheet.column_values(key) for key in columns}

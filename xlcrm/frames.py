@@ -12,7 +12,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-import numpy as np
 import pandas as pd
 
 from xlcrm import progress, schema
@@ -92,10 +91,7 @@ def _map_distinct(sheet: SheetData | None, key: str, convert: Callable[[object],
     """
     if sheet is None:
         return pd.Series([], index=_index(sheet), dtype=object)
-    codes, distinct = sheet.distinct(key)
-    converted = np.empty(len(distinct) + 1, dtype=object)
-    converted[:] = [convert(value) for value in distinct] + [convert(None)]  # the last one is for code -1
-    return pd.Series(converted[codes], index=sheet.frame.index, dtype=object)
+    return pd.Series(sheet.each_cell(key, convert), index=sheet.frame.index, dtype=object)
 
 
 def _text(sheet: SheetData | None, key: str) -> pd.Series:
@@ -105,10 +101,9 @@ def _text(sheet: SheetData | None, key: str) -> pd.Series:
 def _dates(sheet: SheetData | None, key: str) -> pd.Series:
     if sheet is None:
         return pd.Series([], index=_index(sheet), dtype="datetime64[ns]")
-    codes, distinct = sheet.distinct(key)
-    # Each distinct date parsed once, then spread as numbers (None is NaT); the last one is for blanks.
-    days = np.array([_date_or_none(value) for value in distinct] + [None], dtype="datetime64[ns]")
-    return pd.Series(days[codes], index=sheet.frame.index, dtype="datetime64[ns]")
+    # Spread as numbers (None is NaT), never as a million date objects.
+    days = sheet.each_cell(key, _date_or_none, dtype="datetime64[ns]")
+    return pd.Series(days, index=sheet.frame.index, dtype="datetime64[ns]")
 
 
 def _date_or_none(value: object) -> dt.datetime | None:

@@ -18,7 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -104,6 +104,19 @@ class SheetData:
         if found is None:
             found = self._distinct[column_key] = factorize_cells(self.column_values(column_key))
         return found
+
+    def each_cell(self, column_key: str, convert: Callable[[object], object], where: np.ndarray | None = None,
+                  dtype: object = object) -> np.ndarray:
+        """``convert`` of each cell of a column (of the rows where ``where`` is True, when given) as a ``dtype``
+        array, asked once per distinct value there; a blank cell gives ``convert(None)``."""
+        codes, values = self.distinct(column_key)
+        if where is not None:
+            codes = codes[where]
+        converted = np.empty(len(values) + 1, dtype=dtype)  # the last one for blanks (code -1)
+        used = np.unique(codes[codes >= 0])
+        converted[used] = [convert(values[code]) for code in used]
+        converted[-1] = convert(None)
+        return converted[codes]
 
     def keep_distinct(self, source: "SheetData", kept: np.ndarray, columns: Iterable[str]) -> None:
         """Take over what ``distinct`` found in ``source`` for ``columns``, this sheet being the rows of source
