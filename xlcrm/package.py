@@ -62,7 +62,7 @@ from xlcrm.streams import ReadAhead, deflate_into
 from xlcrm.workbook import column_letter, sheet_ref
 
 if TYPE_CHECKING:
-    from xlcrm.prerender import EditPrewriting, Prerendering
+    from xlcrm.prerender import EditPrewriting, Prerendering, RenderedPart
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"
@@ -428,9 +428,7 @@ class _Package:
             if written is None:
                 _UserSheetEdit(self, sheet, sheets.index(sheet), edit, date1904).apply()
                 continue
-            handle = self.temporary.enter_context(written.file.open("rb"))
-            self.deflated[self._name(sheet.part) or sheet.part] = _Deflated(handle, written.crc, written.size,
-                                                                            written.compressed_size)
+            self._take_written(self._name(sheet.part) or sheet.part, written)
             self._recalculate_on_load()  # as _UserSheetEdit does for any cell written
 
         if reports or remove:
@@ -638,14 +636,18 @@ class _Package:
         if self.prerendered is not None and not selected and self.prerendered.rendered_for(styles, date1904):
             rendered = self.prerendered.part(report.name)
         if rendered is not None:
-            handle = self.temporary.enter_context(rendered.file.open("rb"))
-            self.deflated[part] = _Deflated(handle, rendered.crc, rendered.size, rendered.compressed_size)
+            self._take_written(part, rendered)
         else:
             self.streamed[part] = lambda: render_worksheet(report, where, styles, date1904, selected=selected)
         filtered = [table_layout.ref for table, table_layout in zip(report.tables, where.tables) if table.autofilter]
         self._set_filter_name(position, report.name, filtered[0] if filtered else None)
         if report.charts:
             self._add_charts(sheet, report, where)
+
+    def _take_written(self, part: str, written: RenderedPart) -> None:
+        """A part another process wrote ahead (``xlcrm.prerender``), saved as it was compressed there."""
+        handle = self.temporary.enter_context(written.file.open("rb"))
+        self.deflated[part] = _Deflated(handle, written.crc, written.size, written.compressed_size)
 
     def _add_charts(self, sheet: _Sheet, report: ReportSheet, where: SheetLayout) -> None:
         """A drawing part anchoring the report's charts, a part per chart, and the relationships between them.

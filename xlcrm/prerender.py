@@ -19,7 +19,7 @@ import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Callable, Sequence
 
 from xlcrm.child_process import Child
 from xlcrm.errors import XlcrmError
@@ -44,17 +44,40 @@ class RenderedPart:
     compressed_size: int
 
 
-class Prerendering:
-    """Report sheets being rendered in a child process; ``close`` removes what it wrote."""
+class _WrittenAhead:
+    """Parts a child process writes into a folder of their own while the caller goes on; ``close`` removes them."""
+
+    def __init__(self, child: Child, prefix: str, function: Callable[..., Any], *args: object):
+        self._folder = Path(tempfile.mkdtemp(prefix=prefix))
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix=prefix.rstrip("-"))
+        self._parts: Future[Any] = self._worker.submit(child.call, function, *args, self._folder)
+
+    def _written(self) -> Any:
+        """What the child wrote, once it is done; None when it failed (the save then writes those parts itself)."""
+        try:
+            return self._parts.result()
+        except Exception:  # noqa: BLE001 - the save writes the parts itself, exactly as the child would have
+            return None
+
+    def close(self) -> None:
+        self._worker.shutdown(wait=True)
+        shutil.rmtree(self._folder, ignore_errors=True)
+
+    def __enter__(self) -> "_WrittenAhead":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Prerendering(_WrittenAhead):
+    """Report sheets being rendered in a child process."""
 
     def __init__(self, child: Child, reports: Sequence[ReportSheet], styles: dict[StyleKey, int], date1904: bool):
         self.styles = styles
         self.date1904 = date1904
         self.names = [report.name for report in reports]
-        self._folder = Path(tempfile.mkdtemp(prefix="xlcrm-reports-"))
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xlcrm-prerender")
-        self._parts: Future[dict[str, RenderedPart]] = self._worker.submit(
-            child.call, render_reports, list(reports), styles, date1904, self._folder)
+        super().__init__(child, "xlcrm-reports-", render_reports, list(reports), styles, date1904)
 
     def rendered_for(self, styles: dict[StyleKey, int], date1904: bool) -> bool:
         return styles == self.styles and date1904 == self.date1904
@@ -63,14 +86,8 @@ class Prerendering:
         """The rendered part of this report, once ready; None when it was not rendered here or rendering failed."""
         if report_name not in self.names:
             return None
-        try:
-            return self._parts.result().get(report_name)
-        except Exception:  # noqa: BLE001 - the save renders it itself, exactly as the child would have
-            return None
-
-    def close(self) -> None:
-        self._worker.shutdown(wait=True)
-        shutil.rmtree(self._folder, ignore_errors=True)
+        parts: dict[str, RenderedPart] | None = self._written()
+        return parts.get(report_name) if parts is not None else None
 
 
 class ReportRenderer:
@@ -110,35 +127,20 @@ class ReportRenderer:
         self.close()
 
 
-class EditPrewriting:
-    """User-sheet edits being written in a child process; ``close`` removes what it wrote."""
+class EditPrewriting(_WrittenAhead):
+    """User-sheet edits being written in a child process."""
 
     def __init__(self, source: Path, edits: Sequence[SheetEdit]):
         self.edits = list(edits)
-        self._folder = Path(tempfile.mkdtemp(prefix="xlcrm-edits-"))
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xlcrm-prewrite")
-        self._parts: Future[list[RenderedPart | None]] = self._worker.submit(
-            Child(__name__).call, write_edits, source, self.edits, self._folder)
+        super().__init__(Child(__name__), "xlcrm-edits-", write_edits, source, self.edits)
 
     def part(self, edit: SheetEdit) -> RenderedPart | None:
         """The sheet part written for exactly this edit, once ready; None when there is none."""
         for number, known in enumerate(self.edits):
             if known == edit:
-                try:
-                    return self._parts.result()[number]
-                except Exception:  # noqa: BLE001 - the save applies the edit itself, and says what is wrong
-                    return None
+                parts: list[RenderedPart | None] | None = self._written()
+                return parts[number] if parts is not None else None
         return None
-
-    def close(self) -> None:
-        self._worker.shutdown(wait=True)
-        shutil.rmtree(self._folder, ignore_errors=True)
-
-    def __enter__(self) -> "EditPrewriting":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
 
 def write_edits(source: Path, edits: Sequence[SheetEdit], folder: Path) -> list[RenderedPart | None]:
