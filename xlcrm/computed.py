@@ -87,6 +87,7 @@ def computed_cells(clients: SheetData, frames: Frames, lifecycle: Lifecycle) -> 
         columns[key] = _dates(figures[key])
 
     rows: list[int] = frames.clients.index.tolist()
+    client_rows = set(rows)
     for column, letter, held in zip(schema.CLIENT_COMPUTED_COLUMNS, letters, current):
         changed = cells[letter]
         for row, value in zip(rows, columns[column.key]):
@@ -96,7 +97,7 @@ def computed_cells(clients: SheetData, frames: Frames, lifecycle: Lifecycle) -> 
                     changed[row] = value
             elif not _same(value, before):
                 changed[row] = value
-        for row in held.keys() - set(rows):
+        for row in held.keys() - client_rows:
             changed[row] = None
     return ComputedCells(clients.name, cells, tuple(letters), tuple(added))
 

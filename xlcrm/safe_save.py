@@ -325,8 +325,8 @@ def _check_saved(temp: Path, expected_sheets: Sequence[str]) -> None:
 
 
 def _damaged_entry(path: Path) -> str | None:
-    """The first entry of the zip at ``path`` that does not inflate to its checksum, as ``ZipFile.testzip`` finds
-    it; None when every one does.
+    """An entry of the zip at ``path`` that does not inflate to its checksum (the first in the zip of those the
+    threads below stopped at), as ``ZipFile.testzip`` tells; None when every one does.
 
     A big workbook's entries are shared between two threads, the biggest first, each to the one with less
     to do: zlib inflates without holding Python's lock, so both cores work.

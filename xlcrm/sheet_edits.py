@@ -73,10 +73,15 @@ class SheetEdit:
             values.update(zip(zip(cells, itertools.repeat(column)), cells.values()))
         for ref, value in self.set_cells.items():
             cell = parse_cell(ref)
-            if cell in values and values[cell] is not value and values[cell] != value:
-                raise ValueError(f"{self.sheet}!{ref} is given two values: {values[cell]!r} and {value!r}")
+            if cell in values:
+                _refuse_two_values(f"{self.sheet}!{ref}", values[cell], value)
             values[cell] = value
         return values
+
+
+def _refuse_two_values(where: str, held: object, given: object) -> None:
+    if held is not given and held != given:
+        raise ValueError(f"{where} is given two values: {held!r} and {given!r}")
 
 
 def combine_edits(edits: Sequence[SheetEdit]) -> list[SheetEdit]:
@@ -95,17 +100,15 @@ def combine_edits(edits: Sequence[SheetEdit]) -> list[SheetEdit]:
         cells = {ref.strip().upper(): value for ref, value in before.set_cells.items()}
         for ref, value in edit.set_cells.items():
             ref = ref.strip().upper()
-            if ref in cells and cells[ref] is not value and cells[ref] != value:
-                raise ValueError(f"{edit.sheet}!{ref} is given two values: {cells[ref]!r} and {value!r}")
+            if ref in cells:
+                _refuse_two_values(f"{edit.sheet}!{ref}", cells[ref], value)
             cells[ref] = value
         columns = {letter.strip().upper(): dict(values) for letter, values in before.set_columns.items()}
         for letter, values in edit.set_columns.items():
             letter = letter.strip().upper()
             held = columns.setdefault(letter, {})
             for row in held.keys() & values.keys():
-                if held[row] is not values[row] and held[row] != values[row]:
-                    raise ValueError(f"{edit.sheet}!{letter}{row} is given two values: {held[row]!r} and "
-                                     f"{values[row]!r}")
+                _refuse_two_values(f"{edit.sheet}!{letter}{row}", held[row], values[row])
             held.update(values)
         headers = list(dict.fromkeys([*before.computed_header, *edit.computed_header]))
         combined[key] = SheetEdit(before.sheet, cells, columns, {*before.delete_rows, *edit.delete_rows},
