@@ -695,3 +695,41 @@ def test_looking_up_changed_rows_writes_what_reading_every_row_writes(prefix: st
         changes = {row: {rng.randint(0, 4): rng.choice([1, "x", None, 2.5, dt.date(2026, 1, 2)])} for row in rows}
         size = rng.choice([5, 40, 200, 1 << 20])
         assert written(content, changes, size, every_row=False) == written(content, changes, size, every_row=True)
+
+
+class _CellByCell(RowWriter):
+    """New cells written one ``_cell`` call at a time, as before they were worked out once per repeated value."""
+
+    def _new_cells(self, number: int, changes: dict[int, CellChange], row_style: int) -> bytes:
+        return b"".join(self._cell(number, column, changes[column], None, row_style) for column in sorted(changes))
+
+
+def test_new_cells_of_repeated_values_are_written_as_one_by_one() -> None:
+    """Values that are equal in Python but written apart (1, 1.0, TRUE; 0.0, -0.0) keep their own bytes and
+    styles, whatever was written for an equal value before, in appended rows and in cells added to rows."""
+    rng = random.Random(7)
+    values = [1, True, 1.0, 0, False, 0.0, -0.0, "x", "", None, dt.date(2026, 1, 2), dt.datetime(2026, 1, 2, 10, 30),
+              dt.datetime(2026, 1, 2), float("nan"), 12345678901234567890]
+
+    def written(writer_class: type[RowWriter], content: bytes, changes: dict[int, dict[int, object]],
+                deleted: list[int]) -> bytes:
+        styles = StyleChooser(lambda style: style in (4, 6), lambda style, with_time: 6 if with_time else 4,
+                              lambda style, _: style if style == 5 else 5)
+        plan = SheetPlan("S", b"", RowMap(deleted), {row: {column: CellChange(value) for column, value in cells.items()}
+                                                     for row, cells in changes.items()},
+                         {3: 7}, styles, False, number_formats={2: "0.00"})
+        return b"".join(writer_class(plan, "xl/worksheets/sheet1.xml").write(iter([content])))
+
+    for _ in range(200):
+        rows = sorted(rng.sample(range(2, 40), rng.randint(1, 20)))
+        row_styles = {n: ' s="9" customFormat="1"' if n % 5 == 0 else "" for n in rows}
+        content = b"".join(f'<row r="{n}"{row_styles[n]}><c r="A{n}" s="{rng.choice([0, 3])}"><v>{n}</v></c></row>'
+                           .encode() for n in rows)
+        changes = {n: {column: rng.choice(values) for column in rng.sample(range(1, 6), rng.randint(1, 4))}
+                   for n in rows + rng.sample(range(40, 60), rng.randint(0, 5))}
+        deleted = [rows[0]] if rng.random() < 0.5 and len(rows) > 1 else []
+        if deleted:
+            changes = {RowMap(deleted).row(n) or n: cells for n, cells in changes.items() if n != rows[0]}
+        expected = written(_CellByCell, content, changes, deleted)
+        assert written(RowWriter, content, changes, deleted) == expected
+        assert b'<c r="B' in expected or not any(1 in cells for cells in changes.values())

@@ -573,10 +573,14 @@ class RowParser:
         return column_index(reference.group(1).decode())
 
     def join(self, number: int, attributes: Mapping[bytes, bytes], cells: Sequence[Cell], others: bytes) -> bytes:
+        body = b"".join(cell.data for cell in sorted(cells, key=lambda c: c.column)) + others
+        return self.row_element(number, attributes, body)
+
+    def row_element(self, number: int, attributes: Mapping[bytes, bytes], body: bytes) -> bytes:
+        """A ``<row>`` numbered ``number`` around ``body``, its cells in order."""
         # spans is only a hint for readers, and a wrong one is worse than none.
         attrs = {b"r": str(number).encode(), **{k: v for k, v in attributes.items() if k not in (b"r", b"spans")}}
         text = b"".join(b" " + key + b'="' + value + b'"' for key, value in attrs.items())
-        body = b"".join(cell.data for cell in sorted(cells, key=lambda c: c.column)) + others
         if not body:
             return b"<" + self.prefix + b"row" + text + b"/>"
         return b"<" + self.prefix + b"row" + text + b">" + body + b"</" + self.prefix + b"row>"
@@ -638,37 +642,43 @@ def escape_xml(text: str) -> bytes:
 
 def cell_data(prefix: bytes, ref: str, style: int, value: CellValue, date1904: bool) -> bytes:
     """A ``<c>`` element holding ``value`` (None: an empty cell that keeps its style)."""
+    return b"<" + prefix + b'c r="' + ref.encode() + b'"' + cell_after_ref(prefix, style, value, date1904, ref)
+
+
+def cell_after_ref(prefix: bytes, style: int, value: CellValue, date1904: bool, ref: str) -> bytes:
+    """What follows ``<c r="A1"`` in ``cell_data``: the same for every cell of one style and value (``ref``
+    only names the cell in an error)."""
     p = prefix.decode()
     style_attr = f' s="{style}"' if style else ""
     kind = type(value)
     # The computed columns of a big Clients sheet are hundreds of thousands of plain numbers and dates: straight on.
     if kind is int or kind is float and math.isfinite(value):  # type: ignore[arg-type]
-        return f'<{p}c r="{ref}"{style_attr}><{p}v>{value!r}</{p}v></{p}c>'.encode()
+        return f'{style_attr}><{p}v>{value!r}</{p}v></{p}c>'.encode()
     if kind is dt.date and (serial := excel_serial(value, date1904)) is not None:  # type: ignore[arg-type]
-        return f'<{p}c r="{ref}"{style_attr}><{p}v>{serial!r}</{p}v></{p}c>'.encode()
+        return f'{style_attr}><{p}v>{serial!r}</{p}v></{p}c>'.encode()
     if isinstance(value, float) and not math.isfinite(value):
         value = None
     if isinstance(value, dt.date) and value != value:  # pandas' NaT
         value = None
     if value is None or (isinstance(value, str) and not value):
-        return f'<{p}c r="{ref}"{style_attr}/>'.encode()
+        return f'{style_attr}/>'.encode()
     if isinstance(value, bool):
-        return f'<{p}c r="{ref}"{style_attr} t="b"><{p}v>{int(value)}</{p}v></{p}c>'.encode()
+        return f'{style_attr} t="b"><{p}v>{int(value)}</{p}v></{p}c>'.encode()
     if isinstance(value, dt.date):
         serial = excel_serial(value, date1904)
         if serial is not None:
-            return f'<{p}c r="{ref}"{style_attr}><{p}v>{serial!r}</{p}v></{p}c>'.encode()
+            return f'{style_attr}><{p}v>{serial!r}</{p}v></{p}c>'.encode()
         value = value.isoformat()  # before Excel's first day: kept readable as text
     if isinstance(value, numbers.Number) and not isinstance(value, str):
         number = int(value) if isinstance(value, numbers.Integral) else float(value)  # type: ignore[arg-type]
         if isinstance(number, float) and not math.isfinite(number):
-            return f'<{p}c r="{ref}"{style_attr}/>'.encode()
-        return f'<{p}c r="{ref}"{style_attr}><{p}v>{number!r}</{p}v></{p}c>'.encode()
+            return f'{style_attr}/>'.encode()
+        return f'{style_attr}><{p}v>{number!r}</{p}v></{p}c>'.encode()
     if not isinstance(value, str):
         raise TypeError(f"cell {ref}: cannot write a value of type {type(value).__name__}")
     text = value[:MAX_CELL_TEXT]  # a longer cell makes Excel repair the whole file
     space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
-    return (f'<{p}c r="{ref}"{style_attr} t="inlineStr"><{p}is><{p}t{space}>{xml_text(text)}</{p}t></{p}is>'
+    return (f'{style_attr} t="inlineStr"><{p}is><{p}t{space}>{xml_text(text)}</{p}t></{p}is>'
             f'</{p}c>').encode("utf-8")
 
 
@@ -730,6 +740,9 @@ class RowWriter:
         # bytes again is the slow part of a column of new cells.
         self.written_styles: tuple[int, dict[int, int], int] = (0, {}, MAX_COLUMNS)
         self.writing: dict[int, int] = {}  # the same for the row being written
+        # (column, style above, value) -> (style, the cell's bytes after its reference), see _new_cells
+        self.new_cell_bytes: dict[tuple[int, int, object], tuple[int, bytes]] = {}
+        self.cell_openings: dict[int, bytes] = {}
 
     def write(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
         if self.plan.rows:
@@ -903,9 +916,7 @@ class RowWriter:
 
     def _new_row(self, number: int) -> bytes:
         self.writing = {}
-        cells = [Cell(column, self._cell(number, column, change, None, 0))
-                 for column, change in self.plan.changes[number].items()]
-        data = self.parser.join(number, {}, cells, b"")
+        data = self.parser.row_element(number, {}, self._new_cells(number, self.plan.changes[number], 0))
         self.previous = (number, data, 0, len(data))
         self.written_styles = (number, self.writing, -1)
         return data
@@ -957,12 +968,45 @@ class RowWriter:
     def _append_at_end(self, data: bytes, number: int, changes: dict[int, CellChange]) -> bytes:
         """The first refresh's case, every changed cell new and right of the row's last one: added at the end."""
         opening = self.parser.row_open(data)
-        row_style = _row_style(_attributes(opening))
-        cells = b"".join(self._cell(number, column, changes[column], None, row_style) for column in sorted(changes))
+        row_style = _row_style(_attributes(opening)) if b"customFormat" in opening else 0
+        cells = self._new_cells(number, changes, row_style)
         # spans is only a hint for readers, and a wrong one is worse than none.
         opening_kept = _SPANS.sub(b"", opening)
         closing = len(data) - len(self.parser.row_close)
         return opening_kept + data[len(opening):closing] + cells + data[closing:]
+
+    def _new_cells(self, number: int, changes: dict[int, CellChange], row_style: int) -> bytes:
+        """``_cell`` of each change, in column order, for a row that has none of these cells yet.
+
+        A computed column repeats a few values down a hundred thousand rows, each cell styled like the one
+        above: what follows the cell's reference is worked out once per column, style above and value.
+        """
+        plan, known = self.plan, self.new_cell_bytes
+        row_ref = str(number).encode() + b'"'
+        pieces = []
+        for column in sorted(changes):
+            change = changes[column]
+            above = self._style_above(number, column) or plan.column_styles.get(column) or row_style
+            value = change.value
+            key = (column, above, value)
+            remembered = type(value) in _SAME_BYTES_WHEN_EQUAL and change.style is None
+            found = known.get(key) if remembered else None
+            if found is None:
+                ref = f"{column_letter(column)}{number}"
+                style, value = self._decide(column, change, above)
+                found = (style, cell_after_ref(plan.prefix, style, value, plan.date1904, ref))
+                if remembered:
+                    known[key] = found
+            self.writing[column] = found[0]
+            pieces.append(self._cell_opening(column) + row_ref + found[1])
+        return b"".join(pieces)
+
+    def _cell_opening(self, column: int) -> bytes:
+        """``<c r="AB`` for the column: the start of a cell up to its row number."""
+        opening = self.cell_openings.get(column)
+        if opening is None:
+            opening = self.cell_openings[column] = b"<" + self.plan.prefix + b'c r="' + column_letter(column).encode()
+        return opening
 
     def _cell(self, number: int, column: int, change: CellChange, existing: Cell | None, row_style: int) -> bytes:
         plan = self.plan
@@ -979,6 +1023,13 @@ class RowWriter:
                 plan.formulas_move = True  # the formula is replaced by the value asked for
         else:
             style = self._style_above(number, column) or plan.column_styles.get(column) or row_style
+        style, value = self._decide(column, change, style)
+        self.writing[column] = style
+        return cell_data(plan.prefix, ref, style, value, plan.date1904)
+
+    def _decide(self, column: int, change: CellChange, style: int) -> tuple[int, CellValue]:
+        """The style and value a cell is written with, given the style it would otherwise have."""
+        plan = self.plan
         if change.style is not None:
             style = change.style
         value = None if change.value is KEEP else change.value
@@ -986,8 +1037,7 @@ class RowWriter:
             style = plan.styles.dated(style, isinstance(value, dt.datetime) and value.time() != dt.time())
         elif (type(value) is int or type(value) is float) and column in plan.number_formats:
             style = plan.styles.formatted(style, plan.number_formats[column])
-        self.writing[column] = style
-        return cell_data(plan.prefix, ref, style, value, plan.date1904)  # type: ignore[arg-type]
+        return style, value  # type: ignore[return-value]
 
     def _style_above(self, number: int, column: int) -> int:
         """Style of the cell just above, unless that is the header row (a new value is not a header)."""
@@ -1012,6 +1062,9 @@ def _row_style(attributes: Mapping[bytes, bytes]) -> int:
 
 
 _SPANS = re.compile(rb'\sspans="[^"]*"')
+# Values whose cell bytes follow from the value alone: equal values of these types are written the same.
+# Not floats (0.0 and -0.0 are equal but written apart) nor datetimes (equal across time zones, not on the clock).
+_SAME_BYTES_WHEN_EQUAL = frozenset({int, str, dt.date, type(None)})
 _COLUMN_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
