@@ -224,3 +224,45 @@ def test_a_process_started_for_a_sheet_never_read_there_is_let_go(tmp_path: Path
         read_workbook(not_a_workbook)
     assert len(started) == 2
     assert all(child._process is not None and child._process.poll() is not None for child in started)
+
+
+def test_work_given_for_the_wait_runs_once_and_only_when_a_sheet_is_waited_for() -> None:
+    from concurrent.futures import Future
+    ran: list[str] = []
+    done: Future[object] = Future()
+    done.set_result("read")
+    sheets = workbook.Sheets(["a"], {"a": done})  # type: ignore[dict-item]
+    sheets.when_waiting(lambda: ran.append("started"))
+    assert sheets["a"] == "read" and ran == []  # read already: nothing to fill a wait with
+
+    pending: Future[object] = Future()
+    sheets = workbook.Sheets(["a", "b"], {"b": pending})  # type: ignore[dict-item]
+    sheets.add("a", "here")  # type: ignore[arg-type]
+    sheets.when_waiting(lambda: (ran.append("started"), pending.set_result("read")))
+    assert sheets["a"] == "here" and ran == []
+    assert sheets["b"] == "read" and sheets["b"] == "read"
+    assert ran == ["started"]
+
+
+def test_a_big_refresh_starts_its_helpers_while_it_waits_for_interactions(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from xlcrm import prerender, refresh
+    path = tmp_path / "demo.xlsx"
+    create_demo(path, clients=150, seed=4, locale="ru", today=TODAY)
+    events: list[str] = []
+    start, take = prerender.HelperProcesses.start, prerender.HelperProcesses.take
+    monkeypatch.setattr(prerender.HelperProcesses, "start", lambda self: (events.append("start"), start(self)))
+    monkeypatch.setattr(prerender.HelperProcesses, "take", lambda self: (events.append("take"), take(self))[1])
+    monkeypatch.setattr(refresh, "is_big_workbook", lambda path: True)
+    monkeypatch.setattr(workbook, "is_big_workbook", lambda path: True)
+    slow = workbook.read_in_process
+
+    def slow_read(*args):  # type: ignore[no-untyped-def]
+        import time
+        time.sleep(1)  # Interactions still being read when the dedupe plan asks for them
+        return slow(*args)
+
+    monkeypatch.setattr(workbook, "read_in_process", slow_read)
+    result = CliRunner().invoke(cli, ["refresh", str(path), "--today", TODAY.isoformat(), "--keep-backups", "0"])
+    assert result.exit_code in (0, 1), result.output
+    assert events == ["start", "take", "take"]  # the renderer's and the merges' writer's: both started ahead

@@ -90,11 +90,39 @@ class Prerendering(_WrittenAhead):
         return parts.get(report_name) if parts is not None else None
 
 
-class ReportRenderer:
-    """A child process started ahead to render the big reports of a refresh; ``close`` ends it either way."""
+class HelperProcesses:
+    """Child processes for a big refresh, started when one is taken, or ahead (``start``): their imports then
+    run while the refresh waits for a sheet anyway. ``close`` lets go those started ahead and not taken."""
 
-    def __init__(self) -> None:
-        self._child: Child | None = Child(__name__)
+    def __init__(self, count: int):
+        self._count = count
+        self._ready: list[Child] = []
+
+    def start(self) -> None:
+        self._ready.extend(Child(__name__) for _ in range(self._count - len(self._ready)))
+
+    def take(self) -> Child:
+        self._count -= 1
+        return self._ready.pop() if self._ready else Child(__name__)
+
+    def close(self) -> None:
+        while self._ready:
+            self._ready.pop().close()
+        self._count = 0
+
+    def __enter__(self) -> "HelperProcesses":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class ReportRenderer:
+    """A child process, started ahead (``child``), to render the big reports of a refresh; ``close`` ends it
+    either way."""
+
+    def __init__(self, child: Child) -> None:
+        self._child: Child | None = child
         self.prerendering: Prerendering | None = None
 
     def start(self, source: Path, reports: Sequence[ReportSheet]) -> Prerendering | None:
@@ -130,9 +158,9 @@ class ReportRenderer:
 class EditPrewriting(_WrittenAhead):
     """User-sheet edits being written in a child process."""
 
-    def __init__(self, source: Path, edits: Sequence[SheetEdit]):
+    def __init__(self, source: Path, edits: Sequence[SheetEdit], child: Child):
         self.edits = list(edits)
-        super().__init__(Child(__name__), "xlcrm-edits-", write_edits, source, self.edits)
+        super().__init__(child, "xlcrm-edits-", write_edits, source, self.edits)
 
     def part(self, edit: SheetEdit) -> RenderedPart | None:
         """The sheet part written for exactly this edit, once ready; None when there is none."""

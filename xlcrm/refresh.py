@@ -39,7 +39,7 @@ from xlcrm.computed import computed_cells
 from xlcrm.dedupe import DedupePlan
 from xlcrm.history import read_history
 from xlcrm.merge import SHOWN_ITEMS, apply_plan, load_plan
-from xlcrm.prerender import EditPrewriting, ReportRenderer
+from xlcrm.prerender import EditPrewriting, HelperProcesses, ReportRenderer
 from xlcrm.report_sheet import CellValue, ReportSheet
 from xlcrm.reports import Migration, RefreshReports, build_reports
 from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, check_target_not_locked
@@ -107,17 +107,24 @@ def refresh_workbook(path: str | Path, *, today: dt.date | None = None, dry_run:
     if not dry_run:
         check_target_not_locked(path, output=output, ignore_lock=ignore_lock)
     data = read_workbook(path)
-    # Before the dedupe plan, which waits for Interactions: in a big workbook they are still being read then.
-    history = read_history(data.report_rows.get(schema.BLOCK_HISTORY.key, []))
-    check_ahead(data)
-    plan = load_plan(data) if _can_dedupe(data) else None
     with contextlib.ExitStack() as cleanup:
-        # Interactions are read by now: a big workbook's report renderer does its imports meanwhile.
-        renderer = cleanup.enter_context(ReportRenderer()) if not dry_run and is_big_workbook(path) else None
+        # A big workbook's report renderer and merges' writer: started while Interactions are still being read.
+        helpers = cleanup.enter_context(HelperProcesses(2)) if not dry_run and is_big_workbook(path) else None
+        if helpers is not None:
+            data.sheets.when_waiting(helpers.start)
+        # Before the dedupe plan, which waits for Interactions: in a big workbook they are still being read then.
+        history = read_history(data.report_rows.get(schema.BLOCK_HISTORY.key, []))
+        check_ahead(data)
+        plan = load_plan(data) if _can_dedupe(data) else None
+        renderer = cleanup.enter_context(ReportRenderer(helpers.take())) if helpers is not None else None
         dedupe_edits, dedupe_sheets = _dedupe(data, plan)
         # The merges' edits of sheets other than Clients are final now: a big workbook's are written meanwhile.
         final = [edit for edit in dedupe_edits if edit.sheet != data.sheets[schema.CLIENTS.key].name]
-        prewritten = cleanup.enter_context(EditPrewriting(path, final)) if final and renderer is not None else None
+        prewritten = None
+        if final and helpers is not None:
+            prewritten = cleanup.enter_context(EditPrewriting(path, final, helpers.take()))
+        if helpers is not None:
+            helpers.close()  # one started ahead for merges that had nothing to re-point
         # Validation, lifecycle and reports see the base as it will be saved, rows numbered as they will be, so
         # the Problems sheet points at the right cells; the computed cells go back to the numbers as read, which
         # is what every edit of one save uses (write_workbook renumbers once, after the merges' deletions).
