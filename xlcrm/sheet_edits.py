@@ -841,7 +841,8 @@ class RowWriter:
             copied = 0
             for start, end, original in spans:
                 number = original
-                if moving and parser.has_formula(buffer, start, end):
+                formulas = moving and parser.has_formula(buffer, start, end)
+                if formulas:
                     self._check_shared(buffer[start:end], original)
                     if original >= first:
                         plan.formulas_move = True  # the calculation chain lists cells that move or go
@@ -859,12 +860,12 @@ class RowWriter:
                         index += 1
                         next_new = pending[index] if index < len(pending) else MAX_ROWS + 1
                 if next_new == number:
-                    data = self._rebuild(buffer[start:end], original, number, changes[number])
+                    data = self._rebuild(buffer[start:end], original, number, changes[number], formulas)
                     index += 1
                     next_new = pending[index] if index < len(pending) else MAX_ROWS + 1
                 elif number != original:
-                    data = self._move(buffer[start:end], original, number)
-                elif moving and parser.has_formula(buffer, start, end):
+                    data = self._move(buffer[start:end], original, number, formulas)
+                elif formulas:
                     data = self._remap_formulas(buffer[start:end])  # above the deleted rows, it may point below
                 else:
                     self.previous = (number, buffer, start, end)
@@ -888,9 +889,10 @@ class RowWriter:
         if problem:
             raise EditRefused(f"cannot delete rows of {plan.name!r}: {problem}; the workbook was not changed")
 
-    def _move(self, data: bytes, original: int, number: int) -> bytes:
-        """A row that keeps its cells: renumbered, and its formulas following the rows that moved."""
-        if self.parser.has_formula(data):
+    def _move(self, data: bytes, original: int, number: int, formulas: bool) -> bytes:
+        """A row that keeps its cells: renumbered, and its formulas (``formulas``: it has some) following the rows
+        that moved."""
+        if formulas:
             data = self._remap_formulas(data)
         return self.parser.renumber(data, original, number)
 
@@ -921,8 +923,10 @@ class RowWriter:
         self.written_styles = (number, self.writing, -1)
         return data
 
-    def _rebuild(self, data: bytes, original: int, number: int, changes: dict[int, CellChange]) -> bytes:
-        if self.plan.rows and self.parser.has_formula(data):
+    def _rebuild(self, data: bytes, original: int, number: int, changes: dict[int, CellChange],
+                 formulas: bool | None = None) -> bytes:
+        """The row with ``changes`` written; ``formulas``: whether it has any, when that is known already."""
+        if self.plan.rows and (self.parser.has_formula(data) if formulas is None else formulas):
             data = self._remap_formulas(data)
         if number != original:
             data = self.parser.renumber(data, original, number)
@@ -971,7 +975,7 @@ class RowWriter:
         row_style = _row_style(_attributes(opening)) if b"customFormat" in opening else 0
         cells = self._new_cells(number, changes, row_style)
         # spans is only a hint for readers, and a wrong one is worse than none.
-        opening_kept = _SPANS.sub(b"", opening)
+        opening_kept = _SPANS.sub(b"", opening) if b"spans" in opening else opening
         closing = len(data) - len(self.parser.row_close)
         return opening_kept + data[len(opening):closing] + cells + data[closing:]
 
@@ -981,12 +985,21 @@ class RowWriter:
         A computed column repeats a few values down a hundred thousand rows, each cell styled like the one
         above: what follows the cell's reference is worked out once per column, style above and value.
         """
-        plan, known = self.plan, self.new_cell_bytes
+        plan, known, writing, openings = self.plan, self.new_cell_bytes, self.writing, self.cell_openings
         row_ref = str(number).encode() + b'"'
+        # The row above as _style_above reads it, when it is the row this writer just rebuilt (the common case).
+        previous = self.previous
+        written_row, written, only_written_after = self.written_styles
+        above_written = (previous is not None and previous[0] == number - 1 and number - 1 > 1
+                         and written_row == number - 1)
         pieces = []
         for column in sorted(changes):
             change = changes[column]
-            above = self._style_above(number, column) or plan.column_styles.get(column) or row_style
+            if above_written and (column in written or column > only_written_after):
+                above = written.get(column, 0)
+            else:
+                above = self._style_above(number, column)
+            above = above or plan.column_styles.get(column) or row_style
             value = change.value
             key = (column, above, value)
             remembered = type(value) in _SAME_BYTES_WHEN_EQUAL and change.style is None
@@ -997,8 +1010,8 @@ class RowWriter:
                 found = (style, cell_after_ref(plan.prefix, style, value, plan.date1904, ref))
                 if remembered:
                     known[key] = found
-            self.writing[column] = found[0]
-            pieces.append(self._cell_opening(column) + row_ref + found[1])
+            writing[column] = found[0]
+            pieces.append((openings.get(column) or self._cell_opening(column)) + row_ref + found[1])
         return b"".join(pieces)
 
     def _cell_opening(self, column: int) -> bytes:
