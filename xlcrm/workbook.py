@@ -480,7 +480,7 @@ def _sheet_data(spec: Sheet, name: str, first: list[list[object]], more: Iterato
         for text, index in owned.items():
             owned_values[text].update((number + offset, value) for offset, value in enumerate(table[:, index].tolist())
                                       if _present(value))
-        values, keep = _cleaned(table[:, columns])
+        values, keep = _cleaned(table[:, columns])  # a copy: the columns are picked by position
         # Rows that are blank in every schema column carry no record (formatted but empty table rows).
         parts.append(values[keep])
         numbers.append(np.flatnonzero(keep) + number)
@@ -506,14 +506,13 @@ def _object_table(body: list[list[object]], width: int) -> np.ndarray:
 
 
 def _cleaned(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The values with empty strings as blanks and text stripped of the spaces people leave around it, and
-    which rows hold a value in any column.
+    """The values (a 2-D array of their own, changed in place) with empty strings as blanks and text stripped
+    of the spaces people leave around it, and which rows hold a value in any column.
 
     A column is worked on through its distinct values: a million-row sheet repeats a few managers, types
     and dates over and over, so each is cleaned once, and every cell holding it then shares one object
     (the same text read a million times would otherwise be held in memory a million times).
     """
-    values = values.copy()
     filled = np.zeros(len(values), dtype=bool)
     for column in range(values.shape[1]):
         cells = values[:, column]
@@ -531,7 +530,7 @@ def _cleaned(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         take = present.copy()
         take[take] = shared[codes[take]]
         cells[take] = clean[codes[take]]
-        blank_now = np.fromiter((value is None for value in clean), dtype=bool, count=len(clean))
+        blank_now = np.equal(clean, None)
         present[present] = ~blank_now[codes[present]]
         filled |= present
     return values, filled
