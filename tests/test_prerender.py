@@ -9,11 +9,14 @@ import zlib
 from pathlib import Path
 from typing import Any, Callable
 
+import openpyxl
 import pytest
 from click.testing import CliRunner
 
 from conftest import python_the_system_kills
-from xlcrm import child_process, merge, prerender, refresh, schema
+from xlcrm import child_process, merge, package, prerender, refresh, schema
+from xlcrm.errors import EditRefused
+from xlcrm.prerender import EditPrewriting
 from xlcrm.cli import cli
 from xlcrm.demo import create_demo
 from xlcrm.package import write_edit_ahead, write_workbook
@@ -141,9 +144,11 @@ def test_an_edit_that_changes_more_than_its_sheet_is_left_to_the_save(demo: Path
                     if name.startswith("xl/worksheets/") and b"C-NEW" in archive.read(name))
         expected = archive.getinfo(part), archive.read(part)
     file = tmp_path / "ahead.deflated"
-    crc, size, compressed = write_edit_ahead(demo, text, file)
+    crc, size, compressed, written, silent = write_edit_ahead(demo, text, file, ["Nowhere", "C-NEW"])
     assert zlib.decompress(file.read_bytes(), -15) == expected[1]
-    assert (crc, size, compressed) == (expected[0].CRC, expected[0].file_size, expected[0].compress_size)
+    assert (crc, size, compressed, written) == (expected[0].CRC, expected[0].file_size, expected[0].compress_size,
+                                                part)
+    assert silent == {"Nowhere", "C-NEW"}  # what the sheet as read says, not what the edit writes
 
     comment = interactions.letters["comment"]
     dated = SheetEdit(interactions.name, set_cells={f"{comment}{rows[0]}": TODAY})  # needs a date style added
@@ -151,6 +156,38 @@ def test_an_edit_that_changes_more_than_its_sheet_is_left_to_the_save(demo: Path
     missing = SheetEdit("No such sheet", set_cells={"A2": "x"})
     assert [write_edit_ahead(demo, edit, tmp_path / "other.deflated") for edit in (dated, deleting, missing)] == \
         [None, None, None]
+
+
+@pytest.mark.parametrize("mentioned", [False, True])
+def test_a_sheet_written_ahead_that_never_mentions_the_moving_one_is_not_read_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mentioned: bool) -> None:
+    clients, interactions = schema.CLIENTS.name("en"), schema.INTERACTIONS.name("en")
+    book = openpyxl.Workbook()
+    book.active.title = clients
+    for row in [["ClientID", "Name"], *([f"C{n}", f"Person {n}"] for n in range(2, 7))]:
+        book.active.append(row)
+    other = book.create_sheet(interactions)
+    for row in [["Date", "ClientID"], *([TODAY, f"C{n}"] for n in range(2, 7))]:
+        other.append(row)
+    other["D2"] = f"=LEN({clients}!B6)" if mentioned else "=LEN(B2)"  # B6 moves up once row 3 goes
+    source = tmp_path / "book.xlsx"
+    book.save(source)
+    edits = [SheetEdit(clients, delete_rows=[3]), SheetEdit(interactions, set_cells={"B4": "C9"})]
+    scanned: list[str] = []
+    scan = package._UserSheetEdit._check_formulas_in
+    monkeypatch.setattr(package._UserSheetEdit, "_check_formulas_in",
+                        lambda self, entry, what: (scanned.append(what), scan(self, entry, what)))
+    with EditPrewriting(source, edits[1:], child_process.Child(prerender.__name__), [clients]) as prewritten:
+        if mentioned:
+            with pytest.raises(EditRefused, match="B6"):
+                write_workbook(source, tmp_path / "ahead.xlsx", edits=edits, prewritten=prewritten)
+            assert scanned == [f"sheet {interactions!r}"]
+            return
+        write_workbook(source, tmp_path / "ahead.xlsx", edits=edits, prewritten=prewritten)
+    assert scanned == []
+    write_workbook(source, tmp_path / "usual.xlsx", edits=edits)
+    assert scanned == [f"sheet {interactions!r}"]
+    assert parts(tmp_path / "ahead.xlsx") == parts(tmp_path / "usual.xlsx")
 
 
 def test_a_child_that_dies_leaves_the_writing_to_the_save(demo: Path, tmp_path: Path,

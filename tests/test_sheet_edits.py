@@ -733,3 +733,16 @@ def test_new_cells_of_repeated_values_are_written_as_one_by_one() -> None:
         expected = written(_CellByCell, content, changes, deleted)
         assert written(RowWriter, content, changes, deleted) == expected
         assert b'<c r="B' in expected or not any(1 in cells for cells in changes.values())
+
+
+def test_a_watched_text_is_seen_wherever_the_reading_cuts_the_sheet() -> None:
+    from io import BytesIO
+
+    from xlcrm.sheet_edits import READ_CHUNK, SheetXml
+    name = "Клиенты".encode()
+    for offset in range(-len(name), 2):
+        filler = b"x" * (READ_CHUNK + offset - len(b"<worksheet><sheetData><row>"))
+        data = b"<worksheet><sheetData><row>" + filler + name + b"</row></sheetData></worksheet>"
+        sheet = SheetXml(BytesIO(data), "sheet", [name, b"Elsewhere"])
+        assert b"".join(sheet.content()) + sheet.tail
+        assert sheet.seen == {name}, offset

@@ -125,8 +125,10 @@ def write_workbook(source: Path, target: Path, *, reports: Sequence[ReportSheet]
             raise WriteError(f"cannot write {target}: {exc.strerror or exc}") from None
 
 
-def write_edit_ahead(source: Path, edit: SheetEdit, file: Path) -> tuple[int, int, int] | None:
-    """The sheet part ``write_workbook`` writes for ``edit``, raw-deflated into ``file``: (crc, size, compressed size).
+def write_edit_ahead(source: Path, edit: SheetEdit, file: Path,
+                     watch: Collection[str] = ()) -> tuple[int, int, int, str, frozenset[str]] | None:
+    """The sheet part ``write_workbook`` writes for ``edit``, raw-deflated into ``file``: (crc, size, compressed size,
+    the part's name, the names of ``watch`` it never mentions).
 
     Run in a process of its own while a refresh computes (``xlcrm.prerender``), it holds only for an edit
     that changes nothing but its sheet's part: None when it deletes or appends rows (which moves what
@@ -142,7 +144,9 @@ def write_edit_ahead(source: Path, edit: SheetEdit, file: Path) -> tuple[int, in
         sheet = next((sheet for sheet in sheets if sheet.name.casefold() == edit.sheet.casefold()), None)
         if sheet is None or package._sheet_type(sheet) != REL_WORKSHEET:
             return None
-        _UserSheetEdit(package, sheet, sheets.index(sheet), edit, package._date1904()).apply()
+        sheet_edit = _UserSheetEdit(package, sheet, sheets.index(sheet), edit, package._date1904())
+        sheet_edit.watch = [escape_xml(name) for name in watch]
+        sheet_edit.apply()
         part = package._name(sheet.part) or sheet.part
         styles_added = package._styles is not None and package._styles[1].changed
         if (styles_added or package.edited or package.streamed or package.dropped or package.structure_changed
@@ -152,7 +156,8 @@ def write_edit_ahead(source: Path, edit: SheetEdit, file: Path) -> tuple[int, in
         written.handle.seek(0)
         with file.open("wb") as handle:
             shutil.copyfileobj(written.handle, handle)
-        return written.crc, written.size, written.compressed_size
+        silent = frozenset(name for name in watch if escape_xml(name) not in sheet_edit.seen)
+        return written.crc, written.size, written.compressed_size, part, silent
 
 
 def report_styles(source: Path) -> tuple[dict[StyleKey, int], bool]:
@@ -848,6 +853,8 @@ class _UserSheetEdit:
         self.values = edit.cell_values()
         self.headers = {column: str(value).strip() for (row, column), value in self.values.items()
                         if row == 1 and value is not None and str(value).strip()}
+        self.watch: list[bytes] = []  # texts to look out for in the sheet as it is read (see SheetXml)
+        self.seen: set[bytes] = set()
 
     def where(self, ref: str) -> str:
         return f"{sheet_ref(self.name)}!{ref}"
@@ -873,7 +880,7 @@ class _UserSheetEdit:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="xlcrm-scan") as scanner, \
                 self._open() as handle, ReadAhead(handle, READ_CHUNK) as ahead:
             scanning = scanner.submit(self._check_formulas, formula_scans)
-            sheet_xml = SheetXml(ahead, self.sheet.part)
+            sheet_xml = SheetXml(ahead, self.sheet.part, self.watch)
             columns = {column for row in changes.values() for column in row}
             styles = self.package.style_sheet()
             plan = SheetPlan(self.name, sheet_xml.prefix, self.rows, changes,
@@ -893,6 +900,7 @@ class _UserSheetEdit:
 
             temporary = self.package.temporary.enter_context(tempfile.TemporaryFile())
             self.package.deflated[self.part_name] = _deflate(content(), temporary)
+            self.seen = sheet_xml.seen
             scanning.result()
         for part, tree in tables:
             self.package._store(part, _serialize(tree))
@@ -1026,8 +1034,12 @@ class _UserSheetEdit:
                     raise self._refuse(f"a pivot table reads its data from {self.where(source.get('ref', ''))}")
 
     def _check_formulas(self, scans: list[tuple[str, str]]) -> None:
+        # A sheet written ahead in another process was read there whole: if it never mentions this one, none of
+        # its formulas refers to it.
+        silent = self.package.prewritten.silent_about(self.name) if self.package.prewritten is not None else set()
         for entry, what in scans:
-            self._check_formulas_in(entry, what)
+            if entry not in silent:
+                self._check_formulas_in(entry, what)
 
     def _check_formulas_in(self, entry: str, what: str) -> None:
         """Refuse when a formula in another part refers to rows of this sheet that would move."""

@@ -42,6 +42,8 @@ class RenderedPart:
     crc: int
     size: int
     compressed_size: int
+    part: str = ""  # the zip entry, for a user sheet written ahead
+    silent_about: frozenset[str] = frozenset()  # sheets it never mentions (see EditPrewriting.silent_about)
 
 
 class _WrittenAhead:
@@ -156,11 +158,16 @@ class ReportRenderer:
 
 
 class EditPrewriting(_WrittenAhead):
-    """User-sheet edits being written in a child process."""
+    """User-sheet edits being written in a child process.
 
-    def __init__(self, source: Path, edits: Sequence[SheetEdit], child: Child):
+    ``watch``: names of sheets whose rows the save moves. The child, reading each edited sheet whole, notes
+    which of them it never mentions: the save then need not read that sheet again for formulas pointing at
+    the rows that move (``silent_about``).
+    """
+
+    def __init__(self, source: Path, edits: Sequence[SheetEdit], child: Child, watch: Sequence[str] = ()):
         self.edits = list(edits)
-        super().__init__(child, "xlcrm-edits-", write_edits, source, self.edits)
+        super().__init__(child, "xlcrm-edits-", write_edits, source, self.edits, list(watch))
 
     def part(self, edit: SheetEdit) -> RenderedPart | None:
         """The sheet part written for exactly this edit, once ready; None when there is none."""
@@ -170,14 +177,20 @@ class EditPrewriting(_WrittenAhead):
                 return parts[number] if parts is not None else None
         return None
 
+    def silent_about(self, name: str) -> set[str]:
+        """The zip entries of the sheets written here that never mention sheet ``name``, once ready."""
+        parts: list[RenderedPart | None] = self._written() or []
+        return {part.part for part in parts if part is not None and name in part.silent_about}
 
-def write_edits(source: Path, edits: Sequence[SheetEdit], folder: Path) -> list[RenderedPart | None]:
+
+def write_edits(source: Path, edits: Sequence[SheetEdit], watch: Sequence[str],
+                folder: Path) -> list[RenderedPart | None]:
     """Run in the child: each edit's sheet part written into a file (None: the save must apply that edit)."""
     parts: list[RenderedPart | None] = []
     for number, edit in enumerate(edits):
         file = folder / f"edit-{number}.deflated"
         try:
-            written = write_edit_ahead(source, edit, file)
+            written = write_edit_ahead(source, edit, file, watch)
         except XlcrmError:  # refused or unreadable: the save, applying it itself, says why
             written = None
         parts.append(RenderedPart(file, *written) if written is not None else None)

@@ -122,7 +122,8 @@ def refresh_workbook(path: str | Path, *, today: dt.date | None = None, dry_run:
         final = [edit for edit in dedupe_edits if edit.sheet != data.sheets[schema.CLIENTS.key].name]
         prewritten = None
         if final and helpers is not None:
-            prewritten = cleanup.enter_context(EditPrewriting(path, final, helpers.take()))
+            moving = [edit.sheet for edit in dedupe_edits if edit.delete_rows]
+            prewritten = cleanup.enter_context(EditPrewriting(path, final, helpers.take(), moving))
         if helpers is not None:
             helpers.close()  # one started ahead for merges that had nothing to re-point
         # Validation, lifecycle and reports see the base as it will be saved, rows numbered as they will be, so

@@ -380,11 +380,17 @@ _SHEET_DATA_OPEN = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)sheetData\b[^>]*?(/?)>
 
 
 class SheetXml:
-    """One pass over a worksheet part: the bytes before ``<sheetData>``, its content in chunks, the bytes after."""
+    """One pass over a worksheet part: the bytes before ``<sheetData>``, its content in chunks, the bytes after.
 
-    def __init__(self, handle: BinaryIO, part: str):
+    ``watch``: texts to look out for on the way; ``seen`` holds those read so far.
+    """
+
+    def __init__(self, handle: BinaryIO, part: str, watch: Collection[bytes] = ()):
         self.handle = handle
         self.part = part
+        self.watch = [text for text in watch if text]
+        self.seen: set[bytes] = set()
+        self._overlap = b""  # the end of the last chunk, where a watched text may begin
         self.head = b""  # everything before <sheetData
         self.data_open = b""  # the <sheetData ...> tag itself
         self.prefix = b""  # namespace prefix of the main namespace's elements, with its colon
@@ -395,9 +401,15 @@ class SheetXml:
 
     def _read(self) -> bytes:
         try:
-            return self.handle.read(READ_CHUNK)
+            chunk = self.handle.read(READ_CHUNK)
         except (zlib.error, OSError, EOFError) as exc:
             raise NotAWorkbook(f"the workbook is damaged: {self.part} cannot be read ({exc})") from None
+        if self.watch:
+            window = self._overlap + chunk
+            self.seen.update(text for text in self.watch if text in window)
+            keep = max(len(text) for text in self.watch) - 1
+            self._overlap = window[len(window) - keep:] if keep else b""
+        return chunk
 
     def _read_head(self) -> None:
         buffer = b""
