@@ -7,6 +7,8 @@ compressed bytes. The child is started a little earlier (``ReportRenderer``), so
 
 The same goes for the merges' re-pointing of a million-row Interactions sheet: known as soon as the dedupe
 is planned, it is written by another child (``EditPrewriting``) while validation, lifecycle and reports run.
+Both children are started while the refresh waits for Interactions to be read (``HelperProcesses``), so their
+imports take a core that would idle then.
 
 A part the child could not write, or wrote for styles the save does not use, is written by the save as
 always, so the result never depends on the child.
