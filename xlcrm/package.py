@@ -1034,6 +1034,8 @@ class _UserSheetEdit:
                     raise self._refuse(f"a pivot table reads its data from {self.where(source.get('ref', ''))}")
 
     def _check_formulas(self, scans: list[tuple[str, str]]) -> None:
+        if not scans:
+            return
         # A sheet written ahead in another process was read there whole: if it never mentions this one, none of
         # its formulas refers to it.
         silent = self.package.prewritten.silent_about(self.name) if self.package.prewritten is not None else set()
