@@ -144,10 +144,9 @@ def write_edit_ahead(source: Path, edit: SheetEdit, file: Path,
         sheet = next((sheet for sheet in sheets if sheet.name.casefold() == edit.sheet.casefold()), None)
         if sheet is None or package._sheet_type(sheet) != REL_WORKSHEET:
             return None
-        sheet_edit = _UserSheetEdit(package, sheet, sheets.index(sheet), edit, package._date1904())
-        sheet_edit.watch = [escape_xml(name) for name in watch]
+        sheet_edit = _UserSheetEdit(package, sheet, sheets.index(sheet), edit, package._date1904(), watch)
         sheet_edit.apply()
-        part = package._name(sheet.part) or sheet.part
+        part = sheet_edit.part_name
         styles_added = package._styles is not None and package._styles[1].changed
         if (styles_added or package.edited or package.streamed or package.dropped or package.structure_changed
                 or list(package.deflated) != [part]):
@@ -840,7 +839,9 @@ class _UserSheetEdit:
     """One ``SheetEdit`` applied to the package: the sheet streamed into a temporary file, what hangs off it
     (tables, comments, the filter's defined name) adjusted, and everything that would break refused first."""
 
-    def __init__(self, package: _Package, sheet: _Sheet, position: int, edit: SheetEdit, date1904: bool):
+    def __init__(self, package: _Package, sheet: _Sheet, position: int, edit: SheetEdit, date1904: bool,
+                 watch: Collection[str] = ()):
+        """``watch``: sheet names to look out for as the sheet is read; ``seen`` then holds those it mentions."""
         self.package = package
         self.sheet = sheet
         self.position = position
@@ -853,7 +854,7 @@ class _UserSheetEdit:
         self.values = edit.cell_values()
         self.headers = {column: str(value).strip() for (row, column), value in self.values.items()
                         if row == 1 and value is not None and str(value).strip()}
-        self.watch: list[bytes] = []  # texts to look out for in the sheet as it is read (see SheetXml)
+        self.watch = [escape_xml(name) for name in watch]  # as written in the sheet's XML (see SheetXml)
         self.seen: set[bytes] = set()
 
     def where(self, ref: str) -> str:

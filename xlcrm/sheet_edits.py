@@ -807,7 +807,7 @@ class RowWriter:
                 if above == number - 1:
                     self.previous = (above, buffer, buffer.rfind(row_open, 0, start), start)
                 output.append(buffer[copied:start])
-                data = self._rebuild(buffer[start:end], number, number, changes[number])
+                data = self._rebuild(buffer[start:end], number, number, changes[number], False)
                 output.append(data)
                 self.previous = (number, data, 0, len(data))
                 copied = end
@@ -936,9 +936,9 @@ class RowWriter:
         return data
 
     def _rebuild(self, data: bytes, original: int, number: int, changes: dict[int, CellChange],
-                 formulas: bool | None = None) -> bytes:
-        """The row with ``changes`` written; ``formulas``: whether it has any, when that is known already."""
-        if self.plan.rows and (self.parser.has_formula(data) if formulas is None else formulas):
+                 formulas: bool) -> bytes:
+        """The row with ``changes`` written; ``formulas``: it has formulas that rows moving may change."""
+        if formulas:
             data = self._remap_formulas(data)
         if number != original:
             data = self.parser.renumber(data, original, number)
@@ -1023,14 +1023,12 @@ class RowWriter:
                 if remembered:
                     known[key] = found
             writing[column] = found[0]
-            pieces.append((openings.get(column) or self._cell_opening(column)) + row_ref + found[1])
+            pieces.append((openings.get(column) or self._new_cell_opening(column)) + row_ref + found[1])
         return b"".join(pieces)
 
-    def _cell_opening(self, column: int) -> bytes:
-        """``<c r="AB`` for the column: the start of a cell up to its row number."""
-        opening = self.cell_openings.get(column)
-        if opening is None:
-            opening = self.cell_openings[column] = b"<" + self.plan.prefix + b'c r="' + column_letter(column).encode()
+    def _new_cell_opening(self, column: int) -> bytes:
+        """``<c r="AB`` for the column, the start of a cell up to its row number, kept in ``cell_openings``."""
+        opening = self.cell_openings[column] = b"<" + self.plan.prefix + b'c r="' + column_letter(column).encode()
         return opening
 
     def _cell(self, number: int, column: int, change: CellChange, existing: Cell | None, row_style: int) -> bytes:
