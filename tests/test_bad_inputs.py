@@ -9,6 +9,7 @@ byte-for-byte as it was: no temp files, no backups, no half-written output.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -291,8 +292,28 @@ def test_bad_input_is_refused_clearly_and_changes_nothing(tmp_path: Path, name: 
     assert snapshot(tmp_path) == before
 
 
-def test_corpus_is_large_enough() -> None:
-    assert len(CASES) + 2 >= 20  # plus the two permission cases below
+# Bad inputs that are one problem to the user, so one message fits them.
+SAME_PROBLEM = (
+    {"truncated zip", "corrupt sheet data"},  # a damaged zip, however it was damaged
+    {"2 million rows in a CSV", "HTML table renamed"},  # text saved under a workbook's name
+    {"zip that is not a workbook", "OpenDocument renamed"},  # a zip without a workbook inside
+    {"missing path", "broken link"},  # nothing to open at that name
+)
+
+
+def test_each_case_is_told_apart_from_the_others(tmp_path: Path) -> None:
+    """A message general enough to fit every bad input would pass the test above: two different problems must
+    never get the same message (paths aside)."""
+    said: dict[str, str] = {}
+    for number, (name, case) in enumerate(CASES.items()):
+        folder = tmp_path / str(number)
+        folder.mkdir()
+        errors = error_lines(run_refresh(case.make(folder)))
+        said[name] = re.sub(re.escape(str(folder)) + r"/[^\s:;]+", "<file>", errors[0]) if errors else ""
+    for name, message in said.items():
+        alike = {other for other, error in said.items() if error == message}
+        expected = next((group for group in SAME_PROBLEM if name in group), {name})
+        assert alike == expected, f"{name!r} and {sorted(alike - expected)} get the same message: {message}"
 
 
 def test_a_good_workbook_does_refresh(tmp_path: Path) -> None:

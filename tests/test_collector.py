@@ -1,13 +1,18 @@
-"""The cycle collector is held off while a command works and is back as it was afterwards."""
+"""The cycle collector is held off while an ``xlcrm`` command works, never by a library call, and is back as it
+was afterwards."""
 
 from __future__ import annotations
 
 import datetime as dt
 import gc
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
+from click.testing import CliRunner
+
+from xlcrm.cli import cli
 from xlcrm.collector import collector_paused
 from xlcrm.demo import create_demo
 from xlcrm.errors import WorkbookNotFound
@@ -39,11 +44,50 @@ def test_a_caller_that_turned_the_collector_off_keeps_it_off() -> None:
         gc.enable()
 
 
-def test_a_command_gives_the_collector_back(tmp_path: Path) -> None:
+def automatic_collections_during(work: Callable[[], object]) -> int:
+    """How many collections Python started by itself (not ``gc.collect``) while ``work`` ran."""
+    started: list[int] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started.append(info["generation"])
+
+    thresholds = gc.get_threshold()
+    gc.set_threshold(50)  # a collection every 50 new objects: any real work starts several
+    gc.callbacks.append(count)
+    try:
+        work()
+    finally:
+        gc.callbacks.remove(count)
+        gc.set_threshold(*thresholds)
+    return len(started)
+
+
+def test_a_library_call_leaves_the_collector_of_the_application_alone(tmp_path: Path) -> None:
+    """An application that embeds xlcrm keeps its collector running while xlcrm works."""
     path = tmp_path / "demo.xlsx"
     create_demo(path, clients=30, seed=1, locale="en", today=TODAY)
-    refresh_workbook(path, today=TODAY, keep_backups=0)
+    # Python starts hundreds of collections in this refresh; a paused collector would start none once in it.
+    assert automatic_collections_during(lambda: refresh_workbook(path, today=TODAY, keep_backups=0)) > 20
     assert gc.isenabled()
     with pytest.raises(WorkbookNotFound):
         refresh_workbook(tmp_path / "missing.xlsx", today=TODAY)
     assert gc.isenabled()
+
+
+def test_the_command_line_program_holds_the_collector_off_and_gives_it_back(tmp_path: Path) -> None:
+    path = tmp_path / "demo.xlsx"
+    create_demo(path, clients=30, seed=1, locale="en", today=TODAY)
+    copy = tmp_path / "copy.xlsx"
+    copy.write_bytes(path.read_bytes())
+    in_library = automatic_collections_during(lambda: refresh_workbook(copy, today=TODAY, keep_backups=0))
+    runner = CliRunner()
+    result: list[object] = []
+    in_program = automatic_collections_during(lambda: result.append(
+        runner.invoke(cli, ["refresh", str(path), "--today", TODAY.isoformat(), "--keep-backups", "0"])))
+    assert result[0].exit_code in (0, 1), result[0].output  # type: ignore[attr-defined]
+    # Only click's own work around the command may start one (the same refresh starts hundreds).
+    assert in_program < in_library / 20, (in_program, in_library)
+    assert gc.isenabled()
+    failed = runner.invoke(cli, ["refresh", str(tmp_path / "missing.xlsx")])
+    assert failed.exit_code == 1 and gc.isenabled()

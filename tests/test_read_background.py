@@ -266,3 +266,22 @@ def test_a_big_refresh_starts_its_helpers_while_it_waits_for_interactions(
     result = CliRunner().invoke(cli, ["refresh", str(path), "--today", TODAY.isoformat(), "--keep-backups", "0"])
     assert result.exit_code in (0, 1), result.output
     assert events == ["start", "take", "take"]  # the renderer's and the merges' writer's: both started ahead
+
+
+def test_a_child_that_gives_no_answer_in_time_is_killed_and_the_caller_goes_on(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stuck child (a hung disk, a paging machine) never keeps a nightly run waiting for ever."""
+    stuck = tmp_path / "stuck-python"
+    stuck.write_text("#!/bin/sh\nexec sleep 600\n")
+    stuck.chmod(0o755)
+    monkeypatch.setattr(child_process.sys, "executable", str(stuck))
+    path = tmp_path / "demo.xlsx"
+    create_demo(path, clients=5, seed=1, locale="en", today=TODAY)
+    child = child_process.Child()
+    with pytest.raises(child_process.ChildProcessFailed, match="no answer within 1 s"):
+        child.call(workbook.read_alone, path, schema.INTERACTIONS, schema.INTERACTIONS.en, timeout=1)
+    assert child._process is not None and child._process.poll() is not None  # killed, not left behind
+    monkeypatch.setattr(child_process, "CLOSE_TIMEOUT_SECONDS", 0.5)
+    unused = child_process.Child()
+    unused.close()
+    assert unused._process is not None and unused._process.poll() is not None

@@ -29,7 +29,6 @@ from icalendar import Alarm, Calendar, Event
 
 from xlcrm import schema
 from xlcrm.analysis import analyse
-from xlcrm.collector import collector_paused
 from xlcrm.errors import UsageError, WriteError
 from xlcrm.frames import Frames
 from xlcrm.lifecycle import Lifecycle
@@ -139,7 +138,6 @@ class AgendaResult:
         return {**self.agenda.to_dict(), "ics": str(self.ics) if self.ics else None, "events": self.events}
 
 
-@collector_paused()
 def workbook_agenda(path: str | Path, *, today: dt.date | None = None, manager: str | None = None,
                     ics: Path | None = None) -> AgendaResult:
     """The agenda of the workbook at ``path`` (only ``manager``'s when given), optionally as an .ics file too."""

@@ -22,6 +22,13 @@ from xlcrm.errors import XlcrmError
 
 T = TypeVar("T")
 
+# The longest a child may take for its one call. Its work (reading a million-row sheet, rendering a big report)
+# takes seconds to a minute; a child that is still busy after this is stuck (a paging machine, a hung disk), is
+# killed, and the caller does the work itself, so a nightly run never waits for ever.
+CALL_TIMEOUT_SECONDS = 15 * 60
+# An unused child only has to notice that its input ended.
+CLOSE_TIMEOUT_SECONDS = 10
+
 
 class ChildProcessFailed(XlcrmError):
     """The child process could not start, or stopped without an answer; callers do the work themselves then."""
@@ -47,18 +54,22 @@ class Child:
         except OSError as exc:
             self._start_error = exc
 
-    def call(self, function: Callable[..., T], *args: object) -> T:
+    def call(self, function: Callable[..., T], *args: object, timeout: float = CALL_TIMEOUT_SECONDS) -> T:
         """``function(*args)`` run in the child (``function`` must be importable by its module and name).
 
         What the function raised there is raised here; ``ChildProcessFailed`` when the child could not start
-        (a Python that cannot run ``-m``, say) or stopped without an answer (killed when memory ran out).
+        (a Python that cannot run ``-m``, say), stopped without an answer (killed when memory ran out), or gave
+        none within ``timeout`` seconds (it is killed then).
         """
         what = f"{function.__module__}.{function.__name__}"
         if self._process is None:
             raise ChildProcessFailed(f"no process could be started for {what} ({self._start_error})")
         request = pickle.dumps((function, args), protocol=pickle.HIGHEST_PROTOCOL)
         try:
-            answer, said = self._process.communicate(request)
+            answer, said = self._process.communicate(request, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self._kill()
+            raise ChildProcessFailed(f"the process running {what} gave no answer within {timeout:g} s") from None
         except OSError:  # the child is gone already: its exit code says the rest
             answer, said = b"", b""
             self._process.wait()
@@ -72,9 +83,18 @@ class Child:
         return value  # type: ignore[no-any-return]
 
     def close(self) -> None:
-        """Let an unused child go (it ends when its input ends); a used one has ended already."""
+        """Let an unused child go (it ends when its input ends; one that does not is killed); a used one has
+        ended already."""
         if self._process is not None and self._process.returncode is None:
-            self._process.communicate(b"")
+            try:
+                self._process.communicate(b"", timeout=CLOSE_TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                self._kill()
+
+    def _kill(self) -> None:
+        assert self._process is not None
+        self._process.kill()
+        self._process.communicate()
 
 
 def _give_back_freed_memory() -> None:

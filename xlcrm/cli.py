@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from xlcrm import __version__, progress
+from xlcrm.collector import collector_paused
 from xlcrm.commands import COMMANDS
 from xlcrm.commands.options import EXIT_WORKBOOK_ERRORS
 from xlcrm.errors import XlcrmError
@@ -23,7 +24,9 @@ class XlcrmGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            # The command owns this process, so it may hold the collector off; the library never does.
+            with collector_paused():
+                return super().invoke(ctx)
         except XlcrmError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(exc.exit_code)

@@ -1,10 +1,14 @@
-"""Python's cycle collector held off while a command works through a workbook.
+"""Python's cycle collector held off while a command of the ``xlcrm`` program works through a workbook.
 
 Reading a big workbook, planning its dedupe and writing its computed cells make millions of Python objects
 that all live until the command ends. Each time enough new objects pile up, the cycle collector walks every
 object still alive, so a million-row refresh spent seconds on walks that free nothing. Reference counting
 still frees everything as soon as it is no longer used; only objects that refer to each other in a circle
 wait, and the collector is back on (and runs as usual) when the command returns.
+
+Only processes xlcrm owns pause it: the command-line program around a whole command and the child processes
+it starts. Library functions never do, since an application that embeds xlcrm owns its process and its
+collector.
 """
 
 from __future__ import annotations

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from xlcrm.anonymise import AnonymisedCopy, write_anonymised
-from xlcrm.collector import collector_paused
 from xlcrm.errors import UsageError
 from xlcrm.safe_save import check_target_not_locked
 from xlcrm.workbook import read_workbook
@@ -33,7 +32,6 @@ class ExportResult:
                 "anonymised": self.anonymised.to_dict() if self.anonymised else None}
 
 
-@collector_paused()
 def export_workbook(path: str | Path, *, sqlite: Path | None = None, url: str | None = None,
                     anonymise: Path | None = None, today: dt.date | None = None, force: bool = False,
                     ignore_lock: bool = False) -> ExportResult:

@@ -35,7 +35,6 @@ from typing import Any, Iterable, Mapping, Sequence
 import pandas as pd
 
 from xlcrm import schema
-from xlcrm.collector import collector_paused
 from xlcrm.dedupe import MAX_BLOCK, ClientRecord, block_keys, client_records, compare
 from xlcrm.errors import MappingError, WorkbookStructureError
 from xlcrm.import_map import (
@@ -433,7 +432,6 @@ def choose_mapping(table: SourceTable, spec: Sheet, locale: str, mapping_file: P
     return mappings
 
 
-@collector_paused()
 def import_rows(source: str | Path, workbook: str | Path, *, sheet: str = schema.CLIENTS.key,
                 mapping_file: Path | None = None, dry_run: bool = False, today: dt.date | None = None,
                 output: Path | None = None, ignore_lock: bool = False,

@@ -27,7 +27,6 @@ from typing import Any, Sequence
 from lxml import etree
 
 from xlcrm import schema
-from xlcrm.collector import collector_paused
 from xlcrm.dedupe import DedupePlan, MergeGroup, plan_dedupe
 from xlcrm.errors import MergeNotFound, MergeNotUndoable, WorkbookStructureError
 from xlcrm.keys import email_keys, phone_keys
@@ -310,7 +309,6 @@ def load_plan(data: WorkbookData) -> DedupePlan:
     return plan_dedupe(data, settings, decisions)
 
 
-@collector_paused()
 def dedupe_workbook(path: str | Path, *, dry_run: bool = False, output: Path | None = None,
                     ignore_lock: bool = False, keep_backups: int = DEFAULT_KEEP_BACKUPS,
                     now: dt.datetime | None = None) -> DedupeResult:
@@ -378,7 +376,6 @@ class UnmergeResult:
                 "repointed_back": self.repointed_back, "save": self.save.to_dict() if self.save else None}
 
 
-@collector_paused()
 def unmerge_workbook(path: str | Path, merge_id: str, *, output: Path | None = None, ignore_lock: bool = False,
                      keep_backups: int = DEFAULT_KEEP_BACKUPS) -> UnmergeResult:
     """Undo one merge from the Merge log: original rows back in place, re-pointed rows back, pairs kept apart."""

@@ -34,7 +34,6 @@ import pandas as pd
 from xlcrm import schema
 from xlcrm.agenda import build_agenda
 from xlcrm.analysis import analyse
-from xlcrm.collector import collector_paused
 from xlcrm.computed import computed_cells
 from xlcrm.dedupe import DedupePlan
 from xlcrm.history import read_history
@@ -97,7 +96,6 @@ class RefreshResult:
         }
 
 
-@collector_paused()
 def refresh_workbook(path: str | Path, *, today: dt.date | None = None, dry_run: bool = False,
                      output: Path | None = None, ignore_lock: bool = False,
                      keep_backups: int = DEFAULT_KEEP_BACKUPS) -> RefreshResult:

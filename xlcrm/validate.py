@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 
 from xlcrm import progress, schema
-from xlcrm.collector import collector_paused
 from xlcrm.findings import Code, Finding, Severity
 from xlcrm.normalize import as_text, parse_amount, parse_date, parse_emails, parse_inn, parse_phones
 from xlcrm.schema import Column, Kind
@@ -95,7 +94,6 @@ class Report:
         }
 
 
-@collector_paused()
 def validate_workbook(path: str | Path, today: dt.date | None = None) -> Report:
     """Read a workbook and check it; ``today`` (default: the real date) dates future birthdays."""
     return validate_data(read_workbook(path), today or dt.date.today())
