@@ -276,7 +276,7 @@ def test_a_child_that_gives_no_answer_in_time_is_killed_and_the_caller_goes_on(
     stuck.chmod(0o755)
     monkeypatch.setattr(child_process.sys, "executable", str(stuck))
     path = tmp_path / "demo.xlsx"
-    create_demo(path, clients=5, seed=1, locale="en", today=TODAY)
+    create_demo(path, clients=10, seed=1, locale="en", today=TODAY)
     child = child_process.Child()
     with pytest.raises(child_process.ChildProcessFailed, match="no answer within 1 s"):
         child.call(workbook.read_alone, path, schema.INTERACTIONS, schema.INTERACTIONS.en, timeout=1)
