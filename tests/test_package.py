@@ -62,7 +62,8 @@ def user_workbook(path: Path, *, report_at: int | None = None, report_comment: b
     interactions.defined_names["LocalTotal"] = DefinedName("LocalTotal", attr_text="Interactions!$E$3")
     if report_at is not None:
         old = book.create_sheet(PROBLEMS, report_at)
-        old["A1"] = "typed by a user, overwritten on refresh"
+        old["A1"] = schema.label("problems_title", "en")  # as an xlcrm from before the report mark wrote it
+        old["A3"] = "typed by a user, overwritten on refresh"
         if report_comment:
             old["A1"].comment = Comment("a comment on the old report", "user")
     book.save(path)
@@ -168,20 +169,40 @@ def test_stale_parts_of_the_old_report_sheet_are_removed(tmp_path: Path) -> None
     assert_package_consistent(target)
 
 
-def test_a_chart_sheet_with_the_report_name_becomes_a_worksheet(tmp_path: Path) -> None:
+def test_a_chart_sheet_with_a_report_name_is_the_users_and_is_kept(tmp_path: Path) -> None:
     book = openpyxl.load_workbook(user_workbook(tmp_path / "book.xlsx"))
     chart = openpyxl.chart.BarChart()
     chart.add_data(openpyxl.chart.Reference(book["Interactions"], min_col=5, min_row=1, max_row=2))
     book.create_chartsheet(PROBLEMS).add_chart(chart)
     book.save(tmp_path / "charts.xlsx")
     target = tmp_path / "out.xlsx"
-    write_report_sheets(tmp_path / "charts.xlsx", target, [problems_report()])
+    with pytest.raises(NotAReportSheet, match=f"a sheet named '{PROBLEMS}' that xlcrm did not write"):
+        write_report_sheets(tmp_path / "charts.xlsx", target, [problems_report()])
+    assert not target.exists()
 
-    before, after = set(entries(tmp_path / "charts.xlsx")), set(entries(target))
-    assert {"xl/chartsheets/sheet1.xml", "xl/charts/chart1.xml", "xl/drawings/drawing1.xml"} <= before - after
-    assert "xl/worksheets/sheet3.xml" in after - before
-    assert_package_consistent(target)
-    assert openpyxl.load_workbook(target)[PROBLEMS]["A1"].value == "Problems"
+
+def test_a_user_sheet_named_like_a_report_is_never_overwritten_or_removed(tmp_path: Path) -> None:
+    """Only the mark xlcrm writes on its own report sheets (or, from older versions, the title it writes in A1)
+    lets it replace a sheet; the report's name alone does not."""
+    book = openpyxl.load_workbook(user_workbook(tmp_path / "book.xlsx"))
+    book.create_sheet(PROBLEMS)["A1"] = "my own notes"
+    book.save(tmp_path / "mine.xlsx")
+    target = tmp_path / "out.xlsx"
+    for remove in ([], [PROBLEMS]):
+        with pytest.raises(NotAReportSheet, match="rename your sheet"):
+            write_report_sheets(tmp_path / "mine.xlsx", target, [] if remove else [problems_report()],
+                                remove=remove)
+    assert not target.exists()
+    # A report sheet xlcrm wrote carries its mark, which Excel and LibreOffice keep with the sheet.
+    first, second = tmp_path / "first.xlsx", tmp_path / "second.xlsx"
+    write_report_sheets(user_workbook(tmp_path / "fresh.xlsx"), first, [problems_report()])
+    assert (schema.REPORT_SHEET_MARK, "2", f"'{PROBLEMS}'!$A$1") in defined_names(first)
+    rewritten = openpyxl.load_workbook(first)
+    rewritten[PROBLEMS]["A1"] = "a title changed by hand"  # the mark, not the title, makes it xlcrm's
+    rewritten.save(first)
+    write_report_sheets(first, second, [problems_report(ROWS[:1])], remove=[])
+    assert openpyxl.load_workbook(second)[PROBLEMS]["A1"].value == "Problems"
+    assert [name for name, *_ in defined_names(second)].count(schema.REPORT_SHEET_MARK) == 1
 
 
 @pytest.mark.parametrize("name", ["Clients", "Problems", "clients"])

@@ -501,3 +501,41 @@ def test_revenue_shows_as_money_unless_the_user_chose_a_format(tmp_path: Path) -
     refresh_workbook(path, today=TODAY + dt.timedelta(days=1), keep_backups=0)
     cell = load_workbook(path)[schema.CLIENTS.en].cell(2, revenue)
     assert cell.value == 45000 and cell.number_format == "0"
+
+
+def test_a_user_sheet_named_like_a_report_stops_the_refresh(tmp_path: Path) -> None:
+    """A sheet the user called «▸ Сводка» is theirs: refresh says so and changes nothing, in place of
+    overwriting it with the dashboard."""
+    path = tmp_path / "demo.xlsx"
+    shutil.copy(EXAMPLE, path)
+    book = load_workbook(path)
+    book.create_sheet("▸ Сводка")["A1"] = "мои заметки о клиентах"
+    book.save(path)
+    before = path.read_bytes()
+    result = CliRunner().invoke(cli, ["refresh", str(path), "--today", TODAY.isoformat()])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "Error: the workbook has a sheet named '▸ Сводка' that xlcrm did not write; xlcrm keeps its own report "
+        "there and would overwrite it: rename your sheet (names starting with '▸' are xlcrm's) and run again; "
+        "the workbook was not changed"]
+    assert path.read_bytes() == before
+    assert not (tmp_path / ".xlcrm-backups").exists()
+
+
+def test_report_sheets_stay_xlcrms_after_excel_saves_them_and_from_older_versions(tmp_path: Path) -> None:
+    """The mark survives a save by another program (openpyxl here, as Excel keeps sheet-local names); a report
+    sheet written before the mark existed is known by its title."""
+    path = tmp_path / "demo.xlsx"
+    shutil.copy(EXAMPLE, path)
+    refresh_workbook(path, today=TODAY, keep_backups=0)
+    book = load_workbook(path)
+    marks = [sheet.title for sheet in book.worksheets if schema.REPORT_SHEET_MARK in sheet.defined_names]
+    assert sorted(marks) == sorted(name for name in book.sheetnames if name.startswith(schema.REPORT_MARKER))
+    book.save(path)
+    again = refresh_workbook(path, today=TODAY, keep_backups=0)
+    assert again.save is not None and schema.DASHBOARD.name("ru") in again.replaced_sheets
+    older = load_workbook(path)
+    for sheet in older.worksheets:
+        sheet.defined_names.pop(schema.REPORT_SHEET_MARK, None)
+    older.save(path)
+    assert refresh_workbook(path, today=TODAY, keep_backups=0).save is not None

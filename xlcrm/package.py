@@ -53,7 +53,7 @@ from xlcrm.errors import EditRefused, NotAReportSheet, NotAWorkbook, WorkbookErr
 from xlcrm import charts
 from xlcrm.report_sheet import (DRAWING_REL_ID, MAX_ROWS, NUMBER_FORMATS, STYLES, ColumnFormat,
                                 ReportSheet, SheetLayout, StyleKey, StyleSpec, layout, render_worksheet)
-from xlcrm.schema import REPORT_MARKER
+from xlcrm.schema import REPORT_MARKER, REPORT_SHEET_MARK, REPORT_TITLES
 from xlcrm.sheet_edits import (COMPUTED_HEADER, KEEP, READ_CHUNK, CellChange, FormulaBlocked, RowMap, RowWriter,
                                 SheetEdit, SheetPlan, SheetXml, StyleChooser, check_anchored_formula, column_index,
                                 combine_edits, escape_xml, last_used_row, parse_cell, range_bounds, range_text,
@@ -83,6 +83,13 @@ CT_STYLES = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+
 
 CONTENT_TYPES_PART = "[Content_Types].xml"
 FILTER_NAME = "_xlnm._FilterDatabase"
+REL_SHARED_STRINGS = NS_R + "/sharedStrings"
+# A1 of a sheet is in its first row, near the start of the part: the columns, views and formats before it
+# take a few kilobytes even in a big sheet.
+_FIRST_CELL_BYTES = 64 * 1024
+_A1_CELL = re.compile(rb'<(?:\w+:)?c\s(?=[^>]*\br="A1")(?:[^>]*\bt="(\w+)")?[^>]*?(?:/>|>(.*?)</(?:\w+:)?c>)', re.S)
+_TEXT_RUN = re.compile(rb"<(?:\w+:)?t(?:\s[^>]*)?>([^<]*)</(?:\w+:)?t>")
+_CELL_VALUE = re.compile(rb"<(?:\w+:)?v(?:\s[^>]*)?>([^<]*)</(?:\w+:)?v>")
 
 # zlib level 3 compresses a 100,000-row report sheet three times faster than the default 6, for 10% more bytes.
 REPORT_COMPRESSION_LEVEL = 3
@@ -224,6 +231,14 @@ def _parse(data: bytes, what: str) -> etree._ElementTree:
         return etree.ElementTree(etree.fromstring(data, _XML_PARSER))
     except etree.XMLSyntaxError as exc:
         raise NotAWorkbook(f"the workbook's {what} is damaged: {exc}") from None
+
+
+def _xml_text(raw: bytes) -> str | None:
+    """Character data as read from raw XML (entities and character references resolved); None if it is not."""
+    try:
+        return etree.fromstring(b"<t>" + raw + b"</t>", _XML_PARSER).text or ""
+    except etree.XMLSyntaxError:
+        return None
 
 
 def _serialize(tree: etree._ElementTree) -> bytes:
@@ -418,6 +433,8 @@ class _Package:
         by_name = {sheet.name.casefold(): sheet for sheet in sheets}
         removing = [by_name[name.casefold()] for name in remove if name.casefold() in by_name]
         replacing = [by_name[r.name.casefold()] for r in reports if r.name.casefold() in by_name]
+        for sheet in replacing + removing:
+            self._check_own_report(sheet, sheets.index(sheet))
         worksheets_before = self._worksheet_names()
         date1904 = self._date1904()
         # The report styles before any other: their indices are then known ahead (see report_styles).
@@ -458,6 +475,61 @@ class _Package:
         if self.structure_changed:
             self._store(_rels_part(self.workbook_part), _serialize(self.workbook_rels.tree))
             self._store(CONTENT_TYPES_PART, _serialize(self.content_types.tree))
+
+    def _check_own_report(self, sheet: _Sheet, position: int) -> None:
+        """Refuse to replace or remove a sheet that has a report's name but was not written by xlcrm.
+
+        xlcrm marks each report sheet it writes with a hidden name local to it (``REPORT_SHEET_MARK``), which
+        Excel and LibreOffice keep with the sheet; a report sheet written before that mark existed is known by
+        the title xlcrm writes in its A1.
+        """
+        if self._has_report_mark(position) or self._first_cell_text(sheet) in REPORT_TITLES:
+            return
+        raise NotAReportSheet(
+            f"the workbook has a sheet named {sheet.name!r} that xlcrm did not write; xlcrm keeps its own report "
+            f"there and would overwrite it: rename your sheet (names starting with {REPORT_MARKER.strip()!r} "
+            "are xlcrm's) and run again; the workbook was not changed")
+
+    def _has_report_mark(self, position: int) -> bool:
+        return any(defined.get("name") == REPORT_SHEET_MARK and defined.get("localSheetId") == str(position)
+                   for names in _children(self.workbook.getroot(), "definedNames")
+                   for defined in _children(names, "definedName"))
+
+    def _first_cell_text(self, sheet: _Sheet) -> str | None:
+        """The text in A1 of ``sheet`` (from the first bytes of its part), or None when it holds no text."""
+        entry = self._name(sheet.part)
+        if entry is None:
+            return None
+        with self.archive.open(entry) as handle:
+            head = handle.read(_FIRST_CELL_BYTES)
+        cell = _A1_CELL.search(head)
+        if cell is None:
+            return None
+        kind, content = cell.group(1), cell.group(2)
+        if kind == b"inlineStr":
+            return _xml_text(b"".join(_TEXT_RUN.findall(content)))
+        value = _CELL_VALUE.search(content)
+        if value is None:
+            return None
+        if kind == b"str":
+            return _xml_text(value.group(1))
+        if kind == b"s" and value.group(1).strip().isdigit():
+            return self._shared_string(int(value.group(1)))
+        return None
+
+    def _shared_string(self, index: int) -> str | None:
+        """The ``index``-th entry of the shared-string table, read only as far as that entry."""
+        rels = self.workbook_rels.by_type(REL_SHARED_STRINGS)
+        entry = self._name(self.workbook_rels.target(rels[0]) or "") if rels else None
+        if entry is None:
+            return None
+        with self.archive.open(entry) as handle:
+            for number, (_, item) in enumerate(etree.iterparse(handle, tag=f"{{{NS_MAIN}}}si",
+                                                               resolve_entities=False, no_network=True)):
+                if number == index:
+                    return "".join(text.text or "" for text in item.iter(f"{{{NS_MAIN}}}t"))
+                item.clear()
+        return None
 
     def _sheet_type(self, sheet: _Sheet) -> str | None:
         rel = self.workbook_rels.by_id(sheet.element.get(f"{{{NS_R}}}id", ""))
@@ -645,6 +717,7 @@ class _Package:
             self.streamed[part] = lambda: render_worksheet(report, where, styles, date1904, selected=selected)
         filtered = [table_layout.ref for table, table_layout in zip(report.tables, where.tables) if table.autofilter]
         self._set_filter_name(position, report.name, filtered[0] if filtered else None)
+        self._set_report_mark(position, report.name)
         if report.charts:
             self._add_charts(sheet, report, where)
 
@@ -713,6 +786,23 @@ class _Package:
         defined.set("hidden", "1")
         start, end = ref.split(":")
         defined.text = f"{sheet_ref(sheet_name)}!{_absolute(start)}:{_absolute(end)}"
+
+    def _set_report_mark(self, position: int, sheet_name: str) -> None:
+        """Mark the report sheet at ``position`` as xlcrm's (see ``_check_own_report``)."""
+        if self._has_report_mark(position):
+            return
+        root = self.workbook.getroot()
+        containers = _children(root, "definedNames")
+        if containers:
+            names = containers[0]
+        else:
+            names = etree.Element(f"{{{NS_MAIN}}}definedNames")
+            _insert_in_order(root, names, _WORKBOOK_ORDER)
+        defined = etree.SubElement(names, f"{{{NS_MAIN}}}definedName")
+        defined.set("name", REPORT_SHEET_MARK)
+        defined.set("localSheetId", str(position))
+        defined.set("hidden", "1")
+        defined.text = f"{sheet_ref(sheet_name)}!$A$1"
 
     # styles
 

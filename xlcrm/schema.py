@@ -611,6 +611,15 @@ DEDUPE_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
+# The hidden defined name, local to each report sheet, by which xlcrm knows a sheet as its own: a user's sheet
+# that happens to carry a report's name has none, and is never overwritten.
+REPORT_SHEET_MARK = "_xlcrm_report"
+# The titles xlcrm writes in A1 of its report sheets (both languages). A report sheet written before sheets
+# carried the mark is known by its title.
+REPORT_TITLES = frozenset(text for labels in (REPORT_LABELS, DEDUPE_LABELS)
+                          for key, pair in labels.items() if key.endswith("_title") for text in pair)
+
+
 def dedupe_label(key: str, locale: str) -> str:
     en, ru = DEDUPE_LABELS[key]
     return ru if locale == "ru" else en
