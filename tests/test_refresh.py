@@ -539,3 +539,17 @@ def test_report_sheets_stay_xlcrms_after_excel_saves_them_and_from_older_version
         sheet.defined_names.pop(schema.REPORT_SHEET_MARK, None)
     older.save(path)
     assert refresh_workbook(path, today=TODAY, keep_backups=0).save is not None
+
+
+@pytest.mark.libreoffice
+def test_report_marks_survive_a_save_in_libreoffice(tmp_path: Path) -> None:
+    from conftest import convert_with_libreoffice
+
+    path = tmp_path / "demo.xlsx"
+    shutil.copy(EXAMPLE, path)
+    refresh_workbook(path, today=TODAY, keep_backups=0)
+    saved = convert_with_libreoffice(path, "xlsx", tmp_path / "lo")
+    book = load_workbook(saved)
+    marked = [sheet.title for sheet in book.worksheets if schema.REPORT_SHEET_MARK in sheet.defined_names]
+    assert sorted(marked) == sorted(name for name in book.sheetnames if name.startswith(schema.REPORT_MARKER))
+    assert refresh_workbook(saved, today=TODAY, keep_backups=0).save is not None
