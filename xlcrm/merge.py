@@ -34,6 +34,7 @@ from xlcrm.keys import email_keys, phone_keys
 from xlcrm.merge_log import (
     LogEntry,
     MergeLog,
+    column_positions,
     duplicates_sheet,
     merge_log_sheet,
     plan_content,
@@ -49,7 +50,8 @@ from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, check_target_not_l
 from xlcrm.save import save_changes
 from xlcrm.settings import read_settings
 from xlcrm.sheet_edits import SheetEdit
-from xlcrm.workbook import SheetData, WorkbookData, column_letter, read_workbook, require_headers_on_row_one
+from xlcrm.workbook import (SheetData, WorkbookData, column_letter, read_workbook, require_distinct_headers,
+                            require_headers_on_row_one)
 
 # Columns merged by appending what the survivor lacks, and how the parts are joined.
 PHONE_JOINER = ", "
@@ -228,8 +230,7 @@ def _apply(plan: DedupePlan, now: dt.datetime) -> tuple[list[SheetEdit], list[Re
         if not log.headers:
             log.headers = headers
         # Where each Clients column of this sheet lands among the log's columns (older logs may differ).
-        position = {header: index for index, header in enumerate(headers)}
-        follow = [position.get(header) for header in log.headers]
+        follow = column_positions(headers, log.headers)
         id_column = next((i for i, h in enumerate(log.headers) if _is_client_id(h, clients)), None)
         set_cells: dict[str, CellValue] = {}
         deleted: list[int] = []  # sorted
@@ -322,6 +323,7 @@ def dedupe_workbook(path: str | Path, *, dry_run: bool = False, output: Path | N
         check_target_not_locked(path, output=output, ignore_lock=ignore_lock)
     data = read_workbook(path)
     _check_clients(data)
+    require_distinct_headers(data)
     plan = load_plan(data)
     now = now or dt.datetime.now().replace(microsecond=0)
     edits, reports, actions = _apply(plan, now)
@@ -384,6 +386,7 @@ def unmerge_workbook(path: str | Path, merge_id: str, *, output: Path | None = N
     """Undo one merge from the Merge log: original rows back in place, re-pointed rows back, pairs kept apart."""
     check_target_not_locked(path, output=output, ignore_lock=ignore_lock)
     data = read_workbook(path)
+    require_distinct_headers(data)
     locale = data.locale
     log = read_merge_log(report_rows(data, schema.MERGE_LOG))
     wanted = merge_id.strip().upper()
@@ -505,14 +508,14 @@ def _check_no_later_merge(log: MergeLog, merge_id: str, group_ids: set[str], id_
 
 def _positions(header: Sequence[object], log_headers: Sequence[str]) -> list[int | None]:
     """For each log header, the column of the current Clients sheet with the same header (or its letter)."""
-    current = {schema.fold(as_text(h)): i for i, h in enumerate(header) if not is_blank(h)}
+    by_header = column_positions([as_text(h) if not is_blank(h) else None for h in header], log_headers)
     positions: list[int | None] = []
-    for text in log_headers:
+    for text, found in zip(log_headers, by_header):
         if text.startswith("(") and text.endswith(")"):
             letter = text[1:-1]
             positions.append(next((i for i in range(len(header) + 26) if column_letter(i) == letter), None))
         else:
-            positions.append(current.get(schema.fold(text)))
+            positions.append(found)
     return positions
 
 
