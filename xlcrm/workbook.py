@@ -435,13 +435,21 @@ def _read_sheet(book: CalamineWorkbook, path: Path, spec: Sheet, actual: str) ->
         chunks = iter([rows]) if rows is not None else _row_chunks(sheet.iter_rows())
         del sheet  # the row iterator keeps it while rows are left: calamine's copy goes with the last of them
         first = next(chunks, [])
-        data = _sheet_data(spec, actual, first, chunks)
+        data = _sheet_data(spec, actual, first, chunks, _table_furniture(path, actual))
     except CalamineError as exc:
         raise NotAWorkbook(f"{path}: sheet {actual!r} cannot be read: {exc}") from None
     data.misplaced_header = _misplaced_header_row(spec, first)
     if spec in schema.RAW_ROW_SHEETS:
         data.raw_rows = rows
     return data
+
+
+def _table_furniture(path: Path, sheet_name: str) -> frozenset[int]:
+    """The rows of a sheet that are an Excel table's header or total row (rows of labels and SUBTOTALs, not
+    records)."""
+    from xlcrm.sheet_tables import sheet_tables  # it reads XML the way writing does, which imports this module
+
+    return frozenset(row for table in sheet_tables(path, sheet_name) for row in table.furniture_rows())
 
 
 def _misplaced_header_row(spec: Sheet, rows: list[list[object]]) -> int | None:
@@ -467,8 +475,10 @@ def _row_chunks(rows: Iterator[list[object]]) -> Iterator[list[list[object]]]:
         yield chunk
 
 
-def _sheet_data(spec: Sheet, name: str, first: list[list[object]], more: Iterator[list[list[object]]]) -> SheetData:
-    """The sheet whose rows are ``first`` (header row first) followed by the chunks of ``more``."""
+def _sheet_data(spec: Sheet, name: str, first: list[list[object]], more: Iterator[list[list[object]]],
+                furniture: frozenset[int] = frozenset()) -> SheetData:
+    """The sheet whose rows are ``first`` (header row first) followed by the chunks of ``more``, leaving out the
+    rows of ``furniture`` (tables' header and total rows)."""
     header = first[0] if first else []
     letters: dict[str, str] = {}
     positions: dict[str, int] = {}
@@ -501,8 +511,9 @@ def _sheet_data(spec: Sheet, name: str, first: list[list[object]], more: Iterato
         table = _object_table(body, max(chunk_width, len(header)))
         for text, index in owned.items():
             owned_values[text].update((number + offset, value) for offset, value in enumerate(table[:, index].tolist())
-                                      if _present(value))
+                                      if _present(value) and number + offset not in furniture)
         values, keep = _cleaned(table[:, columns])  # a copy: the columns are picked by position
+        keep[[row - number for row in furniture if number <= row < number + len(body)]] = False
         # Rows that are blank in every schema column carry no record (formatted but empty table rows).
         parts.append(values[keep])
         numbers.append(np.flatnonzero(keep) + number)
