@@ -17,14 +17,9 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import posixpath
-import re
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
-
-from lxml import etree
 
 from xlcrm import schema
 from xlcrm.collector import collector_paused
@@ -46,6 +41,7 @@ from xlcrm.merge_log import (
 )
 from xlcrm.normalize import as_text, is_blank, split_phone_cell
 from xlcrm.report_sheet import CellValue, ReportSheet
+from xlcrm.row_restore import refuse_what_stays_behind
 from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, check_target_not_locked
 from xlcrm.save import save_changes
 from xlcrm.settings import read_settings
@@ -431,7 +427,7 @@ def unmerge_workbook(path: str | Path, merge_id: str, *, output: Path | None = N
         body.insert(min(entry.row - 2, len(body)), restored(entry, []))
     set_cells, append_rows = _diff(raw[1:], body, width)
     if merged:
-        _refuse_moving_formulas(data.path, clients.name, min(entry.row for entry in merged), merge_id)
+        refuse_what_stays_behind(data.path, clients.name, min(entry.row for entry in merged), merge_id)
     edits = [SheetEdit(clients.name, set_cells=set_cells, append_rows=append_rows)]
 
     repointed = [e for e in entries if e.role == schema.REPOINTED_ROLE.key]
@@ -457,42 +453,6 @@ def unmerge_workbook(path: str | Path, merge_id: str, *, output: Path | None = N
                         keep_backups=keep_backups)
     return UnmergeResult(Path(path), merge_id, survivor_id, sorted(group_ids - {survivor_id, ""}),
                          len(merged), sum(len(e.set_cells) for e in edits[1:]), save)
-
-
-# A cell element that is not self-closing and holds an <f> (formula) before it ends.
-_FORMULA_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]+\d+)"[^>]*(?<!/)>(?:(?!</c>).)*?<f\b', re.S)
-
-
-def _formula_cells(path: Path, sheet_name: str) -> set[str]:
-    """References of the cells of a sheet that hold a formula, read from the worksheet XML itself."""
-    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-          "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-          "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
-    with zipfile.ZipFile(path) as archive:
-        book = etree.fromstring(archive.read("xl/workbook.xml"))
-        sheet = next((s for s in book.iterfind("m:sheets/m:sheet", ns) if s.get("name") == sheet_name), None)
-        if sheet is None:
-            return set()
-        rels = etree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-        target = next(r.get("Target") for r in rels.iterfind("p:Relationship", ns)
-                      if r.get("Id") == sheet.get(f"{{{ns['r']}}}id"))
-        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-        xml = archive.read(part)
-    return {match.group(1).decode() for match in _FORMULA_CELL.finditer(xml)}
-
-
-def _refuse_moving_formulas(path: Path, sheet_name: str, first_row: int, merge_id: str) -> None:
-    """Restoring rows moves the rows below by rewriting their values: a formula there would not move with them."""
-    hit = sorted((ref for ref in _formula_cells(path, sheet_name) if _row_of(ref) >= first_row),
-                 key=lambda ref: (_row_of(ref), len(ref), ref))
-    if hit:
-        raise MergeNotUndoable(
-            f"{merge_id} cannot be undone: putting its rows back would move {sheet_name}!{hit[0]}, which holds "
-            f"a formula, and xlcrm only moves values; copy the formulas elsewhere, undo, then put them back")
-
-
-def _row_of(ref: str) -> int:
-    return int(ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
 
 
 def _check_no_later_merge(log: MergeLog, merge_id: str, group_ids: set[str], id_index: int) -> None:
