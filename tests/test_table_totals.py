@@ -109,3 +109,54 @@ def test_the_cli_refresh_finds_no_problem_on_the_total_row(tmp_path: Path) -> No
     problems = openpyxl.load_workbook(path)[schema.PROBLEMS.name("en")]
     cells = [cell.value for row in problems.iter_rows() for cell in row if isinstance(cell.value, str)]
     assert not any(cell.startswith(f"{CLIENTS.en}!") and cell.endswith("5") for cell in cells)
+
+
+def test_an_interactions_total_row_is_not_an_interaction(tmp_path: Path) -> None:
+    """Interactions are read on a worker thread (or a process of their own when big): the same rows are left out."""
+    path = tmp_path / "book.xlsx"
+    sheets = sheets_from_records("en", {
+        CLIENTS.key: [client(1, "Иван Петров", "+7 916 123-45-67", 5)],
+        schema.INTERACTIONS.key: [{"date": dt.date(2026, 3, d), "client_id": "C000001", "type": "Order",
+                                   "amount": 1000 * d} for d in (1, 2)],
+        schema.SETTINGS.key: settings_records("en", {"managers": ["Anna"]}),
+    })
+    book = xlsxwriter.Workbook(str(path))
+    dates = book.add_format({"num_format": "yyyy-mm-dd"})
+    for name, rows in sheets.items():
+        sheet = book.add_worksheet(name)
+        header, body = rows[0], [[dt.datetime.combine(v, dt.time()) if isinstance(v, dt.date) else v for v in row]
+                                 for row in rows[1:]]
+        columns: list[dict[str, object]] = []
+        spec = schema.sheet_by_key(next(key for key in (CLIENTS.key, schema.INTERACTIONS.key, schema.SETTINGS.key)
+                                        if schema.sheet_by_key(key).en == name))
+        for title in header:
+            column: dict[str, object] = {"header": title}
+            if schema.match_column(spec, title).kind is schema.Kind.DATE:  # type: ignore[union-attr]
+                column["format"] = dates
+            if title == schema.INTERACTIONS.column("type").en:
+                column["total_string"] = "Итого"
+            elif title == schema.INTERACTIONS.column("amount").en:
+                column["total_function"] = "sum"
+            columns.append(column)
+        sheet.add_table(0, 0, len(body) + (1 if name == schema.INTERACTIONS.en else 0), len(header) - 1,
+                        {"columns": columns, "data": body, "total_row": name == schema.INTERACTIONS.en})
+    book.close()
+    data = read_workbook(path)
+    assert list(data.sheets[schema.INTERACTIONS.key].frame.index) == [2, 3]
+    assert not [f for f in validate_workbook(path, today=TODAY).findings if f.sheet == schema.INTERACTIONS.en]
+    result = refresh_workbook(path, today=TODAY, keep_backups=0)
+    assert result.blocks[4] == 1  # two orders: Working
+    revenue = openpyxl.load_workbook(path)[CLIENTS.en]
+    headers = [cell.value for cell in revenue[1]]
+    assert revenue.cell(2, headers.index(schema.REPORT_MARKER + "Revenue") + 1).value == 3000
+
+
+def test_unmerge_refuses_to_put_rows_back_above_a_total_row(tmp_path: Path) -> None:
+    path = table_book(tmp_path / "book.xlsx")
+    refresh_workbook(path, today=TODAY, keep_backups=0)
+    original = path.read_bytes()
+    result = CliRunner().invoke(cli, ["unmerge", str(path), "M0001"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: M0001 cannot be undone exactly: table 'ClientsTable' ends in a total row "
+                                    "(row 5), and putting the merged rows back moves the rows of Clients from row 4")
+    assert path.read_bytes() == original

@@ -45,8 +45,8 @@ def refuse_what_stays_behind(path: Path, sheet_name: str, first_row: int, merge_
         if position is None:
             return
         check = _RestoreCheck(package, sheets[position], position, first_row, merge_id)
+        check.tables(path)  # before the sheet's cells: the SUBTOTALs of a total row are formulas too
         check.sheet_itself()
-        check.tables(path)
         check.comments()
         check._check_formulas(check._check_what_points_here())  # pictures, pivot tables, charts, other sheets
         check.defined_names()
