@@ -123,6 +123,9 @@ class _RestoreCheck(_UserSheetEdit):
                     "protectedRange": "a protected range"}[local]
             sqref = element.get("sqref", "")
             self._ranges(sqref, f"{kind} is set on {self._cell(sqref)}", starting=True)
+        elif local == "sqref":  # x14 extensions: <xm:sqref> of a format or validation
+            sqref = (element.text or "").strip()
+            self._ranges(sqref, f"a conditional format or validation is set on {self._cell(sqref)}", starting=True)
         elif local == "brk" and element.getparent() is not None and _local(element.getparent()) == "rowBreaks":
             if int(element.get("id", "0") or 0) + 1 >= self.first:
                 raise self._refuse(f"a page break is set at row {element.get('id')}")
