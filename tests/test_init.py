@@ -322,7 +322,7 @@ def test_template_reads_back_without_missing_columns(tmp_path, locale):
     assert data.locale == locale
     assert set(data.sheets) == {spec.key for spec in schema.USER_SHEETS}
     for sheet in data.sheets.values():
-        assert sheet.missing_columns == [] and sheet.extra_columns == [] and sheet.duplicate_headers == []
+        assert sheet.missing_columns == [] and sheet.extra_columns == [] and sheet.header_clashes == []
     assert not any(sheet.misplaced_header for sheet in data.sheets.values())
     for spec in template.DATA_SHEETS:
         assert data.sheets[spec.key].frame.empty

@@ -268,3 +268,67 @@ def test_a_clean_base_is_not_saved(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert result.output.strip().endswith("No duplicates: the workbook was not changed")
     assert path.read_bytes() == original and not (tmp_path / ".xlcrm-backups").exists()
+
+
+# --- what unmerge cannot put back: it moves values, so it refuses what would stay on another client's row --------
+
+
+def after_merge(book: Path, change: str) -> None:
+    """Dedupe (C000003, row 4, merged into C000001), then, as a user would later, tie something to a client row:
+    C000004 is on row 4 now, and the undo puts C000003 back there, moving C000004 down to row 5."""
+    dedupe_workbook(book, keep_backups=0)
+    workbook = openpyxl.load_workbook(book)
+    clients = workbook["Clients"]
+    if change == "comment":
+        clients["B4"].comment = openpyxl.comments.Comment("called back, wants a discount", "Anna")
+    elif change == "formula on another sheet":
+        workbook.create_sheet("Notes")["A1"] = "=Clients!B5"
+    elif change == "link":
+        clients["C5"].hyperlink = "https://example.com/techno"
+    elif change == "merged cells":
+        clients.merge_cells("Q4:R4")
+    elif change == "defined name":
+        workbook.defined_names["Best"] = openpyxl.workbook.defined_name.DefinedName("Best", attr_text="Clients!$B$4")
+    elif change == "formula on the sheet":
+        clients["T2"] = "=B4"
+    elif change == "validation":
+        validation = openpyxl.worksheet.datavalidation.DataValidation(type="list", formula1='"yes,no"')
+        validation.add("S4")
+        clients.add_data_validation(validation)
+    workbook.save(book)
+
+
+@pytest.mark.parametrize(("change", "named"), [
+    ("comment", "cell Clients!B4 has a comment"),
+    ("formula on another sheet", "a formula in sheet 'Notes' uses Clients!B5"),
+    ("link", "cell Clients!C5 holds a link"),
+    ("merged cells", "cells Clients!Q4:R4 are merged"),
+    ("defined name", "the name 'Best' refers to Clients!$B$4"),
+    ("formula on the sheet", "the formula in Clients!T2 uses B4"),
+    ("validation", "a validation is set on Clients!S4"),
+])
+def test_unmerge_refuses_what_would_stay_on_another_clients_row(book: Path, change: str, named: str) -> None:
+    after_merge(book, change)
+    original = book.read_bytes()
+    result = CliRunner().invoke(cli, ["unmerge", str(book), "M0001"])
+    assert result.exit_code == 1, result.output
+    assert result.output == (f"Error: M0001 cannot be undone exactly: {named}, and putting the merged rows back moves "
+                             "the rows of Clients from row 4 down by their values only, so it would then belong to "
+                             "another client; move or delete it, undo, then put it back\n")
+    assert book.read_bytes() == original
+
+
+def test_unmerge_keeps_what_sits_above_the_restored_rows(book: Path) -> None:
+    """A comment on the survivor's row and a formula pointing at it stay right: those rows do not move."""
+    dedupe_workbook(book, keep_backups=0)
+    workbook = openpyxl.load_workbook(book)
+    workbook["Clients"]["B2"].comment = openpyxl.comments.Comment("the survivor", "Anna")
+    workbook.create_sheet("Notes")["A1"] = "=Clients!B3"
+    workbook.save(book)
+    result = CliRunner().invoke(cli, ["unmerge", str(book), "M0001", "--keep-backups", "0"])
+    assert result.exit_code == 0, result.output
+    after = openpyxl.load_workbook(book)
+    assert after["Clients"]["B2"].comment.text == "the survivor" and after["Clients"]["B2"].value == "Иван Петров"
+    assert after["Notes"]["A1"].value == "=Clients!B3" and after["Clients"]["B3"].value == "Olga Sidorova"
+    assert [row[0] for row in sheet_rows(book, "Clients")[1:]] == ["C000001", "C000002", "C000003", "C000004",
+                                                                   "C000005"]

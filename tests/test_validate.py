@@ -405,8 +405,9 @@ def test_duplicate_header(tmp_path: Path) -> None:
     book["Clients"]["Q1"] = "phone"
     book["Clients"]["Q2"] = "not checked"
     book.save(path)
-    check_single_finding(path, 'warning Clients!Q1  duplicate-header  "Phone"  a second Phone column; '
-                               "xlcrm reads column E and ignores this one")
+    check_single_finding(path, 'error   Clients!Q1  duplicate-header  "Phone"  Clients!E1 and Clients!Q1 both head '
+                               "Phone; xlcrm cannot tell which one to use, so it changes nothing until one is "
+                               "renamed or deleted")
 
 
 def test_sheet_without_headers(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ from xlcrm.report_sheet import CellValue
 from xlcrm.safe_save import SaveResult
 from xlcrm.save import save_changes
 from xlcrm.sheet_edits import SheetEdit
-from xlcrm.workbook import WorkbookData
+from xlcrm.workbook import WorkbookData, require_distinct_headers
 
 _EMAIL = re.compile(r"([^\s@<>(),;:\"]+)@([^\s@<>(),;:\".]+)((?:\.[^\s@<>(),;:\".]+)*)")
 # A phone with the usual separators, optionally after +. Dots are left out so dates do not match.
@@ -131,6 +131,7 @@ def write_anonymised(data: WorkbookData, output: Path, *, force: bool = False,
         raise UsageError(f"{output} is the workbook itself; the anonymised copy must be another file")
     if output.exists() and not force:
         raise UsageError(f"{output} already exists; use --force to replace it")
+    require_distinct_headers(data)  # a second Phone column would be copied unmasked
     reports = [name for name in data.sheet_names if name.startswith(schema.REPORT_MARKER)]
     edits = anonymised_edits(data)
     save = save_changes(data, edits=edits, remove=reports, output=output, ignore_lock=ignore_lock,

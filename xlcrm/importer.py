@@ -46,7 +46,7 @@ from xlcrm.import_map import (
 )
 from xlcrm.keys import email_keys, phone_keys
 from xlcrm.merge import EMAIL_JOINER, PHONE_JOINER, merged_values
-from xlcrm.merge_log import LogEntry, merge_log_sheet, read_merge_log, report_rows, sheet_rows
+from xlcrm.merge_log import LogEntry, column_positions, merge_log_sheet, read_merge_log, report_rows, sheet_rows
 from xlcrm.normalize import as_text, is_blank, parse_amount, parse_date, parse_emails, parse_inn, split_phone_cell
 from xlcrm.report_sheet import CellValue, ReportSheet
 from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, check_target_not_locked
@@ -55,7 +55,8 @@ from xlcrm.schema import Column, Kind, Sheet
 from xlcrm.settings import Settings, read_settings
 from xlcrm.sheet_edits import SheetEdit
 from xlcrm.sources import SourceTable, read_source
-from xlcrm.workbook import SheetData, WorkbookData, column_letter, read_workbook, require_headers_on_row_one
+from xlcrm.workbook import (SheetData, WorkbookData, column_letter, read_workbook, require_distinct_headers,
+                            require_headers_on_row_one)
 
 COMMENT_JOINER = "; "
 DEFAULT_ID_PREFIX = "C"
@@ -448,6 +449,7 @@ def import_rows(source: str | Path, workbook: str | Path, *, sheet: str = schema
     if target is None:
         raise WorkbookStructureError(f"{workbook} has no {spec.name(locale)} sheet to import into")
     require_headers_on_row_one(target)
+    require_distinct_headers(data)
     mappings = choose_mapping(table, spec, locale, mapping_file)
     needed = ("client_id",) if spec.key != schema.CLIENTS.key else ()
     for key in needed:
@@ -505,8 +507,7 @@ def log_merges(data: WorkbookData, plan: _Plan, now: dt.datetime) -> ReportSheet
     if not log.headers:
         log.headers = headers
     # Where each Clients column lands among the log's columns (an older log may have other columns).
-    position = {header: index for index, header in enumerate(headers)}
-    follow = [position.get(header) for header in log.headers]
+    follow = column_positions(headers, log.headers)
     for row in sorted(plan.changed):
         merge_id = log.next_id()
         values = before[row]

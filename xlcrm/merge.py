@@ -17,14 +17,9 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import posixpath
-import re
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
-
-from lxml import etree
 
 from xlcrm import schema
 from xlcrm.dedupe import DedupePlan, MergeGroup, plan_dedupe
@@ -33,6 +28,7 @@ from xlcrm.keys import email_keys, phone_keys
 from xlcrm.merge_log import (
     LogEntry,
     MergeLog,
+    column_positions,
     duplicates_sheet,
     merge_log_sheet,
     plan_content,
@@ -44,11 +40,13 @@ from xlcrm.merge_log import (
 )
 from xlcrm.normalize import as_text, is_blank, split_phone_cell
 from xlcrm.report_sheet import CellValue, ReportSheet
+from xlcrm.row_restore import refuse_what_stays_behind
 from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, check_target_not_locked
 from xlcrm.save import save_changes
 from xlcrm.settings import read_settings
 from xlcrm.sheet_edits import SheetEdit
-from xlcrm.workbook import SheetData, WorkbookData, column_letter, read_workbook, require_headers_on_row_one
+from xlcrm.workbook import (SheetData, WorkbookData, column_letter, read_workbook, require_distinct_headers,
+                            require_headers_on_row_one)
 
 # Columns merged by appending what the survivor lacks, and how the parts are joined.
 PHONE_JOINER = ", "
@@ -227,8 +225,7 @@ def _apply(plan: DedupePlan, now: dt.datetime) -> tuple[list[SheetEdit], list[Re
         if not log.headers:
             log.headers = headers
         # Where each Clients column of this sheet lands among the log's columns (older logs may differ).
-        position = {header: index for index, header in enumerate(headers)}
-        follow = [position.get(header) for header in log.headers]
+        follow = column_positions(headers, log.headers)
         id_column = next((i for i, h in enumerate(log.headers) if _is_client_id(h, clients)), None)
         set_cells: dict[str, CellValue] = {}
         deleted: list[int] = []  # sorted
@@ -320,6 +317,7 @@ def dedupe_workbook(path: str | Path, *, dry_run: bool = False, output: Path | N
         check_target_not_locked(path, output=output, ignore_lock=ignore_lock)
     data = read_workbook(path)
     _check_clients(data)
+    require_distinct_headers(data)
     plan = load_plan(data)
     now = now or dt.datetime.now().replace(microsecond=0)
     edits, reports, actions = _apply(plan, now)
@@ -381,6 +379,7 @@ def unmerge_workbook(path: str | Path, merge_id: str, *, output: Path | None = N
     """Undo one merge from the Merge log: original rows back in place, re-pointed rows back, pairs kept apart."""
     check_target_not_locked(path, output=output, ignore_lock=ignore_lock)
     data = read_workbook(path)
+    require_distinct_headers(data)
     locale = data.locale
     log = read_merge_log(report_rows(data, schema.MERGE_LOG))
     wanted = merge_id.strip().upper()
@@ -425,7 +424,7 @@ def unmerge_workbook(path: str | Path, merge_id: str, *, output: Path | None = N
         body.insert(min(entry.row - 2, len(body)), restored(entry, []))
     set_cells, append_rows = _diff(raw[1:], body, width)
     if merged:
-        _refuse_moving_formulas(data.path, clients.name, min(entry.row for entry in merged), merge_id)
+        refuse_what_stays_behind(data.path, clients.name, min(entry.row for entry in merged), merge_id)
     edits = [SheetEdit(clients.name, set_cells=set_cells, append_rows=append_rows)]
 
     repointed = [e for e in entries if e.role == schema.REPOINTED_ROLE.key]
@@ -453,42 +452,6 @@ def unmerge_workbook(path: str | Path, merge_id: str, *, output: Path | None = N
                          len(merged), sum(len(e.set_cells) for e in edits[1:]), save)
 
 
-# A cell element that is not self-closing and holds an <f> (formula) before it ends.
-_FORMULA_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]+\d+)"[^>]*(?<!/)>(?:(?!</c>).)*?<f\b', re.S)
-
-
-def _formula_cells(path: Path, sheet_name: str) -> set[str]:
-    """References of the cells of a sheet that hold a formula, read from the worksheet XML itself."""
-    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-          "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-          "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
-    with zipfile.ZipFile(path) as archive:
-        book = etree.fromstring(archive.read("xl/workbook.xml"))
-        sheet = next((s for s in book.iterfind("m:sheets/m:sheet", ns) if s.get("name") == sheet_name), None)
-        if sheet is None:
-            return set()
-        rels = etree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-        target = next(r.get("Target") for r in rels.iterfind("p:Relationship", ns)
-                      if r.get("Id") == sheet.get(f"{{{ns['r']}}}id"))
-        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-        xml = archive.read(part)
-    return {match.group(1).decode() for match in _FORMULA_CELL.finditer(xml)}
-
-
-def _refuse_moving_formulas(path: Path, sheet_name: str, first_row: int, merge_id: str) -> None:
-    """Restoring rows moves the rows below by rewriting their values: a formula there would not move with them."""
-    hit = sorted((ref for ref in _formula_cells(path, sheet_name) if _row_of(ref) >= first_row),
-                 key=lambda ref: (_row_of(ref), len(ref), ref))
-    if hit:
-        raise MergeNotUndoable(
-            f"{merge_id} cannot be undone: putting its rows back would move {sheet_name}!{hit[0]}, which holds "
-            f"a formula, and xlcrm only moves values; copy the formulas elsewhere, undo, then put them back")
-
-
-def _row_of(ref: str) -> int:
-    return int(ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
-
-
 def _check_no_later_merge(log: MergeLog, merge_id: str, group_ids: set[str], id_index: int) -> None:
     """A later merge that took in one of these clients must be undone first, or its rows would be lost."""
     order = log.ids()
@@ -502,14 +465,14 @@ def _check_no_later_merge(log: MergeLog, merge_id: str, group_ids: set[str], id_
 
 def _positions(header: Sequence[object], log_headers: Sequence[str]) -> list[int | None]:
     """For each log header, the column of the current Clients sheet with the same header (or its letter)."""
-    current = {schema.fold(as_text(h)): i for i, h in enumerate(header) if not is_blank(h)}
+    by_header = column_positions([as_text(h) if not is_blank(h) else None for h in header], log_headers)
     positions: list[int | None] = []
-    for text in log_headers:
+    for text, found in zip(log_headers, by_header):
         if text.startswith("(") and text.endswith(")"):
             letter = text[1:-1]
             positions.append(next((i for i in range(len(header) + 26) if column_letter(i) == letter), None))
         else:
-            positions.append(current.get(schema.fold(text)))
+            positions.append(found)
     return positions
 
 

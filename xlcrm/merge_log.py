@@ -294,8 +294,28 @@ def read_merge_log(rows: list[list[object]]) -> MergeLog:
 
 def _follow(headers: Sequence[str], wanted: Sequence[str], values: Sequence[object]) -> list[CellValue]:
     """Values given under ``headers`` rearranged under ``wanted`` (older logs may order columns otherwise)."""
-    by_header = dict(zip(headers, values))
-    return [by_header.get(h) for h in wanted]  # type: ignore[misc]
+    return [values[i] if i is not None and i < len(values) else None  # type: ignore[misc]
+            for i in column_positions(headers, wanted)]
+
+
+def column_positions(headers: Sequence[object], wanted: Sequence[object]) -> list[int | None]:
+    """For each of ``wanted``, the index of the same header among ``headers`` (None: not there).
+
+    Headers match as xlcrm matches them everywhere (``schema.fold``); the second column of two with one header
+    matches the second of ``headers`` with it, so two columns of the user's named alike are never one.
+    """
+    places: dict[str, list[int]] = {}
+    for index, header in enumerate(headers):
+        if not is_blank(header):
+            places.setdefault(schema.fold(header), []).append(index)
+    seen: dict[str, int] = {}
+    positions: list[int | None] = []
+    for header in wanted:
+        key = schema.fold(header)
+        occurrence = seen[key] = seen.get(key, -1) + 1
+        found = places.get(key, [])
+        positions.append(found[occurrence] if occurrence < len(found) else None)
+    return positions
 
 
 def merge_log_sheet(log: MergeLog, locale: str) -> ReportSheet:

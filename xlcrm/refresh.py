@@ -45,7 +45,7 @@ from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, check_target_not_l
 from xlcrm.save import save_changes
 from xlcrm.sheet_edits import RowMap, SheetEdit
 from xlcrm.validate import check_ahead
-from xlcrm.workbook import WorkbookData, column_letter, is_big_workbook, read_workbook
+from xlcrm.workbook import WorkbookData, column_letter, is_big_workbook, read_workbook, require_distinct_headers
 
 
 @dataclass(frozen=True)
@@ -114,6 +114,7 @@ def refresh_workbook(path: str | Path, *, today: dt.date | None = None, dry_run:
         history = read_history(data.report_rows.get(schema.BLOCK_HISTORY.key, []))
         check_ahead(data)
         plan = load_plan(data) if _can_dedupe(data) else None
+        require_distinct_headers(data)  # after the plan, which waits for the sheets still being read anyway
         renderer = cleanup.enter_context(ReportRenderer(helpers.take())) if helpers is not None else None
         dedupe_edits, dedupe_sheets = _dedupe(data, plan)
         # The merges' edits of sheets other than Clients are final now: a big workbook's are written meanwhile.

@@ -200,11 +200,17 @@ def _structure_findings(data: WorkbookData, spec: schema.Sheet) -> Iterator[Find
         yield Finding(ERROR if column.required else WARNING, Code.MISSING_COLUMN, sheet.name, sheet.name, "",
                       f"no column {_either(column.en, column.ru, data.locale)} in row 1"
                       + ("; xlcrm needs it" if column.required else "; its checks are skipped"))
-    for column, letter in sheet.duplicate_headers:
-        header = column.name(data.locale)
-        yield Finding(WARNING, Code.DUPLICATE_HEADER, sheet.name, f"{sheet_ref(sheet.name)}!{letter}1", header,
-                      f"a second {header} column; xlcrm reads column {sheet.letters[column.key]} "
-                      "and ignores this one")
+    for clash in sheet.header_clashes:
+        # xlcrm would read one of two columns it reads and writes and leave the other behind; a user's own
+        # columns it carries along one by one, whatever their headers.
+        if clash.read:
+            yield Finding(ERROR, Code.DUPLICATE_HEADER, sheet.name, f"{sheet_ref(sheet.name)}!{clash.second}1",
+                          clash.header, f"{clash.text(sheet.name)}; xlcrm cannot tell which one to use, so it "
+                          "changes nothing until one is renamed or deleted")
+        else:
+            yield Finding(WARNING, Code.DUPLICATE_HEADER, sheet.name, f"{sheet_ref(sheet.name)}!{clash.second}1",
+                          clash.header, f"{clash.text(sheet.name)}; xlcrm carries both along as they are; rename one "
+                          "to tell them apart")
 
 
 def _either(en: str, ru: str, locale: str) -> str:

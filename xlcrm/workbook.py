@@ -59,6 +59,21 @@ class FileStamp:
         return cls(stat.st_size, stat.st_mtime_ns, digest.hexdigest())
 
 
+@dataclass(frozen=True)
+class HeaderClash:
+    """Two header cells of one sheet that xlcrm matches as the same column (case and surrounding spaces aside)."""
+
+    header: str  # the first cell's text, as typed
+    first: str  # column letters, left to right
+    second: str
+    read: bool  # a column xlcrm reads or writes (a schema column or a computed one), not a user's own
+
+    def text(self, sheet_name: str) -> str:
+        """``Clients!E1 and Clients!K1 both head Phone``."""
+        where = sheet_ref(sheet_name)
+        return f"{where}!{self.first}1 and {where}!{self.second}1 both head {self.header}"
+
+
 @dataclass
 class SheetData:
     """One user sheet as read: values by schema column key, indexed by Excel row number."""
@@ -69,7 +84,7 @@ class SheetData:
     letters: dict[str, str] = field(default_factory=dict)  # column key -> column letter
     extra_columns: list[str] = field(default_factory=list)  # the user's own headers, kept untouched
     missing_columns: list[Column] = field(default_factory=list)
-    duplicate_headers: list[tuple[Column, str]] = field(default_factory=list)  # (column, ignored letter)
+    header_clashes: list[HeaderClash] = field(default_factory=list)
     header_row: int = 1
     # Every cell as read ("" for blank), kept only for sheets in schema.RAW_ROW_SHEETS: a merge log must
     # record rows exactly, the user's own columns included.
@@ -168,6 +183,17 @@ class WorkbookData:
         """The row a sheet's headers were found on when that is not row 1 (None: row 1, or no such sheet)."""
         sheet = self.sheets.get(key)
         return sheet.misplaced_header if sheet is not None else None
+
+
+def require_distinct_headers(data: WorkbookData) -> None:
+    """Commands that write refuse a sheet where two columns xlcrm reads have the same header: whichever one it
+    took, a merge or a re-pointing would write one and leave the other as it was (data lost or wrong)."""
+    for key in data.sheets:
+        sheet = data.sheets[key]
+        clash = next((clash for clash in sheet.header_clashes if clash.read), None)
+        if clash is not None:
+            raise WorkbookStructureError(f"{clash.text(sheet.name)}; xlcrm cannot tell which one to use: rename or "
+                                         "delete one of them, then run again; the workbook was not changed")
 
 
 def require_headers_on_row_one(sheet: SheetData) -> None:
@@ -389,7 +415,6 @@ def read_in_process(child: Child, path: Path, spec: Sheet, actual: str) -> Sheet
     # The child's schema objects are copies: point the sheet at this process's own.
     sheet.spec = spec
     sheet.missing_columns = [spec.column(column.key) for column in sheet.missing_columns]
-    sheet.duplicate_headers = [(spec.column(column.key), letter) for column, letter in sheet.duplicate_headers]
     return sheet
 
 
@@ -410,13 +435,21 @@ def _read_sheet(book: CalamineWorkbook, path: Path, spec: Sheet, actual: str) ->
         chunks = iter([rows]) if rows is not None else _row_chunks(sheet.iter_rows())
         del sheet  # the row iterator keeps it while rows are left: calamine's copy goes with the last of them
         first = next(chunks, [])
-        data = _sheet_data(spec, actual, first, chunks)
+        data = _sheet_data(spec, actual, first, chunks, _table_furniture(path, actual))
     except CalamineError as exc:
         raise NotAWorkbook(f"{path}: sheet {actual!r} cannot be read: {exc}") from None
     data.misplaced_header = _misplaced_header_row(spec, first)
     if spec in schema.RAW_ROW_SHEETS:
         data.raw_rows = rows
     return data
+
+
+def _table_furniture(path: Path, sheet_name: str) -> frozenset[int]:
+    """The rows of a sheet that are an Excel table's header or total row (rows of labels and SUBTOTALs, not
+    records)."""
+    from xlcrm.sheet_tables import sheet_tables  # it reads XML the way writing does, which imports this module
+
+    return frozenset(row for table in sheet_tables(path, sheet_name) for row in table.furniture_rows())
 
 
 def _misplaced_header_row(spec: Sheet, rows: list[list[object]]) -> int | None:
@@ -442,23 +475,22 @@ def _row_chunks(rows: Iterator[list[object]]) -> Iterator[list[list[object]]]:
         yield chunk
 
 
-def _sheet_data(spec: Sheet, name: str, first: list[list[object]], more: Iterator[list[list[object]]]) -> SheetData:
-    """The sheet whose rows are ``first`` (header row first) followed by the chunks of ``more``."""
+def _sheet_data(spec: Sheet, name: str, first: list[list[object]], more: Iterator[list[list[object]]],
+                furniture: frozenset[int] = frozenset()) -> SheetData:
+    """The sheet whose rows are ``first`` (header row first) followed by the chunks of ``more``, leaving out the
+    rows of ``furniture`` (tables' header and total rows)."""
     header = first[0] if first else []
     letters: dict[str, str] = {}
     positions: dict[str, int] = {}
     extra: list[str] = []
     extra_letters: dict[str, str] = {}
-    duplicates: list[tuple[Column, str]] = []
     for index, value in enumerate(header):
         column = schema.match_column(spec, value)
         if column is None:
             if _present(value):
                 extra.append(str(value).strip())
                 extra_letters.setdefault(str(value).strip(), column_letter(index))
-        elif column.key in letters:
-            duplicates.append((column, column_letter(index)))
-        else:
+        elif column.key not in letters:
             letters[column.key] = column_letter(index)
             positions[column.key] = index
     missing = [c for c in spec.columns if c.key not in letters]
@@ -479,8 +511,9 @@ def _sheet_data(spec: Sheet, name: str, first: list[list[object]], more: Iterato
         table = _object_table(body, max(chunk_width, len(header)))
         for text, index in owned.items():
             owned_values[text].update((number + offset, value) for offset, value in enumerate(table[:, index].tolist())
-                                      if _present(value))
+                                      if _present(value) and number + offset not in furniture)
         values, keep = _cleaned(table[:, columns])  # a copy: the columns are picked by position
+        keep[[row - number for row in furniture if number <= row < number + len(body)]] = False
         # Rows that are blank in every schema column carry no record (formatted but empty table rows).
         parts.append(values[keep])
         numbers.append(np.flatnonzero(keep) + number)
@@ -492,8 +525,29 @@ def _sheet_data(spec: Sheet, name: str, first: list[list[object]], more: Iterato
     # a million-row sheet is 80 MB of pointers, held while calamine still holds the sheet.
     index = pd.Index(found if len(found) else [], name="row")
     frame = pd.DataFrame(values, columns=keys, index=index, dtype=object, copy=False)
-    return SheetData(spec, name, frame, letters, extra, missing, duplicates, extra_letters=extra_letters, width=width,
-                     owned_values=owned_values)
+    return SheetData(spec, name, frame, letters, extra, missing, _header_clashes(spec, header),
+                     extra_letters=extra_letters, width=width, owned_values=owned_values)
+
+
+def _header_clashes(spec: Sheet, header: list[object]) -> list[HeaderClash]:
+    """Every header cell that matches an earlier one of the row as xlcrm matches headers (``schema.fold``).
+
+    A schema column or a computed one (report marker) xlcrm reads and writes by its header; a user's own column
+    it only carries along, by position.
+    """
+    clashes = []
+    first_of: dict[str, int] = {}
+    for index, value in enumerate(header):
+        if not _present(value):
+            continue
+        column = schema.match_column(spec, value)
+        key = f"column:{column.key}" if column is not None else schema.fold(value)
+        first = first_of.setdefault(key, index)
+        if first != index:
+            text = str(header[first]).strip()
+            read = column is not None or text.startswith(schema.REPORT_MARKER.strip())
+            clashes.append(HeaderClash(text, column_letter(first), column_letter(index), read))
+    return clashes
 
 
 def _object_table(body: list[list[object]], width: int) -> np.ndarray:
