@@ -45,7 +45,7 @@ from xlcrm.merge_log import (
 )
 from xlcrm.normalize import as_text, is_blank, split_phone_cell
 from xlcrm.report_sheet import CellValue, ReportSheet
-from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, check_target_not_locked
+from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, holding_workbook_lock
 from xlcrm.save import save_changes
 from xlcrm.settings import read_settings
 from xlcrm.sheet_edits import SheetEdit
@@ -311,6 +311,7 @@ def load_plan(data: WorkbookData) -> DedupePlan:
 
 
 @collector_paused()
+@holding_workbook_lock("path", output="output")
 def dedupe_workbook(path: str | Path, *, dry_run: bool = False, output: Path | None = None,
                     ignore_lock: bool = False, keep_backups: int = DEFAULT_KEEP_BACKUPS,
                     now: dt.datetime | None = None) -> DedupeResult:
@@ -318,8 +319,6 @@ def dedupe_workbook(path: str | Path, *, dry_run: bool = False, output: Path | N
 
     With ``dry_run`` nothing is written: the result says what would happen.
     """
-    if not dry_run:
-        check_target_not_locked(path, output=output, ignore_lock=ignore_lock)
     data = read_workbook(path)
     _check_clients(data)
     plan = load_plan(data)
@@ -379,10 +378,10 @@ class UnmergeResult:
 
 
 @collector_paused()
+@holding_workbook_lock("path", output="output")
 def unmerge_workbook(path: str | Path, merge_id: str, *, output: Path | None = None, ignore_lock: bool = False,
                      keep_backups: int = DEFAULT_KEEP_BACKUPS) -> UnmergeResult:
     """Undo one merge from the Merge log: original rows back in place, re-pointed rows back, pairs kept apart."""
-    check_target_not_locked(path, output=output, ignore_lock=ignore_lock)
     data = read_workbook(path)
     locale = data.locale
     log = read_merge_log(report_rows(data, schema.MERGE_LOG))
