@@ -54,7 +54,7 @@ from typing import Any, Callable, ContextManager, Iterator, Sequence, TypeVar, c
 from openpyxl import Workbook
 from python_calamine import CalamineError, CalamineWorkbook
 
-from xlcrm.errors import UsageError, WorkbookChanged, WriteError, XlcrmError
+from xlcrm.errors import UsageError, WorkbookChanged, WorkbookNotFound, WriteError, XlcrmError
 from xlcrm.locks import check_not_locked, lock_warning
 from xlcrm.paths import path_problem
 from xlcrm.run_lock import holding_run_lock
@@ -238,10 +238,11 @@ def remove_stale_temps(folder: Path, *, older_than: dt.timedelta = STALE_TEMP_AG
 
 def save_target(source: Path, output: Path | None) -> Path:
     """The file a save of ``source`` writes: ``source`` itself, or ``output`` when that is another file."""
+    if output is not None and (problem := path_problem(Path(output))) is not None:
+        raise WriteError(f"cannot write {output}: {problem}; nothing was changed")
+    if (problem := path_problem(source)) is not None:
+        raise WorkbookNotFound(f"{source}: {problem}")
     target = _other_output(source, output) or source
-    problem = path_problem(target)
-    if problem is not None:
-        raise WriteError(f"cannot write {target}: {problem}; nothing was changed")
     # Replace the file the link points to, not the link (as LibreOffice does).
     return target.resolve() if target.is_symlink() else target
 
