@@ -17,9 +17,11 @@ from click.testing import CliRunner, Result
 from builders import valid_records, write_records
 from xlcrm import package
 from xlcrm.cli import cli
+from xlcrm.encryption import PASSWORD_ENV, encrypt
 from xlcrm.safe_save import TEMP_PREFIX
 
 TODAY = "2026-11-23"
+PASSWORD = "secret"
 
 
 @pytest.fixture
@@ -74,8 +76,8 @@ def test_a_full_disk_names_the_workbook_not_the_temporary_file(workbook: Path,
 
 def long_name(size: int) -> str:
     """A workbook name of ``size`` bytes in UTF-8, Cyrillic as a Russian user's would be."""
-    assert (size - len(".xlsx")) % 2 == 0
-    return "я" * ((size - len(".xlsx")) // 2) + ".xlsx"
+    letters, odd = divmod(size - len(".xlsx"), 2)
+    return "я" * letters + "a" * odd + ".xlsx"
 
 
 def test_a_workbook_with_a_255_byte_name_is_read_but_not_written(workbook: Path) -> None:
@@ -91,6 +93,20 @@ def test_a_workbook_with_a_255_byte_name_is_read_but_not_written(workbook: Path)
         f"cannot write {path}: its name is 255 bytes long, and xlcrm writes workbooks whose names have at most "
         "230 bytes (its backups add the date to the name); choose a shorter name; nothing was changed"))
     assert snapshot(path.parent) == before
+
+
+@pytest.mark.parametrize("protected", [False, True])
+def test_a_workbook_name_of_230_bytes_is_written_with_its_backup(workbook: Path, protected: bool) -> None:
+    path = workbook.with_name(long_name(230))
+    if protected:
+        encrypt(workbook, path, PASSWORD)
+        workbook.unlink()
+    else:
+        workbook.rename(path)
+    result = CliRunner(env={PASSWORD_ENV: PASSWORD}).invoke(cli, ["refresh", str(path), "--today", TODAY])
+    assert result.exit_code == 0, result.output
+    assert [backup.name.startswith(path.stem) for backup in (path.parent / ".xlcrm-backups").iterdir()] == [True]
+    assert sorted(p.name for p in path.parent.iterdir()) == [".xlcrm-backups", path.name]
 
 
 @pytest.mark.parametrize("size", [255, 257])

@@ -71,6 +71,7 @@ FIRST_RETRY_DELAY = 0.1
 # The longest workbook name xlcrm writes, in bytes (UTF-8): the names it puts beside the workbook add up to 25
 # bytes to it (a backup ``.YYYY-MM-DDTHH-MM-SS_NNNN``, a temporary file), and file systems allow 255.
 MAX_NAME_BYTES = 230
+_TEMP_STEM_CHARACTERS = 50  # at most 200 bytes in UTF-8
 
 Command = TypeVar("Command", bound=Callable[..., Any])
 
@@ -284,12 +285,12 @@ def workbook_lock(path: str | Path, *, output: Path | None = None, ignore_lock: 
     stay open. Where the file cannot be written at all (no such folder), the command is left to say so.
     """
     target = save_target(Path(path), output)
-    if not target.parent.is_dir():
+    if not target.parent.is_dir() or _is_own_temp(target):
         yield
         return
     _check_name_length(target)
     _check_writable(target)
-    with _run_lock(target):
+    with holding_run_lock(target):
         check_not_locked(target, ignore_lock=ignore_lock)
         yield
 
@@ -317,15 +318,21 @@ def _target(source: Path, output: Path | None) -> Path:
 
 def _check_name_length(target: Path) -> None:
     size = len(os.fsencode(target.name))
-    if size > MAX_NAME_BYTES:
+    if size > MAX_NAME_BYTES and not _is_own_temp(target):
         raise WriteError(f"cannot write {target}: its name is {size} bytes long, and xlcrm writes workbooks "
                          f"whose names have at most {MAX_NAME_BYTES} bytes (its backups add the date to the "
                          "name); choose a shorter name; nothing was changed")
 
 
 def _run_lock(target: Path) -> ContextManager[object]:
-    """xlcrm's lock on ``target``; none on its own temporary files (a decrypted copy), which nobody else opens."""
-    return nullcontext() if target.name.startswith(TEMP_PREFIX) else holding_run_lock(target)
+    """xlcrm's lock on ``target``; none on its own temporary files (see ``_is_own_temp``)."""
+    return nullcontext() if _is_own_temp(target) else holding_run_lock(target)
+
+
+def _is_own_temp(target: Path) -> bool:
+    """Whether ``target`` is one of xlcrm's temporary files (a decrypted copy): nobody else opens it, and it is
+    never kept, so it needs neither lock nor room for backup names."""
+    return target.name.startswith(TEMP_PREFIX)
 
 
 def _check_writable(target: Path) -> None:
@@ -358,8 +365,9 @@ def _check_unchanged(source: Path, stamp: FileStamp | None) -> None:
 
 def _new_temp(target: Path) -> Path:
     try:
-        handle, name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{target.stem}-", suffix=target.suffix,
-                                        dir=target.parent)
+        # The stem only tells a person whose file it is: cut short, it leaves room for the rest of the name.
+        handle, name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{target.stem[:_TEMP_STEM_CHARACTERS]}-",
+                                        suffix=target.suffix, dir=target.parent)
     except OSError as exc:
         raise WriteError(f"cannot write {target}: cannot create a file in {target.parent.resolve()} "
                          f"({_reason(exc)}); nothing was changed") from None
