@@ -26,8 +26,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from builders import valid_records, write_records
-from xlcrm import importer, run_lock, safe_save, schema
+from xlcrm import encryption, importer, run_lock, safe_save, schema
 from xlcrm.cli import cli
+from xlcrm.encryption import PASSWORD_ENV, encrypt
 from xlcrm.errors import WorkbookLocked
 from xlcrm.locks import owner_file_content, parse_excel_owner_file
 from xlcrm.run_lock import RunLockHolder, holding_run_lock, read_run_lock, run_lock_path
@@ -185,16 +186,17 @@ def test_lock_and_owner_file_go_however_the_command_ends(workbook: Path, monkeyp
 
 
 @pytest.fixture
-def holder_process(workbook: Path) -> Iterator[Callable[[], subprocess.Popen[str]]]:
-    """Start a process that takes xlcrm's lock on ``workbook`` and holds it until its input closes."""
+def holder_process(workbook: Path) -> Iterator[Callable[..., subprocess.Popen[str]]]:
+    """Start a process that takes xlcrm's lock on ``workbook`` (or the path given) and holds it until its input
+    closes."""
     started: list[subprocess.Popen[str]] = []
     code = ("import sys, pathlib; from xlcrm.run_lock import holding_run_lock\n"
             "with holding_run_lock(pathlib.Path(sys.argv[1])):\n"
             "    print('holding', flush=True)\n"
             "    sys.stdin.read()\n")
 
-    def start() -> subprocess.Popen[str]:
-        process = subprocess.Popen([sys.executable, "-c", code, str(workbook)], stdin=subprocess.PIPE,
+    def start(path: Path = workbook) -> subprocess.Popen[str]:
+        process = subprocess.Popen([sys.executable, "-c", code, str(path)], stdin=subprocess.PIPE,
                                    stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parent.parent)
         started.append(process)
         assert process.stdout is not None and process.stdout.readline() == "holding\n"
@@ -231,6 +233,63 @@ def test_a_second_process_waits_then_refuses_with_one_line(workbook: Path, holde
     holder.wait(timeout=30)
     assert xlcrm_files(workbook.parent) == []
     assert invoke(["refresh", str(workbook), "--today", TODAY]).exit_code == 0
+
+
+# Each writing command: its arguments, and the file it writes (whose lock stops it).
+COMMANDS: dict[str, Callable[[Path], tuple[list[str], Path]]] = {
+    "refresh": lambda book: (["refresh", str(book), "--today", TODAY], book),
+    "dedupe": lambda book: (["dedupe", str(book)], book),
+    "unmerge": lambda book: (["unmerge", str(book), "M0001"], book),
+    "import": lambda book: (["import", str(csv_of(book.parent, "first")), "--into", str(book)], book),
+    "init --force": lambda book: (["init", str(book), "--force"], book),
+    "demo --force": lambda book: (["demo", str(book), "--force", "--clients", "10", "--locale", "en"], book),
+    "export --anonymise": lambda book: (["export", str(book), "--anonymise", str(book.parent / "copy.xlsx")],
+                                        book.parent / "copy.xlsx"),
+}
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_every_writing_command_refuses_while_another_run_holds_the_lock(
+        workbook: Path, holder_process: Callable[..., Any], monkeypatch: pytest.MonkeyPatch, command: str) -> None:
+    monkeypatch.setattr(run_lock, "WAIT_SECONDS", 0.2)
+    args, written = COMMANDS[command](workbook)
+    holder = holder_process(written)
+    before = snapshot(workbook.parent)
+
+    result = invoke(args)
+
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.startswith(f"Error: {written} is being changed by another xlcrm run: ")
+    assert f"(process {holder.pid})" in result.stderr and result.stderr.count("\n") == 1
+    assert snapshot(workbook.parent) == before
+
+
+def test_a_protected_workbook_is_locked_from_before_decrypting_until_saved_encrypted(
+        workbook: Path, holder_process: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(run_lock, "WAIT_SECONDS", 0.2)
+    protected = workbook.with_name("protected.xlsx")
+    encrypt(workbook, protected, "secret")
+    seen: list[list[str]] = []
+    real_decrypt = encryption.decrypt
+
+    def decrypt_and_look(path: Path, password: str) -> bytes:
+        seen.append(xlcrm_files(workbook.parent))
+        return real_decrypt(path, password)
+    monkeypatch.setattr(encryption, "decrypt", decrypt_and_look)
+    runner = CliRunner(env={PASSWORD_ENV: "secret"})
+
+    holder = holder_process(protected)
+    refused = runner.invoke(cli, ["refresh", str(protected), "--today", TODAY])
+    assert refused.exit_code == 1 and f"(process {holder.pid})" in refused.stderr
+    assert seen == []  # refused before decrypting
+    holder.stdin.close()
+    holder.wait(timeout=30)
+
+    result = runner.invoke(cli, ["refresh", str(protected), "--today", TODAY])
+    assert result.exit_code == 0, result.output
+    # Decrypted to work on, and again to check the encrypted save: both under the workbook's lock.
+    assert seen == [[".~xlcrm-lock.protected.xlsx", "~$protected.xlsx"]] * 2
+    assert xlcrm_files(workbook.parent) == []
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGTERM") or os.name == "nt", reason="POSIX signals")
