@@ -323,6 +323,19 @@ def write_lock(workbook: Path, **fields: object) -> Path:
     return path
 
 
+def test_an_owner_file_left_by_an_xlcrm_run_goes_but_a_persons_stays(workbook: Path) -> None:
+    """With its lock deleted by hand, a killed run's owner file is xlcrm's own leftover; a person's is a lock."""
+    owner = workbook.parent / "~$clients.xlsx"
+    owner.write_bytes(owner_file_content("anna (xlcrm)"))
+    assert invoke(["refresh", str(workbook), "--today", TODAY]).exit_code == 0
+    assert xlcrm_files(workbook.parent) == []
+
+    owner.write_bytes(owner_file_content("anna"))
+    refused = invoke(["refresh", str(workbook), "--today", TODAY])
+    assert refused.exit_code == 1 and "is open in Excel by anna since" in refused.stderr
+    assert xlcrm_files(workbook.parent) == ["~$clients.xlsx"]
+
+
 def test_a_lock_from_another_computer_is_never_taken_over(workbook: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Its process cannot be seen from here, whatever its age: the message says whose it is and how to remove it."""
     monkeypatch.setattr(run_lock, "WAIT_SECONDS", 0.2)
@@ -435,3 +448,11 @@ def test_a_three_day_old_excel_lock_refuses_through_the_cli(workbook: Path) -> N
         f"Error: {workbook} is open in Excel by Anna Smirnova since {since}; close it there and run again "
         "(or use --ignore-lock if that lock is left over from a crash)\n"))
     assert snapshot(workbook.parent) == before
+
+
+def test_a_long_user_name_is_cut_so_excel_still_shows_xlcrm(workbook: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(run_lock, "_user_name", lambda: "Konstantin Konstantinopolsky-Rimsky-Korsakov Jr.")
+    with holding_run_lock(workbook):
+        shown = parse_excel_owner_file((workbook.parent / "~$clients.xlsx").read_bytes())
+    assert shown == "Konstantin Konstantinopolsky-Rimsky-Korsako (xlcrm)" and len(shown) == 52
+    assert xlcrm_files(workbook.parent) == []

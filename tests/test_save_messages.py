@@ -131,7 +131,8 @@ def test_an_output_name_too_long_is_refused(workbook: Path, size: int) -> None:
 def test_a_name_longer_than_any_file_system_allows(workbook: Path, command: list[str]) -> None:
     path = workbook.with_name(long_name(257))
     result = invoke([command[0], str(path), *command[1:]])
-    assert_one_error_line(result, f"{path}: the name {path.name!r} is 257 bytes long; file names have at most 255 bytes")
+    assert_one_error_line(result, f"{path}: the name {path.name!r} is 257 bytes long; "
+                                  "file names have at most 255 bytes")
 
 
 def test_init_with_a_name_too_long(tmp_path: Path) -> None:

@@ -44,7 +44,7 @@ LIBREOFFICE = "LibreOffice"
 EXCEL = "Excel"
 
 _LIBREOFFICE_TIME_FORMAT = "%d.%m.%Y %H:%M"
-_OWNER_FILE_MAX_NAME = 52  # Office refuses longer user names
+OWNER_FILE_MAX_NAME = 52  # Office refuses longer user names
 _OWNER_FILE_UTF16_OFFSETS = (55, 54)  # Excel/PowerPoint, Word
 _OWNER_FILE_SIZE = 165  # Excel's
 _LOCK_FILE_READ_LIMIT = 4096  # real lock files are a few hundred bytes
@@ -143,7 +143,7 @@ def owner_file_content(user: str) -> bytes:
     """An owner file naming ``user`` as Excel writes it: 165 bytes, the name's length and its 8-bit copy (``?``
     for what is not ASCII, the writer's code page being unknown), 0x20 padding, then at offset 55 the length
     again and the name in UTF-16-LE, then ``20 00`` pairs."""
-    name = user[:_OWNER_FILE_MAX_NAME]
+    name = user[:OWNER_FILE_MAX_NAME]
     data = bytearray([len(name)]) + name.encode("ascii", errors="replace")
     data += b"\x20" * (_OWNER_FILE_UTF16_OFFSETS[0] - len(data))
     data += len(name).to_bytes(2, "little") + name.encode("utf-16-le")
@@ -223,7 +223,7 @@ def parse_excel_owner_file(content: bytes) -> str | None:
     ansi_length = content[0]
     for offset in _OWNER_FILE_UTF16_OFFSETS:
         length = int.from_bytes(content[offset:offset + 2], "little")
-        if not 0 < length <= _OWNER_FILE_MAX_NAME or (ansi_length and length != ansi_length):
+        if not 0 < length <= OWNER_FILE_MAX_NAME or (ansi_length and length != ansi_length):
             continue
         raw = content[offset + 2:offset + 2 + 2 * length]
         if len(raw) != 2 * length:
@@ -236,7 +236,7 @@ def parse_excel_owner_file(content: bytes) -> str | None:
             return name
     # No UTF-16 copy: the 8-bit copy is only trustworthy when it is plain ASCII,
     # since the code page of the writer's Windows is unknown.
-    if 0 < ansi_length <= _OWNER_FILE_MAX_NAME and len(content) > ansi_length:
+    if 0 < ansi_length <= OWNER_FILE_MAX_NAME and len(content) > ansi_length:
         raw = content[1:1 + ansi_length]
         if raw.isascii():
             return _plausible(raw.decode("ascii"))

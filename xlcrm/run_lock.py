@@ -51,7 +51,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from xlcrm.errors import WorkbookLocked, WriteError
-from xlcrm.locks import find_lock, owner_file_content, owner_file_path, remove_owner_file, write_owner_file
+from xlcrm.locks import (OWNER_FILE_MAX_NAME, find_lock, owner_file_content, owner_file_path, parse_excel_owner_file,
+                         remove_owner_file, write_owner_file)
 
 LOCK_PREFIX = ".~xlcrm-lock."
 # How long a second run waits for the lock before it refuses, and how often it looks.
@@ -62,6 +63,7 @@ POLL_SECONDS = 0.2
 UNWRITTEN_AFTER = dt.timedelta(minutes=1)
 
 _TIME_FORMAT = "%d.%m.%Y %H:%M:%S"
+_OWNER_SUFFIX = " (xlcrm)"  # after the user's name in the owner file: Excel shows "ivan (xlcrm)" as the user
 _LOCK_READ_LIMIT = 4096
 # Signals that end a command politely: turned into an exception so that ``finally`` blocks clean up.
 _ENDING_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
@@ -82,8 +84,9 @@ class RunLockHolder:
     @classmethod
     def of_this_process(cls) -> RunLockHolder:
         user = _user_name()
+        owner = user[:OWNER_FILE_MAX_NAME - len(_OWNER_SUFFIX)] + _OWNER_SUFFIX
         return cls(user=user, host=_host_name(), pid=os.getpid(), since=dt.datetime.now().replace(microsecond=0),
-                   process=_process_identity(os.getpid()), owner=f"{user} (xlcrm)", token=uuid.uuid4().hex)
+                   process=_process_identity(os.getpid()), owner=owner, token=uuid.uuid4().hex)
 
     @classmethod
     def from_json(cls, content: bytes) -> RunLockHolder | None:
@@ -137,6 +140,7 @@ def holding_run_lock(workbook: Path, *, wait: float | None = None) -> Iterator[R
         try:
             with _HELD_GUARD:
                 _HELD[key] = threading.get_ident()
+            _remove_left_over_owner_file(workbook)
             if find_lock(workbook) is None:  # beside a lock of Excel or LibreOffice no owner file is written
                 owner = write_owner_file(workbook, holder.owner)
             yield holder
@@ -232,7 +236,7 @@ def _acquire(workbook: Path, lock: Path, wait: float) -> RunLockHolder:
 
 
 def _take_over(workbook: Path, lock: Path, found: _FoundLock) -> None:
-    """Remove a left-over lock, and the owner file its run wrote, so that the next try can take the lock.
+    """Remove a left-over lock, so that the next try can take the lock.
 
     The lock is first moved aside and checked to be the one judged left over: another run may have taken it
     over and locked anew in between, and its lock is then put back.
@@ -252,20 +256,24 @@ def _take_over(workbook: Path, lock: Path, found: _FoundLock) -> None:
                 os.link(aside, lock)
             except OSError:  # a third run locked meanwhile: it holds the lock now
                 pass
-            return
-        if found.holder is not None:
-            _remove_left_over_owner_file(workbook, found.holder)
     finally:
         aside.unlink(missing_ok=True)
 
 
-def _remove_left_over_owner_file(workbook: Path, holder: RunLockHolder) -> None:
+def _remove_left_over_owner_file(workbook: Path) -> None:
+    """Delete an owner file an xlcrm run left beside ``workbook`` (killed, or its lock deleted by hand).
+
+    Called with the lock held, so no xlcrm run that wrote one still works on the workbook; a person's owner
+    file (Excel's, LibreOffice's) never names "… (xlcrm)" as exactly as xlcrm writes it, and is left alone.
+    """
     owner = owner_file_path(workbook)
     try:
-        if _read_head(owner) == owner_file_content(holder.owner):
-            owner.unlink()
+        content = _read_head(owner)
     except OSError:
-        pass
+        return
+    name = parse_excel_owner_file(content)
+    if name is not None and name.endswith(_OWNER_SUFFIX) and content == owner_file_content(name):
+        owner.unlink(missing_ok=True)
 
 
 def _release(lock: Path, holder: RunLockHolder) -> None:
