@@ -119,10 +119,10 @@ def run_lock_path(workbook: Path) -> Path:
 
 
 @contextmanager
-def holding_run_lock(workbook: Path, *, wait: float | None = None) -> Iterator[RunLockHolder | None]:
+def holding_run_lock(workbook: Path) -> Iterator[RunLockHolder | None]:
     """Hold xlcrm's lock on ``workbook`` (see the module's docstring) for the ``with`` block.
 
-    Waits up to ``wait`` seconds (``WAIT_SECONDS`` by default) while another run holds it, then raises
+    Waits up to ``WAIT_SECONDS`` while another run holds it, then raises
     ``WorkbookLocked`` naming that run. Yields this run's holder, or None when this thread holds the lock
     already (an inner ``with`` changes nothing).
     """
@@ -135,7 +135,7 @@ def holding_run_lock(workbook: Path, *, wait: float | None = None) -> Iterator[R
         return
     with ending_signals_raise():
         lock = run_lock_path(workbook)
-        holder = _acquire(workbook, lock, WAIT_SECONDS if wait is None else wait)
+        holder = _acquire(workbook, lock, WAIT_SECONDS)
         owner = None
         try:
             with _HELD_GUARD:
@@ -241,7 +241,7 @@ def _take_over(workbook: Path, lock: Path, found: _FoundLock) -> None:
     The lock is first moved aside and checked to be the one judged left over: another run may have taken it
     over and locked anew in between, and its lock is then put back.
     """
-    aside = lock.with_name(f"{lock.name}.left-over-{uuid.uuid4().hex[:8]}")
+    aside = lock.with_name(f"{LOCK_PREFIX}left-over-{uuid.uuid4().hex}")  # short: the workbook's name may be long
     try:
         os.replace(lock, aside)
     except FileNotFoundError:  # another run took it over first
