@@ -1,4 +1,5 @@
-"""Paths no file can be at: a loop of symbolic links, a name longer than the file system allows."""
+"""File names: the prefix of xlcrm's own temporary files, and paths no file can be at (a loop of symbolic links,
+a name longer than the file system allows)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import errno
 import os
 from pathlib import Path
 
+# xlcrm's temporary files beside a workbook start with this; a save removes those older than an hour.
+TEMP_PREFIX = ".xlcrm-tmp-"
 # What the common file systems allow in one name (ext4, NTFS, APFS, SMB shares), in bytes here.
 NAME_MAX_BYTES = 255
 

@@ -9,8 +9,11 @@ command that writes a workbook holds xlcrm's lock on it from before it reads
 anything until after its save:
 
 - the lock file ``.~xlcrm-lock.NAME`` beside the workbook, created only where
-  none exists (``O_CREAT | O_EXCL``, which network shares honour too), holding
-  JSON that names the user, the computer, the process and when it started;
+  none exists, holding JSON that names the user, the computer, the process and
+  when it started. It is written whole under a temporary name and hard-linked
+  into place (which fails when the lock exists, on network shares too), so it
+  never exists empty; where the file system has no hard links it is created
+  with ``O_CREAT | O_EXCL`` and written at once;
 - Excel's owner file ``~$NAME`` naming "USER (xlcrm)", so that a colleague who
   opens the workbook meanwhile is told it is in use. It is written only where
   no Excel or LibreOffice lock is there already, and never replaces one.
@@ -22,8 +25,8 @@ since when.
 
 A lock is taken to be left over, and taken over at once, only when that is
 certain: it was written on this computer by a process that is no longer
-running (or by one before a restart), or it has stayed empty far longer than
-writing it takes. A lock written on another computer never is, since xlcrm
+running (or by one before a restart), or, made without a hard link, it has
+stayed empty far longer than writing it takes. A lock written on another computer never is, since xlcrm
 cannot see that computer's processes: the message says who holds it and how
 to remove it if that run really died. ``--ignore-lock`` does not pass xlcrm's
 own lock: it is the way past a lock Excel or LibreOffice left behind, while an
@@ -42,6 +45,7 @@ import json
 import os
 import signal
 import socket
+import tempfile
 import threading
 import time
 import uuid
@@ -51,6 +55,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from xlcrm.errors import WorkbookLocked, WriteError
+from xlcrm.paths import TEMP_PREFIX
 from xlcrm.locks import (OWNER_FILE_MAX_NAME, find_lock, owner_file_content, owner_file_path, parse_excel_owner_file,
                          remove_owner_file, write_owner_file)
 
@@ -58,8 +63,8 @@ LOCK_PREFIX = ".~xlcrm-lock."
 # How long a second run waits for the lock before it refuses, and how often it looks.
 WAIT_SECONDS = 5.0
 POLL_SECONDS = 0.2
-# A live run writes its lock's content right after creating the file: one still empty after this long is
-# what a run killed in between left.
+# Where a lock is made without a hard link, a live run writes its content right after creating the file: one
+# still empty after this long is what a run killed in between left.
 UNWRITTEN_AFTER = dt.timedelta(minutes=1)
 
 _TIME_FORMAT = "%d.%m.%Y %H:%M:%S"
@@ -208,31 +213,64 @@ def _acquire(workbook: Path, lock: Path, wait: float) -> RunLockHolder:
     deadline = time.monotonic() + wait
     while True:
         try:
-            handle = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileExistsError:
-            found = _read_lock(lock)
-            if found is None:  # released just now
-                continue
-            if found.left_over():
-                _take_over(workbook, lock, found)
-                continue
-            if time.monotonic() >= deadline:
-                raise WorkbookLocked(_held_message(workbook, lock, found.holder)) from None
-            time.sleep(POLL_SECONDS)
-            continue
+            if _create(lock, me.to_json()):
+                return me
         except OSError as exc:
             raise WriteError(f"cannot write {workbook}: cannot create xlcrm's lock file {lock.name} in "
                              f"{lock.parent.resolve()} ({_reason(exc)}); nothing was changed") from None
+        found = _read_lock(lock)
+        if found is None:  # released just now
+            continue
+        if found.left_over():
+            _take_over(workbook, lock, found)
+            continue
+        if time.monotonic() >= deadline:
+            raise WorkbookLocked(_held_message(workbook, lock, found.holder))
+        time.sleep(POLL_SECONDS)
+
+
+def _create(lock: Path, content: bytes) -> bool:
+    """Create ``lock`` holding ``content``; False when it exists already.
+
+    The content goes to a temporary file first, hard-linked into place, so a run killed half way leaves a
+    temporary file (a later save removes it), never an empty lock.
+    """
+    handle, name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}lock-", dir=lock.parent)
+    written = Path(name)
+    try:
         try:
-            os.write(handle, me.to_json())
+            os.write(handle, content)
             os.fsync(handle)
-        except OSError as exc:
+        finally:
             os.close(handle)
-            lock.unlink(missing_ok=True)
-            raise WriteError(f"cannot write {workbook}: cannot write xlcrm's lock file {lock.name} "
-                             f"({_reason(exc)}); nothing was changed") from None
+        os.chmod(written, 0o644)  # mkstemp makes it private: other users' runs must read who holds the lock
+        try:
+            os.link(written, lock)
+            return True
+        except FileExistsError:
+            return False
+        except OSError:  # no hard links on this file system (FAT, some shares)
+            pass
+    finally:
+        written.unlink(missing_ok=True)
+    return _create_exclusively(lock, content)
+
+
+def _create_exclusively(lock: Path, content: bytes) -> bool:
+    """``_create`` without a hard link: the lock is empty for a moment (see ``UNWRITTEN_AFTER``)."""
+    try:
+        handle = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        return False
+    try:
+        os.write(handle, content)
+        os.fsync(handle)
+    except OSError:
         os.close(handle)
-        return me
+        lock.unlink(missing_ok=True)
+        raise
+    os.close(handle)
+    return True
 
 
 def _take_over(workbook: Path, lock: Path, found: _FoundLock) -> None:

@@ -56,11 +56,10 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from xlcrm.errors import UsageError, WorkbookChanged, WorkbookNotFound, WriteError, XlcrmError
 from xlcrm.locks import check_not_locked, lock_warning
-from xlcrm.paths import path_problem
+from xlcrm.paths import TEMP_PREFIX, path_problem
 from xlcrm.run_lock import holding_run_lock
 from xlcrm.workbook import WORKBOOK_SUFFIXES, FileStamp
 
-TEMP_PREFIX = ".xlcrm-tmp-"
 BACKUP_FOLDER = ".xlcrm-backups"
 DEFAULT_KEEP_BACKUPS = 10
 # Older temporary files cannot belong to a save still running: a save takes seconds.
