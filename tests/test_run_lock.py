@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -456,3 +457,27 @@ def test_a_long_user_name_is_cut_so_excel_still_shows_xlcrm(workbook: Path, monk
         shown = parse_excel_owner_file((workbook.parent / "~$clients.xlsx").read_bytes())
     assert shown == "Konstantin Konstantinopolsky-Rimsky-Korsakov (xlcrm)" and len(shown) == 52  # Office's limit
     assert xlcrm_files(workbook.parent) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="forks a process to kill")
+def test_a_run_killed_at_any_moment_of_taking_the_lock_never_blocks_the_next(
+        workbook: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SIGKILL while the lock is taken, held or given back: the next run always gets it at once."""
+    monkeypatch.setattr(run_lock, "WAIT_SECONDS", 0.5)
+    rng = random.Random(20261202)
+    for _ in range(40):
+        child = os.fork()
+        if child == 0:  # the child never returns into pytest
+            try:
+                while True:
+                    with holding_run_lock(workbook):
+                        pass
+            finally:
+                os._exit(1)
+        time.sleep(rng.uniform(0.0, 0.05))
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+        with holding_run_lock(workbook) as holder:
+            assert holder is not None and read_run_lock(workbook) == holder
+    assert xlcrm_files(workbook.parent) == []
+    assert not [p.name for p in workbook.parent.iterdir() if p.name.startswith(".~xlcrm")]

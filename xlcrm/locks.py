@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xlcrm.errors import WorkbookLocked
+from xlcrm.paths import create_whole
 
 LIBREOFFICE = "LibreOffice"
 EXCEL = "Excel"
@@ -161,13 +162,10 @@ def write_owner_file(path: Path, user: str) -> Path | None:
     owner = owner_file_path(path)
     content = owner_file_content(user)
     try:
-        handle = os.open(owner, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        if not create_whole(owner, content):
+            return None
     except OSError:
         return None
-    try:
-        os.write(handle, content)
-    finally:
-        os.close(handle)
     with _OWN_OWNER_FILES_GUARD:
         _OWN_OWNER_FILES[_key(owner)] = content
     return owner

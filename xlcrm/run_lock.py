@@ -45,7 +45,6 @@ import json
 import os
 import signal
 import socket
-import tempfile
 import threading
 import time
 import uuid
@@ -55,7 +54,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from xlcrm.errors import WorkbookLocked, WriteError
-from xlcrm.paths import TEMP_PREFIX
+from xlcrm.paths import create_whole
 from xlcrm.locks import (OWNER_FILE_MAX_NAME, find_lock, owner_file_content, owner_file_path, parse_excel_owner_file,
                          remove_owner_file, write_owner_file)
 
@@ -63,8 +62,8 @@ LOCK_PREFIX = ".~xlcrm-lock."
 # How long a second run waits for the lock before it refuses, and how often it looks.
 WAIT_SECONDS = 5.0
 POLL_SECONDS = 0.2
-# Where a lock is made without a hard link, a live run writes its content right after creating the file: one
-# still empty after this long is what a run killed in between left.
+# Where a lock is made without a hard link (``create_whole``), a live run writes its content right after creating
+# the file: one still empty after this long is what a run killed in between left.
 UNWRITTEN_AFTER = dt.timedelta(minutes=1)
 
 _TIME_FORMAT = "%d.%m.%Y %H:%M:%S"
@@ -213,7 +212,7 @@ def _acquire(workbook: Path, lock: Path, wait: float) -> RunLockHolder:
     deadline = time.monotonic() + wait
     while True:
         try:
-            if _create(lock, me.to_json()):
+            if create_whole(lock, me.to_json()):
                 return me
         except OSError as exc:
             raise WriteError(f"cannot write {workbook}: cannot create xlcrm's lock file {lock.name} in "
@@ -227,50 +226,6 @@ def _acquire(workbook: Path, lock: Path, wait: float) -> RunLockHolder:
         if time.monotonic() >= deadline:
             raise WorkbookLocked(_held_message(workbook, lock, found.holder))
         time.sleep(POLL_SECONDS)
-
-
-def _create(lock: Path, content: bytes) -> bool:
-    """Create ``lock`` holding ``content``; False when it exists already.
-
-    The content goes to a temporary file first, hard-linked into place, so a run killed half way leaves a
-    temporary file (a later save removes it), never an empty lock.
-    """
-    handle, name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}lock-", dir=lock.parent)
-    written = Path(name)
-    try:
-        try:
-            os.write(handle, content)
-            os.fsync(handle)
-        finally:
-            os.close(handle)
-        os.chmod(written, 0o644)  # mkstemp makes it private: other users' runs must read who holds the lock
-        try:
-            os.link(written, lock)
-            return True
-        except FileExistsError:
-            return False
-        except OSError:  # no hard links on this file system (FAT, some shares)
-            pass
-    finally:
-        written.unlink(missing_ok=True)
-    return _create_exclusively(lock, content)
-
-
-def _create_exclusively(lock: Path, content: bytes) -> bool:
-    """``_create`` without a hard link: the lock is empty for a moment (see ``UNWRITTEN_AFTER``)."""
-    try:
-        handle = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    except FileExistsError:
-        return False
-    try:
-        os.write(handle, content)
-        os.fsync(handle)
-    except OSError:
-        os.close(handle)
-        lock.unlink(missing_ok=True)
-        raise
-    os.close(handle)
-    return True
 
 
 def _take_over(workbook: Path, lock: Path, found: _FoundLock) -> None:
