@@ -1,4 +1,4 @@
-"""Lock files of Excel and LibreOffice beside a workbook: who holds it, since when, stale or not."""
+"""Lock files of Excel and LibreOffice beside a workbook: who holds it and since when; never "stale"."""
 
 from __future__ import annotations
 
@@ -78,8 +78,7 @@ def test_libreoffice_lock_names_user_host_and_time(book: Path) -> None:
     assert caught.value.exit_code == 1
     lock = find_lock(book)
     assert lock is not None
-    assert (lock.kind, lock.user, lock.host, lock.since, lock.stale) == (
-        LIBREOFFICE, "Ivan Petrov", "OFFICE-PC", OPENED, False)
+    assert (lock.kind, lock.user, lock.host, lock.since) == (LIBREOFFICE, "Ivan Petrov", "OFFICE-PC", OPENED)
 
 
 @pytest.mark.parametrize(("full_name", "login", "expected"), [
@@ -176,25 +175,23 @@ def test_libreoffice_reported_when_it_also_writes_an_owner_file(book: Path) -> N
 
 
 @pytest.mark.parametrize("lock_name", [".~lock.clients.xlsx#", "~$clients.xlsx"])
-def test_old_lock_is_stale_and_let_through(book: Path, lock_name: str) -> None:
+def test_a_lock_three_days_old_still_refuses(book: Path, lock_name: str) -> None:
+    """A workbook left open over a long weekend is still open: its Excel would save over xlcrm's result."""
     content = libreoffice_lock("Ivan Petrov") if lock_name.startswith(".~lock") else excel_owner_file("Ivan Petrov")
-    put_lock(book.parent / lock_name, content, age=dt.timedelta(hours=25))
-    lock = check_not_locked(book)
-    assert lock is not None and lock.stale
-    assert lock_warning(book, lock) == (
+    put_lock(book.parent / lock_name, content, age=dt.timedelta(days=3))
+    with pytest.raises(WorkbookLocked, match="is open in .* by Ivan Petrov"):
+        check_not_locked(book)
+    lock = check_not_locked(book, ignore_lock=True)  # the explicit way past it
+    assert lock is not None and lock_warning(book, lock) == (
         f"{book} has a {lock.kind} lock by {lock.holder} since {lock.since_text} ({lock_name}); "
-        "writing anyway because it is older than the stale-lock limit"
+        "writing anyway because --ignore-lock was given"
     )
-    with pytest.raises(WorkbookLocked):
-        check_not_locked(book, stale_after=dt.timedelta(hours=48))
-    with pytest.raises(WorkbookLocked):
-        check_not_locked(book, stale_after=None)
 
 
 def test_ignore_lock_lets_a_fresh_lock_through(book: Path) -> None:
     put_lock(book.parent / ".~lock.clients.xlsx#", libreoffice_lock("Ivan Petrov"))
     lock = check_not_locked(book, ignore_lock=True)
-    assert lock is not None and not lock.stale
+    assert lock is not None
     assert lock_warning(book, lock).endswith("writing anyway because --ignore-lock was given")
 
 

@@ -24,7 +24,7 @@ from xlcrm import demo_data as vocab
 from xlcrm import schema, template
 from xlcrm.errors import UsageError
 from xlcrm.findings import Code
-from xlcrm.safe_save import check_target_not_locked, write_new_workbook
+from xlcrm.safe_save import holding_workbook_lock, write_new_workbook
 from xlcrm.schema import ListValue
 from xlcrm.workbook import column_letter, sheet_ref
 
@@ -155,6 +155,7 @@ class DemoResult:
         }
 
 
+@holding_workbook_lock("path")
 def create_demo(path: str | Path, clients: int = 300, seed: int = 1, locale: str = "ru",
                 today: dt.date | None = None, force: bool = False) -> DemoResult:
     """Generate a demo client base and save it at ``path`` (an existing file only with ``force``)."""
@@ -163,7 +164,6 @@ def create_demo(path: str | Path, clients: int = 300, seed: int = 1, locale: str
     # Refused before generating: a big demo takes minutes to build only to be refused on save.
     if path.exists() and not force:
         raise UsageError(f"{path} already exists; use --force to overwrite it")
-    check_target_not_locked(path)
     data = generate_demo(clients, seed, locale, today)
     book = template.build_workbook(locale, rows=data.rows, lists=data.lists)
     write_new_workbook(book, path, force=force)

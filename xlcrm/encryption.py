@@ -10,7 +10,9 @@ save into it keeps no backup, so no readable copy is kept anywhere. When
 the command changed the copy, it is encrypted again with the same password
 and put in place of the workbook by the usual safe save: lock check, "changed
 since read" check, re-opened with the password before the replace, backup of
-the previous (encrypted) version.
+the previous (encrypted) version. A command that writes holds xlcrm's lock on
+the workbook (``xlcrm.run_lock``) from before decrypting until after that
+save; the decrypted copy itself is never locked, since nobody else opens it.
 
 The password comes from ``--password`` or the ``XLCRM_PASSWORD`` environment
 variable and is never printed or logged.
@@ -21,26 +23,22 @@ from __future__ import annotations
 import dataclasses
 import io
 import os
-import signal
 import tempfile
-import threading
 import zipfile
-from contextlib import contextmanager
+from contextlib import nullcontext
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence, TypeVar
+from typing import Callable, Sequence, TypeVar
 
 from python_calamine import CalamineError, CalamineWorkbook
 
 from xlcrm.errors import EncryptedWorkbook, WriteError, XlcrmError
-from xlcrm.safe_save import (DEFAULT_KEEP_BACKUPS, TEMP_PREFIX, SaveResult, check_target_not_locked,
-                              replace_workbook)
+from xlcrm.run_lock import ending_signals_raise
+from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS, TEMP_PREFIX, SaveResult, replace_workbook, workbook_lock
 from xlcrm.workbook import WORKBOOK_SUFFIXES, FileStamp
 
 PASSWORD_ENV = "XLCRM_PASSWORD"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
-# Signals that end a command politely: turned into an exception so the decrypted copy is deleted.
-_ENDING_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 Result = TypeVar("Result")
 # A command's library call: (workbook path, output path or None, backups to keep) -> its result.
@@ -105,22 +103,6 @@ def check_encrypted(path: Path, password: str, expected_sheets: Sequence[str]) -
         raise WriteError(f"the saved copy lacks sheets {missing}; nothing was replaced")
 
 
-@contextmanager
-def _ending_signals_raise() -> Iterator[None]:
-    """SIGTERM and SIGHUP raise SystemExit while the decrypted copy exists, so ``finally`` deletes it."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    def stop(number: int, _frame: Any) -> None:
-        raise SystemExit(128 + number)
-    previous = {number: signal.signal(number, stop) for number in _ENDING_SIGNALS}
-    try:
-        yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
-
-
 def _private_copy(path: Path, data: bytes) -> Path:
     # The workbook's own extension: a decrypted .xlsm keeps its macros and is read as one.
     suffix = path.suffix.lower() if path.suffix.lower() in WORKBOOK_SUFFIXES else WORKBOOK_SUFFIXES[0]
@@ -139,7 +121,8 @@ def on_workbook(path: str | Path, password: str | None, command: Command[Result]
     An unprotected workbook is passed straight through (the password is not needed). The result of a
     protected one names the workbook, not the decrypted copy, and carries the save of the encrypted file.
     ``writes`` says the command means to change the workbook (not a dry run): a protected one is then
-    refused before decrypting when the file to be written is open elsewhere.
+    refused before decrypting when the file to be written is open elsewhere, and xlcrm's lock on that file is
+    held until the encrypted save is done.
     """
     path = Path(path)
     if not is_encrypted(path):
@@ -147,10 +130,10 @@ def on_workbook(path: str | Path, password: str | None, command: Command[Result]
     if not password:
         raise EncryptedWorkbook(f"{path} is password-protected; give the password with --password or the "
                                 f"{PASSWORD_ENV} environment variable")
-    if writes:  # the command's own early check sees only the decrypted copy, which nobody has open
-        check_target_not_locked(path, output=output, ignore_lock=ignore_lock)
-    stamp = FileStamp.of(path)
-    with _ending_signals_raise():
+    # The decrypted copy the command runs on is not locked (nobody else opens it): the workbook is, here.
+    held = workbook_lock(path, output=output, ignore_lock=ignore_lock) if writes else nullcontext()
+    with held, ending_signals_raise():
+        stamp = FileStamp.of(path)
         plain = _private_copy(path, decrypt(path, password))
         try:
             before = FileStamp.of(plain).sha256

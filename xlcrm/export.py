@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from xlcrm.anonymise import AnonymisedCopy, write_anonymised
 from xlcrm.errors import UsageError
-from xlcrm.safe_save import check_target_not_locked
+from xlcrm.safe_save import holding_workbook_lock
 from xlcrm.workbook import read_workbook
 
 if TYPE_CHECKING:  # xlcrm.export_db loads SQLAlchemy, which only an export to a database needs
@@ -32,6 +32,7 @@ class ExportResult:
                 "anonymised": self.anonymised.to_dict() if self.anonymised else None}
 
 
+@holding_workbook_lock("anonymise")
 def export_workbook(path: str | Path, *, sqlite: Path | None = None, url: str | None = None,
                     anonymise: Path | None = None, today: dt.date | None = None, force: bool = False,
                     ignore_lock: bool = False) -> ExportResult:
@@ -45,8 +46,6 @@ def export_workbook(path: str | Path, *, sqlite: Path | None = None, url: str | 
             raise UsageError(f"{target} is the workbook itself; export to another file")
         if target is not None and Path(target).exists() and not force:
             raise UsageError(f"{target} already exists; use --force to replace it")
-    if anonymise is not None:  # before reading the workbook, which can take a while
-        check_target_not_locked(path, output=anonymise, ignore_lock=ignore_lock)
     today = today or dt.date.today()
     data = read_workbook(path)
     database = None

@@ -49,7 +49,7 @@ from xlcrm.merge import EMAIL_JOINER, PHONE_JOINER, merged_values
 from xlcrm.merge_log import LogEntry, column_positions, merge_log_sheet, read_merge_log, report_rows, sheet_rows
 from xlcrm.normalize import as_text, is_blank, parse_amount, parse_date, parse_emails, parse_inn, split_phone_cell
 from xlcrm.report_sheet import CellValue, ReportSheet
-from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, check_target_not_locked
+from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, holding_workbook_lock
 from xlcrm.save import save_changes
 from xlcrm.schema import Column, Kind, Sheet
 from xlcrm.settings import Settings, read_settings
@@ -433,6 +433,7 @@ def choose_mapping(table: SourceTable, spec: Sheet, locale: str, mapping_file: P
     return mappings
 
 
+@holding_workbook_lock("workbook", output="output")
 def import_rows(source: str | Path, workbook: str | Path, *, sheet: str = schema.CLIENTS.key,
                 mapping_file: Path | None = None, dry_run: bool = False, today: dt.date | None = None,
                 output: Path | None = None, ignore_lock: bool = False,
@@ -440,8 +441,6 @@ def import_rows(source: str | Path, workbook: str | Path, *, sheet: str = schema
     """Import the records of ``source`` into one user sheet of ``workbook`` (see the module's docstring)."""
     today = today or dt.date.today()
     spec = schema.sheet_by_key(sheet)
-    if not dry_run:  # before reading either file: both can be big
-        check_target_not_locked(workbook, output=output, ignore_lock=ignore_lock)
     table = read_source(source)
     data = read_workbook(workbook)
     target = data.sheet(spec.key)

@@ -16,29 +16,38 @@ it when the document is closed:
   LibreOffice's reader and writer for these files
   (``svl/source/misc/msodocumentlockfile.cxx``).
 
-A lock file last modified more than ``stale_after`` ago (24 hours by default;
-both programs write it once, when the document is opened) is taken to be left
-over from a crash: it is reported as stale and does not stop a write.
-``--ignore-lock`` (``ignore_lock=True``) passes any lock. Messages show when
-the document was opened: the time written in a LibreOffice lock, else the
-lock file's time.
+No lock is ever taken to be left over from a crash because of its age: a
+workbook left open overnight, or over a holiday, is still open, and the
+person's Excel would later save over what xlcrm wrote. ``--ignore-lock``
+(``ignore_lock=True``) is the explicit way past a lock the user knows is left
+over. Messages show when the document was opened: the time written in a
+LibreOffice lock, else the lock file's time.
+
+While xlcrm itself changes a workbook it writes an Excel owner file for it
+(``write_owner_file``, see ``xlcrm.run_lock``), so a colleague opening the
+workbook is told it is in use; the owner files this process wrote are not
+taken for somebody else's lock.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from xlcrm.errors import WorkbookLocked
+from xlcrm.paths import create_whole
 
-DEFAULT_STALE_AFTER = dt.timedelta(hours=24)
 LIBREOFFICE = "LibreOffice"
 EXCEL = "Excel"
 
 _LIBREOFFICE_TIME_FORMAT = "%d.%m.%Y %H:%M"
-_OWNER_FILE_MAX_NAME = 52  # Office refuses longer user names
+OWNER_FILE_MAX_NAME = 52  # Office refuses longer user names
 _OWNER_FILE_UTF16_OFFSETS = (55, 54)  # Excel/PowerPoint, Word
+_OWNER_FILE_SIZE = 165  # Excel's
 _LOCK_FILE_READ_LIMIT = 4096  # real lock files are a few hundred bytes
 
 
@@ -51,7 +60,6 @@ class LockInfo:
     user: str | None  # None when the lock file cannot be read or makes no sense
     host: str | None  # only LibreOffice records the computer
     since: dt.datetime  # local time the workbook was opened
-    stale: bool
 
     @property
     def holder(self) -> str:
@@ -76,14 +84,19 @@ def lock_file_paths(path: Path) -> list[tuple[str, Path]]:
     return candidates
 
 
-def find_lock(path: Path, *, stale_after: dt.timedelta | None = DEFAULT_STALE_AFTER,
-              now: dt.datetime | None = None) -> LockInfo | None:
-    """The lock file beside ``path``, if Excel or LibreOffice has it open; ``stale_after=None`` never calls a lock stale."""
+def find_lock(path: Path, *, now: dt.datetime | None = None) -> LockInfo | None:
+    """The lock file beside ``path``, if Excel or LibreOffice has it open (an owner file xlcrm wrote itself in
+    this process does not count); None when there is none."""
     path = Path(path)
     now = now or dt.datetime.now()
     for kind, lock_path in lock_file_paths(path):
-        if not lock_path.exists():
-            continue
+        try:
+            if not lock_path.exists():
+                continue
+        except OSError as exc:
+            if exc.errno == errno.ENAMETOOLONG:  # no program can have made a lock file with that name
+                continue
+            raise
         try:
             opened = dt.datetime.fromtimestamp(lock_path.stat().st_mtime)
             content = _read_head(lock_path)
@@ -94,21 +107,21 @@ def find_lock(path: Path, *, stale_after: dt.timedelta | None = DEFAULT_STALE_AF
         if kind == LIBREOFFICE:
             user, host, recorded = parse_libreoffice_lock(content)
         else:
+            if _is_own_owner_file(lock_path, content):
+                continue
             user, host, recorded = parse_excel_owner_file(content), None, None
-        stale = stale_after is not None and now - opened > stale_after
-        return LockInfo(kind, lock_path, user, host, recorded or opened, stale)
+        return LockInfo(kind, lock_path, user, host, recorded or opened)
     return None
 
 
-def check_not_locked(path: Path, *, ignore_lock: bool = False,
-                     stale_after: dt.timedelta | None = DEFAULT_STALE_AFTER) -> LockInfo | None:
-    """Refuse to go on while ``path`` is open elsewhere.
+def check_not_locked(path: Path, *, ignore_lock: bool = False) -> LockInfo | None:
+    """Refuse to go on while ``path`` is open elsewhere, however old the lock.
 
-    Returns the lock that was let through (stale, or any lock with
-    ``ignore_lock``) so the caller can warn about it, or None when there is none.
+    Returns the lock that was let through with ``ignore_lock``, so the caller
+    can warn about it, or None when there is none.
     """
-    lock = find_lock(path, stale_after=stale_after)
-    if lock is None or lock.stale or ignore_lock:
+    lock = find_lock(path)
+    if lock is None or ignore_lock:
         return lock
     raise WorkbookLocked(
         f"{path} is open in {lock.kind} by {lock.holder} since {lock.since_text}; "
@@ -117,10 +130,70 @@ def check_not_locked(path: Path, *, ignore_lock: bool = False,
 
 
 def lock_warning(path: Path, lock: LockInfo) -> str:
-    """One line telling the user which lock was not obeyed and why."""
-    reason = "it is older than the stale-lock limit" if lock.stale else "--ignore-lock was given"
+    """One line telling the user which lock was not obeyed."""
     return (f"{path} has a {lock.kind} lock by {lock.holder} since {lock.since_text} "
-            f"({lock.lock_path.name}); writing anyway because {reason}")
+            f"({lock.lock_path.name}); writing anyway because --ignore-lock was given")
+
+
+def owner_file_path(path: Path) -> Path:
+    """Where Excel puts its owner file for the workbook ``path``."""
+    return path.parent / f"~${path.name}"
+
+
+def owner_file_content(user: str) -> bytes:
+    """An owner file naming ``user`` as Excel writes it: 165 bytes, the name's length and its 8-bit copy (``?``
+    for what is not ASCII, the writer's code page being unknown), 0x20 padding, then at offset 55 the length
+    again and the name in UTF-16-LE, then ``20 00`` pairs."""
+    name = user[:OWNER_FILE_MAX_NAME]
+    data = bytearray([len(name)]) + name.encode("ascii", errors="replace")
+    data += b"\x20" * (_OWNER_FILE_UTF16_OFFSETS[0] - len(data))
+    data += len(name).to_bytes(2, "little") + name.encode("utf-16-le")
+    while len(data) < _OWNER_FILE_SIZE:
+        data += b"\x20\x00"
+    return bytes(data[:_OWNER_FILE_SIZE])
+
+
+def write_owner_file(path: Path, user: str) -> Path | None:
+    """Create Excel's owner file for the workbook ``path`` naming ``user``; returns it, or None when it could not
+    be made: one is there already (never replaced: it may be a person's Excel), or the name is too long.
+
+    Until ``remove_owner_file``, ``find_lock`` in this process does not count it as a lock.
+    """
+    owner = owner_file_path(path)
+    content = owner_file_content(user)
+    try:
+        if not create_whole(owner, content):
+            return None
+    except OSError:
+        return None
+    with _OWN_OWNER_FILES_GUARD:
+        _OWN_OWNER_FILES[_key(owner)] = content
+    return owner
+
+
+def remove_owner_file(owner: Path) -> None:
+    """Delete an owner file ``write_owner_file`` made, unless somebody replaced it meanwhile."""
+    with _OWN_OWNER_FILES_GUARD:
+        content = _OWN_OWNER_FILES.pop(_key(owner), None)
+    try:
+        if content is not None and _read_head(owner) == content:
+            owner.unlink()
+    except OSError:  # gone already, or not ours to delete any more: leave it
+        pass
+
+
+def _is_own_owner_file(owner: Path, content: bytes) -> bool:
+    with _OWN_OWNER_FILES_GUARD:
+        return _OWN_OWNER_FILES.get(_key(owner)) == content
+
+
+def _key(path: Path) -> str:
+    return os.path.normcase(os.path.abspath(path))
+
+
+# Owner files this process wrote for the workbooks it is changing, by path: their content.
+_OWN_OWNER_FILES: dict[str, bytes] = {}
+_OWN_OWNER_FILES_GUARD = threading.Lock()
 
 
 def parse_libreoffice_lock(content: bytes) -> tuple[str | None, str | None, dt.datetime | None]:
@@ -148,7 +221,7 @@ def parse_excel_owner_file(content: bytes) -> str | None:
     ansi_length = content[0]
     for offset in _OWNER_FILE_UTF16_OFFSETS:
         length = int.from_bytes(content[offset:offset + 2], "little")
-        if not 0 < length <= _OWNER_FILE_MAX_NAME or (ansi_length and length != ansi_length):
+        if not 0 < length <= OWNER_FILE_MAX_NAME or (ansi_length and length != ansi_length):
             continue
         raw = content[offset + 2:offset + 2 + 2 * length]
         if len(raw) != 2 * length:
@@ -161,7 +234,7 @@ def parse_excel_owner_file(content: bytes) -> str | None:
             return name
     # No UTF-16 copy: the 8-bit copy is only trustworthy when it is plain ASCII,
     # since the code page of the writer's Windows is unknown.
-    if 0 < ansi_length <= _OWNER_FILE_MAX_NAME and len(content) > ansi_length:
+    if 0 < ansi_length <= OWNER_FILE_MAX_NAME and len(content) > ansi_length:
         raw = content[1:1 + ansi_length]
         if raw.isascii():
             return _plausible(raw.decode("ascii"))

@@ -41,7 +41,7 @@ from xlcrm.merge_log import (
 from xlcrm.normalize import as_text, is_blank, split_phone_cell
 from xlcrm.report_sheet import CellValue, ReportSheet
 from xlcrm.row_restore import refuse_what_stays_behind
-from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, check_target_not_locked
+from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, holding_workbook_lock
 from xlcrm.save import save_changes
 from xlcrm.settings import read_settings
 from xlcrm.sheet_edits import SheetEdit
@@ -306,6 +306,7 @@ def load_plan(data: WorkbookData) -> DedupePlan:
     return plan_dedupe(data, settings, decisions)
 
 
+@holding_workbook_lock("path", output="output")
 def dedupe_workbook(path: str | Path, *, dry_run: bool = False, output: Path | None = None,
                     ignore_lock: bool = False, keep_backups: int = DEFAULT_KEEP_BACKUPS,
                     now: dt.datetime | None = None) -> DedupeResult:
@@ -313,8 +314,6 @@ def dedupe_workbook(path: str | Path, *, dry_run: bool = False, output: Path | N
 
     With ``dry_run`` nothing is written: the result says what would happen.
     """
-    if not dry_run:
-        check_target_not_locked(path, output=output, ignore_lock=ignore_lock)
     data = read_workbook(path)
     _check_clients(data)
     require_distinct_headers(data)
@@ -374,10 +373,10 @@ class UnmergeResult:
                 "repointed_back": self.repointed_back, "save": self.save.to_dict() if self.save else None}
 
 
+@holding_workbook_lock("path", output="output")
 def unmerge_workbook(path: str | Path, merge_id: str, *, output: Path | None = None, ignore_lock: bool = False,
                      keep_backups: int = DEFAULT_KEEP_BACKUPS) -> UnmergeResult:
     """Undo one merge from the Merge log: original rows back in place, re-pointed rows back, pairs kept apart."""
-    check_target_not_locked(path, output=output, ignore_lock=ignore_lock)
     data = read_workbook(path)
     require_distinct_headers(data)
     locale = data.locale

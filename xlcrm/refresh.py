@@ -41,7 +41,7 @@ from xlcrm.merge import SHOWN_ITEMS, apply_plan, load_plan
 from xlcrm.prerender import EditPrewriting, HelperProcesses, ReportRenderer
 from xlcrm.report_sheet import CellValue, ReportSheet
 from xlcrm.reports import Migration, RefreshReports, build_reports
-from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, check_target_not_locked
+from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, holding_workbook_lock
 from xlcrm.save import save_changes
 from xlcrm.sheet_edits import RowMap, SheetEdit
 from xlcrm.validate import check_ahead
@@ -96,14 +96,13 @@ class RefreshResult:
         }
 
 
+@holding_workbook_lock("path", output="output")
 def refresh_workbook(path: str | Path, *, today: dt.date | None = None, dry_run: bool = False,
                      output: Path | None = None, ignore_lock: bool = False,
                      keep_backups: int = DEFAULT_KEEP_BACKUPS) -> RefreshResult:
     """Rebuild every report sheet of the workbook at ``path`` for ``today`` (default: the real date)."""
     path = Path(path)
     today = today or dt.date.today()
-    if not dry_run:
-        check_target_not_locked(path, output=output, ignore_lock=ignore_lock)
     data = read_workbook(path)
     with contextlib.ExitStack() as cleanup:
         # A big workbook's report renderer and merges' writer: started while Interactions are still being read.

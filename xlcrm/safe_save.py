@@ -2,6 +2,10 @@
 
 Every write, new file or existing workbook, goes through ``replace_workbook``:
 
+0. hold xlcrm's own lock on the target (``xlcrm.run_lock``), so that no other
+   xlcrm run writes it meanwhile; a command that writes a workbook takes it
+   earlier, before it reads anything (``holding_workbook_lock``), and the
+   save goes on under it;
 1. refuse while the target is open in Excel or LibreOffice (``xlcrm.locks``);
 2. refuse if the workbook was saved by someone else since xlcrm read it
    (the caller's ``FileStamp``; the SHA-256 of the content decides);
@@ -21,6 +25,10 @@ Every write, new file or existing workbook, goes through ``replace_workbook``:
 A run killed at any moment leaves either the old or the new workbook, plus at
 most a temporary file; temporary files older than an hour (so no other run can
 still be writing them) are removed by the next save.
+
+The temporary file's name is never shown: an error while writing it names
+the workbook. A workbook whose name is too long for the backup and temporary
+names beside it (``MAX_NAME_BYTES``) is refused before anything is read.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import functools
+import inspect
 import os
 import re
 import shutil
@@ -37,18 +46,20 @@ import time
 import zipfile
 import zlib
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, ContextManager, Iterator, Sequence, TypeVar, cast
 
 from openpyxl import Workbook
 from python_calamine import CalamineError, CalamineWorkbook
 
-from xlcrm.errors import UsageError, WorkbookChanged, WriteError
-from xlcrm.locks import DEFAULT_STALE_AFTER, check_not_locked, lock_warning
+from xlcrm.errors import UsageError, WorkbookChanged, WorkbookNotFound, WriteError, XlcrmError
+from xlcrm.locks import check_not_locked, lock_warning
+from xlcrm.paths import TEMP_PREFIX, path_problem
+from xlcrm.run_lock import holding_run_lock
 from xlcrm.workbook import WORKBOOK_SUFFIXES, FileStamp
 
-TEMP_PREFIX = ".xlcrm-tmp-"
 BACKUP_FOLDER = ".xlcrm-backups"
 DEFAULT_KEEP_BACKUPS = 10
 # Older temporary files cannot belong to a save still running: a save takes seconds.
@@ -56,6 +67,12 @@ STALE_TEMP_AGE = dt.timedelta(hours=1)
 # Pauses of 0.1, 0.2, 0.4 and 0.8 s between five tries: about 1.5 s of patience in all.
 REPLACE_ATTEMPTS = 5
 FIRST_RETRY_DELAY = 0.1
+# The longest workbook name xlcrm writes, in bytes (UTF-8): the names it puts beside the workbook add up to 25
+# bytes to it (a backup ``.YYYY-MM-DDTHH-MM-SS_NNNN``, a temporary file), and file systems allow 255.
+MAX_NAME_BYTES = 230
+_TEMP_STEM_CHARACTERS = 50  # at most 200 bytes in UTF-8
+
+Command = TypeVar("Command", bound=Callable[..., Any])
 
 _BACKUP_TIME_FORMAT = "%Y-%m-%dT%H-%M-%S"
 _TIME_FORMAT = "%d.%m.%Y %H:%M:%S"
@@ -91,7 +108,6 @@ def replace_workbook(path: Path, write: Callable[[Path], None], *, stamp: FileSt
                      output: Path | None = None, ignore_lock: bool = False,
                      keep_backups: int = DEFAULT_KEEP_BACKUPS,
                      expected_sheets: Sequence[str] | None = None,
-                     stale_lock_after: dt.timedelta | None = DEFAULT_STALE_AFTER,
                      replace_attempts: int = REPLACE_ATTEMPTS,
                      retry_delay: float = FIRST_RETRY_DELAY,
                      check_saved: Callable[[Path, Sequence[str]], None] | None = None) -> SaveResult:
@@ -108,32 +124,33 @@ def replace_workbook(path: Path, write: Callable[[Path], None], *, stamp: FileSt
     source = Path(path)
     target = _target(source, output)
     _check_writable(target)
-    removed_temps = remove_stale_temps(target.parent)
-    if expected_sheets is None:
-        expected_sheets = _sheet_names(source)
-    lock = check_not_locked(target, ignore_lock=ignore_lock, stale_after=stale_lock_after)
-    _check_unchanged(source, stamp)
-
-    temp = _new_temp(target)
-    backup: Path | None = None
-    try:
-        _write_and_check(write, temp, target, expected_sheets, check_saved or _check_saved)
-        # Writing takes a while: someone may have opened or saved the workbook meanwhile.
-        lock = check_not_locked(target, ignore_lock=ignore_lock, stale_after=stale_lock_after)
+    with _run_lock(target):
+        removed_temps = remove_stale_temps(target.parent)
+        if expected_sheets is None:
+            expected_sheets = _sheet_names(source)
+        lock = check_not_locked(target, ignore_lock=ignore_lock)
         _check_unchanged(source, stamp)
-        replaced = target.exists()
-        if replaced and keep_backups > 0:
-            backup = make_backup(target)
+
+        temp = _new_temp(target)
+        backup: Path | None = None
         try:
-            attempts = _replace(temp, target, replace_attempts, retry_delay)
-        except WriteError:
-            if backup is not None:  # nothing was replaced, so there is nothing to back up
-                backup.unlink(missing_ok=True)
-            raise
-    finally:
-        temp.unlink(missing_ok=True)
-    _sync_folder(target.parent)
-    pruned = prune_backups(target, keep_backups) if backup is not None else ()
+            _write_and_check(write, temp, target, expected_sheets, check_saved or _check_saved)
+            # Writing takes a while: someone may have opened or saved the workbook meanwhile.
+            lock = check_not_locked(target, ignore_lock=ignore_lock)
+            _check_unchanged(source, stamp)
+            replaced = target.exists()
+            if replaced and keep_backups > 0:
+                backup = make_backup(target)
+            try:
+                attempts = _replace(temp, target, replace_attempts, retry_delay)
+            except WriteError:
+                if backup is not None:  # nothing was replaced, so there is nothing to back up
+                    backup.unlink(missing_ok=True)
+                raise
+        finally:
+            temp.unlink(missing_ok=True)
+        _sync_folder(target.parent)
+        pruned = prune_backups(target, keep_backups) if backup is not None else ()
     return SaveResult(
         path=target, replaced=replaced, backup=backup, attempts=attempts,
         pruned_backups=pruned, removed_temps=removed_temps,
@@ -221,21 +238,60 @@ def remove_stale_temps(folder: Path, *, older_than: dt.timedelta = STALE_TEMP_AG
 
 def save_target(source: Path, output: Path | None) -> Path:
     """The file a save of ``source`` writes: ``source`` itself, or ``output`` when that is another file."""
+    if output is not None and (problem := path_problem(Path(output))) is not None:
+        raise WriteError(f"cannot write {output}: {problem}; nothing was changed")
+    if (problem := path_problem(source)) is not None:
+        raise WorkbookNotFound(f"{source}: {problem}")
     target = _other_output(source, output) or source
     # Replace the file the link points to, not the link (as LibreOffice does).
     return target.resolve() if target.is_symlink() else target
 
 
-def check_target_not_locked(path: str | Path, *, output: Path | None = None, ignore_lock: bool = False) -> None:
-    """Refuse at once when the file a save of ``path`` would write is open in Excel or LibreOffice.
+def holding_workbook_lock(workbook: str, *, output: str | None = None) -> Callable[[Command], Command]:
+    """Make a library command that writes a workbook hold xlcrm's lock on the file it writes, from before it
+    reads anything until after its save (see ``workbook_lock``).
 
-    Commands that change a workbook call this before reading anything, so a big
-    workbook open elsewhere is refused in a moment instead of after all the
-    work; the save itself looks again, since the file can be opened meanwhile.
-    Only the file written counts, as in ``replace_workbook``: a workbook that is
-    only read (``output`` elsewhere) may stay open.
+    ``workbook`` names the command's parameter holding the workbook's path (a None value: nothing is written),
+    ``output`` the one holding the other file written instead, if any. A true ``dry_run`` argument takes no
+    lock; an ``ignore_lock`` argument is obeyed for Excel and LibreOffice locks.
     """
-    check_not_locked(save_target(Path(path), output), ignore_lock=ignore_lock)
+    def decorate(command: Command) -> Command:
+        signature = inspect.signature(command)
+
+        @functools.wraps(command)
+        def holding(*args: Any, **kwargs: Any) -> Any:
+            call = signature.bind(*args, **kwargs)
+            call.apply_defaults()
+            given = call.arguments
+            if given[workbook] is None or given.get("dry_run", False):
+                return command(*args, **kwargs)
+            with workbook_lock(given[workbook], output=given[output] if output else None,
+                               ignore_lock=given.get("ignore_lock", False)):
+                return command(*args, **kwargs)
+        return cast(Command, holding)
+    return decorate
+
+
+@contextmanager
+def workbook_lock(path: str | Path, *, output: Path | None = None, ignore_lock: bool = False) -> Iterator[None]:
+    """Hold xlcrm's lock on the file a save of ``path`` writes, and refuse at once when that file is open in Excel
+    or LibreOffice.
+
+    Commands that change a workbook enter this before reading anything: another xlcrm run cannot save the
+    workbook between their read and their save, and a big workbook open elsewhere is refused in a moment
+    instead of after all the work (the save looks again, since the file can be opened meanwhile). Only the
+    file written counts, as in ``replace_workbook``: a workbook that is only read (``output`` elsewhere) may
+    stay open. Where the file cannot be written at all (no such folder), the command is left to say so.
+    """
+    target = save_target(Path(path), output)
+    if not target.parent.is_dir() or _is_own_temp(target):
+        yield
+        return
+    _check_name_length(target)
+    _check_writable(target)
+    with holding_run_lock(target):
+        check_not_locked(target, ignore_lock=ignore_lock)
+        yield
 
 
 def _other_output(source: Path, output: Path | None) -> Path | None:
@@ -255,7 +311,27 @@ def _target(source: Path, output: Path | None) -> Path:
         raise UsageError(f"{target} is a folder, not a workbook")
     if not target.parent.is_dir():
         raise UsageError(f"{target.parent}: no such folder")
+    _check_name_length(target)
     return target
+
+
+def _check_name_length(target: Path) -> None:
+    size = len(os.fsencode(target.name))
+    if size > MAX_NAME_BYTES and not _is_own_temp(target):
+        raise WriteError(f"cannot write {target}: its name is {size} bytes long, and xlcrm writes workbooks "
+                         f"whose names have at most {MAX_NAME_BYTES} bytes (its backups add the date to the "
+                         "name); choose a shorter name; nothing was changed")
+
+
+def _run_lock(target: Path) -> ContextManager[object]:
+    """xlcrm's lock on ``target``; none on its own temporary files (see ``_is_own_temp``)."""
+    return nullcontext() if _is_own_temp(target) else holding_run_lock(target)
+
+
+def _is_own_temp(target: Path) -> bool:
+    """Whether ``target`` is one of xlcrm's temporary files (a decrypted copy): nobody else opens it, and it is
+    never kept, so it needs neither lock nor room for backup names."""
+    return target.name.startswith(TEMP_PREFIX)
 
 
 def _check_writable(target: Path) -> None:
@@ -288,8 +364,9 @@ def _check_unchanged(source: Path, stamp: FileStamp | None) -> None:
 
 def _new_temp(target: Path) -> Path:
     try:
-        handle, name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{target.stem}-", suffix=target.suffix,
-                                        dir=target.parent)
+        # The stem only tells a person whose file it is: cut short, it leaves room for the rest of the name.
+        handle, name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{target.stem[:_TEMP_STEM_CHARACTERS]}-",
+                                        suffix=target.suffix, dir=target.parent)
     except OSError as exc:
         raise WriteError(f"cannot write {target}: cannot create a file in {target.parent.resolve()} "
                          f"({_reason(exc)}); nothing was changed") from None
@@ -300,12 +377,18 @@ def _new_temp(target: Path) -> Path:
 def _write_and_check(write: Callable[[Path], None], temp: Path, target: Path,
                      expected_sheets: Sequence[str], check: Callable[[Path, Sequence[str]], None]) -> None:
     try:
-        write(temp)
-        _fsync_file(temp)
-        _copy_permissions(target, temp)
-    except OSError as exc:
-        raise WriteError(f"cannot write {target}: {_reason(exc)}; nothing was changed") from None
-    check(temp, expected_sheets)
+        try:
+            write(temp)
+            _fsync_file(temp)
+            _copy_permissions(target, temp)
+        except OSError as exc:
+            raise WriteError(f"cannot write {target}: {_reason(exc)}; nothing was changed") from None
+        check(temp, expected_sheets)
+    except XlcrmError as exc:
+        # The writer and the check name the file they were given; the user knows only the workbook.
+        if str(temp) not in str(exc):
+            raise
+        raise type(exc)(str(exc).replace(str(temp), str(target))) from None
 
 
 def _check_saved(temp: Path, expected_sheets: Sequence[str]) -> None:

@@ -22,7 +22,8 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlcrm import schema
-from xlcrm.errors import UsageError
+from xlcrm.errors import UsageError, WriteError
+from xlcrm.paths import path_problem
 from xlcrm.safe_save import write_new_workbook
 from xlcrm.schema import Column, Kind, Sheet
 from xlcrm.workbook import column_letter, sheet_ref
@@ -74,6 +75,8 @@ def create_workbook(path: str | Path, locale: str = schema.DEFAULT_LOCALE, force
     _check_locale(locale)
     if path.suffix.lower() != ".xlsx":
         raise UsageError(f"{path}: xlcrm init creates an .xlsx workbook; choose a file name ending in .xlsx")
+    if (problem := path_problem(path)) is not None:
+        raise WriteError(f"cannot write {path}: {problem}; nothing was changed")
     if path.is_dir():
         raise UsageError(f"{path} is a folder; give the path of the workbook to create")
     book = build_workbook(locale)

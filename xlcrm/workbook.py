@@ -27,6 +27,7 @@ from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 from xlcrm import progress, schema
 from xlcrm.child_process import Child, ChildProcessFailed
 from xlcrm.errors import EncryptedWorkbook, NotAWorkbook, WorkbookNotFound, WorkbookStructureError
+from xlcrm.paths import path_problem
 from xlcrm.schema import Column, Sheet
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -270,6 +271,8 @@ def check_workbook_file(path: Path) -> None:
 
 def check_workbook_file_start(path: Path) -> None:
     """The quick half of ``check_workbook_file``: the file is there, readable, and a zip (not .xls, CSV …)."""
+    if (problem := path_problem(path)) is not None:
+        raise WorkbookNotFound(f"{path}: {problem}")
     if not path.exists():
         raise WorkbookNotFound(f"{path}: no such file")
     if path.is_dir():
