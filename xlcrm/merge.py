@@ -24,8 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from lxml import etree
-
 from xlcrm import schema
 from xlcrm.collector import collector_paused
 from xlcrm.dedupe import DedupePlan, MergeGroup, plan_dedupe
@@ -50,6 +48,7 @@ from xlcrm.save import save_changes
 from xlcrm.settings import read_settings
 from xlcrm.sheet_edits import SheetEdit
 from xlcrm.workbook import SheetData, WorkbookData, column_letter, read_workbook, require_headers_on_row_one
+from xlcrm.xml_io import parse_part
 
 # Columns merged by appending what the survivor lacks, and how the parts are joined.
 PHONE_JOINER = ", "
@@ -466,11 +465,11 @@ def _formula_cells(path: Path, sheet_name: str) -> set[str]:
           "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
           "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
     with zipfile.ZipFile(path) as archive:
-        book = etree.fromstring(archive.read("xl/workbook.xml"))
+        book = parse_part(archive.read("xl/workbook.xml"), "xl/workbook.xml").getroot()
         sheet = next((s for s in book.iterfind("m:sheets/m:sheet", ns) if s.get("name") == sheet_name), None)
         if sheet is None:
             return set()
-        rels = etree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+        rels = parse_part(archive.read("xl/_rels/workbook.xml.rels"), "xl/_rels/workbook.xml.rels").getroot()
         target = next(r.get("Target") for r in rels.iterfind("p:Relationship", ns)
                       if r.get("Id") == sheet.get(f"{{{ns['r']}}}id"))
         part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))

@@ -54,12 +54,14 @@ from xlcrm import charts
 from xlcrm.report_sheet import (DRAWING_REL_ID, MAX_ROWS, NUMBER_FORMATS, STYLES, ColumnFormat,
                                 ReportSheet, SheetLayout, StyleKey, StyleSpec, layout, render_worksheet)
 from xlcrm.schema import REPORT_MARKER
-from xlcrm.sheet_edits import (COMPUTED_HEADER, KEEP, READ_CHUNK, CellChange, FormulaBlocked, RowMap, RowWriter,
-                                SheetEdit, SheetPlan, SheetXml, StyleChooser, check_anchored_formula, column_index,
-                                combine_edits, escape_xml, last_used_row, parse_cell, range_bounds, range_text,
-                                refers_below, remap_formula, shift_range, shift_sqref, unescape_xml)
+from xlcrm.sheet_edits import (COMPUTED_HEADER, FORMULA_WINDOW, KEEP, READ_CHUNK, CellChange, FormulaBlocked,
+                                RowMap, RowWriter, SheetEdit, SheetMentions, SheetPlan, SheetXml, StyleChooser,
+                                check_anchored_formula, column_index, combine_edits, last_used_row, mentions_sheet,
+                                parse_cell, range_bounds, range_text, refers_below, remap_formula, shift_range,
+                                shift_sqref)
 from xlcrm.streams import ReadAhead, deflate_into
 from xlcrm.workbook import column_letter, sheet_ref
+from xlcrm.xml_io import parse_part as _parse, refuse_dtd, serialize_part as _serialize, unescape_xml
 
 if TYPE_CHECKING:
     from xlcrm.prerender import EditPrewriting, Prerendering, RenderedPart
@@ -87,7 +89,6 @@ FILTER_NAME = "_xlnm._FilterDatabase"
 # zlib level 3 compresses a 100,000-row report sheet three times faster than the default 6, for 10% more bytes.
 REPORT_COMPRESSION_LEVEL = 3
 _COPY_CHUNK = 1 << 20
-_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
 
 def write_workbook(source: Path, target: Path, *, reports: Sequence[ReportSheet] = (),
@@ -155,7 +156,7 @@ def write_edit_ahead(source: Path, edit: SheetEdit, file: Path,
         written.handle.seek(0)
         with file.open("wb") as handle:
             shutil.copyfileobj(written.handle, handle)
-        silent = frozenset(name for name in watch if escape_xml(name) not in sheet_edit.seen)
+        silent = frozenset(name for name in watch if name not in sheet_edit.seen)
         return written.crc, written.size, written.compressed_size, part, silent
 
 
@@ -217,20 +218,6 @@ def _resolve(source_part: str, target: str) -> str:
     if target.startswith("/"):
         return posixpath.normpath(target[1:])
     return posixpath.normpath(posixpath.join(posixpath.dirname(source_part), target))
-
-
-def _parse(data: bytes, what: str) -> etree._ElementTree:
-    try:
-        return etree.ElementTree(etree.fromstring(data, _XML_PARSER))
-    except etree.XMLSyntaxError as exc:
-        raise NotAWorkbook(f"the workbook's {what} is damaged: {exc}") from None
-
-
-def _serialize(tree: etree._ElementTree) -> bytes:
-    # The declaration is written by hand: lxml's uses single quotes, unlike every Office program.
-    standalone = {True: ' standalone="yes"', False: ' standalone="no"', None: ""}[tree.docinfo.standalone]
-    declaration = f'<?xml version="1.0" encoding="UTF-8"{standalone}?>\n'.encode("ascii")
-    return declaration + etree.tostring(tree, encoding="UTF-8", xml_declaration=False)
 
 
 def _local(element: etree._Element) -> str:
@@ -826,13 +813,15 @@ REL_THREADED_COMMENTS = "http://schemas.microsoft.com/office/2017/10/relationshi
 
 _DIMENSION = re.compile(rb'(<(?:[A-Za-z_][\w.-]*:)?dimension\b[^>]*?\sref=")([^"]*)(")')
 _COLUMN = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?col\b([^>]*?)/?>")
-_FORMULA_TEXT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:f|formula|formula1|formula2)\b[^>]*>([^<]+)</")
+# Where parts keep references to cells: the text of formula elements (cells, conditional formats, validations,
+# charts, legacy form controls), and the attributes of a link's target and of the cell a control or text box uses.
+_REFERENCE_TEXT = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?(?:f|formula|formula1|formula2|Fmla(?:Link|Range|Txbx|Group|Pict))\b[^>]*>([^<]+)</"
+    rb"|\s(?:location|textlink|fmlaLink|fmlaRange|fmlaTxbx|fmlaGroup)=\"([^\"]*)\"")
 _VML_SHAPE = re.compile(rb"<(?:\w+:)?shape\b.*?</(?:\w+:)?shape>", re.S)
 _VML_OBJECT_TYPE = re.compile(rb'<(?:\w+:)?ClientData\b[^>]*\bObjectType="(\w+)"')
 _VML_ROW = re.compile(rb"(<(?:\w+:)?Row>)\s*(\d+)\s*(</(?:\w+:)?Row>)")
 _VML_ANCHOR = re.compile(rb"(<(?:\w+:)?Anchor>)([^<]*)(</(?:\w+:)?Anchor>)")
-# Formula text longer than this is not expected in a worksheet (Excel allows 8,192 characters).
-_FORMULA_WINDOW = 1 << 16
 
 
 class _UserSheetEdit:
@@ -854,8 +843,8 @@ class _UserSheetEdit:
         self.values = edit.cell_values()
         self.headers = {column: str(value).strip() for (row, column), value in self.values.items()
                         if row == 1 and value is not None and str(value).strip()}
-        self.watch = [escape_xml(name) for name in watch]  # as written in the sheet's XML (see SheetXml)
-        self.seen: set[bytes] = set()
+        self.watch = SheetMentions(watch)
+        self.seen: set[str] = set()
 
     def where(self, ref: str) -> str:
         return f"{sheet_ref(self.name)}!{ref}"
@@ -995,10 +984,12 @@ class _UserSheetEdit:
                 self._check_pivot_table(target, first)
         for name in self.package.entries.values():
             folded = name.casefold()
-            if folded == sheet_part or not folded.endswith(".xml"):
+            if folded == sheet_part or not folded.endswith((".xml", ".vml")):
                 continue
             if folded.startswith("xl/charts/chart"):
                 scans.append((name, "the chart in " + name))
+            elif folded.startswith(("xl/drawings/", "xl/ctrlprops/")):
+                scans.append((name, "the drawing or control in " + name))
             elif folded.startswith("xl/pivotcache/pivotcachedefinition"):
                 self._check_pivot_source(name)
         for other in self.package.sheets():
@@ -1045,31 +1036,39 @@ class _UserSheetEdit:
                 self._check_formulas_in(entry, what)
 
     def _check_formulas_in(self, entry: str, what: str) -> None:
-        """Refuse when a formula in another part refers to rows of this sheet that would move."""
-        # Excel and LibreOffice write a sheet's name in formulas as the sheet is named; a plain search
-        # is what keeps this scan of other sheets (maybe a million rows of Interactions) fast.
-        mention = escape_xml(self.name)
+        """Refuse when a formula or link in another part refers to rows of this sheet that would move."""
+        # The bytes are searched for the name as Excel matches it (any case, character references resolved)
+        # before any formula is read: most buffers of a big sheet (maybe a million rows of Interactions) never
+        # mention it. Each buffer keeps the last FORMULA_WINDOW bytes of the one before, so a formula cut
+        # between two reads is searched and read whole.
+        mentions = SheetMentions([self.name])
         buffer = b""
         with self.package.archive.open(entry) as handle:
             while chunk := handle.read(_COPY_CHUNK):
+                if not buffer:
+                    refuse_dtd(chunk, entry)  # its entities could spell the name
                 buffer += chunk
-                if mention not in buffer:
-                    buffer = buffer[-_FORMULA_WINDOW:]
+                if not mentions.found(buffer):
+                    buffer = buffer[-FORMULA_WINDOW:]
                     continue
                 end = 0
-                for match in _FORMULA_TEXT.finditer(buffer):
+                for match in _REFERENCE_TEXT.finditer(buffer):
                     end = match.end()
-                    if mention in match.group(1):
-                        self._check_formula(unescape_xml(match.group(1)), what)
-                buffer = buffer[max(end, len(buffer) - _FORMULA_WINDOW):]
+                    if match.group(1) is not None:
+                        text, kind = unescape_xml(match.group(1)), "a formula"
+                    else:
+                        text, kind = unescape_xml(match.group(2), attribute=True), "a link or control"
+                    if mentions_sheet(text, self.name):
+                        self._check_formula(text, what, kind)
+                buffer = buffer[max(end, len(buffer) - FORMULA_WINDOW):]
 
-    def _check_formula(self, text: str, what: str) -> None:
+    def _check_formula(self, text: str, what: str, kind: str = "a formula") -> None:
         try:
             below = refers_below(text, self.name, self.rows.first, own_by_default=False)
         except FormulaBlocked as exc:
             raise self._refuse(f"{what}: {exc}") from None
         if below:
-            raise self._refuse(f"a formula in {what} uses {below}")
+            raise self._refuse(f"{kind} in {what} uses {below}")
 
     # tables
 
@@ -1242,7 +1241,7 @@ class _UserSheetEdit:
         for names in _children(self.package.workbook.getroot(), "definedNames"):
             for defined in _children(names, "definedName"):
                 text = defined.text or ""
-                if self.name.casefold() not in text.casefold():
+                if not mentions_sheet(text, self.name):
                     continue
                 try:
                     new = remap_formula(text, self.name, self.rows, own_by_default=False)
