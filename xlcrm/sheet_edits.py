@@ -37,7 +37,7 @@ from openpyxl.formula.tokenizer import Token, Tokenizer, TokenizerError
 from xlcrm.errors import EditRefused, NotAWorkbook
 from xlcrm.report_sheet import MAX_CELL_TEXT, MAX_COLUMNS, MAX_ROWS, CellValue, StyleSpec, excel_serial, xml_text
 from xlcrm.workbook import column_letter, sheet_ref
-from xlcrm.xml_io import escape_xml, refuse_dtd, unescape_xml
+from xlcrm.xml_io import character_code, escape_xml, refuse_dtd, unescape_xml
 
 
 @dataclass(frozen=True)
@@ -319,14 +319,31 @@ class SheetMentions:
 
     def __init__(self, names: Collection[str]):
         self.forms = {name: _name_forms(name) for name in names if name}
+        # Only a name holding one of these can be spelled with a named entity (&amp; &lt; &gt; &quot; &apos;);
+        # for the others, resolving character references is enough, and cheaper.
+        self._named = any(char in name for name in self.forms for char in "&<>\"'")
 
     def __bool__(self) -> bool:
         return bool(self.forms)
 
     def found(self, data: bytes) -> set[str]:
         """The names ``data`` may mention (bytes cut anywhere: a character cut at either end is not read)."""
-        folded = unescape_xml(data, strict=False).casefold()
+        if self._named:
+            text = unescape_xml(data, strict=False)
+        else:
+            text = data.decode("utf-8", "replace")
+            if "&#" in text:
+                text = _CHARACTER_REFERENCE.sub(_character, text)
+        folded = text.casefold()
         return {name for name, forms in self.forms.items() if any(form in folded for form in forms)}
+
+
+_CHARACTER_REFERENCE = re.compile(r"&#(?:([0-9]+)|x([0-9A-Fa-f]+));")
+
+
+def _character(match: re.Match[str]) -> str:
+    code = character_code(match.group(1), match.group(2))
+    return chr(code) if code is not None else match.group(0)
 
 
 def _own_ranges(tokens: Sequence[Token], sheet: str, own_by_default: bool) -> Iterator[tuple[Token, str]]:

@@ -94,6 +94,15 @@ def _quoted(text: str) -> str:
     return repr(text if len(text) <= 60 else text[:60] + "…")
 
 
+def character_code(decimal: str | None, hexadecimal: str | None) -> int | None:
+    """The code point of a character reference's digits (leading zeros allowed), None beyond Unicode."""
+    digits = (decimal if decimal is not None else hexadecimal or "").lstrip("0") or "0"
+    if len(digits) > 7:
+        return None
+    code = int(digits, 10 if decimal is not None else 16)
+    return code if code <= 0x10FFFF else None
+
+
 def _resolve(match: re.Match[str], strict: bool) -> str:
     decimal, hexadecimal, named = match.groups()
     if named is not None:
@@ -103,10 +112,10 @@ def _resolve(match: re.Match[str], strict: bool) -> str:
             text = match.string[match.start(): match.start() + 12]
             raise NotAWorkbook(f"the workbook is damaged: its XML text has a stray '&' ({_quoted(text)})")
         return match.group(0)
-    code = int(decimal) if decimal is not None else int(hexadecimal, 16)
-    if code > 0x10FFFF or _NOT_XML_CHAR.match(chr(code)):
+    code = character_code(decimal, hexadecimal)
+    if code is None or _NOT_XML_CHAR.match(chr(code)):
         if strict:
-            raise NotAWorkbook(f"the workbook is damaged: its XML text has {match.group(0)!r}, "
+            raise NotAWorkbook(f"the workbook is damaged: its XML text has {_quoted(match.group(0))}, "
                                "which is not a character XML allows")
         return match.group(0)
     return chr(code)
