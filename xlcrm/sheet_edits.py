@@ -332,7 +332,7 @@ class SheetMentions:
             text = unescape_xml(data, strict=False)
         else:
             text = data.decode("utf-8", "replace")
-            if "&#" in text:
+            if b"&" in data:  # (a search for one byte is many times faster than one for two)
                 text = _CHARACTER_REFERENCE.sub(_character, text)
         folded = text.casefold()
         return {name for name, forms in self.forms.items() if any(form in folded for form in forms)}
