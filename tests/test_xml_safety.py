@@ -297,3 +297,38 @@ def test_a_part_never_parses_an_entity_nor_a_huge_text() -> None:
     huge = b"<a>" + b"x" * (11 << 20) + b"</a>"  # more than libxml2's limit for one text without huge_tree
     with pytest.raises(NotAWorkbook, match="damaged"):
         parse_part(huge, "part")
+
+
+# --- what hangs off the sheet itself --------------------------------------------------------------------------
+
+
+def test_a_link_on_the_sheet_to_its_own_rows_follows_them(tmp_path: Path) -> None:
+    path = client_base(tmp_path / "book.xlsx")
+    workbook = openpyxl.load_workbook(path)
+    workbook[CLIENTS]["Z2"].hyperlink = Hyperlink(ref="Z2", location=f"clients!{NAME}7")
+    workbook[CLIENTS]["Z4"].hyperlink = Hyperlink(ref="Z4", location=f"'{CLIENTS}'!{NAME}2")
+    workbook.save(path)
+    target = tmp_path / "out.xlsx"
+    write_workbook(path, target, edits=[SheetEdit(CLIENTS, delete_rows=[3])])
+    sheet = openpyxl.load_workbook(target)[CLIENTS]
+    assert sheet["Z2"].hyperlink.location == f"clients!{NAME}6"
+    assert sheet["Z3"].hyperlink.location == f"'{CLIENTS}'!{NAME}2"
+
+    refused(path, SheetEdit(CLIENTS, delete_rows=[7]), f"the link in cell {CLIENTS}!Z2 goes to clients!{NAME}7:")
+
+
+def test_a_shape_on_the_sheet_showing_a_moving_cell_stops_the_deletion(tmp_path: Path) -> None:
+    path = client_base(tmp_path / "book.xlsx", clients=30)
+    workbook = openpyxl.load_workbook(path)
+    chart = BarChart()
+    chart.add_data(Reference(workbook[CLIENTS], min_col=1, min_row=1, max_row=3))
+    workbook[CLIENTS].add_chart(chart, "AA1")
+    workbook.save(path)
+    # A text box above the deleted row that shows a cell below it: the reference names no sheet.
+    box = (b'<twoCellAnchor><from><col>30</col><colOff>0</colOff><row>0</row><rowOff>0</rowOff></from>'
+           b'<to><col>32</col><colOff>0</colOff><row>2</row><rowOff>0</rowOff></to><sp macro="" textlink="$B$28">'
+           b'<nvSpPr><cNvPr id="9" name="Box"/><cNvSpPr txBox="1"/></nvSpPr><spPr/></sp><clientData/>'
+           b'</twoCellAnchor></wsDr>')
+    rewrite(path, {}, {"xl/drawings/drawing1.xml": lambda data: data.replace(b"</wsDr>", box)})
+    refused(path, SheetEdit(CLIENTS, delete_rows=[25]),
+            "a link or control in the drawing or control in xl/drawings/drawing1.xml uses $B$28")

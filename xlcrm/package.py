@@ -824,6 +824,15 @@ _VML_ROW = re.compile(rb"(<(?:\w+:)?Row>)\s*(\d+)\s*(</(?:\w+:)?Row>)")
 _VML_ANCHOR = re.compile(rb"(<(?:\w+:)?Anchor>)([^<]*)(</(?:\w+:)?Anchor>)")
 
 
+@dataclass(frozen=True)
+class _Scan:
+    """A part whose formulas and links are read for references to the rows that move."""
+
+    entry: str  # its zip entry
+    what: str  # how a message names it
+    own_by_default: bool = False  # a part of the edited sheet: a reference without a sheet name is to that sheet
+
+
 class _UserSheetEdit:
     """One ``SheetEdit`` applied to the package: the sheet streamed into a temporary file, what hangs off it
     (tables, comments, the filter's defined name) adjusted, and everything that would break refused first."""
@@ -853,7 +862,7 @@ class _UserSheetEdit:
 
     def apply(self) -> None:
         self._check_request()
-        formula_scans: list[tuple[str, str]] = []
+        formula_scans: list[_Scan] = []
         if self.rows:
             formula_scans = self._check_what_points_here()
             self._shift_comments()
@@ -970,14 +979,17 @@ class _UserSheetEdit:
 
     # what points at rows of this sheet
 
-    def _check_what_points_here(self) -> list[tuple[str, str]]:
-        """Refuse what would break once rows move; returns the parts whose formulas are still to be read
-        (part, how a message names it), for ``_check_formulas``."""
+    def _check_what_points_here(self) -> list[_Scan]:
+        """Refuse what would break once rows move; returns the parts whose formulas are still to be read,
+        for ``_check_formulas``."""
         first = self.rows.first
         scans = []
         sheet_part = self.sheet.part.casefold()
+        own = set()  # parts of this sheet (drawings, controls): a reference there without a sheet name is to it
         for rel in self.sheet_rels.items if self.sheet_rels else ():
             target = self.sheet_rels.target(rel)  # type: ignore[union-attr]
+            if target:
+                own.add(target.casefold())
             if target and rel.get("Type") == REL_DRAWING:
                 self._check_drawing(target, first)
             elif target and rel.get("Type") == REL_PIVOT_TABLE:
@@ -987,14 +999,14 @@ class _UserSheetEdit:
             if folded == sheet_part or not folded.endswith((".xml", ".vml")):
                 continue
             if folded.startswith("xl/charts/chart"):
-                scans.append((name, "the chart in " + name))
+                scans.append(_Scan(name, "the chart in " + name))
             elif folded.startswith(("xl/drawings/", "xl/ctrlprops/")):
-                scans.append((name, "the drawing or control in " + name))
+                scans.append(_Scan(name, "the drawing or control in " + name, own_by_default=folded in own))
             elif folded.startswith("xl/pivotcache/pivotcachedefinition"):
                 self._check_pivot_source(name)
         for other in self.package.sheets():
             if other.part.casefold() != sheet_part and self.package._name(other.part) is not None:
-                scans.append((self.package._name(other.part) or other.part, f"sheet {other.name!r}"))
+                scans.append(_Scan(self.package._name(other.part) or other.part, f"sheet {other.name!r}"))
         return scans
 
     def _refuse(self, what: str) -> EditRefused:
@@ -1025,30 +1037,30 @@ class _UserSheetEdit:
                 if range_bounds(source.get("ref", ""))[2] >= self.rows.first:
                     raise self._refuse(f"a pivot table reads its data from {self.where(source.get('ref', ''))}")
 
-    def _check_formulas(self, scans: list[tuple[str, str]]) -> None:
+    def _check_formulas(self, scans: list[_Scan]) -> None:
         if not scans:
             return
         # A sheet written ahead in another process was read there whole: if it never mentions this one, none of
         # its formulas refers to it.
         silent = self.package.prewritten.silent_about(self.name) if self.package.prewritten is not None else set()
-        for entry, what in scans:
-            if entry not in silent:
-                self._check_formulas_in(entry, what)
+        for scan in scans:
+            if scan.entry not in silent:
+                self._check_formulas_in(scan)
 
-    def _check_formulas_in(self, entry: str, what: str) -> None:
+    def _check_formulas_in(self, scan: _Scan) -> None:
         """Refuse when a formula or link in another part refers to rows of this sheet that would move."""
         # The bytes are searched for the name as Excel matches it (any case, character references resolved)
         # before any formula is read: most buffers of a big sheet (maybe a million rows of Interactions) never
         # mention it. Each buffer keeps the last FORMULA_WINDOW bytes of the one before, so a formula cut
-        # between two reads is searched and read whole.
+        # between two reads is searched and read whole. A part of this sheet need not name it: read it all.
         mentions = SheetMentions([self.name])
         buffer = b""
-        with self.package.archive.open(entry) as handle:
+        with self.package.archive.open(scan.entry) as handle:
             while chunk := handle.read(_COPY_CHUNK):
                 if not buffer:
-                    refuse_dtd(chunk, entry)  # its entities could spell the name
+                    refuse_dtd(chunk, scan.entry)  # its entities could spell the name
                 buffer += chunk
-                if not mentions.found(buffer):
+                if not scan.own_by_default and not mentions.found(buffer):
                     buffer = buffer[-FORMULA_WINDOW:]
                     continue
                 end = 0
@@ -1058,17 +1070,17 @@ class _UserSheetEdit:
                         text, kind = unescape_xml(match.group(1)), "a formula"
                     else:
                         text, kind = unescape_xml(match.group(2), attribute=True), "a link or control"
-                    if mentions_sheet(text, self.name):
-                        self._check_formula(text, what, kind)
+                    if scan.own_by_default or mentions_sheet(text, self.name):
+                        self._check_formula(text, scan, kind)
                 buffer = buffer[max(end, len(buffer) - FORMULA_WINDOW):]
 
-    def _check_formula(self, text: str, what: str, kind: str = "a formula") -> None:
+    def _check_formula(self, text: str, scan: _Scan, kind: str) -> None:
         try:
-            below = refers_below(text, self.name, self.rows.first, own_by_default=False)
+            below = refers_below(text, self.name, self.rows.first, own_by_default=scan.own_by_default)
         except FormulaBlocked as exc:
-            raise self._refuse(f"{what}: {exc}") from None
+            raise self._refuse(f"{scan.what}: {exc}") from None
         if below:
-            raise self._refuse(f"{kind} in {what} uses {below}")
+            raise self._refuse(f"{kind} in {scan.what} uses {below}")
 
     # tables
 
@@ -1269,7 +1281,10 @@ class _TailShift:
             local = _local(element)
             if local == "mergeCell":
                 self._ref(element, drop_single=True)
-            elif local in ("hyperlink", "autoFilter", "sortState", "sortCondition"):
+            elif local == "hyperlink":
+                self._location(element)
+                self._ref(element)
+            elif local in ("autoFilter", "sortState", "sortCondition"):
                 self._ref(element)
             elif local in ("conditionalFormatting", "dataValidation", "ignoredError", "protectedRange"):
                 self._sqref(element)
@@ -1306,6 +1321,21 @@ class _TailShift:
             element.getparent().remove(element)
         else:
             element.set("ref", shifted)
+
+    def _location(self, element: etree._Element) -> None:
+        """A link to a cell of this sheet follows the rows, as a formula does (a link whose cells go, goes)."""
+        location, ref = element.get("location"), element.get("ref", "")
+        if not location or ("!" in location and not mentions_sheet(location, self.edit.name)):
+            return
+        if ref and shift_range(ref, self.rows) is None:
+            return
+        try:
+            moved = remap_formula(location, self.edit.name, self.rows, own_by_default=True)
+        except FormulaBlocked as exc:
+            raise self.edit._refuse(f"the link in cell {self.edit.where(ref)} goes to {location}: {exc}") from None
+        if moved != location:
+            element.set("location", moved)
+            self.changed = True
 
     def _sqref(self, element: etree._Element) -> None:
         sqref = element.get("sqref", "")
