@@ -332,3 +332,14 @@ def test_a_shape_on_the_sheet_showing_a_moving_cell_stops_the_deletion(tmp_path:
     rewrite(path, {}, {"xl/drawings/drawing1.xml": lambda data: data.replace(b"</wsDr>", box)})
     refused(path, SheetEdit(CLIENTS, delete_rows=[25]),
             "a link or control in the drawing or control in xl/drawings/drawing1.xml uses $B$28")
+
+
+@pytest.mark.parametrize("written", [b"<f>cli<!-- a note -->ents!B5</f>", b"<f><![CDATA[Clients!B5]]></f>",
+                                     b"<f>Clients<?pi?>!B5</f>"])
+def test_a_formula_split_by_markup_is_not_overlooked(written: bytes, tmp_path: Path) -> None:
+    path = client_base(tmp_path / "book.xlsx")
+    notes_formula("=Clients!B1")(path)
+    notes = next(name for name, data in entries(path).items() if b"<f>Clients!B1</f>" in data)
+    rewrite(path, {}, {notes: lambda data: data.replace(b"<f>Clients!B1</f>", written)})
+    refused(path, SheetEdit(CLIENTS, delete_rows=[3]),
+            "sheet 'Notes' holds a formula with a comment or CDATA section in it, which xlcrm does not read")

@@ -818,6 +818,10 @@ _COLUMN = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?col\b([^>]*?)/?>")
 _REFERENCE_TEXT = re.compile(
     rb"<(?:[A-Za-z_][\w.-]*:)?(?:f|formula|formula1|formula2|Fmla(?:Link|Range|Txbx|Group|Pict))\b[^>]*>([^<]+)</"
     rb"|\s(?:location|textlink|fmlaLink|fmlaRange|fmlaTxbx|fmlaGroup)=\"([^\"]*)\"")
+# A formula element whose text holds a comment, a processing instruction or a CDATA section (never written by
+# Excel): _REFERENCE_TEXT does not read it whole.
+_FORMULA_WITH_MARKUP = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?(?:f|formula|formula1|formula2|Fmla(?:Link|Range|Txbx|Group|Pict))\b[^>]*>[^<]*<[!?]")
 _VML_SHAPE = re.compile(rb"<(?:\w+:)?shape\b.*?</(?:\w+:)?shape>", re.S)
 _VML_OBJECT_TYPE = re.compile(rb'<(?:\w+:)?ClientData\b[^>]*\bObjectType="(\w+)"')
 _VML_ROW = re.compile(rb"(<(?:\w+:)?Row>)\s*(\d+)\s*(</(?:\w+:)?Row>)")
@@ -1063,6 +1067,11 @@ class _UserSheetEdit:
                 if not scan.own_by_default and not mentions.found(buffer):
                     buffer = buffer[-FORMULA_WINDOW:]
                     continue
+                if b"<!" in buffer or b"<?" in buffer:
+                    odd = _FORMULA_WITH_MARKUP.search(buffer)
+                    if odd is not None:
+                        raise self._refuse(f"{scan.what} holds a formula with a comment or CDATA section in it, "
+                                           "which xlcrm does not read")
                 end = 0
                 for match in _REFERENCE_TEXT.finditer(buffer):
                     end = match.end()
