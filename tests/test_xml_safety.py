@@ -343,3 +343,13 @@ def test_a_formula_split_by_markup_is_not_overlooked(written: bytes, tmp_path: P
     rewrite(path, {}, {notes: lambda data: data.replace(b"<f>Clients!B1</f>", written)})
     refused(path, SheetEdit(CLIENTS, delete_rows=[3]),
             "sheet 'Notes' holds a formula with a comment or CDATA section in it, which xlcrm does not read")
+
+
+def test_a_part_bigger_than_xlcrm_parses_is_refused_before_it_is_read(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import xlcrm.package
+    path = client_base(tmp_path / "book.xlsx")
+    styles = len(entries(path)["xl/styles.xml"])
+    monkeypatch.setattr(xlcrm.package, "MAX_PARSED_BYTES", styles - 1)
+    with pytest.raises(NotAWorkbook, match=r"the workbook's xl/styles.xml is 0 MB, more than the 0 MB xlcrm reads"):
+        write_workbook(path, tmp_path / "out.xlsx", edits=[SheetEdit(CLIENTS, set_cells={"B2": "x"})])

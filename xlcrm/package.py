@@ -61,7 +61,7 @@ from xlcrm.sheet_edits import (COMPUTED_HEADER, FORMULA_WINDOW, KEEP, READ_CHUNK
                                 shift_sqref)
 from xlcrm.streams import ReadAhead, deflate_into
 from xlcrm.workbook import column_letter, sheet_ref
-from xlcrm.xml_io import parse_part as _parse, refuse_dtd, serialize_part as _serialize, unescape_xml
+from xlcrm.xml_io import MAX_PARSED_BYTES, parse_part as _parse, refuse_dtd, serialize_part as _serialize, unescape_xml
 
 if TYPE_CHECKING:
     from xlcrm.prerender import EditPrewriting, Prerendering, RenderedPart
@@ -351,9 +351,14 @@ class _Package:
         return self.entries.get(part.casefold())
 
     def _read_optional(self, part: str) -> bytes | None:
+        """The content of ``part`` (read whole, to be parsed), or None when the package has no such part."""
         name = self._name(part)
         if name is None:
             return None
+        size = self.archive.getinfo(name).file_size  # zipfile reads no more than the size the entry declares
+        if size > MAX_PARSED_BYTES:
+            raise NotAWorkbook(f"the workbook's {part} is {size >> 20} MB, more than the "
+                               f"{MAX_PARSED_BYTES >> 20} MB xlcrm reads")
         try:
             return self.archive.read(name)
         except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
