@@ -479,9 +479,8 @@ class SheetXml:
             chunk = self._read()
             if not chunk:
                 raise NotAWorkbook(f"the workbook is damaged: {self.part} has no cell data")
-            if not buffer:
-                refuse_dtd(chunk, self.part)  # its entities would be read as text here
             buffer += chunk
+        refuse_dtd(buffer, self.part)  # its entities would be read as text here
         self.head = buffer[: match.start()]
         self.data_open = match.group(0)
         self.prefix = match.group(1)
