@@ -10,9 +10,6 @@
 
 from __future__ import annotations
 
-import shutil
-import zipfile
-from io import BytesIO
 from pathlib import Path
 from typing import Callable
 
