@@ -174,9 +174,9 @@ def test_a_sheet_written_ahead_that_never_mentions_the_moving_one_is_not_read_ag
     book.save(source)
     edits = [SheetEdit(clients, delete_rows=[3]), SheetEdit(interactions, set_cells={"B4": "C9"})]
     scanned: list[str] = []
-    scan = package._UserSheetEdit._check_formulas_in
+    check = package._UserSheetEdit._check_formulas_in
     monkeypatch.setattr(package._UserSheetEdit, "_check_formulas_in",
-                        lambda self, entry, what: (scanned.append(what), scan(self, entry, what)))
+                        lambda self, scan: (scanned.append(scan.what), check(self, scan)))
     with EditPrewriting(source, edits[1:], child_process.Child(prerender.__name__), [clients]) as prewritten:
         if mentioned:
             with pytest.raises(EditRefused, match="B6"):

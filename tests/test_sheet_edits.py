@@ -735,14 +735,16 @@ def test_new_cells_of_repeated_values_are_written_as_one_by_one() -> None:
         assert b'<c r="B' in expected or not any(1 in cells for cells in changes.values())
 
 
-def test_a_watched_text_is_seen_wherever_the_reading_cuts_the_sheet() -> None:
+@pytest.mark.parametrize("written", ["Клиенты".encode(), "кЛИЕНТЫ".encode(),
+                                     b"&#1050;&#1083;&#1080;&#1077;&#1085;&#1090;&#1099;",  # as openpyxl writes it
+                                     b"&#x41a;&#x0043B;" + "иенты".encode()])
+def test_a_watched_name_is_seen_in_any_spelling_wherever_the_reading_cuts_the_sheet(written: bytes) -> None:
     from io import BytesIO
 
-    from xlcrm.sheet_edits import READ_CHUNK, SheetXml
-    name = "Клиенты".encode()
-    for offset in range(-len(name), 2):
+    from xlcrm.sheet_edits import READ_CHUNK, SheetMentions, SheetXml
+    for offset in range(-len(written), 2):
         filler = b"x" * (READ_CHUNK + offset - len(b"<worksheet><sheetData><row>"))
-        data = b"<worksheet><sheetData><row>" + filler + name + b"</row></sheetData></worksheet>"
-        sheet = SheetXml(BytesIO(data), "sheet", [name, b"Elsewhere"])
+        data = b"<worksheet><sheetData><row>" + filler + written + b"</row></sheetData></worksheet>"
+        sheet = SheetXml(BytesIO(data), "sheet", SheetMentions(["Клиенты", "Elsewhere"]))
         assert b"".join(sheet.content()) + sheet.tail
-        assert sheet.seen == {name}, offset
+        assert sheet.seen == {"Клиенты"}, offset

@@ -54,12 +54,14 @@ from xlcrm import charts
 from xlcrm.report_sheet import (DRAWING_REL_ID, MAX_ROWS, NUMBER_FORMATS, STYLES, ColumnFormat,
                                 ReportSheet, SheetLayout, StyleKey, StyleSpec, layout, render_worksheet)
 from xlcrm.schema import REPORT_MARKER, REPORT_SHEET_MARK, REPORT_TITLES
-from xlcrm.sheet_edits import (COMPUTED_HEADER, KEEP, READ_CHUNK, CellChange, FormulaBlocked, RowMap, RowWriter,
-                                SheetEdit, SheetPlan, SheetXml, StyleChooser, check_anchored_formula, column_index,
-                                combine_edits, escape_xml, last_used_row, parse_cell, range_bounds, range_text,
-                                refers_below, remap_formula, shift_range, shift_sqref, unescape_xml)
+from xlcrm.sheet_edits import (COMPUTED_HEADER, FORMULA_WINDOW, KEEP, READ_CHUNK, CellChange, FormulaBlocked,
+                                RowMap, RowWriter, SheetEdit, SheetMentions, SheetPlan, SheetXml, StyleChooser,
+                                check_anchored_formula, column_index, combine_edits, last_used_row, mentions_sheet,
+                                parse_cell, range_bounds, range_text, refers_below, remap_formula, shift_range,
+                                shift_sqref)
 from xlcrm.streams import ReadAhead, deflate_into
 from xlcrm.workbook import column_letter, sheet_ref
+from xlcrm.xml_io import MAX_PARSED_BYTES, parse_part as _parse, refuse_dtd, serialize_part as _serialize, unescape_xml
 
 if TYPE_CHECKING:
     from xlcrm.prerender import EditPrewriting, Prerendering, RenderedPart
@@ -94,7 +96,6 @@ _CELL_VALUE = re.compile(rb"<(?:\w+:)?v(?:\s[^>]*)?>([^<]*)</(?:\w+:)?v>")
 # zlib level 3 compresses a 100,000-row report sheet three times faster than the default 6, for 10% more bytes.
 REPORT_COMPRESSION_LEVEL = 3
 _COPY_CHUNK = 1 << 20
-_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
 
 def write_workbook(source: Path, target: Path, *, reports: Sequence[ReportSheet] = (),
@@ -162,7 +163,7 @@ def write_edit_ahead(source: Path, edit: SheetEdit, file: Path,
         written.handle.seek(0)
         with file.open("wb") as handle:
             shutil.copyfileobj(written.handle, handle)
-        silent = frozenset(name for name in watch if escape_xml(name) not in sheet_edit.seen)
+        silent = frozenset(name for name in watch if name not in sheet_edit.seen)
         return written.crc, written.size, written.compressed_size, part, silent
 
 
@@ -224,28 +225,6 @@ def _resolve(source_part: str, target: str) -> str:
     if target.startswith("/"):
         return posixpath.normpath(target[1:])
     return posixpath.normpath(posixpath.join(posixpath.dirname(source_part), target))
-
-
-def _parse(data: bytes, what: str) -> etree._ElementTree:
-    try:
-        return etree.ElementTree(etree.fromstring(data, _XML_PARSER))
-    except etree.XMLSyntaxError as exc:
-        raise NotAWorkbook(f"the workbook's {what} is damaged: {exc}") from None
-
-
-def _xml_text(raw: bytes) -> str | None:
-    """Character data as read from raw XML (entities and character references resolved); None if it is not."""
-    try:
-        return etree.fromstring(b"<t>" + raw + b"</t>", _XML_PARSER).text or ""
-    except etree.XMLSyntaxError:
-        return None
-
-
-def _serialize(tree: etree._ElementTree) -> bytes:
-    # The declaration is written by hand: lxml's uses single quotes, unlike every Office program.
-    standalone = {True: ' standalone="yes"', False: ' standalone="no"', None: ""}[tree.docinfo.standalone]
-    declaration = f'<?xml version="1.0" encoding="UTF-8"{standalone}?>\n'.encode("ascii")
-    return declaration + etree.tostring(tree, encoding="UTF-8", xml_declaration=False)
 
 
 def _local(element: etree._Element) -> str:
@@ -379,9 +358,14 @@ class _Package:
         return self.entries.get(part.casefold())
 
     def _read_optional(self, part: str) -> bytes | None:
+        """The content of ``part`` (read whole, to be parsed), or None when the package has no such part."""
         name = self._name(part)
         if name is None:
             return None
+        size = self.archive.getinfo(name).file_size  # zipfile reads no more than the size the entry declares
+        if size > MAX_PARSED_BYTES:
+            raise NotAWorkbook(f"the workbook's {part} is {size >> 20} MB, more than the "
+                               f"{MAX_PARSED_BYTES >> 20} MB xlcrm reads")
         try:
             return self.archive.read(name)
         except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
@@ -507,12 +491,12 @@ class _Package:
             return None
         kind, content = cell.group(1), cell.group(2)
         if kind == b"inlineStr":
-            return _xml_text(b"".join(_TEXT_RUN.findall(content)))
+            return unescape_xml(b"".join(_TEXT_RUN.findall(content)), strict=False)
         value = _CELL_VALUE.search(content)
         if value is None:
             return None
         if kind == b"str":
-            return _xml_text(value.group(1))
+            return unescape_xml(value.group(1), strict=False)
         if kind == b"s" and value.group(1).strip().isdigit():
             return self._shared_string(int(value.group(1)))
         return None
@@ -916,13 +900,28 @@ REL_THREADED_COMMENTS = "http://schemas.microsoft.com/office/2017/10/relationshi
 
 _DIMENSION = re.compile(rb'(<(?:[A-Za-z_][\w.-]*:)?dimension\b[^>]*?\sref=")([^"]*)(")')
 _COLUMN = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?col\b([^>]*?)/?>")
-_FORMULA_TEXT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:f|formula|formula1|formula2)\b[^>]*>([^<]+)</")
+# Where parts keep references to cells: the text of formula elements (cells, conditional formats, validations,
+# charts, legacy form controls), and the attributes of a link's target and of the cell a control or text box uses.
+_REFERENCE_TEXT = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?(?:f|formula|formula1|formula2|Fmla(?:Link|Range|Txbx|Group|Pict))\b[^>]*>([^<]+)</"
+    rb"|\s(?:location|textlink|fmlaLink|fmlaRange|fmlaTxbx|fmlaGroup)=\"([^\"]*)\"")
+# A formula element whose text holds a comment, a processing instruction or a CDATA section (never written by
+# Excel): _REFERENCE_TEXT does not read it whole.
+_FORMULA_WITH_MARKUP = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?(?:f|formula|formula1|formula2|Fmla(?:Link|Range|Txbx|Group|Pict))\b[^>]*>[^<]*<[!?]")
 _VML_SHAPE = re.compile(rb"<(?:\w+:)?shape\b.*?</(?:\w+:)?shape>", re.S)
 _VML_OBJECT_TYPE = re.compile(rb'<(?:\w+:)?ClientData\b[^>]*\bObjectType="(\w+)"')
 _VML_ROW = re.compile(rb"(<(?:\w+:)?Row>)\s*(\d+)\s*(</(?:\w+:)?Row>)")
 _VML_ANCHOR = re.compile(rb"(<(?:\w+:)?Anchor>)([^<]*)(</(?:\w+:)?Anchor>)")
-# Formula text longer than this is not expected in a worksheet (Excel allows 8,192 characters).
-_FORMULA_WINDOW = 1 << 16
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """A part whose formulas and links are read for references to the rows that move."""
+
+    entry: str  # its zip entry
+    what: str  # how a message names it
+    own_by_default: bool = False  # a part of the edited sheet: a reference without a sheet name is to that sheet
 
 
 class _UserSheetEdit:
@@ -944,8 +943,8 @@ class _UserSheetEdit:
         self.values = edit.cell_values()
         self.headers = {column: str(value).strip() for (row, column), value in self.values.items()
                         if row == 1 and value is not None and str(value).strip()}
-        self.watch = [escape_xml(name) for name in watch]  # as written in the sheet's XML (see SheetXml)
-        self.seen: set[bytes] = set()
+        self.watch = SheetMentions(watch)
+        self.seen: set[str] = set()
 
     def where(self, ref: str) -> str:
         return f"{sheet_ref(self.name)}!{ref}"
@@ -954,7 +953,7 @@ class _UserSheetEdit:
 
     def apply(self) -> None:
         self._check_request()
-        formula_scans: list[tuple[str, str]] = []
+        formula_scans: list[_Scan] = []
         if self.rows:
             formula_scans = self._check_what_points_here()
             self._shift_comments()
@@ -1071,29 +1070,34 @@ class _UserSheetEdit:
 
     # what points at rows of this sheet
 
-    def _check_what_points_here(self) -> list[tuple[str, str]]:
-        """Refuse what would break once rows move; returns the parts whose formulas are still to be read
-        (part, how a message names it), for ``_check_formulas``."""
+    def _check_what_points_here(self) -> list[_Scan]:
+        """Refuse what would break once rows move; returns the parts whose formulas are still to be read,
+        for ``_check_formulas``."""
         first = self.rows.first
         scans = []
         sheet_part = self.sheet.part.casefold()
+        own = set()  # parts of this sheet (drawings, controls): a reference there without a sheet name is to it
         for rel in self.sheet_rels.items if self.sheet_rels else ():
             target = self.sheet_rels.target(rel)  # type: ignore[union-attr]
+            if target:
+                own.add(target.casefold())
             if target and rel.get("Type") == REL_DRAWING:
                 self._check_drawing(target, first)
             elif target and rel.get("Type") == REL_PIVOT_TABLE:
                 self._check_pivot_table(target, first)
         for name in self.package.entries.values():
             folded = name.casefold()
-            if folded == sheet_part or not folded.endswith(".xml"):
+            if folded == sheet_part or not folded.endswith((".xml", ".vml")):
                 continue
             if folded.startswith("xl/charts/chart"):
-                scans.append((name, "the chart in " + name))
+                scans.append(_Scan(name, "the chart in " + name))
+            elif folded.startswith(("xl/drawings/", "xl/ctrlprops/")):
+                scans.append(_Scan(name, "the drawing or control in " + name, own_by_default=folded in own))
             elif folded.startswith("xl/pivotcache/pivotcachedefinition"):
                 self._check_pivot_source(name)
         for other in self.package.sheets():
             if other.part.casefold() != sheet_part and self.package._name(other.part) is not None:
-                scans.append((self.package._name(other.part) or other.part, f"sheet {other.name!r}"))
+                scans.append(_Scan(self.package._name(other.part) or other.part, f"sheet {other.name!r}"))
         return scans
 
     def _refuse(self, what: str) -> EditRefused:
@@ -1124,42 +1128,55 @@ class _UserSheetEdit:
                 if range_bounds(source.get("ref", ""))[2] >= self.rows.first:
                     raise self._refuse(f"a pivot table reads its data from {self.where(source.get('ref', ''))}")
 
-    def _check_formulas(self, scans: list[tuple[str, str]]) -> None:
+    def _check_formulas(self, scans: list[_Scan]) -> None:
         if not scans:
             return
         # A sheet written ahead in another process was read there whole: if it never mentions this one, none of
         # its formulas refers to it.
         silent = self.package.prewritten.silent_about(self.name) if self.package.prewritten is not None else set()
-        for entry, what in scans:
-            if entry not in silent:
-                self._check_formulas_in(entry, what)
+        for scan in scans:
+            if scan.entry not in silent:
+                self._check_formulas_in(scan)
 
-    def _check_formulas_in(self, entry: str, what: str) -> None:
-        """Refuse when a formula in another part refers to rows of this sheet that would move."""
-        # Excel and LibreOffice write a sheet's name in formulas as the sheet is named; a plain search
-        # is what keeps this scan of other sheets (maybe a million rows of Interactions) fast.
-        mention = escape_xml(self.name)
+    def _check_formulas_in(self, scan: _Scan) -> None:
+        """Refuse when a formula or link in another part refers to rows of this sheet that would move."""
+        # The bytes are searched for the name as Excel matches it (any case, character references resolved)
+        # before any formula is read: most buffers of a big sheet (maybe a million rows of Interactions) never
+        # mention it. Each buffer keeps the last FORMULA_WINDOW bytes of the one before, so a formula cut
+        # between two reads is searched and read whole. A part of this sheet need not name it: read it all.
+        mentions = SheetMentions([self.name])
         buffer = b""
-        with self.package.archive.open(entry) as handle:
+        with self.package.archive.open(scan.entry) as handle:
             while chunk := handle.read(_COPY_CHUNK):
+                if not buffer:
+                    refuse_dtd(chunk, scan.entry)  # its entities could spell the name
                 buffer += chunk
-                if mention not in buffer:
-                    buffer = buffer[-_FORMULA_WINDOW:]
+                if not scan.own_by_default and not mentions.found(buffer):
+                    buffer = buffer[-FORMULA_WINDOW:]
                     continue
+                if b"<!" in buffer or b"<?" in buffer:
+                    odd = _FORMULA_WITH_MARKUP.search(buffer)
+                    if odd is not None:
+                        raise self._refuse(f"{scan.what} holds a formula with a comment or CDATA section in it, "
+                                           "which xlcrm does not read")
                 end = 0
-                for match in _FORMULA_TEXT.finditer(buffer):
+                for match in _REFERENCE_TEXT.finditer(buffer):
                     end = match.end()
-                    if mention in match.group(1):
-                        self._check_formula(unescape_xml(match.group(1)), what)
-                buffer = buffer[max(end, len(buffer) - _FORMULA_WINDOW):]
+                    if match.group(1) is not None:
+                        text, kind = unescape_xml(match.group(1)), "a formula"
+                    else:
+                        text, kind = unescape_xml(match.group(2), attribute=True), "a link or control"
+                    if scan.own_by_default or mentions_sheet(text, self.name):
+                        self._check_formula(text, scan, kind)
+                buffer = buffer[max(end, len(buffer) - FORMULA_WINDOW):]
 
-    def _check_formula(self, text: str, what: str) -> None:
+    def _check_formula(self, text: str, scan: _Scan, kind: str) -> None:
         try:
-            below = refers_below(text, self.name, self.rows.first, own_by_default=False)
+            below = refers_below(text, self.name, self.rows.first, own_by_default=scan.own_by_default)
         except FormulaBlocked as exc:
-            raise self._refuse(f"{what}: {exc}") from None
+            raise self._refuse(f"{scan.what}: {exc}") from None
         if below:
-            raise self._refuse(f"a formula in {what} uses {below}")
+            raise self._refuse(f"{kind} in {scan.what} uses {below}")
 
     # tables
 
@@ -1332,7 +1349,7 @@ class _UserSheetEdit:
         for names in _children(self.package.workbook.getroot(), "definedNames"):
             for defined in _children(names, "definedName"):
                 text = defined.text or ""
-                if self.name.casefold() not in text.casefold():
+                if not mentions_sheet(text, self.name):
                     continue
                 try:
                     new = remap_formula(text, self.name, self.rows, own_by_default=False)
@@ -1360,7 +1377,10 @@ class _TailShift:
             local = _local(element)
             if local == "mergeCell":
                 self._ref(element, drop_single=True)
-            elif local in ("hyperlink", "autoFilter", "sortState", "sortCondition"):
+            elif local == "hyperlink":
+                self._location(element)
+                self._ref(element)
+            elif local in ("autoFilter", "sortState", "sortCondition"):
                 self._ref(element)
             elif local in ("conditionalFormatting", "dataValidation", "ignoredError", "protectedRange"):
                 self._sqref(element)
@@ -1397,6 +1417,21 @@ class _TailShift:
             element.getparent().remove(element)
         else:
             element.set("ref", shifted)
+
+    def _location(self, element: etree._Element) -> None:
+        """A link to a cell of this sheet follows the rows, as a formula does (a link whose cells go, goes)."""
+        location, ref = element.get("location"), element.get("ref", "")
+        if not location or ("!" in location and not mentions_sheet(location, self.edit.name)):
+            return
+        if ref and shift_range(ref, self.rows) is None:
+            return
+        try:
+            moved = remap_formula(location, self.edit.name, self.rows, own_by_default=True)
+        except FormulaBlocked as exc:
+            raise self.edit._refuse(f"the link in cell {self.edit.where(ref)} goes to {location}: {exc}") from None
+        if moved != location:
+            element.set("location", moved)
+            self.changed = True
 
     def _sqref(self, element: etree._Element) -> None:
         sqref = element.get("sqref", "")

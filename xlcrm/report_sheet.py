@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Iterator, Mapping, Sequence, Union
 
 from xlcrm import schema
 from xlcrm.workbook import column_letter
+from xlcrm.xml_io import escape_xml
 
 if TYPE_CHECKING:  # xlcrm.charts builds on this module
     from xlcrm.charts import Chart
@@ -255,14 +256,8 @@ _NEEDS_ESCAPE = re.compile(r"[&<>\"\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]|
 
 def _escape_char(match: re.Match[str]) -> str:
     text = match.group()
-    if text == "&":
-        return "&amp;"
-    if text == "<":
-        return "&lt;"
-    if text == ">":
-        return "&gt;"
-    if text == '"':
-        return "&quot;"
+    if text in ("&", "<", ">", '"'):
+        return escape_xml(text)
     if text.startswith("_x"):
         # Excel reads _xHHHH_ as an escaped character; escape the underscore so the text stays as typed.
         return "_x005F" + text

@@ -37,6 +37,7 @@ from openpyxl.formula.tokenizer import Token, Tokenizer, TokenizerError
 from xlcrm.errors import EditRefused, NotAWorkbook
 from xlcrm.report_sheet import MAX_CELL_TEXT, MAX_COLUMNS, MAX_ROWS, CellValue, StyleSpec, excel_serial, xml_text
 from xlcrm.workbook import column_letter, sheet_ref
+from xlcrm.xml_io import character_code, escape_xml, refuse_dtd, unescape_xml
 
 
 @dataclass(frozen=True)
@@ -295,8 +296,61 @@ def _tokenizer(formula: str) -> Tokenizer:
     return tokenizer
 
 
-def _mentions(operand: str, sheet: str) -> bool:
-    return sheet.casefold() in operand.casefold()
+def _name_forms(sheet: str) -> frozenset[str]:
+    """How ``sheet`` can appear in formula text, case-folded: as it is, or quoted with each ' doubled."""
+    return frozenset({sheet.casefold(), sheet.replace("'", "''").casefold()})
+
+
+def mentions_sheet(text: str, sheet: str) -> bool:
+    """Can formula ``text`` (as a parser reads it) refer to ``sheet``? Excel matches sheet names in any letter
+    case, quoted or not; a True may still be text that only looks like the name (``refers_below`` knows)."""
+    folded = text.casefold()
+    return any(form in folded for form in _name_forms(sheet))
+
+
+class SheetMentions:
+    """Which of some sheet names raw XML may mention, the way Excel matches a sheet name in a formula.
+
+    The bytes are read as a parser reads them (character references such as ``&#1050;``, which openpyxl
+    writes for every non-ASCII character of a formula, resolved) and compared case-folded, quoted names
+    included. It never misses a mention in the bytes it is given; what it finds may be text outside any
+    formula, which the exact check then reads.
+    """
+
+    def __init__(self, names: Collection[str]):
+        self.forms = {name: _name_forms(name) for name in names if name}
+        # Only a name holding one of these can be spelled with a named entity (&amp; &lt; &gt; &quot; &apos;);
+        # for the others, resolving character references is enough, and cheaper.
+        self._named = any(char in name for name in self.forms for char in "&<>\"'")
+
+    def __bool__(self) -> bool:
+        return bool(self.forms)
+
+    def found(self, data: bytes) -> set[str]:
+        """The names ``data`` may mention (bytes cut anywhere: a character cut at either end is not read)."""
+        # A comment or processing instruction inside a formula splits its text, and a CDATA section holds text
+        # as it is: they are taken out before the search (one-byte searches first, as they are fast).
+        if (b"!" in data or b"?" in data) and (b"<!" in data or b"<?" in data):
+            data = _MARKUP_IN_TEXT.sub(b"", data)
+        if self._named:
+            text = unescape_xml(data, strict=False)
+        else:
+            text = data.decode("utf-8", "replace")
+            if b"&" in data:  # (a search for one byte is many times faster than one for two)
+                text = _CHARACTER_REFERENCE.sub(_character, text)
+        folded = text.casefold()
+        return {name for name, forms in self.forms.items() if any(form in folded for form in forms)}
+
+
+_CHARACTER_REFERENCE = re.compile(r"&#(?:([0-9]+)|x([0-9A-Fa-f]+));")
+# What XML allows among the characters of an element's text besides references: comments, processing
+# instructions and the edges of CDATA sections.
+_MARKUP_IN_TEXT = re.compile(rb"<!--.*?-->|<\?.*?\?>|<!\[CDATA\[|\]\]>", re.S)
+
+
+def _character(match: re.Match[str]) -> str:
+    code = character_code(match.group(1), match.group(2))
+    return chr(code) if code is not None else match.group(0)
 
 
 def _own_ranges(tokens: Sequence[Token], sheet: str, own_by_default: bool) -> Iterator[tuple[Token, str]]:
@@ -312,12 +366,12 @@ def _own_ranges(tokens: Sequence[Token], sheet: str, own_by_default: bool) -> It
         if named is None:
             if own_by_default and _range_ends(rest) is not None:
                 yield token, rest
-            elif "!" in token.value and _mentions(token.value, sheet):
+            elif "!" in token.value and mentions_sheet(token.value, sheet):
                 raise FormulaBlocked(f"the reference {token.value} cannot be followed")
         elif named.casefold() == sheet.casefold():
             if _range_ends(rest) is not None:
                 yield token, rest
-        elif _mentions(named, sheet) and ":" in named:
+        elif mentions_sheet(named, sheet) and ":" in named:
             raise FormulaBlocked(f"the reference {token.value} spans several sheets")
 
 
@@ -379,18 +433,24 @@ READ_CHUNK = 1 << 20
 _SHEET_DATA_OPEN = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)sheetData\b[^>]*?(/?)>")
 
 
+# A formula element is at most this long: Excel's 8,192 characters, each written as a character reference of
+# up to ten bytes, and its tags. A search for what formulas mention looks at windows of at least this size.
+FORMULA_WINDOW = 1 << 17
+
+
 class SheetXml:
     """One pass over a worksheet part: the bytes before ``<sheetData>``, its content in chunks, the bytes after.
 
-    ``watch``: texts to look out for on the way; ``seen`` holds those read so far.
+    ``watch``: sheet names to look out for on the way; ``seen`` holds those its formulas may mention so far.
+    A part that declares a DTD is refused (``NotAWorkbook``).
     """
 
-    def __init__(self, handle: BinaryIO, part: str, watch: Collection[bytes] = ()):
+    def __init__(self, handle: BinaryIO, part: str, watch: SheetMentions | None = None):
         self.handle = handle
         self.part = part
-        self.watch = [text for text in watch if text]
-        self.seen: set[bytes] = set()
-        self._overlap = b""  # the end of the last chunk, where a watched text may begin
+        self.watch = watch if watch else None
+        self.seen: set[str] = set()
+        self._overlap = b""  # the end of the last chunk, where a formula mentioning a watched name may begin
         self.head = b""  # everything before <sheetData
         self.data_open = b""  # the <sheetData ...> tag itself
         self.prefix = b""  # namespace prefix of the main namespace's elements, with its colon
@@ -404,11 +464,10 @@ class SheetXml:
             chunk = self.handle.read(READ_CHUNK)
         except (zlib.error, OSError, EOFError) as exc:
             raise NotAWorkbook(f"the workbook is damaged: {self.part} cannot be read ({exc})") from None
-        if self.watch:
+        if self.watch is not None and chunk:
             window = self._overlap + chunk
-            self.seen.update(text for text in self.watch if text in window)
-            keep = max(len(text) for text in self.watch) - 1
-            self._overlap = window[len(window) - keep:] if keep else b""
+            self.seen.update(self.watch.found(window))
+            self._overlap = window[-FORMULA_WINDOW:]
         return chunk
 
     def _read_head(self) -> None:
@@ -421,6 +480,7 @@ class SheetXml:
             if not chunk:
                 raise NotAWorkbook(f"the workbook is damaged: {self.part} has no cell data")
             buffer += chunk
+        refuse_dtd(buffer, self.part)  # its entities would be read as text here
         self.head = buffer[: match.start()]
         self.data_open = match.group(0)
         self.prefix = match.group(1)
@@ -639,17 +699,6 @@ class RowParser:
         if row[tag_end - 1: tag_end] == b"/":
             return tag_end + 1
         return row.index(self._cell_close, tag_end) + len(self._cell_close)
-
-
-def unescape_xml(text: bytes) -> str:
-    """Element text as read from the raw XML: the five predefined entities resolved."""
-    return (text.decode("utf-8", "replace").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
-            .replace("&apos;", "'").replace("&amp;", "&"))
-
-
-def escape_xml(text: str) -> bytes:
-    """Text as element content."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode("utf-8")
 
 
 def cell_data(prefix: bytes, ref: str, style: int, value: CellValue, date1904: bool) -> bytes:
@@ -921,7 +970,7 @@ class RowWriter:
                 raise EditRefused(f"cannot delete rows of {plan.name!r}: {exc}; the workbook was not changed") from None
             if new != text:
                 start, end = match.span(2)
-                pieces.extend([data[position:start], escape_xml(new)])
+                pieces.extend([data[position:start], escape_xml(new).encode("utf-8")])
                 position = end
         if not pieces:
             return data

@@ -1,0 +1,157 @@
+"""The XML of a workbook's parts: one hardened parser, one serialiser, one escape/unescape pair.
+
+A workbook is a file from anywhere, so its XML is read with entities never
+resolved, no network access, no DTD loaded and libxml2's own size limits kept
+(no ``huge_tree``). A part that declares a DTD (``<!DOCTYPE …>``) is refused:
+Excel never writes one, and one written back without its declarations would
+be a broken part.
+
+Parts that are too big for a tree (the rows of a sheet) are read and written
+as bytes instead; ``unescape_xml`` and ``escape_xml`` give their text exactly
+as an XML parser reads it and back, so a formula that is rewritten keeps every
+character, line breaks written as ``&#13;`` included.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+from lxml import etree
+
+from xlcrm.errors import NotAWorkbook
+
+# Bigger parts are refused before parsing: the largest xlcrm parses (styles, comments, a sheet's tail) are a
+# few megabytes even in workbooks of a million rows.
+MAX_PARSED_BYTES = 256 << 20
+
+_local = threading.local()  # an lxml parser must not be used by two threads at once
+
+
+def _parser() -> etree.XMLParser:
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                                                 dtd_validation=False, huge_tree=False)
+    return parser
+
+
+# A document type declaration comes before the root element: after the XML declaration, comments and
+# processing instructions only.
+_DOCTYPE = re.compile(rb"^(?:\xef\xbb\xbf)?(?:\s+|<\?.*?\?>|<!--.*?-->)*<!DOCTYPE\b", re.S)
+
+
+def _refuse_dtd(what: str) -> NotAWorkbook:
+    return NotAWorkbook(f"the workbook's {what} contains a DTD (<!DOCTYPE …>), which Excel never writes; "
+                        "xlcrm does not read such a file (save it again in Excel first)")
+
+
+def refuse_dtd(data: bytes, what: str) -> None:
+    """Raise ``NotAWorkbook`` when ``data``, the start of a part read as bytes, declares a DTD."""
+    if _DOCTYPE.match(data):
+        raise _refuse_dtd(what)
+
+
+def parse_part(data: bytes, what: str) -> etree._ElementTree:
+    """The part ``data`` (``what`` names it in messages) as a tree; ``NotAWorkbook`` when it is damaged,
+    too big, or declares a DTD."""
+    if len(data) > MAX_PARSED_BYTES:
+        raise NotAWorkbook(f"the workbook's {what} is {len(data) >> 20} MB, more than the "
+                           f"{MAX_PARSED_BYTES >> 20} MB xlcrm reads")
+    refuse_dtd(data, what)
+    try:
+        tree = etree.ElementTree(etree.fromstring(data, _parser()))
+    except etree.XMLSyntaxError as exc:
+        raise NotAWorkbook(f"the workbook's {what} is damaged: {exc}") from None
+    if tree.docinfo.doctype:  # written in an encoding the check on the bytes does not read
+        raise _refuse_dtd(what)
+    return tree
+
+
+def serialize_part(tree: etree._ElementTree) -> bytes:
+    """A part's tree as UTF-8 bytes, with the XML declaration as Office programs write it."""
+    # The declaration is written by hand: lxml's uses single quotes, unlike every Office program.
+    standalone = {True: ' standalone="yes"', False: ' standalone="no"', None: ""}[tree.docinfo.standalone]
+    declaration = f'<?xml version="1.0" encoding="UTF-8"{standalone}?>\n'.encode("ascii")
+    return declaration + etree.tostring(tree, encoding="UTF-8", xml_declaration=False)
+
+
+# --- text ---------------------------------------------------------------------------
+
+# Characters XML 1.0 cannot carry at all, not even as a character reference.
+_NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# What a parser resolves in text: the five predefined entities and character references. Any other "&" is
+# not well-formed (entities of a DTD are refused with the DTD).
+_REFERENCE = re.compile(r"&(?:#([0-9]+);|#x([0-9A-Fa-f]+);|(lt|gt|amp|quot|apos);)?")
+_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
+_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\r": "&#13;", "\t": "&#9;", "\n": "&#10;"}
+_TEXT_SPECIALS = re.compile('[&<>"\r]')
+# In an attribute a parser turns a literal tab or line feed into a space: they are written as references.
+_ATTRIBUTE_SPECIALS = re.compile('[&<>"\r\t\n]')
+
+
+def _quoted(text: str) -> str:
+    return repr(text if len(text) <= 60 else text[:60] + "…")
+
+
+def character_code(decimal: str | None, hexadecimal: str | None) -> int | None:
+    """The code point of a character reference's digits (leading zeros allowed), None beyond Unicode."""
+    digits = (decimal if decimal is not None else hexadecimal or "").lstrip("0") or "0"
+    if len(digits) > 7:
+        return None
+    code = int(digits, 10 if decimal is not None else 16)
+    return code if code <= 0x10FFFF else None
+
+
+def _resolve(match: re.Match[str], strict: bool) -> str:
+    decimal, hexadecimal, named = match.groups()
+    if named is not None:
+        return _NAMED[named]
+    if decimal is None and hexadecimal is None:
+        if strict:
+            text = match.string[match.start(): match.start() + 12]
+            raise NotAWorkbook(f"the workbook is damaged: its XML text has a stray '&' ({_quoted(text)})")
+        return match.group(0)
+    code = character_code(decimal, hexadecimal)
+    if code is None or _NOT_XML_CHAR.match(chr(code)):
+        if strict:
+            raise NotAWorkbook(f"the workbook is damaged: its XML text has {_quoted(match.group(0))}, "
+                               "which is not a character XML allows")
+        return match.group(0)
+    return chr(code)
+
+
+def unescape_xml(text: bytes | str, *, attribute: bool = False, strict: bool = True) -> str:
+    """The text an XML parser reads from raw element content (or, with ``attribute``, an attribute value):
+    line ends normalised, character references and the five predefined entities resolved.
+
+    ``NotAWorkbook`` when the text is not well-formed (bad UTF-8, a stray "&", a character XML forbids);
+    with ``strict`` off, what cannot be read is left as it is (for searches that may over-match).
+    """
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8") if strict else text.decode("utf-8", "replace")
+        except UnicodeDecodeError as exc:
+            raise NotAWorkbook(f"the workbook is damaged: its XML text is not UTF-8 ({exc})") from None
+    if "\r" in text:  # before references are resolved: a &#13; stays a carriage return
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if attribute and ("\t" in text or "\n" in text):
+        text = text.replace("\t", " ").replace("\n", " ")
+    if strict and _NOT_XML_CHAR.search(text):
+        raise NotAWorkbook(f"the workbook is damaged: its XML text {_quoted(text)} holds a character XML forbids")
+    if "&" in text:
+        text = _REFERENCE.sub(lambda match: _resolve(match, strict), text)
+    return text
+
+
+def escape_xml(text: str, *, attribute: bool = False) -> str:
+    """``text`` as raw element content (or, with ``attribute``, as an attribute value between double quotes)
+    that an XML parser reads back as exactly ``text``: ``unescape_xml`` undoes it.
+
+    A character XML cannot carry at all is a ValueError (text read by ``unescape_xml`` never holds one).
+    """
+    bad = _NOT_XML_CHAR.search(text)
+    if bad:
+        raise ValueError(f"U+{ord(bad.group()):04X} cannot be written in XML")
+    specials = _ATTRIBUTE_SPECIALS if attribute else _TEXT_SPECIALS
+    return specials.sub(lambda match: _ESCAPES[match.group()], text) if specials.search(text) else text
