@@ -33,6 +33,7 @@ from lxml import etree
 from python_calamine import CalamineWorkbook
 
 from conftest import convert_with_libreoffice
+from package_checks import assert_package_consistent, canonical
 from xlcrm.cli import cli
 from xlcrm.schema import REPORT_MARKER
 
@@ -127,12 +128,32 @@ def owned_parts(before: dict[str, bytes], after: dict[str, bytes], edited: tuple
 
 
 def assert_foreign_parts_kept(before_path: Path, after_path: Path, edited: tuple[str, ...]) -> None:
+    """Every part xlcrm does not own is byte for byte what it was, and the parts it shares with the user
+    (workbook, relationships, content types) still hold every entry they had."""
     before, after = entries(before_path), entries(after_path)
     owned = owned_parts(before, after, edited)
     changed = sorted(name for name in before if name not in owned and after.get(name) != before[name])
     assert not changed, f"parts xlcrm does not own were changed or dropped: {changed}"
     added = sorted(set(after) - set(before) - owned)
     assert not added, f"parts added outside xlcrm's sheets: {added}"
+    dropped = {"/" + name for name in set(before) - set(after)} | {name for name in set(before) - set(after)}
+
+    old_book, new_book = etree.fromstring(before["xl/workbook.xml"]), etree.fromstring(after["xl/workbook.xml"])
+    old_sheets = [canonical(sheet) for sheet in old_book.iter(f"{NS_MAIN}sheet")
+                  if not sheet.get("name").startswith(REPORT_MARKER)]
+    assert [canonical(sheet) for sheet in new_book.iter(f"{NS_MAIN}sheet")][:len(old_sheets)] == old_sheets
+    user_names = {canonical(name) for name in old_book.iter(f"{NS_MAIN}definedName")
+                  if REPORT_MARKER not in (name.text or "")}  # xlcrm's own point at its report sheets
+    assert user_names <= {canonical(name) for name in new_book.iter(f"{NS_MAIN}definedName")}
+    kept_children = {f"{NS_MAIN}{tag}" for tag in ("sheets", "definedNames", "calcPr")}
+    assert [canonical(child) for child in old_book if child.tag not in kept_children] == \
+        [canonical(child) for child in new_book if child.tag not in kept_children]
+    for part, attribute in (("xl/_rels/workbook.xml.rels", "Target"), ("[Content_Types].xml", "PartName")):
+        old_entries = {canonical(entry) for entry in etree.fromstring(before[part])
+                       if posixpath.normpath(posixpath.join("xl", entry.get(attribute) or "")) not in dropped
+                       and entry.get(attribute) not in dropped}
+        assert old_entries <= {canonical(entry) for entry in etree.fromstring(after[part])}, part
+    assert_package_consistent(after_path)
 
 
 def calamine_rows(path: Path, sheet: str) -> list[list[Any]]:
@@ -351,6 +372,32 @@ def test_excel_fixtures_keep_every_part_excel_wrote() -> None:
         assert {part: data for part, data in fixture.items() if part in original and part not in declarations} == \
             {part: data for part, data in original.items() if part not in declarations}, name
         assert b"Microsoft" in original["docProps/app.xml"], name
+
+
+def _rewritten(source: Path, target: Path, change: dict[str, bytes | None]) -> Path:
+    """A copy of ``source`` with the parts in ``change`` replaced (None: left out)."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for name in old.namelist():
+            data = change.get(name, old.read(name))
+            if data is not None:
+                new.writestr(name, data)
+    return target
+
+
+def test_the_part_check_sees_a_foreign_part_changed_or_dropped(tmp_path: Path) -> None:
+    """The byte-for-byte check can fail: a changed, a dropped and an added foreign part are each caught."""
+    source = FOREIGN / "openpyxl.xlsx"
+    assert_foreign_parts_kept(source, source, EDITED_SHEETS)
+    notes = sheet_parts(entries(source))["Заметки"]
+    cases = {"changed": {notes: entries(source)[notes].replace(b"B2", b"B3")},
+             "dropped": {"docProps/core.xml": None}}
+    for name, change in cases.items():
+        with pytest.raises(AssertionError, match="does not own"):
+            assert_foreign_parts_kept(source, _rewritten(source, tmp_path / f"{name}.xlsx", change), EDITED_SHEETS)
+    with zipfile.ZipFile(_rewritten(source, tmp_path / "added.xlsx", {}), "a") as archive:
+        archive.writestr("xl/media/stray.png", b"not an image")
+    with pytest.raises(AssertionError, match="added outside"):
+        assert_foreign_parts_kept(source, tmp_path / "added.xlsx", EDITED_SHEETS)
 
 
 @pytest.mark.parametrize("fixture", FIXTURES)
