@@ -500,7 +500,8 @@ def test_import_adds_the_new_client_and_changes_nothing_else(runs: Runs, fixture
 def test_libreoffice_opens_the_refreshed_workbook(runs: Runs, fixture: str, tmp_path: Path) -> None:
     run = runs.run(fixture, "refresh")
     assert run.exit_code == 0, run.output
-    text = convert_with_libreoffice(run.after, "csv", tmp_path).read_text(encoding="utf-8", errors="replace")
+    # 44,34,76: comma-separated, double-quoted, UTF-8 (LibreOffice's default is the system's 8-bit character set).
+    text = convert_with_libreoffice(run.after, "csv:Text - txt - csv (StarCalc):44,34,76", tmp_path).read_text("utf-8")
     if fixture in LIBRARY_FILES:  # Clients is the first sheet, the one LibreOffice converts
         for row in runs.before(fixture).clients:
             if row["ID клиента"] not in PLANTED.values():
