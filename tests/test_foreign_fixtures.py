@@ -177,22 +177,21 @@ def openpyxl_rows(path: Path, sheet: str) -> list[dict[str, Any]]:
             if any(value is not None for value in row)]
 
 
-def comments_and_formats(path: Path) -> tuple[dict[str, str], list[str]]:
+def comments_and_formats(book: openpyxl.Workbook) -> tuple[dict[str, str], list[str]]:
     """ClientID -> the text of the comment on its row of Clients, and the ranges of the conditional formats there."""
-    sheet = openpyxl.load_workbook(path)[CLIENTS]
+    sheet = book[CLIENTS]
     comments = {str(sheet.cell(row=cell.row, column=1).value): cell.comment.text
                 for row in sheet.iter_rows() for cell in row if cell.comment}
     return comments, [str(rule.sqref) for rule in sheet.conditional_formatting]
 
 
-def openpyxl_loads(path: Path) -> bool:
-    """Whether openpyxl loads ``path`` whole (it fails on the pivot caches Excel wrote in calamine's pivots.xlsx;
-    its read-only mode, which skips them, reads the cells)."""
+def load_whole(path: Path) -> openpyxl.Workbook | None:
+    """``path`` loaded whole by openpyxl, or None when openpyxl cannot (it fails on the pivot caches Excel wrote in
+    calamine's pivots.xlsx; its read-only mode, which skips them, reads the cells)."""
     try:
-        openpyxl.load_workbook(path)
+        return openpyxl.load_workbook(path)
     except TypeError:
-        return False
-    return True
+        return None
 
 
 @dataclass(frozen=True)
@@ -208,8 +207,13 @@ class Snapshot:
     formats: list[str] | None
 
 
-def snapshot(path: Path, *, with_comments: bool) -> Snapshot:
-    comments, formats = comments_and_formats(path) if with_comments else (None, None)
+def snapshot(path: Path) -> Snapshot:
+    """What the tests compare of the workbook at ``path``; it opens in python-calamine (every sheet) too."""
+    calamine = CalamineWorkbook.from_path(str(path))
+    for name in calamine.sheet_names:
+        calamine.get_sheet_by_name(name).to_python()
+    book = load_whole(path)
+    comments, formats = (None, None) if book is None else comments_and_formats(book)
     return Snapshot(user_rows(path, CLIENTS), user_rows(path, INTERACTIONS), openpyxl_rows(path, CLIENTS),
                     openpyxl_rows(path, INTERACTIONS), comments, formats)
 
@@ -320,21 +324,16 @@ class Runs:
         return FOREIGN / fixture
 
     @functools.cache
-    def openpyxl_loads(self, fixture: str) -> bool:
-        return openpyxl_loads(self.source(fixture))
+    def before(self, fixture: str) -> Snapshot:
+        return snapshot(self.source(fixture))
 
     @functools.cache
-    def before(self, fixture: str) -> Snapshot:
-        return snapshot(self.source(fixture), with_comments=self.openpyxl_loads(fixture))
-
-    def after(self, fixture: str, run: Run) -> Snapshot:
-        """The result read as the fixture was: it re-opens in python-calamine (every sheet) and in openpyxl
+    def after(self, fixture: str, command: str) -> Snapshot:
+        """The result of ``command``, read as the fixture was: it re-opens in python-calamine and in openpyxl
         (whole, when openpyxl loads the fixture whole)."""
-        assert openpyxl_loads(run.after) == self.openpyxl_loads(fixture)
-        calamine = CalamineWorkbook.from_path(str(run.after))
-        for name in calamine.sheet_names:
-            calamine.get_sheet_by_name(name).to_python()
-        return snapshot(run.after, with_comments=self.openpyxl_loads(fixture))
+        after = snapshot(self.run(fixture, command).after)
+        assert (after.comments is None) == (self.before(fixture).comments is None)
+        return after
 
     @functools.cache
     def run(self, fixture: str, command: str) -> Run:
@@ -426,7 +425,7 @@ def test_dedupe_merges_the_planted_duplicates_only(runs: Runs, fixture: str) -> 
     assert run.exit_code == 0, run.output
     assert {m["survivor"]["client_id"]: [c["client_id"] for c in m["merged"]] for m in run.json["merges"]} == \
         {kept: [gone] for kept, gone in PLANTED.items()}
-    assert_same(runs.after(fixture, run), expected_after_merges(runs.before(fixture), PLANTED))
+    assert_same(runs.after(fixture, "dedupe"), expected_after_merges(runs.before(fixture), PLANTED))
     assert_foreign_parts_kept(run.before, run.after, EDITED_SHEETS)
 
 
@@ -435,7 +434,7 @@ def test_unmerge_gives_the_merged_client_back(runs: Runs, fixture: str) -> None:
     run = runs.run(fixture, "unmerge")
     assert run.exit_code == 0, run.output
     expected = expected_after_merges(runs.before(fixture), STILL_MERGED)
-    assert_same(runs.after(fixture, run), expected, rows_only=True)
+    assert_same(runs.after(fixture, "unmerge"), expected, rows_only=True)
     assert_foreign_parts_kept(run.before, run.after, EDITED_SHEETS)
 
 
@@ -460,21 +459,23 @@ def _marked(marks: dict[str, pytest.MarkDecorator]) -> list[Any]:
 def test_unmerge_keeps_comments_on_their_clients(runs: Runs, fixture: str) -> None:
     run = runs.run(fixture, "unmerge")
     assert run.exit_code == 0, run.output
-    assert runs.after(fixture, run).comments == expected_after_merges(runs.before(fixture), STILL_MERGED).comments
+    expected = expected_after_merges(runs.before(fixture), STILL_MERGED)
+    assert runs.after(fixture, "unmerge").comments == expected.comments
 
 
 @pytest.mark.parametrize("fixture", _marked({name: UNMERGE_SHRINKS_FORMAT for name in LIBRARY_FILES}))
 def test_unmerge_gives_conditional_formats_their_rows_back(runs: Runs, fixture: str) -> None:
     run = runs.run(fixture, "unmerge")
     assert run.exit_code == 0, run.output
-    assert runs.after(fixture, run).formats == expected_after_merges(runs.before(fixture), STILL_MERGED).formats
+    expected = expected_after_merges(runs.before(fixture), STILL_MERGED)
+    assert runs.after(fixture, "unmerge").formats == expected.formats
 
 
 @pytest.mark.parametrize("fixture", FIXTURES)
 def test_refresh_keeps_every_row_and_foreign_part(runs: Runs, fixture: str) -> None:
     run = runs.run(fixture, "refresh")
     assert run.exit_code == 0, run.output
-    assert_same(runs.after(fixture, run), expected_after_merges(runs.before(fixture), PLANTED))
+    assert_same(runs.after(fixture, "refresh"), expected_after_merges(runs.before(fixture), PLANTED))
     assert_foreign_parts_kept(run.before, run.after, EDITED_SHEETS)
 
 
@@ -483,7 +484,7 @@ def test_import_adds_the_new_client_and_changes_nothing_else(runs: Runs, fixture
     run = runs.run(fixture, "import")
     assert run.exit_code == 0, run.output
     assert run.json["counts"] == {"added": 1, "merged": 1, "review": 0, "unchanged": 1, "skipped": 0}
-    before, after = runs.before(fixture), runs.after(fixture, run)
+    before, after = runs.before(fixture), runs.after(fixture, "import")
     expected = [dict(row, Email="olga@example.ru") if row["ID клиента"] == "C0006" else row for row in before.clients]
     assert after.clients[:-1] == expected
     new_row = after.clients[-1]
