@@ -38,6 +38,8 @@ EDITED_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_WORKSHEET = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+# Also written with two cell errors (see with_problems), for the exit codes of commands on a workbook with errors.
+PROBLEM_VARIANTS = ("xlsxwriter_macro01.xlsm", "calamine_pivots.xlsx")
 SETTINGS_ROWS = [("Ключ", "Значение", "Менеджеры")] + [(None, None, name) for name in MANAGERS]
 
 
@@ -87,7 +89,8 @@ def add_date_style(styles: str) -> tuple[str, int]:
     return styles[:block.start()] + new_block + styles[block.end():], count
 
 
-def add_sheets(source: Path, target: Path) -> None:
+def add_sheets(source: Path, target: Path, clients: list[tuple[object, ...]] = CLIENTS,
+               interactions: list[tuple[object, ...]] = INTERACTIONS) -> None:
     with zipfile.ZipFile(source) as archive:
         infos = archive.infolist()
         parts = {info.filename: archive.read(info) for info in infos}
@@ -99,8 +102,8 @@ def add_sheets(source: Path, target: Path) -> None:
     rel_id = max(int(n) for n in re.findall(r'\bId="rId(\d+)"', rels))
     part_number = 1 + max(int(n) for n in re.findall(r"worksheets/sheet(\d+)\.xml", " ".join(parts)))
     new_parts: dict[str, bytes] = {}
-    for offset, (name, rows) in enumerate(((CLIENTS_SHEET, [CLIENT_HEADERS, *CLIENTS]),
-                                           (INTERACTIONS_SHEET, [INTERACTION_HEADERS, *INTERACTIONS]),
+    for offset, (name, rows) in enumerate(((CLIENTS_SHEET, [CLIENT_HEADERS, *clients]),
+                                           (INTERACTIONS_SHEET, [INTERACTION_HEADERS, *interactions]),
                                            (SETTINGS_SHEET, SETTINGS_ROWS)), start=1):
         part = f"xl/worksheets/sheet{part_number + offset - 1}.xml"
         rid = f"rId{rel_id + offset}"
@@ -122,11 +125,22 @@ def add_sheets(source: Path, target: Path) -> None:
             archive.writestr(zipfile.ZipInfo(name, infos[0].date_time), data, zipfile.ZIP_DEFLATED)
 
 
+def with_problems() -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    """The client base with two errors validate reports: an email without a domain, an order of no client."""
+    clients = [row[:4] + ("client9@example",) + row[5:] if row[0] == "C0009" else row for row in CLIENTS]
+    return clients, INTERACTIONS + [(INTERACTIONS[-1][0], "C0999", "Заказ", 990.0, MANAGERS[0], "чей заказ?")]
+
+
 def main() -> None:
     TARGETS.mkdir(exist_ok=True)
     for source in sorted(ORIGINALS.iterdir()):
         add_sheets(source, TARGETS / source.name)
         print("wrote", (TARGETS / source.name).relative_to(HERE))
+    for name in PROBLEM_VARIANTS:
+        source = ORIGINALS / name
+        target = TARGETS / f"{source.stem}_with_problems{source.suffix}"
+        add_sheets(source, target, *with_problems())
+        print("wrote", target.relative_to(HERE))
 
 
 if __name__ == "__main__":
