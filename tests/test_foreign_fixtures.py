@@ -46,7 +46,7 @@ FIXTURES = [f"excel/{name}" for name in EXCEL_FILES] + LIBRARY_FILES
 # exit 1 (refresh still saves, listing them on its Problems sheet); the other commands do their work and exit 0.
 WITH_PROBLEMS = "_with_problems"
 EXIT_CODES = {"validate": 1, "refresh": 1}
-TODAY = "2026-11-23"
+TODAY, NEXT_DAY = "2026-11-23", "2026-11-24"
 CLIENTS, INTERACTIONS = "Клиенты", "Взаимодействия"
 EDITED_SHEETS = (CLIENTS, INTERACTIONS)
 # The planted duplicates: the later ClientID is merged into the earlier one. The unmerge tests undo the first merge.
@@ -120,14 +120,16 @@ def owned_parts(before: dict[str, bytes], after: dict[str, bytes], edited: tuple
             owned |= {sheets[name], _rels_of(sheets[name])}
             owned |= {target for kind, target in _relations(parts, sheets[name])
                       if kind.endswith(EDITED_SHEET_RELATIONS)}
-    after_sheets = sheet_parts(after)
-    pending = [part for name, part in after_sheets.items() if name.startswith(REPORT_MARKER)]
-    while pending:  # a report sheet's part and everything it reaches (its drawing, charts, ...)
-        part = pending.pop()
-        if part in owned:
-            continue
-        owned |= {part, _rels_of(part)}
-        pending.extend(target for _, target in _relations(after, part))
+    for parts in (before, after):  # a report sheet's part and everything it reaches (its drawing, charts, ...)
+        pending = [part for name, part in sheet_parts(parts).items() if name.startswith(REPORT_MARKER)]
+        reached: set[str] = set()
+        while pending:
+            part = pending.pop()
+            if part in reached:
+                continue
+            reached |= {part, _rels_of(part)}
+            pending.extend(target for _, target in _relations(parts, part))
+        owned |= reached
     return owned
 
 
@@ -357,6 +359,8 @@ class Runs:
             return run_cli(dedupe.after, folder, ["unmerge", "{}", merge_id, *save])
         if command == "refresh":
             return run_cli(self.source(fixture), folder, ["refresh", "{}", "--today", TODAY, *save])
+        if command == "refresh again":  # the next day: report sheets and computed columns replaced
+            return run_cli(self.run(fixture, "refresh").after, folder, ["refresh", "{}", "--today", NEXT_DAY, *save])
         if command == "import":
             return run_cli(self.source(fixture), folder,
                            ["import", str(self.csv), "--into", "{}", "--today", TODAY, *save])
@@ -486,6 +490,17 @@ def test_refresh_keeps_every_row_and_foreign_part(runs: Runs, fixture: str) -> N
     assert run.exit_code == expected_exit(fixture, "refresh"), run.output
     assert_same(runs.after(fixture, "refresh"), expected_after_merges(runs.before(fixture), PLANTED))
     assert_foreign_parts_kept(run.before, run.after, EDITED_SHEETS)
+
+
+@pytest.mark.parametrize("fixture", ["openpyxl.xlsx", "xlsxwriter_constant_memory.xlsx", "pandas_xlsxwriter.xlsx",
+                                     "libreoffice.xlsx", "excel/calamine_pivots_with_problems.xlsx",
+                                     "excel/xlsxwriter_chartsheet01.xlsx", "excel/xlsxwriter_macro01.xlsm"])
+def test_refresh_again_replaces_only_its_own_sheets(runs: Runs, fixture: str) -> None:
+    run = runs.run(fixture, "refresh again")
+    assert run.exit_code == expected_exit(fixture, "refresh"), run.output
+    assert_same(runs.after(fixture, "refresh again"), expected_after_merges(runs.before(fixture), PLANTED))
+    assert_foreign_parts_kept(run.before, run.after, EDITED_SHEETS)
+    assert_foreign_parts_kept(FOREIGN / fixture, run.after, EDITED_SHEETS)
 
 
 @pytest.mark.parametrize("fixture", FIXTURES)
