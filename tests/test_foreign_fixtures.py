@@ -185,12 +185,19 @@ def openpyxl_rows(path: Path, sheet: str) -> list[dict[str, Any]]:
             if any(value is not None for value in row)]
 
 
-def comments_and_formats(book: openpyxl.Workbook) -> tuple[dict[str, str], list[str]]:
-    """ClientID -> the text of the comment on its row of Clients, and the ranges of the conditional formats there."""
+def _rows_of(reference: str) -> tuple[int, int]:
+    first, last = (re.sub(r"[A-Z$]", "", cell) for cell in reference.split(":"))
+    return int(first), int(last)
+
+
+def clients_extras(book: openpyxl.Workbook) -> tuple[dict[str, str], list[str], dict[str, tuple[int, int]]]:
+    """Of Clients: ClientID -> the text of the comment on its row, the ranges of the conditional formats, and
+    table name -> the first and last row of the table."""
     sheet = book[CLIENTS]
     comments = {str(sheet.cell(row=cell.row, column=1).value): cell.comment.text
                 for row in sheet.iter_rows() for cell in row if cell.comment}
-    return comments, [str(rule.sqref) for rule in sheet.conditional_formatting]
+    return (comments, [str(rule.sqref) for rule in sheet.conditional_formatting],
+            {table.name: _rows_of(table.ref) for table in sheet.tables.values()})
 
 
 def load_whole(path: Path) -> openpyxl.Workbook | None:
@@ -204,8 +211,8 @@ def load_whole(path: Path) -> openpyxl.Workbook | None:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """What the tests compare of a workbook: user cells (read by two readers), and the comments and conditional
-    formats of Clients (None when openpyxl cannot load the workbook whole)."""
+    """What the tests compare of a workbook: user cells (read by two readers), and the comments, conditional
+    formats and tables of Clients (None when openpyxl cannot load the workbook whole)."""
 
     clients: list[dict[str, Any]]
     interactions: list[dict[str, Any]]
@@ -213,6 +220,7 @@ class Snapshot:
     interactions_openpyxl: list[dict[str, Any]]
     comments: dict[str, str] | None
     formats: list[str] | None
+    tables: dict[str, tuple[int, int]] | None
 
 
 def snapshot(path: Path) -> Snapshot:
@@ -221,9 +229,9 @@ def snapshot(path: Path) -> Snapshot:
     for name in calamine.sheet_names:
         calamine.get_sheet_by_name(name).to_python()
     book = load_whole(path)
-    comments, formats = (None, None) if book is None else comments_and_formats(book)
+    comments, formats, tables = (None, None, None) if book is None else clients_extras(book)
     return Snapshot(user_rows(path, CLIENTS), user_rows(path, INTERACTIONS), openpyxl_rows(path, CLIENTS),
-                    openpyxl_rows(path, INTERACTIONS), comments, formats)
+                    openpyxl_rows(path, INTERACTIONS), comments, formats, tables)
 
 
 # --- what a merge does to the rows (merge.py's rules, on the planted duplicates) ----------------------------------
@@ -283,7 +291,10 @@ def expected_after_merges(before: Snapshot, merges: dict[str, str]) -> Snapshot:
                     None if before.comments is None else
                     {client: text for client, text in before.comments.items() if client not in gone},
                     None if before.formats is None else
-                    [_format_range(sqref, len(before.clients), len(clients)) for sqref in before.formats])
+                    [_format_range(sqref, len(before.clients), len(clients)) for sqref in before.formats],
+                    None if before.tables is None else  # a table over every client keeps covering them all
+                    {name: (first, len(clients) + 1 if last == len(before.clients) + 1 else last)
+                     for name, (first, last) in before.tables.items()})
 
 
 def assert_same(after: Snapshot, expected: Snapshot, *, rows_only: bool = False) -> None:
@@ -294,6 +305,7 @@ def assert_same(after: Snapshot, expected: Snapshot, *, rows_only: bool = False)
     if not rows_only:
         assert after.comments == expected.comments
         assert after.formats == expected.formats
+        assert after.tables == expected.tables
 
 
 # --- running the commands ----------------------------------------------------------------------------------------
@@ -424,6 +436,7 @@ def test_fixture_holds_the_planted_client_base(runs: Runs, fixture: str) -> None
     if fixture in LIBRARY_FILES:  # what the unmerge tests watch
         assert before.formats == [f"J2:J{len(before.clients) + 1}"]
         assert set(before.comments or {}) == (set() if "constant_memory" in fixture else {"C0001", "C0016"})
+        assert before.tables == ({"ClientsTable": (1, 21)} if fixture == "xlsxwriter_shared_strings.xlsx" else {})
 
 
 @pytest.mark.parametrize("fixture", FIXTURES)
@@ -519,6 +532,8 @@ def test_import_adds_the_new_client_and_changes_nothing_else(runs: Runs, fixture
     assert after.interactions == before.interactions
     assert after.interactions_openpyxl == before.interactions_openpyxl
     assert (after.comments, after.formats) == (before.comments, before.formats)
+    assert after.tables == {name: (first, last + 1) for name, (first, last) in (before.tables or {}).items()} \
+        if after.tables is not None else before.tables is None
     assert_foreign_parts_kept(run.before, run.after, (CLIENTS,))
 
 

@@ -3,17 +3,20 @@
 Run from the repository root with the project's virtual environment (it needs
 openpyxl, xlsxwriter and pandas; LibreOffice's ``soffice`` for the last file):
 
-    python tests/data/foreign/make_fixtures.py
+    python tests/data/foreign/make_fixtures.py [FILE ...]
+
+(all files, or only those named).
 
 Each workbook holds the same data: «Клиенты» (20 clients, two of them entered
-twice: same name and phone, a later ClientID, so dedupe merges them), and
-«Взаимодействия» (calls and orders, some of them of the repeated clients),
+twice: same name and phone, a later ClientID, so dedupe merges them),
+«Взаимодействия» (calls and orders, some of them of the repeated clients) and
 «Настройки» (the managers list), and around them things xlcrm does not own: a
 «Заметки» sheet with formulas reading Clients and Interactions, a title merged
 across cells, a chart, cell comments (one on a client below a repeated one, so
-it has to move with its row), a defined name and conditional formatting. The
-files are committed, so the tests do not depend on these libraries' versions;
-the test module reads the expected rows from ``CLIENTS`` and ``INTERACTIONS``.
+it has to move with its row), a defined name and conditional formatting; in the
+xlsxwriter file with shared strings, the clients are an Excel table. The files
+are committed, so the tests do not depend on these libraries' versions; the
+tests read each file's rows before and after a command.
 """
 
 from __future__ import annotations
@@ -105,6 +108,7 @@ DEFINED_NAME = ("Выручка_всего", f"{NOTES_SHEET}!$B$4")
 # (row index in CLIENTS, text): the second client sits below the first repeated row, so its comment moves.
 COMMENTS = ((0, "Постоянный клиент с 2023 года"), (17, "Звонить только утром"))
 AUTHOR = "Анна"
+CLIENTS_TABLE = "ClientsTable"  # an Excel table over the clients, in the xlsxwriter_shared_strings file
 SETTINGS_ROWS = tuple((name,) for name in MANAGERS)
 
 
@@ -201,6 +205,9 @@ def write_xlsxwriter(target: Path, *, constant_memory: bool) -> None:
                     sheet.write_datetime(number, column, dt.datetime.combine(value, dt.time()), day)
                 elif value is not None:
                     sheet.write(number, column, value)
+    if not constant_memory:  # the clients formatted as an Excel table, as many people keep them
+        sheets[CLIENTS_SHEET].add_table(0, 0, len(CLIENTS), len(CLIENT_HEADERS) - 1, {
+            "name": CLIENTS_TABLE, "columns": [{"header": header} for header in CLIENT_HEADERS]})
     _xlsxwriter_notes(book, book.add_worksheet(NOTES_SHEET), sheets[CLIENTS_SHEET])
     book.close()
 
@@ -255,11 +262,13 @@ WRITERS = {
 }
 
 
-def main() -> None:
+def main(names: list[str]) -> None:
+    """Write the fixtures named (all when none is)."""
     for name, write in WRITERS.items():
-        write(HERE / name)
-        print("wrote", name)
+        if name in names or not names:
+            write(HERE / name)
+            print("wrote", name)
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
