@@ -14,7 +14,9 @@ twice: same name and phone, a later ClientID, so dedupe merges them),
 «Заметки» sheet with formulas reading Clients and Interactions, a title merged
 across cells, a chart, cell comments (one on a client below a repeated one, so
 it has to move with its row), a defined name and conditional formatting; in the
-xlsxwriter file with shared strings, the clients are an Excel table. The files
+xlsxwriter file with shared strings, the clients are an Excel table; in the
+pandas file written with openpyxl, every email is a mailto link and the managers
+have a dropdown (data validation). The files
 are committed, so the tests do not depend on these libraries' versions; the
 tests read each file's rows before and after a command.
 """
@@ -235,6 +237,21 @@ def write_pandas(target: Path, *, engine: str) -> None:
             _xlsxwriter_notes(writer.book, writer.book.add_worksheet(NOTES_SHEET), writer.sheets[CLIENTS_SHEET])
         else:
             _openpyxl_notes(writer.book, writer.book[CLIENTS_SHEET])
+            _links_and_validation(writer.book[CLIENTS_SHEET])
+
+
+def _links_and_validation(clients) -> None:
+    """Every email a mailto link (as Excel makes of a typed address) and the managers a dropdown (openpyxl)."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    email, manager = CLIENT_HEADERS.index("Email") + 1, CLIENT_HEADERS.index("Менеджер") + 1
+    for row in range(2, len(CLIENTS) + 2):
+        cell = clients.cell(row=row, column=email)
+        if cell.value:
+            cell.hyperlink = f"mailto:{cell.value}"
+    letter = chr(ord("A") + manager - 1)
+    clients.add_data_validation(DataValidation(type="list", formula1='"' + ",".join(MANAGERS) + '"',
+                                               sqref=f"{letter}2:{letter}{len(CLIENTS) + 1}"))
 
 
 def write_libreoffice(target: Path) -> None:
