@@ -14,11 +14,11 @@ twice: same name and phone, a later ClientID, so dedupe merges them),
 «Заметки» sheet with formulas reading Clients and Interactions, a title merged
 across cells, a chart, cell comments (one on a client below a repeated one, so
 it has to move with its row), a defined name and conditional formatting; in the
-xlsxwriter file with shared strings, the clients are an Excel table; in the
+xlsxwriter file with shared strings, the clients are an Excel table, in the one
+with inline strings the managers have a dropdown (data validation); in the
 pandas file written with openpyxl, every email is a mailto link and the managers
-have a dropdown (data validation). The files
-are committed, so the tests do not depend on these libraries' versions; the
-tests read each file's rows before and after a command.
+have a dropdown. The files are committed, so the tests do not depend on these
+libraries' versions; the tests read each file's rows before and after a command.
 """
 
 from __future__ import annotations
@@ -210,6 +210,10 @@ def write_xlsxwriter(target: Path, *, constant_memory: bool) -> None:
     if not constant_memory:  # the clients formatted as an Excel table, as many people keep them
         sheets[CLIENTS_SHEET].add_table(0, 0, len(CLIENTS), len(CLIENT_HEADERS) - 1, {
             "name": CLIENTS_TABLE, "columns": [{"header": header} for header in CLIENT_HEADERS]})
+    else:  # a dropdown of managers over every client row
+        manager = CLIENT_HEADERS.index("Менеджер")
+        sheets[CLIENTS_SHEET].data_validation(1, manager, len(CLIENTS), manager,
+                                              {"validate": "list", "source": list(MANAGERS)})
     _xlsxwriter_notes(book, book.add_worksheet(NOTES_SHEET), sheets[CLIENTS_SHEET])
     book.close()
 
