@@ -5,10 +5,10 @@ Run from the repository root (standard library only):
     python tests/data/foreign/make_foreign.py
 
 For each file in ``excel_originals/`` (saved by Microsoft Excel, taken from the
-test suites of XlsxWriter and calamine: see README.md) it writes ``excel/<name>``:
-the same zip with every original part kept byte for byte, except the four a new
-sheet has to be declared in, which are edited as text (the new entries inserted,
-nothing else touched):
+test suites of XlsxWriter, calamine and ClosedXML: see README.md) it writes
+``excel/<name>``: the same zip with every original part kept byte for byte,
+except the four a new sheet has to be declared in, which are edited as text (the
+new entries inserted, nothing else touched):
 
 - ``xl/workbook.xml``: three ``<sheet>`` entries appended to ``<sheets>``;
 - ``xl/_rels/workbook.xml.rels``: their relationships;
