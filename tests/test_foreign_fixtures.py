@@ -39,7 +39,7 @@ from lxml import etree
 from python_calamine import CalamineWorkbook
 
 from conftest import convert_with_libreoffice
-from package_checks import assert_package_consistent, canonical
+from package_checks import assert_package_consistent, assert_styles_extended, canonical
 from xlcrm.cli import cli
 from xlcrm.schema import REPORT_MARKER
 
@@ -146,7 +146,7 @@ def owned_parts(before: dict[str, bytes], after: dict[str, bytes], edited: tuple
 
 def assert_foreign_parts_kept(before_path: Path, after_path: Path, edited: tuple[str, ...]) -> None:
     """Every part xlcrm does not own is byte for byte what it was, and the parts it shares with the user
-    (workbook, relationships, content types) still hold every entry they had."""
+    (workbook, relationships, content types, styles) still hold every entry they had (every style at its index)."""
     before, after = entries(before_path), entries(after_path)
     owned = owned_parts(before, after, edited)
     changed = sorted(name for name in before if name not in owned and after.get(name) != before[name])
@@ -170,6 +170,7 @@ def assert_foreign_parts_kept(before_path: Path, after_path: Path, edited: tuple
                        if posixpath.normpath(posixpath.join("xl", entry.get(attribute) or "")) not in dropped
                        and entry.get(attribute) not in dropped}
         assert old_entries <= {canonical(entry) for entry in etree.fromstring(after[part])}, part
+    assert_styles_extended(before["xl/styles.xml"], after["xl/styles.xml"])
     assert_package_consistent(after_path)
 
 
