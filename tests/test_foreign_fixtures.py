@@ -171,6 +171,10 @@ def assert_foreign_parts_kept(before_path: Path, after_path: Path, edited: tuple
                        and entry.get(attribute) not in dropped}
         assert old_entries <= {canonical(entry) for entry in etree.fromstring(after[part])}, part
     assert_styles_extended(before["xl/styles.xml"], after["xl/styles.xml"])
+    if "xl/sharedStrings.xml" in before:  # the foreign sheets' string cells point into it by index
+        old_strings = [canonical(item) for item in etree.fromstring(before["xl/sharedStrings.xml"])]
+        new_strings = [canonical(item) for item in etree.fromstring(after["xl/sharedStrings.xml"])]
+        assert new_strings[:len(old_strings)] == old_strings
     assert_package_consistent(after_path)
 
 
