@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime as dt
 import functools
 import io
 import json
@@ -49,7 +50,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:Sparkline Group extension is not
 FOREIGN = Path(__file__).parent / "data" / "foreign"
 EXCEL_FILES = sorted(path.name for path in (FOREIGN / "excel").iterdir())
 LIBRARY_FILES = ["openpyxl.xlsx", "xlsxwriter_shared_strings.xlsx", "xlsxwriter_constant_memory.xlsx",
-                 "pandas_openpyxl.xlsx", "pandas_xlsxwriter.xlsx", "libreoffice.xlsx"]
+                 "xlsxwriter_1904.xlsx", "pandas_openpyxl.xlsx", "pandas_xlsxwriter.xlsx", "libreoffice.xlsx"]
 FIXTURES = [f"excel/{name}" for name in EXCEL_FILES] + LIBRARY_FILES
 # Fixtures whose client base has two errors (a bad email, an order of an unknown client): validate and refresh
 # exit 1 (refresh still saves, listing them on its Problems sheet); the other commands do their work and exit 0.
@@ -66,6 +67,8 @@ IMPORT_CSV = ("ФИО,Телефон,Компания,Email\n"
               "Новый Клиент,+7 999 111-22-33,ООО «Новое»,new@example.ru\n"  # a new client
               "Иванов Сергей Петрович,+7 901 123-45-01,ООО «Ромашка»,client1@example.ru\n"  # already there
               "Васильева Ольга,+7 906 123-45-06,ИП Васильева О. Н.,olga@example.ru\n")  # fills C0006's blank email
+# The fixtures whose clients are an Excel table.
+TABLED = ("xlsxwriter_shared_strings.xlsx", "xlsxwriter_1904.xlsx")
 # The fixture whose every email is a mailto link and whose managers have a dropdown.
 LINKED = "pandas_openpyxl.xlsx"
 IMPORTED_ROW = {"ID клиента": "C0021", "Контактное лицо": "Новый Клиент", "Компания": "ООО «Новое»",
@@ -473,8 +476,7 @@ def test_fixture_holds_the_planted_client_base(runs: Runs, fixture: str) -> None
         assert before.extras is not None
         assert before.extras.formats == [f"J2:J{len(before.clients) + 1}"]
         assert set(before.extras.comments) == (set() if "constant_memory" in fixture else {"C0001", "C0016"})
-        assert before.extras.tables == ({"ClientsTable": (1, 21)} if fixture == "xlsxwriter_shared_strings.xlsx"
-                                        else {})
+        assert before.extras.tables == ({"ClientsTable": (1, 21)} if fixture in TABLED else {})
         assert len(before.extras.links) == (13 if fixture == LINKED else 0)  # every email
         assert before.extras.validations == (["H2:H21"] if fixture in (LINKED, RANGES_ONLY) else [])
 
@@ -554,6 +556,17 @@ def test_refresh_keeps_every_row_and_foreign_part(runs: Runs, fixture: str) -> N
     assert run.exit_code == expected_exit(fixture, "refresh"), run.output
     assert_same(runs.after(fixture, "refresh"), expected_after_merges(runs.before(fixture), PLANTED))
     assert_foreign_parts_kept(run.before, run.after, EDITED_SHEETS)
+
+
+def test_dates_of_a_1904_workbook_are_read_and_written_as_in_a_1900_one(runs: Runs) -> None:
+    """The same base with dates counted from 1904: refresh computes and writes the same dates (first and last
+    order, last and next contact), and import the same creation date, as in the 1900 one."""
+    refreshed, refreshed_1904 = (calamine_rows(runs.run(name, "refresh").after, CLIENTS) for name in TABLED)
+    assert refreshed_1904 == refreshed
+    assert refreshed[1][13:] == ["7 VIP", 1, 1500, dt.date(2026, 1, 5), dt.date(2026, 1, 5), dt.date(2026, 7, 4), ""]
+    imported, imported_1904 = (calamine_rows(runs.run(name, "import").after, CLIENTS) for name in TABLED)
+    assert imported_1904 == imported
+    assert imported[-1][11] == dt.date(2026, 11, 23)
 
 
 @pytest.mark.parametrize("fixture", ["openpyxl.xlsx", "xlsxwriter_constant_memory.xlsx", "pandas_xlsxwriter.xlsx",

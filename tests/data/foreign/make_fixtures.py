@@ -13,12 +13,14 @@ twice: same name and phone, a later ClientID, so dedupe merges them),
 «Настройки» (the managers list), and around them things xlcrm does not own: a
 «Заметки» sheet with formulas reading Clients and Interactions, a title merged
 across cells, a chart, cell comments (one on a client below a repeated one, so
-it has to move with its row), a defined name and conditional formatting; in the
-xlsxwriter file with shared strings, the clients are an Excel table, in the one
-with inline strings the managers have a dropdown (data validation); in the
-pandas file written with openpyxl, every email is a mailto link and the managers
-have a dropdown. The files are committed, so the tests do not depend on these
-libraries' versions; the tests read each file's rows before and after a command.
+it has to move with its row), a defined name and conditional formatting. In the
+xlsxwriter files with shared strings the clients are an Excel table, and one of
+them counts dates from 1904 (``date_1904``, as workbooks from Excel for Mac may);
+in the one with inline strings the managers have a dropdown (data validation); in
+the pandas file written with openpyxl every email is a mailto link and the
+managers have a dropdown. The files are committed, so the tests do not depend on
+these libraries' versions; the tests read each file's rows before and after a
+command.
 """
 
 from __future__ import annotations
@@ -110,7 +112,7 @@ DEFINED_NAME = ("Выручка_всего", f"{NOTES_SHEET}!$B$4")
 # (row index in CLIENTS, text): the second client sits below the first repeated row, so its comment moves.
 COMMENTS = ((0, "Постоянный клиент с 2023 года"), (17, "Звонить только утром"))
 AUTHOR = "Анна"
-CLIENTS_TABLE = "ClientsTable"  # an Excel table over the clients, in the xlsxwriter_shared_strings file
+CLIENTS_TABLE = "ClientsTable"  # an Excel table over the clients, in the xlsxwriter files with shared strings
 SETTINGS_ROWS = tuple((name,) for name in MANAGERS)
 
 
@@ -188,11 +190,12 @@ def _xlsxwriter_notes(book, notes, clients) -> None:
         clients.write_comment(index + 1, 1, text, {"author": AUTHOR})
 
 
-def write_xlsxwriter(target: Path, *, constant_memory: bool) -> None:
-    """xlsxwriter's own writer; ``constant_memory`` streams rows and writes strings inline, not shared."""
+def write_xlsxwriter(target: Path, *, constant_memory: bool, date_1904: bool = False) -> None:
+    """xlsxwriter's own writer; ``constant_memory`` streams rows and writes strings inline, not shared;
+    ``date_1904`` counts dates from 1904 as Excel for Mac once did."""
     import xlsxwriter
 
-    book = xlsxwriter.Workbook(str(target), {"constant_memory": constant_memory})
+    book = xlsxwriter.Workbook(str(target), {"constant_memory": constant_memory, "date_1904": date_1904})
     bold, day = book.add_format({"bold": True}), book.add_format({"num_format": "dd.mm.yyyy"})
     sheets = {}
     for name, headers, rows in ((CLIENTS_SHEET, CLIENT_HEADERS, CLIENTS),
@@ -277,6 +280,7 @@ WRITERS = {
     "openpyxl.xlsx": write_openpyxl,
     "xlsxwriter_shared_strings.xlsx": lambda target: write_xlsxwriter(target, constant_memory=False),
     "xlsxwriter_constant_memory.xlsx": lambda target: write_xlsxwriter(target, constant_memory=True),
+    "xlsxwriter_1904.xlsx": lambda target: write_xlsxwriter(target, constant_memory=False, date_1904=True),
     "pandas_openpyxl.xlsx": lambda target: write_pandas(target, engine="openpyxl"),
     "pandas_xlsxwriter.xlsx": lambda target: write_pandas(target, engine="xlsxwriter"),
     "libreoffice.xlsx": write_libreoffice,
