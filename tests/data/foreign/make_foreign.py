@@ -37,6 +37,9 @@ ORIGINALS, TARGETS = HERE / "excel_originals", HERE / "excel"
 EDITED_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml", "xl/styles.xml")
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_WORKSHEET = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
+# A workbook saved as "Strict Open XML Spreadsheet" names its parts and relationships in other namespaces.
+NS_STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+REL_STRICT_WORKSHEET = "http://purl.oclc.org/ooxml/officeDocument/relationships/worksheet"
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 # Also written with two cell errors (see with_problems), for the exit codes of commands on a workbook with errors.
 PROBLEM_VARIANTS = ("xlsxwriter_macro01.xlsm", "calamine_pivots.xlsx")
@@ -61,14 +64,14 @@ def cell_xml(reference: str, value: object, date_style: int) -> str:
     return f'<c r="{reference}" t="inlineStr"><is><t xml:space="preserve">{escape(str(value))}</t></is></c>'
 
 
-def worksheet_xml(rows: list[tuple[object, ...]], date_style: int) -> bytes:
+def worksheet_xml(rows: list[tuple[object, ...]], date_style: int, namespace: str) -> bytes:
     body = "".join(
         f'<row r="{number}">'
         + "".join(cell_xml(f"{column_letter(column)}{number}", value, date_style)
                   for column, value in enumerate(row, start=1))
         + "</row>"
         for number, row in enumerate(rows, start=1))
-    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{NS_MAIN}">'
+    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{namespace}">'
             f"<sheetData>{body}</sheetData></worksheet>").encode()
 
 
@@ -98,6 +101,8 @@ def add_sheets(source: Path, target: Path, clients: list[tuple[object, ...]] = C
     rels = parts["xl/_rels/workbook.xml.rels"].decode()
     types = parts["[Content_Types].xml"].decode()
     styles, date_style = add_date_style(parts["xl/styles.xml"].decode())
+    strict = f'xmlns="{NS_STRICT_MAIN}"' in workbook
+    namespace, rel_type = (NS_STRICT_MAIN, REL_STRICT_WORKSHEET) if strict else (NS_MAIN, REL_WORKSHEET)
     sheet_id = max(int(n) for n in re.findall(r'<sheet\b[^>]*\bsheetId="(\d+)"', workbook))
     rel_id = max(int(n) for n in re.findall(r'\bId="rId(\d+)"', rels))
     part_number = 1 + max(int(n) for n in re.findall(r"worksheets/sheet(\d+)\.xml", " ".join(parts)))
@@ -110,9 +115,9 @@ def add_sheets(source: Path, target: Path, clients: list[tuple[object, ...]] = C
         workbook = insert_before(workbook, "</sheets>",
                                  f'<sheet name="{name}" sheetId="{sheet_id + offset}" r:id="{rid}"/>')
         rels = insert_before(rels, "</Relationships>",
-                             f'<Relationship Id="{rid}" Type="{REL_WORKSHEET}" Target="worksheets/{part[14:]}"/>')
+                             f'<Relationship Id="{rid}" Type="{rel_type}" Target="worksheets/{part[14:]}"/>')
         types = insert_before(types, "</Types>", f'<Override PartName="/{part}" ContentType="{CT_WORKSHEET}"/>')
-        new_parts[part] = worksheet_xml(list(rows), date_style)
+        new_parts[part] = worksheet_xml(list(rows), date_style, namespace)
     edited = {"xl/workbook.xml": workbook, "xl/_rels/workbook.xml.rels": rels, "[Content_Types].xml": types,
               "xl/styles.xml": styles}
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
