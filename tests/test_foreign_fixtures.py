@@ -40,7 +40,7 @@ from lxml import etree
 from python_calamine import CalamineWorkbook
 
 from conftest import convert_with_libreoffice
-from package_checks import assert_package_consistent, assert_styles_extended, canonical
+from package_checks import assert_package_consistent, assert_styles_extended, canonical, entries
 from xlcrm.cli import cli
 from xlcrm.schema import REPORT_MARKER
 
@@ -69,12 +69,12 @@ IMPORT_CSV = ("ФИО,Телефон,Компания,Email\n"
               "Новый Клиент,+7 999 111-22-33,ООО «Новое»,new@example.ru\n"  # a new client
               "Иванов Сергей Петрович,+7 901 123-45-01,ООО «Ромашка»,client1@example.ru\n"  # already there
               "Васильева Ольга,+7 906 123-45-06,ИП Васильева О. Н.,olga@example.ru\n")  # fills C0006's blank email
+IMPORTED_ROW = {"ID клиента": "C0021", "Контактное лицо": "Новый Клиент", "Компания": "ООО «Новое»",
+                "Телефон": "+7 999 111-22-33", "Email": "new@example.ru"}
 # The fixtures whose clients are an Excel table.
 TABLED = ("xlsxwriter_shared_strings.xlsx", "xlsxwriter_1904.xlsx")
 # The fixture whose every email is a mailto link and whose managers have a dropdown.
 LINKED = "pandas_openpyxl.xlsx"
-IMPORTED_ROW = {"ID клиента": "C0021", "Контактное лицо": "Новый Клиент", "Компания": "ООО «Новое»",
-                "Телефон": "+7 999 111-22-33", "Email": "new@example.ru"}
 
 # Parts xlcrm may rewrite in any workbook (package.py's docstring); the parts of the sheets a command edits and
 # of its own report sheets are added per file. Everything else must come out byte for byte.
@@ -88,11 +88,6 @@ NS_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 
 # --- reading a workbook -----------------------------------------------------------------------------------------
-
-
-def entries(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as archive:
-        return {name: archive.read(name) for name in archive.namelist()}
 
 
 def _rels_of(part: str) -> str:
@@ -300,17 +295,8 @@ def merge_rows(clients: list[dict[str, Any]], interactions: list[dict[str, Any]]
     return result, repointed
 
 
-def merge_openpyxl_rows(rows: list[dict[str, Any]], merges: dict[str, str], *,
-                        sheet: str) -> list[dict[str, Any]]:
-    merged_into = {gone: kept for kept, gone in merges.items()}
-    if sheet == INTERACTIONS:
-        return [{**row, "ID клиента": merged_into.get(row["ID клиента"], row["ID клиента"])} for row in rows]
-    clients, _ = merge_rows(rows, [], merges)
-    return clients
-
-
 def _format_range(sqref: str, rows_before: int, rows_after: int) -> str:
-    """A conditional format's range over every client row (``J2:J21``) follows the rows; others stay."""
+    """A range over every client row (``J2:J21``) keeps covering them all; other ranges stay."""
     whole = re.fullmatch(r"([A-Z]+)2:([A-Z]+)(\d+)", sqref)
     if whole and int(whole[3]) == rows_before + 1:
         return f"{whole[1]}2:{whole[2]}{rows_after + 1}"
@@ -319,15 +305,15 @@ def _format_range(sqref: str, rows_before: int, rows_after: int) -> str:
 
 def expected_after_merges(before: Snapshot, merges: dict[str, str]) -> Snapshot:
     clients, interactions = merge_rows(before.clients, before.interactions, merges)
-    return Snapshot(clients, interactions, merge_openpyxl_rows(before.clients_openpyxl, merges, sheet=CLIENTS),
-                    merge_openpyxl_rows(before.interactions_openpyxl, merges, sheet=INTERACTIONS),
+    clients_openpyxl, interactions_openpyxl = merge_rows(before.clients_openpyxl, before.interactions_openpyxl, merges)
+    return Snapshot(clients, interactions, clients_openpyxl, interactions_openpyxl,
                     None if before.extras is None else
                     extras_after(before.extras, set(merges.values()), len(before.clients), len(clients)))
 
 
 def extras_after(extras: ClientsExtras, gone: set[str], rows_before: int, rows_after: int) -> ClientsExtras:
-    """What follows the rows once the clients ``gone`` are deleted:
-    their comments and links go with them, ranges over every client row keep covering them all."""
+    """What follows the rows once the clients ``gone`` are deleted: their comments and links go with them, ranges
+    over every client row keep covering them all."""
     def last_row(last: int) -> int:
         return rows_after + 1 if last == rows_before + 1 else last
 
