@@ -1,0 +1,392 @@
+"""Limits on what xlcrm reads from a workbook, checked before anything parses it (DESIGN.md, safety rule 5).
+
+A workbook is a zip of XML parts, and a hostile or broken file can hold parts
+that inflate a thousandfold (a decompression bomb: a 1 MB file holding a 1 GB
+cell, or a gigabyte of spaces), a cell no Excel could have written, or one
+value at XFD1048576 that makes python-calamine allocate its whole
+17-billion-cell grid and abort the process. So, before any reader sees the file:
+
+- ``check_package`` looks at the zip's directory only (declared sizes, no
+  inflating): the size of each part, of the whole package, and the compression
+  ratio of big parts; then it streams the shared strings through ``scan_part``.
+- ``check_sheet`` streams one sheet's XML through ``scan_part`` before
+  python-calamine reads the sheet: the bytes inflated (whatever the directory
+  declared), the longest text in one cell, and the range the cells with values
+  span.
+
+The scan looks at raw bytes with numpy a few megabytes at a time (the position
+of every ``<``), so a million-row sheet costs a fraction of a second on top of
+inflating it. Every limit is a named constant below with the reason for its value.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+from lxml import etree
+
+from xlcrm.errors import NotAWorkbook, BeyondLimits
+
+# Largest part (one sheet's XML, the shared strings) inflated. The benchmark workbook of 100,000 clients and a
+# million interactions (benchmarks/scale.py) holds a 251 MB Interactions sheet, about 25 bytes a cell: 2 GiB is
+# a full million rows of some 80 columns, more than any client base; beyond it reading alone takes minutes.
+MAX_PART_BYTES = 2 * 2**30
+# Largest whole package inflated: that million-row workbook is 410 MB once refreshed (report sheets included).
+MAX_PACKAGE_BYTES = 4 * 2**30
+# Largest compression ratio of a big part. Measured: real sheets compress 5-16× (demo workbooks, the
+# million-row benchmark before and after a refresh), the most repetitive legitimate XML (a million formatted
+# empty rows) 23×; a gigabyte of spaces or of one repeated letter compresses 1,000×.
+MAX_RATIO = 100
+# Parts smaller than this inflated are never refused for their ratio: they cannot hurt, and small repetitive
+# parts (styles, a sheet of empty formatted rows) may compress far more than sheets of data do.
+RATIO_CHECKED_FROM = 16 * 2**20
+# Excel's grid: a value beyond it cannot come from Excel.
+MAX_ROWS = 1_048_576
+MAX_COLUMNS = 16_384
+# Excel's limit for the text of one cell, in characters (UTF-16 units, as Excel counts them).
+MAX_CELL_CHARS = 32_767
+# Longest stretch of bytes between two tags that can still be one legitimate cell: each of its 32,767
+# characters written in the longest way XML allows (``&#x10FFFF;``, 10 bytes). Longer is refused unread;
+# shorter but over 32,767 bytes is decoded to count its characters exactly.
+MAX_CELL_BYTES = 10 * MAX_CELL_CHARS
+# Largest range (rows × columns) the cells holding values of one sheet may span: Excel's full 1,048,576 rows of
+# 64 columns. python-calamine holds every cell of that range (about 32 bytes each, 2 GiB at this size), so one
+# value far out (XFD1048576: 17 billion cells) would make it abort the whole process for lack of memory.
+MAX_USED_CELLS = MAX_ROWS * 64
+# Bytes inflated and scanned at a time.
+SCAN_CHUNK = 4 * 2**20
+
+_SHARED_STRINGS_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+_OFFICE_DOCUMENT_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+# workbook.xml and the relationship parts are read whole; nothing in them is resolved or fetched.
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+_LT, _SLASH, _GT, _QUOTE, _EQUALS = (ord(char) for char in '</>"=')
+_CELL_REF = re.compile(rb'\sr\s*=\s*"([A-Za-z]+)([0-9]+)"')
+
+
+def check_package(path: Path) -> None:
+    """Refuse (``BeyondLimits``) a workbook whose parts inflate beyond the limits, before anything
+    inflates them; then stream its shared strings through ``scan_part`` (python-calamine reads them all as
+    soon as it opens the file). A zip that cannot be read at all is left to the caller's own check."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            check_sizes(archive, path)
+            strings = _shared_strings_part(archive)
+            if strings is not None:
+                scan_part(archive, strings, f"{path}: the shared strings ({strings})")
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
+        raise NotAWorkbook(f"{path} is damaged: its zip container cannot be read") from None
+
+
+def check_sizes(archive: zipfile.ZipFile, path: Path) -> None:
+    """Refuse parts, or a package, that would inflate beyond the limits, from the sizes the zip declares."""
+    total = 0
+    for entry in archive.infolist():
+        size, packed = entry.file_size, entry.compress_size
+        total += size
+        if size > MAX_PART_BYTES:
+            raise BeyondLimits(f"{path}: the part {entry.filename} inflates to {_size(size)}, more than the "
+                                   f"{_size(MAX_PART_BYTES)} xlcrm reads in one part")
+        if size >= RATIO_CHECKED_FROM and size > MAX_RATIO * max(packed, 1):
+            raise BeyondLimits(
+                f"{path}: the part {entry.filename} inflates from {_size(packed)} to {_size(size)}, "
+                f"{size // max(packed, 1):,}× compressed, where real workbooks compress at most about 25× and "
+                f"xlcrm refuses more than {MAX_RATIO}×: the file looks like a decompression bomb")
+    if total > MAX_PACKAGE_BYTES:
+        raise BeyondLimits(f"{path}: its parts inflate to {_size(total)} in all, more than the "
+                               f"{_size(MAX_PACKAGE_BYTES)} xlcrm reads in one workbook")
+
+
+def check_sheet(path: Path, sheet: str) -> None:
+    """Stream the XML of the sheet named ``sheet`` through ``scan_part`` (nothing when the workbook has no
+    worksheet of that name, or is not an OOXML package, such as an .ods file)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            part = sheet_parts(archive).get(sheet)
+            if part is not None:
+                check_sizes(archive, path)
+                scan_part(archive, part, f"{path}: sheet {sheet!r}", sheet)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
+        raise NotAWorkbook(f"{path} is damaged: its zip container cannot be read") from None
+
+
+def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> the zip entry of its XML, from workbook.xml and its relationships ({} when not a workbook)."""
+    book = _office_document(archive)
+    if book is None:
+        return {}
+    workbook = _read_xml(archive, book)
+    rels = _relationship_targets(archive, book)
+    if workbook is None:
+        return {}
+    parts = {}
+    for element in workbook.iter("{*}sheet"):
+        rel_id = next((value for name, value in element.attrib.items() if etree.QName(name).localname == "id"
+                       and etree.QName(name).namespace), None)
+        target = rels.get(rel_id or "")
+        if target is not None and element.get("name") is not None and target in archive.NameToInfo:
+            parts[element.get("name")] = target
+    return parts
+
+
+def scan_part(archive: zipfile.ZipFile, part: str, what: str, sheet: str | None = None) -> None:
+    """Inflate ``part`` a chunk at a time and refuse (``BeyondLimits``) one holding more bytes than the
+    limit, a cell's text longer than Excel allows, or (for a sheet named ``sheet``) values spanning a range
+    too large to hold. ``what`` names the part in messages."""
+    scan = _Scan(what, sheet)
+    with archive.open(part) as handle:
+        scan.run(handle)
+
+
+@dataclass
+class _Corner:
+    """The extreme row or column of the cells with values seen so far, and the cell it was seen at."""
+
+    value: int
+    ref: str
+
+
+class _Scan:
+    def __init__(self, what: str, sheet: str | None):
+        self.what = what
+        self.sheet = sheet
+        self.inflated = 0
+        self.first_row: _Corner | None = None
+        self.last_row: _Corner | None = None
+        self.first_column: _Corner | None = None
+        self.last_column: _Corner | None = None
+
+    def run(self, handle: BinaryIO) -> None:
+        carry = b""  # from the last "<" of what was read so far: a tag or text not yet complete
+        while chunk := handle.read(SCAN_CHUNK):
+            self.inflated += len(chunk)
+            if self.inflated > MAX_PART_BYTES:  # the zip's directory may declare less than the entry holds
+                raise BeyondLimits(f"{self.what} inflates to more than the {_size(MAX_PART_BYTES)} xlcrm "
+                                       "reads in one part")
+            carry = self._chunk(carry + chunk)
+        self._chunk(carry + b"<", final=True)
+        self._check_range()
+
+    def _chunk(self, data: bytes, final: bool = False) -> bytes:
+        """Scan every complete stretch of ``data`` (each from one ``<`` to the next); return the rest."""
+        # Padded so that the few bytes looked at after any "<" are always there.
+        view = np.frombuffer(data + b"\0" * 24, dtype=np.uint8)
+        starts = np.flatnonzero(view[:len(data)] == _LT)
+        if len(starts) <= 1 and not final:  # one stretch, still open
+            if len(data) > MAX_CELL_BYTES:
+                self._refuse_text(data, 0, len(data))
+            return data
+        lengths = np.diff(starts)
+        if starts[0] > MAX_CELL_CHARS:  # text before the first tag (only at the very start of a part)
+            self._check_text(data, 0, int(starts[0]))
+        for long in np.flatnonzero(lengths > MAX_CELL_CHARS):  # rare: only then is the text decoded
+            self._check_text(data, int(starts[long]), int(starts[long + 1]))
+        if self.sheet is not None:
+            self._cells(data, view, starts)
+        rest = data[starts[-1]:]
+        if len(rest) > MAX_CELL_BYTES:
+            self._refuse_text(data, int(starts[-1]), len(data))
+        return rest
+
+    def _check_text(self, data: bytes, start: int, end: int) -> None:
+        """Refuse the stretch ``data[start:end]`` (a tag and the text after it) when its text is over Excel's
+        limit for a cell, counted in characters as Excel counts them."""
+        if end - start > MAX_CELL_BYTES:
+            self._refuse_text(data, start, end)
+        closing = data.find(b">", start, end)
+        text = html.unescape(data[closing + 1:end].decode("utf-8", "replace"))
+        if len(text.encode("utf-16-le")) // 2 > MAX_CELL_CHARS:
+            self._refuse_text(data, start, end, len(text))
+
+    def _refuse_text(self, data: bytes, start: int, end: int, characters: int | None = None) -> None:
+        cell = self._cell_before(data, start)
+        where = f"{self.what}, cell {cell}," if cell else self.what
+        size = f"{characters:,} characters" if characters is not None else f"more than {MAX_CELL_BYTES:,} bytes"
+        raise BeyondLimits(f"{where} holds a text of {size}, longer than Excel's limit of "
+                               f"{MAX_CELL_CHARS:,} characters for one cell: it cannot come from Excel")
+
+    def _cell_before(self, data: bytes, position: int) -> str | None:
+        """The reference of the sheet cell whose text starts at ``position``, when it is in ``data``."""
+        if self.sheet is None:
+            return None
+        opening = data.rfind(b"<c", 0, position + 1)
+        match = _CELL_REF.search(data, opening, data.find(b">", opening) + 1) if opening >= 0 else None
+        return (match.group(1) + match.group(2)).decode().upper() if match else None
+
+    def _cells(self, data: bytes, view: np.ndarray, starts: np.ndarray) -> None:
+        """Widen the range seen by the cells with a value among the complete tags of ``data``."""
+        tags, following = starts[:-1], starts[1:]
+        is_cell = (view[tags + 1] == ord("c")) & np.isin(view[tags + 2], _SPACE_OR_END)
+        if not is_cell.any():
+            return
+        tags, following = tags[is_cell], following[is_cell]
+        # No value: the tag closes itself (<c r="A1" s="3"/>) or is closed at once (<c r="A1"></c>).
+        empty = ((view[following - 1] == _GT) & (view[following - 2] == _SLASH)) | (view[following + 1] == _SLASH)
+        tags = tags[~empty]
+        ref_first = (view[tags + 2] == ord(" ")) & (view[tags + 3] == ord("r")) & (view[tags + 4] == _EQUALS) \
+            & (view[tags + 5] == _QUOTE)
+        self._refs(view, tags[ref_first] + 6)
+        for tag in tags[~ref_first]:  # references written after other attributes: rare, looked at one by one
+            match = _CELL_REF.search(data, int(tag), data.find(b">", int(tag)) + 1)
+            if match:
+                ref = (match.group(1) + match.group(2)).decode().upper()
+                for name, value in (("first_row", int(match.group(2))), ("last_row", int(match.group(2))),
+                                    ("first_column", _column_number(match.group(1))),
+                                    ("last_column", _column_number(match.group(1)))):
+                    self._corner(name, value, ref)
+
+    def _refs(self, view: np.ndarray, at: np.ndarray) -> None:
+        """Widen the range by the references (``XFD1048576``) starting at the positions ``at``.
+
+        Only the extremes matter, so a number is worked out only for the references that can hold one: the
+        most (or fewest) digits of a row, the most (or fewest) letters of a column.
+        """
+        if not len(at):
+            return
+        window = view[at[:, None] + _WINDOW]  # the bytes of each reference and a few after it
+        letter = (window[:, :4] - np.uint8(ord("A"))) < 26  # wraps below "A": one comparison
+        letters = _leading(letter)
+        for count in np.unique(letters[letters > 0]):  # 1 to 3 letters (4: past XFD, kept far)
+            group = window if count == letters[0] and (letters == count).all() else window[letters == count]
+            digits = group[:, count:count + 8] - np.uint8(ord("0"))
+            lengths = _leading(digits < 10)
+            where = np.flatnonzero(letters == count) if group is not window else np.arange(len(at))
+            self._group_corners(view, at[where], group, int(count), digits, lengths)
+
+    def _group_corners(self, view: np.ndarray, at: np.ndarray, window: np.ndarray, letters: int,
+                       digits: np.ndarray, lengths: np.ndarray) -> None:
+        """Widen the range by references that all have ``letters`` letters (their digits given)."""
+        valid = lengths > 0
+        if not valid.any():
+            return
+        columns = window[:, :letters].astype(np.int64) - (ord("A") - 1)
+        columns = columns @ (26 ** np.arange(letters - 1, -1, -1))
+        for name, longest in (("last_row", True), ("first_row", False)):
+            size = int(lengths[valid].max() if longest else lengths[valid].min())
+            chosen = np.flatnonzero(lengths == size)
+            rows = digits[chosen, :size].astype(np.int64) @ (10 ** np.arange(size - 1, -1, -1))
+            best = int(chosen[np.argmax(rows) if longest else np.argmin(rows)])
+            self._corner(name, int(rows.max() if longest else rows.min()), self._ref(view, at, best, letters, size))
+        for name, pick in (("last_column", np.argmax), ("first_column", np.argmin)):
+            best = int(np.flatnonzero(valid)[pick(columns[valid])])
+            self._corner(name, int(columns[best]), self._ref(view, at, best, letters, int(lengths[best])))
+
+    @staticmethod
+    def _ref(view: np.ndarray, at: np.ndarray, index: int, letters: int, digits: int) -> str:
+        start = int(at[index])
+        return bytes(view[start:start + letters + digits]).decode()
+
+    def _corner(self, name: str, value: int, ref: str) -> None:
+        """Take ``value`` (at the cell ``ref``) as the corner ``name`` when it lies beyond the one seen so far."""
+        current: _Corner | None = getattr(self, name)
+        further = value > current.value if current and name.startswith("last") else \
+            value < current.value if current else True
+        if further:
+            setattr(self, name, _Corner(value, ref))
+
+    def _check_range(self) -> None:
+        if self.sheet is None or self.last_row is None:
+            return
+        assert self.first_row and self.first_column and self.last_column
+        rows = self.last_row.value - self.first_row.value + 1
+        columns = self.last_column.value - self.first_column.value + 1
+        if rows * columns <= MAX_USED_CELLS and self.last_column.value <= MAX_COLUMNS \
+                and self.last_row.value <= MAX_ROWS:
+            return
+        from xlcrm.workbook import sheet_ref  # the reader imports this module
+
+        far = dict.fromkeys([self.last_column.ref, self.last_row.ref])
+        cells = " and ".join(f"{sheet_ref(self.sheet)}!{ref}" for ref in far)
+        span = (f"{_column_letters(self.first_column.value)}{self.first_row.value}:"
+                f"{_column_letters(self.last_column.value)}{self.last_row.value}")
+        holds = "holds a value" if len(far) == 1 else "hold values"
+        raise BeyondLimits(
+            f"{cells} {holds} far outside the table (the sheet's values then span {span}, {rows * columns:,} "
+            f"cells, more than the {MAX_USED_CELLS:,} xlcrm reads); delete it in Excel and run again")
+
+
+_WINDOW = np.arange(16)
+
+
+def _leading(flags: np.ndarray) -> np.ndarray:
+    """How many of each row's flags are True before the first False."""
+    run = flags[:, 0].copy()
+    count = run.astype(np.int64)
+    for k in range(1, flags.shape[1]):
+        run &= flags[:, k]
+        count += run
+    return count
+
+
+_SPACE_OR_END = np.array([ord(char) for char in " \t\r\n>/"], dtype=np.uint8)
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + letter - ord("A") + 1
+    return number
+
+
+def _column_letters(number: int) -> str:
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _size(count: int) -> str:
+    """A byte count as people read it: ``1.0 GB``, ``350 KB``."""
+    for unit, scale in (("GB", 2**30), ("MB", 2**20), ("KB", 2**10)):
+        if count >= scale:
+            return f"{count / scale:,.1f} {unit}"
+    return f"{count:,} bytes"
+
+
+def _office_document(archive: zipfile.ZipFile) -> str | None:
+    """The workbook part (xl/workbook.xml as a rule), from the package's relationships."""
+    targets = _relationship_targets(archive, "", _OFFICE_DOCUMENT_TYPE)
+    found = next(iter(targets.values()), None)
+    return found if found is not None else ("xl/workbook.xml" if "xl/workbook.xml" in archive.NameToInfo else None)
+
+
+def _shared_strings_part(archive: zipfile.ZipFile) -> str | None:
+    book = _office_document(archive)
+    if book is None:
+        return None
+    target = next(iter(_relationship_targets(archive, book, _SHARED_STRINGS_TYPE).values()), None)
+    return target if target is not None and target in archive.NameToInfo else None
+
+
+def _relationship_targets(archive: zipfile.ZipFile, part: str, rel_type: str | None = None) -> dict[str, str]:
+    """Id -> zip entry of the relationships of ``part`` ("" for the package's own), of one type if given."""
+    folder, name = posixpath.split(part)
+    rels = _read_xml(archive, posixpath.join(folder, "_rels", f"{name}.rels"))
+    if rels is None:
+        return {}
+    targets = {}
+    for rel in rels.iter("{*}Relationship"):
+        target = rel.get("Target")
+        if target is None or rel.get("TargetMode") == "External" or (rel_type and rel.get("Type") != rel_type):
+            continue
+        resolved = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+        targets[rel.get("Id", "")] = resolved
+    return targets
+
+
+def _read_xml(archive: zipfile.ZipFile, part: str) -> etree._Element | None:
+    if part not in archive.NameToInfo:
+        return None
+    try:
+        return etree.fromstring(archive.read(part), _PARSER)
+    except etree.XMLSyntaxError:
+        return None  # the reader says what is wrong with it
