@@ -170,7 +170,7 @@ class _Scan:
             self.inflated += len(chunk)
             if self.inflated > MAX_PART_BYTES:  # the zip's directory may declare less than the entry holds
                 raise BeyondLimits(f"{self.what} inflates to more than the {_size(MAX_PART_BYTES)} xlcrm "
-                                       "reads in one part")
+                                   "reads in one part")
             carry = self._chunk(carry + chunk)
         self._chunk(carry + b"<", final=True)
         self._check_range()
@@ -211,7 +211,7 @@ class _Scan:
         where = f"{self.what}, cell {cell}," if cell else self.what
         size = f"{characters:,} characters" if characters is not None else f"more than {MAX_CELL_BYTES:,} bytes"
         raise BeyondLimits(f"{where} holds a text of {size}, longer than Excel's limit of "
-                               f"{MAX_CELL_CHARS:,} characters for one cell: it cannot come from Excel")
+                           f"{MAX_CELL_CHARS:,} characters for one cell: it cannot come from Excel")
 
     def _cell_before(self, data: bytes, position: int) -> str | None:
         """The reference of the sheet cell whose text starts at ``position``, when it is in ``data``."""
@@ -224,7 +224,9 @@ class _Scan:
     def _cells(self, data: bytes, view: np.ndarray, starts: np.ndarray) -> None:
         """Widen the range seen by the cells with a value among the complete tags of ``data``."""
         tags, following = starts[:-1], starts[1:]
-        is_cell = (view[tags + 1] == ord("c")) & np.isin(view[tags + 2], _SPACE_OR_END)
+        after = view[tags + 2]  # "<c " and "<c>" open a cell, "<col", "<cfRule" … do not
+        is_cell = (view[tags + 1] == ord("c")) & ((after == ord(" ")) | (after == _GT) | (after == _SLASH)
+                                                   | ((after >= ord("\t")) & (after <= ord("\r"))))
         if not is_cell.any():
             return
         tags, following = tags[is_cell], following[is_cell]
@@ -254,12 +256,11 @@ class _Scan:
         window = view[at[:, None] + _WINDOW]  # the bytes of each reference and a few after it
         letter = (window[:, :4] - np.uint8(ord("A"))) < 26  # wraps below "A": one comparison
         letters = _leading(letter)
-        for count in np.unique(letters[letters > 0]):  # 1 to 3 letters (4: past XFD, kept far)
-            group = window if count == letters[0] and (letters == count).all() else window[letters == count]
+        for count in np.unique(letters[letters > 0]):  # 1 to 3 letters (4: past XFD, which stays far)
+            members = letters == count
+            group, where = (window, at) if members.all() else (window[members], at[members])
             digits = group[:, count:count + 8] - np.uint8(ord("0"))
-            lengths = _leading(digits < 10)
-            where = np.flatnonzero(letters == count) if group is not window else np.arange(len(at))
-            self._group_corners(view, at[where], group, int(count), digits, lengths)
+            self._group_corners(view, where, group, int(count), digits, _leading(digits < 10))
 
     def _group_corners(self, view: np.ndarray, at: np.ndarray, window: np.ndarray, letters: int,
                        digits: np.ndarray, lengths: np.ndarray) -> None:
@@ -325,8 +326,6 @@ def _leading(flags: np.ndarray) -> np.ndarray:
         count += run
     return count
 
-
-_SPACE_OR_END = np.array([ord(char) for char in " \t\r\n>/"], dtype=np.uint8)
 
 
 def _column_number(letters: bytes) -> int:

@@ -25,6 +25,7 @@ from lxml import etree
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from xlcrm.errors import EncryptedWorkbook, SourceError
+from xlcrm.limits import check_package, check_sheet
 from xlcrm.normalize import is_blank
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -74,7 +75,9 @@ def read_source(path: str | Path) -> SourceTable:
     if data.startswith(_OLE_MAGIC) or data.startswith(_ZIP_MAGIC):
         if data.startswith(_OLE_MAGIC) and _ENCRYPTED_STREAM in data:
             raise EncryptedWorkbook(f"{path} is password-protected; remove the password before importing it")
-        return _read_workbook(path)
+        if data.startswith(_ZIP_MAGIC):
+            check_package(path)
+        return _read_workbook(path, checked=data.startswith(_ZIP_MAGIC))
     text, encoding = decode_text(data, path)
     if _looks_like_html(text):
         return _read_html(path, text, encoding)
@@ -133,7 +136,8 @@ def _clean(cell: object) -> object:
     return cell
 
 
-def _read_workbook(path: Path) -> SourceTable:
+def _read_workbook(path: Path, checked: bool) -> SourceTable:
+    """The first sheet holding anything; ``checked``: an OOXML package, whose sheets ``check_sheet`` scans first."""
     try:
         book = CalamineWorkbook.from_path(str(path))
     except PasswordError:
@@ -142,6 +146,8 @@ def _read_workbook(path: Path) -> SourceTable:
         raise SourceError(f"{path} cannot be read as an Excel file: {exc}") from None
     try:
         for name in book.sheet_names:
+            if checked:
+                check_sheet(path, name)
             try:
                 rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
             except CalamineError as exc:
