@@ -93,16 +93,22 @@ def check_sizes(archive: zipfile.ZipFile, path: Path) -> None:
         size, packed = entry.file_size, entry.compress_size
         total += size
         if size > MAX_PART_BYTES:
-            raise BeyondLimits(f"{path}: the part {entry.filename} inflates to {_size(size)}, more than the "
-                                   f"{_size(MAX_PART_BYTES)} xlcrm reads in one part")
+            raise BeyondLimits(f"{path}: {_part_name(archive, entry.filename)} inflates to {_size(size)}, more "
+                               f"than the {_size(MAX_PART_BYTES)} xlcrm reads in one part")
         if size >= RATIO_CHECKED_FROM and size > MAX_RATIO * max(packed, 1):
             raise BeyondLimits(
-                f"{path}: the part {entry.filename} inflates from {_size(packed)} to {_size(size)}, "
+                f"{path}: {_part_name(archive, entry.filename)} inflates from {_size(packed)} to {_size(size)}, "
                 f"{size // max(packed, 1):,}× compressed, where real workbooks compress at most about 25× and "
                 f"xlcrm refuses more than {MAX_RATIO}×: the file looks like a decompression bomb")
     if total > MAX_PACKAGE_BYTES:
         raise BeyondLimits(f"{path}: its parts inflate to {_size(total)} in all, more than the "
-                               f"{_size(MAX_PACKAGE_BYTES)} xlcrm reads in one workbook")
+                           f"{_size(MAX_PACKAGE_BYTES)} xlcrm reads in one workbook")
+
+
+def _part_name(archive: zipfile.ZipFile, part: str) -> str:
+    """``sheet 'Clients' (xl/worksheets/sheet1.xml)``, or ``the part docProps/big.xml`` for what is not a sheet."""
+    sheet = next((name for name, sheet_part in sheet_parts(archive).items() if sheet_part == part), None)
+    return f"sheet {sheet!r} ({part})" if sheet is not None else f"the part {part}"
 
 
 def check_sheet(path: Path, sheet: str) -> None:
