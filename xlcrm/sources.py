@@ -29,6 +29,7 @@ from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 from xlcrm.errors import EncryptedWorkbook, SourceError
 from xlcrm.limits import check_package, check_sheet
 from xlcrm.normalize import is_blank
+from xlcrm.report_sheet import MAX_CELL_TEXT
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -199,7 +200,19 @@ def _table(path: Path, kind: str, raw_rows: list[tuple[int, list[object]]], **de
         raise SourceError(f"{path}: row {header_number} should hold the column headers")
     rows = tuple(tuple(_clean(cell) for cell in cells) + (None,) * (width - len(cells)) for _n, cells in filled[1:])
     numbers = tuple(number for number, _cells in filled[1:])
+    _check_cell_lengths(path, headers, rows, numbers)
     return SourceTable(path, kind, headers, rows, numbers, **details)  # type: ignore[arg-type]
+
+
+def _check_cell_lengths(path: Path, headers: tuple[str, ...], rows: tuple[tuple[object, ...], ...],
+                        numbers: tuple[int, ...]) -> None:
+    """Refuse a value longer than an Excel cell holds: written into the workbook, Excel would cut it."""
+    for number, cells in zip(numbers, rows):
+        for index, cell in enumerate(cells):
+            if type(cell) is str and len(cell) > MAX_CELL_TEXT:
+                column = repr(headers[index]) if headers[index] else f"number {index + 1}"
+                raise SourceError(f"{path}, row {number}, column {column}: {len(cell):,} characters, more than "
+                                  f"Excel's limit of {MAX_CELL_TEXT:,} for one cell; shorten it and import again")
 
 
 def _header_text(cell: object) -> str:
