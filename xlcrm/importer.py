@@ -366,7 +366,9 @@ def _plan_clients(table: SourceTable, mappings: Sequence[ColumnMapping], data: W
                 plan.merged_into.setdefault(other, []).append(len(plan.outcomes))
             if changes:
                 matcher.add(matcher.records_of({other: held})[other])
-            plan.outcomes.append(RecordOutcome(source_row, MERGED if changes else UNCHANGED,
+            # A record whose only news could not be appended whole is not in the workbook: said as skipped.
+            outcome = MERGED if changes else SKIPPED if left_whole else UNCHANGED
+            plan.outcomes.append(RecordOutcome(source_row, outcome,
                                                as_text(held["client_id"]),
                                                best.reason + _left_whole_detail(left_whole, sheet.spec, data.locale)))
             continue
