@@ -8,6 +8,7 @@ or minutes.
 
 from __future__ import annotations
 
+import re
 import resource
 import subprocess
 import sys
@@ -126,6 +127,19 @@ def test_the_far_cell_is_found_after_other_attributes_too(tmp_path: Path) -> Non
     """A writer may put the reference after the style: ``<c s="0" t="str" r="XFD5">``."""
     path = with_sheet_xml(good_workbook(tmp_path / "clients.xlsx"), "Clients", lambda xml: xml.replace(
         b"</sheetData>", b'<row r="1048576"><c s="0" t="str" r="XFD1048576"><v>x</v></c></row></sheetData>'))
+
+    with pytest.raises(BeyondLimits, match=r"Clients!XFD1048576 holds a value far outside the table"):
+        read_workbook(path)
+
+
+def test_the_far_cell_is_found_when_the_sheet_writes_a_namespace_prefix(tmp_path: Path) -> None:
+    """The OpenXML SDK writes <x:c r="A1">; python-calamine reads such cells as any others."""
+    def prefixed(xml: bytes) -> bytes:
+        xml = xml.replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576" t="str"><v>x</v></c></row>'
+                                           b"</sheetData>")
+        return re.sub(rb"<(/?)(?![?!])([A-Za-z])", rb"<\1x:\2", xml).replace(b"xmlns=", b"xmlns:x=", 1)
+
+    path = with_sheet_xml(good_workbook(tmp_path / "clients.xlsx"), "Clients", prefixed)
 
     with pytest.raises(BeyondLimits, match=r"Clients!XFD1048576 holds a value far outside the table"):
         read_workbook(path)

@@ -146,8 +146,17 @@ def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
 def scan_part(archive: zipfile.ZipFile, part: str, what: str, sheet: str | None = None) -> None:
     """Inflate ``part`` a chunk at a time and refuse (``BeyondLimits``) one holding more bytes than the
     limit, a cell's text longer than Excel allows, or (for a sheet named ``sheet``) values spanning a range
-    too large to hold. ``what`` names the part in messages."""
-    scan = _Scan(what, sheet)
+    too large to hold. ``what`` names the part in messages.
+
+    Most chunks of most sheets hold only cells from A1 to Z999999, which bound the range well inside the limit:
+    such a chunk is told by one regular-expression search and not looked at cell by cell. When a sheet's other
+    cells reach past column BL, where that bound no longer holds, the sheet is scanned again cell by cell.
+    """
+    scan = _Scan(what, sheet, every_cell=False)
+    with archive.open(part) as handle:
+        if scan.run(handle):
+            return
+    scan = _Scan(what, sheet, every_cell=True)
     with archive.open(part) as handle:
         scan.run(handle)
 
@@ -161,16 +170,19 @@ class _Corner:
 
 
 class _Scan:
-    def __init__(self, what: str, sheet: str | None):
+    def __init__(self, what: str, sheet: str | None, every_cell: bool):
         self.what = what
         self.sheet = sheet
+        self.every_cell = every_cell
+        self.bounded = False  # whether chunks were passed over as holding only cells from A1 to Z999999
         self.inflated = 0
         self.first_row: _Corner | None = None
         self.last_row: _Corner | None = None
         self.first_column: _Corner | None = None
         self.last_column: _Corner | None = None
 
-    def run(self, handle: BinaryIO) -> None:
+    def run(self, handle: BinaryIO) -> bool:
+        """Scan the part read from ``handle``; False when it has to be scanned again cell by cell."""
         carry = b""  # from the last "<" of what was read so far: a tag or text not yet complete
         while chunk := handle.read(SCAN_CHUNK):
             self.inflated += len(chunk)
@@ -178,29 +190,44 @@ class _Scan:
                 raise BeyondLimits(f"{self.what} inflates to more than the {_size(MAX_PART_BYTES)} xlcrm "
                                    "reads in one part")
             carry = self._chunk(carry + chunk)
-        self._chunk(carry + b"<", final=True)
-        self._check_range()
+        self._chunk(carry + b"<")
+        return self._check_range()
 
-    def _chunk(self, data: bytes, final: bool = False) -> bytes:
+    def _chunk(self, data: bytes) -> bytes:
         """Scan every complete stretch of ``data`` (each from one ``<`` to the next); return the rest."""
-        # Padded so that the few bytes looked at after any "<" are always there.
-        view = np.frombuffer(data + b"\0" * 24, dtype=np.uint8)
-        starts = np.flatnonzero(view[:len(data)] == _LT)
-        if len(starts) <= 1 and not final:  # one stretch, still open
+        end = data.rfind(b"<")
+        if end <= 0:  # one stretch, still open
             if len(data) > MAX_CELL_BYTES:
                 self._refuse_text(data, 0, len(data))
             return data
+        # A stretch longer than the limit holds a whole block of half its length free of "<".
+        long_text = any(data.find(b"<", at, at + _TEXT_BLOCK) < 0 for at in range(0, end, _TEXT_BLOCK))
+        unusual_cells = self.sheet is not None and (self.every_cell or _UNUSUAL_CELL.search(data, 0, end) is not None
+                                                    or _PREFIXED_CELL.search(data, 0, end) is not None)
+        if long_text or unusual_cells:
+            self._look_closely(data, long_text, unusual_cells)
+        elif self.sheet is not None:
+            self.bounded = True
+        rest = data[end:]
+        if len(rest) > MAX_CELL_BYTES:
+            self._refuse_text(data, end, len(data))
+        return rest
+
+    def _look_closely(self, data: bytes, long_text: bool, unusual_cells: bool) -> None:
+        """Check the length of every text of ``data`` and widen the range by every cell with a value."""
+        view = np.frombuffer(data + b"\0" * 48, dtype=np.uint8)  # padded: the bytes after any "<" are there
+        starts = np.flatnonzero(view[:len(data)] == _LT)
+        if unusual_cells:
+            # Cells may be written with a namespace prefix (<x:c r="A1">, as the OpenXML SDK does).
+            for prefix in {b""} | set(_PREFIXED_CELL_NAME.findall(data)):
+                self._cells(data, view, starts, prefix)
+        if not long_text:
+            return
         lengths = np.diff(starts)
         if starts[0] > MAX_CELL_CHARS:  # text before the first tag (only at the very start of a part)
             self._check_text(data, 0, int(starts[0]))
         for long in np.flatnonzero(lengths > MAX_CELL_CHARS):  # rare: only then is the text decoded
             self._check_text(data, int(starts[long]), int(starts[long + 1]))
-        if self.sheet is not None:
-            self._cells(data, view, starts)
-        rest = data[starts[-1]:]
-        if len(rest) > MAX_CELL_BYTES:
-            self._refuse_text(data, int(starts[-1]), len(data))
-        return rest
 
     def _check_text(self, data: bytes, start: int, end: int) -> None:
         """Refuse the stretch ``data[start:end]`` (a tag and the text after it) when its text is over Excel's
@@ -227,21 +254,25 @@ class _Scan:
         match = _CELL_REF.search(data, opening, data.find(b">", opening) + 1) if opening >= 0 else None
         return (match.group(1) + match.group(2)).decode().upper() if match else None
 
-    def _cells(self, data: bytes, view: np.ndarray, starts: np.ndarray) -> None:
-        """Widen the range seen by the cells with a value among the complete tags of ``data``."""
-        tags, following = starts[:-1], starts[1:]
-        after = view[tags + 2]  # "<c " and "<c>" open a cell, "<col", "<cfRule" … do not
-        is_cell = (view[tags + 1] == ord("c")) & ((after == ord(" ")) | (after == _GT) | (after == _SLASH)
-                                                   | ((after >= ord("\t")) & (after <= ord("\r"))))
-        if not is_cell.any():
-            return
-        tags, following = tags[is_cell], following[is_cell]
+    def _cells(self, data: bytes, view: np.ndarray, starts: np.ndarray, prefix: bytes) -> None:
+        """Widen the range seen by the cells with a value (their tags written with ``prefix``, such as b"x:")
+        among the complete tags of ``data``."""
+        tags = starts[:-1]
+        shift = len(prefix)
+        is_name = view[tags + 1 + shift] == ord("c")  # <c …>, but also <col>, <cfRule> …
+        for offset, byte in enumerate(prefix, start=1):
+            is_name &= view[tags + offset] == byte
+        opening_c = np.flatnonzero(is_name)
+        tags, following = tags[opening_c], starts[opening_c + 1]
+        after = view[tags + 2 + shift]
+        is_cell = (after == ord(" ")) | (after == _GT) | (after == _SLASH) | ((after >= 9) & (after <= 13))
         # No value: the tag closes itself (<c r="A1" s="3"/>) or is closed at once (<c r="A1"></c>).
-        empty = ((view[following - 1] == _GT) & (view[following - 2] == _SLASH)) | (view[following + 1] == _SLASH)
-        tags = tags[~empty]
-        ref_first = (view[tags + 2] == ord(" ")) & (view[tags + 3] == ord("r")) & (view[tags + 4] == _EQUALS) \
-            & (view[tags + 5] == _QUOTE)
-        self._refs(view, tags[ref_first] + 6)
+        empty = (view[following - 2] == _SLASH) | (view[following + 1] == _SLASH)
+        tags = tags[is_cell & ~empty]
+        if not len(tags):
+            return
+        ref_first = view[tags[:, None] + shift + _REF_OFFSETS].view(np.uint32).ravel() == _REF_FIRST
+        self._refs(view, tags[ref_first] + shift + 6)
         for tag in tags[~ref_first]:  # references written after other attributes: rare, looked at one by one
             match = _CELL_REF.search(data, int(tag), data.find(b">", int(tag)) + 1)
             if match:
@@ -252,44 +283,44 @@ class _Scan:
                     self._corner(name, value, ref)
 
     def _refs(self, view: np.ndarray, at: np.ndarray) -> None:
-        """Widen the range by the references (``XFD1048576``) starting at the positions ``at``.
+        """Widen the range by the references (``XFD1048576"``) starting at the positions ``at``.
 
-        Only the extremes matter, so a number is worked out only for the references that can hold one: the
-        most (or fewest) digits of a row, the most (or fewest) letters of a column.
+        Only the extremes matter, so numbers are worked out for the few references that hold one: of those
+        with the most (fewest) digits, the one whose digits sort last (first) holds the last (first) row.
         """
+        window = view[at[:, None] + _WINDOW]  # the bytes of each reference and a few after it
+        letters = np.argmin((window[:, :5] - np.uint8(ord("A"))) < 26, axis=1)  # wraps below "A": one comparison
+        closing = np.argmax(window == _QUOTE, axis=1)
+        digits = closing - letters
+        valid = (letters > 0) & (digits > 0)
+        if not valid.all():
+            window, at, letters, digits = window[valid], at[valid], letters[valid], digits[valid]
         if not len(at):
             return
-        window = view[at[:, None] + _WINDOW]  # the bytes of each reference and a few after it
-        letter = (window[:, :4] - np.uint8(ord("A"))) < 26  # wraps below "A": one comparison
-        letters = _leading(letter)
-        for count in np.unique(letters[letters > 0]):  # 1 to 3 letters (4: past XFD, which stays far)
+        for count in range(int(letters.min()), int(letters.max()) + 1):  # one to three letters, four past XFD
             members = letters == count
-            group, where = (window, at) if members.all() else (window[members], at[members])
-            digits = group[:, count:count + 8] - np.uint8(ord("0"))
-            self._group_corners(view, where, group, int(count), digits, _leading(digits < 10))
+            group = slice(None) if members.all() else members
+            self._group_corners(view, at[group], window[group], count, digits[group])
 
     def _group_corners(self, view: np.ndarray, at: np.ndarray, window: np.ndarray, letters: int,
-                       digits: np.ndarray, lengths: np.ndarray) -> None:
-        """Widen the range by references that all have ``letters`` letters (their digits given)."""
-        valid = lengths > 0
-        if not valid.any():
+                       digits: np.ndarray) -> None:
+        """Widen the range by references that all have ``letters`` letters (``digits`` digits each)."""
+        if not len(at):
             return
-        columns = window[:, :letters].astype(np.int64) - (ord("A") - 1)
-        columns = columns @ (26 ** np.arange(letters - 1, -1, -1))
-        for name, longest in (("last_row", True), ("first_row", False)):
-            size = int(lengths[valid].max() if longest else lengths[valid].min())
-            chosen = np.flatnonzero(lengths == size)
-            rows = digits[chosen, :size].astype(np.int64) @ (10 ** np.arange(size - 1, -1, -1))
-            best = int(chosen[np.argmax(rows) if longest else np.argmin(rows)])
-            self._corner(name, int(rows.max() if longest else rows.min()), self._ref(view, at, best, letters, size))
+        # Bytes as big-endian numbers sort as the text does: letters (or digits) of equal length by value.
+        column_keys = np.ascontiguousarray(window[:, :4]).view(">u4").ravel()
+        row_keys = np.ascontiguousarray(window[:, letters:letters + 8]).view(">u8").ravel()
+        for name, pick_length, pick in (("last_row", np.max, np.argmax), ("first_row", np.min, np.argmin)):
+            chosen = np.flatnonzero(digits == pick_length(digits))
+            self._corner_at(name, view, int(at[chosen[pick(row_keys[chosen])]]), letters)
         for name, pick in (("last_column", np.argmax), ("first_column", np.argmin)):
-            best = int(np.flatnonzero(valid)[pick(columns[valid])])
-            self._corner(name, int(columns[best]), self._ref(view, at, best, letters, int(lengths[best])))
+            self._corner_at(name, view, int(at[pick(column_keys)]), letters)
 
-    @staticmethod
-    def _ref(view: np.ndarray, at: np.ndarray, index: int, letters: int, digits: int) -> str:
-        start = int(at[index])
-        return bytes(view[start:start + letters + digits]).decode()
+    def _corner_at(self, name: str, view: np.ndarray, start: int, letters: int) -> None:
+        """Take the reference at ``start`` (``letters`` letters long) as the corner ``name`` if it lies beyond."""
+        ref = bytes(view[start:start + 16]).split(b'"', 1)[0].decode()
+        value = int(ref[letters:]) if name.endswith("row") else _column_number(ref[:letters].encode())
+        self._corner(name, value, ref)
 
     def _corner(self, name: str, value: int, ref: str) -> None:
         """Take ``value`` (at the cell ``ref``) as the corner ``name`` when it lies beyond the one seen so far."""
@@ -299,15 +330,22 @@ class _Scan:
         if further:
             setattr(self, name, _Corner(value, ref))
 
-    def _check_range(self) -> None:
-        if self.sheet is None or self.last_row is None:
-            return
+    def _check_range(self) -> bool:
+        """Refuse a sheet whose values span too large a range; False when chunks passed over may hide it."""
+        if self.sheet is None:
+            return True
+        if self.bounded:  # those chunks may hold anything from A1 to Z999999
+            columns = max(self.last_column.value if self.last_column else 0, _PLAIN_COLUMNS)
+            rows = max(self.last_row.value if self.last_row else 0, _PLAIN_ROWS)
+            return columns * rows <= MAX_USED_CELLS and rows <= MAX_ROWS
+        if self.last_row is None:
+            return True
         assert self.first_row and self.first_column and self.last_column
         rows = self.last_row.value - self.first_row.value + 1
         columns = self.last_column.value - self.first_column.value + 1
         if rows * columns <= MAX_USED_CELLS and self.last_column.value <= MAX_COLUMNS \
                 and self.last_row.value <= MAX_ROWS:
-            return
+            return True
         from xlcrm.workbook import sheet_ref  # the reader imports this module
 
         far = dict.fromkeys([self.last_column.ref, self.last_row.ref])
@@ -321,6 +359,15 @@ class _Scan:
 
 
 _WINDOW = np.arange(16)
+# A cell not opening with a reference of one letter and at most six digits (<c r="Z999999"), to look at closely.
+_UNUSUAL_CELL = re.compile(rb'<c(?! r="[A-Z][0-9]{1,6}")[\s>/]')
+_PREFIXED_CELL = re.compile(rb":c[\s>/]")
+_PREFIXED_CELL_NAME = re.compile(rb"<([A-Za-z_][\w.-]{0,15}:)c[\s>/]")
+_PLAIN_COLUMNS, _PLAIN_ROWS = 26, 999_999
+# Text is looked for in blocks of this size: a stretch over the limit always holds a whole one free of "<".
+_TEXT_BLOCK = (MAX_CELL_CHARS + 1) // 2
+_REF_OFFSETS = np.arange(2, 6)
+_REF_FIRST = np.frombuffer(b' r="', dtype=np.uint32)[0]
 
 
 def _leading(flags: np.ndarray) -> np.ndarray:
