@@ -33,7 +33,7 @@ from typing import BinaryIO
 import numpy as np
 from lxml import etree
 
-from xlcrm.errors import NotAWorkbook, BeyondLimits
+from xlcrm.errors import BeyondLimits, NotAWorkbook
 
 # Largest part (one sheet's XML, the shared strings) inflated. The benchmark workbook of 100,000 clients and a
 # million interactions (benchmarks/scale.py) holds a 251 MB Interactions sheet, about 25 bytes a cell: 2 GiB is
@@ -61,6 +61,9 @@ MAX_CELL_BYTES = 10 * MAX_CELL_CHARS
 # 64 columns. python-calamine holds every cell of that range (about 32 bytes each, 2 GiB at this size), so one
 # value far out (XFD1048576: 17 billion cells) would make it abort the whole process for lack of memory.
 MAX_USED_CELLS = MAX_ROWS * 64
+# Largest part read whole and parsed (workbook.xml, relationships): a workbook of a thousand sheets and as many
+# defined names has a workbook.xml of well under a megabyte.
+MAX_PARSED_PART_BYTES = 64 * 2**20
 # Bytes inflated and scanned at a time.
 SCAN_CHUNK = 4 * 2**20
 
@@ -68,7 +71,7 @@ _SHARED_STRINGS_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/re
 _OFFICE_DOCUMENT_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
 # workbook.xml and the relationship parts are read whole; nothing in them is resolved or fetched.
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
-_LT, _SLASH, _GT, _QUOTE, _EQUALS = (ord(char) for char in '</>"=')
+_LT, _SLASH, _GT, _QUOTE = (ord(char) for char in '</>"')
 _CELL_REF = re.compile(rb'\sr\s*=\s*"([A-Za-z]+)([0-9]+)"')
 
 
@@ -107,7 +110,11 @@ def check_sizes(archive: zipfile.ZipFile, path: Path) -> None:
 
 def _part_name(archive: zipfile.ZipFile, part: str) -> str:
     """``sheet 'Clients' (xl/worksheets/sheet1.xml)``, or ``the part docProps/big.xml`` for what is not a sheet."""
-    sheet = next((name for name, sheet_part in sheet_parts(archive).items() if sheet_part == part), None)
+    try:
+        sheets = sheet_parts(archive)
+    except BeyondLimits:  # workbook.xml itself is the part too big to read
+        sheets = {}
+    sheet = next((name for name, sheet_part in sheets.items() if sheet_part == part), None)
     return f"sheet {sheet!r} ({part})" if sheet is not None else f"the part {part}"
 
 
@@ -272,28 +279,26 @@ class _Scan:
         if not len(tags):
             return
         ref_first = view[tags[:, None] + shift + _REF_OFFSETS].view(np.uint32).ravel() == _REF_FIRST
-        self._refs(view, tags[ref_first] + shift + 6)
+        self._refs(data, view, tags[ref_first] + shift + 6)
         for tag in tags[~ref_first]:  # references written after other attributes: rare, looked at one by one
-            match = _CELL_REF.search(data, int(tag), data.find(b">", int(tag)) + 1)
-            if match:
-                ref = (match.group(1) + match.group(2)).decode().upper()
-                for name, value in (("first_row", int(match.group(2))), ("last_row", int(match.group(2))),
-                                    ("first_column", _column_number(match.group(1))),
-                                    ("last_column", _column_number(match.group(1)))):
-                    self._corner(name, value, ref)
+            self._cell_at(data, int(tag))
 
-    def _refs(self, view: np.ndarray, at: np.ndarray) -> None:
+    def _refs(self, data: bytes, view: np.ndarray, at: np.ndarray) -> None:
         """Widen the range by the references (``XFD1048576"``) starting at the positions ``at``.
 
         Only the extremes matter, so numbers are worked out for the few references that hold one: of those
         with the most (fewest) digits, the one whose digits sort last (first) holds the last (first) row.
+        A reference of another shape (lower case, five letters, a dozen digits) is read on its own.
         """
         window = view[at[:, None] + _WINDOW]  # the bytes of each reference and a few after it
         letters = np.argmin((window[:, :5] - np.uint8(ord("A"))) < 26, axis=1)  # wraps below "A": one comparison
         closing = np.argmax(window == _QUOTE, axis=1)
+        is_digit = (window - np.uint8(ord("0"))) < 10
         digits = closing - letters
-        valid = (letters > 0) & (digits > 0)
+        valid = (letters > 0) & (digits > 0) & ((is_digit & (_WINDOW < closing[:, None])).sum(axis=1) == digits)
         if not valid.all():
+            for position in at[~valid]:
+                self._cell_at(data, int(position) - 4)
             window, at, letters, digits = window[valid], at[valid], letters[valid], digits[valid]
         if not len(at):
             return
@@ -301,6 +306,16 @@ class _Scan:
             members = letters == count
             group = slice(None) if members.all() else members
             self._group_corners(view, at[group], window[group], count, digits[group])
+
+    def _cell_at(self, data: bytes, position: int) -> None:
+        """Widen the range by the cell whose tag is at (or just before its reference at) ``position``."""
+        match = _CELL_REF.search(data, position, data.find(b">", position) + 1)
+        if match:
+            ref = (match.group(1) + match.group(2)).decode().upper()
+            for name, value in (("first_row", int(match.group(2))), ("last_row", int(match.group(2))),
+                                ("first_column", _column_number(match.group(1))),
+                                ("last_column", _column_number(match.group(1)))):
+                self._corner(name, value, ref)
 
     def _group_corners(self, view: np.ndarray, at: np.ndarray, window: np.ndarray, letters: int,
                        digits: np.ndarray) -> None:
@@ -370,16 +385,6 @@ _REF_OFFSETS = np.arange(2, 6)
 _REF_FIRST = np.frombuffer(b' r="', dtype=np.uint32)[0]
 
 
-def _leading(flags: np.ndarray) -> np.ndarray:
-    """How many of each row's flags are True before the first False."""
-    run = flags[:, 0].copy()
-    count = run.astype(np.int64)
-    for k in range(1, flags.shape[1]):
-        run &= flags[:, k]
-        count += run
-    return count
-
-
 
 def _column_number(letters: bytes) -> int:
     number = 0
@@ -436,8 +441,13 @@ def _relationship_targets(archive: zipfile.ZipFile, part: str, rel_type: str | N
 
 
 def _read_xml(archive: zipfile.ZipFile, part: str) -> etree._Element | None:
-    if part not in archive.NameToInfo:
+    """The parsed part (None when missing or not XML); ``BeyondLimits`` when it is too big to parse whole."""
+    entry = archive.NameToInfo.get(part)
+    if entry is None:
         return None
+    if entry.file_size > MAX_PARSED_PART_BYTES:
+        raise BeyondLimits(f"{archive.filename}: the part {part} inflates to {_size(entry.file_size)}, more than the "
+                           f"{_size(MAX_PARSED_PART_BYTES)} xlcrm parses whole")
     try:
         return etree.fromstring(archive.read(part), _PARSER)
     except etree.XMLSyntaxError:
