@@ -70,9 +70,11 @@ def rewrite_part(path: Path, part: str, *, insert_after: bytes, filler: bytes, f
             assert found, f"{insert_after!r} not in {part}"
             with new.open(entry.filename, "w", force_zip64=True) as out:
                 out.write(head + found)
-                block = filler * (2**20 // len(filler))
-                for _ in range(filler_bytes // len(block)):
-                    out.write(block)
+                left = filler_bytes
+                while left >= len(filler):
+                    count = min(left, 2**20) // len(filler)
+                    out.write(filler * count)
+                    left -= count * len(filler)
                 out.write(tail)
     source.unlink()
 
@@ -238,6 +240,27 @@ def test_an_inline_cell_longer_than_excel_allows_is_refused_naming_the_cell(tmp_
 
     with pytest.raises(BeyondLimits, match=r"sheet 'Clients', cell H9, holds a text of 50,000 characters"):
         read_workbook(path)
+
+
+def test_a_shared_string_longer_than_excel_allows_is_refused_naming_a_cell_that_uses_it(tmp_path: Path) -> None:
+    """Excel keeps text in the shared strings part, used by cells elsewhere: the message names the cell."""
+    path = tmp_path / "clients.xlsx"
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet(schema.CLIENTS.name("en"))
+    for column, spec in enumerate(schema.CLIENTS.columns):
+        sheet.write(0, column, spec.name("en"))
+    sheet.write(1, 1, "Ivan Petrov")
+    sheet.write(4, 14, "PLACEHOLDER")
+    book.close()
+    rewrite_part(path, "xl/sharedStrings.xml", insert_after=b"PLACEHOLDER", filler="ы".encode(),
+                 filler_bytes=80_000)
+
+    with pytest.raises(BeyondLimits) as refused:
+        read_workbook(path)
+
+    assert str(refused.value) == (f"{path}: the shared strings part (xl/sharedStrings.xml), used in Clients!O5, "
+                                  "holds a text of 40,011 characters, longer than Excel's limit of 32,767 "
+                                  "characters for one cell: it cannot come from Excel")
 
 
 def test_a_part_larger_than_its_directory_says_is_damaged(tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Callable
 
 import numpy as np
 from lxml import etree
@@ -84,7 +84,8 @@ def check_package(path: Path) -> None:
             check_sizes(archive, path)
             strings = _shared_strings_part(archive)
             if strings is not None:
-                scan_part(archive, strings, f"{path}: the shared strings ({strings})")
+                scan_part(archive, strings, f"{path}: the shared strings part ({strings})",
+                          locate=lambda offset: _shared_string_use(archive, strings, offset))
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
         raise NotAWorkbook(f"{path} is damaged: its zip container cannot be read") from None
 
@@ -150,20 +151,22 @@ def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     return parts
 
 
-def scan_part(archive: zipfile.ZipFile, part: str, what: str, sheet: str | None = None) -> None:
+def scan_part(archive: zipfile.ZipFile, part: str, what: str, sheet: str | None = None,
+              locate: Callable[[int], str | None] | None = None) -> None:
     """Inflate ``part`` a chunk at a time and refuse (``BeyondLimits``) one holding more bytes than the
     limit, a cell's text longer than Excel allows, or (for a sheet named ``sheet``) values spanning a range
-    too large to hold. ``what`` names the part in messages.
+    too large to hold. ``what`` names the part in messages; ``locate`` names the cell that uses the text at
+    a byte offset of the part, for a refusal (the shared strings are used by cells elsewhere).
 
     Most chunks of most sheets hold only cells from A1 to Z999999, which bound the range well inside the limit:
     such a chunk is told by one regular-expression search and not looked at cell by cell. When a sheet's other
     cells reach past column BL, where that bound no longer holds, the sheet is scanned again cell by cell.
     """
-    scan = _Scan(what, sheet, every_cell=False)
+    scan = _Scan(what, sheet, every_cell=False, locate=locate)
     with archive.open(part) as handle:
         if scan.run(handle):
             return
-    scan = _Scan(what, sheet, every_cell=True)
+    scan = _Scan(what, sheet, every_cell=True, locate=locate)
     with archive.open(part) as handle:
         scan.run(handle)
 
@@ -177,9 +180,12 @@ class _Corner:
 
 
 class _Scan:
-    def __init__(self, what: str, sheet: str | None, every_cell: bool):
+    def __init__(self, what: str, sheet: str | None, every_cell: bool,
+                 locate: Callable[[int], str | None] | None = None):
         self.what = what
         self.sheet = sheet
+        self.locate = locate
+        self.data_start = 0  # where in the part the data being scanned starts
         self.every_cell = every_cell
         self.bounded = False  # whether chunks were passed over as holding only cells from A1 to Z999999
         self.inflated = 0
@@ -196,7 +202,9 @@ class _Scan:
             if self.inflated > MAX_PART_BYTES:  # the zip's directory may declare less than the entry holds
                 raise BeyondLimits(f"{self.what} inflates to more than the {_size(MAX_PART_BYTES)} xlcrm "
                                    "reads in one part")
+            self.data_start = self.inflated - len(chunk) - len(carry)
             carry = self._chunk(carry + chunk)
+        self.data_start = self.inflated - len(carry)
         self._chunk(carry + b"<")
         return self._check_range()
 
@@ -248,7 +256,8 @@ class _Scan:
 
     def _refuse_text(self, data: bytes, start: int, end: int, characters: int | None = None) -> None:
         cell = self._cell_before(data, start)
-        where = f"{self.what}, cell {cell}," if cell else self.what
+        used = self.locate(self.data_start + start) if self.locate is not None else None
+        where = f"{self.what}, cell {cell}," if cell else f"{self.what}, used in {used}," if used else self.what
         size = f"{characters:,} characters" if characters is not None else f"more than {MAX_CELL_BYTES:,} bytes"
         raise BeyondLimits(f"{where} holds a text of {size}, longer than Excel's limit of "
                            f"{MAX_CELL_CHARS:,} characters for one cell: it cannot come from Excel")
@@ -384,6 +393,38 @@ _TEXT_BLOCK = (MAX_CELL_CHARS + 1) // 2
 _REF_OFFSETS = np.arange(2, 6)
 _REF_FIRST = np.frombuffer(b' r="', dtype=np.uint32)[0]
 
+
+
+_SHARED_STRING_START = re.compile(rb"<si[\s>/]")
+
+
+def _shared_string_use(archive: zipfile.ZipFile, strings: str, offset: int) -> str | None:
+    """The first cell (``Clients!O2``) using the shared string that holds byte ``offset`` of the part
+    ``strings``, or None when no sheet does. Only for a refusal: every sheet may be read through."""
+    from xlcrm.workbook import sheet_ref  # the reader imports this module
+
+    index, tail, read = -1, b"", 0
+    with archive.open(strings) as handle:
+        while read < offset and (chunk := handle.read(min(SCAN_CHUNK, offset - read))):
+            read += len(chunk)
+            index += len(_SHARED_STRING_START.findall(tail + chunk))  # a 3-byte tail holds no whole "<si>"
+            tail = chunk[-3:]
+    value = b"<v>%d</v>" % index
+    for name, part in sheet_parts(archive).items():
+        with archive.open(part) as handle:
+            tail = b""
+            while chunk := handle.read(SCAN_CHUNK):
+                data = tail + chunk
+                at = data.find(value)
+                while at >= 0:
+                    opening = data.rfind(b"<c", 0, at)
+                    tag = data[opening:data.find(b">", opening) + 1] if opening >= 0 else b""
+                    match = _CELL_REF.search(tag)
+                    if match and re.search(rb'\st="s"', tag):
+                        return f"{sheet_ref(name)}!{(match.group(1) + match.group(2)).decode().upper()}"
+                    at = data.find(value, at + 1)
+                tail = data[-256:]  # the cell's tag before a <v> the next chunk starts with
+    return None
 
 
 def _column_number(letters: bytes) -> int:
