@@ -101,6 +101,23 @@ def test_a_value_far_outside_the_table_is_refused_naming_it(tmp_path: Path, name
     assert snapshot(tmp_path) == before
 
 
+def test_a_file_to_import_with_a_value_far_out_is_refused(tmp_path: Path) -> None:
+    source = tmp_path / "export.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = "Export"
+    book.active.append(["ФИО", "Телефон"])
+    book.active.append(["Петров Иван", "+7 916 123-45-67"])
+    book.active["XFD1048576"] = "x"
+    book.save(source)
+    workbook = tmp_path / "base.xlsx"
+    template.build_workbook("ru").save(workbook)
+    before = snapshot(tmp_path)
+
+    assert_refused(run_xlcrm("import", str(source), "--into", str(workbook)),
+                   "Export!XFD1048576 holds a value far outside the table")
+    assert snapshot(tmp_path) == before
+
+
 def test_a_far_cell_with_only_a_format_is_no_value_and_is_read(tmp_path: Path) -> None:
     """Excel writes formatted empty cells far out (a whole row made bold): they hold nothing to read."""
     path = good_workbook(tmp_path / "clients.xlsx")
