@@ -164,6 +164,27 @@ def test_the_far_cell_is_found_when_the_sheet_writes_a_namespace_prefix(tmp_path
         read_workbook(path)
 
 
+def test_cells_without_references_are_placed_as_a_reader_places_them(tmp_path: Path) -> None:
+    """A cell may leave out its reference: readers put it right of the one before, so 20,000 of them in one
+    row reach column ACOG (a 6 KB file that made python-calamine abort)."""
+    far_row = b'<row r="1048576">' + b'<c t="str"><v>1</v></c>' * 20_000 + b"</row></sheetData>"
+    path = with_sheet_xml(good_workbook(tmp_path / "clients.xlsx"), "Clients",
+                          lambda xml: xml.replace(b"</sheetData>", far_row))
+
+    with pytest.raises(BeyondLimits, match=r"Clients!ACO[A-Z]1048576 holds a value far outside the table"):
+        read_workbook(path)
+
+
+def test_a_few_cells_without_references_are_read(tmp_path: Path) -> None:
+    row = b'<row r="3"><c t="str"><v>C000002</v></c><c t="str"><v>Anna Smirnova</v></c></row></sheetData>'
+    path = with_sheet_xml(good_workbook(tmp_path / "clients.xlsx"), "Clients",
+                          lambda xml: xml.replace(b"</sheetData>", row))
+
+    frame = read_workbook(path).sheets[schema.CLIENTS.key].frame
+
+    assert frame.loc[3, "name"] == "Anna Smirnova"
+
+
 def test_a_legitimate_big_range_is_not_refused(tmp_path: Path) -> None:
     """A thousand rows over 60 columns stays well inside the limit: read as ever."""
     path = good_workbook(tmp_path / "clients.xlsx")

@@ -186,6 +186,7 @@ class _Scan:
         self.sheet = sheet
         self.locate = locate
         self.data_start = 0  # where in the part the data being scanned starts
+        self.open_row_cells = 0  # cells of the row still open at the end of the data scanned so far
         self.every_cell = every_cell
         self.bounded = False  # whether chunks were passed over as holding only cells from A1 to Z999999
         self.inflated = 0
@@ -223,6 +224,7 @@ class _Scan:
             self._look_closely(data, long_text, unusual_cells)
         elif self.sheet is not None:
             self.bounded = True
+            self.open_row_cells = _PLAIN_COLUMNS  # its cells all have references: none past column Z
         rest = data[end:]
         if len(rest) > MAX_CELL_BYTES:
             self._refuse_text(data, end, len(data))
@@ -280,17 +282,49 @@ class _Scan:
             is_name &= view[tags + offset] == byte
         opening_c = np.flatnonzero(is_name)
         tags, following = tags[opening_c], starts[opening_c + 1]
-        after = view[tags + 2 + shift]
-        is_cell = (after == ord(" ")) | (after == _GT) | (after == _SLASH) | ((after >= 9) & (after <= 13))
+        is_cell = _ends_name(view[tags + 2 + shift])
+        every_cell, following = tags[is_cell], following[is_cell]
         # No value: the tag closes itself (<c r="A1" s="3"/>) or is closed at once (<c r="A1"></c>).
         empty = (view[following - 2] == _SLASH) | (view[following + 1] == _SLASH)
-        tags = tags[is_cell & ~empty]
-        if not len(tags):
-            return
-        ref_first = view[tags[:, None] + shift + _REF_OFFSETS].view(np.uint32).ravel() == _REF_FIRST
-        self._refs(data, view, tags[ref_first] + shift + 6)
-        for tag in tags[~ref_first]:  # references written after other attributes: rare, looked at one by one
-            self._cell_at(data, int(tag))
+        tags = every_cell[~empty]
+        if len(tags):
+            ref_first = view[tags[:, None] + shift + _REF_OFFSETS].view(np.uint32).ravel() == _REF_FIRST
+            self._refs(data, view, tags[ref_first] + shift + 6)
+            # References written after other attributes, or left out: rare, looked at one by one.
+            unplaced = [int(tag) for tag in tags[~ref_first] if not self._cell_at(data, int(tag))]
+            if unplaced:
+                self._unplaced_cells(data, view, starts, every_cell, np.array(unplaced), prefix)
+        rows = self._row_tags(view, starts, prefix)
+        self.open_row_cells = (len(every_cell) - int(np.searchsorted(every_cell, rows[-1])) if len(rows)
+                               else self.open_row_cells + len(every_cell))
+
+    @staticmethod
+    def _row_tags(view: np.ndarray, starts: np.ndarray, prefix: bytes) -> np.ndarray:
+        """The positions of the row tags (<row …>, written with ``prefix``) among the tags at ``starts``."""
+        tags = starts[:-1]
+        shift = len(prefix)
+        is_row = _ends_name(view[tags + 4 + shift])
+        for offset, byte in enumerate(prefix + b"row", start=1):
+            is_row &= view[tags + offset] == byte
+        return tags[is_row]
+
+    def _unplaced_cells(self, data: bytes, view: np.ndarray, starts: np.ndarray, every_cell: np.ndarray,
+                        unplaced: np.ndarray, prefix: bytes) -> None:
+        """Widen the range by cells with a value but no reference, which a reader places one column right of
+        the cell before them: at most as far right as the widest reference seen plus the cells of their row."""
+        rows = self._row_tags(view, starts, prefix)
+        row_of = np.searchsorted(rows, unplaced) - 1  # -1: the row began in an earlier chunk
+        opening = np.where(row_of >= 0, rows[np.maximum(row_of, 0)], -1)
+        before = np.searchsorted(every_cell, unplaced, "right") - np.searchsorted(every_cell, opening, "right")
+        before += np.where(row_of >= 0, 0, self.open_row_cells)
+        widest = int(np.argmax(before))
+        column = (self.last_column.value if self.last_column else 0) + int(before[widest])
+        row_tag = int(rows[row_of[widest]]) if row_of[widest] >= 0 else -1
+        numbered = _ROW_NUMBER.match(data, row_tag, data.find(b">", row_tag) + 1) if row_tag >= 0 else None
+        row = int(numbered.group(1)) if numbered else (self.last_row.value if self.last_row else 1)
+        ref = f"{_column_letters(column)}{row}"
+        for name, value in (("first_row", row), ("last_row", row), ("last_column", column)):
+            self._corner(name, value, ref)
 
     def _refs(self, data: bytes, view: np.ndarray, at: np.ndarray) -> None:
         """Widen the range by the references (``XFD1048576"``) starting at the positions ``at``.
@@ -316,8 +350,9 @@ class _Scan:
             group = slice(None) if members.all() else members
             self._group_corners(view, at[group], window[group], count, digits[group])
 
-    def _cell_at(self, data: bytes, position: int) -> None:
-        """Widen the range by the cell whose tag is at (or just before its reference at) ``position``."""
+    def _cell_at(self, data: bytes, position: int) -> bool:
+        """Widen the range by the cell whose tag is at (or just before its reference at) ``position``; False
+        when the tag has no reference."""
         match = _CELL_REF.search(data, position, data.find(b">", position) + 1)
         if match:
             ref = (match.group(1) + match.group(2)).decode().upper()
@@ -325,6 +360,7 @@ class _Scan:
                                 ("first_column", _column_number(match.group(1))),
                                 ("last_column", _column_number(match.group(1)))):
                 self._corner(name, value, ref)
+        return match is not None
 
     def _group_corners(self, view: np.ndarray, at: np.ndarray, window: np.ndarray, letters: int,
                        digits: np.ndarray) -> None:
@@ -385,6 +421,7 @@ class _Scan:
 _WINDOW = np.arange(16)
 # A cell not opening with a reference of one letter and at most six digits (<c r="Z999999"), to look at closely.
 _UNUSUAL_CELL = re.compile(rb'<c(?! r="[A-Z][0-9]{1,6}")[\s>/]')
+_ROW_NUMBER = re.compile(rb'<[^>]*?\sr\s*=\s*"([0-9]+)"')
 _PREFIXED_CELL = re.compile(rb":c[\s>/]")
 _PREFIXED_CELL_NAME = re.compile(rb"<([A-Za-z_][\w.-]{0,15}:)c[\s>/]")
 _PLAIN_COLUMNS, _PLAIN_ROWS = 26, 999_999
@@ -425,6 +462,11 @@ def _shared_string_use(archive: zipfile.ZipFile, strings: str, offset: int) -> s
                     at = data.find(value, at + 1)
                 tail = data[-256:]  # the cell's tag before a <v> the next chunk starts with
     return None
+
+
+def _ends_name(after: np.ndarray) -> np.ndarray:
+    """Whether each byte ends a tag's name: a space, a line break, ">" or "/" (so <c but not <col)."""
+    return (after == ord(" ")) | (after == _GT) | (after == _SLASH) | ((after >= 9) & (after <= 13))
 
 
 def _column_number(letters: bytes) -> int:
