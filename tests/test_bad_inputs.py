@@ -239,6 +239,29 @@ def broken_link(folder: Path) -> list[str]:
     return [str(folder / "clients.xlsx")]
 
 
+def with_clients_xml(folder: Path, change: Callable[[bytes], bytes]) -> list[str]:
+    """A good workbook whose Clients sheet XML (sheet1.xml in the template) is changed by ``change``, deflated as
+    tightly as zlib can."""
+    good = good_workbook(folder / "good.xlsx")
+    path = folder / "clients.xlsx"
+    with zipfile.ZipFile(good) as old, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as new:
+        for entry in old.infolist():
+            data = old.read(entry.filename)
+            new.writestr(entry.filename, change(data) if entry.filename == "xl/worksheets/sheet1.xml" else data)
+    good.unlink()
+    return [str(path)]
+
+
+def whitespace_bomb(folder: Path) -> list[str]:
+    """64 MB of spaces between two tags: 64 KB deflated, 1,000× compressed."""
+    return with_clients_xml(folder, lambda xml: xml.replace(b"<sheetData>", b"<sheetData>" + b" " * 64 * 2**20))
+
+
+def cell_over_excels_limit(folder: Path) -> list[str]:
+    """A cell of 40,000 letters, which no Excel writes (openpyxl and xlsxwriter cut it to 32,767)."""
+    return with_clients_xml(folder, lambda xml: xml.replace(b"<t>Ivan Petrov</t>", b"<t>" + b"x" * 40_000 + b"</t>"))
+
+
 CASES: dict[str, Case] = {
     "locked by Excel": Case(excel_lock, ("open in Excel", "Anna Smirnova", "--ignore-lock")),
     "locked by LibreOffice": Case(libreoffice_lock, ("open in LibreOffice", "Ivan Petrov", "OFFICE-PC")),
@@ -263,6 +286,10 @@ CASES: dict[str, Case] = {
     "output with another extension": Case(output_wrong_extension, (".csv",), exit_code=2),
     "today not a date": Case(bad_today, ("2026-13-45",), exit_code=2),
     "broken link": Case(broken_link, ("no such file",)),
+    "decompression bomb": Case(whitespace_bomb, ("sheet 'Clients' (xl/worksheets/sheet1.xml) inflates from",
+                                                 "decompression bomb")),
+    "cell over Excel's limit": Case(cell_over_excels_limit, ("sheet 'Clients', cell B2, holds a text of 40,000 "
+                                                             "characters", "32,767")),
 }
 
 

@@ -311,6 +311,47 @@ def test_mapping_file_overrides_the_automatic_choice(workbook: Path, tmp_path: P
     assert (orlov["phone"], orlov["comment"]) == ("+7 495 100-20-30", "звонить после обеда")
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "koi8-r", "cp1251", "utf-8"])
+def test_csv_in_every_encoding_russian_exports_use_reads_the_same_rows(tmp_path: Path, encoding: str) -> None:
+    """UTF-16 without a byte order mark and KOI8-R used to import NUL characters and mojibake, exit 0."""
+    utf8 = tmp_path / "utf8.csv"
+    utf8.write_text(CP1251_CSV.replace("«", '"').replace("»", '"'), encoding="utf-8")
+    source = tmp_path / f"{encoding}.csv"
+    source.write_bytes(utf8.read_text(encoding="utf-8").encode(encoding))
+
+    table, expected = read_source(source), read_source(utf8)
+
+    assert (table.encoding, table.delimiter) == (encoding, ";")
+    assert (table.headers, table.rows, table.row_numbers) == (expected.headers, expected.rows, expected.row_numbers)
+    assert not any("\0" in str(cell) for row in table.rows for cell in row)
+
+
+@pytest.mark.parametrize("text", ["ООО РОМАШКА;ИП СИДОРОВ;ФИО\n", "Имя;Город\nЮлия;Щёлково\n"])
+@pytest.mark.parametrize("encoding", ["koi8-r", "cp1251"])
+def test_the_cyrillic_code_page_is_told_for_capitals_and_rare_letters_too(tmp_path: Path, text: str,
+                                                                          encoding: str) -> None:
+    source = tmp_path / "short.csv"
+    source.write_bytes(text.encode(encoding))
+
+    table = read_source(source)
+
+    assert table.encoding == encoding
+    assert table.headers == tuple(text.splitlines()[0].split(";"))
+
+
+def test_cli_imports_a_koi8_r_csv_as_it_does_the_same_in_windows_1251(workbook: Path, tmp_path: Path) -> None:
+    source = tmp_path / "koi8.csv"
+    source.write_bytes(CP1251_CSV.replace("«", '"').replace("»", '"').encode("koi8-r"))
+
+    result = CliRunner().invoke(cli, ["import", str(source), "--into", str(workbook), "--dry-run",
+                                      "--today", "2026-11-23"])
+
+    assert result.exit_code == 0, result.output
+    assert f"Read {source} as CSV (koi8-r, ';')" in result.output
+    assert "Would add 2 rows, would merge 2 into matching clients, 0 already in the workbook, 1 skipped" \
+        in result.output
+
+
 # --- the command -------------------------------------------------------------------------------------------
 
 
@@ -354,6 +395,9 @@ def test_cli_json_matches_the_library(workbook: Path, tmp_path: Path) -> None:
     ("empty.csv", b"", [], 1, "is empty: nothing to import"),
     ("blank.csv", b";;\n;;\n", [], 1, "has no rows"),
     ("junk.csv", bytes(range(256)) * 4, [], 1, "neither an Excel file nor text"),
+    ("dos.csv", "ФИО;Город\nИванов Пётр;Москва\n".encode("cp866"), [], 1,
+     "neither an Excel file nor text in UTF-8, UTF-16, Windows-1251 or KOI8-R; save it from Excel as CSV UTF-8"),
+    ("nul.csv", "ФИО;Город\nИван\0;Москва\n".encode(), [], 1, "neither an Excel file nor text: it holds zero bytes"),
     ("c.csv", "ФИО,Роль\nИван,\n".encode(), ["--sheet", "contacts"], 2, "need a ID клиента column"),
     ("m.csv", "ФИО\nИван\n".encode(), ["--map", "Имя = Name"], 2, "the source has no column 'Имя'"),
     ("n.csv", "ФИО\nИван\n".encode(), ["--map", "ФИО = Nickname"], 2, "has no column 'Nickname'"),

@@ -73,3 +73,8 @@ class MappingError(UsageError):
 
 class ExportRefused(XlcrmError):
     """The workbook holds cells that would break a key or a column type of the database; nothing was written."""
+
+
+class BeyondLimits(WorkbookError):
+    """A part, a cell or the used range of a sheet is beyond what xlcrm reads safely (a decompression bomb, a
+    cell longer than Excel allows, a value far outside the table); nothing was read or written."""

@@ -48,7 +48,7 @@ from xlcrm.keys import email_keys, phone_keys
 from xlcrm.merge import EMAIL_JOINER, PHONE_JOINER, merged_values
 from xlcrm.merge_log import LogEntry, column_positions, merge_log_sheet, read_merge_log, report_rows, sheet_rows
 from xlcrm.normalize import as_text, is_blank, parse_amount, parse_date, parse_emails, parse_inn, split_phone_cell
-from xlcrm.report_sheet import CellValue, ReportSheet
+from xlcrm.report_sheet import MAX_CELL_TEXT, CellValue, ReportSheet
 from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, holding_workbook_lock
 from xlcrm.save import save_changes
 from xlcrm.schema import Column, Kind, Sheet
@@ -318,6 +318,15 @@ class _ClientMatcher:
         return {record.row: record for record in client_records(sheet, self.region)}
 
 
+def _left_whole_detail(left_whole: Sequence[str], spec: Sheet, locale: str) -> str:
+    """What is said of a merged record whose text some cells could not take whole (see ``merged_values``)."""
+    if not left_whole:
+        return ""
+    columns = " and ".join(spec.column(key).name(locale) for key in left_whole)
+    return (f"; its {columns} not appended: together longer than Excel's limit of {MAX_CELL_TEXT:,} characters "
+            "for one cell, so the client keeps its own")
+
+
 def _plan_clients(table: SourceTable, mappings: Sequence[ColumnMapping], data: WorkbookData, sheet: SheetData,
                   settings: Settings, today: dt.date) -> _Plan:
     plan = _Plan()
@@ -347,7 +356,8 @@ def _plan_clients(table: SourceTable, mappings: Sequence[ColumnMapping], data: W
         if best is not None and best.score >= settings.dedupe_auto_score:
             other = best.first if best.first != record.row else best.second
             held = matcher.values[other]
-            changes = merged_values([held, values], region)
+            left_whole: list[str] = []
+            changes = merged_values([held, values], region, left_whole)
             held.update(changes)
             if other in new_rows:
                 plan.appended[new_rows[other]].update(changes)
@@ -356,8 +366,11 @@ def _plan_clients(table: SourceTable, mappings: Sequence[ColumnMapping], data: W
                 plan.merged_into.setdefault(other, []).append(len(plan.outcomes))
             if changes:
                 matcher.add(matcher.records_of({other: held})[other])
-            plan.outcomes.append(RecordOutcome(source_row, MERGED if changes else UNCHANGED,
-                                               as_text(held["client_id"]), best.reason))
+            # A record whose only news could not be appended whole is not in the workbook: said as skipped.
+            outcome = MERGED if changes else SKIPPED if left_whole else UNCHANGED
+            plan.outcomes.append(RecordOutcome(source_row, outcome,
+                                               as_text(held["client_id"]),
+                                               best.reason + _left_whole_detail(left_whole, sheet.spec, data.locale)))
             continue
         client_id = ids.next()
         values = {"client_id": client_id, **values}

@@ -39,7 +39,7 @@ from xlcrm.merge_log import (
     sheet_rows,
 )
 from xlcrm.normalize import as_text, is_blank, split_phone_cell
-from xlcrm.report_sheet import CellValue, ReportSheet
+from xlcrm.report_sheet import MAX_CELL_TEXT, CellValue, ReportSheet
 from xlcrm.row_restore import refuse_what_stays_behind
 from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, holding_workbook_lock
 from xlcrm.save import save_changes
@@ -68,6 +68,8 @@ class MergeAction:
     merged_ids: tuple[str, ...]  # ClientIDs of the merged rows (blank ones left out)
     changes: dict[str, CellValue]  # column key -> new value on the survivor's row
     repointed: dict[str, tuple[int, ...]]  # schema sheet key -> rows whose ClientID becomes the survivor's
+    # Column keys whose merged text would pass Excel's limit for one cell: the survivor's cell is left whole.
+    left_whole: tuple[str, ...] = ()
 
     def to_dict(self, plan: DedupePlan) -> dict[str, Any]:
         records = plan.records
@@ -82,7 +84,17 @@ class MergeAction:
             "reasons": [{"rows": list(m.rows), "score": m.score, "reason": m.reason} for m in self.group.matches],
             "changes": {key: _jsonable(value) for key, value in self.changes.items()},
             "repointed": {key: len(rows) for key, rows in self.repointed.items()},
+            "left_whole": list(self.left_whole),
         }
+
+    def left_whole_note(self, clients: SheetData, locale: str) -> str | None:
+        """What a user is told when some merged text was not appended to the survivor's cell, or None."""
+        if not self.left_whole:
+            return None
+        columns = " and ".join(clients.spec.column(key).name(locale) for key in self.left_whole)
+        return (f"{self.merge_id}: {columns} of {', '.join(self.merged_ids) or 'the merged rows'} not appended to "
+                f"{self.survivor_id}'s: together longer than Excel's limit of {MAX_CELL_TEXT:,} characters for "
+                f"one cell; {self.survivor_id} keeps its own, the merged values are kept whole in the Merge log")
 
 
 def _jsonable(value: object) -> object:
@@ -92,8 +104,14 @@ def _jsonable(value: object) -> object:
 # --- field merge ------------------------------------------------------------------------------------
 
 
-def merged_values(frame_rows: Sequence[dict[str, object]], region: str) -> dict[str, CellValue]:
-    """New values of the survivor (first of ``frame_rows``, the others oldest first): only what changes."""
+def merged_values(frame_rows: Sequence[dict[str, object]], region: str,
+                  left_whole: list[str] | None = None) -> dict[str, CellValue]:
+    """New values of the survivor (first of ``frame_rows``, the others oldest first): only what changes.
+
+    A phone, email or comment cell whose appended text would be longer than Excel's limit for one cell is left
+    as the survivor has it (Excel would cut the text; the others' values stay whole in the Merge log), and its
+    column key is added to ``left_whole``.
+    """
     survivor, others = frame_rows[0], frame_rows[1:]
     changes: dict[str, CellValue] = {}
     for key in survivor:
@@ -110,6 +128,10 @@ def merged_values(frame_rows: Sequence[dict[str, object]], region: str) -> dict[
         elif is_blank(current):
             value = next((other[key] for other in others if not is_blank(other.get(key))), None)
         else:
+            continue
+        if isinstance(value, str) and len(value) > MAX_CELL_TEXT and value != current:
+            if left_whole is not None:
+                left_whole.append(key)
             continue
         if value is not None and value != current:
             changes[key] = value  # type: ignore[assignment]
@@ -175,10 +197,11 @@ def plan_actions(plan: DedupePlan, log: MergeLog) -> list[MergeAction]:
     actions = []
     for index, group in enumerate(plan.groups):
         rows = [values_of[row] for row in group.rows]
+        left_whole: list[str] = []
         actions.append(MergeAction(
             f"M{next_number + index:04d}", group, plan.records[group.survivor].client_id, merged_ids_of[index],
-            merged_values(rows, plan.settings.phone_region),
-            {key: tuple(rows_) for key, rows_ in repointed[index].items()}))
+            merged_values(rows, plan.settings.phone_region, left_whole),
+            {key: tuple(rows_) for key, rows_ in repointed[index].items()}, tuple(left_whole)))
     return actions
 
 
@@ -337,7 +360,9 @@ def dedupe_workbook(path: str | Path, *, dry_run: bool = False, output: Path | N
         interaction_duplicates=[{"rows": list(d.rows), "client_id": d.client_id,
                                  "date": d.date.isoformat() if d.date else None, "type": d.type,
                                  "amount": d.amount, "comment": d.comment} for d in plan.interaction_duplicates],
-        notes=plan.notes, save=save,
+        notes=plan.notes + [note for action in actions
+                            if (note := action.left_whole_note(data.sheets[schema.CLIENTS.key], data.locale))],
+        save=save,
     )
 
 

@@ -4,8 +4,9 @@ The kind of a file is told by its first bytes, not its extension: Bitrix24
 names an HTML table ``.xls``, and people rename CSV files. Workbooks (.xlsx,
 .xlsm, .xls, .ods) are read with python-calamine, the first sheet that holds
 anything. Text is decoded as UTF-8 (with or without a byte order mark), UTF-16
-with a mark (Excel's "Unicode text"), or else cp1251, the Windows Cyrillic
-code page of Russian Excel; a CSV's delimiter is the one of ``;``, ``,`` and
+(Excel's "Unicode text", with or without a mark), or else in the Cyrillic
+code page it reads as Russian in: cp1251 (Windows, Russian Excel) or KOI8-R
+(older Unix and mail exports); a CSV's delimiter is the one of ``;``, ``,`` and
 tab that splits its lines most consistently.
 
 The first row holding anything is the header row; every later non-blank row
@@ -17,6 +18,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +27,9 @@ from lxml import etree
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from xlcrm.errors import EncryptedWorkbook, SourceError
+from xlcrm.limits import check_package, check_sheet
 from xlcrm.normalize import is_blank
+from xlcrm.report_sheet import MAX_CELL_TEXT
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -74,7 +78,9 @@ def read_source(path: str | Path) -> SourceTable:
     if data.startswith(_OLE_MAGIC) or data.startswith(_ZIP_MAGIC):
         if data.startswith(_OLE_MAGIC) and _ENCRYPTED_STREAM in data:
             raise EncryptedWorkbook(f"{path} is password-protected; remove the password before importing it")
-        return _read_workbook(path)
+        if data.startswith(_ZIP_MAGIC):
+            check_package(path)
+        return _read_workbook(path, checked=data.startswith(_ZIP_MAGIC))
     text, encoding = decode_text(data, path)
     if _looks_like_html(text):
         return _read_html(path, text, encoding)
@@ -82,25 +88,99 @@ def read_source(path: str | Path) -> SourceTable:
 
 
 def decode_text(data: bytes, path: Path) -> tuple[str, str]:
-    """The text of a file and the encoding it was in: a BOM decides, then UTF-8, then cp1251."""
+    """The text of a file and the encoding it was in.
+
+    A byte order mark decides; then zero bytes: text with one in every other byte is UTF-16 without a mark
+    (little- or big-endian by which half holds them); then UTF-8, strictly; then the Cyrillic code page the
+    file reads as Russian in, Windows-1251 or KOI8-R (``cyrillic_code_page``). Text that still holds a zero
+    byte, or that is in none of these, is refused: nothing is imported as NUL characters or mojibake.
+    """
     for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
                           (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
-            try:
-                return data.decode(encoding), encoding
-            except UnicodeDecodeError:
-                raise SourceError(f"{path} starts as {encoding} text but is not valid {encoding}") from None
+            return _decoded(data, encoding, path), encoding
+    unmarked = _unmarked_utf16(data)
+    if unmarked is not None:
+        return _decoded(data, unmarked, path), unmarked
+    if b"\0" in data:
+        raise SourceError(f"{path} is neither an Excel file nor text: it holds zero bytes; "
+                          "save it from Excel as CSV UTF-8")
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    encoding = cyrillic_code_page(data)
+    if encoding is None:
+        raise SourceError(f"{path} is neither an Excel file nor text in UTF-8, UTF-16, Windows-1251 or KOI8-R; "
+                          "save it from Excel as CSV UTF-8")
+    return _decoded(data, encoding, path), encoding
+
+
+def _decoded(data: bytes, encoding: str, path: Path) -> str:
     try:
-        text = data.decode("cp1251")
+        text = data.decode(encoding)
     except UnicodeDecodeError:
-        raise SourceError(f"{path} is neither an Excel file nor text in UTF-8 or Windows-1251") from None
-    if "\x00" in text:
-        raise SourceError(f"{path} is neither an Excel file nor text in UTF-8 or Windows-1251")
-    return text, "cp1251"
+        raise SourceError(f"{path} starts as {encoding} text but is not valid {encoding}") from None
+    if "\0" in text:
+        raise SourceError(f"{path} is neither an Excel file nor text: read as {encoding} it holds NUL characters; "
+                          "save it from Excel as CSV UTF-8")
+    return text
+
+
+# Bytes looked at to tell UTF-16 without a byte order mark: a few thousand characters.
+_UTF16_SAMPLE = 1 << 16
+# UTF-16 holds a zero byte in every character of the Latin range (digits, delimiters, spaces, Latin letters):
+# at least this share of the characters of a table, while other text has none at all.
+_UTF16_MIN_ZEROS = 0.1
+
+
+def _unmarked_utf16(data: bytes) -> str | None:
+    """"utf-16-le" or "utf-16-be" when ``data`` looks like UTF-16 without a byte order mark: zero bytes in one
+    half of the byte pairs (the high byte of every Latin-range character), none in the other; else None."""
+    sample = data[:_UTF16_SAMPLE - _UTF16_SAMPLE % 2]
+    pairs = len(sample) // 2
+    if not pairs:
+        return None
+    zeros_even, zeros_odd = sample[0::2].count(0), sample[1::2].count(0)
+    if zeros_odd >= _UTF16_MIN_ZEROS * pairs and zeros_even == 0:
+        return "utf-16-le"
+    if zeros_even >= _UTF16_MIN_ZEROS * pairs and zeros_odd == 0:
+        return "utf-16-be"
+    return None
+
+
+# How often each letter comes in Russian text (per cent), to tell which code page a file reads as Russian in.
+_RUSSIAN_LETTERS = dict(zip("оеаинтсрвлкмдпуяыьгзбчйхжшюцщэфъё", (
+    10.97, 8.45, 8.01, 7.35, 6.70, 6.26, 5.47, 4.73, 4.54, 4.40, 3.49, 3.21, 2.98, 2.81, 2.62, 2.01, 1.90, 1.74,
+    1.70, 1.65, 1.59, 1.44, 1.21, 0.97, 0.94, 0.73, 0.64, 0.48, 0.36, 0.32, 0.26, 0.04, 0.04)))
+# Windows-1251 and KOI8-R put the small and the capital letters in each other's places, so a name read in the
+# wrong one comes out as "пЕТРОВ": each capital right after a small letter costs the reading this much, more
+# than the letters of a word weigh together. All-capital text ("ООО РОМАШКА") is told by its letters alone.
+_CASE_BREAK_COST = 50.0
+_CASE_BREAK = re.compile("[а-яё][А-ЯЁ]")
+# Of the bytes above 127, at least this share must be Cyrillic letters in the code page chosen (the rest being
+# «», №, dashes, quotes): text in another code page (DOS 866, Mac) is refused rather than read as mojibake.
+_MIN_LETTER_SHARE = 0.6
+# Bytes looked at to choose the code page.
+_CODE_PAGE_SAMPLE = 1 << 16
+
+
+def cyrillic_code_page(data: bytes) -> str | None:
+    """"cp1251" or "koi8-r": the code page in which the start of ``data`` reads most like Russian (its letters
+    weighted by how often they come in Russian, less the words cased like "пЕТРОВ"); None when it reads as
+    Russian in neither."""
+    sample = data[:_CODE_PAGE_SAMPLE]
+    high = sum(byte >= 0x80 for byte in sample)
+    best, best_score = None, None
+    for encoding in ("cp1251", "koi8-r"):
+        text = sample.decode(encoding, "replace")
+        weights = [weight for char in text if (weight := _RUSSIAN_LETTERS.get(char.lower())) is not None]
+        if len(weights) < _MIN_LETTER_SHARE * high:
+            continue
+        score = sum(weights) - _CASE_BREAK_COST * len(_CASE_BREAK.findall(text))
+        if best_score is None or score > best_score:
+            best, best_score = encoding, score
+    return best
 
 
 def _looks_like_html(text: str) -> bool:
@@ -120,7 +200,19 @@ def _table(path: Path, kind: str, raw_rows: list[tuple[int, list[object]]], **de
         raise SourceError(f"{path}: row {header_number} should hold the column headers")
     rows = tuple(tuple(_clean(cell) for cell in cells) + (None,) * (width - len(cells)) for _n, cells in filled[1:])
     numbers = tuple(number for number, _cells in filled[1:])
+    _check_cell_lengths(path, headers, rows, numbers)
     return SourceTable(path, kind, headers, rows, numbers, **details)  # type: ignore[arg-type]
+
+
+def _check_cell_lengths(path: Path, headers: tuple[str, ...], rows: tuple[tuple[object, ...], ...],
+                        numbers: tuple[int, ...]) -> None:
+    """Refuse a value longer than an Excel cell holds: written into the workbook, Excel would cut it."""
+    for number, cells in zip(numbers, rows):
+        for index, cell in enumerate(cells):
+            if type(cell) is str and len(cell) > MAX_CELL_TEXT:
+                column = repr(headers[index]) if headers[index] else f"number {index + 1}"
+                raise SourceError(f"{path}, row {number}, column {column}: {len(cell):,} characters, more than "
+                                  f"Excel's limit of {MAX_CELL_TEXT:,} for one cell; shorten it and import again")
 
 
 def _header_text(cell: object) -> str:
@@ -133,7 +225,8 @@ def _clean(cell: object) -> object:
     return cell
 
 
-def _read_workbook(path: Path) -> SourceTable:
+def _read_workbook(path: Path, checked: bool) -> SourceTable:
+    """The first sheet holding anything; ``checked``: an OOXML package, whose sheets ``check_sheet`` scans first."""
     try:
         book = CalamineWorkbook.from_path(str(path))
     except PasswordError:
@@ -142,6 +235,8 @@ def _read_workbook(path: Path) -> SourceTable:
         raise SourceError(f"{path} cannot be read as an Excel file: {exc}") from None
     try:
         for name in book.sheet_names:
+            if checked:
+                check_sheet(path, name)
             try:
                 rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
             except CalamineError as exc:

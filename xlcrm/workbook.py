@@ -25,6 +25,7 @@ import pandas as pd
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from xlcrm import progress, schema
+from xlcrm.limits import check_package, check_sheet
 from xlcrm.child_process import Child, ChildProcessFailed
 from xlcrm.errors import EncryptedWorkbook, NotAWorkbook, WorkbookNotFound, WorkbookStructureError
 from xlcrm.paths import path_problem
@@ -336,6 +337,7 @@ def read_workbook(path: str | os.PathLike[str]) -> WorkbookData:
     """
     path = Path(path)
     check_workbook_file_start(path)
+    check_package(path)
     workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="xlcrm-read")
     try:
         integrity = workers.submit(check_workbook_zip, path)
@@ -383,6 +385,7 @@ def _read_sheets(path: Path, workers: ThreadPoolExecutor) -> WorkbookData:
             actual = schema.find_sheet_name(spec, names)
             if actual is not None:
                 try:
+                    check_sheet(path, actual)
                     data.report_rows[spec.key] = book.get_sheet_by_name(actual).to_python(skip_empty_area=False)
                 except CalamineError as exc:
                     raise NotAWorkbook(f"{path}: sheet {actual!r} cannot be read: {exc}") from None
@@ -431,6 +434,7 @@ def read_alone(path: Path, spec: Sheet, actual: str) -> SheetData:
 
 
 def _read_sheet(book: CalamineWorkbook, path: Path, spec: Sheet, actual: str) -> SheetData:
+    check_sheet(path, actual)
     try:
         sheet = book.get_sheet_by_name(actual)
         keep_rows = spec in schema.RAW_ROW_SHEETS or sheet.start not in (None, (0, 0))
