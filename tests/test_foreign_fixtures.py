@@ -560,10 +560,6 @@ def test_a_strict_open_xml_workbook_is_left_untouched(runs: Runs, command: str) 
     assert run.after.read_bytes() == run.before.read_bytes()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 15: a workbook Excel saved as Strict Open XML is refused with 'is not "
-                                       "an Excel workbook (no main document in the package)': its _rels/.rels names "
-                                       "the main part with the Strict relationship type, so package.py never reaches "
-                                       "its advice to save it as 'Excel Workbook (*.xlsx)'")
 @pytest.mark.parametrize("command", WRITING_COMMANDS)
 def test_a_strict_open_xml_workbook_is_refused_with_advice(runs: Runs, command: str) -> None:
     run = runs.run(STRICT, command)

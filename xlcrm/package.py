@@ -75,6 +75,8 @@ NS_EXTENDED = "http://schemas.openxmlformats.org/officeDocument/2006/extended-pr
 NS_VT = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
 
 REL_OFFICE_DOCUMENT = NS_R + "/officeDocument"
+# Excel's "Strict Open XML Spreadsheet" names its parts with ISO/IEC 29500 Strict relationship types.
+REL_STRICT_OFFICE_DOCUMENT = "http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument"
 REL_EXTENDED_PROPERTIES = NS_R + "/extended-properties"
 REL_WORKSHEET = NS_R + "/worksheet"
 REL_STYLES = NS_R + "/styles"
@@ -319,6 +321,11 @@ class _Sheet:
 # --- the package --------------------------------------------------------------------
 
 
+def _strict_workbook(path: Path) -> WorkbookError:
+    return WorkbookError(f"{path} is saved as 'Strict Open XML Spreadsheet'; "
+                         "save it in Excel as 'Excel Workbook (*.xlsx)' first")
+
+
 class _Package:
     """The parsed parts xlcrm edits, and the list of what to write, replace or drop."""
 
@@ -330,14 +337,15 @@ class _Package:
         self.content_types = _ContentTypes(self._read(CONTENT_TYPES_PART))
         self.package_rels = _Relationships("", self._read_optional(_rels_part("")))
         office = self.package_rels.by_type(REL_OFFICE_DOCUMENT)
+        if not office and self.package_rels.by_type(REL_STRICT_OFFICE_DOCUMENT):
+            raise _strict_workbook(path)
         if not office:
             raise NotAWorkbook(f"{path} is not an Excel workbook (no main document in the package)")
         self.workbook_part = self.package_rels.target(office[0]) or ""
         self.workbook = _parse(self._read(self.workbook_part), self.workbook_part)
         namespace = etree.QName(self.workbook.getroot()).namespace
         if namespace == NS_STRICT_MAIN:
-            raise WorkbookError(f"{path} is saved as 'Strict Open XML Spreadsheet'; "
-                                "save it in Excel as 'Excel Workbook (*.xlsx)' first")
+            raise _strict_workbook(path)
         if namespace != NS_MAIN:
             raise NotAWorkbook(f"{path} is not an Excel workbook ({self.workbook_part} is not a workbook part)")
         self.workbook_rels = _Relationships(self.workbook_part, self._read_optional(_rels_part(self.workbook_part)))
