@@ -262,6 +262,15 @@ def cell_over_excels_limit(folder: Path) -> list[str]:
     return with_clients_xml(folder, lambda xml: xml.replace(b"<t>Ivan Petrov</t>", b"<t>" + b"x" * 40_000 + b"</t>"))
 
 
+def value_at_the_right_edge(folder: Path) -> list[str]:
+    """A stray value in the last column Excel has: no room right of it for the computed columns."""
+    path = good_workbook(folder / "clients.xlsx")
+    book = openpyxl.load_workbook(path)
+    book[schema.CLIENTS.en]["XFD2"] = "x"
+    book.save(path)
+    return [str(path)]
+
+
 CASES: dict[str, Case] = {
     "locked by Excel": Case(excel_lock, ("open in Excel", "Anna Smirnova", "--ignore-lock")),
     "locked by LibreOffice": Case(libreoffice_lock, ("open in LibreOffice", "Ivan Petrov", "OFFICE-PC")),
@@ -286,6 +295,7 @@ CASES: dict[str, Case] = {
     "output with another extension": Case(output_wrong_extension, (".csv",), exit_code=2),
     "today not a date": Case(bad_today, ("2026-13-45",), exit_code=2),
     "broken link": Case(broken_link, ("no such file",)),
+    "value at the right edge": Case(value_at_the_right_edge, ("Clients!XFD2", "right edge", "7 free columns")),
     "decompression bomb": Case(whitespace_bomb, ("sheet 'Clients' (xl/worksheets/sheet1.xml) inflates from",
                                                  "decompression bomb")),
     "cell over Excel's limit": Case(cell_over_excels_limit, ("sheet 'Clients', cell B2, holds a text of 40,000 "

@@ -26,6 +26,7 @@ from xlcrm.dedupe import DedupePlan, MergeGroup, plan_dedupe
 from xlcrm.errors import MergeNotFound, MergeNotUndoable, WorkbookStructureError
 from xlcrm.keys import email_keys, phone_keys
 from xlcrm.merge_log import (
+    LOG_LEAD_COLUMNS,
     LogEntry,
     MergeLog,
     column_positions,
@@ -46,7 +47,7 @@ from xlcrm.save import save_changes
 from xlcrm.settings import read_settings
 from xlcrm.sheet_edits import SheetEdit
 from xlcrm.workbook import (SheetData, WorkbookData, column_letter, read_workbook, require_distinct_headers,
-                            require_headers_on_row_one)
+                            require_headers_on_row_one, require_room_right)
 
 # Columns merged by appending what the survivor lacks, and how the parts are joined.
 PHONE_JOINER = ", "
@@ -374,6 +375,7 @@ def _check_clients(data: WorkbookData) -> None:
     if clients is None:
         raise WorkbookStructureError(f"{data.path} has no {name} sheet, so there are no clients to deduplicate")
     require_headers_on_row_one(clients)
+    require_room_right(clients, LOG_LEAD_COLUMNS, "the Merge log's copies of its rows")
     if not clients.has("client_id"):
         raise WorkbookStructureError(f"{clients.name} has no {spec.column('client_id').name(data.locale)} column, "
                                      "so merged clients' interactions could not be re-pointed")

@@ -318,10 +318,19 @@ def column_positions(headers: Sequence[object], wanted: Sequence[object]) -> lis
     return positions
 
 
+def _log_lead_columns(locale: str) -> list[ReportColumn]:
+    """The Merge log's own columns, left of the copied row's."""
+    return [ReportColumn(label("merge_id", locale)), ReportColumn(label("merged_on", locale), ColumnFormat.DATETIME),
+            ReportColumn(label("role", locale)), ReportColumn(label("sheet", locale)),
+            ReportColumn(label("row", locale), ColumnFormat.INTEGER)]
+
+
+# How many columns the Merge log adds to the width of the Clients rows it copies.
+LOG_LEAD_COLUMNS = len(_log_lead_columns("en"))
+
+
 def merge_log_sheet(log: MergeLog, locale: str) -> ReportSheet:
-    columns = [ReportColumn(label("merge_id", locale)), ReportColumn(label("merged_on", locale), ColumnFormat.DATETIME),
-               ReportColumn(label("role", locale)), ReportColumn(label("sheet", locale)),
-               ReportColumn(label("row", locale), ColumnFormat.INTEGER)]
+    columns = _log_lead_columns(locale)
     columns += [ReportColumn(header or " ") for header in log.headers]
     roles = {role.key: role for role in schema.MERGE_ROLES}
     rows = []

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Iterator, Mapping, Sequence, Union
 
-from xlcrm import schema
+from xlcrm import limits, schema
 from xlcrm.workbook import column_letter
 from xlcrm.xml_io import escape_xml
 
@@ -31,9 +31,9 @@ if TYPE_CHECKING:  # xlcrm.charts builds on this module
 CellValue = Union[str, int, float, bool, dt.date, dt.datetime, None]
 
 # Excel's limits: rows and columns of a sheet, characters of one cell, characters of a sheet name.
-MAX_ROWS = 1_048_576
-MAX_COLUMNS = 16_384
-MAX_CELL_TEXT = 32_767
+MAX_ROWS = limits.MAX_ROWS
+MAX_COLUMNS = limits.MAX_COLUMNS
+MAX_CELL_TEXT = limits.MAX_CELL_CHARS
 MAX_SHEET_NAME = 31
 _FORBIDDEN_IN_SHEET_NAME = set("[]:*?/\\")
 

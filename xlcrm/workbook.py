@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
-from xlcrm import progress, schema
+from xlcrm import limits, progress, schema
 from xlcrm.limits import check_package, check_sheet
 from xlcrm.child_process import Child, ChildProcessFailed
 from xlcrm.errors import EncryptedWorkbook, NotAWorkbook, WorkbookNotFound, WorkbookStructureError
@@ -196,6 +196,22 @@ def require_distinct_headers(data: WorkbookData) -> None:
         if clash is not None:
             raise WorkbookStructureError(f"{clash.text(sheet.name)}; xlcrm cannot tell which one to use: rename or "
                                          "delete one of them, then run again; the workbook was not changed")
+
+
+def require_room_right(sheet: SheetData, columns: int, what: str) -> None:
+    """Commands that write ``columns`` columns right of a sheet's used range (the computed columns of Clients,
+    its rows copied to the Merge log beside columns of the log's own) refuse a sheet whose used range reaches
+    so far right that they would not fit in Excel's grid: a stray value far to the right, as a rule."""
+    if sheet.width + columns <= limits.MAX_COLUMNS:
+        return
+    last = column_letter(sheet.width - 1)
+    rows = sheet.raw_rows or []
+    row = next((number for number, cells in enumerate(rows, start=1)
+                if len(cells) >= sheet.width and cells[sheet.width - 1] not in ("", None)), None)
+    where = f"{sheet_ref(sheet.name)}!{last}{row}" if row is not None else f"column {last} of {sheet.name}"
+    raise WorkbookStructureError(
+        f"{where} holds a value at the right edge of the sheet, and xlcrm needs {columns} free columns right of "
+        f"your table for {what}; delete or move that value and run again; the workbook was not changed")
 
 
 def require_headers_on_row_one(sheet: SheetData) -> None:
