@@ -250,11 +250,15 @@ def client_values(book: Book) -> list[dict[str, object]]:
 
 # --- strategies --------------------------------------------------------------------------------------------
 
-spellings = st.builds(Spelling, st.sampled_from(("as is", "lower", "upper", "swap")), st.booleans())
+any_spelling = st.builds(Spelling, st.sampled_from(("as is", "lower", "upper", "swap")), st.booleans())
+as_typed = st.builds(Spelling, st.just("as is"), st.booleans())
 
 
 def refs(rows: int, columns: Iterable[str] = REFERRED_COLUMNS, header: bool = True) -> st.SearchStrategy[Ref]:
-    slots = st.integers(-1 if header else 0, rows - 1)
+    first = -1 if header else 0
+    # Half the references point at the top rows, which a merge below leaves alone: the commands then save
+    # (and are checked) more often than they refuse.
+    slots = st.integers(first, min(1, rows - 1)) | st.integers(first, rows - 1)
     return st.builds(Ref, slots, st.sampled_from(tuple(columns)), st.booleans(), st.booleans())
 
 
@@ -273,9 +277,12 @@ class Family:
     totals: bool = False
     charts: bool = False
     second_phone: bool = False
+    # Narrower workbooks, to keep a property clear of the bugs known today: English sheet names only (openpyxl
+    # writes Russian ones in formulas as character references), spelled as the sheet is named, no line breaks.
+    english_as_typed: bool = False
 
 
-EVERYTHING = Family(*([True] * len(dataclasses.fields(Family))))
+EVERYTHING = Family(*([True] * (len(dataclasses.fields(Family)) - 1)))
 
 
 def small_lists(element: st.SearchStrategy, maximum: int) -> st.SearchStrategy:
@@ -284,6 +291,9 @@ def small_lists(element: st.SearchStrategy, maximum: int) -> st.SearchStrategy:
 
 @st.composite
 def books(draw: st.DrawFn, family: Family) -> Book:
+    spellings = as_typed if family.english_as_typed else any_spelling
+    forms = ("cell", "concat", "sum") + (() if family.english_as_typed else ("line break",))
+    own_forms = ("cell", "qualified") + (() if family.english_as_typed else ("line break",))
     clients = draw(st.integers(4, 10))
     copies = draw(small_lists(st.builds(Copy, st.integers(0, clients - 1), st.integers(0, 2), st.booleans(),
                                         st.booleans(), st.sampled_from((None, "second note", "first note 0"))), 4)
@@ -292,18 +302,18 @@ def books(draw: st.DrawFn, family: Family) -> Book:
     rows = len(order)
     slot = st.integers(0, rows - 1)
     book = Book(
-        locale=draw(st.sampled_from(("ru", "en"))), clients=clients, copies=copies, order=order,
+        locale="en" if family.english_as_typed else draw(st.sampled_from(("ru", "en"))), clients=clients, copies=copies, order=order,
         emails=tuple(draw(st.lists(st.booleans(), min_size=clients, max_size=clients))),
         interactions=draw(small_lists(slot, 5)), contacts=draw(small_lists(slot, 3)),
         notes_sheet=draw(st.sampled_from(NOTES_SHEETS)))
     found: dict[str, object] = {}
     if family.other_formulas:
         found["other_formulas"] = draw(small_lists(st.builds(
-            OtherFormula, st.booleans(), st.integers(1, 6), st.sampled_from(("cell", "concat", "sum", "line break")),
+            OtherFormula, st.booleans(), st.integers(1, 6), st.sampled_from(forms),
             st.tuples(refs(rows), refs(rows)), spellings), 3))
     if family.own_formulas:
         found["own_formulas"] = draw(small_lists(st.builds(
-            OwnFormula, slot, refs(rows), st.sampled_from(("cell", "line break", "qualified")), spellings), 3))
+            OwnFormula, slot, refs(rows), st.sampled_from(own_forms), spellings), 3))
     if family.names:
         found["names"] = draw(small_lists(st.builds(
             Name, refs(rows, header=False), st.none() | slot, spellings, st.integers(7, 9)), 2))
@@ -856,8 +866,9 @@ def tell(what: str, detail: str = "") -> None:
             note(f"{what}: {detail}")
 
 
-def check_dedupe_then_unmerge_all(book: Book, via_cli: bool = False) -> None:
-    """Build ``book``, dedupe it, unmerge every merge newest first, checking (a), (b) and (c) on the way."""
+def check_dedupe_then_unmerge_all(book: Book, via_cli: bool = False, unmerge: bool = True) -> None:
+    """Build ``book``, dedupe it, unmerge every merge newest first, checking (a), (b) and (c) on the way
+    (without ``unmerge``: (a) and (b) of dedupe alone)."""
     with tempfile.TemporaryDirectory(prefix="xlcrm-property-") as folder:
         path = build(book, Path(folder) / "book.xlsx")
         original = Snapshot(path, book.locale)
@@ -885,6 +896,8 @@ def check_dedupe_then_unmerge_all(book: Book, via_cli: bool = False) -> None:
             return
         assert len(dedupe.merge_ids) == len({copy.of for copy in book.copies}), "a planted copy was not merged"
         assert dedupe.clients == book.rows, f"dedupe read {dedupe.clients} clients on {book.rows} client rows"
+        if not unmerge:
+            return
         for merge_id in reversed(dedupe.merge_ids):
             raw = path.read_bytes()
             if step(lambda: run_unmerge(path, merge_id, via_cli), "unmerge").refusal is not None:
@@ -907,6 +920,16 @@ def difference(old: dict[str, dict[str, object]], new: dict[str, dict[str, objec
 
 # --- the properties ----------------------------------------------------------------------------------------
 
+# Why tests fail on the code of today; each xfail goes once its bugs are fixed (strict=False meanwhile).
+BUG_3 = "issue 15 point 3: a sheet name in lower case or as character references escapes the formula check"
+BUG_4 = "issue 15 point 4: &#13; in a formula on a moving row is double-escaped (and breaks the refusal's line)"
+BUG_5 = "issue 15 point 5: unmerge rewrites values and leaves what follows rows on the wrong row"
+BUG_6 = "issue 15 point 6: a table's total row is read as a client"
+BUG_1 = "issue 15 point 1: a second column under the phone's header loses the merged client's phone"
+LINKS = "found here: hyperlink locations do not follow moving rows, and a link on a merged row is lost"
+FORMULA_LOST = "found here: a formula on a merged client's row is logged as its value; unmerge does not bring it back"
+
+
 
 def examples(share: float) -> int:
     """This test's share of the profile's max_examples (the profiles are registered in tests/conftest.py)."""
@@ -919,30 +942,43 @@ def test_plain_client_base_round_trips(book: Book) -> None:
     check_dedupe_then_unmerge_all(book)
 
 
+@pytest.mark.xfail(strict=False, reason=f"{BUG_3}; {BUG_4}; {BUG_5}")
 @settings(max_examples=examples(1.0))
 @given(books(Family(other_formulas=True, names=True, charts=True)))
 def test_formulas_names_and_charts_on_other_sheets(book: Book) -> None:
     check_dedupe_then_unmerge_all(book)
 
 
+@pytest.mark.xfail(strict=False, reason=f"{BUG_3}; {BUG_4}; {BUG_5}; {LINKS}; {FORMULA_LOST}")
 @settings(max_examples=examples(1.0))
 @given(books(Family(own_formulas=True, notes=True, links=True, merged=True, formats=True, validations=True)))
 def test_objects_on_the_clients_rows(book: Book) -> None:
     check_dedupe_then_unmerge_all(book)
 
 
+@settings(max_examples=examples(0.5))
+@given(books(Family(other_formulas=True, own_formulas=True, names=True, notes=True, merged=True, formats=True,
+                    validations=True, charts=True, english_as_typed=True)))
+def test_dedupe_alone_follows_references_spelled_as_typed(book: Book) -> None:
+    """What dedupe gets right today: everything but hyperlinks, in English workbooks, names spelled as typed."""
+    check_dedupe_then_unmerge_all(book, unmerge=False)
+
+
+@pytest.mark.xfail(strict=False, reason=BUG_6)
 @settings(max_examples=examples(0.3))
 @given(books(Family(totals=True)))
 def test_table_with_a_total_row(book: Book) -> None:
     check_dedupe_then_unmerge_all(book)
 
 
+@pytest.mark.xfail(strict=False, reason=BUG_1)
 @settings(max_examples=examples(0.3))
 @given(books(Family(second_phone=True)))
 def test_a_second_phone_column(book: Book) -> None:
     check_dedupe_then_unmerge_all(book)
 
 
+@pytest.mark.xfail(strict=False, reason=f"{BUG_1}; {BUG_3}; {BUG_4}; {BUG_5}; {BUG_6}; {LINKS}; {FORMULA_LOST}")
 @settings(max_examples=examples(0.5))
 @given(books(EVERYTHING))
 def test_everything_through_the_cli(book: Book) -> None:
@@ -961,14 +997,6 @@ def small_book(locale: str = "en", **objects: object) -> Book:
     return Book(locale=locale, clients=4, copies=(Copy(1, 0, True, False, None),), order=(0, 1, 4, 2, 3),
                 emails=(True,) * 4, interactions=(2,), contacts=(2,), notes_sheet="Notes", **objects)  # type: ignore[arg-type]
 
-
-BUG_3 = "issue 15 point 3: a sheet name in lower case or as character references escapes the formula check"
-BUG_4 = "issue 15 point 4: &#13; in a formula on a moving row is double-escaped (and breaks the refusal's line)"
-BUG_5 = "issue 15 point 5: unmerge rewrites values and leaves what follows rows on the wrong row"
-BUG_6 = "issue 15 point 6: a table's total row is read as a client"
-BUG_1 = "issue 15 point 1: a second column under the phone's header loses the merged client's phone"
-LINKS = "found here: hyperlink locations do not follow moving rows, and a link on a merged row is lost"
-FORMULA_LOST = "found here: a formula on a merged client's row is logged as its value; unmerge does not bring it back"
 
 REGRESSIONS = {
     # (b) a formula on another sheet names Clients in lower case: dedupe saves, it now reads C000004's name
