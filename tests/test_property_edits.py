@@ -43,9 +43,6 @@ from typing import Callable, Iterable, Iterator
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, event, example, given, note, settings
-from hypothesis.control import currently_in_test_context
-from hypothesis import strategies as st
 from lxml import etree
 from openpyxl.chart import BarChart, Reference
 from openpyxl.comments import Comment
@@ -62,6 +59,12 @@ from xlcrm.errors import XlcrmError
 from xlcrm.merge import dedupe_workbook, unmerge_workbook
 from xlcrm.template import build_workbook
 from xlcrm.workbook import column_letter
+
+pytest.importorskip("hypothesis")  # the `test` extra of pyproject.toml
+
+from hypothesis import event, given, note, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.control import currently_in_test_context  # noqa: E402
 
 NOW = dt.datetime(2026, 11, 23, 12, 0)
 CLIENT_SHEETS = ("clients", "contacts", "interactions")  # the user sheets dedupe and unmerge edit
@@ -346,10 +349,6 @@ def books(draw: st.DrawFn, family: Family) -> Book:
 
 def clients_name(locale: str) -> str:
     return schema.CLIENTS.name(locale)
-
-
-def quoted(name: str) -> str:
-    return name if re.fullmatch(r"[A-Za-zА-Яа-яЁё_][\wЁё.]*", name) else "'" + name.replace("'", "''") + "'"
 
 
 def build(book: Book, path: Path) -> Path:
