@@ -5,7 +5,8 @@ planted copies of some of them (same person, company and phone, so ``dedupe`` me
 random choice of what users put around the Clients rows: formulas on other sheets naming Clients in any letter
 case, quoted or not, absolute or relative, and through defined names; formulas on Clients itself; comments;
 hyperlinks; merged cells; conditional formats; data validations; a table total row; charts; a second column under
-the phone's header. Then ``dedupe`` runs, and ``unmerge`` undoes every merge of the Merge log, newest first.
+the phone's header; formulas and comments typed between dedupe and the unmerges. Then ``dedupe`` runs, and
+``unmerge`` undoes every merge of the Merge log (M0001...), newest first.
 
 After each command:
 
@@ -21,8 +22,10 @@ A reference is "resolved" by reading the workbook with openpyxl: each cell or ra
 (or is on Clients without a sheet name) becomes the ClientIDs of the rows it covers, so two workbooks compare
 equal exactly when their formulas say the same thing about the same clients.
 
-Profiles (tests/conftest.py): ``ci`` (the default; derandomized, a few hundred examples in all) and ``nightly``
-(thousands), chosen with ``XLCRM_HYPOTHESIS_PROFILE``.
+Profiles (tests/conftest.py): ``ci`` (the default; derandomized, a few hundred examples in all, no shrinking) and
+``nightly`` (thousands, shrunk to the smallest failing workbook), chosen with ``XLCRM_HYPOTHESIS_PROFILE``.
+``test_regression`` keeps the smallest workbook that showed each bug found; tests marked xfail meet a bug of
+today's code and lose the mark once it is fixed.
 """
 
 from __future__ import annotations
