@@ -296,7 +296,8 @@ class Family:
     english_as_typed: bool = False
 
 
-EVERYTHING = Family(*([True] * (len(dataclasses.fields(Family)) - 2)))
+EVERYTHING = Family(other_formulas=True, own_formulas=True, names=True, notes=True, links=True, merged=True,
+                    formats=True, validations=True, totals=True, charts=True, second_phone=True)
 
 
 def small_lists(element: st.SearchStrategy, maximum: int) -> st.SearchStrategy:
@@ -974,9 +975,9 @@ def examples(share: float) -> int:
 
 
 @settings(max_examples=examples(0.3))
-@given(books(Family()))
-def test_plain_client_base_round_trips(book: Book) -> None:
-    check_dedupe_then_unmerge_all(book)
+@given(books(Family()), st.booleans())
+def test_plain_client_base_round_trips(book: Book, via_cli: bool) -> None:
+    check_dedupe_then_unmerge_all(book, via_cli)
 
 
 @pytest.mark.xfail(strict=False, reason=f"{BUG_3}; {BUG_4}; {BUG_5}")
@@ -1024,11 +1025,13 @@ def test_a_second_phone_column(book: Book) -> None:
     check_dedupe_then_unmerge_all(book)
 
 
-@pytest.mark.xfail(strict=False, reason=f"{BUG_1}; {BUG_3}; {BUG_4}; {BUG_5}; {BUG_6}; {LINK_LOCATION}; {LINK_LOST}; "
-                                        f"{FORMULA_LOST}; {REFUSAL_LINES}")
+@pytest.mark.xfail(strict=False, reason=f"{BUG_3}; {BUG_4}; {BUG_5}; {LINK_LOCATION}; {LINK_LOST}; {FORMULA_LOST}; "
+                                        f"{REFUSAL_LINES}")
 @settings(max_examples=examples(0.5))
-@given(books(EVERYTHING))
-def test_everything_through_the_cli(book: Book) -> None:
+@given(books(dataclasses.replace(EVERYTHING, totals=False, second_phone=False)))
+def test_all_objects_together_through_the_cli(book: Book) -> None:
+    """Every kind of object at once, through ``xlcrm dedupe`` and ``xlcrm unmerge``. The total row and the second
+    phone column have tests of their own: fixed, both make the commands refuse, which would hide the rest."""
     check_dedupe_then_unmerge_all(book, via_cli=True)
 
 
