@@ -510,10 +510,6 @@ _CELL = re.compile(r"\$?([A-Z]{1,3})(\$?)([0-9]+)")
 _WHOLE_COLUMNS = re.compile(r"\$?([A-Z]{1,3}):\$?([A-Z]{1,3})")
 
 
-def frozen(items: Iterable[object]) -> frozenset[object]:
-    return frozenset(items)
-
-
 class Snapshot:
     """A workbook read back: every reference resolved to the clients it points at, and the user sheets' content.
 
@@ -564,7 +560,7 @@ class Snapshot:
         return (sheet, coordinate)
 
     def covered(self, first: int, last: int) -> frozenset[object]:
-        return frozen(identity for row, identity in self.ids.items() if first <= row <= last)
+        return frozenset(identity for row, identity in self.ids.items() if first <= row <= last)
 
     def area(self, text: str, anchor: int | None = None) -> object | None:
         """A cell or range of Clients as the clients it covers; None when ``text`` is no reference.
@@ -616,7 +612,7 @@ class Snapshot:
         for area in areas:
             assert isinstance(area, tuple)
             cells |= area[1] if area[0] == "range" else {area[1]}
-        return ("range", frozen(cells), str(sqref).split()[0][0])
+        return ("range", frozenset(cells), str(sqref).split()[0][0])
 
     # reading
 
@@ -849,8 +845,8 @@ def run_dedupe(path: Path, via_cli: bool) -> Ran:
         except XlcrmError as exc:
             return Ran(library_refusal(exc))
         merges, clients = outcome.merges, outcome.clients
-    removed = frozen(m["client_id"] for merge in merges for m in merge["merged"])
-    survivors = frozen(merge["survivor"]["client_id"] for merge in merges)
+    removed = frozenset(m["client_id"] for merge in merges for m in merge["merged"])
+    survivors = frozenset(merge["survivor"]["client_id"] for merge in merges)
     return Ran(None, Change("dedupe", removed=removed, rewritten=survivors),
                tuple(merge["merge_id"] for merge in merges), clients)
 
@@ -869,7 +865,7 @@ def run_unmerge(path: Path, merge_id: str, via_cli: bool) -> Ran:
         except XlcrmError as exc:
             return Ran(library_refusal(exc))
         restored, survivor = outcome.restored_ids, outcome.survivor_id
-    return Ran(None, Change(command, restored=frozen(restored), rewritten=frozen({survivor})))
+    return Ran(None, Change(command, restored=frozenset(restored), rewritten=frozenset({survivor})))
 
 
 def cli_refusal(result: object) -> str:
