@@ -721,7 +721,8 @@ def check_references(before: Snapshot, after: Snapshot, change: Change) -> None:
     for holder, meaning in before.references.items():
         if holder[0] in ("formula", "comment", "link") and holder[1] == before.clients_name and holder[2] in gone:
             continue  # on the row of a client merged away
-        assert holder in after.references, f"{holder} is gone after {change.command}"
+        assert holder in after.references, \
+            f"{holder} is no longer there after {change.command} (lost, or on another client's row now)"
         now = after.references[holder]
         if change.command == "dedupe":
             expected, _ = changed_ranges(meaning, lambda covered: covered - gone)
