@@ -90,3 +90,21 @@ def python_the_system_kills(folder: Path) -> Path:
     killed.write_text("#!/bin/sh\nkill -9 $$\n")
     killed.chmod(0o755)
     return killed
+
+
+# --- hypothesis profiles (tests/test_property_edits.py): XLCRM_HYPOTHESIS_PROFILE=nightly for thousands ---
+
+try:
+    from hypothesis import HealthCheck, Phase, settings as hypothesis_settings
+except ImportError:  # the property tests then skip themselves
+    pass
+else:
+    _SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
+    # Each test takes its share of max_examples (see test_property_edits.examples). CI does not shrink a failing
+    # example (minutes of re-running commands); derandomized, the example it prints is reproducible as it is.
+    hypothesis_settings.register_profile("ci", max_examples=100, deadline=None, derandomize=True,
+                                         phases=(Phase.explicit, Phase.generate), suppress_health_check=_SLOW,
+                                         print_blob=True)
+    hypothesis_settings.register_profile("nightly", max_examples=2000, deadline=None, suppress_health_check=_SLOW,
+                                         print_blob=True)
+    hypothesis_settings.load_profile(os.environ.get("XLCRM_HYPOTHESIS_PROFILE", "ci"))
