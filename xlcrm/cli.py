@@ -7,6 +7,7 @@ the error's exit code; nothing else a user sees is a traceback.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from typing import Any
 
@@ -19,6 +20,15 @@ from xlcrm.commands.options import EXIT_WORKBOOK_ERRORS
 from xlcrm.errors import XlcrmError
 
 
+def one_line(message: str) -> str:
+    """``message`` on one line: a line break it quotes from the workbook (in a formula, a cell) shows as ↵, so a
+    batch job's log and a person both see one ``Error:`` line."""
+    return _LINE_BREAK.sub("↵", message)
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
 class XlcrmGroup(click.Group):
     """Turns library errors into ``Error: …`` lines and stray exceptions into one as well."""
 
@@ -28,7 +38,7 @@ class XlcrmGroup(click.Group):
             with collector_paused():
                 return super().invoke(ctx)
         except XlcrmError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {one_line(str(exc))}", err=True)
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
@@ -38,7 +48,7 @@ class XlcrmGroup(click.Group):
         except Exception as exc:  # a bug: still no traceback for the user, unless asked for
             if os.environ.get("XLCRM_DEBUG"):
                 raise
-            click.echo(f"Error: unexpected failure ({type(exc).__name__}: {exc}); "
+            click.echo(f"Error: unexpected failure ({type(exc).__name__}: {one_line(str(exc))}); "
                        "set XLCRM_DEBUG=1 to see details", err=True)
             ctx.exit(EXIT_WORKBOOK_ERRORS)
 

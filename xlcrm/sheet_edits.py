@@ -277,6 +277,11 @@ class FormulaBlocked(Exception):
     """A formula refers to rows that a deletion would remove or move in a way xlcrm does not rewrite."""
 
 
+def shown_formula(formula: str) -> str:
+    """``formula`` (without its "=") as a message quotes it: on one line, a line break in it shown as ↵."""
+    return "=" + re.sub(r"\r\n|\r|\n", "↵", formula)
+
+
 def _split_sheet(operand: str) -> tuple[str | None, str]:
     match = _SHEET_PREFIX.match(operand)
     if match is None:
@@ -290,9 +295,9 @@ def _tokenizer(formula: str) -> Tokenizer:
     try:
         tokenizer = Tokenizer("=" + formula)
     except (TokenizerError, IndexError, ValueError) as exc:
-        raise FormulaBlocked(f"cannot read the formula ={formula}: {exc}") from None
+        raise FormulaBlocked(f"cannot read the formula {shown_formula(formula)}: {exc}") from None
     if tokenizer.render() != "=" + formula:
-        raise FormulaBlocked(f"cannot read the formula ={formula} exactly")
+        raise FormulaBlocked(f"cannot read the formula {shown_formula(formula)} exactly")
     return tokenizer
 
 
@@ -387,7 +392,7 @@ def remap_formula(formula: str, sheet: str, rows: RowMap, *, own_by_default: boo
     for token, text in _own_ranges(tokenizer.items, sheet, own_by_default):
         shifted = shift_range(text, rows)
         if shifted is None:
-            raise FormulaBlocked(f"the formula ={formula} uses {text}, which would be deleted")
+            raise FormulaBlocked(f"the formula {shown_formula(formula)} uses {text}, which would be deleted")
         if shifted != text:
             token.value = token.value[: len(token.value) - len(text)] + shifted
             changed = True
@@ -414,7 +419,7 @@ def check_anchored_formula(formula: str, sheet: str, anchor_row: int, last_row: 
             reach = end.row if end.row_dollar else end.row + (last_row - anchor_row)
             own_row = not end.row_dollar and end.row == anchor_row and anchor_stays
             if reach >= rows.first and not own_row:
-                raise FormulaBlocked(f"the formula ={formula} refers to row {end.row}")
+                raise FormulaBlocked(f"the formula {shown_formula(formula)} refers to row {end.row}")
 
 
 def refers_below(formula: str, sheet: str, first_row: int, *, own_by_default: bool) -> str | None:
