@@ -950,22 +950,13 @@ def difference(old: dict[str, dict[str, object]], new: dict[str, dict[str, objec
 
 # --- the properties ----------------------------------------------------------------------------------------
 
-# Why tests fail on the code of today; each xfail goes once its bugs are fixed (strict=False meanwhile).
-BUG_3 = "issue 15 point 3: a sheet name in lower case or as character references escapes the formula check"
-BUG_4 = "issue 15 point 4: &#13; in a formula on a moving row is double-escaped (and breaks the refusal's line)"
-BUG_5 = "issue 15 point 5: unmerge rewrites values and leaves what follows rows on the wrong row"
-BUG_6 = "issue 15 point 6: a table's total row is read as a client"
-BUG_1 = "issue 15 point 1: a second column under the phone's header loses the merged client's phone"
+# Known gaps: the regressions that still fail, each marked xfail(strict=True) so that a fix is noticed.
 LINK_LOCATION = ("found here: a hyperlink to a Clients cell does not follow its client (on dedupe at 72506ec; on "
                  "unmerge still on main d005465)")
 LINK_LOST = "found here: a hyperlink on a merged client's row is dropped by dedupe and not put back by unmerge"
 FORMULA_LOST = "found here: a formula on a merged client's row is logged as its value; unmerge does not bring it back"
-REFUSAL_LINES = "found here: a refusal that quotes a formula with a line break is two lines (and showed &#13;)"
 FORMAT_RANGES = ("issue 15 point 5, still open on main aedd26f: unmerge does not grow a conditional format's or "
                  "validation's range back over the row it puts back")
-TOO_CAREFUL = ("found here: the template's birthday highlight (I2:I1048576, own row only) stops any merge that "
-               "deletes row 2")
-
 
 
 def examples(share: float) -> int:
@@ -985,8 +976,6 @@ def test_formulas_names_and_charts_on_other_sheets(book: Book) -> None:
     check_dedupe_then_unmerge_all(book)
 
 
-@pytest.mark.xfail(strict=False, reason=f"{BUG_3}; {BUG_4}; {BUG_5}; {LINK_LOCATION}; {LINK_LOST}; {FORMULA_LOST}; "
-                                        f"{REFUSAL_LINES}; {FORMAT_RANGES}")
 @settings(max_examples=examples(1.0))
 @given(books(Family(own_formulas=True, notes=True, links=True, merged=True, formats=True, validations=True)))
 def test_objects_on_the_clients_rows(book: Book) -> None:
@@ -1020,8 +1009,6 @@ def test_a_second_phone_column(book: Book) -> None:
     check_dedupe_then_unmerge_all(book)
 
 
-@pytest.mark.xfail(strict=False, reason=f"{BUG_3}; {BUG_4}; {BUG_5}; {LINK_LOCATION}; {LINK_LOST}; {FORMULA_LOST}; "
-                                        f"{REFUSAL_LINES}; {FORMAT_RANGES}")
 @settings(max_examples=examples(0.5))
 @given(books(dataclasses.replace(EVERYTHING, totals=False, second_phone=False)))
 def test_all_objects_together_through_the_cli(book: Book) -> None:
@@ -1091,14 +1078,13 @@ REGRESSIONS = {
 
 
 @pytest.mark.parametrize("name", [
-    pytest.param(name, marks=pytest.mark.xfail(strict=False, reason=reason) if reason else ())
+    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=reason) if reason else ())
     for name, (_, reason) in REGRESSIONS.items()
 ])
 def test_regression(name: str) -> None:
     check_dedupe_then_unmerge_all(REGRESSIONS[name][0])
 
 
-@pytest.mark.xfail(strict=False, reason=TOO_CAREFUL)
 def test_a_copy_on_row_2_of_the_template_is_merged() -> None:
     """Deleting row 2 leaves a highlight that looks only at each cell's own row meaning the same: no refusal."""
     book = dataclasses.replace(small_book(), copies=(Copy(0, 0, True, False, None),), order=(4, 0, 1, 2, 3))

@@ -405,11 +405,16 @@ def check_anchored_formula(formula: str, sheet: str, anchor_row: int, last_row: 
 
     Such a formula is written for the top-left cell of its range (``anchor_row``) and applies to every cell
     down to ``last_row`` relative to it. It survives a deletion unchanged when every row it can reach lies
-    above the first deleted row, or when it only looks at each cell's own row and the anchor does not move.
+    above the first deleted row, or when it only looks at each cell's own row and the range still starts on
+    the anchor's row number (nothing above it deleted; the anchor row itself may go, as Excel then writes the
+    formula for the row below it, which takes that number).
     """
     if not rows:
         return
-    anchor_stays = rows.row(anchor_row) == anchor_row
+    first_kept = anchor_row
+    while first_kept <= last_row and rows.is_deleted(first_kept):
+        first_kept += 1
+    anchor_stays = first_kept <= last_row and rows.row(first_kept) == anchor_row
     for _, text in _own_ranges(_tokenizer(formula).items, sheet, own_by_default):
         ends = _range_ends(text)
         assert ends is not None
