@@ -38,6 +38,7 @@ import numpy as np
 from lxml import etree
 
 from xlcrm.errors import BeyondLimits, NotAWorkbook
+from xlcrm.xml_io import parse_part
 
 # Largest part (one sheet's XML, the shared strings) inflated. The benchmark workbook of 100,000 clients and a
 # million interactions (benchmarks/scale.py) holds a 251 MB Interactions sheet, about 25 bytes a cell: 2 GiB is
@@ -74,7 +75,6 @@ SCAN_CHUNK = 4 * 2**20
 _SHARED_STRINGS_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
 _OFFICE_DOCUMENT_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
 # workbook.xml and the relationship parts are read whole; nothing in them is resolved or fetched.
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 _LT, _SLASH, _GT, _QUOTE = (ord(char) for char in '</>"')
 _CELL_REF = re.compile(rb'\sr\s*=\s*"([A-Za-z]+)([0-9]+)"')
 
@@ -528,14 +528,12 @@ def _relationship_targets(archive: zipfile.ZipFile, part: str, rel_type: str | N
 
 
 def _read_xml(archive: zipfile.ZipFile, part: str) -> etree._Element | None:
-    """The parsed part (None when missing or not XML); ``BeyondLimits`` when it is too big to parse whole."""
+    """The parsed part (None when missing); ``BeyondLimits`` when it is too big to parse whole, ``NotAWorkbook``
+    when it is damaged."""
     entry = archive.NameToInfo.get(part)
     if entry is None:
         return None
     if entry.file_size > MAX_PARSED_PART_BYTES:
         raise BeyondLimits(f"{archive.filename}: the part {part} inflates to {_size(entry.file_size)}, more than the "
                            f"{_size(MAX_PARSED_PART_BYTES)} xlcrm parses whole")
-    try:
-        return etree.fromstring(archive.read(part), _PARSER)
-    except etree.XMLSyntaxError:
-        return None  # the reader says what is wrong with it
+    return parse_part(archive.read(part), part).getroot()

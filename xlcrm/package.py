@@ -61,7 +61,8 @@ from xlcrm.sheet_edits import (COMPUTED_HEADER, FORMULA_WINDOW, KEEP, READ_CHUNK
                                 shift_sqref)
 from xlcrm.streams import ReadAhead, deflate_into
 from xlcrm.workbook import column_letter, sheet_ref
-from xlcrm.xml_io import MAX_PARSED_BYTES, parse_part as _parse, refuse_dtd, serialize_part as _serialize, unescape_xml
+from xlcrm.xml_io import (MAX_PARSED_BYTES, iterparse_part, parse_part as _parse, refuse_dtd,
+                          serialize_part as _serialize, unescape_xml)
 
 if TYPE_CHECKING:
     from xlcrm.prerender import EditPrewriting, Prerendering, RenderedPart
@@ -516,11 +517,9 @@ class _Package:
         if entry is None:
             return None
         with self.archive.open(entry) as handle:
-            for number, (_, item) in enumerate(etree.iterparse(handle, tag=f"{{{NS_MAIN}}}si",
-                                                               resolve_entities=False, no_network=True)):
+            for number, item in enumerate(iterparse_part(handle, entry, f"{{{NS_MAIN}}}si")):
                 if number == index:
                     return "".join(text.text or "" for text in item.iter(f"{{{NS_MAIN}}}t"))
-                item.clear()
         return None
 
     def _sheet_type(self, sheet: _Sheet) -> str | None:

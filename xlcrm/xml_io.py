@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import threading
+from typing import BinaryIO, Iterator
 
 from lxml import etree
 
@@ -66,6 +67,22 @@ def parse_part(data: bytes, what: str) -> etree._ElementTree:
     if tree.docinfo.doctype:  # written in an encoding the check on the bytes does not read
         raise _refuse_dtd(what)
     return tree
+
+
+def iterparse_part(handle: BinaryIO, what: str, tag: str) -> Iterator[etree._Element]:
+    """The ``tag`` elements of a part read from ``handle`` one by one, parsed as ``parse_part`` parses (no
+    entities resolved, no network, no DTD); each is cleared once the caller is done with it. ``NotAWorkbook``
+    when the part is damaged or declares a DTD."""
+    parts = etree.iterparse(handle, events=("end",), tag=tag, resolve_entities=False, no_network=True,
+                            load_dtd=False, dtd_validation=False, huge_tree=False)
+    try:
+        for _, element in parts:
+            if parts.root is not None and parts.root.getroottree().docinfo.doctype:
+                raise _refuse_dtd(what)
+            yield element
+            element.clear()
+    except etree.XMLSyntaxError as exc:
+        raise NotAWorkbook(f"the workbook's {what} is damaged: {exc}") from None
 
 
 def serialize_part(tree: etree._ElementTree) -> bytes:
