@@ -766,22 +766,17 @@ class _Package:
                 if not _children(names):
                     root.remove(names)
             return
-        if containers:
-            names = containers[0]
-        else:
-            names = etree.Element(f"{{{NS_MAIN}}}definedNames")
-            _insert_in_order(root, names, _WORKBOOK_ORDER)
-        defined = etree.SubElement(names, f"{{{NS_MAIN}}}definedName")
-        defined.set("name", FILTER_NAME)
-        defined.set("localSheetId", str(position))
-        defined.set("hidden", "1")
         start, end = ref.split(":")
-        defined.text = f"{sheet_ref(sheet_name)}!{_absolute(start)}:{_absolute(end)}"
+        self._add_hidden_local_name(FILTER_NAME, position,
+                                    f"{sheet_ref(sheet_name)}!{_absolute(start)}:{_absolute(end)}")
 
     def _set_report_mark(self, position: int, sheet_name: str) -> None:
         """Mark the report sheet at ``position`` as xlcrm's (see ``_check_own_report``)."""
-        if self._has_report_mark(position):
-            return
+        if not self._has_report_mark(position):
+            self._add_hidden_local_name(REPORT_SHEET_MARK, position, f"{sheet_ref(sheet_name)}!$A$1")
+
+    def _add_hidden_local_name(self, name: str, position: int, text: str) -> None:
+        """A hidden defined name local to the sheet at ``position``."""
         root = self.workbook.getroot()
         containers = _children(root, "definedNames")
         if containers:
@@ -790,10 +785,10 @@ class _Package:
             names = etree.Element(f"{{{NS_MAIN}}}definedNames")
             _insert_in_order(root, names, _WORKBOOK_ORDER)
         defined = etree.SubElement(names, f"{{{NS_MAIN}}}definedName")
-        defined.set("name", REPORT_SHEET_MARK)
+        defined.set("name", name)
         defined.set("localSheetId", str(position))
         defined.set("hidden", "1")
-        defined.text = f"{sheet_ref(sheet_name)}!$A$1"
+        defined.text = text
 
     # styles
 
