@@ -242,8 +242,8 @@ def test_dedupe_refuses_a_workbook_it_cannot_merge_in(tmp_path: Path, change: st
     assert path.read_bytes() == original
 
 
-def test_unmerge_refuses_to_turn_formulas_into_values(book: Path) -> None:
-    """Restoring a row moves the rows below by their values; a formula of the user's there must not be lost."""
+def test_unmerge_moves_formulas_back_with_their_rows(book: Path) -> None:
+    """The restored row is inserted: formulas below it move down with their rows and still read their own row."""
     workbook = openpyxl.load_workbook(book)
     clients = workbook["Clients"]
     clients.cell(1, 20, "Check")
@@ -252,11 +252,13 @@ def test_unmerge_refuses_to_turn_formulas_into_values(book: Path) -> None:
     clients.cell(2, 21, "self-closing neighbour")  # a plain cell next to formulas is not mistaken for one
     workbook.save(book)
     dedupe_workbook(book, keep_backups=0)
-    original = book.read_bytes()
-    result = CliRunner().invoke(cli, ["unmerge", str(book), "M0001"])
-    assert result.exit_code == 1
-    assert "Clients!T4, which holds a formula" in result.output
-    assert book.read_bytes() == original
+    result = CliRunner().invoke(cli, ["unmerge", str(book), "M0001", "--keep-backups", "0"])
+    assert result.exit_code == 0, result.output
+    after = openpyxl.load_workbook(book)["Clients"]
+    assert [after.cell(row, 20).value for row in (2, 3, 5, 6)] == ["=LEN(B2)", "=LEN(B3)", "=LEN(B5)", "=LEN(B6)"]
+    assert after.cell(2, 21).value == "self-closing neighbour"
+    assert [row[0] for row in sheet_rows(book, "Clients")[1:]] == ["C000001", "C000002", "C000003", "C000004",
+                                                                   "C000005"]
 
 
 def test_a_clean_base_is_not_saved(tmp_path: Path) -> None:
@@ -270,7 +272,7 @@ def test_a_clean_base_is_not_saved(tmp_path: Path) -> None:
     assert path.read_bytes() == original and not (tmp_path / ".xlcrm-backups").exists()
 
 
-# --- what unmerge cannot put back: it moves values, so it refuses what would stay on another client's row --------
+# --- what follows the rows back: unmerge inserts the merged rows, moving the rows below as dedupe moved them ------
 
 
 def after_merge(book: Path, change: str) -> None:
@@ -284,7 +286,7 @@ def after_merge(book: Path, change: str) -> None:
     elif change == "formula on another sheet":
         workbook.create_sheet("Notes")["A1"] = "=Clients!B5"
     elif change == "link":
-        clients["C5"].hyperlink = "https://example.com/techno"
+        clients["C4"].hyperlink = "https://example.com/techno"
     elif change == "merged cells":
         clients.merge_cells("Q4:R4")
     elif change == "defined name":
@@ -298,23 +300,38 @@ def after_merge(book: Path, change: str) -> None:
     workbook.save(book)
 
 
-@pytest.mark.parametrize(("change", "named"), [
-    ("comment", "cell Clients!B4 has a comment"),
-    ("formula on another sheet", "a formula in sheet 'Notes' uses Clients!B5"),
-    ("link", "cell Clients!C5 holds a link"),
-    ("merged cells", "cells Clients!Q4:R4 are merged"),
-    ("defined name", "the name 'Best' refers to Clients!$B$4"),
-    ("formula on the sheet", "the formula in Clients!T2 uses B4"),
-    ("validation", "a validation is set on Clients!S4"),
-])
-def test_unmerge_refuses_what_would_stay_on_another_clients_row(book: Path, change: str, named: str) -> None:
+@pytest.mark.parametrize("change", ["comment", "link", "merged cells", "defined name", "formula on the sheet",
+                                    "validation"])
+def test_unmerge_moves_what_is_tied_to_a_client_row_with_it(book: Path, change: str) -> None:
+    """What was set on C000004's row 4 after the merge is on its row 5 once C000003 is back on row 4."""
     after_merge(book, change)
+    result = CliRunner().invoke(cli, ["unmerge", str(book), "M0001", "--keep-backups", "0"])
+    assert result.exit_code == 0, result.output
+    workbook = openpyxl.load_workbook(book)
+    clients = workbook["Clients"]
+    assert clients["A5"].value == "C000004" and clients["A4"].value == "C000003"
+    if change == "comment":
+        assert clients["B5"].comment.text == "called back, wants a discount" and clients["B4"].comment is None
+    elif change == "link":
+        assert clients["C5"].hyperlink.target == "https://example.com/techno" and clients["C4"].hyperlink is None
+    elif change == "merged cells":
+        assert [str(cells) for cells in clients.merged_cells.ranges] == ["Q5:R5"]
+    elif change == "defined name":
+        assert workbook.defined_names["Best"].attr_text == "Clients!$B$5"
+    elif change == "formula on the sheet":
+        assert clients["T2"].value == "=B5"
+    else:
+        assert [str(validation.sqref) for validation in clients.data_validations.dataValidation] == ["S5"]
+
+
+def test_unmerge_refuses_to_move_rows_another_sheet_points_at(book: Path) -> None:
+    """A formula on another sheet is not rewritten when rows move (dedupe refuses it too): unmerge refuses."""
+    after_merge(book, "formula on another sheet")
     original = book.read_bytes()
     result = CliRunner().invoke(cli, ["unmerge", str(book), "M0001"])
     assert result.exit_code == 1, result.output
-    assert result.output == (f"Error: M0001 cannot be undone exactly: {named}, and putting the merged rows back moves "
-                             "the rows of Clients from row 4 down by their values only, so it would then belong to "
-                             "another client; move or delete it, undo, then put it back\n")
+    assert result.output == ("Error: M0001 cannot be undone: cannot insert rows into 'Clients': a formula in sheet "
+                             "'Notes' uses Clients!B5; the workbook was not changed\n")
     assert book.read_bytes() == original
 
 

@@ -23,7 +23,7 @@ from typing import Any, Sequence
 
 from xlcrm import schema
 from xlcrm.dedupe import DedupePlan, MergeGroup, plan_dedupe
-from xlcrm.errors import MergeNotFound, MergeNotUndoable, WorkbookStructureError
+from xlcrm.errors import EditRefused, MergeNotFound, MergeNotUndoable, WorkbookStructureError
 from xlcrm.keys import email_keys, phone_keys
 from xlcrm.merge_log import (
     LogEntry,
@@ -40,7 +40,6 @@ from xlcrm.merge_log import (
 )
 from xlcrm.normalize import as_text, is_blank, split_phone_cell
 from xlcrm.report_sheet import MAX_CELL_TEXT, CellValue, ReportSheet
-from xlcrm.row_restore import refuse_what_stays_behind
 from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, holding_workbook_lock
 from xlcrm.save import save_changes
 from xlcrm.settings import read_settings
@@ -442,14 +441,19 @@ def unmerge_workbook(path: str | Path, merge_id: str, *, output: Path | None = N
                 row[index] = value
         return row
 
+    # The merged rows go back where they were, as rows inserted: what follows rows (links, comments, merged
+    # cells, formats, formulas) follows the rows below back down, as it followed them up when the merge deleted
+    # them. ``body`` is the sheet as it will be, ``origin`` the row each of its rows is now (None: put back).
     body = [list(r) + [None] * (width - len(r)) for r in raw[1:]]
+    origin: list[int | None] = list(range(2, len(raw) + 1))
     body[survivor_rows[0] - 2] = restored(survivor, body[survivor_rows[0] - 2])
+    inserted = []
     for entry in merged:
-        body.insert(min(entry.row - 2, len(body)), restored(entry, []))
-    set_cells, append_rows = _diff(raw[1:], body, width)
-    if merged:
-        refuse_what_stays_behind(data.path, clients.name, min(entry.row for entry in merged), merge_id)
-    edits = [SheetEdit(clients.name, set_cells=set_cells, append_rows=append_rows)]
+        position = min(entry.row - 2, len(body))
+        body.insert(position, restored(entry, []))
+        origin.insert(position, None)
+        inserted.append(position + 2)
+    edits = [SheetEdit(clients.name, set_cells=_diff(raw, body, origin, width), insert_rows=inserted)]
 
     repointed = [e for e in entries if e.role == schema.REPOINTED_ROLE.key]
     edits += _repoint_back(data, repointed, survivor_id, id_index, merge_id)
@@ -470,8 +474,11 @@ def unmerge_workbook(path: str | Path, merge_id: str, *, output: Path | None = N
         reports.append(merge_log_sheet(remaining, locale))
     else:
         remove.append(schema.find_sheet_name(schema.MERGE_LOG, data.sheet_names) or schema.MERGE_LOG.name(locale))
-    save = save_changes(data, reports=reports, edits=edits, remove=remove, output=output, ignore_lock=ignore_lock,
-                        keep_backups=keep_backups)
+    try:
+        save = save_changes(data, reports=reports, edits=edits, remove=remove, output=output,
+                            ignore_lock=ignore_lock, keep_backups=keep_backups)
+    except EditRefused as exc:
+        raise MergeNotUndoable(f"{merge_id} cannot be undone: {exc}") from None
     return UnmergeResult(Path(path), merge_id, survivor_id, sorted(group_ids - {survivor_id, ""}),
                          len(merged), sum(len(e.set_cells) for e in edits[1:]), save)
 
@@ -500,20 +507,23 @@ def _positions(header: Sequence[object], log_headers: Sequence[str]) -> list[int
     return positions
 
 
-def _diff(before: Sequence[Sequence[object]], after: Sequence[Sequence[object]],
-          width: int) -> tuple[dict[str, CellValue], list[dict[str, CellValue]]]:
-    """Cells to set so that rows ``before`` (from Excel row 2) read as ``after``, and the rows to append."""
+def _diff(before: Sequence[Sequence[object]], after: Sequence[Sequence[object]], origin: Sequence[int | None],
+          width: int) -> dict[str, CellValue]:
+    """Cells to set, numbered as in the sheet written, so that its rows from Excel row 2 read as ``after``.
+
+    ``before``: the sheet's rows as read, from row 1; ``origin``: for each row of ``after``, the row of ``before``
+    it is (None: a row inserted, blank until set).
+    """
     set_cells: dict[str, CellValue] = {}
     letters = [column_letter(i) for i in range(width)]
-    for index, new in enumerate(after[:len(before)]):
-        old = before[index]
+    for index, (new, was_row) in enumerate(zip(after, origin)):
+        old = before[was_row - 1] if was_row is not None else ()
         for column, letter in enumerate(letters):
             was = old[column] if column < len(old) else None
             value = new[column] if column < len(new) else None
             if was != value or type(was) is not type(value):
                 set_cells[f"{letter}{index + 2}"] = value  # type: ignore[assignment]
-    append_rows = [{letters[c]: v for c, v in enumerate(new) if v is not None} for new in after[len(before):]]
-    return set_cells, append_rows  # type: ignore[return-value]
+    return set_cells
 
 
 def _repoint_back(data: WorkbookData, entries: Sequence[LogEntry], survivor_id: str, id_index: int,

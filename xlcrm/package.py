@@ -9,9 +9,10 @@ which is also what makes a refresh of a large workbook fast) and edits only:
 
 - the worksheet parts of its own report sheets (replaced or added, streamed);
 - the worksheet parts of user sheets a command was asked to change (see
-  ``xlcrm.sheet_edits``: cells set, rows deleted or appended, computed columns),
-  streamed row by row, with their Excel tables, and, when rows are deleted, their
-  comments and the defined names that point at the rows that move;
+  ``xlcrm.sheet_edits``: cells set, rows deleted, inserted or appended, computed
+  columns), streamed row by row, with their Excel tables, and, when rows are
+  deleted or inserted, their comments and the defined names that point at the
+  rows that move;
 - ``xl/workbook.xml`` (sheet list, the report filters' defined names),
   ``xl/_rels/workbook.xml.rels``, ``[Content_Types].xml``;
 - ``xl/styles.xml``, where the few styles of report cells are found or appended,
@@ -139,12 +140,12 @@ def write_edit_ahead(source: Path, edit: SheetEdit, file: Path,
     the part's name, the names of ``watch`` it never mentions).
 
     Run in a process of its own while a refresh computes (``xlcrm.prerender``), it holds only for an edit
-    that changes nothing but its sheet's part: None when it deletes or appends rows (which moves what
+    that changes nothing but its sheet's part: None when it deletes, inserts or appends rows (which moves what
     points at them), or would add a style, change a table or drop the calculation chain. The save applies
     such an edit itself. A style the edit only looks up has the same index in the save, which adds its own
     styles after those of the workbook as read.
     """
-    if edit.delete_rows or edit.append_rows:
+    if edit.delete_rows or edit.insert_rows or edit.append_rows:
         return None
     with zipfile.ZipFile(source) as archive, contextlib.ExitStack() as temporary:
         package = _Package(archive, source, temporary)
@@ -937,7 +938,7 @@ class _UserSheetEdit:
         self.edit = edit
         self.name = sheet.name
         self.date1904 = date1904
-        self.rows = RowMap(edit.delete_rows)
+        self.rows = RowMap(edit.delete_rows, edit.insert_rows)
         self.sheet_rels = package._rels_of(sheet.part)
         self.part_name = package._name(sheet.part) or sheet.part
         self.values = edit.cell_values()
@@ -1009,6 +1010,11 @@ class _UserSheetEdit:
         for row in self.rows.deleted:
             if not 2 <= row <= MAX_ROWS:
                 raise ValueError(f"row {row} of {self.name!r} cannot be deleted (row 1 holds the headers)")
+        for row in self.rows.inserted:
+            if not 2 <= row <= MAX_ROWS:
+                raise ValueError(f"no row can be inserted at row {row} of {self.name!r} (row 1 holds the headers)")
+        if self.rows.inserted and (self.edit.delete_rows or self.edit.append_rows):
+            raise ValueError(f"an edit of {self.name!r} that inserts rows cannot delete or append rows too")
         for (row, column) in self.values:
             if self.rows.is_deleted(row):
                 raise ValueError(f"{self.where(column_letter(column) + str(row))} is set and deleted at once")
@@ -1029,7 +1035,8 @@ class _UserSheetEdit:
         for (row, column), value in self.values.items():
             cells = by_row.get(row)
             if cells is None:
-                new_row = self.rows.row(row)
+                # the cells of an edit that inserts rows are numbered as in the sheet written already
+                new_row = row if self.rows.inserted else self.rows.row(row)
                 assert new_row is not None  # _check_request refused cells of deleted rows
                 cells = by_row[row] = changes.setdefault(new_row, {})
             cells[column] = CellChange(value)
@@ -1057,7 +1064,9 @@ class _UserSheetEdit:
             first_row, first_column, last_row, last_column = range_bounds(match.group(2).decode())
         except ValueError:
             return head
-        if self.rows:
+        if self.rows.inserted:
+            last_row = max(first_row, self.rows.span(first_row, last_row)[1])  # type: ignore[index]
+        elif self.rows:
             last_row = max(first_row, last_row - bisect.bisect_right(self.rows.deleted, last_row))
         written = [(row, column) for row, columns in changes.items() for column, change in columns.items()
                    if change.value is not KEEP and change.value is not None]
@@ -1101,7 +1110,7 @@ class _UserSheetEdit:
         return scans
 
     def _refuse(self, what: str) -> EditRefused:
-        return EditRefused(f"cannot delete rows of {self.name!r}: {what}; the workbook was not changed")
+        return EditRefused(f"cannot {self.rows.change} {self.name!r}: {what}; the workbook was not changed")
 
     def _check_drawing(self, part: str, first: int) -> None:
         data = self.package._read_optional(part)
@@ -1361,8 +1370,8 @@ class _UserSheetEdit:
 
 
 class _TailShift:
-    """The worksheet's elements after the cells, with the deleted rows gone: ranges moved up or shrunk,
-    formulas checked, anything anchored to a row that cannot be moved exactly refused."""
+    """The worksheet's elements after the cells, with the deleted rows gone or the inserted rows in: ranges moved,
+    shrunk or grown, formulas checked, anything anchored to a row that cannot be moved exactly refused."""
 
     def __init__(self, edit: _UserSheetEdit, root: etree._Element):
         self.edit = edit
