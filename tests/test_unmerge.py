@@ -10,6 +10,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook
 
 from builders import settings_records, write_records, write_workbook
@@ -349,3 +352,73 @@ def test_unmerge_keeps_what_sits_above_the_restored_rows(book: Path) -> None:
     assert after["Notes"]["A1"].value == "=Clients!B3" and after["Clients"]["B3"].value == "Olga Sidorova"
     assert [row[0] for row in sheet_rows(book, "Clients")[1:]] == ["C000001", "C000002", "C000003", "C000004",
                                                                    "C000005"]
+
+
+# --- dedupe then unmerge of every merge gives the sheet back ---------------------------------------------------------
+
+
+def clients_state(path: Path) -> dict[str, object]:
+    """What follows the rows of Clients, as openpyxl reads it."""
+    sheet = openpyxl.load_workbook(path)["Clients"]
+    return {
+        "cells": {cell.coordinate: cell.value for row in sheet.iter_rows() for cell in row if cell.value is not None},
+        "comments": {cell.coordinate: cell.comment.text for row in sheet.iter_rows() for cell in row if cell.comment},
+        "links": {cell.coordinate: cell.hyperlink.target for row in sheet.iter_rows() for cell in row
+                  if cell.hyperlink},
+        "merged": sorted(str(cells) for cells in sheet.merged_cells.ranges),
+        "formats": sorted(str(rule.sqref) for rule in sheet.conditional_formatting),
+        "validations": sorted(str(validation.sqref) for validation in sheet.data_validations.dataValidation),
+        "tables": {table.name: table.ref for table in sheet.tables.values()},
+    }
+
+
+def test_dedupe_then_unmerge_of_every_merge_gives_back_what_follows_the_rows(tmp_path: Path) -> None:
+    """Real bases: every e-mail a mailto link (Excel makes one of each typed address), notes on clients below the
+    merged rows, a format and a dropdown over exactly the client rows, merged cells, a formula on every row."""
+    from test_foreign_fixtures import assert_foreign_parts_kept  # noqa: PLC0415 - the fixtures' own check
+
+    path = create_demo(tmp_path / "demo.xlsx", clients=120, seed=3, locale="en", today=TODAY).path
+    merged_ids = {merged["client_id"] for merge in dedupe_workbook(path, dry_run=True).merges
+                  for merged in merge["merged"]}
+    book = openpyxl.load_workbook(path)
+    sheet = book["Clients"]
+    last = sheet.max_row
+    sheet.cell(1, 17, "Check")
+    merged_rows = set()
+    for row in range(2, last + 1):
+        if sheet.cell(row, 1).value in merged_ids:
+            merged_rows.add(row)
+        elif row % 7 == 0:
+            sheet.cell(row, 2).comment = openpyxl.comments.Comment(f"note on row {row}", "Anna")
+            sheet.merge_cells(start_row=row, start_column=18, end_row=row, end_column=19)
+        if sheet.cell(row, 6).value:
+            sheet.cell(row, 6).hyperlink = f"mailto:{sheet.cell(row, 6).value}"
+        sheet.cell(row, 17, f"=LEN(B{row})")
+    assert merged_rows and min(merged_rows) < last - 10
+    sheet.conditional_formatting.add(f"B2:B{last}", FormulaRule(formula=["LEN(B2)>20"],
+                                                                 fill=PatternFill("solid", "FFFF00")))
+    validation = DataValidation(type="whole", operator="between", formula1="1", formula2="5")
+    validation.add(f"M2:M{last}")
+    sheet.add_data_validation(validation)
+    book.save(path)
+    before_state, before = clients_state(path), tmp_path / "before.xlsx"
+    shutil.copyfile(path, before)
+
+    result = CliRunner().invoke(cli, ["dedupe", str(path), "--keep-backups", "0"])
+    assert result.exit_code == 0, result.output
+    log = read_merge_log(read_sheet_rows(path, schema.MERGE_LOG))
+    assert len(log.ids()) >= 3
+    for merge_id in reversed(log.ids()):
+        result = CliRunner().invoke(cli, ["unmerge", str(path), merge_id, "--keep-backups", "0"])
+        assert result.exit_code == 0, result.output
+
+    after_state = clients_state(path)
+    # The merged rows were deleted, their links and formulas with them: the Merge log keeps their values.
+    gone = {f"{letter}{row}" for row in merged_rows for letter in ("F", "Q")}
+    expected = {**before_state,
+                "cells": {ref: value for ref, value in before_state["cells"].items()  # type: ignore[attr-defined]
+                          if ref not in gone or not str(value).startswith("=")},
+                "links": {ref: target for ref, target in before_state["links"].items()  # type: ignore[attr-defined]
+                          if ref not in gone}}
+    assert after_state == expected
+    assert_foreign_parts_kept(before, path, ("Clients", "Interactions", "Contacts"))
