@@ -872,3 +872,29 @@ def test_inserting_rows_refuses_what_deleting_them_refuses(tmp_path: Path) -> No
     with pytest.raises(ValueError, match="cannot be combined"):
         write_workbook(source, target, edits=[SheetEdit(CLIENTS, insert_rows=[6]),
                                               SheetEdit(CLIENTS, set_cells={"B2": "x"})])
+
+
+def test_a_row_inserted_above_the_first_client_keeps_the_template_whole(tmp_path: Path) -> None:
+    """The first client put back on row 2: the table, formats and dropdowns over every client row take it in, and
+    the birthday highlight written for row 2 still reads each cell's own row."""
+    source = client_base(tmp_path / "base.xlsx")
+    target = tmp_path / "out.xlsx"
+    write_workbook(source, target, edits=[SheetEdit(CLIENTS, insert_rows=[2], set_cells={f"{ID}2": "C000100",
+                                                                                         f"{NAME}2": "Back"})])
+    assert tail(target, CLIENTS_PART) == tail(source, CLIENTS_PART)
+    assert table(target)[0] == f"A1:{column_letter(LAST)}8"
+    clients = read_workbook(target).sheets["clients"].frame
+    assert clients["name"].tolist() == ["Back"] + [f"Person {i}" for i in range(1, 7)]
+    assert_package_consistent(target)
+
+
+def test_rows_are_not_pushed_off_the_bottom_of_the_sheet(tmp_path: Path) -> None:
+    source = tmp_path / "book.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = CLIENTS
+    book.active.append(["ClientID", "Name"])
+    book.active.cell(1_048_576, 1, "the last row")
+    book.save(source)
+    with pytest.raises(EditRefused, match="row 1048576 would be pushed off the bottom of the sheet"):
+        write_workbook(source, tmp_path / "out.xlsx", edits=[SheetEdit(CLIENTS, insert_rows=[3])])
+    assert not (tmp_path / "out.xlsx").exists()
