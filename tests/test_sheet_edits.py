@@ -898,3 +898,20 @@ def test_rows_are_not_pushed_off_the_bottom_of_the_sheet(tmp_path: Path) -> None
     with pytest.raises(EditRefused, match="row 1048576 would be pushed off the bottom of the sheet"):
         write_workbook(source, tmp_path / "out.xlsx", edits=[SheetEdit(CLIENTS, insert_rows=[3])])
     assert not (tmp_path / "out.xlsx").exists()
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_opens_a_workbook_with_rows_inserted_back(tmp_path: Path) -> None:
+    """The rows a deletion removed, inserted back: LibreOffice recalculates every formula that moved down to the
+    results of the original workbook, the restored rows' values are read back, the notes are on their cells."""
+    source = DATA / "user_workbook.xlsx"
+    _, restored = round_trip(source, tmp_path, "Clients", [3, 4])
+    settings = tmp_path / "lo" / "lo-profile" / "user" / "registrymodifications.xcu"
+    settings.parent.mkdir(parents=True)
+    settings.write_text(RECALCULATE_ALWAYS, encoding="utf-8")
+    resaved = convert_with_libreoffice(restored, "xlsx", tmp_path / "lo")
+    clients = CalamineWorkbook.from_path(str(resaved)).get_sheet_by_name("Clients").to_python()
+    original = CalamineWorkbook.from_path(str(source)).get_sheet_by_name("Clients").to_python()
+    assert [row[:7] for row in clients] == [row[:7] for row in original]
+    assert [row[7] for row in clients[4:]] == [row[7] for row in original[4:]]  # rows 3 and 4 lost their formulas
+    assert sheet_state(resaved, "Clients")["comments"].keys() == {"B2", "C5"}  # type: ignore[attr-defined]

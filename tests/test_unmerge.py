@@ -16,6 +16,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook
 
 from builders import settings_records, write_records, write_workbook
+from package_checks import assert_package_consistent
 from xlcrm import schema
 from xlcrm.cli import cli
 from xlcrm.demo import create_demo
@@ -422,3 +423,4 @@ def test_dedupe_then_unmerge_of_every_merge_gives_back_what_follows_the_rows(tmp
                           if ref not in gone}}
     assert after_state == expected
     assert_foreign_parts_kept(before, path, ("Clients", "Interactions", "Contacts"))
+    assert_package_consistent(path)
