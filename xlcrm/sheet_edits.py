@@ -1020,7 +1020,8 @@ class RowWriter:
             try:
                 new = remap_formula(text, plan.name, plan.rows, own_by_default=True)
             except FormulaBlocked as exc:
-                raise EditRefused(f"cannot {plan.rows.change} {plan.name!r}: {exc}; the workbook was not changed") from None
+                raise EditRefused(f"cannot {plan.rows.change} {plan.name!r}: {exc}; "
+                                  "the workbook was not changed") from None
             if new != text:
                 start, end = match.span(2)
                 pieces.extend([data[position:start], escape_xml(new).encode("utf-8")])
