@@ -29,7 +29,7 @@ from conftest import convert_with_libreoffice
 from package_checks import assert_package_consistent, assert_styles_extended, canonical, entries, xml
 from xlcrm import schema
 from xlcrm.errors import EditRefused, WorkbookChanged
-from xlcrm.package import NS_MAIN, write_workbook
+from xlcrm.package import NS_MAIN, row_links, write_workbook
 from xlcrm.report_sheet import ReportColumn, ReportSheet, ReportTable
 from xlcrm.safe_save import BACKUP_FOLDER, TEMP_PREFIX
 from xlcrm.save import save_changes
@@ -915,3 +915,35 @@ def test_libreoffice_opens_a_workbook_with_rows_inserted_back(tmp_path: Path) ->
     assert [row[:7] for row in clients] == [row[:7] for row in original]
     assert [row[7] for row in clients[4:]] == [row[7] for row in original[4:]]  # rows 3 and 4 lost their formulas
     assert sheet_state(resaved, "Clients")["comments"].keys() == {"B2", "C5"}  # type: ignore[attr-defined]
+
+
+def test_links_set_on_cells_reuse_a_relationship_left_unused(tmp_path: Path) -> None:
+    """A deletion leaves the relationship of a deleted row's link; a link put back to the same address takes it
+    again, so the sheet's relationships read as before. A new address takes a new one, a place no relationship."""
+    source = tmp_path / "book.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = CLIENTS
+    sheet.append(["ClientID", "Name", "Email"])
+    for row in range(2, 6):
+        sheet.append([f"C{row:06d}", f"Person {row}", f"p{row}@example.ru"])
+        sheet[f"C{row}"].hyperlink = f"mailto:p{row}@example.ru"
+    book.save(source)
+    rels = "xl/worksheets/_rels/sheet1.xml.rels"
+    links = row_links(source, CLIENTS, [3, 4])
+    assert links == {(3, 2): "mailto:p3@example.ru", (4, 2): "mailto:p4@example.ru"}
+    deleted, restored = round_trip(source, tmp_path, CLIENTS, [3])
+    assert entries(deleted)[rels] == entries(source)[rels]  # the relationship of C3's link is left unused
+    linked = tmp_path / "linked.xlsx"
+    write_workbook(restored, linked, edits=[SheetEdit(CLIENTS, set_links={
+        "C3": "mailto:p3@example.ru", "B2": "#Clients!A5", "C5": "https://example.ru/p5"})])
+    assert entries(linked)[rels] != entries(source)[rels]  # one relationship more, for the new address
+    state = sheet_state(linked, CLIENTS)
+    assert state["links"] == {"B2": None, "C2": "mailto:p2@example.ru", "C3": "mailto:p3@example.ru",
+                              "C4": "mailto:p4@example.ru", "C5": "https://example.ru/p5"}
+    assert openpyxl.load_workbook(linked)[CLIENTS]["B2"].hyperlink.location == "Clients!A5"
+    write_workbook(restored, tmp_path / "again.xlsx", edits=[SheetEdit(CLIENTS, set_links={
+        "C3": "mailto:p3@example.ru"})])
+    assert entries(tmp_path / "again.xlsx")[rels] == entries(source)[rels]
+    assert sheet_state(tmp_path / "again.xlsx", CLIENTS) == sheet_state(source, CLIENTS)
+    assert_package_consistent(linked)

@@ -16,7 +16,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook
 
 from builders import settings_records, write_records, write_workbook
-from package_checks import assert_package_consistent
+from package_checks import assert_package_consistent, entries
 from xlcrm import schema
 from xlcrm.cli import cli
 from xlcrm.demo import create_demo
@@ -409,18 +409,26 @@ def test_dedupe_then_unmerge_of_every_merge_gives_back_what_follows_the_rows(tmp
     assert result.exit_code == 0, result.output
     log = read_merge_log(read_sheet_rows(path, schema.MERGE_LOG))
     assert len(log.ids()) >= 3
+    # The Merge log keeps the merged rows' links, which the merge deleted with them, in a column of its own.
+    log_rows = read_sheet_rows(path, schema.MERGE_LOG)
+    header = next(row for row in log_rows if "▸ Links" in row)
+    links_column = header.index("▸ Links")
+    assert {row[links_column] for row in log_rows[log_rows.index(header) + 1:] if row[links_column]} == \
+        {f"Email → mailto:{before_state['cells'][f'F{row}']}" for row in merged_rows  # type: ignore[index]
+         if f"F{row}" in before_state["cells"]}  # type: ignore[operator]
     for merge_id in reversed(log.ids()):
         result = CliRunner().invoke(cli, ["unmerge", str(path), merge_id, "--keep-backups", "0"])
         assert result.exit_code == 0, result.output
 
     after_state = clients_state(path)
-    # The merged rows were deleted, their links and formulas with them: the Merge log keeps their values.
-    gone = {f"{letter}{row}" for row in merged_rows for letter in ("F", "Q")}
+    # The merged rows were deleted, their formulas with them: the Merge log keeps their values and links.
+    gone = {f"Q{row}" for row in merged_rows}
     expected = {**before_state,
                 "cells": {ref: value for ref, value in before_state["cells"].items()  # type: ignore[attr-defined]
-                          if ref not in gone or not str(value).startswith("=")},
-                "links": {ref: target for ref, target in before_state["links"].items()  # type: ignore[attr-defined]
-                          if ref not in gone}}
+                          if ref not in gone or not str(value).startswith("=")}}
     assert after_state == expected
     assert_foreign_parts_kept(before, path, ("Clients", "Interactions", "Contacts"))
     assert_package_consistent(path)
+    # Each link put back took the relationship its row's deletion had left: the relationships are as before.
+    rels = "xl/worksheets/_rels/sheet1.xml.rels"
+    assert entries(path)[rels] == entries(before)[rels]

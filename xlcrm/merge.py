@@ -39,6 +39,7 @@ from xlcrm.merge_log import (
     sheet_rows,
 )
 from xlcrm.normalize import as_text, is_blank, split_phone_cell
+from xlcrm.package import row_links
 from xlcrm.report_sheet import MAX_CELL_TEXT, CellValue, ReportSheet
 from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, holding_workbook_lock
 from xlcrm.save import save_changes
@@ -249,6 +250,8 @@ def _apply(plan: DedupePlan, now: dt.datetime) -> tuple[list[SheetEdit], list[Re
         # Where each Clients column of this sheet lands among the log's columns (older logs may differ).
         follow = column_positions(headers, log.headers)
         id_column = next((i for i, h in enumerate(log.headers) if _is_client_id(h, clients)), None)
+        # The merged rows go, links and all: the log keeps each link under its column's header.
+        links = row_links(data.path, clients.name, {row for action in actions for row in action.group.merged})
         set_cells: dict[str, CellValue] = {}
         deleted: list[int] = []  # sorted
         pointing_cells: dict[str, dict[str, CellValue]] = {}
@@ -260,8 +263,11 @@ def _apply(plan: DedupePlan, now: dt.datetime) -> tuple[list[SheetEdit], list[Re
                 # Merges are logged as if made one after another: a row's number is where it was once the
                 # earlier merges of this save had removed their rows, so undoing in reverse order is exact.
                 logged_row = row - bisect.bisect_left(deleted, row)
+                logged_links = tuple((headers[column] if column < len(headers) else f"({column_letter(column)})",
+                                      target) for (linked_row, column), target in sorted(links.items())
+                                     if linked_row == row)
                 log.entries.append(LogEntry(action.merge_id, now, role.key, clients.name, logged_row,
-                                            tuple(entry_values)))
+                                            tuple(entry_values), logged_links if role is schema.MERGED_ROLE else ()))
             for key, value in action.changes.items():
                 set_cells[f"{clients.letters[key]}{group.survivor}"] = value
             for row in group.merged:
@@ -453,7 +459,13 @@ def unmerge_workbook(path: str | Path, merge_id: str, *, output: Path | None = N
         body.insert(position, restored(entry, []))
         origin.insert(position, None)
         inserted.append(position + 2)
-    edits = [SheetEdit(clients.name, set_cells=_diff(raw, body, origin, width), insert_rows=inserted)]
+    links: dict[str, str] = {}  # the links the merge deleted with the rows, back on their cells
+    for entry, row in zip(merged, inserted):
+        for (_, target), column in zip(entry.links, _positions(header, [h for h, _ in entry.links])):
+            if column is not None:
+                links[f"{column_letter(column)}{row}"] = target
+    edits = [SheetEdit(clients.name, set_cells=_diff(raw, body, origin, width), insert_rows=inserted,
+                       set_links=links)]
 
     repointed = [e for e in entries if e.role == schema.REPOINTED_ROLE.key]
     edits += _repoint_back(data, repointed, survivor_id, id_index, merge_id)

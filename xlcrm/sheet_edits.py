@@ -67,6 +67,9 @@ class SheetEdit:
     # an edit that inserts rows are numbered as in the sheet written too: they are set once the rows are in.
     # Such an edit neither deletes nor appends rows.
     insert_rows: Collection[int] = ()
+    # "F14" -> where a link on that cell goes: a web or mail address, or "#" and a place in the workbook. Cells
+    # are numbered as ``set_cells`` numbers them.
+    set_links: Mapping[str, str] = field(default_factory=dict)
 
     def cell_values(self) -> dict[tuple[int, int], CellValue]:
         """Every cell this edit sets, as (row, column index) -> value; a cell given twice is a ValueError."""
@@ -120,10 +123,16 @@ def combine_edits(edits: Sequence[SheetEdit]) -> list[SheetEdit]:
                 _refuse_two_values(f"{edit.sheet}!{letter}{row}", held[row], values[row])
             held.update(values)
         headers = list(dict.fromkeys([*before.computed_header, *edit.computed_header]))
+        links = {ref.strip().upper(): target for ref, target in before.set_links.items()}
+        for ref, target in edit.set_links.items():
+            ref = ref.strip().upper()
+            if ref in links:
+                _refuse_two_values(f"the link of {edit.sheet}!{ref}", links[ref], target)
+            links[ref] = target
         combined[key] = SheetEdit(before.sheet, cells, columns, {*before.delete_rows, *edit.delete_rows},
                                   [*before.append_rows, *edit.append_rows], headers,
                                   {**before.column_widths, **edit.column_widths},
-                                  {**before.number_formats, **edit.number_formats})
+                                  {**before.number_formats, **edit.number_formats}, set_links=links)
     return list(combined.values())
 
 
