@@ -6,7 +6,9 @@ cells are filled from the others; phones and emails it lacks are appended;
 a different comment is appended; any other value that differs stays as the
 survivor had it (the others' rows are in the Merge log). The merged rows are
 deleted, and Interactions and Contacts rows pointing at a merged ClientID are
-re-pointed to the survivor.
+re-pointed to the survivor. Undoing a merge inserts its rows back where they
+were, so what follows rows (links, notes, merged cells, formats, formulas)
+follows the rows below back down, as it followed them up.
 
 ``apply_plan`` turns a plan into sheet edits and report sheets, so ``refresh``
 can fold dedupe into its own single read and save; ``dedupe_workbook`` and

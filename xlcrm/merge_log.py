@@ -10,9 +10,10 @@ proposed again, unless the user changes its Decision to "merge". Deleting the
 sheet forgets the decisions.
 
 ``▸ Merge log`` holds every merge with the complete original rows (every
-column of the Clients sheet, the user's own columns too, values as they were)
-and the Interactions and Contacts rows that were re-pointed, so
-``xlcrm unmerge`` can restore them exactly. Each run writes the entries it
+column of the Clients sheet, the user's own columns too, values as they were,
+and, in a last column, the links on a merged row's cells: Excel makes one of
+every typed e-mail) and the Interactions and Contacts rows that were
+re-pointed, so ``xlcrm unmerge`` can restore them exactly. Each run writes the entries it
 read back plus its new ones.
 
 Headers and decisions are recognised in either language, as everywhere else.
