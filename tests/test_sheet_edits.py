@@ -29,7 +29,7 @@ from conftest import convert_with_libreoffice
 from package_checks import assert_package_consistent, assert_styles_extended, canonical, entries, xml
 from xlcrm import schema
 from xlcrm.errors import EditRefused, WorkbookChanged
-from xlcrm.package import NS_MAIN, write_workbook
+from xlcrm.package import NS_MAIN, row_links, write_workbook
 from xlcrm.report_sheet import ReportColumn, ReportSheet, ReportTable
 from xlcrm.safe_save import BACKUP_FOLDER, TEMP_PREFIX
 from xlcrm.save import save_changes
@@ -748,3 +748,202 @@ def test_a_watched_name_is_seen_in_any_spelling_wherever_the_reading_cuts_the_sh
         sheet = SheetXml(BytesIO(data), "sheet", SheetMentions(["Клиенты", "Elsewhere"]))
         assert b"".join(sheet.content()) + sheet.tail
         assert sheet.seen == {"Клиенты"}, offset
+
+
+# --- rows inserted: the inverse of rows deleted -------------------------------------------------------------------
+
+
+def sheet_state(path: Path, name: str) -> dict[str, object]:
+    """What follows rows on a sheet, as openpyxl reads it: values and formulas, comments, links, merged cells,
+    formats, validations, the filter, tables and the workbook's defined names."""
+    book = openpyxl.load_workbook(path)
+    sheet = book[name]
+    return {
+        "cells": {cell.coordinate: cell.value for row in sheet.iter_rows() for cell in row if cell.value is not None},
+        "comments": {cell.coordinate: cell.comment.text for row in sheet.iter_rows() for cell in row if cell.comment},
+        "links": {cell.coordinate: cell.hyperlink.target for row in sheet.iter_rows() for cell in row
+                  if cell.hyperlink},
+        "merged": sorted(str(cells) for cells in sheet.merged_cells.ranges),
+        "formats": [str(rule.sqref) for rule in sheet.conditional_formatting],
+        "validations": [str(validation.sqref) for validation in sheet.data_validations.dataValidation],
+        "filter": sheet.auto_filter.ref,
+        "tables": {table.name: table.ref for table in sheet.tables.values()},
+        "names": {name: defined.attr_text for name, defined in book.defined_names.items()},
+    }
+
+
+def round_trip(source: Path, tmp_path: Path, sheet: str, rows: list[int]) -> tuple[Path, Path]:
+    """``rows`` deleted, then inserted back with their values (formulas excepted: the values are all a merge logs)."""
+    deleted, restored = tmp_path / "deleted.xlsx", tmp_path / "restored.xlsx"
+    write_workbook(source, deleted, edits=[SheetEdit(sheet, delete_rows=rows)])
+    cells = sheet_state(source, sheet)["cells"]
+    values = {ref: value for ref, value in cells.items()  # type: ignore[union-attr]
+              if int(re.sub("[A-Z]", "", ref)) in rows and not str(value).startswith("=")}
+    write_workbook(deleted, restored, edits=[SheetEdit(sheet, set_cells=values, insert_rows=rows)])
+    assert_package_consistent(restored)
+    return deleted, restored
+
+
+def without_formulas_of(state: dict[str, object], rows: list[int]) -> dict[str, object]:
+    cells = {ref: value for ref, value in state["cells"].items()  # type: ignore[attr-defined]
+             if not (int(re.sub("[A-Z]", "", ref)) in rows and str(value).startswith("="))}
+    return {**state, "cells": cells}
+
+
+@pytest.mark.parametrize("rows", [[3, 6], [3], [7], [3, 4, 7]])
+def test_rows_inserted_where_rows_were_deleted_give_the_template_back(tmp_path: Path, rows: list[int]) -> None:
+    """The template's table, whole-column formats and dropdowns grow back, at the first and last client too."""
+    source = client_base(tmp_path / "base.xlsx")
+    _, restored = round_trip(source, tmp_path, CLIENTS, rows)
+    assert sheet_state(restored, CLIENTS) == sheet_state(source, CLIENTS)
+    assert tail(restored, CLIENTS_PART) == tail(source, CLIENTS_PART)
+    assert changed_parts(source, restored) <= {CLIENTS_PART, CLIENTS_TABLE}
+
+
+def test_inserted_rows_move_comments_names_and_formulas_back(tmp_path: Path) -> None:
+    source = DATA / "user_workbook.xlsx"
+    deleted, restored = round_trip(source, tmp_path, "Clients", [3, 4])
+    assert list(sheet_state(deleted, "Clients")["comments"]) == ["B2", "C3"]  # type: ignore[call-overload]
+    assert sheet_state(restored, "Clients") == without_formulas_of(sheet_state(source, "Clients"), [3, 4])
+    assert b"<x:Row>4</x:Row>" in entries(restored)["xl/drawings/vmlDrawing1.vml"]  # the note of C5, 0-based
+    sheet = openpyxl.load_workbook(restored)["Clients"]
+    assert sheet["H5"].value == '=COUNTIFS(Interactions!B$2:B$31,A5,Interactions!C$2:C$31,"Order")'
+
+
+@pytest.mark.filterwarnings("ignore:Data Validation extension is not supported")
+def test_inserted_rows_give_links_merged_cells_and_ranges_their_rows_back(tmp_path: Path) -> None:
+    source = tmp_path / "book.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = CLIENTS
+    sheet.append(["ClientID", "Name", "Email", "Note"])
+    for row in range(2, 10):
+        sheet.append([f"C{row:06d}", f"Person {row}", f"p{row}@example.ru", None])
+        sheet[f"C{row}"].hyperlink = f"mailto:p{row}@example.ru"
+    sheet.merge_cells("D3:D6")
+    sheet.merge_cells("A12:B12")
+    sheet.auto_filter.ref = "A1:D9"
+    sheet.conditional_formatting.add("B2:B9", FormulaRule(formula=["LEN(B2)>8"], fill=PatternFill("solid", "FFFF00")))
+    book.save(source)
+    rewrite(source, {}, {CLIENTS_PART: lambda d: d.replace(b"</worksheet>", X14_VALIDATION + b"</worksheet>")})
+    deleted, restored = round_trip(source, tmp_path, CLIENTS, [4, 9])
+
+    assert b"<xm:sqref>B2:B9</xm:sqref>" in entries(restored)[CLIENTS_PART]
+    before, after = sheet_state(source, CLIENTS), sheet_state(restored, CLIENTS)
+    # The deleted rows' own links went with them; every other link is back on its client's row.
+    assert after["links"] == {ref: target for ref, target in before["links"].items()  # type: ignore[attr-defined]
+                              if ref not in ("C4", "C9")}
+    assert {**after, "links": None} == {**before, "links": None}
+
+
+def test_row_map_of_inserted_rows() -> None:
+    rows = RowMap(inserted=[3, 4, 9])  # as read: two rows go above row 3, one above row 7
+    assert rows.points == [3, 3, 7] and rows.first == 3 and rows.change == "insert rows into"
+    assert [rows.row(row) for row in (1, 2, 3, 6, 7, 20)] == [1, 2, 5, 8, 10, 23]
+    kept = np.arange(1, 30)
+    assert rows.saved(kept).tolist() == [rows.row(int(row)) for row in kept]
+    assert rows.as_read(rows.saved(kept)).tolist() == kept.tolist()
+    assert rows.span(5, 5) == (7, 7)  # one row moves with its row
+    assert rows.span(2, 6) == (2, 9)  # rows inserted inside, or right below, join the range
+    assert rows.span(3, 6) == (3, 9)  # and right above it: a deletion there shrank it
+    assert rows.span(1, 2) == (1, 4)
+    assert rows.span(8, 20) == (11, 23) and rows.span(1, 1) == (1, 1)
+    assert rows.span(2, 1_048_576) == (2, 1_048_576)
+    assert not RowMap() and RowMap().change == "delete rows of"
+    with pytest.raises(ValueError, match="both delete and insert"):
+        RowMap([3], [4])
+
+
+def test_inserting_rows_refuses_what_deleting_them_refuses(tmp_path: Path) -> None:
+    source = client_base(tmp_path / "base.xlsx")
+    book = openpyxl.load_workbook(source)
+    book.create_sheet("Notes")["A1"] = f"={CLIENTS}!B5"
+    book.save(source)
+    target = tmp_path / "out.xlsx"
+    with pytest.raises(EditRefused, match=r"^cannot insert rows into 'Clients': a formula in sheet 'Notes' uses "
+                                          r"Clients!B5; the workbook was not changed$"):
+        write_workbook(source, target, edits=[SheetEdit(CLIENTS, insert_rows=[4])])
+    write_workbook(source, target, edits=[SheetEdit(CLIENTS, insert_rows=[6])])  # below what the formula reads
+    assert openpyxl.load_workbook(target)["Notes"]["A1"].value == f"={CLIENTS}!B5"
+    with pytest.raises(ValueError, match="cannot delete or append rows too"):
+        write_workbook(source, target, edits=[SheetEdit(CLIENTS, insert_rows=[6], append_rows=[{"A": "x"}])])
+    with pytest.raises(ValueError, match="row 1 holds the headers"):
+        write_workbook(source, target, edits=[SheetEdit(CLIENTS, insert_rows=[1])])
+    with pytest.raises(ValueError, match="cannot be combined"):
+        write_workbook(source, target, edits=[SheetEdit(CLIENTS, insert_rows=[6]),
+                                              SheetEdit(CLIENTS, set_cells={"B2": "x"})])
+
+
+def test_a_row_inserted_above_the_first_client_keeps_the_template_whole(tmp_path: Path) -> None:
+    """The first client put back on row 2: the table, formats and dropdowns over every client row take it in, and
+    the birthday highlight written for row 2 still reads each cell's own row."""
+    source = client_base(tmp_path / "base.xlsx")
+    target = tmp_path / "out.xlsx"
+    write_workbook(source, target, edits=[SheetEdit(CLIENTS, insert_rows=[2], set_cells={f"{ID}2": "C000100",
+                                                                                         f"{NAME}2": "Back"})])
+    assert tail(target, CLIENTS_PART) == tail(source, CLIENTS_PART)
+    assert table(target)[0] == f"A1:{column_letter(LAST)}8"
+    clients = read_workbook(target).sheets["clients"].frame
+    assert clients["name"].tolist() == ["Back"] + [f"Person {i}" for i in range(1, 7)]
+    assert_package_consistent(target)
+
+
+def test_rows_are_not_pushed_off_the_bottom_of_the_sheet(tmp_path: Path) -> None:
+    source = tmp_path / "book.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = CLIENTS
+    book.active.append(["ClientID", "Name"])
+    book.active.cell(1_048_576, 1, "the last row")
+    book.save(source)
+    with pytest.raises(EditRefused, match="row 1048576 would be pushed off the bottom of the sheet"):
+        write_workbook(source, tmp_path / "out.xlsx", edits=[SheetEdit(CLIENTS, insert_rows=[3])])
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_opens_a_workbook_with_rows_inserted_back(tmp_path: Path) -> None:
+    """The rows a deletion removed, inserted back: LibreOffice recalculates every formula that moved down to the
+    results of the original workbook, the restored rows' values are read back, the notes are on their cells."""
+    source = DATA / "user_workbook.xlsx"
+    _, restored = round_trip(source, tmp_path, "Clients", [3, 4])
+    settings = tmp_path / "lo" / "lo-profile" / "user" / "registrymodifications.xcu"
+    settings.parent.mkdir(parents=True)
+    settings.write_text(RECALCULATE_ALWAYS, encoding="utf-8")
+    resaved = convert_with_libreoffice(restored, "xlsx", tmp_path / "lo")
+    clients = CalamineWorkbook.from_path(str(resaved)).get_sheet_by_name("Clients").to_python()
+    original = CalamineWorkbook.from_path(str(source)).get_sheet_by_name("Clients").to_python()
+    assert [row[:7] for row in clients] == [row[:7] for row in original]
+    assert [row[7] for row in clients[4:]] == [row[7] for row in original[4:]]  # rows 3 and 4 lost their formulas
+    assert sheet_state(resaved, "Clients")["comments"].keys() == {"B2", "C5"}  # type: ignore[attr-defined]
+
+
+def test_links_set_on_cells_reuse_a_relationship_left_unused(tmp_path: Path) -> None:
+    """A deletion leaves the relationship of a deleted row's link; a link put back to the same address takes it
+    again, so the sheet's relationships read as before. A new address takes a new one, a place no relationship."""
+    source = tmp_path / "book.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = CLIENTS
+    sheet.append(["ClientID", "Name", "Email"])
+    for row in range(2, 6):
+        sheet.append([f"C{row:06d}", f"Person {row}", f"p{row}@example.ru"])
+        sheet[f"C{row}"].hyperlink = f"mailto:p{row}@example.ru"
+    book.save(source)
+    rels = "xl/worksheets/_rels/sheet1.xml.rels"
+    links = row_links(source, CLIENTS, [3, 4])
+    assert links == {(3, 2): "mailto:p3@example.ru", (4, 2): "mailto:p4@example.ru"}
+    deleted, restored = round_trip(source, tmp_path, CLIENTS, [3])
+    assert entries(deleted)[rels] == entries(source)[rels]  # the relationship of C3's link is left unused
+    linked = tmp_path / "linked.xlsx"
+    write_workbook(restored, linked, edits=[SheetEdit(CLIENTS, set_links={
+        "C3": "mailto:p3@example.ru", "B2": "#Clients!A5", "C5": "https://example.ru/p5"})])
+    assert entries(linked)[rels] != entries(source)[rels]  # one relationship more, for the new address
+    state = sheet_state(linked, CLIENTS)
+    assert state["links"] == {"B2": None, "C2": "mailto:p2@example.ru", "C3": "mailto:p3@example.ru",
+                              "C4": "mailto:p4@example.ru", "C5": "https://example.ru/p5"}
+    assert openpyxl.load_workbook(linked)[CLIENTS]["B2"].hyperlink.location == "Clients!A5"
+    write_workbook(restored, tmp_path / "again.xlsx", edits=[SheetEdit(CLIENTS, set_links={
+        "C3": "mailto:p3@example.ru"})])
+    assert entries(tmp_path / "again.xlsx")[rels] == entries(source)[rels]
+    assert sheet_state(tmp_path / "again.xlsx", CLIENTS) == sheet_state(source, CLIENTS)
+    assert_package_consistent(linked)

@@ -151,12 +151,13 @@ def test_an_interactions_total_row_is_not_an_interaction(tmp_path: Path) -> None
     assert revenue.cell(2, headers.index(schema.REPORT_MARKER + "Revenue") + 1).value == 3000
 
 
-def test_unmerge_refuses_to_put_rows_back_above_a_total_row(tmp_path: Path) -> None:
+def test_unmerge_puts_rows_back_above_a_total_row(tmp_path: Path) -> None:
+    """The merged row is inserted back inside the table: the total row moves down below it, the table grows."""
     path = table_book(tmp_path / "book.xlsx")
     refresh_workbook(path, today=TODAY, keep_backups=0)
-    original = path.read_bytes()
-    result = CliRunner().invoke(cli, ["unmerge", str(path), "M0001"])
-    assert result.exit_code == 1
-    assert result.output.startswith("Error: M0001 cannot be undone exactly: table 'ClientsTable' ends in a total row "
-                                    "(row 5), and putting the merged rows back moves the rows of Clients from row 4")
-    assert path.read_bytes() == original
+    result = CliRunner().invoke(cli, ["unmerge", str(path), "M0001", "--keep-backups", "0"])
+    assert result.exit_code == 0, result.output
+    sheet = openpyxl.load_workbook(path)[CLIENTS.en]
+    assert [cell.value for cell in sheet["A"][1:6]] == ["C000001", "C000002", "C000003", "C000004",
+                                                        "=SUBTOTAL(103,[ClientID])"]
+    assert sheet.tables["ClientsTable"].ref.endswith("6")

@@ -10,9 +10,13 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
 from python_calamine import CalamineWorkbook
 
 from builders import settings_records, write_records, write_workbook
+from package_checks import assert_package_consistent, entries
 from xlcrm import schema
 from xlcrm.cli import cli
 from xlcrm.demo import create_demo
@@ -242,8 +246,8 @@ def test_dedupe_refuses_a_workbook_it_cannot_merge_in(tmp_path: Path, change: st
     assert path.read_bytes() == original
 
 
-def test_unmerge_refuses_to_turn_formulas_into_values(book: Path) -> None:
-    """Restoring a row moves the rows below by their values; a formula of the user's there must not be lost."""
+def test_unmerge_moves_formulas_back_with_their_rows(book: Path) -> None:
+    """The restored row is inserted: formulas below it move down with their rows and still read their own row."""
     workbook = openpyxl.load_workbook(book)
     clients = workbook["Clients"]
     clients.cell(1, 20, "Check")
@@ -252,11 +256,13 @@ def test_unmerge_refuses_to_turn_formulas_into_values(book: Path) -> None:
     clients.cell(2, 21, "self-closing neighbour")  # a plain cell next to formulas is not mistaken for one
     workbook.save(book)
     dedupe_workbook(book, keep_backups=0)
-    original = book.read_bytes()
-    result = CliRunner().invoke(cli, ["unmerge", str(book), "M0001"])
-    assert result.exit_code == 1
-    assert "Clients!T4, which holds a formula" in result.output
-    assert book.read_bytes() == original
+    result = CliRunner().invoke(cli, ["unmerge", str(book), "M0001", "--keep-backups", "0"])
+    assert result.exit_code == 0, result.output
+    after = openpyxl.load_workbook(book)["Clients"]
+    assert [after.cell(row, 20).value for row in (2, 3, 5, 6)] == ["=LEN(B2)", "=LEN(B3)", "=LEN(B5)", "=LEN(B6)"]
+    assert after.cell(2, 21).value == "self-closing neighbour"
+    assert [row[0] for row in sheet_rows(book, "Clients")[1:]] == ["C000001", "C000002", "C000003", "C000004",
+                                                                   "C000005"]
 
 
 def test_a_clean_base_is_not_saved(tmp_path: Path) -> None:
@@ -270,7 +276,7 @@ def test_a_clean_base_is_not_saved(tmp_path: Path) -> None:
     assert path.read_bytes() == original and not (tmp_path / ".xlcrm-backups").exists()
 
 
-# --- what unmerge cannot put back: it moves values, so it refuses what would stay on another client's row --------
+# --- what follows the rows back: unmerge inserts the merged rows, moving the rows below as dedupe moved them ------
 
 
 def after_merge(book: Path, change: str) -> None:
@@ -284,7 +290,7 @@ def after_merge(book: Path, change: str) -> None:
     elif change == "formula on another sheet":
         workbook.create_sheet("Notes")["A1"] = "=Clients!B5"
     elif change == "link":
-        clients["C5"].hyperlink = "https://example.com/techno"
+        clients["C4"].hyperlink = "https://example.com/techno"
     elif change == "merged cells":
         clients.merge_cells("Q4:R4")
     elif change == "defined name":
@@ -298,23 +304,38 @@ def after_merge(book: Path, change: str) -> None:
     workbook.save(book)
 
 
-@pytest.mark.parametrize(("change", "named"), [
-    ("comment", "cell Clients!B4 has a comment"),
-    ("formula on another sheet", "a formula in sheet 'Notes' uses Clients!B5"),
-    ("link", "cell Clients!C5 holds a link"),
-    ("merged cells", "cells Clients!Q4:R4 are merged"),
-    ("defined name", "the name 'Best' refers to Clients!$B$4"),
-    ("formula on the sheet", "the formula in Clients!T2 uses B4"),
-    ("validation", "a validation is set on Clients!S4"),
-])
-def test_unmerge_refuses_what_would_stay_on_another_clients_row(book: Path, change: str, named: str) -> None:
+@pytest.mark.parametrize("change", ["comment", "link", "merged cells", "defined name", "formula on the sheet",
+                                    "validation"])
+def test_unmerge_moves_what_is_tied_to_a_client_row_with_it(book: Path, change: str) -> None:
+    """What was set on C000004's row 4 after the merge is on its row 5 once C000003 is back on row 4."""
     after_merge(book, change)
+    result = CliRunner().invoke(cli, ["unmerge", str(book), "M0001", "--keep-backups", "0"])
+    assert result.exit_code == 0, result.output
+    workbook = openpyxl.load_workbook(book)
+    clients = workbook["Clients"]
+    assert clients["A5"].value == "C000004" and clients["A4"].value == "C000003"
+    if change == "comment":
+        assert clients["B5"].comment.text == "called back, wants a discount" and clients["B4"].comment is None
+    elif change == "link":
+        assert clients["C5"].hyperlink.target == "https://example.com/techno" and clients["C4"].hyperlink is None
+    elif change == "merged cells":
+        assert [str(cells) for cells in clients.merged_cells.ranges] == ["Q5:R5"]
+    elif change == "defined name":
+        assert workbook.defined_names["Best"].attr_text == "Clients!$B$5"
+    elif change == "formula on the sheet":
+        assert clients["T2"].value == "=B5"
+    else:
+        assert [str(validation.sqref) for validation in clients.data_validations.dataValidation] == ["S5"]
+
+
+def test_unmerge_refuses_to_move_rows_another_sheet_points_at(book: Path) -> None:
+    """A formula on another sheet is not rewritten when rows move (dedupe refuses it too): unmerge refuses."""
+    after_merge(book, "formula on another sheet")
     original = book.read_bytes()
     result = CliRunner().invoke(cli, ["unmerge", str(book), "M0001"])
     assert result.exit_code == 1, result.output
-    assert result.output == (f"Error: M0001 cannot be undone exactly: {named}, and putting the merged rows back moves "
-                             "the rows of Clients from row 4 down by their values only, so it would then belong to "
-                             "another client; move or delete it, undo, then put it back\n")
+    assert result.output == ("Error: M0001 cannot be undone: cannot insert rows into 'Clients': a formula in sheet "
+                             "'Notes' uses Clients!B5; the workbook was not changed\n")
     assert book.read_bytes() == original
 
 
@@ -332,3 +353,82 @@ def test_unmerge_keeps_what_sits_above_the_restored_rows(book: Path) -> None:
     assert after["Notes"]["A1"].value == "=Clients!B3" and after["Clients"]["B3"].value == "Olga Sidorova"
     assert [row[0] for row in sheet_rows(book, "Clients")[1:]] == ["C000001", "C000002", "C000003", "C000004",
                                                                    "C000005"]
+
+
+# --- dedupe then unmerge of every merge gives the sheet back ---------------------------------------------------------
+
+
+def clients_state(path: Path) -> dict[str, object]:
+    """What follows the rows of Clients, as openpyxl reads it."""
+    sheet = openpyxl.load_workbook(path)["Clients"]
+    return {
+        "cells": {cell.coordinate: cell.value for row in sheet.iter_rows() for cell in row if cell.value is not None},
+        "comments": {cell.coordinate: cell.comment.text for row in sheet.iter_rows() for cell in row if cell.comment},
+        "links": {cell.coordinate: cell.hyperlink.target for row in sheet.iter_rows() for cell in row
+                  if cell.hyperlink},
+        "merged": sorted(str(cells) for cells in sheet.merged_cells.ranges),
+        "formats": sorted(str(rule.sqref) for rule in sheet.conditional_formatting),
+        "validations": sorted(str(validation.sqref) for validation in sheet.data_validations.dataValidation),
+        "tables": {table.name: table.ref for table in sheet.tables.values()},
+    }
+
+
+def test_dedupe_then_unmerge_of_every_merge_gives_back_what_follows_the_rows(tmp_path: Path) -> None:
+    """Real bases: every e-mail a mailto link (Excel makes one of each typed address), notes on clients below the
+    merged rows, a format and a dropdown over exactly the client rows, merged cells, a formula on every row."""
+    from test_foreign_fixtures import assert_foreign_parts_kept  # noqa: PLC0415 - the fixtures' own check
+
+    path = create_demo(tmp_path / "demo.xlsx", clients=120, seed=3, locale="en", today=TODAY).path
+    merged_ids = {merged["client_id"] for merge in dedupe_workbook(path, dry_run=True).merges
+                  for merged in merge["merged"]}
+    book = openpyxl.load_workbook(path)
+    sheet = book["Clients"]
+    last = sheet.max_row
+    sheet.cell(1, 17, "Check")
+    merged_rows = set()
+    for row in range(2, last + 1):
+        if sheet.cell(row, 1).value in merged_ids:
+            merged_rows.add(row)
+        elif row % 7 == 0:
+            sheet.cell(row, 2).comment = openpyxl.comments.Comment(f"note on row {row}", "Anna")
+            sheet.merge_cells(start_row=row, start_column=18, end_row=row, end_column=19)
+        if sheet.cell(row, 6).value:
+            sheet.cell(row, 6).hyperlink = f"mailto:{sheet.cell(row, 6).value}"
+        sheet.cell(row, 17, f"=LEN(B{row})")
+    assert merged_rows and min(merged_rows) < last - 10
+    sheet.conditional_formatting.add(f"B2:B{last}", FormulaRule(formula=["LEN(B2)>20"],
+                                                                 fill=PatternFill("solid", "FFFF00")))
+    validation = DataValidation(type="whole", operator="between", formula1="1", formula2="5")
+    validation.add(f"M2:M{last}")
+    sheet.add_data_validation(validation)
+    book.save(path)
+    before_state, before = clients_state(path), tmp_path / "before.xlsx"
+    shutil.copyfile(path, before)
+
+    result = CliRunner().invoke(cli, ["dedupe", str(path), "--keep-backups", "0"])
+    assert result.exit_code == 0, result.output
+    log = read_merge_log(read_sheet_rows(path, schema.MERGE_LOG))
+    assert len(log.ids()) >= 3
+    # The Merge log keeps the merged rows' links, which the merge deleted with them, in a column of its own.
+    log_rows = read_sheet_rows(path, schema.MERGE_LOG)
+    header = next(row for row in log_rows if "▸ Links" in row)
+    links_column = header.index("▸ Links")
+    assert {row[links_column] for row in log_rows[log_rows.index(header) + 1:] if row[links_column]} == \
+        {f"Email → mailto:{before_state['cells'][f'F{row}']}" for row in merged_rows  # type: ignore[index]
+         if f"F{row}" in before_state["cells"]}  # type: ignore[operator]
+    for merge_id in reversed(log.ids()):
+        result = CliRunner().invoke(cli, ["unmerge", str(path), merge_id, "--keep-backups", "0"])
+        assert result.exit_code == 0, result.output
+
+    after_state = clients_state(path)
+    # The merged rows were deleted, their formulas with them: the Merge log keeps their values and links.
+    gone = {f"Q{row}" for row in merged_rows}
+    expected = {**before_state,
+                "cells": {ref: value for ref, value in before_state["cells"].items()  # type: ignore[attr-defined]
+                          if ref not in gone or not str(value).startswith("=")}}
+    assert after_state == expected
+    assert_foreign_parts_kept(before, path, ("Clients", "Interactions", "Contacts"))
+    assert_package_consistent(path)
+    # Each link put back took the relationship its row's deletion had left: the relationships are as before.
+    rels = "xl/worksheets/_rels/sheet1.xml.rels"
+    assert entries(path)[rels] == entries(before)[rels]

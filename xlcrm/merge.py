@@ -6,7 +6,9 @@ cells are filled from the others; phones and emails it lacks are appended;
 a different comment is appended; any other value that differs stays as the
 survivor had it (the others' rows are in the Merge log). The merged rows are
 deleted, and Interactions and Contacts rows pointing at a merged ClientID are
-re-pointed to the survivor.
+re-pointed to the survivor. Undoing a merge inserts its rows back where they
+were, so what follows rows (links, notes, merged cells, formats, formulas)
+follows the rows below back down, as it followed them up.
 
 ``apply_plan`` turns a plan into sheet edits and report sheets, so ``refresh``
 can fold dedupe into its own single read and save; ``dedupe_workbook`` and
@@ -23,7 +25,7 @@ from typing import Any, Sequence
 
 from xlcrm import schema
 from xlcrm.dedupe import DedupePlan, MergeGroup, plan_dedupe
-from xlcrm.errors import MergeNotFound, MergeNotUndoable, WorkbookStructureError
+from xlcrm.errors import EditRefused, MergeNotFound, MergeNotUndoable, WorkbookStructureError
 from xlcrm.keys import email_keys, phone_keys
 from xlcrm.merge_log import (
     LOG_LEAD_COLUMNS,
@@ -40,8 +42,8 @@ from xlcrm.merge_log import (
     sheet_rows,
 )
 from xlcrm.normalize import as_text, is_blank, split_phone_cell
+from xlcrm.package import row_links
 from xlcrm.report_sheet import MAX_CELL_TEXT, CellValue, ReportSheet
-from xlcrm.row_restore import refuse_what_stays_behind
 from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, holding_workbook_lock
 from xlcrm.save import save_changes
 from xlcrm.settings import read_settings
@@ -251,6 +253,8 @@ def _apply(plan: DedupePlan, now: dt.datetime) -> tuple[list[SheetEdit], list[Re
         # Where each Clients column of this sheet lands among the log's columns (older logs may differ).
         follow = column_positions(headers, log.headers)
         id_column = next((i for i, h in enumerate(log.headers) if _is_client_id(h, clients)), None)
+        # The merged rows go, links and all: the log keeps each link under its column's header.
+        links = row_links(data.path, clients.name, {row for action in actions for row in action.group.merged})
         set_cells: dict[str, CellValue] = {}
         deleted: list[int] = []  # sorted
         pointing_cells: dict[str, dict[str, CellValue]] = {}
@@ -262,8 +266,11 @@ def _apply(plan: DedupePlan, now: dt.datetime) -> tuple[list[SheetEdit], list[Re
                 # Merges are logged as if made one after another: a row's number is where it was once the
                 # earlier merges of this save had removed their rows, so undoing in reverse order is exact.
                 logged_row = row - bisect.bisect_left(deleted, row)
+                logged_links = tuple((headers[column] if column < len(headers) else f"({column_letter(column)})",
+                                      target) for (linked_row, column), target in sorted(links.items())
+                                     if linked_row == row)
                 log.entries.append(LogEntry(action.merge_id, now, role.key, clients.name, logged_row,
-                                            tuple(entry_values)))
+                                            tuple(entry_values), logged_links if role is schema.MERGED_ROLE else ()))
             for key, value in action.changes.items():
                 set_cells[f"{clients.letters[key]}{group.survivor}"] = value
             for row in group.merged:
@@ -444,14 +451,25 @@ def unmerge_workbook(path: str | Path, merge_id: str, *, output: Path | None = N
                 row[index] = value
         return row
 
+    # The merged rows go back where they were, as rows inserted: what follows rows (links, comments, merged
+    # cells, formats, formulas) follows the rows below back down, as it followed them up when the merge deleted
+    # them. ``body`` is the sheet as it will be, ``origin`` the row each of its rows is now (None: put back).
     body = [list(r) + [None] * (width - len(r)) for r in raw[1:]]
+    origin: list[int | None] = list(range(2, len(raw) + 1))
     body[survivor_rows[0] - 2] = restored(survivor, body[survivor_rows[0] - 2])
+    inserted = []
     for entry in merged:
-        body.insert(min(entry.row - 2, len(body)), restored(entry, []))
-    set_cells, append_rows = _diff(raw[1:], body, width)
-    if merged:
-        refuse_what_stays_behind(data.path, clients.name, min(entry.row for entry in merged), merge_id)
-    edits = [SheetEdit(clients.name, set_cells=set_cells, append_rows=append_rows)]
+        position = min(entry.row - 2, len(body))
+        body.insert(position, restored(entry, []))
+        origin.insert(position, None)
+        inserted.append(position + 2)
+    links: dict[str, str] = {}  # the links the merge deleted with the rows, back on their cells
+    for entry, row in zip(merged, inserted):
+        for (_, target), column in zip(entry.links, _positions(header, [h for h, _ in entry.links])):
+            if column is not None:
+                links[f"{column_letter(column)}{row}"] = target
+    edits = [SheetEdit(clients.name, set_cells=_diff(raw, body, origin, width), insert_rows=inserted,
+                       set_links=links)]
 
     repointed = [e for e in entries if e.role == schema.REPOINTED_ROLE.key]
     edits += _repoint_back(data, repointed, survivor_id, id_index, merge_id)
@@ -472,8 +490,11 @@ def unmerge_workbook(path: str | Path, merge_id: str, *, output: Path | None = N
         reports.append(merge_log_sheet(remaining, locale))
     else:
         remove.append(schema.find_sheet_name(schema.MERGE_LOG, data.sheet_names) or schema.MERGE_LOG.name(locale))
-    save = save_changes(data, reports=reports, edits=edits, remove=remove, output=output, ignore_lock=ignore_lock,
-                        keep_backups=keep_backups)
+    try:
+        save = save_changes(data, reports=reports, edits=edits, remove=remove, output=output,
+                            ignore_lock=ignore_lock, keep_backups=keep_backups)
+    except EditRefused as exc:
+        raise MergeNotUndoable(f"{merge_id} cannot be undone: {exc}") from None
     return UnmergeResult(Path(path), merge_id, survivor_id, sorted(group_ids - {survivor_id, ""}),
                          len(merged), sum(len(e.set_cells) for e in edits[1:]), save)
 
@@ -502,20 +523,23 @@ def _positions(header: Sequence[object], log_headers: Sequence[str]) -> list[int
     return positions
 
 
-def _diff(before: Sequence[Sequence[object]], after: Sequence[Sequence[object]],
-          width: int) -> tuple[dict[str, CellValue], list[dict[str, CellValue]]]:
-    """Cells to set so that rows ``before`` (from Excel row 2) read as ``after``, and the rows to append."""
+def _diff(before: Sequence[Sequence[object]], after: Sequence[Sequence[object]], origin: Sequence[int | None],
+          width: int) -> dict[str, CellValue]:
+    """Cells to set, numbered as in the sheet written, so that its rows from Excel row 2 read as ``after``.
+
+    ``before``: the sheet's rows as read, from row 1; ``origin``: for each row of ``after``, the row of ``before``
+    it is (None: a row inserted, blank until set).
+    """
     set_cells: dict[str, CellValue] = {}
     letters = [column_letter(i) for i in range(width)]
-    for index, new in enumerate(after[:len(before)]):
-        old = before[index]
+    for index, (new, was_row) in enumerate(zip(after, origin)):
+        old = before[was_row - 1] if was_row is not None else ()
         for column, letter in enumerate(letters):
             was = old[column] if column < len(old) else None
             value = new[column] if column < len(new) else None
             if was != value or type(was) is not type(value):
                 set_cells[f"{letter}{index + 2}"] = value  # type: ignore[assignment]
-    append_rows = [{letters[c]: v for c, v in enumerate(new) if v is not None} for new in after[len(before):]]
-    return set_cells, append_rows  # type: ignore[return-value]
+    return set_cells
 
 
 def _repoint_back(data: WorkbookData, entries: Sequence[LogEntry], survivor_id: str, id_index: int,

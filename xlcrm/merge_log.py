@@ -10,9 +10,10 @@ proposed again, unless the user changes its Decision to "merge". Deleting the
 sheet forgets the decisions.
 
 ``▸ Merge log`` holds every merge with the complete original rows (every
-column of the Clients sheet, the user's own columns too, values as they were)
-and the Interactions and Contacts rows that were re-pointed, so
-``xlcrm unmerge`` can restore them exactly. Each run writes the entries it
+column of the Clients sheet, the user's own columns too, values as they were,
+and, in a last column, the links on a merged row's cells: Excel makes one of
+every typed e-mail) and the Interactions and Contacts rows that were
+re-pointed, so ``xlcrm unmerge`` can restore them exactly. Each run writes the entries it
 read back plus its new ones.
 
 Headers and decisions are recognised in either language, as everywhere else.
@@ -33,6 +34,11 @@ from xlcrm.errors import NotAWorkbook
 from xlcrm.normalize import as_text, is_blank
 from xlcrm.report_sheet import CellValue, ColumnFormat, ReportColumn, ReportSheet, ReportTable
 from xlcrm.workbook import WorkbookData
+
+# The last column of the Merge log when a merged row had links (a merge deletes them with the row): one line per
+# link, "header → address".
+LINKS_HEADERS = {"en": schema.REPORT_MARKER + "Links", "ru": schema.REPORT_MARKER + "Ссылки"}
+_LINK_SEPARATOR = " → "
 
 # Clients columns shown for each side of a pair on the Duplicates sheet.
 PAIR_COLUMNS = ("client_id", "name", "company", "inn", "phone", "email", "city", "created")
@@ -254,6 +260,7 @@ class LogEntry:
     sheet: str  # actual sheet name the row was on
     row: int  # Excel row number at the time of the merge
     values: tuple[CellValue, ...]  # one per Clients header of the log; a re-pointed row holds only its old ClientID
+    links: tuple[tuple[str, str], ...] = ()  # (Clients header, where the link on that cell went) of a merged row
 
 
 @dataclass
@@ -280,6 +287,10 @@ def read_merge_log(rows: list[list[object]]) -> MergeLog:
         headers = [as_text(cell) for cell in header[fixed:]]
         while headers and not headers[-1]:
             headers.pop()
+        links_at = None
+        if headers and schema.fold(headers[-1]) in {schema.fold(text) for text in LINKS_HEADERS.values()}:
+            links_at = fixed + len(headers) - 1
+            headers.pop()
         log.headers = log.headers or headers
         for row in body:
             role = schema.match_list_value(row[2], schema.MERGE_ROLES)
@@ -288,8 +299,18 @@ def read_merge_log(rows: list[list[object]]) -> MergeLog:
             log.entries.append(LogEntry(
                 merge_id=as_text(row[0]), merged_on=row[1] if isinstance(row[1], (dt.date, dt.datetime)) else None,
                 role=role.key if role else as_text(row[2]), sheet=as_text(row[3]),
-                row=int(row[4]) if isinstance(row[4], (int, float)) else 0, values=tuple(entry_values)))
+                row=int(row[4]) if isinstance(row[4], (int, float)) else 0, values=tuple(entry_values),
+                links=_read_links(row[links_at] if links_at is not None and links_at < len(row) else None)))
     return log
+
+
+def _read_links(cell: object) -> tuple[tuple[str, str], ...]:
+    links = []
+    for line in as_text(cell).splitlines():
+        header, separator, target = line.partition(_LINK_SEPARATOR)
+        if separator and target.strip():
+            links.append((header.strip(), target.strip()))
+    return tuple(links)
 
 
 def _follow(headers: Sequence[str], wanted: Sequence[str], values: Sequence[object]) -> list[CellValue]:
@@ -332,10 +353,16 @@ LOG_LEAD_COLUMNS = len(_log_lead_columns("en"))
 def merge_log_sheet(log: MergeLog, locale: str) -> ReportSheet:
     columns = _log_lead_columns(locale)
     columns += [ReportColumn(header or " ") for header in log.headers]
+    linked = any(entry.links for entry in log.entries)
+    if linked:
+        columns.append(ReportColumn(LINKS_HEADERS.get(locale, LINKS_HEADERS["en"])))
     roles = {role.key: role for role in schema.MERGE_ROLES}
     rows = []
     for entry in log.entries:
         role = roles[entry.role].name(locale) if entry.role in roles else entry.role
-        rows.append([entry.merge_id, entry.merged_on, role, entry.sheet, entry.row, *entry.values])
+        values = [*entry.values, *[None] * (len(log.headers) - len(entry.values))]
+        links = "\n".join(f"{header}{_LINK_SEPARATOR}{target}" for header, target in entry.links) or None
+        rows.append([entry.merge_id, entry.merged_on, role, entry.sheet, entry.row, *values,
+                     *([links] if linked else [])])
     return ReportSheet.of(schema.MERGE_LOG, locale, label("merge_log_title", locale),
                           tables=[ReportTable(label("merges", locale), columns, rows, autofilter=True)])

@@ -9,9 +9,10 @@ which is also what makes a refresh of a large workbook fast) and edits only:
 
 - the worksheet parts of its own report sheets (replaced or added, streamed);
 - the worksheet parts of user sheets a command was asked to change (see
-  ``xlcrm.sheet_edits``: cells set, rows deleted or appended, computed columns),
-  streamed row by row, with their Excel tables, and, when rows are deleted, their
-  comments and the defined names that point at the rows that move;
+  ``xlcrm.sheet_edits``: cells set, rows deleted, inserted or appended, computed
+  columns), streamed row by row, with their Excel tables, and, when rows are
+  deleted or inserted, their comments and the defined names that point at the
+  rows that move;
 - ``xl/workbook.xml`` (sheet list, the report filters' defined names),
   ``xl/_rels/workbook.xml.rels``, ``[Content_Types].xml``;
 - ``xl/styles.xml``, where the few styles of report cells are found or appended,
@@ -45,7 +46,7 @@ import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, BinaryIO, Callable, Collection, Iterable, Iterator, Mapping, Sequence, cast
 
 from lxml import etree
 
@@ -142,12 +143,12 @@ def write_edit_ahead(source: Path, edit: SheetEdit, file: Path,
     the part's name, the names of ``watch`` it never mentions).
 
     Run in a process of its own while a refresh computes (``xlcrm.prerender``), it holds only for an edit
-    that changes nothing but its sheet's part: None when it deletes or appends rows (which moves what
-    points at them), or would add a style, change a table or drop the calculation chain. The save applies
+    that changes nothing but its sheet's part: None when it deletes, inserts or appends rows (which moves what
+    points at them) or sets links, or would add a style, change a table or drop the calculation chain. The save applies
     such an edit itself. A style the edit only looks up has the same index in the save, which adds its own
     styles after those of the workbook as read.
     """
-    if edit.delete_rows or edit.append_rows:
+    if edit.delete_rows or edit.insert_rows or edit.append_rows or edit.set_links:
         return None
     with zipfile.ZipFile(source) as archive, contextlib.ExitStack() as temporary:
         package = _Package(archive, source, temporary)
@@ -182,6 +183,51 @@ def report_styles(source: Path) -> tuple[dict[StyleKey, int], bool]:
             return package._merge_styles(STYLES), package._date1904()
     except (zipfile.BadZipFile, OSError) as exc:
         raise NotAWorkbook(f"{source} cannot be read as a workbook: {exc}") from None
+
+
+def row_links(source: Path, sheet_name: str, rows: Collection[int]) -> dict[tuple[int, int], str]:
+    """The links of single cells on ``rows`` of a sheet: (row, column index) -> where each goes, a web or mail
+    address, or "#" and a place in the workbook ("#Clients!A1"). A merge deletes its rows, links and all, and
+    the Merge log keeps them so that unmerge can put them back."""
+    wanted = set(rows)
+    try:
+        archive = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise NotAWorkbook(f"{source} cannot be read as a workbook: {exc}") from None
+    with archive, contextlib.ExitStack() as temporary:
+        package = _Package(archive, source, temporary)
+        sheet = next((sheet for sheet in package.sheets() if sheet.name == sheet_name), None)
+        name = package._name(sheet.part) if sheet is not None else None
+        if sheet is None or name is None or not wanted:
+            return {}
+        try:
+            handle = cast(BinaryIO, archive.open(name))
+        except (KeyError, zipfile.BadZipFile, OSError) as exc:
+            raise NotAWorkbook(f"{source} is damaged: sheet {sheet_name!r} cannot be read ({exc})") from None
+        with handle:
+            sheet_xml = SheetXml(handle, sheet.part)
+            for _ in sheet_xml.content():  # the links come after the cells
+                pass
+        if b"hyperlink" not in sheet_xml.tail:
+            return {}
+        marker = b"<" + sheet_xml.prefix + b"sheetData/>"
+        root = _parse(sheet_xml.head + marker + sheet_xml.tail, sheet.part).getroot()
+        rels = package._rels_of(sheet.part)
+        links: dict[tuple[int, int], str] = {}
+        for parent in _children(root, "hyperlinks"):
+            for link in _children(parent, "hyperlink"):
+                try:
+                    first_row, first_column, last_row, last_column = range_bounds(link.get("ref", ""))
+                except ValueError:
+                    continue
+                if first_row != last_row or first_column != last_column or first_row not in wanted:
+                    continue
+                rel = rels.by_id(link.get(f"{{{NS_R}}}id", "")) if rels is not None else None
+                if rel is not None and rel.get("TargetMode") == "External" and rel.get("Target"):
+                    links[(first_row, first_column)] = rel.get("Target", "")
+                elif rel is None and link.get("location"):
+                    links[(first_row, first_column)] = "#" + link.get("location", "")
+        return links
 
 
 def write_report_sheets(source: Path, target: Path, reports: Sequence[ReportSheet], *,
@@ -267,15 +313,25 @@ class _Relationships:
         return [rel for rel in self.items if rel.get("Type") == rel_type]
 
     def add(self, rel_type: str, part: str) -> str:
-        ids = {rel.get("Id") for rel in self.items}
-        number = len(ids) + 1
-        while f"rId{number}" in ids:
-            number += 1
-        rel_id = f"rId{number}"
+        rel_id = self._new_id()
         target = posixpath.relpath(part, posixpath.dirname(self.part) or ".")
         etree.SubElement(self.tree.getroot(), f"{{{NS_PACKAGE_RELS}}}Relationship",
                          Id=rel_id, Type=rel_type, Target=target)
         return rel_id
+
+    def add_external(self, rel_type: str, target: str) -> str:
+        """A relationship to something outside the package (a web or mail address); returns its id."""
+        rel_id = self._new_id()
+        etree.SubElement(self.tree.getroot(), f"{{{NS_PACKAGE_RELS}}}Relationship",
+                         Id=rel_id, Type=rel_type, Target=target, TargetMode="External")
+        return rel_id
+
+    def _new_id(self) -> str:
+        ids = {rel.get("Id") for rel in self.items}
+        number = len(ids) + 1
+        while f"rId{number}" in ids:
+            number += 1
+        return f"rId{number}"
 
 
 class _ContentTypes:
@@ -899,6 +955,15 @@ REL_VML_DRAWING = NS_R + "/vmlDrawing"
 REL_DRAWING = NS_R + "/drawing"
 REL_PIVOT_TABLE = NS_R + "/pivotTable"
 REL_THREADED_COMMENTS = "http://schemas.microsoft.com/office/2017/10/relationships/threadedComment"
+REL_HYPERLINK = NS_R + "/hyperlink"
+# The order of a worksheet's elements (CT_Worksheet), for one xlcrm adds.
+_WORKSHEET_ORDER = ("sheetPr", "dimension", "sheetViews", "sheetFormatPr", "cols", "sheetData", "sheetCalcPr",
+                    "sheetProtection", "protectedRanges", "scenarios", "autoFilter", "sortState", "dataConsolidate",
+                    "customSheetViews", "mergeCells", "phoneticPr", "conditionalFormatting", "dataValidations",
+                    "hyperlinks", "printOptions", "pageMargins", "pageSetup", "headerFooter", "rowBreaks",
+                    "colBreaks", "customProperties", "cellWatches", "ignoredErrors", "smartTags", "drawing",
+                    "legacyDrawing", "legacyDrawingHF", "picture", "oleObjects", "controls", "webPublishItems",
+                    "tableParts", "extLst")
 
 _DIMENSION = re.compile(rb'(<(?:[A-Za-z_][\w.-]*:)?dimension\b[^>]*?\sref=")([^"]*)(")')
 _COLUMN = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?col\b([^>]*?)/?>")
@@ -939,7 +1004,7 @@ class _UserSheetEdit:
         self.edit = edit
         self.name = sheet.name
         self.date1904 = date1904
-        self.rows = RowMap(edit.delete_rows)
+        self.rows = RowMap(edit.delete_rows, edit.insert_rows)
         self.sheet_rels = package._rels_of(sheet.part)
         self.part_name = package._name(sheet.part) or sheet.part
         self.values = edit.cell_values()
@@ -1011,6 +1076,15 @@ class _UserSheetEdit:
         for row in self.rows.deleted:
             if not 2 <= row <= MAX_ROWS:
                 raise ValueError(f"row {row} of {self.name!r} cannot be deleted (row 1 holds the headers)")
+        for row in self.rows.inserted:
+            if not 2 <= row <= MAX_ROWS:
+                raise ValueError(f"no row can be inserted at row {row} of {self.name!r} (row 1 holds the headers)")
+        if self.rows.inserted and (self.edit.delete_rows or self.edit.append_rows):
+            raise ValueError(f"an edit of {self.name!r} that inserts rows cannot delete or append rows too")
+        if self.edit.set_links and self.edit.delete_rows:
+            raise ValueError(f"an edit of {self.name!r} that deletes rows cannot set links too")
+        for ref in self.edit.set_links:
+            parse_cell(ref)
         for (row, column) in self.values:
             if self.rows.is_deleted(row):
                 raise ValueError(f"{self.where(column_letter(column) + str(row))} is set and deleted at once")
@@ -1031,7 +1105,8 @@ class _UserSheetEdit:
         for (row, column), value in self.values.items():
             cells = by_row.get(row)
             if cells is None:
-                new_row = self.rows.row(row)
+                # the cells of an edit that inserts rows are numbered as in the sheet written already
+                new_row = row if self.rows.inserted else self.rows.row(row)
                 assert new_row is not None  # _check_request refused cells of deleted rows
                 cells = by_row[row] = changes.setdefault(new_row, {})
             cells[column] = CellChange(value)
@@ -1059,7 +1134,9 @@ class _UserSheetEdit:
             first_row, first_column, last_row, last_column = range_bounds(match.group(2).decode())
         except ValueError:
             return head
-        if self.rows:
+        if self.rows.inserted:
+            last_row = max(first_row, self.rows.span(first_row, last_row)[1])  # type: ignore[index]
+        elif self.rows:
             last_row = max(first_row, last_row - bisect.bisect_right(self.rows.deleted, last_row))
         written = [(row, column) for row, columns in changes.items() for column, change in columns.items()
                    if change.value is not KEEP and change.value is not None]
@@ -1103,7 +1180,7 @@ class _UserSheetEdit:
         return scans
 
     def _refuse(self, what: str) -> EditRefused:
-        return EditRefused(f"cannot delete rows of {self.name!r}: {what}; the workbook was not changed")
+        return EditRefused(f"cannot {self.rows.change} {self.name!r}: {what}; the workbook was not changed")
 
     def _check_drawing(self, part: str, first: int) -> None:
         data = self.package._read_optional(part)
@@ -1255,7 +1332,7 @@ class _UserSheetEdit:
     def _tail(self, sheet_xml: SheetXml, last_used: int, appended_to: int) -> bytes:
         """The part after the cells: ranges below deleted rows moved up, the filter grown with the data."""
         tail = sheet_xml.tail
-        if not self.rows and not appended_to and not self.headers:
+        if not self.rows and not appended_to and not self.headers and not self.edit.set_links:
             return tail
         marker = b"<" + sheet_xml.prefix + b"sheetData/>"
         tree = _parse(sheet_xml.head + marker + tail, self.sheet.part)
@@ -1263,6 +1340,9 @@ class _UserSheetEdit:
         changed = False
         if self.rows:
             changed = _TailShift(self, root).apply()
+        if self.edit.set_links:
+            self._add_links(root)
+            changed = True
         changed = self._grow_filter(root, last_used, appended_to) or changed
         if not changed:
             return tail
@@ -1287,6 +1367,47 @@ class _UserSheetEdit:
         filters[0].set("ref", new_ref)
         self._set_filter_name(new_ref)
         return True
+
+    def _add_links(self, root: etree._Element) -> None:
+        """A link on each cell of ``set_links``, in place of one it had. A web or mail address takes a
+        relationship: one to that address that no link uses any more (a merge left it when it deleted the row)
+        is used again, so the relationships read as they did before the merge."""
+        containers = _children(root, "hyperlinks")
+        if containers:
+            container = containers[0]
+        else:
+            container = etree.Element(f"{{{NS_MAIN}}}hyperlinks")
+            _insert_in_order(root, container, _WORKSHEET_ORDER)
+        cells = {parse_cell(ref) for ref in self.edit.set_links}
+        for link in _children(container, "hyperlink"):
+            try:
+                if parse_cell(link.get("ref", "")) in cells:
+                    container.remove(link)
+            except ValueError:
+                continue
+        rels = self.sheet_rels or _Relationships(self.sheet.part, None)
+        used = {link.get(f"{{{NS_R}}}id") for parent in _children(root, "hyperlinks")
+                for link in _children(parent, "hyperlink")}
+        rels_changed = False
+        for ref, target in sorted(self.edit.set_links.items(), key=lambda item: parse_cell(item[0])):
+            link = etree.SubElement(container, f"{{{NS_MAIN}}}hyperlink", ref=range_text(*parse_cell(ref) * 2))
+            if target.startswith("#"):
+                link.set("location", target[1:])
+                continue
+            rel = next((rel for rel in rels.by_type(REL_HYPERLINK) if rel.get("Target") == target
+                        and rel.get("TargetMode") == "External" and rel.get("Id") not in used), None)
+            if rel is None:
+                rel_id = rels.add_external(REL_HYPERLINK, target)
+                rels_changed = True
+            else:
+                rel_id = rel.get("Id", "")
+            used.add(rel_id)
+            link.set(f"{{{NS_R}}}id", rel_id)
+        if container.get("count") is not None:
+            container.set("count", str(len(_children(container))))
+        if rels_changed:
+            self.sheet_rels = rels
+            self.package._store(_rels_part(self.sheet.part), _serialize(rels.tree))
 
     def _set_filter_name(self, ref: str) -> None:
         for names in _children(self.package.workbook.getroot(), "definedNames"):
@@ -1363,8 +1484,8 @@ class _UserSheetEdit:
 
 
 class _TailShift:
-    """The worksheet's elements after the cells, with the deleted rows gone: ranges moved up or shrunk,
-    formulas checked, anything anchored to a row that cannot be moved exactly refused."""
+    """The worksheet's elements after the cells, with the deleted rows gone or the inserted rows in: ranges moved,
+    shrunk or grown, formulas checked, anything anchored to a row that cannot be moved exactly refused."""
 
     def __init__(self, edit: _UserSheetEdit, root: etree._Element):
         self.edit = edit

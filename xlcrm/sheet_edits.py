@@ -8,11 +8,12 @@ memory, so the rows of ``<sheetData>`` are scanned as bytes: a row nobody
 changes is copied as it is, a changed row is taken apart into its cells, and
 only the cells asked for are rewritten. Everything outside ``<sheetData>``
 (columns, views, merged cells, formats, validation, hyperlinks, tables, ...)
-is kept, and adjusted only where deleted rows move what it points at.
+is kept, and adjusted only where deleted or inserted rows move what it points at.
 
 Row numbers in a ``SheetEdit`` are those of the workbook as it was read, the
 numbers ``read_workbook`` reports; rows appended go below the last row that
-still holds a value once the deleted rows are gone.
+still holds a value once the deleted rows are gone. An edit that inserts rows
+(the undo of a deletion) numbers its rows as in the sheet written instead.
 
 This module knows rows and references; ``xlcrm.package`` applies the edits to
 the package (tables, comments, defined names, styles) through it.
@@ -62,6 +63,13 @@ class SheetEdit:
     # Column letter -> number format of the numbers written there ("#,##0.00" for money), unless the cell's
     # style has a number format of its own (the user's).
     number_formats: Mapping[str, str] = field(default_factory=dict)
+    # Blank rows inserted, numbered as in the sheet written; the rows at and below each move down. The cells of
+    # an edit that inserts rows are numbered as in the sheet written too: they are set once the rows are in.
+    # Such an edit neither deletes nor appends rows.
+    insert_rows: Collection[int] = ()
+    # "F14" -> where a link on that cell goes: a web or mail address, or "#" and a place in the workbook. Cells
+    # are numbered as ``set_cells`` numbers them.
+    set_links: Mapping[str, str] = field(default_factory=dict)
 
     def cell_values(self) -> dict[tuple[int, int], CellValue]:
         """Every cell this edit sets, as (row, column index) -> value; a cell given twice is a ValueError."""
@@ -89,7 +97,8 @@ def combine_edits(edits: Sequence[SheetEdit]) -> list[SheetEdit]:
     """One edit per sheet: a command may merge duplicates and write computed columns on Clients in one save.
 
     Row numbers stay those of the workbook as read, so edits of one sheet combine without renumbering;
-    one cell given two different values is a ValueError.
+    one cell given two different values is a ValueError, and so is an edit that inserts rows together with another
+    edit of its sheet (their rows are not numbered alike).
     """
     combined: dict[str, SheetEdit] = {}
     for edit in edits:
@@ -98,6 +107,8 @@ def combine_edits(edits: Sequence[SheetEdit]) -> list[SheetEdit]:
         if before is None:
             combined[key] = edit
             continue
+        if before.insert_rows or edit.insert_rows:
+            raise ValueError(f"an edit that inserts rows into {edit.sheet!r} cannot be combined with another")
         cells = {ref.strip().upper(): value for ref, value in before.set_cells.items()}
         for ref, value in edit.set_cells.items():
             ref = ref.strip().upper()
@@ -112,10 +123,16 @@ def combine_edits(edits: Sequence[SheetEdit]) -> list[SheetEdit]:
                 _refuse_two_values(f"{edit.sheet}!{letter}{row}", held[row], values[row])
             held.update(values)
         headers = list(dict.fromkeys([*before.computed_header, *edit.computed_header]))
+        links = {ref.strip().upper(): target for ref, target in before.set_links.items()}
+        for ref, target in edit.set_links.items():
+            ref = ref.strip().upper()
+            if ref in links:
+                _refuse_two_values(f"the link of {edit.sheet}!{ref}", links[ref], target)
+            links[ref] = target
         combined[key] = SheetEdit(before.sheet, cells, columns, {*before.delete_rows, *edit.delete_rows},
                                   [*before.append_rows, *edit.append_rows], headers,
                                   {**before.column_widths, **edit.column_widths},
-                                  {**before.number_formats, **edit.number_formats})
+                                  {**before.number_formats, **edit.number_formats}, set_links=links)
     return list(combined.values())
 
 
@@ -145,18 +162,33 @@ def parse_cell(ref: str) -> tuple[int, int]:
 
 
 class RowMap:
-    """Where each row lands once some rows are deleted (those below move up)."""
+    """Where each row lands once some rows are deleted (those below move up), or once blank rows are inserted
+    (those at and below move down); one edit does one or the other."""
 
-    def __init__(self, deleted: Collection[int] = ()):
+    def __init__(self, deleted: Collection[int] = (), inserted: Collection[int] = ()):
         self.deleted = sorted({int(row) for row in deleted})
         self._set = frozenset(self.deleted)
+        self.inserted = sorted({int(row) for row in inserted})  # in the final numbering
+        if self.deleted and self.inserted:
+            raise ValueError("one edit cannot both delete and insert rows")
+        # The k-th inserted row (from 0) goes just above the row read as inserted[k] - k: the rows read before
+        # it are the rows above it but the k rows inserted above.
+        self.points = [row - k for k, row in enumerate(self.inserted)]
 
     def __bool__(self) -> bool:
-        return bool(self.deleted)
+        return bool(self.deleted or self.points)
+
+    @property
+    def change(self) -> str:
+        """What the edit does to the sheet's rows, as a message says it."""
+        return "insert rows into" if self.points else "delete rows of"
 
     @property
     def first(self) -> int:
-        """The first deleted row; nothing above it moves (MAX_ROWS + 1 when nothing is deleted)."""
+        """The first deleted row, or the first row read that inserted rows push down; nothing above it moves
+        (MAX_ROWS + 1 when nothing moves)."""
+        if self.points:
+            return self.points[0]
         return self.deleted[0] if self.deleted else MAX_ROWS + 1
 
     def is_deleted(self, row: int) -> bool:
@@ -164,26 +196,43 @@ class RowMap:
 
     def row(self, row: int) -> int | None:
         """The new number of ``row``, or None when it is deleted."""
+        if self.points:
+            return row + bisect.bisect_right(self.points, row)
         if row in self._set:
             return None
         return row - bisect.bisect_left(self.deleted, row)
 
     def saved(self, kept: np.ndarray) -> np.ndarray:
         """``row`` of many rows at once, none of them deleted."""
+        if self.points:
+            return kept + np.searchsorted(np.asarray(self.points, dtype=np.int64), kept, side="right")
         return kept - np.searchsorted(np.asarray(self.deleted, dtype=np.int64), kept, side="left")
 
     def as_read(self, saved: np.ndarray) -> np.ndarray:
-        """The numbers as read of rows given by their new numbers (the inverse of ``row``)."""
+        """The numbers as read of rows given by their new numbers (the inverse of ``row``), none of them
+        inserted."""
+        if self.points:
+            return saved - np.searchsorted(np.asarray(self.inserted, dtype=np.int64), saved, side="right")
         # The i-th deleted row (0-based) had the new number deleted[i] - i: each deleted row whose number is at
         # most a new row's pushes that row one further down in the workbook as read.
         pushes = np.asarray(self.deleted, dtype=np.int64) - np.arange(len(self.deleted))
         return saved + np.searchsorted(pushes, saved, side="right")
 
     def span(self, first: int, last: int) -> tuple[int, int] | None:
-        """The rows ``first..last`` once deleted rows are gone, or None when all of them go.
+        """The rows ``first..last`` once deleted rows are gone or inserted rows are in, or None when all of them go.
 
-        A range down to Excel's last row (a whole-column format or validation) still ends there.
+        A range down to Excel's last row (a whole-column format or validation) still ends there. A range of
+        several rows takes in the rows inserted inside it, as in Excel, and also those inserted right above its
+        first row or right below its last: rows are inserted to put back deleted ones, and a deletion there
+        shrank the range. A range of one row (a cell's link, comment or merged cells) moves with its row.
         """
+        if self.points:
+            if first == last:
+                moved = min(first + bisect.bisect_right(self.points, first), MAX_ROWS)
+                return moved, moved
+            new_first = first + bisect.bisect_left(self.points, first)
+            new_last = last if last == MAX_ROWS else min(last + bisect.bisect_right(self.points, last + 1), MAX_ROWS)
+            return new_first, new_last
         low = bisect.bisect_left(self.deleted, first)
         high = bisect.bisect_right(self.deleted, last)
         if high - low == last - first + 1:
@@ -191,6 +240,17 @@ class RowMap:
         new_first = first - low
         new_last = last if last == MAX_ROWS else last - high
         return new_first, new_last
+
+    def keeps_start(self, first: int, last: int) -> bool:
+        """Whether the range ``first..last`` still starts at row ``first`` once rows move. Deleting its own first
+        rows keeps that start: Excel then starts the range on the first row kept, which takes their number."""
+        if self.points:
+            span = self.span(first, last)
+            return span is not None and span[0] == first
+        kept = first
+        while kept <= last and self.is_deleted(kept):
+            kept += 1
+        return kept <= last and self.row(kept) == first
 
 
 _RANGE_PART = re.compile(r"(\$?)([A-Z]{1,3})?(\$?)([0-9]+)?")
@@ -381,7 +441,8 @@ def _own_ranges(tokens: Sequence[Token], sheet: str, own_by_default: bool) -> It
 
 
 def remap_formula(formula: str, sheet: str, rows: RowMap, *, own_by_default: bool) -> str:
-    """``formula`` with its references to ``sheet`` following the rows that move up, as Excel does.
+    """``formula`` with its references to ``sheet`` following the rows that move, as Excel does (see
+    ``RowMap.span`` for ranges that rows are inserted into).
 
     Raises ``FormulaBlocked`` when a reference would lose every row it covers (Excel would write #REF!).
     """
@@ -411,10 +472,7 @@ def check_anchored_formula(formula: str, sheet: str, anchor_row: int, last_row: 
     """
     if not rows:
         return
-    first_kept = anchor_row
-    while first_kept <= last_row and rows.is_deleted(first_kept):
-        first_kept += 1
-    anchor_stays = first_kept <= last_row and rows.row(first_kept) == anchor_row
+    anchor_stays = rows.keeps_start(anchor_row, last_row)
     for _, text in _own_ranges(_tokenizer(formula).items, sheet, own_by_default):
         ends = _range_ends(text)
         assert ends is not None
@@ -898,7 +956,8 @@ class RowWriter:
         return close + len(self.parser.row_close)
 
     def _write_every_row(self, chunks: Iterator[bytes], index: int) -> Iterator[bytes]:
-        """Every row read: copied, renumbered (rows below deleted ones move up) or rebuilt; new rows inserted.
+        """Every row read: copied, renumbered (rows below deleted ones move up, rows at and below inserted ones
+        move down) or rebuilt; new rows inserted.
 
         ``index``: the first of the pending rows still to write.
         """
@@ -918,11 +977,15 @@ class RowWriter:
                     if original >= first:
                         plan.formulas_move = True  # the calculation chain lists cells that move or go
                 if original >= first:
-                    if rows.is_deleted(original):
+                    moved = rows.row(original)
+                    if moved is None:  # deleted
                         output.append(buffer[copied:start])
                         copied = end
                         continue
-                    number = original - bisect.bisect_left(rows.deleted, original)
+                    if moved > MAX_ROWS:
+                        raise EditRefused(f"cannot {rows.change} {plan.name!r}: row {original} would be pushed off "
+                                          "the bottom of the sheet; the workbook was not changed")
+                    number = moved
                 if next_new < number:
                     output.append(buffer[copied:start])
                     copied = start
@@ -958,7 +1021,7 @@ class RowWriter:
         plan = self.plan
         problem = shared_formula_problem(self.parser, data, number, plan.name, plan.rows)
         if problem:
-            raise EditRefused(f"cannot delete rows of {plan.name!r}: {problem}; the workbook was not changed")
+            raise EditRefused(f"cannot {plan.rows.change} {plan.name!r}: {problem}; the workbook was not changed")
 
     def _move(self, data: bytes, original: int, number: int, formulas: bool) -> bytes:
         """A row that keeps its cells: renumbered, and its formulas (``formulas``: it has some) following the rows
@@ -977,7 +1040,8 @@ class RowWriter:
             try:
                 new = remap_formula(text, plan.name, plan.rows, own_by_default=True)
             except FormulaBlocked as exc:
-                raise EditRefused(f"cannot delete rows of {plan.name!r}: {exc}; the workbook was not changed") from None
+                raise EditRefused(f"cannot {plan.rows.change} {plan.name!r}: {exc}; "
+                                  "the workbook was not changed") from None
             if new != text:
                 start, end = match.span(2)
                 pieces.extend([data[position:start], escape_xml(new).encode("utf-8")])
