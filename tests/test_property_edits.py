@@ -950,15 +950,6 @@ def difference(old: dict[str, dict[str, object]], new: dict[str, dict[str, objec
 
 # --- the properties ----------------------------------------------------------------------------------------
 
-# Known gaps: the regressions that still fail, each marked xfail(strict=True) so that a fix is noticed.
-LINK_LOCATION = ("found here: a hyperlink to a Clients cell does not follow its client (on dedupe at 72506ec; on "
-                 "unmerge still on main d005465)")
-LINK_LOST = "found here: a hyperlink on a merged client's row is dropped by dedupe and not put back by unmerge"
-FORMULA_LOST = "found here: a formula on a merged client's row is logged as its value; unmerge does not bring it back"
-FORMAT_RANGES = ("issue 15 point 5, still open on main aedd26f: unmerge does not grow a conditional format's or "
-                 "validation's range back over the row it puts back")
-
-
 def examples(share: float) -> int:
     """This test's share of the profile's max_examples (the profiles are registered in tests/conftest.py)."""
     return max(1, round(settings.default.max_examples * share))
@@ -1031,58 +1022,55 @@ def small_book(locale: str = "en", **objects: object) -> Book:
 
 REGRESSIONS = {
     # (b) a formula on another sheet names Clients in lower case: dedupe saves, it now reads C000004's name
-    "lower-case name on another sheet": (small_book(other_formulas=(OtherFormula(
-        False, 1, "cell", (C000003_NAME, C000003_NAME), Spelling("lower", False)),)), None),
+    "lower-case name on another sheet": small_book(other_formulas=(OtherFormula(
+        False, 1, "cell", (C000003_NAME, C000003_NAME), Spelling("lower", False)),)),
     # (b) the same formula typed in a Russian workbook: openpyxl writes Клиенты as &#1050;&#1083;...
-    "character references on another sheet": (small_book("ru", other_formulas=(OtherFormula(
-        False, 1, "cell", (C000003_NAME, C000003_NAME), AS_TYPED),)), None),
+    "character references on another sheet": small_book("ru", other_formulas=(OtherFormula(
+        False, 1, "cell", (C000003_NAME, C000003_NAME), AS_TYPED),)),
     # (b) a chart series ='clients'!$M$5:$M$6
-    "lower-case name in a chart": (small_book(charts=(Chart(False, 0, 3, 4, Spelling("lower", True)),)), None),
+    "lower-case name in a chart": small_book(charts=(Chart(False, 0, 3, 4, Spelling("lower", True)),)),
     # (b) =B5&"<CR><LF>!" on row 5 moves to row 4 as =B4&"&#13;<LF>!" (a literal &#13;)
-    "carriage return in a moving formula": (small_book(own_formulas=(OwnFormula(
-        3, C000003_NAME, "line break", AS_TYPED),)), None),
+    "carriage return in a moving formula": small_book(own_formulas=(OwnFormula(
+        3, C000003_NAME, "line break", AS_TYPED),)),
     # the refusal of =B4&"<CR><LF>!" (row 4 is merged away) is two lines and shows &#13;
-    "carriage return in a refusal": (small_book(own_formulas=(OwnFormula(
-        0, Ref(2, NAME, False, False), "line break", AS_TYPED),)), None),
+    "carriage return in a refusal": small_book(own_formulas=(OwnFormula(
+        0, Ref(2, NAME, False, False), "line break", AS_TYPED),)),
     # (b) typed after dedupe: Notes!K1 =Clients!B4 (C000003) reads C000101's name once unmerge puts row 4 back
-    "formula on another sheet typed after dedupe": (small_book(later_formulas=(Ref(2, NAME, False, False),)), None),
+    "formula on another sheet typed after dedupe": small_book(later_formulas=(Ref(2, NAME, False, False),)),
     # (b) typed after dedupe: a comment on Clients!C4 (C000003) stays on row 4 (C000101's) after unmerge
-    "comment typed after dedupe": (small_book(later_notes=(2,)), None),
+    "comment typed after dedupe": small_book(later_notes=(2,)),
     # (b) a comment on C000003's name moves up with it on dedupe, stays on row 4 (now C000101's) on unmerge
-    "comment after unmerge": (small_book(notes=(Note(True, 3, NAME, "VIP"),)), None),
+    "comment after unmerge": small_book(notes=(Note(True, 3, NAME, "VIP"),)),
     # (b) S5:T5 merged on C000003's row: S4:T4 after dedupe, still S4:T4 (C000101's row) after unmerge
-    "merged cells after unmerge": (small_book(merged=(3,)), None),
+    "merged cells after unmerge": small_book(merged=(3,)),
     # (b) the highlight on M2:M6 (every client) shrinks to M2:M5 on dedupe and stays so after unmerge, leaving
     # C000004 (back on row 6) out
-    "conditional format after unmerge": (small_book(formats=(Format(True, 0, 4, None, AS_TYPED),)), FORMAT_RANGES),
+    "conditional format after unmerge": small_book(formats=(Format(True, 0, 4, None, AS_TYPED),)),
     # (b) the same with a validation on U2:U6
-    "validation after unmerge": (small_book(validations=(Validation(True, 0, 4, 0, 0, AS_TYPED),)), FORMAT_RANGES),
+    "validation after unmerge": small_book(validations=(Validation(True, 0, 4, 0, 0, AS_TYPED),)),
     # (b) the name Client1 =Clients!$B$5 follows to $B$4 on dedupe, not back on unmerge
-    "defined name after unmerge": (small_book(names=(Name(C000003_NAME, None, AS_TYPED, 7),)), None),
+    "defined name after unmerge": small_book(names=(Name(C000003_NAME, None, AS_TYPED, 7),)),
     # (b) Clients!Q2 =B5 becomes =B4 on dedupe and stays =B4 (C000101's name) after unmerge
-    "formula above the restored row": (small_book(own_formulas=(OwnFormula(0, C000003_NAME, "cell", AS_TYPED),)), None),
+    "formula above the restored row": small_book(own_formulas=(OwnFormula(0, C000003_NAME, "cell", AS_TYPED),)),
     # (b) a hyperlink on Clients!R2 to the place Clients!B5 is not moved when C000003 moves to row 4
-    "hyperlink location on Clients": (small_book(links=(Link(True, 0, C000003_NAME, AS_TYPED),)), LINK_LOCATION),
+    "hyperlink location on Clients": small_book(links=(Link(True, 0, C000003_NAME, AS_TYPED),)),
     # (b) a hyperlink on Notes!E1 to Clients!B5: dedupe neither refuses nor follows
-    "hyperlink location on another sheet": (small_book(links=(Link(False, 0, C000003_NAME, AS_TYPED),)), None),
+    "hyperlink location on another sheet": small_book(links=(Link(False, 0, C000003_NAME, AS_TYPED),)),
     # (c) a web link on the merged row (Clients!R4) is dropped by dedupe and not restored by unmerge
-    "hyperlink on the merged row": (small_book(links=(Link(True, 2, None, AS_TYPED),)), LINK_LOST),
+    "hyperlink on the merged row": small_book(links=(Link(True, 2, None, AS_TYPED),)),
     # (c) Clients!Q4 =B2 on the merged row: unmerge puts back an empty cell
-    "formula on the merged row": (small_book(own_formulas=(OwnFormula(
-        2, Ref(0, NAME, False, False), "cell", AS_TYPED),)), FORMULA_LOST),
+    "formula on the merged row": small_book(own_formulas=(OwnFormula(
+        2, Ref(0, NAME, False, False), "cell", AS_TYPED),)),
     # dedupe reports 6 clients on 5 client rows: the table's «Total» row counts as one (then unmerge refuses)
-    "table total row": (small_book(totals="label"), None),
+    "table total row": small_book(totals="label"),
     # (c) a column headed «телефон» besides «Телефон»: after the round trip C000101's phone (E4) is empty
-    "second phone column": (small_book("ru", second_phone="lower"), None),
+    "second phone column": small_book("ru", second_phone="lower"),
 }
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=reason) if reason else ())
-    for name, (_, reason) in REGRESSIONS.items()
-])
+@pytest.mark.parametrize("name", list(REGRESSIONS))
 def test_regression(name: str) -> None:
-    check_dedupe_then_unmerge_all(REGRESSIONS[name][0])
+    check_dedupe_then_unmerge_all(REGRESSIONS[name])
 
 
 def test_a_copy_on_row_2_of_the_template_is_merged() -> None:

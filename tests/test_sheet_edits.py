@@ -29,7 +29,7 @@ from conftest import convert_with_libreoffice
 from package_checks import assert_package_consistent, assert_styles_extended, canonical, entries, xml
 from xlcrm import schema
 from xlcrm.errors import EditRefused, WorkbookChanged
-from xlcrm.package import NS_MAIN, row_links, write_workbook
+from xlcrm.package import NS_MAIN, row_extras, write_workbook
 from xlcrm.report_sheet import ReportColumn, ReportSheet, ReportTable
 from xlcrm.safe_save import BACKUP_FOLDER, TEMP_PREFIX
 from xlcrm.save import save_changes
@@ -930,7 +930,7 @@ def test_links_set_on_cells_reuse_a_relationship_left_unused(tmp_path: Path) -> 
         sheet[f"C{row}"].hyperlink = f"mailto:p{row}@example.ru"
     book.save(source)
     rels = "xl/worksheets/_rels/sheet1.xml.rels"
-    links = row_links(source, CLIENTS, [3, 4])
+    links = row_extras(source, CLIENTS, [3, 4]).links
     assert links == {(3, 2): "mailto:p3@example.ru", (4, 2): "mailto:p4@example.ru"}
     deleted, restored = round_trip(source, tmp_path, CLIENTS, [3])
     assert entries(deleted)[rels] == entries(source)[rels]  # the relationship of C3's link is left unused

@@ -21,7 +21,7 @@ import bisect
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from xlcrm import schema
 from xlcrm.dedupe import DedupePlan, MergeGroup, plan_dedupe
@@ -42,12 +42,12 @@ from xlcrm.merge_log import (
     sheet_rows,
 )
 from xlcrm.normalize import as_text, is_blank, split_phone_cell
-from xlcrm.package import row_links
+from xlcrm.package import row_extras
 from xlcrm.report_sheet import MAX_CELL_TEXT, CellValue, ReportSheet
 from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, holding_workbook_lock
 from xlcrm.save import save_changes
 from xlcrm.settings import read_settings
-from xlcrm.sheet_edits import SheetEdit
+from xlcrm.sheet_edits import Formula, FormulaBlocked, RowMap, SheetEdit, remap_formula
 from xlcrm.workbook import (SheetData, WorkbookData, column_letter, read_workbook, require_distinct_headers,
                             require_headers_on_row_one, require_room_right)
 
@@ -253,8 +253,8 @@ def _apply(plan: DedupePlan, now: dt.datetime) -> tuple[list[SheetEdit], list[Re
         # Where each Clients column of this sheet lands among the log's columns (older logs may differ).
         follow = column_positions(headers, log.headers)
         id_column = next((i for i, h in enumerate(log.headers) if _is_client_id(h, clients)), None)
-        # The merged rows go, links and all: the log keeps each link under its column's header.
-        links = row_links(data.path, clients.name, {row for action in actions for row in action.group.merged})
+        # The merged rows go, links and formulas and all: the log keeps each under its column's header.
+        extras = row_extras(data.path, clients.name, {row for action in actions for row in action.group.merged})
         set_cells: dict[str, CellValue] = {}
         deleted: list[int] = []  # sorted
         pointing_cells: dict[str, dict[str, CellValue]] = {}
@@ -266,11 +266,14 @@ def _apply(plan: DedupePlan, now: dt.datetime) -> tuple[list[SheetEdit], list[Re
                 # Merges are logged as if made one after another: a row's number is where it was once the
                 # earlier merges of this save had removed their rows, so undoing in reverse order is exact.
                 logged_row = row - bisect.bisect_left(deleted, row)
-                logged_links = tuple((headers[column] if column < len(headers) else f"({column_letter(column)})",
-                                      target) for (linked_row, column), target in sorted(links.items())
-                                     if linked_row == row)
-                log.entries.append(LogEntry(action.merge_id, now, role.key, clients.name, logged_row,
-                                            tuple(entry_values), logged_links if role is schema.MERGED_ROLE else ()))
+                if role is schema.MERGED_ROLE:
+                    log.entries.append(LogEntry(action.merge_id, now, role.key, clients.name, logged_row,
+                                                tuple(entry_values), _by_header(extras.links, row, headers),
+                                                _logged_formulas(extras.formulas, row, headers, clients.name,
+                                                                 deleted)))
+                else:
+                    log.entries.append(LogEntry(action.merge_id, now, role.key, clients.name, logged_row,
+                                                tuple(entry_values)))
             for key, value in action.changes.items():
                 set_cells[f"{clients.letters[key]}{group.survivor}"] = value
             for row in group.merged:
@@ -374,6 +377,27 @@ def dedupe_workbook(path: str | Path, *, dry_run: bool = False, output: Path | N
     )
 
 
+def _by_header(cells: Mapping[tuple[int, int], str], row: int, headers: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """What ``cells`` hold on ``row``, each under its column's header (its letter in brackets, past them)."""
+    return tuple((headers[column] if column < len(headers) else f"({column_letter(column)})", text)
+                 for (on_row, column), text in sorted(cells.items()) if on_row == row)
+
+
+def _logged_formulas(formulas: Mapping[tuple[int, int], str], row: int, headers: Sequence[str], sheet: str,
+                     deleted: Sequence[int]) -> tuple[tuple[str, str], ...]:
+    """The formulas of a merged row as the Merge log keeps them: as they read once the earlier merges of this save
+    removed their rows, the state that undoing in reverse order puts the row back into. A formula that pointed at
+    one of those rows is kept as it was."""
+    moved = RowMap(deleted)
+    logged = []
+    for header, text in _by_header(formulas, row, headers):
+        try:
+            logged.append((header, remap_formula(text, sheet, moved, own_by_default=True) if deleted else text))
+        except FormulaBlocked:
+            logged.append((header, text))
+    return tuple(logged)
+
+
 def _check_clients(data: WorkbookData) -> None:
     """Merging needs the Clients sheet with its headers on row 1 and a ClientID column to re-point rows by."""
     spec = schema.CLIENTS
@@ -463,13 +487,16 @@ def unmerge_workbook(path: str | Path, merge_id: str, *, output: Path | None = N
         body.insert(position, restored(entry, []))
         origin.insert(position, None)
         inserted.append(position + 2)
-    links: dict[str, str] = {}  # the links the merge deleted with the rows, back on their cells
+    links: dict[str, str] = {}  # the links and formulas the merge deleted with the rows, back on their cells
+    cells: dict[str, CellValue | Formula] = dict(_diff(raw, body, origin, width))
     for entry, row in zip(merged, inserted):
         for (_, target), column in zip(entry.links, _positions(header, [h for h, _ in entry.links])):
             if column is not None:
                 links[f"{column_letter(column)}{row}"] = target
-    edits = [SheetEdit(clients.name, set_cells=_diff(raw, body, origin, width), insert_rows=inserted,
-                       set_links=links)]
+        for (_, text), column in zip(entry.formulas, _positions(header, [h for h, _ in entry.formulas])):
+            if column is not None:
+                cells[f"{column_letter(column)}{row}"] = Formula(text)
+    edits = [SheetEdit(clients.name, set_cells=cells, insert_rows=inserted, set_links=links)]
 
     repointed = [e for e in entries if e.role == schema.REPOINTED_ROLE.key]
     edits += _repoint_back(data, repointed, survivor_id, id_index, merge_id)

@@ -11,8 +11,8 @@ sheet forgets the decisions.
 
 ``▸ Merge log`` holds every merge with the complete original rows (every
 column of the Clients sheet, the user's own columns too, values as they were,
-and, in a last column, the links on a merged row's cells: Excel makes one of
-every typed e-mail) and the Interactions and Contacts rows that were
+and, in two last columns, the links on a merged row's cells (Excel makes one
+of every typed e-mail) and its formulas) and the Interactions and Contacts rows that were
 re-pointed, so ``xlcrm unmerge`` can restore them exactly. Each run writes the entries it
 read back plus its new ones.
 
@@ -22,6 +22,7 @@ Headers and decisions are recognised in either language, as everywhere else.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -35,10 +36,13 @@ from xlcrm.normalize import as_text, is_blank
 from xlcrm.report_sheet import CellValue, ColumnFormat, ReportColumn, ReportSheet, ReportTable
 from xlcrm.workbook import WorkbookData
 
-# The last column of the Merge log when a merged row had links (a merge deletes them with the row): one line per
-# link, "header → address".
+# The last columns of the Merge log when a merged row had links or formulas (a merge deletes them with the row):
+# one line per cell, "header → address" and "header → =formula".
 LINKS_HEADERS = {"en": schema.REPORT_MARKER + "Links", "ru": schema.REPORT_MARKER + "Ссылки"}
+FORMULAS_HEADERS = {"en": schema.REPORT_MARKER + "Formulas", "ru": schema.REPORT_MARKER + "Формулы"}
 _LINK_SEPARATOR = " → "
+# Both last columns at most: what the Merge log adds right of the Clients columns it copies.
+LOG_TRAILING_COLUMNS = 2
 
 # Clients columns shown for each side of a pair on the Duplicates sheet.
 PAIR_COLUMNS = ("client_id", "name", "company", "inn", "phone", "email", "city", "created")
@@ -261,6 +265,7 @@ class LogEntry:
     row: int  # Excel row number at the time of the merge
     values: tuple[CellValue, ...]  # one per Clients header of the log; a re-pointed row holds only its old ClientID
     links: tuple[tuple[str, str], ...] = ()  # (Clients header, where the link on that cell went) of a merged row
+    formulas: tuple[tuple[str, str], ...] = ()  # (Clients header, the cell's formula without "=") of a merged row
 
 
 @dataclass
@@ -287,10 +292,16 @@ def read_merge_log(rows: list[list[object]]) -> MergeLog:
         headers = [as_text(cell) for cell in header[fixed:]]
         while headers and not headers[-1]:
             headers.pop()
-        links_at = None
-        if headers and schema.fold(headers[-1]) in {schema.fold(text) for text in LINKS_HEADERS.values()}:
-            links_at = fixed + len(headers) - 1
+        trailing: dict[str, int] = {}  # "links" / "formulas" -> its column
+        names = {schema.fold(text): kind for kind, texts in (("links", LINKS_HEADERS), ("formulas", FORMULAS_HEADERS))
+                 for text in texts.values()}
+        while headers and names.get(schema.fold(headers[-1])) not in (None, *trailing):
+            trailing[names[schema.fold(headers[-1])]] = fixed + len(headers) - 1
             headers.pop()
+
+        def lines(row: Sequence[object], kind: str) -> tuple[tuple[str, str], ...]:
+            column = trailing.get(kind)
+            return _read_lines(row[column] if column is not None and column < len(row) else None)
         log.headers = log.headers or headers
         for row in body:
             role = schema.match_list_value(row[2], schema.MERGE_ROLES)
@@ -300,17 +311,38 @@ def read_merge_log(rows: list[list[object]]) -> MergeLog:
                 merge_id=as_text(row[0]), merged_on=row[1] if isinstance(row[1], (dt.date, dt.datetime)) else None,
                 role=role.key if role else as_text(row[2]), sheet=as_text(row[3]),
                 row=int(row[4]) if isinstance(row[4], (int, float)) else 0, values=tuple(entry_values),
-                links=_read_links(row[links_at] if links_at is not None and links_at < len(row) else None)))
+                links=lines(row, "links"),
+                formulas=tuple((header, _formula_from_log(text)) for header, text in lines(row, "formulas"))))
     return log
 
 
-def _read_links(cell: object) -> tuple[tuple[str, str], ...]:
-    links = []
+def _formula_in_log(text: str) -> str:
+    """How the Merge log shows a formula (``text`` without its "="): "=text", or, when that would not survive
+    a cell of one line per formula (a line break in it, spaces at an end), as a JSON string ("\"=…\"")."""
+    shown = "=" + text
+    if "\n" in shown or "\r" in shown or shown != shown.strip():
+        return json.dumps(shown, ensure_ascii=False)
+    return shown
+
+
+def _formula_from_log(shown: str) -> str:
+    """``_formula_in_log`` undone."""
+    if shown.startswith('"'):
+        try:
+            shown = json.loads(shown)
+        except ValueError:
+            pass
+    return shown.removeprefix("=")
+
+
+def _read_lines(cell: object) -> tuple[tuple[str, str], ...]:
+    """The "header → what" lines of a Links or Formulas cell."""
+    found = []
     for line in as_text(cell).splitlines():
-        header, separator, target = line.partition(_LINK_SEPARATOR)
-        if separator and target.strip():
-            links.append((header.strip(), target.strip()))
-    return tuple(links)
+        header, separator, what = line.partition(_LINK_SEPARATOR)
+        if separator and what.strip():
+            found.append((header.strip(), what.strip()))
+    return tuple(found)
 
 
 def _follow(headers: Sequence[str], wanted: Sequence[str], values: Sequence[object]) -> list[CellValue]:
@@ -354,15 +386,20 @@ def merge_log_sheet(log: MergeLog, locale: str) -> ReportSheet:
     columns = _log_lead_columns(locale)
     columns += [ReportColumn(header or " ") for header in log.headers]
     linked = any(entry.links for entry in log.entries)
+    with_formulas = any(entry.formulas for entry in log.entries)
     if linked:
         columns.append(ReportColumn(LINKS_HEADERS.get(locale, LINKS_HEADERS["en"])))
+    if with_formulas:
+        columns.append(ReportColumn(FORMULAS_HEADERS.get(locale, FORMULAS_HEADERS["en"])))
     roles = {role.key: role for role in schema.MERGE_ROLES}
     rows = []
     for entry in log.entries:
         role = roles[entry.role].name(locale) if entry.role in roles else entry.role
         values = [*entry.values, *[None] * (len(log.headers) - len(entry.values))]
         links = "\n".join(f"{header}{_LINK_SEPARATOR}{target}" for header, target in entry.links) or None
+        formulas = "\n".join(f"{header}{_LINK_SEPARATOR}{_formula_in_log(text)}"
+                             for header, text in entry.formulas) or None
         rows.append([entry.merge_id, entry.merged_on, role, entry.sheet, entry.row, *values,
-                     *([links] if linked else [])])
+                     *([links] if linked else []), *([formulas] if with_formulas else [])])
     return ReportSheet.of(schema.MERGE_LOG, locale, label("merge_log_title", locale),
                           tables=[ReportTable(label("merges", locale), columns, rows, autofilter=True)])

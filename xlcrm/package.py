@@ -56,7 +56,7 @@ from xlcrm.report_sheet import (DRAWING_REL_ID, MAX_ROWS, NUMBER_FORMATS, STYLES
                                 ReportSheet, SheetLayout, StyleKey, StyleSpec, layout, render_worksheet)
 from xlcrm.schema import REPORT_MARKER, REPORT_SHEET_MARK, REPORT_TITLES
 from xlcrm.sheet_edits import (COMPUTED_HEADER, FORMULA_WINDOW, KEEP, READ_CHUNK, CellChange, FormulaBlocked,
-                                RowMap, RowWriter, SheetEdit, SheetMentions, SheetPlan, SheetXml, StyleChooser,
+                                RowMap, RowParser, RowScanner, RowWriter, SheetEdit, SheetMentions, SheetPlan, SheetXml, StyleChooser,
                                 check_anchored_formula, column_index, combine_edits, last_used_row, mentions_sheet,
                                 parse_cell, range_bounds, range_text, refers_below, remap_formula, shift_range,
                                 shift_sqref)
@@ -185,10 +185,19 @@ def report_styles(source: Path) -> tuple[dict[StyleKey, int], bool]:
         raise NotAWorkbook(f"{source} cannot be read as a workbook: {exc}") from None
 
 
-def row_links(source: Path, sheet_name: str, rows: Collection[int]) -> dict[tuple[int, int], str]:
-    """The links of single cells on ``rows`` of a sheet: (row, column index) -> where each goes, a web or mail
-    address, or "#" and a place in the workbook ("#Clients!A1"). A merge deletes its rows, links and all, and
-    the Merge log keeps them so that unmerge can put them back."""
+@dataclass(frozen=True)
+class RowExtras:
+    """What cells of some rows hold besides their values, by (row, column index): ``links``, where the link on a
+    cell goes (a web or mail address, or "#" and a place in the workbook), and ``formulas``, a cell's formula
+    without its "="."""
+
+    links: dict[tuple[int, int], str]
+    formulas: dict[tuple[int, int], str]
+
+
+def row_extras(source: Path, sheet_name: str, rows: Collection[int]) -> RowExtras:
+    """The links and formulas of single cells on ``rows`` of a sheet. A merge deletes its rows, links, formulas
+    and all, and the Merge log keeps them so that unmerge can put them back."""
     wanted = set(rows)
     try:
         archive = zipfile.ZipFile(source)
@@ -199,35 +208,47 @@ def row_links(source: Path, sheet_name: str, rows: Collection[int]) -> dict[tupl
         sheet = next((sheet for sheet in package.sheets() if sheet.name == sheet_name), None)
         name = package._name(sheet.part) if sheet is not None else None
         if sheet is None or name is None or not wanted:
-            return {}
+            return RowExtras({}, {})
         try:
             handle = cast(BinaryIO, archive.open(name))
         except (KeyError, zipfile.BadZipFile, OSError) as exc:
             raise NotAWorkbook(f"{source} is damaged: sheet {sheet_name!r} cannot be read ({exc})") from None
+        formulas: dict[tuple[int, int], str] = {}
         with handle:
             sheet_xml = SheetXml(handle, sheet.part)
-            for _ in sheet_xml.content():  # the links come after the cells
-                pass
-        if b"hyperlink" not in sheet_xml.tail:
-            return {}
-        marker = b"<" + sheet_xml.prefix + b"sheetData/>"
-        root = _parse(sheet_xml.head + marker + sheet_xml.tail, sheet.part).getroot()
-        rels = package._rels_of(sheet.part)
-        links: dict[tuple[int, int], str] = {}
-        for parent in _children(root, "hyperlinks"):
-            for link in _children(parent, "hyperlink"):
-                try:
-                    first_row, first_column, last_row, last_column = range_bounds(link.get("ref", ""))
-                except ValueError:
-                    continue
-                if first_row != last_row or first_column != last_column or first_row not in wanted:
-                    continue
-                rel = rels.by_id(link.get(f"{{{NS_R}}}id", "")) if rels is not None else None
-                if rel is not None and rel.get("TargetMode") == "External" and rel.get("Target"):
-                    links[(first_row, first_column)] = rel.get("Target", "")
-                elif rel is None and link.get("location"):
-                    links[(first_row, first_column)] = "#" + link.get("location", "")
-        return links
+            parser = RowParser(sheet_xml.prefix)
+            for buffer, found, _ in RowScanner(sheet_xml.prefix, sheet.part).spans(sheet_xml.content()):
+                for start, end, number in found:
+                    if number in wanted and parser.has_formula(buffer, start, end):
+                        for cell in parser.split(buffer[start:end])[1]:
+                            text = next((text for _, _, text in parser.formulas(cell.data)), "")
+                            if text:  # a shared formula's other cells have none (xlcrm refuses to move those)
+                                formulas[(number, cell.column)] = text
+        return RowExtras(_row_links(package, sheet, sheet_xml, wanted), formulas)
+
+
+def _row_links(package: _Package, sheet: _Sheet, sheet_xml: SheetXml, wanted: set[int]) -> dict[tuple[int, int], str]:
+    """The links of single cells on ``wanted`` rows, from the part after the cells of ``sheet_xml`` (read)."""
+    if b"hyperlink" not in sheet_xml.tail:
+        return {}
+    marker = b"<" + sheet_xml.prefix + b"sheetData/>"
+    root = _parse(sheet_xml.head + marker + sheet_xml.tail, sheet.part).getroot()
+    rels = package._rels_of(sheet.part)
+    links: dict[tuple[int, int], str] = {}
+    for parent in _children(root, "hyperlinks"):
+        for link in _children(parent, "hyperlink"):
+            try:
+                first_row, first_column, last_row, last_column = range_bounds(link.get("ref", ""))
+            except ValueError:
+                continue
+            if first_row != last_row or first_column != last_column or first_row not in wanted:
+                continue
+            rel = rels.by_id(link.get(f"{{{NS_R}}}id", "")) if rels is not None else None
+            if rel is not None and rel.get("TargetMode") == "External" and rel.get("Target"):
+                links[(first_row, first_column)] = rel.get("Target", "")
+            elif rel is None and link.get("location"):
+                links[(first_row, first_column)] = "#" + link.get("location", "")
+    return links
 
 
 def write_report_sheets(source: Path, target: Path, reports: Sequence[ReportSheet], *,

@@ -42,13 +42,20 @@ from xlcrm.xml_io import character_code, escape_xml, refuse_dtd, unescape_xml
 
 
 @dataclass(frozen=True)
+class Formula:
+    """A formula to write into a cell, as ``SheetEdit.set_cells`` takes it: its text without the "="."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class SheetEdit:
     """What to change on one user sheet."""
 
     sheet: str  # the sheet's actual name
-    # "D14" -> new value; None clears the value. An existing cell keeps its style; a new one takes the style of
-    # the cell above (below the header) or of its column, so dates look like dates.
-    set_cells: Mapping[str, CellValue] = field(default_factory=dict)
+    # "D14" -> new value (a ``Formula`` for a formula); None clears the value. An existing cell keeps its style; a
+    # new one takes the style of the cell above (below the header) or of its column, so dates look like dates.
+    set_cells: Mapping[str, CellValue | Formula] = field(default_factory=dict)
     # The same, a column at a time: column letter -> {row: value}. A computed column of a big sheet is hundreds
     # of thousands of cells, which are then never written out as references and parsed back.
     set_columns: Mapping[str, Mapping[int, CellValue]] = field(default_factory=dict)
@@ -803,6 +810,8 @@ def cell_after_ref(prefix: bytes, style: int, value: CellValue, date1904: bool, 
         if isinstance(number, float) and not math.isfinite(number):
             return f'{style_attr}/>'.encode()
         return f'{style_attr}><{p}v>{number!r}</{p}v></{p}c>'.encode()
+    if isinstance(value, Formula):  # no cached value: Excel and LibreOffice work it out on opening
+        return f'{style_attr}><{p}f>{escape_xml(value.text)}</{p}f></{p}c>'.encode("utf-8")
     if not isinstance(value, str):
         raise TypeError(f"cell {ref}: cannot write a value of type {type(value).__name__}")
     text = value[:MAX_CELL_TEXT]  # a longer cell makes Excel repair the whole file
