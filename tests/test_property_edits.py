@@ -24,8 +24,7 @@ equal exactly when their formulas say the same thing about the same clients.
 
 Profiles (tests/conftest.py): ``ci`` (the default; derandomized, a few hundred examples in all, no shrinking) and
 ``nightly`` (thousands, shrunk to the smallest failing workbook), chosen with ``XLCRM_HYPOTHESIS_PROFILE``.
-``test_regression`` keeps the smallest workbook that showed each bug found; tests marked xfail meet a bug of
-today's code and lose the mark once it is fixed.
+``test_regression`` keeps the smallest workbook that showed each bug this suite found, all fixed since.
 """
 
 from __future__ import annotations
