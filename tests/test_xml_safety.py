@@ -350,3 +350,24 @@ def test_a_part_bigger_than_xlcrm_parses_is_refused_before_it_is_read(tmp_path: 
     monkeypatch.setattr(xlcrm.package, "MAX_PARSED_BYTES", styles - 1)
     with pytest.raises(NotAWorkbook, match=r"the workbook's xl/styles.xml is 0 MB, more than the 0 MB xlcrm reads"):
         write_workbook(path, tmp_path / "out.xlsx", edits=[SheetEdit(CLIENTS, set_cells={"B2": "x"})])
+
+
+def test_a_formula_filled_down_on_another_sheet_is_checked_for_every_row_it_fills(tmp_path: Path) -> None:
+    """Excel writes a formula filled down a column once, for its first cell (a shared formula): the first cell's
+    =Clients!B2 is above the moving rows, but the cells below it read rows that move."""
+    path = client_base(tmp_path / "book.xlsx")
+    workbook = openpyxl.load_workbook(path)
+    workbook.create_sheet("Notes")["A1"] = f"=Clients!{NAME}2"
+    workbook.save(path)
+    notes = next(name for name, data in entries(path).items()
+                 if name.startswith("xl/worksheets/sheet") and b"<f>" in data and CLIENTS.encode() in data)
+
+    def filled_down(data: bytes) -> bytes:
+        cells = (f'<row r="1"><c r="A1"><f t="shared" ref="A1:A9" si="0">Clients!{NAME}2</f></c></row>'
+                 + "".join(f'<row r="{row}"><c r="A{row}"><f t="shared" si="0"/></c></row>' for row in range(2, 10)))
+        start, end = data.index(b"<sheetData>") + len(b"<sheetData>"), data.index(b"</sheetData>")
+        return data[:start] + cells.encode() + data[end:]
+
+    rewrite(path, {}, {notes: filled_down})
+    refused(path, SheetEdit(CLIENTS, delete_rows=[5]),
+            f"a formula filled down over 9 rows in sheet 'Notes' uses Clients!{NAME}2")

@@ -991,8 +991,11 @@ _COLUMN = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?col\b([^>]*?)/?>")
 # Where parts keep references to cells: the text of formula elements (cells, conditional formats, validations,
 # charts, legacy form controls), and the attributes of a link's target and of the cell a control or text box uses.
 _REFERENCE_TEXT = re.compile(
-    rb"<(?:[A-Za-z_][\w.-]*:)?(?:f|formula|formula1|formula2|Fmla(?:Link|Range|Txbx|Group|Pict))\b[^>]*>([^<]+)</"
+    rb"<(?:[A-Za-z_][\w.-]*:)?(?:f|formula|formula1|formula2|Fmla(?:Link|Range|Txbx|Group|Pict))\b([^>]*)>([^<]+)</"
     rb"|\s(?:location|textlink|fmlaLink|fmlaRange|fmlaTxbx|fmlaGroup)=\"([^\"]*)\"")
+# The cells a formula written once fills (Excel's "shared" formula of a column filled down): its text is written
+# for the first of them, and each other cell reads it moved down by its own distance from the first.
+_SHARED_RANGE = re.compile(rb'\bt="shared"[^>]*?\bref="([^"]+)"|\bref="([^"]+)"[^>]*?\bt="shared"')
 # A formula element whose text holds a comment, a processing instruction or a CDATA section (never written by
 # Excel): _REFERENCE_TEXT does not read it whole.
 _FORMULA_WITH_MARKUP = re.compile(
@@ -1262,17 +1265,25 @@ class _UserSheetEdit:
                 end = 0
                 for match in _REFERENCE_TEXT.finditer(buffer):
                     end = match.end()
-                    if match.group(1) is not None:
-                        text, kind = unescape_xml(match.group(1)), "a formula"
+                    filled_down = 0
+                    if match.group(2) is not None:
+                        text, kind = unescape_xml(match.group(2)), "a formula"
+                        shared = _SHARED_RANGE.search(match.group(1))
+                        if shared is not None:
+                            first_row, _, last_row, _ = range_bounds((shared.group(1) or shared.group(2)).decode())
+                            filled_down = last_row - first_row
+                            kind = f"a formula filled down over {filled_down + 1} rows"
                     else:
-                        text, kind = unescape_xml(match.group(2), attribute=True), "a link or control"
+                        text, kind = unescape_xml(match.group(3), attribute=True), "a link or control"
                     if scan.own_by_default or mentions_sheet(text, self.name):
-                        self._check_formula(text, scan, kind)
+                        self._check_formula(text, scan, kind, filled_down)
                 buffer = buffer[max(end, len(buffer) - FORMULA_WINDOW):]
 
-    def _check_formula(self, text: str, scan: _Scan, kind: str) -> None:
+    def _check_formula(self, text: str, scan: _Scan, kind: str, filled_down: int = 0) -> None:
+        """Refuse ``text`` when it uses rows that move; a formula filled ``filled_down`` rows further down reaches
+        that much lower."""
         try:
-            below = refers_below(text, self.name, self.rows.first, own_by_default=scan.own_by_default)
+            below = refers_below(text, self.name, self.rows.first - filled_down, own_by_default=scan.own_by_default)
         except FormulaBlocked as exc:
             raise self._refuse(f"{scan.what}: {exc}") from None
         if below:
