@@ -365,6 +365,17 @@ def _tokenizer(formula: str) -> Tokenizer:
         raise FormulaBlocked(f"cannot read the formula {shown_formula(formula)}: {exc}") from None
     if tokenizer.render() != "=" + formula:
         raise FormulaBlocked(f"cannot read the formula {shown_formula(formula)} exactly")
+    # openpyxl reads a range that ends in a function (Clients!B2:INDEX(Clients!B:B,9), the usual growing list)
+    # as one function token: its first cell is taken apart again, so it follows the rows as any reference does.
+    items: list[Token] = []
+    for token in tokenizer.items:
+        if token.type == Token.FUNC and token.subtype == Token.OPEN and ":" in token.value:
+            start, function = token.value.rsplit(":", 1)
+            items += [Token(start, Token.OPERAND, Token.RANGE), Token(":", Token.OP_IN), Token(function, Token.FUNC,
+                                                                                            Token.OPEN)]
+        else:
+            items.append(token)
+    tokenizer.items = items
     return tokenizer
 
 
