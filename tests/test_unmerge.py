@@ -427,3 +427,24 @@ def test_dedupe_then_unmerge_of_every_merge_gives_back_what_follows_the_rows(tmp
     # Each link put back took the relationship its row's deletion had left: the relationships are as before.
     rels = "xl/worksheets/_rels/sheet1.xml.rels"
     assert entries(path)[rels] == entries(before)[rels]
+
+
+@pytest.mark.parametrize("typed", ["abc", 0, 1, -5, 2.5])
+def test_a_row_number_typed_over_on_the_merge_log_is_refused_clearly(book: Path, typed: object) -> None:
+    assert CliRunner().invoke(cli, ["dedupe", str(book), "--keep-backups", "0"]).exit_code == 0
+    workbook = openpyxl.load_workbook(book)
+    locale = next(locale for locale in ("en", "ru") if schema.MERGE_LOG.name(locale) in workbook.sheetnames)
+    log = workbook[schema.MERGE_LOG.name(locale)]
+    row_column = next(cell.column for row in log.iter_rows(max_row=10) for cell in row
+                      if cell.value == schema.dedupe_label("row", locale))
+    first_entry = next(row for row in range(1, log.max_row + 1) if log.cell(row, 1).value == "M0001")
+    log.cell(first_entry + 1, row_column).value = typed  # the merged row's number
+    workbook.save(book)
+    before = book.read_bytes()
+    result = CliRunner().invoke(cli, ["unmerge", str(book), "M0001"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"Error: M0001 cannot be undone: a row number of it on {log.title} was typed over (each must be the "
+        "row a client or interaction was on, 2 or more), so xlcrm cannot tell where to put it back; the workbook "
+        "was not changed"]
+    assert book.read_bytes() == before

@@ -445,6 +445,11 @@ def unmerge_workbook(path: str | Path, merge_id: str, *, output: Path | None = N
         known = ", ".join(log.ids()) or "none"
         raise MergeNotFound(f"the Merge log of {path} has no merge {merge_id}; merges logged: {known}")
     merge_id = entries[0].merge_id
+    # A row number typed over on the Merge log cannot say where to put a row back.
+    if any(entry.row < 2 for entry in entries):
+        raise MergeNotUndoable(f"{merge_id} cannot be undone: a row number of it on {schema.MERGE_LOG.name(locale)} "
+                               "was typed over (each must be the row a client or interaction was on, 2 or more), "
+                               "so xlcrm cannot tell where to put it back; the workbook was not changed")
     clients = data.sheets.get(schema.CLIENTS.key)
     if clients is None:
         raise MergeNotUndoable(f"{path} has no {schema.CLIENTS.name(locale)} sheet to restore the rows into")

@@ -310,10 +310,17 @@ def read_merge_log(rows: list[list[object]]) -> MergeLog:
             log.entries.append(LogEntry(
                 merge_id=as_text(row[0]), merged_on=row[1] if isinstance(row[1], (dt.date, dt.datetime)) else None,
                 role=role.key if role else as_text(row[2]), sheet=as_text(row[3]),
-                row=int(row[4]) if isinstance(row[4], (int, float)) else 0, values=tuple(entry_values),
+                row=_row_number(row[4]), values=tuple(entry_values),
                 links=lines(row, "links"),
                 formulas=tuple((header, _formula_from_log(text)) for header, text in lines(row, "formulas"))))
     return log
+
+
+def _row_number(cell: object) -> int:
+    """A logged row number; 0 when the cell holds no whole number (typed over in Excel)."""
+    if isinstance(cell, bool) or not isinstance(cell, (int, float)) or cell != int(cell):
+        return 0
+    return int(cell)
 
 
 def _formula_in_log(text: str) -> str:
