@@ -294,10 +294,10 @@ def _held_message(workbook: Path, lock: Path, holder: RunLockHolder | None) -> s
         return (f"{workbook} is locked by another xlcrm run, but its lock file {lock} cannot be read; if no "
                 "xlcrm is working on that workbook, delete the lock file and run again")
     message = f"{workbook} is being changed by another xlcrm run: {holder.describe()}; run again when it has finished"
-    if not holder.on_this_computer:
-        message += (f" (if that run was stopped without finishing, e.g. its computer crashed, delete {lock} "
-                    "and run again)")
-    return message
+    # A run killed on this computer is noticed where the system tells a process apart from a later one of the
+    # same number (Linux); elsewhere, and for another computer, only a person can tell: say how.
+    how = "" if holder.on_this_computer else ", e.g. its computer crashed"
+    return message + f" (if that run was stopped without finishing{how}, delete {lock} and run again)"
 
 
 def _process_running(pid: int) -> bool:
