@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -224,3 +225,14 @@ def test_a_sheet_the_workbook_lacks_is_an_empty_table_with_every_column(tmp_path
     assert columns == ["excel_row"] + [c.key for c in schema.CONTACTS.columns]
     assert ("clients", "client_id", "client_id") in {
         (row[2], row[3], row[4]) for row in query(target, "PRAGMA foreign_key_list(contacts)")}
+
+
+def test_an_anonymised_copy_replacing_a_workbook_keeps_a_backup_of_it(workbook: Path, tmp_path: Path) -> None:
+    """--force over an existing workbook (perhaps a real one, named by mistake) keeps what was there."""
+    target = tmp_path / "base.xlsx"
+    shutil.copy(workbook, target)
+    original = target.read_bytes()
+    forced = CliRunner().invoke(cli, ["export", str(workbook), "--anonymise", str(target), "--force"])
+    assert forced.exit_code == 0, forced.output
+    backups = list((tmp_path / ".xlcrm-backups").iterdir())
+    assert [backup.read_bytes() for backup in backups] == [original]

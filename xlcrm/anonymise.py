@@ -23,7 +23,7 @@ from xlcrm import schema
 from xlcrm.errors import UsageError
 from xlcrm.normalize import as_text, is_blank
 from xlcrm.report_sheet import CellValue
-from xlcrm.safe_save import SaveResult
+from xlcrm.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult
 from xlcrm.save import save_changes
 from xlcrm.sheet_edits import SheetEdit
 from xlcrm.workbook import WorkbookData, require_distinct_headers
@@ -134,6 +134,7 @@ def write_anonymised(data: WorkbookData, output: Path, *, force: bool = False,
     require_distinct_headers(data)  # a second Phone column would be copied unmasked
     reports = [name for name in data.sheet_names if name.startswith(schema.REPORT_MARKER)]
     edits = anonymised_edits(data)
+    # A file replaced with --force is kept in .xlcrm-backups like any workbook xlcrm replaces.
     save = save_changes(data, edits=edits, remove=reports, output=output, ignore_lock=ignore_lock,
-                        keep_backups=0)
+                        keep_backups=DEFAULT_KEEP_BACKUPS)
     return AnonymisedCopy(save.path, {edit.sheet: len(edit.set_cells) for edit in edits}, reports, save)
