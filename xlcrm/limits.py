@@ -63,11 +63,12 @@ MAX_CELL_CHARS = 32_767
 # shorter but over 32,767 bytes is decoded to count its characters exactly.
 MAX_CELL_BYTES = 10 * MAX_CELL_CHARS
 # Largest range (rows × columns) the cells holding values of one sheet may span: Excel's full 1,048,576 rows of
-# 16 columns (a million interactions take 10). python-calamine holds every cell of that range: measured, a sheet
-# spanning 1,048,576 × 64 cells took 2.8 GB and three such sheets made a refresh abort for lack of memory, so a
-# quarter of that, about 0.7 GB a sheet, is the most one sheet may take; one value far out (XFD1048576: 17
-# billion cells) would make it abort the whole process.
-MAX_USED_CELLS = MAX_ROWS * 16
+# 26 columns, A to Z (a million interactions take 10). python-calamine holds every cell of that range: measured,
+# a sheet spanning 1,048,576 × 64 cells took 2.8 GB and three such sheets made a refresh abort for lack of
+# memory; at 26 columns a sheet takes about 1.1 GB. One value far out (XFD1048576: 17 billion cells) would make
+# it abort the whole process. (The scan below passes over chunks whose cells all lie within A1:Z999999, which
+# this limit holds.)
+MAX_USED_CELLS = MAX_ROWS * 26
 # Largest part read whole and parsed (workbook.xml, relationships): a workbook of a thousand sheets and as many
 # defined names has a workbook.xml of well under a megabyte.
 MAX_PARSED_PART_BYTES = 64 * 2**20
