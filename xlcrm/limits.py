@@ -38,7 +38,7 @@ import numpy as np
 from lxml import etree
 
 from xlcrm.errors import BeyondLimits, NotAWorkbook
-from xlcrm.xml_io import parse_part
+from xlcrm.xml_io import parse_part, refuse_dtd
 
 # Largest part (one sheet's XML, the shared strings) inflated. The benchmark workbook of 100,000 clients and a
 # million interactions (benchmarks/scale.py) holds a 251 MB Interactions sheet, about 25 bytes a cell: 2 GiB is
@@ -167,7 +167,8 @@ def scan_part(archive: zipfile.ZipFile, part: str, what: str, sheet: str | None 
 
     Most chunks of most sheets hold only cells from A1 to Z999999, which bound the range well inside the limit:
     such a chunk is told by one regular-expression search and not looked at cell by cell. When a sheet's other
-    cells reach past column BL, where that bound no longer holds, the sheet is scanned again cell by cell.
+    cells reach past column Z, where that bound no longer holds, the sheet is scanned again cell by cell. A part
+    that declares a DTD is refused (``NotAWorkbook``), as everywhere xlcrm reads XML: its entities could hide text.
     """
     scan = _Scan(what, sheet, every_cell=False, locate=locate)
     with archive.open(part) as handle:
@@ -206,6 +207,8 @@ class _Scan:
         """Scan the part read from ``handle``; False when it has to be scanned again cell by cell."""
         carry = b""  # from the last "<" of what was read so far: a tag or text not yet complete
         while chunk := handle.read(SCAN_CHUNK):
+            if not self.inflated:
+                refuse_dtd(chunk, self.what)
             self.inflated += len(chunk)
             if self.inflated > MAX_PART_BYTES:  # the zip's directory may declare less than the entry holds
                 raise BeyondLimits(f"{self.what} inflates to more than the {_size(MAX_PART_BYTES)} xlcrm "
