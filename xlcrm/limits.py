@@ -170,6 +170,8 @@ def scan_part(archive: zipfile.ZipFile, part: str, what: str, sheet: str | None 
     cells reach past column Z, where that bound no longer holds, the sheet is scanned again cell by cell. A part
     that declares a DTD is refused (``NotAWorkbook``), as everywhere xlcrm reads XML: its entities could hide text.
     """
+    with archive.open(part) as handle:
+        refuse_dtd(handle.read(_DTD_LOOKOUT), part)
     scan = _Scan(what, sheet, every_cell=False, locate=locate)
     with archive.open(part) as handle:
         if scan.run(handle):
@@ -207,8 +209,6 @@ class _Scan:
         """Scan the part read from ``handle``; False when it has to be scanned again cell by cell."""
         carry = b""  # from the last "<" of what was read so far: a tag or text not yet complete
         while chunk := handle.read(SCAN_CHUNK):
-            if not self.inflated:
-                refuse_dtd(chunk, self.what)
             self.inflated += len(chunk)
             if self.inflated > MAX_PART_BYTES:  # the zip's directory may declare less than the entry holds
                 raise BeyondLimits(f"{self.what} inflates to more than the {_size(MAX_PART_BYTES)} xlcrm "
@@ -435,6 +435,8 @@ _ROW_NUMBER = re.compile(rb'<[^>]*?\sr\s*=\s*"([0-9]+)"')
 _PREFIXED_CELL = re.compile(rb":c[\s>/]")
 _PREFIXED_CELL_NAME = re.compile(rb"<([A-Za-z_][\w.-]{0,15}:)c[\s>/]")
 _PLAIN_COLUMNS, _PLAIN_ROWS = 26, 999_999
+# A document type declaration stands before the root element, after at most the XML declaration and comments.
+_DTD_LOOKOUT = 64 * 1024
 # Text is looked for in blocks of this size: a stretch over the limit always holds a whole one free of "<".
 _TEXT_BLOCK = (MAX_CELL_CHARS + 1) // 2
 _REF_OFFSETS = np.arange(2, 6)

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xlcrm.errors import WorkbookLocked
-from xlcrm.paths import create_whole
+from xlcrm.paths import create_whole, read_head
 
 LIBREOFFICE = "LibreOffice"
 EXCEL = "Excel"
@@ -99,7 +99,7 @@ def find_lock(path: Path, *, now: dt.datetime | None = None) -> LockInfo | None:
             raise
         try:
             opened = dt.datetime.fromtimestamp(lock_path.stat().st_mtime)
-            content = _read_head(lock_path)
+            content = read_head(lock_path, _LOCK_FILE_READ_LIMIT)
         except FileNotFoundError:  # closed just now
             continue
         except OSError:  # there but unreadable (a folder, no permission): still somebody's lock
@@ -176,7 +176,7 @@ def remove_owner_file(owner: Path) -> None:
     with _OWN_OWNER_FILES_GUARD:
         content = _OWN_OWNER_FILES.pop(_key(owner), None)
     try:
-        if content is not None and _read_head(owner) == content:
+        if content is not None and read_head(owner, _LOCK_FILE_READ_LIMIT) == content:
             owner.unlink()
     except OSError:  # gone already, or not ours to delete any more: leave it
         pass
@@ -269,7 +269,3 @@ def _plausible(text: str) -> str | None:
         return None
     return text
 
-
-def _read_head(lock_path: Path) -> bytes:
-    with lock_path.open("rb") as handle:
-        return handle.read(_LOCK_FILE_READ_LIMIT)

@@ -56,14 +56,14 @@ from xlcrm.report_sheet import (DRAWING_REL_ID, MAX_ROWS, NUMBER_FORMATS, STYLES
                                 ReportSheet, SheetLayout, StyleKey, StyleSpec, layout, render_worksheet)
 from xlcrm.schema import REPORT_MARKER, REPORT_SHEET_MARK, REPORT_TITLES
 from xlcrm.sheet_edits import (COMPUTED_HEADER, FORMULA_WINDOW, KEEP, READ_CHUNK, CellChange, FormulaBlocked,
-                                RowMap, RowParser, RowScanner, RowWriter, SheetEdit, SheetMentions, SheetPlan, SheetXml, StyleChooser,
-                                check_anchored_formula, column_index, combine_edits, last_used_row, mentions_sheet,
-                                parse_cell, range_bounds, range_text, refers_below, remap_formula, shift_range,
-                                shift_sqref)
+                                RowMap, RowParser, RowScanner, RowWriter, SheetEdit, SheetMentions, SheetPlan,
+                                SheetXml, StyleChooser, check_anchored_formula, column_index, combine_edits,
+                                last_used_row, mentions_sheet, parse_cell, range_bounds, range_text, refers_below,
+                                remap_formula, shift_range, shift_sqref)
 from xlcrm.streams import ReadAhead, deflate_into
 from xlcrm.workbook import column_letter, sheet_ref
-from xlcrm.xml_io import (MAX_PARSED_BYTES, iterparse_part, parse_part as _parse, refuse_dtd,
-                          serialize_part as _serialize, unescape_xml)
+from xlcrm.xml_io import (MAX_PARSED_BYTES, iterparse_part, local_name as _local, parse_part as _parse,
+                          refuse_dtd, serialize_part as _serialize, unescape_xml)
 
 if TYPE_CHECKING:
     from xlcrm.prerender import EditPrewriting, Prerendering, RenderedPart
@@ -295,10 +295,6 @@ def _resolve(source_part: str, target: str) -> str:
     if target.startswith("/"):
         return posixpath.normpath(target[1:])
     return posixpath.normpath(posixpath.join(posixpath.dirname(source_part), target))
-
-
-def _local(element: etree._Element) -> str:
-    return etree.QName(element).localname
 
 
 def _children(element: etree._Element, localname: str | None = None) -> list[etree._Element]:

@@ -69,3 +69,14 @@ def create_whole(path: Path, content: bytes) -> bool:
         raise
     os.close(handle)
     return True
+
+
+def os_reason(exc: OSError) -> str:
+    """What the system said went wrong, as a message quotes it ("no space left on device")."""
+    return (exc.strerror or str(exc)).lower()
+
+
+def read_head(path: Path, limit: int) -> bytes:
+    """The first ``limit`` bytes of the file at ``path`` (a lock file: a few hundred bytes when it is one)."""
+    with path.open("rb") as handle:
+        return handle.read(limit)

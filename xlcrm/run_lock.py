@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from xlcrm.errors import WorkbookLocked, WriteError
-from xlcrm.paths import create_whole
+from xlcrm.paths import create_whole, os_reason, read_head
 from xlcrm.locks import (OWNER_FILE_MAX_NAME, find_lock, owner_file_content, owner_file_path, parse_excel_owner_file,
                          remove_owner_file, write_owner_file)
 
@@ -159,7 +159,7 @@ def holding_run_lock(workbook: Path) -> Iterator[RunLockHolder | None]:
 def read_run_lock(workbook: Path) -> RunLockHolder | None:
     """The run that holds xlcrm's lock on ``workbook``; None when there is no lock or it cannot be read."""
     try:
-        return RunLockHolder.from_json(_read_head(run_lock_path(Path(workbook))))
+        return RunLockHolder.from_json(read_head(run_lock_path(Path(workbook)), _LOCK_READ_LIMIT))
     except OSError:
         return None
 
@@ -216,7 +216,7 @@ def _acquire(workbook: Path, lock: Path, wait: float) -> RunLockHolder:
                 return me
         except OSError as exc:
             raise WriteError(f"cannot write {workbook}: cannot create xlcrm's lock file {lock.name} in "
-                             f"{lock.parent.resolve()} ({_reason(exc)}); nothing was changed") from None
+                             f"{lock.parent.resolve()} ({os_reason(exc)}); nothing was changed") from None
         found = _read_lock(lock)
         if found is None:  # released just now
             continue
@@ -241,9 +241,9 @@ def _take_over(workbook: Path, lock: Path, found: _FoundLock) -> None:
         return
     except OSError as exc:
         raise WorkbookLocked(f"{workbook}: cannot remove the lock file {lock} that an xlcrm run which no longer "
-                             f"runs left behind ({_reason(exc)}); delete it and run again") from None
+                             f"runs left behind ({os_reason(exc)}); delete it and run again") from None
     try:
-        moved = _read_head(aside)
+        moved = read_head(aside, _LOCK_READ_LIMIT)
         if moved != found.content:
             try:
                 os.link(aside, lock)
@@ -261,7 +261,7 @@ def _remove_left_over_owner_file(workbook: Path) -> None:
     """
     owner = owner_file_path(workbook)
     try:
-        content = _read_head(owner)
+        content = read_head(owner, _LOCK_READ_LIMIT)
     except OSError:
         return
     name = parse_excel_owner_file(content)
@@ -272,7 +272,7 @@ def _remove_left_over_owner_file(workbook: Path) -> None:
 def _release(lock: Path, holder: RunLockHolder) -> None:
     """Delete ``lock`` if it is still this run's."""
     try:
-        if RunLockHolder.from_json(_read_head(lock)) == holder:
+        if RunLockHolder.from_json(read_head(lock, _LOCK_READ_LIMIT)) == holder:
             lock.unlink()
     except OSError:
         pass
@@ -280,7 +280,7 @@ def _release(lock: Path, holder: RunLockHolder) -> None:
 
 def _read_lock(lock: Path) -> _FoundLock | None:
     try:
-        content = _read_head(lock)
+        content = read_head(lock, _LOCK_READ_LIMIT)
         modified = lock.stat().st_mtime
     except FileNotFoundError:
         return None
@@ -355,13 +355,6 @@ def _host_name() -> str:
     return socket.gethostname() or "unknown computer"
 
 
-def _read_head(path: Path) -> bytes:
-    with path.open("rb") as handle:
-        return handle.read(_LOCK_READ_LIMIT)
-
-
-def _reason(exc: OSError) -> str:
-    return (exc.strerror or str(exc)).lower()
 
 
 # The workbooks whose lock this process holds (by normalised path), and the thread holding each.

@@ -56,7 +56,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from xlcrm.errors import UsageError, WorkbookChanged, WorkbookNotFound, WriteError, XlcrmError
 from xlcrm.locks import check_not_locked, lock_warning
-from xlcrm.paths import TEMP_PREFIX, path_problem
+from xlcrm.paths import TEMP_PREFIX, os_reason, path_problem
 from xlcrm.run_lock import holding_run_lock
 from xlcrm.workbook import WORKBOOK_SUFFIXES, FileStamp
 
@@ -200,7 +200,7 @@ def make_backup(workbook: Path, *, now: dt.datetime | None = None) -> Path:
                 _copy_complete(workbook, backup)
             return backup
     except OSError as exc:
-        raise WriteError(f"cannot keep a backup of {workbook} in {folder} ({_reason(exc)}); "
+        raise WriteError(f"cannot keep a backup of {workbook} in {folder} ({os_reason(exc)}); "
                          f"{workbook} was not changed") from None
 
 
@@ -369,7 +369,7 @@ def _new_temp(target: Path) -> Path:
                                         suffix=target.suffix, dir=target.parent)
     except OSError as exc:
         raise WriteError(f"cannot write {target}: cannot create a file in {target.parent.resolve()} "
-                         f"({_reason(exc)}); nothing was changed") from None
+                         f"({os_reason(exc)}); nothing was changed") from None
     os.close(handle)
     return Path(name)
 
@@ -382,7 +382,7 @@ def _write_and_check(write: Callable[[Path], None], temp: Path, target: Path,
             _fsync_file(temp)
             _copy_permissions(target, temp)
         except OSError as exc:
-            raise WriteError(f"cannot write {target}: {_reason(exc)}; nothing was changed") from None
+            raise WriteError(f"cannot write {target}: {os_reason(exc)}; nothing was changed") from None
         check(temp, expected_sheets)
     except XlcrmError as exc:
         # The writer and the check name the file they were given; the user knows only the workbook.
@@ -479,9 +479,9 @@ def _replace(temp: Path, target: Path, attempts: int, first_delay: float) -> int
         except OSError as exc:
             busy = isinstance(exc, PermissionError) or exc.errno in _BUSY_ERRNOS
             if not busy:
-                raise WriteError(f"cannot replace {target} ({_reason(exc)}); {target} was not changed") from None
+                raise WriteError(f"cannot replace {target} ({os_reason(exc)}); {target} was not changed") from None
             if attempt >= attempts:
-                raise WriteError(f"cannot replace {target} after {attempt} tries ({_reason(exc)}): another "
+                raise WriteError(f"cannot replace {target} after {attempt} tries ({os_reason(exc)}): another "
                                  f"program probably has it open; {target} was not changed; close it there "
                                  "and run again") from None
         time.sleep(first_delay * 2 ** (attempt - 1))
@@ -538,6 +538,3 @@ def _backups(workbook: Path) -> list[tuple[str, int, Path]]:
 def _backup_name(workbook: Path, when: str, counter: int) -> str:
     return f"{workbook.stem}.{when}{'' if counter == 1 else f'_{counter}'}{workbook.suffix}"
 
-
-def _reason(exc: OSError) -> str:
-    return (exc.strerror or str(exc)).lower()

@@ -14,6 +14,7 @@ from lxml import etree
 
 from xlcrm.errors import NotAWorkbook
 from xlcrm.sheet_edits import range_bounds
+from xlcrm.xml_io import local_name, parse_part
 
 _REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _STRICT_REL_ID = "{http://purl.oclc.org/ooxml/officeDocument/relationships}id"
@@ -41,7 +42,7 @@ class SheetTable:
 
 def sheet_tables(path: Path, sheet_name: str) -> list[SheetTable]:
     """The Excel tables on the sheet named ``sheet_name`` (none when it has no table part or no such sheet)."""
-    from xlcrm.package import _parse, _rels_part, _resolve  # the package module reads workbooks through this one
+    from xlcrm.package import _rels_part, _resolve  # the package module reads workbooks through this one
 
     try:
         with zipfile.ZipFile(path) as archive:
@@ -57,15 +58,15 @@ def sheet_tables(path: Path, sheet_name: str) -> list[SheetTable]:
                 if data is None:
                     return {}
                 return {rel.get("Id", ""): (rel.get("Type", ""), _resolve(part, rel.get("Target", "")))
-                        for rel in _parse(data, _rels_part(part)).getroot() if _local(rel) == "Relationship"
+                        for rel in parse_part(data, _rels_part(part)).getroot() if local_name(rel) == "Relationship"
                         and rel.get("TargetMode") != "External"}
 
             book_part = "xl/workbook.xml"
             data = read(book_part)
             if data is None:
                 return []
-            sheet = next((element for element in _parse(data, book_part).getroot().iter()
-                          if _local(element) == "sheet" and element.get("name") == sheet_name), None)
+            sheet = next((element for element in parse_part(data, book_part).getroot().iter()
+                          if local_name(element) == "sheet" and element.get("name") == sheet_name), None)
             if sheet is None:
                 return []
             rel_id = sheet.get(_REL_ID) or sheet.get(_STRICT_REL_ID) or ""
@@ -74,7 +75,7 @@ def sheet_tables(path: Path, sheet_name: str) -> list[SheetTable]:
             for rel_type, part in relationships(sheet_part).values() if sheet_part else ():
                 table = read(part) if rel_type.endswith("/table") else None
                 if table is not None:
-                    found = _table(_parse(table, part).getroot())
+                    found = _table(parse_part(table, part).getroot())
                     if found is not None:
                         tables.append(found)
             return tables
@@ -92,7 +93,3 @@ def _table(root: etree._Element) -> SheetTable | None:
     name = root.get("displayName") or root.get("name") or "?"
     return SheetTable(name, first_row, last_row, header_rows,
                       max(0, min(total_rows, last_row - first_row + 1 - header_rows)))
-
-
-def _local(element: etree._Element) -> str:
-    return etree.QName(element).localname if isinstance(element.tag, str) else ""

@@ -85,6 +85,11 @@ def iterparse_part(handle: BinaryIO, what: str, tag: str) -> Iterator[etree._Ele
         raise NotAWorkbook(f"the workbook's {what} is damaged: {exc}") from None
 
 
+def local_name(element: etree._Element) -> str:
+    """An element's name without its namespace ("" for a comment or processing instruction)."""
+    return etree.QName(element).localname if isinstance(element.tag, str) else ""
+
+
 def serialize_part(tree: etree._ElementTree) -> bytes:
     """A part's tree as UTF-8 bytes, with the XML declaration as Office programs write it."""
     # The declaration is written by hand: lxml's uses single quotes, unlike every Office program.
