@@ -350,8 +350,8 @@ def dedupe_workbook(path: str | Path, *, dry_run: bool = False, output: Path | N
     """
     data = read_workbook(path)
     _check_clients(data)
-    require_distinct_headers(data)
     plan = load_plan(data)
+    require_distinct_headers(data)  # after the plan: it waits for the sheets still being read, as the plan does
     now = now or dt.datetime.now().replace(microsecond=0)
     edits, reports, actions = _apply(plan, now)
     # A clean base with no Duplicates sheet yet: nothing to write, so no save and no backup.
