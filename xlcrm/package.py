@@ -121,12 +121,7 @@ def write_workbook(source: Path, target: Path, *, reports: Sequence[ReportSheet]
         raise ValueError("write_workbook needs a target other than its source")
     _check_request(reports, remove, edits)
     edits = combine_edits(edits)
-    try:
-        archive = zipfile.ZipFile(source)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise NotAWorkbook(f"{source} cannot be read as a workbook: {exc}") from None
-    with archive, contextlib.ExitStack() as temporary:
-        package = _Package(archive, source, temporary)
+    with _opened(source) as package:
         package.prerendered = prerendered
         package.prewritten = prewritten
         package.apply(reports, remove, edits)
@@ -135,6 +130,17 @@ def write_workbook(source: Path, target: Path, *, reports: Sequence[ReportSheet]
                 package.save(_ZipWriter(handle), raw_source)
         except OSError as exc:
             raise WriteError(f"cannot write {target}: {exc.strerror or exc}") from None
+
+
+@contextlib.contextmanager
+def _opened(source: Path) -> Iterator[_Package]:
+    """The workbook at ``source`` as a package, open while the block runs; ``NotAWorkbook`` when it is no zip."""
+    try:
+        archive = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise NotAWorkbook(f"{source} cannot be read as a workbook: {exc}") from None
+    with archive, contextlib.ExitStack() as temporary:
+        yield _Package(archive, source, temporary)
 
 
 def write_edit_ahead(source: Path, edit: SheetEdit, file: Path,
@@ -199,12 +205,8 @@ def row_extras(source: Path, sheet_name: str, rows: Collection[int]) -> RowExtra
     """The links and formulas of single cells on ``rows`` of a sheet. A merge deletes its rows, links, formulas
     and all, and the Merge log keeps them so that unmerge can put them back."""
     wanted = set(rows)
-    try:
-        archive = zipfile.ZipFile(source)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise NotAWorkbook(f"{source} cannot be read as a workbook: {exc}") from None
-    with archive, contextlib.ExitStack() as temporary:
-        package = _Package(archive, source, temporary)
+    with _opened(source) as package:
+        archive = package.archive
         sheet = next((sheet for sheet in package.sheets() if sheet.name == sheet_name), None)
         name = package._name(sheet.part) if sheet is not None else None
         if sheet is None or name is None or not wanted:
