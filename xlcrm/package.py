@@ -671,12 +671,7 @@ class _Package:
         when the file is next opened, and clears the flag when it saves. (LibreOffice follows its own
         setting for recalculating on load.)"""
         root = self.workbook.getroot()
-        found = _children(root, "calcPr")
-        if found:
-            properties = found[0]
-        else:
-            properties = etree.Element(f"{{{NS_MAIN}}}calcPr")
-            _insert_in_order(root, properties, _WORKBOOK_ORDER)
+        properties = _child_or_new(root, "calcPr", _WORKBOOK_ORDER)
         if properties.get("fullCalcOnLoad") not in ("1", "true"):
             properties.set("fullCalcOnLoad", "1")
             self.workbook_changed = True
@@ -852,13 +847,7 @@ class _Package:
 
     def _add_hidden_local_name(self, name: str, position: int, text: str) -> None:
         """A hidden defined name local to the sheet at ``position``."""
-        root = self.workbook.getroot()
-        containers = _children(root, "definedNames")
-        if containers:
-            names = containers[0]
-        else:
-            names = etree.Element(f"{{{NS_MAIN}}}definedNames")
-            _insert_in_order(root, names, _WORKBOOK_ORDER)
+        names = _child_or_new(self.workbook.getroot(), "definedNames", _WORKBOOK_ORDER)
         defined = etree.SubElement(names, f"{{{NS_MAIN}}}definedName")
         defined.set("name", name)
         defined.set("localSheetId", str(position))
@@ -1402,12 +1391,7 @@ class _UserSheetEdit:
         """A link on each cell of ``set_links``, in place of one it had. A web or mail address takes a
         relationship: one to that address that no link uses any more (a merge left it when it deleted the row)
         is used again, so the relationships read as they did before the merge."""
-        containers = _children(root, "hyperlinks")
-        if containers:
-            container = containers[0]
-        else:
-            container = etree.Element(f"{{{NS_MAIN}}}hyperlinks")
-            _insert_in_order(root, container, _WORKSHEET_ORDER)
+        container = _child_or_new(root, "hyperlinks", _WORKSHEET_ORDER)
         cells = {parse_cell(ref) for ref in self.edit.set_links}
         for link in _children(container, "hyperlink"):
             try:
@@ -1711,6 +1695,16 @@ _STYLESHEET_ORDER = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "ce
                      "tableStyles", "colors", "extLst")
 _FONT_ORDER = ("b", "i", "strike", "condense", "extend", "outline", "shadow", "u", "vertAlign", "sz", "color",
                "name", "family", "charset", "scheme")
+
+
+def _child_or_new(parent: etree._Element, localname: str, order: Sequence[str]) -> etree._Element:
+    """The first ``localname`` child of ``parent``, or a new one put where ``order`` says it belongs."""
+    found = _children(parent, localname)
+    if found:
+        return found[0]
+    element = etree.Element(f"{{{NS_MAIN}}}{localname}")
+    _insert_in_order(parent, element, order)
+    return element
 
 
 def _insert_in_order(parent: etree._Element, element: etree._Element, order: Sequence[str]) -> None:

@@ -30,7 +30,7 @@ import re
 import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import BinaryIO, Callable, Collection, Iterator, Mapping, Sequence
+from typing import BinaryIO, Callable, Collection, Iterator, Mapping, Sequence, TypeVar
 
 import numpy as np
 from openpyxl.formula.tokenizer import Token, Tokenizer, TokenizerError
@@ -100,6 +100,21 @@ def _refuse_two_values(where: str, held: object, given: object) -> None:
         raise ValueError(f"{where} is given two values: {held!r} and {given!r}")
 
 
+Set = TypeVar("Set")
+
+
+def _by_cell(held: Mapping[str, Set], given: Mapping[str, Set], where: str) -> dict[str, Set]:
+    """``held`` and ``given`` (cell reference -> what is set there) as one; a cell given two different things
+    is a ValueError naming it after ``where``."""
+    combined = {ref.strip().upper(): value for ref, value in held.items()}
+    for ref, value in given.items():
+        ref = ref.strip().upper()
+        if ref in combined:
+            _refuse_two_values(f"{where}{ref}", combined[ref], value)
+        combined[ref] = value
+    return combined
+
+
 def combine_edits(edits: Sequence[SheetEdit]) -> list[SheetEdit]:
     """One edit per sheet: a command may merge duplicates and write computed columns on Clients in one save.
 
@@ -116,12 +131,7 @@ def combine_edits(edits: Sequence[SheetEdit]) -> list[SheetEdit]:
             continue
         if before.insert_rows or edit.insert_rows:
             raise ValueError(f"an edit that inserts rows into {edit.sheet!r} cannot be combined with another")
-        cells = {ref.strip().upper(): value for ref, value in before.set_cells.items()}
-        for ref, value in edit.set_cells.items():
-            ref = ref.strip().upper()
-            if ref in cells:
-                _refuse_two_values(f"{edit.sheet}!{ref}", cells[ref], value)
-            cells[ref] = value
+        cells = _by_cell(before.set_cells, edit.set_cells, f"{edit.sheet}!")
         columns = {letter.strip().upper(): dict(values) for letter, values in before.set_columns.items()}
         for letter, values in edit.set_columns.items():
             letter = letter.strip().upper()
@@ -130,12 +140,7 @@ def combine_edits(edits: Sequence[SheetEdit]) -> list[SheetEdit]:
                 _refuse_two_values(f"{edit.sheet}!{letter}{row}", held[row], values[row])
             held.update(values)
         headers = list(dict.fromkeys([*before.computed_header, *edit.computed_header]))
-        links = {ref.strip().upper(): target for ref, target in before.set_links.items()}
-        for ref, target in edit.set_links.items():
-            ref = ref.strip().upper()
-            if ref in links:
-                _refuse_two_values(f"the link of {edit.sheet}!{ref}", links[ref], target)
-            links[ref] = target
+        links = _by_cell(before.set_links, edit.set_links, f"the link of {edit.sheet}!")
         combined[key] = SheetEdit(before.sheet, cells, columns, {*before.delete_rows, *edit.delete_rows},
                                   [*before.append_rows, *edit.append_rows], headers,
                                   {**before.column_widths, **edit.column_widths},
