@@ -28,7 +28,7 @@ from xlcrm.dedupe import DedupePlan, MergeGroup, plan_dedupe
 from xlcrm.errors import EditRefused, MergeNotFound, MergeNotUndoable, WorkbookStructureError
 from xlcrm.keys import email_keys, phone_keys
 from xlcrm.merge_log import (
-    LOG_LEAD_COLUMNS,
+    LOG_ADDED_COLUMNS,
     LogEntry,
     MergeLog,
     column_positions,
@@ -406,7 +406,7 @@ def _check_clients(data: WorkbookData) -> None:
     if clients is None:
         raise WorkbookStructureError(f"{data.path} has no {name} sheet, so there are no clients to deduplicate")
     require_headers_on_row_one(clients)
-    require_room_right(clients, LOG_LEAD_COLUMNS, "the Merge log's copies of its rows")
+    require_room_right(clients, LOG_ADDED_COLUMNS, "the Merge log's copies of its rows")
     if not clients.has("client_id"):
         raise WorkbookStructureError(f"{clients.name} has no {spec.column('client_id').name(data.locale)} column, "
                                      "so merged clients' interactions could not be re-pointed")

@@ -41,8 +41,6 @@ from xlcrm.workbook import WorkbookData
 LINKS_HEADERS = {"en": schema.REPORT_MARKER + "Links", "ru": schema.REPORT_MARKER + "Ссылки"}
 FORMULAS_HEADERS = {"en": schema.REPORT_MARKER + "Formulas", "ru": schema.REPORT_MARKER + "Формулы"}
 _LINK_SEPARATOR = " → "
-# Both last columns at most: what the Merge log adds right of the Clients columns it copies.
-LOG_TRAILING_COLUMNS = 2
 
 # Clients columns shown for each side of a pair on the Duplicates sheet.
 PAIR_COLUMNS = ("client_id", "name", "company", "inn", "phone", "email", "city", "created")
@@ -385,8 +383,9 @@ def _log_lead_columns(locale: str) -> list[ReportColumn]:
             ReportColumn(label("row", locale), ColumnFormat.INTEGER)]
 
 
-# How many columns the Merge log adds to the width of the Clients rows it copies.
-LOG_LEAD_COLUMNS = len(_log_lead_columns("en"))
+# How many columns the Merge log adds to the width of the Clients rows it copies: its own before them, and the
+# links and formulas of merged rows after them.
+LOG_ADDED_COLUMNS = len(_log_lead_columns("en")) + len((LINKS_HEADERS, FORMULAS_HEADERS))
 
 
 def merge_log_sheet(log: MergeLog, locale: str) -> ReportSheet:

@@ -38,7 +38,7 @@ from xlcrm.computed import computed_cells
 from xlcrm.dedupe import DedupePlan
 from xlcrm.history import read_history
 from xlcrm.merge import SHOWN_ITEMS, apply_plan, load_plan
-from xlcrm.merge_log import LOG_LEAD_COLUMNS
+from xlcrm.merge_log import LOG_ADDED_COLUMNS
 from xlcrm.prerender import EditPrewriting, HelperProcesses, ReportRenderer
 from xlcrm.report_sheet import CellValue, ReportSheet
 from xlcrm.reports import Migration, RefreshReports, build_reports
@@ -117,7 +117,7 @@ def refresh_workbook(path: str | Path, *, today: dt.date | None = None, dry_run:
         plan = load_plan(data) if _can_dedupe(data) else None
         require_distinct_headers(data)  # after the plan, which waits for the sheets still being read anyway
         if (clients_read := data.sheet(schema.CLIENTS.key)) is not None:
-            require_room_right(clients_read, max(len(schema.CLIENT_COMPUTED_COLUMNS), LOG_LEAD_COLUMNS),
+            require_room_right(clients_read, max(len(schema.CLIENT_COMPUTED_COLUMNS), LOG_ADDED_COLUMNS),
                                "its computed columns and the Merge log's copies of its rows")
         renderer = cleanup.enter_context(ReportRenderer(helpers.take())) if helpers is not None else None
         dedupe_edits, dedupe_sheets = _dedupe(data, plan)
