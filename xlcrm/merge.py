@@ -266,14 +266,11 @@ def _apply(plan: DedupePlan, now: dt.datetime) -> tuple[list[SheetEdit], list[Re
                 # Merges are logged as if made one after another: a row's number is where it was once the
                 # earlier merges of this save had removed their rows, so undoing in reverse order is exact.
                 logged_row = row - bisect.bisect_left(deleted, row)
-                if role is schema.MERGED_ROLE:
-                    log.entries.append(LogEntry(action.merge_id, now, role.key, clients.name, logged_row,
-                                                tuple(entry_values), _by_header(extras.links, row, headers),
-                                                _logged_formulas(extras.formulas, row, headers, clients.name,
-                                                                 deleted)))
-                else:
-                    log.entries.append(LogEntry(action.merge_id, now, role.key, clients.name, logged_row,
-                                                tuple(entry_values)))
+                merged = role is schema.MERGED_ROLE  # only merged rows are deleted, links, formulas and all
+                log.entries.append(LogEntry(
+                    action.merge_id, now, role.key, clients.name, logged_row, tuple(entry_values),
+                    _by_header(extras.links, row, headers) if merged else (),
+                    _logged_formulas(extras.formulas, row, headers, clients.name, deleted) if merged else ()))
             for key, value in action.changes.items():
                 set_cells[f"{clients.letters[key]}{group.survivor}"] = value
             for row in group.merged:
@@ -381,6 +378,12 @@ def _by_header(cells: Mapping[tuple[int, int], str], row: int, headers: Sequence
     """What ``cells`` hold on ``row``, each under its column's header (its letter in brackets, past them)."""
     return tuple((headers[column] if column < len(headers) else f"({column_letter(column)})", text)
                  for (on_row, column), text in sorted(cells.items()) if on_row == row)
+
+
+def _cells_by_header(logged: Sequence[tuple[str, str]], header: Sequence[object], row: int) -> dict[str, str]:
+    """``_by_header`` undone: what the log keeps under each header, by the reference of its cell on ``row``."""
+    return {f"{column_letter(column)}{row}": text
+            for (_, text), column in zip(logged, _positions(header, [h for h, _ in logged])) if column is not None}
 
 
 def _logged_formulas(formulas: Mapping[tuple[int, int], str], row: int, headers: Sequence[str], sheet: str,
@@ -495,12 +498,8 @@ def unmerge_workbook(path: str | Path, merge_id: str, *, output: Path | None = N
     links: dict[str, str] = {}  # the links and formulas the merge deleted with the rows, back on their cells
     cells: dict[str, CellValue | Formula] = dict(_diff(raw, body, origin, width))
     for entry, row in zip(merged, inserted):
-        for (_, target), column in zip(entry.links, _positions(header, [h for h, _ in entry.links])):
-            if column is not None:
-                links[f"{column_letter(column)}{row}"] = target
-        for (_, text), column in zip(entry.formulas, _positions(header, [h for h, _ in entry.formulas])):
-            if column is not None:
-                cells[f"{column_letter(column)}{row}"] = Formula(text)
+        links.update(_cells_by_header(entry.links, header, row))
+        cells.update({ref: Formula(text) for ref, text in _cells_by_header(entry.formulas, header, row).items()})
     edits = [SheetEdit(clients.name, set_cells=cells, insert_rows=inserted, set_links=links)]
 
     repointed = [e for e in entries if e.role == schema.REPOINTED_ROLE.key]
