@@ -11,9 +11,9 @@ sheet forgets the decisions.
 
 ``▸ Merge log`` holds every merge with the complete original rows (every
 column of the Clients sheet, the user's own columns too, values as they were,
-and, in two last columns, the links on a merged row's cells (Excel makes one
-of every typed e-mail) and its formulas) and the Interactions and Contacts rows that were
-re-pointed, so ``xlcrm unmerge`` can restore them exactly. Each run writes the entries it
+and, in two last columns, the links on a merged row's cells, since Excel makes
+one of every typed e-mail, and its formulas) and the Interactions and Contacts
+rows that were re-pointed, so ``xlcrm unmerge`` can restore them exactly. Each run writes the entries it
 read back plus its new ones.
 
 Headers and decisions are recognised in either language, as everywhere else.
