@@ -33,13 +33,12 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from xlcrm.errors import WorkbookLocked
-from xlcrm.paths import create_whole, read_head
+from xlcrm.paths import create_whole, path_key, read_head
 
 LIBREOFFICE = "LibreOffice"
 EXCEL = "Excel"
@@ -167,14 +166,14 @@ def write_owner_file(path: Path, user: str) -> Path | None:
     except OSError:
         return None
     with _OWN_OWNER_FILES_GUARD:
-        _OWN_OWNER_FILES[_key(owner)] = content
+        _OWN_OWNER_FILES[path_key(owner)] = content
     return owner
 
 
 def remove_owner_file(owner: Path) -> None:
     """Delete an owner file ``write_owner_file`` made, unless somebody replaced it meanwhile."""
     with _OWN_OWNER_FILES_GUARD:
-        content = _OWN_OWNER_FILES.pop(_key(owner), None)
+        content = _OWN_OWNER_FILES.pop(path_key(owner), None)
     try:
         if content is not None and read_head(owner, _LOCK_FILE_READ_LIMIT) == content:
             owner.unlink()
@@ -184,11 +183,7 @@ def remove_owner_file(owner: Path) -> None:
 
 def _is_own_owner_file(owner: Path, content: bytes) -> bool:
     with _OWN_OWNER_FILES_GUARD:
-        return _OWN_OWNER_FILES.get(_key(owner)) == content
-
-
-def _key(path: Path) -> str:
-    return os.path.normcase(os.path.abspath(path))
+        return _OWN_OWNER_FILES.get(path_key(owner)) == content
 
 
 # Owner files this process wrote for the workbooks it is changing, by path: their content.

@@ -80,3 +80,9 @@ def read_head(path: Path, limit: int) -> bytes:
     """The first ``limit`` bytes of the file at ``path`` (a lock file: a few hundred bytes when it is one)."""
     with path.open("rb") as handle:
         return handle.read(limit)
+
+
+def path_key(path: Path) -> str:
+    """One text for every spelling of a file's path in this process (relative or absolute, letter case where the
+    system ignores it), to keep what this process holds by file."""
+    return os.path.normcase(os.path.abspath(path))

@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from xlcrm.errors import WorkbookLocked, WriteError
-from xlcrm.paths import create_whole, os_reason, read_head
+from xlcrm.paths import create_whole, os_reason, path_key, read_head
 from xlcrm.locks import (OWNER_FILE_MAX_NAME, find_lock, owner_file_content, owner_file_path, parse_excel_owner_file,
                          remove_owner_file, write_owner_file)
 
@@ -131,7 +131,7 @@ def holding_run_lock(workbook: Path) -> Iterator[RunLockHolder | None]:
     already (an inner ``with`` changes nothing).
     """
     workbook = Path(workbook)
-    key = os.path.normcase(os.path.abspath(workbook))
+    key = path_key(workbook)
     with _HELD_GUARD:
         reentered = _HELD.get(key) == threading.get_ident()
     if reentered:
