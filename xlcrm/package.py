@@ -205,18 +205,14 @@ def row_extras(source: Path, sheet_name: str, rows: Collection[int]) -> RowExtra
     """The links and formulas of single cells on ``rows`` of a sheet. A merge deletes its rows, links, formulas
     and all, and the Merge log keeps them so that unmerge can put them back."""
     wanted = set(rows)
+    if not wanted:
+        return RowExtras({}, {})
     with _opened(source) as package:
-        archive = package.archive
         sheet = next((sheet for sheet in package.sheets() if sheet.name == sheet_name), None)
-        name = package._name(sheet.part) if sheet is not None else None
-        if sheet is None or name is None or not wanted:
+        if sheet is None or package._name(sheet.part) is None:
             return RowExtras({}, {})
-        try:
-            handle = cast(BinaryIO, archive.open(name))
-        except (KeyError, zipfile.BadZipFile, OSError) as exc:
-            raise NotAWorkbook(f"{source} is damaged: sheet {sheet_name!r} cannot be read ({exc})") from None
         formulas: dict[tuple[int, int], str] = {}
-        with handle:
+        with package._open_sheet(sheet) as handle:
             sheet_xml = SheetXml(handle, sheet.part)
             parser = RowParser(sheet_xml.prefix)
             for buffer, found, _ in RowScanner(sheet_xml.prefix, sheet.part).spans(sheet_xml.content()):
@@ -460,6 +456,13 @@ class _Package:
         if data is None:
             raise NotAWorkbook(f"{self.path} is not a complete workbook: {part} is missing")
         return data
+
+    def _open_sheet(self, sheet: _Sheet) -> BinaryIO:
+        """The worksheet part of ``sheet``, to read; ``NotAWorkbook`` naming the sheet when it cannot be."""
+        try:
+            return cast(BinaryIO, self.archive.open(self._name(sheet.part) or sheet.part))
+        except (KeyError, zipfile.BadZipFile, OSError) as exc:
+            raise NotAWorkbook(f"{self.path} is damaged: sheet {sheet.name!r} cannot be read ({exc})") from None
 
     def _rels_of(self, part: str) -> _Relationships | None:
         data = self._read_optional(_rels_part(part))
@@ -1078,10 +1081,7 @@ class _UserSheetEdit:
             self.package._recalculate_on_load()
 
     def _open(self) -> BinaryIO:
-        try:
-            return self.package.archive.open(self.part_name)
-        except (KeyError, zipfile.BadZipFile, OSError) as exc:
-            raise NotAWorkbook(f"{self.package.path} is damaged: sheet {self.name!r} cannot be read ({exc})") from None
+        return self.package._open_sheet(self.sheet)
 
     def _check_request(self) -> None:
         for row in self.rows.deleted:
