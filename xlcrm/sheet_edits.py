@@ -256,13 +256,8 @@ class RowMap:
     def keeps_start(self, first: int, last: int) -> bool:
         """Whether the range ``first..last`` still starts at row ``first`` once rows move. Deleting its own first
         rows keeps that start: Excel then starts the range on the first row kept, which takes their number."""
-        if self.points:
-            span = self.span(first, last)
-            return span is not None and span[0] == first
-        kept = first
-        while kept <= last and self.is_deleted(kept):
-            kept += 1
-        return kept <= last and self.row(kept) == first
+        span = self.span(first, last)
+        return span is not None and span[0] == first
 
 
 _RANGE_PART = re.compile(r"(\$?)([A-Z]{1,3})?(\$?)([0-9]+)?")
