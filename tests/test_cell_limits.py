@@ -13,27 +13,15 @@ import json
 from pathlib import Path
 
 from click.testing import CliRunner
-from python_calamine import CalamineWorkbook
 
 from builders import settings_records, write_records
+from test_unmerge import cells, user_sheets
 from xlcrm import schema
 from xlcrm.cli import cli
 from xlcrm.template import build_workbook
 
 SURVIVOR_COMMENT = "Звонить после обеда. " + "а" * 20_000
 MERGED_COMMENT = "VIP в прошлом. " + "б" * 20_000
-
-
-def cells(path: Path) -> dict[str, list[list[object]]]:
-    book = CalamineWorkbook.from_path(str(path))
-    try:
-        return {name: book.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in book.sheet_names}
-    finally:
-        book.close()
-
-
-def user_sheets(path: Path) -> dict[str, list[list[object]]]:
-    return {name: rows for name, rows in cells(path).items() if not name.startswith(schema.REPORT_MARKER)}
 
 
 def romashka_twice(path: Path) -> Path:

@@ -23,6 +23,7 @@ from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import PatternFill
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.table import Table
+from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineWorkbook
 
 from conftest import convert_with_libreoffice
@@ -305,14 +306,20 @@ X14_VALIDATION = (
 
 # openpyxl warns that it would drop the extension: the reason xlcrm never saves a workbook through it.
 @pytest.mark.filterwarnings("ignore:Data Validation extension is not supported")
-def test_ranges_below_deleted_rows_move_up_with_them(tmp_path: Path) -> None:
-    source = tmp_path / "book.xlsx"
-    book = openpyxl.Workbook()
+def people(book: openpyxl.Workbook) -> Worksheet:
+    """The book's first sheet as Clients with eight people on rows 2 to 9 (ClientID, Name, Email, Note)."""
     sheet = book.active
     sheet.title = CLIENTS
     sheet.append(["ClientID", "Name", "Email", "Note"])
     for row in range(2, 10):
         sheet.append([f"C{row:06d}", f"Person {row}", f"p{row}@example.ru", None])
+    return sheet
+
+
+def test_ranges_below_deleted_rows_move_up_with_them(tmp_path: Path) -> None:
+    source = tmp_path / "book.xlsx"
+    book = openpyxl.Workbook()
+    sheet = people(book)
     sheet["C5"].hyperlink = "mailto:p5@example.ru"
     sheet["C4"].hyperlink = "mailto:p4@example.ru"
     sheet.merge_cells("D3:D6")
@@ -814,11 +821,8 @@ def test_inserted_rows_move_comments_names_and_formulas_back(tmp_path: Path) -> 
 def test_inserted_rows_give_links_merged_cells_and_ranges_their_rows_back(tmp_path: Path) -> None:
     source = tmp_path / "book.xlsx"
     book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = CLIENTS
-    sheet.append(["ClientID", "Name", "Email", "Note"])
+    sheet = people(book)
     for row in range(2, 10):
-        sheet.append([f"C{row:06d}", f"Person {row}", f"p{row}@example.ru", None])
         sheet[f"C{row}"].hyperlink = f"mailto:p{row}@example.ru"
     sheet.merge_cells("D3:D6")
     sheet.merge_cells("A12:B12")

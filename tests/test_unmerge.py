@@ -17,6 +17,7 @@ from python_calamine import CalamineWorkbook
 
 from builders import settings_records, write_records, write_workbook
 from package_checks import assert_package_consistent, entries
+from test_sheet_edits import sheet_state
 from xlcrm import schema
 from xlcrm.cli import cli
 from xlcrm.demo import create_demo
@@ -358,21 +359,6 @@ def test_unmerge_keeps_what_sits_above_the_restored_rows(book: Path) -> None:
 # --- dedupe then unmerge of every merge gives the sheet back ---------------------------------------------------------
 
 
-def clients_state(path: Path) -> dict[str, object]:
-    """What follows the rows of Clients, as openpyxl reads it."""
-    sheet = openpyxl.load_workbook(path)["Clients"]
-    return {
-        "cells": {cell.coordinate: cell.value for row in sheet.iter_rows() for cell in row if cell.value is not None},
-        "comments": {cell.coordinate: cell.comment.text for row in sheet.iter_rows() for cell in row if cell.comment},
-        "links": {cell.coordinate: cell.hyperlink.target for row in sheet.iter_rows() for cell in row
-                  if cell.hyperlink},
-        "merged": sorted(str(cells) for cells in sheet.merged_cells.ranges),
-        "formats": sorted(str(rule.sqref) for rule in sheet.conditional_formatting),
-        "validations": sorted(str(validation.sqref) for validation in sheet.data_validations.dataValidation),
-        "tables": {table.name: table.ref for table in sheet.tables.values()},
-    }
-
-
 def test_dedupe_then_unmerge_of_every_merge_gives_back_what_follows_the_rows(tmp_path: Path) -> None:
     """Real bases: every e-mail a mailto link (Excel makes one of each typed address), notes on clients below the
     merged rows, a format and a dropdown over exactly the client rows, merged cells, a formula on every row."""
@@ -402,7 +388,7 @@ def test_dedupe_then_unmerge_of_every_merge_gives_back_what_follows_the_rows(tmp
     validation.add(f"M2:M{last}")
     sheet.add_data_validation(validation)
     book.save(path)
-    before_state, before = clients_state(path), tmp_path / "before.xlsx"
+    before_state, before = sheet_state(path, "Clients"), tmp_path / "before.xlsx"
     shutil.copyfile(path, before)
 
     result = CliRunner().invoke(cli, ["dedupe", str(path), "--keep-backups", "0"])
@@ -421,7 +407,7 @@ def test_dedupe_then_unmerge_of_every_merge_gives_back_what_follows_the_rows(tmp
         assert result.exit_code == 0, result.output
 
     # The merged rows were deleted, their formulas and links with them: the Merge log keeps them with the values.
-    assert clients_state(path) == before_state
+    assert sheet_state(path, "Clients") == before_state
     assert_foreign_parts_kept(before, path, ("Clients", "Interactions", "Contacts"))
     assert_package_consistent(path)
     # Each link put back took the relationship its row's deletion had left: the relationships are as before.
