@@ -304,8 +304,6 @@ X14_VALIDATION = (
     b"<xm:sqref>B2:B9</xm:sqref></x14:dataValidation></x14:dataValidations></ext></extLst>")
 
 
-# openpyxl warns that it would drop the extension: the reason xlcrm never saves a workbook through it.
-@pytest.mark.filterwarnings("ignore:Data Validation extension is not supported")
 def people(book: openpyxl.Workbook) -> Worksheet:
     """The book's first sheet as Clients with eight people on rows 2 to 9 (ClientID, Name, Email, Note)."""
     sheet = book.active
@@ -316,6 +314,8 @@ def people(book: openpyxl.Workbook) -> Worksheet:
     return sheet
 
 
+# openpyxl warns that it would drop the extension: the reason xlcrm never saves a workbook through it.
+@pytest.mark.filterwarnings("ignore:Data Validation extension is not supported")
 def test_ranges_below_deleted_rows_move_up_with_them(tmp_path: Path) -> None:
     source = tmp_path / "book.xlsx"
     book = openpyxl.Workbook()
