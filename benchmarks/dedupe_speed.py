@@ -22,9 +22,10 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from dedupe_quality import generate
-from xlcrm import dedupe, schema
-from xlcrm.merge import dedupe_workbook, load_plan
-from xlcrm.workbook import read_workbook
+from xlcrm.dedupe import plan as dedupe
+from xlcrm import schema
+from xlcrm.dedupe.merge import dedupe_workbook, load_plan
+from xlcrm.xlsx.reader import read_workbook
 
 
 def build(path: Path, clients: int, seed: int) -> Path:

@@ -17,12 +17,12 @@ import numpy as np
 import pandas as pd
 
 from xlcrm import schema
-from xlcrm.agenda import build_agenda
-from xlcrm.frames import Frames
-from xlcrm.history import BlockHistory
-from xlcrm.lifecycle import compute_lifecycle
-from xlcrm.reports import build_reports
-from xlcrm.settings import Settings
+from xlcrm.reports.agenda import build_agenda
+from xlcrm.lifecycle.frames import Frames
+from xlcrm.lifecycle.history import BlockHistory
+from xlcrm.lifecycle.blocks import compute_lifecycle
+from xlcrm.reports.sheets import build_reports
+from xlcrm.checks.settings import Settings
 
 TODAY = dt.date(2026, 11, 23)
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from xlcrm import schema
-from xlcrm.refresh import refresh_workbook
+from xlcrm.jobs.refresh import refresh_workbook
 
 TODAY = dt.date(2026, 11, 23)
 TYPES = [t.en for t in schema.INTERACTION_TYPES]

@@ -22,8 +22,8 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from xlcrm import schema
-from xlcrm.package import write_report_sheets
-from xlcrm.report_sheet import ColumnFormat, ReportColumn, ReportSheet, ReportTable
+from xlcrm.xlsx.package import write_report_sheets
+from xlcrm.xlsx.report_sheet import ColumnFormat, ReportColumn, ReportSheet, ReportTable
 
 
 def user_workbook(path: Path, rows: int) -> Path:

@@ -43,7 +43,7 @@ from typing import Callable, Iterable, Iterator
 from xml.sax.saxutils import escape
 
 from xlcrm import schema
-from xlcrm.workbook import column_letter
+from xlcrm.xlsx.refs import column_letter
 
 TODAY = dt.date(2026, 11, 23)
 LOCALE = "ru"

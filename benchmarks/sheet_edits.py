@@ -30,10 +30,10 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook
 
 from xlcrm import schema
-from xlcrm.package import write_workbook
-from xlcrm.report_sheet import excel_serial
-from xlcrm.sheet_edits import SheetEdit
-from xlcrm.template import build_workbook
+from xlcrm.xlsx.package import write_workbook
+from xlcrm.xlsx.report_sheet import excel_serial
+from xlcrm.xlsx.sheet_edits import SheetEdit
+from xlcrm.create.template import build_workbook
 
 REPOINTED = 50_000
 DELETED = 1_000

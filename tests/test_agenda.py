@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from tests.builders import settings_records, write_records
 from xlcrm import schema
-from xlcrm.agenda import workbook_agenda
-from xlcrm.cli import cli
+from xlcrm.reports.agenda import workbook_agenda
+from xlcrm.cli.main import cli
 
 TODAY = dt.date(2027, 2, 20)  # 2027 is not a leap year: a 29 February birthday falls on the 28th
 

@@ -20,8 +20,9 @@ import pytest
 from click.testing import CliRunner, Result
 
 from conftest import give_to_nobody, run_unprivileged
-from xlcrm import schema, template
-from xlcrm.cli import cli
+from xlcrm import schema
+from xlcrm.create import template
+from xlcrm.cli.main import cli
 
 TODAY = "2026-11-23"
 

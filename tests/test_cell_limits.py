@@ -17,8 +17,8 @@ from click.testing import CliRunner
 from builders import settings_records, write_records
 from test_unmerge import cells, user_sheets
 from xlcrm import schema
-from xlcrm.cli import cli
-from xlcrm.template import build_workbook
+from xlcrm.cli.main import cli
+from xlcrm.create.template import build_workbook
 
 SURVIVOR_COMMENT = "Звонить после обеда. " + "а" * 20_000
 MERGED_COMMENT = "VIP в прошлом. " + "б" * 20_000

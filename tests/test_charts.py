@@ -13,14 +13,14 @@ from openpyxl import load_workbook
 
 from tests.conftest import convert_with_libreoffice
 from xlcrm import schema
-from xlcrm.agenda import build_agenda
-from xlcrm.analysis import analyse
-from xlcrm.charts import NS_CHART, REL_CHART, REL_DRAWING
-from xlcrm.history import BlockHistory
-from xlcrm.refresh import refresh_workbook
-from xlcrm.report_sheet import layout
-from xlcrm.reports import build_reports
-from xlcrm.workbook import read_workbook
+from xlcrm.reports.agenda import build_agenda
+from xlcrm.lifecycle.analysis import analyse
+from xlcrm.xlsx.charts import NS_CHART, REL_CHART, REL_DRAWING
+from xlcrm.lifecycle.history import BlockHistory
+from xlcrm.jobs.refresh import refresh_workbook
+from xlcrm.xlsx.report_sheet import layout
+from xlcrm.reports.sheets import build_reports
+from xlcrm.xlsx.reader import read_workbook
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "demo.xlsx"
 TODAY = dt.date(2026, 11, 23)

@@ -12,11 +12,11 @@ import pytest
 
 from click.testing import CliRunner
 
-from xlcrm.cli import cli
-from xlcrm.collector import collector_paused
-from xlcrm.demo import create_demo
+from xlcrm.cli.main import cli
+from xlcrm.runtime.collector import collector_paused
+from xlcrm.create.demo import create_demo
 from xlcrm.errors import WorkbookNotFound
-from xlcrm.refresh import refresh_workbook
+from xlcrm.jobs.refresh import refresh_workbook
 
 TODAY = dt.date(2026, 11, 23)
 

@@ -9,10 +9,10 @@ import pytest
 
 from builders import settings_records, write_records
 from xlcrm import schema
-from xlcrm.dedupe import DedupePlan, PairDecision, plan_dedupe
-from xlcrm.demo import create_demo, generate_demo
-from xlcrm.settings import read_settings
-from xlcrm.workbook import read_workbook
+from xlcrm.dedupe.plan import DedupePlan, PairDecision, plan_dedupe
+from xlcrm.create.demo import create_demo, generate_demo
+from xlcrm.checks.settings import read_settings
+from xlcrm.xlsx.reader import read_workbook
 
 CLIENTS, INTERACTIONS, SETTINGS = schema.CLIENTS.key, schema.INTERACTIONS.key, schema.SETTINGS.key
 TODAY = dt.date(2026, 11, 23)

@@ -14,13 +14,14 @@ from click.testing import CliRunner
 from stdnum.ru import inn as stdnum_inn
 
 from conftest import convert_with_libreoffice
-from xlcrm import demo, schema
-from xlcrm.cli import cli
-from xlcrm.demo import DemoData, create_demo, generate_demo
+from xlcrm.create import demo
+from xlcrm import schema
+from xlcrm.cli.main import cli
+from xlcrm.create.demo import DemoData, create_demo, generate_demo
 from xlcrm.errors import UsageError
-from xlcrm.findings import Code
-from xlcrm.normalize import parse_date, parse_emails, parse_inn, parse_phones
-from xlcrm.validate import validate_workbook
+from xlcrm.checks.findings import Code
+from xlcrm.checks.normalize import parse_date, parse_emails, parse_inn, parse_phones
+from xlcrm.checks.validate import validate_workbook
 
 TODAY = dt.date(2026, 11, 23)
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "demo.xlsx"

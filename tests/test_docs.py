@@ -9,7 +9,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from xlcrm.cli import cli
+from xlcrm.cli.main import cli
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 COMMANDS = sorted(cli.commands)

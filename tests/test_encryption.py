@@ -19,12 +19,12 @@ from openpyxl import load_workbook
 from builders import valid_records
 from conftest import SOFFICE
 from xlcrm import schema
-from xlcrm.cli import cli
-from xlcrm.encryption import PASSWORD_ENV, decrypt, encrypt, is_encrypted, on_workbook
+from xlcrm.cli.main import cli
+from xlcrm.files.encryption import PASSWORD_ENV, decrypt, encrypt, is_encrypted, on_workbook
 from xlcrm.errors import EncryptedWorkbook
-from xlcrm.refresh import refresh_workbook
-from xlcrm.safe_save import list_backups
-from xlcrm.template import build_workbook
+from xlcrm.jobs.refresh import refresh_workbook
+from xlcrm.files.safe_save import list_backups
+from xlcrm.create.template import build_workbook
 
 PASSWORD = "Пароль 2026!"
 SYSTEM_PYTHON = "/usr/bin/python3"

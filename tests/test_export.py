@@ -14,12 +14,12 @@ from openpyxl import load_workbook
 
 from builders import valid_records, write_records
 from xlcrm import schema
-from xlcrm.anonymise import mask_emails, mask_inn, mask_name, mask_phones, mask_text
-from xlcrm.cli import cli
-from xlcrm.export import export_workbook
-from xlcrm.refresh import refresh_workbook
-from xlcrm.template import build_workbook
-from xlcrm.workbook import read_workbook
+from xlcrm.export.anonymise import mask_emails, mask_inn, mask_name, mask_phones, mask_text
+from xlcrm.cli.main import cli
+from xlcrm.jobs.export import export_workbook
+from xlcrm.jobs.refresh import refresh_workbook
+from xlcrm.create.template import build_workbook
+from xlcrm.xlsx.reader import read_workbook
 
 TODAY = dt.date(2026, 11, 23)
 EXTRA_HEADER = "Telegram"

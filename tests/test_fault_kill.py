@@ -22,9 +22,9 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from python_calamine import CalamineWorkbook
 
-from xlcrm import safe_save
-from xlcrm.safe_save import BACKUP_FOLDER, TEMP_PREFIX, list_backups, remove_stale_temps, replace_workbook
-from xlcrm.workbook import FileStamp, check_workbook_file
+from xlcrm.files import safe_save
+from xlcrm.files.safe_save import BACKUP_FOLDER, TEMP_PREFIX, list_backups, remove_stale_temps, replace_workbook
+from xlcrm.xlsx.reader import FileStamp, check_workbook_file
 
 KILLS = 30
 MAX_KILLS = 100  # bounds the test at about half a minute even on a busy machine

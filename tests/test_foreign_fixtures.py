@@ -41,7 +41,7 @@ from python_calamine import CalamineWorkbook
 
 from conftest import convert_with_libreoffice
 from package_checks import assert_package_consistent, assert_styles_extended, canonical, entries
-from xlcrm.cli import cli
+from xlcrm.cli.main import cli
 from xlcrm.schema import REPORT_MARKER
 
 # openpyxl, reading the sparklines of closedxml_SparklineThemes.xlsx, warns that it would drop them on saving.

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from python_calamine import CalamineWorkbook
 
 from xlcrm import schema
-from xlcrm.cli import cli
-from xlcrm.demo import create_demo
-from xlcrm.merge_log import read_merge_log, read_sheet_rows
+from xlcrm.cli.main import cli
+from xlcrm.create.demo import create_demo
+from xlcrm.dedupe.merge_log import read_merge_log, read_sheet_rows
 
 TODAY = dt.date(2026, 11, 23)
 

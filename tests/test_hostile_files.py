@@ -21,9 +21,11 @@ import pytest
 import xlsxwriter
 
 from test_bad_inputs import good_workbook, snapshot
-from xlcrm import limits, schema, template
+from xlcrm.xlsx import limits
+from xlcrm import schema
+from xlcrm.create import template
 from xlcrm.errors import BeyondLimits, NotAWorkbook
-from xlcrm.workbook import read_workbook
+from xlcrm.xlsx.reader import read_workbook
 
 REPO = Path(__file__).resolve().parents[1]
 TODAY = "2026-11-23"

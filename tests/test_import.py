@@ -12,11 +12,11 @@ from openpyxl import Workbook, load_workbook
 
 from conftest import convert_with_libreoffice
 from xlcrm import schema
-from xlcrm.cli import cli
-from xlcrm.importer import ADDED, MERGED, REVIEW, SKIPPED, UNCHANGED, id_sequence, import_rows
-from xlcrm.sources import read_source, sniff_delimiter
-from xlcrm.template import build_workbook
-from xlcrm.workbook import read_workbook
+from xlcrm.cli.main import cli
+from xlcrm.importing.importer import ADDED, MERGED, REVIEW, SKIPPED, UNCHANGED, id_sequence, import_rows
+from xlcrm.importing.sources import read_source, sniff_delimiter
+from xlcrm.create.template import build_workbook
+from xlcrm.xlsx.reader import read_workbook
 
 TODAY = dt.date(2026, 11, 23)
 CLIENTS_RU = schema.CLIENTS.name("ru")
@@ -460,7 +460,7 @@ def test_synonyms_name_one_column_each() -> None:
 
 
 def test_a_probable_duplicate_imported_is_listed_by_dedupe(workbook: Path, tmp_path: Path) -> None:
-    from xlcrm.merge import dedupe_workbook
+    from xlcrm.dedupe.merge import dedupe_workbook
 
     import_rows(write_cp1251_csv(tmp_path), workbook, today=TODAY)
 

@@ -13,10 +13,13 @@ from click.testing import CliRunner
 from openpyxl.utils import range_boundaries
 
 from conftest import convert_with_libreoffice
-from xlcrm import schema, template, validate
-from xlcrm.cli import cli
+from xlcrm import schema
+from xlcrm.create import template
+from xlcrm.checks import validate
+from xlcrm.cli.main import cli
 from xlcrm.errors import UsageError
-from xlcrm.workbook import column_letter, read_workbook
+from xlcrm.xlsx.refs import column_letter
+from xlcrm.xlsx.reader import read_workbook
 
 LOCALES = schema.LOCALES
 REPO = Path(__file__).resolve().parent.parent
@@ -415,7 +418,7 @@ def snapshot(path: Path) -> dict[str, object]:
 def test_bundled_templates_match_the_code(tmp_path, locale):
     """templates/*.xlsx must be what the code makes; regenerate them with
 
-    .venv/bin/python -c "from xlcrm.template import write_templates; write_templates('templates')"
+    .venv/bin/python -c "from xlcrm.create.template import write_templates; write_templates('templates')"
     """
     written = template.write_templates(tmp_path)
     assert [p.name for p in written] == [template.TEMPLATE_FILE.format(locale=loc) for loc in LOCALES]

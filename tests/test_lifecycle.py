@@ -10,10 +10,10 @@ import pytest
 
 from tests.builders import Records, settings_records, write_records
 from xlcrm import schema
-from xlcrm.frames import build_frames
-from xlcrm.lifecycle import Lifecycle, compute_lifecycle
-from xlcrm.settings import read_settings
-from xlcrm.workbook import read_workbook
+from xlcrm.lifecycle.frames import build_frames
+from xlcrm.lifecycle.blocks import Lifecycle, compute_lifecycle
+from xlcrm.checks.settings import read_settings
+from xlcrm.xlsx.reader import read_workbook
 
 TODAY = dt.date(2026, 11, 23)
 LOCALE = "en"

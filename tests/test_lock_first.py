@@ -17,11 +17,16 @@ import pytest
 from click.testing import CliRunner, Result
 
 from builders import valid_records, write_records
-from xlcrm import demo, encryption, export, importer, merge, refresh, schema
-from xlcrm.cli import cli
-from xlcrm.encryption import PASSWORD_ENV, encrypt
+from xlcrm.create import demo
+from xlcrm.files import encryption
+from xlcrm.jobs import export, refresh
+from xlcrm.importing import importer
+from xlcrm.dedupe import merge
+from xlcrm import schema
+from xlcrm.cli.main import cli
+from xlcrm.files.encryption import PASSWORD_ENV, encrypt
 from xlcrm.errors import WorkbookLocked
-from xlcrm.merge import dedupe_workbook
+from xlcrm.dedupe.merge import dedupe_workbook
 
 TODAY = "2026-11-23"
 PASSWORD = "secret"

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from xlcrm.errors import WorkbookLocked
-from xlcrm.locks import EXCEL, LIBREOFFICE, check_not_locked, find_lock, lock_warning
+from xlcrm.files.locks import EXCEL, LIBREOFFICE, check_not_locked, find_lock, lock_warning
 
 OPENED = dt.datetime(2026, 11, 23, 9, 14)
 SOFFICE = shutil.which("soffice")

@@ -4,20 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from xlcrm.keys import (
-    city_key,
-    company_name,
-    compare_companies,
-    compare_people,
-    email_keys,
-    fingerprint,
-    fix_lookalikes,
-    person_name,
-    phone_keys,
-    tax_id_key,
-    text_key,
-)
-from xlcrm.normalize import parse_phones
+from xlcrm.dedupe.keys import city_key, company_name, compare_companies, compare_people, email_keys, fingerprint, fix_lookalikes, person_name, phone_keys, tax_id_key, text_key
+from xlcrm.checks.normalize import parse_phones
 
 
 @pytest.mark.parametrize("typed", [

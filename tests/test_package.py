@@ -18,9 +18,9 @@ from python_calamine import CalamineWorkbook
 from package_checks import assert_package_consistent, assert_styles_extended, canonical, entries, xml
 from xlcrm import schema
 from xlcrm.errors import NotAReportSheet, NotAWorkbook, WorkbookError
-from xlcrm.package import NS_MAIN, write_report_sheets
-from xlcrm.report_sheet import ColumnFormat, ReportColumn, ReportSheet, ReportTable, layout
-from xlcrm.workbook import read_workbook
+from xlcrm.xlsx.package import NS_MAIN, write_report_sheets
+from xlcrm.xlsx.report_sheet import ColumnFormat, ReportColumn, ReportSheet, ReportTable, layout
+from xlcrm.xlsx.reader import read_workbook
 
 PROBLEMS = schema.PROBLEMS.name("en")
 COLUMNS = (
@@ -390,7 +390,7 @@ def test_app_properties_list_the_new_sheet_when_unambiguous(tmp_path: Path) -> N
 
 
 def test_widths_only_for_columns_nobody_sized() -> None:
-    from xlcrm.package import _with_widths
+    from xlcrm.xlsx.package import _with_widths
 
     head = (b'<worksheet><dimension ref="A1:P3"/><sheetFormatPr defaultRowHeight="15"/><cols>'
             b'<col min="1" max="1" width="11" customWidth="1"/>\n<col min="5" max="16" width="14" customWidth="1"/>'

@@ -8,7 +8,7 @@ import re
 import phonenumbers
 import pytest
 
-from xlcrm import normalize
+from xlcrm.checks import normalize
 
 FORMS = ("+7 ({a}) {b}-{c}-{d}", "8 {a} {b} {c} {d}", "8{a}{b}{c}{d}", "+7{a}{b}{c}{d}", "+7 {a} {b}-{c}-{d}",
          "8 ({a}) {b}-{c}-{d}", "8({a}){b}-{c}-{d}", "+7({a}){b}{c}{d}", "+7 {a} {b} {c}{d}", "8-{a}-{b}-{c}-{d}",

@@ -14,14 +14,18 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import python_the_system_kills
-from xlcrm import child_process, merge, package, prerender, refresh, schema
+from xlcrm.runtime import child_process
+from xlcrm.dedupe import merge
+from xlcrm.xlsx import package, prerender
+from xlcrm.jobs import refresh
+from xlcrm import schema
 from xlcrm.errors import EditRefused
-from xlcrm.prerender import EditPrewriting
-from xlcrm.cli import cli
-from xlcrm.demo import create_demo
-from xlcrm.package import write_edit_ahead, write_workbook
-from xlcrm.sheet_edits import SheetEdit
-from xlcrm.workbook import read_workbook
+from xlcrm.xlsx.prerender import EditPrewriting
+from xlcrm.cli.main import cli
+from xlcrm.create.demo import create_demo
+from xlcrm.xlsx.package import write_edit_ahead, write_workbook
+from xlcrm.xlsx.sheet_edits import SheetEdit
+from xlcrm.xlsx.reader import read_workbook
 
 TODAY = dt.date(2026, 11, 23)
 

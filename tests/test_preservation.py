@@ -21,9 +21,9 @@ from python_calamine import CalamineWorkbook
 from conftest import convert_with_libreoffice
 from package_checks import assert_package_consistent, assert_styles_extended, canonical, entries, xml
 from xlcrm import schema
-from xlcrm.package import NS_CONTENT_TYPES, NS_MAIN, NS_PACKAGE_RELS, write_report_sheets
-from xlcrm.report_sheet import ColumnFormat, ReportColumn, ReportSheet, ReportTable
-from xlcrm.workbook import read_workbook
+from xlcrm.xlsx.package import NS_CONTENT_TYPES, NS_MAIN, NS_PACKAGE_RELS, write_report_sheets
+from xlcrm.xlsx.report_sheet import ColumnFormat, ReportColumn, ReportSheet, ReportTable
+from xlcrm.xlsx.reader import read_workbook
 
 DATA = Path(__file__).parent / "data"
 USER_SHEETS = ["Clients", "Interactions", "Pivot", "Notes"]

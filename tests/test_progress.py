@@ -10,8 +10,8 @@ from typing import Iterator
 import pytest
 from click.testing import CliRunner
 
-from xlcrm import progress
-from xlcrm.cli import cli
+from xlcrm.runtime import progress
+from xlcrm.cli.main import cli
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "demo.xlsx"
 

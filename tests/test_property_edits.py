@@ -56,11 +56,11 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from xlcrm import schema
-from xlcrm.cli import cli
+from xlcrm.cli.main import cli
 from xlcrm.errors import XlcrmError
-from xlcrm.merge import dedupe_workbook, unmerge_workbook
-from xlcrm.template import build_workbook
-from xlcrm.workbook import column_letter
+from xlcrm.dedupe.merge import dedupe_workbook, unmerge_workbook
+from xlcrm.create.template import build_workbook
+from xlcrm.xlsx.refs import column_letter
 
 pytest.importorskip("hypothesis")  # the `test` extra of pyproject.toml
 

@@ -12,11 +12,13 @@ from click.testing import CliRunner
 
 from builders import write_workbook
 from conftest import python_the_system_kills
-from xlcrm import child_process, schema, workbook
-from xlcrm.cli import cli
-from xlcrm.demo import create_demo
+from xlcrm.runtime import child_process
+from xlcrm import schema
+from xlcrm.xlsx import reader as workbook
+from xlcrm.cli.main import cli
+from xlcrm.create.demo import create_demo
 from xlcrm.errors import NotAWorkbook
-from xlcrm.workbook import WorkbookData, read_workbook
+from xlcrm.xlsx.reader import WorkbookData, read_workbook
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -246,7 +248,8 @@ def test_work_given_for_the_wait_runs_once_and_only_when_a_sheet_is_waited_for()
 
 def test_a_big_refresh_starts_its_helpers_while_it_waits_for_interactions(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from xlcrm import prerender, refresh
+    from xlcrm.xlsx import prerender
+    from xlcrm.jobs import refresh
     path = tmp_path / "demo.xlsx"
     create_demo(path, clients=150, seed=4, locale="ru", today=TODAY)
     events: list[str] = []

@@ -15,15 +15,15 @@ from openpyxl import load_workbook
 
 from tests.builders import valid_records, write_records
 from xlcrm import schema
-from xlcrm.cli import cli
-from xlcrm.demo import generate_demo
+from xlcrm.cli.main import cli
+from xlcrm.create.demo import generate_demo
 from xlcrm.errors import WorkbookStructureError
-from xlcrm.analysis import analyse
-from xlcrm.computed import computed_cells
-from xlcrm.merge_log import read_merge_log, read_sheet_rows
-from xlcrm.refresh import refresh_workbook
-from xlcrm.validate import validate_workbook
-from xlcrm.workbook import read_workbook
+from xlcrm.lifecycle.analysis import analyse
+from xlcrm.lifecycle.computed import computed_cells
+from xlcrm.dedupe.merge_log import read_merge_log, read_sheet_rows
+from xlcrm.jobs.refresh import refresh_workbook
+from xlcrm.checks.validate import validate_workbook
+from xlcrm.xlsx.reader import read_workbook
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "demo.xlsx"
 TODAY = dt.date(2026, 11, 23)  # the example's "today"

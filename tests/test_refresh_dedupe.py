@@ -14,13 +14,14 @@ from openpyxl.comments import Comment
 
 from builders import settings_records, write_records
 from test_unmerge import cells, client, set_decision
-from xlcrm import refresh, schema
-from xlcrm.cli import cli
-from xlcrm.merge import apply_plan, load_plan, unmerge_workbook
-from xlcrm.merge_log import read_merge_log, read_sheet_rows
-from xlcrm.refresh import refresh_workbook
-from xlcrm.sheet_edits import RowMap
-from xlcrm.workbook import read_workbook
+from xlcrm.jobs import refresh
+from xlcrm import schema
+from xlcrm.cli.main import cli
+from xlcrm.dedupe.merge import apply_plan, load_plan, unmerge_workbook
+from xlcrm.dedupe.merge_log import read_merge_log, read_sheet_rows
+from xlcrm.jobs.refresh import refresh_workbook
+from xlcrm.xlsx.sheet_edits import RowMap
+from xlcrm.xlsx.reader import read_workbook
 
 CLIENTS, CONTACTS, INTERACTIONS, SETTINGS = (schema.CLIENTS.key, schema.CONTACTS.key, schema.INTERACTIONS.key,
                                              schema.SETTINGS.key)

@@ -27,14 +27,16 @@ import pytest
 from click.testing import CliRunner, Result
 
 from builders import valid_records, write_records
-from xlcrm import encryption, importer, run_lock, safe_save, schema
-from xlcrm.cli import cli
-from xlcrm.encryption import PASSWORD_ENV, encrypt
+from xlcrm.files import encryption, run_lock, safe_save
+from xlcrm.importing import importer
+from xlcrm import schema
+from xlcrm.cli.main import cli
+from xlcrm.files.encryption import PASSWORD_ENV, encrypt
 from xlcrm.errors import WorkbookLocked
-from xlcrm.locks import owner_file_content, parse_excel_owner_file
-from xlcrm.run_lock import RunLockHolder, holding_run_lock, read_run_lock, run_lock_path
-from xlcrm.safe_save import replace_workbook
-from xlcrm.workbook import FileStamp
+from xlcrm.files.locks import owner_file_content, parse_excel_owner_file
+from xlcrm.files.run_lock import RunLockHolder, holding_run_lock, read_run_lock, run_lock_path
+from xlcrm.files.safe_save import replace_workbook
+from xlcrm.xlsx.reader import FileStamp
 
 TODAY = "2026-11-23"
 NEWCOMERS = {"first": ("Olga Sidorova", "+7 903 111-22-33"), "second": ("Pavel Orlov", "+7 916 444-55-66")}
@@ -193,7 +195,7 @@ def holder_process(workbook: Path) -> Iterator[Callable[..., subprocess.Popen[st
     """Start a process that takes xlcrm's lock on ``workbook`` (or the path given) and holds it until its input
     closes."""
     started: list[subprocess.Popen[str]] = []
-    code = ("import sys, pathlib; from xlcrm.run_lock import holding_run_lock\n"
+    code = ("import sys, pathlib; from xlcrm.files.run_lock import holding_run_lock\n"
             "with holding_run_lock(pathlib.Path(sys.argv[1])):\n"
             "    print('holding', flush=True)\n"
             "    sys.stdin.read()\n")

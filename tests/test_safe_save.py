@@ -17,11 +17,8 @@ from python_calamine import CalamineWorkbook
 
 from conftest import give_to_nobody, run_unprivileged
 from xlcrm.errors import UsageError, WorkbookChanged, WorkbookLocked, WriteError, XlcrmError
-from xlcrm.safe_save import (
-    BACKUP_FOLDER, TEMP_PREFIX, list_backups, make_backup, prune_backups, remove_stale_temps,
-    replace_workbook, write_new_workbook,
-)
-from xlcrm.workbook import FileStamp
+from xlcrm.files.safe_save import BACKUP_FOLDER, TEMP_PREFIX, list_backups, make_backup, prune_backups, remove_stale_temps, replace_workbook, write_new_workbook
+from xlcrm.xlsx.reader import FileStamp
 
 SHEETS = ["Clients", "Settings"]
 

@@ -15,10 +15,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from builders import valid_records, write_records
-from xlcrm import package
-from xlcrm.cli import cli
-from xlcrm.encryption import PASSWORD_ENV, encrypt
-from xlcrm.safe_save import TEMP_PREFIX
+from xlcrm.xlsx import package
+from xlcrm.cli.main import cli
+from xlcrm.files.encryption import PASSWORD_ENV, encrypt
+from xlcrm.files.safe_save import TEMP_PREFIX
 
 TODAY = "2026-11-23"
 PASSWORD = "secret"

@@ -9,9 +9,9 @@ from openpyxl import load_workbook
 
 from builders import settings_records, valid_records, write_records
 from xlcrm import schema
-from xlcrm.findings import Code, Finding, Severity
-from xlcrm.settings import Settings, builtin_list, read_settings
-from xlcrm.workbook import read_workbook
+from xlcrm.checks.findings import Code, Finding, Severity
+from xlcrm.checks.settings import Settings, builtin_list, read_settings
+from xlcrm.xlsx.reader import read_workbook
 
 
 def read(path: Path) -> tuple[Settings, list[Finding]]:

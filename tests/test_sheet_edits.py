@@ -30,14 +30,14 @@ from conftest import convert_with_libreoffice
 from package_checks import assert_package_consistent, assert_styles_extended, canonical, entries, xml
 from xlcrm import schema
 from xlcrm.errors import EditRefused, WorkbookChanged
-from xlcrm.package import NS_MAIN, row_extras, write_workbook
-from xlcrm.report_sheet import ReportColumn, ReportSheet, ReportTable
-from xlcrm.safe_save import BACKUP_FOLDER, TEMP_PREFIX
-from xlcrm.save import save_changes
-from xlcrm.sheet_edits import (COMPUTED_HEADER, CellChange, RowMap, RowParser, RowWriter, SheetEdit, SheetPlan,
-                                StyleChooser)
-from xlcrm.template import build_workbook
-from xlcrm.workbook import column_letter, read_workbook
+from xlcrm.xlsx.package import NS_MAIN, row_extras, write_workbook
+from xlcrm.xlsx.report_sheet import ReportColumn, ReportSheet, ReportTable
+from xlcrm.files.safe_save import BACKUP_FOLDER, TEMP_PREFIX
+from xlcrm.files.save import save_changes
+from xlcrm.xlsx.sheet_edits import COMPUTED_HEADER, CellChange, RowMap, RowParser, RowWriter, SheetEdit, SheetPlan, StyleChooser
+from xlcrm.create.template import build_workbook
+from xlcrm.xlsx.refs import column_letter
+from xlcrm.xlsx.reader import read_workbook
 
 DATA = Path(__file__).parent / "data"
 CLIENTS = schema.CLIENTS.name("en")
@@ -748,7 +748,7 @@ def test_new_cells_of_repeated_values_are_written_as_one_by_one() -> None:
 def test_a_watched_name_is_seen_in_any_spelling_wherever_the_reading_cuts_the_sheet(written: bytes) -> None:
     from io import BytesIO
 
-    from xlcrm.sheet_edits import READ_CHUNK, SheetMentions, SheetXml
+    from xlcrm.xlsx.sheet_edits import READ_CHUNK, SheetMentions, SheetXml
     for offset in range(-len(written), 2):
         filler = b"x" * (READ_CHUNK + offset - len(b"<worksheet><sheetData><row>"))
         data = b"<worksheet><sheetData><row>" + filler + written + b"</row></sheetData></worksheet>"

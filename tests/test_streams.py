@@ -9,7 +9,7 @@ import zlib
 
 import pytest
 
-from xlcrm.streams import BATCH_BYTES, ReadAhead, deflate_into
+from xlcrm.xlsx.streams import BATCH_BYTES, ReadAhead, deflate_into
 
 
 def sheet_like_chunks() -> list[bytes]:

@@ -11,10 +11,10 @@ from click.testing import CliRunner
 
 from builders import settings_records, sheets_from_records
 from xlcrm import schema
-from xlcrm.cli import cli
-from xlcrm.refresh import refresh_workbook
-from xlcrm.validate import validate_workbook
-from xlcrm.workbook import read_workbook
+from xlcrm.cli.main import cli
+from xlcrm.jobs.refresh import refresh_workbook
+from xlcrm.checks.validate import validate_workbook
+from xlcrm.xlsx.reader import read_workbook
 
 TODAY = dt.date(2026, 11, 23)
 CLIENTS = schema.CLIENTS

@@ -19,11 +19,11 @@ from builders import settings_records, write_records, write_workbook
 from package_checks import assert_package_consistent, entries
 from test_sheet_edits import sheet_state
 from xlcrm import schema
-from xlcrm.cli import cli
-from xlcrm.demo import create_demo
-from xlcrm.merge import apply_plan, dedupe_workbook, load_plan, merge_redirects, unmerge_workbook
-from xlcrm.merge_log import read_merge_log, read_sheet_rows
-from xlcrm.workbook import read_workbook
+from xlcrm.cli.main import cli
+from xlcrm.create.demo import create_demo
+from xlcrm.dedupe.merge import apply_plan, dedupe_workbook, load_plan, merge_redirects, unmerge_workbook
+from xlcrm.dedupe.merge_log import read_merge_log, read_sheet_rows
+from xlcrm.xlsx.reader import read_workbook
 
 CLIENTS, CONTACTS, INTERACTIONS, SETTINGS = (schema.CLIENTS.key, schema.CONTACTS.key, schema.INTERACTIONS.key,
                                              schema.SETTINGS.key)

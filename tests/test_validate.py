@@ -14,9 +14,9 @@ from openpyxl import load_workbook
 
 from builders import Records, settings_records, valid_records, valid_rows, write_records, write_workbook
 from xlcrm import schema
-from xlcrm.cli import cli
-from xlcrm.findings import Code, Finding, Severity
-from xlcrm.validate import Report, format_report, validate_workbook
+from xlcrm.cli.main import cli
+from xlcrm.checks.findings import Code, Finding, Severity
+from xlcrm.checks.validate import Report, format_report, validate_workbook
 
 TODAY = dt.date(2026, 11, 23)
 Edit = Callable[[Records], None]

@@ -30,14 +30,14 @@ from package_checks import entries
 from test_sheet_edits import CLIENTS, CLIENTS_PART, INTERACTIONS, NAME, client_base, rewrite
 from test_unmerge import book  # noqa: F401  (a fixture: Romashka typed twice, rows 2 and 4 of Clients)
 from xlcrm import schema
-from xlcrm.cli import cli
+from xlcrm.cli.main import cli
 from xlcrm.errors import EditRefused, NotAWorkbook
-from xlcrm.package import write_edit_ahead, write_workbook
-from xlcrm.safe_save import BACKUP_FOLDER
-from xlcrm.save import save_changes
-from xlcrm.sheet_edits import SheetEdit
-from xlcrm.workbook import read_workbook
-from xlcrm.xml_io import escape_xml, parse_part, unescape_xml
+from xlcrm.xlsx.package import write_edit_ahead, write_workbook
+from xlcrm.files.safe_save import BACKUP_FOLDER
+from xlcrm.files.save import save_changes
+from xlcrm.xlsx.sheet_edits import SheetEdit
+from xlcrm.xlsx.reader import read_workbook
+from xlcrm.xlsx.xml_io import escape_xml, parse_part, unescape_xml
 
 KLIENTY = schema.CLIENTS.name("ru")  # Клиенты
 NCR_KLIENTY = "".join(f"&#{ord(char)};" for char in KLIENTY).encode()
@@ -348,10 +348,10 @@ def test_a_formula_split_by_markup_is_not_overlooked(written: bytes, tmp_path: P
 
 def test_a_part_bigger_than_xlcrm_parses_is_refused_before_it_is_read(tmp_path: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    import xlcrm.package
+    import xlcrm.xlsx.package
     path = client_base(tmp_path / "book.xlsx")
     styles = len(entries(path)["xl/styles.xml"])
-    monkeypatch.setattr(xlcrm.package, "MAX_PARSED_BYTES", styles - 1)
+    monkeypatch.setattr(xlcrm.xlsx.package, "MAX_PARSED_BYTES", styles - 1)
     with pytest.raises(NotAWorkbook, match=r"the workbook's xl/styles.xml is 0 MB, more than the 0 MB xlcrm reads"):
         write_workbook(path, tmp_path / "out.xlsx", edits=[SheetEdit(CLIENTS, set_cells={"B2": "x"})])
 

@@ -1,3 +1,3 @@
-from xlcrm.cli import main
+from xlcrm.cli.main import main
 
 main()

@@ -1,0 +1,210 @@
+"""The workbook's own settings: lifecycle thresholds, phone region and the lists behind dropdowns.
+
+Values come from the Settings sheet (one ``key | value`` pair per row, each
+list in a column of its own) and the Service column of My Services. Whatever
+is missing falls back to the defaults in :mod:`xlcrm.schema`; whatever cannot
+be used is reported as a ``bad-setting`` finding and replaced by its default,
+so later stages always get a usable :class:`Settings`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+import phonenumbers
+
+from xlcrm import schema
+from xlcrm.checks.findings import Code, Finding, Severity
+from xlcrm.checks.normalize import as_text, is_blank
+from xlcrm.xlsx.reader import SheetData, WorkbookData
+
+
+def builtin_list(list_key: str) -> tuple[str, ...]:
+    """The built-in values of a list in both languages; empty for lists only the owner can fill."""
+    values = schema.SETTINGS_LISTS.get(list_key) or schema.FIXED_LISTS.get(list_key) or ()
+    spellings: list[str] = []
+    for value in values:
+        for spelling in value.spellings():
+            if spelling not in spellings:
+                spellings.append(spelling)
+    return tuple(spellings)
+
+
+def _default(key: str) -> int | str:
+    return schema.setting(key).default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the engine reads from Settings; every field has a usable value."""
+
+    partner_orders: int = int(_default("partner_orders"))
+    regular_orders: int = int(_default("regular_orders"))
+    dead_after_days: int = int(_default("dead_after_days"))
+    phone_region: str = str(_default("phone_region"))
+    birthday_days: int = int(_default("birthday_days"))
+    dedupe_auto_score: int = int(_default("dedupe_auto_score"))
+    dedupe_review_score: int = int(_default("dedupe_review_score"))
+    # An empty managers or services list means "not set up": such columns are not checked.
+    managers: tuple[str, ...] = ()
+    interaction_types: tuple[str, ...] = builtin_list("interaction_types")
+    sources: tuple[str, ...] = builtin_list("sources")
+    designations: tuple[str, ...] = builtin_list("designations")
+    services: tuple[str, ...] = ()
+
+    def choices(self, list_key: str) -> tuple[str, ...]:
+        """The allowed values of a dropdown list (a key of schema.LIST_SOURCES or schema.FIXED_LISTS)."""
+        if list_key in schema.FIXED_LISTS:
+            return builtin_list(list_key)
+        if list_key not in schema.LIST_SOURCES:
+            raise KeyError(list_key)
+        values: tuple[str, ...] = getattr(self, list_key)
+        return values
+
+    def allows(self, list_key: str, value: object) -> bool:
+        """Whether ``value`` is on the list, ignoring case, surrounding spaces and ё/е."""
+        wanted = schema.fold(value)
+        return any(schema.fold(choice) == wanted for choice in self.choices(list_key))
+
+
+# Settings whose default is a number must be whole numbers of 1 or more.
+_NUMERIC_KEYS = frozenset(item.key for item in schema.SETTINGS_KEYS if isinstance(item.default, int))
+
+
+def read_settings(data: WorkbookData) -> tuple[Settings, list[Finding]]:
+    """Settings of a workbook as read, and a finding for every value that could not be used."""
+    findings: list[Finding] = []
+    chosen: dict[str, object] = {}
+    sheet = data.sheet(schema.SETTINGS.key)
+    # Headers not on row 1 mean the sheet was not understood; validation reports that once.
+    if sheet is not None and not data.misplaced_header(schema.SETTINGS.key):
+        key_values = _key_values(sheet, findings)
+        _check_order_thresholds(sheet, key_values, findings)
+        chosen.update((key, value) for key, (value, _row) in key_values.items())
+        for list_key, values in _lists(sheet).items():
+            if values:
+                chosen[list_key] = values
+        _check_interaction_types(sheet, data.locale, chosen.get("interaction_types"), findings)
+    services = data.sheet(schema.SERVICES.key)
+    if services is not None and not data.misplaced_header(schema.SERVICES.key):
+        service_column = schema.LIST_SOURCES["services"].column.key
+        chosen["services"] = _distinct(services.column_values(service_column))
+    return Settings(**chosen), findings  # type: ignore[arg-type]
+
+
+def _key_values(sheet: SheetData, findings: list[Finding]) -> dict[str, tuple[object, int]]:
+    """Known keys with usable values and their rows; the first row wins when a key is set twice."""
+    if not (sheet.has("key") and sheet.has("value")):
+        return {}
+    known = {schema.fold(item.key): item for item in schema.SETTINGS_KEYS}
+    # People retype "partner_orders" as "partner orders"; both mean the same setting.
+    known.update({schema.fold(item.key.replace("_", " ")): item for item in schema.SETTINGS_KEYS})
+    seen: dict[str, int] = {}
+    result: dict[str, tuple[object, int]] = {}
+    rows = sheet.frame[sheet.frame["key"].notna()]
+    for row, key_cell, raw in zip(rows.index, rows["key"], rows["value"]):
+        item = known.get(schema.fold(key_cell))
+        if item is None:
+            findings.append(_finding(
+                Severity.WARNING, sheet, sheet.cell("key", row), key_cell,
+                "not a setting xlcrm knows, so it is ignored; known settings: "
+                + ", ".join(s.key for s in schema.SETTINGS_KEYS)))
+            continue
+        if item.key in seen:
+            findings.append(_finding(
+                Severity.WARNING, sheet, sheet.cell("key", row), key_cell,
+                f"{item.key} is set again; the value on row {seen[item.key]} is used"))
+            continue
+        seen[item.key] = row
+        if is_blank(raw):
+            continue  # a blank value means "use the default", as the Description says
+        value, problem = _parse_setting(item.key, raw)
+        if problem:
+            findings.append(_finding(
+                Severity.ERROR, sheet, sheet.cell("value", row), raw,
+                f"{item.key} {problem}; the default {item.default} is used until it is fixed"))
+        else:
+            result[item.key] = (value, row)
+    return result
+
+
+def _parse_setting(key: str, raw: object) -> tuple[object, str]:
+    """(value, "") when usable, else (None, what is wrong)."""
+    if key in _NUMERIC_KEYS:
+        number = _whole_number(raw)
+        if number is None or number < 1:
+            return None, "must be a whole number of 1 or more"
+        return number, ""
+    region = as_text(raw).upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        return None, "must be a two-letter country code such as RU, KZ or BY"
+    return region, ""
+
+
+def _whole_number(raw: object) -> int | None:
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, (int, float)):
+        return int(raw) if float(raw).is_integer() else None
+    text = as_text(raw)
+    return int(text) if text.isdigit() else None
+
+
+def _check_order_thresholds(sheet: SheetData, key_values: dict[str, tuple[object, int]],
+                            findings: list[Finding]) -> None:
+    """Blocks are checked top down, so a Regular threshold at or above Partner leaves block 5 empty.
+
+    Both values are kept: the owner may be mid-edit, and guessing which one is wrong is worse.
+    """
+    regular = key_values.get("regular_orders")
+    partner = key_values.get("partner_orders")
+    regular_value = int(regular[0] if regular else _default("regular_orders"))  # type: ignore[call-overload]
+    partner_value = int(partner[0] if partner else _default("partner_orders"))  # type: ignore[call-overload]
+    typed = regular or partner  # point at a value the owner typed; the defaults themselves are consistent
+    if regular_value >= partner_value and typed:
+        value, row = typed
+        findings.append(_finding(
+            Severity.ERROR, sheet, sheet.cell("value", row), value,
+            f"regular_orders ({regular_value}) must be below partner_orders ({partner_value}), "
+            "otherwise no client is ever Regular"))
+
+
+def _lists(sheet: SheetData) -> dict[str, tuple[str, ...]]:
+    result: dict[str, tuple[str, ...]] = {}
+    for list_key, source in schema.LIST_SOURCES.items():
+        if source.sheet is schema.SETTINGS and sheet.has(source.column.key):
+            result[list_key] = _distinct(sheet.column_values(source.column.key))
+    return result
+
+
+def _check_interaction_types(sheet: SheetData, locale: str, types: object, findings: list[Finding]) -> None:
+    """Lifecycle counts orders and agreements by type; a custom list without them breaks the blocks."""
+    if not isinstance(types, tuple):
+        return
+    missing = [v for v in (schema.ORDER, schema.AGREEMENT) if not any(schema.match_list_value(t, (v,)) for t in types)]
+    if missing:
+        column = schema.LIST_SOURCES["interaction_types"].column
+        findings.append(_finding(
+            Severity.WARNING, sheet, sheet.cell(column.key, sheet.header_row), column.name(locale),
+            "the list has no " + " and no ".join(v.name(locale) for v in missing)
+            + "; lifecycle blocks count orders and agreements by these types"))
+
+
+def _distinct(column: Iterable[object]) -> tuple[str, ...]:
+    """Non-blank values in sheet order, each once (compared the way list matching compares)."""
+    seen: set[str] = set()
+    result: list[str] = []
+    for value in column:
+        if is_blank(value):
+            continue
+        text = as_text(value)
+        folded = schema.fold(text)
+        if folded not in seen:
+            seen.add(folded)
+            result.append(text)
+    return tuple(result)
+
+
+def _finding(severity: Severity, sheet: SheetData, cell: str, value: object, message: str) -> Finding:
+    return Finding(severity, Code.BAD_SETTING, sheet.name, cell, as_text(value), message)

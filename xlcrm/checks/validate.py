@@ -1,0 +1,480 @@
+"""Validation: every problem in a workbook as a Finding that names its cell.
+
+Checks run column by column rather than row by row: a workbook may hold a
+million interactions, so membership and duplicate checks are pandas
+operations, and per-value parsers (phones, dates, amounts) run once per
+distinct value, not once per cell. Every bad cell gets exactly one finding.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache, partial
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+import pandas as pd
+
+from xlcrm.runtime import progress
+from xlcrm import schema
+from xlcrm.checks.findings import Code, Finding, Severity
+from xlcrm.checks.normalize import as_text, parse_amount, parse_date, parse_emails, parse_inn, parse_phones
+from xlcrm.schema import Column, Kind
+from xlcrm.checks.settings import Settings, builtin_list, read_settings
+from xlcrm.xlsx.reader import SheetData, WorkbookData, read_workbook
+from xlcrm.xlsx.refs import sheet_ref
+
+ERROR, WARNING = Severity.ERROR, Severity.WARNING
+
+# Lifecycle blocks are computed from these lists, so a value outside them is an error.
+_STRICT_LISTS = frozenset({"interaction_types", "designations"})
+# How many list values a not-in-list message shows before "…".
+_SHOWN_CHOICES = 10
+_SHOWN_VALUE_CHARS = 60
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July",
+           "August", "September", "October", "November", "December")
+
+
+@dataclass(frozen=True)
+class _Required:
+    """A cell every row of a sheet must fill, and why."""
+
+    column_key: str
+    severity: Severity
+    reason: str
+
+
+_REQUIRED_VALUES: dict[str, tuple[_Required, ...]] = {
+    schema.INTERACTIONS.key: (
+        _Required("date", ERROR, "every interaction needs a date for lifecycle and reports"),
+        _Required("client_id", ERROR, "the interaction belongs to no client"),
+        _Required("type", ERROR, "lifecycle counts orders and agreements by type"),
+    ),
+    schema.CONTACTS.key: (
+        _Required("client_id", ERROR, "the contact person belongs to no client"),
+        _Required("name", WARNING, "who is this contact person?"),
+    ),
+    schema.SERVICES.key: (
+        _Required("service", WARNING, "interactions refer to services by name"),
+    ),
+}
+# Sheets whose ClientID must name a client on the Clients sheet.
+_REFERENCING_SHEETS = (schema.CONTACTS.key, schema.INTERACTIONS.key)
+
+
+@dataclass(frozen=True)
+class Report:
+    path: Path
+    locale: str
+    findings: list[Finding]
+    today: dt.date
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity is ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity is WARNING]
+
+    @property
+    def valid(self) -> bool:
+        return not any(f.severity is ERROR for f in self.findings)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "path": str(self.path),
+            "locale": self.locale,
+            "today": self.today.isoformat(),
+            "valid": self.valid,
+            "counts": {"errors": len(self.errors), "warnings": len(self.warnings)},
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def validate_workbook(path: str | Path, today: dt.date | None = None) -> Report:
+    """Read a workbook and check it; ``today`` (default: the real date) dates future birthdays."""
+    return validate_data(read_workbook(path), today or dt.date.today())
+
+
+@progress.step("checking every cell")
+def validate_data(data: WorkbookData, today: dt.date) -> Report:
+    """Check a workbook already read; pure, so refresh can validate what it is about to change."""
+    settings, findings = read_settings(data)
+    clients = _readable(data, schema.CLIENTS.key)
+    # Without readable client IDs every reference would look unknown; the missing column says it once.
+    known_ids = set(_texts(clients, "client_id")) if clients is not None and clients.has("client_id") else None
+    # Sheet by sheet, Clients first: a big sheet still being read (Interactions) is waited for only at its turn.
+    for spec in schema.USER_SHEETS:
+        findings.extend(_structure_findings(data, spec))
+        sheet = _readable(data, spec.key)
+        if sheet is None:
+            continue
+        if sheet is clients:
+            findings.extend(_client_findings(clients, data.locale))
+        if clients is not None and known_ids is not None and spec.key in _REFERENCING_SHEETS \
+                and sheet.has("client_id"):
+            findings.extend(_unknown_client_findings(sheet, known_ids, clients, data.locale))
+        findings.extend(_required_value_findings(sheet, data.locale))
+        for column in spec.columns:
+            check = _cell_check(column, settings, data.locale, today)
+            if check is not None and sheet.has(column.key):
+                findings.extend(_bad_cell_findings(sheet, column, check))
+    findings.sort(key=_position)
+    return Report(data.path, data.locale, findings, today)
+
+
+def format_report(report: Report) -> str:
+    """One line per finding, in workbook order, then a total line."""
+    name = report.path.name
+    if not report.findings:
+        return f"No problems found in {name}"
+    lines = [_format_finding(f) for f in report.findings]
+    lines.append(f"{_count(len(report.errors), 'error')}, {_count(len(report.warnings), 'warning')} in {name}")
+    return "\n".join(lines)
+
+
+def _format_finding(finding: Finding) -> str:
+    parts = [finding.severity.value.ljust(len(WARNING.value)), finding.cell, finding.code.value]
+    if finding.value:
+        shown = finding.value
+        if len(shown) > _SHOWN_VALUE_CHARS:
+            shown = shown[:_SHOWN_VALUE_CHARS - 1] + "…"
+        parts.append(json.dumps(shown, ensure_ascii=False))
+    parts.append(finding.message)
+    return parts[0] + " " + "  ".join(parts[1:])
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+# --- order ------------------------------------------------------------------------
+
+_SHEET_RANK = {schema.fold(name): rank for rank, spec in enumerate(schema.USER_SHEETS) for name in spec.names()}
+_CELL = re.compile(r"!([A-Z]+)([0-9]+)$")
+
+
+def _position(finding: Finding) -> tuple[int, int, int]:
+    """Schema sheet order, then row, then column; whole-sheet findings come first on their sheet."""
+    rank = _SHEET_RANK.get(schema.fold(finding.sheet), len(_SHEET_RANK))
+    match = _CELL.search(finding.cell)
+    if match is None:
+        return rank, 0, 0
+    column = 0
+    for letter in match[1]:
+        column = column * 26 + ord(letter) - 64
+    return rank, int(match[2]), column
+
+
+# --- sheets and headers -------------------------------------------------------------
+
+
+def _readable(data: WorkbookData, key: str) -> SheetData | None:
+    """The sheet, when its headers are where xlcrm reads them (otherwise a structure finding says why not)."""
+    sheet = data.sheet(key)
+    return sheet if sheet is not None and not sheet.misplaced_header and sheet.letters else None
+
+
+def _structure_findings(data: WorkbookData, spec: schema.Sheet) -> Iterator[Finding]:
+    name = spec.name(data.locale)
+    sheet = data.sheet(spec.key)
+    if sheet is None:
+        yield Finding(ERROR if spec.required else WARNING, Code.MISSING_SHEET, name, name, "",
+                      f"no sheet named {_either(spec.en, spec.ru, data.locale)}"
+                      + ("; xlcrm cannot work without it" if spec.required else "; its checks are skipped"))
+        return
+    if sheet.misplaced_header:
+        yield Finding(ERROR, Code.MISPLACED_HEADER, sheet.name, sheet.name, "",
+                      f"the headers are on row {sheet.misplaced_header}, not on row 1; delete the rows above them "
+                      "so xlcrm can read this sheet")
+        return
+    if not sheet.letters:
+        expected = ", ".join(c.name(data.locale) for c in spec.columns)
+        yield Finding(ERROR if spec.required else WARNING, Code.MISSING_COLUMN, sheet.name, sheet.name, "",
+                      f"row 1 has none of the expected headers ({expected}); the sheet cannot be read")
+        return
+    for column in sheet.missing_columns:
+        yield Finding(ERROR if column.required else WARNING, Code.MISSING_COLUMN, sheet.name, sheet.name, "",
+                      f"no column {_either(column.en, column.ru, data.locale)} in row 1"
+                      + ("; xlcrm needs it" if column.required else "; its checks are skipped"))
+    for clash in sheet.header_clashes:
+        # xlcrm would read one of two columns it reads and writes and leave the other behind; a user's own
+        # columns it carries along one by one, whatever their headers.
+        if clash.read:
+            yield Finding(ERROR, Code.DUPLICATE_HEADER, sheet.name, f"{sheet_ref(sheet.name)}!{clash.second}1",
+                          clash.header, f"{clash.text(sheet.name)}; xlcrm cannot tell which one to use, so it "
+                          "changes nothing until one is renamed or deleted")
+        else:
+            yield Finding(WARNING, Code.DUPLICATE_HEADER, sheet.name, f"{sheet_ref(sheet.name)}!{clash.second}1",
+                          clash.header, f"{clash.text(sheet.name)}; xlcrm carries both along as they are; rename one "
+                          "to tell them apart")
+
+
+def _either(en: str, ru: str, locale: str) -> str:
+    first, other = (ru, en) if locale == "ru" else (en, ru)
+    return first if schema.fold(first) == schema.fold(other) else f"{first} (or {other})"
+
+
+# --- ClientID and required cells -------------------------------------------------------
+
+
+def _client_findings(clients: SheetData, locale: str) -> Iterator[Finding]:
+    if clients.has("client_id"):
+        header = clients.spec.column("client_id").name(locale)
+        ids = clients.column_values("client_id")
+        for row in ids.index[ids.isna()]:
+            yield _finding(WARNING, Code.BLANK_CLIENT_ID, clients, "client_id", row, None,
+                           f"blank {header}; xlcrm fills it in the next time it saves the workbook (refresh)")
+        texts = _texts(clients, "client_id")
+        repeated = texts.duplicated(keep="first")
+        if repeated.any():
+            first_rows = texts[~texts.duplicated(keep="first")]
+            first_row_of = dict(zip(first_rows.to_numpy(), first_rows.index))
+            for row, text in texts[repeated].items():
+                yield _finding(ERROR, Code.DUPLICATE_CLIENT_ID, clients, "client_id", row, text,
+                               f"{header} {text} is already used on row {first_row_of[text]}; "
+                               "every client needs its own ID")
+    # A client may be a person or a company, but one of the two must be there to know who it is.
+    names = [key for key in ("name", "company") if clients.has(key)]
+    if names:
+        anonymous = clients.frame[names].isna().all(axis=1)
+        wanted = " nor ".join(clients.spec.column(key).name(locale) for key in ("name", "company"))
+        for row in clients.frame.index[anonymous]:
+            yield _finding(WARNING, Code.MISSING_VALUE, clients, names[0], row, None,
+                           f"neither {wanted} is filled; add at least one so the client can be recognised")
+
+
+def _unknown_client_findings(sheet: SheetData, known_ids: set[str], clients: SheetData,
+                             locale: str) -> Iterator[Finding]:
+    header = clients.spec.column("client_id").name(locale)
+    codes, distinct = sheet.distinct("client_id")
+    texts = [_value_text(value) for value in distinct]
+    unknown = [code for code, text in enumerate(texts) if text not in known_ids]
+    if not unknown:
+        return
+    where = np.isin(codes, unknown)
+    for row, code in zip(sheet.frame.index[where], codes[where]):
+        yield _finding(ERROR, Code.UNKNOWN_CLIENT, sheet, "client_id", row, texts[code],
+                       f"no client with {header} {texts[code]} on {clients.name}")
+
+
+def _required_value_findings(sheet: SheetData, locale: str) -> Iterator[Finding]:
+    for required in _REQUIRED_VALUES.get(sheet.spec.key, ()):
+        if not sheet.has(required.column_key):
+            continue
+        values = sheet.column_values(required.column_key)
+        header = sheet.spec.column(required.column_key).name(locale)
+        for row in values.index[values.isna()]:
+            yield _finding(required.severity, Code.MISSING_VALUE, sheet, required.column_key, row, None,
+                           f"{header} is blank; {required.reason}")
+
+
+# --- cell checks ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Problem:
+    severity: Severity
+    code: Code
+    message: str
+
+
+_CellCheck = Callable[[object], "_Problem | None"]
+
+
+def _cell_check(column: Column, settings: Settings, locale: str, today: dt.date) -> _CellCheck | None:
+    """The check for one column's non-blank cells, or None when anything goes."""
+    if column.choices:
+        return _list_check(column, settings, locale)
+    if column.kind is Kind.PHONE:
+        return partial(_check_phone, region=settings.phone_region)
+    if column.kind is Kind.EMAIL:
+        return _check_email
+    if column.kind is Kind.INN:
+        return _check_inn
+    if column.kind is Kind.DATE:
+        return partial(_check_date, future_before=today if column.key == "birthday" else None)
+    if column.kind is Kind.MONEY:
+        return _check_amount
+    if column.kind is Kind.NUMBER:
+        return _check_number
+    return None
+
+
+# Phones, emails and INNs take longest to check, and a check is a pure function of the value: answers are kept
+# (by type too, so 1 and TRUE stay apart). Refresh checks the Clients values ahead (``check_ahead``) while a
+# big Interactions sheet is still being read; the validation after dedupe then finds them here.
+_SLOW_KINDS = (Kind.PHONE, Kind.EMAIL, Kind.INN)
+_KEPT_ANSWERS = 1 << 18
+
+
+def check_ahead(data: WorkbookData) -> None:
+    """Check the distinct phones, emails and INNs of Clients now, so that validating later costs little."""
+    settings, _ = read_settings(data)
+    sheet = _readable(data, schema.CLIENTS.key)
+    if sheet is None:
+        return
+    for column in schema.CLIENTS.columns:
+        if column.kind not in _SLOW_KINDS or not sheet.has(column.key):
+            continue
+        check = _cell_check(column, settings, data.locale, dt.date.today())  # the date matters to date columns only
+        if check is not None:
+            for value in sheet.distinct(column.key)[1]:
+                check(value)
+
+
+@lru_cache(maxsize=_KEPT_ANSWERS, typed=True)
+def _check_phone(value: object, region: str) -> _Problem | None:
+    result = parse_phones(value, region)
+    if result.valid:
+        return None
+    if not result.numbers:
+        return _Problem(ERROR, Code.BAD_PHONE, "not a valid phone number")
+    wrong = ", ".join(json.dumps(part, ensure_ascii=False) for part in result.invalid)
+    return _Problem(ERROR, Code.BAD_PHONE, f"{wrong} is not a valid phone number")
+
+
+@lru_cache(maxsize=_KEPT_ANSWERS, typed=True)
+def _check_email(value: object) -> _Problem | None:
+    result = parse_emails(value)
+    if result.valid:
+        return None
+    if not result.addresses:
+        return _Problem(ERROR, Code.BAD_EMAIL, "not a valid email address")
+    wrong = ", ".join(json.dumps(part, ensure_ascii=False) for part in result.invalid)
+    return _Problem(ERROR, Code.BAD_EMAIL, f"{wrong} is not a valid email address")
+
+
+@lru_cache(maxsize=_KEPT_ANSWERS, typed=True)
+def _check_inn(value: object) -> _Problem | None:
+    result = parse_inn(value)
+    return None if result.valid else _Problem(ERROR, Code.BAD_INN, f"not a valid INN: {result.problem}")
+
+
+def _check_date(value: object, future_before: dt.date | None) -> _Problem | None:
+    result = parse_date(value)
+    if result.date is None:
+        if isinstance(value, dt.time):
+            return _Problem(ERROR, Code.BAD_DATE, "a time without a date")
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return _Problem(ERROR, Code.BAD_DATE,
+                            "a number, not a date; if it should be a date, format the cell as Date")
+        return _Problem(ERROR, Code.BAD_DATE, "not a date")
+    if future_before is not None and result.date > future_before:
+        return _Problem(ERROR, Code.FUTURE_BIRTHDAY, f"a birthday in the future (today is {future_before.isoformat()})")
+    if result.from_text:
+        return _Problem(WARNING, Code.TEXT_DATE,
+                        f"typed as text; read as {_spoken_date(result.date)} — retype it as a date "
+                        "so Excel can sort and filter it")
+    return None
+
+
+def _spoken_date(day: dt.date) -> str:
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def _check_amount(value: object) -> _Problem | None:
+    result = parse_amount(value)
+    if result.amount is None:
+        return _Problem(ERROR, Code.BAD_AMOUNT, "not a number; type the amount as a number")
+    if result.amount < 0:
+        return _Problem(ERROR, Code.NEGATIVE_AMOUNT, "a negative amount; amounts cannot be below zero")
+    if result.from_text:
+        return _Problem(WARNING, Code.TEXT_AMOUNT,
+                        f"typed as text; read as {_spoken_amount(result.amount)} — retype it as a number "
+                        "so Excel includes it in sums")
+    return None
+
+
+def _spoken_amount(amount: float) -> str:
+    text = f"{amount:,.0f}" if amount.is_integer() else f"{amount:,.2f}"
+    return text.replace(",", " ")
+
+
+def _check_number(value: object) -> _Problem | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return None
+    try:
+        float(as_text(value).replace(",", "."))
+    except ValueError:
+        return _Problem(WARNING, Code.BAD_NUMBER, "not a number")
+    return _Problem(WARNING, Code.BAD_NUMBER, "typed as text; retype it as a number")
+
+
+def _list_check(column: Column, settings: Settings, locale: str) -> _CellCheck | None:
+    list_key = column.choices
+    assert list_key is not None
+    choices = settings.choices(list_key)
+    if not choices:
+        return None  # the owner has not set this list up yet, so there is nothing to check against
+    allowed = {schema.fold(choice) for choice in choices}
+    severity = ERROR if list_key in _STRICT_LISTS else WARNING
+    message = _not_in_list_message(list_key, choices, locale)
+    accepts_bool = column.kind is Kind.BOOL
+
+    def check(value: object) -> _Problem | None:
+        if (accepts_bool and isinstance(value, bool)) or schema.fold(as_text(value)) in allowed:
+            return None
+        return _Problem(severity, Code.NOT_IN_LIST, message)
+
+    return check
+
+
+def _not_in_list_message(list_key: str, choices: tuple[str, ...], locale: str) -> str:
+    builtin = schema.SETTINGS_LISTS.get(list_key) or schema.FIXED_LISTS.get(list_key)
+    if builtin and choices == builtin_list(list_key):
+        shown = [value.name(locale) for value in builtin]  # both languages pass; show the workbook's
+    else:
+        shown = list(choices)
+    listed = ", ".join(shown[:_SHOWN_CHOICES]) + (", …" if len(shown) > _SHOWN_CHOICES else "")
+    source = schema.LIST_SOURCES.get(list_key)
+    if source is None:
+        return f"use one of: {listed}"
+    return f"not in the {source.column.name(locale)} list on sheet {source.sheet.name(locale)}: {listed}"
+
+
+# --- running checks over columns ---------------------------------------------------------
+
+
+def _bad_cell_findings(sheet: SheetData, column: Column, check: _CellCheck) -> Iterator[Finding]:
+    codes, distinct = sheet.distinct(column.key)
+    problems = [check(value) for value in distinct]
+    bad_codes = [code for code, problem in enumerate(problems) if problem is not None]
+    if not bad_codes:
+        return
+    bad = np.isin(codes, bad_codes)
+    raw = sheet.column_values(column.key).to_numpy(dtype=object)
+    for row, value, code in zip(sheet.frame.index[bad], raw[bad], codes[bad]):
+        problem = problems[code]
+        assert problem is not None
+        yield _finding(problem.severity, problem.code, sheet, column.key, row, value, problem.message)
+
+
+def _texts(sheet: SheetData, column_key: str) -> pd.Series:
+    """The column's filled cells as text (``123.0`` -> ``"123"``), by row, computed once per distinct value."""
+    codes, distinct = sheet.distinct(column_key)
+    texts = np.array([_value_text(value) for value in distinct], dtype=object)
+    filled = codes >= 0
+    return pd.Series(texts[codes[filled]], index=sheet.frame.index[filled], dtype=object)
+
+
+def _value_text(value: object) -> str:
+    """A value as a person would read it in the cell."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        return value.date().isoformat()
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return as_text(value)
+
+
+def _finding(severity: Severity, code: Code, sheet: SheetData, column_key: str, row: int, value: object,
+             message: str) -> Finding:
+    text = "" if value is None else _value_text(value)
+    return Finding(severity, code, sheet.name, sheet.cell(column_key, int(row)), text, message)

@@ -1,0 +1,142 @@
+"""What the commands share: the workbook argument, option decorators, printing a result, opening the workbook.
+
+A command that changes the workbook takes ``@save_options`` (it then gets one
+``save: SaveOptions``) and ``@password_option``, and runs its library call
+through ``open_to_change``; a command that only reads runs it through
+``open_to_read``. Both go through ``encryption.on_workbook``, so a
+password-protected workbook works with every command.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Protocol, TypeVar
+
+import click
+
+from xlcrm.files import encryption
+from xlcrm.runtime import progress
+from xlcrm import schema
+from xlcrm.files.safe_save import DEFAULT_KEEP_BACKUPS
+
+EXIT_WORKBOOK_ERRORS = 1
+
+Result = TypeVar("Result")
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+workbook_argument = click.argument("path", type=click.Path(path_type=Path))
+
+
+class JsonResult(Protocol):
+    """A library result: ``to_dict`` is what ``--json`` prints."""
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+CommandResult = TypeVar("CommandResult", bound=JsonResult)
+
+
+def _quiet_for_json(ctx: click.Context, param: click.Parameter, as_json: bool) -> bool:
+    if as_json:
+        progress.hide()  # the output is for a program; nothing else on the terminal
+    return as_json
+
+
+def json_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--json", "as_json", is_flag=True, callback=_quiet_for_json,
+                        help="Print the result as JSON.")(func)
+
+
+def _date_or_today(ctx: click.Context, param: click.Parameter, value: dt.datetime | None) -> dt.date:
+    return value.date() if value else dt.date.today()
+
+
+def today_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--today, given to the command as a date: the real date when the option is left out."""
+    return click.option(
+        "--today",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        default=None,
+        callback=_date_or_today,
+        help="Date to treat as today (YYYY-MM-DD), so results are reproducible. Default: the real date.",
+    )(func)
+
+
+def locale_option(default: str) -> Decorator:
+    return click.option(
+        "--locale",
+        type=click.Choice(schema.LOCALES),
+        default=default,
+        show_default=True,
+        help="Language of sheet and column names.",
+    )
+
+
+def password_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--password (or XLCRM_PASSWORD): open a password-protected workbook and save it back protected."""
+    return click.option(
+        "--password", envvar=encryption.PASSWORD_ENV, default=None, show_envvar=True,
+        help="Password of a password-protected workbook; better given in the environment variable, so it is not "
+             "in the shell history. Never printed.",
+    )(func)
+
+
+@dataclass(frozen=True)
+class SaveOptions:
+    """How a command that changes the workbook saves it."""
+
+    output: Path | None
+    ignore_lock: bool
+    keep_backups: int
+
+
+def save_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--output, --ignore-lock and --keep-backups, given to the command together as ``save``."""
+    @functools.wraps(func)
+    def with_save_options(*args: Any, output: Path | None, ignore_lock: bool, keep_backups: int,
+                          **kwargs: Any) -> Any:
+        return func(*args, save=SaveOptions(output, ignore_lock, keep_backups), **kwargs)
+
+    options = (
+        click.option("--output", type=click.Path(path_type=Path), default=None,
+                     help="Write the changed workbook to this file instead of replacing PATH."),
+        click.option("--ignore-lock", is_flag=True,
+                     help="Write even though the workbook looks open in Excel or LibreOffice "
+                          "(their copy will conflict)."),
+        click.option("--keep-backups", type=click.IntRange(0), default=DEFAULT_KEEP_BACKUPS, show_default=True,
+                     help="How many backups of earlier versions to keep in .xlcrm-backups (0: make none)."),
+    )
+    decorated: Callable[..., Any] = with_save_options
+    for option in reversed(options):
+        decorated = option(decorated)
+    return decorated
+
+
+def open_to_read(path: Path, password: str | None, read: Callable[[Path], Result]) -> Result:
+    """``read(workbook)`` on the workbook at ``path``, decrypted first when it is password-protected."""
+    return encryption.on_workbook(path, password, lambda work, _output, _backups: read(work))
+
+
+def open_to_change(path: Path, password: str | None, save: SaveOptions, change: Callable[..., Result], *,
+                   dry_run: bool = False) -> Result:
+    """``change(workbook, output=…, ignore_lock=…, keep_backups=…)`` on the workbook at ``path``.
+
+    A password-protected workbook is decrypted for it and saved back protected;
+    unless ``dry_run``, a workbook open elsewhere is refused before that.
+    """
+    return encryption.on_workbook(
+        path, password, lambda work, output, keep_backups: change(
+            work, output=output, ignore_lock=save.ignore_lock, keep_backups=keep_backups),
+        output=save.output, ignore_lock=save.ignore_lock, keep_backups=save.keep_backups, writes=not dry_run)
+
+
+def show(result: CommandResult, as_json: bool, describe: Callable[[CommandResult], str]) -> None:
+    """Print ``result`` as JSON (``--json``) or as the lines ``describe`` makes of it."""
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2, default=str))
+    else:
+        click.echo(describe(result))

@@ -1,0 +1,1065 @@
+"""The demo workbook: two years of a small IT-services company's client base, with planted problems.
+
+``generate_demo`` is pure: from a seed and a "today" it makes every row of
+every sheet plus a manifest of what was planted on purpose, so tests can
+check that validation finds exactly the planted mistakes and that duplicate
+detection finds the planted duplicates without merging the look-alikes.
+``create_demo`` builds the workbook from the template and saves it.
+
+Everything else in the workbook is clean: valid phones, emails and INNs,
+real dates, list values spelled as the workbook's lists spell them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+from stdnum.ru import inn as stdnum_inn
+
+from xlcrm.create import demo_data as vocab
+from xlcrm import schema
+from xlcrm.create import template
+from xlcrm.errors import UsageError
+from xlcrm.checks.findings import Code
+from xlcrm.files.safe_save import holding_workbook_lock, write_new_workbook
+from xlcrm.schema import ListValue
+from xlcrm.xlsx.refs import column_letter, sheet_ref
+
+MIN_CLIENTS = 10
+DUPLICATE_SHARE = 0.05  # about one client in twenty typed in twice
+LOOKALIKE_EVERY = 40  # one pair of different clients that look alike per this many clients
+HISTORY_DAYS = 760  # about two years of clients and interactions before "today"
+DEAD_AFTER_DAYS = int(schema.setting("dead_after_days").default)
+PARTNER_ORDERS = int(schema.setting("partner_orders").default)
+REGULAR_ORDERS = int(schema.setting("regular_orders").default)
+
+Row = dict[str, object]
+
+# --- profiles: what happened with a client, so every lifecycle block gets members ---------------
+
+PARTNER, REGULAR, WORKING, ACTIVE, POTENTIAL, SILENT, NOTHING = (
+    "partner", "regular", "working", "active", "potential", "silent", "nothing")
+# Extra profile of a planted duplicate: a few touches by another manager.
+DUPLICATE = "duplicate"
+
+_PROFILE_WEIGHTS = {PARTNER: 4, REGULAR: 14, WORKING: 24, ACTIVE: 10, POTENTIAL: 24, SILENT: 12, NOTHING: 12}
+# Present in every demo of 14 clients or more, most important first (smaller demos keep a prefix).
+_MANDATORY: tuple[tuple[str, ListValue | None], ...] = (
+    (PARTNER, None), (REGULAR, None), (WORKING, None), (ACTIVE, None), (POTENTIAL, None), (SILENT, None),
+    (NOTHING, None), (PARTNER, schema.KEY_ACCOUNT), (REGULAR, schema.VIP), (WORKING, schema.LOST),
+    (SILENT, schema.VIP),  # a VIP gone quiet: lifecycle lists it for review instead of demoting it
+)
+# Designations given by hand, by profile: (value, probability).
+_DESIGNATION_ODDS: dict[str, tuple[tuple[ListValue, float], ...]] = {
+    PARTNER: ((schema.KEY_ACCOUNT, 0.2), (schema.VIP, 0.15)),
+    REGULAR: ((schema.VIP, 0.06), (schema.KEY_ACCOUNT, 0.03)),
+    WORKING: ((schema.LOST, 0.03),),
+    SILENT: ((schema.LOST, 0.15),),
+}
+# Days before today a client of each profile was created: (min, max).
+_CREATED_AGO = {PARTNER: (400, HISTORY_DAYS), REGULAR: (200, HISTORY_DAYS), WORKING: (30, 700),
+                ACTIVE: (10, 500), POTENTIAL: (3, 600), SILENT: (DEAD_AFTER_DAYS + 90, HISTORY_DAYS),
+                NOTHING: (1, 700)}
+
+_TOUCHES = (schema.CALL_OUT, schema.CALL_IN, schema.MESSAGE, schema.LETTER, schema.MEETING)
+_TOUCH_WEIGHTS = (30, 20, 20, 15, 15)
+_FIRST_TOUCH_WEIGHTS = (30, 35, 15, 10, 10)  # most clients start with a call
+_SOURCE_WEIGHTS = (30, 25, 10, 15, 8, 12)  # follows schema.DEFAULT_SOURCES
+_PRIVATE_SHARE = 0.08  # private persons: a name, no company
+# How another manager retypes a client, taken in turn so that even a small demo shows each one.
+_DUPLICATE_TRICKS = ("transliterated", "homoglyph", "initials", "no legal form", "legal form", "first name first")
+# Tries to find a person or company name not used yet; big demos run out of names and reuse them.
+_NAME_ATTEMPTS = 10
+
+# Roles of clients in the planted cases.
+_PLAIN, _BLANK_ID, _REPEATED_ID, _DUPLICATE = "plain", "blank-id", "repeated-id", "duplicate"
+
+
+# --- the manifest ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlantedMistake:
+    """A cell made wrong on purpose, with the finding validation must report for it."""
+
+    code: Code
+    cell: str  # "Клиенты!E14", the sheet's localized name as validation writes it
+    value: str  # what was typed
+    note: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"code": self.code.value, "cell": self.cell, "value": self.value, "note": self.note}
+
+
+@dataclass(frozen=True)
+class PlantedDuplicate:
+    """The same client typed in a second time, by another manager, with realistic differences."""
+
+    original: str  # ClientID
+    duplicate: str
+    how: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"original": self.original, "duplicate": self.duplicate, "how": self.how}
+
+
+@dataclass(frozen=True)
+class Lookalike:
+    """Two different clients that look alike and must never be merged."""
+
+    first: str  # ClientID
+    second: str
+    why: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"first": self.first, "second": self.second, "why": self.why}
+
+
+@dataclass
+class DemoData:
+    locale: str
+    today: dt.date
+    rows: dict[str, list[Row]]  # schema sheet key -> rows of schema column key -> value
+    lists: dict[str, list[str]]  # Settings lists the template should use instead of its defaults
+    planted_mistakes: list[PlantedMistake]
+    planted_duplicates: list[PlantedDuplicate]
+    lookalikes: list[Lookalike]
+
+
+@dataclass
+class DemoResult:
+    path: Path
+    locale: str
+    seed: int
+    today: dt.date
+    clients: int
+    interactions: int
+    planted_mistakes: list[PlantedMistake]
+    planted_duplicates: list[PlantedDuplicate]
+    lookalikes: list[Lookalike]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "path": str(self.path),
+            "locale": self.locale,
+            "seed": self.seed,
+            "today": self.today.isoformat(),
+            "clients": self.clients,
+            "interactions": self.interactions,
+            "planted_mistakes": [m.to_dict() for m in self.planted_mistakes],
+            "planted_duplicates": [d.to_dict() for d in self.planted_duplicates],
+            "lookalikes": [pair.to_dict() for pair in self.lookalikes],
+        }
+
+
+@holding_workbook_lock("path")
+def create_demo(path: str | Path, clients: int = 300, seed: int = 1, locale: str = "ru",
+                today: dt.date | None = None, force: bool = False) -> DemoResult:
+    """Generate a demo client base and save it at ``path`` (an existing file only with ``force``)."""
+    path = Path(path)
+    today = today or dt.date.today()
+    # Refused before generating: a big demo takes minutes to build only to be refused on save.
+    if path.exists() and not force:
+        raise UsageError(f"{path} already exists; use --force to overwrite it")
+    data = generate_demo(clients, seed, locale, today)
+    book = template.build_workbook(locale, rows=data.rows, lists=data.lists)
+    write_new_workbook(book, path, force=force)
+    return DemoResult(
+        path=path, locale=locale, seed=seed, today=today,
+        clients=len(data.rows[schema.CLIENTS.key]), interactions=len(data.rows[schema.INTERACTIONS.key]),
+        planted_mistakes=data.planted_mistakes, planted_duplicates=data.planted_duplicates,
+        lookalikes=data.lookalikes,
+    )
+
+
+def generate_demo(clients: int, seed: int, locale: str, today: dt.date) -> DemoData:
+    """Every row of the demo workbook and the manifest of planted cases; the same inputs give the same data.
+
+    ``clients`` is the number of rows on the Clients sheet, planted duplicates included.
+    """
+    if locale not in schema.LOCALES:
+        raise UsageError(f"unknown locale {locale!r}; use one of {', '.join(schema.LOCALES)}")
+    if clients < MIN_CLIENTS:
+        raise UsageError(f"a demo needs at least {MIN_CLIENTS} clients, not {clients}")
+    return _Builder(clients, random.Random(seed), locale, today).build()
+
+
+# --- people, phones and the client record -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Person:
+    surname: str  # already in the person's gender
+    first: str
+    patronymic: str
+    female: bool
+
+    @property
+    def full(self) -> str:
+        return f"{self.surname} {self.first} {self.patronymic}"
+
+    @property
+    def initials(self) -> str:
+        return f"{self.surname} {self.first[0]}.{self.patronymic[0]}."
+
+
+@dataclass(frozen=True)
+class _Phone:
+    code: str  # 3-digit mobile or city code, or a 4-digit city code
+    subscriber: str  # 7 digits, or 6 after a 4-digit code
+    style: int
+    extension: str = ""
+
+
+def _groups(subscriber: str) -> tuple[str, ...]:
+    """123-45-67 for seven digits, 12-34-56 for six: how Russians group a local number."""
+    if len(subscriber) == 7:
+        return subscriber[:3], subscriber[3:5], subscriber[5:]
+    return subscriber[:2], subscriber[2:4], subscriber[4:]
+
+
+# How people type the same number; all are read by normalize.parse_phones.
+_PHONE_STYLES: tuple[Callable[[str, tuple[str, ...]], str], ...] = (
+    lambda code, g: f"8 ({code}) {'-'.join(g)}",
+    lambda code, g: f"+7 {code} {' '.join(g)}",
+    lambda code, g: f"8{code}{''.join(g)}",
+    lambda code, g: f"+7 ({code}) {'-'.join(g)}",
+    lambda code, g: f"8-{code}-{'-'.join(g)}",
+    lambda code, g: f"+7{code}{''.join(g)}",
+    lambda code, g: f"+7({code}){'-'.join(g)}",
+)
+_PHONE_JOINERS = (", ", "; ", " или ")
+
+
+def _phone_text(phone: _Phone, style: int | None = None) -> str:
+    text = _PHONE_STYLES[phone.style if style is None else style](phone.code, _groups(phone.subscriber))
+    return f"{text} доб. {phone.extension}" if phone.extension else text
+
+
+def _render_phones(phones: Sequence[_Phone], joiner: str) -> str:
+    return joiner.join(_phone_text(phone) for phone in phones)
+
+
+@dataclass
+class _Client:
+    seq: int  # creation order, for stable sorting
+    profile: str
+    designation: ListValue | None = None
+    role: str = _PLAIN
+    plan: str = ""  # "upcoming" / "overdue": forces a Next date of that kind on the last interaction
+    birthday_soon: bool = False
+    protected: bool = False  # part of a planted duplicate or look-alike pair: kept free of mistakes
+    mandatory: bool = False  # one of the situations every demo shows: no planted repeated ID copies its ID
+    repeats: "_Client | None" = None  # for a planted repeated ID: the client whose ID it copies
+    person: _Person | None = None
+    form: tuple[str, str, str, int] | None = None  # legal form from vocab.LEGAL_FORMS; None for a person
+    core: str = ""
+    quotes: tuple[str, str] = ("«", "»")
+    city: vocab.City | None = None
+    created: dt.date = dt.date.min
+    client_id: str | None = None
+    row: Row = field(default_factory=dict)
+    favourites: list[vocab.Service] = field(default_factory=list)
+    phones: list[_Phone] = field(default_factory=list)
+    domain: str = ""
+
+    @property
+    def is_ip(self) -> bool:
+        return self.form is not None and self.form[0] == "ip"
+
+    def company(self) -> str | None:
+        if self.form is None:
+            return None
+        if self.is_ip:
+            assert self.person is not None
+            return f"{self.form[1]} {self.person.initials}"
+        return f"{self.form[1]} {self.quotes[0]}{self.core}{self.quotes[1]}"
+
+
+@dataclass
+class _Mistake:
+    code: Code
+    sheet: schema.Sheet
+    row: Row
+    column: str
+    note: str
+
+
+# --- the builder ---------------------------------------------------------------------------------
+
+
+class _Builder:
+    def __init__(self, clients: int, rng: random.Random, locale: str, today: dt.date) -> None:
+        self.total = clients
+        self.rng = rng
+        self.locale = locale
+        self.today = today
+        # Each kind of planted mistake appears this many times: a dozen or so, a few dozen in big demos.
+        self.repeat = min(4, 1 + clients // 1000)
+        self.used_phones: set[str] = set()
+        self.used_emails: set[str] = set()
+        self.used_inns: set[str] = set()
+        self.used_people: set[str] = set()
+        self.used_companies: set[str] = set()
+        self.used_domains: set[str] = set()
+        self.mistakes: list[_Mistake] = []
+        self.last_number = 0  # the highest ClientID number given out
+        # Interaction row -> (its client, whether it is neither the client's first nor last interaction).
+        self.row_clients: dict[int, tuple[_Client, bool]] = {}
+        self.managers: list[str] = []
+        self.services = [s for s in vocab.SERVICES if s.active]
+
+    def build(self) -> DemoData:
+        rng = self.rng
+        self.managers = rng.sample(vocab.MANAGERS, rng.randint(3, 5))
+        duplicates = max(1, round(self.total * DUPLICATE_SHARE))
+        base = self._base_clients(self.total - duplicates)
+        pairs = self._lookalikes(base)
+        for client in base:
+            self._fill_client(client)
+        copies = self._duplicates(base, duplicates)
+        self._choose_repeated_sources(base)
+        clients = sorted(base + [copy for copy, _, _ in copies], key=lambda c: (c.created, c.seq))
+        self._assign_ids(clients)
+
+        interactions: list[tuple[dt.date, int, Row]] = []
+        for client in clients:
+            interactions.extend(self._timeline(client, len(interactions)))
+        interactions.extend(self._unknown_client_rows(len(interactions)))
+        interactions.sort(key=lambda item: (item[0], item[1]))
+        interaction_rows = [row for _, _, row in interactions]
+        contact_rows = [row for client in clients for row in self._contacts(client)]
+        client_rows = [client.row for client in clients]
+
+        self._plant_client_mistakes(clients)
+        self._plant_interaction_mistakes(interaction_rows)
+        rows = {
+            schema.CLIENTS.key: client_rows,
+            schema.CONTACTS.key: contact_rows,
+            schema.SERVICES.key: self._service_rows(),
+            schema.INTERACTIONS.key: interaction_rows,
+        }
+        return DemoData(
+            locale=self.locale,
+            today=self.today,
+            rows=rows,
+            lists={"managers": list(self.managers)},
+            planted_mistakes=self._resolve_mistakes(rows),
+            planted_duplicates=[PlantedDuplicate(str(original.client_id), str(copy.client_id), how)
+                                for copy, original, how in copies],
+            lookalikes=[Lookalike(str(a.client_id), str(b.client_id), why) for a, b, why in pairs],
+        )
+
+    def _word(self, pair: tuple[str, str]) -> str:
+        return pair[1] if self.locale == "ru" else pair[0]
+
+    def _days_ago(self, low: int, high: int) -> dt.date:
+        return self.today - dt.timedelta(days=self.rng.randint(low, high))
+
+    # --- clients ---------------------------------------------------------------------------------
+
+    def _base_clients(self, count: int) -> list[_Client]:
+        """Clients with a profile each: the mandatory situations first, then a realistic mix."""
+        rng = self.rng
+        id_mistakes = [_BLANK_ID] * self.repeat + [_REPEATED_ID] * self.repeat
+        mandatory = _MANDATORY[:count - len(id_mistakes)]
+        profiles = list(mandatory)
+        profiles += [(p, None) for p in rng.choices(list(_PROFILE_WEIGHTS), list(_PROFILE_WEIGHTS.values()),
+                                                      k=count - len(id_mistakes) - len(mandatory))]
+        clients = []
+        for seq, (profile, designation) in enumerate(profiles):
+            if designation is None and seq >= len(mandatory):
+                designation = self._designation(profile)
+            created = self._days_ago(*_CREATED_AGO[profile])
+            clients.append(_Client(seq, profile, designation, created=created, mandatory=seq < len(mandatory)))
+        # Clients whose ID is blank or repeated were typed in lately and have no history yet.
+        for role in id_mistakes:
+            clients.append(_Client(len(clients), NOTHING, role=role, created=self._days_ago(0, 20)))
+        # Make sure the agenda has an upcoming task, an overdue one and a birthday to show.
+        for client, plan in zip(clients, ("upcoming", "overdue")):
+            client.plan = plan
+        if len(clients) > 2:
+            clients[2].birthday_soon = True
+        for client in clients:
+            self._identity(client)
+        return clients
+
+    def _designation(self, profile: str) -> ListValue | None:
+        roll = self.rng.random()
+        for value, odds in _DESIGNATION_ODDS.get(profile, ()):
+            if roll < odds:
+                return value
+            roll -= odds
+        return None
+
+    def _person(self) -> _Person:
+        """A person with a name not used yet (as long as the vocabulary allows)."""
+        rng = self.rng
+        female = rng.random() < 0.45
+        for _ in range(_NAME_ATTEMPTS):
+            surname = rng.choice(vocab.SURNAMES)
+            father = rng.choice(vocab.PATRONYMICS)
+            if female:
+                person = _Person(vocab.female_surname(surname), rng.choice(vocab.FEMALE_NAMES), father[1], True)
+            else:
+                person = _Person(surname, rng.choice(vocab.MALE_NAMES), father[0], False)
+            if person.full not in self.used_people and person.initials not in self.used_people:
+                break
+        self.used_people.update((person.full, person.initials))
+        return person
+
+    def _identity(self, client: _Client) -> None:
+        rng = self.rng
+        client.person = self._person()
+        client.city = rng.choices(vocab.CITIES, [c.weight for c in vocab.CITIES])[0]
+        if rng.random() < _PRIVATE_SHARE:
+            return
+        client.form = rng.choices(vocab.LEGAL_FORMS, [f[3] for f in vocab.LEGAL_FORMS])[0]
+        client.quotes = rng.choice(vocab.QUOTES)
+        if not client.is_ip:
+            client.core = self._company_core()
+
+    def _company_core(self) -> str:
+        """A company name not used yet: a plain word, a word with a suffix, or as a last resort numbered."""
+        rng = self.rng
+        for attempt in range(_NAME_ATTEMPTS):
+            core = rng.choice(vocab.COMPANY_CORES)
+            if attempt >= _NAME_ATTEMPTS // 2:
+                core = f"{core}{rng.choice((' ', '-'))}{rng.choice(vocab.COMPANY_SUFFIXES)}"
+            if schema.fold(core) not in self.used_companies:
+                break
+        # Thousands of companies exhaust the words; then they get numbers, as in "Вектор-17".
+        while schema.fold(core) in self.used_companies:
+            core = f"{rng.choice(vocab.COMPANY_CORES)}-{rng.randint(2, 999)}"
+        self.used_companies.add(schema.fold(core))
+        return core
+
+    def _fill_client(self, client: _Client) -> None:
+        """Everything derived from who the client is: INN, phones, email, address and the rest of the row."""
+        rng = self.rng
+        assert client.person is not None and client.city is not None
+        person, city = client.person, client.city
+        needs_inn = client.protected or client.form is not None and rng.random() < 0.88
+        inn = self._inn(city, personal=client.form is None or client.is_ip) if needs_inn else None
+        client.phones = self._client_phones(city)
+        email = self._client_email(client)
+        birthday = self._birthday() if rng.random() < 0.65 else None
+        if client.birthday_soon:
+            birthday = self._birthday_soon()
+        consent = None
+        if rng.random() < 0.75:
+            consent = client.created + dt.timedelta(days=rng.randint(0, min(30, (self.today - client.created).days)))
+        rating = None
+        if client.profile in (PARTNER, REGULAR) or rng.random() < 0.4:
+            rating = rng.randint(4, 5) if client.profile == PARTNER else rng.randint(1, 5)
+        client.favourites = self._favourites(client.profile)
+        client.row = {
+            "client_id": None,
+            "name": person.full,
+            "company": client.company(),
+            "inn": inn,
+            "phone": _render_phones(client.phones, rng.choice(_PHONE_JOINERS)),
+            "email": email,
+            "city": city.name,
+            "address": self._address(city) if rng.random() < 0.8 else None,
+            "birthday": birthday,
+            "source": rng.choices(schema.DEFAULT_SOURCES, _SOURCE_WEIGHTS)[0].name(self.locale),
+            "manager": rng.choice(self.managers),
+            "designation": client.designation.name(self.locale) if client.designation else None,
+            "rating": rating,
+            "consent_date": consent,
+            "comment": self._word(rng.choice(vocab.CLIENT_COMMENTS)) if rng.random() < 0.25 else None,
+            "created": client.created,
+        }
+
+    def _inn(self, city: vocab.City, personal: bool) -> str:
+        """A new INN with correct check digits: 12 digits for a person or ИП, 10 for a company."""
+        rng = self.rng
+        while True:
+            head = city.region + f"{rng.randint(1, 46):02d}"
+            if personal:
+                body = head + f"{rng.randrange(10 ** 6):06d}"
+                inn = body + stdnum_inn.calc_personal_check_digits(body)
+            else:
+                body = head + f"{rng.randrange(10 ** 5):05d}"
+                inn = body + stdnum_inn.calc_company_check_digit(body)
+            if inn not in self.used_inns:
+                self.used_inns.add(inn)
+                return inn
+
+    def _phone(self, code: str, extension: bool = False) -> _Phone:
+        rng = self.rng
+        while True:
+            rest = 9 - len(code)  # digits after the first, which is never 0 or 1 in a local number
+            subscriber = f"{rng.randint(2, 9)}{rng.randrange(10 ** rest):0{rest}d}"
+            if code + subscriber not in self.used_phones:
+                self.used_phones.add(code + subscriber)
+                ext = str(rng.randint(10, 450)) if extension else ""
+                return _Phone(code, subscriber, rng.randrange(len(_PHONE_STYLES)), ext)
+
+    def _mobile(self) -> _Phone:
+        return self._phone(self.rng.choice(vocab.MOBILE_CODES))
+
+    def _client_phones(self, city: vocab.City) -> list[_Phone]:
+        roll = self.rng.random()
+        if roll < 0.75:
+            return [self._mobile()]
+        landline = self._phone(city.phone_code, extension=self.rng.random() < 0.5)
+        return [landline] if roll < 0.85 else [self._mobile(), landline]
+
+    def _unique_email(self, local: str, domain: str) -> str:
+        email = f"{local}@{domain}"
+        number = 1
+        while email in self.used_emails:
+            number += 1
+            email = f"{local}{number}@{domain}"
+        self.used_emails.add(email)
+        return email
+
+    def _personal_email(self, person: _Person) -> str:
+        rng = self.rng
+        surname = vocab.transliterate(person.surname).lower()
+        first = vocab.transliterate(person.first).lower()
+        local = rng.choice((f"{first[0]}.{surname}", f"{surname}.{first}", f"{first}{surname}",
+                            f"{surname}{rng.randint(60, 99)}", f"{first}.{surname}"))
+        return self._unique_email(local, rng.choice(vocab.MAIL_DOMAINS))
+
+    def _company_domain(self, client: _Client) -> str:
+        assert client.city is not None
+        slug = vocab.transliterate(client.core).lower().replace(" ", "-")
+        domain = f"{slug}.ru"
+        if domain in self.used_domains:
+            domain = f"{slug}-{client.city.slug}.ru"
+        number = 1
+        while domain in self.used_domains:
+            number += 1
+            domain = f"{slug}{number}.ru"
+        self.used_domains.add(domain)
+        return domain
+
+    def _client_email(self, client: _Client) -> str | None:
+        rng = self.rng
+        assert client.person is not None
+        roll = rng.random()
+        if client.form is None or client.is_ip:
+            return self._personal_email(client.person) if roll < 0.8 or client.protected else None
+        client.domain = self._company_domain(client)
+        if roll < 0.55:
+            return self._unique_email(rng.choice(vocab.CORPORATE_MAILBOXES), client.domain)
+        if roll < 0.9 or client.protected:
+            return self._personal_email(client.person)
+        return None
+
+    def _birthday(self) -> dt.date:
+        oldest = dt.date(self.today.year - 70, 1, 1)
+        youngest = dt.date(self.today.year - 21, 12, 31)
+        return oldest + dt.timedelta(days=self.rng.randint(0, (youngest - oldest).days))
+
+    def _birthday_soon(self) -> dt.date:
+        """A birthday within the agenda's default window (not on 29 February: birth years vary)."""
+        day = self.today + dt.timedelta(days=self.rng.randint(1, 10))
+        if (day.month, day.day) == (2, 29):
+            day += dt.timedelta(days=1)
+        return day.replace(year=self.today.year - self.rng.randint(25, 60))
+
+    def _address(self, city: vocab.City) -> str:
+        rng = self.rng
+        text = f"{rng.choice(vocab.STREETS)}, д. {rng.randint(1, 150)}"
+        if rng.random() < 0.1:
+            text += f", стр. {rng.randint(1, 5)}"
+        if rng.random() < 0.5:
+            text += f", оф. {rng.randint(1, 520)}"
+        return f"г. {city.name}, {text}" if rng.random() < 0.3 else text
+
+    def _favourites(self, profile: str) -> list[vocab.Service]:
+        """The services a client buys: partners live on a monthly subscription."""
+        rng = self.rng
+        monthly = [s for s in self.services if s.unit[0] == "month"]
+        others = [s for s in self.services if s not in monthly]
+        if profile == PARTNER:
+            return [rng.choice(monthly), rng.choice(others)]
+        return rng.sample(self.services, rng.randint(1, 2))
+
+    # --- look-alikes and duplicates ------------------------------------------------------------------
+
+    def _lookalikes(self, clients: list[_Client]) -> list[tuple[_Client, _Client, str]]:
+        """Pairs of different clients made to look alike: same company name, namesakes, same initials."""
+        rng = self.rng
+        pool = [c for c in clients if c.role == _PLAIN]
+        rng.shuffle(pool)
+        pairs = []
+        for number in range(max(1, self.total // LOOKALIKE_EVERY)):
+            if len(pool) < 2:
+                break
+            first, second = pool.pop(), pool.pop()
+            first.protected = second.protected = True
+            assert first.city is not None and first.person is not None
+            second.city = rng.choice([c for c in vocab.CITIES if c.name != first.city.name])
+            kind = number % 3
+            if kind == 0:
+                if first.form is None or first.is_ip:
+                    first.form = vocab.LEGAL_FORMS[0]
+                    first.core = self._company_core()
+                second.form, second.core = first.form, first.core
+                second.quotes = rng.choice(vocab.QUOTES)
+                why = f"same company name {first.company()} in {first.city.name} and {second.city.name}, different INN"
+            elif kind == 1:
+                second.person = first.person
+                why = f"namesakes: {first.person.full} in {first.city.name} and {second.city.name}, different INN"
+            else:
+                first.form = second.form = vocab.LEGAL_FORMS[1]
+                first.person, second.person = self._same_initials()
+                why = (f"same short name {first.company()}: {first.person.full} and {second.person.full}, "
+                       "different INN")
+            pairs.append((first, second, why))
+        return pairs
+
+    def _same_initials(self) -> tuple[_Person, _Person]:
+        """Two people with the same surname and initials: ИП Смирнов А.В. and ИП Смирнов А.В."""
+        rng = self.rng
+        female = rng.random() < 0.45
+        names = vocab.FEMALE_NAMES if female else vocab.MALE_NAMES
+        fathers = [pair[1] if female else pair[0] for pair in vocab.PATRONYMICS]
+        while True:
+            name, father = rng.choice(names), rng.choice(fathers)
+            twins = [(n, f) for n in names for f in fathers
+                     if n[0] == name[0] and f[0] == father[0] and (n, f) != (name, father)]
+            if twins:
+                break
+        other_name, other_father = rng.choice(twins)
+        surname = rng.choice(vocab.SURNAMES)
+        surname = vocab.female_surname(surname) if female else surname
+        first, second = _Person(surname, name, father, female), _Person(surname, other_name, other_father, female)
+        self.used_people.update((first.full, second.full, first.initials))
+        return first, second
+
+    def _duplicates(self, clients: list[_Client], count: int) -> list[tuple[_Client, _Client, str]]:
+        """Clients typed in again by another manager; each copy keeps the same phone number."""
+        rng = self.rng
+        pool = [c for c in clients if c.role == _PLAIN and not c.protected]
+        copies = []
+        for original in rng.sample(pool, min(count, len(pool))):
+            original.protected = True
+            copies.append(self._duplicate_of(original, len(clients) + len(copies), len(copies)))
+        return copies
+
+    def _duplicate_of(self, original: _Client, seq: int, number: int) -> tuple[_Client, _Client, str]:
+        rng = self.rng
+        assert original.person is not None
+        later = min(self.today, original.created + dt.timedelta(days=rng.randint(20, 400)))
+        copy = _Client(seq, DUPLICATE, role=_DUPLICATE, protected=True, person=original.person,
+                       form=original.form, core=original.core, quotes=original.quotes, city=original.city,
+                       created=later, favourites=original.favourites)
+        phone = original.phones[0]
+        style = rng.choice([s for s in range(len(_PHONE_STYLES)) if s != phone.style])
+        how = [f"phone typed as {_phone_text(phone, style)!r}, not {_phone_text(phone)!r}"]
+        trick = _DUPLICATE_TRICKS[number % len(_DUPLICATE_TRICKS)]
+        name, company, note = self._retyped(original, trick)
+        how.append(note)
+        if "ё" in name + (company or "") and rng.random() < 0.8:
+            name = name.replace("ё", "е")
+            company = company.replace("ё", "е") if company else None
+            how.append("ё typed as е")
+        email = original.row["email"]
+        if isinstance(email, str):
+            roll = rng.random()
+            if roll < 0.4:
+                email = _other_case(email)
+                how.append("email in other letter case")
+            elif roll < 0.6:
+                email = None
+                how.append("no email")
+        inn = original.row["inn"]
+        if inn and rng.random() < 0.35:
+            inn = None
+            how.append("INN not filled in")
+        copy.row = {
+            "client_id": None, "name": name, "company": company, "inn": inn,
+            "phone": _phone_text(phone, style), "email": email, "city": original.row["city"],
+            "address": original.row["address"] if rng.random() < 0.5 else None,
+            "birthday": None, "source": rng.choice(schema.DEFAULT_SOURCES).name(self.locale),
+            "manager": rng.choice([m for m in self.managers if m != original.row["manager"]]),
+            "designation": None, "rating": None, "consent_date": None, "comment": None, "created": later,
+        }
+        return copy, original, "; ".join(how)
+
+    def _retyped(self, original: _Client, trick: str) -> tuple[str, str | None, str]:
+        """(name, company, what differs) as another manager typed the client, using ``trick`` if it fits."""
+        rng = self.rng
+        person, core, quotes = original.person, original.core, original.quotes
+        assert person is not None
+        name, company = person.full, original.company()
+        if original.form is not None and core:
+            short, full = original.form[1], original.form[2]
+            if trick == "transliterated":
+                return name, f"{short} {quotes[0]}{vocab.transliterate(core)}{quotes[1]}", "company transliterated"
+            if trick == "no legal form":
+                return name, core, "company without legal form"
+            if trick == "legal form":
+                other = rng.choice([q for q in vocab.QUOTES if q != quotes])
+                return name, *rng.choice(((f"{short} {other[0]}{core}{other[1]}", "company in other quotes"),
+                                          (f"{full} {quotes[0]}{core}{quotes[1]}", "legal form spelled out"),
+                                          (f"{core} {short}", "legal form after the name")))
+        elif original.is_ip and original.form is not None:
+            if trick == "no legal form":
+                return name, person.initials, "ИП without the legal form"
+            if trick == "legal form":
+                return name, *rng.choice(((f"{original.form[1]} {person.full}", "ИП with the full name"),
+                                          (f"{original.form[2]} {person.initials}", "legal form spelled out")))
+        if trick == "homoglyph":
+            changed = _homoglyph(company, core) if company and core else None
+            if changed:
+                return name, changed, "a Latin letter inside the Cyrillic company name"
+            changed = _homoglyph(name, person.surname)
+            if changed:
+                return changed, company, "a Latin letter inside the Cyrillic name"
+        if trick == "first name first":
+            return f"{person.first} {person.surname}", company, "name as first name and surname"
+        # "initials", and every trick that does not fit this client.
+        return person.initials, company, "name as surname and initials"
+
+    # --- IDs ---------------------------------------------------------------------------------------
+
+    def _choose_repeated_sources(self, clients: list[_Client]) -> None:
+        """Each planted repeated ID copies the ID of an ordinary client created no later than itself."""
+        sources = [c for c in clients if c.role == _PLAIN and not c.protected and not c.mandatory]
+        sources = sources or [c for c in clients if c.role == _PLAIN and not c.protected]
+        for client in clients:
+            if client.role == _REPEATED_ID:
+                client.repeats = self.rng.choice(sources)
+                client.created = max(client.created, client.repeats.created)
+
+    def _assign_ids(self, clients: list[_Client]) -> None:
+        """C000001… in the order clients were created; planted blank and repeated IDs take no number."""
+        for client in clients:
+            if client.role == _BLANK_ID:
+                self._mistake(Code.BLANK_CLIENT_ID, schema.CLIENTS, client.row, "client_id",
+                              "new client typed in without a ClientID")
+            elif client.role == _REPEATED_ID:
+                continue
+            else:
+                self.last_number += 1
+                client.client_id = f"C{self.last_number:06d}"
+            client.row["client_id"] = client.client_id
+        # Sorted by creation, a repeated ID always comes after the row it was copied from.
+        for client in clients:
+            if client.repeats is not None:
+                client.client_id = client.row["client_id"] = client.repeats.client_id
+                self._mistake(Code.DUPLICATE_CLIENT_ID, schema.CLIENTS, client.row, "client_id",
+                              "ClientID copied from an earlier client's row")
+
+    # --- interactions ----------------------------------------------------------------------------------
+
+    def _timeline(self, client: _Client, seq: int) -> list[tuple[dt.date, int, Row]]:
+        """The client's story as interaction rows: a first touch, maybe an agreement, then orders and touches."""
+        if client.profile == NOTHING:
+            return []
+        rng = self.rng
+        profile = client.profile
+        orders = rng.randint(*_ORDERS[profile])
+        if profile == DUPLICATE and rng.random() < 0.2:
+            orders = 1
+        touches = _touch_count(profile, orders, rng)
+        agreement = profile in (PARTNER, ACTIVE) or (orders > 0 and rng.random() < 0.6)
+        kinds = [self._touch(_FIRST_TOUCH_WEIGHTS)] + ([schema.AGREEMENT] if agreement else [])
+        rest = [schema.ORDER] * orders + [self._touch(_TOUCH_WEIGHTS) for _ in range(touches - 1)]
+        rng.shuffle(rest)
+        kinds += rest
+
+        start, end = client.created, self._last_contact(client)
+        middle = sorted(start + dt.timedelta(days=rng.randint(0, (end - start).days)) for _ in kinds[2:])
+        dates = [end] if len(kinds) == 1 else [start] + middle + [end]
+        manager = str(client.row["manager"])
+        rows = []
+        for index, (kind, day) in enumerate(zip(kinds, dates)):
+            row = self._interaction(client, kind, day, manager)
+            following = dates[index + 1] if index + 1 < len(dates) else None
+            if following is not None and following > day and rng.random() < 0.2:
+                row["next_action"] = self._word(rng.choice(vocab.NEXT_ACTIONS))
+                row["next_date"] = following  # the follow-up that then happened
+            self.row_clients[id(row)] = (client, 0 < index < len(kinds) - 1)
+            rows.append((day, seq + index, row))
+        self._plan_next(client, rows[-1][2], end)
+        return rows
+
+    def _touch(self, weights: Sequence[int]) -> ListValue:
+        return self.rng.choices(_TOUCHES, weights)[0]
+
+    def _last_contact(self, client: _Client) -> dt.date:
+        rng = self.rng
+        start = client.created
+        if client.profile == SILENT:
+            latest = self.today - dt.timedelta(days=DEAD_AFTER_DAYS + 15)
+            return start + dt.timedelta(days=rng.randint(0, (latest - start).days))
+        if client.profile == DUPLICATE:
+            return min(self.today, start + dt.timedelta(days=rng.randint(0, 90)))
+        if client.plan == "overdue":
+            return max(start, self._days_ago(5, 40))
+        return max(start, self._days_ago(*_LAST_CONTACT_AGO[client.profile]))
+
+    def _interaction(self, client: _Client, kind: ListValue, day: dt.date, manager: str) -> Row:
+        rng = self.rng
+        service: vocab.Service | None = None
+        amount: int | None = None
+        if kind is schema.ORDER:
+            service = rng.choice(client.favourites)
+            amount = service.price * rng.randint(*service.quantities)
+            if rng.random() < 0.15:
+                amount = round(amount * rng.choice((0.9, 0.95)))  # a discount
+        elif kind is schema.AGREEMENT or rng.random() < 0.25:
+            service = client.favourites[0]
+        if rng.random() > 0.85:
+            manager = rng.choice(self.managers)  # a colleague stood in
+        return {
+            "date": day,
+            "client_id": client.client_id,
+            "type": kind.name(self.locale),
+            "service": self._word(service.name) if service else None,
+            "amount": amount,
+            "manager": manager,
+            "result": self._word(rng.choice(vocab.RESULTS[kind.key])),
+            "comment": self._word(rng.choice(vocab.INTERACTION_COMMENTS)) if rng.random() < 0.12 else None,
+            "next_action": None,
+            "next_date": None,
+        }
+
+    def _plan_next(self, client: _Client, row: Row, last: dt.date) -> None:
+        """The next touch planned on the last interaction: upcoming, or overdue because nobody did it."""
+        rng = self.rng
+        plan = client.plan
+        if not plan:
+            odds = 0.3 if client.profile == SILENT else 0.45
+            if rng.random() >= odds:
+                return
+            recent = client.profile != SILENT
+            plan = "upcoming" if recent and rng.random() < 0.6 else "overdue"
+        if plan == "overdue" and last < self.today - dt.timedelta(days=1):
+            latest = min(self.today - dt.timedelta(days=1), last + dt.timedelta(days=30))
+            row["next_date"] = last + dt.timedelta(days=rng.randint(1, (latest - last).days))
+        else:
+            row["next_date"] = self.today + dt.timedelta(days=rng.randint(1, 21))
+        row["next_action"] = self._word(rng.choice(vocab.NEXT_ACTIONS))
+
+    def _unknown_client_rows(self, seq: int) -> list[tuple[dt.date, int, Row]]:
+        """Calls logged under a ClientID that was never added to Clients."""
+        rows = []
+        for index in range(self.repeat):
+            day = self._days_ago(0, 60)
+            missing = f"C{self.last_number + 1 + index * 7 + self.rng.randint(0, 6):06d}"
+            row: Row = {
+                "date": day, "client_id": missing, "type": schema.CALL_IN.name(self.locale), "service": None,
+                "amount": None, "manager": self.rng.choice(self.managers),
+                "result": self._word(vocab.RESULTS[schema.CALL_IN.key][0]), "comment": None,
+                "next_action": None, "next_date": None,
+            }
+            self._mistake(Code.UNKNOWN_CLIENT, schema.INTERACTIONS, row, "client_id",
+                          "a call logged for a client who was never added to Clients")
+            rows.append((day, seq + index, row))
+        return rows
+
+    # --- contacts and services ----------------------------------------------------------------------------
+
+    def _contacts(self, client: _Client) -> list[Row]:
+        """Contact persons of a company: director, accountant, purchaser…; one who decides, usually."""
+        if client.role != _PLAIN or client.form is None or client.is_ip:
+            return []
+        rng = self.rng
+        weights = (10, 30, 35, 25) if client.profile == PARTNER else (35, 35, 20, 10)
+        count = rng.choices((0, 1, 2, 3), weights)[0]
+        rows = []
+        for role_en, role_ru, decides in rng.sample(vocab.ROLES, count):
+            person = self._person()
+            email = None
+            if rng.random() < 0.6:
+                local = f"{vocab.transliterate(person.first)[0]}.{vocab.transliterate(person.surname)}".lower()
+                email = (self._unique_email(local, client.domain) if client.domain
+                         else self._personal_email(person))
+            rows.append({
+                "client_id": client.client_id,
+                "name": person.full,
+                "role": self._word((role_en, role_ru)),
+                "phone": _phone_text(self._mobile()) if rng.random() < 0.75 else None,
+                "email": email,
+                "birthday": self._birthday() if rng.random() < 0.35 else None,
+                "decision_maker": (schema.YES if decides else schema.NO).name(self.locale),
+            })
+        return rows
+
+    def _service_rows(self) -> list[Row]:
+        return [{
+            "service_id": f"S{number:03d}",
+            "service": self._word(service.name),
+            "price": service.price,
+            "unit": self._word(service.unit),
+            "active": (schema.YES if service.active else schema.NO).name(self.locale),
+            "description": self._word(service.description),
+        } for number, service in enumerate(vocab.SERVICES, start=1)]
+
+    # --- planted mistakes --------------------------------------------------------------------------------
+
+    def _mistake(self, code: Code, sheet: schema.Sheet, row: Row, column: str, note: str) -> None:
+        self.mistakes.append(_Mistake(code, sheet, row, column, note))
+
+    def _plant_client_mistakes(self, clients: list[_Client]) -> None:
+        """Typos in ordinary clients' cells, at most one per cell, spread over as many rows as possible."""
+        rng = self.rng
+        candidates = [c for c in clients if c.role == _PLAIN and not c.protected]
+        rng.shuffle(candidates)
+        used_rows: set[int] = set()
+        used_cells: set[tuple[int, str]] = set()
+        plants: tuple[tuple[Code, str, Callable[[_Client, int], str]], ...] = (
+            (Code.BAD_PHONE, "phone", self._bad_phone),
+            (Code.BAD_EMAIL, "email", self._bad_email),
+            (Code.BAD_INN, "inn", self._bad_inn),
+            (Code.FUTURE_BIRTHDAY, "birthday", self._future_birthday),
+            (Code.TEXT_DATE, "birthday", self._text_birthday),
+            (Code.BAD_DATE, "consent_date", self._impossible_consent),
+        )
+        for number in range(self.repeat):
+            for code, column, plant in plants:
+                free = [c for c in candidates if (id(c.row), column) not in used_cells
+                        and not (column == "birthday" and c.birthday_soon)]
+                client = next((c for c in free if id(c.row) not in used_rows), free[0])
+                used_rows.add(id(client.row))
+                used_cells.add((id(client.row), column))
+                self._mistake(code, schema.CLIENTS, client.row, column, plant(client, number))
+
+    def _bad_phone(self, client: _Client, number: int) -> str:
+        phone = client.phones[0]
+        text = _phone_text(_Phone(phone.code, phone.subscriber, phone.style))
+        cut = max(i for i, ch in enumerate(text) if ch.isdigit())
+        client.row["phone"] = text[:cut] + text[cut + 1:]
+        return "a digit missing from the phone number"
+
+    def _bad_email(self, client: _Client, number: int) -> str:
+        assert client.person is not None
+        email = client.row["email"] if isinstance(client.row["email"], str) else self._personal_email(client.person)
+        local, domain = email.split("@")
+        typos = ((f"{local}{domain}", "@ missing from the email"),
+                 (f"{local}@@{domain}", "@ typed twice in the email"),
+                 (f"{local}@{domain.replace('.', '')}", "the dot missing from the email's domain"))
+        client.row["email"], note = typos[number % len(typos)]
+        return note
+
+    def _bad_inn(self, client: _Client, number: int) -> str:
+        assert client.city is not None
+        inn = client.row["inn"]
+        if not isinstance(inn, str):
+            inn = self._inn(client.city, personal=client.form is None or client.is_ip)
+        client.row["inn"] = inn[:-1] + str((int(inn[-1]) + 1 + number) % 10)
+        return "the INN's last digit mistyped: the check digit does not match"
+
+    def _future_birthday(self, client: _Client, number: int) -> str:
+        birthday = client.row["birthday"] if isinstance(client.row["birthday"], dt.date) else self._birthday()
+        client.row["birthday"] = _next_anniversary(birthday, self.today)
+        return "the next birthday typed instead of the date of birth"
+
+    def _text_birthday(self, client: _Client, number: int) -> str:
+        birthday = client.row["birthday"] if isinstance(client.row["birthday"], dt.date) else self._birthday()
+        client.row["birthday"] = f"{birthday:%d.%m.%Y}"
+        return "the birthday typed as text (pasted from a document)"
+
+    def _impossible_consent(self, client: _Client, number: int) -> str:
+        day_month = ("31.02", "30.02", "31.04", "31.06", "31.09", "31.11")[number % 6]
+        client.row["consent_date"] = f"{day_month}.{client.created.year}"
+        return "a day that does not exist in that month"
+
+    def _plant_interaction_mistakes(self, rows: list[Row]) -> None:
+        """Mistakes in the log that change neither a client's order count nor the dates of its first and last contact.
+
+        There are always enough rows to spoil: the mandatory partner alone has ten
+        orders and at least three touches between its first and last contact.
+        """
+        rng = self.rng
+        order_name = schema.ORDER.name(self.locale)
+        touch_names = {t.name(self.locale): t for t in _TOUCHES}
+        middle_touches, orders = [], []
+        for row in rows:
+            client, middle = self.row_clients.get(id(row), (None, False))
+            if client is None:
+                continue
+            if row["type"] == order_name:
+                orders.append(row)
+            elif middle and row["type"] in touch_names:
+                middle_touches.append(row)
+        rng.shuffle(middle_touches)
+        rng.shuffle(orders)
+        for number in range(self.repeat):
+            row = middle_touches.pop()
+            row["date"] = f"{row['date']:%d.%m.%Y}"
+            self._mistake(Code.TEXT_DATE, schema.INTERACTIONS, row, "date", "the date typed as text")
+            row = middle_touches.pop()
+            row["date"] = self._word(vocab.WORD_DATES[number % len(vocab.WORD_DATES)])
+            self._mistake(Code.BAD_DATE, schema.INTERACTIONS, row, "date", "a word instead of a date")
+            row = middle_touches.pop()
+            kind = touch_names[str(row["type"])]
+            row["type"] = self._word(vocab.UNLISTED_TYPES[_TOUCHES.index(kind) % len(vocab.UNLISTED_TYPES)])
+            self._mistake(Code.NOT_IN_LIST, schema.INTERACTIONS, row, "type",
+                          "an interaction type typed by hand instead of picked from the list")
+            row = orders.pop()
+            row["amount"] = -int(row["amount"])  # type: ignore[call-overload]
+            self._mistake(Code.NEGATIVE_AMOUNT, schema.INTERACTIONS, row, "amount",
+                          "a refund typed as a negative order amount")
+            row = orders.pop()
+            row["amount"] = self._word(vocab.WORD_AMOUNTS[number % len(vocab.WORD_AMOUNTS)])
+            self._mistake(Code.BAD_AMOUNT, schema.INTERACTIONS, row, "amount", "words instead of an amount")
+
+    def _resolve_mistakes(self, rows: dict[str, list[Row]]) -> list[PlantedMistake]:
+        """Cells of the planted mistakes, as validation names them, in workbook order."""
+        positions: dict[int, tuple[int, int]] = {}
+        for rank, spec in enumerate(schema.USER_SHEETS):
+            for number, row in enumerate(rows.get(spec.key, ()), start=2):
+                positions[id(row)] = (rank, number)
+        planted = []
+        for mistake in self.mistakes:
+            rank, number = positions[id(mistake.row)]
+            index = [c.key for c in mistake.sheet.columns].index(mistake.column)
+            cell = f"{sheet_ref(mistake.sheet.name(self.locale))}!{column_letter(index)}{number}"
+            value = mistake.row[mistake.column]
+            text = "" if value is None else value.isoformat() if isinstance(value, dt.date) else str(value)
+            planted.append(((rank, number, index), PlantedMistake(mistake.code, cell, text, mistake.note)))
+        return [mistake for _, mistake in sorted(planted, key=lambda item: item[0])]
+
+
+# Orders per profile: (min, max), from the lifecycle thresholds so each profile lands in its block.
+_ORDERS = {PARTNER: (PARTNER_ORDERS, 2 * PARTNER_ORDERS), REGULAR: (REGULAR_ORDERS, PARTNER_ORDERS - 1),
+           WORKING: (1, REGULAR_ORDERS - 1), ACTIVE: (0, 0), POTENTIAL: (0, 0), SILENT: (0, 3), DUPLICATE: (0, 0)}
+# Days before today of the last contact: (min, max).
+_LAST_CONTACT_AGO = {PARTNER: (0, 45), REGULAR: (0, 150), WORKING: (0, 250), ACTIVE: (0, 200), POTENTIAL: (0, 250)}
+
+
+def _touch_count(profile: str, orders: int, rng: random.Random) -> int:
+    if profile == PARTNER:
+        return rng.randint(orders // 2, orders)
+    if profile == REGULAR:
+        return rng.randint(2, 8)
+    return rng.randint(1, 3 if profile in (ACTIVE, DUPLICATE) else 4)
+
+
+def _next_anniversary(birthday: dt.date, today: dt.date) -> dt.date:
+    """The first birthday after today (28 February for those born on the 29th)."""
+    day = 28 if (birthday.month, birthday.day) == (2, 29) else birthday.day
+    this_year = dt.date(today.year, birthday.month, day)
+    return this_year if this_year > today else dt.date(today.year + 1, birthday.month, day)
+
+
+def _homoglyph(text: str, word: str) -> str | None:
+    """``text`` with one Cyrillic letter of ``word`` (not its first) replaced by its Latin twin."""
+    start = text.find(word)
+    if start < 0:
+        return None
+    for offset, char in enumerate(word[1:], start=1):
+        if char in vocab.HOMOGLYPHS:
+            position = start + offset
+            return text[:position] + vocab.HOMOGLYPHS[char] + text[position + 1:]
+    return None
+
+
+def _other_case(email: str) -> str:
+    """ivanov.s@mail.ru -> Ivanov.S@Mail.ru: the way a phone's keyboard capitalises."""
+    local, domain = email.split("@")
+    return ".".join(p.capitalize() for p in local.split(".")) + "@" + domain.capitalize()

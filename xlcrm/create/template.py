@@ -1,0 +1,469 @@
+"""The client-base workbook: the blank template behind ``xlcrm init`` and the builder the demo fills.
+
+Everything a user sees is generated from the schema in the workbook's
+language: headers, Excel tables, widths, formats, dropdowns, highlights, the
+Settings lists and the "How to use" sheet. The formats, dropdowns and
+highlights cover whole columns (down to Excel's last row), so a row typed
+below the data gets them too, in Excel and in LibreOffice alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from openpyxl import Workbook
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.worksheet import Worksheet
+
+from xlcrm import schema
+from xlcrm.errors import UsageError, WriteError
+from xlcrm.runtime.paths import path_problem
+from xlcrm.files.safe_save import write_new_workbook
+from xlcrm.schema import Column, Kind, Sheet
+from xlcrm.xlsx.refs import column_letter, sheet_ref
+
+# Excel's last row: whole-column ranges reach every row a user will ever type.
+LAST_ROW = 1_048_576
+# Dropdown lists are read from this many rows, so a list can grow without touching the names.
+LIST_CAPACITY = 2000
+LIST_FIRST_ROW = 2
+TABLE_STYLE = "TableStyleMedium2"
+HEADER_ROW_HEIGHT = 30  # two lines: long Russian headers wrap instead of widening date columns
+FILTER_BUTTON_WIDTH = 3  # characters the filter arrow covers at the right of a header cell
+TEMPLATE_FILE = "xlcrm-template-{locale}.xlsx"
+CREATOR = "xlcrm"
+
+DATA_SHEETS = (schema.CLIENTS, schema.CONTACTS, schema.SERVICES, schema.INTERACTIONS)
+
+# LibreOffice does not paint table styles, so headers carry their own colours (those of TABLE_STYLE).
+_HEADER_FONT = Font(bold=True, color="FFFFFF")
+_HEADER_FILL = PatternFill("solid", fgColor="4472C4")
+_LIST_HEADER_FILL = PatternFill("solid", fgColor="70AD47")
+_HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center")
+_TITLE_FONT = Font(bold=True, size=14)
+_SECTION_FONT = Font(bold=True, size=12)
+_BOLD = Font(bold=True)
+# Excel's own "light red fill with dark red text" and its yellow and green companions.
+_OVERDUE = {"font": Font(color="9C0006"), "fill": PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE")}
+_DUE_TODAY = {"font": Font(color="9C5700"), "fill": PatternFill("solid", start_color="FFEB9C", end_color="FFEB9C")}
+_BIRTHDAY_TODAY = {"font": Font(color="006100"), "fill": PatternFill("solid", start_color="C6EFCE", end_color="C6EFCE")}
+
+Rows = Mapping[str, Sequence[Mapping[str, object]]]
+
+
+@dataclass(frozen=True)
+class InitResult:
+    path: Path
+    locale: str
+    sheets: list[str]
+    backup: Path | None = None  # with --force: where the replaced file was kept
+
+    def to_dict(self) -> dict[str, object]:
+        return {"path": str(self.path), "locale": self.locale, "sheets": list(self.sheets),
+                "backup": str(self.backup) if self.backup else None}
+
+
+def create_workbook(path: str | Path, locale: str = schema.DEFAULT_LOCALE, force: bool = False) -> InitResult:
+    """Save a blank client-base workbook at ``path``; an existing file is replaced only with ``force``."""
+    path = Path(path)
+    _check_locale(locale)
+    if path.suffix.lower() != ".xlsx":
+        raise UsageError(f"{path}: xlcrm init creates an .xlsx workbook; choose a file name ending in .xlsx")
+    if (problem := path_problem(path)) is not None:
+        raise WriteError(f"cannot write {path}: {problem}; nothing was changed")
+    if path.is_dir():
+        raise UsageError(f"{path} is a folder; give the path of the workbook to create")
+    book = build_workbook(locale)
+    saved = write_new_workbook(book, path, force=force, expected_sheets=book.sheetnames)
+    return InitResult(path=path, locale=locale, sheets=list(book.sheetnames), backup=saved.backup)
+
+
+def write_templates(folder: str | Path) -> list[Path]:
+    """(Re)generate the bundled blank templates, one per locale, in ``folder``."""
+    paths = []
+    for locale in schema.LOCALES:
+        path = Path(folder) / TEMPLATE_FILE.format(locale=locale)
+        # Removed rather than forced over, so no backup of an old template lands beside the new one.
+        path.unlink(missing_ok=True)
+        paths.append(create_workbook(path, locale).path)
+    return paths
+
+
+def build_workbook(locale: str = schema.DEFAULT_LOCALE, rows: Rows | None = None,
+                   lists: Mapping[str, Sequence[str]] | None = None) -> Workbook:
+    """The full template in ``locale``, optionally filled.
+
+    ``rows`` maps a data sheet key ("clients", "contacts", "services",
+    "interactions") to its rows, each a dict of schema column key -> value.
+    ``lists`` replaces Settings lists by key ("managers", "sources",
+    "interaction_types", "designations"); the others keep their built-in values.
+    """
+    _check_locale(locale)
+    rows = rows or {}
+    unknown = set(rows) - {spec.key for spec in DATA_SHEETS}
+    if unknown:
+        raise ValueError(f"rows for unknown sheets {sorted(unknown)}; expected {[s.key for s in DATA_SHEETS]}")
+
+    book = Workbook()
+    book.remove(book.active)
+    for spec in DATA_SHEETS:
+        worksheet = book.create_sheet(spec.name(locale))
+        _write_data_sheet(worksheet, spec, locale, rows.get(spec.key, ()))
+        _add_dropdowns(worksheet, spec, locale)
+        _add_highlights(worksheet, spec)
+    _write_settings(book.create_sheet(schema.SETTINGS.name(locale)), locale, settings_lists(locale, lists))
+    _write_how_to(book.create_sheet(schema.HOW_TO.name(locale)), locale)
+    for key, name in schema.LIST_DEFINED_NAMES.items():
+        book.defined_names[name] = DefinedName(name, attr_text=list_name_formula(key, locale))
+
+    book.active = 0
+    book.properties.creator = CREATOR
+    book.properties.lastModifiedBy = CREATOR
+    book.properties.title = _pick(_INTRO[0], locale)
+    return book
+
+
+def settings_lists(locale: str, overrides: Mapping[str, Sequence[str]] | None = None) -> dict[str, list[str]]:
+    """Values of every Settings list column in ``locale``: the built-in ones unless overridden."""
+    values: dict[str, list[str]] = {"managers": list(schema.DEFAULT_MANAGERS[locale])}
+    for key, defaults in schema.SETTINGS_LISTS.items():
+        values[key] = [value.name(locale) for value in defaults]
+    overrides = overrides or {}
+    unknown = set(overrides) - set(values)
+    if unknown:
+        raise ValueError(f"unknown Settings lists {sorted(unknown)}; expected {sorted(values)} "
+                         "(services come from the rows of the services sheet)")
+    values.update({key: [str(item) for item in items] for key, items in overrides.items()})
+    return values
+
+
+def list_range(key: str, locale: str) -> str:
+    """The cells a dropdown list is read from, e.g. ``Settings!$D$2:$D$2001``."""
+    source = schema.LIST_SOURCES[key]
+    letter = column_letter(source.sheet.columns.index(source.column))
+    last = LIST_FIRST_ROW + LIST_CAPACITY - 1
+    return f"{sheet_ref(source.sheet.name(locale))}!${letter}${LIST_FIRST_ROW}:${letter}${last}"
+
+
+def list_name_formula(key: str, locale: str) -> str:
+    """Formula of the defined name behind a dropdown: the list's range cut after its last filled cell.
+
+    A plain fixed range would show every empty cell below the list as a blank
+    dropdown entry in Excel. Ending the range at the last non-blank cell (not
+    at COUNTA, which would drop items after a gap) keeps the dropdown tidy as
+    the list grows, and LibreOffice evaluates it the same way.
+    """
+    cells = list_range(key, locale)
+    first = cells.split(":")[0]
+    last_filled = f'IFERROR(LOOKUP(2,1/({cells}<>""),ROW({cells}))-{LIST_FIRST_ROW - 1},1)'
+    return f"{first}:INDEX({cells},{last_filled})"
+
+
+def column_width(column: Column, locale: str) -> int:
+    """The schema width, widened when a word of the header would hide under the filter button."""
+    longest_word = max(len(word) for word in column.name(locale).split())
+    return max(column.width, longest_word + FILTER_BUTTON_WIDTH)
+
+
+# --- data sheets ------------------------------------------------------------------
+
+
+def _write_data_sheet(worksheet: Worksheet, spec: Sheet, locale: str, rows: Sequence[Mapping[str, object]]) -> None:
+    columns = spec.columns
+    _write_header(worksheet, [c.name(locale) for c in columns])
+    keys = [c.key for c in columns]
+    known = set(keys)
+    formula_like: list[tuple[int, int]] = []
+    for number, row in enumerate(rows, start=2):
+        extra = set(row) - known
+        if extra:
+            raise ValueError(f"{spec.key} row {number - 1} has unknown columns {sorted(extra)}")
+        values = [row.get(key) for key in keys]
+        worksheet.append(values)
+        formula_like.extend((number, index) for index, value in enumerate(values, start=1)
+                            if isinstance(value, str) and value.startswith("="))
+    # Text such as "=)" in a comment is data, not a formula.
+    for number, index in formula_like:
+        worksheet.cell(number, index).data_type = "s"
+
+    last_data_row = max(2, len(rows) + 1)  # an Excel table needs at least one (empty) data row
+    for index, column in enumerate(columns, start=1):
+        letter = column_letter(index - 1)
+        dimension = worksheet.column_dimensions[letter]
+        dimension.width = column_width(column, locale)
+        if column.number_format:
+            # The column style formats cells typed later; cells written now need their own.
+            dimension.number_format = column.number_format
+            for (cell,) in worksheet.iter_rows(min_row=2, max_row=len(rows) + 1, min_col=index, max_col=index):
+                cell.number_format = column.number_format
+
+    ref = f"A1:{column_letter(len(columns) - 1)}{last_data_row}"
+    table = Table(displayName=spec.table_name, ref=ref)
+    table.tableStyleInfo = TableStyleInfo(name=TABLE_STYLE, showRowStripes=True, showColumnStripes=False,
+                                          showFirstColumn=False, showLastColumn=False)
+    worksheet.add_table(table)
+    worksheet.freeze_panes = "A2"
+
+
+def _write_header(worksheet: Worksheet, names: Sequence[str], list_from: int | None = None) -> None:
+    """Row 1 of a sheet; columns from ``list_from`` (1-based) on get the colour of Settings lists."""
+    worksheet.append(list(names))
+    for cell in worksheet[1]:
+        cell.font = _HEADER_FONT
+        cell.fill = _LIST_HEADER_FILL if list_from and cell.column >= list_from else _HEADER_FILL
+        cell.alignment = _HEADER_ALIGNMENT
+    worksheet.row_dimensions[1].height = HEADER_ROW_HEIGHT
+
+
+def _column_range(spec: Sheet, column: Column) -> str:
+    letter = column_letter(spec.columns.index(column))
+    return f"{letter}2:{letter}{LAST_ROW}"
+
+
+def _add_dropdowns(worksheet: Worksheet, spec: Sheet, locale: str) -> None:
+    for column in schema.list_columns(spec):
+        key = column.choices
+        assert key is not None
+        if key in schema.FIXED_LISTS:
+            values = [value.name(locale) for value in schema.FIXED_LISTS[key]]
+            formula = '"' + ",".join(values) + '"'
+            message = _pick(("Choose {0} or {1}.", "Выберите «{0}» или «{1}»."), locale).format(*values)
+        else:
+            formula = schema.LIST_DEFINED_NAMES[key]
+            source = schema.LIST_SOURCES[key]
+            where = f"{source.sheet.name(locale)} › {source.column.name(locale)}"
+            message = _pick((
+                "Pick a value from the dropdown. To use a new one, first add it to the list on {0}.",
+                "Выберите значение из списка. Чтобы ввести новое, сначала допишите его в список: {0}.",
+            ), locale).format(where)
+        # showDropDown stays False: in the file format True means *hide* the in-cell arrow.
+        validation = DataValidation(
+            type="list", formula1=formula, allow_blank=True, showDropDown=False,
+            showErrorMessage=True, errorStyle="stop",
+            errorTitle=_pick(("Not in the list", "Нет в списке"), locale), error=message,
+        )
+        validation.add(_column_range(spec, column))
+        worksheet.add_data_validation(validation)
+
+
+def _add_highlights(worksheet: Worksheet, spec: Sheet) -> None:
+    """Overdue and due-today Next dates on Interactions; birthdays today on Clients and Contacts."""
+    if spec is schema.INTERACTIONS:
+        column = spec.column("next_date")
+        cell = _column_range(spec, column).split(":")[0]
+        # ISNUMBER skips blanks and text; a real date is a number.
+        worksheet.conditional_formatting.add(_column_range(spec, column), FormulaRule(
+            formula=[f"AND(ISNUMBER({cell}),{cell}<TODAY())"], stopIfTrue=True, **_OVERDUE))
+        worksheet.conditional_formatting.add(_column_range(spec, column), FormulaRule(
+            formula=[f"AND(ISNUMBER({cell}),{cell}=TODAY())"], stopIfTrue=True, **_DUE_TODAY))
+    if spec in (schema.CLIENTS, schema.CONTACTS):
+        column = spec.column("birthday")
+        cell = _column_range(spec, column).split(":")[0]
+        worksheet.conditional_formatting.add(_column_range(spec, column), FormulaRule(
+            formula=[f"AND(ISNUMBER({cell}),MONTH({cell})=MONTH(TODAY()),DAY({cell})=DAY(TODAY()))"],
+            stopIfTrue=True, **_BIRTHDAY_TODAY))
+
+
+# --- Settings ------------------------------------------------------------------------
+
+
+def _write_settings(worksheet: Worksheet, locale: str, lists: Mapping[str, Sequence[str]]) -> None:
+    spec = schema.SETTINGS
+    first_list = 1 + min(spec.columns.index(spec.column(key)) for key in lists)
+    _write_header(worksheet, [c.name(locale) for c in spec.columns], list_from=first_list)
+    height = max(len(schema.SETTINGS_KEYS), *(len(values) for values in lists.values()))
+    key_col, value_col, description_col = (1 + spec.columns.index(spec.column(k)) for k in ("key", "value", "description"))
+    for offset in range(height):
+        row = [None] * len(spec.columns)
+        if offset < len(schema.SETTINGS_KEYS):
+            item = schema.SETTINGS_KEYS[offset]
+            row[key_col - 1] = item.key
+            row[value_col - 1] = item.default
+            row[description_col - 1] = item.description(locale)
+        for key, values in lists.items():
+            if offset < len(values):
+                row[spec.columns.index(spec.column(key))] = values[offset]
+        worksheet.append(row)
+    for index, column in enumerate(spec.columns):
+        worksheet.column_dimensions[column_letter(index)].width = column_width(column, locale)
+    for (cell,) in worksheet.iter_rows(min_row=2, max_row=height + 1, min_col=description_col, max_col=description_col):
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    worksheet.freeze_panes = "A2"
+
+
+# --- How to use ------------------------------------------------------------------------
+
+# Texts take sheet, column and list names from the schema through str.format placeholders.
+_INTRO = (
+    ("Client base", "Клиентская база"),
+    ("Keep every client and every contact with them here, by hand, as usual. Run xlcrm to check, clean "
+     "and summarise the base; it never asks questions and never loses what you typed.",
+     "Ведите здесь всех клиентов и каждый контакт с ними — вручную, как обычно. xlcrm проверяет, чистит "
+     "и сводит базу в отчёты; он ничего не спрашивает и не теряет того, что вы ввели."),
+)
+
+_SHEETS = (
+    ("clients", ("One row per client (a company or a person). {client_id} is the key that links the other "
+                 "sheets; leave it blank for a new client and xlcrm fills it.",
+                 "Одна строка на клиента (компанию или человека). {client_id} связывает остальные листы; "
+                 "у нового клиента оставьте его пустым — xlcrm заполнит.")),
+    ("contacts", ("Several contact persons per client, linked by {client_id}.",
+                  "Несколько контактных лиц у клиента, связанных через {client_id}.")),
+    ("services", ("What you sell, with prices. The {service} dropdown on {interactions} lists it.",
+                  "Что вы продаёте, с ценами. Из этого листа берётся список «{service}» на листе «{interactions}».")),
+    ("interactions", ("Every contact with a client is one row: calls, meetings, letters, agreements, orders. An order "
+                      "is a row of type {order} with its {amount}. Plan the next touch in {next_action} and "
+                      "{next_date}: an overdue date turns red, today's turns yellow.",
+                      "Каждый контакт с клиентом — одна строка: звонки, встречи, письма, договорённости, заказы. "
+                      "Заказ — строка с типом «{order}» и суммой в столбце «{amount}». Следующий шаг планируйте в "
+                      "столбцах «{next_action}» и «{next_date}»: просроченная дата краснеет, сегодняшняя желтеет.")),
+    ("settings", ("Thresholds of the client lifecycle blocks and the lists behind the dropdowns. Add a manager, "
+                  "source or interaction type at the bottom of its column.",
+                  "Пороги блоков жизненного цикла клиента и списки для выпадающих меню. Нового менеджера, источник "
+                  "или тип взаимодействия допишите внизу его столбца.")),
+)
+
+_REPORTS = ("Sheets whose names start with {marker}(for example {problems}) are reports made by xlcrm. They are "
+            "rewritten on every run: do not type in them, except your decisions on the duplicates review sheet.",
+            "Листы, имя которых начинается с {marker}(например, «{problems}»), — отчёты xlcrm. Они "
+            "перезаписываются при каждом запуске: не вводите в них ничего, кроме решений на листе проверки дублей.")
+
+_COMMANDS = (
+    ("xlcrm validate clients.xlsx", ("List every problem with its cell; changes nothing.",
+                                     "Показать все ошибки с адресами ячеек; ничего не меняет.")),
+    ("xlcrm refresh clients.xlsx", ("Check, clean, merge confirmed duplicates, compute lifecycle blocks and "
+                                    "rewrite the reports, in one go.",
+                                    "Проверить, почистить, объединить подтверждённые дубли, посчитать блоки "
+                                    "жизненного цикла и обновить отчёты — за один запуск.")),
+    ("xlcrm dedupe clients.xlsx", ("Find clients entered twice and list the pairs for your decision.",
+                                   "Найти клиентов, внесённых дважды, и выписать пары на ваше решение.")),
+    ("xlcrm agenda clients.xlsx", ("Overdue and upcoming next actions per manager, birthdays, clients to win back.",
+                                   "Просроченные и ближайшие дела по менеджерам, дни рождения, кого вернуть.")),
+    ("xlcrm import", ("Bring clients in from a CSV file (see xlcrm import --help).",
+                      "Загрузить клиентов из CSV-файла (см. xlcrm import --help).")),
+    ("xlcrm unmerge", ("Undo a merge of duplicates; every merge is logged with the original rows.",
+                       "Отменить объединение дублей; каждое объединение записано вместе с исходными строками.")),
+    ("xlcrm --help", ("Every command and option.", "Все команды и параметры.")),
+)
+
+_RULES = (
+    ("Close the workbook before running a command that changes it: xlcrm will not write to a file open in "
+     "Excel or LibreOffice, and keeps a dated backup of the previous version.",
+     "Закройте книгу перед командой, которая её меняет: xlcrm не пишет в файл, открытый в Excel или LibreOffice, "
+     "и сохраняет датированную резервную копию прежней версии."),
+    ("xlcrm never touches your own extra columns and sheets, formulas, charts, pictures, comments or macros. "
+     "In {clients}, {contacts}, {services} and {interactions} it only fills blank {client_id}s and makes the "
+     "changes you asked for, such as merging duplicates you confirmed.",
+     "xlcrm не трогает ваши собственные столбцы и листы, формулы, диаграммы, картинки, примечания и макросы. "
+     "На листах «{clients}», «{contacts}», «{services}» и «{interactions}» он только заполняет пустые "
+     "«{client_id}» и вносит изменения, о которых вы попросили, например объединяет подтверждённые дубли."),
+    ("Keep the headers in row 1. Column order does not matter, headers may be in English or Russian, and you "
+     "may add your own columns at the right.",
+     "Заголовки — в первой строке. Порядок столбцов не важен, заголовки могут быть на русском или английском, "
+     "свои столбцы добавляйте справа."),
+    ("Type dates as dates (31.12.2025), not as text; amounts as plain numbers without a currency sign.",
+     "Даты вводите датами (31.12.2025), а не текстом; суммы — просто числами, без знака валюты."),
+)
+
+_KIND_HINTS: dict[Kind, tuple[str, str]] = {
+    Kind.ID: ("Identifier, kept as text.", "Идентификатор, хранится как текст."),
+    Kind.TEXT: ("", ""),  # the header says it all
+    Kind.LONG_TEXT: ("Free text.", "Произвольный текст."),
+    Kind.PHONE: ("Phone in any form (+7 916 123-45-67, 8 (916) 123-45-67); several separated by commas.",
+                 "Телефон в любом виде (+7 916 123-45-67, 8 (916) 123-45-67); несколько — через запятую."),
+    Kind.EMAIL: ("E-mail; several separated by commas.", "Email; несколько — через запятую."),
+    Kind.INN: ("Taxpayer number: 10 digits for a company, 12 for a person; kept as text.",
+               "ИНН: 10 цифр у организации, 12 у ИП и физлица; хранится как текст."),
+    Kind.DATE: ("Date, for example 31.12.2025.", "Дата, например 31.12.2025."),
+    Kind.MONEY: ("Amount, a number without a currency sign.", "Сумма — число без знака валюты."),
+    Kind.NUMBER: ("Whole number.", "Целое число."),
+    Kind.BOOL: ("{yes} or {no}, from the dropdown.", "«{yes}» или «{no}», из списка."),
+    Kind.CHOICE: ("From the dropdown; the list is on {where}.", "Из выпадающего списка; список — {where}."),
+}
+_LINKED_CLIENT_ID = ("A {client_id} from the {clients} sheet.", "Значение «{client_id}» с листа «{clients}».")
+
+
+def column_hint(spec: Sheet, column: Column, locale: str) -> str:
+    """One line for the "How to use" sheet: the schema hint, then what the column takes."""
+    names = _names(locale)
+    parts = [_pick(column.hint, locale)]
+    if column.key == "client_id" and spec is not schema.CLIENTS:
+        parts.append(_pick(_LINKED_CLIENT_ID, locale).format(**names))
+    else:
+        where = ""
+        if column.choices in schema.LIST_SOURCES:
+            source = schema.LIST_SOURCES[column.choices]
+            where = f"{source.sheet.name(locale)} › {source.column.name(locale)}"
+        parts.append(_pick(_KIND_HINTS[column.kind], locale).format(where=where, **names))
+    return " ".join(part for part in parts if part)
+
+
+def _write_how_to(worksheet: Worksheet, locale: str) -> None:
+    """Two columns: a label and its text; the text wraps, and both Excel and LibreOffice size the rows to it."""
+    names = _names(locale)
+    worksheet.column_dimensions["A"].width = 30
+    worksheet.column_dimensions["B"].width = 100
+    worksheet.sheet_view.showGridLines = False
+
+    def line(label: str | None, text: str | None = None, font: Font | None = None) -> None:
+        worksheet.append([label, text])
+        row = worksheet.max_row
+        if font is not None:
+            worksheet.cell(row, 1).font = font
+        worksheet.cell(row, 1).alignment = Alignment(vertical="top")
+        worksheet.cell(row, 2).alignment = Alignment(wrap_text=True, vertical="top")
+
+    def section(heading: tuple[str, str]) -> None:
+        worksheet.append([])
+        line(_pick(heading, locale), font=_SECTION_FONT)
+
+    title, intro = (_pick(text, locale) for text in _INTRO)
+    line(title, font=_TITLE_FONT)
+    line(None, intro)
+
+    section(("Sheets", "Листы"))
+    for key, text in _SHEETS:
+        line(schema.sheet_by_key(key).name(locale), _pick(text, locale).format(**names), _BOLD)
+    line(schema.REPORT_MARKER + "…", _pick(_REPORTS, locale).format(**names), _BOLD)
+
+    section(("Commands", "Команды"))
+    for command, text in _COMMANDS:
+        line(command, _pick(text, locale), Font(name="Consolas"))
+
+    section(("Rules", "Правила"))
+    for text in _RULES:
+        line("•", _pick(text, locale).format(**names))
+        worksheet.cell(worksheet.max_row, 1).alignment = Alignment(horizontal="right", vertical="top")
+
+    section(("Columns", "Столбцы"))
+    for spec in DATA_SHEETS:
+        line(spec.name(locale), None, _HEADER_FONT)
+        for cell in worksheet[worksheet.max_row]:
+            cell.fill = _HEADER_FILL
+        for column in spec.columns:
+            line(column.name(locale), column_hint(spec, column, locale))
+
+
+def _names(locale: str) -> dict[str, str]:
+    """Placeholders for the how-to texts: sheet names, column names and list values in ``locale``."""
+    names = {spec.key: spec.name(locale) for spec in schema.ALL_TEMPLATE_SHEETS}
+    for spec in (schema.SERVICES, schema.CLIENTS, schema.INTERACTIONS):  # Interactions wins shared keys
+        names.update({column.key: column.name(locale) for column in spec.columns})
+    names.update(order=schema.ORDER.name(locale), yes=schema.YES.name(locale), no=schema.NO.name(locale),
+                 marker=schema.REPORT_MARKER, problems=schema.PROBLEMS.name(locale))
+    return names
+
+
+def _pick(pair: tuple[str, str], locale: str) -> str:
+    return pair[1] if locale == "ru" else pair[0]
+
+
+def _check_locale(locale: str) -> None:
+    if locale not in schema.LOCALES:
+        raise UsageError(f"unknown locale {locale!r}; use one of {', '.join(schema.LOCALES)}")

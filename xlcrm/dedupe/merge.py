@@ -1,0 +1,654 @@
+"""Merging duplicate clients into the workbook, logging every merge, and undoing one.
+
+A :class:`~xlcrm.dedupe.plan.MergeGroup` becomes a :class:`MergeAction`: the
+survivor (the oldest client with a ClientID) keeps its row and ID; its blank
+cells are filled from the others; phones and emails it lacks are appended;
+a different comment is appended; any other value that differs stays as the
+survivor had it (the others' rows are in the Merge log). The merged rows are
+deleted, and Interactions and Contacts rows pointing at a merged ClientID are
+re-pointed to the survivor. Undoing a merge inserts its rows back where they
+were, so what follows rows (links, notes, merged cells, formats, formulas)
+follows the rows below back down, as it followed them up.
+
+``apply_plan`` turns a plan into sheet edits and report sheets, so ``refresh``
+can fold dedupe into its own single read and save; ``dedupe_workbook`` and
+``unmerge_workbook`` are the commands' library calls.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from xlcrm import schema
+from xlcrm.dedupe.plan import DedupePlan, MergeGroup, plan_dedupe
+from xlcrm.errors import EditRefused, MergeNotFound, MergeNotUndoable, WorkbookStructureError
+from xlcrm.dedupe.keys import email_keys, phone_keys
+from xlcrm.dedupe.merge_log import LOG_ADDED_COLUMNS, LogEntry, MergeLog, column_positions, duplicates_sheet, merge_log_sheet, plan_content, read_decisions, read_duplicates, read_merge_log, report_rows, sheet_rows
+from xlcrm.checks.normalize import as_text, is_blank, split_phone_cell
+from xlcrm.xlsx.package import row_extras
+from xlcrm.xlsx.report_sheet import MAX_CELL_TEXT, CellValue, ReportSheet
+from xlcrm.files.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, holding_workbook_lock
+from xlcrm.files.save import save_changes
+from xlcrm.checks.settings import read_settings
+from xlcrm.xlsx.sheet_edits import Formula, FormulaBlocked, RowMap, SheetEdit, remap_formula
+from xlcrm.xlsx.reader import SheetData, WorkbookData, read_workbook, require_distinct_headers, require_headers_on_row_one, require_room_right
+from xlcrm.xlsx.refs import column_letter
+
+# Columns merged by appending what the survivor lacks, and how the parts are joined.
+PHONE_JOINER = ", "
+EMAIL_JOINER = ", "
+COMMENT_JOINER = "; "
+# Never changed on the survivor: its identity and age.
+_KEPT_AS_IS = frozenset({"client_id", "created"})
+# Sheets whose ClientID column points at Clients.
+_POINTING_SHEETS = (schema.INTERACTIONS, schema.CONTACTS)
+
+
+@dataclass(frozen=True)
+class MergeAction:
+    """One merge as it will be written."""
+
+    merge_id: str
+    group: MergeGroup
+    survivor_id: str
+    merged_ids: tuple[str, ...]  # ClientIDs of the merged rows (blank ones left out)
+    changes: dict[str, CellValue]  # column key -> new value on the survivor's row
+    repointed: dict[str, tuple[int, ...]]  # schema sheet key -> rows whose ClientID becomes the survivor's
+    # Column keys whose merged text would pass Excel's limit for one cell: the survivor's cell is left whole.
+    left_whole: tuple[str, ...] = ()
+
+    def to_dict(self, plan: DedupePlan) -> dict[str, Any]:
+        records = plan.records
+        return {
+            "merge_id": self.merge_id,
+            "survivor": {"row": self.group.survivor, "client_id": self.survivor_id,
+                         "name": records[self.group.survivor].shown_name,
+                         "company": records[self.group.survivor].shown_company},
+            "merged": [{"row": row, "client_id": records[row].client_id, "name": records[row].shown_name,
+                        "company": records[row].shown_company} for row in self.group.merged],
+            "decided_by_user": self.group.decided,
+            "reasons": [{"rows": list(m.rows), "score": m.score, "reason": m.reason} for m in self.group.matches],
+            "changes": {key: _jsonable(value) for key, value in self.changes.items()},
+            "repointed": {key: len(rows) for key, rows in self.repointed.items()},
+            "left_whole": list(self.left_whole),
+        }
+
+    def left_whole_note(self, clients: SheetData, locale: str) -> str | None:
+        """What a user is told when some merged text was not appended to the survivor's cell, or None."""
+        if not self.left_whole:
+            return None
+        columns = " and ".join(clients.spec.column(key).name(locale) for key in self.left_whole)
+        return (f"{self.merge_id}: {columns} of {', '.join(self.merged_ids) or 'the merged rows'} not appended to "
+                f"{self.survivor_id}'s: together longer than Excel's limit of {MAX_CELL_TEXT:,} characters for "
+                f"one cell; {self.survivor_id} keeps its own, the merged values are kept whole in the Merge log")
+
+
+def _jsonable(value: object) -> object:
+    return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
+
+
+# --- field merge ------------------------------------------------------------------------------------
+
+
+def merged_values(frame_rows: Sequence[dict[str, object]], region: str,
+                  left_whole: list[str] | None = None) -> dict[str, CellValue]:
+    """New values of the survivor (first of ``frame_rows``, the others oldest first): only what changes.
+
+    A phone, email or comment cell whose appended text would be longer than Excel's limit for one cell is left
+    as the survivor has it (Excel would cut the text; the others' values stay whole in the Merge log), and its
+    column key is added to ``left_whole``.
+    """
+    survivor, others = frame_rows[0], frame_rows[1:]
+    changes: dict[str, CellValue] = {}
+    for key in survivor:
+        if key in _KEPT_AS_IS:
+            continue
+        current = survivor[key]
+        if key == "phone":
+            value = _append_new(current, others, key, split_phone_cell, lambda v: phone_keys(v, region), PHONE_JOINER)
+        elif key == "email":
+            value = _append_new(current, others, key, _email_parts, email_keys, EMAIL_JOINER)
+        elif key == "comment":
+            value = _append_new(current, others, key, lambda v: [as_text(v)], lambda v: {schema.fold(v)},
+                                COMMENT_JOINER)
+        elif is_blank(current):
+            value = next((other[key] for other in others if not is_blank(other.get(key))), None)
+        else:
+            continue
+        if isinstance(value, str) and len(value) > MAX_CELL_TEXT and value != current:
+            if left_whole is not None:
+                left_whole.append(key)
+            continue
+        if value is not None and value != current:
+            changes[key] = value  # type: ignore[assignment]
+    return changes
+
+
+def _email_parts(value: object) -> list[str]:
+    return [part for part in as_text(value).replace(";", ",").split(",") if part.strip()]
+
+
+def _append_new(current: object, others: Sequence[dict[str, object]], key: str, parts: Any, keys: Any,
+                joiner: str) -> object:
+    """``current`` with every part of the others' cells whose key it does not have yet appended, as typed."""
+    seen = set(keys(current)) if not is_blank(current) else set()
+    texts = [as_text(current)] if not is_blank(current) else []
+    for other in others:
+        value = other.get(key)
+        if is_blank(value):
+            continue
+        for part in parts(value):
+            part_keys = set(keys(part)) or {schema.fold(part)}
+            if not part_keys & seen:
+                texts.append(part.strip())
+                seen |= part_keys
+    if not texts:
+        return None
+    if len(texts) == 1 and not is_blank(current):
+        return current  # unchanged, as typed (a number stays a number)
+    return joiner.join(texts)
+
+
+def _text(value: object) -> str:
+    """``as_text`` with a shortcut for the common case: text, already trimmed by the reader."""
+    return value if type(value) is str else as_text(value)
+
+
+def plan_actions(plan: DedupePlan, log: MergeLog) -> list[MergeAction]:
+    """One action per group, with Merge IDs following those already in ``log``."""
+    data = plan.data
+    clients = data.sheets.get(schema.CLIENTS.key)
+    if clients is None or not plan.groups:
+        return []
+    frame = clients.frame
+    pointing = {spec.key: data.sheets[spec.key] for spec in _POINTING_SHEETS if spec.key in data.sheets}
+    next_number = int(log.next_id()[1:])
+    merged_ids_of: list[tuple[str, ...]] = []
+    group_of_id: dict[str, int] = {}
+    for index, group in enumerate(plan.groups):
+        survivor_id = plan.records[group.survivor].client_id
+        ids = tuple(dict.fromkeys(plan.records[r].client_id for r in group.merged
+                                  if plan.records[r].client_id and plan.records[r].client_id != survivor_id))
+        merged_ids_of.append(ids)
+        group_of_id.update((cid, index) for cid in ids)
+    # One pass over each pointing sheet: a big Interactions sheet is not scanned once per group.
+    repointed: list[dict[str, list[int]]] = [{} for _ in plan.groups]
+    for key, sheet in pointing.items():
+        ids = sheet.column_values("client_id").map(_text)
+        hits = ids[ids.isin(group_of_id.keys())]
+        for row, cid in zip(hits.index, hits):
+            repointed[group_of_id[cid]].setdefault(key, []).append(int(row))
+    grouped = frame.loc[[row for group in plan.groups for row in group.rows]]
+    values_of = dict(zip(grouped.index, grouped.to_dict("records")))
+    actions = []
+    for index, group in enumerate(plan.groups):
+        rows = [values_of[row] for row in group.rows]
+        left_whole: list[str] = []
+        actions.append(MergeAction(
+            f"M{next_number + index:04d}", group, plan.records[group.survivor].client_id, merged_ids_of[index],
+            merged_values(rows, plan.settings.phone_region, left_whole),
+            {key: tuple(rows_) for key, rows_ in repointed[index].items()}, tuple(left_whole)))
+    return actions
+
+
+# --- edits, log, reports -------------------------------------------------------------------------------
+
+
+def _log_headers(header_row: Sequence[object], width: int) -> list[str]:
+    """The Clients headers as typed; a column with values but no header is named by its letter."""
+    return [as_text(header_row[i]) if i < len(header_row) and not is_blank(header_row[i]) else f"({column_letter(i)})"
+            for i in range(width)]
+
+
+def merge_redirects(plan: DedupePlan) -> dict[str, str]:
+    """ClientID of every client the plan merges away -> its survivor's, for stages that run on the same read."""
+    redirects: dict[str, str] = {}
+    for group in plan.groups:
+        survivor = plan.records[group.survivor].client_id
+        for row in group.merged:
+            merged = plan.records[row].client_id
+            if merged and merged != survivor:
+                redirects[merged] = survivor
+    return redirects
+
+
+def apply_plan(plan: DedupePlan, *, now: dt.datetime | None = None) -> tuple[list[SheetEdit], list[ReportSheet]]:
+    """The sheet edits and report sheets that carry out ``plan``: merges, Merge log, Duplicates sheet."""
+    edits, reports, _actions = _apply(plan, now or dt.datetime.now().replace(microsecond=0))
+    return edits, reports
+
+
+def _apply(plan: DedupePlan, now: dt.datetime) -> tuple[list[SheetEdit], list[ReportSheet], list[MergeAction]]:
+    data = plan.data
+    locale = data.locale
+    log = read_merge_log(report_rows(data, schema.MERGE_LOG))
+    actions = plan_actions(plan, log)
+    edits: list[SheetEdit] = []
+    if actions:
+        clients = data.sheets[schema.CLIENTS.key]
+        raw = sheet_rows(data, schema.CLIENTS)
+        involved = {row: raw[row - 1] for action in actions for row in action.group.rows}
+        header_row = raw[0] if len(raw) else []
+        width = max(len(header_row), *(len(values) for values in involved.values()))
+        headers = _log_headers(header_row, width)
+        if not log.headers:
+            log.headers = headers
+        # Where each Clients column of this sheet lands among the log's columns (older logs may differ).
+        follow = column_positions(headers, log.headers)
+        id_column = next((i for i, h in enumerate(log.headers) if _is_client_id(h, clients)), None)
+        # The merged rows go, links and formulas and all: the log keeps each under its column's header.
+        extras = row_extras(data.path, clients.name, {row for action in actions for row in action.group.merged})
+        set_cells: dict[str, CellValue] = {}
+        deleted: list[int] = []  # sorted
+        pointing_cells: dict[str, dict[str, CellValue]] = {}
+        for action in actions:
+            group = action.group
+            for row, role in [(group.survivor, schema.SURVIVOR_ROLE)] + [(r, schema.MERGED_ROLE) for r in group.merged]:
+                values = involved[row]
+                entry_values = [values[i] if i is not None and i < len(values) else None for i in follow]
+                # Merges are logged as if made one after another: a row's number is where it was once the
+                # earlier merges of this save had removed their rows, so undoing in reverse order is exact.
+                logged_row = row - bisect.bisect_left(deleted, row)
+                merged = role is schema.MERGED_ROLE  # only merged rows are deleted, links, formulas and all
+                log.entries.append(LogEntry(
+                    action.merge_id, now, role.key, clients.name, logged_row, tuple(entry_values),
+                    _by_header(extras.links, row, headers) if merged else (),
+                    _logged_formulas(extras.formulas, row, headers, clients.name, deleted) if merged else ()))
+            for key, value in action.changes.items():
+                set_cells[f"{clients.letters[key]}{group.survivor}"] = value
+            for row in group.merged:
+                bisect.insort(deleted, row)
+            for sheet_key, rows in action.repointed.items():
+                sheet = data.sheets[sheet_key]
+                letter = sheet.letters["client_id"]
+                ids = sheet.frame["client_id"]
+                for row in rows:
+                    values = [None] * len(log.headers)
+                    if id_column is not None:
+                        values[id_column] = ids.at[row]
+                    log.entries.append(LogEntry(action.merge_id, now, schema.REPOINTED_ROLE.key, sheet.name, row,
+                                                tuple(values)))
+                    pointing_cells.setdefault(sheet.name, {})[f"{letter}{row}"] = action.survivor_id
+        edits.append(SheetEdit(clients.name, set_cells=set_cells, delete_rows=tuple(sorted(deleted))))
+        edits += [SheetEdit(name, set_cells=cells) for name, cells in pointing_cells.items()]
+    reports = [duplicates_sheet(plan_content(plan), locale)]
+    if log.entries:
+        reports.append(merge_log_sheet(log, locale))
+    return edits, reports, actions
+
+
+def _is_client_id(header: str, clients: SheetData) -> bool:
+    column = schema.match_column(clients.spec, header)
+    return column is not None and column.key == "client_id"
+
+
+# --- the dedupe command -----------------------------------------------------------------------------------
+
+
+@dataclass
+class DedupeResult:
+    path: Path
+    dry_run: bool
+    clients: int
+    candidate_pairs: int
+    merges: list[dict[str, Any]]
+    review: list[dict[str, Any]]
+    kept_apart: int
+    vetoed: int
+    interaction_duplicates: list[dict[str, Any]]
+    notes: list[str]
+    save: SaveResult | None = None
+
+    @property
+    def merged_rows(self) -> int:
+        return sum(len(m["merged"]) for m in self.merges)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path), "dry_run": self.dry_run, "clients": self.clients,
+            "candidate_pairs": self.candidate_pairs, "merges": self.merges, "review": self.review,
+            "kept_apart": self.kept_apart, "vetoed": self.vetoed,
+            "interaction_duplicates": self.interaction_duplicates, "notes": self.notes,
+            "save": self.save.to_dict() if self.save else None,
+        }
+
+
+def load_plan(data: WorkbookData) -> DedupePlan:
+    """The dedupe plan of a workbook as read, with the decisions typed on its Duplicates sheet."""
+    settings, _findings = read_settings(data)
+    decisions = read_decisions(report_rows(data, schema.DUPLICATES))
+    return plan_dedupe(data, settings, decisions)
+
+
+@holding_workbook_lock("path", output="output")
+def dedupe_workbook(path: str | Path, *, dry_run: bool = False, output: Path | None = None,
+                    ignore_lock: bool = False, keep_backups: int = DEFAULT_KEEP_BACKUPS,
+                    now: dt.datetime | None = None) -> DedupeResult:
+    """Merge certain duplicates, list probable ones on the Duplicates sheet, apply the user's decisions.
+
+    With ``dry_run`` nothing is written: the result says what would happen.
+    """
+    data = read_workbook(path)
+    _check_clients(data)
+    plan = load_plan(data)
+    require_distinct_headers(data)  # after the plan: it waits for the sheets still being read, as the plan does
+    now = now or dt.datetime.now().replace(microsecond=0)
+    edits, reports, actions = _apply(plan, now)
+    # A clean base with no Duplicates sheet yet: nothing to write, so no save and no backup.
+    clean = not (edits or plan.review or plan.kept_apart or plan.interaction_duplicates
+                 or schema.find_sheet_name(schema.DUPLICATES, data.sheet_names))
+    save = None
+    if not dry_run and not clean:
+        save = save_changes(data, reports=reports, edits=edits, output=output, ignore_lock=ignore_lock,
+                            keep_backups=keep_backups)
+    records = plan.records
+    return DedupeResult(
+        path=Path(path), dry_run=dry_run, clients=len(records), candidate_pairs=plan.candidate_pairs,
+        merges=[action.to_dict(plan) for action in actions],
+        review=[{"rows": list(m.rows), "client_ids": [records[m.first].client_id, records[m.second].client_id],
+                 "score": m.score, "reason": m.reason} for m in plan.review],
+        kept_apart=len(plan.kept_apart), vetoed=len(plan.vetoed),
+        interaction_duplicates=[{"rows": list(d.rows), "client_id": d.client_id,
+                                 "date": d.date.isoformat() if d.date else None, "type": d.type,
+                                 "amount": d.amount, "comment": d.comment} for d in plan.interaction_duplicates],
+        notes=plan.notes + [note for action in actions
+                            if (note := action.left_whole_note(data.sheets[schema.CLIENTS.key], data.locale))],
+        save=save,
+    )
+
+
+def _by_header(cells: Mapping[tuple[int, int], str], row: int, headers: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """What ``cells`` hold on ``row``, each under its column's header (its letter in brackets, past them)."""
+    return tuple((headers[column] if column < len(headers) else f"({column_letter(column)})", text)
+                 for (on_row, column), text in sorted(cells.items()) if on_row == row)
+
+
+def _cells_by_header(logged: Sequence[tuple[str, str]], header: Sequence[object], row: int) -> dict[str, str]:
+    """``_by_header`` undone: what the log keeps under each header, by the reference of its cell on ``row``."""
+    return {f"{column_letter(column)}{row}": text
+            for (_, text), column in zip(logged, _positions(header, [h for h, _ in logged])) if column is not None}
+
+
+def _logged_formulas(formulas: Mapping[tuple[int, int], str], row: int, headers: Sequence[str], sheet: str,
+                     deleted: Sequence[int]) -> tuple[tuple[str, str], ...]:
+    """The formulas of a merged row as the Merge log keeps them: as they read once the earlier merges of this save
+    removed their rows, the state that undoing in reverse order puts the row back into. A formula that pointed at
+    one of those rows is kept as it was."""
+    moved = RowMap(deleted)
+    logged = []
+    for header, text in _by_header(formulas, row, headers):
+        try:
+            logged.append((header, remap_formula(text, sheet, moved, own_by_default=True) if deleted else text))
+        except FormulaBlocked:
+            logged.append((header, text))
+    return tuple(logged)
+
+
+def _check_clients(data: WorkbookData) -> None:
+    """Merging needs the Clients sheet with its headers on row 1 and a ClientID column to re-point rows by."""
+    spec = schema.CLIENTS
+    clients = data.sheet(spec.key)
+    name = spec.name(data.locale)
+    if clients is None:
+        raise WorkbookStructureError(f"{data.path} has no {name} sheet, so there are no clients to deduplicate")
+    require_headers_on_row_one(clients)
+    require_room_right(clients, LOG_ADDED_COLUMNS, "the Merge log's copies of its rows")
+    if not clients.has("client_id"):
+        raise WorkbookStructureError(f"{clients.name} has no {spec.column('client_id').name(data.locale)} column, "
+                                     "so merged clients' interactions could not be re-pointed")
+
+
+# --- unmerge -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class UnmergeResult:
+    path: Path
+    merge_id: str
+    survivor_id: str
+    restored_ids: list[str]
+    restored_rows: int
+    repointed_back: int
+    save: SaveResult | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": str(self.path), "merge_id": self.merge_id, "survivor_id": self.survivor_id,
+                "restored_ids": self.restored_ids, "restored_rows": self.restored_rows,
+                "repointed_back": self.repointed_back, "save": self.save.to_dict() if self.save else None}
+
+
+@holding_workbook_lock("path", output="output")
+def unmerge_workbook(path: str | Path, merge_id: str, *, output: Path | None = None, ignore_lock: bool = False,
+                     keep_backups: int = DEFAULT_KEEP_BACKUPS) -> UnmergeResult:
+    """Undo one merge from the Merge log: original rows back in place, re-pointed rows back, pairs kept apart."""
+    data = read_workbook(path)
+    require_distinct_headers(data)
+    locale = data.locale
+    log = read_merge_log(report_rows(data, schema.MERGE_LOG))
+    wanted = merge_id.strip().upper()
+    entries = [e for e in log.entries if e.merge_id.upper() == wanted]
+    if not entries:
+        known = ", ".join(log.ids()) or "none"
+        raise MergeNotFound(f"the Merge log of {path} has no merge {merge_id}; merges logged: {known}")
+    merge_id = entries[0].merge_id
+    # A row number typed over on the Merge log cannot say where to put a row back.
+    if any(entry.row < 2 for entry in entries):
+        raise MergeNotUndoable(f"{merge_id} cannot be undone: a row number of it on {schema.MERGE_LOG.name(locale)} "
+                               "was typed over (each must be the row a client or interaction was on, 2 or more), "
+                               "so xlcrm cannot tell where to put it back; the workbook was not changed")
+    clients = data.sheets.get(schema.CLIENTS.key)
+    if clients is None:
+        raise MergeNotUndoable(f"{path} has no {schema.CLIENTS.name(locale)} sheet to restore the rows into")
+    id_index = next((i for i, h in enumerate(log.headers) if _is_client_id(h, clients)), None)
+    if id_index is None:
+        raise MergeNotUndoable(f"the Merge log of {path} has no ClientID column, so {merge_id} cannot be undone")
+    survivor = next(e for e in entries if e.role == schema.SURVIVOR_ROLE.key)
+    merged = sorted((e for e in entries if e.role == schema.MERGED_ROLE.key), key=lambda e: e.row)
+    survivor_id = as_text(survivor.values[id_index])
+    group_ids = {survivor_id} | {as_text(e.values[id_index]) for e in merged}
+    _check_no_later_merge(log, merge_id, group_ids, id_index)
+
+    raw = sheet_rows(data, schema.CLIENTS).all()
+    header = raw[0] if raw else []
+    current_ids = clients.column_values("client_id").map(as_text)
+    survivor_rows = [int(r) for r in current_ids.index[current_ids == survivor_id]]
+    if len(survivor_rows) != 1:
+        where = "is on no row" if not survivor_rows else f"is on rows {', '.join(map(str, survivor_rows))}"
+        raise MergeNotUndoable(f"{merge_id} cannot be undone: ClientID {survivor_id} {where} of "
+                               f"{clients.name}; put it back on one row first")
+    width = max(len(header), len(log.headers), *(len(r) for r in raw))
+    positions = _positions(header, log.headers)
+
+    def restored(entry: LogEntry, base: Sequence[object]) -> list[object]:
+        row = list(base) + [None] * (width - len(base))
+        for index, value in zip(positions, entry.values):
+            if index is not None:
+                row[index] = value
+        return row
+
+    # The merged rows go back where they were, as rows inserted: what follows rows (links, comments, merged
+    # cells, formats, formulas) follows the rows below back down, as it followed them up when the merge deleted
+    # them. ``body`` is the sheet as it will be, ``origin`` the row each of its rows is now (None: put back).
+    body = [list(r) + [None] * (width - len(r)) for r in raw[1:]]
+    origin: list[int | None] = list(range(2, len(raw) + 1))
+    body[survivor_rows[0] - 2] = restored(survivor, body[survivor_rows[0] - 2])
+    inserted = []
+    for entry in merged:
+        position = min(entry.row - 2, len(body))
+        body.insert(position, restored(entry, []))
+        origin.insert(position, None)
+        inserted.append(position + 2)
+    links: dict[str, str] = {}  # the links and formulas the merge deleted with the rows, back on their cells
+    cells: dict[str, CellValue | Formula] = dict(_diff(raw, body, origin, width))
+    for entry, row in zip(merged, inserted):
+        links.update(_cells_by_header(entry.links, header, row))
+        cells.update({ref: Formula(text) for ref, text in _cells_by_header(entry.formulas, header, row).items()})
+    edits = [SheetEdit(clients.name, set_cells=cells, insert_rows=inserted, set_links=links)]
+
+    repointed = [e for e in entries if e.role == schema.REPOINTED_ROLE.key]
+    edits += _repoint_back(data, repointed, survivor_id, id_index, merge_id)
+
+    remaining = MergeLog(log.headers, [e for e in log.entries if e.merge_id != merge_id])
+    content = read_duplicates(report_rows(data, schema.DUPLICATES))
+    names = {as_text(e.values[id_index]): e for e in [survivor] + merged}
+    name_index = _header_index(log.headers, clients, "name")
+    company_index = _header_index(log.headers, clients, "company")
+    ids = sorted(group_ids - {""})
+    for i, first in enumerate(ids):
+        for second in ids[i + 1:]:
+            content.keep_apart(first, second, locale, *_shown(names[first], name_index, company_index),
+                               *_shown(names[second], name_index, company_index))
+    reports = [duplicates_sheet(content, locale)]
+    remove: list[str] = []
+    if remaining.entries:
+        reports.append(merge_log_sheet(remaining, locale))
+    else:
+        remove.append(schema.find_sheet_name(schema.MERGE_LOG, data.sheet_names) or schema.MERGE_LOG.name(locale))
+    try:
+        save = save_changes(data, reports=reports, edits=edits, remove=remove, output=output,
+                            ignore_lock=ignore_lock, keep_backups=keep_backups)
+    except EditRefused as exc:
+        raise MergeNotUndoable(f"{merge_id} cannot be undone: {exc}") from None
+    return UnmergeResult(Path(path), merge_id, survivor_id, sorted(group_ids - {survivor_id, ""}),
+                         len(merged), sum(len(e.set_cells) for e in edits[1:]), save)
+
+
+def _check_no_later_merge(log: MergeLog, merge_id: str, group_ids: set[str], id_index: int) -> None:
+    """A later merge that took in one of these clients must be undone first, or its rows would be lost."""
+    order = log.ids()
+    for later in order[order.index(merge_id) + 1:]:
+        touched = {as_text(e.values[id_index]) for e in log.entries
+                   if e.merge_id == later and e.role != schema.REPOINTED_ROLE.key}
+        if touched & group_ids:
+            raise MergeNotUndoable(f"{merge_id} cannot be undone before {later}, which merged "
+                                   f"{', '.join(sorted(touched & group_ids))} again; undo {later} first")
+
+
+def _positions(header: Sequence[object], log_headers: Sequence[str]) -> list[int | None]:
+    """For each log header, the column of the current Clients sheet with the same header (or its letter)."""
+    by_header = column_positions([as_text(h) if not is_blank(h) else None for h in header], log_headers)
+    positions: list[int | None] = []
+    for text, found in zip(log_headers, by_header):
+        if text.startswith("(") and text.endswith(")"):
+            letter = text[1:-1]
+            positions.append(next((i for i in range(len(header) + 26) if column_letter(i) == letter), None))
+        else:
+            positions.append(found)
+    return positions
+
+
+def _diff(before: Sequence[Sequence[object]], after: Sequence[Sequence[object]], origin: Sequence[int | None],
+          width: int) -> dict[str, CellValue]:
+    """Cells to set, numbered as in the sheet written, so that its rows from Excel row 2 read as ``after``.
+
+    ``before``: the sheet's rows as read, from row 1; ``origin``: for each row of ``after``, the row of ``before``
+    it is (None: a row inserted, blank until set).
+    """
+    set_cells: dict[str, CellValue] = {}
+    letters = [column_letter(i) for i in range(width)]
+    for index, (new, was_row) in enumerate(zip(after, origin)):
+        old = before[was_row - 1] if was_row is not None else ()
+        for column, letter in enumerate(letters):
+            was = old[column] if column < len(old) else None
+            value = new[column] if column < len(new) else None
+            if was != value or type(was) is not type(value):
+                set_cells[f"{letter}{index + 2}"] = value  # type: ignore[assignment]
+    return set_cells
+
+
+def _repoint_back(data: WorkbookData, entries: Sequence[LogEntry], survivor_id: str, id_index: int,
+                  merge_id: str) -> list[SheetEdit]:
+    by_name = {sheet.name: sheet for sheet in data.sheets.values()}
+    cells: dict[str, dict[str, CellValue]] = {}
+    for entry in entries:
+        sheet = by_name.get(entry.sheet)
+        if sheet is None or not sheet.has("client_id"):
+            raise MergeNotUndoable(f"{merge_id} cannot be undone: sheet {entry.sheet!r} with its ClientID column "
+                                   "is gone")
+        current = sheet.frame["client_id"].get(entry.row) if entry.row in sheet.frame.index else None
+        if as_text(current) != survivor_id:
+            raise MergeNotUndoable(
+                f"{merge_id} cannot be undone: {sheet.cell('client_id', entry.row)} should hold {survivor_id} but "
+                f"holds {as_text(current) or 'nothing'} (rows moved since the merge?)")
+        cells.setdefault(sheet.name, {})[f"{sheet.letters['client_id']}{entry.row}"] = entry.values[id_index]
+    return [SheetEdit(name, set_cells=values) for name, values in cells.items()]
+
+
+def _header_index(log_headers: Sequence[str], clients: SheetData, key: str) -> int | None:
+    for index, text in enumerate(log_headers):
+        column = schema.match_column(clients.spec, text)
+        if column is not None and column.key == key:
+            return index
+    return None
+
+
+def _shown(entry: LogEntry, name_index: int | None, company_index: int | None) -> tuple[object, object]:
+    return (entry.values[name_index] if name_index is not None else None,
+            entry.values[company_index] if company_index is not None else None)
+
+
+# --- what the commands print ----------------------------------------------------------------------------------
+
+# A human summary lists this many merges and pairs; --json has them all.
+SHOWN_ITEMS = 20
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}" + ("" if number == 1 else "s")
+
+
+def format_dedupe(result: DedupeResult) -> str:
+    lines = []
+    lines.append(f"{result.path}: {result.clients:,} clients, {result.candidate_pairs:,} candidate pairs compared")
+    if result.merges:
+        lines.append(f"{'Would merge' if result.dry_run else 'Merged'} {_count(result.merged_rows, 'duplicate row')} "
+                     f"into {_count(len(result.merges), 'client')}:")
+        for merge in result.merges[:SHOWN_ITEMS]:
+            others = ", ".join(m["client_id"] or f"row {m['row']}" for m in merge["merged"])
+            reason = merge["reasons"][0]["reason"] if merge["reasons"] else "your decision"
+            lines.append(f"  {merge['merge_id']}: {merge['survivor']['client_id']} <- {others} ({reason})")
+        if len(result.merges) > SHOWN_ITEMS:
+            lines.append(f"  … and {len(result.merges) - SHOWN_ITEMS} more (see --json)")
+    else:
+        lines.append("Nothing to merge: no certain duplicates")
+    if result.review:
+        lines.append(f"{_count(len(result.review), 'probable pair')} to review on the Duplicates sheet "
+                     "(fill in Decision: merge / keep apart, then run xlcrm dedupe again):")
+        for pair in result.review[:SHOWN_ITEMS]:
+            lines.append(f"  {' / '.join(pair['client_ids'])}: score {pair['score']}, {pair['reason']}")
+        if len(result.review) > SHOWN_ITEMS:
+            lines.append(f"  … and {len(result.review) - SHOWN_ITEMS} more")
+    if result.kept_apart:
+        lines.append(f"{_count(result.kept_apart, 'pair')} kept apart by your decisions")
+    if result.interaction_duplicates:
+        lines.append(f"{_count(len(result.interaction_duplicates), 'interaction')} entered more than once "
+                     "(not deleted; listed on the Duplicates sheet):")
+        for item in result.interaction_duplicates[:SHOWN_ITEMS]:
+            lines.append(f"  rows {', '.join(map(str, item['rows']))}: {item['client_id']} {item['date'] or ''} "
+                         f"{item['type']}".rstrip())
+    lines += [f"Note: {note}" for note in result.notes]
+    if result.dry_run:
+        lines.append("Dry run: the workbook was not changed")
+    elif result.save is not None:
+        lines.append(f"Saved {result.save.path}" + (f"; previous version kept as {result.save.backup}"
+                                                     if result.save.backup else ""))
+        lines += [f"Warning: {warning}" for warning in result.save.warnings]
+    else:
+        lines.append("No duplicates: the workbook was not changed")
+    return "\n".join(lines)
+
+
+def format_unmerge(result: UnmergeResult) -> str:
+    restored = ", ".join(result.restored_ids) or _count(result.restored_rows, "row")
+    lines = [f"Undid {result.merge_id}: {result.survivor_id} restored as it was, {restored} back in place, "
+             f"{_count(result.repointed_back, 'interaction or contact row')} pointing at them again",
+             "The pairs are marked keep apart on the Duplicates sheet, so dedupe will not merge them again"]
+    if result.save is not None:
+        lines.append(f"Saved {result.save.path}" + (f"; previous version kept as {result.save.backup}"
+                                                     if result.save.backup else ""))
+        lines += [f"Warning: {warning}" for warning in result.save.warnings]
+    return "\n".join(lines)

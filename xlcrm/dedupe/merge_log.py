@@ -1,0 +1,411 @@
+"""The two report sheets of deduplication, written and read back.
+
+``▸ Duplicates`` lists the pairs to review side by side, with a Decision
+column the user fills in Excel (merge / keep apart). It is the only report
+sheet whose typed cells xlcrm keeps: the next ``dedupe`` (or ``refresh``)
+reads the decisions, merges the pairs marked "merge", and lists the pairs
+marked "keep apart" in a second table, *Kept apart*, which every later run
+reads again. That table is the memory of "keep apart": such a pair is never
+proposed again, unless the user changes its Decision to "merge". Deleting the
+sheet forgets the decisions.
+
+``▸ Merge log`` holds every merge with the complete original rows (every
+column of the Clients sheet, the user's own columns too, values as they were,
+and, in two last columns, the links on a merged row's cells, since Excel makes
+one of every typed e-mail, and its formulas) and the Interactions and Contacts
+rows that were re-pointed, so ``xlcrm unmerge`` can restore them exactly. Each run writes the entries it
+read back plus its new ones.
+
+Headers and decisions are recognised in either language, as everywhere else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from python_calamine import CalamineError, CalamineWorkbook
+
+from xlcrm import schema
+from xlcrm.dedupe.plan import DedupePlan, InteractionDuplicate, PairDecision
+from xlcrm.errors import NotAWorkbook
+from xlcrm.checks.normalize import as_text, is_blank
+from xlcrm.xlsx.report_sheet import CellValue, ColumnFormat, ReportColumn, ReportSheet, ReportTable
+from xlcrm.xlsx.reader import WorkbookData
+
+# The last columns of the Merge log when a merged row had links or formulas (a merge deletes them with the row):
+# one line per cell, "header → address" and "header → =formula".
+LINKS_HEADERS = {"en": schema.REPORT_MARKER + "Links", "ru": schema.REPORT_MARKER + "Ссылки"}
+FORMULAS_HEADERS = {"en": schema.REPORT_MARKER + "Formulas", "ru": schema.REPORT_MARKER + "Формулы"}
+_LINK_SEPARATOR = " → "
+
+# Clients columns shown for each side of a pair on the Duplicates sheet.
+PAIR_COLUMNS = ("client_id", "name", "company", "inn", "phone", "email", "city", "created")
+# The first columns of the Merge log; the Clients columns follow.
+LOG_FIXED_COLUMNS = ("merge_id", "merged_on", "role", "sheet", "row")
+
+
+def label(key: str, locale: str) -> str:
+    return schema.dedupe_label(key, locale)
+
+
+def _is(cell: object, key: str) -> bool:
+    """Whether a header cell is the label ``key`` in either language."""
+    return schema.fold(cell) in {schema.fold(text) for text in schema.DEDUPE_LABELS[key]}
+
+
+def read_sheet_rows(path: Path, spec: schema.Sheet) -> list[list[object]]:
+    """Every cell of one sheet as typed (blank cells as None), or [] when the workbook does not have it.
+
+    The user sheets' frames hold only schema columns with text trimmed; a merge log needs the rows exactly.
+    """
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except (CalamineError, OSError, ValueError) as exc:
+        raise NotAWorkbook(f"{path} cannot be read as a workbook: {exc}") from None
+    try:
+        name = schema.find_sheet_name(spec, book.sheet_names)
+        if name is None:
+            return []
+        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        return [[None if cell == "" else cell for cell in row] for row in rows]
+    except CalamineError as exc:
+        raise NotAWorkbook(f"{path}: sheet {spec.name('en')!r} cannot be read: {exc}") from None
+    finally:
+        book.close()
+
+
+class RawRows:
+    """The rows of a user sheet in ``schema.RAW_ROW_SHEETS`` as read; ``rows[n]`` is Excel row n + 1 with
+    blank cells as None, converted only when asked for (a merge needs a few rows of a big sheet)."""
+
+    def __init__(self, rows: list[list[object]]):
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index: int) -> list[object]:
+        return [None if cell == "" else cell for cell in self._rows[index]]
+
+    def all(self) -> list[list[object]]:
+        return [self[index] for index in range(len(self._rows))]
+
+
+def sheet_rows(data: WorkbookData, spec: schema.Sheet) -> RawRows:
+    """Every cell of a user sheet in ``schema.RAW_ROW_SHEETS`` as read, or no rows without the sheet."""
+    sheet = data.sheet(spec.key)
+    return RawRows(sheet.raw_rows if sheet is not None and sheet.raw_rows is not None else [])
+
+
+def report_rows(data: WorkbookData, spec: schema.Sheet) -> list[list[object]]:
+    """The cells of a report sheet read back with the workbook (blank cells as None), or [] without the sheet."""
+    return [[None if cell == "" else cell for cell in row] for row in data.report_rows.get(spec.key, [])]
+
+
+def _tables(rows: list[list[object]], first_header: str) -> list[tuple[list[object], list[list[object]]]]:
+    """(header row, value rows) of every table whose first header cell is ``first_header``; a blank row ends one."""
+    found = []
+    index = 0
+    while index < len(rows):
+        row = rows[index]
+        if row and _is(row[0], first_header):
+            width = max(i for i, cell in enumerate(row) if not is_blank(cell)) + 1
+            body = []
+            index += 1
+            while index < len(rows) and any(not is_blank(v) for v in rows[index][:width]):
+                body.append((list(rows[index]) + [None] * width)[:width])
+                index += 1
+            found.append((row[:width], body))
+        index += 1
+    return found
+
+
+# --- Duplicates ------------------------------------------------------------------------------------
+
+
+def _decision(value: object) -> bool | None:
+    """True for merge, False for keep apart, None when blank or not understood."""
+    chosen = schema.match_list_value(value, schema.DECISIONS)
+    if chosen is None:
+        return None
+    return chosen is schema.MERGE_DECISION
+
+
+def read_decisions(rows: list[list[object]]) -> list[PairDecision]:
+    """Every Decision typed on the Duplicates sheet (pairs table and Kept apart table), by ClientIDs."""
+    decisions: dict[frozenset[str], PairDecision] = {}
+    for header, body in _tables(rows, "decision"):
+        try:
+            first = next(i for i, cell in enumerate(header) if _is(cell, "id_a"))
+            second = next(i for i, cell in enumerate(header) if _is(cell, "id_b"))
+        except StopIteration:
+            continue
+        for row in body:
+            merge = _decision(row[0])
+            ids = frozenset(as_text(row[i]) for i in (first, second) if i < len(row) and not is_blank(row[i]))
+            if merge is not None and len(ids) == 2:
+                decisions[ids] = PairDecision(ids, merge)
+    return list(decisions.values())
+
+
+@dataclass
+class DuplicatesContent:
+    """The three tables of the Duplicates sheet as rows of values."""
+
+    pairs: list[list[CellValue]] = field(default_factory=list)
+    kept: list[list[CellValue]] = field(default_factory=list)  # keep apart, ClientID A, ClientID B, names, companies
+    repeated: list[list[CellValue]] = field(default_factory=list)
+
+    def keep_apart(self, first: str, second: str, locale: str, first_name: object = None,
+                   first_company: object = None, second_name: object = None, second_company: object = None) -> None:
+        """Remember one more pair to keep apart (replacing a row of the same pair)."""
+        ids = {first, second}
+        self.kept = [row for row in self.kept if {as_text(row[1]), as_text(row[2])} != ids]
+        self.kept.append([schema.KEEP_APART.name(locale), first, second, first_name, first_company,
+                          second_name, second_company])  # type: ignore[list-item]
+
+
+def read_duplicates(rows: list[list[object]]) -> DuplicatesContent:
+    """The tables of a Duplicates sheet as read (the first table with a Decision column is the pairs table)."""
+    content = DuplicatesContent()
+    decided = _tables(rows, "decision")
+    if decided:
+        content.pairs = [list(row) for row in decided[0][1]]  # type: ignore[misc]
+        for _header, body in decided[1:]:
+            content.kept += [list(row) for row in body]  # type: ignore[misc]
+    for _header, body in _tables(rows, "client_id_header"):
+        content.repeated += [list(row) for row in body]  # type: ignore[misc]
+    return content
+
+
+def _sides(plan: DedupePlan) -> dict[int, list[CellValue]]:
+    """The PAIR_COLUMNS values of every Clients row under review, blanks as None."""
+    frame = plan.data.sheets[schema.CLIENTS.key].frame
+    rows = sorted({row for match in plan.review for row in match.rows})
+    shown = frame.reindex(index=rows, columns=list(PAIR_COLUMNS))
+    return {row: [None if is_blank(value) else value for value in values]
+            for row, values in zip(rows, shown.itertuples(index=False, name=None))}
+
+
+def plan_content(plan: DedupePlan) -> DuplicatesContent:
+    """What the Duplicates sheet shows after a dedupe run: open pairs, remembered decisions, repeated interactions."""
+    locale = plan.data.locale
+    records = plan.records
+    content = DuplicatesContent()
+    sides = _sides(plan)
+    content.pairs = [[None, match.score, match.reason] + sides[match.first] + sides[match.second]
+                     for match in plan.review]
+    by_id = {r.client_id: r for r in records.values() if r.client_id}
+    for pair in sorted(plan.kept_apart, key=lambda d: sorted(d.ids)):
+        first, second = sorted(pair.ids)
+        a, b = by_id.get(first), by_id.get(second)
+        content.keep_apart(first, second, locale,
+                           a.shown_name or None if a else None, a.shown_company or None if a else None,
+                           b.shown_name or None if b else None, b.shown_company or None if b else None)
+    content.repeated = [_repeated_row(item) for item in plan.interaction_duplicates]
+    return content
+
+
+def duplicates_sheet(content: DuplicatesContent, locale: str) -> ReportSheet:
+    """Pairs to review side by side, decisions remembered, and interactions entered twice."""
+    clients = schema.CLIENTS
+
+    def side_columns(side: str) -> list[ReportColumn]:
+        columns = []
+        for key in PAIR_COLUMNS:
+            column = clients.column(key)
+            header = label(side, locale).format(column=column.name(locale)) if key != "client_id" \
+                else label("id_a" if side == "side_a" else "id_b", locale)
+            fmt = ColumnFormat.DATE if column.kind is schema.Kind.DATE else ColumnFormat.TEXT
+            columns.append(ReportColumn(header, fmt))
+        return columns
+
+    decision = ReportColumn(label("decision", locale), width=16)
+    pair_columns = [decision, ReportColumn(label("score", locale), ColumnFormat.INTEGER),
+                    ReportColumn(label("reason", locale), width=50)]
+    pair_columns += side_columns("side_a") + side_columns("side_b")
+    kept_columns = [decision, ReportColumn(label("id_a", locale)), ReportColumn(label("id_b", locale)),
+                    ReportColumn(label("side_a", locale).format(column=clients.column("name").name(locale))),
+                    ReportColumn(label("side_a", locale).format(column=clients.column("company").name(locale))),
+                    ReportColumn(label("side_b", locale).format(column=clients.column("name").name(locale))),
+                    ReportColumn(label("side_b", locale).format(column=clients.column("company").name(locale)))]
+    interactions = schema.INTERACTIONS
+    formats = {"date": ColumnFormat.DATE, "amount": ColumnFormat.MONEY}
+    repeated_columns = [ReportColumn(interactions.column(key).name(locale), formats.get(key, ColumnFormat.TEXT))
+                        for key in ("client_id", "date", "type", "amount", "comment")]
+    repeated_columns.append(ReportColumn(label("rows", locale)))
+    tables = [ReportTable(label("pairs", locale), pair_columns, content.pairs, autofilter=True),
+              ReportTable(label("kept_apart", locale), kept_columns, content.kept),
+              ReportTable(label("repeated_interactions", locale), repeated_columns, content.repeated)]
+    return ReportSheet.of(schema.DUPLICATES, locale, label("duplicates_title", locale), tables=tables)
+
+
+def _repeated_row(item: InteractionDuplicate) -> list[CellValue]:
+    return [item.client_id, item.date, item.type or None, item.amount, item.comment or None,
+            ", ".join(str(row) for row in item.rows)]
+
+
+# --- Merge log -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One row of the Merge log: a Clients row as it was before a merge, or a re-pointed row."""
+
+    merge_id: str
+    merged_on: dt.datetime | dt.date | None
+    role: str  # key of one of schema.MERGE_ROLES
+    sheet: str  # actual sheet name the row was on
+    row: int  # Excel row number at the time of the merge
+    values: tuple[CellValue, ...]  # one per Clients header of the log; a re-pointed row holds only its old ClientID
+    links: tuple[tuple[str, str], ...] = ()  # (Clients header, where the link on that cell went) of a merged row
+    formulas: tuple[tuple[str, str], ...] = ()  # (Clients header, the cell's formula without "=") of a merged row
+
+
+@dataclass
+class MergeLog:
+    headers: list[str]  # the Clients headers the entries' values follow
+    entries: list[LogEntry] = field(default_factory=list)
+
+    def ids(self) -> list[str]:
+        seen: list[str] = []
+        for entry in self.entries:
+            if entry.merge_id not in seen:
+                seen.append(entry.merge_id)
+        return seen
+
+    def next_id(self) -> str:
+        numbers = [int(mid[1:]) for mid in self.ids() if mid[1:].isdigit()]
+        return f"M{max(numbers, default=0) + 1:04d}"
+
+
+def read_merge_log(rows: list[list[object]]) -> MergeLog:
+    log = MergeLog(headers=[])
+    for header, body in _tables(rows, "merge_id"):
+        fixed = len(LOG_FIXED_COLUMNS)
+        headers = [as_text(cell) for cell in header[fixed:]]
+        while headers and not headers[-1]:
+            headers.pop()
+        trailing: dict[str, int] = {}  # "links" / "formulas" -> its column
+        names = {schema.fold(text): kind for kind, texts in (("links", LINKS_HEADERS), ("formulas", FORMULAS_HEADERS))
+                 for text in texts.values()}
+        while headers and names.get(schema.fold(headers[-1])) not in (None, *trailing):
+            trailing[names[schema.fold(headers[-1])]] = fixed + len(headers) - 1
+            headers.pop()
+
+        def lines(row: Sequence[object], kind: str) -> tuple[tuple[str, str], ...]:
+            column = trailing.get(kind)
+            return _read_lines(row[column] if column is not None and column < len(row) else None)
+        log.headers = log.headers or headers
+        for row in body:
+            role = schema.match_list_value(row[2], schema.MERGE_ROLES)
+            values = [row[fixed + i] if fixed + i < len(row) else None for i in range(len(headers))]
+            entry_values = _follow(headers, log.headers, [None if v == "" else v for v in values])
+            log.entries.append(LogEntry(
+                merge_id=as_text(row[0]), merged_on=row[1] if isinstance(row[1], (dt.date, dt.datetime)) else None,
+                role=role.key if role else as_text(row[2]), sheet=as_text(row[3]),
+                row=_row_number(row[4]), values=tuple(entry_values),
+                links=lines(row, "links"),
+                formulas=tuple((header, _formula_from_log(text)) for header, text in lines(row, "formulas"))))
+    return log
+
+
+def _row_number(cell: object) -> int:
+    """A logged row number; 0 when the cell holds no whole number (typed over in Excel)."""
+    if isinstance(cell, bool) or not isinstance(cell, (int, float)) or cell != int(cell):
+        return 0
+    return int(cell)
+
+
+def _formula_in_log(text: str) -> str:
+    """How the Merge log shows a formula (``text`` without its "="): "=text", or, when that would not survive
+    a cell of one line per formula (a line break in it, spaces at an end), as a JSON string ("\"=…\"")."""
+    shown = "=" + text
+    if "\n" in shown or "\r" in shown or shown != shown.strip():
+        return json.dumps(shown, ensure_ascii=False)
+    return shown
+
+
+def _formula_from_log(shown: str) -> str:
+    """``_formula_in_log`` undone."""
+    if shown.startswith('"'):
+        try:
+            shown = json.loads(shown)
+        except ValueError:
+            pass
+    return shown.removeprefix("=")
+
+
+def _read_lines(cell: object) -> tuple[tuple[str, str], ...]:
+    """The "header → what" lines of a Links or Formulas cell."""
+    found = []
+    for line in as_text(cell).splitlines():
+        header, separator, what = line.partition(_LINK_SEPARATOR)
+        if separator and what.strip():
+            found.append((header.strip(), what.strip()))
+    return tuple(found)
+
+
+def _follow(headers: Sequence[str], wanted: Sequence[str], values: Sequence[object]) -> list[CellValue]:
+    """Values given under ``headers`` rearranged under ``wanted`` (older logs may order columns otherwise)."""
+    return [values[i] if i is not None and i < len(values) else None  # type: ignore[misc]
+            for i in column_positions(headers, wanted)]
+
+
+def column_positions(headers: Sequence[object], wanted: Sequence[object]) -> list[int | None]:
+    """For each of ``wanted``, the index of the same header among ``headers`` (None: not there).
+
+    Headers match as xlcrm matches them everywhere (``schema.fold``); the second column of two with one header
+    matches the second of ``headers`` with it, so two columns of the user's named alike are never one.
+    """
+    places: dict[str, list[int]] = {}
+    for index, header in enumerate(headers):
+        if not is_blank(header):
+            places.setdefault(schema.fold(header), []).append(index)
+    seen: dict[str, int] = {}
+    positions: list[int | None] = []
+    for header in wanted:
+        key = schema.fold(header)
+        occurrence = seen[key] = seen.get(key, -1) + 1
+        found = places.get(key, [])
+        positions.append(found[occurrence] if occurrence < len(found) else None)
+    return positions
+
+
+def _log_lead_columns(locale: str) -> list[ReportColumn]:
+    """The Merge log's own columns, left of the copied row's."""
+    return [ReportColumn(label("merge_id", locale)), ReportColumn(label("merged_on", locale), ColumnFormat.DATETIME),
+            ReportColumn(label("role", locale)), ReportColumn(label("sheet", locale)),
+            ReportColumn(label("row", locale), ColumnFormat.INTEGER)]
+
+
+# How many columns the Merge log adds to the width of the Clients rows it copies: its own before them, and the
+# links and formulas of merged rows after them.
+LOG_ADDED_COLUMNS = len(_log_lead_columns("en")) + len((LINKS_HEADERS, FORMULAS_HEADERS))
+
+
+def merge_log_sheet(log: MergeLog, locale: str) -> ReportSheet:
+    columns = _log_lead_columns(locale)
+    columns += [ReportColumn(header or " ") for header in log.headers]
+    linked = any(entry.links for entry in log.entries)
+    with_formulas = any(entry.formulas for entry in log.entries)
+    if linked:
+        columns.append(ReportColumn(LINKS_HEADERS.get(locale, LINKS_HEADERS["en"])))
+    if with_formulas:
+        columns.append(ReportColumn(FORMULAS_HEADERS.get(locale, FORMULAS_HEADERS["en"])))
+    roles = {role.key: role for role in schema.MERGE_ROLES}
+    rows = []
+    for entry in log.entries:
+        role = roles[entry.role].name(locale) if entry.role in roles else entry.role
+        values = [*entry.values, *[None] * (len(log.headers) - len(entry.values))]
+        links = "\n".join(f"{header}{_LINK_SEPARATOR}{target}" for header, target in entry.links) or None
+        formulas = "\n".join(f"{header}{_LINK_SEPARATOR}{_formula_in_log(text)}"
+                             for header, text in entry.formulas) or None
+        rows.append([entry.merge_id, entry.merged_on, role, entry.sheet, entry.row, *values,
+                     *([links] if linked else []), *([formulas] if with_formulas else [])])
+    return ReportSheet.of(schema.MERGE_LOG, locale, label("merge_log_title", locale),
+                          tables=[ReportTable(label("merges", locale), columns, rows, autofilter=True)])

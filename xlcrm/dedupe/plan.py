@@ -1,0 +1,496 @@
+"""Finding duplicate clients: keys, blocking, comparison, scoring with reasons, vetoes, clustering.
+
+Stages, each small enough to read on its own:
+
+1. **keys** — every Clients row becomes a :class:`ClientRecord` of derived keys
+   (:mod:`xlcrm.dedupe.keys`); the user's text is not touched.
+2. **blocking** — rows sharing a block key (an INN, a phone, an email, a
+   company name, a person's name in a city) become candidate pairs, so the
+   work grows with the number of candidate pairs, not the square of clients.
+3. **comparison and scoring** — each candidate pair gets points for what
+   agrees and loses points for what contradicts, and every point comes with a
+   plain reason (``same phone +79161234567; company names 96 % similar``).
+4. **vetoes** — evidence that two rows are different clients (two different
+   valid INNs, nothing shared and dissimilar names, ...) stops a pair whatever
+   its score.
+5. **clustering** — certain pairs are joined into groups (transitively), but
+   never so that a group holds two rows that veto each other; probable pairs
+   go to review; the user's decisions from the Duplicates sheet come first.
+
+:func:`plan_dedupe` runs them all and returns a :class:`DedupePlan`; writing
+it into the workbook is :mod:`xlcrm.dedupe.merge`'s job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+import pandas as pd
+from rapidfuzz import fuzz
+
+from xlcrm import schema
+from xlcrm.dedupe.keys import CompanyName, PersonName, city_key, compare_companies, compare_people, company_name, email_keys_column, person_name, phone_keys_column, tax_id_key, text_key
+from xlcrm.checks.normalize import as_text, is_blank, parse_amount, parse_date
+from xlcrm.checks.settings import Settings
+from xlcrm.xlsx.reader import SheetData, WorkbookData
+
+# --- points -----------------------------------------------------------------------------------------
+# A shared identifier is strong evidence; the first one counts fully, each further one adds a little.
+SHARED_ID_POINTS = 40
+FURTHER_ID_POINTS = 15
+# Names: (similarity from, points).
+PERSON_POINTS = ((95, 40), (85, 35), (70, 15))
+COMPANY_POINTS = ((95, 30), (85, 25), (70, 10))
+PERSON_CONFLICT_POINTS = -40
+# The surname agrees but another part does not: another family member, or a typo in a first name.
+PARTIAL_CONFLICT_POINTS = -20
+# Three full parts alike (surname, name, patronymic) say much more than "Petrov I.".
+FULL_NAME_POINTS = 50
+# At the same company a different person is more likely a second contact than a different client.
+CONTACT_CONFLICT_POINTS = -10
+COMPANY_MISMATCH_POINTS = -30
+COMPANY_MISMATCH_BELOW = 60
+SAME_CITY_POINTS = 5
+OTHER_CITY_POINTS = -10
+SAME_BIRTHDAY_POINTS = 20
+# The same street address (people move, so another address proves nothing).
+SAME_ADDRESS_POINTS = 15
+SAME_ADDRESS_FROM = 90
+OTHER_BIRTHDAY_POINTS = -30
+# Names this similar count as "the same name" for vetoes.
+SIMILAR_NAMES = 85
+
+# A block this large is a shared switchboard or a very common name, not one client: its pairs prove nothing.
+MAX_BLOCK = 60
+# Russian patronymics (in Latin keys): Иванович, Ивановна, Ильич, Кузьминична, Оглы, Кызы.
+_PATRONYMIC = re.compile(r"(?:vich|vna|ich|ichna|ogly|kyzy)$")
+
+
+@dataclass(frozen=True)
+class ClientRecord:
+    """One Clients row as the matcher sees it."""
+
+    row: int  # Excel row number
+    client_id: str
+    name: PersonName
+    company: CompanyName
+    tax_id: str | None  # "inn:…" / "ogrn:…"
+    phones: frozenset[str]
+    emails: frozenset[str]
+    city: str
+    address: str  # words in Latin spelling
+    birthday: dt.date | None
+    created: dt.date | None
+    shown_name: str  # as typed, for reasons and reports
+    shown_company: str
+
+
+@dataclass(frozen=True)
+class Match:
+    """A candidate pair, its score (0-100), the reasons for it and, if any, why it must never be merged."""
+
+    first: int  # Excel row of the older record
+    second: int
+    score: int
+    reasons: tuple[str, ...]
+    veto: str = ""
+    # An INN, phone or email in common. Without one, names alone never merge automatically: two
+    # "Волкова Кристина Алексеевна, ИП Волкова К.А., Москва" can be two people.
+    shared_id: bool = False
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(self.reasons + ((f"kept apart: {self.veto}",) if self.veto else ()))
+
+    @property
+    def rows(self) -> tuple[int, int]:
+        return (self.first, self.second)
+
+
+@dataclass(frozen=True)
+class MergeGroup:
+    """Clients that are one client: the survivor keeps its row and ClientID, the others are merged into it."""
+
+    survivor: int  # Excel row
+    merged: tuple[int, ...]  # Excel rows, oldest first
+    matches: tuple[Match, ...]  # the pairs that joined the group
+    decided: bool = False  # the user said "merge" on the Duplicates sheet
+
+    @property
+    def rows(self) -> tuple[int, ...]:
+        return (self.survivor,) + self.merged
+
+
+@dataclass(frozen=True)
+class InteractionDuplicate:
+    """Interactions rows that say the same thing twice: same client, date, type, amount and comment."""
+
+    rows: tuple[int, ...]
+    client_id: str
+    date: dt.date | None
+    type: str
+    amount: float | None
+    comment: str
+
+
+@dataclass(frozen=True)
+class PairDecision:
+    """A decision typed on the Duplicates sheet, by ClientIDs (order does not matter)."""
+
+    ids: frozenset[str]
+    merge: bool  # False: keep apart
+
+
+@dataclass
+class DedupePlan:
+    """What dedupe would do: groups to merge, pairs to review, pairs kept apart, repeated interactions."""
+
+    data: WorkbookData
+    settings: Settings
+    records: dict[int, ClientRecord]  # by Excel row
+    groups: list[MergeGroup]
+    review: list[Match]
+    kept_apart: list[PairDecision]  # remembered "keep apart" decisions (shown again, never proposed)
+    vetoed: list[Match]  # pairs that scored high but must stay apart, for the curious
+    interaction_duplicates: list[InteractionDuplicate]
+    candidate_pairs: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def merged_rows(self) -> int:
+        return sum(len(group.merged) for group in self.groups)
+
+
+# --- 1. keys ----------------------------------------------------------------------------------------
+
+
+def client_records(sheet: SheetData, region: str) -> list[ClientRecord]:
+    """Keys of every Clients row."""
+    frame = sheet.frame
+    columns = {key: sheet.column_values(key) for key in
+               ("client_id", "name", "company", "inn", "city", "address", "birthday", "created")}
+    phones = phone_keys_column(sheet.column_values("phone"), region)
+    emails = email_keys_column(sheet.column_values("email"))
+    records = []
+    for row, client_id, name, company, inn, city, address, birthday, created, phone, email in zip(
+            frame.index, *(columns[key] for key in columns), phones, emails):
+        records.append(ClientRecord(
+            row=int(row), client_id=as_text(client_id), name=person_name(name), company=company_name(company),
+            tax_id=tax_id_key(inn), phones=phone, emails=email, city=city_key(city), address=text_key(address),
+            birthday=_date(birthday), created=_date(created),
+            shown_name=as_text(name), shown_company=as_text(company),
+        ))
+    return records
+
+
+def _date(value: object) -> dt.date | None:
+    return value if type(value) is dt.date else parse_date(value).date
+
+
+# --- 2. blocking -----------------------------------------------------------------------------------
+
+
+def block_keys(record: ClientRecord) -> set[str]:
+    """The keys under which a record meets the records it may duplicate."""
+    keys: set[str] = set()
+    if record.tax_id:
+        keys.add("t:" + record.tax_id)
+    keys.update("p:" + phone for phone in record.phones)
+    keys.update("e:" + email for email in record.emails)
+    # Without a shared identifier a pair reaches review only through the same person at the same company, or,
+    # for a private client, the same name in one city or a name and birthday: so names block only together
+    # with a company, a city or a birthday, by the first letters of the name's parts (a later typo still
+    # meets). Patronymics are left out: "Алексей Григорьевич" is shared by too many people to block on.
+    parts = [token for token in record.name.full if not _PATRONYMIC.search(token)]
+    starts = sorted({token[:3] for token in parts})
+    if record.company and not record.company.individual:
+        company = record.company.key
+        # At a company the person is told by the longest part of the name, usually the surname: first names
+        # are shared by too many colleagues to block on.
+        person = max(parts, key=len)[:3] if parts else record.city
+        keys.add(f"c:{company}:{person}")
+        if len(company) >= 8:  # the start of a longer name with the whole person: a typo further on still meets
+            keys.add(f"c<:{company[:5]}:{'|'.join(starts) or record.city}")
+    else:  # a private client or an individual entrepreneur: the person is the client
+        keys.update(f"n:{record.city}:{a}:{b}" for a, b in itertools.combinations(starts, 2))
+        if record.birthday:
+            keys.update(f"b:{record.birthday}:{start}" for start in starts)
+    return keys
+
+
+def candidate_pairs(records: Iterable[ClientRecord]) -> tuple[set[tuple[int, int]], list[str]]:
+    """Pairs of Excel rows sharing a block key, and a note for every block too big to trust."""
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for record in records:
+        for key in block_keys(record):
+            blocks[key].append(record.row)
+    pairs: set[tuple[int, int]] = set()
+    notes = []
+    for key, rows in blocks.items():
+        if len(rows) < 2:
+            continue
+        if len(rows) > MAX_BLOCK:
+            if key[0] in "tpe":
+                notes.append(f"{len(rows)} clients share {key[2:]}; it is not used to find duplicates")
+            continue
+        pairs.update(itertools.combinations(sorted(rows), 2))
+    return pairs, notes
+
+
+# --- 3 and 4. comparison, scoring, vetoes -------------------------------------------------------------
+
+
+def _points(similarity: int, table: tuple[tuple[int, int], ...]) -> int:
+    return next((points for start, points in table if similarity >= start), 0)
+
+
+def compare(first: ClientRecord, second: ClientRecord) -> Match:
+    """Score two records and say why, in words a user reads on the Duplicates sheet."""
+    if (first.created or dt.date.max, first.row) > (second.created or dt.date.max, second.row):
+        first, second = second, first
+    score = 0
+    reasons: list[str] = []
+    veto = ""
+    shared: list[str] = []
+    if first.tax_id and first.tax_id == second.tax_id:
+        kind, number = first.tax_id.split(":")
+        shared.append(f"same {kind.upper()} {number}")
+    elif first.tax_id and second.tax_id and first.tax_id[:4] == second.tax_id[:4]:
+        veto = f"different INN {first.tax_id[4:]} and {second.tax_id[4:]}"
+    shared += [f"same phone {phone}" for phone in sorted(first.phones & second.phones)]
+    shared += [f"same email {email}" for email in sorted(first.emails & second.emails)]
+    if shared:
+        score += SHARED_ID_POINTS + FURTHER_ID_POINTS * (len(shared) - 1)
+        reasons += shared
+
+    company = compare_companies(first.company, second.company)
+    same_company = company >= SIMILAR_NAMES and not (first.company.individual and second.company.individual)
+    people = compare_people(first.name, second.name)
+    if people.conflict:
+        score += CONTACT_CONFLICT_POINTS if same_company else \
+            PARTIAL_CONFLICT_POINTS if people.partial else PERSON_CONFLICT_POINTS
+        reasons.append(f"different names {first.shown_name} / {second.shown_name}")
+    elif people.similarity:
+        full = min(len(first.name.full), len(second.name.full)) >= 3 and people.similarity >= PERSON_POINTS[0][0]
+        score += FULL_NAME_POINTS if full else _points(people.similarity, PERSON_POINTS)
+        reasons.append("same name" if people.similarity == 100 else f"names {people.similarity} % similar")
+    if first.company.individual and second.company.individual:
+        pass  # "ИП Волкова К.А." repeats the person's name: counting it again would count the name twice
+    elif first.company and second.company:
+        if company < COMPANY_MISMATCH_BELOW:
+            score += COMPANY_MISMATCH_POINTS
+            reasons.append(f"different companies {first.shown_company} / {second.shown_company}")
+        else:
+            score += _points(company, COMPANY_POINTS)
+            reasons.append("same company name" if company == 100 else f"company names {company} % similar")
+    if first.city and second.city:
+        if first.city == second.city:
+            score += SAME_CITY_POINTS
+            reasons.append("same city")
+        else:
+            score += OTHER_CITY_POINTS
+            reasons.append("different cities")
+    if first.address and second.address and \
+            fuzz.token_sort_ratio(first.address, second.address) >= SAME_ADDRESS_FROM:
+        score += SAME_ADDRESS_POINTS
+        reasons.append("same address")
+    if first.birthday and second.birthday:
+        if first.birthday == second.birthday:
+            score += SAME_BIRTHDAY_POINTS
+            reasons.append("same birthday")
+        else:
+            score += OTHER_BIRTHDAY_POINTS
+            reasons.append("different birthdays")
+
+    names_alike = people.similarity >= SIMILAR_NAMES or company >= SIMILAR_NAMES
+    if not veto and not shared and first.phones and second.phones and first.emails and second.emails \
+            and not names_alike:
+        veto = "different phones and emails, dissimilar names"
+    if not veto and people.conflict and first.company and second.company and company < COMPANY_MISMATCH_BELOW:
+        veto = "different people at different companies"
+    return Match(first.row, second.row, max(0, min(100, score)), tuple(reasons), veto, bool(shared))
+
+
+# --- 5. clustering ----------------------------------------------------------------------------------
+
+
+class _Clusters:
+    """Union-find over Excel rows that refuses a union joining two rows that veto each other."""
+
+    def __init__(self, records: Mapping[int, ClientRecord]):
+        self.records = records
+        self.parent: dict[int, int] = {}
+        self.members: dict[int, list[int]] = {}
+
+    def find(self, row: int) -> int:
+        self.parent.setdefault(row, row)
+        self.members.setdefault(row, [row])
+        while self.parent[row] != row:
+            self.parent[row] = self.parent[self.parent[row]]
+            row = self.parent[row]
+        return row
+
+    def conflict(self, first: int, second: int) -> str:
+        """The veto between the groups of two rows, or "" when they may be one group."""
+        for a in self.members[self.find(first)]:
+            for b in self.members[self.find(second)]:
+                veto = compare(self.records[a], self.records[b]).veto
+                if veto:
+                    return veto
+        return ""
+
+    def union(self, first: int, second: int) -> None:
+        a, b = self.find(first), self.find(second)
+        if a != b:
+            self.parent[b] = a
+            self.members[a] += self.members.pop(b)
+
+    def groups(self) -> list[list[int]]:
+        return [rows for root, rows in self.members.items() if len(rows) > 1 and self.find(root) == root]
+
+
+def _oldest_first(rows: Iterable[int], records: Mapping[int, ClientRecord]) -> list[int]:
+    """Oldest record first: by Created (blank last), then by ClientID number, then by row."""
+    def age(row: int) -> tuple[object, ...]:
+        record = records[row]
+        digits = "".join(ch for ch in record.client_id if ch.isdigit())
+        return (record.created or dt.date.max, int(digits) if digits else float("inf"), row)
+    return sorted(rows, key=age)
+
+
+def _survivor_order(rows: Iterable[int], records: Mapping[int, ClientRecord]) -> list[int]:
+    """The oldest record with a ClientID survives (its ID is what Interactions point at)."""
+    ordered = _oldest_first(rows, records)
+    with_id = [row for row in ordered if records[row].client_id]
+    survivor = with_id[0] if with_id else ordered[0]
+    return [survivor] + [row for row in ordered if row != survivor]
+
+
+# --- the plan ---------------------------------------------------------------------------------------
+
+
+def plan_dedupe(data: WorkbookData, settings: Settings,
+                decisions: Iterable[PairDecision] = ()) -> DedupePlan:
+    """Find duplicate clients and repeated interactions; decide what is merged and what goes to review.
+
+    ``decisions`` are the user's answers from the Duplicates sheet (see :func:`xlcrm.dedupe.merge.read_decisions`):
+    "merge" joins a pair whatever its score, "keep apart" keeps it apart and out of review for good.
+    """
+    clients = data.sheet(schema.CLIENTS.key)
+    records = {r.row: r for r in client_records(clients, settings.phone_region)} if clients is not None else {}
+    pairs, notes = candidate_pairs(records.values())
+    rows_by_id: dict[str, list[int]] = defaultdict(list)
+    for record in records.values():
+        if record.client_id:
+            rows_by_id[record.client_id].append(record.row)
+    repeated_ids = {cid for cid, rows in rows_by_id.items() if len(rows) > 1}
+
+    decided = {d.ids: d for d in decisions}
+    matches = [compare(records[a], records[b]) for a, b in pairs]
+    matches.sort(key=lambda m: (-m.score, m.first, m.second))
+    clusters = _Clusters(records)
+    decided_groups: set[int] = set()
+    # The user's "merge" answers first: they override scores and vetoes, they are the user's own call.
+    for decision in decided.values():
+        if not decision.merge:
+            continue
+        rows = [rows_by_id[cid][0] for cid in decision.ids if len(rows_by_id.get(cid, ())) == 1]
+        if len(rows) == 2 and len(decision.ids) == 2:
+            clusters.union(*rows)
+            decided_groups.add(rows[0])
+            decided_groups.add(rows[1])
+    joined: dict[tuple[int, int], Match] = {}
+    review: list[Match] = []
+    vetoed: list[Match] = []
+    for match in matches:
+        if match.score < settings.dedupe_review_score:
+            continue
+        ids = frozenset((records[match.first].client_id, records[match.second].client_id))
+        decision = decided.get(ids) if "" not in ids else None
+        if decision is not None:
+            if decision.merge:
+                joined[match.rows] = match
+            continue  # kept apart: never proposed again
+        if match.veto:
+            vetoed.append(match)
+            continue
+        if clusters.find(match.first) == clusters.find(match.second):
+            joined[match.rows] = match
+            continue
+        ambiguous_id = ids & repeated_ids
+        if match.score >= settings.dedupe_auto_score and match.shared_id and not ambiguous_id:
+            veto = clusters.conflict(match.first, match.second)
+            if not veto:
+                clusters.union(match.first, match.second)
+                joined[match.rows] = match
+                continue
+            match = Match(match.first, match.second, match.score,
+                          match.reasons + (f"would join clients kept apart ({veto})",), shared_id=match.shared_id)
+        elif ambiguous_id:
+            match = Match(match.first, match.second, match.score,
+                          match.reasons + (f"ClientID {', '.join(sorted(ambiguous_id))} is on several rows",),
+                          shared_id=match.shared_id)
+        review.append(match)
+
+    by_root: dict[int, list[Match]] = defaultdict(list)
+    for key, match in joined.items():
+        by_root[clusters.find(key[0])].append(match)
+    groups = []
+    for rows in clusters.groups():
+        ordered = _survivor_order(rows, records)
+        groups.append(MergeGroup(ordered[0], tuple(ordered[1:]), tuple(by_root[clusters.find(rows[0])]),
+                                 decided=bool(set(rows) & decided_groups)))
+    groups.sort(key=lambda g: g.survivor)
+    # A pair inside a group is settled; review shows only what is still open.
+    grouped = {row: i for i, g in enumerate(groups) for row in g.rows}
+    review = [m for m in review if grouped.get(m.first, -1) != grouped.get(m.second, -2)]
+    kept = [d for d in decided.values() if not d.merge]
+    return DedupePlan(data=data, settings=settings, records=records, groups=groups, review=review,
+                      kept_apart=kept, vetoed=vetoed, interaction_duplicates=interaction_duplicates(data),
+                      candidate_pairs=len(pairs), notes=notes)
+
+
+# --- interactions typed in twice -------------------------------------------------------------------------
+
+
+def _day(value: object) -> dt.date | str:
+    """A date cell as its day (the common case without the parser), text that is no date as it is."""
+    if type(value) is dt.date:
+        return value
+    return parse_date(value).date or as_text(value)
+
+
+def interaction_duplicates(data: WorkbookData) -> list[InteractionDuplicate]:
+    """Interactions rows equal in client, date, type, amount and comment (case, spaces and ё ignored)."""
+    sheet = data.sheet(schema.INTERACTIONS.key)
+    if sheet is None or sheet.frame.empty:
+        return []
+    columns = ("client_id", "date", "type", "amount", "comment")
+    # Worked on through each column's distinct values (SheetData.distinct), which validation uses again.
+    clients = sheet.distinct("client_id")[0]
+    days = sheet.each_cell("date", _day)
+    # Only rows sharing a client and a day can repeat each other: the rest is set aside cheaply first.
+    same_day = pd.DataFrame({"client": clients, "day": days}).duplicated(keep=False).to_numpy() & (clients >= 0)
+    # Compared as folded text, dates as days and amounts as numbers, so "5 000" equals 5000.
+    keys = pd.DataFrame({
+        "client_id": sheet.each_cell("client_id", as_text, same_day),
+        "date": days[same_day],
+        "type": sheet.each_cell("type", schema.fold, same_day),
+        "amount": sheet.each_cell("amount", lambda v: None if is_blank(v) else parse_amount(v).amount, same_day),
+        "comment": sheet.each_cell("comment", schema.fold, same_day),
+    }, index=sheet.frame.index[same_day]).astype(str)
+    repeated = keys[keys.duplicated(keep=False)]
+    values = {key: sheet.column_values(key) for key in columns}
+    found = []
+    for rows in repeated.groupby(list(columns), sort=False).groups.values():
+        rows = sorted(int(r) for r in rows)
+        first = {key: values[key][rows[0]] for key in columns}
+        amount = None if is_blank(first["amount"]) else parse_amount(first["amount"]).amount
+        found.append(InteractionDuplicate(tuple(rows), as_text(first["client_id"]), parse_date(first["date"]).date,
+                                          as_text(first["type"]), amount, as_text(first["comment"])))
+    return sorted(found, key=lambda d: d.rows)

@@ -1,0 +1,140 @@
+"""An anonymised copy of the workbook, to share with an accountant or a consultant.
+
+Names of people, phones, emails and INN on Clients and Contacts are masked in
+a way that keeps the shape (``Петров Иван`` -> ``П. И.``, ``+7 916 123-45-67``
+-> ``+7 *** ***-**-67``, ``ivan@romashka.ru`` -> ``i***@r*******.ru``,
+``7707083893`` -> ``77********``), so the reader still sees that a client has
+a phone or two; phones and emails written inside comments and results are
+masked the same way. The report sheets are left out of the copy: the Merge
+log and the Duplicates sheet hold original rows, the Agenda names and phones
+(``xlcrm refresh`` on the copy rebuilds them from the masked data). Everything
+else (companies, amounts, dates, the user's own columns and sheets) is kept as
+it is, and the original workbook is not touched.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from xlcrm import schema
+from xlcrm.errors import UsageError
+from xlcrm.checks.normalize import as_text, is_blank
+from xlcrm.xlsx.report_sheet import CellValue
+from xlcrm.files.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult
+from xlcrm.files.save import save_changes
+from xlcrm.xlsx.sheet_edits import SheetEdit
+from xlcrm.xlsx.reader import WorkbookData, require_distinct_headers
+
+_EMAIL = re.compile(r"([^\s@<>(),;:\"]+)@([^\s@<>(),;:\".]+)((?:\.[^\s@<>(),;:\".]+)*)")
+# A phone with the usual separators, optionally after +. Dots are left out so dates do not match.
+_PHONE = re.compile(r"(?<![\d.])\+?\d[\d\s()-]{5,}\d(?!\.?\d)")
+# Inside free text only a full number counts as a phone, not an amount such as 1 250 000.
+PHONE_DIGITS_IN_TEXT = 10
+
+
+def mask_name(value: object) -> str:
+    """Initials: ``Петров Иван Сергеевич`` -> ``П. И. С.``."""
+    return " ".join(word[0] + "." for word in as_text(value).replace(".", " ").split() if word[0].isalnum())
+
+
+def mask_digits(text: str, keep_start: int, keep_end: int) -> str:
+    """Every digit but the first ``keep_start`` and last ``keep_end`` replaced by ``*``; the rest kept."""
+    positions = [i for i, ch in enumerate(text) if ch.isdigit()]
+    hidden = set(positions[keep_start:len(positions) - keep_end] if keep_end else positions[keep_start:])
+    return "".join("*" if i in hidden else ch for i, ch in enumerate(text))
+
+
+def mask_phones(value: object) -> str:
+    """The country code and the last two digits of each number stay."""
+    text = as_text(value)
+    if not _PHONE.search(text):
+        return mask_digits(text, 1, 2)
+    return _PHONE.sub(lambda m: mask_digits(m.group(0), 1, 2), text)
+
+
+def _mask_email(match: re.Match[str]) -> str:
+    local, domain, rest = match.groups()
+    zone = rest.rsplit(".", 1)
+    shown_rest = ("*" * (len(zone[0]) - 1) if len(zone) > 1 and zone[0] else "") + (
+        "." + zone[-1] if rest else "")
+    return f"{local[0]}***@{domain[0]}{'*' * (len(domain) - 1)}{shown_rest}"
+
+
+def mask_emails(value: object) -> str:
+    return _EMAIL.sub(_mask_email, as_text(value))
+
+
+def mask_inn(value: object) -> str:
+    """The first two digits (the region) stay."""
+    return mask_digits(as_text(value), 2, 0)
+
+
+def mask_text(value: object) -> str:
+    """Emails and phone numbers written inside free text."""
+    def phone(match: re.Match[str]) -> str:
+        text = match.group(0)
+        return mask_digits(text, 1, 2) if sum(ch.isdigit() for ch in text) >= PHONE_DIGITS_IN_TEXT else text
+    return _PHONE.sub(phone, mask_emails(value))
+
+
+# Column key -> how its cells are masked, per sheet.
+MASKS: dict[str, dict[str, Callable[[object], str]]] = {
+    schema.CLIENTS.key: {"name": mask_name, "phone": mask_phones, "email": mask_emails, "inn": mask_inn,
+                         "comment": mask_text, "address": mask_text},
+    schema.CONTACTS.key: {"name": mask_name, "phone": mask_phones, "email": mask_emails},
+    schema.INTERACTIONS.key: {"comment": mask_text, "result": mask_text, "next_action": mask_text},
+}
+
+
+@dataclass
+class AnonymisedCopy:
+    path: Path
+    masked_cells: dict[str, int]  # sheet name -> cells masked
+    left_out: list[str] = field(default_factory=list)  # report sheets not in the copy
+    save: SaveResult | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": str(self.path), "masked_cells": self.masked_cells, "left_out": self.left_out}
+
+
+def anonymised_edits(data: WorkbookData) -> list[SheetEdit]:
+    """The cells to mask on each user sheet."""
+    edits = []
+    for sheet_key, masks in MASKS.items():
+        sheet = data.sheet(sheet_key)
+        if sheet is None:
+            continue
+        cells: dict[str, CellValue] = {}
+        for key, mask in masks.items():
+            if not sheet.has(key):
+                continue
+            for row, value in sheet.column_values(key).items():
+                if is_blank(value):
+                    continue
+                masked = mask(value)
+                if masked != value:
+                    cells[f"{sheet.letters[key]}{row}"] = masked
+        if cells:
+            edits.append(SheetEdit(sheet.name, set_cells=cells))
+    return edits
+
+
+def write_anonymised(data: WorkbookData, output: Path, *, force: bool = False,
+                     ignore_lock: bool = False) -> AnonymisedCopy:
+    """Write the anonymised copy of the workbook ``data`` was read from to ``output``."""
+    output = Path(output)
+    source = data.path
+    if output.resolve() == source.resolve():
+        raise UsageError(f"{output} is the workbook itself; the anonymised copy must be another file")
+    if output.exists() and not force:
+        raise UsageError(f"{output} already exists; use --force to replace it")
+    require_distinct_headers(data)  # a second Phone column would be copied unmasked
+    reports = [name for name in data.sheet_names if name.startswith(schema.REPORT_MARKER)]
+    edits = anonymised_edits(data)
+    # A file replaced with --force is kept in .xlcrm-backups like any workbook xlcrm replaces.
+    save = save_changes(data, edits=edits, remove=reports, output=output, ignore_lock=ignore_lock,
+                        keep_backups=DEFAULT_KEEP_BACKUPS)
+    return AnonymisedCopy(save.path, {edit.sheet: len(edit.set_cells) for edit in edits}, reports, save)

@@ -1,0 +1,576 @@
+"""Importing rows from another table into a user sheet, without making duplicates.
+
+The source (:mod:`xlcrm.importing.sources`) is mapped onto the sheet's columns
+(:mod:`xlcrm.importing.mapping`); each record becomes one row's values: phones and
+emails of several columns collected into one cell each, dates and amounts
+typed as text turned into real dates and numbers, list values translated to
+the workbook's language.
+
+Into Clients, every record goes through the duplicate rules of
+:mod:`xlcrm.dedupe.plan` against the clients already there (and the records added
+before it): a record whose every value the client already holds is left out;
+a certain duplicate (score from ``dedupe_auto_score``) fills that client's
+blank cells and adds the phones and emails it lacks, and the client as it was
+goes to the Merge log (``xlcrm unmerge`` undoes it); a probable one (from
+``dedupe_review_score``) is added as a new client and named in the result, so
+``xlcrm dedupe`` lists the pair for review; anything else is a new client with
+the next ClientID of the workbook's sequence and today as Created when the
+source has no date. Into Contacts and Interactions, records need the ClientID
+of a client on Clients; a record equal to a row already there is left out.
+So importing the same file twice adds nothing the second time.
+
+Everything is written in one safe save; ``dry_run`` writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import dataclasses
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+import pandas as pd
+
+from xlcrm import schema
+from xlcrm.dedupe.plan import MAX_BLOCK, ClientRecord, block_keys, client_records, compare
+from xlcrm.errors import MappingError, WorkbookStructureError
+from xlcrm.importing.mapping import ColumnMapping, apply_mapping_file, auto_mapping, combined_name, read_mapping_file
+from xlcrm.dedupe.keys import email_keys, phone_keys
+from xlcrm.dedupe.merge import EMAIL_JOINER, PHONE_JOINER, merged_values
+from xlcrm.dedupe.merge_log import LogEntry, column_positions, merge_log_sheet, read_merge_log, report_rows, sheet_rows
+from xlcrm.checks.normalize import as_text, is_blank, parse_amount, parse_date, parse_emails, parse_inn, split_phone_cell
+from xlcrm.xlsx.report_sheet import MAX_CELL_TEXT, CellValue, ReportSheet
+from xlcrm.files.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, holding_workbook_lock
+from xlcrm.files.save import save_changes
+from xlcrm.schema import Column, Kind, Sheet
+from xlcrm.checks.settings import Settings, read_settings
+from xlcrm.xlsx.sheet_edits import SheetEdit
+from xlcrm.importing.sources import SourceTable, read_source
+from xlcrm.xlsx.reader import SheetData, WorkbookData, read_workbook, require_distinct_headers, require_headers_on_row_one
+from xlcrm.xlsx.refs import column_letter
+
+COMMENT_JOINER = "; "
+DEFAULT_ID_PREFIX = "C"
+DEFAULT_ID_DIGITS = 6
+_CLIENT_ID = re.compile(r"^([A-Za-zА-Яа-я]*)(\d+)$")
+# Imported records are numbered from here while they are matched, apart from the sheet's Excel rows.
+_IMPORTED_ROWS = 10_000_000
+
+# What happened to each source record.
+ADDED = "added"
+MERGED = "merged"  # into an existing client (or a client added earlier in the same import)
+REVIEW = "review"  # added, but probably a duplicate: xlcrm dedupe lists the pair
+UNCHANGED = "unchanged"  # everything in it is in the workbook already
+SKIPPED = "skipped"
+OUTCOMES = (ADDED, MERGED, REVIEW, UNCHANGED, SKIPPED)
+
+
+@dataclass(frozen=True)
+class RecordOutcome:
+    """One source record: what became of it, and why."""
+
+    source_row: int
+    outcome: str
+    client_id: str = ""  # the client added, merged into, or already holding it
+    detail: str = ""  # reason, or the probable duplicate's ClientID and score
+    merge_id: str = ""  # the Merge log entry of a merge into a client already in the workbook
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source_row": self.source_row, "outcome": self.outcome, "client_id": self.client_id,
+                "detail": self.detail, "merge_id": self.merge_id}
+
+
+@dataclass
+class ImportResult:
+    path: Path  # the workbook written (the output file when one was given)
+    source: Path
+    read_as: str
+    sheet: str  # the sheet's name in the workbook
+    dry_run: bool
+    mapping: list[dict[str, Any]]
+    records: list[RecordOutcome]
+    changed_cells: int  # cells set on rows already in the workbook
+    notes: list[str] = field(default_factory=list)
+    save: SaveResult | None = None
+
+    def count(self, outcome: str) -> int:
+        return sum(record.outcome == outcome for record in self.records)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path), "source": str(self.source), "read_as": self.read_as, "sheet": self.sheet,
+            "dry_run": self.dry_run, "mapping": self.mapping,
+            "counts": {outcome: self.count(outcome) for outcome in OUTCOMES},
+            "changed_cells": self.changed_cells,
+            "records": [record.to_dict() for record in self.records], "notes": self.notes,
+            "save": self.save.to_dict() if self.save else None,
+        }
+
+
+# --- records to values ---------------------------------------------------------------------------------
+
+
+def record_values(row: Sequence[object], mappings: Sequence[ColumnMapping], spec: Sheet, locale: str,
+                  region: str) -> dict[str, CellValue]:
+    """The cell values one source record gives the sheet's columns, blanks left out."""
+    gathered: dict[str, list[object]] = defaultdict(list)
+    name_parts: dict[int | None, str] = {}
+    for mapping in mappings:
+        value = row[mapping.index] if mapping.index < len(row) else None
+        if mapping.column is None or is_blank(value):
+            continue
+        if mapping.column == "name":
+            name_parts.setdefault(mapping.part, " ".join(as_text(value).split()))
+        else:
+            gathered[mapping.column].append(value)
+    values: dict[str, CellValue] = {}
+    if name_parts:
+        values["name"] = combined_name(name_parts)
+    for key, found in gathered.items():
+        column = spec.column(key)
+        if key == "phone":
+            values[key] = _collect(found, split_phone_cell, lambda part: phone_keys(part, region), PHONE_JOINER)
+        elif key == "email":
+            values[key] = _collect(found, _email_parts, email_keys, EMAIL_JOINER)
+        elif column.kind == Kind.LONG_TEXT:
+            values[key] = _collect(found, lambda v: [as_text(v)], lambda v: {schema.fold(v)}, COMMENT_JOINER)
+        else:
+            values[key] = convert_value(found[0], column, locale)
+    return {key: value for key, value in values.items() if not is_blank(value)}
+
+
+def _email_parts(value: object) -> list[str]:
+    text = as_text(value)
+    return list(parse_emails(text).addresses) + list(parse_emails(text).invalid)
+
+
+def _collect(found: Iterable[object], parts: Any, keys: Any, joiner: str) -> str:
+    """The parts of several cells, each once (by its key, or its folded text when it has none), joined."""
+    seen: set[str] = set()
+    texts: list[str] = []
+    for value in found:
+        for part in parts(value):
+            part_keys = set(keys(part)) or {schema.fold(part)}
+            if part.strip() and not part_keys & seen:
+                texts.append(part.strip())
+                seen |= part_keys
+    return joiner.join(texts)
+
+
+def convert_value(value: object, column: Column, locale: str) -> CellValue:
+    """A source value as the sheet's column holds it: dates and numbers typed as text become real ones."""
+    if column.kind == Kind.DATE:
+        parsed = parse_date(value).date
+        return parsed if parsed is not None else as_text(value)
+    if column.kind in (Kind.MONEY, Kind.NUMBER):
+        amount = parse_amount(value).amount
+        if amount is None:
+            return as_text(value)
+        return int(amount) if amount.is_integer() else amount
+    if column.kind == Kind.INN:
+        inn = parse_inn(value)
+        return inn.inn if inn.valid else as_text(value)
+    if column.kind in (Kind.BOOL, Kind.CHOICE) and column.choices:
+        builtin = schema.FIXED_LISTS.get(column.choices) or schema.SETTINGS_LISTS.get(column.choices) or ()
+        known = schema.match_list_value(value, builtin)
+        if known is not None:
+            return known.name(locale)
+        if column.kind == Kind.BOOL:
+            return _yes_no(value, locale)
+    if isinstance(value, (dt.date, int, float)) and column.kind not in (Kind.PHONE, Kind.ID, Kind.INN):
+        return value
+    return as_text(value)
+
+
+def _yes_no(value: object, locale: str) -> str:
+    folded = schema.fold(value)
+    if folded in {"1", "true", "y", "д", "x", "+"}:
+        return schema.YES.name(locale)
+    if folded in {"0", "false", "n", "н", "-"}:
+        return schema.NO.name(locale)
+    return as_text(value)
+
+
+def _same(held: object, value: CellValue, key: str, region: str) -> bool:
+    """Whether a cell already holds ``value``: every phone and email in it, the comment in it, or equal."""
+    if is_blank(held):
+        return False
+    if key == "phone":
+        wanted = phone_keys(value, region)
+        return bool(wanted) and wanted <= phone_keys(held, region) or schema.fold(value) == schema.fold(held)
+    if key == "email":
+        wanted = email_keys(value)
+        return bool(wanted) and wanted <= email_keys(held) or schema.fold(value) == schema.fold(held)
+    if isinstance(value, dt.date):
+        return parse_date(held).date == value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        amount = parse_amount(held).amount
+        return amount is not None and abs(amount - value) < 0.005
+    if key == "comment":
+        return schema.fold(value) in {schema.fold(part) for part in as_text(held).split(COMMENT_JOINER.strip())} \
+            or schema.fold(value) == schema.fold(held)
+    if key == "inn":
+        return parse_inn(held).inn == parse_inn(value).inn
+    return schema.fold(as_text(held)) == schema.fold(as_text(value))
+
+
+def holds(existing: Mapping[str, object], values: Mapping[str, CellValue], region: str) -> bool:
+    """Whether a row already holds every value of a record."""
+    return all(_same(existing.get(key), value, key, region) for key, value in values.items())
+
+
+# --- ClientIDs -------------------------------------------------------------------------------------------
+
+
+def id_sequence(ids: Iterable[object]) -> tuple[str, int, int]:
+    """(prefix, digits, last number) of the workbook's ClientIDs: new ones continue the most common prefix.
+
+    Digits is the shortest number written with that prefix: ``C000041`` pads to six, ``K12`` does not pad.
+    """
+    count: dict[str, int] = defaultdict(int)
+    digits: dict[str, int] = {}
+    last: dict[str, int] = defaultdict(int)
+    for value in ids:
+        match = _CLIENT_ID.match(as_text(value))
+        if match:
+            prefix, number = match.groups()
+            count[prefix] += 1
+            digits[prefix] = min(digits.get(prefix, len(number)), len(number))
+            last[prefix] = max(last[prefix], int(number))
+    if not count:
+        return DEFAULT_ID_PREFIX, DEFAULT_ID_DIGITS, 0
+    prefix = max(count, key=lambda p: (count[p], p == DEFAULT_ID_PREFIX))
+    return prefix, digits[prefix], last[prefix]
+
+
+class _IdMaker:
+    def __init__(self, ids: Iterable[object]):
+        self.prefix, self.digits, self.last = id_sequence(ids)
+
+    def next(self) -> str:
+        self.last += 1
+        return f"{self.prefix}{self.last:0{self.digits}d}"
+
+
+# --- into Clients -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    outcomes: list[RecordOutcome] = field(default_factory=list)
+    appended: list[dict[str, CellValue]] = field(default_factory=list)  # column key -> value
+    changed: dict[int, dict[str, CellValue]] = field(default_factory=dict)  # Excel row -> column key -> value
+    merged_into: dict[int, list[int]] = field(default_factory=dict)  # Excel row -> outcomes of records merged in
+
+
+class _ClientMatcher:
+    """The clients of the workbook and those added by this import, found by the duplicate rules' keys."""
+
+    def __init__(self, sheet: SheetData, settings: Settings):
+        self.settings = settings
+        self.region = settings.phone_region
+        self.records: dict[int, ClientRecord] = {}
+        self.values: dict[int, dict[str, object]] = {}
+        self.blocks: dict[str, set[int]] = defaultdict(set)
+        self.names: dict[str, set[int]] = defaultdict(set)  # folded name or company -> rows
+        frame = sheet.frame
+        for record, values in zip(client_records(sheet, self.region), frame.to_dict("records")):
+            self.values[record.row] = values
+            self.add(record)
+
+    def add(self, record: ClientRecord) -> None:
+        self.records[record.row] = record
+        for key in block_keys(record):
+            self.blocks[key].add(record.row)
+        for text in {schema.fold(record.shown_name), schema.fold(record.shown_company)} - {""}:
+            self.names[text].add(record.row)
+
+    def same_names(self, record: ClientRecord) -> list[int]:
+        """Rows with the same name or company as typed: where a record with no key to block by is looked for."""
+        texts = {schema.fold(record.shown_name), schema.fold(record.shown_company)} - {""}
+        if not texts:
+            return list(self.values)  # a record with neither (only a city, say) is compared with every client
+        return sorted({row for text in texts for row in self.names.get(text, ())})
+
+    def candidates(self, record: ClientRecord) -> list[int]:
+        rows: set[int] = set()
+        for key in block_keys(record):
+            block = self.blocks.get(key, ())
+            if len(block) < MAX_BLOCK:
+                rows.update(block)
+        return sorted(rows)
+
+    def records_of(self, values: Mapping[int, Mapping[str, object]]) -> dict[int, ClientRecord]:
+        """The keys of records by row, made by the duplicate rules' own :func:`xlcrm.dedupe.plan.client_records`."""
+        columns = list(dict.fromkeys(key for record in values.values() for key in record))
+        frame = pd.DataFrame([[record.get(key) for key in columns] for record in values.values()], columns=columns,
+                             index=pd.Index(list(values), name="row"), dtype=object)
+        sheet = SheetData(schema.CLIENTS, "", frame, letters={key: "" for key in columns})
+        return {record.row: record for record in client_records(sheet, self.region)}
+
+
+def _left_whole_detail(left_whole: Sequence[str], spec: Sheet, locale: str) -> str:
+    """What is said of a merged record whose text some cells could not take whole (see ``merged_values``)."""
+    if not left_whole:
+        return ""
+    columns = " and ".join(spec.column(key).name(locale) for key in left_whole)
+    return (f"; its {columns} not appended: together longer than Excel's limit of {MAX_CELL_TEXT:,} characters "
+            "for one cell, so the client keeps its own")
+
+
+def _plan_clients(table: SourceTable, mappings: Sequence[ColumnMapping], data: WorkbookData, sheet: SheetData,
+                  settings: Settings, today: dt.date) -> _Plan:
+    plan = _Plan()
+    matcher = _ClientMatcher(sheet, settings)
+    region = settings.phone_region
+    ids = _IdMaker(sheet.column_values("client_id"))
+    new_rows: dict[int, int] = {}  # matcher row of a client added by this import -> index in plan.appended
+    every_values = [record_values(row, mappings, sheet.spec, data.locale, region) for row in table.rows]
+    records = matcher.records_of({_IMPORTED_ROWS + number: values for number, values in enumerate(every_values)
+                                  if values}) if any(every_values) else {}
+    for number, (source_row, values) in enumerate(zip(table.row_numbers, every_values)):
+        if not values:
+            plan.outcomes.append(RecordOutcome(source_row, SKIPPED, detail="no value in the imported columns"))
+            continue
+        record = records[_IMPORTED_ROWS + number]
+        candidates = matcher.candidates(record)
+        # A record with no key to meet others by (a lone first name) is looked for by its name.
+        pool = candidates if candidates else matcher.same_names(record)
+        holder = next((row_ for row_ in pool if holds(matcher.values[row_], values, region)), None)
+        if holder is not None:
+            plan.outcomes.append(RecordOutcome(source_row, UNCHANGED, as_text(matcher.values[holder]["client_id"]),
+                                               "already in the workbook"))
+            continue
+        matches = [compare(matcher.records[other], record) for other in candidates]
+        matches = [m for m in matches if not m.veto and m.score >= settings.dedupe_review_score]
+        best = max(matches, key=lambda m: (m.score, -m.first), default=None)
+        if best is not None and best.score >= settings.dedupe_auto_score:
+            other = best.first if best.first != record.row else best.second
+            held = matcher.values[other]
+            left_whole: list[str] = []
+            changes = merged_values([held, values], region, left_whole)
+            held.update(changes)
+            if other in new_rows:
+                plan.appended[new_rows[other]].update(changes)
+            elif changes:
+                plan.changed.setdefault(other, {}).update(changes)
+                plan.merged_into.setdefault(other, []).append(len(plan.outcomes))
+            if changes:
+                matcher.add(matcher.records_of({other: held})[other])
+            # A record whose only news could not be appended whole is not in the workbook: said as skipped.
+            outcome = MERGED if changes else SKIPPED if left_whole else UNCHANGED
+            plan.outcomes.append(RecordOutcome(source_row, outcome,
+                                               as_text(held["client_id"]),
+                                               best.reason + _left_whole_detail(left_whole, sheet.spec, data.locale)))
+            continue
+        client_id = ids.next()
+        values = {"client_id": client_id, **values}
+        if sheet.has("created"):
+            values.setdefault("created", today)
+        row_number = _IMPORTED_ROWS + number
+        # Every column of the sheet, so a later record of the same client can fill what this one left blank.
+        held_values: dict[str, object] = {key: None for key in sheet.letters}
+        held_values.update(values)
+        matcher.values[row_number] = held_values
+        matcher.add(dataclasses.replace(record, client_id=client_id, created=parse_date(values.get("created")).date))
+        new_rows[row_number] = len(plan.appended)
+        plan.appended.append(values)
+        if best is not None:
+            other = best.first if best.first != record.row else best.second
+            plan.outcomes.append(RecordOutcome(
+                source_row, REVIEW, client_id,
+                f"probably {as_text(matcher.values[other]['client_id'])} (score {best.score}: {best.reason})"))
+        else:
+            plan.outcomes.append(RecordOutcome(source_row, ADDED, client_id))
+    return plan
+
+
+# --- into Contacts and Interactions --------------------------------------------------------------------------
+
+
+def _plan_rows(table: SourceTable, mappings: Sequence[ColumnMapping], data: WorkbookData, sheet: SheetData,
+               settings: Settings) -> _Plan:
+    plan = _Plan()
+    clients = data.sheet(schema.CLIENTS.key)
+    known = {as_text(v) for v in clients.column_values("client_id")} if clients is not None else set()
+    known.discard("")
+    frame = sheet.frame
+    imported = {m.column for m in mappings if m.column}
+    existing: dict[str, list[dict[str, object]]] = defaultdict(list)  # by ClientID
+    for row in frame.index:
+        held = {key: frame.at[row, key] for key in frame.columns}
+        existing[as_text(held.get("client_id"))].append(held)
+    region = settings.phone_region
+    for source_row, row in zip(table.row_numbers, table.rows):
+        values = record_values(row, mappings, sheet.spec, data.locale, region)
+        client_id = as_text(values.get("client_id"))
+        if not values:
+            plan.outcomes.append(RecordOutcome(source_row, SKIPPED, detail="no value in the imported columns"))
+        elif not client_id:
+            plan.outcomes.append(RecordOutcome(source_row, SKIPPED, detail="no ClientID"))
+        elif client_id not in known:
+            plan.outcomes.append(RecordOutcome(source_row, SKIPPED, client_id, "no client with this ClientID"))
+        elif any(_equal_row(held, values, imported, region) for held in existing[client_id]):
+            plan.outcomes.append(RecordOutcome(source_row, UNCHANGED, client_id, "already in the workbook"))
+        else:
+            existing[client_id].append(dict(values))
+            plan.appended.append(values)
+            plan.outcomes.append(RecordOutcome(source_row, ADDED, client_id))
+    return plan
+
+
+def _equal_row(held: Mapping[str, object], values: Mapping[str, CellValue], imported: set[str],
+               region: str) -> bool:
+    """The same row: every imported value there, and nothing else in the imported columns."""
+    return holds(held, values, region) and all(is_blank(held.get(key)) for key in imported - values.keys())
+
+
+# --- the command ------------------------------------------------------------------------------------------
+
+
+def choose_mapping(table: SourceTable, spec: Sheet, locale: str, mapping_file: Path | None) -> list[ColumnMapping]:
+    """The automatic mapping of the source's headers, with the mapping file's lines over it."""
+    mappings = auto_mapping(spec, table.headers)
+    if mapping_file is not None:
+        mappings = apply_mapping_file(spec, table.headers, mappings, read_mapping_file(mapping_file), locale,
+                                      str(mapping_file))
+    return mappings
+
+
+@holding_workbook_lock("workbook", output="output")
+def import_rows(source: str | Path, workbook: str | Path, *, sheet: str = schema.CLIENTS.key,
+                mapping_file: Path | None = None, dry_run: bool = False, today: dt.date | None = None,
+                output: Path | None = None, ignore_lock: bool = False,
+                keep_backups: int = DEFAULT_KEEP_BACKUPS, now: dt.datetime | None = None) -> ImportResult:
+    """Import the records of ``source`` into one user sheet of ``workbook`` (see the module's docstring)."""
+    today = today or dt.date.today()
+    spec = schema.sheet_by_key(sheet)
+    table = read_source(source)
+    data = read_workbook(workbook)
+    target = data.sheet(spec.key)
+    locale = data.locale
+    if target is None:
+        raise WorkbookStructureError(f"{workbook} has no {spec.name(locale)} sheet to import into")
+    require_headers_on_row_one(target)
+    require_distinct_headers(data)
+    mappings = choose_mapping(table, spec, locale, mapping_file)
+    needed = ("client_id",) if spec.key != schema.CLIENTS.key else ()
+    for key in needed:
+        if not any(m.column == key for m in mappings):
+            raise _missing_column(spec, key, locale, table)
+    notes = []
+    lacking = sorted({m.column for m in mappings if m.column and not target.has(m.column)})
+    if "client_id" in lacking or (spec.key == schema.CLIENTS.key and not target.has("client_id")):
+        raise WorkbookStructureError(f"{target.name} has no {spec.column('client_id').name(locale)} column")
+    for key in lacking:
+        notes.append(f"{target.name} has no {spec.column(key).name(locale)} column: its values were not imported")
+    mappings = [m if m.column not in lacking else
+                ColumnMapping(m.header, m.index, None, origin=f"no {spec.column(m.column).name(locale)} column "
+                              f"on {target.name}") for m in mappings]
+    if not any(m.column for m in mappings):
+        notes.append("no source column matches a column of the sheet: use --map to say which is which")
+
+    settings, _findings = read_settings(data)
+    if spec.key == schema.CLIENTS.key:
+        plan = _plan_clients(table, mappings, data, target, settings, today)
+    else:
+        plan = _plan_rows(table, mappings, data, target, settings)
+
+    letters = target.letters
+    set_cells = {f"{letters[key]}{row}": value for row, changes in plan.changed.items()
+                 for key, value in changes.items()}
+    append_rows = [{letters[key]: value for key, value in values.items() if value is not None}
+                   for values in plan.appended]
+    reports = [log_merges(data, plan, now or dt.datetime.now().replace(microsecond=0))] if plan.changed else []
+    save = None
+    if not dry_run and (set_cells or append_rows):
+        edit = SheetEdit(target.name, set_cells=set_cells, append_rows=append_rows)
+        save = save_changes(data, reports=reports, edits=[edit], output=output, ignore_lock=ignore_lock,
+                            keep_backups=keep_backups)
+    return ImportResult(
+        path=save.path if save else (output or Path(workbook)), source=Path(source), read_as=table.describe(),
+        sheet=target.name, dry_run=dry_run, mapping=[m.to_dict(spec, locale) for m in mappings],
+        records=plan.outcomes, changed_cells=len(set_cells), notes=notes, save=save)
+
+
+def log_merges(data: WorkbookData, plan: _Plan, now: dt.datetime) -> ReportSheet:
+    """The Merge log with every client the import changed, as it was before, so ``xlcrm unmerge`` restores it.
+
+    Each changed client is one merge of its own (a survivor with nothing merged away); the outcomes of the
+    records merged into it name its Merge ID.
+    """
+    clients = data.sheets[schema.CLIENTS.key]
+    log = read_merge_log(report_rows(data, schema.MERGE_LOG))
+    raw = sheet_rows(data, schema.CLIENTS)
+    header_row = raw[0] if len(raw) else []
+    before = {row: raw[row - 1] for row in plan.changed}
+    width = max(len(header_row), *(len(values) for values in before.values()))
+    headers = [as_text(header_row[i]) if i < len(header_row) and not is_blank(header_row[i])
+               else f"({column_letter(i)})" for i in range(width)]
+    if not log.headers:
+        log.headers = headers
+    # Where each Clients column lands among the log's columns (an older log may have other columns).
+    follow = column_positions(headers, log.headers)
+    for row in sorted(plan.changed):
+        merge_id = log.next_id()
+        values = before[row]
+        log.entries.append(LogEntry(merge_id, now, schema.SURVIVOR_ROLE.key, clients.name, row,
+                                    tuple(values[i] if i is not None and i < len(values) else None for i in follow)))
+        for index in plan.merged_into[row]:
+            outcome = plan.outcomes[index]
+            plan.outcomes[index] = dataclasses.replace(outcome, merge_id=merge_id)
+    return merge_log_sheet(log, data.locale)
+
+
+def _missing_column(spec: Sheet, key: str, locale: str, table: SourceTable) -> MappingError:
+    headers = ", ".join(repr(h) for h in table.headers if h)
+    return MappingError(f"rows for {spec.name(locale)} need a {spec.column(key).name(locale)} column, and none of "
+                       f"the source's headers ({headers}) is one; name it in a --map file")
+
+
+# --- what the command prints --------------------------------------------------------------------------------
+
+SHOWN_ITEMS = 20
+
+
+def format_import(result: ImportResult) -> str:
+    lines = [f"Read {result.source} as {result.read_as}"]
+    lines.append(f"Columns for {result.sheet}:")
+    for item in result.mapping:
+        target = item["column"] or f"(not imported: {item['origin']})"
+        origin = " [mapping file]" if item["column"] and item["origin"] == "mapping file" else ""
+        lines.append(f"  {item['header']} -> {target}{origin}")
+    verb = "Would add" if result.dry_run else "Added"
+    lines.append(f"{verb} {result.count(ADDED) + result.count(REVIEW)} rows, "
+                 f"{'would merge' if result.dry_run else 'merged'} {result.count(MERGED)} into matching clients, "
+                 f"{result.count(UNCHANGED)} already in the workbook, {result.count(SKIPPED)} skipped")
+    logged = [r for r in result.records if r.merge_id]
+    if logged:
+        lines.append("Merged into clients already in the workbook (the Merge log keeps them as they were; "
+                     "undo one with xlcrm unmerge PATH MERGE_ID):")
+        lines += [f"  source row {r.source_row}: {r.client_id}, {r.merge_id} ({r.detail})" for r in logged[:SHOWN_ITEMS]]
+    review = [r for r in result.records if r.outcome == REVIEW]
+    if review:
+        lines.append(f"{len(review)} new clients look like existing ones; run xlcrm dedupe to review the pairs:")
+        lines += [f"  source row {r.source_row}: {r.client_id} {r.detail}" for r in review[:SHOWN_ITEMS]]
+    skipped = [r for r in result.records if r.outcome == SKIPPED]
+    if skipped:
+        lines.append("Skipped:")
+        lines += [f"  source row {r.source_row}: {r.detail}" + (f" ({r.client_id})" if r.client_id else "")
+                  for r in skipped[:SHOWN_ITEMS]]
+    for items in (logged, review, skipped):
+        if len(items) > SHOWN_ITEMS:
+            lines.append(f"  … and {len(items) - SHOWN_ITEMS} more (see --json)")
+    lines += [f"Note: {note}" for note in result.notes]
+    if result.dry_run:
+        lines.append("Dry run: the workbook was not changed")
+    elif result.save is None:
+        lines.append("Nothing to write: the workbook was not changed")
+    else:
+        lines.append(f"Saved {result.save.path}" + (f"; previous version kept as {result.save.backup}"
+                                                     if result.save.backup else ""))
+        lines += [f"Warning: {warning}" for warning in result.save.warnings]
+    return "\n".join(lines)

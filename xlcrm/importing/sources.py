@@ -1,0 +1,315 @@
+"""Reading the tables people import from: Excel files, CSV, and Bitrix24's "Excel" export that is HTML.
+
+The kind of a file is told by its first bytes, not its extension: Bitrix24
+names an HTML table ``.xls``, and people rename CSV files. Workbooks (.xlsx,
+.xlsm, .xls, .ods) are read with python-calamine, the first sheet that holds
+anything. Text is decoded as UTF-8 (with or without a byte order mark), UTF-16
+(Excel's "Unicode text", with or without a mark), or else in the Cyrillic
+code page it reads as Russian in: cp1251 (Windows, Russian Excel) or KOI8-R
+(older Unix and mail exports); a CSV's delimiter is the one of ``;``, ``,`` and
+tab that splits its lines most consistently.
+
+The first row holding anything is the header row; every later non-blank row
+is a record, kept with its row number in the source for messages.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import lxml.html
+from lxml import etree
+from python_calamine import CalamineError, CalamineWorkbook, PasswordError
+
+from xlcrm.errors import EncryptedWorkbook, SourceError
+from xlcrm.xlsx.limits import check_package, check_sheet
+from xlcrm.checks.normalize import is_blank
+from xlcrm.xlsx.report_sheet import MAX_CELL_TEXT
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+CSV_DELIMITERS = (";", ",", "\t")
+# Lines looked at to choose a CSV delimiter.
+_SNIFF_LINES = 50
+
+
+@dataclass(frozen=True)
+class SourceTable:
+    """A table read from a source file: its headers and records, with where each record was."""
+
+    path: Path
+    kind: str  # "workbook", "csv" or "html"
+    headers: tuple[str, ...]
+    rows: tuple[tuple[object, ...], ...]  # each as long as headers
+    row_numbers: tuple[int, ...]  # 1-based row (line, for CSV records on one line) of each record in the source
+    sheet: str | None = None  # the sheet read, for workbooks
+    encoding: str | None = None  # for text files
+    delimiter: str | None = None  # for CSV
+
+    def describe(self) -> str:
+        """``CSV (cp1251, ';')``: how the file was read, for the summary."""
+        if self.kind == "csv":
+            shown = "tab" if self.delimiter == "\t" else repr(self.delimiter)
+            return f"CSV ({self.encoding}, {shown})"
+        if self.kind == "html":
+            return f"HTML table ({self.encoding})"
+        return f"workbook, sheet {self.sheet!r}"
+
+
+def read_source(path: str | Path) -> SourceTable:
+    """Read the table in ``path``, whatever its kind; SourceError when there is none."""
+    path = Path(path)
+    if not path.exists():
+        raise SourceError(f"{path}: no such file")
+    if path.is_dir():
+        raise SourceError(f"{path} is a folder, not a file to import")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"{path} cannot be read: {exc.strerror or exc}") from None
+    if not data.strip():
+        raise SourceError(f"{path} is empty: nothing to import")
+    if data.startswith(_OLE_MAGIC) or data.startswith(_ZIP_MAGIC):
+        if data.startswith(_OLE_MAGIC) and _ENCRYPTED_STREAM in data:
+            raise EncryptedWorkbook(f"{path} is password-protected; remove the password before importing it")
+        if data.startswith(_ZIP_MAGIC):
+            check_package(path)
+        return _read_workbook(path, checked=data.startswith(_ZIP_MAGIC))
+    text, encoding = decode_text(data, path)
+    if _looks_like_html(text):
+        return _read_html(path, text, encoding)
+    return _read_csv(path, text, encoding)
+
+
+def decode_text(data: bytes, path: Path) -> tuple[str, str]:
+    """The text of a file and the encoding it was in.
+
+    A byte order mark decides; then zero bytes: text with one in every other byte is UTF-16 without a mark
+    (little- or big-endian by which half holds them); then UTF-8, strictly; then the Cyrillic code page the
+    file reads as Russian in, Windows-1251 or KOI8-R (``cyrillic_code_page``). Text that still holds a zero
+    byte, or that is in none of these, is refused: nothing is imported as NUL characters or mojibake.
+    """
+    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                          (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            return _decoded(data, encoding, path), encoding
+    unmarked = _unmarked_utf16(data)
+    if unmarked is not None:
+        return _decoded(data, unmarked, path), unmarked
+    if b"\0" in data:
+        raise SourceError(f"{path} is neither an Excel file nor text: it holds zero bytes; "
+                          "save it from Excel as CSV UTF-8")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    encoding = cyrillic_code_page(data)
+    if encoding is None:
+        raise SourceError(f"{path} is neither an Excel file nor text in UTF-8, UTF-16, Windows-1251 or KOI8-R; "
+                          "save it from Excel as CSV UTF-8")
+    return _decoded(data, encoding, path), encoding
+
+
+def _decoded(data: bytes, encoding: str, path: Path) -> str:
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        raise SourceError(f"{path} starts as {encoding} text but is not valid {encoding}") from None
+    if "\0" in text:
+        raise SourceError(f"{path} is neither an Excel file nor text: read as {encoding} it holds NUL characters; "
+                          "save it from Excel as CSV UTF-8")
+    return text
+
+
+# Bytes looked at to tell UTF-16 without a byte order mark: a few thousand characters.
+_UTF16_SAMPLE = 1 << 16
+# UTF-16 holds a zero byte in every character of the Latin range (digits, delimiters, spaces, Latin letters):
+# at least this share of the characters of a table, while other text has none at all.
+_UTF16_MIN_ZEROS = 0.1
+
+
+def _unmarked_utf16(data: bytes) -> str | None:
+    """"utf-16-le" or "utf-16-be" when ``data`` looks like UTF-16 without a byte order mark: zero bytes in one
+    half of the byte pairs (the high byte of every Latin-range character), none in the other; else None."""
+    sample = data[:_UTF16_SAMPLE - _UTF16_SAMPLE % 2]
+    pairs = len(sample) // 2
+    if not pairs:
+        return None
+    zeros_even, zeros_odd = sample[0::2].count(0), sample[1::2].count(0)
+    if zeros_odd >= _UTF16_MIN_ZEROS * pairs and zeros_even == 0:
+        return "utf-16-le"
+    if zeros_even >= _UTF16_MIN_ZEROS * pairs and zeros_odd == 0:
+        return "utf-16-be"
+    return None
+
+
+# How often each letter comes in Russian text (per cent), to tell which code page a file reads as Russian in.
+_RUSSIAN_LETTERS = dict(zip("оеаинтсрвлкмдпуяыьгзбчйхжшюцщэфъё", (
+    10.97, 8.45, 8.01, 7.35, 6.70, 6.26, 5.47, 4.73, 4.54, 4.40, 3.49, 3.21, 2.98, 2.81, 2.62, 2.01, 1.90, 1.74,
+    1.70, 1.65, 1.59, 1.44, 1.21, 0.97, 0.94, 0.73, 0.64, 0.48, 0.36, 0.32, 0.26, 0.04, 0.04)))
+# Windows-1251 and KOI8-R put the small and the capital letters in each other's places, so a name read in the
+# wrong one comes out as "пЕТРОВ": each capital right after a small letter costs the reading this much, more
+# than the letters of a word weigh together. All-capital text ("ООО РОМАШКА") is told by its letters alone.
+_CASE_BREAK_COST = 50.0
+_CASE_BREAK = re.compile("[а-яё][А-ЯЁ]")
+# Of the bytes above 127, at least this share must be Cyrillic letters in the code page chosen (the rest being
+# «», №, dashes, quotes): text in another code page (DOS 866, Mac) is refused rather than read as mojibake.
+_MIN_LETTER_SHARE = 0.6
+# Bytes looked at to choose the code page.
+_CODE_PAGE_SAMPLE = 1 << 16
+
+
+def cyrillic_code_page(data: bytes) -> str | None:
+    """"cp1251" or "koi8-r": the code page in which the start of ``data`` reads most like Russian (its letters
+    weighted by how often they come in Russian, less the words cased like "пЕТРОВ"); None when it reads as
+    Russian in neither."""
+    sample = data[:_CODE_PAGE_SAMPLE]
+    high = sum(byte >= 0x80 for byte in sample)
+    best, best_score = None, None
+    for encoding in ("cp1251", "koi8-r"):
+        text = sample.decode(encoding, "replace")
+        weights = [weight for char in text if (weight := _RUSSIAN_LETTERS.get(char.lower())) is not None]
+        if len(weights) < _MIN_LETTER_SHARE * high:
+            continue
+        score = sum(weights) - _CASE_BREAK_COST * len(_CASE_BREAK.findall(text))
+        if best_score is None or score > best_score:
+            best, best_score = encoding, score
+    return best
+
+
+def _looks_like_html(text: str) -> bool:
+    head = text[:4096].lstrip().lower()
+    return head.startswith(("<html", "<!doctype html", "<table", "<?xml", "<meta", "<head")) and "<table" in text.lower()
+
+
+def _table(path: Path, kind: str, raw_rows: list[tuple[int, list[object]]], **details: str | None) -> SourceTable:
+    """Header row and records from ``(row number, cells)`` pairs; blank rows are skipped."""
+    filled = [(number, cells) for number, cells in raw_rows if any(not is_blank(cell) for cell in cells)]
+    if not filled:
+        raise SourceError(f"{path} has no rows: nothing to import")
+    header_number, header_cells = filled[0]
+    width = max(len(cells) for _number, cells in filled)
+    headers = tuple(_header_text(cell) for cell in header_cells) + ("",) * (width - len(header_cells))
+    if sum(bool(header) for header in headers) == 0:
+        raise SourceError(f"{path}: row {header_number} should hold the column headers")
+    rows = tuple(tuple(_clean(cell) for cell in cells) + (None,) * (width - len(cells)) for _n, cells in filled[1:])
+    numbers = tuple(number for number, _cells in filled[1:])
+    _check_cell_lengths(path, headers, rows, numbers)
+    return SourceTable(path, kind, headers, rows, numbers, **details)  # type: ignore[arg-type]
+
+
+def _check_cell_lengths(path: Path, headers: tuple[str, ...], rows: tuple[tuple[object, ...], ...],
+                        numbers: tuple[int, ...]) -> None:
+    """Refuse a value longer than an Excel cell holds: written into the workbook, Excel would cut it."""
+    for number, cells in zip(numbers, rows):
+        for index, cell in enumerate(cells):
+            if type(cell) is str and len(cell) > MAX_CELL_TEXT:
+                column = repr(headers[index]) if headers[index] else f"number {index + 1}"
+                raise SourceError(f"{path}, row {number}, column {column}: {len(cell):,} characters, more than "
+                                  f"Excel's limit of {MAX_CELL_TEXT:,} for one cell; shorten it and import again")
+
+
+def _header_text(cell: object) -> str:
+    return "" if is_blank(cell) else " ".join(str(cell).split())
+
+
+def _clean(cell: object) -> object:
+    if isinstance(cell, str):
+        return cell.strip() or None
+    return cell
+
+
+def _read_workbook(path: Path, checked: bool) -> SourceTable:
+    """The first sheet holding anything; ``checked``: an OOXML package, whose sheets ``check_sheet`` scans first."""
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except PasswordError:
+        raise EncryptedWorkbook(f"{path} is password-protected; remove the password before importing it") from None
+    except (CalamineError, OSError, ValueError) as exc:
+        raise SourceError(f"{path} cannot be read as an Excel file: {exc}") from None
+    try:
+        for name in book.sheet_names:
+            if checked:
+                check_sheet(path, name)
+            try:
+                rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            except CalamineError as exc:
+                raise SourceError(f"{path}: sheet {name!r} cannot be read: {exc}") from None
+            if any(not is_blank(cell) for row in rows for cell in row):
+                return _table(path, "workbook", list(enumerate(rows, start=1)), sheet=name)
+    finally:
+        book.close()
+    raise SourceError(f"{path} has no sheet with anything in it: nothing to import")
+
+
+def _read_csv(path: Path, text: str, encoding: str) -> SourceTable:
+    delimiter = sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[tuple[int, list[object]]] = []
+    try:
+        for cells in reader:
+            # The number of the line the record ends on is known; a quoted value may have spanned several.
+            rows.append((reader.line_num, list(cells)))
+    except csv.Error as exc:
+        raise SourceError(f"{path}, line {reader.line_num}: {exc}") from None
+    return _table(path, "csv", rows, encoding=encoding, delimiter=delimiter)
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter that splits the first lines into the most columns, the same number on every line."""
+    sample = "\n".join(text.splitlines()[:_SNIFF_LINES])
+    best, best_score = CSV_DELIMITERS[0], (-1, -1)
+    for delimiter in CSV_DELIMITERS:
+        try:
+            widths = [len(cells) for cells in csv.reader(io.StringIO(sample), delimiter=delimiter) if cells]
+        except csv.Error:
+            continue
+        if not widths:
+            continue
+        consistent = sum(width == widths[0] for width in widths)
+        score = (consistent if widths[0] > 1 else 0, widths[0])
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _read_html(path: Path, text: str, encoding: str) -> SourceTable:
+    try:
+        document = lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError) as exc:
+        raise SourceError(f"{path} looks like HTML but cannot be read: {exc}") from None
+    tables = document.xpath("//table")
+    if not tables:
+        raise SourceError(f"{path} is HTML without a table: nothing to import")
+    # A page may wrap the export in layout tables: the table with the most rows of its own is the data.
+    table = max(tables, key=lambda t: len(_own_rows(t)))
+    rows = []
+    for number, row in enumerate(_own_rows(table), start=1):
+        cells: list[object] = []
+        for cell in row.xpath("./th|./td"):
+            cells.append(_cell_text(cell))
+            cells.extend([None] * (_colspan(cell) - 1))
+        rows.append((number, cells))
+    return _table(path, "html", rows, encoding=encoding)
+
+
+def _colspan(cell: etree._Element) -> int:
+    span = (cell.get("colspan") or "1").strip()
+    return int(span) if span.isdigit() and 0 < int(span) < 1000 else 1
+
+
+def _own_rows(table: etree._Element) -> list[etree._Element]:
+    return table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")
+
+
+def _cell_text(cell: etree._Element) -> str:
+    """A cell's text with line breaks (``<br>``) as newlines, so two phones in a cell stay apart."""
+    for br in cell.iter("br"):
+        br.tail = "\n" + (br.tail or "")
+    return "\n".join(" ".join(line.split()) for line in cell.text_content().splitlines() if line.strip())

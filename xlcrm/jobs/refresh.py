@@ -1,0 +1,291 @@
+"""Refresh: the daily job. Read the workbook once, compute everything, save it once.
+
+dedupe → validate → lifecycle → reports → one safe save. Dedupe runs as
+``xlcrm dedupe`` would (certain duplicates merged, the Decision column of
+``▸ Duplicates`` applied, kept-apart pairs remembered), and every later stage
+sees the base as it will be saved: merged rows gone, their interactions and
+contacts re-pointed to the survivor, the survivor's blanks filled, rows
+numbered as they will be. Validation comes after dedupe for that reason: the
+Problems sheet then names the cells of the saved workbook. The report
+sheets (Dashboard, Agenda, Managers, Services, ABC, Problems, Block history,
+and Duplicates / Merge log when dedupe has something to show) are rebuilt from
+scratch each time. On the user's sheets only the merges and the computed
+columns of Clients (``▸ Block``, ``▸ Orders`` … right of the user's columns)
+are written; every other cell stays as it was. Cell-level
+problems do not stop a refresh: they are listed on the Problems sheet, and
+the result says how many errors remain (the CLI exits 1 while there are any).
+A workbook whose sheets or headers xlcrm cannot read is refused and left as it
+was. ``dry_run`` computes everything and writes nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from xlcrm import schema
+from xlcrm.reports.agenda import build_agenda
+from xlcrm.lifecycle.analysis import analyse
+from xlcrm.lifecycle.computed import computed_cells
+from xlcrm.dedupe.plan import DedupePlan
+from xlcrm.lifecycle.history import read_history
+from xlcrm.dedupe.merge import SHOWN_ITEMS, apply_plan, load_plan
+from xlcrm.dedupe.merge_log import LOG_ADDED_COLUMNS
+from xlcrm.xlsx.prerender import EditPrewriting, HelperProcesses, ReportRenderer
+from xlcrm.xlsx.report_sheet import CellValue, ReportSheet
+from xlcrm.reports.sheets import Migration, RefreshReports, build_reports
+from xlcrm.files.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, holding_workbook_lock
+from xlcrm.files.save import save_changes
+from xlcrm.xlsx.sheet_edits import RowMap, SheetEdit
+from xlcrm.checks.validate import check_ahead
+from xlcrm.xlsx.reader import WorkbookData, is_big_workbook, read_workbook, require_distinct_headers, require_room_right
+from xlcrm.xlsx.refs import column_letter
+
+
+@dataclass(frozen=True)
+class MergeSummary:
+    """One merge of the dedupe step, as the terminal and --json show it."""
+
+    survivor: str  # ClientID kept
+    merged: tuple[str, ...]  # ClientIDs merged into it ("row N" for a row without one)
+    reason: str  # why: the first pair's reasons, or the user's Decision
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    path: Path  # the workbook refreshed (the output file when one was given)
+    locale: str
+    today: dt.date
+    dry_run: bool
+    blocks: dict[int, int]  # block number -> clients
+    migration: Migration
+    errors: int  # cell errors left in the workbook, listed on the Problems sheet
+    warnings: int
+    added_sheets: tuple[str, ...]  # report sheets the workbook did not have yet
+    replaced_sheets: tuple[str, ...]
+    added_columns: tuple[str, ...]  # computed columns new on Clients
+    merged_clients: int  # Clients rows merged into their survivors (listed on the Merge log)
+    merges: tuple[MergeSummary, ...]
+    review_pairs: int  # probable duplicate pairs waiting for a Decision on the Duplicates sheet
+    save: SaveResult | None  # None on a dry run
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "locale": self.locale,
+            "today": self.today.isoformat(),
+            "dry_run": self.dry_run,
+            "blocks": {schema.block(n).key: count for n, count in self.blocks.items()},
+            "previous_refresh": self.migration.previous.isoformat() if self.migration.previous else None,
+            "moved": self.migration.moved if self.migration.previous else None,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "added_sheets": list(self.added_sheets),
+            "replaced_sheets": list(self.replaced_sheets),
+            "added_columns": list(self.added_columns),
+            "merged_clients": self.merged_clients,
+            "merges": [dataclasses.asdict(merge) for merge in self.merges],
+            "review_pairs": self.review_pairs,
+            "save": self.save.to_dict() if self.save else None,
+        }
+
+
+@holding_workbook_lock("path", output="output")
+def refresh_workbook(path: str | Path, *, today: dt.date | None = None, dry_run: bool = False,
+                     output: Path | None = None, ignore_lock: bool = False,
+                     keep_backups: int = DEFAULT_KEEP_BACKUPS) -> RefreshResult:
+    """Rebuild every report sheet of the workbook at ``path`` for ``today`` (default: the real date)."""
+    path = Path(path)
+    today = today or dt.date.today()
+    data = read_workbook(path)
+    with contextlib.ExitStack() as cleanup:
+        # A big workbook's report renderer and merges' writer: started while Interactions are still being read.
+        helpers = cleanup.enter_context(HelperProcesses(2)) if not dry_run and is_big_workbook(path) else None
+        if helpers is not None:
+            data.sheets.when_waiting(helpers.start)
+        # Before the dedupe plan, which waits for Interactions: in a big workbook they are still being read then.
+        history = read_history(data.report_rows.get(schema.BLOCK_HISTORY.key, []))
+        check_ahead(data)
+        plan = load_plan(data) if _can_dedupe(data) else None
+        require_distinct_headers(data)  # after the plan, which waits for the sheets still being read anyway
+        if (clients_read := data.sheet(schema.CLIENTS.key)) is not None:
+            require_room_right(clients_read, max(len(schema.CLIENT_COMPUTED_COLUMNS), LOG_ADDED_COLUMNS),
+                               "its computed columns and the Merge log's copies of its rows")
+        renderer = cleanup.enter_context(ReportRenderer(helpers.take())) if helpers is not None else None
+        dedupe_edits, dedupe_sheets = _dedupe(data, plan)
+        # The merges' edits of sheets other than Clients are final now: a big workbook's are written meanwhile.
+        final = [edit for edit in dedupe_edits if edit.sheet != data.sheets[schema.CLIENTS.key].name]
+        prewritten = None
+        if final and helpers is not None:
+            moving = [edit.sheet for edit in dedupe_edits if edit.delete_rows]
+            prewritten = cleanup.enter_context(EditPrewriting(path, final, helpers.take(), moving))
+        if helpers is not None:
+            helpers.close()  # one started ahead for merges that had nothing to re-point
+        # Validation, lifecycle and reports see the base as it will be saved, rows numbered as they will be, so
+        # the Problems sheet points at the right cells; the computed cells go back to the numbers as read, which
+        # is what every edit of one save uses (write_workbook renumbers once, after the merges' deletions).
+        deleted = {edit.sheet.casefold(): RowMap(edit.delete_rows) for edit in dedupe_edits if edit.delete_rows}
+        merged = _as_saved(data, dedupe_edits, deleted)
+        analysis = analyse(merged, today)
+        agenda = build_agenda(analysis.frames, analysis.lifecycle)
+        reports: RefreshReports = build_reports(analysis.frames, analysis.lifecycle, agenda,
+                                                analysis.report.findings, history)
+        sheets = [*reports.sheets, *dedupe_sheets]
+        # The big reports are rendered by the other process while the Clients columns are computed and written.
+        prerendered = renderer.start(path, sheets) if renderer is not None else None
+        clients = merged.sheet(schema.CLIENTS.key)
+        assert clients is not None  # analyse refuses a workbook without a readable Clients sheet
+        computed = computed_cells(clients, analysis.frames, analysis.lifecycle)
+        columns = _as_read(computed.columns, deleted.get(clients.name.casefold(), RowMap()))
+        edit = SheetEdit(computed.sheet, set_columns=columns, computed_header=computed.letters,
+                         column_widths=computed.widths, number_formats=computed.number_formats)
+        save = None
+        if not dry_run:
+            save = save_changes(data, reports=sheets, edits=[*dedupe_edits, edit], output=output,
+                                ignore_lock=ignore_lock, keep_backups=keep_backups, prerendered=prerendered,
+                                prewritten=prewritten)
+
+    existing = {schema.fold(name) for name in data.sheet_names}
+    names = [sheet.name for sheet in sheets]
+    tally = analysis.lifecycle.clients["block"].value_counts()
+    return RefreshResult(
+        path=save.path if save else (output or path), locale=data.locale, today=today, dry_run=dry_run,
+        blocks={b.number: int(tally.get(b.number, 0)) for b in reversed(schema.BLOCKS)},
+        migration=reports.migration,
+        errors=len(analysis.report.errors), warnings=len(analysis.report.warnings),
+        added_sheets=tuple(n for n in names if schema.fold(n) not in existing),
+        replaced_sheets=tuple(n for n in names if schema.fold(n) in existing),
+        added_columns=computed.added,
+        merged_clients=plan.merged_rows if plan else 0, merges=_merge_summaries(plan),
+        review_pairs=len(plan.review) if plan else 0,
+        save=save,
+    )
+
+
+def _can_dedupe(data: WorkbookData) -> bool:
+    """Whether Clients can be deduplicated; when not, validation refuses the workbook with the reason."""
+    clients = data.sheet(schema.CLIENTS.key)
+    return clients is not None and not data.misplaced_header(schema.CLIENTS.key) and clients.has("client_id")
+
+
+def _dedupe(data: WorkbookData, plan: DedupePlan | None) -> tuple[list[SheetEdit], list[ReportSheet]]:
+    """The merges' edits and the Duplicates / Merge log sheets.
+
+    As with ``xlcrm dedupe``, a base with nothing to review and no Duplicates sheet yet does not get one.
+    """
+    if plan is None:
+        return [], []
+    edits, sheets = apply_plan(plan)
+    quiet = not (edits or plan.review or plan.kept_apart or plan.interaction_duplicates
+                 or schema.find_sheet_name(schema.DUPLICATES, data.sheet_names))
+    return edits, [] if quiet else sheets
+
+
+def _merge_summaries(plan: DedupePlan | None) -> tuple[MergeSummary, ...]:
+    if plan is None:
+        return ()
+    records = plan.records
+    return tuple(MergeSummary(records[group.survivor].client_id,
+                              tuple(records[row].client_id or f"row {row}" for row in group.merged),
+                              group.matches[0].reason if group.matches else "your decision")
+                 for group in plan.groups)
+
+
+def _as_saved(data: WorkbookData, edits: Sequence[SheetEdit], deleted: dict[str, RowMap]) -> WorkbookData:
+    """The user sheets as ``edits`` will leave them, each row under the number it will have once saved.
+
+    Only the parsed values change (deleted rows dropped, set cells of known columns written, rows below the
+    deleted ones renumbered); ``data`` itself stays as read, since the save checks the file against it.
+    """
+    if not edits:
+        return data
+    key_of = {sheet.name.casefold(): key for key, sheet in data.sheets.items()}
+    sheets = dict(data.sheets)
+    for edit in edits:
+        key = key_of[edit.sheet.casefold()]
+        sheet = sheets[key]
+        rows = deleted.get(edit.sheet.casefold(), RowMap())
+        kept = ~sheet.frame.index.isin(rows.deleted)
+        frame = sheet.frame[kept].copy()
+        column_of = {letter: column for column, letter in sheet.letters.items()}
+        values: dict[str, dict[int, object]] = defaultdict(dict)
+        for (row, index), value in edit.cell_values().items():
+            column = column_of.get(column_letter(index))
+            if column is not None and row in frame.index:
+                values[column][row] = value
+        for column, cells in values.items():
+            frame[column] = frame[column].astype(object)
+            frame.loc[list(cells), column] = pd.Series(cells, dtype=object)
+        if rows:
+            frame.index = pd.Index(rows.saved(frame.index.to_numpy(dtype=np.int64)), dtype=frame.index.dtype,
+                                   name=frame.index.name)
+        # The computed values held on deleted rows go with them: there is nothing to clear there.
+        owned = {header: {new: value for row, value in held.items() if (new := rows.row(row)) is not None}
+                 for header, held in sheet.owned_values.items()}
+        sheets[key] = dataclasses.replace(sheet, frame=frame, owned_values=owned)
+        sheets[key].keep_distinct(sheet, kept, [column for column in frame.columns if column not in values])
+    return dataclasses.replace(data, sheets=sheets)
+
+
+def _as_read(columns: dict[str, dict[int, CellValue]], rows: RowMap) -> dict[str, dict[int, CellValue]]:
+    """Cells given by their row numbers once saved, under the numbers of the workbook as read."""
+    if not rows:
+        return columns
+    return {letter: dict(zip(rows.as_read(np.fromiter(cells, dtype=np.int64, count=len(cells))).tolist(),
+                             cells.values()))
+            for letter, cells in columns.items()}
+
+
+def format_result(result: RefreshResult) -> str:
+    """A few lines for the terminal: blocks, movement, sheets, problems; names in the workbook's language."""
+    locale = result.locale
+    verb = "Would refresh" if result.dry_run else "Refreshed"
+    lines = [f"{verb} {result.path} for {result.today:%d.%m.%Y}"]
+    lines.append("Blocks: " + ", ".join(f"{schema.block(n).label(locale)} {count}"
+                                        for n, count in result.blocks.items()))
+    if result.migration.previous:
+        lines.append(f"Since the refresh of {result.migration.previous:%d.%m.%Y}: "
+                     f"{result.migration.moved} client{'' if result.migration.moved == 1 else 's'} changed block")
+    else:
+        lines.append("First refresh: block movement will show from the next one")
+    if result.added_sheets:
+        lines.append(("Would add " if result.dry_run else "Added ") + ", ".join(result.added_sheets))
+    if result.replaced_sheets:
+        lines.append(("Would rebuild " if result.dry_run else "Rebuilt ") + ", ".join(result.replaced_sheets))
+    if result.added_columns:
+        clients = schema.CLIENTS.name(locale)
+        lines.append(("Would add " if result.dry_run else "Added ") + f"columns to {clients}: "
+                     + ", ".join(result.added_columns))
+    if result.merged_clients:
+        merge_log = schema.MERGE_LOG.name(locale)
+        verb = "Would merge" if result.dry_run else "Merged"
+        lines.append(f"{verb} {_count(result.merged_clients, 'duplicate client')}"
+                     f" into {'their survivors' if result.merged_clients > 1 else 'its survivor'}"
+                     f" (undo with xlcrm unmerge; see {merge_log}):")
+        lines.extend(f"  {merge.survivor} <- {', '.join(merge.merged)} ({merge.reason})"
+                     for merge in result.merges[:SHOWN_ITEMS])
+        if len(result.merges) > SHOWN_ITEMS:
+            lines.append(f"  … and {len(result.merges) - SHOWN_ITEMS} more (see --json)")
+    if result.review_pairs:
+        duplicates = schema.DUPLICATES.name(locale)
+        lines.append(f"{_count(result.review_pairs, 'probable duplicate pair')} to review on {duplicates}: "
+                     "type merge or keep apart in Decision, the next refresh applies it")
+    problems = schema.PROBLEMS.name(locale)
+    lines.append(f"{result.errors} errors and {result.warnings} warnings, listed on {problems}")
+    if result.save and result.save.backup:
+        lines.append(f"Previous version kept as {result.save.backup}")
+    if result.save:
+        lines.extend(f"Warning: {warning}" for warning in result.save.warnings)
+    return "\n".join(lines)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}" + ("" if number == 1 else "s")

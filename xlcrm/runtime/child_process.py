@@ -1,0 +1,125 @@
+"""Work done in a separate Python process, on the other core.
+
+Python runs one thread at a time, so the few parts of a big refresh that need no answer from the rest (reading
+the Interactions sheet, rendering big report sheets) go faster in a process of their own than in a thread.
+``Child().call(function, *args)`` runs ``function(*args)`` in a new Python running ``main``: the call goes
+to the child pickled on stdin, and the result, or the ``XlcrmError`` it raised, comes back pickled on stdout.
+A plain process rather than multiprocessing, which would run the caller's main script again in the child.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import importlib
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+from typing import Callable, TypeVar
+
+from xlcrm.runtime.collector import collector_paused
+from xlcrm.errors import XlcrmError
+
+T = TypeVar("T")
+
+# The longest a child may take for its one call. Its work (reading a million-row sheet, rendering a big report)
+# takes seconds to a minute; a child that is still busy after this is stuck (a paging machine, a hung disk), is
+# killed, and the caller does the work itself, so a nightly run never waits for ever.
+CALL_TIMEOUT_SECONDS = 15 * 60
+# An unused child only has to notice that its input ended.
+CLOSE_TIMEOUT_SECONDS = 10
+
+
+class ChildProcessFailed(XlcrmError):
+    """The child process could not start, or stopped without an answer; callers do the work themselves then."""
+
+
+class Child:
+    """A child process, started now so that its imports are done by the time it is given its one call.
+
+    ``modules`` are imported at its start; ``call`` hands it the function to run, ``close`` lets it go unused.
+    """
+
+    def __init__(self, *modules: str):
+        # The folder this xlcrm was imported from goes last on the child's path: found even when the caller put
+        # it on its path by hand, and never ahead of the standard library.
+        package_root = str(Path(__file__).resolve().parents[2])
+        start = f"import sys; sys.path.append({package_root!r}); from xlcrm.runtime.child_process import main; " \
+                "sys.exit(main(sys.argv[1:]))"
+        self._process: subprocess.Popen[bytes] | None = None
+        self._start_error: OSError | None = None
+        try:
+            self._process = subprocess.Popen([sys.executable, "-c", start, *modules], stdin=subprocess.PIPE,
+                                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        except OSError as exc:
+            self._start_error = exc
+
+    def call(self, function: Callable[..., T], *args: object, timeout: float = CALL_TIMEOUT_SECONDS) -> T:
+        """``function(*args)`` run in the child (``function`` must be importable by its module and name).
+
+        What the function raised there is raised here; ``ChildProcessFailed`` when the child could not start
+        (a Python that cannot run ``-m``, say), stopped without an answer (killed when memory ran out), or gave
+        none within ``timeout`` seconds (it is killed then).
+        """
+        what = f"{function.__module__}.{function.__name__}"
+        if self._process is None:
+            raise ChildProcessFailed(f"no process could be started for {what} ({self._start_error})")
+        request = pickle.dumps((function, args), protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            answer, said = self._process.communicate(request, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self._kill()
+            raise ChildProcessFailed(f"the process running {what} gave no answer within {timeout:g} s") from None
+        except OSError:  # the child is gone already: its exit code says the rest
+            answer, said = b"", b""
+            self._process.wait()
+        if self._process.returncode != 0 or not answer:
+            lines = said.decode(errors="replace").strip().splitlines()
+            raise ChildProcessFailed(f"the process running {what} stopped (exit code {self._process.returncode}"
+                                     f"{', ' + lines[-1] if lines else ''})")
+        outcome, value = pickle.loads(answer)
+        if outcome == "error":
+            raise value
+        return value  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        """Let an unused child go (it ends when its input ends; one that does not is killed); a used one has
+        ended already."""
+        if self._process is not None and self._process.returncode is None:
+            try:
+                self._process.communicate(b"", timeout=CLOSE_TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                self._kill()
+
+    def _kill(self) -> None:
+        assert self._process is not None
+        self._process.kill()
+        self._process.communicate()
+
+
+def _give_back_freed_memory() -> None:
+    """Return freed heap to the system before the answer is pickled (glibc keeps it otherwise): after reading
+    a million rows that is a few hundred MB the main process may need while it works on."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc: its allocator decides
+
+
+def main(modules: list[str]) -> int:
+    for module in modules:
+        importlib.import_module(module)
+    request = sys.stdin.buffer.read()
+    if not request:
+        return 0  # let go unused
+    function, args = pickle.loads(request)
+    try:
+        with collector_paused():
+            answer: tuple[str, object] = ("done", function(*args))
+    except XlcrmError as exc:
+        answer = ("error", exc)
+    _give_back_freed_memory()
+    pickle.dump(answer, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    return 0
+
+

@@ -1,0 +1,543 @@
+"""Limits on what xlcrm reads from a workbook, checked before anything parses it (DESIGN.md, safety rule 5).
+
+A workbook is a zip of XML parts, and a hostile or broken file can hold parts
+that inflate a thousandfold (a decompression bomb: a 1 MB file holding a 1 GB
+cell, or a gigabyte of spaces), a cell no Excel could have written, or one
+value at XFD1048576 that makes python-calamine allocate its whole
+17-billion-cell grid and abort the process. So, before any reader sees the file:
+
+- ``check_package`` looks at the zip's directory only (declared sizes, no
+  inflating): the size of each part, of the whole package, and the compression
+  ratio of big parts; then it streams the shared strings through ``scan_part``.
+- ``check_sheet`` streams one sheet's XML through ``scan_part`` before
+  python-calamine reads the sheet: the bytes inflated (whatever the directory
+  declared), the longest text in one cell, and the range the cells with values
+  span.
+
+The scan reads raw bytes a few megabytes at a time, never parsing: a chunk
+whose cells all open with a reference from A1 to Z999999 and whose text has a
+``<`` every 16 KB passes on one regular-expression search and a few ``find``
+calls; any other chunk is looked at tag by tag with numpy (the position of
+every ``<``). The million-row Interactions sheet of benchmarks/scale.py (251 MB)
+takes about 0.5 s on top of the 0.5 s of inflating it. Every limit is a named
+constant below with the reason for its value.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Callable
+
+import numpy as np
+from lxml import etree
+
+from xlcrm.errors import BeyondLimits, NotAWorkbook
+from xlcrm.xlsx.refs import MAX_COLUMNS, MAX_ROWS, sheet_ref
+from xlcrm.xlsx.xml_io import parse_part, refuse_dtd
+
+# Largest part (one sheet's XML, the shared strings) inflated. The benchmark workbook of 100,000 clients and a
+# million interactions (benchmarks/scale.py) holds a 251 MB Interactions sheet, about 25 bytes a cell: 2 GiB is
+# a full million rows of some 80 columns, more than any client base; beyond it reading alone takes minutes.
+MAX_PART_BYTES = 2 * 2**30
+# Largest whole package inflated: that million-row workbook is 410 MB once refreshed (report sheets included).
+MAX_PACKAGE_BYTES = 4 * 2**30
+# Largest compression ratio of a big part. Measured: real sheets compress 5-16× (demo workbooks, the
+# million-row benchmark before and after a refresh), the most repetitive legitimate XML (a million formatted
+# empty rows) 23×; a gigabyte of spaces or of one repeated letter compresses 1,000×.
+MAX_RATIO = 100
+# Parts smaller than this inflated are never refused for their ratio: they cannot hurt, and small repetitive
+# parts (styles, a sheet of empty formatted rows) may compress far more than sheets of data do.
+RATIO_CHECKED_FROM = 16 * 2**20
+# Excel's limit for the text of one cell, in characters (UTF-16 units, as Excel counts them).
+MAX_CELL_CHARS = 32_767
+# Longest stretch of bytes between two tags that can still be one legitimate cell: each of its 32,767
+# characters written in the longest way XML allows (``&#x10FFFF;``, 10 bytes). Longer is refused unread;
+# shorter but over 32,767 bytes is decoded to count its characters exactly.
+MAX_CELL_BYTES = 10 * MAX_CELL_CHARS
+# Largest range (rows × columns) the cells holding values of one sheet may span: Excel's full 1,048,576 rows of
+# 26 columns, A to Z (a million interactions take 10). python-calamine holds every cell of that range: measured,
+# a sheet spanning 1,048,576 × 64 cells took 2.8 GB and three such sheets made a refresh abort for lack of
+# memory; at 26 columns a sheet takes about 1.1 GB. One value far out (XFD1048576: 17 billion cells) would make
+# it abort the whole process. (The scan below passes over chunks whose cells all lie within A1:Z999999, which
+# this limit holds.)
+MAX_USED_CELLS = MAX_ROWS * 26
+# Largest part read whole and parsed (workbook.xml, relationships): a workbook of a thousand sheets and as many
+# defined names has a workbook.xml of well under a megabyte.
+MAX_PARSED_PART_BYTES = 64 * 2**20
+# Bytes inflated and scanned at a time.
+SCAN_CHUNK = 4 * 2**20
+
+_SHARED_STRINGS_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+_OFFICE_DOCUMENT_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+# workbook.xml and the relationship parts are read whole; nothing in them is resolved or fetched.
+_LT, _SLASH, _GT, _QUOTE = (ord(char) for char in '</>"')
+_CELL_REF = re.compile(rb'\sr\s*=\s*"([A-Za-z]+)([0-9]+)"')
+
+
+def check_package(path: Path) -> None:
+    """Refuse (``BeyondLimits``) a workbook whose parts inflate beyond the limits, before anything
+    inflates them; then stream its shared strings through ``scan_part`` (python-calamine reads them all as
+    soon as it opens the file). A zip that cannot be read at all is left to the caller's own check."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            check_sizes(archive, path)
+            strings = _shared_strings_part(archive)
+            if strings is not None:
+                scan_part(archive, strings, f"{path}: the shared strings part ({strings})",
+                          locate=lambda offset: _shared_string_use(archive, strings, offset))
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
+        raise NotAWorkbook(f"{path} is damaged: its zip container cannot be read") from None
+
+
+def check_sizes(archive: zipfile.ZipFile, path: Path) -> None:
+    """Refuse parts, or a package, that would inflate beyond the limits, from the sizes the zip declares."""
+    total = 0
+    for entry in archive.infolist():
+        size, packed = entry.file_size, entry.compress_size
+        total += size
+        if size > MAX_PART_BYTES:
+            raise BeyondLimits(f"{path}: {_part_name(archive, entry.filename)} inflates to {_size(size)}, more "
+                               f"than the {_size(MAX_PART_BYTES)} xlcrm reads in one part")
+        if size >= RATIO_CHECKED_FROM and size > MAX_RATIO * max(packed, 1):
+            raise BeyondLimits(
+                f"{path}: {_part_name(archive, entry.filename)} inflates from {_size(packed)} to {_size(size)}, "
+                f"{size // max(packed, 1):,}× compressed, where real workbooks compress at most about 25× and "
+                f"xlcrm refuses more than {MAX_RATIO}×: the file looks like a decompression bomb")
+    if total > MAX_PACKAGE_BYTES:
+        raise BeyondLimits(f"{path}: its parts inflate to {_size(total)} in all, more than the "
+                           f"{_size(MAX_PACKAGE_BYTES)} xlcrm reads in one workbook")
+
+
+def _part_name(archive: zipfile.ZipFile, part: str) -> str:
+    """``sheet 'Clients' (xl/worksheets/sheet1.xml)``, or ``the part docProps/big.xml`` for what is not a sheet."""
+    try:
+        sheets = sheet_parts(archive)
+    except BeyondLimits:  # workbook.xml itself is the part too big to read
+        sheets = {}
+    sheet = next((name for name, sheet_part in sheets.items() if sheet_part == part), None)
+    return f"sheet {sheet!r} ({part})" if sheet is not None else f"the part {part}"
+
+
+def check_sheet(path: Path, sheet: str) -> None:
+    """Stream the XML of the sheet named ``sheet`` through ``scan_part`` (nothing when the workbook has no
+    worksheet of that name, or is not an OOXML package, such as an .ods file)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            part = sheet_parts(archive).get(sheet)
+            if part is not None:
+                check_sizes(archive, path)
+                scan_part(archive, part, f"{path}: sheet {sheet!r}", sheet)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
+        raise NotAWorkbook(f"{path} is damaged: its zip container cannot be read") from None
+
+
+def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> the zip entry of its XML, from workbook.xml and its relationships ({} when not a workbook)."""
+    book = _office_document(archive)
+    if book is None:
+        return {}
+    workbook = _read_xml(archive, book)
+    rels = _relationship_targets(archive, book)
+    if workbook is None:
+        return {}
+    parts = {}
+    for element in workbook.iter("{*}sheet"):
+        rel_id = next((value for name, value in element.attrib.items() if etree.QName(name).localname == "id"
+                       and etree.QName(name).namespace), None)
+        target = rels.get(rel_id or "")
+        if target is not None and element.get("name") is not None and target in archive.NameToInfo:
+            parts[element.get("name")] = target
+    return parts
+
+
+def scan_part(archive: zipfile.ZipFile, part: str, what: str, sheet: str | None = None,
+              locate: Callable[[int], str | None] | None = None) -> None:
+    """Inflate ``part`` a chunk at a time and refuse (``BeyondLimits``) one holding more bytes than the
+    limit, a cell's text longer than Excel allows, or (for a sheet named ``sheet``) values spanning a range
+    too large to hold. ``what`` names the part in messages; ``locate`` names the cell that uses the text at
+    a byte offset of the part, for a refusal (the shared strings are used by cells elsewhere).
+
+    Most chunks of most sheets hold only cells from A1 to Z999999, which bound the range well inside the limit:
+    such a chunk is told by one regular-expression search and not looked at cell by cell. When a sheet's other
+    cells reach past column Z, where that bound no longer holds, the sheet is scanned again cell by cell. A part
+    that declares a DTD is refused (``NotAWorkbook``), as everywhere xlcrm reads XML: its entities could hide text.
+    """
+    with archive.open(part) as handle:
+        refuse_dtd(handle.read(_DTD_LOOKOUT), part)
+    scan = _Scan(what, sheet, every_cell=False, locate=locate)
+    with archive.open(part) as handle:
+        if scan.run(handle):
+            return
+    scan = _Scan(what, sheet, every_cell=True, locate=locate)
+    with archive.open(part) as handle:
+        scan.run(handle)
+
+
+@dataclass
+class _Corner:
+    """The extreme row or column of the cells with values seen so far, and the cell it was seen at."""
+
+    value: int
+    ref: str
+
+
+class _Scan:
+    def __init__(self, what: str, sheet: str | None, every_cell: bool,
+                 locate: Callable[[int], str | None] | None = None):
+        self.what = what
+        self.sheet = sheet
+        self.locate = locate
+        self.data_start = 0  # where in the part the data being scanned starts
+        self.open_row_cells = 0  # cells of the row still open at the end of the data scanned so far
+        self.every_cell = every_cell
+        self.bounded = False  # whether chunks were passed over as holding only cells from A1 to Z999999
+        self.inflated = 0
+        self.first_row: _Corner | None = None
+        self.last_row: _Corner | None = None
+        self.first_column: _Corner | None = None
+        self.last_column: _Corner | None = None
+
+    def run(self, handle: BinaryIO) -> bool:
+        """Scan the part read from ``handle``; False when it has to be scanned again cell by cell."""
+        carry = b""  # from the last "<" of what was read so far: a tag or text not yet complete
+        while chunk := handle.read(SCAN_CHUNK):
+            self.inflated += len(chunk)
+            if self.inflated > MAX_PART_BYTES:  # the zip's directory may declare less than the entry holds
+                raise BeyondLimits(f"{self.what} inflates to more than the {_size(MAX_PART_BYTES)} xlcrm "
+                                   "reads in one part")
+            self.data_start = self.inflated - len(chunk) - len(carry)
+            carry = self._chunk(carry + chunk)
+        self.data_start = self.inflated - len(carry)
+        self._chunk(carry + b"<")
+        return self._check_range()
+
+    def _chunk(self, data: bytes) -> bytes:
+        """Scan every complete stretch of ``data`` (each from one ``<`` to the next); return the rest."""
+        end = data.rfind(b"<")
+        if end <= 0:  # one stretch, still open
+            if len(data) > MAX_CELL_BYTES:
+                self._refuse_text(data, 0, len(data))
+            return data
+        # A stretch longer than the limit holds a whole block of half its length free of "<".
+        long_text = any(data.find(b"<", at, at + _TEXT_BLOCK) < 0 for at in range(0, end, _TEXT_BLOCK))
+        unusual_cells = self.sheet is not None and (self.every_cell or _UNUSUAL_CELL.search(data, 0, end) is not None
+                                                    or _PREFIXED_CELL.search(data, 0, end) is not None)
+        if long_text or unusual_cells:
+            self._look_closely(data, long_text, unusual_cells)
+        elif self.sheet is not None:
+            self.bounded = True
+            self.open_row_cells = _PLAIN_COLUMNS  # its cells all have references: none past column Z
+        rest = data[end:]
+        if len(rest) > MAX_CELL_BYTES:
+            self._refuse_text(data, end, len(data))
+        return rest
+
+    def _look_closely(self, data: bytes, long_text: bool, unusual_cells: bool) -> None:
+        """Check the length of every text of ``data`` and widen the range by every cell with a value."""
+        view = np.frombuffer(data + b"\0" * 48, dtype=np.uint8)  # padded: the bytes after any "<" are there
+        starts = np.flatnonzero(view[:len(data)] == _LT)
+        if unusual_cells:
+            # Cells may be written with a namespace prefix (<x:c r="A1">, as the OpenXML SDK does).
+            for prefix in {b""} | set(_PREFIXED_CELL_NAME.findall(data)):
+                self._cells(data, view, starts, prefix)
+        if not long_text:
+            return
+        lengths = np.diff(starts)
+        if starts[0] > MAX_CELL_CHARS:  # text before the first tag (only at the very start of a part)
+            self._check_text(data, 0, int(starts[0]))
+        for long in np.flatnonzero(lengths > MAX_CELL_CHARS):  # rare: only then is the text decoded
+            self._check_text(data, int(starts[long]), int(starts[long + 1]))
+
+    def _check_text(self, data: bytes, start: int, end: int) -> None:
+        """Refuse the stretch ``data[start:end]`` (a tag and the text after it) when its text is over Excel's
+        limit for a cell, counted in characters as Excel counts them."""
+        if end - start > MAX_CELL_BYTES:
+            self._refuse_text(data, start, end)
+        closing = data.find(b">", start, end)
+        text = html.unescape(data[closing + 1:end].decode("utf-8", "replace"))
+        if len(text.encode("utf-16-le")) // 2 > MAX_CELL_CHARS:
+            self._refuse_text(data, start, end, len(text))
+
+    def _refuse_text(self, data: bytes, start: int, end: int, characters: int | None = None) -> None:
+        cell = self._cell_before(data, start)
+        used = self.locate(self.data_start + start) if self.locate is not None else None
+        where = f"{self.what}, cell {cell}," if cell else f"{self.what}, used in {used}," if used else self.what
+        size = f"{characters:,} characters" if characters is not None else f"more than {MAX_CELL_BYTES:,} bytes"
+        raise BeyondLimits(f"{where} holds a text of {size}, longer than Excel's limit of "
+                           f"{MAX_CELL_CHARS:,} characters for one cell: it cannot come from Excel")
+
+    def _cell_before(self, data: bytes, position: int) -> str | None:
+        """The reference of the sheet cell whose text starts at ``position``, when it is in ``data``."""
+        if self.sheet is None:
+            return None
+        opening = data.rfind(b"<c", 0, position + 1)
+        match = _CELL_REF.search(data, opening, data.find(b">", opening) + 1) if opening >= 0 else None
+        return (match.group(1) + match.group(2)).decode().upper() if match else None
+
+    def _cells(self, data: bytes, view: np.ndarray, starts: np.ndarray, prefix: bytes) -> None:
+        """Widen the range seen by the cells with a value (their tags written with ``prefix``, such as b"x:")
+        among the complete tags of ``data``."""
+        tags = starts[:-1]
+        shift = len(prefix)
+        is_name = view[tags + 1 + shift] == ord("c")  # <c …>, but also <col>, <cfRule> …
+        for offset, byte in enumerate(prefix, start=1):
+            is_name &= view[tags + offset] == byte
+        opening_c = np.flatnonzero(is_name)
+        tags, following = tags[opening_c], starts[opening_c + 1]
+        is_cell = _ends_name(view[tags + 2 + shift])
+        every_cell, following = tags[is_cell], following[is_cell]
+        # No value: the tag closes itself (<c r="A1" s="3"/>) or is closed at once (<c r="A1"></c>).
+        empty = (view[following - 2] == _SLASH) | (view[following + 1] == _SLASH)
+        tags = every_cell[~empty]
+        if len(tags):
+            ref_first = view[tags[:, None] + shift + _REF_OFFSETS].view(np.uint32).ravel() == _REF_FIRST
+            self._refs(data, view, tags[ref_first] + shift + 6)
+            # References written after other attributes, or left out: rare, looked at one by one.
+            unplaced = [int(tag) for tag in tags[~ref_first] if not self._cell_at(data, int(tag))]
+            if unplaced:
+                self._unplaced_cells(data, view, starts, every_cell, np.array(unplaced), prefix)
+        rows = self._row_tags(view, starts, prefix)
+        self.open_row_cells = (len(every_cell) - int(np.searchsorted(every_cell, rows[-1])) if len(rows)
+                               else self.open_row_cells + len(every_cell))
+
+    @staticmethod
+    def _row_tags(view: np.ndarray, starts: np.ndarray, prefix: bytes) -> np.ndarray:
+        """The positions of the row tags (<row …>, written with ``prefix``) among the tags at ``starts``."""
+        tags = starts[:-1]
+        shift = len(prefix)
+        is_row = _ends_name(view[tags + 4 + shift])
+        for offset, byte in enumerate(prefix + b"row", start=1):
+            is_row &= view[tags + offset] == byte
+        return tags[is_row]
+
+    def _unplaced_cells(self, data: bytes, view: np.ndarray, starts: np.ndarray, every_cell: np.ndarray,
+                        unplaced: np.ndarray, prefix: bytes) -> None:
+        """Widen the range by cells with a value but no reference, which a reader places one column right of
+        the cell before them: at most as far right as the widest reference seen plus the cells of their row."""
+        rows = self._row_tags(view, starts, prefix)
+        row_of = np.searchsorted(rows, unplaced) - 1  # -1: the row began in an earlier chunk
+        opening = np.where(row_of >= 0, rows[np.maximum(row_of, 0)], -1)
+        before = np.searchsorted(every_cell, unplaced, "right") - np.searchsorted(every_cell, opening, "right")
+        before += np.where(row_of >= 0, 0, self.open_row_cells)
+        widest = int(np.argmax(before))
+        column = (self.last_column.value if self.last_column else 0) + int(before[widest])
+        row_tag = int(rows[row_of[widest]]) if row_of[widest] >= 0 else -1
+        numbered = _ROW_NUMBER.match(data, row_tag, data.find(b">", row_tag) + 1) if row_tag >= 0 else None
+        row = int(numbered.group(1)) if numbered else (self.last_row.value if self.last_row else 1)
+        ref = f"{_column_letters(column)}{row}"
+        for name, value in (("first_row", row), ("last_row", row), ("last_column", column)):
+            self._corner(name, value, ref)
+
+    def _refs(self, data: bytes, view: np.ndarray, at: np.ndarray) -> None:
+        """Widen the range by the references (``XFD1048576"``) starting at the positions ``at``.
+
+        Only the extremes matter, so numbers are worked out for the few references that hold one: of those
+        with the most (fewest) digits, the one whose digits sort last (first) holds the last (first) row.
+        A reference of another shape (lower case, five letters, a dozen digits) is read on its own.
+        """
+        window = view[at[:, None] + _WINDOW]  # the bytes of each reference and a few after it
+        letters = np.argmin((window[:, :5] - np.uint8(ord("A"))) < 26, axis=1)  # wraps below "A": one comparison
+        closing = np.argmax(window == _QUOTE, axis=1)
+        is_digit = (window - np.uint8(ord("0"))) < 10
+        digits = closing - letters
+        valid = (letters > 0) & (digits > 0) & ((is_digit & (_WINDOW < closing[:, None])).sum(axis=1) == digits)
+        if not valid.all():
+            for position in at[~valid]:
+                self._cell_at(data, int(position) - 4)
+            window, at, letters, digits = window[valid], at[valid], letters[valid], digits[valid]
+        if not len(at):
+            return
+        for count in range(int(letters.min()), int(letters.max()) + 1):  # one to three letters, four past XFD
+            members = letters == count
+            group = slice(None) if members.all() else members
+            self._group_corners(view, at[group], window[group], count, digits[group])
+
+    def _cell_at(self, data: bytes, position: int) -> bool:
+        """Widen the range by the cell whose tag is at (or just before its reference at) ``position``; False
+        when the tag has no reference."""
+        match = _CELL_REF.search(data, position, data.find(b">", position) + 1)
+        if match:
+            ref = (match.group(1) + match.group(2)).decode().upper()
+            for name, value in (("first_row", int(match.group(2))), ("last_row", int(match.group(2))),
+                                ("first_column", _column_number(match.group(1))),
+                                ("last_column", _column_number(match.group(1)))):
+                self._corner(name, value, ref)
+        return match is not None
+
+    def _group_corners(self, view: np.ndarray, at: np.ndarray, window: np.ndarray, letters: int,
+                       digits: np.ndarray) -> None:
+        """Widen the range by references that all have ``letters`` letters (``digits`` digits each)."""
+        if not len(at):
+            return
+        # Bytes as big-endian numbers sort as the text does: letters (or digits) of equal length by value.
+        column_keys = np.ascontiguousarray(window[:, :4]).view(">u4").ravel()
+        row_keys = np.ascontiguousarray(window[:, letters:letters + 8]).view(">u8").ravel()
+        for name, pick_length, pick in (("last_row", np.max, np.argmax), ("first_row", np.min, np.argmin)):
+            chosen = np.flatnonzero(digits == pick_length(digits))
+            self._corner_at(name, view, int(at[chosen[pick(row_keys[chosen])]]), letters)
+        for name, pick in (("last_column", np.argmax), ("first_column", np.argmin)):
+            self._corner_at(name, view, int(at[pick(column_keys)]), letters)
+
+    def _corner_at(self, name: str, view: np.ndarray, start: int, letters: int) -> None:
+        """Take the reference at ``start`` (``letters`` letters long) as the corner ``name`` if it lies beyond."""
+        ref = bytes(view[start:start + 16]).split(b'"', 1)[0].decode()
+        value = int(ref[letters:]) if name.endswith("row") else _column_number(ref[:letters].encode())
+        self._corner(name, value, ref)
+
+    def _corner(self, name: str, value: int, ref: str) -> None:
+        """Take ``value`` (at the cell ``ref``) as the corner ``name`` when it lies beyond the one seen so far."""
+        current: _Corner | None = getattr(self, name)
+        further = value > current.value if current and name.startswith("last") else \
+            value < current.value if current else True
+        if further:
+            setattr(self, name, _Corner(value, ref))
+
+    def _check_range(self) -> bool:
+        """Refuse a sheet whose values span too large a range; False when chunks passed over may hide it."""
+        if self.sheet is None:
+            return True
+        if self.bounded:  # those chunks may hold anything from A1 to Z999999
+            columns = max(self.last_column.value if self.last_column else 0, _PLAIN_COLUMNS)
+            rows = max(self.last_row.value if self.last_row else 0, _PLAIN_ROWS)
+            return columns * rows <= MAX_USED_CELLS and rows <= MAX_ROWS
+        if self.last_row is None:
+            return True
+        assert self.first_row and self.first_column and self.last_column
+        rows = self.last_row.value - self.first_row.value + 1
+        columns = self.last_column.value - self.first_column.value + 1
+        if rows * columns <= MAX_USED_CELLS and self.last_column.value <= MAX_COLUMNS \
+                and self.last_row.value <= MAX_ROWS:
+            return True
+
+        far = dict.fromkeys([self.last_column.ref, self.last_row.ref])
+        cells = " and ".join(f"{sheet_ref(self.sheet)}!{ref}" for ref in far)
+        span = (f"{_column_letters(self.first_column.value)}{self.first_row.value}:"
+                f"{_column_letters(self.last_column.value)}{self.last_row.value}")
+        holds = "holds a value" if len(far) == 1 else "hold values"
+        raise BeyondLimits(
+            f"{cells} {holds} far outside the table (the sheet's values then span {span}, {rows * columns:,} "
+            f"cells, more than the {MAX_USED_CELLS:,} xlcrm reads); delete it in Excel and run again")
+
+
+_WINDOW = np.arange(16)
+# A cell not opening with a reference of one letter and at most six digits (<c r="Z999999"), to look at closely.
+_UNUSUAL_CELL = re.compile(rb'<c(?! r="[A-Z][0-9]{1,6}")[\s>/]')
+_ROW_NUMBER = re.compile(rb'<[^>]*?\sr\s*=\s*"([0-9]+)"')
+_PREFIXED_CELL = re.compile(rb":c[\s>/]")
+_PREFIXED_CELL_NAME = re.compile(rb"<([A-Za-z_][\w.-]{0,15}:)c[\s>/]")
+_PLAIN_COLUMNS, _PLAIN_ROWS = 26, 999_999
+# A document type declaration stands before the root element, after at most the XML declaration and comments.
+_DTD_LOOKOUT = 64 * 1024
+# Text is looked for in blocks of this size: a stretch over the limit always holds a whole one free of "<".
+_TEXT_BLOCK = (MAX_CELL_CHARS + 1) // 2
+_REF_OFFSETS = np.arange(2, 6)
+_REF_FIRST = np.frombuffer(b' r="', dtype=np.uint32)[0]
+
+
+
+_SHARED_STRING_START = re.compile(rb"<si[\s>/]")
+
+
+def _shared_string_use(archive: zipfile.ZipFile, strings: str, offset: int) -> str | None:
+    """The first cell (``Clients!O2``) using the shared string that holds byte ``offset`` of the part
+    ``strings``, or None when no sheet does. Only for a refusal: every sheet may be read through."""
+
+    index, tail, read = -1, b"", 0
+    with archive.open(strings) as handle:
+        while read < offset and (chunk := handle.read(min(SCAN_CHUNK, offset - read))):
+            read += len(chunk)
+            index += len(_SHARED_STRING_START.findall(tail + chunk))  # a 3-byte tail holds no whole "<si>"
+            tail = chunk[-3:]
+    value = b"<v>%d</v>" % index
+    for name, part in sheet_parts(archive).items():
+        with archive.open(part) as handle:
+            tail = b""
+            while chunk := handle.read(SCAN_CHUNK):
+                data = tail + chunk
+                at = data.find(value)
+                while at >= 0:
+                    opening = data.rfind(b"<c", 0, at)
+                    tag = data[opening:data.find(b">", opening) + 1] if opening >= 0 else b""
+                    match = _CELL_REF.search(tag)
+                    if match and re.search(rb'\st="s"', tag):
+                        return f"{sheet_ref(name)}!{(match.group(1) + match.group(2)).decode().upper()}"
+                    at = data.find(value, at + 1)
+                tail = data[-256:]  # the cell's tag before a <v> the next chunk starts with
+    return None
+
+
+def _ends_name(after: np.ndarray) -> np.ndarray:
+    """Whether each byte ends a tag's name: a space, a line break, ">" or "/" (so <c but not <col)."""
+    return (after == ord(" ")) | (after == _GT) | (after == _SLASH) | ((after >= 9) & (after <= 13))
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + letter - ord("A") + 1
+    return number
+
+
+def _column_letters(number: int) -> str:
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _size(count: int) -> str:
+    """A byte count as people read it: ``1.0 GB``, ``350 KB``."""
+    for unit, scale in (("GB", 2**30), ("MB", 2**20), ("KB", 2**10)):
+        if count >= scale:
+            return f"{count / scale:,.1f} {unit}"
+    return f"{count:,} bytes"
+
+
+def _office_document(archive: zipfile.ZipFile) -> str | None:
+    """The workbook part (xl/workbook.xml as a rule), from the package's relationships."""
+    targets = _relationship_targets(archive, "", _OFFICE_DOCUMENT_TYPE)
+    found = next(iter(targets.values()), None)
+    return found if found is not None else ("xl/workbook.xml" if "xl/workbook.xml" in archive.NameToInfo else None)
+
+
+def _shared_strings_part(archive: zipfile.ZipFile) -> str | None:
+    book = _office_document(archive)
+    if book is None:
+        return None
+    target = next(iter(_relationship_targets(archive, book, _SHARED_STRINGS_TYPE).values()), None)
+    return target if target is not None and target in archive.NameToInfo else None
+
+
+def _relationship_targets(archive: zipfile.ZipFile, part: str, rel_type: str | None = None) -> dict[str, str]:
+    """Id -> zip entry of the relationships of ``part`` ("" for the package's own), of one type if given."""
+    folder, name = posixpath.split(part)
+    rels = _read_xml(archive, posixpath.join(folder, "_rels", f"{name}.rels"))
+    if rels is None:
+        return {}
+    targets = {}
+    for rel in rels.iter("{*}Relationship"):
+        target = rel.get("Target")
+        if target is None or rel.get("TargetMode") == "External" or (rel_type and rel.get("Type") != rel_type):
+            continue
+        resolved = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+        targets[rel.get("Id", "")] = resolved
+    return targets
+
+
+def _read_xml(archive: zipfile.ZipFile, part: str) -> etree._Element | None:
+    """The parsed part (None when missing); ``BeyondLimits`` when it is too big to parse whole, ``NotAWorkbook``
+    when it is damaged."""
+    entry = archive.NameToInfo.get(part)
+    if entry is None:
+        return None
+    if entry.file_size > MAX_PARSED_PART_BYTES:
+        raise BeyondLimits(f"{archive.filename}: the part {part} inflates to {_size(entry.file_size)}, more than the "
+                           f"{_size(MAX_PARSED_PART_BYTES)} xlcrm parses whole")
+    return parse_part(archive.read(part), part).getroot()

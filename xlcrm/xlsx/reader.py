@@ -1,0 +1,605 @@
+"""Reading a workbook: file checks, fast loading of the user sheets, header mapping.
+
+Values are read with python-calamine (a Rust reader) rather than openpyxl: it
+is an order of magnitude faster and gives real ``date``/``datetime`` objects
+for date-formatted cells. Every row keeps its Excel row number so findings can
+point at ``Clients!D14``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import itertools
+import os
+import zipfile
+import zlib
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from python_calamine import CalamineError, CalamineWorkbook, PasswordError
+
+from xlcrm.runtime import progress
+from xlcrm import schema
+from xlcrm.xlsx.limits import check_package, check_sheet
+from xlcrm.runtime.child_process import Child, ChildProcessFailed
+from xlcrm.errors import EncryptedWorkbook, NotAWorkbook, WorkbookNotFound, WorkbookStructureError
+from xlcrm.runtime.paths import path_problem
+from xlcrm.schema import Column, Sheet
+from xlcrm.xlsx.refs import MAX_COLUMNS, column_letter, sheet_ref
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+# How far down we look for a header row that is not on row 1, to say where it is.
+HEADER_SEARCH_ROWS = 10
+# From this file size on, work that can go to a process of its own does (read_in_process, xlcrm.xlsx.prerender):
+# starting one costs about half a second of imports, worth it only when the work takes seconds.
+BIG_WORKBOOK_BYTES = 8 * 2**20
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+
+
+@dataclass(frozen=True)
+class FileStamp:
+    """What a file looked like when read, to notice if someone saved it since."""
+
+    size: int
+    mtime_ns: int
+    sha256: str
+
+    @classmethod
+    def of(cls, path: Path) -> "FileStamp":
+        stat = path.stat()
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        return cls(stat.st_size, stat.st_mtime_ns, digest.hexdigest())
+
+
+@dataclass(frozen=True)
+class HeaderClash:
+    """Two header cells of one sheet that xlcrm matches as the same column (case and surrounding spaces aside)."""
+
+    header: str  # the first cell's text, as typed
+    first: str  # column letters, left to right
+    second: str
+    read: bool  # a column xlcrm reads or writes (a schema column or a computed one), not a user's own
+
+    def text(self, sheet_name: str) -> str:
+        """``Clients!E1 and Clients!K1 both head Phone``."""
+        where = sheet_ref(sheet_name)
+        return f"{where}!{self.first}1 and {where}!{self.second}1 both head {self.header}"
+
+
+@dataclass
+class SheetData:
+    """One user sheet as read: values by schema column key, indexed by Excel row number."""
+
+    spec: Sheet
+    name: str
+    frame: pd.DataFrame
+    letters: dict[str, str] = field(default_factory=dict)  # column key -> column letter
+    extra_columns: list[str] = field(default_factory=list)  # the user's own headers, kept untouched
+    missing_columns: list[Column] = field(default_factory=list)
+    header_clashes: list[HeaderClash] = field(default_factory=list)
+    header_row: int = 1
+    # Every cell as read ("" for blank), kept only for sheets in schema.RAW_ROW_SHEETS: a merge log must
+    # record rows exactly, the user's own columns included.
+    raw_rows: list[list[object]] | None = None
+    extra_letters: dict[str, str] = field(default_factory=dict)  # each of those headers -> its column letter
+    width: int = 0  # columns of the sheet's used range: the first free column is column_letter(width)
+    # Columns whose header carries the report marker are xlcrm's own (computed): header -> {row: value}, so the
+    # next run rewrites only the cells whose value changed.
+    owned_values: dict[str, dict[int, object]] = field(default_factory=dict)
+    misplaced_header: int | None = None  # the row the headers were found on, when that is not row 1
+    # What ``distinct`` worked out, by column key. The frame is never changed once read (a changed sheet is a
+    # new SheetData), so it stays true.
+    _distinct: dict[str, tuple[np.ndarray, list[object]]] = field(default_factory=dict, init=False, repr=False,
+                                                                  compare=False)
+
+    def cell(self, column_key: str, row: int) -> str:
+        """Reference such as ``Clients!D14`` (quoted when the sheet name needs it)."""
+        return f"{sheet_ref(self.name)}!{self.letters[column_key]}{row}"
+
+    def has(self, column_key: str) -> bool:
+        return column_key in self.letters
+
+    def column_values(self, column_key: str) -> pd.Series:
+        if column_key in self.frame.columns:
+            return self.frame[column_key]
+        return pd.Series([None] * len(self.frame), index=self.frame.index, dtype=object)
+
+    def distinct(self, column_key: str) -> tuple[np.ndarray, list[object]]:
+        """``factorize_cells`` of a column, worked out once: validation and the parsed frames go through the
+        same million-row columns value by distinct value."""
+        found = self._distinct.get(column_key)
+        if found is None:
+            found = self._distinct[column_key] = factorize_cells(self.column_values(column_key))
+        return found
+
+    def each_cell(self, column_key: str, convert: Callable[[object], object], where: np.ndarray | None = None,
+                  dtype: object = object) -> np.ndarray:
+        """``convert`` of each cell of a column (of the rows where ``where`` is True, when given) as a ``dtype``
+        array, asked once per distinct value there; a blank cell gives ``convert(None)``."""
+        codes, values = self.distinct(column_key)
+        if where is not None:
+            codes = codes[where]
+        converted = np.empty(len(values) + 1, dtype=dtype)  # the last one for blanks (code -1)
+        used = np.unique(codes[codes >= 0])
+        converted[used] = [convert(values[code]) for code in used]
+        converted[-1] = convert(None)
+        return converted[codes]
+
+    def keep_distinct(self, source: "SheetData", kept: np.ndarray, columns: Iterable[str]) -> None:
+        """Take over what ``distinct`` found in ``source`` for ``columns``, this sheet being the rows of source
+        where ``kept`` is True with those columns unchanged."""
+        every_row = bool(kept.all())
+        for key in columns:
+            if key in source._distinct:
+                codes, values = source._distinct[key]
+                self._distinct[key] = (codes if every_row else codes[kept], values)
+
+
+# Sentinels that keep real booleans apart from 1 and 0, which hash and compare equal to them.
+_BOOL_KEYS = {True: "\x00TRUE", False: "\x00FALSE"}
+_KEY_BOOLS = {key: value for value, key in _BOOL_KEYS.items()}
+
+
+def factorize_cells(values: pd.Series) -> tuple[np.ndarray, list[object]]:
+    """Each cell's code (-1 for a blank) and one value as read per code, so work runs once per distinct value.
+
+    TRUE keeps a code of its own apart from 1 (they are equal in Python), as FALSE does from 0.
+    """
+    raw = values.to_numpy(dtype=object)
+    codes, distinct = pd.factorize(raw)
+    merged = [code for code, value in enumerate(distinct) if isinstance(value, (int, float)) and value in (0, 1)]
+    if merged:  # TRUE and 1 may share a code: give real booleans keys of their own and count again
+        keys = raw.copy()
+        for position in np.flatnonzero(np.isin(codes, merged)):
+            if isinstance(raw[position], bool):
+                keys[position] = _BOOL_KEYS[raw[position]]
+        codes, distinct = pd.factorize(keys)
+    # Kept as 32-bit integers: a sheet holds at most Excel's 1,048,576 rows, and a refresh keeps many columns.
+    return codes.astype(np.int32), [_KEY_BOOLS.get(value, value) if isinstance(value, str) else value
+                                    for value in distinct]
+
+
+@dataclass
+class WorkbookData:
+    path: Path
+    locale: str
+    sheet_names: list[str]
+    sheets: Mapping[str, SheetData]  # schema sheet key -> data, only sheets that exist
+    stamp: FileStamp | None = None
+    report_rows: dict[str, list[list[object]]] = field(default_factory=dict)  # schema.READ_BACK_REPORTS key -> rows
+
+    def sheet(self, key: str) -> SheetData | None:
+        return self.sheets.get(key)
+
+    def misplaced_header(self, key: str) -> int | None:
+        """The row a sheet's headers were found on when that is not row 1 (None: row 1, or no such sheet)."""
+        sheet = self.sheets.get(key)
+        return sheet.misplaced_header if sheet is not None else None
+
+
+def require_distinct_headers(data: WorkbookData) -> None:
+    """Commands that write refuse a sheet where two columns xlcrm reads have the same header: whichever one it
+    took, a merge or a re-pointing would write one and leave the other as it was (data lost or wrong)."""
+    for key in data.sheets:
+        sheet = data.sheets[key]
+        clash = next((clash for clash in sheet.header_clashes if clash.read), None)
+        if clash is not None:
+            raise WorkbookStructureError(f"{clash.text(sheet.name)}; xlcrm cannot tell which one to use: rename or "
+                                         "delete one of them, then run again; the workbook was not changed")
+
+
+def require_room_right(sheet: SheetData, columns: int, what: str) -> None:
+    """Commands that write ``columns`` columns right of a sheet's used range (the computed columns of Clients,
+    its rows copied to the Merge log beside columns of the log's own) refuse a sheet whose used range reaches
+    so far right that they would not fit in Excel's grid: a stray value far to the right, as a rule."""
+    if sheet.width + columns <= MAX_COLUMNS:
+        return
+    last = column_letter(sheet.width - 1)
+    rows = sheet.raw_rows or []
+    row = next((number for number, cells in enumerate(rows, start=1)
+                if len(cells) >= sheet.width and cells[sheet.width - 1] not in ("", None)), None)
+    where = f"{sheet_ref(sheet.name)}!{last}{row}" if row is not None else f"column {last} of {sheet.name}"
+    raise WorkbookStructureError(
+        f"{where} holds a value at the right edge of the sheet, and xlcrm needs {columns} free columns right of "
+        f"your table for {what}; delete or move that value and run again; the workbook was not changed")
+
+
+def require_headers_on_row_one(sheet: SheetData) -> None:
+    """Commands that write rows refuse a sheet whose headers are lower down (which rows would be data?)."""
+    if sheet.misplaced_header:
+        raise WorkbookStructureError(f"{sheet.name}: the headers are on row {sheet.misplaced_header}, not row 1; "
+                                     "move them to row 1 first")
+
+
+class Sheets(Mapping[str, SheetData]):
+    """The user sheets of a workbook by schema key, some perhaps still being read in the background.
+
+    Asking for such a sheet waits until it is read (and raises what its reading raised), so the work on the
+    other sheets goes on meanwhile; which sheets exist is known from the start.
+    """
+
+    def __init__(self, keys: Sequence[str], pending: Mapping[str, Future[SheetData]]):
+        self._keys = list(keys)
+        self._ready: dict[str, SheetData] = {}
+        self._pending = dict(pending)
+        self._when_waiting: Callable[[], None] | None = None
+
+    def add(self, key: str, sheet: SheetData) -> None:
+        self._ready[key] = sheet
+
+    def when_waiting(self, start: Callable[[], None]) -> None:
+        """Run ``start`` once, when this process first has to wait for a sheet still being read: work that
+        needs no sheet (starting helper processes) then takes the time of that wait. Never, if none is waited for."""
+        self._when_waiting = start
+
+    def __getitem__(self, key: str) -> SheetData:
+        reading = self._pending.get(key)
+        if reading is not None:
+            if not reading.done() and self._when_waiting is not None:
+                start, self._when_waiting = self._when_waiting, None
+                start()
+            self._ready[key] = reading.result()  # what the reading raised is raised again at every ask
+            del self._pending[key]
+        return self._ready[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+def check_workbook_file(path: Path) -> None:
+    """Refuse, with a message a user understands, anything that is not an .xlsx/.xlsm workbook."""
+    check_workbook_file_start(path)
+    check_workbook_zip(path)
+
+
+def check_workbook_file_start(path: Path) -> None:
+    """The quick half of ``check_workbook_file``: the file is there, readable, and a zip (not .xls, CSV …)."""
+    if (problem := path_problem(path)) is not None:
+        raise WorkbookNotFound(f"{path}: {problem}")
+    if not path.exists():
+        raise WorkbookNotFound(f"{path}: no such file")
+    if path.is_dir():
+        raise NotAWorkbook(f"{path} is a folder, not a workbook")
+    if not os.access(path, os.R_OK):
+        raise NotAWorkbook(f"{path} cannot be read: permission denied")
+    size = path.stat().st_size
+    if size == 0:
+        raise NotAWorkbook(f"{path} is empty (0 bytes), not an Excel workbook")
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if head.startswith(_OLE_MAGIC):
+        if _ENCRYPTED_STREAM in path.read_bytes():
+            raise EncryptedWorkbook(f"{path} is password-protected; remove the password in Excel first")
+        raise NotAWorkbook(
+            f"{path} is an old Excel 97-2003 (.xls) file; open it in Excel and save it as .xlsx"
+        )
+    if not head.startswith(_ZIP_MAGIC):
+        kind = "a text or CSV file" if _looks_like_text(path) else "not an Excel workbook"
+        raise NotAWorkbook(f"{path} is {kind}, not an .xlsx workbook; open it in Excel and save it as an Excel workbook (.xlsx)")
+
+
+def check_workbook_zip(path: Path) -> None:
+    """The second half of ``check_workbook_file``: every zip entry inflates to its checksum, and it is a workbook.
+
+    It reads the whole file, so ``read_workbook`` runs it on a worker thread (zlib works without holding
+    Python's lock) while the sheets are read.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            if archive.testzip() is not None:
+                raise zipfile.BadZipFile
+    except (zipfile.BadZipFile, zlib.error, EOFError):
+        raise NotAWorkbook(f"{path} is damaged: its zip container cannot be read") from None
+    if "xl/workbook.xml" not in names:
+        raise NotAWorkbook(f"{path} is a zip file but not an Excel workbook (no xl/workbook.xml)")
+    if path.suffix.lower() not in WORKBOOK_SUFFIXES:
+        raise NotAWorkbook(f"{path} has the extension {path.suffix or '(none)'}; xlcrm works on .xlsx or .xlsm files")
+
+
+def _looks_like_text(path: Path) -> bool:
+    with path.open("rb") as handle:
+        sample = handle.read(4096)
+    for encoding in ("utf-8-sig", "cp1251"):
+        try:
+            text = sample.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return all(ch.isprintable() or ch in "\r\n\t" for ch in text)
+    return False
+
+
+@progress.step("reading the workbook")
+def read_workbook(path: str | os.PathLike[str]) -> WorkbookData:
+    """Check the file and read every user sheet it has into a DataFrame.
+
+    The sheets of ``schema.BACKGROUND_SHEETS`` are still being read when this returns (see ``Sheets``), on a
+    worker thread, or for a big file in a process of its own (``read_in_process``); the file's checks are
+    complete.
+    """
+    path = Path(path)
+    check_workbook_file_start(path)
+    check_package(path)
+    workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="xlcrm-read")
+    try:
+        integrity = workers.submit(check_workbook_zip, path)
+        try:
+            data = _read_sheets(path, workers)
+        except BaseException:
+            integrity.result()  # a damaged file is named as such, whatever the reader tripped over
+            raise
+        integrity.result()
+        return data
+    finally:
+        workers.shutdown(wait=False)  # a sheet being read in the background goes on
+
+
+def _read_sheets(path: Path, workers: ThreadPoolExecutor) -> WorkbookData:
+    # A big file's background sheet is read by a child process, started first: its imports run meanwhile.
+    child = Child(__name__) if is_big_workbook(path) else None
+    try:
+        stamp = FileStamp.of(path)
+        book = _open_book(path)
+    except BaseException:
+        if child is not None:
+            child.close()
+        raise
+    try:
+        names = list(book.sheet_names)
+        found = [(spec, actual) for spec in schema.USER_SHEETS
+                 if (actual := schema.find_sheet_name(spec, names)) is not None]
+        # Each worker opens the file itself: one calamine workbook is not read from two threads.
+        background = [(spec, actual) for spec, actual in found if spec in schema.BACKGROUND_SHEETS]
+        pending = {}
+        for spec, actual in background:
+            if child is not None:
+                pending[spec.key] = workers.submit(read_in_process, child, path, spec, actual)
+                child = None  # a child takes one call
+            else:
+                pending[spec.key] = workers.submit(read_alone, path, spec, actual)
+        sheets = Sheets([spec.key for spec, _ in found], pending)
+        data = WorkbookData(path=path, locale=schema.detect_locale(names), sheet_names=names, sheets=sheets,
+                            stamp=stamp)
+        for spec, actual in found:
+            if spec.key not in pending:
+                sheets.add(spec.key, _read_sheet(book, path, spec, actual))
+        for spec in schema.READ_BACK_REPORTS:
+            actual = schema.find_sheet_name(spec, names)
+            if actual is not None:
+                try:
+                    check_sheet(path, actual)
+                    data.report_rows[spec.key] = book.get_sheet_by_name(actual).to_python(skip_empty_area=False)
+                except CalamineError as exc:
+                    raise NotAWorkbook(f"{path}: sheet {actual!r} cannot be read: {exc}") from None
+    finally:
+        book.close()
+        if child is not None:  # no sheet for it, or the reading stopped before
+            child.close()
+    return data
+
+
+def is_big_workbook(path: Path) -> bool:
+    return path.stat().st_size >= BIG_WORKBOOK_BYTES
+
+
+def _open_book(path: Path) -> CalamineWorkbook:
+    try:
+        return CalamineWorkbook.from_path(str(path))
+    except PasswordError:
+        raise EncryptedWorkbook(f"{path} is password-protected; remove the password in Excel first") from None
+    except (CalamineError, OSError, ValueError) as exc:
+        raise NotAWorkbook(f"{path} cannot be read as a workbook: {exc}") from None
+
+
+def read_in_process(child: Child, path: Path, spec: Sheet, actual: str) -> SheetData:
+    """``read_alone`` in ``child``, where turning a million rows into ten million Python values runs on another
+    core instead of taking turns with the main thread. The sheet comes back pickled, about 50 MB for a million
+    rows since equal texts and dates are one object. When no such process can run, it is read here.
+    """
+    try:
+        sheet = child.call(read_alone, path, spec, actual)
+    except ChildProcessFailed:
+        return read_alone(path, spec, actual)  # slower, but the workbook is not refused for it
+    # The child's schema objects are copies: point the sheet at this process's own.
+    sheet.spec = spec
+    sheet.missing_columns = [spec.column(column.key) for column in sheet.missing_columns]
+    return sheet
+
+
+def read_alone(path: Path, spec: Sheet, actual: str) -> SheetData:
+    """One sheet, read with a calamine handle of its own."""
+    book = _open_book(path)
+    try:
+        return _read_sheet(book, path, spec, actual)
+    finally:
+        book.close()
+
+
+def _read_sheet(book: CalamineWorkbook, path: Path, spec: Sheet, actual: str) -> SheetData:
+    check_sheet(path, actual)
+    try:
+        sheet = book.get_sheet_by_name(actual)
+        keep_rows = spec in schema.RAW_ROW_SHEETS or sheet.start not in (None, (0, 0))
+        rows = sheet.to_python(skip_empty_area=False) if keep_rows else None
+        chunks = iter([rows]) if rows is not None else _row_chunks(sheet.iter_rows())
+        del sheet  # the row iterator keeps it while rows are left: calamine's copy goes with the last of them
+        first = next(chunks, [])
+        data = _sheet_data(spec, actual, first, chunks, _table_furniture(path, actual))
+    except CalamineError as exc:
+        raise NotAWorkbook(f"{path}: sheet {actual!r} cannot be read: {exc}") from None
+    data.misplaced_header = _misplaced_header_row(spec, first)
+    if spec in schema.RAW_ROW_SHEETS:
+        data.raw_rows = rows
+    return data
+
+
+def _table_furniture(path: Path, sheet_name: str) -> frozenset[int]:
+    """The rows of a sheet that are an Excel table's header or total row (rows of labels and SUBTOTALs, not
+    records)."""
+    from xlcrm.xlsx.tables import sheet_tables  # it reads XML the way writing does, which imports this module
+
+    return frozenset(row for table in sheet_tables(path, sheet_name) for row in table.furniture_rows())
+
+
+def _misplaced_header_row(spec: Sheet, rows: list[list[object]]) -> int | None:
+    """Row number (1-based) where this sheet's headers are, when that is not row 1."""
+    def hits(row: list[object]) -> int:
+        return sum(schema.match_column(spec, value) is not None for value in row)
+
+    if not rows or hits(rows[0]) > 0:
+        return None
+    for number, row in enumerate(rows[1:HEADER_SEARCH_ROWS], start=2):
+        if hits(row) >= 2:
+            return number
+    return None
+
+
+# Rows of a big sheet are turned into Python values this many at a time, each batch cleaned before the next:
+# the same text read a million times then never sits in memory a million times (see _cleaned).
+ROW_CHUNK = 50_000
+
+
+def _row_chunks(rows: Iterator[list[object]]) -> Iterator[list[list[object]]]:
+    while chunk := list(itertools.islice(rows, ROW_CHUNK)):
+        yield chunk
+
+
+def _sheet_data(spec: Sheet, name: str, first: list[list[object]], more: Iterator[list[list[object]]],
+                furniture: frozenset[int] = frozenset()) -> SheetData:
+    """The sheet whose rows are ``first`` (header row first) followed by the chunks of ``more``, leaving out the
+    rows of ``furniture`` (tables' header and total rows)."""
+    header = first[0] if first else []
+    letters: dict[str, str] = {}
+    positions: dict[str, int] = {}
+    extra: list[str] = []
+    extra_letters: dict[str, str] = {}
+    for index, value in enumerate(header):
+        column = schema.match_column(spec, value)
+        if column is None:
+            if _present(value):
+                extra.append(str(value).strip())
+                extra_letters.setdefault(str(value).strip(), column_letter(index))
+        elif column.key not in letters:
+            letters[column.key] = column_letter(index)
+            positions[column.key] = index
+    missing = [c for c in spec.columns if c.key not in letters]
+    owned = {text: index for index, value in enumerate(header)
+             if _present(value) and (text := str(value).strip()).startswith(schema.REPORT_MARKER.strip())
+             and schema.match_column(spec, value) is None}
+    owned_values: dict[str, dict[int, object]] = {text: {} for text in owned}
+
+    keys = list(positions)
+    columns = [positions[k] for k in keys]
+    width = len(header)
+    parts: list[np.ndarray] = []
+    numbers: list[np.ndarray] = []
+    number = 2  # Excel row of the chunk's first row
+    for body in itertools.chain([first[1:]], more):
+        chunk_width = max((len(row) for row in body), default=0)
+        width = max(width, chunk_width)
+        table = _object_table(body, max(chunk_width, len(header)))
+        for text, index in owned.items():
+            owned_values[text].update((number + offset, value) for offset, value in enumerate(table[:, index].tolist())
+                                      if _present(value) and number + offset not in furniture)
+        values, keep = _cleaned(table[:, columns])  # a copy: the columns are picked by position
+        keep[[row - number for row in furniture if number <= row < number + len(body)]] = False
+        # Rows that are blank in every schema column carry no record (formatted but empty table rows).
+        parts.append(values[keep])
+        numbers.append(np.flatnonzero(keep) + number)
+        number += len(body)
+    values = np.concatenate(parts) if parts else np.empty((0, len(columns)), dtype=object)
+    parts.clear()
+    found = np.concatenate(numbers) if numbers else np.empty(0, dtype=np.int64)
+    # No rows: an empty list, which gives the same empty index as ever. The values are not copied again:
+    # a million-row sheet is 80 MB of pointers, held while calamine still holds the sheet.
+    index = pd.Index(found if len(found) else [], name="row")
+    frame = pd.DataFrame(values, columns=keys, index=index, dtype=object, copy=False)
+    return SheetData(spec, name, frame, letters, extra, missing, _header_clashes(spec, header),
+                     extra_letters=extra_letters, width=width, owned_values=owned_values)
+
+
+def _header_clashes(spec: Sheet, header: list[object]) -> list[HeaderClash]:
+    """Every header cell that matches an earlier one of the row as xlcrm matches headers (``schema.fold``).
+
+    A schema column or a computed one (report marker) xlcrm reads and writes by its header; a user's own column
+    it only carries along, by position.
+    """
+    clashes = []
+    first_of: dict[str, int] = {}
+    for index, value in enumerate(header):
+        if not _present(value):
+            continue
+        column = schema.match_column(spec, value)
+        key = f"column:{column.key}" if column is not None else schema.fold(value)
+        first = first_of.setdefault(key, index)
+        if first != index:
+            text = str(header[first]).strip()
+            read = column is not None or text.startswith(schema.REPORT_MARKER.strip())
+            clashes.append(HeaderClash(text, column_letter(first), column_letter(index), read))
+    return clashes
+
+
+def _object_table(body: list[list[object]], width: int) -> np.ndarray:
+    """The rows below the header as one 2-D object array, short rows padded with None."""
+    if any(len(row) != width for row in body):
+        body = [row + [None] * (width - len(row)) for row in body]
+    if not body:
+        return np.empty((0, width), dtype=object)
+    return pd.DataFrame(body, dtype=object).to_numpy()
+
+
+def _cleaned(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The values (a 2-D array of their own, changed in place) with empty strings as blanks and text stripped
+    of the spaces people leave around it, and which rows hold a value in any column.
+
+    A column is worked on through its distinct values: a million-row sheet repeats a few managers, types
+    and dates over and over, so each is cleaned once, and every cell holding it then shares one object
+    (the same text read a million times would otherwise be held in memory a million times).
+    """
+    filled = np.zeros(len(values), dtype=bool)
+    for column in range(values.shape[1]):
+        cells = values[:, column]
+        codes, distinct = pd.factorize(cells)  # blanks (None) get code -1 and stay as they are
+        present = codes >= 0
+        if not len(distinct):
+            continue
+        # Only text and dates are shared: 1, 1.0 and TRUE are one "distinct value" to pandas, but not to a user.
+        shared = np.fromiter((type(value) in _SHAREABLE for value in distinct), dtype=bool, count=len(distinct))
+        if not shared.any():
+            filled |= present
+            continue
+        clean = np.empty(len(distinct), dtype=object)
+        clean[:] = [(value.strip() or None) if type(value) is str else value for value in distinct]
+        take = present.copy()
+        take[take] = shared[codes[take]]
+        cells[take] = clean[codes[take]]
+        blank_now = np.equal(clean, None)
+        present[present] = ~blank_now[codes[present]]
+        filled |= present
+    return values, filled
+
+
+_SHAREABLE = (str, dt.date, dt.datetime, dt.time)
+
+
+def _present(value: object) -> bool:
+    return value is not None and not (isinstance(value, str) and not value.strip())
+
+
