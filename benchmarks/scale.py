@@ -37,9 +37,9 @@ import sys
 import tempfile
 import time
 import zipfile
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 from xml.sax.saxutils import escape
 
 from xlcrm import schema
@@ -51,11 +51,57 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)
 DATE_STYLE = 1  # cellXfs index of the date format in the styles written below
 LETTERS = [column_letter(index) for index in range(26)]
 
-FIRST_NAMES = ("Иван", "Пётр", "Анна", "Мария", "Сергей", "Ольга", "Дмитрий", "Елена", "Алексей", "Наталья",
-               "Андрей", "Татьяна", "Михаил", "Ирина", "Николай", "Светлана", "Владимир", "Юлия", "Павел", "Ксения")
-LAST_NAMES = ("Иванов", "Петров", "Сидоров", "Смирнов", "Кузнецов", "Попов", "Волков", "Соколов", "Лебедев",
-              "Козлов", "Новиков", "Морозов", "Егоров", "Павлов", "Семёнов", "Голубев", "Виноградов", "Богданов",
-              "Воробьёв", "Фёдоров", "Михайлов", "Беляев", "Тарасов", "Белов", "Комаров", "Орлов", "Киселёв")
+FIRST_NAMES = (
+    "Иван",
+    "Пётр",
+    "Анна",
+    "Мария",
+    "Сергей",
+    "Ольга",
+    "Дмитрий",
+    "Елена",
+    "Алексей",
+    "Наталья",
+    "Андрей",
+    "Татьяна",
+    "Михаил",
+    "Ирина",
+    "Николай",
+    "Светлана",
+    "Владимир",
+    "Юлия",
+    "Павел",
+    "Ксения",
+)
+LAST_NAMES = (
+    "Иванов",
+    "Петров",
+    "Сидоров",
+    "Смирнов",
+    "Кузнецов",
+    "Попов",
+    "Волков",
+    "Соколов",
+    "Лебедев",
+    "Козлов",
+    "Новиков",
+    "Морозов",
+    "Егоров",
+    "Павлов",
+    "Семёнов",
+    "Голубев",
+    "Виноградов",
+    "Богданов",
+    "Воробьёв",
+    "Фёдоров",
+    "Михайлов",
+    "Беляев",
+    "Тарасов",
+    "Белов",
+    "Комаров",
+    "Орлов",
+    "Киселёв",
+)
 CITIES = ("Москва", "Санкт-Петербург", "Казань", "Новосибирск", "Екатеринбург", "Самара", "Омск", "Пермь")
 MANAGERS = ("Анна Смирнова", "Игорь Волков", "Олег Петров", "Мария Козлова", "Денис Орлов", "Юлия Белова")
 RESULTS = ("Договорились", "Перезвонить", "Не дозвонились", "Отправил КП", "Думает", "Отказ", None, None)
@@ -74,6 +120,7 @@ class Size:
 
 
 # --- a streaming .xlsx writer: shared strings, one style for dates, sheet XML written row by row ---------------
+
 
 class SharedStrings:
     def __init__(self) -> None:
@@ -101,10 +148,12 @@ def _cells(row: Iterable[object], number: int, strings: SharedStrings) -> Iterat
 
 def _write_sheet(archive: zipfile.ZipFile, number: int, rows: Iterable[list[object]], strings: SharedStrings) -> None:
     with archive.open(f"xl/worksheets/sheet{number}.xml", "w", force_zip64=True) as part:
-        part.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                   b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                   b'<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" state="frozen"/>'
-                   b"</sheetView></sheetViews><sheetData>")
+        part.write(
+            b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            b'<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" state="frozen"/>'
+            b"</sheetView></sheetViews><sheetData>"
+        )
         chunk: list[str] = []
         for number_in_sheet, row in enumerate(rows, start=1):
             chunk.append(f'<row r="{number_in_sheet}">{"".join(_cells(row, number_in_sheet, strings))}</row>')
@@ -126,54 +175,83 @@ def write_workbook(path: Path, sheets: list[tuple[str, Iterable[list[object]]]])
             _write_sheet(archive, number, rows, strings)
         overrides = "".join(
             f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="application/'
-            f'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>' for n in range(1, len(sheets) + 1))
-        archive.writestr("[Content_Types].xml", (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-            '<Default Extension="xml" ContentType="application/xml"/>'
-            '<Override PartName="/xl/workbook.xml" '
-            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-            '<Override PartName="/xl/styles.xml" '
-            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
-            '<Override PartName="/xl/sharedStrings.xml" '
-            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
-            f"{overrides}</Types>"))
-        archive.writestr("_rels/.rels", (
-            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{pkg}">'
-            f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>'))
-        sheet_list = "".join(f'<sheet name="{escape(name)}" sheetId="{n}" r:id="rId{n}"/>'
-                             for n, (name, _rows) in enumerate(sheets, start=1))
-        archive.writestr("xl/workbook.xml", (
-            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="{main}" xmlns:r="{rel}">'
-            f"<sheets>{sheet_list}</sheets></workbook>"))
-        links = "".join(f'<Relationship Id="rId{n}" Type="{rel}/worksheet" Target="worksheets/sheet{n}.xml"/>'
-                        for n in range(1, len(sheets) + 1))
+            f'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+            for n in range(1, len(sheets) + 1)
+        )
+        archive.writestr(
+            "[Content_Types].xml",
+            (
+                '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                '<Default Extension="xml" ContentType="application/xml"/>'
+                '<Override PartName="/xl/workbook.xml" '
+                'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+                '<Override PartName="/xl/styles.xml" '
+                'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+                '<Override PartName="/xl/sharedStrings.xml" '
+                'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+                f"{overrides}</Types>"
+            ),
+        )
+        archive.writestr(
+            "_rels/.rels",
+            (
+                f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{pkg}">'
+                f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+            ),
+        )
+        sheet_list = "".join(
+            f'<sheet name="{escape(name)}" sheetId="{n}" r:id="rId{n}"/>'
+            for n, (name, _rows) in enumerate(sheets, start=1)
+        )
+        archive.writestr(
+            "xl/workbook.xml",
+            (
+                f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="{main}" xmlns:r="{rel}">'
+                f"<sheets>{sheet_list}</sheets></workbook>"
+            ),
+        )
+        links = "".join(
+            f'<Relationship Id="rId{n}" Type="{rel}/worksheet" Target="worksheets/sheet{n}.xml"/>'
+            for n in range(1, len(sheets) + 1)
+        )
         extra = len(sheets)
-        archive.writestr("xl/_rels/workbook.xml.rels", (
-            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{pkg}">{links}'
-            f'<Relationship Id="rId{extra + 1}" Type="{rel}/styles" Target="styles.xml"/>'
-            f'<Relationship Id="rId{extra + 2}" Type="{rel}/sharedStrings" Target="sharedStrings.xml"/>'
-            "</Relationships>"))
-        archive.writestr("xl/styles.xml", (
-            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<styleSheet xmlns="{main}">'
-            '<numFmts count="1"><numFmt numFmtId="164" formatCode="dd.mm.yyyy"/></numFmts>'
-            '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
-            '<fills count="2"><fill><patternFill patternType="none"/></fill>'
-            '<fill><patternFill patternType="gray125"/></fill></fills>'
-            '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
-            '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-            '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-            '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
-            "</styleSheet>"))
+        archive.writestr(
+            "xl/_rels/workbook.xml.rels",
+            (
+                f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{pkg}">{links}'
+                f'<Relationship Id="rId{extra + 1}" Type="{rel}/styles" Target="styles.xml"/>'
+                f'<Relationship Id="rId{extra + 2}" Type="{rel}/sharedStrings" Target="sharedStrings.xml"/>'
+                "</Relationships>"
+            ),
+        )
+        archive.writestr(
+            "xl/styles.xml",
+            (
+                f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<styleSheet xmlns="{main}">'
+                '<numFmts count="1"><numFmt numFmtId="164" formatCode="dd.mm.yyyy"/></numFmts>'
+                '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+                '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+                '<fill><patternFill patternType="gray125"/></fill></fills>'
+                '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+                '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+                '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+                '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
+                "</styleSheet>"
+            ),
+        )
         with archive.open("xl/sharedStrings.xml", "w", force_zip64=True) as part:
-            part.write(f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="{main}" '
-                       f'uniqueCount="{len(strings.index)}">'.encode())
+            part.write(
+                f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="{main}" '
+                f'uniqueCount="{len(strings.index)}">'.encode()
+            )
             part.write("".join(f"<si><t>{escape(text)}</t></si>" for text in strings.index).encode())
             part.write(b"</sst>")
 
 
 # --- the client base ------------------------------------------------------------------------------------------
+
 
 def _inn(rng: random.Random) -> str:
     digits = [rng.randint(0, 9) for _ in range(9)]
@@ -184,8 +262,16 @@ def _inn(rng: random.Random) -> str:
 def _phone(rng: random.Random, digits: str) -> object:
     """The same mobile number the ways people type it (and, now and then, as a number cell)."""
     code, a, b, c = digits[:3], digits[3:6], digits[6:8], digits[8:]
-    return rng.choice((f"+7 ({code}) {a}-{b}-{c}", f"8 {code} {a} {b} {c}", f"8{digits}", f"+7{digits}",
-                       f"+7 {code} {a}-{b}-{c}", int(f"7{digits}")))
+    return rng.choice(
+        (
+            f"+7 ({code}) {a}-{b}-{c}",
+            f"8 {code} {a} {b} {c}",
+            f"8{digits}",
+            f"+7{digits}",
+            f"+7 {code} {a}-{b}-{c}",
+            int(f"7{digits}"),
+        )
+    )
 
 
 def _maybe_text_date(rng: random.Random, day: dt.date, share: float) -> object:
@@ -206,14 +292,26 @@ def client_rows(size: Size, seed: int) -> Iterator[list[object]]:
             continue
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         digits = f"9{rng.randint(0, 99):02d}{rng.randint(0, 9_999_999):07d}"
-        row = [f"C{number:06d}", f"{last} {first}", f"ООО «{last} и партнёры {number}»",
-               _inn(rng) if rng.random() < 0.6 else None, _phone(rng, digits),
-               f"client{number}@example.ru" if rng.random() < 0.7 else None, rng.choice(CITIES), None,
-               _maybe_text_date(rng, dt.date(1960, 1, 1) + dt.timedelta(days=rng.randint(0, 15_000)), 0.01)
-               if rng.random() < 0.5 else None,
-               rng.choice(sources), rng.choice(MANAGERS),
-               rng.choice((None,) * 40 + ("VIP", "Ключевой", "Потерян")), rng.randint(1, 5), None, None,
-               _maybe_text_date(rng, dt.date(2020, 1, 1) + dt.timedelta(days=rng.randint(0, 2_000)), 0.005)]
+        row = [
+            f"C{number:06d}",
+            f"{last} {first}",
+            f"ООО «{last} и партнёры {number}»",
+            _inn(rng) if rng.random() < 0.6 else None,
+            _phone(rng, digits),
+            f"client{number}@example.ru" if rng.random() < 0.7 else None,
+            rng.choice(CITIES),
+            None,
+            _maybe_text_date(rng, dt.date(1960, 1, 1) + dt.timedelta(days=rng.randint(0, 15_000)), 0.01)
+            if rng.random() < 0.5
+            else None,
+            rng.choice(sources),
+            rng.choice(MANAGERS),
+            rng.choice((None,) * 40 + ("VIP", "Ключевой", "Потерян")),
+            rng.randint(1, 5),
+            None,
+            None,
+            _maybe_text_date(rng, dt.date(2020, 1, 1) + dt.timedelta(days=rng.randint(0, 2_000)), 0.005),
+        ]
         previous = row
         yield row
 
@@ -232,10 +330,18 @@ def interaction_rows(size: Size, seed: int) -> Iterator[list[object]]:
         kind = rng.choices(types, weights)[0]
         order = kind == schema.ORDER.ru
         planned = day + dt.timedelta(days=rng.randint(1, 30)) if rng.random() < 0.3 else None
-        yield [_maybe_text_date(rng, day, 0.002), f"C{rng.randint(1, size.clients):06d}", kind,
-               rng.choice(services) if order else None, rng.randint(10, 500) * 100 if order else None,
-               rng.choice(MANAGERS), rng.choice(RESULTS), rng.choice(COMMENTS),
-               rng.choice(NEXT_ACTIONS) if planned else None, planned]
+        yield [
+            _maybe_text_date(rng, day, 0.002),
+            f"C{rng.randint(1, size.clients):06d}",
+            kind,
+            rng.choice(services) if order else None,
+            rng.randint(10, 500) * 100 if order else None,
+            rng.choice(MANAGERS),
+            rng.choice(RESULTS),
+            rng.choice(COMMENTS),
+            rng.choice(NEXT_ACTIONS) if planned else None,
+            planned,
+        ]
 
 
 def service_rows() -> Iterator[list[object]]:
@@ -246,14 +352,19 @@ def service_rows() -> Iterator[list[object]]:
 
 def settings_rows() -> Iterator[list[object]]:
     yield [c.ru for c in schema.SETTINGS.columns]
-    lists = {"managers": MANAGERS, "interaction_types": [t.ru for t in schema.INTERACTION_TYPES],
-             "sources": [s.ru for s in schema.DEFAULT_SOURCES], "designations": [d.ru for d in schema.DESIGNATIONS]}
+    lists = {
+        "managers": MANAGERS,
+        "interaction_types": [t.ru for t in schema.INTERACTION_TYPES],
+        "sources": [s.ru for s in schema.DEFAULT_SOURCES],
+        "designations": [d.ru for d in schema.DESIGNATIONS],
+    }
     keys = schema.SETTINGS_KEYS
     for n in range(max(len(keys), *(len(v) for v in lists.values()))):
         setting = keys[n] if n < len(keys) else None
-        yield ([setting.key if setting else None, setting.default if setting else None,
-                setting.ru if setting else None]
-               + [values[n] if n < len(values) else None for values in lists.values()])
+        yield (
+            [setting.key if setting else None, setting.default if setting else None, setting.ru if setting else None]
+            + [values[n] if n < len(values) else None for values in lists.values()]
+        )
 
 
 def build(size: Size, seed: int) -> Path:
@@ -261,18 +372,22 @@ def build(size: Size, seed: int) -> Path:
     if not path.exists():
         started = time.perf_counter()
         partial = path.with_suffix(".partial")
-        write_workbook(partial, [
-            (schema.CLIENTS.ru, client_rows(size, seed)),
-            (schema.SERVICES.ru, service_rows()),
-            (schema.INTERACTIONS.ru, interaction_rows(size, seed)),
-            (schema.SETTINGS.ru, settings_rows()),
-        ])
+        write_workbook(
+            partial,
+            [
+                (schema.CLIENTS.ru, client_rows(size, seed)),
+                (schema.SERVICES.ru, service_rows()),
+                (schema.INTERACTIONS.ru, interaction_rows(size, seed)),
+                (schema.SETTINGS.ru, settings_rows()),
+            ],
+        )
         partial.rename(path)
         print(f"built {path.name} in {time.perf_counter() - started:.1f} s", flush=True)
     return path
 
 
 # --- measuring --------------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Measure:
@@ -309,7 +424,9 @@ def tree_resident_mb(pid: int) -> float:
             sizes = Path(f"/proc/{current}/smaps_rollup").read_text()
             total_kb += next((int(line.split()[1]) for line in sizes.splitlines() if line.startswith("Pss:")), 0)
             for task in os.listdir(f"/proc/{current}/task"):
-                waiting.extend(int(child) for child in Path(f"/proc/{current}/task/{task}/children").read_text().split())
+                waiting.extend(
+                    int(child) for child in Path(f"/proc/{current}/task/{task}/children").read_text().split()
+                )
         except (OSError, ValueError):
             continue  # the process ended meanwhile
     return total_kb / 1024
@@ -348,7 +465,9 @@ def _run(command: list[str], limit: float, watch_memory: bool) -> Measure:
     seconds = time.perf_counter() - started
     code = os.waitstatus_to_exitcode(status)
     if finished and code not in (0, 1):
-        raise SystemExit(f"{' '.join(command)} failed ({code}): {process.stderr.read().decode() if process.stderr else ''}")
+        raise SystemExit(
+            f"{' '.join(command)} failed ({code}): {process.stderr.read().decode() if process.stderr else ''}"
+        )
     return Measure(seconds, max(usage.ru_maxrss / 1024, tree_peak), finished)  # ru_maxrss is in KiB on Linux
 
 
@@ -380,12 +499,17 @@ def run_size(size: Size, seed: int, openpyxl: bool, limit: float) -> dict[str, M
         ("xlcrm refresh", [*xlcrm, "refresh", str(copy), *today, "--keep-backups", "0"], fresh_copy, keep_refreshed),
         # What the next refresh reads is the refreshed file, report sheets included: its own floor.
         (REFRESHED_FLOOR, [python, "-c", FLOOR, str(refreshed)], nothing, nothing),
-        ("xlcrm refresh (again)", [*xlcrm, "refresh", str(copy), *today, "--keep-backups", "0"], refreshed_copy,
-         nothing),
+        (
+            "xlcrm refresh (again)",
+            [*xlcrm, "refresh", str(copy), *today, "--keep-backups", "0"],
+            refreshed_copy,
+            nothing,
+        ),
     ]
     if openpyxl:  # last: at a million rows it takes minutes and gigabytes
-        steps.append(("openpyxl load+save", [python, "-c", OPENPYXL, str(source), str(work / "o.xlsx")], nothing,
-                      nothing))
+        steps.append(
+            ("openpyxl load+save", [python, "-c", OPENPYXL, str(source), str(work / "o.xlsx")], nothing, nothing)
+        )
     print(f"\n{size.label} clients / interactions, {source.stat().st_size / 1e6:.1f} MB")
     print(f"{'step':26} {'wall s':>8} {'× floor':>8} {'peak MB':>8} {'× floor':>8}", flush=True)
     try:
@@ -394,8 +518,11 @@ def run_size(size: Size, seed: int, openpyxl: bool, limit: float) -> dict[str, M
             after()
             floor = results["floor (calamine read)"]
             over = "" if result.finished else f"  (stopped after {limit:.0f} s)"
-            print(f"{step:26} {result.seconds:8.2f} {result.seconds / floor.seconds:8.2f} "
-                  f"{result.peak_mb:8.0f} {result.peak_mb / floor.peak_mb:8.2f}{over}", flush=True)
+            print(
+                f"{step:26} {result.seconds:8.2f} {result.seconds / floor.seconds:8.2f} "
+                f"{result.peak_mb:8.0f} {result.peak_mb / floor.peak_mb:8.2f}{over}",
+                flush=True,
+            )
         again, floor = results["xlcrm refresh (again)"], results[REFRESHED_FLOOR]
         print(f"{'':26} refresh again ÷ the floor of the file it refreshed: {again.seconds / floor.seconds:.2f}×")
     finally:
@@ -412,8 +539,11 @@ def open_in_libreoffice(size: Size, seed: int) -> None:
     try:
         book = work / "book.xlsx"
         shutil.copyfile(source, book)
-        subprocess.run([sys.executable, "-m", "xlcrm", "refresh", str(book), "--today", TODAY.isoformat(),
-                        "--keep-backups", "0"], check=False, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "xlcrm", "refresh", str(book), "--today", TODAY.isoformat(), "--keep-backups", "0"],
+            check=False,
+            capture_output=True,
+        )
         workbook = CalamineWorkbook.from_path(str(book))
         names = list(workbook.sheet_names)
         workbook.close()
@@ -421,13 +551,27 @@ def open_in_libreoffice(size: Size, seed: int) -> None:
         # The 12th CSV filter token picks the sheet (1-based), in LibreOffice 7.2 and later.
         csv_filter = f"csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,{dashboard}"
         started = time.perf_counter()
-        result = subprocess.run(["soffice", f"-env:UserInstallation=file://{work / 'profile'}", "--headless",
-                                 "--norestore", "--convert-to", csv_filter, "--outdir", str(work), str(book)],
-                                capture_output=True, text=True)
+        result = subprocess.run(
+            [
+                "soffice",
+                f"-env:UserInstallation=file://{work / 'profile'}",
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                csv_filter,
+                "--outdir",
+                str(work),
+                str(book),
+            ],
+            capture_output=True,
+            text=True,
+        )
         produced = sorted(work.glob("*.csv"))
-        print(f"\n{size.label}: LibreOffice converted the Dashboard sheet in {time.perf_counter() - started:.0f} s "
-              f"(exit {result.returncode}, {len(produced)} CSV file)")
-        for line in (produced[0].read_text(encoding="utf-8").splitlines()[:8] if produced else [result.stderr]):
+        print(
+            f"\n{size.label}: LibreOffice converted the Dashboard sheet in {time.perf_counter() - started:.0f} s "
+            f"(exit {result.returncode}, {len(produced)} CSV file)"
+        )
+        for line in produced[0].read_text(encoding="utf-8").splitlines()[:8] if produced else [result.stderr]:
             print("  " + line)
     finally:
         shutil.rmtree(work)
@@ -443,14 +587,25 @@ def parse_sizes(text: str) -> list[Size]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=parse_sizes, default=parse_sizes("10000:100000,100000:1000000"),
-                        help="clients:interactions, comma-separated, smallest first")
+    parser.add_argument(
+        "--sizes",
+        type=parse_sizes,
+        default=parse_sizes("10000:100000,100000:1000000"),
+        help="clients:interactions, comma-separated, smallest first",
+    )
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--no-openpyxl", dest="openpyxl", action="store_false",
-                        help="skip the openpyxl load+save (minutes and gigabytes at a million rows)")
+    parser.add_argument(
+        "--no-openpyxl",
+        dest="openpyxl",
+        action="store_false",
+        help="skip the openpyxl load+save (minutes and gigabytes at a million rows)",
+    )
     parser.add_argument("--limit", type=float, default=900, help="seconds after which a step is stopped")
-    parser.add_argument("--libreoffice", action="store_true",
-                        help="instead of timing: refresh each size and convert its Dashboard with LibreOffice")
+    parser.add_argument(
+        "--libreoffice",
+        action="store_true",
+        help="instead of timing: refresh each size and convert its Dashboard with LibreOffice",
+    )
     args = parser.parse_args()
     if args.libreoffice:
         for size in args.sizes:

@@ -30,10 +30,10 @@ from pathlib import Path
 from python_calamine import CalamineWorkbook
 
 from xlcrm import schema
+from xlcrm.create.template import build_workbook
 from xlcrm.xlsx.package import write_workbook
 from xlcrm.xlsx.report_sheet import excel_serial
 from xlcrm.xlsx.sheet_edits import SheetEdit
-from xlcrm.create.template import build_workbook
 
 REPOINTED = 50_000
 DELETED = 1_000
@@ -52,10 +52,12 @@ def _client_rows(count: int) -> str:
     rows = []
     for i in range(1, count + 1):
         r = i + 1
-        rows.append(f'<row r="{r}">{_text(f"A{r}", f"C{i:06d}")}{_text(f"B{r}", f"Person {i}")}'
-                    f'{_text(f"C{r}", f"Company {i % 5000} LLC")}{_text(f"E{r}", f"+7 900 {i:07d}")}'
-                    f'{_text(f"F{r}", f"p{i}@example.ru")}{_text(f"G{r}", "Moscow")}'
-                    f'{_text(f"K{r}", f"Manager {i % 7}")}{_number(f"M{r}", i % 5)}</row>')
+        rows.append(
+            f'<row r="{r}">{_text(f"A{r}", f"C{i:06d}")}{_text(f"B{r}", f"Person {i}")}'
+            f"{_text(f'C{r}', f'Company {i % 5000} LLC')}{_text(f'E{r}', f'+7 900 {i:07d}')}"
+            f"{_text(f'F{r}', f'p{i}@example.ru')}{_text(f'G{r}', 'Moscow')}"
+            f"{_text(f'K{r}', f'Manager {i % 7}')}{_number(f'M{r}', i % 5)}</row>"
+        )
     return "".join(rows)
 
 
@@ -64,10 +66,12 @@ def _interaction_rows(count: int, clients: int, date_style: str) -> str:
     rows = []
     for i in range(1, count + 1):
         r = i + 1
-        rows.append(f'<row r="{r}">{_number(f"A{r}", start + i % 900, date_style)}'
-                    f'{_text(f"B{r}", f"C{i % clients + 1:06d}")}{_text(f"C{r}", ("Call in", "Meeting", "Order")[i % 3])}'
-                    f'{_number(f"E{r}", 1000 + (i * 37) % 9000)}{_text(f"F{r}", f"Manager {i % 7}")}'
-                    f'{_text(f"H{r}", f"comment {i}")}</row>')
+        rows.append(
+            f'<row r="{r}">{_number(f"A{r}", start + i % 900, date_style)}'
+            f"{_text(f'B{r}', f'C{i % clients + 1:06d}')}{_text(f'C{r}', ('Call in', 'Meeting', 'Order')[i % 3])}"
+            f"{_number(f'E{r}', 1000 + (i * 37) % 9000)}{_text(f'F{r}', f'Manager {i % 7}')}"
+            f"{_text(f'H{r}', f'comment {i}')}</row>"
+        )
     return "".join(rows)
 
 
@@ -89,11 +93,15 @@ def build(path: Path, interactions: int, clients: int) -> Path:
                 text = data.decode()
                 date_style = re.search(r'<c r="A2" (s="\d+")', text)
                 style = f" {date_style.group(1)}" if date_style else ""
-                body = (_client_rows(clients) if name == schema.CLIENTS.name("en")
-                        else _interaction_rows(interactions, clients, style))
+                body = (
+                    _client_rows(clients)
+                    if name == schema.CLIENTS.name("en")
+                    else _interaction_rows(interactions, clients, style)
+                )
                 header = re.search(r'<row r="1".*?</row>', text).group(0)
-                text = re.sub(r"<sheetData>.*</sheetData>", lambda _: f"<sheetData>{header}{body}</sheetData>", text,
-                              flags=re.S)
+                text = re.sub(
+                    r"<sheetData>.*</sheetData>", lambda _: f"<sheetData>{header}{body}</sheetData>", text, flags=re.S
+                )
                 data = text.encode()
             elif info.filename.startswith("xl/tables/"):
                 text = data.decode()
@@ -145,8 +153,9 @@ def peak_memory_mb() -> float:
 def run(task: str, source: Path, target: Path) -> tuple[float, float]:
     """Wall seconds and peak resident MB of ``task`` in a fresh process."""
     started = time.perf_counter()
-    child = subprocess.run([sys.executable, __file__, "--measure", task, str(source), str(target)],
-                           capture_output=True, text=True)
+    child = subprocess.run(
+        [sys.executable, __file__, "--measure", task, str(source), str(target)], capture_output=True, text=True
+    )
     elapsed = time.perf_counter() - started
     if child.returncode != 0:
         raise SystemExit(f"{task} failed:\n{child.stderr}")
@@ -167,18 +176,25 @@ def main() -> None:
     folder = Path(tempfile.gettempdir()) / "xlcrm-bench"
     folder.mkdir(exist_ok=True)
     started = time.perf_counter()
-    source = build(folder / f"edits-interactions{args.interactions}-clients{args.clients}.xlsx",
-                   args.interactions, args.clients)
-    print(f"workbook: {source.stat().st_size / 1e6:.1f} MB, {args.interactions:,} interactions, "
-          f"{args.clients:,} clients ({time.perf_counter() - started:.1f} s to get)")
+    source = build(
+        folder / f"edits-interactions{args.interactions}-clients{args.clients}.xlsx", args.interactions, args.clients
+    )
+    print(
+        f"workbook: {source.stat().st_size / 1e6:.1f} MB, {args.interactions:,} interactions, "
+        f"{args.clients:,} clients ({time.perf_counter() - started:.1f} s to get)"
+    )
     target = folder / "edited.xlsx"
-    for label, baseline, task in ((f"re-point {REPOINTED:,} ClientIDs on Interactions", "read-interactions", "repoint"),
-                                  (f"delete {DELETED:,} rows of Clients", "read-clients", "delete")):
+    for label, baseline, task in (
+        (f"re-point {REPOINTED:,} ClientIDs on Interactions", "read-interactions", "repoint"),
+        (f"delete {DELETED:,} rows of Clients", "read-clients", "delete"),
+    ):
         base_time, base_memory = run(baseline, source, target)
         edit_time, edit_memory = run(task, source, target)
-        print(f"{label}: {edit_time:.1f} s, peak {edit_memory:.0f} MB; calamine read of the sheet: "
-              f"{base_time:.1f} s, peak {base_memory:.0f} MB; ratio time {edit_time / base_time:.2f}, "
-              f"memory {edit_memory / base_memory:.2f}")
+        print(
+            f"{label}: {edit_time:.1f} s, peak {edit_memory:.0f} MB; calamine read of the sheet: "
+            f"{base_time:.1f} s, peak {base_memory:.0f} MB; ratio time {edit_time / base_time:.2f}, "
+            f"memory {edit_memory / base_memory:.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -14,8 +14,8 @@ Excel row 2.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 from openpyxl import Workbook
 
@@ -37,8 +37,9 @@ def write_workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
     return path
 
 
-def record_rows(spec: Sheet, locale: str, records: Iterable[dict[str, object]],
-                columns: Iterable[str] | None = None) -> list[list[object]]:
+def record_rows(
+    spec: Sheet, locale: str, records: Iterable[dict[str, object]], columns: Iterable[str] | None = None
+) -> list[list[object]]:
     """Header row plus one row per record; ``columns`` (schema keys) picks and orders the columns."""
     keys = list(columns) if columns is not None else [c.key for c in spec.columns]
     header = [spec.column(key).name(locale) for key in keys]
@@ -47,43 +48,116 @@ def record_rows(spec: Sheet, locale: str, records: Iterable[dict[str, object]],
 
 def valid_records(locale: str) -> Records:
     """A small workbook with no problem at all: two clients, a contact, services, interactions, settings."""
+
     def word(value: schema.ListValue) -> str:
         return value.name(locale)
 
     managers = ["Анна", "Борис"] if locale == "ru" else ["Anna", "Boris"]
     services = ["Консультация", "Аудит"] if locale == "ru" else ["Consulting", "Audit"]
     clients = [
-        {"client_id": "C000001", "name": "Ivan Petrov", "company": "Romashka LLC", "inn": "7707083893",
-         "phone": "+7 916 123-45-67", "email": "ivan@romashka.ru", "city": "Moscow", "address": "Tverskaya 1",
-         "birthday": dt.date(1980, 5, 17), "source": word(schema.DEFAULT_SOURCES[0]), "manager": managers[0],
-         "designation": word(schema.VIP), "rating": 5, "consent_date": dt.date(2024, 1, 10),
-         "comment": "Prefers calls", "created": dt.date(2024, 1, 10)},
-        {"client_id": "C000002", "name": "Olga Sidorova", "company": None, "inn": "123456789047",
-         "phone": "8 (495) 123-45-67", "email": "olga@example.com", "city": "Kazan", "address": None,
-         "birthday": None, "source": word(schema.DEFAULT_SOURCES[1]), "manager": managers[1],
-         "designation": None, "rating": None, "consent_date": None, "comment": None,
-         "created": dt.date(2024, 2, 1)},
+        {
+            "client_id": "C000001",
+            "name": "Ivan Petrov",
+            "company": "Romashka LLC",
+            "inn": "7707083893",
+            "phone": "+7 916 123-45-67",
+            "email": "ivan@romashka.ru",
+            "city": "Moscow",
+            "address": "Tverskaya 1",
+            "birthday": dt.date(1980, 5, 17),
+            "source": word(schema.DEFAULT_SOURCES[0]),
+            "manager": managers[0],
+            "designation": word(schema.VIP),
+            "rating": 5,
+            "consent_date": dt.date(2024, 1, 10),
+            "comment": "Prefers calls",
+            "created": dt.date(2024, 1, 10),
+        },
+        {
+            "client_id": "C000002",
+            "name": "Olga Sidorova",
+            "company": None,
+            "inn": "123456789047",
+            "phone": "8 (495) 123-45-67",
+            "email": "olga@example.com",
+            "city": "Kazan",
+            "address": None,
+            "birthday": None,
+            "source": word(schema.DEFAULT_SOURCES[1]),
+            "manager": managers[1],
+            "designation": None,
+            "rating": None,
+            "consent_date": None,
+            "comment": None,
+            "created": dt.date(2024, 2, 1),
+        },
     ]
     contacts = [
-        {"client_id": "C000001", "name": "Maria Ivanova", "role": "Accountant", "phone": "+7 912 345-67-89",
-         "email": "maria@romashka.ru", "birthday": dt.date(1990, 3, 8), "decision_maker": word(schema.NO)},
+        {
+            "client_id": "C000001",
+            "name": "Maria Ivanova",
+            "role": "Accountant",
+            "phone": "+7 912 345-67-89",
+            "email": "maria@romashka.ru",
+            "birthday": dt.date(1990, 3, 8),
+            "decision_maker": word(schema.NO),
+        },
     ]
     my_services = [
-        {"service_id": "S01", "service": services[0], "price": 5000, "unit": "h", "active": word(schema.YES),
-         "description": None},
-        {"service_id": "S02", "service": services[1], "price": 45000, "unit": "pc", "active": word(schema.YES),
-         "description": None},
+        {
+            "service_id": "S01",
+            "service": services[0],
+            "price": 5000,
+            "unit": "h",
+            "active": word(schema.YES),
+            "description": None,
+        },
+        {
+            "service_id": "S02",
+            "service": services[1],
+            "price": 45000,
+            "unit": "pc",
+            "active": word(schema.YES),
+            "description": None,
+        },
     ]
     interactions = [
-        {"date": dt.date(2024, 3, 1), "client_id": "C000001", "type": word(schema.CALL_OUT), "service": None,
-         "amount": None, "manager": managers[0], "result": "Interested", "comment": None,
-         "next_action": "Send offer", "next_date": dt.date(2024, 3, 4)},
-        {"date": dt.date(2024, 3, 5), "client_id": "C000001", "type": word(schema.ORDER), "service": services[1],
-         "amount": 45000, "manager": managers[0], "result": None, "comment": None,
-         "next_action": None, "next_date": None},
-        {"date": dt.date(2024, 4, 2), "client_id": "C000002", "type": word(schema.AGREEMENT),
-         "service": services[0], "amount": None, "manager": managers[1], "result": None, "comment": None,
-         "next_action": None, "next_date": None},
+        {
+            "date": dt.date(2024, 3, 1),
+            "client_id": "C000001",
+            "type": word(schema.CALL_OUT),
+            "service": None,
+            "amount": None,
+            "manager": managers[0],
+            "result": "Interested",
+            "comment": None,
+            "next_action": "Send offer",
+            "next_date": dt.date(2024, 3, 4),
+        },
+        {
+            "date": dt.date(2024, 3, 5),
+            "client_id": "C000001",
+            "type": word(schema.ORDER),
+            "service": services[1],
+            "amount": 45000,
+            "manager": managers[0],
+            "result": None,
+            "comment": None,
+            "next_action": None,
+            "next_date": None,
+        },
+        {
+            "date": dt.date(2024, 4, 2),
+            "client_id": "C000002",
+            "type": word(schema.AGREEMENT),
+            "service": services[0],
+            "amount": None,
+            "manager": managers[1],
+            "result": None,
+            "comment": None,
+            "next_action": None,
+            "next_date": None,
+        },
     ]
     return {
         schema.CLIENTS.key: clients,
@@ -94,8 +168,9 @@ def valid_records(locale: str) -> Records:
     }
 
 
-def settings_records(locale: str, lists: dict[str, list[str]] | None = None,
-                     values: dict[str, object] | None = None) -> list[dict[str, object]]:
+def settings_records(
+    locale: str, lists: dict[str, list[str]] | None = None, values: dict[str, object] | None = None
+) -> list[dict[str, object]]:
     """Settings rows: every known key with its default (or ``values``), and list columns side by side.
 
     Lists not given get the built-in values in ``locale``; pass an empty list to leave a column blank.

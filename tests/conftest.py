@@ -6,8 +6,8 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 
@@ -24,9 +24,20 @@ def convert_with_libreoffice(source: Path, fmt: str, outdir: Path) -> Path:
     outdir.mkdir(parents=True, exist_ok=True)
     profile = outdir / "lo-profile"
     result = subprocess.run(
-        [SOFFICE, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
-         "--convert-to", fmt, "--outdir", str(outdir), str(source)],
-        capture_output=True, text=True, timeout=180,
+        [
+            SOFFICE,
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            fmt,
+            "--outdir",
+            str(outdir),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     converted = outdir / (source.stem + "." + fmt.split(":")[0])
     assert result.returncode == 0, result.stderr
@@ -95,16 +106,24 @@ def python_the_system_kills(folder: Path) -> Path:
 # --- hypothesis profiles (tests/test_property_edits.py): XLCRM_HYPOTHESIS_PROFILE=nightly for thousands ---
 
 try:
-    from hypothesis import HealthCheck, Phase, settings as hypothesis_settings
+    from hypothesis import HealthCheck, Phase
+    from hypothesis import settings as hypothesis_settings
 except ImportError:  # the property tests then skip themselves
     pass
 else:
     _SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
     # Each test takes its share of max_examples (see test_property_edits.examples). CI does not shrink a failing
     # example (minutes of re-running commands); derandomized, the example it prints is reproducible as it is.
-    hypothesis_settings.register_profile("ci", max_examples=100, deadline=None, derandomize=True,
-                                         phases=(Phase.explicit, Phase.generate), suppress_health_check=_SLOW,
-                                         print_blob=True)
-    hypothesis_settings.register_profile("nightly", max_examples=2000, deadline=None, suppress_health_check=_SLOW,
-                                         print_blob=True)
+    hypothesis_settings.register_profile(
+        "ci",
+        max_examples=100,
+        deadline=None,
+        derandomize=True,
+        phases=(Phase.explicit, Phase.generate),
+        suppress_health_check=_SLOW,
+        print_blob=True,
+    )
+    hypothesis_settings.register_profile(
+        "nightly", max_examples=2000, deadline=None, suppress_health_check=_SLOW, print_blob=True
+    )
     hypothesis_settings.load_profile(os.environ.get("XLCRM_HYPOTHESIS_PROFILE", "ci"))

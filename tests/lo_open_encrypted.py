@@ -22,8 +22,8 @@ from pathlib import Path
 import uno  # type: ignore[import-not-found]
 from com.sun.star.beans import PropertyValue  # type: ignore[import-not-found]
 from com.sun.star.connection import NoConnectException  # type: ignore[import-not-found]
-from com.sun.star.lang import IllegalArgumentException  # type: ignore[import-not-found]
 from com.sun.star.io import IOException  # type: ignore[import-not-found]
+from com.sun.star.lang import IllegalArgumentException  # type: ignore[import-not-found]
 
 
 def prop(name: str, value: object) -> PropertyValue:
@@ -36,9 +36,19 @@ def main() -> None:
     workbook, password, profile, sheet_name, *cells = sys.argv[1:]
     pipe = f"xlcrm{uuid.uuid4().hex}"
     office = subprocess.Popen(
-        ["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--norestore", "--nologo",
-         "--nodefault", f"--accept=pipe,name={pipe};urp;"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        [
+            "soffice",
+            f"-env:UserInstallation=file://{profile}",
+            "--headless",
+            "--norestore",
+            "--nologo",
+            "--nodefault",
+            f"--accept=pipe,name={pipe};urp;",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     desktop = None
     try:
         local = uno.getComponentContext()
@@ -61,8 +71,9 @@ def main() -> None:
                 break
             time.sleep(0.5)
         try:
-            document = desktop.loadComponentFromURL(url, "_blank", 0, (prop("Hidden", True),
-                                                                       prop("Password", password)))
+            document = desktop.loadComponentFromURL(
+                url, "_blank", 0, (prop("Hidden", True), prop("Password", password))
+            )
         except (IllegalArgumentException, IOException):
             document = None
         if document is None:
@@ -71,8 +82,9 @@ def main() -> None:
         sheets = document.getSheets()
         sheet = sheets.getByName(sheet_name)
         values = {ref: sheet.getCellRangeByName(ref).getString() for ref in cells}
-        print(json.dumps({"opened": True, "sheets": list(sheets.getElementNames()), "cells": values},
-                         ensure_ascii=False))
+        print(
+            json.dumps({"opened": True, "sheets": list(sheets.getElementNames()), "cells": values}, ensure_ascii=False)
+        )
         document.close(True)
     finally:
         if desktop is not None:

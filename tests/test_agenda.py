@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from tests.builders import settings_records, write_records
 from xlcrm import schema
-from xlcrm.reports.agenda import workbook_agenda
 from xlcrm.cli.main import cli
+from xlcrm.reports.agenda import workbook_agenda
 
 TODAY = dt.date(2027, 2, 20)  # 2027 is not a leap year: a 29 February birthday falls on the 28th
 
@@ -23,8 +23,14 @@ def day(offset: int) -> dt.date:
 
 
 def client(client_id: str, manager: str, **values: object) -> dict[str, object]:
-    return {"client_id": client_id, "name": f"Person {client_id}", "company": f"Company {client_id}",
-            "phone": "+7 916 123-45-67", "manager": manager, **values}
+    return {
+        "client_id": client_id,
+        "name": f"Person {client_id}",
+        "company": f"Company {client_id}",
+        "phone": "+7 916 123-45-67",
+        "manager": manager,
+        **values,
+    }
 
 
 @pytest.fixture()
@@ -41,19 +47,35 @@ def workbook(tmp_path: Path) -> Path:
     ]
     contacts = [{"client_id": "C2", "name": "Leap Day", "birthday": dt.date(1996, 2, 29)}]
     log = [
-        {"date": day(-10), "client_id": "C1", "type": schema.CALL_OUT.en, "next_action": "Send offer",
-         "next_date": day(-2)},  # overdue
-        {"date": day(-5), "client_id": "C2", "type": schema.MEETING.en, "next_action": "Call back",
-         "next_date": day(3)},  # upcoming
+        {
+            "date": day(-10),
+            "client_id": "C1",
+            "type": schema.CALL_OUT.en,
+            "next_action": "Send offer",
+            "next_date": day(-2),
+        },  # overdue
+        {
+            "date": day(-5),
+            "client_id": "C2",
+            "type": schema.MEETING.en,
+            "next_action": "Call back",
+            "next_date": day(3),
+        },  # upcoming
         {"date": day(-20), "client_id": "C3", "type": schema.CALL_IN.en, "next_date": day(30)},  # beyond horizon
         {"date": day(-400), "client_id": "C4", "type": schema.ORDER.en, "amount": 500},  # VIP gone quiet
         {"date": day(-500), "client_id": "C5", "type": schema.ORDER.en, "amount": 100},  # to reactivate
         {"date": day(-5), "client_id": "C7", "type": schema.CALL_IN.en, "next_date": day(4)},
     ] + [{"date": day(-d), "client_id": "C6", "type": schema.ORDER.en, "amount": 10} for d in (100, 80, 60)]
-    return write_records(tmp_path / "agenda.xlsx", en, {
-        schema.CLIENTS.key: clients, schema.CONTACTS.key: contacts, schema.INTERACTIONS.key: log,
-        schema.SETTINGS.key: settings_records(en, {"managers": ["Anna", "Boris"]}),
-    })
+    return write_records(
+        tmp_path / "agenda.xlsx",
+        en,
+        {
+            schema.CLIENTS.key: clients,
+            schema.CONTACTS.key: contacts,
+            schema.INTERACTIONS.key: log,
+            schema.SETTINGS.key: settings_records(en, {"managers": ["Anna", "Boris"]}),
+        },
+    )
 
 
 def test_agenda_items(workbook: Path) -> None:
@@ -75,8 +97,9 @@ def test_agenda_items(workbook: Path) -> None:
 
 def test_cli_manager_filter_and_ics(workbook: Path, tmp_path: Path) -> None:
     target = tmp_path / "anna.ics"
-    result = CliRunner().invoke(cli, ["agenda", str(workbook), "--manager", " anna ", "--ics", str(target),
-                                      "--today", TODAY.isoformat()])
+    result = CliRunner().invoke(
+        cli, ["agenda", str(workbook), "--manager", " anna ", "--ics", str(target), "--today", TODAY.isoformat()]
+    )
     assert result.exit_code == 0, result.output
     assert result.output.startswith("Anna (5)\n")
     assert "Boris" not in result.output

@@ -11,18 +11,18 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import openpyxl
 import pytest
 from click.testing import CliRunner, Result
-
 from conftest import give_to_nobody, run_unprivileged
+
 from xlcrm import schema
-from xlcrm.create import template
 from xlcrm.cli.main import cli
+from xlcrm.create import template
 
 TODAY = "2026-11-23"
 
@@ -32,18 +32,27 @@ def good_workbook(path: Path, locale: str = "en") -> Path:
     import datetime as dt
 
     rows = {
-        "clients": [{"client_id": "C000001", "name": "Ivan Petrov", "company": "Romashka LLC",
-                     "phone": "+7 916 123-45-67", "manager": template.settings_lists(locale)["managers"][0]}],
-        "interactions": [{"date": dt.date(2026, 10, 1), "client_id": "C000001",
-                          "type": schema.ORDER.name(locale), "amount": 1000}],
+        "clients": [
+            {
+                "client_id": "C000001",
+                "name": "Ivan Petrov",
+                "company": "Romashka LLC",
+                "phone": "+7 916 123-45-67",
+                "manager": template.settings_lists(locale)["managers"][0],
+            }
+        ],
+        "interactions": [
+            {"date": dt.date(2026, 10, 1), "client_id": "C000001", "type": schema.ORDER.name(locale), "amount": 1000}
+        ],
     }
     template.build_workbook(locale, rows=rows).save(path)
     return path
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): (p.read_bytes() if p.is_file() else b"<dir>")
-            for p in sorted(folder.rglob("*"))}
+    return {
+        str(p.relative_to(folder)): (p.read_bytes() if p.is_file() else b"<dir>") for p in sorted(folder.rglob("*"))
+    }
 
 
 def edit_with_openpyxl(path: Path, change: Callable[[openpyxl.Workbook], None]) -> None:
@@ -76,7 +85,8 @@ def excel_lock(folder: Path) -> list[str]:
 def libreoffice_lock(folder: Path) -> list[str]:
     path = good_workbook(folder / "clients.xlsx")
     (folder / ".~lock.clients.xlsx#").write_text(
-        ",Ivan Petrov,OFFICE-PC,23.11.2026 09:14,file:///home/ivan/.config/libreoffice/4;", encoding="utf-8")
+        ",Ivan Petrov,OFFICE-PC,23.11.2026 09:14,file:///home/ivan/.config/libreoffice/4;", encoding="utf-8"
+    )
     return [str(path)]
 
 
@@ -100,7 +110,7 @@ def corrupt_member(folder: Path) -> list[str]:
     with zipfile.ZipFile(path) as archive:
         info = archive.getinfo("xl/worksheets/sheet1.xml")
     start = info.header_offset + 30 + len(info.filename) + len(info.extra) + 5
-    data[start:start + 20] = b"\xff" * 20
+    data[start : start + 20] = b"\xff" * 20
     path.write_bytes(bytes(data))
     return [str(path)]
 
@@ -143,6 +153,7 @@ def missing_column(folder: Path) -> list[str]:
         for table in list(sheet.tables):
             del sheet.tables[table]
         sheet.delete_cols(1)
+
     edit_with_openpyxl(path, drop_client_id)
     return [str(path)]
 
@@ -156,6 +167,7 @@ def headers_on_row_3(folder: Path) -> list[str]:
             del sheet.tables[table]
         sheet.insert_rows(1, 2)
         sheet["A1"] = "Our clients"
+
     edit_with_openpyxl(path, push_down)
     return [str(path)]
 
@@ -168,6 +180,7 @@ def merged_header(folder: Path) -> list[str]:
         for table in list(sheet.tables):
             del sheet.tables[table]
         sheet.merge_cells("B1:C1")  # Name and Company become one header cell
+
     edit_with_openpyxl(path, merge)
     return [str(path)]
 
@@ -184,8 +197,7 @@ def huge_csv(folder: Path) -> list[str]:
 
 def html_table(folder: Path) -> list[str]:
     path = folder / "export.xlsx"
-    path.write_text("<html><body><table><tr><td>Название компании</td></tr></table></body></html>",
-                    encoding="utf-8")
+    path.write_text("<html><body><table><tr><td>Название компании</td></tr></table></body></html>", encoding="utf-8")
     return [str(path)]
 
 
@@ -297,16 +309,19 @@ CASES: dict[str, Case] = {
     "today not a date": Case(bad_today, ("2026-13-45",), exit_code=2),
     "broken link": Case(broken_link, ("no such file",)),
     "value at the right edge": Case(value_at_the_right_edge, ("Clients!XFD2", "right edge", "7 free columns")),
-    "decompression bomb": Case(whitespace_bomb, ("sheet 'Clients' (xl/worksheets/sheet1.xml) inflates from",
-                                                 "decompression bomb")),
-    "cell over Excel's limit": Case(cell_over_excels_limit, ("sheet 'Clients', cell B2, holds a text of 40,000 "
-                                                             "characters", "32,767")),
+    "decompression bomb": Case(
+        whitespace_bomb, ("sheet 'Clients' (xl/worksheets/sheet1.xml) inflates from", "decompression bomb")
+    ),
+    "cell over Excel's limit": Case(
+        cell_over_excels_limit, ("sheet 'Clients', cell B2, holds a text of 40,000 characters", "32,767")
+    ),
 }
 
 
 def run_refresh(args: list[str]) -> Result:
-    return CliRunner().invoke(cli, ["refresh", *args, "--today", TODAY] if "--today" not in args
-                              else ["refresh", *args])
+    return CliRunner().invoke(
+        cli, ["refresh", *args, "--today", TODAY] if "--today" not in args else ["refresh", *args]
+    )
 
 
 def error_lines(result: Result) -> list[str]:
@@ -367,9 +382,11 @@ def test_a_good_workbook_does_refresh(tmp_path: Path) -> None:
 
 def refresh_unprivileged(args: list[str]) -> tuple[int, str]:
     """Run ``xlcrm refresh`` as "nobody"; returns its exit code and stderr."""
+
     def refresh() -> tuple[int, str]:
         result = run_refresh(args)
         return result.exit_code, result.stderr
+
     return run_unprivileged(refresh)
 
 

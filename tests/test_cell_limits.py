@@ -12,10 +12,10 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from click.testing import CliRunner
-
 from builders import settings_records, write_records
+from click.testing import CliRunner
 from test_unmerge import cells, user_sheets
+
 from xlcrm import schema
 from xlcrm.cli.main import cli
 from xlcrm.create.template import build_workbook
@@ -27,10 +27,26 @@ MERGED_COMMENT = "VIP в прошлом. " + "б" * 20_000
 def romashka_twice(path: Path) -> Path:
     """Ivan Petrov of Romashka typed twice, each row with a long comment of its own."""
     clients = [
-        {"client_id": "C000001", "name": "Иван Петров", "company": 'ООО "Ромашка"', "phone": "8 (916) 123-45-67",
-         "inn": "7707083893", "manager": "Anna", "created": dt.date(2024, 1, 1), "comment": SURVIVOR_COMMENT},
-        {"client_id": "C000002", "name": "Ivan Petrov", "company": "Romashka LLC", "phone": "+79161234567",
-         "inn": "7707083893", "manager": "Anna", "created": dt.date(2024, 1, 2), "comment": MERGED_COMMENT},
+        {
+            "client_id": "C000001",
+            "name": "Иван Петров",
+            "company": 'ООО "Ромашка"',
+            "phone": "8 (916) 123-45-67",
+            "inn": "7707083893",
+            "manager": "Anna",
+            "created": dt.date(2024, 1, 1),
+            "comment": SURVIVOR_COMMENT,
+        },
+        {
+            "client_id": "C000002",
+            "name": "Ivan Petrov",
+            "company": "Romashka LLC",
+            "phone": "+79161234567",
+            "inn": "7707083893",
+            "manager": "Anna",
+            "created": dt.date(2024, 1, 2),
+            "comment": MERGED_COMMENT,
+        },
     ]
     records = {schema.CLIENTS.key: clients, schema.SETTINGS.key: settings_records("en", {"managers": ["Anna"]})}
     return write_records(path, "en", records)
@@ -50,9 +66,11 @@ def test_a_merged_comment_over_the_cell_limit_is_not_cut_but_left_whole_and_said
     result = CliRunner().invoke(cli, ["dedupe", str(book), "--keep-backups", "0"])
 
     assert result.exit_code == 0, result.output
-    assert ("Note: M0001: Comment of C000002 not appended to C000001's: together longer than Excel's limit of "
-            "32,767 characters for one cell; C000001 keeps its own, the merged values are kept whole in the "
-            "Merge log") in result.output
+    assert (
+        "Note: M0001: Comment of C000002 not appended to C000001's: together longer than Excel's limit of "
+        "32,767 characters for one cell; C000001 keeps its own, the merged values are kept whole in the "
+        "Merge log"
+    ) in result.output
     assert comment_of(book, "C000001") == SURVIVOR_COMMENT
     merge_log = cells(book)[schema.MERGE_LOG.name("en")]
     assert any(cell == MERGED_COMMENT for row in merge_log for cell in row)
@@ -75,13 +93,33 @@ def test_the_json_of_a_merge_names_the_cells_left_whole(tmp_path: Path) -> None:
 
 
 def test_short_comments_are_still_appended(tmp_path: Path) -> None:
-    short = write_records(tmp_path / "short.xlsx", "en", {
-        schema.CLIENTS.key: [
-            {"client_id": "C000001", "name": "Иван Петров", "phone": "8 (916) 123-45-67", "inn": "7707083893",
-             "manager": "Anna", "created": dt.date(2024, 1, 1), "comment": "Звонить после обеда"},
-            {"client_id": "C000002", "name": "Ivan Petrov", "phone": "+79161234567", "inn": "7707083893",
-             "manager": "Anna", "created": dt.date(2024, 1, 2), "comment": "VIP в прошлом"}],
-        schema.SETTINGS.key: settings_records("en", {"managers": ["Anna"]})})
+    short = write_records(
+        tmp_path / "short.xlsx",
+        "en",
+        {
+            schema.CLIENTS.key: [
+                {
+                    "client_id": "C000001",
+                    "name": "Иван Петров",
+                    "phone": "8 (916) 123-45-67",
+                    "inn": "7707083893",
+                    "manager": "Anna",
+                    "created": dt.date(2024, 1, 1),
+                    "comment": "Звонить после обеда",
+                },
+                {
+                    "client_id": "C000002",
+                    "name": "Ivan Petrov",
+                    "phone": "+79161234567",
+                    "inn": "7707083893",
+                    "manager": "Anna",
+                    "created": dt.date(2024, 1, 2),
+                    "comment": "VIP в прошлом",
+                },
+            ],
+            schema.SETTINGS.key: settings_records("en", {"managers": ["Anna"]}),
+        },
+    )
 
     result = CliRunner().invoke(cli, ["dedupe", str(short), "--keep-backups", "0"])
 
@@ -92,19 +130,35 @@ def test_short_comments_are_still_appended(tmp_path: Path) -> None:
 
 def test_an_imported_comment_over_the_cell_limit_leaves_the_clients_whole(tmp_path: Path) -> None:
     book = tmp_path / "clients.xlsx"
-    build_workbook("ru", rows={"clients": [
-        {"client_id": "C000001", "name": "Петров Иван", "phone": "+7 916 123-45-67", "inn": "7707083893",
-         "comment": SURVIVOR_COMMENT, "created": dt.date(2024, 1, 10)}]}).save(book)
+    build_workbook(
+        "ru",
+        rows={
+            "clients": [
+                {
+                    "client_id": "C000001",
+                    "name": "Петров Иван",
+                    "phone": "+7 916 123-45-67",
+                    "inn": "7707083893",
+                    "comment": SURVIVOR_COMMENT,
+                    "created": dt.date(2024, 1, 10),
+                }
+            ]
+        },
+    ).save(book)
     source = tmp_path / "new.csv"
-    source.write_text(f"ФИО;Телефон;ИНН;Примечание\nПетров Иван;8 916 123 45 67;7707083893;{MERGED_COMMENT}\n",
-                      encoding="utf-8")
+    source.write_text(
+        f"ФИО;Телефон;ИНН;Примечание\nПетров Иван;8 916 123 45 67;7707083893;{MERGED_COMMENT}\n", encoding="utf-8"
+    )
 
-    result = CliRunner().invoke(cli, ["import", str(source), "--into", str(book), "--keep-backups", "0",
-                                      "--today", "2026-11-23"])
+    result = CliRunner().invoke(
+        cli, ["import", str(source), "--into", str(book), "--keep-backups", "0", "--today", "2026-11-23"]
+    )
 
     assert result.exit_code == 0, result.output
-    assert ("its Комментарий not appended: together longer than Excel's limit of 32,767 characters for one cell, "
-            "so the client keeps its own") in result.output
+    assert (
+        "its Комментарий not appended: together longer than Excel's limit of 32,767 characters for one cell, "
+        "so the client keeps its own"
+    ) in result.output
     rows = cells(book)[schema.CLIENTS.name("ru")]
     assert rows[1][rows[0].index("Комментарий")] == SURVIVOR_COMMENT
 
@@ -119,6 +173,8 @@ def test_an_imported_value_longer_than_a_cell_holds_is_refused(tmp_path: Path) -
     result = CliRunner().invoke(cli, ["import", str(source), "--into", str(book)])
 
     assert result.exit_code == 1, result.output
-    assert result.output == (f"Error: {source}, row 2, column 'Примечание': 40,000 characters, more than Excel's "
-                             "limit of 32,767 for one cell; shorten it and import again\n")
+    assert result.output == (
+        f"Error: {source}, row 2, column 'Примечание': 40,000 characters, more than Excel's "
+        "limit of 32,767 for one cell; shorten it and import again\n"
+    )
     assert book.read_bytes() == saved

@@ -13,14 +13,14 @@ from openpyxl import load_workbook
 
 from tests.conftest import convert_with_libreoffice
 from xlcrm import schema
-from xlcrm.reports.agenda import build_agenda
-from xlcrm.lifecycle.analysis import analyse
-from xlcrm.xlsx.charts import NS_CHART, REL_CHART, REL_DRAWING
-from xlcrm.lifecycle.history import BlockHistory
 from xlcrm.jobs.refresh import refresh_workbook
-from xlcrm.xlsx.report_sheet import layout
+from xlcrm.lifecycle.analysis import analyse
+from xlcrm.lifecycle.history import BlockHistory
+from xlcrm.reports.agenda import build_agenda
 from xlcrm.reports.sheets import build_reports
+from xlcrm.xlsx.charts import NS_CHART, REL_CHART, REL_DRAWING
 from xlcrm.xlsx.reader import read_workbook
+from xlcrm.xlsx.report_sheet import layout
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "demo.xlsx"
 TODAY = dt.date(2026, 11, 23)
@@ -38,8 +38,10 @@ def dashboard_part(path: Path) -> str:
     with zipfile.ZipFile(path) as archive:
         book = etree.fromstring(archive.read("xl/workbook.xml"))
         rels = etree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-          "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
+    ns = {
+        "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    }
     rel_id = book.xpath("//m:sheet[@name=$n]/@r:id", namespaces=ns, n=DASHBOARD)[0]
     target = [r.get("Target") for r in rels if r.get("Id") == rel_id][0]
     return "xl/" + target.lstrip("/").removeprefix("xl/")
@@ -64,8 +66,11 @@ def test_dashboard_has_two_charts_on_its_own_cells(refreshed: Path) -> None:
         drawing = "xl/drawings/" + drawing_target.rsplit("/", 1)[1]
         drawing_rels = etree.fromstring(archive.read(drawing.replace("drawings/", "drawings/_rels/") + ".rels"))
         content_types = archive.read("[Content_Types].xml").decode()
-        charts = {rel.get("Target").rsplit("/", 1)[1]: archive.read("xl/charts/" + rel.get("Target").rsplit("/", 1)[1])
-                  for rel in drawing_rels if rel.get("Type") == REL_CHART}
+        charts = {
+            rel.get("Target").rsplit("/", 1)[1]: archive.read("xl/charts/" + rel.get("Target").rsplit("/", 1)[1])
+            for rel in drawing_rels
+            if rel.get("Type") == REL_CHART
+        }
     assert '<drawing r:id="rId1"/>' in sheet_xml
     assert f"/{drawing}" in content_types and all(f"/xl/charts/{n}" in content_types for n in charts)
     assert len(charts) == 2
@@ -84,8 +89,13 @@ def test_dashboard_has_two_charts_on_its_own_cells(refreshed: Path) -> None:
 
 def test_month_chart_follows_the_layout(refreshed: Path) -> None:
     analysis = analyse(read_workbook(EXAMPLE), TODAY)
-    reports = build_reports(analysis.frames, analysis.lifecycle, build_agenda(analysis.frames, analysis.lifecycle),
-                            analysis.report.findings, BlockHistory())
+    reports = build_reports(
+        analysis.frames,
+        analysis.lifecycle,
+        build_agenda(analysis.frames, analysis.lifecycle),
+        analysis.report.findings,
+        BlockHistory(),
+    )
     dashboard = reports.sheets[0]
     months = layout(dashboard).tables[2]
     charts = parts(refreshed, "xl/charts/")
@@ -103,9 +113,13 @@ def test_a_second_refresh_replaces_the_charts(refreshed: Path) -> None:
 def test_libreoffice_reads_the_charts_and_prints_the_dashboard(refreshed: Path, tmp_path: Path) -> None:
     # Saved again by LibreOffice, the workbook still has both charts with their titles: LibreOffice understood them.
     resaved = convert_with_libreoffice(refreshed, "xlsx", tmp_path / "xlsx")
-    titles = [t for xml in parts(resaved, "xl/charts/").values()
-              for t in etree.fromstring(xml).xpath("//a:t/text()", namespaces={
-                  "a": "http://schemas.openxmlformats.org/drawingml/2006/main"})]
+    titles = [
+        t
+        for xml in parts(resaved, "xl/charts/").values()
+        for t in etree.fromstring(xml).xpath(
+            "//a:t/text()", namespaces={"a": "http://schemas.openxmlformats.org/drawingml/2006/main"}
+        )
+    ]
     assert {schema.label("chart_clients_by_block", "ru"), schema.label("chart_revenue_by_month", "ru")} <= set(titles)
     book = load_workbook(resaved, data_only=True)
     assert book[DASHBOARD]["A1"].value == schema.label("dashboard_title", "ru")

@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
-
 from click.testing import CliRunner
 
 from xlcrm.cli.main import cli
-from xlcrm.runtime.collector import collector_paused
 from xlcrm.create.demo import create_demo
 from xlcrm.errors import WorkbookNotFound
 from xlcrm.jobs.refresh import refresh_workbook
+from xlcrm.runtime.collector import collector_paused
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -83,8 +82,11 @@ def test_the_command_line_program_holds_the_collector_off_and_gives_it_back(tmp_
     in_library = automatic_collections_during(lambda: refresh_workbook(copy, today=TODAY, keep_backups=0))
     runner = CliRunner()
     result: list[object] = []
-    in_program = automatic_collections_during(lambda: result.append(
-        runner.invoke(cli, ["refresh", str(path), "--today", TODAY.isoformat(), "--keep-backups", "0"])))
+    in_program = automatic_collections_during(
+        lambda: result.append(
+            runner.invoke(cli, ["refresh", str(path), "--today", TODAY.isoformat(), "--keep-backups", "0"])
+        )
+    )
     assert result[0].exit_code in (0, 1), result[0].output  # type: ignore[attr-defined]
     # Only click's own work around the command may start one (the same refresh starts hundreds).
     assert in_program < in_library / 20, (in_program, in_library)

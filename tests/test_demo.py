@@ -11,17 +11,17 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from conftest import convert_with_libreoffice
 from stdnum.ru import inn as stdnum_inn
 
-from conftest import convert_with_libreoffice
-from xlcrm.create import demo
 from xlcrm import schema
-from xlcrm.cli.main import cli
-from xlcrm.create.demo import DemoData, create_demo, generate_demo
-from xlcrm.errors import UsageError
 from xlcrm.checks.findings import Code
 from xlcrm.checks.normalize import parse_date, parse_emails, parse_inn, parse_phones
 from xlcrm.checks.validate import validate_workbook
+from xlcrm.cli.main import cli
+from xlcrm.create import demo
+from xlcrm.create.demo import DemoData, create_demo, generate_demo
+from xlcrm.errors import UsageError
 
 TODAY = dt.date(2026, 11, 23)
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "demo.xlsx"
@@ -52,8 +52,11 @@ def planted_cells(data: DemoData, sheet: schema.Sheet) -> set[tuple[int, str]]:
 def clean_values(data: DemoData, sheet: schema.Sheet, column: str) -> list[object]:
     """Non-blank values of a column, without the planted mistakes."""
     planted = planted_cells(data, sheet)
-    return [row[column] for index, row in enumerate(data.rows[sheet.key])
-            if row[column] is not None and (index, column) not in planted]
+    return [
+        row[column]
+        for index, row in enumerate(data.rows[sheet.key])
+        if row[column] is not None and (index, column) not in planted
+    ]
 
 
 def client_histories(data: DemoData) -> dict[str, list[dict[str, object]]]:
@@ -220,8 +223,11 @@ def test_the_agenda_has_something_to_show(data: DemoData) -> None:
     next_dates = [row["next_date"] for row in data.rows[INTERACTIONS] if isinstance(row["next_date"], dt.date)]
     assert any(day < TODAY for day in next_dates) and any(day > TODAY for day in next_dates)
     birthdays = [b for b in clean_values(data, schema.CLIENTS, "birthday")]
-    assert any(0 < (b.replace(year=TODAY.year) - TODAY).days <= 14 for b in birthdays
-               if isinstance(b, dt.date) and (b.month, b.day) != (2, 29))
+    assert any(
+        0 < (b.replace(year=TODAY.year) - TODAY).days <= 14
+        for b in birthdays
+        if isinstance(b, dt.date) and (b.month, b.day) != (2, 29)
+    )
     assert all(b < TODAY for b in birthdays if isinstance(b, dt.date))
 
 
@@ -272,16 +278,14 @@ def test_lookalikes_are_different_clients(data: DemoData) -> None:
 
 
 def unquoted(company: object) -> str:
-    return schema.fold(re.sub("[«»\"“”]", "", str(company)))
+    return schema.fold(re.sub('[«»"“”]', "", str(company)))
 
 
 # --- the workbook ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("locale", "seed", "clients"), [("ru", 1, 120), ("en", 1, 120), ("ru", 2, 150),
-                                                         ("en", 5, 10)])
-def test_validation_finds_exactly_the_planted_mistakes(tmp_path: Path, locale: str, seed: int,
-                                                       clients: int) -> None:
+@pytest.mark.parametrize(("locale", "seed", "clients"), [("ru", 1, 120), ("en", 1, 120), ("ru", 2, 150), ("en", 5, 10)])
+def test_validation_finds_exactly_the_planted_mistakes(tmp_path: Path, locale: str, seed: int, clients: int) -> None:
     result = create_demo(tmp_path / "demo.xlsx", clients=clients, seed=seed, locale=locale, today=TODAY)
     report = validate_workbook(result.path, TODAY)
     found = {(f.code, f.cell) for f in report.findings}
@@ -289,9 +293,19 @@ def test_validation_finds_exactly_the_planted_mistakes(tmp_path: Path, locale: s
     assert found == planted
     assert len(report.findings) == len(result.planted_mistakes)
     assert {m.code for m in result.planted_mistakes} == {
-        Code.BAD_PHONE, Code.BAD_EMAIL, Code.BAD_INN, Code.TEXT_DATE, Code.BAD_DATE, Code.NEGATIVE_AMOUNT,
-        Code.BAD_AMOUNT, Code.UNKNOWN_CLIENT, Code.DUPLICATE_CLIENT_ID, Code.BLANK_CLIENT_ID,
-        Code.NOT_IN_LIST, Code.FUTURE_BIRTHDAY}
+        Code.BAD_PHONE,
+        Code.BAD_EMAIL,
+        Code.BAD_INN,
+        Code.TEXT_DATE,
+        Code.BAD_DATE,
+        Code.NEGATIVE_AMOUNT,
+        Code.BAD_AMOUNT,
+        Code.UNKNOWN_CLIENT,
+        Code.DUPLICATE_CLIENT_ID,
+        Code.BLANK_CLIENT_ID,
+        Code.NOT_IN_LIST,
+        Code.FUTURE_BIRTHDAY,
+    }
     # The value validation quotes is the value the manifest says was typed.
     typed = {m.cell: m.value for m in result.planted_mistakes}
     for finding in report.findings:
@@ -335,8 +349,23 @@ def test_create_demo_refuses_an_existing_file(tmp_path: Path) -> None:
 def test_cli_json_equals_the_library_result(tmp_path: Path) -> None:
     path = tmp_path / "demo.xlsx"
     expected = create_demo(path, clients=30, seed=9, locale="en", today=TODAY).to_dict()
-    result = CliRunner().invoke(cli, ["demo", str(path), "--clients", "30", "--seed", "9", "--locale", "en",
-                                      "--today", "2026-11-23", "--force", "--json"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "demo",
+            str(path),
+            "--clients",
+            "30",
+            "--seed",
+            "9",
+            "--locale",
+            "en",
+            "--today",
+            "2026-11-23",
+            "--force",
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output) == expected
 
@@ -348,7 +377,8 @@ def test_cli_summary_line(tmp_path: Path) -> None:
     library = generate_demo(20, 1, "ru", TODAY)
     assert result.output == (
         f"Created {path}: 20 clients, {len(library.rows[INTERACTIONS])} interactions, "
-        f"{len(library.planted_duplicates)} planted duplicates, {len(library.planted_mistakes)} planted mistakes\n")
+        f"{len(library.planted_duplicates)} planted duplicates, {len(library.planted_mistakes)} planted mistakes\n"
+    )
 
 
 def test_cli_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
@@ -395,8 +425,9 @@ def test_libreoffice_opens_the_demo_and_validation_still_finds_the_planted_mista
     result = create_demo(tmp_path / "demo.xlsx", clients=60, seed=3, locale="ru", today=TODAY)
     converted = convert_with_libreoffice(result.path, "xlsx", tmp_path / "lo")
     book = openpyxl.load_workbook(converted)
-    assert book.sheetnames[:4] == [s.ru for s in (schema.CLIENTS, schema.CONTACTS, schema.SERVICES,
-                                                   schema.INTERACTIONS)]
+    assert book.sheetnames[:4] == [
+        s.ru for s in (schema.CLIENTS, schema.CONTACTS, schema.SERVICES, schema.INTERACTIONS)
+    ]
     assert book[schema.CLIENTS.ru].max_row == 61
     report = validate_workbook(converted, TODAY)
     assert {(f.code, f.cell) for f in report.findings} == {(m.code, m.cell) for m in result.planted_mistakes}

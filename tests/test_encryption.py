@@ -13,18 +13,18 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from builders import valid_records
 from click.testing import CliRunner, Result
+from conftest import SOFFICE
 from openpyxl import load_workbook
 
-from builders import valid_records
-from conftest import SOFFICE
 from xlcrm import schema
 from xlcrm.cli.main import cli
-from xlcrm.files.encryption import PASSWORD_ENV, decrypt, encrypt, is_encrypted, on_workbook
-from xlcrm.errors import EncryptedWorkbook
-from xlcrm.jobs.refresh import refresh_workbook
-from xlcrm.files.safe_save import list_backups
 from xlcrm.create.template import build_workbook
+from xlcrm.errors import EncryptedWorkbook
+from xlcrm.files.encryption import PASSWORD_ENV, decrypt, encrypt, is_encrypted, on_workbook
+from xlcrm.files.safe_save import list_backups
+from xlcrm.jobs.refresh import refresh_workbook
 
 PASSWORD = "Пароль 2026!"
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -83,13 +83,16 @@ def test_refresh_keeps_the_workbook_protected(protected: Path, tmp_path: Path) -
     # The previous version is kept, protected too; nothing readable is left beside the workbook.
     backups = list_backups(protected)
     assert len(backups) == 1 and backups[0].read_bytes() == before
-    assert files(protected.parent) == sorted(["clients.xlsx", f".xlcrm-backups/{backups[0].name}",
-                                              "before/clients.xlsx", "after/clients.xlsx"])
+    assert files(protected.parent) == sorted(
+        ["clients.xlsx", f".xlcrm-backups/{backups[0].name}", "before/clients.xlsx", "after/clients.xlsx"]
+    )
 
 
 def test_the_password_can_be_given_as_an_option_and_json_names_the_workbook(protected: Path) -> None:
-    result = CliRunner().invoke(cli, ["refresh", str(protected), "--password", PASSWORD, "--json",
-                                      "--keep-backups", "0", "--today", "2026-11-23"])
+    result = CliRunner().invoke(
+        cli,
+        ["refresh", str(protected), "--password", PASSWORD, "--json", "--keep-backups", "0", "--today", "2026-11-23"],
+    )
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
     assert payload["path"] == str(protected) and payload["save"]["path"] == str(protected)
@@ -102,13 +105,27 @@ def test_the_password_can_be_given_as_an_option_and_json_names_the_workbook(prot
 def test_libreoffice_opens_the_refreshed_workbook_with_the_password(protected: Path, tmp_path: Path) -> None:
     if SOFFICE is None or not Path(SYSTEM_PYTHON).exists():
         pytest.skip("LibreOffice with python3-uno is not installed")
-    refresh_via = on_workbook(protected, PASSWORD, lambda work, out, keep: refresh_workbook(
-        work, output=out, keep_backups=keep))
+    refresh_via = on_workbook(
+        protected, PASSWORD, lambda work, out, keep: refresh_workbook(work, output=out, keep_backups=keep)
+    )
     assert refresh_via.path == protected
 
     def libreoffice(password: str) -> dict[str, object]:
-        run = subprocess.run([SYSTEM_PYTHON, str(LO_SCRIPT), str(protected), password, str(tmp_path / "lo-profile"),
-                              schema.CLIENTS.name("en"), "A2", "B3"], capture_output=True, text=True, timeout=300)
+        run = subprocess.run(
+            [
+                SYSTEM_PYTHON,
+                str(LO_SCRIPT),
+                str(protected),
+                password,
+                str(tmp_path / "lo-profile"),
+                schema.CLIENTS.name("en"),
+                "A2",
+                "B3",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert run.returncode == 0, run.stderr
         return json.loads(run.stdout.strip().splitlines()[-1])
 
@@ -119,10 +136,13 @@ def test_libreoffice_opens_the_refreshed_workbook_with_the_password(protected: P
     assert libreoffice("wrong password") == {"opened": False}
 
 
-@pytest.mark.parametrize("password, message", [
-    (None, "is password-protected; give the password with --password or the XLCRM_PASSWORD environment variable"),
-    ("wrong", "clients.xlsx: wrong password"),
-])
+@pytest.mark.parametrize(
+    "password, message",
+    [
+        (None, "is password-protected; give the password with --password or the XLCRM_PASSWORD environment variable"),
+        ("wrong", "clients.xlsx: wrong password"),
+    ],
+)
 def test_no_or_a_wrong_password(protected: Path, password: str | None, message: str) -> None:
     before = protected.read_bytes()
     result = invoke("refresh", str(protected), password=password)
@@ -146,6 +166,7 @@ def test_a_failing_command_leaves_no_readable_copy_and_names_the_workbook(protec
 
     def broken(work: Path, _output: object, _backups: int) -> None:
         raise RuntimeError(f"bug while reading {work}")
+
     with pytest.raises(RuntimeError):
         on_workbook(protected, PASSWORD, broken)
     assert files(tmp_path) == ["clients.xlsx", "contacts.csv"]
@@ -230,15 +251,21 @@ def test_dedupe_and_unmerge_of_a_protected_workbook(tmp_path: Path) -> None:
     assert merged.exit_code == 0, merged.output
     assert "M0001: C000001 <- C000003" in merged.output and f"Saved {path}" in merged.output
     assert is_encrypted(path)
-    ids = [row[0].value for row in load_workbook(opened(path, tmp_path / "merged"))[schema.CLIENTS.en].iter_rows(
-        min_row=2) if row[0].value]
+    ids = [
+        row[0].value
+        for row in load_workbook(opened(path, tmp_path / "merged"))[schema.CLIENTS.en].iter_rows(min_row=2)
+        if row[0].value
+    ]
     assert ids == ["C000001", "C000002"]
 
     undone = invoke("unmerge", str(path), "M0001", "--keep-backups", "0")
     assert undone.exit_code == 0, undone.output
     assert is_encrypted(path)
-    ids = [row[0].value for row in load_workbook(opened(path, tmp_path / "undone"))[schema.CLIENTS.en].iter_rows(
-        min_row=2) if row[0].value]
+    ids = [
+        row[0].value
+        for row in load_workbook(opened(path, tmp_path / "undone"))[schema.CLIENTS.en].iter_rows(min_row=2)
+        if row[0].value
+    ]
     assert ids == ["C000001", "C000002", "C000003"]
     assert files(tmp_path) == ["clients.xlsx", "merged/clients.xlsx", "undone/clients.xlsx"]
 

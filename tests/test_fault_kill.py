@@ -15,8 +15,9 @@ import os
 import random
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -63,6 +64,7 @@ def counter_writer(path: Path, counter: int) -> Callable[[Path], None]:
         for (cell,) in book["Clients"].iter_rows(min_row=2, min_col=3, max_col=3):
             cell.value = counter
         book.save(temp)
+
     return write
 
 
@@ -142,12 +144,14 @@ def die() -> None:
 
 def dying(step: Callable[..., Any], moment: str) -> Callable[..., Any]:
     """``step`` wrapped to kill its own process just before or just after it runs."""
+
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if moment == "before":
             die()
         result = step(*args, **kwargs)
         die()
         return result
+
     return wrapper
 
 
@@ -157,18 +161,22 @@ def half_written(path: Path) -> Callable[[Path], None]:
         data = temp.read_bytes()
         temp.write_bytes(data[: len(data) // 2])
         die()
+
     return write
 
 
-@pytest.mark.parametrize(("step", "moment", "expected"), [
-    ("write", "during", 0),
-    ("_check_saved", "before", 0),
-    ("make_backup", "after", 0),
-    ("_replace", "before", 0),
-    ("_replace", "after", 1),
-    ("_sync_folder", "after", 1),
-    ("prune_backups", "before", 1),
-])
+@pytest.mark.parametrize(
+    ("step", "moment", "expected"),
+    [
+        ("write", "during", 0),
+        ("_check_saved", "before", 0),
+        ("make_backup", "after", 0),
+        ("_replace", "before", 0),
+        ("_replace", "after", 1),
+        ("_sync_folder", "after", 1),
+        ("prune_backups", "before", 1),
+    ],
+)
 def test_kill_at_each_step_of_a_save(tmp_path: Path, step: str, moment: str, expected: int) -> None:
     path = tmp_path / "clients.xlsx"
     build(path)

@@ -36,11 +36,11 @@ from typing import Any
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from conftest import convert_with_libreoffice
 from lxml import etree
+from package_checks import assert_package_consistent, assert_styles_extended, canonical, entries
 from python_calamine import CalamineWorkbook
 
-from conftest import convert_with_libreoffice
-from package_checks import assert_package_consistent, assert_styles_extended, canonical, entries
 from xlcrm.cli.main import cli
 from xlcrm.schema import REPORT_MARKER
 
@@ -49,8 +49,15 @@ pytestmark = pytest.mark.filterwarnings("ignore:Sparkline Group extension is not
 
 FOREIGN = Path(__file__).parent / "data" / "foreign"
 EXCEL_FILES = sorted(path.name for path in (FOREIGN / "excel").iterdir())
-LIBRARY_FILES = ["openpyxl.xlsx", "xlsxwriter_shared_strings.xlsx", "xlsxwriter_constant_memory.xlsx",
-                 "xlsxwriter_1904.xlsx", "pandas_openpyxl.xlsx", "pandas_xlsxwriter.xlsx", "libreoffice.xlsx"]
+LIBRARY_FILES = [
+    "openpyxl.xlsx",
+    "xlsxwriter_shared_strings.xlsx",
+    "xlsxwriter_constant_memory.xlsx",
+    "xlsxwriter_1904.xlsx",
+    "pandas_openpyxl.xlsx",
+    "pandas_xlsxwriter.xlsx",
+    "libreoffice.xlsx",
+]
 # Saved by Excel as "Strict Open XML Spreadsheet", which xlcrm does not write: the writing commands refuse it.
 STRICT = "excel/calamine_strict_iso_paths.xlsx"
 FIXTURES = [f"excel/{name}" for name in EXCEL_FILES if f"excel/{name}" != STRICT] + LIBRARY_FILES
@@ -65,12 +72,19 @@ EDITED_SHEETS = (CLIENTS, INTERACTIONS)
 PLANTED = {"C0003": "C0019", "C0007": "C0020"}
 UNMERGED = "C0003"
 STILL_MERGED = {kept: gone for kept, gone in PLANTED.items() if kept != UNMERGED}
-IMPORT_CSV = ("ФИО,Телефон,Компания,Email\n"
-              "Новый Клиент,+7 999 111-22-33,ООО «Новое»,new@example.ru\n"  # a new client
-              "Иванов Сергей Петрович,+7 901 123-45-01,ООО «Ромашка»,client1@example.ru\n"  # already there
-              "Васильева Ольга,+7 906 123-45-06,ИП Васильева О. Н.,olga@example.ru\n")  # fills C0006's blank email
-IMPORTED_ROW = {"ID клиента": "C0021", "Контактное лицо": "Новый Клиент", "Компания": "ООО «Новое»",
-                "Телефон": "+7 999 111-22-33", "Email": "new@example.ru"}
+IMPORT_CSV = (
+    "ФИО,Телефон,Компания,Email\n"
+    "Новый Клиент,+7 999 111-22-33,ООО «Новое»,new@example.ru\n"  # a new client
+    "Иванов Сергей Петрович,+7 901 123-45-01,ООО «Ромашка»,client1@example.ru\n"  # already there
+    "Васильева Ольга,+7 906 123-45-06,ИП Васильева О. Н.,olga@example.ru\n"
+)  # fills C0006's blank email
+IMPORTED_ROW = {
+    "ID клиента": "C0021",
+    "Контактное лицо": "Новый Клиент",
+    "Компания": "ООО «Новое»",
+    "Телефон": "+7 999 111-22-33",
+    "Email": "new@example.ru",
+}
 # The fixtures whose clients are an Excel table.
 TABLED = ("xlsxwriter_shared_strings.xlsx", "xlsxwriter_1904.xlsx")
 # The fixture whose every email is a mailto link and whose managers have a dropdown.
@@ -78,8 +92,17 @@ LINKED = "pandas_openpyxl.xlsx"
 
 # Parts xlcrm may rewrite in any workbook (package.py's docstring); the parts of the sheets a command edits and
 # of its own report sheets are added per file. Everything else must come out byte for byte.
-ALWAYS_OWNED = frozenset({"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "docProps/app.xml",
-                          "xl/styles.xml", "xl/sharedStrings.xml", "xl/calcChain.xml"})
+ALWAYS_OWNED = frozenset(
+    {
+        "[Content_Types].xml",
+        "xl/workbook.xml",
+        "xl/_rels/workbook.xml.rels",
+        "docProps/app.xml",
+        "xl/styles.xml",
+        "xl/sharedStrings.xml",
+        "xl/calcChain.xml",
+    }
+)
 # What travels with an edited sheet's rows: its tables, comments and their drawing.
 EDITED_SHEET_RELATIONS = ("/table", "/comments", "/vmlDrawing", "/threadedComment")
 NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -105,16 +128,21 @@ def _relations(parts: dict[str, bytes], part: str) -> list[tuple[str, str]]:
         if rel.get("TargetMode") == "External":
             continue
         target = rel.get("Target")
-        resolved = target.lstrip("/") if target.startswith("/") else \
-            posixpath.normpath(posixpath.join(posixpath.dirname(part), target))
+        resolved = (
+            target.lstrip("/")
+            if target.startswith("/")
+            else posixpath.normpath(posixpath.join(posixpath.dirname(part), target))
+        )
         found.append((rel.get("Type"), resolved))
     return found
 
 
 def sheet_parts(parts: dict[str, bytes]) -> dict[str, str]:
     """Sheet name -> its part."""
-    targets = {rel.get("Id"): rel.get("Target") for rel in
-               etree.fromstring(parts["xl/_rels/workbook.xml.rels"]).iter(f"{NS_RELS}Relationship")}
+    targets = {
+        rel.get("Id"): rel.get("Target")
+        for rel in etree.fromstring(parts["xl/_rels/workbook.xml.rels"]).iter(f"{NS_RELS}Relationship")
+    }
     found = {}
     for sheet in etree.fromstring(parts["xl/workbook.xml"]).iter(f"{NS_MAIN}sheet"):
         target = targets[sheet.get(f"{NS_R}id")]
@@ -129,8 +157,9 @@ def owned_parts(before: dict[str, bytes], after: dict[str, bytes], edited: tuple
         sheets = sheet_parts(parts)
         for name in edited:
             owned |= {sheets[name], _rels_of(sheets[name])}
-            owned |= {target for kind, target in _relations(parts, sheets[name])
-                      if kind.endswith(EDITED_SHEET_RELATIONS)}
+            owned |= {
+                target for kind, target in _relations(parts, sheets[name]) if kind.endswith(EDITED_SHEET_RELATIONS)
+            }
     for parts in (before, after):  # a report sheet's part and everything it reaches (its drawing, charts, ...)
         pending = [part for name, part in sheet_parts(parts).items() if name.startswith(REPORT_MARKER)]
         reached: set[str] = set()
@@ -156,25 +185,33 @@ def assert_foreign_parts_kept(before_path: Path, after_path: Path, edited: tuple
     dropped = {"/" + name for name in set(before) - set(after)} | {name for name in set(before) - set(after)}
 
     old_book, new_book = etree.fromstring(before["xl/workbook.xml"]), etree.fromstring(after["xl/workbook.xml"])
-    old_sheets = [canonical(sheet) for sheet in old_book.iter(f"{NS_MAIN}sheet")
-                  if not sheet.get("name").startswith(REPORT_MARKER)]
-    assert [canonical(sheet) for sheet in new_book.iter(f"{NS_MAIN}sheet")][:len(old_sheets)] == old_sheets
-    user_names = {canonical(name) for name in old_book.iter(f"{NS_MAIN}definedName")
-                  if REPORT_MARKER not in (name.text or "")}  # xlcrm's own point at its report sheets
+    old_sheets = [
+        canonical(sheet)
+        for sheet in old_book.iter(f"{NS_MAIN}sheet")
+        if not sheet.get("name").startswith(REPORT_MARKER)
+    ]
+    assert [canonical(sheet) for sheet in new_book.iter(f"{NS_MAIN}sheet")][: len(old_sheets)] == old_sheets
+    user_names = {
+        canonical(name) for name in old_book.iter(f"{NS_MAIN}definedName") if REPORT_MARKER not in (name.text or "")
+    }  # xlcrm's own point at its report sheets
     assert user_names <= {canonical(name) for name in new_book.iter(f"{NS_MAIN}definedName")}
     kept_children = {f"{NS_MAIN}{tag}" for tag in ("sheets", "definedNames", "calcPr")}
-    assert [canonical(child) for child in old_book if child.tag not in kept_children] == \
-        [canonical(child) for child in new_book if child.tag not in kept_children]
+    assert [canonical(child) for child in old_book if child.tag not in kept_children] == [
+        canonical(child) for child in new_book if child.tag not in kept_children
+    ]
     for part, attribute in (("xl/_rels/workbook.xml.rels", "Target"), ("[Content_Types].xml", "PartName")):
-        old_entries = {canonical(entry) for entry in etree.fromstring(before[part])
-                       if posixpath.normpath(posixpath.join("xl", entry.get(attribute) or "")) not in dropped
-                       and entry.get(attribute) not in dropped}
+        old_entries = {
+            canonical(entry)
+            for entry in etree.fromstring(before[part])
+            if posixpath.normpath(posixpath.join("xl", entry.get(attribute) or "")) not in dropped
+            and entry.get(attribute) not in dropped
+        }
         assert old_entries <= {canonical(entry) for entry in etree.fromstring(after[part])}, part
     assert_styles_extended(before["xl/styles.xml"], after["xl/styles.xml"])
     if "xl/sharedStrings.xml" in before:  # the foreign sheets' string cells point into it by index
         old_strings = [canonical(item) for item in etree.fromstring(before["xl/sharedStrings.xml"])]
         new_strings = [canonical(item) for item in etree.fromstring(after["xl/sharedStrings.xml"])]
-        assert new_strings[:len(old_strings)] == old_strings
+        assert new_strings[: len(old_strings)] == old_strings
     assert_package_consistent(after_path)
 
 
@@ -195,8 +232,11 @@ def openpyxl_rows(path: Path, sheet: str) -> list[dict[str, Any]]:
     header, *rows = [list(row) for row in book[sheet].iter_rows(values_only=True)]
     book.close()
     columns = [(index, name) for index, name in enumerate(header) if name and not str(name).startswith(REPORT_MARKER)]
-    return [{name: row[index] if index < len(row) else None for index, name in columns} for row in rows
-            if any(value is not None for value in row)]
+    return [
+        {name: row[index] if index < len(row) else None for index, name in columns}
+        for row in rows
+        if any(value is not None for value in row)
+    ]
 
 
 def _rows_of(reference: str) -> tuple[int, int]:
@@ -225,11 +265,15 @@ def clients_extras(book: openpyxl.Workbook) -> ClientsExtras:
     cells = [cell for row in sheet.iter_rows(min_row=2) for cell in row]
     return ClientsExtras(
         {client(cell): cell.comment.text for cell in cells if cell.comment},
-        {(client(cell), headers[cell.column - 1]): cell.hyperlink.target or cell.hyperlink.location
-         for cell in cells if cell.hyperlink},
+        {
+            (client(cell), headers[cell.column - 1]): cell.hyperlink.target or cell.hyperlink.location
+            for cell in cells
+            if cell.hyperlink
+        },
         [str(rule.sqref) for rule in sheet.conditional_formatting],
         [str(validation.sqref) for validation in sheet.data_validations.dataValidation],
-        {table.name: _rows_of(table.ref) for table in sheet.tables.values()})
+        {table.name: _rows_of(table.ref) for table in sheet.tables.values()},
+    )
 
 
 def load_whole(path: Path) -> openpyxl.Workbook | None:
@@ -259,8 +303,13 @@ def snapshot(path: Path) -> Snapshot:
     for name in calamine.sheet_names:
         calamine.get_sheet_by_name(name).to_python()
     book = load_whole(path)
-    return Snapshot(user_rows(path, CLIENTS), user_rows(path, INTERACTIONS), openpyxl_rows(path, CLIENTS),
-                    openpyxl_rows(path, INTERACTIONS), None if book is None else clients_extras(book))
+    return Snapshot(
+        user_rows(path, CLIENTS),
+        user_rows(path, INTERACTIONS),
+        openpyxl_rows(path, CLIENTS),
+        openpyxl_rows(path, INTERACTIONS),
+        None if book is None else clients_extras(book),
+    )
 
 
 # --- what a merge does to the rows (merge.py's rules, on the planted duplicates) ----------------------------------
@@ -279,8 +328,9 @@ def _merged_value(column: str, kept: Any, other: Any) -> Any:
     return f"{kept}{joiner}{other}" if joiner else kept
 
 
-def merge_rows(clients: list[dict[str, Any]], interactions: list[dict[str, Any]],
-               merges: dict[str, str]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def merge_rows(
+    clients: list[dict[str, Any]], interactions: list[dict[str, Any]], merges: dict[str, str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Clients and Interactions rows after merging each ``merges`` value (a ClientID) into its key."""
     by_id = {row["ID клиента"]: row for row in clients}
     merged_into = {gone: kept for kept, gone in merges.items()}
@@ -289,8 +339,11 @@ def merge_rows(clients: list[dict[str, Any]], interactions: list[dict[str, Any]]
         if row["ID клиента"] in merged_into:
             continue
         gone = merges.get(row["ID клиента"])
-        result.append(row if gone is None else
-                      {column: _merged_value(column, value, by_id[gone][column]) for column, value in row.items()})
+        result.append(
+            row
+            if gone is None
+            else {column: _merged_value(column, value, by_id[gone][column]) for column, value in row.items()}
+        )
     repointed = [{**row, "ID клиента": merged_into.get(row["ID клиента"], row["ID клиента"])} for row in interactions]
     return result, repointed
 
@@ -306,14 +359,21 @@ def _format_range(sqref: str, rows_before: int, rows_after: int) -> str:
 def expected_after_merges(before: Snapshot, merges: dict[str, str]) -> Snapshot:
     clients, interactions = merge_rows(before.clients, before.interactions, merges)
     clients_openpyxl, interactions_openpyxl = merge_rows(before.clients_openpyxl, before.interactions_openpyxl, merges)
-    return Snapshot(clients, interactions, clients_openpyxl, interactions_openpyxl,
-                    None if before.extras is None else
-                    extras_after(before.extras, set(merges.values()), len(before.clients), len(clients)))
+    return Snapshot(
+        clients,
+        interactions,
+        clients_openpyxl,
+        interactions_openpyxl,
+        None
+        if before.extras is None
+        else extras_after(before.extras, set(merges.values()), len(before.clients), len(clients)),
+    )
 
 
 def extras_after(extras: ClientsExtras, gone: set[str], rows_before: int, rows_after: int) -> ClientsExtras:
     """What follows the rows once the clients ``gone`` are deleted: their comments and links go with them, ranges
     over every client row keep covering them all."""
+
     def last_row(last: int) -> int:
         return rows_after + 1 if last == rows_before + 1 else last
 
@@ -322,7 +382,8 @@ def extras_after(extras: ClientsExtras, gone: set[str], rows_before: int, rows_a
         {key: target for key, target in extras.links.items() if key[0] not in gone},
         [_format_range(sqref, rows_before, rows_after) for sqref in extras.formats],
         [_format_range(sqref, rows_before, rows_after) for sqref in extras.validations],
-        {name: (first, last_row(last)) for name, (first, last) in extras.tables.items()})
+        {name: (first, last_row(last)) for name, (first, last) in extras.tables.items()},
+    )
 
 
 def assert_same(after: Snapshot, expected: Snapshot, *, rows_only: bool = False) -> None:
@@ -406,8 +467,9 @@ class Runs:
         if command == "refresh again":  # the next day: report sheets and computed columns replaced
             return run_cli(self.run(fixture, "refresh").after, folder, ["refresh", "{}", "--today", NEXT_DAY, *save])
         if command == "import":
-            return run_cli(self.source(fixture), folder,
-                           ["import", str(self.csv), "--into", "{}", "--today", TODAY, *save])
+            return run_cli(
+                self.source(fixture), folder, ["import", str(self.csv), "--into", "{}", "--today", TODAY, *save]
+            )
         raise ValueError(command)
 
 
@@ -425,8 +487,9 @@ def test_excel_fixtures_keep_every_part_excel_wrote() -> None:
     for name in EXCEL_FILES:
         original = entries(FOREIGN / "excel_originals" / name.replace(WITH_PROBLEMS, ""))
         fixture = entries(FOREIGN / "excel" / name)
-        assert {part: data for part, data in fixture.items() if part in original and part not in declarations} == \
-            {part: data for part, data in original.items() if part not in declarations}, name
+        assert {part: data for part, data in fixture.items() if part in original and part not in declarations} == {
+            part: data for part, data in original.items() if part not in declarations
+        }, name
         assert b"Microsoft" in original["docProps/app.xml"], name
 
 
@@ -445,8 +508,7 @@ def test_the_part_check_sees_a_foreign_part_changed_or_dropped(tmp_path: Path) -
     source = FOREIGN / "openpyxl.xlsx"
     assert_foreign_parts_kept(source, source, EDITED_SHEETS)
     notes = sheet_parts(entries(source))["Заметки"]
-    cases = {"changed": {notes: entries(source)[notes].replace(b"B2", b"B3")},
-             "dropped": {"docProps/core.xml": None}}
+    cases = {"changed": {notes: entries(source)[notes].replace(b"B2", b"B3")}, "dropped": {"docProps/core.xml": None}}
     for name, change in cases.items():
         with pytest.raises(AssertionError, match="does not own"):
             assert_foreign_parts_kept(source, _rewritten(source, tmp_path / f"{name}.xlsx", change), EDITED_SHEETS)
@@ -461,8 +523,9 @@ def test_fixture_holds_the_planted_client_base(runs: Runs, fixture: str) -> None
     before = runs.before(fixture)
     assert len(before.clients) == 20 and len(before.interactions) == (31 if WITH_PROBLEMS in fixture else 30)
     assert [row["ID клиента"] for row in before.clients] == [row["ID клиента"] for row in before.clients_openpyxl]
-    assert {row["Телефон"] for row in before.clients if row["ID клиента"] in PLANTED.values()} == \
-        {row["Телефон"] for row in before.clients if row["ID клиента"] in PLANTED}
+    assert {row["Телефон"] for row in before.clients if row["ID клиента"] in PLANTED.values()} == {
+        row["Телефон"] for row in before.clients if row["ID клиента"] in PLANTED
+    }
     if fixture in LIBRARY_FILES:  # what the tests of what follows the rows watch
         assert before.extras is not None
         assert before.extras.formats == [f"J2:J{len(before.clients) + 1}"]
@@ -484,8 +547,9 @@ def test_validate_reads_and_writes_nothing(runs: Runs, fixture: str) -> None:
 def test_dedupe_merges_the_planted_duplicates_only(runs: Runs, fixture: str) -> None:
     run = runs.run(fixture, "dedupe")
     assert run.exit_code == 0, run.output
-    assert {m["survivor"]["client_id"]: [c["client_id"] for c in m["merged"]] for m in run.json["merges"]} == \
-        {kept: [gone] for kept, gone in PLANTED.items()}
+    assert {m["survivor"]["client_id"]: [c["client_id"] for c in m["merged"]] for m in run.json["merges"]} == {
+        kept: [gone] for kept, gone in PLANTED.items()
+    }
     assert_same(runs.after(fixture, "dedupe"), expected_after_merges(runs.before(fixture), PLANTED))
     assert_foreign_parts_kept(run.before, run.after, EDITED_SHEETS)
 
@@ -562,9 +626,18 @@ def test_dates_of_a_1904_workbook_are_read_and_written_as_in_a_1900_one(runs: Ru
     assert imported[-1][11] == dt.date(2026, 11, 23)
 
 
-@pytest.mark.parametrize("fixture", ["openpyxl.xlsx", "xlsxwriter_constant_memory.xlsx", "pandas_xlsxwriter.xlsx",
-                                     "libreoffice.xlsx", "excel/calamine_pivots_with_problems.xlsx",
-                                     "excel/xlsxwriter_chartsheet01.xlsx", "excel/xlsxwriter_macro01.xlsm"])
+@pytest.mark.parametrize(
+    "fixture",
+    [
+        "openpyxl.xlsx",
+        "xlsxwriter_constant_memory.xlsx",
+        "pandas_xlsxwriter.xlsx",
+        "libreoffice.xlsx",
+        "excel/calamine_pivots_with_problems.xlsx",
+        "excel/xlsxwriter_chartsheet01.xlsx",
+        "excel/xlsxwriter_macro01.xlsm",
+    ],
+)
 def test_refresh_again_replaces_only_its_own_sheets(runs: Runs, fixture: str) -> None:
     run = runs.run(fixture, "refresh again")
     assert run.exit_code == expected_exit(fixture, "refresh"), run.output
@@ -588,15 +661,22 @@ def test_import_adds_the_new_client_and_changes_nothing_else(runs: Runs, fixture
     assert after.interactions_openpyxl == before.interactions_openpyxl
     if before.extras is not None:  # a table grows with the row; the other ranges stay as they were
         assert after.extras == dataclasses.replace(
-            before.extras, tables={name: (first, last + 1) for name, (first, last) in before.extras.tables.items()})
+            before.extras, tables={name: (first, last + 1) for name, (first, last) in before.extras.tables.items()}
+        )
     assert_foreign_parts_kept(run.before, run.after, (CLIENTS,))
 
 
 @pytest.mark.libreoffice
-@pytest.mark.parametrize(("fixture", "command"), [("openpyxl.xlsx", "refresh"), ("libreoffice.xlsx", "dedupe"),
-                                                  ("xlsxwriter_constant_memory.xlsx", "unmerge"),
-                                                  ("pandas_xlsxwriter.xlsx", "import"),
-                                                  ("excel/calamine_pivots.xlsx", "refresh")])
+@pytest.mark.parametrize(
+    ("fixture", "command"),
+    [
+        ("openpyxl.xlsx", "refresh"),
+        ("libreoffice.xlsx", "dedupe"),
+        ("xlsxwriter_constant_memory.xlsx", "unmerge"),
+        ("pandas_xlsxwriter.xlsx", "import"),
+        ("excel/calamine_pivots.xlsx", "refresh"),
+    ],
+)
 def test_libreoffice_opens_the_result(runs: Runs, fixture: str, command: str, tmp_path: Path) -> None:
     """LibreOffice opens what each command saved; where Clients is the first sheet (the one a CSV export holds),
     every client's ClientID and name are in it."""
@@ -607,5 +687,6 @@ def test_libreoffice_opens_the_result(runs: Runs, fixture: str, command: str, tm
     if fixture in LIBRARY_FILES:
         header, *rows = csv.reader(io.StringIO(text))
         assert header[:2] == ["ID клиента", "Контактное лицо"]
-        assert [row[:2] for row in rows] == [[client["ID клиента"], client["Контактное лицо"]]
-                                             for client in runs.after(fixture, command).clients]
+        assert [row[:2] for row in rows] == [
+            [client["ID клиента"], client["Контактное лицо"]] for client in runs.after(fixture, command).clients
+        ]

@@ -27,8 +27,11 @@ def run(*args: str) -> tuple[int, str]:
 def user_sheets(path: Path) -> dict[str, list[list[object]]]:
     book = CalamineWorkbook.from_path(str(path))
     try:
-        return {name: book.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in book.sheet_names
-                if not name.startswith(schema.REPORT_MARKER)}
+        return {
+            name: book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            for name in book.sheet_names
+            if not name.startswith(schema.REPORT_MARKER)
+        }
     finally:
         book.close()
 
@@ -52,8 +55,9 @@ def with_column(source: Path, target: Path, sheet: str, header: str, values: dic
 
 
 @pytest.mark.parametrize("header", ["Телефон", "телефон ", " ТЕЛЕФОН"])
-def test_a_second_phone_column_is_an_error_and_stops_every_writing_command(demo: Path, tmp_path: Path,
-                                                                           header: str) -> None:
+def test_a_second_phone_column_is_an_error_and_stops_every_writing_command(
+    demo: Path, tmp_path: Path, header: str
+) -> None:
     path = with_column(demo, tmp_path / "d.xlsx", "Клиенты", header, {5: "+7 916 000-00-01"})
     clash = "Клиенты!E1 and Клиенты!Q1 both head Телефон"
     code, output = run("validate", str(path), "--today", "2026-11-23")
@@ -63,9 +67,13 @@ def test_a_second_phone_column_is_an_error_and_stops_every_writing_command(demo:
     original = path.read_bytes()
     source = tmp_path / "new.csv"
     source.write_text("Компания,Телефон\nООО Новое,+7 916 555-00-11\n", encoding="utf-8")
-    for command in (["refresh", str(path), "--today", "2026-11-23"], ["refresh", str(path), "--dry-run"],
-                    ["dedupe", str(path)], ["unmerge", str(path), "M0001"],
-                    ["import", str(source), "--into", str(path)]):
+    for command in (
+        ["refresh", str(path), "--today", "2026-11-23"],
+        ["refresh", str(path), "--dry-run"],
+        ["dedupe", str(path)],
+        ["unmerge", str(path), "M0001"],
+        ["import", str(source), "--into", str(path)],
+    ):
         code, output = run(*command)
         assert code == 1, (command, output)
         assert output.startswith(f"Error: {clash}; xlcrm cannot tell which one to use") and output.count("\n") == 1
@@ -79,9 +87,12 @@ def test_unmerge_refuses_once_a_second_phone_column_appears(demo: Path, tmp_path
     path = with_column(path, tmp_path / "again.xlsx", "Клиенты", "Телефон", {})
     original = path.read_bytes()
     code, output = run("unmerge", str(path), "M0001")
-    assert (code, output) == (1, "Error: Клиенты!E1 and Клиенты!Q1 both head Телефон; xlcrm cannot tell which one "
-                                 "to use: rename or delete one of them, then run again; the workbook was not "
-                                 "changed\n")
+    assert (code, output) == (
+        1,
+        "Error: Клиенты!E1 and Клиенты!Q1 both head Телефон; xlcrm cannot tell which one "
+        "to use: rename or delete one of them, then run again; the workbook was not "
+        "changed\n",
+    )
     assert path.read_bytes() == original
 
 
@@ -109,8 +120,9 @@ def test_a_second_computed_column_is_refused_too(demo: Path, tmp_path: Path) -> 
 
 
 @pytest.mark.parametrize("second_header", ["Заметки", "заметки "])
-def test_two_columns_of_the_users_named_alike_are_logged_and_restored_one_by_one(demo: Path, tmp_path: Path,
-                                                                                  second_header: str) -> None:
+def test_two_columns_of_the_users_named_alike_are_logged_and_restored_one_by_one(
+    demo: Path, tmp_path: Path, second_header: str
+) -> None:
     """The user's own columns are not read, only carried: a merge logs each by its place, unmerge puts each back."""
     path = tmp_path / "d.xlsx"
     shutil.copyfile(demo, path)
@@ -124,8 +136,10 @@ def test_two_columns_of_the_users_named_alike_are_logged_and_restored_one_by_one
     book.save(path)
     before = user_sheets(path)
     code, output = run("validate", str(path), "--today", "2026-11-23")
-    assert "warning Клиенты!R1  duplicate-header  \"Заметки\"  Клиенты!Q1 and Клиенты!R1 both head Заметки; " \
-           "xlcrm carries both along as they are" in output
+    assert (
+        'warning Клиенты!R1  duplicate-header  "Заметки"  Клиенты!Q1 and Клиенты!R1 both head Заметки; '
+        "xlcrm carries both along as they are" in output
+    )
     code, output = run("dedupe", str(path), "--keep-backups", "0")
     assert code == 0, output
     log = read_merge_log(read_sheet_rows(path, schema.MERGE_LOG))
@@ -133,7 +147,7 @@ def test_two_columns_of_the_users_named_alike_are_logged_and_restored_one_by_one
     for entry in log.entries:
         if entry.role != schema.REPOINTED_ROLE.key:
             first, second = entry.values[-2:]
-            assert str(first).startswith("first ") and second == "second " + str(first)[len("first "):]
+            assert str(first).startswith("first ") and second == "second " + str(first)[len("first ") :]
     for merge_id in reversed(log.ids()):
         code, output = run("unmerge", str(path), merge_id, "--keep-backups", "0")
         assert code == 0, output

@@ -13,18 +13,18 @@ import resource
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import openpyxl
 import pytest
 import xlsxwriter
-
 from test_bad_inputs import good_workbook, snapshot
-from xlcrm.xlsx import limits
+
 from xlcrm import schema
 from xlcrm.create import template
 from xlcrm.errors import BeyondLimits, NotAWorkbook
+from xlcrm.xlsx import limits
 from xlcrm.xlsx.reader import read_workbook
 
 REPO = Path(__file__).resolve().parents[1]
@@ -35,11 +35,18 @@ SECONDS = 120
 
 def run_xlcrm(*args: str) -> subprocess.CompletedProcess[str]:
     """``xlcrm args`` in a process of its own, as a user runs it, with its memory capped."""
+
     def cap_memory() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
 
-    return subprocess.run([sys.executable, "-m", "xlcrm", *args], cwd=REPO, capture_output=True, text=True,
-                          timeout=SECONDS, preexec_fn=cap_memory)
+    return subprocess.run(
+        [sys.executable, "-m", "xlcrm", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=SECONDS,
+        preexec_fn=cap_memory,
+    )
 
 
 def assert_refused(result: subprocess.CompletedProcess[str], *words: str) -> str:
@@ -85,21 +92,30 @@ def rewrite_part(path: Path, part: str, *, insert_after: bytes, filler: bytes, f
 
 
 @pytest.mark.parametrize("name", ["validate", "refresh"])
-@pytest.mark.parametrize("locale, sheet, cell, cells", [("en", schema.CLIENTS, "XFD1048576", 16_384 * 1_048_576),
-                                                        ("ru", schema.CONTACTS, "XFD1048576", 16_384 * 1_048_576),
-                                                        ("en", schema.INTERACTIONS, "AAA1048576", 703 * 1_048_576),
-                                                        # 64 columns of a million rows: 2.8 GB in the reader
-                                                        ("ru", schema.INTERACTIONS, "BL1048576", 64 * 1_048_576)])
-def test_a_value_far_outside_the_table_is_refused_naming_it(tmp_path: Path, name: str, locale: str,
-                                                            sheet: schema.Sheet, cell: str, cells: int) -> None:
+@pytest.mark.parametrize(
+    "locale, sheet, cell, cells",
+    [
+        ("en", schema.CLIENTS, "XFD1048576", 16_384 * 1_048_576),
+        ("ru", schema.CONTACTS, "XFD1048576", 16_384 * 1_048_576),
+        ("en", schema.INTERACTIONS, "AAA1048576", 703 * 1_048_576),
+        # 64 columns of a million rows: 2.8 GB in the reader
+        ("ru", schema.INTERACTIONS, "BL1048576", 64 * 1_048_576),
+    ],
+)
+def test_a_value_far_outside_the_table_is_refused_naming_it(
+    tmp_path: Path, name: str, locale: str, sheet: schema.Sheet, cell: str, cells: int
+) -> None:
     path = good_workbook(tmp_path / "clients.xlsx", locale)
     book = openpyxl.load_workbook(path)
     book[sheet.name(locale)][cell] = "x"
     book.save(path)
     before = snapshot(tmp_path)
 
-    error = assert_refused(run_xlcrm(*command(name, path)), f"{sheet.name(locale)}!{cell} holds a value far "
-                           "outside the table", "delete it in Excel and run again")
+    error = assert_refused(
+        run_xlcrm(*command(name, path)),
+        f"{sheet.name(locale)}!{cell} holds a value far outside the table",
+        "delete it in Excel and run again",
+    )
 
     assert f"{cells:,} cells" in error
     assert snapshot(tmp_path) == before
@@ -117,8 +133,10 @@ def test_a_file_to_import_with_a_value_far_out_is_refused(tmp_path: Path) -> Non
     template.build_workbook("ru").save(workbook)
     before = snapshot(tmp_path)
 
-    assert_refused(run_xlcrm("import", str(source), "--into", str(workbook)),
-                   "Export!XFD1048576 holds a value far outside the table")
+    assert_refused(
+        run_xlcrm("import", str(source), "--into", str(workbook)),
+        "Export!XFD1048576 holds a value far outside the table",
+    )
     assert snapshot(tmp_path) == before
 
 
@@ -148,8 +166,13 @@ def with_sheet_xml(path: Path, sheet: str, change: Callable[[bytes], bytes]) -> 
 
 def test_the_far_cell_is_found_after_other_attributes_too(tmp_path: Path) -> None:
     """A writer may put the reference after the style: ``<c s="0" t="str" r="XFD5">``."""
-    path = with_sheet_xml(good_workbook(tmp_path / "clients.xlsx"), "Clients", lambda xml: xml.replace(
-        b"</sheetData>", b'<row r="1048576"><c s="0" t="str" r="XFD1048576"><v>x</v></c></row></sheetData>'))
+    path = with_sheet_xml(
+        good_workbook(tmp_path / "clients.xlsx"),
+        "Clients",
+        lambda xml: xml.replace(
+            b"</sheetData>", b'<row r="1048576"><c s="0" t="str" r="XFD1048576"><v>x</v></c></row></sheetData>'
+        ),
+    )
 
     with pytest.raises(BeyondLimits, match=r"Clients!XFD1048576 holds a value far outside the table"):
         read_workbook(path)
@@ -157,9 +180,9 @@ def test_the_far_cell_is_found_after_other_attributes_too(tmp_path: Path) -> Non
 
 def test_the_far_cell_is_found_when_the_sheet_writes_a_namespace_prefix(tmp_path: Path) -> None:
     """The OpenXML SDK writes <x:c r="A1">; python-calamine reads such cells as any others."""
+
     def prefixed(xml: bytes) -> bytes:
-        xml = xml.replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576" t="str"><v>x</v></c></row>'
-                                           b"</sheetData>")
+        xml = xml.replace(b"</sheetData>", b'<row r="1048576"><c r="XFD1048576" t="str"><v>x</v></c></row></sheetData>')
         return re.sub(rb"<(/?)(?![?!])([A-Za-z])", rb"<\1x:\2", xml).replace(b"xmlns=", b"xmlns:x=", 1)
 
     path = with_sheet_xml(good_workbook(tmp_path / "clients.xlsx"), "Clients", prefixed)
@@ -172,8 +195,9 @@ def test_cells_without_references_are_placed_as_a_reader_places_them(tmp_path: P
     """A cell may leave out its reference: readers put it right of the one before, so 20,000 of them in one
     row reach column ACOG (a 6 KB file that made python-calamine abort)."""
     far_row = b'<row r="1048576">' + b'<c t="str"><v>1</v></c>' * 20_000 + b"</row></sheetData>"
-    path = with_sheet_xml(good_workbook(tmp_path / "clients.xlsx"), "Clients",
-                          lambda xml: xml.replace(b"</sheetData>", far_row))
+    path = with_sheet_xml(
+        good_workbook(tmp_path / "clients.xlsx"), "Clients", lambda xml: xml.replace(b"</sheetData>", far_row)
+    )
 
     with pytest.raises(BeyondLimits, match=r"Clients!ACO[A-Z]1048576 holds a value far outside the table"):
         read_workbook(path)
@@ -181,8 +205,9 @@ def test_cells_without_references_are_placed_as_a_reader_places_them(tmp_path: P
 
 def test_a_few_cells_without_references_are_read(tmp_path: Path) -> None:
     row = b'<row r="3"><c t="str"><v>C000002</v></c><c t="str"><v>Anna Smirnova</v></c></row></sheetData>'
-    path = with_sheet_xml(good_workbook(tmp_path / "clients.xlsx"), "Clients",
-                          lambda xml: xml.replace(b"</sheetData>", row))
+    path = with_sheet_xml(
+        good_workbook(tmp_path / "clients.xlsx"), "Clients", lambda xml: xml.replace(b"</sheetData>", row)
+    )
 
     frame = read_workbook(path).sheets[schema.CLIENTS.key].frame
 
@@ -228,14 +253,20 @@ def huge_cell_bomb(folder: Path) -> Path:
 
 
 @pytest.mark.parametrize("name", ["validate", "refresh"])
-@pytest.mark.parametrize("make, part", [(whitespace_bomb, "sheet 'Clients' (xl/worksheets/sheet1.xml)"),
-                                        (huge_cell_bomb, "the part xl/sharedStrings.xml")])
+@pytest.mark.parametrize(
+    "make, part",
+    [
+        (whitespace_bomb, "sheet 'Clients' (xl/worksheets/sheet1.xml)"),
+        (huge_cell_bomb, "the part xl/sharedStrings.xml"),
+    ],
+)
 def test_a_decompression_bomb_is_refused_before_it_is_inflated(tmp_path: Path, name: str, make, part: str) -> None:
     path = make(tmp_path)
     before = snapshot(tmp_path)
 
-    error = assert_refused(run_xlcrm(*command(name, path)), part, "200.0 MB", "decompression bomb",
-                           f"more than {limits.MAX_RATIO}×")
+    error = assert_refused(
+        run_xlcrm(*command(name, path)), part, "200.0 MB", "decompression bomb", f"more than {limits.MAX_RATIO}×"
+    )
 
     assert "inflates from" in error
     assert snapshot(tmp_path) == before
@@ -254,12 +285,17 @@ def test_a_bomb_is_refused_as_a_file_to_import_too(tmp_path: Path) -> None:
 def test_a_cell_longer_than_excel_allows_is_refused(tmp_path: Path) -> None:
     """openpyxl and xlsxwriter cut such a cell themselves: the 40,000 letters are put into the XML by hand."""
     path = good_workbook(tmp_path / "clients.xlsx")
-    with_sheet_xml(path, "Clients", lambda xml: xml.replace(b"<t>Ivan Petrov</t>", b"<t>" + "ы".encode() * 40_000
-                                                            + b"</t>")).replace(path)
+    with_sheet_xml(
+        path, "Clients", lambda xml: xml.replace(b"<t>Ivan Petrov</t>", b"<t>" + "ы".encode() * 40_000 + b"</t>")
+    ).replace(path)
     before = snapshot(tmp_path)
 
-    assert_refused(run_xlcrm(*command("refresh", path)), "sheet 'Clients', cell B2, holds a text of 40,000 characters",
-                   "Excel's limit of 32,767 characters", "cannot come from Excel")
+    assert_refused(
+        run_xlcrm(*command("refresh", path)),
+        "sheet 'Clients', cell B2, holds a text of 40,000 characters",
+        "Excel's limit of 32,767 characters",
+        "cannot come from Excel",
+    )
     assert snapshot(tmp_path) == before
 
 
@@ -277,8 +313,9 @@ def test_a_cell_of_exactly_excels_limit_is_read(tmp_path: Path) -> None:
 
 def test_an_inline_cell_longer_than_excel_allows_is_refused_naming_the_cell(tmp_path: Path) -> None:
     long_cell = b'<row r="9"><c r="H9" t="inlineStr"><is><t>' + b"x" * 50_000 + b"</t></is></c></row></sheetData>"
-    path = with_sheet_xml(good_workbook(tmp_path / "clients.xlsx"), "Clients",
-                          lambda xml: xml.replace(b"</sheetData>", long_cell))
+    path = with_sheet_xml(
+        good_workbook(tmp_path / "clients.xlsx"), "Clients", lambda xml: xml.replace(b"</sheetData>", long_cell)
+    )
 
     with pytest.raises(BeyondLimits, match=r"sheet 'Clients', cell H9, holds a text of 50,000 characters"):
         read_workbook(path)
@@ -294,15 +331,16 @@ def test_a_shared_string_longer_than_excel_allows_is_refused_naming_a_cell_that_
     sheet.write(1, 1, "Ivan Petrov")
     sheet.write(4, 14, "PLACEHOLDER")
     book.close()
-    rewrite_part(path, "xl/sharedStrings.xml", insert_after=b"PLACEHOLDER", filler="ы".encode(),
-                 filler_bytes=80_000)
+    rewrite_part(path, "xl/sharedStrings.xml", insert_after=b"PLACEHOLDER", filler="ы".encode(), filler_bytes=80_000)
 
     with pytest.raises(BeyondLimits) as refused:
         read_workbook(path)
 
-    assert str(refused.value) == (f"{path}: the shared strings part (xl/sharedStrings.xml), used in Clients!O5, "
-                                  "holds a text of 40,011 characters, longer than Excel's limit of 32,767 "
-                                  "characters for one cell: it cannot come from Excel")
+    assert str(refused.value) == (
+        f"{path}: the shared strings part (xl/sharedStrings.xml), used in Clients!O5, "
+        "holds a text of 40,011 characters, longer than Excel's limit of 32,767 "
+        "characters for one cell: it cannot come from Excel"
+    )
 
 
 def test_a_part_larger_than_its_directory_says_is_damaged(tmp_path: Path) -> None:
@@ -311,10 +349,10 @@ def test_a_part_larger_than_its_directory_says_is_damaged(tmp_path: Path) -> Non
     data = bytearray(path.read_bytes())
     with zipfile.ZipFile(path) as archive:
         info = archive.getinfo("xl/worksheets/sheet1.xml")
-        central = data.rfind(b"PK\x01\x02" + data[info.header_offset + 4:info.header_offset + 16])
+        central = data.rfind(b"PK\x01\x02" + data[info.header_offset + 4 : info.header_offset + 16])
     declared = (info.file_size // 2).to_bytes(4, "little")
-    data[info.header_offset + 22:info.header_offset + 26] = declared  # local header
-    data[central + 24:central + 28] = declared  # central directory
+    data[info.header_offset + 22 : info.header_offset + 26] = declared  # local header
+    data[central + 24 : central + 28] = declared  # central directory
     path.write_bytes(bytes(data))
 
     with pytest.raises(NotAWorkbook, match="damaged"):

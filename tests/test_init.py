@@ -10,16 +10,16 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from conftest import convert_with_libreoffice
 from openpyxl.utils import range_boundaries
 
-from conftest import convert_with_libreoffice
 from xlcrm import schema
-from xlcrm.create import template
 from xlcrm.checks import validate
 from xlcrm.cli.main import cli
+from xlcrm.create import template
 from xlcrm.errors import UsageError
-from xlcrm.xlsx.refs import column_letter
 from xlcrm.xlsx.reader import read_workbook
+from xlcrm.xlsx.refs import column_letter
 
 LOCALES = schema.LOCALES
 REPO = Path(__file__).resolve().parent.parent
@@ -74,8 +74,12 @@ def test_json_output_is_the_library_result(tmp_path, locale):
     assert result.exit_code == 0, result.output
     library = template.create_workbook(tmp_path / "lib.xlsx", locale=locale).to_dict()
     assert json.loads(result.output) == {**library, "path": str(cli_path)}
-    assert library == {"path": str(tmp_path / "lib.xlsx"), "locale": locale,
-                       "sheets": [spec.name(locale) for spec in schema.ALL_TEMPLATE_SHEETS], "backup": None}
+    assert library == {
+        "path": str(tmp_path / "lib.xlsx"),
+        "locale": locale,
+        "sheets": [spec.name(locale) for spec in schema.ALL_TEMPLATE_SHEETS],
+        "backup": None,
+    }
 
 
 def test_existing_file_is_refused_and_left_untouched(tmp_path):
@@ -135,8 +139,9 @@ def test_only_xlsx_names_are_accepted(tmp_path, name):
     path = tmp_path / name
     result = run("init", path)
     assert result.exit_code == 2
-    assert result.output == (f"Error: {path}: xlcrm init creates an .xlsx workbook; "
-                             "choose a file name ending in .xlsx\n")
+    assert result.output == (
+        f"Error: {path}: xlcrm init creates an .xlsx workbook; choose a file name ending in .xlsx\n"
+    )
     assert list(tmp_path.iterdir()) == []
 
 
@@ -266,7 +271,8 @@ def test_settings_lists_hold_the_builtin_spellings(made):
     sheet = book[schema.SETTINGS.name(locale)]
     column = {c.key: index + 1 for index, c in enumerate(schema.SETTINGS.columns)}
     assert [sheet.cell(r, column["interaction_types"]).value for r in range(2, 9)] == [
-        t.name(locale) for t in schema.INTERACTION_TYPES]
+        t.name(locale) for t in schema.INTERACTION_TYPES
+    ]
     assert [sheet.cell(r, column["managers"]).value for r in (2, 3)] == list(schema.DEFAULT_MANAGERS[locale])
     assert sheet.cell(4, column["designations"]).value == schema.LOST.name(locale)
     assert sheet.freeze_panes == "A2"
@@ -277,8 +283,12 @@ def test_overdue_and_birthday_highlights(made):
     interactions = book[schema.INTERACTIONS.name(locale)]
     col = letter(schema.INTERACTIONS, "next_date")
     rules = {str(cf.sqref): [r.formula[0] for r in cf.rules] for cf in interactions.conditional_formatting}
-    assert rules == {f"{col}2:{col}{template.LAST_ROW}": [f"AND(ISNUMBER({col}2),{col}2<TODAY())",
-                                                          f"AND(ISNUMBER({col}2),{col}2=TODAY())"]}
+    assert rules == {
+        f"{col}2:{col}{template.LAST_ROW}": [
+            f"AND(ISNUMBER({col}2),{col}2<TODAY())",
+            f"AND(ISNUMBER({col}2),{col}2=TODAY())",
+        ]
+    }
     overdue = next(iter(interactions.conditional_formatting)).rules[0]
     assert overdue.dxf.fill.fgColor.rgb.endswith("FFC7CE")
     for spec in (schema.CLIENTS, schema.CONTACTS):
@@ -299,9 +309,10 @@ def test_how_to_use_explains_sheets_commands_and_every_column(made):
     for spec in schema.USER_SHEETS:
         assert spec.name(locale) in labels
     # The column guide lists each data sheet, then its columns, with what to enter.
-    guide = labels[labels.index("Столбцы" if locale == "ru" else "Columns") + 1:]
-    assert guide == [name for spec in template.DATA_SHEETS
-                     for name in (spec.name(locale), *(c.name(locale) for c in spec.columns))]
+    guide = labels[labels.index("Столбцы" if locale == "ru" else "Columns") + 1 :]
+    assert guide == [
+        name for spec in template.DATA_SHEETS for name in (spec.name(locale), *(c.name(locale) for c in spec.columns))
+    ]
     hints = {row[0]: row[1] for row in sheet.iter_rows(min_row=sheet.max_row - 9, values_only=True)}
     assert "31.12.2025" in hints[schema.INTERACTIONS.column("date").name(locale)]
     assert not hints[schema.INTERACTIONS.column("result").name(locale)]
@@ -347,14 +358,29 @@ def test_fresh_template_validates_clean(tmp_path, locale):
 def test_build_with_rows_and_lists(tmp_path):
     rows = {
         "clients": [
-            {"client_id": "C000001", "name": "Ivan Petrov", "company": "Romashka", "inn": "0123456789",
-             "phone": "+7 916 123-45-67", "birthday": dt.date(1980, 5, 17), "manager": "Olga",
-             "comment": "=) very kind"},
+            {
+                "client_id": "C000001",
+                "name": "Ivan Petrov",
+                "company": "Romashka",
+                "inn": "0123456789",
+                "phone": "+7 916 123-45-67",
+                "birthday": dt.date(1980, 5, 17),
+                "manager": "Olga",
+                "comment": "=) very kind",
+            },
             {"client_id": "C000002", "name": "Anna", "company": "Vasilek", "created": dt.date(2025, 1, 9)},
         ],
         "services": [{"service_id": "S1", "service": "Audit", "price": 15000, "active": "Yes"}],
-        "interactions": [{"date": dt.date(2025, 3, 1), "client_id": "C000001", "type": "Order",
-                          "service": "Audit", "amount": 15000.5, "next_date": dt.date(2025, 4, 1)}],
+        "interactions": [
+            {
+                "date": dt.date(2025, 3, 1),
+                "client_id": "C000001",
+                "type": "Order",
+                "service": "Audit",
+                "amount": 15000.5,
+                "next_date": dt.date(2025, 4, 1),
+            }
+        ],
     }
     book = template.build_workbook("en", rows=rows, lists={"managers": ["Olga", "Boris", "Kim"]})
     path = tmp_path / "filled.xlsx"
@@ -402,14 +428,18 @@ def snapshot(path: Path) -> dict[str, object]:
     shot: dict[str, object] = {"names": {n: d.attr_text for n, d in book.defined_names.items()}}
     for sheet in book.worksheets:
         shot[sheet.title] = {
-            "cells": [(c.coordinate, c.value, c.number_format, c.font.b, c.fill.fgColor.rgb)
-                      for row in sheet.iter_rows() for c in row],
+            "cells": [
+                (c.coordinate, c.value, c.number_format, c.font.b, c.fill.fgColor.rgb)
+                for row in sheet.iter_rows()
+                for c in row
+            ],
             "columns": {k: (d.width, d.number_format) for k, d in sheet.column_dimensions.items()},
             "freeze": sheet.freeze_panes,
             "tables": {t.name: (t.ref, t.tableStyleInfo.name) for t in sheet.tables.values()},
             "validations": sorted((str(v.sqref), v.formula1, v.error) for v in sheet.data_validations.dataValidation),
-            "highlights": sorted((str(cf.sqref), tuple(r.formula[0] for r in cf.rules))
-                                 for cf in sheet.conditional_formatting),
+            "highlights": sorted(
+                (str(cf.sqref), tuple(r.formula[0] for r in cf.rules)) for cf in sheet.conditional_formatting
+            ),
         }
     return shot
 

@@ -10,9 +10,9 @@ import pytest
 
 from tests.builders import Records, settings_records, write_records
 from xlcrm import schema
-from xlcrm.lifecycle.frames import build_frames
-from xlcrm.lifecycle.blocks import Lifecycle, compute_lifecycle
 from xlcrm.checks.settings import read_settings
+from xlcrm.lifecycle.blocks import Lifecycle, compute_lifecycle
+from xlcrm.lifecycle.frames import build_frames
 from xlcrm.xlsx.reader import read_workbook
 
 TODAY = dt.date(2026, 11, 23)
@@ -54,13 +54,27 @@ CASES: dict[str, tuple[schema.ListValue | None, list[tuple[int, schema.ListValue
 def case_records(cases: dict = CASES, settings: dict[str, object] | None = None) -> Records:
     clients, interactions = [], []
     for client_id, (designation, log, _, _, _) in cases.items():
-        clients.append({"client_id": client_id, "name": client_id, "company": "Co " + client_id,
-                        "phone": "+7 916 123-45-67", "manager": "Anna",
-                        "designation": word(designation) if designation else None,
-                        "created": ago(900)})
+        clients.append(
+            {
+                "client_id": client_id,
+                "name": client_id,
+                "company": "Co " + client_id,
+                "phone": "+7 916 123-45-67",
+                "manager": "Anna",
+                "designation": word(designation) if designation else None,
+                "created": ago(900),
+            }
+        )
         for days, kind in log:
-            interactions.append({"date": ago(days), "client_id": client_id, "type": word(kind),
-                                 "amount": 1000 if kind is schema.ORDER else None, "manager": "Anna"})
+            interactions.append(
+                {
+                    "date": ago(days),
+                    "client_id": client_id,
+                    "type": word(kind),
+                    "amount": 1000 if kind is schema.ORDER else None,
+                    "manager": "Anna",
+                }
+            )
     return {
         schema.CLIENTS.key: clients,
         schema.INTERACTIONS.key: interactions,
@@ -137,8 +151,10 @@ def test_each_client_gets_its_own_plan_and_rhythm_among_interleaved_rows(tmp_pat
         {"date": ago(5), "client_id": "c2", "type": call, "next_date": ago(-4), "next_action": "c2 last in the log"},
         {"date": ago(5), "client_id": "c1", "type": call, "next_date": ago(-2), "next_action": "c1 earlier date"},
         {"date": ago(5), "client_id": "nobody", "type": call, "next_date": ago(-1), "next_action": "unknown"},
-        *({"date": ago(days), "client_id": client, "type": word(schema.ORDER), "amount": 10}
-          for days, client in [(60, "c1"), (40, "c2"), (50, "c1"), (10, "c2"), (30, "c1"), (70, "c2")]),
+        *(
+            {"date": ago(days), "client_id": client, "type": word(schema.ORDER), "amount": 10}
+            for days, client in [(60, "c1"), (40, "c2"), (50, "c1"), (10, "c2"), (30, "c1"), (70, "c2")]
+        ),
     ]
     path = write_records(tmp_path / "mixed.xlsx", LOCALE, records)
     clients = lifecycle_of(path).clients
@@ -154,10 +170,22 @@ def test_russian_workbook_and_text_values(tmp_path: Path) -> None:
     """Types and designations typed in Russian, dates typed as text, IDs typed as numbers: same blocks."""
     records = {
         schema.CLIENTS.key: [
-            {"client_id": 101, "name": "Иван", "company": "ООО Ромашка", "phone": "89161234567",
-             "manager": "Анна", "designation": " потерян "},
-            {"client_id": "102", "name": "Олег", "company": "АО Вектор", "phone": "89161234568",
-             "manager": "Анна", "designation": None},
+            {
+                "client_id": 101,
+                "name": "Иван",
+                "company": "ООО Ромашка",
+                "phone": "89161234567",
+                "manager": "Анна",
+                "designation": " потерян ",
+            },
+            {
+                "client_id": "102",
+                "name": "Олег",
+                "company": "АО Вектор",
+                "phone": "89161234568",
+                "manager": "Анна",
+                "designation": None,
+            },
         ],
         schema.INTERACTIONS.key: [
             {"date": f"{ago(d):%d.%m.%Y}", "client_id": 102, "type": "заказ", "amount": "12 500,50 руб."}

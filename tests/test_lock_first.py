@@ -10,31 +10,37 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
+from builders import valid_records, write_records
 from click.testing import CliRunner, Result
 
-from builders import valid_records, write_records
-from xlcrm.create import demo
-from xlcrm.files import encryption
-from xlcrm.jobs import export, refresh
-from xlcrm.importing import importer
-from xlcrm.dedupe import merge
 from xlcrm import schema
 from xlcrm.cli.main import cli
-from xlcrm.files.encryption import PASSWORD_ENV, encrypt
-from xlcrm.errors import WorkbookLocked
+from xlcrm.create import demo
+from xlcrm.dedupe import merge
 from xlcrm.dedupe.merge import dedupe_workbook
+from xlcrm.errors import WorkbookLocked
+from xlcrm.files import encryption
+from xlcrm.files.encryption import PASSWORD_ENV, encrypt
+from xlcrm.importing import importer
+from xlcrm.jobs import export, refresh
 
 TODAY = "2026-11-23"
 PASSWORD = "secret"
 HOLDER = "Anna Smirnova"
 # What the library reads or builds before it can save; none of it may run for a locked workbook.
-HEAVY_WORK = [(refresh, "read_workbook"), (merge, "read_workbook"), (importer, "read_source"),
-              (importer, "read_workbook"), (export, "read_workbook"), (demo, "generate_demo"),
-              (encryption, "decrypt")]
+HEAVY_WORK = [
+    (refresh, "read_workbook"),
+    (merge, "read_workbook"),
+    (importer, "read_source"),
+    (importer, "read_workbook"),
+    (export, "read_workbook"),
+    (demo, "generate_demo"),
+    (encryption, "decrypt"),
+]
 
 
 def excel_lock(workbook: Path) -> str:
@@ -51,7 +57,8 @@ def excel_lock(workbook: Path) -> str:
 def libreoffice_lock(workbook: Path) -> str:
     """Put LibreOffice's lock file beside ``workbook``; returns the time the message shows (the one it records)."""
     (workbook.parent / f".~lock.{workbook.name}#").write_text(
-        f"{HOLDER},anna,OFFICE-PC,23.11.2026 09:14,file:///home/anna/.config/libreoffice/4;", encoding="utf-8")
+        f"{HOLDER},anna,OFFICE-PC,23.11.2026 09:14,file:///home/anna/.config/libreoffice/4;", encoding="utf-8"
+    )
     return "23.11.2026 09:14"
 
 
@@ -63,8 +70,10 @@ LOCKS: dict[str, tuple[Callable[[Path], str], str]] = {
 
 def lock_error(locked: Path, kind: str, since: str) -> str:
     """The line the save-time check has always printed for this lock."""
-    return (f"Error: {locked} is open in {kind} by {LOCKS[kind][1]} since {since}; close it there and run again "
-            "(or use --ignore-lock if that lock is left over from a crash)\n")
+    return (
+        f"Error: {locked} is open in {kind} by {LOCKS[kind][1]} since {since}; close it there and run again "
+        "(or use --ignore-lock if that lock is left over from a crash)\n"
+    )
 
 
 @pytest.fixture
@@ -93,10 +102,13 @@ def heavy_work(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The names of the reading functions called, each still doing its job."""
     called: list[str] = []
     for module, name in HEAVY_WORK:
-        def spy(*args: object, _real: Callable[..., object] = getattr(module, name), _name: str = name,
-                **kwargs: object) -> object:
+
+        def spy(
+            *args: object, _real: Callable[..., object] = getattr(module, name), _name: str = name, **kwargs: object
+        ) -> object:
             called.append(_name)
             return _real(*args, **kwargs)
+
         monkeypatch.setattr(module, name, spy)
     return called
 
@@ -113,7 +125,9 @@ COMMANDS: dict[str, Callable[[Path, Path], tuple[list[str], Path]]] = {
     "import": lambda book, csv: (["import", str(csv), "--into", str(book)], book),
     "demo --force": lambda book, csv: (["demo", str(book), "--force", "--clients", "10", "--locale", "en"], book),
     "export --anonymise": lambda book, csv: (
-        ["export", str(book), "--anonymise", str(book.parent / "copy.xlsx")], book.parent / "copy.xlsx"),
+        ["export", str(book), "--anonymise", str(book.parent / "copy.xlsx")],
+        book.parent / "copy.xlsx",
+    ),
 }
 
 
@@ -123,8 +137,9 @@ def invoke(args: list[str], password: str | None = None) -> Result:
 
 @pytest.mark.parametrize("kind", list(LOCKS))
 @pytest.mark.parametrize("command", list(COMMANDS))
-def test_a_locked_workbook_is_refused_before_it_is_read(workbook: Path, source: Path, heavy_work: list[str],
-                                                        command: str, kind: str) -> None:
+def test_a_locked_workbook_is_refused_before_it_is_read(
+    workbook: Path, source: Path, heavy_work: list[str], command: str, kind: str
+) -> None:
     args, locked = COMMANDS[command](workbook, source)
     since = LOCKS[kind][0](locked)
     before = snapshot(workbook.parent)
@@ -137,8 +152,9 @@ def test_a_locked_workbook_is_refused_before_it_is_read(workbook: Path, source: 
 
 
 @pytest.mark.parametrize("command", [name for name in COMMANDS if name != "demo --force"])  # demo: no --ignore-lock
-def test_ignore_lock_goes_on_and_does_the_work(workbook: Path, source: Path, heavy_work: list[str],
-                                               command: str) -> None:
+def test_ignore_lock_goes_on_and_does_the_work(
+    workbook: Path, source: Path, heavy_work: list[str], command: str
+) -> None:
     """The control of the test above: the same command with --ignore-lock reads, and saves with a warning."""
     args, locked = COMMANDS[command](workbook, source)
     libreoffice_lock(locked)
@@ -150,11 +166,17 @@ def test_ignore_lock_goes_on_and_does_the_work(workbook: Path, source: Path, hea
     assert f"Warning: {locked} has a LibreOffice lock" in result.stdout
 
 
-@pytest.mark.parametrize("args", [["refresh", "{book}", "--today", TODAY, "--dry-run"],
-                                  ["dedupe", "{book}", "--dry-run"],
-                                  ["import", "{csv}", "--into", "{book}", "--dry-run"]])
-def test_a_dry_run_reads_a_locked_workbook(workbook: Path, source: Path, heavy_work: list[str],
-                                           args: list[str]) -> None:
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["refresh", "{book}", "--today", TODAY, "--dry-run"],
+        ["dedupe", "{book}", "--dry-run"],
+        ["import", "{csv}", "--into", "{book}", "--dry-run"],
+    ],
+)
+def test_a_dry_run_reads_a_locked_workbook(
+    workbook: Path, source: Path, heavy_work: list[str], args: list[str]
+) -> None:
     libreoffice_lock(workbook)
     before = snapshot(workbook.parent)
 
@@ -183,8 +205,9 @@ def test_with_output_elsewhere_only_the_output_lock_counts(workbook: Path, heavy
 
 
 @pytest.mark.parametrize("dry_run", [False, True])
-def test_a_locked_protected_workbook_is_refused_before_it_is_decrypted(workbook: Path, heavy_work: list[str],
-                                                                       dry_run: bool) -> None:
+def test_a_locked_protected_workbook_is_refused_before_it_is_decrypted(
+    workbook: Path, heavy_work: list[str], dry_run: bool
+) -> None:
     protected = workbook.with_name("protected.xlsx")
     encrypt(workbook, protected, PASSWORD)
     since = libreoffice_lock(protected)
@@ -225,6 +248,7 @@ def test_the_save_still_looks_again(workbook: Path, monkeypatch: pytest.MonkeyPa
         data = real_read(path)
         libreoffice_lock(workbook)
         return data
+
     monkeypatch.setattr(refresh, "read_workbook", read_then_get_opened)
     before = snapshot(workbook.parent)
 
@@ -234,4 +258,3 @@ def test_the_save_still_looks_again(workbook: Path, monkeypatch: pytest.MonkeyPa
     after = snapshot(workbook.parent)
     del after[f".~lock.{workbook.name}#"]
     assert after == before
-

@@ -40,10 +40,12 @@ def word_owner_file(user: str) -> bytes:
     return bytes(data + b"\x00" * (162 - len(data)))
 
 
-def libreoffice_lock(full_name: str, login: str = "ivan", host: str = "OFFICE-PC",
-                     opened: str = "23.11.2026 09:14") -> bytes:
+def libreoffice_lock(
+    full_name: str, login: str = "ivan", host: str = "OFFICE-PC", opened: str = "23.11.2026 09:14"
+) -> bytes:
     def escape(text: str) -> str:
         return text.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;")
+
     fields = [full_name, login, host, opened, "file:///C:/Users/ivan/AppData/Roaming/LibreOffice/4"]
     return (",".join(escape(f) for f in fields) + ";").encode("utf-8")
 
@@ -81,11 +83,14 @@ def test_libreoffice_lock_names_user_host_and_time(book: Path) -> None:
     assert (lock.kind, lock.user, lock.host, lock.since) == (LIBREOFFICE, "Ivan Petrov", "OFFICE-PC", OPENED)
 
 
-@pytest.mark.parametrize(("full_name", "login", "expected"), [
-    ("", "ivan", "ivan"),  # the user never filled in a name in LibreOffice
-    ("Petrov, Ivan; sales\\east", "ivan", "Petrov, Ivan; sales\\east"),  # escaped separators
-    ("Иван Петров", "ivan", "Иван Петров"),
-])
+@pytest.mark.parametrize(
+    ("full_name", "login", "expected"),
+    [
+        ("", "ivan", "ivan"),  # the user never filled in a name in LibreOffice
+        ("Petrov, Ivan; sales\\east", "ivan", "Petrov, Ivan; sales\\east"),  # escaped separators
+        ("Иван Петров", "ivan", "Иван Петров"),
+    ],
+)
 def test_libreoffice_lock_user_name_forms(book: Path, full_name: str, login: str, expected: str) -> None:
     put_lock(book.parent / ".~lock.clients.xlsx#", libreoffice_lock(full_name, login))
     lock = find_lock(book)
@@ -99,7 +104,8 @@ def test_garbled_libreoffice_lock_still_locks(book: Path, content: bytes) -> Non
     with pytest.raises(WorkbookLocked) as caught:
         check_not_locked(book)
     assert str(caught.value).startswith(
-        f"{book} is open in LibreOffice by an unknown user since {since:%d.%m.%Y %H:%M}; close it there")
+        f"{book} is open in LibreOffice by an unknown user since {since:%d.%m.%Y %H:%M}; close it there"
+    )
 
 
 def test_libreoffice_lock_time_it_never_writes_falls_back_to_file_time(book: Path) -> None:
@@ -129,12 +135,15 @@ def test_word_layout_owner_file_and_long_names(book: Path) -> None:
     assert lock is not None and lock.user == longest
 
 
-@pytest.mark.parametrize("content", [
-    b"",
-    b"\x00" * 165,
-    bytes(random.Random(7).randrange(256) for _ in range(165)),
-    b"\x30ab",  # says 48 characters follow, has 2
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"",
+        b"\x00" * 165,
+        bytes(random.Random(7).randrange(256) for _ in range(165)),
+        b"\x30ab",  # says 48 characters follow, has 2
+    ],
+)
 def test_garbled_owner_file_is_a_lock_by_unknown_user(book: Path, content: bytes) -> None:
     put_lock(book.parent / "~$clients.xlsx", content)
     lock = find_lock(book)
@@ -207,11 +216,14 @@ def test_real_libreoffice_lock(tmp_path: Path) -> None:
     if SOFFICE is None:
         pytest.skip("LibreOffice (soffice) is not installed")
     from openpyxl import Workbook
+
     path = tmp_path / "clients.xlsx"
     Workbook().save(path)
     office = subprocess.Popen(
         [SOFFICE, f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless", "--norestore", str(path)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + 60

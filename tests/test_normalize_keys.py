@@ -4,13 +4,33 @@ from __future__ import annotations
 
 import pytest
 
-from xlcrm.dedupe.keys import city_key, company_name, compare_companies, compare_people, email_keys, fingerprint, fix_lookalikes, person_name, phone_keys, tax_id_key, text_key
 from xlcrm.checks.normalize import parse_phones
+from xlcrm.dedupe.keys import (
+    city_key,
+    company_name,
+    compare_companies,
+    compare_people,
+    email_keys,
+    fingerprint,
+    fix_lookalikes,
+    person_name,
+    phone_keys,
+    tax_id_key,
+    text_key,
+)
 
 
-@pytest.mark.parametrize("typed", [
-    "8 (916) 123-45-67", "+7 916 123 45 67", "7 916 1234567", "89161234567", 89161234567.0, "+7(916)123-45-67",
-])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "8 (916) 123-45-67",
+        "+7 916 123 45 67",
+        "7 916 1234567",
+        "89161234567",
+        89161234567.0,
+        "+7(916)123-45-67",
+    ],
+)
 def test_phone_prefixes_8_plus7_and_7_meet(typed: object) -> None:
     assert phone_keys(typed) == {"+79161234567"}
 
@@ -46,11 +66,22 @@ def test_tax_ids_are_validated() -> None:
     assert tax_id_key(None) is None
 
 
-@pytest.mark.parametrize("typed", [
-    'ООО "Ромашка"', "ООО «Ромашка»", "ООО „Ромашка“", "Ромашка ООО", "Romashka LLC", "Romashka, Ltd.",
-    "Общество с ограниченной ответственностью «Ромашка»", "ооо ромашка", "Рoмашка",  # Latin o inside
-    "Romaschka GmbH", "OOO Romashka",
-])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        'ООО "Ромашка"',
+        "ООО «Ромашка»",
+        "ООО „Ромашка“",
+        "Ромашка ООО",
+        "Romashka LLC",
+        "Romashka, Ltd.",
+        "Общество с ограниченной ответственностью «Ромашка»",
+        "ооо ромашка",
+        "Рoмашка",  # Latin o inside
+        "Romaschka GmbH",
+        "OOO Romashka",
+    ],
+)
 def test_company_names_meet_without_legal_form_quotes_alphabet(typed: str) -> None:
     assert company_name(typed).key == "romashka"
 
@@ -77,27 +108,33 @@ def test_transliteration_variants_meet() -> None:
     assert compare_companies(company_name("ООО Ромашка"), company_name("Romashka LLC")) == 100
 
 
-@pytest.mark.parametrize("first, second, at_least", [
-    ("Петров Иван Иванович", "Иван Иванович Петров", 100),  # name order
-    ("Петров И.И.", "Петров Иван Иванович", 90),  # initials
-    ("Петров И. И.", "Иван Петров", 80),
-    ("Иван Петров", "Петров Иван Иванович", 85),  # patronymic missing
-    ("Petrov Ivan", "Петров Иван", 100),  # transliterated
-    ("Пётр Семёнов", "Петр Семенов", 100),  # ё
-    ("Смирнова Анна", "Смирнова Ана", 85),  # a typo
-])
+@pytest.mark.parametrize(
+    "first, second, at_least",
+    [
+        ("Петров Иван Иванович", "Иван Иванович Петров", 100),  # name order
+        ("Петров И.И.", "Петров Иван Иванович", 90),  # initials
+        ("Петров И. И.", "Иван Петров", 80),
+        ("Иван Петров", "Петров Иван Иванович", 85),  # patronymic missing
+        ("Petrov Ivan", "Петров Иван", 100),  # transliterated
+        ("Пётр Семёнов", "Петр Семенов", 100),  # ё
+        ("Смирнова Анна", "Смирнова Ана", 85),  # a typo
+    ],
+)
 def test_people_match_in_any_order_with_initials(first: str, second: str, at_least: int) -> None:
     result = compare_people(person_name(first), person_name(second))
     assert not result.conflict
     assert result.similarity >= at_least
 
 
-@pytest.mark.parametrize("first, second", [
-    ("Смирнов Андрей Викторович", "Смирнов Алексей Васильевич"),
-    ("Смирнов А.В.", "Смирнов А.Б."),
-    ("Ivan Petrov", "Maria Petrova"),
-    ("Иванов Иван", "Сидоров Пётр"),
-])
+@pytest.mark.parametrize(
+    "first, second",
+    [
+        ("Смирнов Андрей Викторович", "Смирнов Алексей Васильевич"),
+        ("Смирнов А.В.", "Смирнов А.Б."),
+        ("Ivan Petrov", "Maria Petrova"),
+        ("Иванов Иван", "Сидоров Пётр"),
+    ],
+)
 def test_different_people_conflict(first: str, second: str) -> None:
     result = compare_people(person_name(first), person_name(second))
     assert result.conflict and result.similarity == 0

@@ -13,14 +13,14 @@ import pandas as pd
 import pytest
 from openpyxl.comments import Comment
 from openpyxl.workbook.defined_name import DefinedName
+from package_checks import assert_package_consistent, assert_styles_extended, canonical, entries, xml
 from python_calamine import CalamineWorkbook
 
-from package_checks import assert_package_consistent, assert_styles_extended, canonical, entries, xml
 from xlcrm import schema
 from xlcrm.errors import NotAReportSheet, NotAWorkbook, WorkbookError
 from xlcrm.xlsx.package import NS_MAIN, write_report_sheets
-from xlcrm.xlsx.report_sheet import ColumnFormat, ReportColumn, ReportSheet, ReportTable, layout
 from xlcrm.xlsx.reader import read_workbook
+from xlcrm.xlsx.report_sheet import ColumnFormat, ReportColumn, ReportSheet, ReportTable, layout
 
 PROBLEMS = schema.PROBLEMS.name("en")
 COLUMNS = (
@@ -40,8 +40,9 @@ ROWS = [
 
 def problems_report(rows: list[list[object]] = ROWS, subtitle: str = "computed for 23.11.2026") -> ReportSheet:
     findings = ReportTable("Findings", COLUMNS, rows, autofilter=True)
-    totals = ReportTable("Totals", (ReportColumn("What"), ReportColumn("Amount", ColumnFormat.MONEY)),
-                         [["All", 1234.5]])
+    totals = ReportTable(
+        "Totals", (ReportColumn("What"), ReportColumn("Amount", ColumnFormat.MONEY)), [["All", 1234.5]]
+    )
     return ReportSheet.of(schema.PROBLEMS, "en", "Problems", subtitle, [findings, totals])
 
 
@@ -51,8 +52,26 @@ def user_workbook(path: Path, *, report_at: int | None = None, report_comment: b
     clients = book.active
     clients.title = schema.CLIENTS.name("en")
     clients.append([column.en for column in schema.CLIENTS.columns])
-    clients.append(["C000001", "Anna", "Acme", "7701234567", "+7 900 000-00-01", "anna@acme.ru", "Moscow", "",
-                    dt.datetime(1985, 3, 4), "Website", "Boris", "VIP", 5, None, "likes tea", dt.datetime(2026, 1, 5)])
+    clients.append(
+        [
+            "C000001",
+            "Anna",
+            "Acme",
+            "7701234567",
+            "+7 900 000-00-01",
+            "anna@acme.ru",
+            "Moscow",
+            "",
+            dt.datetime(1985, 3, 4),
+            "Website",
+            "Boris",
+            "VIP",
+            5,
+            None,
+            "likes tea",
+            dt.datetime(2026, 1, 5),
+        ]
+    )
     clients["O2"].comment = Comment("the owner's note", "owner")
     interactions = book.create_sheet(schema.INTERACTIONS.name("en"))
     interactions.append([column.en for column in schema.INTERACTIONS.columns])
@@ -104,8 +123,15 @@ def test_new_report_sheet_reads_back_with_values_formats_and_view(tmp_path: Path
     assert [c.value for c in sheet[5]] == [c.header for c in COLUMNS]
     assert all(c.font.b and c.fill.fgColor.rgb == "FFDDEBF7" for c in sheet[5])
     assert [c.value for c in sheet[6]] == [*ROWS[0][:1], dt.datetime(2026, 11, 23), *ROWS[0][2:]]
-    assert [c.number_format for c in sheet[6]] == ["General", "DD.MM.YYYY", "#,##0.00", "0.0%", "#,##0",
-                                                   "DD.MM.YYYY HH:MM", "General"]
+    assert [c.number_format for c in sheet[6]] == [
+        "General",
+        "DD.MM.YYYY",
+        "#,##0.00",
+        "0.0%",
+        "#,##0",
+        "DD.MM.YYYY HH:MM",
+        "General",
+    ]
     assert sheet["F7"].value == dt.datetime(2026, 1, 2, 18, 0) and sheet["C7"].value is None
     assert sheet["A10"].value == "What" and sheet["B11"].value == 1234.5
     assert sheet.freeze_panes == "A6"
@@ -134,8 +160,9 @@ def test_replacing_keeps_place_id_and_styles_do_not_grow(tmp_path: Path) -> None
     for path in (first, second, third):
         assert_package_consistent(path)
         root = xml(entries(path)["xl/workbook.xml"])
-        assert [canonical(s) for s in root.iter(f"{{{NS_MAIN}}}sheet")] == \
-            [canonical(s) for s in original.iter(f"{{{NS_MAIN}}}sheet")]
+        assert [canonical(s) for s in root.iter(f"{{{NS_MAIN}}}sheet")] == [
+            canonical(s) for s in original.iter(f"{{{NS_MAIN}}}sheet")
+        ]
     # The report stays first, so the user's sheet-local name still points at the same sheet.
     assert ("LocalTotal", "2", "Interactions!$E$3") in defined_names(third)
     assert ("_xlnm._FilterDatabase", "0", f"'{PROBLEMS}'!$A$5:$G$6") in defined_names(third)
@@ -163,8 +190,11 @@ def test_stale_parts_of_the_old_report_sheet_are_removed(tmp_path: Path) -> None
     after = entries(target)
     gone = set(before) - set(after)
     # The old report's comments and their VML drawing go; the user's comments on Clients stay.
-    assert gone == {"xl/comments/comment2.xml", "xl/drawings/commentsDrawing2.vml",
-                    "xl/worksheets/_rels/sheet3.xml.rels"}
+    assert gone == {
+        "xl/comments/comment2.xml",
+        "xl/drawings/commentsDrawing2.vml",
+        "xl/worksheets/_rels/sheet3.xml.rels",
+    }
     assert openpyxl.load_workbook(target)["Clients"]["O2"].comment.text == "the owner's note"
     assert_package_consistent(target)
 
@@ -190,8 +220,7 @@ def test_a_user_sheet_named_like_a_report_is_never_overwritten_or_removed(tmp_pa
     target = tmp_path / "out.xlsx"
     for remove in ([], [PROBLEMS]):
         with pytest.raises(NotAReportSheet, match="rename your sheet"):
-            write_report_sheets(tmp_path / "mine.xlsx", target, [] if remove else [problems_report()],
-                                remove=remove)
+            write_report_sheets(tmp_path / "mine.xlsx", target, [] if remove else [problems_report()], remove=remove)
     assert not target.exists()
     # A report sheet xlcrm wrote carries its mark, which Excel and LibreOffice keep with the sheet.
     first, second = tmp_path / "first.xlsx", tmp_path / "second.xlsx"
@@ -241,14 +270,19 @@ def test_removing_a_report_sheet_shifts_positions_after_it(tmp_path: Path) -> No
 def _with_calc_chain(path: Path, chain: str) -> Path:
     """Add an Excel-style calculation chain (openpyxl does not write one)."""
     parts = entries(path)
-    parts["xl/calcChain.xml"] = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                                 f'<calcChain xmlns="{NS_MAIN}">{chain}</calcChain>').encode()
+    parts["xl/calcChain.xml"] = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<calcChain xmlns="{NS_MAIN}">{chain}</calcChain>'
+    ).encode()
     parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
-        b"</Relationships>", b'<Relationship Id="rIdChain" Target="calcChain.xml" Type="http://schemas.'
-        b'openxmlformats.org/officeDocument/2006/relationships/calcChain"/></Relationships>')
+        b"</Relationships>",
+        b'<Relationship Id="rIdChain" Target="calcChain.xml" Type="http://schemas.'
+        b'openxmlformats.org/officeDocument/2006/relationships/calcChain"/></Relationships>',
+    )
     parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
-        b"</Types>", b'<Override PartName="/xl/calcChain.xml" ContentType="application/vnd.openxmlformats-'
-        b'officedocument.spreadsheetml.calcChain+xml"/></Types>')
+        b"</Types>",
+        b'<Override PartName="/xl/calcChain.xml" ContentType="application/vnd.openxmlformats-'
+        b'officedocument.spreadsheetml.calcChain+xml"/></Types>',
+    )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in parts.items():
             archive.writestr(name, data)
@@ -261,7 +295,9 @@ def test_calc_chain_is_kept_unless_it_lists_cells_of_a_replaced_report(tmp_path:
     assert entries(tmp_path / "a-out.xlsx")["xl/calcChain.xml"] == entries(user_only)["xl/calcChain.xml"]
 
     # The second entry inherits sheet id 3, the old report sheet.
-    stale = _with_calc_chain(user_workbook(tmp_path / "b.xlsx", report_at=2), '<c r="E3" i="2"/><c r="A1" i="3"/><c r="A2"/>')
+    stale = _with_calc_chain(
+        user_workbook(tmp_path / "b.xlsx", report_at=2), '<c r="E3" i="2"/><c r="A1" i="3"/><c r="A2"/>'
+    )
     write_report_sheets(stale, tmp_path / "b-out.xlsx", [problems_report()])
     assert "xl/calcChain.xml" not in entries(tmp_path / "b-out.xlsx")
     assert b"calcChain" not in entries(tmp_path / "b-out.xlsx")["xl/_rels/workbook.xml.rels"]
@@ -274,7 +310,9 @@ def test_workbook_without_styles_part_gets_one(tmp_path: Path) -> None:
     del parts["xl/styles.xml"]
     parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
         b'<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles"'
-        b' Target="styles.xml"/>', b"")
+        b' Target="styles.xml"/>',
+        b"",
+    )
     with zipfile.ZipFile(source, "w") as archive:
         for name, data in parts.items():
             archive.writestr(name, data)
@@ -296,22 +334,52 @@ def test_1904_date_system(tmp_path: Path) -> None:
 
 
 def test_awkward_values(tmp_path: Path) -> None:
-    texts = ["a & b < c > d \" e", "  padded  ", "two\nlines", "bell\x07", "_x0041_ literal", "emoji 😀",
-             "crlf\r\nline", "x" * 40_000]
-    others = [float("nan"), float("inf"), np.int64(7), decimal.Decimal("2.5"), pd.Timestamp("2026-03-04 05:06"),
-              pd.NaT, dt.datetime(2026, 5, 6, 7, 8, tzinfo=dt.timezone.utc), dt.date(1899, 1, 1),
-              dt.date(1900, 1, 1), True, ""]
+    texts = [
+        'a & b < c > d " e',
+        "  padded  ",
+        "two\nlines",
+        "bell\x07",
+        "_x0041_ literal",
+        "emoji 😀",
+        "crlf\r\nline",
+        "x" * 40_000,
+    ]
+    others = [
+        float("nan"),
+        float("inf"),
+        np.int64(7),
+        decimal.Decimal("2.5"),
+        pd.Timestamp("2026-03-04 05:06"),
+        pd.NaT,
+        dt.datetime(2026, 5, 6, 7, 8, tzinfo=dt.timezone.utc),
+        dt.date(1899, 1, 1),
+        dt.date(1900, 1, 1),
+        True,
+        "",
+    ]
     table = ReportTable("Values", [ReportColumn("Value")], [[v] for v in texts + others])
-    write_report_sheets(user_workbook(tmp_path / "book.xlsx"), tmp_path / "out.xlsx",
-                        [ReportSheet(PROBLEMS, "Awkward", tables=[table])])
+    write_report_sheets(
+        user_workbook(tmp_path / "book.xlsx"), tmp_path / "out.xlsx", [ReportSheet(PROBLEMS, "Awkward", tables=[table])]
+    )
 
     sheet = openpyxl.load_workbook(tmp_path / "out.xlsx")[PROBLEMS]
     got = [sheet.cell(row, 1).value for row in range(5, 5 + len(texts) + len(others))]
     # openpyxl does not decode Excel's _xHHHH_ escapes in inline strings; Excel, LibreOffice and calamine do.
     assert got[:3] + got[5:6] == texts[:3] + texts[5:6]
     assert got[7] == "x" * 32_767  # Excel's limit for one cell
-    assert got[8:] == [None, None, 7, 2.5, dt.datetime(2026, 3, 4, 5, 6), None, dt.datetime(2026, 5, 6, 7, 8),
-                       "1899-01-01", dt.datetime(1900, 1, 1), True, None]
+    assert got[8:] == [
+        None,
+        None,
+        7,
+        2.5,
+        dt.datetime(2026, 3, 4, 5, 6),
+        None,
+        dt.datetime(2026, 5, 6, 7, 8),
+        "1899-01-01",
+        dt.datetime(1900, 1, 1),
+        True,
+        None,
+    ]
     calamine = CalamineWorkbook.from_path(str(tmp_path / "out.xlsx")).get_sheet_by_name(PROBLEMS).to_python()
     assert [row[0] for row in calamine[4:11]] == texts[:7]
 
@@ -327,7 +395,8 @@ def test_strict_open_xml_is_refused_with_advice(tmp_path: Path) -> None:
     source = user_workbook(tmp_path / "book.xlsx")
     parts = entries(source)
     parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(
-        NS_MAIN.encode(), b"http://purl.oclc.org/ooxml/spreadsheetml/main")
+        NS_MAIN.encode(), b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+    )
     with zipfile.ZipFile(source, "w") as archive:
         for name, data in parts.items():
             archive.writestr(name, data)
@@ -350,8 +419,10 @@ def test_report_sheet_rules() -> None:
 
 def _with_app_titles(path: Path, groups: list[tuple[str, list[str]]]) -> Path:
     """Replace docProps/app.xml with one listing sheet names the way Excel does."""
-    pairs = "".join(f"<vt:variant><vt:lpstr>{title}</vt:lpstr></vt:variant><vt:variant><vt:i4>{len(names)}</vt:i4>"
-                    f"</vt:variant>" for title, names in groups)
+    pairs = "".join(
+        f"<vt:variant><vt:lpstr>{title}</vt:lpstr></vt:variant><vt:variant><vt:i4>{len(names)}</vt:i4></vt:variant>"
+        for title, names in groups
+    )
     titles = "".join(f"<vt:lpstr>{name}</vt:lpstr>" for _, names in groups for name in names)
     count = sum(len(names) for _, names in groups)
     parts = entries(path)
@@ -360,7 +431,8 @@ def _with_app_titles(path: Path, groups: list[tuple[str, list[str]]]) -> Path:
         'org/officeDocument/2006/extended-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/'
         f'2006/docPropsVTypes"><Application>Microsoft Excel</Application><HeadingPairs><vt:vector size="'
         f'{2 * len(groups)}" baseType="variant">{pairs}</vt:vector></HeadingPairs><TitlesOfParts><vt:vector size="'
-        f'{count}" baseType="lpstr">{titles}</vt:vector></TitlesOfParts></Properties>').encode()
+        f'{count}" baseType="lpstr">{titles}</vt:vector></TitlesOfParts></Properties>'
+    ).encode()
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in parts.items():
             archive.writestr(name, data)
@@ -377,11 +449,15 @@ def _app_titles(path: Path) -> tuple[list[str | None], list[str | None]]:
 
 def test_app_properties_list_the_new_sheet_when_unambiguous(tmp_path: Path) -> None:
     # Russian Excel names the group "Листы": the group is found by its contents, not its title.
-    source = _with_app_titles(user_workbook(tmp_path / "book.xlsx"),
-                              [("Листы", ["Clients", "Interactions"]), ("Именованные диапазоны", ["Owners"])])
+    source = _with_app_titles(
+        user_workbook(tmp_path / "book.xlsx"),
+        [("Листы", ["Clients", "Interactions"]), ("Именованные диапазоны", ["Owners"])],
+    )
     write_report_sheets(source, tmp_path / "out.xlsx", [problems_report()])
-    assert _app_titles(tmp_path / "out.xlsx") == (["Листы", "3", "Именованные диапазоны", "1"],
-                                                  ["Clients", "Interactions", PROBLEMS, "Owners"])
+    assert _app_titles(tmp_path / "out.xlsx") == (
+        ["Листы", "3", "Именованные диапазоны", "1"],
+        ["Clients", "Interactions", PROBLEMS, "Owners"],
+    )
     assert b'size="4"' in entries(tmp_path / "out.xlsx")["docProps/app.xml"]
 
     stale = _with_app_titles(user_workbook(tmp_path / "stale.xlsx"), [("Worksheets", ["Sheet1"])])
@@ -392,16 +468,21 @@ def test_app_properties_list_the_new_sheet_when_unambiguous(tmp_path: Path) -> N
 def test_widths_only_for_columns_nobody_sized() -> None:
     from xlcrm.xlsx.package import _with_widths
 
-    head = (b'<worksheet><dimension ref="A1:P3"/><sheetFormatPr defaultRowHeight="15"/><cols>'
-            b'<col min="1" max="1" width="11" customWidth="1"/>\n<col min="5" max="16" width="14" customWidth="1"/>'
-            b'</cols>')
+    head = (
+        b'<worksheet><dimension ref="A1:P3"/><sheetFormatPr defaultRowHeight="15"/><cols>'
+        b'<col min="1" max="1" width="11" customWidth="1"/>\n<col min="5" max="16" width="14" customWidth="1"/>'
+        b"</cols>"
+    )
     assert _with_widths(head, b"", {1: 20, 5: 9, 16: 13.5}) == (
         b'<worksheet><dimension ref="A1:P3"/><sheetFormatPr defaultRowHeight="15"/><cols>'
         b'<col min="1" max="1" width="11" customWidth="1"/><col min="2" max="2" width="20" customWidth="1"/>'
         b'<col min="5" max="16" width="14" customWidth="1"/><col min="17" max="17" width="13.5" customWidth="1"/>'
-        b'</cols>')
-    assert _with_widths(b'<x:worksheet><x:dimension ref="A1"/>', b"x:", {0: 13}) == \
-        b'<x:worksheet><x:dimension ref="A1"/><x:cols><x:col min="1" max="1" width="13" customWidth="1"/></x:cols>'
+        b"</cols>"
+    )
+    assert (
+        _with_widths(b'<x:worksheet><x:dimension ref="A1"/>', b"x:", {0: 13})
+        == b'<x:worksheet><x:dimension ref="A1"/><x:cols><x:col min="1" max="1" width="13" customWidth="1"/></x:cols>'
+    )
     twice = b'<worksheet><cols><col min="1" max="1" width="11"/></cols><cols><col min="3" max="3" width="9"/></cols>'
     assert _with_widths(twice, b"", {5: 13}) == twice  # not seen in practice: left as it is
     assert _with_widths(head, b"", {0: 30}) == head  # column A has the user's width

@@ -10,9 +10,24 @@ import pytest
 
 from xlcrm.checks import normalize
 
-FORMS = ("+7 ({a}) {b}-{c}-{d}", "8 {a} {b} {c} {d}", "8{a}{b}{c}{d}", "+7{a}{b}{c}{d}", "+7 {a} {b}-{c}-{d}",
-         "8 ({a}) {b}-{c}-{d}", "8({a}){b}-{c}-{d}", "+7({a}){b}{c}{d}", "+7 {a} {b} {c}{d}", "8-{a}-{b}-{c}-{d}",
-         "+7 ({a}) {b}-{c}-{d} доб. 12", "7{a}{b}{c}{d}", "7 ({a}) {b}-{c}-{d}", "7 {a} {b} {c} {d}", "8 {a} {b} {c} {d}1", "+7 {a}{b}{c}")
+FORMS = (
+    "+7 ({a}) {b}-{c}-{d}",
+    "8 {a} {b} {c} {d}",
+    "8{a}{b}{c}{d}",
+    "+7{a}{b}{c}{d}",
+    "+7 {a} {b}-{c}-{d}",
+    "8 ({a}) {b}-{c}-{d}",
+    "8({a}){b}-{c}-{d}",
+    "+7({a}){b}{c}{d}",
+    "+7 {a} {b} {c}{d}",
+    "8-{a}-{b}-{c}-{d}",
+    "+7 ({a}) {b}-{c}-{d} доб. 12",
+    "7{a}{b}{c}{d}",
+    "7 ({a}) {b}-{c}-{d}",
+    "7 {a} {b} {c} {d}",
+    "8 {a} {b} {c} {d}1",
+    "+7 {a}{b}{c}",
+)
 
 
 def generated(count: int, seed: int) -> list[str]:
@@ -21,8 +36,11 @@ def generated(count: int, seed: int) -> list[str]:
     numbers = []
     for index in range(count):
         code = f"9{index % 100:02d}"
-        numbers.append(rng.choice(FORMS).format(a=code, b=f"{rng.randint(0, 999):03d}",
-                                                c=f"{rng.randint(0, 99):02d}", d=f"{rng.randint(0, 99):02d}"))
+        numbers.append(
+            rng.choice(FORMS).format(
+                a=code, b=f"{rng.randint(0, 999):03d}", c=f"{rng.randint(0, 99):02d}", d=f"{rng.randint(0, 99):02d}"
+            )
+        )
     return numbers
 
 
@@ -44,9 +62,10 @@ def test_plus7_validity_matches_phonenumbers_on_every_range() -> None:
     """Every four-digit range of +7 (Russia and Kazakhstan), several numbers each, plus wrong lengths."""
     rng = random.Random(5)
     numbers = [f"{prefix:04d}{rng.randint(0, 999_999):06d}" for prefix in range(10_000) for _ in range(3)]
-    numbers += [f"{rng.randint(0, 10 ** length - 1):0{length}d}" for length in (8, 9, 11, 14) for _ in range(500)]
+    numbers += [f"{rng.randint(0, 10**length - 1):0{length}d}" for length in (8, 9, 11, 14) for _ in range(500)]
     numbers += ["9300050000", "9300349999", "9300700000", "7172123456", "3301234567", "0916123456"]
-    expected = [phonenumbers.is_valid_number(phonenumbers.PhoneNumber(country_code=7, national_number=int(n)))
-                for n in numbers]
+    expected = [
+        phonenumbers.is_valid_number(phonenumbers.PhoneNumber(country_code=7, national_number=int(n))) for n in numbers
+    ]
     assert [normalize.valid_plus7(n) for n in numbers] == expected
     assert 5_000 < sum(expected) < len(numbers) - 5_000  # both answers are well represented

@@ -6,26 +6,27 @@ import datetime as dt
 import types
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import openpyxl
 import pytest
 from click.testing import CliRunner
-
 from conftest import python_the_system_kills
-from xlcrm.runtime import child_process
-from xlcrm.dedupe import merge
-from xlcrm.xlsx import package, prerender
-from xlcrm.jobs import refresh
+
 from xlcrm import schema
-from xlcrm.errors import EditRefused
-from xlcrm.xlsx.prerender import EditPrewriting
 from xlcrm.cli.main import cli
 from xlcrm.create.demo import create_demo
+from xlcrm.dedupe import merge
+from xlcrm.errors import EditRefused
+from xlcrm.jobs import refresh
+from xlcrm.runtime import child_process
+from xlcrm.xlsx import package, prerender
 from xlcrm.xlsx.package import write_edit_ahead, write_workbook
-from xlcrm.xlsx.sheet_edits import SheetEdit
+from xlcrm.xlsx.prerender import EditPrewriting
 from xlcrm.xlsx.reader import read_workbook
+from xlcrm.xlsx.sheet_edits import SheetEdit
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -90,7 +91,8 @@ def demo(tmp_path: Path) -> Path:
 
 
 def test_reports_rendered_in_a_child_are_the_bytes_the_save_would_write(
-        demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     usual = refreshed(demo, tmp_path / "usual.xlsx")
     used = rendered_ahead(monkeypatch)
     ahead = refreshed(demo, tmp_path / "ahead.xlsx")
@@ -98,12 +100,14 @@ def test_reports_rendered_in_a_child_are_the_bytes_the_save_would_write(
     assert ahead == usual
     # and again on a workbook that has the reports already (they are replaced, not added)
     used.clear()
-    assert refreshed(tmp_path / "ahead.xlsx", tmp_path / "again.xlsx") == \
-        refreshed(tmp_path / "usual.xlsx", tmp_path / "again-usual.xlsx")
+    assert refreshed(tmp_path / "ahead.xlsx", tmp_path / "again.xlsx") == refreshed(
+        tmp_path / "usual.xlsx", tmp_path / "again-usual.xlsx"
+    )
 
 
-def test_the_selected_report_is_rendered_by_the_save(demo: Path, tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_selected_report_is_rendered_by_the_save(
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     once = tmp_path / "once.xlsx"
     refreshed(demo, once)
     with zipfile.ZipFile(once) as archive:
@@ -127,7 +131,8 @@ def test_the_selected_report_is_rendered_by_the_save(demo: Path, tmp_path: Path,
 
 
 def test_merges_written_in_a_child_are_the_bytes_the_save_would_write(
-        demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     usual = refreshed(demo, tmp_path / "usual.xlsx")
     used = written_ahead(monkeypatch)
     assert refreshed(demo, tmp_path / "ahead.xlsx") == usual
@@ -144,27 +149,31 @@ def test_an_edit_that_changes_more_than_its_sheet_is_left_to_the_save(demo: Path
     saved = tmp_path / "saved.xlsx"
     write_workbook(demo, saved, edits=[text])
     with zipfile.ZipFile(saved) as archive:
-        part = next(name for name in archive.namelist()
-                    if name.startswith("xl/worksheets/") and b"C-NEW" in archive.read(name))
+        part = next(
+            name for name in archive.namelist() if name.startswith("xl/worksheets/") and b"C-NEW" in archive.read(name)
+        )
         expected = archive.getinfo(part), archive.read(part)
     file = tmp_path / "ahead.deflated"
     crc, size, compressed, written, silent = write_edit_ahead(demo, text, file, ["Nowhere", "C-NEW"])
     assert zlib.decompress(file.read_bytes(), -15) == expected[1]
-    assert (crc, size, compressed, written) == (expected[0].CRC, expected[0].file_size, expected[0].compress_size,
-                                                part)
+    assert (crc, size, compressed, written) == (expected[0].CRC, expected[0].file_size, expected[0].compress_size, part)
     assert silent == {"Nowhere", "C-NEW"}  # what the sheet as read says, not what the edit writes
 
     comment = interactions.letters["comment"]
     dated = SheetEdit(interactions.name, set_cells={f"{comment}{rows[0]}": TODAY})  # needs a date style added
     deleting = SheetEdit(interactions.name, delete_rows=[rows[0]])
     missing = SheetEdit("No such sheet", set_cells={"A2": "x"})
-    assert [write_edit_ahead(demo, edit, tmp_path / "other.deflated") for edit in (dated, deleting, missing)] == \
-        [None, None, None]
+    assert [write_edit_ahead(demo, edit, tmp_path / "other.deflated") for edit in (dated, deleting, missing)] == [
+        None,
+        None,
+        None,
+    ]
 
 
 @pytest.mark.parametrize("mentioned", [False, True])
 def test_a_sheet_written_ahead_that_never_mentions_the_moving_one_is_not_read_again(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mentioned: bool) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mentioned: bool
+) -> None:
     clients, interactions = schema.CLIENTS.name("en"), schema.INTERACTIONS.name("en")
     book = openpyxl.Workbook()
     book.active.title = clients
@@ -179,8 +188,9 @@ def test_a_sheet_written_ahead_that_never_mentions_the_moving_one_is_not_read_ag
     edits = [SheetEdit(clients, delete_rows=[3]), SheetEdit(interactions, set_cells={"B4": "C9"})]
     scanned: list[str] = []
     check = package._UserSheetEdit._check_formulas_in
-    monkeypatch.setattr(package._UserSheetEdit, "_check_formulas_in",
-                        lambda self, scan: (scanned.append(scan.what), check(self, scan)))
+    monkeypatch.setattr(
+        package._UserSheetEdit, "_check_formulas_in", lambda self, scan: (scanned.append(scan.what), check(self, scan))
+    )
     with EditPrewriting(source, edits[1:], child_process.Child(prerender.__name__), [clients]) as prewritten:
         if mentioned:
             with pytest.raises(EditRefused, match="B6"):
@@ -194,8 +204,9 @@ def test_a_sheet_written_ahead_that_never_mentions_the_moving_one_is_not_read_ag
     assert parts(tmp_path / "ahead.xlsx") == parts(tmp_path / "usual.xlsx")
 
 
-def test_a_child_that_dies_leaves_the_writing_to_the_save(demo: Path, tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_child_that_dies_leaves_the_writing_to_the_save(
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     usual = refreshed(demo, tmp_path / "usual.xlsx")
     rendered, written = rendered_ahead(monkeypatch), written_ahead(monkeypatch)
     monkeypatch.setattr(child_process.sys, "executable", str(python_the_system_kills(tmp_path)))
@@ -213,7 +224,10 @@ def test_a_dry_run_or_a_small_workbook_starts_no_child(demo: Path, monkeypatch: 
 
     monkeypatch.setattr(child_process.Child, "__init__", counted)
     before = demo.read_bytes()
-    assert CliRunner().invoke(cli, ["refresh", str(demo), "--today", TODAY.isoformat(), "--dry-run"]).exit_code in (0, 1)
+    assert CliRunner().invoke(cli, ["refresh", str(demo), "--today", TODAY.isoformat(), "--dry-run"]).exit_code in (
+        0,
+        1,
+    )
     assert demo.read_bytes() == before
     assert CliRunner().invoke(cli, ["refresh", str(demo), "--today", TODAY.isoformat()]).exit_code in (0, 1)
     assert started == []

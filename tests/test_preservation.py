@@ -16,14 +16,14 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from python_calamine import CalamineWorkbook
-
 from conftest import convert_with_libreoffice
 from package_checks import assert_package_consistent, assert_styles_extended, canonical, entries, xml
+from python_calamine import CalamineWorkbook
+
 from xlcrm import schema
 from xlcrm.xlsx.package import NS_CONTENT_TYPES, NS_MAIN, NS_PACKAGE_RELS, write_report_sheets
-from xlcrm.xlsx.report_sheet import ColumnFormat, ReportColumn, ReportSheet, ReportTable
 from xlcrm.xlsx.reader import read_workbook
+from xlcrm.xlsx.report_sheet import ColumnFormat, ReportColumn, ReportSheet, ReportTable
 
 DATA = Path(__file__).parent / "data"
 USER_SHEETS = ["Clients", "Interactions", "Pivot", "Notes"]
@@ -34,18 +34,32 @@ EDITED = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml"
 
 
 def reports(day: dt.date, revenue: float) -> list[ReportSheet]:
-    blocks = ReportTable("Clients per block", (ReportColumn("Block"), ReportColumn("Clients", ColumnFormat.INTEGER),
-                                               ReportColumn("Revenue", ColumnFormat.MONEY),
-                                               ReportColumn("Share", ColumnFormat.PERCENT)),
-                         [["Key account", 3, revenue, 0.5], ["Potential", 9, 0.0, 0.0]])
-    managers = ReportTable("Next actions", (ReportColumn("Manager"), ReportColumn("Next date", ColumnFormat.DATE)),
-                           [["Anna", day], ["Boris", day + dt.timedelta(days=3)]])
-    findings = ReportTable("Findings", (ReportColumn("Cell"), ReportColumn("Problem")),
-                           [["Clients!D3", "_x0041_ stays as typed"], ["Interactions!C4", f"checked on {day}"]],
-                           autofilter=True)
+    blocks = ReportTable(
+        "Clients per block",
+        (
+            ReportColumn("Block"),
+            ReportColumn("Clients", ColumnFormat.INTEGER),
+            ReportColumn("Revenue", ColumnFormat.MONEY),
+            ReportColumn("Share", ColumnFormat.PERCENT),
+        ),
+        [["Key account", 3, revenue, 0.5], ["Potential", 9, 0.0, 0.0]],
+    )
+    managers = ReportTable(
+        "Next actions",
+        (ReportColumn("Manager"), ReportColumn("Next date", ColumnFormat.DATE)),
+        [["Anna", day], ["Boris", day + dt.timedelta(days=3)]],
+    )
+    findings = ReportTable(
+        "Findings",
+        (ReportColumn("Cell"), ReportColumn("Problem")),
+        [["Clients!D3", "_x0041_ stays as typed"], ["Interactions!C4", f"checked on {day}"]],
+        autofilter=True,
+    )
     subtitle = f"computed for {day:%d.%m.%Y}"
-    return [ReportSheet(DASHBOARD, "Dashboard", subtitle, (blocks, managers)),
-            ReportSheet.of(schema.PROBLEMS, "en", "Problems", subtitle, (findings,))]
+    return [
+        ReportSheet(DASHBOARD, "Dashboard", subtitle, (blocks, managers)),
+        ReportSheet.of(schema.PROBLEMS, "en", "Problems", subtitle, (findings,)),
+    ]
 
 
 @dataclass(frozen=True)
@@ -74,8 +88,11 @@ def test_parts_xlcrm_does_not_own_are_copied_byte_for_byte(refresh: Refresh) -> 
             assert after[name] == before[name], name
             # Copied as stored: not even recompressed.
             old_info, new_info = old.getinfo(name), new.getinfo(name)
-            assert (new_info.CRC, new_info.compress_type, new_info.compress_size) == \
-                (old_info.CRC, old_info.compress_type, old_info.compress_size), name
+            assert (new_info.CRC, new_info.compress_type, new_info.compress_size) == (
+                old_info.CRC,
+                old_info.compress_type,
+                old_info.compress_size,
+            ), name
     if refresh.original.suffix == ".xlsm":
         assert "xl/vbaProject.bin" in before
     assert_package_consistent(refresh.added)
@@ -98,17 +115,24 @@ def test_edited_parts_keep_everything_they_had(refresh: Refresh) -> None:
     assert len(new_names) == 5  # the user's filter and name, the Problems filter, each report's mark
 
     rels = f"{{{NS_PACKAGE_RELS}}}Relationship"
-    assert {canonical(r) for r in xml(before["xl/_rels/workbook.xml.rels"]).iter(rels)} <= \
-        {canonical(r) for r in xml(after["xl/_rels/workbook.xml.rels"]).iter(rels)}
+    assert {canonical(r) for r in xml(before["xl/_rels/workbook.xml.rels"]).iter(rels)} <= {
+        canonical(r) for r in xml(after["xl/_rels/workbook.xml.rels"]).iter(rels)
+    }
 
     old_types = {canonical(t) for t in xml(before["[Content_Types].xml"])}
     new_types = {canonical(t) for t in xml(after["[Content_Types].xml"])}
     assert old_types <= new_types
-    workbook_type = {t.get("ContentType") for t in xml(after["[Content_Types].xml"]).iter(f"{{{NS_CONTENT_TYPES}}}Override")
-                     if t.get("PartName") == "/xl/workbook.xml"}
+    workbook_type = {
+        t.get("ContentType")
+        for t in xml(after["[Content_Types].xml"]).iter(f"{{{NS_CONTENT_TYPES}}}Override")
+        if t.get("PartName") == "/xl/workbook.xml"
+    }
     macro = refresh.original.suffix == ".xlsm"
-    assert workbook_type == {"application/vnd.ms-excel.sheet.macroEnabled.main+xml" if macro else
-                             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"}
+    assert workbook_type == {
+        "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+        if macro
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+    }
 
     assert_styles_extended(before["xl/styles.xml"], after["xl/styles.xml"])
     assert entries(refresh.added)["xl/styles.xml"] == after["xl/styles.xml"]  # found again, not appended again
@@ -116,8 +140,20 @@ def test_edited_parts_keep_everything_they_had(refresh: Refresh) -> None:
 
 def _cells(sheet: openpyxl.worksheet.worksheet.Worksheet) -> list[tuple[object, ...]]:
     # Style objects are proxies that compare by identity; their repr lists every attribute.
-    return [(c.coordinate, c.value, c.number_format, repr(c.font), repr(c.fill), repr(c.border), repr(c.alignment),
-             repr(c.protection)) for row in sheet.iter_rows() for c in row]
+    return [
+        (
+            c.coordinate,
+            c.value,
+            c.number_format,
+            repr(c.font),
+            repr(c.fill),
+            repr(c.border),
+            repr(c.alignment),
+            repr(c.protection),
+        )
+        for row in sheet.iter_rows()
+        for c in row
+    ]
 
 
 def test_user_sheets_read_the_same(refresh: Refresh) -> None:
@@ -128,11 +164,13 @@ def test_user_sheets_read_the_same(refresh: Refresh) -> None:
     for name in USER_SHEETS:
         before, after = old[name], new[name]
         assert _cells(after) == _cells(before), name
-        assert [c.comment and c.comment.text for row in after.iter_rows() for c in row] == \
-            [c.comment and c.comment.text for row in before.iter_rows() for c in row]
+        assert [c.comment and c.comment.text for row in after.iter_rows() for c in row] == [
+            c.comment and c.comment.text for row in before.iter_rows() for c in row
+        ]
         assert repr(after.data_validations.dataValidation) == repr(before.data_validations.dataValidation)
-        assert [str(r.sqref) for r in after.conditional_formatting] == \
-            [str(r.sqref) for r in before.conditional_formatting]
+        assert [str(r.sqref) for r in after.conditional_formatting] == [
+            str(r.sqref) for r in before.conditional_formatting
+        ]
         assert (len(after._charts), len(after._pivots)) == (len(before._charts), len(before._pivots))
         assert after.auto_filter.ref == before.auto_filter.ref
     # openpyxl loads images only with Pillow installed; the image's parts are compared byte for byte above.

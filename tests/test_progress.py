@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import io
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from click.testing import CliRunner
 
-from xlcrm.runtime import progress
 from xlcrm.cli.main import cli
+from xlcrm.runtime import progress
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "demo.xlsx"
 

@@ -38,9 +38,9 @@ import re
 import tempfile
 import zipfile
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
 
 import openpyxl
 import pytest
@@ -57,9 +57,9 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 
 from xlcrm import schema
 from xlcrm.cli.main import cli
-from xlcrm.errors import XlcrmError
-from xlcrm.dedupe.merge import dedupe_workbook, unmerge_workbook
 from xlcrm.create.template import build_workbook
+from xlcrm.dedupe.merge import dedupe_workbook, unmerge_workbook
+from xlcrm.errors import XlcrmError
 from xlcrm.xlsx.refs import column_letter
 
 pytest.importorskip("hypothesis")  # the `test` extra of pyproject.toml
@@ -71,10 +71,30 @@ from hypothesis.control import currently_in_test_context  # noqa: E402
 NOW = dt.datetime(2026, 11, 23, 12, 0)
 CLIENT_SHEETS = ("clients", "contacts", "interactions")  # the user sheets dedupe and unmerge edit
 
-PEOPLE = ("Иван Петров", "Ольга Сидорова", "Сергей Кузнецов", "Anna Smith", "Дмитрий Волков", "Елена Морозова",
-          "Павел Соколов", "John Baker", "Алексей Новиков", "Татьяна Павлова")
-COMPANIES = ('ООО "Ромашка"', "Техносфера", "Vector Ltd", "АО Гелиос", "СтройМир", "Меридиан", "Orbit Inc",
-             "Кварц", 'ООО "Бриз"', "Сапфир")
+PEOPLE = (
+    "Иван Петров",
+    "Ольга Сидорова",
+    "Сергей Кузнецов",
+    "Anna Smith",
+    "Дмитрий Волков",
+    "Елена Морозова",
+    "Павел Соколов",
+    "John Baker",
+    "Алексей Новиков",
+    "Татьяна Павлова",
+)
+COMPANIES = (
+    'ООО "Ромашка"',
+    "Техносфера",
+    "Vector Ltd",
+    "АО Гелиос",
+    "СтройМир",
+    "Меридиан",
+    "Orbit Inc",
+    "Кварц",
+    'ООО "Бриз"',
+    "Сапфир",
+)
 NOTES_SHEETS = ("Notes", "Заметки", "My notes", "Итоги 2026")
 
 # Columns of the Clients template (A..P) and the user's own columns right of them.
@@ -240,20 +260,38 @@ def client_values(book: Book) -> list[dict[str, object]]:
     phones = [f"+7 916 {200 + i:03d}-{10 + 7 * i % 90:02d}-{30 + 3 * i:02d}" for i in range(book.clients)]
     base = []
     for i in range(book.clients):
-        base.append({"client_id": f"C{i + 1:06d}", "name": PEOPLE[i], "company": COMPANIES[i], "phone": phones[i],
-                     "email": f"client{i}@example.com" if book.emails[i] else None,
-                     "rating": i + 1, "created": dt.date(2024, 3, 1) + dt.timedelta(days=i),
-                     "comment": f"first note {i}"})
+        base.append(
+            {
+                "client_id": f"C{i + 1:06d}",
+                "name": PEOPLE[i],
+                "company": COMPANIES[i],
+                "phone": phones[i],
+                "email": f"client{i}@example.com" if book.emails[i] else None,
+                "rating": i + 1,
+                "created": dt.date(2024, 3, 1) + dt.timedelta(days=i),
+                "comment": f"first note {i}",
+            }
+        )
     copies = []
     for j, copy in enumerate(book.copies):
         original = base[copy.of]
         digits = re.sub(r"\D", "", str(original["phone"]))
         phone = [original["phone"], f"8 ({digits[1:4]}) {digits[4:7]}-{digits[7:9]}-{digits[9:]}", digits][
-            copy.phone_style]
+            copy.phone_style
+        ]
         created = dt.date(2023, 1, 1) if copy.older else dt.date(2025, 1, 1)
-        copies.append({"client_id": f"C{101 + j:06d}", "name": original["name"], "company": original["company"],
-                       "phone": phone, "email": original["email"] if copy.keep_email else None,
-                       "rating": 50 + j, "created": created + dt.timedelta(days=j), "comment": copy.comment})
+        copies.append(
+            {
+                "client_id": f"C{101 + j:06d}",
+                "name": original["name"],
+                "company": original["company"],
+                "phone": phone,
+                "email": original["email"] if copy.keep_email else None,
+                "rating": 50 + j,
+                "created": created + dt.timedelta(days=j),
+                "comment": copy.comment,
+            }
+        )
     rows = [base[i] if i < book.clients else copies[i - book.clients] for i in book.order]
     for row in rows:
         row["manager"] = schema.DEFAULT_MANAGERS[book.locale][0]
@@ -295,8 +333,19 @@ class Family:
     english_as_typed: bool = False
 
 
-EVERYTHING = Family(other_formulas=True, own_formulas=True, names=True, notes=True, links=True, merged=True,
-                    formats=True, validations=True, totals=True, charts=True, second_phone=True)
+EVERYTHING = Family(
+    other_formulas=True,
+    own_formulas=True,
+    names=True,
+    notes=True,
+    links=True,
+    merged=True,
+    formats=True,
+    validations=True,
+    totals=True,
+    charts=True,
+    second_phone=True,
+)
 
 
 def small_lists(element: st.SearchStrategy, maximum: int) -> st.SearchStrategy:
@@ -309,43 +358,87 @@ def books(draw: st.DrawFn, family: Family) -> Book:
     forms = ("cell", "concat", "sum") + (() if family.english_as_typed else ("line break",))
     own_forms = ("cell", "qualified") + (() if family.english_as_typed else ("line break",))
     clients = draw(st.integers(4, 10))
-    copies = draw(small_lists(st.builds(Copy, st.integers(0, clients - 1), st.integers(0, 2), st.booleans(),
-                                        st.booleans(), st.sampled_from((None, "second note", "first note 0"))), 4)
-                  .filter(bool))
+    copies = draw(
+        small_lists(
+            st.builds(
+                Copy,
+                st.integers(0, clients - 1),
+                st.integers(0, 2),
+                st.booleans(),
+                st.booleans(),
+                st.sampled_from((None, "second note", "first note 0")),
+            ),
+            4,
+        ).filter(bool)
+    )
     order = tuple(draw(st.permutations(range(clients + len(copies)))))
     rows = len(order)
     slot = st.integers(0, rows - 1)
     book = Book(
-        locale="en" if family.english_as_typed else draw(st.sampled_from(("ru", "en"))), clients=clients, copies=copies, order=order,
+        locale="en" if family.english_as_typed else draw(st.sampled_from(("ru", "en"))),
+        clients=clients,
+        copies=copies,
+        order=order,
         emails=tuple(draw(st.lists(st.booleans(), min_size=clients, max_size=clients))),
-        interactions=draw(small_lists(slot, 5)), contacts=draw(small_lists(slot, 3)),
-        notes_sheet=draw(st.sampled_from(NOTES_SHEETS)))
+        interactions=draw(small_lists(slot, 5)),
+        contacts=draw(small_lists(slot, 3)),
+        notes_sheet=draw(st.sampled_from(NOTES_SHEETS)),
+    )
     found: dict[str, object] = {}
     if family.other_formulas:
-        found["other_formulas"] = draw(small_lists(st.builds(
-            OtherFormula, st.booleans(), st.integers(1, 6), st.sampled_from(forms),
-            st.tuples(refs(rows), refs(rows)), spellings), 3))
+        found["other_formulas"] = draw(
+            small_lists(
+                st.builds(
+                    OtherFormula,
+                    st.booleans(),
+                    st.integers(1, 6),
+                    st.sampled_from(forms),
+                    st.tuples(refs(rows), refs(rows)),
+                    spellings,
+                ),
+                3,
+            )
+        )
     if family.own_formulas:
-        found["own_formulas"] = draw(small_lists(st.builds(
-            OwnFormula, slot, refs(rows), st.sampled_from(own_forms), spellings), 3))
+        found["own_formulas"] = draw(
+            small_lists(st.builds(OwnFormula, slot, refs(rows), st.sampled_from(own_forms), spellings), 3)
+        )
     if family.names:
-        found["names"] = draw(small_lists(st.builds(
-            Name, refs(rows, header=False), st.none() | slot, spellings, st.integers(7, 9)), 2))
+        found["names"] = draw(
+            small_lists(st.builds(Name, refs(rows, header=False), st.none() | slot, spellings, st.integers(7, 9)), 2)
+        )
     if family.notes:
-        found["notes"] = draw(small_lists(st.builds(
-            Note, st.booleans(), slot, st.sampled_from((NAME, PHONE, COMMENT)), st.sampled_from(("Позвонить", "VIP"))),
-            3))
+        found["notes"] = draw(
+            small_lists(
+                st.builds(
+                    Note,
+                    st.booleans(),
+                    slot,
+                    st.sampled_from((NAME, PHONE, COMMENT)),
+                    st.sampled_from(("Позвонить", "VIP")),
+                ),
+                3,
+            )
+        )
     if family.links:
-        found["links"] = draw(small_lists(st.builds(
-            Link, st.booleans(), slot, st.none() | refs(rows, header=False), spellings), 3))
+        found["links"] = draw(
+            small_lists(st.builds(Link, st.booleans(), slot, st.none() | refs(rows, header=False), spellings), 3)
+        )
     if family.merged:
         found["merged"] = tuple(sorted(set(draw(small_lists(slot, 2)))))
     if family.formats:
-        found["formats"] = draw(small_lists(st.builds(
-            Format, st.booleans(), slot, slot, st.none() | refs(rows, (RATING,), header=False), spellings), 2))
+        found["formats"] = draw(
+            small_lists(
+                st.builds(
+                    Format, st.booleans(), slot, slot, st.none() | refs(rows, (RATING,), header=False), spellings
+                ),
+                2,
+            )
+        )
     if family.validations:
-        found["validations"] = draw(small_lists(st.builds(
-            Validation, st.booleans(), slot, slot, slot, slot, spellings), 2))
+        found["validations"] = draw(
+            small_lists(st.builds(Validation, st.booleans(), slot, slot, slot, slot, spellings), 2)
+        )
     if family.totals:
         found["totals"] = draw(st.none() | st.sampled_from(("label", "formula")))
     if family.charts:
@@ -371,8 +464,10 @@ def build(book: Book, path: Path) -> Path:
     records = client_values(book)
     ids = [str(r["client_id"]) for r in records]
     word = schema.CALL_OUT.name(locale)
-    interactions = [{"date": dt.date(2026, 3, 1) + dt.timedelta(days=i), "client_id": ids[s], "type": word}
-                    for i, s in enumerate(book.interactions)]
+    interactions = [
+        {"date": dt.date(2026, 3, 1) + dt.timedelta(days=i), "client_id": ids[s], "type": word}
+        for i, s in enumerate(book.interactions)
+    ]
     contacts = [{"client_id": ids[s], "name": f"Контакт {i}"} for i, s in enumerate(book.contacts)]
     workbook = build_workbook(locale, rows={"clients": records, "interactions": interactions, "contacts": contacts})
     clients = workbook[clients_name(locale)]
@@ -387,10 +482,13 @@ def build(book: Book, path: Path) -> Path:
 
     for formula in book.other_formulas:
         first, second = (ref(r, formula.spelling) for r in formula.refs)
-        text = {"cell": f"={first}", "concat": f'={first}&" / "&{second}',
-                "sum": f"=SUM({formula.spelling.of(name)}!{RATING}{row_of(max(formula.refs[0].slot, 0))}:"
-                       f"{RATING}{row_of(max(formula.refs[1].slot, formula.refs[0].slot, 0))})",
-                "line break": f'="до\r\nпосле "&{first}'}[formula.form]
+        text = {
+            "cell": f"={first}",
+            "concat": f'={first}&" / "&{second}',
+            "sum": f"=SUM({formula.spelling.of(name)}!{RATING}{row_of(max(formula.refs[0].slot, 0))}:"
+            f"{RATING}{row_of(max(formula.refs[1].slot, formula.refs[0].slot, 0))})",
+            "line break": f'="до\r\nпосле "&{first}',
+        }[formula.form]
         if formula.on_interactions:
             interactions_sheet[f"L{formula.row}"] = text
         else:
@@ -399,8 +497,7 @@ def build(book: Book, path: Path) -> Path:
         clients[f"{OWN_FORMULA}1"] = "Проверка" if locale == "ru" else "Check"
     for own in book.own_formulas:
         target = ref(own.target, own.spelling if own.form == "qualified" else None)
-        clients[f"{OWN_FORMULA}{row_of(own.slot)}"] = \
-            f'={target}&"\r\n!"' if own.form == "line break" else f"={target}"
+        clients[f"{OWN_FORMULA}{row_of(own.slot)}"] = f'={target}&"\r\n!"' if own.form == "line break" else f"={target}"
     for number, item in enumerate(book.names, start=1):
         label = f"Клиент{number}" if locale == "ru" else f"Client{number}"
         target = Ref(item.target.slot, item.target.column, True, True)
@@ -411,8 +508,9 @@ def build(book: Book, path: Path) -> Path:
         workbook.defined_names[label] = DefinedName(label, attr_text=text)
         notes[f"C{item.notes_row + number}"] = f"=ROWS({label})&{label}" if item.last_slot is not None else f"={label}"
     for item in book.notes:
-        sheet, cell = (clients, f"{item.column}{row_of(item.slot)}") if item.on_clients else \
-            (notes, f"D{item.slot + 1}")
+        sheet, cell = (
+            (clients, f"{item.column}{row_of(item.slot)}") if item.on_clients else (notes, f"D{item.slot + 1}")
+        )
         sheet[cell].comment = Comment(f"{item.text} {cell}", "user")
     if any(link.on_clients for link in book.links):
         clients[f"{LINK}1"] = "Ссылка" if locale == "ru" else "Link"
@@ -437,8 +535,9 @@ def build(book: Book, path: Path) -> Path:
             clients.conditional_formatting.add(sqref, FormulaRule(formula=[formula], fill=fill))
         else:
             target = item.target or Ref(low, RATING, True, True)
-            notes.conditional_formatting.add(f"F{low + 1}:F{high + 1}",
-                                             FormulaRule(formula=[f"{ref(target, item.spelling)}>3"], fill=fill))
+            notes.conditional_formatting.add(
+                f"F{low + 1}:F{high + 1}", FormulaRule(formula=[f"{ref(target, item.spelling)}>3"], fill=fill)
+            )
     for item in book.validations:
         low, high = sorted((item.first, item.last))
         source_low, source_high = sorted((item.source_first, item.source_last))
@@ -456,7 +555,9 @@ def build(book: Book, path: Path) -> Path:
     for item in book.charts:
         low, high = sorted((item.first, item.last))
         chart = BarChart()
-        chart.add_data(Reference(clients, min_col=13, min_row=row_of(low), max_row=row_of(high)), titles_from_data=False)
+        chart.add_data(
+            Reference(clients, min_col=13, min_row=row_of(low), max_row=row_of(high)), titles_from_data=False
+        )
         chart.series[0].val.numRef.f = f"{item.spelling.of(name)}!${RATING}${row_of(low)}:${RATING}${row_of(high)}"
         if item.on_clients:
             clients.add_chart(chart, f"W{row_of(item.anchor)}")
@@ -464,8 +565,11 @@ def build(book: Book, path: Path) -> Path:
             notes.add_chart(chart, f"H{item.anchor + 1}")
     if book.second_phone:
         header = schema.CLIENTS.column("phone").name(locale)
-        clients[f"{SECOND_PHONE}1"] = {"lower": header.lower(), "upper": header.upper(),
-                                       "trailing space": header + " "}[book.second_phone]
+        clients[f"{SECOND_PHONE}1"] = {
+            "lower": header.lower(),
+            "upper": header.upper(),
+            "trailing space": header + " ",
+        }[book.second_phone]
         for slot in range(0, book.rows, 2):
             clients[f"{SECOND_PHONE}{row_of(slot)}"] = f"+7 903 {300 + slot:03d}-00-{slot:02d}"
     workbook.save(path)
@@ -584,8 +688,11 @@ class Snapshot:
 
     def operand(self, text: str, holder_sheet: str, anchor: int | None = None) -> object:
         prefixed = _SHEET_PREFIX.match(text)
-        sheet, rest = ((prefixed.group(1) or "").replace("''", "'") or prefixed.group(2), prefixed.group(3)) \
-            if prefixed else (holder_sheet, text)
+        sheet, rest = (
+            ((prefixed.group(1) or "").replace("''", "'") or prefixed.group(2), prefixed.group(3))
+            if prefixed
+            else (holder_sheet, text)
+        )
         if sheet.casefold() == self.clients_name.casefold():
             area = self.area(rest, anchor)
             if area is not None:
@@ -600,8 +707,12 @@ class Snapshot:
             tokens = Tokenizer(text if text.startswith("=") else "=" + text).items
         except Exception:  # noqa: BLE001 - a formula openpyxl cannot read is compared as text
             return ("unreadable", text)
-        return tuple(self.operand(t.value, holder_sheet, anchor) if t.type == "OPERAND" and t.subtype == "RANGE"
-                     else (t.type, t.subtype, t.value) for t in tokens)
+        return tuple(
+            self.operand(t.value, holder_sheet, anchor)
+            if t.type == "OPERAND" and t.subtype == "RANGE"
+            else (t.type, t.subtype, t.value)
+            for t in tokens
+        )
 
     def sqref(self, sheet: str, sqref: str) -> object:
         if sheet != self.clients_name:
@@ -647,8 +758,9 @@ class Snapshot:
                 self.ranges.append(("format", name, self.sqref(name, formats.sqref), resolved))
         for validation in sheet.data_validations.dataValidation:
             anchor = min(part.min_row for part in validation.sqref.ranges)
-            resolved = tuple(self.formula(text, name, anchor) for text in (validation.formula1, validation.formula2)
-                             if text)
+            resolved = tuple(
+                self.formula(text, name, anchor) for text in (validation.formula1, validation.formula2) if text
+            )
             self.ranges.append(("validation", name, self.sqref(name, validation.sqref), resolved))
         for table in sheet.tables.values():
             self.ranges.append(("table", name, table.displayName, self.sqref(name, table.ref)))
@@ -662,7 +774,8 @@ class Snapshot:
                 if part.startswith("xl/charts/chart") and part.endswith(".xml"):
                     texts = re.findall(rb"<(?:\w+:)?f>([^<]*)</(?:\w+:)?f>", archive.read(part))
                     self.references[("chart", part)] = tuple(
-                        self.formula(html.unescape(text.decode()), "") for text in texts)
+                        self.formula(html.unescape(text.decode()), "") for text in texts
+                    )
 
 
 # --- the invariants ----------------------------------------------------------------------------------------
@@ -671,8 +784,13 @@ class Snapshot:
 def canonical(value: object) -> object:
     """A range of one row and column is that cell (xlcrm and Excel write ``$A$5:$A$6`` less a row as ``$A$5``)."""
     if isinstance(value, tuple):
-        if len(value) == 4 and value[0] == "range" and isinstance(value[1], frozenset) and len(value[1]) == 1 \
-                and value[2] == value[3]:
+        if (
+            len(value) == 4
+            and value[0] == "range"
+            and isinstance(value[1], frozenset)
+            and len(value[1]) == 1
+            and value[2] == value[3]
+        ):
             return ("cell", next(iter(value[1])), value[2])
         return tuple(canonical(part) for part in value)
     return value
@@ -693,8 +811,13 @@ def agrees(before: object, after: object, restored: frozenset[object]) -> bool:
     """After an unmerge: the same reference, each range covering what it did and maybe clients put back."""
     before, after = canonical(before), canonical(after)
     if isinstance(before, tuple) and len(before) >= 2 and before[0] == "range" and isinstance(before[1], frozenset):
-        return (isinstance(after, tuple) and len(after) == len(before) and after[0] == "range"
-                and after[2:] == before[2:] and before[1] <= after[1] <= before[1] | restored)  # type: ignore[operator]
+        return (
+            isinstance(after, tuple)
+            and len(after) == len(before)
+            and after[0] == "range"
+            and after[2:] == before[2:]
+            and before[1] <= after[1] <= before[1] | restored
+        )  # type: ignore[operator]
     if isinstance(before, tuple) and isinstance(after, tuple):
         return len(before) == len(after) and all(agrees(b, a, restored) for b, a in zip(before, after))
     return before == after
@@ -720,25 +843,34 @@ def check_references(before: Snapshot, after: Snapshot, change: Change) -> None:
     for holder, meaning in before.references.items():
         if holder[0] in ("formula", "comment", "link") and holder[1] == before.clients_name and holder[2] in gone:
             continue  # on the row of a client merged away
-        assert holder in after.references, \
+        assert holder in after.references, (
             f"{holder} is no longer there after {change.command} (lost, or on another client's row now)"
+        )
         now = after.references[holder]
         if change.command == "dedupe":
             expected, _ = changed_ranges(meaning, lambda covered: covered - gone)
-            assert canonical(now) == canonical(expected), f"{holder} pointed at {meaning}, after {change.command} at {now}"
-        else:
-            assert agrees(meaning, now, change.restored), \
+            assert canonical(now) == canonical(expected), (
                 f"{holder} pointed at {meaning}, after {change.command} at {now}"
+            )
+        else:
+            assert agrees(meaning, now, change.restored), (
+                f"{holder} pointed at {meaning}, after {change.command} at {now}"
+            )
     new = set(after.references) - set(before.references)
-    assert all(holder[2] in change.restored for holder in new if holder[1] == after.clients_name), \
+    assert all(holder[2] in change.restored for holder in new if holder[1] == after.clients_name), (
         f"{sorted(map(str, new))} appeared after {change.command}"
+    )
     if change.command == "dedupe":
-        expected_ranges = Counter(canonical(item) for item, emptied in
-                                  (changed_ranges(item, lambda covered: covered - gone) for item in before.ranges)
-                                  if not emptied and not (item[0] == "chart anchor" and item[2] in gone))
+        expected_ranges = Counter(
+            canonical(item)
+            for item, emptied in (changed_ranges(item, lambda covered: covered - gone) for item in before.ranges)
+            if not emptied and not (item[0] == "chart anchor" and item[2] in gone)
+        )
         found = Counter(canonical(item) for item in after.ranges)
-        assert found == expected_ranges, (f"ranges after dedupe: {sorted(map(str, found - expected_ranges))} "
-                                          f"unexpected, {sorted(map(str, expected_ranges - found))} missing")
+        assert found == expected_ranges, (
+            f"ranges after dedupe: {sorted(map(str, found - expected_ranges))} "
+            f"unexpected, {sorted(map(str, expected_ranges - found))} missing"
+        )
     else:
         remaining = list(after.ranges)
         for item in before.ranges:
@@ -749,8 +881,9 @@ def check_references(before: Snapshot, after: Snapshot, change: Change) -> None:
     for identity, cells in before.client_rows.items():
         if identity in gone or identity in change.rewritten or identity in change.restored:
             continue
-        assert after.client_rows.get(identity) == cells, \
+        assert after.client_rows.get(identity) == cells, (
             f"the row of {identity} changed: {cells} -> {after.client_rows.get(identity)}"
+        )
 
 
 def zip_parts(path: Path) -> dict[str, bytes]:
@@ -760,10 +893,20 @@ def zip_parts(path: Path) -> dict[str, bytes]:
 
 NS_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 NS_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
-WORKBOOK_PARTS = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml", "xl/styles.xml",
-                  "docProps/app.xml", "xl/calcChain.xml"}
-FOLLOWING_ROWS = {NS_R + "/table", NS_R + "/comments", NS_R + "/vmlDrawing",
-                  "http://schemas.microsoft.com/office/2017/10/relationships/threadedComment"}
+WORKBOOK_PARTS = {
+    "xl/workbook.xml",
+    "xl/_rels/workbook.xml.rels",
+    "[Content_Types].xml",
+    "xl/styles.xml",
+    "docProps/app.xml",
+    "xl/calcChain.xml",
+}
+FOLLOWING_ROWS = {
+    NS_R + "/table",
+    NS_R + "/comments",
+    NS_R + "/vmlDrawing",
+    "http://schemas.microsoft.com/office/2017/10/relationships/threadedComment",
+}
 
 
 def relationships(parts: dict[str, bytes], part: str) -> Iterator[tuple[str, str]]:
@@ -774,19 +917,28 @@ def relationships(parts: dict[str, bytes], part: str) -> Iterator[tuple[str, str
     for rel in etree.fromstring(parts[rels]).iter(f"{{{NS_RELS}}}Relationship"):
         if rel.get("TargetMode") != "External":
             target = rel.get("Target", "")
-            yield rel.get("Type", ""), (target.lstrip("/") if target.startswith("/") else
-                                        posixpath.normpath(posixpath.join(posixpath.dirname(part), target)))
+            yield (
+                rel.get("Type", ""),
+                (
+                    target.lstrip("/")
+                    if target.startswith("/")
+                    else posixpath.normpath(posixpath.join(posixpath.dirname(part), target))
+                ),
+            )
 
 
 def sheet_parts(parts: dict[str, bytes]) -> dict[str, str]:
     """Sheet name -> worksheet part."""
-    targets = {rel.get("Id"): rel.get("Target", "") for rel in
-               etree.fromstring(parts["xl/_rels/workbook.xml.rels"]).iter(f"{{{NS_RELS}}}Relationship")}
+    targets = {
+        rel.get("Id"): rel.get("Target", "")
+        for rel in etree.fromstring(parts["xl/_rels/workbook.xml.rels"]).iter(f"{{{NS_RELS}}}Relationship")
+    }
     found = {}
     for sheet in etree.fromstring(parts["xl/workbook.xml"]).iter("{*}sheet"):
         target = targets[sheet.get(f"{{{NS_R}}}id")]
-        found[sheet.get("name")] = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
-            posixpath.join("xl", target))
+        found[sheet.get("name")] = (
+            target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        )
     return found
 
 
@@ -805,8 +957,10 @@ def owned_parts(parts: dict[str, bytes], locale: str) -> set[str]:
                 current = pending.pop()
                 if current in owned:
                     continue
-                owned |= {current, posixpath.join(posixpath.dirname(current), "_rels",
-                                                  posixpath.basename(current) + ".rels")}
+                owned |= {
+                    current,
+                    posixpath.join(posixpath.dirname(current), "_rels", posixpath.basename(current) + ".rels"),
+                }
                 pending += [target for _, target in relationships(parts, current)]
     return owned
 
@@ -847,8 +1001,12 @@ def run_dedupe(path: Path, via_cli: bool) -> Ran:
         merges, clients = outcome.merges, outcome.clients
     removed = frozenset(m["client_id"] for merge in merges for m in merge["merged"])
     survivors = frozenset(merge["survivor"]["client_id"] for merge in merges)
-    return Ran(None, Change("dedupe", removed=removed, rewritten=survivors),
-               tuple(merge["merge_id"] for merge in merges), clients)
+    return Ran(
+        None,
+        Change("dedupe", removed=removed, rewritten=survivors),
+        tuple(merge["merge_id"] for merge in merges),
+        clients,
+    )
 
 
 def run_unmerge(path: Path, merge_id: str, via_cli: bool) -> Ran:
@@ -933,7 +1091,8 @@ def check_dedupe_then_unmerge_all(book: Book, via_cli: bool = False, unmerge: bo
         if book.later_formulas or book.later_notes:
             return  # the user's later work is on the sheets now; (b) followed it through each unmerge
         assert before.content == original.content, "(c) the round trip changed the user sheets: " + difference(
-            original.content, before.content)
+            original.content, before.content
+        )
 
 
 def difference(old: dict[str, dict[str, object]], new: dict[str, dict[str, object]]) -> str:
@@ -948,6 +1107,7 @@ def difference(old: dict[str, dict[str, object]], new: dict[str, dict[str, objec
 
 
 # --- the properties ----------------------------------------------------------------------------------------
+
 
 def examples(share: float) -> int:
     """This test's share of the profile's max_examples (the profiles are registered in tests/conftest.py)."""
@@ -973,8 +1133,21 @@ def test_objects_on_the_clients_rows(book: Book) -> None:
 
 
 @settings(max_examples=examples(0.5))
-@given(books(Family(other_formulas=True, own_formulas=True, names=True, notes=True, merged=True, formats=True,
-                    validations=True, charts=True, english_as_typed=True)))
+@given(
+    books(
+        Family(
+            other_formulas=True,
+            own_formulas=True,
+            names=True,
+            notes=True,
+            merged=True,
+            formats=True,
+            validations=True,
+            charts=True,
+            english_as_typed=True,
+        )
+    )
+)
 def test_dedupe_alone_follows_references_spelled_as_typed(book: Book) -> None:
     """What dedupe gets right today: everything but hyperlinks, in English workbooks, names spelled as typed."""
     check_dedupe_then_unmerge_all(book, unmerge=False)
@@ -1015,25 +1188,38 @@ C000003_NAME = Ref(3, NAME, absolute_column=False, absolute_row=False)
 
 
 def small_book(locale: str = "en", **objects: object) -> Book:
-    return Book(locale=locale, clients=4, copies=(Copy(1, 0, True, False, None),), order=(0, 1, 4, 2, 3),
-                emails=(True,) * 4, interactions=(2,), contacts=(2,), notes_sheet="Notes", **objects)  # type: ignore[arg-type]
+    return Book(
+        locale=locale,
+        clients=4,
+        copies=(Copy(1, 0, True, False, None),),
+        order=(0, 1, 4, 2, 3),
+        emails=(True,) * 4,
+        interactions=(2,),
+        contacts=(2,),
+        notes_sheet="Notes",
+        **objects,
+    )  # type: ignore[arg-type]
 
 
 REGRESSIONS = {
     # (b) a formula on another sheet names Clients in lower case: dedupe saves, it now reads C000004's name
-    "lower-case name on another sheet": small_book(other_formulas=(OtherFormula(
-        False, 1, "cell", (C000003_NAME, C000003_NAME), Spelling("lower", False)),)),
+    "lower-case name on another sheet": small_book(
+        other_formulas=(OtherFormula(False, 1, "cell", (C000003_NAME, C000003_NAME), Spelling("lower", False)),)
+    ),
     # (b) the same formula typed in a Russian workbook: openpyxl writes Клиенты as &#1050;&#1083;...
-    "character references on another sheet": small_book("ru", other_formulas=(OtherFormula(
-        False, 1, "cell", (C000003_NAME, C000003_NAME), AS_TYPED),)),
+    "character references on another sheet": small_book(
+        "ru", other_formulas=(OtherFormula(False, 1, "cell", (C000003_NAME, C000003_NAME), AS_TYPED),)
+    ),
     # (b) a chart series ='clients'!$M$5:$M$6
     "lower-case name in a chart": small_book(charts=(Chart(False, 0, 3, 4, Spelling("lower", True)),)),
     # (b) =B5&"<CR><LF>!" on row 5 moves to row 4 as =B4&"&#13;<LF>!" (a literal &#13;)
-    "carriage return in a moving formula": small_book(own_formulas=(OwnFormula(
-        3, C000003_NAME, "line break", AS_TYPED),)),
+    "carriage return in a moving formula": small_book(
+        own_formulas=(OwnFormula(3, C000003_NAME, "line break", AS_TYPED),)
+    ),
     # the refusal of =B4&"<CR><LF>!" (row 4 is merged away) is two lines and shows &#13;
-    "carriage return in a refusal": small_book(own_formulas=(OwnFormula(
-        0, Ref(2, NAME, False, False), "line break", AS_TYPED),)),
+    "carriage return in a refusal": small_book(
+        own_formulas=(OwnFormula(0, Ref(2, NAME, False, False), "line break", AS_TYPED),)
+    ),
     # (b) typed after dedupe: Notes!K1 =Clients!B4 (C000003) reads C000101's name once unmerge puts row 4 back
     "formula on another sheet typed after dedupe": small_book(later_formulas=(Ref(2, NAME, False, False),)),
     # (b) typed after dedupe: a comment on Clients!C4 (C000003) stays on row 4 (C000101's) after unmerge
@@ -1058,8 +1244,9 @@ REGRESSIONS = {
     # (c) a web link on the merged row (Clients!R4) is dropped by dedupe and not restored by unmerge
     "hyperlink on the merged row": small_book(links=(Link(True, 2, None, AS_TYPED),)),
     # (c) Clients!Q4 =B2 on the merged row: unmerge puts back an empty cell
-    "formula on the merged row": small_book(own_formulas=(OwnFormula(
-        2, Ref(0, NAME, False, False), "cell", AS_TYPED),)),
+    "formula on the merged row": small_book(
+        own_formulas=(OwnFormula(2, Ref(0, NAME, False, False), "cell", AS_TYPED),)
+    ),
     # dedupe reports 6 clients on 5 client rows: the table's «Total» row counts as one (then unmerge refuses)
     "table total row": small_book(totals="label"),
     # (c) a column headed «телефон» besides «Телефон»: after the round trip C000101's phone (E4) is empty

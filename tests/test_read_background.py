@@ -8,16 +8,16 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner
-
 from builders import write_workbook
+from click.testing import CliRunner
 from conftest import python_the_system_kills
-from xlcrm.runtime import child_process
+
 from xlcrm import schema
-from xlcrm.xlsx import reader as workbook
 from xlcrm.cli.main import cli
 from xlcrm.create.demo import create_demo
 from xlcrm.errors import NotAWorkbook
+from xlcrm.runtime import child_process
+from xlcrm.xlsx import reader as workbook
 from xlcrm.xlsx.reader import WorkbookData, read_workbook
 
 TODAY = dt.date(2026, 11, 23)
@@ -29,14 +29,22 @@ def assert_same(first: WorkbookData, second: WorkbookData) -> None:
         a, b = first.sheets[key], second.sheets[key]
         pd.testing.assert_frame_equal(a.frame, b.frame)
         for frame_a, frame_b in ((a.frame, b.frame),):  # same types cell by cell: 1, 1.0 and TRUE stay apart
-            assert [[type(v) for v in row] for row in frame_a.itertuples()] == \
-                [[type(v) for v in row] for row in frame_b.itertuples()]
-        assert (a.letters, a.extra_columns, a.width, a.owned_values, a.misplaced_header, a.raw_rows) == \
-            (b.letters, b.extra_columns, b.width, b.owned_values, b.misplaced_header, b.raw_rows)
+            assert [[type(v) for v in row] for row in frame_a.itertuples()] == [
+                [type(v) for v in row] for row in frame_b.itertuples()
+            ]
+        assert (a.letters, a.extra_columns, a.width, a.owned_values, a.misplaced_header, a.raw_rows) == (
+            b.letters,
+            b.extra_columns,
+            b.width,
+            b.owned_values,
+            b.misplaced_header,
+            b.raw_rows,
+        )
 
 
-def test_background_and_chunked_reading_give_what_one_plain_read_gives(tmp_path: Path,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_background_and_chunked_reading_give_what_one_plain_read_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "demo.xlsx"
     create_demo(path, clients=120, seed=3, locale="ru", today=TODAY)
     usual = read_workbook(path)
@@ -52,8 +60,20 @@ def test_chunks_keep_row_numbers_blank_rows_and_mixed_values(tmp_path: Path, mon
         if number % 5 == 0:
             rows.append([None] * len(header))  # a formatted but empty row
             continue
-        rows.append([dt.date(2026, 1, number % 28 + 1), f"  C{number % 4:06d} ", "Call", True if number % 3 else 1,
-                     1.0 if number % 2 else 1, "Anna", "", None, None, None])
+        rows.append(
+            [
+                dt.date(2026, 1, number % 28 + 1),
+                f"  C{number % 4:06d} ",
+                "Call",
+                True if number % 3 else 1,
+                1.0 if number % 2 else 1,
+                "Anna",
+                "",
+                None,
+                None,
+                None,
+            ]
+        )
     path = write_workbook(tmp_path / "book.xlsx", {schema.INTERACTIONS.en: rows})
     monkeypatch.setattr(workbook, "ROW_CHUNK", 4)
     chunked = read_workbook(path).sheets[schema.INTERACTIONS.key]
@@ -68,8 +88,9 @@ def test_chunks_keep_row_numbers_blank_rows_and_mixed_values(tmp_path: Path, mon
     assert frame.loc[4, "service"] is True and frame.loc[3, "service"] == 1 and frame.loc[3, "service"] is not True
 
 
-def test_a_background_sheet_that_cannot_be_read_stops_the_command(tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_background_sheet_that_cannot_be_read_stops_the_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "demo.xlsx"
     create_demo(path, clients=30, seed=1, locale="en", today=TODAY)
     before = path.read_bytes()
@@ -81,8 +102,11 @@ def test_a_background_sheet_that_cannot_be_read_stops_the_command(tmp_path: Path
         return read_sheet(book, where, spec, actual)
 
     monkeypatch.setattr(workbook, "_read_sheet", failing)
-    for command in (["validate", str(path)], ["refresh", str(path), "--today", TODAY.isoformat()],
-                    ["dedupe", str(path)]):
+    for command in (
+        ["validate", str(path)],
+        ["refresh", str(path), "--today", TODAY.isoformat()],
+        ["dedupe", str(path)],
+    ):
         result = CliRunner().invoke(cli, command)
         assert result.exit_code == 1, result.output
         assert result.output.splitlines() == [f"Error: {path}: sheet 'Interactions' cannot be read: broken XML"]
@@ -98,7 +122,7 @@ def test_a_damaged_file_is_named_damaged_though_sheets_are_read_meanwhile(tmp_pa
     create_demo(path, clients=30, seed=1, locale="en", today=TODAY)
     data = bytearray(path.read_bytes())
     middle = len(data) // 2
-    data[middle:middle + 64] = bytes(64)  # somewhere inside a compressed part
+    data[middle : middle + 64] = bytes(64)  # somewhere inside a compressed part
     path.write_bytes(bytes(data))
     with pytest.raises(NotAWorkbook, match="is damaged: its zip container cannot be read"):
         read_workbook(path)
@@ -124,10 +148,24 @@ def in_a_process(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_a_sheet_read_in_a_process_is_what_a_thread_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     columns = [column for column in schema.INTERACTIONS.columns if column.key != "comment"]  # one missing
     header = [column.en for column in columns] + ["Date", "My notes"]  # a duplicate header, a column of the user's
-    rows = [header, [dt.date(2026, 1, 5), " C000001 ", "Call", "Audit", 1500, "Anna", "", "Call back",
-                     dt.datetime(2026, 2, 1, 10, 30), dt.date(2026, 1, 6), "mine"],
-            [None] * len(header),
-            ["05.01.2026", "C000002", "Order", None, "1 500,50", "Boris", None, None, None, None, 7]]
+    rows = [
+        header,
+        [
+            dt.date(2026, 1, 5),
+            " C000001 ",
+            "Call",
+            "Audit",
+            1500,
+            "Anna",
+            "",
+            "Call back",
+            dt.datetime(2026, 2, 1, 10, 30),
+            dt.date(2026, 1, 6),
+            "mine",
+        ],
+        [None] * len(header),
+        ["05.01.2026", "C000002", "Order", None, "1 500,50", "Boris", None, None, None, None, 7],
+    ]
     path = write_workbook(tmp_path / "book.xlsx", {schema.INTERACTIONS.en: rows})
     in_thread = read_workbook(path)
     children = in_a_process(monkeypatch)
@@ -143,7 +181,8 @@ def test_a_sheet_read_in_a_process_is_what_a_thread_reads(tmp_path: Path, monkey
 
 
 def test_a_refresh_reading_in_a_process_saves_what_one_reading_in_a_thread_saves(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first, second = tmp_path / "thread.xlsx", tmp_path / "process.xlsx"
     create_demo(first, clients=120, seed=3, locale="ru", today=TODAY)
     second.write_bytes(first.read_bytes())
@@ -168,11 +207,12 @@ def broken_sheet(path: Path, part_suffix: str) -> None:
 
 
 def test_a_sheet_that_cannot_be_read_in_the_process_is_reported_as_in_a_thread(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    rows = [[column.en for column in schema.INTERACTIONS.columns]] + \
-        [[dt.date(2026, 1, day), f"C{day:06d}", "Call"] + [None] * 7 for day in range(1, 28)]
-    path = write_workbook(tmp_path / "book.xlsx", {schema.CLIENTS.en: [["ClientID"]],
-                                                   schema.INTERACTIONS.en: rows})
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [[column.en for column in schema.INTERACTIONS.columns]] + [
+        [dt.date(2026, 1, day), f"C{day:06d}", "Call"] + [None] * 7 for day in range(1, 28)
+    ]
+    path = write_workbook(tmp_path / "book.xlsx", {schema.CLIENTS.en: [["ClientID"]], schema.INTERACTIONS.en: rows})
     broken_sheet(path, "sheet2.xml")
     before = path.read_bytes()
     with pytest.raises(NotAWorkbook) as in_thread:
@@ -188,8 +228,7 @@ def test_a_sheet_that_cannot_be_read_in_the_process_is_reported_as_in_a_thread(
     assert path.read_bytes() == before
 
 
-def test_without_a_process_to_read_in_the_sheet_is_read_here(tmp_path: Path,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_a_process_to_read_in_the_sheet_is_read_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "demo.xlsx"
     create_demo(path, clients=30, seed=1, locale="en", today=TODAY)
     in_thread = read_workbook(path)
@@ -203,8 +242,9 @@ def test_without_a_process_to_read_in_the_sheet_is_read_here(tmp_path: Path,
     assert len(children) == 2
 
 
-def test_a_process_started_for_a_sheet_never_read_there_is_let_go(tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_process_started_for_a_sheet_never_read_there_is_let_go(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The child is started before the file is opened; without an Interactions sheet, or when opening the file
     fails, it ends at once rather than waiting for a call."""
     started: list[child_process.Child] = []
@@ -216,8 +256,10 @@ def test_a_process_started_for_a_sheet_never_read_there_is_let_go(tmp_path: Path
 
     monkeypatch.setattr(child_process.Child, "__init__", kept)
     monkeypatch.setattr(workbook, "BIG_WORKBOOK_BYTES", 0)
-    clients_only = write_workbook(tmp_path / "clients.xlsx", {schema.CLIENTS.en: [
-        [column.en for column in schema.CLIENTS.columns], ["C000001", "Anna"]]})
+    clients_only = write_workbook(
+        tmp_path / "clients.xlsx",
+        {schema.CLIENTS.en: [[column.en for column in schema.CLIENTS.columns], ["C000001", "Anna"]]},
+    )
     assert schema.INTERACTIONS.key not in read_workbook(clients_only).sheets
     not_a_workbook = tmp_path / "other.xlsx"
     with zipfile.ZipFile(not_a_workbook, "w") as archive:
@@ -230,6 +272,7 @@ def test_a_process_started_for_a_sheet_never_read_there_is_let_go(tmp_path: Path
 
 def test_work_given_for_the_wait_runs_once_and_only_when_a_sheet_is_waited_for() -> None:
     from concurrent.futures import Future
+
     ran: list[str] = []
     done: Future[object] = Future()
     done.set_result("read")
@@ -247,9 +290,11 @@ def test_work_given_for_the_wait_runs_once_and_only_when_a_sheet_is_waited_for()
 
 
 def test_a_big_refresh_starts_its_helpers_while_it_waits_for_interactions(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from xlcrm.xlsx import prerender
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from xlcrm.jobs import refresh
+    from xlcrm.xlsx import prerender
+
     path = tmp_path / "demo.xlsx"
     create_demo(path, clients=150, seed=4, locale="ru", today=TODAY)
     events: list[str] = []
@@ -262,6 +307,7 @@ def test_a_big_refresh_starts_its_helpers_while_it_waits_for_interactions(
 
     def slow_read(*args):  # type: ignore[no-untyped-def]
         import time
+
         time.sleep(1)  # Interactions still being read when the dedupe plan asks for them
         return slow(*args)
 
@@ -272,7 +318,8 @@ def test_a_big_refresh_starts_its_helpers_while_it_waits_for_interactions(
 
 
 def test_a_child_that_gives_no_answer_in_time_is_killed_and_the_caller_goes_on(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A stuck child (a hung disk, a paging machine) never keeps a nightly run waiting for ever."""
     stuck = tmp_path / "stuck-python"
     stuck.write_text("#!/bin/sh\nexec sleep 600\n")

@@ -15,14 +15,14 @@ from openpyxl import load_workbook
 
 from tests.builders import valid_records, write_records
 from xlcrm import schema
+from xlcrm.checks.validate import validate_workbook
 from xlcrm.cli.main import cli
 from xlcrm.create.demo import generate_demo
+from xlcrm.dedupe.merge_log import read_merge_log, read_sheet_rows
 from xlcrm.errors import WorkbookStructureError
+from xlcrm.jobs.refresh import refresh_workbook
 from xlcrm.lifecycle.analysis import analyse
 from xlcrm.lifecycle.computed import computed_cells
-from xlcrm.dedupe.merge_log import read_merge_log, read_sheet_rows
-from xlcrm.jobs.refresh import refresh_workbook
-from xlcrm.checks.validate import validate_workbook
 from xlcrm.xlsx.reader import read_workbook
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "demo.xlsx"
@@ -48,10 +48,10 @@ def table(rows: list[list[object]], heading: str) -> pd.DataFrame:
     start = next(i for i, row in enumerate(rows) if row and row[0] == heading)
     header = [h for h in rows[start + 1] if h is not None]
     body = []
-    for row in rows[start + 2:]:
+    for row in rows[start + 2 :]:
         if all(v is None for v in row):
             break
-        body.append(row[:len(header)])
+        body.append(row[: len(header)])
     return pd.DataFrame(body, columns=header)
 
 
@@ -88,8 +88,9 @@ def raw() -> dict[str, pd.DataFrame]:
         clients[key] = clients[key].fillna(clients["client_id"].map(copies[key]))
     log = pd.DataFrame(data.rows[schema.INTERACTIONS.key])
     log["client_id"] = log["client_id"].replace(merges)
-    log["date"] = log["date"].map(lambda v: pd.Timestamp(v) if isinstance(v, dt.date)
-                                  else pd.to_datetime(v, format="%d.%m.%Y", errors="coerce"))
+    log["date"] = log["date"].map(
+        lambda v: pd.Timestamp(v) if isinstance(v, dt.date) else pd.to_datetime(v, format="%d.%m.%Y", errors="coerce")
+    )
     log["amount"] = pd.to_numeric(log["amount"], errors="coerce")
     log = log[log["client_id"].isin(clients["client_id"]) & ~(log["date"] > pd.Timestamp(TODAY))]
     manager_of = clients.set_index("client_id")["manager"]
@@ -142,7 +143,8 @@ def test_dashboard_revenue_by_month(example: Path, raw: dict[str, pd.DataFrame])
     orders = period_orders(raw["log"])
     expected = orders.groupby(orders["date"].dt.strftime("%Y-%m"))["amount"].agg(["size", "sum"])
     shown = table(sheet_rows(example, schema.DASHBOARD.name(LOCALE)), label("revenue_by_month")).set_index(
-        label("month"))
+        label("month")
+    )
     assert len(shown) == 12 and shown.index[0] == "2025-12" and shown.index[-1] == "2026-11"
     shown = shown[shown[label("orders")] > 0]
     assert shown[label("orders")].to_dict() == expected["size"].to_dict()
@@ -152,7 +154,8 @@ def test_dashboard_revenue_by_month(example: Path, raw: dict[str, pd.DataFrame])
 def test_managers(example: Path, raw: dict[str, pd.DataFrame]) -> None:
     log = raw["log"][raw["log"]["date"] >= PERIOD_START]
     shown = table(sheet_rows(example, schema.MANAGERS_REPORT.name(LOCALE)), label("activity")).set_index(
-        label("manager"))
+        label("manager")
+    )
     orders = log[log["type"] == schema.ORDER.ru]
     assert shown[label("orders")].to_dict() == orders.groupby("acting").size().to_dict()
     assert shown[label("revenue")].to_dict() == pytest.approx(orders.groupby("acting")["amount"].sum().to_dict())
@@ -164,8 +167,10 @@ def test_managers(example: Path, raw: dict[str, pd.DataFrame]) -> None:
     clients = raw["clients"].assign(first=first)
     base = clients[clients["first"].isna() | (clients["first"] >= PERIOD_START)]
     assert shown[label("conversion_base")].to_dict() == base.groupby("manager").size().to_dict()
-    assert shown[label("converted")].to_dict() == base[base["first"].notna()].groupby("manager").size().reindex(
-        shown.index, fill_value=0).to_dict()
+    assert (
+        shown[label("converted")].to_dict()
+        == base[base["first"].notna()].groupby("manager").size().reindex(shown.index, fill_value=0).to_dict()
+    )
     # Overdue tasks: the Next date written on the client's last contact day has passed (Dead clients aside).
     log = raw["log"]
     last = log.groupby("client_id")["date"].transform("max")
@@ -173,14 +178,17 @@ def test_managers(example: Path, raw: dict[str, pd.DataFrame]) -> None:
     blocks = expected_blocks(raw["clients"], raw["log"])
     late = [c for c, when in plans.items() if pd.Timestamp(when) < pd.Timestamp(TODAY) and blocks[c] != 1]
     owners = raw["clients"].set_index("client_id")["manager"]
-    assert shown[label("overdue_tasks")].to_dict() == owners[late].value_counts().reindex(
-        shown.index, fill_value=0).to_dict()
+    assert (
+        shown[label("overdue_tasks")].to_dict()
+        == owners[late].value_counts().reindex(shown.index, fill_value=0).to_dict()
+    )
 
 
 def test_services(example: Path, raw: dict[str, pd.DataFrame]) -> None:
     orders = period_orders(raw["log"])
-    expected = orders.groupby("service").agg(orders=("amount", "size"), revenue=("amount", "sum"),
-                                             clients=("client_id", "nunique"))
+    expected = orders.groupby("service").agg(
+        orders=("amount", "size"), revenue=("amount", "sum"), clients=("client_id", "nunique")
+    )
     rows = sheet_rows(example, schema.SERVICES_REPORT.name(LOCALE))
     shown = table(rows, label("services_totals")).set_index(label("service"))
     assert shown[label("orders")].to_dict() == expected["orders"].to_dict()
@@ -223,8 +231,9 @@ def test_agenda_sheet(example: Path, raw: dict[str, pd.DataFrame]) -> None:
     blocks = expected_blocks(raw["clients"], raw["log"])
     lost = set(raw["clients"].loc[raw["clients"]["designation"] == schema.LOST.ru, "client_id"])
     assert tasks[label("task_reactivate")] == sum(1 for c, b in blocks.items() if b == 1 and c not in lost)
-    assert {label("task_overdue"), label("task_upcoming"), label("task_birthday"),
-            label("task_review")} <= set(tasks.index)
+    assert {label("task_overdue"), label("task_upcoming"), label("task_birthday"), label("task_review")} <= set(
+        tasks.index
+    )
     assert shown[label("manager")].is_monotonic_increasing or len(set(shown[label("manager")])) > 1
 
 
@@ -247,7 +256,7 @@ def test_user_sheets_changed_only_by_merges_and_reports_added(example: Path) -> 
             rows, shown = ([row for row in table if row[0] not in survivors] for table in (rows, shown))
         elif name in (schema.INTERACTIONS.ru, schema.CONTACTS.ru):  # the copies' rows point at the originals now
             column = 1 if name == schema.INTERACTIONS.ru else 0
-            rows = [row[:column] + [merges.get(row[column], row[column])] + row[column + 1:] for row in rows]
+            rows = [row[:column] + [merges.get(row[column], row[column])] + row[column + 1 :] for row in rows]
         assert rows == shown, name
         assert new.max_column == width + (len(schema.CLIENT_COMPUTED_COLUMNS) if name == schema.CLIENTS.ru else 0)
 
@@ -319,8 +328,9 @@ def test_block_change_between_refreshes(tmp_path: Path) -> None:
     refresh_workbook(path, today=dt.date(2026, 10, 23), keep_backups=0)
     result = refresh_workbook(path, today=dt.date(2026, 11, 23), keep_backups=0)
     assert result.migration.matrix.loc[4, 5] == 1 and result.migration.moved == 1
-    moves = table(sheet_rows(path, schema.DASHBOARD.name("en")),
-                  schema.label("who_moved", "en").format(previous="23.10.2026"))
+    moves = table(
+        sheet_rows(path, schema.DASHBOARD.name("en")), schema.label("who_moved", "en").format(previous="23.10.2026")
+    )
     assert moves.values.tolist() == [["C000002", "Olga Sidorova", None, "Boris", "4 Working", "5 Regular"]]
     # Repeated on the same day, it still compares with October, not with itself.
     again = refresh_workbook(path, today=dt.date(2026, 11, 23), keep_backups=0)
@@ -411,7 +421,7 @@ def test_empty_template_refreshes(tmp_path: Path, locale: str) -> None:
     payload = json.loads(result.output)
     assert set(payload["blocks"].values()) == {0} and payload["errors"] == 0
     book = load_workbook(path)
-    assert book.sheetnames[-len(schema.REFRESH_REPORTS):] == [s.name(locale) for s in schema.REFRESH_REPORTS]
+    assert book.sheetnames[-len(schema.REFRESH_REPORTS) :] == [s.name(locale) for s in schema.REFRESH_REPORTS]
     agenda = sheet_rows(path, schema.AGENDA.name(locale))
     assert agenda[3][0] == schema.label("no_tasks", locale)
 
@@ -422,7 +432,10 @@ def test_report_cells_are_formatted(example: Path) -> None:
     assert sheet["A2"].value == "Рассчитано на 23.11.2026; период 01.12.2025 – 23.11.2026"
     header = 5  # title, subtitle, a blank row, the heading, then the header
     assert [sheet.cell(header, c).value for c in (3, 4, 6)] == [
-        label("clients"), label("share_of_clients"), label("revenue_all_time")]
+        label("clients"),
+        label("share_of_clients"),
+        label("revenue_all_time"),
+    ]
     assert sheet.cell(header + 1, 4).number_format == "0.0%"
     assert sheet.cell(header + 1, 6).number_format == "#,##0.00"
     assert sheet.freeze_panes == f"A{header + 1}"
@@ -453,8 +466,15 @@ def test_only_changed_computed_cells_are_written(tmp_path: Path) -> None:
     clients.cell(2, orders, 99)  # typed over a computed cell by hand
     log.append([dt.date(2026, 11, 20), "C000002", schema.ORDER.en, None, 500])
     book.save(path)
-    assert pending(path) == {"R2": 1, "Q3": "4 Working", "R3": 1, "S3": 500.0, "T3": dt.date(2026, 11, 20),
-                             "U3": dt.date(2026, 11, 20), "V3": dt.date(2026, 11, 20)}
+    assert pending(path) == {
+        "R2": 1,
+        "Q3": "4 Working",
+        "R3": 1,
+        "S3": 500.0,
+        "T3": dt.date(2026, 11, 20),
+        "U3": dt.date(2026, 11, 20),
+        "V3": dt.date(2026, 11, 20),
+    }
 
 
 def test_planted_duplicates_merged_exactly(example: Path) -> None:
@@ -474,8 +494,9 @@ def test_computed_columns_get_widths_and_a_users_width_stays(tmp_path: Path) -> 
     sheet = load_workbook(path)[schema.CLIENTS.en]
     first = len(schema.CLIENTS.columns) + 1
     letters = [sheet.cell(1, first + offset).column_letter for offset in range(len(schema.CLIENT_COMPUTED_COLUMNS))]
-    assert [sheet.column_dimensions[letter].width for letter in letters] == \
-        [column.width for column in schema.CLIENT_COMPUTED_COLUMNS]
+    assert [sheet.column_dimensions[letter].width for letter in letters] == [
+        column.width for column in schema.CLIENT_COMPUTED_COLUMNS
+    ]
     book = load_workbook(path)
     book[schema.CLIENTS.en].column_dimensions[letters[3]].width = 30  # the user widens "First order"
     book.save(path)
@@ -517,7 +538,8 @@ def test_a_user_sheet_named_like_a_report_stops_the_refresh(tmp_path: Path) -> N
     assert result.stderr.splitlines() == [
         "Error: the workbook has a sheet named '▸ Сводка' that xlcrm did not write; xlcrm keeps its own report "
         "there and would overwrite it: rename your sheet (names starting with '▸' are xlcrm's) and run again; "
-        "the workbook was not changed"]
+        "the workbook was not changed"
+    ]
     assert path.read_bytes() == before
     assert not (tmp_path / ".xlcrm-backups").exists()
 

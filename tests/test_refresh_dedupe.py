@@ -9,22 +9,26 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from builders import settings_records, write_records
 from click.testing import CliRunner
 from openpyxl.comments import Comment
-
-from builders import settings_records, write_records
 from test_unmerge import cells, client, set_decision
-from xlcrm.jobs import refresh
+
 from xlcrm import schema
 from xlcrm.cli.main import cli
 from xlcrm.dedupe.merge import apply_plan, load_plan, unmerge_workbook
 from xlcrm.dedupe.merge_log import read_merge_log, read_sheet_rows
+from xlcrm.jobs import refresh
 from xlcrm.jobs.refresh import refresh_workbook
-from xlcrm.xlsx.sheet_edits import RowMap
 from xlcrm.xlsx.reader import read_workbook
+from xlcrm.xlsx.sheet_edits import RowMap
 
-CLIENTS, CONTACTS, INTERACTIONS, SETTINGS = (schema.CLIENTS.key, schema.CONTACTS.key, schema.INTERACTIONS.key,
-                                             schema.SETTINGS.key)
+CLIENTS, CONTACTS, INTERACTIONS, SETTINGS = (
+    schema.CLIENTS.key,
+    schema.CONTACTS.key,
+    schema.INTERACTIONS.key,
+    schema.SETTINGS.key,
+)
 TODAY = dt.date(2026, 11, 23)
 COMPUTED = len(schema.CLIENTS.columns)  # index of ▸ Block on a Clients row; ▸ Orders, ▸ Revenue … follow
 
@@ -35,8 +39,14 @@ def book(tmp_path: Path) -> Path:
     clients = [
         client(1, "Иван Петров", 'ООО "Ромашка"', phone="8 (916) 123-45-67", city="Москва", inn="7707083893"),
         client(2, "Olga Sidorova", None, phone="+7 495 123-45-67", email="olga@example.com"),
-        client(3, "Ivan Petrov", "Romashka LLC", phone="+79161234567, +7 903 555-44-33", email="ivan@romashka.ru",
-               designation="VIP"),
+        client(
+            3,
+            "Ivan Petrov",
+            "Romashka LLC",
+            phone="+79161234567, +7 903 555-44-33",
+            email="ivan@romashka.ru",
+            designation="VIP",
+        ),
         client(4, "Сергей Кузнецов", "ООО «Техносфера»", phone="+7 916 111-22-33", city="Самара"),
         client(5, "Кузнецов Сергей", "Техносфера", phone="+7 903 444-55-66", city="Самара"),
     ]
@@ -47,8 +57,12 @@ def book(tmp_path: Path) -> Path:
         {"date": dt.date(2026, 4, 1), "client_id": "C000005", "type": "Order", "amount": 700},
     ]
     contacts = [{"client_id": "C000003", "name": "Мария Иванова"}]
-    records = {CLIENTS: clients, CONTACTS: contacts, INTERACTIONS: interactions,
-               SETTINGS: settings_records("en", {"managers": ["Anna"]})}
+    records = {
+        CLIENTS: clients,
+        CONTACTS: contacts,
+        INTERACTIONS: interactions,
+        SETTINGS: settings_records("en", {"managers": ["Anna"]}),
+    }
     return write_records(tmp_path / "clients.xlsx", "en", records)
 
 
@@ -58,8 +72,9 @@ def clients_by_id(path: Path) -> dict[str, list[object]]:
 
 
 def test_refresh_merges_and_reports_the_merged_base(book: Path) -> None:
-    result = CliRunner().invoke(cli, ["refresh", str(book), "--today", TODAY.isoformat(), "--json",
-                                      "--keep-backups", "0"])
+    result = CliRunner().invoke(
+        cli, ["refresh", str(book), "--today", TODAY.isoformat(), "--json", "--keep-backups", "0"]
+    )
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
     assert payload["merged_clients"] == 1 and payload["review_pairs"] == 1
@@ -70,18 +85,20 @@ def test_refresh_merges_and_reports_the_merged_base(book: Path) -> None:
     assert [row[0] for row in rows[1:]] == ["C000001", "C000002", "C000004", "C000005"]
     survivor = clients_by_id(book)["C000001"]
     # The copy's VIP filled the survivor's blank Designation: the survivor's block is VIP, with the copy's order.
-    assert survivor[COMPUTED:COMPUTED + 3] == ["7 VIP", 1, 5000]
+    assert survivor[COMPUTED : COMPUTED + 3] == ["7 VIP", 1, 5000]
     assert survivor[COMPUTED + 5] == dt.date(2026, 3, 3)  # last contact: the copy's meeting
-    assert clients_by_id(book)["C000005"][COMPUTED:COMPUTED + 3] == ["4 Working", 1, 700]
+    assert clients_by_id(book)["C000005"][COMPUTED : COMPUTED + 3] == ["4 Working", 1, 700]
     assert len(rows) == 5 and all(len(row) <= COMPUTED + len(schema.CLIENT_COMPUTED_COLUMNS) for row in rows)
     assert [row[1] for row in cells(book)["Interactions"][1:]] == ["C000001", "C000001", "C000001", "C000005"]
     assert [row[0] for row in cells(book)["Contacts"][1:]] == ["C000001"]
     log = read_merge_log(read_sheet_rows(book, schema.MERGE_LOG))
     assert {(e.merge_id, e.role, e.row) for e in log.entries if e.sheet == "Clients"} == {
-        ("M0001", "survivor", 2), ("M0001", "merged", 4)}
+        ("M0001", "survivor", 2),
+        ("M0001", "merged", 4),
+    }
     dashboard = cells(book)[schema.DASHBOARD.name("en")]
     header = next(i for i, row in enumerate(dashboard) if row[0] == "#")
-    by_block = {int(row[0]): row[2] for row in dashboard[header + 1:header + 9]}
+    by_block = {int(row[0]): row[2] for row in dashboard[header + 1 : header + 9]}
     assert by_block == {8: 0, 7: 1, 6: 0, 5: 0, 4: 1, 3: 0, 2: 2, 1: 0}  # four clients once merged
 
 
@@ -92,9 +109,10 @@ def test_decision_typed_on_duplicates_is_applied_by_the_next_refresh(book: Path)
     assert (result.merged_clients, result.review_pairs) == (1, 0)
     assert list(clients_by_id(book)) == ["C000001", "C000002", "C000004"]
     # C000005's order now counts for C000004, which moves from Potential to Working.
-    assert clients_by_id(book)["C000004"][COMPUTED:COMPUTED + 3] == ["4 Working", 1, 700]
-    assert [e.merge_id for e in read_merge_log(read_sheet_rows(book, schema.MERGE_LOG)).entries
-            if e.role == "merged"] == ["M0001", "M0002"]
+    assert clients_by_id(book)["C000004"][COMPUTED : COMPUTED + 3] == ["4 Working", 1, 700]
+    assert [
+        e.merge_id for e in read_merge_log(read_sheet_rows(book, schema.MERGE_LOG)).entries if e.role == "merged"
+    ] == ["M0001", "M0002"]
 
 
 def test_second_refresh_merges_nothing_and_writes_the_same_cells(book: Path) -> None:
@@ -139,8 +157,8 @@ def test_merge_undone_after_a_refresh_stays_undone(book: Path) -> None:
     clients = clients_by_id(book)
     assert list(clients) == ["C000001", "C000002", "C000003", "C000004", "C000005"]
     # Each has its own interactions back: the order is C000003's again, and C000001 only called.
-    assert clients["C000003"][COMPUTED:COMPUTED + 3] == ["7 VIP", 1, 5000]
-    assert clients["C000001"][COMPUTED:COMPUTED + 3] == ["2 Potential", 0, 0]
+    assert clients["C000003"][COMPUTED : COMPUTED + 3] == ["7 VIP", 1, 5000]
+    assert clients["C000001"][COMPUTED : COMPUTED + 3] == ["2 Potential", 0, 0]
 
 
 def test_the_merged_base_keeps_only_the_distinct_values_that_still_hold(book: Path) -> None:

@@ -19,23 +19,24 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import openpyxl
 import pytest
+from builders import valid_records, write_records
 from click.testing import CliRunner, Result
 
-from builders import valid_records, write_records
-from xlcrm.files import encryption, run_lock, safe_save
-from xlcrm.importing import importer
 from xlcrm import schema
 from xlcrm.cli.main import cli
-from xlcrm.files.encryption import PASSWORD_ENV, encrypt
 from xlcrm.errors import WorkbookLocked
+from xlcrm.files import encryption, run_lock, safe_save
+from xlcrm.files.encryption import PASSWORD_ENV, encrypt
 from xlcrm.files.locks import owner_file_content, parse_excel_owner_file
 from xlcrm.files.run_lock import RunLockHolder, holding_run_lock, read_run_lock, run_lock_path
 from xlcrm.files.safe_save import replace_workbook
+from xlcrm.importing import importer
 from xlcrm.xlsx.reader import FileStamp
 
 TODAY = "2026-11-23"
@@ -104,6 +105,7 @@ def runs_meet(monkeypatch: pytest.MonkeyPatch) -> None:
     def slow_backup(path: Path, **kwargs: Any) -> Path:
         at_backup.wait()
         return real_backup(path, **kwargs)
+
     monkeypatch.setattr(importer, "read_workbook", read_then_meet)
     monkeypatch.setattr(safe_save, "make_backup", slow_backup)
 
@@ -117,6 +119,7 @@ def import_in_threads(workbook: Path) -> dict[str, object]:
             outcomes[key] = importer.import_rows(csv_of(workbook.parent, key), workbook, today=dt.date(2026, 11, 23))
         except Exception as exc:
             outcomes[key] = exc
+
     threads = [threading.Thread(target=run, args=(key,)) for key in NEWCOMERS]
     for thread in threads:
         thread.start()
@@ -136,7 +139,8 @@ def test_two_imports_at_once_lose_no_rows(workbook: Path, runs_meet: None, monke
 
 
 def test_a_run_that_cannot_wait_long_enough_refuses_and_loses_nothing(
-        workbook: Path, runs_meet: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    workbook: Path, runs_meet: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(run_lock, "WAIT_SECONDS", 0.3)
     outcomes = import_in_threads(workbook)
 
@@ -145,22 +149,27 @@ def test_a_run_that_cannot_wait_long_enough_refuses_and_loses_nothing(
     assert len(saved) == 1 and len(refused) == 1, outcomes
     assert NEWCOMERS[saved[0]][0] in client_names(workbook)
     me = RunLockHolder.of_this_process()
-    assert str(refused[0]).startswith(f"{workbook} is being changed by another xlcrm run: {me.user} on {me.host} "
-                                      f"(process {os.getpid()}) since ")
+    assert str(refused[0]).startswith(
+        f"{workbook} is being changed by another xlcrm run: {me.user} on {me.host} (process {os.getpid()}) since "
+    )
     # On Windows and macOS a process number used again later cannot be told apart: the user is told the way out.
-    assert str(refused[0]).endswith(f"; run again when it has finished (if that run was stopped without finishing, "
-                                    f"delete {run_lock.run_lock_path(workbook)} and run again)")
+    assert str(refused[0]).endswith(
+        f"; run again when it has finished (if that run was stopped without finishing, "
+        f"delete {run_lock.run_lock_path(workbook)} and run again)"
+    )
     assert xlcrm_files(workbook.parent) == []
 
 
 def test_while_it_works_xlcrm_holds_a_lock_file_and_an_excel_owner_file(
-        workbook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    workbook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     seen: dict[str, bytes] = {}
     real_read = importer.read_workbook
 
     def read_and_look(path: Any) -> Any:
         seen.update({p.name: p.read_bytes() for p in workbook.parent.iterdir() if p.name in xlcrm_files(tmp_path)})
         return real_read(path)
+
     monkeypatch.setattr(importer, "read_workbook", read_and_look)
 
     result = invoke(["import", str(csv_of(tmp_path, "first")), "--into", str(workbook), "--today", TODAY])
@@ -177,11 +186,13 @@ def test_while_it_works_xlcrm_holds_a_lock_file_and_an_excel_owner_file(
 
 
 @pytest.mark.parametrize("failure", [RuntimeError("a bug"), KeyboardInterrupt()])
-def test_lock_and_owner_file_go_however_the_command_ends(workbook: Path, monkeypatch: pytest.MonkeyPatch,
-                                                         failure: BaseException) -> None:
+def test_lock_and_owner_file_go_however_the_command_ends(
+    workbook: Path, monkeypatch: pytest.MonkeyPatch, failure: BaseException
+) -> None:
     def fail(path: Any) -> Any:
         assert xlcrm_files(workbook.parent) == [".~xlcrm-lock.clients.xlsx", "~$clients.xlsx"]
         raise failure
+
     monkeypatch.setattr(importer, "read_workbook", fail)
     source = csv_of(workbook.parent, "first")
     before = snapshot(workbook.parent)
@@ -195,17 +206,25 @@ def holder_process(workbook: Path) -> Iterator[Callable[..., subprocess.Popen[st
     """Start a process that takes xlcrm's lock on ``workbook`` (or the path given) and holds it until its input
     closes."""
     started: list[subprocess.Popen[str]] = []
-    code = ("import sys, pathlib; from xlcrm.files.run_lock import holding_run_lock\n"
-            "with holding_run_lock(pathlib.Path(sys.argv[1])):\n"
-            "    print('holding', flush=True)\n"
-            "    sys.stdin.read()\n")
+    code = (
+        "import sys, pathlib; from xlcrm.files.run_lock import holding_run_lock\n"
+        "with holding_run_lock(pathlib.Path(sys.argv[1])):\n"
+        "    print('holding', flush=True)\n"
+        "    sys.stdin.read()\n"
+    )
 
     def start(path: Path = workbook) -> subprocess.Popen[str]:
-        process = subprocess.Popen([sys.executable, "-c", code, str(path)], stdin=subprocess.PIPE,
-                                   stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parent.parent)
+        process = subprocess.Popen(
+            [sys.executable, "-c", code, str(path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=Path(__file__).parent.parent,
+        )
         started.append(process)
         assert process.stdout is not None and process.stdout.readline() == "holding\n"
         return process
+
     yield start
     for process in started:
         if process.poll() is None:
@@ -213,8 +232,9 @@ def holder_process(workbook: Path) -> Iterator[Callable[..., subprocess.Popen[st
             process.wait(timeout=10)
 
 
-def test_a_second_process_waits_then_refuses_with_one_line(workbook: Path, holder_process: Callable[[], Any],
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_second_process_waits_then_refuses_with_one_line(
+    workbook: Path, holder_process: Callable[[], Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(run_lock, "WAIT_SECONDS", 0.5)
     holder = holder_process()
     before = snapshot(workbook.parent)
@@ -225,8 +245,9 @@ def test_a_second_process_waits_then_refuses_with_one_line(workbook: Path, holde
     assert time.monotonic() - started >= 0.5
     assert result.exit_code == 1 and result.stdout == ""
     me = RunLockHolder.of_this_process()
-    assert result.stderr.startswith(f"Error: {workbook} is being changed by another xlcrm run: {me.user} on "
-                                    f"{me.host} (process {holder.pid}) since ")
+    assert result.stderr.startswith(
+        f"Error: {workbook} is being changed by another xlcrm run: {me.user} on {me.host} (process {holder.pid}) since "
+    )
     assert result.stderr.count("\n") == 1 and "run again when it has finished" in result.stderr
     assert snapshot(workbook.parent) == before  # the holder's lock and owner file included
 
@@ -248,14 +269,17 @@ COMMANDS: dict[str, Callable[[Path], tuple[list[str], Path]]] = {
     "import": lambda book: (["import", str(csv_of(book.parent, "first")), "--into", str(book)], book),
     "init --force": lambda book: (["init", str(book), "--force"], book),
     "demo --force": lambda book: (["demo", str(book), "--force", "--clients", "10", "--locale", "en"], book),
-    "export --anonymise": lambda book: (["export", str(book), "--anonymise", str(book.parent / "copy.xlsx")],
-                                        book.parent / "copy.xlsx"),
+    "export --anonymise": lambda book: (
+        ["export", str(book), "--anonymise", str(book.parent / "copy.xlsx")],
+        book.parent / "copy.xlsx",
+    ),
 }
 
 
 @pytest.mark.parametrize("command", list(COMMANDS))
 def test_every_writing_command_refuses_while_another_run_holds_the_lock(
-        workbook: Path, holder_process: Callable[..., Any], monkeypatch: pytest.MonkeyPatch, command: str) -> None:
+    workbook: Path, holder_process: Callable[..., Any], monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
     monkeypatch.setattr(run_lock, "WAIT_SECONDS", 0.2)
     args, written = COMMANDS[command](workbook)
     holder = holder_process(written)
@@ -270,7 +294,8 @@ def test_every_writing_command_refuses_while_another_run_holds_the_lock(
 
 
 def test_a_protected_workbook_is_locked_from_before_decrypting_until_saved_encrypted(
-        workbook: Path, holder_process: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    workbook: Path, holder_process: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(run_lock, "WAIT_SECONDS", 0.2)
     protected = workbook.with_name("protected.xlsx")
     encrypt(workbook, protected, "secret")
@@ -280,6 +305,7 @@ def test_a_protected_workbook_is_locked_from_before_decrypting_until_saved_encry
     def decrypt_and_look(path: Path, password: str) -> bytes:
         seen.append(xlcrm_files(workbook.parent))
         return real_decrypt(path, password)
+
     monkeypatch.setattr(encryption, "decrypt", decrypt_and_look)
     runner = CliRunner(env={PASSWORD_ENV: "secret"})
 
@@ -306,8 +332,9 @@ def test_sigterm_removes_the_lock_and_owner_file(workbook: Path, holder_process:
     assert xlcrm_files(workbook.parent) == []
 
 
-def test_the_lock_of_a_killed_run_on_this_computer_is_taken_over(workbook: Path,
-                                                                  holder_process: Callable[[], Any]) -> None:
+def test_the_lock_of_a_killed_run_on_this_computer_is_taken_over(
+    workbook: Path, holder_process: Callable[[], Any]
+) -> None:
     holder = holder_process()
     holder.kill()  # SIGKILL: no chance to clean up
     holder.wait(timeout=30)
@@ -321,8 +348,17 @@ def test_the_lock_of_a_killed_run_on_this_computer_is_taken_over(workbook: Path,
 
 
 def write_lock(workbook: Path, **fields: object) -> Path:
-    lock = {"program": "xlcrm", "user": "anna", "host": "OTHER-PC", "pid": 4242, "since": "2026-11-23T09:14:05",
-            "process": None, "owner": "anna (xlcrm)", "token": "0" * 32, **fields}
+    lock = {
+        "program": "xlcrm",
+        "user": "anna",
+        "host": "OTHER-PC",
+        "pid": 4242,
+        "since": "2026-11-23T09:14:05",
+        "process": None,
+        "owner": "anna (xlcrm)",
+        "token": "0" * 32,
+        **fields,
+    }
     path = run_lock_path(workbook)
     path.write_text(json.dumps(lock), encoding="utf-8")
     return path
@@ -350,24 +386,30 @@ def test_a_lock_from_another_computer_is_never_taken_over(workbook: Path, monkey
 
     for extra in ([], ["--ignore-lock"]):
         result = invoke(["refresh", str(workbook), "--today", TODAY, *extra])
-        assert (result.exit_code, result.stderr) == (1, (
-            f"Error: {workbook} is being changed by another xlcrm run: anna on OTHER-PC (process 4242) since "
-            f"20.11.2026 09:14:05; run again when it has finished (if that run was stopped without finishing, "
-            f"e.g. its computer crashed, delete {lock} and run again)\n"))
+        assert (result.exit_code, result.stderr) == (
+            1,
+            (
+                f"Error: {workbook} is being changed by another xlcrm run: anna on OTHER-PC (process 4242) since "
+                f"20.11.2026 09:14:05; run again when it has finished (if that run was stopped without finishing, "
+                f"e.g. its computer crashed, delete {lock} and run again)\n"
+            ),
+        )
         assert snapshot(workbook.parent) == before
 
 
 def test_a_lock_of_a_finished_process_on_this_computer_is_taken_over(workbook: Path) -> None:
-    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
-                              text=True, check=True)
+    finished = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
     write_lock(workbook, host=socket.gethostname(), pid=int(finished.stdout))
     (workbook.parent / "~$clients.xlsx").write_bytes(owner_file_content("anna (xlcrm)"))
     assert invoke(["refresh", str(workbook), "--today", TODAY]).exit_code == 0
     assert xlcrm_files(workbook.parent) == []
 
 
-def test_a_lock_of_a_live_process_on_this_computer_is_not_taken_over(workbook: Path,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_lock_of_a_live_process_on_this_computer_is_not_taken_over(
+    workbook: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(run_lock, "WAIT_SECONDS", 0.2)
     write_lock(workbook, host=socket.gethostname(), pid=os.getppid())
     before = snapshot(workbook.parent)
@@ -399,6 +441,7 @@ def test_no_owner_file_beside_a_lock_of_excel_or_libreoffice(workbook: Path, mon
     def read_and_look(path: Any) -> Any:
         seen.append(xlcrm_files(workbook.parent))
         return real_read(path)
+
     monkeypatch.setattr(importer, "read_workbook", read_and_look)
 
     result = invoke(["import", str(csv_of(workbook.parent, "first")), "--into", str(workbook), "--ignore-lock"])
@@ -434,8 +477,9 @@ def test_with_output_the_lock_is_on_the_file_written(workbook: Path, monkeypatch
 def test_the_save_inside_a_command_goes_on_under_its_lock(workbook: Path) -> None:
     with holding_run_lock(workbook) as holder:
         assert holder is not None
-        result = replace_workbook(workbook, lambda temp: temp.write_bytes(workbook.read_bytes()),
-                                  stamp=FileStamp.of(workbook))
+        result = replace_workbook(
+            workbook, lambda temp: temp.write_bytes(workbook.read_bytes()), stamp=FileStamp.of(workbook)
+        )
         assert result.replaced and read_run_lock(workbook) == holder
     assert xlcrm_files(workbook.parent) == []
 
@@ -449,9 +493,13 @@ def test_a_three_day_old_excel_lock_refuses_through_the_cli(workbook: Path) -> N
     before = snapshot(workbook.parent)
     result = invoke(["refresh", str(workbook), "--today", TODAY])
     since = dt.datetime.fromtimestamp(opened).strftime("%d.%m.%Y %H:%M")
-    assert (result.exit_code, result.stderr) == (1, (
-        f"Error: {workbook} is open in Excel by Anna Smirnova since {since}; close it there and run again "
-        "(or use --ignore-lock if that lock is left over from a crash)\n"))
+    assert (result.exit_code, result.stderr) == (
+        1,
+        (
+            f"Error: {workbook} is open in Excel by Anna Smirnova since {since}; close it there and run again "
+            "(or use --ignore-lock if that lock is left over from a crash)\n"
+        ),
+    )
     assert snapshot(workbook.parent) == before
 
 
@@ -465,7 +513,8 @@ def test_a_long_user_name_is_cut_so_excel_still_shows_xlcrm(workbook: Path, monk
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="forks a process to kill")
 def test_a_run_killed_at_any_moment_of_taking_the_lock_never_blocks_the_next(
-        workbook: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    workbook: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """SIGKILL while the lock is taken, held or given back: the next run always gets it at once."""
     monkeypatch.setattr(run_lock, "WAIT_SECONDS", 0.5)
     rng = random.Random(20261202)

@@ -8,16 +8,25 @@ import os
 import struct
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
+from conftest import give_to_nobody, run_unprivileged
 from openpyxl import Workbook, load_workbook
 from python_calamine import CalamineWorkbook
 
-from conftest import give_to_nobody, run_unprivileged
 from xlcrm.errors import UsageError, WorkbookChanged, WorkbookLocked, WriteError, XlcrmError
-from xlcrm.files.safe_save import BACKUP_FOLDER, TEMP_PREFIX, list_backups, make_backup, prune_backups, remove_stale_temps, replace_workbook, write_new_workbook
+from xlcrm.files.safe_save import (
+    BACKUP_FOLDER,
+    TEMP_PREFIX,
+    list_backups,
+    make_backup,
+    prune_backups,
+    remove_stale_temps,
+    replace_workbook,
+    write_new_workbook,
+)
 from xlcrm.xlsx.reader import FileStamp
 
 SHEETS = ["Clients", "Settings"]
@@ -50,11 +59,13 @@ def version(path: Path) -> int:
 
 def set_version(source: Path, value: int) -> Callable[[Path], None]:
     """A ``write`` callback that saves ``source`` with a new counter, as a command would."""
+
     def write(temp: Path) -> None:
         book = load_workbook(source)
         book["Settings"]["B1"] = value
         book["Clients"]["B2"] = f"version {value}"
         book.save(temp)
+
     return write
 
 
@@ -82,8 +93,11 @@ def test_replace_saves_new_version_and_keeps_the_old_one(book: Path) -> None:
 def test_backup_names_sort_and_stay_unique_within_a_second(book: Path) -> None:
     second = dt.datetime(2026, 11, 23, 10, 15, 2)
     made = [make_backup(book, now=second) for _ in range(3)]
-    assert [b.name for b in made] == ["clients.2026-11-23T10-15-02.xlsx", "clients.2026-11-23T10-15-02_2.xlsx",
-                                      "clients.2026-11-23T10-15-02_3.xlsx"]
+    assert [b.name for b in made] == [
+        "clients.2026-11-23T10-15-02.xlsx",
+        "clients.2026-11-23T10-15-02_2.xlsx",
+        "clients.2026-11-23T10-15-02_3.xlsx",
+    ]
     assert all(b.read_bytes() == book.read_bytes() for b in made)
     # Pruning frees the first name; the next backup in that second must still sort last.
     prune_backups(book, 2)
@@ -107,10 +121,19 @@ def test_backup_made_by_copy_where_hard_links_are_not_possible(book: Path, monke
 def test_backups_are_listed_and_pruned_in_time_order_and_only_this_workbooks(book: Path) -> None:
     folder = book.parent / BACKUP_FOLDER
     folder.mkdir()
-    names = ["clients.2026-11-23T10-15-02.xlsx", "clients.2026-11-23T10-15-02_2.xlsx",
-             "clients.2026-11-23T10-15-02_10.xlsx", "clients.2026-11-23T10-16-00.xlsx"]
-    others = ["orders.2026-11-23T10-15-01.xlsx", "clients.old.2026-11-23T10-15-01.xlsx",
-              "clients.2026-11-23T10-15-01.xlsm", "clients.xlsx", "notes.txt"]
+    names = [
+        "clients.2026-11-23T10-15-02.xlsx",
+        "clients.2026-11-23T10-15-02_2.xlsx",
+        "clients.2026-11-23T10-15-02_10.xlsx",
+        "clients.2026-11-23T10-16-00.xlsx",
+    ]
+    others = [
+        "orders.2026-11-23T10-15-01.xlsx",
+        "clients.old.2026-11-23T10-15-01.xlsx",
+        "clients.2026-11-23T10-15-01.xlsm",
+        "clients.xlsx",
+        "notes.txt",
+    ]
     for name in names + others:
         (folder / name).write_bytes(name.encode())
     assert [p.name for p in list_backups(book)] == names
@@ -194,6 +217,7 @@ def test_identical_bytes_with_a_new_time_are_not_a_change(book: Path) -> None:
 @pytest.fixture
 def refusing_replace(monkeypatch: pytest.MonkeyPatch) -> Callable[[Path, int, OSError], list[float]]:
     """Make ``os.replace`` onto one path fail a number of times; returns the pauses taken between tries."""
+
     def install(target: Path, failures: int, error: OSError) -> list[float]:
         real_replace = os.replace
         pauses: list[float] = []
@@ -208,6 +232,7 @@ def refusing_replace(monkeypatch: pytest.MonkeyPatch) -> Callable[[Path, int, OS
         monkeypatch.setattr(os, "replace", replace)
         monkeypatch.setattr(time, "sleep", pauses.append)
         return pauses
+
     return install
 
 
@@ -316,16 +341,20 @@ def test_existing_output_is_replaced_with_a_backup_and_obeys_its_lock(book: Path
 
 
 def test_output_naming_the_workbook_itself_is_an_in_place_save(book: Path) -> None:
-    result = replace_workbook(book, set_version(book, 1), stamp=FileStamp.of(book),
-                              output=book.parent / "." / "clients.xlsx")
+    result = replace_workbook(
+        book, set_version(book, 1), stamp=FileStamp.of(book), output=book.parent / "." / "clients.xlsx"
+    )
     assert result.replaced and result.backup is not None and version(book) == 1
 
 
-@pytest.mark.parametrize(("output", "message"), [
-    ("clients.xlsm", "the output must be a .xlsx file like clients.xlsx"),
-    ("report", "the output must be a .xlsx file like clients.xlsx"),
-    ("missing/report.xlsx", "no such folder"),
-])
+@pytest.mark.parametrize(
+    ("output", "message"),
+    [
+        ("clients.xlsm", "the output must be a .xlsx file like clients.xlsx"),
+        ("report", "the output must be a .xlsx file like clients.xlsx"),
+        ("missing/report.xlsx", "no such folder"),
+    ],
+)
 def test_unusable_output_is_a_usage_error(book: Path, output: str, message: str) -> None:
     before = snapshot(book.parent)
     with pytest.raises(UsageError, match=message) as caught:
@@ -368,7 +397,7 @@ def corrupt_sheet(temp: Path) -> None:
     with zipfile.ZipFile(temp) as archive:
         entry = archive.getinfo("xl/worksheets/sheet1.xml")
     data = bytearray(temp.read_bytes())
-    name_length, extra_length = struct.unpack("<HH", data[entry.header_offset + 26:entry.header_offset + 30])
+    name_length, extra_length = struct.unpack("<HH", data[entry.header_offset + 26 : entry.header_offset + 30])
     start = entry.header_offset + 30 + name_length + extra_length
     for offset in range(start + entry.compress_size // 3, start + entry.compress_size // 2):
         data[offset] ^= 0x5A
@@ -380,15 +409,17 @@ def disk_full(temp: Path) -> None:
     raise OSError(errno.ENOSPC, "No space left on device")
 
 
-@pytest.mark.parametrize(("write", "message"), [
-    (drop_settings, r"the saved copy lacks sheets \['Settings'\]; nothing was replaced"),
-    (write_garbage, r"the saved copy could not be re-opened \(.*\); nothing was replaced"),
-    (truncate_save, r"the saved copy could not be re-opened \(.*\); nothing was replaced"),
-    (corrupt_sheet, r"the saved copy is damaged \(bad xl/worksheets/sheet1.xml\); nothing was replaced"),
-    (disk_full, r"cannot write .*clients.xlsx: no space left on device; nothing was changed"),
-])
-def test_bad_new_version_never_replaces_the_workbook(book: Path, write: Callable[[Path], None],
-                                                     message: str) -> None:
+@pytest.mark.parametrize(
+    ("write", "message"),
+    [
+        (drop_settings, r"the saved copy lacks sheets \['Settings'\]; nothing was replaced"),
+        (write_garbage, r"the saved copy could not be re-opened \(.*\); nothing was replaced"),
+        (truncate_save, r"the saved copy could not be re-opened \(.*\); nothing was replaced"),
+        (corrupt_sheet, r"the saved copy is damaged \(bad xl/worksheets/sheet1.xml\); nothing was replaced"),
+        (disk_full, r"cannot write .*clients.xlsx: no space left on device; nothing was changed"),
+    ],
+)
+def test_bad_new_version_never_replaces_the_workbook(book: Path, write: Callable[[Path], None], message: str) -> None:
     before = snapshot(book.parent)
     with pytest.raises(WriteError, match=message) as caught:
         replace_workbook(book, write, stamp=FileStamp.of(book))
@@ -452,10 +483,13 @@ def test_write_new_workbook_does_not_overwrite_an_open_file(book: Path) -> None:
     assert snapshot(book.parent) == before
 
 
-@pytest.mark.parametrize(("name", "message"), [
-    ("new.csv", "the file name must end in .xlsx"),
-    ("missing/new.xlsx", "no such folder"),
-])
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("new.csv", "the file name must end in .xlsx"),
+        ("missing/new.xlsx", "no such folder"),
+    ],
+)
 def test_write_new_workbook_usage_errors(tmp_path: Path, name: str, message: str) -> None:
     with pytest.raises(UsageError, match=message):
         write_new_workbook(build_book(0), tmp_path / name)
@@ -464,12 +498,14 @@ def test_write_new_workbook_usage_errors(tmp_path: Path, name: str, message: str
 
 def save_unprivileged(path: Path) -> tuple[int, str]:
     """Save ``path`` as the CLI would, as "nobody"; returns the exit code and what the CLI would print."""
+
     def save() -> tuple[int, str]:
         try:
             replace_workbook(path, set_version(path, 1), stamp=FileStamp.of(path))
         except XlcrmError as exc:
             return exc.exit_code, f"Error: {exc}"
         return 0, ""
+
     return run_unprivileged(save)
 
 
@@ -488,8 +524,9 @@ def test_read_only_folder_is_refused(shared_folder: Path) -> None:
     shared_folder.chmod(0o555)
     before = snapshot(shared_folder)
     assert save_unprivileged(path) == (
-        1, f"Error: cannot write {path}: no permission to create files in the folder {shared_folder}; "
-           "nothing was changed")
+        1,
+        f"Error: cannot write {path}: no permission to create files in the folder {shared_folder}; nothing was changed",
+    )
     assert snapshot(shared_folder) == before
 
 

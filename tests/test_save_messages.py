@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import pytest
+from builders import valid_records, write_records
 from click.testing import CliRunner, Result
 
-from builders import valid_records, write_records
-from xlcrm.xlsx import package
 from xlcrm.cli.main import cli
 from xlcrm.files.encryption import PASSWORD_ENV, encrypt
 from xlcrm.files.safe_save import TEMP_PREFIX
+from xlcrm.xlsx import package
 
 TODAY = "2026-11-23"
 PASSWORD = "secret"
@@ -58,12 +58,12 @@ class FullDisk:
         return getattr(self.handle, name)
 
 
-def test_a_full_disk_names_the_workbook_not_the_temporary_file(workbook: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_full_disk_names_the_workbook_not_the_temporary_file(workbook: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     real_writer = package._ZipWriter.__init__
 
     def writer_on_a_full_disk(self: Any, handle: BinaryIO) -> None:
         real_writer(self, FullDisk(handle))
+
     monkeypatch.setattr(package._ZipWriter, "__init__", writer_on_a_full_disk)
     before = snapshot(workbook.parent)
 
@@ -89,9 +89,13 @@ def test_a_workbook_with_a_255_byte_name_is_read_but_not_written(workbook: Path)
     assert invoke(["validate", str(path)]).exit_code == 0
     result = invoke(["refresh", str(path), "--today", TODAY])
 
-    assert_one_error_line(result, (
-        f"cannot write {path}: its name is 255 bytes long, and xlcrm writes workbooks whose names have at most "
-        "230 bytes (its backups add the date to the name); choose a shorter name; nothing was changed"))
+    assert_one_error_line(
+        result,
+        (
+            f"cannot write {path}: its name is 255 bytes long, and xlcrm writes workbooks whose names have at most "
+            "230 bytes (its backups add the date to the name); choose a shorter name; nothing was changed"
+        ),
+    )
     assert snapshot(path.parent) == before
 
 
@@ -117,13 +121,21 @@ def test_an_output_name_too_long_is_refused(workbook: Path, size: int) -> None:
     result = invoke(["refresh", str(workbook), "--today", TODAY, "--output", str(output)])
 
     if size == 255:
-        assert_one_error_line(result, (
-            f"cannot write {output}: its name is 255 bytes long, and xlcrm writes workbooks whose names have at "
-            "most 230 bytes (its backups add the date to the name); choose a shorter name; nothing was changed"))
+        assert_one_error_line(
+            result,
+            (
+                f"cannot write {output}: its name is 255 bytes long, and xlcrm writes workbooks whose names have at "
+                "most 230 bytes (its backups add the date to the name); choose a shorter name; nothing was changed"
+            ),
+        )
     else:
-        assert_one_error_line(result, (
-            f"cannot write {output}: the name {output.name!r} is 257 bytes long; file names have at most 255 "
-            "bytes; nothing was changed"))
+        assert_one_error_line(
+            result,
+            (
+                f"cannot write {output}: the name {output.name!r} is 257 bytes long; file names have at most 255 "
+                "bytes; nothing was changed"
+            ),
+        )
     assert snapshot(workbook.parent) == before
 
 
@@ -131,15 +143,21 @@ def test_an_output_name_too_long_is_refused(workbook: Path, size: int) -> None:
 def test_a_name_longer_than_any_file_system_allows(workbook: Path, command: list[str]) -> None:
     path = workbook.with_name(long_name(257))
     result = invoke([command[0], str(path), *command[1:]])
-    assert_one_error_line(result, f"{path}: the name {path.name!r} is 257 bytes long; "
-                                  "file names have at most 255 bytes")
+    assert_one_error_line(
+        result, f"{path}: the name {path.name!r} is 257 bytes long; file names have at most 255 bytes"
+    )
 
 
 def test_init_with_a_name_too_long(tmp_path: Path) -> None:
     path = tmp_path / long_name(257)
     result = invoke(["init", str(path)])
-    assert_one_error_line(result, (f"cannot write {path}: the name {path.name!r} is 257 bytes long; file names have "
-                                   "at most 255 bytes; nothing was changed"))
+    assert_one_error_line(
+        result,
+        (
+            f"cannot write {path}: the name {path.name!r} is 257 bytes long; file names have "
+            "at most 255 bytes; nothing was changed"
+        ),
+    )
     assert list(tmp_path.iterdir()) == []
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from builders import settings_records, valid_records, write_records
 from openpyxl import load_workbook
 
-from builders import settings_records, valid_records, write_records
 from xlcrm import schema
 from xlcrm.checks.findings import Code, Finding, Severity
 from xlcrm.checks.settings import Settings, builtin_list, read_settings
@@ -18,8 +18,13 @@ def read(path: Path) -> tuple[Settings, list[Finding]]:
     return read_settings(read_workbook(path))
 
 
-def workbook_with_settings(tmp_path: Path, locale: str = "en", *, lists: dict[str, list[str]] | None = None,
-                           values: dict[str, object] | None = None) -> Path:
+def workbook_with_settings(
+    tmp_path: Path,
+    locale: str = "en",
+    *,
+    lists: dict[str, list[str]] | None = None,
+    values: dict[str, object] | None = None,
+) -> Path:
     records = valid_records(locale)
     records[schema.SETTINGS.key] = settings_records(locale, lists, values)
     return write_records(tmp_path / "clients.xlsx", locale, records)
@@ -48,9 +53,15 @@ def test_defaults_without_a_settings_sheet(tmp_path: Path) -> None:
 @pytest.mark.parametrize("locale", ["en", "ru"])
 def test_values_and_lists_are_read(tmp_path: Path, locale: str) -> None:
     path = workbook_with_settings(
-        tmp_path, locale,
-        values={"partner_orders": 12, "regular_orders": "4", "dead_after_days": 180, "phone_region": " kz ",
-                "birthday_days": 7},
+        tmp_path,
+        locale,
+        values={
+            "partner_orders": 12,
+            "regular_orders": "4",
+            "dead_after_days": 180,
+            "phone_region": " kz ",
+            "birthday_days": 7,
+        },
         lists={"managers": ["Anna", " anna ", "Boris"], "sources": ["Avito", "Сарафан"]},
     )
     settings, findings = read(path)
@@ -79,25 +90,46 @@ def test_blank_value_means_default(tmp_path: Path) -> None:
 def test_threshold_that_is_not_a_positive_whole_number(tmp_path: Path, value: object, shown: str) -> None:
     settings, findings = read(workbook_with_settings(tmp_path, values={"dead_after_days": value}))
     assert settings.dead_after_days == 365
-    assert findings == [Finding(
-        Severity.ERROR, Code.BAD_SETTING, "Settings", f"Settings!B{row_of('dead_after_days')}", shown,
-        "dead_after_days must be a whole number of 1 or more; the default 365 is used until it is fixed")]
+    assert findings == [
+        Finding(
+            Severity.ERROR,
+            Code.BAD_SETTING,
+            "Settings",
+            f"Settings!B{row_of('dead_after_days')}",
+            shown,
+            "dead_after_days must be a whole number of 1 or more; the default 365 is used until it is fixed",
+        )
+    ]
 
 
 def test_unknown_phone_region(tmp_path: Path) -> None:
     settings, findings = read(workbook_with_settings(tmp_path, "ru", values={"phone_region": "Россия"}))
     assert settings.phone_region == "RU"
-    assert findings == [Finding(
-        Severity.ERROR, Code.BAD_SETTING, "Настройки", f"Настройки!B{row_of('phone_region')}", "Россия",
-        "phone_region must be a two-letter country code such as RU, KZ or BY; the default RU is used until it is fixed")]
+    assert findings == [
+        Finding(
+            Severity.ERROR,
+            Code.BAD_SETTING,
+            "Настройки",
+            f"Настройки!B{row_of('phone_region')}",
+            "Россия",
+            "phone_region must be a two-letter country code such as RU, KZ or BY; the default RU is used until it is fixed",
+        )
+    ]
 
 
 def test_regular_threshold_not_below_partner(tmp_path: Path) -> None:
     settings, findings = read(workbook_with_settings(tmp_path, values={"regular_orders": 10}))
     assert (settings.regular_orders, settings.partner_orders) == (10, 10)
-    assert findings == [Finding(
-        Severity.ERROR, Code.BAD_SETTING, "Settings", f"Settings!B{row_of('regular_orders')}", "10",
-        "regular_orders (10) must be below partner_orders (10), otherwise no client is ever Regular")]
+    assert findings == [
+        Finding(
+            Severity.ERROR,
+            Code.BAD_SETTING,
+            "Settings",
+            f"Settings!B{row_of('regular_orders')}",
+            "10",
+            "regular_orders (10) must be below partner_orders (10), otherwise no client is ever Regular",
+        )
+    ]
 
 
 def test_unknown_and_repeated_keys_are_warnings(tmp_path: Path) -> None:
@@ -126,9 +158,16 @@ def test_empty_list_falls_back_to_both_languages(tmp_path: Path) -> None:
 def test_custom_types_without_order_are_flagged(tmp_path: Path) -> None:
     settings, findings = read(workbook_with_settings(tmp_path, lists={"interaction_types": ["Call", "Sale"]}))
     assert settings.interaction_types == ("Call", "Sale")
-    assert findings == [Finding(
-        Severity.WARNING, Code.BAD_SETTING, "Settings", "Settings!E1", "Interaction types",
-        "the list has no Order and no Agreement; lifecycle blocks count orders and agreements by these types")]
+    assert findings == [
+        Finding(
+            Severity.WARNING,
+            Code.BAD_SETTING,
+            "Settings",
+            "Settings!E1",
+            "Interaction types",
+            "the list has no Order and no Agreement; lifecycle blocks count orders and agreements by these types",
+        )
+    ]
 
 
 def test_list_matching_ignores_case_spaces_and_yo() -> None:

@@ -12,32 +12,41 @@ import datetime as dt
 import random
 import re
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import openpyxl
 import pytest
+from conftest import convert_with_libreoffice
 from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import PatternFill
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.table import Table
 from openpyxl.worksheet.worksheet import Worksheet
+from package_checks import assert_package_consistent, assert_styles_extended, canonical, entries, xml
 from python_calamine import CalamineWorkbook
 
-from conftest import convert_with_libreoffice
-from package_checks import assert_package_consistent, assert_styles_extended, canonical, entries, xml
 from xlcrm import schema
+from xlcrm.create.template import build_workbook
 from xlcrm.errors import EditRefused, WorkbookChanged
-from xlcrm.xlsx.package import NS_MAIN, row_extras, write_workbook
-from xlcrm.xlsx.report_sheet import ReportColumn, ReportSheet, ReportTable
 from xlcrm.files.safe_save import BACKUP_FOLDER, TEMP_PREFIX
 from xlcrm.files.save import save_changes
-from xlcrm.xlsx.sheet_edits import COMPUTED_HEADER, CellChange, RowMap, RowParser, RowWriter, SheetEdit, SheetPlan, StyleChooser
-from xlcrm.create.template import build_workbook
-from xlcrm.xlsx.refs import column_letter
+from xlcrm.xlsx.package import NS_MAIN, row_extras, write_workbook
 from xlcrm.xlsx.reader import read_workbook
+from xlcrm.xlsx.refs import column_letter
+from xlcrm.xlsx.report_sheet import ReportColumn, ReportSheet, ReportTable
+from xlcrm.xlsx.sheet_edits import (
+    COMPUTED_HEADER,
+    CellChange,
+    RowMap,
+    RowParser,
+    RowWriter,
+    SheetEdit,
+    SheetPlan,
+    StyleChooser,
+)
 
 DATA = Path(__file__).parent / "data"
 CLIENTS = schema.CLIENTS.name("en")
@@ -53,8 +62,9 @@ def letter(spec: schema.Sheet, key: str) -> str:
     return column_letter(spec.columns.index(spec.column(key)))
 
 
-ID, NAME, COMPANY, BIRTHDAY, RATING, CREATED = (letter(schema.CLIENTS, k) for k in
-                                                 ("client_id", "name", "company", "birthday", "rating", "created"))
+ID, NAME, COMPANY, BIRTHDAY, RATING, CREATED = (
+    letter(schema.CLIENTS, k) for k in ("client_id", "name", "company", "birthday", "rating", "created")
+)
 I_CLIENT = letter(schema.INTERACTIONS, "client_id")
 LAST = len(schema.CLIENTS.columns) - 1  # index of the template's last Clients column
 ORDERS, FIRST_ORDER = column_letter(LAST + 1), column_letter(LAST + 2)
@@ -63,11 +73,27 @@ ORDERS, FIRST_ORDER = column_letter(LAST + 1), column_letter(LAST + 2)
 def client_base(path: Path, clients: int = 6, locale: str = "en") -> Path:
     """The template with ``clients`` clients (every third without a ClientID) and some interactions."""
     rows = {
-        "clients": [{"client_id": None if i % 3 == 0 else f"C{i:06d}", "name": f"Person {i}",
-                     "company": f"Company {i}", "birthday": dt.date(1980, 1, i), "rating": i,
-                     "created": dt.date(2026, 1, i)} for i in range(1, clients + 1)],
-        "interactions": [{"date": dt.date(2026, 2, i), "client_id": f"C{i % clients + 1:06d}", "type": "Order",
-                          "amount": 100 * i, "next_date": dt.date(2026, 3, i)} for i in range(1, 11)],
+        "clients": [
+            {
+                "client_id": None if i % 3 == 0 else f"C{i:06d}",
+                "name": f"Person {i}",
+                "company": f"Company {i}",
+                "birthday": dt.date(1980, 1, i),
+                "rating": i,
+                "created": dt.date(2026, 1, i),
+            }
+            for i in range(1, clients + 1)
+        ],
+        "interactions": [
+            {
+                "date": dt.date(2026, 2, i),
+                "client_id": f"C{i % clients + 1:06d}",
+                "type": "Order",
+                "amount": 100 * i,
+                "next_date": dt.date(2026, 3, i),
+            }
+            for i in range(1, 11)
+        ],
     }
     build_workbook(locale, rows).save(path)
     return path
@@ -102,9 +128,23 @@ def tail(path: Path, part: str) -> list[tuple[object, ...]]:
 def test_set_cells_writes_values_and_keeps_each_cells_style(tmp_path: Path) -> None:
     source = client_base(tmp_path / "base.xlsx")
     target = tmp_path / "out.xlsx"
-    write_workbook(source, target, edits=[SheetEdit(CLIENTS, set_cells={
-        f"{ID}4": "C000777", f"{NAME}2": " Anna & <Co>\nline two", f"{RATING}3": 4.5,
-        f"{BIRTHDAY}2": dt.date(1990, 5, 17), f"{CREATED}3": None, f"{COMPANY}5": True})])
+    write_workbook(
+        source,
+        target,
+        edits=[
+            SheetEdit(
+                CLIENTS,
+                set_cells={
+                    f"{ID}4": "C000777",
+                    f"{NAME}2": " Anna & <Co>\nline two",
+                    f"{RATING}3": 4.5,
+                    f"{BIRTHDAY}2": dt.date(1990, 5, 17),
+                    f"{CREATED}3": None,
+                    f"{COMPANY}5": True,
+                },
+            )
+        ],
+    )
 
     assert changed_parts(source, target) == {CLIENTS_PART}
     assert xml(entries(target)[WORKBOOK]).find(f"{{{NS_MAIN}}}calcPr").get("fullCalcOnLoad") == "1"
@@ -127,9 +167,20 @@ def test_set_cells_writes_values_and_keeps_each_cells_style(tmp_path: Path) -> N
 def test_a_date_in_a_column_without_format_gets_a_date_format(tmp_path: Path) -> None:
     source = client_base(tmp_path / "base.xlsx")
     target = tmp_path / "out.xlsx"
-    write_workbook(source, target, edits=[SheetEdit(CLIENTS, set_cells={
-        f"{ORDERS}2": dt.date(2026, 4, 1), f"{FIRST_ORDER}3": dt.datetime(2026, 4, 1, 9, 30),
-        f"{NAME}2": dt.date(2026, 4, 2)})])
+    write_workbook(
+        source,
+        target,
+        edits=[
+            SheetEdit(
+                CLIENTS,
+                set_cells={
+                    f"{ORDERS}2": dt.date(2026, 4, 1),
+                    f"{FIRST_ORDER}3": dt.datetime(2026, 4, 1, 9, 30),
+                    f"{NAME}2": dt.date(2026, 4, 2),
+                },
+            )
+        ],
+    )
 
     assert changed_parts(source, target) == {CLIENTS_PART, "xl/styles.xml"}
     assert_styles_extended(entries(source)["xl/styles.xml"], entries(target)["xl/styles.xml"])
@@ -137,8 +188,9 @@ def test_a_date_in_a_column_without_format_gets_a_date_format(tmp_path: Path) ->
     assert sheet[f"{ORDERS}2"].value == dt.datetime(2026, 4, 1) and sheet[f"{ORDERS}2"].number_format == DATE_FORMAT
     assert sheet[f"{FIRST_ORDER}3"].number_format == DATE_FORMAT + " HH:MM"
     assert sheet[f"{NAME}2"].number_format == DATE_FORMAT
-    assert CalamineWorkbook.from_path(str(target)).get_sheet_by_name(CLIENTS).to_python()[2][LAST + 2] == \
-        dt.datetime(2026, 4, 1, 9, 30)
+    assert CalamineWorkbook.from_path(str(target)).get_sheet_by_name(CLIENTS).to_python()[2][LAST + 2] == dt.datetime(
+        2026, 4, 1, 9, 30
+    )
 
 
 def test_computed_columns_join_the_table_with_marked_headers(tmp_path: Path) -> None:
@@ -175,8 +227,10 @@ def test_computed_columns_join_the_table_with_marked_headers(tmp_path: Path) -> 
 def test_appended_rows_extend_the_table_and_look_like_the_row_above(tmp_path: Path) -> None:
     source = client_base(tmp_path / "base.xlsx")
     target = tmp_path / "out.xlsx"
-    restored = [{ID: "C000090", NAME: "Restored one", CREATED: dt.date(2025, 12, 1), BIRTHDAY: dt.date(1970, 1, 1)},
-                {ID: "C000091", NAME: "Restored two", RATING: 2}]
+    restored = [
+        {ID: "C000090", NAME: "Restored one", CREATED: dt.date(2025, 12, 1), BIRTHDAY: dt.date(1970, 1, 1)},
+        {ID: "C000091", NAME: "Restored two", RATING: 2},
+    ]
     write_workbook(source, target, edits=[SheetEdit(CLIENTS, append_rows=restored)])
 
     assert changed_parts(source, target) == {CLIENTS_PART, CLIENTS_TABLE}
@@ -226,11 +280,25 @@ def test_deleted_rows_move_the_rows_below_up_and_shrink_the_table(tmp_path: Path
 def test_libreoffice_workbook_keeps_comments_names_and_formulas_in_step(fixture: str, tmp_path: Path) -> None:
     source = DATA / fixture
     target = tmp_path / f"out{source.suffix}"
-    write_workbook(source, target, edits=[SheetEdit("Clients", delete_rows=[3, 4], set_cells={"B2": "Merged"},
-                                                    append_rows=[{"A": "C000099", "B": "Restored"}])])
+    write_workbook(
+        source,
+        target,
+        edits=[
+            SheetEdit(
+                "Clients",
+                delete_rows=[3, 4],
+                set_cells={"B2": "Merged"},
+                append_rows=[{"A": "C000099", "B": "Restored"}],
+            )
+        ],
+    )
 
-    assert changed_parts(source, target) == {"xl/worksheets/sheet1.xml", "xl/workbook.xml", "xl/comments1.xml",
-                                             "xl/drawings/vmlDrawing1.vml"}
+    assert changed_parts(source, target) == {
+        "xl/worksheets/sheet1.xml",
+        "xl/workbook.xml",
+        "xl/comments1.xml",
+        "xl/drawings/vmlDrawing1.vml",
+    }
     parts = entries(target)
     comments = [c.get("ref") for c in xml(parts["xl/comments1.xml"]).iter(f"{{{NS_MAIN}}}comment")]
     assert comments == ["B2", "C3"]
@@ -264,11 +332,17 @@ def test_many_rows_stream_through(tmp_path: Path) -> None:
     repointed = {r: "C999999" for r in range(2, count + 2, 7)}
     deleted = set(range(5, count + 2, 11)) - set(repointed)
     target = tmp_path / "out.xlsx"
-    write_workbook(source, target, edits=[SheetEdit(INTERACTIONS, set_cells={f"B{r}": v for r, v in repointed.items()},
-                                                    delete_rows=deleted)])
+    write_workbook(
+        source,
+        target,
+        edits=[SheetEdit(INTERACTIONS, set_cells={f"B{r}": v for r, v in repointed.items()}, delete_rows=deleted)],
+    )
 
-    expected = [[f"C{i % 500:06d}" if i + 2 not in repointed else "C999999", f"note {i} " * 12]
-                for i in range(count) if i + 2 not in deleted]
+    expected = [
+        [f"C{i % 500:06d}" if i + 2 not in repointed else "C999999", f"note {i} " * 12]
+        for i in range(count)
+        if i + 2 not in deleted
+    ]
     rows = CalamineWorkbook.from_path(str(target)).get_sheet_by_name(INTERACTIONS).to_python()
     assert [row[1:] for row in rows[1:]] == expected
     assert rows[1][0] == dt.date(2026, 1, 1)
@@ -283,15 +357,36 @@ def test_a_sheet_written_with_a_namespace_prefix_keeps_it(tmp_path: Path) -> Non
         book.active.append(row)
     book.save(source)
     main = f'xmlns="{NS_MAIN}"'.encode()
-    rewrite(source, {}, {CLIENTS_PART: lambda d: re.sub(rb"<(/?)([A-Za-z]+)([ >/])", rb"<\1x:\2\3", d)
-                         .replace(main, main.replace(b"xmlns", b"xmlns:x"))})
+    rewrite(
+        source,
+        {},
+        {
+            CLIENTS_PART: lambda d: re.sub(rb"<(/?)([A-Za-z]+)([ >/])", rb"<\1x:\2\3", d).replace(
+                main, main.replace(b"xmlns", b"xmlns:x")
+            )
+        },
+    )
     target = tmp_path / "out.xlsx"
-    write_workbook(source, target, edits=[SheetEdit(CLIENTS, set_cells={"A3": "C000002", "C1": "Orders", "C3": 1},
-                                                    delete_rows=[2], append_rows=[{"A": "C000009", "C": dt.date(2026, 1, 1)}])])
+    write_workbook(
+        source,
+        target,
+        edits=[
+            SheetEdit(
+                CLIENTS,
+                set_cells={"A3": "C000002", "C1": "Orders", "C3": 1},
+                delete_rows=[2],
+                append_rows=[{"A": "C000009", "C": dt.date(2026, 1, 1)}],
+            )
+        ],
+    )
     assert b"<row" not in entries(target)[CLIENTS_PART]
     rows = CalamineWorkbook.from_path(str(target)).get_sheet_by_name(CLIENTS).to_python()
-    assert rows == [["ClientID", "Name", "Orders"], ["C000002", "Boris", 1.0], ["C000003", "Vera", ""],
-                    ["C000009", "", dt.date(2026, 1, 1)]]
+    assert rows == [
+        ["ClientID", "Name", "Orders"],
+        ["C000002", "Boris", 1.0],
+        ["C000003", "Vera", ""],
+        ["C000009", "", dt.date(2026, 1, 1)],
+    ]
     assert openpyxl.load_workbook(target)[CLIENTS]["C4"].number_format == DATE_FORMAT
 
 
@@ -301,7 +396,8 @@ X14_VALIDATION = (
     b'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
     b'<x14:dataValidations xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main" count="1">'
     b'<x14:dataValidation type="list" allowBlank="1"><x14:formula1><xm:f>Settings!$A$2:$A$10</xm:f></x14:formula1>'
-    b"<xm:sqref>B2:B9</xm:sqref></x14:dataValidation></x14:dataValidations></ext></extLst>")
+    b"<xm:sqref>B2:B9</xm:sqref></x14:dataValidation></x14:dataValidations></ext></extLst>"
+)
 
 
 def people(book: openpyxl.Workbook) -> Worksheet:
@@ -344,7 +440,8 @@ def test_a_format_that_points_at_a_moving_row_is_refused(tmp_path: Path) -> None
     source = client_base(tmp_path / "base.xlsx")
     book = openpyxl.load_workbook(source)
     book[CLIENTS].conditional_formatting.add(
-        "A2:A7", FormulaRule(formula=[f"${NAME}$6=\"VIP\""], fill=PatternFill("solid", "FFFF00")))
+        "A2:A7", FormulaRule(formula=[f'${NAME}$6="VIP"'], fill=PatternFill("solid", "FFFF00"))
+    )
     book.save(source)
     with pytest.raises(EditRefused, match=r"conditional format or validation on A2:A7: .*refers to row 6"):
         write_workbook(source, tmp_path / "out.xlsx", edits=[SheetEdit(CLIENTS, delete_rows=[3])])
@@ -374,15 +471,33 @@ def formula_book(path: Path, *, calc_chain: bool = False) -> Path:
     sheet["E1"] = "=SUM(C2:C6)"
     book.save(path)
     if calc_chain:
-        chain = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<calcChain xmlns="' + NS_MAIN + '">'
-                 + "".join(f'<c r="C{r}" i="1"/>' for r in range(2, 7)) + '<c r="E1"/></calcChain>')
-        rewrite(path, {"xl/calcChain.xml": chain.encode()}, {
-            "xl/_rels/workbook.xml.rels": lambda d: d.replace(b"</Relationships>", (
-                b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
-                b'relationships/calcChain" Target="calcChain.xml"/></Relationships>')),
-            "[Content_Types].xml": lambda d: d.replace(b"</Types>", (
-                b'<Override PartName="/xl/calcChain.xml" ContentType="application/vnd.openxmlformats-'
-                b'officedocument.spreadsheetml.calcChain+xml"/></Types>'))})
+        chain = (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<calcChain xmlns="'
+            + NS_MAIN
+            + '">'
+            + "".join(f'<c r="C{r}" i="1"/>' for r in range(2, 7))
+            + '<c r="E1"/></calcChain>'
+        )
+        rewrite(
+            path,
+            {"xl/calcChain.xml": chain.encode()},
+            {
+                "xl/_rels/workbook.xml.rels": lambda d: d.replace(
+                    b"</Relationships>",
+                    (
+                        b'<Relationship Id="rId99" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                        b'relationships/calcChain" Target="calcChain.xml"/></Relationships>'
+                    ),
+                ),
+                "[Content_Types].xml": lambda d: d.replace(
+                    b"</Types>",
+                    (
+                        b'<Override PartName="/xl/calcChain.xml" ContentType="application/vnd.openxmlformats-'
+                        b'officedocument.spreadsheetml.calcChain+xml"/></Types>'
+                    ),
+                ),
+            },
+        )
     return path
 
 
@@ -471,8 +586,15 @@ def refuse_drawing_below(tmp_path: Path) -> tuple[Path, SheetEdit]:
 
 def refuse_shared_formula(tmp_path: Path) -> tuple[Path, SheetEdit]:
     path = formula_book(tmp_path / "book.xlsx")
-    rewrite(path, {}, {CLIENTS_PART: lambda d: d.replace(b"<f>LEN(B2)</f>", b'<f t="shared" ref="C2:C6" si="0">LEN(B2)</f>')
-                       .replace(b"<f>LEN(B4)</f>", b'<f t="shared" si="0"/>')})
+    rewrite(
+        path,
+        {},
+        {
+            CLIENTS_PART: lambda d: d.replace(
+                b"<f>LEN(B2)</f>", b'<f t="shared" ref="C2:C6" si="0">LEN(B2)</f>'
+            ).replace(b"<f>LEN(B4)</f>", b'<f t="shared" si="0"/>')
+        },
+    )
     return path, SheetEdit(CLIENTS, delete_rows=[3])
 
 
@@ -488,17 +610,21 @@ def refuse_totals_row(tmp_path: Path) -> tuple[Path, SheetEdit]:
     return path, SheetEdit(CLIENTS, append_rows=[{"A": "C000002"}])
 
 
-@pytest.mark.parametrize("make, message", [
-    (refuse_comment, "cell Clients!C5 has a comment"),
-    (refuse_chart, "a chart, picture or shape is placed at row"),
-    (refuse_formula_elsewhere, f"a formula in sheet 'Notes' uses {CLIENTS}!{NAME}5"),
-    (refuse_lost_name, "the name 'BestClient'"),
-    (refuse_drawing_below, "a chart, picture or shape is placed at row 10"),
-    (refuse_shared_formula, "holds a shared or array formula"),
-    (refuse_totals_row, "has a totals row"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (refuse_comment, "cell Clients!C5 has a comment"),
+        (refuse_chart, "a chart, picture or shape is placed at row"),
+        (refuse_formula_elsewhere, f"a formula in sheet 'Notes' uses {CLIENTS}!{NAME}5"),
+        (refuse_lost_name, "the name 'BestClient'"),
+        (refuse_drawing_below, "a chart, picture or shape is placed at row 10"),
+        (refuse_shared_formula, "holds a shared or array formula"),
+        (refuse_totals_row, "has a totals row"),
+    ],
+)
 def test_edits_that_would_break_something_are_refused_and_nothing_is_written(
-        make: Callable[[Path], tuple[Path, SheetEdit]], message: str, tmp_path: Path) -> None:
+    make: Callable[[Path], tuple[Path, SheetEdit]], message: str, tmp_path: Path
+) -> None:
     path, edit = make(tmp_path)
     data = read_workbook(path)
     before = path.read_bytes()
@@ -529,16 +655,20 @@ def test_edits_of_one_sheet_combine(tmp_path: Path) -> None:
     source = client_base(tmp_path / "base.xlsx")
     target = tmp_path / "out.xlsx"
     merge = SheetEdit(CLIENTS, set_cells={f"{COMPANY}2": "Merged"}, delete_rows=[4])
-    computed = SheetEdit(CLIENTS, set_cells={f"{ORDERS}1": "Orders", f"{ORDERS}2": 5, f"{ORDERS}5": 1},
-                         computed_header=[ORDERS])
+    computed = SheetEdit(
+        CLIENTS, set_cells={f"{ORDERS}1": "Orders", f"{ORDERS}2": 5, f"{ORDERS}5": 1}, computed_header=[ORDERS]
+    )
     write_workbook(source, target, edits=[merge, computed])
     clients = read_workbook(target).sheets["clients"]
     assert clients.frame["company"].tolist()[:2] == ["Merged", "Company 2"] and len(clients.frame) == 5
     sheet = openpyxl.load_workbook(target)[CLIENTS]
     assert [sheet[f"{ORDERS}{r}"].value for r in (2, 3, 4)] == [5, None, 1]
     with pytest.raises(ValueError, match="two values"):
-        write_workbook(source, tmp_path / "clash.xlsx", edits=[
-            merge, SheetEdit(CLIENTS, set_cells={f"{COMPANY.lower()}2": "Other"})])
+        write_workbook(
+            source,
+            tmp_path / "clash.xlsx",
+            edits=[merge, SheetEdit(CLIENTS, set_cells={f"{COMPANY.lower()}2": "Other"})],
+        )
 
 
 def test_cells_given_a_column_at_a_time_are_written_as_set_cells_writes_them(tmp_path: Path) -> None:
@@ -548,18 +678,22 @@ def test_cells_given_a_column_at_a_time_are_written_as_set_cells_writes_them(tmp
     as_cells = {f"{letter}{row}": value for letter, cells in columns.items() for row, value in cells.items()}
     merge = SheetEdit(CLIENTS, set_cells={f"{COMPANY}2": "Merged"}, delete_rows=[4])
     by_column, by_cell = tmp_path / "columns.xlsx", tmp_path / "cells.xlsx"
-    write_workbook(source, by_column, edits=[merge, SheetEdit(CLIENTS, set_columns=columns,
-                                                                computed_header=[ORDERS, FIRST_ORDER])])
-    write_workbook(source, by_cell, edits=[merge, SheetEdit(CLIENTS, set_cells=as_cells,
-                                                              computed_header=[ORDERS, FIRST_ORDER])])
+    write_workbook(
+        source, by_column, edits=[merge, SheetEdit(CLIENTS, set_columns=columns, computed_header=[ORDERS, FIRST_ORDER])]
+    )
+    write_workbook(
+        source, by_cell, edits=[merge, SheetEdit(CLIENTS, set_cells=as_cells, computed_header=[ORDERS, FIRST_ORDER])]
+    )
     assert entries(by_column) == entries(by_cell)
     sheet = openpyxl.load_workbook(by_column)[CLIENTS]
     assert [sheet[f"{ORDERS}{r}"].value for r in (1, 2, 4, 5)] == ["Orders", 5, 1.5, None]
     assert sheet[f"{FIRST_ORDER}3"].value == dt.datetime(2026, 2, 1)
 
-    for clash in ([SheetEdit(CLIENTS, set_columns={COMPANY: {2: "Other"}})],
-                  [SheetEdit(CLIENTS, set_columns={ORDERS: {3: 1}}), SheetEdit(CLIENTS, set_columns={ORDERS: {3: 2}})],
-                  [SheetEdit(CLIENTS, set_cells={f"{ORDERS}3": 1}, set_columns={ORDERS.lower(): {3: 2}})]):
+    for clash in (
+        [SheetEdit(CLIENTS, set_columns={COMPANY: {2: "Other"}})],
+        [SheetEdit(CLIENTS, set_columns={ORDERS: {3: 1}}), SheetEdit(CLIENTS, set_columns={ORDERS: {3: 2}})],
+        [SheetEdit(CLIENTS, set_cells={f"{ORDERS}3": 1}, set_columns={ORDERS.lower(): {3: 2}})],
+    ):
         with pytest.raises(ValueError, match="two values"):
             write_workbook(source, tmp_path / "clash.xlsx", edits=[merge, *clash])
     with pytest.raises(ValueError, match="outside Excel's grid"):
@@ -580,11 +714,20 @@ def test_row_map_numbers_many_rows_at_once_as_it_numbers_one() -> None:
 def test_save_changes_writes_reports_and_edits_in_one_safe_save(tmp_path: Path) -> None:
     path = client_base(tmp_path / "base.xlsx")
     data = read_workbook(path)
-    report = ReportSheet(schema.PROBLEMS.name("en"), "Problems", "", (ReportTable("Findings", (ReportColumn("Cell"),),
-                                                                                  [["Clients!A4"]]),))
-    result = save_changes(data, reports=[report], edits=[
-        SheetEdit(CLIENTS, set_cells={f"{ID}4": "C000003"}),
-        SheetEdit(INTERACTIONS, set_cells={f"{I_CLIENT}2": "C000003"})])
+    report = ReportSheet(
+        schema.PROBLEMS.name("en"),
+        "Problems",
+        "",
+        (ReportTable("Findings", (ReportColumn("Cell"),), [["Clients!A4"]]),),
+    )
+    result = save_changes(
+        data,
+        reports=[report],
+        edits=[
+            SheetEdit(CLIENTS, set_cells={f"{ID}4": "C000003"}),
+            SheetEdit(INTERACTIONS, set_cells={f"{I_CLIENT}2": "C000003"}),
+        ],
+    )
     assert result.backup is not None and result.backup.read_bytes() != path.read_bytes()
     again = read_workbook(path)
     assert again.sheet_names == data.sheet_names + [report.name]
@@ -609,10 +752,20 @@ RECALCULATE_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
 def test_libreoffice_opens_an_edited_workbook(tmp_path: Path) -> None:
     source = DATA / "user_workbook.xlsx"
     edited = tmp_path / "edited.xlsx"
-    write_workbook(source, edited, edits=[
-        SheetEdit("Clients", delete_rows=[3, 4], set_cells={"I1": "Orders", "I2": 7},
-                  append_rows=[{"A": "C000099", "B": "Restored", "E": dt.date(1990, 1, 1)}], computed_header=["I"]),
-        SheetEdit("Interactions", set_cells={"B6": "C000004"})])
+    write_workbook(
+        source,
+        edited,
+        edits=[
+            SheetEdit(
+                "Clients",
+                delete_rows=[3, 4],
+                set_cells={"I1": "Orders", "I2": 7},
+                append_rows=[{"A": "C000099", "B": "Restored", "E": dt.date(1990, 1, 1)}],
+                computed_header=["I"],
+            ),
+            SheetEdit("Interactions", set_cells={"B6": "C000004"}),
+        ],
+    )
     # LibreOffice keeps the cached results of an .xlsx unless told to recalculate; here it must, to check
     # that the formulas that moved up still point at their own rows.
     settings = tmp_path / "lo" / "lo-profile" / "user" / "registrymodifications.xcu"
@@ -634,26 +787,42 @@ def test_libreoffice_opens_an_edited_workbook(tmp_path: Path) -> None:
 def test_libreoffice_reads_a_template_table_with_computed_columns_and_new_rows(tmp_path: Path) -> None:
     source = client_base(tmp_path / "base.xlsx")
     edited = tmp_path / "edited.xlsx"
-    write_workbook(source, edited, edits=[SheetEdit(
-        CLIENTS, set_cells={f"{ORDERS}1": "Orders", f"{ORDERS}2": 3, f"{FIRST_ORDER}1": "First order",
-                            f"{FIRST_ORDER}2": dt.date(2026, 2, 1)},
-        delete_rows=[3], append_rows=[{ID: "C000090", NAME: "Restored", CREATED: dt.date(2025, 12, 1)}],
-        computed_header=[ORDERS, FIRST_ORDER])])
+    write_workbook(
+        source,
+        edited,
+        edits=[
+            SheetEdit(
+                CLIENTS,
+                set_cells={
+                    f"{ORDERS}1": "Orders",
+                    f"{ORDERS}2": 3,
+                    f"{FIRST_ORDER}1": "First order",
+                    f"{FIRST_ORDER}2": dt.date(2026, 2, 1),
+                },
+                delete_rows=[3],
+                append_rows=[{ID: "C000090", NAME: "Restored", CREATED: dt.date(2025, 12, 1)}],
+                computed_header=[ORDERS, FIRST_ORDER],
+            )
+        ],
+    )
     resaved = convert_with_libreoffice(edited, "xlsx", tmp_path / "lo")
     rows = CalamineWorkbook.from_path(str(resaved)).get_sheet_by_name(CLIENTS).to_python()
-    assert rows[0][LAST + 1:LAST + 3] == ["Orders", "First order"]
-    assert rows[1][LAST + 1:LAST + 3] == [3, dt.date(2026, 2, 1)]
+    assert rows[0][LAST + 1 : LAST + 3] == ["Orders", "First order"]
+    assert rows[1][LAST + 1 : LAST + 3] == [3, dt.date(2026, 2, 1)]
     assert [row[1] for row in rows[1:7]] == ["Person 1", "Person 3", "Person 4", "Person 5", "Person 6", "Restored"]
     assert rows[6][LAST] == dt.date(2025, 12, 1)
 
 
 def test_renumber_rewrites_references_only() -> None:
     parser = RowParser(b"")
-    row = (b'<row r="12" spans="1:12" ht="12" customHeight="1"><c r="A12" s="12"><v>12</v></c>'
-           b'<c r="AB12" t="inlineStr"><is><t>12" wide</t></is></c><c r="B112"><v>1</v></c></row>')
+    row = (
+        b'<row r="12" spans="1:12" ht="12" customHeight="1"><c r="A12" s="12"><v>12</v></c>'
+        b'<c r="AB12" t="inlineStr"><is><t>12" wide</t></is></c><c r="B112"><v>1</v></c></row>'
+    )
     assert parser.renumber(row, 12, 9) == (
         b'<row r="9" spans="1:12" ht="12" customHeight="1"><c r="A9" s="12"><v>12</v></c>'
-        b'<c r="AB9" t="inlineStr"><is><t>12" wide</t></is></c><c r="B9"><v>1</v></c></row>')
+        b'<c r="AB9" t="inlineStr"><is><t>12" wide</t></is></c><c r="B9"><v>1</v></c></row>'
+    )
     clean = b'<row r="15" ht="15"><c r="A15" s="15"><v>15</v></c><c r="C15"/></row>'
     assert parser.renumber(clean, 15, 14) == b'<row r="14" ht="15"><c r="A14" s="15"><v>15</v></c><c r="C14"/></row>'
 
@@ -666,8 +835,10 @@ def _generated_rows(rng: random.Random, prefix: str) -> tuple[bytes, list[int]]:
         p = prefix
         kind = rng.randint(0, 5)
         if kind == 0:
-            rows.append(f'<{p}row r="{n}" spans="1:3"><{p}c r="A{n}" t="s"><{p}v>{n}</{p}v></{p}c>'
-                        f'<{p}c r="C{n}" s="2"><{p}v>{n}</{p}v></{p}c></{p}row>')
+            rows.append(
+                f'<{p}row r="{n}" spans="1:3"><{p}c r="A{n}" t="s"><{p}v>{n}</{p}v></{p}c>'
+                f'<{p}c r="C{n}" s="2"><{p}v>{n}</{p}v></{p}c></{p}row>'
+            )
         elif kind == 1:
             rows.append(f'<{p}row r="{n}"/>')
         elif kind == 2:
@@ -675,7 +846,7 @@ def _generated_rows(rng: random.Random, prefix: str) -> tuple[bytes, list[int]]:
         elif kind == 3:
             rows.append(f'<{p}row spans="1:2" r="{n}"><{p}c r="A{n}" s="3"><{p}v>{n}</{p}v></{p}c></{p}row>')
         elif kind == 4 and n == previous + 1:
-            rows.append(f'<{p}row><{p}c><{p}v>{n}</{p}v></{p}c></{p}row>')
+            rows.append(f"<{p}row><{p}c><{p}v>{n}</{p}v></{p}c></{p}row>")
         else:
             rows.append(f'<{p}row r="{n}"><{p}c r="A{n}" s="3"><{p}v>{n}</{p}v></{p}c></{p}row>')
         previous = n
@@ -688,12 +859,17 @@ def test_looking_up_changed_rows_writes_what_reading_every_row_writes(prefix: st
     rng = random.Random(3)
 
     def written(content: bytes, changes: dict[int, dict[int, object]], size: int, every_row: bool) -> bytes:
-        plan = SheetPlan("S", prefix.encode(), RowMap(),
-                         {row: {column: CellChange(value) for column, value in cells.items()}
-                          for row, cells in changes.items()},
-                         {}, StyleChooser(lambda style: style == 4, lambda style, _: 4, lambda style, _: 5), False)
+        plan = SheetPlan(
+            "S",
+            prefix.encode(),
+            RowMap(),
+            {row: {column: CellChange(value) for column, value in cells.items()} for row, cells in changes.items()},
+            {},
+            StyleChooser(lambda style: style == 4, lambda style, _: 4, lambda style, _: 5),
+            False,
+        )
         writer = RowWriter(plan, "xl/worksheets/sheet1.xml")
-        chunks = (content[i:i + size] for i in range(0, len(content), size))
+        chunks = (content[i : i + size] for i in range(0, len(content), size))
         return b"".join(writer._write_every_row(chunks, 0) if every_row else writer.write(chunks))
 
     for _ in range(400):
@@ -715,25 +891,55 @@ def test_new_cells_of_repeated_values_are_written_as_one_by_one() -> None:
     """Values that are equal in Python but written apart (1, 1.0, TRUE; 0.0, -0.0) keep their own bytes and
     styles, whatever was written for an equal value before, in appended rows and in cells added to rows."""
     rng = random.Random(7)
-    values = [1, True, 1.0, 0, False, 0.0, -0.0, "x", "", None, dt.date(2026, 1, 2), dt.datetime(2026, 1, 2, 10, 30),
-              dt.datetime(2026, 1, 2), float("nan"), 12345678901234567890]
+    values = [
+        1,
+        True,
+        1.0,
+        0,
+        False,
+        0.0,
+        -0.0,
+        "x",
+        "",
+        None,
+        dt.date(2026, 1, 2),
+        dt.datetime(2026, 1, 2, 10, 30),
+        dt.datetime(2026, 1, 2),
+        float("nan"),
+        12345678901234567890,
+    ]
 
-    def written(writer_class: type[RowWriter], content: bytes, changes: dict[int, dict[int, object]],
-                deleted: list[int]) -> bytes:
-        styles = StyleChooser(lambda style: style in (4, 6), lambda style, with_time: 6 if with_time else 4,
-                              lambda style, _: style if style == 5 else 5)
-        plan = SheetPlan("S", b"", RowMap(deleted), {row: {column: CellChange(value) for column, value in cells.items()}
-                                                     for row, cells in changes.items()},
-                         {3: 7}, styles, False, number_formats={2: "0.00"})
+    def written(
+        writer_class: type[RowWriter], content: bytes, changes: dict[int, dict[int, object]], deleted: list[int]
+    ) -> bytes:
+        styles = StyleChooser(
+            lambda style: style in (4, 6),
+            lambda style, with_time: 6 if with_time else 4,
+            lambda style, _: style if style == 5 else 5,
+        )
+        plan = SheetPlan(
+            "S",
+            b"",
+            RowMap(deleted),
+            {row: {column: CellChange(value) for column, value in cells.items()} for row, cells in changes.items()},
+            {3: 7},
+            styles,
+            False,
+            number_formats={2: "0.00"},
+        )
         return b"".join(writer_class(plan, "xl/worksheets/sheet1.xml").write(iter([content])))
 
     for _ in range(200):
         rows = sorted(rng.sample(range(2, 40), rng.randint(1, 20)))
         row_styles = {n: ' s="9" customFormat="1"' if n % 5 == 0 else "" for n in rows}
-        content = b"".join(f'<row r="{n}"{row_styles[n]}><c r="A{n}" s="{rng.choice([0, 3])}"><v>{n}</v></c></row>'
-                           .encode() for n in rows)
-        changes = {n: {column: rng.choice(values) for column in rng.sample(range(1, 6), rng.randint(1, 4))}
-                   for n in rows + rng.sample(range(40, 60), rng.randint(0, 5))}
+        content = b"".join(
+            f'<row r="{n}"{row_styles[n]}><c r="A{n}" s="{rng.choice([0, 3])}"><v>{n}</v></c></row>'.encode()
+            for n in rows
+        )
+        changes = {
+            n: {column: rng.choice(values) for column in rng.sample(range(1, 6), rng.randint(1, 4))}
+            for n in rows + rng.sample(range(40, 60), rng.randint(0, 5))
+        }
         deleted = [rows[0]] if rng.random() < 0.5 and len(rows) > 1 else []
         if deleted:
             changes = {RowMap(deleted).row(n) or n: cells for n, cells in changes.items() if n != rows[0]}
@@ -742,13 +948,20 @@ def test_new_cells_of_repeated_values_are_written_as_one_by_one() -> None:
         assert b'<c r="B' in expected or not any(1 in cells for cells in changes.values())
 
 
-@pytest.mark.parametrize("written", ["Клиенты".encode(), "кЛИЕНТЫ".encode(),
-                                     b"&#1050;&#1083;&#1080;&#1077;&#1085;&#1090;&#1099;",  # as openpyxl writes it
-                                     b"&#x41a;&#x0043B;" + "иенты".encode()])
+@pytest.mark.parametrize(
+    "written",
+    [
+        "Клиенты".encode(),
+        "кЛИЕНТЫ".encode(),
+        b"&#1050;&#1083;&#1080;&#1077;&#1085;&#1090;&#1099;",  # as openpyxl writes it
+        b"&#x41a;&#x0043B;" + "иенты".encode(),
+    ],
+)
 def test_a_watched_name_is_seen_in_any_spelling_wherever_the_reading_cuts_the_sheet(written: bytes) -> None:
     from io import BytesIO
 
     from xlcrm.xlsx.sheet_edits import READ_CHUNK, SheetMentions, SheetXml
+
     for offset in range(-len(written), 2):
         filler = b"x" * (READ_CHUNK + offset - len(b"<worksheet><sheetData><row>"))
         data = b"<worksheet><sheetData><row>" + filler + written + b"</row></sheetData></worksheet>"
@@ -768,8 +981,9 @@ def sheet_state(path: Path, name: str) -> dict[str, object]:
     return {
         "cells": {cell.coordinate: cell.value for row in sheet.iter_rows() for cell in row if cell.value is not None},
         "comments": {cell.coordinate: cell.comment.text for row in sheet.iter_rows() for cell in row if cell.comment},
-        "links": {cell.coordinate: cell.hyperlink.target for row in sheet.iter_rows() for cell in row
-                  if cell.hyperlink},
+        "links": {
+            cell.coordinate: cell.hyperlink.target for row in sheet.iter_rows() for cell in row if cell.hyperlink
+        },
         "merged": sorted(str(cells) for cells in sheet.merged_cells.ranges),
         "formats": [str(rule.sqref) for rule in sheet.conditional_formatting],
         "validations": [str(validation.sqref) for validation in sheet.data_validations.dataValidation],
@@ -784,16 +998,22 @@ def round_trip(source: Path, tmp_path: Path, sheet: str, rows: list[int]) -> tup
     deleted, restored = tmp_path / "deleted.xlsx", tmp_path / "restored.xlsx"
     write_workbook(source, deleted, edits=[SheetEdit(sheet, delete_rows=rows)])
     cells = sheet_state(source, sheet)["cells"]
-    values = {ref: value for ref, value in cells.items()  # type: ignore[union-attr]
-              if int(re.sub("[A-Z]", "", ref)) in rows and not str(value).startswith("=")}
+    values = {
+        ref: value
+        for ref, value in cells.items()  # type: ignore[union-attr]
+        if int(re.sub("[A-Z]", "", ref)) in rows and not str(value).startswith("=")
+    }
     write_workbook(deleted, restored, edits=[SheetEdit(sheet, set_cells=values, insert_rows=rows)])
     assert_package_consistent(restored)
     return deleted, restored
 
 
 def without_formulas_of(state: dict[str, object], rows: list[int]) -> dict[str, object]:
-    cells = {ref: value for ref, value in state["cells"].items()  # type: ignore[attr-defined]
-             if not (int(re.sub("[A-Z]", "", ref)) in rows and str(value).startswith("="))}
+    cells = {
+        ref: value
+        for ref, value in state["cells"].items()  # type: ignore[attr-defined]
+        if not (int(re.sub("[A-Z]", "", ref)) in rows and str(value).startswith("="))
+    }
     return {**state, "cells": cells}
 
 
@@ -835,8 +1055,11 @@ def test_inserted_rows_give_links_merged_cells_and_ranges_their_rows_back(tmp_pa
     assert b"<xm:sqref>B2:B9</xm:sqref>" in entries(restored)[CLIENTS_PART]
     before, after = sheet_state(source, CLIENTS), sheet_state(restored, CLIENTS)
     # The deleted rows' own links went with them; every other link is back on its client's row.
-    assert after["links"] == {ref: target for ref, target in before["links"].items()  # type: ignore[attr-defined]
-                              if ref not in ("C4", "C9")}
+    assert after["links"] == {
+        ref: target
+        for ref, target in before["links"].items()  # type: ignore[attr-defined]
+        if ref not in ("C4", "C9")
+    }
     assert {**after, "links": None} == {**before, "links": None}
 
 
@@ -864,8 +1087,11 @@ def test_inserting_rows_refuses_what_deleting_them_refuses(tmp_path: Path) -> No
     book.create_sheet("Notes")["A1"] = f"={CLIENTS}!B5"
     book.save(source)
     target = tmp_path / "out.xlsx"
-    with pytest.raises(EditRefused, match=r"^cannot insert rows into 'Clients': a formula in sheet 'Notes' uses "
-                                          r"Clients!B5; the workbook was not changed$"):
+    with pytest.raises(
+        EditRefused,
+        match=r"^cannot insert rows into 'Clients': a formula in sheet 'Notes' uses "
+        r"Clients!B5; the workbook was not changed$",
+    ):
         write_workbook(source, target, edits=[SheetEdit(CLIENTS, insert_rows=[4])])
     write_workbook(source, target, edits=[SheetEdit(CLIENTS, insert_rows=[6])])  # below what the formula reads
     assert openpyxl.load_workbook(target)["Notes"]["A1"].value == f"={CLIENTS}!B5"
@@ -874,8 +1100,9 @@ def test_inserting_rows_refuses_what_deleting_them_refuses(tmp_path: Path) -> No
     with pytest.raises(ValueError, match="row 1 holds the headers"):
         write_workbook(source, target, edits=[SheetEdit(CLIENTS, insert_rows=[1])])
     with pytest.raises(ValueError, match="cannot be combined"):
-        write_workbook(source, target, edits=[SheetEdit(CLIENTS, insert_rows=[6]),
-                                              SheetEdit(CLIENTS, set_cells={"B2": "x"})])
+        write_workbook(
+            source, target, edits=[SheetEdit(CLIENTS, insert_rows=[6]), SheetEdit(CLIENTS, set_cells={"B2": "x"})]
+        )
 
 
 def test_a_row_inserted_above_the_first_client_keeps_the_template_whole(tmp_path: Path) -> None:
@@ -883,8 +1110,9 @@ def test_a_row_inserted_above_the_first_client_keeps_the_template_whole(tmp_path
     the birthday highlight written for row 2 still reads each cell's own row."""
     source = client_base(tmp_path / "base.xlsx")
     target = tmp_path / "out.xlsx"
-    write_workbook(source, target, edits=[SheetEdit(CLIENTS, insert_rows=[2], set_cells={f"{ID}2": "C000100",
-                                                                                         f"{NAME}2": "Back"})])
+    write_workbook(
+        source, target, edits=[SheetEdit(CLIENTS, insert_rows=[2], set_cells={f"{ID}2": "C000100", f"{NAME}2": "Back"})]
+    )
     assert tail(target, CLIENTS_PART) == tail(source, CLIENTS_PART)
     assert table(target)[0] == f"A1:{column_letter(LAST)}8"
     clients = read_workbook(target).sheets["clients"].frame
@@ -939,15 +1167,28 @@ def test_links_set_on_cells_reuse_a_relationship_left_unused(tmp_path: Path) -> 
     deleted, restored = round_trip(source, tmp_path, CLIENTS, [3])
     assert entries(deleted)[rels] == entries(source)[rels]  # the relationship of C3's link is left unused
     linked = tmp_path / "linked.xlsx"
-    write_workbook(restored, linked, edits=[SheetEdit(CLIENTS, set_links={
-        "C3": "mailto:p3@example.ru", "B2": "#Clients!A5", "C5": "https://example.ru/p5"})])
+    write_workbook(
+        restored,
+        linked,
+        edits=[
+            SheetEdit(
+                CLIENTS, set_links={"C3": "mailto:p3@example.ru", "B2": "#Clients!A5", "C5": "https://example.ru/p5"}
+            )
+        ],
+    )
     assert entries(linked)[rels] != entries(source)[rels]  # one relationship more, for the new address
     state = sheet_state(linked, CLIENTS)
-    assert state["links"] == {"B2": None, "C2": "mailto:p2@example.ru", "C3": "mailto:p3@example.ru",
-                              "C4": "mailto:p4@example.ru", "C5": "https://example.ru/p5"}
+    assert state["links"] == {
+        "B2": None,
+        "C2": "mailto:p2@example.ru",
+        "C3": "mailto:p3@example.ru",
+        "C4": "mailto:p4@example.ru",
+        "C5": "https://example.ru/p5",
+    }
     assert openpyxl.load_workbook(linked)[CLIENTS]["B2"].hyperlink.location == "Clients!A5"
-    write_workbook(restored, tmp_path / "again.xlsx", edits=[SheetEdit(CLIENTS, set_links={
-        "C3": "mailto:p3@example.ru"})])
+    write_workbook(
+        restored, tmp_path / "again.xlsx", edits=[SheetEdit(CLIENTS, set_links={"C3": "mailto:p3@example.ru"})]
+    )
     assert entries(tmp_path / "again.xlsx")[rels] == entries(source)[rels]
     assert sheet_state(tmp_path / "again.xlsx", CLIENTS) == sheet_state(source, CLIENTS)
     assert_package_consistent(linked)

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from builders import settings_records, write_records, write_workbook
 from click.testing import CliRunner
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
-from python_calamine import CalamineWorkbook
-
-from builders import settings_records, write_records, write_workbook
 from package_checks import assert_package_consistent, entries
+from python_calamine import CalamineWorkbook
 from test_sheet_edits import sheet_state
+
 from xlcrm import schema
 from xlcrm.cli.main import cli
 from xlcrm.create.demo import create_demo
@@ -25,8 +25,12 @@ from xlcrm.dedupe.merge import apply_plan, dedupe_workbook, load_plan, merge_red
 from xlcrm.dedupe.merge_log import read_merge_log, read_sheet_rows
 from xlcrm.xlsx.reader import read_workbook
 
-CLIENTS, CONTACTS, INTERACTIONS, SETTINGS = (schema.CLIENTS.key, schema.CONTACTS.key, schema.INTERACTIONS.key,
-                                             schema.SETTINGS.key)
+CLIENTS, CONTACTS, INTERACTIONS, SETTINGS = (
+    schema.CLIENTS.key,
+    schema.CONTACTS.key,
+    schema.INTERACTIONS.key,
+    schema.SETTINGS.key,
+)
 TODAY = dt.date(2026, 11, 23)
 
 
@@ -43,8 +47,13 @@ def user_sheets(path: Path) -> dict[str, list[list[object]]]:
 
 
 def client(number: int, name: str, company: str | None = None, **values: object) -> dict[str, object]:
-    record: dict[str, object] = {"client_id": f"C{number:06d}", "name": name, "company": company,
-                                 "manager": "Anna", "created": dt.date(2024, 1, number)}
+    record: dict[str, object] = {
+        "client_id": f"C{number:06d}",
+        "name": name,
+        "company": company,
+        "manager": "Anna",
+        "created": dt.date(2024, 1, number),
+    }
     record.update(values)
     return record
 
@@ -53,11 +62,25 @@ def client(number: int, name: str, company: str | None = None, **values: object)
 def book(tmp_path: Path) -> Path:
     """Romashka typed twice (rows 2 and 4), a probable pair (rows 5 and 6), an honest client between."""
     clients = [
-        client(1, "Иван Петров", 'ООО "Ромашка"', phone="8 (916) 123-45-67", city="Москва", inn="7707083893",
-               comment="Звонить после обеда"),
+        client(
+            1,
+            "Иван Петров",
+            'ООО "Ромашка"',
+            phone="8 (916) 123-45-67",
+            city="Москва",
+            inn="7707083893",
+            comment="Звонить после обеда",
+        ),
         client(2, "Olga Sidorova", None, phone="+7 495 123-45-67", email="olga@example.com"),
-        client(3, "Ivan Petrov", "Romashka LLC", phone="+79161234567, +7 903 555-44-33", email="ivan@romashka.ru",
-               address="Тверская, 1", comment="VIP в прошлом"),
+        client(
+            3,
+            "Ivan Petrov",
+            "Romashka LLC",
+            phone="+79161234567, +7 903 555-44-33",
+            email="ivan@romashka.ru",
+            address="Тверская, 1",
+            comment="VIP в прошлом",
+        ),
         client(4, "Сергей Кузнецов", "ООО «Техносфера»", phone="+7 916 111-22-33", city="Самара"),
         client(5, "Кузнецов Сергей", "Техносфера", phone="+7 903 444-55-66", city="Самара"),
     ]
@@ -67,8 +90,12 @@ def book(tmp_path: Path) -> Path:
         {"date": dt.date(2026, 3, 3), "client_id": "C000003", "type": "Meeting"},
     ]
     contacts = [{"client_id": "C000003", "name": "Мария Иванова"}, {"client_id": "C000002", "name": "Anna"}]
-    records = {CLIENTS: clients, CONTACTS: contacts, INTERACTIONS: interactions,
-               SETTINGS: settings_records("en", {"managers": ["Anna"]})}
+    records = {
+        CLIENTS: clients,
+        CONTACTS: contacts,
+        INTERACTIONS: interactions,
+        SETTINGS: settings_records("en", {"managers": ["Anna"]}),
+    }
     return write_records(tmp_path / "clients.xlsx", "en", records)
 
 
@@ -93,12 +120,17 @@ def test_dedupe_merges_fills_appends_repoints_and_logs(book: Path) -> None:
 
     log = read_merge_log(read_sheet_rows(book, schema.MERGE_LOG))
     roles = sorted((e.merge_id, e.role, e.sheet, e.row) for e in log.entries)
-    assert roles == [("M0001", "merged", "Clients", 4), ("M0001", "repointed", "Contacts", 2),
-                     ("M0001", "repointed", "Interactions", 2), ("M0001", "repointed", "Interactions", 4),
-                     ("M0001", "survivor", "Clients", 2)]
+    assert roles == [
+        ("M0001", "merged", "Clients", 4),
+        ("M0001", "repointed", "Contacts", 2),
+        ("M0001", "repointed", "Interactions", 2),
+        ("M0001", "repointed", "Interactions", 4),
+        ("M0001", "survivor", "Clients", 2),
+    ]
     merged_entry = next(e for e in log.entries if e.role == "merged")
-    assert list(merged_entry.values[:len(before["Clients"][3])]) == [v if v != "" else None
-                                                                      for v in before["Clients"][3]]
+    assert list(merged_entry.values[: len(before["Clients"][3])]) == [
+        v if v != "" else None for v in before["Clients"][3]
+    ]
 
     duplicates = sheet_rows(book, schema.DUPLICATES.name("en"))
     header = next(row for row in duplicates if row[0] == "Decision")
@@ -129,7 +161,7 @@ def set_decision(path: Path, ids: set[str], decision: str) -> None:
     header = next(row for row in rows if row[0].value == "Decision")
     a = [c.value for c in header].index("ClientID A")
     b = [c.value for c in header].index("ClientID B")
-    for row in rows[rows.index(header) + 1:]:
+    for row in rows[rows.index(header) + 1 :]:
         if {row[a].value, row[b].value} == ids:
             row[0].value = decision
             break
@@ -232,8 +264,13 @@ def test_library_plan_for_refresh(book: Path) -> None:
 
 @pytest.mark.parametrize("change", ["no clients sheet", "headers on row 3", "no ClientID column"])
 def test_dedupe_refuses_a_workbook_it_cannot_merge_in(tmp_path: Path, change: str) -> None:
-    rows = [["", ""], ["", ""], [schema.CLIENTS.column("name").en, schema.CLIENTS.column("phone").en],
-            ["Иван Петров", "+7 916 123-45-67"], ["Ivan Petrov", "8 916 123 45 67"]]
+    rows = [
+        ["", ""],
+        ["", ""],
+        [schema.CLIENTS.column("name").en, schema.CLIENTS.column("phone").en],
+        ["Иван Петров", "+7 916 123-45-67"],
+        ["Ivan Petrov", "8 916 123 45 67"],
+    ]
     if change == "no clients sheet":
         sheets = {"Other": rows}
     elif change == "headers on row 3":
@@ -262,13 +299,20 @@ def test_unmerge_moves_formulas_back_with_their_rows(book: Path) -> None:
     after = openpyxl.load_workbook(book)["Clients"]
     assert [after.cell(row, 20).value for row in (2, 3, 5, 6)] == ["=LEN(B2)", "=LEN(B3)", "=LEN(B5)", "=LEN(B6)"]
     assert after.cell(2, 21).value == "self-closing neighbour"
-    assert [row[0] for row in sheet_rows(book, "Clients")[1:]] == ["C000001", "C000002", "C000003", "C000004",
-                                                                   "C000005"]
+    assert [row[0] for row in sheet_rows(book, "Clients")[1:]] == [
+        "C000001",
+        "C000002",
+        "C000003",
+        "C000004",
+        "C000005",
+    ]
 
 
 def test_a_clean_base_is_not_saved(tmp_path: Path) -> None:
-    records = {CLIENTS: [client(1, "Иван Петров", phone="+7 916 123-45-67"), client(2, "Olga", phone="+7 903 1")],
-               SETTINGS: settings_records("en", {"managers": ["Anna"]})}
+    records = {
+        CLIENTS: [client(1, "Иван Петров", phone="+7 916 123-45-67"), client(2, "Olga", phone="+7 903 1")],
+        SETTINGS: settings_records("en", {"managers": ["Anna"]}),
+    }
     path = write_records(tmp_path / "clean.xlsx", "en", records)
     original = path.read_bytes()
     result = CliRunner().invoke(cli, ["dedupe", str(path)])
@@ -305,8 +349,9 @@ def after_merge(book: Path, change: str) -> None:
     workbook.save(book)
 
 
-@pytest.mark.parametrize("change", ["comment", "link", "merged cells", "defined name", "formula on the sheet",
-                                    "validation"])
+@pytest.mark.parametrize(
+    "change", ["comment", "link", "merged cells", "defined name", "formula on the sheet", "validation"]
+)
 def test_unmerge_moves_what_is_tied_to_a_client_row_with_it(book: Path, change: str) -> None:
     """What was set on C000004's row 4 after the merge is on its row 5 once C000003 is back on row 4."""
     after_merge(book, change)
@@ -335,8 +380,10 @@ def test_unmerge_refuses_to_move_rows_another_sheet_points_at(book: Path) -> Non
     original = book.read_bytes()
     result = CliRunner().invoke(cli, ["unmerge", str(book), "M0001"])
     assert result.exit_code == 1, result.output
-    assert result.output == ("Error: M0001 cannot be undone: cannot insert rows into 'Clients': a formula in sheet "
-                             "'Notes' uses Clients!B5; the workbook was not changed\n")
+    assert result.output == (
+        "Error: M0001 cannot be undone: cannot insert rows into 'Clients': a formula in sheet "
+        "'Notes' uses Clients!B5; the workbook was not changed\n"
+    )
     assert book.read_bytes() == original
 
 
@@ -352,8 +399,13 @@ def test_unmerge_keeps_what_sits_above_the_restored_rows(book: Path) -> None:
     after = openpyxl.load_workbook(book)
     assert after["Clients"]["B2"].comment.text == "the survivor" and after["Clients"]["B2"].value == "Иван Петров"
     assert after["Notes"]["A1"].value == "=Clients!B3" and after["Clients"]["B3"].value == "Olga Sidorova"
-    assert [row[0] for row in sheet_rows(book, "Clients")[1:]] == ["C000001", "C000002", "C000003", "C000004",
-                                                                   "C000005"]
+    assert [row[0] for row in sheet_rows(book, "Clients")[1:]] == [
+        "C000001",
+        "C000002",
+        "C000003",
+        "C000004",
+        "C000005",
+    ]
 
 
 # --- dedupe then unmerge of every merge gives the sheet back ---------------------------------------------------------
@@ -365,8 +417,9 @@ def test_dedupe_then_unmerge_of_every_merge_gives_back_what_follows_the_rows(tmp
     from test_foreign_fixtures import assert_foreign_parts_kept  # noqa: PLC0415 - the fixtures' own check
 
     path = create_demo(tmp_path / "demo.xlsx", clients=120, seed=3, locale="en", today=TODAY).path
-    merged_ids = {merged["client_id"] for merge in dedupe_workbook(path, dry_run=True).merges
-                  for merged in merge["merged"]}
+    merged_ids = {
+        merged["client_id"] for merge in dedupe_workbook(path, dry_run=True).merges for merged in merge["merged"]
+    }
     book = openpyxl.load_workbook(path)
     sheet = book["Clients"]
     last = sheet.max_row
@@ -382,8 +435,9 @@ def test_dedupe_then_unmerge_of_every_merge_gives_back_what_follows_the_rows(tmp
             sheet.cell(row, 6).hyperlink = f"mailto:{sheet.cell(row, 6).value}"
         sheet.cell(row, 17, f"=LEN(B{row})")
     assert merged_rows and min(merged_rows) < last - 10
-    sheet.conditional_formatting.add(f"B2:B{last}", FormulaRule(formula=["LEN(B2)>20"],
-                                                                 fill=PatternFill("solid", "FFFF00")))
+    sheet.conditional_formatting.add(
+        f"B2:B{last}", FormulaRule(formula=["LEN(B2)>20"], fill=PatternFill("solid", "FFFF00"))
+    )
     validation = DataValidation(type="whole", operator="between", formula1="1", formula2="5")
     validation.add(f"M2:M{last}")
     sheet.add_data_validation(validation)
@@ -399,9 +453,11 @@ def test_dedupe_then_unmerge_of_every_merge_gives_back_what_follows_the_rows(tmp
     log_rows = read_sheet_rows(path, schema.MERGE_LOG)
     header = next(row for row in log_rows if "▸ Links" in row)
     links_column = header.index("▸ Links")
-    assert {row[links_column] for row in log_rows[log_rows.index(header) + 1:] if row[links_column]} == \
-        {f"Email → mailto:{before_state['cells'][f'F{row}']}" for row in merged_rows  # type: ignore[index]
-         if f"F{row}" in before_state["cells"]}  # type: ignore[operator]
+    assert {row[links_column] for row in log_rows[log_rows.index(header) + 1 :] if row[links_column]} == {
+        f"Email → mailto:{before_state['cells'][f'F{row}']}"
+        for row in merged_rows  # type: ignore[index]
+        if f"F{row}" in before_state["cells"]
+    }  # type: ignore[operator]
     for merge_id in reversed(log.ids()):
         result = CliRunner().invoke(cli, ["unmerge", str(path), merge_id, "--keep-backups", "0"])
         assert result.exit_code == 0, result.output
@@ -421,8 +477,12 @@ def test_a_row_number_typed_over_on_the_merge_log_is_refused_clearly(book: Path,
     workbook = openpyxl.load_workbook(book)
     locale = next(locale for locale in ("en", "ru") if schema.MERGE_LOG.name(locale) in workbook.sheetnames)
     log = workbook[schema.MERGE_LOG.name(locale)]
-    row_column = next(cell.column for row in log.iter_rows(max_row=10) for cell in row
-                      if cell.value == schema.dedupe_label("row", locale))
+    row_column = next(
+        cell.column
+        for row in log.iter_rows(max_row=10)
+        for cell in row
+        if cell.value == schema.dedupe_label("row", locale)
+    )
     first_entry = next(row for row in range(1, log.max_row + 1) if log.cell(row, 1).value == "M0001")
     log.cell(first_entry + 1, row_column).value = typed  # the merged row's number
     workbook.save(book)
@@ -432,5 +492,6 @@ def test_a_row_number_typed_over_on_the_merge_log_is_refused_clearly(book: Path,
     assert result.stderr.splitlines() == [
         f"Error: M0001 cannot be undone: a row number of it on {log.title} was typed over (each must be the "
         "row a client or interaction was on, 2 or more), so xlcrm cannot tell where to put it back; the workbook "
-        "was not changed"]
+        "was not changed"
+    ]
     assert book.read_bytes() == before

@@ -10,12 +10,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import openpyxl
 import pytest
 import xlsxwriter
+from builders import valid_records, write_records
 from click.testing import CliRunner
 from lxml import etree
 from openpyxl.chart import BarChart, Reference
@@ -24,19 +25,18 @@ from openpyxl.styles import PatternFill
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.hyperlink import Hyperlink
-
-from builders import valid_records, write_records
 from package_checks import entries
 from test_sheet_edits import CLIENTS, CLIENTS_PART, INTERACTIONS, NAME, client_base, rewrite
 from test_unmerge import book  # noqa: F401  (a fixture: Romashka typed twice, rows 2 and 4 of Clients)
+
 from xlcrm import schema
 from xlcrm.cli.main import cli
 from xlcrm.errors import EditRefused, NotAWorkbook
-from xlcrm.xlsx.package import write_edit_ahead, write_workbook
 from xlcrm.files.safe_save import BACKUP_FOLDER
 from xlcrm.files.save import save_changes
-from xlcrm.xlsx.sheet_edits import SheetEdit
+from xlcrm.xlsx.package import write_edit_ahead, write_workbook
 from xlcrm.xlsx.reader import read_workbook
+from xlcrm.xlsx.sheet_edits import SheetEdit
 from xlcrm.xlsx.xml_io import escape_xml, parse_part, unescape_xml
 
 KLIENTY = schema.CLIENTS.name("ru")  # Клиенты
@@ -63,8 +63,10 @@ def test_dedupe_refuses_when_a_lower_case_formula_elsewhere_points_at_a_moving_c
     before = book.read_bytes()
     result = CliRunner().invoke(cli, ["dedupe", str(book)])
     assert result.exit_code == 1
-    assert result.output.startswith("Error: cannot delete rows of 'Clients': a formula in sheet 'Notes' uses "
-                                    "clients!B5; the workbook was not changed")
+    assert result.output.startswith(
+        "Error: cannot delete rows of 'Clients': a formula in sheet 'Notes' uses "
+        "clients!B5; the workbook was not changed"
+    )
     assert book.read_bytes() == before
 
 
@@ -73,6 +75,7 @@ def notes_formula(formula: str) -> Callable[[Path], None]:
         workbook = openpyxl.load_workbook(path)
         workbook.create_sheet("Notes")["A1"] = formula
         workbook.save(path)
+
     return add
 
 
@@ -87,7 +90,8 @@ def notes_validation(path: Path) -> None:
 def notes_format(path: Path) -> None:
     workbook = openpyxl.load_workbook(path)
     workbook.create_sheet("Notes").conditional_formatting.add(
-        "A1:A3", FormulaRule(formula=[f'CLIENTS!${NAME}$5="Person 5"'], fill=PatternFill("solid", "FFFF00")))
+        "A1:A3", FormulaRule(formula=[f'CLIENTS!${NAME}$5="Person 5"'], fill=PatternFill("solid", "FFFF00"))
+    )
     workbook.save(path)
 
 
@@ -108,19 +112,23 @@ def notes_chart(path: Path) -> None:
     rewrite(path, {}, {"xl/charts/chart1.xml": lambda data: data.replace(CLIENTS.encode(), b"clients")})
 
 
-@pytest.mark.parametrize("make, message", [
-    (notes_formula(f"=clients!{NAME}5"), f"a formula in sheet 'Notes' uses clients!{NAME}5"),
-    (notes_formula(f"='CLIENTS'!${NAME}$5"), f"a formula in sheet 'Notes' uses 'CLIENTS'!${NAME}$5"),
-    (notes_formula(f"=SUM(cLiEnTs!{NAME}2:{NAME}9)"), f"uses cLiEnTs!{NAME}2:{NAME}9"),
-    # A range that ends in a function (a growing list): openpyxl reads its first cell as part of the function.
-    (notes_formula(f"=COUNTA(clients!{NAME}5:INDEX(clients!{NAME}:{NAME},9))"), f"uses clients!{NAME}5"),
-    (notes_validation, f"a formula in sheet 'Notes' uses clients!${NAME}$5:${NAME}$7"),
-    (notes_format, f"a formula in sheet 'Notes' uses CLIENTS!${NAME}$5"),
-    (notes_link, f"a link or control in sheet 'Notes' uses clients!{NAME}5"),
-    (notes_chart, "a formula in the chart in xl/charts/chart1.xml uses 'clients'!$A$5:$A$7"),
-])
-def test_references_elsewhere_in_any_letter_case_stop_a_deletion(make: Callable[[Path], None], message: str,
-                                                                  tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (notes_formula(f"=clients!{NAME}5"), f"a formula in sheet 'Notes' uses clients!{NAME}5"),
+        (notes_formula(f"='CLIENTS'!${NAME}$5"), f"a formula in sheet 'Notes' uses 'CLIENTS'!${NAME}$5"),
+        (notes_formula(f"=SUM(cLiEnTs!{NAME}2:{NAME}9)"), f"uses cLiEnTs!{NAME}2:{NAME}9"),
+        # A range that ends in a function (a growing list): openpyxl reads its first cell as part of the function.
+        (notes_formula(f"=COUNTA(clients!{NAME}5:INDEX(clients!{NAME}:{NAME},9))"), f"uses clients!{NAME}5"),
+        (notes_validation, f"a formula in sheet 'Notes' uses clients!${NAME}$5:${NAME}$7"),
+        (notes_format, f"a formula in sheet 'Notes' uses CLIENTS!${NAME}$5"),
+        (notes_link, f"a link or control in sheet 'Notes' uses clients!{NAME}5"),
+        (notes_chart, "a formula in the chart in xl/charts/chart1.xml uses 'clients'!$A$5:$A$7"),
+    ],
+)
+def test_references_elsewhere_in_any_letter_case_stop_a_deletion(
+    make: Callable[[Path], None], message: str, tmp_path: Path
+) -> None:
     path = client_base(tmp_path / "book.xlsx")
     make(path)
     refused(path, SheetEdit(CLIENTS, delete_rows=[3]), message)
@@ -140,8 +148,11 @@ def test_a_refusal_quotes_a_formula_as_the_user_typed_it(tmp_path: Path) -> None
     workbook[KLIENTY]["Z2"] = f'="Клиенты: "&{NAME}3'
     workbook.save(path)
     assert NCR_KLIENTY in entries(path)[CLIENTS_PART]
-    refused(path, SheetEdit(KLIENTY, delete_rows=[3]),
-            f'the formula ="Клиенты: "&{NAME}3 uses {NAME}3, which would be deleted')
+    refused(
+        path,
+        SheetEdit(KLIENTY, delete_rows=[3]),
+        f'the formula ="Клиенты: "&{NAME}3 uses {NAME}3, which would be deleted',
+    )
 
 
 def test_the_sheets_own_formulas_naming_it_in_character_references_follow_the_rows(tmp_path: Path) -> None:
@@ -184,8 +195,9 @@ def test_a_sheet_written_ahead_says_it_mentions_a_name_in_any_case(formula: str,
     workbook = openpyxl.load_workbook(path)
     workbook[INTERACTIONS]["Z2"] = formula
     workbook.save(path)
-    written = write_edit_ahead(path, SheetEdit(INTERACTIONS, set_cells={"B2": "C000002"}), tmp_path / "part",
-                               watch=[CLIENTS, "Elsewhere"])
+    written = write_edit_ahead(
+        path, SheetEdit(INTERACTIONS, set_cells={"B2": "C000002"}), tmp_path / "part", watch=[CLIENTS, "Elsewhere"]
+    )
     assert written is not None
     assert written[4] == frozenset({"Elsewhere"})
 
@@ -207,8 +219,20 @@ def test_a_moved_formula_keeps_line_breaks_and_special_characters(tmp_path: Path
     assert b"&amp;#" not in entries(target)[CLIENTS_PART]
 
 
-TRICKY = ["", "plain", "a & b < c > d", 'say "hi"', "it's", "line1\r\nline2", "cr\ronly", "tab\tand\nlf",
-          "&#13; typed as text", "&amp; typed", "Клиенты 😀 \u2028", " spaced "]
+TRICKY = [
+    "",
+    "plain",
+    "a & b < c > d",
+    'say "hi"',
+    "it's",
+    "line1\r\nline2",
+    "cr\ronly",
+    "tab\tand\nlf",
+    "&#13; typed as text",
+    "&amp; typed",
+    "Клиенты 😀 \u2028",
+    " spaced ",
+]
 
 
 @pytest.mark.parametrize("text", TRICKY)
@@ -227,8 +251,11 @@ def test_unescape_reads_every_reference_and_line_end_as_a_parser_does() -> None:
         unescape_xml(raw)
     raw = raw.replace(b"&#X;", b"")
     for attribute in (False, True):
-        wanted = (etree.fromstring(b'<f v="' + raw + b'"/>').get("v") if attribute
-                  else etree.fromstring(b"<f>" + raw + b"</f>").text)
+        wanted = (
+            etree.fromstring(b'<f v="' + raw + b'"/>').get("v")
+            if attribute
+            else etree.fromstring(b"<f>" + raw + b"</f>").text
+        )
         assert unescape_xml(raw, attribute=attribute) == wanted
     for bad in (b"&#0;", b"&#xD800;", b"&nbsp;", b"a & b", b"\x01", b"\xff"):
         with pytest.raises(NotAWorkbook, match="damaged"):
@@ -247,20 +274,26 @@ def with_dtd(data: bytes, used_after: bytes | None = None) -> bytes:
     return data.replace(used_after, used_after + b"&xxe;", 1) if used_after else data
 
 
-@pytest.mark.parametrize("part, used_after", [
-    ("xl/workbook.xml", b"<sheets>"),
-    ("xl/styles.xml", None),
-    ("xl/worksheets/sheet1.xml", None),
-])
-def test_a_dtd_in_a_part_xlcrm_edits_is_refused_in_one_line(part: str, used_after: bytes | None,
-                                                             tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "part, used_after",
+    [
+        ("xl/workbook.xml", b"<sheets>"),
+        ("xl/styles.xml", None),
+        ("xl/worksheets/sheet1.xml", None),
+    ],
+)
+def test_a_dtd_in_a_part_xlcrm_edits_is_refused_in_one_line(
+    part: str, used_after: bytes | None, tmp_path: Path
+) -> None:
     path = write_records(tmp_path / "book.xlsx", "en", valid_records("en"))
     rewrite(path, {}, {part: lambda data: with_dtd(data, used_after)})
     before = path.read_bytes()
     result = CliRunner().invoke(cli, ["refresh", str(path)])
     assert result.exit_code == 1
-    assert result.output == (f"Error: the workbook's {part} contains a DTD (<!DOCTYPE …>), which Excel never "
-                             "writes; xlcrm does not read such a file (save it again in Excel first)\n")
+    assert result.output == (
+        f"Error: the workbook's {part} contains a DTD (<!DOCTYPE …>), which Excel never "
+        "writes; xlcrm does not read such a file (save it again in Excel first)\n"
+    )
     assert path.read_bytes() == before and not (tmp_path / BACKUP_FOLDER).exists()
 
 
@@ -293,8 +326,11 @@ def test_unmerge_reads_the_workbook_part_with_the_hardened_parser(book: Path) ->
 
 def test_a_part_never_parses_an_entity_nor_a_huge_text() -> None:
     with pytest.raises(NotAWorkbook, match="contains a DTD"):
-        parse_part(b'<?xml version="1.0" encoding="UTF-16"?>'.decode().encode("utf-16")
-                   + (EXTERNAL + b"<a>&xxe;</a>").decode().encode("utf-16")[2:], "part")
+        parse_part(
+            b'<?xml version="1.0" encoding="UTF-16"?>'.decode().encode("utf-16")
+            + (EXTERNAL + b"<a>&xxe;</a>").decode().encode("utf-16")[2:],
+            "part",
+        )
     huge = b"<a>" + b"x" * (11 << 20) + b"</a>"  # more than libxml2's limit for one text without huge_tree
     with pytest.raises(NotAWorkbook, match="damaged"):
         parse_part(huge, "part")
@@ -326,29 +362,40 @@ def test_a_shape_on_the_sheet_showing_a_moving_cell_stops_the_deletion(tmp_path:
     workbook[CLIENTS].add_chart(chart, "AA1")
     workbook.save(path)
     # A text box above the deleted row that shows a cell below it: the reference names no sheet.
-    box = (b'<twoCellAnchor><from><col>30</col><colOff>0</colOff><row>0</row><rowOff>0</rowOff></from>'
-           b'<to><col>32</col><colOff>0</colOff><row>2</row><rowOff>0</rowOff></to><sp macro="" textlink="$B$28">'
-           b'<nvSpPr><cNvPr id="9" name="Box"/><cNvSpPr txBox="1"/></nvSpPr><spPr/></sp><clientData/>'
-           b'</twoCellAnchor></wsDr>')
+    box = (
+        b"<twoCellAnchor><from><col>30</col><colOff>0</colOff><row>0</row><rowOff>0</rowOff></from>"
+        b'<to><col>32</col><colOff>0</colOff><row>2</row><rowOff>0</rowOff></to><sp macro="" textlink="$B$28">'
+        b'<nvSpPr><cNvPr id="9" name="Box"/><cNvSpPr txBox="1"/></nvSpPr><spPr/></sp><clientData/>'
+        b"</twoCellAnchor></wsDr>"
+    )
     rewrite(path, {}, {"xl/drawings/drawing1.xml": lambda data: data.replace(b"</wsDr>", box)})
-    refused(path, SheetEdit(CLIENTS, delete_rows=[25]),
-            "a link or control in the drawing or control in xl/drawings/drawing1.xml uses $B$28")
+    refused(
+        path,
+        SheetEdit(CLIENTS, delete_rows=[25]),
+        "a link or control in the drawing or control in xl/drawings/drawing1.xml uses $B$28",
+    )
 
 
-@pytest.mark.parametrize("written", [b"<f>cli<!-- a note -->ents!B5</f>", b"<f><![CDATA[Clients!B5]]></f>",
-                                     b"<f>Clients<?pi?>!B5</f>"])
+@pytest.mark.parametrize(
+    "written", [b"<f>cli<!-- a note -->ents!B5</f>", b"<f><![CDATA[Clients!B5]]></f>", b"<f>Clients<?pi?>!B5</f>"]
+)
 def test_a_formula_split_by_markup_is_not_overlooked(written: bytes, tmp_path: Path) -> None:
     path = client_base(tmp_path / "book.xlsx")
     notes_formula("=Clients!B1")(path)
     notes = next(name for name, data in entries(path).items() if b"<f>Clients!B1</f>" in data)
     rewrite(path, {}, {notes: lambda data: data.replace(b"<f>Clients!B1</f>", written)})
-    refused(path, SheetEdit(CLIENTS, delete_rows=[3]),
-            "sheet 'Notes' holds a formula with a comment or CDATA section in it, which xlcrm does not read")
+    refused(
+        path,
+        SheetEdit(CLIENTS, delete_rows=[3]),
+        "sheet 'Notes' holds a formula with a comment or CDATA section in it, which xlcrm does not read",
+    )
 
 
-def test_a_part_bigger_than_xlcrm_parses_is_refused_before_it_is_read(tmp_path: Path,
-                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_part_bigger_than_xlcrm_parses_is_refused_before_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import xlcrm.xlsx.package
+
     path = client_base(tmp_path / "book.xlsx")
     styles = len(entries(path)["xl/styles.xml"])
     monkeypatch.setattr(xlcrm.xlsx.package, "MAX_PARSED_BYTES", styles - 1)
@@ -363,18 +410,25 @@ def test_a_formula_filled_down_on_another_sheet_is_checked_for_every_row_it_fill
     workbook = openpyxl.load_workbook(path)
     workbook.create_sheet("Notes")["A1"] = f"=Clients!{NAME}2"
     workbook.save(path)
-    notes = next(name for name, data in entries(path).items()
-                 if name.startswith("xl/worksheets/sheet") and b"<f>" in data and CLIENTS.encode() in data)
+    notes = next(
+        name
+        for name, data in entries(path).items()
+        if name.startswith("xl/worksheets/sheet") and b"<f>" in data and CLIENTS.encode() in data
+    )
 
     def filled_down(data: bytes) -> bytes:
-        cells = (f'<row r="1"><c r="A1"><f t="shared" ref="A1:A9" si="0">Clients!{NAME}2</f></c></row>'
-                 + "".join(f'<row r="{row}"><c r="A{row}"><f t="shared" si="0"/></c></row>' for row in range(2, 10)))
+        cells = f'<row r="1"><c r="A1"><f t="shared" ref="A1:A9" si="0">Clients!{NAME}2</f></c></row>' + "".join(
+            f'<row r="{row}"><c r="A{row}"><f t="shared" si="0"/></c></row>' for row in range(2, 10)
+        )
         start, end = data.index(b"<sheetData>") + len(b"<sheetData>"), data.index(b"</sheetData>")
         return data[:start] + cells.encode() + data[end:]
 
     rewrite(path, {}, {notes: filled_down})
-    refused(path, SheetEdit(CLIENTS, delete_rows=[5]),
-            f"a formula filled down over 9 rows in sheet 'Notes' uses Clients!{NAME}2")
+    refused(
+        path,
+        SheetEdit(CLIENTS, delete_rows=[5]),
+        f"a formula filled down over 9 rows in sheet 'Notes' uses Clients!{NAME}2",
+    )
 
 
 def test_a_range_ending_in_a_function_on_the_sheet_follows_its_rows(tmp_path: Path) -> None:

@@ -7,9 +7,9 @@ module for the header text in the workbook's language, never the reverse.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
-from typing import Iterable
 
 LOCALES = ("en", "ru")
 DEFAULT_LOCALE = "en"
@@ -156,8 +156,18 @@ CLIENTS = Sheet(
     "Clients",
     "Клиенты",
     (
-        C("client_id", "ClientID", "ID клиента", Kind.ID, required=True, width=11,
-          hint=("Filled by xlcrm when blank; never reuse an ID.", "Заполняется xlcrm, если пусто; не используйте ID повторно.")),
+        C(
+            "client_id",
+            "ClientID",
+            "ID клиента",
+            Kind.ID,
+            required=True,
+            width=11,
+            hint=(
+                "Filled by xlcrm when blank; never reuse an ID.",
+                "Заполняется xlcrm, если пусто; не используйте ID повторно.",
+            ),
+        ),
         C("name", "Name", "Контактное лицо", Kind.TEXT, required=True, width=26),
         C("company", "Company", "Компания", Kind.TEXT, required=True, width=28),
         C("inn", "INN", "ИНН", Kind.INN, width=14),
@@ -168,11 +178,28 @@ CLIENTS = Sheet(
         C("birthday", "Birthday", "День рождения", Kind.DATE, width=13),
         C("source", "Source", "Источник", Kind.CHOICE, width=16, choices="sources"),
         C("manager", "Manager", "Менеджер", Kind.CHOICE, required=True, width=16, choices="managers"),
-        C("designation", "Designation", "Статус", Kind.CHOICE, required=True, width=13, choices="designations",
-          hint=("Blank, VIP, Key or Lost.", "Пусто, VIP, Ключевой или Потерян.")),
+        C(
+            "designation",
+            "Designation",
+            "Статус",
+            Kind.CHOICE,
+            required=True,
+            width=13,
+            choices="designations",
+            hint=("Blank, VIP, Key or Lost.", "Пусто, VIP, Ключевой или Потерян."),
+        ),
         C("rating", "Rating", "Рейтинг", Kind.NUMBER, width=9),
-        C("consent_date", "Consent date", "Дата согласия", Kind.DATE, width=13,
-          hint=("When the client agreed to the processing of personal data.", "Когда клиент дал согласие на обработку персональных данных.")),
+        C(
+            "consent_date",
+            "Consent date",
+            "Дата согласия",
+            Kind.DATE,
+            width=13,
+            hint=(
+                "When the client agreed to the processing of personal data.",
+                "Когда клиент дал согласие на обработку персональных данных.",
+            ),
+        ),
         C("comment", "Comment", "Комментарий", Kind.LONG_TEXT, width=34),
         C("created", "Created", "Создан", Kind.DATE, width=12),
     ),
@@ -347,20 +374,48 @@ class Setting:
 
 
 SETTINGS_KEYS = (
-    Setting("partner_orders", 10, "Orders from which a client is a Partner (block 6).",
-            "Заказов, начиная с которых клиент — Партнёр (блок 6)."),
-    Setting("regular_orders", 3, "Orders from which a client is Regular (block 5).",
-            "Заказов, начиная с которых клиент — Постоянный (блок 5)."),
-    Setting("dead_after_days", 365, "Days without orders or contact after which a client is Dead (block 1).",
-            "Дней без заказов и контактов, после которых клиент — «мёртвый» (блок 1)."),
-    Setting("phone_region", "RU", "Country used for phone numbers typed without a + prefix (ISO code).",
-            "Страна для телефонов без «+» (код ISO)."),
-    Setting("birthday_days", 14, "How many days ahead the agenda lists birthdays.",
-            "За сколько дней повестка показывает дни рождения."),
-    Setting("dedupe_auto_score", 80, "Duplicate score (1-100) from which two clients are merged without asking.",
-            "Оценка сходства (1-100), начиная с которой дубли объединяются без вопросов."),
-    Setting("dedupe_review_score", 50, "Duplicate score (1-100) from which a pair goes to the Duplicates sheet for review.",
-            "Оценка сходства (1-100), начиная с которой пара попадает на лист «Дубли» на проверку."),
+    Setting(
+        "partner_orders",
+        10,
+        "Orders from which a client is a Partner (block 6).",
+        "Заказов, начиная с которых клиент — Партнёр (блок 6).",
+    ),
+    Setting(
+        "regular_orders",
+        3,
+        "Orders from which a client is Regular (block 5).",
+        "Заказов, начиная с которых клиент — Постоянный (блок 5).",
+    ),
+    Setting(
+        "dead_after_days",
+        365,
+        "Days without orders or contact after which a client is Dead (block 1).",
+        "Дней без заказов и контактов, после которых клиент — «мёртвый» (блок 1).",
+    ),
+    Setting(
+        "phone_region",
+        "RU",
+        "Country used for phone numbers typed without a + prefix (ISO code).",
+        "Страна для телефонов без «+» (код ISO).",
+    ),
+    Setting(
+        "birthday_days",
+        14,
+        "How many days ahead the agenda lists birthdays.",
+        "За сколько дней повестка показывает дни рождения.",
+    ),
+    Setting(
+        "dedupe_auto_score",
+        80,
+        "Duplicate score (1-100) from which two clients are merged without asking.",
+        "Оценка сходства (1-100), начиная с которой дубли объединяются без вопросов.",
+    ),
+    Setting(
+        "dedupe_review_score",
+        50,
+        "Duplicate score (1-100) from which a pair goes to the Duplicates sheet for review.",
+        "Оценка сходства (1-100), начиная с которой пара попадает на лист «Дубли» на проверку.",
+    ),
 )
 
 # Lists that feed dropdowns: Settings column key -> built-in defaults.
@@ -482,17 +537,25 @@ REPORT_LABELS: dict[str, tuple[str, str]] = {
     # Dashboard
     "dashboard_title": ("Client base at a glance", "Клиентская база: сводка"),
     "by_block": ("Clients and revenue by block", "Клиенты и выручка по блокам"),
-    "migration": ("Block migration since the refresh of {previous}: clients by block then (rows) and now (columns)",
-                  "Движение по блокам с обновления {previous}: блок тогда (строки) и сейчас (столбцы)"),
-    "migration_first": ("Block migration: no earlier refresh to compare with yet",
-                        "Движение по блокам: пока нет прошлого обновления для сравнения"),
+    "migration": (
+        "Block migration since the refresh of {previous}: clients by block then (rows) and now (columns)",
+        "Движение по блокам с обновления {previous}: блок тогда (строки) и сейчас (столбцы)",
+    ),
+    "migration_first": (
+        "Block migration: no earlier refresh to compare with yet",
+        "Движение по блокам: пока нет прошлого обновления для сравнения",
+    ),
     "from_to": ("From \\ to", "Было \\ стало"),
     "new_client": ("New", "Новые"),
     "gone_client": ("Gone", "Выбыли"),
-    "who_moved": ("Clients who changed block since the refresh of {previous}",
-                  "Клиенты, сменившие блок с обновления {previous}"),
-    "who_moved_first": ("Clients who changed block: listed from the next refresh on",
-                        "Клиенты, сменившие блок: появятся со следующего обновления"),
+    "who_moved": (
+        "Clients who changed block since the refresh of {previous}",
+        "Клиенты, сменившие блок с обновления {previous}",
+    ),
+    "who_moved_first": (
+        "Clients who changed block: listed from the next refresh on",
+        "Клиенты, сменившие блок: появятся со следующего обновления",
+    ),
     "block_before": ("Block then", "Блок тогда"),
     "block_now": ("Block now", "Блок сейчас"),
     "revenue_by_month": ("Orders and revenue by month", "Заказы и выручка по месяцам"),
@@ -501,8 +564,10 @@ REPORT_LABELS: dict[str, tuple[str, str]] = {
     "chart_revenue_by_month": ("Revenue by month", "Выручка по месяцам"),
     # Agenda
     "agenda_title": ("Agenda: what to do, by manager", "Повестка: что сделать, по менеджерам"),
-    "agenda_heading": ("Tasks, birthdays and clients to call, by manager",
-                       "Задачи, дни рождения и кому позвонить, по менеджерам"),
+    "agenda_heading": (
+        "Tasks, birthdays and clients to call, by manager",
+        "Задачи, дни рождения и кому позвонить, по менеджерам",
+    ),
     "task": ("Task", "Задача"),
     "days_from_today": ("Days from today", "Дней от сегодня"),
     "details": ("Details", "Подробности"),
@@ -514,7 +579,10 @@ REPORT_LABELS: dict[str, tuple[str, str]] = {
     "task_rhythm": ("Due to order again", "Пора снова заказать"),
     "task_review": ("VIP/Key client to review", "VIP/ключевой клиент: пересмотреть"),
     "detail_silent": ("silent for {days} days; {orders} orders", "молчит {days} дн.; заказов: {orders}"),
-    "detail_rhythm": ("orders every {days} days; last order {last}", "заказывает раз в {days} дн.; последний заказ {last}"),
+    "detail_rhythm": (
+        "orders every {days} days; last order {last}",
+        "заказывает раз в {days} дн.; последний заказ {last}",
+    ),
     "detail_review": ("{designation}, silent for {days} days", "{designation}, молчит {days} дн."),
     "detail_turns": ("turns {age}", "исполняется {age}"),
     "no_tasks": ("Nothing on the agenda.", "В повестке ничего нет."),
@@ -536,16 +604,20 @@ REPORT_LABELS: dict[str, tuple[str, str]] = {
     "share_of_revenue": ("Share of revenue", "Доля выручки"),
     # ABC
     "abc_title": ("ABC analysis of clients by revenue", "ABC-анализ клиентов по выручке"),
-    "abc_summary": ("Classes: A up to 80 % of revenue, B up to 95 %, C the rest",
-                    "Классы: A — до 80 % выручки, B — до 95 %, C — остальные"),
+    "abc_summary": (
+        "Classes: A up to 80 % of revenue, B up to 95 %, C the rest",
+        "Классы: A — до 80 % выручки, B — до 95 %, C — остальные",
+    ),
     "abc_ranking": ("Clients ranked by revenue over the period", "Клиенты по выручке за период"),
     "rank": ("Rank", "Место"),
     "cumulative_share": ("Cumulative share", "Накопленная доля"),
     "abc_class": ("Class", "Класс"),
     # Problems
     "problems_title": ("Problems found in the workbook", "Проблемы в книге"),
-    "problems_heading": ("Fix these cells; xlcrm lists them again on every refresh",
-                         "Исправьте эти ячейки; xlcrm покажет их снова при каждом обновлении"),
+    "problems_heading": (
+        "Fix these cells; xlcrm lists them again on every refresh",
+        "Исправьте эти ячейки; xlcrm покажет их снова при каждом обновлении",
+    ),
     "no_problems": ("No problems found.", "Проблем не найдено."),
     "severity": ("Severity", "Важность"),
     "sheet": ("Sheet", "Лист"),
@@ -556,8 +628,10 @@ REPORT_LABELS: dict[str, tuple[str, str]] = {
     "error": ("Error", "Ошибка"),
     "warning": ("Warning", "Предупреждение"),
     # Block history (read back by the next refresh: the headings and headers are matched in either language)
-    "history_title": ("Block history (xlcrm reads this sheet back; do not edit)",
-                      "История блоков (xlcrm читает этот лист; не редактируйте)"),
+    "history_title": (
+        "Block history (xlcrm reads this sheet back; do not edit)",
+        "История блоков (xlcrm читает этот лист; не редактируйте)",
+    ),
     "history_counts": ("Clients by block at each refresh", "Клиенты по блокам при каждом обновлении"),
     "history_clients": ("Block of each client at the last refreshes", "Блок каждого клиента при последних обновлениях"),
     "block_name": ("Block name", "Название блока"),
@@ -584,13 +658,19 @@ MERGE_ROLES = (SURVIVOR_ROLE, MERGED_ROLE, REPOINTED_ROLE)
 
 # Titles, headings and column headers of the two sheets, (en, ru). Read back in either language.
 DEDUPE_LABELS: dict[str, tuple[str, str]] = {
-    "duplicates_title": ("Possible duplicate clients: fill in Decision (merge / keep apart), then run xlcrm dedupe",
-                         "Возможные дубли: заполните «Решение» (объединить / не объединять) и запустите xlcrm dedupe"),
+    "duplicates_title": (
+        "Possible duplicate clients: fill in Decision (merge / keep apart), then run xlcrm dedupe",
+        "Возможные дубли: заполните «Решение» (объединить / не объединять) и запустите xlcrm dedupe",
+    ),
     "pairs": ("Pairs to review", "Пары на проверку"),
-    "kept_apart": ("Kept apart: never proposed again (change Decision to merge to merge them)",
-                   "Не объединять: больше не предлагаются (поставьте «объединить», чтобы объединить)"),
-    "repeated_interactions": ("Interactions entered twice (same client, date, type, amount, comment); not deleted",
-                              "Взаимодействия, введённые дважды (клиент, дата, тип, сумма, комментарий); не удалены"),
+    "kept_apart": (
+        "Kept apart: never proposed again (change Decision to merge to merge them)",
+        "Не объединять: больше не предлагаются (поставьте «объединить», чтобы объединить)",
+    ),
+    "repeated_interactions": (
+        "Interactions entered twice (same client, date, type, amount, comment); not deleted",
+        "Взаимодействия, введённые дважды (клиент, дата, тип, сумма, комментарий); не удалены",
+    ),
     "decision": ("Decision", "Решение"),
     "score": ("Score", "Оценка"),
     "reason": ("Reason", "Причина"),
@@ -600,8 +680,10 @@ DEDUPE_LABELS: dict[str, tuple[str, str]] = {
     "side_b": ("{column} B", "{column} B"),
     "rows": ("Rows", "Строки"),
     "client_id_header": ("ClientID", "ID клиента"),  # first header of the repeated interactions table
-    "merge_log_title": ("Merge log: every merge with the original rows; undo one with xlcrm unmerge PATH MERGE_ID",
-                        "Журнал объединений: исходные строки каждого объединения; отмена: xlcrm unmerge ПУТЬ ID"),
+    "merge_log_title": (
+        "Merge log: every merge with the original rows; undo one with xlcrm unmerge PATH MERGE_ID",
+        "Журнал объединений: исходные строки каждого объединения; отмена: xlcrm unmerge ПУТЬ ID",
+    ),
     "merges": ("Merges", "Объединения"),
     "merge_id": ("Merge ID", "ID объединения"),
     "merged_on": ("Merged on", "Дата"),
@@ -616,8 +698,13 @@ DEDUPE_LABELS: dict[str, tuple[str, str]] = {
 REPORT_SHEET_MARK = "_xlcrm_report"
 # The titles xlcrm writes in A1 of its report sheets (both languages). A report sheet written before sheets
 # carried the mark is known by its title.
-REPORT_TITLES = frozenset(text for labels in (REPORT_LABELS, DEDUPE_LABELS)
-                          for key, pair in labels.items() if key.endswith("_title") for text in pair)
+REPORT_TITLES = frozenset(
+    text
+    for labels in (REPORT_LABELS, DEDUPE_LABELS)
+    for key, pair in labels.items()
+    if key.endswith("_title")
+    for text in pair
+)
 
 
 def dedupe_label(key: str, locale: str) -> str:
@@ -632,17 +719,63 @@ def dedupe_label(key: str, locale: str) -> str:
 # Several source columns may feed one phone or email cell: their numbers and addresses are collected.
 IMPORT_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     "clients": {
-        "name": ("Full name", "Contact name", "Contact person", "Contact", "Client", "ФИО", "Полное имя контакта",
-                 "Полное имя", "Имя контакта", "Контакт", "Клиент"),
-        "company": ("Company name", "Organisation", "Organization", "Название компании", "Компания контакта",
-                    "Организация", "Наименование"),
+        "name": (
+            "Full name",
+            "Contact name",
+            "Contact person",
+            "Contact",
+            "Client",
+            "ФИО",
+            "Полное имя контакта",
+            "Полное имя",
+            "Имя контакта",
+            "Контакт",
+            "Клиент",
+        ),
+        "company": (
+            "Company name",
+            "Organisation",
+            "Organization",
+            "Название компании",
+            "Компания контакта",
+            "Организация",
+            "Наименование",
+        ),
         "inn": ("TIN", "Tax ID", "ИНН компании", "Реквизит (Россия): ИНН", "Реквизит: ИНН"),
-        "phone": ("Phone number", "Telephone", "Mobile", "Mobile phone", "Work phone", "Home phone", "Other phone",
-                  "Рабочий телефон", "Мобильный телефон", "Домашний телефон", "Другой телефон",
-                  "Рабочий прямой телефон", "Телефон для рассылок", "Телефон рабочий", "Телефон мобильный", "Тел."),
-        "email": ("E-mail", "Work email", "Personal email", "Other email", "Рабочий email", "Личный email",
-                  "Другой email", "Рабочий e-mail", "Личный e-mail", "Частный e-mail", "Другой e-mail",
-                  "E-mail для рассылок", "Электронная почта", "Почта"),
+        "phone": (
+            "Phone number",
+            "Telephone",
+            "Mobile",
+            "Mobile phone",
+            "Work phone",
+            "Home phone",
+            "Other phone",
+            "Рабочий телефон",
+            "Мобильный телефон",
+            "Домашний телефон",
+            "Другой телефон",
+            "Рабочий прямой телефон",
+            "Телефон для рассылок",
+            "Телефон рабочий",
+            "Телефон мобильный",
+            "Тел.",
+        ),
+        "email": (
+            "E-mail",
+            "Work email",
+            "Personal email",
+            "Other email",
+            "Рабочий email",
+            "Личный email",
+            "Другой email",
+            "Рабочий e-mail",
+            "Личный e-mail",
+            "Частный e-mail",
+            "Другой e-mail",
+            "E-mail для рассылок",
+            "Электронная почта",
+            "Почта",
+        ),
         "city": ("Town", "Город (адрес)"),
         "address": ("Street address", "Юридический адрес", "Фактический адрес", "Адрес компании"),
         "birthday": ("Date of birth", "Дата рождения"),
@@ -655,10 +788,26 @@ IMPORT_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "client_id": ("Client ID", "Код клиента"),
         "name": ("Full name", "Contact name", "Полное имя контакта", "Полное имя", "Контактное лицо"),
         "role": ("Position", "Job title", "Title", "Должность (контакт)", "Позиция"),
-        "phone": ("Phone number", "Mobile", "Mobile phone", "Work phone", "Рабочий телефон", "Мобильный телефон",
-                  "Домашний телефон", "Другой телефон"),
-        "email": ("E-mail", "Work email", "Personal email", "Рабочий email", "Личный email", "Рабочий e-mail",
-                  "Частный e-mail", "Электронная почта"),
+        "phone": (
+            "Phone number",
+            "Mobile",
+            "Mobile phone",
+            "Work phone",
+            "Рабочий телефон",
+            "Мобильный телефон",
+            "Домашний телефон",
+            "Другой телефон",
+        ),
+        "email": (
+            "E-mail",
+            "Work email",
+            "Personal email",
+            "Рабочий email",
+            "Личный email",
+            "Рабочий e-mail",
+            "Частный e-mail",
+            "Электронная почта",
+        ),
         "birthday": ("Date of birth", "Дата рождения"),
         "decision_maker": ("Decision-maker", "Лицо, принимающее решение"),
     },

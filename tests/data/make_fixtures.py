@@ -53,21 +53,33 @@ def excel_serial(day: dt.date) -> int:
 
 def tiny_png(path: Path) -> None:
     """A 16x16 two-colour PNG, so the fixture carries a real embedded image."""
-    rows = b"".join(b"\x00" + b"".join(b"\xc0\x30\x30" if (x // 4 + y // 4) % 2 else b"\x30\x60\xc0"
-                                        for x in range(16)) for y in range(16))
+    rows = b"".join(
+        b"\x00" + b"".join(b"\xc0\x30\x30" if (x // 4 + y // 4) % 2 else b"\x30\x60\xc0" for x in range(16))
+        for y in range(16)
+    )
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     header = struct.pack(">IIBBBBB", 16, 16, 8, 2, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))
-                     + chunk(b"IEND", b""))
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+    )
 
 
 def connect(profile: Path):
-    office = subprocess.Popen(["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless",
-                               "--invisible", "--norestore", f"--accept=pipe,name={PIPE};urp;"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    office = subprocess.Popen(
+        [
+            "soffice",
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--invisible",
+            "--norestore",
+            f"--accept=pipe,name={PIPE};urp;",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     local = uno.getComponentContext()
     resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
     for _ in range(120):
@@ -106,13 +118,22 @@ def build(doc, image: Path, ctx) -> None:
     date_format = number_format(doc, "DD.MM.YYYY")
     money_format = number_format(doc, "#,##0.00")
 
-    client_rows: list[list[object]] = [["ClientID", "Name", "Company", "Phone", "Birthday", "Manager",
-                                        "Designation", "Orders"]]
+    client_rows: list[list[object]] = [
+        ["ClientID", "Name", "Company", "Phone", "Birthday", "Manager", "Designation", "Orders"]
+    ]
     for i in range(1, 13):
-        client_rows.append([f"C{i:06d}", f"Person {i}", f"Company {i} LLC", f"+7 900 000-00-{i:02d}",
-                            excel_serial(dt.date(1980 + i, i, 10 + i)), MANAGERS[i % 3],
-                            ("", "VIP", "Key", "Lost")[i % 4], f"=COUNTIFS($Interactions.B$2:B$31;A{i + 1};"
-                            f"$Interactions.C$2:C$31;\"Order\")"])
+        client_rows.append(
+            [
+                f"C{i:06d}",
+                f"Person {i}",
+                f"Company {i} LLC",
+                f"+7 900 000-00-{i:02d}",
+                excel_serial(dt.date(1980 + i, i, 10 + i)),
+                MANAGERS[i % 3],
+                ("", "VIP", "Key", "Lost")[i % 4],
+                f'=COUNTIFS($Interactions.B$2:B$31;A{i + 1};$Interactions.C$2:C$31;"Order")',
+            ]
+        )
     fill(clients, client_rows)
     clients.getCellRangeByName("E2:E13").NumberFormat = date_format
     clients.Annotations.insertNew(CellAddress(0, 1, 1), "VIP since 2020, prefers e-mail")
@@ -124,9 +145,15 @@ def build(doc, image: Path, ctx) -> None:
 
     interaction_rows: list[list[object]] = [["Date", "ClientID", "Type", "Amount", "Manager"]]
     for i in range(30):
-        interaction_rows.append([excel_serial(dt.date(2026, 1, 5) + dt.timedelta(days=7 * i)), f"C{i % 12 + 1:06d}",
-                                 TYPES[i % 5], 1500.0 + 250 * (i % 7) if TYPES[i % 5] == "Order" else 0.0,
-                                 MANAGERS[i % 3]])
+        interaction_rows.append(
+            [
+                excel_serial(dt.date(2026, 1, 5) + dt.timedelta(days=7 * i)),
+                f"C{i % 12 + 1:06d}",
+                TYPES[i % 5],
+                1500.0 + 250 * (i % 7) if TYPES[i % 5] == "Order" else 0.0,
+                MANAGERS[i % 3],
+            ]
+        )
     interaction_rows.append(["Total", "", "", "=SUM(D2:D31)", ""])
     fill(interactions, interaction_rows)
     interactions.getCellRangeByName("A2:A31").NumberFormat = date_format
@@ -140,8 +167,13 @@ def build(doc, image: Path, ctx) -> None:
 
     target = interactions.getCellRangeByName("D2:D31")
     conditional = target.ConditionalFormat
-    conditional.addNew((prop("Operator", uno.Enum("com.sun.star.sheet.ConditionOperator", "GREATER")),
-                        prop("Formula1", "2000"), prop("StyleName", "Good")))
+    conditional.addNew(
+        (
+            prop("Operator", uno.Enum("com.sun.star.sheet.ConditionOperator", "GREATER")),
+            prop("Formula1", "2000"),
+            prop("StyleName", "Good"),
+        )
+    )
     target.ConditionalFormat = conditional
 
     amounts = CellRangeAddress(1, 0, 0, 3, 10)
@@ -158,8 +190,9 @@ def build(doc, image: Path, ctx) -> None:
 
     notes.getCellByPosition(0, 0).setString("Notes the owner keeps: xlcrm must not touch this sheet.")
     notes.getCellByPosition(0, 1).setFormula("=SUM($Interactions.D2:D31)*2")
-    graphic = ctx.ServiceManager.createInstanceWithContext("com.sun.star.graphic.GraphicProvider", ctx) \
-        .queryGraphic((prop("URL", image.as_uri()),))
+    graphic = ctx.ServiceManager.createInstanceWithContext("com.sun.star.graphic.GraphicProvider", ctx).queryGraphic(
+        (prop("URL", image.as_uri()),)
+    )
     shape = doc.createInstance("com.sun.star.drawing.GraphicObjectShape")
     shape.Graphic = graphic
     notes.DrawPage.add(shape)
@@ -191,8 +224,7 @@ def main() -> None:
             build(doc, image, ctx)
             doc.storeToURL((HERE / "user_workbook.xlsx").as_uri(), (prop("FilterName", "Calc MS Excel 2007 XML"),))
             add_macro(doc)
-            doc.storeToURL((HERE / "user_workbook.xlsm").as_uri(),
-                           (prop("FilterName", "Calc MS Excel 2007 VBA XML"),))
+            doc.storeToURL((HERE / "user_workbook.xlsm").as_uri(), (prop("FilterName", "Calc MS Excel 2007 VBA XML"),))
             doc.close(True)
         finally:
             try:

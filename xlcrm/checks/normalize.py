@@ -126,8 +126,17 @@ class _RegionPatterns:
     def __init__(self, region: str):
         metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
         self.leading = re.compile(metadata.leading_digits) if metadata.leading_digits else None
-        kinds = [metadata.premium_rate, metadata.toll_free, metadata.shared_cost, metadata.voip,
-                 metadata.personal_number, metadata.pager, metadata.uan, metadata.voicemail, metadata.fixed_line]
+        kinds = [
+            metadata.premium_rate,
+            metadata.toll_free,
+            metadata.shared_cost,
+            metadata.voip,
+            metadata.personal_number,
+            metadata.pager,
+            metadata.uan,
+            metadata.voicemail,
+            metadata.fixed_line,
+        ]
         if not metadata.same_mobile_and_fixed_line_pattern:
             kinds.append(metadata.mobile)
         general = metadata.general_desc
@@ -137,14 +146,17 @@ class _RegionPatterns:
                 continue
             patterns = [kind.national_number_pattern for kind in kinds if _allows(kind, length)]
             if patterns:
-                self._by_length[length] = (re.compile(general.national_number_pattern),
-                                           re.compile("|".join(f"(?:{p})" for p in patterns)))
+                self._by_length[length] = (
+                    re.compile(general.national_number_pattern),
+                    re.compile("|".join(f"(?:{p})" for p in patterns)),
+                )
 
     def has_type(self, national: str) -> bool:
         """Whether the number is of some known type (mobile, fixed line, toll free …) in this region."""
         found = self._by_length.get(len(national))
-        return found is not None and found[0].fullmatch(national) is not None \
-            and found[1].fullmatch(national) is not None
+        return (
+            found is not None and found[0].fullmatch(national) is not None and found[1].fullmatch(national) is not None
+        )
 
 
 def _allows(desc: object, length: int) -> bool:
@@ -196,7 +208,7 @@ def parse_emails(value: object) -> EmailResult:
         if not part:
             continue
         if part.lower().startswith("mailto:"):
-            part = part[len("mailto:"):]
+            part = part[len("mailto:") :]
         address = part.lower()
         if _EMAIL.match(address):
             if address not in addresses:

@@ -9,8 +9,8 @@ so later stages always get a usable :class:`Settings`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import phonenumbers
 
@@ -106,24 +106,42 @@ def _key_values(sheet: SheetData, findings: list[Finding]) -> dict[str, tuple[ob
     for row, key_cell, raw in zip(rows.index, rows["key"], rows["value"]):
         item = known.get(schema.fold(key_cell))
         if item is None:
-            findings.append(_finding(
-                Severity.WARNING, sheet, sheet.cell("key", row), key_cell,
-                "not a setting xlcrm knows, so it is ignored; known settings: "
-                + ", ".join(s.key for s in schema.SETTINGS_KEYS)))
+            findings.append(
+                _finding(
+                    Severity.WARNING,
+                    sheet,
+                    sheet.cell("key", row),
+                    key_cell,
+                    "not a setting xlcrm knows, so it is ignored; known settings: "
+                    + ", ".join(s.key for s in schema.SETTINGS_KEYS),
+                )
+            )
             continue
         if item.key in seen:
-            findings.append(_finding(
-                Severity.WARNING, sheet, sheet.cell("key", row), key_cell,
-                f"{item.key} is set again; the value on row {seen[item.key]} is used"))
+            findings.append(
+                _finding(
+                    Severity.WARNING,
+                    sheet,
+                    sheet.cell("key", row),
+                    key_cell,
+                    f"{item.key} is set again; the value on row {seen[item.key]} is used",
+                )
+            )
             continue
         seen[item.key] = row
         if is_blank(raw):
             continue  # a blank value means "use the default", as the Description says
         value, problem = _parse_setting(item.key, raw)
         if problem:
-            findings.append(_finding(
-                Severity.ERROR, sheet, sheet.cell("value", row), raw,
-                f"{item.key} {problem}; the default {item.default} is used until it is fixed"))
+            findings.append(
+                _finding(
+                    Severity.ERROR,
+                    sheet,
+                    sheet.cell("value", row),
+                    raw,
+                    f"{item.key} {problem}; the default {item.default} is used until it is fixed",
+                )
+            )
         else:
             result[item.key] = (value, row)
     return result
@@ -151,8 +169,9 @@ def _whole_number(raw: object) -> int | None:
     return int(text) if text.isdigit() else None
 
 
-def _check_order_thresholds(sheet: SheetData, key_values: dict[str, tuple[object, int]],
-                            findings: list[Finding]) -> None:
+def _check_order_thresholds(
+    sheet: SheetData, key_values: dict[str, tuple[object, int]], findings: list[Finding]
+) -> None:
     """Blocks are checked top down, so a Regular threshold at or above Partner leaves block 5 empty.
 
     Both values are kept: the owner may be mid-edit, and guessing which one is wrong is worse.
@@ -164,10 +183,16 @@ def _check_order_thresholds(sheet: SheetData, key_values: dict[str, tuple[object
     typed = regular or partner  # point at a value the owner typed; the defaults themselves are consistent
     if regular_value >= partner_value and typed:
         value, row = typed
-        findings.append(_finding(
-            Severity.ERROR, sheet, sheet.cell("value", row), value,
-            f"regular_orders ({regular_value}) must be below partner_orders ({partner_value}), "
-            "otherwise no client is ever Regular"))
+        findings.append(
+            _finding(
+                Severity.ERROR,
+                sheet,
+                sheet.cell("value", row),
+                value,
+                f"regular_orders ({regular_value}) must be below partner_orders ({partner_value}), "
+                "otherwise no client is ever Regular",
+            )
+        )
 
 
 def _lists(sheet: SheetData) -> dict[str, tuple[str, ...]]:
@@ -185,10 +210,17 @@ def _check_interaction_types(sheet: SheetData, locale: str, types: object, findi
     missing = [v for v in (schema.ORDER, schema.AGREEMENT) if not any(schema.match_list_value(t, (v,)) for t in types)]
     if missing:
         column = schema.LIST_SOURCES["interaction_types"].column
-        findings.append(_finding(
-            Severity.WARNING, sheet, sheet.cell(column.key, sheet.header_row), column.name(locale),
-            "the list has no " + " and no ".join(v.name(locale) for v in missing)
-            + "; lifecycle blocks count orders and agreements by these types"))
+        findings.append(
+            _finding(
+                Severity.WARNING,
+                sheet,
+                sheet.cell(column.key, sheet.header_row),
+                column.name(locale),
+                "the list has no "
+                + " and no ".join(v.name(locale) for v in missing)
+                + "; lifecycle blocks count orders and agreements by these types",
+            )
+        )
 
 
 def _distinct(column: Iterable[object]) -> tuple[str, ...]:

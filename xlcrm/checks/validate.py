@@ -11,20 +11,20 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
 import pandas as pd
 
-from xlcrm.runtime import progress
 from xlcrm import schema
 from xlcrm.checks.findings import Code, Finding, Severity
 from xlcrm.checks.normalize import as_text, parse_amount, parse_date, parse_emails, parse_inn, parse_phones
-from xlcrm.schema import Column, Kind
 from xlcrm.checks.settings import Settings, builtin_list, read_settings
+from xlcrm.runtime import progress
+from xlcrm.schema import Column, Kind
 from xlcrm.xlsx.reader import SheetData, WorkbookData, read_workbook
 from xlcrm.xlsx.refs import sheet_ref
 
@@ -35,8 +35,20 @@ _STRICT_LISTS = frozenset({"interaction_types", "designations"})
 # How many list values a not-in-list message shows before "…".
 _SHOWN_CHOICES = 10
 _SHOWN_VALUE_CHARS = 60
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July",
-           "August", "September", "October", "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 @dataclass(frozen=True)
@@ -58,9 +70,7 @@ _REQUIRED_VALUES: dict[str, tuple[_Required, ...]] = {
         _Required("client_id", ERROR, "the contact person belongs to no client"),
         _Required("name", WARNING, "who is this contact person?"),
     ),
-    schema.SERVICES.key: (
-        _Required("service", WARNING, "interactions refer to services by name"),
-    ),
+    schema.SERVICES.key: (_Required("service", WARNING, "interactions refer to services by name"),),
 }
 # Sheets whose ClientID must name a client on the Clients sheet.
 _REFERENCING_SHEETS = (schema.CONTACTS.key, schema.INTERACTIONS.key)
@@ -116,8 +126,7 @@ def validate_data(data: WorkbookData, today: dt.date) -> Report:
             continue
         if sheet is clients:
             findings.extend(_client_findings(clients, data.locale))
-        if clients is not None and known_ids is not None and spec.key in _REFERENCING_SHEETS \
-                and sheet.has("client_id"):
+        if clients is not None and known_ids is not None and spec.key in _REFERENCING_SHEETS and sheet.has("client_id"):
             findings.extend(_unknown_client_findings(sheet, known_ids, clients, data.locale))
         findings.extend(_required_value_findings(sheet, data.locale))
         for column in spec.columns:
@@ -143,7 +152,7 @@ def _format_finding(finding: Finding) -> str:
     if finding.value:
         shown = finding.value
         if len(shown) > _SHOWN_VALUE_CHARS:
-            shown = shown[:_SHOWN_VALUE_CHARS - 1] + "…"
+            shown = shown[: _SHOWN_VALUE_CHARS - 1] + "…"
         parts.append(json.dumps(shown, ensure_ascii=False))
     parts.append(finding.message)
     return parts[0] + " " + "  ".join(parts[1:])
@@ -184,35 +193,70 @@ def _structure_findings(data: WorkbookData, spec: schema.Sheet) -> Iterator[Find
     name = spec.name(data.locale)
     sheet = data.sheet(spec.key)
     if sheet is None:
-        yield Finding(ERROR if spec.required else WARNING, Code.MISSING_SHEET, name, name, "",
-                      f"no sheet named {_either(spec.en, spec.ru, data.locale)}"
-                      + ("; xlcrm cannot work without it" if spec.required else "; its checks are skipped"))
+        yield Finding(
+            ERROR if spec.required else WARNING,
+            Code.MISSING_SHEET,
+            name,
+            name,
+            "",
+            f"no sheet named {_either(spec.en, spec.ru, data.locale)}"
+            + ("; xlcrm cannot work without it" if spec.required else "; its checks are skipped"),
+        )
         return
     if sheet.misplaced_header:
-        yield Finding(ERROR, Code.MISPLACED_HEADER, sheet.name, sheet.name, "",
-                      f"the headers are on row {sheet.misplaced_header}, not on row 1; delete the rows above them "
-                      "so xlcrm can read this sheet")
+        yield Finding(
+            ERROR,
+            Code.MISPLACED_HEADER,
+            sheet.name,
+            sheet.name,
+            "",
+            f"the headers are on row {sheet.misplaced_header}, not on row 1; delete the rows above them "
+            "so xlcrm can read this sheet",
+        )
         return
     if not sheet.letters:
         expected = ", ".join(c.name(data.locale) for c in spec.columns)
-        yield Finding(ERROR if spec.required else WARNING, Code.MISSING_COLUMN, sheet.name, sheet.name, "",
-                      f"row 1 has none of the expected headers ({expected}); the sheet cannot be read")
+        yield Finding(
+            ERROR if spec.required else WARNING,
+            Code.MISSING_COLUMN,
+            sheet.name,
+            sheet.name,
+            "",
+            f"row 1 has none of the expected headers ({expected}); the sheet cannot be read",
+        )
         return
     for column in sheet.missing_columns:
-        yield Finding(ERROR if column.required else WARNING, Code.MISSING_COLUMN, sheet.name, sheet.name, "",
-                      f"no column {_either(column.en, column.ru, data.locale)} in row 1"
-                      + ("; xlcrm needs it" if column.required else "; its checks are skipped"))
+        yield Finding(
+            ERROR if column.required else WARNING,
+            Code.MISSING_COLUMN,
+            sheet.name,
+            sheet.name,
+            "",
+            f"no column {_either(column.en, column.ru, data.locale)} in row 1"
+            + ("; xlcrm needs it" if column.required else "; its checks are skipped"),
+        )
     for clash in sheet.header_clashes:
         # xlcrm would read one of two columns it reads and writes and leave the other behind; a user's own
         # columns it carries along one by one, whatever their headers.
         if clash.read:
-            yield Finding(ERROR, Code.DUPLICATE_HEADER, sheet.name, f"{sheet_ref(sheet.name)}!{clash.second}1",
-                          clash.header, f"{clash.text(sheet.name)}; xlcrm cannot tell which one to use, so it "
-                          "changes nothing until one is renamed or deleted")
+            yield Finding(
+                ERROR,
+                Code.DUPLICATE_HEADER,
+                sheet.name,
+                f"{sheet_ref(sheet.name)}!{clash.second}1",
+                clash.header,
+                f"{clash.text(sheet.name)}; xlcrm cannot tell which one to use, so it "
+                "changes nothing until one is renamed or deleted",
+            )
         else:
-            yield Finding(WARNING, Code.DUPLICATE_HEADER, sheet.name, f"{sheet_ref(sheet.name)}!{clash.second}1",
-                          clash.header, f"{clash.text(sheet.name)}; xlcrm carries both along as they are; rename one "
-                          "to tell them apart")
+            yield Finding(
+                WARNING,
+                Code.DUPLICATE_HEADER,
+                sheet.name,
+                f"{sheet_ref(sheet.name)}!{clash.second}1",
+                clash.header,
+                f"{clash.text(sheet.name)}; xlcrm carries both along as they are; rename one to tell them apart",
+            )
 
 
 def _either(en: str, ru: str, locale: str) -> str:
@@ -228,29 +272,50 @@ def _client_findings(clients: SheetData, locale: str) -> Iterator[Finding]:
         header = clients.spec.column("client_id").name(locale)
         ids = clients.column_values("client_id")
         for row in ids.index[ids.isna()]:
-            yield _finding(WARNING, Code.BLANK_CLIENT_ID, clients, "client_id", row, None,
-                           f"blank {header}; xlcrm fills it in the next time it saves the workbook (refresh)")
+            yield _finding(
+                WARNING,
+                Code.BLANK_CLIENT_ID,
+                clients,
+                "client_id",
+                row,
+                None,
+                f"blank {header}; xlcrm fills it in the next time it saves the workbook (refresh)",
+            )
         texts = _texts(clients, "client_id")
         repeated = texts.duplicated(keep="first")
         if repeated.any():
             first_rows = texts[~texts.duplicated(keep="first")]
             first_row_of = dict(zip(first_rows.to_numpy(), first_rows.index))
             for row, text in texts[repeated].items():
-                yield _finding(ERROR, Code.DUPLICATE_CLIENT_ID, clients, "client_id", row, text,
-                               f"{header} {text} is already used on row {first_row_of[text]}; "
-                               "every client needs its own ID")
+                yield _finding(
+                    ERROR,
+                    Code.DUPLICATE_CLIENT_ID,
+                    clients,
+                    "client_id",
+                    row,
+                    text,
+                    f"{header} {text} is already used on row {first_row_of[text]}; every client needs its own ID",
+                )
     # A client may be a person or a company, but one of the two must be there to know who it is.
     names = [key for key in ("name", "company") if clients.has(key)]
     if names:
         anonymous = clients.frame[names].isna().all(axis=1)
         wanted = " nor ".join(clients.spec.column(key).name(locale) for key in ("name", "company"))
         for row in clients.frame.index[anonymous]:
-            yield _finding(WARNING, Code.MISSING_VALUE, clients, names[0], row, None,
-                           f"neither {wanted} is filled; add at least one so the client can be recognised")
+            yield _finding(
+                WARNING,
+                Code.MISSING_VALUE,
+                clients,
+                names[0],
+                row,
+                None,
+                f"neither {wanted} is filled; add at least one so the client can be recognised",
+            )
 
 
-def _unknown_client_findings(sheet: SheetData, known_ids: set[str], clients: SheetData,
-                             locale: str) -> Iterator[Finding]:
+def _unknown_client_findings(
+    sheet: SheetData, known_ids: set[str], clients: SheetData, locale: str
+) -> Iterator[Finding]:
     header = clients.spec.column("client_id").name(locale)
     codes, distinct = sheet.distinct("client_id")
     texts = [_value_text(value) for value in distinct]
@@ -259,8 +324,15 @@ def _unknown_client_findings(sheet: SheetData, known_ids: set[str], clients: She
         return
     where = np.isin(codes, unknown)
     for row, code in zip(sheet.frame.index[where], codes[where]):
-        yield _finding(ERROR, Code.UNKNOWN_CLIENT, sheet, "client_id", row, texts[code],
-                       f"no client with {header} {texts[code]} on {clients.name}")
+        yield _finding(
+            ERROR,
+            Code.UNKNOWN_CLIENT,
+            sheet,
+            "client_id",
+            row,
+            texts[code],
+            f"no client with {header} {texts[code]} on {clients.name}",
+        )
 
 
 def _required_value_findings(sheet: SheetData, locale: str) -> Iterator[Finding]:
@@ -270,8 +342,15 @@ def _required_value_findings(sheet: SheetData, locale: str) -> Iterator[Finding]
         values = sheet.column_values(required.column_key)
         header = sheet.spec.column(required.column_key).name(locale)
         for row in values.index[values.isna()]:
-            yield _finding(required.severity, Code.MISSING_VALUE, sheet, required.column_key, row, None,
-                           f"{header} is blank; {required.reason}")
+            yield _finding(
+                required.severity,
+                Code.MISSING_VALUE,
+                sheet,
+                required.column_key,
+                row,
+                None,
+                f"{header} is blank; {required.reason}",
+            )
 
 
 # --- cell checks ------------------------------------------------------------------------
@@ -362,15 +441,18 @@ def _check_date(value: object, future_before: dt.date | None) -> _Problem | None
         if isinstance(value, dt.time):
             return _Problem(ERROR, Code.BAD_DATE, "a time without a date")
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return _Problem(ERROR, Code.BAD_DATE,
-                            "a number, not a date; if it should be a date, format the cell as Date")
+            return _Problem(
+                ERROR, Code.BAD_DATE, "a number, not a date; if it should be a date, format the cell as Date"
+            )
         return _Problem(ERROR, Code.BAD_DATE, "not a date")
     if future_before is not None and result.date > future_before:
         return _Problem(ERROR, Code.FUTURE_BIRTHDAY, f"a birthday in the future (today is {future_before.isoformat()})")
     if result.from_text:
-        return _Problem(WARNING, Code.TEXT_DATE,
-                        f"typed as text; read as {_spoken_date(result.date)} — retype it as a date "
-                        "so Excel can sort and filter it")
+        return _Problem(
+            WARNING,
+            Code.TEXT_DATE,
+            f"typed as text; read as {_spoken_date(result.date)} — retype it as a date so Excel can sort and filter it",
+        )
     return None
 
 
@@ -385,9 +467,12 @@ def _check_amount(value: object) -> _Problem | None:
     if result.amount < 0:
         return _Problem(ERROR, Code.NEGATIVE_AMOUNT, "a negative amount; amounts cannot be below zero")
     if result.from_text:
-        return _Problem(WARNING, Code.TEXT_AMOUNT,
-                        f"typed as text; read as {_spoken_amount(result.amount)} — retype it as a number "
-                        "so Excel includes it in sums")
+        return _Problem(
+            WARNING,
+            Code.TEXT_AMOUNT,
+            f"typed as text; read as {_spoken_amount(result.amount)} — retype it as a number "
+            "so Excel includes it in sums",
+        )
     return None
 
 
@@ -474,7 +559,8 @@ def _value_text(value: object) -> str:
     return as_text(value)
 
 
-def _finding(severity: Severity, code: Code, sheet: SheetData, column_key: str, row: int, value: object,
-             message: str) -> Finding:
+def _finding(
+    severity: Severity, code: Code, sheet: SheetData, column_key: str, row: int, value: object, message: str
+) -> Finding:
     text = "" if value is None else _value_text(value)
     return Finding(severity, code, sheet.name, sheet.cell(column_key, int(row)), text, message)

@@ -15,5 +15,14 @@ from xlcrm.cli.refresh import refresh_command
 from xlcrm.cli.unmerge import unmerge_command
 from xlcrm.cli.validate import validate_command
 
-COMMANDS: tuple[click.Command, ...] = (init_command, validate_command, demo_command, refresh_command, agenda_command,
-                                       dedupe_command, unmerge_command, import_command, export_command)
+COMMANDS: tuple[click.Command, ...] = (
+    init_command,
+    validate_command,
+    demo_command,
+    refresh_command,
+    agenda_command,
+    dedupe_command,
+    unmerge_command,
+    import_command,
+    export_command,
+)

@@ -7,8 +7,16 @@ from pathlib import Path
 
 import click
 
+from xlcrm.cli.options import (
+    SaveOptions,
+    json_option,
+    open_to_change,
+    password_option,
+    save_options,
+    show,
+    workbook_argument,
+)
 from xlcrm.dedupe import merge
-from xlcrm.cli.options import SaveOptions, json_option, open_to_change, password_option, save_options, show, workbook_argument
 
 
 @click.command("dedupe")
@@ -31,6 +39,7 @@ def dedupe_command(path: Path, dry_run: bool, save: SaveOptions, password: str |
 
         xlcrm dedupe clients.xlsx --dry-run
     """
-    result = open_to_change(path, password, save, functools.partial(merge.dedupe_workbook, dry_run=dry_run),
-                            dry_run=dry_run)
+    result = open_to_change(
+        path, password, save, functools.partial(merge.dedupe_workbook, dry_run=dry_run), dry_run=dry_run
+    )
     show(result, as_json, merge.format_dedupe)

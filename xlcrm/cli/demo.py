@@ -7,21 +7,23 @@ from pathlib import Path
 
 import click
 
-from xlcrm.create import demo
 from xlcrm.cli.options import json_option, locale_option, show, today_option, workbook_argument
+from xlcrm.create import demo
 
 
 @click.command("demo")
 @workbook_argument
-@click.option("--clients", type=click.IntRange(10, 200_000), default=300, show_default=True,
-              help="How many clients to generate.")
-@click.option("--seed", type=int, default=1, show_default=True, help="Random seed; the same seed gives the same workbook.")
+@click.option(
+    "--clients", type=click.IntRange(10, 200_000), default=300, show_default=True, help="How many clients to generate."
+)
+@click.option(
+    "--seed", type=int, default=1, show_default=True, help="Random seed; the same seed gives the same workbook."
+)
 @locale_option("ru")
 @today_option
 @click.option("--force", is_flag=True, help="Overwrite the file if it already exists.")
 @json_option
-def demo_command(path: Path, clients: int, seed: int, locale: str, today: dt.date, force: bool,
-                 as_json: bool) -> None:
+def demo_command(path: Path, clients: int, seed: int, locale: str, today: dt.date, force: bool, as_json: bool) -> None:
     """Create a realistic demo workbook with planted duplicates and mistakes.
 
     Example:
@@ -33,5 +35,7 @@ def demo_command(path: Path, clients: int, seed: int, locale: str, today: dt.dat
 
 
 def _describe(result: demo.DemoResult) -> str:
-    return (f"Created {result.path}: {result.clients} clients, {result.interactions} interactions, "
-            f"{len(result.planted_duplicates)} planted duplicates, {len(result.planted_mistakes)} planted mistakes")
+    return (
+        f"Created {result.path}: {result.clients} clients, {result.interactions} interactions, "
+        f"{len(result.planted_duplicates)} planted duplicates, {len(result.planted_mistakes)} planted mistakes"
+    )

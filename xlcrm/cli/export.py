@@ -7,27 +7,50 @@ from pathlib import Path
 
 import click
 
-from xlcrm.jobs import export
 from xlcrm.cli.options import json_option, open_to_read, password_option, show, today_option, workbook_argument
+from xlcrm.jobs import export
 
 
 @click.command("export")
 @workbook_argument
-@click.option("--sqlite", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Write every user sheet and the computed lifecycle as tables with keys to this new SQLite file.")
-@click.option("--url", default=None,
-              help="Write the same tables to the database at this SQLAlchemy URL "
-                   "(e.g. postgresql+psycopg://user@host/dbname; the password is never printed).")
-@click.option("--anonymise", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Write a copy of the workbook to this file with names, phones, emails and INN masked.")
+@click.option(
+    "--sqlite",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write every user sheet and the computed lifecycle as tables with keys to this new SQLite file.",
+)
+@click.option(
+    "--url",
+    default=None,
+    help="Write the same tables to the database at this SQLAlchemy URL "
+    "(e.g. postgresql+psycopg://user@host/dbname; the password is never printed).",
+)
+@click.option(
+    "--anonymise",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write a copy of the workbook to this file with names, phones, emails and INN masked.",
+)
 @click.option("--force", is_flag=True, help="Replace an existing file or existing tables of the same names.")
-@click.option("--ignore-lock", is_flag=True,
-              help="Write the anonymised copy even though that file looks open in Excel or LibreOffice.")
+@click.option(
+    "--ignore-lock",
+    is_flag=True,
+    help="Write the anonymised copy even though that file looks open in Excel or LibreOffice.",
+)
 @today_option
 @password_option
 @json_option
-def export_command(path: Path, sqlite: Path | None, url: str | None, anonymise: Path | None, force: bool,
-                   ignore_lock: bool, today: dt.date, password: str | None, as_json: bool) -> None:
+def export_command(
+    path: Path,
+    sqlite: Path | None,
+    url: str | None,
+    anonymise: Path | None,
+    force: bool,
+    ignore_lock: bool,
+    today: dt.date,
+    password: str | None,
+    as_json: bool,
+) -> None:
     """Carry the client base elsewhere: a database (SQLite or a SQLAlchemy URL) or an anonymised copy.
 
     The workbook itself is not changed. A database gets the tables clients
@@ -41,6 +64,11 @@ def export_command(path: Path, sqlite: Path | None, url: str | None, anonymise: 
 
         xlcrm export clients.xlsx --sqlite clients.sqlite --anonymise for_accountant.xlsx
     """
-    result = open_to_read(path, password, lambda work: export.export_workbook(
-        work, sqlite=sqlite, url=url, anonymise=anonymise, today=today, force=force, ignore_lock=ignore_lock))
+    result = open_to_read(
+        path,
+        password,
+        lambda work: export.export_workbook(
+            work, sqlite=sqlite, url=url, anonymise=anonymise, today=today, force=force, ignore_lock=ignore_lock
+        ),
+    )
     show(result, as_json, export.format_export)

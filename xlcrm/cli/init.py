@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from xlcrm import schema
-from xlcrm.create import template
 from xlcrm.cli.options import json_option, locale_option, show, workbook_argument
+from xlcrm.create import template
 
 
 @click.command("init")

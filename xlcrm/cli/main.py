@@ -14,11 +14,11 @@ from typing import Any
 import click
 
 from xlcrm import __version__
-from xlcrm.runtime import progress
-from xlcrm.runtime.collector import collector_paused
 from xlcrm.cli.commands_list import COMMANDS
 from xlcrm.cli.options import EXIT_WORKBOOK_ERRORS
 from xlcrm.errors import XlcrmError
+from xlcrm.runtime import progress
+from xlcrm.runtime.collector import collector_paused
 
 
 def one_line(message: str) -> str:
@@ -49,8 +49,11 @@ class XlcrmGroup(click.Group):
         except Exception as exc:  # a bug: still no traceback for the user, unless asked for
             if os.environ.get("XLCRM_DEBUG"):
                 raise
-            click.echo(f"Error: unexpected failure ({type(exc).__name__}: {one_line(str(exc))}); "
-                       "set XLCRM_DEBUG=1 to see details", err=True)
+            click.echo(
+                f"Error: unexpected failure ({type(exc).__name__}: {one_line(str(exc))}); "
+                "set XLCRM_DEBUG=1 to see details",
+                err=True,
+            )
             ctx.exit(EXIT_WORKBOOK_ERRORS)
 
 

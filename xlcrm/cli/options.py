@@ -12,16 +12,17 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import click
 
-from xlcrm.files import encryption
-from xlcrm.runtime import progress
 from xlcrm import schema
+from xlcrm.files import encryption
 from xlcrm.files.safe_save import DEFAULT_KEEP_BACKUPS
+from xlcrm.runtime import progress
 
 EXIT_WORKBOOK_ERRORS = 1
 
@@ -47,8 +48,9 @@ def _quiet_for_json(ctx: click.Context, param: click.Parameter, as_json: bool) -
 
 
 def json_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option("--json", "as_json", is_flag=True, callback=_quiet_for_json,
-                        help="Print the result as JSON.")(func)
+    return click.option("--json", "as_json", is_flag=True, callback=_quiet_for_json, help="Print the result as JSON.")(
+        func
+    )
 
 
 def _date_or_today(ctx: click.Context, param: click.Parameter, value: dt.datetime | None) -> dt.date:
@@ -79,9 +81,12 @@ def locale_option(default: str) -> Decorator:
 def password_option(func: Callable[..., Any]) -> Callable[..., Any]:
     """--password (or XLCRM_PASSWORD): open a password-protected workbook and save it back protected."""
     return click.option(
-        "--password", envvar=encryption.PASSWORD_ENV, default=None, show_envvar=True,
+        "--password",
+        envvar=encryption.PASSWORD_ENV,
+        default=None,
+        show_envvar=True,
         help="Password of a password-protected workbook; better given in the environment variable, so it is not "
-             "in the shell history. Never printed.",
+        "in the shell history. Never printed.",
     )(func)
 
 
@@ -96,19 +101,30 @@ class SaveOptions:
 
 def save_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """--output, --ignore-lock and --keep-backups, given to the command together as ``save``."""
+
     @functools.wraps(func)
-    def with_save_options(*args: Any, output: Path | None, ignore_lock: bool, keep_backups: int,
-                          **kwargs: Any) -> Any:
+    def with_save_options(*args: Any, output: Path | None, ignore_lock: bool, keep_backups: int, **kwargs: Any) -> Any:
         return func(*args, save=SaveOptions(output, ignore_lock, keep_backups), **kwargs)
 
     options = (
-        click.option("--output", type=click.Path(path_type=Path), default=None,
-                     help="Write the changed workbook to this file instead of replacing PATH."),
-        click.option("--ignore-lock", is_flag=True,
-                     help="Write even though the workbook looks open in Excel or LibreOffice "
-                          "(their copy will conflict)."),
-        click.option("--keep-backups", type=click.IntRange(0), default=DEFAULT_KEEP_BACKUPS, show_default=True,
-                     help="How many backups of earlier versions to keep in .xlcrm-backups (0: make none)."),
+        click.option(
+            "--output",
+            type=click.Path(path_type=Path),
+            default=None,
+            help="Write the changed workbook to this file instead of replacing PATH.",
+        ),
+        click.option(
+            "--ignore-lock",
+            is_flag=True,
+            help="Write even though the workbook looks open in Excel or LibreOffice (their copy will conflict).",
+        ),
+        click.option(
+            "--keep-backups",
+            type=click.IntRange(0),
+            default=DEFAULT_KEEP_BACKUPS,
+            show_default=True,
+            help="How many backups of earlier versions to keep in .xlcrm-backups (0: make none).",
+        ),
     )
     decorated: Callable[..., Any] = with_save_options
     for option in reversed(options):
@@ -121,17 +137,25 @@ def open_to_read(path: Path, password: str | None, read: Callable[[Path], Result
     return encryption.on_workbook(path, password, lambda work, _output, _backups: read(work))
 
 
-def open_to_change(path: Path, password: str | None, save: SaveOptions, change: Callable[..., Result], *,
-                   dry_run: bool = False) -> Result:
+def open_to_change(
+    path: Path, password: str | None, save: SaveOptions, change: Callable[..., Result], *, dry_run: bool = False
+) -> Result:
     """``change(workbook, output=…, ignore_lock=…, keep_backups=…)`` on the workbook at ``path``.
 
     A password-protected workbook is decrypted for it and saved back protected;
     unless ``dry_run``, a workbook open elsewhere is refused before that.
     """
     return encryption.on_workbook(
-        path, password, lambda work, output, keep_backups: change(
-            work, output=output, ignore_lock=save.ignore_lock, keep_backups=keep_backups),
-        output=save.output, ignore_lock=save.ignore_lock, keep_backups=save.keep_backups, writes=not dry_run)
+        path,
+        password,
+        lambda work, output, keep_backups: change(
+            work, output=output, ignore_lock=save.ignore_lock, keep_backups=keep_backups
+        ),
+        output=save.output,
+        ignore_lock=save.ignore_lock,
+        keep_backups=save.keep_backups,
+        writes=not dry_run,
+    )
 
 
 def show(result: CommandResult, as_json: bool, describe: Callable[[CommandResult], str]) -> None:

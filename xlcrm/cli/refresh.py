@@ -9,8 +9,18 @@ from pathlib import Path
 
 import click
 
+from xlcrm.cli.options import (
+    EXIT_WORKBOOK_ERRORS,
+    SaveOptions,
+    json_option,
+    open_to_change,
+    password_option,
+    save_options,
+    show,
+    today_option,
+    workbook_argument,
+)
 from xlcrm.jobs import refresh
-from xlcrm.cli.options import EXIT_WORKBOOK_ERRORS, SaveOptions, json_option, open_to_change, password_option, save_options, show, today_option, workbook_argument
 
 
 @click.command("refresh")
@@ -20,8 +30,9 @@ from xlcrm.cli.options import EXIT_WORKBOOK_ERRORS, SaveOptions, json_option, op
 @save_options
 @password_option
 @json_option
-def refresh_command(path: Path, today: dt.date, dry_run: bool, save: SaveOptions, password: str | None,
-                    as_json: bool) -> None:
+def refresh_command(
+    path: Path, today: dt.date, dry_run: bool, save: SaveOptions, password: str | None, as_json: bool
+) -> None:
     """Merge duplicates, recompute lifecycle blocks and rebuild every report sheet, in one read and one save.
 
     Duplicates are handled as by xlcrm dedupe: certain ones merged (listed on
@@ -36,8 +47,9 @@ def refresh_command(path: Path, today: dt.date, dry_run: bool, save: SaveOptions
 
         xlcrm refresh clients.xlsx --today 2026-11-23
     """
-    result = open_to_change(path, password, save,
-                            functools.partial(refresh.refresh_workbook, today=today, dry_run=dry_run), dry_run=dry_run)
+    result = open_to_change(
+        path, password, save, functools.partial(refresh.refresh_workbook, today=today, dry_run=dry_run), dry_run=dry_run
+    )
     show(result, as_json, refresh.format_result)
     if result.errors:
         sys.exit(EXIT_WORKBOOK_ERRORS)

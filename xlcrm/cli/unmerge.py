@@ -7,8 +7,16 @@ from pathlib import Path
 
 import click
 
+from xlcrm.cli.options import (
+    SaveOptions,
+    json_option,
+    open_to_change,
+    password_option,
+    save_options,
+    show,
+    workbook_argument,
+)
 from xlcrm.dedupe import merge
-from xlcrm.cli.options import SaveOptions, json_option, open_to_change, password_option, save_options, show, workbook_argument
 
 
 @click.command("unmerge")

@@ -9,7 +9,15 @@ from pathlib import Path
 import click
 
 from xlcrm.checks import validate
-from xlcrm.cli.options import EXIT_WORKBOOK_ERRORS, json_option, open_to_read, password_option, show, today_option, workbook_argument
+from xlcrm.cli.options import (
+    EXIT_WORKBOOK_ERRORS,
+    json_option,
+    open_to_read,
+    password_option,
+    show,
+    today_option,
+    workbook_argument,
+)
 
 
 @click.command("validate")

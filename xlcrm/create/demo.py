@@ -14,17 +14,17 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
 
 from stdnum.ru import inn as stdnum_inn
 
-from xlcrm.create import demo_data as vocab
 from xlcrm import schema
+from xlcrm.checks.findings import Code
+from xlcrm.create import demo_data as vocab
 from xlcrm.create import template
 from xlcrm.errors import UsageError
-from xlcrm.checks.findings import Code
 from xlcrm.files.safe_save import holding_workbook_lock, write_new_workbook
 from xlcrm.schema import ListValue
 from xlcrm.xlsx.refs import column_letter, sheet_ref
@@ -42,15 +42,30 @@ Row = dict[str, object]
 # --- profiles: what happened with a client, so every lifecycle block gets members ---------------
 
 PARTNER, REGULAR, WORKING, ACTIVE, POTENTIAL, SILENT, NOTHING = (
-    "partner", "regular", "working", "active", "potential", "silent", "nothing")
+    "partner",
+    "regular",
+    "working",
+    "active",
+    "potential",
+    "silent",
+    "nothing",
+)
 # Extra profile of a planted duplicate: a few touches by another manager.
 DUPLICATE = "duplicate"
 
 _PROFILE_WEIGHTS = {PARTNER: 4, REGULAR: 14, WORKING: 24, ACTIVE: 10, POTENTIAL: 24, SILENT: 12, NOTHING: 12}
 # Present in every demo of 14 clients or more, most important first (smaller demos keep a prefix).
 _MANDATORY: tuple[tuple[str, ListValue | None], ...] = (
-    (PARTNER, None), (REGULAR, None), (WORKING, None), (ACTIVE, None), (POTENTIAL, None), (SILENT, None),
-    (NOTHING, None), (PARTNER, schema.KEY_ACCOUNT), (REGULAR, schema.VIP), (WORKING, schema.LOST),
+    (PARTNER, None),
+    (REGULAR, None),
+    (WORKING, None),
+    (ACTIVE, None),
+    (POTENTIAL, None),
+    (SILENT, None),
+    (NOTHING, None),
+    (PARTNER, schema.KEY_ACCOUNT),
+    (REGULAR, schema.VIP),
+    (WORKING, schema.LOST),
     (SILENT, schema.VIP),  # a VIP gone quiet: lifecycle lists it for review instead of demoting it
 )
 # Designations given by hand, by profile: (value, probability).
@@ -61,9 +76,15 @@ _DESIGNATION_ODDS: dict[str, tuple[tuple[ListValue, float], ...]] = {
     SILENT: ((schema.LOST, 0.15),),
 }
 # Days before today a client of each profile was created: (min, max).
-_CREATED_AGO = {PARTNER: (400, HISTORY_DAYS), REGULAR: (200, HISTORY_DAYS), WORKING: (30, 700),
-                ACTIVE: (10, 500), POTENTIAL: (3, 600), SILENT: (DEAD_AFTER_DAYS + 90, HISTORY_DAYS),
-                NOTHING: (1, 700)}
+_CREATED_AGO = {
+    PARTNER: (400, HISTORY_DAYS),
+    REGULAR: (200, HISTORY_DAYS),
+    WORKING: (30, 700),
+    ACTIVE: (10, 500),
+    POTENTIAL: (3, 600),
+    SILENT: (DEAD_AFTER_DAYS + 90, HISTORY_DAYS),
+    NOTHING: (1, 700),
+}
 
 _TOUCHES = (schema.CALL_OUT, schema.CALL_IN, schema.MESSAGE, schema.LETTER, schema.MEETING)
 _TOUCH_WEIGHTS = (30, 20, 20, 15, 15)
@@ -157,8 +178,14 @@ class DemoResult:
 
 
 @holding_workbook_lock("path")
-def create_demo(path: str | Path, clients: int = 300, seed: int = 1, locale: str = "ru",
-                today: dt.date | None = None, force: bool = False) -> DemoResult:
+def create_demo(
+    path: str | Path,
+    clients: int = 300,
+    seed: int = 1,
+    locale: str = "ru",
+    today: dt.date | None = None,
+    force: bool = False,
+) -> DemoResult:
     """Generate a demo client base and save it at ``path`` (an existing file only with ``force``)."""
     path = Path(path)
     today = today or dt.date.today()
@@ -169,9 +196,14 @@ def create_demo(path: str | Path, clients: int = 300, seed: int = 1, locale: str
     book = template.build_workbook(locale, rows=data.rows, lists=data.lists)
     write_new_workbook(book, path, force=force)
     return DemoResult(
-        path=path, locale=locale, seed=seed, today=today,
-        clients=len(data.rows[schema.CLIENTS.key]), interactions=len(data.rows[schema.INTERACTIONS.key]),
-        planted_mistakes=data.planted_mistakes, planted_duplicates=data.planted_duplicates,
+        path=path,
+        locale=locale,
+        seed=seed,
+        today=today,
+        clients=len(data.rows[schema.CLIENTS.key]),
+        interactions=len(data.rows[schema.INTERACTIONS.key]),
+        planted_mistakes=data.planted_mistakes,
+        planted_duplicates=data.planted_duplicates,
         lookalikes=data.lookalikes,
     )
 
@@ -254,7 +286,7 @@ class _Client:
     birthday_soon: bool = False
     protected: bool = False  # part of a planted duplicate or look-alike pair: kept free of mistakes
     mandatory: bool = False  # one of the situations every demo shows: no planted repeated ID copies its ID
-    repeats: "_Client | None" = None  # for a planted repeated ID: the client whose ID it copies
+    repeats: _Client | None = None  # for a planted repeated ID: the client whose ID it copies
     person: _Person | None = None
     form: tuple[str, str, str, int] | None = None  # legal form from vocab.LEGAL_FORMS; None for a person
     core: str = ""
@@ -349,8 +381,9 @@ class _Builder:
             rows=rows,
             lists={"managers": list(self.managers)},
             planted_mistakes=self._resolve_mistakes(rows),
-            planted_duplicates=[PlantedDuplicate(str(original.client_id), str(copy.client_id), how)
-                                for copy, original, how in copies],
+            planted_duplicates=[
+                PlantedDuplicate(str(original.client_id), str(copy.client_id), how) for copy, original, how in copies
+            ],
             lookalikes=[Lookalike(str(a.client_id), str(b.client_id), why) for a, b, why in pairs],
         )
 
@@ -366,10 +399,14 @@ class _Builder:
         """Clients with a profile each: the mandatory situations first, then a realistic mix."""
         rng = self.rng
         id_mistakes = [_BLANK_ID] * self.repeat + [_REPEATED_ID] * self.repeat
-        mandatory = _MANDATORY[:count - len(id_mistakes)]
+        mandatory = _MANDATORY[: count - len(id_mistakes)]
         profiles = list(mandatory)
-        profiles += [(p, None) for p in rng.choices(list(_PROFILE_WEIGHTS), list(_PROFILE_WEIGHTS.values()),
-                                                      k=count - len(id_mistakes) - len(mandatory))]
+        profiles += [
+            (p, None)
+            for p in rng.choices(
+                list(_PROFILE_WEIGHTS), list(_PROFILE_WEIGHTS.values()), k=count - len(id_mistakes) - len(mandatory)
+            )
+        ]
         clients = []
         for seq, (profile, designation) in enumerate(profiles):
             if designation is None and seq >= len(mandatory):
@@ -482,10 +519,10 @@ class _Builder:
         while True:
             head = city.region + f"{rng.randint(1, 46):02d}"
             if personal:
-                body = head + f"{rng.randrange(10 ** 6):06d}"
+                body = head + f"{rng.randrange(10**6):06d}"
                 inn = body + stdnum_inn.calc_personal_check_digits(body)
             else:
-                body = head + f"{rng.randrange(10 ** 5):05d}"
+                body = head + f"{rng.randrange(10**5):05d}"
                 inn = body + stdnum_inn.calc_company_check_digit(body)
             if inn not in self.used_inns:
                 self.used_inns.add(inn)
@@ -495,7 +532,7 @@ class _Builder:
         rng = self.rng
         while True:
             rest = 9 - len(code)  # digits after the first, which is never 0 or 1 in a local number
-            subscriber = f"{rng.randint(2, 9)}{rng.randrange(10 ** rest):0{rest}d}"
+            subscriber = f"{rng.randint(2, 9)}{rng.randrange(10**rest):0{rest}d}"
             if code + subscriber not in self.used_phones:
                 self.used_phones.add(code + subscriber)
                 ext = str(rng.randint(10, 450)) if extension else ""
@@ -524,8 +561,15 @@ class _Builder:
         rng = self.rng
         surname = vocab.transliterate(person.surname).lower()
         first = vocab.transliterate(person.first).lower()
-        local = rng.choice((f"{first[0]}.{surname}", f"{surname}.{first}", f"{first}{surname}",
-                            f"{surname}{rng.randint(60, 99)}", f"{first}.{surname}"))
+        local = rng.choice(
+            (
+                f"{first[0]}.{surname}",
+                f"{surname}.{first}",
+                f"{first}{surname}",
+                f"{surname}{rng.randint(60, 99)}",
+                f"{first}.{surname}",
+            )
+        )
         return self._unique_email(local, rng.choice(vocab.MAIL_DOMAINS))
 
     def _company_domain(self, client: _Client) -> str:
@@ -613,8 +657,7 @@ class _Builder:
             else:
                 first.form = second.form = vocab.LEGAL_FORMS[1]
                 first.person, second.person = self._same_initials()
-                why = (f"same short name {first.company()}: {first.person.full} and {second.person.full}, "
-                       "different INN")
+                why = f"same short name {first.company()}: {first.person.full} and {second.person.full}, different INN"
             pairs.append((first, second, why))
         return pairs
 
@@ -626,8 +669,12 @@ class _Builder:
         fathers = [pair[1] if female else pair[0] for pair in vocab.PATRONYMICS]
         while True:
             name, father = rng.choice(names), rng.choice(fathers)
-            twins = [(n, f) for n in names for f in fathers
-                     if n[0] == name[0] and f[0] == father[0] and (n, f) != (name, father)]
+            twins = [
+                (n, f)
+                for n in names
+                for f in fathers
+                if n[0] == name[0] and f[0] == father[0] and (n, f) != (name, father)
+            ]
             if twins:
                 break
         other_name, other_father = rng.choice(twins)
@@ -651,9 +698,19 @@ class _Builder:
         rng = self.rng
         assert original.person is not None
         later = min(self.today, original.created + dt.timedelta(days=rng.randint(20, 400)))
-        copy = _Client(seq, DUPLICATE, role=_DUPLICATE, protected=True, person=original.person,
-                       form=original.form, core=original.core, quotes=original.quotes, city=original.city,
-                       created=later, favourites=original.favourites)
+        copy = _Client(
+            seq,
+            DUPLICATE,
+            role=_DUPLICATE,
+            protected=True,
+            person=original.person,
+            form=original.form,
+            core=original.core,
+            quotes=original.quotes,
+            city=original.city,
+            created=later,
+            favourites=original.favourites,
+        )
         phone = original.phones[0]
         style = rng.choice([s for s in range(len(_PHONE_STYLES)) if s != phone.style])
         how = [f"phone typed as {_phone_text(phone, style)!r}, not {_phone_text(phone)!r}"]
@@ -678,12 +735,22 @@ class _Builder:
             inn = None
             how.append("INN not filled in")
         copy.row = {
-            "client_id": None, "name": name, "company": company, "inn": inn,
-            "phone": _phone_text(phone, style), "email": email, "city": original.row["city"],
+            "client_id": None,
+            "name": name,
+            "company": company,
+            "inn": inn,
+            "phone": _phone_text(phone, style),
+            "email": email,
+            "city": original.row["city"],
             "address": original.row["address"] if rng.random() < 0.5 else None,
-            "birthday": None, "source": rng.choice(schema.DEFAULT_SOURCES).name(self.locale),
+            "birthday": None,
+            "source": rng.choice(schema.DEFAULT_SOURCES).name(self.locale),
             "manager": rng.choice([m for m in self.managers if m != original.row["manager"]]),
-            "designation": None, "rating": None, "consent_date": None, "comment": None, "created": later,
+            "designation": None,
+            "rating": None,
+            "consent_date": None,
+            "comment": None,
+            "created": later,
         }
         return copy, original, "; ".join(how)
 
@@ -701,15 +768,23 @@ class _Builder:
                 return name, core, "company without legal form"
             if trick == "legal form":
                 other = rng.choice([q for q in vocab.QUOTES if q != quotes])
-                return name, *rng.choice(((f"{short} {other[0]}{core}{other[1]}", "company in other quotes"),
-                                          (f"{full} {quotes[0]}{core}{quotes[1]}", "legal form spelled out"),
-                                          (f"{core} {short}", "legal form after the name")))
+                return name, *rng.choice(
+                    (
+                        (f"{short} {other[0]}{core}{other[1]}", "company in other quotes"),
+                        (f"{full} {quotes[0]}{core}{quotes[1]}", "legal form spelled out"),
+                        (f"{core} {short}", "legal form after the name"),
+                    )
+                )
         elif original.is_ip and original.form is not None:
             if trick == "no legal form":
                 return name, person.initials, "ИП without the legal form"
             if trick == "legal form":
-                return name, *rng.choice(((f"{original.form[1]} {person.full}", "ИП with the full name"),
-                                          (f"{original.form[2]} {person.initials}", "legal form spelled out")))
+                return name, *rng.choice(
+                    (
+                        (f"{original.form[1]} {person.full}", "ИП with the full name"),
+                        (f"{original.form[2]} {person.initials}", "legal form spelled out"),
+                    )
+                )
         if trick == "homoglyph":
             changed = _homoglyph(company, core) if company and core else None
             if changed:
@@ -737,8 +812,13 @@ class _Builder:
         """C000001… in the order clients were created; planted blank and repeated IDs take no number."""
         for client in clients:
             if client.role == _BLANK_ID:
-                self._mistake(Code.BLANK_CLIENT_ID, schema.CLIENTS, client.row, "client_id",
-                              "new client typed in without a ClientID")
+                self._mistake(
+                    Code.BLANK_CLIENT_ID,
+                    schema.CLIENTS,
+                    client.row,
+                    "client_id",
+                    "new client typed in without a ClientID",
+                )
             elif client.role == _REPEATED_ID:
                 continue
             else:
@@ -749,8 +829,13 @@ class _Builder:
         for client in clients:
             if client.repeats is not None:
                 client.client_id = client.row["client_id"] = client.repeats.client_id
-                self._mistake(Code.DUPLICATE_CLIENT_ID, schema.CLIENTS, client.row, "client_id",
-                              "ClientID copied from an earlier client's row")
+                self._mistake(
+                    Code.DUPLICATE_CLIENT_ID,
+                    schema.CLIENTS,
+                    client.row,
+                    "client_id",
+                    "ClientID copied from an earlier client's row",
+                )
 
     # --- interactions ----------------------------------------------------------------------------------
 
@@ -851,13 +936,24 @@ class _Builder:
             day = self._days_ago(0, 60)
             missing = f"C{self.last_number + 1 + index * 7 + self.rng.randint(0, 6):06d}"
             row: Row = {
-                "date": day, "client_id": missing, "type": schema.CALL_IN.name(self.locale), "service": None,
-                "amount": None, "manager": self.rng.choice(self.managers),
-                "result": self._word(vocab.RESULTS[schema.CALL_IN.key][0]), "comment": None,
-                "next_action": None, "next_date": None,
+                "date": day,
+                "client_id": missing,
+                "type": schema.CALL_IN.name(self.locale),
+                "service": None,
+                "amount": None,
+                "manager": self.rng.choice(self.managers),
+                "result": self._word(vocab.RESULTS[schema.CALL_IN.key][0]),
+                "comment": None,
+                "next_action": None,
+                "next_date": None,
             }
-            self._mistake(Code.UNKNOWN_CLIENT, schema.INTERACTIONS, row, "client_id",
-                          "a call logged for a client who was never added to Clients")
+            self._mistake(
+                Code.UNKNOWN_CLIENT,
+                schema.INTERACTIONS,
+                row,
+                "client_id",
+                "a call logged for a client who was never added to Clients",
+            )
             rows.append((day, seq + index, row))
         return rows
 
@@ -876,28 +972,32 @@ class _Builder:
             email = None
             if rng.random() < 0.6:
                 local = f"{vocab.transliterate(person.first)[0]}.{vocab.transliterate(person.surname)}".lower()
-                email = (self._unique_email(local, client.domain) if client.domain
-                         else self._personal_email(person))
-            rows.append({
-                "client_id": client.client_id,
-                "name": person.full,
-                "role": self._word((role_en, role_ru)),
-                "phone": _phone_text(self._mobile()) if rng.random() < 0.75 else None,
-                "email": email,
-                "birthday": self._birthday() if rng.random() < 0.35 else None,
-                "decision_maker": (schema.YES if decides else schema.NO).name(self.locale),
-            })
+                email = self._unique_email(local, client.domain) if client.domain else self._personal_email(person)
+            rows.append(
+                {
+                    "client_id": client.client_id,
+                    "name": person.full,
+                    "role": self._word((role_en, role_ru)),
+                    "phone": _phone_text(self._mobile()) if rng.random() < 0.75 else None,
+                    "email": email,
+                    "birthday": self._birthday() if rng.random() < 0.35 else None,
+                    "decision_maker": (schema.YES if decides else schema.NO).name(self.locale),
+                }
+            )
         return rows
 
     def _service_rows(self) -> list[Row]:
-        return [{
-            "service_id": f"S{number:03d}",
-            "service": self._word(service.name),
-            "price": service.price,
-            "unit": self._word(service.unit),
-            "active": (schema.YES if service.active else schema.NO).name(self.locale),
-            "description": self._word(service.description),
-        } for number, service in enumerate(vocab.SERVICES, start=1)]
+        return [
+            {
+                "service_id": f"S{number:03d}",
+                "service": self._word(service.name),
+                "price": service.price,
+                "unit": self._word(service.unit),
+                "active": (schema.YES if service.active else schema.NO).name(self.locale),
+                "description": self._word(service.description),
+            }
+            for number, service in enumerate(vocab.SERVICES, start=1)
+        ]
 
     # --- planted mistakes --------------------------------------------------------------------------------
 
@@ -921,8 +1021,11 @@ class _Builder:
         )
         for number in range(self.repeat):
             for code, column, plant in plants:
-                free = [c for c in candidates if (id(c.row), column) not in used_cells
-                        and not (column == "birthday" and c.birthday_soon)]
+                free = [
+                    c
+                    for c in candidates
+                    if (id(c.row), column) not in used_cells and not (column == "birthday" and c.birthday_soon)
+                ]
                 client = next((c for c in free if id(c.row) not in used_rows), free[0])
                 used_rows.add(id(client.row))
                 used_cells.add((id(client.row), column))
@@ -932,16 +1035,18 @@ class _Builder:
         phone = client.phones[0]
         text = _phone_text(_Phone(phone.code, phone.subscriber, phone.style))
         cut = max(i for i, ch in enumerate(text) if ch.isdigit())
-        client.row["phone"] = text[:cut] + text[cut + 1:]
+        client.row["phone"] = text[:cut] + text[cut + 1 :]
         return "a digit missing from the phone number"
 
     def _bad_email(self, client: _Client, number: int) -> str:
         assert client.person is not None
         email = client.row["email"] if isinstance(client.row["email"], str) else self._personal_email(client.person)
         local, domain = email.split("@")
-        typos = ((f"{local}{domain}", "@ missing from the email"),
-                 (f"{local}@@{domain}", "@ typed twice in the email"),
-                 (f"{local}@{domain.replace('.', '')}", "the dot missing from the email's domain"))
+        typos = (
+            (f"{local}{domain}", "@ missing from the email"),
+            (f"{local}@@{domain}", "@ typed twice in the email"),
+            (f"{local}@{domain.replace('.', '')}", "the dot missing from the email's domain"),
+        )
         client.row["email"], note = typos[number % len(typos)]
         return note
 
@@ -998,12 +1103,18 @@ class _Builder:
             row = middle_touches.pop()
             kind = touch_names[str(row["type"])]
             row["type"] = self._word(vocab.UNLISTED_TYPES[_TOUCHES.index(kind) % len(vocab.UNLISTED_TYPES)])
-            self._mistake(Code.NOT_IN_LIST, schema.INTERACTIONS, row, "type",
-                          "an interaction type typed by hand instead of picked from the list")
+            self._mistake(
+                Code.NOT_IN_LIST,
+                schema.INTERACTIONS,
+                row,
+                "type",
+                "an interaction type typed by hand instead of picked from the list",
+            )
             row = orders.pop()
             row["amount"] = -int(row["amount"])  # type: ignore[call-overload]
-            self._mistake(Code.NEGATIVE_AMOUNT, schema.INTERACTIONS, row, "amount",
-                          "a refund typed as a negative order amount")
+            self._mistake(
+                Code.NEGATIVE_AMOUNT, schema.INTERACTIONS, row, "amount", "a refund typed as a negative order amount"
+            )
             row = orders.pop()
             row["amount"] = self._word(vocab.WORD_AMOUNTS[number % len(vocab.WORD_AMOUNTS)])
             self._mistake(Code.BAD_AMOUNT, schema.INTERACTIONS, row, "amount", "words instead of an amount")
@@ -1026,8 +1137,15 @@ class _Builder:
 
 
 # Orders per profile: (min, max), from the lifecycle thresholds so each profile lands in its block.
-_ORDERS = {PARTNER: (PARTNER_ORDERS, 2 * PARTNER_ORDERS), REGULAR: (REGULAR_ORDERS, PARTNER_ORDERS - 1),
-           WORKING: (1, REGULAR_ORDERS - 1), ACTIVE: (0, 0), POTENTIAL: (0, 0), SILENT: (0, 3), DUPLICATE: (0, 0)}
+_ORDERS = {
+    PARTNER: (PARTNER_ORDERS, 2 * PARTNER_ORDERS),
+    REGULAR: (REGULAR_ORDERS, PARTNER_ORDERS - 1),
+    WORKING: (1, REGULAR_ORDERS - 1),
+    ACTIVE: (0, 0),
+    POTENTIAL: (0, 0),
+    SILENT: (0, 3),
+    DUPLICATE: (0, 0),
+}
 # Days before today of the last contact: (min, max).
 _LAST_CONTACT_AGO = {PARTNER: (0, 45), REGULAR: (0, 150), WORKING: (0, 250), ACTIVE: (0, 200), POTENTIAL: (0, 250)}
 
@@ -1055,7 +1173,7 @@ def _homoglyph(text: str, word: str) -> str | None:
     for offset, char in enumerate(word[1:], start=1):
         if char in vocab.HOMOGLYPHS:
             position = start + offset
-            return text[:position] + vocab.HOMOGLYPHS[char] + text[position + 1:]
+            return text[:position] + vocab.HOMOGLYPHS[char] + text[position + 1 :]
     return None
 
 

@@ -9,9 +9,9 @@ below the data gets them too, in Excel and in LibreOffice alike.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
@@ -23,8 +23,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from xlcrm import schema
 from xlcrm.errors import UsageError, WriteError
-from xlcrm.runtime.paths import path_problem
 from xlcrm.files.safe_save import write_new_workbook
+from xlcrm.runtime.paths import path_problem
 from xlcrm.schema import Column, Kind, Sheet
 from xlcrm.xlsx.refs import column_letter, sheet_ref
 
@@ -65,8 +65,12 @@ class InitResult:
     backup: Path | None = None  # with --force: where the replaced file was kept
 
     def to_dict(self) -> dict[str, object]:
-        return {"path": str(self.path), "locale": self.locale, "sheets": list(self.sheets),
-                "backup": str(self.backup) if self.backup else None}
+        return {
+            "path": str(self.path),
+            "locale": self.locale,
+            "sheets": list(self.sheets),
+            "backup": str(self.backup) if self.backup else None,
+        }
 
 
 def create_workbook(path: str | Path, locale: str = schema.DEFAULT_LOCALE, force: bool = False) -> InitResult:
@@ -95,8 +99,9 @@ def write_templates(folder: str | Path) -> list[Path]:
     return paths
 
 
-def build_workbook(locale: str = schema.DEFAULT_LOCALE, rows: Rows | None = None,
-                   lists: Mapping[str, Sequence[str]] | None = None) -> Workbook:
+def build_workbook(
+    locale: str = schema.DEFAULT_LOCALE, rows: Rows | None = None, lists: Mapping[str, Sequence[str]] | None = None
+) -> Workbook:
     """The full template in ``locale``, optionally filled.
 
     ``rows`` maps a data sheet key ("clients", "contacts", "services",
@@ -137,8 +142,10 @@ def settings_lists(locale: str, overrides: Mapping[str, Sequence[str]] | None = 
     overrides = overrides or {}
     unknown = set(overrides) - set(values)
     if unknown:
-        raise ValueError(f"unknown Settings lists {sorted(unknown)}; expected {sorted(values)} "
-                         "(services come from the rows of the services sheet)")
+        raise ValueError(
+            f"unknown Settings lists {sorted(unknown)}; expected {sorted(values)} "
+            "(services come from the rows of the services sheet)"
+        )
     values.update({key: [str(item) for item in items] for key, items in overrides.items()})
     return values
 
@@ -186,8 +193,11 @@ def _write_data_sheet(worksheet: Worksheet, spec: Sheet, locale: str, rows: Sequ
             raise ValueError(f"{spec.key} row {number - 1} has unknown columns {sorted(extra)}")
         values = [row.get(key) for key in keys]
         worksheet.append(values)
-        formula_like.extend((number, index) for index, value in enumerate(values, start=1)
-                            if isinstance(value, str) and value.startswith("="))
+        formula_like.extend(
+            (number, index)
+            for index, value in enumerate(values, start=1)
+            if isinstance(value, str) and value.startswith("=")
+        )
     # Text such as "=)" in a comment is data, not a formula.
     for number, index in formula_like:
         worksheet.cell(number, index).data_type = "s"
@@ -205,8 +215,9 @@ def _write_data_sheet(worksheet: Worksheet, spec: Sheet, locale: str, rows: Sequ
 
     ref = f"A1:{column_letter(len(columns) - 1)}{last_data_row}"
     table = Table(displayName=spec.table_name, ref=ref)
-    table.tableStyleInfo = TableStyleInfo(name=TABLE_STYLE, showRowStripes=True, showColumnStripes=False,
-                                          showFirstColumn=False, showLastColumn=False)
+    table.tableStyleInfo = TableStyleInfo(
+        name=TABLE_STYLE, showRowStripes=True, showColumnStripes=False, showFirstColumn=False, showLastColumn=False
+    )
     worksheet.add_table(table)
     worksheet.freeze_panes = "A2"
 
@@ -238,15 +249,23 @@ def _add_dropdowns(worksheet: Worksheet, spec: Sheet, locale: str) -> None:
             formula = schema.LIST_DEFINED_NAMES[key]
             source = schema.LIST_SOURCES[key]
             where = f"{source.sheet.name(locale)} › {source.column.name(locale)}"
-            message = _pick((
-                "Pick a value from the dropdown. To use a new one, first add it to the list on {0}.",
-                "Выберите значение из списка. Чтобы ввести новое, сначала допишите его в список: {0}.",
-            ), locale).format(where)
+            message = _pick(
+                (
+                    "Pick a value from the dropdown. To use a new one, first add it to the list on {0}.",
+                    "Выберите значение из списка. Чтобы ввести новое, сначала допишите его в список: {0}.",
+                ),
+                locale,
+            ).format(where)
         # showDropDown stays False: in the file format True means *hide* the in-cell arrow.
         validation = DataValidation(
-            type="list", formula1=formula, allow_blank=True, showDropDown=False,
-            showErrorMessage=True, errorStyle="stop",
-            errorTitle=_pick(("Not in the list", "Нет в списке"), locale), error=message,
+            type="list",
+            formula1=formula,
+            allow_blank=True,
+            showDropDown=False,
+            showErrorMessage=True,
+            errorStyle="stop",
+            errorTitle=_pick(("Not in the list", "Нет в списке"), locale),
+            error=message,
         )
         validation.add(_column_range(spec, column))
         worksheet.add_data_validation(validation)
@@ -258,16 +277,25 @@ def _add_highlights(worksheet: Worksheet, spec: Sheet) -> None:
         column = spec.column("next_date")
         cell = _column_range(spec, column).split(":")[0]
         # ISNUMBER skips blanks and text; a real date is a number.
-        worksheet.conditional_formatting.add(_column_range(spec, column), FormulaRule(
-            formula=[f"AND(ISNUMBER({cell}),{cell}<TODAY())"], stopIfTrue=True, **_OVERDUE))
-        worksheet.conditional_formatting.add(_column_range(spec, column), FormulaRule(
-            formula=[f"AND(ISNUMBER({cell}),{cell}=TODAY())"], stopIfTrue=True, **_DUE_TODAY))
+        worksheet.conditional_formatting.add(
+            _column_range(spec, column),
+            FormulaRule(formula=[f"AND(ISNUMBER({cell}),{cell}<TODAY())"], stopIfTrue=True, **_OVERDUE),
+        )
+        worksheet.conditional_formatting.add(
+            _column_range(spec, column),
+            FormulaRule(formula=[f"AND(ISNUMBER({cell}),{cell}=TODAY())"], stopIfTrue=True, **_DUE_TODAY),
+        )
     if spec in (schema.CLIENTS, schema.CONTACTS):
         column = spec.column("birthday")
         cell = _column_range(spec, column).split(":")[0]
-        worksheet.conditional_formatting.add(_column_range(spec, column), FormulaRule(
-            formula=[f"AND(ISNUMBER({cell}),MONTH({cell})=MONTH(TODAY()),DAY({cell})=DAY(TODAY()))"],
-            stopIfTrue=True, **_BIRTHDAY_TODAY))
+        worksheet.conditional_formatting.add(
+            _column_range(spec, column),
+            FormulaRule(
+                formula=[f"AND(ISNUMBER({cell}),MONTH({cell})=MONTH(TODAY()),DAY({cell})=DAY(TODAY()))"],
+                stopIfTrue=True,
+                **_BIRTHDAY_TODAY,
+            ),
+        )
 
 
 # --- Settings ------------------------------------------------------------------------
@@ -278,7 +306,9 @@ def _write_settings(worksheet: Worksheet, locale: str, lists: Mapping[str, Seque
     first_list = 1 + min(spec.columns.index(spec.column(key)) for key in lists)
     _write_header(worksheet, [c.name(locale) for c in spec.columns], list_from=first_list)
     height = max(len(schema.SETTINGS_KEYS), *(len(values) for values in lists.values()))
-    key_col, value_col, description_col = (1 + spec.columns.index(spec.column(k)) for k in ("key", "value", "description"))
+    key_col, value_col, description_col = (
+        1 + spec.columns.index(spec.column(k)) for k in ("key", "value", "description")
+    )
     for offset in range(height):
         row = [None] * len(spec.columns)
         if offset < len(schema.SETTINGS_KEYS):
@@ -302,84 +332,154 @@ def _write_settings(worksheet: Worksheet, locale: str, lists: Mapping[str, Seque
 # Texts take sheet, column and list names from the schema through str.format placeholders.
 _INTRO = (
     ("Client base", "Клиентская база"),
-    ("Keep every client and every contact with them here, by hand, as usual. Run xlcrm to check, clean "
-     "and summarise the base; it never asks questions and never loses what you typed.",
-     "Ведите здесь всех клиентов и каждый контакт с ними — вручную, как обычно. xlcrm проверяет, чистит "
-     "и сводит базу в отчёты; он ничего не спрашивает и не теряет того, что вы ввели."),
+    (
+        "Keep every client and every contact with them here, by hand, as usual. Run xlcrm to check, clean "
+        "and summarise the base; it never asks questions and never loses what you typed.",
+        "Ведите здесь всех клиентов и каждый контакт с ними — вручную, как обычно. xlcrm проверяет, чистит "
+        "и сводит базу в отчёты; он ничего не спрашивает и не теряет того, что вы ввели.",
+    ),
 )
 
 _SHEETS = (
-    ("clients", ("One row per client (a company or a person). {client_id} is the key that links the other "
-                 "sheets; leave it blank for a new client and xlcrm fills it.",
-                 "Одна строка на клиента (компанию или человека). {client_id} связывает остальные листы; "
-                 "у нового клиента оставьте его пустым — xlcrm заполнит.")),
-    ("contacts", ("Several contact persons per client, linked by {client_id}.",
-                  "Несколько контактных лиц у клиента, связанных через {client_id}.")),
-    ("services", ("What you sell, with prices. The {service} dropdown on {interactions} lists it.",
-                  "Что вы продаёте, с ценами. Из этого листа берётся список «{service}» на листе «{interactions}».")),
-    ("interactions", ("Every contact with a client is one row: calls, meetings, letters, agreements, orders. An order "
-                      "is a row of type {order} with its {amount}. Plan the next touch in {next_action} and "
-                      "{next_date}: an overdue date turns red, today's turns yellow.",
-                      "Каждый контакт с клиентом — одна строка: звонки, встречи, письма, договорённости, заказы. "
-                      "Заказ — строка с типом «{order}» и суммой в столбце «{amount}». Следующий шаг планируйте в "
-                      "столбцах «{next_action}» и «{next_date}»: просроченная дата краснеет, сегодняшняя желтеет.")),
-    ("settings", ("Thresholds of the client lifecycle blocks and the lists behind the dropdowns. Add a manager, "
-                  "source or interaction type at the bottom of its column.",
-                  "Пороги блоков жизненного цикла клиента и списки для выпадающих меню. Нового менеджера, источник "
-                  "или тип взаимодействия допишите внизу его столбца.")),
+    (
+        "clients",
+        (
+            "One row per client (a company or a person). {client_id} is the key that links the other "
+            "sheets; leave it blank for a new client and xlcrm fills it.",
+            "Одна строка на клиента (компанию или человека). {client_id} связывает остальные листы; "
+            "у нового клиента оставьте его пустым — xlcrm заполнит.",
+        ),
+    ),
+    (
+        "contacts",
+        (
+            "Several contact persons per client, linked by {client_id}.",
+            "Несколько контактных лиц у клиента, связанных через {client_id}.",
+        ),
+    ),
+    (
+        "services",
+        (
+            "What you sell, with prices. The {service} dropdown on {interactions} lists it.",
+            "Что вы продаёте, с ценами. Из этого листа берётся список «{service}» на листе «{interactions}».",
+        ),
+    ),
+    (
+        "interactions",
+        (
+            "Every contact with a client is one row: calls, meetings, letters, agreements, orders. An order "
+            "is a row of type {order} with its {amount}. Plan the next touch in {next_action} and "
+            "{next_date}: an overdue date turns red, today's turns yellow.",
+            "Каждый контакт с клиентом — одна строка: звонки, встречи, письма, договорённости, заказы. "
+            "Заказ — строка с типом «{order}» и суммой в столбце «{amount}». Следующий шаг планируйте в "
+            "столбцах «{next_action}» и «{next_date}»: просроченная дата краснеет, сегодняшняя желтеет.",
+        ),
+    ),
+    (
+        "settings",
+        (
+            "Thresholds of the client lifecycle blocks and the lists behind the dropdowns. Add a manager, "
+            "source or interaction type at the bottom of its column.",
+            "Пороги блоков жизненного цикла клиента и списки для выпадающих меню. Нового менеджера, источник "
+            "или тип взаимодействия допишите внизу его столбца.",
+        ),
+    ),
 )
 
-_REPORTS = ("Sheets whose names start with {marker}(for example {problems}) are reports made by xlcrm. They are "
-            "rewritten on every run: do not type in them, except your decisions on the duplicates review sheet.",
-            "Листы, имя которых начинается с {marker}(например, «{problems}»), — отчёты xlcrm. Они "
-            "перезаписываются при каждом запуске: не вводите в них ничего, кроме решений на листе проверки дублей.")
+_REPORTS = (
+    "Sheets whose names start with {marker}(for example {problems}) are reports made by xlcrm. They are "
+    "rewritten on every run: do not type in them, except your decisions on the duplicates review sheet.",
+    "Листы, имя которых начинается с {marker}(например, «{problems}»), — отчёты xlcrm. Они "
+    "перезаписываются при каждом запуске: не вводите в них ничего, кроме решений на листе проверки дублей.",
+)
 
 _COMMANDS = (
-    ("xlcrm validate clients.xlsx", ("List every problem with its cell; changes nothing.",
-                                     "Показать все ошибки с адресами ячеек; ничего не меняет.")),
-    ("xlcrm refresh clients.xlsx", ("Check, clean, merge confirmed duplicates, compute lifecycle blocks and "
-                                    "rewrite the reports, in one go.",
-                                    "Проверить, почистить, объединить подтверждённые дубли, посчитать блоки "
-                                    "жизненного цикла и обновить отчёты — за один запуск.")),
-    ("xlcrm dedupe clients.xlsx", ("Find clients entered twice and list the pairs for your decision.",
-                                   "Найти клиентов, внесённых дважды, и выписать пары на ваше решение.")),
-    ("xlcrm agenda clients.xlsx", ("Overdue and upcoming next actions per manager, birthdays, clients to win back.",
-                                   "Просроченные и ближайшие дела по менеджерам, дни рождения, кого вернуть.")),
-    ("xlcrm import", ("Bring clients in from a CSV file (see xlcrm import --help).",
-                      "Загрузить клиентов из CSV-файла (см. xlcrm import --help).")),
-    ("xlcrm unmerge", ("Undo a merge of duplicates; every merge is logged with the original rows.",
-                       "Отменить объединение дублей; каждое объединение записано вместе с исходными строками.")),
+    (
+        "xlcrm validate clients.xlsx",
+        (
+            "List every problem with its cell; changes nothing.",
+            "Показать все ошибки с адресами ячеек; ничего не меняет.",
+        ),
+    ),
+    (
+        "xlcrm refresh clients.xlsx",
+        (
+            "Check, clean, merge confirmed duplicates, compute lifecycle blocks and rewrite the reports, in one go.",
+            "Проверить, почистить, объединить подтверждённые дубли, посчитать блоки "
+            "жизненного цикла и обновить отчёты — за один запуск.",
+        ),
+    ),
+    (
+        "xlcrm dedupe clients.xlsx",
+        (
+            "Find clients entered twice and list the pairs for your decision.",
+            "Найти клиентов, внесённых дважды, и выписать пары на ваше решение.",
+        ),
+    ),
+    (
+        "xlcrm agenda clients.xlsx",
+        (
+            "Overdue and upcoming next actions per manager, birthdays, clients to win back.",
+            "Просроченные и ближайшие дела по менеджерам, дни рождения, кого вернуть.",
+        ),
+    ),
+    (
+        "xlcrm import",
+        (
+            "Bring clients in from a CSV file (see xlcrm import --help).",
+            "Загрузить клиентов из CSV-файла (см. xlcrm import --help).",
+        ),
+    ),
+    (
+        "xlcrm unmerge",
+        (
+            "Undo a merge of duplicates; every merge is logged with the original rows.",
+            "Отменить объединение дублей; каждое объединение записано вместе с исходными строками.",
+        ),
+    ),
     ("xlcrm --help", ("Every command and option.", "Все команды и параметры.")),
 )
 
 _RULES = (
-    ("Close the workbook before running a command that changes it: xlcrm will not write to a file open in "
-     "Excel or LibreOffice, and keeps a dated backup of the previous version.",
-     "Закройте книгу перед командой, которая её меняет: xlcrm не пишет в файл, открытый в Excel или LibreOffice, "
-     "и сохраняет датированную резервную копию прежней версии."),
-    ("xlcrm never touches your own extra columns and sheets, formulas, charts, pictures, comments or macros. "
-     "In {clients}, {contacts}, {services} and {interactions} it only fills blank {client_id}s and makes the "
-     "changes you asked for, such as merging duplicates you confirmed.",
-     "xlcrm не трогает ваши собственные столбцы и листы, формулы, диаграммы, картинки, примечания и макросы. "
-     "На листах «{clients}», «{contacts}», «{services}» и «{interactions}» он только заполняет пустые "
-     "«{client_id}» и вносит изменения, о которых вы попросили, например объединяет подтверждённые дубли."),
-    ("Keep the headers in row 1. Column order does not matter, headers may be in English or Russian, and you "
-     "may add your own columns at the right.",
-     "Заголовки — в первой строке. Порядок столбцов не важен, заголовки могут быть на русском или английском, "
-     "свои столбцы добавляйте справа."),
-    ("Type dates as dates (31.12.2025), not as text; amounts as plain numbers without a currency sign.",
-     "Даты вводите датами (31.12.2025), а не текстом; суммы — просто числами, без знака валюты."),
+    (
+        "Close the workbook before running a command that changes it: xlcrm will not write to a file open in "
+        "Excel or LibreOffice, and keeps a dated backup of the previous version.",
+        "Закройте книгу перед командой, которая её меняет: xlcrm не пишет в файл, открытый в Excel или LibreOffice, "
+        "и сохраняет датированную резервную копию прежней версии.",
+    ),
+    (
+        "xlcrm never touches your own extra columns and sheets, formulas, charts, pictures, comments or macros. "
+        "In {clients}, {contacts}, {services} and {interactions} it only fills blank {client_id}s and makes the "
+        "changes you asked for, such as merging duplicates you confirmed.",
+        "xlcrm не трогает ваши собственные столбцы и листы, формулы, диаграммы, картинки, примечания и макросы. "
+        "На листах «{clients}», «{contacts}», «{services}» и «{interactions}» он только заполняет пустые "
+        "«{client_id}» и вносит изменения, о которых вы попросили, например объединяет подтверждённые дубли.",
+    ),
+    (
+        "Keep the headers in row 1. Column order does not matter, headers may be in English or Russian, and you "
+        "may add your own columns at the right.",
+        "Заголовки — в первой строке. Порядок столбцов не важен, заголовки могут быть на русском или английском, "
+        "свои столбцы добавляйте справа.",
+    ),
+    (
+        "Type dates as dates (31.12.2025), not as text; amounts as plain numbers without a currency sign.",
+        "Даты вводите датами (31.12.2025), а не текстом; суммы — просто числами, без знака валюты.",
+    ),
 )
 
 _KIND_HINTS: dict[Kind, tuple[str, str]] = {
     Kind.ID: ("Identifier, kept as text.", "Идентификатор, хранится как текст."),
     Kind.TEXT: ("", ""),  # the header says it all
     Kind.LONG_TEXT: ("Free text.", "Произвольный текст."),
-    Kind.PHONE: ("Phone in any form (+7 916 123-45-67, 8 (916) 123-45-67); several separated by commas.",
-                 "Телефон в любом виде (+7 916 123-45-67, 8 (916) 123-45-67); несколько — через запятую."),
+    Kind.PHONE: (
+        "Phone in any form (+7 916 123-45-67, 8 (916) 123-45-67); several separated by commas.",
+        "Телефон в любом виде (+7 916 123-45-67, 8 (916) 123-45-67); несколько — через запятую.",
+    ),
     Kind.EMAIL: ("E-mail; several separated by commas.", "Email; несколько — через запятую."),
-    Kind.INN: ("Taxpayer number: 10 digits for a company, 12 for a person; kept as text.",
-               "ИНН: 10 цифр у организации, 12 у ИП и физлица; хранится как текст."),
+    Kind.INN: (
+        "Taxpayer number: 10 digits for a company, 12 for a person; kept as text.",
+        "ИНН: 10 цифр у организации, 12 у ИП и физлица; хранится как текст.",
+    ),
     Kind.DATE: ("Date, for example 31.12.2025.", "Дата, например 31.12.2025."),
     Kind.MONEY: ("Amount, a number without a currency sign.", "Сумма — число без знака валюты."),
     Kind.NUMBER: ("Whole number.", "Целое число."),
@@ -455,8 +555,13 @@ def _names(locale: str) -> dict[str, str]:
     names = {spec.key: spec.name(locale) for spec in schema.ALL_TEMPLATE_SHEETS}
     for spec in (schema.SERVICES, schema.CLIENTS, schema.INTERACTIONS):  # Interactions wins shared keys
         names.update({column.key: column.name(locale) for column in spec.columns})
-    names.update(order=schema.ORDER.name(locale), yes=schema.YES.name(locale), no=schema.NO.name(locale),
-                 marker=schema.REPORT_MARKER, problems=schema.PROBLEMS.name(locale))
+    names.update(
+        order=schema.ORDER.name(locale),
+        yes=schema.YES.name(locale),
+        no=schema.NO.name(locale),
+        marker=schema.REPORT_MARKER,
+        problems=schema.PROBLEMS.name(locale),
+    )
     return names
 
 

@@ -31,16 +31,64 @@ _TO_CYRILLIC = str.maketrans(_LATIN_LOOKALIKES, _CYRILLIC_LOOKALIKES)
 _TO_LATIN = str.maketrans(_CYRILLIC_LOOKALIKES, _LATIN_LOOKALIKES)
 
 # One transliteration (close to the passport one); spelling variants of other systems are folded below.
-_TRANSLIT = str.maketrans({
-    "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z", "и": "i",
-    "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t",
-    "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y",
-    "ь": "", "э": "e", "ю": "yu", "я": "ya", "і": "i", "ї": "i", "є": "e", "ў": "u",
-})
+_TRANSLIT = str.maketrans(
+    {
+        "а": "a",
+        "б": "b",
+        "в": "v",
+        "г": "g",
+        "д": "d",
+        "е": "e",
+        "ё": "e",
+        "ж": "zh",
+        "з": "z",
+        "и": "i",
+        "й": "y",
+        "к": "k",
+        "л": "l",
+        "м": "m",
+        "н": "n",
+        "о": "o",
+        "п": "p",
+        "р": "r",
+        "с": "s",
+        "т": "t",
+        "у": "u",
+        "ф": "f",
+        "х": "kh",
+        "ц": "ts",
+        "ч": "ch",
+        "ш": "sh",
+        "щ": "shch",
+        "ъ": "",
+        "ы": "y",
+        "ь": "",
+        "э": "e",
+        "ю": "yu",
+        "я": "ya",
+        "і": "i",
+        "ї": "i",
+        "є": "e",
+        "ў": "u",
+    }
+)
 # Spellings that different transliteration habits give for the same Russian letter, longest first.
 _LATIN_VARIANTS = (
-    ("shch", "sh"), ("sch", "sh"), ("kh", "h"), ("tz", "c"), ("ts", "c"), ("ja", "ya"), ("ia", "ya"),
-    ("ju", "yu"), ("iu", "yu"), ("iy", "y"), ("yy", "y"), ("ij", "y"), ("ph", "f"), ("w", "v"), ("x", "ks"),
+    ("shch", "sh"),
+    ("sch", "sh"),
+    ("kh", "h"),
+    ("tz", "c"),
+    ("ts", "c"),
+    ("ja", "ya"),
+    ("ia", "ya"),
+    ("ju", "yu"),
+    ("iu", "yu"),
+    ("iy", "y"),
+    ("yy", "y"),
+    ("ij", "y"),
+    ("ph", "f"),
+    ("w", "v"),
+    ("x", "ks"),
     ("j", "y"),
 )
 
@@ -49,20 +97,76 @@ _LATIN_LETTER = re.compile("[A-Za-z]")
 _WORD = re.compile(r"[^\W\d_]+|\d+")
 
 # Legal forms, as typed in Russian or English; removed from company names before comparing.
-LEGAL_FORM_WORDS = frozenset({
-    "ооо", "оао", "зао", "пао", "ао", "нао", "ип", "нко", "ано", "тоо", "чп", "пбоюл", "фгуп", "гуп", "муп",
-    "кфх", "снт", "тсж", "ooo", "oao", "zao", "pao", "ao", "ip", "llc", "ltd", "inc", "gmbh", "corp", "plc",
-    "jsc", "ojsc", "cjsc", "pjsc", "llp", "lp", "ag", "oy", "bv", "srl", "sarl", "limited", "incorporated",
-    "corporation",
-})
+LEGAL_FORM_WORDS = frozenset(
+    {
+        "ооо",
+        "оао",
+        "зао",
+        "пао",
+        "ао",
+        "нао",
+        "ип",
+        "нко",
+        "ано",
+        "тоо",
+        "чп",
+        "пбоюл",
+        "фгуп",
+        "гуп",
+        "муп",
+        "кфх",
+        "снт",
+        "тсж",
+        "ooo",
+        "oao",
+        "zao",
+        "pao",
+        "ao",
+        "ip",
+        "llc",
+        "ltd",
+        "inc",
+        "gmbh",
+        "corp",
+        "plc",
+        "jsc",
+        "ojsc",
+        "cjsc",
+        "pjsc",
+        "llp",
+        "lp",
+        "ag",
+        "oy",
+        "bv",
+        "srl",
+        "sarl",
+        "limited",
+        "incorporated",
+        "corporation",
+    }
+)
 # Spelled-out legal forms (folded, ё as е), longest first so "закрытое акционерное общество" wins over its tail.
-LEGAL_FORM_PHRASES = tuple(sorted((
-    "общество с ограниченной ответственностью", "закрытое акционерное общество",
-    "открытое акционерное общество", "публичное акционерное общество", "непубличное акционерное общество",
-    "акционерное общество", "индивидуальный предприниматель", "некоммерческая организация",
-    "автономная некоммерческая организация", "limited liability company", "public limited company",
-    "joint stock company", "private limited company",
-), key=len, reverse=True))
+LEGAL_FORM_PHRASES = tuple(
+    sorted(
+        (
+            "общество с ограниченной ответственностью",
+            "закрытое акционерное общество",
+            "открытое акционерное общество",
+            "публичное акционерное общество",
+            "непубличное акционерное общество",
+            "акционерное общество",
+            "индивидуальный предприниматель",
+            "некоммерческая организация",
+            "автономная некоммерческая организация",
+            "limited liability company",
+            "public limited company",
+            "joint stock company",
+            "private limited company",
+        ),
+        key=len,
+        reverse=True,
+    )
+)
 _ANY_LEGAL_FORM_PHRASE = re.compile("|".join(f" {re.escape(phrase)} " for phrase in LEGAL_FORM_PHRASES))
 # Forms that mean "a person trading under their own name": the rest of the name is a person's name.
 INDIVIDUAL_FORMS = frozenset({"ип", "ip", "индивидуальный предприниматель", "пбоюл", "чп"})
@@ -109,8 +213,11 @@ def phone_keys_column(values: pd.Series, region: str = "RU") -> list[frozenset[s
     result = [frozenset()] * len(text)
     if region == "RU":
         digits = text.str.replace(_NON_DIGIT, "", regex=True)
-        plain = text.str.fullmatch(_PLAIN_PHONE) & (digits.str.len() == 11) & (
-            (digits.str[0] == "7") | ((digits.str[0] == "8") & ~text.str.startswith("+")))
+        plain = (
+            text.str.fullmatch(_PLAIN_PHONE)
+            & (digits.str.len() == 11)
+            & ((digits.str[0] == "7") | ((digits.str[0] == "8") & ~text.str.startswith("+")))
+        )
         numbers = ("+7" + digits.str[1:]).where(plain.fillna(False).astype(bool), "")
     else:
         numbers = pd.Series("", index=text.index)
@@ -127,8 +234,10 @@ def email_keys_column(values: pd.Series) -> list[frozenset[str]]:
     """``email_keys`` of a whole column: a single plain address per cell (most cells) without the parser."""
     text = values.map(as_text).str.strip().str.lower()
     simple = text.str.fullmatch(_SIMPLE_EMAIL).fillna(False).astype(bool)
-    return [frozenset((cell,)) if is_simple else email_keys(cell) if cell else frozenset()
-            for cell, is_simple in zip(text.to_numpy(dtype=object), simple.to_numpy())]
+    return [
+        frozenset((cell,)) if is_simple else email_keys(cell) if cell else frozenset()
+        for cell, is_simple in zip(text.to_numpy(dtype=object), simple.to_numpy())
+    ]
 
 
 _SIMPLE_EMAIL = re.compile(r"[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}")
@@ -208,8 +317,14 @@ def text_key(text: object) -> str:
 
 # English names of cities that transliteration does not bring together (keys of both sides).
 CITY_EXONYMS = {
-    "moscov": "moskva", "saint petersburg": "sankt peterburg", "st petersburg": "sankt peterburg",
-    "spb": "sankt peterburg", "msk": "moskva", "kiev": "kiyev", "kyiv": "kiyev", "nizhny novgorod": "nizhniy novgorod",
+    "moscov": "moskva",
+    "saint petersburg": "sankt peterburg",
+    "st petersburg": "sankt peterburg",
+    "spb": "sankt peterburg",
+    "msk": "moskva",
+    "kiev": "kiyev",
+    "kyiv": "kiyev",
+    "nizhny novgorod": "nizhniy novgorod",
 }
 _CITY_PREFIXES = ("g ", "gorod ", "city of ")
 
@@ -220,7 +335,7 @@ def city_key(text: object) -> str:
     key = text_key(text)
     for prefix in _CITY_PREFIXES:
         if key.startswith(prefix):
-            key = key[len(prefix):]
+            key = key[len(prefix) :]
     return CITY_EXONYMS.get(key, key)
 
 
@@ -331,8 +446,10 @@ def compare_people(first: PersonName, second: PersonName) -> NameComparison:
     if first == second and first.full:
         return NameComparison(100, False)
     left_full, right_full = list(first.full), list(second.full)
-    candidates = sorted(((_token_similarity(a, b), i, j) for i, a in enumerate(left_full)
-                         for j, b in enumerate(right_full)), reverse=True)
+    candidates = sorted(
+        ((_token_similarity(a, b), i, j) for i, a in enumerate(left_full) for j, b in enumerate(right_full)),
+        reverse=True,
+    )
     used_left: set[int] = set()
     used_right: set[int] = set()
     ratios: list[float] = []
@@ -365,8 +482,11 @@ def compare_people(first: PersonName, second: PersonName) -> NameComparison:
 
 def _token_similarity(first: str, second: str) -> float:
     ratio = fuzz.ratio(first, second)
-    if ratio < ONE_SLIP_SIMILARITY and min(len(first), len(second)) >= ONE_SLIP_MIN_LENGTH \
-            and OSA.distance(first, second, score_cutoff=1) <= 1:
+    if (
+        ratio < ONE_SLIP_SIMILARITY
+        and min(len(first), len(second)) >= ONE_SLIP_MIN_LENGTH
+        and OSA.distance(first, second, score_cutoff=1) <= 1
+    ):
         return ONE_SLIP_SIMILARITY
     return ratio
 
@@ -392,8 +512,11 @@ def compare_companies(first: CompanyName, second: CompanyName) -> int:
         # ИП Смирнов А.В. is a person's name: initials and word order must be understood.
         people = compare_people(person_name(first.key), person_name(second.key))
         return 0 if people.conflict else people.similarity
-    if _NUMBERS.findall(first.key) != _NUMBERS.findall(second.key) and _NUMBERS.search(first.key) \
-            and _NUMBERS.search(second.key):
+    if (
+        _NUMBERS.findall(first.key) != _NUMBERS.findall(second.key)
+        and _NUMBERS.search(first.key)
+        and _NUMBERS.search(second.key)
+    ):
         return 0  # "Школа № 5" and "Школа № 7", "Филиал 1" and "Филиал 2": alike in letters, other places
     return round(fuzz.token_sort_ratio(first.key, second.key))
 
@@ -403,7 +526,10 @@ _NUMBERS = re.compile(r"\d+")
 
 def fingerprint(value: object) -> str:
     """OpenRefine's fingerprint key: folded, punctuation gone, unique tokens sorted (a baseline to compare with)."""
-    text = unicodedata.normalize("NFKD", as_text(value)).encode("ascii", "ignore").decode("ascii") \
-        if not any("\u0400" <= ch <= "\u04ff" for ch in as_text(value)) else as_text(value)
+    text = (
+        unicodedata.normalize("NFKD", as_text(value)).encode("ascii", "ignore").decode("ascii")
+        if not any("\u0400" <= ch <= "\u04ff" for ch in as_text(value))
+        else as_text(value)
+    )
     tokens = re.sub(r"[^\w\s]", "", text.strip().casefold()).split()
     return " ".join(sorted(set(tokens)))

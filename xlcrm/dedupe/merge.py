@@ -19,24 +19,45 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from xlcrm import schema
+from xlcrm.checks.normalize import as_text, is_blank, split_phone_cell
+from xlcrm.checks.settings import read_settings
+from xlcrm.dedupe.keys import email_keys, phone_keys
+from xlcrm.dedupe.merge_log import (
+    LOG_ADDED_COLUMNS,
+    LogEntry,
+    MergeLog,
+    column_positions,
+    duplicates_sheet,
+    merge_log_sheet,
+    plan_content,
+    read_decisions,
+    read_duplicates,
+    read_merge_log,
+    report_rows,
+    sheet_rows,
+)
 from xlcrm.dedupe.plan import DedupePlan, MergeGroup, plan_dedupe
 from xlcrm.errors import EditRefused, MergeNotFound, MergeNotUndoable, WorkbookStructureError
-from xlcrm.dedupe.keys import email_keys, phone_keys
-from xlcrm.dedupe.merge_log import LOG_ADDED_COLUMNS, LogEntry, MergeLog, column_positions, duplicates_sheet, merge_log_sheet, plan_content, read_decisions, read_duplicates, read_merge_log, report_rows, sheet_rows
-from xlcrm.checks.normalize import as_text, is_blank, split_phone_cell
-from xlcrm.xlsx.package import row_extras
-from xlcrm.xlsx.report_sheet import MAX_CELL_TEXT, CellValue, ReportSheet
 from xlcrm.files.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, holding_workbook_lock
 from xlcrm.files.save import save_changes
-from xlcrm.checks.settings import read_settings
-from xlcrm.xlsx.sheet_edits import Formula, FormulaBlocked, RowMap, SheetEdit, remap_formula
-from xlcrm.xlsx.reader import SheetData, WorkbookData, read_workbook, require_distinct_headers, require_headers_on_row_one, require_room_right
+from xlcrm.xlsx.package import row_extras
+from xlcrm.xlsx.reader import (
+    SheetData,
+    WorkbookData,
+    read_workbook,
+    require_distinct_headers,
+    require_headers_on_row_one,
+    require_room_right,
+)
 from xlcrm.xlsx.refs import column_letter
+from xlcrm.xlsx.report_sheet import MAX_CELL_TEXT, CellValue, ReportSheet
+from xlcrm.xlsx.sheet_edits import Formula, FormulaBlocked, RowMap, SheetEdit, remap_formula
 
 # Columns merged by appending what the survivor lacks, and how the parts are joined.
 PHONE_JOINER = ", "
@@ -65,11 +86,21 @@ class MergeAction:
         records = plan.records
         return {
             "merge_id": self.merge_id,
-            "survivor": {"row": self.group.survivor, "client_id": self.survivor_id,
-                         "name": records[self.group.survivor].shown_name,
-                         "company": records[self.group.survivor].shown_company},
-            "merged": [{"row": row, "client_id": records[row].client_id, "name": records[row].shown_name,
-                        "company": records[row].shown_company} for row in self.group.merged],
+            "survivor": {
+                "row": self.group.survivor,
+                "client_id": self.survivor_id,
+                "name": records[self.group.survivor].shown_name,
+                "company": records[self.group.survivor].shown_company,
+            },
+            "merged": [
+                {
+                    "row": row,
+                    "client_id": records[row].client_id,
+                    "name": records[row].shown_name,
+                    "company": records[row].shown_company,
+                }
+                for row in self.group.merged
+            ],
             "decided_by_user": self.group.decided,
             "reasons": [{"rows": list(m.rows), "score": m.score, "reason": m.reason} for m in self.group.matches],
             "changes": {key: _jsonable(value) for key, value in self.changes.items()},
@@ -82,9 +113,11 @@ class MergeAction:
         if not self.left_whole:
             return None
         columns = " and ".join(clients.spec.column(key).name(locale) for key in self.left_whole)
-        return (f"{self.merge_id}: {columns} of {', '.join(self.merged_ids) or 'the merged rows'} not appended to "
-                f"{self.survivor_id}'s: together longer than Excel's limit of {MAX_CELL_TEXT:,} characters for "
-                f"one cell; {self.survivor_id} keeps its own, the merged values are kept whole in the Merge log")
+        return (
+            f"{self.merge_id}: {columns} of {', '.join(self.merged_ids) or 'the merged rows'} not appended to "
+            f"{self.survivor_id}'s: together longer than Excel's limit of {MAX_CELL_TEXT:,} characters for "
+            f"one cell; {self.survivor_id} keeps its own, the merged values are kept whole in the Merge log"
+        )
 
 
 def _jsonable(value: object) -> object:
@@ -94,8 +127,9 @@ def _jsonable(value: object) -> object:
 # --- field merge ------------------------------------------------------------------------------------
 
 
-def merged_values(frame_rows: Sequence[dict[str, object]], region: str,
-                  left_whole: list[str] | None = None) -> dict[str, CellValue]:
+def merged_values(
+    frame_rows: Sequence[dict[str, object]], region: str, left_whole: list[str] | None = None
+) -> dict[str, CellValue]:
     """New values of the survivor (first of ``frame_rows``, the others oldest first): only what changes.
 
     A phone, email or comment cell whose appended text would be longer than Excel's limit for one cell is left
@@ -113,8 +147,9 @@ def merged_values(frame_rows: Sequence[dict[str, object]], region: str,
         elif key == "email":
             value = _append_new(current, others, key, _email_parts, email_keys, EMAIL_JOINER)
         elif key == "comment":
-            value = _append_new(current, others, key, lambda v: [as_text(v)], lambda v: {schema.fold(v)},
-                                COMMENT_JOINER)
+            value = _append_new(
+                current, others, key, lambda v: [as_text(v)], lambda v: {schema.fold(v)}, COMMENT_JOINER
+            )
         elif is_blank(current):
             value = next((other[key] for other in others if not is_blank(other.get(key))), None)
         else:
@@ -132,8 +167,9 @@ def _email_parts(value: object) -> list[str]:
     return [part for part in as_text(value).replace(";", ",").split(",") if part.strip()]
 
 
-def _append_new(current: object, others: Sequence[dict[str, object]], key: str, parts: Any, keys: Any,
-                joiner: str) -> object:
+def _append_new(
+    current: object, others: Sequence[dict[str, object]], key: str, parts: Any, keys: Any, joiner: str
+) -> object:
     """``current`` with every part of the others' cells whose key it does not have yet appended, as typed."""
     seen = set(keys(current)) if not is_blank(current) else set()
     texts = [as_text(current)] if not is_blank(current) else []
@@ -171,8 +207,13 @@ def plan_actions(plan: DedupePlan, log: MergeLog) -> list[MergeAction]:
     group_of_id: dict[str, int] = {}
     for index, group in enumerate(plan.groups):
         survivor_id = plan.records[group.survivor].client_id
-        ids = tuple(dict.fromkeys(plan.records[r].client_id for r in group.merged
-                                  if plan.records[r].client_id and plan.records[r].client_id != survivor_id))
+        ids = tuple(
+            dict.fromkeys(
+                plan.records[r].client_id
+                for r in group.merged
+                if plan.records[r].client_id and plan.records[r].client_id != survivor_id
+            )
+        )
         merged_ids_of.append(ids)
         group_of_id.update((cid, index) for cid in ids)
     # One pass over each pointing sheet: a big Interactions sheet is not scanned once per group.
@@ -188,10 +229,17 @@ def plan_actions(plan: DedupePlan, log: MergeLog) -> list[MergeAction]:
     for index, group in enumerate(plan.groups):
         rows = [values_of[row] for row in group.rows]
         left_whole: list[str] = []
-        actions.append(MergeAction(
-            f"M{next_number + index:04d}", group, plan.records[group.survivor].client_id, merged_ids_of[index],
-            merged_values(rows, plan.settings.phone_region, left_whole),
-            {key: tuple(rows_) for key, rows_ in repointed[index].items()}, tuple(left_whole)))
+        actions.append(
+            MergeAction(
+                f"M{next_number + index:04d}",
+                group,
+                plan.records[group.survivor].client_id,
+                merged_ids_of[index],
+                merged_values(rows, plan.settings.phone_region, left_whole),
+                {key: tuple(rows_) for key, rows_ in repointed[index].items()},
+                tuple(left_whole),
+            )
+        )
     return actions
 
 
@@ -200,8 +248,10 @@ def plan_actions(plan: DedupePlan, log: MergeLog) -> list[MergeAction]:
 
 def _log_headers(header_row: Sequence[object], width: int) -> list[str]:
     """The Clients headers as typed; a column with values but no header is named by its letter."""
-    return [as_text(header_row[i]) if i < len(header_row) and not is_blank(header_row[i]) else f"({column_letter(i)})"
-            for i in range(width)]
+    return [
+        as_text(header_row[i]) if i < len(header_row) and not is_blank(header_row[i]) else f"({column_letter(i)})"
+        for i in range(width)
+    ]
 
 
 def merge_redirects(plan: DedupePlan) -> dict[str, str]:
@@ -254,10 +304,18 @@ def _apply(plan: DedupePlan, now: dt.datetime) -> tuple[list[SheetEdit], list[Re
                 # earlier merges of this save had removed their rows, so undoing in reverse order is exact.
                 logged_row = row - bisect.bisect_left(deleted, row)
                 merged = role is schema.MERGED_ROLE  # only merged rows are deleted, links, formulas and all
-                log.entries.append(LogEntry(
-                    action.merge_id, now, role.key, clients.name, logged_row, tuple(entry_values),
-                    _by_header(extras.links, row, headers) if merged else (),
-                    _logged_formulas(extras.formulas, row, headers, clients.name, deleted) if merged else ()))
+                log.entries.append(
+                    LogEntry(
+                        action.merge_id,
+                        now,
+                        role.key,
+                        clients.name,
+                        logged_row,
+                        tuple(entry_values),
+                        _by_header(extras.links, row, headers) if merged else (),
+                        _logged_formulas(extras.formulas, row, headers, clients.name, deleted) if merged else (),
+                    )
+                )
             for key, value in action.changes.items():
                 set_cells[f"{clients.letters[key]}{group.survivor}"] = value
             for row in group.merged:
@@ -270,8 +328,9 @@ def _apply(plan: DedupePlan, now: dt.datetime) -> tuple[list[SheetEdit], list[Re
                     values = [None] * len(log.headers)
                     if id_column is not None:
                         values[id_column] = ids.at[row]
-                    log.entries.append(LogEntry(action.merge_id, now, schema.REPOINTED_ROLE.key, sheet.name, row,
-                                                tuple(values)))
+                    log.entries.append(
+                        LogEntry(action.merge_id, now, schema.REPOINTED_ROLE.key, sheet.name, row, tuple(values))
+                    )
                     pointing_cells.setdefault(sheet.name, {})[f"{letter}{row}"] = action.survivor_id
         edits.append(SheetEdit(clients.name, set_cells=set_cells, delete_rows=tuple(sorted(deleted))))
         edits += [SheetEdit(name, set_cells=cells) for name, cells in pointing_cells.items()]
@@ -309,10 +368,16 @@ class DedupeResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "path": str(self.path), "dry_run": self.dry_run, "clients": self.clients,
-            "candidate_pairs": self.candidate_pairs, "merges": self.merges, "review": self.review,
-            "kept_apart": self.kept_apart, "vetoed": self.vetoed,
-            "interaction_duplicates": self.interaction_duplicates, "notes": self.notes,
+            "path": str(self.path),
+            "dry_run": self.dry_run,
+            "clients": self.clients,
+            "candidate_pairs": self.candidate_pairs,
+            "merges": self.merges,
+            "review": self.review,
+            "kept_apart": self.kept_apart,
+            "vetoed": self.vetoed,
+            "interaction_duplicates": self.interaction_duplicates,
+            "notes": self.notes,
             "save": self.save.to_dict() if self.save else None,
         }
 
@@ -325,9 +390,15 @@ def load_plan(data: WorkbookData) -> DedupePlan:
 
 
 @holding_workbook_lock("path", output="output")
-def dedupe_workbook(path: str | Path, *, dry_run: bool = False, output: Path | None = None,
-                    ignore_lock: bool = False, keep_backups: int = DEFAULT_KEEP_BACKUPS,
-                    now: dt.datetime | None = None) -> DedupeResult:
+def dedupe_workbook(
+    path: str | Path,
+    *,
+    dry_run: bool = False,
+    output: Path | None = None,
+    ignore_lock: bool = False,
+    keep_backups: int = DEFAULT_KEEP_BACKUPS,
+    now: dt.datetime | None = None,
+) -> DedupeResult:
     """Merge certain duplicates, list probable ones on the Duplicates sheet, apply the user's decisions.
 
     With ``dry_run`` nothing is written: the result says what would happen.
@@ -339,42 +410,76 @@ def dedupe_workbook(path: str | Path, *, dry_run: bool = False, output: Path | N
     now = now or dt.datetime.now().replace(microsecond=0)
     edits, reports, actions = _apply(plan, now)
     # A clean base with no Duplicates sheet yet: nothing to write, so no save and no backup.
-    clean = not (edits or plan.review or plan.kept_apart or plan.interaction_duplicates
-                 or schema.find_sheet_name(schema.DUPLICATES, data.sheet_names))
+    clean = not (
+        edits
+        or plan.review
+        or plan.kept_apart
+        or plan.interaction_duplicates
+        or schema.find_sheet_name(schema.DUPLICATES, data.sheet_names)
+    )
     save = None
     if not dry_run and not clean:
-        save = save_changes(data, reports=reports, edits=edits, output=output, ignore_lock=ignore_lock,
-                            keep_backups=keep_backups)
+        save = save_changes(
+            data, reports=reports, edits=edits, output=output, ignore_lock=ignore_lock, keep_backups=keep_backups
+        )
     records = plan.records
     return DedupeResult(
-        path=Path(path), dry_run=dry_run, clients=len(records), candidate_pairs=plan.candidate_pairs,
+        path=Path(path),
+        dry_run=dry_run,
+        clients=len(records),
+        candidate_pairs=plan.candidate_pairs,
         merges=[action.to_dict(plan) for action in actions],
-        review=[{"rows": list(m.rows), "client_ids": [records[m.first].client_id, records[m.second].client_id],
-                 "score": m.score, "reason": m.reason} for m in plan.review],
-        kept_apart=len(plan.kept_apart), vetoed=len(plan.vetoed),
-        interaction_duplicates=[{"rows": list(d.rows), "client_id": d.client_id,
-                                 "date": d.date.isoformat() if d.date else None, "type": d.type,
-                                 "amount": d.amount, "comment": d.comment} for d in plan.interaction_duplicates],
-        notes=plan.notes + [note for action in actions
-                            if (note := action.left_whole_note(data.sheets[schema.CLIENTS.key], data.locale))],
+        review=[
+            {
+                "rows": list(m.rows),
+                "client_ids": [records[m.first].client_id, records[m.second].client_id],
+                "score": m.score,
+                "reason": m.reason,
+            }
+            for m in plan.review
+        ],
+        kept_apart=len(plan.kept_apart),
+        vetoed=len(plan.vetoed),
+        interaction_duplicates=[
+            {
+                "rows": list(d.rows),
+                "client_id": d.client_id,
+                "date": d.date.isoformat() if d.date else None,
+                "type": d.type,
+                "amount": d.amount,
+                "comment": d.comment,
+            }
+            for d in plan.interaction_duplicates
+        ],
+        notes=plan.notes
+        + [
+            note for action in actions if (note := action.left_whole_note(data.sheets[schema.CLIENTS.key], data.locale))
+        ],
         save=save,
     )
 
 
 def _by_header(cells: Mapping[tuple[int, int], str], row: int, headers: Sequence[str]) -> tuple[tuple[str, str], ...]:
     """What ``cells`` hold on ``row``, each under its column's header (its letter in brackets, past them)."""
-    return tuple((headers[column] if column < len(headers) else f"({column_letter(column)})", text)
-                 for (on_row, column), text in sorted(cells.items()) if on_row == row)
+    return tuple(
+        (headers[column] if column < len(headers) else f"({column_letter(column)})", text)
+        for (on_row, column), text in sorted(cells.items())
+        if on_row == row
+    )
 
 
 def _cells_by_header(logged: Sequence[tuple[str, str]], header: Sequence[object], row: int) -> dict[str, str]:
     """``_by_header`` undone: what the log keeps under each header, by the reference of its cell on ``row``."""
-    return {f"{column_letter(column)}{row}": text
-            for (_, text), column in zip(logged, _positions(header, [h for h, _ in logged])) if column is not None}
+    return {
+        f"{column_letter(column)}{row}": text
+        for (_, text), column in zip(logged, _positions(header, [h for h, _ in logged]))
+        if column is not None
+    }
 
 
-def _logged_formulas(formulas: Mapping[tuple[int, int], str], row: int, headers: Sequence[str], sheet: str,
-                     deleted: Sequence[int]) -> tuple[tuple[str, str], ...]:
+def _logged_formulas(
+    formulas: Mapping[tuple[int, int], str], row: int, headers: Sequence[str], sheet: str, deleted: Sequence[int]
+) -> tuple[tuple[str, str], ...]:
     """The formulas of a merged row as the Merge log keeps them: as they read once the earlier merges of this save
     removed their rows, the state that undoing in reverse order puts the row back into. A formula that pointed at
     one of those rows is kept as it was."""
@@ -398,8 +503,10 @@ def _check_clients(data: WorkbookData) -> None:
     require_headers_on_row_one(clients)
     require_room_right(clients, LOG_ADDED_COLUMNS, "the Merge log's copies of its rows")
     if not clients.has("client_id"):
-        raise WorkbookStructureError(f"{clients.name} has no {spec.column('client_id').name(data.locale)} column, "
-                                     "so merged clients' interactions could not be re-pointed")
+        raise WorkbookStructureError(
+            f"{clients.name} has no {spec.column('client_id').name(data.locale)} column, "
+            "so merged clients' interactions could not be re-pointed"
+        )
 
 
 # --- unmerge -----------------------------------------------------------------------------------------------
@@ -416,14 +523,26 @@ class UnmergeResult:
     save: SaveResult | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": str(self.path), "merge_id": self.merge_id, "survivor_id": self.survivor_id,
-                "restored_ids": self.restored_ids, "restored_rows": self.restored_rows,
-                "repointed_back": self.repointed_back, "save": self.save.to_dict() if self.save else None}
+        return {
+            "path": str(self.path),
+            "merge_id": self.merge_id,
+            "survivor_id": self.survivor_id,
+            "restored_ids": self.restored_ids,
+            "restored_rows": self.restored_rows,
+            "repointed_back": self.repointed_back,
+            "save": self.save.to_dict() if self.save else None,
+        }
 
 
 @holding_workbook_lock("path", output="output")
-def unmerge_workbook(path: str | Path, merge_id: str, *, output: Path | None = None, ignore_lock: bool = False,
-                     keep_backups: int = DEFAULT_KEEP_BACKUPS) -> UnmergeResult:
+def unmerge_workbook(
+    path: str | Path,
+    merge_id: str,
+    *,
+    output: Path | None = None,
+    ignore_lock: bool = False,
+    keep_backups: int = DEFAULT_KEEP_BACKUPS,
+) -> UnmergeResult:
     """Undo one merge from the Merge log: original rows back in place, re-pointed rows back, pairs kept apart."""
     data = read_workbook(path)
     require_distinct_headers(data)
@@ -437,9 +556,11 @@ def unmerge_workbook(path: str | Path, merge_id: str, *, output: Path | None = N
     merge_id = entries[0].merge_id
     # A row number typed over on the Merge log cannot say where to put a row back.
     if any(entry.row < 2 for entry in entries):
-        raise MergeNotUndoable(f"{merge_id} cannot be undone: a row number of it on {schema.MERGE_LOG.name(locale)} "
-                               "was typed over (each must be the row a client or interaction was on, 2 or more), "
-                               "so xlcrm cannot tell where to put it back; the workbook was not changed")
+        raise MergeNotUndoable(
+            f"{merge_id} cannot be undone: a row number of it on {schema.MERGE_LOG.name(locale)} "
+            "was typed over (each must be the row a client or interaction was on, 2 or more), "
+            "so xlcrm cannot tell where to put it back; the workbook was not changed"
+        )
     clients = data.sheets.get(schema.CLIENTS.key)
     if clients is None:
         raise MergeNotUndoable(f"{path} has no {schema.CLIENTS.name(locale)} sheet to restore the rows into")
@@ -458,8 +579,10 @@ def unmerge_workbook(path: str | Path, merge_id: str, *, output: Path | None = N
     survivor_rows = [int(r) for r in current_ids.index[current_ids == survivor_id]]
     if len(survivor_rows) != 1:
         where = "is on no row" if not survivor_rows else f"is on rows {', '.join(map(str, survivor_rows))}"
-        raise MergeNotUndoable(f"{merge_id} cannot be undone: ClientID {survivor_id} {where} of "
-                               f"{clients.name}; put it back on one row first")
+        raise MergeNotUndoable(
+            f"{merge_id} cannot be undone: ClientID {survivor_id} {where} of "
+            f"{clients.name}; put it back on one row first"
+        )
     width = max(len(header), len(log.headers), *(len(r) for r in raw))
     positions = _positions(header, log.headers)
 
@@ -499,9 +622,14 @@ def unmerge_workbook(path: str | Path, merge_id: str, *, output: Path | None = N
     company_index = _header_index(log.headers, clients, "company")
     ids = sorted(group_ids - {""})
     for i, first in enumerate(ids):
-        for second in ids[i + 1:]:
-            content.keep_apart(first, second, locale, *_shown(names[first], name_index, company_index),
-                               *_shown(names[second], name_index, company_index))
+        for second in ids[i + 1 :]:
+            content.keep_apart(
+                first,
+                second,
+                locale,
+                *_shown(names[first], name_index, company_index),
+                *_shown(names[second], name_index, company_index),
+            )
     reports = [duplicates_sheet(content, locale)]
     remove: list[str] = []
     if remaining.entries:
@@ -509,23 +637,42 @@ def unmerge_workbook(path: str | Path, merge_id: str, *, output: Path | None = N
     else:
         remove.append(schema.find_sheet_name(schema.MERGE_LOG, data.sheet_names) or schema.MERGE_LOG.name(locale))
     try:
-        save = save_changes(data, reports=reports, edits=edits, remove=remove, output=output,
-                            ignore_lock=ignore_lock, keep_backups=keep_backups)
+        save = save_changes(
+            data,
+            reports=reports,
+            edits=edits,
+            remove=remove,
+            output=output,
+            ignore_lock=ignore_lock,
+            keep_backups=keep_backups,
+        )
     except EditRefused as exc:
         raise MergeNotUndoable(f"{merge_id} cannot be undone: {exc}") from None
-    return UnmergeResult(Path(path), merge_id, survivor_id, sorted(group_ids - {survivor_id, ""}),
-                         len(merged), sum(len(e.set_cells) for e in edits[1:]), save)
+    return UnmergeResult(
+        Path(path),
+        merge_id,
+        survivor_id,
+        sorted(group_ids - {survivor_id, ""}),
+        len(merged),
+        sum(len(e.set_cells) for e in edits[1:]),
+        save,
+    )
 
 
 def _check_no_later_merge(log: MergeLog, merge_id: str, group_ids: set[str], id_index: int) -> None:
     """A later merge that took in one of these clients must be undone first, or its rows would be lost."""
     order = log.ids()
-    for later in order[order.index(merge_id) + 1:]:
-        touched = {as_text(e.values[id_index]) for e in log.entries
-                   if e.merge_id == later and e.role != schema.REPOINTED_ROLE.key}
+    for later in order[order.index(merge_id) + 1 :]:
+        touched = {
+            as_text(e.values[id_index])
+            for e in log.entries
+            if e.merge_id == later and e.role != schema.REPOINTED_ROLE.key
+        }
         if touched & group_ids:
-            raise MergeNotUndoable(f"{merge_id} cannot be undone before {later}, which merged "
-                                   f"{', '.join(sorted(touched & group_ids))} again; undo {later} first")
+            raise MergeNotUndoable(
+                f"{merge_id} cannot be undone before {later}, which merged "
+                f"{', '.join(sorted(touched & group_ids))} again; undo {later} first"
+            )
 
 
 def _positions(header: Sequence[object], log_headers: Sequence[str]) -> list[int | None]:
@@ -541,8 +688,9 @@ def _positions(header: Sequence[object], log_headers: Sequence[str]) -> list[int
     return positions
 
 
-def _diff(before: Sequence[Sequence[object]], after: Sequence[Sequence[object]], origin: Sequence[int | None],
-          width: int) -> dict[str, CellValue]:
+def _diff(
+    before: Sequence[Sequence[object]], after: Sequence[Sequence[object]], origin: Sequence[int | None], width: int
+) -> dict[str, CellValue]:
     """Cells to set, numbered as in the sheet written, so that its rows from Excel row 2 read as ``after``.
 
     ``before``: the sheet's rows as read, from row 1; ``origin``: for each row of ``after``, the row of ``before``
@@ -560,20 +708,23 @@ def _diff(before: Sequence[Sequence[object]], after: Sequence[Sequence[object]],
     return set_cells
 
 
-def _repoint_back(data: WorkbookData, entries: Sequence[LogEntry], survivor_id: str, id_index: int,
-                  merge_id: str) -> list[SheetEdit]:
+def _repoint_back(
+    data: WorkbookData, entries: Sequence[LogEntry], survivor_id: str, id_index: int, merge_id: str
+) -> list[SheetEdit]:
     by_name = {sheet.name: sheet for sheet in data.sheets.values()}
     cells: dict[str, dict[str, CellValue]] = {}
     for entry in entries:
         sheet = by_name.get(entry.sheet)
         if sheet is None or not sheet.has("client_id"):
-            raise MergeNotUndoable(f"{merge_id} cannot be undone: sheet {entry.sheet!r} with its ClientID column "
-                                   "is gone")
+            raise MergeNotUndoable(
+                f"{merge_id} cannot be undone: sheet {entry.sheet!r} with its ClientID column is gone"
+            )
         current = sheet.frame["client_id"].get(entry.row) if entry.row in sheet.frame.index else None
         if as_text(current) != survivor_id:
             raise MergeNotUndoable(
                 f"{merge_id} cannot be undone: {sheet.cell('client_id', entry.row)} should hold {survivor_id} but "
-                f"holds {as_text(current) or 'nothing'} (rows moved since the merge?)")
+                f"holds {as_text(current) or 'nothing'} (rows moved since the merge?)"
+            )
         cells.setdefault(sheet.name, {})[f"{sheet.letters['client_id']}{entry.row}"] = entry.values[id_index]
     return [SheetEdit(name, set_cells=values) for name, values in cells.items()]
 
@@ -587,8 +738,10 @@ def _header_index(log_headers: Sequence[str], clients: SheetData, key: str) -> i
 
 
 def _shown(entry: LogEntry, name_index: int | None, company_index: int | None) -> tuple[object, object]:
-    return (entry.values[name_index] if name_index is not None else None,
-            entry.values[company_index] if company_index is not None else None)
+    return (
+        entry.values[name_index] if name_index is not None else None,
+        entry.values[company_index] if company_index is not None else None,
+    )
 
 
 # --- what the commands print ----------------------------------------------------------------------------------
@@ -605,8 +758,10 @@ def format_dedupe(result: DedupeResult) -> str:
     lines = []
     lines.append(f"{result.path}: {result.clients:,} clients, {result.candidate_pairs:,} candidate pairs compared")
     if result.merges:
-        lines.append(f"{'Would merge' if result.dry_run else 'Merged'} {_count(result.merged_rows, 'duplicate row')} "
-                     f"into {_count(len(result.merges), 'client')}:")
+        lines.append(
+            f"{'Would merge' if result.dry_run else 'Merged'} {_count(result.merged_rows, 'duplicate row')} "
+            f"into {_count(len(result.merges), 'client')}:"
+        )
         for merge in result.merges[:SHOWN_ITEMS]:
             others = ", ".join(m["client_id"] or f"row {m['row']}" for m in merge["merged"])
             reason = merge["reasons"][0]["reason"] if merge["reasons"] else "your decision"
@@ -616,8 +771,10 @@ def format_dedupe(result: DedupeResult) -> str:
     else:
         lines.append("Nothing to merge: no certain duplicates")
     if result.review:
-        lines.append(f"{_count(len(result.review), 'probable pair')} to review on the Duplicates sheet "
-                     "(fill in Decision: merge / keep apart, then run xlcrm dedupe again):")
+        lines.append(
+            f"{_count(len(result.review), 'probable pair')} to review on the Duplicates sheet "
+            "(fill in Decision: merge / keep apart, then run xlcrm dedupe again):"
+        )
         for pair in result.review[:SHOWN_ITEMS]:
             lines.append(f"  {' / '.join(pair['client_ids'])}: score {pair['score']}, {pair['reason']}")
         if len(result.review) > SHOWN_ITEMS:
@@ -625,17 +782,23 @@ def format_dedupe(result: DedupeResult) -> str:
     if result.kept_apart:
         lines.append(f"{_count(result.kept_apart, 'pair')} kept apart by your decisions")
     if result.interaction_duplicates:
-        lines.append(f"{_count(len(result.interaction_duplicates), 'interaction')} entered more than once "
-                     "(not deleted; listed on the Duplicates sheet):")
+        lines.append(
+            f"{_count(len(result.interaction_duplicates), 'interaction')} entered more than once "
+            "(not deleted; listed on the Duplicates sheet):"
+        )
         for item in result.interaction_duplicates[:SHOWN_ITEMS]:
-            lines.append(f"  rows {', '.join(map(str, item['rows']))}: {item['client_id']} {item['date'] or ''} "
-                         f"{item['type']}".rstrip())
+            lines.append(
+                f"  rows {', '.join(map(str, item['rows']))}: {item['client_id']} {item['date'] or ''} "
+                f"{item['type']}".rstrip()
+            )
     lines += [f"Note: {note}" for note in result.notes]
     if result.dry_run:
         lines.append("Dry run: the workbook was not changed")
     elif result.save is not None:
-        lines.append(f"Saved {result.save.path}" + (f"; previous version kept as {result.save.backup}"
-                                                     if result.save.backup else ""))
+        lines.append(
+            f"Saved {result.save.path}"
+            + (f"; previous version kept as {result.save.backup}" if result.save.backup else "")
+        )
         lines += [f"Warning: {warning}" for warning in result.save.warnings]
     else:
         lines.append("No duplicates: the workbook was not changed")
@@ -644,11 +807,15 @@ def format_dedupe(result: DedupeResult) -> str:
 
 def format_unmerge(result: UnmergeResult) -> str:
     restored = ", ".join(result.restored_ids) or _count(result.restored_rows, "row")
-    lines = [f"Undid {result.merge_id}: {result.survivor_id} restored as it was, {restored} back in place, "
-             f"{_count(result.repointed_back, 'interaction or contact row')} pointing at them again",
-             "The pairs are marked keep apart on the Duplicates sheet, so dedupe will not merge them again"]
+    lines = [
+        f"Undid {result.merge_id}: {result.survivor_id} restored as it was, {restored} back in place, "
+        f"{_count(result.repointed_back, 'interaction or contact row')} pointing at them again",
+        "The pairs are marked keep apart on the Duplicates sheet, so dedupe will not merge them again",
+    ]
     if result.save is not None:
-        lines.append(f"Saved {result.save.path}" + (f"; previous version kept as {result.save.backup}"
-                                                     if result.save.backup else ""))
+        lines.append(
+            f"Saved {result.save.path}"
+            + (f"; previous version kept as {result.save.backup}" if result.save.backup else "")
+        )
         lines += [f"Warning: {warning}" for warning in result.save.warnings]
     return "\n".join(lines)

@@ -23,18 +23,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
 
 from python_calamine import CalamineError, CalamineWorkbook
 
 from xlcrm import schema
+from xlcrm.checks.normalize import as_text, is_blank
 from xlcrm.dedupe.plan import DedupePlan, InteractionDuplicate, PairDecision
 from xlcrm.errors import NotAWorkbook
-from xlcrm.checks.normalize import as_text, is_blank
-from xlcrm.xlsx.report_sheet import CellValue, ColumnFormat, ReportColumn, ReportSheet, ReportTable
 from xlcrm.xlsx.reader import WorkbookData
+from xlcrm.xlsx.report_sheet import CellValue, ColumnFormat, ReportColumn, ReportSheet, ReportTable
 
 # The last columns of the Merge log when a merged row had links or formulas (a merge deletes them with the row):
 # one line per cell, "header → address" and "header → =formula".
@@ -160,13 +160,22 @@ class DuplicatesContent:
     kept: list[list[CellValue]] = field(default_factory=list)  # keep apart, ClientID A, ClientID B, names, companies
     repeated: list[list[CellValue]] = field(default_factory=list)
 
-    def keep_apart(self, first: str, second: str, locale: str, first_name: object = None,
-                   first_company: object = None, second_name: object = None, second_company: object = None) -> None:
+    def keep_apart(
+        self,
+        first: str,
+        second: str,
+        locale: str,
+        first_name: object = None,
+        first_company: object = None,
+        second_name: object = None,
+        second_company: object = None,
+    ) -> None:
         """Remember one more pair to keep apart (replacing a row of the same pair)."""
         ids = {first, second}
         self.kept = [row for row in self.kept if {as_text(row[1]), as_text(row[2])} != ids]
-        self.kept.append([schema.KEEP_APART.name(locale), first, second, first_name, first_company,
-                          second_name, second_company])  # type: ignore[list-item]
+        self.kept.append(
+            [schema.KEEP_APART.name(locale), first, second, first_name, first_company, second_name, second_company]
+        )  # type: ignore[list-item]
 
 
 def read_duplicates(rows: list[list[object]]) -> DuplicatesContent:
@@ -187,8 +196,10 @@ def _sides(plan: DedupePlan) -> dict[int, list[CellValue]]:
     frame = plan.data.sheets[schema.CLIENTS.key].frame
     rows = sorted({row for match in plan.review for row in match.rows})
     shown = frame.reindex(index=rows, columns=list(PAIR_COLUMNS))
-    return {row: [None if is_blank(value) else value for value in values]
-            for row, values in zip(rows, shown.itertuples(index=False, name=None))}
+    return {
+        row: [None if is_blank(value) else value for value in values]
+        for row, values in zip(rows, shown.itertuples(index=False, name=None))
+    }
 
 
 def plan_content(plan: DedupePlan) -> DuplicatesContent:
@@ -197,15 +208,22 @@ def plan_content(plan: DedupePlan) -> DuplicatesContent:
     records = plan.records
     content = DuplicatesContent()
     sides = _sides(plan)
-    content.pairs = [[None, match.score, match.reason] + sides[match.first] + sides[match.second]
-                     for match in plan.review]
+    content.pairs = [
+        [None, match.score, match.reason] + sides[match.first] + sides[match.second] for match in plan.review
+    ]
     by_id = {r.client_id: r for r in records.values() if r.client_id}
     for pair in sorted(plan.kept_apart, key=lambda d: sorted(d.ids)):
         first, second = sorted(pair.ids)
         a, b = by_id.get(first), by_id.get(second)
-        content.keep_apart(first, second, locale,
-                           a.shown_name or None if a else None, a.shown_company or None if a else None,
-                           b.shown_name or None if b else None, b.shown_company or None if b else None)
+        content.keep_apart(
+            first,
+            second,
+            locale,
+            a.shown_name or None if a else None,
+            a.shown_company or None if a else None,
+            b.shown_name or None if b else None,
+            b.shown_company or None if b else None,
+        )
     content.repeated = [_repeated_row(item) for item in plan.interaction_duplicates]
     return content
 
@@ -218,35 +236,55 @@ def duplicates_sheet(content: DuplicatesContent, locale: str) -> ReportSheet:
         columns = []
         for key in PAIR_COLUMNS:
             column = clients.column(key)
-            header = label(side, locale).format(column=column.name(locale)) if key != "client_id" \
+            header = (
+                label(side, locale).format(column=column.name(locale))
+                if key != "client_id"
                 else label("id_a" if side == "side_a" else "id_b", locale)
+            )
             fmt = ColumnFormat.DATE if column.kind is schema.Kind.DATE else ColumnFormat.TEXT
             columns.append(ReportColumn(header, fmt))
         return columns
 
     decision = ReportColumn(label("decision", locale), width=16)
-    pair_columns = [decision, ReportColumn(label("score", locale), ColumnFormat.INTEGER),
-                    ReportColumn(label("reason", locale), width=50)]
+    pair_columns = [
+        decision,
+        ReportColumn(label("score", locale), ColumnFormat.INTEGER),
+        ReportColumn(label("reason", locale), width=50),
+    ]
     pair_columns += side_columns("side_a") + side_columns("side_b")
-    kept_columns = [decision, ReportColumn(label("id_a", locale)), ReportColumn(label("id_b", locale)),
-                    ReportColumn(label("side_a", locale).format(column=clients.column("name").name(locale))),
-                    ReportColumn(label("side_a", locale).format(column=clients.column("company").name(locale))),
-                    ReportColumn(label("side_b", locale).format(column=clients.column("name").name(locale))),
-                    ReportColumn(label("side_b", locale).format(column=clients.column("company").name(locale)))]
+    kept_columns = [
+        decision,
+        ReportColumn(label("id_a", locale)),
+        ReportColumn(label("id_b", locale)),
+        ReportColumn(label("side_a", locale).format(column=clients.column("name").name(locale))),
+        ReportColumn(label("side_a", locale).format(column=clients.column("company").name(locale))),
+        ReportColumn(label("side_b", locale).format(column=clients.column("name").name(locale))),
+        ReportColumn(label("side_b", locale).format(column=clients.column("company").name(locale))),
+    ]
     interactions = schema.INTERACTIONS
     formats = {"date": ColumnFormat.DATE, "amount": ColumnFormat.MONEY}
-    repeated_columns = [ReportColumn(interactions.column(key).name(locale), formats.get(key, ColumnFormat.TEXT))
-                        for key in ("client_id", "date", "type", "amount", "comment")]
+    repeated_columns = [
+        ReportColumn(interactions.column(key).name(locale), formats.get(key, ColumnFormat.TEXT))
+        for key in ("client_id", "date", "type", "amount", "comment")
+    ]
     repeated_columns.append(ReportColumn(label("rows", locale)))
-    tables = [ReportTable(label("pairs", locale), pair_columns, content.pairs, autofilter=True),
-              ReportTable(label("kept_apart", locale), kept_columns, content.kept),
-              ReportTable(label("repeated_interactions", locale), repeated_columns, content.repeated)]
+    tables = [
+        ReportTable(label("pairs", locale), pair_columns, content.pairs, autofilter=True),
+        ReportTable(label("kept_apart", locale), kept_columns, content.kept),
+        ReportTable(label("repeated_interactions", locale), repeated_columns, content.repeated),
+    ]
     return ReportSheet.of(schema.DUPLICATES, locale, label("duplicates_title", locale), tables=tables)
 
 
 def _repeated_row(item: InteractionDuplicate) -> list[CellValue]:
-    return [item.client_id, item.date, item.type or None, item.amount, item.comment or None,
-            ", ".join(str(row) for row in item.rows)]
+    return [
+        item.client_id,
+        item.date,
+        item.type or None,
+        item.amount,
+        item.comment or None,
+        ", ".join(str(row) for row in item.rows),
+    ]
 
 
 # --- Merge log -------------------------------------------------------------------------------------
@@ -291,8 +329,11 @@ def read_merge_log(rows: list[list[object]]) -> MergeLog:
         while headers and not headers[-1]:
             headers.pop()
         trailing: dict[str, int] = {}  # "links" / "formulas" -> its column
-        names = {schema.fold(text): kind for kind, texts in (("links", LINKS_HEADERS), ("formulas", FORMULAS_HEADERS))
-                 for text in texts.values()}
+        names = {
+            schema.fold(text): kind
+            for kind, texts in (("links", LINKS_HEADERS), ("formulas", FORMULAS_HEADERS))
+            for text in texts.values()
+        }
         while headers and names.get(schema.fold(headers[-1])) not in (None, *trailing):
             trailing[names[schema.fold(headers[-1])]] = fixed + len(headers) - 1
             headers.pop()
@@ -300,17 +341,24 @@ def read_merge_log(rows: list[list[object]]) -> MergeLog:
         def lines(row: Sequence[object], kind: str) -> tuple[tuple[str, str], ...]:
             column = trailing.get(kind)
             return _read_lines(row[column] if column is not None and column < len(row) else None)
+
         log.headers = log.headers or headers
         for row in body:
             role = schema.match_list_value(row[2], schema.MERGE_ROLES)
             values = [row[fixed + i] if fixed + i < len(row) else None for i in range(len(headers))]
             entry_values = _follow(headers, log.headers, [None if v == "" else v for v in values])
-            log.entries.append(LogEntry(
-                merge_id=as_text(row[0]), merged_on=row[1] if isinstance(row[1], (dt.date, dt.datetime)) else None,
-                role=role.key if role else as_text(row[2]), sheet=as_text(row[3]),
-                row=_row_number(row[4]), values=tuple(entry_values),
-                links=lines(row, "links"),
-                formulas=tuple((header, _formula_from_log(text)) for header, text in lines(row, "formulas"))))
+            log.entries.append(
+                LogEntry(
+                    merge_id=as_text(row[0]),
+                    merged_on=row[1] if isinstance(row[1], (dt.date, dt.datetime)) else None,
+                    role=role.key if role else as_text(row[2]),
+                    sheet=as_text(row[3]),
+                    row=_row_number(row[4]),
+                    values=tuple(entry_values),
+                    links=lines(row, "links"),
+                    formulas=tuple((header, _formula_from_log(text)) for header, text in lines(row, "formulas")),
+                )
+            )
     return log
 
 
@@ -352,8 +400,10 @@ def _read_lines(cell: object) -> tuple[tuple[str, str], ...]:
 
 def _follow(headers: Sequence[str], wanted: Sequence[str], values: Sequence[object]) -> list[CellValue]:
     """Values given under ``headers`` rearranged under ``wanted`` (older logs may order columns otherwise)."""
-    return [values[i] if i is not None and i < len(values) else None  # type: ignore[misc]
-            for i in column_positions(headers, wanted)]
+    return [
+        values[i] if i is not None and i < len(values) else None  # type: ignore[misc]
+        for i in column_positions(headers, wanted)
+    ]
 
 
 def column_positions(headers: Sequence[object], wanted: Sequence[object]) -> list[int | None]:
@@ -378,9 +428,13 @@ def column_positions(headers: Sequence[object], wanted: Sequence[object]) -> lis
 
 def _log_lead_columns(locale: str) -> list[ReportColumn]:
     """The Merge log's own columns, left of the copied row's."""
-    return [ReportColumn(label("merge_id", locale)), ReportColumn(label("merged_on", locale), ColumnFormat.DATETIME),
-            ReportColumn(label("role", locale)), ReportColumn(label("sheet", locale)),
-            ReportColumn(label("row", locale), ColumnFormat.INTEGER)]
+    return [
+        ReportColumn(label("merge_id", locale)),
+        ReportColumn(label("merged_on", locale), ColumnFormat.DATETIME),
+        ReportColumn(label("role", locale)),
+        ReportColumn(label("sheet", locale)),
+        ReportColumn(label("row", locale), ColumnFormat.INTEGER),
+    ]
 
 
 # How many columns the Merge log adds to the width of the Clients rows it copies: its own before them, and the
@@ -403,9 +457,24 @@ def merge_log_sheet(log: MergeLog, locale: str) -> ReportSheet:
         role = roles[entry.role].name(locale) if entry.role in roles else entry.role
         values = [*entry.values, *[None] * (len(log.headers) - len(entry.values))]
         links = "\n".join(f"{header}{_LINK_SEPARATOR}{target}" for header, target in entry.links) or None
-        formulas = "\n".join(f"{header}{_LINK_SEPARATOR}{_formula_in_log(text)}"
-                             for header, text in entry.formulas) or None
-        rows.append([entry.merge_id, entry.merged_on, role, entry.sheet, entry.row, *values,
-                     *([links] if linked else []), *([formulas] if with_formulas else [])])
-    return ReportSheet.of(schema.MERGE_LOG, locale, label("merge_log_title", locale),
-                          tables=[ReportTable(label("merges", locale), columns, rows, autofilter=True)])
+        formulas = (
+            "\n".join(f"{header}{_LINK_SEPARATOR}{_formula_in_log(text)}" for header, text in entry.formulas) or None
+        )
+        rows.append(
+            [
+                entry.merge_id,
+                entry.merged_on,
+                role,
+                entry.sheet,
+                entry.row,
+                *values,
+                *([links] if linked else []),
+                *([formulas] if with_formulas else []),
+            ]
+        )
+    return ReportSheet.of(
+        schema.MERGE_LOG,
+        locale,
+        label("merge_log_title", locale),
+        tables=[ReportTable(label("merges", locale), columns, rows, autofilter=True)],
+    )

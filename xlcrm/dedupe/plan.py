@@ -27,16 +27,28 @@ import datetime as dt
 import itertools
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
 
 import pandas as pd
 from rapidfuzz import fuzz
 
 from xlcrm import schema
-from xlcrm.dedupe.keys import CompanyName, PersonName, city_key, compare_companies, compare_people, company_name, email_keys_column, person_name, phone_keys_column, tax_id_key, text_key
 from xlcrm.checks.normalize import as_text, is_blank, parse_amount, parse_date
 from xlcrm.checks.settings import Settings
+from xlcrm.dedupe.keys import (
+    CompanyName,
+    PersonName,
+    city_key,
+    company_name,
+    compare_companies,
+    compare_people,
+    email_keys_column,
+    person_name,
+    phone_keys_column,
+    tax_id_key,
+    text_key,
+)
 from xlcrm.xlsx.reader import SheetData, WorkbookData
 
 # --- points -----------------------------------------------------------------------------------------
@@ -172,19 +184,33 @@ class DedupePlan:
 def client_records(sheet: SheetData, region: str) -> list[ClientRecord]:
     """Keys of every Clients row."""
     frame = sheet.frame
-    columns = {key: sheet.column_values(key) for key in
-               ("client_id", "name", "company", "inn", "city", "address", "birthday", "created")}
+    columns = {
+        key: sheet.column_values(key)
+        for key in ("client_id", "name", "company", "inn", "city", "address", "birthday", "created")
+    }
     phones = phone_keys_column(sheet.column_values("phone"), region)
     emails = email_keys_column(sheet.column_values("email"))
     records = []
     for row, client_id, name, company, inn, city, address, birthday, created, phone, email in zip(
-            frame.index, *(columns[key] for key in columns), phones, emails):
-        records.append(ClientRecord(
-            row=int(row), client_id=as_text(client_id), name=person_name(name), company=company_name(company),
-            tax_id=tax_id_key(inn), phones=phone, emails=email, city=city_key(city), address=text_key(address),
-            birthday=_date(birthday), created=_date(created),
-            shown_name=as_text(name), shown_company=as_text(company),
-        ))
+        frame.index, *(columns[key] for key in columns), phones, emails
+    ):
+        records.append(
+            ClientRecord(
+                row=int(row),
+                client_id=as_text(client_id),
+                name=person_name(name),
+                company=company_name(company),
+                tax_id=tax_id_key(inn),
+                phones=phone,
+                emails=email,
+                city=city_key(city),
+                address=text_key(address),
+                birthday=_date(birthday),
+                created=_date(created),
+                shown_name=as_text(name),
+                shown_company=as_text(company),
+            )
+        )
     return records
 
 
@@ -272,8 +298,13 @@ def compare(first: ClientRecord, second: ClientRecord) -> Match:
     same_company = company >= SIMILAR_NAMES and not (first.company.individual and second.company.individual)
     people = compare_people(first.name, second.name)
     if people.conflict:
-        score += CONTACT_CONFLICT_POINTS if same_company else \
-            PARTIAL_CONFLICT_POINTS if people.partial else PERSON_CONFLICT_POINTS
+        score += (
+            CONTACT_CONFLICT_POINTS
+            if same_company
+            else PARTIAL_CONFLICT_POINTS
+            if people.partial
+            else PERSON_CONFLICT_POINTS
+        )
         reasons.append(f"different names {first.shown_name} / {second.shown_name}")
     elif people.similarity:
         full = min(len(first.name.full), len(second.name.full)) >= 3 and people.similarity >= PERSON_POINTS[0][0]
@@ -295,8 +326,7 @@ def compare(first: ClientRecord, second: ClientRecord) -> Match:
         else:
             score += OTHER_CITY_POINTS
             reasons.append("different cities")
-    if first.address and second.address and \
-            fuzz.token_sort_ratio(first.address, second.address) >= SAME_ADDRESS_FROM:
+    if first.address and second.address and fuzz.token_sort_ratio(first.address, second.address) >= SAME_ADDRESS_FROM:
         score += SAME_ADDRESS_POINTS
         reasons.append("same address")
     if first.birthday and second.birthday:
@@ -308,8 +338,15 @@ def compare(first: ClientRecord, second: ClientRecord) -> Match:
             reasons.append("different birthdays")
 
     names_alike = people.similarity >= SIMILAR_NAMES or company >= SIMILAR_NAMES
-    if not veto and not shared and first.phones and second.phones and first.emails and second.emails \
-            and not names_alike:
+    if (
+        not veto
+        and not shared
+        and first.phones
+        and second.phones
+        and first.emails
+        and second.emails
+        and not names_alike
+    ):
         veto = "different phones and emails, dissimilar names"
     if not veto and people.conflict and first.company and second.company and company < COMPANY_MISMATCH_BELOW:
         veto = "different people at different companies"
@@ -356,10 +393,12 @@ class _Clusters:
 
 def _oldest_first(rows: Iterable[int], records: Mapping[int, ClientRecord]) -> list[int]:
     """Oldest record first: by Created (blank last), then by ClientID number, then by row."""
+
     def age(row: int) -> tuple[object, ...]:
         record = records[row]
         digits = "".join(ch for ch in record.client_id if ch.isdigit())
         return (record.created or dt.date.max, int(digits) if digits else float("inf"), row)
+
     return sorted(rows, key=age)
 
 
@@ -374,8 +413,7 @@ def _survivor_order(rows: Iterable[int], records: Mapping[int, ClientRecord]) ->
 # --- the plan ---------------------------------------------------------------------------------------
 
 
-def plan_dedupe(data: WorkbookData, settings: Settings,
-                decisions: Iterable[PairDecision] = ()) -> DedupePlan:
+def plan_dedupe(data: WorkbookData, settings: Settings, decisions: Iterable[PairDecision] = ()) -> DedupePlan:
     """Find duplicate clients and repeated interactions; decide what is merged and what goes to review.
 
     ``decisions`` are the user's answers from the Duplicates sheet (see :func:`xlcrm.dedupe.merge.read_decisions`):
@@ -429,12 +467,21 @@ def plan_dedupe(data: WorkbookData, settings: Settings,
                 clusters.union(match.first, match.second)
                 joined[match.rows] = match
                 continue
-            match = Match(match.first, match.second, match.score,
-                          match.reasons + (f"would join clients kept apart ({veto})",), shared_id=match.shared_id)
+            match = Match(
+                match.first,
+                match.second,
+                match.score,
+                match.reasons + (f"would join clients kept apart ({veto})",),
+                shared_id=match.shared_id,
+            )
         elif ambiguous_id:
-            match = Match(match.first, match.second, match.score,
-                          match.reasons + (f"ClientID {', '.join(sorted(ambiguous_id))} is on several rows",),
-                          shared_id=match.shared_id)
+            match = Match(
+                match.first,
+                match.second,
+                match.score,
+                match.reasons + (f"ClientID {', '.join(sorted(ambiguous_id))} is on several rows",),
+                shared_id=match.shared_id,
+            )
         review.append(match)
 
     by_root: dict[int, list[Match]] = defaultdict(list)
@@ -443,16 +490,31 @@ def plan_dedupe(data: WorkbookData, settings: Settings,
     groups = []
     for rows in clusters.groups():
         ordered = _survivor_order(rows, records)
-        groups.append(MergeGroup(ordered[0], tuple(ordered[1:]), tuple(by_root[clusters.find(rows[0])]),
-                                 decided=bool(set(rows) & decided_groups)))
+        groups.append(
+            MergeGroup(
+                ordered[0],
+                tuple(ordered[1:]),
+                tuple(by_root[clusters.find(rows[0])]),
+                decided=bool(set(rows) & decided_groups),
+            )
+        )
     groups.sort(key=lambda g: g.survivor)
     # A pair inside a group is settled; review shows only what is still open.
     grouped = {row: i for i, g in enumerate(groups) for row in g.rows}
     review = [m for m in review if grouped.get(m.first, -1) != grouped.get(m.second, -2)]
     kept = [d for d in decided.values() if not d.merge]
-    return DedupePlan(data=data, settings=settings, records=records, groups=groups, review=review,
-                      kept_apart=kept, vetoed=vetoed, interaction_duplicates=interaction_duplicates(data),
-                      candidate_pairs=len(pairs), notes=notes)
+    return DedupePlan(
+        data=data,
+        settings=settings,
+        records=records,
+        groups=groups,
+        review=review,
+        kept_apart=kept,
+        vetoed=vetoed,
+        interaction_duplicates=interaction_duplicates(data),
+        candidate_pairs=len(pairs),
+        notes=notes,
+    )
 
 
 # --- interactions typed in twice -------------------------------------------------------------------------
@@ -477,13 +539,16 @@ def interaction_duplicates(data: WorkbookData) -> list[InteractionDuplicate]:
     # Only rows sharing a client and a day can repeat each other: the rest is set aside cheaply first.
     same_day = pd.DataFrame({"client": clients, "day": days}).duplicated(keep=False).to_numpy() & (clients >= 0)
     # Compared as folded text, dates as days and amounts as numbers, so "5 000" equals 5000.
-    keys = pd.DataFrame({
-        "client_id": sheet.each_cell("client_id", as_text, same_day),
-        "date": days[same_day],
-        "type": sheet.each_cell("type", schema.fold, same_day),
-        "amount": sheet.each_cell("amount", lambda v: None if is_blank(v) else parse_amount(v).amount, same_day),
-        "comment": sheet.each_cell("comment", schema.fold, same_day),
-    }, index=sheet.frame.index[same_day]).astype(str)
+    keys = pd.DataFrame(
+        {
+            "client_id": sheet.each_cell("client_id", as_text, same_day),
+            "date": days[same_day],
+            "type": sheet.each_cell("type", schema.fold, same_day),
+            "amount": sheet.each_cell("amount", lambda v: None if is_blank(v) else parse_amount(v).amount, same_day),
+            "comment": sheet.each_cell("comment", schema.fold, same_day),
+        },
+        index=sheet.frame.index[same_day],
+    ).astype(str)
     repeated = keys[keys.duplicated(keep=False)]
     values = {key: sheet.column_values(key) for key in columns}
     found = []
@@ -491,6 +556,14 @@ def interaction_duplicates(data: WorkbookData) -> list[InteractionDuplicate]:
         rows = sorted(int(r) for r in rows)
         first = {key: values[key][rows[0]] for key in columns}
         amount = None if is_blank(first["amount"]) else parse_amount(first["amount"]).amount
-        found.append(InteractionDuplicate(tuple(rows), as_text(first["client_id"]), parse_date(first["date"]).date,
-                                          as_text(first["type"]), amount, as_text(first["comment"])))
+        found.append(
+            InteractionDuplicate(
+                tuple(rows),
+                as_text(first["client_id"]),
+                parse_date(first["date"]).date,
+                as_text(first["type"]),
+                amount,
+                as_text(first["comment"]),
+            )
+        )
     return sorted(found, key=lambda d: d.rows)

@@ -15,18 +15,19 @@ it is, and the original workbook is not touched.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from xlcrm import schema
-from xlcrm.errors import UsageError
 from xlcrm.checks.normalize import as_text, is_blank
-from xlcrm.xlsx.report_sheet import CellValue
+from xlcrm.errors import UsageError
 from xlcrm.files.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult
 from xlcrm.files.save import save_changes
-from xlcrm.xlsx.sheet_edits import SheetEdit
 from xlcrm.xlsx.reader import WorkbookData, require_distinct_headers
+from xlcrm.xlsx.report_sheet import CellValue
+from xlcrm.xlsx.sheet_edits import SheetEdit
 
 _EMAIL = re.compile(r"([^\s@<>(),;:\"]+)@([^\s@<>(),;:\".]+)((?:\.[^\s@<>(),;:\".]+)*)")
 # A phone with the usual separators, optionally after +. Dots are left out so dates do not match.
@@ -43,7 +44,7 @@ def mask_name(value: object) -> str:
 def mask_digits(text: str, keep_start: int, keep_end: int) -> str:
     """Every digit but the first ``keep_start`` and last ``keep_end`` replaced by ``*``; the rest kept."""
     positions = [i for i, ch in enumerate(text) if ch.isdigit()]
-    hidden = set(positions[keep_start:len(positions) - keep_end] if keep_end else positions[keep_start:])
+    hidden = set(positions[keep_start : len(positions) - keep_end] if keep_end else positions[keep_start:])
     return "".join("*" if i in hidden else ch for i, ch in enumerate(text))
 
 
@@ -58,8 +59,7 @@ def mask_phones(value: object) -> str:
 def _mask_email(match: re.Match[str]) -> str:
     local, domain, rest = match.groups()
     zone = rest.rsplit(".", 1)
-    shown_rest = ("*" * (len(zone[0]) - 1) if len(zone) > 1 and zone[0] else "") + (
-        "." + zone[-1] if rest else "")
+    shown_rest = ("*" * (len(zone[0]) - 1) if len(zone) > 1 and zone[0] else "") + ("." + zone[-1] if rest else "")
     return f"{local[0]}***@{domain[0]}{'*' * (len(domain) - 1)}{shown_rest}"
 
 
@@ -74,16 +74,24 @@ def mask_inn(value: object) -> str:
 
 def mask_text(value: object) -> str:
     """Emails and phone numbers written inside free text."""
+
     def phone(match: re.Match[str]) -> str:
         text = match.group(0)
         return mask_digits(text, 1, 2) if sum(ch.isdigit() for ch in text) >= PHONE_DIGITS_IN_TEXT else text
+
     return _PHONE.sub(phone, mask_emails(value))
 
 
 # Column key -> how its cells are masked, per sheet.
 MASKS: dict[str, dict[str, Callable[[object], str]]] = {
-    schema.CLIENTS.key: {"name": mask_name, "phone": mask_phones, "email": mask_emails, "inn": mask_inn,
-                         "comment": mask_text, "address": mask_text},
+    schema.CLIENTS.key: {
+        "name": mask_name,
+        "phone": mask_phones,
+        "email": mask_emails,
+        "inn": mask_inn,
+        "comment": mask_text,
+        "address": mask_text,
+    },
     schema.CONTACTS.key: {"name": mask_name, "phone": mask_phones, "email": mask_emails},
     schema.INTERACTIONS.key: {"comment": mask_text, "result": mask_text, "next_action": mask_text},
 }
@@ -122,8 +130,9 @@ def anonymised_edits(data: WorkbookData) -> list[SheetEdit]:
     return edits
 
 
-def write_anonymised(data: WorkbookData, output: Path, *, force: bool = False,
-                     ignore_lock: bool = False) -> AnonymisedCopy:
+def write_anonymised(
+    data: WorkbookData, output: Path, *, force: bool = False, ignore_lock: bool = False
+) -> AnonymisedCopy:
     """Write the anonymised copy of the workbook ``data`` was read from to ``output``."""
     output = Path(output)
     source = data.path
@@ -135,6 +144,7 @@ def write_anonymised(data: WorkbookData, output: Path, *, force: bool = False,
     reports = [name for name in data.sheet_names if name.startswith(schema.REPORT_MARKER)]
     edits = anonymised_edits(data)
     # A file replaced with --force is kept in .xlcrm-backups like any workbook xlcrm replaces.
-    save = save_changes(data, edits=edits, remove=reports, output=output, ignore_lock=ignore_lock,
-                        keep_backups=DEFAULT_KEEP_BACKUPS)
+    save = save_changes(
+        data, edits=edits, remove=reports, output=output, ignore_lock=ignore_lock, keep_backups=DEFAULT_KEEP_BACKUPS
+    )
     return AnonymisedCopy(save.path, {edit.sheet: len(edit.set_cells) for edit in edits}, reports, save)

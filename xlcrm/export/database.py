@@ -26,19 +26,20 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from xlcrm import schema
-from xlcrm.lifecycle.analysis import analyse
-from xlcrm.errors import ExportRefused, UsageError, WriteError
-from xlcrm.dedupe.merge_log import read_sheet_rows
 from xlcrm.checks.normalize import as_text, is_blank, parse_amount, parse_date
+from xlcrm.dedupe.merge_log import read_sheet_rows
+from xlcrm.errors import ExportRefused, UsageError, WriteError
+from xlcrm.lifecycle.analysis import analyse
 from xlcrm.schema import Column, Kind, Sheet
 from xlcrm.xlsx.reader import SheetData, WorkbookData
 from xlcrm.xlsx.refs import column_letter
@@ -78,7 +79,7 @@ def _identifiers(headers: Iterable[str], taken: set[str]) -> dict[str, str]:
     """A column name for each of the user's headers: the header itself, made unique and short enough."""
     names: dict[str, str] = {}
     for header in headers:
-        base = header.encode("utf-8")[:MAX_IDENTIFIER_BYTES - 4].decode("utf-8", "ignore").strip() or "column"
+        base = header.encode("utf-8")[: MAX_IDENTIFIER_BYTES - 4].decode("utf-8", "ignore").strip() or "column"
         name, counter = base, 2
         while name.casefold() in taken:
             name, counter = f"{base}_{counter}", counter + 1
@@ -98,8 +99,10 @@ class _Problems:
         if self.items:
             shown = "; ".join(self.items[:SHOWN_PROBLEMS])
             more = f"; and {len(self.items) - SHOWN_PROBLEMS} more" if len(self.items) > SHOWN_PROBLEMS else ""
-            raise ExportRefused(f"{path} cannot be exported to a database until these cells are fixed "
-                                f"(xlcrm validate lists them): {shown}{more}")
+            raise ExportRefused(
+                f"{path} cannot be exported to a database until these cells are fixed "
+                f"(xlcrm validate lists them): {shown}{more}"
+            )
 
 
 def _value(sheet: SheetData, column: Column, row: int, value: object, problems: _Problems) -> object:
@@ -143,8 +146,9 @@ def _sheet_table(metadata: sa.MetaData, data: WorkbookData, spec: Sheet, problem
     key_columns: list[sa.Column] = []
     if spec is schema.CLIENTS:
         key_columns.append(sa.Column("client_id", sa.Text(), primary_key=True))
-    table_columns = [sa.Column(ROW_COLUMN, sa.Integer(), primary_key=spec is not schema.CLIENTS, nullable=False,
-                               autoincrement=False)] + key_columns
+    table_columns = [
+        sa.Column(ROW_COLUMN, sa.Integer(), primary_key=spec is not schema.CLIENTS, nullable=False, autoincrement=False)
+    ] + key_columns
     for column in columns:
         if spec is schema.CLIENTS and column.key == "client_id":
             continue
@@ -152,8 +156,7 @@ def _sheet_table(metadata: sa.MetaData, data: WorkbookData, spec: Sheet, problem
             table_columns.append(sa.Column("client_id", sa.Text(), sa.ForeignKey("clients.client_id"), index=True))
         else:
             table_columns.append(sa.Column(column.key, _column_type(column)))
-    extras = _identifiers(sheet.extra_columns if sheet is not None else (),
-                          {c.name.casefold() for c in table_columns})
+    extras = _identifiers(sheet.extra_columns if sheet is not None else (), {c.name.casefold() for c in table_columns})
     table_columns += [sa.Column(name, sa.Text()) for name in extras.values()]
     table = sa.Table(spec.key, metadata, *table_columns)
     if sheet is None:
@@ -171,8 +174,9 @@ def _sheet_table(metadata: sa.MetaData, data: WorkbookData, spec: Sheet, problem
     return _TableData(table, rows)
 
 
-def _add_extra_values(data: WorkbookData, spec: Sheet, sheet: SheetData, extras: dict[str, str],
-                      rows: list[dict[str, object]]) -> None:
+def _add_extra_values(
+    data: WorkbookData, spec: Sheet, sheet: SheetData, extras: dict[str, str], rows: list[dict[str, object]]
+) -> None:
     """The user's own columns, read from the sheet as typed (the frames hold only schema columns)."""
     raw = read_sheet_rows(data.path, spec)
     positions = {header: _letter_index(sheet.extra_letters[header]) for header in extras}
@@ -205,16 +209,27 @@ def _check_keys(path: Path, data: WorkbookData, tables: dict[str, _TableData], p
         for values in tables[spec.key].rows:
             client_id = values.get("client_id")
             if client_id and client_id not in seen and sheet is not None:
-                problems.add(sheet.cell("client_id", values[ROW_COLUMN]),  # type: ignore[arg-type]
-                             f"no client {client_id} on {schema.CLIENTS.name(data.locale)}")
+                problems.add(
+                    sheet.cell("client_id", values[ROW_COLUMN]),  # type: ignore[arg-type]
+                    f"no client {client_id} on {schema.CLIENTS.name(data.locale)}",
+                )
 
 
 def _settings_tables(metadata: sa.MetaData, data: WorkbookData) -> tuple[_TableData, _TableData]:
-    settings = sa.Table(schema.SETTINGS.key, metadata, sa.Column("key", sa.Text(), primary_key=True),
-                        sa.Column("value", sa.Text()), sa.Column("description", sa.Text()))
-    lists = sa.Table(LISTS_TABLE, metadata, sa.Column("list", sa.Text(), primary_key=True),
-                     sa.Column("position", sa.Integer(), primary_key=True, autoincrement=False),
-                     sa.Column("value", sa.Text(), nullable=False))
+    settings = sa.Table(
+        schema.SETTINGS.key,
+        metadata,
+        sa.Column("key", sa.Text(), primary_key=True),
+        sa.Column("value", sa.Text()),
+        sa.Column("description", sa.Text()),
+    )
+    lists = sa.Table(
+        LISTS_TABLE,
+        metadata,
+        sa.Column("list", sa.Text(), primary_key=True),
+        sa.Column("position", sa.Integer(), primary_key=True, autoincrement=False),
+        sa.Column("value", sa.Text(), nullable=False),
+    )
     sheet = data.sheets.get(schema.SETTINGS.key)
     setting_rows: dict[str, dict[str, object]] = {}
     list_rows: list[dict[str, object]] = []
@@ -223,8 +238,11 @@ def _settings_tables(metadata: sa.MetaData, data: WorkbookData) -> tuple[_TableD
         for record in frame.to_dict("records"):
             key = as_text(record.get("key"))
             if key and key not in setting_rows:  # the first row of a key is the one xlcrm reads
-                setting_rows[key] = {"key": key, "value": _extra_text(record.get("value")),
-                                     "description": _extra_text(record.get("description"))}
+                setting_rows[key] = {
+                    "key": key,
+                    "value": _extra_text(record.get("value")),
+                    "description": _extra_text(record.get("description")),
+                }
         for list_key in schema.SETTINGS_LISTS.keys() | {"managers"}:
             if list_key in frame.columns:
                 values = [as_text(v) for v in frame[list_key] if not is_blank(v)]
@@ -233,10 +251,14 @@ def _settings_tables(metadata: sa.MetaData, data: WorkbookData) -> tuple[_TableD
 
 
 def _lifecycle_tables(metadata: sa.MetaData, data: WorkbookData, today: dt.date) -> tuple[_TableData, _TableData]:
-    blocks = sa.Table(BLOCKS_TABLE, metadata, sa.Column("number", sa.Integer(), primary_key=True,
-                                                         autoincrement=False),
-                      sa.Column("key", sa.Text(), nullable=False), sa.Column("name_en", sa.Text(), nullable=False),
-                      sa.Column("name_ru", sa.Text(), nullable=False))
+    blocks = sa.Table(
+        BLOCKS_TABLE,
+        metadata,
+        sa.Column("number", sa.Integer(), primary_key=True, autoincrement=False),
+        sa.Column("key", sa.Text(), nullable=False),
+        sa.Column("name_en", sa.Text(), nullable=False),
+        sa.Column("name_ru", sa.Text(), nullable=False),
+    )
     columns = [sa.Column("client_id", sa.Text(), sa.ForeignKey("clients.client_id"), primary_key=True)]
     for column in schema.CLIENT_COMPUTED_COLUMNS:
         if column.key == "block":
@@ -270,8 +292,10 @@ def database_tables(data: WorkbookData, today: dt.date) -> tuple[sa.MetaData, li
     """The tables of a workbook and their rows, in an order that satisfies the foreign keys."""
     metadata = sa.MetaData()
     problems = _Problems()
-    sheets = {spec.key: _sheet_table(metadata, data, spec, problems)
-              for spec in (schema.CLIENTS, schema.CONTACTS, schema.SERVICES, schema.INTERACTIONS)}
+    sheets = {
+        spec.key: _sheet_table(metadata, data, spec, problems)
+        for spec in (schema.CLIENTS, schema.CONTACTS, schema.SERVICES, schema.INTERACTIONS)
+    }
     _check_keys(data.path, data, sheets, problems)
     problems.check(data.path)
     settings, lists = _settings_tables(metadata, data)
@@ -284,8 +308,7 @@ def _write(engine: sa.Engine, metadata: sa.MetaData, tables: list[_TableData], r
         existing = set(sa.inspect(connection).get_table_names())
         clash = sorted(existing & {t.table.name for t in tables})
         if clash and not replace:
-            raise UsageError(f"the database already has the tables {', '.join(clash)}; "
-                             "use --force to replace them")
+            raise UsageError(f"the database already has the tables {', '.join(clash)}; use --force to replace them")
         if clash:
             metadata.drop_all(connection, checkfirst=True)
         metadata.create_all(connection)
@@ -316,8 +339,9 @@ def export_sqlite(data: WorkbookData, target: Path, *, today: dt.date, force: bo
             engine.dispose()
         os.replace(temp, target)
     except SQLAlchemyError as exc:
-        raise WriteError(f"cannot write {target}: {exc.__class__.__name__}: {exc.orig if hasattr(exc, 'orig') else exc}"
-                         ) from None
+        raise WriteError(
+            f"cannot write {target}: {exc.__class__.__name__}: {exc.orig if hasattr(exc, 'orig') else exc}"
+        ) from None
     except OSError as exc:
         raise WriteError(f"cannot write {target}: {exc.strerror or exc}") from None
     finally:

@@ -25,9 +25,10 @@ import io
 import os
 import tempfile
 import zipfile
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Callable, Sequence, TypeVar
+from typing import TypeVar
 
 from python_calamine import CalamineError, CalamineWorkbook
 
@@ -96,8 +97,9 @@ def check_encrypted(path: Path, password: str, expected_sheets: Sequence[str]) -
         names = list(book.sheet_names)
         book.close()
     except (EncryptedWorkbook, zipfile.BadZipFile, CalamineError, ValueError) as exc:
-        raise WriteError(f"the saved copy could not be re-opened with the password ({exc}); "
-                         "nothing was replaced") from None
+        raise WriteError(
+            f"the saved copy could not be re-opened with the password ({exc}); nothing was replaced"
+        ) from None
     missing = [name for name in expected_sheets if name not in names]
     if missing:
         raise WriteError(f"the saved copy lacks sheets {missing}; nothing was replaced")
@@ -114,8 +116,16 @@ def _private_copy(path: Path, data: bytes) -> Path:
     return Path(name)
 
 
-def on_workbook(path: str | Path, password: str | None, command: Command[Result], *, output: Path | None = None,
-                ignore_lock: bool = False, keep_backups: int = DEFAULT_KEEP_BACKUPS, writes: bool = False) -> Result:
+def on_workbook(
+    path: str | Path,
+    password: str | None,
+    command: Command[Result],
+    *,
+    output: Path | None = None,
+    ignore_lock: bool = False,
+    keep_backups: int = DEFAULT_KEEP_BACKUPS,
+    writes: bool = False,
+) -> Result:
     """Run ``command`` on the workbook; a protected one is decrypted for it and saved back protected.
 
     An unprotected workbook is passed straight through (the password is not needed). The result of a
@@ -128,8 +138,10 @@ def on_workbook(path: str | Path, password: str | None, command: Command[Result]
     if not is_encrypted(path):
         return command(path, output, keep_backups)
     if not password:
-        raise EncryptedWorkbook(f"{path} is password-protected; give the password with --password or the "
-                                f"{PASSWORD_ENV} environment variable")
+        raise EncryptedWorkbook(
+            f"{path} is password-protected; give the password with --password or the "
+            f"{PASSWORD_ENV} environment variable"
+        )
     # The decrypted copy the command runs on is not locked (nobody else opens it): the workbook is, here.
     held = workbook_lock(path, output=output, ignore_lock=ignore_lock) if writes else nullcontext()
     with held, ending_signals_raise():
@@ -144,10 +156,15 @@ def on_workbook(path: str | Path, password: str | None, command: Command[Result]
             save = None
             if FileStamp.of(plain).sha256 != before:
                 save = replace_workbook(
-                    path, lambda temp: encrypt(plain, temp, password), stamp=stamp, output=output,
-                    ignore_lock=ignore_lock, keep_backups=keep_backups,
+                    path,
+                    lambda temp: encrypt(plain, temp, password),
+                    stamp=stamp,
+                    output=output,
+                    ignore_lock=ignore_lock,
+                    keep_backups=keep_backups,
                     check_saved=lambda temp, sheets: check_encrypted(temp, password, sheets),
-                    expected_sheets=_sheet_names(plain))
+                    expected_sheets=_sheet_names(plain),
+                )
             return _shown_as(result, plain, save.path if save else (output or path), save)
         finally:
             plain.unlink(missing_ok=True)
@@ -167,8 +184,8 @@ def _shown_as(result: Result, plain: Path, path: Path, save: SaveResult | None) 
         return result
     changes: dict[str, object] = {}
     names = {item.name for item in dataclasses.fields(result)}
-    if "path" in names and Path(getattr(result, "path")) == plain:
+    if "path" in names and Path(result.path) == plain:
         changes["path"] = path
-    if "save" in names and getattr(result, "save") is not None:
+    if "save" in names and result.save is not None:
         changes["save"] = save
     return dataclasses.replace(result, **changes) if changes else result  # type: ignore[type-var]

@@ -130,8 +130,10 @@ def check_not_locked(path: Path, *, ignore_lock: bool = False) -> LockInfo | Non
 
 def lock_warning(path: Path, lock: LockInfo) -> str:
     """One line telling the user which lock was not obeyed."""
-    return (f"{path} has a {lock.kind} lock by {lock.holder} since {lock.since_text} "
-            f"({lock.lock_path.name}); writing anyway because --ignore-lock was given")
+    return (
+        f"{path} has a {lock.kind} lock by {lock.holder} since {lock.since_text} "
+        f"({lock.lock_path.name}); writing anyway because --ignore-lock was given"
+    )
 
 
 def owner_file_path(path: Path) -> Path:
@@ -215,10 +217,10 @@ def parse_excel_owner_file(content: bytes) -> str | None:
         return None
     ansi_length = content[0]
     for offset in _OWNER_FILE_UTF16_OFFSETS:
-        length = int.from_bytes(content[offset:offset + 2], "little")
+        length = int.from_bytes(content[offset : offset + 2], "little")
         if not 0 < length <= OWNER_FILE_MAX_NAME or (ansi_length and length != ansi_length):
             continue
-        raw = content[offset + 2:offset + 2 + 2 * length]
+        raw = content[offset + 2 : offset + 2 + 2 * length]
         if len(raw) != 2 * length:
             continue
         try:
@@ -230,7 +232,7 @@ def parse_excel_owner_file(content: bytes) -> str | None:
     # No UTF-16 copy: the 8-bit copy is only trustworthy when it is plain ASCII,
     # since the code page of the writer's Windows is unknown.
     if 0 < ansi_length <= OWNER_FILE_MAX_NAME and len(content) > ansi_length:
-        raw = content[1:1 + ansi_length]
+        raw = content[1 : 1 + ansi_length]
         if raw.isascii():
             return _plausible(raw.decode("ascii"))
     return None
@@ -263,4 +265,3 @@ def _plausible(text: str) -> str | None:
     if not text or not text.isprintable():
         return None
     return text
-

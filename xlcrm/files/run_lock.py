@@ -48,14 +48,23 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from xlcrm.errors import WorkbookLocked, WriteError
+from xlcrm.files.locks import (
+    OWNER_FILE_MAX_NAME,
+    find_lock,
+    owner_file_content,
+    owner_file_path,
+    parse_excel_owner_file,
+    remove_owner_file,
+    write_owner_file,
+)
 from xlcrm.runtime.paths import create_whole, os_reason, path_key, read_head
-from xlcrm.files.locks import OWNER_FILE_MAX_NAME, find_lock, owner_file_content, owner_file_path, parse_excel_owner_file, remove_owner_file, write_owner_file
 
 LOCK_PREFIX = ".~xlcrm-lock."
 # How long a second run waits for the lock before it refuses, and how often it looks.
@@ -87,19 +96,31 @@ class RunLockHolder:
     @classmethod
     def of_this_process(cls) -> RunLockHolder:
         user = _user_name()
-        owner = user[:OWNER_FILE_MAX_NAME - len(_OWNER_SUFFIX)] + _OWNER_SUFFIX
-        return cls(user=user, host=_host_name(), pid=os.getpid(), since=dt.datetime.now().replace(microsecond=0),
-                   process=_process_identity(os.getpid()), owner=owner, token=uuid.uuid4().hex)
+        owner = user[: OWNER_FILE_MAX_NAME - len(_OWNER_SUFFIX)] + _OWNER_SUFFIX
+        return cls(
+            user=user,
+            host=_host_name(),
+            pid=os.getpid(),
+            since=dt.datetime.now().replace(microsecond=0),
+            process=_process_identity(os.getpid()),
+            owner=owner,
+            token=uuid.uuid4().hex,
+        )
 
     @classmethod
     def from_json(cls, content: bytes) -> RunLockHolder | None:
         """The holder a lock file names; None when its content is not a lock xlcrm wrote."""
         try:
             fields = json.loads(content.decode("utf-8"))
-            return cls(user=str(fields["user"]), host=str(fields["host"]), pid=int(fields["pid"]),
-                       since=dt.datetime.fromisoformat(fields["since"]),
-                       process=None if fields.get("process") is None else str(fields["process"]),
-                       owner=str(fields["owner"]), token=str(fields["token"]))
+            return cls(
+                user=str(fields["user"]),
+                host=str(fields["host"]),
+                pid=int(fields["pid"]),
+                since=dt.datetime.fromisoformat(fields["since"]),
+                process=None if fields.get("process") is None else str(fields["process"]),
+                owner=str(fields["owner"]),
+                token=str(fields["token"]),
+            )
         except (UnicodeDecodeError, ValueError, KeyError, TypeError):
             return None
 
@@ -175,6 +196,7 @@ def ending_signals_raise() -> Iterator[None]:
 
     def stop(number: int, _frame: Any) -> None:
         raise SystemExit(128 + number)
+
     previous = {number: signal.signal(number, stop) for number in _ENDING_SIGNALS}
     try:
         yield
@@ -214,8 +236,10 @@ def _acquire(workbook: Path, lock: Path, wait: float) -> RunLockHolder:
             if create_whole(lock, me.to_json()):
                 return me
         except OSError as exc:
-            raise WriteError(f"cannot write {workbook}: cannot create xlcrm's lock file {lock.name} in "
-                             f"{lock.parent.resolve()} ({os_reason(exc)}); nothing was changed") from None
+            raise WriteError(
+                f"cannot write {workbook}: cannot create xlcrm's lock file {lock.name} in "
+                f"{lock.parent.resolve()} ({os_reason(exc)}); nothing was changed"
+            ) from None
         found = _read_lock(lock)
         if found is None:  # released just now
             continue
@@ -239,8 +263,10 @@ def _take_over(workbook: Path, lock: Path, found: _FoundLock) -> None:
     except FileNotFoundError:  # another run took it over first
         return
     except OSError as exc:
-        raise WorkbookLocked(f"{workbook}: cannot remove the lock file {lock} that an xlcrm run which no longer "
-                             f"runs left behind ({os_reason(exc)}); delete it and run again") from None
+        raise WorkbookLocked(
+            f"{workbook}: cannot remove the lock file {lock} that an xlcrm run which no longer "
+            f"runs left behind ({os_reason(exc)}); delete it and run again"
+        ) from None
     try:
         moved = read_head(aside, _LOCK_READ_LIMIT)
         if moved != found.content:
@@ -290,8 +316,10 @@ def _read_lock(lock: Path) -> _FoundLock | None:
 
 def _held_message(workbook: Path, lock: Path, holder: RunLockHolder | None) -> str:
     if holder is None:
-        return (f"{workbook} is locked by another xlcrm run, but its lock file {lock} cannot be read; if no "
-                "xlcrm is working on that workbook, delete the lock file and run again")
+        return (
+            f"{workbook} is locked by another xlcrm run, but its lock file {lock} cannot be read; if no "
+            "xlcrm is working on that workbook, delete the lock file and run again"
+        )
     message = f"{workbook} is being changed by another xlcrm run: {holder.describe()}; run again when it has finished"
     # A run killed on this computer is noticed where the system tells a process apart from a later one of the
     # same number (Linux); elsewhere, and for another computer, only a person can tell: say how.
@@ -339,7 +367,7 @@ def _process_identity(pid: int) -> str | None:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    fields = stat[stat.rfind(")") + 2:].split()  # the command name before ")" may hold spaces
+    fields = stat[stat.rfind(")") + 2 :].split()  # the command name before ")" may hold spaces
     return f"{boot}/{fields[19]}" if len(fields) > 19 else None
 
 
@@ -352,8 +380,6 @@ def _user_name() -> str:
 
 def _host_name() -> str:
     return socket.gethostname() or "unknown computer"
-
-
 
 
 # The workbooks whose lock this process holds (by normalised path), and the thread holding each.

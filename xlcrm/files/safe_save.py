@@ -45,19 +45,20 @@ import tempfile
 import time
 import zipfile
 import zlib
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, ContextManager, Iterator, Sequence, TypeVar, cast
+from typing import Any, ContextManager, TypeVar, cast
 
 from openpyxl import Workbook
 from python_calamine import CalamineError, CalamineWorkbook
 
 from xlcrm.errors import UsageError, WorkbookChanged, WorkbookNotFound, WriteError, XlcrmError
 from xlcrm.files.locks import check_not_locked, lock_warning
-from xlcrm.runtime.paths import TEMP_PREFIX, os_reason, path_problem
 from xlcrm.files.run_lock import holding_run_lock
+from xlcrm.runtime.paths import TEMP_PREFIX, os_reason, path_problem
 from xlcrm.xlsx.reader import WORKBOOK_SUFFIXES, FileStamp
 
 BACKUP_FOLDER = ".xlcrm-backups"
@@ -104,13 +105,19 @@ class SaveResult:
         }
 
 
-def replace_workbook(path: Path, write: Callable[[Path], None], *, stamp: FileStamp | None,
-                     output: Path | None = None, ignore_lock: bool = False,
-                     keep_backups: int = DEFAULT_KEEP_BACKUPS,
-                     expected_sheets: Sequence[str] | None = None,
-                     replace_attempts: int = REPLACE_ATTEMPTS,
-                     retry_delay: float = FIRST_RETRY_DELAY,
-                     check_saved: Callable[[Path, Sequence[str]], None] | None = None) -> SaveResult:
+def replace_workbook(
+    path: Path,
+    write: Callable[[Path], None],
+    *,
+    stamp: FileStamp | None,
+    output: Path | None = None,
+    ignore_lock: bool = False,
+    keep_backups: int = DEFAULT_KEEP_BACKUPS,
+    expected_sheets: Sequence[str] | None = None,
+    replace_attempts: int = REPLACE_ATTEMPTS,
+    retry_delay: float = FIRST_RETRY_DELAY,
+    check_saved: Callable[[Path, Sequence[str]], None] | None = None,
+) -> SaveResult:
     """Save a new version of the workbook at ``path`` through ``write(temp_path)``.
 
     ``stamp`` is how ``path`` looked when it was read (None: do not check).
@@ -152,14 +159,19 @@ def replace_workbook(path: Path, write: Callable[[Path], None], *, stamp: FileSt
         _sync_folder(target.parent)
         pruned = prune_backups(target, keep_backups) if backup is not None else ()
     return SaveResult(
-        path=target, replaced=replaced, backup=backup, attempts=attempts,
-        pruned_backups=pruned, removed_temps=removed_temps,
+        path=target,
+        replaced=replaced,
+        backup=backup,
+        attempts=attempts,
+        pruned_backups=pruned,
+        removed_temps=removed_temps,
         warnings=(lock_warning(target, lock),) if lock else (),
     )
 
 
-def write_new_workbook(book: Workbook, path: Path, *, force: bool = False,
-                       expected_sheets: list[str] | None = None) -> SaveResult:
+def write_new_workbook(
+    book: Workbook, path: Path, *, force: bool = False, expected_sheets: list[str] | None = None
+) -> SaveResult:
     """Save a freshly built workbook to ``path``; refuses to replace an existing file unless ``force``.
 
     With ``force`` an existing file is replaced like any workbook: not while
@@ -200,8 +212,9 @@ def make_backup(workbook: Path, *, now: dt.datetime | None = None) -> Path:
                 _copy_complete(workbook, backup)
             return backup
     except OSError as exc:
-        raise WriteError(f"cannot keep a backup of {workbook} in {folder} ({os_reason(exc)}); "
-                         f"{workbook} was not changed") from None
+        raise WriteError(
+            f"cannot keep a backup of {workbook} in {folder} ({os_reason(exc)}); {workbook} was not changed"
+        ) from None
 
 
 def list_backups(workbook: Path) -> list[Path]:
@@ -255,6 +268,7 @@ def holding_workbook_lock(workbook: str, *, output: str | None = None) -> Callab
     ``output`` the one holding the other file written instead, if any. A true ``dry_run`` argument takes no
     lock; an ``ignore_lock`` argument is obeyed for Excel and LibreOffice locks.
     """
+
     def decorate(command: Command) -> Command:
         signature = inspect.signature(command)
 
@@ -265,10 +279,13 @@ def holding_workbook_lock(workbook: str, *, output: str | None = None) -> Callab
             given = call.arguments
             if given[workbook] is None or given.get("dry_run", False):
                 return command(*args, **kwargs)
-            with workbook_lock(given[workbook], output=given[output] if output else None,
-                               ignore_lock=given.get("ignore_lock", False)):
+            with workbook_lock(
+                given[workbook], output=given[output] if output else None, ignore_lock=given.get("ignore_lock", False)
+            ):
                 return command(*args, **kwargs)
+
         return cast(Command, holding)
+
     return decorate
 
 
@@ -318,9 +335,11 @@ def _target(source: Path, output: Path | None) -> Path:
 def _check_name_length(target: Path) -> None:
     size = len(os.fsencode(target.name))
     if size > MAX_NAME_BYTES and not _is_own_temp(target):
-        raise WriteError(f"cannot write {target}: its name is {size} bytes long, and xlcrm writes workbooks "
-                         f"whose names have at most {MAX_NAME_BYTES} bytes (its backups add the date to the "
-                         "name); choose a shorter name; nothing was changed")
+        raise WriteError(
+            f"cannot write {target}: its name is {size} bytes long, and xlcrm writes workbooks "
+            f"whose names have at most {MAX_NAME_BYTES} bytes (its backups add the date to the "
+            "name); choose a shorter name; nothing was changed"
+        )
 
 
 def _run_lock(target: Path) -> ContextManager[object]:
@@ -340,8 +359,10 @@ def _check_writable(target: Path) -> None:
     if target.exists() and not os.access(target, os.W_OK):
         raise WriteError(f"cannot write {target}: the file is read-only; nothing was changed")
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise WriteError(f"cannot write {target}: no permission to create files in the folder "
-                         f"{folder.resolve()}; nothing was changed")
+        raise WriteError(
+            f"cannot write {target}: no permission to create files in the folder "
+            f"{folder.resolve()}; nothing was changed"
+        )
 
 
 def _check_unchanged(source: Path, stamp: FileStamp | None) -> None:
@@ -358,24 +379,33 @@ def _check_unchanged(source: Path, stamp: FileStamp | None) -> None:
         what = f"its size went from {stamp.size} to {now.size} bytes; last saved {saved}"
     else:
         what = f"same size, different content; last saved {saved}"
-    raise WorkbookChanged(f"{source} was changed by someone else since xlcrm read it ({what}); "
-                          "nothing was written; run xlcrm again")
+    raise WorkbookChanged(
+        f"{source} was changed by someone else since xlcrm read it ({what}); nothing was written; run xlcrm again"
+    )
 
 
 def _new_temp(target: Path) -> Path:
     try:
         # The stem only tells a person whose file it is: cut short, it leaves room for the rest of the name.
-        handle, name = tempfile.mkstemp(prefix=f"{TEMP_PREFIX}{target.stem[:_TEMP_STEM_CHARACTERS]}-",
-                                        suffix=target.suffix, dir=target.parent)
+        handle, name = tempfile.mkstemp(
+            prefix=f"{TEMP_PREFIX}{target.stem[:_TEMP_STEM_CHARACTERS]}-", suffix=target.suffix, dir=target.parent
+        )
     except OSError as exc:
-        raise WriteError(f"cannot write {target}: cannot create a file in {target.parent.resolve()} "
-                         f"({os_reason(exc)}); nothing was changed") from None
+        raise WriteError(
+            f"cannot write {target}: cannot create a file in {target.parent.resolve()} "
+            f"({os_reason(exc)}); nothing was changed"
+        ) from None
     os.close(handle)
     return Path(name)
 
 
-def _write_and_check(write: Callable[[Path], None], temp: Path, target: Path,
-                     expected_sheets: Sequence[str], check: Callable[[Path, Sequence[str]], None]) -> None:
+def _write_and_check(
+    write: Callable[[Path], None],
+    temp: Path,
+    target: Path,
+    expected_sheets: Sequence[str],
+    check: Callable[[Path, Sequence[str]], None],
+) -> None:
     try:
         try:
             write(temp)
@@ -481,9 +511,11 @@ def _replace(temp: Path, target: Path, attempts: int, first_delay: float) -> int
             if not busy:
                 raise WriteError(f"cannot replace {target} ({os_reason(exc)}); {target} was not changed") from None
             if attempt >= attempts:
-                raise WriteError(f"cannot replace {target} after {attempt} tries ({os_reason(exc)}): another "
-                                 f"program probably has it open; {target} was not changed; close it there "
-                                 "and run again") from None
+                raise WriteError(
+                    f"cannot replace {target} after {attempt} tries ({os_reason(exc)}): another "
+                    f"program probably has it open; {target} was not changed; close it there "
+                    "and run again"
+                ) from None
         time.sleep(first_delay * 2 ** (attempt - 1))
         attempt += 1
 
@@ -537,4 +569,3 @@ def _backups(workbook: Path) -> list[tuple[str, int, Path]]:
 
 def _backup_name(workbook: Path, when: str, counter: int) -> str:
     return f"{workbook.stem}.{when}{'' if counter == 1 else f'_{counter}'}{workbook.suffix}"
-

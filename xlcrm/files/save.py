@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
+from xlcrm.files.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, replace_workbook
 from xlcrm.runtime import progress
 from xlcrm.xlsx.package import write_workbook
 from xlcrm.xlsx.prerender import EditPrewriting, Prerendering
-from xlcrm.xlsx.report_sheet import ReportSheet
-from xlcrm.files.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, replace_workbook
-from xlcrm.xlsx.sheet_edits import SheetEdit
 from xlcrm.xlsx.reader import WorkbookData
+from xlcrm.xlsx.report_sheet import ReportSheet
+from xlcrm.xlsx.sheet_edits import SheetEdit
 
 
 @progress.step("saving the workbook")
-def save_changes(data: WorkbookData, *, reports: Sequence[ReportSheet] = (), edits: Sequence[SheetEdit] = (),
-                 remove: Sequence[str] = (), output: Path | None = None, ignore_lock: bool = False,
-                 keep_backups: int = DEFAULT_KEEP_BACKUPS, prerendered: Prerendering | None = None,
-                 prewritten: EditPrewriting | None = None) -> SaveResult:
+def save_changes(
+    data: WorkbookData,
+    *,
+    reports: Sequence[ReportSheet] = (),
+    edits: Sequence[SheetEdit] = (),
+    remove: Sequence[str] = (),
+    output: Path | None = None,
+    ignore_lock: bool = False,
+    keep_backups: int = DEFAULT_KEEP_BACKUPS,
+    prerendered: Prerendering | None = None,
+    prewritten: EditPrewriting | None = None,
+) -> SaveResult:
     """Write report sheets and user-sheet edits into the workbook ``data`` was read from, safely.
 
     Refuses when the file changed since it was read (``data.stamp``) or is open
@@ -32,7 +40,13 @@ def save_changes(data: WorkbookData, *, reports: Sequence[ReportSheet] = (), edi
     known = {name.casefold() for name in kept}
     expected = kept + [report.name for report in reports if report.name.casefold() not in known]
     return replace_workbook(
-        path, lambda temp: write_workbook(path, temp, reports=reports, edits=edits, remove=remove,
-                                     prerendered=prerendered, prewritten=prewritten),
-        stamp=data.stamp, output=output, ignore_lock=ignore_lock, keep_backups=keep_backups,
-        expected_sheets=expected)
+        path,
+        lambda temp: write_workbook(
+            path, temp, reports=reports, edits=edits, remove=remove, prerendered=prerendered, prewritten=prewritten
+        ),
+        stamp=data.stamp,
+        output=output,
+        ignore_lock=ignore_lock,
+        keep_backups=keep_backups,
+        expected_sheets=expected,
+    )

@@ -24,33 +24,48 @@ Everything is written in one safe save; ``dry_run`` writes nothing.
 
 from __future__ import annotations
 
-import datetime as dt
 import dataclasses
+import datetime as dt
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
 from xlcrm import schema
-from xlcrm.dedupe.plan import MAX_BLOCK, ClientRecord, block_keys, client_records, compare
-from xlcrm.errors import MappingError, WorkbookStructureError
-from xlcrm.importing.mapping import ColumnMapping, apply_mapping_file, auto_mapping, combined_name, read_mapping_file
+from xlcrm.checks.normalize import (
+    as_text,
+    is_blank,
+    parse_amount,
+    parse_date,
+    parse_emails,
+    parse_inn,
+    split_phone_cell,
+)
+from xlcrm.checks.settings import Settings, read_settings
 from xlcrm.dedupe.keys import email_keys, phone_keys
 from xlcrm.dedupe.merge import EMAIL_JOINER, PHONE_JOINER, merged_values
 from xlcrm.dedupe.merge_log import LogEntry, column_positions, merge_log_sheet, read_merge_log, report_rows, sheet_rows
-from xlcrm.checks.normalize import as_text, is_blank, parse_amount, parse_date, parse_emails, parse_inn, split_phone_cell
-from xlcrm.xlsx.report_sheet import MAX_CELL_TEXT, CellValue, ReportSheet
+from xlcrm.dedupe.plan import MAX_BLOCK, ClientRecord, block_keys, client_records, compare
+from xlcrm.errors import MappingError, WorkbookStructureError
 from xlcrm.files.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, holding_workbook_lock
 from xlcrm.files.save import save_changes
-from xlcrm.schema import Column, Kind, Sheet
-from xlcrm.checks.settings import Settings, read_settings
-from xlcrm.xlsx.sheet_edits import SheetEdit
+from xlcrm.importing.mapping import ColumnMapping, apply_mapping_file, auto_mapping, combined_name, read_mapping_file
 from xlcrm.importing.sources import SourceTable, read_source
-from xlcrm.xlsx.reader import SheetData, WorkbookData, read_workbook, require_distinct_headers, require_headers_on_row_one
+from xlcrm.schema import Column, Kind, Sheet
+from xlcrm.xlsx.reader import (
+    SheetData,
+    WorkbookData,
+    read_workbook,
+    require_distinct_headers,
+    require_headers_on_row_one,
+)
 from xlcrm.xlsx.refs import column_letter
+from xlcrm.xlsx.report_sheet import MAX_CELL_TEXT, CellValue, ReportSheet
+from xlcrm.xlsx.sheet_edits import SheetEdit
 
 COMMENT_JOINER = "; "
 DEFAULT_ID_PREFIX = "C"
@@ -79,8 +94,13 @@ class RecordOutcome:
     merge_id: str = ""  # the Merge log entry of a merge into a client already in the workbook
 
     def to_dict(self) -> dict[str, Any]:
-        return {"source_row": self.source_row, "outcome": self.outcome, "client_id": self.client_id,
-                "detail": self.detail, "merge_id": self.merge_id}
+        return {
+            "source_row": self.source_row,
+            "outcome": self.outcome,
+            "client_id": self.client_id,
+            "detail": self.detail,
+            "merge_id": self.merge_id,
+        }
 
 
 @dataclass
@@ -101,11 +121,16 @@ class ImportResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "path": str(self.path), "source": str(self.source), "read_as": self.read_as, "sheet": self.sheet,
-            "dry_run": self.dry_run, "mapping": self.mapping,
+            "path": str(self.path),
+            "source": str(self.source),
+            "read_as": self.read_as,
+            "sheet": self.sheet,
+            "dry_run": self.dry_run,
+            "mapping": self.mapping,
             "counts": {outcome: self.count(outcome) for outcome in OUTCOMES},
             "changed_cells": self.changed_cells,
-            "records": [record.to_dict() for record in self.records], "notes": self.notes,
+            "records": [record.to_dict() for record in self.records],
+            "notes": self.notes,
             "save": self.save.to_dict() if self.save else None,
         }
 
@@ -113,8 +138,9 @@ class ImportResult:
 # --- records to values ---------------------------------------------------------------------------------
 
 
-def record_values(row: Sequence[object], mappings: Sequence[ColumnMapping], spec: Sheet, locale: str,
-                  region: str) -> dict[str, CellValue]:
+def record_values(
+    row: Sequence[object], mappings: Sequence[ColumnMapping], spec: Sheet, locale: str, region: str
+) -> dict[str, CellValue]:
     """The cell values one source record gives the sheet's columns, blanks left out."""
     gathered: dict[str, list[object]] = defaultdict(list)
     name_parts: dict[int | None, str] = {}
@@ -210,8 +236,9 @@ def _same(held: object, value: CellValue, key: str, region: str) -> bool:
         amount = parse_amount(held).amount
         return amount is not None and abs(amount - value) < 0.005
     if key == "comment":
-        return schema.fold(value) in {schema.fold(part) for part in as_text(held).split(COMMENT_JOINER.strip())} \
-            or schema.fold(value) == schema.fold(held)
+        return schema.fold(value) in {
+            schema.fold(part) for part in as_text(held).split(COMMENT_JOINER.strip())
+        } or schema.fold(value) == schema.fold(held)
     if key == "inn":
         return parse_inn(held).inn == parse_inn(value).inn
     return schema.fold(as_text(held)) == schema.fold(as_text(value))
@@ -306,8 +333,12 @@ class _ClientMatcher:
     def records_of(self, values: Mapping[int, Mapping[str, object]]) -> dict[int, ClientRecord]:
         """The keys of records by row, made by the duplicate rules' own :func:`xlcrm.dedupe.plan.client_records`."""
         columns = list(dict.fromkeys(key for record in values.values() for key in record))
-        frame = pd.DataFrame([[record.get(key) for key in columns] for record in values.values()], columns=columns,
-                             index=pd.Index(list(values), name="row"), dtype=object)
+        frame = pd.DataFrame(
+            [[record.get(key) for key in columns] for record in values.values()],
+            columns=columns,
+            index=pd.Index(list(values), name="row"),
+            dtype=object,
+        )
         sheet = SheetData(schema.CLIENTS, "", frame, letters={key: "" for key in columns})
         return {record.row: record for record in client_records(sheet, self.region)}
 
@@ -317,20 +348,31 @@ def _left_whole_detail(left_whole: Sequence[str], spec: Sheet, locale: str) -> s
     if not left_whole:
         return ""
     columns = " and ".join(spec.column(key).name(locale) for key in left_whole)
-    return (f"; its {columns} not appended: together longer than Excel's limit of {MAX_CELL_TEXT:,} characters "
-            "for one cell, so the client keeps its own")
+    return (
+        f"; its {columns} not appended: together longer than Excel's limit of {MAX_CELL_TEXT:,} characters "
+        "for one cell, so the client keeps its own"
+    )
 
 
-def _plan_clients(table: SourceTable, mappings: Sequence[ColumnMapping], data: WorkbookData, sheet: SheetData,
-                  settings: Settings, today: dt.date) -> _Plan:
+def _plan_clients(
+    table: SourceTable,
+    mappings: Sequence[ColumnMapping],
+    data: WorkbookData,
+    sheet: SheetData,
+    settings: Settings,
+    today: dt.date,
+) -> _Plan:
     plan = _Plan()
     matcher = _ClientMatcher(sheet, settings)
     region = settings.phone_region
     ids = _IdMaker(sheet.column_values("client_id"))
     new_rows: dict[int, int] = {}  # matcher row of a client added by this import -> index in plan.appended
     every_values = [record_values(row, mappings, sheet.spec, data.locale, region) for row in table.rows]
-    records = matcher.records_of({_IMPORTED_ROWS + number: values for number, values in enumerate(every_values)
-                                  if values}) if any(every_values) else {}
+    records = (
+        matcher.records_of({_IMPORTED_ROWS + number: values for number, values in enumerate(every_values) if values})
+        if any(every_values)
+        else {}
+    )
     for number, (source_row, values) in enumerate(zip(table.row_numbers, every_values)):
         if not values:
             plan.outcomes.append(RecordOutcome(source_row, SKIPPED, detail="no value in the imported columns"))
@@ -341,8 +383,11 @@ def _plan_clients(table: SourceTable, mappings: Sequence[ColumnMapping], data: W
         pool = candidates if candidates else matcher.same_names(record)
         holder = next((row_ for row_ in pool if holds(matcher.values[row_], values, region)), None)
         if holder is not None:
-            plan.outcomes.append(RecordOutcome(source_row, UNCHANGED, as_text(matcher.values[holder]["client_id"]),
-                                               "already in the workbook"))
+            plan.outcomes.append(
+                RecordOutcome(
+                    source_row, UNCHANGED, as_text(matcher.values[holder]["client_id"]), "already in the workbook"
+                )
+            )
             continue
         matches = [compare(matcher.records[other], record) for other in candidates]
         matches = [m for m in matches if not m.veto and m.score >= settings.dedupe_review_score]
@@ -362,9 +407,14 @@ def _plan_clients(table: SourceTable, mappings: Sequence[ColumnMapping], data: W
                 matcher.add(matcher.records_of({other: held})[other])
             # A record whose only news could not be appended whole is not in the workbook: said as skipped.
             outcome = MERGED if changes else SKIPPED if left_whole else UNCHANGED
-            plan.outcomes.append(RecordOutcome(source_row, outcome,
-                                               as_text(held["client_id"]),
-                                               best.reason + _left_whole_detail(left_whole, sheet.spec, data.locale)))
+            plan.outcomes.append(
+                RecordOutcome(
+                    source_row,
+                    outcome,
+                    as_text(held["client_id"]),
+                    best.reason + _left_whole_detail(left_whole, sheet.spec, data.locale),
+                )
+            )
             continue
         client_id = ids.next()
         values = {"client_id": client_id, **values}
@@ -380,9 +430,14 @@ def _plan_clients(table: SourceTable, mappings: Sequence[ColumnMapping], data: W
         plan.appended.append(values)
         if best is not None:
             other = best.first if best.first != record.row else best.second
-            plan.outcomes.append(RecordOutcome(
-                source_row, REVIEW, client_id,
-                f"probably {as_text(matcher.values[other]['client_id'])} (score {best.score}: {best.reason})"))
+            plan.outcomes.append(
+                RecordOutcome(
+                    source_row,
+                    REVIEW,
+                    client_id,
+                    f"probably {as_text(matcher.values[other]['client_id'])} (score {best.score}: {best.reason})",
+                )
+            )
         else:
             plan.outcomes.append(RecordOutcome(source_row, ADDED, client_id))
     return plan
@@ -391,8 +446,9 @@ def _plan_clients(table: SourceTable, mappings: Sequence[ColumnMapping], data: W
 # --- into Contacts and Interactions --------------------------------------------------------------------------
 
 
-def _plan_rows(table: SourceTable, mappings: Sequence[ColumnMapping], data: WorkbookData, sheet: SheetData,
-               settings: Settings) -> _Plan:
+def _plan_rows(
+    table: SourceTable, mappings: Sequence[ColumnMapping], data: WorkbookData, sheet: SheetData, settings: Settings
+) -> _Plan:
     plan = _Plan()
     clients = data.sheet(schema.CLIENTS.key)
     known = {as_text(v) for v in clients.column_values("client_id")} if clients is not None else set()
@@ -422,8 +478,7 @@ def _plan_rows(table: SourceTable, mappings: Sequence[ColumnMapping], data: Work
     return plan
 
 
-def _equal_row(held: Mapping[str, object], values: Mapping[str, CellValue], imported: set[str],
-               region: str) -> bool:
+def _equal_row(held: Mapping[str, object], values: Mapping[str, CellValue], imported: set[str], region: str) -> bool:
     """The same row: every imported value there, and nothing else in the imported columns."""
     return holds(held, values, region) and all(is_blank(held.get(key)) for key in imported - values.keys())
 
@@ -435,16 +490,26 @@ def choose_mapping(table: SourceTable, spec: Sheet, locale: str, mapping_file: P
     """The automatic mapping of the source's headers, with the mapping file's lines over it."""
     mappings = auto_mapping(spec, table.headers)
     if mapping_file is not None:
-        mappings = apply_mapping_file(spec, table.headers, mappings, read_mapping_file(mapping_file), locale,
-                                      str(mapping_file))
+        mappings = apply_mapping_file(
+            spec, table.headers, mappings, read_mapping_file(mapping_file), locale, str(mapping_file)
+        )
     return mappings
 
 
 @holding_workbook_lock("workbook", output="output")
-def import_rows(source: str | Path, workbook: str | Path, *, sheet: str = schema.CLIENTS.key,
-                mapping_file: Path | None = None, dry_run: bool = False, today: dt.date | None = None,
-                output: Path | None = None, ignore_lock: bool = False,
-                keep_backups: int = DEFAULT_KEEP_BACKUPS, now: dt.datetime | None = None) -> ImportResult:
+def import_rows(
+    source: str | Path,
+    workbook: str | Path,
+    *,
+    sheet: str = schema.CLIENTS.key,
+    mapping_file: Path | None = None,
+    dry_run: bool = False,
+    today: dt.date | None = None,
+    output: Path | None = None,
+    ignore_lock: bool = False,
+    keep_backups: int = DEFAULT_KEEP_BACKUPS,
+    now: dt.datetime | None = None,
+) -> ImportResult:
     """Import the records of ``source`` into one user sheet of ``workbook`` (see the module's docstring)."""
     today = today or dt.date.today()
     spec = schema.sheet_by_key(sheet)
@@ -467,9 +532,14 @@ def import_rows(source: str | Path, workbook: str | Path, *, sheet: str = schema
         raise WorkbookStructureError(f"{target.name} has no {spec.column('client_id').name(locale)} column")
     for key in lacking:
         notes.append(f"{target.name} has no {spec.column(key).name(locale)} column: its values were not imported")
-    mappings = [m if m.column not in lacking else
-                ColumnMapping(m.header, m.index, None, origin=f"no {spec.column(m.column).name(locale)} column "
-                              f"on {target.name}") for m in mappings]
+    mappings = [
+        m
+        if m.column not in lacking
+        else ColumnMapping(
+            m.header, m.index, None, origin=f"no {spec.column(m.column).name(locale)} column on {target.name}"
+        )
+        for m in mappings
+    ]
     if not any(m.column for m in mappings):
         notes.append("no source column matches a column of the sheet: use --map to say which is which")
 
@@ -480,20 +550,31 @@ def import_rows(source: str | Path, workbook: str | Path, *, sheet: str = schema
         plan = _plan_rows(table, mappings, data, target, settings)
 
     letters = target.letters
-    set_cells = {f"{letters[key]}{row}": value for row, changes in plan.changed.items()
-                 for key, value in changes.items()}
-    append_rows = [{letters[key]: value for key, value in values.items() if value is not None}
-                   for values in plan.appended]
+    set_cells = {
+        f"{letters[key]}{row}": value for row, changes in plan.changed.items() for key, value in changes.items()
+    }
+    append_rows = [
+        {letters[key]: value for key, value in values.items() if value is not None} for values in plan.appended
+    ]
     reports = [log_merges(data, plan, now or dt.datetime.now().replace(microsecond=0))] if plan.changed else []
     save = None
     if not dry_run and (set_cells or append_rows):
         edit = SheetEdit(target.name, set_cells=set_cells, append_rows=append_rows)
-        save = save_changes(data, reports=reports, edits=[edit], output=output, ignore_lock=ignore_lock,
-                            keep_backups=keep_backups)
+        save = save_changes(
+            data, reports=reports, edits=[edit], output=output, ignore_lock=ignore_lock, keep_backups=keep_backups
+        )
     return ImportResult(
-        path=save.path if save else (output or Path(workbook)), source=Path(source), read_as=table.describe(),
-        sheet=target.name, dry_run=dry_run, mapping=[m.to_dict(spec, locale) for m in mappings],
-        records=plan.outcomes, changed_cells=len(set_cells), notes=notes, save=save)
+        path=save.path if save else (output or Path(workbook)),
+        source=Path(source),
+        read_as=table.describe(),
+        sheet=target.name,
+        dry_run=dry_run,
+        mapping=[m.to_dict(spec, locale) for m in mappings],
+        records=plan.outcomes,
+        changed_cells=len(set_cells),
+        notes=notes,
+        save=save,
+    )
 
 
 def log_merges(data: WorkbookData, plan: _Plan, now: dt.datetime) -> ReportSheet:
@@ -508,8 +589,10 @@ def log_merges(data: WorkbookData, plan: _Plan, now: dt.datetime) -> ReportSheet
     header_row = raw[0] if len(raw) else []
     before = {row: raw[row - 1] for row in plan.changed}
     width = max(len(header_row), *(len(values) for values in before.values()))
-    headers = [as_text(header_row[i]) if i < len(header_row) and not is_blank(header_row[i])
-               else f"({column_letter(i)})" for i in range(width)]
+    headers = [
+        as_text(header_row[i]) if i < len(header_row) and not is_blank(header_row[i]) else f"({column_letter(i)})"
+        for i in range(width)
+    ]
     if not log.headers:
         log.headers = headers
     # Where each Clients column lands among the log's columns (an older log may have other columns).
@@ -517,8 +600,16 @@ def log_merges(data: WorkbookData, plan: _Plan, now: dt.datetime) -> ReportSheet
     for row in sorted(plan.changed):
         merge_id = log.next_id()
         values = before[row]
-        log.entries.append(LogEntry(merge_id, now, schema.SURVIVOR_ROLE.key, clients.name, row,
-                                    tuple(values[i] if i is not None and i < len(values) else None for i in follow)))
+        log.entries.append(
+            LogEntry(
+                merge_id,
+                now,
+                schema.SURVIVOR_ROLE.key,
+                clients.name,
+                row,
+                tuple(values[i] if i is not None and i < len(values) else None for i in follow),
+            )
+        )
         for index in plan.merged_into[row]:
             outcome = plan.outcomes[index]
             plan.outcomes[index] = dataclasses.replace(outcome, merge_id=merge_id)
@@ -527,8 +618,10 @@ def log_merges(data: WorkbookData, plan: _Plan, now: dt.datetime) -> ReportSheet
 
 def _missing_column(spec: Sheet, key: str, locale: str, table: SourceTable) -> MappingError:
     headers = ", ".join(repr(h) for h in table.headers if h)
-    return MappingError(f"rows for {spec.name(locale)} need a {spec.column(key).name(locale)} column, and none of "
-                       f"the source's headers ({headers}) is one; name it in a --map file")
+    return MappingError(
+        f"rows for {spec.name(locale)} need a {spec.column(key).name(locale)} column, and none of "
+        f"the source's headers ({headers}) is one; name it in a --map file"
+    )
 
 
 # --- what the command prints --------------------------------------------------------------------------------
@@ -544,14 +637,20 @@ def format_import(result: ImportResult) -> str:
         origin = " [mapping file]" if item["column"] and item["origin"] == "mapping file" else ""
         lines.append(f"  {item['header']} -> {target}{origin}")
     verb = "Would add" if result.dry_run else "Added"
-    lines.append(f"{verb} {result.count(ADDED) + result.count(REVIEW)} rows, "
-                 f"{'would merge' if result.dry_run else 'merged'} {result.count(MERGED)} into matching clients, "
-                 f"{result.count(UNCHANGED)} already in the workbook, {result.count(SKIPPED)} skipped")
+    lines.append(
+        f"{verb} {result.count(ADDED) + result.count(REVIEW)} rows, "
+        f"{'would merge' if result.dry_run else 'merged'} {result.count(MERGED)} into matching clients, "
+        f"{result.count(UNCHANGED)} already in the workbook, {result.count(SKIPPED)} skipped"
+    )
     logged = [r for r in result.records if r.merge_id]
     if logged:
-        lines.append("Merged into clients already in the workbook (the Merge log keeps them as they were; "
-                     "undo one with xlcrm unmerge PATH MERGE_ID):")
-        lines += [f"  source row {r.source_row}: {r.client_id}, {r.merge_id} ({r.detail})" for r in logged[:SHOWN_ITEMS]]
+        lines.append(
+            "Merged into clients already in the workbook (the Merge log keeps them as they were; "
+            "undo one with xlcrm unmerge PATH MERGE_ID):"
+        )
+        lines += [
+            f"  source row {r.source_row}: {r.client_id}, {r.merge_id} ({r.detail})" for r in logged[:SHOWN_ITEMS]
+        ]
     review = [r for r in result.records if r.outcome == REVIEW]
     if review:
         lines.append(f"{len(review)} new clients look like existing ones; run xlcrm dedupe to review the pairs:")
@@ -559,8 +658,10 @@ def format_import(result: ImportResult) -> str:
     skipped = [r for r in result.records if r.outcome == SKIPPED]
     if skipped:
         lines.append("Skipped:")
-        lines += [f"  source row {r.source_row}: {r.detail}" + (f" ({r.client_id})" if r.client_id else "")
-                  for r in skipped[:SHOWN_ITEMS]]
+        lines += [
+            f"  source row {r.source_row}: {r.detail}" + (f" ({r.client_id})" if r.client_id else "")
+            for r in skipped[:SHOWN_ITEMS]
+        ]
     for items in (logged, review, skipped):
         if len(items) > SHOWN_ITEMS:
             lines.append(f"  … and {len(items) - SHOWN_ITEMS} more (see --json)")
@@ -570,7 +671,9 @@ def format_import(result: ImportResult) -> str:
     elif result.save is None:
         lines.append("Nothing to write: the workbook was not changed")
     else:
-        lines.append(f"Saved {result.save.path}" + (f"; previous version kept as {result.save.backup}"
-                                                     if result.save.backup else ""))
+        lines.append(
+            f"Saved {result.save.path}"
+            + (f"; previous version kept as {result.save.backup}" if result.save.backup else "")
+        )
         lines += [f"Warning: {warning}" for warning in result.save.warnings]
     return "\n".join(lines)

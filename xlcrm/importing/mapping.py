@@ -19,14 +19,15 @@ Several headers mapped to Name are joined with spaces, in the file's order.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from xlcrm import schema
 from xlcrm.errors import MappingError
-from xlcrm.schema import Sheet
 from xlcrm.importing.sources import decode_text
+from xlcrm.schema import Sheet
 
 # Columns several source columns may feed: their values are collected into one cell.
 COLLECTED_COLUMNS = frozenset({"phone", "email"})
@@ -55,8 +56,7 @@ class ColumnMapping:
 def auto_mapping(spec: Sheet, headers: Sequence[str]) -> list[ColumnMapping]:
     """The mapping xlcrm chooses from the headers alone."""
     synonyms = _synonym_index(spec)
-    parts = {schema.fold(text): position for position, texts in enumerate(schema.NAME_PART_SYNONYMS)
-             for text in texts}
+    parts = {schema.fold(text): position for position, texts in enumerate(schema.NAME_PART_SYNONYMS) for text in texts}
     mappings: list[ColumnMapping] = []
     for index, header in enumerate(headers):
         if not header:
@@ -77,8 +77,7 @@ def _has(spec: Sheet, key: str) -> bool:
 
 
 def _synonym_index(spec: Sheet) -> dict[str, str]:
-    return {schema.fold(text): key for key, texts in schema.IMPORT_SYNONYMS.get(spec.key, {}).items()
-            for text in texts}
+    return {schema.fold(text): key for key, texts in schema.IMPORT_SYNONYMS.get(spec.key, {}).items() for text in texts}
 
 
 def _settle(spec: Sheet, mappings: list[ColumnMapping]) -> list[ColumnMapping]:
@@ -90,11 +89,18 @@ def _settle(spec: Sheet, mappings: list[ColumnMapping]) -> list[ColumnMapping]:
         if key is None:
             settled.append(mapping)
         elif key in NOT_IMPORTED.get(spec.key, ()):
-            settled.append(ColumnMapping(mapping.header, mapping.index, None,
-                                         origin=f"{spec.column(key).en} is given by xlcrm"))
+            settled.append(
+                ColumnMapping(mapping.header, mapping.index, None, origin=f"{spec.column(key).en} is given by xlcrm")
+            )
         elif key in taken and key not in COLLECTED_COLUMNS and not (key == "name" and mapping.part is not None):
-            settled.append(ColumnMapping(mapping.header, mapping.index, None,
-                                         origin=f"{spec.column(key).en} already comes from another column"))
+            settled.append(
+                ColumnMapping(
+                    mapping.header,
+                    mapping.index,
+                    None,
+                    origin=f"{spec.column(key).en} already comes from another column",
+                )
+            )
         else:
             if mapping.part is None:
                 taken.add(key)
@@ -122,8 +128,14 @@ def read_mapping_file(path: str | Path) -> list[tuple[str, str]]:
     return pairs
 
 
-def apply_mapping_file(spec: Sheet, headers: Sequence[str], chosen: Sequence[ColumnMapping],
-                       overrides: Sequence[tuple[str, str]], locale: str, where: str) -> list[ColumnMapping]:
+def apply_mapping_file(
+    spec: Sheet,
+    headers: Sequence[str],
+    chosen: Sequence[ColumnMapping],
+    overrides: Sequence[tuple[str, str]],
+    locale: str,
+    where: str,
+) -> list[ColumnMapping]:
     """``chosen`` with the lines of a mapping file put over it; MappingError names a header or column not found."""
     positions: dict[str, int] = {}
     for index, header in enumerate(headers):

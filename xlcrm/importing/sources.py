@@ -26,9 +26,9 @@ import lxml.html
 from lxml import etree
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
+from xlcrm.checks.normalize import is_blank
 from xlcrm.errors import EncryptedWorkbook, SourceError
 from xlcrm.xlsx.limits import check_package, check_sheet
-from xlcrm.checks.normalize import is_blank
 from xlcrm.xlsx.report_sheet import MAX_CELL_TEXT
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -95,24 +95,30 @@ def decode_text(data: bytes, path: Path) -> tuple[str, str]:
     file reads as Russian in, Windows-1251 or KOI8-R (``cyrillic_code_page``). Text that still holds a zero
     byte, or that is in none of these, is refused: nothing is imported as NUL characters or mojibake.
     """
-    for bom, encoding in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-                          (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, encoding in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
         if data.startswith(bom):
             return _decoded(data, encoding, path), encoding
     unmarked = _unmarked_utf16(data)
     if unmarked is not None:
         return _decoded(data, unmarked, path), unmarked
     if b"\0" in data:
-        raise SourceError(f"{path} is neither an Excel file nor text: it holds zero bytes; "
-                          "save it from Excel as CSV UTF-8")
+        raise SourceError(
+            f"{path} is neither an Excel file nor text: it holds zero bytes; save it from Excel as CSV UTF-8"
+        )
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
     encoding = cyrillic_code_page(data)
     if encoding is None:
-        raise SourceError(f"{path} is neither an Excel file nor text in UTF-8, UTF-16, Windows-1251 or KOI8-R; "
-                          "save it from Excel as CSV UTF-8")
+        raise SourceError(
+            f"{path} is neither an Excel file nor text in UTF-8, UTF-16, Windows-1251 or KOI8-R; "
+            "save it from Excel as CSV UTF-8"
+        )
     return _decoded(data, encoding, path), encoding
 
 
@@ -122,8 +128,10 @@ def _decoded(data: bytes, encoding: str, path: Path) -> str:
     except UnicodeDecodeError:
         raise SourceError(f"{path} starts as {encoding} text but is not valid {encoding}") from None
     if "\0" in text:
-        raise SourceError(f"{path} is neither an Excel file nor text: read as {encoding} it holds NUL characters; "
-                          "save it from Excel as CSV UTF-8")
+        raise SourceError(
+            f"{path} is neither an Excel file nor text: read as {encoding} it holds NUL characters; "
+            "save it from Excel as CSV UTF-8"
+        )
     return text
 
 
@@ -135,9 +143,9 @@ _UTF16_MIN_ZEROS = 0.1
 
 
 def _unmarked_utf16(data: bytes) -> str | None:
-    """"utf-16-le" or "utf-16-be" when ``data`` looks like UTF-16 without a byte order mark: zero bytes in one
+    """ "utf-16-le" or "utf-16-be" when ``data`` looks like UTF-16 without a byte order mark: zero bytes in one
     half of the byte pairs (the high byte of every Latin-range character), none in the other; else None."""
-    sample = data[:_UTF16_SAMPLE - _UTF16_SAMPLE % 2]
+    sample = data[: _UTF16_SAMPLE - _UTF16_SAMPLE % 2]
     pairs = len(sample) // 2
     if not pairs:
         return None
@@ -150,9 +158,46 @@ def _unmarked_utf16(data: bytes) -> str | None:
 
 
 # How often each letter comes in Russian text (per cent), to tell which code page a file reads as Russian in.
-_RUSSIAN_LETTERS = dict(zip("оеаинтсрвлкмдпуяыьгзбчйхжшюцщэфъё", (
-    10.97, 8.45, 8.01, 7.35, 6.70, 6.26, 5.47, 4.73, 4.54, 4.40, 3.49, 3.21, 2.98, 2.81, 2.62, 2.01, 1.90, 1.74,
-    1.70, 1.65, 1.59, 1.44, 1.21, 0.97, 0.94, 0.73, 0.64, 0.48, 0.36, 0.32, 0.26, 0.04, 0.04)))
+_RUSSIAN_LETTERS = dict(
+    zip(
+        "оеаинтсрвлкмдпуяыьгзбчйхжшюцщэфъё",
+        (
+            10.97,
+            8.45,
+            8.01,
+            7.35,
+            6.70,
+            6.26,
+            5.47,
+            4.73,
+            4.54,
+            4.40,
+            3.49,
+            3.21,
+            2.98,
+            2.81,
+            2.62,
+            2.01,
+            1.90,
+            1.74,
+            1.70,
+            1.65,
+            1.59,
+            1.44,
+            1.21,
+            0.97,
+            0.94,
+            0.73,
+            0.64,
+            0.48,
+            0.36,
+            0.32,
+            0.26,
+            0.04,
+            0.04,
+        ),
+    )
+)
 # Windows-1251 and KOI8-R put the small and the capital letters in each other's places, so a name read in the
 # wrong one comes out as "пЕТРОВ": each capital right after a small letter costs the reading this much, more
 # than the letters of a word weigh together. All-capital text ("ООО РОМАШКА") is told by its letters alone.
@@ -166,7 +211,7 @@ _CODE_PAGE_SAMPLE = 1 << 16
 
 
 def cyrillic_code_page(data: bytes) -> str | None:
-    """"cp1251" or "koi8-r": the code page in which the start of ``data`` reads most like Russian (its letters
+    """ "cp1251" or "koi8-r": the code page in which the start of ``data`` reads most like Russian (its letters
     weighted by how often they come in Russian, less the words cased like "пЕТРОВ"); None when it reads as
     Russian in neither."""
     sample = data[:_CODE_PAGE_SAMPLE]
@@ -185,7 +230,9 @@ def cyrillic_code_page(data: bytes) -> str | None:
 
 def _looks_like_html(text: str) -> bool:
     head = text[:4096].lstrip().lower()
-    return head.startswith(("<html", "<!doctype html", "<table", "<?xml", "<meta", "<head")) and "<table" in text.lower()
+    return (
+        head.startswith(("<html", "<!doctype html", "<table", "<?xml", "<meta", "<head")) and "<table" in text.lower()
+    )
 
 
 def _table(path: Path, kind: str, raw_rows: list[tuple[int, list[object]]], **details: str | None) -> SourceTable:
@@ -204,15 +251,18 @@ def _table(path: Path, kind: str, raw_rows: list[tuple[int, list[object]]], **de
     return SourceTable(path, kind, headers, rows, numbers, **details)  # type: ignore[arg-type]
 
 
-def _check_cell_lengths(path: Path, headers: tuple[str, ...], rows: tuple[tuple[object, ...], ...],
-                        numbers: tuple[int, ...]) -> None:
+def _check_cell_lengths(
+    path: Path, headers: tuple[str, ...], rows: tuple[tuple[object, ...], ...], numbers: tuple[int, ...]
+) -> None:
     """Refuse a value longer than an Excel cell holds: written into the workbook, Excel would cut it."""
     for number, cells in zip(numbers, rows):
         for index, cell in enumerate(cells):
             if type(cell) is str and len(cell) > MAX_CELL_TEXT:
                 column = repr(headers[index]) if headers[index] else f"number {index + 1}"
-                raise SourceError(f"{path}, row {number}, column {column}: {len(cell):,} characters, more than "
-                                  f"Excel's limit of {MAX_CELL_TEXT:,} for one cell; shorten it and import again")
+                raise SourceError(
+                    f"{path}, row {number}, column {column}: {len(cell):,} characters, more than "
+                    f"Excel's limit of {MAX_CELL_TEXT:,} for one cell; shorten it and import again"
+                )
 
 
 def _header_text(cell: object) -> str:

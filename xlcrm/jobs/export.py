@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from xlcrm.export.anonymise import AnonymisedCopy, write_anonymised
 from xlcrm.errors import UsageError
+from xlcrm.export.anonymise import AnonymisedCopy, write_anonymised
 from xlcrm.files.safe_save import holding_workbook_lock
 from xlcrm.xlsx.reader import read_workbook
 
@@ -28,14 +28,24 @@ class ExportResult:
     anonymised: AnonymisedCopy | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": str(self.path), "database": self.database.to_dict() if self.database else None,
-                "anonymised": self.anonymised.to_dict() if self.anonymised else None}
+        return {
+            "path": str(self.path),
+            "database": self.database.to_dict() if self.database else None,
+            "anonymised": self.anonymised.to_dict() if self.anonymised else None,
+        }
 
 
 @holding_workbook_lock("anonymise")
-def export_workbook(path: str | Path, *, sqlite: Path | None = None, url: str | None = None,
-                    anonymise: Path | None = None, today: dt.date | None = None, force: bool = False,
-                    ignore_lock: bool = False) -> ExportResult:
+def export_workbook(
+    path: str | Path,
+    *,
+    sqlite: Path | None = None,
+    url: str | None = None,
+    anonymise: Path | None = None,
+    today: dt.date | None = None,
+    force: bool = False,
+    ignore_lock: bool = False,
+) -> ExportResult:
     """Export the workbook at ``path`` to each target given; at least one is needed."""
     if sqlite is None and url is None and anonymise is None:
         raise UsageError("say where to export: --sqlite FILE, --url URL or --anonymise FILE")
@@ -62,8 +72,10 @@ def export_workbook(path: str | Path, *, sqlite: Path | None = None, url: str | 
 def format_export(result: ExportResult) -> str:
     lines = []
     if result.database is not None:
-        lines.append(f"Wrote {result.database.target}: "
-                     + ", ".join(f"{table} {rows}" for table, rows in result.database.tables.items()))
+        lines.append(
+            f"Wrote {result.database.target}: "
+            + ", ".join(f"{table} {rows}" for table, rows in result.database.tables.items())
+        )
     if result.anonymised is not None:
         copy = result.anonymised
         masked = ", ".join(f"{cells} cells on {sheet}" for sheet, cells in copy.masked_cells.items()) or "no cells"

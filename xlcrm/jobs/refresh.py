@@ -24,30 +24,31 @@ import contextlib
 import dataclasses
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from xlcrm import schema
-from xlcrm.reports.agenda import build_agenda
-from xlcrm.lifecycle.analysis import analyse
-from xlcrm.lifecycle.computed import computed_cells
-from xlcrm.dedupe.plan import DedupePlan
-from xlcrm.lifecycle.history import read_history
+from xlcrm.checks.validate import check_ahead
 from xlcrm.dedupe.merge import SHOWN_ITEMS, apply_plan, load_plan
 from xlcrm.dedupe.merge_log import LOG_ADDED_COLUMNS
-from xlcrm.xlsx.prerender import EditPrewriting, HelperProcesses, ReportRenderer
-from xlcrm.xlsx.report_sheet import CellValue, ReportSheet
-from xlcrm.reports.sheets import Migration, RefreshReports, build_reports
+from xlcrm.dedupe.plan import DedupePlan
 from xlcrm.files.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, holding_workbook_lock
 from xlcrm.files.save import save_changes
-from xlcrm.xlsx.sheet_edits import RowMap, SheetEdit
-from xlcrm.checks.validate import check_ahead
+from xlcrm.lifecycle.analysis import analyse
+from xlcrm.lifecycle.computed import computed_cells
+from xlcrm.lifecycle.history import read_history
+from xlcrm.reports.agenda import build_agenda
+from xlcrm.reports.sheets import Migration, RefreshReports, build_reports
+from xlcrm.xlsx.prerender import EditPrewriting, HelperProcesses, ReportRenderer
 from xlcrm.xlsx.reader import WorkbookData, is_big_workbook, read_workbook, require_distinct_headers, require_room_right
 from xlcrm.xlsx.refs import column_letter
+from xlcrm.xlsx.report_sheet import CellValue, ReportSheet
+from xlcrm.xlsx.sheet_edits import RowMap, SheetEdit
 
 
 @dataclass(frozen=True)
@@ -99,9 +100,15 @@ class RefreshResult:
 
 
 @holding_workbook_lock("path", output="output")
-def refresh_workbook(path: str | Path, *, today: dt.date | None = None, dry_run: bool = False,
-                     output: Path | None = None, ignore_lock: bool = False,
-                     keep_backups: int = DEFAULT_KEEP_BACKUPS) -> RefreshResult:
+def refresh_workbook(
+    path: str | Path,
+    *,
+    today: dt.date | None = None,
+    dry_run: bool = False,
+    output: Path | None = None,
+    ignore_lock: bool = False,
+    keep_backups: int = DEFAULT_KEEP_BACKUPS,
+) -> RefreshResult:
     """Rebuild every report sheet of the workbook at ``path`` for ``today`` (default: the real date)."""
     path = Path(path)
     today = today or dt.date.today()
@@ -117,8 +124,11 @@ def refresh_workbook(path: str | Path, *, today: dt.date | None = None, dry_run:
         plan = load_plan(data) if _can_dedupe(data) else None
         require_distinct_headers(data)  # after the plan, which waits for the sheets still being read anyway
         if (clients_read := data.sheet(schema.CLIENTS.key)) is not None:
-            require_room_right(clients_read, max(len(schema.CLIENT_COMPUTED_COLUMNS), LOG_ADDED_COLUMNS),
-                               "its computed columns and the Merge log's copies of its rows")
+            require_room_right(
+                clients_read,
+                max(len(schema.CLIENT_COMPUTED_COLUMNS), LOG_ADDED_COLUMNS),
+                "its computed columns and the Merge log's copies of its rows",
+            )
         renderer = cleanup.enter_context(ReportRenderer(helpers.take())) if helpers is not None else None
         dedupe_edits, dedupe_sheets = _dedupe(data, plan)
         # The merges' edits of sheets other than Clients are final now: a big workbook's are written meanwhile.
@@ -136,8 +146,9 @@ def refresh_workbook(path: str | Path, *, today: dt.date | None = None, dry_run:
         merged = _as_saved(data, dedupe_edits, deleted)
         analysis = analyse(merged, today)
         agenda = build_agenda(analysis.frames, analysis.lifecycle)
-        reports: RefreshReports = build_reports(analysis.frames, analysis.lifecycle, agenda,
-                                                analysis.report.findings, history)
+        reports: RefreshReports = build_reports(
+            analysis.frames, analysis.lifecycle, agenda, analysis.report.findings, history
+        )
         sheets = [*reports.sheets, *dedupe_sheets]
         # The big reports are rendered by the other process while the Clients columns are computed and written.
         prerendered = renderer.start(path, sheets) if renderer is not None else None
@@ -145,26 +156,43 @@ def refresh_workbook(path: str | Path, *, today: dt.date | None = None, dry_run:
         assert clients is not None  # analyse refuses a workbook without a readable Clients sheet
         computed = computed_cells(clients, analysis.frames, analysis.lifecycle)
         columns = _as_read(computed.columns, deleted.get(clients.name.casefold(), RowMap()))
-        edit = SheetEdit(computed.sheet, set_columns=columns, computed_header=computed.letters,
-                         column_widths=computed.widths, number_formats=computed.number_formats)
+        edit = SheetEdit(
+            computed.sheet,
+            set_columns=columns,
+            computed_header=computed.letters,
+            column_widths=computed.widths,
+            number_formats=computed.number_formats,
+        )
         save = None
         if not dry_run:
-            save = save_changes(data, reports=sheets, edits=[*dedupe_edits, edit], output=output,
-                                ignore_lock=ignore_lock, keep_backups=keep_backups, prerendered=prerendered,
-                                prewritten=prewritten)
+            save = save_changes(
+                data,
+                reports=sheets,
+                edits=[*dedupe_edits, edit],
+                output=output,
+                ignore_lock=ignore_lock,
+                keep_backups=keep_backups,
+                prerendered=prerendered,
+                prewritten=prewritten,
+            )
 
     existing = {schema.fold(name) for name in data.sheet_names}
     names = [sheet.name for sheet in sheets]
     tally = analysis.lifecycle.clients["block"].value_counts()
     return RefreshResult(
-        path=save.path if save else (output or path), locale=data.locale, today=today, dry_run=dry_run,
+        path=save.path if save else (output or path),
+        locale=data.locale,
+        today=today,
+        dry_run=dry_run,
         blocks={b.number: int(tally.get(b.number, 0)) for b in reversed(schema.BLOCKS)},
         migration=reports.migration,
-        errors=len(analysis.report.errors), warnings=len(analysis.report.warnings),
+        errors=len(analysis.report.errors),
+        warnings=len(analysis.report.warnings),
         added_sheets=tuple(n for n in names if schema.fold(n) not in existing),
         replaced_sheets=tuple(n for n in names if schema.fold(n) in existing),
         added_columns=computed.added,
-        merged_clients=plan.merged_rows if plan else 0, merges=_merge_summaries(plan),
+        merged_clients=plan.merged_rows if plan else 0,
+        merges=_merge_summaries(plan),
         review_pairs=len(plan.review) if plan else 0,
         save=save,
     )
@@ -184,8 +212,13 @@ def _dedupe(data: WorkbookData, plan: DedupePlan | None) -> tuple[list[SheetEdit
     if plan is None:
         return [], []
     edits, sheets = apply_plan(plan)
-    quiet = not (edits or plan.review or plan.kept_apart or plan.interaction_duplicates
-                 or schema.find_sheet_name(schema.DUPLICATES, data.sheet_names))
+    quiet = not (
+        edits
+        or plan.review
+        or plan.kept_apart
+        or plan.interaction_duplicates
+        or schema.find_sheet_name(schema.DUPLICATES, data.sheet_names)
+    )
     return edits, [] if quiet else sheets
 
 
@@ -193,10 +226,14 @@ def _merge_summaries(plan: DedupePlan | None) -> tuple[MergeSummary, ...]:
     if plan is None:
         return ()
     records = plan.records
-    return tuple(MergeSummary(records[group.survivor].client_id,
-                              tuple(records[row].client_id or f"row {row}" for row in group.merged),
-                              group.matches[0].reason if group.matches else "your decision")
-                 for group in plan.groups)
+    return tuple(
+        MergeSummary(
+            records[group.survivor].client_id,
+            tuple(records[row].client_id or f"row {row}" for row in group.merged),
+            group.matches[0].reason if group.matches else "your decision",
+        )
+        for group in plan.groups
+    )
 
 
 def _as_saved(data: WorkbookData, edits: Sequence[SheetEdit], deleted: dict[str, RowMap]) -> WorkbookData:
@@ -225,11 +262,14 @@ def _as_saved(data: WorkbookData, edits: Sequence[SheetEdit], deleted: dict[str,
             frame[column] = frame[column].astype(object)
             frame.loc[list(cells), column] = pd.Series(cells, dtype=object)
         if rows:
-            frame.index = pd.Index(rows.saved(frame.index.to_numpy(dtype=np.int64)), dtype=frame.index.dtype,
-                                   name=frame.index.name)
+            frame.index = pd.Index(
+                rows.saved(frame.index.to_numpy(dtype=np.int64)), dtype=frame.index.dtype, name=frame.index.name
+            )
         # The computed values held on deleted rows go with them: there is nothing to clear there.
-        owned = {header: {new: value for row, value in held.items() if (new := rows.row(row)) is not None}
-                 for header, held in sheet.owned_values.items()}
+        owned = {
+            header: {new: value for row, value in held.items() if (new := rows.row(row)) is not None}
+            for header, held in sheet.owned_values.items()
+        }
         sheets[key] = dataclasses.replace(sheet, frame=frame, owned_values=owned)
         sheets[key].keep_distinct(sheet, kept, [column for column in frame.columns if column not in values])
     return dataclasses.replace(data, sheets=sheets)
@@ -239,9 +279,10 @@ def _as_read(columns: dict[str, dict[int, CellValue]], rows: RowMap) -> dict[str
     """Cells given by their row numbers once saved, under the numbers of the workbook as read."""
     if not rows:
         return columns
-    return {letter: dict(zip(rows.as_read(np.fromiter(cells, dtype=np.int64, count=len(cells))).tolist(),
-                             cells.values()))
-            for letter, cells in columns.items()}
+    return {
+        letter: dict(zip(rows.as_read(np.fromiter(cells, dtype=np.int64, count=len(cells))).tolist(), cells.values()))
+        for letter, cells in columns.items()
+    }
 
 
 def format_result(result: RefreshResult) -> str:
@@ -249,11 +290,14 @@ def format_result(result: RefreshResult) -> str:
     locale = result.locale
     verb = "Would refresh" if result.dry_run else "Refreshed"
     lines = [f"{verb} {result.path} for {result.today:%d.%m.%Y}"]
-    lines.append("Blocks: " + ", ".join(f"{schema.block(n).label(locale)} {count}"
-                                        for n, count in result.blocks.items()))
+    lines.append(
+        "Blocks: " + ", ".join(f"{schema.block(n).label(locale)} {count}" for n, count in result.blocks.items())
+    )
     if result.migration.previous:
-        lines.append(f"Since the refresh of {result.migration.previous:%d.%m.%Y}: "
-                     f"{result.migration.moved} client{'' if result.migration.moved == 1 else 's'} changed block")
+        lines.append(
+            f"Since the refresh of {result.migration.previous:%d.%m.%Y}: "
+            f"{result.migration.moved} client{'' if result.migration.moved == 1 else 's'} changed block"
+        )
     else:
         lines.append("First refresh: block movement will show from the next one")
     if result.added_sheets:
@@ -262,22 +306,28 @@ def format_result(result: RefreshResult) -> str:
         lines.append(("Would rebuild " if result.dry_run else "Rebuilt ") + ", ".join(result.replaced_sheets))
     if result.added_columns:
         clients = schema.CLIENTS.name(locale)
-        lines.append(("Would add " if result.dry_run else "Added ") + f"columns to {clients}: "
-                     + ", ".join(result.added_columns))
+        lines.append(
+            ("Would add " if result.dry_run else "Added ") + f"columns to {clients}: " + ", ".join(result.added_columns)
+        )
     if result.merged_clients:
         merge_log = schema.MERGE_LOG.name(locale)
         verb = "Would merge" if result.dry_run else "Merged"
-        lines.append(f"{verb} {_count(result.merged_clients, 'duplicate client')}"
-                     f" into {'their survivors' if result.merged_clients > 1 else 'its survivor'}"
-                     f" (undo with xlcrm unmerge; see {merge_log}):")
-        lines.extend(f"  {merge.survivor} <- {', '.join(merge.merged)} ({merge.reason})"
-                     for merge in result.merges[:SHOWN_ITEMS])
+        lines.append(
+            f"{verb} {_count(result.merged_clients, 'duplicate client')}"
+            f" into {'their survivors' if result.merged_clients > 1 else 'its survivor'}"
+            f" (undo with xlcrm unmerge; see {merge_log}):"
+        )
+        lines.extend(
+            f"  {merge.survivor} <- {', '.join(merge.merged)} ({merge.reason})" for merge in result.merges[:SHOWN_ITEMS]
+        )
         if len(result.merges) > SHOWN_ITEMS:
             lines.append(f"  … and {len(result.merges) - SHOWN_ITEMS} more (see --json)")
     if result.review_pairs:
         duplicates = schema.DUPLICATES.name(locale)
-        lines.append(f"{_count(result.review_pairs, 'probable duplicate pair')} to review on {duplicates}: "
-                     "type merge or keep apart in Decision, the next refresh applies it")
+        lines.append(
+            f"{_count(result.review_pairs, 'probable duplicate pair')} to review on {duplicates}: "
+            "type merge or keep apart in Decision, the next refresh applies it"
+        )
     problems = schema.PROBLEMS.name(locale)
     lines.append(f"{result.errors} errors and {result.warnings} warnings, listed on {problems}")
     if result.save and result.save.backup:

@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from xlcrm.errors import WorkbookStructureError
 from xlcrm.checks.findings import Code, Finding, Severity
-from xlcrm.lifecycle.frames import Frames, build_frames
-from xlcrm.lifecycle.blocks import Lifecycle, compute_lifecycle
 from xlcrm.checks.settings import Settings, read_settings
 from xlcrm.checks.validate import Report, validate_data
+from xlcrm.errors import WorkbookStructureError
+from xlcrm.lifecycle.blocks import Lifecycle, compute_lifecycle
+from xlcrm.lifecycle.frames import Frames, build_frames
 from xlcrm.xlsx.reader import WorkbookData
 
 STRUCTURE_CODES = frozenset({Code.MISSING_SHEET, Code.MISSING_COLUMN, Code.MISPLACED_HEADER})

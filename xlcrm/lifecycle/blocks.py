@@ -31,18 +31,38 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from xlcrm.runtime import progress
 from xlcrm import schema
-from xlcrm.lifecycle.frames import Frames
 from xlcrm.checks.settings import Settings
+from xlcrm.lifecycle.frames import Frames
+from xlcrm.runtime import progress
 
 # A purchase rhythm needs at least two gaps between orders to mean anything.
 MIN_ORDERS_FOR_RHYTHM = 3
 
 LIFECYCLE_COLUMNS = (
-    "row", "name", "company", "phone", "manager", "designation", "created",
-    "orders", "revenue", "agreements", "first_order", "last_order", "last_contact", "next_contact", "next_action",
-    "days_silent", "inactive", "block", "review", "reactivate", "rhythm_days", "rhythm_due", "rhythm_overdue",
+    "row",
+    "name",
+    "company",
+    "phone",
+    "manager",
+    "designation",
+    "created",
+    "orders",
+    "revenue",
+    "agreements",
+    "first_order",
+    "last_order",
+    "last_contact",
+    "next_contact",
+    "next_action",
+    "days_silent",
+    "inactive",
+    "block",
+    "review",
+    "reactivate",
+    "rhythm_days",
+    "rhythm_due",
+    "rhythm_overdue",
 )
 
 
@@ -73,11 +93,16 @@ class Lifecycle:
 def compute_lifecycle(frames: Frames, settings: Settings, today: dt.date) -> Lifecycle:
     clients = frames.clients[frames.clients["client_id"].notna()]
     clients = clients[~clients["client_id"].duplicated()]
-    base = pd.DataFrame({
-        "row": clients.index.to_numpy(),
-        **{key: clients[key].to_numpy() for key in ("name", "company", "phone", "manager", "designation",
-                                                     "created")},
-    }, index=pd.Index(clients["client_id"].to_numpy(), name="client_id"))
+    base = pd.DataFrame(
+        {
+            "row": clients.index.to_numpy(),
+            **{
+                key: clients[key].to_numpy()
+                for key in ("name", "company", "phone", "manager", "designation", "created")
+            },
+        },
+        index=pd.Index(clients["client_id"].to_numpy(), name="client_id"),
+    )
 
     now = pd.Timestamp(today)
     log = frames.interactions
@@ -91,8 +116,9 @@ def compute_lifecycle(frames: Frames, settings: Settings, today: dt.date) -> Lif
     is_order = (log["type"] == schema.ORDER.key).to_numpy()
     orders, order_position = log[is_order], position[is_order]
     base["orders"] = np.bincount(order_position, minlength=size)
-    base["revenue"] = np.bincount(order_position, weights=np.nan_to_num(orders["amount"].to_numpy(dtype=float)),
-                                  minlength=size)
+    base["revenue"] = np.bincount(
+        order_position, weights=np.nan_to_num(orders["amount"].to_numpy(dtype=float)), minlength=size
+    )
     base["agreements"] = np.bincount(position[(log["type"] == schema.AGREEMENT.key).to_numpy()], minlength=size)
     order_dates = orders["date"].groupby(order_position)
     base["first_order"] = _by_position(order_dates.min(), size)
@@ -114,8 +140,15 @@ def compute_lifecycle(frames: Frames, settings: Settings, today: dt.date) -> Lif
         base["orders"] >= 1,
         base["agreements"] >= 1,
     ]
-    choices = [schema.KEY_BLOCK, schema.VIP_BLOCK, schema.DEAD, schema.PARTNER, schema.REGULAR,
-               schema.WORKING, schema.ACTIVE]
+    choices = [
+        schema.KEY_BLOCK,
+        schema.VIP_BLOCK,
+        schema.DEAD,
+        schema.PARTNER,
+        schema.REGULAR,
+        schema.WORKING,
+        schema.ACTIVE,
+    ]
     base["block"] = np.select(conditions, [b.number for b in choices], default=schema.POTENTIAL.number).astype(int)
     base["review"] = (conditions[0] | conditions[1]) & base["inactive"]
     base["reactivate"] = (base["block"] == schema.DEAD.number) & (designation != schema.LOST.key)

@@ -12,18 +12,18 @@ clients whose figures moved, not every row.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 
 from xlcrm import schema
-from xlcrm.lifecycle.frames import Frames
 from xlcrm.lifecycle.blocks import Lifecycle
-from xlcrm.xlsx.report_sheet import CellValue
+from xlcrm.lifecycle.frames import Frames
 from xlcrm.xlsx.reader import SheetData
 from xlcrm.xlsx.refs import column_letter
+from xlcrm.xlsx.report_sheet import CellValue
 
 
 @dataclass(frozen=True)
@@ -42,9 +42,11 @@ class ComputedCells:
     @property
     def number_formats(self) -> dict[str, str]:
         """Money shown as money (dates get a date format whatever the column)."""
-        return {letter: schema.NUMBER_FORMATS[column.kind]
-                for letter, column in zip(self.letters, schema.CLIENT_COMPUTED_COLUMNS)
-                if column.kind is schema.Kind.MONEY}
+        return {
+            letter: schema.NUMBER_FORMATS[column.kind]
+            for letter, column in zip(self.letters, schema.CLIENT_COMPUTED_COLUMNS)
+            if column.kind is schema.Kind.MONEY
+        }
 
 
 def computed_header(column: schema.Column, locale: str) -> str:
@@ -63,8 +65,14 @@ def computed_cells(clients: SheetData, frames: Frames, lifecycle: Lifecycle) -> 
     current: list[dict[int, object]] = []
     cells: dict[str, dict[int, CellValue]] = {}
     for column in schema.CLIENT_COMPUTED_COLUMNS:
-        header = next((found[key] for name in (column.en, column.ru)
-                       if (key := schema.fold(schema.REPORT_MARKER + name)) in found), None)
+        header = next(
+            (
+                found[key]
+                for name in (column.en, column.ru)
+                if (key := schema.fold(schema.REPORT_MARKER + name)) in found
+            ),
+            None,
+        )
         if header is None:
             letter = column_letter(next_free)
             next_free += 1

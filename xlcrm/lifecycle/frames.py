@@ -9,16 +9,17 @@ value that cannot be parsed becomes blank here: validation reports it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 import pandas as pd
 
-from xlcrm.runtime import progress
 from xlcrm import schema
 from xlcrm.checks.normalize import as_text, is_blank, parse_amount, parse_date
+from xlcrm.runtime import progress
 from xlcrm.schema import ListValue
 from xlcrm.xlsx.reader import SheetData, WorkbookData
+
 
 @dataclass(frozen=True)
 class Frames:
@@ -63,8 +64,9 @@ def build_frames(data: WorkbookData) -> Frames:
     frame["type"] = _list_key(interactions, "type", schema.INTERACTION_TYPES)
     frame["type_name"] = _map_distinct(interactions, "type", lambda v: _type_name(v, data.locale))
     frame["service"] = _text(interactions, "service")
-    frame["amount"] = _map_distinct(interactions, "amount",
-                                    lambda v: parse_amount(v).amount if not is_blank(v) else None).astype(float)
+    frame["amount"] = _map_distinct(
+        interactions, "amount", lambda v: parse_amount(v).amount if not is_blank(v) else None
+    ).astype(float)
     for key in ("manager", "next_action"):
         frame[key] = _text(interactions, key)
     frame["next_date"] = _dates(interactions, "next_date")

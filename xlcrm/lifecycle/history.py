@@ -11,8 +11,8 @@ same report.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import pandas as pd
 
@@ -36,7 +36,7 @@ class BlockHistory:
         day = max(earlier)
         return day, self.snapshots[day]
 
-    def updated(self, today: dt.date, blocks: pd.Series) -> "BlockHistory":
+    def updated(self, today: dt.date, blocks: pd.Series) -> BlockHistory:
         """This history with ``blocks`` (ClientID -> block number) recorded for ``today``."""
         counts = {day: value for day, value in self.counts.items() if day != today}
         tally = blocks.value_counts()
@@ -60,8 +60,11 @@ def read_history(rows: Sequence[Sequence[object]]) -> BlockHistory:
             if day is None:
                 continue
             if kind == "history_counts":
-                counts[day] = {block.number: _whole(values[i]) for i, cell in enumerate(header)
-                               if i < len(values) and (block := _header_block(cell)) is not None}
+                counts[day] = {
+                    block.number: _whole(values[i])
+                    for i, cell in enumerate(header)
+                    if i < len(values) and (block := _header_block(cell)) is not None
+                }
             elif len(values) >= 3:
                 client_id = as_text(values[1])
                 found = schema.match_block(values[2])
@@ -80,25 +83,42 @@ def history_sheet(history: BlockHistory, locale: str, today: dt.date) -> ReportS
         [ReportColumn(text("date"), ColumnFormat.DATE)]
         + [ReportColumn(b.label(locale), ColumnFormat.INTEGER) for b in blocks]
         + [ReportColumn(text("total"), ColumnFormat.INTEGER)],
-        [[day] + [tally.get(b.number, 0) for b in blocks] + [sum(tally.values())]
-         for day, tally in history.counts.items()],
+        [
+            [day] + [tally.get(b.number, 0) for b in blocks] + [sum(tally.values())]
+            for day, tally in history.counts.items()
+        ],
     )
     clients = ReportTable(
         text("history_clients"),
-        [ReportColumn(text("date"), ColumnFormat.DATE), ReportColumn(text("client_id")),
-         ReportColumn(text("block"), ColumnFormat.INTEGER), ReportColumn(text("block_name"))],
-        [[day, client_id, number, schema.block(number).name(locale)]
-         for day, blocks_of in sorted(history.snapshots.items()) for client_id, number in blocks_of.items()],
+        [
+            ReportColumn(text("date"), ColumnFormat.DATE),
+            ReportColumn(text("client_id")),
+            ReportColumn(text("block"), ColumnFormat.INTEGER),
+            ReportColumn(text("block_name")),
+        ],
+        [
+            [day, client_id, number, schema.block(number).name(locale)]
+            for day, blocks_of in sorted(history.snapshots.items())
+            for client_id, number in blocks_of.items()
+        ],
         autofilter=True,
     )
-    return ReportSheet.of(schema.BLOCK_HISTORY, locale, text("history_title"),
-                          text("computed_on").format(today=f"{today:%d.%m.%Y}"), (counts, clients))
+    return ReportSheet.of(
+        schema.BLOCK_HISTORY,
+        locale,
+        text("history_title"),
+        text("computed_on").format(today=f"{today:%d.%m.%Y}"),
+        (counts, clients),
+    )
 
 
 def _tables(rows: Sequence[Sequence[object]]) -> list[tuple[int, str]]:
     """(header row index, table kind) of each table, found by its heading in either language."""
-    headings = {schema.fold(spelling): key for key in ("history_counts", "history_clients")
-                for spelling in schema.REPORT_LABELS[key]}
+    headings = {
+        schema.fold(spelling): key
+        for key in ("history_counts", "history_clients")
+        for spelling in schema.REPORT_LABELS[key]
+    }
     found = []
     for index, values in enumerate(rows):
         kind = headings.get(schema.fold(values[0])) if values else None
@@ -109,7 +129,7 @@ def _tables(rows: Sequence[Sequence[object]]) -> list[tuple[int, str]]:
 
 def _body(rows: Sequence[Sequence[object]], header_row: int) -> list[Sequence[object]]:
     body = []
-    for values in rows[header_row + 1:]:
+    for values in rows[header_row + 1 :]:
         if not values or values[0] is None or values[0] == "":
             break
         body.append(values)

@@ -28,12 +28,12 @@ import pandas as pd
 from icalendar import Alarm, Calendar, Event
 
 from xlcrm import schema
-from xlcrm.lifecycle.analysis import analyse
 from xlcrm.errors import UsageError, WriteError
-from xlcrm.lifecycle.frames import Frames
+from xlcrm.lifecycle.analysis import analyse
 from xlcrm.lifecycle.blocks import Lifecycle
-from xlcrm.xlsx.report_sheet import ColumnFormat, ReportColumn, ReportSheet, ReportTable
+from xlcrm.lifecycle.frames import Frames
 from xlcrm.xlsx.reader import read_workbook
+from xlcrm.xlsx.report_sheet import ColumnFormat, ReportColumn, ReportSheet, ReportTable
 
 # Order of the tasks within a manager's agenda: the most urgent first.
 TASKS = ("overdue", "upcoming", "birthday", "contact_birthday", "rhythm", "review", "reactivate")
@@ -51,7 +51,7 @@ class Agenda:
     horizon_days: int
     items: pd.DataFrame  # AGENDA_COLUMNS, sorted by manager, task, date; ``task`` is a key of TASKS
 
-    def for_manager(self, manager: str) -> "Agenda":
+    def for_manager(self, manager: str) -> Agenda:
         """Only the items of ``manager`` (matched ignoring case and spaces)."""
         wanted = schema.fold(manager)
         mine = self.items[self.items["manager"].map(schema.fold) == wanted]
@@ -78,12 +78,20 @@ def build_agenda(frames: Frames, lifecycle: Lifecycle) -> Agenda:
     parts: list[pd.DataFrame] = []
 
     def add(task: str, who: pd.DataFrame, dates: pd.Series, details: pd.Series) -> None:
-        parts.append(pd.DataFrame({
-            "manager": who["manager"].fillna(schema.label("no_manager", locale)).to_numpy(),
-            "task": task, "date": dates.to_numpy(), "client_id": who.index.to_numpy(),
-            "client": who["name"].to_numpy(), "company": who["company"].to_numpy(),
-            "phone": who["phone"].to_numpy(), "details": details.to_numpy(),
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "manager": who["manager"].fillna(schema.label("no_manager", locale)).to_numpy(),
+                    "task": task,
+                    "date": dates.to_numpy(),
+                    "client_id": who.index.to_numpy(),
+                    "client": who["name"].to_numpy(),
+                    "company": who["company"].to_numpy(),
+                    "phone": who["phone"].to_numpy(),
+                    "details": details.to_numpy(),
+                }
+            )
+        )
 
     # A Dead client's plan is stale (or the client is Lost): it is listed once, to reactivate, or not at all.
     planned = clients[clients["next_contact"].notna() & (clients["block"] != schema.DEAD.number)]
@@ -96,31 +104,54 @@ def build_agenda(frames: Frames, lifecycle: Lifecycle) -> Agenda:
     birthdays = birthdays.set_index("client_id")
     next_birthday = _next_anniversary(birthdays["birthday"], today)
     soon = birthdays[next_birthday <= until]
-    add("birthday", clients.loc[soon.index], next_birthday.loc[soon.index],
-        _turns(soon["birthday"], next_birthday.loc[soon.index], locale))
+    add(
+        "birthday",
+        clients.loc[soon.index],
+        next_birthday.loc[soon.index],
+        _turns(soon["birthday"], next_birthday.loc[soon.index], locale),
+    )
 
     contacts = frames.contacts[frames.contacts["client_id"].isin(clients.index)]
     contact_birthday = _next_anniversary(contacts["birthday"], today)
     soon_contacts = contacts[contact_birthday <= until]
     turns = _turns(soon_contacts["birthday"], contact_birthday.loc[soon_contacts.index], locale)
-    add("contact_birthday", clients.loc[soon_contacts["client_id"]], contact_birthday.loc[soon_contacts.index],
-        soon_contacts["name"].fillna("").str.cat(turns, sep=", ").str.strip(", "))
+    add(
+        "contact_birthday",
+        clients.loc[soon_contacts["client_id"]],
+        contact_birthday.loc[soon_contacts.index],
+        soon_contacts["name"].fillna("").str.cat(turns, sep=", ").str.strip(", "),
+    )
 
     rhythm = clients[clients["rhythm_overdue"]]
-    add("rhythm", rhythm, rhythm["rhythm_due"], _format(
-        schema.label("detail_rhythm", locale), days=rhythm["rhythm_days"].round().astype(int),
-        last=rhythm["last_order"].dt.strftime("%d.%m.%Y")))
+    add(
+        "rhythm",
+        rhythm,
+        rhythm["rhythm_due"],
+        _format(
+            schema.label("detail_rhythm", locale),
+            days=rhythm["rhythm_days"].round().astype(int),
+            last=rhythm["last_order"].dt.strftime("%d.%m.%Y"),
+        ),
+    )
     review = clients[clients["review"]]
     designation = review["designation"].map(
-        lambda key: next((d.name(locale) for d in schema.DESIGNATIONS if d.key == key), ""))
-    add("review", review, review["last_contact"], _format(
-        schema.label("detail_review", locale), designation=designation, days=review["days_silent"].astype(int)))
+        lambda key: next((d.name(locale) for d in schema.DESIGNATIONS if d.key == key), "")
+    )
+    add(
+        "review",
+        review,
+        review["last_contact"],
+        _format(schema.label("detail_review", locale), designation=designation, days=review["days_silent"].astype(int)),
+    )
     dead = clients[clients["reactivate"]]
-    add("reactivate", dead, dead["last_contact"], _format(
-        schema.label("detail_silent", locale), days=dead["days_silent"].astype(int), orders=dead["orders"]))
+    add(
+        "reactivate",
+        dead,
+        dead["last_contact"],
+        _format(schema.label("detail_silent", locale), days=dead["days_silent"].astype(int), orders=dead["orders"]),
+    )
 
-    items = pd.concat([p for p in parts if not p.empty] or [pd.DataFrame(columns=AGENDA_COLUMNS)],
-                      ignore_index=True)
+    items = pd.concat([p for p in parts if not p.empty] or [pd.DataFrame(columns=AGENDA_COLUMNS)], ignore_index=True)
     items["date"] = pd.to_datetime(items["date"]).astype("datetime64[ns]")  # a part of only NaT comes as object
     items["days"] = (items["date"] - today).dt.days
     items["order"] = items["task"].map({task: index for index, task in enumerate(TASKS)})
@@ -138,8 +169,9 @@ class AgendaResult:
         return {**self.agenda.to_dict(), "ics": str(self.ics) if self.ics else None, "events": self.events}
 
 
-def workbook_agenda(path: str | Path, *, today: dt.date | None = None, manager: str | None = None,
-                    ics: Path | None = None) -> AgendaResult:
+def workbook_agenda(
+    path: str | Path, *, today: dt.date | None = None, manager: str | None = None, ics: Path | None = None
+) -> AgendaResult:
     """The agenda of the workbook at ``path`` (only ``manager``'s when given), optionally as an .ics file too."""
     analysis = analyse(read_workbook(path), today or dt.date.today())
     agenda = build_agenda(analysis.frames, analysis.lifecycle)
@@ -148,8 +180,10 @@ def workbook_agenda(path: str | Path, *, today: dt.date | None = None, manager: 
         known = {schema.fold(name): name for name in names}
         if schema.fold(manager) not in known:
             # A typo would otherwise look like an empty agenda.
-            raise UsageError(f"no manager named {manager!r} in the workbook; managers: "
-                             + ", ".join(sorted(known.values(), key=schema.fold)))
+            raise UsageError(
+                f"no manager named {manager!r} in the workbook; managers: "
+                + ", ".join(sorted(known.values(), key=schema.fold))
+            )
         agenda = agenda.for_manager(manager)
     events = write_ics(agenda, ics) if ics is not None else 0
     return AgendaResult(agenda, ics, events)
@@ -170,16 +204,28 @@ def agenda_sheet(agenda: Agenda, subtitle: str) -> ReportSheet:
     rows = [
         [manager, task_names[task], date, day, client_id, client, company, phone, details]
         for manager, task, date, day, client_id, client, company, phone, details in zip(
-            items["manager"].tolist(), items["task"].tolist(), dates, days,
-            *(items[key].tolist() for key in ("client_id", "client", "company", "phone", "details")))
+            items["manager"].tolist(),
+            items["task"].tolist(),
+            dates,
+            days,
+            *(items[key].tolist() for key in ("client_id", "client", "company", "phone", "details")),
+        )
     ]
     table = ReportTable(
         text("agenda_heading") if rows else text("no_tasks"),
-        [ReportColumn(text("manager")), ReportColumn(text("task")), ReportColumn(text("date"), ColumnFormat.DATE),
-         ReportColumn(text("days_from_today"), ColumnFormat.INTEGER), ReportColumn(text("client_id")),
-         ReportColumn(text("client")), ReportColumn(text("company")), ReportColumn(text("phone")),
-         ReportColumn(text("details"))],
-        rows, autofilter=True,
+        [
+            ReportColumn(text("manager")),
+            ReportColumn(text("task")),
+            ReportColumn(text("date"), ColumnFormat.DATE),
+            ReportColumn(text("days_from_today"), ColumnFormat.INTEGER),
+            ReportColumn(text("client_id")),
+            ReportColumn(text("client")),
+            ReportColumn(text("company")),
+            ReportColumn(text("phone")),
+            ReportColumn(text("details")),
+        ],
+        rows,
+        autofilter=True,
     )
     return ReportSheet.of(schema.AGENDA, locale, text("agenda_title"), subtitle, (table,))
 
@@ -268,18 +314,21 @@ def _turns(birthdays: pd.Series, anniversaries: pd.Series, locale: str) -> pd.Se
     """``turns 45`` when the birth year looks real (people type 1900 for "year unknown")."""
     age = anniversaries.dt.year - birthdays.dt.year
     template = schema.label("detail_turns", locale)
-    return pd.Series([template.format(age=int(a)) if 0 < a < 120 and b.year > 1900 else ""
-                      for a, b in zip(age, birthdays)], index=birthdays.index, dtype=object)
+    return pd.Series(
+        [template.format(age=int(a)) if 0 < a < 120 and b.year > 1900 else "" for a, b in zip(age, birthdays)],
+        index=birthdays.index,
+        dtype=object,
+    )
 
 
 def _format(template: str, **columns: pd.Series) -> pd.Series:
     keys = list(columns)
     index = next(iter(columns.values())).index
-    return pd.Series([template.format(**dict(zip(keys, values))) for values in zip(*columns.values())],
-                     index=index, dtype=object)
+    return pd.Series(
+        [template.format(**dict(zip(keys, values))) for values in zip(*columns.values())], index=index, dtype=object
+    )
 
 
 def _text(value: object) -> str:
     """Text of an item field; pandas keeps a missing text as NaN."""
     return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
-

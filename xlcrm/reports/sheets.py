@@ -14,19 +14,19 @@ make a report in seconds.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import pandas as pd
 
-from xlcrm.runtime import progress
 from xlcrm import schema
-from xlcrm.reports.agenda import Agenda, agenda_sheet
-from xlcrm.xlsx.charts import Chart, ChartKind
 from xlcrm.checks.findings import Finding
+from xlcrm.lifecycle.blocks import Lifecycle
 from xlcrm.lifecycle.frames import Frames
 from xlcrm.lifecycle.history import BlockHistory, history_sheet
-from xlcrm.lifecycle.blocks import Lifecycle
+from xlcrm.reports.agenda import Agenda, agenda_sheet
+from xlcrm.runtime import progress
+from xlcrm.xlsx.charts import Chart, ChartKind
 from xlcrm.xlsx.report_sheet import CellValue, ColumnFormat, ReportColumn, ReportSheet, ReportTable
 
 PERIOD_MONTHS = 12
@@ -35,8 +35,13 @@ DASHBOARD_HISTORY = 12  # refreshes shown on the Dashboard; the history sheet ke
 # Built-in touch types shown as their own Managers columns; a user's own types add up under "Other".
 TOUCH_TYPES = tuple(t for t in schema.INTERACTION_TYPES if t is not schema.ORDER)
 
-Money, Integer, Percent, Date, Text = (ColumnFormat.MONEY, ColumnFormat.INTEGER, ColumnFormat.PERCENT,
-                                       ColumnFormat.DATE, ColumnFormat.TEXT)
+Money, Integer, Percent, Date, Text = (
+    ColumnFormat.MONEY,
+    ColumnFormat.INTEGER,
+    ColumnFormat.PERCENT,
+    ColumnFormat.DATE,
+    ColumnFormat.TEXT,
+)
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,7 @@ class Period:
     end: dt.date
 
     @classmethod
-    def ending(cls, today: dt.date) -> "Period":
+    def ending(cls, today: dt.date) -> Period:
         months_back = PERIOD_MONTHS - 1
         year, month = divmod(today.year * 12 + today.month - 1 - months_back, 12)
         return cls(dt.date(year, month + 1, 1), today)
@@ -76,13 +81,15 @@ class RefreshReports:
 
 
 @progress.step("building the report sheets")
-def build_reports(frames: Frames, lifecycle: Lifecycle, agenda: Agenda, findings: Sequence[Finding],
-                  history: BlockHistory) -> RefreshReports:
+def build_reports(
+    frames: Frames, lifecycle: Lifecycle, agenda: Agenda, findings: Sequence[Finding], history: BlockHistory
+) -> RefreshReports:
     """Dashboard, Agenda, Managers, Services, ABC, Problems and Block history, in that order."""
     locale, today = frames.locale, lifecycle.today
     period = Period.ending(today)
     subtitle = schema.label("computed_for", locale).format(
-        today=_day(today), start=_day(period.start), end=_day(period.end))
+        today=_day(today), start=_day(period.start), end=_day(period.end)
+    )
     blocks = lifecycle.clients["block"]
     migration = migration_matrix(history, today, blocks)
     updated = history.updated(today, blocks)
@@ -133,49 +140,86 @@ def migration_matrix(history: BlockHistory, today: dt.date, blocks: pd.Series) -
     matrix = counts.reindex(index=numbers + ["new"], columns=numbers + ["gone"], fill_value=0).astype(int)
     matrix.loc["new", "gone"] = 0
     changed = pairs[pairs["from"].notna() & pairs["to"].notna() & (pairs["from"] != pairs["to"])].astype(int)
-    moves = changed.assign(client_id=changed.index).sort_values(
-        ["to", "from", "client_id"], ascending=[False, False, True]).drop(columns="client_id")
+    moves = (
+        changed.assign(client_id=changed.index)
+        .sort_values(["to", "from", "client_id"], ascending=[False, False, True])
+        .drop(columns="client_id")
+    )
     return Migration(previous[0] if previous else None, matrix, moves)
 
 
 # --- Dashboard ----------------------------------------------------------------------------
 
 
-def dashboard_sheet(lifecycle: Lifecycle, period: Period, migration: Migration, history: BlockHistory,
-                    locale: str, subtitle: str) -> ReportSheet:
+def dashboard_sheet(
+    lifecycle: Lifecycle, period: Period, migration: Migration, history: BlockHistory, locale: str, subtitle: str
+) -> ReportSheet:
     def text(key: str) -> str:
         return schema.label(key, locale)
 
     clients = lifecycle.clients
     in_period = period_orders(lifecycle, period)
     period_revenue = in_period.groupby("client_id")["amount"].sum().reindex(clients.index, fill_value=0.0)
-    by_block = pd.DataFrame({
-        "clients": clients.groupby("block").size(),
-        "orders": clients.groupby("block")["orders"].sum(),
-        "revenue": clients.groupby("block")["revenue"].sum(),
-        "period": period_revenue.groupby(clients["block"]).sum(),
-    }).reindex([b.number for b in reversed(schema.BLOCKS)], fill_value=0)
+    by_block = pd.DataFrame(
+        {
+            "clients": clients.groupby("block").size(),
+            "orders": clients.groupby("block")["orders"].sum(),
+            "revenue": clients.groupby("block")["revenue"].sum(),
+            "period": period_revenue.groupby(clients["block"]).sum(),
+        }
+    ).reindex([b.number for b in reversed(schema.BLOCKS)], fill_value=0)
     total = max(len(clients), 1)
     block_rows: list[list[CellValue]] = [
-        [number, schema.block(number).name(locale), int(row.clients), row.clients / total, int(row.orders),
-         float(row.revenue), float(row.period)]
+        [
+            number,
+            schema.block(number).name(locale),
+            int(row.clients),
+            row.clients / total,
+            int(row.orders),
+            float(row.revenue),
+            float(row.period),
+        ]
         for number, row in by_block.iterrows()
     ]
-    block_rows.append([None, text("total"), len(clients), 1.0 if len(clients) else 0.0, int(by_block["orders"].sum()),
-                       float(by_block["revenue"].sum()), float(by_block["period"].sum())])
-    blocks_table = ReportTable(text("by_block"), [
-        ReportColumn(text("block_number"), Integer, width=5), ReportColumn(text("block"), width=16),
-        ReportColumn(text("clients"), Integer), ReportColumn(text("share_of_clients"), Percent),
-        ReportColumn(text("orders"), Integer), ReportColumn(text("revenue_all_time"), Money),
-        ReportColumn(text("revenue_period"), Money)], block_rows)
+    block_rows.append(
+        [
+            None,
+            text("total"),
+            len(clients),
+            1.0 if len(clients) else 0.0,
+            int(by_block["orders"].sum()),
+            float(by_block["revenue"].sum()),
+            float(by_block["period"].sum()),
+        ]
+    )
+    blocks_table = ReportTable(
+        text("by_block"),
+        [
+            ReportColumn(text("block_number"), Integer, width=5),
+            ReportColumn(text("block"), width=16),
+            ReportColumn(text("clients"), Integer),
+            ReportColumn(text("share_of_clients"), Percent),
+            ReportColumn(text("orders"), Integer),
+            ReportColumn(text("revenue_all_time"), Money),
+            ReportColumn(text("revenue_period"), Money),
+        ],
+        block_rows,
+    )
 
-    tables = (blocks_table, migration_table(migration, locale), revenue_by_month_table(lifecycle, period, locale),
-              history_table(history, locale), moves_table(migration, lifecycle, locale))
-    block_chart = Chart(text("chart_clients_by_block"), table=0, categories=1, values=2, kind=ChartKind.BAR,
-                        rows=len(schema.BLOCKS))  # the Total row is not a block
+    tables = (
+        blocks_table,
+        migration_table(migration, locale),
+        revenue_by_month_table(lifecycle, period, locale),
+        history_table(history, locale),
+        moves_table(migration, lifecycle, locale),
+    )
+    block_chart = Chart(
+        text("chart_clients_by_block"), table=0, categories=1, values=2, kind=ChartKind.BAR, rows=len(schema.BLOCKS)
+    )  # the Total row is not a block
     month_chart = Chart(text("chart_revenue_by_month"), table=2, categories=0, values=2)
-    return ReportSheet.of(schema.DASHBOARD, locale, text("dashboard_title"), subtitle, tables,
-                          charts=(block_chart, month_chart))
+    return ReportSheet.of(
+        schema.DASHBOARD, locale, text("dashboard_title"), subtitle, tables, charts=(block_chart, month_chart)
+    )
 
 
 def migration_table(migration: Migration, locale: str) -> ReportTable:
@@ -185,37 +229,63 @@ def migration_table(migration: Migration, locale: str) -> ReportTable:
     def name(key: object) -> str:
         return text("new_client") if key == "new" else schema.block(int(key)).label(locale)  # type: ignore[arg-type]
 
-    heading = (text("migration").format(previous=_day(migration.previous)) if migration.previous
-               else text("migration_first"))
+    heading = (
+        text("migration").format(previous=_day(migration.previous)) if migration.previous else text("migration_first")
+    )
     matrix = migration.matrix
     columns = [ReportColumn(text("from_to"), width=18)]
-    columns += [ReportColumn(schema.block(int(c)).label(locale) if c != "gone" else text("gone_client"), Integer)
-                for c in matrix.columns]
+    columns += [
+        ReportColumn(schema.block(int(c)).label(locale) if c != "gone" else text("gone_client"), Integer)
+        for c in matrix.columns
+    ]
     columns.append(ReportColumn(text("total"), Integer))
-    rows: list[list[CellValue]] = [[name(key)] + [int(v) for v in values] + [int(values.sum())]
-                                   for key, values in matrix.iterrows()]
+    rows: list[list[CellValue]] = [
+        [name(key)] + [int(v) for v in values] + [int(values.sum())] for key, values in matrix.iterrows()
+    ]
     rows.append([text("total")] + [int(v) for v in matrix.sum()] + [int(matrix.to_numpy().sum())])
     return ReportTable(heading, columns, rows)
 
 
 def moves_table(migration: Migration, lifecycle: Lifecycle, locale: str) -> ReportTable:
     """Who changed block: the names behind the migration matrix, highest block now first."""
+
     def text(key: str) -> str:
         return schema.label(key, locale)
 
     clients = lifecycle.clients.reindex(migration.moves.index)
     rows: list[list[CellValue]] = [
-        [client_id, name, company, manager, schema.block(int(before)).label(locale),
-         schema.block(int(after)).label(locale)]
+        [
+            client_id,
+            name,
+            company,
+            manager,
+            schema.block(int(before)).label(locale),
+            schema.block(int(after)).label(locale),
+        ]
         for client_id, name, company, manager, before, after in zip(
-            migration.moves.index, clients["name"], clients["company"], clients["manager"],
-            migration.moves["from"], migration.moves["to"])
+            migration.moves.index,
+            clients["name"],
+            clients["company"],
+            clients["manager"],
+            migration.moves["from"],
+            migration.moves["to"],
+        )
     ]
-    heading = text("who_moved").format(previous=_day(migration.previous)) if migration.previous else text(
-        "who_moved_first")
-    return ReportTable(heading, [
-        ReportColumn(text("client_id")), ReportColumn(text("client")), ReportColumn(text("company")),
-        ReportColumn(text("manager")), ReportColumn(text("block_before")), ReportColumn(text("block_now"))], rows)
+    heading = (
+        text("who_moved").format(previous=_day(migration.previous)) if migration.previous else text("who_moved_first")
+    )
+    return ReportTable(
+        heading,
+        [
+            ReportColumn(text("client_id")),
+            ReportColumn(text("client")),
+            ReportColumn(text("company")),
+            ReportColumn(text("manager")),
+            ReportColumn(text("block_before")),
+            ReportColumn(text("block_now")),
+        ],
+        rows,
+    )
 
 
 def revenue_by_month_table(lifecycle: Lifecycle, period: Period, locale: str) -> ReportTable:
@@ -223,19 +293,27 @@ def revenue_by_month_table(lifecycle: Lifecycle, period: Period, locale: str) ->
     month = orders["date"].dt.to_period("M")
     grouped = orders.groupby(month)["amount"].agg(["size", "sum"]).reindex(period.months(), fill_value=0)
     rows: list[list[CellValue]] = [[str(m), int(r["size"]), float(r["sum"])] for m, r in grouped.iterrows()]
-    return ReportTable(schema.label("revenue_by_month", locale), [
-        ReportColumn(schema.label("month", locale), width=10), ReportColumn(schema.label("orders", locale), Integer),
-        ReportColumn(schema.label("revenue", locale), Money)], rows)
+    return ReportTable(
+        schema.label("revenue_by_month", locale),
+        [
+            ReportColumn(schema.label("month", locale), width=10),
+            ReportColumn(schema.label("orders", locale), Integer),
+            ReportColumn(schema.label("revenue", locale), Money),
+        ],
+        rows,
+    )
 
 
 def history_table(history: BlockHistory, locale: str) -> ReportTable:
     blocks = list(reversed(schema.BLOCKS))
     recent = list(history.counts.items())[-DASHBOARD_HISTORY:]
-    return ReportTable(schema.label("history", locale), [
-        ReportColumn(schema.label("date", locale), Date)]
+    return ReportTable(
+        schema.label("history", locale),
+        [ReportColumn(schema.label("date", locale), Date)]
         + [ReportColumn(b.label(locale), Integer) for b in blocks]
         + [ReportColumn(schema.label("total", locale), Integer)],
-        [[day] + [tally.get(b.number, 0) for b in blocks] + [sum(tally.values())] for day, tally in recent])
+        [[day] + [tally.get(b.number, 0) for b in blocks] + [sum(tally.values())] for day, tally in recent],
+    )
 
 
 # --- Managers -------------------------------------------------------------------------------
@@ -247,28 +325,53 @@ def managers_sheet(lifecycle: Lifecycle, period: Period, locale: str, subtitle: 
 
     activity = manager_activity(lifecycle, period, locale)
     type_columns = [ReportColumn(t.name(locale), Integer) for t in TOUCH_TYPES]
-    activity_table = ReportTable(text("activity"), [
-        ReportColumn(text("manager"))] + type_columns + [
-        ReportColumn(text("other_types"), Integer), ReportColumn(text("touches"), Integer),
-        ReportColumn(text("orders"), Integer), ReportColumn(text("revenue"), Money),
-        ReportColumn(text("conversion_base"), Integer), ReportColumn(text("converted"), Integer),
-        ReportColumn(text("conversion"), Percent), ReportColumn(text("overdue_tasks"), Integer)],
-        [[name] + [int(row[t.key]) for t in TOUCH_TYPES]
-         + [int(row["other"]), int(row["touches"]), int(row["orders"]), float(row["revenue"]), int(row["base"]),
-            int(row["converted"]), None if pd.isna(row["conversion"]) else float(row["conversion"]),
-            int(row["overdue"])]
-         for name, row in activity.iterrows()],
+    activity_table = ReportTable(
+        text("activity"),
+        [ReportColumn(text("manager"))]
+        + type_columns
+        + [
+            ReportColumn(text("other_types"), Integer),
+            ReportColumn(text("touches"), Integer),
+            ReportColumn(text("orders"), Integer),
+            ReportColumn(text("revenue"), Money),
+            ReportColumn(text("conversion_base"), Integer),
+            ReportColumn(text("converted"), Integer),
+            ReportColumn(text("conversion"), Percent),
+            ReportColumn(text("overdue_tasks"), Integer),
+        ],
+        [
+            [name]
+            + [int(row[t.key]) for t in TOUCH_TYPES]
+            + [
+                int(row["other"]),
+                int(row["touches"]),
+                int(row["orders"]),
+                float(row["revenue"]),
+                int(row["base"]),
+                int(row["converted"]),
+                None if pd.isna(row["conversion"]) else float(row["conversion"]),
+                int(row["overdue"]),
+            ]
+            for name, row in activity.iterrows()
+        ],
     )
 
     blocks = list(reversed(schema.BLOCKS))
-    by_block = pd.crosstab(client_manager(lifecycle, locale), lifecycle.clients["block"]).reindex(
-        columns=[b.number for b in blocks], fill_value=0).reindex(activity.index, fill_value=0)
-    block_table = ReportTable(text("clients_by_block_manager"), [
-        ReportColumn(text("manager"))] + [ReportColumn(b.label(locale), Integer) for b in blocks] + [
-        ReportColumn(text("total"), Integer)],
-        [[name] + [int(v) for v in row] + [int(row.sum())] for name, row in by_block.iterrows()])
-    return ReportSheet.of(schema.MANAGERS_REPORT, locale, text("managers_title"), subtitle,
-                          (activity_table, block_table))
+    by_block = (
+        pd.crosstab(client_manager(lifecycle, locale), lifecycle.clients["block"])
+        .reindex(columns=[b.number for b in blocks], fill_value=0)
+        .reindex(activity.index, fill_value=0)
+    )
+    block_table = ReportTable(
+        text("clients_by_block_manager"),
+        [ReportColumn(text("manager"))]
+        + [ReportColumn(b.label(locale), Integer) for b in blocks]
+        + [ReportColumn(text("total"), Integer)],
+        [[name] + [int(v) for v in row] + [int(row.sum())] for name, row in by_block.iterrows()],
+    )
+    return ReportSheet.of(
+        schema.MANAGERS_REPORT, locale, text("managers_title"), subtitle, (activity_table, block_table)
+    )
 
 
 def manager_activity(lifecycle: Lifecycle, period: Period, locale: str) -> pd.DataFrame:
@@ -282,10 +385,12 @@ def manager_activity(lifecycle: Lifecycle, period: Period, locale: str) -> pd.Da
     by_type = pd.crosstab(who, type_keys) if len(log) else pd.DataFrame()
     touches = by_type.reindex(columns=[t.key for t in TOUCH_TYPES] + ["other"], fill_value=0)
     orders = log["type"] == schema.ORDER.key
-    figures = pd.DataFrame({
-        "orders": orders.groupby(who).sum(),
-        "revenue": log["amount"].where(orders, 0.0).fillna(0.0).groupby(who).sum(),
-    })
+    figures = pd.DataFrame(
+        {
+            "orders": orders.groupby(who).sum(),
+            "revenue": log["amount"].where(orders, 0.0).fillna(0.0).groupby(who).sum(),
+        }
+    )
 
     clients = lifecycle.clients
     owner = client_manager(lifecycle, locale)
@@ -294,8 +399,13 @@ def manager_activity(lifecycle: Lifecycle, period: Period, locale: str) -> pd.Da
     converted = base & clients["first_order"].notna()
     # As on the Agenda: a Dead client's plan is no task.
     overdue = (clients["next_contact"] < pd.Timestamp(lifecycle.today)) & (clients["block"] != schema.DEAD.number)
-    per_client = pd.DataFrame({"base": base.groupby(owner).sum(), "converted": converted.groupby(owner).sum(),
-                               "overdue": overdue.groupby(owner).sum()})
+    per_client = pd.DataFrame(
+        {
+            "base": base.groupby(owner).sum(),
+            "converted": converted.groupby(owner).sum(),
+            "overdue": overdue.groupby(owner).sum(),
+        }
+    )
 
     managers = _manager_order(lifecycle, [*touches.index, *figures.index, *per_client.index], locale)
     result = touches.reindex(managers, fill_value=0)
@@ -336,30 +446,52 @@ def services_sheet(frames: Frames, lifecycle: Lifecycle, period: Period, subtitl
     orders = period_orders(lifecycle, period)
     service = service_names(orders, frames)
     grouped = orders.groupby(service)
-    totals = pd.DataFrame({"orders": grouped.size(), "revenue": grouped["amount"].sum(),
-                           "clients": grouped["client_id"].nunique()})
+    totals = pd.DataFrame(
+        {"orders": grouped.size(), "revenue": grouped["amount"].sum(), "clients": grouped["client_id"].nunique()}
+    )
     totals = totals.sort_values(["revenue", "orders"], ascending=False, kind="stable")
     revenue = totals["revenue"].sum()
-    totals_table = ReportTable(text("services_totals"), [
-        ReportColumn(text("service")), ReportColumn(text("orders"), Integer), ReportColumn(text("revenue"), Money),
-        ReportColumn(text("clients"), Integer), ReportColumn(text("share_of_revenue"), Percent)],
-        [[name, int(r.orders), float(r.revenue), int(r.clients), r.revenue / revenue if revenue else None]
-         for name, r in totals.iterrows()])
+    totals_table = ReportTable(
+        text("services_totals"),
+        [
+            ReportColumn(text("service")),
+            ReportColumn(text("orders"), Integer),
+            ReportColumn(text("revenue"), Money),
+            ReportColumn(text("clients"), Integer),
+            ReportColumn(text("share_of_revenue"), Percent),
+        ],
+        [
+            [name, int(r.orders), float(r.revenue), int(r.clients), r.revenue / revenue if revenue else None]
+            for name, r in totals.iterrows()
+        ],
+    )
 
     monthly = orders.groupby([service, orders["date"].dt.to_period("M")])
-    by_month = pd.DataFrame({"orders": monthly.size(), "revenue": monthly["amount"].sum(),
-                             "clients": monthly["client_id"].nunique()})
-    month_table = ReportTable(text("services_by_month"), [
-        ReportColumn(text("service")), ReportColumn(text("month"), width=10), ReportColumn(text("orders"), Integer),
-        ReportColumn(text("revenue"), Money), ReportColumn(text("clients"), Integer)],
-        [[name, str(month), int(r.orders), float(r.revenue), int(r.clients)]
-         for (name, month), r in by_month.iterrows()], autofilter=True)
+    by_month = pd.DataFrame(
+        {"orders": monthly.size(), "revenue": monthly["amount"].sum(), "clients": monthly["client_id"].nunique()}
+    )
+    month_table = ReportTable(
+        text("services_by_month"),
+        [
+            ReportColumn(text("service")),
+            ReportColumn(text("month"), width=10),
+            ReportColumn(text("orders"), Integer),
+            ReportColumn(text("revenue"), Money),
+            ReportColumn(text("clients"), Integer),
+        ],
+        [
+            [name, str(month), int(r.orders), float(r.revenue), int(r.clients)]
+            for (name, month), r in by_month.iterrows()
+        ],
+        autofilter=True,
+    )
 
     ever = set(service_names(lifecycle.interactions[lifecycle.interactions["type"] == schema.ORDER.key], frames))
     never = [name for name in frames.services if name not in ever]
     never_table = ReportTable(text("services_never"), [ReportColumn(text("service"))], [[n] for n in never])
-    return ReportSheet.of(schema.SERVICES_REPORT, locale, text("services_title"), subtitle,
-                          (totals_table, never_table, month_table))
+    return ReportSheet.of(
+        schema.SERVICES_REPORT, locale, text("services_title"), subtitle, (totals_table, never_table, month_table)
+    )
 
 
 # --- ABC ------------------------------------------------------------------------------------
@@ -393,26 +525,61 @@ def abc_sheet(lifecycle: Lifecycle, period: Period, locale: str, subtitle: str) 
     ranked = abc_ranking(lifecycle, period)
     total = ranked["revenue"].sum()
     summary = ranked.groupby("class")["revenue"].agg(["size", "sum"]).reindex(["A", "B", "C"], fill_value=0)
-    summary_table = ReportTable(text("abc_summary"), [
-        ReportColumn(text("abc_class"), width=8), ReportColumn(text("clients"), Integer),
-        ReportColumn(text("revenue"), Money), ReportColumn(text("share_of_revenue"), Percent)],
-        [[name, int(r["size"]), float(r["sum"]), r["sum"] / total if total else None]
-         for name, r in summary.iterrows()])
+    summary_table = ReportTable(
+        text("abc_summary"),
+        [
+            ReportColumn(text("abc_class"), width=8),
+            ReportColumn(text("clients"), Integer),
+            ReportColumn(text("revenue"), Money),
+            ReportColumn(text("share_of_revenue"), Percent),
+        ],
+        [
+            [name, int(r["size"]), float(r["sum"]), r["sum"] / total if total else None]
+            for name, r in summary.iterrows()
+        ],
+    )
     clients = lifecycle.clients.reindex(ranked.index)
     block_labels = {b.number: b.label(locale) for b in schema.BLOCKS}
     # As plain Python values first: going through a Series value by value costs a numpy scalar per cell.
-    columns = zip(ranked.index.tolist(), *(clients[key].tolist() for key in ("name", "company", "manager", "block")),
-                  *(ranked[key].tolist() for key in ("revenue", "share", "cumulative", "class")))
-    rows = [[rank, client_id, name, company, manager, block_labels[int(block)], float(revenue), float(share),
-             float(cumulative), abc_class]
-            for rank, (client_id, name, company, manager, block, revenue, share, cumulative, abc_class)
-            in enumerate(columns, start=1)]
-    ranking_table = ReportTable(text("abc_ranking"), [
-        ReportColumn(text("rank"), Integer, width=7), ReportColumn(text("client_id")), ReportColumn(text("client")),
-        ReportColumn(text("company")), ReportColumn(text("manager")), ReportColumn(text("block")),
-        ReportColumn(text("revenue"), Money), ReportColumn(text("share"), Percent),
-        ReportColumn(text("cumulative_share"), Percent), ReportColumn(text("abc_class"), width=8)],
-        rows, autofilter=True)
+    columns = zip(
+        ranked.index.tolist(),
+        *(clients[key].tolist() for key in ("name", "company", "manager", "block")),
+        *(ranked[key].tolist() for key in ("revenue", "share", "cumulative", "class")),
+    )
+    rows = [
+        [
+            rank,
+            client_id,
+            name,
+            company,
+            manager,
+            block_labels[int(block)],
+            float(revenue),
+            float(share),
+            float(cumulative),
+            abc_class,
+        ]
+        for rank, (client_id, name, company, manager, block, revenue, share, cumulative, abc_class) in enumerate(
+            columns, start=1
+        )
+    ]
+    ranking_table = ReportTable(
+        text("abc_ranking"),
+        [
+            ReportColumn(text("rank"), Integer, width=7),
+            ReportColumn(text("client_id")),
+            ReportColumn(text("client")),
+            ReportColumn(text("company")),
+            ReportColumn(text("manager")),
+            ReportColumn(text("block")),
+            ReportColumn(text("revenue"), Money),
+            ReportColumn(text("share"), Percent),
+            ReportColumn(text("cumulative_share"), Percent),
+            ReportColumn(text("abc_class"), width=8),
+        ],
+        rows,
+        autofilter=True,
+    )
     return ReportSheet.of(schema.ABC, locale, text("abc_title"), subtitle, (summary_table, ranking_table))
 
 
@@ -423,11 +590,19 @@ def problems_sheet(findings: Sequence[Finding], locale: str, subtitle: str) -> R
     def text(key: str) -> str:
         return schema.label(key, locale)
 
-    table = ReportTable(text("problems_heading") if findings else text("no_problems"), [
-        ReportColumn(text("severity"), width=14), ReportColumn(text("sheet")), ReportColumn(text("cell")),
-        ReportColumn(text("value"), width=24), ReportColumn(text("problem"), width=60), ReportColumn(text("code"))],
+    table = ReportTable(
+        text("problems_heading") if findings else text("no_problems"),
+        [
+            ReportColumn(text("severity"), width=14),
+            ReportColumn(text("sheet")),
+            ReportColumn(text("cell")),
+            ReportColumn(text("value"), width=24),
+            ReportColumn(text("problem"), width=60),
+            ReportColumn(text("code")),
+        ],
         [[text(f.severity.value), f.sheet, f.cell, f.value, f.message, f.code.value] for f in findings],
-        autofilter=True)
+        autofilter=True,
+    )
     return ReportSheet.of(schema.PROBLEMS, locale, text("problems_title"), subtitle, (table,))
 
 

@@ -14,11 +14,12 @@ import importlib
 import pickle
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, TypeVar
+from typing import TypeVar
 
-from xlcrm.runtime.collector import collector_paused
 from xlcrm.errors import XlcrmError
+from xlcrm.runtime.collector import collector_paused
 
 T = TypeVar("T")
 
@@ -44,13 +45,19 @@ class Child:
         # The folder this xlcrm was imported from goes last on the child's path: found even when the caller put
         # it on its path by hand, and never ahead of the standard library.
         package_root = str(Path(__file__).resolve().parents[2])
-        start = f"import sys; sys.path.append({package_root!r}); from xlcrm.runtime.child_process import main; " \
-                "sys.exit(main(sys.argv[1:]))"
+        start = (
+            f"import sys; sys.path.append({package_root!r}); from xlcrm.runtime.child_process import main; "
+            "sys.exit(main(sys.argv[1:]))"
+        )
         self._process: subprocess.Popen[bytes] | None = None
         self._start_error: OSError | None = None
         try:
-            self._process = subprocess.Popen([sys.executable, "-c", start, *modules], stdin=subprocess.PIPE,
-                                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            self._process = subprocess.Popen(
+                [sys.executable, "-c", start, *modules],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
         except OSError as exc:
             self._start_error = exc
 
@@ -75,8 +82,10 @@ class Child:
             self._process.wait()
         if self._process.returncode != 0 or not answer:
             lines = said.decode(errors="replace").strip().splitlines()
-            raise ChildProcessFailed(f"the process running {what} stopped (exit code {self._process.returncode}"
-                                     f"{', ' + lines[-1] if lines else ''})")
+            raise ChildProcessFailed(
+                f"the process running {what} stopped (exit code {self._process.returncode}"
+                f"{', ' + lines[-1] if lines else ''})"
+            )
         outcome, value = pickle.loads(answer)
         if outcome == "error":
             raise value
@@ -121,5 +130,3 @@ def main(modules: list[str]) -> int:
     _give_back_freed_memory()
     pickle.dump(answer, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
     return 0
-
-

@@ -10,8 +10,9 @@ silent unless something calls :func:`show_on`.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator, TextIO
+from typing import TextIO
 
 _CLEAR_LINE = "\r\x1b[K"
 

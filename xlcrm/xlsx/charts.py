@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Sequence
 
-from xlcrm.xlsx.report_sheet import ReportSheet, SheetLayout, xml_text
 from xlcrm.xlsx.refs import column_letter, sheet_ref
+from xlcrm.xlsx.report_sheet import ReportSheet, SheetLayout, xml_text
 
 NS_CHART = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 NS_DRAWING_MAIN = "http://schemas.openxmlformats.org/drawingml/2006/main"
@@ -72,8 +72,15 @@ class Anchor:
 
 def anchors(where: SheetLayout, count: int) -> list[Anchor]:
     left = where.width + GAP_COLUMNS
-    return [Anchor(left, FIRST_CHART_ROW + i * (CHART_ROWS + 1), left + CHART_COLUMNS,
-                   FIRST_CHART_ROW + i * (CHART_ROWS + 1) + CHART_ROWS) for i in range(count)]
+    return [
+        Anchor(
+            left,
+            FIRST_CHART_ROW + i * (CHART_ROWS + 1),
+            left + CHART_COLUMNS,
+            FIRST_CHART_ROW + i * (CHART_ROWS + 1) + CHART_ROWS,
+        )
+        for i in range(count)
+    ]
 
 
 def chart_xml(chart: Chart, report: ReportSheet, where: SheetLayout) -> bytes:
@@ -93,17 +100,17 @@ def chart_xml(chart: Chart, report: ReportSheet, where: SheetLayout) -> bytes:
     horizontal = chart.kind is ChartKind.BAR
     series = (
         f'<c:ser><c:idx val="0"/><c:order val="0"/>'
-        f'<c:tx><c:strRef><c:f>{xml_text(f"{sheet}!${header_letter}${place.header_row}")}</c:f>'
-        f'{_str_cache([table.columns[chart.values].header])}</c:strRef></c:tx>'
+        f"<c:tx><c:strRef><c:f>{xml_text(f'{sheet}!${header_letter}${place.header_row}')}</c:f>"
+        f"{_str_cache([table.columns[chart.values].header])}</c:strRef></c:tx>"
         f'<c:spPr><a:solidFill><a:srgbClr val="{BAR_COLOR}"/></a:solidFill></c:spPr>'
         f'<c:invertIfNegative val="0"/>'
         f'<c:dLbls><c:numFmt formatCode="{xml_text(chart.number_format)}" sourceLinked="0"/>'
-        f'<c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr>'
+        f"<c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr>"
         f'<c:showLegendKey val="0"/><c:showVal val="1"/><c:showCatName val="0"/><c:showSerName val="0"/>'
         f'<c:showPercent val="0"/><c:showBubbleSize val="0"/></c:dLbls>'
-        f'<c:cat><c:strRef><c:f>{xml_text(ref(chart.categories))}</c:f>{_str_cache(labels)}</c:strRef></c:cat>'
-        f'<c:val><c:numRef><c:f>{xml_text(ref(chart.values))}</c:f>{_num_cache(values, chart.number_format)}'
-        f'</c:numRef></c:val></c:ser>'
+        f"<c:cat><c:strRef><c:f>{xml_text(ref(chart.categories))}</c:f>{_str_cache(labels)}</c:strRef></c:cat>"
+        f"<c:val><c:numRef><c:f>{xml_text(ref(chart.values))}</c:f>{_num_cache(values, chart.number_format)}"
+        f"</c:numRef></c:val></c:ser>"
     )
     # Horizontal bars list the first category at the bottom unless the axis runs top to bottom.
     category_order = "maxMin" if horizontal else "minMax"
@@ -127,7 +134,7 @@ def chart_xml(chart: Chart, report: ReportSheet, where: SheetLayout) -> bytes:
         f'<c:majorTickMark val="none"/><c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/>'
         f'<c:crossAx val="1001"/><c:crosses val="autoZero"/><c:crossBetween val="between"/></c:valAx>'
         f'</c:plotArea><c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/></c:chart></c:chartSpace>'
-    ).encode("utf-8")
+    ).encode()
 
 
 def drawing_xml(places: Sequence[Anchor], chart_rel_ids: Sequence[str]) -> bytes:
@@ -135,25 +142,29 @@ def drawing_xml(places: Sequence[Anchor], chart_rel_ids: Sequence[str]) -> bytes
     for number, (place, rel_id) in enumerate(zip(places, chart_rel_ids), start=1):
         frames.append(
             f'<xdr:twoCellAnchor editAs="oneCell">'
-            f'<xdr:from><xdr:col>{place.from_column}</xdr:col><xdr:colOff>0</xdr:colOff>'
-            f'<xdr:row>{place.from_row}</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from>'
-            f'<xdr:to><xdr:col>{place.to_column}</xdr:col><xdr:colOff>0</xdr:colOff>'
-            f'<xdr:row>{place.to_row}</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:to>'
+            f"<xdr:from><xdr:col>{place.from_column}</xdr:col><xdr:colOff>0</xdr:colOff>"
+            f"<xdr:row>{place.from_row}</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from>"
+            f"<xdr:to><xdr:col>{place.to_column}</xdr:col><xdr:colOff>0</xdr:colOff>"
+            f"<xdr:row>{place.to_row}</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:to>"
             f'<xdr:graphicFrame macro=""><xdr:nvGraphicFramePr><xdr:cNvPr id="{number + 1}" name="Chart {number}"/>'
-            f'<xdr:cNvGraphicFramePr/></xdr:nvGraphicFramePr>'
+            f"<xdr:cNvGraphicFramePr/></xdr:nvGraphicFramePr>"
             f'<xdr:xfrm><a:off x="0" y="0"/><a:ext cx="0" cy="0"/></xdr:xfrm>'
             f'<a:graphic><a:graphicData uri="{NS_CHART}"><c:chart xmlns:c="{NS_CHART}" r:id="{rel_id}"/>'
-            f'</a:graphicData></a:graphic></xdr:graphicFrame><xdr:clientData/></xdr:twoCellAnchor>'
+            f"</a:graphicData></a:graphic></xdr:graphicFrame><xdr:clientData/></xdr:twoCellAnchor>"
         )
-    return (f'{_XML_HEAD}<xdr:wsDr xmlns:xdr="{NS_SPREADSHEET_DRAWING}" xmlns:a="{NS_DRAWING_MAIN}" '
-            f'xmlns:r="{NS_R}">{"".join(frames)}</xdr:wsDr>').encode("utf-8")
+    return (
+        f'{_XML_HEAD}<xdr:wsDr xmlns:xdr="{NS_SPREADSHEET_DRAWING}" xmlns:a="{NS_DRAWING_MAIN}" '
+        f'xmlns:r="{NS_R}">{"".join(frames)}</xdr:wsDr>'
+    ).encode()
 
 
 def relationships_xml(relationships: Sequence[tuple[str, str, str]]) -> bytes:
     """A .rels part from (id, type, target relative to the source part's folder)."""
-    items = "".join(f'<Relationship Id="{rel_id}" Type="{kind}" Target="{xml_text(target)}"/>'
-                    for rel_id, kind, target in relationships)
-    return f'{_XML_HEAD}<Relationships xmlns="{NS_PACKAGE_RELS}">{items}</Relationships>'.encode("utf-8")
+    items = "".join(
+        f'<Relationship Id="{rel_id}" Type="{kind}" Target="{xml_text(target)}"/>'
+        for rel_id, kind, target in relationships
+    )
+    return f'{_XML_HEAD}<Relationships xmlns="{NS_PACKAGE_RELS}">{items}</Relationships>'.encode()
 
 
 def _label(value: object) -> str:
@@ -176,5 +187,7 @@ def _str_cache(labels: Sequence[str]) -> str:
 
 def _num_cache(values: Sequence[float | None], number_format: str) -> str:
     points = "".join(f'<c:pt idx="{i}"><c:v>{v!r}</c:v></c:pt>' for i, v in enumerate(values) if v is not None)
-    return (f'<c:numCache><c:formatCode>{xml_text(number_format)}</c:formatCode>'
-            f'<c:ptCount val="{len(values)}"/>{points}</c:numCache>')
+    return (
+        f"<c:numCache><c:formatCode>{xml_text(number_format)}</c:formatCode>"
+        f'<c:ptCount val="{len(values)}"/>{points}</c:numCache>'
+    )

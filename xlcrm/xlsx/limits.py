@@ -30,9 +30,10 @@ import posixpath
 import re
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 
 import numpy as np
 from lxml import etree
@@ -89,8 +90,12 @@ def check_package(path: Path) -> None:
             check_sizes(archive, path)
             strings = _shared_strings_part(archive)
             if strings is not None:
-                scan_part(archive, strings, f"{path}: the shared strings part ({strings})",
-                          locate=lambda offset: _shared_string_use(archive, strings, offset))
+                scan_part(
+                    archive,
+                    strings,
+                    f"{path}: the shared strings part ({strings})",
+                    locate=lambda offset: _shared_string_use(archive, strings, offset),
+                )
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
         raise NotAWorkbook(f"{path} is damaged: its zip container cannot be read") from None
 
@@ -102,16 +107,21 @@ def check_sizes(archive: zipfile.ZipFile, path: Path) -> None:
         size, packed = entry.file_size, entry.compress_size
         total += size
         if size > MAX_PART_BYTES:
-            raise BeyondLimits(f"{path}: {_part_name(archive, entry.filename)} inflates to {_size(size)}, more "
-                               f"than the {_size(MAX_PART_BYTES)} xlcrm reads in one part")
+            raise BeyondLimits(
+                f"{path}: {_part_name(archive, entry.filename)} inflates to {_size(size)}, more "
+                f"than the {_size(MAX_PART_BYTES)} xlcrm reads in one part"
+            )
         if size >= RATIO_CHECKED_FROM and size > MAX_RATIO * max(packed, 1):
             raise BeyondLimits(
                 f"{path}: {_part_name(archive, entry.filename)} inflates from {_size(packed)} to {_size(size)}, "
                 f"{size // max(packed, 1):,}× compressed, where real workbooks compress at most about 25× and "
-                f"xlcrm refuses more than {MAX_RATIO}×: the file looks like a decompression bomb")
+                f"xlcrm refuses more than {MAX_RATIO}×: the file looks like a decompression bomb"
+            )
     if total > MAX_PACKAGE_BYTES:
-        raise BeyondLimits(f"{path}: its parts inflate to {_size(total)} in all, more than the "
-                           f"{_size(MAX_PACKAGE_BYTES)} xlcrm reads in one workbook")
+        raise BeyondLimits(
+            f"{path}: its parts inflate to {_size(total)} in all, more than the "
+            f"{_size(MAX_PACKAGE_BYTES)} xlcrm reads in one workbook"
+        )
 
 
 def _part_name(archive: zipfile.ZipFile, part: str) -> str:
@@ -148,16 +158,27 @@ def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
         return {}
     parts = {}
     for element in workbook.iter("{*}sheet"):
-        rel_id = next((value for name, value in element.attrib.items() if etree.QName(name).localname == "id"
-                       and etree.QName(name).namespace), None)
+        rel_id = next(
+            (
+                value
+                for name, value in element.attrib.items()
+                if etree.QName(name).localname == "id" and etree.QName(name).namespace
+            ),
+            None,
+        )
         target = rels.get(rel_id or "")
         if target is not None and element.get("name") is not None and target in archive.NameToInfo:
             parts[element.get("name")] = target
     return parts
 
 
-def scan_part(archive: zipfile.ZipFile, part: str, what: str, sheet: str | None = None,
-              locate: Callable[[int], str | None] | None = None) -> None:
+def scan_part(
+    archive: zipfile.ZipFile,
+    part: str,
+    what: str,
+    sheet: str | None = None,
+    locate: Callable[[int], str | None] | None = None,
+) -> None:
     """Inflate ``part`` a chunk at a time and refuse (``BeyondLimits``) one holding more bytes than the
     limit, a cell's text longer than Excel allows, or (for a sheet named ``sheet``) values spanning a range
     too large to hold. ``what`` names the part in messages; ``locate`` names the cell that uses the text at
@@ -188,8 +209,9 @@ class _Corner:
 
 
 class _Scan:
-    def __init__(self, what: str, sheet: str | None, every_cell: bool,
-                 locate: Callable[[int], str | None] | None = None):
+    def __init__(
+        self, what: str, sheet: str | None, every_cell: bool, locate: Callable[[int], str | None] | None = None
+    ):
         self.what = what
         self.sheet = sheet
         self.locate = locate
@@ -209,8 +231,9 @@ class _Scan:
         while chunk := handle.read(SCAN_CHUNK):
             self.inflated += len(chunk)
             if self.inflated > MAX_PART_BYTES:  # the zip's directory may declare less than the entry holds
-                raise BeyondLimits(f"{self.what} inflates to more than the {_size(MAX_PART_BYTES)} xlcrm "
-                                   "reads in one part")
+                raise BeyondLimits(
+                    f"{self.what} inflates to more than the {_size(MAX_PART_BYTES)} xlcrm reads in one part"
+                )
             self.data_start = self.inflated - len(chunk) - len(carry)
             carry = self._chunk(carry + chunk)
         self.data_start = self.inflated - len(carry)
@@ -226,8 +249,11 @@ class _Scan:
             return data
         # A stretch longer than the limit holds a whole block of half its length free of "<".
         long_text = any(data.find(b"<", at, at + _TEXT_BLOCK) < 0 for at in range(0, end, _TEXT_BLOCK))
-        unusual_cells = self.sheet is not None and (self.every_cell or _UNUSUAL_CELL.search(data, 0, end) is not None
-                                                    or _PREFIXED_CELL.search(data, 0, end) is not None)
+        unusual_cells = self.sheet is not None and (
+            self.every_cell
+            or _UNUSUAL_CELL.search(data, 0, end) is not None
+            or _PREFIXED_CELL.search(data, 0, end) is not None
+        )
         if long_text or unusual_cells:
             self._look_closely(data, long_text, unusual_cells)
         elif self.sheet is not None:
@@ -241,7 +267,7 @@ class _Scan:
     def _look_closely(self, data: bytes, long_text: bool, unusual_cells: bool) -> None:
         """Check the length of every text of ``data`` and widen the range by every cell with a value."""
         view = np.frombuffer(data + b"\0" * 48, dtype=np.uint8)  # padded: the bytes after any "<" are there
-        starts = np.flatnonzero(view[:len(data)] == _LT)
+        starts = np.flatnonzero(view[: len(data)] == _LT)
         if unusual_cells:
             # Cells may be written with a namespace prefix (<x:c r="A1">, as the OpenXML SDK does).
             for prefix in {b""} | set(_PREFIXED_CELL_NAME.findall(data)):
@@ -260,7 +286,7 @@ class _Scan:
         if end - start > MAX_CELL_BYTES:
             self._refuse_text(data, start, end)
         closing = data.find(b">", start, end)
-        text = html.unescape(data[closing + 1:end].decode("utf-8", "replace"))
+        text = html.unescape(data[closing + 1 : end].decode("utf-8", "replace"))
         if len(text.encode("utf-16-le")) // 2 > MAX_CELL_CHARS:
             self._refuse_text(data, start, end, len(text))
 
@@ -269,8 +295,10 @@ class _Scan:
         used = self.locate(self.data_start + start) if self.locate is not None else None
         where = f"{self.what}, cell {cell}," if cell else f"{self.what}, used in {used}," if used else self.what
         size = f"{characters:,} characters" if characters is not None else f"more than {MAX_CELL_BYTES:,} bytes"
-        raise BeyondLimits(f"{where} holds a text of {size}, longer than Excel's limit of "
-                           f"{MAX_CELL_CHARS:,} characters for one cell: it cannot come from Excel")
+        raise BeyondLimits(
+            f"{where} holds a text of {size}, longer than Excel's limit of "
+            f"{MAX_CELL_CHARS:,} characters for one cell: it cannot come from Excel"
+        )
 
     def _cell_before(self, data: bytes, position: int) -> str | None:
         """The reference of the sheet cell whose text starts at ``position``, when it is in ``data``."""
@@ -303,8 +331,11 @@ class _Scan:
             if unplaced:
                 self._unplaced_cells(data, view, starts, every_cell, np.array(unplaced), prefix)
         rows = self._row_tags(view, starts, prefix)
-        self.open_row_cells = (len(every_cell) - int(np.searchsorted(every_cell, rows[-1])) if len(rows)
-                               else self.open_row_cells + len(every_cell))
+        self.open_row_cells = (
+            len(every_cell) - int(np.searchsorted(every_cell, rows[-1]))
+            if len(rows)
+            else self.open_row_cells + len(every_cell)
+        )
 
     @staticmethod
     def _row_tags(view: np.ndarray, starts: np.ndarray, prefix: bytes) -> np.ndarray:
@@ -316,8 +347,15 @@ class _Scan:
             is_row &= view[tags + offset] == byte
         return tags[is_row]
 
-    def _unplaced_cells(self, data: bytes, view: np.ndarray, starts: np.ndarray, every_cell: np.ndarray,
-                        unplaced: np.ndarray, prefix: bytes) -> None:
+    def _unplaced_cells(
+        self,
+        data: bytes,
+        view: np.ndarray,
+        starts: np.ndarray,
+        every_cell: np.ndarray,
+        unplaced: np.ndarray,
+        prefix: bytes,
+    ) -> None:
         """Widen the range by cells with a value but no reference, which a reader places one column right of
         the cell before them: at most as far right as the widest reference seen plus the cells of their row."""
         rows = self._row_tags(view, starts, prefix)
@@ -364,20 +402,24 @@ class _Scan:
         match = _CELL_REF.search(data, position, data.find(b">", position) + 1)
         if match:
             ref = (match.group(1) + match.group(2)).decode().upper()
-            for name, value in (("first_row", int(match.group(2))), ("last_row", int(match.group(2))),
-                                ("first_column", _column_number(match.group(1))),
-                                ("last_column", _column_number(match.group(1)))):
+            for name, value in (
+                ("first_row", int(match.group(2))),
+                ("last_row", int(match.group(2))),
+                ("first_column", _column_number(match.group(1))),
+                ("last_column", _column_number(match.group(1))),
+            ):
                 self._corner(name, value, ref)
         return match is not None
 
-    def _group_corners(self, view: np.ndarray, at: np.ndarray, window: np.ndarray, letters: int,
-                       digits: np.ndarray) -> None:
+    def _group_corners(
+        self, view: np.ndarray, at: np.ndarray, window: np.ndarray, letters: int, digits: np.ndarray
+    ) -> None:
         """Widen the range by references that all have ``letters`` letters (``digits`` digits each)."""
         if not len(at):
             return
         # Bytes as big-endian numbers sort as the text does: letters (or digits) of equal length by value.
         column_keys = np.ascontiguousarray(window[:, :4]).view(">u4").ravel()
-        row_keys = np.ascontiguousarray(window[:, letters:letters + 8]).view(">u8").ravel()
+        row_keys = np.ascontiguousarray(window[:, letters : letters + 8]).view(">u8").ravel()
         for name, pick_length, pick in (("last_row", np.max, np.argmax), ("first_row", np.min, np.argmin)):
             chosen = np.flatnonzero(digits == pick_length(digits))
             self._corner_at(name, view, int(at[chosen[pick(row_keys[chosen])]]), letters)
@@ -386,15 +428,16 @@ class _Scan:
 
     def _corner_at(self, name: str, view: np.ndarray, start: int, letters: int) -> None:
         """Take the reference at ``start`` (``letters`` letters long) as the corner ``name`` if it lies beyond."""
-        ref = bytes(view[start:start + 16]).split(b'"', 1)[0].decode()
+        ref = bytes(view[start : start + 16]).split(b'"', 1)[0].decode()
         value = int(ref[letters:]) if name.endswith("row") else _column_number(ref[:letters].encode())
         self._corner(name, value, ref)
 
     def _corner(self, name: str, value: int, ref: str) -> None:
         """Take ``value`` (at the cell ``ref``) as the corner ``name`` when it lies beyond the one seen so far."""
         current: _Corner | None = getattr(self, name)
-        further = value > current.value if current and name.startswith("last") else \
-            value < current.value if current else True
+        further = (
+            value > current.value if current and name.startswith("last") else value < current.value if current else True
+        )
         if further:
             setattr(self, name, _Corner(value, ref))
 
@@ -411,18 +454,24 @@ class _Scan:
         assert self.first_row and self.first_column and self.last_column
         rows = self.last_row.value - self.first_row.value + 1
         columns = self.last_column.value - self.first_column.value + 1
-        if rows * columns <= MAX_USED_CELLS and self.last_column.value <= MAX_COLUMNS \
-                and self.last_row.value <= MAX_ROWS:
+        if (
+            rows * columns <= MAX_USED_CELLS
+            and self.last_column.value <= MAX_COLUMNS
+            and self.last_row.value <= MAX_ROWS
+        ):
             return True
 
         far = dict.fromkeys([self.last_column.ref, self.last_row.ref])
         cells = " and ".join(f"{sheet_ref(self.sheet)}!{ref}" for ref in far)
-        span = (f"{_column_letters(self.first_column.value)}{self.first_row.value}:"
-                f"{_column_letters(self.last_column.value)}{self.last_row.value}")
+        span = (
+            f"{_column_letters(self.first_column.value)}{self.first_row.value}:"
+            f"{_column_letters(self.last_column.value)}{self.last_row.value}"
+        )
         holds = "holds a value" if len(far) == 1 else "hold values"
         raise BeyondLimits(
             f"{cells} {holds} far outside the table (the sheet's values then span {span}, {rows * columns:,} "
-            f"cells, more than the {MAX_USED_CELLS:,} xlcrm reads); delete it in Excel and run again")
+            f"cells, more than the {MAX_USED_CELLS:,} xlcrm reads); delete it in Excel and run again"
+        )
 
 
 _WINDOW = np.arange(16)
@@ -438,7 +487,6 @@ _DTD_LOOKOUT = 64 * 1024
 _TEXT_BLOCK = (MAX_CELL_CHARS + 1) // 2
 _REF_OFFSETS = np.arange(2, 6)
 _REF_FIRST = np.frombuffer(b' r="', dtype=np.uint32)[0]
-
 
 
 _SHARED_STRING_START = re.compile(rb"<si[\s>/]")
@@ -463,7 +511,7 @@ def _shared_string_use(archive: zipfile.ZipFile, strings: str, offset: int) -> s
                 at = data.find(value)
                 while at >= 0:
                     opening = data.rfind(b"<c", 0, at)
-                    tag = data[opening:data.find(b">", opening) + 1] if opening >= 0 else b""
+                    tag = data[opening : data.find(b">", opening) + 1] if opening >= 0 else b""
                     match = _CELL_REF.search(tag)
                     if match and re.search(rb'\st="s"', tag):
                         return f"{sheet_ref(name)}!{(match.group(1) + match.group(2)).decode().upper()}"
@@ -538,6 +586,8 @@ def _read_xml(archive: zipfile.ZipFile, part: str) -> etree._Element | None:
     if entry is None:
         return None
     if entry.file_size > MAX_PARSED_PART_BYTES:
-        raise BeyondLimits(f"{archive.filename}: the part {part} inflates to {_size(entry.file_size)}, more than the "
-                           f"{_size(MAX_PARSED_PART_BYTES)} xlcrm parses whole")
+        raise BeyondLimits(
+            f"{archive.filename}: the part {part} inflates to {_size(entry.file_size)}, more than the "
+            f"{_size(MAX_PARSED_PART_BYTES)} xlcrm parses whole"
+        )
     return parse_part(archive.read(part), part).getroot()

@@ -43,23 +43,62 @@ import struct
 import tempfile
 import zipfile
 import zlib
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Callable, Collection, Iterable, Iterator, Mapping, Sequence, cast
+from typing import TYPE_CHECKING, BinaryIO, cast
 
 from lxml import etree
 
 from xlcrm.errors import EditRefused, NotAReportSheet, NotAWorkbook, WorkbookError, WriteError
-from xlcrm.xlsx import charts
-from xlcrm.xlsx.report_sheet import DRAWING_REL_ID, NUMBER_FORMATS, STYLES, ColumnFormat, ReportSheet, SheetLayout, StyleKey, StyleSpec, layout, render_worksheet
-from xlcrm.xlsx.refs import MAX_ROWS
 from xlcrm.schema import REPORT_MARKER, REPORT_SHEET_MARK, REPORT_TITLES
-from xlcrm.xlsx.sheet_edits import COMPUTED_HEADER, FORMULA_WINDOW, KEEP, READ_CHUNK, CellChange, FormulaBlocked, RowMap, RowParser, RowScanner, RowWriter, SheetEdit, SheetMentions, SheetPlan, SheetXml, StyleChooser, check_anchored_formula, combine_edits, last_used_row, mentions_sheet, range_bounds, range_text, refers_below, remap_formula, shift_range, shift_sqref
-from xlcrm.xlsx.refs import column_index, parse_cell
+from xlcrm.xlsx import charts
+from xlcrm.xlsx.refs import MAX_ROWS, column_index, column_letter, parse_cell, sheet_ref
+from xlcrm.xlsx.report_sheet import (
+    DRAWING_REL_ID,
+    NUMBER_FORMATS,
+    STYLES,
+    ColumnFormat,
+    ReportSheet,
+    SheetLayout,
+    StyleKey,
+    StyleSpec,
+    layout,
+    render_worksheet,
+)
+from xlcrm.xlsx.sheet_edits import (
+    COMPUTED_HEADER,
+    FORMULA_WINDOW,
+    KEEP,
+    READ_CHUNK,
+    CellChange,
+    FormulaBlocked,
+    RowMap,
+    RowParser,
+    RowScanner,
+    RowWriter,
+    SheetEdit,
+    SheetMentions,
+    SheetPlan,
+    SheetXml,
+    StyleChooser,
+    check_anchored_formula,
+    combine_edits,
+    last_used_row,
+    mentions_sheet,
+    range_bounds,
+    range_text,
+    refers_below,
+    remap_formula,
+    shift_range,
+    shift_sqref,
+)
 from xlcrm.xlsx.streams import ReadAhead, deflate_into
-from xlcrm.xlsx.refs import column_letter, sheet_ref
-from xlcrm.xlsx.xml_io import MAX_PARSED_BYTES, iterparse_part, local_name as _local, parse_part as _parse, refuse_dtd, serialize_part as _serialize, unescape_xml
+from xlcrm.xlsx.xml_io import MAX_PARSED_BYTES, iterparse_part, refuse_dtd, unescape_xml
+from xlcrm.xlsx.xml_io import local_name as _local
+from xlcrm.xlsx.xml_io import parse_part as _parse
+from xlcrm.xlsx.xml_io import serialize_part as _serialize
 
 if TYPE_CHECKING:
     from xlcrm.xlsx.prerender import EditPrewriting, Prerendering, RenderedPart
@@ -98,9 +137,16 @@ REPORT_COMPRESSION_LEVEL = 3
 _COPY_CHUNK = 1 << 20
 
 
-def write_workbook(source: Path, target: Path, *, reports: Sequence[ReportSheet] = (),
-                   edits: Sequence[SheetEdit] = (), remove: Sequence[str] = (),
-                   prerendered: Prerendering | None = None, prewritten: EditPrewriting | None = None) -> None:
+def write_workbook(
+    source: Path,
+    target: Path,
+    *,
+    reports: Sequence[ReportSheet] = (),
+    edits: Sequence[SheetEdit] = (),
+    remove: Sequence[str] = (),
+    prerendered: Prerendering | None = None,
+    prewritten: EditPrewriting | None = None,
+) -> None:
     """Write ``source`` to ``target`` with report sheets added, replaced or removed and user sheets edited.
 
     Every zip entry xlcrm does not own or edit is copied unchanged. Only sheets
@@ -139,8 +185,9 @@ def _opened(source: Path) -> Iterator[_Package]:
         yield _Package(archive, source, temporary)
 
 
-def write_edit_ahead(source: Path, edit: SheetEdit, file: Path,
-                     watch: Collection[str] = ()) -> tuple[int, int, int, str, frozenset[str]] | None:
+def write_edit_ahead(
+    source: Path, edit: SheetEdit, file: Path, watch: Collection[str] = ()
+) -> tuple[int, int, int, str, frozenset[str]] | None:
     """The sheet part ``write_workbook`` writes for ``edit``, raw-deflated into ``file``: (crc, size, compressed size,
     the part's name, the names of ``watch`` it never mentions).
 
@@ -162,8 +209,14 @@ def write_edit_ahead(source: Path, edit: SheetEdit, file: Path,
         sheet_edit.apply()
         part = sheet_edit.part_name
         styles_added = package._styles is not None and package._styles[1].changed
-        if (styles_added or package.edited or package.streamed or package.dropped or package.structure_changed
-                or list(package.deflated) != [part]):
+        if (
+            styles_added
+            or package.edited
+            or package.streamed
+            or package.dropped
+            or package.structure_changed
+            or list(package.deflated) != [part]
+        ):
             return None
         written = package.deflated[part]
         written.handle.seek(0)
@@ -245,8 +298,9 @@ def _row_links(package: _Package, sheet: _Sheet, sheet_xml: SheetXml, wanted: se
     return links
 
 
-def write_report_sheets(source: Path, target: Path, reports: Sequence[ReportSheet], *,
-                        remove: Sequence[str] = ()) -> None:
+def write_report_sheets(
+    source: Path, target: Path, reports: Sequence[ReportSheet], *, remove: Sequence[str] = ()
+) -> None:
     """``write_workbook`` with report sheets only."""
     write_workbook(source, target, reports=reports, remove=remove)
 
@@ -260,7 +314,8 @@ def _check_request(reports: Sequence[ReportSheet], remove: Sequence[str], edits:
         if not name.startswith(REPORT_MARKER):
             raise NotAReportSheet(
                 f"sheet {name!r} is not an xlcrm report sheet (its name does not start with "
-                f"{REPORT_MARKER.strip()!r}); xlcrm never overwrites or removes a user's sheet")
+                f"{REPORT_MARKER.strip()!r}); xlcrm never overwrites or removes a user's sheet"
+            )
         if name.casefold() in seen:
             raise ValueError(f"report sheet {name!r} is named twice")
         seen.add(name.casefold())
@@ -302,8 +357,9 @@ class _Relationships:
     def __init__(self, part: str, data: bytes | None):
         self.part = part
         if data is None:
-            self.tree = etree.ElementTree(etree.Element(f"{{{NS_PACKAGE_RELS}}}Relationships",
-                                                        nsmap={None: NS_PACKAGE_RELS}))
+            self.tree = etree.ElementTree(
+                etree.Element(f"{{{NS_PACKAGE_RELS}}}Relationships", nsmap={None: NS_PACKAGE_RELS})
+            )
         else:
             self.tree = _parse(data, _rels_part(part))
 
@@ -326,15 +382,22 @@ class _Relationships:
     def add(self, rel_type: str, part: str) -> str:
         rel_id = self._new_id()
         target = posixpath.relpath(part, posixpath.dirname(self.part) or ".")
-        etree.SubElement(self.tree.getroot(), f"{{{NS_PACKAGE_RELS}}}Relationship",
-                         Id=rel_id, Type=rel_type, Target=target)
+        etree.SubElement(
+            self.tree.getroot(), f"{{{NS_PACKAGE_RELS}}}Relationship", Id=rel_id, Type=rel_type, Target=target
+        )
         return rel_id
 
     def add_external(self, rel_type: str, target: str) -> str:
         """A relationship to something outside the package (a web or mail address); returns its id."""
         rel_id = self._new_id()
-        etree.SubElement(self.tree.getroot(), f"{{{NS_PACKAGE_RELS}}}Relationship",
-                         Id=rel_id, Type=rel_type, Target=target, TargetMode="External")
+        etree.SubElement(
+            self.tree.getroot(),
+            f"{{{NS_PACKAGE_RELS}}}Relationship",
+            Id=rel_id,
+            Type=rel_type,
+            Target=target,
+            TargetMode="External",
+        )
         return rel_id
 
     def _new_id(self) -> str:
@@ -351,14 +414,16 @@ class _ContentTypes:
 
     def _override(self, part: str) -> etree._Element | None:
         wanted = "/" + part.casefold()
-        return next((o for o in _children(self.tree.getroot(), "Override")
-                     if o.get("PartName", "").casefold() == wanted), None)
+        return next(
+            (o for o in _children(self.tree.getroot(), "Override") if o.get("PartName", "").casefold() == wanted), None
+        )
 
     def set(self, part: str, content_type: str) -> None:
         override = self._override(part)
         if override is None:
-            etree.SubElement(self.tree.getroot(), f"{{{NS_CONTENT_TYPES}}}Override",
-                             PartName="/" + part, ContentType=content_type)
+            etree.SubElement(
+                self.tree.getroot(), f"{{{NS_CONTENT_TYPES}}}Override", PartName="/" + part, ContentType=content_type
+            )
         elif override.get("ContentType") != content_type:
             override.set("ContentType", content_type)
 
@@ -390,8 +455,9 @@ class _Sheet:
 
 
 def _strict_workbook(path: Path) -> WorkbookError:
-    return WorkbookError(f"{path} is saved as 'Strict Open XML Spreadsheet'; "
-                         "save it in Excel as 'Excel Workbook (*.xlsx)' first")
+    return WorkbookError(
+        f"{path} is saved as 'Strict Open XML Spreadsheet'; save it in Excel as 'Excel Workbook (*.xlsx)' first"
+    )
 
 
 class _Package:
@@ -440,8 +506,9 @@ class _Package:
             return None
         size = self.archive.getinfo(name).file_size  # zipfile reads no more than the size the entry declares
         if size > MAX_PARSED_BYTES:
-            raise NotAWorkbook(f"the workbook's {part} is {size >> 20} MB, more than the "
-                               f"{MAX_PARSED_BYTES >> 20} MB xlcrm reads")
+            raise NotAWorkbook(
+                f"the workbook's {part} is {size >> 20} MB, more than the {MAX_PARSED_BYTES >> 20} MB xlcrm reads"
+            )
         try:
             return self.archive.read(name)
         except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
@@ -555,12 +622,15 @@ class _Package:
         raise NotAReportSheet(
             f"the workbook has a sheet named {sheet.name!r} that xlcrm did not write; xlcrm keeps its own report "
             f"there and would overwrite it: rename your sheet (names starting with {REPORT_MARKER.strip()!r} "
-            "are xlcrm's) and run again; the workbook was not changed")
+            "are xlcrm's) and run again; the workbook was not changed"
+        )
 
     def _has_report_mark(self, position: int) -> bool:
-        return any(defined.get("name") == REPORT_SHEET_MARK and defined.get("localSheetId") == str(position)
-                   for names in _children(self.workbook.getroot(), "definedNames")
-                   for defined in _children(names, "definedName"))
+        return any(
+            defined.get("name") == REPORT_SHEET_MARK and defined.get("localSheetId") == str(position)
+            for names in _children(self.workbook.getroot(), "definedNames")
+            for defined in _children(names, "definedName")
+        )
 
     def _first_cell_text(self, sheet: _Sheet) -> str | None:
         """The text in A1 of ``sheet`` (from the first bytes of its part), or None when it holds no text."""
@@ -618,8 +688,11 @@ class _Package:
                     stack.append(target)
         if owned:
             # A part stays while anything outside the dropped set still points at it (and then so do its links).
-            links = {source.casefold(): self._links(source) for name in self.entries.values()
-                     if (source := _source_of_rels(name)) is not None and source.casefold() not in sheet_parts}
+            links = {
+                source.casefold(): self._links(source)
+                for name in self.entries.values()
+                if (source := _source_of_rels(name)) is not None and source.casefold() not in sheet_parts
+            }
             changed = True
             while changed:
                 changed = False
@@ -802,11 +875,21 @@ class _Package:
         chart_ids = [f"rId{number}" for number in range(1, len(chart_parts) + 1)]
         self._store(drawing, charts.drawing_xml(charts.anchors(where, len(chart_parts)), chart_ids))
         self.content_types.set(drawing, charts.CT_DRAWING)
-        self._store(_rels_part(drawing), charts.relationships_xml(
-            [(rel_id, charts.REL_CHART, posixpath.relpath(part, posixpath.dirname(drawing)))
-             for rel_id, part in zip(chart_ids, chart_parts)]))
-        self._store(_rels_part(sheet.part), charts.relationships_xml(
-            [(DRAWING_REL_ID, charts.REL_DRAWING, posixpath.relpath(drawing, posixpath.dirname(sheet.part)))]))
+        self._store(
+            _rels_part(drawing),
+            charts.relationships_xml(
+                [
+                    (rel_id, charts.REL_CHART, posixpath.relpath(part, posixpath.dirname(drawing)))
+                    for rel_id, part in zip(chart_ids, chart_parts)
+                ]
+            ),
+        )
+        self._store(
+            _rels_part(sheet.part),
+            charts.relationships_xml(
+                [(DRAWING_REL_ID, charts.REL_DRAWING, posixpath.relpath(drawing, posixpath.dirname(sheet.part)))]
+            ),
+        )
 
     def _new_part(self, folder: str, stem: str) -> str:
         taken = set(self.entries) | {p.casefold() for p in [*self.edited, *self.streamed, *self.deflated]}
@@ -836,8 +919,9 @@ class _Package:
                     root.remove(names)
             return
         start, end = ref.split(":")
-        self._add_hidden_local_name(FILTER_NAME, position,
-                                    f"{sheet_ref(sheet_name)}!{_absolute(start)}:{_absolute(end)}")
+        self._add_hidden_local_name(
+            FILTER_NAME, position, f"{sheet_ref(sheet_name)}!{_absolute(start)}:{_absolute(end)}"
+        )
 
     def _set_report_mark(self, position: int, sheet_name: str) -> None:
         """Mark the report sheet at ``position`` as xlcrm's (see ``_check_own_report``)."""
@@ -906,14 +990,14 @@ class _Package:
         matches = []
         for count in counts:
             size = int(count.text or "0")
-            if [t.text or "" for t in title_items[offset:offset + size]] == before:
+            if [t.text or "" for t in title_items[offset : offset + size]] == before:
                 matches.append((count, offset))
             offset += size
         if len(matches) != 1 or offset != len(title_items):
             return
         count, offset = matches[0]
         anchor = title_items[offset - 1] if offset else None
-        for item in title_items[offset:offset + len(before)]:
+        for item in title_items[offset : offset + len(before)]:
             titles.remove(item)
         for index, name in enumerate(after):
             item = etree.Element(f"{{{NS_VT}}}lpstr")
@@ -929,7 +1013,7 @@ class _Package:
 
     # writing
 
-    def save(self, writer: "_ZipWriter", raw_source: BinaryIO) -> None:
+    def save(self, writer: _ZipWriter, raw_source: BinaryIO) -> None:
         pending_streams = dict(self.streamed)
         pending_edits = dict(self.edited)
         pending_deflated = dict(self.deflated)
@@ -964,13 +1048,46 @@ REL_PIVOT_TABLE = NS_R + "/pivotTable"
 REL_THREADED_COMMENTS = "http://schemas.microsoft.com/office/2017/10/relationships/threadedComment"
 REL_HYPERLINK = NS_R + "/hyperlink"
 # The order of a worksheet's elements (CT_Worksheet), for one xlcrm adds.
-_WORKSHEET_ORDER = ("sheetPr", "dimension", "sheetViews", "sheetFormatPr", "cols", "sheetData", "sheetCalcPr",
-                    "sheetProtection", "protectedRanges", "scenarios", "autoFilter", "sortState", "dataConsolidate",
-                    "customSheetViews", "mergeCells", "phoneticPr", "conditionalFormatting", "dataValidations",
-                    "hyperlinks", "printOptions", "pageMargins", "pageSetup", "headerFooter", "rowBreaks",
-                    "colBreaks", "customProperties", "cellWatches", "ignoredErrors", "smartTags", "drawing",
-                    "legacyDrawing", "legacyDrawingHF", "picture", "oleObjects", "controls", "webPublishItems",
-                    "tableParts", "extLst")
+_WORKSHEET_ORDER = (
+    "sheetPr",
+    "dimension",
+    "sheetViews",
+    "sheetFormatPr",
+    "cols",
+    "sheetData",
+    "sheetCalcPr",
+    "sheetProtection",
+    "protectedRanges",
+    "scenarios",
+    "autoFilter",
+    "sortState",
+    "dataConsolidate",
+    "customSheetViews",
+    "mergeCells",
+    "phoneticPr",
+    "conditionalFormatting",
+    "dataValidations",
+    "hyperlinks",
+    "printOptions",
+    "pageMargins",
+    "pageSetup",
+    "headerFooter",
+    "rowBreaks",
+    "colBreaks",
+    "customProperties",
+    "cellWatches",
+    "ignoredErrors",
+    "smartTags",
+    "drawing",
+    "legacyDrawing",
+    "legacyDrawingHF",
+    "picture",
+    "oleObjects",
+    "controls",
+    "webPublishItems",
+    "tableParts",
+    "extLst",
+)
 
 _DIMENSION = re.compile(rb'(<(?:[A-Za-z_][\w.-]*:)?dimension\b[^>]*?\sref=")([^"]*)(")')
 _COLUMN = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?col\b([^>]*?)/?>")
@@ -978,14 +1095,16 @@ _COLUMN = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?col\b([^>]*?)/?>")
 # charts, legacy form controls), and the attributes of a link's target and of the cell a control or text box uses.
 _REFERENCE_TEXT = re.compile(
     rb"<(?:[A-Za-z_][\w.-]*:)?(?:f|formula|formula1|formula2|Fmla(?:Link|Range|Txbx|Group|Pict))\b([^>]*)>([^<]+)</"
-    rb"|\s(?:location|textlink|fmlaLink|fmlaRange|fmlaTxbx|fmlaGroup)=\"([^\"]*)\"")
+    rb"|\s(?:location|textlink|fmlaLink|fmlaRange|fmlaTxbx|fmlaGroup)=\"([^\"]*)\""
+)
 # The cells a formula written once fills (Excel's "shared" formula of a column filled down): its text is written
 # for the first of them, and each other cell reads it moved down by its own distance from the first.
 _SHARED_RANGE = re.compile(rb'\bt="shared"[^>]*?\bref="([^"]+)"|\bref="([^"]+)"[^>]*?\bt="shared"')
 # A formula element whose text holds a comment, a processing instruction or a CDATA section (never written by
 # Excel): _REFERENCE_TEXT does not read it whole.
 _FORMULA_WITH_MARKUP = re.compile(
-    rb"<(?:[A-Za-z_][\w.-]*:)?(?:f|formula|formula1|formula2|Fmla(?:Link|Range|Txbx|Group|Pict))\b[^>]*>[^<]*<[!?]")
+    rb"<(?:[A-Za-z_][\w.-]*:)?(?:f|formula|formula1|formula2|Fmla(?:Link|Range|Txbx|Group|Pict))\b[^>]*>[^<]*<[!?]"
+)
 _VML_SHAPE = re.compile(rb"<(?:\w+:)?shape\b.*?</(?:\w+:)?shape>", re.S)
 _VML_OBJECT_TYPE = re.compile(rb'<(?:\w+:)?ClientData\b[^>]*\bObjectType="(\w+)"')
 _VML_ROW = re.compile(rb"(<(?:\w+:)?Row>)\s*(\d+)\s*(</(?:\w+:)?Row>)")
@@ -1005,8 +1124,15 @@ class _UserSheetEdit:
     """One ``SheetEdit`` applied to the package: the sheet streamed into a temporary file, what hangs off it
     (tables, comments, the filter's defined name) adjusted, and everything that would break refused first."""
 
-    def __init__(self, package: _Package, sheet: _Sheet, position: int, edit: SheetEdit, date1904: bool,
-                 watch: Collection[str] = ()):
+    def __init__(
+        self,
+        package: _Package,
+        sheet: _Sheet,
+        position: int,
+        edit: SheetEdit,
+        date1904: bool,
+        watch: Collection[str] = (),
+    ):
         """``watch``: sheet names to look out for as the sheet is read; ``seen`` then holds those it mentions."""
         self.package = package
         self.sheet = sheet
@@ -1018,8 +1144,11 @@ class _UserSheetEdit:
         self.sheet_rels = package._rels_of(sheet.part)
         self.part_name = package._name(sheet.part) or sheet.part
         self.values = edit.cell_values()
-        self.headers = {column: str(value).strip() for (row, column), value in self.values.items()
-                        if row == 1 and value is not None and str(value).strip()}
+        self.headers = {
+            column: str(value).strip()
+            for (row, column), value in self.values.items()
+            if row == 1 and value is not None and str(value).strip()
+        }
         self.watch = SheetMentions(watch)
         self.seen: set[str] = set()
 
@@ -1044,19 +1173,30 @@ class _UserSheetEdit:
         tables = self._tables(last_used, appended_to)
         # The other sheets' formulas are read for mentions of moving rows while the rows are written: zlib
         # inflates them without holding Python's lock. A refusal still comes before anything is saved.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="xlcrm-scan") as scanner, \
-                self._open() as handle, ReadAhead(handle, READ_CHUNK) as ahead:
+        with (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="xlcrm-scan") as scanner,
+            self._open() as handle,
+            ReadAhead(handle, READ_CHUNK) as ahead,
+        ):
             scanning = scanner.submit(self._check_formulas, formula_scans)
             sheet_xml = SheetXml(ahead, self.sheet.part, self.watch)
             columns = {column for row in changes.values() for column in row}
             styles = self.package.style_sheet()
-            plan = SheetPlan(self.name, sheet_xml.prefix, self.rows, changes,
-                             _column_styles(sheet_xml.head, columns),
-                             StyleChooser(styles.is_date, styles.dated, styles.formatted), self.date1904,
-                             number_formats={_column(letter): code
-                                             for letter, code in self.edit.number_formats.items()})
-            head = _with_widths(self._head(sheet_xml.head, changes), sheet_xml.prefix,
-                                {_column(letter): width for letter, width in self.edit.column_widths.items()})
+            plan = SheetPlan(
+                self.name,
+                sheet_xml.prefix,
+                self.rows,
+                changes,
+                _column_styles(sheet_xml.head, columns),
+                StyleChooser(styles.is_date, styles.dated, styles.formatted),
+                self.date1904,
+                number_formats={_column(letter): code for letter, code in self.edit.number_formats.items()},
+            )
+            head = _with_widths(
+                self._head(sheet_xml.head, changes),
+                sheet_xml.prefix,
+                {_column(letter): width for letter, width in self.edit.column_widths.items()},
+            )
             opening = re.sub(rb"\s*/>$", b">", sheet_xml.data_open)
             closing = b"</" + sheet_xml.prefix + b"sheetData>"
 
@@ -1092,7 +1232,7 @@ class _UserSheetEdit:
             raise ValueError(f"an edit of {self.name!r} that deletes rows cannot set links too")
         for ref in self.edit.set_links:
             parse_cell(ref)
-        for (row, column) in self.values:
+        for row, column in self.values:
             if self.rows.is_deleted(row):
                 raise ValueError(f"{self.where(column_letter(column) + str(row))} is set and deleted at once")
         for letter in self.edit.computed_header:
@@ -1145,14 +1285,18 @@ class _UserSheetEdit:
             last_row = max(first_row, self.rows.span(first_row, last_row)[1])  # type: ignore[index]
         elif self.rows:
             last_row = max(first_row, last_row - bisect.bisect_right(self.rows.deleted, last_row))
-        written = [(row, column) for row, columns in changes.items() for column, change in columns.items()
-                   if change.value is not KEEP and change.value is not None]
+        written = [
+            (row, column)
+            for row, columns in changes.items()
+            for column, change in columns.items()
+            if change.value is not KEEP and change.value is not None
+        ]
         if written:
             last_row = max(last_row, max(row for row, _ in written))
             last_column = max(last_column, max(column for _, column in written))
             first_column = min(first_column, min(column for _, column in written))
         ref = range_text(first_row, first_column, last_row, last_column).encode()
-        return head[: match.start(2)] + ref + head[match.end(2):]
+        return head[: match.start(2)] + ref + head[match.end(2) :]
 
     # what points at rows of this sheet
 
@@ -1196,8 +1340,13 @@ class _UserSheetEdit:
         for anchor in _parse(data, part).getroot():
             if not isinstance(anchor.tag, str) or _local(anchor) not in ("twoCellAnchor", "oneCellAnchor"):
                 continue
-            rows = [int(row.text) for corner in _children(anchor) if _local(corner) in ("from", "to")
-                    for row in _children(corner, "row") if (row.text or "").strip().isdigit()]
+            rows = [
+                int(row.text)
+                for corner in _children(anchor)
+                if _local(corner) in ("from", "to")
+                for row in _children(corner, "row")
+                if (row.text or "").strip().isdigit()
+            ]
             if rows and max(rows) + 1 >= first:  # anchors count rows from 0
                 raise self._refuse(f"a chart, picture or shape is placed at row {min(rows) + 1} or below")
 
@@ -1243,8 +1392,10 @@ class _UserSheetEdit:
                 if b"<!" in buffer or b"<?" in buffer:
                     odd = _FORMULA_WITH_MARKUP.search(buffer)
                     if odd is not None:
-                        raise self._refuse(f"{scan.what} holds a formula with a comment or CDATA section in it, "
-                                           "which xlcrm does not read")
+                        raise self._refuse(
+                            f"{scan.what} holds a formula with a comment or CDATA section in it, "
+                            "which xlcrm does not read"
+                        )
                 end = 0
                 for match in _REFERENCE_TEXT.finditer(buffer):
                     end = match.end()
@@ -1260,7 +1411,7 @@ class _UserSheetEdit:
                         text, kind = unescape_xml(match.group(3), attribute=True), "a link or control"
                     if scan.own_by_default or mentions_sheet(text, self.name):
                         self._check_formula(text, scan, kind, filled_down)
-                buffer = buffer[max(end, len(buffer) - FORMULA_WINDOW):]
+                buffer = buffer[max(end, len(buffer) - FORMULA_WINDOW) :]
 
     def _check_formula(self, text: str, scan: _Scan, kind: str, filled_down: int = 0) -> None:
         """Refuse ``text`` when it uses rows that move; a formula filled ``filled_down`` rows further down reaches
@@ -1320,8 +1471,9 @@ class _UserSheetEdit:
                 sort.set("ref", shifted)
         return True
 
-    def _table_columns(self, table: etree._Element, columns: etree._Element, first_column: int, last_column: int,
-                       name: str) -> int:
+    def _table_columns(
+        self, table: etree._Element, columns: etree._Element, first_column: int, last_column: int, name: str
+    ) -> int:
         """Rename columns whose header is being written, add those written just right of the table."""
         items = _children(columns, "tableColumn")
         for offset, item in enumerate(items):
@@ -1362,7 +1514,7 @@ class _UserSheetEdit:
         if not changed:
             return tail
         text = _serialize(tree)
-        return text[text.index(marker) + len(marker):]
+        return text[text.index(marker) + len(marker) :]
 
     def _grow_filter(self, root: etree._Element, last_used: int, appended_to: int) -> bool:
         """The sheet's own filter takes in appended rows and computed columns written just right of it."""
@@ -1396,16 +1548,25 @@ class _UserSheetEdit:
             except ValueError:
                 continue
         rels = self.sheet_rels or _Relationships(self.sheet.part, None)
-        used = {link.get(f"{{{NS_R}}}id") for parent in _children(root, "hyperlinks")
-                for link in _children(parent, "hyperlink")}
+        used = {
+            link.get(f"{{{NS_R}}}id")
+            for parent in _children(root, "hyperlinks")
+            for link in _children(parent, "hyperlink")
+        }
         rels_changed = False
         for ref, target in sorted(self.edit.set_links.items(), key=lambda item: parse_cell(item[0])):
             link = etree.SubElement(container, f"{{{NS_MAIN}}}hyperlink", ref=range_text(*parse_cell(ref) * 2))
             if target.startswith("#"):
                 link.set("location", target[1:])
                 continue
-            rel = next((rel for rel in rels.by_type(REL_HYPERLINK) if rel.get("Target") == target
-                        and rel.get("TargetMode") == "External" and rel.get("Id") not in used), None)
+            rel = next(
+                (
+                    rel
+                    for rel in rels.by_type(REL_HYPERLINK)
+                    if rel.get("Target") == target and rel.get("TargetMode") == "External" and rel.get("Id") not in used
+                ),
+                None,
+            )
             if rel is None:
                 rel_id = rels.add_external(REL_HYPERLINK, target)
                 rels_changed = True
@@ -1438,12 +1599,16 @@ class _UserSheetEdit:
             if rel.get("Type") in (REL_COMMENTS, REL_THREADED_COMMENTS):
                 tree = _parse(data, part)
                 for comment in tree.getroot().iter():
-                    if isinstance(comment.tag, str) and _local(comment) in ("comment", "threadedComment") \
-                            and comment.get("ref"):
+                    if (
+                        isinstance(comment.tag, str)
+                        and _local(comment) in ("comment", "threadedComment")
+                        and comment.get("ref")
+                    ):
                         shifted = shift_range(comment.get("ref", ""), self.rows)
                         if shifted is None:
-                            raise self._refuse(f"cell {self.where(comment.get('ref', ''))} has a comment; "
-                                               "move or delete it first")
+                            raise self._refuse(
+                                f"cell {self.where(comment.get('ref', ''))} has a comment; move or delete it first"
+                            )
                         comment.set("ref", shifted)
                 self.package._store(part, _serialize(tree))
             elif rel.get("Type") == REL_VML_DRAWING:
@@ -1451,6 +1616,7 @@ class _UserSheetEdit:
 
     def _shift_vml(self, data: bytes) -> bytes:
         """Legacy drawing of the comment boxes: each note anchored to its cell's row, 0-based."""
+
         def shape(match: re.Match[bytes]) -> bytes:
             text = match.group(0)
             kind = _VML_OBJECT_TYPE.search(text)
@@ -1472,8 +1638,9 @@ class _UserSheetEdit:
             if len(numbers) == 8:
                 numbers[2] = str(max(0, int(numbers[2]) - delta))
                 numbers[6] = str(max(0, int(numbers[6]) - delta))
-                text = _VML_ANCHOR.sub(lambda m: m.group(1) + ", ".join(n.strip() for n in numbers).encode()
-                                       + m.group(3), text, count=1)
+                text = _VML_ANCHOR.sub(
+                    lambda m: m.group(1) + ", ".join(n.strip() for n in numbers).encode() + m.group(3), text, count=1
+                )
             return text
 
         return _VML_SHAPE.sub(shape, data)
@@ -1605,12 +1772,16 @@ class _TailShift:
         anchor = range_bounds(sqref.split()[0])[0]
         last_row = max(range_bounds(part)[2] for part in sqref.split())
         for item in element.iter():
-            if not isinstance(item.tag, str) or _local(item) not in ("formula", "formula1", "formula2", "f") \
-                    or not (item.text or "").strip():
+            if (
+                not isinstance(item.tag, str)
+                or _local(item) not in ("formula", "formula1", "formula2", "f")
+                or not (item.text or "").strip()
+            ):
                 continue
             try:
-                check_anchored_formula(item.text or "", self.edit.name, anchor, last_row, self.rows,
-                                       own_by_default=True)
+                check_anchored_formula(
+                    item.text or "", self.edit.name, anchor, last_row, self.rows, own_by_default=True
+                )
             except FormulaBlocked as exc:
                 raise self.edit._refuse(f"the conditional format or validation on {sqref}: {exc}") from None
 
@@ -1632,16 +1803,24 @@ def _with_widths(head: bytes, prefix: bytes, widths: Mapping[int, float]) -> byt
         except (KeyError, ValueError):
             return head  # a <col> xlcrm cannot read: better no widths than a broken sheet
         existing.append((low, high, match))
-    new = {column + 1: width for column, width in widths.items()
-           if not any(low <= column + 1 <= high for low, high, _ in existing)}
+    new = {
+        column + 1: width
+        for column, width in widths.items()
+        if not any(low <= column + 1 <= high for low, high, _ in existing)
+    }
     if not new:
         return head
-    elements = [(number, b'<%scol min="%d" max="%d" width="%s" customWidth="1"/>' % (prefix, number, number,
-                                                                                    f"{width:g}".encode()))
-                for number, width in new.items()]
+    elements = [
+        (
+            number,
+            b'<%scol min="%d" max="%d" width="%s" customWidth="1"/>' % (prefix, number, number, f"{width:g}".encode()),
+        )
+        for number, width in new.items()
+    ]
     if not existing:
-        return head + b"<" + prefix + b"cols>" + b"".join(data for _, data in sorted(elements)) + \
-            b"</" + prefix + b"cols>"
+        return (
+            head + b"<" + prefix + b"cols>" + b"".join(data for _, data in sorted(elements)) + b"</" + prefix + b"cols>"
+        )
     if len(_COLUMNS_OPEN.findall(head)) != 1:
         return head  # several <cols> (allowed, never seen): better no widths than a guess
     start, end = existing[0][2].start(), existing[-1][2].end()
@@ -1683,14 +1862,57 @@ def _absolute(cell: str) -> str:
 
 
 # Child order of <workbook> per the schema: a new element must go where Excel expects it.
-_WORKBOOK_ORDER = ("fileVersion", "fileSharing", "workbookPr", "workbookProtection", "bookViews", "sheets",
-                   "functionGroups", "externalReferences", "definedNames", "calcPr", "oleSize",
-                   "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes", "webPublishing",
-                   "fileRecoveryPr", "webPublishObjects", "extLst")
-_STYLESHEET_ORDER = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs",
-                     "tableStyles", "colors", "extLst")
-_FONT_ORDER = ("b", "i", "strike", "condense", "extend", "outline", "shadow", "u", "vertAlign", "sz", "color",
-               "name", "family", "charset", "scheme")
+_WORKBOOK_ORDER = (
+    "fileVersion",
+    "fileSharing",
+    "workbookPr",
+    "workbookProtection",
+    "bookViews",
+    "sheets",
+    "functionGroups",
+    "externalReferences",
+    "definedNames",
+    "calcPr",
+    "oleSize",
+    "customWorkbookViews",
+    "pivotCaches",
+    "smartTagPr",
+    "smartTagTypes",
+    "webPublishing",
+    "fileRecoveryPr",
+    "webPublishObjects",
+    "extLst",
+)
+_STYLESHEET_ORDER = (
+    "numFmts",
+    "fonts",
+    "fills",
+    "borders",
+    "cellStyleXfs",
+    "cellXfs",
+    "cellStyles",
+    "dxfs",
+    "tableStyles",
+    "colors",
+    "extLst",
+)
+_FONT_ORDER = (
+    "b",
+    "i",
+    "strike",
+    "condense",
+    "extend",
+    "outline",
+    "shadow",
+    "u",
+    "vertAlign",
+    "sz",
+    "color",
+    "name",
+    "family",
+    "charset",
+    "scheme",
+)
 
 
 def _child_or_new(parent: etree._Element, localname: str, order: Sequence[str]) -> etree._Element:
@@ -1716,8 +1938,17 @@ def _insert_in_order(parent: etree._Element, element: etree._Element, order: Seq
 # --- styles -------------------------------------------------------------------------
 
 # Number formats every Excel knows by id; a custom numFmt with the same code would be a duplicate.
-_BUILTIN_FORMATS = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9, "0.00%": 10,
-                    "0.00E+00": 11, "@": 49}
+_BUILTIN_FORMATS = {
+    "General": 0,
+    "0": 1,
+    "0.00": 2,
+    "#,##0": 3,
+    "#,##0.00": 4,
+    "0%": 9,
+    "0.00%": 10,
+    "0.00E+00": 11,
+    "@": 49,
+}
 _FIRST_CUSTOM_FORMAT = 164
 
 _MINIMAL_STYLES = (
@@ -1818,7 +2049,7 @@ class _StyleSheet:
             return 0
         fills = self._collection("fills")
         # Fills 0 and 1 are reserved (none, gray125): Excel treats them so whatever they say.
-        for pattern in ("none", "gray125")[len(_children(fills)):]:
+        for pattern in ("none", "gray125")[len(_children(fills)) :]:
             fill = self._new("fill")
             fill.append(self._new("patternFill", patternType=pattern))
             fills.append(fill)
@@ -1850,14 +2081,18 @@ class _StyleSheet:
         xf = self._new("xf", numFmtId=str(number_format), fontId=str(font), fillId=str(fill), borderId=str(border))
         if _children(self._collection("cellStyleXfs")):
             xf.set("xfId", "0")
-        for flag, used in (("applyNumberFormat", number_format), ("applyFont", font), ("applyFill", fill),
-                           ("applyBorder", border), ("applyAlignment", spec.wrap)):
+        for flag, used in (
+            ("applyNumberFormat", number_format),
+            ("applyFont", font),
+            ("applyFill", fill),
+            ("applyBorder", border),
+            ("applyAlignment", spec.wrap),
+        ):
             if used:
                 xf.set(flag, "1")
         if spec.wrap:
             xf.append(self._new("alignment", vertical="top", wrapText="1"))
         return self._find_or_add("cellXfs", xf)
-
 
     def _cell_format(self, index: int) -> etree._Element | None:
         formats = _children(self._collection("cellXfs"), "xf")
@@ -1963,14 +2198,49 @@ class _Entry:
 
     def local_header(self) -> bytes:
         clock, date = self.dos_time()
-        return _LOCAL_HEADER.pack(b"PK\x03\x04", self.version, 0, self.flags, self.method, clock, date,
-                                  self.crc, self.compressed_size, self.size, len(self.name), 0) + self.name
+        return (
+            _LOCAL_HEADER.pack(
+                b"PK\x03\x04",
+                self.version,
+                0,
+                self.flags,
+                self.method,
+                clock,
+                date,
+                self.crc,
+                self.compressed_size,
+                self.size,
+                len(self.name),
+                0,
+            )
+            + self.name
+        )
 
     def central_header(self) -> bytes:
         clock, date = self.dos_time()
-        return _CENTRAL_HEADER.pack(b"PK\x01\x02", *self.made_by, self.version, 0, self.flags, self.method,
-                                    clock, date, self.crc, self.compressed_size, self.size, len(self.name), 0, 0,
-                                    0, 0, self.external_attr, self.offset) + self.name
+        return (
+            _CENTRAL_HEADER.pack(
+                b"PK\x01\x02",
+                *self.made_by,
+                self.version,
+                0,
+                self.flags,
+                self.method,
+                clock,
+                date,
+                self.crc,
+                self.compressed_size,
+                self.size,
+                len(self.name),
+                0,
+                0,
+                0,
+                0,
+                self.external_attr,
+                self.offset,
+            )
+            + self.name
+        )
 
 
 @dataclass
@@ -2020,10 +2290,19 @@ class _ZipWriter:
         name, name_flag = _encode_name(info.filename)
         offset = self.out.tell()
         self._check_limits(info.compress_size, info.file_size, offset)
-        entry = _Entry(name, (info.flag_bits & _KEPT_FLAGS & ~_UTF8_NAME) | name_flag, info.compress_type,
-                       info.date_time, info.CRC, info.compress_size, info.file_size, offset,
-                       max(info.extract_version, _VERSION_DEFLATE), info.external_attr,
-                       (info.create_version, info.create_system))
+        entry = _Entry(
+            name,
+            (info.flag_bits & _KEPT_FLAGS & ~_UTF8_NAME) | name_flag,
+            info.compress_type,
+            info.date_time,
+            info.CRC,
+            info.compress_size,
+            info.file_size,
+            offset,
+            max(info.extract_version, _VERSION_DEFLATE),
+            info.external_attr,
+            (info.create_version, info.create_system),
+        )
         self.out.write(entry.local_header())
         remaining = info.compress_size
         while remaining:
@@ -2038,8 +2317,9 @@ class _ZipWriter:
         encoded, name_flag = _encode_name(name)
         offset = self.out.tell()
         self._check_limits(offset)
-        entry = _Entry(encoded, name_flag, zipfile.ZIP_DEFLATED, _FIXED_DATE_TIME, 0, 0, 0, offset,
-                       _VERSION_DEFLATE, 0o600 << 16)
+        entry = _Entry(
+            encoded, name_flag, zipfile.ZIP_DEFLATED, _FIXED_DATE_TIME, 0, 0, 0, offset, _VERSION_DEFLATE, 0o600 << 16
+        )
         self.out.write(entry.local_header())  # sizes and checksum are filled in below
         done = deflate_into(chunks, self.out, level)
         self._check_limits(done.size, done.compressed_size)
@@ -2050,13 +2330,23 @@ class _ZipWriter:
         self.out.seek(end)
         self.entries.append(entry)
 
-    def write_deflated(self, name: str, part: "_Deflated") -> None:
+    def write_deflated(self, name: str, part: _Deflated) -> None:
         """An entry whose data was compressed beforehand (see ``_deflate``)."""
         encoded, name_flag = _encode_name(name)
         offset = self.out.tell()
         self._check_limits(offset, part.size, part.compressed_size)
-        entry = _Entry(encoded, name_flag, zipfile.ZIP_DEFLATED, _FIXED_DATE_TIME, part.crc, part.compressed_size,
-                       part.size, offset, _VERSION_DEFLATE, 0o600 << 16)
+        entry = _Entry(
+            encoded,
+            name_flag,
+            zipfile.ZIP_DEFLATED,
+            _FIXED_DATE_TIME,
+            part.crc,
+            part.compressed_size,
+            part.size,
+            offset,
+            _VERSION_DEFLATE,
+            0o600 << 16,
+        )
         self.out.write(entry.local_header())
         part.handle.seek(0)
         shutil.copyfileobj(part.handle, self.out, _COPY_CHUNK)
@@ -2068,5 +2358,6 @@ class _ZipWriter:
             self.out.write(entry.central_header())
         end = self.out.tell()
         self._check_limits(end)
-        self.out.write(_END_RECORD.pack(b"PK\x05\x06", 0, 0, len(self.entries), len(self.entries),
-                                        end - start, start, 0))
+        self.out.write(
+            _END_RECORD.pack(b"PK\x05\x06", 0, 0, len(self.entries), len(self.entries), end - start, start, 0)
+        )

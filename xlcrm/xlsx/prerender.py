@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
-from xlcrm.runtime.child_process import Child
 from xlcrm.errors import XlcrmError
+from xlcrm.runtime.child_process import Child
 from xlcrm.xlsx.package import REPORT_COMPRESSION_LEVEL, report_styles, write_edit_ahead
 from xlcrm.xlsx.report_sheet import ReportSheet, StyleKey, layout, render_worksheet
 from xlcrm.xlsx.sheet_edits import SheetEdit
@@ -67,7 +68,7 @@ class _WrittenAhead:
         self._worker.shutdown(wait=True)
         shutil.rmtree(self._folder, ignore_errors=True)
 
-    def __enter__(self) -> "_WrittenAhead":
+    def __enter__(self) -> _WrittenAhead:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -114,7 +115,7 @@ class HelperProcesses:
             self._ready.pop().close()
         self._count = 0
 
-    def __enter__(self) -> "HelperProcesses":
+    def __enter__(self) -> HelperProcesses:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -152,7 +153,7 @@ class ReportRenderer:
         if self.prerendering is not None:
             self.prerendering.close()
 
-    def __enter__(self) -> "ReportRenderer":
+    def __enter__(self) -> ReportRenderer:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -185,8 +186,9 @@ class EditPrewriting(_WrittenAhead):
         return {part.part for part in parts if part is not None and name in part.silent_about}
 
 
-def write_edits(source: Path, edits: Sequence[SheetEdit], watch: Sequence[str],
-                folder: Path) -> list[RenderedPart | None]:
+def write_edits(
+    source: Path, edits: Sequence[SheetEdit], watch: Sequence[str], folder: Path
+) -> list[RenderedPart | None]:
     """Run in the child: each edit's sheet part written into a file (None: the save must apply that edit)."""
     parts: list[RenderedPart | None] = []
     for number, edit in enumerate(edits):
@@ -199,15 +201,19 @@ def write_edits(source: Path, edits: Sequence[SheetEdit], watch: Sequence[str],
     return parts
 
 
-def render_reports(reports: Sequence[ReportSheet], styles: dict[StyleKey, int], date1904: bool,
-                   folder: Path) -> dict[str, RenderedPart]:
+def render_reports(
+    reports: Sequence[ReportSheet], styles: dict[StyleKey, int], date1904: bool, folder: Path
+) -> dict[str, RenderedPart]:
     """Run in the child: each report rendered (as a sheet that is not the selected tab) into a file."""
     parts = {}
     for number, report in enumerate(reports):
         file = folder / f"report-{number}.deflated"
         with file.open("wb") as handle:
-            done = deflate_into(render_worksheet(report, layout(report), styles, date1904, selected=False), handle,
-                                REPORT_COMPRESSION_LEVEL)
+            done = deflate_into(
+                render_worksheet(report, layout(report), styles, date1904, selected=False),
+                handle,
+                REPORT_COMPRESSION_LEVEL,
+            )
         parts[report.name] = RenderedPart(file, done.crc, done.size, done.compressed_size)
     return parts
 

@@ -14,22 +14,22 @@ import itertools
 import os
 import zipfile
 import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
-from xlcrm.runtime import progress
 from xlcrm import schema
-from xlcrm.xlsx.limits import check_package, check_sheet
-from xlcrm.runtime.child_process import Child, ChildProcessFailed
 from xlcrm.errors import EncryptedWorkbook, NotAWorkbook, WorkbookNotFound, WorkbookStructureError
+from xlcrm.runtime import progress
+from xlcrm.runtime.child_process import Child, ChildProcessFailed
 from xlcrm.runtime.paths import path_problem
 from xlcrm.schema import Column, Sheet
+from xlcrm.xlsx.limits import check_package, check_sheet
 from xlcrm.xlsx.refs import MAX_COLUMNS, column_letter, sheet_ref
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -53,7 +53,7 @@ class FileStamp:
     sha256: str
 
     @classmethod
-    def of(cls, path: Path) -> "FileStamp":
+    def of(cls, path: Path) -> FileStamp:
         stat = path.stat()
         digest = hashlib.sha256()
         with path.open("rb") as handle:
@@ -100,8 +100,9 @@ class SheetData:
     misplaced_header: int | None = None  # the row the headers were found on, when that is not row 1
     # What ``distinct`` worked out, by column key. The frame is never changed once read (a changed sheet is a
     # new SheetData), so it stays true.
-    _distinct: dict[str, tuple[np.ndarray, list[object]]] = field(default_factory=dict, init=False, repr=False,
-                                                                  compare=False)
+    _distinct: dict[str, tuple[np.ndarray, list[object]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def cell(self, column_key: str, row: int) -> str:
         """Reference such as ``Clients!D14`` (quoted when the sheet name needs it)."""
@@ -123,8 +124,13 @@ class SheetData:
             found = self._distinct[column_key] = factorize_cells(self.column_values(column_key))
         return found
 
-    def each_cell(self, column_key: str, convert: Callable[[object], object], where: np.ndarray | None = None,
-                  dtype: object = object) -> np.ndarray:
+    def each_cell(
+        self,
+        column_key: str,
+        convert: Callable[[object], object],
+        where: np.ndarray | None = None,
+        dtype: object = object,
+    ) -> np.ndarray:
         """``convert`` of each cell of a column (of the rows where ``where`` is True, when given) as a ``dtype``
         array, asked once per distinct value there; a blank cell gives ``convert(None)``."""
         codes, values = self.distinct(column_key)
@@ -136,7 +142,7 @@ class SheetData:
         converted[-1] = convert(None)
         return converted[codes]
 
-    def keep_distinct(self, source: "SheetData", kept: np.ndarray, columns: Iterable[str]) -> None:
+    def keep_distinct(self, source: SheetData, kept: np.ndarray, columns: Iterable[str]) -> None:
         """Take over what ``distinct`` found in ``source`` for ``columns``, this sheet being the rows of source
         where ``kept`` is True with those columns unchanged."""
         every_row = bool(kept.all())
@@ -166,8 +172,9 @@ def factorize_cells(values: pd.Series) -> tuple[np.ndarray, list[object]]:
                 keys[position] = _BOOL_KEYS[raw[position]]
         codes, distinct = pd.factorize(keys)
     # Kept as 32-bit integers: a sheet holds at most Excel's 1,048,576 rows, and a refresh keeps many columns.
-    return codes.astype(np.int32), [_KEY_BOOLS.get(value, value) if isinstance(value, str) else value
-                                    for value in distinct]
+    return codes.astype(np.int32), [
+        _KEY_BOOLS.get(value, value) if isinstance(value, str) else value for value in distinct
+    ]
 
 
 @dataclass
@@ -195,8 +202,10 @@ def require_distinct_headers(data: WorkbookData) -> None:
         sheet = data.sheets[key]
         clash = next((clash for clash in sheet.header_clashes if clash.read), None)
         if clash is not None:
-            raise WorkbookStructureError(f"{clash.text(sheet.name)}; xlcrm cannot tell which one to use: rename or "
-                                         "delete one of them, then run again; the workbook was not changed")
+            raise WorkbookStructureError(
+                f"{clash.text(sheet.name)}; xlcrm cannot tell which one to use: rename or "
+                "delete one of them, then run again; the workbook was not changed"
+            )
 
 
 def require_room_right(sheet: SheetData, columns: int, what: str) -> None:
@@ -207,19 +216,27 @@ def require_room_right(sheet: SheetData, columns: int, what: str) -> None:
         return
     last = column_letter(sheet.width - 1)
     rows = sheet.raw_rows or []
-    row = next((number for number, cells in enumerate(rows, start=1)
-                if len(cells) >= sheet.width and cells[sheet.width - 1] not in ("", None)), None)
+    row = next(
+        (
+            number
+            for number, cells in enumerate(rows, start=1)
+            if len(cells) >= sheet.width and cells[sheet.width - 1] not in ("", None)
+        ),
+        None,
+    )
     where = f"{sheet_ref(sheet.name)}!{last}{row}" if row is not None else f"column {last} of {sheet.name}"
     raise WorkbookStructureError(
         f"{where} holds a value at the right edge of the sheet, and xlcrm needs {columns} free columns right of "
-        f"your table for {what}; delete or move that value and run again; the workbook was not changed")
+        f"your table for {what}; delete or move that value and run again; the workbook was not changed"
+    )
 
 
 def require_headers_on_row_one(sheet: SheetData) -> None:
     """Commands that write rows refuse a sheet whose headers are lower down (which rows would be data?)."""
     if sheet.misplaced_header:
-        raise WorkbookStructureError(f"{sheet.name}: the headers are on row {sheet.misplaced_header}, not row 1; "
-                                     "move them to row 1 first")
+        raise WorkbookStructureError(
+            f"{sheet.name}: the headers are on row {sheet.misplaced_header}, not row 1; move them to row 1 first"
+        )
 
 
 class Sheets(Mapping[str, SheetData]):
@@ -287,12 +304,12 @@ def check_workbook_file_start(path: Path) -> None:
     if head.startswith(_OLE_MAGIC):
         if _ENCRYPTED_STREAM in path.read_bytes():
             raise EncryptedWorkbook(f"{path} is password-protected; remove the password in Excel first")
-        raise NotAWorkbook(
-            f"{path} is an old Excel 97-2003 (.xls) file; open it in Excel and save it as .xlsx"
-        )
+        raise NotAWorkbook(f"{path} is an old Excel 97-2003 (.xls) file; open it in Excel and save it as .xlsx")
     if not head.startswith(_ZIP_MAGIC):
         kind = "a text or CSV file" if _looks_like_text(path) else "not an Excel workbook"
-        raise NotAWorkbook(f"{path} is {kind}, not an .xlsx workbook; open it in Excel and save it as an Excel workbook (.xlsx)")
+        raise NotAWorkbook(
+            f"{path} is {kind}, not an .xlsx workbook; open it in Excel and save it as an Excel workbook (.xlsx)"
+        )
 
 
 def check_workbook_zip(path: Path) -> None:
@@ -363,8 +380,9 @@ def _read_sheets(path: Path, workers: ThreadPoolExecutor) -> WorkbookData:
         raise
     try:
         names = list(book.sheet_names)
-        found = [(spec, actual) for spec in schema.USER_SHEETS
-                 if (actual := schema.find_sheet_name(spec, names)) is not None]
+        found = [
+            (spec, actual) for spec in schema.USER_SHEETS if (actual := schema.find_sheet_name(spec, names)) is not None
+        ]
         # Each worker opens the file itself: one calamine workbook is not read from two threads.
         background = [(spec, actual) for spec, actual in found if spec in schema.BACKGROUND_SHEETS]
         pending = {}
@@ -375,8 +393,9 @@ def _read_sheets(path: Path, workers: ThreadPoolExecutor) -> WorkbookData:
             else:
                 pending[spec.key] = workers.submit(read_alone, path, spec, actual)
         sheets = Sheets([spec.key for spec, _ in found], pending)
-        data = WorkbookData(path=path, locale=schema.detect_locale(names), sheet_names=names, sheets=sheets,
-                            stamp=stamp)
+        data = WorkbookData(
+            path=path, locale=schema.detect_locale(names), sheet_names=names, sheets=sheets, stamp=stamp
+        )
         for spec, actual in found:
             if spec.key not in pending:
                 sheets.add(spec.key, _read_sheet(book, path, spec, actual))
@@ -460,6 +479,7 @@ def _table_furniture(path: Path, sheet_name: str) -> frozenset[int]:
 
 def _misplaced_header_row(spec: Sheet, rows: list[list[object]]) -> int | None:
     """Row number (1-based) where this sheet's headers are, when that is not row 1."""
+
     def hits(row: list[object]) -> int:
         return sum(schema.match_column(spec, value) is not None for value in row)
 
@@ -481,8 +501,13 @@ def _row_chunks(rows: Iterator[list[object]]) -> Iterator[list[list[object]]]:
         yield chunk
 
 
-def _sheet_data(spec: Sheet, name: str, first: list[list[object]], more: Iterator[list[list[object]]],
-                furniture: frozenset[int] = frozenset()) -> SheetData:
+def _sheet_data(
+    spec: Sheet,
+    name: str,
+    first: list[list[object]],
+    more: Iterator[list[list[object]]],
+    furniture: frozenset[int] = frozenset(),
+) -> SheetData:
     """The sheet whose rows are ``first`` (header row first) followed by the chunks of ``more``, leaving out the
     rows of ``furniture`` (tables' header and total rows)."""
     header = first[0] if first else []
@@ -500,9 +525,13 @@ def _sheet_data(spec: Sheet, name: str, first: list[list[object]], more: Iterato
             letters[column.key] = column_letter(index)
             positions[column.key] = index
     missing = [c for c in spec.columns if c.key not in letters]
-    owned = {text: index for index, value in enumerate(header)
-             if _present(value) and (text := str(value).strip()).startswith(schema.REPORT_MARKER.strip())
-             and schema.match_column(spec, value) is None}
+    owned = {
+        text: index
+        for index, value in enumerate(header)
+        if _present(value)
+        and (text := str(value).strip()).startswith(schema.REPORT_MARKER.strip())
+        and schema.match_column(spec, value) is None
+    }
     owned_values: dict[str, dict[int, object]] = {text: {} for text in owned}
 
     keys = list(positions)
@@ -516,8 +545,11 @@ def _sheet_data(spec: Sheet, name: str, first: list[list[object]], more: Iterato
         width = max(width, chunk_width)
         table = _object_table(body, max(chunk_width, len(header)))
         for text, index in owned.items():
-            owned_values[text].update((number + offset, value) for offset, value in enumerate(table[:, index].tolist())
-                                      if _present(value) and number + offset not in furniture)
+            owned_values[text].update(
+                (number + offset, value)
+                for offset, value in enumerate(table[:, index].tolist())
+                if _present(value) and number + offset not in furniture
+            )
         values, keep = _cleaned(table[:, columns])  # a copy: the columns are picked by position
         keep[[row - number for row in furniture if number <= row < number + len(body)]] = False
         # Rows that are blank in every schema column carry no record (formatted but empty table rows).
@@ -531,8 +563,18 @@ def _sheet_data(spec: Sheet, name: str, first: list[list[object]], more: Iterato
     # a million-row sheet is 80 MB of pointers, held while calamine still holds the sheet.
     index = pd.Index(found if len(found) else [], name="row")
     frame = pd.DataFrame(values, columns=keys, index=index, dtype=object, copy=False)
-    return SheetData(spec, name, frame, letters, extra, missing, _header_clashes(spec, header),
-                     extra_letters=extra_letters, width=width, owned_values=owned_values)
+    return SheetData(
+        spec,
+        name,
+        frame,
+        letters,
+        extra,
+        missing,
+        _header_clashes(spec, header),
+        extra_letters=extra_letters,
+        width=width,
+        owned_values=owned_values,
+    )
 
 
 def _header_clashes(spec: Sheet, header: list[object]) -> list[HeaderClash]:
@@ -601,5 +643,3 @@ _SHAREABLE = (str, dt.date, dt.datetime, dt.time)
 
 def _present(value: object) -> bool:
     return value is not None and not (isinstance(value, str) and not value.strip())
-
-

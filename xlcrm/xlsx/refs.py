@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 
 # Excel's grid: a value beyond it cannot come from Excel.
 MAX_ROWS = 1_048_576
@@ -17,7 +17,7 @@ def sheet_ref(name: str) -> str:
     return "'" + name.replace("'", "''") + "'"
 
 
-@lru_cache(maxsize=None)  # at most Excel's 16,384 columns, asked for by every cell written
+@cache  # at most Excel's 16,384 columns, asked for by every cell written
 def column_letter(index: int) -> str:
     """0-based column index -> Excel letters (0 -> A, 26 -> AA)."""
     letters = ""
@@ -31,7 +31,7 @@ def column_letter(index: int) -> str:
 _CELL_REF = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
 
 
-@lru_cache(maxsize=None)  # at most Excel's 16,384 columns; a million cell references ask again and again
+@cache  # at most Excel's 16,384 columns; a million cell references ask again and again
 def column_index(letters: str) -> int:
     """Column letters -> 0-based index (A -> 0, AA -> 26)."""
     index = 0

@@ -17,12 +17,13 @@ import datetime as dt
 import math
 import numbers
 import re
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Iterator, Mapping, Sequence, Union
+from typing import TYPE_CHECKING, Union
 
-from xlcrm.xlsx import limits
 from xlcrm import schema
+from xlcrm.xlsx import limits
 from xlcrm.xlsx.refs import MAX_COLUMNS, MAX_ROWS, column_letter
 from xlcrm.xlsx.xml_io import escape_xml
 
@@ -131,7 +132,7 @@ class ReportSheet:
     subtitle: str = ""
     tables: Sequence[ReportTable] = field(default_factory=tuple)
     freeze_header: bool = True  # keep the title and the first table's header in view while scrolling
-    charts: Sequence["Chart"] = field(default_factory=tuple)  # native charts of its tables, right of them
+    charts: Sequence[Chart] = field(default_factory=tuple)  # native charts of its tables, right of them
 
     def __post_init__(self) -> None:
         check_sheet_name(self.name)
@@ -139,9 +140,17 @@ class ReportSheet:
             raise ValueError(f"{self.name!r}: only one table of a sheet can have a filter")
 
     @classmethod
-    def of(cls, spec: schema.Sheet, locale: str, title: str, subtitle: str = "",
-           tables: Sequence[ReportTable] = (), *, freeze_header: bool = True,
-           charts: Sequence["Chart"] = ()) -> "ReportSheet":
+    def of(
+        cls,
+        spec: schema.Sheet,
+        locale: str,
+        title: str,
+        subtitle: str = "",
+        tables: Sequence[ReportTable] = (),
+        *,
+        freeze_header: bool = True,
+        charts: Sequence[Chart] = (),
+    ) -> ReportSheet:
         """The report sheet for a schema report ``spec``, named in ``locale``."""
         if not spec.report:
             raise ValueError(f"{spec.key!r} is not a report sheet")
@@ -367,16 +376,26 @@ _ROWS_PER_CHUNK = 2_000
 DRAWING_REL_ID = "rId1"
 
 
-def render_worksheet(report: ReportSheet, sheet_layout: SheetLayout, styles: Mapping[StyleKey, int],
-                     date1904: bool = False, *, selected: bool = False) -> Iterator[bytes]:
+def render_worksheet(
+    report: ReportSheet,
+    sheet_layout: SheetLayout,
+    styles: Mapping[StyleKey, int],
+    date1904: bool = False,
+    *,
+    selected: bool = False,
+) -> Iterator[bytes]:
     """The worksheet XML of ``report`` in UTF-8 chunks.
 
     ``styles`` maps each style key to a cellXfs index; ``selected`` marks the sheet's tab as the selected
     one (it is the workbook's active sheet).
     """
     # No sheetFormatPr: rows then get the height of the workbook's own default font, as on the user's sheets.
-    parts = [_WORKSHEET_OPEN, f'<dimension ref="{sheet_layout.ref}"/>', _sheet_views(report, sheet_layout, selected),
-             _cols(report)]
+    parts = [
+        _WORKSHEET_OPEN,
+        f'<dimension ref="{sheet_layout.ref}"/>',
+        _sheet_views(report, sheet_layout, selected),
+        _cols(report),
+    ]
     parts.append("<sheetData>")
     parts.append(_single_cell_row(sheet_layout.title_row, styles[Role.TITLE], report.title))
     if sheet_layout.subtitle_row is not None:
@@ -403,10 +422,12 @@ def _sheet_views(report: ReportSheet, sheet_layout: SheetLayout, selected: bool)
     if freeze is None:
         return f"<sheetViews>{view}/></sheetViews>"
     below = f"A{freeze + 1}"
-    return (f'<sheetViews>{view}>'
-            f'<pane ySplit="{freeze}" topLeftCell="{below}" activePane="bottomLeft" state="frozen"/>'
-            f'<selection pane="bottomLeft" activeCell="{below}" sqref="{below}"/>'
-            f"</sheetView></sheetViews>")
+    return (
+        f"<sheetViews>{view}>"
+        f'<pane ySplit="{freeze}" topLeftCell="{below}" activePane="bottomLeft" state="frozen"/>'
+        f'<selection pane="bottomLeft" activeCell="{below}" sqref="{below}"/>'
+        f"</sheetView></sheetViews>"
+    )
 
 
 def _cols(report: ReportSheet) -> str:
@@ -421,15 +442,18 @@ def _single_cell_row(row: int, style: int, text: str) -> str:
     return f'<row r="{row}">{cell_xml(f"A{row}", style, text)}</row>'
 
 
-def _table_rows(table: ReportTable, where: TableLayout, styles: Mapping[StyleKey, int],
-                date1904: bool) -> Iterator[bytes]:
+def _table_rows(
+    table: ReportTable, where: TableLayout, styles: Mapping[StyleKey, int], date1904: bool
+) -> Iterator[bytes]:
     letters = [column_letter(i) for i in range(len(table.columns))]
     head: list[str] = []
     if where.heading_row is not None:
         head.append(_single_cell_row(where.heading_row, styles[Role.HEADING], table.heading))
     header_style = styles[Role.HEADER]
-    header_cells = "".join(cell_xml(f"{letter}{where.header_row}", header_style, column.header)
-                           for letter, column in zip(letters, table.columns))
+    header_cells = "".join(
+        cell_xml(f"{letter}{where.header_row}", header_style, column.header)
+        for letter, column in zip(letters, table.columns)
+    )
     head.append(f'<row r="{where.header_row}">{header_cells}</row>')
     yield "".join(head).encode("utf-8")
 
@@ -445,8 +469,13 @@ def _table_rows(table: ReportTable, where: TableLayout, styles: Mapping[StyleKey
         # The common kinds are written inline: this loop runs once per cell of a report of any size.
         for letter, style, dated, value in zip(letters, styles_by_column, dates_shown, values):
             kind = type(value)
-            if (kind is str and len(value) <= MAX_CELL_TEXT and not _NEEDS_ESCAPE.search(value)  # type: ignore
-                    and not value[:1].isspace() and not value[-1:].isspace()):  # type: ignore[index]
+            if (
+                kind is str
+                and len(value) <= MAX_CELL_TEXT
+                and not _NEEDS_ESCAPE.search(value)  # type: ignore
+                and not value[:1].isspace()
+                and not value[-1:].isspace()
+            ):  # type: ignore[index]
                 if value:
                     cells.append(f'<c r="{letter}{number}" s="{style}" t="inlineStr"><is><t>{value}</t></is></c>')
             elif kind is int or (kind is float and math.isfinite(value)):  # type: ignore[arg-type]

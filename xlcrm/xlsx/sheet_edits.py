@@ -28,16 +28,16 @@ import math
 import numbers
 import re
 import zlib
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import BinaryIO, Callable, Collection, Iterator, Mapping, Sequence, TypeVar
+from typing import BinaryIO, TypeVar
 
 import numpy as np
 from openpyxl.formula.tokenizer import Token, Tokenizer, TokenizerError
 
 from xlcrm.errors import EditRefused, NotAWorkbook
+from xlcrm.xlsx.refs import MAX_COLUMNS, MAX_ROWS, column_index, column_letter, parse_cell, sheet_ref
 from xlcrm.xlsx.report_sheet import MAX_CELL_TEXT, CellValue, StyleSpec, excel_serial, xml_text
-from xlcrm.xlsx.refs import MAX_COLUMNS, MAX_ROWS
-from xlcrm.xlsx.refs import column_index, column_letter, parse_cell, sheet_ref
 from xlcrm.xlsx.xml_io import character_code, escape_xml, refuse_dtd, unescape_xml
 
 
@@ -141,14 +141,22 @@ def combine_edits(edits: Sequence[SheetEdit]) -> list[SheetEdit]:
             held.update(values)
         headers = list(dict.fromkeys([*before.computed_header, *edit.computed_header]))
         links = _by_cell(before.set_links, edit.set_links, f"the link of {edit.sheet}!")
-        combined[key] = SheetEdit(before.sheet, cells, columns, {*before.delete_rows, *edit.delete_rows},
-                                  [*before.append_rows, *edit.append_rows], headers,
-                                  {**before.column_widths, **edit.column_widths},
-                                  {**before.number_formats, **edit.number_formats}, set_links=links)
+        combined[key] = SheetEdit(
+            before.sheet,
+            cells,
+            columns,
+            {*before.delete_rows, *edit.delete_rows},
+            [*before.append_rows, *edit.append_rows],
+            headers,
+            {**before.column_widths, **edit.column_widths},
+            {**before.number_formats, **edit.number_formats},
+            set_links=links,
+        )
     return list(combined.values())
 
 
 # --- cell references -------------------------------------------------------------------
+
 
 class RowMap:
     """Where each row lands once some rows are deleted (those below move up), or once blank rows are inserted
@@ -260,11 +268,15 @@ def _range_ends(text: str) -> tuple[_RangeEnd, _RangeEnd] | None:
     ends = []
     for part in parts:
         match = _RANGE_PART.fullmatch(part)
-        if match is None or (match.group(2) is None and match.group(4) is None) or \
-                (match.group(4) is None and match.group(3)):
+        if (
+            match is None
+            or (match.group(2) is None and match.group(4) is None)
+            or (match.group(4) is None and match.group(3))
+        ):
             return None
-        ends.append(_RangeEnd(match.group(1), match.group(2), match.group(3),
-                              int(match.group(4)) if match.group(4) else None))
+        ends.append(
+            _RangeEnd(match.group(1), match.group(2), match.group(3), int(match.group(4)) if match.group(4) else None)
+        )
     if len(ends) == 1:
         if ends[0].column is None or ends[0].row is None:
             return None  # a bare "A" or "5" is a name or a number, not a reference
@@ -348,8 +360,11 @@ def _tokenizer(formula: str) -> Tokenizer:
     for token in tokenizer.items:
         if token.type == Token.FUNC and token.subtype == Token.OPEN and ":" in token.value:
             start, function = token.value.rsplit(":", 1)
-            items += [Token(start, Token.OPERAND, Token.RANGE), Token(":", Token.OP_IN), Token(function, Token.FUNC,
-                                                                                            Token.OPEN)]
+            items += [
+                Token(start, Token.OPERAND, Token.RANGE),
+                Token(":", Token.OP_IN),
+                Token(function, Token.FUNC, Token.OPEN),
+            ]
         else:
             items.append(token)
     tokenizer.items = items
@@ -455,8 +470,9 @@ def remap_formula(formula: str, sheet: str, rows: RowMap, *, own_by_default: boo
     return tokenizer.render()[1:] if changed else formula
 
 
-def check_anchored_formula(formula: str, sheet: str, anchor_row: int, last_row: int, rows: RowMap, *,
-                           own_by_default: bool) -> None:
+def check_anchored_formula(
+    formula: str, sheet: str, anchor_row: int, last_row: int, rows: RowMap, *, own_by_default: bool
+) -> None:
     """Refuse a conditional-format or validation formula that a deletion would change.
 
     Such a formula is written for the top-left cell of its range (``anchor_row``) and applies to every cell
@@ -548,7 +564,7 @@ class SheetXml:
         self.data_open = match.group(0)
         self.prefix = match.group(1)
         self._empty = bool(match.group(2))
-        self._buffer = buffer[match.end():]
+        self._buffer = buffer[match.end() :]
 
     def content(self) -> Iterator[bytes]:
         """The bytes inside ``<sheetData>``, in chunks; ``tail`` is set once they are exhausted."""
@@ -564,7 +580,7 @@ class SheetXml:
             if found >= 0:
                 if found:
                     yield buffer[:found]
-                self.tail = buffer[found + len(end):] + self._rest()
+                self.tail = buffer[found + len(end) :] + self._rest()
                 return
             chunk = self._read()
             if not chunk:
@@ -616,8 +632,9 @@ class RowScanner:
                     end = close + len(self._close)
                 number = int(match.group(1)) if match.group(1) else self.last + 1
                 if number <= self.last:
-                    raise NotAWorkbook(f"the workbook is damaged: in {self.part}, row {number} comes after row "
-                                       f"{self.last}")
+                    raise NotAWorkbook(
+                        f"the workbook is damaged: in {self.part}, row {number} comes after row {self.last}"
+                    )
                 self.last = number
                 found.append((match.start(), end, number))
                 position = end
@@ -672,14 +689,14 @@ class RowParser:
             match = self._cell.search(row, position)
             if match is None:
                 break
-            others.append(row[position: match.start()])
+            others.append(row[position : match.start()])
             if match.group(1):
                 end = match.end()
             else:
                 end = row.index(self._cell_close, match.end()) + len(self._cell_close)
             reference = self._cell_ref.search(match.group(0))
             column = column_index(reference.group(1).decode()) if reference else column + 1
-            cells.append(Cell(column, row[match.start(): end]))
+            cells.append(Cell(column, row[match.start() : end]))
             position = end
         rest = row[position:]
         closing = b"</" + self.prefix + b"row>"
@@ -699,7 +716,7 @@ class RowParser:
         if not row.endswith(self.row_close):
             return None
         start = row.rfind(self._cell_open)
-        if start < 0 or row[start + len(self._cell_open): start + len(self._cell_open) + 1] not in (b" ", b"/", b">"):
+        if start < 0 or row[start + len(self._cell_open) : start + len(self._cell_open) + 1] not in (b" ", b"/", b">"):
             return None
         tag_end = row.index(b">", start) + 1
         reference = self._cell_ref.search(row, start, tag_end)
@@ -753,13 +770,13 @@ class RowParser:
         """Where the cell ``ref`` starts in ``row``, when its reference is its first attribute; else -1."""
         opening = b"<" + self.prefix + b'c r="' + ref + b'"'
         position = row.find(opening)
-        while position >= 0 and row[position + len(opening): position + len(opening) + 1] not in (b" ", b"/", b">"):
+        while position >= 0 and row[position + len(opening) : position + len(opening) + 1] not in (b" ", b"/", b">"):
             position = row.find(opening, position + 1)
         return position
 
     def cell_end(self, row: bytes, start: int) -> int:
         tag_end = row.index(b">", start)
-        if row[tag_end - 1: tag_end] == b"/":
+        if row[tag_end - 1 : tag_end] == b"/":
             return tag_end + 1
         return row.index(self._cell_close, tag_end) + len(self._cell_close)
 
@@ -777,35 +794,34 @@ def cell_after_ref(prefix: bytes, style: int, value: CellValue, date1904: bool, 
     kind = type(value)
     # The computed columns of a big Clients sheet are hundreds of thousands of plain numbers and dates: straight on.
     if kind is int or kind is float and math.isfinite(value):  # type: ignore[arg-type]
-        return f'{style_attr}><{p}v>{value!r}</{p}v></{p}c>'.encode()
+        return f"{style_attr}><{p}v>{value!r}</{p}v></{p}c>".encode()
     if kind is dt.date and (serial := excel_serial(value, date1904)) is not None:  # type: ignore[arg-type]
-        return f'{style_attr}><{p}v>{serial!r}</{p}v></{p}c>'.encode()
+        return f"{style_attr}><{p}v>{serial!r}</{p}v></{p}c>".encode()
     if isinstance(value, float) and not math.isfinite(value):
         value = None
     if isinstance(value, dt.date) and value != value:  # pandas' NaT
         value = None
     if value is None or (isinstance(value, str) and not value):
-        return f'{style_attr}/>'.encode()
+        return f"{style_attr}/>".encode()
     if isinstance(value, bool):
         return f'{style_attr} t="b"><{p}v>{int(value)}</{p}v></{p}c>'.encode()
     if isinstance(value, dt.date):
         serial = excel_serial(value, date1904)
         if serial is not None:
-            return f'{style_attr}><{p}v>{serial!r}</{p}v></{p}c>'.encode()
+            return f"{style_attr}><{p}v>{serial!r}</{p}v></{p}c>".encode()
         value = value.isoformat()  # before Excel's first day: kept readable as text
     if isinstance(value, numbers.Number) and not isinstance(value, str):
         number = int(value) if isinstance(value, numbers.Integral) else float(value)  # type: ignore[arg-type]
         if isinstance(number, float) and not math.isfinite(number):
-            return f'{style_attr}/>'.encode()
-        return f'{style_attr}><{p}v>{number!r}</{p}v></{p}c>'.encode()
+            return f"{style_attr}/>".encode()
+        return f"{style_attr}><{p}v>{number!r}</{p}v></{p}c>".encode()
     if isinstance(value, Formula):  # no cached value: Excel and LibreOffice work it out on opening
-        return f'{style_attr}><{p}f>{escape_xml(value.text)}</{p}f></{p}c>'.encode("utf-8")
+        return f"{style_attr}><{p}f>{escape_xml(value.text)}</{p}f></{p}c>".encode()
     if not isinstance(value, str):
         raise TypeError(f"cell {ref}: cannot write a value of type {type(value).__name__}")
     text = value[:MAX_CELL_TEXT]  # a longer cell makes Excel repair the whole file
     space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
-    return (f'{style_attr} t="inlineStr"><{p}is><{p}t{space}>{xml_text(text)}</{p}t></{p}is>'
-            f'</{p}c>').encode("utf-8")
+    return (f'{style_attr} t="inlineStr"><{p}is><{p}t{space}>{xml_text(text)}</{p}t></{p}is></{p}c>').encode()
 
 
 # How the header of a column xlcrm computes looks: not like the user's own headers, so nobody types there.
@@ -980,8 +996,10 @@ class RowWriter:
                         copied = end
                         continue
                     if moved > MAX_ROWS:
-                        raise EditRefused(f"cannot {rows.change} {plan.name!r}: row {original} would be pushed off "
-                                          "the bottom of the sheet; the workbook was not changed")
+                        raise EditRefused(
+                            f"cannot {rows.change} {plan.name!r}: row {original} would be pushed off "
+                            "the bottom of the sheet; the workbook was not changed"
+                        )
                     number = moved
                 if next_new < number:
                     output.append(buffer[copied:start])
@@ -1037,8 +1055,9 @@ class RowWriter:
             try:
                 new = remap_formula(text, plan.name, plan.rows, own_by_default=True)
             except FormulaBlocked as exc:
-                raise EditRefused(f"cannot {plan.rows.change} {plan.name!r}: {exc}; "
-                                  "the workbook was not changed") from None
+                raise EditRefused(
+                    f"cannot {plan.rows.change} {plan.name!r}: {exc}; the workbook was not changed"
+                ) from None
             if new != text:
                 start, end = match.span(2)
                 pieces.extend([data[position:start], escape_xml(new).encode("utf-8")])
@@ -1055,8 +1074,9 @@ class RowWriter:
         self.written_styles = (number, self.writing, -1)
         return data
 
-    def _rebuild(self, data: bytes, original: int, number: int, changes: dict[int, CellChange],
-                 formulas: bool) -> bytes:
+    def _rebuild(
+        self, data: bytes, original: int, number: int, changes: dict[int, CellChange], formulas: bool
+    ) -> bytes:
         """The row with ``changes`` written; ``formulas``: it has formulas that rows moving may change."""
         if formulas:
             data = self._remap_formulas(data)
@@ -1109,7 +1129,7 @@ class RowWriter:
         # spans is only a hint for readers, and a wrong one is worse than none.
         opening_kept = _SPANS.sub(b"", opening) if b"spans" in opening else opening
         closing = len(data) - len(self.parser.row_close)
-        return opening_kept + data[len(opening):closing] + cells + data[closing:]
+        return opening_kept + data[len(opening) : closing] + cells + data[closing:]
 
     def _new_cells(self, number: int, changes: dict[int, CellChange], row_style: int) -> bytes:
         """``_cell`` of each change, in column order, for a row that has none of these cells yet.
@@ -1122,8 +1142,9 @@ class RowWriter:
         # The row above as _style_above reads it, when it is the row this writer just rebuilt (the common case).
         previous = self.previous
         written_row, written, only_written_after = self.written_styles
-        above_written = (previous is not None and previous[0] == number - 1 and number - 1 > 1
-                         and written_row == number - 1)
+        above_written = (
+            previous is not None and previous[0] == number - 1 and number - 1 > 1 and written_row == number - 1
+        )
         pieces = []
         for column in sorted(changes):
             change = changes[column]
@@ -1162,7 +1183,8 @@ class RowWriter:
                 if formula_attributes.get(b"t") in (b"shared", b"array") and b"ref" in formula_attributes:
                     raise EditRefused(
                         f"{sheet_ref(plan.name)}!{ref} holds a formula that fills "
-                        f"{formula_attributes[b'ref'].decode()}; xlcrm does not overwrite it")
+                        f"{formula_attributes[b'ref'].decode()}; xlcrm does not overwrite it"
+                    )
                 plan.formulas_move = True  # the formula is replaced by the value asked for
         else:
             style = self._style_above(number, column) or plan.column_styles.get(column) or row_style
@@ -1195,7 +1217,7 @@ class RowWriter:
         start = self.parser.find_cell(row, f"{column_letter(column)}{number - 1}".encode())
         if start < 0:
             return 0
-        cell = Cell(column, row[start:self.parser.cell_end(row, start)])
+        cell = Cell(column, row[start : self.parser.cell_end(row, start)])
         return int(cell.attributes().get(b"s", b"0"))
 
 

@@ -13,9 +13,10 @@ import queue
 import threading
 import zlib
 from collections import deque
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import BinaryIO, Iterable
+from typing import BinaryIO
 
 # Chunks are gathered to about this size before they go to the other thread: handing over each small piece
 # (a report row, say) would cost more than it saves.
@@ -124,7 +125,7 @@ class ReadAhead:
         self._stop.set()
         self._thread.join()
 
-    def __enter__(self) -> "ReadAhead":
+    def __enter__(self) -> ReadAhead:
         return self
 
     def __exit__(self, *exc: object) -> None:

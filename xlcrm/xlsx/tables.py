@@ -57,16 +57,24 @@ def sheet_tables(path: Path, sheet_name: str) -> list[SheetTable]:
                 data = read(_rels_part(part))
                 if data is None:
                     return {}
-                return {rel.get("Id", ""): (rel.get("Type", ""), _resolve(part, rel.get("Target", "")))
-                        for rel in parse_part(data, _rels_part(part)).getroot() if local_name(rel) == "Relationship"
-                        and rel.get("TargetMode") != "External"}
+                return {
+                    rel.get("Id", ""): (rel.get("Type", ""), _resolve(part, rel.get("Target", "")))
+                    for rel in parse_part(data, _rels_part(part)).getroot()
+                    if local_name(rel) == "Relationship" and rel.get("TargetMode") != "External"
+                }
 
             book_part = "xl/workbook.xml"
             data = read(book_part)
             if data is None:
                 return []
-            sheet = next((element for element in parse_part(data, book_part).getroot().iter()
-                          if local_name(element) == "sheet" and element.get("name") == sheet_name), None)
+            sheet = next(
+                (
+                    element
+                    for element in parse_part(data, book_part).getroot().iter()
+                    if local_name(element) == "sheet" and element.get("name") == sheet_name
+                ),
+                None,
+            )
             if sheet is None:
                 return []
             rel_id = sheet.get(_REL_ID) or sheet.get(_STRICT_REL_ID) or ""
@@ -91,5 +99,6 @@ def _table(root: etree._Element) -> SheetTable | None:
     except ValueError:
         return None  # a table Excel itself would repair: nothing to go by
     name = root.get("displayName") or root.get("name") or "?"
-    return SheetTable(name, first_row, last_row, header_rows,
-                      max(0, min(total_rows, last_row - first_row + 1 - header_rows)))
+    return SheetTable(
+        name, first_row, last_row, header_rows, max(0, min(total_rows, last_row - first_row + 1 - header_rows))
+    )

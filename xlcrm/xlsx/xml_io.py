@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 import threading
-from typing import BinaryIO, Iterator
+from collections.abc import Iterator
+from typing import BinaryIO
 
 from lxml import etree
 
@@ -32,8 +33,9 @@ _local = threading.local()  # an lxml parser must not be used by two threads at 
 def _parser() -> etree.XMLParser:
     parser = getattr(_local, "parser", None)
     if parser is None:
-        parser = _local.parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                                                 dtd_validation=False, huge_tree=False)
+        parser = _local.parser = etree.XMLParser(
+            resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False
+        )
     return parser
 
 
@@ -43,8 +45,10 @@ _DOCTYPE = re.compile(rb"^(?:\xef\xbb\xbf)?(?:\s+|<\?.*?\?>|<!--.*?-->)*<!DOCTYP
 
 
 def _refuse_dtd(what: str) -> NotAWorkbook:
-    return NotAWorkbook(f"the workbook's {what} contains a DTD (<!DOCTYPE …>), which Excel never writes; "
-                        "xlcrm does not read such a file (save it again in Excel first)")
+    return NotAWorkbook(
+        f"the workbook's {what} contains a DTD (<!DOCTYPE …>), which Excel never writes; "
+        "xlcrm does not read such a file (save it again in Excel first)"
+    )
 
 
 def refuse_dtd(data: bytes, what: str) -> None:
@@ -57,8 +61,9 @@ def parse_part(data: bytes, what: str) -> etree._ElementTree:
     """The part ``data`` (``what`` names it in messages) as a tree; ``NotAWorkbook`` when it is damaged,
     too big, or declares a DTD."""
     if len(data) > MAX_PARSED_BYTES:
-        raise NotAWorkbook(f"the workbook's {what} is {len(data) >> 20} MB, more than the "
-                           f"{MAX_PARSED_BYTES >> 20} MB xlcrm reads")
+        raise NotAWorkbook(
+            f"the workbook's {what} is {len(data) >> 20} MB, more than the {MAX_PARSED_BYTES >> 20} MB xlcrm reads"
+        )
     refuse_dtd(data, what)
     try:
         tree = etree.ElementTree(etree.fromstring(data, _parser()))
@@ -73,8 +78,16 @@ def iterparse_part(handle: BinaryIO, what: str, tag: str) -> Iterator[etree._Ele
     """The ``tag`` elements of a part read from ``handle`` one by one, parsed as ``parse_part`` parses (no
     entities resolved, no network, no DTD); each is cleared once the caller is done with it. ``NotAWorkbook``
     when the part is damaged or declares a DTD."""
-    parts = etree.iterparse(handle, events=("end",), tag=tag, resolve_entities=False, no_network=True,
-                            load_dtd=False, dtd_validation=False, huge_tree=False)
+    parts = etree.iterparse(
+        handle,
+        events=("end",),
+        tag=tag,
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+    )
     try:
         for _, element in parts:
             if parts.root is not None and parts.root.getroottree().docinfo.doctype:
@@ -131,14 +144,16 @@ def _resolve(match: re.Match[str], strict: bool) -> str:
         return _NAMED[named]
     if decimal is None and hexadecimal is None:
         if strict:
-            text = match.string[match.start(): match.start() + 12]
+            text = match.string[match.start() : match.start() + 12]
             raise NotAWorkbook(f"the workbook is damaged: its XML text has a stray '&' ({_quoted(text)})")
         return match.group(0)
     code = character_code(decimal, hexadecimal)
     if code is None or _NOT_XML_CHAR.match(chr(code)):
         if strict:
-            raise NotAWorkbook(f"the workbook is damaged: its XML text has {_quoted(match.group(0))}, "
-                               "which is not a character XML allows")
+            raise NotAWorkbook(
+                f"the workbook is damaged: its XML text has {_quoted(match.group(0))}, "
+                "which is not a character XML allows"
+            )
         return match.group(0)
     return chr(code)
 

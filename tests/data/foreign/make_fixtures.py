@@ -35,8 +35,21 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 CLIENTS_SHEET, INTERACTIONS_SHEET, SETTINGS_SHEET, NOTES_SHEET = "Клиенты", "Взаимодействия", "Настройки", "Заметки"
-CLIENT_HEADERS = ("ID клиента", "Контактное лицо", "Компания", "Телефон", "Email", "Город", "Источник", "Менеджер",
-                  "Статус", "Рейтинг", "Комментарий", "Создан", "Скидка, %")  # the last one is the user's own
+CLIENT_HEADERS = (
+    "ID клиента",
+    "Контактное лицо",
+    "Компания",
+    "Телефон",
+    "Email",
+    "Город",
+    "Источник",
+    "Менеджер",
+    "Статус",
+    "Рейтинг",
+    "Комментарий",
+    "Создан",
+    "Скидка, %",
+)  # the last one is the user's own
 INTERACTION_HEADERS = ("Дата", "ID клиента", "Тип", "Сумма", "Менеджер", "Комментарий")
 MANAGERS = ("Анна Смирнова", "Борис Орлов", "Вера Ким")
 
@@ -69,16 +82,42 @@ def _clients() -> list[tuple[object, ...]]:
     for number, (name, company, city) in enumerate(_PEOPLE, start=1):
         phone = f"+7 9{number:02d} 123-45-{number:02d}"
         email = f"client{number}@example.ru" if number % 3 else None  # some blanks: merges fill them
-        comment = "Перезвонить после 15:00\nспросить про скидку" if number == 5 else ("VIP с 2023" if number == 1 else None)
-        rows.append((f"C{number:04d}", name, company, phone, email, city,
-                     ("Рекомендация", "Сайт", "Реклама")[number % 3], MANAGERS[number % 3],
-                     "VIP" if number == 1 else ("Ключевой" if number == 4 else None), number % 5 + 1, comment,
-                     dt.date(2024, 1, 1) + dt.timedelta(days=11 * number), (5, 10, None)[number % 3]))
+        comment = (
+            "Перезвонить после 15:00\nспросить про скидку" if number == 5 else ("VIP с 2023" if number == 1 else None)
+        )
+        rows.append(
+            (
+                f"C{number:04d}",
+                name,
+                company,
+                phone,
+                email,
+                city,
+                ("Рекомендация", "Сайт", "Реклама")[number % 3],
+                MANAGERS[number % 3],
+                "VIP" if number == 1 else ("Ключевой" if number == 4 else None),
+                number % 5 + 1,
+                comment,
+                dt.date(2024, 1, 1) + dt.timedelta(days=11 * number),
+                (5, 10, None)[number % 3],
+            )
+        )
     for index, position in zip(REPEATED, (12, 16)):
         original = rows[index]
         number = len(rows) + 1
-        repeated = (f"C{number:04d}", *original[1:4], f"dup{number}@example.ru" if original[4] is None else None,
-                    original[5], "Сайт", original[7], None, None, None, dt.date(2025, 6, number), None)
+        repeated = (
+            f"C{number:04d}",
+            *original[1:4],
+            f"dup{number}@example.ru" if original[4] is None else None,
+            original[5],
+            "Сайт",
+            original[7],
+            None,
+            None,
+            None,
+            dt.date(2025, 6, number),
+            None,
+        )
         rows.insert(position, repeated)
     return rows
 
@@ -93,8 +132,16 @@ def _interactions() -> list[tuple[object, ...]]:
         client = ids[(number * 7) % len(ids)]
         kind = ("Заказ", "Исходящий звонок", "Встреча")[number % 3]
         amount = 1500.0 + 250 * number if kind == "Заказ" else None
-        rows.append((dt.date(2026, 1, 5) + dt.timedelta(days=9 * number), client, kind, amount,
-                     MANAGERS[number % 3], f"Комментарий № {number}" if number % 4 == 0 else None))
+        rows.append(
+            (
+                dt.date(2026, 1, 5) + dt.timedelta(days=9 * number),
+                client,
+                kind,
+                amount,
+                MANAGERS[number % 3],
+                f"Комментарий № {number}" if number % 4 == 0 else None,
+            )
+        )
     return rows
 
 
@@ -117,7 +164,9 @@ SETTINGS_ROWS = tuple((name,) for name in MANAGERS)
 
 
 def _excel_rows() -> tuple[list[list[object]], list[list[object]]]:
-    return [list(CLIENT_HEADERS)] + [list(r) for r in CLIENTS], [list(INTERACTION_HEADERS)] + [list(r) for r in INTERACTIONS]
+    return [list(CLIENT_HEADERS)] + [list(r) for r in CLIENTS], [list(INTERACTION_HEADERS)] + [
+        list(r) for r in INTERACTIONS
+    ]
 
 
 def _openpyxl_notes(book, clients) -> None:
@@ -130,9 +179,10 @@ def _openpyxl_notes(book, clients) -> None:
 
     for index, text in COMMENTS:
         clients.cell(row=index + 2, column=2).comment = Comment(text, AUTHOR)
-    clients.conditional_formatting.add(f"J2:J{len(CLIENTS) + 1}",
-                                       CellIsRule(operator="greaterThan", formula=["3"],
-                                                  fill=PatternFill("solid", start_color="FFC7CE")))
+    clients.conditional_formatting.add(
+        f"J2:J{len(CLIENTS) + 1}",
+        CellIsRule(operator="greaterThan", formula=["3"], fill=PatternFill("solid", start_color="FFC7CE")),
+    )
     notes = book.create_sheet(NOTES_SHEET)
     notes.append([NOTES_TITLE])
     notes.merge_cells("A1:C1")
@@ -180,12 +230,15 @@ def _xlsxwriter_notes(book, notes, clients) -> None:
         notes.write_string(number, 0, label)
         notes.write_formula(number, 1, formula)
     chart = book.add_chart({"type": "column"})
-    chart.add_series({"name": "Итоги", "categories": f"='{NOTES_SHEET}'!$A$2:$A$5",
-                      "values": f"='{NOTES_SHEET}'!$B$2:$B$5"})
+    chart.add_series(
+        {"name": "Итоги", "categories": f"='{NOTES_SHEET}'!$A$2:$A$5", "values": f"='{NOTES_SHEET}'!$B$2:$B$5"}
+    )
     notes.insert_chart("D2", chart)
     book.define_name(DEFINED_NAME[0], "=" + DEFINED_NAME[1])
-    clients.conditional_format(f"J2:J{len(CLIENTS) + 1}", {"type": "cell", "criteria": ">", "value": 3,
-                                                             "format": book.add_format({"bg_color": "#FFC7CE"})})
+    clients.conditional_format(
+        f"J2:J{len(CLIENTS) + 1}",
+        {"type": "cell", "criteria": ">", "value": 3, "format": book.add_format({"bg_color": "#FFC7CE"})},
+    )
     for index, text in COMMENTS:
         clients.write_comment(index + 1, 1, text, {"author": AUTHOR})
 
@@ -198,10 +251,11 @@ def write_xlsxwriter(target: Path, *, constant_memory: bool, date_1904: bool = F
     book = xlsxwriter.Workbook(str(target), {"constant_memory": constant_memory, "date_1904": date_1904})
     bold, day = book.add_format({"bold": True}), book.add_format({"num_format": "dd.mm.yyyy"})
     sheets = {}
-    for name, headers, rows in ((CLIENTS_SHEET, CLIENT_HEADERS, CLIENTS),
-                                (INTERACTIONS_SHEET, INTERACTION_HEADERS, INTERACTIONS),
-                                (SETTINGS_SHEET, ("Ключ", "Значение", "Менеджеры"),
-                                 [(None, None, name) for (name,) in SETTINGS_ROWS])):
+    for name, headers, rows in (
+        (CLIENTS_SHEET, CLIENT_HEADERS, CLIENTS),
+        (INTERACTIONS_SHEET, INTERACTION_HEADERS, INTERACTIONS),
+        (SETTINGS_SHEET, ("Ключ", "Значение", "Менеджеры"), [(None, None, name) for (name,) in SETTINGS_ROWS]),
+    ):
         sheet = sheets[name] = book.add_worksheet(name)
         sheet.write_row(0, 0, headers, bold)
         for number, row in enumerate(rows, start=1):
@@ -211,12 +265,18 @@ def write_xlsxwriter(target: Path, *, constant_memory: bool, date_1904: bool = F
                 elif value is not None:
                     sheet.write(number, column, value)
     if not constant_memory:  # the clients formatted as an Excel table, as many people keep them
-        sheets[CLIENTS_SHEET].add_table(0, 0, len(CLIENTS), len(CLIENT_HEADERS) - 1, {
-            "name": CLIENTS_TABLE, "columns": [{"header": header} for header in CLIENT_HEADERS]})
+        sheets[CLIENTS_SHEET].add_table(
+            0,
+            0,
+            len(CLIENTS),
+            len(CLIENT_HEADERS) - 1,
+            {"name": CLIENTS_TABLE, "columns": [{"header": header} for header in CLIENT_HEADERS]},
+        )
     else:  # a dropdown of managers over every client row
         manager = CLIENT_HEADERS.index("Менеджер")
-        sheets[CLIENTS_SHEET].data_validation(1, manager, len(CLIENTS), manager,
-                                              {"validate": "list", "source": list(MANAGERS)})
+        sheets[CLIENTS_SHEET].data_validation(
+            1, manager, len(CLIENTS), manager, {"validate": "list", "source": list(MANAGERS)}
+        )
     _xlsxwriter_notes(book, book.add_worksheet(NOTES_SHEET), sheets[CLIENTS_SHEET])
     book.close()
 
@@ -228,8 +288,9 @@ def _frames():
     clients["Создан"] = pd.to_datetime(clients["Создан"])
     interactions = pd.DataFrame(INTERACTIONS, columns=list(INTERACTION_HEADERS))
     interactions["Дата"] = pd.to_datetime(interactions["Дата"])
-    settings = pd.DataFrame({"Ключ": [None] * len(MANAGERS), "Значение": [None] * len(MANAGERS),
-                             "Менеджеры": list(MANAGERS)})
+    settings = pd.DataFrame(
+        {"Ключ": [None] * len(MANAGERS), "Значение": [None] * len(MANAGERS), "Менеджеры": list(MANAGERS)}
+    )
     return {CLIENTS_SHEET: clients, INTERACTIONS_SHEET: interactions, SETTINGS_SHEET: settings}
 
 
@@ -257,8 +318,11 @@ def _links_and_validation(clients) -> None:
         if cell.value:
             cell.hyperlink = f"mailto:{cell.value}"
     letter = chr(ord("A") + manager - 1)
-    clients.add_data_validation(DataValidation(type="list", formula1='"' + ",".join(MANAGERS) + '"',
-                                               sqref=f"{letter}2:{letter}{len(CLIENTS) + 1}"))
+    clients.add_data_validation(
+        DataValidation(
+            type="list", formula1='"' + ",".join(MANAGERS) + '"', sqref=f"{letter}2:{letter}{len(CLIENTS) + 1}"
+        )
+    )
 
 
 def write_libreoffice(target: Path) -> None:
@@ -270,9 +334,22 @@ def write_libreoffice(target: Path) -> None:
         source = Path(folder) / "source.xlsx"
         write_openpyxl(source)
         out = Path(folder) / "out"
-        subprocess.run([soffice, f"-env:UserInstallation=file://{folder}/profile", "--headless", "--norestore",
-                        "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(out), str(source)],
-                       check=True, capture_output=True, timeout=300)
+        subprocess.run(
+            [
+                soffice,
+                f"-env:UserInstallation=file://{folder}/profile",
+                "--headless",
+                "--norestore",
+                "--convert-to",
+                "xlsx:Calc MS Excel 2007 XML",
+                "--outdir",
+                str(out),
+                str(source),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
         shutil.copyfile(out / "source.xlsx", target)
 
 

@@ -29,8 +29,16 @@ import zipfile
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from make_fixtures import (CLIENT_HEADERS, CLIENTS, CLIENTS_SHEET, INTERACTION_HEADERS, INTERACTIONS,
-                           INTERACTIONS_SHEET, MANAGERS, SETTINGS_SHEET)
+from make_fixtures import (
+    CLIENT_HEADERS,
+    CLIENTS,
+    CLIENTS_SHEET,
+    INTERACTION_HEADERS,
+    INTERACTIONS,
+    INTERACTIONS_SHEET,
+    MANAGERS,
+    SETTINGS_SHEET,
+)
 
 HERE = Path(__file__).resolve().parent
 ORIGINALS, TARGETS = HERE / "excel_originals", HERE / "excel"
@@ -67,12 +75,16 @@ def cell_xml(reference: str, value: object, date_style: int) -> str:
 def worksheet_xml(rows: list[tuple[object, ...]], date_style: int, namespace: str) -> bytes:
     body = "".join(
         f'<row r="{number}">'
-        + "".join(cell_xml(f"{column_letter(column)}{number}", value, date_style)
-                  for column, value in enumerate(row, start=1))
+        + "".join(
+            cell_xml(f"{column_letter(column)}{number}", value, date_style) for column, value in enumerate(row, start=1)
+        )
         + "</row>"
-        for number, row in enumerate(rows, start=1))
-    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{namespace}">'
-            f"<sheetData>{body}</sheetData></worksheet>").encode()
+        for number, row in enumerate(rows, start=1)
+    )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{namespace}">'
+        f"<sheetData>{body}</sheetData></worksheet>"
+    ).encode()
 
 
 def insert_before(text: str, closing: str, addition: str) -> str:
@@ -87,13 +99,19 @@ def add_date_style(styles: str) -> tuple[str, int]:
     assert block is not None, "no cellXfs"
     count = len(re.findall(r"<xf\b", block.group(2)))
     assert count == int(block.group(1))
-    new_block = (f'<cellXfs count="{count + 1}">{block.group(2)}'
-                 '<xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>')
-    return styles[:block.start()] + new_block + styles[block.end():], count
+    new_block = (
+        f'<cellXfs count="{count + 1}">{block.group(2)}'
+        '<xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
+    )
+    return styles[: block.start()] + new_block + styles[block.end() :], count
 
 
-def add_sheets(source: Path, target: Path, clients: list[tuple[object, ...]] = CLIENTS,
-               interactions: list[tuple[object, ...]] = INTERACTIONS) -> None:
+def add_sheets(
+    source: Path,
+    target: Path,
+    clients: list[tuple[object, ...]] = CLIENTS,
+    interactions: list[tuple[object, ...]] = INTERACTIONS,
+) -> None:
     with zipfile.ZipFile(source) as archive:
         infos = archive.infolist()
         parts = {info.filename: archive.read(info) for info in infos}
@@ -107,25 +125,38 @@ def add_sheets(source: Path, target: Path, clients: list[tuple[object, ...]] = C
     rel_id = max(int(n) for n in re.findall(r'\bId="rId(\d+)"', rels))
     part_number = 1 + max(int(n) for n in re.findall(r"worksheets/sheet(\d+)\.xml", " ".join(parts)))
     new_parts: dict[str, bytes] = {}
-    for offset, (name, rows) in enumerate(((CLIENTS_SHEET, [CLIENT_HEADERS, *clients]),
-                                           (INTERACTIONS_SHEET, [INTERACTION_HEADERS, *interactions]),
-                                           (SETTINGS_SHEET, SETTINGS_ROWS)), start=1):
+    for offset, (name, rows) in enumerate(
+        (
+            (CLIENTS_SHEET, [CLIENT_HEADERS, *clients]),
+            (INTERACTIONS_SHEET, [INTERACTION_HEADERS, *interactions]),
+            (SETTINGS_SHEET, SETTINGS_ROWS),
+        ),
+        start=1,
+    ):
         part = f"xl/worksheets/sheet{part_number + offset - 1}.xml"
         rid = f"rId{rel_id + offset}"
-        workbook = insert_before(workbook, "</sheets>",
-                                 f'<sheet name="{name}" sheetId="{sheet_id + offset}" r:id="{rid}"/>')
-        rels = insert_before(rels, "</Relationships>",
-                             f'<Relationship Id="{rid}" Type="{rel_type}" Target="worksheets/{part[14:]}"/>')
+        workbook = insert_before(
+            workbook, "</sheets>", f'<sheet name="{name}" sheetId="{sheet_id + offset}" r:id="{rid}"/>'
+        )
+        rels = insert_before(
+            rels, "</Relationships>", f'<Relationship Id="{rid}" Type="{rel_type}" Target="worksheets/{part[14:]}"/>'
+        )
         types = insert_before(types, "</Types>", f'<Override PartName="/{part}" ContentType="{CT_WORKSHEET}"/>')
         new_parts[part] = worksheet_xml(list(rows), date_style, namespace)
-    edited = {"xl/workbook.xml": workbook, "xl/_rels/workbook.xml.rels": rels, "[Content_Types].xml": types,
-              "xl/styles.xml": styles}
+    edited = {
+        "xl/workbook.xml": workbook,
+        "xl/_rels/workbook.xml.rels": rels,
+        "[Content_Types].xml": types,
+        "xl/styles.xml": styles,
+    }
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
         for info in infos:  # in their order, with their dates, so the file is the same at every run
             data = parts[info.filename]
-            archive.writestr(zipfile.ZipInfo(info.filename, info.date_time),
-                             edited[info.filename].encode() if info.filename in edited else data,
-                             zipfile.ZIP_DEFLATED)
+            archive.writestr(
+                zipfile.ZipInfo(info.filename, info.date_time),
+                edited[info.filename].encode() if info.filename in edited else data,
+                zipfile.ZIP_DEFLATED,
+            )
         for name, data in new_parts.items():
             archive.writestr(zipfile.ZipInfo(name, infos[0].date_time), data, zipfile.ZIP_DEFLATED)
 
