@@ -495,3 +495,23 @@ def test_a_row_number_typed_over_on_the_merge_log_is_refused_clearly(book: Path,
         "was not changed"
     ]
     assert book.read_bytes() == before
+
+
+def test_times_of_day_and_durations_go_through_the_merge_log_exactly(book: Path) -> None:
+    """A user's own columns of times and durations are written to the Merge log and come back on unmerge (they
+    once stopped dedupe: a report cell could not hold a time)."""
+    workbook = openpyxl.load_workbook(book)
+    clients = workbook["Clients"]
+    column = clients.max_column + 1
+    clients.cell(1, column, "Call at")
+    clients.cell(1, column + 1, "Call length")
+    for row in range(2, clients.max_row + 1):
+        clients.cell(row, column, dt.time(10, row)).number_format = "h:mm"
+        clients.cell(row, column + 1, dt.timedelta(minutes=row)).number_format = "[h]:mm:ss"
+    workbook.save(book)
+    before = user_sheets(book)
+    assert {type(row[-2]) for row in before["Clients"][1:]} == {dt.time}
+    assert {type(row[-1]) for row in before["Clients"][1:]} == {dt.timedelta}
+    assert [m["merge_id"] for m in dedupe_workbook(book, keep_backups=0).merges] == ["M0001"]
+    unmerge_workbook(book, "M0001", keep_backups=0)
+    assert user_sheets(book) == before

@@ -30,7 +30,8 @@ from xlcrm.xlsx.xml_io import escape_xml
 if TYPE_CHECKING:  # xlcrm.xlsx.charts builds on this module
     from xlcrm.xlsx.charts import Chart
 
-CellValue = Union[str, int, float, bool, dt.date, dt.datetime, None]
+# A time of day and a duration are what a spreadsheet reader gives for cells formatted as such.
+CellValue = Union[str, int, float, bool, dt.date, dt.datetime, dt.time, dt.timedelta, None]
 
 # Excel's limits: rows and columns of a sheet, characters of one cell, characters of a sheet name.
 MAX_CELL_TEXT = limits.MAX_CELL_CHARS
@@ -257,6 +258,13 @@ def excel_serial(value: dt.date, date1904: bool = False) -> int | float | None:
     return serial
 
 
+def excel_time(value: dt.time | dt.timedelta) -> float:
+    """Excel's number for a time of day (the fraction of a day gone) or a duration (in days)."""
+    if isinstance(value, dt.timedelta):
+        return value / dt.timedelta(days=1)
+    return (value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1_000_000) / 86_400
+
+
 # Besides XML's own specials: control characters (XML forbids most; a carriage return would be read back as a
 # line feed), lone surrogates, and text that looks like one of Excel's _xHHHH_ escapes.
 _NEEDS_ESCAPE = re.compile(r"[&<>\"\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
@@ -308,6 +316,8 @@ def cell_xml(ref: str, style: int, value: CellValue, date1904: bool = False) -> 
             return ""
         serial = excel_serial(value, date1904)
         return _number_cell(ref, style, serial) if serial is not None else _string_cell(ref, style, value.isoformat())
+    if isinstance(value, (dt.time, dt.timedelta)):
+        return _number_cell(ref, style, excel_time(value))
     if isinstance(value, str):
         return _string_cell(ref, style, str(value)) if value else ""
     if isinstance(value, numbers.Integral):

@@ -37,7 +37,7 @@ from openpyxl.formula.tokenizer import Token, Tokenizer, TokenizerError
 
 from xlcrm.errors import EditRefused, NotAWorkbook
 from xlcrm.xlsx.refs import MAX_COLUMNS, MAX_ROWS, column_index, column_letter, parse_cell, sheet_ref
-from xlcrm.xlsx.report_sheet import MAX_CELL_TEXT, CellValue, StyleSpec, excel_serial, xml_text
+from xlcrm.xlsx.report_sheet import MAX_CELL_TEXT, CellValue, StyleSpec, excel_serial, excel_time, xml_text
 from xlcrm.xlsx.xml_io import character_code, escape_xml, refuse_dtd, unescape_xml
 
 
@@ -810,6 +810,8 @@ def cell_after_ref(prefix: bytes, style: int, value: CellValue, date1904: bool, 
         if serial is not None:
             return f"{style_attr}><{p}v>{serial!r}</{p}v></{p}c>".encode()
         value = value.isoformat()  # before Excel's first day: kept readable as text
+    if isinstance(value, (dt.time, dt.timedelta)):
+        return f"{style_attr}><{p}v>{excel_time(value)!r}</{p}v></{p}c>".encode()
     if isinstance(value, numbers.Number) and not isinstance(value, str):
         number = int(value) if isinstance(value, numbers.Integral) else float(value)  # type: ignore[arg-type]
         if isinstance(number, float) and not math.isfinite(number):
