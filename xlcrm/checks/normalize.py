@@ -125,6 +125,7 @@ class _RegionPatterns:
 
     def __init__(self, region: str):
         metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+        assert metadata is not None, region  # the regions come from phonenumbers' own list
         self.leading = re.compile(metadata.leading_digits) if metadata.leading_digits else None
         kinds = [
             metadata.premium_rate,
@@ -142,12 +143,13 @@ class _RegionPatterns:
         general = metadata.general_desc
         self._by_length: dict[int, tuple[re.Pattern[str], re.Pattern[str]]] = {}
         for length in range(1, 18):  # E.164 allows at most 15 digits after the country code
-            if not _allows(general, length):
+            general_pattern = _pattern_for(general, length)
+            if general_pattern is None:
                 continue
-            patterns = [kind.national_number_pattern for kind in kinds if _allows(kind, length)]
+            patterns = [pattern for kind in kinds if (pattern := _pattern_for(kind, length)) is not None]
             if patterns:
                 self._by_length[length] = (
-                    re.compile(general.national_number_pattern),
+                    re.compile(general_pattern),
                     re.compile("|".join(f"(?:{p})" for p in patterns)),
                 )
 
@@ -159,11 +161,12 @@ class _RegionPatterns:
         )
 
 
-def _allows(desc: object, length: int) -> bool:
-    """Whether a number of this length can match the description (no lengths listed: any length)."""
-    pattern = getattr(desc, "national_number_pattern", None)
-    lengths = getattr(desc, "possible_length", None) or ()
-    return bool(pattern) and (not lengths or length in lengths)
+def _pattern_for(desc: phonenumbers.PhoneNumberDesc | None, length: int) -> str | None:
+    """The description's number pattern if a number of this length can match it (no lengths listed: any length)."""
+    if desc is None or not desc.national_number_pattern:
+        return None
+    lengths = desc.possible_length or ()
+    return desc.national_number_pattern if not lengths or length in lengths else None
 
 
 # The regions sharing +7 (Russia, Kazakhstan), in the order phonenumbers tries them.

@@ -90,7 +90,7 @@ def read_settings(data: WorkbookData) -> tuple[Settings, list[Finding]]:
     if services is not None and not data.misplaced_header(schema.SERVICES.key):
         service_column = schema.LIST_SOURCES["services"].column.key
         chosen["services"] = _distinct(services.column_values(service_column))
-    return Settings(**chosen), findings  # type: ignore[arg-type]
+    return Settings(**chosen), findings  # type: ignore[arg-type]  # each value parsed for its field
 
 
 def _key_values(sheet: SheetData, findings: list[Finding]) -> dict[str, tuple[object, int]]:
@@ -178,6 +178,7 @@ def _check_order_thresholds(
     """
     regular = key_values.get("regular_orders")
     partner = key_values.get("partner_orders")
+    # The values were read as whole numbers (_key_values), the defaults are.
     regular_value = int(regular[0] if regular else _default("regular_orders"))  # type: ignore[call-overload]
     partner_value = int(partner[0] if partner else _default("partner_orders"))  # type: ignore[call-overload]
     typed = regular or partner  # point at a value the owner typed; the defaults themselves are consistent

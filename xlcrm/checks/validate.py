@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -292,7 +293,7 @@ def _client_findings(clients: SheetData, locale: str) -> Iterator[Finding]:
                     Code.DUPLICATE_CLIENT_ID,
                     clients,
                     "client_id",
-                    row,
+                    cast(int, row),  # the frame's index is Excel row numbers
                     text,
                     f"{header} {text} is already used on row {first_row_of[text]}; every client needs its own ID",
                 )
@@ -545,7 +546,8 @@ def _texts(sheet: SheetData, column_key: str) -> pd.Series:
     codes, distinct = sheet.distinct(column_key)
     texts = np.array([_value_text(value) for value in distinct], dtype=object)
     filled = codes >= 0
-    return pd.Series(texts[codes[filled]], index=sheet.frame.index[filled], dtype=object)
+    by_row: pd.Series = pd.Series(texts[codes[filled]], index=sheet.frame.index[filled], dtype=object)
+    return by_row
 
 
 def _value_text(value: object) -> str:

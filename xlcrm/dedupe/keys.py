@@ -210,7 +210,7 @@ def phone_keys_column(values: pd.Series, region: str = "RU") -> list[frozenset[s
     """``phone_keys`` of a whole column: plain Russian numbers are converted with vectorised text operations
     (most cells of a big base), everything else cell by cell."""
     text = values.map(as_text)
-    result = [frozenset()] * len(text)
+    result: list[frozenset[str]] = [frozenset()] * len(text)
     if region == "RU":
         digits = text.str.replace(_NON_DIGIT, "", regex=True)
         plain = (

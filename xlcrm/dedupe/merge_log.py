@@ -57,7 +57,7 @@ def _is(cell: object, key: str) -> bool:
     return schema.fold(cell) in {schema.fold(text) for text in schema.DEDUPE_LABELS[key]}
 
 
-def read_sheet_rows(path: Path, spec: schema.Sheet) -> list[list[object]]:
+def read_sheet_rows(path: Path, spec: schema.Sheet) -> list[list[CellValue]]:
     """Every cell of one sheet as typed (blank cells as None), or [] when the workbook does not have it.
 
     The user sheets' frames hold only schema columns with text trimmed; a merge log needs the rows exactly.
@@ -82,16 +82,16 @@ class RawRows:
     """The rows of a user sheet in ``schema.RAW_ROW_SHEETS`` as read; ``rows[n]`` is Excel row n + 1 with
     blank cells as None, converted only when asked for (a merge needs a few rows of a big sheet)."""
 
-    def __init__(self, rows: list[list[object]]):
+    def __init__(self, rows: Sequence[Sequence[CellValue]]):
         self._rows = rows
 
     def __len__(self) -> int:
         return len(self._rows)
 
-    def __getitem__(self, index: int) -> list[object]:
+    def __getitem__(self, index: int) -> list[CellValue]:
         return [None if cell == "" else cell for cell in self._rows[index]]
 
-    def all(self) -> list[list[object]]:
+    def all(self) -> list[list[CellValue]]:
         return [self[index] for index in range(len(self._rows))]
 
 
@@ -101,12 +101,14 @@ def sheet_rows(data: WorkbookData, spec: schema.Sheet) -> RawRows:
     return RawRows(sheet.raw_rows if sheet is not None and sheet.raw_rows is not None else [])
 
 
-def report_rows(data: WorkbookData, spec: schema.Sheet) -> list[list[object]]:
+def report_rows(data: WorkbookData, spec: schema.Sheet) -> list[list[CellValue]]:
     """The cells of a report sheet read back with the workbook (blank cells as None), or [] without the sheet."""
     return [[None if cell == "" else cell for cell in row] for row in data.report_rows.get(spec.key, [])]
 
 
-def _tables(rows: list[list[object]], first_header: str) -> list[tuple[list[object], list[list[object]]]]:
+def _tables(
+    rows: Sequence[Sequence[CellValue]], first_header: str
+) -> list[tuple[Sequence[CellValue], list[list[CellValue]]]]:
     """(header row, value rows) of every table whose first header cell is ``first_header``; a blank row ends one."""
     found = []
     index = 0
@@ -135,7 +137,7 @@ def _decision(value: object) -> bool | None:
     return chosen is schema.MERGE_DECISION
 
 
-def read_decisions(rows: list[list[object]]) -> list[PairDecision]:
+def read_decisions(rows: Sequence[Sequence[CellValue]]) -> list[PairDecision]:
     """Every Decision typed on the Duplicates sheet (pairs table and Kept apart table), by ClientIDs."""
     decisions: dict[frozenset[str], PairDecision] = {}
     for header, body in _tables(rows, "decision"):
@@ -165,29 +167,29 @@ class DuplicatesContent:
         first: str,
         second: str,
         locale: str,
-        first_name: object = None,
-        first_company: object = None,
-        second_name: object = None,
-        second_company: object = None,
+        first_name: CellValue = None,
+        first_company: CellValue = None,
+        second_name: CellValue = None,
+        second_company: CellValue = None,
     ) -> None:
         """Remember one more pair to keep apart (replacing a row of the same pair)."""
         ids = {first, second}
         self.kept = [row for row in self.kept if {as_text(row[1]), as_text(row[2])} != ids]
         self.kept.append(
             [schema.KEEP_APART.name(locale), first, second, first_name, first_company, second_name, second_company]
-        )  # type: ignore[list-item]
+        )
 
 
-def read_duplicates(rows: list[list[object]]) -> DuplicatesContent:
+def read_duplicates(rows: Sequence[Sequence[CellValue]]) -> DuplicatesContent:
     """The tables of a Duplicates sheet as read (the first table with a Decision column is the pairs table)."""
     content = DuplicatesContent()
     decided = _tables(rows, "decision")
     if decided:
-        content.pairs = [list(row) for row in decided[0][1]]  # type: ignore[misc]
+        content.pairs = [list(row) for row in decided[0][1]]
         for _header, body in decided[1:]:
-            content.kept += [list(row) for row in body]  # type: ignore[misc]
+            content.kept += [list(row) for row in body]
     for _header, body in _tables(rows, "client_id_header"):
-        content.repeated += [list(row) for row in body]  # type: ignore[misc]
+        content.repeated += [list(row) for row in body]
     return content
 
 
@@ -321,7 +323,7 @@ class MergeLog:
         return f"M{max(numbers, default=0) + 1:04d}"
 
 
-def read_merge_log(rows: list[list[object]]) -> MergeLog:
+def read_merge_log(rows: Sequence[Sequence[CellValue]]) -> MergeLog:
     log = MergeLog(headers=[])
     for header, body in _tables(rows, "merge_id"):
         fixed = len(LOG_FIXED_COLUMNS)
@@ -398,12 +400,9 @@ def _read_lines(cell: object) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
-def _follow(headers: Sequence[str], wanted: Sequence[str], values: Sequence[object]) -> list[CellValue]:
+def _follow(headers: Sequence[str], wanted: Sequence[str], values: Sequence[CellValue]) -> list[CellValue]:
     """Values given under ``headers`` rearranged under ``wanted`` (older logs may order columns otherwise)."""
-    return [
-        values[i] if i is not None and i < len(values) else None  # type: ignore[misc]
-        for i in column_positions(headers, wanted)
-    ]
+    return [values[i] if i is not None and i < len(values) else None for i in column_positions(headers, wanted)]
 
 
 def column_positions(headers: Sequence[object], wanted: Sequence[object]) -> list[int | None]:

@@ -449,9 +449,9 @@ def plan_dedupe(data: WorkbookData, settings: Settings, decisions: Iterable[Pair
         if match.score < settings.dedupe_review_score:
             continue
         ids = frozenset((records[match.first].client_id, records[match.second].client_id))
-        decision = decided.get(ids) if "" not in ids else None
-        if decision is not None:
-            if decision.merge:
+        answer = decided.get(ids) if "" not in ids else None
+        if answer is not None:
+            if answer.merge:
                 joined[match.rows] = match
             continue  # kept apart: never proposed again
         if match.veto:

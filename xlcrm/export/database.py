@@ -29,7 +29,7 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import sqlalchemy as sa
@@ -65,7 +65,7 @@ class DatabaseExport:
         return {"target": self.target, "tables": self.tables}
 
 
-def _column_type(column: Column) -> sa.types.TypeEngine:
+def _column_type(column: Column) -> sa.types.TypeEngine[Any]:
     if column.kind == Kind.DATE:
         return sa.Date()
     if column.kind == Kind.MONEY:
@@ -143,7 +143,7 @@ def _sheet_table(metadata: sa.MetaData, data: WorkbookData, spec: Sheet, problem
     sheet = data.sheets.get(spec.key)
     # A sheet the workbook lacks still gets its whole table, so the database looks the same for every workbook.
     columns = [c for c in spec.columns if sheet is None or sheet.has(c.key)]
-    key_columns: list[sa.Column] = []
+    key_columns: list[sa.Column[Any]] = []
     if spec is schema.CLIENTS:
         key_columns.append(sa.Column("client_id", sa.Text(), primary_key=True))
     table_columns = [
@@ -181,7 +181,8 @@ def _add_extra_values(
     raw = read_sheet_rows(data.path, spec)
     positions = {header: _letter_index(sheet.extra_letters[header]) for header in extras}
     for values in rows:
-        line = raw[values[ROW_COLUMN] - 1] if values[ROW_COLUMN] - 1 < len(raw) else []  # type: ignore[operator]
+        row = cast(int, values[ROW_COLUMN])  # every table row carries its Excel row number
+        line = raw[row - 1] if row - 1 < len(raw) else []
         for header, name in extras.items():
             index = positions[header]
             values[name] = _extra_text(line[index]) if index < len(line) else None
@@ -193,24 +194,24 @@ def _letter_index(letters: str) -> int:
 
 def _check_keys(path: Path, data: WorkbookData, tables: dict[str, _TableData], problems: _Problems) -> None:
     clients = data.sheets.get(schema.CLIENTS.key)
-    seen: dict[str, int] = {}
+    seen: dict[object, int] = {}
     for values in tables[schema.CLIENTS.key].rows:
-        row = values[ROW_COLUMN]
+        row = cast(int, values[ROW_COLUMN])  # every table row carries its Excel row number
         client_id = values.get("client_id")
-        where = clients.cell("client_id", row) if clients is not None else str(row)  # type: ignore[arg-type]
+        where = clients.cell("client_id", row) if clients is not None else str(row)
         if not client_id:
             problems.add(where, "blank ClientID")
         elif client_id in seen:
             problems.add(where, f"ClientID {client_id} is also on row {seen[client_id]}")
         else:
-            seen[client_id] = row  # type: ignore[assignment]
+            seen[client_id] = row
     for spec in POINTING_SHEETS:
         sheet = data.sheets.get(spec.key)
         for values in tables[spec.key].rows:
             client_id = values.get("client_id")
             if client_id and client_id not in seen and sheet is not None:
                 problems.add(
-                    sheet.cell("client_id", values[ROW_COLUMN]),  # type: ignore[arg-type]
+                    sheet.cell("client_id", cast(int, values[ROW_COLUMN])),
                     f"no client {client_id} on {schema.CLIENTS.name(data.locale)}",
                 )
 
@@ -259,7 +260,9 @@ def _lifecycle_tables(metadata: sa.MetaData, data: WorkbookData, today: dt.date)
         sa.Column("name_en", sa.Text(), nullable=False),
         sa.Column("name_ru", sa.Text(), nullable=False),
     )
-    columns = [sa.Column("client_id", sa.Text(), sa.ForeignKey("clients.client_id"), primary_key=True)]
+    columns: list[sa.Column[Any]] = [
+        sa.Column("client_id", sa.Text(), sa.ForeignKey("clients.client_id"), primary_key=True)
+    ]
     for column in schema.CLIENT_COMPUTED_COLUMNS:
         if column.key == "block":
             columns.append(sa.Column("block", sa.Integer(), sa.ForeignKey(f"{BLOCKS_TABLE}.number"), nullable=False))

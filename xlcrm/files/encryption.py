@@ -34,7 +34,8 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from xlcrm.errors import EncryptedWorkbook, WriteError, XlcrmError
 from xlcrm.files.run_lock import ending_signals_raise
-from xlcrm.files.safe_save import DEFAULT_KEEP_BACKUPS, TEMP_PREFIX, SaveResult, replace_workbook, workbook_lock
+from xlcrm.files.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, replace_workbook, workbook_lock
+from xlcrm.runtime.paths import TEMP_PREFIX
 from xlcrm.xlsx.reader import WORKBOOK_SUFFIXES, FileStamp
 
 PASSWORD_ENV = "XLCRM_PASSWORD"
@@ -183,9 +184,9 @@ def _shown_as(result: Result, plain: Path, path: Path, save: SaveResult | None) 
     if not dataclasses.is_dataclass(result) or isinstance(result, type):
         return result
     changes: dict[str, object] = {}
-    names = {item.name for item in dataclasses.fields(result)}
-    if "path" in names and Path(result.path) == plain:
+    values = {item.name: getattr(result, item.name) for item in dataclasses.fields(result)}
+    if "path" in values and Path(values["path"]) == plain:
         changes["path"] = path
-    if "save" in names and result.save is not None:
+    if "save" in values and values["save"] is not None:
         changes["save"] = save
-    return dataclasses.replace(result, **changes) if changes else result  # type: ignore[type-var]
+    return dataclasses.replace(result, **changes) if changes else result

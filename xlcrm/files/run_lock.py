@@ -346,11 +346,12 @@ def _windows_process_running(pid: int) -> bool:
     # os.kill(pid, 0) would send Ctrl+C on Windows: ask the kernel instead.
     import ctypes
 
-    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]  # Windows only
     query_limited_information, still_active, invalid_parameter = 0x1000, 259, 87
     handle = kernel32.OpenProcess(query_limited_information, False, pid)
     if not handle:
-        return ctypes.get_last_error() != invalid_parameter  # type: ignore[attr-defined]
+        last_error: int = ctypes.get_last_error()  # type: ignore[attr-defined]  # Windows only
+        return last_error != invalid_parameter
     try:
         code = ctypes.c_ulong()
         if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):

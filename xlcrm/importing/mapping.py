@@ -138,8 +138,8 @@ def apply_mapping_file(
 ) -> list[ColumnMapping]:
     """``chosen`` with the lines of a mapping file put over it; MappingError names a header or column not found."""
     positions: dict[str, int] = {}
-    for index, header in enumerate(headers):
-        positions.setdefault(schema.fold(header), index)
+    for position, header in enumerate(headers):
+        positions.setdefault(schema.fold(header), position)
     by_index = {mapping.index: mapping for mapping in chosen}
     name_parts = 0
     overridden: dict[int, ColumnMapping] = {}

@@ -19,6 +19,7 @@ import codecs
 import csv
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,13 +114,13 @@ def decode_text(data: bytes, path: Path) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    encoding = cyrillic_code_page(data)
-    if encoding is None:
+    code_page = cyrillic_code_page(data)
+    if code_page is None:
         raise SourceError(
             f"{path} is neither an Excel file nor text in UTF-8, UTF-16, Windows-1251 or KOI8-R; "
             "save it from Excel as CSV UTF-8"
         )
-    return _decoded(data, encoding, path), encoding
+    return _decoded(data, code_page, path), code_page
 
 
 def _decoded(data: bytes, encoding: str, path: Path) -> str:
@@ -235,7 +236,9 @@ def _looks_like_html(text: str) -> bool:
     )
 
 
-def _table(path: Path, kind: str, raw_rows: list[tuple[int, list[object]]], **details: str | None) -> SourceTable:
+def _table(
+    path: Path, kind: str, raw_rows: Sequence[tuple[int, Sequence[object]]], **details: str | None
+) -> SourceTable:
     """Header row and records from ``(row number, cells)`` pairs; blank rows are skipped."""
     filled = [(number, cells) for number, cells in raw_rows if any(not is_blank(cell) for cell in cells)]
     if not filled:
@@ -248,7 +251,7 @@ def _table(path: Path, kind: str, raw_rows: list[tuple[int, list[object]]], **de
     rows = tuple(tuple(_clean(cell) for cell in cells) + (None,) * (width - len(cells)) for _n, cells in filled[1:])
     numbers = tuple(number for number, _cells in filled[1:])
     _check_cell_lengths(path, headers, rows, numbers)
-    return SourceTable(path, kind, headers, rows, numbers, **details)  # type: ignore[arg-type]
+    return SourceTable(path, kind, headers, rows, numbers, **details)
 
 
 def _check_cell_lengths(
@@ -349,16 +352,17 @@ def _read_html(path: Path, text: str, encoding: str) -> SourceTable:
     return _table(path, "html", rows, encoding=encoding)
 
 
-def _colspan(cell: etree._Element) -> int:
+def _colspan(cell: lxml.html.HtmlElement) -> int:
     span = (cell.get("colspan") or "1").strip()
     return int(span) if span.isdigit() and 0 < int(span) < 1000 else 1
 
 
-def _own_rows(table: etree._Element) -> list[etree._Element]:
-    return table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")
+def _own_rows(table: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    rows: list[lxml.html.HtmlElement] = table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr")
+    return rows
 
 
-def _cell_text(cell: etree._Element) -> str:
+def _cell_text(cell: lxml.html.HtmlElement) -> str:
     """A cell's text with line breaks (``<br>``) as newlines, so two phones in a cell stay apart."""
     for br in cell.iter("br"):
         br.tail = "\n" + (br.tail or "")

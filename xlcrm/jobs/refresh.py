@@ -45,7 +45,14 @@ from xlcrm.lifecycle.history import read_history
 from xlcrm.reports.agenda import build_agenda
 from xlcrm.reports.sheets import Migration, RefreshReports, build_reports
 from xlcrm.xlsx.prerender import EditPrewriting, HelperProcesses, ReportRenderer
-from xlcrm.xlsx.reader import WorkbookData, is_big_workbook, read_workbook, require_distinct_headers, require_room_right
+from xlcrm.xlsx.reader import (
+    Sheets,
+    WorkbookData,
+    is_big_workbook,
+    read_workbook,
+    require_distinct_headers,
+    require_room_right,
+)
 from xlcrm.xlsx.refs import column_letter
 from xlcrm.xlsx.report_sheet import CellValue, ReportSheet
 from xlcrm.xlsx.sheet_edits import RowMap, SheetEdit
@@ -117,6 +124,7 @@ def refresh_workbook(
         # A big workbook's report renderer and merges' writer: started while Interactions are still being read.
         helpers = cleanup.enter_context(HelperProcesses(2)) if not dry_run and is_big_workbook(path) else None
         if helpers is not None:
+            assert isinstance(data.sheets, Sheets)  # read_workbook's own, which reads big sheets in the background
             data.sheets.when_waiting(helpers.start)
         # Before the dedupe plan, which waits for Interactions: in a big workbook they are still being read then.
         history = read_history(data.report_rows.get(schema.BLOCK_HISTORY.key, []))
@@ -133,7 +141,7 @@ def refresh_workbook(
         dedupe_edits, dedupe_sheets = _dedupe(data, plan)
         # The merges' edits of sheets other than Clients are final now: a big workbook's are written meanwhile.
         final = [edit for edit in dedupe_edits if edit.sheet != data.sheets[schema.CLIENTS.key].name]
-        prewritten = None
+        prewritten: EditPrewriting | None = None
         if final and helpers is not None:
             moving = [edit.sheet for edit in dedupe_edits if edit.delete_rows]
             prewritten = cleanup.enter_context(EditPrewriting(path, final, helpers.take(), moving))

@@ -127,16 +127,19 @@ def _numbers(values: pd.Series, kind: type) -> list[CellValue]:
     blank = np.isnan(numbers)
     kept = (np.where(blank, 0, numbers).astype(np.int64) if kind is int else numbers).astype(object)
     kept[blank] = None
-    return kept.tolist()
+    cells: list[CellValue] = kept.tolist()
+    return cells
 
 
 def _dates(values: pd.Series) -> list[CellValue]:
     # numpy turns days into datetime.date objects itself, and NaT into None.
-    return values.to_numpy(dtype="datetime64[D]").astype(object).tolist()
+    cells: list[CellValue] = values.to_numpy(dtype="datetime64[D]").astype(object).tolist()
+    return cells
 
 
 def _distinct_mapped(values: np.ndarray, convert: Callable[[float], CellValue]) -> list[CellValue]:
     """``convert`` asked once per distinct value (NaN, a blank, gives None)."""
     distinct, codes = np.unique(values, return_inverse=True)
     mapped = np.array([None if value != value else convert(float(value)) for value in distinct], dtype=object)
-    return mapped[codes.reshape(-1)].tolist()
+    cells: list[CellValue] = mapped[codes.reshape(-1)].tolist()
+    return cells

@@ -94,7 +94,8 @@ def _map_distinct(sheet: SheetData | None, key: str, convert: Callable[[object],
     """
     if sheet is None:
         return pd.Series([], index=_index(sheet), dtype=object)
-    return pd.Series(sheet.each_cell(key, convert), index=sheet.frame.index, dtype=object)
+    converted: pd.Series = pd.Series(sheet.each_cell(key, convert), index=sheet.frame.index, dtype=object)
+    return converted
 
 
 def _text(sheet: SheetData | None, key: str) -> pd.Series:
@@ -106,7 +107,8 @@ def _dates(sheet: SheetData | None, key: str) -> pd.Series:
         return pd.Series([], index=_index(sheet), dtype="datetime64[ns]")
     # Spread as numbers (None is NaT), never as a million date objects.
     days = sheet.each_cell(key, _date_or_none, dtype="datetime64[ns]")
-    return pd.Series(days, index=sheet.frame.index, dtype="datetime64[ns]")
+    dates: pd.Series = pd.Series(days, index=sheet.frame.index, dtype="datetime64[ns]")
+    return dates
 
 
 def _date_or_none(value: object) -> dt.datetime | None:

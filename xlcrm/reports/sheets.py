@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import pandas as pd
 
@@ -113,13 +114,17 @@ def period_orders(lifecycle: Lifecycle, period: Period) -> pd.DataFrame:
     log = lifecycle.interactions
     dates = log["date"]
     inside = (dates >= pd.Timestamp(period.start)) & (dates <= pd.Timestamp(period.end))
-    return log[(log["type"] == schema.ORDER.key) & inside]
+    orders: pd.DataFrame = log[(log["type"] == schema.ORDER.key) & inside]
+    return orders
 
 
 def acting_manager(log: pd.DataFrame, lifecycle: Lifecycle, locale: str) -> pd.Series:
     """Who logged each interaction: its Manager cell, else the client's manager."""
     fallback = lifecycle.clients["manager"].reindex(log["client_id"]).to_numpy()
-    return log["manager"].where(log["manager"].notna(), fallback).fillna(schema.label("no_manager", locale))
+    managers: pd.Series = (
+        log["manager"].where(log["manager"].notna(), fallback).fillna(schema.label("no_manager", locale))
+    )
+    return managers
 
 
 def client_manager(lifecycle: Lifecycle, locale: str) -> pd.Series:
@@ -227,7 +232,8 @@ def migration_table(migration: Migration, locale: str) -> ReportTable:
         return schema.label(key, locale)
 
     def name(key: object) -> str:
-        return text("new_client") if key == "new" else schema.block(int(key)).label(locale)  # type: ignore[arg-type]
+        # A key other than "new" is a block number (the matrix's index is of both).
+        return text("new_client") if key == "new" else schema.block(int(key)).label(locale)  # type: ignore[call-overload]
 
     heading = (
         text("migration").format(previous=_day(migration.previous)) if migration.previous else text("migration_first")
@@ -239,7 +245,7 @@ def migration_table(migration: Migration, locale: str) -> ReportTable:
         for c in matrix.columns
     ]
     columns.append(ReportColumn(text("total"), Integer))
-    rows: list[list[CellValue]] = [
+    rows: list[Sequence[CellValue]] = [
         [name(key)] + [int(v) for v in values] + [int(values.sum())] for key, values in matrix.iterrows()
     ]
     rows.append([text("total")] + [int(v) for v in matrix.sum()] + [int(matrix.to_numpy().sum())])
@@ -340,7 +346,7 @@ def managers_sheet(lifecycle: Lifecycle, period: Period, locale: str, subtitle: 
             ReportColumn(text("overdue_tasks"), Integer),
         ],
         [
-            [name]
+            [cast(str, name)]  # the index is the managers' names
             + [int(row[t.key]) for t in TOUCH_TYPES]
             + [
                 int(row["other"]),
@@ -408,7 +414,7 @@ def manager_activity(lifecycle: Lifecycle, period: Period, locale: str) -> pd.Da
     )
 
     managers = _manager_order(lifecycle, [*touches.index, *figures.index, *per_client.index], locale)
-    result = touches.reindex(managers, fill_value=0)
+    result: pd.DataFrame = touches.reindex(managers, fill_value=0)
     result["touches"] = result.sum(axis=1)
     result = result.join(figures.reindex(managers, fill_value=0))
     result = result.join(per_client.reindex(managers, fill_value=0)[["base", "converted"]])
@@ -506,7 +512,7 @@ def abc_ranking(lifecycle: Lifecycle, period: Period) -> pd.DataFrame:
     """
     revenue = period_orders(lifecycle, period).groupby("client_id")["amount"].sum()
     revenue = revenue[revenue > 0]
-    ranked = pd.DataFrame({"revenue": revenue}).rename_axis("client_id")
+    ranked: pd.DataFrame = pd.DataFrame({"revenue": revenue}).rename_axis("client_id")
     ranked = ranked.sort_values(["revenue", "client_id"], ascending=[False, True], kind="stable")
     total = ranked["revenue"].sum()
     ranked["share"] = ranked["revenue"] / total

@@ -89,7 +89,7 @@ class Child:
         outcome, value = pickle.loads(answer)
         if outcome == "error":
             raise value
-        return value  # type: ignore[no-any-return]
+        return value  # type: ignore[no-any-return]  # unpickled: what the function returned
 
     def close(self) -> None:
         """Let an unused child go (it ends when its input ends; one that does not is killed); a used one has

@@ -176,7 +176,7 @@ def _label(value: object) -> str:
 def _number(value: object) -> float | None:
     if isinstance(value, bool) or not isinstance(value, numbers.Number):
         return None
-    number = float(value)  # type: ignore[arg-type]
+    number = float(value)  # type: ignore[arg-type]  # a Number: typeshed's has no __float__
     return number if math.isfinite(number) else None
 
 

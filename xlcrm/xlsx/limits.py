@@ -33,9 +33,10 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 import numpy as np
+import numpy.typing as npt
 from lxml import etree
 
 from xlcrm.errors import BeyondLimits, NotAWorkbook
@@ -167,8 +168,8 @@ def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
             None,
         )
         target = rels.get(rel_id or "")
-        if target is not None and element.get("name") is not None and target in archive.NameToInfo:
-            parts[element.get("name")] = target
+        if target is not None and (sheet_name := element.get("name")) is not None and target in archive.NameToInfo:
+            parts[sheet_name] = target
     return parts
 
 
@@ -225,7 +226,7 @@ class _Scan:
         self.first_column: _Corner | None = None
         self.last_column: _Corner | None = None
 
-    def run(self, handle: BinaryIO) -> bool:
+    def run(self, handle: IO[bytes]) -> bool:
         """Scan the part read from ``handle``; False when it has to be scanned again cell by cell."""
         carry = b""  # from the last "<" of what was read so far: a tag or text not yet complete
         while chunk := handle.read(SCAN_CHUNK):
@@ -520,9 +521,12 @@ def _shared_string_use(archive: zipfile.ZipFile, strings: str, offset: int) -> s
     return None
 
 
-def _ends_name(after: np.ndarray) -> np.ndarray:
+def _ends_name(after: np.ndarray) -> npt.NDArray[np.bool_]:
     """Whether each byte ends a tag's name: a space, a line break, ">" or "/" (so <c but not <col)."""
-    return (after == ord(" ")) | (after == _GT) | (after == _SLASH) | ((after >= 9) & (after <= 13))
+    ends: npt.NDArray[np.bool_] = (
+        (after == ord(" ")) | (after == _GT) | (after == _SLASH) | ((after >= 9) & (after <= 13))
+    )
+    return ends
 
 
 def _column_number(letters: bytes) -> int:

@@ -95,7 +95,7 @@ from xlcrm.xlsx.sheet_edits import (
     shift_sqref,
 )
 from xlcrm.xlsx.streams import ReadAhead, deflate_into
-from xlcrm.xlsx.xml_io import MAX_PARSED_BYTES, iterparse_part, refuse_dtd, unescape_xml
+from xlcrm.xlsx.xml_io import MAX_PARSED_BYTES, detach, iterparse_part, refuse_dtd, unescape_xml
 from xlcrm.xlsx.xml_io import local_name as _local
 from xlcrm.xlsx.xml_io import parse_part as _parse
 from xlcrm.xlsx.xml_io import serialize_part as _serialize
@@ -430,7 +430,7 @@ class _ContentTypes:
     def remove(self, part: str) -> None:
         override = self._override(part)
         if override is not None:
-            override.getparent().remove(override)
+            detach(override)
 
 
 @dataclass
@@ -567,8 +567,8 @@ class _Package:
         by_name = {sheet.name.casefold(): sheet for sheet in sheets}
         removing = [by_name[name.casefold()] for name in remove if name.casefold() in by_name]
         replacing = [by_name[r.name.casefold()] for r in reports if r.name.casefold() in by_name]
-        for sheet in replacing + removing:
-            self._check_own_report(sheet, sheets.index(sheet))
+        for own in replacing + removing:
+            self._check_own_report(own, sheets.index(own))
         worksheets_before = self._worksheet_names()
         date1904 = self._date1904()
         # The report styles before any other: their indices are then known ahead (see report_styles).
@@ -727,7 +727,7 @@ class _Package:
                 continue
             if part:
                 self._drop(part)
-            rel.getparent().remove(rel)
+            detach(rel)
 
     def _drop_calc_chain(self) -> None:
         """Formulas moved or were overwritten: Excel rebuilds a missing calculation chain, a stale one it repairs."""
@@ -735,7 +735,7 @@ class _Package:
             part = self.workbook_rels.target(rel)
             if part:
                 self._drop(part)
-            rel.getparent().remove(rel)
+            detach(rel)
             self.structure_changed = True
 
     def _recalculate_on_load(self) -> None:
@@ -800,10 +800,10 @@ class _Package:
                 root.remove(names)
 
         for sheet in removing:
-            sheet.element.getparent().remove(sheet.element)
+            detach(sheet.element)
             rel = self.workbook_rels.by_id(sheet.element.get(f"{{{NS_R}}}id", ""))
             if rel is not None:
-                rel.getparent().remove(rel)
+                detach(rel)
 
     def _add_sheet(self, name: str) -> _Sheet:
         part = self._new_sheet_part()
@@ -983,8 +983,9 @@ class _Package:
             return
         variants = _children(pairs, "variant")
         title_items = _children(titles, "lpstr")
-        counts = [v.find(f"{{{NS_VT}}}i4") for v in variants[1::2]]
-        if any(c is None or not (c.text or "").strip().isdigit() for c in counts):
+        found = [v.find(f"{{{NS_VT}}}i4") for v in variants[1::2]]
+        counts = [c for c in found if c is not None and (c.text or "").strip().isdigit()]
+        if len(counts) != len(found):
             return
         offset = 0
         matches = []
@@ -1282,7 +1283,7 @@ class _UserSheetEdit:
         except ValueError:
             return head
         if self.rows.inserted:
-            last_row = max(first_row, self.rows.span(first_row, last_row)[1])  # type: ignore[index]
+            last_row = max(first_row, self.rows.span(first_row, last_row)[1])  # type: ignore[index]  # only inserts
         elif self.rows:
             last_row = max(first_row, last_row - bisect.bisect_right(self.rows.deleted, last_row))
         written = [
@@ -1308,7 +1309,7 @@ class _UserSheetEdit:
         sheet_part = self.sheet.part.casefold()
         own = set()  # parts of this sheet (drawings, controls): a reference there without a sheet name is to it
         for rel in self.sheet_rels.items if self.sheet_rels else ():
-            target = self.sheet_rels.target(rel)  # type: ignore[union-attr]
+            target = self.sheet_rels.target(rel)  # type: ignore[union-attr]  # set: the loop runs
             if target:
                 own.add(target.casefold())
             if target and rel.get("Type") == REL_DRAWING:
@@ -1341,11 +1342,11 @@ class _UserSheetEdit:
             if not isinstance(anchor.tag, str) or _local(anchor) not in ("twoCellAnchor", "oneCellAnchor"):
                 continue
             rows = [
-                int(row.text)
+                int(text)
                 for corner in _children(anchor)
                 if _local(corner) in ("from", "to")
                 for row in _children(corner, "row")
-                if (row.text or "").strip().isdigit()
+                if (text := (row.text or "").strip()).isdigit()
             ]
             if rows and max(rows) + 1 >= first:  # anchors count rows from 0
                 raise self._refuse(f"a chart, picture or shape is placed at row {min(rows) + 1} or below")
@@ -1429,7 +1430,7 @@ class _UserSheetEdit:
         """The sheet's Excel tables, grown, shrunk or given new columns; only those that changed."""
         changed = []
         for rel in self.sheet_rels.by_type(REL_TABLE) if self.sheet_rels else ():
-            part = self.sheet_rels.target(rel)  # type: ignore[union-attr]
+            part = self.sheet_rels.target(rel)  # type: ignore[union-attr]  # set: the loop runs
             data = self.package._read_optional(part) if part else None
             if part is None or data is None:
                 continue
@@ -1592,7 +1593,7 @@ class _UserSheetEdit:
 
     def _shift_comments(self) -> None:
         for rel in self.sheet_rels.items if self.sheet_rels else ():
-            part = self.sheet_rels.target(rel)  # type: ignore[union-attr]
+            part = self.sheet_rels.target(rel)  # type: ignore[union-attr]  # set: the loop runs
             data = self.package._read_optional(part) if part else None
             if part is None or data is None:
                 continue
@@ -1686,7 +1687,7 @@ class _TailShift:
                 self._sqref(element)
             elif local == "sqref":  # x14 extensions: <xm:sqref>
                 self._sqref_text(element)
-            elif local == "brk" and element.getparent() is not None and _local(element.getparent()) == "rowBreaks":
+            elif local == "brk" and (breaks := element.getparent()) is not None and _local(breaks) == "rowBreaks":
                 if int(element.get("id", "0") or 0) + 1 >= self.rows.first:
                     raise self.edit._refuse(f"a page break is set at row {element.get('id')}")
             elif local in ("from", "to") and _children(element, "row"):  # embedded objects and form controls
@@ -1714,7 +1715,7 @@ class _TailShift:
             return
         self.changed = True
         if shifted is None or (drop_single and ":" not in shifted):
-            element.getparent().remove(element)
+            detach(element)
         else:
             element.set("ref", shifted)
 
@@ -1745,7 +1746,7 @@ class _TailShift:
         if shifted:
             element.set("sqref", shifted)
         else:
-            element.getparent().remove(element)
+            detach(element)
 
     def _sqref_text(self, element: etree._Element) -> None:
         sqref = (element.text or "").strip()
@@ -1760,9 +1761,8 @@ class _TailShift:
         self.changed = True
         if shifted:
             element.text = shifted
-        elif parent is not None and parent.getparent() is not None:
+        elif parent is not None and (container := parent.getparent()) is not None:
             # Its cells are all gone, so it goes too, as in Excel.
-            container = parent.getparent()
             container.remove(parent)
             if container.get("count") is not None:
                 container.set("count", str(len(_children(container))))
@@ -2049,9 +2049,9 @@ class _StyleSheet:
             return 0
         fills = self._collection("fills")
         # Fills 0 and 1 are reserved (none, gray125): Excel treats them so whatever they say.
-        for pattern in ("none", "gray125")[len(_children(fills)) :]:
+        for reserved in ("none", "gray125")[len(_children(fills)) :]:
             fill = self._new("fill")
-            fill.append(self._new("patternFill", patternType=pattern))
+            fill.append(self._new("patternFill", patternType=reserved))
             fills.append(fill)
             fills.set("count", str(len(_children(fills))))
             self.changed = True

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from xlcrm.errors import XlcrmError
 from xlcrm.runtime.child_process import Child
@@ -49,13 +49,17 @@ class RenderedPart:
     silent_about: frozenset[str] = frozenset()  # sheets it never mentions (see EditPrewriting.silent_about)
 
 
+_Written = TypeVar("_Written", bound="_WrittenAhead")
+
+
 class _WrittenAhead:
     """Parts a child process writes into a folder of their own while the caller goes on; ``close`` removes them."""
 
     def __init__(self, child: Child, prefix: str, function: Callable[..., Any], *args: object):
         self._folder = Path(tempfile.mkdtemp(prefix=prefix))
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix=prefix.rstrip("-"))
-        self._parts: Future[Any] = self._worker.submit(child.call, function, *args, self._folder)
+        arguments = (*args, self._folder)  # one tuple: mypy cannot match "*args, folder" to submit's ParamSpec
+        self._parts: Future[Any] = self._worker.submit(child.call, function, *arguments)
 
     def _written(self) -> Any:
         """What the child wrote, once it is done; None when it failed (the save then writes those parts itself)."""
@@ -68,7 +72,7 @@ class _WrittenAhead:
         self._worker.shutdown(wait=True)
         shutil.rmtree(self._folder, ignore_errors=True)
 
-    def __enter__(self) -> _WrittenAhead:
+    def __enter__(self: _Written) -> _Written:
         return self
 
     def __exit__(self, *exc: object) -> None:

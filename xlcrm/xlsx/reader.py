@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
@@ -31,6 +32,7 @@ from xlcrm.runtime.paths import path_problem
 from xlcrm.schema import Column, Sheet
 from xlcrm.xlsx.limits import check_package, check_sheet
 from xlcrm.xlsx.refs import MAX_COLUMNS, column_letter, sheet_ref
+from xlcrm.xlsx.report_sheet import CellValue
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 # How far down we look for a header row that is not on row 1, to say where it is.
@@ -91,7 +93,7 @@ class SheetData:
     header_row: int = 1
     # Every cell as read ("" for blank), kept only for sheets in schema.RAW_ROW_SHEETS: a merge log must
     # record rows exactly, the user's own columns included.
-    raw_rows: list[list[object]] | None = None
+    raw_rows: Sequence[Sequence[CellValue]] | None = None
     extra_letters: dict[str, str] = field(default_factory=dict)  # each of those headers -> its column letter
     width: int = 0  # columns of the sheet's used range: the first free column is column_letter(width)
     # Columns whose header carries the report marker are xlcrm's own (computed): header -> {row: value}, so the
@@ -129,7 +131,7 @@ class SheetData:
         column_key: str,
         convert: Callable[[object], object],
         where: np.ndarray | None = None,
-        dtype: object = object,
+        dtype: npt.DTypeLike = object,
     ) -> np.ndarray:
         """``convert`` of each cell of a column (of the rows where ``where`` is True, when given) as a ``dtype``
         array, asked once per distinct value there; a blank cell gives ``convert(None)``."""
@@ -140,7 +142,8 @@ class SheetData:
         used = np.unique(codes[codes >= 0])
         converted[used] = [convert(values[code]) for code in used]
         converted[-1] = convert(None)
-        return converted[codes]
+        by_row: np.ndarray = converted[codes]
+        return by_row
 
     def keep_distinct(self, source: SheetData, kept: np.ndarray, columns: Iterable[str]) -> None:
         """Take over what ``distinct`` found in ``source`` for ``columns``, this sheet being the rows of source
@@ -184,7 +187,8 @@ class WorkbookData:
     sheet_names: list[str]
     sheets: Mapping[str, SheetData]  # schema sheet key -> data, only sheets that exist
     stamp: FileStamp | None = None
-    report_rows: dict[str, list[list[object]]] = field(default_factory=dict)  # schema.READ_BACK_REPORTS key -> rows
+    # schema.READ_BACK_REPORTS key -> rows
+    report_rows: dict[str, Sequence[Sequence[CellValue]]] = field(default_factory=dict)
 
     def sheet(self, key: str) -> SheetData | None:
         return self.sheets.get(key)
@@ -457,7 +461,9 @@ def _read_sheet(book: CalamineWorkbook, path: Path, spec: Sheet, actual: str) ->
         sheet = book.get_sheet_by_name(actual)
         keep_rows = spec in schema.RAW_ROW_SHEETS or sheet.start not in (None, (0, 0))
         rows = sheet.to_python(skip_empty_area=False) if keep_rows else None
-        chunks = iter([rows]) if rows is not None else _row_chunks(sheet.iter_rows())
+        chunks: Iterator[Sequence[Sequence[object]]] = (
+            iter([rows]) if rows is not None else _row_chunks(sheet.iter_rows())
+        )
         del sheet  # the row iterator keeps it while rows are left: calamine's copy goes with the last of them
         first = next(chunks, [])
         data = _sheet_data(spec, actual, first, chunks, _table_furniture(path, actual))
@@ -477,10 +483,10 @@ def _table_furniture(path: Path, sheet_name: str) -> frozenset[int]:
     return frozenset(row for table in sheet_tables(path, sheet_name) for row in table.furniture_rows())
 
 
-def _misplaced_header_row(spec: Sheet, rows: list[list[object]]) -> int | None:
+def _misplaced_header_row(spec: Sheet, rows: Sequence[Sequence[object]]) -> int | None:
     """Row number (1-based) where this sheet's headers are, when that is not row 1."""
 
-    def hits(row: list[object]) -> int:
+    def hits(row: Sequence[object]) -> int:
         return sum(schema.match_column(spec, value) is not None for value in row)
 
     if not rows or hits(rows[0]) > 0:
@@ -496,7 +502,7 @@ def _misplaced_header_row(spec: Sheet, rows: list[list[object]]) -> int | None:
 ROW_CHUNK = 50_000
 
 
-def _row_chunks(rows: Iterator[list[object]]) -> Iterator[list[list[object]]]:
+def _row_chunks(rows: Iterator[Sequence[object]]) -> Iterator[list[Sequence[object]]]:
     while chunk := list(itertools.islice(rows, ROW_CHUNK)):
         yield chunk
 
@@ -504,8 +510,8 @@ def _row_chunks(rows: Iterator[list[object]]) -> Iterator[list[list[object]]]:
 def _sheet_data(
     spec: Sheet,
     name: str,
-    first: list[list[object]],
-    more: Iterator[list[list[object]]],
+    first: Sequence[Sequence[object]],
+    more: Iterator[Sequence[Sequence[object]]],
     furniture: frozenset[int] = frozenset(),
 ) -> SheetData:
     """The sheet whose rows are ``first`` (header row first) followed by the chunks of ``more``, leaving out the
@@ -561,8 +567,8 @@ def _sheet_data(
     found = np.concatenate(numbers) if numbers else np.empty(0, dtype=np.int64)
     # No rows: an empty list, which gives the same empty index as ever. The values are not copied again:
     # a million-row sheet is 80 MB of pointers, held while calamine still holds the sheet.
-    index = pd.Index(found if len(found) else [], name="row")
-    frame = pd.DataFrame(values, columns=keys, index=index, dtype=object, copy=False)
+    row_index = pd.Index(found if len(found) else [], name="row")
+    frame = pd.DataFrame(values, columns=keys, index=row_index, dtype=object, copy=False)
     return SheetData(
         spec,
         name,
@@ -577,7 +583,7 @@ def _sheet_data(
     )
 
 
-def _header_clashes(spec: Sheet, header: list[object]) -> list[HeaderClash]:
+def _header_clashes(spec: Sheet, header: Sequence[object]) -> list[HeaderClash]:
     """Every header cell that matches an earlier one of the row as xlcrm matches headers (``schema.fold``).
 
     A schema column or a computed one (report marker) xlcrm reads and writes by its header; a user's own column
@@ -598,13 +604,14 @@ def _header_clashes(spec: Sheet, header: list[object]) -> list[HeaderClash]:
     return clashes
 
 
-def _object_table(body: list[list[object]], width: int) -> np.ndarray:
+def _object_table(body: Sequence[Sequence[object]], width: int) -> np.ndarray:
     """The rows below the header as one 2-D object array, short rows padded with None."""
     if any(len(row) != width for row in body):
-        body = [row + [None] * (width - len(row)) for row in body]
+        body = [[*row, *[None] * (width - len(row))] for row in body]
     if not body:
         return np.empty((0, width), dtype=object)
-    return pd.DataFrame(body, dtype=object).to_numpy()
+    table: np.ndarray = pd.DataFrame(body, dtype=object).to_numpy()
+    return table
 
 
 def _cleaned(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -632,7 +639,7 @@ def _cleaned(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         take = present.copy()
         take[take] = shared[codes[take]]
         cells[take] = clean[codes[take]]
-        blank_now = np.equal(clean, None)
+        blank_now = np.equal(clean, None)  # type: ignore[call-overload]  # None is compared with each object
         present[present] = ~blank_now[codes[present]]
         filled |= present
     return values, filled

@@ -30,7 +30,7 @@ import re
 import zlib
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import BinaryIO, TypeVar
+from typing import Protocol, TypeVar
 
 import numpy as np
 from openpyxl.formula.tokenizer import Token, Tokenizer, TokenizerError
@@ -78,9 +78,9 @@ class SheetEdit:
     # are numbered as ``set_cells`` numbers them.
     set_links: Mapping[str, str] = field(default_factory=dict)
 
-    def cell_values(self) -> dict[tuple[int, int], CellValue]:
+    def cell_values(self) -> dict[tuple[int, int], CellValue | Formula]:
         """Every cell this edit sets, as (row, column index) -> value; a cell given twice is a ValueError."""
-        values: dict[tuple[int, int], CellValue] = {}
+        values: dict[tuple[int, int], CellValue | Formula] = {}
         for letter, cells in self.set_columns.items():
             column = parse_cell(f"{letter}1")[1]
             for row in cells:
@@ -502,7 +502,8 @@ def refers_below(formula: str, sheet: str, first_row: int, *, own_by_default: bo
         ends = _range_ends(text)
         assert ends is not None
         if any(end.row is not None and end.row >= first_row for end in ends):
-            return token.value
+            reference: str = token.value  # types-openpyxl leaves Token.value untyped
+            return reference
     return None
 
 
@@ -517,6 +518,12 @@ _SHEET_DATA_OPEN = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)sheetData\b[^>]*?(/?)>
 FORMULA_WINDOW = 1 << 17
 
 
+class ReadsBytes(Protocol):
+    """A stream SheetXml can read: an open zip entry, or a ``ReadAhead`` over one."""
+
+    def read(self, size: int, /) -> bytes: ...
+
+
 class SheetXml:
     """One pass over a worksheet part: the bytes before ``<sheetData>``, its content in chunks, the bytes after.
 
@@ -524,7 +531,7 @@ class SheetXml:
     A part that declares a DTD is refused (``NotAWorkbook``).
     """
 
-    def __init__(self, handle: BinaryIO, part: str, watch: SheetMentions | None = None):
+    def __init__(self, handle: ReadsBytes, part: str, watch: SheetMentions | None = None):
         self.handle = handle
         self.part = part
         self.watch = watch if watch else None
@@ -793,9 +800,9 @@ def cell_after_ref(prefix: bytes, style: int, value: CellValue, date1904: bool, 
     style_attr = f' s="{style}"' if style else ""
     kind = type(value)
     # The computed columns of a big Clients sheet are hundreds of thousands of plain numbers and dates: straight on.
-    if kind is int or kind is float and math.isfinite(value):  # type: ignore[arg-type]
+    if kind is int or kind is float and math.isfinite(value):  # type: ignore[arg-type]  # kind is type(value)
         return f"{style_attr}><{p}v>{value!r}</{p}v></{p}c>".encode()
-    if kind is dt.date and (serial := excel_serial(value, date1904)) is not None:  # type: ignore[arg-type]
+    if kind is dt.date and (serial := excel_serial(value, date1904)) is not None:  # type: ignore[arg-type]  # ditto
         return f"{style_attr}><{p}v>{serial!r}</{p}v></{p}c>".encode()
     if isinstance(value, float) and not math.isfinite(value):
         value = None
@@ -813,7 +820,7 @@ def cell_after_ref(prefix: bytes, style: int, value: CellValue, date1904: bool, 
     if isinstance(value, (dt.time, dt.timedelta)):
         return f"{style_attr}><{p}v>{excel_time(value)!r}</{p}v></{p}c>".encode()
     if isinstance(value, numbers.Number) and not isinstance(value, str):
-        number = int(value) if isinstance(value, numbers.Integral) else float(value)  # type: ignore[arg-type]
+        number = int(value) if isinstance(value, numbers.Integral) else float(value)
         if isinstance(number, float) and not math.isfinite(number):
             return f"{style_attr}/>".encode()
         return f"{style_attr}><{p}v>{number!r}</{p}v></{p}c>".encode()
@@ -1204,7 +1211,7 @@ class RowWriter:
             style = plan.styles.dated(style, isinstance(value, dt.datetime) and value.time() != dt.time())
         elif (type(value) is int or type(value) is float) and column in plan.number_formats:
             style = plan.styles.formatted(style, plan.number_formats[column])
-        return style, value  # type: ignore[return-value]
+        return style, value  # type: ignore[return-value]  # a CellValue: KEEP was turned into None
 
     def _style_above(self, number: int, column: int) -> int:
         """Style of the cell just above, unless that is the header row (a new value is not a header)."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
-from typing import BinaryIO
+from typing import IO
 
 from lxml import etree
 
@@ -74,7 +74,7 @@ def parse_part(data: bytes, what: str) -> etree._ElementTree:
     return tree
 
 
-def iterparse_part(handle: BinaryIO, what: str, tag: str) -> Iterator[etree._Element]:
+def iterparse_part(handle: IO[bytes], what: str, tag: str) -> Iterator[etree._Element]:
     """The ``tag`` elements of a part read from ``handle`` one by one, parsed as ``parse_part`` parses (no
     entities resolved, no network, no DTD); each is cleared once the caller is done with it. ``NotAWorkbook``
     when the part is damaged or declares a DTD."""
@@ -96,6 +96,13 @@ def iterparse_part(handle: BinaryIO, what: str, tag: str) -> Iterator[etree._Ele
             element.clear()
     except etree.XMLSyntaxError as exc:
         raise NotAWorkbook(f"the workbook's {what} is damaged: {exc}") from None
+
+
+def detach(element: etree._Element) -> None:
+    """Remove ``element`` from its parent: one found below a part's root always has one."""
+    parent = element.getparent()
+    assert parent is not None, "a part's root cannot be removed"
+    parent.remove(element)
 
 
 def local_name(element: etree._Element) -> str:
