@@ -288,7 +288,7 @@ def febrl() -> Labeled:
         original = str(rec_id).split("-")[1]  # rec-12-org / rec-12-dup-0: the same person
         entity.append(ids.setdefault(original, len(ids)))
 
-        def text(*columns: str) -> str | None:
+        def text(*columns: str, record: pd.Series = record) -> str | None:
             parts = [str(record[c]) for c in columns if isinstance(record[c], str) and record[c].strip()]
             return " ".join(parts) or None
 

@@ -100,7 +100,10 @@ def build(path: Path, interactions: int, clients: int) -> Path:
                 )
                 header = re.search(r'<row r="1".*?</row>', text).group(0)
                 text = re.sub(
-                    r"<sheetData>.*</sheetData>", lambda _: f"<sheetData>{header}{body}</sheetData>", text, flags=re.S
+                    r"<sheetData>.*</sheetData>",
+                    lambda _, header=header, body=body: f"<sheetData>{header}{body}</sheetData>",
+                    text,
+                    flags=re.S,
                 )
                 data = text.encode()
             elif info.filename.startswith("xl/tables/"):
@@ -108,7 +111,9 @@ def build(path: Path, interactions: int, clients: int) -> Path:
                 table = re.search(r'displayName="([^"]+)"', text).group(1)
                 for name, count in sizes.items():
                     if table == next(s.table_name for s in schema.USER_SHEETS if s.name("en") == name):
-                        text = re.sub(r'ref="A1:([A-Z]+)2"', lambda m: f'ref="A1:{m.group(1)}{count + 1}"', text)
+                        text = re.sub(
+                            r'ref="A1:([A-Z]+)2"', lambda m, count=count: f'ref="A1:{m.group(1)}{count + 1}"', text
+                        )
                 data = text.encode()
             out.writestr(info, data)
     skeleton.unlink()

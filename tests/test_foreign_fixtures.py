@@ -434,24 +434,25 @@ class Runs:
         self.folder = folder
         self.csv = folder / "new_clients.csv"
         self.csv.write_text(IMPORT_CSV, encoding="utf-8")
+        # Each answer is worked out once per instance (one for the module): the caches go with it.
+        self.before = functools.cache(self._before)
+        self.after = functools.cache(self._after)
+        self.run = functools.cache(self._run)
 
     def source(self, fixture: str) -> Path:
         return FOREIGN / fixture
 
-    @functools.cache
-    def before(self, fixture: str) -> Snapshot:
+    def _before(self, fixture: str) -> Snapshot:
         return snapshot(self.source(fixture))
 
-    @functools.cache
-    def after(self, fixture: str, command: str) -> Snapshot:
+    def _after(self, fixture: str, command: str) -> Snapshot:
         """The result of ``command``, read as the fixture was: it re-opens in python-calamine and in openpyxl
         (whole, when openpyxl loads the fixture whole)."""
         after = snapshot(self.run(fixture, command).after)
         assert (after.extras is None) == (self.before(fixture).extras is None)
         return after
 
-    @functools.cache
-    def run(self, fixture: str, command: str) -> Run:
+    def _run(self, fixture: str, command: str) -> Run:
         folder = self.folder / fixture.replace("/", "_") / command
         save = ["--keep-backups", "0", "--json"]
         if command == "validate":

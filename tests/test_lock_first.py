@@ -102,10 +102,9 @@ def heavy_work(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The names of the reading functions called, each still doing its job."""
     called: list[str] = []
     for module, name in HEAVY_WORK:
+        real = getattr(module, name)
 
-        def spy(
-            *args: object, _real: Callable[..., object] = getattr(module, name), _name: str = name, **kwargs: object
-        ) -> object:
+        def spy(*args: object, _real: Callable[..., object] = real, _name: str = name, **kwargs: object) -> object:
             called.append(_name)
             return _real(*args, **kwargs)
 

@@ -1085,7 +1085,7 @@ def check_dedupe_then_unmerge_all(book: Book, via_cli: bool = False, unmerge: bo
             before, before_parts = Snapshot(path, book.locale), zip_parts(path)
         for merge_id in reversed(dedupe.merge_ids):
             raw = path.read_bytes()
-            if step(lambda: run_unmerge(path, merge_id, via_cli), "unmerge").refusal is not None:
+            if step(lambda merge_id=merge_id: run_unmerge(path, merge_id, via_cli), "unmerge").refusal is not None:
                 return
         tell("round trip")
         if book.later_formulas or book.later_notes:

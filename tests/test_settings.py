@@ -112,7 +112,8 @@ def test_unknown_phone_region(tmp_path: Path) -> None:
             "Настройки",
             f"Настройки!B{row_of('phone_region')}",
             "Россия",
-            "phone_region must be a two-letter country code such as RU, KZ or BY; the default RU is used until it is fixed",
+            "phone_region must be a two-letter country code such as RU, KZ or BY; "
+            "the default RU is used until it is fixed",
         )
     ]
 

@@ -553,7 +553,8 @@ BAD_FILES: dict[str, tuple[str, Callable[[Path], None], str]] = {
     "csv": (
         "clients.xlsx",
         lambda p: p.write_text("Name;Phone\nИван;+7 916 123-45-67\n", encoding="cp1251"),
-        "{path} is a text or CSV file, not an .xlsx workbook; open it in Excel and save it as an Excel workbook (.xlsx)",
+        "{path} is a text or CSV file, not an .xlsx workbook; "
+        "open it in Excel and save it as an Excel workbook (.xlsx)",
     ),
     "corrupt-zip": (
         "clients.xlsx",

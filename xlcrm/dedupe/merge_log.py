@@ -340,7 +340,7 @@ def read_merge_log(rows: Sequence[Sequence[CellValue]]) -> MergeLog:
             trailing[names[schema.fold(headers[-1])]] = fixed + len(headers) - 1
             headers.pop()
 
-        def lines(row: Sequence[object], kind: str) -> tuple[tuple[str, str], ...]:
+        def lines(row: Sequence[object], kind: str, trailing: dict[str, int] = trailing) -> tuple[tuple[str, str], ...]:
             column = trailing.get(kind)
             return _read_lines(row[column] if column is not None and column < len(row) else None)
 

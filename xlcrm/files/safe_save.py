@@ -47,10 +47,10 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ContextManager, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from openpyxl import Workbook
 from python_calamine import CalamineError, CalamineWorkbook
@@ -342,7 +342,7 @@ def _check_name_length(target: Path) -> None:
         )
 
 
-def _run_lock(target: Path) -> ContextManager[object]:
+def _run_lock(target: Path) -> AbstractContextManager[object]:
     """xlcrm's lock on ``target``; none on its own temporary files (see ``_is_own_temp``)."""
     return nullcontext() if _is_own_temp(target) else holding_run_lock(target)
 

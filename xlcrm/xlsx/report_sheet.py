@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING
 
 from xlcrm import schema
 from xlcrm.xlsx import limits
@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # xlcrm.xlsx.charts builds on this module
     from xlcrm.xlsx.charts import Chart
 
 # A time of day and a duration are what a spreadsheet reader gives for cells formatted as such.
-CellValue = Union[str, int, float, bool, dt.date, dt.datetime, dt.time, dt.timedelta, None]
+CellValue = str | int | float | bool | dt.date | dt.datetime | dt.time | dt.timedelta | None
 
 # Excel's limits: rows and columns of a sheet, characters of one cell, characters of a sheet name.
 MAX_CELL_TEXT = limits.MAX_CELL_CHARS
@@ -90,7 +90,7 @@ class StyleSpec:
     number_format: str | None = None  # None = General
 
 
-StyleKey = Union[Role, ColumnFormat]
+StyleKey = Role | ColumnFormat
 
 STYLES: dict[StyleKey, StyleSpec] = {
     Role.TITLE: StyleSpec(bold=True, size=14),
