@@ -1,12 +1,13 @@
 # Two entry points for a newcomer: `make demo` and `make test`. Both set up a
 # virtual environment in .venv on first use; nothing needs installing by hand.
+# `make lint` does the same with the linters and the type checker.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 XLCRM := $(VENV)/bin/xlcrm
 DEMO_TODAY := 2026-11-23
 
-.PHONY: setup demo test clean
+.PHONY: setup demo test lint clean
 
 setup: $(VENV)/.installed
 
@@ -14,6 +15,12 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
 # The main job on the bundled example, run on a copy so examples/ stays as committed.
@@ -28,5 +35,13 @@ demo: setup
 test: setup
 	$(PY) -m pytest -q; status=$$?; if [ $$status -eq 5 ]; then exit 0; fi; exit $$status
 
+# Style and formatting (ruff), types (mypy, strict), and the package layout (import-linter's contracts);
+# all configured in pyproject.toml.
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check xlcrm tests benchmarks
+	$(VENV)/bin/ruff format --check xlcrm tests benchmarks
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
 clean:
-	rm -rf build $(VENV) *.egg-info
+	rm -rf build $(VENV) *.egg-info .mypy_cache .ruff_cache .import_linter_cache .grimp_cache
