@@ -54,10 +54,12 @@ class Column:
     hint: tuple[str, str] = ("", "")  # (en, ru) one-line explanation for the "How to use" sheet
 
     def name(self, locale: str) -> str:
+        """The column's header in ``locale``."""
         return self.ru if locale == "ru" else self.en
 
     @property
     def number_format(self) -> str | None:
+        """The Excel number format of the column's kind, or None for text."""
         return NUMBER_FORMATS.get(self.kind)
 
 
@@ -71,13 +73,16 @@ class Sheet:
     report: bool = False
 
     def name(self, locale: str) -> str:
+        """The sheet's name in ``locale``, a report sheet's with the report marker."""
         base = self.ru if locale == "ru" else self.en
         return REPORT_MARKER + base if self.report else base
 
     def names(self) -> tuple[str, ...]:
+        """The sheet's name in every language."""
         return tuple(self.name(loc) for loc in LOCALES)
 
     def column(self, key: str) -> Column:
+        """The column with this key; KeyError when the sheet has none."""
         for col in self.columns:
             if col.key == key:
                 return col
@@ -101,9 +106,11 @@ class ListValue:
     ru: str
 
     def name(self, locale: str) -> str:
+        """The value as shown in ``locale``."""
         return self.ru if locale == "ru" else self.en
 
     def spellings(self) -> tuple[str, str]:
+        """The value's English and Russian spellings."""
         return (self.en, self.ru)
 
 
@@ -312,6 +319,7 @@ class Block:
     ru: str
 
     def name(self, locale: str) -> str:
+        """The block's name in ``locale``."""
         return self.ru if locale == "ru" else self.en
 
     def label(self, locale: str) -> str:
@@ -331,6 +339,7 @@ BLOCKS = (DEAD, POTENTIAL, ACTIVE, WORKING, REGULAR, PARTNER, VIP_BLOCK, KEY_BLO
 
 
 def block(number: int) -> Block:
+    """The block with this number (1 to 6)."""
     return BLOCKS[number - 1]
 
 
@@ -370,6 +379,7 @@ class Setting:
     ru: str
 
     def description(self, locale: str) -> str:
+        """The setting's description in ``locale``."""
         return self.ru if locale == "ru" else self.en
 
 
@@ -429,6 +439,7 @@ DEFAULT_MANAGERS = {"en": ("Manager 1", "Manager 2"), "ru": ("Менеджер 1
 
 
 def setting(key: str) -> Setting:
+    """The setting with this key; KeyError when there is none."""
     for item in SETTINGS_KEYS:
         if item.key == key:
             return item
@@ -446,6 +457,7 @@ def fold(text: object) -> str:
 
 
 def sheet_by_key(key: str) -> Sheet:
+    """The sheet (template or report) with this key; KeyError when there is none."""
     for sheet in ALL_TEMPLATE_SHEETS + REPORT_SHEETS:
         if sheet.key == key:
             return sheet
@@ -639,6 +651,7 @@ REPORT_LABELS: dict[str, tuple[str, str]] = {
 
 
 def label(key: str, locale: str) -> str:
+    """A report label in ``locale``."""
     en, ru = REPORT_LABELS[key]
     return ru if locale == "ru" else en
 
@@ -708,6 +721,7 @@ REPORT_TITLES = frozenset(
 
 
 def dedupe_label(key: str, locale: str) -> str:
+    """A Duplicates or Merge log label in ``locale``."""
     en, ru = DEDUPE_LABELS[key]
     return ru if locale == "ru" else en
 

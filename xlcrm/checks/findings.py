@@ -46,6 +46,7 @@ class Finding:
     message: str  # plain words for a non-programmer
 
     def to_dict(self) -> dict[str, str]:
+        """The finding as JSON-ready values (severity and code as their text)."""
         data = asdict(self)
         data["severity"] = self.severity.value
         data["code"] = self.code.value

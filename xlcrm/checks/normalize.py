@@ -45,6 +45,7 @@ def as_text(value: object) -> str:
 
 
 def is_blank(value: object) -> bool:
+    """Whether a cell holds nothing: None, NaN or only spaces."""
     if value is None:
         return True
     if isinstance(value, float) and math.isnan(value):
@@ -62,6 +63,7 @@ class PhoneResult:
 
     @property
     def valid(self) -> bool:
+        """Whether every number in the cell was understood."""
         return not self.invalid
 
 
@@ -199,10 +201,12 @@ class EmailResult:
 
     @property
     def valid(self) -> bool:
+        """Whether every address in the cell was understood."""
         return not self.invalid
 
 
 def parse_emails(value: object) -> EmailResult:
+    """Every email address in a cell, and the parts that are not addresses."""
     text = as_text(value)
     addresses: list[str] = []
     invalid: list[str] = []
@@ -255,6 +259,7 @@ class DateResult:
 
     @property
     def valid(self) -> bool:
+        """Whether a date was found."""
         return self.date is not None
 
 

@@ -86,17 +86,21 @@ class Report:
 
     @property
     def errors(self) -> list[Finding]:
+        """The findings that are errors."""
         return [f for f in self.findings if f.severity is ERROR]
 
     @property
     def warnings(self) -> list[Finding]:
+        """The findings that are warnings."""
         return [f for f in self.findings if f.severity is WARNING]
 
     @property
     def valid(self) -> bool:
+        """Whether the workbook has no error (warnings allowed)."""
         return not any(f.severity is ERROR for f in self.findings)
 
     def to_dict(self) -> dict[str, object]:
+        """The report as JSON-ready values, as ``--json`` prints it."""
         return {
             "path": str(self.path),
             "locale": self.locale,

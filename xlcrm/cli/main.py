@@ -34,6 +34,7 @@ class XlcrmGroup(click.Group):
     """Turns library errors into ``Error: …`` lines and stray exceptions into one as well."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        """What the command returns; xlcrm's own errors become one line on stderr and an exit code."""
         try:
             # The command owns this process, so it may hold the collector off; the library never does.
             with collector_paused():
@@ -73,4 +74,5 @@ for command in COMMANDS:
 
 
 def main() -> None:
+    """Run the command line (the ``xlcrm`` script); returns only through ``SystemExit``."""
     cli(prog_name="xlcrm")

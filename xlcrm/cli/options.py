@@ -35,7 +35,8 @@ workbook_argument = click.argument("path", type=click.Path(path_type=Path))
 class JsonResult(Protocol):
     """A library result: ``to_dict`` is what ``--json`` prints."""
 
-    def to_dict(self) -> dict[str, Any]: ...
+    def to_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready values."""
 
 
 CommandResult = TypeVar("CommandResult", bound=JsonResult)
@@ -48,6 +49,7 @@ def _quiet_for_json(ctx: click.Context, param: click.Parameter, as_json: bool) -
 
 
 def json_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The command with a ``--json`` flag, which also silences the progress line."""
     return click.option("--json", "as_json", is_flag=True, callback=_quiet_for_json, help="Print the result as JSON.")(
         func
     )
@@ -69,6 +71,7 @@ def today_option(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def locale_option(default: str) -> Decorator:
+    """A decorator adding ``--locale`` (the language of sheet and column names) with this default."""
     return click.option(
         "--locale",
         type=click.Choice(schema.LOCALES),

@@ -113,6 +113,7 @@ class PlantedMistake:
     note: str
 
     def to_dict(self) -> dict[str, str]:
+        """The planted mistake as JSON-ready values."""
         return {"code": self.code.value, "cell": self.cell, "value": self.value, "note": self.note}
 
 
@@ -125,6 +126,7 @@ class PlantedDuplicate:
     how: str
 
     def to_dict(self) -> dict[str, str]:
+        """The planted duplicate as JSON-ready values."""
         return {"original": self.original, "duplicate": self.duplicate, "how": self.how}
 
 
@@ -137,6 +139,7 @@ class Lookalike:
     why: str
 
     def to_dict(self) -> dict[str, str]:
+        """The look-alike pair as JSON-ready values."""
         return {"first": self.first, "second": self.second, "why": self.why}
 
 
@@ -164,6 +167,7 @@ class DemoResult:
     lookalikes: list[Lookalike]
 
     def to_dict(self) -> dict[str, object]:
+        """The demo's summary as JSON-ready values, as ``--json`` prints it."""
         return {
             "path": str(self.path),
             "locale": self.locale,

@@ -392,6 +392,7 @@ class PersonName:
 
     @property
     def size(self) -> int:
+        """How many name tokens there are, full words and initials together."""
         return len(self.full) + len(self.initials)
 
 

@@ -83,6 +83,7 @@ class MergeAction:
     left_whole: tuple[str, ...] = ()
 
     def to_dict(self, plan: DedupePlan) -> dict[str, Any]:
+        """The merge as JSON-ready values: survivor, merged rows with their names, reason, re-pointed rows."""
         records = plan.records
         return {
             "merge_id": self.merge_id,
@@ -369,9 +370,11 @@ class DedupeResult:
 
     @property
     def merged_rows(self) -> int:
+        """How many client rows were (or would be) merged into others."""
         return sum(len(m["merged"]) for m in self.merges)
 
     def to_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready values, as ``--json`` prints it."""
         return {
             "path": str(self.path),
             "dry_run": self.dry_run,
@@ -528,6 +531,7 @@ class UnmergeResult:
     save: SaveResult | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready values, as ``--json`` prints it."""
         return {
             "path": str(self.path),
             "merge_id": self.merge_id,
@@ -763,6 +767,7 @@ def _count(number: int, noun: str) -> str:
 
 
 def format_dedupe(result: DedupeResult) -> str:
+    """The dedupe result as terminal text: what was merged, what waits for a decision, what was kept apart."""
     lines = []
     lines.append(f"{result.path}: {result.clients:,} clients, {result.candidate_pairs:,} candidate pairs compared")
     if result.merges:
@@ -814,6 +819,7 @@ def format_dedupe(result: DedupeResult) -> str:
 
 
 def format_unmerge(result: UnmergeResult) -> str:
+    """The unmerge result as terminal text."""
     restored = ", ".join(result.restored_ids) or _count(result.restored_rows, "row")
     lines = [
         f"Undid {result.merge_id}: {result.survivor_id} restored as it was, {restored} back in place, "

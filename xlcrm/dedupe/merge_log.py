@@ -49,6 +49,7 @@ LOG_FIXED_COLUMNS = ("merge_id", "merged_on", "role", "sheet", "row")
 
 
 def label(key: str, locale: str) -> str:
+    """A Duplicates or Merge log label in the workbook's language."""
     return schema.dedupe_label(key, locale)
 
 
@@ -92,6 +93,7 @@ class RawRows:
         return [None if cell == "" else cell for cell in self._rows[index]]
 
     def all(self) -> list[list[CellValue]]:
+        """Every row, blank cells as None."""
         return [self[index] for index in range(len(self._rows))]
 
 
@@ -312,6 +314,7 @@ class MergeLog:
     entries: list[LogEntry] = field(default_factory=list)
 
     def ids(self) -> list[str]:
+        """The merge IDs of the log, each once, in the order they first appear."""
         seen: list[str] = []
         for entry in self.entries:
             if entry.merge_id not in seen:
@@ -319,11 +322,13 @@ class MergeLog:
         return seen
 
     def next_id(self) -> str:
+        """The ID the next merge gets: one more than the highest so far (``M0001`` for the first)."""
         numbers = [int(mid[1:]) for mid in self.ids() if mid[1:].isdigit()]
         return f"M{max(numbers, default=0) + 1:04d}"
 
 
 def read_merge_log(rows: Sequence[Sequence[CellValue]]) -> MergeLog:
+    """The Merge log as read back: the Clients headers its rows follow and one entry per logged row."""
     log = MergeLog(headers=[])
     for header, body in _tables(rows, "merge_id"):
         fixed = len(LOG_FIXED_COLUMNS)
@@ -442,6 +447,7 @@ LOG_ADDED_COLUMNS = len(_log_lead_columns("en")) + len((LINKS_HEADERS, FORMULAS_
 
 
 def merge_log_sheet(log: MergeLog, locale: str) -> ReportSheet:
+    """The Merge log sheet: the fixed columns, then each logged row's cells under the Clients headers."""
     columns = _log_lead_columns(locale)
     columns += [ReportColumn(header or " ") for header in log.headers]
     linked = any(entry.links for entry in log.entries)

@@ -117,10 +117,12 @@ class Match:
 
     @property
     def reason(self) -> str:
+        """Why the pair matched, and why it is kept apart when a veto says so."""
         return "; ".join(self.reasons + ((f"kept apart: {self.veto}",) if self.veto else ()))
 
     @property
     def rows(self) -> tuple[int, int]:
+        """The two client rows of the pair."""
         return (self.first, self.second)
 
 
@@ -135,6 +137,7 @@ class MergeGroup:
 
     @property
     def rows(self) -> tuple[int, ...]:
+        """The survivor's row, then the merged rows."""
         return (self.survivor,) + self.merged
 
 
@@ -175,6 +178,7 @@ class DedupePlan:
 
     @property
     def merged_rows(self) -> int:
+        """How many client rows the plan merges into others."""
         return sum(len(group.merged) for group in self.groups)
 
 

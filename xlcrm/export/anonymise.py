@@ -64,6 +64,7 @@ def _mask_email(match: re.Match[str]) -> str:
 
 
 def mask_emails(value: object) -> str:
+    """The cell's text with each email address masked."""
     return _EMAIL.sub(_mask_email, as_text(value))
 
 
@@ -105,6 +106,7 @@ class AnonymisedCopy:
     save: SaveResult | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready values."""
         return {"path": str(self.path), "masked_cells": self.masked_cells, "left_out": self.left_out}
 
 

@@ -62,6 +62,7 @@ class DatabaseExport:
     tables: dict[str, int]  # table -> rows written
 
     def to_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready values."""
         return {"target": self.target, "tables": self.tables}
 
 

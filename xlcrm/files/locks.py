@@ -68,6 +68,7 @@ class LockInfo:
 
     @property
     def since_text(self) -> str:
+        """The lock's start time as LibreOffice writes it in its lock file."""
         return self.since.strftime(_LIBREOFFICE_TIME_FORMAT)
 
 

@@ -95,6 +95,7 @@ class RunLockHolder:
 
     @classmethod
     def of_this_process(cls) -> RunLockHolder:
+        """The holder this process is: user, computer, process ID, start time."""
         user = _user_name()
         owner = user[: OWNER_FILE_MAX_NAME - len(_OWNER_SUFFIX)] + _OWNER_SUFFIX
         return cls(
@@ -125,6 +126,7 @@ class RunLockHolder:
             return None
 
     def to_json(self) -> bytes:
+        """The lock file's content: this holder as UTF-8 JSON."""
         fields: dict[str, Any] = {"program": "xlcrm", **asdict(self), "since": self.since.isoformat()}
         return json.dumps(fields, ensure_ascii=False).encode("utf-8")
 
@@ -134,6 +136,7 @@ class RunLockHolder:
 
     @property
     def on_this_computer(self) -> bool:
+        """Whether the holder runs on this computer (only then can its process be looked up)."""
         return self.host.casefold() == _host_name().casefold()
 
 

@@ -94,6 +94,7 @@ class SaveResult:
     warnings: tuple[str, ...] = ()  # e.g. a lock that was not obeyed
 
     def to_dict(self) -> dict[str, Any]:
+        """The save as JSON-ready values."""
         return {
             "path": str(self.path),
             "replaced": self.replaced,

@@ -94,6 +94,7 @@ class RecordOutcome:
     merge_id: str = ""  # the Merge log entry of a merge into a client already in the workbook
 
     def to_dict(self) -> dict[str, Any]:
+        """The source record's outcome as JSON-ready values."""
         return {
             "source_row": self.source_row,
             "outcome": self.outcome,
@@ -117,9 +118,11 @@ class ImportResult:
     save: SaveResult | None = None
 
     def count(self, outcome: str) -> int:
+        """How many source records had this outcome."""
         return sum(record.outcome == outcome for record in self.records)
 
     def to_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready values, as ``--json`` prints it."""
         return {
             "path": str(self.path),
             "source": str(self.source),
@@ -635,6 +638,7 @@ SHOWN_ITEMS = 20
 
 
 def format_import(result: ImportResult) -> str:
+    """The import result as terminal text: how the source was read, its columns, what became of each record."""
     lines = [f"Read {result.source} as {result.read_as}"]
     lines.append(f"Columns for {result.sheet}:")
     for item in result.mapping:

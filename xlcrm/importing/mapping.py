@@ -47,9 +47,11 @@ class ColumnMapping:
     origin: str = "auto"  # "auto", "mapping file", or why it is not imported
 
     def to_dict(self, spec: Sheet, locale: str) -> dict[str, Any]:
+        """The mapping as JSON-ready values (the column by its name in ``locale``)."""
         return {"header": self.header, "column": self.target_name(spec, locale), "origin": self.origin}
 
     def target_name(self, spec: Sheet, locale: str) -> str | None:
+        """The name of the column this source column goes to, or None when it is not imported."""
         return spec.column(self.column).name(locale) if self.column else None
 
 

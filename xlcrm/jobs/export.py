@@ -28,6 +28,7 @@ class ExportResult:
     anonymised: AnonymisedCopy | None
 
     def to_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready values, as ``--json`` prints it."""
         return {
             "path": str(self.path),
             "database": self.database.to_dict() if self.database else None,
@@ -70,6 +71,7 @@ def export_workbook(
 
 
 def format_export(result: ExportResult) -> str:
+    """The export result as terminal text."""
     lines = []
     if result.database is not None:
         lines.append(

@@ -86,6 +86,7 @@ class RefreshResult:
     save: SaveResult | None  # None on a dry run
 
     def to_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready values, as ``--json`` prints it."""
         return {
             "path": str(self.path),
             "locale": self.locale,

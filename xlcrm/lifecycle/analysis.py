@@ -32,6 +32,7 @@ class Analysis:
 
 
 def analyse(data: WorkbookData, today: dt.date) -> Analysis:
+    """The workbook validated and turned into frames and lifecycle figures for ``today``."""
     report = validate_data(data, today)
     refuse_broken_structure(report.findings)
     settings, _ = read_settings(data)  # its findings are part of the report already
@@ -40,6 +41,7 @@ def analyse(data: WorkbookData, today: dt.date) -> Analysis:
 
 
 def refuse_broken_structure(findings: list[Finding]) -> None:
+    """Nothing; raises WorkbookStructureError when the findings include a structure error."""
     broken = [f for f in findings if f.severity is Severity.ERROR and f.code in STRUCTURE_CODES]
     if broken:
         details = "; ".join(f"{f.cell}: {f.message}" for f in broken)

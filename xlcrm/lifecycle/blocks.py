@@ -91,6 +91,7 @@ class Lifecycle:
 
 @progress.step("sorting clients into lifecycle blocks")
 def compute_lifecycle(frames: Frames, settings: Settings, today: dt.date) -> Lifecycle:
+    """Each client's lifecycle block on ``today``, with the figures that decided it."""
     clients = frames.clients[frames.clients["client_id"].notna()]
     clients = clients[~clients["client_id"].duplicated()]
     base = pd.DataFrame(

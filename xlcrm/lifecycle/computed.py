@@ -50,6 +50,7 @@ class ComputedCells:
 
 
 def computed_header(column: schema.Column, locale: str) -> str:
+    """The header of a computed column: the report marker and the column's name."""
     return schema.REPORT_MARKER + column.name(locale)
 
 

@@ -41,6 +41,7 @@ class Frames:
 
 @progress.step("reading dates, amounts and types")
 def build_frames(data: WorkbookData) -> Frames:
+    """The user sheets as typed frames: parsed dates, amounts, phones and list values."""
     clients = _sheet(data, schema.CLIENTS)
     contacts = _sheet(data, schema.CONTACTS)
     interactions = _sheet(data, schema.INTERACTIONS)

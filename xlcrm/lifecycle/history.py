@@ -74,6 +74,8 @@ def read_history(rows: Sequence[Sequence[object]]) -> BlockHistory:
 
 
 def history_sheet(history: BlockHistory, locale: str, today: dt.date) -> ReportSheet:
+    """The block history sheet: clients per block at each refresh, and the block each client was in."""
+
     def text(key: str) -> str:
         return schema.label(key, locale)
 

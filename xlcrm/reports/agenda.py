@@ -58,6 +58,7 @@ class Agenda:
         return Agenda(self.today, self.locale, self.horizon_days, mine.reset_index(drop=True))
 
     def to_dict(self) -> dict[str, Any]:
+        """The agenda as JSON-ready values, one record per item."""
         items = []
         item: Any  # a row of AGENDA_COLUMNS; pandas-stubs gives its fields every scalar type at once
         for item in self.items.itertuples(index=False):
@@ -71,6 +72,7 @@ class Agenda:
 
 
 def build_agenda(frames: Frames, lifecycle: Lifecycle) -> Agenda:
+    """Every manager's tasks: overdue and planned contacts, birthdays, and clients due for a contact or a review."""
     today = pd.Timestamp(lifecycle.today)
     horizon = lifecycle.settings.birthday_days
     until = today + pd.Timedelta(days=horizon)
@@ -167,6 +169,7 @@ class AgendaResult:
     events: int  # events in it
 
     def to_dict(self) -> dict[str, Any]:
+        """The agenda and the calendar file written, as JSON-ready values."""
         return {**self.agenda.to_dict(), "ics": str(self.ics) if self.ics else None, "events": self.events}
 
 
@@ -191,6 +194,7 @@ def workbook_agenda(
 
 
 def agenda_sheet(agenda: Agenda, subtitle: str) -> ReportSheet:
+    """The agenda report sheet: one table of every task, filterable by manager."""
     locale = agenda.locale
 
     def text(key: str) -> str:

@@ -52,11 +52,13 @@ class Period:
 
     @classmethod
     def ending(cls, today: dt.date) -> Period:
+        """The reporting period: the last PERIOD_MONTHS calendar months up to ``today``."""
         months_back = PERIOD_MONTHS - 1
         year, month = divmod(today.year * 12 + today.month - 1 - months_back, 12)
         return cls(dt.date(year, month + 1, 1), today)
 
     def months(self) -> list[pd.Period]:
+        """The calendar months of the period, oldest first."""
         return list(pd.period_range(self.start, self.end, freq="M"))
 
 
@@ -70,6 +72,7 @@ class Migration:
 
     @property
     def moved(self) -> int:
+        """How many clients changed block since the previous refresh."""
         return len(self.moves)
 
 
@@ -128,10 +131,12 @@ def acting_manager(log: pd.DataFrame, lifecycle: Lifecycle, locale: str) -> pd.S
 
 
 def client_manager(lifecycle: Lifecycle, locale: str) -> pd.Series:
+    """Each client's manager, with the "no manager" label where the cell is blank."""
     return lifecycle.clients["manager"].fillna(schema.label("no_manager", locale))
 
 
 def migration_matrix(history: BlockHistory, today: dt.date, blocks: pd.Series) -> Migration:
+    """How clients moved between blocks since the previous refresh recorded in the block history."""
     numbers = [b.number for b in reversed(schema.BLOCKS)]
     previous = history.previous(today)
     before = pd.Series(previous[1] if previous else {}, dtype="Int64")
@@ -159,6 +164,8 @@ def migration_matrix(history: BlockHistory, today: dt.date, blocks: pd.Series) -
 def dashboard_sheet(
     lifecycle: Lifecycle, period: Period, migration: Migration, history: BlockHistory, locale: str, subtitle: str
 ) -> ReportSheet:
+    """The dashboard sheet: clients and revenue per block, who moved between blocks, with charts."""
+
     def text(key: str) -> str:
         return schema.label(key, locale)
 
@@ -228,6 +235,8 @@ def dashboard_sheet(
 
 
 def migration_table(migration: Migration, locale: str) -> ReportTable:
+    """The migration matrix as a report table, with totals."""
+
     def text(key: str) -> str:
         return schema.label(key, locale)
 
@@ -295,6 +304,7 @@ def moves_table(migration: Migration, lifecycle: Lifecycle, locale: str) -> Repo
 
 
 def revenue_by_month_table(lifecycle: Lifecycle, period: Period, locale: str) -> ReportTable:
+    """Orders and revenue of each month of the period as a report table."""
     orders = period_orders(lifecycle, period)
     month = orders["date"].dt.to_period("M")
     grouped = orders.groupby(month)["amount"].agg(["size", "sum"]).reindex(period.months(), fill_value=0)
@@ -311,6 +321,7 @@ def revenue_by_month_table(lifecycle: Lifecycle, period: Period, locale: str) ->
 
 
 def history_table(history: BlockHistory, locale: str) -> ReportTable:
+    """Clients per block at the last refreshes as a report table."""
     blocks = list(reversed(schema.BLOCKS))
     recent = list(history.counts.items())[-DASHBOARD_HISTORY:]
     return ReportTable(
@@ -326,6 +337,8 @@ def history_table(history: BlockHistory, locale: str) -> ReportTable:
 
 
 def managers_sheet(lifecycle: Lifecycle, period: Period, locale: str, subtitle: str) -> ReportSheet:
+    """The managers sheet: each manager's activity and results in the period, and clients by block."""
+
     def text(key: str) -> str:
         return schema.label(key, locale)
 
@@ -444,6 +457,7 @@ def service_names(orders: pd.DataFrame, frames: Frames) -> pd.Series:
 
 
 def services_sheet(frames: Frames, lifecycle: Lifecycle, period: Period, subtitle: str) -> ReportSheet:
+    """The services sheet: orders and revenue by service in the period, by month, and services never ordered."""
     locale = frames.locale
 
     def text(key: str) -> str:
@@ -525,6 +539,8 @@ def abc_ranking(lifecycle: Lifecycle, period: Period) -> pd.DataFrame:
 
 
 def abc_sheet(lifecycle: Lifecycle, period: Period, locale: str, subtitle: str) -> ReportSheet:
+    """The ABC sheet: clients ranked by revenue in the period, with classes A, B and C."""
+
     def text(key: str) -> str:
         return schema.label(key, locale)
 
@@ -593,6 +609,8 @@ def abc_sheet(lifecycle: Lifecycle, period: Period, locale: str, subtitle: str) 
 
 
 def problems_sheet(findings: Sequence[Finding], locale: str, subtitle: str) -> ReportSheet:
+    """The problems sheet: every finding of validation with its cell."""
+
     def text(key: str) -> str:
         return schema.label(key, locale)
 

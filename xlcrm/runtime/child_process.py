@@ -116,6 +116,7 @@ def _give_back_freed_memory() -> None:
 
 
 def main(modules: list[str]) -> int:
+    """The helper process's exit code, after answering the request read on stdin."""
     for module in modules:
         importlib.import_module(module)
     request = sys.stdin.buffer.read()

@@ -26,6 +26,7 @@ class Progress:
         self.depth = 0
 
     def enter(self, label: str) -> None:
+        """Nothing; starts a step, shown as ``label`` on the status line."""
         self.depth += 1
         if self.stream is not None:
             elapsed = time.monotonic() - self.started
@@ -33,6 +34,7 @@ class Progress:
             self.stream.flush()
 
     def leave(self) -> None:
+        """Nothing; ends a step, clearing the status line after the outermost one."""
         self.depth -= 1
         if self.stream is not None and self.depth == 0:
             self.stream.write(_CLEAR_LINE)

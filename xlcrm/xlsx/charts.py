@@ -71,6 +71,7 @@ class Anchor:
 
 
 def anchors(where: SheetLayout, count: int) -> list[Anchor]:
+    """Where each of ``count`` charts goes: right of the sheet's tables, one below the other."""
     left = where.width + GAP_COLUMNS
     return [
         Anchor(
@@ -84,6 +85,7 @@ def anchors(where: SheetLayout, count: int) -> list[Anchor]:
 
 
 def chart_xml(chart: Chart, report: ReportSheet, where: SheetLayout) -> bytes:
+    """The chart part's XML for ``chart``, its series referring to its table's cells."""
     table = report.tables[chart.table]
     place = where.tables[chart.table]
     count = len(table.rows) if chart.rows is None else min(chart.rows, len(table.rows))
@@ -138,6 +140,7 @@ def chart_xml(chart: Chart, report: ReportSheet, where: SheetLayout) -> bytes:
 
 
 def drawing_xml(places: Sequence[Anchor], chart_rel_ids: Sequence[str]) -> bytes:
+    """The drawing part's XML placing each chart at its anchor."""
     frames = []
     for number, (place, rel_id) in enumerate(zip(places, chart_rel_ids), start=1):
         frames.append(

@@ -89,6 +89,7 @@ class Prerendering(_WrittenAhead):
         super().__init__(child, "xlcrm-reports-", render_reports, list(reports), styles, date1904)
 
     def rendered_for(self, styles: dict[StyleKey, int], date1904: bool) -> bool:
+        """Whether the reports were rendered with these style indices and date system (else they are not used)."""
         return styles == self.styles and date1904 == self.date1904
 
     def part(self, report_name: str) -> RenderedPart | None:
@@ -108,13 +109,16 @@ class HelperProcesses:
         self._ready: list[Child] = []
 
     def start(self) -> None:
+        """Nothing; starts the helper processes not started yet."""
         self._ready.extend(Child(__name__) for _ in range(self._count - len(self._ready)))
 
     def take(self) -> Child:
+        """A helper process, started ahead if one was, else started now."""
         self._count -= 1
         return self._ready.pop() if self._ready else Child(__name__)
 
     def close(self) -> None:
+        """Nothing; stops the helper processes not taken."""
         while self._ready:
             self._ready.pop().close()
         self._count = 0
@@ -152,6 +156,7 @@ class ReportRenderer:
         return self.prerendering
 
     def close(self) -> None:
+        """Nothing; stops the renderer's process and removes what it wrote."""
         if self._child is not None:
             self._child.close()
         if self.prerendering is not None:

@@ -56,6 +56,7 @@ class FileStamp:
 
     @classmethod
     def of(cls, path: Path) -> FileStamp:
+        """The file's size, modification time and SHA-256 now."""
         stat = path.stat()
         digest = hashlib.sha256()
         with path.open("rb") as handle:
@@ -111,9 +112,11 @@ class SheetData:
         return f"{sheet_ref(self.name)}!{self.letters[column_key]}{row}"
 
     def has(self, column_key: str) -> bool:
+        """Whether the sheet has this schema column."""
         return column_key in self.letters
 
     def column_values(self, column_key: str) -> pd.Series:
+        """The column's cells by row; all None when the sheet lacks the column."""
         if column_key in self.frame.columns:
             return self.frame[column_key]
         return pd.Series([None] * len(self.frame), index=self.frame.index, dtype=object)
@@ -191,6 +194,7 @@ class WorkbookData:
     report_rows: dict[str, Sequence[Sequence[CellValue]]] = field(default_factory=dict)
 
     def sheet(self, key: str) -> SheetData | None:
+        """The sheet with this schema key, or None when the workbook does not have it."""
         return self.sheets.get(key)
 
     def misplaced_header(self, key: str) -> int | None:
@@ -257,6 +261,7 @@ class Sheets(Mapping[str, SheetData]):
         self._when_waiting: Callable[[], None] | None = None
 
     def add(self, key: str, sheet: SheetData) -> None:
+        """Nothing; records a sheet as read."""
         self._ready[key] = sheet
 
     def when_waiting(self, start: Callable[[], None]) -> None:
@@ -419,6 +424,7 @@ def _read_sheets(path: Path, workers: ThreadPoolExecutor) -> WorkbookData:
 
 
 def is_big_workbook(path: Path) -> bool:
+    """Whether the workbook is big enough for helper processes to pay off."""
     return path.stat().st_size >= BIG_WORKBOOK_BYTES
 
 

@@ -205,6 +205,7 @@ class SheetLayout:
 
     @property
     def ref(self) -> str:
+        """The range the table covers, as ``A1:F20``."""
         return f"A1:{column_letter(self.width - 1)}{self.last_row}"
 
 

@@ -189,6 +189,7 @@ class RowMap:
         return self.deleted[0] if self.deleted else MAX_ROWS + 1
 
     def is_deleted(self, row: int) -> bool:
+        """Whether ``row`` is deleted."""
         return row in self._set
 
     def row(self, row: int) -> int | None:
@@ -320,6 +321,7 @@ def range_bounds(text: str) -> tuple[int, int, int, int]:
 
 
 def range_text(first_row: int, first_column: int, last_row: int, last_column: int) -> str:
+    """The range as ``B3:D9``, or one cell as ``B3``."""
     start, end = f"{column_letter(first_column)}{first_row}", f"{column_letter(last_column)}{last_row}"
     return start if start == end else f"{start}:{end}"
 
@@ -521,7 +523,8 @@ FORMULA_WINDOW = 1 << 17
 class ReadsBytes(Protocol):
     """A stream SheetXml can read: an open zip entry, or a ``ReadAhead`` over one."""
 
-    def read(self, size: int, /) -> bytes: ...
+    def read(self, size: int, /) -> bytes:
+        """Up to ``size`` bytes; b"" at the end."""
 
 
 class SheetXml:
@@ -665,6 +668,7 @@ class Cell:
     data: bytes  # the whole <c> element as written
 
     def attributes(self) -> dict[bytes, bytes]:
+        """The attributes of the cell's opening tag."""
         return _attributes(self.data[: self.data.index(b">") + 1])
 
 
@@ -713,6 +717,7 @@ class RowParser:
         return attributes, cells, b"".join(part for part in others if part.strip())
 
     def row_open(self, row: bytes) -> bytes:
+        """The row's opening tag."""
         opening = self._row_open.match(row)
         assert opening is not None
         return opening.group(0)
@@ -732,6 +737,7 @@ class RowParser:
         return column_index(reference.group(1).decode())
 
     def join(self, number: int, attributes: Mapping[bytes, bytes], cells: Sequence[Cell], others: bytes) -> bytes:
+        """The ``<row>`` element of these cells, in column order, and the other content."""
         body = b"".join(cell.data for cell in sorted(cells, key=lambda c: c.column)) + others
         return self.row_element(number, attributes, body)
 
@@ -771,6 +777,7 @@ class RowParser:
             yield match, _attributes(match.group(1)), unescape_xml(match.group(2) or b"")
 
     def has_formula(self, data: bytes, start: int = 0, end: int | None = None) -> bool:
+        """Whether the bytes between ``start`` and ``end`` hold a formula."""
         return self._formula.search(data, start, len(data) if end is None else end) is not None
 
     def find_cell(self, row: bytes, ref: bytes) -> int:
@@ -782,6 +789,7 @@ class RowParser:
         return position
 
     def cell_end(self, row: bytes, start: int) -> int:
+        """Where the cell starting at ``start`` in ``row`` ends."""
         tag_end = row.index(b">", start)
         if row[tag_end - 1 : tag_end] == b"/":
             return tag_end + 1
@@ -896,6 +904,7 @@ class RowWriter:
         self.cell_openings: dict[int, bytes] = {}
 
     def write(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
+        """The sheet data's chunks with the edit applied."""
         if self.plan.rows:
             return self._write_every_row(chunks, 0)
         return self._write_changed_rows(chunks)

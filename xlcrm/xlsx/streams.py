@@ -109,6 +109,7 @@ class ReadAhead:
                 continue
 
     def read(self, size: int) -> bytes:
+        """The next chunk (``size`` must be the chunk size); b"" at the end."""
         if size != self._chunk_size:
             raise ValueError(f"ReadAhead serves reads of {self._chunk_size} bytes, not {size}")
         if self._done:
@@ -122,6 +123,7 @@ class ReadAhead:
         return item
 
     def close(self) -> None:
+        """Nothing; stops the reading thread."""
         self._stop.set()
         self._thread.join()
 

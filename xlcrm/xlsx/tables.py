@@ -32,6 +32,7 @@ class SheetTable:
 
     @property
     def total_row(self) -> int | None:
+        """The row of the table's total row, or None when it has none."""
         return self.last_row if self.total_rows else None
 
     def furniture_rows(self) -> list[int]:
