@@ -103,7 +103,7 @@ def python_the_system_kills(folder: Path) -> Path:
     return killed
 
 
-# --- hypothesis profiles (tests/test_property_edits.py): XLCRM_HYPOTHESIS_PROFILE=nightly for thousands ---
+# --- hypothesis profiles (tests/dedupe/test_property_edits.py): XLCRM_HYPOTHESIS_PROFILE=nightly for thousands ---
 
 try:
     from hypothesis import HealthCheck, Phase

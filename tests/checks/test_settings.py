@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from builders import settings_records, valid_records, write_records
 from openpyxl import load_workbook
 
+from tests.builders import settings_records, valid_records, write_records
 from xlcrm import schema
 from xlcrm.checks.findings import Code, Finding, Severity
 from xlcrm.checks.settings import Settings, builtin_list, read_settings

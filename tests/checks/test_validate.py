@@ -9,10 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from builders import Records, settings_records, valid_records, valid_rows, write_records, write_workbook
 from click.testing import CliRunner, Result
 from openpyxl import load_workbook
 
+from tests.builders import Records, settings_records, valid_records, valid_rows, write_records, write_workbook
 from xlcrm import schema
 from xlcrm.checks.findings import Code, Finding, Severity
 from xlcrm.checks.validate import Report, format_report, validate_workbook

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import click
 import pytest
 from click.testing import CliRunner
 
+from tests.paths import README
 from xlcrm.cli.main import cli
 
-README = Path(__file__).resolve().parent.parent / "README.md"
 COMMANDS = sorted(cli.commands)
 
 

@@ -11,9 +11,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from conftest import convert_with_libreoffice
 from stdnum.ru import inn as stdnum_inn
 
+from tests.conftest import convert_with_libreoffice
+from tests.paths import EXAMPLE
 from xlcrm import schema
 from xlcrm.checks.findings import Code
 from xlcrm.checks.normalize import parse_date, parse_emails, parse_inn, parse_phones
@@ -24,7 +25,6 @@ from xlcrm.create.demo import DemoData, create_demo, generate_demo
 from xlcrm.errors import UsageError
 
 TODAY = dt.date(2026, 11, 23)
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "demo.xlsx"
 # How examples/demo.xlsx was made; examples/README.md shows the same command.
 EXAMPLE_ARGS = {"clients": 120, "seed": 1, "locale": "ru", "today": TODAY}
 

@@ -10,9 +10,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from conftest import convert_with_libreoffice
 from openpyxl.utils import range_boundaries
 
+from tests.conftest import convert_with_libreoffice
+from tests.paths import REPO
 from xlcrm import schema
 from xlcrm.checks import validate
 from xlcrm.cli.main import cli
@@ -22,7 +23,6 @@ from xlcrm.xlsx.reader import read_workbook
 from xlcrm.xlsx.refs import column_letter
 
 LOCALES = schema.LOCALES
-REPO = Path(__file__).resolve().parent.parent
 
 
 def run(*args: str):

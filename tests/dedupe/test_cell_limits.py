@@ -12,10 +12,10 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from builders import settings_records, write_records
 from click.testing import CliRunner
-from test_unmerge import cells, user_sheets
 
+from tests.builders import settings_records, write_records
+from tests.dedupe.test_unmerge import cells, user_sheets
 from xlcrm import schema
 from xlcrm.cli.main import cli
 from xlcrm.create.template import build_workbook

@@ -6,8 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from builders import settings_records, write_records
 
+from tests.builders import settings_records, write_records
 from xlcrm import schema
 from xlcrm.checks.settings import read_settings
 from xlcrm.create.demo import create_demo, generate_demo

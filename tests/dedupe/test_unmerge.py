@@ -9,15 +9,15 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from builders import settings_records, write_records, write_workbook
 from click.testing import CliRunner
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
-from package_checks import assert_package_consistent, entries
 from python_calamine import CalamineWorkbook
-from test_sheet_edits import sheet_state
 
+from tests.builders import settings_records, write_records, write_workbook
+from tests.package_checks import assert_package_consistent, entries
+from tests.xlsx.test_sheet_edits import sheet_state
 from xlcrm import schema
 from xlcrm.cli.main import cli
 from xlcrm.create.demo import create_demo
@@ -414,7 +414,7 @@ def test_unmerge_keeps_what_sits_above_the_restored_rows(book: Path) -> None:
 def test_dedupe_then_unmerge_of_every_merge_gives_back_what_follows_the_rows(tmp_path: Path) -> None:
     """Real bases: every e-mail a mailto link (Excel makes one of each typed address), notes on clients below the
     merged rows, a format and a dropdown over exactly the client rows, merged cells, a formula on every row."""
-    from test_foreign_fixtures import assert_foreign_parts_kept  # noqa: PLC0415 - the fixtures' own check
+    from tests.test_foreign_fixtures import assert_foreign_parts_kept  # noqa: PLC0415 - the fixtures' own check
 
     path = create_demo(tmp_path / "demo.xlsx", clients=120, seed=3, locale="en", today=TODAY).path
     merged_ids = {

@@ -9,10 +9,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from builders import valid_records, write_records
 from click.testing import CliRunner
 from openpyxl import load_workbook
 
+from tests.builders import valid_records, write_records
 from xlcrm import schema
 from xlcrm.cli.main import cli
 from xlcrm.create.template import build_workbook

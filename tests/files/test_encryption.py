@@ -13,11 +13,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from builders import valid_records
 from click.testing import CliRunner, Result
-from conftest import SOFFICE
 from openpyxl import load_workbook
 
+from tests.builders import valid_records
+from tests.conftest import SOFFICE
+from tests.paths import DATA, TESTS
 from xlcrm import schema
 from xlcrm.cli.main import cli
 from xlcrm.create.template import build_workbook
@@ -28,7 +29,7 @@ from xlcrm.jobs.refresh import refresh_workbook
 
 PASSWORD = "Пароль 2026!"
 SYSTEM_PYTHON = "/usr/bin/python3"
-LO_SCRIPT = Path(__file__).resolve().parent / "lo_open_encrypted.py"
+LO_SCRIPT = TESTS / "lo_open_encrypted.py"
 
 
 @pytest.fixture
@@ -272,7 +273,7 @@ def test_dedupe_and_unmerge_of_a_protected_workbook(tmp_path: Path) -> None:
 
 def test_a_protected_macro_workbook_keeps_its_macros(tmp_path: Path) -> None:
     path = tmp_path / "book.xlsm"
-    encrypt(Path(__file__).resolve().parent / "data" / "user_workbook.xlsm", path, PASSWORD)
+    encrypt(DATA / "user_workbook.xlsm", path, PASSWORD)
 
     result = invoke("refresh", str(path), "--keep-backups", "0", "--today", "2026-11-23")
 

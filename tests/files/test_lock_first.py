@@ -1,6 +1,6 @@
 """Writing commands refuse a workbook open in Excel or LibreOffice at once, before reading or computing anything.
 
-The save looks at the lock again (tests/test_safe_save.py); these tests show the
+The save looks at the lock again (tests/files/test_safe_save.py); these tests show the
 early look: the lock's one-line ``Error:``, a non-zero exit, no file touched,
 and none of the reading functions called. Dry runs only read, so they go on.
 """
@@ -14,9 +14,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from builders import valid_records, write_records
 from click.testing import CliRunner, Result
 
+from tests.builders import valid_records, write_records
 from xlcrm import schema
 from xlcrm.cli.main import cli
 from xlcrm.create import demo

@@ -25,9 +25,10 @@ from typing import Any
 
 import openpyxl
 import pytest
-from builders import valid_records, write_records
 from click.testing import CliRunner, Result
 
+from tests.builders import valid_records, write_records
+from tests.paths import REPO
 from xlcrm import schema
 from xlcrm.cli.main import cli
 from xlcrm.errors import WorkbookLocked
@@ -219,7 +220,7 @@ def holder_process(workbook: Path) -> Iterator[Callable[..., subprocess.Popen[st
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
-            cwd=Path(__file__).parent.parent,
+            cwd=REPO,
         )
         started.append(process)
         assert process.stdout is not None and process.stdout.readline() == "holding\n"

@@ -12,10 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import give_to_nobody, run_unprivileged
 from openpyxl import Workbook, load_workbook
 from python_calamine import CalamineWorkbook
 
+from tests.conftest import give_to_nobody, run_unprivileged
 from xlcrm.errors import UsageError, WorkbookChanged, WorkbookLocked, WriteError, XlcrmError
 from xlcrm.files.safe_save import (
     BACKUP_FOLDER,

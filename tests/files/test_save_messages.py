@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import pytest
-from builders import valid_records, write_records
 from click.testing import CliRunner, Result
 
+from tests.builders import valid_records, write_records
 from xlcrm.cli.main import cli
 from xlcrm.files.encryption import PASSWORD_ENV, encrypt
 from xlcrm.files.safe_save import TEMP_PREFIX

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import convert_with_libreoffice
 from openpyxl import Workbook, load_workbook
 
+from tests.conftest import convert_with_libreoffice
 from xlcrm import schema
 from xlcrm.cli.main import cli
 from xlcrm.create.template import build_workbook

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from tests.builders import valid_records, write_records
+from tests.paths import EXAMPLE
 from xlcrm import schema
 from xlcrm.checks.validate import validate_workbook
 from xlcrm.cli.main import cli
@@ -25,7 +26,6 @@ from xlcrm.lifecycle.analysis import analyse
 from xlcrm.lifecycle.computed import computed_cells
 from xlcrm.xlsx.reader import read_workbook
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "demo.xlsx"
 TODAY = dt.date(2026, 11, 23)  # the example's "today"
 PERIOD_START = pd.Timestamp(2025, 12, 1)  # twelve calendar months up to TODAY
 LOCALE = "ru"
@@ -565,7 +565,7 @@ def test_report_sheets_stay_xlcrms_after_excel_saves_them_and_from_older_version
 
 @pytest.mark.libreoffice
 def test_report_marks_survive_a_save_in_libreoffice(tmp_path: Path) -> None:
-    from conftest import convert_with_libreoffice
+    from tests.conftest import convert_with_libreoffice
 
     path = tmp_path / "demo.xlsx"
     shutil.copy(EXAMPLE, path)

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from builders import settings_records, write_records
 from click.testing import CliRunner
 from openpyxl.comments import Comment
-from test_unmerge import cells, client, set_decision
 
+from tests.builders import settings_records, write_records
+from tests.dedupe.test_unmerge import cells, client, set_decision
 from xlcrm import schema
 from xlcrm.cli.main import cli
 from xlcrm.dedupe.merge import apply_plan, load_plan, unmerge_workbook

@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from tests.paths import EXAMPLE
 from xlcrm.cli.main import cli
 from xlcrm.runtime import progress
-
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "demo.xlsx"
 
 
 class Terminal(io.StringIO):

@@ -12,6 +12,7 @@ from lxml import etree
 from openpyxl import load_workbook
 
 from tests.conftest import convert_with_libreoffice
+from tests.paths import EXAMPLE
 from xlcrm import schema
 from xlcrm.jobs.refresh import refresh_workbook
 from xlcrm.lifecycle.analysis import analyse
@@ -22,7 +23,6 @@ from xlcrm.xlsx.charts import NS_CHART, REL_CHART, REL_DRAWING
 from xlcrm.xlsx.reader import read_workbook
 from xlcrm.xlsx.report_sheet import layout
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "demo.xlsx"
 TODAY = dt.date(2026, 11, 23)
 DASHBOARD = schema.DASHBOARD.name("ru")
 C = {"c": NS_CHART}

@@ -19,15 +19,15 @@ from pathlib import Path
 import openpyxl
 import pytest
 import xlsxwriter
-from test_bad_inputs import good_workbook, snapshot
 
+from tests.paths import REPO
+from tests.test_bad_inputs import good_workbook, snapshot
 from xlcrm import schema
 from xlcrm.create import template
 from xlcrm.errors import BeyondLimits, NotAWorkbook
 from xlcrm.xlsx import limits
 from xlcrm.xlsx.reader import read_workbook
 
-REPO = Path(__file__).resolve().parents[1]
 TODAY = "2026-11-23"
 MEMORY_CAP = 3 * 2**30  # far above what these small workbooks need; a bomb or a dense 17-billion-cell grid is not
 SECONDS = 120

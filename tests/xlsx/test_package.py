@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 from openpyxl.comments import Comment
 from openpyxl.workbook.defined_name import DefinedName
-from package_checks import assert_package_consistent, assert_styles_extended, canonical, entries, xml
 from python_calamine import CalamineWorkbook
 
+from tests.package_checks import assert_package_consistent, assert_styles_extended, canonical, entries, xml
 from xlcrm import schema
 from xlcrm.errors import NotAReportSheet, NotAWorkbook, WorkbookError
 from xlcrm.xlsx.package import NS_MAIN, write_report_sheets

@@ -13,8 +13,8 @@ from typing import Any
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from conftest import python_the_system_kills
 
+from tests.conftest import python_the_system_kills
 from xlcrm import schema
 from xlcrm.cli.main import cli
 from xlcrm.create.demo import create_demo

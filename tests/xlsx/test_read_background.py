@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from builders import write_workbook
 from click.testing import CliRunner
-from conftest import python_the_system_kills
 
+from tests.builders import write_workbook
+from tests.conftest import python_the_system_kills
 from xlcrm import schema
 from xlcrm.cli.main import cli
 from xlcrm.create.demo import create_demo

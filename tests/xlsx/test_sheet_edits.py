@@ -18,16 +18,17 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 import pytest
-from conftest import convert_with_libreoffice
 from openpyxl.chart import BarChart, Reference
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import PatternFill
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.table import Table
 from openpyxl.worksheet.worksheet import Worksheet
-from package_checks import assert_package_consistent, assert_styles_extended, canonical, entries, xml
 from python_calamine import CalamineWorkbook
 
+from tests.conftest import convert_with_libreoffice
+from tests.package_checks import assert_package_consistent, assert_styles_extended, canonical, entries, xml
+from tests.paths import DATA
 from xlcrm import schema
 from xlcrm.create.template import build_workbook
 from xlcrm.errors import EditRefused, WorkbookChanged
@@ -48,7 +49,6 @@ from xlcrm.xlsx.sheet_edits import (
     StyleChooser,
 )
 
-DATA = Path(__file__).parent / "data"
 CLIENTS = schema.CLIENTS.name("en")
 INTERACTIONS = schema.INTERACTIONS.name("en")
 CLIENTS_PART = "xl/worksheets/sheet1.xml"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import openpyxl
 import xlsxwriter
-from builders import settings_records, sheets_from_records
 from click.testing import CliRunner
 
+from tests.builders import settings_records, sheets_from_records
 from xlcrm import schema
 from xlcrm.checks.validate import validate_workbook
 from xlcrm.cli.main import cli

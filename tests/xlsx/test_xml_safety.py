@@ -16,7 +16,6 @@ from pathlib import Path
 import openpyxl
 import pytest
 import xlsxwriter
-from builders import valid_records, write_records
 from click.testing import CliRunner
 from lxml import etree
 from openpyxl.chart import BarChart, Reference
@@ -25,10 +24,11 @@ from openpyxl.styles import PatternFill
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.hyperlink import Hyperlink
-from package_checks import entries
-from test_sheet_edits import CLIENTS, CLIENTS_PART, INTERACTIONS, NAME, client_base, rewrite
-from test_unmerge import book  # noqa: F401  (a fixture: Romashka typed twice, rows 2 and 4 of Clients)
 
+from tests.builders import valid_records, write_records
+from tests.dedupe.test_unmerge import book  # noqa: F401  (a fixture: Romashka typed twice, rows 2 and 4 of Clients)
+from tests.package_checks import entries
+from tests.xlsx.test_sheet_edits import CLIENTS, CLIENTS_PART, INTERACTIONS, NAME, client_base, rewrite
 from xlcrm import schema
 from xlcrm.cli.main import cli
 from xlcrm.errors import EditRefused, NotAWorkbook
