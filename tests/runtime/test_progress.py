@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from tests.paths import EXAMPLE
+from tests.paths import EXAMPLE, REPO
 from xlcrm.cli.main import cli
 from xlcrm.runtime import progress
 
@@ -54,30 +57,47 @@ def test_the_line_is_cleared_when_a_step_fails() -> None:
     assert terminal.getvalue().endswith("\r\x1b[K")
 
 
-@pytest.fixture
-def terminal(monkeypatch: pytest.MonkeyPatch) -> Terminal:
-    """What the CLI would show if its stderr were a terminal (CliRunner's is not)."""
-    terminal = Terminal()
-    show_on = progress.show_on
-    monkeypatch.setattr(progress, "show_on", lambda stream: show_on(terminal))
-    return terminal
+def xlcrm_on_a_terminal(args: list[str], folder: Path) -> tuple[int, str, str]:
+    """Run ``xlcrm args`` as a program whose stderr is a terminal; returns its exit code, its stdout and what the
+    terminal showed."""
+    pty = pytest.importorskip("pty")
+    controller, terminal = pty.openpty()
+    out = folder / "stdout.txt"
+    with out.open("wb") as stdout:
+        process = subprocess.Popen([sys.executable, "-m", "xlcrm", *args], stdout=stdout, stderr=terminal, cwd=REPO)
+    os.close(terminal)
+    shown = bytearray()
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # EIO: the program has ended and closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(controller)
+    return process.wait(timeout=120), out.read_text(encoding="utf-8"), shown.decode("utf-8")
 
 
 @pytest.mark.parametrize("command", [["validate"], ["refresh", "--keep-backups", "0"]])
-def test_cli_shows_steps_on_a_terminal(tmp_path: Path, terminal: Terminal, command: list[str]) -> None:
+def test_cli_shows_steps_on_a_terminal(tmp_path: Path, command: list[str]) -> None:
     path = shutil.copyfile(EXAMPLE, tmp_path / "demo.xlsx")
-    result = CliRunner().invoke(cli, [command[0], str(path), "--today", "2026-11-23", *command[1:]])
-    assert result.exit_code == 1, result.output  # the demo has planted errors
-    assert "reading the workbook…" in terminal.getvalue()
-    assert "checking every cell…" in terminal.getvalue()
-    assert "\x1b" not in result.stdout and "\x1b" not in result.stderr
+    code, stdout, terminal = xlcrm_on_a_terminal(
+        [command[0], str(path), "--today", "2026-11-23", *command[1:]], tmp_path
+    )
+    assert code == 1, stdout + terminal  # the demo has planted errors
+    assert "reading the workbook…" in terminal
+    assert "checking every cell…" in terminal
+    assert terminal.endswith("\r\x1b[K")  # the line cleared at the end
+    assert stdout and "\x1b" not in stdout
 
 
-def test_cli_quiet_with_json(tmp_path: Path, terminal: Terminal) -> None:
+def test_cli_quiet_with_json(tmp_path: Path) -> None:
     path = shutil.copyfile(EXAMPLE, tmp_path / "demo.xlsx")
-    result = CliRunner().invoke(cli, ["refresh", str(path), "--today", "2026-11-23", "--keep-backups", "0", "--json"])
-    assert result.exit_code == 1, result.output
-    assert terminal.getvalue() == ""
+    args = ["refresh", str(path), "--today", "2026-11-23", "--keep-backups", "0", "--json"]
+    code, stdout, terminal = xlcrm_on_a_terminal(args, tmp_path)
+    assert code == 1, stdout + terminal
+    assert stdout.startswith("{") and terminal == ""
 
 
 def test_cli_quiet_in_batch(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import python_the_system_kills
+from tests.conftest import python_that_logs_its_starts, python_the_system_kills
 from xlcrm import schema
 from xlcrm.cli.main import cli
 from xlcrm.create.demo import create_demo
@@ -214,15 +214,11 @@ def test_a_child_that_dies_leaves_the_writing_to_the_save(
     assert rendered == [] and written == []
 
 
-def test_a_dry_run_or_a_small_workbook_starts_no_child(demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    started: list[tuple[str, ...]] = []
-    child = child_process.Child.__init__
-
-    def counted(self, *modules):  # type: ignore[no-untyped-def]
-        started.append(modules)
-        child(self, *modules)
-
-    monkeypatch.setattr(child_process.Child, "__init__", counted)
+def test_a_dry_run_or_a_small_workbook_starts_no_child(
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = tmp_path / "started.log"
+    monkeypatch.setattr(child_process.sys, "executable", str(python_that_logs_its_starts(tmp_path, log)))
     before = demo.read_bytes()
     assert CliRunner().invoke(cli, ["refresh", str(demo), "--today", TODAY.isoformat(), "--dry-run"]).exit_code in (
         0,
@@ -230,4 +226,4 @@ def test_a_dry_run_or_a_small_workbook_starts_no_child(demo: Path, monkeypatch: 
     )
     assert demo.read_bytes() == before
     assert CliRunner().invoke(cli, ["refresh", str(demo), "--today", TODAY.isoformat()]).exit_code in (0, 1)
-    assert started == []
+    assert log.read_text() == ""

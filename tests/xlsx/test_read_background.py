@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import zipfile
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.builders import write_workbook
-from tests.conftest import python_the_system_kills
+from tests.conftest import python_that_logs_its_starts, python_the_system_kills
 from xlcrm import schema
 from xlcrm.cli.main import cli
 from xlcrm.create.demo import create_demo
@@ -88,20 +89,18 @@ def test_chunks_keep_row_numbers_blank_rows_and_mixed_values(tmp_path: Path, mon
     assert frame.loc[4, "service"] is True and frame.loc[3, "service"] == 1 and frame.loc[3, "service"] is not True
 
 
-def test_a_background_sheet_that_cannot_be_read_stops_the_command(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_background_sheet_that_cannot_be_read_stops_the_command(tmp_path: Path) -> None:
     path = tmp_path / "demo.xlsx"
     create_demo(path, clients=30, seed=1, locale="en", today=TODAY)
+    broken_sheet(path, "xl/worksheets/sheet4.xml", at_a_row_end=True)  # the demo's Interactions
     before = path.read_bytes()
-    read_sheet = workbook._read_sheet
-
-    def failing(book, where, spec, actual):  # type: ignore[no-untyped-def]
-        if spec in schema.BACKGROUND_SHEETS:
-            raise NotAWorkbook(f"{where}: sheet {actual!r} cannot be read: broken XML")
-        return read_sheet(book, where, spec, actual)
-
-    monkeypatch.setattr(workbook, "_read_sheet", failing)
+    data = read_workbook(path)  # the other sheets are read; the error comes when Interactions are asked for
+    errors = []
+    for _ in range(2):  # asked again, the same error: not a missing sheet
+        with pytest.raises(NotAWorkbook) as error:
+            data.sheet(schema.INTERACTIONS.key)
+        errors.append(str(error.value))
+    assert errors[0] == errors[1] and errors[0].startswith(f"{path}: sheet 'Interactions' cannot be read: ")
     for command in (
         ["validate", str(path)],
         ["refresh", str(path), "--today", TODAY.isoformat()],
@@ -109,12 +108,8 @@ def test_a_background_sheet_that_cannot_be_read_stops_the_command(
     ):
         result = CliRunner().invoke(cli, command)
         assert result.exit_code == 1, result.output
-        assert result.output.splitlines() == [f"Error: {path}: sheet 'Interactions' cannot be read: broken XML"]
+        assert result.output.splitlines() == [f"Error: {errors[0]}"]
     assert path.read_bytes() == before
-    data = read_workbook(path)
-    for _ in range(2):  # asked again, the same error: not a missing sheet
-        with pytest.raises(NotAWorkbook, match="broken XML"):
-            data.sheet(schema.INTERACTIONS.key)
 
 
 def test_a_damaged_file_is_named_damaged_though_sheets_are_read_meanwhile(tmp_path: Path) -> None:
@@ -195,12 +190,15 @@ def test_a_refresh_reading_in_a_process_saves_what_one_reading_in_a_thread_saves
     assert_same(read_workbook(first), read_workbook(second))
 
 
-def broken_sheet(path: Path, part_suffix: str) -> None:
-    """Cut the XML of the sheet part ending in ``part_suffix`` short (the zip itself stays sound)."""
+def broken_sheet(path: Path, part_suffix: str, *, at_a_row_end: bool = False) -> None:
+    """Cut the XML of the sheet part ending in ``part_suffix`` short (the zip itself stays sound): in its middle,
+    or ``at_a_row_end``, after the row that ends past the middle."""
     with zipfile.ZipFile(path) as archive:
         parts = {info.filename: archive.read(info) for info in archive.infolist()}
     target = next(name for name in parts if name.endswith(part_suffix))
-    parts[target] = parts[target][: len(parts[target]) // 2]
+    data = parts[target]
+    end = data.index(b"</row>", len(data) // 2) + len(b"</row>") if at_a_row_end else len(data) // 2
+    parts[target] = data[:end]
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in parts.items():
             archive.writestr(name, data)
@@ -246,15 +244,9 @@ def test_a_process_started_for_a_sheet_never_read_there_is_let_go(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The child is started before the file is opened; without an Interactions sheet, or when opening the file
-    fails, it ends at once rather than waiting for a call."""
-    started: list[child_process.Child] = []
-    child = child_process.Child.__init__
-
-    def kept(self, *modules):  # type: ignore[no-untyped-def]
-        child(self, *modules)
-        started.append(self)
-
-    monkeypatch.setattr(child_process.Child, "__init__", kept)
+    fails, it has ended, and been waited for, by the time the read returns."""
+    log = tmp_path / "started.log"
+    monkeypatch.setattr(child_process.sys, "executable", str(python_that_logs_its_starts(tmp_path, log)))
     monkeypatch.setattr(workbook, "BIG_WORKBOOK_BYTES", 0)
     clients_only = write_workbook(
         tmp_path / "clients.xlsx",
@@ -266,8 +258,11 @@ def test_a_process_started_for_a_sheet_never_read_there_is_let_go(
         archive.writestr("xl/workbook.xml", "not a workbook")
     with pytest.raises(NotAWorkbook):
         read_workbook(not_a_workbook)
+    started = [int(line.split()[0]) for line in log.read_text().splitlines()]
     assert len(started) == 2
-    assert all(child._process is not None and child._process.poll() is not None for child in started)
+    for process in started:  # a process left running, or ended but not waited for, would still be a child here
+        with pytest.raises(ChildProcessError):
+            os.waitpid(process, os.WNOHANG)
 
 
 def test_work_given_for_the_wait_runs_once_and_only_when_a_sheet_is_waited_for() -> None:
@@ -292,29 +287,20 @@ def test_work_given_for_the_wait_runs_once_and_only_when_a_sheet_is_waited_for()
 def test_a_big_refresh_starts_its_helpers_while_it_waits_for_interactions(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from xlcrm.jobs import refresh
-    from xlcrm.xlsx import prerender
-
+    """The helpers' start (their imports take a second or so) overlaps the wait for the Interactions sheet."""
     path = tmp_path / "demo.xlsx"
     create_demo(path, clients=150, seed=4, locale="ru", today=TODAY)
-    events: list[str] = []
-    start, take = prerender.HelperProcesses.start, prerender.HelperProcesses.take
-    monkeypatch.setattr(prerender.HelperProcesses, "start", lambda self: (events.append("start"), start(self)))
-    monkeypatch.setattr(prerender.HelperProcesses, "take", lambda self: (events.append("take"), take(self))[1])
-    monkeypatch.setattr(refresh, "is_big_workbook", lambda path: True)
-    monkeypatch.setattr(workbook, "is_big_workbook", lambda path: True)
-    slow = workbook.read_in_process
-
-    def slow_read(*args):  # type: ignore[no-untyped-def]
-        import time
-
-        time.sleep(1)  # Interactions still being read when the dedupe plan asks for them
-        return slow(*args)
-
-    monkeypatch.setattr(workbook, "read_in_process", slow_read)
+    log = tmp_path / "started.log"
+    # The process reading Interactions begins only once two helpers have started: the refresh, waiting for
+    # Interactions, must start them meanwhile (if it did not, the reader would wait 20 s and start first).
+    python = python_that_logs_its_starts(tmp_path, log, reader_waits_for_helpers=2)
+    monkeypatch.setattr(child_process.sys, "executable", str(python))
+    monkeypatch.setattr(workbook, "BIG_WORKBOOK_BYTES", 0)
     result = CliRunner().invoke(cli, ["refresh", str(path), "--today", TODAY.isoformat(), "--keep-backups", "0"])
     assert result.exit_code in (0, 1), result.output
-    assert events == ["start", "take", "take"]  # the renderer's and the merges' writer's: both started ahead
+    started = [line.split(" ", 1)[1] for line in log.read_text().splitlines()]
+    # The renderer's and the merges' writer's, both started ahead and both used: no third one started later.
+    assert started == ["xlcrm.xlsx.prerender", "xlcrm.xlsx.prerender", "xlcrm.xlsx.reader"]
 
 
 def test_a_child_that_gives_no_answer_in_time_is_killed_and_the_caller_goes_on(
