@@ -45,3 +45,8 @@ def test_command_documented_in_readme(name: str) -> None:
         if isinstance(param, click.Option):
             long_name = max(param.opts, key=len)
             assert long_name in section, f"README section of {name} does not mention {long_name}"
+
+
+def test_readme_quotes_no_test_count() -> None:
+    """A count of tests passed in the README is wrong as soon as a test is added."""
+    assert not re.search(r"\b\d+ passed\b", README.read_text(encoding="utf-8"))
