@@ -18,8 +18,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner, Result
-from conftest import give_to_nobody, run_unprivileged
 
+from tests.conftest import give_to_nobody, run_unprivileged
 from xlcrm import schema
 from xlcrm.cli.main import cli
 from xlcrm.create import template

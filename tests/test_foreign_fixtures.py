@@ -36,18 +36,19 @@ from typing import Any
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from conftest import convert_with_libreoffice
 from lxml import etree
-from package_checks import assert_package_consistent, assert_styles_extended, canonical, entries
 from python_calamine import CalamineWorkbook
 
+from tests.conftest import convert_with_libreoffice
+from tests.package_checks import assert_package_consistent, assert_styles_extended, canonical, entries
+from tests.paths import DATA
 from xlcrm.cli.main import cli
 from xlcrm.schema import REPORT_MARKER
 
 # openpyxl, reading the sparklines of closedxml_SparklineThemes.xlsx, warns that it would drop them on saving.
 pytestmark = pytest.mark.filterwarnings("ignore:Sparkline Group extension is not supported:UserWarning")
 
-FOREIGN = Path(__file__).parent / "data" / "foreign"
+FOREIGN = DATA / "foreign"
 EXCEL_FILES = sorted(path.name for path in (FOREIGN / "excel").iterdir())
 LIBRARY_FILES = [
     "openpyxl.xlsx",

@@ -1,0 +1,1 @@
+"""The tests of xlcrm, in folders that mirror the rooms of the package; shared helpers live here."""

@@ -1,0 +1,197 @@
+"""Reading the Settings sheet: values, defaults, lists and the findings for values that cannot be used."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.builders import settings_records, valid_records, write_records
+from xlcrm import schema
+from xlcrm.checks.findings import Code, Finding, Severity
+from xlcrm.checks.settings import Settings, builtin_list, read_settings
+from xlcrm.xlsx.reader import read_workbook
+
+
+def read(path: Path) -> tuple[Settings, list[Finding]]:
+    return read_settings(read_workbook(path))
+
+
+def workbook_with_settings(
+    tmp_path: Path,
+    locale: str = "en",
+    *,
+    lists: dict[str, list[str]] | None = None,
+    values: dict[str, object] | None = None,
+) -> Path:
+    records = valid_records(locale)
+    records[schema.SETTINGS.key] = settings_records(locale, lists, values)
+    return write_records(tmp_path / "clients.xlsx", locale, records)
+
+
+def row_of(key: str) -> int:
+    """Excel row of a setting written by settings_records (keys in schema order from row 2)."""
+    return [item.key for item in schema.SETTINGS_KEYS].index(key) + 2
+
+
+def test_defaults_without_a_settings_sheet(tmp_path: Path) -> None:
+    records = valid_records("en")
+    del records[schema.SETTINGS.key]
+    settings, findings = read(write_records(tmp_path / "clients.xlsx", "en", records))
+    assert findings == []
+    assert settings.partner_orders == 10 and settings.regular_orders == 3
+    assert settings.dead_after_days == 365 and settings.birthday_days == 14
+    assert settings.phone_region == "RU"
+    assert settings.managers == ()
+    # Built-in lists work in both languages whatever the workbook's language.
+    assert {"Order", "Заказ", "Agreement", "Договорённость"} <= set(settings.interaction_types)
+    assert {"VIP", "Key", "Ключевой", "Lost", "Потерян"} <= set(settings.designations)
+    assert settings.services == ("Consulting", "Audit")
+
+
+@pytest.mark.parametrize("locale", ["en", "ru"])
+def test_values_and_lists_are_read(tmp_path: Path, locale: str) -> None:
+    path = workbook_with_settings(
+        tmp_path,
+        locale,
+        values={
+            "partner_orders": 12,
+            "regular_orders": "4",
+            "dead_after_days": 180,
+            "phone_region": " kz ",
+            "birthday_days": 7,
+        },
+        lists={"managers": ["Anna", " anna ", "Boris"], "sources": ["Avito", "Сарафан"]},
+    )
+    settings, findings = read(path)
+    assert findings == []
+    assert (settings.partner_orders, settings.regular_orders, settings.dead_after_days) == (12, 4, 180)
+    assert (settings.phone_region, settings.birthday_days) == ("KZ", 7)
+    assert settings.managers == ("Anna", "Boris")  # the same name twice counts once
+    assert settings.sources == ("Avito", "Сарафан")
+
+
+def test_key_spelled_with_spaces_and_capitals(tmp_path: Path) -> None:
+    records = valid_records("en")
+    records[schema.SETTINGS.key] = [{"key": "  Partner Orders ", "value": 7}]
+    settings, findings = read(write_records(tmp_path / "clients.xlsx", "en", records))
+    assert findings == []
+    assert settings.partner_orders == 7
+
+
+def test_blank_value_means_default(tmp_path: Path) -> None:
+    settings, findings = read(workbook_with_settings(tmp_path, values={"dead_after_days": None}))
+    assert findings == []
+    assert settings.dead_after_days == 365
+
+
+@pytest.mark.parametrize("value, shown", [("ten", "ten"), (0, "0"), (-3, "-3"), (2.5, "2.5"), (True, "True")])
+def test_threshold_that_is_not_a_positive_whole_number(tmp_path: Path, value: object, shown: str) -> None:
+    settings, findings = read(workbook_with_settings(tmp_path, values={"dead_after_days": value}))
+    assert settings.dead_after_days == 365
+    assert findings == [
+        Finding(
+            Severity.ERROR,
+            Code.BAD_SETTING,
+            "Settings",
+            f"Settings!B{row_of('dead_after_days')}",
+            shown,
+            "dead_after_days must be a whole number of 1 or more; the default 365 is used until it is fixed",
+        )
+    ]
+
+
+def test_unknown_phone_region(tmp_path: Path) -> None:
+    settings, findings = read(workbook_with_settings(tmp_path, "ru", values={"phone_region": "Россия"}))
+    assert settings.phone_region == "RU"
+    assert findings == [
+        Finding(
+            Severity.ERROR,
+            Code.BAD_SETTING,
+            "Настройки",
+            f"Настройки!B{row_of('phone_region')}",
+            "Россия",
+            "phone_region must be a two-letter country code such as RU, KZ or BY; "
+            "the default RU is used until it is fixed",
+        )
+    ]
+
+
+def test_regular_threshold_not_below_partner(tmp_path: Path) -> None:
+    settings, findings = read(workbook_with_settings(tmp_path, values={"regular_orders": 10}))
+    assert (settings.regular_orders, settings.partner_orders) == (10, 10)
+    assert findings == [
+        Finding(
+            Severity.ERROR,
+            Code.BAD_SETTING,
+            "Settings",
+            f"Settings!B{row_of('regular_orders')}",
+            "10",
+            "regular_orders (10) must be below partner_orders (10), otherwise no client is ever Regular",
+        )
+    ]
+
+
+def test_unknown_and_repeated_keys_are_warnings(tmp_path: Path) -> None:
+    records = valid_records("en")
+    records[schema.SETTINGS.key] = [
+        {"key": "partner_orders", "value": 8},
+        {"key": "colour", "value": "red"},
+        {"key": "PARTNER_ORDERS", "value": 20},
+    ]
+    settings, findings = read(write_records(tmp_path / "clients.xlsx", "en", records))
+    assert settings.partner_orders == 8
+    assert [(f.severity, f.cell, f.value) for f in findings] == [
+        (Severity.WARNING, "Settings!A3", "colour"),
+        (Severity.WARNING, "Settings!A4", "PARTNER_ORDERS"),
+    ]
+    assert findings[1].message == "partner_orders is set again; the value on row 2 is used"
+
+
+def test_empty_list_falls_back_to_both_languages(tmp_path: Path) -> None:
+    settings, _ = read(workbook_with_settings(tmp_path, "ru", lists={"interaction_types": [], "designations": []}))
+    assert settings.interaction_types == builtin_list("interaction_types")
+    assert settings.designations == builtin_list("designations")
+    assert settings.allows("interaction_types", "Order") and settings.allows("interaction_types", "Заказ")
+
+
+def test_custom_types_without_order_are_flagged(tmp_path: Path) -> None:
+    settings, findings = read(workbook_with_settings(tmp_path, lists={"interaction_types": ["Call", "Sale"]}))
+    assert settings.interaction_types == ("Call", "Sale")
+    assert findings == [
+        Finding(
+            Severity.WARNING,
+            Code.BAD_SETTING,
+            "Settings",
+            "Settings!E1",
+            "Interaction types",
+            "the list has no Order and no Agreement; lifecycle blocks count orders and agreements by these types",
+        )
+    ]
+
+
+def test_list_matching_ignores_case_spaces_and_yo() -> None:
+    settings = Settings(managers=("Пётр Семёнов",))
+    assert settings.allows("managers", "  петр   семенов ")
+    assert settings.allows("interaction_types", "ДОГОВОРЕННОСТЬ")
+    assert settings.allows("yes_no", "да")
+    assert not settings.allows("managers", "Пётр")
+
+
+def test_services_come_from_my_services(tmp_path: Path) -> None:
+    records = valid_records("ru")
+    records[schema.SERVICES.key].append({"service": "консультация"})  # same service, other case
+    settings, _ = read(write_records(tmp_path / "clients.xlsx", "ru", records))
+    assert settings.services == ("Консультация", "Аудит")
+
+
+def test_settings_sheet_with_headers_lower_down_is_ignored(tmp_path: Path) -> None:
+    records = valid_records("en")
+    path = write_records(tmp_path / "clients.xlsx", "en", records)
+    book = load_workbook(path)
+    book["Settings"].insert_rows(1, 2)
+    book.save(path)
+    settings, findings = read(path)
+    assert findings == []  # validation reports the misplaced header row once
+    assert settings == Settings(services=("Consulting", "Audit"))

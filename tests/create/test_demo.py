@@ -1,0 +1,433 @@
+"""The demo workbook: realistic, deterministic, and validation finds exactly what was planted."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from stdnum.ru import inn as stdnum_inn
+
+from tests.conftest import convert_with_libreoffice
+from tests.paths import EXAMPLE
+from xlcrm import schema
+from xlcrm.checks.findings import Code
+from xlcrm.checks.normalize import parse_date, parse_emails, parse_inn, parse_phones
+from xlcrm.checks.validate import validate_workbook
+from xlcrm.cli.main import cli
+from xlcrm.create import demo
+from xlcrm.create.demo import DemoData, create_demo, generate_demo
+from xlcrm.errors import UsageError
+
+TODAY = dt.date(2026, 11, 23)
+# How examples/demo.xlsx was made; examples/README.md shows the same command.
+EXAMPLE_ARGS = {"clients": 120, "seed": 1, "locale": "ru", "today": TODAY}
+
+CLIENTS, CONTACTS, INTERACTIONS = schema.CLIENTS.key, schema.CONTACTS.key, schema.INTERACTIONS.key
+
+
+@pytest.fixture(scope="module")
+def data() -> DemoData:
+    return generate_demo(300, 1, "ru", TODAY)
+
+
+def planted_cells(data: DemoData, sheet: schema.Sheet) -> set[tuple[int, str]]:
+    """(row index in data.rows, column key) of every planted mistake on ``sheet``."""
+    name = schema.sheet_by_key(sheet.key).name(data.locale)
+    letters = {chr(65 + index): column.key for index, column in enumerate(sheet.columns)}
+    cells = set()
+    for mistake in data.planted_mistakes:
+        match = re.fullmatch(r"'?(.+?)'?!([A-Z])([0-9]+)", mistake.cell)
+        assert match, mistake.cell
+        if match[1] == name:
+            cells.add((int(match[3]) - 2, letters[match[2]]))
+    return cells
+
+
+def clean_values(data: DemoData, sheet: schema.Sheet, column: str) -> list[object]:
+    """Non-blank values of a column, without the planted mistakes."""
+    planted = planted_cells(data, sheet)
+    return [
+        row[column]
+        for index, row in enumerate(data.rows[sheet.key])
+        if row[column] is not None and (index, column) not in planted
+    ]
+
+
+def client_histories(data: DemoData) -> dict[str, list[dict[str, object]]]:
+    history: dict[str, list[dict[str, object]]] = defaultdict(list)
+    for row in data.rows[INTERACTIONS]:
+        history[str(row["client_id"])].append(row)
+    return history
+
+
+# --- determinism -----------------------------------------------------------------------------
+
+
+def test_same_seed_and_today_give_the_same_data() -> None:
+    assert generate_demo(120, 7, "ru", TODAY) == generate_demo(120, 7, "ru", TODAY)
+
+
+def test_another_seed_or_today_gives_other_data() -> None:
+    base = generate_demo(120, 7, "ru", TODAY)
+    assert generate_demo(120, 8, "ru", TODAY).rows != base.rows
+    assert generate_demo(120, 7, "ru", TODAY + dt.timedelta(days=1)).rows != base.rows
+
+
+def test_both_locales_tell_the_same_story_in_their_own_words() -> None:
+    ru, en = generate_demo(120, 3, "ru", TODAY), generate_demo(120, 3, "en", TODAY)
+    assert [r["name"] for r in ru.rows[CLIENTS]] == [r["name"] for r in en.rows[CLIENTS]]
+    assert {r["type"] for r in ru.rows[INTERACTIONS]} >= {v.ru for v in schema.INTERACTION_TYPES}
+    assert {r["type"] for r in en.rows[INTERACTIONS]} >= {v.en for v in schema.INTERACTION_TYPES}
+    assert {m.cell.split("!")[0] for m in en.planted_mistakes} == {schema.CLIENTS.en, schema.INTERACTIONS.en}
+    assert {m.cell.split("!")[0] for m in ru.planted_mistakes} == {schema.CLIENTS.ru, schema.INTERACTIONS.ru}
+
+
+@pytest.mark.parametrize(("clients", "locale"), [(5, "ru"), (120, "de")])
+def test_bad_arguments_are_usage_errors(clients: int, locale: str) -> None:
+    with pytest.raises(UsageError):
+        generate_demo(clients, 1, locale, TODAY)
+
+
+# --- realistic content ------------------------------------------------------------------------
+
+
+def test_sizes_follow_the_request(data: DemoData) -> None:
+    assert len(data.rows[CLIENTS]) == 300
+    assert 3 <= len(data.lists["managers"]) <= 5
+    assert len(data.rows[INTERACTIONS]) > 3 * 300
+    assert 12 <= len(data.planted_mistakes) <= 40
+    assert len(data.planted_duplicates) == 15  # 5 %
+    assert len(data.lookalikes) >= 3
+
+
+def test_companies_have_legal_forms_and_quotes_of_every_kind(data: DemoData) -> None:
+    companies = [str(c) for c in clean_values(data, schema.CLIENTS, "company")]
+    forms = Counter(company.split()[0] for company in companies)
+    assert {"ООО", "ИП", "АО", "ЗАО", "ПАО"} <= set(forms)
+    assert forms["ООО"] > forms["ИП"] > forms["АО"]
+    for quotes in ("«", '"', "“"):
+        assert any(quotes in company for company in companies)
+    # Private persons: a name, no company.
+    assert any(row["company"] is None for row in data.rows[CLIENTS])
+
+
+def test_every_inn_is_valid_except_the_planted_ones(data: DemoData) -> None:
+    planted = planted_cells(data, schema.CLIENTS)
+    copies = {d.duplicate for d in data.planted_duplicates}  # their company may lack the legal form
+    inns = []
+    for index, row in enumerate(data.rows[CLIENTS]):
+        if row["inn"] is None or (index, "inn") in planted:
+            continue
+        inn = str(row["inn"])
+        assert stdnum_inn.is_valid(inn), row
+        # 12 digits for an individual entrepreneur or a person, 10 for a company.
+        if row["client_id"] not in copies:
+            person = row["company"] is None or str(row["company"]).startswith("ИП")
+            assert len(inn) == (12 if person else 10), row
+        inns.append(inn)
+    assert len(inns) > 200
+    # Only a planted duplicate repeats an INN.
+    repeated = {inn for inn, count in Counter(inns).items() if count > 1}
+    clients = rows_by_id(data)
+    assert repeated <= {clients[d.original]["inn"] for d in data.planted_duplicates}
+
+
+def test_phones_and_emails_are_valid_in_the_many_forms_people_type(data: DemoData) -> None:
+    phones = [str(p) for sheet in (schema.CLIENTS, schema.CONTACTS) for p in clean_values(data, sheet, "phone")]
+    for phone in phones:
+        assert parse_phones(phone).valid, phone
+    assert any(p.startswith("8 (") for p in phones) and any(p.startswith("+7 ") for p in phones)
+    assert any(re.fullmatch(r"8\d{10}", p) for p in phones)
+    assert any("доб." in p for p in phones)
+    assert any(len(parse_phones(p).numbers) == 2 for p in phones)
+    emails = [e for sheet in (schema.CLIENTS, schema.CONTACTS) for e in clean_values(data, sheet, "email")]
+    assert all(parse_emails(e).valid for e in emails)
+
+
+def test_names_agree_in_gender(data: DemoData) -> None:
+    people = [str(n) for n in clean_values(data, schema.CONTACTS, "name")]
+    assert len(people) > 100
+    for person in people:
+        surname, first, patronymic = person.split()
+        female = patronymic.endswith("на")
+        assert (first in demo.vocab.FEMALE_NAMES) == female, person
+        if surname.endswith(("ов", "ев", "ёв", "ин")):
+            assert not female, person
+        if surname.endswith(("ова", "ева", "ёва", "ина", "ская")):
+            assert female, person
+
+
+def test_list_values_and_dates_are_clean(data: DemoData) -> None:
+    managers = set(data.lists["managers"])
+    types = {v.ru for v in schema.INTERACTION_TYPES}
+    services = {row["service"] for row in data.rows[schema.SERVICES.key]}
+    planted = planted_cells(data, schema.INTERACTIONS)
+    for index, row in enumerate(data.rows[INTERACTIONS]):
+        assert row["manager"] in managers
+        assert row["service"] is None or row["service"] in services
+        if (index, "date") not in planted:
+            assert isinstance(row["date"], dt.date) and TODAY - dt.timedelta(days=800) <= row["date"] <= TODAY
+        if (index, "type") not in planted:
+            assert row["type"] in types
+        if row["next_date"] is not None:
+            assert row["next_date"] > parse_date(row["date"]).date if (index, "date") not in planted else True
+    for row in data.rows[CLIENTS]:
+        assert row["manager"] in managers
+        assert row["designation"] in (None, *(v.ru for v in schema.DESIGNATIONS))
+        assert isinstance(row["created"], dt.date) and row["created"] <= TODAY
+    assert {row["decision_maker"] for row in data.rows[CONTACTS]} == {schema.YES.ru, schema.NO.ru}
+
+
+def test_orders_are_priced_from_the_services(data: DemoData) -> None:
+    prices = {row["service"]: row["price"] for row in data.rows[schema.SERVICES.key]}
+    orders = [row for row in data.rows[INTERACTIONS] if row["type"] == schema.ORDER.ru]
+    priced = [row for row in orders if isinstance(row["amount"], int) and row["amount"] > 0]
+    assert len(priced) >= len(orders) - 2
+    for row in priced:
+        price = prices[row["service"]]
+        quantity = row["amount"] / price
+        # Price times quantity, or that with a 5 or 10 % discount.
+        assert any(abs(quantity / factor - round(quantity / factor)) < 0.01 for factor in (1, 0.9, 0.95)), row
+
+
+def test_every_lifecycle_situation_is_present(data: DemoData) -> None:
+    history = client_histories(data)
+    orders, agreements, last_contact = Counter(), set(), {}
+    for client_id, rows in history.items():
+        for row in rows:
+            day = parse_date(row["date"]).date
+            if row["type"] == schema.ORDER.ru:
+                orders[client_id] += 1
+            if row["type"] == schema.AGREEMENT.ru:
+                agreements.add(client_id)
+            if day:
+                last_contact[client_id] = max(day, last_contact.get(client_id, day))
+    ids = [str(row["client_id"]) for row in data.rows[CLIENTS] if row["client_id"]]
+    assert any(orders[c] >= 10 for c in ids)
+    assert any(3 <= orders[c] <= 9 for c in ids)
+    assert any(1 <= orders[c] <= 2 for c in ids)
+    assert any(orders[c] == 0 and c in agreements for c in ids)
+    assert any(c not in history for c in ids)
+    assert any(c in last_contact and (TODAY - last_contact[c]).days > 365 for c in ids)
+    designations = Counter(row["designation"] for row in data.rows[CLIENTS])
+    assert all(designations[value.ru] for value in schema.DESIGNATIONS)
+
+
+def test_the_agenda_has_something_to_show(data: DemoData) -> None:
+    next_dates = [row["next_date"] for row in data.rows[INTERACTIONS] if isinstance(row["next_date"], dt.date)]
+    assert any(day < TODAY for day in next_dates) and any(day > TODAY for day in next_dates)
+    birthdays = [b for b in clean_values(data, schema.CLIENTS, "birthday")]
+    assert any(
+        0 < (b.replace(year=TODAY.year) - TODAY).days <= 14
+        for b in birthdays
+        if isinstance(b, dt.date) and (b.month, b.day) != (2, 29)
+    )
+    assert all(b < TODAY for b in birthdays if isinstance(b, dt.date))
+
+
+# --- planted duplicates and look-alikes ------------------------------------------------------------
+
+
+def rows_by_id(data: DemoData) -> dict[str, dict[str, object]]:
+    result: dict[str, dict[str, object]] = {}
+    for row in data.rows[CLIENTS]:
+        result.setdefault(str(row["client_id"]), row)
+    return result
+
+
+def test_planted_duplicates_are_the_same_client_typed_differently(data: DemoData) -> None:
+    clients = rows_by_id(data)
+    history = client_histories(data)
+    hows = Counter()
+    for pair in data.planted_duplicates:
+        original, copy = clients[pair.original], clients[pair.duplicate]
+        assert pair.original != pair.duplicate
+        assert parse_phones(original["phone"]).numbers[0] in parse_phones(copy["phone"]).numbers
+        assert original["phone"] != copy["phone"]
+        assert copy["inn"] in (None, original["inn"])
+        assert original["manager"] != copy["manager"]
+        assert history[pair.duplicate], "another manager logged something on the copy"
+        hows.update(part.split(" typed as ")[0] for part in pair.how.split("; "))
+    assert hows["phone"] == len(data.planted_duplicates)
+    assert len(hows) >= 6  # many kinds of differences, not one trick
+
+
+def test_lookalikes_are_different_clients(data: DemoData) -> None:
+    clients = rows_by_id(data)
+    duplicate_ids = {d.original for d in data.planted_duplicates} | {d.duplicate for d in data.planted_duplicates}
+    kinds = Counter()
+    for pair in data.lookalikes:
+        first, second = clients[pair.first], clients[pair.second]
+        assert parse_inn(first["inn"]).valid and parse_inn(second["inn"]).valid
+        assert first["inn"] != second["inn"]
+        assert first["city"] != second["city"]
+        assert not set(parse_phones(first["phone"]).numbers) & set(parse_phones(second["phone"]).numbers)
+        assert first["email"] is None or first["email"] != second["email"]
+        assert not {pair.first, pair.second} & duplicate_ids
+        if first["name"] == second["name"]:
+            kinds["same name"] += 1
+        elif unquoted(first["company"]) == unquoted(second["company"]):
+            kinds["same company"] += 1
+    assert kinds["same name"] and kinds["same company"] >= 2  # a company name, and an ИП's short name
+
+
+def unquoted(company: object) -> str:
+    return schema.fold(re.sub('[«»"“”]', "", str(company)))
+
+
+# --- the workbook ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("locale", "seed", "clients"), [("ru", 1, 120), ("en", 1, 120), ("ru", 2, 150), ("en", 5, 10)])
+def test_validation_finds_exactly_the_planted_mistakes(tmp_path: Path, locale: str, seed: int, clients: int) -> None:
+    result = create_demo(tmp_path / "demo.xlsx", clients=clients, seed=seed, locale=locale, today=TODAY)
+    report = validate_workbook(result.path, TODAY)
+    found = {(f.code, f.cell) for f in report.findings}
+    planted = {(m.code, m.cell) for m in result.planted_mistakes}
+    assert found == planted
+    assert len(report.findings) == len(result.planted_mistakes)
+    assert {m.code for m in result.planted_mistakes} == {
+        Code.BAD_PHONE,
+        Code.BAD_EMAIL,
+        Code.BAD_INN,
+        Code.TEXT_DATE,
+        Code.BAD_DATE,
+        Code.NEGATIVE_AMOUNT,
+        Code.BAD_AMOUNT,
+        Code.UNKNOWN_CLIENT,
+        Code.DUPLICATE_CLIENT_ID,
+        Code.BLANK_CLIENT_ID,
+        Code.NOT_IN_LIST,
+        Code.FUTURE_BIRTHDAY,
+    }
+    # The value validation quotes is the value the manifest says was typed.
+    typed = {m.cell: m.value for m in result.planted_mistakes}
+    for finding in report.findings:
+        if finding.value:
+            assert finding.value == typed[finding.cell]
+
+
+def test_create_demo_saves_the_generated_rows(tmp_path: Path) -> None:
+    result = create_demo(tmp_path / "demo.xlsx", clients=40, seed=4, locale="en", today=TODAY)
+    data = generate_demo(40, 4, "en", TODAY)
+    book = openpyxl.load_workbook(result.path)
+    for spec in (schema.CLIENTS, schema.CONTACTS, schema.SERVICES, schema.INTERACTIONS):
+        sheet = book[spec.name("en")]
+        assert [cell.value for cell in sheet[1]] == [column.en for column in spec.columns]
+        saved = [list(row) for row in sheet.iter_rows(min_row=2, values_only=True)]
+        expected = [[_as_saved(row[c.key]) for c in spec.columns] for row in data.rows[spec.key]]
+        assert saved == expected
+    managers = [row[0].value for row in book[schema.SETTINGS.en].iter_rows(min_row=2, min_col=4, max_col=4)]
+    assert [m for m in managers if m] == data.lists["managers"]
+    assert result.clients == 40 and result.interactions == len(data.rows[INTERACTIONS])
+
+
+def _as_saved(value: object) -> object:
+    """openpyxl reads dates back as datetimes."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return dt.datetime(value.year, value.month, value.day)
+    return value
+
+
+def test_create_demo_refuses_an_existing_file(tmp_path: Path) -> None:
+    path = tmp_path / "demo.xlsx"
+    path.write_bytes(b"mine")
+    with pytest.raises(UsageError, match="already exists"):
+        create_demo(path, clients=20, today=TODAY)
+    assert path.read_bytes() == b"mine"
+
+
+# --- command line ---------------------------------------------------------------------------------
+
+
+def test_cli_json_equals_the_library_result(tmp_path: Path) -> None:
+    path = tmp_path / "demo.xlsx"
+    expected = create_demo(path, clients=30, seed=9, locale="en", today=TODAY).to_dict()
+    result = CliRunner().invoke(
+        cli,
+        [
+            "demo",
+            str(path),
+            "--clients",
+            "30",
+            "--seed",
+            "9",
+            "--locale",
+            "en",
+            "--today",
+            "2026-11-23",
+            "--force",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output) == expected
+
+
+def test_cli_summary_line(tmp_path: Path) -> None:
+    path = tmp_path / "demo.xlsx"
+    result = CliRunner().invoke(cli, ["demo", str(path), "--clients", "20", "--today", "2026-11-23"])
+    assert result.exit_code == 0, result.output
+    library = generate_demo(20, 1, "ru", TODAY)
+    assert result.output == (
+        f"Created {path}: 20 clients, {len(library.rows[INTERACTIONS])} interactions, "
+        f"{len(library.planted_duplicates)} planted duplicates, {len(library.planted_mistakes)} planted mistakes\n"
+    )
+
+
+def test_cli_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
+    path = tmp_path / "demo.xlsx"
+    create_demo(path, clients=20, seed=1, today=TODAY)
+    before = path.read_bytes()
+    result = CliRunner().invoke(cli, ["demo", str(path), "--clients", "20", "--seed", "2"])
+    assert result.exit_code == 2
+    assert "already exists" in result.output and "--force" in result.output
+    assert "Traceback" not in result.output
+    assert path.read_bytes() == before
+
+
+# --- the committed example ----------------------------------------------------------------------
+
+
+def test_committed_example_equals_a_fresh_generation(tmp_path: Path) -> None:
+    fresh = create_demo(tmp_path / "demo.xlsx", **EXAMPLE_ARGS).path
+    committed_book = openpyxl.load_workbook(EXAMPLE)
+    fresh_book = openpyxl.load_workbook(fresh)
+    assert committed_book.sheetnames == fresh_book.sheetnames
+    for name in fresh_book.sheetnames:
+        committed, new = committed_book[name], fresh_book[name]
+        assert committed.dimensions == new.dimensions, name
+        for old_row, new_row in zip(committed.iter_rows(), new.iter_rows()):
+            for old, cell in zip(old_row, new_row):
+                assert (old.value, old.number_format) == (cell.value, cell.number_format), (name, cell.coordinate)
+
+
+def test_example_readme_lists_what_was_planted() -> None:
+    readme = (EXAMPLE.parent / "README.md").read_text(encoding="utf-8")
+    data = generate_demo(EXAMPLE_ARGS["clients"], EXAMPLE_ARGS["seed"], EXAMPLE_ARGS["locale"], TODAY)
+    for mistake in data.planted_mistakes:
+        assert f"| `{mistake.cell}` | `{mistake.code.value}` | `{mistake.value}` |" in readme
+    for pair in data.planted_duplicates:
+        assert f"| {pair.original} | {pair.duplicate} | {pair.how} |" in readme
+    for lookalike in data.lookalikes:
+        assert f"| {lookalike.first} | {lookalike.second} | {lookalike.why} |" in readme
+    assert f"{len(data.rows[INTERACTIONS])} interactions" in readme
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_opens_the_demo_and_validation_still_finds_the_planted_mistakes(tmp_path: Path) -> None:
+    result = create_demo(tmp_path / "demo.xlsx", clients=60, seed=3, locale="ru", today=TODAY)
+    converted = convert_with_libreoffice(result.path, "xlsx", tmp_path / "lo")
+    book = openpyxl.load_workbook(converted)
+    assert book.sheetnames[:4] == [
+        s.ru for s in (schema.CLIENTS, schema.CONTACTS, schema.SERVICES, schema.INTERACTIONS)
+    ]
+    assert book[schema.CLIENTS.ru].max_row == 61
+    report = validate_workbook(converted, TODAY)
+    assert {(f.code, f.cell) for f in report.findings} == {(m.code, m.cell) for m in result.planted_mistakes}

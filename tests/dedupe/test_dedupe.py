@@ -1,0 +1,303 @@
+"""Finding duplicate clients: merges, review, vetoes, decisions, clusters, interactions entered twice, the demo."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from tests.builders import settings_records, write_records
+from xlcrm import schema
+from xlcrm.checks.settings import read_settings
+from xlcrm.create.demo import create_demo, generate_demo
+from xlcrm.dedupe.plan import DedupePlan, PairDecision, plan_dedupe
+from xlcrm.xlsx.reader import read_workbook
+
+CLIENTS, INTERACTIONS, SETTINGS = schema.CLIENTS.key, schema.INTERACTIONS.key, schema.SETTINGS.key
+TODAY = dt.date(2026, 11, 23)
+
+
+def client(number: int, name: str | None = None, company: str | None = None, **values: object) -> dict[str, object]:
+    record: dict[str, object] = {
+        "client_id": f"C{number:06d}",
+        "name": name,
+        "company": company,
+        "manager": "Anna",
+        "created": dt.date(2024, 1, number),
+    }
+    record.update(values)
+    return record
+
+
+def plan_for(
+    tmp_path: Path,
+    clients: list[dict[str, object]],
+    *,
+    interactions: list[dict[str, object]] = (),
+    decisions: list[PairDecision] = (),
+    settings: dict[str, object] | None = None,
+    locale: str = "en",
+) -> DedupePlan:
+    records = {
+        CLIENTS: clients,
+        INTERACTIONS: list(interactions),
+        SETTINGS: settings_records(locale, {"managers": ["Anna"]}, settings),
+    }
+    data = read_workbook(write_records(tmp_path / "book.xlsx", locale, records))
+    chosen, findings = read_settings(data)
+    assert not findings
+    return plan_dedupe(data, chosen, decisions)
+
+
+def merged_ids(plan: DedupePlan) -> list[set[str]]:
+    return [{plan.records[row].client_id for row in group.rows} for group in plan.groups]
+
+
+def review_ids(plan: DedupePlan) -> list[set[str]]:
+    return [{plan.records[m.first].client_id, plan.records[m.second].client_id} for m in plan.review]
+
+
+def test_romashka_typed_twice_is_merged_with_a_plain_reason(tmp_path: Path) -> None:
+    plan = plan_for(
+        tmp_path,
+        [
+            client(1, "Иван Петров", 'ООО "Ромашка"', phone="8 (916) 123-45-67", city="Москва"),
+            client(2, "Ivan Petrov", "Romashka LLC", phone="+79161234567", city="Moscow"),
+        ],
+    )
+    assert merged_ids(plan) == [{"C000001", "C000002"}]
+    group = plan.groups[0]
+    assert plan.records[group.survivor].client_id == "C000001"  # the oldest survives
+    reason = group.matches[0].reason
+    assert reason.startswith("same phone +79161234567; same name; same company name; same city")
+    assert not plan.review
+
+
+def test_same_company_name_different_inn_is_never_merged_nor_proposed(tmp_path: Path) -> None:
+    plan = plan_for(
+        tmp_path,
+        [
+            client(1, "Иван Петров", "ООО «Вектор»", inn="7707083893", phone="+7 916 123-45-67", city="Москва"),
+            client(2, "Иван Петров", 'ООО "Вектор"', inn="7736050003", phone="+7 916 123-45-67", city="Москва"),
+        ],
+    )
+    assert not plan.groups and not plan.review
+    assert [m.veto for m in plan.vetoed] == ["different INN 7707083893 and 7736050003"]
+
+
+def test_homoglyph_latin_o_in_cyrillic_company(tmp_path: Path) -> None:
+    plan = plan_for(
+        tmp_path,
+        [
+            client(1, "Анна Смирнова", "ООО Ромашка", email="anna@romashka.ru"),
+            client(2, "Смирнова Анна", "ООО Рoмашка", email="Anna@Romashka.ru "),  # Latin o
+        ],
+    )
+    assert merged_ids(plan) == [{"C000001", "C000002"}]
+
+
+def test_initials_and_name_order_with_a_shared_phone(tmp_path: Path) -> None:
+    plan = plan_for(
+        tmp_path,
+        [
+            client(1, "Петров Иван Иванович", phone="8 916 123 45 67", city="Казань"),
+            client(2, "Петров И.И.", phone="+7 (916) 123-45-67", city="Казань"),
+            client(3, "Иван Петров", phone="8-916-123-45-67", city="Казань"),
+        ],
+    )
+    assert merged_ids(plan) == [{"C000001", "C000002", "C000003"}]
+
+
+def test_different_phones_emails_and_names_are_vetoed(tmp_path: Path) -> None:
+    plan = plan_for(
+        tmp_path,
+        [
+            client(
+                1,
+                "Иван Петров",
+                "ООО Альфа",
+                phone="+7 916 123-45-67",
+                email="a@alfa.ru",
+                city="Москва",
+                inn="7707083893",
+            ),
+            client(
+                2,
+                "Пётр Сидоров",
+                "ООО Альфа",
+                phone="+7 916 765-43-21",
+                email="b@beta.ru",
+                city="Москва",
+                inn="7707083893",
+            ),
+        ],
+    )
+    # The same INN: one company, two different contact people: a question for the user, not an automatic merge.
+    assert not plan.groups
+    assert review_ids(plan) == [{"C000001", "C000002"}]
+    assert "different names" in plan.review[0].reason
+
+
+def test_people_at_different_companies_never_meet(tmp_path: Path) -> None:
+    plan = plan_for(
+        tmp_path,
+        [
+            client(1, "Иван Петров", "ООО Альфа", phone="+7 916 123-45-67"),
+            client(2, "Мария Петрова", "ООО Бета", phone="+7 916 123-45-67"),  # a family's home phone
+        ],
+    )
+    assert not plan.groups and not plan.review
+
+
+def test_probable_pair_goes_to_review(tmp_path: Path) -> None:
+    """Same person at the same company, but a new phone and no email: a careful person would ask."""
+    plan = plan_for(
+        tmp_path,
+        [
+            client(1, "Сергей Кузнецов", "ООО «Техносфера»", phone="+7 916 111-22-33", city="Самара"),
+            client(2, "Кузнецов Сергей", "Техносфера", phone="+7 903 444-55-66", city="Самара"),
+        ],
+    )
+    assert not plan.groups
+    assert review_ids(plan) == [{"C000001", "C000002"}]
+    assert 50 <= plan.review[0].score < 80
+
+
+def test_numbered_companies_alike_in_letters_are_not_proposed(tmp_path: Path) -> None:
+    """ "Школа № 5" and "Школа № 7" with one director's name: two schools, not a typo (nothing shared)."""
+    plan = plan_for(
+        tmp_path,
+        [
+            client(1, "Иванов Иван", "ООО «Иванов и партнёры 12»", phone="+7 916 111-22-33", city="Самара"),
+            client(2, "Иванов Иван", "ООО «Иванов и партнёры 4507»", phone="+7 903 444-55-66", city="Самара"),
+            client(3, "Сергей Кузнецов", "МБОУ Школа № 5", email="school5@example.ru"),
+            client(4, "Сергей Кузнецов", "МБОУ Школа № 7", email="school7@example.ru"),
+        ],
+    )
+    assert not plan.groups and not plan.review
+
+
+def test_decisions_merge_and_keep_apart(tmp_path: Path) -> None:
+    rows = [
+        client(1, "Сергей Кузнецов", "ООО «Техносфера»", phone="+7 916 111-22-33", city="Самара"),
+        client(2, "Кузнецов Сергей", "Техносфера", phone="+7 903 444-55-66", city="Самара"),
+    ]
+    kept = plan_for(tmp_path, rows, decisions=[PairDecision(frozenset({"C000001", "C000002"}), merge=False)])
+    assert not kept.groups and not kept.review and len(kept.kept_apart) == 1
+    merged = plan_for(tmp_path, rows, decisions=[PairDecision(frozenset({"C000002", "C000001"}), merge=True)])
+    assert merged_ids(merged) == [{"C000001", "C000002"}] and merged.groups[0].decided
+
+
+def test_kept_apart_certain_pair_is_not_merged(tmp_path: Path) -> None:
+    rows = [
+        client(1, "Иван Петров", "Ромашка", phone="+7 916 123-45-67"),
+        client(2, "Иван Петров", "Ромашка", phone="8 916 123 45 67"),
+    ]
+    plan = plan_for(tmp_path, rows, decisions=[PairDecision(frozenset({"C000001", "C000002"}), merge=False)])
+    assert not plan.groups and not plan.review
+
+
+def test_clusters_are_transitive_but_never_join_a_veto(tmp_path: Path) -> None:
+    plan = plan_for(
+        tmp_path,
+        [
+            client(1, "Иван Петров", phone="+7 916 123-45-67", email="ivan@mail.ru"),
+            client(2, "Петров Иван", phone="+7 916 123-45-67"),
+            client(3, "Петров И.", email="ivan@mail.ru"),
+        ],
+    )
+    assert merged_ids(plan) == [{"C000001", "C000002", "C000003"}]
+
+    chained = plan_for(
+        tmp_path,
+        [
+            client(1, "Иван Петров", "Ромашка", inn="7707083893", phone="+7 916 123-45-67"),
+            client(2, "Иван Петров", "Ромашка", phone="+7 916 123-45-67", email="ivan@mail.ru"),
+            client(3, "Иван Петров", "Ромашка", inn="7736050003", email="ivan@mail.ru"),
+        ],
+    )
+    for group in merged_ids(chained):
+        assert not {"C000001", "C000003"} <= group
+    assert any("would join clients kept apart" in m.reason for m in chained.review)
+
+
+def test_thresholds_come_from_settings(tmp_path: Path) -> None:
+    rows = [
+        client(1, "Петров Иван Иванович", phone="8 916 123 45 67", city="Казань"),
+        client(2, "Петров И.И.", phone="+7 (916) 123-45-67", city="Казань"),
+    ]
+    assert merged_ids(plan_for(tmp_path, rows))
+    strict = plan_for(tmp_path, rows, settings={"dedupe_auto_score": 100, "dedupe_review_score": 60})
+    assert not strict.groups and review_ids(strict) == [{"C000001", "C000002"}]
+
+
+def test_repeated_client_id_is_never_merged_automatically(tmp_path: Path) -> None:
+    plan = plan_for(
+        tmp_path,
+        [
+            client(1, "Иван Петров", phone="+7 916 123-45-67"),
+            client(2, "Иван Петров", phone="+7 916 123-45-67") | {"client_id": "C000001"},
+        ],
+    )
+    assert not plan.groups
+    assert "is on several rows" in plan.review[0].reason
+
+
+def test_interactions_entered_twice_are_reported(tmp_path: Path) -> None:
+    day = dt.date(2026, 3, 1)
+    interactions = [
+        {"date": day, "client_id": "C000001", "type": "Order", "amount": 5000, "comment": "Audit"},
+        {"date": day, "client_id": "C000001", "type": "order ", "amount": "5 000", "comment": "audit"},
+        {"date": day, "client_id": "C000001", "type": "Order", "amount": 7000, "comment": "Audit"},
+        {"date": day, "client_id": "C000002", "type": "Order", "amount": 5000, "comment": "Audit"},
+    ]
+    plan = plan_for(tmp_path, [client(1, "Иван Петров"), client(2, "Olga")], interactions=interactions)
+    assert [(d.rows, d.client_id, d.amount) for d in plan.interaction_duplicates] == [((2, 3), "C000001", 5000.0)]
+
+
+@pytest.mark.parametrize("clients, seed", [(300, 1), (1200, 5)])
+def test_demo_planted_duplicates_found_and_lookalikes_kept_apart(tmp_path: Path, clients: int, seed: int) -> None:
+    path = create_demo(tmp_path / "demo.xlsx", clients=clients, seed=seed, today=TODAY).path
+    truth = generate_demo(clients, seed, "ru", TODAY)
+    data = read_workbook(path)
+    settings, _ = read_settings(data)
+    plan = plan_dedupe(data, settings)
+    pairs = set()
+    for group in plan.groups:
+        ids = [plan.records[row].client_id for row in group.rows]
+        pairs |= {frozenset((a, b)) for a in ids for b in ids if a < b}
+    planted = {frozenset((d.original, d.duplicate)) for d in truth.planted_duplicates}
+    lookalikes = {frozenset((pair.first, pair.second)) for pair in truth.lookalikes}
+    assert planted <= pairs  # every planted duplicate merged automatically
+    assert pairs == planted  # and nothing else
+    assert not pairs & lookalikes
+    assert not plan.review  # nothing in the demo is genuinely ambiguous
+    # Blocking: far fewer comparisons than every pair of clients.
+    assert plan.candidate_pairs < clients * (clients - 1) / 2 / 20
+
+
+def test_names_alone_never_merge_automatically(tmp_path: Path) -> None:
+    """Same full name, same ИП name, same city, nothing shared: two people can look exactly like this."""
+    plan = plan_for(
+        tmp_path,
+        [
+            client(1, "Волкова Кристина Алексеевна", "ИП Волкова К.А.", phone="+7 916 111-22-33", city="Москва"),
+            client(2, "Волкова Кристина Алексеевна", "ИП Волкова К.А.", phone="+7 903 444-55-66", city="Москва"),
+        ],
+    )
+    assert not plan.groups
+    assert review_ids(plan) == [{"C000001", "C000002"}]
+    assert plan.review[0].reason == "same name; same city"  # the ИП name repeats the person's: counted once
+
+
+def test_same_address_counts_for_review(tmp_path: Path) -> None:
+    plan = plan_for(
+        tmp_path,
+        [
+            client(1, "Olga Sidorova", phone="+7 916 111-22-33", city="Казань", address="ул. Баумана, д. 5, кв. 12"),
+            client(2, "Sidorova Olga", phone="+7 903 444-55-66", city="Kazan", address="Баумана ул., д.5, кв.12"),
+        ],
+    )
+    assert not plan.groups
+    assert plan.review and plan.review[0].reason == "same name; same city; same address"

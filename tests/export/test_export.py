@@ -1,0 +1,281 @@
+"""xlcrm export: SQLite (and SQLAlchemy URL) tables with keys, checked with sqlite3; the anonymised copy."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from tests.builders import valid_records, write_records
+from xlcrm import schema
+from xlcrm.cli.main import cli
+from xlcrm.create.template import build_workbook
+from xlcrm.export.anonymise import mask_emails, mask_inn, mask_name, mask_phones, mask_text
+from xlcrm.jobs.export import export_workbook
+from xlcrm.jobs.refresh import refresh_workbook
+from xlcrm.xlsx.reader import read_workbook
+
+TODAY = dt.date(2026, 11, 23)
+EXTRA_HEADER = "Telegram"
+
+
+@pytest.fixture
+def workbook(tmp_path: Path) -> Path:
+    """The clean workbook of the builders, refreshed (so it has report sheets), with a column of the user's own."""
+    records = valid_records("en")
+    settings = records.pop(schema.SETTINGS.key)
+    assert settings
+    path = tmp_path / "clients.xlsx"
+    build_workbook("en", rows=records, lists={"managers": ["Anna", "Boris"]}).save(path)
+    book = load_workbook(path)
+    sheet = book[schema.CLIENTS.name("en")]
+    column = sheet.max_column + 1
+    sheet.cell(1, column, EXTRA_HEADER)
+    sheet.cell(2, column, "@ivan_p")
+    book.save(path)
+    refresh_workbook(path, today=TODAY, keep_backups=0)
+    return path
+
+
+def query(path: Path, sql: str) -> list[tuple[object, ...]]:
+    with sqlite3.connect(path) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def test_sqlite_tables_keys_and_a_join(workbook: Path, tmp_path: Path) -> None:
+    target = tmp_path / "base.sqlite"
+    saved = workbook.read_bytes()
+
+    result = export_workbook(workbook, sqlite=target, today=TODAY)
+
+    assert workbook.read_bytes() == saved
+    records = valid_records("en")
+    assert result.database is not None
+    assert result.database.tables == {
+        "clients": 2,
+        "contacts": 1,
+        "services": 2,
+        "interactions": 3,
+        "settings": len(schema.SETTINGS_KEYS),
+        "setting_lists": result.database.tables["setting_lists"],
+        "blocks": 8,
+        "client_lifecycle": 2,
+    }
+    for table, count in result.database.tables.items():
+        assert query(target, f"SELECT count(*) FROM {table}") == [(count,)]
+    # Keys: ClientID is the key of clients; contacts, interactions and the lifecycle point at it.
+    pk = {row[1] for row in query(target, "PRAGMA table_info(clients)") if row[5]}
+    assert pk == {"client_id"}
+    for table in ("contacts", "interactions", "client_lifecycle"):
+        links = {(row[2], row[3], row[4]) for row in query(target, f"PRAGMA foreign_key_list({table})")}
+        assert ("clients", "client_id", "client_id") in links, table
+    assert {row[1] for row in query(target, "PRAGMA table_info(interactions)") if row[5]} == {"excel_row"}
+    assert query(target, "PRAGMA foreign_key_check") == []
+
+    # Every value of Clients, by column key, dates as ISO dates.
+    columns = [row[1] for row in query(target, "PRAGMA table_info(clients)")]
+    stored = [dict(zip(columns, row)) for row in query(target, "SELECT * FROM clients ORDER BY excel_row")]
+    for excel_row, (record, row) in enumerate(zip(records["clients"], stored), start=2):
+        expected = {key: (value.isoformat() if isinstance(value, dt.date) else value) for key, value in record.items()}
+        expected["inn"] = str(expected["inn"])
+        assert {key: row[key] for key in expected} == expected
+        assert row["excel_row"] == excel_row
+    assert (stored[0][EXTRA_HEADER], stored[1][EXTRA_HEADER]) == ("@ivan_p", None)
+
+    joined = query(
+        target,
+        "SELECT i.date, c.name, i.type, i.amount FROM interactions i "
+        "JOIN clients c ON c.client_id = i.client_id ORDER BY i.excel_row",
+    )
+    assert joined == [
+        ("2024-03-01", "Ivan Petrov", "Call out", None),
+        ("2024-03-05", "Ivan Petrov", "Order", 45000),
+        ("2024-04-02", "Olga Sidorova", "Agreement", None),
+    ]
+    lifecycle = query(
+        target,
+        "SELECT l.client_id, b.name_en, l.orders, l.revenue, l.last_order "
+        "FROM client_lifecycle l JOIN blocks b ON b.number = l.block ORDER BY l.client_id",
+    )
+    assert lifecycle == [("C000001", "VIP", 1, 45000.0, "2024-03-05"), ("C000002", "Dead", 0, 0.0, None)]
+    assert query(target, "SELECT value FROM setting_lists WHERE list = 'managers' ORDER BY position") == [
+        ("Anna",),
+        ("Boris",),
+    ]
+    assert query(target, "SELECT value FROM settings WHERE key = 'regular_orders'") == [("3",)]
+
+
+def test_a_sqlalchemy_url_gets_the_same_tables_and_force_replaces_them(workbook: Path, tmp_path: Path) -> None:
+    target = tmp_path / "server.db"
+    url = f"sqlite:///{target}"
+    first = CliRunner().invoke(cli, ["export", str(workbook), "--url", url, "--today", "2026-11-23", "--json"])
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.output)["database"]["tables"]["interactions"] == 3
+
+    again = CliRunner().invoke(cli, ["export", str(workbook), "--url", url])
+    assert again.exit_code == 2
+    assert "already has the tables" in again.output and "--force" in again.output
+
+    forced = CliRunner().invoke(cli, ["export", str(workbook), "--url", url, "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert query(target, "SELECT count(*) FROM clients") == [(2,)]
+
+
+def test_the_password_of_a_url_is_never_printed(workbook: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["export", str(workbook), "--url", "postgresql+nosuchdriver://owner:s3cret@localhost/crm"]
+    )
+    assert result.exit_code == 2
+    assert "s3cret" not in result.output
+
+
+def test_cells_that_would_break_a_key_or_type_are_named_and_nothing_is_written(tmp_path: Path) -> None:
+    records = valid_records("en")
+    records["clients"][1]["client_id"] = "C000001"
+    records["interactions"][0]["date"] = "yesterday"
+    records["interactions"][2]["client_id"] = "C000099"
+    workbook = write_records(tmp_path / "dirty.xlsx", "en", records)
+    target = tmp_path / "base.sqlite"
+
+    result = CliRunner().invoke(cli, ["export", str(workbook), "--sqlite", str(target)])
+
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: {workbook} cannot be exported to a database until these cells are fixed (xlcrm validate lists "
+        "them): Interactions!A2: 'yesterday' is not a date; Clients!A3: ClientID C000001 is also on row 2; "
+        "Interactions!B4: no client C000099 on Clients\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dirty.xlsx"]
+
+
+def test_existing_files_are_kept_without_force(workbook: Path, tmp_path: Path) -> None:
+    target = tmp_path / "base.sqlite"
+    target.write_bytes(b"mine")
+    result = CliRunner().invoke(cli, ["export", str(workbook), "--sqlite", str(target)])
+    assert result.exit_code == 2
+    assert "already exists; use --force" in result.output
+    assert target.read_bytes() == b"mine"
+    forced = CliRunner().invoke(cli, ["export", str(workbook), "--sqlite", str(target), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert query(target, "SELECT count(*) FROM interactions") == [(3,)]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ([], "say where to export"),
+        (["--sqlite", "a.sqlite", "--url", "sqlite://"], "either --sqlite or --url"),
+        (["--url", "not a url"], "not a database URL"),
+        (["--anonymise", "SELF"], "is the workbook itself"),
+        (["--sqlite", "SELF"], "is the workbook itself"),
+    ],
+)
+def test_usage_errors(workbook: Path, args: list[str], message: str) -> None:
+    args = [str(workbook) if arg == "SELF" else arg for arg in args]
+    saved = workbook.read_bytes()
+    result = CliRunner().invoke(cli, ["export", str(workbook), *args])
+    assert result.exit_code == 2, result.output
+    assert message in result.output and result.output.startswith("Error: ")
+    assert workbook.read_bytes() == saved
+
+
+# --- the anonymised copy -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "mask, value, expected",
+    [
+        (mask_name, "Петров Иван Сергеевич", "П. И. С."),
+        (mask_name, "Ivan  Petrov", "I. P."),
+        (mask_phones, "+7 916 123-45-67", "+7 *** ***-**-67"),
+        (mask_phones, "8 (495) 123-45-67, +7 912 000 11 23", "8 (***) ***-**-67, +7 *** *** ** 23"),
+        (mask_phones, 79161234567.0, "7********67"),
+        (mask_emails, "ivan@romashka.ru", "i***@r*******.ru"),
+        (mask_emails, "a.b@mail.co.uk, x@y.com", "a***@m*****.uk, x***@y.com"),
+        (mask_inn, "7707083893", "77********"),
+        (mask_inn, 7707083893, "77********"),
+        (
+            mask_text,
+            "звонил с 8 916 123 45 67 05.03.2024, счёт на 1 250 000, ivan@romashka.ru",
+            "звонил с 8 *** *** ** 67 05.03.2024, счёт на 1 250 000, i***@r*******.ru",
+        ),
+    ],
+)
+def test_masks(mask, value: object, expected: str) -> None:
+    assert mask(value) == expected
+
+
+def test_anonymised_copy(workbook: Path, tmp_path: Path) -> None:
+    target = tmp_path / "for accountant.xlsx"
+    before = load_workbook(workbook)
+    saved = workbook.read_bytes()
+
+    result = CliRunner().invoke(cli, ["export", str(workbook), "--anonymise", str(target)])
+
+    assert result.exit_code == 0, result.output
+    assert workbook.read_bytes() == saved
+    assert f"Wrote the anonymised copy {target}: masked 8 cells on Clients, 3 cells on Contacts" in result.output
+    after = load_workbook(target)
+    reports = [name for name in before.sheetnames if name.startswith(schema.REPORT_MARKER)]
+    assert reports and after.sheetnames == [name for name in before.sheetnames if name not in reports]
+    masked = {
+        (schema.CLIENTS.name("en"), ref): value
+        for ref, value in {
+            "B2": "I. P.",
+            "B3": "O. S.",
+            "D2": "77********",
+            "D3": "12**********",
+            "E2": "+7 *** ***-**-67",
+            "E3": "8 (***) ***-**-67",
+            "F2": "i***@r*******.ru",
+            "F3": "o***@e******.com",
+        }.items()
+    }
+    masked.update(
+        {
+            (schema.CONTACTS.name("en"), ref): value
+            for ref, value in {"B2": "M. I.", "D2": "+7 *** ***-**-89", "E2": "m***@r*******.ru"}.items()
+        }
+    )
+    for name in after.sheetnames:
+        old, new = before[name], after[name]
+        assert new.max_row == old.max_row and new.max_column == old.max_column, name
+        for row in old.iter_rows():
+            for cell in row:
+                expected = masked.get((name, cell.coordinate), cell.value)
+                assert new[cell.coordinate].value == expected, (name, cell.coordinate)
+    data = read_workbook(target)
+    assert list(data.sheets["clients"].frame["client_id"]) == ["C000001", "C000002"]
+
+
+def test_a_sheet_the_workbook_lacks_is_an_empty_table_with_every_column(tmp_path: Path) -> None:
+    records = valid_records("en")
+    records.pop(schema.CONTACTS.key)
+    workbook = write_records(tmp_path / "no_contacts.xlsx", "en", records)
+    target = tmp_path / "base.sqlite"
+
+    result = export_workbook(workbook, sqlite=target, today=TODAY)
+
+    assert result.database is not None and result.database.tables["contacts"] == 0
+    columns = [row[1] for row in query(target, "PRAGMA table_info(contacts)")]
+    assert columns == ["excel_row"] + [c.key for c in schema.CONTACTS.columns]
+    assert ("clients", "client_id", "client_id") in {
+        (row[2], row[3], row[4]) for row in query(target, "PRAGMA foreign_key_list(contacts)")
+    }
+
+
+def test_an_anonymised_copy_replacing_a_workbook_keeps_a_backup_of_it(workbook: Path, tmp_path: Path) -> None:
+    """--force over an existing workbook (perhaps a real one, named by mistake) keeps what was there."""
+    target = tmp_path / "base.xlsx"
+    shutil.copy(workbook, target)
+    original = target.read_bytes()
+    forced = CliRunner().invoke(cli, ["export", str(workbook), "--anonymise", str(target), "--force"])
+    assert forced.exit_code == 0, forced.output
+    backups = list((tmp_path / ".xlcrm-backups").iterdir())
+    assert [backup.read_bytes() for backup in backups] == [original]

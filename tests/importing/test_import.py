@@ -1,0 +1,786 @@
+"""xlcrm import: real-shaped sources of every kind, mapping, dedupe against the base, idempotence, bad input."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import Workbook, load_workbook
+
+from tests.conftest import convert_with_libreoffice
+from xlcrm import schema
+from xlcrm.cli.main import cli
+from xlcrm.create.template import build_workbook
+from xlcrm.importing.importer import ADDED, MERGED, REVIEW, SKIPPED, UNCHANGED, id_sequence, import_rows
+from xlcrm.importing.sources import read_source, sniff_delimiter
+from xlcrm.xlsx.reader import read_workbook
+
+TODAY = dt.date(2026, 11, 23)
+CLIENTS_RU = schema.CLIENTS.name("ru")
+
+
+def base_clients() -> list[dict[str, object]]:
+    return [
+        {
+            "client_id": "C000001",
+            "name": "Петров Иван Сергеевич",
+            "company": "ООО Ромашка",
+            "inn": "3982597915",
+            "phone": "+7 916 123-45-67",
+            "city": "Москва",
+            "manager": "Анна",
+            "created": dt.date(2024, 1, 10),
+        },
+        {
+            "client_id": "C000002",
+            "name": "Сидорова Ольга Петровна",
+            "phone": "8 (495) 765-43-21",
+            "email": "olga@example.com",
+            "city": "Казань",
+            "manager": "Борис",
+            "created": dt.date(2024, 2, 1),
+        },
+        {
+            "client_id": "C000007",
+            "name": "Кузнецов Андрей",
+            "company": "ООО Вектор",
+            "inn": "9074833780",
+            "phone": "+7 903 111-22-33",
+            "city": "Тула",
+            "manager": "Анна",
+            "created": dt.date(2024, 3, 5),
+        },
+    ]
+
+
+@pytest.fixture
+def workbook(tmp_path: Path) -> Path:
+    path = tmp_path / "clients.xlsx"
+    build_workbook("ru", rows={"clients": base_clients()}, lists={"managers": ["Анна", "Борис"]}).save(path)
+    return path
+
+
+def cells(path: Path) -> dict[str, dict[str, object]]:
+    """Every cell value of every sheet, to see exactly what an import changed."""
+    book = load_workbook(path)
+    return {
+        sheet.title: {
+            cell.coordinate: cell.value for row in sheet.iter_rows() for cell in row if cell.value is not None
+        }
+        for sheet in book.worksheets
+    }
+
+
+def rows_by_id(path: Path, sheet: str = "clients") -> dict[str, dict[str, object]]:
+    frame = read_workbook(path).sheets[sheet].frame
+    return {row["client_id"]: {k: v for k, v in row.items() if v is not None} for row in frame.to_dict("records")}
+
+
+MERGE_LOG_RU = schema.MERGE_LOG.name("ru")
+
+
+def assert_only_changed(
+    before: dict[str, dict[str, object]],
+    after: dict[str, dict[str, object]],
+    sheet: str,
+    changed: set[str],
+    added: tuple[str, ...] = (),
+) -> None:
+    """Nothing changed but the named cells of ``sheet`` (new rows are named there too) and the sheets added."""
+    assert list(after) == list(before) + list(added)
+    for name in before:
+        if name != sheet:
+            assert before[name] == after[name], name
+    old, new = before[sheet], after[sheet]
+    assert {ref for ref in old.keys() | new.keys() if old.get(ref) != new.get(ref)} == changed
+
+
+def day(value: object) -> dt.date:
+    return value.date() if isinstance(value, dt.datetime) else value  # type: ignore[return-value]
+
+
+# --- sources -------------------------------------------------------------------------------------------------
+
+CP1251_CSV = (
+    "ФИО;Компания;ИНН;Телефон;Мобильный телефон;E-mail;Город;Дата рождения;Ответственный;Примечание;Теги\r\n"
+    "Петров Иван Сергеевич;ООО «Ромашка»;3982597915;8 916 123 45 67;;ivan@romashka.ru;Москва;;Анна;"
+    "Постоянный клиент;опт\r\n"
+    "Морозова Анна Викторовна;ИП Морозова;958969350470;+7 (912) 000-11-22;8 912 000 11 23;anna@moroz.ru;"
+    "Екатеринбург;05.03.1985;Борис;;\r\n"
+    "Морозова Анна Викторовна;ИП Морозова;958969350470;+7 (912) 000-11-22;;a.morozova@mail.ru;Екатеринбург;;"
+    "Борис;;\r\n"
+    "Сидорова Ольга Петровна;;;8 (917) 555-44-33;;;Казань;;Борис;;\r\n"
+    ";;;;;;;;;;розница\r\n"
+)
+
+
+def write_cp1251_csv(folder: Path) -> Path:
+    path = folder / "старая база.csv"
+    path.write_bytes(CP1251_CSV.encode("cp1251"))
+    return path
+
+
+def test_cp1251_semicolon_csv_every_value_and_the_dedupe_rules(workbook: Path, tmp_path: Path) -> None:
+    source = write_cp1251_csv(tmp_path)
+    table = read_source(source)
+    assert (table.kind, table.encoding, table.delimiter) == ("csv", "cp1251", ";")
+    before = cells(workbook)
+
+    result = import_rows(source, workbook, today=TODAY)
+
+    assert [(r.source_row, r.outcome, r.client_id) for r in result.records] == [
+        (2, MERGED, "C000001"),
+        (3, ADDED, "C000008"),
+        (4, MERGED, "C000008"),
+        (5, REVIEW, "C000009"),
+        (6, SKIPPED, ""),
+    ]
+    assert "C000002" in result.records[3].detail
+    assert {m["header"]: m["column"] for m in result.mapping} == {
+        "ФИО": "Контактное лицо",
+        "Компания": "Компания",
+        "ИНН": "ИНН",
+        "Телефон": "Телефон",
+        "Мобильный телефон": "Телефон",
+        "E-mail": "Email",
+        "Город": "Город",
+        "Дата рождения": "День рождения",
+        "Ответственный": "Менеджер",
+        "Примечание": "Комментарий",
+        "Теги": None,
+    }
+
+    clients = rows_by_id(workbook)
+    assert clients["C000001"] == {
+        **{k: v for k, v in base_clients()[0].items() if k != "created"},
+        "email": "ivan@romashka.ru",
+        "comment": "Постоянный клиент",
+        "created": clients["C000001"]["created"],
+    }
+    assert day(clients["C000001"]["created"]) == dt.date(2024, 1, 10)
+    morozova = clients["C000008"]
+    assert {k: day(v) if k in ("birthday", "created") else v for k, v in morozova.items()} == {
+        "client_id": "C000008",
+        "name": "Морозова Анна Викторовна",
+        "company": "ИП Морозова",
+        "inn": "958969350470",
+        "phone": "+7 (912) 000-11-22, 8 912 000 11 23",
+        "email": "anna@moroz.ru, a.morozova@mail.ru",
+        "city": "Екатеринбург",
+        "birthday": dt.date(1985, 3, 5),
+        "manager": "Борис",
+        "created": TODAY,
+    }
+    sidorova = clients["C000009"]
+    assert {k: day(v) if k == "created" else v for k, v in sidorova.items()} == {
+        "client_id": "C000009",
+        "name": "Сидорова Ольга Петровна",
+        "phone": "8 (917) 555-44-33",
+        "city": "Казань",
+        "manager": "Борис",
+        "created": TODAY,
+    }
+    assert set(clients) == {"C000001", "C000002", "C000007", "C000008", "C000009"}
+    # Email and Comment of C000001 (row 2), and rows 5 and 6 appended below the three clients.
+    assert_only_changed(
+        before,
+        cells(workbook),
+        CLIENTS_RU,
+        {
+            "F2",
+            "O2",
+            *(
+                f"{c}{r}"
+                for r in (5, 6)
+                for c in "ABCDEFGIKP"
+                if (r, c) not in {(6, "C"), (6, "D"), (6, "F"), (6, "I")}
+            ),
+        },
+        added=(MERGE_LOG_RU,),
+    )
+    assert [r.merge_id for r in result.records] == ["M0001", "", "", "", ""]
+
+
+AMOCRM_HEADERS = [
+    "ID",
+    "Полное имя контакта",
+    "Название компании",
+    "Рабочий телефон",
+    "Мобильный телефон",
+    "Рабочий email",
+    "Личный email",
+    "Должность",
+    "Ответственный",
+    "Дата создания",
+    "Теги",
+]
+AMOCRM_ROWS = [
+    [
+        "1001",
+        "Волков Дмитрий",
+        "ООО Север",
+        "+7 (921) 123-45-67",
+        "+7 921 765-43-21",
+        "volkov@sever.ru",
+        "d.volkov@gmail.com",
+        "Директор",
+        "Анна",
+        "12.02.2023 14:05:00",
+        "VIP",
+    ],
+    [
+        "1002",
+        "Кузнецов Андрей",
+        "ООО «Вектор»",
+        "+7 903 111-22-33",
+        "",
+        "",
+        "a.kuz@vector.ru",
+        "",
+        "Анна",
+        "01.06.2023 09:00:00",
+        "",
+    ],
+]
+
+
+def write_amocrm_csv(folder: Path) -> Path:
+    path = folder / "amocrm_export.csv"
+    lines = [",".join(AMOCRM_HEADERS)] + [",".join(f'"{v}"' if " " in v else v for v in row) for row in AMOCRM_ROWS]
+    path.write_bytes(("\n".join(lines) + "\n").encode("utf-8-sig"))
+    return path
+
+
+def test_amocrm_export_utf8_bom_comma_csv(workbook: Path, tmp_path: Path) -> None:
+    source = write_amocrm_csv(tmp_path)
+    before = cells(workbook)
+
+    result = import_rows(source, workbook, today=TODAY)
+
+    assert read_source(source).encoding == "utf-8-sig"
+    assert [(r.outcome, r.client_id) for r in result.records] == [(ADDED, "C000008"), (MERGED, "C000007")]
+    mapping = {m["header"]: m["column"] for m in result.mapping}
+    assert mapping == {
+        "ID": None,
+        "Полное имя контакта": "Контактное лицо",
+        "Название компании": "Компания",
+        "Рабочий телефон": "Телефон",
+        "Мобильный телефон": "Телефон",
+        "Рабочий email": "Email",
+        "Личный email": "Email",
+        "Должность": None,
+        "Ответственный": "Менеджер",
+        "Дата создания": "Создан",
+        "Теги": None,
+    }
+    clients = rows_by_id(workbook)
+    volkov = {k: day(v) if k == "created" else v for k, v in clients["C000008"].items()}
+    assert volkov == {
+        "client_id": "C000008",
+        "name": "Волков Дмитрий",
+        "company": "ООО Север",
+        "phone": "+7 (921) 123-45-67, +7 921 765-43-21",
+        "email": "volkov@sever.ru, d.volkov@gmail.com",
+        "manager": "Анна",
+        "created": dt.date(2023, 2, 12),
+    }
+    assert clients["C000007"]["email"] == "a.kuz@vector.ru"
+    assert_only_changed(
+        before, cells(workbook), CLIENTS_RU, {"F4", *(f"{c}5" for c in "ABCEFKP")}, added=(MERGE_LOG_RU,)
+    )
+
+
+BITRIX_HTML = """<html>
+<head><meta http-equiv="Content-type" content="text/html;charset=UTF-8" /></head>
+<body>
+<table border="1">
+<tr><th>ID</th><th>Фамилия</th><th>Имя</th><th>Отчество</th><th>Название компании</th><th>Рабочий телефон</th>
+<th>Мобильный телефон</th><th>Рабочий e-mail</th><th>Реквизит (Россия): ИНН</th><th>Ответственный</th>
+<th>Дата создания</th><th>Источник</th></tr>
+<tr><td>15</td><td>Лебедева</td><td>Мария</td><td>Игоревна</td><td>ООО &quot;Луч&quot;</td>
+<td>+7 (495) 222-33-44<br>+7 (495) 222-33-45</td><td>+7 926 111 22 33</td><td>info@luch.ru</td>
+<td>8762328602</td><td>Борис</td><td>15.03.2024 10:12:00</td><td>Сайт</td></tr>
+<tr><td>16</td><td>Петров</td><td>Иван</td><td>Сергеевич</td><td>ООО Ромашка</td><td>+7 916 123-45-67</td>
+<td></td><td>petrov@romashka.ru</td><td>3982597915</td><td>Анна</td><td>10.01.2024 09:00:00</td><td></td></tr>
+</table>
+</body></html>
+"""
+
+
+def write_bitrix_html(folder: Path) -> Path:
+    path = folder / "CONTACT_20241115.xls"
+    path.write_text(BITRIX_HTML, encoding="utf-8")
+    return path
+
+
+def test_bitrix24_html_disguised_as_xls(workbook: Path, tmp_path: Path) -> None:
+    source = write_bitrix_html(tmp_path)
+    before = cells(workbook)
+
+    result = import_rows(source, workbook, today=TODAY)
+
+    assert read_source(source).kind == "html"
+    mapping = {m["header"]: m["column"] for m in result.mapping}
+    assert mapping == {
+        "ID": None,
+        "Фамилия": "Контактное лицо",
+        "Имя": "Контактное лицо",
+        "Отчество": "Контактное лицо",
+        "Название компании": "Компания",
+        "Рабочий телефон": "Телефон",
+        "Мобильный телефон": "Телефон",
+        "Рабочий e-mail": "Email",
+        "Реквизит (Россия): ИНН": "ИНН",
+        "Ответственный": "Менеджер",
+        "Дата создания": "Создан",
+        "Источник": "Источник",
+    }
+    assert [(r.outcome, r.client_id) for r in result.records] == [(ADDED, "C000008"), (MERGED, "C000001")]
+    clients = rows_by_id(workbook)
+    lebedeva = {k: day(v) if k == "created" else v for k, v in clients["C000008"].items()}
+    assert lebedeva == {
+        "client_id": "C000008",
+        "name": "Лебедева Мария Игоревна",
+        "company": 'ООО "Луч"',
+        "inn": "8762328602",
+        "phone": "+7 (495) 222-33-44, +7 (495) 222-33-45, +7 926 111 22 33",
+        "email": "info@luch.ru",
+        "source": "Сайт",
+        "manager": "Борис",
+        "created": dt.date(2024, 3, 15),
+    }
+    assert clients["C000001"]["email"] == "petrov@romashka.ru"
+    assert_only_changed(
+        before, cells(workbook), CLIENTS_RU, {"F2", *(f"{c}5" for c in "ABCDEFJKP")}, added=(MERGE_LOG_RU,)
+    )
+
+
+def write_russian_xlsx(folder: Path) -> Path:
+    path = folder / "list.xlsx"
+    book = Workbook()
+    sheet = book.active
+    sheet.append(
+        ["E-mail", "Город", "ИНН", "Контактное лицо", "Телефон", "Компания", "Дата рождения", "Источник", "Рейтинг"]
+    )
+    sheet.append(
+        [
+            "lena@kvant.ru",
+            "Самара",
+            2734646867,
+            "Елена Орлова",
+            79031234567,
+            "АО Квант",
+            dt.datetime(1990, 7, 1),
+            "Сайт",
+            "4",
+        ]
+    )
+    sheet.append([None, None, None, None, None, None, None, None, None])
+    sheet.append(
+        ["boris@kvant.ru", "Самара", None, "Борис Орлов", "+7 903 765-43-21", "АО Квант", "12.12.1988", "Выставка", 5]
+    )
+    book.save(path)
+    return path
+
+
+def test_xlsx_with_russian_headers_in_another_order_into_an_english_workbook(tmp_path: Path) -> None:
+    workbook = tmp_path / "base.xlsx"
+    build_workbook(
+        "en",
+        rows={
+            "clients": [
+                {"client_id": "K12", "name": "Anna Smirnova", "phone": "+7 999 000-00-01", "manager": "Manager 1"}
+            ]
+        },
+    ).save(workbook)
+    source = write_russian_xlsx(tmp_path)
+    before = cells(workbook)
+
+    result = import_rows(source, workbook, today=TODAY)
+
+    assert [(r.source_row, r.outcome, r.client_id) for r in result.records] == [(2, ADDED, "K13"), (4, ADDED, "K14")]
+    clients = rows_by_id(workbook)
+    assert {k: day(v) if k in ("birthday", "created") else v for k, v in clients["K13"].items()} == {
+        "client_id": "K13",
+        "name": "Елена Орлова",
+        "company": "АО Квант",
+        "inn": "2734646867",
+        "phone": "79031234567",
+        "email": "lena@kvant.ru",
+        "city": "Самара",
+        "birthday": dt.date(1990, 7, 1),
+        "source": "Website",
+        "rating": 4,
+        "created": TODAY,
+    }
+    assert {k: day(v) if k in ("birthday", "created") else v for k, v in clients["K14"].items()} == {
+        "client_id": "K14",
+        "name": "Борис Орлов",
+        "company": "АО Квант",
+        "phone": "+7 903 765-43-21",
+        "email": "boris@kvant.ru",
+        "city": "Самара",
+        "birthday": dt.date(1988, 12, 12),
+        "source": "Exhibition",
+        "rating": 5,
+        "created": TODAY,
+    }
+    assert_only_changed(
+        before,
+        cells(workbook),
+        schema.CLIENTS.name("en"),
+        {f"{c}{r}" for r in (3, 4) for c in "ABCDEFGIJMP" if (r, c) != (4, "D")},
+    )
+
+
+# --- contacts and interactions ------------------------------------------------------------------------------
+
+
+def test_contacts_and_interactions_need_a_known_client_and_are_not_repeated(workbook: Path, tmp_path: Path) -> None:
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_text(
+        "ID клиента,ФИО,Должность,Мобильный телефон,Рабочий email,ЛПР\n"
+        "C000001,Мария Иванова,Бухгалтер,+7 912 345-67-89,maria@romashka.ru,да\n"
+        "C999999,Никто Никтович,,,,\n",
+        encoding="utf-8",
+    )
+    interactions = tmp_path / "interactions.csv"
+    interactions.write_text(
+        "Дата;ID клиента;Тип;Сумма;Примечание\n"
+        "05.03.2024;C000001;Заказ;12 500,50 руб.;первый заказ\n"
+        "06.03.2024;C000007;Call out;;\n",
+        encoding="utf-8",
+    )
+
+    first = import_rows(contacts, workbook, sheet="contacts", today=TODAY)
+    second = import_rows(interactions, workbook, sheet="interactions", today=TODAY)
+
+    assert [(r.outcome, r.client_id) for r in first.records] == [(ADDED, "C000001"), (SKIPPED, "C999999")]
+    assert [(r.outcome, r.client_id) for r in second.records] == [(ADDED, "C000001"), (ADDED, "C000007")]
+    data = read_workbook(workbook)
+    contact = {k: v for k, v in data.sheets["contacts"].frame.iloc[-1].items() if v is not None}
+    assert contact == {
+        "client_id": "C000001",
+        "name": "Мария Иванова",
+        "role": "Бухгалтер",
+        "phone": "+7 912 345-67-89",
+        "email": "maria@romashka.ru",
+        "decision_maker": "Да",
+    }
+    log = [
+        {k: day(v) if k == "date" else v for k, v in row.items() if v is not None}
+        for row in data.sheets["interactions"].frame.to_dict("records")
+    ]
+    assert log == [
+        {
+            "date": dt.date(2024, 3, 5),
+            "client_id": "C000001",
+            "type": "Заказ",
+            "amount": 12500.5,
+            "comment": "первый заказ",
+        },
+        {"date": dt.date(2024, 3, 6), "client_id": "C000007", "type": "Исходящий звонок"},
+    ]
+    saved = workbook.read_bytes()
+    assert {r.outcome for r in import_rows(interactions, workbook, sheet="interactions").records} == {UNCHANGED}
+    assert {r.outcome for r in import_rows(contacts, workbook, sheet="contacts").records} == {UNCHANGED, SKIPPED}
+    assert workbook.read_bytes() == saved
+
+
+# --- mapping file -------------------------------------------------------------------------------------------
+
+
+def test_mapping_file_overrides_the_automatic_choice(workbook: Path, tmp_path: Path) -> None:
+    source = tmp_path / "own.csv"
+    source.write_text(
+        "Клиент;Телефон офиса;Телефон;Заметки менеджера\n"
+        "Орлов Пётр;+7 495 100-20-30;+7 916 000-00-09;звонить после обеда\n",
+        encoding="utf-8",
+    )
+    mapping = tmp_path / "map.txt"
+    mapping.write_text(
+        "# мои столбцы\nТелефон офиса = Phone\nЗаметки менеджера = Комментарий\nТелефон = -\n", encoding="utf-8"
+    )
+
+    result = import_rows(source, workbook, mapping_file=mapping, today=TODAY)
+
+    assert [(m["header"], m["column"], m["origin"]) for m in result.mapping] == [
+        ("Клиент", "Контактное лицо", "auto"),
+        ("Телефон офиса", "Телефон", "mapping file"),
+        ("Телефон", None, "skipped by the mapping file"),
+        ("Заметки менеджера", "Комментарий", "mapping file"),
+    ]
+    orlov = rows_by_id(workbook)["C000008"]
+    assert (orlov["phone"], orlov["comment"]) == ("+7 495 100-20-30", "звонить после обеда")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be", "koi8-r", "cp1251", "utf-8"])
+def test_csv_in_every_encoding_russian_exports_use_reads_the_same_rows(tmp_path: Path, encoding: str) -> None:
+    """UTF-16 without a byte order mark and KOI8-R used to import NUL characters and mojibake, exit 0."""
+    utf8 = tmp_path / "utf8.csv"
+    utf8.write_text(CP1251_CSV.replace("«", '"').replace("»", '"'), encoding="utf-8")
+    source = tmp_path / f"{encoding}.csv"
+    source.write_bytes(utf8.read_text(encoding="utf-8").encode(encoding))
+
+    table, expected = read_source(source), read_source(utf8)
+
+    assert (table.encoding, table.delimiter) == (encoding, ";")
+    assert (table.headers, table.rows, table.row_numbers) == (expected.headers, expected.rows, expected.row_numbers)
+    assert not any("\0" in str(cell) for row in table.rows for cell in row)
+
+
+@pytest.mark.parametrize("text", ["ООО РОМАШКА;ИП СИДОРОВ;ФИО\n", "Имя;Город\nЮлия;Щёлково\n"])
+@pytest.mark.parametrize("encoding", ["koi8-r", "cp1251"])
+def test_the_cyrillic_code_page_is_told_for_capitals_and_rare_letters_too(
+    tmp_path: Path, text: str, encoding: str
+) -> None:
+    source = tmp_path / "short.csv"
+    source.write_bytes(text.encode(encoding))
+
+    table = read_source(source)
+
+    assert table.encoding == encoding
+    assert table.headers == tuple(text.splitlines()[0].split(";"))
+
+
+def test_cli_imports_a_koi8_r_csv_as_it_does_the_same_in_windows_1251(workbook: Path, tmp_path: Path) -> None:
+    source = tmp_path / "koi8.csv"
+    source.write_bytes(CP1251_CSV.replace("«", '"').replace("»", '"').encode("koi8-r"))
+
+    result = CliRunner().invoke(
+        cli, ["import", str(source), "--into", str(workbook), "--dry-run", "--today", "2026-11-23"]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert f"Read {source} as CSV (koi8-r, ';')" in result.output
+    assert (
+        "Would add 2 rows, would merge 2 into matching clients, 0 already in the workbook, 1 skipped" in result.output
+    )
+
+
+# --- the command -------------------------------------------------------------------------------------------
+
+
+def test_cli_dry_run_shows_the_mapping_and_writes_nothing(workbook: Path, tmp_path: Path) -> None:
+    source = write_cp1251_csv(tmp_path)
+    saved = workbook.read_bytes()
+
+    result = CliRunner().invoke(
+        cli, ["import", str(source), "--into", str(workbook), "--dry-run", "--today", "2026-11-23"]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert f"Read {source} as CSV (cp1251, ';')" in result.output
+    assert "  Мобильный телефон -> Телефон" in result.output
+    assert "  Теги -> (not imported: no matching column)" in result.output
+    assert (
+        "Would add 2 rows, would merge 2 into matching clients, 0 already in the workbook, 1 skipped" in result.output
+    )
+    assert "  source row 2: C000001, M0001 (same INN 3982597915; same phone +79161234567; " in result.output
+    assert "source row 5: C000009 probably C000002" in result.output
+    assert "Dry run: the workbook was not changed" in result.output
+    assert workbook.read_bytes() == saved
+
+
+def test_cli_json_matches_the_library(workbook: Path, tmp_path: Path) -> None:
+    source = write_cp1251_csv(tmp_path)
+    copy = tmp_path / "copy.xlsx"
+    copy.write_bytes(workbook.read_bytes())
+
+    result = CliRunner().invoke(
+        cli, ["import", str(source), "--into", str(workbook), "--json", "--today", "2026-11-23", "--keep-backups", "0"]
+    )
+
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    expected = import_rows(source, copy, today=TODAY, keep_backups=0).to_dict()
+    for key in ("mapping", "counts", "records", "changed_cells", "notes", "read_as"):
+        assert payload[key] == expected[key]
+    assert payload["counts"] == {"added": 1, "merged": 2, "review": 1, "unchanged": 0, "skipped": 1}
+
+
+@pytest.mark.parametrize(
+    "name, content, args, code, message",
+    [
+        ("missing.csv", None, [], 1, "missing.csv: no such file"),
+        ("empty.csv", b"", [], 1, "is empty: nothing to import"),
+        ("blank.csv", b";;\n;;\n", [], 1, "has no rows"),
+        ("junk.csv", bytes(range(256)) * 4, [], 1, "neither an Excel file nor text"),
+        (
+            "dos.csv",
+            "ФИО;Город\nИванов Пётр;Москва\n".encode("cp866"),
+            [],
+            1,
+            "neither an Excel file nor text in UTF-8, UTF-16, Windows-1251 or KOI8-R; save it from Excel as CSV UTF-8",
+        ),
+        (
+            "nul.csv",
+            "ФИО;Город\nИван\0;Москва\n".encode(),
+            [],
+            1,
+            "neither an Excel file nor text: it holds zero bytes",
+        ),
+        ("c.csv", "ФИО,Роль\nИван,\n".encode(), ["--sheet", "contacts"], 2, "need a ID клиента column"),
+        ("m.csv", "ФИО\nИван\n".encode(), ["--map", "Имя = Name"], 2, "the source has no column 'Имя'"),
+        ("n.csv", "ФИО\nИван\n".encode(), ["--map", "ФИО = Nickname"], 2, "has no column 'Nickname'"),
+        ("o.csv", "ФИО\nИван\n".encode(), ["--map", "ФИО Name"], 2, "expected 'source header = column'"),
+        ("p.csv", "ФИО\nИван\n".encode(), ["--map", "ФИО = ClientID"], 2, "is given by xlcrm"),
+    ],
+)
+def test_bad_input_gets_one_message_and_leaves_the_workbook(
+    workbook: Path, tmp_path: Path, name: str, content: bytes | None, args: list[str], code: int, message: str
+) -> None:
+    source = tmp_path / name
+    if content is not None:
+        source.write_bytes(content)
+    if args[:1] == ["--map"]:
+        mapping = tmp_path / "map.txt"
+        mapping.write_text(args[1] + "\n", encoding="utf-8")
+        args = ["--map", str(mapping)]
+    saved = workbook.read_bytes()
+
+    result = CliRunner().invoke(cli, ["import", str(source), "--into", str(workbook), *args])
+
+    assert result.exit_code == code, result.output
+    assert message in result.output
+    assert result.output.startswith("Error: ") and "Traceback" not in result.output
+    assert workbook.read_bytes() == saved
+
+
+def test_a_workbook_that_is_not_one_is_refused(tmp_path: Path) -> None:
+    source = write_cp1251_csv(tmp_path)
+    result = CliRunner().invoke(cli, ["import", str(source), "--into", str(tmp_path / "none.xlsx")])
+    assert result.exit_code == 1
+    assert "none.xlsx: no such file" in result.output
+
+
+# --- units ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, delimiter", [("a;b;c\n1;2,5;3\n", ";"), ('a,b,c\n1,"2;5",3\n', ","), ("a\tb\n1\t2\n", "\t"), ("a\n1\n", ";")]
+)
+def test_sniff_delimiter(text: str, delimiter: str) -> None:
+    assert sniff_delimiter(text) == delimiter
+
+
+@pytest.mark.parametrize(
+    "ids, expected",
+    [
+        ([], ("C", 6, 0)),
+        (["C000001", "C000041", None, "x"], ("C", 6, 41)),
+        (["K1", "K12", "C000003"], ("K", 1, 12)),
+        ([12, 15.0], ("", 2, 15)),
+        (["C01", "C0002"], ("C", 2, 2)),
+    ],
+)
+def test_id_sequence(ids: list[object], expected: tuple[str, int, int]) -> None:
+    assert id_sequence(ids) == expected
+
+
+def test_synonyms_name_one_column_each() -> None:
+    for sheet_key, columns in schema.IMPORT_SYNONYMS.items():
+        spec = schema.sheet_by_key(sheet_key)
+        seen: dict[str, str] = {}
+        for key, texts in columns.items():
+            spec.column(key)
+            for text in texts:
+                assert seen.setdefault(schema.fold(text), key) == key, (sheet_key, text)
+                own = schema.match_column(spec, text)
+                assert own is None or own.key == key, (sheet_key, text)
+
+
+def test_a_probable_duplicate_imported_is_listed_by_dedupe(workbook: Path, tmp_path: Path) -> None:
+    from xlcrm.dedupe.merge import dedupe_workbook
+
+    import_rows(write_cp1251_csv(tmp_path), workbook, today=TODAY)
+
+    plan = dedupe_workbook(workbook, dry_run=True)
+    assert [pair["client_ids"] for pair in plan.review] == [["C000002", "C000009"]]
+    assert plan.merges == []
+
+
+def test_records_with_nothing_to_block_by_are_found_by_name(workbook: Path, tmp_path: Path) -> None:
+    source = tmp_path / "names.csv"
+    source.write_text("Имя;Город\nАлёна;\nАлёна;\n;Самара\n", encoding="utf-8")
+
+    first = import_rows(source, workbook, today=TODAY)
+    second = import_rows(source, workbook, today=TODAY)
+
+    assert [(r.outcome, r.client_id) for r in first.records] == [
+        (ADDED, "C000008"),
+        (UNCHANGED, "C000008"),
+        (ADDED, "C000009"),
+    ]
+    assert {r.outcome for r in second.records} == {UNCHANGED}
+    clients = rows_by_id(workbook)
+    assert (clients["C000008"]["name"], clients["C000009"]["city"]) == ("Алёна", "Самара")
+
+
+@pytest.mark.libreoffice
+def test_an_old_excel_97_xls_file(workbook: Path, tmp_path: Path) -> None:
+    book = Workbook()
+    book.active.append(["Телефон", "ФИО", "Компания", "Дата рождения"])
+    book.active.append(["+7 916 222-33-44", "Зайцев Олег", "ООО Заря", dt.datetime(1979, 1, 31)])
+    book.save(tmp_path / "old.xlsx")
+    source = convert_with_libreoffice(tmp_path / "old.xlsx", "xls", tmp_path / "converted")
+    assert source.read_bytes()[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+    result = import_rows(source, workbook, today=TODAY)
+
+    assert read_source(source).kind == "workbook"
+    assert [(r.outcome, r.client_id) for r in result.records] == [(ADDED, "C000008")]
+    added = rows_by_id(workbook)["C000008"]
+    assert {k: day(v) if k in ("birthday", "created") else v for k, v in added.items()} == {
+        "client_id": "C000008",
+        "name": "Зайцев Олег",
+        "company": "ООО Заря",
+        "phone": "+7 916 222-33-44",
+        "birthday": dt.date(1979, 1, 31),
+        "created": TODAY,
+    }
+
+
+@pytest.mark.parametrize("write", ["write_cp1251_csv", "write_amocrm_csv", "write_bitrix_html", "write_russian_xlsx"])
+def test_importing_the_same_file_twice_adds_nothing(workbook: Path, tmp_path: Path, write: str) -> None:
+    source = globals()[write](tmp_path)
+    first = import_rows(source, workbook, today=TODAY)
+    assert first.save is not None
+    saved = workbook.read_bytes()
+
+    again = CliRunner().invoke(cli, ["import", str(source), "--into", str(workbook), "--json", "--today", "2026-11-24"])
+
+    assert again.exit_code == 0, again.output
+    counts = json.loads(again.output)["counts"]
+    assert counts["added"] == counts["merged"] == counts["review"] == 0
+    assert counts["unchanged"] == len(first.records) - first.count(SKIPPED)
+    assert workbook.read_bytes() == saved
+
+
+def test_headers_mapped_to_name_by_the_mapping_file_are_joined_in_its_order(workbook: Path, tmp_path: Path) -> None:
+    source = tmp_path / "own.csv"
+    source.write_text("Имя клиента;Фамилия клиента;Тел\nОльга;Белова;+7 916 555-00-11\n", encoding="utf-8")
+    mapping = tmp_path / "map.txt"
+    mapping.write_text("Фамилия клиента = Name\nИмя клиента = Контактное лицо\nТел = phone\n", encoding="cp1251")
+
+    result = import_rows(source, workbook, mapping_file=mapping, today=TODAY)
+
+    assert [(r.outcome, r.client_id) for r in result.records] == [(ADDED, "C000008")]
+    added = rows_by_id(workbook)["C000008"]
+    assert (added["name"], added["phone"]) == ("Белова Ольга", "+7 916 555-00-11")
+
+
+def test_a_merge_made_by_an_import_is_logged_and_can_be_undone(workbook: Path, tmp_path: Path) -> None:
+    original = rows_by_id(workbook)["C000001"]
+    import_rows(write_cp1251_csv(tmp_path), workbook, today=TODAY)
+    assert rows_by_id(workbook)["C000001"]["email"] == "ivan@romashka.ru"
+
+    result = CliRunner().invoke(cli, ["unmerge", str(workbook), "M0001"])
+
+    assert result.exit_code == 0, result.output
+    clients = rows_by_id(workbook)
+    assert clients["C000001"] == original
+    assert {"C000008", "C000009"} <= set(clients)

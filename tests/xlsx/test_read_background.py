@@ -1,0 +1,323 @@
+"""Interactions read on a worker thread and in chunks: the same data as one plain read, errors where they belong."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from tests.builders import write_workbook
+from tests.conftest import python_that_logs_its_starts, python_the_system_kills
+from xlcrm import schema
+from xlcrm.cli.main import cli
+from xlcrm.create.demo import create_demo
+from xlcrm.errors import NotAWorkbook
+from xlcrm.runtime import child_process
+from xlcrm.xlsx import reader as workbook
+from xlcrm.xlsx.reader import WorkbookData, read_workbook
+
+TODAY = dt.date(2026, 11, 23)
+
+
+def assert_same(first: WorkbookData, second: WorkbookData) -> None:
+    assert list(first.sheets) == list(second.sheets)
+    for key in first.sheets:
+        a, b = first.sheets[key], second.sheets[key]
+        pd.testing.assert_frame_equal(a.frame, b.frame)
+        for frame_a, frame_b in ((a.frame, b.frame),):  # same types cell by cell: 1, 1.0 and TRUE stay apart
+            assert [[type(v) for v in row] for row in frame_a.itertuples()] == [
+                [type(v) for v in row] for row in frame_b.itertuples()
+            ]
+        assert (a.letters, a.extra_columns, a.width, a.owned_values, a.misplaced_header, a.raw_rows) == (
+            b.letters,
+            b.extra_columns,
+            b.width,
+            b.owned_values,
+            b.misplaced_header,
+            b.raw_rows,
+        )
+
+
+def test_background_and_chunked_reading_give_what_one_plain_read_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "demo.xlsx"
+    create_demo(path, clients=120, seed=3, locale="ru", today=TODAY)
+    usual = read_workbook(path)
+    monkeypatch.setattr(schema, "BACKGROUND_SHEETS", ())
+    monkeypatch.setattr(workbook, "ROW_CHUNK", 7)  # many chunks, rows and blank rows split across them
+    assert_same(usual, read_workbook(path))
+
+
+def test_chunks_keep_row_numbers_blank_rows_and_mixed_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    header = [c.en for c in schema.INTERACTIONS.columns]
+    rows = [header]
+    for number in range(2, 40):
+        if number % 5 == 0:
+            rows.append([None] * len(header))  # a formatted but empty row
+            continue
+        rows.append(
+            [
+                dt.date(2026, 1, number % 28 + 1),
+                f"  C{number % 4:06d} ",
+                "Call",
+                True if number % 3 else 1,
+                1.0 if number % 2 else 1,
+                "Anna",
+                "",
+                None,
+                None,
+                None,
+            ]
+        )
+    path = write_workbook(tmp_path / "book.xlsx", {schema.INTERACTIONS.en: rows})
+    monkeypatch.setattr(workbook, "ROW_CHUNK", 4)
+    chunked = read_workbook(path).sheets[schema.INTERACTIONS.key]
+    monkeypatch.setattr(workbook, "ROW_CHUNK", 1_000)
+    whole = read_workbook(path).sheets[schema.INTERACTIONS.key]
+    pd.testing.assert_frame_equal(chunked.frame, whole.frame)
+    assert [type(v) for v in chunked.frame["service"]] == [type(v) for v in whole.frame["service"]]
+    frame = chunked.frame
+    assert 5 not in frame.index and 10 not in frame.index and frame.index[0] == 2
+    assert frame.loc[2, "client_id"] == "C000002"  # stripped
+    assert frame.loc[2, "result"] is None  # "" is a blank
+    assert frame.loc[4, "service"] is True and frame.loc[3, "service"] == 1 and frame.loc[3, "service"] is not True
+
+
+def test_a_background_sheet_that_cannot_be_read_stops_the_command(tmp_path: Path) -> None:
+    path = tmp_path / "demo.xlsx"
+    create_demo(path, clients=30, seed=1, locale="en", today=TODAY)
+    broken_sheet(path, "xl/worksheets/sheet4.xml", at_a_row_end=True)  # the demo's Interactions
+    before = path.read_bytes()
+    data = read_workbook(path)  # the other sheets are read; the error comes when Interactions are asked for
+    errors = []
+    for _ in range(2):  # asked again, the same error: not a missing sheet
+        with pytest.raises(NotAWorkbook) as error:
+            data.sheet(schema.INTERACTIONS.key)
+        errors.append(str(error.value))
+    assert errors[0] == errors[1] and errors[0].startswith(f"{path}: sheet 'Interactions' cannot be read: ")
+    for command in (
+        ["validate", str(path)],
+        ["refresh", str(path), "--today", TODAY.isoformat()],
+        ["dedupe", str(path)],
+    ):
+        result = CliRunner().invoke(cli, command)
+        assert result.exit_code == 1, result.output
+        assert result.output.splitlines() == [f"Error: {errors[0]}"]
+    assert path.read_bytes() == before
+
+
+def test_a_damaged_file_is_named_damaged_though_sheets_are_read_meanwhile(tmp_path: Path) -> None:
+    path = tmp_path / "demo.xlsx"
+    create_demo(path, clients=30, seed=1, locale="en", today=TODAY)
+    data = bytearray(path.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 64] = bytes(64)  # somewhere inside a compressed part
+    path.write_bytes(bytes(data))
+    with pytest.raises(NotAWorkbook, match="is damaged: its zip container cannot be read"):
+        read_workbook(path)
+
+
+# --- a big file's background sheets are read in a process of their own ---------------------------------------
+
+
+def in_a_process(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every file counts as big from here on; returns the list of sheets read in a child process."""
+    children: list[str] = []
+    read_in_process = workbook.read_in_process
+
+    def counted(child, path, spec, actual):  # type: ignore[no-untyped-def]
+        children.append(actual)
+        return read_in_process(child, path, spec, actual)
+
+    monkeypatch.setattr(workbook, "BIG_WORKBOOK_BYTES", 0)
+    monkeypatch.setattr(workbook, "read_in_process", counted)
+    return children
+
+
+def test_a_sheet_read_in_a_process_is_what_a_thread_reads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    columns = [column for column in schema.INTERACTIONS.columns if column.key != "comment"]  # one missing
+    header = [column.en for column in columns] + ["Date", "My notes"]  # a duplicate header, a column of the user's
+    rows = [
+        header,
+        [
+            dt.date(2026, 1, 5),
+            " C000001 ",
+            "Call",
+            "Audit",
+            1500,
+            "Anna",
+            "",
+            "Call back",
+            dt.datetime(2026, 2, 1, 10, 30),
+            dt.date(2026, 1, 6),
+            "mine",
+        ],
+        [None] * len(header),
+        ["05.01.2026", "C000002", "Order", None, "1 500,50", "Boris", None, None, None, None, 7],
+    ]
+    path = write_workbook(tmp_path / "book.xlsx", {schema.INTERACTIONS.en: rows})
+    in_thread = read_workbook(path)
+    children = in_a_process(monkeypatch)
+    in_process = read_workbook(path)
+    assert_same(in_thread, in_process)
+    assert children == [schema.INTERACTIONS.en]
+    sheet = in_process.sheets[schema.INTERACTIONS.key]
+    # The schema objects are this process's own, as code comparing them by identity expects.
+    assert sheet.spec is schema.INTERACTIONS
+    assert [column is schema.INTERACTIONS.column("comment") for column in sheet.missing_columns] == [True]
+    assert [(clash.first, clash.second, clash.read) for clash in sheet.header_clashes] == [("A", "J", True)]
+    assert sheet.frame.loc[2, "client_id"] == "C000001" and sheet.frame.loc[4, "date"] == "05.01.2026"
+
+
+def test_a_refresh_reading_in_a_process_saves_what_one_reading_in_a_thread_saves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = tmp_path / "thread.xlsx", tmp_path / "process.xlsx"
+    create_demo(first, clients=120, seed=3, locale="ru", today=TODAY)
+    second.write_bytes(first.read_bytes())
+    command = ["refresh", "--today", TODAY.isoformat(), "--keep-backups", "0"]
+    assert CliRunner().invoke(cli, [*command[:1], str(first), *command[1:]]).exit_code in (0, 1)
+    children = in_a_process(monkeypatch)
+    result = CliRunner().invoke(cli, [*command[:1], str(second), *command[1:]])
+    assert result.exit_code in (0, 1), result.output
+    assert children == [schema.INTERACTIONS.ru]
+    assert_same(read_workbook(first), read_workbook(second))
+
+
+def broken_sheet(path: Path, part_suffix: str, *, at_a_row_end: bool = False) -> None:
+    """Cut the XML of the sheet part ending in ``part_suffix`` short (the zip itself stays sound): in its middle,
+    or ``at_a_row_end``, after the row that ends past the middle."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    target = next(name for name in parts if name.endswith(part_suffix))
+    data = parts[target]
+    end = data.index(b"</row>", len(data) // 2) + len(b"</row>") if at_a_row_end else len(data) // 2
+    parts[target] = data[:end]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+
+
+def test_a_sheet_that_cannot_be_read_in_the_process_is_reported_as_in_a_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = [[column.en for column in schema.INTERACTIONS.columns]] + [
+        [dt.date(2026, 1, day), f"C{day:06d}", "Call"] + [None] * 7 for day in range(1, 28)
+    ]
+    path = write_workbook(tmp_path / "book.xlsx", {schema.CLIENTS.en: [["ClientID"]], schema.INTERACTIONS.en: rows})
+    broken_sheet(path, "sheet2.xml")
+    before = path.read_bytes()
+    with pytest.raises(NotAWorkbook) as in_thread:
+        read_workbook(path).sheet(schema.INTERACTIONS.key)
+    children = in_a_process(monkeypatch)
+    with pytest.raises(NotAWorkbook) as in_process:
+        read_workbook(path).sheet(schema.INTERACTIONS.key)
+    assert children and str(in_process.value) == str(in_thread.value)
+    assert f"sheet {schema.INTERACTIONS.en!r} cannot be read" in str(in_process.value)
+    result = CliRunner().invoke(cli, ["refresh", str(path), "--today", TODAY.isoformat()])
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [f"Error: {in_thread.value}"]
+    assert path.read_bytes() == before
+
+
+def test_without_a_process_to_read_in_the_sheet_is_read_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "demo.xlsx"
+    create_demo(path, clients=30, seed=1, locale="en", today=TODAY)
+    in_thread = read_workbook(path)
+    children = in_a_process(monkeypatch)
+    # One Python that cannot start, one the system kills (as when memory runs out).
+    for python in (tmp_path / "no-such-python", python_the_system_kills(tmp_path)):
+        monkeypatch.setattr(child_process.sys, "executable", str(python))
+        with pytest.raises(child_process.ChildProcessFailed):
+            child_process.Child().call(workbook.read_alone, path, schema.INTERACTIONS, schema.INTERACTIONS.en)
+        assert_same(in_thread, read_workbook(path))
+    assert len(children) == 2
+
+
+def test_a_process_started_for_a_sheet_never_read_there_is_let_go(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child is started before the file is opened; without an Interactions sheet, or when opening the file
+    fails, it has ended, and been waited for, by the time the read returns."""
+    log = tmp_path / "started.log"
+    monkeypatch.setattr(child_process.sys, "executable", str(python_that_logs_its_starts(tmp_path, log)))
+    monkeypatch.setattr(workbook, "BIG_WORKBOOK_BYTES", 0)
+    clients_only = write_workbook(
+        tmp_path / "clients.xlsx",
+        {schema.CLIENTS.en: [[column.en for column in schema.CLIENTS.columns], ["C000001", "Anna"]]},
+    )
+    assert schema.INTERACTIONS.key not in read_workbook(clients_only).sheets
+    not_a_workbook = tmp_path / "other.xlsx"
+    with zipfile.ZipFile(not_a_workbook, "w") as archive:
+        archive.writestr("xl/workbook.xml", "not a workbook")
+    with pytest.raises(NotAWorkbook):
+        read_workbook(not_a_workbook)
+    started = [int(line.split()[0]) for line in log.read_text().splitlines()]
+    assert len(started) == 2
+    for process in started:  # a process left running, or ended but not waited for, would still be a child here
+        with pytest.raises(ChildProcessError):
+            os.waitpid(process, os.WNOHANG)
+
+
+def test_work_given_for_the_wait_runs_once_and_only_when_a_sheet_is_waited_for() -> None:
+    from concurrent.futures import Future
+
+    ran: list[str] = []
+    done: Future[object] = Future()
+    done.set_result("read")
+    sheets = workbook.Sheets(["a"], {"a": done})  # type: ignore[dict-item]
+    sheets.when_waiting(lambda: ran.append("started"))
+    assert sheets["a"] == "read" and ran == []  # read already: nothing to fill a wait with
+
+    pending: Future[object] = Future()
+    sheets = workbook.Sheets(["a", "b"], {"b": pending})  # type: ignore[dict-item]
+    sheets.add("a", "here")  # type: ignore[arg-type]
+    sheets.when_waiting(lambda: (ran.append("started"), pending.set_result("read")))
+    assert sheets["a"] == "here" and ran == []
+    assert sheets["b"] == "read" and sheets["b"] == "read"
+    assert ran == ["started"]
+
+
+def test_a_big_refresh_starts_its_helpers_while_it_waits_for_interactions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The helpers' start (their imports take a second or so) overlaps the wait for the Interactions sheet."""
+    path = tmp_path / "demo.xlsx"
+    create_demo(path, clients=150, seed=4, locale="ru", today=TODAY)
+    log = tmp_path / "started.log"
+    # The process reading Interactions begins only once two helpers have started: the refresh, waiting for
+    # Interactions, must start them meanwhile (if it did not, the reader would wait 20 s and start first).
+    python = python_that_logs_its_starts(tmp_path, log, reader_waits_for_helpers=2)
+    monkeypatch.setattr(child_process.sys, "executable", str(python))
+    monkeypatch.setattr(workbook, "BIG_WORKBOOK_BYTES", 0)
+    result = CliRunner().invoke(cli, ["refresh", str(path), "--today", TODAY.isoformat(), "--keep-backups", "0"])
+    assert result.exit_code in (0, 1), result.output
+    started = [line.split(" ", 1)[1] for line in log.read_text().splitlines()]
+    # The renderer's and the merges' writer's, both started ahead and both used: no third one started later.
+    assert started == ["xlcrm.xlsx.prerender", "xlcrm.xlsx.prerender", "xlcrm.xlsx.reader"]
+
+
+def test_a_child_that_gives_no_answer_in_time_is_killed_and_the_caller_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stuck child (a hung disk, a paging machine) never keeps a nightly run waiting for ever."""
+    stuck = tmp_path / "stuck-python"
+    stuck.write_text("#!/bin/sh\nexec sleep 600\n")
+    stuck.chmod(0o755)
+    monkeypatch.setattr(child_process.sys, "executable", str(stuck))
+    path = tmp_path / "demo.xlsx"
+    create_demo(path, clients=10, seed=1, locale="en", today=TODAY)
+    child = child_process.Child()
+    with pytest.raises(child_process.ChildProcessFailed, match="no answer within 1 s"):
+        child.call(workbook.read_alone, path, schema.INTERACTIONS, schema.INTERACTIONS.en, timeout=1)
+    assert child._process is not None and child._process.poll() is not None  # killed, not left behind
+    monkeypatch.setattr(child_process, "CLOSE_TIMEOUT_SECONDS", 0.5)
+    unused = child_process.Child()
+    unused.close()
+    assert unused._process is not None and unused._process.poll() is not None
