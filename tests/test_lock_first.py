@@ -19,14 +19,12 @@ from click.testing import CliRunner, Result
 
 from xlcrm import schema
 from xlcrm.cli.main import cli
-from xlcrm.create import demo
-from xlcrm.dedupe import merge
-from xlcrm.dedupe.merge import dedupe_workbook
 from xlcrm.errors import WorkbookLocked
 from xlcrm.files import encryption
 from xlcrm.files.encryption import PASSWORD_ENV, encrypt
-from xlcrm.importing import importer
-from xlcrm.jobs import export, refresh
+from xlcrm.files.safe_save import SaveOptions
+from xlcrm.jobs import dedupe, demo, export, importing, refresh
+from xlcrm.jobs.dedupe import dedupe_workbook
 
 TODAY = "2026-11-23"
 PASSWORD = "secret"
@@ -34,9 +32,9 @@ HOLDER = "Anna Smirnova"
 # What the library reads or builds before it can save; none of it may run for a locked workbook.
 HEAVY_WORK = [
     (refresh, "read_workbook"),
-    (merge, "read_workbook"),
-    (importer, "read_source"),
-    (importer, "read_workbook"),
+    (dedupe, "read_workbook"),
+    (importing, "read_source"),
+    (importing, "read_workbook"),
     (export, "read_workbook"),
     (demo, "generate_demo"),
     (encryption, "decrypt"),
@@ -84,7 +82,7 @@ def workbook(tmp_path: Path) -> Path:
     clients.append({**clients[0], "client_id": "C000003"})
     clients.append({**clients[1], "client_id": "C000004"})
     path = write_records(tmp_path / "clients.xlsx", "en", records)
-    dedupe_workbook(path, keep_backups=0)
+    dedupe_workbook(path, save=SaveOptions(keep_backups=0))
     return path
 
 
@@ -226,9 +224,9 @@ def test_a_locked_protected_workbook_is_refused_before_it_is_decrypted(
 
 LIBRARY_CALLS: dict[str, Callable[[Path, Path], object]] = {
     "refresh_workbook": lambda book, csv: refresh.refresh_workbook(book),
-    "dedupe_workbook": lambda book, csv: merge.dedupe_workbook(book),
-    "unmerge_workbook": lambda book, csv: merge.unmerge_workbook(book, "M0001"),
-    "import_rows": lambda book, csv: importer.import_rows(csv, book),
+    "dedupe_workbook": lambda book, csv: dedupe.dedupe_workbook(book),
+    "unmerge_workbook": lambda book, csv: dedupe.unmerge_workbook(book, "M0001"),
+    "import_rows": lambda book, csv: importing.import_rows(csv, book),
 }
 
 

@@ -14,8 +14,8 @@ from conftest import python_the_system_kills
 
 from xlcrm import schema
 from xlcrm.cli.main import cli
-from xlcrm.create.demo import create_demo
 from xlcrm.errors import NotAWorkbook
+from xlcrm.jobs.demo import create_demo
 from xlcrm.runtime import child_process
 from xlcrm.xlsx import reader as workbook
 from xlcrm.xlsx.reader import WorkbookData, read_workbook

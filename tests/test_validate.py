@@ -15,8 +15,10 @@ from openpyxl import load_workbook
 
 from xlcrm import schema
 from xlcrm.checks.findings import Code, Finding, Severity
-from xlcrm.checks.validate import Report, format_report, validate_workbook
+from xlcrm.checks.validate import Report
 from xlcrm.cli.main import cli
+from xlcrm.cli.validate import format_report
+from xlcrm.jobs.validate import validate_workbook
 
 TODAY = dt.date(2026, 11, 23)
 Edit = Callable[[Records], None]

@@ -47,10 +47,10 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ContextManager, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 from openpyxl import Workbook
 from python_calamine import CalamineError, CalamineWorkbook
@@ -79,6 +79,15 @@ _BACKUP_TIME_FORMAT = "%Y-%m-%dT%H-%M-%S"
 _TIME_FORMAT = "%d.%m.%Y %H:%M:%S"
 # What Windows sharing violations and SMB servers report while another program holds the file.
 _BUSY_ERRNOS = {errno.EACCES, errno.EPERM, errno.EBUSY, errno.ETXTBSY, errno.EAGAIN}
+
+
+@dataclass(frozen=True)
+class SaveOptions:
+    """How a job that changes a workbook saves it: every such job takes one as ``save``."""
+
+    output: Path | None = None  # write the changed workbook to this file instead of replacing the workbook
+    ignore_lock: bool = False  # write even though the file looks open in Excel or LibreOffice
+    keep_backups: int = DEFAULT_KEEP_BACKUPS  # backups of earlier versions kept in .xlcrm-backups (0: make none)
 
 
 @dataclass(frozen=True)
@@ -260,13 +269,14 @@ def save_target(source: Path, output: Path | None) -> Path:
     return target.resolve() if target.is_symlink() else target
 
 
-def holding_workbook_lock(workbook: str, *, output: str | None = None) -> Callable[[Command], Command]:
+def holding_workbook_lock(workbook: str) -> Callable[[Command], Command]:
     """Make a library command that writes a workbook hold xlcrm's lock on the file it writes, from before it
     reads anything until after its save (see ``workbook_lock``).
 
-    ``workbook`` names the command's parameter holding the workbook's path (a None value: nothing is written),
-    ``output`` the one holding the other file written instead, if any. A true ``dry_run`` argument takes no
-    lock; an ``ignore_lock`` argument is obeyed for Excel and LibreOffice locks.
+    ``workbook`` names the command's parameter holding the workbook's path (a None value: nothing is written).
+    A ``save`` argument (``SaveOptions``) names the other file written instead, if any, and says whether Excel
+    and LibreOffice locks are ignored; without one, an ``ignore_lock`` argument says that. A true ``dry_run``
+    argument takes no lock.
     """
 
     def decorate(command: Command) -> Command:
@@ -279,9 +289,10 @@ def holding_workbook_lock(workbook: str, *, output: str | None = None) -> Callab
             given = call.arguments
             if given[workbook] is None or given.get("dry_run", False):
                 return command(*args, **kwargs)
-            with workbook_lock(
-                given[workbook], output=given[output] if output else None, ignore_lock=given.get("ignore_lock", False)
-            ):
+            save: SaveOptions | None = given.get("save")
+            output = save.output if save is not None else None
+            ignore_lock = save.ignore_lock if save is not None else given.get("ignore_lock", False)
+            with workbook_lock(given[workbook], output=output, ignore_lock=ignore_lock):
                 return command(*args, **kwargs)
 
         return cast(Command, holding)
@@ -342,7 +353,7 @@ def _check_name_length(target: Path) -> None:
         )
 
 
-def _run_lock(target: Path) -> ContextManager[object]:
+def _run_lock(target: Path) -> AbstractContextManager[object]:
     """xlcrm's lock on ``target``; none on its own temporary files (see ``_is_own_temp``)."""
     return nullcontext() if _is_own_temp(target) else holding_run_lock(target)
 

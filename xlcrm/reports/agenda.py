@@ -28,11 +28,9 @@ import pandas as pd
 from icalendar import Alarm, Calendar, Event
 
 from xlcrm import schema
-from xlcrm.errors import UsageError, WriteError
-from xlcrm.lifecycle.analysis import analyse
+from xlcrm.errors import WriteError
 from xlcrm.lifecycle.blocks import Lifecycle
 from xlcrm.lifecycle.frames import Frames
-from xlcrm.xlsx.reader import read_workbook
 from xlcrm.xlsx.report_sheet import ColumnFormat, ReportColumn, ReportSheet, ReportTable
 
 # Order of the tasks within a manager's agenda: the most urgent first.
@@ -64,7 +62,7 @@ class Agenda:
             record["date"] = None if pd.isna(record["date"]) else record["date"].date().isoformat()
             record["days"] = None if pd.isna(record["days"]) else int(record["days"])
             for key in ("client", "company", "phone", "details"):
-                record[key] = _text(record[key]) or None
+                record[key] = item_text(record[key]) or None
             items.append(record)
         return {"today": self.today.isoformat(), "horizon_days": self.horizon_days, "items": items}
 
@@ -159,36 +157,6 @@ def build_agenda(frames: Frames, lifecycle: Lifecycle) -> Agenda:
     return Agenda(lifecycle.today, locale, horizon, items[list(AGENDA_COLUMNS)].reset_index(drop=True))
 
 
-@dataclass(frozen=True)
-class AgendaResult:
-    agenda: Agenda
-    ics: Path | None  # the calendar file written
-    events: int  # events in it
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**self.agenda.to_dict(), "ics": str(self.ics) if self.ics else None, "events": self.events}
-
-
-def workbook_agenda(
-    path: str | Path, *, today: dt.date | None = None, manager: str | None = None, ics: Path | None = None
-) -> AgendaResult:
-    """The agenda of the workbook at ``path`` (only ``manager``'s when given), optionally as an .ics file too."""
-    analysis = analyse(read_workbook(path), today or dt.date.today())
-    agenda = build_agenda(analysis.frames, analysis.lifecycle)
-    if manager is not None:
-        names = (*analysis.settings.managers, *analysis.lifecycle.clients["manager"].dropna())
-        known = {schema.fold(name): name for name in names}
-        if schema.fold(manager) not in known:
-            # A typo would otherwise look like an empty agenda.
-            raise UsageError(
-                f"no manager named {manager!r} in the workbook; managers: "
-                + ", ".join(sorted(known.values(), key=schema.fold))
-            )
-        agenda = agenda.for_manager(manager)
-    events = write_ics(agenda, ics) if ics is not None else 0
-    return AgendaResult(agenda, ics, events)
-
-
 def agenda_sheet(agenda: Agenda, subtitle: str) -> ReportSheet:
     locale = agenda.locale
 
@@ -230,22 +198,6 @@ def agenda_sheet(agenda: Agenda, subtitle: str) -> ReportSheet:
     return ReportSheet.of(schema.AGENDA, locale, text("agenda_title"), subtitle, (table,))
 
 
-def format_agenda(agenda: Agenda) -> str:
-    """The agenda as terminal text: a block per manager, one line per item."""
-    if agenda.items.empty:
-        return schema.label("no_tasks", agenda.locale)
-    lines: list[str] = []
-    for manager, items in agenda.items.groupby("manager", sort=False):
-        lines.append(f"{manager} ({len(items)})")
-        for item in items.itertuples(index=False):
-            when = "" if pd.isna(item.date) else f"{item.date:%d.%m.%Y}"
-            who = " ".join(part for part in (item.client_id, _text(item.company) or _text(item.client)) if part)
-            details = f" — {_text(item.details)}" if _text(item.details) else ""
-            phone = f" {_text(item.phone)}" if _text(item.phone) else ""
-            lines.append(f"  {when:10}  {schema.label('task_' + item.task, agenda.locale)}: {who}{phone}{details}")
-    return "\n".join(lines)
-
-
 def write_ics(agenda: Agenda, path: Path) -> int:
     """Write the planned contacts and birthdays as all-day events with a 9:00 reminder; returns how many.
 
@@ -265,15 +217,15 @@ def write_ics(agenda: Agenda, path: Path) -> int:
         # An overdue contact is still to be made: remind today, not on the day already passed.
         start = max(day, agenda.today) if item.task == "overdue" else day
         event = Event()
-        who = _text(item.company) or _text(item.client) or item.client_id
+        who = item_text(item.company) or item_text(item.client) or item.client_id
         event.add("summary", f"{schema.label('task_' + item.task, agenda.locale)}: {who}")
         event.add("dtstart", start)
         event.add("dtend", start + dt.timedelta(days=1))
         event.add("dtstamp", stamp)
         # Two contact persons of one client may share a birthday: the details (their names) tell them apart.
-        detail = zlib.crc32(_text(item.details).encode("utf-8"))
+        detail = zlib.crc32(item_text(item.details).encode("utf-8"))
         event.add("uid", f"{item.client_id}-{item.task}-{day.isoformat()}-{detail:08x}@xlcrm")
-        description = [text for part in (item.details, item.phone, item.manager) if (text := _text(part))]
+        description = [text for part in (item.details, item.phone, item.manager) if (text := item_text(part))]
         if description:
             event.add("description", "\n".join(description))
         alarm = Alarm()
@@ -329,6 +281,6 @@ def _format(template: str, **columns: pd.Series) -> pd.Series:
     )
 
 
-def _text(value: object) -> str:
+def item_text(value: object) -> str:
     """Text of an item field; pandas keeps a missing text as NaN."""
     return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
