@@ -10,15 +10,17 @@ from pathlib import Path
 from typing import Any
 
 from xlcrm import schema
-from xlcrm.errors import UsageError
+from xlcrm.errors import UsageError, WriteError
 from xlcrm.jobs.opening import open_to_read
 from xlcrm.lifecycle.analysis import analyse
-from xlcrm.reports.agenda import Agenda, build_agenda, write_ics
+from xlcrm.reports.agenda import Agenda, agenda_calendar, build_agenda
 from xlcrm.xlsx.reader import read_workbook
 
 
 @dataclass(frozen=True)
 class AgendaResult:
+    """The agenda ``workbook_agenda`` built, and the calendar file written, if any."""
+
     agenda: Agenda
     ics: Path | None  # the calendar file written
     events: int  # events in it
@@ -53,5 +55,15 @@ def _agenda(path: Path, *, today: dt.date | None, manager: str | None, ics: Path
                 + ", ".join(sorted(known.values(), key=schema.fold))
             )
         agenda = agenda.for_manager(manager)
-    events = write_ics(agenda, ics) if ics is not None else 0
+    events = _write_calendar(agenda, ics) if ics is not None else 0
     return AgendaResult(agenda, ics, events)
+
+
+def _write_calendar(agenda: Agenda, path: Path) -> int:
+    """Write the agenda's iCalendar file to ``path``; returns how many events it holds."""
+    calendar, events = agenda_calendar(agenda)
+    try:
+        path.write_bytes(calendar)
+    except OSError as exc:
+        raise WriteError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return events

@@ -11,7 +11,7 @@ column of Clients):
 - VIP and Key clients silent long enough to be Dead, to review.
 
 The horizon is the ``birthday_days`` setting (14 days by default) for planned
-contacts and birthdays alike. ``write_ics`` turns the dated items (planned
+contacts and birthdays alike. ``agenda_calendar`` turns the dated items (planned
 contacts and birthdays) into an iCalendar file, so managers get reminders.
 """
 
@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import zlib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,7 +27,6 @@ import pandas as pd
 from icalendar import Alarm, Calendar, Event
 
 from xlcrm import schema
-from xlcrm.errors import WriteError
 from xlcrm.lifecycle.blocks import Lifecycle
 from xlcrm.lifecycle.frames import Frames
 from xlcrm.xlsx.report_sheet import ColumnFormat, ReportColumn, ReportSheet, ReportTable
@@ -198,8 +196,9 @@ def agenda_sheet(agenda: Agenda, subtitle: str) -> ReportSheet:
     return ReportSheet.of(schema.AGENDA, locale, text("agenda_title"), subtitle, (table,))
 
 
-def write_ics(agenda: Agenda, path: Path) -> int:
-    """Write the planned contacts and birthdays as all-day events with a 9:00 reminder; returns how many.
+def agenda_calendar(agenda: Agenda) -> tuple[bytes, int]:
+    """The planned contacts and birthdays as an iCalendar file of all-day events with a 9:00 reminder, and how many
+    events it holds.
 
     Each event's UID is built from the client, the task, the date and the details, so a
     calendar that imports the file again updates its events instead of doubling them.
@@ -235,11 +234,7 @@ def write_ics(agenda: Agenda, path: Path) -> int:
         event.add_component(alarm)
         calendar.add_component(event)
         count += 1
-    try:
-        path.write_bytes(calendar.to_ical())
-    except OSError as exc:
-        raise WriteError(f"cannot write {path}: {exc.strerror or exc}") from None
-    return count
+    return calendar.to_ical(), count
 
 
 def _next_anniversary(birthdays: pd.Series, today: pd.Timestamp) -> pd.Series:
