@@ -76,7 +76,9 @@ _REFERENCING_SHEETS = (schema.CONTACTS.key, schema.INTERACTIONS.key)
 
 
 @dataclass(frozen=True)
-class Report:
+class ValidationReport:
+    """What ``validate_workbook`` found: every problem of the workbook, each naming its cell, in workbook order."""
+
     path: Path
     locale: str
     findings: list[Finding]
@@ -106,7 +108,7 @@ class Report:
 
 
 @progress.step("checking every cell")
-def validate_data(data: WorkbookData, today: dt.date) -> Report:
+def validate_data(data: WorkbookData, today: dt.date) -> ValidationReport:
     """Check a workbook already read; pure, so refresh can validate what it is about to change."""
     settings, findings = read_settings(data)
     clients = _readable(data, schema.CLIENTS.key)
@@ -128,7 +130,7 @@ def validate_data(data: WorkbookData, today: dt.date) -> Report:
             if check is not None and sheet.has(column.key):
                 findings.extend(_bad_cell_findings(sheet, column, check))
     findings.sort(key=_position)
-    return Report(data.path, data.locale, findings, today)
+    return ValidationReport(data.path, data.locale, findings, today)
 
 
 # --- order ------------------------------------------------------------------------

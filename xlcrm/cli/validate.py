@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from xlcrm.checks.findings import Finding, Severity
-from xlcrm.checks.validate import Report
+from xlcrm.checks.validate import ValidationReport
 from xlcrm.cli.formatting import count
 from xlcrm.cli.options import (
     EXIT_WORKBOOK_ERRORS,
@@ -46,7 +46,7 @@ def validate_command(path: Path, today: dt.date, password: str | None, as_json: 
         sys.exit(EXIT_WORKBOOK_ERRORS)
 
 
-def format_report(report: Report) -> str:
+def format_report(report: ValidationReport) -> str:
     """One line per finding, in workbook order, then a total line."""
     name = report.path.name
     if not report.findings:

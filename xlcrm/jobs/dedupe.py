@@ -23,6 +23,9 @@ from xlcrm.xlsx.reader import read_workbook
 
 @dataclass
 class DedupeResult:
+    """What ``dedupe_workbook`` did (or, on a dry run, would do): the merges, the pairs to review, the interactions
+    entered twice."""
+
     path: Path
     dry_run: bool
     clients: int
@@ -128,6 +131,8 @@ def _dedupe_result(path: Path, dry_run: bool, changes: DedupeChanges, save: Save
 
 @dataclass
 class UnmergeResult:
+    """What ``unmerge_workbook`` restored."""
+
     path: Path
     merge_id: str
     survivor_id: str

@@ -15,6 +15,8 @@ from xlcrm.files.safe_save import holding_workbook_lock, write_new_workbook
 
 @dataclass
 class DemoResult:
+    """The demo workbook ``create_demo`` made, with the manifest of what was planted on purpose."""
+
     path: Path
     locale: str
     seed: int

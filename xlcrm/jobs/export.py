@@ -26,6 +26,8 @@ if TYPE_CHECKING:  # xlcrm.export.database loads SQLAlchemy, which only an expor
 
 @dataclass
 class AnonymisedCopy:
+    """The anonymised copy written: the cells masked on each sheet and the report sheets left out."""
+
     path: Path
     masked_cells: dict[str, int]  # sheet name -> cells masked
     left_out: list[str] = field(default_factory=list)  # report sheets not in the copy
@@ -37,6 +39,8 @@ class AnonymisedCopy:
 
 @dataclass
 class ExportResult:
+    """What ``export_workbook`` wrote: the database tables and the anonymised copy, each when asked for."""
+
     path: Path
     database: DatabaseExport | None
     anonymised: AnonymisedCopy | None

@@ -24,6 +24,9 @@ from xlcrm.xlsx.reader import read_workbook
 
 @dataclass
 class ImportResult:
+    """What ``import_rows`` did (or, on a dry run, would do): the mapping of the columns and what became of each
+    source record."""
+
     path: Path  # the workbook written (the output file when one was given)
     source: Path
     read_as: str

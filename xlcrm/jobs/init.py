@@ -14,6 +14,8 @@ from xlcrm.runtime.paths import path_problem
 
 @dataclass(frozen=True)
 class InitResult:
+    """The workbook ``create_template`` made: its path, language and sheets."""
+
     path: Path
     locale: str
     sheets: list[str]

@@ -64,6 +64,9 @@ class MergeSummary:
 
 @dataclass(frozen=True)
 class RefreshResult:
+    """What ``refresh_workbook`` did: the clients per block, the merges, the sheets and columns written, the errors
+    left."""
+
     path: Path  # the workbook refreshed (the output file when one was given)
     locale: str
     today: dt.date
