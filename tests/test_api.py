@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -242,3 +243,21 @@ def test_import_xlcrm_loads_no_heavy_library() -> None:
         cwd=REPO,
     )
     assert loaded.stdout.strip() == "[]"
+
+
+def test_the_readme_example_runs_and_prints_what_the_readme_shows(tmp_path: Path) -> None:
+    section = (REPO / "README.md").read_text(encoding="utf-8").split("## Use it from Python", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    shown = section.split("```text\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "build").mkdir()
+    shutil.copyfile(EXAMPLE, tmp_path / "build" / "demo.xlsx")
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == shown
