@@ -24,7 +24,9 @@ from openpyxl import Workbook
 
 from xlcrm import schema
 from xlcrm.dedupe import plan as dedupe
-from xlcrm.dedupe.merge import dedupe_workbook, load_plan
+from xlcrm.dedupe.merge import load_plan
+from xlcrm.files.safe_save import SaveOptions
+from xlcrm.jobs.dedupe import dedupe_workbook
 from xlcrm.xlsx.reader import read_workbook
 
 
@@ -108,7 +110,7 @@ def main() -> None:
     copy = folder / f"xlcrm-dedupe-copy-{args.clients}.xlsx"
     shutil.copyfile(path, copy)
     started, cpu = time.perf_counter(), time.process_time()
-    real = dedupe_workbook(copy, keep_backups=0)
+    real = dedupe_workbook(copy, save=SaveOptions(keep_backups=0))
     saving, saving_cpu = time.perf_counter() - started, time.process_time() - cpu
     copy.unlink()
     print(

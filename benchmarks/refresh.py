@@ -20,6 +20,7 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from xlcrm import schema
+from xlcrm.files.safe_save import SaveOptions
 from xlcrm.jobs.refresh import refresh_workbook
 
 TODAY = dt.date(2026, 11, 23)
@@ -97,7 +98,7 @@ def main() -> None:
         print(f"{args.interactions:,} interactions, {args.clients:,} clients, {source.stat().st_size / 1e6:.1f} MB")
         for run in ("first refresh (adds)", "second refresh (replaces)"):
             started = time.perf_counter()
-            refresh_workbook(target, today=TODAY, keep_backups=0)
+            refresh_workbook(target, today=TODAY, save=SaveOptions(keep_backups=0))
             print(f"{run:26} {time.perf_counter() - started:6.2f} s")
     finally:
         shutil.rmtree(work)

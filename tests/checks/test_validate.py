@@ -15,8 +15,10 @@ from openpyxl import load_workbook
 from tests.builders import Records, settings_records, valid_records, valid_rows, write_records, write_workbook
 from xlcrm import schema
 from xlcrm.checks.findings import Code, Finding, Severity
-from xlcrm.checks.validate import Report, format_report, validate_workbook
+from xlcrm.checks.validate import ValidationReport
 from xlcrm.cli.main import cli
+from xlcrm.cli.validate import format_report
+from xlcrm.jobs.validate import validate_workbook
 
 TODAY = dt.date(2026, 11, 23)
 Edit = Callable[[Records], None]
@@ -523,7 +525,7 @@ def test_json_of_a_workbook_with_warnings_only_exits_0(tmp_path: Path) -> None:
 
 def test_format_report_shortens_long_values() -> None:
     finding = Finding(Severity.ERROR, Code.BAD_PHONE, "Clients", "Clients!E2", "9" * 80, "not a valid phone number")
-    report = Report(Path("/x/clients.xlsx"), "en", [finding], TODAY)
+    report = ValidationReport(Path("/x/clients.xlsx"), "en", [finding], TODAY)
     assert format_report(report).splitlines()[0] == (
         f'error   Clients!E2  bad-phone  "{"9" * 59}…"  not a valid phone number'
     )

@@ -18,11 +18,12 @@ from tests.paths import EXAMPLE
 from xlcrm import schema
 from xlcrm.checks.findings import Code
 from xlcrm.checks.normalize import parse_date, parse_emails, parse_inn, parse_phones
-from xlcrm.checks.validate import validate_workbook
 from xlcrm.cli.main import cli
 from xlcrm.create import demo
-from xlcrm.create.demo import DemoData, create_demo, generate_demo
+from xlcrm.create.demo import DemoData, generate_demo
 from xlcrm.errors import UsageError
+from xlcrm.jobs.demo import create_demo
+from xlcrm.jobs.validate import validate_workbook
 
 TODAY = dt.date(2026, 11, 23)
 # How examples/demo.xlsx was made; examples/README.md shows the same command.

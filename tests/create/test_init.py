@@ -15,10 +15,11 @@ from openpyxl.utils import range_boundaries
 from tests.conftest import convert_with_libreoffice
 from tests.paths import REPO
 from xlcrm import schema
-from xlcrm.checks import validate
 from xlcrm.cli.main import cli
 from xlcrm.create import template
 from xlcrm.errors import UsageError
+from xlcrm.jobs import validate
+from xlcrm.jobs.init import create_template, write_templates
 from xlcrm.xlsx.reader import read_workbook
 from xlcrm.xlsx.refs import column_letter
 
@@ -72,7 +73,7 @@ def test_json_output_is_the_library_result(tmp_path, locale):
     cli_path = tmp_path / "cli.xlsx"
     result = run("init", cli_path, "--locale", locale, "--json")
     assert result.exit_code == 0, result.output
-    library = template.create_workbook(tmp_path / "lib.xlsx", locale=locale).to_dict()
+    library = create_template(tmp_path / "lib.xlsx", locale=locale).to_dict()
     assert json.loads(result.output) == {**library, "path": str(cli_path)}
     assert library == {
         "path": str(tmp_path / "lib.xlsx"),
@@ -91,7 +92,7 @@ def test_existing_file_is_refused_and_left_untouched(tmp_path):
     assert result.output == f"Error: {path} already exists; use --force to overwrite it\n"
     assert path.read_bytes() == before
     with pytest.raises(UsageError, match="already exists"):
-        template.create_workbook(path)
+        create_template(path)
     assert path.read_bytes() == before
 
 
@@ -115,7 +116,7 @@ def test_force_overwrites(tmp_path):
 
 def test_force_does_not_replace_a_workbook_open_in_libreoffice(tmp_path):
     path = tmp_path / "clients.xlsx"
-    template.create_workbook(path, locale="ru")
+    create_template(path, locale="ru")
     before = path.read_bytes()
     stamp = dt.datetime.now().strftime("%d.%m.%Y %H:%M")
     (tmp_path / ".~lock.clients.xlsx#").write_text(f"Ivan Petrov,ivan,OFFICE-PC,{stamp},file:///x;", encoding="utf-8")
@@ -159,7 +160,7 @@ def test_folder_as_target_is_refused(tmp_path):
     folder = tmp_path / "base.xlsx"
     folder.mkdir()
     with pytest.raises(UsageError, match="is a folder"):
-        template.create_workbook(folder, force=True)
+        create_template(folder, force=True)
     assert folder.is_dir() and list(folder.iterdir()) == []
 
 
@@ -168,7 +169,7 @@ def test_unknown_locale(tmp_path):
     assert result.exit_code == 2
     assert "'de' is not one of 'en', 'ru'" in result.output
     with pytest.raises(UsageError, match="unknown locale 'de'; use one of en, ru"):
-        template.create_workbook(tmp_path / "clients.xlsx", locale="de")
+        create_template(tmp_path / "clients.xlsx", locale="de")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -448,9 +449,9 @@ def snapshot(path: Path) -> dict[str, object]:
 def test_bundled_templates_match_the_code(tmp_path, locale):
     """templates/*.xlsx must be what the code makes; regenerate them with
 
-    .venv/bin/python -c "from xlcrm.create.template import write_templates; write_templates('templates')"
+    .venv/bin/python -c "from xlcrm.jobs.init import write_templates; write_templates('templates')"
     """
-    written = template.write_templates(tmp_path)
+    written = write_templates(tmp_path)
     assert [p.name for p in written] == [template.TEMPLATE_FILE.format(locale=loc) for loc in LOCALES]
     bundled = REPO / "templates" / template.TEMPLATE_FILE.format(locale=locale)
     assert snapshot(bundled) == snapshot(tmp_path / bundled.name)

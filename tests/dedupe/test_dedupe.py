@@ -10,8 +10,9 @@ import pytest
 from tests.builders import settings_records, write_records
 from xlcrm import schema
 from xlcrm.checks.settings import read_settings
-from xlcrm.create.demo import create_demo, generate_demo
+from xlcrm.create.demo import generate_demo
 from xlcrm.dedupe.plan import DedupePlan, PairDecision, plan_dedupe
+from xlcrm.jobs.demo import create_demo
 from xlcrm.xlsx.reader import read_workbook
 
 CLIENTS, INTERACTIONS, SETTINGS = schema.CLIENTS.key, schema.INTERACTIONS.key, schema.SETTINGS.key

@@ -58,8 +58,9 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from xlcrm import schema
 from xlcrm.cli.main import cli
 from xlcrm.create.template import build_workbook
-from xlcrm.dedupe.merge import dedupe_workbook, unmerge_workbook
 from xlcrm.errors import XlcrmError
+from xlcrm.files.safe_save import SaveOptions
+from xlcrm.jobs.dedupe import dedupe_workbook, unmerge_workbook
 from xlcrm.xlsx.refs import column_letter
 
 pytest.importorskip("hypothesis")  # the `test` extra of pyproject.toml
@@ -995,7 +996,7 @@ def run_dedupe(path: Path, via_cli: bool) -> Ran:
         merges, clients = payload["merges"], payload["clients"]
     else:
         try:
-            outcome = dedupe_workbook(path, keep_backups=0, now=NOW)
+            outcome = dedupe_workbook(path, save=SaveOptions(keep_backups=0), now=NOW)
         except XlcrmError as exc:
             return Ran(library_refusal(exc))
         merges, clients = outcome.merges, outcome.clients
@@ -1019,7 +1020,7 @@ def run_unmerge(path: Path, merge_id: str, via_cli: bool) -> Ran:
         restored, survivor = payload["restored_ids"], payload["survivor_id"]
     else:
         try:
-            outcome = unmerge_workbook(path, merge_id, keep_backups=0)
+            outcome = unmerge_workbook(path, merge_id, save=SaveOptions(keep_backups=0))
         except XlcrmError as exc:
             return Ran(library_refusal(exc))
         restored, survivor = outcome.restored_ids, outcome.survivor_id

@@ -20,9 +20,11 @@ from tests.package_checks import assert_package_consistent, entries
 from tests.xlsx.test_sheet_edits import sheet_state
 from xlcrm import schema
 from xlcrm.cli.main import cli
-from xlcrm.create.demo import create_demo
-from xlcrm.dedupe.merge import apply_plan, dedupe_workbook, load_plan, merge_redirects, unmerge_workbook
+from xlcrm.dedupe.merge import apply_plan, load_plan, merge_redirects
 from xlcrm.dedupe.merge_log import read_merge_log, read_sheet_rows
+from xlcrm.files.safe_save import SaveOptions
+from xlcrm.jobs.dedupe import dedupe_workbook, unmerge_workbook
+from xlcrm.jobs.demo import create_demo
 from xlcrm.xlsx.reader import read_workbook
 
 CLIENTS, CONTACTS, INTERACTIONS, SETTINGS = (
@@ -105,7 +107,7 @@ def sheet_rows(path: Path, name: str) -> list[list[object]]:
 
 def test_dedupe_merges_fills_appends_repoints_and_logs(book: Path) -> None:
     before = cells(book)
-    result = dedupe_workbook(book, keep_backups=0)
+    result = dedupe_workbook(book, save=SaveOptions(keep_backups=0))
     assert [m["merge_id"] for m in result.merges] == ["M0001"]
     clients = sheet_rows(book, "Clients")
     assert [row[0] for row in clients[1:]] == ["C000001", "C000002", "C000004", "C000005"]
@@ -171,19 +173,19 @@ def set_decision(path: Path, ids: set[str], decision: str) -> None:
 
 
 def test_keep_apart_is_remembered_across_runs(book: Path) -> None:
-    dedupe_workbook(book, keep_backups=0)
+    dedupe_workbook(book, save=SaveOptions(keep_backups=0))
     set_decision(book, {"C000004", "C000005"}, "keep apart")
-    second = dedupe_workbook(book, keep_backups=0)
+    second = dedupe_workbook(book, save=SaveOptions(keep_backups=0))
     assert not second.review and second.kept_apart == 1 and not second.merges
-    third = dedupe_workbook(book, keep_backups=0)  # the memory survives a run that rewrote the sheet
+    third = dedupe_workbook(book, save=SaveOptions(keep_backups=0))  # the memory survives a run that rewrote the sheet
     assert not third.review and third.kept_apart == 1
     assert [row[0] for row in sheet_rows(book, "Clients")[1:]] == ["C000001", "C000002", "C000004", "C000005"]
 
 
 def test_merge_decision_is_applied_in_russian_too(book: Path) -> None:
-    dedupe_workbook(book, keep_backups=0)
+    dedupe_workbook(book, save=SaveOptions(keep_backups=0))
     set_decision(book, {"C000004", "C000005"}, " Объединить ")
-    result = dedupe_workbook(book, keep_backups=0)
+    result = dedupe_workbook(book, save=SaveOptions(keep_backups=0))
     assert [m["merge_id"] for m in result.merges] == ["M0002"] and result.merges[0]["decided_by_user"]
     assert [row[0] for row in sheet_rows(book, "Clients")[1:]] == ["C000001", "C000002", "C000004"]
     assert read_merge_log(read_sheet_rows(book, schema.MERGE_LOG)).ids() == ["M0001", "M0002"]
@@ -191,7 +193,7 @@ def test_merge_decision_is_applied_in_russian_too(book: Path) -> None:
 
 def test_unmerge_restores_the_user_sheets_exactly(book: Path) -> None:
     before = user_sheets(book)
-    dedupe_workbook(book, keep_backups=0)
+    dedupe_workbook(book, save=SaveOptions(keep_backups=0))
     result = CliRunner().invoke(cli, ["unmerge", str(book), "M0001", "--keep-backups", "0", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["restored_ids"] == ["C000003"]
@@ -204,16 +206,16 @@ def test_unmerge_restores_the_user_sheets_exactly(book: Path) -> None:
 
 def test_unmerge_in_reverse_order_after_later_runs(book: Path) -> None:
     before = user_sheets(book)
-    dedupe_workbook(book, keep_backups=0)
+    dedupe_workbook(book, save=SaveOptions(keep_backups=0))
     set_decision(book, {"C000004", "C000005"}, "merge")
-    dedupe_workbook(book, keep_backups=0)
-    unmerge_workbook(book, "M0002", keep_backups=0)
-    unmerge_workbook(book, "m0001", keep_backups=0)
+    dedupe_workbook(book, save=SaveOptions(keep_backups=0))
+    unmerge_workbook(book, "M0002", save=SaveOptions(keep_backups=0))
+    unmerge_workbook(book, "m0001", save=SaveOptions(keep_backups=0))
     assert user_sheets(book) == before
 
 
 def test_unknown_merge_and_undo_order_are_refused(book: Path) -> None:
-    dedupe_workbook(book, keep_backups=0)
+    dedupe_workbook(book, save=SaveOptions(keep_backups=0))
     original = book.read_bytes()
     result = CliRunner().invoke(cli, ["unmerge", str(book), "M0042"])
     assert result.exit_code == 2
@@ -293,7 +295,7 @@ def test_unmerge_moves_formulas_back_with_their_rows(book: Path) -> None:
         clients.cell(row, 20, f"=LEN(B{row})")
     clients.cell(2, 21, "self-closing neighbour")  # a plain cell next to formulas is not mistaken for one
     workbook.save(book)
-    dedupe_workbook(book, keep_backups=0)
+    dedupe_workbook(book, save=SaveOptions(keep_backups=0))
     result = CliRunner().invoke(cli, ["unmerge", str(book), "M0001", "--keep-backups", "0"])
     assert result.exit_code == 0, result.output
     after = openpyxl.load_workbook(book)["Clients"]
@@ -327,7 +329,7 @@ def test_a_clean_base_is_not_saved(tmp_path: Path) -> None:
 def after_merge(book: Path, change: str) -> None:
     """Dedupe (C000003, row 4, merged into C000001), then, as a user would later, tie something to a client row:
     C000004 is on row 4 now, and the undo puts C000003 back there, moving C000004 down to row 5."""
-    dedupe_workbook(book, keep_backups=0)
+    dedupe_workbook(book, save=SaveOptions(keep_backups=0))
     workbook = openpyxl.load_workbook(book)
     clients = workbook["Clients"]
     if change == "comment":
@@ -389,7 +391,7 @@ def test_unmerge_refuses_to_move_rows_another_sheet_points_at(book: Path) -> Non
 
 def test_unmerge_keeps_what_sits_above_the_restored_rows(book: Path) -> None:
     """A comment on the survivor's row and a formula pointing at it stay right: those rows do not move."""
-    dedupe_workbook(book, keep_backups=0)
+    dedupe_workbook(book, save=SaveOptions(keep_backups=0))
     workbook = openpyxl.load_workbook(book)
     workbook["Clients"]["B2"].comment = openpyxl.comments.Comment("the survivor", "Anna")
     workbook.create_sheet("Notes")["A1"] = "=Clients!B3"

@@ -17,6 +17,7 @@ from xlcrm import schema
 from xlcrm.cli.main import cli
 from xlcrm.create.template import build_workbook
 from xlcrm.export.anonymise import mask_emails, mask_inn, mask_name, mask_phones, mask_text
+from xlcrm.files.safe_save import SaveOptions
 from xlcrm.jobs.export import export_workbook
 from xlcrm.jobs.refresh import refresh_workbook
 from xlcrm.xlsx.reader import read_workbook
@@ -39,7 +40,7 @@ def workbook(tmp_path: Path) -> Path:
     sheet.cell(1, column, EXTRA_HEADER)
     sheet.cell(2, column, "@ivan_p")
     book.save(path)
-    refresh_workbook(path, today=TODAY, keep_backups=0)
+    refresh_workbook(path, today=TODAY, save=SaveOptions(keep_backups=0))
     return path
 
 

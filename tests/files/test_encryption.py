@@ -106,9 +106,7 @@ def test_the_password_can_be_given_as_an_option_and_json_names_the_workbook(prot
 def test_libreoffice_opens_the_refreshed_workbook_with_the_password(protected: Path, tmp_path: Path) -> None:
     if SOFFICE is None or not Path(SYSTEM_PYTHON).exists():
         pytest.skip("LibreOffice with python3-uno is not installed")
-    refresh_via = on_workbook(
-        protected, PASSWORD, lambda work, out, keep: refresh_workbook(work, output=out, keep_backups=keep)
-    )
+    refresh_via = refresh_workbook(protected, password=PASSWORD)
     assert refresh_via.path == protected
 
     def libreoffice(password: str) -> dict[str, object]:

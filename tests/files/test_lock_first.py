@@ -20,13 +20,12 @@ from click.testing import CliRunner, Result
 from tests.builders import valid_records, write_records
 from xlcrm import schema
 from xlcrm.cli.main import cli
-from xlcrm.create import demo
-from xlcrm.dedupe import merge
-from xlcrm.dedupe.merge import dedupe_workbook
+from xlcrm.create.demo import MIN_CLIENTS
 from xlcrm.errors import WorkbookLocked
 from xlcrm.files.encryption import PASSWORD_ENV, encrypt
-from xlcrm.importing import importer
-from xlcrm.jobs import refresh
+from xlcrm.files.safe_save import SaveOptions
+from xlcrm.jobs import dedupe, demo, importing, refresh
+from xlcrm.jobs.dedupe import dedupe_workbook
 
 TODAY = "2026-11-23"
 PASSWORD = "secret"
@@ -76,7 +75,7 @@ def workbook(tmp_path: Path) -> Path:
     clients.append({**clients[0], "client_id": "C000003"})
     clients.append({**clients[1], "client_id": "C000004"})
     path = write_records(tmp_path / "clients.xlsx", "en", records)
-    dedupe_workbook(path, keep_backups=0)
+    dedupe_workbook(path, save=SaveOptions(keep_backups=0))
     return path
 
 
@@ -226,11 +225,11 @@ def test_a_dry_run_decrypts_a_locked_protected_workbook(workbook: Path) -> None:
 
 LIBRARY_CALLS: dict[str, Callable[[Path, Path], object]] = {
     "refresh_workbook": lambda book, csv: refresh.refresh_workbook(book),
-    "dedupe_workbook": lambda book, csv: merge.dedupe_workbook(book),
-    "unmerge_workbook": lambda book, csv: merge.unmerge_workbook(book, "M0001"),
-    "import_rows": lambda book, csv: importer.import_rows(csv, book),
+    "dedupe_workbook": lambda book, csv: dedupe.dedupe_workbook(book),
+    "unmerge_workbook": lambda book, csv: dedupe.unmerge_workbook(book, "M0001"),
+    "import_rows": lambda book, csv: importing.import_rows(csv, book),
     # a demo too small to make: refused for the lock all the same, before the demo is generated
-    "create_demo": lambda book, csv: demo.create_demo(book, clients=demo.MIN_CLIENTS - 1, force=True),
+    "create_demo": lambda book, csv: demo.create_demo(book, clients=MIN_CLIENTS - 1, force=True),
 }
 
 

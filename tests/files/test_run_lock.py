@@ -37,7 +37,7 @@ from xlcrm.files.encryption import PASSWORD_ENV, encrypt
 from xlcrm.files.locks import owner_file_content, parse_excel_owner_file
 from xlcrm.files.run_lock import RunLockHolder, holding_run_lock, read_run_lock, run_lock_path
 from xlcrm.files.safe_save import replace_workbook
-from xlcrm.importing import importer
+from xlcrm.jobs import importing
 from xlcrm.xlsx.reader import FileStamp
 
 TODAY = "2026-11-23"
@@ -96,7 +96,7 @@ class Meeting:
 def runs_meet(monkeypatch: pytest.MonkeyPatch) -> None:
     """Both runs read the workbook before either saves, and the backup step waits for the other run."""
     after_read, at_backup = Meeting(), Meeting()
-    real_read, real_backup = importer.read_workbook, safe_save.make_backup
+    real_read, real_backup = importing.read_workbook, safe_save.make_backup
 
     def read_then_meet(path: Any) -> Any:
         data = real_read(path)
@@ -107,7 +107,7 @@ def runs_meet(monkeypatch: pytest.MonkeyPatch) -> None:
         at_backup.wait()
         return real_backup(path, **kwargs)
 
-    monkeypatch.setattr(importer, "read_workbook", read_then_meet)
+    monkeypatch.setattr(importing, "read_workbook", read_then_meet)
     monkeypatch.setattr(safe_save, "make_backup", slow_backup)
 
 
@@ -117,7 +117,7 @@ def import_in_threads(workbook: Path) -> dict[str, object]:
 
     def run(key: str) -> None:
         try:
-            outcomes[key] = importer.import_rows(csv_of(workbook.parent, key), workbook, today=dt.date(2026, 11, 23))
+            outcomes[key] = importing.import_rows(csv_of(workbook.parent, key), workbook, today=dt.date(2026, 11, 23))
         except Exception as exc:
             outcomes[key] = exc
 
@@ -134,7 +134,7 @@ def test_two_imports_at_once_lose_no_rows(workbook: Path, runs_meet: None, monke
     monkeypatch.setattr(run_lock, "WAIT_SECONDS", 60.0)  # the second run waits as long as the first takes
     outcomes = import_in_threads(workbook)
 
-    assert all(isinstance(outcome, importer.ImportResult) for outcome in outcomes.values()), outcomes
+    assert all(isinstance(outcome, importing.ImportResult) for outcome in outcomes.values()), outcomes
     assert {name for name, _phone in NEWCOMERS.values()} <= client_names(workbook)
     assert xlcrm_files(workbook.parent) == []
 
@@ -145,7 +145,7 @@ def test_a_run_that_cannot_wait_long_enough_refuses_and_loses_nothing(
     monkeypatch.setattr(run_lock, "WAIT_SECONDS", 0.3)
     outcomes = import_in_threads(workbook)
 
-    saved = [key for key, outcome in outcomes.items() if isinstance(outcome, importer.ImportResult)]
+    saved = [key for key, outcome in outcomes.items() if isinstance(outcome, importing.ImportResult)]
     refused = [outcome for outcome in outcomes.values() if isinstance(outcome, WorkbookLocked)]
     assert len(saved) == 1 and len(refused) == 1, outcomes
     assert NEWCOMERS[saved[0]][0] in client_names(workbook)
@@ -165,13 +165,13 @@ def test_while_it_works_xlcrm_holds_a_lock_file_and_an_excel_owner_file(
     workbook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: dict[str, bytes] = {}
-    real_read = importer.read_workbook
+    real_read = importing.read_workbook
 
     def read_and_look(path: Any) -> Any:
         seen.update({p.name: p.read_bytes() for p in workbook.parent.iterdir() if p.name in xlcrm_files(tmp_path)})
         return real_read(path)
 
-    monkeypatch.setattr(importer, "read_workbook", read_and_look)
+    monkeypatch.setattr(importing, "read_workbook", read_and_look)
 
     result = invoke(["import", str(csv_of(tmp_path, "first")), "--into", str(workbook), "--today", TODAY])
 
@@ -194,11 +194,11 @@ def test_lock_and_owner_file_go_however_the_command_ends(
         assert xlcrm_files(workbook.parent) == [".~xlcrm-lock.clients.xlsx", "~$clients.xlsx"]
         raise failure
 
-    monkeypatch.setattr(importer, "read_workbook", fail)
+    monkeypatch.setattr(importing, "read_workbook", fail)
     source = csv_of(workbook.parent, "first")
     before = snapshot(workbook.parent)
     with pytest.raises(type(failure)):
-        importer.import_rows(source, workbook)
+        importing.import_rows(source, workbook)
     assert snapshot(workbook.parent) == before
 
 
@@ -438,13 +438,13 @@ def test_no_owner_file_beside_a_lock_of_excel_or_libreoffice(workbook: Path, mon
     theirs = owner_file_content("Anna Smirnova")
     (workbook.parent / "~$clients.xlsx").write_bytes(theirs)
     seen: list[list[str]] = []
-    real_read = importer.read_workbook
+    real_read = importing.read_workbook
 
     def read_and_look(path: Any) -> Any:
         seen.append(xlcrm_files(workbook.parent))
         return real_read(path)
 
-    monkeypatch.setattr(importer, "read_workbook", read_and_look)
+    monkeypatch.setattr(importing, "read_workbook", read_and_look)
 
     result = invoke(["import", str(csv_of(workbook.parent, "first")), "--into", str(workbook), "--ignore-lock"])
 

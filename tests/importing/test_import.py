@@ -14,8 +14,10 @@ from tests.conftest import convert_with_libreoffice
 from xlcrm import schema
 from xlcrm.cli.main import cli
 from xlcrm.create.template import build_workbook
-from xlcrm.importing.importer import ADDED, MERGED, REVIEW, SKIPPED, UNCHANGED, id_sequence, import_rows
+from xlcrm.files.safe_save import SaveOptions
+from xlcrm.importing.importer import ADDED, MERGED, REVIEW, SKIPPED, UNCHANGED, id_sequence
 from xlcrm.importing.sources import read_source, sniff_delimiter
+from xlcrm.jobs.importing import import_rows
 from xlcrm.xlsx.reader import read_workbook
 
 TODAY = dt.date(2026, 11, 23)
@@ -596,7 +598,7 @@ def test_cli_json_matches_the_library(workbook: Path, tmp_path: Path) -> None:
 
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
-    expected = import_rows(source, copy, today=TODAY, keep_backups=0).to_dict()
+    expected = import_rows(source, copy, today=TODAY, save=SaveOptions(keep_backups=0)).to_dict()
     for key in ("mapping", "counts", "records", "changed_cells", "notes", "read_as"):
         assert payload[key] == expected[key]
     assert payload["counts"] == {"added": 1, "merged": 2, "review": 1, "unchanged": 0, "skipped": 1}
@@ -694,7 +696,7 @@ def test_synonyms_name_one_column_each() -> None:
 
 
 def test_a_probable_duplicate_imported_is_listed_by_dedupe(workbook: Path, tmp_path: Path) -> None:
-    from xlcrm.dedupe.merge import dedupe_workbook
+    from xlcrm.jobs.dedupe import dedupe_workbook
 
     import_rows(write_cp1251_csv(tmp_path), workbook, today=TODAY)
 

@@ -16,12 +16,13 @@ from openpyxl import load_workbook
 from tests.builders import valid_records, write_records
 from tests.paths import EXAMPLE
 from xlcrm import schema
-from xlcrm.checks.validate import validate_workbook
 from xlcrm.cli.main import cli
 from xlcrm.create.demo import generate_demo
 from xlcrm.dedupe.merge_log import read_merge_log, read_sheet_rows
 from xlcrm.errors import WorkbookStructureError
+from xlcrm.files.safe_save import SaveOptions
 from xlcrm.jobs.refresh import refresh_workbook
+from xlcrm.jobs.validate import validate_workbook
 from xlcrm.lifecycle.analysis import analyse
 from xlcrm.lifecycle.computed import computed_cells
 from xlcrm.xlsx.reader import read_workbook
@@ -283,7 +284,7 @@ def test_computed_columns_on_clients(example: Path, raw: dict[str, pd.DataFrame]
 def test_refresh_is_idempotent(example: Path, tmp_path: Path) -> None:
     again = tmp_path / "again.xlsx"
     shutil.copyfile(example, again)
-    result = refresh_workbook(again, today=TODAY, keep_backups=0)
+    result = refresh_workbook(again, today=TODAY, save=SaveOptions(keep_backups=0))
     assert result.added_columns == () and result.merged_clients == 0
     for spec in schema.REFRESH_REPORTS + (schema.DUPLICATES, schema.MERGE_LOG, schema.CLIENTS, schema.INTERACTIONS):
         assert sheet_rows(again, spec.name(LOCALE)) == sheet_rows(example, spec.name(LOCALE)), spec.key
@@ -295,7 +296,7 @@ def test_two_refreshes_a_month_apart_show_migration(tmp_path: Path) -> None:
     order = {"client_id": "C000002", "type": schema.ORDER.en, "amount": 100, "manager": "Boris"}
     records[schema.INTERACTIONS.key] += [dict(order, date=dt.date(2026, 10, 1)), dict(order, date=dt.date(2026, 11, 1))]
     path = write_records(tmp_path / "base.xlsx", "en", records)
-    assert refresh_workbook(path, today=first, keep_backups=0).migration.previous is None
+    assert refresh_workbook(path, today=first, save=SaveOptions(keep_backups=0)).migration.previous is None
 
     # Between the refreshes someone adds a client and deletes another (row 2: the VIP).
     book = load_workbook(path)
@@ -304,7 +305,7 @@ def test_two_refreshes_a_month_apart_show_migration(tmp_path: Path) -> None:
     clients.append(["C000003", "New person", "New Co", None, "+7 916 765-43-21"])
     book.save(path)
 
-    result = refresh_workbook(path, today=later, keep_backups=0)
+    result = refresh_workbook(path, today=later, save=SaveOptions(keep_backups=0))
     assert result.migration.previous == first
     matrix = result.migration.matrix
     assert matrix.loc[4, 4] == 1  # C000002: one order by 23.10 and two by 23.11, still Working
@@ -326,15 +327,15 @@ def test_block_change_between_refreshes(tmp_path: Path) -> None:
     records[schema.INTERACTIONS.key] += [dict(order, date=dt.date(2026, 9, d)) for d in (1, 2)]
     records[schema.INTERACTIONS.key].append(dict(order, date=dt.date(2026, 11, 10)))
     path = write_records(tmp_path / "move.xlsx", "en", records)
-    refresh_workbook(path, today=dt.date(2026, 10, 23), keep_backups=0)
-    result = refresh_workbook(path, today=dt.date(2026, 11, 23), keep_backups=0)
+    refresh_workbook(path, today=dt.date(2026, 10, 23), save=SaveOptions(keep_backups=0))
+    result = refresh_workbook(path, today=dt.date(2026, 11, 23), save=SaveOptions(keep_backups=0))
     assert result.migration.matrix.loc[4, 5] == 1 and result.migration.moved == 1
     moves = table(
         sheet_rows(path, schema.DASHBOARD.name("en")), schema.label("who_moved", "en").format(previous="23.10.2026")
     )
     assert moves.values.tolist() == [["C000002", "Olga Sidorova", None, "Boris", "4 Working", "5 Regular"]]
     # Repeated on the same day, it still compares with October, not with itself.
-    again = refresh_workbook(path, today=dt.date(2026, 11, 23), keep_backups=0)
+    again = refresh_workbook(path, today=dt.date(2026, 11, 23), save=SaveOptions(keep_backups=0))
     assert again.migration.previous == dt.date(2026, 10, 23) and again.migration.moved == 1
 
 
@@ -345,7 +346,7 @@ def test_clean_workbook_exits_0_and_json_matches_library(tmp_path: Path) -> None
     result = CliRunner().invoke(cli, ["refresh", str(path), "--today", "2026-11-23", "--json"])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
-    library = refresh_workbook(copy, today=TODAY, keep_backups=0).to_dict()
+    library = refresh_workbook(copy, today=TODAY, save=SaveOptions(keep_backups=0)).to_dict()
     for key in ("blocks", "errors", "warnings", "added_sheets", "moved", "today", "locale"):
         assert payload[key] == library[key]
     # C000001 is VIP; C000002's only entry, an agreement of 2024, is more than a year old.
@@ -401,9 +402,9 @@ def test_computed_columns_never_take_a_users_column(tmp_path: Path) -> None:
     clients.cell(2, own, "typed by hand")
     book.save(path)
 
-    first = refresh_workbook(path, today=TODAY, keep_backups=0)
+    first = refresh_workbook(path, today=TODAY, save=SaveOptions(keep_backups=0))
     assert first.added_columns == tuple("▸ " + c.en for c in schema.CLIENT_COMPUTED_COLUMNS)
-    second = refresh_workbook(path, today=TODAY, keep_backups=0)
+    second = refresh_workbook(path, today=TODAY, save=SaveOptions(keep_backups=0))
     assert second.added_columns == ()
     sheet = load_workbook(path)[schema.CLIENTS.en]
     assert [sheet.cell(1, own).value, sheet.cell(2, own).value] == ["Revenue", "typed by hand"]
@@ -458,7 +459,7 @@ def test_only_changed_computed_cells_are_written(tmp_path: Path) -> None:
     assert headers == ["▸ " + c.en for c in schema.CLIENT_COMPUTED_COLUMNS]
     assert (first["Q2"], first["R2"], first["Q3"]) == ("7 VIP", 1, "1 Dead")
     assert "W2" not in first  # nothing planned: a blank stays blank, no cell is written for it
-    refresh_workbook(path, today=TODAY, keep_backups=0)
+    refresh_workbook(path, today=TODAY, save=SaveOptions(keep_backups=0))
     assert pending(path) == {}
 
     book = load_workbook(path)
@@ -491,7 +492,7 @@ def test_planted_duplicates_merged_exactly(example: Path) -> None:
 def test_computed_columns_get_widths_and_a_users_width_stays(tmp_path: Path) -> None:
     """Dates at Excel's default width show ########: new computed columns get their schema width, once."""
     path = write_records(tmp_path / "widths.xlsx", "en", valid_records("en"))
-    refresh_workbook(path, today=TODAY, keep_backups=0)
+    refresh_workbook(path, today=TODAY, save=SaveOptions(keep_backups=0))
     sheet = load_workbook(path)[schema.CLIENTS.en]
     first = len(schema.CLIENTS.columns) + 1
     letters = [sheet.cell(1, first + offset).column_letter for offset in range(len(schema.CLIENT_COMPUTED_COLUMNS))]
@@ -501,7 +502,7 @@ def test_computed_columns_get_widths_and_a_users_width_stays(tmp_path: Path) -> 
     book = load_workbook(path)
     book[schema.CLIENTS.en].column_dimensions[letters[3]].width = 30  # the user widens "First order"
     book.save(path)
-    refresh_workbook(path, today=TODAY + dt.timedelta(days=1), keep_backups=0)
+    refresh_workbook(path, today=TODAY + dt.timedelta(days=1), save=SaveOptions(keep_backups=0))
     sheet = load_workbook(path)[schema.CLIENTS.en]
     assert sheet.column_dimensions[letters[3]].width == 30
     assert sheet.column_dimensions[letters[4]].width == schema.CLIENT_COMPUTED_COLUMNS[4].width
@@ -509,7 +510,7 @@ def test_computed_columns_get_widths_and_a_users_width_stays(tmp_path: Path) -> 
 
 def test_revenue_shows_as_money_unless_the_user_chose_a_format(tmp_path: Path) -> None:
     path = write_records(tmp_path / "money.xlsx", "en", valid_records("en"))
-    refresh_workbook(path, today=TODAY, keep_backups=0)
+    refresh_workbook(path, today=TODAY, save=SaveOptions(keep_backups=0))
     sheet = load_workbook(path)[schema.CLIENTS.en]
     revenue = len(schema.CLIENTS.columns) + 1 + [c.key for c in schema.CLIENT_COMPUTED_COLUMNS].index("revenue")
     cell = sheet.cell(2, revenue)
@@ -520,7 +521,7 @@ def test_revenue_shows_as_money_unless_the_user_chose_a_format(tmp_path: Path) -
     book[schema.CLIENTS.en].cell(2, revenue).number_format = "0"  # the user's own choice
     book[schema.CLIENTS.en].cell(2, revenue).value = 1  # and a stale figure the refresh will correct
     book.save(path)
-    refresh_workbook(path, today=TODAY + dt.timedelta(days=1), keep_backups=0)
+    refresh_workbook(path, today=TODAY + dt.timedelta(days=1), save=SaveOptions(keep_backups=0))
     cell = load_workbook(path)[schema.CLIENTS.en].cell(2, revenue)
     assert cell.value == 45000 and cell.number_format == "0"
 
@@ -550,18 +551,18 @@ def test_report_sheets_stay_xlcrms_after_excel_saves_them_and_from_older_version
     sheet written before the mark existed is known by its title."""
     path = tmp_path / "demo.xlsx"
     shutil.copy(EXAMPLE, path)
-    refresh_workbook(path, today=TODAY, keep_backups=0)
+    refresh_workbook(path, today=TODAY, save=SaveOptions(keep_backups=0))
     book = load_workbook(path)
     marks = [sheet.title for sheet in book.worksheets if schema.REPORT_SHEET_MARK in sheet.defined_names]
     assert sorted(marks) == sorted(name for name in book.sheetnames if name.startswith(schema.REPORT_MARKER))
     book.save(path)
-    again = refresh_workbook(path, today=TODAY, keep_backups=0)
+    again = refresh_workbook(path, today=TODAY, save=SaveOptions(keep_backups=0))
     assert again.save is not None and schema.DASHBOARD.name("ru") in again.replaced_sheets
     older = load_workbook(path)
     for sheet in older.worksheets:
         sheet.defined_names.pop(schema.REPORT_SHEET_MARK, None)
     older.save(path)
-    assert refresh_workbook(path, today=TODAY, keep_backups=0).save is not None
+    assert refresh_workbook(path, today=TODAY, save=SaveOptions(keep_backups=0)).save is not None
 
 
 @pytest.mark.libreoffice
@@ -570,9 +571,9 @@ def test_report_marks_survive_a_save_in_libreoffice(tmp_path: Path) -> None:
 
     path = tmp_path / "demo.xlsx"
     shutil.copy(EXAMPLE, path)
-    refresh_workbook(path, today=TODAY, keep_backups=0)
+    refresh_workbook(path, today=TODAY, save=SaveOptions(keep_backups=0))
     saved = convert_with_libreoffice(path, "xlsx", tmp_path / "lo")
     book = load_workbook(saved)
     marked = [sheet.title for sheet in book.worksheets if schema.REPORT_SHEET_MARK in sheet.defined_names]
     assert sorted(marked) == sorted(name for name in book.sheetnames if name.startswith(schema.REPORT_MARKER))
-    assert refresh_workbook(saved, today=TODAY, keep_backups=0).save is not None
+    assert refresh_workbook(saved, today=TODAY, save=SaveOptions(keep_backups=0)).save is not None

@@ -16,9 +16,11 @@ from tests.builders import settings_records, write_records
 from tests.dedupe.test_unmerge import cells, client, set_decision
 from xlcrm import schema
 from xlcrm.cli.main import cli
-from xlcrm.dedupe.merge import apply_plan, load_plan, unmerge_workbook
+from xlcrm.dedupe.merge import apply_plan, load_plan
 from xlcrm.dedupe.merge_log import read_merge_log, read_sheet_rows
+from xlcrm.files.safe_save import SaveOptions
 from xlcrm.jobs import refresh
+from xlcrm.jobs.dedupe import unmerge_workbook
 from xlcrm.jobs.refresh import refresh_workbook
 from xlcrm.xlsx.reader import read_workbook
 from xlcrm.xlsx.sheet_edits import RowMap
@@ -103,9 +105,9 @@ def test_refresh_merges_and_reports_the_merged_base(book: Path) -> None:
 
 
 def test_decision_typed_on_duplicates_is_applied_by_the_next_refresh(book: Path) -> None:
-    refresh_workbook(book, today=TODAY, keep_backups=0)
+    refresh_workbook(book, today=TODAY, save=SaveOptions(keep_backups=0))
     set_decision(book, {"C000004", "C000005"}, "merge")
-    result = refresh_workbook(book, today=TODAY, keep_backups=0)
+    result = refresh_workbook(book, today=TODAY, save=SaveOptions(keep_backups=0))
     assert (result.merged_clients, result.review_pairs) == (1, 0)
     assert list(clients_by_id(book)) == ["C000001", "C000002", "C000004"]
     # C000005's order now counts for C000004, which moves from Potential to Working.
@@ -116,9 +118,9 @@ def test_decision_typed_on_duplicates_is_applied_by_the_next_refresh(book: Path)
 
 
 def test_second_refresh_merges_nothing_and_writes_the_same_cells(book: Path) -> None:
-    refresh_workbook(book, today=TODAY, keep_backups=0)
+    refresh_workbook(book, today=TODAY, save=SaveOptions(keep_backups=0))
     first = cells(book)
-    again = refresh_workbook(book, today=TODAY, keep_backups=0)
+    again = refresh_workbook(book, today=TODAY, save=SaveOptions(keep_backups=0))
     assert (again.merged_clients, again.review_pairs, again.added_columns) == (0, 1, ())
     second = cells(book)
     for name in first:
@@ -150,9 +152,9 @@ def test_refused_merge_fails_clearly_and_leaves_the_file_alone(book: Path) -> No
 
 
 def test_merge_undone_after_a_refresh_stays_undone(book: Path) -> None:
-    refresh_workbook(book, today=TODAY, keep_backups=0)
-    unmerge_workbook(book, "M0001", keep_backups=0)
-    result = refresh_workbook(book, today=TODAY, keep_backups=0)
+    refresh_workbook(book, today=TODAY, save=SaveOptions(keep_backups=0))
+    unmerge_workbook(book, "M0001", save=SaveOptions(keep_backups=0))
+    result = refresh_workbook(book, today=TODAY, save=SaveOptions(keep_backups=0))
     assert result.merged_clients == 0  # the unmerge marked the pair keep apart
     clients = clients_by_id(book)
     assert list(clients) == ["C000001", "C000002", "C000003", "C000004", "C000005"]

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from tests.builders import settings_records, write_records
 from xlcrm import schema
 from xlcrm.cli.main import cli
-from xlcrm.reports.agenda import workbook_agenda
+from xlcrm.jobs.agenda import workbook_agenda
 
 TODAY = dt.date(2027, 2, 20)  # 2027 is not a leap year: a 29 February birthday falls on the 28th
 

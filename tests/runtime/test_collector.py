@@ -12,8 +12,9 @@ import pytest
 from click.testing import CliRunner
 
 from xlcrm.cli.main import cli
-from xlcrm.create.demo import create_demo
 from xlcrm.errors import WorkbookNotFound
+from xlcrm.files.safe_save import SaveOptions
+from xlcrm.jobs.demo import create_demo
 from xlcrm.jobs.refresh import refresh_workbook
 from xlcrm.runtime.collector import collector_paused
 
@@ -67,7 +68,9 @@ def test_a_library_call_leaves_the_collector_of_the_application_alone(tmp_path: 
     path = tmp_path / "demo.xlsx"
     create_demo(path, clients=30, seed=1, locale="en", today=TODAY)
     # Python starts hundreds of collections in this refresh; a paused collector would start none once in it.
-    assert automatic_collections_during(lambda: refresh_workbook(path, today=TODAY, keep_backups=0)) > 20
+    assert (
+        automatic_collections_during(lambda: refresh_workbook(path, today=TODAY, save=SaveOptions(keep_backups=0))) > 20
+    )
     assert gc.isenabled()
     with pytest.raises(WorkbookNotFound):
         refresh_workbook(tmp_path / "missing.xlsx", today=TODAY)
@@ -79,7 +82,9 @@ def test_the_command_line_program_holds_the_collector_off_and_gives_it_back(tmp_
     create_demo(path, clients=30, seed=1, locale="en", today=TODAY)
     copy = tmp_path / "copy.xlsx"
     copy.write_bytes(path.read_bytes())
-    in_library = automatic_collections_during(lambda: refresh_workbook(copy, today=TODAY, keep_backups=0))
+    in_library = automatic_collections_during(
+        lambda: refresh_workbook(copy, today=TODAY, save=SaveOptions(keep_backups=0))
+    )
     runner = CliRunner()
     result: list[object] = []
     in_program = automatic_collections_during(

@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from tests.conftest import convert_with_libreoffice
 from tests.paths import EXAMPLE
 from xlcrm import schema
+from xlcrm.files.safe_save import SaveOptions
 from xlcrm.jobs.refresh import refresh_workbook
 from xlcrm.lifecycle.analysis import analyse
 from xlcrm.lifecycle.history import BlockHistory
@@ -51,7 +52,7 @@ def dashboard_part(path: Path) -> str:
 def refreshed(tmp_path: Path) -> Path:
     path = tmp_path / "demo.xlsx"
     shutil.copyfile(EXAMPLE, path)
-    refresh_workbook(path, today=TODAY, keep_backups=0)
+    refresh_workbook(path, today=TODAY, save=SaveOptions(keep_backups=0))
     return path
 
 
@@ -104,7 +105,7 @@ def test_month_chart_follows_the_layout(refreshed: Path) -> None:
 
 
 def test_a_second_refresh_replaces_the_charts(refreshed: Path) -> None:
-    refresh_workbook(refreshed, today=TODAY + dt.timedelta(days=1), keep_backups=0)
+    refresh_workbook(refreshed, today=TODAY + dt.timedelta(days=1), save=SaveOptions(keep_backups=0))
     assert len(parts(refreshed, "xl/charts/")) == 2
     assert len([n for n in parts(refreshed, "xl/drawings/") if n.endswith(".xml")]) == 1
 

@@ -13,8 +13,8 @@ from python_calamine import CalamineWorkbook
 
 from xlcrm import schema
 from xlcrm.cli.main import cli
-from xlcrm.create.demo import create_demo
 from xlcrm.dedupe.merge_log import read_merge_log, read_sheet_rows
+from xlcrm.jobs.demo import create_demo
 
 TODAY = dt.date(2026, 11, 23)
 

@@ -17,10 +17,10 @@ from click.testing import CliRunner
 from tests.conftest import python_that_logs_its_starts, python_the_system_kills
 from xlcrm import schema
 from xlcrm.cli.main import cli
-from xlcrm.create.demo import create_demo
 from xlcrm.dedupe import merge
 from xlcrm.errors import EditRefused
 from xlcrm.jobs import refresh
+from xlcrm.jobs.demo import create_demo
 from xlcrm.runtime import child_process
 from xlcrm.xlsx import package, prerender
 from xlcrm.xlsx.package import write_edit_ahead, write_workbook

@@ -15,8 +15,8 @@ from tests.builders import write_workbook
 from tests.conftest import python_that_logs_its_starts, python_the_system_kills
 from xlcrm import schema
 from xlcrm.cli.main import cli
-from xlcrm.create.demo import create_demo
 from xlcrm.errors import NotAWorkbook
+from xlcrm.jobs.demo import create_demo
 from xlcrm.runtime import child_process
 from xlcrm.xlsx import reader as workbook
 from xlcrm.xlsx.reader import WorkbookData, read_workbook

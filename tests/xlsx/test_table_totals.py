@@ -11,9 +11,10 @@ from click.testing import CliRunner
 
 from tests.builders import settings_records, sheets_from_records
 from xlcrm import schema
-from xlcrm.checks.validate import validate_workbook
 from xlcrm.cli.main import cli
+from xlcrm.files.safe_save import SaveOptions
 from xlcrm.jobs.refresh import refresh_workbook
+from xlcrm.jobs.validate import validate_workbook
 from xlcrm.xlsx.reader import read_workbook
 
 TODAY = dt.date(2026, 11, 23)
@@ -102,7 +103,7 @@ def test_the_total_row_is_not_read_as_a_client(tmp_path: Path) -> None:
 def test_refresh_leaves_the_total_row_alone_and_keeps_it_the_tables_last_row(tmp_path: Path) -> None:
     path = table_book(tmp_path / "book.xlsx")
     before = total_row_cells(path, 6)
-    result = refresh_workbook(path, today=TODAY, keep_backups=0)
+    result = refresh_workbook(path, today=TODAY, save=SaveOptions(keep_backups=0))
     assert result.merged_clients == 1
     assert sum(result.blocks.values()) == 3  # Иван Петров once, Olga, Сергей: «Итого» is not a client
     sheet = openpyxl.load_workbook(path)[CLIENTS.en]
@@ -178,7 +179,7 @@ def test_an_interactions_total_row_is_not_an_interaction(tmp_path: Path) -> None
     data = read_workbook(path)
     assert list(data.sheets[schema.INTERACTIONS.key].frame.index) == [2, 3]
     assert not [f for f in validate_workbook(path, today=TODAY).findings if f.sheet == schema.INTERACTIONS.en]
-    result = refresh_workbook(path, today=TODAY, keep_backups=0)
+    result = refresh_workbook(path, today=TODAY, save=SaveOptions(keep_backups=0))
     assert result.blocks[4] == 1  # two orders: Working
     revenue = openpyxl.load_workbook(path)[CLIENTS.en]
     headers = [cell.value for cell in revenue[1]]
@@ -188,7 +189,7 @@ def test_an_interactions_total_row_is_not_an_interaction(tmp_path: Path) -> None
 def test_unmerge_puts_rows_back_above_a_total_row(tmp_path: Path) -> None:
     """The merged row is inserted back inside the table: the total row moves down below it, the table grows."""
     path = table_book(tmp_path / "book.xlsx")
-    refresh_workbook(path, today=TODAY, keep_backups=0)
+    refresh_workbook(path, today=TODAY, save=SaveOptions(keep_backups=0))
     result = CliRunner().invoke(cli, ["unmerge", str(path), "M0001", "--keep-backups", "0"])
     assert result.exit_code == 0, result.output
     sheet = openpyxl.load_workbook(path)[CLIENTS.en]

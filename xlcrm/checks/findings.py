@@ -38,6 +38,8 @@ class Code(str, Enum):
 
 @dataclass(frozen=True)
 class Finding:
+    """One problem of the workbook, at one cell (or one sheet)."""
+
     severity: Severity
     code: Code
     sheet: str  # the sheet's actual name in the workbook

@@ -26,7 +26,7 @@ from xlcrm.checks.normalize import as_text, parse_amount, parse_date, parse_emai
 from xlcrm.checks.settings import Settings, builtin_list, read_settings
 from xlcrm.runtime import progress
 from xlcrm.schema import Column, Kind
-from xlcrm.xlsx.reader import SheetData, WorkbookData, read_workbook
+from xlcrm.xlsx.reader import SheetData, WorkbookData
 from xlcrm.xlsx.refs import sheet_ref
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
@@ -35,7 +35,6 @@ ERROR, WARNING = Severity.ERROR, Severity.WARNING
 _STRICT_LISTS = frozenset({"interaction_types", "designations"})
 # How many list values a not-in-list message shows before "…".
 _SHOWN_CHOICES = 10
-_SHOWN_VALUE_CHARS = 60
 _MONTHS = (
     "January",
     "February",
@@ -78,7 +77,9 @@ _REFERENCING_SHEETS = (schema.CONTACTS.key, schema.INTERACTIONS.key)
 
 
 @dataclass(frozen=True)
-class Report:
+class ValidationReport:
+    """What ``validate_workbook`` found: every problem of the workbook, each naming its cell, in workbook order."""
+
     path: Path
     locale: str
     findings: list[Finding]
@@ -111,13 +112,8 @@ class Report:
         }
 
 
-def validate_workbook(path: str | Path, today: dt.date | None = None) -> Report:
-    """Read a workbook and check it; ``today`` (default: the real date) dates future birthdays."""
-    return validate_data(read_workbook(path), today or dt.date.today())
-
-
 @progress.step("checking every cell")
-def validate_data(data: WorkbookData, today: dt.date) -> Report:
+def validate_data(data: WorkbookData, today: dt.date) -> ValidationReport:
     """Check a workbook already read; pure, so refresh can validate what it is about to change."""
     settings, findings = read_settings(data)
     clients = _readable(data, schema.CLIENTS.key)
@@ -139,32 +135,7 @@ def validate_data(data: WorkbookData, today: dt.date) -> Report:
             if check is not None and sheet.has(column.key):
                 findings.extend(_bad_cell_findings(sheet, column, check))
     findings.sort(key=_position)
-    return Report(data.path, data.locale, findings, today)
-
-
-def format_report(report: Report) -> str:
-    """One line per finding, in workbook order, then a total line."""
-    name = report.path.name
-    if not report.findings:
-        return f"No problems found in {name}"
-    lines = [_format_finding(f) for f in report.findings]
-    lines.append(f"{_count(len(report.errors), 'error')}, {_count(len(report.warnings), 'warning')} in {name}")
-    return "\n".join(lines)
-
-
-def _format_finding(finding: Finding) -> str:
-    parts = [finding.severity.value.ljust(len(WARNING.value)), finding.cell, finding.code.value]
-    if finding.value:
-        shown = finding.value
-        if len(shown) > _SHOWN_VALUE_CHARS:
-            shown = shown[: _SHOWN_VALUE_CHARS - 1] + "…"
-        parts.append(json.dumps(shown, ensure_ascii=False))
-    parts.append(finding.message)
-    return parts[0] + " " + "  ".join(parts[1:])
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+    return ValidationReport(data.path, data.locale, findings, today)
 
 
 # --- order ------------------------------------------------------------------------

@@ -6,9 +6,12 @@ import datetime as dt
 from pathlib import Path
 
 import click
+import pandas as pd
 
-from xlcrm.cli.options import json_option, open_to_read, password_option, show, today_option, workbook_argument
-from xlcrm.reports import agenda
+from xlcrm import schema
+from xlcrm.cli.options import json_option, password_option, show, today_option, workbook_argument
+from xlcrm.jobs.agenda import AgendaResult, workbook_agenda
+from xlcrm.reports.agenda import Agenda, item_text
 
 
 @click.command("agenda")
@@ -32,14 +35,28 @@ def agenda_command(
 
         xlcrm agenda clients.xlsx --manager "Anna" --ics anna.ics
     """
-    result = open_to_read(
-        path, password, lambda work: agenda.workbook_agenda(work, today=today, manager=manager, ics=ics)
-    )
+    result = workbook_agenda(path, today=today, manager=manager, ics=ics, password=password)
     show(result, as_json, _describe)
 
 
-def _describe(result: agenda.AgendaResult) -> str:
-    lines = [agenda.format_agenda(result.agenda)]
+def _describe(result: AgendaResult) -> str:
+    lines = [format_agenda(result.agenda)]
     if result.ics:
         lines.append(f"Wrote {result.events} events to {result.ics}")
+    return "\n".join(lines)
+
+
+def format_agenda(agenda: Agenda) -> str:
+    """The agenda as terminal text: a block per manager, one line per item."""
+    if agenda.items.empty:
+        return schema.label("no_tasks", agenda.locale)
+    lines: list[str] = []
+    for manager, items in agenda.items.groupby("manager", sort=False):
+        lines.append(f"{manager} ({len(items)})")
+        for item in items.itertuples(index=False):
+            when = "" if pd.isna(item.date) else f"{item.date:%d.%m.%Y}"
+            who = " ".join(part for part in (item.client_id, item_text(item.company) or item_text(item.client)) if part)
+            details = f" — {item_text(item.details)}" if item_text(item.details) else ""
+            phone = f" {item_text(item.phone)}" if item_text(item.phone) else ""
+            lines.append(f"  {when:10}  {schema.label('task_' + item.task, agenda.locale)}: {who}{phone}{details}")
     return "\n".join(lines)

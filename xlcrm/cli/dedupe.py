@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 import click
 
-from xlcrm.cli.options import (
-    SaveOptions,
-    json_option,
-    open_to_change,
-    password_option,
-    save_options,
-    show,
-    workbook_argument,
-)
-from xlcrm.dedupe import merge
+from xlcrm.cli.formatting import SHOWN_ITEMS, count
+from xlcrm.cli.options import json_option, password_option, save_options, show, workbook_argument
+from xlcrm.files.safe_save import SaveOptions
+from xlcrm.jobs.dedupe import DedupeResult, dedupe_workbook
 
 
 @click.command("dedupe")
@@ -39,7 +32,57 @@ def dedupe_command(path: Path, dry_run: bool, save: SaveOptions, password: str |
 
         xlcrm dedupe clients.xlsx --dry-run
     """
-    result = open_to_change(
-        path, password, save, functools.partial(merge.dedupe_workbook, dry_run=dry_run), dry_run=dry_run
-    )
-    show(result, as_json, merge.format_dedupe)
+    result = dedupe_workbook(path, dry_run=dry_run, save=save, password=password)
+    show(result, as_json, format_dedupe)
+
+
+def format_dedupe(result: DedupeResult) -> str:
+    """The merges and the pairs to review, a few of each, then what was saved."""
+    lines = []
+    lines.append(f"{result.path}: {result.clients:,} clients, {result.candidate_pairs:,} candidate pairs compared")
+    if result.merges:
+        lines.append(
+            f"{'Would merge' if result.dry_run else 'Merged'} {count(result.merged_rows, 'duplicate row')} "
+            f"into {count(len(result.merges), 'client')}:"
+        )
+        for merge in result.merges[:SHOWN_ITEMS]:
+            others = ", ".join(m["client_id"] or f"row {m['row']}" for m in merge["merged"])
+            reason = merge["reasons"][0]["reason"] if merge["reasons"] else "your decision"
+            lines.append(f"  {merge['merge_id']}: {merge['survivor']['client_id']} <- {others} ({reason})")
+        if len(result.merges) > SHOWN_ITEMS:
+            lines.append(f"  … and {len(result.merges) - SHOWN_ITEMS} more (see --json)")
+    else:
+        lines.append("Nothing to merge: no certain duplicates")
+    if result.review:
+        lines.append(
+            f"{count(len(result.review), 'probable pair')} to review on the Duplicates sheet "
+            "(fill in Decision: merge / keep apart, then run xlcrm dedupe again):"
+        )
+        for pair in result.review[:SHOWN_ITEMS]:
+            lines.append(f"  {' / '.join(pair['client_ids'])}: score {pair['score']}, {pair['reason']}")
+        if len(result.review) > SHOWN_ITEMS:
+            lines.append(f"  … and {len(result.review) - SHOWN_ITEMS} more")
+    if result.kept_apart:
+        lines.append(f"{count(result.kept_apart, 'pair')} kept apart by your decisions")
+    if result.interaction_duplicates:
+        lines.append(
+            f"{count(len(result.interaction_duplicates), 'interaction')} entered more than once "
+            "(not deleted; listed on the Duplicates sheet):"
+        )
+        for item in result.interaction_duplicates[:SHOWN_ITEMS]:
+            lines.append(
+                f"  rows {', '.join(map(str, item['rows']))}: {item['client_id']} {item['date'] or ''} "
+                f"{item['type']}".rstrip()
+            )
+    lines += [f"Note: {note}" for note in result.notes]
+    if result.dry_run:
+        lines.append("Dry run: the workbook was not changed")
+    elif result.save is not None:
+        lines.append(
+            f"Saved {result.save.path}"
+            + (f"; previous version kept as {result.save.backup}" if result.save.backup else "")
+        )
+        lines += [f"Warning: {warning}" for warning in result.save.warnings]
+    else:
+        lines.append("No duplicates: the workbook was not changed")
+    return "\n".join(lines)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from xlcrm.cli.options import json_option, locale_option, show, today_option, workbook_argument
-from xlcrm.create import demo
+from xlcrm.jobs.demo import DemoResult, create_demo
 
 
 @click.command("demo")
@@ -30,11 +30,11 @@ def demo_command(path: Path, clients: int, seed: int, locale: str, today: dt.dat
 
         xlcrm demo demo.xlsx --clients 500 --seed 7
     """
-    result = demo.create_demo(path, clients=clients, seed=seed, locale=locale, today=today, force=force)
+    result = create_demo(path, clients=clients, seed=seed, locale=locale, today=today, force=force)
     show(result, as_json, _describe)
 
 
-def _describe(result: demo.DemoResult) -> str:
+def _describe(result: DemoResult) -> str:
     return (
         f"Created {result.path}: {result.clients} clients, {result.interactions} interactions, "
         f"{len(result.planted_duplicates)} planted duplicates, {len(result.planted_mistakes)} planted mistakes"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from xlcrm.cli.options import json_option, open_to_read, password_option, show, today_option, workbook_argument
+from xlcrm.cli.options import json_option, password_option, show, today_option, workbook_argument
 from xlcrm.jobs import export
 
 
@@ -64,11 +64,33 @@ def export_command(
 
         xlcrm export clients.xlsx --sqlite clients.sqlite --anonymise for_accountant.xlsx
     """
-    result = open_to_read(
+    result = export.export_workbook(
         path,
-        password,
-        lambda work: export.export_workbook(
-            work, sqlite=sqlite, url=url, anonymise=anonymise, today=today, force=force, ignore_lock=ignore_lock
-        ),
+        sqlite=sqlite,
+        url=url,
+        anonymise=anonymise,
+        today=today,
+        force=force,
+        ignore_lock=ignore_lock,
+        password=password,
     )
-    show(result, as_json, export.format_export)
+    show(result, as_json, format_export)
+
+
+def format_export(result: export.ExportResult) -> str:
+    """What was written where; for the anonymised copy, the cells masked and the sheets left out."""
+    lines = []
+    if result.database is not None:
+        lines.append(
+            f"Wrote {result.database.target}: "
+            + ", ".join(f"{table} {rows}" for table, rows in result.database.tables.items())
+        )
+    if result.anonymised is not None:
+        copy = result.anonymised
+        masked = ", ".join(f"{cells} cells on {sheet}" for sheet, cells in copy.masked_cells.items()) or "no cells"
+        lines.append(f"Wrote the anonymised copy {copy.path}: masked {masked}")
+        if copy.left_out:
+            lines.append("Report sheets left out of the copy: " + ", ".join(copy.left_out))
+        if copy.save is not None:
+            lines += [f"Warning: {warning}" for warning in copy.save.warnings]
+    return "\n".join(lines)

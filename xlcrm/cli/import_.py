@@ -6,22 +6,16 @@ Named ``import_`` because ``import`` is a Python keyword.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from pathlib import Path
 
 import click
 
 from xlcrm import schema
-from xlcrm.cli.options import (
-    SaveOptions,
-    json_option,
-    open_to_change,
-    password_option,
-    save_options,
-    show,
-    today_option,
-)
-from xlcrm.importing import importer
+from xlcrm.cli.formatting import SHOWN_ITEMS
+from xlcrm.cli.options import json_option, password_option, save_options, show, today_option
+from xlcrm.files.safe_save import SaveOptions
+from xlcrm.importing.importer import ADDED, MERGED, REVIEW, SKIPPED, UNCHANGED
+from xlcrm.jobs.importing import ImportResult, import_rows
 
 
 @click.command("import")
@@ -72,13 +66,65 @@ def import_command(
 
         xlcrm import amocrm_export.csv --into clients.xlsx --dry-run
     """
-    result = open_to_change(
+    result = import_rows(
+        source,
         workbook,
-        password,
-        save,
-        functools.partial(
-            importer.import_rows, source, sheet=sheet, mapping_file=mapping_file, dry_run=dry_run, today=today
-        ),
+        sheet=sheet,
+        mapping_file=mapping_file,
         dry_run=dry_run,
+        today=today,
+        save=save,
+        password=password,
     )
-    show(result, as_json, importer.format_import)
+    show(result, as_json, format_import)
+
+
+def format_import(result: ImportResult) -> str:
+    """The mapping of the columns, what became of the records (a few of each kind), then what was saved."""
+    lines = [f"Read {result.source} as {result.read_as}"]
+    lines.append(f"Columns for {result.sheet}:")
+    for item in result.mapping:
+        target = item["column"] or f"(not imported: {item['origin']})"
+        origin = " [mapping file]" if item["column"] and item["origin"] == "mapping file" else ""
+        lines.append(f"  {item['header']} -> {target}{origin}")
+    verb = "Would add" if result.dry_run else "Added"
+    lines.append(
+        f"{verb} {result.count(ADDED) + result.count(REVIEW)} rows, "
+        f"{'would merge' if result.dry_run else 'merged'} {result.count(MERGED)} into matching clients, "
+        f"{result.count(UNCHANGED)} already in the workbook, {result.count(SKIPPED)} skipped"
+    )
+    logged = [r for r in result.records if r.merge_id]
+    if logged:
+        lines.append(
+            "Merged into clients already in the workbook (the Merge log keeps them as they were; "
+            "undo one with xlcrm unmerge PATH MERGE_ID):"
+        )
+        lines += [
+            f"  source row {r.source_row}: {r.client_id}, {r.merge_id} ({r.detail})" for r in logged[:SHOWN_ITEMS]
+        ]
+    review = [r for r in result.records if r.outcome == REVIEW]
+    if review:
+        lines.append(f"{len(review)} new clients look like existing ones; run xlcrm dedupe to review the pairs:")
+        lines += [f"  source row {r.source_row}: {r.client_id} {r.detail}" for r in review[:SHOWN_ITEMS]]
+    skipped = [r for r in result.records if r.outcome == SKIPPED]
+    if skipped:
+        lines.append("Skipped:")
+        lines += [
+            f"  source row {r.source_row}: {r.detail}" + (f" ({r.client_id})" if r.client_id else "")
+            for r in skipped[:SHOWN_ITEMS]
+        ]
+    for items in (logged, review, skipped):
+        if len(items) > SHOWN_ITEMS:
+            lines.append(f"  … and {len(items) - SHOWN_ITEMS} more (see --json)")
+    lines += [f"Note: {note}" for note in result.notes]
+    if result.dry_run:
+        lines.append("Dry run: the workbook was not changed")
+    elif result.save is None:
+        lines.append("Nothing to write: the workbook was not changed")
+    else:
+        lines.append(
+            f"Saved {result.save.path}"
+            + (f"; previous version kept as {result.save.backup}" if result.save.backup else "")
+        )
+        lines += [f"Warning: {warning}" for warning in result.save.warnings]
+    return "\n".join(lines)

@@ -8,7 +8,7 @@ import click
 
 from xlcrm import schema
 from xlcrm.cli.options import json_option, locale_option, show, workbook_argument
-from xlcrm.create import template
+from xlcrm.jobs.init import InitResult, create_template
 
 
 @click.command("init")
@@ -23,10 +23,10 @@ def init_command(path: Path, locale: str, force: bool, as_json: bool) -> None:
 
         xlcrm init clients.xlsx --locale ru
     """
-    show(template.create_workbook(path, locale=locale, force=force), as_json, _describe)
+    show(create_template(path, locale=locale, force=force), as_json, _describe)
 
 
-def _describe(result: template.InitResult) -> str:
+def _describe(result: InitResult) -> str:
     lines = [f"Created {result.path} ({result.locale}): sheets {', '.join(result.sheets)}"]
     if result.backup:
         lines.append(f"The file it replaced is kept as {result.backup}")

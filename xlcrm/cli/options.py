@@ -1,10 +1,9 @@
-"""What the commands share: the workbook argument, option decorators, printing a result, opening the workbook.
+"""What the commands share: the workbook argument, option decorators, printing a result.
 
 A command that changes the workbook takes ``@save_options`` (it then gets one
-``save: SaveOptions``) and ``@password_option``, and runs its library call
-through ``open_to_change``; a command that only reads runs it through
-``open_to_read``. Both go through ``encryption.on_workbook``, so a
-password-protected workbook works with every command.
+``save: SaveOptions``, which it hands to its job) and ``@password_option``; a
+command that only reads takes ``@password_option``. The job opens a
+password-protected workbook itself.
 """
 
 from __future__ import annotations
@@ -13,7 +12,6 @@ import datetime as dt
 import functools
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -21,12 +19,11 @@ import click
 
 from xlcrm import schema
 from xlcrm.files import encryption
-from xlcrm.files.safe_save import DEFAULT_KEEP_BACKUPS
+from xlcrm.files.safe_save import DEFAULT_KEEP_BACKUPS, SaveOptions
 from xlcrm.runtime import progress
 
 EXIT_WORKBOOK_ERRORS = 1
 
-Result = TypeVar("Result")
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 workbook_argument = click.argument("path", type=click.Path(path_type=Path))
@@ -93,15 +90,6 @@ def password_option(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
-@dataclass(frozen=True)
-class SaveOptions:
-    """How a command that changes the workbook saves it."""
-
-    output: Path | None
-    ignore_lock: bool
-    keep_backups: int
-
-
 def save_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """--output, --ignore-lock and --keep-backups, given to the command together as ``save``."""
 
@@ -133,32 +121,6 @@ def save_options(func: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         decorated = option(decorated)
     return decorated
-
-
-def open_to_read(path: Path, password: str | None, read: Callable[[Path], Result]) -> Result:
-    """``read(workbook)`` on the workbook at ``path``, decrypted first when it is password-protected."""
-    return encryption.on_workbook(path, password, lambda work, _output, _backups: read(work))
-
-
-def open_to_change(
-    path: Path, password: str | None, save: SaveOptions, change: Callable[..., Result], *, dry_run: bool = False
-) -> Result:
-    """``change(workbook, output=…, ignore_lock=…, keep_backups=…)`` on the workbook at ``path``.
-
-    A password-protected workbook is decrypted for it and saved back protected;
-    unless ``dry_run``, a workbook open elsewhere is refused before that.
-    """
-    return encryption.on_workbook(
-        path,
-        password,
-        lambda work, output, keep_backups: change(
-            work, output=output, ignore_lock=save.ignore_lock, keep_backups=keep_backups
-        ),
-        output=save.output,
-        ignore_lock=save.ignore_lock,
-        keep_backups=save.keep_backups,
-        writes=not dry_run,
-    )
 
 
 def show(result: CommandResult, as_json: bool, describe: Callable[[CommandResult], str]) -> None:

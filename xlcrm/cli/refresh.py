@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import sys
 from pathlib import Path
 
 import click
 
+from xlcrm import schema
+from xlcrm.cli.formatting import SHOWN_ITEMS, count
 from xlcrm.cli.options import (
     EXIT_WORKBOOK_ERRORS,
-    SaveOptions,
     json_option,
-    open_to_change,
     password_option,
     save_options,
     show,
     today_option,
     workbook_argument,
 )
+from xlcrm.files.safe_save import SaveOptions
 from xlcrm.jobs import refresh
 
 
@@ -47,9 +47,57 @@ def refresh_command(
 
         xlcrm refresh clients.xlsx --today 2026-11-23
     """
-    result = open_to_change(
-        path, password, save, functools.partial(refresh.refresh_workbook, today=today, dry_run=dry_run), dry_run=dry_run
-    )
-    show(result, as_json, refresh.format_result)
+    result = refresh.refresh_workbook(path, today=today, dry_run=dry_run, save=save, password=password)
+    show(result, as_json, format_refresh)
     if result.errors:
         sys.exit(EXIT_WORKBOOK_ERRORS)
+
+
+def format_refresh(result: refresh.RefreshResult) -> str:
+    """A few lines for the terminal: blocks, movement, sheets, problems; names in the workbook's language."""
+    locale = result.locale
+    verb = "Would refresh" if result.dry_run else "Refreshed"
+    lines = [f"{verb} {result.path} for {result.today:%d.%m.%Y}"]
+    lines.append("Blocks: " + ", ".join(f"{schema.block(n).label(locale)} {size}" for n, size in result.blocks.items()))
+    if result.migration.previous:
+        lines.append(
+            f"Since the refresh of {result.migration.previous:%d.%m.%Y}: "
+            f"{result.migration.moved} client{'' if result.migration.moved == 1 else 's'} changed block"
+        )
+    else:
+        lines.append("First refresh: block movement will show from the next one")
+    if result.added_sheets:
+        lines.append(("Would add " if result.dry_run else "Added ") + ", ".join(result.added_sheets))
+    if result.replaced_sheets:
+        lines.append(("Would rebuild " if result.dry_run else "Rebuilt ") + ", ".join(result.replaced_sheets))
+    if result.added_columns:
+        clients = schema.CLIENTS.name(locale)
+        lines.append(
+            ("Would add " if result.dry_run else "Added ") + f"columns to {clients}: " + ", ".join(result.added_columns)
+        )
+    if result.merged_clients:
+        merge_log = schema.MERGE_LOG.name(locale)
+        verb = "Would merge" if result.dry_run else "Merged"
+        lines.append(
+            f"{verb} {count(result.merged_clients, 'duplicate client')}"
+            f" into {'their survivors' if result.merged_clients > 1 else 'its survivor'}"
+            f" (undo with xlcrm unmerge; see {merge_log}):"
+        )
+        lines.extend(
+            f"  {merge.survivor} <- {', '.join(merge.merged)} ({merge.reason})" for merge in result.merges[:SHOWN_ITEMS]
+        )
+        if len(result.merges) > SHOWN_ITEMS:
+            lines.append(f"  … and {len(result.merges) - SHOWN_ITEMS} more (see --json)")
+    if result.review_pairs:
+        duplicates = schema.DUPLICATES.name(locale)
+        lines.append(
+            f"{count(result.review_pairs, 'probable duplicate pair')} to review on {duplicates}: "
+            "type merge or keep apart in Decision, the next refresh applies it"
+        )
+    problems = schema.PROBLEMS.name(locale)
+    lines.append(f"{result.errors} errors and {result.warnings} warnings, listed on {problems}")
+    if result.save and result.save.backup:
+        lines.append(f"Previous version kept as {result.save.backup}")
+    if result.save:
+        lines.extend(f"Warning: {warning}" for warning in result.save.warnings)
+    return "\n".join(lines)

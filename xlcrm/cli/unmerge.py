@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 import click
 
-from xlcrm.cli.options import (
-    SaveOptions,
-    json_option,
-    open_to_change,
-    password_option,
-    save_options,
-    show,
-    workbook_argument,
-)
-from xlcrm.dedupe import merge
+from xlcrm.cli.formatting import count
+from xlcrm.cli.options import json_option, password_option, save_options, show, workbook_argument
+from xlcrm.files.safe_save import SaveOptions
+from xlcrm.jobs.dedupe import UnmergeResult, unmerge_workbook
 
 
 @click.command("unmerge")
@@ -36,5 +29,22 @@ def unmerge_command(path: Path, merge_id: str, save: SaveOptions, password: str 
 
         xlcrm unmerge clients.xlsx M0003
     """
-    result = open_to_change(path, password, save, functools.partial(merge.unmerge_workbook, merge_id=merge_id))
-    show(result, as_json, merge.format_unmerge)
+    result = unmerge_workbook(path, merge_id, save=save, password=password)
+    show(result, as_json, format_unmerge)
+
+
+def format_unmerge(result: UnmergeResult) -> str:
+    """What was restored, then what was saved."""
+    restored = ", ".join(result.restored_ids) or count(result.restored_rows, "row")
+    lines = [
+        f"Undid {result.merge_id}: {result.survivor_id} restored as it was, {restored} back in place, "
+        f"{count(result.repointed_back, 'interaction or contact row')} pointing at them again",
+        "The pairs are marked keep apart on the Duplicates sheet, so dedupe will not merge them again",
+    ]
+    if result.save is not None:
+        lines.append(
+            f"Saved {result.save.path}"
+            + (f"; previous version kept as {result.save.backup}" if result.save.backup else "")
+        )
+        lines += [f"Warning: {warning}" for warning in result.save.warnings]
+    return "\n".join(lines)

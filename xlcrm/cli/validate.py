@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sys
 from pathlib import Path
 
 import click
 
-from xlcrm.checks import validate
+from xlcrm.checks.findings import Finding, Severity
+from xlcrm.checks.validate import ValidationReport
+from xlcrm.cli.formatting import count
 from xlcrm.cli.options import (
     EXIT_WORKBOOK_ERRORS,
     json_option,
-    open_to_read,
     password_option,
     show,
     today_option,
     workbook_argument,
 )
+from xlcrm.jobs.validate import validate_workbook
+
+# A finding's value is shown up to this many characters.
+_SHOWN_VALUE_CHARS = 60
 
 
 @click.command("validate")
@@ -34,7 +40,31 @@ def validate_command(path: Path, today: dt.date, password: str | None, as_json: 
 
         xlcrm validate clients.xlsx --json
     """
-    report = open_to_read(path, password, lambda work: validate.validate_workbook(work, today=today))
-    show(report, as_json, validate.format_report)
+    report = validate_workbook(path, today=today, password=password)
+    show(report, as_json, format_report)
     if not report.valid:
         sys.exit(EXIT_WORKBOOK_ERRORS)
+
+
+def format_report(report: ValidationReport) -> str:
+    """One line per finding, in workbook order, then a total line."""
+    name = report.path.name
+    if not report.findings:
+        return f"No problems found in {name}"
+    lines = [_format_finding(f) for f in report.findings]
+    # The total has always shown its numbers without thousands separators, unlike the other commands' summaries.
+    errors = count(len(report.errors), "error", grouped=False)
+    warnings = count(len(report.warnings), "warning", grouped=False)
+    lines.append(f"{errors}, {warnings} in {name}")
+    return "\n".join(lines)
+
+
+def _format_finding(finding: Finding) -> str:
+    parts = [finding.severity.value.ljust(len(Severity.WARNING.value)), finding.cell, finding.code.value]
+    if finding.value:
+        shown = finding.value
+        if len(shown) > _SHOWN_VALUE_CHARS:
+            shown = shown[: _SHOWN_VALUE_CHARS - 1] + "…"
+        parts.append(json.dumps(shown, ensure_ascii=False))
+    parts.append(finding.message)
+    return parts[0] + " " + "  ".join(parts[1:])

@@ -4,7 +4,7 @@
 every sheet plus a manifest of what was planted on purpose, so tests can
 check that validation finds exactly the planted mistakes and that duplicate
 detection finds the planted duplicates without merging the look-alikes.
-``create_demo`` builds the workbook from the template and saves it.
+The demo command builds the workbook from the template with them and saves it.
 
 Everything else in the workbook is clean: valid phones, emails and INNs,
 real dates, list values spelled as the workbook's lists spell them.
@@ -16,16 +16,13 @@ import datetime as dt
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from stdnum.ru import inn as stdnum_inn
 
 from xlcrm import schema
 from xlcrm.checks.findings import Code
 from xlcrm.create import demo_data as vocab
-from xlcrm.create import template
 from xlcrm.errors import UsageError
-from xlcrm.files.safe_save import holding_workbook_lock, write_new_workbook
 from xlcrm.schema import ListValue
 from xlcrm.xlsx.refs import column_letter, sheet_ref
 
@@ -113,7 +110,6 @@ class PlantedMistake:
     note: str
 
     def to_dict(self) -> dict[str, str]:
-        """The planted mistake as JSON-ready values."""
         return {"code": self.code.value, "cell": self.cell, "value": self.value, "note": self.note}
 
 
@@ -126,7 +122,6 @@ class PlantedDuplicate:
     how: str
 
     def to_dict(self) -> dict[str, str]:
-        """The planted duplicate as JSON-ready values."""
         return {"original": self.original, "duplicate": self.duplicate, "how": self.how}
 
 
@@ -139,7 +134,6 @@ class Lookalike:
     why: str
 
     def to_dict(self) -> dict[str, str]:
-        """The look-alike pair as JSON-ready values."""
         return {"first": self.first, "second": self.second, "why": self.why}
 
 
@@ -152,64 +146,6 @@ class DemoData:
     planted_mistakes: list[PlantedMistake]
     planted_duplicates: list[PlantedDuplicate]
     lookalikes: list[Lookalike]
-
-
-@dataclass
-class DemoResult:
-    path: Path
-    locale: str
-    seed: int
-    today: dt.date
-    clients: int
-    interactions: int
-    planted_mistakes: list[PlantedMistake]
-    planted_duplicates: list[PlantedDuplicate]
-    lookalikes: list[Lookalike]
-
-    def to_dict(self) -> dict[str, object]:
-        """The demo's summary as JSON-ready values, as ``--json`` prints it."""
-        return {
-            "path": str(self.path),
-            "locale": self.locale,
-            "seed": self.seed,
-            "today": self.today.isoformat(),
-            "clients": self.clients,
-            "interactions": self.interactions,
-            "planted_mistakes": [m.to_dict() for m in self.planted_mistakes],
-            "planted_duplicates": [d.to_dict() for d in self.planted_duplicates],
-            "lookalikes": [pair.to_dict() for pair in self.lookalikes],
-        }
-
-
-@holding_workbook_lock("path")
-def create_demo(
-    path: str | Path,
-    clients: int = 300,
-    seed: int = 1,
-    locale: str = "ru",
-    today: dt.date | None = None,
-    force: bool = False,
-) -> DemoResult:
-    """Generate a demo client base and save it at ``path`` (an existing file only with ``force``)."""
-    path = Path(path)
-    today = today or dt.date.today()
-    # Refused before generating: a big demo takes minutes to build only to be refused on save.
-    if path.exists() and not force:
-        raise UsageError(f"{path} already exists; use --force to overwrite it")
-    data = generate_demo(clients, seed, locale, today)
-    book = template.build_workbook(locale, rows=data.rows, lists=data.lists)
-    write_new_workbook(book, path, force=force)
-    return DemoResult(
-        path=path,
-        locale=locale,
-        seed=seed,
-        today=today,
-        clients=len(data.rows[schema.CLIENTS.key]),
-        interactions=len(data.rows[schema.INTERACTIONS.key]),
-        planted_mistakes=data.planted_mistakes,
-        planted_duplicates=data.planted_duplicates,
-        lookalikes=data.lookalikes,
-    )
 
 
 def generate_demo(clients: int, seed: int, locale: str, today: dt.date) -> DemoData:
@@ -692,7 +628,7 @@ class _Builder:
         """Clients typed in again by another manager; each copy keeps the same phone number."""
         rng = self.rng
         pool = [c for c in clients if c.role == _PLAIN and not c.protected]
-        copies: list[tuple[_Client, _Client, str]] = []
+        copies = []
         for original in rng.sample(pool, min(count, len(pool))):
             original.protected = True
             copies.append(self._duplicate_of(original, len(clients) + len(copies), len(copies)))
@@ -970,7 +906,7 @@ class _Builder:
         rng = self.rng
         weights = (10, 30, 35, 25) if client.profile == PARTNER else (35, 35, 20, 10)
         count = rng.choices((0, 1, 2, 3), weights)[0]
-        rows: list[Row] = []
+        rows = []
         for role_en, role_ru, decides in rng.sample(vocab.ROLES, count):
             person = self._person()
             email = None
@@ -1115,7 +1051,7 @@ class _Builder:
                 "an interaction type typed by hand instead of picked from the list",
             )
             row = orders.pop()
-            row["amount"] = -int(row["amount"])  # type: ignore[call-overload]  # an order's amount is an int
+            row["amount"] = -int(row["amount"])  # type: ignore[call-overload]
             self._mistake(
                 Code.NEGATIVE_AMOUNT, schema.INTERACTIONS, row, "amount", "a refund typed as a negative order amount"
             )

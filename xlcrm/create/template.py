@@ -10,8 +10,6 @@ below the data gets them too, in Excel and in LibreOffice alike.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
@@ -22,9 +20,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlcrm import schema
-from xlcrm.errors import UsageError, WriteError
-from xlcrm.files.safe_save import write_new_workbook
-from xlcrm.runtime.paths import path_problem
+from xlcrm.errors import UsageError
 from xlcrm.schema import Column, Kind, Sheet
 from xlcrm.xlsx.refs import column_letter, sheet_ref
 
@@ -57,49 +53,6 @@ _BIRTHDAY_TODAY = {"font": Font(color="006100"), "fill": PatternFill("solid", st
 Rows = Mapping[str, Sequence[Mapping[str, object]]]
 
 
-@dataclass(frozen=True)
-class InitResult:
-    path: Path
-    locale: str
-    sheets: list[str]
-    backup: Path | None = None  # with --force: where the replaced file was kept
-
-    def to_dict(self) -> dict[str, object]:
-        """The result as JSON-ready values, as ``--json`` prints it."""
-        return {
-            "path": str(self.path),
-            "locale": self.locale,
-            "sheets": list(self.sheets),
-            "backup": str(self.backup) if self.backup else None,
-        }
-
-
-def create_workbook(path: str | Path, locale: str = schema.DEFAULT_LOCALE, force: bool = False) -> InitResult:
-    """Save a blank client-base workbook at ``path``; an existing file is replaced only with ``force``."""
-    path = Path(path)
-    _check_locale(locale)
-    if path.suffix.lower() != ".xlsx":
-        raise UsageError(f"{path}: xlcrm init creates an .xlsx workbook; choose a file name ending in .xlsx")
-    if (problem := path_problem(path)) is not None:
-        raise WriteError(f"cannot write {path}: {problem}; nothing was changed")
-    if path.is_dir():
-        raise UsageError(f"{path} is a folder; give the path of the workbook to create")
-    book = build_workbook(locale)
-    saved = write_new_workbook(book, path, force=force, expected_sheets=book.sheetnames)
-    return InitResult(path=path, locale=locale, sheets=list(book.sheetnames), backup=saved.backup)
-
-
-def write_templates(folder: str | Path) -> list[Path]:
-    """(Re)generate the bundled blank templates, one per locale, in ``folder``."""
-    paths = []
-    for locale in schema.LOCALES:
-        path = Path(folder) / TEMPLATE_FILE.format(locale=locale)
-        # Removed rather than forced over, so no backup of an old template lands beside the new one.
-        path.unlink(missing_ok=True)
-        paths.append(create_workbook(path, locale).path)
-    return paths
-
-
 def build_workbook(
     locale: str = schema.DEFAULT_LOCALE, rows: Rows | None = None, lists: Mapping[str, Sequence[str]] | None = None
 ) -> Workbook:
@@ -110,14 +63,14 @@ def build_workbook(
     ``lists`` replaces Settings lists by key ("managers", "sources",
     "interaction_types", "designations"); the others keep their built-in values.
     """
-    _check_locale(locale)
+    check_locale(locale)
     rows = rows or {}
     unknown = set(rows) - {spec.key for spec in DATA_SHEETS}
     if unknown:
         raise ValueError(f"rows for unknown sheets {sorted(unknown)}; expected {[s.key for s in DATA_SHEETS]}")
 
     book = Workbook()
-    book.remove(book.worksheets[0])  # the empty sheet a new workbook starts with
+    book.remove(book.active)
     for spec in DATA_SHEETS:
         worksheet = book.create_sheet(spec.name(locale))
         _write_data_sheet(worksheet, spec, locale, rows.get(spec.key, ()))
@@ -226,9 +179,9 @@ def _write_data_sheet(worksheet: Worksheet, spec: Sheet, locale: str, rows: Sequ
 def _write_header(worksheet: Worksheet, names: Sequence[str], list_from: int | None = None) -> None:
     """Row 1 of a sheet; columns from ``list_from`` (1-based) on get the colour of Settings lists."""
     worksheet.append(list(names))
-    for column, cell in enumerate(worksheet[1], start=1):
+    for cell in worksheet[1]:
         cell.font = _HEADER_FONT
-        cell.fill = _LIST_HEADER_FILL if list_from and column >= list_from else _HEADER_FILL
+        cell.fill = _LIST_HEADER_FILL if list_from and cell.column >= list_from else _HEADER_FILL
         cell.alignment = _HEADER_ALIGNMENT
     worksheet.row_dimensions[1].height = HEADER_ROW_HEIGHT
 
@@ -311,7 +264,7 @@ def _write_settings(worksheet: Worksheet, locale: str, lists: Mapping[str, Seque
         1 + spec.columns.index(spec.column(k)) for k in ("key", "value", "description")
     )
     for offset in range(height):
-        row: list[str | int | None] = [None] * len(spec.columns)
+        row = [None] * len(spec.columns)
         if offset < len(schema.SETTINGS_KEYS):
             item = schema.SETTINGS_KEYS[offset]
             row[key_col - 1] = item.key
@@ -570,6 +523,7 @@ def _pick(pair: tuple[str, str], locale: str) -> str:
     return pair[1] if locale == "ru" else pair[0]
 
 
-def _check_locale(locale: str) -> None:
+def check_locale(locale: str) -> None:
+    """Refuse a locale xlcrm has no names for."""
     if locale not in schema.LOCALES:
         raise UsageError(f"unknown locale {locale!r}; use one of {', '.join(schema.LOCALES)}")

@@ -11,18 +11,17 @@ were, so what follows rows (links, notes, merged cells, formats, formulas)
 follows the rows below back down, as it followed them up.
 
 ``apply_plan`` turns a plan into sheet edits and report sheets, so ``refresh``
-can fold dedupe into its own single read and save; ``dedupe_workbook`` and
-``unmerge_workbook`` are the commands' library calls.
+can fold dedupe into its own single read and save; ``dedupe_changes`` and
+``unmerge_changes`` work out what the dedupe and unmerge commands save.
 """
 
 from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from xlcrm import schema
 from xlcrm.checks.normalize import as_text, is_blank, split_phone_cell
@@ -43,14 +42,11 @@ from xlcrm.dedupe.merge_log import (
     sheet_rows,
 )
 from xlcrm.dedupe.plan import DedupePlan, MergeGroup, plan_dedupe
-from xlcrm.errors import EditRefused, MergeNotFound, MergeNotUndoable, WorkbookStructureError
-from xlcrm.files.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, holding_workbook_lock
-from xlcrm.files.save import save_changes
+from xlcrm.errors import MergeNotFound, MergeNotUndoable, WorkbookStructureError
 from xlcrm.xlsx.package import row_extras
 from xlcrm.xlsx.reader import (
     SheetData,
     WorkbookData,
-    read_workbook,
     require_distinct_headers,
     require_headers_on_row_one,
     require_room_right,
@@ -83,7 +79,6 @@ class MergeAction:
     left_whole: tuple[str, ...] = ()
 
     def to_dict(self, plan: DedupePlan) -> dict[str, Any]:
-        """The merge as JSON-ready values: survivor, merged rows with their names, reason, re-pointed rows."""
         records = plan.records
         return {
             "merge_id": self.merge_id,
@@ -129,7 +124,7 @@ def _jsonable(value: object) -> object:
 
 
 def merged_values(
-    frame_rows: Sequence[Mapping[str, object]], region: str, left_whole: list[str] | None = None
+    frame_rows: Sequence[dict[str, object]], region: str, left_whole: list[str] | None = None
 ) -> dict[str, CellValue]:
     """New values of the survivor (first of ``frame_rows``, the others oldest first): only what changes.
 
@@ -160,7 +155,7 @@ def merged_values(
                 left_whole.append(key)
             continue
         if value is not None and value != current:
-            changes[key] = value  # type: ignore[assignment]  # a cell's value, or texts joined
+            changes[key] = value  # type: ignore[assignment]
     return changes
 
 
@@ -169,12 +164,7 @@ def _email_parts(value: object) -> list[str]:
 
 
 def _append_new(
-    current: object,
-    others: Sequence[Mapping[str, object]],
-    key: str,
-    parts: Callable[[object], list[str]],
-    keys: Callable[[object], Iterable[str]],
-    joiner: str,
+    current: object, others: Sequence[dict[str, object]], key: str, parts: Any, keys: Any, joiner: str
 ) -> object:
     """``current`` with every part of the others' cells whose key it does not have yet appended, as typed."""
     seen = set(keys(current)) if not is_blank(current) else set()
@@ -225,8 +215,8 @@ def plan_actions(plan: DedupePlan, log: MergeLog) -> list[MergeAction]:
     # One pass over each pointing sheet: a big Interactions sheet is not scanned once per group.
     repointed: list[dict[str, list[int]]] = [{} for _ in plan.groups]
     for key, sheet in pointing.items():
-        pointed_at = sheet.column_values("client_id").map(_text)
-        hits = pointed_at[pointed_at.isin(group_of_id.keys())]
+        ids = sheet.column_values("client_id").map(_text)
+        hits = ids[ids.isin(group_of_id.keys())]
         for row, cid in zip(hits.index, hits):
             repointed[group_of_id[cid]].setdefault(key, []).append(int(row))
     grouped = frame.loc[[row for group in plan.groups for row in group.rows]]
@@ -333,7 +323,7 @@ def _apply(plan: DedupePlan, now: dt.datetime) -> tuple[list[SheetEdit], list[Re
                 for row in rows:
                     values = [None] * len(log.headers)
                     if id_column is not None:
-                        values[id_column] = cast(CellValue, ids.at[row])  # the frame holds cells as read
+                        values[id_column] = ids.at[row]
                     log.entries.append(
                         LogEntry(action.merge_id, now, schema.REPOINTED_ROLE.key, sheet.name, row, tuple(values))
                     )
@@ -351,43 +341,19 @@ def _is_client_id(header: str, clients: SheetData) -> bool:
     return column is not None and column.key == "client_id"
 
 
-# --- the dedupe command -----------------------------------------------------------------------------------
+# --- a dedupe run -------------------------------------------------------------------------------------------
 
 
-@dataclass
-class DedupeResult:
-    path: Path
-    dry_run: bool
-    clients: int
-    candidate_pairs: int
-    merges: list[dict[str, Any]]
-    review: list[dict[str, Any]]
-    kept_apart: int
-    vetoed: int
-    interaction_duplicates: list[dict[str, Any]]
-    notes: list[str]
-    save: SaveResult | None = None
+@dataclass(frozen=True)
+class DedupeChanges:
+    """A dedupe of a workbook as read: its plan, the merges made of it, and what saving them writes."""
 
-    @property
-    def merged_rows(self) -> int:
-        """How many client rows were (or would be) merged into others."""
-        return sum(len(m["merged"]) for m in self.merges)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The result as JSON-ready values, as ``--json`` prints it."""
-        return {
-            "path": str(self.path),
-            "dry_run": self.dry_run,
-            "clients": self.clients,
-            "candidate_pairs": self.candidate_pairs,
-            "merges": self.merges,
-            "review": self.review,
-            "kept_apart": self.kept_apart,
-            "vetoed": self.vetoed,
-            "interaction_duplicates": self.interaction_duplicates,
-            "notes": self.notes,
-            "save": self.save.to_dict() if self.save else None,
-        }
+    plan: DedupePlan
+    actions: list[MergeAction]
+    edits: list[SheetEdit]
+    reports: list[ReportSheet]
+    writes: bool  # False for a clean base with no Duplicates sheet yet: nothing to write, so no save and no backup
+    notes: list[str]  # the plan's notes, then those of merged text left out of a survivor's cell
 
 
 def load_plan(data: WorkbookData) -> DedupePlan:
@@ -397,27 +363,15 @@ def load_plan(data: WorkbookData) -> DedupePlan:
     return plan_dedupe(data, settings, decisions)
 
 
-@holding_workbook_lock("path", output="output")
-def dedupe_workbook(
-    path: str | Path,
-    *,
-    dry_run: bool = False,
-    output: Path | None = None,
-    ignore_lock: bool = False,
-    keep_backups: int = DEFAULT_KEEP_BACKUPS,
-    now: dt.datetime | None = None,
-) -> DedupeResult:
-    """Merge certain duplicates, list probable ones on the Duplicates sheet, apply the user's decisions.
-
-    With ``dry_run`` nothing is written: the result says what would happen.
-    """
-    data = read_workbook(path)
+def dedupe_changes(data: WorkbookData, *, now: dt.datetime | None = None) -> DedupeChanges:
+    """Certain duplicates merged, probable ones listed on the Duplicates sheet, the user's decisions applied: the
+    edits and report sheets of the workbook ``data`` was read from, the merges logged as made at ``now`` (default:
+    the real time)."""
     _check_clients(data)
     plan = load_plan(data)
     require_distinct_headers(data)  # after the plan: it waits for the sheets still being read, as the plan does
     now = now or dt.datetime.now().replace(microsecond=0)
     edits, reports, actions = _apply(plan, now)
-    # A clean base with no Duplicates sheet yet: nothing to write, so no save and no backup.
     clean = not (
         edits
         or plan.review
@@ -425,46 +379,10 @@ def dedupe_workbook(
         or plan.interaction_duplicates
         or schema.find_sheet_name(schema.DUPLICATES, data.sheet_names)
     )
-    save = None
-    if not dry_run and not clean:
-        save = save_changes(
-            data, reports=reports, edits=edits, output=output, ignore_lock=ignore_lock, keep_backups=keep_backups
-        )
-    records = plan.records
-    return DedupeResult(
-        path=Path(path),
-        dry_run=dry_run,
-        clients=len(records),
-        candidate_pairs=plan.candidate_pairs,
-        merges=[action.to_dict(plan) for action in actions],
-        review=[
-            {
-                "rows": list(m.rows),
-                "client_ids": [records[m.first].client_id, records[m.second].client_id],
-                "score": m.score,
-                "reason": m.reason,
-            }
-            for m in plan.review
-        ],
-        kept_apart=len(plan.kept_apart),
-        vetoed=len(plan.vetoed),
-        interaction_duplicates=[
-            {
-                "rows": list(d.rows),
-                "client_id": d.client_id,
-                "date": d.date.isoformat() if d.date else None,
-                "type": d.type,
-                "amount": d.amount,
-                "comment": d.comment,
-            }
-            for d in plan.interaction_duplicates
-        ],
-        notes=plan.notes
-        + [
-            note for action in actions if (note := action.left_whole_note(data.sheets[schema.CLIENTS.key], data.locale))
-        ],
-        save=save,
-    )
+    notes = plan.notes + [
+        note for action in actions if (note := action.left_whole_note(data.sheets[schema.CLIENTS.key], data.locale))
+    ]
+    return DedupeChanges(plan, actions, edits, reports, not clean, notes)
 
 
 def _by_header(cells: Mapping[tuple[int, int], str], row: int, headers: Sequence[str]) -> tuple[tuple[str, str], ...]:
@@ -520,40 +438,23 @@ def _check_clients(data: WorkbookData) -> None:
 # --- unmerge -----------------------------------------------------------------------------------------------
 
 
-@dataclass
-class UnmergeResult:
-    path: Path
-    merge_id: str
+@dataclass(frozen=True)
+class UnmergeChanges:
+    """One merge of the Merge log undone: what saving it writes, and what it restores."""
+
+    merge_id: str  # as the Merge log spells it
     survivor_id: str
-    restored_ids: list[str]
+    restored_ids: list[str]  # ClientIDs of the rows put back
     restored_rows: int
-    repointed_back: int
-    save: SaveResult | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The result as JSON-ready values, as ``--json`` prints it."""
-        return {
-            "path": str(self.path),
-            "merge_id": self.merge_id,
-            "survivor_id": self.survivor_id,
-            "restored_ids": self.restored_ids,
-            "restored_rows": self.restored_rows,
-            "repointed_back": self.repointed_back,
-            "save": self.save.to_dict() if self.save else None,
-        }
+    repointed_back: int  # Interactions and Contacts rows pointing at a restored client again
+    edits: list[SheetEdit]
+    reports: list[ReportSheet]
+    remove: list[str]  # report sheets to remove (the Merge log, once its last merge is undone)
 
 
-@holding_workbook_lock("path", output="output")
-def unmerge_workbook(
-    path: str | Path,
-    merge_id: str,
-    *,
-    output: Path | None = None,
-    ignore_lock: bool = False,
-    keep_backups: int = DEFAULT_KEEP_BACKUPS,
-) -> UnmergeResult:
-    """Undo one merge from the Merge log: original rows back in place, re-pointed rows back, pairs kept apart."""
-    data = read_workbook(path)
+def unmerge_changes(data: WorkbookData, merge_id: str) -> UnmergeChanges:
+    """Undo the merge ``merge_id`` (any case) of the workbook ``data`` was read from: original rows back in place,
+    re-pointed rows back, pairs kept apart. MergeNotFound or MergeNotUndoable when it cannot be undone."""
     require_distinct_headers(data)
     locale = data.locale
     log = read_merge_log(report_rows(data, schema.MERGE_LOG))
@@ -561,7 +462,7 @@ def unmerge_workbook(
     entries = [e for e in log.entries if e.merge_id.upper() == wanted]
     if not entries:
         known = ", ".join(log.ids()) or "none"
-        raise MergeNotFound(f"the Merge log of {path} has no merge {merge_id}; merges logged: {known}")
+        raise MergeNotFound(f"the Merge log of {data.path} has no merge {merge_id}; merges logged: {known}")
     merge_id = entries[0].merge_id
     # A row number typed over on the Merge log cannot say where to put a row back.
     if any(entry.row < 2 for entry in entries):
@@ -572,10 +473,10 @@ def unmerge_workbook(
         )
     clients = data.sheets.get(schema.CLIENTS.key)
     if clients is None:
-        raise MergeNotUndoable(f"{path} has no {schema.CLIENTS.name(locale)} sheet to restore the rows into")
+        raise MergeNotUndoable(f"{data.path} has no {schema.CLIENTS.name(locale)} sheet to restore the rows into")
     id_index = next((i for i, h in enumerate(log.headers) if _is_client_id(h, clients)), None)
     if id_index is None:
-        raise MergeNotUndoable(f"the Merge log of {path} has no ClientID column, so {merge_id} cannot be undone")
+        raise MergeNotUndoable(f"the Merge log of {data.path} has no ClientID column, so {merge_id} cannot be undone")
     survivor = next(e for e in entries if e.role == schema.SURVIVOR_ROLE.key)
     merged = sorted((e for e in entries if e.role == schema.MERGED_ROLE.key), key=lambda e: e.row)
     survivor_id = as_text(survivor.values[id_index])
@@ -595,7 +496,7 @@ def unmerge_workbook(
     width = max(len(header), len(log.headers), *(len(r) for r in raw))
     positions = _positions(header, log.headers)
 
-    def restored(entry: LogEntry, base: Sequence[CellValue]) -> list[CellValue]:
+    def restored(entry: LogEntry, base: Sequence[object]) -> list[object]:
         row = list(base) + [None] * (width - len(base))
         for index, value in zip(positions, entry.values):
             if index is not None:
@@ -645,26 +546,15 @@ def unmerge_workbook(
         reports.append(merge_log_sheet(remaining, locale))
     else:
         remove.append(schema.find_sheet_name(schema.MERGE_LOG, data.sheet_names) or schema.MERGE_LOG.name(locale))
-    try:
-        save = save_changes(
-            data,
-            reports=reports,
-            edits=edits,
-            remove=remove,
-            output=output,
-            ignore_lock=ignore_lock,
-            keep_backups=keep_backups,
-        )
-    except EditRefused as exc:
-        raise MergeNotUndoable(f"{merge_id} cannot be undone: {exc}") from None
-    return UnmergeResult(
-        Path(path),
+    return UnmergeChanges(
         merge_id,
         survivor_id,
         sorted(group_ids - {survivor_id, ""}),
         len(merged),
         sum(len(e.set_cells) for e in edits[1:]),
-        save,
+        edits,
+        reports,
+        remove,
     )
 
 
@@ -698,10 +588,7 @@ def _positions(header: Sequence[object], log_headers: Sequence[str]) -> list[int
 
 
 def _diff(
-    before: Sequence[Sequence[CellValue]],
-    after: Sequence[Sequence[CellValue]],
-    origin: Sequence[int | None],
-    width: int,
+    before: Sequence[Sequence[object]], after: Sequence[Sequence[object]], origin: Sequence[int | None], width: int
 ) -> dict[str, CellValue]:
     """Cells to set, numbered as in the sheet written, so that its rows from Excel row 2 read as ``after``.
 
@@ -716,7 +603,7 @@ def _diff(
             was = old[column] if column < len(old) else None
             value = new[column] if column < len(new) else None
             if was != value or type(was) is not type(value):
-                set_cells[f"{letter}{index + 2}"] = value
+                set_cells[f"{letter}{index + 2}"] = value  # type: ignore[assignment]
     return set_cells
 
 
@@ -749,87 +636,8 @@ def _header_index(log_headers: Sequence[str], clients: SheetData, key: str) -> i
     return None
 
 
-def _shown(entry: LogEntry, name_index: int | None, company_index: int | None) -> tuple[CellValue, CellValue]:
+def _shown(entry: LogEntry, name_index: int | None, company_index: int | None) -> tuple[object, object]:
     return (
         entry.values[name_index] if name_index is not None else None,
         entry.values[company_index] if company_index is not None else None,
     )
-
-
-# --- what the commands print ----------------------------------------------------------------------------------
-
-# A human summary lists this many merges and pairs; --json has them all.
-SHOWN_ITEMS = 20
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number:,} {noun}" + ("" if number == 1 else "s")
-
-
-def format_dedupe(result: DedupeResult) -> str:
-    """The dedupe result as terminal text: what was merged, what waits for a decision, what was kept apart."""
-    lines = []
-    lines.append(f"{result.path}: {result.clients:,} clients, {result.candidate_pairs:,} candidate pairs compared")
-    if result.merges:
-        lines.append(
-            f"{'Would merge' if result.dry_run else 'Merged'} {_count(result.merged_rows, 'duplicate row')} "
-            f"into {_count(len(result.merges), 'client')}:"
-        )
-        for merge in result.merges[:SHOWN_ITEMS]:
-            others = ", ".join(m["client_id"] or f"row {m['row']}" for m in merge["merged"])
-            reason = merge["reasons"][0]["reason"] if merge["reasons"] else "your decision"
-            lines.append(f"  {merge['merge_id']}: {merge['survivor']['client_id']} <- {others} ({reason})")
-        if len(result.merges) > SHOWN_ITEMS:
-            lines.append(f"  … and {len(result.merges) - SHOWN_ITEMS} more (see --json)")
-    else:
-        lines.append("Nothing to merge: no certain duplicates")
-    if result.review:
-        lines.append(
-            f"{_count(len(result.review), 'probable pair')} to review on the Duplicates sheet "
-            "(fill in Decision: merge / keep apart, then run xlcrm dedupe again):"
-        )
-        for pair in result.review[:SHOWN_ITEMS]:
-            lines.append(f"  {' / '.join(pair['client_ids'])}: score {pair['score']}, {pair['reason']}")
-        if len(result.review) > SHOWN_ITEMS:
-            lines.append(f"  … and {len(result.review) - SHOWN_ITEMS} more")
-    if result.kept_apart:
-        lines.append(f"{_count(result.kept_apart, 'pair')} kept apart by your decisions")
-    if result.interaction_duplicates:
-        lines.append(
-            f"{_count(len(result.interaction_duplicates), 'interaction')} entered more than once "
-            "(not deleted; listed on the Duplicates sheet):"
-        )
-        for item in result.interaction_duplicates[:SHOWN_ITEMS]:
-            lines.append(
-                f"  rows {', '.join(map(str, item['rows']))}: {item['client_id']} {item['date'] or ''} "
-                f"{item['type']}".rstrip()
-            )
-    lines += [f"Note: {note}" for note in result.notes]
-    if result.dry_run:
-        lines.append("Dry run: the workbook was not changed")
-    elif result.save is not None:
-        lines.append(
-            f"Saved {result.save.path}"
-            + (f"; previous version kept as {result.save.backup}" if result.save.backup else "")
-        )
-        lines += [f"Warning: {warning}" for warning in result.save.warnings]
-    else:
-        lines.append("No duplicates: the workbook was not changed")
-    return "\n".join(lines)
-
-
-def format_unmerge(result: UnmergeResult) -> str:
-    """The unmerge result as terminal text."""
-    restored = ", ".join(result.restored_ids) or _count(result.restored_rows, "row")
-    lines = [
-        f"Undid {result.merge_id}: {result.survivor_id} restored as it was, {restored} back in place, "
-        f"{_count(result.repointed_back, 'interaction or contact row')} pointing at them again",
-        "The pairs are marked keep apart on the Duplicates sheet, so dedupe will not merge them again",
-    ]
-    if result.save is not None:
-        lines.append(
-            f"Saved {result.save.path}"
-            + (f"; previous version kept as {result.save.backup}" if result.save.backup else "")
-        )
-        lines += [f"Warning: {warning}" for warning in result.save.warnings]
-    return "\n".join(lines)

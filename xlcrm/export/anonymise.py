@@ -16,15 +16,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from xlcrm import schema
 from xlcrm.checks.normalize import as_text, is_blank
 from xlcrm.errors import UsageError
-from xlcrm.files.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult
-from xlcrm.files.save import save_changes
 from xlcrm.xlsx.reader import WorkbookData, require_distinct_headers
 from xlcrm.xlsx.report_sheet import CellValue
 from xlcrm.xlsx.sheet_edits import SheetEdit
@@ -64,7 +61,6 @@ def _mask_email(match: re.Match[str]) -> str:
 
 
 def mask_emails(value: object) -> str:
-    """The cell's text with each email address masked."""
     return _EMAIL.sub(_mask_email, as_text(value))
 
 
@@ -98,16 +94,17 @@ MASKS: dict[str, dict[str, Callable[[object], str]]] = {
 }
 
 
-@dataclass
-class AnonymisedCopy:
-    path: Path
-    masked_cells: dict[str, int]  # sheet name -> cells masked
-    left_out: list[str] = field(default_factory=list)  # report sheets not in the copy
-    save: SaveResult | None = None
+@dataclass(frozen=True)
+class Anonymisation:
+    """How the anonymised copy differs from the workbook."""
 
-    def to_dict(self) -> dict[str, Any]:
-        """The result as JSON-ready values."""
-        return {"path": str(self.path), "masked_cells": self.masked_cells, "left_out": self.left_out}
+    edits: list[SheetEdit]  # the cells masked on each user sheet
+    left_out: list[str]  # the report sheets not in the copy
+
+    @property
+    def masked_cells(self) -> dict[str, int]:
+        """Sheet name -> cells masked."""
+        return {edit.sheet: len(edit.set_cells) for edit in self.edits}
 
 
 def anonymised_edits(data: WorkbookData) -> list[SheetEdit]:
@@ -132,10 +129,9 @@ def anonymised_edits(data: WorkbookData) -> list[SheetEdit]:
     return edits
 
 
-def write_anonymised(
-    data: WorkbookData, output: Path, *, force: bool = False, ignore_lock: bool = False
-) -> AnonymisedCopy:
-    """Write the anonymised copy of the workbook ``data`` was read from to ``output``."""
+def anonymisation(data: WorkbookData, output: Path, *, force: bool = False) -> Anonymisation:
+    """What the anonymised copy of the workbook ``data`` was read from, to be written to ``output``, masks and
+    leaves out; refuses an ``output`` that is the workbook itself, or exists without ``force``."""
     output = Path(output)
     source = data.path
     if output.resolve() == source.resolve():
@@ -144,9 +140,4 @@ def write_anonymised(
         raise UsageError(f"{output} already exists; use --force to replace it")
     require_distinct_headers(data)  # a second Phone column would be copied unmasked
     reports = [name for name in data.sheet_names if name.startswith(schema.REPORT_MARKER)]
-    edits = anonymised_edits(data)
-    # A file replaced with --force is kept in .xlcrm-backups like any workbook xlcrm replaces.
-    save = save_changes(
-        data, edits=edits, remove=reports, output=output, ignore_lock=ignore_lock, keep_backups=DEFAULT_KEEP_BACKUPS
-    )
-    return AnonymisedCopy(save.path, {edit.sheet: len(edit.set_cells) for edit in edits}, reports, save)
+    return Anonymisation(anonymised_edits(data), reports)

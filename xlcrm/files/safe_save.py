@@ -82,6 +82,15 @@ _BUSY_ERRNOS = {errno.EACCES, errno.EPERM, errno.EBUSY, errno.ETXTBSY, errno.EAG
 
 
 @dataclass(frozen=True)
+class SaveOptions:
+    """How a job that changes a workbook saves it: every such job takes one as ``save``."""
+
+    output: Path | None = None  # write the changed workbook to this file instead of replacing the workbook
+    ignore_lock: bool = False  # write even though the file looks open in Excel or LibreOffice
+    keep_backups: int = DEFAULT_KEEP_BACKUPS  # backups of earlier versions kept in .xlcrm-backups (0: make none)
+
+
+@dataclass(frozen=True)
 class SaveResult:
     """What a save did."""
 
@@ -261,13 +270,14 @@ def save_target(source: Path, output: Path | None) -> Path:
     return target.resolve() if target.is_symlink() else target
 
 
-def holding_workbook_lock(workbook: str, *, output: str | None = None) -> Callable[[Command], Command]:
+def holding_workbook_lock(workbook: str) -> Callable[[Command], Command]:
     """Make a library command that writes a workbook hold xlcrm's lock on the file it writes, from before it
     reads anything until after its save (see ``workbook_lock``).
 
-    ``workbook`` names the command's parameter holding the workbook's path (a None value: nothing is written),
-    ``output`` the one holding the other file written instead, if any. A true ``dry_run`` argument takes no
-    lock; an ``ignore_lock`` argument is obeyed for Excel and LibreOffice locks.
+    ``workbook`` names the command's parameter holding the workbook's path (a None value: nothing is written).
+    A ``save`` argument (``SaveOptions``) names the other file written instead, if any, and says whether Excel
+    and LibreOffice locks are ignored; without one, an ``ignore_lock`` argument says that. A true ``dry_run``
+    argument takes no lock.
     """
 
     def decorate(command: Command) -> Command:
@@ -280,9 +290,10 @@ def holding_workbook_lock(workbook: str, *, output: str | None = None) -> Callab
             given = call.arguments
             if given[workbook] is None or given.get("dry_run", False):
                 return command(*args, **kwargs)
-            with workbook_lock(
-                given[workbook], output=given[output] if output else None, ignore_lock=given.get("ignore_lock", False)
-            ):
+            save: SaveOptions | None = given.get("save")
+            output = save.output if save is not None else None
+            ignore_lock = save.ignore_lock if save is not None else given.get("ignore_lock", False)
+            with workbook_lock(given[workbook], output=output, ignore_lock=ignore_lock):
                 return command(*args, **kwargs)
 
         return cast(Command, holding)

@@ -19,7 +19,7 @@ source has no date. Into Contacts and Interactions, records need the ClientID
 of a client on Clients; a record equal to a row already there is left out.
 So importing the same file twice adds nothing the second time.
 
-Everything is written in one safe save; ``dry_run`` writes nothing.
+``import_changes`` works it all out, for the import command to write in one safe save.
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ import dataclasses
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pandas as pd
 
@@ -51,15 +51,12 @@ from xlcrm.dedupe.merge import EMAIL_JOINER, PHONE_JOINER, merged_values
 from xlcrm.dedupe.merge_log import LogEntry, column_positions, merge_log_sheet, read_merge_log, report_rows, sheet_rows
 from xlcrm.dedupe.plan import MAX_BLOCK, ClientRecord, block_keys, client_records, compare
 from xlcrm.errors import MappingError, WorkbookStructureError
-from xlcrm.files.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, holding_workbook_lock
-from xlcrm.files.save import save_changes
 from xlcrm.importing.mapping import ColumnMapping, apply_mapping_file, auto_mapping, combined_name, read_mapping_file
-from xlcrm.importing.sources import SourceTable, read_source
+from xlcrm.importing.sources import SourceTable
 from xlcrm.schema import Column, Kind, Sheet
 from xlcrm.xlsx.reader import (
     SheetData,
     WorkbookData,
-    read_workbook,
     require_distinct_headers,
     require_headers_on_row_one,
 )
@@ -94,7 +91,6 @@ class RecordOutcome:
     merge_id: str = ""  # the Merge log entry of a merge into a client already in the workbook
 
     def to_dict(self) -> dict[str, Any]:
-        """The source record's outcome as JSON-ready values."""
         return {
             "source_row": self.source_row,
             "outcome": self.outcome,
@@ -104,38 +100,17 @@ class RecordOutcome:
         }
 
 
-@dataclass
-class ImportResult:
-    path: Path  # the workbook written (the output file when one was given)
-    source: Path
-    read_as: str
+@dataclass(frozen=True)
+class ImportChanges:
+    """An import worked out: what became of each source record, and the edit and Merge log that carry it out."""
+
     sheet: str  # the sheet's name in the workbook
-    dry_run: bool
-    mapping: list[dict[str, Any]]
-    records: list[RecordOutcome]
+    mappings: list[ColumnMapping]
+    outcomes: list[RecordOutcome]
+    edit: SheetEdit | None  # the cells set and rows appended; None when there is nothing to write
     changed_cells: int  # cells set on rows already in the workbook
-    notes: list[str] = field(default_factory=list)
-    save: SaveResult | None = None
-
-    def count(self, outcome: str) -> int:
-        """How many source records had this outcome."""
-        return sum(record.outcome == outcome for record in self.records)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The result as JSON-ready values, as ``--json`` prints it."""
-        return {
-            "path": str(self.path),
-            "source": str(self.source),
-            "read_as": self.read_as,
-            "sheet": self.sheet,
-            "dry_run": self.dry_run,
-            "mapping": self.mapping,
-            "counts": {outcome: self.count(outcome) for outcome in OUTCOMES},
-            "changed_cells": self.changed_cells,
-            "records": [record.to_dict() for record in self.records],
-            "notes": self.notes,
-            "save": self.save.to_dict() if self.save else None,
-        }
+    reports: list[ReportSheet]  # the Merge log, when clients already in the workbook were changed
+    notes: list[str]
 
 
 # --- records to values ---------------------------------------------------------------------------------
@@ -176,12 +151,7 @@ def _email_parts(value: object) -> list[str]:
     return list(parse_emails(text).addresses) + list(parse_emails(text).invalid)
 
 
-def _collect(
-    found: Iterable[object],
-    parts: Callable[[object], list[str]],
-    keys: Callable[[object], Iterable[str]],
-    joiner: str,
-) -> str:
+def _collect(found: Iterable[object], parts: Any, keys: Any, joiner: str) -> str:
     """The parts of several cells, each once (by its key, or its folded text when it has none), joined."""
     seen: set[str] = set()
     texts: list[str] = []
@@ -313,7 +283,7 @@ class _ClientMatcher:
         self.names: dict[str, set[int]] = defaultdict(set)  # folded name or company -> rows
         frame = sheet.frame
         for record, values in zip(client_records(sheet, self.region), frame.to_dict("records")):
-            self.values[record.row] = cast(dict[str, object], values)  # the frame's columns are column keys
+            self.values[record.row] = values
             self.add(record)
 
     def add(self, record: ClientRecord) -> None:
@@ -465,7 +435,7 @@ def _plan_rows(
     imported = {m.column for m in mappings if m.column}
     existing: dict[str, list[dict[str, object]]] = defaultdict(list)  # by ClientID
     for row in frame.index:
-        held: dict[str, object] = {key: frame.at[row, key] for key in frame.columns}
+        held = {key: frame.at[row, key] for key in frame.columns}
         existing[as_text(held.get("client_id"))].append(held)
     region = settings.phone_region
     for source_row, row in zip(table.row_numbers, table.rows):
@@ -504,29 +474,21 @@ def choose_mapping(table: SourceTable, spec: Sheet, locale: str, mapping_file: P
     return mappings
 
 
-@holding_workbook_lock("workbook", output="output")
-def import_rows(
-    source: str | Path,
-    workbook: str | Path,
+def import_changes(
+    table: SourceTable,
+    data: WorkbookData,
+    spec: Sheet,
     *,
-    sheet: str = schema.CLIENTS.key,
     mapping_file: Path | None = None,
-    dry_run: bool = False,
-    today: dt.date | None = None,
-    output: Path | None = None,
-    ignore_lock: bool = False,
-    keep_backups: int = DEFAULT_KEEP_BACKUPS,
+    today: dt.date,
     now: dt.datetime | None = None,
-) -> ImportResult:
-    """Import the records of ``source`` into one user sheet of ``workbook`` (see the module's docstring)."""
-    today = today or dt.date.today()
-    spec = schema.sheet_by_key(sheet)
-    table = read_source(source)
-    data = read_workbook(workbook)
+) -> ImportChanges:
+    """The records of ``table`` imported into the user sheet ``spec`` of the workbook ``data`` was read from (see the
+    module's docstring); merges into clients already there are logged as made at ``now`` (default: the real time)."""
     target = data.sheet(spec.key)
     locale = data.locale
     if target is None:
-        raise WorkbookStructureError(f"{workbook} has no {spec.name(locale)} sheet to import into")
+        raise WorkbookStructureError(f"{data.path} has no {spec.name(locale)} sheet to import into")
     require_headers_on_row_one(target)
     require_distinct_headers(data)
     mappings = choose_mapping(table, spec, locale, mapping_file)
@@ -565,24 +527,8 @@ def import_rows(
         {letters[key]: value for key, value in values.items() if value is not None} for values in plan.appended
     ]
     reports = [log_merges(data, plan, now or dt.datetime.now().replace(microsecond=0))] if plan.changed else []
-    save = None
-    if not dry_run and (set_cells or append_rows):
-        edit = SheetEdit(target.name, set_cells=set_cells, append_rows=append_rows)
-        save = save_changes(
-            data, reports=reports, edits=[edit], output=output, ignore_lock=ignore_lock, keep_backups=keep_backups
-        )
-    return ImportResult(
-        path=save.path if save else (output or Path(workbook)),
-        source=Path(source),
-        read_as=table.describe(),
-        sheet=target.name,
-        dry_run=dry_run,
-        mapping=[m.to_dict(spec, locale) for m in mappings],
-        records=plan.outcomes,
-        changed_cells=len(set_cells),
-        notes=notes,
-        save=save,
-    )
+    edit = SheetEdit(target.name, set_cells=set_cells, append_rows=append_rows) if set_cells or append_rows else None
+    return ImportChanges(target.name, mappings, plan.outcomes, edit, len(set_cells), reports, notes)
 
 
 def log_merges(data: WorkbookData, plan: _Plan, now: dt.datetime) -> ReportSheet:
@@ -630,59 +576,3 @@ def _missing_column(spec: Sheet, key: str, locale: str, table: SourceTable) -> M
         f"rows for {spec.name(locale)} need a {spec.column(key).name(locale)} column, and none of "
         f"the source's headers ({headers}) is one; name it in a --map file"
     )
-
-
-# --- what the command prints --------------------------------------------------------------------------------
-
-SHOWN_ITEMS = 20
-
-
-def format_import(result: ImportResult) -> str:
-    """The import result as terminal text: how the source was read, its columns, what became of each record."""
-    lines = [f"Read {result.source} as {result.read_as}"]
-    lines.append(f"Columns for {result.sheet}:")
-    for item in result.mapping:
-        target = item["column"] or f"(not imported: {item['origin']})"
-        origin = " [mapping file]" if item["column"] and item["origin"] == "mapping file" else ""
-        lines.append(f"  {item['header']} -> {target}{origin}")
-    verb = "Would add" if result.dry_run else "Added"
-    lines.append(
-        f"{verb} {result.count(ADDED) + result.count(REVIEW)} rows, "
-        f"{'would merge' if result.dry_run else 'merged'} {result.count(MERGED)} into matching clients, "
-        f"{result.count(UNCHANGED)} already in the workbook, {result.count(SKIPPED)} skipped"
-    )
-    logged = [r for r in result.records if r.merge_id]
-    if logged:
-        lines.append(
-            "Merged into clients already in the workbook (the Merge log keeps them as they were; "
-            "undo one with xlcrm unmerge PATH MERGE_ID):"
-        )
-        lines += [
-            f"  source row {r.source_row}: {r.client_id}, {r.merge_id} ({r.detail})" for r in logged[:SHOWN_ITEMS]
-        ]
-    review = [r for r in result.records if r.outcome == REVIEW]
-    if review:
-        lines.append(f"{len(review)} new clients look like existing ones; run xlcrm dedupe to review the pairs:")
-        lines += [f"  source row {r.source_row}: {r.client_id} {r.detail}" for r in review[:SHOWN_ITEMS]]
-    skipped = [r for r in result.records if r.outcome == SKIPPED]
-    if skipped:
-        lines.append("Skipped:")
-        lines += [
-            f"  source row {r.source_row}: {r.detail}" + (f" ({r.client_id})" if r.client_id else "")
-            for r in skipped[:SHOWN_ITEMS]
-        ]
-    for items in (logged, review, skipped):
-        if len(items) > SHOWN_ITEMS:
-            lines.append(f"  … and {len(items) - SHOWN_ITEMS} more (see --json)")
-    lines += [f"Note: {note}" for note in result.notes]
-    if result.dry_run:
-        lines.append("Dry run: the workbook was not changed")
-    elif result.save is None:
-        lines.append("Nothing to write: the workbook was not changed")
-    else:
-        lines.append(
-            f"Saved {result.save.path}"
-            + (f"; previous version kept as {result.save.backup}" if result.save.backup else "")
-        )
-        lines += [f"Warning: {warning}" for warning in result.save.warnings]
-    return "\n".join(lines)

@@ -8,27 +8,44 @@ SQLAlchemy URL (:mod:`xlcrm.export.database`) and an anonymised copy
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from xlcrm.errors import UsageError
-from xlcrm.export.anonymise import AnonymisedCopy, write_anonymised
-from xlcrm.files.safe_save import holding_workbook_lock
-from xlcrm.xlsx.reader import read_workbook
+from xlcrm.export.anonymise import anonymisation
+from xlcrm.files.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, holding_workbook_lock
+from xlcrm.files.save import save_changes
+from xlcrm.jobs.opening import open_to_read
+from xlcrm.xlsx.reader import WorkbookData, read_workbook
 
 if TYPE_CHECKING:  # xlcrm.export.database loads SQLAlchemy, which only an export to a database needs
     from xlcrm.export.database import DatabaseExport
 
 
 @dataclass
+class AnonymisedCopy:
+    """The anonymised copy written: the cells masked on each sheet and the report sheets left out."""
+
+    path: Path
+    masked_cells: dict[str, int]  # sheet name -> cells masked
+    left_out: list[str] = field(default_factory=list)  # report sheets not in the copy
+    save: SaveResult | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": str(self.path), "masked_cells": self.masked_cells, "left_out": self.left_out}
+
+
+@dataclass
 class ExportResult:
+    """What ``export_workbook`` wrote: the database tables and the anonymised copy, each when asked for."""
+
     path: Path
     database: DatabaseExport | None
     anonymised: AnonymisedCopy | None
 
     def to_dict(self) -> dict[str, Any]:
-        """The result as JSON-ready values, as ``--json`` prints it."""
         return {
             "path": str(self.path),
             "database": self.database.to_dict() if self.database else None,
@@ -36,7 +53,6 @@ class ExportResult:
         }
 
 
-@holding_workbook_lock("anonymise")
 def export_workbook(
     path: str | Path,
     *,
@@ -46,14 +62,37 @@ def export_workbook(
     today: dt.date | None = None,
     force: bool = False,
     ignore_lock: bool = False,
+    password: str | None = None,
 ) -> ExportResult:
-    """Export the workbook at ``path`` to each target given; at least one is needed."""
+    """Export the workbook at ``path`` to each target given (at least one is needed): a new SQLite file, the
+    database at a SQLAlchemy URL, an anonymised copy; returns what was written. The workbook is not changed;
+    ``password`` opens a password-protected one."""
+    return open_to_read(
+        path,
+        password,
+        functools.partial(
+            _export, sqlite=sqlite, url=url, anonymise=anonymise, today=today, force=force, ignore_lock=ignore_lock
+        ),
+    )
+
+
+@holding_workbook_lock("anonymise")
+def _export(
+    path: Path,
+    *,
+    sqlite: Path | None,
+    url: str | None,
+    anonymise: Path | None,
+    today: dt.date | None,
+    force: bool,
+    ignore_lock: bool,
+) -> ExportResult:
     if sqlite is None and url is None and anonymise is None:
         raise UsageError("say where to export: --sqlite FILE, --url URL or --anonymise FILE")
     if sqlite is not None and url is not None:
         raise UsageError("give either --sqlite or --url, not both")
     for target in (sqlite, anonymise):
-        if target is not None and Path(target).resolve() == Path(path).resolve():
+        if target is not None and Path(target).resolve() == path.resolve():
             raise UsageError(f"{target} is the workbook itself; export to another file")
         if target is not None and Path(target).exists() and not force:
             raise UsageError(f"{target} already exists; use --force to replace it")
@@ -66,24 +105,22 @@ def export_workbook(
         database = export_sqlite(data, sqlite, today=today, force=force)
     elif url is not None:
         database = export_url(data, url, today=today, force=force)
-    anonymised = write_anonymised(data, anonymise, force=force, ignore_lock=ignore_lock) if anonymise else None
-    return ExportResult(Path(path), database, anonymised)
+    anonymised = _write_anonymised(data, anonymise, force=force, ignore_lock=ignore_lock) if anonymise else None
+    return ExportResult(path, database, anonymised)
 
 
-def format_export(result: ExportResult) -> str:
-    """The export result as terminal text."""
-    lines = []
-    if result.database is not None:
-        lines.append(
-            f"Wrote {result.database.target}: "
-            + ", ".join(f"{table} {rows}" for table, rows in result.database.tables.items())
-        )
-    if result.anonymised is not None:
-        copy = result.anonymised
-        masked = ", ".join(f"{cells} cells on {sheet}" for sheet, cells in copy.masked_cells.items()) or "no cells"
-        lines.append(f"Wrote the anonymised copy {copy.path}: masked {masked}")
-        if copy.left_out:
-            lines.append("Report sheets left out of the copy: " + ", ".join(copy.left_out))
-        if copy.save is not None:
-            lines += [f"Warning: {warning}" for warning in copy.save.warnings]
-    return "\n".join(lines)
+def _write_anonymised(
+    data: WorkbookData, output: Path, *, force: bool = False, ignore_lock: bool = False
+) -> AnonymisedCopy:
+    """Write the anonymised copy of the workbook ``data`` was read from to ``output``; returns what it masked."""
+    copy = anonymisation(data, output, force=force)
+    # A file replaced with --force is kept in .xlcrm-backups like any workbook xlcrm replaces.
+    save = save_changes(
+        data,
+        edits=copy.edits,
+        remove=copy.left_out,
+        output=Path(output),
+        ignore_lock=ignore_lock,
+        keep_backups=DEFAULT_KEEP_BACKUPS,
+    )
+    return AnonymisedCopy(save.path, copy.masked_cells, copy.left_out, save)

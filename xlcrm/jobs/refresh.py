@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,11 +35,12 @@ import pandas as pd
 
 from xlcrm import schema
 from xlcrm.checks.validate import check_ahead
-from xlcrm.dedupe.merge import SHOWN_ITEMS, apply_plan, load_plan
+from xlcrm.dedupe.merge import apply_plan, load_plan
 from xlcrm.dedupe.merge_log import LOG_ADDED_COLUMNS
 from xlcrm.dedupe.plan import DedupePlan
-from xlcrm.files.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, holding_workbook_lock
+from xlcrm.files.safe_save import SaveOptions, SaveResult, holding_workbook_lock
 from xlcrm.files.save import save_changes
+from xlcrm.jobs.opening import open_to_change
 from xlcrm.lifecycle.analysis import analyse
 from xlcrm.lifecycle.computed import computed_cells
 from xlcrm.lifecycle.history import read_history
@@ -69,6 +71,9 @@ class MergeSummary:
 
 @dataclass(frozen=True)
 class RefreshResult:
+    """What ``refresh_workbook`` did: the clients per block, the merges, the sheets and columns written, the errors
+    left."""
+
     path: Path  # the workbook refreshed (the output file when one was given)
     locale: str
     today: dt.date
@@ -107,19 +112,28 @@ class RefreshResult:
         }
 
 
-@holding_workbook_lock("path", output="output")
 def refresh_workbook(
     path: str | Path,
     *,
     today: dt.date | None = None,
     dry_run: bool = False,
-    output: Path | None = None,
-    ignore_lock: bool = False,
-    keep_backups: int = DEFAULT_KEEP_BACKUPS,
+    save: SaveOptions = SaveOptions(),
+    password: str | None = None,
 ) -> RefreshResult:
-    """Rebuild every report sheet of the workbook at ``path`` for ``today`` (default: the real date)."""
-    path = Path(path)
-    today = today or dt.date.today()
+    """Merge duplicates, recompute the lifecycle columns and rebuild every report sheet of the workbook at ``path``
+    for ``today`` (default: the real date), in one read and one save; returns what was done (nothing is written
+    with ``dry_run``). ``password`` opens a password-protected workbook, which is saved back protected."""
+    return open_to_change(
+        path,
+        password,
+        save,
+        functools.partial(_refresh, today=today or dt.date.today(), dry_run=dry_run),
+        dry_run=dry_run,
+    )
+
+
+@holding_workbook_lock("path")
+def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool) -> RefreshResult:
     data = read_workbook(path)
     with contextlib.ExitStack() as cleanup:
         # A big workbook's report renderer and merges' writer: started while Interactions are still being read.
@@ -172,15 +186,15 @@ def refresh_workbook(
             column_widths=computed.widths,
             number_formats=computed.number_formats,
         )
-        save = None
+        saved = None
         if not dry_run:
-            save = save_changes(
+            saved = save_changes(
                 data,
                 reports=sheets,
                 edits=[*dedupe_edits, edit],
-                output=output,
-                ignore_lock=ignore_lock,
-                keep_backups=keep_backups,
+                output=save.output,
+                ignore_lock=save.ignore_lock,
+                keep_backups=save.keep_backups,
                 prerendered=prerendered,
                 prewritten=prewritten,
             )
@@ -189,7 +203,7 @@ def refresh_workbook(
     names = [sheet.name for sheet in sheets]
     tally = analysis.lifecycle.clients["block"].value_counts()
     return RefreshResult(
-        path=save.path if save else (output or path),
+        path=saved.path if saved else (save.output or path),
         locale=data.locale,
         today=today,
         dry_run=dry_run,
@@ -203,7 +217,7 @@ def refresh_workbook(
         merged_clients=plan.merged_rows if plan else 0,
         merges=_merge_summaries(plan),
         review_pairs=len(plan.review) if plan else 0,
-        save=save,
+        save=saved,
     )
 
 
@@ -292,59 +306,3 @@ def _as_read(columns: dict[str, dict[int, CellValue]], rows: RowMap) -> dict[str
         letter: dict(zip(rows.as_read(np.fromiter(cells, dtype=np.int64, count=len(cells))).tolist(), cells.values()))
         for letter, cells in columns.items()
     }
-
-
-def format_result(result: RefreshResult) -> str:
-    """A few lines for the terminal: blocks, movement, sheets, problems; names in the workbook's language."""
-    locale = result.locale
-    verb = "Would refresh" if result.dry_run else "Refreshed"
-    lines = [f"{verb} {result.path} for {result.today:%d.%m.%Y}"]
-    lines.append(
-        "Blocks: " + ", ".join(f"{schema.block(n).label(locale)} {count}" for n, count in result.blocks.items())
-    )
-    if result.migration.previous:
-        lines.append(
-            f"Since the refresh of {result.migration.previous:%d.%m.%Y}: "
-            f"{result.migration.moved} client{'' if result.migration.moved == 1 else 's'} changed block"
-        )
-    else:
-        lines.append("First refresh: block movement will show from the next one")
-    if result.added_sheets:
-        lines.append(("Would add " if result.dry_run else "Added ") + ", ".join(result.added_sheets))
-    if result.replaced_sheets:
-        lines.append(("Would rebuild " if result.dry_run else "Rebuilt ") + ", ".join(result.replaced_sheets))
-    if result.added_columns:
-        clients = schema.CLIENTS.name(locale)
-        lines.append(
-            ("Would add " if result.dry_run else "Added ") + f"columns to {clients}: " + ", ".join(result.added_columns)
-        )
-    if result.merged_clients:
-        merge_log = schema.MERGE_LOG.name(locale)
-        verb = "Would merge" if result.dry_run else "Merged"
-        lines.append(
-            f"{verb} {_count(result.merged_clients, 'duplicate client')}"
-            f" into {'their survivors' if result.merged_clients > 1 else 'its survivor'}"
-            f" (undo with xlcrm unmerge; see {merge_log}):"
-        )
-        lines.extend(
-            f"  {merge.survivor} <- {', '.join(merge.merged)} ({merge.reason})" for merge in result.merges[:SHOWN_ITEMS]
-        )
-        if len(result.merges) > SHOWN_ITEMS:
-            lines.append(f"  … and {len(result.merges) - SHOWN_ITEMS} more (see --json)")
-    if result.review_pairs:
-        duplicates = schema.DUPLICATES.name(locale)
-        lines.append(
-            f"{_count(result.review_pairs, 'probable duplicate pair')} to review on {duplicates}: "
-            "type merge or keep apart in Decision, the next refresh applies it"
-        )
-    problems = schema.PROBLEMS.name(locale)
-    lines.append(f"{result.errors} errors and {result.warnings} warnings, listed on {problems}")
-    if result.save and result.save.backup:
-        lines.append(f"Previous version kept as {result.save.backup}")
-    if result.save:
-        lines.extend(f"Warning: {warning}" for warning in result.save.warnings)
-    return "\n".join(lines)
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number:,} {noun}" + ("" if number == 1 else "s")

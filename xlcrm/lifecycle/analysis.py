@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from xlcrm.checks.findings import Code, Finding, Severity
 from xlcrm.checks.settings import Settings, read_settings
-from xlcrm.checks.validate import Report, validate_data
+from xlcrm.checks.validate import ValidationReport, validate_data
 from xlcrm.errors import WorkbookStructureError
 from xlcrm.lifecycle.blocks import Lifecycle, compute_lifecycle
 from xlcrm.lifecycle.frames import Frames, build_frames
@@ -25,7 +25,7 @@ STRUCTURE_CODES = frozenset({Code.MISSING_SHEET, Code.MISSING_COLUMN, Code.MISPL
 @dataclass(frozen=True)
 class Analysis:
     data: WorkbookData
-    report: Report
+    report: ValidationReport
     settings: Settings
     frames: Frames
     lifecycle: Lifecycle

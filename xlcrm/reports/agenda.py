@@ -11,7 +11,7 @@ column of Clients):
 - VIP and Key clients silent long enough to be Dead, to review.
 
 The horizon is the ``birthday_days`` setting (14 days by default) for planned
-contacts and birthdays alike. ``write_ics`` turns the dated items (planned
+contacts and birthdays alike. ``agenda_calendar`` turns the dated items (planned
 contacts and birthdays) into an iCalendar file, so managers get reminders.
 """
 
@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import zlib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -28,11 +27,8 @@ import pandas as pd
 from icalendar import Alarm, Calendar, Event
 
 from xlcrm import schema
-from xlcrm.errors import UsageError, WriteError
-from xlcrm.lifecycle.analysis import analyse
 from xlcrm.lifecycle.blocks import Lifecycle
 from xlcrm.lifecycle.frames import Frames
-from xlcrm.xlsx.reader import read_workbook
 from xlcrm.xlsx.report_sheet import ColumnFormat, ReportColumn, ReportSheet, ReportTable
 
 # Order of the tasks within a manager's agenda: the most urgent first.
@@ -58,21 +54,18 @@ class Agenda:
         return Agenda(self.today, self.locale, self.horizon_days, mine.reset_index(drop=True))
 
     def to_dict(self) -> dict[str, Any]:
-        """The agenda as JSON-ready values, one record per item."""
         items = []
-        item: Any  # a row of AGENDA_COLUMNS; pandas-stubs gives its fields every scalar type at once
         for item in self.items.itertuples(index=False):
-            record: dict[str, Any] = item._asdict()
+            record = item._asdict()
             record["date"] = None if pd.isna(record["date"]) else record["date"].date().isoformat()
             record["days"] = None if pd.isna(record["days"]) else int(record["days"])
             for key in ("client", "company", "phone", "details"):
-                record[key] = _text(record[key]) or None
+                record[key] = item_text(record[key]) or None
             items.append(record)
         return {"today": self.today.isoformat(), "horizon_days": self.horizon_days, "items": items}
 
 
 def build_agenda(frames: Frames, lifecycle: Lifecycle) -> Agenda:
-    """Every manager's tasks: overdue and planned contacts, birthdays, and clients due for a contact or a review."""
     today = pd.Timestamp(lifecycle.today)
     horizon = lifecycle.settings.birthday_days
     until = today + pd.Timedelta(days=horizon)
@@ -162,39 +155,7 @@ def build_agenda(frames: Frames, lifecycle: Lifecycle) -> Agenda:
     return Agenda(lifecycle.today, locale, horizon, items[list(AGENDA_COLUMNS)].reset_index(drop=True))
 
 
-@dataclass(frozen=True)
-class AgendaResult:
-    agenda: Agenda
-    ics: Path | None  # the calendar file written
-    events: int  # events in it
-
-    def to_dict(self) -> dict[str, Any]:
-        """The agenda and the calendar file written, as JSON-ready values."""
-        return {**self.agenda.to_dict(), "ics": str(self.ics) if self.ics else None, "events": self.events}
-
-
-def workbook_agenda(
-    path: str | Path, *, today: dt.date | None = None, manager: str | None = None, ics: Path | None = None
-) -> AgendaResult:
-    """The agenda of the workbook at ``path`` (only ``manager``'s when given), optionally as an .ics file too."""
-    analysis = analyse(read_workbook(path), today or dt.date.today())
-    agenda = build_agenda(analysis.frames, analysis.lifecycle)
-    if manager is not None:
-        names = (*analysis.settings.managers, *analysis.lifecycle.clients["manager"].dropna())
-        known = {schema.fold(name): name for name in names}
-        if schema.fold(manager) not in known:
-            # A typo would otherwise look like an empty agenda.
-            raise UsageError(
-                f"no manager named {manager!r} in the workbook; managers: "
-                + ", ".join(sorted(known.values(), key=schema.fold))
-            )
-        agenda = agenda.for_manager(manager)
-    events = write_ics(agenda, ics) if ics is not None else 0
-    return AgendaResult(agenda, ics, events)
-
-
 def agenda_sheet(agenda: Agenda, subtitle: str) -> ReportSheet:
-    """The agenda report sheet: one table of every task, filterable by manager."""
     locale = agenda.locale
 
     def text(key: str) -> str:
@@ -235,25 +196,9 @@ def agenda_sheet(agenda: Agenda, subtitle: str) -> ReportSheet:
     return ReportSheet.of(schema.AGENDA, locale, text("agenda_title"), subtitle, (table,))
 
 
-def format_agenda(agenda: Agenda) -> str:
-    """The agenda as terminal text: a block per manager, one line per item."""
-    if agenda.items.empty:
-        return schema.label("no_tasks", agenda.locale)
-    lines: list[str] = []
-    item: Any  # a row of AGENDA_COLUMNS; pandas-stubs gives its fields every scalar type at once
-    for manager, items in agenda.items.groupby("manager", sort=False):
-        lines.append(f"{manager} ({len(items)})")
-        for item in items.itertuples(index=False):
-            when = "" if pd.isna(item.date) else f"{item.date:%d.%m.%Y}"
-            who = " ".join(part for part in (item.client_id, _text(item.company) or _text(item.client)) if part)
-            details = f" — {_text(item.details)}" if _text(item.details) else ""
-            phone = f" {_text(item.phone)}" if _text(item.phone) else ""
-            lines.append(f"  {when:10}  {schema.label('task_' + item.task, agenda.locale)}: {who}{phone}{details}")
-    return "\n".join(lines)
-
-
-def write_ics(agenda: Agenda, path: Path) -> int:
-    """Write the planned contacts and birthdays as all-day events with a 9:00 reminder; returns how many.
+def agenda_calendar(agenda: Agenda) -> tuple[bytes, int]:
+    """The planned contacts and birthdays as an iCalendar file of all-day events with a 9:00 reminder, and how many
+    events it holds.
 
     Each event's UID is built from the client, the task, the date and the details, so a
     calendar that imports the file again updates its events instead of doubling them.
@@ -264,7 +209,6 @@ def write_ics(agenda: Agenda, path: Path) -> int:
     calendar.add("x-wr-calname", schema.label("agenda_title", agenda.locale))
     stamp = dt.datetime.combine(agenda.today, dt.time(), tzinfo=dt.timezone.utc)
     count = 0
-    item: Any  # a row of AGENDA_COLUMNS; pandas-stubs gives its fields every scalar type at once
     for item in agenda.items.itertuples(index=False):
         if item.task not in CALENDAR_TASKS or pd.isna(item.date):
             continue
@@ -272,15 +216,15 @@ def write_ics(agenda: Agenda, path: Path) -> int:
         # An overdue contact is still to be made: remind today, not on the day already passed.
         start = max(day, agenda.today) if item.task == "overdue" else day
         event = Event()
-        who = _text(item.company) or _text(item.client) or item.client_id
+        who = item_text(item.company) or item_text(item.client) or item.client_id
         event.add("summary", f"{schema.label('task_' + item.task, agenda.locale)}: {who}")
         event.add("dtstart", start)
         event.add("dtend", start + dt.timedelta(days=1))
         event.add("dtstamp", stamp)
         # Two contact persons of one client may share a birthday: the details (their names) tell them apart.
-        detail = zlib.crc32(_text(item.details).encode("utf-8"))
+        detail = zlib.crc32(item_text(item.details).encode("utf-8"))
         event.add("uid", f"{item.client_id}-{item.task}-{day.isoformat()}-{detail:08x}@xlcrm")
-        description = [text for part in (item.details, item.phone, item.manager) if (text := _text(part))]
+        description = [text for part in (item.details, item.phone, item.manager) if (text := item_text(part))]
         if description:
             event.add("description", "\n".join(description))
         alarm = Alarm()
@@ -290,17 +234,13 @@ def write_ics(agenda: Agenda, path: Path) -> int:
         event.add_component(alarm)
         calendar.add_component(event)
         count += 1
-    try:
-        path.write_bytes(calendar.to_ical())
-    except OSError as exc:
-        raise WriteError(f"cannot write {path}: {exc.strerror or exc}") from None
-    return count
+    return calendar.to_ical(), count
 
 
 def _next_anniversary(birthdays: pd.Series, today: pd.Timestamp) -> pd.Series:
     """The next birthday on or after today (29 February falls on the 28th in other years); NaT when unknown."""
     known = birthdays.dropna()
-    result: pd.Series = pd.Series(pd.NaT, index=birthdays.index, dtype="datetime64[ns]")
+    result = pd.Series(pd.NaT, index=birthdays.index, dtype="datetime64[ns]")
     if known.empty:
         return result
     month, day = known.dt.month.to_numpy(), known.dt.day.to_numpy()
@@ -314,8 +254,7 @@ def _dates(year: int, month: np.ndarray, day: np.ndarray) -> pd.DatetimeIndex:
     leap_day = (month == 2) & (day == 29)
     is_leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
     day = np.where(leap_day & (not is_leap), 28, day)
-    dates: pd.DatetimeIndex = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": day}))
-    return dates
+    return pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": day}))
 
 
 def _turns(birthdays: pd.Series, anniversaries: pd.Series, locale: str) -> pd.Series:
@@ -337,6 +276,6 @@ def _format(template: str, **columns: pd.Series) -> pd.Series:
     )
 
 
-def _text(value: object) -> str:
+def item_text(value: object) -> str:
     """Text of an item field; pandas keeps a missing text as NaN."""
     return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)

@@ -1,0 +1,189 @@
+"""``xlcrm dedupe`` and ``xlcrm unmerge``: merge the duplicate clients of the workbook, or undo one merge.
+
+The merging itself is :mod:`xlcrm.dedupe.merge`'s; these jobs read the workbook, have it worked out and save it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from xlcrm.dedupe.merge import DedupeChanges, dedupe_changes, unmerge_changes
+from xlcrm.errors import EditRefused, MergeNotUndoable
+from xlcrm.files.safe_save import SaveOptions, SaveResult, holding_workbook_lock
+from xlcrm.files.save import save_changes
+from xlcrm.jobs.opening import open_to_change
+from xlcrm.xlsx.reader import read_workbook
+
+# --- dedupe ---------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class DedupeResult:
+    """What ``dedupe_workbook`` did (or, on a dry run, would do): the merges, the pairs to review, the interactions
+    entered twice."""
+
+    path: Path
+    dry_run: bool
+    clients: int
+    candidate_pairs: int
+    merges: list[dict[str, Any]]
+    review: list[dict[str, Any]]
+    kept_apart: int
+    vetoed: int
+    interaction_duplicates: list[dict[str, Any]]
+    notes: list[str]
+    save: SaveResult | None = None
+
+    @property
+    def merged_rows(self) -> int:
+        return sum(len(m["merged"]) for m in self.merges)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "dry_run": self.dry_run,
+            "clients": self.clients,
+            "candidate_pairs": self.candidate_pairs,
+            "merges": self.merges,
+            "review": self.review,
+            "kept_apart": self.kept_apart,
+            "vetoed": self.vetoed,
+            "interaction_duplicates": self.interaction_duplicates,
+            "notes": self.notes,
+            "save": self.save.to_dict() if self.save else None,
+        }
+
+
+def dedupe_workbook(
+    path: str | Path,
+    *,
+    dry_run: bool = False,
+    save: SaveOptions = SaveOptions(),
+    password: str | None = None,
+    now: dt.datetime | None = None,
+) -> DedupeResult:
+    """Merge certain duplicate clients of the workbook at ``path``, list probable ones on the Duplicates sheet and
+    apply the user's decisions typed there; returns the merges and pairs. With ``dry_run`` nothing is written: the
+    result says what would happen. ``now`` (default: the real time) dates the merges on the Merge log;
+    ``password`` opens a password-protected workbook, which is saved back protected."""
+    return open_to_change(path, password, save, functools.partial(_dedupe, dry_run=dry_run, now=now), dry_run=dry_run)
+
+
+@holding_workbook_lock("path")
+def _dedupe(path: Path, save: SaveOptions, *, dry_run: bool, now: dt.datetime | None) -> DedupeResult:
+    data = read_workbook(path)
+    changes = dedupe_changes(data, now=now)
+    saved = None
+    if not dry_run and changes.writes:
+        saved = save_changes(
+            data,
+            reports=changes.reports,
+            edits=changes.edits,
+            output=save.output,
+            ignore_lock=save.ignore_lock,
+            keep_backups=save.keep_backups,
+        )
+    return _dedupe_result(path, dry_run, changes, saved)
+
+
+def _dedupe_result(path: Path, dry_run: bool, changes: DedupeChanges, save: SaveResult | None) -> DedupeResult:
+    plan = changes.plan
+    records = plan.records
+    return DedupeResult(
+        path=path,
+        dry_run=dry_run,
+        clients=len(records),
+        candidate_pairs=plan.candidate_pairs,
+        merges=[action.to_dict(plan) for action in changes.actions],
+        review=[
+            {
+                "rows": list(m.rows),
+                "client_ids": [records[m.first].client_id, records[m.second].client_id],
+                "score": m.score,
+                "reason": m.reason,
+            }
+            for m in plan.review
+        ],
+        kept_apart=len(plan.kept_apart),
+        vetoed=len(plan.vetoed),
+        interaction_duplicates=[
+            {
+                "rows": list(d.rows),
+                "client_id": d.client_id,
+                "date": d.date.isoformat() if d.date else None,
+                "type": d.type,
+                "amount": d.amount,
+                "comment": d.comment,
+            }
+            for d in plan.interaction_duplicates
+        ],
+        notes=changes.notes,
+        save=save,
+    )
+
+
+# --- unmerge --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class UnmergeResult:
+    """What ``unmerge_workbook`` restored."""
+
+    path: Path
+    merge_id: str
+    survivor_id: str
+    restored_ids: list[str]
+    restored_rows: int
+    repointed_back: int
+    save: SaveResult | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "merge_id": self.merge_id,
+            "survivor_id": self.survivor_id,
+            "restored_ids": self.restored_ids,
+            "restored_rows": self.restored_rows,
+            "repointed_back": self.repointed_back,
+            "save": self.save.to_dict() if self.save else None,
+        }
+
+
+def unmerge_workbook(
+    path: str | Path, merge_id: str, *, save: SaveOptions = SaveOptions(), password: str | None = None
+) -> UnmergeResult:
+    """Undo the merge ``merge_id`` of the Merge log of the workbook at ``path``: original rows back in place,
+    re-pointed rows back, the pairs kept apart from then on; returns what was restored. ``password`` opens a
+    password-protected workbook, which is saved back protected."""
+    return open_to_change(path, password, save, functools.partial(_unmerge, merge_id=merge_id))
+
+
+@holding_workbook_lock("path")
+def _unmerge(path: Path, save: SaveOptions, *, merge_id: str) -> UnmergeResult:
+    data = read_workbook(path)
+    changes = unmerge_changes(data, merge_id)
+    try:
+        saved = save_changes(
+            data,
+            reports=changes.reports,
+            edits=changes.edits,
+            remove=changes.remove,
+            output=save.output,
+            ignore_lock=save.ignore_lock,
+            keep_backups=save.keep_backups,
+        )
+    except EditRefused as exc:
+        raise MergeNotUndoable(f"{changes.merge_id} cannot be undone: {exc}") from None
+    return UnmergeResult(
+        path,
+        changes.merge_id,
+        changes.survivor_id,
+        changes.restored_ids,
+        changes.restored_rows,
+        changes.repointed_back,
+        saved,
+    )

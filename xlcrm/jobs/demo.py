@@ -1,0 +1,74 @@
+"""``xlcrm demo``: a realistic demo workbook with planted duplicates and mistakes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from xlcrm import schema
+from xlcrm.create.demo import Lookalike, PlantedDuplicate, PlantedMistake, generate_demo
+from xlcrm.create.template import build_workbook
+from xlcrm.errors import UsageError
+from xlcrm.files.safe_save import holding_workbook_lock, write_new_workbook
+
+
+@dataclass
+class DemoResult:
+    """The demo workbook ``create_demo`` made, with the manifest of what was planted on purpose."""
+
+    path: Path
+    locale: str
+    seed: int
+    today: dt.date
+    clients: int
+    interactions: int
+    planted_mistakes: list[PlantedMistake]
+    planted_duplicates: list[PlantedDuplicate]
+    lookalikes: list[Lookalike]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "path": str(self.path),
+            "locale": self.locale,
+            "seed": self.seed,
+            "today": self.today.isoformat(),
+            "clients": self.clients,
+            "interactions": self.interactions,
+            "planted_mistakes": [m.to_dict() for m in self.planted_mistakes],
+            "planted_duplicates": [d.to_dict() for d in self.planted_duplicates],
+            "lookalikes": [pair.to_dict() for pair in self.lookalikes],
+        }
+
+
+@holding_workbook_lock("path")
+def create_demo(
+    path: str | Path,
+    clients: int = 300,
+    seed: int = 1,
+    locale: str = "ru",
+    today: dt.date | None = None,
+    force: bool = False,
+) -> DemoResult:
+    """Generate a demo client base of ``clients`` clients, with duplicates and mistakes planted on purpose, and save
+    it at ``path`` (an existing file only with ``force``); returns what was planted. The same ``seed``, ``locale`` and
+    ``today`` (default: the real date) give the same workbook."""
+    path = Path(path)
+    today = today or dt.date.today()
+    # Refused before generating: a big demo takes minutes to build only to be refused on save.
+    if path.exists() and not force:
+        raise UsageError(f"{path} already exists; use --force to overwrite it")
+    data = generate_demo(clients, seed, locale, today)
+    book = build_workbook(locale, rows=data.rows, lists=data.lists)
+    write_new_workbook(book, path, force=force)
+    return DemoResult(
+        path=path,
+        locale=locale,
+        seed=seed,
+        today=today,
+        clients=len(data.rows[schema.CLIENTS.key]),
+        interactions=len(data.rows[schema.INTERACTIONS.key]),
+        planted_mistakes=data.planted_mistakes,
+        planted_duplicates=data.planted_duplicates,
+        lookalikes=data.lookalikes,
+    )

@@ -1,0 +1,132 @@
+"""``xlcrm import``: rows of another table (Excel, CSV, amoCRM, Bitrix24) into a sheet of the workbook, without
+duplicates.
+
+The matching is :mod:`xlcrm.importing.importer`'s; this job reads the source and the workbook, has the import worked
+out and saves it. Named ``importing`` because ``import`` is a Python keyword.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from xlcrm import schema
+from xlcrm.files.safe_save import SaveOptions, SaveResult, holding_workbook_lock
+from xlcrm.files.save import save_changes
+from xlcrm.importing.importer import OUTCOMES, RecordOutcome, import_changes
+from xlcrm.importing.sources import read_source
+from xlcrm.jobs.opening import open_to_change
+from xlcrm.xlsx.reader import read_workbook
+
+
+@dataclass
+class ImportResult:
+    """What ``import_rows`` did (or, on a dry run, would do): the mapping of the columns and what became of each
+    source record."""
+
+    path: Path  # the workbook written (the output file when one was given)
+    source: Path
+    read_as: str
+    sheet: str  # the sheet's name in the workbook
+    dry_run: bool
+    mapping: list[dict[str, Any]]
+    records: list[RecordOutcome]
+    changed_cells: int  # cells set on rows already in the workbook
+    notes: list[str] = field(default_factory=list)
+    save: SaveResult | None = None
+
+    def count(self, outcome: str) -> int:
+        return sum(record.outcome == outcome for record in self.records)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path),
+            "source": str(self.source),
+            "read_as": self.read_as,
+            "sheet": self.sheet,
+            "dry_run": self.dry_run,
+            "mapping": self.mapping,
+            "counts": {outcome: self.count(outcome) for outcome in OUTCOMES},
+            "changed_cells": self.changed_cells,
+            "records": [record.to_dict() for record in self.records],
+            "notes": self.notes,
+            "save": self.save.to_dict() if self.save else None,
+        }
+
+
+def import_rows(
+    source: str | Path,
+    workbook: str | Path,
+    *,
+    sheet: str = schema.CLIENTS.key,
+    mapping_file: Path | None = None,
+    dry_run: bool = False,
+    today: dt.date | None = None,
+    save: SaveOptions = SaveOptions(),
+    password: str | None = None,
+    now: dt.datetime | None = None,
+) -> ImportResult:
+    """Import the records of the table ``source`` into the sheet ``sheet`` (a schema key: clients, contacts,
+    interactions, services) of ``workbook``, merging those that match clients already there; returns the mapping
+    and what became of each record. ``mapping_file`` overrides the automatic mapping of the source's headers;
+    ``today`` (default: the real date) is Created of new clients, ``now`` (default: the real time) dates the
+    merges on the Merge log. With ``dry_run`` nothing is written. ``password`` opens a password-protected
+    workbook, which is saved back protected."""
+    return open_to_change(
+        workbook,
+        password,
+        save,
+        functools.partial(
+            _import,
+            source=source,
+            sheet=sheet,
+            mapping_file=mapping_file,
+            dry_run=dry_run,
+            today=today or dt.date.today(),
+            now=now,
+        ),
+        dry_run=dry_run,
+    )
+
+
+@holding_workbook_lock("workbook")
+def _import(
+    workbook: Path,
+    save: SaveOptions,
+    *,
+    source: str | Path,
+    sheet: str,
+    mapping_file: Path | None,
+    dry_run: bool,
+    today: dt.date,
+    now: dt.datetime | None,
+) -> ImportResult:
+    spec = schema.sheet_by_key(sheet)
+    table = read_source(source)
+    data = read_workbook(workbook)
+    changes = import_changes(table, data, spec, mapping_file=mapping_file, today=today, now=now)
+    saved = None
+    if not dry_run and changes.edit is not None:
+        saved = save_changes(
+            data,
+            reports=changes.reports,
+            edits=[changes.edit],
+            output=save.output,
+            ignore_lock=save.ignore_lock,
+            keep_backups=save.keep_backups,
+        )
+    return ImportResult(
+        path=saved.path if saved else (save.output or workbook),
+        source=Path(source),
+        read_as=table.describe(),
+        sheet=changes.sheet,
+        dry_run=dry_run,
+        mapping=[m.to_dict(spec, data.locale) for m in changes.mappings],
+        records=changes.outcomes,
+        changed_cells=changes.changed_cells,
+        notes=changes.notes,
+        save=saved,
+    )

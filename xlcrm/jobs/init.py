@@ -1,0 +1,57 @@
+"""``xlcrm init``: a new, empty workbook from the template; and the bundled templates themselves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from xlcrm import schema
+from xlcrm.create.template import TEMPLATE_FILE, build_workbook, check_locale
+from xlcrm.errors import UsageError, WriteError
+from xlcrm.files.safe_save import write_new_workbook
+from xlcrm.runtime.paths import path_problem
+
+
+@dataclass(frozen=True)
+class InitResult:
+    """The workbook ``create_template`` made: its path, language and sheets."""
+
+    path: Path
+    locale: str
+    sheets: list[str]
+    backup: Path | None = None  # with --force: where the replaced file was kept
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "path": str(self.path),
+            "locale": self.locale,
+            "sheets": list(self.sheets),
+            "backup": str(self.backup) if self.backup else None,
+        }
+
+
+def create_template(path: str | Path, locale: str = schema.DEFAULT_LOCALE, force: bool = False) -> InitResult:
+    """Save a new, empty client-base workbook from the template at ``path``, its names in ``locale``; returns its
+    sheets. An existing file is replaced only with ``force`` (and kept as a backup)."""
+    path = Path(path)
+    check_locale(locale)
+    if path.suffix.lower() != ".xlsx":
+        raise UsageError(f"{path}: xlcrm init creates an .xlsx workbook; choose a file name ending in .xlsx")
+    if (problem := path_problem(path)) is not None:
+        raise WriteError(f"cannot write {path}: {problem}; nothing was changed")
+    if path.is_dir():
+        raise UsageError(f"{path} is a folder; give the path of the workbook to create")
+    book = build_workbook(locale)
+    saved = write_new_workbook(book, path, force=force, expected_sheets=book.sheetnames)
+    return InitResult(path=path, locale=locale, sheets=list(book.sheetnames), backup=saved.backup)
+
+
+def write_templates(folder: str | Path) -> list[Path]:
+    """(Re)generate the bundled blank templates, one per locale, in ``folder``."""
+    paths = []
+    for locale in schema.LOCALES:
+        path = Path(folder) / TEMPLATE_FILE.format(locale=locale)
+        # Removed rather than forced over, so no backup of an old template lands beside the new one.
+        path.unlink(missing_ok=True)
+        paths.append(create_template(path, locale).path)
+    return paths
