@@ -110,6 +110,7 @@ class PlantedMistake:
     note: str
 
     def to_dict(self) -> dict[str, str]:
+        """The result as JSON-ready values, as ``--json`` prints it."""
         return {"code": self.code.value, "cell": self.cell, "value": self.value, "note": self.note}
 
 
@@ -122,6 +123,7 @@ class PlantedDuplicate:
     how: str
 
     def to_dict(self) -> dict[str, str]:
+        """The result as JSON-ready values, as ``--json`` prints it."""
         return {"original": self.original, "duplicate": self.duplicate, "how": self.how}
 
 
@@ -134,6 +136,7 @@ class Lookalike:
     why: str
 
     def to_dict(self) -> dict[str, str]:
+        """The result as JSON-ready values, as ``--json`` prints it."""
         return {"first": self.first, "second": self.second, "why": self.why}
 
 

@@ -79,6 +79,7 @@ class MergeAction:
     left_whole: tuple[str, ...] = ()
 
     def to_dict(self, plan: DedupePlan) -> dict[str, Any]:
+        """The result as JSON-ready values, as ``--json`` prints it."""
         records = plan.records
         return {
             "merge_id": self.merge_id,

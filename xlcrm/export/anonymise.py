@@ -61,6 +61,7 @@ def _mask_email(match: re.Match[str]) -> str:
 
 
 def mask_emails(value: object) -> str:
+    """``value`` with every e-mail address in it masked, its first letters kept."""
     return _EMAIL.sub(_mask_email, as_text(value))
 
 

@@ -91,6 +91,7 @@ class RecordOutcome:
     merge_id: str = ""  # the Merge log entry of a merge into a client already in the workbook
 
     def to_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready values, as ``--json`` prints it."""
         return {
             "source_row": self.source_row,
             "outcome": self.outcome,

@@ -26,6 +26,7 @@ class AgendaResult:
     events: int  # events in it
 
     def to_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready values, as ``--json`` prints it."""
         return {**self.agenda.to_dict(), "ics": str(self.ics) if self.ics else None, "events": self.events}
 
 

@@ -40,9 +40,11 @@ class DedupeResult:
 
     @property
     def merged_rows(self) -> int:
+        """The number of rows merged into their survivors."""
         return sum(len(m["merged"]) for m in self.merges)
 
     def to_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready values, as ``--json`` prints it."""
         return {
             "path": str(self.path),
             "dry_run": self.dry_run,
@@ -142,6 +144,7 @@ class UnmergeResult:
     save: SaveResult | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready values, as ``--json`` prints it."""
         return {
             "path": str(self.path),
             "merge_id": self.merge_id,

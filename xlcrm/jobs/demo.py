@@ -28,6 +28,7 @@ class DemoResult:
     lookalikes: list[Lookalike]
 
     def to_dict(self) -> dict[str, object]:
+        """The result as JSON-ready values, as ``--json`` prints it."""
         return {
             "path": str(self.path),
             "locale": self.locale,

@@ -34,6 +34,7 @@ class AnonymisedCopy:
     save: SaveResult | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready values, as ``--json`` prints it."""
         return {"path": str(self.path), "masked_cells": self.masked_cells, "left_out": self.left_out}
 
 
@@ -46,6 +47,7 @@ class ExportResult:
     anonymised: AnonymisedCopy | None
 
     def to_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready values, as ``--json`` prints it."""
         return {
             "path": str(self.path),
             "database": self.database.to_dict() if self.database else None,

@@ -39,9 +39,11 @@ class ImportResult:
     save: SaveResult | None = None
 
     def count(self, outcome: str) -> int:
+        """The number of imported records with this ``outcome``."""
         return sum(record.outcome == outcome for record in self.records)
 
     def to_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready values, as ``--json`` prints it."""
         return {
             "path": str(self.path),
             "source": str(self.source),

@@ -22,6 +22,7 @@ class InitResult:
     backup: Path | None = None  # with --force: where the replaced file was kept
 
     def to_dict(self) -> dict[str, object]:
+        """The result as JSON-ready values, as ``--json`` prints it."""
         return {
             "path": str(self.path),
             "locale": self.locale,

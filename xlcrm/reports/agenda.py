@@ -54,6 +54,7 @@ class Agenda:
         return Agenda(self.today, self.locale, self.horizon_days, mine.reset_index(drop=True))
 
     def to_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready values, as ``--json`` prints it."""
         items = []
         for item in self.items.itertuples(index=False):
             record = item._asdict()
@@ -66,6 +67,7 @@ class Agenda:
 
 
 def build_agenda(frames: Frames, lifecycle: Lifecycle) -> Agenda:
+    """The agenda for ``frames``' clients at the date the lifecycle was computed for: whom to contact and why."""
     today = pd.Timestamp(lifecycle.today)
     horizon = lifecycle.settings.birthday_days
     until = today + pd.Timedelta(days=horizon)
@@ -156,6 +158,7 @@ def build_agenda(frames: Frames, lifecycle: Lifecycle) -> Agenda:
 
 
 def agenda_sheet(agenda: Agenda, subtitle: str) -> ReportSheet:
+    """The agenda report sheet, titled with ``subtitle``."""
     locale = agenda.locale
 
     def text(key: str) -> str:
