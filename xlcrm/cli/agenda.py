@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import click
 import pandas as pd
@@ -51,6 +52,7 @@ def format_agenda(agenda: Agenda) -> str:
     if agenda.items.empty:
         return schema.label("no_tasks", agenda.locale)
     lines: list[str] = []
+    item: Any  # a row of AGENDA_COLUMNS; pandas-stubs gives its fields every scalar type at once
     for manager, items in agenda.items.groupby("manager", sort=False):
         lines.append(f"{manager} ({len(items)})")
         for item in items.itertuples(index=False):

@@ -631,7 +631,7 @@ class _Builder:
         """Clients typed in again by another manager; each copy keeps the same phone number."""
         rng = self.rng
         pool = [c for c in clients if c.role == _PLAIN and not c.protected]
-        copies = []
+        copies: list[tuple[_Client, _Client, str]] = []
         for original in rng.sample(pool, min(count, len(pool))):
             original.protected = True
             copies.append(self._duplicate_of(original, len(clients) + len(copies), len(copies)))
@@ -909,7 +909,7 @@ class _Builder:
         rng = self.rng
         weights = (10, 30, 35, 25) if client.profile == PARTNER else (35, 35, 20, 10)
         count = rng.choices((0, 1, 2, 3), weights)[0]
-        rows = []
+        rows: list[Row] = []
         for role_en, role_ru, decides in rng.sample(vocab.ROLES, count):
             person = self._person()
             email = None
@@ -1054,7 +1054,7 @@ class _Builder:
                 "an interaction type typed by hand instead of picked from the list",
             )
             row = orders.pop()
-            row["amount"] = -int(row["amount"])  # type: ignore[call-overload]
+            row["amount"] = -int(row["amount"])  # type: ignore[call-overload]  # an order's amount is an int
             self._mistake(
                 Code.NEGATIVE_AMOUNT, schema.INTERACTIONS, row, "amount", "a refund typed as a negative order amount"
             )

@@ -70,7 +70,7 @@ def build_workbook(
         raise ValueError(f"rows for unknown sheets {sorted(unknown)}; expected {[s.key for s in DATA_SHEETS]}")
 
     book = Workbook()
-    book.remove(book.active)
+    book.remove(book.worksheets[0])  # the empty sheet a new workbook starts with
     for spec in DATA_SHEETS:
         worksheet = book.create_sheet(spec.name(locale))
         _write_data_sheet(worksheet, spec, locale, rows.get(spec.key, ()))
@@ -179,9 +179,9 @@ def _write_data_sheet(worksheet: Worksheet, spec: Sheet, locale: str, rows: Sequ
 def _write_header(worksheet: Worksheet, names: Sequence[str], list_from: int | None = None) -> None:
     """Row 1 of a sheet; columns from ``list_from`` (1-based) on get the colour of Settings lists."""
     worksheet.append(list(names))
-    for cell in worksheet[1]:
+    for column, cell in enumerate(worksheet[1], start=1):
         cell.font = _HEADER_FONT
-        cell.fill = _LIST_HEADER_FILL if list_from and cell.column >= list_from else _HEADER_FILL
+        cell.fill = _LIST_HEADER_FILL if list_from and column >= list_from else _HEADER_FILL
         cell.alignment = _HEADER_ALIGNMENT
     worksheet.row_dimensions[1].height = HEADER_ROW_HEIGHT
 
@@ -264,7 +264,7 @@ def _write_settings(worksheet: Worksheet, locale: str, lists: Mapping[str, Seque
         1 + spec.columns.index(spec.column(k)) for k in ("key", "value", "description")
     )
     for offset in range(height):
-        row = [None] * len(spec.columns)
+        row: list[str | int | None] = [None] * len(spec.columns)
         if offset < len(schema.SETTINGS_KEYS):
             item = schema.SETTINGS_KEYS[offset]
             row[key_col - 1] = item.key

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from xlcrm import schema
 from xlcrm.checks.normalize import as_text, is_blank, split_phone_cell
@@ -125,7 +125,7 @@ def _jsonable(value: object) -> object:
 
 
 def merged_values(
-    frame_rows: Sequence[dict[str, object]], region: str, left_whole: list[str] | None = None
+    frame_rows: Sequence[Mapping[str, object]], region: str, left_whole: list[str] | None = None
 ) -> dict[str, CellValue]:
     """New values of the survivor (first of ``frame_rows``, the others oldest first): only what changes.
 
@@ -156,7 +156,7 @@ def merged_values(
                 left_whole.append(key)
             continue
         if value is not None and value != current:
-            changes[key] = value  # type: ignore[assignment]
+            changes[key] = value  # type: ignore[assignment]  # a cell's value, or texts joined
     return changes
 
 
@@ -165,7 +165,12 @@ def _email_parts(value: object) -> list[str]:
 
 
 def _append_new(
-    current: object, others: Sequence[dict[str, object]], key: str, parts: Any, keys: Any, joiner: str
+    current: object,
+    others: Sequence[Mapping[str, object]],
+    key: str,
+    parts: Callable[[object], list[str]],
+    keys: Callable[[object], Iterable[str]],
+    joiner: str,
 ) -> object:
     """``current`` with every part of the others' cells whose key it does not have yet appended, as typed."""
     seen = set(keys(current)) if not is_blank(current) else set()
@@ -216,8 +221,8 @@ def plan_actions(plan: DedupePlan, log: MergeLog) -> list[MergeAction]:
     # One pass over each pointing sheet: a big Interactions sheet is not scanned once per group.
     repointed: list[dict[str, list[int]]] = [{} for _ in plan.groups]
     for key, sheet in pointing.items():
-        ids = sheet.column_values("client_id").map(_text)
-        hits = ids[ids.isin(group_of_id.keys())]
+        pointed_at = sheet.column_values("client_id").map(_text)
+        hits = pointed_at[pointed_at.isin(group_of_id.keys())]
         for row, cid in zip(hits.index, hits):
             repointed[group_of_id[cid]].setdefault(key, []).append(int(row))
     grouped = frame.loc[[row for group in plan.groups for row in group.rows]]
@@ -324,7 +329,7 @@ def _apply(plan: DedupePlan, now: dt.datetime) -> tuple[list[SheetEdit], list[Re
                 for row in rows:
                     values = [None] * len(log.headers)
                     if id_column is not None:
-                        values[id_column] = ids.at[row]
+                        values[id_column] = cast(CellValue, ids.at[row])  # the frame holds cells as read
                     log.entries.append(
                         LogEntry(action.merge_id, now, schema.REPOINTED_ROLE.key, sheet.name, row, tuple(values))
                     )
@@ -497,7 +502,7 @@ def unmerge_changes(data: WorkbookData, merge_id: str) -> UnmergeChanges:
     width = max(len(header), len(log.headers), *(len(r) for r in raw))
     positions = _positions(header, log.headers)
 
-    def restored(entry: LogEntry, base: Sequence[object]) -> list[object]:
+    def restored(entry: LogEntry, base: Sequence[CellValue]) -> list[CellValue]:
         row = list(base) + [None] * (width - len(base))
         for index, value in zip(positions, entry.values):
             if index is not None:
@@ -589,7 +594,10 @@ def _positions(header: Sequence[object], log_headers: Sequence[str]) -> list[int
 
 
 def _diff(
-    before: Sequence[Sequence[object]], after: Sequence[Sequence[object]], origin: Sequence[int | None], width: int
+    before: Sequence[Sequence[CellValue]],
+    after: Sequence[Sequence[CellValue]],
+    origin: Sequence[int | None],
+    width: int,
 ) -> dict[str, CellValue]:
     """Cells to set, numbered as in the sheet written, so that its rows from Excel row 2 read as ``after``.
 
@@ -604,7 +612,7 @@ def _diff(
             was = old[column] if column < len(old) else None
             value = new[column] if column < len(new) else None
             if was != value or type(was) is not type(value):
-                set_cells[f"{letter}{index + 2}"] = value  # type: ignore[assignment]
+                set_cells[f"{letter}{index + 2}"] = value
     return set_cells
 
 
@@ -637,7 +645,7 @@ def _header_index(log_headers: Sequence[str], clients: SheetData, key: str) -> i
     return None
 
 
-def _shown(entry: LogEntry, name_index: int | None, company_index: int | None) -> tuple[object, object]:
+def _shown(entry: LogEntry, name_index: int | None, company_index: int | None) -> tuple[CellValue, CellValue]:
     return (
         entry.values[name_index] if name_index is not None else None,
         entry.values[company_index] if company_index is not None else None,

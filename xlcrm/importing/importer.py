@@ -28,10 +28,10 @@ import dataclasses
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -152,7 +152,12 @@ def _email_parts(value: object) -> list[str]:
     return list(parse_emails(text).addresses) + list(parse_emails(text).invalid)
 
 
-def _collect(found: Iterable[object], parts: Any, keys: Any, joiner: str) -> str:
+def _collect(
+    found: Iterable[object],
+    parts: Callable[[object], list[str]],
+    keys: Callable[[object], Iterable[str]],
+    joiner: str,
+) -> str:
     """The parts of several cells, each once (by its key, or its folded text when it has none), joined."""
     seen: set[str] = set()
     texts: list[str] = []
@@ -284,7 +289,7 @@ class _ClientMatcher:
         self.names: dict[str, set[int]] = defaultdict(set)  # folded name or company -> rows
         frame = sheet.frame
         for record, values in zip(client_records(sheet, self.region), frame.to_dict("records")):
-            self.values[record.row] = values
+            self.values[record.row] = cast(dict[str, object], values)  # the frame's columns are column keys
             self.add(record)
 
     def add(self, record: ClientRecord) -> None:
@@ -436,7 +441,7 @@ def _plan_rows(
     imported = {m.column for m in mappings if m.column}
     existing: dict[str, list[dict[str, object]]] = defaultdict(list)  # by ClientID
     for row in frame.index:
-        held = {key: frame.at[row, key] for key in frame.columns}
+        held: dict[str, object] = {key: frame.at[row, key] for key in frame.columns}
         existing[as_text(held.get("client_id"))].append(held)
     region = settings.phone_region
     for source_row, row in zip(table.row_numbers, table.rows):

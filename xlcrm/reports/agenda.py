@@ -56,8 +56,9 @@ class Agenda:
     def to_dict(self) -> dict[str, Any]:
         """The result as JSON-ready values, as ``--json`` prints it."""
         items = []
+        item: Any  # a row of AGENDA_COLUMNS; pandas-stubs gives its fields every scalar type at once
         for item in self.items.itertuples(index=False):
-            record = item._asdict()
+            record: dict[str, Any] = item._asdict()
             record["date"] = None if pd.isna(record["date"]) else record["date"].date().isoformat()
             record["days"] = None if pd.isna(record["days"]) else int(record["days"])
             for key in ("client", "company", "phone", "details"):
@@ -212,6 +213,7 @@ def agenda_calendar(agenda: Agenda) -> tuple[bytes, int]:
     calendar.add("x-wr-calname", schema.label("agenda_title", agenda.locale))
     stamp = dt.datetime.combine(agenda.today, dt.time(), tzinfo=dt.timezone.utc)
     count = 0
+    item: Any  # a row of AGENDA_COLUMNS; pandas-stubs gives its fields every scalar type at once
     for item in agenda.items.itertuples(index=False):
         if item.task not in CALENDAR_TASKS or pd.isna(item.date):
             continue
@@ -243,7 +245,7 @@ def agenda_calendar(agenda: Agenda) -> tuple[bytes, int]:
 def _next_anniversary(birthdays: pd.Series, today: pd.Timestamp) -> pd.Series:
     """The next birthday on or after today (29 February falls on the 28th in other years); NaT when unknown."""
     known = birthdays.dropna()
-    result = pd.Series(pd.NaT, index=birthdays.index, dtype="datetime64[ns]")
+    result: pd.Series = pd.Series(pd.NaT, index=birthdays.index, dtype="datetime64[ns]")
     if known.empty:
         return result
     month, day = known.dt.month.to_numpy(), known.dt.day.to_numpy()
@@ -257,7 +259,8 @@ def _dates(year: int, month: np.ndarray, day: np.ndarray) -> pd.DatetimeIndex:
     leap_day = (month == 2) & (day == 29)
     is_leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
     day = np.where(leap_day & (not is_leap), 28, day)
-    return pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": day}))
+    dates: pd.DatetimeIndex = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": day}))
+    return dates
 
 
 def _turns(birthdays: pd.Series, anniversaries: pd.Series, locale: str) -> pd.Series:
