@@ -17,16 +17,16 @@ from typing import Any
 
 import openpyxl
 import pytest
-from builders import valid_records, write_records
 from click.testing import CliRunner
 
 import xlcrm
+from tests.builders import valid_records, write_records
+from tests.paths import REPO
 from xlcrm import schema
 from xlcrm.cli.main import cli
 from xlcrm.dedupe import merge
 from xlcrm.importing import importer
 
-REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "demo.xlsx"
 TODAY = dt.date(2026, 11, 23)  # the example's "today"
 NOW = dt.datetime(2026, 11, 23, 9, 30)

@@ -514,6 +514,6 @@ def test_times_of_day_and_durations_go_through_the_merge_log_exactly(book: Path)
     before = user_sheets(book)
     assert {type(row[-2]) for row in before["Clients"][1:]} == {dt.time}
     assert {type(row[-1]) for row in before["Clients"][1:]} == {dt.timedelta}
-    assert [m["merge_id"] for m in dedupe_workbook(book, keep_backups=0).merges] == ["M0001"]
-    unmerge_workbook(book, "M0001", keep_backups=0)
+    assert [m["merge_id"] for m in dedupe_workbook(book, save=SaveOptions(keep_backups=0)).merges] == ["M0001"]
+    unmerge_workbook(book, "M0001", save=SaveOptions(keep_backups=0))
     assert user_sheets(book) == before
