@@ -1,7 +1,8 @@
-"""Native Excel charts on report sheets: the chart model and its DrawingML parts.
+"""Native Excel charts on report sheets: their DrawingML parts.
 
-A chart plots one column of a report table against another (block names
-and client counts, months and revenue). Its series refer to the table's cells
+A chart (``report_sheet.Chart``, part of what a report sheet shows) plots one
+column of a report table against another (block names and client counts,
+months and revenue). Its series refer to the table's cells
 through ``report_sheet.layout``, so they cover exactly the rows the writer put
 there, and carry a cache of the values, so a viewer that does not recalculate
 (a preview, a phone) still shows the figures. Charts stack to the right of
@@ -18,10 +19,9 @@ import math
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import Enum
 
 from xlcrm.xlsx.refs import column_letter, sheet_ref
-from xlcrm.xlsx.report_sheet import ReportSheet, SheetLayout, xml_text
+from xlcrm.xlsx.report_sheet import Chart, ChartKind, ReportSheet, SheetLayout, xml_text
 
 NS_CHART = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 NS_DRAWING_MAIN = "http://schemas.openxmlformats.org/drawingml/2006/main"
@@ -40,24 +40,6 @@ CHART_ROWS = 18
 FIRST_CHART_ROW = 3  # 0-based: under the title and subtitle
 BAR_COLOR = "4472C4"
 _XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-
-
-class ChartKind(str, Enum):
-    BAR = "bar"  # horizontal bars: long category names stay readable
-    COLUMN = "col"  # vertical columns: time runs left to right
-
-
-@dataclass(frozen=True)
-class Chart:
-    """A chart of one value column of a report table against its category column."""
-
-    title: str
-    table: int  # index of the table in the report
-    categories: int  # column index of the labels
-    values: int  # column index of the numbers
-    kind: ChartKind = ChartKind.COLUMN
-    rows: int | None = None  # plot only the first N rows (leaves out a Total row); None: all
-    number_format: str = "#,##0"
 
 
 @dataclass(frozen=True)

@@ -20,17 +20,13 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING, Union
 
 from xlcrm import schema
 from xlcrm.xlsx import limits
 from xlcrm.xlsx.refs import MAX_COLUMNS, MAX_ROWS, column_letter
 from xlcrm.xlsx.xml_io import escape_xml
 
-if TYPE_CHECKING:  # xlcrm.xlsx.charts builds on this module
-    from xlcrm.xlsx.charts import Chart
-
-CellValue = Union[str, int, float, bool, dt.date, dt.datetime, None]
+CellValue = str | int | float | bool | dt.date | dt.datetime | None
 
 # Excel's limits: rows and columns of a sheet, characters of one cell, characters of a sheet name.
 MAX_CELL_TEXT = limits.MAX_CELL_CHARS
@@ -89,7 +85,7 @@ class StyleSpec:
     number_format: str | None = None  # None = General
 
 
-StyleKey = Union[Role, ColumnFormat]
+StyleKey = Role | ColumnFormat
 
 STYLES: dict[StyleKey, StyleSpec] = {
     Role.TITLE: StyleSpec(bold=True, size=14),
@@ -121,6 +117,25 @@ class ReportTable:
             raise ValueError(f"table {self.heading!r} has no columns")
         if len(self.columns) > MAX_COLUMNS:
             raise ValueError(f"table {self.heading!r} has {len(self.columns)} columns; Excel allows {MAX_COLUMNS}")
+
+
+class ChartKind(str, Enum):
+    BAR = "bar"  # horizontal bars: long category names stay readable
+    COLUMN = "col"  # vertical columns: time runs left to right
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A native chart of one value column of a report table against its category column (its parts are written
+    by ``xlcrm.xlsx.charts``)."""
+
+    title: str
+    table: int  # index of the table in the report
+    categories: int  # column index of the labels
+    values: int  # column index of the numbers
+    kind: ChartKind = ChartKind.COLUMN
+    rows: int | None = None  # plot only the first N rows (leaves out a Total row); None: all
+    number_format: str = "#,##0"
 
 
 @dataclass(frozen=True)
