@@ -27,6 +27,7 @@ from xlcrm.xlsx.package import write_edit_ahead, write_workbook
 from xlcrm.xlsx.prerender import EditPrewriting
 from xlcrm.xlsx.reader import read_workbook
 from xlcrm.xlsx.sheet_edits import SheetEdit
+from xlcrm.xlsx.streams import Deflated
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -154,10 +155,12 @@ def test_an_edit_that_changes_more_than_its_sheet_is_left_to_the_save(demo: Path
         )
         expected = archive.getinfo(part), archive.read(part)
     file = tmp_path / "ahead.deflated"
-    crc, size, compressed, written, silent = write_edit_ahead(demo, text, file, ["Nowhere", "C-NEW"])
+    ahead = write_edit_ahead(demo, text, file, ["Nowhere", "C-NEW"])
+    assert ahead is not None and ahead.file == file
     assert zlib.decompress(file.read_bytes(), -15) == expected[1]
-    assert (crc, size, compressed, written) == (expected[0].CRC, expected[0].file_size, expected[0].compress_size, part)
-    assert silent == {"Nowhere", "C-NEW"}  # what the sheet as read says, not what the edit writes
+    assert ahead.deflated == Deflated(expected[0].CRC, expected[0].file_size, expected[0].compress_size)
+    assert ahead.part == part
+    assert ahead.silent_about == {"Nowhere", "C-NEW"}  # what the sheet as read says, not what the edit writes
 
     comment = interactions.letters["comment"]
     dated = SheetEdit(interactions.name, set_cells={f"{comment}{rows[0]}": TODAY})  # needs a date style added

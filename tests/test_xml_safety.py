@@ -199,7 +199,7 @@ def test_a_sheet_written_ahead_says_it_mentions_a_name_in_any_case(formula: str,
         path, SheetEdit(INTERACTIONS, set_cells={"B2": "C000002"}), tmp_path / "part", watch=[CLIENTS, "Elsewhere"]
     )
     assert written is not None
-    assert written[4] == frozenset({"Elsewhere"})
+    assert written.silent_about == frozenset({"Elsewhere"})
 
 
 # --- point 4: text that is rewritten keeps every character ------------------------------------------------

@@ -47,7 +47,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, cast
+from typing import BinaryIO, Protocol, cast
 
 from lxml import etree
 
@@ -94,14 +94,11 @@ from xlcrm.xlsx.sheet_edits import (
     shift_range,
     shift_sqref,
 )
-from xlcrm.xlsx.streams import ReadAhead, deflate_into
+from xlcrm.xlsx.streams import Deflated, ReadAhead, deflate_into
 from xlcrm.xlsx.xml_io import MAX_PARSED_BYTES, iterparse_part, refuse_dtd, unescape_xml
 from xlcrm.xlsx.xml_io import local_name as _local
 from xlcrm.xlsx.xml_io import parse_part as _parse
 from xlcrm.xlsx.xml_io import serialize_part as _serialize
-
-if TYPE_CHECKING:
-    from xlcrm.xlsx.prerender import EditPrewriting, Prerendering, RenderedPart
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"
@@ -137,6 +134,37 @@ REPORT_COMPRESSION_LEVEL = 3
 _COPY_CHUNK = 1 << 20
 
 
+@dataclass(frozen=True)
+class RenderedPart:
+    """A sheet's worksheet part written ahead by another process (``xlcrm.xlsx.prerender``): raw-deflated, as a
+    zip entry holds it, into ``file``."""
+
+    file: Path
+    deflated: Deflated
+    part: str = ""  # the zip entry, for a user sheet written ahead
+    silent_about: frozenset[str] = frozenset()  # sheets it never mentions (see EditsWrittenAhead.silent_about)
+
+
+class ReportsWrittenAhead(Protocol):
+    """Report sheets rendered ahead by another process (``xlcrm.xlsx.prerender.Prerendering``)."""
+
+    def rendered_for(self, styles: dict[StyleKey, int], date1904: bool) -> bool:
+        """Whether they were rendered for these style indices and this date system."""
+
+    def part(self, report_name: str) -> RenderedPart | None:
+        """The rendered part of this report, once ready; None when there is none."""
+
+
+class EditsWrittenAhead(Protocol):
+    """User-sheet edits written ahead by another process (``xlcrm.xlsx.prerender.EditPrewriting``)."""
+
+    def part(self, edit: SheetEdit) -> RenderedPart | None:
+        """The sheet part written for exactly this edit, once ready; None when there is none."""
+
+    def silent_about(self, name: str) -> set[str]:
+        """The zip entries of the sheets written ahead that never mention sheet ``name``, once ready."""
+
+
 def write_workbook(
     source: Path,
     target: Path,
@@ -144,8 +172,8 @@ def write_workbook(
     reports: Sequence[ReportSheet] = (),
     edits: Sequence[SheetEdit] = (),
     remove: Sequence[str] = (),
-    prerendered: Prerendering | None = None,
-    prewritten: EditPrewriting | None = None,
+    prerendered: ReportsWrittenAhead | None = None,
+    prewritten: EditsWrittenAhead | None = None,
 ) -> None:
     """Write ``source`` to ``target`` with report sheets added, replaced or removed and user sheets edited.
 
@@ -185,11 +213,9 @@ def _opened(source: Path) -> Iterator[_Package]:
         yield _Package(archive, source, temporary)
 
 
-def write_edit_ahead(
-    source: Path, edit: SheetEdit, file: Path, watch: Collection[str] = ()
-) -> tuple[int, int, int, str, frozenset[str]] | None:
-    """The sheet part ``write_workbook`` writes for ``edit``, raw-deflated into ``file``: (crc, size, compressed size,
-    the part's name, the names of ``watch`` it never mentions).
+def write_edit_ahead(source: Path, edit: SheetEdit, file: Path, watch: Collection[str] = ()) -> RenderedPart | None:
+    """The sheet part ``write_workbook`` writes for ``edit``, raw-deflated into ``file``, with the part's name and
+    the names of ``watch`` it never mentions.
 
     Run in a process of its own while a refresh computes (``xlcrm.xlsx.prerender``), it holds only for an edit
     that changes nothing but its sheet's part: None when it deletes, inserts or appends rows (which moves what
@@ -218,12 +244,12 @@ def write_edit_ahead(
             or list(package.deflated) != [part]
         ):
             return None
-        written = package.deflated[part]
-        written.handle.seek(0)
+        data, written = package.deflated[part]
+        data.seek(0)
         with file.open("wb") as handle:
-            shutil.copyfileobj(written.handle, handle)
+            shutil.copyfileobj(data, handle)
         silent = frozenset(name for name in watch if name not in sheet_edit.seen)
-        return written.crc, written.size, written.compressed_size, part, silent
+        return RenderedPart(file, written, part, silent)
 
 
 def report_styles(source: Path) -> tuple[dict[StyleKey, int], bool]:
@@ -485,13 +511,14 @@ class _Package:
         self.workbook_rels = _Relationships(self.workbook_part, self._read_optional(_rels_part(self.workbook_part)))
         self.edited: dict[str, bytes] = {}  # part -> new content (changed or new parts)
         self.streamed: dict[str, Callable[[], Iterable[bytes]]] = {}  # part -> its new content, produced on save
-        self.deflated: dict[str, _Deflated] = {}  # part -> its new content, already compressed
+        # part -> its new content, compressed already into a temporary file, and what a zip entry records of it
+        self.deflated: dict[str, tuple[BinaryIO, Deflated]] = {}
         self.dropped: set[str] = set()
         self.structure_changed = False  # workbook.xml, its relationships and the content types need writing
         self.workbook_changed = False  # only workbook.xml does (defined names, recalculation on load)
         self._styles: tuple[str, _StyleSheet] | None = None
-        self.prerendered: Prerendering | None = None  # report sheets rendered ahead, in another process
-        self.prewritten: EditPrewriting | None = None  # user sheets edited ahead, in another process
+        self.prerendered: ReportsWrittenAhead | None = None  # report sheets rendered ahead, in another process
+        self.prewritten: EditsWrittenAhead | None = None  # user sheets edited ahead, in another process
 
     # reading
 
@@ -856,8 +883,7 @@ class _Package:
 
     def _take_written(self, part: str, written: RenderedPart) -> None:
         """A part another process wrote ahead (``xlcrm.xlsx.prerender``), saved as it was compressed there."""
-        handle = self.temporary.enter_context(written.file.open("rb"))
-        self.deflated[part] = _Deflated(handle, written.crc, written.size, written.compressed_size)
+        self.deflated[part] = (self.temporary.enter_context(written.file.open("rb")), written.deflated)
 
     def _add_charts(self, sheet: _Sheet, report: ReportSheet, where: SheetLayout) -> None:
         """A drawing part anchoring the report's charts, a part per chart, and the relationships between them.
@@ -1022,7 +1048,7 @@ class _Package:
             if self.archive.getinfo(name) is not info or name in self.dropped:
                 continue  # a duplicate entry (the last one wins, as in every reader) or a part that goes
             if name in pending_deflated:
-                writer.write_deflated(name, pending_deflated.pop(name))
+                writer.write_deflated(name, *pending_deflated.pop(name))
             elif name in pending_streams:
                 writer.write(name, pending_streams.pop(name)())
             elif name in pending_edits:
@@ -1033,8 +1059,8 @@ class _Package:
             writer.write(name, [content])
         for name, produce in pending_streams.items():
             writer.write(name, produce())
-        for name, part in pending_deflated.items():
-            writer.write_deflated(name, part)
+        for name, (data, written) in pending_deflated.items():
+            writer.write_deflated(name, data, written)
         writer.close()
 
 
@@ -1206,7 +1232,10 @@ class _UserSheetEdit:
                 yield closing + self._tail(sheet_xml, last_used, appended_to)
 
             temporary = self.package.temporary.enter_context(tempfile.TemporaryFile())
-            self.package.deflated[self.part_name] = _deflate(content(), temporary)
+            self.package.deflated[self.part_name] = (
+                temporary,
+                deflate_into(content(), temporary, REPORT_COMPRESSION_LEVEL),
+            )
             self.seen = sheet_xml.seen
             scanning.result()
         for part, tree in tables:
@@ -2243,21 +2272,6 @@ class _Entry:
         )
 
 
-@dataclass
-class _Deflated:
-    """A part's content compressed ahead of writing, in a temporary file."""
-
-    handle: BinaryIO
-    crc: int
-    size: int
-    compressed_size: int
-
-
-def _deflate(chunks: Iterable[bytes], handle: BinaryIO, level: int = REPORT_COMPRESSION_LEVEL) -> _Deflated:
-    done = deflate_into(chunks, handle, level)
-    return _Deflated(handle, done.crc, done.size, done.compressed_size)
-
-
 def _encode_name(name: str) -> tuple[bytes, int]:
     try:
         return name.encode("ascii"), 0
@@ -2330,8 +2344,8 @@ class _ZipWriter:
         self.out.seek(end)
         self.entries.append(entry)
 
-    def write_deflated(self, name: str, part: _Deflated) -> None:
-        """An entry whose data was compressed beforehand (see ``_deflate``)."""
+    def write_deflated(self, name: str, data: BinaryIO, part: Deflated) -> None:
+        """An entry whose content was raw-deflated beforehand into ``data``."""
         encoded, name_flag = _encode_name(name)
         offset = self.out.tell()
         self._check_limits(offset, part.size, part.compressed_size)
@@ -2348,8 +2362,8 @@ class _ZipWriter:
             0o600 << 16,
         )
         self.out.write(entry.local_header())
-        part.handle.seek(0)
-        shutil.copyfileobj(part.handle, self.out, _COPY_CHUNK)
+        data.seek(0)
+        shutil.copyfileobj(data, self.out, _COPY_CHUNK)
         self.entries.append(entry)
 
     def close(self) -> None:
