@@ -22,7 +22,7 @@ from xlcrm.dedupe import merge
 from xlcrm.errors import EditRefused
 from xlcrm.jobs import refresh
 from xlcrm.runtime import child_process
-from xlcrm.xlsx import package, prerender
+from xlcrm.xlsx import prerender, user_sheet
 from xlcrm.xlsx.package import write_edit_ahead, write_workbook
 from xlcrm.xlsx.prerender import EditPrewriting
 from xlcrm.xlsx.reader import read_workbook
@@ -190,9 +190,11 @@ def test_a_sheet_written_ahead_that_never_mentions_the_moving_one_is_not_read_ag
     book.save(source)
     edits = [SheetEdit(clients, delete_rows=[3]), SheetEdit(interactions, set_cells={"B4": "C9"})]
     scanned: list[str] = []
-    check = package._UserSheetEdit._check_formulas_in
+    check = user_sheet.UserSheetEdit._check_formulas_in
     monkeypatch.setattr(
-        package._UserSheetEdit, "_check_formulas_in", lambda self, scan: (scanned.append(scan.what), check(self, scan))
+        user_sheet.UserSheetEdit,
+        "_check_formulas_in",
+        lambda self, scan: (scanned.append(scan.what), check(self, scan)),
     )
     with EditPrewriting(source, edits[1:], child_process.Child(prerender.__name__), [clients]) as prewritten:
         if mentioned:

@@ -21,7 +21,8 @@ from package_checks import assert_package_consistent, assert_styles_extended, ca
 from python_calamine import CalamineWorkbook
 
 from xlcrm import schema
-from xlcrm.xlsx.package import NS_CONTENT_TYPES, NS_MAIN, NS_PACKAGE_RELS, write_report_sheets
+from xlcrm.xlsx.package import write_report_sheets
+from xlcrm.xlsx.parts import NS_CONTENT_TYPES, NS_MAIN, NS_PACKAGE_RELS
 from xlcrm.xlsx.reader import read_workbook
 from xlcrm.xlsx.report_sheet import ColumnFormat, ReportColumn, ReportSheet, ReportTable
 

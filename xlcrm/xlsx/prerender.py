@@ -25,10 +25,12 @@ from typing import Any
 
 from xlcrm.errors import XlcrmError
 from xlcrm.runtime.child_process import Child
-from xlcrm.xlsx.package import REPORT_COMPRESSION_LEVEL, RenderedPart, report_styles, write_edit_ahead
+from xlcrm.xlsx.package import report_styles, write_edit_ahead
+from xlcrm.xlsx.parts import RenderedPart
 from xlcrm.xlsx.report_sheet import ReportSheet, StyleKey, layout, render_worksheet
 from xlcrm.xlsx.sheet_edits import SheetEdit
 from xlcrm.xlsx.streams import deflate_into
+from xlcrm.xlsx.zip_writer import REPORT_COMPRESSION_LEVEL
 
 # Reports of at least this many rows are worth a child process (it costs about half a second to start), and
 # only when together they have this many.

@@ -472,7 +472,9 @@ def _read_sheet(book: CalamineWorkbook, path: Path, spec: Sheet, actual: str) ->
 def _table_furniture(path: Path, sheet_name: str) -> frozenset[int]:
     """The rows of a sheet that are an Excel table's header or total row (rows of labels and SUBTOTALs, not
     records)."""
-    from xlcrm.xlsx.tables import sheet_tables  # it reads XML the way writing does, which imports this module
+    # Imported here: it brings the modules that write workbooks (openpyxl's formula tokenizer among them), a quarter of
+    # a second of imports that a command stopped by the file checks never needs.
+    from xlcrm.xlsx.tables import sheet_tables
 
     return frozenset(row for table in sheet_tables(path, sheet_name) for row in table.furniture_rows())
 

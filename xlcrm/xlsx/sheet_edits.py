@@ -15,7 +15,7 @@ numbers ``read_workbook`` reports; rows appended go below the last row that
 still holds a value once the deleted rows are gone. An edit that inserts rows
 (the undo of a deletion) numbers its rows as in the sheet written instead.
 
-This module knows rows and references; ``xlcrm.xlsx.package`` applies the edits to
+This module knows rows and references; ``xlcrm.xlsx.user_sheet`` applies the edits to
 the package (tables, comments, defined names, styles) through it.
 """
 

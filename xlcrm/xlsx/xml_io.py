@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import BinaryIO
 
 from lxml import etree
@@ -101,6 +101,22 @@ def iterparse_part(handle: BinaryIO, what: str, tag: str) -> Iterator[etree._Ele
 def local_name(element: etree._Element) -> str:
     """An element's name without its namespace ("" for a comment or processing instruction)."""
     return etree.QName(element).localname if isinstance(element.tag, str) else ""
+
+
+def children(element: etree._Element, localname: str | None = None) -> list[etree._Element]:
+    """Child elements (comments and processing instructions skipped), optionally of one local name."""
+    return [c for c in element if isinstance(c.tag, str) and (localname is None or local_name(c) == localname)]
+
+
+def insert_in_order(parent: etree._Element, element: etree._Element, order: Sequence[str]) -> None:
+    """Insert ``element`` before the first child that the schema puts after it (``order``: the schema's order of
+    the parent's children, by local name)."""
+    rank = order.index(local_name(element))
+    for index, child in enumerate(parent):
+        if isinstance(child.tag, str) and local_name(child) in order and order.index(local_name(child)) > rank:
+            parent.insert(index, element)
+            return
+    parent.append(element)
 
 
 def serialize_part(tree: etree._ElementTree) -> bytes:
