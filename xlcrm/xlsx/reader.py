@@ -31,6 +31,7 @@ from xlcrm.runtime.paths import path_problem
 from xlcrm.schema import Column, Sheet
 from xlcrm.xlsx.limits import check_package, check_sheet
 from xlcrm.xlsx.refs import MAX_COLUMNS, column_letter, sheet_ref
+from xlcrm.xlsx.zip_writer import ZIP_MAGIC
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 # How far down we look for a header row that is not on row 1, to say where it is.
@@ -39,9 +40,10 @@ HEADER_SEARCH_ROWS = 10
 # starting one costs about half a second of imports, worth it only when the work takes seconds.
 BIG_WORKBOOK_BYTES = 8 * 2**20
 
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ZIP_MAGIC = b"PK\x03\x04"
-_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+# An OLE container (an .xls file, or a password-protected .xlsx) starts with this; a protected one holds a
+# stream of this name.
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 
 
 @dataclass(frozen=True)
@@ -301,11 +303,11 @@ def check_workbook_file_start(path: Path) -> None:
         raise NotAWorkbook(f"{path} is empty (0 bytes), not an Excel workbook")
     with path.open("rb") as handle:
         head = handle.read(8)
-    if head.startswith(_OLE_MAGIC):
-        if _ENCRYPTED_STREAM in path.read_bytes():
+    if head.startswith(OLE_MAGIC):
+        if ENCRYPTED_STREAM in path.read_bytes():
             raise EncryptedWorkbook(f"{path} is password-protected; remove the password in Excel first")
         raise NotAWorkbook(f"{path} is an old Excel 97-2003 (.xls) file; open it in Excel and save it as .xlsx")
-    if not head.startswith(_ZIP_MAGIC):
+    if not head.startswith(ZIP_MAGIC):
         kind = "a text or CSV file" if _looks_like_text(path) else "not an Excel workbook"
         raise NotAWorkbook(
             f"{path} is {kind}, not an .xlsx workbook; open it in Excel and save it as an Excel workbook (.xlsx)"

@@ -18,6 +18,12 @@ from xlcrm.xlsx.streams import Deflated, deflate_into
 REPORT_COMPRESSION_LEVEL = 3
 _COPY_CHUNK = 1 << 20
 
+# Every zip entry's local header starts with this, so a zip file does too (the first entry's).
+ZIP_MAGIC = b"PK\x03\x04"
+# The central directory's headers and its end record start with these.
+_CENTRAL_HEADER_MAGIC = b"PK\x01\x02"
+_END_RECORD_MAGIC = b"PK\x05\x06"
+
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
 _CENTRAL_HEADER = struct.Struct("<4s4B4HL2L5H2L")
 _END_RECORD = struct.Struct("<4s4H2LH")
@@ -54,7 +60,7 @@ class _Entry:
         clock, date = self.dos_time()
         return (
             _LOCAL_HEADER.pack(
-                b"PK\x03\x04",
+                ZIP_MAGIC,
                 self.version,
                 0,
                 self.flags,
@@ -74,7 +80,7 @@ class _Entry:
         clock, date = self.dos_time()
         return (
             _CENTRAL_HEADER.pack(
-                b"PK\x01\x02",
+                _CENTRAL_HEADER_MAGIC,
                 *self.made_by,
                 self.version,
                 0,
@@ -122,7 +128,7 @@ class ZipWriter:
     def copy_raw(self, source: BinaryIO, info: zipfile.ZipInfo) -> None:
         source.seek(info.header_offset)
         header = source.read(_LOCAL_HEADER.size)
-        if len(header) != _LOCAL_HEADER.size or header[:4] != b"PK\x03\x04":
+        if len(header) != _LOCAL_HEADER.size or header[:4] != ZIP_MAGIC:
             raise NotAWorkbook(f"the workbook is damaged: entry {info.filename} has no valid header")
         name_length, extra_length = struct.unpack("<HH", header[26:30])
         source.seek(info.header_offset + _LOCAL_HEADER.size + name_length + extra_length)
@@ -198,5 +204,5 @@ class ZipWriter:
         end = self.out.tell()
         self._check_limits(end)
         self.out.write(
-            _END_RECORD.pack(b"PK\x05\x06", 0, 0, len(self.entries), len(self.entries), end - start, start, 0)
+            _END_RECORD.pack(_END_RECORD_MAGIC, 0, 0, len(self.entries), len(self.entries), end - start, start, 0)
         )
