@@ -48,7 +48,7 @@ def test_background_and_chunked_reading_give_what_one_plain_read_gives(
     path = tmp_path / "demo.xlsx"
     create_demo(path, clients=120, seed=3, locale="ru", today=TODAY)
     usual = read_workbook(path)
-    monkeypatch.setattr(schema, "BACKGROUND_SHEETS", ())
+    monkeypatch.setattr(workbook, "BACKGROUND_SHEETS", ())
     monkeypatch.setattr(workbook, "ROW_CHUNK", 7)  # many chunks, rows and blank rows split across them
     assert_same(usual, read_workbook(path))
 
@@ -97,7 +97,7 @@ def test_a_background_sheet_that_cannot_be_read_stops_the_command(
     read_sheet = workbook._read_sheet
 
     def failing(book, where, spec, actual):  # type: ignore[no-untyped-def]
-        if spec in schema.BACKGROUND_SHEETS:
+        if spec in workbook.BACKGROUND_SHEETS:
             raise NotAWorkbook(f"{where}: sheet {actual!r} cannot be read: broken XML")
         return read_sheet(book, where, spec, actual)
 

@@ -39,6 +39,9 @@ HEADER_SEARCH_ROWS = 10
 # From this file size on, work that can go to a process of its own does (read_in_process, xlcrm.xlsx.prerender):
 # starting one costs about half a second of imports, worth it only when the work takes seconds.
 BIG_WORKBOOK_BYTES = 8 * 2**20
+# User sheets that grow into the hundreds of thousands of rows (a log of every call): read_workbook reads them on
+# a worker thread while the other sheets are read and worked on, and a caller waits only when it asks for one.
+BACKGROUND_SHEETS = (schema.INTERACTIONS,)
 
 # An OLE container (an .xls file, or a password-protected .xlsx) starts with this; a protected one holds a
 # stream of this name.
@@ -349,7 +352,7 @@ def _looks_like_text(path: Path) -> bool:
 def read_workbook(path: str | os.PathLike[str]) -> WorkbookData:
     """Check the file and read every user sheet it has into a DataFrame.
 
-    The sheets of ``schema.BACKGROUND_SHEETS`` are still being read when this returns (see ``Sheets``), on a
+    The sheets of ``BACKGROUND_SHEETS`` are still being read when this returns (see ``Sheets``), on a
     worker thread, or for a big file in a process of its own (``read_in_process``); the file's checks are
     complete.
     """
@@ -386,7 +389,7 @@ def _read_sheets(path: Path, workers: ThreadPoolExecutor) -> WorkbookData:
             (spec, actual) for spec in schema.USER_SHEETS if (actual := schema.find_sheet_name(spec, names)) is not None
         ]
         # Each worker opens the file itself: one calamine workbook is not read from two threads.
-        background = [(spec, actual) for spec, actual in found if spec in schema.BACKGROUND_SHEETS]
+        background = [(spec, actual) for spec, actual in found if spec in BACKGROUND_SHEETS]
         pending = {}
         for spec, actual in background:
             if child is not None:
