@@ -8,7 +8,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from xlcrm.xlsx.package import NS_CONTENT_TYPES, NS_PACKAGE_RELS
+from xlcrm.xlsx.parts import NS_CONTENT_TYPES, NS_PACKAGE_RELS
 
 
 def entries(path: Path) -> dict[str, bytes]:

@@ -301,9 +301,6 @@ DEDUPE_REPORTS = (DUPLICATES, MERGE_LOG)
 READ_BACK_REPORTS = (BLOCK_HISTORY, DUPLICATES, MERGE_LOG)
 # User sheets whose every cell read_workbook keeps as read (the Merge log copies Clients rows exactly).
 RAW_ROW_SHEETS = (CLIENTS,)
-# User sheets that grow into the hundreds of thousands of rows (a log of every call): read_workbook reads them on
-# a worker thread while the other sheets are read and worked on, and a caller waits only when it asks for one.
-BACKGROUND_SHEETS = (INTERACTIONS,)
 
 
 # --- lifecycle blocks -------------------------------------------------------------

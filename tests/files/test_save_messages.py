@@ -18,7 +18,7 @@ from tests.builders import valid_records, write_records
 from xlcrm.cli.main import cli
 from xlcrm.files.encryption import PASSWORD_ENV, encrypt
 from xlcrm.files.safe_save import TEMP_PREFIX
-from xlcrm.xlsx import package
+from xlcrm.xlsx import zip_writer
 
 TODAY = "2026-11-23"
 PASSWORD = "secret"
@@ -59,12 +59,12 @@ class FullDisk:
 
 
 def test_a_full_disk_names_the_workbook_not_the_temporary_file(workbook: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real_writer = package._ZipWriter.__init__
+    real_writer = zip_writer.ZipWriter.__init__
 
     def writer_on_a_full_disk(self: Any, handle: BinaryIO) -> None:
         real_writer(self, FullDisk(handle))
 
-    monkeypatch.setattr(package._ZipWriter, "__init__", writer_on_a_full_disk)
+    monkeypatch.setattr(zip_writer.ZipWriter, "__init__", writer_on_a_full_disk)
     before = snapshot(workbook.parent)
 
     result = invoke(["refresh", str(workbook), "--today", TODAY])

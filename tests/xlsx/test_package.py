@@ -18,7 +18,8 @@ from python_calamine import CalamineWorkbook
 from tests.package_checks import assert_package_consistent, assert_styles_extended, canonical, entries, xml
 from xlcrm import schema
 from xlcrm.errors import NotAReportSheet, NotAWorkbook, WorkbookError
-from xlcrm.xlsx.package import NS_MAIN, write_report_sheets
+from xlcrm.xlsx.package import write_report_sheets
+from xlcrm.xlsx.parts import NS_MAIN
 from xlcrm.xlsx.reader import read_workbook
 from xlcrm.xlsx.report_sheet import ColumnFormat, ReportColumn, ReportSheet, ReportTable, layout
 
@@ -466,7 +467,7 @@ def test_app_properties_list_the_new_sheet_when_unambiguous(tmp_path: Path) -> N
 
 
 def test_widths_only_for_columns_nobody_sized() -> None:
-    from xlcrm.xlsx.package import _with_widths
+    from xlcrm.xlsx.user_sheet import _with_widths
 
     head = (
         b'<worksheet><dimension ref="A1:P3"/><sheetFormatPr defaultRowHeight="15"/><cols>'

@@ -22,11 +22,12 @@ from xlcrm.errors import EditRefused
 from xlcrm.jobs import refresh
 from xlcrm.jobs.demo import create_demo
 from xlcrm.runtime import child_process
-from xlcrm.xlsx import package, prerender
+from xlcrm.xlsx import prerender, user_sheet
 from xlcrm.xlsx.package import write_edit_ahead, write_workbook
 from xlcrm.xlsx.prerender import EditPrewriting
 from xlcrm.xlsx.reader import read_workbook
 from xlcrm.xlsx.sheet_edits import SheetEdit
+from xlcrm.xlsx.streams import Deflated
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -155,10 +156,12 @@ def test_an_edit_that_changes_more_than_its_sheet_is_left_to_the_save(demo: Path
         )
         expected = archive.getinfo(part), archive.read(part)
     file = tmp_path / "ahead.deflated"
-    crc, size, compressed, written, silent = write_edit_ahead(demo, text, file, ["Nowhere", "C-NEW"])
+    ahead = write_edit_ahead(demo, text, file, ["Nowhere", "C-NEW"])
+    assert ahead is not None and ahead.file == file
     assert zlib.decompress(file.read_bytes(), -15) == expected[1]
-    assert (crc, size, compressed, written) == (expected[0].CRC, expected[0].file_size, expected[0].compress_size, part)
-    assert silent == {"Nowhere", "C-NEW"}  # what the sheet as read says, not what the edit writes
+    assert ahead.deflated == Deflated(expected[0].CRC, expected[0].file_size, expected[0].compress_size)
+    assert ahead.part == part
+    assert ahead.silent_about == {"Nowhere", "C-NEW"}  # what the sheet as read says, not what the edit writes
 
     comment = interactions.letters["comment"]
     dated = SheetEdit(interactions.name, set_cells={f"{comment}{rows[0]}": TODAY})  # needs a date style added
@@ -188,9 +191,11 @@ def test_a_sheet_written_ahead_that_never_mentions_the_moving_one_is_not_read_ag
     book.save(source)
     edits = [SheetEdit(clients, delete_rows=[3]), SheetEdit(interactions, set_cells={"B4": "C9"})]
     scanned: list[str] = []
-    check = package._UserSheetEdit._check_formulas_in
+    check = user_sheet.UserSheetEdit._check_formulas_in
     monkeypatch.setattr(
-        package._UserSheetEdit, "_check_formulas_in", lambda self, scan: (scanned.append(scan.what), check(self, scan))
+        user_sheet.UserSheetEdit,
+        "_check_formulas_in",
+        lambda self, scan: (scanned.append(scan.what), check(self, scan)),
     )
     with EditPrewriting(source, edits[1:], child_process.Child(prerender.__name__), [clients]) as prewritten:
         if mentioned:

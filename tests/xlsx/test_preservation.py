@@ -22,7 +22,8 @@ from tests.conftest import convert_with_libreoffice
 from tests.package_checks import assert_package_consistent, assert_styles_extended, canonical, entries, xml
 from tests.paths import DATA
 from xlcrm import schema
-from xlcrm.xlsx.package import NS_CONTENT_TYPES, NS_MAIN, NS_PACKAGE_RELS, write_report_sheets
+from xlcrm.xlsx.package import write_report_sheets
+from xlcrm.xlsx.parts import NS_CONTENT_TYPES, NS_MAIN, NS_PACKAGE_RELS
 from xlcrm.xlsx.reader import read_workbook
 from xlcrm.xlsx.report_sheet import ColumnFormat, ReportColumn, ReportSheet, ReportTable
 

@@ -49,7 +49,7 @@ def test_background_and_chunked_reading_give_what_one_plain_read_gives(
     path = tmp_path / "demo.xlsx"
     create_demo(path, clients=120, seed=3, locale="ru", today=TODAY)
     usual = read_workbook(path)
-    monkeypatch.setattr(schema, "BACKGROUND_SHEETS", ())
+    monkeypatch.setattr(workbook, "BACKGROUND_SHEETS", ())
     monkeypatch.setattr(workbook, "ROW_CHUNK", 7)  # many chunks, rows and blank rows split across them
     assert_same(usual, read_workbook(path))
 

@@ -34,7 +34,8 @@ from xlcrm.create.template import build_workbook
 from xlcrm.errors import EditRefused, WorkbookChanged
 from xlcrm.files.safe_save import BACKUP_FOLDER, TEMP_PREFIX
 from xlcrm.files.save import save_changes
-from xlcrm.xlsx.package import NS_MAIN, row_extras, write_workbook
+from xlcrm.xlsx.package import row_extras, write_workbook
+from xlcrm.xlsx.parts import NS_MAIN
 from xlcrm.xlsx.reader import read_workbook
 from xlcrm.xlsx.refs import column_letter
 from xlcrm.xlsx.report_sheet import ReportColumn, ReportSheet, ReportTable

@@ -199,7 +199,7 @@ def test_a_sheet_written_ahead_says_it_mentions_a_name_in_any_case(formula: str,
         path, SheetEdit(INTERACTIONS, set_cells={"B2": "C000002"}), tmp_path / "part", watch=[CLIENTS, "Elsewhere"]
     )
     assert written is not None
-    assert written[4] == frozenset({"Elsewhere"})
+    assert written.silent_about == frozenset({"Elsewhere"})
 
 
 # --- point 4: text that is rewritten keeps every character ------------------------------------------------
@@ -394,11 +394,11 @@ def test_a_formula_split_by_markup_is_not_overlooked(written: bytes, tmp_path: P
 def test_a_part_bigger_than_xlcrm_parses_is_refused_before_it_is_read(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import xlcrm.xlsx.package
+    import xlcrm.xlsx.parts
 
     path = client_base(tmp_path / "book.xlsx")
     styles = len(entries(path)["xl/styles.xml"])
-    monkeypatch.setattr(xlcrm.xlsx.package, "MAX_PARSED_BYTES", styles - 1)
+    monkeypatch.setattr(xlcrm.xlsx.parts, "MAX_PARSED_BYTES", styles - 1)
     with pytest.raises(NotAWorkbook, match=r"the workbook's xl/styles.xml is 0 MB, more than the 0 MB xlcrm reads"):
         write_workbook(path, tmp_path / "out.xlsx", edits=[SheetEdit(CLIENTS, set_cells={"B2": "x"})])
 

@@ -52,8 +52,8 @@ from xlcrm.xlsx.reader import (
     require_room_right,
 )
 from xlcrm.xlsx.refs import column_letter
-from xlcrm.xlsx.report_sheet import MAX_CELL_TEXT, CellValue, ReportSheet
-from xlcrm.xlsx.sheet_edits import Formula, FormulaBlocked, RowMap, SheetEdit, remap_formula
+from xlcrm.xlsx.report_sheet import MAX_CELL_TEXT, CellValue, Formula, ReportSheet
+from xlcrm.xlsx.sheet_edits import FormulaBlocked, RowMap, SheetEdit, remap_formula
 
 # Columns merged by appending what the survivor lacks, and how the parts are joined.
 PHONE_JOINER = ", "

@@ -36,11 +36,9 @@ from xlcrm.errors import EncryptedWorkbook, WriteError, XlcrmError
 from xlcrm.files.run_lock import ending_signals_raise
 from xlcrm.files.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, replace_workbook, workbook_lock
 from xlcrm.runtime.paths import TEMP_PREFIX
-from xlcrm.xlsx.reader import WORKBOOK_SUFFIXES, FileStamp
+from xlcrm.xlsx.reader import ENCRYPTED_STREAM, OLE_MAGIC, WORKBOOK_SUFFIXES, FileStamp
 
 PASSWORD_ENV = "XLCRM_PASSWORD"
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 
 Result = TypeVar("Result")
 # A command's library call: (workbook path, output path or None, backups to keep) -> its result.
@@ -51,9 +49,9 @@ def is_encrypted(path: Path) -> bool:
     """Whether ``path`` is a password-protected Office file (an OLE container with an encrypted package)."""
     try:
         with path.open("rb") as handle:
-            if handle.read(8) != _OLE_MAGIC:
+            if handle.read(8) != OLE_MAGIC:
                 return False
-        return _ENCRYPTED_STREAM in path.read_bytes()
+        return ENCRYPTED_STREAM in path.read_bytes()
     except OSError:
         return False
 

@@ -27,8 +27,7 @@ from xlcrm.lifecycle.frames import Frames
 from xlcrm.lifecycle.history import BlockHistory, history_sheet
 from xlcrm.reports.agenda import Agenda, agenda_sheet
 from xlcrm.runtime import progress
-from xlcrm.xlsx.charts import Chart, ChartKind
-from xlcrm.xlsx.report_sheet import CellValue, ColumnFormat, ReportColumn, ReportSheet, ReportTable
+from xlcrm.xlsx.report_sheet import CellValue, Chart, ChartKind, ColumnFormat, ReportColumn, ReportSheet, ReportTable
 
 PERIOD_MONTHS = 12
 ABC_LIMITS = (0.80, 0.95)  # cumulative revenue share where class A ends, then B

@@ -1,7 +1,8 @@
-"""Native Excel charts on report sheets: the chart model and its DrawingML parts.
+"""Native Excel charts on report sheets: their DrawingML parts.
 
-A chart plots one column of a report table against another (block names
-and client counts, months and revenue). Its series refer to the table's cells
+A chart (``report_sheet.Chart``, part of what a report sheet shows) plots one
+column of a report table against another (block names and client counts,
+months and revenue). Its series refer to the table's cells
 through ``report_sheet.layout``, so they cover exactly the rows the writer put
 there, and carry a cache of the values, so a viewer that does not recalculate
 (a preview, a phone) still shows the figures. Charts stack to the right of
@@ -18,10 +19,10 @@ import math
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import Enum
 
 from xlcrm.xlsx.refs import column_letter, sheet_ref
-from xlcrm.xlsx.report_sheet import ReportSheet, SheetLayout, xml_text
+from xlcrm.xlsx.report_sheet import Chart, ChartKind, ReportSheet, SheetLayout
+from xlcrm.xlsx.xml_io import escape_xml
 
 NS_CHART = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 NS_DRAWING_MAIN = "http://schemas.openxmlformats.org/drawingml/2006/main"
@@ -40,24 +41,6 @@ CHART_ROWS = 18
 FIRST_CHART_ROW = 3  # 0-based: under the title and subtitle
 BAR_COLOR = "4472C4"
 _XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-
-
-class ChartKind(str, Enum):
-    BAR = "bar"  # horizontal bars: long category names stay readable
-    COLUMN = "col"  # vertical columns: time runs left to right
-
-
-@dataclass(frozen=True)
-class Chart:
-    """A chart of one value column of a report table against its category column."""
-
-    title: str
-    table: int  # index of the table in the report
-    categories: int  # column index of the labels
-    values: int  # column index of the numbers
-    kind: ChartKind = ChartKind.COLUMN
-    rows: int | None = None  # plot only the first N rows (leaves out a Total row); None: all
-    number_format: str = "#,##0"
 
 
 @dataclass(frozen=True)
@@ -93,25 +76,27 @@ def chart_xml(chart: Chart, report: ReportSheet, where: SheetLayout) -> bytes:
     sheet = sheet_ref(report.name)
 
     def ref(column: int) -> str:
+        """The column's plotted cells, as chart XML holds them."""
         letter = column_letter(column)
-        return f"{sheet}!${letter}${place.first_row}:${letter}${last}"
+        return escape_xml(f"{sheet}!${letter}${place.first_row}:${letter}${last}", excel=True)
 
     header_letter = column_letter(chart.values)
     labels = [_label(row[chart.categories] if chart.categories < len(row) else None) for row in table.rows[:count]]
     values = [_number(row[chart.values] if chart.values < len(row) else None) for row in table.rows[:count]]
     horizontal = chart.kind is ChartKind.BAR
+    number_format = escape_xml(chart.number_format, attribute=True, excel=True)
     series = (
         f'<c:ser><c:idx val="0"/><c:order val="0"/>'
-        f"<c:tx><c:strRef><c:f>{xml_text(f'{sheet}!${header_letter}${place.header_row}')}</c:f>"
+        f"<c:tx><c:strRef><c:f>{escape_xml(f'{sheet}!${header_letter}${place.header_row}', excel=True)}</c:f>"
         f"{_str_cache([table.columns[chart.values].header])}</c:strRef></c:tx>"
         f'<c:spPr><a:solidFill><a:srgbClr val="{BAR_COLOR}"/></a:solidFill></c:spPr>'
         f'<c:invertIfNegative val="0"/>'
-        f'<c:dLbls><c:numFmt formatCode="{xml_text(chart.number_format)}" sourceLinked="0"/>'
+        f'<c:dLbls><c:numFmt formatCode="{number_format}" sourceLinked="0"/>'
         f"<c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr>"
         f'<c:showLegendKey val="0"/><c:showVal val="1"/><c:showCatName val="0"/><c:showSerName val="0"/>'
         f'<c:showPercent val="0"/><c:showBubbleSize val="0"/></c:dLbls>'
-        f"<c:cat><c:strRef><c:f>{xml_text(ref(chart.categories))}</c:f>{_str_cache(labels)}</c:strRef></c:cat>"
-        f"<c:val><c:numRef><c:f>{xml_text(ref(chart.values))}</c:f>{_num_cache(values, chart.number_format)}"
+        f"<c:cat><c:strRef><c:f>{ref(chart.categories)}</c:f>{_str_cache(labels)}</c:strRef></c:cat>"
+        f"<c:val><c:numRef><c:f>{ref(chart.values)}</c:f>{_num_cache(values, chart.number_format)}"
         f"</c:numRef></c:val></c:ser>"
     )
     # Horizontal bars list the first category at the bottom unless the axis runs top to bottom.
@@ -121,7 +106,7 @@ def chart_xml(chart: Chart, report: ReportSheet, where: SheetLayout) -> bytes:
         f'{_XML_HEAD}<c:chartSpace xmlns:c="{NS_CHART}" xmlns:a="{NS_DRAWING_MAIN}" xmlns:r="{NS_R}">'
         f'<c:roundedCorners val="0"/><c:chart>'
         f'<c:title><c:tx><c:rich><a:bodyPr/><a:p><a:pPr><a:defRPr sz="1200" b="1"/></a:pPr>'
-        f'<a:r><a:rPr sz="1200" b="1"/><a:t>{xml_text(chart.title)}</a:t></a:r></a:p></c:rich></c:tx>'
+        f'<a:r><a:rPr sz="1200" b="1"/><a:t>{escape_xml(chart.title, excel=True)}</a:t></a:r></a:p></c:rich></c:tx>'
         f'<c:overlay val="0"/></c:title><c:autoTitleDeleted val="0"/>'
         f'<c:plotArea><c:layout/><c:barChart><c:barDir val="{chart.kind.value}"/><c:grouping val="clustered"/>'
         f'<c:varyColors val="0"/>{series}<c:gapWidth val="60"/><c:axId val="1001"/><c:axId val="1002"/></c:barChart>'
@@ -132,7 +117,7 @@ def chart_xml(chart: Chart, report: ReportSheet, where: SheetLayout) -> bytes:
         f'<c:lblOffset val="100"/><c:noMultiLvlLbl val="0"/></c:catAx>'
         f'<c:valAx><c:axId val="1002"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:delete val="0"/>'
         f'<c:axPos val="{value_position}"/><c:majorGridlines/>'
-        f'<c:numFmt formatCode="{xml_text(chart.number_format)}" sourceLinked="0"/>'
+        f'<c:numFmt formatCode="{number_format}" sourceLinked="0"/>'
         f'<c:majorTickMark val="none"/><c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/>'
         f'<c:crossAx val="1001"/><c:crosses val="autoZero"/><c:crossBetween val="between"/></c:valAx>'
         f'</c:plotArea><c:plotVisOnly val="1"/><c:dispBlanksAs val="gap"/></c:chart></c:chartSpace>'
@@ -164,7 +149,7 @@ def drawing_xml(places: Sequence[Anchor], chart_rel_ids: Sequence[str]) -> bytes
 def relationships_xml(relationships: Sequence[tuple[str, str, str]]) -> bytes:
     """A .rels part from (id, type, target relative to the source part's folder)."""
     items = "".join(
-        f'<Relationship Id="{rel_id}" Type="{kind}" Target="{xml_text(target)}"/>'
+        f'<Relationship Id="{rel_id}" Type="{kind}" Target="{escape_xml(target, attribute=True)}"/>'
         for rel_id, kind, target in relationships
     )
     return f'{_XML_HEAD}<Relationships xmlns="{NS_PACKAGE_RELS}">{items}</Relationships>'.encode()
@@ -184,13 +169,15 @@ def _number(value: object) -> float | None:
 
 
 def _str_cache(labels: Sequence[str]) -> str:
-    points = "".join(f'<c:pt idx="{i}"><c:v>{xml_text(text)}</c:v></c:pt>' for i, text in enumerate(labels))
+    points = "".join(
+        f'<c:pt idx="{i}"><c:v>{escape_xml(text, excel=True)}</c:v></c:pt>' for i, text in enumerate(labels)
+    )
     return f'<c:strCache><c:ptCount val="{len(labels)}"/>{points}</c:strCache>'
 
 
 def _num_cache(values: Sequence[float | None], number_format: str) -> str:
     points = "".join(f'<c:pt idx="{i}"><c:v>{v!r}</c:v></c:pt>' for i, v in enumerate(values) if v is not None)
     return (
-        f"<c:numCache><c:formatCode>{xml_text(number_format)}</c:formatCode>"
+        f"<c:numCache><c:formatCode>{escape_xml(number_format, excel=True)}</c:formatCode>"
         f'<c:ptCount val="{len(values)}"/>{points}</c:numCache>'
     )

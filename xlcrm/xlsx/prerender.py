@@ -20,33 +20,22 @@ import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 from xlcrm.errors import XlcrmError
 from xlcrm.runtime.child_process import Child
-from xlcrm.xlsx.package import REPORT_COMPRESSION_LEVEL, report_styles, write_edit_ahead
+from xlcrm.xlsx.package import report_styles, write_edit_ahead
+from xlcrm.xlsx.parts import RenderedPart
 from xlcrm.xlsx.report_sheet import ReportSheet, StyleKey, layout, render_worksheet
 from xlcrm.xlsx.sheet_edits import SheetEdit
 from xlcrm.xlsx.streams import deflate_into
+from xlcrm.xlsx.zip_writer import REPORT_COMPRESSION_LEVEL
 
 # Reports of at least this many rows are worth a child process (it costs about half a second to start), and
 # only when together they have this many.
 PRERENDER_REPORT_ROWS = 5_000
 PRERENDER_TOTAL_ROWS = 20_000
-
-
-@dataclass(frozen=True)
-class RenderedPart:
-    """A sheet's worksheet part, raw-deflated as a zip entry holds it, in ``file``."""
-
-    file: Path
-    crc: int
-    size: int
-    compressed_size: int
-    part: str = ""  # the zip entry, for a user sheet written ahead
-    silent_about: frozenset[str] = frozenset()  # sheets it never mentions (see EditPrewriting.silent_about)
 
 
 _Written = TypeVar("_Written", bound="_WrittenAhead")
@@ -201,12 +190,10 @@ def write_edits(
     """Run in the child: each edit's sheet part written into a file (None: the save must apply that edit)."""
     parts: list[RenderedPart | None] = []
     for number, edit in enumerate(edits):
-        file = folder / f"edit-{number}.deflated"
         try:
-            written = write_edit_ahead(source, edit, file, watch)
+            parts.append(write_edit_ahead(source, edit, folder / f"edit-{number}.deflated", watch))
         except XlcrmError:  # refused or unreadable: the save, applying it itself, says why
-            written = None
-        parts.append(RenderedPart(file, *written) if written is not None else None)
+            parts.append(None)
     return parts
 
 
@@ -217,13 +204,10 @@ def render_reports(
     parts = {}
     for number, report in enumerate(reports):
         file = folder / f"report-{number}.deflated"
+        rendered = render_worksheet(report, layout(report), styles, date1904, selected=False)
         with file.open("wb") as handle:
-            done = deflate_into(
-                render_worksheet(report, layout(report), styles, date1904, selected=False),
-                handle,
-                REPORT_COMPRESSION_LEVEL,
-            )
-        parts[report.name] = RenderedPart(file, done.crc, done.size, done.compressed_size)
+            deflated = deflate_into(rendered, handle, REPORT_COMPRESSION_LEVEL)
+        parts[report.name] = RenderedPart(file, deflated)
     return parts
 
 

@@ -33,6 +33,7 @@ from xlcrm.schema import Column, Sheet
 from xlcrm.xlsx.limits import check_package, check_sheet
 from xlcrm.xlsx.refs import MAX_COLUMNS, column_letter, sheet_ref
 from xlcrm.xlsx.report_sheet import CellValue
+from xlcrm.xlsx.zip_writer import ZIP_MAGIC
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 # How far down we look for a header row that is not on row 1, to say where it is.
@@ -40,10 +41,14 @@ HEADER_SEARCH_ROWS = 10
 # From this file size on, work that can go to a process of its own does (read_in_process, xlcrm.xlsx.prerender):
 # starting one costs about half a second of imports, worth it only when the work takes seconds.
 BIG_WORKBOOK_BYTES = 8 * 2**20
+# User sheets that grow into the hundreds of thousands of rows (a log of every call): read_workbook reads them on
+# a worker thread while the other sheets are read and worked on, and a caller waits only when it asks for one.
+BACKGROUND_SHEETS = (schema.INTERACTIONS,)
 
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ZIP_MAGIC = b"PK\x03\x04"
-_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+# An OLE container (an .xls file, or a password-protected .xlsx) starts with this; a protected one holds a
+# stream of this name.
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 
 
 @dataclass(frozen=True)
@@ -310,11 +315,11 @@ def check_workbook_file_start(path: Path) -> None:
         raise NotAWorkbook(f"{path} is empty (0 bytes), not an Excel workbook")
     with path.open("rb") as handle:
         head = handle.read(8)
-    if head.startswith(_OLE_MAGIC):
-        if _ENCRYPTED_STREAM in path.read_bytes():
+    if head.startswith(OLE_MAGIC):
+        if ENCRYPTED_STREAM in path.read_bytes():
             raise EncryptedWorkbook(f"{path} is password-protected; remove the password in Excel first")
         raise NotAWorkbook(f"{path} is an old Excel 97-2003 (.xls) file; open it in Excel and save it as .xlsx")
-    if not head.startswith(_ZIP_MAGIC):
+    if not head.startswith(ZIP_MAGIC):
         kind = "a text or CSV file" if _looks_like_text(path) else "not an Excel workbook"
         raise NotAWorkbook(
             f"{path} is {kind}, not an .xlsx workbook; open it in Excel and save it as an Excel workbook (.xlsx)"
@@ -356,7 +361,7 @@ def _looks_like_text(path: Path) -> bool:
 def read_workbook(path: str | os.PathLike[str]) -> WorkbookData:
     """Check the file and read every user sheet it has into a DataFrame.
 
-    The sheets of ``schema.BACKGROUND_SHEETS`` are still being read when this returns (see ``Sheets``), on a
+    The sheets of ``BACKGROUND_SHEETS`` are still being read when this returns (see ``Sheets``), on a
     worker thread, or for a big file in a process of its own (``read_in_process``); the file's checks are
     complete.
     """
@@ -393,7 +398,7 @@ def _read_sheets(path: Path, workers: ThreadPoolExecutor) -> WorkbookData:
             (spec, actual) for spec in schema.USER_SHEETS if (actual := schema.find_sheet_name(spec, names)) is not None
         ]
         # Each worker opens the file itself: one calamine workbook is not read from two threads.
-        background = [(spec, actual) for spec, actual in found if spec in schema.BACKGROUND_SHEETS]
+        background = [(spec, actual) for spec, actual in found if spec in BACKGROUND_SHEETS]
         pending = {}
         for spec, actual in background:
             if child is not None:
@@ -484,7 +489,9 @@ def _read_sheet(book: CalamineWorkbook, path: Path, spec: Sheet, actual: str) ->
 def _table_furniture(path: Path, sheet_name: str) -> frozenset[int]:
     """The rows of a sheet that are an Excel table's header or total row (rows of labels and SUBTOTALs, not
     records)."""
-    from xlcrm.xlsx.tables import sheet_tables  # it reads XML the way writing does, which imports this module
+    # Imported here: it brings the modules that write workbooks (openpyxl's formula tokenizer among them), a quarter of
+    # a second of imports that a command stopped by the file checks never needs.
+    from xlcrm.xlsx.tables import sheet_tables
 
     return frozenset(row for table in sheet_tables(path, sheet_name) for row in table.furniture_rows())
 

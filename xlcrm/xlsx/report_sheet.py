@@ -16,22 +16,25 @@ from __future__ import annotations
 import datetime as dt
 import math
 import numbers
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import TYPE_CHECKING
 
 from xlcrm import schema
 from xlcrm.xlsx import limits
 from xlcrm.xlsx.refs import MAX_COLUMNS, MAX_ROWS, column_letter
 from xlcrm.xlsx.xml_io import escape_xml
 
-if TYPE_CHECKING:  # xlcrm.xlsx.charts builds on this module
-    from xlcrm.xlsx.charts import Chart
-
 # A time of day and a duration are what a spreadsheet reader gives for cells formatted as such.
 CellValue = str | int | float | bool | dt.date | dt.datetime | dt.time | dt.timedelta | None
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A formula to write into a cell, as ``SheetEdit.set_cells`` takes it: its text without the "="."""
+
+    text: str
+
 
 # Excel's limits: rows and columns of a sheet, characters of one cell, characters of a sheet name.
 MAX_CELL_TEXT = limits.MAX_CELL_CHARS
@@ -122,6 +125,25 @@ class ReportTable:
             raise ValueError(f"table {self.heading!r} has no columns")
         if len(self.columns) > MAX_COLUMNS:
             raise ValueError(f"table {self.heading!r} has {len(self.columns)} columns; Excel allows {MAX_COLUMNS}")
+
+
+class ChartKind(str, Enum):
+    BAR = "bar"  # horizontal bars: long category names stay readable
+    COLUMN = "col"  # vertical columns: time runs left to right
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A native chart of one value column of a report table against its category column (its parts are written
+    by ``xlcrm.xlsx.charts``)."""
+
+    title: str
+    table: int  # index of the table in the report
+    categories: int  # column index of the labels
+    values: int  # column index of the numbers
+    kind: ChartKind = ChartKind.COLUMN
+    rows: int | None = None  # plot only the first N rows (leaves out a Total row); None: all
+    number_format: str = "#,##0"
 
 
 @dataclass(frozen=True)
@@ -266,68 +288,68 @@ def excel_time(value: dt.time | dt.timedelta) -> float:
     return (value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1_000_000) / 86_400
 
 
-# Besides XML's own specials: control characters (XML forbids most; a carriage return would be read back as a
-# line feed), lone surrogates, and text that looks like one of Excel's _xHHHH_ escapes.
-_NEEDS_ESCAPE = re.compile(r"[&<>\"\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
+class CellXml:
+    """The ``<c>`` elements of one sheet: every cell xlcrm writes, on report sheets and on user sheets, is written
+    here. ``prefix``: the namespace prefix of the sheet's elements, with its colon ("" when it has none)."""
 
+    def __init__(self, prefix: str = "", date1904: bool = False):
+        self.date1904 = date1904
+        # The tags around a value, worked out once for the many cells of a sheet.
+        self._value = f"><{prefix}v>"
+        self._value_end = f"</{prefix}v></{prefix}c>"
+        self._text = f' t="inlineStr"><{prefix}is><{prefix}t'
+        self._text_end = f"</{prefix}t></{prefix}is></{prefix}c>"
+        self._bool = f' t="b"><{prefix}v>'
+        self._formula = f"><{prefix}f>"
+        self._formula_end = f"</{prefix}f></{prefix}c>"
+        self._open = f'<{prefix}c r="'
 
-def _escape_char(match: re.Match[str]) -> str:
-    text = match.group()
-    if text in ("&", "<", ">", '"'):
-        return escape_xml(text)
-    if text.startswith("_x"):
-        # Excel reads _xHHHH_ as an escaped character; escape the underscore so the text stays as typed.
-        return "_x005F" + text
-    if "\ud800" <= text <= "\udfff":
-        return "\ufffd"  # a lone surrogate cannot be stored in UTF-8
-    return f"_x{ord(text):04X}_"  # Excel's own escape for a character XML cannot carry
+    def element(self, ref: str, value: CellValue | Formula, style: str = "") -> str:
+        """The cell's whole ``<c>`` element (``style`` as in ``after_ref``), or "" for a cell without a value."""
+        after = self.after_ref(ref, value, style)
+        return f'{self._open}{ref}"{after}' if after else ""
 
-
-def xml_text(text: str) -> str:
-    """Text as element content or attribute value, escaped the way Excel reads it back."""
-    return _NEEDS_ESCAPE.sub(_escape_char, text) if _NEEDS_ESCAPE.search(text) else text
-
-
-def _string_cell(ref: str, style: int, text: str) -> str:
-    if len(text) > MAX_CELL_TEXT:
-        text = text[:MAX_CELL_TEXT]  # a longer cell makes Excel repair the whole file
-    space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
-    return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t{space}>{xml_text(text)}</t></is></c>'
-
-
-def _number_cell(ref: str, style: int, number: float | int) -> str:
-    return f'<c r="{ref}" s="{style}"><v>{number!r}</v></c>'
-
-
-def cell_xml(ref: str, style: int, value: CellValue, date1904: bool = False) -> str:
-    """One ``<c>`` element, or "" for an empty cell (blank, NaN/NaT, infinity, empty text)."""
-    kind = type(value)  # mypy does not narrow value by it: the ignores below are for the kind tested
-    if kind is str:
-        return _string_cell(ref, style, value) if value else ""  # type: ignore[arg-type]
-    if kind is int:
-        return _number_cell(ref, style, value)  # type: ignore[arg-type]
-    if kind is float:
-        return _number_cell(ref, style, value) if math.isfinite(value) else ""  # type: ignore[arg-type]
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return f'<c r="{ref}" s="{style}" t="b"><v>{int(value)}</v></c>'
-    if isinstance(value, dt.date):
-        if value != value:  # pandas' NaT is a datetime that equals nothing
+    def after_ref(self, ref: str, value: CellValue | Formula, style: str = "") -> str:
+        """What follows ``<c r="A1"`` in the cell's element: ``style`` (its ``s`` attribute as written, or ""), the
+        value's type, the value and the element's end, e.g. `` s="3"><v>42</v></c>``; "" for a cell without a
+        value (blank, empty text, NaN/NaT, infinity). ``ref`` names the cell when no cell can hold the value's type.
+        """
+        kind = type(value)  # mypy does not narrow value by it: the ignores below are for the kind tested
+        # The common kinds first: a big report, or a computed column of a big sheet, is hundreds of thousands.
+        if kind is int or (kind is float and math.isfinite(value)):  # type: ignore[arg-type]
+            return f"{style}{self._value}{value!r}{self._value_end}"
+        if kind is str:
+            if value and len(value) <= MAX_CELL_TEXT and not value[0].isspace() and not value[-1].isspace():  # type: ignore[arg-type, index]
+                return f"{style}{self._text}>{escape_xml(value, excel=True)}{self._text_end}"  # type: ignore[arg-type]
+            return self._text_after_ref(value, style) if value else ""  # type: ignore[arg-type]
+        if value is None:
             return ""
-        serial = excel_serial(value, date1904)
-        return _number_cell(ref, style, serial) if serial is not None else _string_cell(ref, style, value.isoformat())
-    if isinstance(value, (dt.time, dt.timedelta)):
-        return _number_cell(ref, style, excel_time(value))
-    if isinstance(value, str):
-        return _string_cell(ref, style, str(value)) if value else ""
-    if isinstance(value, numbers.Integral):
-        return _number_cell(ref, style, int(value))
-    if isinstance(value, numbers.Number):
-        number = float(value)
-        # NaN means "no value" in pandas results; an infinite ratio has no honest number either.
-        return _number_cell(ref, style, number) if math.isfinite(number) else ""
-    raise TypeError(f"cell {ref}: cannot write a value of type {kind.__name__}")
+        if isinstance(value, bool):
+            return f"{style}{self._bool}{int(value)}{self._value_end}"
+        if isinstance(value, dt.date):
+            if value != value:  # pandas' NaT is a datetime that equals nothing
+                return ""
+            serial = excel_serial(value, self.date1904)
+            if serial is None:
+                return self._text_after_ref(value.isoformat(), style)  # before Excel's first day: kept readable
+            return f"{style}{self._value}{serial!r}{self._value_end}"
+        if isinstance(value, (dt.time, dt.timedelta)):
+            return f"{style}{self._value}{excel_time(value)!r}{self._value_end}"
+        if isinstance(value, str):  # numpy's str_: its text as held (str() of one drops trailing NULs)
+            return self._text_after_ref(value, style) if value else ""
+        if isinstance(value, numbers.Number):
+            # A Number: typeshed's has no __float__.
+            number = int(value) if isinstance(value, numbers.Integral) else float(value)  # type: ignore[arg-type]
+            # NaN means "no value" in pandas results; an infinite ratio has no honest number either.
+            return f"{style}{self._value}{number!r}{self._value_end}" if math.isfinite(number) else ""
+        if isinstance(value, Formula):  # no cached value: Excel and LibreOffice work it out on opening
+            return f"{style}{self._formula}{escape_xml(value.text)}{self._formula_end}"
+        raise TypeError(f"cell {ref}: cannot write a value of type {kind.__name__}")
+
+    def _text_after_ref(self, text: str, style: str) -> str:
+        text = text[:MAX_CELL_TEXT]  # a longer cell makes Excel repair the whole file
+        space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
+        return f"{style}{self._text}{space}>{escape_xml(text, excel=True)}{self._text_end}"
 
 
 # --- widths ------------------------------------------------------------------------
@@ -407,14 +429,15 @@ def render_worksheet(
         _sheet_views(report, sheet_layout, selected),
         _cols(report),
     ]
+    cells = CellXml(date1904=date1904)
     parts.append("<sheetData>")
-    parts.append(_single_cell_row(sheet_layout.title_row, styles[Role.TITLE], report.title))
+    parts.append(_single_cell_row(cells, sheet_layout.title_row, styles[Role.TITLE], report.title))
     if sheet_layout.subtitle_row is not None:
-        parts.append(_single_cell_row(sheet_layout.subtitle_row, styles[Role.SUBTITLE], report.subtitle))
+        parts.append(_single_cell_row(cells, sheet_layout.subtitle_row, styles[Role.SUBTITLE], report.subtitle))
     yield "".join(parts).encode("utf-8")
 
     for table, where in zip(report.tables, sheet_layout.tables):
-        yield from _table_rows(table, where, styles, date1904)
+        yield from _table_rows(table, where, styles, cells)
 
     tail = ["</sheetData>"]
     for table, where in zip(report.tables, sheet_layout.tables):
@@ -449,53 +472,45 @@ def _cols(report: ReportSheet) -> str:
     return f"<cols>{cols}</cols>"
 
 
-def _single_cell_row(row: int, style: int, text: str) -> str:
-    return f'<row r="{row}">{cell_xml(f"A{row}", style, text)}</row>'
+def _single_cell_row(cells: CellXml, row: int, style: int, text: str) -> str:
+    return f'<row r="{row}">' + cells.element(f"A{row}", text, f' s="{style}"') + "</row>"
 
 
 def _table_rows(
-    table: ReportTable, where: TableLayout, styles: Mapping[StyleKey, int], date1904: bool
+    table: ReportTable, where: TableLayout, styles: Mapping[StyleKey, int], cells_xml: CellXml
 ) -> Iterator[bytes]:
     letters = [column_letter(i) for i in range(len(table.columns))]
     head: list[str] = []
     if where.heading_row is not None:
-        head.append(_single_cell_row(where.heading_row, styles[Role.HEADING], table.heading))
-    header_style = styles[Role.HEADER]
+        head.append(_single_cell_row(cells_xml, where.heading_row, styles[Role.HEADING], table.heading))
+    header_style = f' s="{styles[Role.HEADER]}"'
     header_cells = "".join(
-        cell_xml(f"{letter}{where.header_row}", header_style, column.header)
+        cells_xml.element(f"{letter}{where.header_row}", column.header, header_style)
         for letter, column in zip(letters, table.columns)
     )
     head.append(f'<row r="{where.header_row}">{header_cells}</row>')
     yield "".join(head).encode("utf-8")
 
-    styles_by_column = [styles[column.format] for column in table.columns]
+    style_by_column = [f' s="{styles[column.format]}"' for column in table.columns]
     # A date in a column not meant for dates still shows as a date, never as Excel's bare day number.
     dates_shown = [column.format in (ColumnFormat.DATE, ColumnFormat.DATETIME) for column in table.columns]
+    date_style, datetime_style = f' s="{styles[ColumnFormat.DATE]}"', f' s="{styles[ColumnFormat.DATETIME]}"'
+    after_ref = cells_xml.after_ref  # looked up once: this loop runs once per cell of a report of any size
     width = len(table.columns)
     chunk: list[str] = []
     for number, values in enumerate(table.rows, start=where.first_row):
         if len(values) > width:
             raise ValueError(f"table {table.heading!r}, row {number}: {len(values)} values for {width} columns")
         cells = []
-        # The common kinds are written inline: this loop runs once per cell of a report of any size.
-        for letter, style, dated, value in zip(letters, styles_by_column, dates_shown, values):
-            kind = type(value)
-            # kind is type(value), which mypy does not narrow by: the ignores below are for a str.
-            if (
-                kind is str
-                and len(value) <= MAX_CELL_TEXT  # type: ignore[arg-type]
-                and not _NEEDS_ESCAPE.search(value)  # type: ignore[arg-type]
-                and not value[:1].isspace()  # type: ignore[index]
-                and not value[-1:].isspace()  # type: ignore[index]
-            ):
-                if value:
-                    cells.append(f'<c r="{letter}{number}" s="{style}" t="inlineStr"><is><t>{value}</t></is></c>')
-            elif kind is int or (kind is float and math.isfinite(value)):  # type: ignore[arg-type]
-                cells.append(f'<c r="{letter}{number}" s="{style}"><v>{value!r}</v></c>')
-            elif value is not None:
-                if not dated and isinstance(value, dt.date):
-                    style = styles[ColumnFormat.DATETIME if isinstance(value, dt.datetime) else ColumnFormat.DATE]
-                cells.append(cell_xml(f"{letter}{number}", style, value, date1904))
+        for letter, style, dated, value in zip(letters, style_by_column, dates_shown, values):
+            if value is None:
+                continue
+            if not dated and isinstance(value, dt.date):
+                style = datetime_style if isinstance(value, dt.datetime) else date_style
+            ref = f"{letter}{number}"
+            after = after_ref(ref, value, style)
+            if after:
+                cells.append(f'<c r="{ref}"{after}')
         chunk.append(f'<row r="{number}">{"".join(cells)}</row>')
         if len(chunk) == _ROWS_PER_CHUNK:
             yield "".join(chunk).encode("utf-8")

@@ -15,7 +15,7 @@ numbers ``read_workbook`` reports; rows appended go below the last row that
 still holds a value once the deleted rows are gone. An edit that inserts rows
 (the undo of a deletion) numbers its rows as in the sheet written instead.
 
-This module knows rows and references; ``xlcrm.xlsx.package`` applies the edits to
+This module knows rows and references; ``xlcrm.xlsx.user_sheet`` applies the edits to
 the package (tables, comments, defined names, styles) through it.
 """
 
@@ -24,8 +24,6 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import itertools
-import math
-import numbers
 import re
 import zlib
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
@@ -37,15 +35,8 @@ from openpyxl.formula.tokenizer import Token, Tokenizer, TokenizerError
 
 from xlcrm.errors import EditRefused, NotAWorkbook
 from xlcrm.xlsx.refs import MAX_COLUMNS, MAX_ROWS, column_index, column_letter, parse_cell, sheet_ref
-from xlcrm.xlsx.report_sheet import MAX_CELL_TEXT, CellValue, StyleSpec, excel_serial, excel_time, xml_text
+from xlcrm.xlsx.report_sheet import CellValue, CellXml, Formula, StyleSpec
 from xlcrm.xlsx.xml_io import character_code, escape_xml, refuse_dtd, unescape_xml
-
-
-@dataclass(frozen=True)
-class Formula:
-    """A formula to write into a cell, as ``SheetEdit.set_cells`` takes it: its text without the "="."""
-
-    text: str
 
 
 @dataclass(frozen=True)
@@ -796,51 +787,6 @@ class RowParser:
         return row.index(self._cell_close, tag_end) + len(self._cell_close)
 
 
-def cell_data(prefix: bytes, ref: str, style: int, value: CellValue, date1904: bool) -> bytes:
-    """A ``<c>`` element holding ``value`` (None: an empty cell that keeps its style)."""
-    return b"<" + prefix + b'c r="' + ref.encode() + b'"' + cell_after_ref(prefix, style, value, date1904, ref)
-
-
-def cell_after_ref(prefix: bytes, style: int, value: CellValue, date1904: bool, ref: str) -> bytes:
-    """What follows ``<c r="A1"`` in ``cell_data``: the same for every cell of one style and value (``ref``
-    only names the cell in an error)."""
-    p = prefix.decode()
-    style_attr = f' s="{style}"' if style else ""
-    kind = type(value)
-    # The computed columns of a big Clients sheet are hundreds of thousands of plain numbers and dates: straight on.
-    if kind is int or kind is float and math.isfinite(value):  # type: ignore[arg-type]  # kind is type(value)
-        return f"{style_attr}><{p}v>{value!r}</{p}v></{p}c>".encode()
-    if kind is dt.date and (serial := excel_serial(value, date1904)) is not None:  # type: ignore[arg-type]  # ditto
-        return f"{style_attr}><{p}v>{serial!r}</{p}v></{p}c>".encode()
-    if isinstance(value, float) and not math.isfinite(value):
-        value = None
-    if isinstance(value, dt.date) and value != value:  # pandas' NaT
-        value = None
-    if value is None or (isinstance(value, str) and not value):
-        return f"{style_attr}/>".encode()
-    if isinstance(value, bool):
-        return f'{style_attr} t="b"><{p}v>{int(value)}</{p}v></{p}c>'.encode()
-    if isinstance(value, dt.date):
-        serial = excel_serial(value, date1904)
-        if serial is not None:
-            return f"{style_attr}><{p}v>{serial!r}</{p}v></{p}c>".encode()
-        value = value.isoformat()  # before Excel's first day: kept readable as text
-    if isinstance(value, (dt.time, dt.timedelta)):
-        return f"{style_attr}><{p}v>{excel_time(value)!r}</{p}v></{p}c>".encode()
-    if isinstance(value, numbers.Number) and not isinstance(value, str):
-        number = int(value) if isinstance(value, numbers.Integral) else float(value)
-        if isinstance(number, float) and not math.isfinite(number):
-            return f"{style_attr}/>".encode()
-        return f"{style_attr}><{p}v>{number!r}</{p}v></{p}c>".encode()
-    if isinstance(value, Formula):  # no cached value: Excel and LibreOffice work it out on opening
-        return f"{style_attr}><{p}f>{escape_xml(value.text)}</{p}f></{p}c>".encode()
-    if not isinstance(value, str):
-        raise TypeError(f"cell {ref}: cannot write a value of type {type(value).__name__}")
-    text = value[:MAX_CELL_TEXT]  # a longer cell makes Excel repair the whole file
-    space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
-    return (f'{style_attr} t="inlineStr"><{p}is><{p}t{space}>{xml_text(text)}</{p}t></{p}is></{p}c>').encode()
-
-
 # How the header of a column xlcrm computes looks: not like the user's own headers, so nobody types there.
 COMPUTED_HEADER = StyleSpec(bold=True, italic=True, color="FF1F3864", fill="FFD9E1F2", bottom_border=True, wrap=True)
 
@@ -892,6 +838,7 @@ class RowWriter:
         self.parser = RowParser(plan.prefix)
         self.scanner = RowScanner(plan.prefix, part)
         self.row_start = b"<" + plan.prefix + b"row"  # how every row element begins
+        self.cells = CellXml(plan.prefix.decode(), plan.date1904)
         self.pending = sorted(plan.changes)
         self.previous: tuple[int, bytes, int, int] | None = None  # the last row written: number, buffer, span
         # Styles of the cells written into the last rebuilt row (number, column -> style), and the column after
@@ -1178,7 +1125,7 @@ class RowWriter:
             if found is None:
                 ref = f"{column_letter(column)}{number}"
                 style, value = self._decide(column, change, above)
-                found = (style, cell_after_ref(plan.prefix, style, value, plan.date1904, ref))
+                found = (style, self._after_ref(ref, style, value))
                 if remembered:
                     known[key] = found
             writing[column] = found[0]
@@ -1208,7 +1155,13 @@ class RowWriter:
             style = self._style_above(number, column) or plan.column_styles.get(column) or row_style
         style, value = self._decide(column, change, style)
         self.writing[column] = style
-        return cell_data(plan.prefix, ref, style, value, plan.date1904)
+        return b"<" + plan.prefix + b'c r="' + ref.encode() + b'"' + self._after_ref(ref, style, value)
+
+    def _after_ref(self, ref: str, style: int, value: CellValue | Formula) -> bytes:
+        """What follows ``<c r="A1"`` in a cell holding ``value`` (None: an empty cell that keeps its style): the
+        same for every cell of one style and value (``ref`` only names the cell in an error)."""
+        style_attr = f' s="{style}"' if style else ""
+        return (self.cells.after_ref(ref, value, style_attr) or style_attr + "/>").encode()
 
     def _decide(self, column: int, change: CellChange, style: int) -> tuple[int, CellValue]:
         """The style and value a cell is written with, given the style it would otherwise have."""

@@ -13,6 +13,7 @@ from pathlib import Path
 from lxml import etree
 
 from xlcrm.errors import NotAWorkbook
+from xlcrm.xlsx.parts import rels_part, resolve_target
 from xlcrm.xlsx.sheet_edits import range_bounds
 from xlcrm.xlsx.xml_io import local_name, parse_part
 
@@ -43,8 +44,6 @@ class SheetTable:
 
 def sheet_tables(path: Path, sheet_name: str) -> list[SheetTable]:
     """The Excel tables on the sheet named ``sheet_name`` (none when it has no table part or no such sheet)."""
-    from xlcrm.xlsx.package import _rels_part, _resolve  # the package module reads workbooks through this one
-
     try:
         with zipfile.ZipFile(path) as archive:
             names = {name.casefold(): name for name in archive.namelist()}
@@ -55,12 +54,12 @@ def sheet_tables(path: Path, sheet_name: str) -> list[SheetTable]:
 
             def relationships(part: str) -> dict[str, tuple[str, str]]:
                 """Relationship id -> (type, target part) of ``part``."""
-                data = read(_rels_part(part))
+                data = read(rels_part(part))
                 if data is None:
                     return {}
                 return {
-                    rel.get("Id", ""): (rel.get("Type", ""), _resolve(part, rel.get("Target", "")))
-                    for rel in parse_part(data, _rels_part(part)).getroot()
+                    rel.get("Id", ""): (rel.get("Type", ""), resolve_target(part, rel.get("Target", "")))
+                    for rel in parse_part(data, rels_part(part)).getroot()
                     if local_name(rel) == "Relationship" and rel.get("TargetMode") != "External"
                 }
 

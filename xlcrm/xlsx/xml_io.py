@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import IO
 
 from lxml import etree
@@ -110,6 +110,22 @@ def local_name(element: etree._Element) -> str:
     return etree.QName(element).localname if isinstance(element.tag, str) else ""
 
 
+def children(element: etree._Element, localname: str | None = None) -> list[etree._Element]:
+    """Child elements (comments and processing instructions skipped), optionally of one local name."""
+    return [c for c in element if isinstance(c.tag, str) and (localname is None or local_name(c) == localname)]
+
+
+def insert_in_order(parent: etree._Element, element: etree._Element, order: Sequence[str]) -> None:
+    """Insert ``element`` before the first child that the schema puts after it (``order``: the schema's order of
+    the parent's children, by local name)."""
+    rank = order.index(local_name(element))
+    for index, child in enumerate(parent):
+        if isinstance(child.tag, str) and local_name(child) in order and order.index(local_name(child)) > rank:
+            parent.insert(index, element)
+            return
+    parent.append(element)
+
+
 def serialize_part(tree: etree._ElementTree) -> bytes:
     """A part's tree as UTF-8 bytes, with the XML declaration as Office programs write it."""
     # The declaration is written by hand: lxml's uses single quotes, unlike every Office program.
@@ -130,6 +146,12 @@ _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\r": "&#13;"
 _TEXT_SPECIALS = re.compile('[&<>"\r]')
 # In an attribute a parser turns a literal tab or line feed into a space: they are written as references.
 _ATTRIBUTE_SPECIALS = re.compile('[&<>"\r\t\n]')
+# What Excel writes as its own _xHHHH_ escape in a cell's text: control characters (XML forbids most; a carriage
+# return would be read back as a line feed), lone surrogates, and text that looks like one of those escapes.
+_EXCEL_SPECIALS = re.compile(r"[\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
+# Text without any of these characters, and without "_x", needs no escaping at all, Excel's or XML's, in element
+# content or an attribute. (Two searches are faster than one for an escape pattern: most cell texts have neither.)
+_EXCEL_WORK = re.compile(r"[&<>\"\x00-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _quoted(text: str) -> str:
@@ -188,12 +210,30 @@ def unescape_xml(text: bytes | str, *, attribute: bool = False, strict: bool = T
     return text
 
 
-def escape_xml(text: str, *, attribute: bool = False) -> str:
+def _excel_escape(match: re.Match[str]) -> str:
+    text = match.group()
+    if text.startswith("_x"):
+        # Excel reads _xHHHH_ as an escaped character; escape the underscore so the text stays as typed.
+        return "_x005F" + text
+    if "\ud800" <= text <= "\udfff":
+        return "\ufffd"  # a lone surrogate cannot be stored in UTF-8
+    return f"_x{ord(text):04X}_"  # Excel's own escape for a character XML cannot carry
+
+
+def escape_xml(text: str, *, attribute: bool = False, excel: bool = False) -> str:
     """``text`` as raw element content (or, with ``attribute``, as an attribute value between double quotes)
     that an XML parser reads back as exactly ``text``: ``unescape_xml`` undoes it.
 
-    A character XML cannot carry at all is a ValueError (text read by ``unescape_xml`` never holds one).
+    A character XML cannot carry at all is a ValueError (text read by ``unescape_xml`` never holds one), unless
+    ``excel``: the text is then a cell's (or a chart's), which Excel reads through escapes of its own (an
+    ``ST_Xstring``) after the parser. A control character, a carriage return included, is written as
+    ``_xHHHH_``, text that looks like such an escape gets its underscore escaped, and a lone surrogate (which
+    UTF-8 cannot hold) becomes U+FFFD.
     """
+    if excel:
+        if not _EXCEL_WORK.search(text) and "_x" not in text:
+            return text
+        text = _EXCEL_SPECIALS.sub(_excel_escape, text)
     bad = _NOT_XML_CHAR.search(text)
     if bad:
         raise ValueError(f"U+{ord(bad.group()):04X} cannot be written in XML")

@@ -1,0 +1,887 @@
+"""A ``SheetEdit`` applied to a user sheet of the package: its rows streamed, and what hangs off them adjusted.
+
+The sheet's cells are written by ``xlcrm.xlsx.sheet_edits`` (rows copied, renumbered or rebuilt); around them
+this module keeps the rest of the workbook true to them: the sheet's Excel tables, filter, comments and links,
+and the defined names that point at rows that move. Anything that points at those rows and cannot be moved
+exactly (a chart anchored below them, a pivot table reading them, a formula on another sheet using them) makes
+the edit refused before anything is saved.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Collection, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import BinaryIO, Protocol
+
+from lxml import etree
+
+from xlcrm.errors import EditRefused
+from xlcrm.xlsx.parts import (
+    FILTER_NAME,
+    NS_MAIN,
+    NS_R,
+    PackageParts,
+    Relationships,
+    RenderedPart,
+    Sheet,
+    child_or_new,
+    filter_range,
+    rels_part,
+)
+from xlcrm.xlsx.refs import MAX_ROWS, column_index, column_letter, parse_cell, sheet_ref
+from xlcrm.xlsx.sheet_edits import (
+    COMPUTED_HEADER,
+    FORMULA_WINDOW,
+    KEEP,
+    READ_CHUNK,
+    CellChange,
+    FormulaBlocked,
+    RowMap,
+    RowWriter,
+    SheetEdit,
+    SheetMentions,
+    SheetPlan,
+    SheetXml,
+    StyleChooser,
+    check_anchored_formula,
+    last_used_row,
+    mentions_sheet,
+    range_bounds,
+    range_text,
+    refers_below,
+    remap_formula,
+    shift_range,
+    shift_sqref,
+)
+from xlcrm.xlsx.streams import ReadAhead
+from xlcrm.xlsx.xml_io import children, detach, local_name, parse_part, refuse_dtd, serialize_part, unescape_xml
+
+
+class EditsWrittenAhead(Protocol):
+    """User-sheet edits written ahead by another process (``xlcrm.xlsx.prerender.EditPrewriting``)."""
+
+    def part(self, edit: SheetEdit) -> RenderedPart | None:
+        """The sheet part written for exactly this edit, once ready; None when there is none."""
+
+    def silent_about(self, name: str) -> set[str]:
+        """The zip entries of the sheets written ahead that never mention sheet ``name``, once ready."""
+
+
+REL_TABLE = NS_R + "/table"
+REL_COMMENTS = NS_R + "/comments"
+REL_VML_DRAWING = NS_R + "/vmlDrawing"
+REL_DRAWING = NS_R + "/drawing"
+REL_PIVOT_TABLE = NS_R + "/pivotTable"
+REL_THREADED_COMMENTS = "http://schemas.microsoft.com/office/2017/10/relationships/threadedComment"
+REL_HYPERLINK = NS_R + "/hyperlink"
+# The order of a worksheet's elements (CT_Worksheet), for one xlcrm adds.
+_WORKSHEET_ORDER = (
+    "sheetPr",
+    "dimension",
+    "sheetViews",
+    "sheetFormatPr",
+    "cols",
+    "sheetData",
+    "sheetCalcPr",
+    "sheetProtection",
+    "protectedRanges",
+    "scenarios",
+    "autoFilter",
+    "sortState",
+    "dataConsolidate",
+    "customSheetViews",
+    "mergeCells",
+    "phoneticPr",
+    "conditionalFormatting",
+    "dataValidations",
+    "hyperlinks",
+    "printOptions",
+    "pageMargins",
+    "pageSetup",
+    "headerFooter",
+    "rowBreaks",
+    "colBreaks",
+    "customProperties",
+    "cellWatches",
+    "ignoredErrors",
+    "smartTags",
+    "drawing",
+    "legacyDrawing",
+    "legacyDrawingHF",
+    "picture",
+    "oleObjects",
+    "controls",
+    "webPublishItems",
+    "tableParts",
+    "extLst",
+)
+
+_DIMENSION = re.compile(rb'(<(?:[A-Za-z_][\w.-]*:)?dimension\b[^>]*?\sref=")([^"]*)(")')
+_COLUMN = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?col\b([^>]*?)/?>")
+# Where parts keep references to cells: the text of formula elements (cells, conditional formats, validations,
+# charts, legacy form controls), and the attributes of a link's target and of the cell a control or text box uses.
+_REFERENCE_TEXT = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?(?:f|formula|formula1|formula2|Fmla(?:Link|Range|Txbx|Group|Pict))\b([^>]*)>([^<]+)</"
+    rb"|\s(?:location|textlink|fmlaLink|fmlaRange|fmlaTxbx|fmlaGroup)=\"([^\"]*)\""
+)
+# The cells a formula written once fills (Excel's "shared" formula of a column filled down): its text is written
+# for the first of them, and each other cell reads it moved down by its own distance from the first.
+_SHARED_RANGE = re.compile(rb'\bt="shared"[^>]*?\bref="([^"]+)"|\bref="([^"]+)"[^>]*?\bt="shared"')
+# A formula element whose text holds a comment, a processing instruction or a CDATA section (never written by
+# Excel): _REFERENCE_TEXT does not read it whole.
+_FORMULA_WITH_MARKUP = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?(?:f|formula|formula1|formula2|Fmla(?:Link|Range|Txbx|Group|Pict))\b[^>]*>[^<]*<[!?]"
+)
+_VML_SHAPE = re.compile(rb"<(?:\w+:)?shape\b.*?</(?:\w+:)?shape>", re.S)
+_VML_OBJECT_TYPE = re.compile(rb'<(?:\w+:)?ClientData\b[^>]*\bObjectType="(\w+)"')
+_VML_ROW = re.compile(rb"(<(?:\w+:)?Row>)\s*(\d+)\s*(</(?:\w+:)?Row>)")
+_VML_ANCHOR = re.compile(rb"(<(?:\w+:)?Anchor>)([^<]*)(</(?:\w+:)?Anchor>)")
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """A part whose formulas and links are read for references to the rows that move."""
+
+    entry: str  # its zip entry
+    what: str  # how a message names it
+    own_by_default: bool = False  # a part of the edited sheet: a reference without a sheet name is to that sheet
+
+
+class UserSheetEdit:
+    """One ``SheetEdit`` applied to the package: the sheet streamed into a temporary file, what hangs off it
+    (tables, comments, the filter's defined name) adjusted, and everything that would break refused first."""
+
+    def __init__(
+        self,
+        package: PackageParts,
+        sheet: Sheet,
+        position: int,
+        edit: SheetEdit,
+        date1904: bool,
+        watch: Collection[str] = (),
+        written_ahead: EditsWrittenAhead | None = None,
+    ):
+        """``watch``: sheet names to look out for as the sheet is read; ``seen`` then holds those it mentions.
+        ``written_ahead``: the other sheets edited ahead, in another process, whose formulas need not be read
+        again (see ``EditsWrittenAhead.silent_about``)."""
+        self.package = package
+        self.written_ahead = written_ahead
+        self.sheet = sheet
+        self.position = position
+        self.edit = edit
+        self.name = sheet.name
+        self.date1904 = date1904
+        self.rows = RowMap(edit.delete_rows, edit.insert_rows)
+        self.sheet_rels = package.rels_of(sheet.part)
+        self.part_name = package.entry_of(sheet.part) or sheet.part
+        self.values = edit.cell_values()
+        self.headers = {
+            column: str(value).strip()
+            for (row, column), value in self.values.items()
+            if row == 1 and value is not None and str(value).strip()
+        }
+        self.watch = SheetMentions(watch)
+        self.seen: set[str] = set()
+
+    def where(self, ref: str) -> str:
+        """The cell ``ref`` of this sheet as a message names it, e.g. ``Clients!F14``."""
+        return f"{sheet_ref(self.name)}!{ref}"
+
+    # the whole edit
+
+    def apply(self) -> None:
+        """Nothing; checks the edit, then applies it to the sheet's part and the parts that point into it."""
+        self._check_request()
+        formula_scans: list[_Scan] = []
+        if self.rows:
+            formula_scans = self._check_what_points_here()
+            self._shift_comments()
+            self._shift_defined_names()  # before the filter's own name is set from the sheet's new filter
+        last_used = self._last_used() if self.edit.append_rows else 0
+        if self.edit.append_rows:  # appended rows also go below the values this edit writes
+            written = [self.rows.row(row) or 0 for (row, _), value in self.values.items() if value is not None]
+            last_used = max([last_used, *written])
+        changes = self._changes(last_used)
+        appended_to = last_used + len(self.edit.append_rows) if self.edit.append_rows else 0
+        tables = self._tables(last_used, appended_to)
+        # The other sheets' formulas are read for mentions of moving rows while the rows are written: zlib
+        # inflates them without holding Python's lock. A refusal still comes before anything is saved.
+        with (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="xlcrm-scan") as scanner,
+            self._open() as handle,
+            ReadAhead(handle, READ_CHUNK) as ahead,
+        ):
+            scanning = scanner.submit(self._check_formulas, formula_scans)
+            sheet_xml = SheetXml(ahead, self.sheet.part, self.watch)
+            columns = {column for row in changes.values() for column in row}
+            styles = self.package.style_sheet()
+            plan = SheetPlan(
+                self.name,
+                sheet_xml.prefix,
+                self.rows,
+                changes,
+                _column_styles(sheet_xml.head, columns),
+                StyleChooser(styles.is_date, styles.dated, styles.formatted),
+                self.date1904,
+                number_formats={_column(letter): code for letter, code in self.edit.number_formats.items()},
+            )
+            head = _with_widths(
+                self._head(sheet_xml.head, changes),
+                sheet_xml.prefix,
+                {_column(letter): width for letter, width in self.edit.column_widths.items()},
+            )
+            opening = re.sub(rb"\s*/>$", b">", sheet_xml.data_open)
+            closing = b"</" + sheet_xml.prefix + b"sheetData>"
+
+            def content() -> Iterator[bytes]:
+                yield head + opening
+                yield from RowWriter(plan, self.sheet.part).write(sheet_xml.content())
+                yield closing + self._tail(sheet_xml, last_used, appended_to)
+
+            self.package.deflate(self.part_name, content())
+            self.seen = sheet_xml.seen
+            scanning.result()
+        for part, tree in tables:
+            self.package.store(part, serialize_part(tree))
+        if plan.formulas_move:
+            self.package.drop_calc_chain()
+        if self.values or self.rows or self.edit.append_rows:
+            self.package.recalculate_on_load()
+
+    def _open(self) -> BinaryIO:
+        return self.package.open_sheet(self.sheet)
+
+    def _check_request(self) -> None:
+        for row in self.rows.deleted:
+            if not 2 <= row <= MAX_ROWS:
+                raise ValueError(f"row {row} of {self.name!r} cannot be deleted (row 1 holds the headers)")
+        for row in self.rows.inserted:
+            if not 2 <= row <= MAX_ROWS:
+                raise ValueError(f"no row can be inserted at row {row} of {self.name!r} (row 1 holds the headers)")
+        if self.rows.inserted and (self.edit.delete_rows or self.edit.append_rows):
+            raise ValueError(f"an edit of {self.name!r} that inserts rows cannot delete or append rows too")
+        if self.edit.set_links and self.edit.delete_rows:
+            raise ValueError(f"an edit of {self.name!r} that deletes rows cannot set links too")
+        for ref in self.edit.set_links:
+            parse_cell(ref)
+        for row, column in self.values:
+            if self.rows.is_deleted(row):
+                raise ValueError(f"{self.where(column_letter(column) + str(row))} is set and deleted at once")
+        for letter in self.edit.computed_header:
+            parse_cell(f"{letter}1")
+        for values in self.edit.append_rows:
+            for letter in values:
+                parse_cell(f"{letter}1")
+
+    def _last_used(self) -> int:
+        with self._open() as handle:
+            return last_used_row(SheetXml(handle, self.sheet.part), self.rows)
+
+    def _changes(self, last_used: int) -> dict[int, dict[int, CellChange]]:
+        """Every cell to write, by row in the new numbering."""
+        changes: dict[int, dict[int, CellChange]] = {}
+        by_row: dict[int, dict[int, CellChange]] = {}  # the cells of one row, under the row's number as read
+        for (row, column), value in self.values.items():
+            cells = by_row.get(row)
+            if cells is None:
+                # the cells of an edit that inserts rows are numbered as in the sheet written already
+                new_row = row if self.rows.inserted else self.rows.row(row)
+                assert new_row is not None  # _check_request refused cells of deleted rows
+                cells = by_row[row] = changes.setdefault(new_row, {})
+            cells[column] = CellChange(value)
+        first_appended = max(last_used, 1) + 1
+        if first_appended + len(self.edit.append_rows) - 1 > MAX_ROWS:
+            raise EditRefused(f"{self.name!r} has no room for {len(self.edit.append_rows)} more rows")
+        for offset, values in enumerate(self.edit.append_rows):
+            row_changes = changes.setdefault(first_appended + offset, {})
+            for letter, value in values.items():
+                row_changes[_column(letter)] = CellChange(value)
+        if self.edit.computed_header:
+            style = self.package.style_sheet().xf(COMPUTED_HEADER)
+            header = changes.setdefault(1, {})
+            for letter in self.edit.computed_header:
+                column = _column(letter)
+                header.setdefault(column, CellChange(KEEP)).style = style
+        return changes
+
+    def _head(self, head: bytes, changes: dict[int, dict[int, CellChange]]) -> bytes:
+        """The part before the cells, with its dimension covering the cells as they will be."""
+        match = _DIMENSION.search(head)
+        if match is None:
+            return head
+        try:
+            first_row, first_column, last_row, last_column = range_bounds(match.group(2).decode())
+        except ValueError:
+            return head
+        if self.rows.inserted:
+            last_row = max(first_row, self.rows.span(first_row, last_row)[1])  # type: ignore[index]  # only inserts
+        elif self.rows:
+            last_row = max(first_row, last_row - bisect.bisect_right(self.rows.deleted, last_row))
+        written = [
+            (row, column)
+            for row, columns in changes.items()
+            for column, change in columns.items()
+            if change.value is not KEEP and change.value is not None
+        ]
+        if written:
+            last_row = max(last_row, max(row for row, _ in written))
+            last_column = max(last_column, max(column for _, column in written))
+            first_column = min(first_column, min(column for _, column in written))
+        ref = range_text(first_row, first_column, last_row, last_column).encode()
+        return head[: match.start(2)] + ref + head[match.end(2) :]
+
+    # what points at rows of this sheet
+
+    def _check_what_points_here(self) -> list[_Scan]:
+        """Refuse what would break once rows move; returns the parts whose formulas are still to be read,
+        for ``_check_formulas``."""
+        first = self.rows.first
+        scans = []
+        sheet_part = self.sheet.part.casefold()
+        own = set()  # parts of this sheet (drawings, controls): a reference there without a sheet name is to it
+        for rel in self.sheet_rels.items if self.sheet_rels else ():
+            target = self.sheet_rels.target(rel)  # type: ignore[union-attr]  # set: the loop runs
+            if target:
+                own.add(target.casefold())
+            if target and rel.get("Type") == REL_DRAWING:
+                self._check_drawing(target, first)
+            elif target and rel.get("Type") == REL_PIVOT_TABLE:
+                self._check_pivot_table(target, first)
+        for name in self.package.entries.values():
+            folded = name.casefold()
+            if folded == sheet_part or not folded.endswith((".xml", ".vml")):
+                continue
+            if folded.startswith("xl/charts/chart"):
+                scans.append(_Scan(name, "the chart in " + name))
+            elif folded.startswith(("xl/drawings/", "xl/ctrlprops/")):
+                scans.append(_Scan(name, "the drawing or control in " + name, own_by_default=folded in own))
+            elif folded.startswith("xl/pivotcache/pivotcachedefinition"):
+                self._check_pivot_source(name)
+        for other in self.package.sheets():
+            if other.part.casefold() != sheet_part and self.package.entry_of(other.part) is not None:
+                scans.append(_Scan(self.package.entry_of(other.part) or other.part, f"sheet {other.name!r}"))
+        return scans
+
+    def refuse(self, what: str) -> EditRefused:
+        """The refusal of this edit, saying ``what`` stands in its way."""
+        return EditRefused(f"cannot {self.rows.change} {self.name!r}: {what}; the workbook was not changed")
+
+    def _check_drawing(self, part: str, first: int) -> None:
+        data = self.package.read_optional(part)
+        if data is None:
+            return
+        for anchor in parse_part(data, part).getroot():
+            if not isinstance(anchor.tag, str) or local_name(anchor) not in ("twoCellAnchor", "oneCellAnchor"):
+                continue
+            rows = [
+                int(text)
+                for corner in children(anchor)
+                if local_name(corner) in ("from", "to")
+                for row in children(corner, "row")
+                if (text := (row.text or "").strip()).isdigit()
+            ]
+            if rows and max(rows) + 1 >= first:  # anchors count rows from 0
+                raise self.refuse(f"a chart, picture or shape is placed at row {min(rows) + 1} or below")
+
+    def _check_pivot_table(self, part: str, first: int) -> None:
+        data = self.package.read_optional(part) or b""
+        for location in parse_part(data, part).getroot().iter(f"{{{NS_MAIN}}}location"):
+            if location.get("ref") and range_bounds(location.get("ref", ""))[2] >= first:
+                raise self.refuse(f"a pivot table stands at {self.where(location.get('ref', ''))}")
+
+    def _check_pivot_source(self, part: str) -> None:
+        data = self.package.read_optional(part) or b""
+        for source in parse_part(data, part).getroot().iter(f"{{{NS_MAIN}}}worksheetSource"):
+            if (source.get("sheet") or "").casefold() == self.name.casefold() and source.get("ref"):
+                if range_bounds(source.get("ref", ""))[2] >= self.rows.first:
+                    raise self.refuse(f"a pivot table reads its data from {self.where(source.get('ref', ''))}")
+
+    def _check_formulas(self, scans: list[_Scan]) -> None:
+        if not scans:
+            return
+        # A sheet written ahead in another process was read there whole: if it never mentions this one, none of
+        # its formulas refers to it.
+        silent = self.written_ahead.silent_about(self.name) if self.written_ahead is not None else set()
+        for scan in scans:
+            if scan.entry not in silent:
+                self._check_formulas_in(scan)
+
+    def _check_formulas_in(self, scan: _Scan) -> None:
+        """Refuse when a formula or link in another part refers to rows of this sheet that would move."""
+        # The bytes are searched for the name as Excel matches it (any case, character references resolved)
+        # before any formula is read: most buffers of a big sheet (maybe a million rows of Interactions) never
+        # mention it. Each buffer keeps the last FORMULA_WINDOW bytes of the one before, so a formula cut
+        # between two reads is searched and read whole. A part of this sheet need not name it: read it all.
+        mentions = SheetMentions([self.name])
+        buffer = b""
+        with self.package.archive.open(scan.entry) as handle:
+            while chunk := handle.read(READ_CHUNK):
+                if not buffer:
+                    refuse_dtd(chunk, scan.entry)  # its entities could spell the name
+                buffer += chunk
+                if not scan.own_by_default and not mentions.found(buffer):
+                    buffer = buffer[-FORMULA_WINDOW:]
+                    continue
+                if b"<!" in buffer or b"<?" in buffer:
+                    odd = _FORMULA_WITH_MARKUP.search(buffer)
+                    if odd is not None:
+                        raise self.refuse(
+                            f"{scan.what} holds a formula with a comment or CDATA section in it, "
+                            "which xlcrm does not read"
+                        )
+                end = 0
+                for match in _REFERENCE_TEXT.finditer(buffer):
+                    end = match.end()
+                    filled_down = 0
+                    if match.group(2) is not None:
+                        text, kind = unescape_xml(match.group(2)), "a formula"
+                        shared = _SHARED_RANGE.search(match.group(1))
+                        if shared is not None:
+                            first_row, _, last_row, _ = range_bounds((shared.group(1) or shared.group(2)).decode())
+                            filled_down = last_row - first_row
+                            kind = f"a formula filled down over {filled_down + 1} rows"
+                    else:
+                        text, kind = unescape_xml(match.group(3), attribute=True), "a link or control"
+                    if scan.own_by_default or mentions_sheet(text, self.name):
+                        self._check_formula(text, scan, kind, filled_down)
+                buffer = buffer[max(end, len(buffer) - FORMULA_WINDOW) :]
+
+    def _check_formula(self, text: str, scan: _Scan, kind: str, filled_down: int = 0) -> None:
+        """Refuse ``text`` when it uses rows that move; a formula filled ``filled_down`` rows further down reaches
+        that much lower."""
+        try:
+            below = refers_below(text, self.name, self.rows.first - filled_down, own_by_default=scan.own_by_default)
+        except FormulaBlocked as exc:
+            raise self.refuse(f"{scan.what}: {exc}") from None
+        if below:
+            raise self.refuse(f"{kind} in {scan.what} uses {below}")
+
+    # tables
+
+    def _tables(self, last_used: int, appended_to: int) -> list[tuple[str, etree._ElementTree]]:
+        """The sheet's Excel tables, grown, shrunk or given new columns; only those that changed."""
+        changed = []
+        for rel in self.sheet_rels.by_type(REL_TABLE) if self.sheet_rels else ():
+            part = self.sheet_rels.target(rel)  # type: ignore[union-attr]  # set: the loop runs
+            data = self.package.read_optional(part) if part else None
+            if part is None or data is None:
+                continue
+            tree = parse_part(data, part)
+            if self._edit_table(tree.getroot(), last_used, appended_to):
+                changed.append((part, tree))
+        return changed
+
+    def _edit_table(self, table: etree._Element, last_used: int, appended_to: int) -> bool:
+        name = table.get("displayName") or table.get("name") or "?"
+        ref = table.get("ref", "")
+        first_row, first_column, last_row, last_column = range_bounds(ref)
+        has_header = table.get("headerRowCount", "1") != "0"
+        totals = int(table.get("totalsRowCount", "0") or 0)
+        if self.rows:
+            if has_header and self.rows.is_deleted(first_row):
+                raise self.refuse(f"row {first_row} is the header of table {name!r}")
+            span = self.rows.span(first_row, last_row)
+            if span is None:
+                raise self.refuse(f"table {name!r} would lose every row")
+            first_row, last_row = span[0], max(span[1], span[0] + (1 if has_header else 0) + totals)
+        if appended_to and last_row >= last_used >= first_row and appended_to > last_row:
+            if totals:
+                raise EditRefused(f"table {name!r} on {self.name!r} has a totals row; rows cannot be added below it")
+            last_row = appended_to
+        columns = children(table, "tableColumns")
+        if has_header and first_row == 1 and columns:
+            last_column = self._table_columns(table, columns[0], first_column, last_column, name)
+        new_ref = range_text(first_row, first_column, last_row, last_column)
+        if new_ref == ref:
+            return False
+        table.set("ref", new_ref)
+        filters = children(table, "autoFilter")
+        if filters:
+            filters[0].set("ref", range_text(first_row, first_column, last_row - totals, last_column))
+        for sort in table.iter(f"{{{NS_MAIN}}}sortState", f"{{{NS_MAIN}}}sortCondition"):
+            shifted = shift_range(sort.get("ref", ""), self.rows) if self.rows and sort.get("ref") else None
+            if shifted:
+                sort.set("ref", shifted)
+        return True
+
+    def _table_columns(
+        self, table: etree._Element, columns: etree._Element, first_column: int, last_column: int, name: str
+    ) -> int:
+        """Rename columns whose header is being written, add those written just right of the table."""
+        items = children(columns, "tableColumn")
+        for offset, item in enumerate(items):
+            header = self.headers.get(first_column + offset)
+            if header is not None:
+                item.set("name", header)
+        while last_column + 1 in self.headers:
+            last_column += 1
+            ids = [int(item.get("id", "0")) for item in items if (item.get("id") or "").isdigit()]
+            column = etree.SubElement(columns, f"{{{NS_MAIN}}}tableColumn")
+            column.set("id", str(max(ids, default=0) + 1))
+            column.set("name", self.headers[last_column])
+            items.append(column)
+        columns.set("count", str(len(items)))
+        names = [item.get("name", "").casefold() for item in items]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise EditRefused(f"table {name!r} on {self.name!r} would have two columns named {duplicates[0]!r}")
+        return last_column
+
+    # everything after the cells
+
+    def _tail(self, sheet_xml: SheetXml, last_used: int, appended_to: int) -> bytes:
+        """The part after the cells: ranges below deleted rows moved up, the filter grown with the data."""
+        tail = sheet_xml.tail
+        if not self.rows and not appended_to and not self.headers and not self.edit.set_links:
+            return tail
+        marker = b"<" + sheet_xml.prefix + b"sheetData/>"
+        tree = parse_part(sheet_xml.head + marker + tail, self.sheet.part)
+        root = tree.getroot()
+        changed = False
+        if self.rows:
+            changed = _TailShift(self, root).apply()
+        if self.edit.set_links:
+            self._add_links(root)
+            changed = True
+        changed = self._grow_filter(root, last_used, appended_to) or changed
+        if not changed:
+            return tail
+        text = serialize_part(tree)
+        return text[text.index(marker) + len(marker) :]
+
+    def _grow_filter(self, root: etree._Element, last_used: int, appended_to: int) -> bool:
+        """The sheet's own filter takes in appended rows and computed columns written just right of it."""
+        filters = children(root, "autoFilter")
+        if not filters or not filters[0].get("ref"):
+            return False
+        ref = filters[0].get("ref", "")
+        first_row, first_column, last_row, last_column = range_bounds(ref)
+        if appended_to and last_row >= last_used >= first_row:
+            last_row = max(last_row, appended_to)
+        if first_row == 1:
+            while last_column + 1 in self.headers:
+                last_column += 1
+        new_ref = range_text(first_row, first_column, last_row, last_column)
+        if new_ref == ref:
+            return False
+        filters[0].set("ref", new_ref)
+        self._set_filter_name(new_ref)
+        return True
+
+    def _add_links(self, root: etree._Element) -> None:
+        """A link on each cell of ``set_links``, in place of one it had. A web or mail address takes a
+        relationship: one to that address that no link uses any more (a merge left it when it deleted the row)
+        is used again, so the relationships read as they did before the merge."""
+        container = child_or_new(root, "hyperlinks", _WORKSHEET_ORDER)
+        cells = {parse_cell(ref) for ref in self.edit.set_links}
+        for link in children(container, "hyperlink"):
+            try:
+                if parse_cell(link.get("ref", "")) in cells:
+                    container.remove(link)
+            except ValueError:
+                continue
+        rels = self.sheet_rels or Relationships(self.sheet.part, None)
+        used = {
+            link.get(f"{{{NS_R}}}id")
+            for parent in children(root, "hyperlinks")
+            for link in children(parent, "hyperlink")
+        }
+        rels_changed = False
+        for ref, target in sorted(self.edit.set_links.items(), key=lambda item: parse_cell(item[0])):
+            link = etree.SubElement(container, f"{{{NS_MAIN}}}hyperlink", ref=range_text(*parse_cell(ref) * 2))
+            if target.startswith("#"):
+                link.set("location", target[1:])
+                continue
+            rel = next(
+                (
+                    rel
+                    for rel in rels.by_type(REL_HYPERLINK)
+                    if rel.get("Target") == target and rel.get("TargetMode") == "External" and rel.get("Id") not in used
+                ),
+                None,
+            )
+            if rel is None:
+                rel_id = rels.add_external(REL_HYPERLINK, target)
+                rels_changed = True
+            else:
+                rel_id = rel.get("Id", "")
+            used.add(rel_id)
+            link.set(f"{{{NS_R}}}id", rel_id)
+        if container.get("count") is not None:
+            container.set("count", str(len(children(container))))
+        if rels_changed:
+            self.sheet_rels = rels
+            self.package.store(rels_part(self.sheet.part), serialize_part(rels.tree))
+
+    def _set_filter_name(self, ref: str) -> None:
+        for defined in self.package.defined_names():
+            if defined.get("name") == FILTER_NAME and defined.get("localSheetId") == str(self.position):
+                defined.text = filter_range(self.name, ref)
+                self.package.workbook_changed = True
+
+    # parts that follow the rows
+
+    def _shift_comments(self) -> None:
+        for rel in self.sheet_rels.items if self.sheet_rels else ():
+            part = self.sheet_rels.target(rel)  # type: ignore[union-attr]  # set: the loop runs
+            data = self.package.read_optional(part) if part else None
+            if part is None or data is None:
+                continue
+            if rel.get("Type") in (REL_COMMENTS, REL_THREADED_COMMENTS):
+                tree = parse_part(data, part)
+                for comment in tree.getroot().iter():
+                    if (
+                        isinstance(comment.tag, str)
+                        and local_name(comment) in ("comment", "threadedComment")
+                        and comment.get("ref")
+                    ):
+                        shifted = shift_range(comment.get("ref", ""), self.rows)
+                        if shifted is None:
+                            raise self.refuse(
+                                f"cell {self.where(comment.get('ref', ''))} has a comment; move or delete it first"
+                            )
+                        comment.set("ref", shifted)
+                self.package.store(part, serialize_part(tree))
+            elif rel.get("Type") == REL_VML_DRAWING:
+                self.package.store(part, self._shift_vml(data))
+
+    def _shift_vml(self, data: bytes) -> bytes:
+        """Legacy drawing of the comment boxes: each note anchored to its cell's row, 0-based."""
+
+        def shape(match: re.Match[bytes]) -> bytes:
+            text = match.group(0)
+            kind = _VML_OBJECT_TYPE.search(text)
+            row = _VML_ROW.search(text)
+            anchor = _VML_ANCHOR.search(text)
+            rows = [int(row.group(2))] if row else []
+            numbers = anchor.group(2).decode().split(",") if anchor else []
+            if len(numbers) == 8:
+                rows += [int(numbers[2]), int(numbers[6])]
+            if not rows or max(rows) + 1 < self.rows.first:
+                return text
+            if kind is None or kind.group(1) != b"Note" or row is None:
+                raise self.refuse(f"a form control or shape is placed at row {min(rows) + 1} or below")
+            cell_row = int(row.group(2)) + 1
+            new_row = self.rows.row(cell_row)
+            assert new_row is not None  # comments of deleted rows were refused
+            delta = cell_row - new_row
+            text = _VML_ROW.sub(lambda m: m.group(1) + str(new_row - 1).encode() + m.group(3), text, count=1)
+            if len(numbers) == 8:
+                numbers[2] = str(max(0, int(numbers[2]) - delta))
+                numbers[6] = str(max(0, int(numbers[6]) - delta))
+                text = _VML_ANCHOR.sub(
+                    lambda m: m.group(1) + ", ".join(n.strip() for n in numbers).encode() + m.group(3), text, count=1
+                )
+            return text
+
+        return _VML_SHAPE.sub(shape, data)
+
+    def _shift_defined_names(self) -> None:
+        for defined in self.package.defined_names():
+            text = defined.text or ""
+            if not mentions_sheet(text, self.name):
+                continue
+            try:
+                new = remap_formula(text, self.name, self.rows, own_by_default=False)
+            except FormulaBlocked as exc:
+                raise self.refuse(f"the name {defined.get('name')!r}: {exc}") from None
+            if new != text:
+                defined.text = new
+                self.package.workbook_changed = True
+
+
+class _TailShift:
+    """The worksheet's elements after the cells, with the deleted rows gone or the inserted rows in: ranges moved,
+    shrunk or grown, formulas checked, anything anchored to a row that cannot be moved exactly refused."""
+
+    def __init__(self, edit: UserSheetEdit, root: etree._Element):
+        self.edit = edit
+        self.root = root
+        self.rows = edit.rows
+        self.changed = False
+
+    def apply(self) -> bool:
+        for element in list(self.root.iter()):
+            if not isinstance(element.tag, str):
+                continue
+            local = local_name(element)
+            if local == "mergeCell":
+                self._ref(element, drop_single=True)
+            elif local == "hyperlink":
+                self._location(element)
+                self._ref(element)
+            elif local in ("autoFilter", "sortState", "sortCondition"):
+                self._ref(element)
+            elif local in ("conditionalFormatting", "dataValidation", "ignoredError", "protectedRange"):
+                self._sqref(element)
+            elif local == "sqref":  # x14 extensions: <xm:sqref>
+                self._sqref_text(element)
+            elif local == "brk" and (breaks := element.getparent()) is not None and local_name(breaks) == "rowBreaks":
+                if int(element.get("id", "0") or 0) + 1 >= self.rows.first:
+                    raise self.edit.refuse(f"a page break is set at row {element.get('id')}")
+            elif local in ("from", "to") and children(element, "row"):  # embedded objects and form controls
+                row = (children(element, "row")[0].text or "").strip()
+                if row.isdigit() and int(row) + 1 >= self.rows.first:
+                    raise self.edit.refuse(f"an embedded object or control is placed at row {int(row) + 1}")
+            elif local == "inputCells" and element.get("r"):
+                if shift_range(element.get("r", ""), self.rows) != element.get("r"):
+                    raise self.edit.refuse(f"a scenario changes cell {element.get('r')}")
+        for container in ("mergeCells", "hyperlinks", "dataValidations"):
+            for parent in children(self.root, container):
+                items = children(parent)
+                if not items:
+                    self.root.remove(parent)
+                elif parent.get("count") is not None:
+                    parent.set("count", str(len(items)))
+        return self.changed
+
+    def _ref(self, element: etree._Element, drop_single: bool = False) -> None:
+        ref = element.get("ref")
+        if not ref:
+            return
+        shifted = shift_range(ref, self.rows)
+        if shifted == ref:
+            return
+        self.changed = True
+        if shifted is None or (drop_single and ":" not in shifted):
+            detach(element)
+        else:
+            element.set("ref", shifted)
+
+    def _location(self, element: etree._Element) -> None:
+        """A link to a cell of this sheet follows the rows, as a formula does (a link whose cells go, goes)."""
+        location, ref = element.get("location"), element.get("ref", "")
+        if not location or ("!" in location and not mentions_sheet(location, self.edit.name)):
+            return
+        if ref and shift_range(ref, self.rows) is None:
+            return
+        try:
+            moved = remap_formula(location, self.edit.name, self.rows, own_by_default=True)
+        except FormulaBlocked as exc:
+            raise self.edit.refuse(f"the link in cell {self.edit.where(ref)} goes to {location}: {exc}") from None
+        if moved != location:
+            element.set("location", moved)
+            self.changed = True
+
+    def _sqref(self, element: etree._Element) -> None:
+        sqref = element.get("sqref", "")
+        if not sqref:
+            return
+        self._check_formulas(element, sqref)
+        shifted = shift_sqref(sqref, self.rows)
+        if shifted == sqref:
+            return
+        self.changed = True
+        if shifted:
+            element.set("sqref", shifted)
+        else:
+            detach(element)
+
+    def _sqref_text(self, element: etree._Element) -> None:
+        sqref = (element.text or "").strip()
+        if not sqref:
+            return
+        parent = element.getparent()
+        if parent is not None:
+            self._check_formulas(parent, sqref)
+        shifted = shift_sqref(sqref, self.rows)
+        if shifted == sqref:
+            return
+        self.changed = True
+        if shifted:
+            element.text = shifted
+        elif parent is not None and (container := parent.getparent()) is not None:
+            # Its cells are all gone, so it goes too, as in Excel.
+            container.remove(parent)
+            if container.get("count") is not None:
+                container.set("count", str(len(children(container))))
+
+    def _check_formulas(self, element: etree._Element, sqref: str) -> None:
+        """Formulas of a format or validation are written for the top-left cell of its first range."""
+        anchor = range_bounds(sqref.split()[0])[0]
+        last_row = max(range_bounds(part)[2] for part in sqref.split())
+        for item in element.iter():
+            if (
+                not isinstance(item.tag, str)
+                or local_name(item) not in ("formula", "formula1", "formula2", "f")
+                or not (item.text or "").strip()
+            ):
+                continue
+            try:
+                check_anchored_formula(
+                    item.text or "", self.edit.name, anchor, last_row, self.rows, own_by_default=True
+                )
+            except FormulaBlocked as exc:
+                raise self.edit.refuse(f"the conditional format or validation on {sqref}: {exc}") from None
+
+
+_COLUMNS_OPEN = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?cols\b")
+
+
+def _with_widths(head: bytes, prefix: bytes, widths: Mapping[int, float]) -> bytes:
+    """``head`` with a ``<col>`` width for each column of ``widths`` that no ``<col>`` covers yet.
+
+    Excel wants the ``<col>`` elements in column order, so they are put in order among the existing ones,
+    which stay as they were; without any, ``<cols>`` goes last in the head, where it belongs (before
+    ``<sheetData>``).
+    """
+    existing = []
+    for match, attributes in _col_elements(head):
+        try:
+            low, high = int(attributes[b"min"]), int(attributes[b"max"])
+        except (KeyError, ValueError):
+            return head  # a <col> xlcrm cannot read: better no widths than a broken sheet
+        existing.append((low, high, match))
+    new = {
+        column + 1: width
+        for column, width in widths.items()
+        if not any(low <= column + 1 <= high for low, high, _ in existing)
+    }
+    if not new:
+        return head
+    elements = [
+        (
+            number,
+            b'<%scol min="%d" max="%d" width="%s" customWidth="1"/>' % (prefix, number, number, f"{width:g}".encode()),
+        )
+        for number, width in new.items()
+    ]
+    if not existing:
+        return (
+            head + b"<" + prefix + b"cols>" + b"".join(data for _, data in sorted(elements)) + b"</" + prefix + b"cols>"
+        )
+    if len(_COLUMNS_OPEN.findall(head)) != 1:
+        return head  # several <cols> (allowed, never seen): better no widths than a guess
+    start, end = existing[0][2].start(), existing[-1][2].end()
+    ordered = sorted([(low, match.group(0)) for low, _, match in existing] + elements)
+    return head[:start] + b"".join(data for _, data in ordered) + head[end:]
+
+
+def _col_elements(head: bytes) -> Iterator[tuple[re.Match[bytes], dict[bytes, bytes]]]:
+    """Each ``<col>`` element of a worksheet's head, with its attributes."""
+    for match in _COLUMN.finditer(head):
+        yield match, dict(re.findall(rb'([\w:]+)="([^"]*)"', match.group(1)))
+
+
+def _column(letter: str) -> int:
+    """A column letter as a SheetEdit gives it ("r", " AB") -> 0-based index."""
+    return column_index(letter.strip().upper())
+
+
+def _column_styles(head: bytes, columns: Collection[int]) -> dict[int, int]:
+    """Style of each column in ``columns`` that its ``<col>`` gives one."""
+    styles: dict[int, int] = {}
+    for _, attributes in _col_elements(head):
+        try:
+            low, high = int(attributes.get(b"min", b"0")), int(attributes.get(b"max", b"0"))
+            style = int(attributes.get(b"style", b"0"))
+        except ValueError:
+            continue
+        if style:
+            for column in columns:
+                if low <= column + 1 <= high:
+                    styles[column] = style
+    return styles
