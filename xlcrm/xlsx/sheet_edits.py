@@ -827,6 +827,45 @@ class SheetPlan:
     number_formats: dict[int, str] = field(default_factory=dict)  # column -> format of the numbers written there
 
 
+@dataclass(slots=True)
+class _WrittenRow:
+    """The last row written: its number (0 before the first), and its bytes as ``buffer[start:end]`` (a row copied
+    unchanged stays in the buffer it was read into)."""
+
+    number: int
+    buffer: bytes
+    start: int
+    end: int
+
+    def update(self, number: int, buffer: bytes, start: int, end: int) -> None:
+        """Another row is the last one written (one object for the writer's life: not one for each row)."""
+        self.number, self.buffer, self.start, self.end = number, buffer, start, end
+
+
+@dataclass(slots=True)
+class _WrittenStyles:
+    """The styles of the cells written into a rebuilt or new row, by column, and the column after which that row
+    holds only those cells: the row below asks for them, and reading them from the written bytes again is the
+    slow part of a column of new cells."""
+
+    row: int
+    styles: dict[int, int]
+    only_after: int
+
+    def update(self, row: int, styles: dict[int, int], only_after: int) -> None:
+        """Those of ``row`` are the last ones written (one object for the writer's life: not one for each row)."""
+        self.row, self.styles, self.only_after = row, styles, only_after
+
+
+@dataclass(frozen=True, slots=True)
+class _NewCell:
+    """How ``_new_cells`` writes a cell of one column, style above and value: its style, and its bytes after its
+    reference (after ``<c r="A1"``)."""
+
+    style: int
+    after_ref: bytes
+
+
 class RowWriter:
     """Writes the rows of an edited sheet: copied, renumbered or rebuilt, new rows inserted in order.
 
@@ -840,14 +879,11 @@ class RowWriter:
         self.row_start = b"<" + plan.prefix + b"row"  # how every row element begins
         self.cells = CellXml(plan.prefix.decode(), plan.date1904)
         self.pending = sorted(plan.changes)
-        self.previous: tuple[int, bytes, int, int] | None = None  # the last row written: number, buffer, span
-        # Styles of the cells written into the last rebuilt row (number, column -> style), and the column after
-        # which that row holds only those cells: the row below asks for them, and reading them from the written
-        # bytes again is the slow part of a column of new cells.
-        self.written_styles: tuple[int, dict[int, int], int] = (0, {}, MAX_COLUMNS)
-        self.writing: dict[int, int] = {}  # the same for the row being written
-        # (column, style above, value) -> (style, the cell's bytes after its reference), see _new_cells
-        self.new_cell_bytes: dict[tuple[int, int, object], tuple[int, bytes]] = {}
+        self.previous = _WrittenRow(0, b"", 0, 0)  # the last row written (see _write_every_row)
+        self.written_styles = _WrittenStyles(0, {}, MAX_COLUMNS)  # those of the last rebuilt or new row
+        self.writing: dict[int, int] = {}  # column -> style of the cells written so far into the row being written
+        # (column, style above, value) -> how such a new cell is written, see _new_cells
+        self.new_cell_bytes: dict[tuple[int, int, object], _NewCell] = {}
         self.cell_openings: dict[int, bytes] = {}
 
     def write(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
@@ -900,11 +936,11 @@ class RowWriter:
                 end = self._row_end(buffer, start)
                 above = self._row_number_before(buffer, start)
                 if above == number - 1:
-                    self.previous = (above, buffer, buffer.rfind(row_open, 0, start), start)
+                    self.previous.update(above, buffer, buffer.rfind(row_open, 0, start), start)
                 output.append(buffer[copied:start])
                 data = self._rebuild(buffer[start:end], number, number, changes[number], False)
                 output.append(data)
-                self.previous = (number, data, 0, len(data))
+                self.previous.update(number, data, 0, len(data))
                 copied = end
                 index += 1
             output.append(buffer[copied:complete])
@@ -912,8 +948,8 @@ class RowWriter:
             last = self._row_number_before(buffer, complete)
             if last is not None:
                 before = last
-                if self.previous is None or self.previous[0] < last:
-                    self.previous = (last, buffer, buffer.rfind(row_open, 0, complete), complete)
+                if self.previous.number < last:
+                    self.previous.update(last, buffer, buffer.rfind(row_open, 0, complete), complete)
             buffer = buffer[complete:]
 
     def _row_number_before(self, buffer: bytes, position: int) -> int | None:
@@ -944,6 +980,9 @@ class RowWriter:
         moving, first = bool(rows), rows.first
         pending = self.pending
         next_new = pending[index] if index < len(pending) else MAX_ROWS + 1
+        # The last row written, while rows are only copied or moved, is kept in locals: self.previous is updated
+        # (a call for each row would cost more than copying it) only for a row about to be rebuilt or added.
+        last_number, last_buffer, last_start, last_end = 0, b"", 0, 0
         output: list[bytes] = []
         for buffer, spans, consumed in self.scanner.spans(chunks):
             copied = 0
@@ -966,6 +1005,9 @@ class RowWriter:
                             "the bottom of the sheet; the workbook was not changed"
                         )
                     number = moved
+                if next_new <= number and last_number:
+                    self.previous.update(last_number, last_buffer, last_start, last_end)
+                    last_number = 0
                 if next_new < number:
                     output.append(buffer[copied:start])
                     copied = start
@@ -982,15 +1024,17 @@ class RowWriter:
                 elif formulas:
                     data = self._remap_formulas(buffer[start:end])  # above the deleted rows, it may point below
                 else:
-                    self.previous = (number, buffer, start, end)
+                    last_number, last_buffer, last_start, last_end = number, buffer, start, end
                     continue
                 output.append(buffer[copied:start])
                 output.append(data)
                 copied = end
-                self.previous = (number, data, 0, len(data))
+                last_number, last_buffer, last_start, last_end = number, data, 0, len(data)
             output.append(buffer[copied:consumed])
             yield b"".join(output)
             output.clear()
+        if last_number:
+            self.previous.update(last_number, last_buffer, last_start, last_end)
         while index < len(pending):
             output.append(self._new_row(pending[index]))
             index += 1
@@ -1035,8 +1079,8 @@ class RowWriter:
     def _new_row(self, number: int) -> bytes:
         self.writing = {}
         data = self.parser.row_element(number, {}, self._new_cells(number, self.plan.changes[number], 0))
-        self.previous = (number, data, 0, len(data))
-        self.written_styles = (number, self.writing, -1)
+        self.previous.update(number, data, 0, len(data))
+        self.written_styles.update(number, self.writing, -1)
         return data
 
     def _rebuild(
@@ -1063,7 +1107,7 @@ class RowWriter:
                 new = self._cell(number, column, change, by_column.get(column), row_style)
                 by_column[column] = Cell(column, new)
             rebuilt = self.parser.join(number, attributes, list(by_column.values()), others)
-        self.written_styles = (number, self.writing, only_written_after)
+        self.written_styles.update(number, self.writing, only_written_after)
         return rebuilt
 
     def _replace_in_place(self, data: bytes, number: int, changes: dict[int, CellChange]) -> bytes | None:
@@ -1105,16 +1149,14 @@ class RowWriter:
         plan, known, writing, openings = self.plan, self.new_cell_bytes, self.writing, self.cell_openings
         row_ref = str(number).encode() + b'"'
         # The row above as _style_above reads it, when it is the row this writer just rebuilt (the common case).
-        previous = self.previous
-        written_row, written, only_written_after = self.written_styles
-        above_written = (
-            previous is not None and previous[0] == number - 1 and number - 1 > 1 and written_row == number - 1
-        )
+        previous, written = self.previous, self.written_styles
+        above_written = previous.number == number - 1 and number - 1 > 1 and written.row == number - 1
+        written_styles, only_written_after = written.styles, written.only_after
         pieces = []
         for column in sorted(changes):
             change = changes[column]
-            if above_written and (column in written or column > only_written_after):
-                above = written.get(column, 0)
+            if above_written and (column in written_styles or column > only_written_after):
+                above = written_styles.get(column, 0)
             else:
                 above = self._style_above(number, column)
             above = above or plan.column_styles.get(column) or row_style
@@ -1125,11 +1167,13 @@ class RowWriter:
             if found is None:
                 ref = f"{column_letter(column)}{number}"
                 style, value = self._decide(column, change, above)
-                found = (style, self._after_ref(ref, style, value))
+                after_ref = self._after_ref(ref, style, value)
                 if remembered:
-                    known[key] = found
-            writing[column] = found[0]
-            pieces.append((openings.get(column) or self._new_cell_opening(column)) + row_ref + found[1])
+                    known[key] = _NewCell(style, after_ref)
+            else:
+                style, after_ref = found.style, found.after_ref
+            writing[column] = style
+            pieces.append((openings.get(column) or self._new_cell_opening(column)) + row_ref + after_ref)
         return b"".join(pieces)
 
     def _new_cell_opening(self, column: int) -> bytes:
@@ -1178,13 +1222,12 @@ class RowWriter:
     def _style_above(self, number: int, column: int) -> int:
         """Style of the cell just above, unless that is the header row (a new value is not a header)."""
         previous = self.previous
-        if previous is None or previous[0] != number - 1 or number - 1 <= 1:
+        if previous.number != number - 1 or number - 1 <= 1:
             return 0
-        written_row, written, only_written_after = self.written_styles
-        if written_row == number - 1 and (column in written or column > only_written_after):
-            return written.get(column, 0)
-        _, buffer, start, end = previous
-        row = buffer[start:end]
+        written = self.written_styles
+        if written.row == number - 1 and (column in written.styles or column > written.only_after):
+            return written.styles.get(column, 0)
+        row = previous.buffer[previous.start : previous.end]
         start = self.parser.find_cell(row, f"{column_letter(column)}{number - 1}".encode())
         if start < 0:
             return 0
