@@ -128,6 +128,8 @@ class ReportTable:
 
 
 class ChartKind(str, Enum):
+    """Which way a chart's bars run."""
+
     BAR = "bar"  # horizontal bars: long category names stay readable
     COLUMN = "col"  # vertical columns: time runs left to right
 
