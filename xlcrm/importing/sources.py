@@ -30,11 +30,10 @@ from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 from xlcrm.checks.normalize import is_blank
 from xlcrm.errors import EncryptedWorkbook, SourceError
 from xlcrm.xlsx.limits import check_package, check_sheet
+from xlcrm.xlsx.reader import ENCRYPTED_STREAM, OLE_MAGIC
 from xlcrm.xlsx.report_sheet import MAX_CELL_TEXT
+from xlcrm.xlsx.zip_writer import ZIP_MAGIC
 
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ZIP_MAGIC = b"PK\x03\x04"
-_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 CSV_DELIMITERS = (";", ",", "\t")
 # Lines looked at to choose a CSV delimiter.
 _SNIFF_LINES = 50
@@ -76,12 +75,12 @@ def read_source(path: str | Path) -> SourceTable:
         raise SourceError(f"{path} cannot be read: {exc.strerror or exc}") from None
     if not data.strip():
         raise SourceError(f"{path} is empty: nothing to import")
-    if data.startswith(_OLE_MAGIC) or data.startswith(_ZIP_MAGIC):
-        if data.startswith(_OLE_MAGIC) and _ENCRYPTED_STREAM in data:
+    if data.startswith(OLE_MAGIC) or data.startswith(ZIP_MAGIC):
+        if data.startswith(OLE_MAGIC) and ENCRYPTED_STREAM in data:
             raise EncryptedWorkbook(f"{path} is password-protected; remove the password before importing it")
-        if data.startswith(_ZIP_MAGIC):
+        if data.startswith(ZIP_MAGIC):
             check_package(path)
-        return _read_workbook(path, checked=data.startswith(_ZIP_MAGIC))
+        return _read_workbook(path, checked=data.startswith(ZIP_MAGIC))
     text, encoding = decode_text(data, path)
     if _looks_like_html(text):
         return _read_html(path, text, encoding)
