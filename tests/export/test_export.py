@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from tests.builders import valid_records, write_records
+from tests.paths import REPO
 from xlcrm import schema
 from xlcrm.cli.main import cli
 from xlcrm.create.template import build_workbook
@@ -280,3 +284,22 @@ def test_an_anonymised_copy_replacing_a_workbook_keeps_a_backup_of_it(workbook: 
     assert forced.exit_code == 0, forced.output
     backups = list((tmp_path / ".xlcrm-backups").iterdir())
     assert [backup.read_bytes() for backup in backups] == [original]
+
+
+@pytest.mark.parametrize("hash_seed", ["1", "2"])
+def test_the_lists_of_settings_are_exported_in_the_sheets_order(workbook: Path, tmp_path: Path, hash_seed: str) -> None:
+    """Two exports of one workbook write the same rows in the same order, whatever Python's string hashing."""
+    target = tmp_path / "base.sqlite"
+    run = subprocess.run(
+        [sys.executable, "-m", "xlcrm", "export", str(workbook), "--sqlite", str(target), "--today", TODAY.isoformat()],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONHASHSEED": hash_seed},
+        cwd=REPO,
+    )
+    assert run.returncode == 0, run.stderr
+
+    exported = list(dict.fromkeys(row[0] for row in query(target, "SELECT list FROM setting_lists ORDER BY rowid")))
+    settings = read_workbook(workbook).sheets[schema.SETTINGS.key].frame
+    lists = [key for key in settings.columns if key in schema.SETTINGS_LISTS or key == "managers"]
+    assert exported == [key for key in lists if settings[key].notna().any()]

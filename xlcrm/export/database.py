@@ -245,10 +245,10 @@ def _settings_tables(metadata: sa.MetaData, data: WorkbookData) -> tuple[_TableD
                     "value": _extra_text(record.get("value")),
                     "description": _extra_text(record.get("description")),
                 }
-        for list_key in schema.SETTINGS_LISTS.keys() | {"managers"}:
-            if list_key in frame.columns:
-                values = [as_text(v) for v in frame[list_key] if not is_blank(v)]
-                list_rows += [{"list": list_key, "position": n, "value": v} for n, v in enumerate(values, start=1)]
+        # In the Settings sheet's column order, so that every export of one workbook writes the same rows.
+        for list_key in [key for key in frame.columns if key in schema.SETTINGS_LISTS or key == "managers"]:
+            values = [as_text(v) for v in frame[list_key] if not is_blank(v)]
+            list_rows += [{"list": list_key, "position": n, "value": v} for n, v in enumerate(values, start=1)]
     return _TableData(settings, list(setting_rows.values())), _TableData(lists, list_rows)
 
 
