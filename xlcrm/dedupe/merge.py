@@ -362,6 +362,18 @@ class DedupeChanges:
     notes: list[str]  # the plan's notes, then those of merged text left out of a survivor's cell
 
 
+def needs_duplicate_sheets(plan: DedupePlan, edits: Sequence[SheetEdit], sheet_names: Sequence[str]) -> bool:
+    """Whether the Duplicates and Merge log sheets are written: something merged, to review or kept apart, or a
+    Duplicates sheet already there. A base with none of these gets no such sheets."""
+    return bool(
+        edits
+        or plan.review
+        or plan.kept_apart
+        or plan.interaction_duplicates
+        or schema.find_sheet_name(schema.DUPLICATES, sheet_names)
+    )
+
+
 def load_plan(data: WorkbookData) -> DedupePlan:
     """The dedupe plan of a workbook as read, with the decisions typed on its Duplicates sheet."""
     settings, _findings = read_settings(data)
@@ -378,13 +390,7 @@ def dedupe_changes(data: WorkbookData, *, now: dt.datetime | None = None) -> Ded
     require_distinct_headers(data)  # after the plan: it waits for the sheets still being read, as the plan does
     now = now or dt.datetime.now().replace(microsecond=0)
     edits, reports, actions = _apply(plan, now)
-    clean = not (
-        edits
-        or plan.review
-        or plan.kept_apart
-        or plan.interaction_duplicates
-        or schema.find_sheet_name(schema.DUPLICATES, data.sheet_names)
-    )
+    clean = not needs_duplicate_sheets(plan, edits, data.sheet_names)
     notes = plan.notes + [
         note for action in actions if (note := action.left_whole_note(data.sheets[schema.CLIENTS.key], data.locale))
     ]

@@ -35,7 +35,7 @@ import pandas as pd
 
 from xlcrm import schema
 from xlcrm.checks.validate import check_ahead
-from xlcrm.dedupe.merge import apply_plan, load_plan
+from xlcrm.dedupe.merge import apply_plan, load_plan, needs_duplicate_sheets
 from xlcrm.dedupe.merge_log import LOG_ADDED_COLUMNS
 from xlcrm.dedupe.plan import DedupePlan
 from xlcrm.files.safe_save import SaveOptions, SaveResult, holding_workbook_lock
@@ -235,14 +235,7 @@ def _dedupe(data: WorkbookData, plan: DedupePlan | None) -> tuple[list[SheetEdit
     if plan is None:
         return [], []
     edits, sheets = apply_plan(plan)
-    quiet = not (
-        edits
-        or plan.review
-        or plan.kept_apart
-        or plan.interaction_duplicates
-        or schema.find_sheet_name(schema.DUPLICATES, data.sheet_names)
-    )
-    return edits, [] if quiet else sheets
+    return edits, sheets if needs_duplicate_sheets(plan, edits, data.sheet_names) else []
 
 
 def _merge_summaries(plan: DedupePlan | None) -> tuple[MergeSummary, ...]:
