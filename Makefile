@@ -24,11 +24,10 @@ $(VENV)/.installed-dev: pyproject.toml
 	touch $@
 
 # The main job on the bundled example, run on a copy so examples/ stays as committed.
-# Exit 1 means "refreshed, but the planted mistakes are still there": expected here.
 demo: setup
 	mkdir -p build
 	cp examples/demo.xlsx build/demo.xlsx
-	$(XLCRM) refresh build/demo.xlsx --today $(DEMO_TODAY) --keep-backups 0; test $$? -le 1
+	$(XLCRM) refresh build/demo.xlsx --today $(DEMO_TODAY) --keep-backups 0
 	@echo "Open build/demo.xlsx: the report sheets start with ▸"
 
 # pytest exits 5 when it collects no test; that is not a failure of the code.

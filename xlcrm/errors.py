@@ -4,15 +4,11 @@ from __future__ import annotations
 
 
 class XlcrmError(Exception):
-    """Base of every error xlcrm reports to a user."""
-
-    exit_code = 1
+    """Base of every error xlcrm reports to a user (the CLI exits 1 after it, 2 after a ``UsageError``)."""
 
 
 class UsageError(XlcrmError):
     """The command was called in a way that cannot work (bad option value, existing target)."""
-
-    exit_code = 2
 
 
 class WorkbookError(XlcrmError):

@@ -10,12 +10,13 @@ import click
 import pandas as pd
 
 from xlcrm import schema
-from xlcrm.cli.options import json_option, password_option, show, today_option, workbook_argument
+from xlcrm.cli.exit_codes import PLAIN_EPILOG
+from xlcrm.cli.options import Output, output_options, password_option, show, today_option, workbook_argument
 from xlcrm.jobs.agenda import AgendaResult, workbook_agenda
 from xlcrm.reports.agenda import Agenda, item_text
 
 
-@click.command("agenda")
+@click.command("agenda", epilog=PLAIN_EPILOG)
 @workbook_argument
 @click.option("--manager", default=None, help="Show only this manager's agenda (name as on the Clients sheet).")
 @click.option(
@@ -26,9 +27,9 @@ from xlcrm.reports.agenda import Agenda, item_text
 )
 @today_option
 @password_option
-@json_option
+@output_options
 def agenda_command(
-    path: Path, manager: str | None, ics: Path | None, today: dt.date, password: str | None, as_json: bool
+    path: Path, manager: str | None, ics: Path | None, today: dt.date, password: str | None, output: Output
 ) -> None:
     """Print each manager's agenda: overdue and planned contacts, birthdays, clients to call back.
 
@@ -37,7 +38,7 @@ def agenda_command(
         xlcrm agenda clients.xlsx --manager "Anna" --ics anna.ics
     """
     result = workbook_agenda(path, today=today, manager=manager, ics=ics, password=password)
-    show(result, as_json, _describe)
+    show(result, output, _describe, essential=lambda done: format_agenda(done.agenda))
 
 
 def _describe(result: AgendaResult) -> str:

@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import click
 
-from xlcrm.cli.formatting import SHOWN_ITEMS, count
-from xlcrm.cli.options import json_option, password_option, save_options, show, workbook_argument
+from xlcrm.cli.exit_codes import SAVING_EPILOG
+from xlcrm.cli.formatting import ALL_ITEMS, SHOWN_ITEMS, count
+from xlcrm.cli.options import (
+    Output,
+    errors_on_disk,
+    exit_if_errors_remain,
+    output_options,
+    password_option,
+    save_options,
+    show,
+    strict_option,
+    workbook_argument,
+)
 from xlcrm.files.safe_save import SaveOptions
 from xlcrm.jobs.dedupe import DedupeResult, dedupe_workbook
 
 
-@click.command("dedupe")
+@click.command("dedupe", epilog=SAVING_EPILOG)
 @workbook_argument
 @click.option("--dry-run", is_flag=True, help="Show what would be merged and proposed for review; change nothing.")
 @save_options
+@strict_option
 @password_option
-@json_option
-def dedupe_command(path: Path, dry_run: bool, save: SaveOptions, password: str | None, as_json: bool) -> None:
+@output_options
+def dedupe_command(
+    path: Path, dry_run: bool, save: SaveOptions, strict: bool, password: str | None, output: Output
+) -> None:
     """Find duplicate clients: merge the certain ones, list the probable ones for review.
 
     Certain duplicates are merged into the oldest client (blanks filled,
@@ -33,11 +48,28 @@ def dedupe_command(path: Path, dry_run: bool, save: SaveOptions, password: str |
         xlcrm dedupe clients.xlsx --dry-run
     """
     result = dedupe_workbook(path, dry_run=dry_run, save=save, password=password)
-    show(result, as_json, format_dedupe)
+    show(
+        result,
+        output,
+        format_dedupe,
+        essential=deduped_line,
+        in_full=functools.partial(format_dedupe, shown=ALL_ITEMS),
+    )
+    written = save.output if result.save is not None and save.output else path
+    exit_if_errors_remain(strict, output, written, errors_on_disk(written, password))
 
 
-def format_dedupe(result: DedupeResult) -> str:
-    """The merges and the pairs to review, a few of each, then what was saved."""
+def deduped_line(result: DedupeResult) -> str:
+    """The one line of --quiet: how many rows were merged and pairs listed for review."""
+    verb = "Would merge" if result.dry_run else "Merged"
+    return (
+        f"{result.path}: {verb} {count(result.merged_rows, 'duplicate row')} into "
+        f"{count(len(result.merges), 'client')}, {count(len(result.review), 'probable pair')} to review"
+    )
+
+
+def format_dedupe(result: DedupeResult, shown: int = SHOWN_ITEMS) -> str:
+    """The merges and the pairs to review, up to ``shown`` of each, then what was saved."""
     lines = []
     lines.append(f"{result.path}: {result.clients:,} clients, {result.candidate_pairs:,} candidate pairs compared")
     if result.merges:
@@ -45,12 +77,12 @@ def format_dedupe(result: DedupeResult) -> str:
             f"{'Would merge' if result.dry_run else 'Merged'} {count(result.merged_rows, 'duplicate row')} "
             f"into {count(len(result.merges), 'client')}:"
         )
-        for merge in result.merges[:SHOWN_ITEMS]:
+        for merge in result.merges[:shown]:
             others = ", ".join(m["client_id"] or f"row {m['row']}" for m in merge["merged"])
             reason = merge["reasons"][0]["reason"] if merge["reasons"] else "your decision"
             lines.append(f"  {merge['merge_id']}: {merge['survivor']['client_id']} <- {others} ({reason})")
-        if len(result.merges) > SHOWN_ITEMS:
-            lines.append(f"  … and {len(result.merges) - SHOWN_ITEMS} more (see --json)")
+        if len(result.merges) > shown:
+            lines.append(f"  … and {len(result.merges) - shown} more (see --verbose or --json)")
     else:
         lines.append("Nothing to merge: no certain duplicates")
     if result.review:
@@ -58,10 +90,10 @@ def format_dedupe(result: DedupeResult) -> str:
             f"{count(len(result.review), 'probable pair')} to review on the Duplicates sheet "
             "(fill in Decision: merge / keep apart, then run xlcrm dedupe again):"
         )
-        for pair in result.review[:SHOWN_ITEMS]:
+        for pair in result.review[:shown]:
             lines.append(f"  {' / '.join(pair['client_ids'])}: score {pair['score']}, {pair['reason']}")
-        if len(result.review) > SHOWN_ITEMS:
-            lines.append(f"  … and {len(result.review) - SHOWN_ITEMS} more")
+        if len(result.review) > shown:
+            lines.append(f"  … and {len(result.review) - shown} more")
     if result.kept_apart:
         lines.append(f"{count(result.kept_apart, 'pair')} kept apart by your decisions")
     if result.interaction_duplicates:
@@ -69,7 +101,7 @@ def format_dedupe(result: DedupeResult) -> str:
             f"{count(len(result.interaction_duplicates), 'interaction')} entered more than once "
             "(not deleted; listed on the Duplicates sheet):"
         )
-        for item in result.interaction_duplicates[:SHOWN_ITEMS]:
+        for item in result.interaction_duplicates[:shown]:
             lines.append(
                 f"  rows {', '.join(map(str, item['rows']))}: {item['client_id']} {item['date'] or ''} "
                 f"{item['type']}".rstrip()

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import click
 
-from xlcrm.cli.options import json_option, locale_option, show, today_option, workbook_argument
+from xlcrm.cli.exit_codes import PLAIN_EPILOG
+from xlcrm.cli.options import Output, locale_option, output_options, show, today_option, workbook_argument
 from xlcrm.jobs.demo import DemoResult, create_demo
 
 
-@click.command("demo")
+@click.command("demo", epilog=PLAIN_EPILOG)
 @workbook_argument
 @click.option(
     "--clients", type=click.IntRange(10, 200_000), default=300, show_default=True, help="How many clients to generate."
@@ -22,16 +23,18 @@ from xlcrm.jobs.demo import DemoResult, create_demo
 @locale_option("ru")
 @today_option
 @click.option("--force", is_flag=True, help="Overwrite the file if it already exists.")
-@json_option
-def demo_command(path: Path, clients: int, seed: int, locale: str, today: dt.date, force: bool, as_json: bool) -> None:
+@output_options
+def demo_command(path: Path, clients: int, seed: int, locale: str, today: dt.date, force: bool, output: Output) -> None:
     """Create a realistic demo workbook with planted duplicates and mistakes.
+
+    With --verbose every planted duplicate and mistake is listed.
 
     Example:
 
         xlcrm demo demo.xlsx --clients 500 --seed 7
     """
     result = create_demo(path, clients=clients, seed=seed, locale=locale, today=today, force=force)
-    show(result, as_json, _describe)
+    show(result, output, _describe, essential=_describe, in_full=_describe_in_full)
 
 
 def _describe(result: DemoResult) -> str:
@@ -39,3 +42,15 @@ def _describe(result: DemoResult) -> str:
         f"Created {result.path}: {result.clients} clients, {result.interactions} interactions, "
         f"{len(result.planted_duplicates)} planted duplicates, {len(result.planted_mistakes)} planted mistakes"
     )
+
+
+def _describe_in_full(result: DemoResult) -> str:
+    """The summary, then every planted duplicate, look-alike pair and mistake."""
+    lines = [_describe(result), "Planted duplicates:"]
+    lines += [f"  {d.duplicate} duplicates {d.original}: {d.how}" for d in result.planted_duplicates]
+    if result.lookalikes:
+        lines.append("Look-alike clients that must stay apart:")
+        lines += [f"  {pair.first} / {pair.second}: {pair.why}" for pair in result.lookalikes]
+    lines.append("Planted mistakes:")
+    lines += [f"  {m.cell} {m.code.value} {m.value!r}: {m.note}" for m in result.planted_mistakes]
+    return "\n".join(lines)

@@ -7,11 +7,12 @@ from pathlib import Path
 
 import click
 
-from xlcrm.cli.options import json_option, password_option, show, today_option, workbook_argument
+from xlcrm.cli.exit_codes import PLAIN_EPILOG
+from xlcrm.cli.options import Output, output_options, password_option, show, today_option, workbook_argument
 from xlcrm.jobs import export
 
 
-@click.command("export")
+@click.command("export", epilog=PLAIN_EPILOG)
 @workbook_argument
 @click.option(
     "--sqlite",
@@ -27,6 +28,8 @@ from xlcrm.jobs import export
 )
 @click.option(
     "--anonymise",
+    "--anonymize",
+    "anonymise",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
     help="Write a copy of the workbook to this file with names, phones, emails and INN masked.",
@@ -39,7 +42,7 @@ from xlcrm.jobs import export
 )
 @today_option
 @password_option
-@json_option
+@output_options
 def export_command(
     path: Path,
     sqlite: Path | None,
@@ -49,7 +52,7 @@ def export_command(
     ignore_lock: bool,
     today: dt.date,
     password: str | None,
-    as_json: bool,
+    output: Output,
 ) -> None:
     """Carry the client base elsewhere: a database (SQLite or a SQLAlchemy URL) or an anonymised copy.
 
@@ -74,11 +77,11 @@ def export_command(
         ignore_lock=ignore_lock,
         password=password,
     )
-    show(result, as_json, format_export)
+    show(result, output, format_export, essential=written_lines)
 
 
-def format_export(result: export.ExportResult) -> str:
-    """What was written where; for the anonymised copy, the cells masked and the sheets left out."""
+def written_lines(result: export.ExportResult) -> str:
+    """A line per file or database written: the tables and their rows, or the cells masked."""
     lines = []
     if result.database is not None:
         lines.append(
@@ -89,6 +92,14 @@ def format_export(result: export.ExportResult) -> str:
         copy = result.anonymised
         masked = ", ".join(f"{cells} cells on {sheet}" for sheet, cells in copy.masked_cells.items()) or "no cells"
         lines.append(f"Wrote the anonymised copy {copy.path}: masked {masked}")
+    return "\n".join(lines)
+
+
+def format_export(result: export.ExportResult) -> str:
+    """What was written where; for the anonymised copy, the cells masked and the sheets left out."""
+    lines = [written_lines(result)]
+    if result.anonymised is not None:
+        copy = result.anonymised
         if copy.left_out:
             lines.append("Report sheets left out of the copy: " + ", ".join(copy.left_out))
         if copy.save is not None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-# A summary lists this many merges, pairs or records; --json has them all.
+import sys
+
+# A summary lists this many merges, pairs or records; --verbose and --json have them all.
 SHOWN_ITEMS = 20
+ALL_ITEMS = sys.maxsize  # the limit of --verbose: every item
 
 
 def count(number: int, noun: str, *, grouped: bool = True) -> str:

@@ -6,19 +6,31 @@ Named ``import_`` because ``import`` is a Python keyword.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from pathlib import Path
 
 import click
 
 from xlcrm import schema
-from xlcrm.cli.formatting import SHOWN_ITEMS
-from xlcrm.cli.options import json_option, password_option, save_options, show, today_option
+from xlcrm.cli.exit_codes import SAVING_EPILOG
+from xlcrm.cli.formatting import ALL_ITEMS, SHOWN_ITEMS
+from xlcrm.cli.options import (
+    Output,
+    errors_on_disk,
+    exit_if_errors_remain,
+    output_options,
+    password_option,
+    save_options,
+    show,
+    strict_option,
+    today_option,
+)
 from xlcrm.files.safe_save import SaveOptions
 from xlcrm.importing.importer import ADDED, MERGED, REVIEW, SKIPPED, UNCHANGED
 from xlcrm.jobs.importing import ImportResult, import_rows
 
 
-@click.command("import")
+@click.command("import", epilog=SAVING_EPILOG)
 @click.argument("source", type=click.Path(path_type=Path))
 @click.option("--into", "workbook", type=click.Path(path_type=Path), required=True, help="The workbook to import into.")
 @click.option(
@@ -39,8 +51,9 @@ from xlcrm.jobs.importing import ImportResult, import_rows
 @click.option("--dry-run", is_flag=True, help="Show the mapping and what would be added or merged; write nothing.")
 @today_option
 @save_options
+@strict_option
 @password_option
-@json_option
+@output_options
 def import_command(
     source: Path,
     workbook: Path,
@@ -49,8 +62,9 @@ def import_command(
     dry_run: bool,
     today: dt.date,
     save: SaveOptions,
+    strict: bool,
     password: str | None,
-    as_json: bool,
+    output: Output,
 ) -> None:
     """Import rows from another table: .xlsx, .xls, CSV, or an amoCRM / Bitrix24 export.
 
@@ -76,46 +90,58 @@ def import_command(
         save=save,
         password=password,
     )
-    show(result, as_json, format_import)
+    show(
+        result,
+        output,
+        format_import,
+        essential=imported_line,
+        in_full=functools.partial(format_import, shown=ALL_ITEMS),
+    )
+    written = save.output if result.save is not None and save.output else workbook
+    exit_if_errors_remain(strict, output, written, errors_on_disk(written, password, today))
 
 
-def format_import(result: ImportResult) -> str:
-    """The mapping of the columns, what became of the records (a few of each kind), then what was saved."""
+def imported_line(result: ImportResult) -> str:
+    """The line that counts what became of the records: added, merged, already there, skipped."""
+    verb = "Would add" if result.dry_run else "Added"
+    return (
+        f"{verb} {result.count(ADDED) + result.count(REVIEW)} rows, "
+        f"{'would merge' if result.dry_run else 'merged'} {result.count(MERGED)} into matching clients, "
+        f"{result.count(UNCHANGED)} already in the workbook, {result.count(SKIPPED)} skipped"
+    )
+
+
+def format_import(result: ImportResult, shown: int = SHOWN_ITEMS) -> str:
+    """The mapping of the columns, what became of the records (up to ``shown`` of each kind), then what was
+    saved."""
     lines = [f"Read {result.source} as {result.read_as}"]
     lines.append(f"Columns for {result.sheet}:")
     for item in result.mapping:
         target = item["column"] or f"(not imported: {item['origin']})"
         origin = " [mapping file]" if item["column"] and item["origin"] == "mapping file" else ""
         lines.append(f"  {item['header']} -> {target}{origin}")
-    verb = "Would add" if result.dry_run else "Added"
-    lines.append(
-        f"{verb} {result.count(ADDED) + result.count(REVIEW)} rows, "
-        f"{'would merge' if result.dry_run else 'merged'} {result.count(MERGED)} into matching clients, "
-        f"{result.count(UNCHANGED)} already in the workbook, {result.count(SKIPPED)} skipped"
-    )
+    lines.append(imported_line(result))
     logged = [r for r in result.records if r.merge_id]
     if logged:
         lines.append(
             "Merged into clients already in the workbook (the Merge log keeps them as they were; "
             "undo one with xlcrm unmerge PATH MERGE_ID):"
         )
-        lines += [
-            f"  source row {r.source_row}: {r.client_id}, {r.merge_id} ({r.detail})" for r in logged[:SHOWN_ITEMS]
-        ]
+        lines += [f"  source row {r.source_row}: {r.client_id}, {r.merge_id} ({r.detail})" for r in logged[:shown]]
     review = [r for r in result.records if r.outcome == REVIEW]
     if review:
         lines.append(f"{len(review)} new clients look like existing ones; run xlcrm dedupe to review the pairs:")
-        lines += [f"  source row {r.source_row}: {r.client_id} {r.detail}" for r in review[:SHOWN_ITEMS]]
+        lines += [f"  source row {r.source_row}: {r.client_id} {r.detail}" for r in review[:shown]]
     skipped = [r for r in result.records if r.outcome == SKIPPED]
     if skipped:
         lines.append("Skipped:")
         lines += [
             f"  source row {r.source_row}: {r.detail}" + (f" ({r.client_id})" if r.client_id else "")
-            for r in skipped[:SHOWN_ITEMS]
+            for r in skipped[:shown]
         ]
     for items in (logged, review, skipped):
-        if len(items) > SHOWN_ITEMS:
-            lines.append(f"  … and {len(items) - SHOWN_ITEMS} more (see --json)")
+        if len(items) > shown:
+            lines.append(f"  … and {len(items) - shown} more (see --verbose or --json)")
     lines += [f"Note: {note}" for note in result.notes]
     if result.dry_run:
         lines.append("Dry run: the workbook was not changed")

@@ -7,27 +7,32 @@ from pathlib import Path
 import click
 
 from xlcrm import schema
-from xlcrm.cli.options import json_option, locale_option, show, workbook_argument
+from xlcrm.cli.exit_codes import PLAIN_EPILOG
+from xlcrm.cli.options import Output, locale_option, output_options, show, workbook_argument
 from xlcrm.jobs.init import InitResult, create_template
 
 
-@click.command("init")
+@click.command("init", epilog=PLAIN_EPILOG)
 @workbook_argument
 @locale_option(schema.DEFAULT_LOCALE)
 @click.option("--force", is_flag=True, help="Overwrite the file if it already exists.")
-@json_option
-def init_command(path: Path, locale: str, force: bool, as_json: bool) -> None:
+@output_options
+def init_command(path: Path, locale: str, force: bool, output: Output) -> None:
     """Create a new, empty client-base workbook from the template.
 
     Example:
 
         xlcrm init clients.xlsx --locale ru
     """
-    show(create_template(path, locale=locale, force=force), as_json, _describe)
+    show(create_template(path, locale=locale, force=force), output, _describe, essential=_created)
+
+
+def _created(result: InitResult) -> str:
+    return f"Created {result.path} ({result.locale}): sheets {', '.join(result.sheets)}"
 
 
 def _describe(result: InitResult) -> str:
-    lines = [f"Created {result.path} ({result.locale}): sheets {', '.join(result.sheets)}"]
+    lines = [_created(result)]
     if result.backup:
         lines.append(f"The file it replaced is kept as {result.backup}")
     return "\n".join(lines)

@@ -1,21 +1,25 @@
 """Command-line interface: the ``xlcrm`` group of the commands in ``xlcrm.cli.commands_list``.
 
 Library errors (``XlcrmError``) become a one-line ``Error: …`` on stderr with
-the error's exit code; nothing else a user sees is a traceback.
+the exit code ``xlcrm.cli.exit_codes`` gives them; nothing else a user sees is
+a traceback. Under ``--json`` every error, usage errors included, is instead
+one JSON object on stdout, ``{"error": message, "code": exit code}``, with the
+same exit code.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 from xlcrm import __version__
 from xlcrm.cli.commands_list import COMMANDS
-from xlcrm.cli.options import EXIT_WORKBOOK_ERRORS
+from xlcrm.cli.exit_codes import EXIT_INTERRUPTED, EXIT_WORKBOOK_ERRORS, exit_code_of
 from xlcrm.errors import XlcrmError
 from xlcrm.runtime import progress
 from xlcrm.runtime.collector import collector_paused
@@ -31,7 +35,14 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 class XlcrmGroup(click.Group):
-    """Turns library errors into ``Error: …`` lines and stray exceptions into one as well."""
+    """Turns library errors into ``Error: …`` lines and stray exceptions into one as well; into JSON under --json."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """The arguments left for the command; notes whether they ask for JSON, before a usage error can stop the
+        parsing of ``--json``."""
+        given = args[: args.index("--")] if "--" in args else args
+        ctx.meta[_JSON_ASKED] = "--json" in given
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         """What the command returns; xlcrm's own errors become one line on stderr and an exit code."""
@@ -40,22 +51,38 @@ class XlcrmGroup(click.Group):
             with collector_paused():
                 return super().invoke(ctx)
         except XlcrmError as exc:
-            click.echo(f"Error: {one_line(str(exc))}", err=True)
-            ctx.exit(exc.exit_code)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            _fail(ctx, one_line(str(exc)), exit_code_of(exc))
+        except click.exceptions.Exit:
+            raise
+        except click.ClickException as exc:
+            if not ctx.meta.get(_JSON_ASKED):
+                raise  # click shows a usage error with the usage line and a hint at --help
+            _fail(ctx, one_line(exc.format_message()), exc.exit_code)
+        except click.Abort:
             raise
         except KeyboardInterrupt:
-            click.echo("Error: interrupted; the workbook was not changed", err=True)
-            ctx.exit(130)
+            _fail(ctx, "interrupted; the workbook was not changed", EXIT_INTERRUPTED)
         except Exception as exc:  # a bug: still no traceback for the user, unless asked for
             if os.environ.get("XLCRM_DEBUG"):
                 raise
-            click.echo(
-                f"Error: unexpected failure ({type(exc).__name__}: {one_line(str(exc))}); "
-                "set XLCRM_DEBUG=1 to see details",
-                err=True,
+            _fail(
+                ctx,
+                f"unexpected failure ({type(exc).__name__}: {one_line(str(exc))}); set XLCRM_DEBUG=1 to see details",
+                EXIT_WORKBOOK_ERRORS,
             )
-            ctx.exit(EXIT_WORKBOOK_ERRORS)
+
+
+_JSON_ASKED = "xlcrm.json"  # the key of ctx.meta saying --json was given
+
+
+def _fail(ctx: click.Context, message: str, code: int) -> NoReturn:
+    """Nothing; ends the command with exit ``code`` after saying ``message``: one ``Error:`` line on stderr, or under
+    --json ``{"error": message, "code": code}`` on stdout."""
+    if ctx.meta.get(_JSON_ASKED):
+        click.echo(json.dumps({"error": message, "code": code}, ensure_ascii=False))
+    else:
+        click.echo(f"Error: {message}", err=True)
+    ctx.exit(code)
 
 
 @click.group(cls=XlcrmGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -63,8 +90,10 @@ class XlcrmGroup(click.Group):
 def cli() -> None:
     """xlcrm: keep your client base in Excel and let xlcrm check and clean it.
 
-    Every command takes the workbook path, never asks questions, and exits 0 on
-    success, 1 when the workbook has errors and 2 on usage errors.
+    Every command takes the workbook path and never asks questions. It exits 0
+    when it did what was asked (a saving command with --strict: and no errors
+    remain), 1 when the workbook has errors (validate; --strict) or cannot be
+    used, 2 on usage errors; each command's --help lists its codes.
     """
     progress.show_on(sys.stderr)  # long steps say what runs, when a person watches a terminal
 

@@ -3,26 +3,33 @@
 A command that changes the workbook takes ``@save_options`` (it then gets one
 ``save: SaveOptions``, which it hands to its job) and ``@password_option``; a
 command that only reads takes ``@password_option``. The job opens a
-password-protected workbook itself.
+password-protected workbook itself. Every command takes ``@output_options``
+(``--json``, ``-q/--quiet``, ``-v/--verbose``; it then gets one ``output:
+Output``) and prints its result with :func:`show`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import functools
 import json
+import sys
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import click
 
 from xlcrm import schema
+from xlcrm.cli.exit_codes import EXIT_WORKBOOK_ERRORS
+from xlcrm.cli.formatting import count
 from xlcrm.files import encryption
 from xlcrm.files.safe_save import DEFAULT_KEEP_BACKUPS, SaveOptions
+from xlcrm.jobs.validate import validate_workbook
 from xlcrm.runtime import progress
-
-EXIT_WORKBOOK_ERRORS = 1
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -39,17 +46,85 @@ class JsonResult(Protocol):
 CommandResult = TypeVar("CommandResult", bound=JsonResult)
 
 
-def _quiet_for_json(ctx: click.Context, param: click.Parameter, as_json: bool) -> bool:
-    if as_json:
-        progress.hide()  # the output is for a program; nothing else on the terminal
-    return as_json
+class Verbosity(enum.IntEnum):
+    """How much a command prints: ``-q`` the result line only, ``-v`` every item and the steps with their times."""
+
+    QUIET = 0
+    NORMAL = 1
+    VERBOSE = 2
 
 
-def json_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    """The command with a ``--json`` flag, which also silences the progress line."""
-    return click.option("--json", "as_json", is_flag=True, callback=_quiet_for_json, help="Print the result as JSON.")(
-        func
+@dataclass(frozen=True)
+class Output:
+    """How the command prints its result: as JSON (``--json``), or as text at a ``verbosity``."""
+
+    as_json: bool = False
+    verbosity: Verbosity = Verbosity.NORMAL
+
+
+def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--json, -q/--quiet and -v/--verbose, given to the command together as ``output``.
+
+    They also set what the progress display shows on stderr: nothing with --json or --quiet, every step with its
+    time with --verbose (followed by the command's total time), else the one rewritten line on a terminal.
+    """
+
+    @functools.wraps(func)
+    def with_output_options(*args: Any, as_json: bool, quiet: bool, verbose: bool, **kwargs: Any) -> Any:
+        if quiet and verbose:
+            raise click.UsageError("--quiet and --verbose cannot be used together")
+        verbosity = Verbosity.QUIET if quiet else Verbosity.VERBOSE if verbose else Verbosity.NORMAL
+        if as_json or verbosity is Verbosity.QUIET:
+            progress.hide()  # the output is for a program, or only the result is wanted
+        elif verbosity is Verbosity.VERBOSE:
+            progress.log_on(sys.stderr)
+        started = time.monotonic()
+        try:
+            result = func(*args, output=Output(as_json, verbosity), **kwargs)
+        except SystemExit:  # the result was shown, then the exit code says errors remain (validate, --strict)
+            _say_time(verbosity, as_json, started)
+            raise
+        _say_time(verbosity, as_json, started)
+        return result
+
+    options = (
+        click.option("--json", "as_json", is_flag=True, help="Print the result (or the error) as JSON."),
+        click.option("-q", "--quiet", is_flag=True, help="Print only errors and the result line."),
+        click.option(
+            "-v",
+            "--verbose",
+            is_flag=True,
+            help="Print more: every item instead of the first ones, and each step with its time (on stderr).",
+        ),
     )
+    decorated: Callable[..., Any] = with_output_options
+    for option in reversed(options):
+        decorated = option(decorated)
+    return decorated
+
+
+def _say_time(verbosity: Verbosity, as_json: bool, started: float) -> None:
+    """Nothing; with --verbose (and no --json), says on stderr how long the command took."""
+    if verbosity is Verbosity.VERBOSE and not as_json:
+        click.echo(f"Finished in {time.monotonic() - started:.1f} s", err=True)
+
+
+class DateParam(click.DateTime):
+    """A date typed as YYYY-MM-DD or DD.MM.YYYY (as Russian Excel shows dates), given as a datetime at midnight."""
+
+    def __init__(self) -> None:
+        super().__init__(formats=["%Y-%m-%d", "%d.%m.%Y"])
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.datetime:
+        """The date ``value`` names; a usage error naming both accepted forms when it names none."""
+        try:
+            return super().convert(value.strip() if isinstance(value, str) else value, param, ctx)
+        except click.BadParameter:
+            self.fail(
+                f"{value!r} is not a date; use YYYY-MM-DD or DD.MM.YYYY (e.g. 2026-11-23 or 23.11.2026)",
+                param,
+                ctx,
+            )
 
 
 def _date_or_today(ctx: click.Context, param: click.Parameter, value: dt.datetime | None) -> dt.date:
@@ -60,10 +135,11 @@ def today_option(func: Callable[..., Any]) -> Callable[..., Any]:
     """--today, given to the command as a date: the real date when the option is left out."""
     return click.option(
         "--today",
-        type=click.DateTime(formats=["%Y-%m-%d"]),
+        type=DateParam(),
+        metavar="DATE",
         default=None,
         callback=_date_or_today,
-        help="Date to treat as today (YYYY-MM-DD), so results are reproducible. Default: the real date.",
+        help="Date to treat as today (YYYY-MM-DD or DD.MM.YYYY), so results are reproducible. Default: the real date.",
     )(func)
 
 
@@ -123,9 +199,52 @@ def save_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return decorated
 
 
-def show(result: CommandResult, as_json: bool, describe: Callable[[CommandResult], str]) -> None:
-    """Print ``result`` as JSON (``--json``) or as the lines ``describe`` makes of it."""
-    if as_json:
+def show(
+    result: CommandResult,
+    output: Output,
+    describe: Callable[[CommandResult], str],
+    *,
+    essential: Callable[[CommandResult], str],
+    in_full: Callable[[CommandResult], str] | None = None,
+) -> None:
+    """Print ``result`` as JSON (``--json``), or as text: the ``essential`` line with --quiet, ``in_full`` (every
+    item; default ``describe``) with --verbose, else the lines ``describe`` makes of it."""
+    if output.as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2, default=str))
+    elif output.verbosity is Verbosity.QUIET:
+        click.echo(essential(result))
+    elif output.verbosity is Verbosity.VERBOSE:
+        click.echo((in_full or describe)(result))
     else:
         click.echo(describe(result))
+
+
+def strict_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--strict: the command exits 1 when errors remain in the workbook it saved (see :func:`exit_if_errors_remain`)."""
+    return click.option(
+        "--strict",
+        is_flag=True,
+        help="Exit 1 when errors remain in the workbook (as xlcrm validate counts them), although it was saved.",
+    )(func)
+
+
+def exit_if_errors_remain(strict: bool, output: Output, path: Path, errors: Callable[[], int]) -> None:
+    """Nothing; with ``strict``, ends the command with exit code 1 when ``errors()`` (called only then) counts errors
+    left in the workbook at ``path``, saying so in one ``Error:`` line (the JSON result says it with --json)."""
+    if not strict:
+        return
+    remaining = errors()
+    if remaining:
+        if not output.as_json:
+            click.echo(
+                f"Error: {count(remaining, 'error')} {'remains' if remaining == 1 else 'remain'} in {path} (--strict); "
+                "xlcrm validate lists them",
+                err=True,
+            )
+        sys.exit(EXIT_WORKBOOK_ERRORS)
+
+
+def errors_on_disk(path: Path, password: str | None, today: dt.date | None = None) -> Callable[[], int]:
+    """A count of the errors ``xlcrm validate`` finds in the workbook at ``path`` as it is now, for
+    :func:`exit_if_errors_remain` after a command whose result does not count them."""
+    return lambda: len(validate_workbook(path, today=today, password=password).errors)

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
+import functools
 from pathlib import Path
 
 import click
 
 from xlcrm import schema
-from xlcrm.cli.formatting import SHOWN_ITEMS, count
+from xlcrm.cli.exit_codes import SAVING_EPILOG
+from xlcrm.cli.formatting import ALL_ITEMS, SHOWN_ITEMS, count
 from xlcrm.cli.options import (
-    EXIT_WORKBOOK_ERRORS,
-    json_option,
+    Output,
+    exit_if_errors_remain,
+    output_options,
     password_option,
     save_options,
     show,
+    strict_option,
     today_option,
     workbook_argument,
 )
@@ -23,15 +26,16 @@ from xlcrm.files.safe_save import SaveOptions
 from xlcrm.jobs import refresh
 
 
-@click.command("refresh")
+@click.command("refresh", epilog=SAVING_EPILOG)
 @workbook_argument
 @today_option
 @click.option("--dry-run", is_flag=True, help="Compute everything and show what would change, but write nothing.")
 @save_options
+@strict_option
 @password_option
-@json_option
+@output_options
 def refresh_command(
-    path: Path, today: dt.date, dry_run: bool, save: SaveOptions, password: str | None, as_json: bool
+    path: Path, today: dt.date, dry_run: bool, save: SaveOptions, strict: bool, password: str | None, output: Output
 ) -> None:
     """Merge duplicates, recompute lifecycle blocks and rebuild every report sheet, in one read and one save.
 
@@ -39,22 +43,37 @@ def refresh_command(
     the Merge log, undone by xlcrm unmerge), probable pairs listed on the
     Duplicates sheet, the Decisions typed there applied. Cell problems do not
     stop a refresh: they are listed on the Problems sheet, and the command
-    exits 1 while errors remain (0 with warnings only). A workbook with a
-    missing sheet or column, or headers not on row 1, is left untouched and
-    the command exits 1.
+    exits 0 (with --strict: 1 while errors remain). A workbook with a missing
+    sheet or column, or headers not on row 1, is left untouched and the
+    command exits 1.
 
     Example:
 
         xlcrm refresh clients.xlsx --today 2026-11-23
     """
     result = refresh.refresh_workbook(path, today=today, dry_run=dry_run, save=save, password=password)
-    show(result, as_json, format_refresh)
-    if result.errors:
-        sys.exit(EXIT_WORKBOOK_ERRORS)
+    show(
+        result,
+        output,
+        format_refresh,
+        essential=refreshed_line,
+        in_full=functools.partial(format_refresh, shown=ALL_ITEMS),
+    )
+    exit_if_errors_remain(strict, output, result.path, lambda: result.errors)
 
 
-def format_refresh(result: refresh.RefreshResult) -> str:
-    """A few lines for the terminal: blocks, movement, sheets, problems; names in the workbook's language."""
+def refreshed_line(result: refresh.RefreshResult) -> str:
+    """The one line of --quiet: the workbook, the day and the problems left."""
+    verb = "Would refresh" if result.dry_run else "Refreshed"
+    return (
+        f"{verb} {result.path} for {result.today:%d.%m.%Y}: {result.errors} errors and {result.warnings} warnings, "
+        f"listed on {schema.PROBLEMS.name(result.locale)}"
+    )
+
+
+def format_refresh(result: refresh.RefreshResult, shown: int = SHOWN_ITEMS) -> str:
+    """A few lines for the terminal: blocks, movement, sheets, problems; names in the workbook's language. The
+    merges are listed up to ``shown`` of them."""
     locale = result.locale
     verb = "Would refresh" if result.dry_run else "Refreshed"
     lines = [f"{verb} {result.path} for {result.today:%d.%m.%Y}"]
@@ -84,10 +103,10 @@ def format_refresh(result: refresh.RefreshResult) -> str:
             f" (undo with xlcrm unmerge; see {merge_log}):"
         )
         lines.extend(
-            f"  {merge.survivor} <- {', '.join(merge.merged)} ({merge.reason})" for merge in result.merges[:SHOWN_ITEMS]
+            f"  {merge.survivor} <- {', '.join(merge.merged)} ({merge.reason})" for merge in result.merges[:shown]
         )
-        if len(result.merges) > SHOWN_ITEMS:
-            lines.append(f"  … and {len(result.merges) - SHOWN_ITEMS} more (see --json)")
+        if len(result.merges) > shown:
+            lines.append(f"  … and {len(result.merges) - shown} more (see --verbose or --json)")
     if result.review_pairs:
         duplicates = schema.DUPLICATES.name(locale)
         lines.append(

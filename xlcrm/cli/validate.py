@@ -11,37 +11,32 @@ import click
 
 from xlcrm.checks.findings import Finding, Severity
 from xlcrm.checks.validate import ValidationReport
+from xlcrm.cli.exit_codes import EXIT_WORKBOOK_ERRORS, VALIDATE_EPILOG
 from xlcrm.cli.formatting import count
-from xlcrm.cli.options import (
-    EXIT_WORKBOOK_ERRORS,
-    json_option,
-    password_option,
-    show,
-    today_option,
-    workbook_argument,
-)
+from xlcrm.cli.options import Output, output_options, password_option, show, today_option, workbook_argument
 from xlcrm.jobs.validate import validate_workbook
 
 # A finding's value is shown up to this many characters.
 _SHOWN_VALUE_CHARS = 60
 
 
-@click.command("validate")
+@click.command("validate", epilog=VALIDATE_EPILOG)
 @workbook_argument
 @today_option
 @password_option
-@json_option
-def validate_command(path: Path, today: dt.date, password: str | None, as_json: bool) -> None:
+@output_options
+def validate_command(path: Path, today: dt.date, password: str | None, output: Output) -> None:
     """Check a workbook and list every problem with its cell.
 
-    Exits 1 when there is at least one error; warnings alone exit 0.
+    Exits 1 when there is at least one error; warnings alone exit 0. With
+    --quiet only the total line is printed.
 
     Example:
 
         xlcrm validate clients.xlsx --json
     """
     report = validate_workbook(path, today=today, password=password)
-    show(report, as_json, format_report)
+    show(report, output, format_report, essential=format_total)
     if not report.valid:
         sys.exit(EXIT_WORKBOOK_ERRORS)
 
@@ -51,12 +46,18 @@ def format_report(report: ValidationReport) -> str:
     name = report.path.name
     if not report.findings:
         return f"No problems found in {name}"
-    lines = [_format_finding(f) for f in report.findings]
+    return "\n".join([*(_format_finding(f) for f in report.findings), format_total(report)])
+
+
+def format_total(report: ValidationReport) -> str:
+    """The line that counts the errors and warnings (or says there are none)."""
+    name = report.path.name
+    if not report.findings:
+        return f"No problems found in {name}"
     # The total has always shown its numbers without thousands separators, unlike the other commands' summaries.
     errors = count(len(report.errors), "error", grouped=False)
     warnings = count(len(report.warnings), "warning", grouped=False)
-    lines.append(f"{errors}, {warnings} in {name}")
-    return "\n".join(lines)
+    return f"{errors}, {warnings} in {name}"
 
 
 def _format_finding(finding: Finding) -> str:

@@ -4,7 +4,9 @@ A refresh of a workbook near Excel's row limit takes a while; one line on
 stderr says which step is running and for how long the command has run. It is
 shown only when the CLI turned it on and stderr is a terminal: a batch job's
 log, a pipe and ``--json`` output stay exactly as they were. Library calls are
-silent unless something calls :func:`show_on`.
+silent unless something calls :func:`show_on`. :func:`log_on` (the CLI's
+``--verbose``) writes instead one line per finished step with its time, on any
+stream.
 """
 
 from __future__ import annotations
@@ -41,6 +43,27 @@ class Progress:
             self.stream.flush()
 
 
+class StepLog(Progress):
+    """A line per finished step, indented by nesting: when it ended (since the start) and how long it took."""
+
+    def __init__(self, stream: TextIO):
+        super().__init__(stream)
+        self.log = stream
+        self.entered: list[tuple[str, float]] = []
+
+    def enter(self, label: str) -> None:
+        """Nothing; starts timing the step ``label``."""
+        self.entered.append((label, time.monotonic()))
+
+    def leave(self) -> None:
+        """Nothing; writes the line of the step that ends."""
+        label, entered = self.entered.pop()
+        now = time.monotonic()
+        indent = "  " * len(self.entered)
+        self.log.write(f"xlcrm {now - self.started:5.1f} s  {indent}{label}: {now - entered:.1f} s\n")
+        self.log.flush()
+
+
 _current = Progress(None)
 
 
@@ -48,6 +71,12 @@ def show_on(stream: TextIO) -> None:
     """From now on, show progress on ``stream`` if it is a terminal."""
     global _current
     _current = Progress(stream if stream.isatty() else None)
+
+
+def log_on(stream: TextIO) -> None:
+    """From now on, write a line per finished step, with its time, on ``stream`` (terminal or not)."""
+    global _current
+    _current = StepLog(stream)
 
 
 def hide() -> None:
