@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -108,3 +109,29 @@ def test_cli_quiet_in_batch(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["validate", str(path), "--today", "2026-11-23"])
     assert result.exit_code == 1
     assert "\x1b" not in result.stderr and "…" not in result.stderr
+
+
+def test_demo_shows_its_steps_on_a_terminal(tmp_path: Path) -> None:
+    """A big demo takes a while: like refresh, it says which step runs."""
+    path = tmp_path / "demo.xlsx"
+    code, stdout, terminal = xlcrm_on_a_terminal(
+        ["demo", str(path), "--clients", "50", "--today", "2026-11-23"], tmp_path
+    )
+    assert code == 0, stdout + terminal
+    for step in ("generating 50 clients and their history…", "building the workbook…", "saving the workbook…"):
+        assert step in terminal
+    assert terminal.endswith("\r\x1b[K")
+    assert stdout.startswith(f"Created {path}: 50 clients") and "\x1b" not in stdout
+
+
+def test_a_log_of_finished_steps_on_any_stream() -> None:
+    log = io.StringIO()  # not a terminal: --verbose logs all the same
+    progress.log_on(log)
+    with progress.step("reading the workbook"):
+        with progress.step("checking every cell"):
+            pass
+    lines = log.getvalue().splitlines()
+    assert [re.sub(r"[0-9]+\.[0-9] s", "T", line) for line in lines] == [
+        "xlcrm   T    checking every cell: T",
+        "xlcrm   T  reading the workbook: T",
+    ]
