@@ -56,6 +56,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.hyperlink import Hyperlink
 
 from xlcrm import schema
+from xlcrm.cli.exit_codes import exit_code_of
 from xlcrm.cli.main import cli
 from xlcrm.create.template import build_workbook
 from xlcrm.errors import XlcrmError
@@ -1035,7 +1036,7 @@ def cli_refusal(result: object) -> str:
 
 
 def library_refusal(exc: XlcrmError) -> str:
-    assert exc.exit_code == 1, exc
+    assert exit_code_of(exc) == 1, exc
     message = str(exc)
     assert message and "\n" not in message.strip(), message
     return "Error: " + message

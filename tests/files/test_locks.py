@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from xlcrm.cli.exit_codes import exit_code_of
 from xlcrm.errors import WorkbookLocked
 from xlcrm.files.locks import EXCEL, LIBREOFFICE, check_not_locked, find_lock, lock_warning
 
@@ -77,7 +78,7 @@ def test_libreoffice_lock_names_user_host_and_time(book: Path) -> None:
         f"{book} is open in LibreOffice by Ivan Petrov on OFFICE-PC since 23.11.2026 09:14; "
         "close it there and run again (or use --ignore-lock if that lock is left over from a crash)"
     )
-    assert caught.value.exit_code == 1
+    assert exit_code_of(caught.value) == 1
     lock = find_lock(book)
     assert lock is not None
     assert (lock.kind, lock.user, lock.host, lock.since) == (LIBREOFFICE, "Ivan Petrov", "OFFICE-PC", OPENED)

@@ -16,6 +16,7 @@ from openpyxl import Workbook, load_workbook
 from python_calamine import CalamineWorkbook
 
 from tests.conftest import give_to_nobody, run_unprivileged
+from xlcrm.cli.exit_codes import exit_code_of
 from xlcrm.errors import UsageError, WorkbookChanged, WorkbookLocked, WriteError, XlcrmError
 from xlcrm.files.safe_save import (
     BACKUP_FOLDER,
@@ -173,7 +174,7 @@ def test_change_with_same_size_and_mtime_is_caught(book: Path) -> None:
         f"{book} was changed by someone else since xlcrm read it (same size, different content; "
         f"last saved {saved}); nothing was written; run xlcrm again"
     )
-    assert caught.value.exit_code == 1
+    assert exit_code_of(caught.value) == 1
     assert snapshot(book.parent) == before
 
 
@@ -253,7 +254,7 @@ def test_replace_refused_every_time_fails_clearly_and_changes_nothing(book: Path
         f"cannot replace {book} after 5 tries (permission denied): another program probably has it open; "
         f"{book} was not changed; close it there and run again"
     )
-    assert caught.value.exit_code == 1 and len(pauses) == 4 and sum(pauses) <= 2
+    assert exit_code_of(caught.value) == 1 and len(pauses) == 4 and sum(pauses) <= 2
     # No temp file, and no backup either, since nothing was replaced.
     assert snapshot(book.parent) == before
     assert list_backups(book) == []
@@ -281,7 +282,7 @@ def test_open_workbook_is_not_written(book: Path) -> None:
     with pytest.raises(WorkbookLocked) as caught:
         replace_workbook(book, set_version(book, 1), stamp=FileStamp.of(book))
     assert str(caught.value).startswith(f"{book} is open in LibreOffice by ivan on OFFICE-PC since 23.11.2026 09:14;")
-    assert caught.value.exit_code == 1
+    assert exit_code_of(caught.value) == 1
     assert snapshot(book.parent) == before
 
 
@@ -359,7 +360,7 @@ def test_unusable_output_is_a_usage_error(book: Path, output: str, message: str)
     before = snapshot(book.parent)
     with pytest.raises(UsageError, match=message) as caught:
         replace_workbook(book, set_version(book, 1), stamp=FileStamp.of(book), output=book.parent / output)
-    assert caught.value.exit_code == 2 and snapshot(book.parent) == before
+    assert exit_code_of(caught.value) == 2 and snapshot(book.parent) == before
 
 
 def test_output_that_is_a_folder_is_refused(book: Path) -> None:
@@ -423,7 +424,7 @@ def test_bad_new_version_never_replaces_the_workbook(book: Path, write: Callable
     before = snapshot(book.parent)
     with pytest.raises(WriteError, match=message) as caught:
         replace_workbook(book, write, stamp=FileStamp.of(book))
-    assert caught.value.exit_code == 1 and snapshot(book.parent) == before
+    assert exit_code_of(caught.value) == 1 and snapshot(book.parent) == before
 
 
 def test_expected_sheets_can_be_given(book: Path) -> None:
@@ -470,7 +471,7 @@ def test_write_new_workbook(tmp_path: Path) -> None:
     before = snapshot(tmp_path)
     with pytest.raises(UsageError, match="already exists; use --force to overwrite it") as caught:
         write_new_workbook(build_book(1), path)
-    assert caught.value.exit_code == 2 and snapshot(tmp_path) == before
+    assert exit_code_of(caught.value) == 2 and snapshot(tmp_path) == before
     result = write_new_workbook(build_book(1), path, force=True)
     assert version(path) == 1 and result.backup is not None and version(result.backup) == 0
 
@@ -503,7 +504,7 @@ def save_unprivileged(path: Path) -> tuple[int, str]:
         try:
             replace_workbook(path, set_version(path, 1), stamp=FileStamp.of(path))
         except XlcrmError as exc:
-            return exc.exit_code, f"Error: {exc}"
+            return exit_code_of(exc), f"Error: {exc}"
         return 0, ""
 
     return run_unprivileged(save)
