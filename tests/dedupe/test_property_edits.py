@@ -1029,10 +1029,13 @@ def run_unmerge(path: Path, merge_id: str, via_cli: bool) -> Ran:
 
 
 def cli_refusal(result: object) -> str:
+    """The refusal as ``Error: …``, from the JSON error the CLI prints under --json (one line on stdout)."""
     output = result.output  # type: ignore[attr-defined]
     assert result.exit_code == 1, output  # type: ignore[attr-defined]
-    assert output.startswith("Error: ") and output.count("\n") == 1, output
-    return output.strip()
+    assert output.count("\n") == 1, output
+    error = json.loads(output)
+    assert error["code"] == 1, output
+    return "Error: " + error["error"]
 
 
 def library_refusal(exc: XlcrmError) -> str:
