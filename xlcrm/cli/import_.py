@@ -104,7 +104,10 @@ def format_import(result: ImportResult) -> str:
         ]
     review = [r for r in result.records if r.outcome == REVIEW]
     if review:
-        lines.append(f"{len(review)} new clients look like existing ones; run xlcrm dedupe to review the pairs:")
+        lines.append(
+            f"{len(review)} new clients look like existing ones: the pairs are on the Duplicates sheet "
+            "for your Decision (xlcrm dedupe applies it):"
+        )
         lines += [f"  source row {r.source_row}: {r.client_id} {r.detail}" for r in review[:SHOWN_ITEMS]]
     skipped = [r for r in result.records if r.outcome == SKIPPED]
     if skipped:

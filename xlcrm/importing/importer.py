@@ -606,11 +606,6 @@ def import_changes(
     reports = [list_for_review(data, plan.review)] if plan.review else []
     if plan.changed:
         reports.append(log_merges(data, plan, now or dt.datetime.now().replace(microsecond=0)))
-    if plan.review:
-        notes.append(
-            f"{len(plan.review)} probable duplicate pair(s) listed on {schema.DUPLICATES.name(locale)}: "
-            "type a Decision there, `xlcrm dedupe` applies it"
-        )
     edit = SheetEdit(target.name, set_cells=set_cells, append_rows=append_rows) if set_cells or append_rows else None
     return ImportChanges(target.name, mappings, plan.outcomes, edit, len(set_cells), reports, notes)
 
