@@ -42,6 +42,7 @@ class Pair:
     first: tuple[str, ...]  # values of COLUMNS
     second: tuple[str, ...]
     expected: str
+    because: str = ""  # part of the reason both commands give
     kept_apart: bool = False  # the user typed "keep apart" for C000001 and C000002 on ▸ Duplicates
 
 
@@ -51,30 +52,35 @@ PAIRS = [
         ("Петров Иван Сергеевич", "ООО Ромашка", "3982597915", "+7 916 123-45-67", "", "Москва"),
         ("Петров Иван Сергеевич", "ООО «Ромашка»", "3982597915", "+7 903 555-66-77", "", "Москва"),
         MERGE,
+        "same INN 3982597915",
     ),
     Pair(
         "shared phone typed differently",
         ("Сидорова Ольга Петровна", "", "", "+7 916 123-45-67", "", "Казань"),
         ("Сидорова Ольга Петровна", "", "", "8 (916) 123 45 67", "olga@example.com", "Казань"),
         MERGE,
+        "same phone +79161234567",
     ),
     Pair(
         "shared email",
         ("Кузнецов Андрей", "ООО Вектор", "", "+7 903 111-22-33", "a.kuz@vector.ru", "Тула"),
         ("Кузнецов Андрей", "ООО Вектор", "", "+7 903 999-88-77", "A.Kuz@Vector.ru", "Тула"),
         MERGE,
+        "same email a.kuz@vector.ru",
     ),
     Pair(  # the case of issue 18: merged with its foreign phone appended, though nothing identifies both as one
         "name, company and city only",
         ("Волков Дмитрий Олегович", "ООО Север", "", "+7 921 123-45-67", "", "Санкт-Петербург"),
         ("Волков Дмитрий Олегович", "ООО Север", "", "+49 30 901820", "", "Санкт-Петербург"),
         LISTED,
+        "same name; same company name; same city; no INN, phone or email in common",
     ),
     Pair(
         "name only",
         ("Смирнова Анна Викторовна", "", "", "+7 912 000-11-22", "", ""),
         ("Смирнова Анна Викторовна", "", "", "+7 912 333-44-55", "", ""),
         LISTED,
+        "same name",
     ),
     Pair(
         "similar names, different INNs",
@@ -195,6 +201,7 @@ def test_a_client_imported_meets_a_client_there_as_dedupe_meets_both(pair: Pair,
     (record,) = imported.records
     assert import_outcome(record.outcome, record.detail, pairs_for_review(target)) == deduped
     assert deduped[0] == pair.expected
+    assert pair.because in deduped[1]
     # The same Clients sheet: the second client merged into the first as dedupe merges it, or both kept.
     assert clients_sheet(target) == clients_sheet(both)
     assert pairs_for_review(target) == pairs_for_review(both)
@@ -243,3 +250,33 @@ def test_a_record_certain_of_two_clients_kept_apart_joins_one_of_them_whichever_
     assert [(r.outcome, r.client_id) for r in imported.records] == [(MERGED, "C000002")]
     assert clients_sheet(target) == clients_sheet(three)
     assert [row[0] for row in clients_sheet(target)[1:]] == ["C000001", "C000002"]
+
+
+def test_pairs_listed_by_an_import_join_those_on_duplicates_and_the_decisions_typed_there_stay(
+    tmp_path: Path,
+) -> None:
+    volkov, smirnova = PAIRS[3], PAIRS[4]
+    clients = [
+        client("C000001", volkov.first, dt.date(2024, 1, 10)),
+        client("C000002", volkov.second, dt.date(2024, 1, 11)),
+        client("C000003", smirnova.first, dt.date(2024, 1, 12)),
+    ]
+    path = write_workbook(tmp_path / "clients.xlsx", clients, False)
+    assert dedupe_outcome(path)[0] == LISTED
+    book = load_workbook(path)
+    sheet = book[schema.DUPLICATES.name(LOCALE)]
+    (decision_cell,) = [row[0] for row in sheet.iter_rows() if row[3].value == "C000001"]
+    decision_cell.value = "не объединять"  # typed by the user, not yet applied by a dedupe
+    book.save(path)
+
+    result = import_rows(write_source(tmp_path / "more.csv", [smirnova.second]), path, today=TODAY, now=NOW)
+
+    assert [(r.outcome, r.client_id) for r in result.records] == [(REVIEW, "C000004")]
+    assert [pair[:2] for pair in pairs_for_review(path)] == [("C000001", "C000002"), ("C000003", "C000004")]
+    sheet = load_workbook(path)[schema.DUPLICATES.name(LOCALE)]
+    assert [row[0].value for row in sheet.iter_rows() if row[3].value in ("C000001", "C000003")] == [
+        "не объединять",
+        None,
+    ]
+    deduped = dedupe_workbook(path, now=NOW)
+    assert (deduped.kept_apart, [pair["client_ids"] for pair in deduped.review]) == (1, [["C000003", "C000004"]])

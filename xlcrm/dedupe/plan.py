@@ -413,10 +413,12 @@ class PairRules:
         if ambiguous:
             reason = f"ClientID {', '.join(sorted(ambiguous))} is on several rows"
             return PROBABLE, dataclasses.replace(match, reasons=match.reasons + (reason,))
-        # Names, companies and cities alone never merge without asking: that takes an identifier in common.
-        if match.score >= self.settings.dedupe_auto_score and match.shared_id:
+        if match.score < self.settings.dedupe_auto_score:
+            return PROBABLE, match
+        if match.shared_id:
             return CERTAIN, match
-        return PROBABLE, match
+        # Names, companies and cities alone never merge without asking: that takes an identifier in common.
+        return PROBABLE, dataclasses.replace(match, reasons=match.reasons + ("no INN, phone or email in common",))
 
     def apart(self, first_id: str, second_id: str) -> bool:
         """Whether the user decided to keep the clients with these ClientIDs apart."""
