@@ -621,8 +621,8 @@ def list_for_review(data: WorkbookData, pairs: Sequence[Sequence[CellValue]]) ->
 
 def _pair_ids(row: Sequence[CellValue]) -> frozenset[str]:
     """The two ClientIDs of a row of the Duplicates sheet's pairs table (after Decision, Score and Reason)."""
-    width = len(PAIR_COLUMNS)
-    return frozenset(as_text(row[i]) for i in (3, 3 + width) if i < len(row))
+    first = len(("decision", "score", "reason")) + PAIR_COLUMNS.index("client_id")
+    return frozenset(as_text(row[i]) for i in (first, first + len(PAIR_COLUMNS)) if i < len(row))
 
 
 def log_merges(data: WorkbookData, plan: _Plan, now: dt.datetime) -> ReportSheet:
