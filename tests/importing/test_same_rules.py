@@ -43,7 +43,9 @@ class Pair:
     second: tuple[str, ...]
     expected: str
     because: str = ""  # part of the reason both commands give
-    kept_apart: bool = False  # the user typed "keep apart" for C000001 and C000002 on ▸ Duplicates
+    # The user typed "keep apart" for C000001 and C000002 on ▸ Duplicates: C000002 is the ClientID the imported
+    # record would get, so the decision names the very pair dedupe meets.
+    kept_apart: bool = False
 
 
 PAIRS = [
@@ -280,3 +282,26 @@ def test_pairs_listed_by_an_import_join_those_on_duplicates_and_the_decisions_ty
     ]
     deduped = dedupe_workbook(path, now=NOW)
     assert (deduped.kept_apart, [pair["client_ids"] for pair in deduped.review]) == (1, [["C000003", "C000004"]])
+
+
+def test_a_pair_kept_apart_after_an_import_stays_apart_when_the_file_is_imported_again(tmp_path: Path) -> None:
+    """The review workflow end to end: import, "keep apart" typed, dedupe, then a newer export of the same file."""
+    volkov = PAIRS[3]
+    path = write_workbook(tmp_path / "clients.xlsx", [client("C000001", volkov.first, dt.date(2024, 1, 10))], False)
+    first = import_rows(write_source(tmp_path / "export.csv", [volkov.second]), path, today=TODAY, now=NOW)
+    assert [(r.outcome, r.client_id) for r in first.records] == [(REVIEW, "C000002")]
+    book = load_workbook(path)
+    (decision_cell,) = [row[0] for row in book[schema.DUPLICATES.name(LOCALE)].iter_rows() if row[3].value == "C000001"]
+    decision_cell.value = "не объединять"
+    book.save(path)
+    assert dedupe_workbook(path, now=NOW).kept_apart == 1
+    newer = (*volkov.second[:4], "volkov@sever.ru", volkov.second[5])
+
+    again = import_rows(write_source(tmp_path / "newer.xlsx", [newer]), path, today=TODAY, now=NOW)
+
+    assert [(r.outcome, r.client_id) for r in again.records] == [(MERGED, "C000002")]
+    rows = {row[0]: row for row in clients_sheet(path)[1:]}
+    assert set(rows) == {"C000001", "C000002"}
+    assert "volkov@sever.ru" in rows["C000002"] and "volkov@sever.ru" not in rows["C000001"]
+    deduped = dedupe_workbook(path, dry_run=True)
+    assert (deduped.merges, deduped.review, deduped.kept_apart) == ([], [], 1)
