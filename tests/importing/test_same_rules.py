@@ -250,6 +250,7 @@ def test_a_record_certain_of_two_clients_kept_apart_joins_one_of_them_whichever_
         ("C000002", ["C000003"])
     ]
     assert [(r.outcome, r.client_id) for r in imported.records] == [(MERGED, "C000002")]
+    assert imported.records[0].detail.endswith("; also like C000001: left to xlcrm dedupe")
     assert clients_sheet(target) == clients_sheet(three)
     assert [row[0] for row in clients_sheet(target)[1:]] == ["C000001", "C000002"]
 

@@ -426,7 +426,10 @@ def _plan_clients(
         best = max(merges, key=lambda m: (m.score, -_other(m, record.row)), default=None)
         if best is not None:
             outcome = _merge_record(plan, matcher, record.row, best, values, new_rows, sheet, data.locale)
-            plan.outcomes.append(dataclasses.replace(outcome, source_row=source_row))
+            # Import fills one client; whether the others it is like are that client too is dedupe's to say.
+            others = [as_text(matcher.values[_other(m, record.row)]["client_id"]) for m in merges if m is not best]
+            also = f"; also like {', '.join(others)}: left to xlcrm dedupe" if others else ""
+            plan.outcomes.append(dataclasses.replace(outcome, source_row=source_row, detail=outcome.detail + also))
             continue
         values = {"client_id": ids.next(), **values}
         if created is not None:
