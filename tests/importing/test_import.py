@@ -82,6 +82,7 @@ def rows_by_id(path: Path, sheet: str = "clients") -> dict[str, dict[str, object
 
 
 MERGE_LOG_RU = schema.MERGE_LOG.name("ru")
+DUPLICATES_RU = schema.DUPLICATES.name("ru")
 
 
 def assert_only_changed(
@@ -201,7 +202,7 @@ def test_cp1251_semicolon_csv_every_value_and_the_dedupe_rules(workbook: Path, t
                 if (r, c) not in {(6, "C"), (6, "D"), (6, "F"), (6, "I")}
             ),
         },
-        added=(MERGE_LOG_RU,),
+        added=(DUPLICATES_RU, MERGE_LOG_RU),
     )
     assert [r.merge_id for r in result.records] == ["M0001", "", "", "", ""]
 

@@ -130,7 +130,10 @@ def format_import(result: ImportResult, shown: int = SHOWN_ITEMS) -> str:
         lines += [f"  source row {r.source_row}: {r.client_id}, {r.merge_id} ({r.detail})" for r in logged[:shown]]
     review = [r for r in result.records if r.outcome == REVIEW]
     if review:
-        lines.append(f"{len(review)} new clients look like existing ones; run xlcrm dedupe to review the pairs:")
+        lines.append(
+            f"{len(review)} new clients look like existing ones: the pairs are on the Duplicates sheet "
+            "for your Decision (xlcrm dedupe applies it):"
+        )
         lines += [f"  source row {r.source_row}: {r.client_id} {r.detail}" for r in review[:shown]]
     skipped = [r for r in result.records if r.outcome == SKIPPED]
     if skipped:

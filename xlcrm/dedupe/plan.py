@@ -13,9 +13,14 @@ Stages, each small enough to read on its own:
 4. **vetoes** — evidence that two rows are different clients (two different
    valid INNs, nothing shared and dissimilar names, ...) stops a pair whatever
    its score.
-5. **clustering** — certain pairs are joined into groups (transitively), but
-   never so that a group holds two rows that veto each other; probable pairs
-   go to review; the user's decisions from the Duplicates sheet come first.
+5. **verdict** — :meth:`PairRules.verdict` says what becomes of each pair on
+   its own: certain (merged without asking: a score from ``dedupe_auto_score``
+   *and* an INN, phone or email in common), probable (to review), vetoed, or
+   as the user decided on the Duplicates sheet. ``xlcrm import`` asks the same
+   question of each imported record, so both commands decide a pair alike.
+6. **clustering** — certain pairs are joined into groups (transitively), but
+   never so that a group holds two rows that veto each other or that the user
+   kept apart; probable pairs go to review; the user's "merge" comes first.
 
 :func:`plan_dedupe` runs them all and returns a :class:`DedupePlan`; writing
 it into the workbook is :mod:`xlcrm.dedupe.merge`'s job.
@@ -23,6 +28,7 @@ it into the workbook is :mod:`xlcrm.dedupe.merge`'s job.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import re
@@ -357,14 +363,78 @@ def compare(first: ClientRecord, second: ClientRecord) -> Match:
     return Match(first.row, second.row, max(0, min(100, score)), tuple(reasons), veto, bool(shared))
 
 
+# --- what becomes of one pair ------------------------------------------------------------------------
+# The one answer ``dedupe`` and ``import`` share for a pair of clients, before clustering joins pairs into groups.
+IGNORED = "ignored"  # scored below dedupe_review_score
+DECIDED_MERGE = "decided merge"  # the user typed "merge" for it on the Duplicates sheet
+KEPT_APART = "kept apart"  # the user typed "keep apart": never proposed again
+VETOED = "vetoed"  # a veto says they are different clients, whatever the score
+CERTAIN = "certain"  # merged without asking: an INN, phone or email in common and a score from dedupe_auto_score
+PROBABLE = "probable"  # listed on the Duplicates sheet for the user to decide
+
+
+def _rows_by_id(records: Iterable[ClientRecord]) -> dict[str, list[int]]:
+    """Excel rows of every ClientID (blank ones left out)."""
+    rows: dict[str, list[int]] = defaultdict(list)
+    for record in records:
+        if record.client_id:
+            rows[record.client_id].append(record.row)
+    return rows
+
+
+@dataclass(frozen=True)
+class PairRules:
+    """What decides a pair besides its score: the Settings' two scores, the user's decisions by ClientIDs, and the
+    ClientIDs written on several rows (a merge by such an ID could pick the wrong client)."""
+
+    settings: Settings
+    decisions: Mapping[frozenset[str], PairDecision]
+    repeated_ids: frozenset[str]
+
+    @classmethod
+    def of(cls, records: Iterable[ClientRecord], settings: Settings, decisions: Iterable[PairDecision]) -> PairRules:
+        """The rules for the clients ``records`` with the decisions typed on the Duplicates sheet."""
+        repeated = frozenset(cid for cid, rows in _rows_by_id(records).items() if len(rows) > 1)
+        return cls(settings, {d.ids: d for d in decisions}, repeated)
+
+    def verdict(self, match: Match, first_id: str, second_id: str) -> tuple[str, Match]:
+        """What becomes of the pair ``match`` of clients with these ClientIDs (blank: none yet), on its own: one of
+        IGNORED, DECIDED_MERGE, KEPT_APART, VETOED, CERTAIN, PROBABLE, and the match with a reason added when a
+        ClientID on several rows stops a merge."""
+        if match.score < self.settings.dedupe_review_score:
+            return IGNORED, match
+        ids = frozenset((first_id, second_id))
+        answer = self.decisions.get(ids) if "" not in ids else None
+        if answer is not None:
+            return (DECIDED_MERGE if answer.merge else KEPT_APART), match
+        if match.veto:
+            return VETOED, match
+        ambiguous = ids & self.repeated_ids
+        if ambiguous:
+            reason = f"ClientID {', '.join(sorted(ambiguous))} is on several rows"
+            return PROBABLE, dataclasses.replace(match, reasons=match.reasons + (reason,))
+        if match.score < self.settings.dedupe_auto_score:
+            return PROBABLE, match
+        if match.shared_id:
+            return CERTAIN, match
+        # Names, companies and cities alone never merge without asking: that takes an identifier in common.
+        return PROBABLE, dataclasses.replace(match, reasons=match.reasons + ("no INN, phone or email in common",))
+
+    def apart(self, first_id: str, second_id: str) -> bool:
+        """Whether the user decided to keep the clients with these ClientIDs apart."""
+        answer = self.decisions.get(frozenset((first_id, second_id)))
+        return answer is not None and not answer.merge and first_id != second_id
+
+
 # --- 5. clustering ----------------------------------------------------------------------------------
 
 
 class _Clusters:
     """Union-find over Excel rows that refuses a union joining two rows that veto each other."""
 
-    def __init__(self, records: Mapping[int, ClientRecord]):
+    def __init__(self, records: Mapping[int, ClientRecord], rules: PairRules):
         self.records = records
+        self.rules = rules
         self.parent: dict[int, int] = {}
         self.members: dict[int, list[int]] = {}
 
@@ -383,6 +453,15 @@ class _Clusters:
                 veto = compare(self.records[a], self.records[b]).veto
                 if veto:
                     return veto
+        return ""
+
+    def kept_apart(self, first: int, second: int) -> str:
+        """Why the groups of two rows must stay apart by the user's decision, or "" when no decision says so."""
+        for a in self.members[self.find(first)]:
+            for b in self.members[self.find(second)]:
+                a_id, b_id = self.records[a].client_id, self.records[b].client_id
+                if a_id and b_id and self.rules.apart(a_id, b_id):
+                    return f"would join {a_id} and {b_id}, kept apart by your decision"
         return ""
 
     def union(self, first: int, second: int) -> None:
@@ -426,19 +505,15 @@ def plan_dedupe(data: WorkbookData, settings: Settings, decisions: Iterable[Pair
     clients = data.sheet(schema.CLIENTS.key)
     records = {r.row: r for r in client_records(clients, settings.phone_region)} if clients is not None else {}
     pairs, notes = candidate_pairs(records.values())
-    rows_by_id: dict[str, list[int]] = defaultdict(list)
-    for record in records.values():
-        if record.client_id:
-            rows_by_id[record.client_id].append(record.row)
-    repeated_ids = {cid for cid, rows in rows_by_id.items() if len(rows) > 1}
+    rows_by_id = _rows_by_id(records.values())
 
-    decided = {d.ids: d for d in decisions}
+    rules = PairRules.of(records.values(), settings, decisions)
     matches = [compare(records[a], records[b]) for a, b in pairs]
     matches.sort(key=lambda m: (-m.score, m.first, m.second))
-    clusters = _Clusters(records)
+    clusters = _Clusters(records, rules)
     decided_groups: set[int] = set()
     # The user's "merge" answers first: they override scores and vetoes, they are the user's own call.
-    for decision in decided.values():
+    for decision in rules.decisions.values():
         if not decision.merge:
             continue
         rows = [rows_by_id[cid][0] for cid in decision.ids if len(rows_by_id.get(cid, ())) == 1]
@@ -450,43 +525,31 @@ def plan_dedupe(data: WorkbookData, settings: Settings, decisions: Iterable[Pair
     review: list[Match] = []
     vetoed: list[Match] = []
     for match in matches:
-        if match.score < settings.dedupe_review_score:
-            continue
-        ids = frozenset((records[match.first].client_id, records[match.second].client_id))
-        answer = decided.get(ids) if "" not in ids else None
-        if answer is not None:
-            if answer.merge:
-                joined[match.rows] = match
+        verdict, judged = rules.verdict(match, records[match.first].client_id, records[match.second].client_id)
+        if verdict in (IGNORED, KEPT_APART):
             continue  # kept apart: never proposed again
-        if match.veto:
+        if verdict == DECIDED_MERGE:
+            joined[match.rows] = match
+            continue
+        if verdict == VETOED:
             vetoed.append(match)
             continue
         if clusters.find(match.first) == clusters.find(match.second):
             joined[match.rows] = match
             continue
-        ambiguous_id = ids & repeated_ids
-        if match.score >= settings.dedupe_auto_score and match.shared_id and not ambiguous_id:
+        if verdict == CERTAIN:
+            apart = clusters.kept_apart(match.first, match.second)
+            if apart:
+                # Joining them would join two clients the user kept apart: the pair is kept apart with them.
+                vetoed.append(dataclasses.replace(match, veto=apart))
+                continue
             veto = clusters.conflict(match.first, match.second)
             if not veto:
                 clusters.union(match.first, match.second)
                 joined[match.rows] = match
                 continue
-            match = Match(
-                match.first,
-                match.second,
-                match.score,
-                match.reasons + (f"would join clients kept apart ({veto})",),
-                shared_id=match.shared_id,
-            )
-        elif ambiguous_id:
-            match = Match(
-                match.first,
-                match.second,
-                match.score,
-                match.reasons + (f"ClientID {', '.join(sorted(ambiguous_id))} is on several rows",),
-                shared_id=match.shared_id,
-            )
-        review.append(match)
+            judged = dataclasses.replace(match, reasons=match.reasons + (f"would join clients kept apart ({veto})",))
+        review.append(judged)
 
     by_root: dict[int, list[Match]] = defaultdict(list)
     for key, match in joined.items():
@@ -506,7 +569,7 @@ def plan_dedupe(data: WorkbookData, settings: Settings, decisions: Iterable[Pair
     # A pair inside a group is settled; review shows only what is still open.
     grouped = {row: i for i, g in enumerate(groups) for row in g.rows}
     review = [m for m in review if grouped.get(m.first, -1) != grouped.get(m.second, -2)]
-    kept = [d for d in decided.values() if not d.merge]
+    kept = [d for d in rules.decisions.values() if not d.merge]
     return DedupePlan(
         data=data,
         settings=settings,

@@ -6,18 +6,27 @@ emails of several columns collected into one cell each, dates and amounts
 typed as text turned into real dates and numbers, list values translated to
 the workbook's language.
 
-Into Clients, every record goes through the duplicate rules of
-:mod:`xlcrm.dedupe.plan` against the clients already there (and the records added
-before it): a record whose every value the client already holds is left out;
-a certain duplicate (score from ``dedupe_auto_score``) fills that client's
-blank cells and adds the phones and emails it lacks, and the client as it was
-goes to the Merge log (``xlcrm unmerge`` undoes it); a probable one (from
-``dedupe_review_score``) is added as a new client and named in the result, so
-``xlcrm dedupe`` lists the pair for review; anything else is a new client with
+Into Clients, every record meets the clients already there (and the records
+added before it) under dedupe's own rules: it is compared by
+:func:`xlcrm.dedupe.plan.compare` and the pair decided by
+:meth:`xlcrm.dedupe.plan.PairRules.verdict` with the decisions typed on the
+Duplicates sheet, so a pair gets the same decision from ``import`` as from
+``dedupe``. A record that is a copy of a row (its values there, and the row
+blank where the record is) is left out. A certain duplicate (a score from
+``dedupe_auto_score`` and an INN, phone or email in common, or a "merge"
+decision) is merged as dedupe merges (:func:`xlcrm.dedupe.merge.merged_values`:
+blank cells filled, the phones, emails and comments it lacks appended), and
+the client as it was goes to the Merge log (``xlcrm unmerge`` undoes it). A
+probable one (from ``dedupe_review_score``; names, companies and cities alone
+never make more) is added as a new client, and the pair is listed on the
+Duplicates sheet for a Decision, as dedupe lists it. A pair kept apart by the
+user's decision, or vetoed, is neither. Anything else is a new client with
 the next ClientID of the workbook's sequence and today as Created when the
-source has no date. Into Contacts and Interactions, records need the ClientID
-of a client on Clients; a record equal to a row already there is left out.
-So importing the same file twice adds nothing the second time.
+source has no date. A record certain of several clients is merged into the
+likeliest: import adds and fills rows, it never joins two clients already
+there (``xlcrm dedupe`` does). Into Contacts and Interactions, records need the
+ClientID of a client on Clients; a record equal to a row already there is left
+out. So importing the same file twice adds nothing the second time.
 
 ``import_changes`` works it all out, for the import command to write in one safe save.
 """
@@ -48,8 +57,30 @@ from xlcrm.checks.normalize import (
 from xlcrm.checks.settings import Settings, read_settings
 from xlcrm.dedupe.keys import email_keys, phone_keys
 from xlcrm.dedupe.merge import EMAIL_JOINER, PHONE_JOINER, merged_values
-from xlcrm.dedupe.merge_log import LogEntry, column_positions, merge_log_sheet, read_merge_log, report_rows, sheet_rows
-from xlcrm.dedupe.plan import MAX_BLOCK, ClientRecord, block_keys, client_records, compare
+from xlcrm.dedupe.merge_log import (
+    PAIR_COLUMNS,
+    LogEntry,
+    column_positions,
+    duplicates_sheet,
+    merge_log_sheet,
+    read_decisions,
+    read_duplicates,
+    read_merge_log,
+    report_rows,
+    sheet_rows,
+)
+from xlcrm.dedupe.plan import (
+    CERTAIN,
+    DECIDED_MERGE,
+    MAX_BLOCK,
+    PROBABLE,
+    ClientRecord,
+    Match,
+    PairRules,
+    block_keys,
+    client_records,
+    compare,
+)
 from xlcrm.errors import MappingError, WorkbookStructureError
 from xlcrm.importing.mapping import ColumnMapping, apply_mapping_file, auto_mapping, combined_name, read_mapping_file
 from xlcrm.importing.sources import SourceTable
@@ -261,6 +292,10 @@ class _IdMaker:
     def __init__(self, ids: Iterable[object]):
         self.prefix, self.digits, self.last = id_sequence(ids)
 
+    def upcoming(self) -> str:
+        """The ClientID ``next`` gives next."""
+        return f"{self.prefix}{self.last + 1:0{self.digits}d}"
+
     def next(self) -> str:
         self.last += 1
         return f"{self.prefix}{self.last:0{self.digits}d}"
@@ -275,6 +310,7 @@ class _Plan:
     appended: list[dict[str, CellValue]] = field(default_factory=list)  # column key -> value
     changed: dict[int, dict[str, CellValue]] = field(default_factory=dict)  # Excel row -> column key -> value
     merged_into: dict[int, list[int]] = field(default_factory=dict)  # Excel row -> outcomes of records merged in
+    review: list[list[CellValue]] = field(default_factory=list)  # pairs for the Duplicates sheet, as dedupe lists them
 
 
 class _ClientMatcher:
@@ -348,9 +384,13 @@ def _plan_clients(
 ) -> _Plan:
     plan = _Plan()
     matcher = _ClientMatcher(sheet, settings)
+    # Dedupe's own rules with the decisions typed on the Duplicates sheet: a pair is decided as dedupe decides it.
+    rules = PairRules.of(matcher.records.values(), settings, read_decisions(report_rows(data, schema.DUPLICATES)))
     region = settings.phone_region
+    imported = {m.column for m in mappings if m.column}
     ids = _IdMaker(sheet.column_values("client_id"))
     new_rows: dict[int, int] = {}  # matcher row of a client added by this import -> index in plan.appended
+    pairs: list[Match] = []  # probable duplicates of the clients added, for review
     every_values = [record_values(row, mappings, sheet.spec, data.locale, region) for row in table.rows]
     records = (
         matcher.records_of({_IMPORTED_ROWS + number: values for number, values in enumerate(every_values) if values})
@@ -363,68 +403,101 @@ def _plan_clients(
             continue
         record = records[_IMPORTED_ROWS + number]
         candidates = matcher.candidates(record)
-        # A record with no key to meet others by (a lone first name) is looked for by its name.
+        # A copy of a row (imported before, say) is no news whatever the rules say of the pair: so importing a file
+        # twice adds nothing. A record with no key to meet others by (a lone first name) is looked for by its name.
         pool = candidates if candidates else matcher.same_names(record)
-        holder = next((row_ for row_ in pool if holds(matcher.values[row_], values, region)), None)
-        if holder is not None:
+        copy = next((row_ for row_ in pool if _equal_row(matcher.values[row_], values, imported, region)), None)
+        if copy is not None:
             plan.outcomes.append(
                 RecordOutcome(
-                    source_row, UNCHANGED, as_text(matcher.values[holder]["client_id"]), "already in the workbook"
+                    source_row, UNCHANGED, as_text(matcher.values[copy]["client_id"]), "already in the workbook"
                 )
             )
             continue
-        matches = [compare(matcher.records[other], record) for other in candidates]
-        matches = [m for m in matches if not m.veto and m.score >= settings.dedupe_review_score]
-        best = max(matches, key=lambda m: (m.score, -m.first), default=None)
-        if best is not None and best.score >= settings.dedupe_auto_score:
-            other = best.first if best.first != record.row else best.second
-            held = matcher.values[other]
-            left_whole: list[str] = []
-            changes = merged_values([held, values], region, left_whole)
-            held.update(changes)
-            if other in new_rows:
-                plan.appended[new_rows[other]].update(changes)
-            elif changes:
-                plan.changed.setdefault(other, {}).update(changes)
-                plan.merged_into.setdefault(other, []).append(len(plan.outcomes))
-            if changes:
-                matcher.add(matcher.records_of({other: held})[other])
-            # A record whose only news could not be appended whole is not in the workbook: said as skipped.
-            outcome = MERGED if changes else SKIPPED if left_whole else UNCHANGED
-            plan.outcomes.append(
-                RecordOutcome(
-                    source_row,
-                    outcome,
-                    as_text(held["client_id"]),
-                    best.reason + _left_whole_detail(left_whole, sheet.spec, data.locale),
-                )
-            )
+        # The record as the client it becomes if added, with its ClientID and Created: so the decisions typed for
+        # that ClientID apply, and each pair is ordered and worded as dedupe, meeting both rows, orders and words it.
+        created = values.get("created", today if sheet.has("created") else None)
+        record = dataclasses.replace(record, client_id=ids.upcoming(), created=parse_date(created).date)
+        verdicts = [
+            rules.verdict(compare(matcher.records[other], record), matcher.records[other].client_id, record.client_id)
+            for other in candidates
+        ]
+        merges = [match for verdict, match in verdicts if verdict in (CERTAIN, DECIDED_MERGE)]
+        best = max(merges, key=lambda m: (m.score, -_other(m, record.row)), default=None)
+        if best is not None:
+            outcome = _merge_record(plan, matcher, record.row, best, values, new_rows, sheet, data.locale)
+            # Import fills one client; whether the others it is like are that client too is dedupe's to say.
+            others = [as_text(matcher.values[_other(m, record.row)]["client_id"]) for m in merges if m is not best]
+            also = f"; also like {', '.join(others)}: left to xlcrm dedupe" if others else ""
+            plan.outcomes.append(dataclasses.replace(outcome, source_row=source_row, detail=outcome.detail + also))
             continue
-        client_id = ids.next()
-        values = {"client_id": client_id, **values}
-        if sheet.has("created"):
-            values.setdefault("created", today)
-        row_number = _IMPORTED_ROWS + number
+        values = {"client_id": ids.next(), **values}
+        if created is not None:
+            values.setdefault("created", created)
         # Every column of the sheet, so a later record of the same client can fill what this one left blank.
         held_values: dict[str, object] = {key: None for key in sheet.letters}
         held_values.update(values)
-        matcher.values[row_number] = held_values
-        matcher.add(dataclasses.replace(record, client_id=client_id, created=parse_date(values.get("created")).date))
-        new_rows[row_number] = len(plan.appended)
+        matcher.values[record.row] = held_values
+        matcher.add(record)
+        new_rows[record.row] = len(plan.appended)
         plan.appended.append(values)
-        if best is not None:
-            other = best.first if best.first != record.row else best.second
-            plan.outcomes.append(
-                RecordOutcome(
-                    source_row,
-                    REVIEW,
-                    client_id,
-                    f"probably {as_text(matcher.values[other]['client_id'])} (score {best.score}: {best.reason})",
-                )
-            )
-        else:
-            plan.outcomes.append(RecordOutcome(source_row, ADDED, client_id))
+        review = sorted((m for verdict, m in verdicts if verdict == PROBABLE), key=lambda m: -m.score)
+        pairs += review
+        detail = "; ".join(
+            f"probably {as_text(matcher.values[_other(m, record.row)]['client_id'])} (score {m.score}: {m.reason})"
+            for m in review
+        )
+        plan.outcomes.append(RecordOutcome(source_row, REVIEW if review else ADDED, record.client_id, detail))
+    # Each side as the import leaves it, so a client filled by a later record shows its filled cells.
+    plan.review = [
+        [None, match.score, match.reason]
+        + _pair_side(matcher.values[match.first])
+        + _pair_side(matcher.values[match.second])
+        for match in pairs
+    ]
     return plan
+
+
+def _pair_side(values: Mapping[str, object]) -> list[CellValue]:
+    """One client's cells shown for it on the Duplicates sheet (``merge_log.PAIR_COLUMNS``), blanks as None."""
+    return [None if is_blank(values.get(key)) else cast(CellValue, values.get(key)) for key in PAIR_COLUMNS]
+
+
+def _other(match: Match, row: int) -> int:
+    """The row of the pair ``match`` that is not ``row``."""
+    return match.second if match.first == row else match.first
+
+
+def _merge_record(
+    plan: _Plan,
+    matcher: _ClientMatcher,
+    row: int,
+    match: Match,
+    values: dict[str, CellValue],
+    new_rows: Mapping[int, int],
+    sheet: SheetData,
+    locale: str,
+) -> RecordOutcome:
+    """The record of matcher row ``row`` merged as dedupe merges, into the client it is a certain duplicate of:
+    blanks filled, phones, emails and comments it lacks appended (``merge.merged_values``); what became of the
+    record, its source row left for the caller to fill in."""
+    other = _other(match, row)
+    held = matcher.values[other]
+    left_whole: list[str] = []
+    changes = merged_values([held, values], matcher.region, left_whole)
+    held.update(changes)
+    if other in new_rows:
+        plan.appended[new_rows[other]].update(changes)
+    elif changes:
+        plan.changed.setdefault(other, {}).update(changes)
+        plan.merged_into.setdefault(other, []).append(len(plan.outcomes))
+    if changes:
+        matcher.add(matcher.records_of({other: held})[other])
+    # A record whose only news could not be appended whole is not in the workbook: said as skipped.
+    outcome = MERGED if changes else SKIPPED if left_whole else UNCHANGED
+    return RecordOutcome(
+        0, outcome, as_text(held["client_id"]), match.reason + _left_whole_detail(left_whole, sheet.spec, locale)
+    )
 
 
 # --- into Contacts and Interactions --------------------------------------------------------------------------
@@ -532,9 +605,27 @@ def import_changes(
     append_rows = [
         {letters[key]: value for key, value in values.items() if value is not None} for values in plan.appended
     ]
-    reports = [log_merges(data, plan, now or dt.datetime.now().replace(microsecond=0))] if plan.changed else []
+    # In dedupe's order: the Duplicates sheet, then the Merge log.
+    reports = [list_for_review(data, plan.review)] if plan.review else []
+    if plan.changed:
+        reports.append(log_merges(data, plan, now or dt.datetime.now().replace(microsecond=0)))
     edit = SheetEdit(target.name, set_cells=set_cells, append_rows=append_rows) if set_cells or append_rows else None
     return ImportChanges(target.name, mappings, plan.outcomes, edit, len(set_cells), reports, notes)
+
+
+def list_for_review(data: WorkbookData, pairs: Sequence[Sequence[CellValue]]) -> ReportSheet:
+    """The Duplicates sheet as read with the import's pairs for review added below its own: the pairs, decisions
+    and repeated interactions already there are kept as they are, so nothing typed there is lost."""
+    content = read_duplicates(report_rows(data, schema.DUPLICATES))
+    known = {_pair_ids(row) for row in content.pairs}
+    content.pairs += [list(row) for row in pairs if _pair_ids(row) not in known]
+    return duplicates_sheet(content, data.locale)
+
+
+def _pair_ids(row: Sequence[CellValue]) -> frozenset[str]:
+    """The two ClientIDs of a row of the Duplicates sheet's pairs table (after Decision, Score and Reason)."""
+    first = len(("decision", "score", "reason")) + PAIR_COLUMNS.index("client_id")
+    return frozenset(as_text(row[i]) for i in (first, first + len(PAIR_COLUMNS)) if i < len(row))
 
 
 def log_merges(data: WorkbookData, plan: _Plan, now: dt.datetime) -> ReportSheet:
