@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from xlcrm.cli.formatting import SHOWN_ITEMS, count
+from xlcrm.cli.formatting import SHOWN_ITEMS, count, unknown_decision_lines
 from xlcrm.cli.options import json_option, password_option, save_options, show, workbook_argument
 from xlcrm.files.safe_save import SaveOptions
 from xlcrm.jobs.dedupe import DedupeResult, dedupe_workbook
@@ -47,8 +47,7 @@ def format_dedupe(result: DedupeResult) -> str:
         )
         for merge in result.merges[:SHOWN_ITEMS]:
             others = ", ".join(m["client_id"] or f"row {m['row']}" for m in merge["merged"])
-            reason = merge["reasons"][0]["reason"] if merge["reasons"] else "your decision"
-            lines.append(f"  {merge['merge_id']}: {merge['survivor']['client_id']} <- {others} ({reason})")
+            lines.append(f"  {merge['merge_id']}: {merge['survivor']['client_id']} <- {others} ({merge['why_merged']})")
         if len(result.merges) > SHOWN_ITEMS:
             lines.append(f"  … and {len(result.merges) - SHOWN_ITEMS} more (see --json)")
     else:
@@ -64,6 +63,7 @@ def format_dedupe(result: DedupeResult) -> str:
             lines.append(f"  … and {len(result.review) - SHOWN_ITEMS} more")
     if result.kept_apart:
         lines.append(f"{count(result.kept_apart, 'pair')} kept apart by your decisions")
+    lines += unknown_decision_lines(result.unknown_decisions)
     if result.interaction_duplicates:
         lines.append(
             f"{count(len(result.interaction_duplicates), 'interaction')} entered more than once "

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from xlcrm import schema
-from xlcrm.cli.formatting import SHOWN_ITEMS, count
+from xlcrm.cli.formatting import SHOWN_ITEMS, count, unknown_decision_lines
 from xlcrm.cli.options import (
     EXIT_WORKBOOK_ERRORS,
     json_option,
@@ -94,6 +94,7 @@ def format_refresh(result: refresh.RefreshResult) -> str:
             f"{count(result.review_pairs, 'probable duplicate pair')} to review on {duplicates}: "
             "type merge or keep apart in Decision, the next refresh applies it"
         )
+    lines += unknown_decision_lines(result.unknown_decisions)
     problems = schema.PROBLEMS.name(locale)
     lines.append(f"{result.errors} errors and {result.warnings} warnings, listed on {problems}")
     if result.save and result.save.backup:
