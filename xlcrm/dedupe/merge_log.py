@@ -1,20 +1,24 @@
 """The two report sheets of deduplication, written and read back.
 
 ``▸ Duplicates`` lists the pairs to review side by side, with a Decision
-column the user fills in Excel (merge / keep apart). It is the only report
-sheet whose typed cells xlcrm keeps: the next ``dedupe`` (or ``refresh``)
-reads the decisions, merges the pairs marked "merge", and lists the pairs
-marked "keep apart" in a second table, *Kept apart*, which every later run
-reads again. That table is the memory of "keep apart": such a pair is never
-proposed again, unless the user changes its Decision to "merge". Deleting the
-sheet forgets the decisions.
+column the user fills in Excel (merge / keep apart, from a dropdown in the
+workbook's language). It is the only report sheet whose typed cells xlcrm
+keeps: the next ``dedupe`` (or ``refresh``) reads the decisions, merges the
+pairs marked "merge", and lists the pairs marked "keep apart" in a second
+table, *Kept apart*, which every later run reads again. That table is the
+memory of "keep apart": such a pair is never proposed again, unless the user
+changes its Decision to "merge". Deleting the sheet forgets the decisions. A
+Decision xlcrm does not understand decides nothing: it is written back as
+typed, its pair stays as it was (to review, or kept apart), and the cell is
+reported (``unknown-decision``).
 
 ``▸ Merge log`` holds every merge with the complete original rows (every
 column of the Clients sheet, the user's own columns too, values as they were,
 and, in two last columns, the links on a merged row's cells, since Excel makes
 one of every typed e-mail, and its formulas) and the Interactions and Contacts
-rows that were re-pointed, so ``xlcrm unmerge`` can restore them exactly. Each run writes the entries it
-read back plus its new ones.
+rows that were re-pointed, so ``xlcrm unmerge`` can restore them exactly, and why the clients were merged, as the
+command said. Each run writes the entries it read back plus its new ones. The log's own columns are read by their
+headers, so a log written before one of them existed (Why merged) still reads.
 
 Headers and decisions are recognised in either language, as everywhere else.
 """
@@ -32,7 +36,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 from xlcrm import schema
 from xlcrm.checks.findings import Code, Finding, Severity
 from xlcrm.checks.normalize import as_text, is_blank
-from xlcrm.dedupe.plan import DedupePlan, InteractionDuplicate, PairDecision
+from xlcrm.dedupe.plan import DedupePlan, InteractionDuplicate, Match, PairDecision
 from xlcrm.errors import NotAWorkbook
 from xlcrm.xlsx.reader import WorkbookData
 from xlcrm.xlsx.refs import sheet_ref
@@ -267,12 +271,12 @@ def plan_content(plan: DedupePlan) -> DuplicatesContent:
     typed = [t for t in typed_decisions(report_rows(plan.data, schema.DUPLICATES)) if not t.understood]
     open_typed = {t.ids: t.value for t in typed if not t.kept_apart}
     kept_typed = {t.ids: t.value for t in typed if t.kept_apart}
+
+    def decision(match: Match) -> CellValue:
+        return open_typed.get(frozenset((records[match.first].client_id, records[match.second].client_id)))
+
     content.pairs = [
-        [open_typed.get(frozenset((records[match.first].client_id, records[match.second].client_id))), match.score]
-        + [match.reason]
-        + sides[match.first]
-        + sides[match.second]
-        for match in plan.review
+        [decision(match), match.score, match.reason] + sides[match.first] + sides[match.second] for match in plan.review
     ]
     by_id = {r.client_id: r for r in records.values() if r.client_id}
     for pair in sorted(plan.kept_apart, key=lambda d: sorted(d.ids)):

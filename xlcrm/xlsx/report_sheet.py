@@ -8,7 +8,8 @@ numbers as the writer. ``render_worksheet`` streams the worksheet XML as bytes,
 row by row, so a table of 100,000 rows never becomes a tree of nodes.
 
 Strings are written inline (``t="inlineStr"``): the workbook's shared-string
-table is never touched, so no other sheet's string indexes can shift.
+table is never touched, so no other sheet's string indexes can shift. A column
+may carry a dropdown (``Choices``: a list validation on its value cells).
 """
 
 from __future__ import annotations
@@ -516,12 +517,14 @@ def _data_validations(report: ReportSheet, sheet_layout: SheetLayout) -> str:
             if where.last_row > where.first_row:
                 cells += f":{letter}{where.last_row}"
             listed = escape_xml('"' + ",".join(choices.values) + '"')
+            warning = "".join(
+                f' {name}="{escape_xml(text, attribute=True)}"'
+                for name, text in (("errorTitle", choices.title), ("error", choices.message))
+                if text
+            )
             rules.append(
                 '<dataValidation type="list" errorStyle="warning" allowBlank="1" showInputMessage="1" '
-                f'showErrorMessage="1" errorTitle="{escape_xml(choices.title, attribute=True)}" '
-                f'error="{escape_xml(choices.message, attribute=True)}" '
-                f'sqref="{cells}">'
-                f"<formula1>{listed}</formula1></dataValidation>"
+                f'showErrorMessage="1"{warning} sqref="{cells}"><formula1>{listed}</formula1></dataValidation>'
             )
     if not rules:
         return ""
