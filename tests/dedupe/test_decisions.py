@@ -32,7 +32,11 @@ PAIR = {"C000004", "C000005"}
 @pytest.fixture(params=["ru", "en"])
 def book(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
     """Romashka typed twice (rows 2 and 4: merged without asking), a probable pair (rows 5 and 6: for review)."""
-    locale = request.param
+    return write_book(tmp_path, request.param)
+
+
+def write_book(folder: Path, locale: str, *more: dict[str, object]) -> Path:
+    """The workbook of ``book`` in ``locale``, with ``more`` clients after its five."""
     manager = "Анна" if locale == "ru" else "Anna"
     clients = [
         client(1, "Иван Петров", 'ООО "Ромашка"', phone="8 (916) 123-45-67", city="Москва", inn="7707083893"),
@@ -40,6 +44,7 @@ def book(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
         client(3, "Ivan Petrov", "Romashka LLC", phone="+79161234567", email="ivan@romashka.ru"),
         client(4, "Сергей Кузнецов", "ООО «Техносфера»", phone="+7 916 111-22-33", city="Самара"),
         client(5, "Кузнецов Сергей", "Техносфера", phone="+7 903 444-55-66", city="Самара"),
+        *more,
     ]
     for record in clients:
         record["manager"] = manager
@@ -59,7 +64,7 @@ def book(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
         schema.INTERACTIONS.key: interactions,
         schema.SETTINGS.key: settings_records(locale, {"managers": [manager]}),
     }
-    return write_records(tmp_path / f"clients-{locale}.xlsx", locale, records)
+    return write_records(folder / f"clients-{locale}.xlsx", locale, records)
 
 
 def locale_of(path: Path) -> str:
@@ -228,19 +233,31 @@ def test_mistyped_decision_is_kept_reported_and_the_pair_stays_open(book: Path) 
     assert result.merged_clients == 1 and not result.unknown_decisions and result.warnings == 0
 
 
-def test_decision_moved_by_a_merge_is_reported_where_it_is_written(book: Path) -> None:
-    """A certain pair merged in the same run as the typo: the pair's row is named as it is saved."""
-    locale = locale_of(book)
-    dedupe_workbook(book, dry_run=False, save=SaveOptions(keep_backups=0))
-    ref = decision_cell(book, PAIR)
-    type_into(book, ref, 42)  # a number typed: kept as a number
+@pytest.mark.parametrize("locale", ["ru", "en"])
+def test_a_decision_moved_up_by_a_merge_is_reported_where_it_is_written(tmp_path: Path, locale: str) -> None:
+    """Two pairs to review: the first merged by its Decision, the second's mistyped Decision moves up a row with it,
+    and every report names the cell it is in once saved."""
+    second_pair = {"C000006", "C000007"}
+    book = write_book(
+        tmp_path,
+        locale,
+        client(6, "Анна Смирнова", "ООО «Вектор»", phone="+7 916 222-33-44", city="Казань"),
+        client(7, "Смирнова Анна", "Вектор", phone="+7 903 777-88-99", city="Казань"),
+    )
+    dedupe_workbook(book, save=SaveOptions(keep_backups=0))
+    first, typed = decision_cell(book, PAIR), decision_cell(book, second_pair)
+    assert (first, typed) == ("A5", "A6")
+    type_into(book, first, schema.MERGE_DECISION.name(locale))
+    type_into(book, typed, 42)  # a number typed: kept as a number
     result = refresh_workbook(book, today=dt.date(2026, 11, 23), save=SaveOptions(keep_backups=0))
+    assert result.merged_clients == 1 and result.review_pairs == 1
     [finding] = result.unknown_decisions
     assert (finding.severity, finding.code, finding.value) == (Severity.WARNING, Code.UNKNOWN_DECISION, "42")
-    assert finding.cell == quoted(book, decision_cell(book, PAIR))
-    assert duplicates_value(book, decision_cell(book, PAIR)) == 42
-    assert validate_workbook(book).findings[-1].cell == finding.cell
-    assert schema.DUPLICATES.name(locale) == finding.sheet
+    assert decision_cell(book, second_pair) == "A5" and finding.cell == quoted(book, "A5")
+    assert duplicates_value(book, "A5") == 42
+    problems = cells(book)[schema.PROBLEMS.name(locale)]
+    assert [row[2] for row in problems if row[5] == "unknown-decision"] == [finding.cell]
+    assert [f.cell for f in validate_workbook(book).findings if f.code is Code.UNKNOWN_DECISION] == [finding.cell]
 
 
 def test_mistyped_decision_in_the_kept_apart_table_keeps_the_pair_apart(book: Path) -> None:
