@@ -308,7 +308,7 @@ CASES: dict[str, Case] = {
     "output with another extension": Case(output_wrong_extension, (".csv",), exit_code=2),
     "today not a date": Case(bad_today, ("2026-13-45",), exit_code=2),
     "broken link": Case(broken_link, ("no such file",)),
-    "value at the right edge": Case(value_at_the_right_edge, ("Clients!XFD2", "right edge", "7 free columns")),
+    "value at the right edge": Case(value_at_the_right_edge, ("Clients!XFD2", "right edge", "8 free columns")),
     "decompression bomb": Case(
         whitespace_bomb, ("sheet 'Clients' (xl/worksheets/sheet1.xml) inflates from", "decompression bomb")
     ),

@@ -682,6 +682,15 @@ DEDUPE_LABELS: dict[str, tuple[str, str]] = {
         "Взаимодействия, введённые дважды (клиент, дата, тип, сумма, комментарий); не удалены",
     ),
     "decision": ("Decision", "Решение"),
+    # The warning Excel and LibreOffice show when a Decision is typed that is not in its dropdown (title: at most
+    # 32 characters); {merge}, {keep_apart} and {problems} are filled in the workbook's language.
+    "decision_error_title": ("Decision not recognised", "Решение не распознано"),
+    "decision_error": (
+        "xlcrm understands only {merge} or {keep_apart} here. Keep this value anyway? The pair then stays "
+        "for review, and the cell is listed on {problems}.",
+        "xlcrm понимает здесь только «{merge}» или «{keep_apart}». Оставить это значение? Тогда пара останется "
+        "на проверке, а ячейка попадёт на лист {problems}.",
+    ),
     "score": ("Score", "Оценка"),
     "reason": ("Reason", "Причина"),
     "id_a": ("ClientID A", "ID клиента A"),
@@ -698,6 +707,7 @@ DEDUPE_LABELS: dict[str, tuple[str, str]] = {
     "merge_id": ("Merge ID", "ID объединения"),
     "merged_on": ("Merged on", "Дата"),
     "role": ("Role", "Роль"),
+    "why_merged": ("Why merged", "Почему объединены"),
     "sheet": ("Sheet", "Лист"),
     "row": ("Row", "Строка"),
 }

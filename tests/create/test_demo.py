@@ -278,6 +278,49 @@ def test_lookalikes_are_different_clients(data: DemoData) -> None:
     assert kinds["same name"] and kinds["same company"] >= 2  # a company name, and an ИП's short name
 
 
+def test_probable_duplicates_share_a_name_but_nothing_that_proves_it(data: DemoData) -> None:
+    clients = rows_by_id(data)
+    history = client_histories(data)
+    others = {d.original for d in data.planted_duplicates} | {d.duplicate for d in data.planted_duplicates}
+    others |= {pair.first for pair in data.lookalikes} | {pair.second for pair in data.lookalikes}
+    assert len(data.probable_duplicates) == 5  # a few, however big the demo
+    assert len(generate_demo(1200, 1, "ru", TODAY).probable_duplicates) == 5
+    assert len(generate_demo(20, 1, "ru", TODAY).probable_duplicates) == 1
+    assert not generate_demo(19, 1, "ru", TODAY).probable_duplicates  # a tiny demo keeps its clients for mistakes
+    for pair in data.probable_duplicates:
+        original, copy = clients[pair.original], clients[pair.duplicate]
+        for key in ("name", "company", "city"):
+            assert copy[key] == original[key]
+        assert not set(parse_phones(original["phone"]).numbers) & set(parse_phones(copy["phone"]).numbers)
+        assert copy["email"] is None or copy["email"] != original["email"]
+        assert copy["inn"] is None and original["manager"] != copy["manager"]
+        assert history[pair.duplicate], "another manager logged something on the copy"
+        assert not {pair.original, pair.duplicate} & others
+        assert pair.how.startswith(f"a new phone {copy['phone']}")
+
+
+@pytest.mark.parametrize("locale", ["ru", "en"])
+def test_a_refreshed_demo_asks_about_the_probable_duplicates(tmp_path: Path, locale: str) -> None:
+    result = create_demo(tmp_path / "demo.xlsx", clients=120, seed=1, locale=locale, today=TODAY)
+    refreshed = CliRunner().invoke(
+        cli, ["refresh", str(result.path), "--today", "2026-11-23", "--keep-backups", "0", "--json"]
+    )
+    payload = json.loads(refreshed.output)
+    assert payload["review_pairs"] == len(result.probable_duplicates) == 3
+    sheet = openpyxl.load_workbook(result.path)[schema.DUPLICATES.name(locale)]
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    header = next(index for index, row in enumerate(rows) if row[0] == schema.dedupe_label("decision", locale))
+    id_a, id_b = (rows[header].index(schema.dedupe_label(key, locale)) for key in ("id_a", "id_b"))
+    pairs = []
+    for row in rows[header + 1 :]:
+        if not any(row):
+            break
+        assert row[0] is None  # waiting for the user's Decision
+        pairs.append(frozenset((row[id_a], row[id_b])))
+    assert set(pairs) == {frozenset((pair.original, pair.duplicate)) for pair in result.probable_duplicates}
+    assert len(pairs) == 3
+
+
 def unquoted(company: object) -> str:
     return schema.fold(re.sub('[«»"“”]', "", str(company)))
 
@@ -418,6 +461,9 @@ def test_example_readme_lists_what_was_planted() -> None:
         assert f"| {pair.original} | {pair.duplicate} | {pair.how} |" in readme
     for lookalike in data.lookalikes:
         assert f"| {lookalike.first} | {lookalike.second} | {lookalike.why} |" in readme
+    assert data.probable_duplicates
+    for pair in data.probable_duplicates:
+        assert f"| {pair.original} | {pair.duplicate} | {pair.how} |" in readme
     assert f"{len(data.rows[INTERACTIONS])} interactions" in readme
 
 

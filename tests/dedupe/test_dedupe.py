@@ -273,7 +273,10 @@ def test_demo_planted_duplicates_found_and_lookalikes_kept_apart(tmp_path: Path,
     assert planted <= pairs  # every planted duplicate merged automatically
     assert pairs == planted  # and nothing else
     assert not pairs & lookalikes
-    assert not plan.review  # nothing in the demo is genuinely ambiguous
+    # Only the probable duplicates planted for review are ambiguous: listed, never merged.
+    probable = {frozenset((pair.original, pair.duplicate)) for pair in truth.probable_duplicates}
+    assert probable and {frozenset(ids) for ids in review_ids(plan)} == probable
+    assert len(plan.review) == len(probable)
     # Blocking: far fewer comparisons than every pair of clients.
     assert plan.candidate_pairs < clients * (clients - 1) / 2 / 20
 

@@ -21,7 +21,7 @@ from xlcrm.errors import NotAReportSheet, NotAWorkbook, WorkbookError
 from xlcrm.xlsx.package import write_report_sheets
 from xlcrm.xlsx.parts import NS_MAIN
 from xlcrm.xlsx.reader import read_workbook
-from xlcrm.xlsx.report_sheet import ColumnFormat, ReportColumn, ReportSheet, ReportTable, layout
+from xlcrm.xlsx.report_sheet import Choices, ColumnFormat, ReportColumn, ReportSheet, ReportTable, layout
 
 PROBLEMS = schema.PROBLEMS.name("en")
 COLUMNS = (
@@ -487,3 +487,26 @@ def test_widths_only_for_columns_nobody_sized() -> None:
     twice = b'<worksheet><cols><col min="1" max="1" width="11"/></cols><cols><col min="3" max="3" width="9"/></cols>'
     assert _with_widths(twice, b"", {5: 13}) == twice  # not seen in practice: left as it is
     assert _with_widths(head, b"", {0: 30}) == head  # column A has the user's width
+
+
+def test_a_column_with_choices_gets_a_dropdown_on_its_value_cells(tmp_path: Path) -> None:
+    choices = Choices(("yes & go", "no <wait>"), "Not in the list", 'Keep "this" anyway?')
+    table = ReportTable("Pick", (ReportColumn("Answer", choices=choices), ReportColumn("Other")), [["x", 1], [None, 2]])
+    empty = ReportTable("None yet", (ReportColumn("Answer", choices=Choices(("a",))),), [])
+    report = ReportSheet.of(schema.PROBLEMS, "en", "Problems", tables=[table, empty])
+    target = tmp_path / "out.xlsx"
+    write_report_sheets(user_workbook(tmp_path / "book.xlsx"), target, [report])
+    assert_package_consistent(target)
+    [rule] = openpyxl.load_workbook(target)[PROBLEMS].data_validations.dataValidation  # none for the empty table
+    assert (rule.type, rule.formula1, str(rule.sqref)) == ("list", '"yes & go,no <wait>"', "A5:A6")
+    assert (rule.errorStyle, rule.errorTitle, rule.error) == ("warning", "Not in the list", 'Keep "this" anyway?')
+    assert rule.allow_blank and rule.showErrorMessage
+
+
+@pytest.mark.parametrize(
+    "values, title",
+    [(("a,b",), ""), (('say "a"',), ""), (("x" * 200, "y" * 60), ""), ((), ""), (("a",), "t" * 33)],
+)
+def test_choices_excel_cannot_hold_are_refused(values: tuple[str, ...], title: str) -> None:
+    with pytest.raises(ValueError):
+        Choices(values, title)

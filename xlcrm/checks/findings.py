@@ -34,6 +34,7 @@ class Code(str, Enum):
     FUTURE_BIRTHDAY = "future-birthday"
     MISSING_VALUE = "missing-value"
     BAD_SETTING = "bad-setting"
+    UNKNOWN_DECISION = "unknown-decision"  # a Decision on the Duplicates sheet that is not merge / keep apart
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from xlcrm.cli.exit_codes import SAVING_EPILOG
-from xlcrm.cli.formatting import ALL_ITEMS, SHOWN_ITEMS, count
+from xlcrm.cli.formatting import ALL_ITEMS, SHOWN_ITEMS, count, unknown_decision_lines
 from xlcrm.cli.options import (
     Output,
     errors_on_disk,
@@ -79,8 +79,7 @@ def format_dedupe(result: DedupeResult, shown: int = SHOWN_ITEMS) -> str:
         )
         for merge in result.merges[:shown]:
             others = ", ".join(m["client_id"] or f"row {m['row']}" for m in merge["merged"])
-            reason = merge["reasons"][0]["reason"] if merge["reasons"] else "your decision"
-            lines.append(f"  {merge['merge_id']}: {merge['survivor']['client_id']} <- {others} ({reason})")
+            lines.append(f"  {merge['merge_id']}: {merge['survivor']['client_id']} <- {others} ({merge['why_merged']})")
         if len(result.merges) > shown:
             lines.append(f"  … and {len(result.merges) - shown} more (see --verbose or --json)")
     else:
@@ -96,6 +95,7 @@ def format_dedupe(result: DedupeResult, shown: int = SHOWN_ITEMS) -> str:
             lines.append(f"  … and {len(result.review) - shown} more")
     if result.kept_apart:
         lines.append(f"{count(result.kept_apart, 'pair')} kept apart by your decisions")
+    lines += unknown_decision_lines(result.unknown_decisions)
     if result.interaction_duplicates:
         lines.append(
             f"{count(len(result.interaction_duplicates), 'interaction')} entered more than once "

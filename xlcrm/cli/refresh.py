@@ -10,7 +10,7 @@ import click
 
 from xlcrm import schema
 from xlcrm.cli.exit_codes import SAVING_EPILOG
-from xlcrm.cli.formatting import ALL_ITEMS, SHOWN_ITEMS, count
+from xlcrm.cli.formatting import ALL_ITEMS, SHOWN_ITEMS, count, unknown_decision_lines
 from xlcrm.cli.options import (
     Output,
     exit_if_errors_remain,
@@ -113,6 +113,7 @@ def format_refresh(result: refresh.RefreshResult, shown: int = SHOWN_ITEMS) -> s
             f"{count(result.review_pairs, 'probable duplicate pair')} to review on {duplicates}: "
             "type merge or keep apart in Decision, the next refresh applies it"
         )
+    lines += unknown_decision_lines(result.unknown_decisions)
     problems = schema.PROBLEMS.name(locale)
     lines.append(f"{result.errors} errors and {result.warnings} warnings, listed on {problems}")
     if result.save and result.save.backup:

@@ -28,6 +28,10 @@ from xlcrm.xlsx.refs import column_letter, sheet_ref
 
 MIN_CLIENTS = 10
 DUPLICATE_SHARE = 0.05  # about one client in twenty typed in twice
+# A few clients typed in again with nothing to prove it (a new phone, no INN): dedupe puts them up for review.
+PROBABLE_EVERY = 40  # one such pair per this many clients…
+MAX_PROBABLE = 5  # …but only a few: enough to show the review, not a day's work
+PROBABLE_FROM = 20  # a smaller demo keeps its few clients for the planted mistakes
 LOOKALIKE_EVERY = 40  # one pair of different clients that look alike per this many clients
 HISTORY_DAYS = 760  # about two years of clients and interactions before "today"
 DEAD_AFTER_DAYS = int(schema.setting("dead_after_days").default)
@@ -140,6 +144,20 @@ class Lookalike:
         return {"first": self.first, "second": self.second, "why": self.why}
 
 
+@dataclass(frozen=True)
+class ProbableDuplicate:
+    """The same client typed in again with nothing that proves it (no shared phone, email or INN): dedupe lists the
+    pair on the Duplicates sheet for the user to decide, and never merges it by itself."""
+
+    original: str  # ClientID
+    duplicate: str
+    how: str
+
+    def to_dict(self) -> dict[str, str]:
+        """The result as JSON-ready values, as ``--json`` prints it."""
+        return {"original": self.original, "duplicate": self.duplicate, "how": self.how}
+
+
 @dataclass
 class DemoData:
     locale: str
@@ -149,12 +167,13 @@ class DemoData:
     planted_mistakes: list[PlantedMistake]
     planted_duplicates: list[PlantedDuplicate]
     lookalikes: list[Lookalike]
+    probable_duplicates: list[ProbableDuplicate]
 
 
 def generate_demo(clients: int, seed: int, locale: str, today: dt.date) -> DemoData:
     """Every row of the demo workbook and the manifest of planted cases; the same inputs give the same data.
 
-    ``clients`` is the number of rows on the Clients sheet, planted duplicates included.
+    ``clients`` is the number of rows on the Clients sheet, planted duplicates (certain and probable) included.
     """
     if locale not in schema.LOCALES:
         raise UsageError(f"unknown locale {locale!r}; use one of {', '.join(schema.LOCALES)}")
@@ -292,13 +311,15 @@ class _Builder:
         rng = self.rng
         self.managers = rng.sample(vocab.MANAGERS, rng.randint(3, 5))
         duplicates = max(1, round(self.total * DUPLICATE_SHARE))
-        base = self._base_clients(self.total - duplicates)
+        probable = min(MAX_PROBABLE, max(1, self.total // PROBABLE_EVERY)) if self.total >= PROBABLE_FROM else 0
+        base = self._base_clients(self.total - duplicates - probable)
         pairs = self._lookalikes(base)
         for client in base:
             self._fill_client(client)
         copies = self._duplicates(base, duplicates)
+        retyped = self._probable_duplicates(base, probable, len(base) + len(copies))
         self._choose_repeated_sources(base)
-        clients = sorted(base + [copy for copy, _, _ in copies], key=lambda c: (c.created, c.seq))
+        clients = sorted(base + [copy for copy, _, _ in copies + retyped], key=lambda c: (c.created, c.seq))
         self._assign_ids(clients)
 
         interactions: list[tuple[dt.date, int, Row]] = []
@@ -328,6 +349,9 @@ class _Builder:
                 PlantedDuplicate(str(original.client_id), str(copy.client_id), how) for copy, original, how in copies
             ],
             lookalikes=[Lookalike(str(a.client_id), str(b.client_id), why) for a, b, why in pairs],
+            probable_duplicates=[
+                ProbableDuplicate(str(original.client_id), str(copy.client_id), how) for copy, original, how in retyped
+            ],
         )
 
     def _word(self, pair: tuple[str, str]) -> str:
@@ -686,6 +710,62 @@ class _Builder:
             "email": email,
             "city": original.row["city"],
             "address": original.row["address"] if rng.random() < 0.5 else None,
+            "birthday": None,
+            "source": rng.choice(schema.DEFAULT_SOURCES).name(self.locale),
+            "manager": rng.choice([m for m in self.managers if m != original.row["manager"]]),
+            "designation": None,
+            "rating": None,
+            "consent_date": None,
+            "comment": None,
+            "created": later,
+        }
+        return copy, original, "; ".join(how)
+
+    def _probable_duplicates(self, clients: list[_Client], count: int, seq: int) -> list[tuple[_Client, _Client, str]]:
+        """Clients typed in again by another manager with a new phone and no INN: the same name, company and city,
+        but nothing shared that proves it is the same client."""
+        pool = [c for c in clients if c.role == _PLAIN and not c.protected]
+        copies: list[tuple[_Client, _Client, str]] = []
+        for original in self.rng.sample(pool, min(count, len(pool))):
+            original.protected = True
+            copies.append(self._probable_copy(original, seq + len(copies)))
+        return copies
+
+    def _probable_copy(self, original: _Client, seq: int) -> tuple[_Client, _Client, str]:
+        rng = self.rng
+        assert original.person is not None and original.city is not None
+        later = min(self.today, original.created + dt.timedelta(days=rng.randint(60, 400)))
+        copy = _Client(
+            seq,
+            DUPLICATE,
+            role=_DUPLICATE,
+            protected=True,
+            person=original.person,
+            form=original.form,
+            core=original.core,
+            quotes=original.quotes,
+            city=original.city,
+            created=later,
+            favourites=original.favourites,
+        )
+        copy.phones = [self._mobile()]
+        how = [f"a new phone {_phone_text(copy.phones[0])}"]
+        email = None
+        if rng.random() < 0.6:
+            email = self._personal_email(original.person)
+            how.append(f"another email {email}")
+        else:
+            how.append("no email")
+        how.append("INN not filled in" if original.row["inn"] else "no INN on either")
+        copy.row = {
+            "client_id": None,
+            "name": original.person.full,
+            "company": original.company(),
+            "inn": None,
+            "phone": _phone_text(copy.phones[0]),
+            "email": email,
+            "city": original.city.name,
+            "address": None,
             "birthday": None,
             "source": rng.choice(schema.DEFAULT_SOURCES).name(self.locale),
             "manager": rng.choice([m for m in self.managers if m != original.row["manager"]]),

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from xlcrm import schema
+from xlcrm.checks.findings import Finding
 from xlcrm.checks.normalize import as_text, is_blank, split_phone_cell
 from xlcrm.checks.settings import read_settings
 from xlcrm.dedupe.keys import email_keys, phone_keys
@@ -40,6 +41,7 @@ from xlcrm.dedupe.merge_log import (
     read_merge_log,
     report_rows,
     sheet_rows,
+    unknown_decision_findings,
 )
 from xlcrm.dedupe.plan import DedupePlan, MergeGroup, plan_dedupe
 from xlcrm.errors import MergeNotFound, MergeNotUndoable, WorkbookStructureError
@@ -99,6 +101,7 @@ class MergeAction:
                 for row in self.group.merged
             ],
             "decided_by_user": self.group.decided,
+            "why_merged": why_merged(plan, self.group),
             "reasons": [{"rows": list(m.rows), "score": m.score, "reason": m.reason} for m in self.group.matches],
             "changes": {key: _jsonable(value) for key, value in self.changes.items()},
             "repointed": {key: len(rows) for key, rows in self.repointed.items()},
@@ -115,6 +118,16 @@ class MergeAction:
             f"{self.survivor_id}'s: together longer than Excel's limit of {MAX_CELL_TEXT:,} characters for "
             f"one cell; {self.survivor_id} keeps its own, the merged values are kept whole in the Merge log"
         )
+
+
+def why_merged(plan: DedupePlan, group: MergeGroup) -> str:
+    """Why a group of clients is merged, as the commands print it and the Merge log keeps it: the reasons of the
+    pairs that joined it, or that the user chose merge in Decision (with the pair's reasons, if it had any)."""
+    reasons = " | ".join(match.reason for match in group.matches if match.reason)
+    if not group.decided:
+        return reasons
+    duplicates = schema.DUPLICATES.name(plan.data.locale)
+    return f"you chose merge in Decision on {duplicates}" + (f" ({reasons})" if reasons else "")
 
 
 def _jsonable(value: object) -> object:
@@ -316,6 +329,7 @@ def _apply(plan: DedupePlan, now: dt.datetime) -> tuple[list[SheetEdit], list[Re
                         tuple(entry_values),
                         _by_header(extras.links, row, headers) if merged else (),
                         _logged_formulas(extras.formulas, row, headers, clients.name, deleted) if merged else (),
+                        why=why_merged(plan, group),
                     )
                 )
             for key, value in action.changes.items():
@@ -360,6 +374,7 @@ class DedupeChanges:
     reports: list[ReportSheet]
     writes: bool  # False for a clean base with no Duplicates sheet yet: nothing to write, so no save and no backup
     notes: list[str]  # the plan's notes, then those of merged text left out of a survivor's cell
+    unknown_decisions: list[Finding]  # Decisions typed on the Duplicates sheet that xlcrm did not understand
 
 
 def needs_duplicate_sheets(plan: DedupePlan, edits: Sequence[SheetEdit], sheet_names: Sequence[str]) -> bool:
@@ -394,7 +409,14 @@ def dedupe_changes(data: WorkbookData, *, now: dt.datetime | None = None) -> Ded
     notes = plan.notes + [
         note for action in actions if (note := action.left_whole_note(data.sheets[schema.CLIENTS.key], data.locale))
     ]
-    return DedupeChanges(plan, actions, edits, reports, not clean, notes)
+    return DedupeChanges(plan, actions, edits, reports, not clean, notes, unknown_decisions(reports, data.locale))
+
+
+def unknown_decisions(reports: Sequence[ReportSheet], locale: str) -> list[Finding]:
+    """The Decisions of the Duplicates sheet among ``reports`` that xlcrm does not understand, each naming the
+    cell it is written back into, as typed."""
+    names = set(schema.DUPLICATES.names())
+    return [finding for sheet in reports if sheet.name in names for finding in unknown_decision_findings(sheet, locale)]
 
 
 def _by_header(cells: Mapping[tuple[int, int], str], row: int, headers: Sequence[str]) -> tuple[tuple[str, str], ...]:

@@ -1,20 +1,24 @@
 """The two report sheets of deduplication, written and read back.
 
 ``▸ Duplicates`` lists the pairs to review side by side, with a Decision
-column the user fills in Excel (merge / keep apart). It is the only report
-sheet whose typed cells xlcrm keeps: the next ``dedupe`` (or ``refresh``)
-reads the decisions, merges the pairs marked "merge", and lists the pairs
-marked "keep apart" in a second table, *Kept apart*, which every later run
-reads again. That table is the memory of "keep apart": such a pair is never
-proposed again, unless the user changes its Decision to "merge". Deleting the
-sheet forgets the decisions.
+column the user fills in Excel (merge / keep apart, from a dropdown in the
+workbook's language). It is the only report sheet whose typed cells xlcrm
+keeps: the next ``dedupe`` (or ``refresh``) reads the decisions, merges the
+pairs marked "merge", and lists the pairs marked "keep apart" in a second
+table, *Kept apart*, which every later run reads again. That table is the
+memory of "keep apart": such a pair is never proposed again, unless the user
+changes its Decision to "merge". Deleting the sheet forgets the decisions. A
+Decision xlcrm does not understand decides nothing: it is written back as
+typed, its pair stays as it was (to review, or kept apart), and the cell is
+reported (``unknown-decision``).
 
 ``▸ Merge log`` holds every merge with the complete original rows (every
 column of the Clients sheet, the user's own columns too, values as they were,
 and, in two last columns, the links on a merged row's cells, since Excel makes
 one of every typed e-mail, and its formulas) and the Interactions and Contacts
-rows that were re-pointed, so ``xlcrm unmerge`` can restore them exactly. Each run writes the entries it
-read back plus its new ones.
+rows that were re-pointed, so ``xlcrm unmerge`` can restore them exactly, and why the clients were merged, as the
+command said. Each run writes the entries it read back plus its new ones. The log's own columns are read by their
+headers, so a log written before one of them existed (Why merged) still reads.
 
 Headers and decisions are recognised in either language, as everywhere else.
 """
@@ -30,11 +34,21 @@ from pathlib import Path
 from python_calamine import CalamineError, CalamineWorkbook
 
 from xlcrm import schema
+from xlcrm.checks.findings import Code, Finding, Severity
 from xlcrm.checks.normalize import as_text, is_blank
-from xlcrm.dedupe.plan import DedupePlan, InteractionDuplicate, PairDecision
+from xlcrm.dedupe.plan import DedupePlan, InteractionDuplicate, Match, PairDecision
 from xlcrm.errors import NotAWorkbook
 from xlcrm.xlsx.reader import WorkbookData
-from xlcrm.xlsx.report_sheet import CellValue, ColumnFormat, ReportColumn, ReportSheet, ReportTable
+from xlcrm.xlsx.refs import sheet_ref
+from xlcrm.xlsx.report_sheet import (
+    CellValue,
+    Choices,
+    ColumnFormat,
+    ReportColumn,
+    ReportSheet,
+    ReportTable,
+    layout,
+)
 
 # The last columns of the Merge log when a merged row had links or formulas (a merge deletes them with the row):
 # one line per cell, "header → address" and "header → =formula".
@@ -44,8 +58,9 @@ _LINK_SEPARATOR = " → "
 
 # Clients columns shown for each side of a pair on the Duplicates sheet.
 PAIR_COLUMNS = ("client_id", "name", "company", "inn", "phone", "email", "city", "created")
-# The first columns of the Merge log; the Clients columns follow.
-LOG_FIXED_COLUMNS = ("merge_id", "merged_on", "role", "sheet", "row")
+# The first columns of the Merge log, by their DEDUPE_LABELS key; the Clients columns follow. They are read back by
+# their headers: a log written before "why_merged" existed has the others only, and still reads.
+LOG_LEAD_COLUMNS = ("merge_id", "merged_on", "why_merged", "role", "sheet", "row")
 
 
 def label(key: str, locale: str) -> str:
@@ -108,10 +123,18 @@ def report_rows(data: WorkbookData, spec: schema.Sheet) -> list[list[CellValue]]
     return [[None if cell == "" else cell for cell in row] for row in data.report_rows.get(spec.key, [])]
 
 
-def _tables(
-    rows: Sequence[Sequence[CellValue]], first_header: str
-) -> list[tuple[Sequence[CellValue], list[list[CellValue]]]]:
-    """(header row, value rows) of every table whose first header cell is ``first_header``; a blank row ends one."""
+@dataclass(frozen=True)
+class _Table:
+    """A table of a report sheet: its header cells, its value rows and the Excel row of the first of them."""
+
+    header: Sequence[CellValue]
+    body: Sequence[Sequence[CellValue]]
+    first_row: int
+
+
+def _tables(rows: Sequence[Sequence[CellValue]], first_header: str) -> list[_Table]:
+    """Every table of a sheet's rows (``rows[n]`` is Excel row n + 1) whose first header cell is ``first_header``;
+    a blank row ends one."""
     found = []
     index = 0
     while index < len(rows):
@@ -120,10 +143,11 @@ def _tables(
             width = max(i for i, cell in enumerate(row) if not is_blank(cell)) + 1
             body = []
             index += 1
+            first_row = index + 1
             while index < len(rows) and any(not is_blank(v) for v in rows[index][:width]):
                 body.append((list(rows[index]) + [None] * width)[:width])
                 index += 1
-            found.append((row[:width], body))
+            found.append(_Table(row[:width], body, first_row))
         index += 1
     return found
 
@@ -131,28 +155,59 @@ def _tables(
 # --- Duplicates ------------------------------------------------------------------------------------
 
 
-def _decision(value: object) -> bool | None:
-    """True for merge, False for keep apart, None when blank or not understood."""
-    chosen = schema.match_list_value(value, schema.DECISIONS)
-    if chosen is None:
-        return None
-    return chosen is schema.MERGE_DECISION
+@dataclass(frozen=True)
+class TypedDecision:
+    """A Decision cell the user filled on the Duplicates sheet, for the pair of ClientIDs on its row."""
+
+    ids: frozenset[str]
+    value: CellValue  # as typed
+    chosen: schema.ListValue | None  # the decision understood (either language), None when not understood
+    kept_apart: bool  # typed in the Kept apart table, not in the table of pairs to review
+    row: int  # the cell's Excel row (the Decision column is column A)
+
+    @property
+    def understood(self) -> bool:
+        """Whether the value is one of schema.DECISIONS in either language."""
+        return self.chosen is not None
+
+
+def typed_decisions(rows: Sequence[Sequence[CellValue]]) -> list[TypedDecision]:
+    """Every filled Decision cell of a Duplicates sheet's rows (``rows[n]`` is Excel row n + 1) whose row names two
+    ClientIDs: the first table with a Decision column holds the pairs to review, the next ones the pairs kept
+    apart."""
+    return _typed_decisions(_tables(rows, "decision"))
+
+
+def _typed_decisions(tables: Sequence[_Table]) -> list[TypedDecision]:
+    found = []
+    for number, table in enumerate(tables):
+        try:
+            first = next(i for i, cell in enumerate(table.header) if _is(cell, "id_a"))
+            second = next(i for i, cell in enumerate(table.header) if _is(cell, "id_b"))
+        except StopIteration:
+            continue
+        for row_number, row in enumerate(table.body, start=table.first_row):
+            if not row or is_blank(row[0]):
+                continue
+            ids = frozenset(as_text(row[i]) for i in (first, second) if i < len(row) and not is_blank(row[i]))
+            if len(ids) == 2:
+                chosen = schema.match_list_value(row[0], schema.DECISIONS)
+                found.append(TypedDecision(ids, row[0], chosen, number > 0, row_number))
+    return found
 
 
 def read_decisions(rows: Sequence[Sequence[CellValue]]) -> list[PairDecision]:
-    """Every Decision typed on the Duplicates sheet (pairs table and Kept apart table), by ClientIDs."""
+    """Every Decision typed on the Duplicates sheet (pairs table and Kept apart table), by ClientIDs.
+
+    A value not understood decides nothing new: a pair to review stays open, and a pair of the Kept apart table
+    stays kept apart (its Decision reads "keep apart" until the user types another one).
+    """
     decisions: dict[frozenset[str], PairDecision] = {}
-    for header, body in _tables(rows, "decision"):
-        try:
-            first = next(i for i, cell in enumerate(header) if _is(cell, "id_a"))
-            second = next(i for i, cell in enumerate(header) if _is(cell, "id_b"))
-        except StopIteration:
-            continue
-        for row in body:
-            merge = _decision(row[0])
-            ids = frozenset(as_text(row[i]) for i in (first, second) if i < len(row) and not is_blank(row[i]))
-            if merge is not None and len(ids) == 2:
-                decisions[ids] = PairDecision(ids, merge)
+    for typed in typed_decisions(rows):
+        if typed.chosen is not None:
+            decisions[typed.ids] = PairDecision(typed.ids, typed.chosen is schema.MERGE_DECISION)
+        elif typed.kept_apart:
+            decisions[typed.ids] = PairDecision(typed.ids, merge=False)
     return list(decisions.values())
 
 
@@ -187,11 +242,11 @@ def read_duplicates(rows: Sequence[Sequence[CellValue]]) -> DuplicatesContent:
     content = DuplicatesContent()
     decided = _tables(rows, "decision")
     if decided:
-        content.pairs = [list(row) for row in decided[0][1]]
-        for _header, body in decided[1:]:
-            content.kept += [list(row) for row in body]
-    for _header, body in _tables(rows, "client_id_header"):
-        content.repeated += [list(row) for row in body]
+        content.pairs = [list(row) for row in decided[0].body]
+        for table in decided[1:]:
+            content.kept += [list(row) for row in table.body]
+    for table in _tables(rows, "client_id_header"):
+        content.repeated += [list(row) for row in table.body]
     return content
 
 
@@ -212,8 +267,16 @@ def plan_content(plan: DedupePlan) -> DuplicatesContent:
     records = plan.records
     content = DuplicatesContent()
     sides = _sides(plan)
+    # A Decision not understood stays in its cell as typed, for the user to correct: the pair stays where it was.
+    typed = [t for t in typed_decisions(report_rows(plan.data, schema.DUPLICATES)) if not t.understood]
+    open_typed = {t.ids: t.value for t in typed if not t.kept_apart}
+    kept_typed = {t.ids: t.value for t in typed if t.kept_apart}
+
+    def decision(match: Match) -> CellValue:
+        return open_typed.get(frozenset((records[match.first].client_id, records[match.second].client_id)))
+
     content.pairs = [
-        [None, match.score, match.reason] + sides[match.first] + sides[match.second] for match in plan.review
+        [decision(match), match.score, match.reason] + sides[match.first] + sides[match.second] for match in plan.review
     ]
     by_id = {r.client_id: r for r in records.values() if r.client_id}
     for pair in sorted(plan.kept_apart, key=lambda d: sorted(d.ids)):
@@ -228,6 +291,8 @@ def plan_content(plan: DedupePlan) -> DuplicatesContent:
             b.shown_name or None if b else None,
             b.shown_company or None if b else None,
         )
+    for row in content.kept:
+        row[0] = kept_typed.get(frozenset((as_text(row[1]), as_text(row[2]))), row[0])
     content.repeated = [_repeated_row(item) for item in plan.interaction_duplicates]
     return content
 
@@ -249,7 +314,7 @@ def duplicates_sheet(content: DuplicatesContent, locale: str) -> ReportSheet:
             columns.append(ReportColumn(header, fmt))
         return columns
 
-    decision = ReportColumn(label("decision", locale), width=16)
+    decision = ReportColumn(label("decision", locale), width=16, choices=decision_choices(locale))
     pair_columns = [
         decision,
         ReportColumn(label("score", locale), ColumnFormat.INTEGER),
@@ -280,6 +345,71 @@ def duplicates_sheet(content: DuplicatesContent, locale: str) -> ReportSheet:
     return ReportSheet.of(schema.DUPLICATES, locale, label("duplicates_title", locale), tables=tables)
 
 
+def decision_choices(locale: str) -> Choices:
+    """The dropdown of the Decision column: the decisions in the workbook's language, and the warning shown for
+    anything else (which the user may keep: xlcrm then lists it on the Problems sheet)."""
+    merge, keep_apart = schema.MERGE_DECISION.name(locale), schema.KEEP_APART.name(locale)
+    return Choices(
+        (merge, keep_apart),
+        label("decision_error_title", locale),
+        label("decision_error", locale).format(
+            merge=merge, keep_apart=keep_apart, problems=schema.PROBLEMS.name(locale)
+        ),
+    )
+
+
+def unknown_decision_findings(sheet: ReportSheet, locale: str) -> list[Finding]:
+    """A warning for every Decision of a Duplicates sheet about to be written that xlcrm does not understand,
+    naming the cell it will be in."""
+    where = layout(sheet).tables
+    tables = [
+        _Table([column.header for column in table.columns], table.rows, at.first_row)
+        for table, at in zip(sheet.tables, where)
+        if table.columns and _is(table.columns[0].header, "decision")
+    ]
+    return _unknown_decision_findings(_typed_decisions(tables), sheet.name, locale)
+
+
+def typed_decision_findings(data: WorkbookData) -> list[Finding]:
+    """A warning for every Decision on the workbook's Duplicates sheet, as read, that xlcrm does not understand."""
+    name = schema.find_sheet_name(schema.DUPLICATES, data.sheet_names)
+    if name is None:
+        return []
+    return _unknown_decision_findings(typed_decisions(report_rows(data, schema.DUPLICATES)), name, data.locale)
+
+
+def _unknown_decision_findings(typed: Sequence[TypedDecision], sheet_name: str, locale: str) -> list[Finding]:
+    accepted = " or ".join(value.name(locale) for value in schema.DECISIONS)
+    findings = []
+    for decision in typed:
+        if decision.understood:
+            continue
+        pair = " / ".join(sorted(decision.ids))
+        outcome = (
+            f"the pair {pair} stays kept apart" if decision.kept_apart else f"the pair {pair} stays open for review"
+        )
+        findings.append(
+            Finding(
+                Severity.WARNING,
+                Code.UNKNOWN_DECISION,
+                sheet_name,
+                f"{sheet_ref(sheet_name)}!A{decision.row}",
+                _shown(decision.value),
+                f"Decision not understood: type {accepted}; until then {outcome}",
+            )
+        )
+    return findings
+
+
+def _shown(value: CellValue) -> str:
+    """A typed value as a person reads it in the cell."""
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    return as_text(value)
+
+
 def _repeated_row(item: InteractionDuplicate) -> list[CellValue]:
     return [
         item.client_id,
@@ -306,6 +436,7 @@ class LogEntry:
     values: tuple[CellValue, ...]  # one per Clients header of the log; a re-pointed row holds only its old ClientID
     links: tuple[tuple[str, str], ...] = ()  # (Clients header, where the link on that cell went) of a merged row
     formulas: tuple[tuple[str, str], ...] = ()  # (Clients header, the cell's formula without "=") of a merged row
+    why: str = ""  # why the clients were merged, as the command said (on the survivor's and merged rows)
 
 
 @dataclass
@@ -330,8 +461,14 @@ class MergeLog:
 def read_merge_log(rows: Sequence[Sequence[CellValue]]) -> MergeLog:
     """The Merge log as read back: the Clients headers its rows follow and one entry per logged row."""
     log = MergeLog(headers=[])
-    for header, body in _tables(rows, "merge_id"):
-        fixed = len(LOG_FIXED_COLUMNS)
+    for table in _tables(rows, "merge_id"):
+        header = table.header
+        # The log's own columns are the first ones whose headers are its labels, each once (an older log lacks
+        # some); the Clients columns follow, then the links and formulas.
+        lead: dict[str, int] = {}
+        while len(lead) < len(header) and (key := _lead_key(header[len(lead)])) is not None and key not in lead:
+            lead[key] = len(lead)
+        fixed = len(lead)
         headers = [as_text(cell) for cell in header[fixed:]]
         while headers and not headers[-1]:
             headers.pop()
@@ -345,28 +482,40 @@ def read_merge_log(rows: Sequence[Sequence[CellValue]]) -> MergeLog:
             trailing[names[schema.fold(headers[-1])]] = fixed + len(headers) - 1
             headers.pop()
 
-        def lines(row: Sequence[object], kind: str, trailing: dict[str, int] = trailing) -> tuple[tuple[str, str], ...]:
-            column = trailing.get(kind)
-            return _read_lines(row[column] if column is not None and column < len(row) else None)
-
         log.headers = log.headers or headers
-        for row in body:
-            role = schema.match_list_value(row[2], schema.MERGE_ROLES)
+        for row in table.body:
+            role_cell = _cell(row, lead.get("role"))
+            role = schema.match_list_value(role_cell, schema.MERGE_ROLES)
+            merged_on = _cell(row, lead.get("merged_on"))
             values = [row[fixed + i] if fixed + i < len(row) else None for i in range(len(headers))]
             entry_values = _follow(headers, log.headers, [None if v == "" else v for v in values])
             log.entries.append(
                 LogEntry(
-                    merge_id=as_text(row[0]),
-                    merged_on=row[1] if isinstance(row[1], (dt.date, dt.datetime)) else None,
-                    role=role.key if role else as_text(row[2]),
-                    sheet=as_text(row[3]),
-                    row=_row_number(row[4]),
+                    merge_id=as_text(_cell(row, lead.get("merge_id"))),
+                    merged_on=merged_on if isinstance(merged_on, (dt.date, dt.datetime)) else None,
+                    role=role.key if role else as_text(role_cell),
+                    sheet=as_text(_cell(row, lead.get("sheet"))),
+                    row=_row_number(_cell(row, lead.get("row"))),
                     values=tuple(entry_values),
-                    links=lines(row, "links"),
-                    formulas=tuple((header, _formula_from_log(text)) for header, text in lines(row, "formulas")),
+                    links=_read_lines(_cell(row, trailing.get("links"))),
+                    formulas=tuple(
+                        (header, _formula_from_log(text))
+                        for header, text in _read_lines(_cell(row, trailing.get("formulas")))
+                    ),
+                    why=as_text(_cell(row, lead.get("why_merged"))),
                 )
             )
     return log
+
+
+def _cell(row: Sequence[CellValue], column: int | None) -> CellValue:
+    """The cell of ``row`` in ``column``; None past the row's end or without the column."""
+    return row[column] if column is not None and column < len(row) else None
+
+
+def _lead_key(header: object) -> str | None:
+    """The key of the Merge log's own column with this header (either language), or None."""
+    return next((key for key in LOG_LEAD_COLUMNS if _is(header, key)), None)
 
 
 def _row_number(cell: object) -> int:
@@ -435,6 +584,7 @@ def _log_lead_columns(locale: str) -> list[ReportColumn]:
     return [
         ReportColumn(label("merge_id", locale)),
         ReportColumn(label("merged_on", locale), ColumnFormat.DATETIME),
+        ReportColumn(label("why_merged", locale), width=50),
         ReportColumn(label("role", locale)),
         ReportColumn(label("sheet", locale)),
         ReportColumn(label("row", locale), ColumnFormat.INTEGER),
@@ -469,6 +619,7 @@ def merge_log_sheet(log: MergeLog, locale: str) -> ReportSheet:
             [
                 entry.merge_id,
                 entry.merged_on,
+                entry.why or None,
                 role,
                 entry.sheet,
                 entry.row,

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from xlcrm.checks.findings import Finding
 from xlcrm.dedupe.merge import DedupeChanges, dedupe_changes, unmerge_changes
 from xlcrm.errors import EditRefused, MergeNotUndoable
 from xlcrm.files.safe_save import SaveOptions, SaveResult, holding_workbook_lock
@@ -37,6 +38,8 @@ class DedupeResult:
     interaction_duplicates: list[dict[str, Any]]
     notes: list[str]
     save: SaveResult | None = None
+    # Decisions typed on the Duplicates sheet that xlcrm did not understand: kept as typed, the pairs left as they were.
+    unknown_decisions: list[Finding] = field(default_factory=list)
 
     @property
     def merged_rows(self) -> int:
@@ -56,6 +59,7 @@ class DedupeResult:
             "vetoed": self.vetoed,
             "interaction_duplicates": self.interaction_duplicates,
             "notes": self.notes,
+            "unknown_decisions": [finding.to_dict() for finding in self.unknown_decisions],
             "save": self.save.to_dict() if self.save else None,
         }
 
@@ -125,6 +129,7 @@ def _dedupe_result(path: Path, dry_run: bool, changes: DedupeChanges, save: Save
         ],
         notes=changes.notes,
         save=save,
+        unknown_decisions=changes.unknown_decisions,
     )
 
 

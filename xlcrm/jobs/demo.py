@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xlcrm import schema
-from xlcrm.create.demo import Lookalike, PlantedDuplicate, PlantedMistake, generate_demo
+from xlcrm.create.demo import Lookalike, PlantedDuplicate, PlantedMistake, ProbableDuplicate, generate_demo
 from xlcrm.create.template import build_workbook
 from xlcrm.errors import UsageError
 from xlcrm.files.safe_save import holding_workbook_lock, write_new_workbook
@@ -27,6 +27,7 @@ class DemoResult:
     planted_mistakes: list[PlantedMistake]
     planted_duplicates: list[PlantedDuplicate]
     lookalikes: list[Lookalike]
+    probable_duplicates: list[ProbableDuplicate]  # pairs dedupe puts up for review
 
     def to_dict(self) -> dict[str, object]:
         """The result as JSON-ready values, as ``--json`` prints it."""
@@ -40,6 +41,7 @@ class DemoResult:
             "planted_mistakes": [m.to_dict() for m in self.planted_mistakes],
             "planted_duplicates": [d.to_dict() for d in self.planted_duplicates],
             "lookalikes": [pair.to_dict() for pair in self.lookalikes],
+            "probable_duplicates": [pair.to_dict() for pair in self.probable_duplicates],
         }
 
 
@@ -77,4 +79,5 @@ def create_demo(
         planted_mistakes=data.planted_mistakes,
         planted_duplicates=data.planted_duplicates,
         lookalikes=data.lookalikes,
+        probable_duplicates=data.probable_duplicates,
     )

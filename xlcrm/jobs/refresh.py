@@ -34,8 +34,9 @@ import numpy as np
 import pandas as pd
 
 from xlcrm import schema
+from xlcrm.checks.findings import Finding
 from xlcrm.checks.validate import check_ahead
-from xlcrm.dedupe.merge import apply_plan, load_plan, needs_duplicate_sheets
+from xlcrm.dedupe.merge import apply_plan, load_plan, needs_duplicate_sheets, unknown_decisions, why_merged
 from xlcrm.dedupe.merge_log import LOG_ADDED_COLUMNS
 from xlcrm.dedupe.plan import DedupePlan
 from xlcrm.files.safe_save import SaveOptions, SaveResult, holding_workbook_lock
@@ -89,6 +90,8 @@ class RefreshResult:
     merges: tuple[MergeSummary, ...]
     review_pairs: int  # probable duplicate pairs waiting for a Decision on the Duplicates sheet
     save: SaveResult | None  # None on a dry run
+    # Decisions typed on the Duplicates sheet that xlcrm did not understand: kept as typed, listed on Problems.
+    unknown_decisions: tuple[Finding, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The result as JSON-ready values, as ``--json`` prints it."""
@@ -108,6 +111,7 @@ class RefreshResult:
             "merged_clients": self.merged_clients,
             "merges": [dataclasses.asdict(merge) for merge in self.merges],
             "review_pairs": self.review_pairs,
+            "unknown_decisions": [finding.to_dict() for finding in self.unknown_decisions],
             "save": self.save.to_dict() if self.save else None,
         }
 
@@ -168,10 +172,11 @@ def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool) ->
         deleted = {edit.sheet.casefold(): RowMap(edit.delete_rows) for edit in dedupe_edits if edit.delete_rows}
         merged = _as_saved(data, dedupe_edits, deleted)
         analysis = analyse(merged, today)
+        # A Decision xlcrm did not understand is listed on Problems at the cell it is written back into.
+        decisions = unknown_decisions(dedupe_sheets, data.locale)
+        findings = analysis.report.findings + decisions
         agenda = build_agenda(analysis.frames, analysis.lifecycle)
-        reports: RefreshReports = build_reports(
-            analysis.frames, analysis.lifecycle, agenda, analysis.report.findings, history
-        )
+        reports: RefreshReports = build_reports(analysis.frames, analysis.lifecycle, agenda, findings, history)
         sheets = [*reports.sheets, *dedupe_sheets]
         # The big reports are rendered by the other process while the Clients columns are computed and written.
         prerendered = renderer.start(path, sheets) if renderer is not None else None
@@ -210,7 +215,7 @@ def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool) ->
         blocks={b.number: int(tally.get(b.number, 0)) for b in reversed(schema.BLOCKS)},
         migration=reports.migration,
         errors=len(analysis.report.errors),
-        warnings=len(analysis.report.warnings),
+        warnings=len(analysis.report.warnings) + len(decisions),
         added_sheets=tuple(n for n in names if schema.fold(n) not in existing),
         replaced_sheets=tuple(n for n in names if schema.fold(n) in existing),
         added_columns=computed.added,
@@ -218,6 +223,7 @@ def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool) ->
         merges=_merge_summaries(plan),
         review_pairs=len(plan.review) if plan else 0,
         save=saved,
+        unknown_decisions=tuple(decisions),
     )
 
 
@@ -246,7 +252,7 @@ def _merge_summaries(plan: DedupePlan | None) -> tuple[MergeSummary, ...]:
         MergeSummary(
             records[group.survivor].client_id,
             tuple(records[row].client_id or f"row {row}" for row in group.merged),
-            group.matches[0].reason if group.matches else "your decision",
+            why_merged(plan, group),
         )
         for group in plan.groups
     )

@@ -8,7 +8,8 @@ numbers as the writer. ``render_worksheet`` streams the worksheet XML as bytes,
 row by row, so a table of 100,000 rows never becomes a tree of nodes.
 
 Strings are written inline (``t="inlineStr"``): the workbook's shared-string
-table is never touched, so no other sheet's string indexes can shift.
+table is never touched, so no other sheet's string indexes can shift. A column
+may carry a dropdown (``Choices``: a list validation on its value cells).
 """
 
 from __future__ import annotations
@@ -104,11 +105,45 @@ STYLES: dict[StyleKey, StyleSpec] = {
 }
 
 
+# Excel's limits for a validation rule: its typed list of choices (the text between the quotes), the title and
+# the text of its warning.
+MAX_CHOICES_TEXT = 255
+MAX_WARNING_TITLE = 32
+MAX_WARNING_TEXT = 255
+
+
+@dataclass(frozen=True)
+class Choices:
+    """A dropdown on a report column's cells: a list validation of ``values``.
+
+    A value not in the list gets a warning (``errorStyle="warning"``) with ``title`` and ``message``, which the
+    person can accept: what they type is never refused, so xlcrm can keep it and say what it did with it.
+    """
+
+    values: tuple[str, ...]
+    title: str = ""
+    message: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.values:
+            raise ValueError("a dropdown needs at least one value")
+        if any("," in value or '"' in value for value in self.values):
+            raise ValueError(f"dropdown values {self.values!r}: a comma or a quote cannot be in a typed list")
+        if len(",".join(self.values)) > MAX_CHOICES_TEXT:
+            raise ValueError(f"dropdown values {self.values!r}: longer than Excel's {MAX_CHOICES_TEXT} characters")
+        if len(self.title) > MAX_WARNING_TITLE or len(self.message) > MAX_WARNING_TEXT:
+            raise ValueError(
+                f"dropdown warning {self.title!r}: Excel allows {MAX_WARNING_TITLE} characters of title and "
+                f"{MAX_WARNING_TEXT} of text"
+            )
+
+
 @dataclass(frozen=True)
 class ReportColumn:
     header: str
     format: ColumnFormat = ColumnFormat.TEXT
     width: float | None = None  # in characters; None fits the header and the values
+    choices: Choices | None = None  # a dropdown on the column's value cells
 
 
 @dataclass(frozen=True)
@@ -445,6 +480,7 @@ def render_worksheet(
     for table, where in zip(report.tables, sheet_layout.tables):
         if table.autofilter:
             tail.append(f'<autoFilter ref="{where.ref}"/>')
+    tail.append(_data_validations(report, sheet_layout))
     tail.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')
     if report.charts:
         tail.append(f'<drawing r:id="{DRAWING_REL_ID}"/>')
@@ -464,6 +500,35 @@ def _sheet_views(report: ReportSheet, sheet_layout: SheetLayout, selected: bool)
         f'<selection pane="bottomLeft" activeCell="{below}" sqref="{below}"/>'
         f"</sheetView></sheetViews>"
     )
+
+
+def _data_validations(report: ReportSheet, sheet_layout: SheetLayout) -> str:
+    """The ``<dataValidations>`` element of the columns with a dropdown (on their value cells), or ""."""
+    rules = []
+    for table, where in zip(report.tables, sheet_layout.tables):
+        if where.last_row < where.first_row:
+            continue  # no value cells to choose for
+        for index, column in enumerate(table.columns):
+            choices = column.choices
+            if choices is None:
+                continue
+            letter = column_letter(index)
+            cells = f"{letter}{where.first_row}"
+            if where.last_row > where.first_row:
+                cells += f":{letter}{where.last_row}"
+            listed = escape_xml('"' + ",".join(choices.values) + '"')
+            warning = "".join(
+                f' {name}="{escape_xml(text, attribute=True)}"'
+                for name, text in (("errorTitle", choices.title), ("error", choices.message))
+                if text
+            )
+            rules.append(
+                '<dataValidation type="list" errorStyle="warning" allowBlank="1" showInputMessage="1" '
+                f'showErrorMessage="1"{warning} sqref="{cells}"><formula1>{listed}</formula1></dataValidation>'
+            )
+    if not rules:
+        return ""
+    return f'<dataValidations count="{len(rules)}">{"".join(rules)}</dataValidations>'
 
 
 def _cols(report: ReportSheet) -> str:
