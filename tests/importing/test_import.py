@@ -14,6 +14,7 @@ from tests.conftest import convert_with_libreoffice
 from xlcrm import schema
 from xlcrm.cli.main import cli
 from xlcrm.create.template import build_workbook
+from xlcrm.dedupe.merge_log import read_merge_log, read_sheet_rows
 from xlcrm.files.safe_save import SaveOptions
 from xlcrm.importing.importer import ADDED, MERGED, REVIEW, SKIPPED, UNCHANGED, id_sequence
 from xlcrm.importing.sources import read_source, sniff_delimiter
@@ -778,8 +779,13 @@ def test_headers_mapped_to_name_by_the_mapping_file_are_joined_in_its_order(work
 
 def test_a_merge_made_by_an_import_is_logged_and_can_be_undone(workbook: Path, tmp_path: Path) -> None:
     original = rows_by_id(workbook)["C000001"]
-    import_rows(write_cp1251_csv(tmp_path), workbook, today=TODAY)
+    imported = import_rows(write_cp1251_csv(tmp_path), workbook, today=TODAY)
     assert rows_by_id(workbook)["C000001"]["email"] == "ivan@romashka.ru"
+    # The Merge log says why, as the command did: the source row and the reasons of its match.
+    merged = next(record for record in imported.records if record.merge_id == "M0001")
+    [survivor] = read_merge_log(read_sheet_rows(workbook, schema.MERGE_LOG)).entries
+    assert survivor.why == f"source row {merged.source_row}: {merged.detail}"
+    assert "same" in survivor.why
 
     result = CliRunner().invoke(cli, ["unmerge", str(workbook), "M0001"])
 

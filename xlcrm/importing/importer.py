@@ -659,6 +659,10 @@ def log_merges(data: WorkbookData, plan: _Plan, now: dt.datetime) -> ReportSheet
                 clients.name,
                 row,
                 tuple(values[i] if i is not None and i < len(values) else None for i in follow),
+                why=" | ".join(
+                    f"source row {plan.outcomes[index].source_row}: {plan.outcomes[index].detail}"
+                    for index in plan.merged_into[row]
+                ),
             )
         )
         for index in plan.merged_into[row]:
