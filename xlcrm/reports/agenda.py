@@ -196,8 +196,14 @@ def agenda_sheet(agenda: Agenda, subtitle: str) -> ReportSheet:
         ],
         rows,
         autofilter=True,
+        page_breaks=manager_starts(items["manager"].tolist()),
     )
     return ReportSheet.of(schema.AGENDA, locale, text("agenda_title"), subtitle, (table,))
+
+
+def manager_starts(managers: list[str]) -> list[int]:
+    """The indexes of the items where another manager's agenda starts (each is printed on pages of its own)."""
+    return [index for index in range(1, len(managers)) if managers[index] != managers[index - 1]]
 
 
 def agenda_calendar(agenda: Agenda) -> tuple[bytes, int]:

@@ -197,12 +197,18 @@ class StyleSheet:
             ("applyFont", font),
             ("applyFill", fill),
             ("applyBorder", border),
-            ("applyAlignment", spec.wrap),
+            ("applyAlignment", spec.wrap or spec.align_right),
         ):
             if used:
                 xf.set(flag, "1")
-        if spec.wrap:
-            xf.append(self._new("alignment", vertical="top", wrapText="1"))
+        if spec.wrap or spec.align_right:
+            alignment = self._new("alignment")
+            if spec.align_right:
+                alignment.set("horizontal", "right")
+            if spec.wrap:
+                alignment.set("vertical", "top")
+                alignment.set("wrapText", "1")
+            xf.append(alignment)
         return self._find_or_add("cellXfs", xf)
 
     def _cell_format(self, index: int) -> etree._Element | None:
