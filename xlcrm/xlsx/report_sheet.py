@@ -176,8 +176,8 @@ class ReportSheet:
     title: str
     subtitle: str = ""
     tables: Sequence[ReportTable] = field(default_factory=tuple)
-    # The table that runs long (None: none does): its header stays in view while scrolling, with what is above
-    # it, and is printed atop every page; when it is not the first, the tables above it should be short.
+    # The table that runs long (None: none does). When it is the last table, its header stays in view while
+    # scrolling, with what is above it (so the tables above it should be short), and is printed atop every page.
     main_table: int | None = 0
     charts: Sequence[Chart] = field(default_factory=tuple)  # native charts of its tables, right of them
 
@@ -254,8 +254,9 @@ class SheetLayout:
 
     @property
     def title_rows(self) -> int | None:
-        """The main table's header row, printed atop every page; None when no table is the main one."""
-        if self.main_table is None or not self.tables:
+        """The main table's header row, printed atop every page; None when no table is the main one, or when
+        another table follows it (its header would then stand over columns it does not name)."""
+        if self.main_table is None or self.main_table != len(self.tables) - 1:
             return None
         return self.tables[self.main_table].header_row
 
