@@ -177,5 +177,8 @@ def test_dashboard_numbers_under_their_headers_grid_shaded_and_month_so_far_labe
     problems = book[schema.PROBLEMS.name("ru")]
     header = next(row for row in range(1, 10) if problems.cell(row, 5).value is not None)
     assert problems.cell(header + 1, 5).alignment.wrap_text
+    # LibreOffice keeps a row's height as written: a message of two lines gets a row two lines high.
+    long_message = next(row for row in range(header + 1, problems.max_row + 1) if len(problems.cell(row, 5).value) > 70)
+    assert (problems.row_dimensions[long_message].height or 0) >= 30
     severity = problems.column_dimensions["A"].width
     assert severity >= len("Предупреждение") + 2

@@ -641,12 +641,13 @@ def problems_sheet(findings: Sequence[Finding], locale: str, subtitle: str) -> R
     table = ReportTable(
         text("problems_heading") if findings else text("no_problems"),
         [
-            ReportColumn(text("severity")),
-            ReportColumn(text("sheet")),
-            ReportColumn(text("cell")),
+            # All wrapping, so that a row that a long message makes taller reads from its top line.
+            ReportColumn(text("severity"), LongText),
+            ReportColumn(text("sheet"), LongText),
+            ReportColumn(text("cell"), LongText),
             ReportColumn(text("value"), LongText, width=24),
             ReportColumn(text("problem"), LongText, width=60),
-            ReportColumn(text("code")),
+            ReportColumn(text("code"), LongText),
         ],
         [[text(f.severity.value), f.sheet, f.cell, f.value, f.message, f.code.value] for f in findings],
         autofilter=True,

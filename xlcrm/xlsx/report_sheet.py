@@ -482,8 +482,9 @@ def render_worksheet(
         parts.append(_single_cell_row(cells, sheet_layout.subtitle_row, styles[Role.SUBTITLE], report.subtitle))
     yield "".join(parts).encode("utf-8")
 
+    widths = column_widths(report)
     for table, where in zip(report.tables, sheet_layout.tables):
-        yield from _table_rows(table, where, styles, cells)
+        yield from _table_rows(table, where, styles, cells, widths)
 
     tail = ["</sheetData>"]
     for table, where in zip(report.tables, sheet_layout.tables):
@@ -616,8 +617,41 @@ def _single_cell_row(cells: CellXml, row: int, style: int, text: str) -> str:
     return f'<row r="{row}">' + cells.element(f"A{row}", text, f' s="{style}"') + "</row>"
 
 
+# A line of text in the default font is this many points high; a wrapped cell's characters are counted as this
+# much wider than a column's unit (letters of a wider font than Excel's, as LibreOffice may use), so the row's
+# height leaves room for every line in both programs.
+LINE_POINTS = 15
+_WRAP_ALLOWANCE = 1.25
+
+
+def wrapped_lines(text: str, width: float) -> int:
+    """How many lines ``text`` takes in a wrapping cell ``width`` characters wide (at least 1)."""
+    per_line = max(1, int((width - 1) / _WRAP_ALLOWANCE))
+    return max(1, sum(max(1, math.ceil(len(line) / per_line)) for line in text.splitlines()))
+
+
+def _row_open(number: int, values: Sequence[CellValue], long_columns: Sequence[tuple[int, float]]) -> str:
+    """The ``<row>`` start tag; a row with wrapped text gets the height of its longest cell: LibreOffice does not
+    work it out when it opens the file."""
+    lines = max(
+        (
+            wrapped_lines(value, width)
+            for index, width in long_columns
+            if index < len(values) and isinstance(value := values[index], str)
+        ),
+        default=1,
+    )
+    if lines == 1:
+        return f'<row r="{number}">'
+    return f'<row r="{number}" ht="{lines * LINE_POINTS}" customHeight="1">'
+
+
 def _table_rows(
-    table: ReportTable, where: TableLayout, styles: Mapping[StyleKey, int], cells_xml: CellXml
+    table: ReportTable,
+    where: TableLayout,
+    styles: Mapping[StyleKey, int],
+    cells_xml: CellXml,
+    widths: Sequence[float],
 ) -> Iterator[bytes]:
     letters = [column_letter(i) for i in range(len(table.columns))]
     head: list[str] = []
@@ -640,6 +674,9 @@ def _table_rows(
     date_style, datetime_style = f' s="{styles[ColumnFormat.DATE]}"', f' s="{styles[ColumnFormat.DATETIME]}"'
     after_ref = cells_xml.after_ref  # looked up once: this loop runs once per cell of a report of any size
     width = len(table.columns)
+    long_columns = [
+        (index, widths[index]) for index, column in enumerate(table.columns) if column.format is ColumnFormat.LONG_TEXT
+    ]
     chunk: list[str] = []
     for number, values in enumerate(table.rows, start=where.first_row):
         if len(values) > width:
@@ -654,7 +691,8 @@ def _table_rows(
             after = after_ref(ref, value, style)
             if after:
                 cells.append(f'<c r="{ref}"{after}')
-        chunk.append(f'<row r="{number}">{"".join(cells)}</row>')
+        row_open = _row_open(number, values, long_columns) if long_columns else f'<row r="{number}">'
+        chunk.append(f"{row_open}{''.join(cells)}</row>")
         if len(chunk) == _ROWS_PER_CHUNK:
             yield "".join(chunk).encode("utf-8")
             chunk.clear()
