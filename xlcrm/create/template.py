@@ -16,7 +16,6 @@ from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.header_footer import HeaderFooterItem, _HeaderFooterPart
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
@@ -280,8 +279,9 @@ def set_up_printing(worksheet: Worksheet, header_row: bool) -> None:
     worksheet.page_margins.left = worksheet.page_margins.right = 0.4
     if header_row:
         worksheet.print_title_rows = "1:1"
-    worksheet.HeaderFooter.oddHeader = HeaderFooterItem(left=_HeaderFooterPart("&A"), right=_HeaderFooterPart("&D"))
-    worksheet.HeaderFooter.oddFooter = HeaderFooterItem(center=_HeaderFooterPart("&P / &N"))
+    header, footer = worksheet.oddHeader, worksheet.oddFooter
+    assert header is not None and footer is not None  # openpyxl gives every sheet both
+    header.left.text, header.right.text, footer.center.text = "&A", "&D", "&P / &N"
 
 
 # --- Settings ------------------------------------------------------------------------
