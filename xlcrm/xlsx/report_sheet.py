@@ -96,7 +96,8 @@ class StyleSpec:
     color: str | None = None  # ARGB, e.g. "FF595959"
     fill: str | None = None  # ARGB of a solid background
     bottom_border: bool = False
-    wrap: bool = False
+    wrap: bool = False  # wraps text onto more lines, from the top of the cell
+    top: bool = False  # from the top of the cell: on a row that a wrapped neighbour makes taller
     align_right: bool = False
     number_format: str | None = None  # None = General
 
@@ -110,7 +111,7 @@ STYLES: dict[StyleKey, StyleSpec] = {
     Role.HEADER: StyleSpec(bold=True, fill="FFDDEBF7", bottom_border=True, wrap=True),
     Role.NUMBER_HEADER: StyleSpec(bold=True, fill="FFDDEBF7", bottom_border=True, wrap=True, align_right=True),
     **{
-        fmt: StyleSpec(number_format=NUMBER_FORMATS.get(fmt), wrap=fmt is ColumnFormat.LONG_TEXT)
+        fmt: StyleSpec(number_format=NUMBER_FORMATS.get(fmt), wrap=fmt is ColumnFormat.LONG_TEXT, top=True)
         for fmt in ColumnFormat
     },
 }
@@ -621,7 +622,7 @@ def _single_cell_row(cells: CellXml, row: int, style: int, text: str) -> str:
 # much wider than a column's unit (letters of a wider font than Excel's, as LibreOffice may use), so the row's
 # height leaves room for every line in both programs.
 LINE_POINTS = 15
-_WRAP_ALLOWANCE = 1.25
+_WRAP_ALLOWANCE = 1.1
 
 
 def wrapped_lines(text: str, width: float) -> int:
@@ -665,7 +666,10 @@ def _table_rows(
         cells_xml.element(f"{letter}{where.header_row}", column.header, header_styles[column.format in NUMERIC_FORMATS])
         for letter, column in zip(letters, table.columns)
     )
-    head.append(f'<row r="{where.header_row}">{header_cells}</row>')
+    # Headers wrap too: one longer than its column is as high as its lines.
+    every_column = [(index, widths[index]) for index in range(len(table.columns))]
+    headers: list[CellValue] = [column.header for column in table.columns]
+    head.append(f"{_row_open(where.header_row, headers, every_column)}{header_cells}</row>")
     yield "".join(head).encode("utf-8")
 
     style_by_column = [f' s="{styles[column.format]}"' for column in table.columns]
