@@ -625,23 +625,26 @@ LINE_POINTS = 15
 _WRAP_ALLOWANCE = 1.1
 
 
-def wrapped_lines(text: str, width: float) -> int:
-    """How many lines ``text`` takes in a wrapping cell ``width`` characters wide (at least 1)."""
-    per_line = max(1, int((width - 1) / _WRAP_ALLOWANCE))
-    return max(1, sum(max(1, math.ceil(len(line) / per_line)) for line in text.splitlines()))
+def line_capacity(width: float) -> int:
+    """How many characters of text fit on one line of a wrapping cell ``width`` characters wide."""
+    return max(1, int((width - 1) / _WRAP_ALLOWANCE))
 
 
-def _row_open(number: int, values: Sequence[CellValue], long_columns: Sequence[tuple[int, float]]) -> str:
-    """The ``<row>`` start tag; a row with wrapped text gets the height of its longest cell: LibreOffice does not
-    work it out when it opens the file."""
-    lines = max(
-        (
-            wrapped_lines(value, width)
-            for index, width in long_columns
-            if index < len(values) and isinstance(value := values[index], str)
-        ),
-        default=1,
-    )
+def wrapped_lines(text: str, capacity: int) -> int:
+    """How many lines ``text`` takes in a wrapping cell of ``capacity`` characters a line (at least 1)."""
+    if len(text) <= capacity and "\n" not in text:  # most cells: looked at once, cheaply
+        return 1
+    return max(1, sum(max(1, math.ceil(len(line) / capacity)) for line in text.splitlines()))
+
+
+def _row_open(number: int, values: Sequence[CellValue], capacities: Sequence[tuple[int, int]]) -> str:
+    """The ``<row>`` start tag; a row with wrapped text gets the height of its longest cell (``capacities``: the
+    wrapping columns' indexes and characters a line): LibreOffice does not work it out when it opens the file."""
+    lines = 1
+    for index, capacity in capacities:
+        value = values[index] if index < len(values) else None
+        if isinstance(value, str):
+            lines = max(lines, wrapped_lines(value, capacity))
     if lines == 1:
         return f'<row r="{number}">'
     return f'<row r="{number}" ht="{lines * LINE_POINTS}" customHeight="1">'
@@ -667,7 +670,7 @@ def _table_rows(
         for letter, column in zip(letters, table.columns)
     )
     # Headers wrap too: one longer than its column is as high as its lines.
-    every_column = [(index, widths[index]) for index in range(len(table.columns))]
+    every_column = [(index, line_capacity(widths[index])) for index in range(len(table.columns))]
     headers: list[CellValue] = [column.header for column in table.columns]
     head.append(f"{_row_open(where.header_row, headers, every_column)}{header_cells}</row>")
     yield "".join(head).encode("utf-8")
@@ -679,7 +682,9 @@ def _table_rows(
     after_ref = cells_xml.after_ref  # looked up once: this loop runs once per cell of a report of any size
     width = len(table.columns)
     long_columns = [
-        (index, widths[index]) for index, column in enumerate(table.columns) if column.format is ColumnFormat.LONG_TEXT
+        (index, line_capacity(widths[index]))
+        for index, column in enumerate(table.columns)
+        if column.format is ColumnFormat.LONG_TEXT
     ]
     chunk: list[str] = []
     for number, values in enumerate(table.rows, start=where.first_row):
