@@ -182,3 +182,18 @@ def test_dashboard_numbers_under_their_headers_grid_shaded_and_month_so_far_labe
     assert (problems.row_dimensions[long_message].height or 0) >= 30
     severity = problems.column_dimensions["A"].width
     assert severity >= len("Предупреждение") + 2
+
+
+def test_agenda_breaks_pages_between_managers_at_a_scale_excel_keeps_them(tmp_path: Path) -> None:
+    workbook = tmp_path / "demo.xlsx"
+    create_demo(workbook, clients=DEMO_CLIENTS, seed=1, locale="en", today=TODAY)
+    refresh_workbook(workbook, today=TODAY)
+    agenda = openpyxl.load_workbook(workbook)[schema.AGENDA.name("en")]
+    header = next(row for row in range(1, 10) if agenda.cell(row, 2).value is not None)
+    managers = [agenda.cell(row, 1).value for row in range(header + 1, agenda.max_row + 1)]
+    last_rows = [header + index for index in range(1, len(managers)) if managers[index] != managers[index - 1]]
+    assert [brk.id for brk in agenda.row_breaks.brk] == last_rows and len(last_rows) >= 2
+    # Excel ignores page breaks on a sheet fitted to its page: the agenda is shrunk by a scale of its own.
+    assert not agenda.sheet_properties.pageSetUpPr or not agenda.sheet_properties.pageSetUpPr.fitToPage
+    assert agenda.page_setup.orientation == "landscape" and 40 <= int(agenda.page_setup.scale or 0) < 100
+    assert agenda.print_title_rows == f"${header}:${header}"
