@@ -669,8 +669,9 @@ def _table_rows(
         cells_xml.element(f"{letter}{where.header_row}", column.header, header_styles[column.format in NUMERIC_FORMATS])
         for letter, column in zip(letters, table.columns)
     )
-    # Headers wrap too: one longer than its column is as high as its lines.
-    every_column = [(index, line_capacity(widths[index])) for index in range(len(table.columns))]
+    # Headers wrap too: one longer than its column is as high as its lines. A fitted column is its header's
+    # length and a little more, so the header's line is counted without an allowance for wider letters.
+    every_column = [(index, max(1, int(widths[index]) - 1)) for index in range(len(table.columns))]
     headers: list[CellValue] = [column.header for column in table.columns]
     head.append(f"{_row_open(where.header_row, headers, every_column)}{header_cells}</row>")
     yield "".join(head).encode("utf-8")
