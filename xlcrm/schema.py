@@ -568,6 +568,7 @@ REPORT_LABELS: dict[str, tuple[str, str]] = {
     "block_before": ("Block then", "Блок тогда"),
     "block_now": ("Block now", "Блок сейчас"),
     "revenue_by_month": ("Orders and revenue by month", "Заказы и выручка по месяцам"),
+    "month_so_far": ("{month} (to {day})", "{month} (по {day})"),  # the month of today, still running
     "history": ("Clients by block at each refresh", "Клиенты по блокам при каждом обновлении"),
     "chart_clients_by_block": ("Clients by block", "Клиенты по блокам"),
     "chart_revenue_by_month": ("Revenue by month", "Выручка по месяцам"),

@@ -146,7 +146,9 @@ def test_dashboard_revenue_by_month(example: Path, raw: dict[str, pd.DataFrame])
     shown = table(sheet_rows(example, schema.DASHBOARD.name(LOCALE)), label("revenue_by_month")).set_index(
         label("month")
     )
-    assert len(shown) == 12 and shown.index[0] == "2025-12" and shown.index[-1] == "2026-11"
+    # The month of today is still running, and says so.
+    assert len(shown) == 12 and shown.index[0] == "2025-12" and shown.index[-1] == "2026-11 (по 23.11)"
+    shown.index = shown.index.str.slice(0, 7)
     shown = shown[shown[label("orders")] > 0]
     assert shown[label("orders")].to_dict() == expected["size"].to_dict()
     assert shown[label("revenue")].tolist() == pytest.approx(expected["sum"].tolist())
@@ -441,7 +443,7 @@ def test_report_cells_are_formatted(example: Path) -> None:
     ]
     assert sheet.cell(header + 1, 4).number_format == "0.0%"
     assert sheet.cell(header + 1, 6).number_format == "#,##0.00"
-    assert sheet.freeze_panes == f"A{header + 1}"
+    assert sheet.freeze_panes is None  # an overview of short tables: no header may stay over the others
     history = load_workbook(example)[schema.BLOCK_HISTORY.name(LOCALE)]
     assert history["A6"].number_format == "DD.MM.YYYY" and history["A6"].value == dt.datetime(2026, 11, 23)
 

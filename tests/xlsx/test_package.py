@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import decimal
 import zipfile
@@ -106,7 +107,14 @@ def test_layout_stacks_title_and_tables() -> None:
     assert (findings.heading_row, findings.header_row, findings.first_row, findings.last_row) == (4, 5, 6, 7)
     assert (totals.heading_row, totals.header_row, totals.last_row) == (9, 10, 11)
     assert findings.ref == "A5:G7" and findings.column_ref(2) == "$C$6:$C$7"
-    assert where.freeze_row == 5 and where.ref == "A1:G11"
+    assert where.ref == "A1:G11"
+    # The first table's header would stay over the totals' other columns: nothing is frozen or repeated in print.
+    assert where.freeze_row is None and where.title_rows is None
+    last = layout(dataclasses.replace(problems_report(), main_table=1))
+    assert last.freeze_row == 10 and last.title_rows == 10
+    # Above a screenful of rows the header is repeated in print only.
+    tall = layout(dataclasses.replace(problems_report(ROWS * 6), main_table=1))
+    assert tall.freeze_row is None and tall.title_rows == 20
 
 
 def test_new_report_sheet_reads_back_with_values_formats_and_view(tmp_path: Path) -> None:
@@ -135,7 +143,7 @@ def test_new_report_sheet_reads_back_with_values_formats_and_view(tmp_path: Path
     ]
     assert sheet["F7"].value == dt.datetime(2026, 1, 2, 18, 0) and sheet["C7"].value is None
     assert sheet["A10"].value == "What" and sheet["B11"].value == 1234.5
-    assert sheet.freeze_panes == "A6"
+    assert sheet.freeze_panes is None
     assert sheet.auto_filter.ref == "A5:G7"
     assert sheet.column_dimensions["G"].width == 40
     assert sheet.column_dimensions["A"].width == len("Interactions") + 2

@@ -114,7 +114,8 @@ def test_edited_parts_keep_everything_they_had(refresh: Refresh) -> None:
     assert new_sheets == USER_SHEETS + [DASHBOARD, PROBLEMS]
     new_names = {canonical(d) for d in new_book.iter(f"{{{NS_MAIN}}}definedName")}
     assert {canonical(d) for d in old_book.iter(f"{{{NS_MAIN}}}definedName")} <= new_names
-    assert len(new_names) == 5  # the user's filter and name, the Problems filter, each report's mark
+    # The user's filter and name, the Problems filter and print titles, each report's mark.
+    assert len(new_names) == 6
 
     rels = f"{{{NS_PACKAGE_RELS}}}Relationship"
     assert {canonical(r) for r in xml(before["xl/_rels/workbook.xml.rels"]).iter(rels)} <= {

@@ -16,6 +16,7 @@ from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -80,6 +81,8 @@ def build_workbook(
     _write_how_to(book.create_sheet(schema.HOW_TO.name(locale)), locale)
     for key, name in schema.LIST_DEFINED_NAMES.items():
         book.defined_names[name] = DefinedName(name, attr_text=list_name_formula(key, locale))
+    for worksheet in book.worksheets:
+        set_up_printing(worksheet, header_row=worksheet.title != schema.HOW_TO.name(locale))
 
     book.active = 0
     book.properties.creator = CREATOR
@@ -250,6 +253,35 @@ def _add_highlights(worksheet: Worksheet, spec: Sheet) -> None:
                 **_BIRTHDAY_TODAY,
             ),
         )
+
+
+# --- printing ----------------------------------------------------------------------
+
+# Printable width of A4 in portrait, in characters of the default font (as column widths count them), between
+# margins of 0.4 inch; a sheet wider than this is printed in landscape.
+PORTRAIT_CHARACTERS = (210 / 25.4 - 2 * 0.4) * 96 / 7
+DEFAULT_COLUMN_WIDTH = 8.43
+
+
+def set_up_printing(worksheet: Worksheet, header_row: bool) -> None:
+    """Print ``worksheet`` on A4, one page wide (landscape when its columns are wider than a portrait page), with
+    the sheet name and the date atop every page, page numbers below, and row 1 repeated when ``header_row``."""
+    widths = [
+        worksheet.column_dimensions[column_letter(index)].width or DEFAULT_COLUMN_WIDTH
+        for index in range(worksheet.max_column)
+    ]
+    setup = worksheet.page_setup
+    setup.paperSize = worksheet.PAPERSIZE_A4
+    setup.orientation = "landscape" if sum(widths) > PORTRAIT_CHARACTERS else "portrait"
+    setup.fitToWidth = 1
+    setup.fitToHeight = 0
+    worksheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    worksheet.page_margins.left = worksheet.page_margins.right = 0.4
+    if header_row:
+        worksheet.print_title_rows = "1:1"
+    header, footer = worksheet.oddHeader, worksheet.oddFooter
+    assert header is not None and footer is not None  # openpyxl gives every sheet both
+    header.left.text, header.right.text, footer.center.text = "&A", "&D", "&P / &N"
 
 
 # --- Settings ------------------------------------------------------------------------

@@ -111,6 +111,7 @@ def history_sheet(history: BlockHistory, locale: str, today: dt.date) -> ReportS
         text("history_title"),
         text("computed_on").format(today=f"{today:%d.%m.%Y}"),
         (counts, clients),
+        main_table=1,
     )
 
 

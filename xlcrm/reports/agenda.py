@@ -183,21 +183,28 @@ def agenda_sheet(agenda: Agenda, subtitle: str) -> ReportSheet:
     ]
     table = ReportTable(
         text("agenda_heading") if rows else text("no_tasks"),
+        # Widths that print a manager's agenda on one landscape page at a readable scale: long texts wrap.
         [
-            ReportColumn(text("manager")),
-            ReportColumn(text("task")),
-            ReportColumn(text("date"), ColumnFormat.DATE),
-            ReportColumn(text("days_from_today"), ColumnFormat.INTEGER),
-            ReportColumn(text("client_id")),
-            ReportColumn(text("client")),
-            ReportColumn(text("company")),
-            ReportColumn(text("phone")),
-            ReportColumn(text("details")),
+            ReportColumn(text("manager"), ColumnFormat.LONG_TEXT, width=18),
+            ReportColumn(text("task"), ColumnFormat.LONG_TEXT, width=25),
+            ReportColumn(text("date"), ColumnFormat.DATE, width=11),
+            ReportColumn(text("days_from_today"), ColumnFormat.INTEGER, width=9),
+            ReportColumn(text("client_id"), width=10),
+            ReportColumn(text("client"), ColumnFormat.LONG_TEXT, width=24),
+            ReportColumn(text("company"), ColumnFormat.LONG_TEXT, width=24),
+            ReportColumn(text("phone"), ColumnFormat.LONG_TEXT, width=18),
+            ReportColumn(text("details"), ColumnFormat.LONG_TEXT, width=32),
         ],
         rows,
         autofilter=True,
+        page_breaks=manager_starts(items["manager"].tolist()),
     )
     return ReportSheet.of(schema.AGENDA, locale, text("agenda_title"), subtitle, (table,))
+
+
+def manager_starts(managers: list[str]) -> list[int]:
+    """The indexes of the items where another manager's agenda starts (each is printed on pages of its own)."""
+    return [index for index in range(1, len(managers)) if managers[index] != managers[index - 1]]
 
 
 def agenda_calendar(agenda: Agenda) -> tuple[bytes, int]:

@@ -35,12 +35,13 @@ DASHBOARD_HISTORY = 12  # refreshes shown on the Dashboard; the history sheet ke
 # Built-in touch types shown as their own Managers columns; a user's own types add up under "Other".
 TOUCH_TYPES = tuple(t for t in schema.INTERACTION_TYPES if t is not schema.ORDER)
 
-Money, Integer, Percent, Date, Text = (
+Money, Integer, Percent, Date, Text, LongText = (
     ColumnFormat.MONEY,
     ColumnFormat.INTEGER,
     ColumnFormat.PERCENT,
     ColumnFormat.DATE,
     ColumnFormat.TEXT,
+    ColumnFormat.LONG_TEXT,
 )
 
 
@@ -228,8 +229,15 @@ def dashboard_sheet(
         text("chart_clients_by_block"), table=0, categories=1, values=2, kind=ChartKind.BAR, rows=len(schema.BLOCKS)
     )  # the Total row is not a block
     month_chart = Chart(text("chart_revenue_by_month"), table=2, categories=0, values=2)
+    # An overview of short tables: no header of one of them may stay in view over the others.
     return ReportSheet.of(
-        schema.DASHBOARD, locale, text("dashboard_title"), subtitle, tables, charts=(block_chart, month_chart)
+        schema.DASHBOARD,
+        locale,
+        text("dashboard_title"),
+        subtitle,
+        tables,
+        main_table=None,
+        charts=(block_chart, month_chart),
     )
 
 
@@ -257,7 +265,9 @@ def migration_table(migration: Migration, locale: str) -> ReportTable:
         [name(key)] + [int(v) for v in values] + [int(values.sum())] for key, values in matrix.iterrows()
     ]
     rows.append([text("total")] + [int(v) for v in matrix.sum()] + [int(matrix.to_numpy().sum())])
-    return ReportTable(heading, columns, rows)
+    # The counts (not the totals) shaded: where clients stayed and where many moved stands out.
+    grid = (range(len(matrix.index)), range(1, len(matrix.columns) + 1))
+    return ReportTable(heading, columns, rows, color_scale=grid)
 
 
 def moves_table(migration: Migration, lifecycle: Lifecycle, locale: str) -> ReportTable:
@@ -307,16 +317,25 @@ def revenue_by_month_table(lifecycle: Lifecycle, period: Period, locale: str) ->
     orders = period_orders(lifecycle, period)
     month = orders["date"].dt.to_period("M")
     grouped = orders.groupby(month)["amount"].agg(["size", "sum"]).reindex(period.months(), fill_value=0)
-    rows: list[list[CellValue]] = [[str(m), int(r["size"]), float(r["sum"])] for m, r in grouped.iterrows()]
+    rows: list[list[CellValue]] = [
+        [month_label(m, period.end, locale), int(r["size"]), float(r["sum"])] for m, r in grouped.iterrows()
+    ]
     return ReportTable(
         schema.label("revenue_by_month", locale),
         [
-            ReportColumn(schema.label("month", locale), width=10),
+            ReportColumn(schema.label("month", locale)),
             ReportColumn(schema.label("orders", locale), Integer),
             ReportColumn(schema.label("revenue", locale), Money),
         ],
         rows,
     )
+
+
+def month_label(month: pd.Period, today: dt.date, locale: str) -> str:
+    """``2026-10``; the month of ``today``, when it has days left, says so: ``2026-11 (to 23.11)``."""
+    if month.end_time.date() > today >= month.start_time.date():
+        return schema.label("month_so_far", locale).format(month=month, day=f"{today:%d.%m}")
+    return str(month)
 
 
 def history_table(history: BlockHistory, locale: str) -> ReportTable:
@@ -387,8 +406,9 @@ def managers_sheet(lifecycle: Lifecycle, period: Period, locale: str, subtitle: 
         + [ReportColumn(text("total"), Integer)],
         [[name] + [int(v) for v in row] + [int(row.sum())] for name, row in by_block.iterrows()],
     )
+    # Two tables of one row per manager: short, so neither header is kept in view over the other.
     return ReportSheet.of(
-        schema.MANAGERS_REPORT, locale, text("managers_title"), subtitle, (activity_table, block_table)
+        schema.MANAGERS_REPORT, locale, text("managers_title"), subtitle, (activity_table, block_table), main_table=None
     )
 
 
@@ -509,7 +529,12 @@ def services_sheet(frames: Frames, lifecycle: Lifecycle, period: Period, subtitl
     never = [name for name in frames.services if name not in ever]
     never_table = ReportTable(text("services_never"), [ReportColumn(text("service"))], [[n] for n in never])
     return ReportSheet.of(
-        schema.SERVICES_REPORT, locale, text("services_title"), subtitle, (totals_table, never_table, month_table)
+        schema.SERVICES_REPORT,
+        locale,
+        text("services_title"),
+        subtitle,
+        (totals_table, never_table, month_table),
+        main_table=2,
     )
 
 
@@ -601,7 +626,7 @@ def abc_sheet(lifecycle: Lifecycle, period: Period, locale: str, subtitle: str) 
         rows,
         autofilter=True,
     )
-    return ReportSheet.of(schema.ABC, locale, text("abc_title"), subtitle, (summary_table, ranking_table))
+    return ReportSheet.of(schema.ABC, locale, text("abc_title"), subtitle, (summary_table, ranking_table), main_table=1)
 
 
 # --- Problems ---------------------------------------------------------------------------------
@@ -616,12 +641,13 @@ def problems_sheet(findings: Sequence[Finding], locale: str, subtitle: str) -> R
     table = ReportTable(
         text("problems_heading") if findings else text("no_problems"),
         [
-            ReportColumn(text("severity"), width=14),
-            ReportColumn(text("sheet")),
-            ReportColumn(text("cell")),
-            ReportColumn(text("value"), width=24),
-            ReportColumn(text("problem"), width=60),
-            ReportColumn(text("code")),
+            # All wrapping, so that a row that a long message makes taller reads from its top line.
+            ReportColumn(text("severity"), LongText),
+            ReportColumn(text("sheet"), LongText),
+            ReportColumn(text("cell"), LongText),
+            ReportColumn(text("value"), LongText, width=24),
+            ReportColumn(text("problem"), LongText, width=60),
+            ReportColumn(text("code"), LongText),
         ],
         [[text(f.severity.value), f.sheet, f.cell, f.value, f.message, f.code.value] for f in findings],
         autofilter=True,

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from xlcrm.xlsx.refs import column_letter, sheet_ref
-from xlcrm.xlsx.report_sheet import Chart, ChartKind, ReportSheet, SheetLayout
+from xlcrm.xlsx.report_sheet import CHART_COLUMNS, GAP_COLUMNS, Chart, ChartKind, ReportSheet, SheetLayout
 from xlcrm.xlsx.xml_io import escape_xml
 
 NS_CHART = "http://schemas.openxmlformats.org/drawingml/2006/chart"
@@ -35,8 +35,6 @@ CT_DRAWING = "application/vnd.openxmlformats-officedocument.drawing+xml"
 CT_CHART = "application/vnd.openxmlformats-officedocument.drawingml.chart+xml"
 
 # Where the charts go: this many columns right of the widest table, each this many columns by rows.
-GAP_COLUMNS = 1
-CHART_COLUMNS = 9
 CHART_ROWS = 18
 FIRST_CHART_ROW = 3  # 0-based: under the title and subtitle
 BAR_COLOR = "4472C4"

@@ -57,6 +57,7 @@ from xlcrm.xlsx.parts import (
     FILTER_NAME,
     NS_MAIN,
     NS_R,
+    PRINT_TITLES_NAME,
     REL_CALC_CHAIN,
     REL_WORKSHEET,
     WORKBOOK_ORDER,
@@ -548,6 +549,7 @@ class _WorkbookWrite(PackageParts):
             self.streamed[part] = lambda: render_worksheet(report, where, styles, date1904, selected=selected)
         filtered = [table_layout.ref for table, table_layout in zip(report.tables, where.tables) if table.autofilter]
         self._set_filter_name(position, report.name, filtered[0] if filtered else None)
+        self._set_print_titles(position, report.name, where.title_rows)
         self._set_report_mark(position, report.name)
         if report.charts:
             self._add_charts(sheet, report, where)
@@ -600,18 +602,29 @@ class _WorkbookWrite(PackageParts):
 
     def _set_filter_name(self, position: int, sheet_name: str, ref: str | None) -> None:
         """Excel pairs a sheet's autofilter with a hidden name ``_xlnm._FilterDatabase`` local to that sheet."""
+        self._drop_local_name(FILTER_NAME, position)
+        if ref is not None:
+            self._add_hidden_local_name(FILTER_NAME, position, filter_range(sheet_name, ref))
+
+    def _set_print_titles(self, position: int, sheet_name: str, row: int | None) -> None:
+        """The rows printed atop every page of a sheet are the value of its local name ``_xlnm.Print_Titles``."""
+        self._drop_local_name(PRINT_TITLES_NAME, position)
+        if row is not None:
+            names = child_or_new(self.workbook.getroot(), "definedNames", WORKBOOK_ORDER)
+            defined = etree.SubElement(names, f"{{{NS_MAIN}}}definedName")
+            defined.set("name", PRINT_TITLES_NAME)
+            defined.set("localSheetId", str(position))
+            defined.text = f"{sheet_ref(sheet_name)}!${row}:${row}"
+
+    def _drop_local_name(self, name: str, position: int) -> None:
+        """Remove the defined name ``name`` local to the sheet at ``position``, and a ``definedNames`` left empty."""
         root = self.workbook.getroot()
-        containers = children(root, "definedNames")
-        for names in containers:
+        for names in children(root, "definedNames"):
             for defined in children(names, "definedName"):
-                if defined.get("name") == FILTER_NAME and defined.get("localSheetId") == str(position):
+                if defined.get("name") == name and defined.get("localSheetId") == str(position):
                     names.remove(defined)
-        if ref is None:
-            for names in containers:
-                if not children(names):
-                    root.remove(names)
-            return
-        self._add_hidden_local_name(FILTER_NAME, position, filter_range(sheet_name, ref))
+            if not children(names):
+                root.remove(names)
 
     def _set_report_mark(self, position: int, sheet_name: str) -> None:
         """Mark the report sheet at ``position`` as xlcrm's (see ``_check_own_report``)."""

@@ -46,6 +46,8 @@ CT_STYLES = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+
 CONTENT_TYPES_PART = "[Content_Types].xml"
 # The hidden name, local to a sheet, that Excel pairs with the sheet's filter.
 FILTER_NAME = "_xlnm._FilterDatabase"
+# The name, local to a sheet, whose rows Excel and LibreOffice print atop every page of that sheet.
+PRINT_TITLES_NAME = "_xlnm.Print_Titles"
 
 # Child order of <workbook> per the schema: a new element must go where Excel expects it.
 WORKBOOK_ORDER = (

@@ -59,6 +59,12 @@ class ColumnFormat(str, Enum):
     PERCENT = "percent"  # 0.25 shows as 25.0%
     DATE = "date"
     DATETIME = "datetime"
+    LONG_TEXT = "long_text"  # text that wraps onto more lines within the column's width
+
+
+# Numbers are right-aligned, so their headers are too: a number then sits under its own header, never under
+# the left end of the next column's.
+NUMERIC_FORMATS = frozenset({ColumnFormat.INTEGER, ColumnFormat.NUMBER, ColumnFormat.MONEY, ColumnFormat.PERCENT})
 
 
 NUMBER_FORMATS: dict[ColumnFormat, str] = {
@@ -78,6 +84,7 @@ class Role(str, Enum):
     SUBTITLE = "subtitle"
     HEADING = "heading"  # the line above a table
     HEADER = "header"  # the table's column headers
+    NUMBER_HEADER = "number_header"  # the header of a column of numbers
 
 
 @dataclass(frozen=True)
@@ -90,7 +97,9 @@ class StyleSpec:
     color: str | None = None  # ARGB, e.g. "FF595959"
     fill: str | None = None  # ARGB of a solid background
     bottom_border: bool = False
-    wrap: bool = False
+    wrap: bool = False  # wraps text onto more lines, from the top of the cell
+    top: bool = False  # from the top of the cell: on a row that a wrapped neighbour makes taller
+    align_right: bool = False
     number_format: str | None = None  # None = General
 
 
@@ -101,7 +110,11 @@ STYLES: dict[StyleKey, StyleSpec] = {
     Role.SUBTITLE: StyleSpec(italic=True, color="FF595959"),
     Role.HEADING: StyleSpec(bold=True, size=12),
     Role.HEADER: StyleSpec(bold=True, fill="FFDDEBF7", bottom_border=True, wrap=True),
-    **{fmt: StyleSpec(number_format=NUMBER_FORMATS.get(fmt)) for fmt in ColumnFormat},
+    Role.NUMBER_HEADER: StyleSpec(bold=True, fill="FFDDEBF7", bottom_border=True, wrap=True, align_right=True),
+    **{
+        fmt: StyleSpec(number_format=NUMBER_FORMATS.get(fmt), wrap=fmt is ColumnFormat.LONG_TEXT, top=True)
+        for fmt in ColumnFormat
+    },
 }
 
 
@@ -154,6 +167,9 @@ class ReportTable:
     columns: Sequence[ReportColumn]
     rows: Sequence[Sequence[CellValue]]
     autofilter: bool = False  # Excel allows one sheet-level filter, so at most one table per sheet
+    page_breaks: Sequence[int] = ()  # indexes of the rows that start a new printed page
+    # Indexes of the rows and of the columns whose values are shaded from white (the least) to green (the most).
+    color_scale: tuple[range, range] | None = None
 
     def __post_init__(self) -> None:
         if not self.columns:
@@ -167,6 +183,11 @@ class ChartKind(str, Enum):
 
     BAR = "bar"  # horizontal bars: long category names stay readable
     COLUMN = "col"  # vertical columns: time runs left to right
+
+
+# Charts sit right of a sheet's tables, after a gap, each this many (default-width) columns wide.
+GAP_COLUMNS = 1
+CHART_COLUMNS = 9
 
 
 @dataclass(frozen=True)
@@ -191,13 +212,17 @@ class ReportSheet:
     title: str
     subtitle: str = ""
     tables: Sequence[ReportTable] = field(default_factory=tuple)
-    freeze_header: bool = True  # keep the title and the first table's header in view while scrolling
+    # The table that runs long (None: none does). When it is the last table, its header stays in view while
+    # scrolling, with what is above it (so the tables above it should be short), and is printed atop every page.
+    main_table: int | None = 0
     charts: Sequence[Chart] = field(default_factory=tuple)  # native charts of its tables, right of them
 
     def __post_init__(self) -> None:
         check_sheet_name(self.name)
         if sum(table.autofilter for table in self.tables) > 1:
             raise ValueError(f"{self.name!r}: only one table of a sheet can have a filter")
+        if self.main_table is not None and not 0 <= self.main_table < max(len(self.tables), 1):
+            raise ValueError(f"{self.name!r}: no table {self.main_table} to keep in view")
 
     @classmethod
     def of(
@@ -208,13 +233,13 @@ class ReportSheet:
         subtitle: str = "",
         tables: Sequence[ReportTable] = (),
         *,
-        freeze_header: bool = True,
+        main_table: int | None = 0,
         charts: Sequence[Chart] = (),
     ) -> ReportSheet:
         """The report sheet for a schema report ``spec``, named in ``locale``."""
         if not spec.report:
             raise ValueError(f"{spec.key!r} is not a report sheet")
-        return cls(spec.name(locale), title, subtitle, tuple(tables), freeze_header, tuple(charts))
+        return cls(spec.name(locale), title, subtitle, tuple(tables), main_table, tuple(charts))
 
 
 def check_sheet_name(name: str) -> None:
@@ -249,6 +274,10 @@ class TableLayout:
         return f"${letter}${self.first_row}:${letter}${max(self.first_row, self.last_row)}"
 
 
+# A frozen pane taller than this would leave little of a laptop's screen to scroll in.
+MAX_FROZEN_ROWS = 16
+
+
 @dataclass(frozen=True)
 class SheetLayout:
     title_row: int
@@ -256,11 +285,23 @@ class SheetLayout:
     tables: tuple[TableLayout, ...]
     last_row: int
     width: int  # widest table
+    main_table: int | None = None  # see ReportSheet.main_table
+    row_breaks: tuple[int, ...] = ()  # a printed page ends after each of these rows
+
+    @property
+    def title_rows(self) -> int | None:
+        """The main table's header row, printed atop every page; None when no table is the main one, or when
+        another table follows it (its header would then stand over columns it does not name)."""
+        if self.main_table is None or self.main_table != len(self.tables) - 1:
+            return None
+        return self.tables[self.main_table].header_row
 
     @property
     def freeze_row(self) -> int | None:
-        """Rows above this line stay in view: everything down to the first table's header."""
-        return self.tables[0].header_row if self.tables else None
+        """Rows above this line stay in view: everything down to the main table's header, when that fits on a
+        screen; None when nothing is frozen."""
+        header = self.title_rows
+        return header if header is not None and header <= MAX_FROZEN_ROWS else None
 
     @property
     def ref(self) -> str:
@@ -277,6 +318,7 @@ def layout(report: ReportSheet) -> SheetLayout:
         subtitle_row = row
     row += 2  # the blank row after the title block
     tables: list[TableLayout] = []
+    row_breaks: list[int] = []
     for table in report.tables:
         heading_row = None
         if table.heading:
@@ -285,12 +327,14 @@ def layout(report: ReportSheet) -> SheetLayout:
         header_row = row
         last_row = header_row + len(table.rows)
         tables.append(TableLayout(heading_row, header_row, header_row + 1, last_row, len(table.columns)))
+        row_breaks += [header_row + index for index in table.page_breaks if 0 < index < len(table.rows)]
         row = last_row + 2
     last_row = tables[-1].last_row if tables else (subtitle_row or 1)
     if last_row > MAX_ROWS:
         raise ValueError(f"{report.name!r} needs {last_row} rows; Excel allows {MAX_ROWS}")
     width = max((t.width for t in tables), default=1)
-    return SheetLayout(1, subtitle_row, tuple(tables), last_row, width)
+    main_table = report.main_table if report.tables else None
+    return SheetLayout(1, subtitle_row, tuple(tables), last_row, width, main_table, tuple(row_breaks))
 
 
 # --- values -----------------------------------------------------------------------
@@ -462,6 +506,7 @@ def render_worksheet(
     # No sheetFormatPr: rows then get the height of the workbook's own default font, as on the user's sheets.
     parts = [
         _WORKSHEET_OPEN,
+        _sheet_properties(report, sheet_layout),
         f'<dimension ref="{sheet_layout.ref}"/>',
         _sheet_views(report, sheet_layout, selected),
         _cols(report),
@@ -473,15 +518,17 @@ def render_worksheet(
         parts.append(_single_cell_row(cells, sheet_layout.subtitle_row, styles[Role.SUBTITLE], report.subtitle))
     yield "".join(parts).encode("utf-8")
 
+    widths = column_widths(report)
     for table, where in zip(report.tables, sheet_layout.tables):
-        yield from _table_rows(table, where, styles, cells)
+        yield from _table_rows(table, where, styles, cells, widths)
 
     tail = ["</sheetData>"]
     for table, where in zip(report.tables, sheet_layout.tables):
         if table.autofilter:
             tail.append(f'<autoFilter ref="{where.ref}"/>')
+    tail.append(_color_scales(report, sheet_layout))
     tail.append(_data_validations(report, sheet_layout))
-    tail.append('<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')
+    tail.append(_print_parts(report, sheet_layout))
     if report.charts:
         tail.append(f'<drawing r:id="{DRAWING_REL_ID}"/>')
     tail.append("</worksheet>")
@@ -490,7 +537,7 @@ def render_worksheet(
 
 def _sheet_views(report: ReportSheet, sheet_layout: SheetLayout, selected: bool) -> str:
     view = '<sheetView tabSelected="1" workbookViewId="0"' if selected else '<sheetView workbookViewId="0"'
-    freeze = sheet_layout.freeze_row if report.freeze_header else None
+    freeze = sheet_layout.freeze_row
     if freeze is None:
         return f"<sheetViews>{view}/></sheetViews>"
     below = f"A{freeze + 1}"
@@ -531,6 +578,99 @@ def _data_validations(report: ReportSheet, sheet_layout: SheetLayout) -> str:
     return f'<dataValidations count="{len(rules)}">{"".join(rules)}</dataValidations>'
 
 
+# --- printing ----------------------------------------------------------------------------
+
+# Excel's measures at 96 dpi with its default font: a column of width w is 7w + 5 pixels wide; a column
+# without a width of its own is 64 pixels.
+_PIXELS_PER_CHARACTER = 7
+_COLUMN_PADDING_PIXELS = 5
+_DEFAULT_COLUMN_PIXELS = 64
+# LibreOffice without Calibri (as on most Linux machines) measures columns in a wider font, DejaVu Sans (a digit
+# over 9 pixels wide): a scale worked out for characters this wide prints one page wide in both programs.
+_WIDE_FONT_PIXELS_PER_CHARACTER = 10
+_PIXELS_PER_INCH = 96
+# A4 in inches (paperSize 9) and the margins of a printed report (left and right narrow, to fit more columns).
+A4_SHORT_SIDE, A4_LONG_SIDE = 210 / 25.4, 297 / 25.4
+SIDE_MARGIN, END_MARGIN, HEADER_MARGIN = 0.4, 0.75, 0.3
+PAPER_A4 = 9
+# Excel's print scales run from 10 % to 400 %.
+MIN_PRINT_SCALE = 10
+
+
+@dataclass(frozen=True)
+class PageSetup:
+    """How a report sheet goes on A4: turned when its columns are wider than a portrait page, and shrunk to one
+    page wide: by "fit to width" or, on a sheet with page breaks (which Excel ignores while fitting), by a scale
+    worked out from the widths."""
+
+    landscape: bool
+    scale: int | None  # percent; None: fit to one page wide
+
+
+def sheet_pixels(report: ReportSheet, widths: Sequence[float], character: int = _PIXELS_PER_CHARACTER) -> int:
+    """How wide the sheet prints at 100 %, in pixels: its columns (``character`` pixels a character) and, right of
+    them, its charts."""
+    pixels = sum(int(width * character + _COLUMN_PADDING_PIXELS) for width in widths)
+    if report.charts:
+        pixels += (GAP_COLUMNS + CHART_COLUMNS) * _DEFAULT_COLUMN_PIXELS
+    return pixels
+
+
+def page_setup(report: ReportSheet, sheet_layout: SheetLayout) -> PageSetup:
+    """Orientation and scale of the printed sheet (see ``PageSetup``)."""
+    widths = column_widths(report)
+    portrait = (A4_SHORT_SIDE - 2 * SIDE_MARGIN) * _PIXELS_PER_INCH
+    landscape = sheet_pixels(report, widths) > portrait
+    if not sheet_layout.row_breaks:
+        return PageSetup(landscape, None)
+    printable = ((A4_LONG_SIDE if landscape else A4_SHORT_SIDE) - 2 * SIDE_MARGIN) * _PIXELS_PER_INCH
+    pixels = max(sheet_pixels(report, widths, _WIDE_FONT_PIXELS_PER_CHARACTER), 1)
+    return PageSetup(landscape, max(MIN_PRINT_SCALE, min(100, math.floor(100 * printable / pixels))))
+
+
+def _print_parts(report: ReportSheet, sheet_layout: SheetLayout) -> str:
+    """The worksheet's elements from pageMargins to rowBreaks: margins, A4, the page header (sheet name left,
+    date right), the page numbers below, and the page breaks."""
+    setup = page_setup(report, sheet_layout)
+    orientation = "landscape" if setup.landscape else "portrait"
+    scaling = f'scale="{setup.scale}"' if setup.scale is not None else 'fitToWidth="1" fitToHeight="0"'
+    parts = [
+        f'<pageMargins left="{SIDE_MARGIN}" right="{SIDE_MARGIN}" top="{END_MARGIN}" bottom="{END_MARGIN}" '
+        f'header="{HEADER_MARGIN}" footer="{HEADER_MARGIN}"/>',
+        f'<pageSetup paperSize="{PAPER_A4}" {scaling} orientation="{orientation}"/>',
+        "<headerFooter><oddHeader>&amp;L&amp;A&amp;R&amp;D</oddHeader><oddFooter>&amp;C&amp;P / &amp;N</oddFooter>"
+        "</headerFooter>",
+    ]
+    if sheet_layout.row_breaks:
+        breaks = "".join(f'<brk id="{row}" max="{MAX_COLUMNS - 1}" man="1"/>' for row in sheet_layout.row_breaks)
+        count = len(sheet_layout.row_breaks)
+        parts.append(f'<rowBreaks count="{count}" manualBreakCount="{count}">{breaks}</rowBreaks>')
+    return "".join(parts)
+
+
+def _sheet_properties(report: ReportSheet, sheet_layout: SheetLayout) -> str:
+    """``sheetPr``: whether the sheet prints fitted to its page width."""
+    fitted = page_setup(report, sheet_layout).scale is None
+    return '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>' if fitted else ""
+
+
+def _color_scales(report: ReportSheet, sheet_layout: SheetLayout) -> str:
+    """A white-to-green colour scale over the shaded values of each table that has some."""
+    rules: list[str] = []
+    for table, where in zip(report.tables, sheet_layout.tables):
+        if table.color_scale is None or not table.rows:
+            continue
+        rows, columns = table.color_scale
+        first = f"{column_letter(columns.start)}{where.first_row + rows.start}"
+        last = f"{column_letter(columns.stop - 1)}{where.first_row + rows.stop - 1}"
+        rules.append(
+            f'<conditionalFormatting sqref="{first}:{last}"><cfRule type="colorScale" priority="{len(rules) + 1}">'
+            '<colorScale><cfvo type="min"/><cfvo type="max"/><color rgb="FFFFFFFF"/><color rgb="FF63BE7B"/>'
+            "</colorScale></cfRule></conditionalFormatting>"
+        )
+    return "".join(rules)
+
+
 def _cols(report: ReportSheet) -> str:
     widths = column_widths(report)
     if not widths:
@@ -543,19 +683,62 @@ def _single_cell_row(cells: CellXml, row: int, style: int, text: str) -> str:
     return f'<row r="{row}">' + cells.element(f"A{row}", text, f' s="{style}"') + "</row>"
 
 
+# A line of text in the default font is this many points high; a wrapped cell's characters are counted as this
+# much wider than a column's unit (letters of a wider font than Excel's, as LibreOffice may use), so the row's
+# height leaves room for every line in both programs.
+LINE_POINTS = 15
+_WRAP_ALLOWANCE = 1.1
+
+
+def line_capacity(width: float) -> int:
+    """How many characters of text fit on one line of a wrapping cell ``width`` characters wide."""
+    return max(1, int((width - 1) / _WRAP_ALLOWANCE))
+
+
+def wrapped_lines(text: str, capacity: int) -> int:
+    """How many lines ``text`` takes in a wrapping cell of ``capacity`` characters a line (at least 1)."""
+    if len(text) <= capacity and "\n" not in text:  # most cells: looked at once, cheaply
+        return 1
+    return max(1, sum(max(1, math.ceil(len(line) / capacity)) for line in text.splitlines()))
+
+
+def _row_open(number: int, values: Sequence[CellValue], capacities: Sequence[tuple[int, int]]) -> str:
+    """The ``<row>`` start tag; a row with wrapped text gets the height of its longest cell (``capacities``: the
+    wrapping columns' indexes and characters a line): LibreOffice does not work it out when it opens the file."""
+    lines = 1
+    for index, capacity in capacities:
+        value = values[index] if index < len(values) else None
+        if isinstance(value, str):
+            lines = max(lines, wrapped_lines(value, capacity))
+    if lines == 1:
+        return f'<row r="{number}">'
+    return f'<row r="{number}" ht="{lines * LINE_POINTS}" customHeight="1">'
+
+
 def _table_rows(
-    table: ReportTable, where: TableLayout, styles: Mapping[StyleKey, int], cells_xml: CellXml
+    table: ReportTable,
+    where: TableLayout,
+    styles: Mapping[StyleKey, int],
+    cells_xml: CellXml,
+    widths: Sequence[float],
 ) -> Iterator[bytes]:
     letters = [column_letter(i) for i in range(len(table.columns))]
     head: list[str] = []
     if where.heading_row is not None:
         head.append(_single_cell_row(cells_xml, where.heading_row, styles[Role.HEADING], table.heading))
-    header_style = f' s="{styles[Role.HEADER]}"'
+    header_styles = {
+        False: f' s="{styles[Role.HEADER]}"',
+        True: f' s="{styles[Role.NUMBER_HEADER]}"',
+    }
     header_cells = "".join(
-        cells_xml.element(f"{letter}{where.header_row}", column.header, header_style)
+        cells_xml.element(f"{letter}{where.header_row}", column.header, header_styles[column.format in NUMERIC_FORMATS])
         for letter, column in zip(letters, table.columns)
     )
-    head.append(f'<row r="{where.header_row}">{header_cells}</row>')
+    # Headers wrap too: one longer than its column is as high as its lines. A fitted column is its header's
+    # length and a little more, so the header's line is counted without an allowance for wider letters.
+    every_column = [(index, max(1, int(widths[index]) - 1)) for index in range(len(table.columns))]
+    headers: list[CellValue] = [column.header for column in table.columns]
+    head.append(f"{_row_open(where.header_row, headers, every_column)}{header_cells}</row>")
     yield "".join(head).encode("utf-8")
 
     style_by_column = [f' s="{styles[column.format]}"' for column in table.columns]
@@ -564,6 +747,11 @@ def _table_rows(
     date_style, datetime_style = f' s="{styles[ColumnFormat.DATE]}"', f' s="{styles[ColumnFormat.DATETIME]}"'
     after_ref = cells_xml.after_ref  # looked up once: this loop runs once per cell of a report of any size
     width = len(table.columns)
+    long_columns = [
+        (index, line_capacity(widths[index]))
+        for index, column in enumerate(table.columns)
+        if column.format is ColumnFormat.LONG_TEXT
+    ]
     chunk: list[str] = []
     for number, values in enumerate(table.rows, start=where.first_row):
         if len(values) > width:
@@ -578,7 +766,8 @@ def _table_rows(
             after = after_ref(ref, value, style)
             if after:
                 cells.append(f'<c r="{ref}"{after}')
-        chunk.append(f'<row r="{number}">{"".join(cells)}</row>')
+        row_open = _row_open(number, values, long_columns) if long_columns else f'<row r="{number}">'
+        chunk.append(f"{row_open}{''.join(cells)}</row>")
         if len(chunk) == _ROWS_PER_CHUNK:
             yield "".join(chunk).encode("utf-8")
             chunk.clear()

@@ -197,12 +197,19 @@ class StyleSheet:
             ("applyFont", font),
             ("applyFill", fill),
             ("applyBorder", border),
-            ("applyAlignment", spec.wrap),
+            ("applyAlignment", spec.wrap or spec.top or spec.align_right),
         ):
             if used:
                 xf.set(flag, "1")
-        if spec.wrap:
-            xf.append(self._new("alignment", vertical="top", wrapText="1"))
+        if spec.wrap or spec.top or spec.align_right:
+            alignment = self._new("alignment")
+            if spec.align_right:
+                alignment.set("horizontal", "right")
+            if spec.wrap or spec.top:
+                alignment.set("vertical", "top")
+            if spec.wrap:
+                alignment.set("wrapText", "1")
+            xf.append(alignment)
         return self._find_or_add("cellXfs", xf)
 
     def _cell_format(self, index: int) -> etree._Element | None:
