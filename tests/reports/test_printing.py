@@ -18,6 +18,19 @@ from tests.conftest import convert_with_libreoffice
 from xlcrm import schema
 from xlcrm.jobs.demo import create_demo
 from xlcrm.jobs.refresh import refresh_workbook
+from xlcrm.xlsx.report_sheet import (
+    A4_SHORT_SIDE,
+    END_MARGIN,
+    MIN_READABLE_SCALE,
+    ColumnFormat,
+    ReportColumn,
+    ReportSheet,
+    ReportTable,
+    column_widths,
+    layout,
+    page_setup,
+    tallest_page_points,
+)
 
 TODAY = dt.date(2026, 11, 23)
 DEMO_CLIENTS = 120  # the size of examples/demo.xlsx
@@ -197,3 +210,32 @@ def test_agenda_breaks_pages_between_managers_at_a_scale_excel_keeps_them(tmp_pa
     assert not agenda.sheet_properties.pageSetUpPr or not agenda.sheet_properties.pageSetUpPr.fitToPage
     assert agenda.page_setup.orientation == "landscape" and 40 <= int(agenda.page_setup.scale or 0) < 100
     assert agenda.print_title_rows == f"${header}:${header}"
+
+
+def sections_sheet(rows_per_section: int, sections: int = 3) -> ReportSheet:
+    """A report like ▸ Agenda: one table, a printed page per section of ``rows_per_section`` one-line rows."""
+    columns = [ReportColumn("Manager", width=30), ReportColumn("Task", ColumnFormat.LONG_TEXT, width=90)]
+    rows = [(f"Manager {n // rows_per_section}", f"task {n}") for n in range(rows_per_section * sections)]
+    breaks = list(range(rows_per_section, len(rows), rows_per_section))
+    return ReportSheet("▸ Sections", "Sections", tables=[ReportTable("", columns, rows, page_breaks=breaks)])
+
+
+@pytest.mark.parametrize("rows_per_section", [10, 40, 70, 1000])
+def test_a_sheet_with_page_breaks_shrinks_until_a_section_fits_a_page_but_stays_readable(
+    rows_per_section: int,
+) -> None:
+    report = sections_sheet(rows_per_section)
+    setup = page_setup(report, layout(report))
+    by_width = page_setup(sections_sheet(1), layout(sections_sheet(1))).scale
+    assert setup.scale is not None and by_width is not None
+    assert setup.scale <= by_width  # one page wide, whatever the height
+    # The tallest page (a section, with the header repeated) fits one A4 sheet at the scale, unless that would
+    # need a scale below the readable minimum; then it runs over and the scale stays at that minimum.
+    page_points = (A4_SHORT_SIDE - 2 * END_MARGIN) * 72
+    tallest = tallest_page_points(report, layout(report), column_widths(report))
+    if tallest * MIN_READABLE_SCALE / 100 <= page_points * 0.9:
+        assert tallest * setup.scale / 100 <= page_points
+    else:
+        assert setup.scale == min(by_width, MIN_READABLE_SCALE)
+    if rows_per_section == 70:
+        assert setup.scale < by_width  # this one is shrunk for its height, not its width

@@ -595,6 +595,13 @@ SIDE_MARGIN, END_MARGIN, HEADER_MARGIN = 0.4, 0.75, 0.3
 PAPER_A4 = 9
 # Excel's print scales run from 10 % to 400 %.
 MIN_PRINT_SCALE = 10
+# A page that must hold a whole section (one manager's agenda) is shrunk to fit it, but not below this: smaller
+# print is hard to read, so a longer section goes on to a second page instead.
+MIN_READABLE_SCALE = 45
+_POINTS_PER_INCH = 72
+# The page header and footer sit in the top and bottom margins, yet LibreOffice takes their lines from the
+# body of the page: this share of the page's height is kept free for them.
+_HEADER_FOOTER_SHARE = 0.08
 
 
 @dataclass(frozen=True)
@@ -617,7 +624,9 @@ def sheet_pixels(report: ReportSheet, widths: Sequence[float], character: int = 
 
 
 def page_setup(report: ReportSheet, sheet_layout: SheetLayout) -> PageSetup:
-    """Orientation and scale of the printed sheet (see ``PageSetup``)."""
+    """Orientation and scale of the printed sheet (see ``PageSetup``). A sheet with page breaks is shrunk until
+    it is one page wide and, down to ``MIN_READABLE_SCALE``, until its tallest page between two breaks fits on
+    one sheet of paper."""
     widths = column_widths(report)
     portrait = (A4_SHORT_SIDE - 2 * SIDE_MARGIN) * _PIXELS_PER_INCH
     landscape = sheet_pixels(report, widths) > portrait
@@ -625,7 +634,43 @@ def page_setup(report: ReportSheet, sheet_layout: SheetLayout) -> PageSetup:
         return PageSetup(landscape, None)
     printable = ((A4_LONG_SIDE if landscape else A4_SHORT_SIDE) - 2 * SIDE_MARGIN) * _PIXELS_PER_INCH
     pixels = max(sheet_pixels(report, widths, _WIDE_FONT_PIXELS_PER_CHARACTER), 1)
-    return PageSetup(landscape, max(MIN_PRINT_SCALE, min(100, math.floor(100 * printable / pixels))))
+    by_width = math.floor(100 * printable / pixels)
+    page_height = (A4_SHORT_SIDE if landscape else A4_LONG_SIDE) - 2 * END_MARGIN
+    printable_points = page_height * _POINTS_PER_INCH * (1 - _HEADER_FOOTER_SHARE)
+    by_height = math.floor(100 * printable_points / max(tallest_page_points(report, sheet_layout, widths), 1))
+    scale = min(100, by_width, max(by_height, MIN_READABLE_SCALE))
+    return PageSetup(landscape, max(MIN_PRINT_SCALE, scale))
+
+
+def tallest_page_points(report: ReportSheet, sheet_layout: SheetLayout, widths: Sequence[float]) -> float:
+    """The height, in points at 100 %, of the tallest page a sheet with page breaks prints: the rows from one
+    break to the next, with the repeated header rows atop every page after the first. Rows are as high as
+    ``render_worksheet`` makes them: one line, or the lines of their longest wrapped text."""
+    heights = [float(LINE_POINTS)] * (sheet_layout.last_row + 1)  # by row number; [0] unused
+    for table, where in zip(report.tables, sheet_layout.tables):
+        long_columns = [
+            (index, line_capacity(widths[index]))
+            for index, column in enumerate(table.columns)
+            if column.format is ColumnFormat.LONG_TEXT
+        ]
+        if not long_columns:
+            continue
+        for number, values in enumerate(table.rows, start=where.first_row):
+            lines = max(
+                (
+                    wrapped_lines(value, capacity)
+                    for index, capacity in long_columns
+                    if index < len(values) and isinstance(value := values[index], str)
+                ),
+                default=1,
+            )
+            heights[number] = float(lines * LINE_POINTS)
+    repeated = heights[sheet_layout.title_rows] if sheet_layout.title_rows is not None else 0.0
+    tallest, start = 0.0, 1
+    for end in (*sheet_layout.row_breaks, sheet_layout.last_row):
+        tallest = max(tallest, sum(heights[start : end + 1]) + (repeated if start > 1 else 0.0))
+        start = end + 1
+    return tallest
 
 
 def _print_parts(report: ReportSheet, sheet_layout: SheetLayout) -> str:
