@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from xlcrm.cli.formatting import SHOWN_ITEMS, count
+from xlcrm.cli.formatting import SHOWN_ITEMS, assigned_id_lines, count
 from xlcrm.cli.options import json_option, password_option, save_options, show, workbook_argument
 from xlcrm.files.safe_save import SaveOptions
 from xlcrm.jobs.dedupe import DedupeResult, dedupe_workbook
@@ -40,6 +40,7 @@ def format_dedupe(result: DedupeResult) -> str:
     """The merges and the pairs to review, a few of each, then what was saved."""
     lines = []
     lines.append(f"{result.path}: {result.clients:,} clients, {result.candidate_pairs:,} candidate pairs compared")
+    lines += assigned_id_lines(result.assigned_ids, dry_run=result.dry_run)
     if result.merges:
         lines.append(
             f"{'Would merge' if result.dry_run else 'Merged'} {count(result.merged_rows, 'duplicate row')} "

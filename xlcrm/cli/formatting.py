@@ -1,6 +1,10 @@
-"""What the commands' summaries share: counted nouns, and how many items a summary lists."""
+"""What the commands' summaries share: counted nouns, how many items a summary lists, the ClientIDs assigned."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+
+from xlcrm.checks.client_ids import AssignedId
 
 # A summary lists this many merges, pairs or records; --json has them all.
 SHOWN_ITEMS = 20
@@ -10,3 +14,18 @@ def count(number: int, noun: str, *, grouped: bool = True) -> str:
     """``1 pair``, ``2 pairs``, ``1,250 pairs``: the number (thousands separated by commas unless not
     ``grouped``) and the noun, with an s unless the number is 1."""
     return (f"{number:,}" if grouped else f"{number}") + f" {noun}" + ("" if number == 1 else "s")
+
+
+def assigned_id_lines(assigned: Sequence[AssignedId], *, dry_run: bool) -> list[str]:
+    """What a saving command says of the ClientIDs it gave rows of Clients that had none: one line for one, else a
+    heading and a few (``--json`` has them all); nothing when it gave none."""
+    if not assigned:
+        return []
+    verb, sheet = ("Would assign" if dry_run else "Assigned"), assigned[0].sheet
+    if len(assigned) == 1:
+        return [f"{verb} ClientID on {sheet}: {assigned[0].text()}"]
+    lines = [f"{verb} ClientIDs on {sheet} to {count(len(assigned), 'row')} that had none:"]
+    lines += [f"  {item.text()}" for item in assigned[:SHOWN_ITEMS]]
+    if len(assigned) > SHOWN_ITEMS:
+        lines.append(f"  … and {len(assigned) - SHOWN_ITEMS} more (see --json)")
+    return lines

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from xlcrm import schema
-from xlcrm.cli.formatting import SHOWN_ITEMS
+from xlcrm.cli.formatting import SHOWN_ITEMS, assigned_id_lines
 from xlcrm.cli.options import json_option, password_option, save_options, show, today_option
 from xlcrm.files.safe_save import SaveOptions
 from xlcrm.importing.importer import ADDED, MERGED, REVIEW, SKIPPED, UNCHANGED
@@ -93,6 +93,7 @@ def format_import(result: ImportResult) -> str:
         f"{'would merge' if result.dry_run else 'merged'} {result.count(MERGED)} into matching clients, "
         f"{result.count(UNCHANGED)} already in the workbook, {result.count(SKIPPED)} skipped"
     )
+    lines += assigned_id_lines(result.assigned_ids, dry_run=result.dry_run)
     logged = [r for r in result.records if r.merge_id]
     if logged:
         lines.append(

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from xlcrm import schema
-from xlcrm.cli.formatting import SHOWN_ITEMS, count
+from xlcrm.cli.formatting import SHOWN_ITEMS, assigned_id_lines, count
 from xlcrm.cli.options import (
     EXIT_WORKBOOK_ERRORS,
     json_option,
@@ -75,6 +75,7 @@ def format_refresh(result: refresh.RefreshResult) -> str:
         lines.append(
             ("Would add " if result.dry_run else "Added ") + f"columns to {clients}: " + ", ".join(result.added_columns)
         )
+    lines += assigned_id_lines(result.assigned_ids, dry_run=result.dry_run)
     if result.merged_clients:
         merge_log = schema.MERGE_LOG.name(locale)
         verb = "Would merge" if result.dry_run else "Merged"

@@ -1,6 +1,8 @@
 """``xlcrm dedupe`` and ``xlcrm unmerge``: merge the duplicate clients of the workbook, or undo one merge.
 
 The merging itself is :mod:`xlcrm.dedupe.merge`'s; these jobs read the workbook, have it worked out and save it.
+Dedupe first gives the Clients rows without a ClientID the next free ones (:mod:`xlcrm.checks.client_ids`), so a
+client typed in by hand is compared and merged like any other, and saves them with the merges.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from xlcrm.checks.client_ids import AssignedId, fill_blank_client_ids
 from xlcrm.dedupe.merge import DedupeChanges, dedupe_changes, unmerge_changes
 from xlcrm.errors import EditRefused, MergeNotUndoable
 from xlcrm.files.safe_save import SaveOptions, SaveResult, holding_workbook_lock
@@ -37,6 +40,7 @@ class DedupeResult:
     interaction_duplicates: list[dict[str, Any]]
     notes: list[str]
     save: SaveResult | None = None
+    assigned_ids: tuple[AssignedId, ...] = ()  # ClientIDs given to Clients rows that had none
 
     @property
     def merged_rows(self) -> int:
@@ -56,6 +60,7 @@ class DedupeResult:
             "vetoed": self.vetoed,
             "interaction_duplicates": self.interaction_duplicates,
             "notes": self.notes,
+            "assigned_ids": [assigned.to_dict() for assigned in self.assigned_ids],
             "save": self.save.to_dict() if self.save else None,
         }
 
@@ -78,21 +83,24 @@ def dedupe_workbook(
 @holding_workbook_lock("path")
 def _dedupe(path: Path, save: SaveOptions, *, dry_run: bool, now: dt.datetime | None) -> DedupeResult:
     data = read_workbook(path)
-    changes = dedupe_changes(data, now=now)
+    filled = fill_blank_client_ids(data)
+    changes = dedupe_changes(filled.data, now=now)
     saved = None
-    if not dry_run and changes.writes:
+    if not dry_run and (changes.writes or filled.assigned):
         saved = save_changes(
             data,
-            reports=changes.reports,
-            edits=changes.edits,
+            reports=changes.reports if changes.writes else [],
+            edits=[*filled.edits, *changes.edits],
             output=save.output,
             ignore_lock=save.ignore_lock,
             keep_backups=save.keep_backups,
         )
-    return _dedupe_result(path, dry_run, changes, saved)
+    return _dedupe_result(path, dry_run, changes, saved, filled.assigned)
 
 
-def _dedupe_result(path: Path, dry_run: bool, changes: DedupeChanges, save: SaveResult | None) -> DedupeResult:
+def _dedupe_result(
+    path: Path, dry_run: bool, changes: DedupeChanges, save: SaveResult | None, assigned: tuple[AssignedId, ...]
+) -> DedupeResult:
     plan = changes.plan
     records = plan.records
     return DedupeResult(
@@ -125,6 +133,7 @@ def _dedupe_result(path: Path, dry_run: bool, changes: DedupeChanges, save: Save
         ],
         notes=changes.notes,
         save=save,
+        assigned_ids=assigned,
     )
 
 

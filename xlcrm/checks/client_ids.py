@@ -1,0 +1,150 @@
+"""ClientIDs: the sequence new ones continue, and the blank ones xlcrm fills before it saves a workbook.
+
+A client typed in by hand (at the bottom of Clients, inside its table or below it) has no ClientID yet. Every
+command that saves the workbook (refresh, dedupe, import) first gives each Clients row that holds a value but a
+blank ClientID the next free ID of the workbook's sequence, in row order, and then works on the workbook as if
+the IDs had been typed in: the new client is validated, deduplicated, imported into and sorted into its block
+like any other, and the IDs are written in the same save as the rest. Rows blank in every column xlcrm reads are
+no clients and get nothing; the ClientIDs of Contacts and Interactions point at clients and are never made up.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from xlcrm import schema
+from xlcrm.checks.normalize import as_text
+from xlcrm.xlsx.reader import SheetData, WorkbookData
+from xlcrm.xlsx.refs import column_index
+from xlcrm.xlsx.report_sheet import CellValue
+from xlcrm.xlsx.sheet_edits import SheetEdit
+
+DEFAULT_ID_PREFIX = "C"
+DEFAULT_ID_DIGITS = 6
+_CLIENT_ID = re.compile(r"^([A-Za-zА-Яа-я]*)(\d+)$")
+
+
+def id_sequence(ids: Iterable[object]) -> tuple[str, int, int]:
+    """(prefix, digits, last number) of the workbook's ClientIDs: new ones continue the most common prefix.
+
+    Digits is the shortest number written with that prefix: ``C000041`` pads to six, ``K12`` does not pad.
+    """
+    count: dict[str, int] = defaultdict(int)
+    digits: dict[str, int] = {}
+    last: dict[str, int] = defaultdict(int)
+    for value in ids:
+        match = _CLIENT_ID.match(as_text(value))
+        if match:
+            prefix, number = match.groups()
+            count[prefix] += 1
+            digits[prefix] = min(digits.get(prefix, len(number)), len(number))
+            last[prefix] = max(last[prefix], int(number))
+    if not count:
+        return DEFAULT_ID_PREFIX, DEFAULT_ID_DIGITS, 0
+    prefix = max(count, key=lambda p: (count[p], p == DEFAULT_ID_PREFIX))
+    return prefix, digits[prefix], last[prefix]
+
+
+def client_id_text(number: int, prefix: str = DEFAULT_ID_PREFIX, digits: int = DEFAULT_ID_DIGITS) -> str:
+    """The ClientID numbered ``number``: ``C000301`` in a workbook of xlcrm's own IDs."""
+    return f"{prefix}{number:0{digits}d}"
+
+
+class ClientIdSequence:
+    """The free ClientIDs after those of a workbook (see ``id_sequence``), handed out one by one."""
+
+    def __init__(self, ids: Iterable[object]):
+        self.prefix, self.digits, self.last = id_sequence(ids)
+
+    def next(self) -> str:
+        """The next free ClientID, taken."""
+        self.last += 1
+        return client_id_text(self.last, self.prefix, self.digits)
+
+
+@dataclass(frozen=True)
+class AssignedId:
+    """A ClientID xlcrm gave a Clients row whose ClientID was blank."""
+
+    sheet: str  # the Clients sheet's actual name
+    row: int  # Excel row
+    cell: str  # "Clients!A302"
+    client_id: str
+    client: str  # the row's name and company as typed, so a person knows which row it is
+
+    def text(self) -> str:
+        """``C000301 to row 302 (Иванов Иван, ООО «Ромашка»)``."""
+        return f"{self.client_id} to row {self.row}" + (f" ({self.client})" if self.client else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The assignment as JSON-ready values, as ``--json`` prints it."""
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class FilledIds:
+    """The workbook with its blank ClientIDs filled: what every later stage of a saving command works on."""
+
+    data: WorkbookData  # as read, but for the ClientIDs assigned (``data`` itself when none were blank)
+    assigned: tuple[AssignedId, ...]  # in row order
+    edit: SheetEdit | None  # the ClientID cells to write; None when none were blank
+
+    @property
+    def edits(self) -> list[SheetEdit]:
+        """The edit as a list of edits to save, empty when there is nothing to write."""
+        return [self.edit] if self.edit is not None else []
+
+
+def fill_blank_client_ids(data: WorkbookData) -> FilledIds:
+    """The next free ClientID for every Clients row that holds a value but a blank ClientID, in row order.
+
+    Nothing is assigned without a readable Clients sheet with a ClientID column (validation says why). The cells
+    are set through a ``SheetEdit``, which keeps each cell's style (a new cell takes the style above it).
+    """
+    clients = data.sheet(schema.CLIENTS.key)
+    if clients is None or clients.misplaced_header or not clients.has("client_id"):
+        return FilledIds(data, (), None)
+    codes, _ = clients.distinct("client_id")
+    blank = codes < 0  # every row of the frame holds a value in some column it reads
+    if not blank.any():
+        return FilledIds(data, (), None)
+    sequence = ClientIdSequence(clients.frame["client_id"].to_numpy()[~blank])
+    rows = clients.frame.index.to_numpy()[blank].tolist()
+    new_ids = [sequence.next() for _ in rows]
+    assigned = tuple(
+        AssignedId(clients.name, row, clients.cell("client_id", row), client_id, _shown_client(clients, row))
+        for row, client_id in zip(rows, new_ids)
+    )
+    letter = clients.letters["client_id"]
+    edit = SheetEdit(clients.name, set_columns={letter: dict(zip(rows, new_ids))})
+    return FilledIds(data.with_sheet(schema.CLIENTS.key, _with_ids(clients, rows, new_ids, blank)), assigned, edit)
+
+
+def _shown_client(clients: SheetData, row: int) -> str:
+    parts = (as_text(clients.frame.at[row, key]) for key in ("name", "company") if clients.has(key))
+    return ", ".join(part for part in parts if part)
+
+
+def _with_ids(clients: SheetData, rows: list[int], new_ids: list[str], blank: np.ndarray) -> SheetData:
+    """The Clients sheet as read with ``new_ids`` typed into the ClientID cells of ``rows``."""
+    frame = clients.frame.copy()
+    frame.loc[rows, "client_id"] = new_ids
+    raw_rows = clients.raw_rows
+    if raw_rows is not None:  # the Merge log copies rows from here: a merged new client is logged with its ID
+        position = column_index(clients.letters["client_id"])
+        raw_rows = list(raw_rows)
+        for row, client_id in zip(rows, new_ids):
+            cells: list[CellValue] = list(raw_rows[row - 1])  # Excel row n is rows[n - 1]
+            cells += [""] * (position + 1 - len(cells))
+            cells[position] = client_id
+            raw_rows[row - 1] = cells
+    filled = dataclasses.replace(clients, frame=frame, raw_rows=raw_rows)
+    filled.keep_distinct(clients, np.ones(len(blank), dtype=bool), [key for key in frame.columns if key != "client_id"])
+    return filled
