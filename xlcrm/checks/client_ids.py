@@ -2,10 +2,11 @@
 
 A client typed in by hand (at the bottom of Clients, inside its table or below it) has no ClientID yet. Every
 command that saves the workbook (refresh, dedupe, import) first gives each Clients row that holds a value but a
-blank ClientID the next free ID of the workbook's sequence, in row order, and then works on the workbook as if
-the IDs had been typed in: the new client is validated, deduplicated, imported into and sorted into its block
-like any other, and the IDs are written in the same save as the rest. Rows blank in every column xlcrm reads are
-no clients and get nothing; the ClientIDs of Contacts and Interactions point at clients and are never made up.
+blank ClientID the next free ID, in row order: after the last one on Clients, in its most common form, skipping
+any ID that Contacts, Interactions or the Merge log name. It then works on the workbook as if the IDs had been
+typed in: the new client is validated, deduplicated, imported into and sorted into its block like any other,
+and the IDs are written in the same save as the rest. Rows blank in every column xlcrm reads are no clients and
+get nothing; the ClientIDs of Contacts and Interactions point at clients and are never made up.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,15 +59,43 @@ def client_id_text(number: int, prefix: str = DEFAULT_ID_PREFIX, digits: int = D
 
 
 class ClientIdSequence:
-    """The free ClientIDs after those of a workbook (see ``id_sequence``), handed out one by one."""
+    """The free ClientIDs after those of Clients (see ``id_sequence``), handed out one by one; an ID in ``taken``
+    is skipped."""
 
-    def __init__(self, ids: Iterable[object]):
+    def __init__(self, ids: Iterable[object], taken: Collection[str] = frozenset()):
         self.prefix, self.digits, self.last = id_sequence(ids)
+        self.taken = taken
+
+    @classmethod
+    def for_workbook(cls, data: WorkbookData) -> ClientIdSequence:
+        """The free ClientIDs of the workbook: after those of its Clients sheet, none that another sheet names
+        (see ``named_client_ids``)."""
+        clients = data.sheet(schema.CLIENTS.key)
+        ids = clients.column_values("client_id") if clients is not None else ()
+        return cls(ids, named_client_ids(data))
 
     def next(self) -> str:
         """The next free ClientID, taken."""
-        self.last += 1
-        return client_id_text(self.last, self.prefix, self.digits)
+        while True:
+            self.last += 1
+            client_id = client_id_text(self.last, self.prefix, self.digits)
+            if client_id not in self.taken:
+                return client_id
+
+
+def named_client_ids(data: WorkbookData) -> set[str]:
+    """The ClientIDs that Contacts and Interactions point at and the Merge log keeps, whether a client on Clients
+    has them or not: a new client given one would take over an interaction logged under a mistyped ID, or clash
+    with the client an unmerge puts back."""
+    named: set[str] = set()
+    for spec in (schema.CONTACTS, schema.INTERACTIONS):
+        sheet = data.sheet(spec.key)
+        if sheet is not None and sheet.has("client_id"):
+            named.update(as_text(value) for value in sheet.distinct("client_id")[1])
+    # The Merge log's rows are copies of Clients rows: any text there shaped like a ClientID may be one.
+    for row in data.report_rows.get(schema.MERGE_LOG.key, ()):
+        named.update(text for value in row if isinstance(value, str) and _CLIENT_ID.match(text := value.strip()))
+    return named
 
 
 @dataclass(frozen=True)
@@ -79,9 +108,10 @@ class AssignedId:
     client_id: str
     client: str  # the row's name and company as typed, so a person knows which row it is
 
-    def text(self) -> str:
-        """``C000301 to row 302 (Иванов Иван, ООО «Ромашка»)``."""
-        return f"{self.client_id} to row {self.row}" + (f" ({self.client})" if self.client else "")
+    def text(self, *, with_sheet: bool = False) -> str:
+        """``C000301 to row 302 (Иванов Иван, ООО «Ромашка»)``, ``… to row 302 of Клиенты (…)`` ``with_sheet``."""
+        where = f"row {self.row}" + (f" of {self.sheet}" if with_sheet else "")
+        return f"{self.client_id} to {where}" + (f" ({self.client})" if self.client else "")
 
     def to_dict(self) -> dict[str, Any]:
         """The assignment as JSON-ready values, as ``--json`` prints it."""
@@ -115,7 +145,7 @@ def fill_blank_client_ids(data: WorkbookData) -> FilledIds:
     blank = codes < 0  # every row of the frame holds a value in some column it reads
     if not blank.any():
         return FilledIds(data, (), None)
-    sequence = ClientIdSequence(clients.frame["client_id"].to_numpy()[~blank])
+    sequence = ClientIdSequence.for_workbook(data)
     rows = clients.frame.index.to_numpy()[blank].tolist()
     new_ids = [sequence.next() for _ in rows]
     assigned = tuple(

@@ -23,8 +23,8 @@ def assigned_id_lines(assigned: Sequence[AssignedId], *, dry_run: bool) -> list[
         return []
     verb, sheet = ("Would assign" if dry_run else "Assigned"), assigned[0].sheet
     if len(assigned) == 1:
-        return [f"{verb} ClientID on {sheet}: {assigned[0].text()}"]
-    lines = [f"{verb} ClientIDs on {sheet} to {count(len(assigned), 'row')} that had none:"]
+        return [f"{verb} ClientID {assigned[0].text(with_sheet=True)}"]
+    lines = [f"{verb} ClientIDs to {count(len(assigned), 'row')} of {sheet} that had none:"]
     lines += [f"  {item.text()}" for item in assigned[:SHOWN_ITEMS]]
     if len(assigned) > SHOWN_ITEMS:
         lines.append(f"  … and {len(assigned) - SHOWN_ITEMS} more (see --json)")

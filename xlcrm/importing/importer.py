@@ -313,7 +313,7 @@ def _plan_clients(
     plan = _Plan()
     matcher = _ClientMatcher(sheet, settings)
     region = settings.phone_region
-    ids = ClientIdSequence(sheet.column_values("client_id"))
+    ids = ClientIdSequence.for_workbook(data)
     new_rows: dict[int, int] = {}  # matcher row of a client added by this import -> index in plan.appended
     every_values = [record_values(row, mappings, sheet.spec, data.locale, region) for row in table.rows]
     records = (
