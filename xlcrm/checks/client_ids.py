@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +25,7 @@ from xlcrm.checks.normalize import as_text
 from xlcrm.xlsx.reader import SheetData, WorkbookData
 from xlcrm.xlsx.refs import column_index
 from xlcrm.xlsx.report_sheet import CellValue
-from xlcrm.xlsx.sheet_edits import SheetEdit
+from xlcrm.xlsx.sheet_edits import RowMap, SheetEdit
 
 DEFAULT_ID_PREFIX = "C"
 DEFAULT_ID_DIGITS = 6
@@ -126,10 +126,38 @@ class FilledIds:
     assigned: tuple[AssignedId, ...]  # in row order
     edit: SheetEdit | None  # the ClientID cells to write; None when none were blank
 
-    @property
-    def edits(self) -> list[SheetEdit]:
-        """The edit as a list of edits to save, empty when there is nothing to write."""
-        return [self.edit] if self.edit is not None else []
+    def edits_beside(self, edits: Sequence[SheetEdit]) -> list[SheetEdit]:
+        """The edits that write the new IDs in one save with ``edits``: none for a row those delete (a new client
+        merged into another is gone; the Merge log keeps it with its new ID)."""
+        if self.edit is None:
+            return []
+        deleted = self._deleted(edits)
+        if not deleted:
+            return [self.edit]
+        ((letter, ids),) = self.edit.set_columns.items()
+        kept = {row: client_id for row, client_id in ids.items() if not deleted.is_deleted(row)}
+        return [dataclasses.replace(self.edit, set_columns={letter: kept})] if kept else []
+
+    def as_saved(self, edits: Sequence[SheetEdit]) -> tuple[AssignedId, ...]:
+        """The assignments under the row numbers they have once ``edits`` (saved with them) removed the rows of
+        merged duplicates above them; a row merged away itself keeps the number it was read under."""
+        deleted = self._deleted(edits)
+        if not deleted:
+            return self.assigned
+        moved = []
+        for assigned in self.assigned:
+            row = deleted.row(assigned.row)
+            if row is None or row == assigned.row:
+                moved.append(assigned)
+            else:
+                cell = assigned.cell.rstrip("0123456789") + str(row)
+                moved.append(dataclasses.replace(assigned, row=row, cell=cell))
+        return tuple(moved)
+
+    def _deleted(self, edits: Sequence[SheetEdit]) -> RowMap:
+        """The rows of Clients that ``edits`` delete."""
+        sheet = self.edit.sheet.casefold() if self.edit is not None else None
+        return RowMap([row for edit in edits if edit.sheet.casefold() == sheet for row in edit.delete_rows])
 
 
 def fill_blank_client_ids(data: WorkbookData) -> FilledIds:

@@ -90,12 +90,12 @@ def _dedupe(path: Path, save: SaveOptions, *, dry_run: bool, now: dt.datetime | 
         saved = save_changes(
             data,
             reports=changes.reports if changes.writes else [],
-            edits=[*filled.edits, *changes.edits],
+            edits=[*filled.edits_beside(changes.edits), *changes.edits],
             output=save.output,
             ignore_lock=save.ignore_lock,
             keep_backups=save.keep_backups,
         )
-    return _dedupe_result(path, dry_run, changes, saved, filled.assigned)
+    return _dedupe_result(path, dry_run, changes, saved, filled.as_saved(changes.edits))
 
 
 def _dedupe_result(

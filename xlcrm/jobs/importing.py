@@ -116,7 +116,8 @@ def _import(
     data = read_workbook(workbook)
     filled = fill_blank_client_ids(data)
     changes = import_changes(table, filled.data, spec, mapping_file=mapping_file, today=today, now=now)
-    edits = [*filled.edits, *([changes.edit] if changes.edit is not None else [])]
+    imported = [changes.edit] if changes.edit is not None else []
+    edits = [*filled.edits_beside(imported), *imported]
     saved = None
     if not dry_run and edits:
         saved = save_changes(

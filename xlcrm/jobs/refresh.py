@@ -199,7 +199,7 @@ def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool) ->
             saved = save_changes(
                 data,
                 reports=sheets,
-                edits=[*filled.edits, *dedupe_edits, edit],
+                edits=[*filled.edits_beside(dedupe_edits), *dedupe_edits, edit],
                 output=save.output,
                 ignore_lock=save.ignore_lock,
                 keep_backups=save.keep_backups,
@@ -226,7 +226,7 @@ def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool) ->
         merges=_merge_summaries(plan),
         review_pairs=len(plan.review) if plan else 0,
         save=saved,
-        assigned_ids=filled.assigned,
+        assigned_ids=filled.as_saved(dedupe_edits),
     )
 
 
