@@ -26,6 +26,8 @@ def dedupe_command(path: Path, dry_run: bool, save: SaveOptions, password: str |
     and logged with their original rows on the Merge log sheet. Probable pairs
     go to the Duplicates sheet with a Decision column (merge / keep apart) that
     the next run applies. Interactions entered twice are listed, not deleted.
+    Clients rows typed in without a ClientID first get the next free ones
+    (saved with the merges), so they are compared like the others.
     Score thresholds: dedupe_auto_score and dedupe_review_score in Settings.
 
     Example:

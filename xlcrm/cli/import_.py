@@ -60,7 +60,9 @@ def import_command(
     clients get the next ClientIDs; a record matching an existing client is
     merged into it (certain duplicate), added and listed for review (probable
     duplicate), or left out when the client already holds all of it, so
-    importing the same file twice adds nothing the second time.
+    importing the same file twice adds nothing the second time. Clients rows
+    typed in without a ClientID get the next free ones first, in the same
+    save, and are matched like the others.
 
     Example:
 

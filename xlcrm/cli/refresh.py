@@ -35,7 +35,10 @@ def refresh_command(
 ) -> None:
     """Merge duplicates, recompute lifecycle blocks and rebuild every report sheet, in one read and one save.
 
-    Duplicates are handled as by xlcrm dedupe: certain ones merged (listed on
+    Clients rows typed in without a ClientID first get the next free ones, so
+    they get a block and count like every client; a ClientID on two rows
+    counts for neither until fixed (see the Problems sheet). Duplicates are
+    handled as by xlcrm dedupe: certain ones merged (listed on
     the Merge log, undone by xlcrm unmerge), probable pairs listed on the
     Duplicates sheet, the Decisions typed there applied. Cell problems do not
     stop a refresh: they are listed on the Problems sheet, and the command

@@ -40,7 +40,7 @@ class DedupeResult:
     interaction_duplicates: list[dict[str, Any]]
     notes: list[str]
     save: SaveResult | None = None
-    assigned_ids: tuple[AssignedId, ...] = ()  # ClientIDs given to Clients rows that had none
+    assigned_ids: tuple[AssignedId, ...] = ()  # ClientIDs given to Clients rows that had none, rows as saved
 
     @property
     def merged_rows(self) -> int:
@@ -95,7 +95,8 @@ def _dedupe(path: Path, save: SaveOptions, *, dry_run: bool, now: dt.datetime | 
             ignore_lock=save.ignore_lock,
             keep_backups=save.keep_backups,
         )
-    return _dedupe_result(path, dry_run, changes, saved, filled.as_saved(changes.edits))
+    assigned = filled.assigned if dry_run else filled.as_saved(changes.edits)  # a dry run saves nothing: rows as read
+    return _dedupe_result(path, dry_run, changes, saved, assigned)
 
 
 def _dedupe_result(

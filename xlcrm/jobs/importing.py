@@ -40,7 +40,7 @@ class ImportResult:
     changed_cells: int  # cells set on rows already in the workbook
     notes: list[str] = field(default_factory=list)
     save: SaveResult | None = None
-    assigned_ids: tuple[AssignedId, ...] = ()  # ClientIDs given to Clients rows that had none
+    assigned_ids: tuple[AssignedId, ...] = ()  # ClientIDs given to Clients rows that had none, rows as saved
 
     def count(self, outcome: str) -> int:
         """The number of imported records with this ``outcome``."""

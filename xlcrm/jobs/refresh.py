@@ -91,7 +91,7 @@ class RefreshResult:
     merges: tuple[MergeSummary, ...]
     review_pairs: int  # probable duplicate pairs waiting for a Decision on the Duplicates sheet
     save: SaveResult | None  # None on a dry run
-    assigned_ids: tuple[AssignedId, ...] = ()  # ClientIDs given to Clients rows that had none
+    assigned_ids: tuple[AssignedId, ...] = ()  # ClientIDs given to Clients rows that had none, rows as saved
 
     def to_dict(self) -> dict[str, Any]:
         """The result as JSON-ready values, as ``--json`` prints it."""
@@ -226,7 +226,7 @@ def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool) ->
         merges=_merge_summaries(plan),
         review_pairs=len(plan.review) if plan else 0,
         save=saved,
-        assigned_ids=filled.as_saved(dedupe_edits),
+        assigned_ids=filled.assigned if dry_run else filled.as_saved(dedupe_edits),
     )
 
 
