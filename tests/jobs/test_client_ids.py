@@ -183,6 +183,18 @@ def test_new_ids_skip_ids_other_sheets_name_and_blank_ones_there_stay_blank(tmp_
     ]
 
 
+def test_a_client_id_cell_holding_a_formula_is_left_to_it(tmp_path: Path) -> None:
+    """A user who numbers clients by a formula keeps it: a value written there would replace the formula."""
+    path = user_workbook(tmp_path)
+    book = load_workbook(path)
+    book[CLIENTS_RU]["A4"] = '=IF(B4="","","")'  # gives nothing yet (no value cached: openpyxl computes none)
+    book.save(path)
+    result = refresh_workbook(path, today=TODAY, save=NO_BACKUPS)
+    assert [(a.cell, a.client_id) for a in result.assigned_ids] == [(f"{CLIENTS_RU}!A7", "C000003")]
+    sheet = load_workbook(path)[CLIENTS_RU]
+    assert (sheet["A4"].value, sheet["A7"].value) == ('=IF(B4="","","")', "C000003")
+
+
 @pytest.mark.parametrize("command", ["dedupe", "refresh"])
 def test_blank_ids_are_filled_before_dedupe_which_merges_a_new_client_like_any_other(
     tmp_path: Path, command: str

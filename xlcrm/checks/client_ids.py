@@ -6,7 +6,8 @@ blank ClientID the next free ID, in row order: after the last one on Clients, in
 any ID that Contacts, Interactions or the Merge log name. It then works on the workbook as if the IDs had been
 typed in: the new client is validated, deduplicated, imported into and sorted into its block like any other,
 and the IDs are written in the same save as the rest. Rows blank in every column xlcrm reads are no clients and
-get nothing; the ClientIDs of Contacts and Interactions point at clients and are never made up.
+get nothing, nor does a ClientID cell holding a formula (the user's own numbering); the ClientIDs of Contacts and
+Interactions point at clients and are never made up.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import numpy as np
 
 from xlcrm import schema
 from xlcrm.checks.normalize import as_text
+from xlcrm.xlsx.package import rows_with_formula
 from xlcrm.xlsx.reader import SheetData, WorkbookData
 from xlcrm.xlsx.refs import column_index
 from xlcrm.xlsx.report_sheet import CellValue
@@ -173,16 +175,21 @@ def fill_blank_client_ids(data: WorkbookData) -> FilledIds:
     blank = codes < 0  # every row of the frame holds a value in some column it reads
     if not blank.any():
         return FilledIds(data, (), None)
-    sequence = ClientIdSequence.for_workbook(data)
+    letter = clients.letters["client_id"]
     rows = clients.frame.index.to_numpy()[blank].tolist()
+    # A ClientID cell whose formula gives nothing yet is the user's formula's to fill: a value would replace it.
+    with_formula = rows_with_formula(data.path, clients.name, rows, column_index(letter))
+    rows = [row for row in rows if row not in with_formula]
+    if not rows:
+        return FilledIds(data, (), None)
+    sequence = ClientIdSequence.for_workbook(data)
     new_ids = [sequence.next() for _ in rows]
     assigned = tuple(
         AssignedId(clients.name, row, clients.cell("client_id", row), client_id, _shown_client(clients, row))
         for row, client_id in zip(rows, new_ids)
     )
-    letter = clients.letters["client_id"]
     edit = SheetEdit(clients.name, set_columns={letter: dict(zip(rows, new_ids))})
-    return FilledIds(data.with_sheet(schema.CLIENTS.key, _with_ids(clients, rows, new_ids, blank)), assigned, edit)
+    return FilledIds(data.with_sheet(schema.CLIENTS.key, _with_ids(clients, rows, new_ids)), assigned, edit)
 
 
 def _shown_client(clients: SheetData, row: int) -> str:
@@ -190,7 +197,7 @@ def _shown_client(clients: SheetData, row: int) -> str:
     return ", ".join(part for part in parts if part)
 
 
-def _with_ids(clients: SheetData, rows: list[int], new_ids: list[str], blank: np.ndarray) -> SheetData:
+def _with_ids(clients: SheetData, rows: list[int], new_ids: list[str]) -> SheetData:
     """The Clients sheet as read with ``new_ids`` typed into the ClientID cells of ``rows``."""
     frame = clients.frame.copy()
     frame.loc[rows, "client_id"] = new_ids
@@ -204,5 +211,6 @@ def _with_ids(clients: SheetData, rows: list[int], new_ids: list[str], blank: np
             cells[position] = client_id
             raw_rows[row - 1] = cells
     filled = dataclasses.replace(clients, frame=frame, raw_rows=raw_rows)
-    filled.keep_distinct(clients, np.ones(len(blank), dtype=bool), [key for key in frame.columns if key != "client_id"])
+    every_row = np.ones(len(frame), dtype=bool)
+    filled.keep_distinct(clients, every_row, [key for key in frame.columns if key != "client_id"])
     return filled

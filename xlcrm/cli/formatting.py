@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from xlcrm.checks.client_ids import AssignedId
+if TYPE_CHECKING:  # every command's summary imports this module: the writing machinery loads only where needed
+    from xlcrm.checks.client_ids import AssignedId
 
 # A summary lists this many merges, pairs or records; --json has them all.
 SHOWN_ITEMS = 20
