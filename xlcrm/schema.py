@@ -171,8 +171,10 @@ CLIENTS = Sheet(
             required=True,
             width=11,
             hint=(
-                "Filled by xlcrm when blank; never reuse an ID.",
-                "Заполняется xlcrm, если пусто; не используйте ID повторно.",
+                "Leave it blank for a new client: refresh, dedupe and import give it the next free ID. "
+                "Never give two clients one ID: xlcrm then counts neither.",
+                "У нового клиента оставьте пустым: refresh, dedupe и import присвоят следующий свободный ID. "
+                "Не давайте один ID двум клиентам: тогда xlcrm не считает ни одного из них.",
             ),
         ),
         C("name", "Name", "Контактное лицо", Kind.TEXT, required=True, width=26),

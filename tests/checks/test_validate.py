@@ -179,8 +179,8 @@ CELL_RULES = {
     ),
     "blank-client-id": (
         [put("clients", 1, "client_id", None), put("interactions", 2, "client_id", "C000001")],
-        "warning Clients!A3  blank-client-id  blank ClientID; xlcrm fills it in the next time it saves "
-        "the workbook (refresh)",
+        "warning Clients!A3  blank-client-id  blank ClientID; the next refresh, dedupe or import gives this row "
+        "the next free ClientID and saves it with the rest",
     ),
     "unknown-client": (
         [put("interactions", 0, "client_id", "C000099")],
@@ -250,8 +250,8 @@ RUSSIAN_RULES = {
     ),
     "blank-client-id": (
         [put("clients", 1, "client_id", None), put("interactions", 2, "client_id", "C000001")],
-        "warning Клиенты!A3  blank-client-id  blank ID клиента; xlcrm fills it in the next time it saves "
-        "the workbook (refresh)",
+        "warning Клиенты!A3  blank-client-id  blank ID клиента; the next refresh, dedupe or import gives this "
+        "row the next free ID клиента and saves it with the rest",
     ),
     "missing-value": (
         [put("interactions", 2, "type", None)],
@@ -302,7 +302,7 @@ def test_list_values_match_ignoring_case_spaces_and_yo(tmp_path: Path) -> None:
     assert run(path).output == "No problems found in clients.xlsx\n"
 
 
-def test_duplicate_client_ids_flag_each_repeat(tmp_path: Path) -> None:
+def test_a_repeated_client_id_is_one_finding_naming_every_cell(tmp_path: Path) -> None:
     path = build(
         tmp_path,
         [
@@ -314,11 +314,11 @@ def test_duplicate_client_ids_flag_each_repeat(tmp_path: Path) -> None:
     result = run(path)
     assert result.exit_code == 1
     assert result.output.splitlines() == [
-        'error   Clients!A3  duplicate-client-id  "C000001"  ClientID C000001 is already used on row 2; '
-        "every client needs its own ID",
-        'error   Clients!A4  duplicate-client-id  "C000001"  ClientID C000001 is already used on row 2; '
-        "every client needs its own ID",
-        "2 errors, 0 warnings in clients.xlsx",
+        'error   Clients!A3  duplicate-client-id  "C000001"  ClientID C000001 is on rows 2, 3 and 4 (Clients!A2, '
+        "Clients!A3, Clients!A4); every client needs its own ID. Until each row has its own, xlcrm leaves the "
+        "computed columns of these rows blank and counts them in no report; clear the ClientID of a row added by "
+        "mistake and the next refresh gives it a new one",
+        "1 error, 0 warnings in clients.xlsx",
     ]
 
 

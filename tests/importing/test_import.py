@@ -12,11 +12,12 @@ from openpyxl import Workbook, load_workbook
 
 from tests.conftest import convert_with_libreoffice
 from xlcrm import schema
+from xlcrm.checks.client_ids import id_sequence
 from xlcrm.cli.main import cli
 from xlcrm.create.template import build_workbook
 from xlcrm.dedupe.merge_log import read_merge_log, read_sheet_rows
 from xlcrm.files.safe_save import SaveOptions
-from xlcrm.importing.importer import ADDED, MERGED, REVIEW, SKIPPED, UNCHANGED, id_sequence
+from xlcrm.importing.importer import ADDED, MERGED, REVIEW, SKIPPED, UNCHANGED
 from xlcrm.importing.sources import read_source, sniff_delimiter
 from xlcrm.jobs.importing import import_rows
 from xlcrm.xlsx.reader import read_workbook

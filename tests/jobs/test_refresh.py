@@ -4,6 +4,7 @@ migration between two refreshes, refusal of broken workbooks, dry runs."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import shutil
 from pathlib import Path
@@ -16,8 +17,9 @@ from openpyxl import load_workbook
 from tests.builders import valid_records, write_records
 from tests.paths import EXAMPLE
 from xlcrm import schema
+from xlcrm.checks.findings import Code
 from xlcrm.cli.main import cli
-from xlcrm.create.demo import generate_demo
+from xlcrm.create.demo import DemoData, generate_demo
 from xlcrm.dedupe.merge_log import read_merge_log, read_sheet_rows
 from xlcrm.errors import WorkbookStructureError
 from xlcrm.files.safe_save import SaveOptions
@@ -70,6 +72,16 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return refreshed_example(tmp_path_factory.mktemp("refresh"))
 
 
+def assigned_ids(data: DemoData) -> dict[int, str]:
+    """Index in the generated Clients rows -> the ClientID refresh gives the rows generated without one: the next
+    numbers after the last ClientID, in row order, skipping those Interactions and Contacts name."""
+    clients = data.rows[schema.CLIENTS.key]
+    named = {row["client_id"] for key in (schema.INTERACTIONS.key, schema.CONTACTS.key) for row in data.rows[key]}
+    last = max(int(str(row["client_id"])[1:]) for row in clients if row["client_id"])
+    free = (f"C{number:06d}" for number in itertools.count(last + 1) if f"C{number:06d}" not in named)
+    return {index: next(free) for index, row in enumerate(clients) if not row["client_id"]}
+
+
 def planted_merges() -> dict[str, str]:
     """ClientID of each planted duplicate -> its original's, from the demo's manifest."""
     return {d.duplicate: d.original for d in generate_demo(120, 1, LOCALE, TODAY).planted_duplicates}
@@ -82,9 +94,11 @@ def raw() -> dict[str, pd.DataFrame]:
     data = generate_demo(120, 1, LOCALE, TODAY)
     merges = planted_merges()
     every = pd.DataFrame(data.rows[schema.CLIENTS.key])
+    # Rows typed without a ClientID get one and count like any other; an ID on two rows counts for neither.
+    every["client_id"] = every["client_id"].fillna(pd.Series(assigned_ids(data), dtype=object))
     copies = every[every["client_id"].isin(merges)].assign(client_id=lambda f: f["client_id"].map(merges))
     copies = copies.drop_duplicates("client_id").set_index("client_id")
-    clients = every[every["client_id"].notna() & ~every["client_id"].isin(merges)].drop_duplicates("client_id")
+    clients = every[~every["client_id"].isin(merges) & ~every["client_id"].duplicated(keep=False)].copy()
     for key in ("manager", "designation"):
         clients[key] = clients[key].fillna(clients["client_id"].map(copies[key]))
     log = pd.DataFrame(data.rows[schema.INTERACTIONS.key])
@@ -225,8 +239,9 @@ def test_problems_list_every_finding(example: Path) -> None:
     shown = table(sheet_rows(example, schema.PROBLEMS.name(LOCALE)), label("problems_heading"))
     assert shown[label("cell")].tolist() == [f.cell for f in findings]
     assert shown[label("code")].tolist() == [f.code.value for f in findings]
-    # The planted duplicates are free of mistakes: merging them loses no finding.
-    assert [f.code for f in findings] == [f.code for f in validate_workbook(EXAMPLE, today=TODAY).findings]
+    # The planted duplicates are free of mistakes: merging them loses no finding. The blank ClientIDs are filled.
+    before = validate_workbook(EXAMPLE, today=TODAY).findings
+    assert [f.code for f in findings] == [f.code for f in before if f.code is not Code.BLANK_CLIENT_ID]
 
 
 def test_agenda_sheet(example: Path, raw: dict[str, pd.DataFrame]) -> None:
@@ -254,7 +269,13 @@ def test_user_sheets_changed_only_by_merges_and_reports_added(example: Path) -> 
         rows = [[c.value for c in row[:width]] for row in old.iter_rows()]
         shown = [[c.value for c in row[:width]] for row in new.iter_rows()]
         if name == schema.CLIENTS.ru:
-            # The copies' rows are gone; the originals' blanks were filled from them and phones, emails appended.
+            # The rows without a ClientID have one; the copies' rows are gone; the originals' blanks were filled
+            # from them and phones, emails appended.
+            assigned = assigned_ids(generate_demo(120, 1, LOCALE, TODAY))
+            rows = [
+                [assigned[number - 2], *row[1:]] if number - 2 in assigned else row
+                for number, row in enumerate(rows, 1)
+            ]
             rows = [row for row in rows if row[0] not in merges]
             assert [row[0] for row in shown] == [row[0] for row in rows]
             survivors = set(merges.values())
@@ -273,7 +294,10 @@ def test_computed_columns_on_clients(example: Path, raw: dict[str, pd.DataFrame]
     assert headers == ["▸ " + c.ru for c in schema.CLIENT_COMPUTED_COLUMNS]
     keys = [c.key for c in schema.CLIENTS.columns + schema.CLIENT_COMPUTED_COLUMNS]
     shown = pd.DataFrame([[c.value for c in row] for row in sheet.iter_rows(min_row=2)], columns=keys)
-    shown = shown[shown["client_id"].notna()].drop_duplicates("client_id").set_index("client_id")
+    # A ClientID on two rows counts for neither: their computed cells stay blank.
+    repeated = shown["client_id"].duplicated(keep=False)
+    assert repeated.any() and shown.loc[repeated, [c.key for c in schema.CLIENT_COMPUTED_COLUMNS]].isna().all().all()
+    shown = shown[~repeated].set_index("client_id")
     blocks = expected_blocks(raw["clients"], raw["log"])
     assert shown["block"].to_dict() == {c: schema.block(b).label(LOCALE) for c, b in blocks.items()}
     orders = raw["log"][raw["log"]["type"] == schema.ORDER.ru].groupby("client_id")

@@ -255,23 +255,26 @@ def _client_findings(clients: SheetData, locale: str) -> Iterator[Finding]:
                 "client_id",
                 row,
                 None,
-                f"blank {header}; xlcrm fills it in the next time it saves the workbook (refresh)",
+                f"blank {header}; the next refresh, dedupe or import gives this row the next free {header} "
+                "and saves it with the rest",
             )
         texts = _texts(clients, "client_id")
-        repeated = texts.duplicated(keep="first")
-        if repeated.any():
-            first_rows = texts[~texts.duplicated(keep="first")]
-            first_row_of = dict(zip(first_rows.to_numpy(), first_rows.index))
-            for row, text in texts[repeated].items():
-                yield _finding(
-                    ERROR,
-                    Code.DUPLICATE_CLIENT_ID,
-                    clients,
-                    "client_id",
-                    cast(int, row),  # the frame's index is Excel row numbers
-                    text,
-                    f"{header} {text} is already used on row {first_row_of[text]}; every client needs its own ID",
-                )
+        repeated = texts[texts.duplicated(keep=False)]
+        # One finding per repeated ID, on its second row (the one that repeats it), naming every row that has it.
+        for text, rows in repeated.groupby(repeated, sort=False).groups.items():
+            numbers = sorted(cast(int, row) for row in rows)  # the frame's index is Excel row numbers
+            cells = ", ".join(clients.cell("client_id", row) for row in numbers)
+            yield _finding(
+                ERROR,
+                Code.DUPLICATE_CLIENT_ID,
+                clients,
+                "client_id",
+                numbers[1],
+                text,
+                f"{header} {text} is on rows {_and_list(numbers)} ({cells}); every client needs its own ID. Until "
+                "each row has its own, xlcrm leaves the computed columns of these rows blank and counts them in no "
+                f"report; clear the {header} of a row added by mistake and the next refresh gives it a new one",
+            )
     # A client may be a person or a company, but one of the two must be there to know who it is.
     names = [key for key in ("name", "company") if clients.has(key)]
     if names:
@@ -287,6 +290,11 @@ def _client_findings(clients: SheetData, locale: str) -> Iterator[Finding]:
                 None,
                 f"neither {wanted} is filled; add at least one so the client can be recognised",
             )
+
+
+def _and_list(numbers: list[int]) -> str:
+    """``30 and 301``, ``30, 301 and 412``."""
+    return ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
 
 
 def _unknown_client_findings(

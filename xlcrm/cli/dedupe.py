@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from xlcrm.cli.exit_codes import SAVING_EPILOG
-from xlcrm.cli.formatting import ALL_ITEMS, SHOWN_ITEMS, count, unknown_decision_lines
+from xlcrm.cli.formatting import ALL_ITEMS, SHOWN_ITEMS, assigned_id_lines, count, unknown_decision_lines
 from xlcrm.cli.options import (
     Output,
     errors_on_disk,
@@ -41,6 +41,8 @@ def dedupe_command(
     and logged with their original rows on the Merge log sheet. Probable pairs
     go to the Duplicates sheet with a Decision column (merge / keep apart) that
     the next run applies. Interactions entered twice are listed, not deleted.
+    Clients rows typed in without a ClientID first get the next free ones
+    (saved with the merges), so they are compared like the others.
     Score thresholds: dedupe_auto_score and dedupe_review_score in Settings.
 
     Example:
@@ -72,6 +74,7 @@ def format_dedupe(result: DedupeResult, shown: int = SHOWN_ITEMS) -> str:
     """The merges and the pairs to review, up to ``shown`` of each, then what was saved."""
     lines = []
     lines.append(f"{result.path}: {result.clients:,} clients, {result.candidate_pairs:,} candidate pairs compared")
+    lines += assigned_id_lines(result.assigned_ids, dry_run=result.dry_run, shown=shown)
     if result.merges:
         lines.append(
             f"{'Would merge' if result.dry_run else 'Merged'} {count(result.merged_rows, 'duplicate row')} "

@@ -13,7 +13,7 @@ import click
 
 from xlcrm import schema
 from xlcrm.cli.exit_codes import SAVING_EPILOG
-from xlcrm.cli.formatting import ALL_ITEMS, SHOWN_ITEMS
+from xlcrm.cli.formatting import ALL_ITEMS, SHOWN_ITEMS, assigned_id_lines
 from xlcrm.cli.options import (
     Output,
     errors_on_disk,
@@ -74,7 +74,9 @@ def import_command(
     clients get the next ClientIDs; a record matching an existing client is
     merged into it (certain duplicate), added and listed for review (probable
     duplicate), or left out when the client already holds all of it, so
-    importing the same file twice adds nothing the second time.
+    importing the same file twice adds nothing the second time. Clients rows
+    typed in without a ClientID get the next free ones first, in the same
+    save, and are matched like the others.
 
     Example:
 
@@ -121,6 +123,7 @@ def format_import(result: ImportResult, shown: int = SHOWN_ITEMS) -> str:
         origin = " [mapping file]" if item["column"] and item["origin"] == "mapping file" else ""
         lines.append(f"  {item['header']} -> {target}{origin}")
     lines.append(imported_line(result))
+    lines += assigned_id_lines(result.assigned_ids, dry_run=result.dry_run, shown=shown)
     logged = [r for r in result.records if r.merge_id]
     if logged:
         lines.append(

@@ -10,7 +10,7 @@ import click
 
 from xlcrm import schema
 from xlcrm.cli.exit_codes import SAVING_EPILOG
-from xlcrm.cli.formatting import ALL_ITEMS, SHOWN_ITEMS, count, unknown_decision_lines
+from xlcrm.cli.formatting import ALL_ITEMS, SHOWN_ITEMS, assigned_id_lines, count, unknown_decision_lines
 from xlcrm.cli.options import (
     Output,
     exit_if_errors_remain,
@@ -39,7 +39,10 @@ def refresh_command(
 ) -> None:
     """Merge duplicates, recompute lifecycle blocks and rebuild every report sheet, in one read and one save.
 
-    Duplicates are handled as by xlcrm dedupe: certain ones merged (listed on
+    Clients rows typed in without a ClientID first get the next free ones, so
+    they get a block and count like every client; a ClientID on two rows
+    counts for neither until fixed (see the Problems sheet). Duplicates are
+    handled as by xlcrm dedupe: certain ones merged (listed on
     the Merge log, undone by xlcrm unmerge), probable pairs listed on the
     Duplicates sheet, the Decisions typed there applied. Cell problems do not
     stop a refresh: they are listed on the Problems sheet, and the command
@@ -94,6 +97,7 @@ def format_refresh(result: refresh.RefreshResult, shown: int = SHOWN_ITEMS) -> s
         lines.append(
             ("Would add " if result.dry_run else "Added ") + f"columns to {clients}: " + ", ".join(result.added_columns)
         )
+    lines += assigned_id_lines(result.assigned_ids, dry_run=result.dry_run, shown=shown)
     if result.merged_clients:
         merge_log = schema.MERGE_LOG.name(locale)
         verb = "Would merge" if result.dry_run else "Merged"

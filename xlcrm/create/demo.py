@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from stdnum.ru import inn as stdnum_inn
 
 from xlcrm import schema
+from xlcrm.checks.client_ids import client_id_text
 from xlcrm.checks.findings import Code
 from xlcrm.create import demo_data as vocab
 from xlcrm.errors import UsageError
@@ -846,7 +847,7 @@ class _Builder:
                 continue
             else:
                 self.last_number += 1
-                client.client_id = f"C{self.last_number:06d}"
+                client.client_id = client_id_text(self.last_number)
             client.row["client_id"] = client.client_id
         # Sorted by creation, a repeated ID always comes after the row it was copied from.
         for client in clients:
@@ -957,7 +958,7 @@ class _Builder:
         rows = []
         for index in range(self.repeat):
             day = self._days_ago(0, 60)
-            missing = f"C{self.last_number + 1 + index * 7 + self.rng.randint(0, 6):06d}"
+            missing = client_id_text(self.last_number + 1 + index * 7 + self.rng.randint(0, 6))
             row: Row = {
                 "date": day,
                 "client_id": missing,

@@ -331,9 +331,11 @@ _SHEETS = (
         "clients",
         (
             "One row per client (a company or a person). {client_id} is the key that links the other "
-            "sheets; leave it blank for a new client and xlcrm fills it.",
+            "sheets; leave it blank for a new client: refresh, dedupe or import gives it the next free one. "
+            "Two rows with one {client_id} count for neither until one of them gets another.",
             "Одна строка на клиента (компанию или человека). {client_id} связывает остальные листы; "
-            "у нового клиента оставьте его пустым — xlcrm заполнит.",
+            "у нового клиента оставьте его пустым — refresh, dedupe или import присвоит следующий свободный. "
+            "Две строки с одним ID не учитываются, пока у одной из них не будет другого.",
         ),
     ),
     (
@@ -435,11 +437,12 @@ _RULES = (
     ),
     (
         "xlcrm never touches your own extra columns and sheets, formulas, charts, pictures, comments or macros. "
-        "In {clients}, {contacts}, {services} and {interactions} it only fills blank {client_id}s and makes the "
-        "changes you asked for, such as merging duplicates you confirmed.",
+        "In {clients}, {contacts}, {services} and {interactions} it only fills blank {client_id}s on {clients} "
+        "with the next free ones and makes the changes you asked for, such as merging duplicates you confirmed.",
         "xlcrm не трогает ваши собственные столбцы и листы, формулы, диаграммы, картинки, примечания и макросы. "
         "На листах «{clients}», «{contacts}», «{services}» и «{interactions}» он только заполняет пустые "
-        "«{client_id}» и вносит изменения, о которых вы попросили, например объединяет подтверждённые дубли.",
+        "«{client_id}» на листе «{clients}» следующими свободными и вносит изменения, о которых вы попросили, "
+        "например объединяет подтверждённые дубли.",
     ),
     (
         "Keep the headers in row 1. Column order does not matter, headers may be in English or Russian, and you "

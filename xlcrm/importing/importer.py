@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -45,6 +44,7 @@ from typing import Any, cast
 import pandas as pd
 
 from xlcrm import schema
+from xlcrm.checks.client_ids import ClientIdSequence
 from xlcrm.checks.normalize import (
     as_text,
     is_blank,
@@ -96,9 +96,6 @@ from xlcrm.xlsx.report_sheet import MAX_CELL_TEXT, CellValue, ReportSheet
 from xlcrm.xlsx.sheet_edits import SheetEdit
 
 COMMENT_JOINER = "; "
-DEFAULT_ID_PREFIX = "C"
-DEFAULT_ID_DIGITS = 6
-_CLIENT_ID = re.compile(r"^([A-Za-zА-Яа-я]*)(\d+)$")
 # Imported records are numbered from here while they are matched, apart from the sheet's Excel rows.
 _IMPORTED_ROWS = 10_000_000
 
@@ -264,43 +261,6 @@ def holds(existing: Mapping[str, object], values: Mapping[str, CellValue], regio
     return all(_same(existing.get(key), value, key, region) for key, value in values.items())
 
 
-# --- ClientIDs -------------------------------------------------------------------------------------------
-
-
-def id_sequence(ids: Iterable[object]) -> tuple[str, int, int]:
-    """(prefix, digits, last number) of the workbook's ClientIDs: new ones continue the most common prefix.
-
-    Digits is the shortest number written with that prefix: ``C000041`` pads to six, ``K12`` does not pad.
-    """
-    count: dict[str, int] = defaultdict(int)
-    digits: dict[str, int] = {}
-    last: dict[str, int] = defaultdict(int)
-    for value in ids:
-        match = _CLIENT_ID.match(as_text(value))
-        if match:
-            prefix, number = match.groups()
-            count[prefix] += 1
-            digits[prefix] = min(digits.get(prefix, len(number)), len(number))
-            last[prefix] = max(last[prefix], int(number))
-    if not count:
-        return DEFAULT_ID_PREFIX, DEFAULT_ID_DIGITS, 0
-    prefix = max(count, key=lambda p: (count[p], p == DEFAULT_ID_PREFIX))
-    return prefix, digits[prefix], last[prefix]
-
-
-class _IdMaker:
-    def __init__(self, ids: Iterable[object]):
-        self.prefix, self.digits, self.last = id_sequence(ids)
-
-    def upcoming(self) -> str:
-        """The ClientID ``next`` gives next."""
-        return f"{self.prefix}{self.last + 1:0{self.digits}d}"
-
-    def next(self) -> str:
-        self.last += 1
-        return f"{self.prefix}{self.last:0{self.digits}d}"
-
-
 # --- into Clients -----------------------------------------------------------------------------------------
 
 
@@ -388,7 +348,7 @@ def _plan_clients(
     rules = PairRules.of(matcher.records.values(), settings, read_decisions(report_rows(data, schema.DUPLICATES)))
     region = settings.phone_region
     imported = {m.column for m in mappings if m.column}
-    ids = _IdMaker(sheet.column_values("client_id"))
+    ids = ClientIdSequence.for_workbook(data)
     new_rows: dict[int, int] = {}  # matcher row of a client added by this import -> index in plan.appended
     pairs: list[Match] = []  # probable duplicates of the clients added, for review
     every_values = [record_values(row, mappings, sheet.spec, data.locale, region) for row in table.rows]

@@ -1,6 +1,8 @@
 """``xlcrm dedupe`` and ``xlcrm unmerge``: merge the duplicate clients of the workbook, or undo one merge.
 
 The merging itself is :mod:`xlcrm.dedupe.merge`'s; these jobs read the workbook, have it worked out and save it.
+Dedupe first gives the Clients rows without a ClientID the next free ones (:mod:`xlcrm.checks.client_ids`), so a
+client typed in by hand is compared and merged like any other, and saves them with the merges.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from xlcrm.checks.client_ids import AssignedId, fill_blank_client_ids
 from xlcrm.checks.findings import Finding
 from xlcrm.dedupe.merge import DedupeChanges, dedupe_changes, unmerge_changes
 from xlcrm.errors import EditRefused, MergeNotUndoable
@@ -40,6 +43,7 @@ class DedupeResult:
     save: SaveResult | None = None
     # Decisions typed on the Duplicates sheet that xlcrm did not understand: kept as typed, the pairs left as they were.
     unknown_decisions: list[Finding] = field(default_factory=list)
+    assigned_ids: tuple[AssignedId, ...] = ()  # ClientIDs given to Clients rows that had none, rows as saved
 
     @property
     def merged_rows(self) -> int:
@@ -60,6 +64,7 @@ class DedupeResult:
             "interaction_duplicates": self.interaction_duplicates,
             "notes": self.notes,
             "unknown_decisions": [finding.to_dict() for finding in self.unknown_decisions],
+            "assigned_ids": [assigned.to_dict() for assigned in self.assigned_ids],
             "save": self.save.to_dict() if self.save else None,
         }
 
@@ -82,21 +87,25 @@ def dedupe_workbook(
 @holding_workbook_lock("path")
 def _dedupe(path: Path, save: SaveOptions, *, dry_run: bool, now: dt.datetime | None) -> DedupeResult:
     data = read_workbook(path)
-    changes = dedupe_changes(data, now=now)
+    filled = fill_blank_client_ids(data)
+    changes = dedupe_changes(filled.data, now=now)
     saved = None
-    if not dry_run and changes.writes:
+    if not dry_run and (changes.writes or filled.assigned):
         saved = save_changes(
             data,
-            reports=changes.reports,
-            edits=changes.edits,
+            reports=changes.reports if changes.writes else [],
+            edits=[*filled.edits_beside(changes.edits), *changes.edits],
             output=save.output,
             ignore_lock=save.ignore_lock,
             keep_backups=save.keep_backups,
         )
-    return _dedupe_result(path, dry_run, changes, saved)
+    assigned = filled.assigned if dry_run else filled.as_saved(changes.edits)  # a dry run saves nothing: rows as read
+    return _dedupe_result(path, dry_run, changes, saved, assigned)
 
 
-def _dedupe_result(path: Path, dry_run: bool, changes: DedupeChanges, save: SaveResult | None) -> DedupeResult:
+def _dedupe_result(
+    path: Path, dry_run: bool, changes: DedupeChanges, save: SaveResult | None, assigned: tuple[AssignedId, ...]
+) -> DedupeResult:
     plan = changes.plan
     records = plan.records
     return DedupeResult(
@@ -130,6 +139,7 @@ def _dedupe_result(path: Path, dry_run: bool, changes: DedupeChanges, save: Save
         notes=changes.notes,
         save=save,
         unknown_decisions=changes.unknown_decisions,
+        assigned_ids=assigned,
     )
 
 

@@ -2,7 +2,9 @@
 duplicates.
 
 The matching is :mod:`xlcrm.importing.importer`'s; this job reads the source and the workbook, has the import worked
-out and saves it. Named ``importing`` because ``import`` is a Python keyword.
+out and saves it. The Clients rows without a ClientID get the next free ones first (:mod:`xlcrm.checks.client_ids`),
+saved with the import: records are matched against those clients too, and new clients' IDs follow theirs. Named
+``importing`` because ``import`` is a Python keyword.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from xlcrm import schema
+from xlcrm.checks.client_ids import AssignedId, fill_blank_client_ids
 from xlcrm.files.safe_save import SaveOptions, SaveResult, holding_workbook_lock
 from xlcrm.files.save import save_changes
 from xlcrm.importing.importer import OUTCOMES, RecordOutcome, import_changes
@@ -37,6 +40,7 @@ class ImportResult:
     changed_cells: int  # cells set on rows already in the workbook
     notes: list[str] = field(default_factory=list)
     save: SaveResult | None = None
+    assigned_ids: tuple[AssignedId, ...] = ()  # ClientIDs given to Clients rows that had none, rows as saved
 
     def count(self, outcome: str) -> int:
         """The number of imported records with this ``outcome``."""
@@ -55,6 +59,7 @@ class ImportResult:
             "changed_cells": self.changed_cells,
             "records": [record.to_dict() for record in self.records],
             "notes": self.notes,
+            "assigned_ids": [assigned.to_dict() for assigned in self.assigned_ids],
             "save": self.save.to_dict() if self.save else None,
         }
 
@@ -109,13 +114,16 @@ def _import(
     spec = schema.sheet_by_key(sheet)
     table = read_source(source)
     data = read_workbook(workbook)
-    changes = import_changes(table, data, spec, mapping_file=mapping_file, today=today, now=now)
+    filled = fill_blank_client_ids(data)
+    changes = import_changes(table, filled.data, spec, mapping_file=mapping_file, today=today, now=now)
+    imported = [changes.edit] if changes.edit is not None else []
+    edits = [*filled.edits_beside(imported), *imported]
     saved = None
-    if not dry_run and changes.edit is not None:
+    if not dry_run and edits:
         saved = save_changes(
             data,
             reports=changes.reports,
-            edits=[changes.edit],
+            edits=edits,
             output=save.output,
             ignore_lock=save.ignore_lock,
             keep_backups=save.keep_backups,
@@ -131,4 +139,5 @@ def _import(
         changed_cells=changes.changed_cells,
         notes=changes.notes,
         save=saved,
+        assigned_ids=filled.assigned,
     )

@@ -1,9 +1,10 @@
 """Refresh: the daily job. Read the workbook once, compute everything, save it once.
 
-dedupe → validate → lifecycle → reports → one safe save. Dedupe runs as
-``xlcrm dedupe`` would (certain duplicates merged, the Decision column of
-``▸ Duplicates`` applied, kept-apart pairs remembered), and every later stage
-sees the base as it will be saved: merged rows gone, their interactions and
+Blank ClientIDs filled → dedupe → validate → lifecycle → reports → one safe save. The rows of Clients with a
+value but no ClientID get the next free ones first (see :mod:`xlcrm.checks.client_ids`), so a client typed in by
+hand is found, merged, validated and counted like any other. Dedupe runs as ``xlcrm dedupe`` would (certain
+duplicates merged, the Decision column of ``▸ Duplicates`` applied, kept-apart pairs remembered), and every later
+stage sees the base as it will be saved: merged rows gone, their interactions and
 contacts re-pointed to the survivor, the survivor's blanks filled, rows
 numbered as they will be. Validation comes after dedupe for that reason: the
 Problems sheet then names the cells of the saved workbook. The report
@@ -11,7 +12,7 @@ sheets (Dashboard, Agenda, Managers, Services, ABC, Problems, Block history,
 and Duplicates / Merge log when dedupe has something to show) are rebuilt from
 scratch each time. On the user's sheets only the merges and the computed
 columns of Clients (``▸ Block``, ``▸ Orders`` … right of the user's columns)
-are written; every other cell stays as it was. Cell-level
+and the ClientIDs given to rows that had none are written; every other cell stays as it was. Cell-level
 problems do not stop a refresh: they are listed on the Problems sheet, and
 the result says how many errors remain (the CLI exits 1 while there are any).
 A workbook whose sheets or headers xlcrm cannot read is refused and left as it
@@ -34,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from xlcrm import schema
+from xlcrm.checks.client_ids import AssignedId, fill_blank_client_ids
 from xlcrm.checks.findings import Finding
 from xlcrm.checks.validate import check_ahead
 from xlcrm.dedupe.merge import apply_plan, load_plan, needs_duplicate_sheets, unknown_decisions, why_merged
@@ -92,6 +94,7 @@ class RefreshResult:
     save: SaveResult | None  # None on a dry run
     # Decisions typed on the Duplicates sheet that xlcrm did not understand: kept as typed, listed on Problems.
     unknown_decisions: tuple[Finding, ...] = ()
+    assigned_ids: tuple[AssignedId, ...] = ()  # ClientIDs given to Clients rows that had none, rows as saved
 
     def to_dict(self) -> dict[str, Any]:
         """The result as JSON-ready values, as ``--json`` prints it."""
@@ -112,6 +115,7 @@ class RefreshResult:
             "merges": [dataclasses.asdict(merge) for merge in self.merges],
             "review_pairs": self.review_pairs,
             "unknown_decisions": [finding.to_dict() for finding in self.unknown_decisions],
+            "assigned_ids": [assigned.to_dict() for assigned in self.assigned_ids],
             "save": self.save.to_dict() if self.save else None,
         }
 
@@ -148,7 +152,11 @@ def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool) ->
         # Before the dedupe plan, which waits for Interactions: in a big workbook they are still being read then.
         history = read_history(data.report_rows.get(schema.BLOCK_HISTORY.key, []))
         check_ahead(data)
-        plan = load_plan(data) if _can_dedupe(data) else None
+        # Every later stage works on the base with its blank ClientIDs filled: the dedupe plan finds a client typed
+        # in by hand by its new ID, and it gets its block and counts like any other. ``data`` stays as read.
+        filled = fill_blank_client_ids(data)
+        work = filled.data
+        plan = load_plan(work) if _can_dedupe(work) else None
         require_distinct_headers(data)  # after the plan, which waits for the sheets still being read anyway
         if (clients_read := data.sheet(schema.CLIENTS.key)) is not None:
             require_room_right(
@@ -157,7 +165,7 @@ def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool) ->
                 "its computed columns and the Merge log's copies of its rows",
             )
         renderer = cleanup.enter_context(ReportRenderer(helpers.take())) if helpers is not None else None
-        dedupe_edits, dedupe_sheets = _dedupe(data, plan)
+        dedupe_edits, dedupe_sheets = _dedupe(work, plan)
         # The merges' edits of sheets other than Clients are final now: a big workbook's are written meanwhile.
         final = [edit for edit in dedupe_edits if edit.sheet != data.sheets[schema.CLIENTS.key].name]
         prewritten: EditPrewriting | None = None
@@ -170,7 +178,7 @@ def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool) ->
         # the Problems sheet points at the right cells; the computed cells go back to the numbers as read, which
         # is what every edit of one save uses (write_workbook renumbers once, after the merges' deletions).
         deleted = {edit.sheet.casefold(): RowMap(edit.delete_rows) for edit in dedupe_edits if edit.delete_rows}
-        merged = _as_saved(data, dedupe_edits, deleted)
+        merged = _as_saved(work, dedupe_edits, deleted)
         analysis = analyse(merged, today)
         # A Decision xlcrm did not understand is listed on Problems at the cell it is written back into.
         decisions = unknown_decisions(dedupe_sheets, data.locale)
@@ -196,7 +204,7 @@ def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool) ->
             saved = save_changes(
                 data,
                 reports=sheets,
-                edits=[*dedupe_edits, edit],
+                edits=[*filled.edits_beside(dedupe_edits), *dedupe_edits, edit],
                 output=save.output,
                 ignore_lock=save.ignore_lock,
                 keep_backups=save.keep_backups,
@@ -224,6 +232,7 @@ def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool) ->
         review_pairs=len(plan.review) if plan else 0,
         save=saved,
         unknown_decisions=tuple(decisions),
+        assigned_ids=filled.assigned if dry_run else filled.as_saved(dedupe_edits),
     )
 
 

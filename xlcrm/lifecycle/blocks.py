@@ -70,8 +70,8 @@ LIFECYCLE_COLUMNS = (
 class Lifecycle:
     """Every client's block and the figures behind it, as of ``today``.
 
-    ``clients`` is indexed by ClientID (the first Clients row of an ID wins;
-    rows without an ID are left out) with the columns of LIFECYCLE_COLUMNS:
+    ``clients`` is indexed by ClientID (rows without an ID are left out, and so
+    are all rows of an ID on more than one row: whose would its orders be?) with the columns of LIFECYCLE_COLUMNS:
     ``row`` is the client's Excel row, ``orders``/``revenue``/``agreements``
     count the log up to today, the date columns are ``datetime64`` (NaT when
     unknown), ``next_contact`` is the Next date planned at the client's last
@@ -93,7 +93,7 @@ class Lifecycle:
 def compute_lifecycle(frames: Frames, settings: Settings, today: dt.date) -> Lifecycle:
     """Each client's lifecycle block on ``today``, with the figures that decided it."""
     clients = frames.clients[frames.clients["client_id"].notna()]
-    clients = clients[~clients["client_id"].duplicated()]
+    clients = clients[~clients["client_id"].duplicated(keep=False)]
     base = pd.DataFrame(
         {
             "row": clients.index.to_numpy(),

@@ -230,6 +230,29 @@ def row_extras(source: Path, sheet_name: str, rows: Collection[int]) -> RowExtra
         return RowExtras(_row_links(package, sheet, sheet_xml, wanted), formulas)
 
 
+def rows_with_formula(source: Path, sheet_name: str, rows: Collection[int], column: int) -> set[int]:
+    """The rows among ``rows`` of a sheet whose cell in ``column`` (0-based) holds a formula of any kind, one filled
+    down included: a value written there would replace it."""
+    wanted = set(rows)
+    found: set[int] = set()
+    if not wanted:
+        return found
+    with _opened(source, PackageParts) as package:
+        sheet = next((sheet for sheet in package.sheets() if sheet.name == sheet_name), None)
+        if sheet is None or package.entry_of(sheet.part) is None:
+            return found
+        with package.open_sheet(sheet) as handle:
+            sheet_xml = SheetXml(handle, sheet.part)
+            parser = RowParser(sheet_xml.prefix)
+            for buffer, spans, _ in RowScanner(sheet_xml.prefix, sheet.part).spans(sheet_xml.content()):
+                for start, end, number in spans:
+                    if number in wanted and parser.has_formula(buffer, start, end):
+                        cells = parser.split(buffer[start:end])[1]
+                        if any(cell.column == column and parser.has_formula(cell.data) for cell in cells):
+                            found.add(number)
+    return found
+
+
 def _row_links(
     package: PackageParts, sheet: Sheet, sheet_xml: SheetXml, wanted: set[int]
 ) -> dict[tuple[int, int], str]:

@@ -8,6 +8,7 @@ point at ``Clients!D14``.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import itertools
@@ -206,6 +207,30 @@ class WorkbookData:
         """The row a sheet's headers were found on when that is not row 1 (None: row 1, or no such sheet)."""
         sheet = self.sheets.get(key)
         return sheet.misplaced_header if sheet is not None else None
+
+    def with_sheet(self, key: str, sheet: SheetData) -> WorkbookData:
+        """The workbook as read with the sheet of schema key ``key`` replaced by ``sheet``; a sheet still being read
+        in the background stays so (see ``Sheets``)."""
+        return dataclasses.replace(self, sheets=_SheetReplaced(self.sheets, key, sheet))
+
+
+class _SheetReplaced(Mapping[str, SheetData]):
+    """``sheets`` with one of them replaced; the others are asked for only when asked for."""
+
+    def __init__(self, sheets: Mapping[str, SheetData], key: str, sheet: SheetData):
+        self._sheets, self._key, self._sheet = sheets, key, sheet
+
+    def __getitem__(self, key: str) -> SheetData:
+        return self._sheet if key == self._key else self._sheets[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._sheets
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._sheets)
+
+    def __len__(self) -> int:
+        return len(self._sheets)
 
 
 def require_distinct_headers(data: WorkbookData) -> None:

@@ -1,0 +1,350 @@
+"""Blank and repeated ClientIDs, as a user meets them: a client typed in by hand at the bottom of Clients gets the
+next free ID from refresh, dedupe and import, in the same save, and is then a client like any other; an ID on two
+rows counts for neither and is named once, with every cell, on the Problems sheet."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+
+from tests.builders import valid_records
+from tests.paths import DATA
+from xlcrm import schema
+from xlcrm.cli.main import cli
+from xlcrm.create.template import build_workbook
+from xlcrm.files.safe_save import SaveOptions
+from xlcrm.jobs.dedupe import dedupe_workbook
+from xlcrm.jobs.importing import import_rows
+from xlcrm.jobs.refresh import refresh_workbook
+from xlcrm.jobs.validate import validate_workbook
+
+TODAY = dt.date(2026, 11, 23)
+NO_BACKUPS = SaveOptions(keep_backups=0)
+COMPUTED = [schema.REPORT_MARKER + column.ru for column in schema.CLIENT_COMPUTED_COLUMNS]
+CLIENTS_RU = schema.CLIENTS.ru
+INSIDE_ROW, EMPTY_ROW, BELOW_ROW = 4, 5, 7  # Excel rows of Клиенты, see user_workbook
+
+
+def user_workbook(folder: Path, *, extra_interactions: Sequence[dict[str, object]] = ()) -> Path:
+    """The template with two clients, then edited as a user edits it: the table stretched by two rows (as Excel
+    does when one types under it) with a new client typed into its first new row and the second left empty, and
+    another new client typed on row 7, below the table after a blank row. Neither new client has a ClientID."""
+    records = valid_records("ru")
+    del records[schema.SETTINGS.key]  # the template writes its own Settings
+    records[schema.INTERACTIONS.key] += list(extra_interactions)
+    path = folder / "clients.xlsx"
+    build_workbook("ru", records, {"managers": ["Анна", "Борис"]}).save(path)
+    book = load_workbook(path)
+    sheet = book[CLIENTS_RU]
+    column = {c.key: index for index, c in enumerate(schema.CLIENTS.columns, start=1)}
+    (table,) = sheet.tables.values()
+    table.ref = table.ref.rstrip("0123456789") + str(EMPTY_ROW)  # A1:P3 -> A1:P5
+    for row, values in (
+        (INSIDE_ROW, {"name": "Иванов Иван Петрович", "company": "ООО «Вектор»", "phone": "+7 903 111-22-33"}),
+        (BELOW_ROW, {"name": "Смирнова Анна", "phone": "8 (916) 555-44-33", "manager": "Анна"}),
+    ):
+        for key, value in values.items():
+            sheet.cell(row, column[key], value)
+    book.save(path)
+    return path
+
+
+def cells(path: Path) -> dict[str, dict[str, object]]:
+    """Every cell with a value, by sheet and reference."""
+    book = load_workbook(path)
+    try:
+        return {
+            sheet.title: {cell.coordinate: cell.value for row in sheet.iter_rows() for cell in row if cell.value}
+            for sheet in book.worksheets
+        }
+    finally:
+        book.close()
+
+
+def computed(path: Path, row: int) -> dict[str, object]:
+    """The computed columns of one Clients row, by header."""
+    sheet = load_workbook(path)[CLIENTS_RU]
+    headers = {cell.value: cell.column for cell in sheet[1]}
+    return {header: sheet.cell(row, headers[header]).value for header in COMPUTED}
+
+
+def dashboard_clients(path: Path) -> int:
+    """The Total of the Clients column of the Dashboard's table of blocks."""
+    sheet = load_workbook(path, data_only=True)[schema.DASHBOARD.name("ru")]
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    start = next(i for i, row in enumerate(rows) if schema.label("by_block", "ru") in row)
+    header = rows[start + 1]
+    total = next(row for row in rows[start + 2 :] if schema.label("total", "ru") in row)
+    value = total[header.index(schema.label("clients", "ru"))]
+    assert isinstance(value, int)
+    return value
+
+
+def user_cells(held: dict[str, object]) -> dict[str, object]:
+    """The cells of the columns a user types in (A to P on Clients, before xlcrm's computed ones)."""
+    return {ref: value for ref, value in held.items() if len(ref.rstrip("0123456789")) == 1 and ref[0] <= "P"}
+
+
+def problems(path: Path) -> list[list[object]]:
+    """The rows of the Problems sheet that name a cell of Clients."""
+    rows = load_workbook(path, data_only=True)[schema.PROBLEMS.name("ru")].iter_rows(values_only=True)
+    return [list(row) for row in rows if any(isinstance(v, str) and v.startswith(f"{CLIENTS_RU}!") for v in row)]
+
+
+def assert_only_ids_and_computed_changed(before: dict[str, dict[str, object]], path: Path, ids: dict[str, str]) -> None:
+    """Every cell of the user sheets as it was, but the ClientID cells ``ids`` and the computed columns."""
+    after = cells(path)
+    for name, held in before.items():
+        shown = dict(after[name])
+        if name == CLIENTS_RU:
+            computed_letters = {ref.rstrip("0123456789") for ref, value in shown.items() if value in COMPUTED}
+            shown = {ref: value for ref, value in shown.items() if ref.rstrip("0123456789") not in computed_letters}
+            for ref, client_id in ids.items():
+                assert shown.pop(ref) == client_id
+        assert shown == held, name
+
+
+# --- blank ClientIDs ---------------------------------------------------------------------------------------
+
+
+def test_refresh_gives_clients_typed_in_by_hand_the_next_ids_in_the_same_save(tmp_path: Path) -> None:
+    path = user_workbook(tmp_path)
+    before = cells(path)
+    style_above = load_workbook(path)[CLIENTS_RU]["A3"].number_format
+
+    result = CliRunner().invoke(cli, ["refresh", str(path), "--today", TODAY.isoformat(), "--keep-backups", "0"])
+
+    assert result.exit_code == 0, result.output
+    assert (
+        "Assigned ClientIDs to 2 rows of Клиенты that had none:\n"
+        "  C000003 to row 4 (Иванов Иван Петрович, ООО «Вектор»)\n"
+        "  C000004 to row 7 (Смирнова Анна)\n"
+    ) in result.output
+    assert_only_ids_and_computed_changed(before, path, {"A4": "C000003", "A7": "C000004"})
+    sheet = load_workbook(path)[CLIENTS_RU]
+    # The cell inside the table and the one typed below it are formatted as the column's other IDs (text).
+    assert sheet["A4"].number_format == sheet["A7"].number_format == style_above == "@"
+    assert sheet["A5"].value is None  # an empty row is no client
+    # The new clients are clients like any other: a block and figures, counted on the Dashboard.
+    potential = schema.POTENTIAL.label("ru")
+    for row in (INSIDE_ROW, BELOW_ROW):
+        assert computed(path, row) == dict(zip(COMPUTED, [potential, 0, 0, None, None, None, None]))
+    assert dashboard_clients(path) == 4
+    # Nothing is left to fill: a second refresh assigns nothing and says so in no line.
+    again = CliRunner().invoke(cli, ["refresh", str(path), "--today", TODAY.isoformat(), "--keep-backups", "0"])
+    assert again.exit_code == 0 and "Assigned" not in again.output
+
+
+def test_refresh_json_and_library_name_the_assigned_cells(tmp_path: Path) -> None:
+    path = user_workbook(tmp_path)
+    dry = CliRunner().invoke(cli, ["refresh", str(path), "--today", TODAY.isoformat(), "--dry-run", "--json"])
+    assert dry.exit_code == 0, dry.output
+    expected = [
+        {
+            "sheet": CLIENTS_RU,
+            "row": 4,
+            "cell": f"{CLIENTS_RU}!A4",
+            "client_id": "C000003",
+            "client": "Иванов Иван Петрович, ООО «Вектор»",
+        },
+        {"sheet": CLIENTS_RU, "row": 7, "cell": f"{CLIENTS_RU}!A7", "client_id": "C000004", "client": "Смирнова Анна"},
+    ]
+    assert json.loads(dry.output)["assigned_ids"] == expected
+    assert load_workbook(path)[CLIENTS_RU]["A4"].value is None  # a dry run writes nothing
+
+    result = refresh_workbook(path, today=TODAY, save=NO_BACKUPS)
+    assert result.to_dict()["assigned_ids"] == expected
+    assert sum(result.blocks.values()) == 4
+    assert load_workbook(path)[CLIENTS_RU]["A7"].value == "C000004"
+
+
+def test_new_ids_skip_ids_other_sheets_name_and_blank_ones_there_stay_blank(tmp_path: Path) -> None:
+    """An order logged under C000003 before that client exists keeps pointing at nobody: the new clients are
+    C000004 and C000005, and the unknown ClientID stays a finding. A call logged without a ClientID is not given
+    one: whose would it be?"""
+    order = {"date": dt.date(2026, 1, 5), "client_id": "C000003", "type": schema.ORDER.ru, "amount": 1000}
+    call = {"date": dt.date(2026, 1, 6), "client_id": None, "type": schema.CALL_IN.ru}
+    path = user_workbook(tmp_path, extra_interactions=[order, call])
+    result = refresh_workbook(path, today=TODAY, save=NO_BACKUPS)
+    assert [a.client_id for a in result.assigned_ids] == ["C000004", "C000005"]
+    assert load_workbook(path)[schema.INTERACTIONS.ru]["B6"].value is None
+    findings = validate_workbook(path, TODAY).findings
+    assert [(f.code.value, f.cell, f.value) for f in findings] == [
+        ("unknown-client", f"{schema.INTERACTIONS.ru}!B5", "C000003"),
+        ("missing-value", f"{schema.INTERACTIONS.ru}!B6", ""),
+    ]
+
+
+def test_a_client_id_cell_holding_a_formula_is_left_to_it(tmp_path: Path) -> None:
+    """A user who numbers clients by a formula keeps it: a value written there would replace the formula."""
+    path = user_workbook(tmp_path)
+    book = load_workbook(path)
+    book[CLIENTS_RU]["A4"] = '=IF(B4="","","")'  # gives nothing yet (no value cached: openpyxl computes none)
+    book.save(path)
+    result = refresh_workbook(path, today=TODAY, save=NO_BACKUPS)
+    assert [(a.cell, a.client_id) for a in result.assigned_ids] == [(f"{CLIENTS_RU}!A7", "C000003")]
+    sheet = load_workbook(path)[CLIENTS_RU]
+    assert (sheet["A4"].value, sheet["A7"].value) == ('=IF(B4="","","")', "C000003")
+
+
+@pytest.mark.parametrize("command", ["dedupe", "refresh"])
+def test_blank_ids_are_filled_before_dedupe_which_merges_a_new_client_like_any_other(
+    tmp_path: Path, command: str
+) -> None:
+    path = user_workbook(tmp_path)
+    book = load_workbook(path)
+    sheet = book[CLIENTS_RU]
+    # Row 7 is C000001 typed in again: same person, company and phone, a new email.
+    for column, value in zip("BCEF", ["Ivan Petrov", "Romashka LLC", "+7 916 123-45-67", "petrov@mail.ru"]):
+        sheet[f"{column}{BELOW_ROW}"] = value
+    sheet[f"K{BELOW_ROW}"] = None
+    book.save(path)
+
+    result = CliRunner().invoke(cli, [command, str(path), "--keep-backups", "0"])
+
+    assert result.exit_code == 0, result.output
+    assert "Assigned ClientIDs to 2 rows of Клиенты that had none:" in result.output
+    assert "C000001 <- C000004 (" in result.output
+    book = load_workbook(path)
+    clients = book[CLIENTS_RU]
+    ids = [clients.cell(row, 1).value for row in range(2, clients.max_row + 1)]
+    assert [client_id for client_id in ids if client_id] == ["C000001", "C000002", "C000003"]
+    assert clients["F2"].value == "ivan@romashka.ru, petrov@mail.ru"
+    # The Merge log keeps the merged row with the ClientID it was given, so unmerge puts it back with it.
+    log = [list(row) for row in book[schema.MERGE_LOG.name("ru")].iter_rows(values_only=True)]
+    assert any("C000004" in row and "petrov@mail.ru" in row for row in log)
+
+
+def test_dedupe_saves_a_clean_base_only_for_its_new_ids(tmp_path: Path) -> None:
+    path = user_workbook(tmp_path)
+    sheets, before = load_workbook(path).sheetnames, cells(path)
+    result = dedupe_workbook(path, save=NO_BACKUPS)
+    assert result.save is not None and [a.client_id for a in result.assigned_ids] == ["C000003", "C000004"]
+    assert load_workbook(path).sheetnames == sheets  # no Duplicates sheet for a clean base
+    assert_only_ids_and_computed_changed(before, path, {"A4": "C000003", "A7": "C000004"})
+    again = dedupe_workbook(path, save=NO_BACKUPS)
+    assert again.save is None and again.assigned_ids == ()
+
+
+def test_import_fills_blank_ids_and_matches_records_against_those_clients(tmp_path: Path) -> None:
+    path = user_workbook(tmp_path)
+    source = tmp_path / "old.csv"
+    source.write_text(
+        "ФИО;Телефон;Компания\n"
+        "Смирнова Анна;+79165554433;\n"  # the client typed in on row 7, now with its ID
+        "Кузнецов Олег;+7 999 000-11-22;ООО «Кедр»\n",
+        encoding="utf-8",
+    )
+    before = cells(path)
+    result = CliRunner().invoke(cli, ["import", str(source), "--into", str(path), "--today", "2026-11-23", "--json"])
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.output)
+    assert [a["client_id"] for a in shown["assigned_ids"]] == ["C000003", "C000004"]
+    outcomes = [(r["outcome"], r["client_id"]) for r in shown["records"]]
+    assert outcomes == [("unchanged", "C000004"), ("added", "C000005")]
+    after = cells(path)[CLIENTS_RU]
+    assert (after["A4"], after["A7"], after["A8"], after["B8"]) == ("C000003", "C000004", "C000005", "Кузнецов Олег")
+    assert {ref: value for ref, value in after.items() if ref not in {"A4", "A7"} and not ref.endswith("8")} == (
+        before[CLIENTS_RU]
+    )
+
+    plain = CliRunner().invoke(cli, ["import", str(source), "--into", str(path), "--today", "2026-11-23"])
+    assert "Assigned" not in plain.output and "Nothing to write" in plain.output
+
+
+def test_import_into_interactions_saves_the_new_client_ids_too(tmp_path: Path) -> None:
+    path = user_workbook(tmp_path)
+    source = tmp_path / "calls.csv"
+    source.write_text("Дата;ID клиента;Тип\n01.11.2026;C000001;Входящий звонок\n", encoding="utf-8")
+    result = import_rows(source, path, sheet=schema.INTERACTIONS.key, today=TODAY, save=NO_BACKUPS)
+    assert [a.cell for a in result.assigned_ids] == [f"{CLIENTS_RU}!A4", f"{CLIENTS_RU}!A7"]
+    assert load_workbook(path)[CLIENTS_RU]["A4"].value == "C000003"
+
+
+# --- repeated ClientIDs --------------------------------------------------------------------------------------
+
+
+def test_a_repeated_id_counts_for_neither_row_and_is_named_once_with_both_cells(tmp_path: Path) -> None:
+    """C000001 has an order of 45,000. After a first refresh the user gives another client C000001 by mistake:
+    neither row may show that order, both rows' computed cells go blank, and the IDs stay as typed."""
+    path = user_workbook(tmp_path)
+    refresh_workbook(path, today=TODAY, save=NO_BACKUPS)
+    assert computed(path, 2)[COMPUTED[2]] == 45000
+    book = load_workbook(path)
+    book[CLIENTS_RU]["A7"] = "C000001"
+    book.save(path)
+    before = cells(path)
+
+    result = refresh_workbook(path, today=TODAY, save=NO_BACKUPS)
+
+    assert result.errors == 1  # the repeated ID, listed on Problems
+    for row in (2, BELOW_ROW):
+        assert computed(path, row) == dict.fromkeys(COMPUTED)
+    message = (
+        "ID клиента C000001 is on rows 2 and 7 (Клиенты!A2, Клиенты!A7); every client needs its own ID. Until each "
+        "row has its own, xlcrm leaves the computed columns of these rows blank and counts them in no report; clear "
+        "the ID клиента of a row added by mistake and the next refresh gives it a new one"
+    )
+    assert [row[:5] for row in problems(path)] == [
+        [schema.label("error", "ru"), CLIENTS_RU, f"{CLIENTS_RU}!A7", "C000001", message]
+    ]
+    # Counted nowhere: not on the Dashboard, not in the agenda, not on ABC.
+    assert dashboard_clients(path) == 2
+    for report in (schema.AGENDA, schema.ABC):
+        assert not any("C000001" in row for row in load_workbook(path)[report.name("ru")].iter_rows(values_only=True))
+    # The user's cells are as they were, C000001 twice included; only computed cells (from column Q) were cleared.
+    after = cells(path)
+    for name in (CLIENTS_RU, schema.CONTACTS.ru, schema.SERVICES.ru, schema.INTERACTIONS.ru, schema.SETTINGS.ru):
+        assert user_cells(after[name]) == user_cells(before[name]), name
+
+    validated = CliRunner().invoke(cli, ["validate", str(path), "--today", TODAY.isoformat()])
+    assert f'error   {CLIENTS_RU}!A7  duplicate-client-id  "C000001"  {message}' in validated.output.splitlines()
+
+
+# --- a workbook another program wrote ---------------------------------------------------------------------------
+
+
+def _append_client_row(source: Path, target: Path, row: int, name: str) -> None:
+    """``source`` with a row typed on Клиенты below its last one, a name only, written into the sheet's XML as
+    inline text, so every other byte stays as the other program wrote it."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        workbook = old.read("xl/workbook.xml").decode()
+        rels = old.read("xl/_rels/workbook.xml.rels").decode()
+        rid = workbook.split(f'name="{CLIENTS_RU}"', 1)[1].split('r:id="', 1)[1].split('"', 1)[0]
+        part = "xl/" + rels.split(f'Id="{rid}"', 1)[1].split('Target="', 1)[1].split('"', 1)[0].removeprefix("/xl/")
+        for item in old.infolist():
+            data = old.read(item)
+            if item.filename == part:
+                added = f'<row r="{row}"><c r="B{row}" t="inlineStr"><is><t>{name}</t></is></c></row>'
+                data = data.replace(b"</sheetData>", added.encode() + b"</sheetData>")
+            new.writestr(item, data)
+
+
+@pytest.mark.parametrize("fixture", ["libreoffice.xlsx", "excel/xlsxwriter_autofilter03.xlsx"])
+def test_a_client_typed_into_a_workbook_of_another_program_gets_the_next_id(tmp_path: Path, fixture: str) -> None:
+    path = tmp_path / "clients.xlsx"
+    shutil.copyfile(DATA / "foreign" / fixture, tmp_path / "source.xlsx")
+    last = load_workbook(tmp_path / "source.xlsx")[CLIENTS_RU].max_row
+    _append_client_row(tmp_path / "source.xlsx", path, last + 1, "Новикова Мария")
+
+    result = refresh_workbook(path, today=TODAY, save=NO_BACKUPS)
+
+    # Two clients of the fixture are merged into others on the way, so the new one moves up two rows; the result
+    # names the cell as saved.
+    sheet = load_workbook(path)[CLIENTS_RU]
+    row = next(cell.row for cell in sheet["B"] if cell.value == "Новикова Мария")
+    assert row == last - 1
+    assert [(a.cell, a.client_id) for a in result.assigned_ids] == [(f"{CLIENTS_RU}!A{row}", "C0021")]
+    assert sheet.cell(row, 1).value == "C0021"
+    assert sheet.cell(row, 1).number_format == sheet.cell(row - 1, 1).number_format
+    assert computed(path, row)[COMPUTED[0]] == schema.POTENTIAL.label("ru")
+    rows_with_data = sum(1 for values in sheet.iter_rows(min_row=2, max_col=16, values_only=True) if any(values))
+    assert dashboard_clients(path) == rows_with_data == sum(result.blocks.values())
