@@ -95,7 +95,7 @@ def test_threshold_that_is_not_a_positive_whole_number(tmp_path: Path, value: ob
             Severity.ERROR,
             Code.BAD_SETTING,
             "Settings",
-            f"Settings!B{row_of('dead_after_days')}",
+            f"Settings!C{row_of('dead_after_days')}",
             shown,
             "dead_after_days must be a whole number of 1 or more; the default 365 is used until it is fixed",
         )
@@ -110,7 +110,7 @@ def test_unknown_phone_region(tmp_path: Path) -> None:
             Severity.ERROR,
             Code.BAD_SETTING,
             "Настройки",
-            f"Настройки!B{row_of('phone_region')}",
+            f"Настройки!C{row_of('phone_region')}",
             "Россия",
             "phone_region must be a two-letter country code such as RU, KZ or BY; "
             "the default RU is used until it is fixed",
@@ -126,7 +126,7 @@ def test_regular_threshold_not_below_partner(tmp_path: Path) -> None:
             Severity.ERROR,
             Code.BAD_SETTING,
             "Settings",
-            f"Settings!B{row_of('regular_orders')}",
+            f"Settings!C{row_of('regular_orders')}",
             "10",
             "regular_orders (10) must be below partner_orders (10), otherwise no client is ever Regular",
         )
@@ -164,7 +164,7 @@ def test_custom_types_without_order_are_flagged(tmp_path: Path) -> None:
             Severity.WARNING,
             Code.BAD_SETTING,
             "Settings",
-            "Settings!E1",
+            "Settings!F1",
             "Interaction types",
             "the list has no Order and no Agreement; lifecycle blocks count orders and agreements by these types",
         )
