@@ -147,9 +147,10 @@ def client_ids_formula(locale: str) -> str:
     """
     clients = schema.CLIENTS
     letter = _letter(clients, clients.column("client_id"), absolute=True)
-    first = f"{sheet_ref(clients.name(locale))}!{letter}${LIST_FIRST_ROW}"
-    header_rows = LIST_FIRST_ROW - 1
-    return f"OFFSET({first},0,0,MAX(1,COUNTA({_whole_column(clients, 'client_id', locale)})-{header_rows}),1)"
+    # Counted from the header, which stays: a merge deletes client rows, row 2 among them.
+    header = f"{sheet_ref(clients.name(locale))}!{letter}$1"
+    below = LIST_FIRST_ROW - 1
+    return f"OFFSET({header},{below},0,MAX(1,COUNTA({_whole_column(clients, 'client_id', locale)})-{below}),1)"
 
 
 def client_name_formula(locale: str, row: int) -> str:
