@@ -52,6 +52,8 @@ class Column:
     width: int = 14
     choices: str | None = None  # key of the list (in LISTS) that feeds its dropdown
     hint: tuple[str, str] = ("", "")  # (en, ru) one-line explanation for the "How to use" sheet
+    # Only people read it (a label beside a key): a sheet without it is complete, so its absence is not reported.
+    for_people_only: bool = False
 
     def name(self, locale: str) -> str:
         """The column's header in ``locale``."""
@@ -322,7 +324,7 @@ SETTINGS = Sheet(
     "Настройки",
     (
         C("key", "Key", "Ключ", Kind.TEXT, required=True, width=22),
-        C("label", "Setting", "Настройка", Kind.TEXT, width=30),
+        C("label", "Setting", "Настройка", Kind.TEXT, width=30, for_people_only=True),
         C("value", "Value", "Значение", Kind.TEXT, required=True, width=12),
         C("description", "Description", "Описание", Kind.LONG_TEXT, width=64),
         C("managers", "Managers", "Менеджеры", Kind.TEXT, width=18),

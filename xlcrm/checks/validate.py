@@ -203,6 +203,8 @@ def _structure_findings(data: WorkbookData, spec: schema.Sheet) -> Iterator[Find
         )
         return
     for column in sheet.missing_columns:
+        if column.for_people_only:
+            continue
         yield Finding(
             ERROR if column.required else WARNING,
             Code.MISSING_COLUMN,
