@@ -469,12 +469,13 @@ def wrapped_height(text: str, width: float) -> float:
         lines += 1
         used = 0
         for word in paragraph.split():
-            needed = len(word) if used == 0 else used + 1 + len(word)
-            if needed > usable and used:
+            if used and used + 1 + len(word) > usable:
                 lines += 1
-                used = len(word)
-            else:
-                used = needed
+                used = 0
+            used = used + 1 + len(word) if used else len(word)
+            while used > usable:  # a word wider than the cell is broken across lines
+                lines += 1
+                used -= usable
     return lines * LINE_HEIGHT
 
 
