@@ -463,7 +463,7 @@ def wrapped_height(text: str, width: float) -> float:
     is set. Words are laid out as the spreadsheet breaks them, one character
     of the width kept for the cell's margins.
     """
-    usable = max(width - 1, 1)
+    usable = max(int(width) - 1, 1)
     lines = 0
     for paragraph in text.split("\n"):
         lines += 1
