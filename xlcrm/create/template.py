@@ -519,12 +519,16 @@ _SHEETS = (
     (
         "interactions",
         (
-            "Every contact with a client is one row: calls, meetings, letters, agreements, orders. An order "
-            "is a row of type {order} with its {amount}. Plan the next touch in {next_action} and "
-            "{next_date}: an overdue date turns red, today's turns yellow.",
+            "Every contact with a client is one row: calls, meetings, letters, agreements, orders. Pick the "
+            "{client_id} from the dropdown; {client_name} shows whose it is. An order is a row of type {order} "
+            "with its {amount}; money given back is a row of type {return_type} with the amount below zero. "
+            "Plan the next touch in {next_action} and {next_date}: an overdue date turns red, today's turns "
+            "yellow.",
             "Каждый контакт с клиентом — одна строка: звонки, встречи, письма, договорённости, заказы. "
-            "Заказ — строка с типом «{order}» и суммой в столбце «{amount}». Следующий шаг планируйте в "
-            "столбцах «{next_action}» и «{next_date}»: просроченная дата краснеет, сегодняшняя желтеет.",
+            "«{client_id}» выберите из списка; столбец «{client_name}» покажет, чей он. Заказ — строка с "
+            "типом «{order}» и суммой в столбце «{amount}»; возврат денег — строка с типом «{return_type}» и "
+            "суммой меньше нуля. Следующий шаг планируйте в столбцах «{next_action}» и «{next_date}»: "
+            "просроченная дата краснеет, сегодняшняя желтеет.",
         ),
     ),
     (
@@ -638,7 +642,10 @@ _KIND_HINTS: dict[Kind, tuple[str, str]] = {
     Kind.BOOL: ("{yes} or {no}, from the dropdown.", "«{yes}» или «{no}», из списка."),
     Kind.CHOICE: ("From the dropdown; the list is on {where}.", "Из выпадающего списка; список — {where}."),
 }
-_LINKED_CLIENT_ID = ("A {client_id} from the {clients} sheet.", "Значение «{client_id}» с листа «{clients}».")
+_LINKED_CLIENT_ID = (
+    "A {client_id} from the {clients} sheet, picked from the dropdown.",
+    "Значение «{client_id}» с листа «{clients}», из выпадающего списка.",
+)
 
 
 def column_hint(spec: Sheet, column: Column, locale: str) -> str:
@@ -715,6 +722,8 @@ def _names(locale: str) -> dict[str, str]:
         names.update({column.key: column.name(locale) for column in spec.columns})
     names.update(
         order=schema.ORDER.name(locale),
+        return_type=schema.RETURN.name(locale),
+        client_name=schema.CLIENT_NAME.column.name(locale),
         yes=schema.YES.name(locale),
         no=schema.NO.name(locale),
         marker=schema.REPORT_MARKER,
