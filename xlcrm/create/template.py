@@ -441,9 +441,12 @@ def _write_settings(worksheet: Worksheet, locale: str, lists: Mapping[str, Seque
     description_width = column_width(spec.column("description"), locale)
     for number in range(2, height + 2):
         for position in range(1, len(spec.columns) + 1):
-            # A row grown for its description keeps the other cells level with its first line.
+            # A row grown for its description keeps the other cells level with its first line; values sit left,
+            # away from the description, whether numbers or text.
             worksheet.cell(number, position).alignment = Alignment(
-                wrap_text=position == description_col, vertical="top"
+                horizontal="left" if position == value_col else None,
+                wrap_text=position == description_col,
+                vertical="top",
             )
         description = worksheet.cell(number, description_col).value
         if isinstance(description, str):
