@@ -601,6 +601,10 @@ FIXED_LISTS: dict[str, tuple[ListValue, ...]] = {"yes_no": (YES, NO)}
 LIST_DEFINED_NAMES: dict[str, str] = {key: f"xlcrm_{key}" for key in LIST_SOURCES}
 # Defined name over the ClientIDs of Clients, behind the ClientID dropdowns of the sheets that refer to clients.
 CLIENT_IDS_NAME = "xlcrm_client_ids"
+# Defined names over whole Clients columns, read by the Client formula of Interactions: the formula names no sheet
+# (and holds no Cyrillic), so the check of formulas that refer to Clients, before a merge deletes client rows,
+# passes its hundred thousand copies by.
+CLIENT_LOOKUP_NAMES: dict[str, str] = {key: f"xlcrm_clients_{key}" for key in ("client_id", "name", "company")}
 
 # Titles and texts of the template's entry checks: the message shown on entering a cell and the one shown when a
 # typed value is refused, (en, ru). {return_type} is the Return interaction type.
@@ -633,9 +637,10 @@ ENTRY_MESSAGES: dict[str, tuple[str, str]] = {
         "Pick the client's ID from the list; the client's name appears next to it.",
         "Выберите ID клиента из списка; рядом появится имя клиента.",
     ),
+    # No sheet name here: a sheet whose text names Clients is read whole for formulas before client rows move.
     "client_id_error": (
-        "No client has this ID on {clients}. A new client gets its ID there at the next refresh.",
-        "Клиента с таким ID нет на листе «{clients}». Новый клиент получит ID при следующем обновлении.",
+        "No client has this ID. A client added a moment ago gets its ID at the next refresh.",
+        "Клиента с таким ID нет. Только что добавленный клиент получит ID при следующем обновлении.",
     ),
 }
 

@@ -326,12 +326,10 @@ def test_create_demo_saves_the_generated_rows(tmp_path: Path) -> None:
         saved = [list(row) for row in sheet.iter_rows(min_row=2, values_only=True)]
         expected = [
             [
-                "=" + template.client_name_formula("en", number)
-                if c is schema.CLIENT_NAME.column
-                else _as_saved(row[c.key])
+                "=" + template.client_name_formula() if c is schema.CLIENT_NAME.column else _as_saved(row[c.key])
                 for c in columns
             ]
-            for number, row in enumerate(data.rows[spec.key], start=2)
+            for row in data.rows[spec.key]
         ]
         assert saved == expected
     managers = [row[0].value for row in book[schema.SETTINGS.en].iter_rows(min_row=2, min_col=5, max_col=5)]

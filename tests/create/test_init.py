@@ -256,7 +256,11 @@ def test_dropdowns_are_plain_lists_from_settings(made):
 def test_defined_names_point_at_the_lists(made):
     locale, _, book = made
     lists = template.settings_lists(locale)
-    assert set(book.defined_names) == {*schema.LIST_DEFINED_NAMES.values(), schema.CLIENT_IDS_NAME}
+    assert set(book.defined_names) == {
+        *schema.LIST_DEFINED_NAMES.values(),
+        schema.CLIENT_IDS_NAME,
+        *schema.CLIENT_LOOKUP_NAMES.values(),
+    }
     for key, name in schema.LIST_DEFINED_NAMES.items():
         formula = book.defined_names[name].attr_text
         cells = template.list_range(key, locale)
@@ -486,7 +490,11 @@ def test_libreoffice_opens_the_template_and_keeps_the_dropdowns(tmp_path, locale
     resaved = convert_with_libreoffice(path, "xlsx:Calc MS Excel 2007 XML", tmp_path / "lo")
     book = openpyxl.load_workbook(resaved)
     assert book.sheetnames == [spec.name(locale) for spec in schema.ALL_TEMPLATE_SHEETS]
-    assert set(book.defined_names) == {*schema.LIST_DEFINED_NAMES.values(), schema.CLIENT_IDS_NAME}
+    assert set(book.defined_names) == {
+        *schema.LIST_DEFINED_NAMES.values(),
+        schema.CLIENT_IDS_NAME,
+        *schema.CLIENT_LOOKUP_NAMES.values(),
+    }
     for key, name in schema.LIST_DEFINED_NAMES.items():
         assert template.list_range(key, locale) in book.defined_names[name].attr_text
     interactions = book[schema.INTERACTIONS.name(locale)]

@@ -90,6 +90,8 @@ def build_workbook(
     book.defined_names[schema.CLIENT_IDS_NAME] = DefinedName(
         schema.CLIENT_IDS_NAME, attr_text=client_ids_formula(locale)
     )
+    for key, name in schema.CLIENT_LOOKUP_NAMES.items():
+        book.defined_names[name] = DefinedName(name, attr_text=_whole_column(schema.CLIENTS, key, locale))
 
     book.active = 0
     book.properties.creator = CREATOR
@@ -153,15 +155,19 @@ def client_ids_formula(locale: str) -> str:
     return f"OFFSET({header},{below},0,MAX(1,COUNTA({_whole_column(clients, 'client_id', locale)})-{below}),1)"
 
 
-def client_name_formula(locale: str, row: int) -> str:
-    """The formula of the Client column of Interactions on ``row``: the company of its ClientID, else its name.
+def client_name_formula() -> str:
+    """The formula of the Client column of Interactions: the company of the row's ClientID, else its name.
 
-    Blank while the ClientID is blank, ``?`` when no client has it. INDEX/MATCH
-    over whole columns, which every Excel and LibreOffice version calculates.
+    Blank while the ClientID is blank, ``?`` when no client has it. INDEX/MATCH,
+    which every Excel and LibreOffice version calculates, over the whole
+    Clients columns through defined names. The row's ClientID is
+    ``INDEX($B:$B,ROW())``: every row holds the same text, which is also the
+    table's calculated-column formula, in either language.
     """
     interactions = schema.INTERACTIONS
-    client_id = f"{_letter(interactions, interactions.column('client_id'), absolute=True)}{row}"
-    ids, company, name = (_whole_column(schema.CLIENTS, key, locale) for key in ("client_id", "company", "name"))
+    client_id_column = _letter(interactions, interactions.column("client_id"), absolute=True)
+    client_id = f"INDEX({client_id_column}:{client_id_column},ROW())"
+    ids, name, company = (schema.CLIENT_LOOKUP_NAMES[key] for key in ("client_id", "name", "company"))
     found = f"MATCH({client_id},{ids},0)"
     return (
         f'IF({client_id}="","",IFERROR(IF(INDEX({company},{found})&""="",'
@@ -203,10 +209,7 @@ def _write_data_sheet(worksheet: Worksheet, spec: Sheet, locale: str, rows: Sequ
         extra = set(row) - known
         if extra:
             raise ValueError(f"{spec.key} row {number - 1} has unknown columns {sorted(extra)}")
-        values = [
-            "=" + formulas[column.key](locale, number) if column.key in formulas else row.get(column.key)
-            for column in columns
-        ]
+        values = ["=" + formulas[column.key]() if column.key in formulas else row.get(column.key) for column in columns]
         worksheet.append(values)
         formula_like.extend(
             (number, index)
@@ -241,7 +244,7 @@ def _write_data_sheet(worksheet: Worksheet, spec: Sheet, locale: str, rows: Sequ
             id=index,
             name=column.name(locale),
             calculatedColumnFormula=(
-                TableFormula(attr_text=formulas[column.key](locale, LIST_FIRST_ROW)) if column.key in formulas else None
+                TableFormula(attr_text=formulas[column.key]()) if column.key in formulas else None
             ),
         )
         for index, column in enumerate(columns, start=1)
@@ -321,7 +324,7 @@ def _add_client_id_dropdown(worksheet: Worksheet, spec: Sheet, locale: str) -> N
         showErrorMessage=True,
         errorStyle="warning",
         errorTitle=schema.entry_message("client_id_title", locale),
-        error=schema.entry_message("client_id_error", locale).format(clients=schema.CLIENTS.name(locale)),
+        error=schema.entry_message("client_id_error", locale),
     )
     validation.add(_column_range(spec, spec.column("client_id")))
     worksheet.add_data_validation(validation)
