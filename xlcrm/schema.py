@@ -52,6 +52,8 @@ class Column:
     width: int = 14
     choices: str | None = None  # key of the list (in LISTS) that feeds its dropdown
     hint: tuple[str, str] = ("", "")  # (en, ru) one-line explanation for the "How to use" sheet
+    # Only people read it (a label beside a key): a sheet without it is complete, so its absence is not reported.
+    for_people_only: bool = False
 
     def name(self, locale: str) -> str:
         """The column's header in ``locale``."""
@@ -122,7 +124,13 @@ LETTER = ListValue("letter", "Letter", "Письмо")
 MESSAGE = ListValue("message", "Message", "Сообщение")
 AGREEMENT = ListValue("agreement", "Agreement", "Договорённость")
 ORDER = ListValue("order", "Order", "Заказ")
-INTERACTION_TYPES = (CALL_IN, CALL_OUT, MEETING, LETTER, MESSAGE, AGREEMENT, ORDER)
+# Goods or money given back: its amount is typed negative and lowers revenue; it is not an order.
+RETURN = ListValue("return", "Return", "Возврат")
+INTERACTION_TYPES = (CALL_IN, CALL_OUT, MEETING, LETTER, MESSAGE, AGREEMENT, ORDER, RETURN)
+# Types whose Amount counts in revenue, with its sign: an order adds, a return (a negative amount) subtracts.
+REVENUE_TYPES = (ORDER, RETURN)
+# Types whose Amount may be below zero.
+NEGATIVE_AMOUNT_TYPES = (RETURN,)
 
 # Designations set by hand on Clients. Blank means "ordinary client".
 VIP = ListValue("vip", "VIP", "VIP")
@@ -263,14 +271,64 @@ INTERACTIONS = Sheet(
     ),
 )
 
+
+@dataclass(frozen=True)
+class FormulaColumn:
+    """A column the template fills by a formula over the column it follows; xlcrm never reads it as input.
+
+    Reading a sheet passes such a column by like a user's own column, so a
+    workbook without it is complete and a value typed over the formula
+    changes nothing xlcrm computes.
+    """
+
+    column: Column
+    after: str  # key of the input column it is placed right of
+
+
+# The client's company (its name when there is no company) next to the ClientID typed on Interactions.
+CLIENT_NAME = FormulaColumn(
+    C(
+        "client_name",
+        "Client",
+        "Клиент",
+        Kind.TEXT,
+        width=28,
+        hint=(
+            "Filled by a formula from ClientID: the client's company, or its contact person when there is no "
+            "company; ? when no client has that ID. Do not type here.",
+            "Заполняется формулой по «ID клиента»: компания клиента, а если её нет — контактное лицо; "
+            "? — если клиента с таким ID нет. Не вводите сюда ничего.",
+        ),
+    ),
+    after="client_id",
+)
+FORMULA_COLUMNS: dict[str, tuple[FormulaColumn, ...]] = {INTERACTIONS.key: (CLIENT_NAME,)}
+
+
+def template_columns(sheet: Sheet) -> tuple[Column, ...]:
+    """The columns of a sheet as the template lays them out: its input columns, each formula column after its own."""
+    formulas = FORMULA_COLUMNS.get(sheet.key, ())
+    laid_out: list[Column] = []
+    for column in sheet.columns:
+        laid_out.append(column)
+        laid_out.extend(formula.column for formula in formulas if formula.after == column.key)
+    return tuple(laid_out)
+
+
+def is_formula_column(sheet: Sheet, column: Column) -> bool:
+    """Whether the template fills this column of the sheet by formula."""
+    return any(formula.column is column for formula in FORMULA_COLUMNS.get(sheet.key, ()))
+
+
 SETTINGS = Sheet(
     "settings",
     "Settings",
     "Настройки",
     (
         C("key", "Key", "Ключ", Kind.TEXT, required=True, width=22),
+        C("label", "Setting", "Настройка", Kind.TEXT, width=30, for_people_only=True),
         C("value", "Value", "Значение", Kind.TEXT, required=True, width=12),
-        C("description", "Description", "Описание", Kind.LONG_TEXT, width=52),
+        C("description", "Description", "Описание", Kind.LONG_TEXT, width=64),
         C("managers", "Managers", "Менеджеры", Kind.TEXT, width=18),
         C("interaction_types", "Interaction types", "Типы взаимодействий", Kind.TEXT, width=20),
         C("sources", "Sources", "Источники", Kind.TEXT, width=18),
@@ -372,14 +430,26 @@ CLIENT_COMPUTED_COLUMNS = (
 
 @dataclass(frozen=True)
 class Setting:
+    """A key of the Settings sheet: its default, its human label and its description, in both languages."""
+
     key: str
     default: int | str
     en: str
     ru: str
+    label_en: str
+    label_ru: str
 
     def description(self, locale: str) -> str:
         """The setting's description in ``locale``."""
         return self.ru if locale == "ru" else self.en
+
+    def label(self, locale: str) -> str:
+        """The setting's name for people in ``locale``, shown next to its key."""
+        return self.label_ru if locale == "ru" else self.label_en
+
+    def spellings(self) -> tuple[str, ...]:
+        """Every text that names the setting on the sheet: its key (also with spaces) and its labels."""
+        return (self.key, self.key.replace("_", " "), self.label_en, self.label_ru)
 
 
 SETTINGS_KEYS = (
@@ -388,42 +458,56 @@ SETTINGS_KEYS = (
         10,
         "Orders from which a client is a Partner (block 6).",
         "Заказов, начиная с которых клиент — Партнёр (блок 6).",
+        "Orders to become a Partner",
+        "Заказов до Партнёра",
     ),
     Setting(
         "regular_orders",
         3,
         "Orders from which a client is Regular (block 5).",
         "Заказов, начиная с которых клиент — Постоянный (блок 5).",
+        "Orders to become Regular",
+        "Заказов до Постоянного",
     ),
     Setting(
         "dead_after_days",
         365,
         "Days without orders or contact after which a client is Dead (block 1).",
         "Дней без заказов и контактов, после которых клиент — «мёртвый» (блок 1).",
+        "Days of silence before Dead",
+        "Дней тишины до «мёртвого»",
     ),
     Setting(
         "phone_region",
         "RU",
         "Country used for phone numbers typed without a + prefix (ISO code).",
         "Страна для телефонов без «+» (код ISO).",
+        "Country of phone numbers",
+        "Страна телефонов",
     ),
     Setting(
         "birthday_days",
         14,
         "How many days ahead the agenda lists birthdays.",
         "За сколько дней повестка показывает дни рождения.",
+        "Birthdays ahead, days",
+        "Дни рождения вперёд, дней",
     ),
     Setting(
         "dedupe_auto_score",
         80,
         "Duplicate score (1-100) from which two clients are merged without asking.",
         "Оценка сходства (1-100), начиная с которой дубли объединяются без вопросов.",
+        "Merge duplicates from score",
+        "Объединять дубли от оценки",
     ),
     Setting(
         "dedupe_review_score",
         50,
         "Duplicate score (1-100) from which a pair goes to the Duplicates sheet for review.",
         "Оценка сходства (1-100), начиная с которой пара попадает на лист «Дубли» на проверку.",
+        "Review duplicates from score",
+        "Проверять дубли от оценки",
     ),
 )
 
@@ -517,6 +601,56 @@ FIXED_LISTS: dict[str, tuple[ListValue, ...]] = {"yes_no": (YES, NO)}
 
 # Defined names used by list validations, so the dropdowns follow a list that grows.
 LIST_DEFINED_NAMES: dict[str, str] = {key: f"xlcrm_{key}" for key in LIST_SOURCES}
+# Defined name over the ClientIDs of Clients, behind the ClientID dropdowns of the sheets that refer to clients.
+CLIENT_IDS_NAME = "xlcrm_client_ids"
+# Defined names over whole Clients columns, read by the Client formula of Interactions: the formula names no sheet
+# (and holds no Cyrillic), so the check of formulas that refer to Clients, before a merge deletes client rows,
+# passes its hundred thousand copies by.
+CLIENT_LOOKUP_NAMES: dict[str, str] = {key: f"xlcrm_clients_{key}" for key in ("client_id", "name", "company")}
+
+# Titles and texts of the template's entry checks: the message shown on entering a cell and the one shown when a
+# typed value is refused, (en, ru). {return_type} is the Return interaction type.
+ENTRY_MESSAGES: dict[str, tuple[str, str]] = {
+    "date_title": ("Date", "Дата"),
+    "date_prompt": ("A date, for example 31.12.2025.", "Дата, например 31.12.2025."),
+    "date_error": (
+        "Not a date. Type a date such as 31.12.2025, not a word such as «yesterday».",
+        "Это не дата. Введите дату, например 31.12.2025, а не слово вроде «вчера».",
+    ),
+    "amount_title": ("Amount", "Сумма"),
+    "amount_prompt": (
+        "A number without a currency sign, for example 24000. Below zero only for a {return_type}.",
+        "Число без знака валюты, например 24000. Меньше нуля — только у типа «{return_type}».",
+    ),
+    "amount_error": (
+        "Type the amount as a number, for example 24000, not a word such as «negotiable». "
+        "A negative amount is allowed only for a {return_type}.",
+        "Введите сумму числом, например 24000, а не словом вроде «договорная». "
+        "Отрицательная сумма — только у типа «{return_type}».",
+    ),
+    "price_title": ("Price", "Цена"),
+    "price_prompt": ("A number without a currency sign, for example 24000.", "Число без знака валюты, например 24000."),
+    "price_error": (
+        "Type the price as a number of 0 or more, for example 24000.",
+        "Введите цену числом не меньше 0, например 24000.",
+    ),
+    "client_id_title": ("Client", "Клиент"),
+    "client_id_prompt": (
+        "Pick the client's ID from the list; the client's name appears next to it.",
+        "Выберите ID клиента из списка; рядом появится имя клиента.",
+    ),
+    # No sheet name here: a sheet whose text names Clients is read whole for formulas before client rows move.
+    "client_id_error": (
+        "No client has this ID. A client added a moment ago gets its ID at the next refresh.",
+        "Клиента с таким ID нет. Только что добавленный клиент получит ID при следующем обновлении.",
+    ),
+}
+
+
+def entry_message(key: str, locale: str) -> str:
+    """A text of the template's entry checks in ``locale``."""
+    en, ru = ENTRY_MESSAGES[key]
+    return ru if locale == "ru" else en
 
 
 # --- report wording ----------------------------------------------------------------

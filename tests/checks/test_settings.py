@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from openpyxl import load_workbook
 
-from tests.builders import settings_records, valid_records, write_records
+from tests.builders import (
+    record_rows,
+    settings_records,
+    sheets_from_records,
+    valid_records,
+    write_records,
+    write_workbook,
+)
 from xlcrm import schema
 from xlcrm.checks.findings import Code, Finding, Severity
 from xlcrm.checks.settings import Settings, builtin_list, read_settings
+from xlcrm.cli.main import cli
 from xlcrm.xlsx.reader import read_workbook
 
 
@@ -95,7 +105,7 @@ def test_threshold_that_is_not_a_positive_whole_number(tmp_path: Path, value: ob
             Severity.ERROR,
             Code.BAD_SETTING,
             "Settings",
-            f"Settings!B{row_of('dead_after_days')}",
+            f"Settings!C{row_of('dead_after_days')}",
             shown,
             "dead_after_days must be a whole number of 1 or more; the default 365 is used until it is fixed",
         )
@@ -110,7 +120,7 @@ def test_unknown_phone_region(tmp_path: Path) -> None:
             Severity.ERROR,
             Code.BAD_SETTING,
             "Настройки",
-            f"Настройки!B{row_of('phone_region')}",
+            f"Настройки!C{row_of('phone_region')}",
             "Россия",
             "phone_region must be a two-letter country code such as RU, KZ or BY; "
             "the default RU is used until it is fixed",
@@ -126,7 +136,7 @@ def test_regular_threshold_not_below_partner(tmp_path: Path) -> None:
             Severity.ERROR,
             Code.BAD_SETTING,
             "Settings",
-            f"Settings!B{row_of('regular_orders')}",
+            f"Settings!C{row_of('regular_orders')}",
             "10",
             "regular_orders (10) must be below partner_orders (10), otherwise no client is ever Regular",
         )
@@ -164,7 +174,7 @@ def test_custom_types_without_order_are_flagged(tmp_path: Path) -> None:
             Severity.WARNING,
             Code.BAD_SETTING,
             "Settings",
-            "Settings!E1",
+            "Settings!F1",
             "Interaction types",
             "the list has no Order and no Agreement; lifecycle blocks count orders and agreements by these types",
         )
@@ -195,3 +205,69 @@ def test_settings_sheet_with_headers_lower_down_is_ignored(tmp_path: Path) -> No
     settings, findings = read(path)
     assert findings == []  # validation reports the misplaced header row once
     assert settings == Settings(services=("Consulting", "Audit"))
+
+
+# --- keys and their human labels -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("locale", ["en", "ru"])
+def test_the_template_labels_every_key_next_to_it_and_reads_back_its_defaults(tmp_path: Path, locale: str) -> None:
+    path = tmp_path / "clients.xlsx"
+    result = CliRunner().invoke(cli, ["init", str(path), "--locale", locale])
+    assert result.exit_code == 0, result.output
+    rows = list(load_workbook(path)[schema.SETTINGS.name(locale)].iter_rows(min_row=1, max_col=3, values_only=True))
+    assert rows[0] == tuple(schema.SETTINGS.column(k).name(locale) for k in ("key", "label", "value"))
+    assert rows[1 : 1 + len(schema.SETTINGS_KEYS)] == [
+        (item.key, item.label(locale), item.default) for item in schema.SETTINGS_KEYS
+    ]
+    assert rows[1][1] == ("Заказов до Партнёра" if locale == "ru" else "Orders to become a Partner")
+    settings, findings = read(path)
+    assert findings == []
+    assert {item.key: getattr(settings, item.key) for item in schema.SETTINGS_KEYS} == {
+        item.key: item.default for item in schema.SETTINGS_KEYS
+    }
+
+
+def test_a_setting_is_found_by_its_key_or_by_its_label_in_either_language(tmp_path: Path) -> None:
+    records = valid_records("ru")
+    records[schema.SETTINGS.key] = [
+        {"key": None, "label": "Заказов до Партнёра", "value": 12},  # the key deleted: the label names it
+        {"key": None, "label": "  orders to become regular ", "value": 4},  # an English label in a Russian book
+        {"key": "Дней тишины до «мёртвого»", "value": 200},  # a label typed into the Key column
+        {"key": "birthday_days", "label": "Страна телефонов", "value": 7},  # the key wins over a wrong label
+    ]
+    settings, findings = read(write_records(tmp_path / "clients.xlsx", "ru", records))
+    assert findings == []
+    assert (settings.partner_orders, settings.regular_orders, settings.dead_after_days) == (12, 4, 200)
+    assert (settings.birthday_days, settings.phone_region) == (7, "RU")
+
+
+def test_an_unknown_or_repeated_label_is_a_warning_on_the_label_cell(tmp_path: Path) -> None:
+    records = valid_records("en")
+    records[schema.SETTINGS.key] = [
+        {"key": "partner_orders", "label": "Orders to become a Partner", "value": 8},
+        {"key": None, "label": "Colour of the sheet", "value": "red"},
+        {"key": None, "label": "Заказов до Партнёра", "value": 20},
+    ]
+    settings, findings = read(write_records(tmp_path / "clients.xlsx", "en", records))
+    assert settings.partner_orders == 8
+    assert [(f.severity, f.cell, f.value) for f in findings] == [
+        (Severity.WARNING, "Settings!B3", "Colour of the sheet"),
+        (Severity.WARNING, "Settings!B4", "Заказов до Партнёра"),
+    ]
+    assert findings[1].message == "partner_orders is set again; the value on row 2 is used"
+
+
+def test_a_workbook_from_before_the_labels_is_read_by_its_keys(tmp_path: Path) -> None:
+    """Key | Value | Description, as xlcrm wrote Settings before the Setting column existed."""
+    sheets = sheets_from_records("ru", valid_records("ru"))
+    old_columns = [c.key for c in schema.SETTINGS.columns if c.key != "label"]
+    old_rows = [{"key": "partner_orders", "value": 15, "description": "…"}, {"key": "dead after days", "value": 90}]
+    sheets[schema.SETTINGS.ru] = record_rows(schema.SETTINGS, "ru", old_rows, old_columns)
+    path = write_workbook(tmp_path / "clients.xlsx", sheets)
+    assert "Настройка" not in [cell.value for cell in load_workbook(path)[schema.SETTINGS.ru][1]]
+    settings, findings = read(path)
+    assert findings == []
+    assert (settings.partner_orders, settings.dead_after_days) == (15, 90)
+    result = CliRunner().invoke(cli, ["validate", str(path), "--json"])
+    assert not [f for f in json.loads(result.output)["findings"] if f["sheet"] == schema.SETTINGS.ru]

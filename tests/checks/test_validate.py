@@ -23,8 +23,8 @@ from xlcrm.jobs.validate import validate_workbook
 TODAY = dt.date(2026, 11, 23)
 Edit = Callable[[Records], None]
 
-TYPES_EN = "Call in, Call out, Meeting, Letter, Message, Agreement, Order"
-TYPES_RU = "Входящий звонок, Исходящий звонок, Встреча, Письмо, Сообщение, Договорённость, Заказ"
+TYPES_EN = "Call in, Call out, Meeting, Letter, Message, Agreement, Order, Return"
+TYPES_RU = "Входящий звонок, Исходящий звонок, Встреча, Письмо, Сообщение, Договорённость, Заказ, Возврат"
 
 
 def put(sheet: str, index: int, column: str, value: object) -> Edit:
@@ -130,7 +130,7 @@ CELL_RULES = {
     ),
     "negative-amount": (
         [put("interactions", 1, "amount", -45000)],
-        'error   Interactions!E3  negative-amount  "-45000"  a negative amount; amounts cannot be below zero',
+        'error   Interactions!E3  negative-amount  "-45000"  a negative amount; only a Return may be below zero',
     ),
     "text-amount": (
         [put("interactions", 1, "amount", "45 000 руб.")],
@@ -222,7 +222,7 @@ CELL_RULES = {
     ),
     "bad-setting": (
         [put("settings", 0, "value", "ten")],
-        'error   Settings!B2  bad-setting  "ten"  partner_orders must be a whole number of 1 or more; '
+        'error   Settings!C2  bad-setting  "ten"  partner_orders must be a whole number of 1 or more; '
         "the default 10 is used until it is fixed",
     ),
 }
@@ -381,7 +381,7 @@ def test_findings_follow_sheet_row_and_column_order(tmp_path: Path) -> None:
         ],
     )
     cells = [f.cell for f in validate_workbook(path, today=TODAY).findings]
-    assert cells == ["Clients!D2", "Clients!M2", "Clients!F3", "Interactions!A2", "Interactions!J2", "Settings!B2"]
+    assert cells == ["Clients!D2", "Clients!M2", "Clients!F3", "Interactions!A2", "Interactions!J2", "Settings!C2"]
 
 
 # --- sheets and headers ------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from xlcrm import schema
 from xlcrm.checks.findings import Code
 from xlcrm.checks.normalize import parse_date, parse_emails, parse_inn, parse_phones
 from xlcrm.cli.main import cli
-from xlcrm.create import demo
+from xlcrm.create import demo, template
 from xlcrm.create.demo import DemoData, generate_demo
 from xlcrm.errors import UsageError
 from xlcrm.jobs.demo import create_demo
@@ -40,7 +40,7 @@ def data() -> DemoData:
 def planted_cells(data: DemoData, sheet: schema.Sheet) -> set[tuple[int, str]]:
     """(row index in data.rows, column key) of every planted mistake on ``sheet``."""
     name = schema.sheet_by_key(sheet.key).name(data.locale)
-    letters = {chr(65 + index): column.key for index, column in enumerate(sheet.columns)}
+    letters = {chr(65 + index): column.key for index, column in enumerate(schema.template_columns(sheet))}
     cells = set()
     for mistake in data.planted_mistakes:
         match = re.fullmatch(r"'?(.+?)'?!([A-Z])([0-9]+)", mistake.cell)
@@ -83,8 +83,9 @@ def test_another_seed_or_today_gives_other_data() -> None:
 def test_both_locales_tell_the_same_story_in_their_own_words() -> None:
     ru, en = generate_demo(120, 3, "ru", TODAY), generate_demo(120, 3, "en", TODAY)
     assert [r["name"] for r in ru.rows[CLIENTS]] == [r["name"] for r in en.rows[CLIENTS]]
-    assert {r["type"] for r in ru.rows[INTERACTIONS]} >= {v.ru for v in schema.INTERACTION_TYPES}
-    assert {r["type"] for r in en.rows[INTERACTIONS]} >= {v.en for v in schema.INTERACTION_TYPES}
+    logged = [v for v in schema.INTERACTION_TYPES if v is not schema.RETURN]  # the demo's clients return nothing
+    assert {r["type"] for r in ru.rows[INTERACTIONS]} >= {v.ru for v in logged}
+    assert {r["type"] for r in en.rows[INTERACTIONS]} >= {v.en for v in logged}
     assert {m.cell.split("!")[0] for m in en.planted_mistakes} == {schema.CLIENTS.en, schema.INTERACTIONS.en}
     assert {m.cell.split("!")[0] for m in ru.planted_mistakes} == {schema.CLIENTS.ru, schema.INTERACTIONS.ru}
 
@@ -363,11 +364,18 @@ def test_create_demo_saves_the_generated_rows(tmp_path: Path) -> None:
     book = openpyxl.load_workbook(result.path)
     for spec in (schema.CLIENTS, schema.CONTACTS, schema.SERVICES, schema.INTERACTIONS):
         sheet = book[spec.name("en")]
-        assert [cell.value for cell in sheet[1]] == [column.en for column in spec.columns]
+        columns = schema.template_columns(spec)
+        assert [cell.value for cell in sheet[1]] == [column.en for column in columns]
         saved = [list(row) for row in sheet.iter_rows(min_row=2, values_only=True)]
-        expected = [[_as_saved(row[c.key]) for c in spec.columns] for row in data.rows[spec.key]]
+        expected = [
+            [
+                "=" + template.client_name_formula() if c is schema.CLIENT_NAME.column else _as_saved(row[c.key])
+                for c in columns
+            ]
+            for row in data.rows[spec.key]
+        ]
         assert saved == expected
-    managers = [row[0].value for row in book[schema.SETTINGS.en].iter_rows(min_row=2, min_col=4, max_col=4)]
+    managers = [row[0].value for row in book[schema.SETTINGS.en].iter_rows(min_row=2, min_col=5, max_col=5)]
     assert [m for m in managers if m] == data.lists["managers"]
     assert result.clients == 40 and result.interactions == len(data.rows[INTERACTIONS])
 

@@ -46,7 +46,7 @@ def made(request, tmp_path_factory) -> tuple[str, Path, openpyxl.Workbook]:
 
 
 def letter(spec: schema.Sheet, key: str) -> str:
-    return column_letter(spec.columns.index(spec.column(key)))
+    return column_letter(schema.template_columns(spec).index(spec.column(key)))
 
 
 # --- the CLI ------------------------------------------------------------------------
@@ -180,12 +180,13 @@ def test_data_sheets_are_tables_with_headers_in_the_locale(made):
     locale, _, book = made
     for spec in template.DATA_SHEETS:
         sheet = book[spec.name(locale)]
-        assert [cell.value for cell in sheet[1]] == [c.name(locale) for c in spec.columns]
+        columns = schema.template_columns(spec)
+        assert [cell.value for cell in sheet[1]] == [c.name(locale) for c in columns]
         table = sheet.tables[spec.table_name]
-        assert table.ref == f"A1:{column_letter(len(spec.columns) - 1)}2"
+        assert table.ref == f"A1:{column_letter(len(columns) - 1)}2"
         assert table.autoFilter is not None and table.autoFilter.ref == table.ref
         assert table.tableStyleInfo.name == template.TABLE_STYLE
-        assert [column.name for column in table.tableColumns] == [c.name(locale) for c in spec.columns]
+        assert [column.name for column in table.tableColumns] == [c.name(locale) for c in columns]
         assert sheet.freeze_panes == "A2"
         assert sheet.auto_filter.ref is None  # a sheet filter beside a table makes Excel repair the file
         header = sheet["A1"]
@@ -196,7 +197,7 @@ def test_column_widths_fit(made):
     locale, _, book = made
     for spec in template.DATA_SHEETS + (schema.SETTINGS,):
         sheet = book[spec.name(locale)]
-        for index, column in enumerate(spec.columns):
+        for index, column in enumerate(schema.template_columns(spec)):
             width = sheet.column_dimensions[column_letter(index)].width
             assert width == template.column_width(column, locale) >= column.width
             assert width >= max(len(word) for word in column.name(locale).split()) + template.FILTER_BUTTON_WIDTH
@@ -209,7 +210,7 @@ def test_whole_columns_carry_date_money_and_text_formats(made):
     formatted = 0
     for spec in template.DATA_SHEETS:
         sheet = book[spec.name(locale)]
-        for index, column in enumerate(spec.columns):
+        for index, column in enumerate(schema.template_columns(spec)):
             expected = column.number_format or "General"
             assert sheet.column_dimensions[column_letter(index)].number_format == expected, (spec.key, column.key)
             formatted += column.number_format is not None
@@ -226,7 +227,12 @@ def test_dropdowns_are_plain_lists_from_settings(made):
     seen = set()
     for spec in template.DATA_SHEETS:
         sheet = book[spec.name(locale)]
-        validations = {str(v.sqref): v for v in sheet.data_validations.dataValidation}
+        # The ClientID dropdown and the date and amount checks are tested on their own.
+        validations = {
+            str(v.sqref): v
+            for v in sheet.data_validations.dataValidation
+            if v.type == "list" and v.formula1 != schema.CLIENT_IDS_NAME
+        }
         for column in schema.list_columns(spec):
             col = letter(spec, column.key)
             validation = validations.pop(f"{col}2:{col}{template.LAST_ROW}")
@@ -250,7 +256,11 @@ def test_dropdowns_are_plain_lists_from_settings(made):
 def test_defined_names_point_at_the_lists(made):
     locale, _, book = made
     lists = template.settings_lists(locale)
-    assert set(book.defined_names) == set(schema.LIST_DEFINED_NAMES.values())
+    assert set(book.defined_names) == {
+        *schema.LIST_DEFINED_NAMES.values(),
+        schema.CLIENT_IDS_NAME,
+        *schema.CLIENT_LOOKUP_NAMES.values(),
+    }
     for key, name in schema.LIST_DEFINED_NAMES.items():
         formula = book.defined_names[name].attr_text
         cells = template.list_range(key, locale)
@@ -271,7 +281,7 @@ def test_settings_lists_hold_the_builtin_spellings(made):
     locale, _, book = made
     sheet = book[schema.SETTINGS.name(locale)]
     column = {c.key: index + 1 for index, c in enumerate(schema.SETTINGS.columns)}
-    assert [sheet.cell(r, column["interaction_types"]).value for r in range(2, 9)] == [
+    assert [sheet.cell(r, column["interaction_types"]).value for r in range(2, 2 + len(schema.INTERACTION_TYPES))] == [
         t.name(locale) for t in schema.INTERACTION_TYPES
     ]
     assert [sheet.cell(r, column["managers"]).value for r in (2, 3)] == list(schema.DEFAULT_MANAGERS[locale])
@@ -312,9 +322,12 @@ def test_how_to_use_explains_sheets_commands_and_every_column(made):
     # The column guide lists each data sheet, then its columns, with what to enter.
     guide = labels[labels.index("Столбцы" if locale == "ru" else "Columns") + 1 :]
     assert guide == [
-        name for spec in template.DATA_SHEETS for name in (spec.name(locale), *(c.name(locale) for c in spec.columns))
+        name
+        for spec in template.DATA_SHEETS
+        for name in (spec.name(locale), *(c.name(locale) for c in schema.template_columns(spec)))
     ]
-    hints = {row[0]: row[1] for row in sheet.iter_rows(min_row=sheet.max_row - 9, values_only=True)}
+    last = len(schema.template_columns(schema.INTERACTIONS))
+    hints = {row[0]: row[1] for row in sheet.iter_rows(min_row=sheet.max_row - last + 1, values_only=True)}
     assert "31.12.2025" in hints[schema.INTERACTIONS.column("date").name(locale)]
     assert not hints[schema.INTERACTIONS.column("result").name(locale)]
     if locale == "ru":
@@ -336,8 +349,10 @@ def test_template_reads_back_without_missing_columns(tmp_path, locale):
     data = read_workbook(init(tmp_path, locale))
     assert data.locale == locale
     assert set(data.sheets) == {spec.key for spec in schema.USER_SHEETS}
-    for sheet in data.sheets.values():
-        assert sheet.missing_columns == [] and sheet.extra_columns == [] and sheet.header_clashes == []
+    for key, sheet in data.sheets.items():
+        assert sheet.missing_columns == [] and sheet.header_clashes == []
+        # A column filled by formula is no input: xlcrm passes it by like a column of the user's own.
+        assert sheet.extra_columns == [f.column.name(locale) for f in schema.FORMULA_COLUMNS.get(key, ())]
     assert not any(sheet.misplaced_header for sheet in data.sheets.values())
     for spec in template.DATA_SHEETS:
         assert data.sheets[spec.key].frame.empty
@@ -475,14 +490,21 @@ def test_libreoffice_opens_the_template_and_keeps_the_dropdowns(tmp_path, locale
     resaved = convert_with_libreoffice(path, "xlsx:Calc MS Excel 2007 XML", tmp_path / "lo")
     book = openpyxl.load_workbook(resaved)
     assert book.sheetnames == [spec.name(locale) for spec in schema.ALL_TEMPLATE_SHEETS]
-    assert set(book.defined_names) == set(schema.LIST_DEFINED_NAMES.values())
+    assert set(book.defined_names) == {
+        *schema.LIST_DEFINED_NAMES.values(),
+        schema.CLIENT_IDS_NAME,
+        *schema.CLIENT_LOOKUP_NAMES.values(),
+    }
     for key, name in schema.LIST_DEFINED_NAMES.items():
         assert template.list_range(key, locale) in book.defined_names[name].attr_text
     interactions = book[schema.INTERACTIONS.name(locale)]
     formulas = {v.formula1 for v in interactions.data_validations.dataValidation if v.type == "list"}
-    assert formulas == {schema.LIST_DEFINED_NAMES[k] for k in ("interaction_types", "services", "managers")}
+    assert formulas == {
+        *(schema.LIST_DEFINED_NAMES[k] for k in ("interaction_types", "services", "managers")),
+        schema.CLIENT_IDS_NAME,
+    }
     assert all(not v.showDropDown for v in interactions.data_validations.dataValidation)
-    assert interactions.tables[schema.INTERACTIONS.table_name].ref == "A1:J2"
+    assert interactions.tables[schema.INTERACTIONS.table_name].ref == "A1:K2"
     next_date = letter(schema.INTERACTIONS, "next_date")
     assert interactions.column_dimensions[next_date].number_format.lower().replace("\\", "") == "dd.mm.yyyy"
     assert any("TODAY()" in r.formula[0] for cf in interactions.conditional_formatting for r in cf.rules)

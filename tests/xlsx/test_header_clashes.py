@@ -15,6 +15,7 @@ from xlcrm import schema
 from xlcrm.cli.main import cli
 from xlcrm.dedupe.merge_log import read_merge_log, read_sheet_rows
 from xlcrm.jobs.demo import create_demo
+from xlcrm.xlsx.refs import column_letter
 
 TODAY = dt.date(2026, 11, 23)
 
@@ -101,7 +102,8 @@ def test_a_second_interactions_client_id_column_stops_a_refresh(demo: Path, tmp_
     path = with_column(demo, tmp_path / "d.xlsx", "Взаимодействия", "ID клиента", {2: "C000001"})
     original = path.read_bytes()
     code, output = run("refresh", str(path), "--today", "2026-11-23")
-    assert code == 1 and output.startswith("Error: Взаимодействия!B1 and Взаимодействия!K1 both head ID клиента")
+    added = column_letter(len(schema.template_columns(schema.INTERACTIONS)))  # right of the template's columns
+    assert code == 1 and output.startswith(f"Error: Взаимодействия!B1 and Взаимодействия!{added}1 both head ID клиента")
     assert path.read_bytes() == original
 
 

@@ -413,7 +413,7 @@ def test_a_formula_filled_down_on_another_sheet_is_checked_for_every_row_it_fill
     notes = next(
         name
         for name, data in entries(path).items()
-        if name.startswith("xl/worksheets/sheet") and b"<f>" in data and CLIENTS.encode() in data
+        if name.startswith("xl/worksheets/sheet") and f"<f>{CLIENTS}!".encode() in data
     )
 
     def filled_down(data: bytes) -> bytes:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import pandas as pd
 import phonenumbers
 
 from xlcrm import schema
@@ -94,24 +95,33 @@ def read_settings(data: WorkbookData) -> tuple[Settings, list[Finding]]:
 
 
 def _key_values(sheet: SheetData, findings: list[Finding]) -> dict[str, tuple[object, int]]:
-    """Known keys with usable values and their rows; the first row wins when a key is set twice."""
-    if not (sheet.has("key") and sheet.has("value")):
+    """Known keys with usable values and their rows; the first row wins when a key is set twice.
+
+    A row names its setting by its Key cell, or by its Setting label when the
+    key is blank; either may hold the key (``partner_orders``, or with spaces)
+    or the label in either language. Sheets written before the label column
+    existed are read by their keys alone.
+    """
+    if not sheet.has("value") or not (sheet.has("key") or sheet.has("label")):
         return {}
-    known = {schema.fold(item.key): item for item in schema.SETTINGS_KEYS}
-    # People retype "partner_orders" as "partner orders"; both mean the same setting.
-    known.update({schema.fold(item.key.replace("_", " ")): item for item in schema.SETTINGS_KEYS})
+    known = {schema.fold(spelling): item for item in schema.SETTINGS_KEYS for spelling in item.spellings()}
     seen: dict[str, int] = {}
     result: dict[str, tuple[object, int]] = {}
-    rows = sheet.frame[sheet.frame["key"].notna()]
-    for row, key_cell, raw in zip(rows.index, rows["key"], rows["value"]):
-        item = known.get(schema.fold(key_cell))
+    keys = sheet.column_values("key")
+    names = keys.where(keys.notna(), sheet.column_values("label"))
+    named_by = pd.Series("key", index=keys.index).where(keys.notna(), "label")
+    rows = names.notna()
+    for row, name, column, raw in zip(
+        names.index[rows], names[rows], named_by[rows], sheet.column_values("value")[rows]
+    ):
+        item = known.get(schema.fold(name))
         if item is None:
             findings.append(
                 _finding(
                     Severity.WARNING,
                     sheet,
-                    sheet.cell("key", row),
-                    key_cell,
+                    sheet.cell(column, row),
+                    name,
                     "not a setting xlcrm knows, so it is ignored; known settings: "
                     + ", ".join(s.key for s in schema.SETTINGS_KEYS),
                 )
@@ -122,8 +132,8 @@ def _key_values(sheet: SheetData, findings: list[Finding]) -> dict[str, tuple[ob
                 _finding(
                     Severity.WARNING,
                     sheet,
-                    sheet.cell("key", row),
-                    key_cell,
+                    sheet.cell(column, row),
+                    name,
                     f"{item.key} is set again; the value on row {seen[item.key]} is used",
                 )
             )

@@ -133,7 +133,8 @@ def validate_data(data: WorkbookData, today: dt.date) -> ValidationReport:
         for column in spec.columns:
             check = _cell_check(column, settings, data.locale, today)
             if check is not None and sheet.has(column.key):
-                findings.extend(_bad_cell_findings(sheet, column, check))
+                below_zero_allowed = _negative_amount_rows(sheet) if column.kind is Kind.MONEY else None
+                findings.extend(_bad_cell_findings(sheet, column, check, below_zero_allowed))
     findings.sort(key=_position)
     return ValidationReport(data.path, data.locale, findings, today)
 
@@ -202,6 +203,8 @@ def _structure_findings(data: WorkbookData, spec: schema.Sheet) -> Iterator[Find
         )
         return
     for column in sheet.missing_columns:
+        if column.for_people_only:
+            continue
         yield Finding(
             ERROR if column.required else WARNING,
             Code.MISSING_COLUMN,
@@ -363,7 +366,9 @@ def _cell_check(column: Column, settings: Settings, locale: str, today: dt.date)
     if column.kind is Kind.DATE:
         return partial(_check_date, future_before=today if column.key == "birthday" else None)
     if column.kind is Kind.MONEY:
-        return _check_amount
+        # An interaction's amount may be below zero on a return's row (_negative_amount_rows); a price never is.
+        below_zero = _RETURNS_ONLY if column is schema.INTERACTIONS.column("amount") else _NEVER_BELOW_ZERO
+        return partial(_check_amount, below_zero=below_zero)
     if column.kind is Kind.NUMBER:
         return _check_number
     return None
@@ -444,12 +449,17 @@ def _spoken_date(day: dt.date) -> str:
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
-def _check_amount(value: object) -> _Problem | None:
+_NEVER_BELOW_ZERO = "a negative amount; amounts cannot be below zero"
+_RETURNS_ONLY = "a negative amount; only a Return may be below zero"
+
+
+def _check_amount(value: object, below_zero: str) -> _Problem | None:
+    """Whether the value is an amount of 0 or more; ``below_zero`` says why a negative one is wrong."""
     result = parse_amount(value)
     if result.amount is None:
         return _Problem(ERROR, Code.BAD_AMOUNT, "not a number; type the amount as a number")
     if result.amount < 0:
-        return _Problem(ERROR, Code.NEGATIVE_AMOUNT, "a negative amount; amounts cannot be below zero")
+        return _Problem(ERROR, Code.NEGATIVE_AMOUNT, below_zero)
     if result.from_text:
         return _Problem(
             WARNING,
@@ -510,18 +520,37 @@ def _not_in_list_message(list_key: str, choices: tuple[str, ...], locale: str) -
 # --- running checks over columns ---------------------------------------------------------
 
 
-def _bad_cell_findings(sheet: SheetData, column: Column, check: _CellCheck) -> Iterator[Finding]:
+def _bad_cell_findings(
+    sheet: SheetData, column: Column, check: _CellCheck, below_zero_allowed: np.ndarray | None = None
+) -> Iterator[Finding]:
+    """A finding per cell of the column that fails ``check``, except negative amounts on the allowed rows."""
     codes, distinct = sheet.distinct(column.key)
     problems = [check(value) for value in distinct]
     bad_codes = [code for code, problem in enumerate(problems) if problem is not None]
     if not bad_codes:
         return
     bad = np.isin(codes, bad_codes)
+    if below_zero_allowed is not None:
+        negative = [code for code in bad_codes if cast(_Problem, problems[code]).code is Code.NEGATIVE_AMOUNT]
+        bad &= ~(np.isin(codes, negative) & below_zero_allowed)
     raw = sheet.column_values(column.key).to_numpy(dtype=object)
     for row, value, code in zip(sheet.frame.index[bad], raw[bad], codes[bad]):
         problem = problems[code]
         assert problem is not None
         yield _finding(problem.severity, problem.code, sheet, column.key, row, value, problem.message)
+
+
+def _negative_amount_rows(sheet: SheetData) -> np.ndarray:
+    """Whether each row's Type (either language) may have an amount below zero: a return's may."""
+    if not sheet.has("type"):
+        return np.zeros(len(sheet.frame.index), dtype=bool)
+    codes, distinct = sheet.distinct("type")
+    allowed = [
+        code
+        for code, value in enumerate(distinct)
+        if schema.match_list_value(value, schema.NEGATIVE_AMOUNT_TYPES) is not None
+    ]
+    return np.isin(codes, allowed)
 
 
 def _texts(sheet: SheetData, column_key: str) -> pd.Series:

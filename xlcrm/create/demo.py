@@ -1152,7 +1152,7 @@ class _Builder:
         planted = []
         for mistake in self.mistakes:
             rank, number = positions[id(mistake.row)]
-            index = [c.key for c in mistake.sheet.columns].index(mistake.column)
+            index = [c.key for c in schema.template_columns(mistake.sheet)].index(mistake.column)
             cell = f"{sheet_ref(mistake.sheet.name(self.locale))}!{column_letter(index)}{number}"
             value = mistake.row[mistake.column]
             text = "" if value is None else value.isoformat() if isinstance(value, dt.date) else str(value)

@@ -10,14 +10,16 @@ below the data gets them too, in Excel and in LibreOffice alike.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Literal
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.properties import PageSetupProperties
-from openpyxl.worksheet.table import Table, TableStyleInfo
+from openpyxl.worksheet.table import Table, TableColumn, TableFormula, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlcrm import schema
@@ -43,6 +45,9 @@ _HEADER_FONT = Font(bold=True, color="FFFFFF")
 _HEADER_FILL = PatternFill("solid", fgColor="4472C4")
 _LIST_HEADER_FILL = PatternFill("solid", fgColor="70AD47")
 _HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="center")
+# A column filled by formula: a paler header and grey italics, so nobody types over it.
+_FORMULA_HEADER_FILL = PatternFill("solid", fgColor="8EA9DB")
+_FORMULA_FONT = Font(italic=True, color="595959")
 _TITLE_FONT = Font(bold=True, size=14)
 _SECTION_FONT = Font(bold=True, size=12)
 _BOLD = Font(bold=True)
@@ -76,11 +81,18 @@ def build_workbook(
         worksheet = book.create_sheet(spec.name(locale))
         _write_data_sheet(worksheet, spec, locale, rows.get(spec.key, ()))
         _add_dropdowns(worksheet, spec, locale)
+        _add_client_id_dropdown(worksheet, spec, locale)
+        _add_entry_checks(worksheet, spec, locale)
         _add_highlights(worksheet, spec)
     _write_settings(book.create_sheet(schema.SETTINGS.name(locale)), locale, settings_lists(locale, lists))
     _write_how_to(book.create_sheet(schema.HOW_TO.name(locale)), locale)
     for key, name in schema.LIST_DEFINED_NAMES.items():
         book.defined_names[name] = DefinedName(name, attr_text=list_name_formula(key, locale))
+    book.defined_names[schema.CLIENT_IDS_NAME] = DefinedName(
+        schema.CLIENT_IDS_NAME, attr_text=client_ids_formula(locale)
+    )
+    for key, name in schema.CLIENT_LOOKUP_NAMES.items():
+        book.defined_names[name] = DefinedName(name, attr_text=_whole_column(schema.CLIENTS, key, locale))
     for worksheet in book.worksheets:
         set_up_printing(worksheet, header_row=worksheet.title != schema.HOW_TO.name(locale))
 
@@ -110,7 +122,7 @@ def settings_lists(locale: str, overrides: Mapping[str, Sequence[str]] | None = 
 def list_range(key: str, locale: str) -> str:
     """The cells a dropdown list is read from, e.g. ``Settings!$D$2:$D$2001``."""
     source = schema.LIST_SOURCES[key]
-    letter = column_letter(source.sheet.columns.index(source.column))
+    letter = column_letter(schema.template_columns(source.sheet).index(source.column))
     last = LIST_FIRST_ROW + LIST_CAPACITY - 1
     return f"{sheet_ref(source.sheet.name(locale))}!${letter}${LIST_FIRST_ROW}:${letter}${last}"
 
@@ -129,6 +141,58 @@ def list_name_formula(key: str, locale: str) -> str:
     return f"{first}:INDEX({cells},{last_filled})"
 
 
+def client_ids_formula(locale: str) -> str:
+    """Formula of the defined name behind the ClientID dropdowns: the filled ClientIDs of Clients.
+
+    OFFSET over COUNTA grows with every ID added below the last one, costs a
+    count of one column (not a million-row array formula as
+    :func:`list_name_formula` would over the whole sheet), and Excel and
+    LibreOffice evaluate it alike. A blank ClientID between filled ones ends
+    the list early by one: refresh fills blank IDs.
+    """
+    clients = schema.CLIENTS
+    letter = _letter(clients, clients.column("client_id"), absolute=True)
+    # Counted from the header, which stays: a merge deletes client rows, row 2 among them.
+    header = f"{sheet_ref(clients.name(locale))}!{letter}$1"
+    below = LIST_FIRST_ROW - 1
+    return f"OFFSET({header},{below},0,MAX(1,COUNTA({_whole_column(clients, 'client_id', locale)})-{below}),1)"
+
+
+def client_name_formula() -> str:
+    """The formula of the Client column of Interactions: the company of the row's ClientID, else its name.
+
+    Blank while the ClientID is blank, ``?`` when no client has it. INDEX/MATCH,
+    which every Excel and LibreOffice version calculates, over the whole
+    Clients columns through defined names. The row's ClientID is
+    ``INDEX($B:$B,ROW())``: every row holds the same text, which is also the
+    table's calculated-column formula, in either language.
+    """
+    interactions = schema.INTERACTIONS
+    client_id_column = _letter(interactions, interactions.column("client_id"), absolute=True)
+    client_id = f"INDEX({client_id_column}:{client_id_column},ROW())"
+    ids, name, company = (schema.CLIENT_LOOKUP_NAMES[key] for key in ("client_id", "name", "company"))
+    found = f"MATCH({client_id},{ids},0)"
+    return (
+        f'IF({client_id}="","",IFERROR(IF(INDEX({company},{found})&""="",'
+        f'INDEX({name},{found})&"",INDEX({company},{found})&""),"?"))'
+    )
+
+
+def _letter(spec: Sheet, column: Column, absolute: bool = False) -> str:
+    """The column's letter as the template lays the sheet out, ``$C`` when absolute."""
+    letter = column_letter(schema.template_columns(spec).index(column))
+    return f"${letter}" if absolute else letter
+
+
+def _whole_column(spec: Sheet, key: str, locale: str) -> str:
+    """``Clients!$A:$A``: a whole column of the template, sheet-qualified."""
+    letter = _letter(spec, spec.column(key), absolute=True)
+    return f"{sheet_ref(spec.name(locale))}!{letter}:{letter}"
+
+
+_FORMULAS = {schema.CLIENT_NAME.column.key: client_name_formula}
+
+
 def column_width(column: Column, locale: str) -> int:
     """The schema width, widened when a word of the header would hide under the filter button."""
     longest_word = max(len(word) for word in column.name(locale).split())
@@ -139,21 +203,21 @@ def column_width(column: Column, locale: str) -> int:
 
 
 def _write_data_sheet(worksheet: Worksheet, spec: Sheet, locale: str, rows: Sequence[Mapping[str, object]]) -> None:
-    columns = spec.columns
+    columns = schema.template_columns(spec)
     _write_header(worksheet, [c.name(locale) for c in columns])
-    keys = [c.key for c in columns]
-    known = set(keys)
+    formulas = {c.key: _FORMULAS[c.key] for c in columns if schema.is_formula_column(spec, c)}
+    known = {c.key for c in spec.columns}
     formula_like: list[tuple[int, int]] = []
     for number, row in enumerate(rows, start=2):
         extra = set(row) - known
         if extra:
             raise ValueError(f"{spec.key} row {number - 1} has unknown columns {sorted(extra)}")
-        values = [row.get(key) for key in keys]
+        values = ["=" + formulas[column.key]() if column.key in formulas else row.get(column.key) for column in columns]
         worksheet.append(values)
         formula_like.extend(
             (number, index)
-            for index, value in enumerate(values, start=1)
-            if isinstance(value, str) and value.startswith("=")
+            for index, (column, value) in enumerate(zip(columns, values), start=1)
+            if isinstance(value, str) and value.startswith("=") and column.key not in formulas
         )
     # Text such as "=)" in a comment is data, not a formula.
     for number, index in formula_like:
@@ -169,9 +233,25 @@ def _write_data_sheet(worksheet: Worksheet, spec: Sheet, locale: str, rows: Sequ
             dimension.number_format = column.number_format
             for (cell,) in worksheet.iter_rows(min_row=2, max_row=len(rows) + 1, min_col=index, max_col=index):
                 cell.number_format = column.number_format
+        if column.key in formulas:
+            worksheet.cell(1, index).fill = _FORMULA_HEADER_FILL
+            dimension.font = _FORMULA_FONT
+            for (cell,) in worksheet.iter_rows(min_row=2, max_row=len(rows) + 1, min_col=index, max_col=index):
+                cell.font = _FORMULA_FONT
 
     ref = f"A1:{column_letter(len(columns) - 1)}{last_data_row}"
-    table = Table(displayName=spec.table_name, ref=ref)
+    table = Table(displayName=spec.table_name, ref=ref, autoFilter=AutoFilter(ref=ref))
+    # A calculated column: Excel copies the formula into every row the table grows by.
+    table.tableColumns = [
+        TableColumn(
+            id=index,
+            name=column.name(locale),
+            calculatedColumnFormula=(
+                TableFormula(attr_text=formulas[column.key]()) if column.key in formulas else None
+            ),
+        )
+        for index, column in enumerate(columns, start=1)
+    ]
     table.tableStyleInfo = TableStyleInfo(
         name=TABLE_STYLE, showRowStripes=True, showColumnStripes=False, showFirstColumn=False, showLastColumn=False
     )
@@ -190,7 +270,7 @@ def _write_header(worksheet: Worksheet, names: Sequence[str], list_from: int | N
 
 
 def _column_range(spec: Sheet, column: Column) -> str:
-    letter = column_letter(spec.columns.index(column))
+    letter = _letter(spec, column)
     return f"{letter}2:{letter}{LAST_ROW}"
 
 
@@ -226,6 +306,90 @@ def _add_dropdowns(worksheet: Worksheet, spec: Sheet, locale: str) -> None:
         )
         validation.add(_column_range(spec, column))
         worksheet.add_data_validation(validation)
+
+
+def _add_client_id_dropdown(worksheet: Worksheet, spec: Sheet, locale: str) -> None:
+    """The ClientIDs of Clients as a dropdown on a sheet that refers to clients.
+
+    A typed ID that is not in the list is questioned, not refused: a client
+    typed on Clients a minute ago gets its ID only at the next refresh.
+    """
+    if spec is schema.CLIENTS or "client_id" not in {c.key for c in spec.columns}:
+        return
+    validation = DataValidation(
+        type="list",
+        formula1=schema.CLIENT_IDS_NAME,
+        allow_blank=True,
+        showDropDown=False,
+        showInputMessage=True,
+        promptTitle=schema.entry_message("client_id_title", locale),
+        prompt=schema.entry_message("client_id_prompt", locale),
+        showErrorMessage=True,
+        errorStyle="warning",
+        errorTitle=schema.entry_message("client_id_title", locale),
+        error=schema.entry_message("client_id_error", locale),
+    )
+    validation.add(_column_range(spec, spec.column("client_id")))
+    worksheet.add_data_validation(validation)
+
+
+# Dates Excel can hold: serial 1 (1 January 1900) to 31 December 9999.
+_FIRST_DATE, _LAST_DATE = 1, 2_958_465
+# Below any amount a return will ever have: the lower bound of a return's Amount.
+_LOWEST_AMOUNT = "-1E+15"
+
+
+def _add_entry_checks(worksheet: Worksheet, spec: Sheet, locale: str) -> None:
+    """Date columns take dates only, money columns numbers only (below zero only on a return's row)."""
+    for column in spec.columns:
+        if column.kind is Kind.DATE:
+            validation = _entry_check("date", locale, "date", "between", str(_FIRST_DATE), str(_LAST_DATE))
+        elif column.kind is Kind.MONEY:
+            kind = "amount" if spec is schema.INTERACTIONS else "price"
+            validation = _entry_check(kind, locale, "decimal", "greaterThanOrEqual", _lowest_amount(spec))
+        else:
+            continue
+        validation.add(_column_range(spec, column))
+        worksheet.add_data_validation(validation)
+
+
+def _lowest_amount(spec: Sheet) -> str:
+    """0, or on Interactions a formula that lowers the bound on a row whose Type is a return (either language)."""
+    if spec is not schema.INTERACTIONS:
+        return "0"
+    type_cell = f"${_letter(spec, spec.column('type'))}{LIST_FIRST_ROW}"
+    is_return = ",".join(f'{type_cell}="{spelling}"' for spelling in schema.RETURN.spellings())
+    return f"IF(OR({is_return}),{_LOWEST_AMOUNT},0)"
+
+
+def _entry_check(
+    texts: str,
+    locale: str,
+    kind: Literal["date", "decimal"],
+    operator: Literal["between", "greaterThanOrEqual"],
+    formula1: str,
+    formula2: str | None = None,
+) -> DataValidation:
+    """A date or number check that shows what to type on entering the cell and refuses anything else.
+
+    ``texts`` picks the messages: "date", "amount" or "price".
+    """
+    title = schema.entry_message(f"{texts}_title", locale)
+    return_type = schema.RETURN.name(locale)
+    return DataValidation(
+        type=kind,
+        operator=operator,
+        formula1=formula1,
+        formula2=formula2,
+        allow_blank=True,
+        showInputMessage=True,
+        promptTitle=title,
+        prompt=schema.entry_message(f"{texts}_prompt", locale).format(return_type=return_type),
+        showErrorMessage=True,
+        errorStyle="stop",
+        errorTitle=title,
+        error=schema.entry_message(f"{texts}_error", locale).format(return_type=return_type),
+    )
 
 
 def _add_highlights(worksheet: Worksheet, spec: Sheet) -> None:
@@ -292,14 +456,15 @@ def _write_settings(worksheet: Worksheet, locale: str, lists: Mapping[str, Seque
     first_list = 1 + min(spec.columns.index(spec.column(key)) for key in lists)
     _write_header(worksheet, [c.name(locale) for c in spec.columns], list_from=first_list)
     height = max(len(schema.SETTINGS_KEYS), *(len(values) for values in lists.values()))
-    key_col, value_col, description_col = (
-        1 + spec.columns.index(spec.column(k)) for k in ("key", "value", "description")
+    key_col, label_col, value_col, description_col = (
+        1 + spec.columns.index(spec.column(k)) for k in ("key", "label", "value", "description")
     )
     for offset in range(height):
         row: list[str | int | None] = [None] * len(spec.columns)
         if offset < len(schema.SETTINGS_KEYS):
             item = schema.SETTINGS_KEYS[offset]
             row[key_col - 1] = item.key
+            row[label_col - 1] = item.label(locale)
             row[value_col - 1] = item.default
             row[description_col - 1] = item.description(locale)
         for key, values in lists.items():
@@ -308,9 +473,48 @@ def _write_settings(worksheet: Worksheet, locale: str, lists: Mapping[str, Seque
         worksheet.append(row)
     for index, column in enumerate(spec.columns):
         worksheet.column_dimensions[column_letter(index)].width = column_width(column, locale)
-    for (cell,) in worksheet.iter_rows(min_row=2, max_row=height + 1, min_col=description_col, max_col=description_col):
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    description_width = column_width(spec.column("description"), locale)
+    for number in range(2, height + 2):
+        for position in range(1, len(spec.columns) + 1):
+            # A row grown for its description keeps the other cells level with its first line; values sit left,
+            # away from the description, whether numbers or text.
+            worksheet.cell(number, position).alignment = Alignment(
+                horizontal="left" if position == value_col else None,
+                wrap_text=position == description_col,
+                vertical="top",
+            )
+        description = worksheet.cell(number, description_col).value
+        if isinstance(description, str):
+            worksheet.row_dimensions[number].height = wrapped_height(description, description_width)
     worksheet.freeze_panes = "A2"
+
+
+# Points per line of text in the default 11-point font, as Excel and LibreOffice space them.
+LINE_HEIGHT = 15
+
+
+def wrapped_height(text: str, width: float) -> float:
+    """Row height (points) that shows ``text`` wrapped in a column ``width`` characters wide.
+
+    LibreOffice does not grow a row to its wrapped text when it opens a file
+    written by openpyxl, so wrapped text ran over the rows below: the height
+    is set. Words are laid out as the spreadsheet breaks them, one character
+    of the width kept for the cell's margins.
+    """
+    usable = max(int(width) - 1, 1)
+    lines = 0
+    for paragraph in text.split("\n"):
+        lines += 1
+        used = 0
+        for word in paragraph.split():
+            if used and used + 1 + len(word) > usable:
+                lines += 1
+                used = 0
+            used = used + 1 + len(word) if used else len(word)
+            while used > usable:  # a word wider than the cell is broken across lines
+                lines += 1
+                used -= usable
+    return lines * LINE_HEIGHT
 
 
 # --- How to use ------------------------------------------------------------------------
@@ -355,12 +559,16 @@ _SHEETS = (
     (
         "interactions",
         (
-            "Every contact with a client is one row: calls, meetings, letters, agreements, orders. An order "
-            "is a row of type {order} with its {amount}. Plan the next touch in {next_action} and "
-            "{next_date}: an overdue date turns red, today's turns yellow.",
+            "Every contact with a client is one row: calls, meetings, letters, agreements, orders. Pick the "
+            "{client_id} from the dropdown; {client_name} shows whose it is. An order is a row of type {order} "
+            "with its {amount}; money given back is a row of type {return_type} with the amount below zero. "
+            "Plan the next touch in {next_action} and {next_date}: an overdue date turns red, today's turns "
+            "yellow.",
             "Каждый контакт с клиентом — одна строка: звонки, встречи, письма, договорённости, заказы. "
-            "Заказ — строка с типом «{order}» и суммой в столбце «{amount}». Следующий шаг планируйте в "
-            "столбцах «{next_action}» и «{next_date}»: просроченная дата краснеет, сегодняшняя желтеет.",
+            "«{client_id}» выберите из списка; столбец «{client_name}» покажет, чей он. Заказ — строка с "
+            "типом «{order}» и суммой в столбце «{amount}»; возврат денег — строка с типом «{return_type}» и "
+            "суммой меньше нуля. Следующий шаг планируйте в столбцах «{next_action}» и «{next_date}»: "
+            "просроченная дата краснеет, сегодняшняя желтеет.",
         ),
     ),
     (
@@ -475,7 +683,10 @@ _KIND_HINTS: dict[Kind, tuple[str, str]] = {
     Kind.BOOL: ("{yes} or {no}, from the dropdown.", "«{yes}» или «{no}», из списка."),
     Kind.CHOICE: ("From the dropdown; the list is on {where}.", "Из выпадающего списка; список — {where}."),
 }
-_LINKED_CLIENT_ID = ("A {client_id} from the {clients} sheet.", "Значение «{client_id}» с листа «{clients}».")
+_LINKED_CLIENT_ID = (
+    "A {client_id} from the {clients} sheet, picked from the dropdown.",
+    "Значение «{client_id}» с листа «{clients}», из выпадающего списка.",
+)
 
 
 def column_hint(spec: Sheet, column: Column, locale: str) -> str:
@@ -493,11 +704,15 @@ def column_hint(spec: Sheet, column: Column, locale: str) -> str:
     return " ".join(part for part in parts if part)
 
 
+HOW_TO_LABEL_WIDTH = 30
+HOW_TO_TEXT_WIDTH = 100
+
+
 def _write_how_to(worksheet: Worksheet, locale: str) -> None:
-    """Two columns: a label and its text; the text wraps, and both Excel and LibreOffice size the rows to it."""
+    """Two columns: a label and its text; the text wraps, and its row is as high as the wrapped text."""
     names = _names(locale)
-    worksheet.column_dimensions["A"].width = 30
-    worksheet.column_dimensions["B"].width = 100
+    worksheet.column_dimensions["A"].width = HOW_TO_LABEL_WIDTH
+    worksheet.column_dimensions["B"].width = HOW_TO_TEXT_WIDTH
     worksheet.sheet_view.showGridLines = False
 
     def line(label: str | None, text: str | None = None, font: Font | None = None) -> None:
@@ -507,6 +722,8 @@ def _write_how_to(worksheet: Worksheet, locale: str) -> None:
             worksheet.cell(row, 1).font = font
         worksheet.cell(row, 1).alignment = Alignment(vertical="top")
         worksheet.cell(row, 2).alignment = Alignment(wrap_text=True, vertical="top")
+        if text:
+            worksheet.row_dimensions[row].height = wrapped_height(text, HOW_TO_TEXT_WIDTH)
 
     def section(heading: tuple[str, str]) -> None:
         worksheet.append([])
@@ -535,7 +752,7 @@ def _write_how_to(worksheet: Worksheet, locale: str) -> None:
         line(spec.name(locale), None, _HEADER_FONT)
         for cell in worksheet[worksheet.max_row]:
             cell.fill = _HEADER_FILL
-        for column in spec.columns:
+        for column in schema.template_columns(spec):
             line(column.name(locale), column_hint(spec, column, locale))
 
 
@@ -546,6 +763,8 @@ def _names(locale: str) -> dict[str, str]:
         names.update({column.key: column.name(locale) for column in spec.columns})
     names.update(
         order=schema.ORDER.name(locale),
+        return_type=schema.RETURN.name(locale),
+        client_name=schema.CLIENT_NAME.column.name(locale),
         yes=schema.YES.name(locale),
         no=schema.NO.name(locale),
         marker=schema.REPORT_MARKER,

@@ -117,8 +117,10 @@ def compute_lifecycle(frames: Frames, settings: Settings, today: dt.date) -> Lif
     is_order = (log["type"] == schema.ORDER.key).to_numpy()
     orders, order_position = log[is_order], position[is_order]
     base["orders"] = np.bincount(order_position, minlength=size)
+    # Orders add their amounts, returns their (negative) ones.
+    is_sale = log["type"].isin([t.key for t in schema.REVENUE_TYPES]).to_numpy()
     base["revenue"] = np.bincount(
-        order_position, weights=np.nan_to_num(orders["amount"].to_numpy(dtype=float)), minlength=size
+        position[is_sale], weights=np.nan_to_num(log["amount"].to_numpy(dtype=float)[is_sale]), minlength=size
     )
     base["agreements"] = np.bincount(position[(log["type"] == schema.AGREEMENT.key).to_numpy()], minlength=size)
     order_dates = orders["date"].groupby(order_position)

@@ -33,7 +33,8 @@ PERIOD_MONTHS = 12
 ABC_LIMITS = (0.80, 0.95)  # cumulative revenue share where class A ends, then B
 DASHBOARD_HISTORY = 12  # refreshes shown on the Dashboard; the history sheet keeps them all
 # Built-in touch types shown as their own Managers columns; a user's own types add up under "Other".
-TOUCH_TYPES = tuple(t for t in schema.INTERACTION_TYPES if t is not schema.ORDER)
+# Orders and returns are counted as sales, not as touches.
+TOUCH_TYPES = tuple(t for t in schema.INTERACTION_TYPES if t not in schema.REVENUE_TYPES)
 
 Money, Integer, Percent, Date, Text, LongText = (
     ColumnFormat.MONEY,
@@ -112,13 +113,26 @@ def build_reports(
 # --- shared figures -------------------------------------------------------------------
 
 
-def period_orders(lifecycle: Lifecycle, period: Period) -> pd.DataFrame:
-    """Order interactions dated within the period."""
+def period_sales(lifecycle: Lifecycle, period: Period) -> pd.DataFrame:
+    """Orders and returns dated within the period, with ``is_order`` telling the orders.
+
+    Revenue is the sum of their amounts (a return's is negative); orders are counted by ``is_order``.
+    """
     log = lifecycle.interactions
     dates = log["date"]
     inside = (dates >= pd.Timestamp(period.start)) & (dates <= pd.Timestamp(period.end))
-    orders: pd.DataFrame = log[(log["type"] == schema.ORDER.key) & inside]
-    return orders
+    sales: pd.DataFrame = log[log["type"].isin([t.key for t in schema.REVENUE_TYPES]) & inside]
+    marked: pd.DataFrame = sales.assign(is_order=sales["type"] == schema.ORDER.key)
+    return marked
+
+
+def _sales_figures(sales: pd.DataFrame, by: pd.Series | list[pd.Series]) -> pd.DataFrame:
+    """Orders, revenue and clients who ordered, of each group of :func:`period_sales` rows."""
+    ordering = sales.assign(ordering_client=sales["client_id"].where(sales["is_order"]))
+    figures: pd.DataFrame = ordering.groupby(by).agg(
+        orders=("is_order", "sum"), revenue=("amount", "sum"), clients=("ordering_client", "nunique")
+    )
+    return figures
 
 
 def acting_manager(log: pd.DataFrame, lifecycle: Lifecycle, locale: str) -> pd.Series:
@@ -170,7 +184,7 @@ def dashboard_sheet(
         return schema.label(key, locale)
 
     clients = lifecycle.clients
-    in_period = period_orders(lifecycle, period)
+    in_period = period_sales(lifecycle, period)
     period_revenue = in_period.groupby("client_id")["amount"].sum().reindex(clients.index, fill_value=0.0)
     by_block = pd.DataFrame(
         {
@@ -314,11 +328,15 @@ def moves_table(migration: Migration, lifecycle: Lifecycle, locale: str) -> Repo
 
 def revenue_by_month_table(lifecycle: Lifecycle, period: Period, locale: str) -> ReportTable:
     """Orders and revenue of each month of the period as a report table."""
-    orders = period_orders(lifecycle, period)
-    month = orders["date"].dt.to_period("M")
-    grouped = orders.groupby(month)["amount"].agg(["size", "sum"]).reindex(period.months(), fill_value=0)
+    sales = period_sales(lifecycle, period)
+    month = sales["date"].dt.to_period("M")
+    grouped = (
+        sales.groupby(month)
+        .agg(orders=("is_order", "sum"), revenue=("amount", "sum"))
+        .reindex(period.months(), fill_value=0)
+    )
     rows: list[list[CellValue]] = [
-        [month_label(m, period.end, locale), int(r["size"]), float(r["sum"])] for m, r in grouped.iterrows()
+        [month_label(m, period.end, locale), int(r["orders"]), float(r["revenue"])] for m, r in grouped.iterrows()
     ]
     return ReportTable(
         schema.label("revenue_by_month", locale),
@@ -423,10 +441,11 @@ def manager_activity(lifecycle: Lifecycle, period: Period, locale: str) -> pd.Da
     by_type = pd.crosstab(who, type_keys) if len(log) else pd.DataFrame()
     touches = by_type.reindex(columns=[t.key for t in TOUCH_TYPES] + ["other"], fill_value=0)
     orders = log["type"] == schema.ORDER.key
+    sales = log["type"].isin([t.key for t in schema.REVENUE_TYPES])
     figures = pd.DataFrame(
         {
             "orders": orders.groupby(who).sum(),
-            "revenue": log["amount"].where(orders, 0.0).fillna(0.0).groupby(who).sum(),
+            "revenue": log["amount"].where(sales, 0.0).fillna(0.0).groupby(who).sum(),
         }
     )
 
@@ -482,12 +501,9 @@ def services_sheet(frames: Frames, lifecycle: Lifecycle, period: Period, subtitl
     def text(key: str) -> str:
         return schema.label(key, locale)
 
-    orders = period_orders(lifecycle, period)
-    service = service_names(orders, frames)
-    grouped = orders.groupby(service)
-    totals = pd.DataFrame(
-        {"orders": grouped.size(), "revenue": grouped["amount"].sum(), "clients": grouped["client_id"].nunique()}
-    )
+    sales = period_sales(lifecycle, period)
+    service = service_names(sales, frames)
+    totals = _sales_figures(sales, service)
     totals = totals.sort_values(["revenue", "orders"], ascending=False, kind="stable")
     revenue = totals["revenue"].sum()
     totals_table = ReportTable(
@@ -505,10 +521,7 @@ def services_sheet(frames: Frames, lifecycle: Lifecycle, period: Period, subtitl
         ],
     )
 
-    monthly = orders.groupby([service, orders["date"].dt.to_period("M")])
-    by_month = pd.DataFrame(
-        {"orders": monthly.size(), "revenue": monthly["amount"].sum(), "clients": monthly["client_id"].nunique()}
-    )
+    by_month = _sales_figures(sales, [service, sales["date"].dt.to_period("M")])
     month_table = ReportTable(
         text("services_by_month"),
         [
@@ -520,7 +533,7 @@ def services_sheet(frames: Frames, lifecycle: Lifecycle, period: Period, subtitl
         ],
         [
             [name, str(month), int(r.orders), float(r.revenue), int(r.clients)]
-            for (name, month), r in by_month.iterrows()
+            for (name, month), (_, r) in zip(by_month.index.tolist(), by_month.iterrows())
         ],
         autofilter=True,
     )
@@ -548,7 +561,7 @@ def abc_ranking(lifecycle: Lifecycle, period: Period) -> pd.DataFrame:
     than 80 % of revenue (so the client that crosses 80 % is still A), to B
     below 95 %, to C after. Equal revenue is ranked by ClientID.
     """
-    revenue = period_orders(lifecycle, period).groupby("client_id")["amount"].sum()
+    revenue = period_sales(lifecycle, period).groupby("client_id")["amount"].sum()
     revenue = revenue[revenue > 0]
     ranked: pd.DataFrame = pd.DataFrame({"revenue": revenue}).rename_axis("client_id")
     ranked = ranked.sort_values(["revenue", "client_id"], ascending=[False, True], kind="stable")
