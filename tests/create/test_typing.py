@@ -4,6 +4,7 @@ it, date and amount checks, a Return's negative amount, and How-to and Settings 
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import shutil
 import subprocess
@@ -271,3 +272,46 @@ def test_wrapped_height_counts_the_lines_a_spreadsheet_breaks_text_into() -> Non
     assert template.wrapped_height("word " * 10, 20) == 3 * template.LINE_HEIGHT  # 4 words of 5 fit a line
     assert template.wrapped_height("one\ntwo", 20) == 2 * template.LINE_HEIGHT
     assert template.wrapped_height("x" * 50, 20) == 3 * template.LINE_HEIGHT  # a word wider than the cell breaks
+
+
+@pytest.mark.libreoffice
+def test_refresh_writes_the_client_formula_into_rows_typed_without_it(tmp_path: Path) -> None:
+    """Rows added where nothing copies the table's formula (LibreOffice, a paste below the table) get it from the
+    next refresh; a value typed over the formula stays the user's; LibreOffice then shows each client."""
+    locale = "ru"
+    path = demo(tmp_path, locale, clients=30)
+    book = openpyxl.load_workbook(path)
+    interactions = book[schema.INTERACTIONS.name(locale)]
+    client_column = letter(schema.INTERACTIONS, "client_name")
+    last = interactions.max_row
+    interactions[f"{client_column}2"] = "мой текст"  # typed over the formula
+    interactions[f"{client_column}3"] = None  # the formula deleted: empty again
+    for row, client_id in ((last + 1, "C000001"), (last + 2, "C000002")):  # typed below, as LibreOffice keeps them
+        interactions[f"A{row}"] = openpyxl.utils.datetime.from_ISO8601("2026-11-20")
+        interactions[f"B{row}"] = client_id
+        interactions[f"D{row}"] = schema.INTERACTION_TYPES[1].name(locale)
+    book.save(path)
+    before = {row: interactions[f"{client_column}{row}"].value for row in range(2, last + 3)}
+
+    result = CliRunner().invoke(cli, ["refresh", str(path), "--today", TODAY, "--keep-backups", "0", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["filled_formulas"] == 3
+
+    saved = openpyxl.load_workbook(path)[schema.INTERACTIONS.name(locale)]
+    formula = "=" + template.client_name_formula()
+    assert saved[f"{client_column}2"].value == "мой текст"
+    for row in (3, last + 1, last + 2):
+        assert saved[f"{client_column}{row}"].value == formula, row
+    for row, value in before.items():  # no other cell of the column changed
+        if row not in (3, last + 1, last + 2):
+            assert saved[f"{client_column}{row}"].value == value, row
+
+    resaved = convert_with_libreoffice(path, "xlsx:Calc MS Excel 2007 XML", tmp_path / "lo")
+    computed = openpyxl.load_workbook(resaved, data_only=True)
+    clients = {
+        row[0]: row[2] or row[1]
+        for row in computed[schema.CLIENTS.name(locale)].iter_rows(min_row=2, max_col=3, values_only=True)
+    }
+    shown = computed[schema.INTERACTIONS.name(locale)]
+    assert shown[f"{client_column}{last + 1}"].value == clients["C000001"]
+    assert shown[f"{client_column}{last + 2}"].value == clients["C000002"]

@@ -98,6 +98,11 @@ def format_refresh(result: refresh.RefreshResult, shown: int = SHOWN_ITEMS) -> s
             ("Would add " if result.dry_run else "Added ") + f"columns to {clients}: " + ", ".join(result.added_columns)
         )
     lines += assigned_id_lines(result.assigned_ids, dry_run=result.dry_run, shown=shown)
+    if result.filled_formulas:
+        interactions = schema.INTERACTIONS.name(locale)
+        client = schema.CLIENT_NAME.column.name(locale)
+        verb = "Would fill" if result.dry_run else "Filled"
+        lines.append(f"{verb} the {client} formula into {count(result.filled_formulas, 'row')} of {interactions}")
     if result.merged_clients:
         merge_log = schema.MERGE_LOG.name(locale)
         verb = "Would merge" if result.dry_run else "Merged"

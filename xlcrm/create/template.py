@@ -158,8 +158,11 @@ def client_ids_formula(locale: str) -> str:
     return f"OFFSET({header},{below},0,MAX(1,COUNTA({_whole_column(clients, 'client_id', locale)})-{below}),1)"
 
 
-def client_name_formula() -> str:
+def client_name_formula(client_id_letter: str | None = None) -> str:
     """The formula of the Client column of Interactions: the company of the row's ClientID, else its name.
+
+    ``client_id_letter`` is where the ClientID column of Interactions is (the
+    template's place when None).
 
     Blank while the ClientID is blank, ``?`` when no client has it. INDEX/MATCH,
     which every Excel and LibreOffice version calculates, over the whole
@@ -168,7 +171,11 @@ def client_name_formula() -> str:
     table's calculated-column formula, in either language.
     """
     interactions = schema.INTERACTIONS
-    client_id_column = _letter(interactions, interactions.column("client_id"), absolute=True)
+    client_id_column = (
+        f"${client_id_letter}"
+        if client_id_letter is not None
+        else _letter(interactions, interactions.column("client_id"), absolute=True)
+    )
     client_id = f"INDEX({client_id_column}:{client_id_column},ROW())"
     ids, name, company = (schema.CLIENT_LOOKUP_NAMES[key] for key in ("client_id", "name", "company"))
     found = f"MATCH({client_id},{ids},0)"

@@ -38,6 +38,7 @@ from xlcrm import schema
 from xlcrm.checks.client_ids import AssignedId, fill_blank_client_ids
 from xlcrm.checks.findings import Finding
 from xlcrm.checks.validate import check_ahead
+from xlcrm.create.formulas import missing_formulas
 from xlcrm.dedupe.merge import apply_plan, load_plan, needs_duplicate_sheets, unknown_decisions, why_merged
 from xlcrm.dedupe.merge_log import LOG_ADDED_COLUMNS
 from xlcrm.dedupe.plan import DedupePlan
@@ -95,6 +96,7 @@ class RefreshResult:
     # Decisions typed on the Duplicates sheet that xlcrm did not understand: kept as typed, listed on Problems.
     unknown_decisions: tuple[Finding, ...] = ()
     assigned_ids: tuple[AssignedId, ...] = ()  # ClientIDs given to Clients rows that had none, rows as saved
+    filled_formulas: int = 0  # Interactions rows whose empty Client cell got its formula
 
     def to_dict(self) -> dict[str, Any]:
         """The result as JSON-ready values, as ``--json`` prints it."""
@@ -116,6 +118,7 @@ class RefreshResult:
             "review_pairs": self.review_pairs,
             "unknown_decisions": [finding.to_dict() for finding in self.unknown_decisions],
             "assigned_ids": [assigned.to_dict() for assigned in self.assigned_ids],
+            "filled_formulas": self.filled_formulas,
             "save": self.save.to_dict() if self.save else None,
         }
 
@@ -164,6 +167,8 @@ def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool) ->
                 max(len(schema.CLIENT_COMPUTED_COLUMNS), LOG_ADDED_COLUMNS),
                 "its computed columns and the Merge log's copies of its rows",
             )
+        # Rows typed in LibreOffice or imported below the table lack the Client column's formula (Excel copies it).
+        formulas = missing_formulas(work)
         renderer = cleanup.enter_context(ReportRenderer(helpers.take())) if helpers is not None else None
         dedupe_edits, dedupe_sheets = _dedupe(work, plan)
         # The merges' edits of sheets other than Clients are final now: a big workbook's are written meanwhile.
@@ -204,7 +209,7 @@ def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool) ->
             saved = save_changes(
                 data,
                 reports=sheets,
-                edits=[*filled.edits_beside(dedupe_edits), *dedupe_edits, edit],
+                edits=[*filled.edits_beside(dedupe_edits), *dedupe_edits, edit, *([formulas] if formulas else [])],
                 output=save.output,
                 ignore_lock=save.ignore_lock,
                 keep_backups=save.keep_backups,
@@ -233,6 +238,7 @@ def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool) ->
         save=saved,
         unknown_decisions=tuple(decisions),
         assigned_ids=filled.assigned if dry_run else filled.as_saved(dedupe_edits),
+        filled_formulas=len(formulas.set_cells) if formulas else 0,
     )
 
 

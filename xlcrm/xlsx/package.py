@@ -69,7 +69,7 @@ from xlcrm.xlsx.parts import (
     rels_part,
     source_of_rels,
 )
-from xlcrm.xlsx.refs import sheet_ref
+from xlcrm.xlsx.refs import column_letter, sheet_ref
 from xlcrm.xlsx.report_sheet import DRAWING_REL_ID, STYLES, ReportSheet, SheetLayout, StyleKey, layout, render_worksheet
 from xlcrm.xlsx.sheet_edits import RowParser, RowScanner, SheetEdit, SheetXml, combine_edits, range_bounds
 from xlcrm.xlsx.user_sheet import EditsWrittenAhead, UserSheetEdit
@@ -233,24 +233,48 @@ def row_extras(source: Path, sheet_name: str, rows: Collection[int]) -> RowExtra
 def rows_with_formula(source: Path, sheet_name: str, rows: Collection[int], column: int) -> set[int]:
     """The rows among ``rows`` of a sheet whose cell in ``column`` (0-based) holds a formula of any kind, one filled
     down included: a value written there would replace it."""
-    wanted = set(rows)
     found: set[int] = set()
+    for parser, number, row in _wanted_rows(source, sheet_name, rows):
+        if parser.has_formula(row):
+            cells = parser.split(row)[1]
+            if any(cell.column == column and parser.has_formula(cell.data) for cell in cells):
+                found.add(number)
+    return found
+
+
+def rows_with_content(source: Path, sheet_name: str, rows: Collection[int], column: int) -> set[int]:
+    """The rows among ``rows`` of a sheet whose cell in ``column`` (0-based) holds a value or a formula; a cell that
+    only carries a style is empty."""
+    found: set[int] = set()
+    letter = column_letter(column).encode()
+    for parser, number, row in _wanted_rows(source, sheet_name, rows):
+        # Looking the cell up by its reference is a byte search; taking the row apart is the fallback for a row
+        # whose cells name no reference.
+        start = parser.find_cell(row, letter + str(number).encode())
+        if start >= 0:
+            if parser.has_content(row, start, parser.cell_end(row, start)):
+                found.add(number)
+        elif any(cell.column == column and parser.has_content(cell.data) for cell in parser.split(row)[1]):
+            found.add(number)
+    return found
+
+
+def _wanted_rows(source: Path, sheet_name: str, rows: Collection[int]) -> Iterator[tuple[RowParser, int, bytes]]:
+    """(parser, row number, the ``<row>`` element) of each row among ``rows`` that the sheet holds, in order."""
+    wanted = set(rows)
     if not wanted:
-        return found
+        return
     with _opened(source, PackageParts) as package:
         sheet = next((sheet for sheet in package.sheets() if sheet.name == sheet_name), None)
         if sheet is None or package.entry_of(sheet.part) is None:
-            return found
+            return
         with package.open_sheet(sheet) as handle:
             sheet_xml = SheetXml(handle, sheet.part)
             parser = RowParser(sheet_xml.prefix)
             for buffer, spans, _ in RowScanner(sheet_xml.prefix, sheet.part).spans(sheet_xml.content()):
                 for start, end, number in spans:
-                    if number in wanted and parser.has_formula(buffer, start, end):
-                        cells = parser.split(buffer[start:end])[1]
-                        if any(cell.column == column and parser.has_formula(cell.data) for cell in cells):
-                            found.add(number)
-    return found
+                    if number in wanted:
+                        yield parser, number, buffer[start:end]
 
 
 def _row_links(

@@ -675,6 +675,7 @@ class RowParser:
         self.row_close = b"</" + prefix + b"row>"
         self._row_open = re.compile(rb"<" + name + rb"row(?=[\s/>])[^>]*?/?>")
         self._cell_ref = re.compile(rb"\sr=\"([A-Z]{1,3})(\d+)\"")
+        self._content = re.compile(rb"<" + name + rb"(?:v|f|is)(?=[\s/>])")
         self._formula = re.compile(rb"<" + name + rb"f(?=[\s/>])([^>]*?)(?:/>|>([^<]*)</" + name + rb"f>)")
         self._renumber = re.compile(rb"(\sr=\"[A-Z]{0,3})\d+\"")
 
@@ -770,6 +771,10 @@ class RowParser:
     def has_formula(self, data: bytes, start: int = 0, end: int | None = None) -> bool:
         """Whether the bytes between ``start`` and ``end`` hold a formula."""
         return self._formula.search(data, start, len(data) if end is None else end) is not None
+
+    def has_content(self, data: bytes, start: int = 0, end: int | None = None) -> bool:
+        """Whether the bytes between ``start`` and ``end`` hold a cell's value, inline text or formula."""
+        return self._content.search(data, start, len(data) if end is None else end) is not None
 
     def find_cell(self, row: bytes, ref: bytes) -> int:
         """Where the cell ``ref`` starts in ``row``, when its reference is its first attribute; else -1."""
