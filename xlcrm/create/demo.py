@@ -665,20 +665,7 @@ class _Builder:
     def _duplicate_of(self, original: _Client, seq: int, number: int) -> tuple[_Client, _Client, str]:
         rng = self.rng
         assert original.person is not None
-        later = min(self.today, original.created + dt.timedelta(days=rng.randint(20, 400)))
-        copy = _Client(
-            seq,
-            DUPLICATE,
-            role=_DUPLICATE,
-            protected=True,
-            person=original.person,
-            form=original.form,
-            core=original.core,
-            quotes=original.quotes,
-            city=original.city,
-            created=later,
-            favourites=original.favourites,
-        )
+        copy = _retyped(original, seq, min(self.today, original.created + dt.timedelta(days=rng.randint(20, 400))))
         phone = original.phones[0]
         style = rng.choice([s for s in range(len(_PHONE_STYLES)) if s != phone.style])
         how = [f"phone typed as {_phone_text(phone, style)!r}, not {_phone_text(phone)!r}"]
@@ -718,7 +705,7 @@ class _Builder:
             "rating": None,
             "consent_date": None,
             "comment": None,
-            "created": later,
+            "created": copy.created,
         }
         return copy, original, "; ".join(how)
 
@@ -735,20 +722,7 @@ class _Builder:
     def _probable_copy(self, original: _Client, seq: int) -> tuple[_Client, _Client, str]:
         rng = self.rng
         assert original.person is not None and original.city is not None
-        later = min(self.today, original.created + dt.timedelta(days=rng.randint(60, 400)))
-        copy = _Client(
-            seq,
-            DUPLICATE,
-            role=_DUPLICATE,
-            protected=True,
-            person=original.person,
-            form=original.form,
-            core=original.core,
-            quotes=original.quotes,
-            city=original.city,
-            created=later,
-            favourites=original.favourites,
-        )
+        copy = _retyped(original, seq, min(self.today, original.created + dt.timedelta(days=rng.randint(60, 400))))
         copy.phones = [self._mobile()]
         how = [f"a new phone {_phone_text(copy.phones[0])}"]
         email = None
@@ -774,7 +748,7 @@ class _Builder:
             "rating": None,
             "consent_date": None,
             "comment": None,
-            "created": later,
+            "created": copy.created,
         }
         return copy, original, "; ".join(how)
 
@@ -1205,3 +1179,21 @@ def _other_case(email: str) -> str:
     """ivanov.s@mail.ru -> Ivanov.S@Mail.ru: the way a phone's keyboard capitalises."""
     local, domain = email.split("@")
     return ".".join(p.capitalize() for p in local.split(".")) + "@" + domain.capitalize()
+
+
+def _retyped(original: _Client, seq: int, created: dt.date) -> _Client:
+    """The client typed in again, as client number ``seq`` on ``created``: the same person and company; the caller
+    changes what differs."""
+    return _Client(
+        seq,
+        DUPLICATE,
+        role=_DUPLICATE,
+        protected=True,
+        person=original.person,
+        form=original.form,
+        core=original.core,
+        quotes=original.quotes,
+        city=original.city,
+        created=created,
+        favourites=original.favourites,
+    )
