@@ -16,7 +16,6 @@ from xlcrm.cli.exit_codes import SAVING_EPILOG
 from xlcrm.cli.formatting import ALL_ITEMS, SHOWN_ITEMS, assigned_id_lines
 from xlcrm.cli.options import (
     Output,
-    errors_on_disk,
     exit_if_errors_remain,
     output_options,
     password_option,
@@ -99,8 +98,7 @@ def import_command(
         essential=imported_line,
         in_full=functools.partial(format_import, shown=ALL_ITEMS),
     )
-    written = save.output if result.save is not None and save.output else workbook
-    exit_if_errors_remain(strict, output, written, errors_on_disk(written, password, today))
+    exit_if_errors_remain(strict, output, result.path, result.errors, dry_run=result.dry_run)
 
 
 def imported_line(result: ImportResult) -> str:
