@@ -70,12 +70,16 @@ def import_command(
     Headers are matched to the sheet's columns automatically (English,
     Russian, amoCRM and Bitrix24 names) and the mapping is shown; --map
     overrides it. Several phone and email columns go into one cell each. New
-    clients get the next ClientIDs; a record matching an existing client is
-    merged into it (certain duplicate), added and listed for review (probable
-    duplicate), or left out when the client already holds all of it, so
-    importing the same file twice adds nothing the second time. Clients rows
-    typed in without a ClientID get the next free ones first, in the same
-    save, and are matched like the others.
+    clients get the next ClientIDs. A record matching an existing client is
+    merged into it when it is a certain duplicate (or the pair was decided
+    merge on the Duplicates sheet), and left out when that client already
+    holds all of it; a probable duplicate is added as a new client and the
+    pair listed for review, even when the client holds all of it. A record
+    is also left out when a row already holds the same values in every
+    imported column (and is blank where the record is), so importing the
+    same file twice adds nothing the second time. Clients rows typed in
+    without a ClientID get the next free ones first, in the same save, and
+    are matched like the others.
 
     Example:
 
