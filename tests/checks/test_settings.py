@@ -271,3 +271,30 @@ def test_a_workbook_from_before_the_labels_is_read_by_its_keys(tmp_path: Path) -
     assert (settings.partner_orders, settings.dead_after_days) == (15, 90)
     result = CliRunner().invoke(cli, ["validate", str(path), "--json"])
     assert not [f for f in json.loads(result.output)["findings"] if f["sheet"] == schema.SETTINGS.ru]
+
+
+def test_a_settings_sheet_without_its_key_column_is_refused_and_none_of_its_values_used(tmp_path: Path) -> None:
+    """The Key column is required: validate and refresh refuse the sheet without it, and nothing reads a setting
+    from its labels alone (dedupe and import would otherwise work with values validate calls unusable)."""
+    sheets = sheets_from_records("ru", valid_records("ru"))
+    columns = [c.key for c in schema.SETTINGS.columns if c.key != "key"]
+    rows = [
+        {"label": "Заказов до Партнёра", "value": 12},
+        {"label": schema.setting("dedupe_auto_score").label("ru"), "value": 99},
+    ]
+    sheets[schema.SETTINGS.ru] = record_rows(schema.SETTINGS, "ru", rows, columns)
+    path = write_workbook(tmp_path / "clients.xlsx", sheets)
+    before = path.read_bytes()
+
+    settings, findings = read(path)
+    assert settings == Settings(managers=settings.managers, services=settings.services)  # every value its default
+    assert findings == []
+    validated = CliRunner().invoke(cli, ["validate", str(path), "--json"])
+    assert validated.exit_code == 1
+    errors = [f for f in json.loads(validated.output)["findings"] if f["severity"] == "error"]
+    assert [(f["sheet"], f["message"]) for f in errors] == [
+        (schema.SETTINGS.ru, "no column Ключ (or Key) in row 1; xlcrm needs it")
+    ]
+    refreshed = CliRunner().invoke(cli, ["refresh", str(path), "--today", "2026-11-23"])
+    assert refreshed.exit_code == 1 and "Ключ" in refreshed.output
+    assert path.read_bytes() == before

@@ -4,30 +4,37 @@ makes remaining errors exit 1; validate exits 1 for errors. Each command's --hel
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
 from openpyxl import load_workbook
 
+import xlcrm
 from tests.builders import valid_records, write_records
 from xlcrm import schema
 from xlcrm.cli.main import cli
 from xlcrm.jobs.dedupe import dedupe_workbook
+from xlcrm.jobs.validate import validate_workbook
 
 TODAY = "2026-11-23"
 SAVING_COMMANDS = ("refresh", "dedupe", "import", "unmerge")
 BAD_EMAIL = "olga-at-example.com"
 
 
-def client_base(folder: Path, *, with_error: bool) -> Path:
+def client_base(folder: Path, *, with_error: bool, typed_by_hand: bool = False) -> Path:
     """A small workbook whose first client was typed in twice (a certain duplicate); with ``with_error`` the second
-    client's email is not an email, an error no command repairs."""
+    client's email is not an email, an error no command repairs; with ``typed_by_hand`` one more client has no
+    ClientID (a warning until a command gives it one)."""
     records = valid_records("en")
     clients = records[schema.CLIENTS.key]
     clients.append({**clients[0], "client_id": "C000003"})
     if with_error:
         clients[1]["email"] = BAD_EMAIL
+    if typed_by_hand:
+        clients.append({"client_id": "", "name": "Typed By Hand", "city": "Tula", "created": dt.date(2026, 1, 5)})
     return write_records(folder / "clients.xlsx", "en", records)
 
 
@@ -49,8 +56,8 @@ def run(folder: Path, command: str, *options: str) -> Result:
     return CliRunner().invoke(cli, [*args, "--keep-backups", "0", *options])
 
 
-def prepared(folder: Path, command: str, *, with_error: bool) -> Path:
-    path = client_base(folder, with_error=with_error)
+def prepared(folder: Path, command: str, *, with_error: bool, typed_by_hand: bool = False) -> Path:
+    path = client_base(folder, with_error=with_error, typed_by_hand=typed_by_hand)
     if command == "unmerge":
         dedupe_workbook(path, now=dt.datetime(2026, 11, 23, 9, 0))  # M0001, to undo
     return path
@@ -99,12 +106,83 @@ def test_strict_on_a_dry_run_counts_the_errors_and_writes_nothing(tmp_path: Path
     assert path.read_bytes() == before
 
 
-def test_strict_with_json_prints_the_result_and_exits_1(tmp_path: Path) -> None:
-    prepared(tmp_path, "refresh", with_error=True)
-    result = run(tmp_path, "refresh", "--strict", "--json")
-    assert result.exit_code == 1
-    assert result.stdout.startswith("{") and '"errors": 1' in result.stdout
+@pytest.mark.parametrize("command", ["refresh", "dedupe", "import"])
+def test_strict_on_a_dry_run_says_the_errors_would_remain(tmp_path: Path, command: str) -> None:
+    path = prepared(tmp_path, command, with_error=True)
+    result = run(tmp_path, command, "--dry-run", "--strict")
+    assert result.stderr.splitlines() == [
+        f"Error: 1 error would remain in {path} (--strict); xlcrm validate lists them"
+    ]
+
+
+def test_strict_on_a_dry_run_counts_the_workbook_as_it_would_be_saved(tmp_path: Path) -> None:
+    """The workbook has no error, but the record to import brings one: a dry run with --strict exits 1 for it."""
+    path = client_base(tmp_path, with_error=False)
+    source = tmp_path / "new_clients.csv"
+    source.write_text(f"Name,Phone,Email\nPavel Orlov,+7 903 765-43-21,{BAD_EMAIL}\n", encoding="utf-8")
+    before = path.read_bytes()
+    args = ["import", str(source), "--into", str(path), "--today", TODAY, "--dry-run", "--strict"]
+    result = CliRunner().invoke(cli, [*args, "--json"])
+    assert result.exit_code == 1, result.output
+    assert json.loads(result.stdout)["errors"] == 1
+    assert path.read_bytes() == before
+    assert not list(tmp_path.glob(".xlcrm-backups/*"))
+    # Without it, the dry run exits 0 and says the same.
+    plain = CliRunner().invoke(cli, [*args[:-1], "--json"])
+    assert plain.exit_code == 0
+    assert json.loads(plain.stdout) == json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("command", SAVING_COMMANDS)
+def test_strict_with_json_prints_the_result_with_its_errors_and_exits_1(tmp_path: Path, command: str) -> None:
+    prepared(tmp_path, command, with_error=True)
+    result = run(tmp_path, command, "--strict", "--json")
+    assert result.exit_code == 1, result.output
+    assert json.loads(result.stdout)["errors"] == 1
     assert result.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("command", "dry_run"),
+    [(command, False) for command in SAVING_COMMANDS] + [(command, True) for command in SAVING_COMMANDS[:3]],
+    ids=lambda value: {False: "saved", True: "dry run"}.get(value, value),
+)
+def test_a_saving_job_counts_what_validate_finds_in_the_workbook_it_saves(
+    tmp_path: Path, command: str, dry_run: bool
+) -> None:
+    """The library's result counts the errors and warnings of the workbook as saved (the dedupe's blank ClientID
+    filled, the imported record's bad email added); a dry run counts them in the workbook it would save."""
+    path = prepared(tmp_path, command, with_error=True, typed_by_hand=command != "unmerge")
+    source = tmp_path / "new_clients.csv"
+    source.write_text(f"Name,Phone,Email\nPavel Orlov,+7 903 765-43-21,x-{BAD_EMAIL}\n", encoding="utf-8")
+    today = dt.date.fromisoformat(TODAY)
+    options = {"save": xlcrm.SaveOptions(keep_backups=0)}
+    if command == "refresh":
+        result: Any = xlcrm.refresh_workbook(path, today=today, dry_run=dry_run, **options)
+    elif command == "dedupe":
+        result = xlcrm.dedupe_workbook(path, dry_run=dry_run, now=dt.datetime(2026, 11, 23, 9, 0), **options)
+    elif command == "import":
+        result = xlcrm.import_rows(source, path, today=today, dry_run=dry_run, **options)
+    else:  # unmerge has no dry run
+        result = xlcrm.unmerge_workbook(path, "M0001", **options)
+    if dry_run:
+        saved = tmp_path / "saved.xlsx"
+        rerun = {
+            "refresh": lambda: xlcrm.refresh_workbook(path, today=today, save=xlcrm.SaveOptions(saved, False, 0)),
+            "dedupe": lambda: xlcrm.dedupe_workbook(
+                path, now=dt.datetime(2026, 11, 23, 9, 0), save=xlcrm.SaveOptions(saved, False, 0)
+            ),
+            "import": lambda: xlcrm.import_rows(source, path, today=today, save=xlcrm.SaveOptions(saved, False, 0)),
+        }[command]
+        rerun()
+    else:
+        saved = path
+    found = validate_workbook(saved, today)
+    assert (result.errors, result.warnings) == (len(found.errors), len(found.warnings))
+    assert result.to_dict()["errors"] == result.errors and result.to_dict()["warnings"] == result.warnings
+    assert result.errors == (2 if command == "import" else 1)  # the bad email, and the imported one
+    if dry_run:  # not the workbook as it stands, which still has the row without a ClientID
+        assert result.warnings == len(validate_workbook(path, today).warnings) - 1
 
 
 @pytest.mark.parametrize("with_error", [False, True], ids=["clean", "with an error"])

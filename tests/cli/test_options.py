@@ -181,7 +181,21 @@ def test_verbose_demo_lists_what_was_planted(tmp_path: Path) -> None:
         assert f"  {mistake['cell']} {mistake['code']} " in result.stdout
     for duplicate in planted["planted_duplicates"]:
         assert f"  {duplicate['duplicate']} duplicates {duplicate['original']}: " in result.stdout
+    assert planted["probable_duplicates"]
+    for pair in planted["probable_duplicates"]:
+        assert f"  {pair['duplicate']} probably duplicates {pair['original']}: {pair['how']}" in result.stdout
     assert "generating 30 clients and their history" in result.stderr
+
+
+def test_demo_counts_the_planted_probable_duplicates(tmp_path: Path) -> None:
+    path = tmp_path / "demo.xlsx"
+    args = ["demo", str(path), "--clients", "120", "--today", TODAY]
+    summary = CliRunner().invoke(cli, args)
+    planted = json.loads(CliRunner().invoke(cli, [*args, "--force", "--json"]).stdout)
+    assert summary.exit_code == 0, summary.output
+    probable = len(planted["probable_duplicates"])
+    assert probable > 0
+    assert f", {probable} planted probable duplicate{'s' if probable > 1 else ''}, " in summary.stdout
 
 
 # --- --anonymize --------------------------------------------------------------------------------------------------

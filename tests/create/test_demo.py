@@ -7,6 +7,7 @@ import json
 import re
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -427,9 +428,16 @@ def test_cli_summary_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["demo", str(path), "--clients", "20", "--today", "2026-11-23"])
     assert result.exit_code == 0, result.output
     library = generate_demo(20, 1, "ru", TODAY)
+
+    def planted(items: list[Any], noun: str) -> str:
+        return f"{len(items)} planted {noun}{'' if len(items) == 1 else 's'}"
+
+    assert library.probable_duplicates  # one from 20 clients
     assert result.output == (
         f"Created {path}: 20 clients, {len(library.rows[INTERACTIONS])} interactions, "
-        f"{len(library.planted_duplicates)} planted duplicates, {len(library.planted_mistakes)} planted mistakes\n"
+        f"{planted(library.planted_duplicates, 'duplicate')}, "
+        f"{planted(library.probable_duplicates, 'probable duplicate')}, "
+        f"{planted(library.planted_mistakes, 'mistake')}\n"
     )
 
 

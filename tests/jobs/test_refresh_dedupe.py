@@ -19,11 +19,10 @@ from xlcrm.cli.main import cli
 from xlcrm.dedupe.merge import apply_plan, load_plan
 from xlcrm.dedupe.merge_log import read_merge_log, read_sheet_rows
 from xlcrm.files.safe_save import SaveOptions
-from xlcrm.jobs import refresh
+from xlcrm.jobs.as_saved import as_saved, deleted_rows
 from xlcrm.jobs.dedupe import unmerge_workbook
 from xlcrm.jobs.refresh import refresh_workbook
 from xlcrm.xlsx.reader import read_workbook
-from xlcrm.xlsx.sheet_edits import RowMap
 
 CLIENTS, CONTACTS, INTERACTIONS, SETTINGS = (
     schema.CLIENTS.key,
@@ -172,8 +171,7 @@ def test_the_merged_base_keeps_only_the_distinct_values_that_still_hold(book: Pa
             sheet.distinct(key)
     plan = load_plan(data)
     edits, _ = apply_plan(plan)
-    deleted = {edit.sheet.casefold(): RowMap(edit.delete_rows) for edit in edits if edit.delete_rows}
-    merged = refresh._as_saved(data, edits, deleted)
+    merged = as_saved(data, edits, deleted_rows(edits))
     carried = {key: set(sheet._distinct) for key, sheet in merged.sheets.items()}
     for sheet in merged.sheets.values():
         for column in sheet.frame.columns:

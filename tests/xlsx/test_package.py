@@ -109,12 +109,12 @@ def test_layout_stacks_title_and_tables() -> None:
     assert findings.ref == "A5:G7" and findings.column_ref(2) == "$C$6:$C$7"
     assert where.ref == "A1:G11"
     # The first table's header would stay over the totals' other columns: nothing is frozen or repeated in print.
-    assert where.freeze_row is None and where.title_rows is None
+    assert where.freeze_row is None and where.repeated_header_row is None
     last = layout(dataclasses.replace(problems_report(), main_table=1))
-    assert last.freeze_row == 10 and last.title_rows == 10
+    assert last.freeze_row == 10 and last.repeated_header_row == 10
     # Above a screenful of rows the header is repeated in print only.
     tall = layout(dataclasses.replace(problems_report(ROWS * 6), main_table=1))
-    assert tall.freeze_row is None and tall.title_rows == 20
+    assert tall.freeze_row is None and tall.repeated_header_row == 20
 
 
 def test_new_report_sheet_reads_back_with_values_formats_and_view(tmp_path: Path) -> None:

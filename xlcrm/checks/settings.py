@@ -100,9 +100,11 @@ def _key_values(sheet: SheetData, findings: list[Finding]) -> dict[str, tuple[ob
     A row names its setting by its Key cell, or by its Setting label when the
     key is blank; either may hold the key (``partner_orders``, or with spaces)
     or the label in either language. Sheets written before the label column
-    existed are read by their keys alone.
+    existed are read by their keys alone. The Key column itself is required, as
+    validation says: a sheet without it is refused by validate and refresh, so
+    nothing is read from it here and every command uses the defaults alike.
     """
-    if not sheet.has("value") or not (sheet.has("key") or sheet.has("label")):
+    if not sheet.has("value") or not sheet.has("key"):
         return {}
     known = {schema.fold(spelling): item for item in schema.SETTINGS_KEYS for spelling in item.spellings()}
     seen: dict[str, int] = {}

@@ -11,7 +11,6 @@ from xlcrm.cli.exit_codes import SAVING_EPILOG
 from xlcrm.cli.formatting import ALL_ITEMS, SHOWN_ITEMS, assigned_id_lines, count, unknown_decision_lines
 from xlcrm.cli.options import (
     Output,
-    errors_on_disk,
     exit_if_errors_remain,
     output_options,
     password_option,
@@ -57,8 +56,8 @@ def dedupe_command(
         essential=deduped_line,
         in_full=functools.partial(format_dedupe, shown=ALL_ITEMS),
     )
-    written = save.output if result.save is not None and save.output else path
-    exit_if_errors_remain(strict, output, written, errors_on_disk(written, password))
+    written = result.save.path if result.save is not None else path
+    exit_if_errors_remain(strict, output, written, result.errors, dry_run=result.dry_run)
 
 
 def deduped_line(result: DedupeResult) -> str:

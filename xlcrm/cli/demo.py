@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from xlcrm.cli.exit_codes import PLAIN_EPILOG
+from xlcrm.cli.formatting import count
 from xlcrm.cli.options import Output, locale_option, output_options, show, today_option, workbook_argument
 from xlcrm.jobs.demo import DemoResult, create_demo
 
@@ -27,7 +28,8 @@ from xlcrm.jobs.demo import DemoResult, create_demo
 def demo_command(path: Path, clients: int, seed: int, locale: str, today: dt.date, force: bool, output: Output) -> None:
     """Create a realistic demo workbook with planted duplicates and mistakes.
 
-    With --verbose every planted duplicate and mistake is listed.
+    With --verbose every planted duplicate, probable duplicate, look-alike
+    pair and mistake is listed.
 
     Example:
 
@@ -40,14 +42,19 @@ def demo_command(path: Path, clients: int, seed: int, locale: str, today: dt.dat
 def _describe(result: DemoResult) -> str:
     return (
         f"Created {result.path}: {result.clients} clients, {result.interactions} interactions, "
-        f"{len(result.planted_duplicates)} planted duplicates, {len(result.planted_mistakes)} planted mistakes"
+        f"{count(len(result.planted_duplicates), 'planted duplicate')}, "
+        f"{count(len(result.probable_duplicates), 'planted probable duplicate')}, "
+        f"{count(len(result.planted_mistakes), 'planted mistake')}"
     )
 
 
 def _describe_in_full(result: DemoResult) -> str:
-    """The summary, then every planted duplicate, look-alike pair and mistake."""
+    """The summary, then every planted duplicate, probable duplicate, look-alike pair and mistake."""
     lines = [_describe(result), "Planted duplicates:"]
     lines += [f"  {d.duplicate} duplicates {d.original}: {d.how}" for d in result.planted_duplicates]
+    if result.probable_duplicates:
+        lines.append("Planted probable duplicates (dedupe lists them for your Decision, never merges them itself):")
+        lines += [f"  {d.duplicate} probably duplicates {d.original}: {d.how}" for d in result.probable_duplicates]
     if result.lookalikes:
         lines.append("Look-alike clients that must stay apart:")
         lines += [f"  {pair.first} / {pair.second}: {pair.why}" for pair in result.lookalikes]

@@ -41,7 +41,8 @@ def _epilog(ok: str, *workbook_errors: str) -> str:
 # Each line of the table fits a terminal 80 characters wide: click prints it as written.
 SAVING_EPILOG = _epilog(
     "saved what was asked (with --dry-run: showed it), even if errors remain",
-    "with --strict: saved, but errors remain in the workbook;",
+    "with --strict: saved, but errors remain in the workbook (with --dry-run:",
+    "nothing saved, but errors would remain in it);",
     f"or {_CANNOT}",
 )
 VALIDATE_EPILOG = _epilog("no errors (there may be warnings)", "the workbook has errors, or it cannot be read")

@@ -16,7 +16,6 @@ from xlcrm.cli.exit_codes import SAVING_EPILOG
 from xlcrm.cli.formatting import ALL_ITEMS, SHOWN_ITEMS, assigned_id_lines
 from xlcrm.cli.options import (
     Output,
-    errors_on_disk,
     exit_if_errors_remain,
     output_options,
     password_option,
@@ -71,12 +70,16 @@ def import_command(
     Headers are matched to the sheet's columns automatically (English,
     Russian, amoCRM and Bitrix24 names) and the mapping is shown; --map
     overrides it. Several phone and email columns go into one cell each. New
-    clients get the next ClientIDs; a record matching an existing client is
-    merged into it (certain duplicate), added and listed for review (probable
-    duplicate), or left out when the client already holds all of it, so
-    importing the same file twice adds nothing the second time. Clients rows
-    typed in without a ClientID get the next free ones first, in the same
-    save, and are matched like the others.
+    clients get the next ClientIDs. A record matching an existing client is
+    merged into it when it is a certain duplicate (or the pair was decided
+    merge on the Duplicates sheet), and left out when that client already
+    holds all of it; a probable duplicate is added as a new client and the
+    pair listed for review, even when the client holds all of it. A record
+    is also left out when a row already holds the same values in every
+    imported column (and is blank where the record is), so importing the
+    same file twice adds nothing the second time. Clients rows typed in
+    without a ClientID get the next free ones first, in the same save, and
+    are matched like the others.
 
     Example:
 
@@ -99,8 +102,7 @@ def import_command(
         essential=imported_line,
         in_full=functools.partial(format_import, shown=ALL_ITEMS),
     )
-    written = save.output if result.save is not None and save.output else workbook
-    exit_if_errors_remain(strict, output, written, errors_on_disk(written, password, today))
+    exit_if_errors_remain(strict, output, result.path, result.errors, dry_run=result.dry_run)
 
 
 def imported_line(result: ImportResult) -> str:

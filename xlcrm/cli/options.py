@@ -28,7 +28,6 @@ from xlcrm.cli.exit_codes import EXIT_WORKBOOK_ERRORS
 from xlcrm.cli.formatting import count
 from xlcrm.files import encryption
 from xlcrm.files.safe_save import DEFAULT_KEEP_BACKUPS, SaveOptions
-from xlcrm.jobs.validate import validate_workbook
 from xlcrm.runtime import progress
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
@@ -220,31 +219,26 @@ def show(
 
 
 def strict_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--strict: the command exits 1 when errors remain in the workbook it saved (see :func:`exit_if_errors_remain`)."""
+    """--strict: the command exits 1 when errors remain in the workbook it saved, or with --dry-run would remain in
+    it (see :func:`exit_if_errors_remain`)."""
     return click.option(
         "--strict",
         is_flag=True,
-        help="Exit 1 when errors remain in the workbook (as xlcrm validate counts them), although it was saved.",
+        help="Exit 1 when errors remain in the workbook as saved (as xlcrm validate counts them), although it was "
+        "saved; with --dry-run, when errors would remain.",
     )(func)
 
 
-def exit_if_errors_remain(strict: bool, output: Output, path: Path, errors: Callable[[], int]) -> None:
-    """Nothing; with ``strict``, ends the command with exit code 1 when ``errors()`` (called only then) counts errors
-    left in the workbook at ``path``, saying so in one ``Error:`` line (the JSON result says it with --json)."""
-    if not strict:
+def exit_if_errors_remain(strict: bool, output: Output, path: Path, errors: int, *, dry_run: bool = False) -> None:
+    """Nothing; with ``strict``, ends the command with exit code 1 when the job's result counts ``errors`` left in
+    the workbook at ``path`` (on a ``dry_run``: that would be left), saying so in one ``Error:`` line (the JSON
+    result says it with --json)."""
+    if not strict or not errors:
         return
-    remaining = errors()
-    if remaining:
-        if not output.as_json:
-            click.echo(
-                f"Error: {count(remaining, 'error')} {'remains' if remaining == 1 else 'remain'} in {path} (--strict); "
-                "xlcrm validate lists them",
-                err=True,
-            )
-        sys.exit(EXIT_WORKBOOK_ERRORS)
-
-
-def errors_on_disk(path: Path, password: str | None, today: dt.date | None = None) -> Callable[[], int]:
-    """A count of the errors ``xlcrm validate`` finds in the workbook at ``path`` as it is now, for
-    :func:`exit_if_errors_remain` after a command whose result does not count them."""
-    return lambda: len(validate_workbook(path, today=today, password=password).errors)
+    if not output.as_json:
+        verb = "would remain" if dry_run else "remains" if errors == 1 else "remain"
+        click.echo(
+            f"Error: {count(errors, 'error')} {verb} in {path} (--strict); xlcrm validate lists them",
+            err=True,
+        )
+    sys.exit(EXIT_WORKBOOK_ERRORS)

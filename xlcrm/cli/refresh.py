@@ -62,7 +62,7 @@ def refresh_command(
         essential=refreshed_line,
         in_full=functools.partial(format_refresh, shown=ALL_ITEMS),
     )
-    exit_if_errors_remain(strict, output, result.path, lambda: result.errors)
+    exit_if_errors_remain(strict, output, result.path, result.errors, dry_run=result.dry_run)
 
 
 def refreshed_line(result: refresh.RefreshResult) -> str:

@@ -10,7 +10,6 @@ from xlcrm.cli.exit_codes import SAVING_EPILOG
 from xlcrm.cli.formatting import count
 from xlcrm.cli.options import (
     Output,
-    errors_on_disk,
     exit_if_errors_remain,
     output_options,
     password_option,
@@ -45,8 +44,8 @@ def unmerge_command(
     """
     result = unmerge_workbook(path, merge_id, save=save, password=password)
     show(result, output, format_unmerge, essential=unmerged_line)
-    written = save.output or path
-    exit_if_errors_remain(strict, output, written, errors_on_disk(written, password))
+    written = result.save.path if result.save is not None else path
+    exit_if_errors_remain(strict, output, written, result.errors)
 
 
 def unmerged_line(result: UnmergeResult) -> str:

@@ -7,6 +7,7 @@ client typed in by hand is compared and merged like any other, and saves them wi
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from dataclasses import dataclass, field
@@ -15,11 +16,14 @@ from typing import Any
 
 from xlcrm.checks.client_ids import AssignedId, fill_blank_client_ids
 from xlcrm.checks.findings import Finding
+from xlcrm.checks.validate import ValidationReport, validate_data
 from xlcrm.dedupe.merge import DedupeChanges, dedupe_changes, unmerge_changes
 from xlcrm.errors import EditRefused, MergeNotUndoable
 from xlcrm.files.safe_save import SaveOptions, SaveResult, holding_workbook_lock
 from xlcrm.files.save import save_changes
+from xlcrm.jobs.as_saved import as_saved, deleted_rows
 from xlcrm.jobs.opening import open_to_change
+from xlcrm.jobs.validate import problems_in
 from xlcrm.xlsx.reader import read_workbook
 
 # --- dedupe ---------------------------------------------------------------------------------------------------
@@ -40,6 +44,9 @@ class DedupeResult:
     vetoed: int
     interaction_duplicates: list[dict[str, Any]]
     notes: list[str]
+    # Errors and warnings xlcrm validate finds in the workbook as saved (on a dry run: as it would be saved).
+    errors: int
+    warnings: int
     save: SaveResult | None = None
     # Decisions typed on the Duplicates sheet that xlcrm did not understand: kept as typed, the pairs left as they were.
     unknown_decisions: list[Finding] = field(default_factory=list)
@@ -63,6 +70,8 @@ class DedupeResult:
             "vetoed": self.vetoed,
             "interaction_duplicates": self.interaction_duplicates,
             "notes": self.notes,
+            "errors": self.errors,
+            "warnings": self.warnings,
             "unknown_decisions": [finding.to_dict() for finding in self.unknown_decisions],
             "assigned_ids": [assigned.to_dict() for assigned in self.assigned_ids],
             "save": self.save.to_dict() if self.save else None,
@@ -78,8 +87,10 @@ def dedupe_workbook(
     now: dt.datetime | None = None,
 ) -> DedupeResult:
     """Merge certain duplicate clients of the workbook at ``path``, list probable ones on the Duplicates sheet and
-    apply the user's decisions typed there; returns the merges and pairs. With ``dry_run`` nothing is written: the
-    result says what would happen. ``now`` (default: the real time) dates the merges on the Merge log;
+    apply the user's decisions typed there; returns the merges and pairs, and the errors and warnings left in the
+    workbook as saved. With ``dry_run`` nothing is written: the result says what would happen, and what would be
+    left. ``now`` (default: the real time) dates the merges on the Merge log and is the date the workbook is
+    checked for;
     ``password`` opens a password-protected workbook, which is saved back protected."""
     return open_to_change(path, password, save, functools.partial(_dedupe, dry_run=dry_run, now=now), dry_run=dry_run)
 
@@ -100,11 +111,25 @@ def _dedupe(path: Path, save: SaveOptions, *, dry_run: bool, now: dt.datetime | 
             keep_backups=save.keep_backups,
         )
     assigned = filled.assigned if dry_run else filled.as_saved(changes.edits)  # a dry run saves nothing: rows as read
-    return _dedupe_result(path, dry_run, changes, saved, assigned)
+    # Checked as refresh checks the base it saves: the merges' edits followed in memory. The Duplicates sheet as
+    # read is not looked at (it is rewritten): the Decisions kept on it that xlcrm does not understand are warnings.
+    # Without anything written the workbook stays as read, Duplicates sheet and all.
+    today = (now or dt.datetime.now()).date()
+    if changes.writes:
+        left = validate_data(as_saved(filled.data, changes.edits, deleted_rows(changes.edits)), today)
+        left = dataclasses.replace(left, findings=left.findings + changes.unknown_decisions)
+    else:
+        left = problems_in(filled.data, today)
+    return _dedupe_result(path, dry_run, changes, saved, assigned, left)
 
 
 def _dedupe_result(
-    path: Path, dry_run: bool, changes: DedupeChanges, save: SaveResult | None, assigned: tuple[AssignedId, ...]
+    path: Path,
+    dry_run: bool,
+    changes: DedupeChanges,
+    save: SaveResult | None,
+    assigned: tuple[AssignedId, ...],
+    left: ValidationReport,
 ) -> DedupeResult:
     plan = changes.plan
     records = plan.records
@@ -137,6 +162,8 @@ def _dedupe_result(
             for d in plan.interaction_duplicates
         ],
         notes=changes.notes,
+        errors=len(left.errors),
+        warnings=len(left.warnings),
         save=save,
         unknown_decisions=changes.unknown_decisions,
         assigned_ids=assigned,
@@ -156,6 +183,9 @@ class UnmergeResult:
     restored_ids: list[str]
     restored_rows: int
     repointed_back: int
+    # Errors and warnings xlcrm validate finds in the workbook as saved.
+    errors: int
+    warnings: int
     save: SaveResult | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -167,6 +197,8 @@ class UnmergeResult:
             "restored_ids": self.restored_ids,
             "restored_rows": self.restored_rows,
             "repointed_back": self.repointed_back,
+            "errors": self.errors,
+            "warnings": self.warnings,
             "save": self.save.to_dict() if self.save else None,
         }
 
@@ -175,7 +207,8 @@ def unmerge_workbook(
     path: str | Path, merge_id: str, *, save: SaveOptions = SaveOptions(), password: str | None = None
 ) -> UnmergeResult:
     """Undo the merge ``merge_id`` of the Merge log of the workbook at ``path``: original rows back in place,
-    re-pointed rows back, the pairs kept apart from then on; returns what was restored. ``password`` opens a
+    re-pointed rows back, the pairs kept apart from then on; returns what was restored, and the errors and warnings
+    left in the workbook as saved (checked for the real date). ``password`` opens a
     password-protected workbook, which is saved back protected."""
     return open_to_change(path, password, save, functools.partial(_unmerge, merge_id=merge_id))
 
@@ -196,6 +229,8 @@ def _unmerge(path: Path, save: SaveOptions, *, merge_id: str) -> UnmergeResult:
         )
     except EditRefused as exc:
         raise MergeNotUndoable(f"{changes.merge_id} cannot be undone: {exc}") from None
+    # Rows come back in their places on several sheets: the saved file is what shows them where they are.
+    left = problems_in(read_workbook(saved.path), dt.date.today())
     return UnmergeResult(
         path,
         changes.merge_id,
@@ -203,5 +238,7 @@ def _unmerge(path: Path, save: SaveOptions, *, merge_id: str) -> UnmergeResult:
         changes.restored_ids,
         changes.restored_rows,
         changes.repointed_back,
+        len(left.errors),
+        len(left.warnings),
         saved,
     )

@@ -22,6 +22,7 @@ from xlcrm.files.save import save_changes
 from xlcrm.importing.importer import OUTCOMES, RecordOutcome, import_changes
 from xlcrm.importing.sources import read_source
 from xlcrm.jobs.opening import open_to_change
+from xlcrm.jobs.validate import problems_as_written, problems_in
 from xlcrm.xlsx.reader import read_workbook
 
 
@@ -38,6 +39,9 @@ class ImportResult:
     mapping: list[dict[str, Any]]
     records: list[RecordOutcome]
     changed_cells: int  # cells set on rows already in the workbook
+    # Errors and warnings xlcrm validate finds in the workbook as saved (on a dry run: as it would be saved).
+    errors: int
+    warnings: int
     notes: list[str] = field(default_factory=list)
     save: SaveResult | None = None
     assigned_ids: tuple[AssignedId, ...] = ()  # ClientIDs given to Clients rows that had none, rows as saved
@@ -57,6 +61,8 @@ class ImportResult:
             "mapping": self.mapping,
             "counts": {outcome: self.count(outcome) for outcome in OUTCOMES},
             "changed_cells": self.changed_cells,
+            "errors": self.errors,
+            "warnings": self.warnings,
             "records": [record.to_dict() for record in self.records],
             "notes": self.notes,
             "assigned_ids": [assigned.to_dict() for assigned in self.assigned_ids],
@@ -78,10 +84,11 @@ def import_rows(
 ) -> ImportResult:
     """Import the records of the table ``source`` into the sheet ``sheet`` (a schema key: clients, contacts,
     interactions, services) of ``workbook``, merging those that match clients already there; returns the mapping
-    and what became of each record. ``mapping_file`` overrides the automatic mapping of the source's headers;
-    ``today`` (default: the real date) is Created of new clients, ``now`` (default: the real time) dates the
-    merges on the Merge log. With ``dry_run`` nothing is written. ``password`` opens a password-protected
-    workbook, which is saved back protected."""
+    and what became of each record, and the errors and warnings left in the workbook as saved (on a dry run: as it
+    would be saved). ``mapping_file`` overrides the automatic mapping of the source's headers; ``today`` (default:
+    the real date) is Created of new clients and the date the workbook is checked for; ``now`` (default: the real
+    time) dates the merges on the Merge log. With ``dry_run`` nothing is written. ``password`` opens a
+    password-protected workbook, which is saved back protected."""
     return open_to_change(
         workbook,
         password,
@@ -128,6 +135,13 @@ def _import(
             ignore_lock=save.ignore_lock,
             keep_backups=save.keep_backups,
         )
+    # Imported rows are appended: the workbook as written (on a dry run, a private copy) is what shows them.
+    if saved is not None:
+        left = problems_in(read_workbook(saved.path), today)
+    elif edits:
+        left = problems_as_written(data, today, reports=changes.reports, edits=edits)
+    else:
+        left = problems_in(data, today)
     return ImportResult(
         path=saved.path if saved else (save.output or workbook),
         source=Path(source),
@@ -137,6 +151,8 @@ def _import(
         mapping=[m.to_dict(spec, data.locale) for m in changes.mappings],
         records=changes.outcomes,
         changed_cells=changes.changed_cells,
+        errors=len(left.errors),
+        warnings=len(left.warnings),
         notes=changes.notes,
         save=saved,
         assigned_ids=filled.assigned,

@@ -14,7 +14,7 @@ scratch each time. On the user's sheets only the merges and the computed
 columns of Clients (``▸ Block``, ``▸ Orders`` … right of the user's columns)
 and the ClientIDs given to rows that had none are written; every other cell stays as it was. Cell-level
 problems do not stop a refresh: they are listed on the Problems sheet, and
-the result says how many errors remain (the CLI exits 1 while there are any).
+the result says how many errors remain (with ``--strict`` the CLI then exits 1).
 A workbook whose sheets or headers xlcrm cannot read is refused and left as it
 was. ``dry_run`` computes everything and writes nothing.
 """
@@ -25,14 +25,11 @@ import contextlib
 import dataclasses
 import datetime as dt
 import functools
-from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from xlcrm import schema
 from xlcrm.checks.client_ids import AssignedId, fill_blank_client_ids
@@ -44,6 +41,7 @@ from xlcrm.dedupe.merge_log import LOG_ADDED_COLUMNS
 from xlcrm.dedupe.plan import DedupePlan
 from xlcrm.files.safe_save import SaveOptions, SaveResult, holding_workbook_lock
 from xlcrm.files.save import save_changes
+from xlcrm.jobs.as_saved import as_saved, deleted_rows
 from xlcrm.jobs.opening import open_to_change
 from xlcrm.lifecycle.analysis import analyse
 from xlcrm.lifecycle.computed import computed_cells
@@ -59,7 +57,6 @@ from xlcrm.xlsx.reader import (
     require_distinct_headers,
     require_room_right,
 )
-from xlcrm.xlsx.refs import column_letter
 from xlcrm.xlsx.report_sheet import CellValue, ReportSheet
 from xlcrm.xlsx.sheet_edits import RowMap, SheetEdit
 
@@ -182,8 +179,8 @@ def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool) ->
         # Validation, lifecycle and reports see the base as it will be saved, rows numbered as they will be, so
         # the Problems sheet points at the right cells; the computed cells go back to the numbers as read, which
         # is what every edit of one save uses (write_workbook renumbers once, after the merges' deletions).
-        deleted = {edit.sheet.casefold(): RowMap(edit.delete_rows) for edit in dedupe_edits if edit.delete_rows}
-        merged = _as_saved(work, dedupe_edits, deleted)
+        deleted = deleted_rows(dedupe_edits)
+        merged = as_saved(work, dedupe_edits, deleted)
         analysis = analyse(merged, today)
         # A Decision xlcrm did not understand is listed on Problems at the cell it is written back into.
         decisions = unknown_decisions(dedupe_sheets, data.locale)
@@ -271,45 +268,6 @@ def _merge_summaries(plan: DedupePlan | None) -> tuple[MergeSummary, ...]:
         )
         for group in plan.groups
     )
-
-
-def _as_saved(data: WorkbookData, edits: Sequence[SheetEdit], deleted: dict[str, RowMap]) -> WorkbookData:
-    """The user sheets as ``edits`` will leave them, each row under the number it will have once saved.
-
-    Only the parsed values change (deleted rows dropped, set cells of known columns written, rows below the
-    deleted ones renumbered); ``data`` itself stays as read, since the save checks the file against it.
-    """
-    if not edits:
-        return data
-    key_of = {sheet.name.casefold(): key for key, sheet in data.sheets.items()}
-    sheets = dict(data.sheets)
-    for edit in edits:
-        key = key_of[edit.sheet.casefold()]
-        sheet = sheets[key]
-        rows = deleted.get(edit.sheet.casefold(), RowMap())
-        kept = ~sheet.frame.index.isin(rows.deleted)
-        frame = sheet.frame[kept].copy()
-        column_of = {letter: column for column, letter in sheet.letters.items()}
-        values: dict[str, dict[int, object]] = defaultdict(dict)
-        for (row, index), value in edit.cell_values().items():
-            column = column_of.get(column_letter(index))
-            if column is not None and row in frame.index:
-                values[column][row] = value
-        for column, cells in values.items():
-            frame[column] = frame[column].astype(object)
-            frame.loc[list(cells), column] = pd.Series(cells, dtype=object)
-        if rows:
-            frame.index = pd.Index(
-                rows.saved(frame.index.to_numpy(dtype=np.int64)), dtype=frame.index.dtype, name=frame.index.name
-            )
-        # The computed values held on deleted rows go with them: there is nothing to clear there.
-        owned = {
-            header: {new: value for row, value in held.items() if (new := rows.row(row)) is not None}
-            for header, held in sheet.owned_values.items()
-        }
-        sheets[key] = dataclasses.replace(sheet, frame=frame, owned_values=owned)
-        sheets[key].keep_distinct(sheet, kept, [column for column in frame.columns if column not in values])
-    return dataclasses.replace(data, sheets=sheets)
 
 
 def _as_read(columns: dict[str, dict[int, CellValue]], rows: RowMap) -> dict[str, dict[int, CellValue]]:

@@ -596,7 +596,7 @@ class _WorkbookWrite(PackageParts):
             self.streamed[part] = lambda: render_worksheet(report, where, styles, date1904, selected=selected)
         filtered = [table_layout.ref for table, table_layout in zip(report.tables, where.tables) if table.autofilter]
         self._set_filter_name(position, report.name, filtered[0] if filtered else None)
-        self._set_print_titles(position, report.name, where.title_rows)
+        self._set_print_titles(position, report.name, where.repeated_header_row)
         self._set_report_mark(position, report.name)
         if report.charts:
             self._add_charts(sheet, report, where)

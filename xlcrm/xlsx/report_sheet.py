@@ -289,7 +289,7 @@ class SheetLayout:
     row_breaks: tuple[int, ...] = ()  # a printed page ends after each of these rows
 
     @property
-    def title_rows(self) -> int | None:
+    def repeated_header_row(self) -> int | None:
         """The main table's header row, printed atop every page; None when no table is the main one, or when
         another table follows it (its header would then stand over columns it does not name)."""
         if self.main_table is None or self.main_table != len(self.tables) - 1:
@@ -300,7 +300,7 @@ class SheetLayout:
     def freeze_row(self) -> int | None:
         """Rows above this line stay in view: everything down to the main table's header, when that fits on a
         screen; None when nothing is frozen."""
-        header = self.title_rows
+        header = self.repeated_header_row
         return header if header is not None and header <= MAX_FROZEN_ROWS else None
 
     @property
@@ -665,7 +665,7 @@ def tallest_page_points(report: ReportSheet, sheet_layout: SheetLayout, widths: 
                 default=1,
             )
             heights[number] = float(lines * LINE_POINTS)
-    repeated = heights[sheet_layout.title_rows] if sheet_layout.title_rows is not None else 0.0
+    repeated = heights[sheet_layout.repeated_header_row] if sheet_layout.repeated_header_row is not None else 0.0
     tallest, start = 0.0, 1
     for end in (*sheet_layout.row_breaks, sheet_layout.last_row):
         tallest = max(tallest, sum(heights[start : end + 1]) + (repeated if start > 1 else 0.0))

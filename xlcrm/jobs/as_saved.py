@@ -1,0 +1,64 @@
+"""The user sheets of a workbook as a job's edits will leave them, worked out in memory before (or instead of) saving.
+
+Refresh validates and analyses the base as it will be saved; dedupe counts the errors left in it the same way.
+Only edits that set cells of rows already there and delete rows are followed (a merge's): rows an edit appends
+are not, so a job that adds rows counts its errors on the workbook as written instead
+(:func:`xlcrm.jobs.validate.problems_as_written`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from xlcrm.xlsx.reader import WorkbookData
+from xlcrm.xlsx.refs import column_letter
+from xlcrm.xlsx.sheet_edits import RowMap, SheetEdit
+
+
+def deleted_rows(edits: Sequence[SheetEdit]) -> dict[str, RowMap]:
+    """The rows each sheet's edits delete, by the sheet's case-folded name (sheets that lose none left out)."""
+    return {edit.sheet.casefold(): RowMap(edit.delete_rows) for edit in edits if edit.delete_rows}
+
+
+def as_saved(data: WorkbookData, edits: Sequence[SheetEdit], deleted: dict[str, RowMap]) -> WorkbookData:
+    """The user sheets as ``edits`` will leave them, each row under the number it will have once saved.
+
+    Only the parsed values change (deleted rows dropped, set cells of known columns written, rows below the
+    deleted ones renumbered); ``data`` itself stays as read, since the save checks the file against it.
+    """
+    if not edits:
+        return data
+    key_of = {sheet.name.casefold(): key for key, sheet in data.sheets.items()}
+    sheets = dict(data.sheets)
+    for edit in edits:
+        key = key_of[edit.sheet.casefold()]
+        sheet = sheets[key]
+        rows = deleted.get(edit.sheet.casefold(), RowMap())
+        kept = ~sheet.frame.index.isin(rows.deleted)
+        frame = sheet.frame[kept].copy()
+        column_of = {letter: column for column, letter in sheet.letters.items()}
+        values: dict[str, dict[int, object]] = defaultdict(dict)
+        for (row, index), value in edit.cell_values().items():
+            column = column_of.get(column_letter(index))
+            if column is not None and row in frame.index:
+                values[column][row] = value
+        for column, cells in values.items():
+            frame[column] = frame[column].astype(object)
+            frame.loc[list(cells), column] = pd.Series(cells, dtype=object)
+        if rows:
+            frame.index = pd.Index(
+                rows.saved(frame.index.to_numpy(dtype=np.int64)), dtype=frame.index.dtype, name=frame.index.name
+            )
+        # The computed values held on deleted rows go with them: there is nothing to clear there.
+        owned = {
+            header: {new: value for row, value in held.items() if (new := rows.row(row)) is not None}
+            for header, held in sheet.owned_values.items()
+        }
+        sheets[key] = dataclasses.replace(sheet, frame=frame, owned_values=owned)
+        sheets[key].keep_distinct(sheet, kept, [column for column in frame.columns if column not in values])
+    return dataclasses.replace(data, sheets=sheets)
