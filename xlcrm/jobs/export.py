@@ -124,5 +124,6 @@ def _write_anonymised(
         output=Path(output),
         ignore_lock=ignore_lock,
         keep_backups=DEFAULT_KEEP_BACKUPS,
+        drop_formula_results=True,  # a formula's last result may be a name (the Client column of Interactions)
     )
     return AnonymisedCopy(save.path, copy.masked_cells, copy.left_out, save)

@@ -39,6 +39,7 @@ names, relationships, content types, and the list of what the save writes),
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import posixpath
 import re
 import shutil
@@ -111,6 +112,7 @@ def write_workbook(
     remove: Sequence[str] = (),
     prerendered: ReportsWrittenAhead | None = None,
     prewritten: EditsWrittenAhead | None = None,
+    drop_formula_results: bool = False,
 ) -> None:
     """Write ``source`` to ``target`` with report sheets added, replaced or removed and user sheets edited.
 
@@ -121,7 +123,8 @@ def write_workbook(
     change cells of user sheets (see ``SheetEdit``); an edit that would break
     what points at the sheet's rows raises ``EditRefused``, and nothing is written. Report sheets found in
     ``prerendered`` are taken from there as they are, unless they were rendered for other styles; so are the
-    user sheets of the edits in ``prewritten``.
+    user sheets of the edits in ``prewritten``. ``drop_formula_results``: every worksheet of ``target`` is written
+    without the cached results of its formulas (see ``SheetEdit.drop_formula_results``).
     """
     source, target = Path(source), Path(target)
     if target.exists() and target.resolve() == source.resolve():
@@ -131,12 +134,20 @@ def write_workbook(
     with _opened(source, _WorkbookWrite) as package:
         package.prerendered = prerendered
         package.prewritten = prewritten
-        package.apply(reports, remove, edits)
+        package.apply(reports, remove, edits, drop_formula_results=drop_formula_results)
         try:
             with target.open("wb") as handle, source.open("rb") as raw_source:
                 package.save(ZipWriter(handle), raw_source)
         except OSError as exc:
             raise WriteError(f"cannot write {target}: {exc.strerror or exc}") from None
+
+
+def _dropping_formula_results(edits: Sequence[SheetEdit], sheets: Sequence[str]) -> list[SheetEdit]:
+    """``edits``, and an edit of each of ``sheets`` that has none, all dropping the cached results of formulas."""
+    edited = {edit.sheet.casefold() for edit in edits}
+    return [dataclasses.replace(edit, drop_formula_results=True) for edit in edits] + [
+        SheetEdit(name, drop_formula_results=True) for name in sheets if name.casefold() not in edited
+    ]
 
 
 @contextlib.contextmanager
@@ -314,10 +325,20 @@ class _WorkbookWrite(PackageParts):
         self.prerendered: ReportsWrittenAhead | None = None  # report sheets rendered ahead, in another process
         self.prewritten: EditsWrittenAhead | None = None  # user sheets edited ahead, in another process
 
-    def apply(self, reports: Sequence[ReportSheet], remove: Sequence[str], edits: Sequence[SheetEdit]) -> None:
+    def apply(
+        self,
+        reports: Sequence[ReportSheet],
+        remove: Sequence[str],
+        edits: Sequence[SheetEdit],
+        *,
+        drop_formula_results: bool = False,
+    ) -> None:
         sheets = self.sheets()
         by_name = {sheet.name.casefold(): sheet for sheet in sheets}
         removing = [by_name[name.casefold()] for name in remove if name.casefold() in by_name]
+        if drop_formula_results:
+            kept = [sheet for sheet in sheets if sheet not in removing and self.sheet_type(sheet) == REL_WORKSHEET]
+            edits = _dropping_formula_results(edits, [sheet.name for sheet in kept])
         replacing = [by_name[r.name.casefold()] for r in reports if r.name.casefold() in by_name]
         for own in replacing + removing:
             self._check_own_report(own, sheets.index(own))

@@ -55,6 +55,7 @@ from xlcrm.xlsx.sheet_edits import (
     remap_formula,
     shift_range,
     shift_sqref,
+    without_formula_results,
 )
 from xlcrm.xlsx.streams import ReadAhead
 from xlcrm.xlsx.xml_io import children, detach, local_name, parse_part, refuse_dtd, serialize_part, unescape_xml
@@ -238,7 +239,10 @@ class UserSheetEdit:
 
             def content() -> Iterator[bytes]:
                 yield head + opening
-                yield from RowWriter(plan, self.sheet.part).write(sheet_xml.content())
+                rows = RowWriter(plan, self.sheet.part).write(sheet_xml.content())
+                if self.edit.drop_formula_results:
+                    rows = without_formula_results(rows, sheet_xml.prefix)
+                yield from rows
                 yield closing + self._tail(sheet_xml, last_used, appended_to)
 
             self.package.deflate(self.part_name, content())
@@ -248,7 +252,7 @@ class UserSheetEdit:
             self.package.store(part, serialize_part(tree))
         if plan.formulas_move:
             self.package.drop_calc_chain()
-        if self.values or self.rows or self.edit.append_rows:
+        if self.values or self.rows or self.edit.append_rows or self.edit.drop_formula_results:
             self.package.recalculate_on_load()
 
     def _open(self) -> BinaryIO:
