@@ -561,14 +561,15 @@ _SHEETS = (
         (
             "Every contact with a client is one row: calls, meetings, letters, agreements, orders. Pick the "
             "{client_id} from the dropdown; {client_name} shows whose it is. An order is a row of type {order} "
-            "with its {amount}; money given back is a row of type {return_type} with the amount below zero. "
+            "with its {amount}; money given back is a row of type {return_type}, whose amount lowers revenue "
+            "whether typed as 5000 or -5000. "
             "Plan the next touch in {next_action} and {next_date}: an overdue date turns red, today's turns "
             "yellow.",
             "Каждый контакт с клиентом — одна строка: звонки, встречи, письма, договорённости, заказы. "
             "«{client_id}» выберите из списка; столбец «{client_name}» покажет, чей он. Заказ — строка с "
-            "типом «{order}» и суммой в столбце «{amount}»; возврат денег — строка с типом «{return_type}» и "
-            "суммой меньше нуля. Следующий шаг планируйте в столбцах «{next_action}» и «{next_date}»: "
-            "просроченная дата краснеет, сегодняшняя желтеет.",
+            "типом «{order}» и суммой в столбце «{amount}»; возврат денег — строка с типом «{return_type}», "
+            "её сумма уменьшает выручку, введена ли она как 5000 или как -5000. Следующий шаг планируйте в "
+            "столбцах «{next_action}» и «{next_date}»: просроченная дата краснеет, сегодняшняя желтеет.",
         ),
     ),
     (
