@@ -9,7 +9,8 @@ masked the same way. The report sheets are left out of the copy: the Merge
 log and the Duplicates sheet hold original rows, the Agenda names and phones
 (``xlcrm refresh`` on the copy rebuilds them from the masked data). Formulas stay, but not their last results,
 which a file saved by Excel or LibreOffice keeps (the Client column of Interactions would show each full name):
-the copy is written with ``drop_formula_results`` and computes them again when opened. Everything
+the copy is written ``anonymised`` (see ``write_workbook``): it computes them again when opened, and the
+shared-string table keeps no original of a masked cell. Everything
 else (companies, amounts, dates, the user's own columns and sheets) is kept as
 it is, and the original workbook is not touched.
 """

@@ -26,15 +26,15 @@ def save_changes(
     keep_backups: int = DEFAULT_KEEP_BACKUPS,
     prerendered: Prerendering | None = None,
     prewritten: EditPrewriting | None = None,
-    drop_formula_results: bool = False,
+    anonymised: bool = False,
 ) -> SaveResult:
     """Write report sheets and user-sheet edits into the workbook ``data`` was read from, safely.
 
     Refuses when the file changed since it was read (``data.stamp``) or is open
     elsewhere; the new file must still hold every sheet except the removed ones,
     plus the reports. Reports in ``prerendered`` and edits in ``prewritten`` are taken from there (see
-    ``xlcrm.xlsx.prerender``). ``drop_formula_results``: no formula of the new file keeps its cached result
-    (an anonymised copy, see ``write_workbook``).
+    ``xlcrm.xlsx.prerender``). ``anonymised``: the new file keeps nothing its cells no longer show (see
+    ``write_workbook``).
     """
     path = data.path
     removed = {name.casefold() for name in remove}
@@ -51,7 +51,7 @@ def save_changes(
             remove=remove,
             prerendered=prerendered,
             prewritten=prewritten,
-            drop_formula_results=drop_formula_results,
+            anonymised=anonymised,
         ),
         stamp=data.stamp,
         output=output,

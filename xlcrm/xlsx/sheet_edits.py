@@ -792,8 +792,22 @@ class RowParser:
         return row.index(self._cell_close, tag_end) + len(self._cell_close)
 
 
-def without_formula_results(chunks: Iterator[bytes], prefix: bytes) -> Iterator[bytes]:
-    """The rows of ``<sheetData>`` in ``chunks`` with the cached result (``<v>``) of every formula cell left out,
+def whole_rows(chunks: Iterator[bytes], prefix: bytes) -> Iterator[bytes]:
+    """The rows of ``<sheetData>`` in ``chunks`` again, cut between rows: no row is split across two pieces."""
+    row_start = b"<" + prefix + b"row"
+    pending = b""
+    for chunk in chunks:
+        pending += chunk
+        whole = pending.rfind(row_start)  # the rows before the last one that starts are whole
+        if whole > 0:
+            yield pending[:whole]
+            pending = pending[whole:]
+    if pending:
+        yield pending
+
+
+def without_formula_results(rows: Iterator[bytes], prefix: bytes) -> Iterator[bytes]:
+    """``rows`` (whole rows, see ``whole_rows``) with the cached result (``<v>``) of every formula cell left out,
     and with it the cell's type (``t``), which described that result; everything else as it is."""
     name = re.escape(prefix)
     formula_cell = re.compile(
@@ -807,15 +821,20 @@ def without_formula_results(chunks: Iterator[bytes], prefix: bytes) -> Iterator[
         attributes = result_type.sub(b"", match.group(1) or b"")
         return b"<" + prefix + b"c" + attributes + b">" + match.group(2)
 
-    row_start = b"<" + prefix + b"row"
-    pending = b""
-    for chunk in chunks:
-        pending += chunk
-        whole = pending.rfind(row_start)  # the rows before the last one that starts are whole
-        if whole > 0:
-            yield formula_cell.sub(without_result, pending[:whole])
-            pending = pending[whole:]
-    yield formula_cell.sub(without_result, pending)
+    for piece in rows:
+        yield formula_cell.sub(without_result, piece)
+
+
+def noting_shared_strings(rows: Iterator[bytes], prefix: bytes, used: set[int]) -> Iterator[bytes]:
+    """``rows`` (whole rows, see ``whole_rows``) as they are; the shared-string table's entries their cells show
+    are added to ``used``."""
+    name = re.escape(prefix)
+    shared_cell = re.compile(
+        rb"<" + name + rb"c(?:\s[^>]*?)?\st\s*=\s*[\"']s[\"'][^>]*>\s*<" + name + rb"v>\s*(\d+)\s*</" + name + rb"v>"
+    )
+    for piece in rows:
+        used.update(int(index) for index in shared_cell.findall(piece))
+        yield piece
 
 
 # How the header of a column xlcrm computes looks: not like the user's own headers, so nobody types there.

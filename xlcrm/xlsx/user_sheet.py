@@ -49,12 +49,14 @@ from xlcrm.xlsx.sheet_edits import (
     check_anchored_formula,
     last_used_row,
     mentions_sheet,
+    noting_shared_strings,
     range_bounds,
     range_text,
     refers_below,
     remap_formula,
     shift_range,
     shift_sqref,
+    whole_rows,
     without_formula_results,
 )
 from xlcrm.xlsx.streams import ReadAhead
@@ -186,6 +188,8 @@ class UserSheetEdit:
         }
         self.watch = SheetMentions(watch)
         self.seen: set[str] = set()
+        # With ``drop_formula_results``: the entries of the shared-string table the written sheet shows.
+        self.shared_strings: set[int] = set()
 
     def where(self, ref: str) -> str:
         """The cell ``ref`` of this sheet as a message names it, e.g. ``Clients!F14``."""
@@ -241,7 +245,10 @@ class UserSheetEdit:
                 yield head + opening
                 rows = RowWriter(plan, self.sheet.part).write(sheet_xml.content())
                 if self.edit.drop_formula_results:
-                    rows = without_formula_results(rows, sheet_xml.prefix)
+                    prefix = sheet_xml.prefix
+                    rows = noting_shared_strings(
+                        without_formula_results(whole_rows(rows, prefix), prefix), prefix, self.shared_strings
+                    )
                 yield from rows
                 yield closing + self._tail(sheet_xml, last_used, appended_to)
 
