@@ -124,10 +124,10 @@ LETTER = ListValue("letter", "Letter", "Письмо")
 MESSAGE = ListValue("message", "Message", "Сообщение")
 AGREEMENT = ListValue("agreement", "Agreement", "Договорённость")
 ORDER = ListValue("order", "Order", "Заказ")
-# Goods or money given back: its amount is typed negative and lowers revenue; it is not an order.
+# Goods or money given back: its amount lowers revenue, whether typed below zero or not; it is not an order.
 RETURN = ListValue("return", "Return", "Возврат")
 INTERACTION_TYPES = (CALL_IN, CALL_OUT, MEETING, LETTER, MESSAGE, AGREEMENT, ORDER, RETURN)
-# Types whose Amount counts in revenue, with its sign: an order adds, a return (a negative amount) subtracts.
+# Types whose Amount counts in revenue: an order adds it, a return subtracts it (whichever sign it was typed with).
 REVENUE_TYPES = (ORDER, RETURN)
 # Types whose Amount may be below zero.
 NEGATIVE_AMOUNT_TYPES = (RETURN,)

@@ -604,3 +604,25 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_folder(tmp_path: Path) -> None:
     result = run(tmp_path)
     assert (result.exit_code, result.stderr) == (1, f"Error: {tmp_path} is a folder, not a workbook\n")
+
+
+def test_a_client_id_repeated_on_many_rows_names_a_few_of_its_cells(tmp_path: Path) -> None:
+    """An ID pasted down 1,500 rows is one finding of one readable line: five cells and how many more."""
+    copies = [
+        add("clients", {"client_id": "C000001", "name": f"Client {i}", "phone": f"+7 916 {i:07d}", "manager": "Anna"})
+        for i in range(1, 1500)
+    ]
+    path = build(tmp_path, copies)
+    before = path.read_bytes()
+
+    result = run(path)
+
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        'error   Clients!A4  duplicate-client-id  "C000001"  ClientID C000001 is on 1,500 rows (Clients!A2, '
+        "Clients!A4, Clients!A5, Clients!A6, Clients!A7 … and 1,495 more); every client needs its own ID. Until "
+        "each row has its own, xlcrm leaves the computed columns of these rows blank and counts them in no report; "
+        "clear the ClientID of a row added by mistake and the next refresh gives it a new one",
+        "1 error, 0 warnings in clients.xlsx",
+    ]
+    assert path.read_bytes() == before

@@ -20,6 +20,7 @@ from xlcrm.cli.main import cli
 from xlcrm.create import template
 from xlcrm.xlsx.reader import read_workbook
 from xlcrm.xlsx.refs import column_letter
+from xlcrm.xlsx.report_sheet import LINE_POINTS, MAX_ROW_POINTS
 
 LOCALES = schema.LOCALES
 TODAY = "2026-11-23"
@@ -252,9 +253,7 @@ def test_wrapped_rows_are_as_high_as_their_text(made) -> None:
             assert how_to.row_dimensions[text.row].height == template.wrapped_height(
                 text.value, template.HOW_TO_TEXT_WIDTH
             )
-    long_rows = [
-        r for r in range(1, how_to.max_row + 1) if (how_to.row_dimensions[r].height or 0) > template.LINE_HEIGHT
-    ]
+    long_rows = [r for r in range(1, how_to.max_row + 1) if (how_to.row_dimensions[r].height or 0) > LINE_POINTS]
     assert len(long_rows) >= 5
 
     settings = book[schema.SETTINGS.name(locale)]
@@ -268,10 +267,11 @@ def test_wrapped_rows_are_as_high_as_their_text(made) -> None:
 
 
 def test_wrapped_height_counts_the_lines_a_spreadsheet_breaks_text_into() -> None:
-    assert template.wrapped_height("short", 20) == template.LINE_HEIGHT
-    assert template.wrapped_height("word " * 10, 20) == 3 * template.LINE_HEIGHT  # 4 words of 5 fit a line
-    assert template.wrapped_height("one\ntwo", 20) == 2 * template.LINE_HEIGHT
-    assert template.wrapped_height("x" * 50, 20) == 3 * template.LINE_HEIGHT  # a word wider than the cell breaks
+    assert template.wrapped_height("short", 20) == LINE_POINTS
+    assert template.wrapped_height("word " * 10, 20) == 3 * LINE_POINTS  # 4 words of 5 fit a line
+    assert template.wrapped_height("one\ntwo", 20) == 2 * LINE_POINTS
+    assert template.wrapped_height("x" * 50, 20) == 3 * LINE_POINTS  # a word wider than the cell breaks
+    assert template.wrapped_height("word " * 2000, 20) == MAX_ROW_POINTS == 409  # Excel's highest row
 
 
 @pytest.mark.libreoffice

@@ -5,10 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from tests.builders import valid_records, write_records
+from tests.conftest import convert_with_libreoffice
 from tests.paths import REPO
 from xlcrm import schema
 from xlcrm.cli.main import cli
@@ -303,3 +306,42 @@ def test_the_lists_of_settings_are_exported_in_the_sheets_order(workbook: Path, 
     settings = read_workbook(workbook).sheets[schema.SETTINGS.key].frame
     lists = [key for key in settings.columns if key in schema.SETTINGS_LISTS or key == "managers"]
     assert exported == [key for key in lists if settings[key].notna().any()]
+
+
+def test_an_anonymised_copy_keeps_no_cached_formula_result_nor_shared_original(workbook: Path, tmp_path: Path) -> None:
+    """A workbook saved by LibreOffice (or Excel) holds the last result of each formula: the Client column of
+    Interactions caches the client's full name; and its texts sit in a shared-string table, where a masked cell's
+    original would stay. The copy keeps the formulas, drops those results and empties the entries no cell shows;
+    LibreOffice computes the column again from the masked Clients sheet, and every other text is as it was."""
+    saved_by_office = convert_with_libreoffice(workbook, "xlsx", tmp_path / "saved")
+    client_column = schema.CLIENT_NAME.column.name("en")
+    interactions = load_workbook(saved_by_office, data_only=True)[schema.INTERACTIONS.name("en")]
+    headers = [cell.value for cell in interactions[1]]
+    cached = {row[headers.index(client_column)] for row in interactions.iter_rows(min_row=2, values_only=True)}
+    assert "Olga Sidorova" in cached  # the name a formula of the original caches
+    target = tmp_path / "for accountant.xlsx"
+
+    result = CliRunner().invoke(cli, ["export", str(saved_by_office), "--anonymise", str(target)])
+
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(target) as package:
+        parts = {name: package.read(name) for name in package.namelist()}
+    # Not in a formula's result, nor in the shared-string table LibreOffice keeps every text in.
+    personal = ["Olga Sidorova", "Ivan Petrov", "Maria Ivanova", "ivan@romashka.ru", "7707083893", "8 (495) 123-45-67"]
+    assert [(name, text) for name, xml in parts.items() for text in personal if text.encode() in xml] == []
+    sheets = [xml for name, xml in parts.items() if name.startswith("xl/worksheets/sheet")]
+    assert sheets and all(re.search(rb"</f>\s*<v|<f[^>]*/>\s*<v", xml) is None for xml in sheets)
+    copy = load_workbook(target)[schema.INTERACTIONS.name("en")]
+    assert str(copy.cell(2, headers.index(client_column) + 1).value).startswith("=")  # the formula stays
+    recomputed = load_workbook(convert_with_libreoffice(target, "xlsx", tmp_path / "opened"), data_only=True)
+    shown = {
+        row[headers.index(client_column)]
+        for row in recomputed[schema.INTERACTIONS.name("en")].iter_rows(min_row=2, values_only=True)
+    }
+    assert "O. S." in shown and "Olga Sidorova" not in shown
+    original, opened = load_workbook(saved_by_office), load_workbook(target)
+    masked_sheets = {schema.CLIENTS.name("en"), schema.CONTACTS.name("en")}  # see test_anonymised_copy
+    for name in set(opened.sheetnames) - masked_sheets:
+        for row in original[name].iter_rows():
+            for cell in row:
+                assert opened[name][cell.coordinate].value == cell.value, (name, cell.coordinate)

@@ -31,14 +31,16 @@ def sale(locale: str, day: dt.date, client_id: str, kind: schema.ListValue, amou
     }
 
 
-def with_return(tmp_path: Path, locale: str, return_type: schema.ListValue = schema.RETURN) -> Path:
+def with_return(
+    tmp_path: Path, locale: str, return_type: schema.ListValue = schema.RETURN, returned: int = -24_000
+) -> Path:
     """valid_records, whose C000001 ordered 45,000 in 2024, plus in the period: C000001 orders an audit for
-    100,000 and gives 24,000 of it back; C000002 orders a consultation for 5,000."""
+    100,000 and gives 24,000 of it back (typed as ``returned``); C000002 orders a consultation for 5,000."""
     tmp_path.mkdir(exist_ok=True)
     records = valid_records(locale)
     records[schema.INTERACTIONS.key] += [
         sale(locale, dt.date(2026, 9, 10), "C000001", schema.ORDER, 100_000, 1),
-        sale(locale, dt.date(2026, 10, 1), "C000001", return_type, -24_000, 1),
+        sale(locale, dt.date(2026, 10, 1), "C000001", return_type, returned, 1),
         sale(locale, dt.date(2026, 8, 1), "C000002", schema.ORDER, 5_000, 0),
     ]
     return write_records(tmp_path / "clients.xlsx", locale, records)
@@ -75,9 +77,15 @@ def test_a_return_is_known_whatever_its_case_and_spaces(tmp_path: Path) -> None:
     assert (code, findings) == (0, [])
 
 
-def test_refresh_subtracts_a_return_from_revenue_and_does_not_count_it_as_an_order(tmp_path: Path) -> None:
+@pytest.mark.parametrize("returned", [-24_000, 24_000])
+def test_refresh_subtracts_a_return_from_revenue_and_does_not_count_it_as_an_order(
+    tmp_path: Path, returned: int
+) -> None:
+    """A return takes its amount off revenue whichever sign it is typed with: «Возврат 24000» is «Возврат -24000»,
+    and validate finds nothing wrong with either."""
     locale = "ru"
-    path = with_return(tmp_path, locale)
+    path = with_return(tmp_path, locale, returned=returned)
+    assert validate(path) == (0, [])
     result = CliRunner().invoke(cli, ["refresh", str(path), "--today", TODAY.isoformat(), "--keep-backups", "0"])
     assert result.exit_code == 0, result.output
 

@@ -14,6 +14,7 @@ import openpyxl
 import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
+from tests.builders import valid_records, write_records
 from tests.conftest import convert_with_libreoffice
 from xlcrm import schema
 from xlcrm.jobs.demo import create_demo
@@ -21,6 +22,7 @@ from xlcrm.jobs.refresh import refresh_workbook
 from xlcrm.xlsx.report_sheet import (
     A4_SHORT_SIDE,
     END_MARGIN,
+    MAX_ROW_POINTS,
     MIN_READABLE_SCALE,
     ColumnFormat,
     ReportColumn,
@@ -239,3 +241,25 @@ def test_a_sheet_with_page_breaks_shrinks_until_a_section_fits_a_page_but_stays_
         assert setup.scale == min(by_width, MIN_READABLE_SCALE)
     if rows_per_section == 70:
         assert setup.scale < by_width  # this one is shrunk for its height, not its width
+
+
+def test_a_report_row_is_never_higher_than_excel_allows(tmp_path: Path) -> None:
+    """A phone cell holding a page of text is shown on Problems: its row is as high as Excel allows (409 points),
+    not the 3,000 its wrapped lines would take, which Excel reports as a damaged file."""
+    records = valid_records("en")
+    records[schema.CLIENTS.key][0]["phone"] = "call the office and ask for the accountant " * 60
+    path = write_records(tmp_path / "clients.xlsx", "en", records)
+
+    refresh_workbook(path, today=TODAY)
+
+    book = openpyxl.load_workbook(path)
+    heights = {
+        (sheet.title, row): dimension.height
+        for sheet in book.worksheets
+        for row, dimension in sheet.row_dimensions.items()
+        if dimension.height is not None
+    }
+    assert max(heights.values()) == MAX_ROW_POINTS == 409
+    problems = book[schema.PROBLEMS.name("en")]
+    long_value = next(row for row in range(1, problems.max_row + 1) if len(str(problems.cell(row, 4).value)) > 2000)
+    assert heights[(problems.title, long_value)] == MAX_ROW_POINTS

@@ -48,6 +48,9 @@ from xlcrm.xlsx.sheet_edits import (
     SheetEdit,
     SheetPlan,
     StyleChooser,
+    noting_shared_strings,
+    whole_rows,
+    without_formula_results,
 )
 
 CLIENTS = schema.CLIENTS.name("en")
@@ -1193,3 +1196,28 @@ def test_links_set_on_cells_reuse_a_relationship_left_unused(tmp_path: Path) -> 
     assert entries(tmp_path / "again.xlsx")[rels] == entries(source)[rels]
     assert sheet_state(tmp_path / "again.xlsx", CLIENTS) == sheet_state(source, CLIENTS)
     assert_package_consistent(linked)
+
+
+def test_formula_results_are_dropped_and_shared_strings_noted_however_the_rows_are_cut() -> None:
+    """Cells with a namespace prefix, a shared formula and a formula's text result: only the results go; a
+    text cell's shared-string index is noted whatever chunk boundary falls inside it."""
+    rows = (
+        b'<x:row r="2"><x:c r="A2" t="s"><x:v>7</x:v></x:c>'
+        b'<x:c r="B2" s="3" t="str"><x:f>IF(A2="","",A2)</x:f><x:v>Olga Sidorova</x:v></x:c>'
+        b'<x:c r="C2" t="n"><x:f t="shared" si="0" ref="C2:C3">1+1</x:f><x:v>2</x:v></x:c></x:row>'
+        b'<x:row r="3"><x:c r="A3" t="s"><x:v>12</x:v></x:c><x:c r="C3"><x:f t="shared" si="0"/><x:v>2</x:v></x:c>'
+        b'<x:c r="D3" t="e"><x:f>1/0</x:f><x:v>#DIV/0!</x:v></x:c><x:c r="E3"><x:v>5</x:v></x:c></x:row>'
+    )
+    expected = (
+        b'<x:row r="2"><x:c r="A2" t="s"><x:v>7</x:v></x:c>'
+        b'<x:c r="B2" s="3"><x:f>IF(A2="","",A2)</x:f></x:c>'
+        b'<x:c r="C2"><x:f t="shared" si="0" ref="C2:C3">1+1</x:f></x:c></x:row>'
+        b'<x:row r="3"><x:c r="A3" t="s"><x:v>12</x:v></x:c><x:c r="C3"><x:f t="shared" si="0"/></x:c>'
+        b'<x:c r="D3"><x:f>1/0</x:f></x:c><x:c r="E3"><x:v>5</x:v></x:c></x:row>'
+    )
+    for size in (1, 7, 50, len(rows)):
+        chunks = iter([rows[i : i + size] for i in range(0, len(rows), size)])
+        used: set[int] = set()
+        written = noting_shared_strings(without_formula_results(whole_rows(chunks, b"x:"), b"x:"), b"x:", used)
+        assert b"".join(written) == expected, size
+        assert used == {7, 12}, size

@@ -263,10 +263,14 @@ def _client_findings(clients: SheetData, locale: str) -> Iterator[Finding]:
             )
         texts = _texts(clients, "client_id")
         repeated = texts[texts.duplicated(keep=False)]
-        # One finding per repeated ID, on its second row (the one that repeats it), naming every row that has it.
+        # One finding per repeated ID, on its second row (the one that repeats it), naming the rows that have it.
         for text, rows in repeated.groupby(repeated, sort=False).groups.items():
             numbers = sorted(cast(int, row) for row in rows)  # the frame's index is Excel row numbers
-            cells = ", ".join(clients.cell("client_id", row) for row in numbers)
+            cells = ", ".join(clients.cell("client_id", row) for row in numbers[:NAMED_REPEATS])
+            if len(numbers) <= NAMED_REPEATS:
+                where = f"rows {_and_list(numbers)} ({cells})"
+            else:
+                where = f"{len(numbers):,} rows ({cells} … and {len(numbers) - NAMED_REPEATS:,} more)"
             yield _finding(
                 ERROR,
                 Code.DUPLICATE_CLIENT_ID,
@@ -274,7 +278,7 @@ def _client_findings(clients: SheetData, locale: str) -> Iterator[Finding]:
                 "client_id",
                 numbers[1],
                 text,
-                f"{header} {text} is on rows {_and_list(numbers)} ({cells}); every client needs its own ID. Until "
+                f"{header} {text} is on {where}; every client needs its own ID. Until "
                 "each row has its own, xlcrm leaves the computed columns of these rows blank and counts them in no "
                 f"report; clear the {header} of a row added by mistake and the next refresh gives it a new one",
             )
@@ -293,6 +297,11 @@ def _client_findings(clients: SheetData, locale: str) -> Iterator[Finding]:
                 None,
                 f"neither {wanted} is filled; add at least one so the client can be recognised",
             )
+
+
+# The rows a repeated ClientID's finding names: an ID pasted down a thousand rows would make a message (and its
+# row on Problems) pages long; the cells named are enough to find the rest with a filter.
+NAMED_REPEATS = 5
 
 
 def _and_list(numbers: list[int]) -> str:

@@ -26,6 +26,7 @@ from xlcrm import schema
 from xlcrm.errors import UsageError
 from xlcrm.schema import Column, Kind, Sheet
 from xlcrm.xlsx.refs import column_letter, sheet_ref
+from xlcrm.xlsx.report_sheet import PORTRAIT_CHARACTERS, SIDE_MARGIN, lines_height, word_wrapped_lines
 
 # Excel's last row: whole-column ranges reach every row a user will ever type.
 LAST_ROW = 1_048_576
@@ -428,9 +429,6 @@ def _add_highlights(worksheet: Worksheet, spec: Sheet) -> None:
 
 # --- printing ----------------------------------------------------------------------
 
-# Printable width of A4 in portrait, in characters of the default font (as column widths count them), between
-# margins of 0.4 inch; a sheet wider than this is printed in landscape.
-PORTRAIT_CHARACTERS = (210 / 25.4 - 2 * 0.4) * 96 / 7
 DEFAULT_COLUMN_WIDTH = 8.43
 
 
@@ -447,7 +445,7 @@ def set_up_printing(worksheet: Worksheet, header_row: bool) -> None:
     setup.fitToWidth = 1
     setup.fitToHeight = 0
     worksheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    worksheet.page_margins.left = worksheet.page_margins.right = 0.4
+    worksheet.page_margins.left = worksheet.page_margins.right = SIDE_MARGIN
     if header_row:
         worksheet.print_title_rows = "1:1"
     header, footer = worksheet.oddHeader, worksheet.oddFooter
@@ -496,32 +494,15 @@ def _write_settings(worksheet: Worksheet, locale: str, lists: Mapping[str, Seque
     worksheet.freeze_panes = "A2"
 
 
-# Points per line of text in the default 11-point font, as Excel and LibreOffice space them.
-LINE_HEIGHT = 15
-
-
-def wrapped_height(text: str, width: float) -> float:
-    """Row height (points) that shows ``text`` wrapped in a column ``width`` characters wide.
+def wrapped_height(text: str, width: float) -> int:
+    """Row height (points) that shows ``text`` wrapped in a column ``width`` characters wide, up to Excel's
+    highest row.
 
     LibreOffice does not grow a row to its wrapped text when it opens a file
     written by openpyxl, so wrapped text ran over the rows below: the height
-    is set. Words are laid out as the spreadsheet breaks them, one character
-    of the width kept for the cell's margins.
+    is set (see ``word_wrapped_lines``).
     """
-    usable = max(int(width) - 1, 1)
-    lines = 0
-    for paragraph in text.split("\n"):
-        lines += 1
-        used = 0
-        for word in paragraph.split():
-            if used and used + 1 + len(word) > usable:
-                lines += 1
-                used = 0
-            used = used + 1 + len(word) if used else len(word)
-            while used > usable:  # a word wider than the cell is broken across lines
-                lines += 1
-                used -= usable
-    return lines * LINE_HEIGHT
+    return lines_height(word_wrapped_lines(text, width))
 
 
 # --- How to use ------------------------------------------------------------------------
@@ -568,14 +549,15 @@ _SHEETS = (
         (
             "Every contact with a client is one row: calls, meetings, letters, agreements, orders. Pick the "
             "{client_id} from the dropdown; {client_name} shows whose it is. An order is a row of type {order} "
-            "with its {amount}; money given back is a row of type {return_type} with the amount below zero. "
+            "with its {amount}; money given back is a row of type {return_type}, whose amount lowers revenue "
+            "whether typed as 5000 or -5000. "
             "Plan the next touch in {next_action} and {next_date}: an overdue date turns red, today's turns "
             "yellow.",
             "Каждый контакт с клиентом — одна строка: звонки, встречи, письма, договорённости, заказы. "
             "«{client_id}» выберите из списка; столбец «{client_name}» покажет, чей он. Заказ — строка с "
-            "типом «{order}» и суммой в столбце «{amount}»; возврат денег — строка с типом «{return_type}» и "
-            "суммой меньше нуля. Следующий шаг планируйте в столбцах «{next_action}» и «{next_date}»: "
-            "просроченная дата краснеет, сегодняшняя желтеет.",
+            "типом «{order}» и суммой в столбце «{amount}»; возврат денег — строка с типом «{return_type}», "
+            "её сумма уменьшает выручку, введена ли она как 5000 или как -5000. Следующий шаг планируйте в "
+            "столбцах «{next_action}» и «{next_date}»: просроченная дата краснеет, сегодняшняя желтеет.",
         ),
     ),
     (

@@ -7,7 +7,10 @@ a way that keeps the shape (``Петров Иван`` -> ``П. И.``, ``+7 916 1
 a phone or two; phones and emails written inside comments and results are
 masked the same way. The report sheets are left out of the copy: the Merge
 log and the Duplicates sheet hold original rows, the Agenda names and phones
-(``xlcrm refresh`` on the copy rebuilds them from the masked data). Everything
+(``xlcrm refresh`` on the copy rebuilds them from the masked data). Formulas stay, but not their last results,
+which a file saved by Excel or LibreOffice keeps (the Client column of Interactions would show each full name):
+the copy is written ``anonymised`` (see ``write_workbook``): it computes them again when opened, and the
+shared-string table keeps no original of a masked cell. Everything
 else (companies, amounts, dates, the user's own columns and sheets) is kept as
 it is, and the original workbook is not touched.
 """

@@ -26,13 +26,15 @@ def save_changes(
     keep_backups: int = DEFAULT_KEEP_BACKUPS,
     prerendered: Prerendering | None = None,
     prewritten: EditPrewriting | None = None,
+    anonymised: bool = False,
 ) -> SaveResult:
     """Write report sheets and user-sheet edits into the workbook ``data`` was read from, safely.
 
     Refuses when the file changed since it was read (``data.stamp``) or is open
     elsewhere; the new file must still hold every sheet except the removed ones,
     plus the reports. Reports in ``prerendered`` and edits in ``prewritten`` are taken from there (see
-    ``xlcrm.xlsx.prerender``).
+    ``xlcrm.xlsx.prerender``). ``anonymised``: the new file keeps nothing its cells no longer show (see
+    ``write_workbook``).
     """
     path = data.path
     removed = {name.casefold() for name in remove}
@@ -42,7 +44,14 @@ def save_changes(
     return replace_workbook(
         path,
         lambda temp: write_workbook(
-            path, temp, reports=reports, edits=edits, remove=remove, prerendered=prerendered, prewritten=prewritten
+            path,
+            temp,
+            reports=reports,
+            edits=edits,
+            remove=remove,
+            prerendered=prerendered,
+            prewritten=prewritten,
+            anonymised=anonymised,
         ),
         stamp=data.stamp,
         output=output,

@@ -124,5 +124,6 @@ def _write_anonymised(
         output=Path(output),
         ignore_lock=ignore_lock,
         keep_backups=DEFAULT_KEEP_BACKUPS,
+        anonymised=True,  # no formula's last result (a name, on Interactions), no original of a masked cell
     )
     return AnonymisedCopy(save.path, copy.masked_cells, copy.left_out, save)

@@ -117,7 +117,7 @@ def compute_lifecycle(frames: Frames, settings: Settings, today: dt.date) -> Lif
     is_order = (log["type"] == schema.ORDER.key).to_numpy()
     orders, order_position = log[is_order], position[is_order]
     base["orders"] = np.bincount(order_position, minlength=size)
-    # Orders add their amounts, returns their (negative) ones.
+    # Orders add their amounts, returns subtract theirs (build_frames made every return's amount negative).
     is_sale = log["type"].isin([t.key for t in schema.REVENUE_TYPES]).to_numpy()
     base["revenue"] = np.bincount(
         position[is_sale], weights=np.nan_to_num(log["amount"].to_numpy(dtype=float)[is_sale]), minlength=size

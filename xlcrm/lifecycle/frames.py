@@ -41,7 +41,8 @@ class Frames:
 
 @progress.step("reading dates, amounts and types")
 def build_frames(data: WorkbookData) -> Frames:
-    """The user sheets as typed frames: parsed dates, amounts, phones and list values."""
+    """The user sheets as typed frames: parsed dates, amounts, phones and list values; a return's amount is
+    below zero however it was typed."""
     clients = _sheet(data, schema.CLIENTS)
     contacts = _sheet(data, schema.CONTACTS)
     interactions = _sheet(data, schema.INTERACTIONS)
@@ -68,6 +69,9 @@ def build_frames(data: WorkbookData) -> Frames:
     frame["amount"] = _map_distinct(
         interactions, "amount", lambda v: parse_amount(v).amount if not is_blank(v) else None
     ).astype(float)
+    # A return lowers revenue by its amount whichever sign it was typed with: «Возврат 5000» is «Возврат -5000».
+    returns = (frame["type"] == schema.RETURN.key).to_numpy()
+    frame.loc[returns, "amount"] = -frame.loc[returns, "amount"].abs()
     for key in ("manager", "next_action"):
         frame[key] = _text(interactions, key)
     frame["next_date"] = _dates(interactions, "next_date")

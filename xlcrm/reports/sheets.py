@@ -116,7 +116,8 @@ def build_reports(
 def period_sales(lifecycle: Lifecycle, period: Period) -> pd.DataFrame:
     """Orders and returns dated within the period, with ``is_order`` telling the orders.
 
-    Revenue is the sum of their amounts (a return's is negative); orders are counted by ``is_order``.
+    Revenue is the sum of their amounts (a return's is negative, however it was typed: see ``build_frames``);
+    orders are counted by ``is_order``.
     """
     log = lifecycle.interactions
     dates = log["date"]

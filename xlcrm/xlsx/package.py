@@ -39,6 +39,7 @@ names, relationships, content types, and the list of what the save writes),
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import posixpath
 import re
 import shutil
@@ -80,6 +81,8 @@ NS_EXTENDED = "http://schemas.openxmlformats.org/officeDocument/2006/extended-pr
 NS_VT = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
 REL_EXTENDED_PROPERTIES = NS_R + "/extended-properties"
 REL_SHARED_STRINGS = NS_R + "/sharedStrings"
+# One entry of the shared-string table, its namespace prefix (if any) in group 1.
+_SHARED_STRING = re.compile(rb"<((?:[\w.-]+:)?)si(?:\s[^>]*)?(?:/>|>.*?</\1si>)", re.DOTALL)
 CT_WORKSHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 
 # A1 of a sheet is in its first row, near the start of the part: the columns, views and formats before it
@@ -111,6 +114,7 @@ def write_workbook(
     remove: Sequence[str] = (),
     prerendered: ReportsWrittenAhead | None = None,
     prewritten: EditsWrittenAhead | None = None,
+    anonymised: bool = False,
 ) -> None:
     """Write ``source`` to ``target`` with report sheets added, replaced or removed and user sheets edited.
 
@@ -121,7 +125,10 @@ def write_workbook(
     change cells of user sheets (see ``SheetEdit``); an edit that would break
     what points at the sheet's rows raises ``EditRefused``, and nothing is written. Report sheets found in
     ``prerendered`` are taken from there as they are, unless they were rendered for other styles; so are the
-    user sheets of the edits in ``prewritten``.
+    user sheets of the edits in ``prewritten``. ``anonymised``: ``target`` keeps nothing its cells no longer show: its
+    worksheets lose the cached results of their formulas (see ``SheetEdit.drop_formula_results``), and the entries
+    of the shared-string table no cell uses (the originals of masked cells, the texts of removed sheets) are
+    emptied.
     """
     source, target = Path(source), Path(target)
     if target.exists() and target.resolve() == source.resolve():
@@ -131,12 +138,20 @@ def write_workbook(
     with _opened(source, _WorkbookWrite) as package:
         package.prerendered = prerendered
         package.prewritten = prewritten
-        package.apply(reports, remove, edits)
+        package.apply(reports, remove, edits, anonymised=anonymised)
         try:
             with target.open("wb") as handle, source.open("rb") as raw_source:
                 package.save(ZipWriter(handle), raw_source)
         except OSError as exc:
             raise WriteError(f"cannot write {target}: {exc.strerror or exc}") from None
+
+
+def _dropping_formula_results(edits: Sequence[SheetEdit], sheets: Sequence[str]) -> list[SheetEdit]:
+    """``edits``, and an edit of each of ``sheets`` that has none, all dropping the cached results of formulas."""
+    edited = {edit.sheet.casefold() for edit in edits}
+    return [dataclasses.replace(edit, drop_formula_results=True) for edit in edits] + [
+        SheetEdit(name, drop_formula_results=True) for name in sheets if name.casefold() not in edited
+    ]
 
 
 @contextlib.contextmanager
@@ -338,10 +353,22 @@ class _WorkbookWrite(PackageParts):
         self.prerendered: ReportsWrittenAhead | None = None  # report sheets rendered ahead, in another process
         self.prewritten: EditsWrittenAhead | None = None  # user sheets edited ahead, in another process
 
-    def apply(self, reports: Sequence[ReportSheet], remove: Sequence[str], edits: Sequence[SheetEdit]) -> None:
+    def apply(
+        self,
+        reports: Sequence[ReportSheet],
+        remove: Sequence[str],
+        edits: Sequence[SheetEdit],
+        *,
+        anonymised: bool = False,
+    ) -> None:
         sheets = self.sheets()
         by_name = {sheet.name.casefold(): sheet for sheet in sheets}
         removing = [by_name[name.casefold()] for name in remove if name.casefold() in by_name]
+        if anonymised and self.prewritten is not None:
+            raise ValueError("an anonymised copy is written in one go: its sheets note the shared strings they show")
+        if anonymised:
+            kept = [sheet for sheet in sheets if sheet not in removing and self.sheet_type(sheet) == REL_WORKSHEET]
+            edits = _dropping_formula_results(edits, [sheet.name for sheet in kept])
         replacing = [by_name[r.name.casefold()] for r in reports if r.name.casefold() in by_name]
         for own in replacing + removing:
             self._check_own_report(own, sheets.index(own))
@@ -351,16 +378,23 @@ class _WorkbookWrite(PackageParts):
         styles = self.merge_styles(STYLES) if reports or remove else {}
 
         # User sheets first: their positions and the defined names they adjust are those of the workbook as read.
+        shared_strings: set[int] = set()  # the entries of the shared-string table the anonymised sheets show
         for edit in edits:
             sheet = by_name.get(edit.sheet.casefold())
             if sheet is None or self.sheet_type(sheet) != REL_WORKSHEET:
                 raise EditRefused(f"the workbook has no worksheet named {edit.sheet!r}")
             written = self.prewritten.part(edit) if self.prewritten is not None else None
             if written is None:
-                UserSheetEdit(self, sheet, sheets.index(sheet), edit, date1904, written_ahead=self.prewritten).apply()
+                user_edit = UserSheetEdit(
+                    self, sheet, sheets.index(sheet), edit, date1904, written_ahead=self.prewritten
+                )
+                user_edit.apply()
+                shared_strings |= user_edit.shared_strings
                 continue
             self.take_written(self.entry_of(sheet.part) or sheet.part, written)
             self.recalculate_on_load()  # as UserSheetEdit does for any cell written
+        if anonymised:
+            self._empty_unused_shared_strings(shared_strings)
 
         if reports or remove:
             self.structure_changed = True
@@ -435,6 +469,25 @@ class _WorkbookWrite(PackageParts):
                 if number == index:
                     return "".join(text.text or "" for text in item.iter(f"{{{NS_MAIN}}}t"))
         return None
+
+    def _empty_unused_shared_strings(self, used: set[int]) -> None:
+        """Empty each entry of the shared-string table no cell shows any more (``used``: those cells show), such
+        as the original of a masked name; the entries keep their places, so every cell's index stays right."""
+        rels = self.workbook_rels.by_type(REL_SHARED_STRINGS)
+        entry = self.entry_of(self.workbook_rels.target(rels[0]) or "") if rels else None
+        if entry is None:
+            return
+        index = -1
+
+        def emptied(match: re.Match[bytes]) -> bytes:
+            nonlocal index
+            index += 1
+            if index in used:
+                return match.group(0)
+            prefix = match.group(1)
+            return b"<" + prefix + b"si><" + prefix + b"t/></" + prefix + b"si>"
+
+        self.store(entry, _SHARED_STRING.sub(emptied, self.archive.read(entry)))
 
     def _worksheet_names(self) -> list[str]:
         names = []

@@ -593,6 +593,9 @@ _PIXELS_PER_INCH = 96
 A4_SHORT_SIDE, A4_LONG_SIDE = 210 / 25.4, 297 / 25.4
 SIDE_MARGIN, END_MARGIN, HEADER_MARGIN = 0.4, 0.75, 0.3
 PAPER_A4 = 9
+# The printable width of portrait A4 between the side margins, in characters of the default font (as column
+# widths count them): a sheet wider than this prints in landscape.
+PORTRAIT_CHARACTERS = (A4_SHORT_SIDE - 2 * SIDE_MARGIN) * _PIXELS_PER_INCH / _PIXELS_PER_CHARACTER
 # Excel's print scales run from 10 % to 400 %.
 MIN_PRINT_SCALE = 10
 # A page that must hold a whole section (one manager's agenda) is shrunk to fit it, but not below this: smaller
@@ -664,7 +667,7 @@ def tallest_page_points(report: ReportSheet, sheet_layout: SheetLayout, widths: 
                 ),
                 default=1,
             )
-            heights[number] = float(lines * LINE_POINTS)
+            heights[number] = float(lines_height(lines))
     repeated = heights[sheet_layout.repeated_header_row] if sheet_layout.repeated_header_row is not None else 0.0
     tallest, start = 0.0, 1
     for end in (*sheet_layout.row_breaks, sheet_layout.last_row):
@@ -733,6 +736,14 @@ def _single_cell_row(cells: CellXml, row: int, style: int, text: str) -> str:
 # height leaves room for every line in both programs.
 LINE_POINTS = 15
 _WRAP_ALLOWANCE = 1.1
+# Excel's highest row, in points: a taller one makes Excel report the file as damaged. Text that needs more
+# lines shows its start, and the whole of it in the formula bar.
+MAX_ROW_POINTS = 409
+
+
+def lines_height(lines: int) -> int:
+    """The height, in points, of a row showing ``lines`` lines of text: no higher than Excel allows."""
+    return min(lines * LINE_POINTS, MAX_ROW_POINTS)
 
 
 def line_capacity(width: float) -> int:
@@ -741,10 +752,33 @@ def line_capacity(width: float) -> int:
 
 
 def wrapped_lines(text: str, capacity: int) -> int:
-    """How many lines ``text`` takes in a wrapping cell of ``capacity`` characters a line (at least 1)."""
+    """How many lines ``text`` takes in a wrapping cell of ``capacity`` characters a line (at least 1).
+
+    Characters are counted, not words: a report has a hundred thousand rows, and ``line_capacity`` leaves room
+    for the words that do not fill a line. ``word_wrapped_lines`` lays out the few long paragraphs of a template.
+    """
     if len(text) <= capacity and "\n" not in text:  # most cells: looked at once, cheaply
         return 1
     return max(1, sum(max(1, math.ceil(len(line) / capacity)) for line in text.splitlines()))
+
+
+def word_wrapped_lines(text: str, width: float) -> int:
+    """How many lines ``text`` takes wrapped in a column ``width`` characters wide, words laid out as the
+    spreadsheet breaks them, one character of the width kept for the cell's margins."""
+    usable = max(int(width) - 1, 1)
+    lines = 0
+    for paragraph in text.split("\n"):
+        lines += 1
+        used = 0
+        for word in paragraph.split():
+            if used and used + 1 + len(word) > usable:
+                lines += 1
+                used = 0
+            used = used + 1 + len(word) if used else len(word)
+            while used > usable:  # a word wider than the cell is broken across lines
+                lines += 1
+                used -= usable
+    return lines
 
 
 def _row_open(number: int, values: Sequence[CellValue], capacities: Sequence[tuple[int, int]]) -> str:
@@ -757,7 +791,7 @@ def _row_open(number: int, values: Sequence[CellValue], capacities: Sequence[tup
             lines = max(lines, wrapped_lines(value, capacity))
     if lines == 1:
         return f'<row r="{number}">'
-    return f'<row r="{number}" ht="{lines * LINE_POINTS}" customHeight="1">'
+    return f'<row r="{number}" ht="{lines_height(lines)}" customHeight="1">'
 
 
 def _table_rows(

@@ -68,6 +68,10 @@ class SheetEdit:
     # "F14" -> where a link on that cell goes: a web or mail address, or "#" and a place in the workbook. Cells
     # are numbered as ``set_cells`` numbers them.
     set_links: Mapping[str, str] = field(default_factory=dict)
+    # Every formula cell of the sheet written without its cached result: a copy meant to hide what the cells it
+    # reads held (an anonymised copy) must not carry it in a formula's last result. Excel and LibreOffice
+    # compute the formulas again when the file is opened.
+    drop_formula_results: bool = False
 
     def cell_values(self) -> dict[tuple[int, int], CellValue | Formula]:
         """Every cell this edit sets, as (row, column index) -> value; a cell given twice is a ValueError."""
@@ -142,6 +146,7 @@ def combine_edits(edits: Sequence[SheetEdit]) -> list[SheetEdit]:
             {**before.column_widths, **edit.column_widths},
             {**before.number_formats, **edit.number_formats},
             set_links=links,
+            drop_formula_results=before.drop_formula_results or edit.drop_formula_results,
         )
     return list(combined.values())
 
@@ -790,6 +795,51 @@ class RowParser:
         if row[tag_end - 1 : tag_end] == b"/":
             return tag_end + 1
         return row.index(self._cell_close, tag_end) + len(self._cell_close)
+
+
+def whole_rows(chunks: Iterator[bytes], prefix: bytes) -> Iterator[bytes]:
+    """The rows of ``<sheetData>`` in ``chunks`` again, cut between rows: no row is split across two pieces."""
+    row_start = b"<" + prefix + b"row"
+    pending = b""
+    for chunk in chunks:
+        pending += chunk
+        whole = pending.rfind(row_start)  # the rows before the last one that starts are whole
+        if whole > 0:
+            yield pending[:whole]
+            pending = pending[whole:]
+    if pending:
+        yield pending
+
+
+def without_formula_results(rows: Iterator[bytes], prefix: bytes) -> Iterator[bytes]:
+    """``rows`` (whole rows, see ``whole_rows``) with the cached result (``<v>``) of every formula cell left out,
+    and with it the cell's type (``t``), which described that result; everything else as it is."""
+    name = re.escape(prefix)
+    formula_cell = re.compile(
+        rb"<" + name + rb"c(\s[^>]*)?>"
+        rb"(<" + name + rb"f(?:\s[^>]*)?(?:/>|>[^<]*</" + name + rb"f>))"
+        rb"<" + name + rb"v(?:\s[^>]*)?(?:/>|>[^<]*</" + name + rb"v>)"
+    )
+    result_type = re.compile(rb"\st\s*=\s*(?:\"[^\"]*\"|'[^']*')")
+
+    def without_result(match: re.Match[bytes]) -> bytes:
+        attributes = result_type.sub(b"", match.group(1) or b"")
+        return b"<" + prefix + b"c" + attributes + b">" + match.group(2)
+
+    for piece in rows:
+        yield formula_cell.sub(without_result, piece)
+
+
+def noting_shared_strings(rows: Iterator[bytes], prefix: bytes, used: set[int]) -> Iterator[bytes]:
+    """``rows`` (whole rows, see ``whole_rows``) as they are; the shared-string table's entries their cells show
+    are added to ``used``."""
+    name = re.escape(prefix)
+    shared_cell = re.compile(
+        rb"<" + name + rb"c(?:\s[^>]*?)?\st\s*=\s*[\"']s[\"'][^>]*>\s*<" + name + rb"v>\s*(\d+)\s*</" + name + rb"v>"
+    )
+    for piece in rows:
+        used.update(int(index) for index in shared_cell.findall(piece))
+        yield piece
 
 
 # How the header of a column xlcrm computes looks: not like the user's own headers, so nobody types there.

@@ -49,12 +49,15 @@ from xlcrm.xlsx.sheet_edits import (
     check_anchored_formula,
     last_used_row,
     mentions_sheet,
+    noting_shared_strings,
     range_bounds,
     range_text,
     refers_below,
     remap_formula,
     shift_range,
     shift_sqref,
+    whole_rows,
+    without_formula_results,
 )
 from xlcrm.xlsx.streams import ReadAhead
 from xlcrm.xlsx.xml_io import children, detach, local_name, parse_part, refuse_dtd, serialize_part, unescape_xml
@@ -185,6 +188,8 @@ class UserSheetEdit:
         }
         self.watch = SheetMentions(watch)
         self.seen: set[str] = set()
+        # With ``drop_formula_results``: the entries of the shared-string table the written sheet shows.
+        self.shared_strings: set[int] = set()
 
     def where(self, ref: str) -> str:
         """The cell ``ref`` of this sheet as a message names it, e.g. ``Clients!F14``."""
@@ -238,7 +243,13 @@ class UserSheetEdit:
 
             def content() -> Iterator[bytes]:
                 yield head + opening
-                yield from RowWriter(plan, self.sheet.part).write(sheet_xml.content())
+                rows = RowWriter(plan, self.sheet.part).write(sheet_xml.content())
+                if self.edit.drop_formula_results:
+                    prefix = sheet_xml.prefix
+                    rows = noting_shared_strings(
+                        without_formula_results(whole_rows(rows, prefix), prefix), prefix, self.shared_strings
+                    )
+                yield from rows
                 yield closing + self._tail(sheet_xml, last_used, appended_to)
 
             self.package.deflate(self.part_name, content())
@@ -248,7 +259,7 @@ class UserSheetEdit:
             self.package.store(part, serialize_part(tree))
         if plan.formulas_move:
             self.package.drop_calc_chain()
-        if self.values or self.rows or self.edit.append_rows:
+        if self.values or self.rows or self.edit.append_rows or self.edit.drop_formula_results:
             self.package.recalculate_on_load()
 
     def _open(self) -> BinaryIO:
