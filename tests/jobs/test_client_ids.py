@@ -154,8 +154,16 @@ def test_refresh_json_and_library_name_the_assigned_cells(tmp_path: Path) -> Non
             "cell": f"{CLIENTS_RU}!A4",
             "client_id": "C000003",
             "client": "Иванов Иван Петрович, ООО «Вектор»",
+            "merged_into": None,
         },
-        {"sheet": CLIENTS_RU, "row": 7, "cell": f"{CLIENTS_RU}!A7", "client_id": "C000004", "client": "Смирнова Анна"},
+        {
+            "sheet": CLIENTS_RU,
+            "row": 7,
+            "cell": f"{CLIENTS_RU}!A7",
+            "client_id": "C000004",
+            "client": "Смирнова Анна",
+            "merged_into": None,
+        },
     ]
     assert json.loads(dry.output)["assigned_ids"] == expected
     assert load_workbook(path)[CLIENTS_RU]["A4"].value is None  # a dry run writes nothing

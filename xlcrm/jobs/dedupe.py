@@ -88,7 +88,7 @@ def dedupe_workbook(
 def _dedupe(path: Path, save: SaveOptions, *, dry_run: bool, now: dt.datetime | None) -> DedupeResult:
     data = read_workbook(path)
     filled = fill_blank_client_ids(data)
-    changes = dedupe_changes(filled.data, now=now)
+    changes = dedupe_changes(filled.data, now=now, new_rows=filled.new_rows)
     saved = None
     if not dry_run and (changes.writes or filled.assigned):
         saved = save_changes(
@@ -99,7 +99,9 @@ def _dedupe(path: Path, save: SaveOptions, *, dry_run: bool, now: dt.datetime | 
             ignore_lock=save.ignore_lock,
             keep_backups=save.keep_backups,
         )
-    assigned = filled.assigned if dry_run else filled.as_saved(changes.edits)  # a dry run saves nothing: rows as read
+    merged_into = changes.plan.merged_into()
+    # A dry run saves nothing: rows as read.
+    assigned = filled.as_read(merged_into) if dry_run else filled.as_saved(changes.edits, merged_into)
     return _dedupe_result(path, dry_run, changes, saved, assigned)
 
 

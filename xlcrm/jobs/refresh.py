@@ -156,7 +156,7 @@ def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool) ->
         # in by hand by its new ID, and it gets its block and counts like any other. ``data`` stays as read.
         filled = fill_blank_client_ids(data)
         work = filled.data
-        plan = load_plan(work) if _can_dedupe(work) else None
+        plan = load_plan(work, filled.new_rows) if _can_dedupe(work) else None
         require_distinct_headers(data)  # after the plan, which waits for the sheets still being read anyway
         if (clients_read := data.sheet(schema.CLIENTS.key)) is not None:
             require_room_right(
@@ -213,6 +213,7 @@ def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool) ->
             )
 
     existing = {schema.fold(name) for name in data.sheet_names}
+    merged_into = plan.merged_into() if plan else {}
     names = [sheet.name for sheet in sheets]
     tally = analysis.lifecycle.clients["block"].value_counts()
     return RefreshResult(
@@ -232,7 +233,7 @@ def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool) ->
         review_pairs=len(plan.review) if plan else 0,
         save=saved,
         unknown_decisions=tuple(decisions),
-        assigned_ids=filled.assigned if dry_run else filled.as_saved(dedupe_edits),
+        assigned_ids=filled.as_read(merged_into) if dry_run else filled.as_saved(dedupe_edits, merged_into),
     )
 
 
