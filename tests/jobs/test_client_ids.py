@@ -356,3 +356,103 @@ def test_a_client_typed_into_a_workbook_of_another_program_gets_the_next_id(tmp_
     assert computed(path, row)[COMPUTED[0]] == schema.POTENTIAL.label("ru")
     rows_with_data = sum(1 for values in sheet.iter_rows(min_row=2, max_col=16, values_only=True) if any(values))
     assert dashboard_clients(path) == rows_with_data == sum(result.blocks.values())
+
+
+# --- no ID handed out twice, no row taken for a client, no new client over an established one ------------------------
+
+
+def _demo_with_imported_lookalike(folder: Path) -> tuple[Path, int]:
+    """A 60-client demo, refreshed, then a CSV imported that holds Лавров Евгений Фёдорович of ООО «Логистик»
+    again with a phone of his own: he becomes C000060 and the pair C000001 / C000060 waits for a Decision, which
+    the user answers «объединить». Returns the workbook and the Clients row of C000060."""
+    path = folder / "demo.xlsx"
+    runner = CliRunner()
+    for args in (
+        ["demo", str(path), "--clients", "60", "--locale", "ru", "--today", TODAY.isoformat(), "-q"],
+        ["refresh", str(path), "--today", TODAY.isoformat(), "--keep-backups", "0", "-q"],
+    ):
+        assert runner.invoke(cli, args).exit_code == 0
+    source = folder / "new.csv"
+    header = "ФИО,Компания,Город,Телефон\n"
+    source.write_text(header + "Лавров Евгений Фёдорович,ООО «Логистик»,Москва,+7 999 000-11-22\n", encoding="utf-8")
+    imported = import_rows(source, path, today=TODAY, save=NO_BACKUPS)
+    assert [(r.outcome, r.client_id) for r in imported.records] == [("review", "C000060")]
+    book = load_workbook(path)
+    sheet = book[schema.DUPLICATES.name("ru")]
+    (pair,) = [row for row in sheet.iter_rows() if [c.value for c in row][3:12:8] == ["C000001", "C000060"]]
+    pair[0].value = "объединить"
+    clients = book[CLIENTS_RU]
+    (row,) = [cell.row for cell in clients["A"] if cell.value == "C000060"]
+    book.save(path)
+    return path, row
+
+
+def _type_client(path: Path, row: int, values: dict[str, object], *, clear: bool = False) -> None:
+    """``values`` typed into a Clients row by column key (its cells cleared first with ``clear``), as a user does."""
+    book = load_workbook(path)
+    sheet = book[CLIENTS_RU]
+    column = {c.key: index for index, c in enumerate(schema.CLIENTS.columns, start=1)}
+    if clear:
+        for index in column.values():
+            sheet.cell(row, index).value = None
+    for key, value in values.items():
+        sheet.cell(row, column[key], value)
+    book.save(path)
+
+
+SIDOROV = {"name": "Сидоров Иван Петрович", "company": "ООО «Вектор»", "city": "Казань", "phone": "+7 900 111-22-33"}
+
+
+def _client_rows(path: Path) -> dict[str, tuple[object, ...]]:
+    """The Clients rows by ClientID, their user columns A to P."""
+    sheet = load_workbook(path)[CLIENTS_RU]
+    return {str(row[0]): row for row in sheet.iter_rows(min_row=2, max_col=16, values_only=True) if row[0]}
+
+
+def test_a_client_typed_over_a_cleared_row_does_not_take_an_id_a_duplicates_decision_names(tmp_path: Path) -> None:
+    """The user clears C000060's row and types another client into it: the «объединить» still typed for C000001 /
+    C000060 must not merge that stranger into Лавров."""
+    path, row = _demo_with_imported_lookalike(tmp_path)
+    _type_client(path, row, SIDOROV, clear=True)
+    before = _client_rows(path)
+
+    result = refresh_workbook(path, today=TODAY, save=NO_BACKUPS)
+
+    (assigned,) = result.assigned_ids
+    assert (assigned.client_id, assigned.client) == ("C000061", "Сидоров Иван Петрович, ООО «Вектор»")
+    after = _client_rows(path)
+    assert after["C000061"][1:7] == ("Сидоров Иван Петрович", "ООО «Вектор»", None, "+7 900 111-22-33", None, "Казань")
+    assert after["C000001"] == before["C000001"]  # Лавров as he was: no phone, company or city of Сидоров's
+    assert result.merged_clients == 0
+    log = load_workbook(path)[schema.MERGE_LOG.name("ru")]
+    assert not any("Сидоров Иван Петрович" in row for row in log.iter_rows(values_only=True))
+
+
+def test_import_gives_no_new_client_an_id_a_duplicates_decision_names(tmp_path: Path) -> None:
+    path, row = _demo_with_imported_lookalike(tmp_path)
+    _type_client(path, row, {}, clear=True)  # C000060 deleted by hand; the Duplicates sheet still names him
+    source = tmp_path / "sidorov.csv"
+    source.write_text(
+        "ФИО,Компания,Город,Телефон\nСидоров Иван Петрович,ООО «Вектор»,Казань,+7 900 111-22-33\n", encoding="utf-8"
+    )
+
+    imported = import_rows(source, path, today=TODAY, save=NO_BACKUPS)
+    assert [(r.outcome, r.client_id) for r in imported.records] == [("added", "C000061")]
+
+    result = refresh_workbook(path, today=TODAY, save=NO_BACKUPS)
+    assert result.merged_clients == 0
+    assert _client_rows(path)["C000061"][1] == "Сидоров Иван Петрович"
+
+
+def test_a_new_client_takes_no_id_the_block_history_remembers(tmp_path: Path) -> None:
+    """Смирнова got C000004 at the first refresh and is in the Block history under it; the user deletes her row
+    and types someone else there: the new client starts a history of its own under C000005."""
+    path = user_workbook(tmp_path)
+    refresh_workbook(path, today=TODAY, save=NO_BACKUPS)
+    history = load_workbook(path)[schema.BLOCK_HISTORY.name("ru")]
+    assert any("C000004" in row for row in history.iter_rows(values_only=True))
+    _type_client(path, BELOW_ROW, {"name": "Кузнецов Олег", "phone": "+7 999 000-11-22"}, clear=True)
+
+    result = refresh_workbook(path, today=TODAY + dt.timedelta(days=1), save=NO_BACKUPS)
+
+    assert [(a.cell, a.client_id) for a in result.assigned_ids] == [(f"{CLIENTS_RU}!A{BELOW_ROW}", "C000005")]
