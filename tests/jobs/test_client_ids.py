@@ -456,3 +456,57 @@ def test_a_new_client_takes_no_id_the_block_history_remembers(tmp_path: Path) ->
     result = refresh_workbook(path, today=TODAY + dt.timedelta(days=1), save=NO_BACKUPS)
 
     assert [(a.cell, a.client_id) for a in result.assigned_ids] == [(f"{CLIENTS_RU}!A{BELOW_ROW}", "C000005")]
+
+
+def _typed_in_again(folder: Path, created: dt.datetime | None = None) -> Path:
+    """``user_workbook`` with C000001 typed in again on row 7 without an ID (a new email), Created ``created``."""
+    path = user_workbook(folder)
+    values = {"name": "Ivan Petrov", "company": "Romashka LLC", "phone": "+7 916 123-45-67", "email": "petrov@mail.ru"}
+    _type_client(path, BELOW_ROW, {**values, "manager": None, "created": created})
+    return path
+
+
+@pytest.mark.parametrize("command", ["dedupe", "refresh"])
+def test_a_client_typed_in_again_with_an_older_created_date_is_merged_into_the_established_one(
+    tmp_path: Path, command: str
+) -> None:
+    """Row 7 is C000001 typed in again without an ID, dated back to when the client first called (before C000001's
+    Created): it is the new row, not C000001, that is merged away; what pointed at C000001 still does."""
+    path = _typed_in_again(tmp_path, created=dt.datetime(2023, 3, 1))
+    interactions_before = [row[:2] for row in load_workbook(path)[schema.INTERACTIONS.ru].iter_rows(values_only=True)]
+    runner = CliRunner()
+
+    result = runner.invoke(cli, [command, str(path), "--keep-backups", "0"])
+
+    assert result.exit_code == 0, result.output
+    assert "C000001 <- C000004 (" in result.output
+    book = load_workbook(path)
+    clients = book[CLIENTS_RU]
+    assert [clients.cell(row, 1).value for row in range(2, clients.max_row + 1)] == ["C000001", "C000002", "C000003"]
+    assert (clients["B2"].value, clients["F2"].value) == ("Ivan Petrov", "ivan@romashka.ru, petrov@mail.ru")
+    assert [row[:2] for row in book[schema.INTERACTIONS.ru].iter_rows(values_only=True)] == interactions_before
+
+
+@pytest.mark.parametrize("command", ["dedupe", "refresh"])
+def test_a_new_client_merged_away_is_named_with_the_client_it_went_into(tmp_path: Path, command: str) -> None:
+    """The row given C000004 is gone from the saved sheet: the output names the client it was merged into, not
+    a row number (row 7 is another client's or none); a dry run, which deletes nothing, says what will happen."""
+    path = _typed_in_again(tmp_path)
+    runner = CliRunner()
+
+    dry = runner.invoke(cli, [command, str(path), "--dry-run"])
+    assert "  C000004 to row 7 (Ivan Petrov, Romashka LLC), to be merged into C000001" in dry.output.splitlines()
+
+    copy = tmp_path / "copy.xlsx"
+    shutil.copyfile(path, copy)
+    result = runner.invoke(cli, [command, str(path), "--keep-backups", "0"])
+    assert "  C000004 to a new row (Ivan Petrov, Romashka LLC) merged into C000001" in result.output.splitlines()
+    shown = json.loads(runner.invoke(cli, [command, str(copy), "--keep-backups", "0", "--json"]).output)
+    assert shown["assigned_ids"][1] == {
+        "sheet": CLIENTS_RU,
+        "row": None,
+        "cell": None,
+        "client_id": "C000004",
+        "client": "Ivan Petrov, Romashka LLC",
+        "merged_into": "C000001",
+    }
