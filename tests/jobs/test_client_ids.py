@@ -510,3 +510,33 @@ def test_a_new_client_merged_away_is_named_with_the_client_it_went_into(tmp_path
         "client": "Ivan Petrov, Romashka LLC",
         "merged_into": "C000001",
     }
+
+
+def test_a_row_with_neither_name_nor_company_gets_no_id_and_counts_nowhere(tmp_path: Path) -> None:
+    """Rows 8 and 9 hold a manager and a Created date filled down ahead of time, row 10 a total of ratings: no
+    client, so no ClientID, no block, no count; validation keeps naming them."""
+    path = user_workbook(tmp_path)
+    _type_client(path, 8, {"manager": "Анна"})
+    _type_client(path, 9, {"manager": "Анна", "created": dt.datetime(2026, 11, 1)})
+    _type_client(path, 10, {"rating": 14})  # the sum of the ratings above, typed in
+    before = cells(path)
+
+    result = refresh_workbook(path, today=TODAY, save=NO_BACKUPS)
+
+    assert [(a.cell, a.client_id) for a in result.assigned_ids] == [
+        (f"{CLIENTS_RU}!A{INSIDE_ROW}", "C000003"),
+        (f"{CLIENTS_RU}!A{BELOW_ROW}", "C000004"),
+    ]
+    assert_only_ids_and_computed_changed(before, path, {"A4": "C000003", "A7": "C000004"})
+    assert sum(result.blocks.values()) == dashboard_clients(path) == 4
+    for row in (8, 9, 10):
+        assert computed(path, row) == dict.fromkeys(COMPUTED)
+    assert dedupe_workbook(path, save=NO_BACKUPS).assigned_ids == ()
+
+    findings = {(f.cell, f.code.value): f.message for f in validate_workbook(path, TODAY).findings}
+    for row in (8, 9, 10):
+        assert findings[(f"{CLIENTS_RU}!A{row}", "blank-client-id")] == (
+            "blank ID клиента; once its Контактное лицо or Компания is filled, the next refresh, dedupe or import "
+            "gives this row the next free ID клиента and saves it with the rest"
+        )
+        assert findings[(f"{CLIENTS_RU}!B{row}", "missing-value")].startswith("neither Контактное лицо nor Компания")
