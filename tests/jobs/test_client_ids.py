@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 from tests.builders import valid_records
 from tests.paths import DATA
 from xlcrm import schema
+from xlcrm.checks.client_ids import id_sequence
 from xlcrm.cli.main import cli
 from xlcrm.create.template import build_workbook
 from xlcrm.files.safe_save import SaveOptions
@@ -540,3 +541,26 @@ def test_a_row_with_neither_name_nor_company_gets_no_id_and_counts_nowhere(tmp_p
             "gives this row the next free ID клиента and saves it with the rest"
         )
         assert findings[(f"{CLIENTS_RU}!B{row}", "missing-value")].startswith("neither Контактное лицо nor Компания")
+
+
+def test_one_short_id_typed_by_hand_does_not_unpad_the_new_ones(tmp_path: Path) -> None:
+    """The user numbers one client «C5» by hand among C000001 and C000002: the next new one is C000006, as wide as
+    most of the workbook's IDs (after the highest number), not «C6»."""
+    path = user_workbook(tmp_path)
+    _type_client(path, INSIDE_ROW, {"client_id": "C5"})
+
+    result = refresh_workbook(path, today=TODAY, save=NO_BACKUPS)
+
+    assert [(a.cell, a.client_id) for a in result.assigned_ids] == [(f"{CLIENTS_RU}!A{BELOW_ROW}", "C000006")]
+    assert load_workbook(path)[CLIENTS_RU][f"A{BELOW_ROW}"].value == "C000006"
+
+
+@pytest.mark.parametrize(
+    ("ids", "expected"),
+    [
+        ([*(f"C{n:06d}" for n in range(1, 301)), "C5"], ("C", 6, 300)),
+        (["C01", "C02", "C003", "C004"], ("C", 3, 4)),  # a tie: the wider one
+    ],
+)
+def test_id_sequence_continues_the_most_common_width(ids: list[str], expected: tuple[str, int, int]) -> None:
+    assert id_sequence(ids) == expected

@@ -40,9 +40,9 @@ _CLIENT_ID = re.compile(r"^([A-Za-zА-Яа-я]*)(\d+)$")
 def id_sequence(ids: Iterable[object]) -> tuple[str, int, int]:
     """(prefix, digits, last number) of the workbook's ClientIDs: new ones continue the most common prefix.
 
-    Digits is the width most of that prefix's IDs are written in (the wider one on a tie), so one ID typed short
-    by hand among ``C000001`` … ``C000300`` does not unpad the next ones: ``C000301`` follows, and ``K12`` among
-    ``K1`` … ``K11`` pads to no more than it has. A number wider than the digits is written whole.
+    Digits is the width most of that prefix's IDs are written in (the wider one on a tie): one ID typed short by
+    hand among ``C000001`` … ``C000300`` does not unpad the next ones (``C000301`` follows ``C5``), and IDs that
+    were never padded (``K1`` … ``K12``) stay unpadded, a number wider than the digits being written whole.
     """
     count: dict[str, int] = defaultdict(int)
     widths: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
