@@ -555,12 +555,6 @@ def test_one_short_id_typed_by_hand_does_not_unpad_the_new_ones(tmp_path: Path) 
     assert load_workbook(path)[CLIENTS_RU][f"A{BELOW_ROW}"].value == "C000006"
 
 
-@pytest.mark.parametrize(
-    ("ids", "expected"),
-    [
-        ([*(f"C{n:06d}" for n in range(1, 301)), "C5"], ("C", 6, 300)),
-        (["C01", "C02", "C003", "C004"], ("C", 3, 4)),  # a tie: the wider one
-    ],
-)
-def test_id_sequence_continues_the_most_common_width(ids: list[str], expected: tuple[str, int, int]) -> None:
-    assert id_sequence(ids) == expected
+def test_id_sequence_continues_the_most_common_width() -> None:
+    assert id_sequence([*(f"C{n:06d}" for n in range(1, 301)), "C5"]) == ("C", 6, 300)
+    assert id_sequence(["C01", "C02", "C003"]) == ("C", 2, 3)

@@ -40,7 +40,7 @@ _CLIENT_ID = re.compile(r"^([A-Za-zА-Яа-я]*)(\d+)$")
 def id_sequence(ids: Iterable[object]) -> tuple[str, int, int]:
     """(prefix, digits, last number) of the workbook's ClientIDs: new ones continue the most common prefix.
 
-    Digits is the width most of that prefix's IDs are written in (the wider one on a tie): one ID typed short by
+    Digits is the width most of that prefix's IDs are written in (the narrower one on a tie): one ID typed short by
     hand among ``C000001`` … ``C000300`` does not unpad the next ones (``C000301`` follows ``C5``), and IDs that
     were never padded (``K1`` … ``K12``) stay unpadded, a number wider than the digits being written whole.
     """
@@ -58,7 +58,7 @@ def id_sequence(ids: Iterable[object]) -> tuple[str, int, int]:
         return DEFAULT_ID_PREFIX, DEFAULT_ID_DIGITS, 0
     prefix = max(count, key=lambda p: (count[p], p == DEFAULT_ID_PREFIX))
     written = widths[prefix]
-    return prefix, max(written, key=lambda width: (written[width], width)), last[prefix]
+    return prefix, max(written, key=lambda width: (written[width], -width)), last[prefix]
 
 
 def client_id_text(number: int, prefix: str = DEFAULT_ID_PREFIX, digits: int = DEFAULT_ID_DIGITS) -> str:
