@@ -1,8 +1,9 @@
 """``xlcrm dedupe`` and ``xlcrm unmerge``: merge the duplicate clients of the workbook, or undo one merge.
 
 The merging itself is :mod:`xlcrm.dedupe.merge`'s; these jobs read the workbook, have it worked out and save it.
-Dedupe first gives the Clients rows without a ClientID the next free ones (:mod:`xlcrm.checks.client_ids`), so a
-client typed in by hand is compared and merged like any other, and saves them with the merges.
+Dedupe first gives the Clients rows with a Name or Company but no ClientID the next free ones
+(:mod:`xlcrm.checks.client_ids`), so a client typed in by hand is compared and merged like any other (never
+surviving a client whose ID was there before), and saves them with the merges.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """Refresh: the daily job. Read the workbook once, compute everything, save it once.
 
 Blank ClientIDs filled → dedupe → validate → lifecycle → reports → one safe save. The rows of Clients with a
-value but no ClientID get the next free ones first (see :mod:`xlcrm.checks.client_ids`), so a client typed in by
-hand is found, merged, validated and counted like any other. Dedupe runs as ``xlcrm dedupe`` would (certain
-duplicates merged, the Decision column of ``▸ Duplicates`` applied, kept-apart pairs remembered), and every later
+Name or Company but no ClientID get the next free ones first (see :mod:`xlcrm.checks.client_ids`), so a client
+typed in by hand is found, merged (as a client without an ID), validated and counted like any other. Dedupe
+runs as ``xlcrm dedupe`` would (certain duplicates merged, the Decision column of ``▸ Duplicates`` applied,
+kept-apart pairs remembered), and every later
 stage sees the base as it will be saved: merged rows gone, their interactions and
 contacts re-pointed to the survivor, the survivor's blanks filled, rows
 numbered as they will be. Validation comes after dedupe for that reason: the
