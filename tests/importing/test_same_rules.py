@@ -43,9 +43,6 @@ class Pair:
     second: tuple[str, ...]
     expected: str
     because: str = ""  # part of the reason both commands give
-    # The user typed "keep apart" for C000001 and C000002 on ▸ Duplicates: C000002 is the ClientID the imported
-    # record would get, so the decision names the very pair dedupe meets.
-    kept_apart: bool = False
 
 
 PAIRS = [
@@ -89,13 +86,6 @@ PAIRS = [
         ("Кузнецов Андрей", "ООО Вектор", "9074833780", "+7 903 111-22-33", "", "Тула"),
         ("Кузнецов Андрей", "ООО «Вектор»", "9074833797", "+7 903 444-55-66", "", "Тула"),
         NEITHER,
-    ),
-    Pair(
-        "kept apart by the user",
-        ("Морозова Анна Викторовна", "", "", "+7 912 000-11-22", "anna@moroz.ru", "Екатеринбург"),
-        ("Морозова Анна Викторовна", "", "", "+7 912 000-11-22", "a.morozova@mail.ru", "Екатеринбург"),
-        NEITHER,
-        kept_apart=True,
     ),
 ]
 
@@ -193,8 +183,8 @@ def import_outcome(outcome: str, detail: str, listed: list[tuple[object, ...]]) 
 @pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
 def test_a_client_imported_meets_a_client_there_as_dedupe_meets_both(pair: Pair, suffix: str, tmp_path: Path) -> None:
     older = client("C000001", pair.first, dt.date(2024, 1, 10))
-    both = write_workbook(tmp_path / "both.xlsx", [older, client("C000002", pair.second, TODAY)], pair.kept_apart)
-    target = write_workbook(tmp_path / "target.xlsx", [older], pair.kept_apart)
+    both = write_workbook(tmp_path / "both.xlsx", [older, client("C000002", pair.second, TODAY)], False)
+    target = write_workbook(tmp_path / "target.xlsx", [older], False)
     source = write_source(tmp_path / f"source{suffix}", [pair.second])
 
     deduped = dedupe_outcome(both)
@@ -216,8 +206,8 @@ def test_a_client_imported_meets_a_client_there_as_dedupe_meets_both(pair: Pair,
 @pytest.mark.parametrize("pair", PAIRS, ids=[pair.kind for pair in PAIRS])
 def test_two_records_of_one_file_meet_as_dedupe_meets_them(pair: Pair, tmp_path: Path) -> None:
     both = [client("C000001", pair.first, TODAY), client("C000002", pair.second, TODAY)]
-    both = write_workbook(tmp_path / "both.xlsx", both, pair.kept_apart)
-    empty = write_workbook(tmp_path / "empty.xlsx", [], pair.kept_apart)
+    both = write_workbook(tmp_path / "both.xlsx", both, False)
+    empty = write_workbook(tmp_path / "empty.xlsx", [], False)
     source = write_source(tmp_path / "source.csv", [pair.first, pair.second])
 
     deduped = dedupe_outcome(both)
@@ -253,6 +243,20 @@ def test_a_record_certain_of_two_clients_kept_apart_joins_one_of_them_whichever_
     assert imported.records[0].detail.endswith("; also like C000001: left to xlcrm dedupe")
     assert clients_sheet(target) == clients_sheet(three)
     assert [row[0] for row in clients_sheet(target)[1:]] == ["C000001", "C000002"]
+
+
+def test_a_keep_apart_typed_for_a_client_no_longer_there_is_not_handed_to_an_imported_record(tmp_path: Path) -> None:
+    """ "Keep apart" is typed for C000001 and C000002, and C000002's row was deleted since: the imported record is
+    another client, so it gets an ID no sheet names (C000003) and its likeness to C000001 is listed for review,
+    not settled by a decision the user made about someone else."""
+    first = ("Морозова Анна Викторовна", "", "", "+7 912 000-11-22", "anna@moroz.ru", "Екатеринбург")
+    second = ("Морозова Анна Викторовна", "", "", "", "a.morozova@mail.ru", "Екатеринбург")
+    target = write_workbook(tmp_path / "target.xlsx", [client("C000001", first, dt.date(2024, 1, 10))], True)
+
+    imported = import_rows(write_source(tmp_path / "source.xlsx", [second]), target, today=TODAY, now=NOW)
+
+    assert [(r.outcome, r.client_id) for r in imported.records] == [(REVIEW, "C000003")]
+    assert ("C000001", "C000003") in [pair[:2] for pair in pairs_for_review(target)]
 
 
 def test_pairs_listed_by_an_import_join_those_on_duplicates_and_the_decisions_typed_there_stay(

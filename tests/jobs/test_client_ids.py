@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 from tests.builders import valid_records
 from tests.paths import DATA
 from xlcrm import schema
+from xlcrm.checks.client_ids import id_sequence
 from xlcrm.cli.main import cli
 from xlcrm.create.template import build_workbook
 from xlcrm.files.safe_save import SaveOptions
@@ -154,8 +155,16 @@ def test_refresh_json_and_library_name_the_assigned_cells(tmp_path: Path) -> Non
             "cell": f"{CLIENTS_RU}!A4",
             "client_id": "C000003",
             "client": "Иванов Иван Петрович, ООО «Вектор»",
+            "merged_into": None,
         },
-        {"sheet": CLIENTS_RU, "row": 7, "cell": f"{CLIENTS_RU}!A7", "client_id": "C000004", "client": "Смирнова Анна"},
+        {
+            "sheet": CLIENTS_RU,
+            "row": 7,
+            "cell": f"{CLIENTS_RU}!A7",
+            "client_id": "C000004",
+            "client": "Смирнова Анна",
+            "merged_into": None,
+        },
     ]
     assert json.loads(dry.output)["assigned_ids"] == expected
     assert load_workbook(path)[CLIENTS_RU]["A4"].value is None  # a dry run writes nothing
@@ -348,3 +357,204 @@ def test_a_client_typed_into_a_workbook_of_another_program_gets_the_next_id(tmp_
     assert computed(path, row)[COMPUTED[0]] == schema.POTENTIAL.label("ru")
     rows_with_data = sum(1 for values in sheet.iter_rows(min_row=2, max_col=16, values_only=True) if any(values))
     assert dashboard_clients(path) == rows_with_data == sum(result.blocks.values())
+
+
+# --- no ID handed out twice, no row taken for a client, no new client over an established one ------------------------
+
+
+def _demo_with_imported_lookalike(folder: Path) -> tuple[Path, int]:
+    """A 60-client demo, refreshed, then a CSV imported that holds Лавров Евгений Фёдорович of ООО «Логистик»
+    again with a phone of his own: he becomes C000060 and the pair C000001 / C000060 waits for a Decision, which
+    the user answers «объединить». Returns the workbook and the Clients row of C000060."""
+    path = folder / "demo.xlsx"
+    runner = CliRunner()
+    for args in (
+        ["demo", str(path), "--clients", "60", "--locale", "ru", "--today", TODAY.isoformat(), "-q"],
+        ["refresh", str(path), "--today", TODAY.isoformat(), "--keep-backups", "0", "-q"],
+    ):
+        assert runner.invoke(cli, args).exit_code == 0
+    source = folder / "new.csv"
+    header = "ФИО,Компания,Город,Телефон\n"
+    source.write_text(header + "Лавров Евгений Фёдорович,ООО «Логистик»,Москва,+7 999 000-11-22\n", encoding="utf-8")
+    imported = import_rows(source, path, today=TODAY, save=NO_BACKUPS)
+    assert [(r.outcome, r.client_id) for r in imported.records] == [("review", "C000060")]
+    book = load_workbook(path)
+    sheet = book[schema.DUPLICATES.name("ru")]
+    (pair,) = [row for row in sheet.iter_rows() if [c.value for c in row][3:12:8] == ["C000001", "C000060"]]
+    pair[0].value = "объединить"
+    clients = book[CLIENTS_RU]
+    (row,) = [cell.row for cell in clients["A"] if cell.value == "C000060"]
+    book.save(path)
+    return path, row
+
+
+def _type_client(path: Path, row: int, values: dict[str, object], *, clear: bool = False) -> None:
+    """``values`` typed into a Clients row by column key (its cells cleared first with ``clear``), as a user does."""
+    book = load_workbook(path)
+    sheet = book[CLIENTS_RU]
+    column = {c.key: index for index, c in enumerate(schema.CLIENTS.columns, start=1)}
+    if clear:
+        for index in column.values():
+            sheet.cell(row, index).value = None
+    for key, value in values.items():
+        sheet.cell(row, column[key], value)
+    book.save(path)
+
+
+SIDOROV = {"name": "Сидоров Иван Петрович", "company": "ООО «Вектор»", "city": "Казань", "phone": "+7 900 111-22-33"}
+
+
+def _client_rows(path: Path) -> dict[str, tuple[object, ...]]:
+    """The Clients rows by ClientID, their user columns A to P."""
+    sheet = load_workbook(path)[CLIENTS_RU]
+    return {str(row[0]): row for row in sheet.iter_rows(min_row=2, max_col=16, values_only=True) if row[0]}
+
+
+def test_a_client_typed_over_a_cleared_row_does_not_take_an_id_a_duplicates_decision_names(tmp_path: Path) -> None:
+    """The user clears C000060's row and types another client into it: the «объединить» still typed for C000001 /
+    C000060 must not merge that stranger into Лавров."""
+    path, row = _demo_with_imported_lookalike(tmp_path)
+    _type_client(path, row, SIDOROV, clear=True)
+    before = _client_rows(path)
+
+    result = refresh_workbook(path, today=TODAY, save=NO_BACKUPS)
+
+    (assigned,) = result.assigned_ids
+    assert (assigned.client_id, assigned.client) == ("C000061", "Сидоров Иван Петрович, ООО «Вектор»")
+    after = _client_rows(path)
+    assert after["C000061"][1:7] == ("Сидоров Иван Петрович", "ООО «Вектор»", None, "+7 900 111-22-33", None, "Казань")
+    assert after["C000001"] == before["C000001"]  # Лавров as he was: no phone, company or city of Сидоров's
+    assert result.merged_clients == 0
+    log = load_workbook(path)[schema.MERGE_LOG.name("ru")]
+    assert not any("Сидоров Иван Петрович" in row for row in log.iter_rows(values_only=True))
+
+
+def test_import_gives_no_new_client_an_id_a_duplicates_decision_names(tmp_path: Path) -> None:
+    path, row = _demo_with_imported_lookalike(tmp_path)
+    _type_client(path, row, {}, clear=True)  # C000060 deleted by hand; the Duplicates sheet still names him
+    source = tmp_path / "sidorov.csv"
+    source.write_text(
+        "ФИО,Компания,Город,Телефон\nСидоров Иван Петрович,ООО «Вектор»,Казань,+7 900 111-22-33\n", encoding="utf-8"
+    )
+
+    imported = import_rows(source, path, today=TODAY, save=NO_BACKUPS)
+    assert [(r.outcome, r.client_id) for r in imported.records] == [("added", "C000061")]
+
+    result = refresh_workbook(path, today=TODAY, save=NO_BACKUPS)
+    assert result.merged_clients == 0
+    assert _client_rows(path)["C000061"][1] == "Сидоров Иван Петрович"
+
+
+def test_a_new_client_takes_no_id_the_block_history_remembers(tmp_path: Path) -> None:
+    """Смирнова got C000004 at the first refresh and is in the Block history under it; the user deletes her row
+    and types someone else there: the new client starts a history of its own under C000005."""
+    path = user_workbook(tmp_path)
+    refresh_workbook(path, today=TODAY, save=NO_BACKUPS)
+    history = load_workbook(path)[schema.BLOCK_HISTORY.name("ru")]
+    assert any("C000004" in row for row in history.iter_rows(values_only=True))
+    _type_client(path, BELOW_ROW, {"name": "Кузнецов Олег", "phone": "+7 999 000-11-22"}, clear=True)
+
+    result = refresh_workbook(path, today=TODAY + dt.timedelta(days=1), save=NO_BACKUPS)
+
+    assert [(a.cell, a.client_id) for a in result.assigned_ids] == [(f"{CLIENTS_RU}!A{BELOW_ROW}", "C000005")]
+
+
+def _typed_in_again(folder: Path, created: dt.datetime | None = None) -> Path:
+    """``user_workbook`` with C000001 typed in again on row 7 without an ID (a new email), Created ``created``."""
+    path = user_workbook(folder)
+    values = {"name": "Ivan Petrov", "company": "Romashka LLC", "phone": "+7 916 123-45-67", "email": "petrov@mail.ru"}
+    _type_client(path, BELOW_ROW, {**values, "manager": None, "created": created})
+    return path
+
+
+@pytest.mark.parametrize("command", ["dedupe", "refresh"])
+def test_a_client_typed_in_again_with_an_older_created_date_is_merged_into_the_established_one(
+    tmp_path: Path, command: str
+) -> None:
+    """Row 7 is C000001 typed in again without an ID, dated back to when the client first called (before C000001's
+    Created): it is the new row, not C000001, that is merged away; what pointed at C000001 still does."""
+    path = _typed_in_again(tmp_path, created=dt.datetime(2023, 3, 1))
+    interactions_before = [row[:2] for row in load_workbook(path)[schema.INTERACTIONS.ru].iter_rows(values_only=True)]
+    runner = CliRunner()
+
+    result = runner.invoke(cli, [command, str(path), "--keep-backups", "0"])
+
+    assert result.exit_code == 0, result.output
+    assert "C000001 <- C000004 (" in result.output
+    book = load_workbook(path)
+    clients = book[CLIENTS_RU]
+    assert [clients.cell(row, 1).value for row in range(2, clients.max_row + 1)] == ["C000001", "C000002", "C000003"]
+    assert (clients["B2"].value, clients["F2"].value) == ("Ivan Petrov", "ivan@romashka.ru, petrov@mail.ru")
+    assert [row[:2] for row in book[schema.INTERACTIONS.ru].iter_rows(values_only=True)] == interactions_before
+
+
+@pytest.mark.parametrize("command", ["dedupe", "refresh"])
+def test_a_new_client_merged_away_is_named_with_the_client_it_went_into(tmp_path: Path, command: str) -> None:
+    """The row given C000004 is gone from the saved sheet: the output names the client it was merged into, not
+    a row number (row 7 is another client's or none); a dry run, which deletes nothing, says what will happen."""
+    path = _typed_in_again(tmp_path)
+    runner = CliRunner()
+
+    dry = runner.invoke(cli, [command, str(path), "--dry-run"])
+    assert "  C000004 to row 7 (Ivan Petrov, Romashka LLC), to be merged into C000001" in dry.output.splitlines()
+
+    copy = tmp_path / "copy.xlsx"
+    shutil.copyfile(path, copy)
+    result = runner.invoke(cli, [command, str(path), "--keep-backups", "0"])
+    assert "  C000004 to a new row (Ivan Petrov, Romashka LLC) merged into C000001" in result.output.splitlines()
+    shown = json.loads(runner.invoke(cli, [command, str(copy), "--keep-backups", "0", "--json"]).output)
+    assert shown["assigned_ids"][1] == {
+        "sheet": CLIENTS_RU,
+        "row": None,
+        "cell": None,
+        "client_id": "C000004",
+        "client": "Ivan Petrov, Romashka LLC",
+        "merged_into": "C000001",
+    }
+
+
+def test_a_row_with_neither_name_nor_company_gets_no_id_and_counts_nowhere(tmp_path: Path) -> None:
+    """Rows 8 and 9 hold a manager and a Created date filled down ahead of time, row 10 a total of ratings: no
+    client, so no ClientID, no block, no count; validation keeps naming them."""
+    path = user_workbook(tmp_path)
+    _type_client(path, 8, {"manager": "Анна"})
+    _type_client(path, 9, {"manager": "Анна", "created": dt.datetime(2026, 11, 1)})
+    _type_client(path, 10, {"rating": 14})  # the sum of the ratings above, typed in
+    before = cells(path)
+
+    result = refresh_workbook(path, today=TODAY, save=NO_BACKUPS)
+
+    assert [(a.cell, a.client_id) for a in result.assigned_ids] == [
+        (f"{CLIENTS_RU}!A{INSIDE_ROW}", "C000003"),
+        (f"{CLIENTS_RU}!A{BELOW_ROW}", "C000004"),
+    ]
+    assert_only_ids_and_computed_changed(before, path, {"A4": "C000003", "A7": "C000004"})
+    assert sum(result.blocks.values()) == dashboard_clients(path) == 4
+    for row in (8, 9, 10):
+        assert computed(path, row) == dict.fromkeys(COMPUTED)
+    assert dedupe_workbook(path, save=NO_BACKUPS).assigned_ids == ()
+
+    findings = {(f.cell, f.code.value): f.message for f in validate_workbook(path, TODAY).findings}
+    for row in (8, 9, 10):
+        assert findings[(f"{CLIENTS_RU}!A{row}", "blank-client-id")] == (
+            "blank ID клиента; once its Контактное лицо or Компания is filled, the next refresh, dedupe or import "
+            "gives this row the next free ID клиента and saves it with the rest"
+        )
+        assert findings[(f"{CLIENTS_RU}!B{row}", "missing-value")].startswith("neither Контактное лицо nor Компания")
+
+
+def test_one_short_id_typed_by_hand_does_not_unpad_the_new_ones(tmp_path: Path) -> None:
+    """The user numbers one client «C5» by hand among C000001 and C000002: the next new one is C000006, as wide as
+    most of the workbook's IDs (after the highest number), not «C6»."""
+    path = user_workbook(tmp_path)
+    _type_client(path, INSIDE_ROW, {"client_id": "C5"})
+
+    result = refresh_workbook(path, today=TODAY, save=NO_BACKUPS)
+
+    assert [(a.cell, a.client_id) for a in result.assigned_ids] == [(f"{CLIENTS_RU}!A{BELOW_ROW}", "C000006")]
+    assert load_workbook(path)[CLIENTS_RU][f"A{BELOW_ROW}"].value == "C000006"
+
+
+def test_id_sequence_continues_the_most_common_width() -> None:
+    assert id_sequence([*(f"C{n:06d}" for n in range(1, 301)), "C5"]) == ("C", 6, 300)
+    assert id_sequence(["C01", "C02", "C003"]) == ("C", 2, 3)

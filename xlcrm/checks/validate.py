@@ -250,7 +250,11 @@ def _client_findings(clients: SheetData, locale: str) -> Iterator[Finding]:
     if clients.has("client_id"):
         header = clients.spec.column("client_id").name(locale)
         ids = clients.column_values("client_id")
+        names = [key for key in ("name", "company") if clients.has(key)]
+        named = clients.frame[names].notna().any(axis=1)
         for row in ids.index[ids.isna()]:
+            # Only a row that names a client gets an ID: a stray value (a manager filled down) is no client.
+            when = "" if named[row] else f"once its {_name_or_company(clients, locale)} is filled, "
             yield _finding(
                 WARNING,
                 Code.BLANK_CLIENT_ID,
@@ -258,7 +262,7 @@ def _client_findings(clients: SheetData, locale: str) -> Iterator[Finding]:
                 "client_id",
                 row,
                 None,
-                f"blank {header}; the next refresh, dedupe or import gives this row the next free {header} "
+                f"blank {header}; {when}the next refresh, dedupe or import gives this row the next free {header} "
                 "and saves it with the rest",
             )
         texts = _texts(clients, "client_id")
@@ -302,6 +306,11 @@ def _client_findings(clients: SheetData, locale: str) -> Iterator[Finding]:
 # The rows a repeated ClientID's finding names: an ID pasted down a thousand rows would make a message (and its
 # row on Problems) pages long; the cells named are enough to find the rest with a filter.
 NAMED_REPEATS = 5
+
+
+def _name_or_company(clients: SheetData, locale: str) -> str:
+    """``Name or Company`` in the workbook's language."""
+    return " or ".join(clients.spec.column(key).name(locale) for key in ("name", "company"))
 
 
 def _and_list(numbers: list[int]) -> str:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -389,19 +389,22 @@ def needs_duplicate_sheets(plan: DedupePlan, edits: Sequence[SheetEdit], sheet_n
     )
 
 
-def load_plan(data: WorkbookData) -> DedupePlan:
-    """The dedupe plan of a workbook as read, with the decisions typed on its Duplicates sheet."""
+def load_plan(data: WorkbookData, new_rows: Collection[int] = ()) -> DedupePlan:
+    """The dedupe plan of a workbook as read, with the decisions typed on its Duplicates sheet; ``new_rows`` are the
+    Clients rows given a ClientID in this run (see :func:`xlcrm.dedupe.plan.plan_dedupe`)."""
     settings, _findings = read_settings(data)
     decisions = read_decisions(report_rows(data, schema.DUPLICATES))
-    return plan_dedupe(data, settings, decisions)
+    return plan_dedupe(data, settings, decisions, new_rows)
 
 
-def dedupe_changes(data: WorkbookData, *, now: dt.datetime | None = None) -> DedupeChanges:
+def dedupe_changes(
+    data: WorkbookData, *, now: dt.datetime | None = None, new_rows: Collection[int] = ()
+) -> DedupeChanges:
     """Certain duplicates merged, probable ones listed on the Duplicates sheet, the user's decisions applied: the
     edits and report sheets of the workbook ``data`` was read from, the merges logged as made at ``now`` (default:
-    the real time)."""
+    the real time). ``new_rows`` are the Clients rows given a ClientID in this run: they merge as rows without one."""
     _check_clients(data)
-    plan = load_plan(data)
+    plan = load_plan(data, new_rows)
     require_distinct_headers(data)  # after the plan: it waits for the sheets still being read, as the plan does
     now = now or dt.datetime.now().replace(microsecond=0)
     edits, reports, actions = _apply(plan, now)

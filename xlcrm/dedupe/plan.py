@@ -33,7 +33,7 @@ import datetime as dt
 import itertools
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -186,6 +186,10 @@ class DedupePlan:
     def merged_rows(self) -> int:
         """How many client rows the plan merges into others."""
         return sum(len(group.merged) for group in self.groups)
+
+    def merged_into(self) -> dict[int, str]:
+        """The ClientID of the survivor each merged client row goes into, by Excel row."""
+        return {row: self.records[group.survivor].client_id for group in self.groups for row in group.merged}
 
 
 # --- 1. keys ----------------------------------------------------------------------------------------
@@ -485,10 +489,11 @@ def _oldest_first(rows: Iterable[int], records: Mapping[int, ClientRecord]) -> l
     return sorted(rows, key=age)
 
 
-def _survivor_order(rows: Iterable[int], records: Mapping[int, ClientRecord]) -> list[int]:
-    """The oldest record with a ClientID survives (its ID is what Interactions point at)."""
+def _survivor_order(rows: Iterable[int], records: Mapping[int, ClientRecord], new_rows: Collection[int]) -> list[int]:
+    """The rows of a group, survivor first: the oldest record with an established ClientID survives (its ID is what
+    Interactions point at), one given its ID in this very run (``new_rows``) ranking as one without."""
     ordered = _oldest_first(rows, records)
-    with_id = [row for row in ordered if records[row].client_id]
+    with_id = [row for row in ordered if records[row].client_id and row not in new_rows]
     survivor = with_id[0] if with_id else ordered[0]
     return [survivor] + [row for row in ordered if row != survivor]
 
@@ -496,11 +501,18 @@ def _survivor_order(rows: Iterable[int], records: Mapping[int, ClientRecord]) ->
 # --- the plan ---------------------------------------------------------------------------------------
 
 
-def plan_dedupe(data: WorkbookData, settings: Settings, decisions: Iterable[PairDecision] = ()) -> DedupePlan:
+def plan_dedupe(
+    data: WorkbookData,
+    settings: Settings,
+    decisions: Iterable[PairDecision] = (),
+    new_rows: Collection[int] = (),
+) -> DedupePlan:
     """Find duplicate clients and repeated interactions; decide what is merged and what goes to review.
 
     ``decisions`` are the user's answers from the Duplicates sheet (see :func:`xlcrm.dedupe.merge.read_decisions`):
-    "merge" joins a pair whatever its score, "keep apart" keeps it apart and out of review for good.
+    "merge" joins a pair whatever its score, "keep apart" keeps it apart and out of review for good. ``new_rows``
+    are the Excel rows of Clients whose ClientIDs were blank and filled in this run: such a client never survives
+    a merge with a client whose ID was there before, whatever its Created date says.
     """
     clients = data.sheet(schema.CLIENTS.key)
     records = {r.row: r for r in client_records(clients, settings.phone_region)} if clients is not None else {}
@@ -556,7 +568,7 @@ def plan_dedupe(data: WorkbookData, settings: Settings, decisions: Iterable[Pair
         by_root[clusters.find(key[0])].append(match)
     groups = []
     for rows in clusters.groups():
-        ordered = _survivor_order(rows, records)
+        ordered = _survivor_order(rows, records, new_rows)
         groups.append(
             MergeGroup(
                 ordered[0],

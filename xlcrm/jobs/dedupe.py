@@ -1,8 +1,9 @@
 """``xlcrm dedupe`` and ``xlcrm unmerge``: merge the duplicate clients of the workbook, or undo one merge.
 
 The merging itself is :mod:`xlcrm.dedupe.merge`'s; these jobs read the workbook, have it worked out and save it.
-Dedupe first gives the Clients rows without a ClientID the next free ones (:mod:`xlcrm.checks.client_ids`), so a
-client typed in by hand is compared and merged like any other, and saves them with the merges.
+Dedupe first gives the Clients rows with a Name or Company but no ClientID the next free ones
+(:mod:`xlcrm.checks.client_ids`), so a client typed in by hand is compared and merged like any other (never
+surviving a client whose ID was there before), and saves them with the merges.
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ def dedupe_workbook(
 def _dedupe(path: Path, save: SaveOptions, *, dry_run: bool, now: dt.datetime | None) -> DedupeResult:
     data = read_workbook(path)
     filled = fill_blank_client_ids(data)
-    changes = dedupe_changes(filled.data, now=now)
+    changes = dedupe_changes(filled.data, now=now, new_rows=filled.new_rows)
     saved = None
     if not dry_run and (changes.writes or filled.assigned):
         saved = save_changes(
@@ -110,7 +111,9 @@ def _dedupe(path: Path, save: SaveOptions, *, dry_run: bool, now: dt.datetime | 
             ignore_lock=save.ignore_lock,
             keep_backups=save.keep_backups,
         )
-    assigned = filled.assigned if dry_run else filled.as_saved(changes.edits)  # a dry run saves nothing: rows as read
+    merged_into = changes.plan.merged_into()
+    # A dry run saves nothing: rows as read.
+    assigned = filled.as_read(merged_into) if dry_run else filled.as_saved(changes.edits, merged_into)
     # Checked as refresh checks the base it saves: the merges' edits followed in memory. The Duplicates sheet as
     # read is not looked at (it is rewritten): the Decisions kept on it that xlcrm does not understand are warnings.
     # Without anything written the workbook stays as read, Duplicates sheet and all.

@@ -1,9 +1,10 @@
 """Refresh: the daily job. Read the workbook once, compute everything, save it once.
 
 Blank ClientIDs filled → dedupe → validate → lifecycle → reports → one safe save. The rows of Clients with a
-value but no ClientID get the next free ones first (see :mod:`xlcrm.checks.client_ids`), so a client typed in by
-hand is found, merged, validated and counted like any other. Dedupe runs as ``xlcrm dedupe`` would (certain
-duplicates merged, the Decision column of ``▸ Duplicates`` applied, kept-apart pairs remembered), and every later
+Name or Company but no ClientID get the next free ones first (see :mod:`xlcrm.checks.client_ids`), so a client
+typed in by hand is found, merged (as a client without an ID), validated and counted like any other. Dedupe
+runs as ``xlcrm dedupe`` would (certain duplicates merged, the Decision column of ``▸ Duplicates`` applied,
+kept-apart pairs remembered), and every later
 stage sees the base as it will be saved: merged rows gone, their interactions and
 contacts re-pointed to the survivor, the survivor's blanks filled, rows
 numbered as they will be. Validation comes after dedupe for that reason: the
@@ -156,7 +157,7 @@ def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool) ->
         # in by hand by its new ID, and it gets its block and counts like any other. ``data`` stays as read.
         filled = fill_blank_client_ids(data)
         work = filled.data
-        plan = load_plan(work) if _can_dedupe(work) else None
+        plan = load_plan(work, filled.new_rows) if _can_dedupe(work) else None
         require_distinct_headers(data)  # after the plan, which waits for the sheets still being read anyway
         if (clients_read := data.sheet(schema.CLIENTS.key)) is not None:
             require_room_right(
@@ -215,6 +216,7 @@ def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool) ->
             )
 
     existing = {schema.fold(name) for name in data.sheet_names}
+    merged_into = plan.merged_into() if plan else {}
     names = [sheet.name for sheet in sheets]
     tally = analysis.lifecycle.clients["block"].value_counts()
     return RefreshResult(
@@ -234,7 +236,7 @@ def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool) ->
         review_pairs=len(plan.review) if plan else 0,
         save=saved,
         unknown_decisions=tuple(decisions),
-        assigned_ids=filled.assigned if dry_run else filled.as_saved(dedupe_edits),
+        assigned_ids=filled.as_read(merged_into) if dry_run else filled.as_saved(dedupe_edits, merged_into),
         filled_formulas=len(formulas.set_cells) if formulas else 0,
     )
 
