@@ -450,7 +450,8 @@ def test_no_owner_file_beside_a_lock_of_excel_or_libreoffice(workbook: Path, mon
 
     assert result.exit_code == 0, result.output
     assert "Warning:" in result.stdout and "Anna Smirnova" in result.stdout
-    assert seen == [[".~xlcrm-lock.clients.xlsx", "~$clients.xlsx"]]
+    # Import reads the workbook, and reads it back once saved to count what is left: the lock is held each time.
+    assert seen and all(files == [".~xlcrm-lock.clients.xlsx", "~$clients.xlsx"] for files in seen)
     assert (workbook.parent / "~$clients.xlsx").read_bytes() == theirs
     assert xlcrm_files(workbook.parent) == ["~$clients.xlsx"]
 
