@@ -315,3 +315,25 @@ def test_refresh_writes_the_client_formula_into_rows_typed_without_it(tmp_path: 
     shown = computed[schema.INTERACTIONS.name(locale)]
     assert shown[f"{client_column}{last + 1}"].value == clients["C000001"]
     assert shown[f"{client_column}{last + 2}"].value == clients["C000002"]
+
+
+def test_refresh_leaves_a_client_column_of_the_users_own_alone(tmp_path: Path) -> None:
+    """A Client column in a workbook without the template's lookup names is the user's: no formula goes there."""
+    locale = "ru"
+    path = demo(tmp_path, locale, clients=30)
+    book = openpyxl.load_workbook(path)
+    for name in schema.CLIENT_LOOKUP_NAMES.values():
+        del book.defined_names[name]
+    interactions = book[schema.INTERACTIONS.name(locale)]
+    client_column = letter(schema.INTERACTIONS, "client_name")
+    interactions[f"{client_column}2"] = "звонил сам"
+    interactions[f"{client_column}3"] = None
+    book.save(path)
+
+    result = CliRunner().invoke(cli, ["refresh", str(path), "--today", TODAY, "--keep-backups", "0", "--json"])
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["filled_formulas"] == 0
+    saved = openpyxl.load_workbook(path)[schema.INTERACTIONS.name(locale)]
+    assert saved[f"{client_column}2"].value == "звонил сам"
+    assert saved[f"{client_column}3"].value is None

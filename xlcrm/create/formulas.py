@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from xlcrm import schema
 from xlcrm.create.template import client_name_formula
-from xlcrm.xlsx.package import rows_with_content
+from xlcrm.xlsx.package import rows_with_content, workbook_names
 from xlcrm.xlsx.reader import WorkbookData
 from xlcrm.xlsx.refs import column_index
 from xlcrm.xlsx.report_sheet import Formula
@@ -21,8 +21,8 @@ from xlcrm.xlsx.sheet_edits import SheetEdit
 
 def missing_formulas(data: WorkbookData) -> SheetEdit | None:
     """The edit that writes the Client formula into every Interactions row with data whose Client cell is empty;
-    None when there is no such row, or the sheet has no Client column (a workbook made before it) or no ClientID
-    column to look the client up by."""
+    None when there is no such row, or the sheet has no Client column (a workbook made before it), no ClientID
+    column to look the client up by, or the workbook lacks the defined names the formula looks up through."""
     interactions = data.sheet(schema.INTERACTIONS.key)
     if interactions is None or interactions.misplaced_header or not interactions.has("client_id"):
         return None
@@ -30,7 +30,10 @@ def missing_formulas(data: WorkbookData) -> SheetEdit | None:
     letter = next(
         (letter for header, letter in interactions.extra_letters.items() if schema.fold(header) in names), None
     )
-    if letter is None:
+    # The formula looks the client up through the template's defined names: a Client column in a workbook without
+    # them is the user's own, never written into.
+    lookups = {name.casefold() for name in schema.CLIENT_LOOKUP_NAMES.values()}
+    if letter is None or not lookups <= workbook_names(data.path):
         return None
     rows = interactions.frame.index.tolist()  # every row read holds a value in some input column
     filled = rows_with_content(data.path, interactions.name, rows, column_index(letter))

@@ -245,6 +245,12 @@ def row_extras(source: Path, sheet_name: str, rows: Collection[int]) -> RowExtra
         return RowExtras(_row_links(package, sheet, sheet_xml, wanted), formulas)
 
 
+def workbook_names(source: Path) -> set[str]:
+    """The names the workbook defines (``<definedName name=…>``), case-folded as Excel compares them."""
+    with _opened(source, PackageParts) as package:
+        return {defined.get("name", "").casefold() for defined in package.defined_names()}
+
+
 def rows_with_formula(source: Path, sheet_name: str, rows: Collection[int], column: int) -> set[int]:
     """The rows among ``rows`` of a sheet whose cell in ``column`` (0-based) holds a formula of any kind, one filled
     down included: a value written there would replace it."""
