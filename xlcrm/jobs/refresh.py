@@ -59,7 +59,7 @@ from xlcrm.xlsx.reader import (
     require_room_right,
 )
 from xlcrm.xlsx.report_sheet import CellValue, ReportSheet
-from xlcrm.xlsx.sheet_edits import RowMap, SheetEdit
+from xlcrm.xlsx.sheet_edits import RowMap, SheetEdit, combine_edits
 
 
 @dataclass(frozen=True)
@@ -169,8 +169,12 @@ def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool) ->
         formulas = missing_formulas(work)
         renderer = cleanup.enter_context(ReportRenderer(helpers.take())) if helpers is not None else None
         dedupe_edits, dedupe_sheets = _dedupe(work, plan)
-        # The merges' edits of sheets other than Clients are final now: a big workbook's are written meanwhile.
-        final = [edit for edit in dedupe_edits if edit.sheet != data.sheets[schema.CLIENTS.key].name]
+        # The edits of sheets other than Clients (merges re-pointing rows, the Client formulas) are final now: a big
+        # workbook's are written meanwhile, combined one per sheet as the save combines them.
+        clients_name = data.sheets[schema.CLIENTS.key].name
+        final = combine_edits(
+            [edit for edit in dedupe_edits if edit.sheet != clients_name] + ([formulas] if formulas else [])
+        )
         prewritten: EditPrewriting | None = None
         if final and helpers is not None:
             moving = [edit.sheet for edit in dedupe_edits if edit.delete_rows]
@@ -207,7 +211,12 @@ def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool) ->
             saved = save_changes(
                 data,
                 reports=sheets,
-                edits=[*filled.edits_beside(dedupe_edits), *dedupe_edits, edit, *([formulas] if formulas else [])],
+                edits=[
+                    *filled.edits_beside(dedupe_edits),
+                    *(merge_edit for merge_edit in dedupe_edits if merge_edit.sheet == clients_name),
+                    edit,
+                    *final,
+                ],
                 output=save.output,
                 ignore_lock=save.ignore_lock,
                 keep_backups=save.keep_backups,
