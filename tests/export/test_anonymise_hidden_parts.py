@@ -15,6 +15,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.comments import Comment
 
 from tests.conftest import convert_with_libreoffice
+from tests.package_checks import assert_package_consistent
 from xlcrm import schema
 from xlcrm.cli.main import cli
 
@@ -30,7 +31,7 @@ PROPERTIES = {
     "creator": "Creator Ivan Petrov",
     "lastModifiedBy": "Editor Ivan Petrov",
 }
-COMPANY, MANAGER = "Company of Ivan Petrov", "Manager Ivan Petrov"
+COMPANY, MANAGER, CUSTOM = "Company of Ivan Petrov", "Manager Ivan Petrov", "Client Ivan Petrov"
 FORMULA_RESULT = "Ivan Petrov SECRET"
 CHART_NAME, CHART_NUMBER = "Chart cache Ivan Petrov", "9161234567"
 DIALOG_TEXT = "Dialog sheet text to keep"
@@ -76,8 +77,8 @@ def export_anonymised(source: Path, target: Path) -> None:
 
 
 def plant_hidden_personal_data(path: Path) -> None:
-    """A note and a threaded comment on Clients!B2, document properties, a chart of Clients with cached values, and
-    a sheet whose formula cell keeps its result with whitespace between its children."""
+    """A note and a threaded comment on Clients!B2, document properties (a custom one too), a chart of Clients with
+    cached values, and a sheet whose formula cell keeps its result with whitespace between its children."""
     book = load_workbook(path)
     clients = book[schema.CLIENTS.name("en")]
     clients["B2"].comment = Comment(NOTE, NOTE_AUTHOR)
@@ -103,6 +104,12 @@ def plant_hidden_personal_data(path: Path) -> None:
         'providerId="Windows Live"/></personList>'
     )
     office = "http://schemas.microsoft.com/office/2017/10/relationships"
+    custom = (
+        '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" '
+        'xmlns:vt="http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes">'
+        '<property fmtid="{D5CDD505-2E9C-101B-9397-08002B2CF9AE}" pid="2" name="Client">'
+        f"<vt:lpwstr>{CUSTOM}</vt:lpwstr></property></Properties>"
+    )
 
     def add_rel(rel_type: str, target: str, rel_id: str) -> Callable[[bytes], bytes]:
         return lambda data: data.replace(
@@ -142,13 +149,21 @@ def plant_hidden_personal_data(path: Path) -> None:
         {
             "xl/threadedComments/threadedComment1.xml": lambda _: threaded.encode(),
             "xl/persons/person.xml": lambda _: persons.encode(),
+            "docProps/custom.xml": lambda _: custom.encode(),
+            "_rels/.rels": add_rel(
+                "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties",
+                "docProps/custom.xml",
+                "rIdC1",
+            ),
             clients_rels: add_rel(f"{office}/threadedComment", "../threadedComments/threadedComment1.xml", "rIdT1"),
             "xl/_rels/workbook.xml.rels": add_rel(f"{office}/person", "persons/person.xml", "rIdP1"),
             "[Content_Types].xml": lambda data: add_type(
-                "xl/persons/person.xml", "application/vnd.ms-excel.person+xml"
+                "docProps/custom.xml", "application/vnd.openxmlformats-officedocument.custom-properties+xml"
             )(
-                add_type("xl/threadedComments/threadedComment1.xml", "application/vnd.ms-excel.threadedcomments+xml")(
-                    data
+                add_type("xl/persons/person.xml", "application/vnd.ms-excel.person+xml")(
+                    add_type(
+                        "xl/threadedComments/threadedComment1.xml", "application/vnd.ms-excel.threadedcomments+xml"
+                    )(data)
                 )
             ),
             "docProps/app.xml": lambda data: data.replace(
@@ -162,7 +177,7 @@ def plant_hidden_personal_data(path: Path) -> None:
 
 def test_notes_properties_chart_caches_and_spaced_formula_results_leave_no_trace(demo: Path, tmp_path: Path) -> None:
     plant_hidden_personal_data(demo)
-    texts = [NOTE, THREADED, PERSON, NOTE_AUTHOR, *PROPERTIES.values(), COMPANY, MANAGER, FORMULA_RESULT]
+    texts = [NOTE, THREADED, PERSON, NOTE_AUTHOR, *PROPERTIES.values(), COMPANY, MANAGER, CUSTOM, FORMULA_RESULT]
     texts += [CHART_NAME, CHART_NUMBER, "ivan@romashka.ru"]
     assert {text for _, text in planted_in(demo, texts)} == set(texts)  # every text is planted somewhere
     target = tmp_path / "for accountant.xlsx"
@@ -170,6 +185,7 @@ def test_notes_properties_chart_caches_and_spaced_formula_results_leave_no_trace
     export_anonymised(demo, target)
 
     assert planted_in(target, texts) == []
+    assert_package_consistent(target)  # every part kept, with its relationships and content type
     copy = load_workbook(target)  # openpyxl opens it
     note = copy[schema.CLIENTS.name("en")]["B2"].comment
     assert note is None or not note.text.strip()

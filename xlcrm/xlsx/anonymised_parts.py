@@ -10,7 +10,8 @@ content type and reference to these parts stays as it was:
 - the cached values of charts (``strCache``, ``numCache``, ``multiLvlStrCache``):
   a chart draws them again from the cells it references, which are masked;
 - the title, subject, keywords, description, category, author and last editor of
-  ``docProps/core.xml``, and the company and manager of ``docProps/app.xml``.
+  ``docProps/core.xml``, the company and manager of ``docProps/app.xml``, and
+  the texts of custom document properties (``docProps/custom.xml``).
 """
 
 from __future__ import annotations
@@ -29,10 +30,13 @@ REL_PERSON = "http://schemas.microsoft.com/office/2017/10/relationships/person"
 REL_CHART = NS_R + "/chart"
 REL_CORE_PROPERTIES = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
 REL_EXTENDED_PROPERTIES = NS_R + "/extended-properties"
+REL_CUSTOM_PROPERTIES = NS_R + "/custom-properties"
 
 _CHART_CACHES = {"strCache", "numCache", "multiLvlStrCache"}
 _CORE_FIELDS = {"title", "subject", "keywords", "description", "category", "creator", "lastModifiedBy"}
 _APP_FIELDS = {"Company", "Manager"}
+# The kinds of text a custom document property holds (its numbers, dates and flags say nothing of a person).
+_CUSTOM_TEXTS = {"lpwstr", "lpstr", "bstr"}
 # A cell that shows an entry of the shared-string table (``t="s"``), whatever the namespace prefix: the entry's
 # index in group 1.
 _SHARED_STRING_CELL = re.compile(
@@ -50,6 +54,7 @@ def blank_personal_parts(package: PackageParts) -> None:
         REL_CHART: _drop_chart_caches,
         REL_CORE_PROPERTIES: lambda root: _blank_fields(root, _CORE_FIELDS),
         REL_EXTENDED_PROPERTIES: lambda root: _blank_fields(root, _APP_FIELDS),
+        REL_CUSTOM_PROPERTIES: _blank_custom_texts,
     }
     for part, rel_type in _linked_parts(package):
         blank = blankers.get(rel_type)
@@ -133,3 +138,9 @@ def _blank_fields(root: etree._Element, names: set[str]) -> None:
             for child in children(field):
                 detach(child)
             field.text = None
+
+
+def _blank_custom_texts(root: etree._Element) -> None:
+    """Each custom property keeps its name and kind; one that holds text holds an empty one."""
+    for value in [element for element in root.iter() if local_name(element) in _CUSTOM_TEXTS]:
+        value.text = None
