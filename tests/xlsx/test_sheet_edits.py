@@ -1221,3 +1221,29 @@ def test_formula_results_are_dropped_and_shared_strings_noted_however_the_rows_a
         written = noting_shared_strings(without_formula_results(whole_rows(chunks, b"x:"), b"x:"), b"x:", used)
         assert b"".join(written) == expected, size
         assert used == {7, 12}, size
+
+
+@pytest.mark.parametrize("prefix", [b"", b"x:"])
+def test_formula_results_go_whatever_whitespace_or_children_the_cell_holds(prefix: bytes) -> None:
+    """An anonymised copy drops every formula's cached result: with whitespace between the cell's children (as a
+    program that indents its XML writes them), with a self-closing formula, with an inline result; a cell without a
+    formula and an empty cell stay as they are."""
+    p = prefix.decode()
+    cells = [
+        f'<{p}c r="A40" t="str">\n <{p}f>"x"</{p}f>\n <{p}v>Ivan Petrov SECRET</{p}v>\n</{p}c>',
+        f'<{p}c r="B40" s="1" t="s"><{p}f t="shared" si="0"/>\n<{p}v>3</{p}v></{p}c>',
+        f'<{p}c r="C40" t="inlineStr"> <{p}f>D40</{p}f> <{p}is><{p}t>Maria Ivanova</{p}t></{p}is> </{p}c>',
+        f'<{p}c r="D40" t="s"><{p}v>4</{p}v></{p}c>',
+        f'<{p}c r="E40" s="2"/>',
+    ]
+    row = f'<{p}row r="40">{"".join(cells)}</{p}row>'.encode()
+
+    written = b"".join(without_formula_results(iter([row]), prefix)).decode()
+
+    assert written == (
+        f'<{p}row r="40">'
+        f'<{p}c r="A40">\n <{p}f>"x"</{p}f>\n \n</{p}c>'
+        f'<{p}c r="B40" s="1"><{p}f t="shared" si="0"/>\n</{p}c>'
+        f'<{p}c r="C40"> <{p}f>D40</{p}f>  </{p}c>'
+        f"{cells[3]}{cells[4]}</{p}row>"
+    )

@@ -32,7 +32,8 @@ from xlcrm.jobs import export
     "anonymise",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="Write a copy of the workbook to this file with names, phones, emails and INN masked.",
+    help="Write a copy of the workbook to this file with names, phones, emails and INN masked; notes, "
+    "formula results, chart caches and the author, title and company of the file are left empty.",
 )
 @click.option("--force", is_flag=True, help="Replace an existing file or existing tables of the same names.")
 @click.option(

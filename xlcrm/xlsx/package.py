@@ -54,6 +54,7 @@ from lxml import etree
 from xlcrm.errors import EditRefused, NotAReportSheet, NotAWorkbook, WriteError
 from xlcrm.schema import REPORT_MARKER, REPORT_SHEET_MARK, REPORT_TITLES
 from xlcrm.xlsx import charts
+from xlcrm.xlsx.anonymised_parts import blank_personal_parts, shared_strings_shown
 from xlcrm.xlsx.parts import (
     FILTER_NAME,
     NS_MAIN,
@@ -126,9 +127,10 @@ def write_workbook(
     what points at the sheet's rows raises ``EditRefused``, and nothing is written. Report sheets found in
     ``prerendered`` are taken from there as they are, unless they were rendered for other styles; so are the
     user sheets of the edits in ``prewritten``. ``anonymised``: ``target`` keeps nothing its cells no longer show: its
-    worksheets lose the cached results of their formulas (see ``SheetEdit.drop_formula_results``), and the entries
-    of the shared-string table no cell uses (the originals of masked cells, the texts of removed sheets) are
-    emptied.
+    worksheets lose the cached results of their formulas (see ``SheetEdit.drop_formula_results``), the entries
+    of the shared-string table no cell of any sheet uses (the originals of masked cells, the texts of removed
+    sheets) are emptied, and so are notes, chart caches and document properties (see
+    ``xlcrm.xlsx.anonymised_parts``).
     """
     source, target = Path(source), Path(target)
     if target.exists() and target.resolve() == source.resolve():
@@ -400,6 +402,10 @@ class _WorkbookWrite(PackageParts):
             self.take_written(self.entry_of(sheet.part) or sheet.part, written)
             self.recalculate_on_load()  # as UserSheetEdit does for any cell written
         if anonymised:
+            # Macro and dialog sheets show shared strings too; xlcrm does not edit them, so they are read as they are.
+            for sheet in sheets:
+                if sheet not in removing and self.sheet_type(sheet) != REL_WORKSHEET:
+                    shared_strings |= shared_strings_shown(self.read_optional(sheet.part) or b"")
             self._empty_unused_shared_strings(shared_strings)
 
         if reports or remove:
@@ -418,6 +424,8 @@ class _WorkbookWrite(PackageParts):
         if not any(sheet.visible for sheet in self.sheets()):
             raise WriteError(f"{self.path}: removing {list(remove)} would leave the workbook without a visible sheet")
         self._update_app_titles(worksheets_before, self._worksheet_names())
+        if anonymised:
+            blank_personal_parts(self)
         self.store_changed_parts()
 
     def _check_own_report(self, sheet: Sheet, position: int) -> None:

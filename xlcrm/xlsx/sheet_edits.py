@@ -812,19 +812,28 @@ def whole_rows(chunks: Iterator[bytes], prefix: bytes) -> Iterator[bytes]:
 
 
 def without_formula_results(rows: Iterator[bytes], prefix: bytes) -> Iterator[bytes]:
-    """``rows`` (whole rows, see ``whole_rows``) with the cached result (``<v>``) of every formula cell left out,
-    and with it the cell's type (``t``), which described that result; everything else as it is."""
+    """``rows`` (whole rows, see ``whole_rows``) with the cached result (``<v>``, or an inline ``<is>``) of every
+    formula cell left out, and with it the cell's type (``t``), which described that result; everything else,
+    the whitespace between a cell's children included, as it is."""
     name = re.escape(prefix)
+    not_cell_end = rb"(?:(?!</" + name + rb"c>).)"
+    # A cell with content, one of whose children is a formula, whatever whitespace or children come between.
     formula_cell = re.compile(
-        rb"<" + name + rb"c(\s[^>]*)?>"
-        rb"(<" + name + rb"f(?:\s[^>]*)?(?:/>|>[^<]*</" + name + rb"f>))"
-        rb"<" + name + rb"v(?:\s[^>]*)?(?:/>|>[^<]*</" + name + rb"v>)"
+        rb"<" + name + rb"c(\s[^>]*?)?(?<!/)>"
+        rb"(" + not_cell_end + rb"*?<" + name + rb"f[\s/>]" + not_cell_end + rb"*)"
+        rb"</" + name + rb"c>",
+        re.DOTALL,
+    )
+    result = re.compile(
+        rb"<(" + name + rb"(?:v|is))(?:\s[^>]*)?(?:/>|>.*?</\1>)",
+        re.DOTALL,
     )
     result_type = re.compile(rb"\st\s*=\s*(?:\"[^\"]*\"|'[^']*')")
 
     def without_result(match: re.Match[bytes]) -> bytes:
         attributes = result_type.sub(b"", match.group(1) or b"")
-        return b"<" + prefix + b"c" + attributes + b">" + match.group(2)
+        content = result.sub(b"", match.group(2))
+        return b"<" + prefix + b"c" + attributes + b">" + content + b"</" + prefix + b"c>"
 
     for piece in rows:
         yield formula_cell.sub(without_result, piece)
