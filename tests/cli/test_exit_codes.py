@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import xlcrm
 from tests.builders import valid_records, write_records
 from xlcrm import schema
 from xlcrm.cli.main import cli
+from xlcrm.files.encryption import encrypt
 from xlcrm.jobs.dedupe import dedupe_workbook
 from xlcrm.jobs.validate import validate_workbook
 
@@ -127,10 +129,94 @@ def test_strict_on_a_dry_run_counts_the_workbook_as_it_would_be_saved(tmp_path: 
     assert json.loads(result.stdout)["errors"] == 1
     assert path.read_bytes() == before
     assert not list(tmp_path.glob(".xlcrm-backups/*"))
-    # Without it, the dry run exits 0 and says the same.
+    # Without it, the dry run exits 0 and says the same, but does not count what only a written copy would show.
     plain = CliRunner().invoke(cli, [*args[:-1], "--json"])
     assert plain.exit_code == 0
-    assert json.loads(plain.stdout) == json.loads(result.stdout)
+    shown = json.loads(plain.stdout)
+    assert (shown["errors"], shown["warnings"]) == (None, None)
+    assert {**shown, "errors": 1, "warnings": 0} == json.loads(result.stdout)
+
+
+def block_temp_folder(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The system's temporary folder made unusable (a file where it should be): anything written there fails, as
+    it does when that folder is full."""
+    blocked = folder / "temp-folder"
+    blocked.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setattr(tempfile, "tempdir", str(blocked))
+
+
+def files_in(folder: Path) -> dict[str, bytes]:
+    """Every file of ``folder`` (hidden ones and subfolders' too) by its path there, with its bytes."""
+    return {str(path.relative_to(folder)): path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+
+@pytest.mark.parametrize("strict", [False, True], ids=["plain", "strict"])
+def test_an_import_dry_run_writes_nothing_anywhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, strict: bool
+) -> None:
+    """Neither in the temporary folder (the dry run succeeds with it unusable) nor beside the workbook; with
+    --strict it still counts the errors the import would leave."""
+    path = prepared(tmp_path, "import", with_error=True)
+    source_csv(tmp_path)
+    block_temp_folder(tmp_path, monkeypatch)
+    before = files_in(tmp_path)
+    result = run(tmp_path, "import", "--dry-run", *(["--strict"] if strict else []))
+    assert result.exit_code == (1 if strict else 0), result.output
+    assert "Dry run: the workbook was not changed" in result.stdout
+    if strict:
+        assert result.stderr.splitlines() == [
+            f"Error: 1 error would remain in {path} (--strict); xlcrm validate lists them"
+        ]
+    else:
+        assert result.stderr == ""
+    assert files_in(tmp_path) == before
+
+
+def test_a_strict_dry_run_of_a_protected_workbook_keeps_every_plain_copy_beside_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The counted copy of a password-protected workbook is never written to the system's temporary folder (which
+    is unusable here), and nothing is left beside the workbook."""
+    path = prepared(tmp_path, "import", with_error=True)
+    plain = path.rename(tmp_path / "plain.xlsx")
+    encrypt(plain, path, "secret")
+    plain.unlink()
+    source_csv(tmp_path)
+    block_temp_folder(tmp_path, monkeypatch)
+    before = files_in(tmp_path)
+    result = run(tmp_path, "import", "--dry-run", "--strict", "--json", "--password", "secret")
+    assert result.exit_code == 1, result.output
+    assert json.loads(result.stdout)["errors"] == 1
+    assert files_in(tmp_path) == before
+
+
+@pytest.mark.parametrize("command", ["import", "unmerge"])
+@pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
+def test_a_saved_workbook_that_cannot_be_read_back_is_still_a_success(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str, as_json: bool
+) -> None:
+    """--strict counts the errors in the workbook read back once saved; when that read fails the command still
+    succeeds (it saved), its count unknown, and says so."""
+    path = prepared(tmp_path, command, with_error=True)
+
+    def unreadable(_path: object) -> None:
+        raise OSError("the disk went away")
+
+    monkeypatch.setattr("xlcrm.jobs.validate.read_workbook", unreadable)
+    result = run(tmp_path, command, "--strict", *(["--json"] if as_json else []))
+    assert result.exit_code == 0, result.output
+    if as_json:
+        shown = json.loads(result.stdout)
+        assert (shown["errors"], shown["warnings"]) == (None, None)
+        assert shown["save"] is not None
+        assert result.stderr == ""
+    else:
+        assert result.stderr.splitlines() == [
+            f"Warning: the errors left in {path} could not be counted (--strict); xlcrm validate lists them"
+        ]
+    # Saved all the same.
+    assert cell_of(path, "Pavel Orlov" if command == "import" else BAD_EMAIL)
+    assert not (tmp_path / ".xlcrm-backups").exists() or command == "unmerge"
 
 
 @pytest.mark.parametrize("command", SAVING_COMMANDS)
@@ -162,9 +248,9 @@ def test_a_saving_job_counts_what_validate_finds_in_the_workbook_it_saves(
     elif command == "dedupe":
         result = xlcrm.dedupe_workbook(path, dry_run=dry_run, now=dt.datetime(2026, 11, 23, 9, 0), **options)
     elif command == "import":
-        result = xlcrm.import_rows(source, path, today=today, dry_run=dry_run, **options)
+        result = xlcrm.import_rows(source, path, today=today, dry_run=dry_run, count_errors=True, **options)
     else:  # unmerge has no dry run
-        result = xlcrm.unmerge_workbook(path, "M0001", **options)
+        result = xlcrm.unmerge_workbook(path, "M0001", count_errors=True, **options)
     if dry_run:
         saved = tmp_path / "saved.xlsx"
         rerun = {

@@ -94,6 +94,7 @@ def import_command(
         today=today,
         save=save,
         password=password,
+        count_errors=strict,
     )
     show(
         result,
