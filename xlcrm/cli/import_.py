@@ -94,7 +94,6 @@ def import_command(
         today=today,
         save=save,
         password=password,
-        count_errors=strict,
     )
     show(
         result,

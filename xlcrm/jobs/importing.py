@@ -21,8 +21,9 @@ from xlcrm.files.safe_save import SaveOptions, SaveResult, holding_workbook_lock
 from xlcrm.files.save import save_changes
 from xlcrm.importing.importer import OUTCOMES, RecordOutcome, import_changes
 from xlcrm.importing.sources import read_source
+from xlcrm.jobs.as_saved import as_saved, deleted_rows, with_appended
 from xlcrm.jobs.opening import open_to_change
-from xlcrm.jobs.validate import problems_as_saved, problems_as_written, problems_in
+from xlcrm.jobs.validate import problems_in
 from xlcrm.xlsx.reader import read_workbook
 
 
@@ -39,10 +40,9 @@ class ImportResult:
     mapping: list[dict[str, Any]]
     records: list[RecordOutcome]
     changed_cells: int  # cells set on rows already in the workbook
-    # Errors and warnings xlcrm validate finds in the workbook as saved (on a dry run: as it would be saved); None
-    # when not counted (see ``import_rows``'s ``count_errors``) or the count could not be made.
-    errors: int | None
-    warnings: int | None
+    # Errors and warnings xlcrm validate finds in the workbook as saved (on a dry run: as it would be saved).
+    errors: int
+    warnings: int
     notes: list[str] = field(default_factory=list)
     save: SaveResult | None = None
     assigned_ids: tuple[AssignedId, ...] = ()  # ClientIDs given to Clients rows that had none, rows as saved
@@ -82,20 +82,15 @@ def import_rows(
     save: SaveOptions = SaveOptions(),
     password: str | None = None,
     now: dt.datetime | None = None,
-    count_errors: bool = False,
 ) -> ImportResult:
     """Import the records of the table ``source`` into the sheet ``sheet`` (a schema key: clients, contacts,
     interactions, services) of ``workbook``, merging those that match clients already there; returns the mapping
-    and what became of each record. ``mapping_file`` overrides the automatic mapping of the source's headers;
-    ``today`` (default: the real date) is Created of new clients and the date the workbook is checked for; ``now``
-    (default: the real time) dates the merges on the Merge log. With ``dry_run`` nothing is written. ``password``
-    opens a password-protected workbook, which is saved back protected.
-
-    The errors and warnings left in the workbook as saved (on a dry run: as it would be saved) are counted when
-    nothing is imported, and otherwise only with ``count_errors`` (``--strict``): appended rows show only in the
-    workbook as written, so counting them reads the saved workbook back, or on a dry run writes a private copy
-    beside it and reads that. Not counted, or when that read fails, they are None; the import stands either way.
-    """
+    and what became of each record, and the errors and warnings left in the workbook as saved (on a dry run: as it
+    would be saved), counted in memory: nothing is written or read back for them. ``mapping_file`` overrides the
+    automatic mapping of the source's headers; ``today`` (default: the real date) is Created of new clients and the
+    date the workbook is checked for; ``now`` (default: the real time) dates the merges on the Merge log. With
+    ``dry_run`` nothing is written. ``password`` opens a password-protected workbook, which is saved back
+    protected."""
     return open_to_change(
         workbook,
         password,
@@ -108,7 +103,6 @@ def import_rows(
             dry_run=dry_run,
             today=today or dt.date.today(),
             now=now,
-            count_errors=count_errors,
         ),
         dry_run=dry_run,
     )
@@ -125,7 +119,6 @@ def _import(
     dry_run: bool,
     today: dt.date,
     now: dt.datetime | None,
-    count_errors: bool,
 ) -> ImportResult:
     spec = schema.sheet_by_key(sheet)
     table = read_source(source)
@@ -144,15 +137,10 @@ def _import(
             ignore_lock=save.ignore_lock,
             keep_backups=save.keep_backups,
         )
-    # Imported rows are appended: the workbook as written (on a dry run, a private copy) is what shows them, so
-    # that costs a write or a read of the whole workbook, paid only when asked for.
-    left = None
-    if not edits:
-        left = problems_in(data, today)
-    elif count_errors and saved is not None:
-        left = problems_as_saved(saved.path, today)
-    elif count_errors:
-        left = problems_as_written(data, today, reports=changes.reports, edits=edits)
+    # Counted as dedupe counts: the workbook as the edits leave it (ClientIDs filled, cells of matched clients set,
+    # the imported rows appended) worked out in memory, so nothing is written or read back for the count, and a
+    # dry run writes nothing at all. The Duplicates sheet is looked at as read: the import keeps its Decisions.
+    left = problems_in(with_appended(as_saved(data, edits, deleted_rows(edits)), edits), today)
     return ImportResult(
         path=saved.path if saved else (save.output or workbook),
         source=Path(source),
@@ -162,8 +150,8 @@ def _import(
         mapping=[m.to_dict(spec, data.locale) for m in changes.mappings],
         records=changes.outcomes,
         changed_cells=changes.changed_cells,
-        errors=len(left.errors) if left else None,
-        warnings=len(left.warnings) if left else None,
+        errors=len(left.errors),
+        warnings=len(left.warnings),
         notes=changes.notes,
         save=saved,
         assigned_ids=filled.assigned,

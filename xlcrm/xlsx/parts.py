@@ -21,7 +21,6 @@ from typing import BinaryIO, cast
 from lxml import etree
 
 from xlcrm.errors import NotAWorkbook, WorkbookError
-from xlcrm.runtime.paths import TEMP_PREFIX
 from xlcrm.xlsx.refs import sheet_ref
 from xlcrm.xlsx.report_sheet import StyleKey, StyleSpec
 from xlcrm.xlsx.streams import Deflated, deflate_into
@@ -372,7 +371,7 @@ class PackageParts:
 
     def deflate(self, part: str, chunks: Iterable[bytes]) -> None:
         """The new content of ``part``, compressed now into a temporary file that the save copies."""
-        handle = self.temporary.enter_context(_spool_beside(self.path))
+        handle = self.temporary.enter_context(tempfile.TemporaryFile())
         self.deflated[part] = (handle, deflate_into(chunks, handle, REPORT_COMPRESSION_LEVEL))
 
     def take_written(self, part: str, written: RenderedPart) -> None:
@@ -475,17 +474,3 @@ class PackageParts:
         for name, (data, written) in pending_deflated.items():
             writer.write_deflated(name, data, written)
         writer.close()
-
-
-def _spool_beside(path: Path) -> BinaryIO:
-    """A temporary file beside the workbook at ``path``, deleted once closed; in the system's temporary folder only
-    when that folder cannot take one (a read-only folder, whose workbook is saved elsewhere with --output).
-
-    Beside it, not in the system's temporary folder: that one may be full, or shared, and the parts spooled there
-    are the user's data in the clear, also when they come from a password-protected workbook's plain copy (kept
-    beside the workbook for the same reason, ``xlcrm.files.encryption``).
-    """
-    try:
-        return tempfile.TemporaryFile(prefix=TEMP_PREFIX, dir=path.parent)
-    except OSError:
-        return tempfile.TemporaryFile(prefix=TEMP_PREFIX)
