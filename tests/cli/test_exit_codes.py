@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import xlcrm
 from tests.builders import valid_records, write_records
 from xlcrm import schema
 from xlcrm.cli.main import cli
+from xlcrm.files.encryption import encrypt
 from xlcrm.jobs.dedupe import dedupe_workbook
 from xlcrm.jobs.validate import validate_workbook
 
@@ -133,6 +135,98 @@ def test_strict_on_a_dry_run_counts_the_workbook_as_it_would_be_saved(tmp_path: 
     assert json.loads(plain.stdout) == json.loads(result.stdout)
 
 
+def block_temp_folder(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The system's temporary folder made unusable (a file where it should be): anything written there fails, as
+    it does when that folder is full."""
+    blocked = folder / "temp-folder"
+    blocked.write_text("not a folder", encoding="utf-8")
+    monkeypatch.setattr(tempfile, "tempdir", str(blocked))
+
+
+def files_in(folder: Path) -> dict[str, bytes]:
+    """Every file of ``folder`` (hidden ones and subfolders' too) by its path there, with its bytes."""
+    return {str(path.relative_to(folder)): path.read_bytes() for path in folder.rglob("*") if path.is_file()}
+
+
+@pytest.mark.parametrize("strict", [False, True], ids=["plain", "strict"])
+def test_an_import_dry_run_writes_nothing_anywhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, strict: bool
+) -> None:
+    """Neither in the temporary folder (the dry run succeeds with it unusable) nor beside the workbook; with
+    --strict it still counts the errors the import would leave."""
+    path = prepared(tmp_path, "import", with_error=True)
+    source_csv(tmp_path)
+    block_temp_folder(tmp_path, monkeypatch)
+    before = files_in(tmp_path)
+    result = run(tmp_path, "import", "--dry-run", *(["--strict"] if strict else []))
+    assert result.exit_code == (1 if strict else 0), result.output
+    assert "Dry run: the workbook was not changed" in result.stdout
+    if strict:
+        assert result.stderr.splitlines() == [
+            f"Error: 1 error would remain in {path} (--strict); xlcrm validate lists them"
+        ]
+    else:
+        assert result.stderr == ""
+    assert files_in(tmp_path) == before
+
+
+def test_a_strict_dry_run_of_a_protected_workbook_writes_no_plain_copy_but_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The errors a password-protected workbook would be left with are counted without a plain copy in the
+    system's temporary folder (unusable here); the one plain copy, xlcrm's own beside it, is gone afterwards."""
+    path = prepared(tmp_path, "import", with_error=True)
+    plain = path.rename(tmp_path / "plain.xlsx")
+    encrypt(plain, path, "secret")
+    plain.unlink()
+    source_csv(tmp_path)
+    block_temp_folder(tmp_path, monkeypatch)
+    before = files_in(tmp_path)
+    result = run(tmp_path, "import", "--dry-run", "--strict", "--json", "--password", "secret")
+    assert result.exit_code == 1, result.output
+    assert json.loads(result.stdout)["errors"] == 1
+    assert files_in(tmp_path) == before
+
+
+def test_an_unmerge_counts_the_errors_it_leaves_only_with_strict(tmp_path: Path) -> None:
+    """Counting them reads the whole saved workbook back: without --strict that is not paid, and they are null."""
+    prepared(tmp_path, "unmerge", with_error=True)
+    result = run(tmp_path, "unmerge", "--json")
+    assert result.exit_code == 0, result.output
+    shown = json.loads(result.stdout)
+    assert (shown["errors"], shown["warnings"]) == (None, None)
+    assert shown["save"] is not None
+
+
+@pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
+def test_an_unmerge_whose_saved_workbook_cannot_be_read_back_is_still_a_success(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, as_json: bool
+) -> None:
+    """With --strict unmerge counts the errors in the workbook read back once saved; when that read fails it
+    still succeeds (it saved), its count unknown, and says so."""
+    command = "unmerge"
+    path = prepared(tmp_path, command, with_error=True)
+    assert not cell_of(path, "C000003")  # merged away by the dedupe
+
+    def unreadable(_path: object) -> None:
+        raise OSError("the disk went away")
+
+    monkeypatch.setattr("xlcrm.jobs.validate.read_workbook", unreadable)
+    result = run(tmp_path, command, "--strict", *(["--json"] if as_json else []))
+    assert result.exit_code == 0, result.output
+    if as_json:
+        shown = json.loads(result.stdout)
+        assert (shown["errors"], shown["warnings"]) == (None, None)
+        assert shown["save"] is not None
+        assert result.stderr == ""
+    else:
+        assert result.stderr.splitlines() == [
+            f"Warning: the errors left in {path} could not be counted (--strict); xlcrm validate lists them"
+        ]
+    # Saved all the same: the client merged away is back on Clients.
+    assert cell_of(path, "C000003")
+
+
 @pytest.mark.parametrize("command", SAVING_COMMANDS)
 def test_strict_with_json_prints_the_result_with_its_errors_and_exits_1(tmp_path: Path, command: str) -> None:
     prepared(tmp_path, command, with_error=True)
@@ -164,7 +258,7 @@ def test_a_saving_job_counts_what_validate_finds_in_the_workbook_it_saves(
     elif command == "import":
         result = xlcrm.import_rows(source, path, today=today, dry_run=dry_run, **options)
     else:  # unmerge has no dry run
-        result = xlcrm.unmerge_workbook(path, "M0001", **options)
+        result = xlcrm.unmerge_workbook(path, "M0001", count_errors=True, **options)
     if dry_run:
         saved = tmp_path / "saved.xlsx"
         rerun = {

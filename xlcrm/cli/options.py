@@ -229,11 +229,19 @@ def strict_option(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
-def exit_if_errors_remain(strict: bool, output: Output, path: Path, errors: int, *, dry_run: bool = False) -> None:
+def exit_if_errors_remain(
+    strict: bool, output: Output, path: Path, errors: int | None, *, dry_run: bool = False
+) -> None:
     """Nothing; with ``strict``, ends the command with exit code 1 when the job's result counts ``errors`` left in
     the workbook at ``path`` (on a ``dry_run``: that would be left), saying so in one ``Error:`` line (the JSON
-    result says it with --json)."""
+    result says it with --json). ``errors`` None (the count could not be made) is a ``Warning:`` line and no exit:
+    the command did its work, and only ``xlcrm validate`` can tell."""
     if not strict or not errors:
+        if strict and errors is None and not output.as_json:
+            click.echo(
+                f"Warning: the errors left in {path} could not be counted (--strict); xlcrm validate lists them",
+                err=True,
+            )
         return
     if not output.as_json:
         verb = "would remain" if dry_run else "remains" if errors == 1 else "remain"

@@ -42,7 +42,7 @@ def unmerge_command(
 
         xlcrm unmerge clients.xlsx M0003
     """
-    result = unmerge_workbook(path, merge_id, save=save, password=password)
+    result = unmerge_workbook(path, merge_id, save=save, password=password, count_errors=strict)
     show(result, output, format_unmerge, essential=unmerged_line)
     written = result.save.path if result.save is not None else path
     exit_if_errors_remain(strict, output, written, result.errors)

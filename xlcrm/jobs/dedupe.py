@@ -24,7 +24,7 @@ from xlcrm.files.safe_save import SaveOptions, SaveResult, holding_workbook_lock
 from xlcrm.files.save import save_changes
 from xlcrm.jobs.as_saved import as_saved, deleted_rows
 from xlcrm.jobs.opening import open_to_change
-from xlcrm.jobs.validate import problems_in
+from xlcrm.jobs.validate import problems_as_saved, problems_in
 from xlcrm.xlsx.reader import read_workbook
 
 # --- dedupe ---------------------------------------------------------------------------------------------------
@@ -186,9 +186,10 @@ class UnmergeResult:
     restored_ids: list[str]
     restored_rows: int
     repointed_back: int
-    # Errors and warnings xlcrm validate finds in the workbook as saved.
-    errors: int
-    warnings: int
+    # Errors and warnings xlcrm validate finds in the workbook as saved; None when not counted (see
+    # ``unmerge_workbook``'s ``count_errors``) or the count could not be made.
+    errors: int | None
+    warnings: int | None
     save: SaveResult | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -207,17 +208,28 @@ class UnmergeResult:
 
 
 def unmerge_workbook(
-    path: str | Path, merge_id: str, *, save: SaveOptions = SaveOptions(), password: str | None = None
+    path: str | Path,
+    merge_id: str,
+    *,
+    save: SaveOptions = SaveOptions(),
+    password: str | None = None,
+    count_errors: bool = False,
 ) -> UnmergeResult:
     """Undo the merge ``merge_id`` of the Merge log of the workbook at ``path``: original rows back in place,
-    re-pointed rows back, the pairs kept apart from then on; returns what was restored, and the errors and warnings
-    left in the workbook as saved (checked for the real date). ``password`` opens a
-    password-protected workbook, which is saved back protected."""
-    return open_to_change(path, password, save, functools.partial(_unmerge, merge_id=merge_id))
+    re-pointed rows back, the pairs kept apart from then on; returns what was restored. ``password`` opens a
+    password-protected workbook, which is saved back protected.
+
+    With ``count_errors`` (``--strict``) the errors and warnings left in the workbook as saved (checked for the
+    real date) are counted: the rows come back in their places on several sheets, which only the saved workbook
+    shows, so that reads it back. Not counted, or when that read fails, they are None; the unmerge stands either
+    way."""
+    return open_to_change(
+        path, password, save, functools.partial(_unmerge, merge_id=merge_id, count_errors=count_errors)
+    )
 
 
 @holding_workbook_lock("path")
-def _unmerge(path: Path, save: SaveOptions, *, merge_id: str) -> UnmergeResult:
+def _unmerge(path: Path, save: SaveOptions, *, merge_id: str, count_errors: bool) -> UnmergeResult:
     data = read_workbook(path)
     changes = unmerge_changes(data, merge_id)
     try:
@@ -232,8 +244,7 @@ def _unmerge(path: Path, save: SaveOptions, *, merge_id: str) -> UnmergeResult:
         )
     except EditRefused as exc:
         raise MergeNotUndoable(f"{changes.merge_id} cannot be undone: {exc}") from None
-    # Rows come back in their places on several sheets: the saved file is what shows them where they are.
-    left = problems_in(read_workbook(saved.path), dt.date.today())
+    left = problems_as_saved(saved.path, dt.date.today()) if count_errors else None
     return UnmergeResult(
         path,
         changes.merge_id,
@@ -241,7 +252,7 @@ def _unmerge(path: Path, save: SaveOptions, *, merge_id: str) -> UnmergeResult:
         changes.restored_ids,
         changes.restored_rows,
         changes.repointed_back,
-        len(left.errors),
-        len(left.warnings),
+        len(left.errors) if left else None,
+        len(left.warnings) if left else None,
         saved,
     )

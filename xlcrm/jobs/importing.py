@@ -21,8 +21,9 @@ from xlcrm.files.safe_save import SaveOptions, SaveResult, holding_workbook_lock
 from xlcrm.files.save import save_changes
 from xlcrm.importing.importer import OUTCOMES, RecordOutcome, import_changes
 from xlcrm.importing.sources import read_source
+from xlcrm.jobs.as_saved import as_saved, deleted_rows, with_appended
 from xlcrm.jobs.opening import open_to_change
-from xlcrm.jobs.validate import problems_as_written, problems_in
+from xlcrm.jobs.validate import problems_in
 from xlcrm.xlsx.reader import read_workbook
 
 
@@ -85,10 +86,11 @@ def import_rows(
     """Import the records of the table ``source`` into the sheet ``sheet`` (a schema key: clients, contacts,
     interactions, services) of ``workbook``, merging those that match clients already there; returns the mapping
     and what became of each record, and the errors and warnings left in the workbook as saved (on a dry run: as it
-    would be saved). ``mapping_file`` overrides the automatic mapping of the source's headers; ``today`` (default:
-    the real date) is Created of new clients and the date the workbook is checked for; ``now`` (default: the real
-    time) dates the merges on the Merge log. With ``dry_run`` nothing is written. ``password`` opens a
-    password-protected workbook, which is saved back protected."""
+    would be saved), counted in memory: nothing is written or read back for them. ``mapping_file`` overrides the
+    automatic mapping of the source's headers; ``today`` (default: the real date) is Created of new clients and the
+    date the workbook is checked for; ``now`` (default: the real time) dates the merges on the Merge log. With
+    ``dry_run`` nothing is written. ``password`` opens a password-protected workbook, which is saved back
+    protected."""
     return open_to_change(
         workbook,
         password,
@@ -135,13 +137,10 @@ def _import(
             ignore_lock=save.ignore_lock,
             keep_backups=save.keep_backups,
         )
-    # Imported rows are appended: the workbook as written (on a dry run, a private copy) is what shows them.
-    if saved is not None:
-        left = problems_in(read_workbook(saved.path), today)
-    elif edits:
-        left = problems_as_written(data, today, reports=changes.reports, edits=edits)
-    else:
-        left = problems_in(data, today)
+    # Counted as dedupe counts: the workbook as the edits leave it (ClientIDs filled, cells of matched clients set,
+    # the imported rows appended) worked out in memory, so nothing is written or read back for the count, and a
+    # dry run writes nothing at all. The Duplicates sheet is looked at as read: the import keeps its Decisions.
+    left = problems_in(with_appended(as_saved(data, edits, deleted_rows(edits)), edits), today)
     return ImportResult(
         path=saved.path if saved else (save.output or workbook),
         source=Path(source),
