@@ -16,7 +16,7 @@ import functools
 import json
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -96,10 +96,7 @@ def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="Print more: every item instead of the first ones, and each step with its time (on stderr).",
         ),
     )
-    decorated: Callable[..., Any] = with_output_options
-    for option in reversed(options):
-        decorated = option(decorated)
-    return decorated
+    return _with_options(with_output_options, options)
 
 
 def _say_time(verbosity: Verbosity, as_json: bool, started: float) -> None:
@@ -192,10 +189,7 @@ def save_options(func: Callable[..., Any]) -> Callable[..., Any]:
             help="How many backups of earlier versions to keep in .xlcrm-backups (0: make none).",
         ),
     )
-    decorated: Callable[..., Any] = with_save_options
-    for option in reversed(options):
-        decorated = option(decorated)
-    return decorated
+    return _with_options(with_save_options, options)
 
 
 def show(
@@ -250,3 +244,10 @@ def exit_if_errors_remain(
             err=True,
         )
     sys.exit(EXIT_WORKBOOK_ERRORS)
+
+
+def _with_options(function: Callable[..., Any], options: Sequence[Callable[..., Any]]) -> Callable[..., Any]:
+    """``function`` with click's ``options`` applied, the first listed shown first in ``--help``."""
+    for option in reversed(options):
+        function = option(function)
+    return function
