@@ -21,15 +21,13 @@ from collections.abc import Callable, Iterator
 
 from lxml import etree
 
-from xlcrm.xlsx.parts import NS_R, PackageParts, Relationships, source_of_rels
+from xlcrm.xlsx.charts import REL_CHART
+from xlcrm.xlsx.parts import NS_R, REL_EXTENDED_PROPERTIES, PackageParts, Relationships, source_of_rels
+from xlcrm.xlsx.user_sheet import REL_COMMENTS, REL_THREADED_COMMENTS
 from xlcrm.xlsx.xml_io import children, detach, local_name, parse_part, serialize_part
 
-REL_COMMENTS = NS_R + "/comments"
-REL_THREADED_COMMENT = "http://schemas.microsoft.com/office/2017/10/relationships/threadedComment"
 REL_PERSON = "http://schemas.microsoft.com/office/2017/10/relationships/person"
-REL_CHART = NS_R + "/chart"
 REL_CORE_PROPERTIES = "http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"
-REL_EXTENDED_PROPERTIES = NS_R + "/extended-properties"
 REL_CUSTOM_PROPERTIES = NS_R + "/custom-properties"
 
 _CHART_CACHES = {"strCache", "numCache", "multiLvlStrCache"}
@@ -49,7 +47,7 @@ def blank_personal_parts(package: PackageParts) -> None:
     (see the module's docstring); the parts themselves stay."""
     blankers: dict[str, Callable[[etree._Element], None]] = {
         REL_COMMENTS: _blank_comments,
-        REL_THREADED_COMMENT: _blank_threaded_comments,
+        REL_THREADED_COMMENTS: _blank_threaded_comments,
         REL_PERSON: _blank_persons,
         REL_CHART: _drop_chart_caches,
         REL_CORE_PROPERTIES: lambda root: _blank_fields(root, _CORE_FIELDS),

@@ -61,6 +61,7 @@ from xlcrm.xlsx.parts import (
     NS_R,
     PRINT_TITLES_NAME,
     REL_CALC_CHAIN,
+    REL_EXTENDED_PROPERTIES,
     REL_WORKSHEET,
     WORKBOOK_ORDER,
     PackageParts,
@@ -80,7 +81,6 @@ from xlcrm.xlsx.zip_writer import ZipWriter
 
 NS_EXTENDED = "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"
 NS_VT = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
-REL_EXTENDED_PROPERTIES = NS_R + "/extended-properties"
 REL_SHARED_STRINGS = NS_R + "/sharedStrings"
 # One entry of the shared-string table, its namespace prefix (if any) in group 1.
 _SHARED_STRING = re.compile(rb"<((?:[\w.-]+:)?)si(?:\s[^>]*)?(?:/>|>.*?</\1si>)", re.DOTALL)

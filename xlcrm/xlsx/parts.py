@@ -40,6 +40,7 @@ REL_STRICT_OFFICE_DOCUMENT = "http://purl.oclc.org/ooxml/officeDocument/relation
 REL_WORKSHEET = NS_R + "/worksheet"
 REL_STYLES = NS_R + "/styles"
 REL_CALC_CHAIN = NS_R + "/calcChain"
+REL_EXTENDED_PROPERTIES = NS_R + "/extended-properties"
 
 CT_STYLES = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
 
