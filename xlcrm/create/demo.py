@@ -689,24 +689,17 @@ class _Builder:
         if inn and rng.random() < 0.35:
             inn = None
             how.append("INN not filled in")
-        copy.row = {
-            "client_id": None,
-            "name": name,
-            "company": company,
-            "inn": inn,
-            "phone": _phone_text(phone, style),
-            "email": email,
-            "city": original.row["city"],
-            "address": original.row["address"] if rng.random() < 0.5 else None,
-            "birthday": None,
-            "source": rng.choice(schema.DEFAULT_SOURCES).name(self.locale),
-            "manager": rng.choice([m for m in self.managers if m != original.row["manager"]]),
-            "designation": None,
-            "rating": None,
-            "consent_date": None,
-            "comment": None,
-            "created": copy.created,
-        }
+        copy.row = self._row_typed_again(
+            original,
+            copy.created,
+            name=name,
+            company=company,
+            inn=inn,
+            phone=_phone_text(phone, style),
+            email=email,
+            city=original.row["city"],
+            address=original.row["address"] if rng.random() < 0.5 else None,
+        )
         return copy, original, "; ".join(how)
 
     def _probable_duplicates(self, clients: list[_Client], count: int, seq: int) -> list[tuple[_Client, _Client, str]]:
@@ -732,15 +725,27 @@ class _Builder:
         else:
             how.append("no email")
         how.append("INN not filled in" if original.row["inn"] else "no INN on either")
-        copy.row = {
+        copy.row = self._row_typed_again(
+            original,
+            copy.created,
+            name=original.person.full,
+            company=original.company(),
+            inn=None,
+            phone=_phone_text(copy.phones[0]),
+            email=email,
+            city=original.city.name,
+            address=None,
+        )
+        return copy, original, "; ".join(how)
+
+    def _row_typed_again(self, original: _Client, created: dt.date, **typed: object) -> Row:
+        """The Clients row of ``original`` typed in again by another manager on ``created``: ``typed`` (name …
+        address) as they typed it, a source of its own and a manager other than the original's; no ClientID yet
+        and the rest blank."""
+        rng = self.rng
+        return {
             "client_id": None,
-            "name": original.person.full,
-            "company": original.company(),
-            "inn": None,
-            "phone": _phone_text(copy.phones[0]),
-            "email": email,
-            "city": original.city.name,
-            "address": None,
+            **typed,
             "birthday": None,
             "source": rng.choice(schema.DEFAULT_SOURCES).name(self.locale),
             "manager": rng.choice([m for m in self.managers if m != original.row["manager"]]),
@@ -748,9 +753,8 @@ class _Builder:
             "rating": None,
             "consent_date": None,
             "comment": None,
-            "created": copy.created,
+            "created": created,
         }
-        return copy, original, "; ".join(how)
 
     def _retyped(self, original: _Client, trick: str) -> tuple[str, str | None, str]:
         """(name, company, what differs) as another manager typed the client, using ``trick`` if it fits."""
