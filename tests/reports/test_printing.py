@@ -227,8 +227,9 @@ def test_a_sheet_with_page_breaks_shrinks_until_a_section_fits_a_page_but_stays_
     rows_per_section: int,
 ) -> None:
     report = sections_sheet(rows_per_section)
-    setup = page_setup(report, layout(report))
-    by_width = page_setup(sections_sheet(1), layout(sections_sheet(1))).scale
+    setup = page_setup(report, layout(report), column_widths(report))
+    narrow = sections_sheet(1)
+    by_width = page_setup(narrow, layout(narrow), column_widths(narrow)).scale
     assert setup.scale is not None and by_width is not None
     assert setup.scale <= by_width  # one page wide, whatever the height
     # The tallest page (a section, with the header repeated) fits one A4 sheet at the scale, unless that would

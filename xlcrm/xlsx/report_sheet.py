@@ -503,13 +503,15 @@ def render_worksheet(
     ``styles`` maps each style key to a cellXfs index; ``selected`` marks the sheet's tab as the selected
     one (it is the workbook's active sheet).
     """
+    widths = column_widths(report)
+    setup = page_setup(report, sheet_layout, widths)
     # No sheetFormatPr: rows then get the height of the workbook's own default font, as on the user's sheets.
     parts = [
         _WORKSHEET_OPEN,
-        _sheet_properties(report, sheet_layout),
+        _sheet_properties(setup),
         f'<dimension ref="{sheet_layout.ref}"/>',
         _sheet_views(report, sheet_layout, selected),
-        _cols(report),
+        _cols(widths),
     ]
     cells = CellXml(date1904=date1904)
     parts.append("<sheetData>")
@@ -518,7 +520,6 @@ def render_worksheet(
         parts.append(_single_cell_row(cells, sheet_layout.subtitle_row, styles[Role.SUBTITLE], report.subtitle))
     yield "".join(parts).encode("utf-8")
 
-    widths = column_widths(report)
     for table, where in zip(report.tables, sheet_layout.tables):
         yield from _table_rows(table, where, styles, cells, widths)
 
@@ -528,7 +529,7 @@ def render_worksheet(
             tail.append(f'<autoFilter ref="{where.ref}"/>')
     tail.append(_color_scales(report, sheet_layout))
     tail.append(_data_validations(report, sheet_layout))
-    tail.append(_print_parts(report, sheet_layout))
+    tail.append(_print_parts(setup, sheet_layout))
     if report.charts:
         tail.append(f'<drawing r:id="{DRAWING_REL_ID}"/>')
     tail.append("</worksheet>")
@@ -626,11 +627,10 @@ def sheet_pixels(report: ReportSheet, widths: Sequence[float], character: int = 
     return pixels
 
 
-def page_setup(report: ReportSheet, sheet_layout: SheetLayout) -> PageSetup:
-    """Orientation and scale of the printed sheet (see ``PageSetup``). A sheet with page breaks is shrunk until
-    it is one page wide and, down to ``MIN_READABLE_SCALE``, until its tallest page between two breaks fits on
-    one sheet of paper."""
-    widths = column_widths(report)
+def page_setup(report: ReportSheet, sheet_layout: SheetLayout, widths: Sequence[float]) -> PageSetup:
+    """Orientation and scale of the printed sheet (see ``PageSetup``), its columns ``widths`` wide (those of
+    ``column_widths``). A sheet with page breaks is shrunk until it is one page wide and, down to
+    ``MIN_READABLE_SCALE``, until its tallest page between two breaks fits on one sheet of paper."""
     portrait = (A4_SHORT_SIDE - 2 * SIDE_MARGIN) * _PIXELS_PER_INCH
     landscape = sheet_pixels(report, widths) > portrait
     if not sheet_layout.row_breaks:
@@ -676,10 +676,9 @@ def tallest_page_points(report: ReportSheet, sheet_layout: SheetLayout, widths: 
     return tallest
 
 
-def _print_parts(report: ReportSheet, sheet_layout: SheetLayout) -> str:
-    """The worksheet's elements from pageMargins to rowBreaks: margins, A4, the page header (sheet name left,
-    date right), the page numbers below, and the page breaks."""
-    setup = page_setup(report, sheet_layout)
+def _print_parts(setup: PageSetup, sheet_layout: SheetLayout) -> str:
+    """The worksheet's elements from pageMargins to rowBreaks: margins, A4 as ``setup`` turns and scales it, the
+    page header (sheet name left, date right), the page numbers below, and the page breaks."""
     orientation = "landscape" if setup.landscape else "portrait"
     scaling = f'scale="{setup.scale}"' if setup.scale is not None else 'fitToWidth="1" fitToHeight="0"'
     parts = [
@@ -696,10 +695,9 @@ def _print_parts(report: ReportSheet, sheet_layout: SheetLayout) -> str:
     return "".join(parts)
 
 
-def _sheet_properties(report: ReportSheet, sheet_layout: SheetLayout) -> str:
+def _sheet_properties(setup: PageSetup) -> str:
     """``sheetPr``: whether the sheet prints fitted to its page width."""
-    fitted = page_setup(report, sheet_layout).scale is None
-    return '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>' if fitted else ""
+    return '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>' if setup.scale is None else ""
 
 
 def _color_scales(report: ReportSheet, sheet_layout: SheetLayout) -> str:
@@ -719,8 +717,7 @@ def _color_scales(report: ReportSheet, sheet_layout: SheetLayout) -> str:
     return "".join(rules)
 
 
-def _cols(report: ReportSheet) -> str:
-    widths = column_widths(report)
+def _cols(widths: Sequence[float]) -> str:
     if not widths:
         return ""
     cols = "".join(f'<col min="{i}" max="{i}" width="{w:g}" customWidth="1"/>' for i, w in enumerate(widths, start=1))
