@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from python_calamine import CalamineError, CalamineWorkbook
 
@@ -58,6 +59,7 @@ _LINK_SEPARATOR = " → "
 
 # Clients columns shown for each side of a pair on the Duplicates sheet.
 PAIR_COLUMNS = ("client_id", "name", "company", "inn", "phone", "email", "city", "created")
+_PAIR_LEAD_COLUMNS = 3  # Decision, Score and Reason, before the two clients' PAIR_COLUMNS
 # The first columns of the Merge log, by their DEDUPE_LABELS key; the Clients columns follow. They are read back by
 # their headers: a log written before "why_merged" existed has the others only, and still reads.
 LOG_LEAD_COLUMNS = ("merge_id", "merged_on", "why_merged", "role", "sheet", "row")
@@ -261,6 +263,26 @@ def _sides(plan: DedupePlan) -> dict[int, list[CellValue]]:
     }
 
 
+def pair_row(
+    decision: CellValue, score: int, reason: str, first: Sequence[CellValue], second: Sequence[CellValue]
+) -> list[CellValue]:
+    """A row of the Duplicates sheet's pairs table: Decision, Score and Reason, then the ``PAIR_COLUMNS`` cells of
+    each client (``first``, ``second``)."""
+    return [decision, score, reason, *first, *second]
+
+
+def pair_row_ids(row: Sequence[CellValue]) -> frozenset[str]:
+    """The two ClientIDs of a row of the pairs table, as ``pair_row`` lays it out."""
+    first = _PAIR_LEAD_COLUMNS + PAIR_COLUMNS.index("client_id")
+    return frozenset(as_text(row[i]) for i in (first, first + len(PAIR_COLUMNS)) if i < len(row))
+
+
+def pair_side(values: Mapping[str, object]) -> list[CellValue]:
+    """One client's ``PAIR_COLUMNS`` cells in a row of the pairs table, from its values by column key; blanks as
+    None."""
+    return [None if is_blank(values.get(key)) else cast(CellValue, values.get(key)) for key in PAIR_COLUMNS]
+
+
 def plan_content(plan: DedupePlan) -> DuplicatesContent:
     """What the Duplicates sheet shows after a dedupe run: open pairs, remembered decisions, repeated interactions."""
     locale = plan.data.locale
@@ -276,7 +298,8 @@ def plan_content(plan: DedupePlan) -> DuplicatesContent:
         return open_typed.get(frozenset((records[match.first].client_id, records[match.second].client_id)))
 
     content.pairs = [
-        [decision(match), match.score, match.reason] + sides[match.first] + sides[match.second] for match in plan.review
+        pair_row(decision(match), match.score, match.reason, sides[match.first], sides[match.second])
+        for match in plan.review
     ]
     by_id = {r.client_id: r for r in records.values() if r.client_id}
     for pair in sorted(plan.kept_apart, key=lambda d: sorted(d.ids)):

@@ -58,11 +58,13 @@ from xlcrm.checks.settings import Settings, read_settings
 from xlcrm.dedupe.keys import email_keys, phone_keys
 from xlcrm.dedupe.merge import EMAIL_JOINER, PHONE_JOINER, merged_values
 from xlcrm.dedupe.merge_log import (
-    PAIR_COLUMNS,
     LogEntry,
     column_positions,
     duplicates_sheet,
     merge_log_sheet,
+    pair_row,
+    pair_row_ids,
+    pair_side,
     read_decisions,
     read_duplicates,
     read_merge_log,
@@ -410,17 +412,16 @@ def _plan_clients(
         plan.outcomes.append(RecordOutcome(source_row, REVIEW if review else ADDED, record.client_id, detail))
     # Each side as the import leaves it, so a client filled by a later record shows its filled cells.
     plan.review = [
-        [None, match.score, match.reason]
-        + _pair_side(matcher.values[match.first])
-        + _pair_side(matcher.values[match.second])
+        pair_row(
+            None,
+            match.score,
+            match.reason,
+            pair_side(matcher.values[match.first]),
+            pair_side(matcher.values[match.second]),
+        )
         for match in pairs
     ]
     return plan
-
-
-def _pair_side(values: Mapping[str, object]) -> list[CellValue]:
-    """One client's cells shown for it on the Duplicates sheet (``merge_log.PAIR_COLUMNS``), blanks as None."""
-    return [None if is_blank(values.get(key)) else cast(CellValue, values.get(key)) for key in PAIR_COLUMNS]
 
 
 def _other(match: Match, row: int) -> int:
@@ -577,15 +578,9 @@ def list_for_review(data: WorkbookData, pairs: Sequence[Sequence[CellValue]]) ->
     """The Duplicates sheet as read with the import's pairs for review added below its own: the pairs, decisions
     and repeated interactions already there are kept as they are, so nothing typed there is lost."""
     content = read_duplicates(report_rows(data, schema.DUPLICATES))
-    known = {_pair_ids(row) for row in content.pairs}
-    content.pairs += [list(row) for row in pairs if _pair_ids(row) not in known]
+    known = {pair_row_ids(row) for row in content.pairs}
+    content.pairs += [list(row) for row in pairs if pair_row_ids(row) not in known]
     return duplicates_sheet(content, data.locale)
-
-
-def _pair_ids(row: Sequence[CellValue]) -> frozenset[str]:
-    """The two ClientIDs of a row of the Duplicates sheet's pairs table (after Decision, Score and Reason)."""
-    first = len(("decision", "score", "reason")) + PAIR_COLUMNS.index("client_id")
-    return frozenset(as_text(row[i]) for i in (first, first + len(PAIR_COLUMNS)) if i < len(row))
 
 
 def log_merges(data: WorkbookData, plan: _Plan, now: dt.datetime) -> ReportSheet:
