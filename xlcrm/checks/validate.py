@@ -133,7 +133,7 @@ def validate_data(data: WorkbookData, today: dt.date) -> ValidationReport:
         for column in spec.columns:
             check = _cell_check(column, settings, data.locale, today)
             if check is not None and sheet.has(column.key):
-                below_zero_allowed = _negative_amount_rows(sheet) if column.kind is Kind.MONEY else None
+                below_zero_allowed = _negative_amount_rows(sheet) if _returns_may_be_negative(column) else None
                 findings.extend(_bad_cell_findings(sheet, column, check, below_zero_allowed))
     findings.sort(key=_position)
     return ValidationReport(data.path, data.locale, findings, today)
@@ -384,8 +384,7 @@ def _cell_check(column: Column, settings: Settings, locale: str, today: dt.date)
     if column.kind is Kind.DATE:
         return partial(_check_date, future_before=today if column.key == "birthday" else None)
     if column.kind is Kind.MONEY:
-        # An interaction's amount may be below zero on a return's row (_negative_amount_rows); a price never is.
-        below_zero = _RETURNS_ONLY if column is schema.INTERACTIONS.column("amount") else _NEVER_BELOW_ZERO
+        below_zero = _RETURNS_ONLY if _returns_may_be_negative(column) else _NEVER_BELOW_ZERO
         return partial(_check_amount, below_zero=below_zero)
     if column.kind is Kind.NUMBER:
         return _check_number
@@ -556,6 +555,12 @@ def _bad_cell_findings(
         problem = problems[code]
         assert problem is not None
         yield _finding(problem.severity, problem.code, sheet, column.key, row, value, problem.message)
+
+
+def _returns_may_be_negative(column: Column) -> bool:
+    """Whether the column's amounts may be below zero on a return's row (``_negative_amount_rows``): an
+    interaction's amount may; a price never is."""
+    return column is schema.INTERACTIONS.column("amount")
 
 
 def _negative_amount_rows(sheet: SheetData) -> np.ndarray:
