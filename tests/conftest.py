@@ -156,3 +156,11 @@ else:
         "nightly", max_examples=2000, deadline=None, suppress_health_check=_SLOW, print_blob=True
     )
     hypothesis_settings.load_profile(os.environ.get("XLCRM_HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture(autouse=True)
+def no_language_from_the_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test starts without the machine's locale variables: the language a run speaks comes from the
+    workbook or ``--lang`` unless a test sets a variable itself, so results do not depend on who runs the tests."""
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)

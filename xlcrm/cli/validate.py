@@ -12,9 +12,9 @@ import click
 from xlcrm.checks.findings import Finding, Severity
 from xlcrm.checks.validate import ValidationReport
 from xlcrm.cli.exit_codes import EXIT_WORKBOOK_ERRORS, VALIDATE_EPILOG
-from xlcrm.cli.formatting import count
 from xlcrm.cli.options import Output, output_options, password_option, show, today_option, workbook_argument
 from xlcrm.jobs.validate import validate_workbook
+from xlcrm.messages import t, tn
 
 # A finding's value is shown up to this many characters.
 _SHOWN_VALUE_CHARS = 60
@@ -54,10 +54,9 @@ def format_total(report: ValidationReport) -> str:
     name = report.path.name
     if not report.findings:
         return f"No problems found in {name}"
-    # The total has always shown its numbers without thousands separators, unlike the other commands' summaries.
-    errors = count(len(report.errors), "error", grouped=False)
-    warnings = count(len(report.warnings), "warning", grouped=False)
-    return f"{errors}, {warnings} in {name}"
+    errors = tn("{count} error", "{count} errors", len(report.errors))
+    warnings = tn("{count} warning", "{count} warnings", len(report.warnings))
+    return str(t("{errors}, {warnings} in {name}", errors=errors, warnings=warnings, name=name))
 
 
 def _format_finding(finding: Finding) -> str:
