@@ -162,5 +162,6 @@ else:
 def no_language_from_the_machine(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test starts without the machine's locale variables: the language a run speaks comes from the
     workbook or ``--lang`` unless a test sets a variable itself, so results do not depend on who runs the tests."""
-    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")  # names no language; keeps UTF-8 for the programs tests start
