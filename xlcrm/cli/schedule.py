@@ -12,7 +12,7 @@ from xlcrm.cli.exit_codes import PLAIN_EPILOG
 from xlcrm.cli.options import Output, output_options, show
 from xlcrm.errors import UsageError
 from xlcrm.jobs import schedule
-from xlcrm.messages import current_language, t, tn
+from xlcrm.messages import current_language, language_from_environment, speaking, t, tn
 
 
 @click.command("schedule", epilog=PLAIN_EPILOG)
@@ -93,8 +93,12 @@ def schedule_command(
     if path is None:
         raise UsageError(t("give the workbook's path, e.g. xlcrm schedule clients.xlsx --at 07:30"))
     if run:
-        ran = schedule.scheduled_run(path, command=command)
-        show(ran, output, _ran_line, essential=_ran_line)
+        # The scheduled entry sets LANGUAGE (cron gives a run no locale): speak it, unless the run speaks another
+        # language than English already.
+        language = current_language() if current_language() != "en" else language_from_environment() or "en"
+        with speaking(language):
+            ran = schedule.scheduled_run(path, command=command)
+            show(ran, output, _ran_line, essential=_ran_line)
     elif remove:
         show(schedule.remove_schedule(path), output, _removed_line, essential=_removed_line)
     elif shortcut:

@@ -88,6 +88,10 @@ class RetryPlan:
     every: float = 600.0
 
 
+#: A scheduled run waits for a workbook open in Excel: every 10 minutes, for about an hour.
+DEFAULT_RETRY = RetryPlan()
+
+
 @dataclass(frozen=True)
 class Schedule:
     """A daily run of ``command`` on ``workbook`` at ``at``, as the platform's scheduler is given it."""
@@ -527,21 +531,21 @@ def scheduled_run(
     path: str | Path,
     *,
     command: str = DEFAULT_COMMAND,
-    retry: RetryPlan = RetryPlan(),
+    retry: RetryPlan | None = None,
     sleep: Callable[[float], None] = time.sleep,
     max_log_bytes: int = LOG_MAX_BYTES,
 ) -> RunResult:
     """Run ``command`` on the workbook at ``path`` as the scheduler does: tried again ``retry.every`` seconds
-    later while the workbook is open elsewhere, up to ``retry.tries`` tries; every step written to the log
-    (``log_path``), rotated at ``max_log_bytes``. Raises the job's error (``ScheduledRunGaveUp`` after the last
-    try), logged first."""
+    later while the workbook is open elsewhere, up to ``retry.tries`` tries (default ``DEFAULT_RETRY``); every
+    step written to the log (``log_path``), rotated at ``max_log_bytes``. Raises the job's error
+    (``ScheduledRunGaveUp`` after the last try), logged first."""
     check_command(command)
     workbook = Path(os.path.abspath(path))
     log = log_path(workbook)
     with _run_log(log, max_log_bytes) as write:
         write(t("scheduled {command} of {workbook} started", command=command, workbook=workbook))
         try:
-            errors, warnings, tries = _with_retries(workbook, command, retry, sleep, write)
+            errors, warnings, tries = _with_retries(workbook, command, retry or DEFAULT_RETRY, sleep, write)
         except XlcrmError as exc:
             write(t("scheduled {command} failed: {error}", command=command, error=_text_of(exc)))
             raise
@@ -624,11 +628,17 @@ def _run_job(command: str, workbook: Path) -> tuple[int, int]:
 
 @contextlib.contextmanager
 def _run_log(path: Path, max_bytes: int) -> Iterator[Callable[[Message], None]]:
-    """A function writing one line (with the time) to the log at ``path``, rotated at ``max_bytes``."""
-    path.parent.mkdir(exist_ok=True)
-    handler = logging.handlers.RotatingFileHandler(
-        path, maxBytes=max_bytes, backupCount=LOG_BACKUP_COUNT, encoding="utf-8"
-    )
+    """A function writing one line (with the time) to the log at ``path``, rotated at ``max_bytes``. Where the
+    log cannot be made (the workbook's folder is gone, the shared drive not there) it writes nothing: the run
+    then fails on the missing workbook, which says more."""
+    try:
+        path.parent.mkdir(exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(
+            path, maxBytes=max_bytes, backupCount=LOG_BACKUP_COUNT, encoding="utf-8"
+        )
+    except OSError:
+        yield lambda message: None
+        return
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%d %H:%M:%S"))
     logger = logging.getLogger(f"xlcrm.schedule.{path_key(path)}")
     logger.setLevel(logging.INFO)
