@@ -143,6 +143,7 @@ def test_the_schtasks_command_lines() -> None:
         f"schtasks /Create /TN {plan.name} /XML C:\\Users\\Анна\\AppData\\Local\\Temp\\{plan.name}.xml /F"
     )
     assert subprocess.list2cmdline(schedule.schtasks_delete(plan.name)) == f"schtasks /Delete /TN {plan.name} /F"
+    assert subprocess.list2cmdline(schedule.schtasks_query(plan.name)) == f"schtasks /Query /TN {plan.name}"
 
 
 def test_print_shows_the_definition_and_the_command_line(
@@ -200,7 +201,8 @@ def test_install_runs_schtasks_with_the_definition_in_utf16(
     removal = schedule.remove_schedule(workbook, platform="windows")
 
     assert removal.removed
-    assert calls.read_text().split("---\n")[1].splitlines() == ["/Delete", "/TN", name, "/F"]
+    assert calls.read_text().split("---\n")[1].splitlines() == ["/Query", "/TN", name]
+    assert calls.read_text().split("---\n")[2].splitlines() == ["/Delete", "/TN", name, "/F"]
 
 
 def test_a_refusal_of_schtasks_is_one_error_and_leaves_no_file(
@@ -213,6 +215,18 @@ def test_a_refusal_of_schtasks_is_one_error_and_leaves_no_file(
         schedule.install_schedule(workbook, "07:30", platform="windows", executable=PYTHON)
 
     assert not list(tmp_path.glob("*.xml"))
+
+
+def test_removing_a_task_that_is_not_there_deletes_nothing(
+    workbook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = fake_schtasks(
+        tmp_path / "bin", monkeypatch, status=1, says="ERROR: The system cannot find the file specified."
+    )
+
+    assert not schedule.remove_schedule(workbook, platform="windows").removed
+    assert calls.read_text().splitlines()[0] == "/Query"
+    assert "/Delete" not in calls.read_text()
 
 
 def test_list_reads_the_tasks_of_xlcrm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -351,6 +351,11 @@ def schtasks_create(schedule: Schedule, xml_file: PurePath) -> list[str]:
     return ["schtasks", "/Create", "/TN", schedule.name, "/XML", str(xml_file), "/F"]
 
 
+def schtasks_query(name: str) -> list[str]:
+    """The schtasks command that succeeds when the task ``name`` exists."""
+    return ["schtasks", "/Query", "/TN", name]
+
+
 def schtasks_delete(name: str) -> list[str]:
     """The schtasks command that deletes the task ``name``."""
     return ["schtasks", "/Delete", "/TN", name, "/F"]
@@ -449,8 +454,10 @@ def remove_schedule(path: str | Path, *, platform: Platform | None = None) -> Re
     workbook = Path(os.path.abspath(path))
     name = task_name(workbook)
     if (platform or current_platform()) == "windows":
-        done = _run(schtasks_delete(name))
-        return Removal(workbook, name, removed=done.returncode == 0)
+        if _run(schtasks_query(name)).returncode != 0:  # no such task
+            return Removal(workbook, name, removed=False)
+        _check(schtasks_delete(name))
+        return Removal(workbook, name, removed=True)
     kept, removed = without_entry(read_crontab(), name)
     if removed:
         write_crontab(kept)
