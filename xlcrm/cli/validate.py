@@ -66,5 +66,5 @@ def _format_finding(finding: Finding) -> str:
         if len(shown) > _SHOWN_VALUE_CHARS:
             shown = shown[: _SHOWN_VALUE_CHARS - 1] + "…"
         parts.append(json.dumps(shown, ensure_ascii=False))
-    parts.append(finding.message)
+    parts.append(str(finding.message))
     return parts[0] + " " + "  ".join(parts[1:])

@@ -39,6 +39,7 @@ from xlcrm.checks.findings import Code, Finding, Severity
 from xlcrm.checks.normalize import as_text, is_blank
 from xlcrm.dedupe.plan import DedupePlan, InteractionDuplicate, Match, PairDecision
 from xlcrm.errors import NotAWorkbook
+from xlcrm.messages import t
 from xlcrm.xlsx.reader import WorkbookData
 from xlcrm.xlsx.refs import sheet_ref
 from xlcrm.xlsx.report_sheet import (
@@ -402,14 +403,16 @@ def typed_decision_findings(data: WorkbookData) -> list[Finding]:
 
 
 def _unknown_decision_findings(typed: Sequence[TypedDecision], sheet_name: str, locale: str) -> list[Finding]:
-    accepted = " or ".join(value.name(locale) for value in schema.DECISIONS)
+    merge, keep_apart = (value.name(locale) for value in schema.DECISIONS)
     findings = []
     for decision in typed:
         if decision.understood:
             continue
         pair = " / ".join(sorted(decision.ids))
         outcome = (
-            f"the pair {pair} stays kept apart" if decision.kept_apart else f"the pair {pair} stays open for review"
+            t("the pair {pair} stays kept apart", pair=pair)
+            if decision.kept_apart
+            else t("the pair {pair} stays open for review", pair=pair)
         )
         findings.append(
             Finding(
@@ -418,7 +421,12 @@ def _unknown_decision_findings(typed: Sequence[TypedDecision], sheet_name: str, 
                 sheet_name,
                 f"{sheet_ref(sheet_name)}!A{decision.row}",
                 _shown(decision.value),
-                f"Decision not understood: type {accepted}; until then {outcome}",
+                t(
+                    "Decision not understood: type {merge} or {keep_apart}; until then {outcome}",
+                    merge=merge,
+                    keep_apart=keep_apart,
+                    outcome=outcome,
+                ),
             )
         )
     return findings

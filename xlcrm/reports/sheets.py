@@ -25,6 +25,7 @@ from xlcrm.checks.findings import Finding
 from xlcrm.lifecycle.blocks import Lifecycle
 from xlcrm.lifecycle.frames import Frames
 from xlcrm.lifecycle.history import BlockHistory, history_sheet
+from xlcrm.messages import render
 from xlcrm.reports.agenda import Agenda, agenda_sheet
 from xlcrm.runtime import progress
 from xlcrm.xlsx.report_sheet import CellValue, Chart, ChartKind, ColumnFormat, ReportColumn, ReportSheet, ReportTable
@@ -663,7 +664,7 @@ def problems_sheet(findings: Sequence[Finding], locale: str, subtitle: str) -> R
             ReportColumn(text("problem"), LongText, width=60),
             ReportColumn(text("code"), LongText),
         ],
-        [[text(f.severity.value), f.sheet, f.cell, f.value, f.message, f.code.value] for f in findings],
+        [[text(f.severity.value), f.sheet, f.cell, f.value, render(f.message, locale), f.code.value] for f in findings],
         autofilter=True,
     )
     return ReportSheet.of(schema.PROBLEMS, locale, text("problems_title"), subtitle, (table,))
