@@ -47,6 +47,7 @@ from xlcrm.jobs.opening import open_to_change
 from xlcrm.lifecycle.analysis import analyse
 from xlcrm.lifecycle.computed import computed_cells
 from xlcrm.lifecycle.history import read_history
+from xlcrm.messages import t
 from xlcrm.reports.agenda import build_agenda
 from xlcrm.reports.sheets import Migration, RefreshReports, build_reports
 from xlcrm.xlsx.prerender import EditPrewriting, HelperProcesses, ReportRenderer
@@ -163,7 +164,7 @@ def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool) ->
             require_room_right(
                 clients_read,
                 max(len(schema.CLIENT_COMPUTED_COLUMNS), LOG_ADDED_COLUMNS),
-                "its computed columns and the Merge log's copies of its rows",
+                t("its computed columns and the Merge log's copies of its rows"),
             )
         # Rows typed in LibreOffice or imported below the table lack the Client column's formula (Excel copies it).
         formulas = missing_formulas(work)
