@@ -95,3 +95,13 @@ def test_headers_lower_down_are_told_in_russian(tmp_path: Path) -> None:
         refresh_workbook(path, today=TODAY)
     assert russian(raised.value).startswith("Книгу нельзя обновить, пока это не исправлено: ")
     assert snapshot(tmp_path) == before
+
+
+def test_names_are_quoted_as_before_in_english_and_in_yolochki_in_russian() -> None:
+    from xlcrm.errors import joined, quoted
+
+    assert quoted("Clients").render("en") == "'Clients'"
+    assert quoted("Ivan's notes").render("en") == repr("Ivan's notes")  # as the f-string's !r wrote it
+    assert quoted("Клиенты").render("ru") == "«Клиенты»"
+    both = joined([quoted("A"), "b"], ": ")
+    assert (both.render("en"), both.render("ru")) == ("'A': b", "«A»: b")
