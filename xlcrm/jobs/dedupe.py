@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,12 +20,13 @@ from xlcrm.checks.client_ids import AssignedId, fill_blank_client_ids
 from xlcrm.checks.findings import Finding
 from xlcrm.checks.validate import ValidationReport, validate_data
 from xlcrm.dedupe.merge import DedupeChanges, dedupe_changes, unmerge_changes
-from xlcrm.errors import EditRefused, MergeNotUndoable
+from xlcrm.errors import EditRefused, MergeNotUndoable, error_text
 from xlcrm.files.safe_save import SaveOptions, SaveResult, holding_workbook_lock
 from xlcrm.files.save import save_changes
 from xlcrm.jobs.as_saved import as_saved, deleted_rows
 from xlcrm.jobs.opening import open_to_change
 from xlcrm.jobs.validate import problems_as_saved, problems_in
+from xlcrm.messages import Text, t
 from xlcrm.xlsx.reader import read_workbook
 
 # --- dedupe ---------------------------------------------------------------------------------------------------
@@ -44,7 +46,7 @@ class DedupeResult:
     kept_apart: int
     vetoed: int
     interaction_duplicates: list[dict[str, Any]]
-    notes: list[str]
+    notes: Sequence[Text]
     # Errors and warnings xlcrm validate finds in the workbook as saved (on a dry run: as it would be saved).
     errors: int
     warnings: int
@@ -70,7 +72,7 @@ class DedupeResult:
             "kept_apart": self.kept_apart,
             "vetoed": self.vetoed,
             "interaction_duplicates": self.interaction_duplicates,
-            "notes": self.notes,
+            "notes": [str(note) for note in self.notes],
             "errors": self.errors,
             "warnings": self.warnings,
             "unknown_decisions": [finding.to_dict() for finding in self.unknown_decisions],
@@ -243,7 +245,9 @@ def _unmerge(path: Path, save: SaveOptions, *, merge_id: str, count_errors: bool
             keep_backups=save.keep_backups,
         )
     except EditRefused as exc:
-        raise MergeNotUndoable(f"{changes.merge_id} cannot be undone: {exc}") from None
+        raise MergeNotUndoable(
+            t("{merge} cannot be undone: {reason}", merge=changes.merge_id, reason=error_text(exc))
+        ) from None
     left = problems_as_saved(saved.path, dt.date.today()) if count_errors else None
     return UnmergeResult(
         path,

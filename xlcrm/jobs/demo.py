@@ -11,6 +11,7 @@ from xlcrm.create.demo import Lookalike, PlantedDuplicate, PlantedMistake, Proba
 from xlcrm.create.template import build_workbook
 from xlcrm.errors import UsageError
 from xlcrm.files.safe_save import holding_workbook_lock, write_new_workbook
+from xlcrm.messages import t
 from xlcrm.runtime import progress
 
 
@@ -61,7 +62,7 @@ def create_demo(
     today = today or dt.date.today()
     # Refused before generating: a big demo takes minutes to build only to be refused on save.
     if path.exists() and not force:
-        raise UsageError(f"{path} already exists; use --force to overwrite it")
+        raise UsageError(t("{path} already exists; use --force to overwrite it", path=path))
     # A big demo takes a while (20,000 clients: about 20 s): the progress display says which step runs.
     with progress.step(f"generating {clients:,} clients and their history"):
         data = generate_demo(clients, seed, locale, today)

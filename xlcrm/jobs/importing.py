@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from xlcrm.importing.sources import read_source
 from xlcrm.jobs.as_saved import as_saved, deleted_rows, with_appended
 from xlcrm.jobs.opening import open_to_change
 from xlcrm.jobs.validate import problems_in
+from xlcrm.messages import Text
 from xlcrm.xlsx.reader import read_workbook
 
 
@@ -43,7 +45,7 @@ class ImportResult:
     # Errors and warnings xlcrm validate finds in the workbook as saved (on a dry run: as it would be saved).
     errors: int
     warnings: int
-    notes: list[str] = field(default_factory=list)
+    notes: Sequence[Text] = field(default_factory=list)
     save: SaveResult | None = None
     assigned_ids: tuple[AssignedId, ...] = ()  # ClientIDs given to Clients rows that had none, rows as saved
 
@@ -65,7 +67,7 @@ class ImportResult:
             "errors": self.errors,
             "warnings": self.warnings,
             "records": [record.to_dict() for record in self.records],
-            "notes": self.notes,
+            "notes": [str(note) for note in self.notes],
             "assigned_ids": [assigned.to_dict() for assigned in self.assigned_ids],
             "save": self.save.to_dict() if self.save else None,
         }
