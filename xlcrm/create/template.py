@@ -681,7 +681,7 @@ _LINKED_CLIENT_ID = (
 def column_hint(spec: Sheet, column: Column, locale: str) -> str:
     """One line for the "How to use" sheet: the schema hint, then what the column takes."""
     names = _names(locale)
-    parts = [_pick(column.hint, locale)]
+    parts = [column.hint.render(locale) if column.hint else ""]
     if column.key == "client_id" and spec is not schema.CLIENTS:
         parts.append(_pick(_LINKED_CLIENT_ID, locale).format(**names))
     else:
