@@ -704,4 +704,4 @@ def _names(locale: str) -> dict[str, str]:
 def check_locale(locale: str) -> None:
     """Refuse a locale xlcrm has no names for."""
     if locale not in schema.LOCALES:
-        raise UsageError(f"unknown locale {locale!r}; use one of {', '.join(schema.LOCALES)}")
+        raise UsageError(t("unknown locale '{locale}'; use one of {choices}", locale=locale, choices=schema.LOCALES))

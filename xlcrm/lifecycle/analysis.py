@@ -17,6 +17,7 @@ from xlcrm.checks.validate import ValidationReport, validate_data
 from xlcrm.errors import WorkbookStructureError
 from xlcrm.lifecycle.blocks import Lifecycle, compute_lifecycle
 from xlcrm.lifecycle.frames import Frames, build_frames
+from xlcrm.messages import t
 from xlcrm.xlsx.reader import WorkbookData
 
 STRUCTURE_CODES = frozenset({Code.MISSING_SHEET, Code.MISSING_COLUMN, Code.MISPLACED_HEADER})
@@ -45,4 +46,6 @@ def refuse_broken_structure(findings: list[Finding]) -> None:
     broken = [f for f in findings if f.severity is Severity.ERROR and f.code in STRUCTURE_CODES]
     if broken:
         details = "; ".join(f"{f.cell}: {f.message}" for f in broken)
-        raise WorkbookStructureError(f"the workbook cannot be refreshed until this is fixed: {details}")
+        raise WorkbookStructureError(
+            t("the workbook cannot be refreshed until this is fixed: {details}", details=details)
+        )
