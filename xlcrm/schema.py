@@ -95,8 +95,16 @@ class Sheet:
 
     @property
     def table_name(self) -> str:
-        """Excel table (ListObject) name: ASCII, no spaces, stable across locales."""
+        """The English Excel table (ListObject) name: ASCII, no spaces (``Clients``, ``Interactions``)."""
         return "".join(part.capitalize() for part in self.key.split("_"))
+
+    def table_name_in(self, locale: str) -> str:
+        """The Excel table name in ``locale``, as the name box and formulas show it: ``Клиенты``, ``Мои_услуги``.
+
+        Excel takes letters of any alphabet in a table name, but no spaces. xlcrm finds a table by its place on the
+        sheet, never by its name, so a workbook's tables may carry either language's name, or the user's own.
+        """
+        return self.ru.replace(" ", "_") if locale == "ru" else self.table_name
 
 
 # --- list values (dropdown contents) ----------------------------------------

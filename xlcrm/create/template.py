@@ -249,7 +249,7 @@ def _write_data_sheet(worksheet: Worksheet, spec: Sheet, locale: str, rows: Sequ
                 cell.font = _FORMULA_FONT
 
     ref = f"A1:{column_letter(len(columns) - 1)}{last_data_row}"
-    table = Table(displayName=spec.table_name, ref=ref, autoFilter=AutoFilter(ref=ref))
+    table = Table(displayName=spec.table_name_in(locale), ref=ref, autoFilter=AutoFilter(ref=ref))
     # A calculated column: Excel copies the formula into every row the table grows by.
     table.tableColumns = [
         TableColumn(
@@ -475,6 +475,11 @@ def _write_settings(worksheet: Worksheet, locale: str, lists: Mapping[str, Seque
         worksheet.append(row)
     for index, column in enumerate(spec.columns):
         worksheet.column_dimensions[column_letter(index)].width = column_width(column, locale)
+    if locale != "en":
+        # The keys are English words that xlcrm reads, not text for people: a Russian reader goes by the Setting
+        # column, which names each setting in the workbook's language. The column stays, hidden: xlcrm reads a row
+        # by its key, and a key or label typed in either language into the Key cell is read as well.
+        worksheet.column_dimensions[column_letter(key_col - 1)].hidden = True
     description_width = column_width(spec.column("description"), locale)
     for number in range(2, height + 2):
         for position in range(1, len(spec.columns) + 1):
