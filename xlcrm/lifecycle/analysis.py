@@ -17,7 +17,6 @@ from xlcrm.checks.validate import ValidationReport, validate_data
 from xlcrm.errors import WorkbookStructureError
 from xlcrm.lifecycle.blocks import Lifecycle, compute_lifecycle
 from xlcrm.lifecycle.frames import Frames, build_frames
-from xlcrm.messages import t
 from xlcrm.xlsx.reader import WorkbookData
 
 STRUCTURE_CODES = frozenset({Code.MISSING_SHEET, Code.MISSING_COLUMN, Code.MISPLACED_HEADER})
@@ -46,6 +45,4 @@ def refuse_broken_structure(findings: list[Finding]) -> None:
     broken = [f for f in findings if f.severity is Severity.ERROR and f.code in STRUCTURE_CODES]
     if broken:
         details = "; ".join(f"{f.cell}: {f.message}" for f in broken)
-        raise WorkbookStructureError(
-            t("the workbook cannot be refreshed until this is fixed: {details}", details=details)
-        )
+        raise WorkbookStructureError(f"the workbook cannot be refreshed until this is fixed: {details}")
