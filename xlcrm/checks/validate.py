@@ -24,6 +24,7 @@ from xlcrm import schema
 from xlcrm.checks.findings import Code, Finding, Severity
 from xlcrm.checks.normalize import as_text, parse_amount, parse_date, parse_emails, parse_inn, parse_phones
 from xlcrm.checks.settings import Settings, builtin_list, read_settings
+from xlcrm.messages import t
 from xlcrm.runtime import progress
 from xlcrm.schema import Column, Kind
 from xlcrm.xlsx.reader import SheetData, WorkbookData
@@ -112,7 +113,7 @@ class ValidationReport:
         }
 
 
-@progress.step("checking every cell")
+@progress.step(t("checking every cell"))
 def validate_data(data: WorkbookData, today: dt.date) -> ValidationReport:
     """Check a workbook already read; pure, so refresh can validate what it is about to change."""
     settings, findings = read_settings(data)

@@ -27,6 +27,7 @@ from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from xlcrm import schema
 from xlcrm.errors import EncryptedWorkbook, NotAWorkbook, WorkbookNotFound, WorkbookStructureError
+from xlcrm.messages import t
 from xlcrm.runtime import progress
 from xlcrm.runtime.child_process import Child, ChildProcessFailed
 from xlcrm.runtime.paths import path_problem
@@ -382,7 +383,7 @@ def _looks_like_text(path: Path) -> bool:
     return False
 
 
-@progress.step("reading the workbook")
+@progress.step(t("reading the workbook"))
 def read_workbook(path: str | os.PathLike[str]) -> WorkbookData:
     """Check the file and read every user sheet it has into a DataFrame.
 
