@@ -8,9 +8,10 @@ from pathlib import Path
 import click
 
 from xlcrm.cli.exit_codes import PLAIN_EPILOG
+from xlcrm.cli.language import language_for
 from xlcrm.cli.options import Output, locale_option, output_options, show, today_option, workbook_argument
 from xlcrm.jobs.demo import DemoResult, create_demo
-from xlcrm.messages import t, tn
+from xlcrm.messages import speaking, t, tn
 
 
 @click.command("demo", epilog=PLAIN_EPILOG)
@@ -35,7 +36,8 @@ def demo_command(path: Path, clients: int, seed: int, locale: str, today: dt.dat
 
         xlcrm demo demo.xlsx --clients 500 --seed 7
     """
-    result = create_demo(path, clients=clients, seed=seed, locale=locale, today=today, force=force)
+    with speaking(language_for(locale)):  # the workbook's language is known from the start: the steps speak it too
+        result = create_demo(path, clients=clients, seed=seed, locale=locale, today=today, force=force)
     show(result, output, _describe, essential=_describe, in_full=_describe_in_full, locale=result.locale)
 
 
