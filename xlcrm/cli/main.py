@@ -23,8 +23,10 @@ from xlcrm import __version__
 from xlcrm.cli.commands_list import COMMANDS
 from xlcrm.cli.exit_codes import EXIT_INTERRUPTED, EXIT_WORKBOOK_ERRORS, exit_code_of
 from xlcrm.cli.language import language_for, note_lang_option, spoken_language
+from xlcrm.cli.usage_errors import say_usage_error, usage_error_text
 from xlcrm.errors import XlcrmError
-from xlcrm.messages import LANGUAGES, Text, speaking, t
+from xlcrm.messages import LANGUAGES, Text, current_language, speaking, t
+from xlcrm.messages.catalogue import SOURCE_LANGUAGE
 from xlcrm.runtime import progress
 from xlcrm.runtime.collector import collector_paused
 
@@ -46,7 +48,11 @@ class XlcrmGroup(click.Group):
         parsing of ``--json``."""
         given = args[: args.index("--")] if "--" in args else args
         ctx.meta[_JSON_ASKED] = "--json" in given
-        return super().parse_args(ctx, args)
+        try:
+            return super().parse_args(ctx, args)
+        except click.ClickException as exc:  # of the group's own options, before --lang is known
+            with speaking(language_for(None)):
+                _say_click_error(exc)
 
     def invoke(self, ctx: click.Context) -> Any:
         """What the command returns; xlcrm's own errors become one line on stderr and an exit code."""
@@ -64,9 +70,9 @@ class XlcrmGroup(click.Group):
         except click.exceptions.Exit:
             raise
         except click.ClickException as exc:
-            if not ctx.meta.get(_JSON_ASKED):
-                raise  # click shows a usage error with the usage line and a hint at --help
-            _fail(ctx, exc.format_message(), exc.exit_code)
+            if ctx.meta.get(_JSON_ASKED):
+                _fail(ctx, usage_error_text(exc), exc.exit_code)
+            _say_click_error(exc)  # click's usage error: the usage line, a hint at --help, the error
         except click.Abort:
             raise
         except KeyboardInterrupt:
@@ -86,6 +92,15 @@ class XlcrmGroup(click.Group):
 
 
 _JSON_ASKED = "xlcrm.json"  # the key of ctx.meta saying --json was given
+
+
+def _say_click_error(error: click.ClickException) -> NoReturn:
+    """Nothing; ends the command with click's own error, which click shows itself in English; in another language
+    xlcrm says it, and the command ends with click's exit code."""
+    if current_language() == SOURCE_LANGUAGE:
+        raise error
+    say_usage_error(error)
+    raise click.exceptions.Exit(error.exit_code)
 
 
 def _fail(ctx: click.Context, message: object, code: int) -> NoReturn:
