@@ -12,7 +12,8 @@ from collections.abc import Sequence
 
 import click
 
-from xlcrm.messages import Message, t
+from xlcrm.messages import Message, current_language, t
+from xlcrm.messages.catalogue import SOURCE_LANGUAGE
 
 
 def say_usage_error(error: click.ClickException) -> None:
@@ -32,7 +33,9 @@ def say_usage_error(error: click.ClickException) -> None:
 
 
 def usage_error_text(error: click.ClickException) -> Message | str:
-    """What went wrong, in words of the catalogue where it is one of the usual kinds."""
+    """What went wrong, in words of the catalogue where it is one of the usual kinds (in English, click's own)."""
+    if current_language() == SOURCE_LANGUAGE:
+        return error.format_message()
     if isinstance(error, click.MissingParameter) and error.param is not None:
         hint = _hint(error.param_hint or error.param.get_error_hint(error.ctx))
         if error.param.param_type_name == "argument":
