@@ -347,3 +347,12 @@ def test_counts_agree_with_their_number(count: int, russian: str, english: str) 
     with speaking("ru"):
         assert str(clients) == russian
     assert str(clients) == english
+
+
+def test_an_error_of_a_russian_demo_is_in_the_language_of_the_run(tmp_path: Path) -> None:
+    path = tmp_path / "demo.xlsx"
+    path.write_bytes(b"")
+    english = run("demo", path, "--locale", "ru", "--clients", "20")
+    assert english.exit_code == 2 and english.stderr.startswith("Error: ") and "--force" in english.stderr
+    russian = run("--lang", "ru", "demo", path, "--locale", "ru", "--clients", "20")
+    assert russian.exit_code == 2 and russian.stderr.startswith("Ошибка: ")

@@ -36,7 +36,8 @@ def demo_command(path: Path, clients: int, seed: int, locale: str, today: dt.dat
 
         xlcrm demo demo.xlsx --clients 500 --seed 7
     """
-    with speaking(language_for(locale)):  # the workbook's language is known from the start: the steps speak it too
+    # The workbook's language is known from the start: the steps speak it too (an error, the run's without it).
+    with speaking(language_for(locale, remember=False)):
         result = create_demo(path, clients=clients, seed=seed, locale=locale, today=today, force=force)
     show(result, output, _describe, essential=_describe, in_full=_describe_in_full, locale=result.locale)
 

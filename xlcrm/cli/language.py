@@ -22,12 +22,12 @@ def note_lang_option(ctx: click.Context, lang: str | None) -> None:
     ctx.meta[_LANG_GIVEN] = lang
 
 
-def language_for(locale: str | None) -> str:
-    """The language to print in about a workbook whose names are in ``locale`` (None: no workbook known), and
-    from then on for the rest of the command."""
+def language_for(locale: str | None, *, remember: bool = True) -> str:
+    """The language to print in about a workbook whose names are in ``locale`` (None: no workbook known); with
+    ``remember`` (a result shown), also for the rest of the command, a later error included."""
     ctx = click.get_current_context(silent=True)
     language = choose_language(explicit=ctx.meta.get(_LANG_GIVEN) if ctx else None, workbook=locale)
-    if ctx is not None and locale is not None:
+    if ctx is not None and locale is not None and remember:
         ctx.meta[_LANGUAGE_SPOKEN] = language
     return language
 
