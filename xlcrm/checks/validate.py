@@ -99,7 +99,7 @@ class ValidationReport:
         }
 
 
-@progress.step("checking every cell")
+@progress.step(t("checking every cell"))
 def validate_data(data: WorkbookData, today: dt.date) -> ValidationReport:
     """Check a workbook already read; pure, so refresh can validate what it is about to change."""
     settings, findings = read_settings(data)

@@ -54,6 +54,7 @@ class DedupeResult:
     # Decisions typed on the Duplicates sheet that xlcrm did not understand: kept as typed, the pairs left as they were.
     unknown_decisions: list[Finding] = field(default_factory=list)
     assigned_ids: tuple[AssignedId, ...] = ()  # ClientIDs given to Clients rows that had none, rows as saved
+    locale: str = "en"  # the language of the workbook's sheet and column names
 
     @property
     def merged_rows(self) -> int:
@@ -125,7 +126,7 @@ def _dedupe(path: Path, save: SaveOptions, *, dry_run: bool, now: dt.datetime | 
         left = dataclasses.replace(left, findings=left.findings + changes.unknown_decisions)
     else:
         left = problems_in(filled.data, today)
-    return _dedupe_result(path, dry_run, changes, saved, assigned, left)
+    return _dedupe_result(path, dry_run, changes, saved, assigned, left, data.locale)
 
 
 def _dedupe_result(
@@ -135,6 +136,7 @@ def _dedupe_result(
     save: SaveResult | None,
     assigned: tuple[AssignedId, ...],
     left: ValidationReport,
+    locale: str,
 ) -> DedupeResult:
     plan = changes.plan
     records = plan.records
@@ -172,6 +174,7 @@ def _dedupe_result(
         save=save,
         unknown_decisions=changes.unknown_decisions,
         assigned_ids=assigned,
+        locale=locale,
     )
 
 
@@ -193,6 +196,7 @@ class UnmergeResult:
     errors: int | None
     warnings: int | None
     save: SaveResult | None = None
+    locale: str = "en"  # the language of the workbook's sheet and column names
 
     def to_dict(self) -> dict[str, Any]:
         """The result as JSON-ready values, as ``--json`` prints it."""
@@ -259,4 +263,5 @@ def _unmerge(path: Path, save: SaveOptions, *, merge_id: str, count_errors: bool
         len(left.errors) if left else None,
         len(left.warnings) if left else None,
         saved,
+        data.locale,
     )

@@ -46,6 +46,7 @@ class ExportResult:
     path: Path
     database: DatabaseExport | None
     anonymised: AnonymisedCopy | None
+    locale: str = "en"  # the language of the workbook's sheet and column names
 
     def to_dict(self) -> dict[str, Any]:
         """The result as JSON-ready values, as ``--json`` prints it."""
@@ -109,7 +110,7 @@ def _export(
     elif url is not None:
         database = export_url(data, url, today=today, force=force)
     anonymised = _write_anonymised(data, anonymise, force=force, ignore_lock=ignore_lock) if anonymise else None
-    return ExportResult(path, database, anonymised)
+    return ExportResult(path, database, anonymised, data.locale)
 
 
 def _write_anonymised(

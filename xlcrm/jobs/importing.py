@@ -48,6 +48,7 @@ class ImportResult:
     notes: Sequence[Text] = field(default_factory=list)
     save: SaveResult | None = None
     assigned_ids: tuple[AssignedId, ...] = ()  # ClientIDs given to Clients rows that had none, rows as saved
+    locale: str = schema.DEFAULT_LOCALE  # the language of the workbook's sheet and column names
 
     def count(self, outcome: str) -> int:
         """The number of imported records with this ``outcome``."""
@@ -157,4 +158,5 @@ def _import(
         notes=changes.notes,
         save=saved,
         assigned_ids=filled.assigned,
+        locale=data.locale,
     )

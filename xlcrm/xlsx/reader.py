@@ -423,7 +423,7 @@ def _looks_like_text(path: Path) -> bool:
     return False
 
 
-@progress.step("reading the workbook")
+@progress.step(t("reading the workbook"))
 def read_workbook(path: str | os.PathLike[str]) -> WorkbookData:
     """Check the file and read every user sheet it has into a DataFrame.
 
