@@ -13,10 +13,12 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from tests.schedule.conftest import Crontab
+from tests.schedule.conftest import FOLDER, Crontab
 from xlcrm import schema
 from xlcrm.errors import UsageError
+from xlcrm.files.encryption import encrypt
 from xlcrm.jobs import schedule
+from xlcrm.jobs.init import create_template
 
 FOREIGN_LINE = "0 1 * * * /usr/bin/backup --all # the user's own"
 
@@ -74,26 +76,69 @@ def test_the_entry_runs_the_absolute_python_on_the_absolute_workbook(fake_cronta
     assert "--run" in entry and "Клиенты.xlsx" in entry
 
 
+LOGGED = {
+    "ru": [
+        "Запуск по расписанию: refresh для {workbook}",
+        "Команда refresh по расписанию выполнена; осталось: 0 ошибок",
+    ],
+    "en": ["scheduled refresh of {workbook} started", "scheduled refresh done: 0 errors, 0 warnings left"],
+}
+
+
 @pytest.mark.usefixtures("xlcrm_importable")
-def test_the_crontab_line_refreshes_the_workbook_when_a_shell_runs_it(fake_crontab: Crontab, workbook: Path) -> None:
+@pytest.mark.parametrize("locale", ["ru", "en"])
+def test_the_crontab_line_refreshes_the_workbook_when_a_shell_runs_it(
+    fake_crontab: Crontab, tmp_path: Path, locale: str
+) -> None:
     """The line is run as cron runs it: the five time fields dropped, ``\\%`` turned into ``%``, the rest given to
-    /bin/sh in another folder: the quoting of the folder's spaces, quote, ``%`` and Cyrillic holds."""
-    installed = schedule.install_schedule(workbook, "07:30", language="ru")
+    /bin/sh in another folder: the quoting of the folder's spaces, quote, ``%`` and Cyrillic holds. The run speaks
+    the workbook's language, given to it as --lang: whatever the environment cron gives it says."""
+    workbook = tmp_path / FOLDER / f"{locale}.xlsx"
+    workbook.parent.mkdir()
+    create_template(workbook, locale)
+    installed = schedule.install_schedule(workbook, "07:30")
     entry = installed.command_line.splitlines()[1]
     command = entry.split(" ", 5)[5].replace("\\%", "%")
+    other = "en" if locale == "ru" else "ru"
 
-    done = subprocess.run(["/bin/sh", "-c", command], cwd="/", capture_output=True, text=True, timeout=300)
+    assert installed.schedule.language == locale
+    assert f" -m xlcrm --lang {locale} schedule --run " in entry and "LANGUAGE=" not in entry
+    done = subprocess.run(
+        ["/bin/sh", "-c", command],
+        cwd="/",
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "LANGUAGE": other},
+    )
 
     assert done.returncode == 0, done.stderr
     log = schedule.log_path(workbook).read_text(encoding="utf-8")
-    # the run spoke the language it was scheduled in, although cron gives it no locale
-    assert f"Запуск по расписанию: refresh для {workbook}" in log
-    assert "Команда refresh по расписанию выполнена; осталось: 0 ошибок, 0 предупреждений" in log
+    for line in LOGGED[locale]:
+        assert line.format(workbook=workbook) in log, log
     book = load_workbook(workbook, read_only=True)
     try:
-        assert schema.PROBLEMS.name("ru") in book.sheetnames  # refreshed: the report sheets are there
+        assert schema.PROBLEMS.name(locale) in book.sheetnames  # refreshed: the report sheets are there
     finally:
         book.close()
+
+
+def test_the_entry_speaks_the_language_it_is_given(fake_crontab: Crontab, workbook: Path) -> None:
+    installed = schedule.install_schedule(workbook, "07:30", language="en", dry_run=True)
+    entry = installed.command_line.splitlines()[1]
+    assert " -m xlcrm --lang en schedule --run " in entry and "LANGUAGE=" not in entry
+
+
+def test_a_workbook_that_cannot_be_read_gets_english(fake_crontab: Crontab, workbook: Path, tmp_path: Path) -> None:
+    """Its language is not known (password-protected, not a workbook): the run speaks English, unless told."""
+    protected = tmp_path / "Защищённый.xlsx"
+    encrypt(workbook, protected, "Пароль")
+    damaged = tmp_path / "Испорченный.xlsx"
+    damaged.write_bytes(b"not a workbook at all")
+    for path in (protected, damaged):
+        assert schedule.workbook_locale(path) is None
+        assert schedule.install_schedule(path, "07:30", dry_run=True).schedule.language == "en"
+    assert schedule.workbook_locale(workbook) == "ru"
 
 
 def test_print_installs_nothing(fake_crontab: Crontab, workbook: Path) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path, PureWindowsPath
 import pytest
 from lxml import etree
 
+from xlcrm.errors import UsageError
 from xlcrm.jobs import schedule
 from xlcrm.messages import speaking
 
@@ -49,8 +50,8 @@ ALLOWED = {
 }
 
 
-def windows_schedule(at: dt.time = dt.time(7, 30)) -> schedule.Schedule:
-    return schedule.make_schedule(WORKBOOK, at, platform="windows", executable=PYTHON)
+def windows_schedule(at: dt.time = dt.time(7, 30), language: str = "ru") -> schedule.Schedule:
+    return schedule.make_schedule(WORKBOOK, at, platform="windows", executable=PYTHON, language=language)
 
 
 def parsed(xml: str) -> etree._Element:
@@ -98,7 +99,7 @@ def test_the_task_definition_has_the_shape_of_the_task_schema() -> None:
     assert text(root, "t:Settings/t:DisallowStartIfOnBatteries") == "false"
     assert text(root, "t:Actions/t:Exec/t:Command") == PYTHON
     assert text(root, "t:Actions/t:Exec/t:Arguments") == " ".join(
-        [*SAFE_PATH, "-m xlcrm schedule --run", '"S:\\Общая папка\\Клиенты 2026.xlsx"', "--command refresh"]
+        [*SAFE_PATH, "-m xlcrm --lang ru schedule --run", '"S:\\Общая папка\\Клиенты 2026.xlsx"', "--command refresh"]
     )
     assert text(root, "t:Actions/t:Exec/t:WorkingDirectory") == r"S:\Общая папка"
 
@@ -195,7 +196,9 @@ def test_install_runs_schtasks_with_the_definition_in_utf16(
     assert calls.read_text().split("---\n")[0].splitlines() == ["/Create", "/TN", name, "/XML", str(xml_file), "/F"]
     sent = (tmp_path / "bin" / "task.xml").read_bytes()
     assert sent.startswith(b"\xff\xfe") and sent.decode("utf-16") == installed.task_xml
-    assert text(etree.fromstring(sent), "t:Actions/t:Exec/t:Arguments").endswith("--command refresh")
+    arguments = text(etree.fromstring(sent), "t:Actions/t:Exec/t:Arguments")
+    # the task speaks the workbook's language, although it is given no language by Windows' environment
+    assert " -m xlcrm --lang ru schedule --run " in arguments and arguments.endswith("--command refresh")
     assert not xml_file.exists()  # the definition is not left in the temporary folder
 
     removal = schedule.remove_schedule(workbook, platform="windows")
@@ -244,3 +247,20 @@ def test_list_reads_the_tasks_of_xlcrm(tmp_path: Path, monkeypatch: pytest.Monke
     entries = schedule.list_schedules(platform="windows")
 
     assert [(entry.name, entry.description) for entry in entries] == [("xlcrm-clients-1a2b3c4d", "03.12.2026 7:30:00")]
+
+
+def test_the_task_speaks_the_language_it_is_given(
+    workbook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    english = schedule.install_schedule(
+        workbook, "07:30", platform="windows", executable=PYTHON, dry_run=True, today=TODAY, language="en"
+    )
+    assert english.task_xml is not None
+    assert " -m xlcrm --lang en schedule --run " in text(parsed(english.task_xml), "t:Actions/t:Exec/t:Arguments")
+    assert english.to_dict()["language"] == "en"
+
+
+def test_a_language_xlcrm_does_not_speak_is_a_usage_error(workbook: Path) -> None:
+    with pytest.raises(UsageError, match="'de': a daily run can speak en, ru"):
+        schedule.install_schedule(workbook, "07:30", platform="windows", executable=PYTHON, dry_run=True, language="de")

@@ -9,10 +9,11 @@ from typing import Any
 import click
 
 from xlcrm.cli.exit_codes import PLAIN_EPILOG
+from xlcrm.cli.language import language_for
 from xlcrm.cli.options import Output, output_options, show
 from xlcrm.errors import UsageError
 from xlcrm.jobs import schedule
-from xlcrm.messages import current_language, language_from_environment, speaking, t, tn
+from xlcrm.messages import t, tn
 
 
 @click.command("schedule", epilog=PLAIN_EPILOG)
@@ -67,8 +68,9 @@ def schedule_command(
     shared drive; a run missed while the computer was off starts as soon as
     it can. A run that finds the workbook open in Excel tries again every 10
     minutes for an hour. Each run writes what happened to
-    .xlcrm-backups/NAME.schedule.log beside the workbook. Scheduling the
-    same workbook again replaces its daily run.
+    .xlcrm-backups/NAME.schedule.log beside the workbook, in the language
+    given now (xlcrm --lang, else the environment's, else the workbook's).
+    Scheduling the same workbook again replaces its daily run.
 
     Example:
 
@@ -93,12 +95,8 @@ def schedule_command(
     if path is None:
         raise UsageError(t("give the workbook's path, e.g. xlcrm schedule clients.xlsx --at 07:30"))
     if run:
-        # The scheduled entry sets LANGUAGE (cron gives a run no locale): speak it, unless the run speaks another
-        # language than English already.
-        language = current_language() if current_language() != "en" else language_from_environment() or "en"
-        with speaking(language):
-            ran = schedule.scheduled_run(path, command=command)
-            show(ran, output, _ran_line, essential=_ran_line)
+        # The scheduled entry gives the group --lang: the log and the result speak it, as the run speaks already.
+        show(schedule.scheduled_run(path, command=command), output, _ran_line, essential=_ran_line)
     elif remove:
         show(schedule.remove_schedule(path), output, _removed_line, essential=_removed_line)
     elif shortcut:
@@ -106,10 +104,15 @@ def schedule_command(
     else:
         if at is None:
             raise UsageError(t("give the time of the daily run with --at, e.g. --at 07:30"))
+        when = schedule.parse_time(at)  # a mistake in the options is said before the workbook is read
+        schedule.check_command(command)
+        # The daily run speaks the language this command speaks about the workbook (--lang, the environment, the
+        # workbook's own), given to it as --lang: the scheduler's environment names none.
+        locale = schedule.workbook_locale(path)
         installed = schedule.install_schedule(
-            path, at, command=command, dry_run=print_only, language=current_language()
+            path, when, command=command, dry_run=print_only, language=language_for(locale)
         )
-        show(installed, output, _describe_installation, essential=_installed_line)
+        show(installed, output, _describe_installation, essential=_installed_line, locale=locale)
 
 
 def _installed_line(installed: schedule.Installation) -> str:

@@ -7,8 +7,10 @@ written with ``crontab -``), marked by a comment naming the workbook so that a s
 it and ``remove_schedule`` finds it. The name of the task (and of the crontab mark) comes from the workbook's
 absolute path: the same workbook always gets the same name, whatever the folder it was scheduled from.
 
-The scheduled entry runs ``python -m xlcrm schedule --run WORKBOOK --command COMMAND`` with the absolute path of
-the Python that runs xlcrm now. That run (``scheduled_run``) calls the job (``refresh_workbook`` …); while the
+The scheduled entry runs ``python -m xlcrm --lang LANGUAGE schedule --run WORKBOOK --command COMMAND`` with the
+absolute path of the Python that runs xlcrm now. ``LANGUAGE`` is decided when the run is set up (by default the
+workbook's own, ``workbook_locale``): cron gives a run no locale, and the run's log and what it says should not
+depend on the scheduler's environment. That run (``scheduled_run``) calls the job (``refresh_workbook`` …); while the
 workbook is open in Excel or LibreOffice it tries again a few times (``RetryPlan``: every 10 minutes, 6 tries),
 then gives up. Each run writes what happened, with the counts of errors and warnings or the error, to a small
 rotated log in the backup folder beside the workbook (``.xlcrm-backups/NAME.schedule.log``).
@@ -43,8 +45,9 @@ from xlcrm.files.safe_save import BACKUP_FOLDER
 from xlcrm.jobs.dedupe import dedupe_workbook
 from xlcrm.jobs.refresh import refresh_workbook
 from xlcrm.jobs.validate import validate_workbook
-from xlcrm.messages import Message, Text, t, tn
+from xlcrm.messages import LANGUAGES, Message, Text, t, tn
 from xlcrm.runtime.paths import path_key
+from xlcrm.xlsx import reader
 
 Platform = Literal["windows", "cron"]
 
@@ -102,12 +105,18 @@ class Schedule:
     name: str  # the task's name, and the crontab line's mark
     platform: Platform
     executable: str  # the absolute path of the Python that runs xlcrm
+    language: str = "en"  # the language the run speaks (its log, what it says): xlcrm's --lang
 
     @property
     def arguments(self) -> list[str]:
         """What the scheduled entry passes to Python. ``-P`` (Python 3.11+) keeps the workbook's folder, where the
-        run starts, off the module path: a stray ``.py`` file on the shared drive cannot stand in for a module."""
-        return [*_SAFE_PATH, "-m", "xlcrm", "schedule", "--run", str(self.workbook), "--command", self.command]
+        run starts, off the module path: a stray ``.py`` file on the shared drive cannot stand in for a module.
+        ``--lang`` makes the run speak ``language`` whatever the scheduler's environment says."""
+        return [
+            *_SAFE_PATH,
+            *("-m", "xlcrm", "--lang", self.language),
+            *("schedule", "--run", str(self.workbook), "--command", self.command),
+        ]
 
 
 @dataclass(frozen=True)
@@ -128,6 +137,7 @@ class Installation:
             "at": self.schedule.at.strftime("%H:%M"),
             "name": self.schedule.name,
             "platform": self.schedule.platform,
+            "language": self.schedule.language,
             "dry_run": self.dry_run,
             "command_line": self.command_line,
             "task_xml": self.task_xml,
@@ -240,6 +250,21 @@ def task_name(workbook: PurePath) -> str:
     return f"{TASK_PREFIX}{stem}-{digest}" if stem else f"{TASK_PREFIX}{digest}"
 
 
+def workbook_locale(path: str | Path) -> str | None:
+    """The language of the workbook at ``path`` (its sheet names': ``"ru"`` or ``"en"``), None when it cannot be
+    read (password-protected, damaged): read cheaply, only the list of its sheets."""
+    return reader.workbook_locale(path)
+
+
+def check_language(language: str) -> str:
+    """``language`` when xlcrm speaks it; a usage error naming those it speaks."""
+    if language not in LANGUAGES:
+        raise UsageError(
+            t("{value}: a daily run can speak {languages}", value=repr(language), languages=list(LANGUAGES))
+        )
+    return language
+
+
 def make_schedule(
     workbook: PurePath,
     at: dt.time,
@@ -247,9 +272,10 @@ def make_schedule(
     command: str = DEFAULT_COMMAND,
     platform: Platform | None = None,
     executable: str | None = None,
+    language: str = "en",
 ) -> Schedule:
     """The daily run of ``command`` on the absolute ``workbook`` at ``at``, for ``platform`` (default: this
-    computer's) with the Python ``executable`` (default: the one running now)."""
+    computer's) with the Python ``executable`` (default: the one running now), speaking ``language``."""
     return Schedule(
         workbook=workbook,
         command=check_command(command),
@@ -257,6 +283,7 @@ def make_schedule(
         name=task_name(workbook),
         platform=platform or current_platform(),
         executable=executable or os.path.abspath(sys.executable),
+        language=check_language(language),
     )
 
 
@@ -364,13 +391,13 @@ def schtasks_delete(name: str) -> list[str]:
 # --- Linux and macOS: cron ---------------------------------------------------------------------------------------
 
 
-def cron_lines(schedule: Schedule, *, language: str) -> list[str]:
+def cron_lines(schedule: Schedule) -> list[str]:
     """The two lines of the crontab for ``schedule``: a comment naming the workbook, then the entry, which ends
-    with a shell comment holding the entry's name. The run speaks ``language`` (cron gives it no locale)."""
+    with a shell comment holding the entry's name. The run speaks the schedule's language (its ``--lang``)."""
     program = " ".join(shlex.quote(part) for part in [schedule.executable, *schedule.arguments])
     folder = shlex.quote(str(schedule.workbook.parent))
     # cron turns an unescaped % into a line break
-    command = f"cd {folder} && LANGUAGE={language} {program} >/dev/null".replace("%", "\\%")
+    command = f"cd {folder} && {program} >/dev/null".replace("%", "\\%")
     minute, hour = schedule.at.minute, schedule.at.hour
     return [
         f"{_CRON_MARK}{schedule.command} {schedule.workbook} [{schedule.name}]",
@@ -421,14 +448,24 @@ def install_schedule(
     platform: Platform | None = None,
     executable: str | None = None,
     today: dt.date | None = None,
-    language: str = "en",
+    language: str | None = None,
 ) -> Installation:
     """Run ``command`` on the workbook at ``path`` every day at ``at`` (``"07:30"``) with the scheduler of
     ``platform`` (default: this computer's), replacing the entry it had; with ``dry_run`` only say what would be
-    installed. ``language`` is the language the cron run speaks; the Windows task speaks the user's."""
+    installed. The run speaks ``language`` (default: the workbook's, ``workbook_locale``, else English)."""
     when = at if isinstance(at, dt.time) else parse_time(at)
     check_command(command)
-    schedule = make_schedule(workbook_path(path), when, command=command, platform=platform, executable=executable)
+    if language is not None:
+        check_language(language)
+    workbook = workbook_path(path)
+    schedule = make_schedule(
+        workbook,
+        when,
+        command=command,
+        platform=platform,
+        executable=executable,
+        language=language or workbook_locale(workbook) or "en",
+    )
     if schedule.platform == "windows":
         xml = task_xml(schedule, today=today or dt.date.today())
         xml_file = task_file(schedule)
@@ -440,7 +477,7 @@ def install_schedule(
             finally:
                 xml_file.unlink(missing_ok=True)
         return Installation(schedule, dry_run, subprocess.list2cmdline(argv), xml, replaced=False)
-    lines = cron_lines(schedule, language=language)
+    lines = cron_lines(schedule)
     replaced = False
     if not dry_run:
         kept, replaced = without_entry(read_crontab(), schedule.name)

@@ -26,7 +26,15 @@ import pandas as pd
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from xlcrm import schema
-from xlcrm.errors import EncryptedWorkbook, NotAWorkbook, WorkbookNotFound, WorkbookStructureError, joined, quoted
+from xlcrm.errors import (
+    EncryptedWorkbook,
+    NotAWorkbook,
+    WorkbookNotFound,
+    WorkbookStructureError,
+    XlcrmError,
+    joined,
+    quoted,
+)
 from xlcrm.messages import Message, Text, t
 from xlcrm.runtime import progress
 from xlcrm.runtime.child_process import Child, ChildProcessFailed
@@ -504,6 +512,19 @@ def _read_sheets(path: Path, workers: ThreadPoolExecutor) -> WorkbookData:
 def is_big_workbook(path: Path) -> bool:
     """Whether the workbook is big enough for helper processes to pay off."""
     return path.stat().st_size >= BIG_WORKBOOK_BYTES
+
+
+def workbook_locale(path: str | os.PathLike[str]) -> str | None:
+    """The language of the sheet names of the workbook at ``path`` (``schema.detect_locale``), read cheaply: only
+    its list of sheets. None when it cannot be read (missing, password-protected, not a workbook)."""
+    try:
+        book = _open_book(Path(path))
+    except (XlcrmError, OSError):
+        return None
+    try:
+        return schema.detect_locale(book.sheet_names)
+    finally:
+        book.close()
 
 
 def _open_book(path: Path) -> CalamineWorkbook:
