@@ -25,6 +25,7 @@ from xlcrm.files.save import save_changes
 from xlcrm.jobs.as_saved import as_saved, deleted_rows
 from xlcrm.jobs.opening import open_to_change
 from xlcrm.jobs.validate import problems_as_saved, problems_in
+from xlcrm.messages import Message
 from xlcrm.xlsx.reader import read_workbook
 
 # --- dedupe ---------------------------------------------------------------------------------------------------
@@ -44,7 +45,7 @@ class DedupeResult:
     kept_apart: int
     vetoed: int
     interaction_duplicates: list[dict[str, Any]]
-    notes: list[str]
+    notes: list[Message]
     # Errors and warnings xlcrm validate finds in the workbook as saved (on a dry run: as it would be saved).
     errors: int
     warnings: int
@@ -65,18 +66,29 @@ class DedupeResult:
             "dry_run": self.dry_run,
             "clients": self.clients,
             "candidate_pairs": self.candidate_pairs,
-            "merges": self.merges,
-            "review": self.review,
+            "merges": _rendered(self.merges),
+            "review": _rendered(self.review),
             "kept_apart": self.kept_apart,
             "vetoed": self.vetoed,
             "interaction_duplicates": self.interaction_duplicates,
-            "notes": self.notes,
+            "notes": [str(note) for note in self.notes],
             "errors": self.errors,
             "warnings": self.warnings,
             "unknown_decisions": [finding.to_dict() for finding in self.unknown_decisions],
             "assigned_ids": [assigned.to_dict() for assigned in self.assigned_ids],
             "save": self.save.to_dict() if self.save else None,
         }
+
+
+def _rendered(value: Any) -> Any:
+    """``value`` with every message in it (in lists and dicts) rendered in the language the run speaks."""
+    if isinstance(value, Message):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: _rendered(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_rendered(item) for item in value]
+    return value
 
 
 def dedupe_workbook(

@@ -47,6 +47,7 @@ from xlcrm.jobs.opening import open_to_change
 from xlcrm.lifecycle.analysis import analyse
 from xlcrm.lifecycle.computed import computed_cells
 from xlcrm.lifecycle.history import read_history
+from xlcrm.messages import Text
 from xlcrm.reports.agenda import build_agenda
 from xlcrm.reports.sheets import Migration, RefreshReports, build_reports
 from xlcrm.xlsx.prerender import EditPrewriting, HelperProcesses, ReportRenderer
@@ -68,7 +69,7 @@ class MergeSummary:
 
     survivor: str  # ClientID kept
     merged: tuple[str, ...]  # ClientIDs merged into it ("row N" for a row without one)
-    reason: str  # why: the first pair's reasons, or the user's Decision
+    reason: Text  # why: the pairs' reasons, or the user's Decision
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,7 @@ class RefreshResult:
             "replaced_sheets": list(self.replaced_sheets),
             "added_columns": list(self.added_columns),
             "merged_clients": self.merged_clients,
-            "merges": [dataclasses.asdict(merge) for merge in self.merges],
+            "merges": [{**dataclasses.asdict(merge), "reason": str(merge.reason)} for merge in self.merges],
             "review_pairs": self.review_pairs,
             "unknown_decisions": [finding.to_dict() for finding in self.unknown_decisions],
             "assigned_ids": [assigned.to_dict() for assigned in self.assigned_ids],
