@@ -82,7 +82,8 @@ class MergeAction:
     left_whole: tuple[str, ...] = ()
 
     def to_dict(self, plan: DedupePlan) -> dict[str, Any]:
-        """The result as JSON-ready values, as ``--json`` prints it."""
+        """The merge as ``--json`` prints it: values ready for JSON but the reasons (``why_merged`` and each pair's
+        ``reason``), messages the result renders in the language of the run when it is shown."""
         records = plan.records
         return {
             "merge_id": self.merge_id,
