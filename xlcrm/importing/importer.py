@@ -650,8 +650,8 @@ def log_merges(data: WorkbookData, plan: _Plan, now: dt.datetime) -> ReportSheet
                 why=joined(
                     [
                         t(
-                            "source row {row}: {detail}",
-                            row=plan.outcomes[index].source_row,
+                            "source row {number}: {detail}",
+                            number=plan.outcomes[index].source_row,
                             detail=plan.outcomes[index].detail,
                         )
                         for index in plan.merged_into[row]
