@@ -105,16 +105,8 @@ def quoted(path: Path, ref: str) -> str:
     return f"'{schema.DUPLICATES.name(locale_of(path))}'!{ref}"
 
 
-def not_understood(locale: str, outcome: str) -> str:
-    """The warning on a Decision not understood, for the pair C000004 / C000005, in the workbook's language
-    (``outcome``: "stays open for review" or "stays kept apart")."""
-    if locale == "ru":
-        ending = {"stays open for review": "остаётся на проверке", "stays kept apart": "по-прежнему не объединяется"}
-        return (
-            "Решение не распознано: впишите «объединить» или «не объединять»; пока пара C000004 / C000005 "
-            + ending[outcome]
-        )
-    return f"Decision not understood: type merge or keep apart; until then the pair C000004 / C000005 {outcome}"
+def accepted(locale: str) -> str:
+    return f"{schema.MERGE_DECISION.name(locale)} or {schema.KEEP_APART.name(locale)}"
 
 
 # --- the dropdown ---------------------------------------------------------------------------------
@@ -185,20 +177,20 @@ def test_mistyped_decision_is_kept_reported_and_the_pair_stays_open(book: Path) 
     checked = run("validate", str(book), "--today", TODAY, "--json")
     assert checked.exit_code == 0, checked.output  # a warning: the workbook can still be trusted
     [finding] = json.loads(checked.output)["findings"]
-    message = not_understood(locale, "stays open for review")
+    message = f"Decision not understood: type {accepted(locale)}; until then the pair C000004 / C000005 stays open"
     assert finding == {
         "severity": "warning",
         "code": "unknown-decision",
         "sheet": schema.DUPLICATES.name(locale),
         "cell": quoted(book, ref),
         "value": TYPO,
-        "message": message,
+        "message": message + " for review",
     }
 
     for _ in range(2):  # kept through two refreshes
         result = run("refresh", str(book), "--today", TODAY)
         assert result.exit_code == 0, result.output
-        assert f'Warning: {quoted(book, ref)} "{TYPO}": {message}' in result.output.splitlines()
+        assert f'Warning: {quoted(book, ref)} "{TYPO}": {message} for review' in result.output.splitlines()
         assert "0 errors and 1 warnings" in result.output
         assert "1 probable duplicate pair to review" in result.output
         assert decision_cell(book, PAIR) == ref and duplicates_value(book, ref) == TYPO
@@ -209,7 +201,7 @@ def test_mistyped_decision_is_kept_reported_and_the_pair_stays_open(book: Path) 
                 schema.DUPLICATES.name(locale),
                 quoted(book, ref),
                 TYPO,
-                message,
+                message + " for review",
                 "unknown-decision",
             ]
         ]
@@ -232,7 +224,7 @@ def test_mistyped_decision_is_kept_reported_and_the_pair_stays_open(book: Path) 
     ]
     assert not payload["merges"] and [set(pair["client_ids"]) for pair in payload["review"]] == [PAIR]
     human = run("dedupe", str(book))
-    assert f'Warning: {quoted(book, ref)} "{TYPO}": {message}' in human.output.splitlines()
+    assert f'Warning: {quoted(book, ref)} "{TYPO}": {message} for review' in human.output.splitlines()
     assert duplicates_value(book, ref) == TYPO
 
     # Corrected, the decision is applied.
@@ -280,6 +272,8 @@ def test_mistyped_decision_in_the_kept_apart_table_keeps_the_pair_apart(book: Pa
         assert not result.review and not result.merges and result.kept_apart == 1  # still kept apart
         [finding] = result.unknown_decisions
         assert finding.cell == quoted(book, kept) and finding.value == TYPO
-        assert str(finding.message) == not_understood(locale, "stays kept apart")
+        assert finding.message == (
+            f"Decision not understood: type {accepted(locale)}; until then the pair C000004 / C000005 stays kept apart"
+        )
         assert decision_cell(book, PAIR, table=1) == kept and duplicates_value(book, kept) == TYPO
     assert [f.cell for f in validate_workbook(book).findings] == [quoted(book, kept)]

@@ -417,25 +417,14 @@ def typed_decision_findings(data: WorkbookData) -> list[Finding]:
 
 
 def _unknown_decision_findings(typed: Sequence[TypedDecision], sheet_name: str, locale: str) -> list[Finding]:
-    values = {"merge": schema.MERGE_DECISION.name(locale), "keep_apart": schema.KEEP_APART.name(locale)}
+    accepted = " or ".join(value.name(locale) for value in schema.DECISIONS)
     findings = []
     for decision in typed:
         if decision.understood:
             continue
         pair = " / ".join(sorted(decision.ids))
-        message = (
-            t(
-                "Decision not understood: type {merge} or {keep_apart}; until then the pair {pair} stays kept apart",
-                pair=pair,
-                **values,
-            )
-            if decision.kept_apart
-            else t(
-                "Decision not understood: type {merge} or {keep_apart}; until then the pair {pair} stays open for "
-                "review",
-                pair=pair,
-                **values,
-            )
+        outcome = (
+            f"the pair {pair} stays kept apart" if decision.kept_apart else f"the pair {pair} stays open for review"
         )
         findings.append(
             Finding(
@@ -444,8 +433,7 @@ def _unknown_decision_findings(typed: Sequence[TypedDecision], sheet_name: str, 
                 sheet_name,
                 f"{sheet_ref(sheet_name)}!A{decision.row}",
                 _shown(decision.value),
-                # In the workbook's language until a finding carries a message to render (then: ``message``).
-                message.render(locale),
+                f"Decision not understood: type {accepted}; until then {outcome}",
             )
         )
     return findings
