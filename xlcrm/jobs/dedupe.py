@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from xlcrm.files.save import save_changes
 from xlcrm.jobs.as_saved import as_saved, deleted_rows
 from xlcrm.jobs.opening import open_to_change
 from xlcrm.jobs.validate import problems_as_saved, problems_in
-from xlcrm.messages import Message
+from xlcrm.messages import Message, Text
 from xlcrm.xlsx.reader import read_workbook
 
 # --- dedupe ---------------------------------------------------------------------------------------------------
@@ -45,7 +46,7 @@ class DedupeResult:
     kept_apart: int
     vetoed: int
     interaction_duplicates: list[dict[str, Any]]
-    notes: list[Message]
+    notes: Sequence[Text]
     # Errors and warnings xlcrm validate finds in the workbook as saved (on a dry run: as it would be saved).
     errors: int
     warnings: int

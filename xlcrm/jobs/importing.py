@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,7 @@ class ImportResult:
     # Errors and warnings xlcrm validate finds in the workbook as saved (on a dry run: as it would be saved).
     errors: int
     warnings: int
-    notes: list[Message] = field(default_factory=list)
+    notes: Sequence[Text] = field(default_factory=list)
     save: SaveResult | None = None
     assigned_ids: tuple[AssignedId, ...] = ()  # ClientIDs given to Clients rows that had none, rows as saved
 

@@ -23,7 +23,6 @@ was. ``dry_run`` computes everything and writes nothing.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import functools
 from dataclasses import dataclass
@@ -69,7 +68,11 @@ class MergeSummary:
 
     survivor: str  # ClientID kept
     merged: tuple[str, ...]  # ClientIDs merged into it ("row N" for a row without one)
-    reason: Text  # why: the pairs' reasons, or the user's Decision
+    reason: Text  # why: the first pair's reasons, or the user's Decision
+
+    def to_dict(self) -> dict[str, Any]:
+        """The merge as JSON-ready values (its reason in the run's language)."""
+        return {"survivor": self.survivor, "merged": list(self.merged), "reason": str(self.reason)}
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,7 @@ class RefreshResult:
             "replaced_sheets": list(self.replaced_sheets),
             "added_columns": list(self.added_columns),
             "merged_clients": self.merged_clients,
-            "merges": [{**dataclasses.asdict(merge), "reason": str(merge.reason)} for merge in self.merges],
+            "merges": [merge.to_dict() for merge in self.merges],
             "review_pairs": self.review_pairs,
             "unknown_decisions": [finding.to_dict() for finding in self.unknown_decisions],
             "assigned_ids": [assigned.to_dict() for assigned in self.assigned_ids],
