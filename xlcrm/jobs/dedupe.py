@@ -26,7 +26,7 @@ from xlcrm.files.save import save_changes
 from xlcrm.jobs.as_saved import as_saved, deleted_rows
 from xlcrm.jobs.opening import open_to_change
 from xlcrm.jobs.validate import problems_as_saved, problems_in
-from xlcrm.messages import Text, t
+from xlcrm.messages import Message, Text, t
 from xlcrm.xlsx.reader import read_workbook
 
 # --- dedupe ---------------------------------------------------------------------------------------------------
@@ -68,8 +68,8 @@ class DedupeResult:
             "dry_run": self.dry_run,
             "clients": self.clients,
             "candidate_pairs": self.candidate_pairs,
-            "merges": self.merges,
-            "review": self.review,
+            "merges": _rendered(self.merges),
+            "review": _rendered(self.review),
             "kept_apart": self.kept_apart,
             "vetoed": self.vetoed,
             "interaction_duplicates": self.interaction_duplicates,
@@ -80,6 +80,17 @@ class DedupeResult:
             "assigned_ids": [assigned.to_dict() for assigned in self.assigned_ids],
             "save": self.save.to_dict() if self.save else None,
         }
+
+
+def _rendered(value: Any) -> Any:
+    """``value`` with every message in it (in lists and dicts) rendered in the language the run speaks."""
+    if isinstance(value, Message):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: _rendered(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_rendered(item) for item in value]
+    return value
 
 
 def dedupe_workbook(

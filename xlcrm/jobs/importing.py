@@ -25,7 +25,7 @@ from xlcrm.importing.sources import read_source
 from xlcrm.jobs.as_saved import as_saved, deleted_rows, with_appended
 from xlcrm.jobs.opening import open_to_change
 from xlcrm.jobs.validate import problems_in
-from xlcrm.messages import Text
+from xlcrm.messages import Message, Text
 from xlcrm.xlsx.reader import read_workbook
 
 
@@ -36,7 +36,7 @@ class ImportResult:
 
     path: Path  # the workbook written (the output file when one was given)
     source: Path
-    read_as: str
+    read_as: Text
     sheet: str  # the sheet's name in the workbook
     dry_run: bool
     mapping: list[dict[str, Any]]
@@ -59,10 +59,13 @@ class ImportResult:
         return {
             "path": str(self.path),
             "source": str(self.source),
-            "read_as": self.read_as,
+            "read_as": str(self.read_as),
             "sheet": self.sheet,
             "dry_run": self.dry_run,
-            "mapping": self.mapping,
+            "mapping": [
+                {key: str(value) if isinstance(value, Message) else value for key, value in item.items()}
+                for item in self.mapping
+            ],
             "counts": {outcome: self.count(outcome) for outcome in OUTCOMES},
             "changed_cells": self.changed_cells,
             "errors": self.errors,
