@@ -51,7 +51,7 @@ def agenda_command(
 def _describe(result: AgendaResult) -> str:
     lines = [format_agenda(result.agenda)]
     if result.ics:
-        events = tn("{count} events", "{count} events", result.events)  # English: "events" whatever the count
+        events = tn("{count} event", "{count} events", result.events)
         lines.append(str(t("Wrote {events} to {path}", events=events, path=result.ics)))
     return "\n".join(lines)
 

@@ -88,12 +88,11 @@ def _merged(result: DedupeResult) -> Message:
 def format_dedupe(result: DedupeResult, shown: int = SHOWN_ITEMS) -> str:
     """The merges and the pairs to review, up to ``shown`` of each, then what was saved; names of sheets, columns
     and Decisions in the workbook's language, the rest in the language the command speaks."""
-    # English says "clients" and "candidate pairs" whatever the count, as it always has.
     compared = t(
         "{path}: {clients}, {pairs} compared",
         path=result.path,
-        clients=tn("{count} clients", "{count} clients", result.clients),
-        pairs=tn("{count} candidate pairs", "{count} candidate pairs", result.candidate_pairs),
+        clients=tn("{count} client", "{count} clients", result.clients),
+        pairs=tn("{count} candidate pair", "{count} candidate pairs", result.candidate_pairs),
     )
     lines = [str(compared)]
     lines += assigned_id_lines(result.assigned_ids, dry_run=result.dry_run, shown=shown)

@@ -91,9 +91,8 @@ def written_lines(result: export.ExportResult) -> str:
         lines.append(str(t("Wrote {target}: {tables}", target=result.database.target, tables=tables)))
     if result.anonymised is not None:
         copy = result.anonymised
-        # English says "cells" whatever the count, as it always has.
         masked = [
-            t("{cells} on {sheet}", cells=tn("{count} cells", "{count} cells", cells), sheet=sheet)
+            t("{cells} on {sheet}", cells=tn("{count} cell", "{count} cells", cells), sheet=sheet)
             for sheet, cells in copy.masked_cells.items()
         ] or t("no cells")
         lines.append(str(t("Wrote the anonymised copy {path}: masked {masked}", path=copy.path, masked=masked)))

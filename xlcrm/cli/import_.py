@@ -109,17 +109,16 @@ def import_command(
 
 def imported_line(result: ImportResult) -> str:
     """The line that counts what became of the records: added, merged, already there, skipped."""
-    # English says "rows" whatever the count, as it always has.
     added = result.count(ADDED) + result.count(REVIEW)
     merged = result.count(MERGED)
     if result.dry_run:
-        added_text = tn("Would add {count} rows", "Would add {count} rows", added)
+        added_text = tn("Would add {count} row", "Would add {count} rows", added)
         merged_text = tn(
-            "would merge {count} into matching clients", "would merge {count} into matching clients", merged
+            "would merge {count} into a matching client", "would merge {count} into matching clients", merged
         )
     else:
-        added_text = tn("Added {count} rows", "Added {count} rows", added)
-        merged_text = tn("merged {count} into matching clients", "merged {count} into matching clients", merged)
+        added_text = tn("Added {count} row", "Added {count} rows", added)
+        merged_text = tn("merged {count} into a matching client", "merged {count} into matching clients", merged)
     line = t(
         "{added}, {merged}, {unchanged}, {skipped}",
         added=added_text,
@@ -165,11 +164,10 @@ def format_import(result: ImportResult, shown: int = SHOWN_ITEMS) -> str:
         ]
     review = [r for r in result.records if r.outcome == REVIEW]
     if review:
-        # English says "clients" whatever the count, as it always has.
         heading = t(
             "{clients}: the pairs are on the {sheet} sheet for your {decision} (xlcrm dedupe applies it):",
             clients=tn(
-                "{count} new clients look like existing ones",
+                "{count} new client looks like an existing one",
                 "{count} new clients look like existing ones",
                 len(review),
             ),

@@ -85,11 +85,10 @@ def refreshed_line(result: refresh.RefreshResult) -> str:
 
 def _problems_left(result: refresh.RefreshResult) -> Message:
     """``11 errors and 2 warnings, listed on ▸ Проблемы``."""
-    # English says "errors" and "warnings" whatever the count, as it always has.
     return t(
         "{errors} and {warnings}, listed on {sheet}",
-        errors=tn("{count} errors", "{count} errors", result.errors),
-        warnings=tn("{count} warnings", "{count} warnings", result.warnings),
+        errors=tn("{count} error", "{count} errors", result.errors),
+        warnings=tn("{count} warning", "{count} warnings", result.warnings),
         sheet=schema.PROBLEMS.name(result.locale),
     )
 

@@ -483,7 +483,7 @@ def _check_clients(data: WorkbookData) -> None:
             t("{path} has no {sheet} sheet, so there are no clients to deduplicate", path=str(data.path), sheet=name)
         )
     require_headers_on_row_one(clients)
-    require_room_right(clients, LOG_ADDED_COLUMNS, "the Merge log's copies of its rows")
+    require_room_right(clients, LOG_ADDED_COLUMNS, t("the Merge log's copies of its rows"))
     if not clients.has("client_id"):
         raise WorkbookStructureError(
             t(
