@@ -1,13 +1,15 @@
 # Two entry points for a newcomer: `make demo` and `make test`. Both set up a
 # virtual environment in .venv on first use; nothing needs installing by hand.
-# `make lint` does the same with the linters and the type checker.
+# `make lint` does the same with the linters and the type checker; `make dist`
+# builds the wheel and the sdist into dist/, `make dist-check` installs a fresh
+# build in a new environment outside the checkout and runs it.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 XLCRM := $(VENV)/bin/xlcrm
 DEMO_TODAY := 2026-11-23
 
-.PHONY: setup demo test lint clean
+.PHONY: setup demo test lint dist dist-check clean
 
 setup: $(VENV)/.installed
 
@@ -42,5 +44,15 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
+# The wheel users install (pipx install dist/xlcrm-<version>-py3-none-any.whl) and the sdist. An old
+# xlcrm.egg-info goes first: setuptools would pack the files it lists even when they are no longer wanted.
+dist: setup
+	rm -rf dist xlcrm.egg-info
+	$(PY) -m build --quiet --outdir dist
+
+# What .ci/run does after the tests: build, install into a new environment outside the checkout, run it there.
+dist-check:
+	.ci/wheel-smoke
+
 clean:
-	rm -rf build $(VENV) *.egg-info .mypy_cache .ruff_cache .import_linter_cache .grimp_cache
+	rm -rf build dist $(VENV) *.egg-info .mypy_cache .ruff_cache .import_linter_cache .grimp_cache

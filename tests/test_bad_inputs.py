@@ -8,6 +8,7 @@ byte-for-byte as it was: no temp files, no backups, no half-written output.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 import zipfile
@@ -23,14 +24,16 @@ from tests.conftest import give_to_nobody, run_unprivileged
 from xlcrm import schema
 from xlcrm.cli.main import cli
 from xlcrm.create import template
+from xlcrm.errors import XlcrmError
+from xlcrm.files.safe_save import SaveOptions
+from xlcrm.jobs.refresh import refresh_workbook
+from xlcrm.messages import speaking
 
 TODAY = "2026-11-23"
 
 
 def good_workbook(path: Path, locale: str = "en") -> Path:
     """A small valid workbook: a client with an order, in the template xlcrm makes."""
-    import datetime as dt
-
     rows = {
         "clients": [
             {
@@ -367,6 +370,73 @@ def test_each_case_is_told_apart_from_the_others(tmp_path: Path) -> None:
         alike = {other for other, error in said.items() if error == message}
         expected = next((group for group in SAME_PROBLEM if name in group), {name})
         assert alike == expected, f"{name!r} and {sorted(alike - expected)} get the same message: {message}"
+
+
+# What a Russian run says for each bad input (the library inside ``speaking("ru")``; the command line's --lang
+# only chooses that language): its own words, each in the one message. The texts of the checks a refresh refuses
+# for (a missing sheet or column) are the checks' own; the sentence around them is said here.
+RUSSIAN: dict[str, tuple[str, ...]] = {
+    "locked by Excel": ("открыта в Excel", "Anna Smirnova", "закройте её", "--ignore-lock"),
+    "locked by LibreOffice": ("открыта в LibreOffice", "Ivan Petrov на компьютере OFFICE-PC", "с 23.11.2026 09:14"),
+    "output locked": ("copy.xlsx открыта в LibreOffice", "Olga"),
+    "truncated zip": ("повреждён",),
+    "corrupt sheet data": ("повреждён",),
+    "wrong extension": ("расширение .dat", "только с файлами .xlsx и .xlsm"),
+    "password-protected": ("защищена паролем", "--password"),
+    "old .xls": ("97–2003", "сохраните как .xlsx"),
+    "missing sheet": ("Книгу нельзя обновить", "Interactions"),
+    "missing required column": ("Книгу нельзя обновить", "ClientID"),
+    "headers on row 3": ("Книгу нельзя обновить",),
+    "merged header cells": ("Книгу нельзя обновить", "Company"),
+    "HTML table renamed": ("текстовый файл или CSV", "сохраните как «Книга Excel (*.xlsx)»"),
+    "empty file": ("пустой (0 байт)",),
+    "zip that is not a workbook": ("не книга Excel",),
+    "OpenDocument renamed": ("не книга Excel",),
+    "missing path": ("nowhere.xlsx не найден",),
+    "folder as path": ("это папка",),
+    "output in a missing folder": ("Папка", "не найдена"),
+    "output with another extension": ("copy.csv: результат должен быть файлом .xlsx",),
+    "broken link": ("не найден",),
+    "value at the right edge": ("Clients!XFD2", "у правого края листа", "свободных столбцов: 8", "книга не изменена"),
+    "decompression bomb": ("лист «Clients» (xl/worksheets/sheet1.xml) при распаковке вырастает", "«архивную бомбу»"),
+    "cell over Excel's limit": ("лист «Clients», ячейка B2, содержит текст длиной 40\xa0000 символов", "32\xa0767"),
+}
+
+
+# Refused for what the checks find: their findings (the checks' own texts) are quoted in the message.
+REFUSED_BY_CHECKS = {"missing sheet", "missing required column", "headers on row 3", "merged header cells"}
+
+
+def refuse_in_russian(args: list[str]) -> XlcrmError:
+    """The error ``refresh_workbook`` raises for the command-line ``args`` of a case."""
+    output = Path(args[args.index("--output") + 1]) if "--output" in args else None
+    with pytest.raises(XlcrmError) as raised:
+        refresh_workbook(args[0], today=dt.date.fromisoformat(TODAY), save=SaveOptions(output=output))
+    return raised.value
+
+
+@pytest.mark.parametrize("name", list(RUSSIAN))
+def test_a_russian_run_is_told_in_russian_and_nothing_changes(tmp_path: Path, name: str) -> None:
+    args = CASES[name].make(tmp_path)
+    before = snapshot(tmp_path)
+
+    error = refuse_in_russian(args)
+    with speaking("ru"):
+        russian = str(error)
+
+    for words in RUSSIAN[name]:
+        assert words in russian, russian
+    if name not in REFUSED_BY_CHECKS:
+        words_only = re.sub(r"\S*/\S*", "", russian)  # paths and part names aside
+        assert not re.search(r"\b(the|is|was|cannot|workbook)\b", words_only), russian  # no English sentence left
+    assert snapshot(tmp_path) == before
+    english = str(error)  # the same error, shown to an English run
+    for words in CASES[name].expected:
+        assert words in english, english
+
+
+def test_every_case_has_its_russian_words() -> None:
+    assert set(CASES) - set(RUSSIAN) == {"today not a date", "2 million rows in a CSV"}  # a CLI option; slow
 
 
 def test_a_good_workbook_does_refresh(tmp_path: Path) -> None:

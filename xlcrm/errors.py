@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from xlcrm.messages import Message, Text, render
+from xlcrm.messages.catalogue import SOURCE_LANGUAGE
+
 
 class XlcrmError(Exception):
     """Base of every error xlcrm reports to a user (the CLI exits 1 after it, 2 after a ``UsageError``)."""
@@ -74,3 +82,77 @@ class ExportRefused(XlcrmError):
 class BeyondLimits(WorkbookError):
     """A part, a cell or the used range of a sheet is beyond what xlcrm reads safely (a decompression bomb, a
     cell longer than Excel allows, a value far outside the table); nothing was read or written."""
+
+
+# --- writing the texts of errors ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Quoted(Message):
+    """A name quoted the language's way: ``'Clients'`` in English (as Python writes it), «Клиенты» in Russian."""
+
+    def render(self, language: str) -> str:
+        """The name in ``language``'s quotes."""
+        name = render(self.params["name"], language)
+        return repr(name) if language == SOURCE_LANGUAGE else f"«{name}»"
+
+
+def quoted(name: object) -> Message:
+    """``name`` (a sheet, a column, a table) in quotes, as an error names it: ``'Clients'``, «Клиенты»."""
+    return _Quoted("", {"name": name})
+
+
+@dataclass(frozen=True)
+class _Joined(Message):
+    """Texts one after another, each rendered in the language asked for, with a separator between them."""
+
+    def render(self, language: str) -> str:
+        """The texts in ``language``."""
+        items = self.params["items"]
+        assert isinstance(items, tuple)
+        return str(self.params["separator"]).join(render(item, language) for item in items)
+
+
+def joined(items: Iterable[object], separator: str = "; ") -> Message:
+    """``items`` (texts, messages) as one text, ``separator`` between them: ``a; b; c``."""
+    return _Joined("", {"items": tuple(items), "separator": separator})
+
+
+def error_text(exc: BaseException) -> Text:
+    """The text of ``exc`` to put inside another message: an xlcrm error's own message (rendered with the outer one,
+    in its language), else what the exception says."""
+    if len(exc.args) == 1 and isinstance(exc.args[0], Message):
+        return exc.args[0]
+    return str(exc)
+
+
+def _replaced(value: object, old: str, new: str) -> object:
+    if isinstance(value, Message):
+        params = {name: _replaced(param, old, new) for name, param in value.params.items()}
+        return dataclasses.replace(value, params=params)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_replaced(item, old, new) for item in value)
+    if isinstance(value, (str, PurePath)):
+        text = str(value)
+        return type(value)(text.replace(old, new)) if old in text else value
+    return value
+
+
+def mentions(exc: BaseException, text: str) -> bool:
+    """Whether the message of ``exc`` mentions ``text`` (in its parameters, or in a plain text)."""
+
+    def found(value: object) -> bool:
+        if isinstance(value, Message):
+            return any(found(param) for param in value.params.values())
+        if isinstance(value, (list, tuple)):
+            return any(found(item) for item in value)
+        return isinstance(value, (str, PurePath)) and text in str(value)
+
+    return any(found(arg) for arg in exc.args)
+
+
+def with_text_replaced(exc: BaseException, old: str, new: str) -> BaseException:
+    """A copy of the error ``exc`` with ``old`` replaced by ``new`` wherever its message names it (a temporary
+    file's path by the workbook's), its message kept a catalogue message so that it still speaks the run's
+    language."""
+    return type(exc)(*(_replaced(arg, old, new) for arg in exc.args))

@@ -7,9 +7,12 @@ module for the header text in the workbook's language, never the reverse.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
+from functools import cache
+
+from xlcrm.messages import LANGUAGES, Message, t
 
 LOCALES = ("en", "ru")
 DEFAULT_LOCALE = "en"
@@ -51,7 +54,7 @@ class Column:
     required: bool = False  # the column must exist on the sheet
     width: int = 14
     choices: str | None = None  # key of the list (in LISTS) that feeds its dropdown
-    hint: tuple[str, str] = ("", "")  # (en, ru) one-line explanation for the "How to use" sheet
+    hint: Message | None = None  # one-line explanation for the "How to use" sheet
     # Only people read it (a label beside a key): a sheet without it is complete, so its absence is not reported.
     for_people_only: bool = False
 
@@ -92,8 +95,16 @@ class Sheet:
 
     @property
     def table_name(self) -> str:
-        """Excel table (ListObject) name: ASCII, no spaces, stable across locales."""
+        """The English Excel table (ListObject) name: ASCII, no spaces (``Clients``, ``Interactions``)."""
         return "".join(part.capitalize() for part in self.key.split("_"))
+
+    def table_name_in(self, locale: str) -> str:
+        """The Excel table name in ``locale``, as the name box and formulas show it: ``Клиенты``, ``Мои_услуги``.
+
+        Excel takes letters of any alphabet in a table name, but no spaces. xlcrm finds a table by its place on the
+        sheet, never by its name, so a workbook's tables may carry either language's name, or the user's own.
+        """
+        return self.ru.replace(" ", "_") if locale == "ru" else self.table_name
 
 
 # --- list values (dropdown contents) ----------------------------------------
@@ -178,11 +189,9 @@ CLIENTS = Sheet(
             Kind.ID,
             required=True,
             width=11,
-            hint=(
-                "Leave it blank for a new client: refresh, dedupe and import give it the next free ID. "
-                "Never give two clients one ID: xlcrm then counts neither.",
-                "У нового клиента оставьте пустым: refresh, dedupe и import присвоят следующий свободный ID. "
-                "Не давайте один ID двум клиентам: тогда xlcrm не считает ни одного из них.",
+            hint=t(
+                "Leave it blank for a new client: refresh, dedupe and import give it the next free ID. Never give two "
+                "clients one ID: xlcrm then counts neither."
             ),
         ),
         C("name", "Name", "Контактное лицо", Kind.TEXT, required=True, width=26),
@@ -203,7 +212,7 @@ CLIENTS = Sheet(
             required=True,
             width=13,
             choices="designations",
-            hint=("Blank, VIP, Key or Lost.", "Пусто, VIP, Ключевой или Потерян."),
+            hint=t("Blank, VIP, Key or Lost."),
         ),
         C("rating", "Rating", "Рейтинг", Kind.NUMBER, width=9),
         C(
@@ -212,10 +221,7 @@ CLIENTS = Sheet(
             "Дата согласия",
             Kind.DATE,
             width=13,
-            hint=(
-                "When the client agreed to the processing of personal data.",
-                "Когда клиент дал согласие на обработку персональных данных.",
-            ),
+            hint=t("When the client agreed to the processing of personal data."),
         ),
         C("comment", "Comment", "Комментарий", Kind.LONG_TEXT, width=34),
         C("created", "Created", "Создан", Kind.DATE, width=12),
@@ -293,11 +299,9 @@ CLIENT_NAME = FormulaColumn(
         "Клиент",
         Kind.TEXT,
         width=28,
-        hint=(
-            "Filled by a formula from ClientID: the client's company, or its contact person when there is no "
-            "company; ? when no client has that ID. Do not type here.",
-            "Заполняется формулой по «ID клиента»: компания клиента, а если её нет — контактное лицо; "
-            "? — если клиента с таким ID нет. Не вводите сюда ничего.",
+        hint=t(
+            "Filled by a formula from ClientID: the client's company, or its contact person when there is no company; "
+            "? when no client has that ID. Do not type here."
         ),
     ),
     after="client_id",
@@ -430,84 +434,68 @@ CLIENT_COMPUTED_COLUMNS = (
 
 @dataclass(frozen=True)
 class Setting:
-    """A key of the Settings sheet: its default, its human label and its description, in both languages."""
+    """A key of the Settings sheet: its default, and its description and human label as catalogue messages."""
 
     key: str
     default: int | str
-    en: str
-    ru: str
-    label_en: str
-    label_ru: str
+    about: Message
+    title: Message
 
     def description(self, locale: str) -> str:
         """The setting's description in ``locale``."""
-        return self.ru if locale == "ru" else self.en
+        return self.about.render(locale)
 
     def label(self, locale: str) -> str:
         """The setting's name for people in ``locale``, shown next to its key."""
-        return self.label_ru if locale == "ru" else self.label_en
+        return self.title.render(locale)
 
     def spellings(self) -> tuple[str, ...]:
         """Every text that names the setting on the sheet: its key (also with spaces) and its labels."""
-        return (self.key, self.key.replace("_", " "), self.label_en, self.label_ru)
+        return (self.key, self.key.replace("_", " "), *_spellings(self.title))
 
 
 SETTINGS_KEYS = (
     Setting(
         "partner_orders",
         10,
-        "Orders from which a client is a Partner (block 6).",
-        "Заказов, начиная с которых клиент — Партнёр (блок 6).",
-        "Orders to become a Partner",
-        "Заказов до Партнёра",
+        t("Orders from which a client is a Partner (block 6)."),
+        t("Orders to become a Partner"),
     ),
     Setting(
         "regular_orders",
         3,
-        "Orders from which a client is Regular (block 5).",
-        "Заказов, начиная с которых клиент — Постоянный (блок 5).",
-        "Orders to become Regular",
-        "Заказов до Постоянного",
+        t("Orders from which a client is Regular (block 5)."),
+        t("Orders to become Regular"),
     ),
     Setting(
         "dead_after_days",
         365,
-        "Days without orders or contact after which a client is Dead (block 1).",
-        "Дней без заказов и контактов, после которых клиент — «мёртвый» (блок 1).",
-        "Days of silence before Dead",
-        "Дней тишины до «мёртвого»",
+        t("Days without orders or contact after which a client is Dead (block 1)."),
+        t("Days of silence before Dead"),
     ),
     Setting(
         "phone_region",
         "RU",
-        "Country used for phone numbers typed without a + prefix (ISO code).",
-        "Страна для телефонов без «+» (код ISO).",
-        "Country of phone numbers",
-        "Страна телефонов",
+        t("Country used for phone numbers typed without a + prefix (ISO code)."),
+        t("Country of phone numbers"),
     ),
     Setting(
         "birthday_days",
         14,
-        "How many days ahead the agenda lists birthdays.",
-        "За сколько дней повестка показывает дни рождения.",
-        "Birthdays ahead, days",
-        "Дни рождения вперёд, дней",
+        t("How many days ahead the agenda lists birthdays."),
+        t("Birthdays ahead, days"),
     ),
     Setting(
         "dedupe_auto_score",
         80,
-        "Duplicate score (1-100) from which two clients are merged without asking.",
-        "Оценка сходства (1-100), начиная с которой дубли объединяются без вопросов.",
-        "Merge duplicates from score",
-        "Объединять дубли от оценки",
+        t("Duplicate score (1-100) from which two clients are merged without asking."),
+        t("Merge duplicates from score"),
     ),
     Setting(
         "dedupe_review_score",
         50,
-        "Duplicate score (1-100) from which a pair goes to the Duplicates sheet for review.",
-        "Оценка сходства (1-100), начиная с которой пара попадает на лист «Дубли» на проверку.",
-        "Review duplicates from score",
-        "Проверять дубли от оценки",
+        t("Duplicate score (1-100) from which a pair goes to the Duplicates sheet for review."),
+        t("Review duplicates from score"),
     ),
 )
 
@@ -609,185 +597,145 @@ CLIENT_IDS_NAME = "xlcrm_client_ids"
 CLIENT_LOOKUP_NAMES: dict[str, str] = {key: f"xlcrm_clients_{key}" for key in ("client_id", "name", "company")}
 
 # Titles and texts of the template's entry checks: the message shown on entering a cell and the one shown when a
-# typed value is refused, (en, ru). {return_type} is the Return interaction type.
-ENTRY_MESSAGES: dict[str, tuple[str, str]] = {
-    "date_title": ("Date", "Дата"),
-    "date_prompt": ("A date, for example 31.12.2025.", "Дата, например 31.12.2025."),
-    "date_error": (
-        "Not a date. Type a date such as 31.12.2025, not a word such as «yesterday».",
-        "Это не дата. Введите дату, например 31.12.2025, а не слово вроде «вчера».",
+# typed value is refused. {return_type} is the Return interaction type.
+ENTRY_MESSAGES: dict[str, Message] = {
+    "date_title": t("Date"),
+    "date_prompt": t("A date, for example 31.12.2025."),
+    "date_error": t("Not a date. Type a date such as 31.12.2025, not a word such as «yesterday»."),
+    "amount_title": t("Amount"),
+    "amount_prompt": t("A number without a currency sign, for example 24000. Below zero only for a {return_type}."),
+    "amount_error": t(
+        "Type the amount as a number, for example 24000, not a word such as «negotiable». A negative amount is "
+        "allowed only for a {return_type}."
     ),
-    "amount_title": ("Amount", "Сумма"),
-    "amount_prompt": (
-        "A number without a currency sign, for example 24000. Below zero only for a {return_type}.",
-        "Число без знака валюты, например 24000. Меньше нуля — только у типа «{return_type}».",
-    ),
-    "amount_error": (
-        "Type the amount as a number, for example 24000, not a word such as «negotiable». "
-        "A negative amount is allowed only for a {return_type}.",
-        "Введите сумму числом, например 24000, а не словом вроде «договорная». "
-        "Отрицательная сумма — только у типа «{return_type}».",
-    ),
-    "price_title": ("Price", "Цена"),
-    "price_prompt": ("A number without a currency sign, for example 24000.", "Число без знака валюты, например 24000."),
-    "price_error": (
-        "Type the price as a number of 0 or more, for example 24000.",
-        "Введите цену числом не меньше 0, например 24000.",
-    ),
-    "client_id_title": ("Client", "Клиент"),
-    "client_id_prompt": (
-        "Pick the client's ID from the list; the client's name appears next to it.",
-        "Выберите ID клиента из списка; рядом появится имя клиента.",
-    ),
+    "price_title": t("Price"),
+    "price_prompt": t("A number without a currency sign, for example 24000."),
+    "price_error": t("Type the price as a number of 0 or more, for example 24000."),
+    "client_id_title": t("Client"),
+    "client_id_prompt": t("Pick the client's ID from the list; the client's name appears next to it."),
     # No sheet name here: a sheet whose text names Clients is read whole for formulas before client rows move.
-    "client_id_error": (
-        "No client has this ID. A client added a moment ago gets its ID at the next refresh.",
-        "Клиента с таким ID нет. Только что добавленный клиент получит ID при следующем обновлении.",
-    ),
+    "client_id_error": t("No client has this ID. A client added a moment ago gets its ID at the next refresh."),
 }
 
 
 def entry_message(key: str, locale: str) -> str:
-    """A text of the template's entry checks in ``locale``."""
-    en, ru = ENTRY_MESSAGES[key]
-    return ru if locale == "ru" else en
+    """A text of the template's entry checks in ``locale`` (its placeholders still to fill)."""
+    return ENTRY_MESSAGES[key].render(locale)
 
 
 # --- report wording ----------------------------------------------------------------
 
-# Every title, heading, column header and phrase of the report sheets and the agenda, (en, ru).
-REPORT_LABELS: dict[str, tuple[str, str]] = {
-    "computed_for": ("Computed for {today}; period {start} – {end}", "Рассчитано на {today}; период {start} – {end}"),
-    "computed_on": ("Computed for {today}", "Рассчитано на {today}"),
-    "client_id": ("ClientID", "ID клиента"),
-    "client": ("Client", "Клиент"),
-    "company": ("Company", "Компания"),
-    "manager": ("Manager", "Менеджер"),
-    "phone": ("Phone", "Телефон"),
-    "block": ("Block", "Блок"),
-    "block_number": ("#", "№"),
-    "clients": ("Clients", "Клиентов"),
-    "orders": ("Orders", "Заказов"),
-    "revenue": ("Revenue", "Выручка"),
-    "revenue_all_time": ("Revenue, all time", "Выручка за всё время"),
-    "revenue_period": ("Revenue, period", "Выручка за период"),
-    "share": ("Share", "Доля"),
-    "share_of_clients": ("Share of clients", "Доля клиентов"),
-    "month": ("Month", "Месяц"),
-    "service": ("Service", "Услуга"),
-    "date": ("Date", "Дата"),
-    "total": ("Total", "Итого"),
-    "no_manager": ("(no manager)", "(без менеджера)"),
-    "no_service": ("(no service)", "(без услуги)"),
+# Every title, heading, column header and phrase of the report sheets and the agenda, as catalogue messages
+# rendered in the workbook's language.
+REPORT_LABELS: dict[str, Message] = {
+    "computed_for": t("Computed for {today}; period {start} – {end}"),
+    "computed_on": t("Computed for {today}"),
+    "client_id": t("ClientID"),
+    "client": t("Client"),
+    "company": t("Company"),
+    "manager": t("Manager"),
+    "phone": t("Phone"),
+    "block": t("Block"),
+    "block_number": t("#"),
+    "clients": t("Clients"),
+    "orders": t("Orders"),
+    "revenue": t("Revenue"),
+    "revenue_all_time": t("Revenue, all time"),
+    "revenue_period": t("Revenue, period"),
+    "share": t("Share"),
+    "share_of_clients": t("Share of clients"),
+    "month": t("Month"),
+    "service": t("Service"),
+    "date": t("Date"),
+    "total": t("Total"),
+    "no_manager": t("(no manager)"),
+    "no_service": t("(no service)"),
     # Dashboard
-    "dashboard_title": ("Client base at a glance", "Клиентская база: сводка"),
-    "by_block": ("Clients and revenue by block", "Клиенты и выручка по блокам"),
-    "migration": (
-        "Block migration since the refresh of {previous}: clients by block then (rows) and now (columns)",
-        "Движение по блокам с обновления {previous}: блок тогда (строки) и сейчас (столбцы)",
-    ),
-    "migration_first": (
-        "Block migration: no earlier refresh to compare with yet",
-        "Движение по блокам: пока нет прошлого обновления для сравнения",
-    ),
-    "from_to": ("From \\ to", "Было \\ стало"),
-    "new_client": ("New", "Новые"),
-    "gone_client": ("Gone", "Выбыли"),
-    "who_moved": (
-        "Clients who changed block since the refresh of {previous}",
-        "Клиенты, сменившие блок с обновления {previous}",
-    ),
-    "who_moved_first": (
-        "Clients who changed block: listed from the next refresh on",
-        "Клиенты, сменившие блок: появятся со следующего обновления",
-    ),
-    "block_before": ("Block then", "Блок тогда"),
-    "block_now": ("Block now", "Блок сейчас"),
-    "revenue_by_month": ("Orders and revenue by month", "Заказы и выручка по месяцам"),
-    "month_so_far": ("{month} (to {day})", "{month} (по {day})"),  # the month of today, still running
-    "history": ("Clients by block at each refresh", "Клиенты по блокам при каждом обновлении"),
-    "chart_clients_by_block": ("Clients by block", "Клиенты по блокам"),
-    "chart_revenue_by_month": ("Revenue by month", "Выручка по месяцам"),
+    "dashboard_title": t("Client base at a glance"),
+    "by_block": t("Clients and revenue by block"),
+    "migration": t("Block migration since the refresh of {previous}: clients by block then (rows) and now (columns)"),
+    "migration_first": t("Block migration: no earlier refresh to compare with yet"),
+    "from_to": t("From \\ to"),
+    "new_client": t("New"),
+    "gone_client": t("Gone"),
+    "who_moved": t("Clients who changed block since the refresh of {previous}"),
+    "who_moved_first": t("Clients who changed block: listed from the next refresh on"),
+    "block_before": t("Block then"),
+    "block_now": t("Block now"),
+    "revenue_by_month": t("Orders and revenue by month"),
+    "month_so_far": t("{month} (to {day})"),  # the month of today, still running
+    "history": t("Clients by block at each refresh"),
+    "chart_clients_by_block": t("Clients by block"),
+    "chart_revenue_by_month": t("Revenue by month"),
     # Agenda
-    "agenda_title": ("Agenda: what to do, by manager", "Повестка: что сделать, по менеджерам"),
-    "agenda_heading": (
-        "Tasks, birthdays and clients to call, by manager",
-        "Задачи, дни рождения и кому позвонить, по менеджерам",
-    ),
-    "task": ("Task", "Задача"),
-    "days_from_today": ("Days from today", "Дней от сегодня"),
-    "details": ("Details", "Подробности"),
-    "task_overdue": ("Overdue contact", "Просроченный контакт"),
-    "task_upcoming": ("Planned contact", "Запланированный контакт"),
-    "task_birthday": ("Birthday", "День рождения"),
-    "task_contact_birthday": ("Birthday of a contact person", "День рождения контактного лица"),
-    "task_reactivate": ("Reactivate: silent client", "Вернуть: клиент молчит"),
-    "task_rhythm": ("Due to order again", "Пора снова заказать"),
-    "task_review": ("VIP/Key client to review", "VIP/ключевой клиент: пересмотреть"),
-    "detail_silent": ("silent for {days} days; {orders} orders", "молчит {days} дн.; заказов: {orders}"),
-    "detail_rhythm": (
-        "orders every {days} days; last order {last}",
-        "заказывает раз в {days} дн.; последний заказ {last}",
-    ),
-    "detail_review": ("{designation}, silent for {days} days", "{designation}, молчит {days} дн."),
-    "detail_turns": ("turns {age}", "исполняется {age}"),
-    "no_tasks": ("Nothing on the agenda.", "В повестке ничего нет."),
+    "agenda_title": t("Agenda: what to do, by manager"),
+    "agenda_heading": t("Tasks, birthdays and clients to call, by manager"),
+    "task": t("Task"),
+    "days_from_today": t("Days from today"),
+    "details": t("Details"),
+    "task_overdue": t("Overdue contact"),
+    "task_upcoming": t("Planned contact"),
+    "task_birthday": t("Birthday"),
+    "task_contact_birthday": t("Birthday of a contact person"),
+    "task_reactivate": t("Reactivate: silent client"),
+    "task_rhythm": t("Due to order again"),
+    "task_review": t("VIP/Key client to review"),
+    "detail_silent": t("silent for {days} days; {orders} orders"),
+    "detail_rhythm": t("orders every {days} days; last order {last}"),
+    "detail_review": t("{designation}, silent for {days} days"),
+    "detail_turns": t("turns {age}"),
+    "no_tasks": t("Nothing on the agenda."),
     # Managers
-    "managers_title": ("Managers", "Менеджеры"),
-    "activity": ("Activity over the period", "Работа за период"),
-    "touches": ("Touches", "Касаний"),
-    "other_types": ("Other", "Другое"),
-    "conversion_base": ("Without orders at period start", "Без заказов на начало периода"),
-    "converted": ("First order in period", "Первый заказ в периоде"),
-    "conversion": ("Conversion to Working", "Конверсия в рабочие"),
-    "overdue_tasks": ("Overdue tasks", "Просроченных задач"),
-    "clients_by_block_manager": ("Clients by block", "Клиенты по блокам"),
+    "managers_title": t("Managers"),
+    "activity": t("Activity over the period"),
+    "touches": t("Touches"),
+    "other_types": t("Other"),
+    "conversion_base": t("Without orders at period start"),
+    "converted": t("First order in period"),
+    "conversion": t("Conversion to Working"),
+    "overdue_tasks": t("Overdue tasks"),
+    "clients_by_block_manager": t("Clients by block"),
     # Services
-    "services_title": ("Services: demand and revenue", "Услуги: спрос и выручка"),
-    "services_totals": ("Services over the period", "Услуги за период"),
-    "services_by_month": ("Services by month", "Услуги по месяцам"),
-    "services_never": ("Services never ordered", "Услуги, которые ни разу не заказывали"),
-    "share_of_revenue": ("Share of revenue", "Доля выручки"),
+    "services_title": t("Services: demand and revenue"),
+    "services_totals": t("Services over the period"),
+    "services_by_month": t("Services by month"),
+    "services_never": t("Services never ordered"),
+    "share_of_revenue": t("Share of revenue"),
     # ABC
-    "abc_title": ("ABC analysis of clients by revenue", "ABC-анализ клиентов по выручке"),
-    "abc_summary": (
-        "Classes: A up to 80 % of revenue, B up to 95 %, C the rest",
-        "Классы: A — до 80 % выручки, B — до 95 %, C — остальные",
-    ),
-    "abc_ranking": ("Clients ranked by revenue over the period", "Клиенты по выручке за период"),
-    "rank": ("Rank", "Место"),
-    "cumulative_share": ("Cumulative share", "Накопленная доля"),
-    "abc_class": ("Class", "Класс"),
+    "abc_title": t("ABC analysis of clients by revenue"),
+    "abc_summary": t("Classes: A up to 80 % of revenue, B up to 95 %, C the rest"),
+    "abc_ranking": t("Clients ranked by revenue over the period"),
+    "rank": t("Rank"),
+    "cumulative_share": t("Cumulative share"),
+    "abc_class": t("Class"),
     # Problems
-    "problems_title": ("Problems found in the workbook", "Проблемы в книге"),
-    "problems_heading": (
-        "Fix these cells; xlcrm lists them again on every refresh",
-        "Исправьте эти ячейки; xlcrm покажет их снова при каждом обновлении",
-    ),
-    "no_problems": ("No problems found.", "Проблем не найдено."),
-    "severity": ("Severity", "Важность"),
-    "sheet": ("Sheet", "Лист"),
-    "cell": ("Cell", "Ячейка"),
-    "value": ("Value", "Значение"),
-    "problem": ("Problem", "Проблема"),
-    "code": ("Code", "Код"),
-    "error": ("Error", "Ошибка"),
-    "warning": ("Warning", "Предупреждение"),
+    "problems_title": t("Problems found in the workbook"),
+    "problems_heading": t("Fix these cells; xlcrm lists them again on every refresh"),
+    "no_problems": t("No problems found."),
+    "severity": t("Severity"),
+    "sheet": t("Sheet"),
+    "cell": t("Cell"),
+    "value": t("Value"),
+    "problem": t("Problem"),
+    "code": t("Code"),
+    "error": t("Error"),
+    "warning": t("Warning"),
     # Block history (read back by the next refresh: the headings and headers are matched in either language)
-    "history_title": (
-        "Block history (xlcrm reads this sheet back; do not edit)",
-        "История блоков (xlcrm читает этот лист; не редактируйте)",
-    ),
-    "history_counts": ("Clients by block at each refresh", "Клиенты по блокам при каждом обновлении"),
-    "history_clients": ("Block of each client at the last refreshes", "Блок каждого клиента при последних обновлениях"),
-    "block_name": ("Block name", "Название блока"),
+    "history_title": t("Block history (xlcrm reads this sheet back; do not edit)"),
+    "history_counts": t("Clients by block at each refresh"),
+    "history_clients": t("Block of each client at the last refreshes"),
+    "block_name": t("Block name"),
 }
 
 
 def label(key: str, locale: str) -> str:
-    """A report label in ``locale``."""
-    en, ru = REPORT_LABELS[key]
-    return ru if locale == "ru" else en
+    """A report label in ``locale`` (its placeholders still to fill)."""
+    return REPORT_LABELS[key].render(locale)
+
+
+def label_spellings(key: str) -> tuple[str, ...]:
+    """A report label in every language: what a sheet read back may hold."""
+    return _spellings(REPORT_LABELS[key])
 
 
 # --- duplicates and merges ---------------------------------------------------------------
@@ -803,50 +751,37 @@ MERGED_ROLE = ListValue("merged", "merged", "объединена")
 REPOINTED_ROLE = ListValue("repointed", "re-pointed", "перенаправлена")
 MERGE_ROLES = (SURVIVOR_ROLE, MERGED_ROLE, REPOINTED_ROLE)
 
-# Titles, headings and column headers of the two sheets, (en, ru). Read back in either language.
-DEDUPE_LABELS: dict[str, tuple[str, str]] = {
-    "duplicates_title": (
-        "Possible duplicate clients: fill in Decision (merge / keep apart), then run xlcrm dedupe",
-        "Возможные дубли: заполните «Решение» (объединить / не объединять) и запустите xlcrm dedupe",
-    ),
-    "pairs": ("Pairs to review", "Пары на проверку"),
-    "kept_apart": (
-        "Kept apart: never proposed again (change Decision to merge to merge them)",
-        "Не объединять: больше не предлагаются (поставьте «объединить», чтобы объединить)",
-    ),
-    "repeated_interactions": (
-        "Interactions entered twice (same client, date, type, amount, comment); not deleted",
-        "Взаимодействия, введённые дважды (клиент, дата, тип, сумма, комментарий); не удалены",
-    ),
-    "decision": ("Decision", "Решение"),
+# Titles, headings and column headers of the two sheets, as catalogue messages. Read back in either language:
+# DEDUPE_LABELS gives each in every language.
+DEDUPE_TEXTS: dict[str, Message] = {
+    "duplicates_title": t("Possible duplicate clients: fill in Decision (merge / keep apart), then run xlcrm dedupe"),
+    "pairs": t("Pairs to review"),
+    "kept_apart": t("Kept apart: never proposed again (change Decision to merge to merge them)"),
+    "repeated_interactions": t("Interactions entered twice (same client, date, type, amount, comment); not deleted"),
+    "decision": t("Decision"),
     # The warning Excel and LibreOffice show when a Decision is typed that is not in its dropdown (title: at most
     # 32 characters); {merge}, {keep_apart} and {problems} are filled in the workbook's language.
-    "decision_error_title": ("Decision not recognised", "Решение не распознано"),
-    "decision_error": (
-        "xlcrm understands only {merge} or {keep_apart} here. Keep this value anyway? The pair then stays "
-        "for review, and the cell is listed on {problems}.",
-        "xlcrm понимает здесь только «{merge}» или «{keep_apart}». Оставить это значение? Тогда пара останется "
-        "на проверке, а ячейка попадёт на лист {problems}.",
+    "decision_error_title": t("Decision not recognised"),
+    "decision_error": t(
+        "xlcrm understands only {merge} or {keep_apart} here. Keep this value anyway? The pair then stays for review, "
+        "and the cell is listed on {problems}."
     ),
-    "score": ("Score", "Оценка"),
-    "reason": ("Reason", "Причина"),
-    "id_a": ("ClientID A", "ID клиента A"),
-    "id_b": ("ClientID B", "ID клиента B"),
-    "side_a": ("{column} A", "{column} A"),
-    "side_b": ("{column} B", "{column} B"),
-    "rows": ("Rows", "Строки"),
-    "client_id_header": ("ClientID", "ID клиента"),  # first header of the repeated interactions table
-    "merge_log_title": (
-        "Merge log: every merge with the original rows; undo one with xlcrm unmerge PATH MERGE_ID",
-        "Журнал объединений: исходные строки каждого объединения; отмена: xlcrm unmerge ПУТЬ ID",
-    ),
-    "merges": ("Merges", "Объединения"),
-    "merge_id": ("Merge ID", "ID объединения"),
-    "merged_on": ("Merged on", "Дата"),
-    "role": ("Role", "Роль"),
-    "why_merged": ("Why merged", "Почему объединены"),
-    "sheet": ("Sheet", "Лист"),
-    "row": ("Row", "Строка"),
+    "score": t("Score"),
+    "reason": t("Reason"),
+    "id_a": t("ClientID A"),
+    "id_b": t("ClientID B"),
+    "side_a": t("{column} A"),
+    "side_b": t("{column} B"),
+    "rows": t("Rows"),
+    "client_id_header": t("ClientID"),  # first header of the repeated interactions table
+    "merge_log_title": t("Merge log: every merge with the original rows; undo one with xlcrm unmerge PATH MERGE_ID"),
+    "merges": t("Merges"),
+    "merge_id": t("Merge ID"),
+    "merged_on": t("Merged on"),
+    "role": t("Role"),
+    "why_merged": t("Why merged"),
+    "sheet": t("Sheet"),
+    "row": t("Row"),
 }
 
 
@@ -855,19 +790,62 @@ DEDUPE_LABELS: dict[str, tuple[str, str]] = {
 REPORT_SHEET_MARK = "_xlcrm_report"
 # The titles xlcrm writes in A1 of its report sheets (both languages). A report sheet written before sheets
 # carried the mark is known by its title.
-REPORT_TITLES = frozenset(
-    text
-    for labels in (REPORT_LABELS, DEDUPE_LABELS)
-    for key, pair in labels.items()
-    if key.endswith("_title")
-    for text in pair
-)
 
 
 def dedupe_label(key: str, locale: str) -> str:
-    """A Duplicates or Merge log label in ``locale``."""
-    en, ru = DEDUPE_LABELS[key]
-    return ru if locale == "ru" else en
+    """A Duplicates or Merge log label in ``locale`` (its placeholders still to fill)."""
+    return DEDUPE_TEXTS[key].render(locale)
+
+
+class _Spellings(Mapping[str, tuple[str, ...]]):
+    """Each message of a table in every language (English first), rendered when first asked for: the catalogue is
+    read when a text is needed, not when the schema is imported."""
+
+    def __init__(self, texts: Mapping[str, Message]) -> None:
+        self._texts = texts
+
+    def __getitem__(self, key: str) -> tuple[str, ...]:
+        return _spellings(self._texts[key])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._texts)
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+
+def _spellings(message: Message) -> tuple[str, ...]:
+    return _spelled(message.msgid)
+
+
+@cache
+def _spelled(msgid: str) -> tuple[str, ...]:
+    return tuple(Message(msgid).render(language) for language in LANGUAGES)
+
+
+# The labels of the Duplicates and Merge log sheets in every language: key -> (English, Russian).
+DEDUPE_LABELS: Mapping[str, tuple[str, ...]] = _Spellings(DEDUPE_TEXTS)
+
+
+class _Titles:
+    """The titles xlcrm writes in A1 of its report sheets, in every language; ``text in REPORT_TITLES``."""
+
+    def __contains__(self, text: object) -> bool:
+        return text in _report_titles()
+
+
+@cache
+def _report_titles() -> frozenset[str]:
+    return frozenset(
+        spelling
+        for texts in (REPORT_LABELS, DEDUPE_TEXTS)
+        for key, message in texts.items()
+        if key.endswith("_title")
+        for spelling in _spellings(message)
+    )
+
+
+REPORT_TITLES = _Titles()
 
 
 # --- import: the headers other tables use ------------------------------------------------------------

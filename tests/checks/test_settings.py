@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -21,11 +22,16 @@ from xlcrm import schema
 from xlcrm.checks.findings import Code, Finding, Severity
 from xlcrm.checks.settings import Settings, builtin_list, read_settings
 from xlcrm.cli.main import cli
+from xlcrm.messages import render
 from xlcrm.xlsx.reader import read_workbook
 
 
 def read(path: Path) -> tuple[Settings, list[Finding]]:
-    return read_settings(read_workbook(path))
+    """The settings of the workbook, and its findings with their messages as its Problems sheet writes them (in the
+    workbook's language)."""
+    data = read_workbook(path)
+    settings, findings = read_settings(data)
+    return settings, [dataclasses.replace(f, message=render(f.message, data.locale)) for f in findings]
 
 
 def workbook_with_settings(
@@ -122,8 +128,8 @@ def test_unknown_phone_region(tmp_path: Path) -> None:
             "Настройки",
             f"Настройки!C{row_of('phone_region')}",
             "Россия",
-            "phone_region must be a two-letter country code such as RU, KZ or BY; "
-            "the default RU is used until it is fixed",
+            "phone_region: значение должно быть двухбуквенным кодом страны, например RU, KZ или BY; "
+            "пока оно не исправлено, используется значение по умолчанию RU",
         )
     ]
 

@@ -19,6 +19,7 @@ from xlcrm.checks.validate import ValidationReport
 from xlcrm.cli.main import cli
 from xlcrm.cli.validate import format_report
 from xlcrm.jobs.validate import validate_workbook
+from xlcrm.messages import render
 
 TODAY = dt.date(2026, 11, 23)
 Edit = Callable[[Records], None]
@@ -238,40 +239,53 @@ RUSSIAN_RULES = {
         [put("interactions", 0, "type", "Звонок")],
         f'error   Взаимодействия!C2  not-in-list  "Звонок"  not in the Типы взаимодействий list on sheet '
         f"Настройки: {TYPES_RU}",
+        f"значения нет в списке Типы взаимодействий на листе Настройки: {TYPES_RU}",
     ),
     "text-date": (
         [put("clients", 0, "birthday", "17.05.1980")],
         'warning Клиенты!I2  text-date  "17.05.1980"  typed as text; read as 17 May 1980 '
         "— retype it as a date so Excel can sort and filter it",
+        "введено как текст; прочитано как 17 мая 1980 — введите заново как дату, чтобы Excel мог сортировать и "
+        "фильтровать по ней",
     ),
     "unknown-client": (
         [put("interactions", 0, "client_id", "C000099")],
         'error   Взаимодействия!B2  unknown-client  "C000099"  no client with ID клиента C000099 on Клиенты',
+        "ID клиента C000099 нет на листе Клиенты",
     ),
     "blank-client-id": (
         [put("clients", 1, "client_id", None), put("interactions", 2, "client_id", "C000001")],
         "warning Клиенты!A3  blank-client-id  blank ID клиента; the next refresh, dedupe or import gives this "
         "row the next free ID клиента and saves it with the rest",
+        "не заполнен ID клиента; при следующем запуске xlcrm refresh, dedupe или import строка получит следующий "
+        "свободный ID клиента, и он сохранится вместе с остальными изменениями",
     ),
     "missing-value": (
         [put("interactions", 2, "type", None)],
         "error   Взаимодействия!C4  missing-value  Тип is blank; lifecycle counts orders and agreements by type",
+        "пустая ячейка в столбце Тип; жизненный цикл считает заказы и договорённости по типу",
     ),
     "yes-no": (
         [put("services", 1, "active", "Yes please")],
         "warning 'Мои услуги'!E3  not-in-list  \"Yes please\"  use one of: Да, Нет",
+        "выберите одно из значений: Да, Нет",
     ),
     "client-without-name-or-company": (
         [put("clients", 1, "name", " ")],
         "warning Клиенты!B3  missing-value  neither Контактное лицо nor Компания is filled; add at least one "
         "so the client can be recognised",
+        "не заполнены ни Контактное лицо, ни Компания; заполните хотя бы одно, чтобы клиента можно было узнать",
     ),
 }
 
 
-@pytest.mark.parametrize("edits, line", RUSSIAN_RULES.values(), ids=RUSSIAN_RULES.keys())
-def test_russian_workbook_rule(tmp_path: Path, edits: list[Edit], line: str) -> None:
-    check_single_finding(build(tmp_path, edits, "ru"), line)
+@pytest.mark.parametrize("edits, line, russian", RUSSIAN_RULES.values(), ids=RUSSIAN_RULES.keys())
+def test_russian_workbook_rule(tmp_path: Path, edits: list[Edit], line: str, russian: str) -> None:
+    """The terminal speaks the run's language (English here); the workbook's Problems sheet gets the Russian."""
+    path = build(tmp_path, edits, "ru")
+    check_single_finding(path, line)
+    [finding] = validate_workbook(path, today=TODAY).findings
+    assert render(finding.message, "ru") == russian
 
 
 @pytest.mark.parametrize("locale, name", [("en", "clients.xlsx"), ("ru", "клиенты.xlsx")])

@@ -106,7 +106,10 @@ def test_quiet_prints_the_result_line_only(example: Path) -> None:
     result = CliRunner().invoke(cli, ["refresh", str(example), "--today", TODAY, "--keep-backups", "0", "-q"])
     assert result.exit_code == 0
     # validate counts 3 warnings in the example; refresh fills its blank ClientID, leaving the two text dates
-    assert result.stdout == f"Refreshed {example} for 23.11.2026: 11 errors and 2 warnings, listed on ▸ Проблемы\n"
+    # the example is a Russian workbook: the command speaks its language
+    assert result.stdout == (
+        f"Обновлена книга {example} на 23.11.2026: 11 ошибок и 2 предупреждения, список — на листе «▸ Проблемы»\n"
+    )
     assert result.stderr == ""
     assert schema.DASHBOARD.name("ru") in load_workbook(example, read_only=True).sheetnames  # the work was done
 
@@ -114,7 +117,7 @@ def test_quiet_prints_the_result_line_only(example: Path) -> None:
 def test_quiet_validate_prints_the_total(example: Path) -> None:
     result = CliRunner().invoke(cli, ["validate", str(example), "--today", TODAY, "--quiet"])
     assert result.exit_code == 1
-    assert result.stdout == "11 errors, 3 warnings in demo.xlsx\n"
+    assert result.stdout == "11 ошибок, 3 предупреждения в demo.xlsx\n"  # a Russian workbook
 
 
 def test_quiet_still_prints_errors(tmp_path: Path) -> None:
@@ -132,7 +135,8 @@ def test_quiet_and_verbose_together_are_a_usage_error(clean: Path) -> None:
 
 
 def test_verbose_shows_each_step_with_its_time(example: Path) -> None:
-    result = CliRunner().invoke(cli, ["refresh", str(example), "--today", TODAY, "--keep-backups", "0", "-v"])
+    args = ["--lang", "en", "refresh", str(example), "--today", TODAY, "--keep-backups", "0", "-v"]
+    result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0
     logged = [re.fullmatch(r"xlcrm +[0-9.]+ s  (.+): [0-9.]+ s", line) for line in result.stderr.splitlines()[:-1]]
     steps = [match.group(1).strip() if match else None for match in logged]
@@ -180,11 +184,11 @@ def test_verbose_demo_lists_what_was_planted(tmp_path: Path) -> None:
     for mistake in planted["planted_mistakes"]:
         assert f"  {mistake['cell']} {mistake['code']} " in result.stdout
     for duplicate in planted["planted_duplicates"]:
-        assert f"  {duplicate['duplicate']} duplicates {duplicate['original']}: " in result.stdout
+        assert f"  {duplicate['duplicate']} дублирует {duplicate['original']}: " in result.stdout  # a Russian demo
     assert planted["probable_duplicates"]
     for pair in planted["probable_duplicates"]:
-        assert f"  {pair['duplicate']} probably duplicates {pair['original']}: {pair['how']}" in result.stdout
-    assert "generating 30 clients and their history" in result.stderr
+        assert f"  {pair['duplicate']}, вероятно, дублирует {pair['original']}: {pair['how']}" in result.stdout
+    assert "создание 30 клиентов с историей" in result.stderr
 
 
 def test_demo_counts_the_planted_probable_duplicates(tmp_path: Path) -> None:
@@ -195,7 +199,14 @@ def test_demo_counts_the_planted_probable_duplicates(tmp_path: Path) -> None:
     assert summary.exit_code == 0, summary.output
     probable = len(planted["probable_duplicates"])
     assert probable > 0
-    assert f", {probable} planted probable duplicate{'s' if probable > 1 else ''}, " in summary.stdout
+    # a Russian demo: the noun agrees with the number
+    if probable % 10 == 1 and probable % 100 != 11:
+        noun = "заложенный вероятный дубль"
+    elif 2 <= probable % 10 <= 4 and not 12 <= probable % 100 <= 14:
+        noun = "заложенных вероятных дубля"
+    else:
+        noun = "заложенных вероятных дублей"
+    assert f", {probable} {noun}, " in summary.stdout
 
 
 # --- --anonymize --------------------------------------------------------------------------------------------------

@@ -182,7 +182,7 @@ def test_data_sheets_are_tables_with_headers_in_the_locale(made):
         sheet = book[spec.name(locale)]
         columns = schema.template_columns(spec)
         assert [cell.value for cell in sheet[1]] == [c.name(locale) for c in columns]
-        table = sheet.tables[spec.table_name]
+        table = sheet.tables[spec.table_name_in(locale)]
         assert table.ref == f"A1:{column_letter(len(columns) - 1)}2"
         assert table.autoFilter is not None and table.autoFilter.ref == table.ref
         assert table.tableStyleInfo.name == template.TABLE_STYLE
@@ -504,7 +504,7 @@ def test_libreoffice_opens_the_template_and_keeps_the_dropdowns(tmp_path, locale
         schema.CLIENT_IDS_NAME,
     }
     assert all(not v.showDropDown for v in interactions.data_validations.dataValidation)
-    assert interactions.tables[schema.INTERACTIONS.table_name].ref == "A1:K2"
+    assert interactions.tables[schema.INTERACTIONS.table_name_in(locale)].ref == "A1:K2"
     next_date = letter(schema.INTERACTIONS, "next_date")
     assert interactions.column_dimensions[next_date].number_format.lower().replace("\\", "") == "dd.mm.yyyy"
     assert any("TODAY()" in r.formula[0] for cf in interactions.conditional_formatting for r in cf.rules)

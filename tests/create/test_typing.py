@@ -113,7 +113,7 @@ def test_interactions_show_the_client_beside_the_client_id_by_formula(tmp_path: 
     assert set(formulas) == {"=" + template.client_name_formula()}  # the same text on every row
     assert sheet[f"{col}2"].font.i  # grey italics: computed, not for typing
     # Excel fills the formula into every row the table grows by.
-    table = sheet.tables[schema.INTERACTIONS.table_name]
+    table = sheet.tables[schema.INTERACTIONS.table_name_in(locale)]
     calculated = [column.calculatedColumnFormula for column in table.tableColumns]
     assert [c.attr_text if c else None for c in calculated] == [
         template.client_name_formula() if c is name else None for c in schema.template_columns(schema.INTERACTIONS)

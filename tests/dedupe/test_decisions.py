@@ -23,6 +23,7 @@ from xlcrm.files.safe_save import SaveOptions
 from xlcrm.jobs.dedupe import dedupe_workbook
 from xlcrm.jobs.refresh import refresh_workbook
 from xlcrm.jobs.validate import validate_workbook
+from xlcrm.messages import render
 
 TODAY = "2026-11-23"
 TYPO = "обьединить"
@@ -107,6 +108,19 @@ def quoted(path: Path, ref: str) -> str:
 
 def accepted(locale: str) -> str:
     return f"{schema.MERGE_DECISION.name(locale)} or {schema.KEEP_APART.name(locale)}"
+
+
+def not_understood(locale: str, outcome: str) -> str:
+    """The unknown-decision finding as the workbook's Problems sheet writes it, ``outcome`` in English ("stays open for
+    review", "stays kept apart")."""
+    pair = "C000004 / C000005"
+    if locale == "en":
+        return f"Decision not understood: type {accepted(locale)}; until then the pair {pair} {outcome}"
+    russian = {"stays open for review": "остаётся на проверке", "stays kept apart": "по-прежнему не объединяется"}
+    return (
+        "значение в столбце «Решение» не распознано: введите «объединить» или «не объединять»; до тех пор пара "
+        f"{pair} {russian[outcome]}"
+    )
 
 
 # --- the dropdown ---------------------------------------------------------------------------------
@@ -201,7 +215,7 @@ def test_mistyped_decision_is_kept_reported_and_the_pair_stays_open(book: Path) 
                 schema.DUPLICATES.name(locale),
                 quoted(book, ref),
                 TYPO,
-                message + " for review",
+                not_understood(locale, "stays open for review"),
                 "unknown-decision",
             ]
         ]
@@ -272,8 +286,6 @@ def test_mistyped_decision_in_the_kept_apart_table_keeps_the_pair_apart(book: Pa
         assert not result.review and not result.merges and result.kept_apart == 1  # still kept apart
         [finding] = result.unknown_decisions
         assert finding.cell == quoted(book, kept) and finding.value == TYPO
-        assert finding.message == (
-            f"Decision not understood: type {accepted(locale)}; until then the pair C000004 / C000005 stays kept apart"
-        )
+        assert render(finding.message, locale) == not_understood(locale, "stays kept apart")
         assert decision_cell(book, PAIR, table=1) == kept and duplicates_value(book, kept) == TYPO
     assert [f.cell for f in validate_workbook(book).findings] == [quoted(book, kept)]

@@ -594,7 +594,7 @@ def type_later(book: Book, path: Path, clients_left: int) -> None:
 
 def add_total_row(clients: openpyxl.worksheet.worksheet.Worksheet, locale: str, rows: int, formula: bool) -> None:
     """The Clients table gets Excel's Total Row below the clients: a label and, maybe, a SUBTOTAL of Rating."""
-    table = clients.tables[schema.CLIENTS.table_name]
+    table = clients.tables[schema.CLIENTS.table_name_in(locale)]
     table._initialise_columns()
     total = row_of(rows)
     table.ref = f"A1:P{total}"
@@ -605,7 +605,7 @@ def add_total_row(clients: openpyxl.worksheet.worksheet.Worksheet, locale: str, 
     if formula:
         rating = schema.CLIENTS.column("rating").name(locale)
         table.tableColumns[12].totalsRowFunction = "sum"
-        clients[f"{RATING}{total}"] = f"=SUBTOTAL(109,{schema.CLIENTS.table_name}[{rating}])"
+        clients[f"{RATING}{total}"] = f"=SUBTOTAL(109,{schema.CLIENTS.table_name_in(locale)}[{rating}])"
 
 
 # --- what every reference means, read back with openpyxl ---------------------------------------------------

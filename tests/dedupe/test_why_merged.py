@@ -17,6 +17,7 @@ from xlcrm.cli.main import cli
 from xlcrm.dedupe.merge_log import read_merge_log, read_sheet_rows
 from xlcrm.files.safe_save import SaveOptions
 from xlcrm.jobs.dedupe import dedupe_workbook, unmerge_workbook
+from xlcrm.messages import speaking
 
 TODAY = "2026-11-23"
 
@@ -39,12 +40,22 @@ def why(path: Path) -> str:
     return schema.dedupe_label("why_merged", locale_of(path))
 
 
+# The reasons of the pair merged without asking (Romashka typed twice), and of the pair merged by its Decision, as
+# the Merge log of a workbook in each language keeps them.
+ROMASHKA = {"en": "same phone +79161234567", "ru": "тот же телефон +79161234567"}
+CHOSEN = {
+    "en": "you chose merge in Decision on ▸ Duplicates (same name; same company name; same city)",
+    "ru": "вы выбрали «объединить» в столбце «Решение» на листе «▸ Дубли» (то же имя; то же название компании; тот же "
+    "город)",
+}
+
+
 def test_merge_log_says_why_as_the_command_said(book: Path) -> None:
     locale = locale_of(book)
     result = run("dedupe", str(book))
     assert result.exit_code == 0, result.output
-    reason = printed_reasons(result.output)["M0001"]
-    assert reason.startswith("same phone +79161234567")
+    printed = printed_reasons(result.output)["M0001"]
+    assert printed.startswith((ROMASHKA["en"], ROMASHKA["ru"]))  # in the language of the run
     rows = log_table(book)
     header = list(rows[0])
     assert header[:6] == [
@@ -52,16 +63,30 @@ def test_merge_log_says_why_as_the_command_said(book: Path) -> None:
     ]
     role = schema.dedupe_label("role", locale)
     roles = {value.name(locale): value.key for value in schema.MERGE_ROLES}
-    assert {roles[str(row[role])]: row[why(book)] for row in rows} == {
-        "survivor": reason,
-        "merged": reason,
-        "repointed": "",
-    }
+    logged = {roles[str(row[role])]: row[why(book)] for row in rows}
+    reason = logged["survivor"]
+    assert logged == {"survivor": reason, "merged": reason, "repointed": ""}
+    # In the workbook's language: the same reasons as printed, word for word when the run speaks it.
+    assert str(reason).startswith(ROMASHKA[locale])
+    assert reason.count(";") == printed.count(";")
+    if printed.startswith(ROMASHKA[locale]):
+        assert reason == printed
     assert [entry.why for entry in read_merge_log(read_sheet_rows(book, schema.MERGE_LOG)).entries] == [
         reason,
         reason,
         "",
     ]
+
+
+def test_the_reasons_are_printed_in_the_language_of_the_run_and_logged_in_the_workbooks(book: Path) -> None:
+    locale = locale_of(book)
+    with speaking("ru"):
+        result = dedupe_workbook(book, save=SaveOptions(keep_backups=0))
+        printed = result.to_dict()["merges"][0]["why_merged"]
+    assert printed.startswith("тот же телефон +79161234567; то же имя; то же название компании")
+    survivor = read_merge_log(read_sheet_rows(book, schema.MERGE_LOG)).entries[0]
+    assert survivor.why.startswith(ROMASHKA[locale])
+    assert (survivor.why == printed) is (locale == "ru")
 
 
 def test_a_merge_chosen_in_decision_says_so_in_output_and_log(book: Path) -> None:
@@ -70,12 +95,12 @@ def test_a_merge_chosen_in_decision_says_so_in_output_and_log(book: Path) -> Non
     type_into(book, decision_cell(book, PAIR), schema.MERGE_DECISION.name(locale))
     result = run("refresh", str(book), "--today", TODAY)
     assert result.exit_code == 0, result.output
-    expected = (
-        f"you chose merge in Decision on {schema.DUPLICATES.name(locale)} (same name; same company name; same city)"
-    )
-    assert f"  C000004 <- C000005 ({expected})" in result.output.splitlines()
+    duplicates = schema.DUPLICATES.name(locale)
+    # Printed in the language of the run (the Duplicates sheet named as the workbook names it).
+    printed = {f"you chose merge in Decision on {duplicates} (same name; same company name; same city)", CHOSEN[locale]}
+    assert any(line.endswith(f"C000005 ({text})") for line in result.output.splitlines() for text in printed)
     second = [row for row in log_table(book) if row[schema.dedupe_label("merge_id", locale)] == "M0002"]
-    assert [row[why(book)] for row in second] == [expected, expected]
+    assert [row[why(book)] for row in second] == [CHOSEN[locale], CHOSEN[locale]]
 
 
 def _as_written_before_why_merged(path: Path) -> None:

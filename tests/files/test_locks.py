@@ -192,7 +192,7 @@ def test_a_lock_three_days_old_still_refuses(book: Path, lock_name: str) -> None
     with pytest.raises(WorkbookLocked, match="is open in .* by Ivan Petrov"):
         check_not_locked(book)
     lock = check_not_locked(book, ignore_lock=True)  # the explicit way past it
-    assert lock is not None and lock_warning(book, lock) == (
+    assert lock is not None and str(lock_warning(book, lock)) == (
         f"{book} has a {lock.kind} lock by {lock.holder} since {lock.since_text} ({lock_name}); "
         "writing anyway because --ignore-lock was given"
     )
@@ -202,7 +202,7 @@ def test_ignore_lock_lets_a_fresh_lock_through(book: Path) -> None:
     put_lock(book.parent / ".~lock.clients.xlsx#", libreoffice_lock("Ivan Petrov"))
     lock = check_not_locked(book, ignore_lock=True)
     assert lock is not None
-    assert lock_warning(book, lock).endswith("writing anyway because --ignore-lock was given")
+    assert str(lock_warning(book, lock)).endswith("writing anyway because --ignore-lock was given")
 
 
 def test_lock_of_another_workbook_does_not_count(book: Path) -> None:

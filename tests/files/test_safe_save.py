@@ -302,7 +302,7 @@ def test_lock_let_through_is_reported(book: Path, age: dt.timedelta) -> None:
     write_libreoffice_lock(book, age=age)
     result = replace_workbook(book, set_version(book, 1), stamp=FileStamp.of(book), ignore_lock=True)
     assert version(book) == 1
-    assert len(result.warnings) == 1 and result.warnings[0].endswith("--ignore-lock was given")
+    assert len(result.warnings) == 1 and str(result.warnings[0]).endswith("--ignore-lock was given")
 
 
 def test_an_old_lock_still_refuses(book: Path) -> None:

@@ -20,6 +20,7 @@ from xlcrm.files.safe_save import SaveOptions
 from xlcrm.importing.importer import ADDED, MERGED, REVIEW, SKIPPED, UNCHANGED
 from xlcrm.importing.sources import read_source, sniff_delimiter
 from xlcrm.jobs.importing import import_rows
+from xlcrm.messages import render
 from xlcrm.xlsx.reader import read_workbook
 
 TODAY = dt.date(2026, 11, 23)
@@ -143,7 +144,7 @@ def test_cp1251_semicolon_csv_every_value_and_the_dedupe_rules(workbook: Path, t
         (5, REVIEW, "C000009"),
         (6, SKIPPED, ""),
     ]
-    assert "C000002" in result.records[3].detail
+    assert "C000002" in str(result.records[3].detail)
     assert {m["header"]: m["column"] for m in result.mapping} == {
         "ФИО": "Контактное лицо",
         "Компания": "Компания",
@@ -512,7 +513,7 @@ def test_mapping_file_overrides_the_automatic_choice(workbook: Path, tmp_path: P
 
     result = import_rows(source, workbook, mapping_file=mapping, today=TODAY)
 
-    assert [(m["header"], m["column"], m["origin"]) for m in result.mapping] == [
+    assert [(m["header"], m["column"], str(m["origin"])) for m in result.mapping] == [
         ("Клиент", "Контактное лицо", "auto"),
         ("Телефон офиса", "Телефон", "mapping file"),
         ("Телефон", None, "skipped by the mapping file"),
@@ -785,8 +786,9 @@ def test_a_merge_made_by_an_import_is_logged_and_can_be_undone(workbook: Path, t
     # The Merge log says why, as the command did: the source row and the reasons of its match.
     merged = next(record for record in imported.records if record.merge_id == "M0001")
     [survivor] = read_merge_log(read_sheet_rows(workbook, schema.MERGE_LOG)).entries
-    assert survivor.why == f"source row {merged.source_row}: {merged.detail}"
-    assert "same" in survivor.why
+    # In the workbook's language (Russian), the reasons of the match as the import gave them.
+    assert survivor.why == f"строка источника {merged.source_row}: {render(merged.detail, 'ru')}"
+    assert survivor.why.startswith("строка источника 2: тот же ИНН 3982597915; тот же телефон +79161234567; ")
 
     result = CliRunner().invoke(cli, ["unmerge", str(workbook), "M0001"])
 

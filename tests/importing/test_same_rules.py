@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -174,7 +175,9 @@ def import_outcome(outcome: str, detail: str, listed: list[tuple[object, ...]]) 
         return MERGE, detail
     if outcome == REVIEW:
         assert len(listed) == 1, f"one pair on ▸ Duplicates expected, found {listed}"
-        return LISTED, str(listed[0][3])
+        probably = re.fullmatch(r"probably C\d+ \(score \d+: (.*)\)", detail)
+        assert probably is not None, detail
+        return LISTED, probably.group(1)
     assert outcome == ADDED, (outcome, detail)
     return NEITHER, ""
 
@@ -191,7 +194,7 @@ def test_a_client_imported_meets_a_client_there_as_dedupe_meets_both(pair: Pair,
     imported = import_rows(source, target, today=TODAY, now=NOW)
 
     (record,) = imported.records
-    assert import_outcome(record.outcome, record.detail, pairs_for_review(target)) == deduped
+    assert import_outcome(record.outcome, str(record.detail), pairs_for_review(target)) == deduped
     assert deduped[0] == pair.expected
     assert pair.because in deduped[1]
     # The same Clients sheet: the second client merged into the first as dedupe merges it, or both kept.
@@ -240,7 +243,7 @@ def test_a_record_certain_of_two_clients_kept_apart_joins_one_of_them_whichever_
         ("C000002", ["C000003"])
     ]
     assert [(r.outcome, r.client_id) for r in imported.records] == [(MERGED, "C000002")]
-    assert imported.records[0].detail.endswith("; also like C000001: left to xlcrm dedupe")
+    assert str(imported.records[0].detail).endswith("; also like C000001: left to xlcrm dedupe")
     assert clients_sheet(target) == clients_sheet(three)
     assert [row[0] for row in clients_sheet(target)[1:]] == ["C000001", "C000002"]
 

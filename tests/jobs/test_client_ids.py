@@ -26,6 +26,7 @@ from xlcrm.jobs.dedupe import dedupe_workbook
 from xlcrm.jobs.importing import import_rows
 from xlcrm.jobs.refresh import refresh_workbook
 from xlcrm.jobs.validate import validate_workbook
+from xlcrm.messages import render
 
 TODAY = dt.date(2026, 11, 23)
 NO_BACKUPS = SaveOptions(keep_backups=0)
@@ -302,8 +303,15 @@ def test_a_repeated_id_counts_for_neither_row_and_is_named_once_with_both_cells(
         "row has its own, xlcrm leaves the computed columns of these rows blank and counts them in no report; clear "
         "the ID клиента of a row added by mistake and the next refresh gives it a new one"
     )
+    # The Problems sheet of a Russian workbook says it in Russian; the terminal in the run's language.
+    russian = (
+        "ID клиента C000001 встречается в строках 2 и 7 (Клиенты!A2, Клиенты!A7); у каждого клиента должен быть "
+        "свой ID. Пока у каждой строки нет своего, xlcrm оставляет вычисляемые столбцы этих строк пустыми и не "
+        "учитывает их в отчётах; очистите ID клиента в строке, добавленной по ошибке, и при следующем обновлении "
+        "она получит новый"
+    )
     assert [row[:5] for row in problems(path)] == [
-        [schema.label("error", "ru"), CLIENTS_RU, f"{CLIENTS_RU}!A7", "C000001", message]
+        [schema.label("error", "ru"), CLIENTS_RU, f"{CLIENTS_RU}!A7", "C000001", russian]
     ]
     # Counted nowhere: not on the Dashboard, not in the agenda, not on ABC.
     assert dashboard_clients(path) == 2
@@ -534,13 +542,17 @@ def test_a_row_with_neither_name_nor_company_gets_no_id_and_counts_nowhere(tmp_p
         assert computed(path, row) == dict.fromkeys(COMPUTED)
     assert dedupe_workbook(path, save=NO_BACKUPS).assigned_ids == ()
 
-    findings = {(f.cell, f.code.value): f.message for f in validate_workbook(path, TODAY).findings}
+    # In the workbook's language, as its Problems sheet writes them.
+    findings = {(f.cell, f.code.value): render(f.message, "ru") for f in validate_workbook(path, TODAY).findings}
     for row in (8, 9, 10):
         assert findings[(f"{CLIENTS_RU}!A{row}", "blank-client-id")] == (
-            "blank ID клиента; once its Контактное лицо or Компания is filled, the next refresh, dedupe or import "
-            "gives this row the next free ID клиента and saves it with the rest"
+            "не заполнен ID клиента; когда в строке будет заполнено поле Контактное лицо или Компания, при следующем "
+            "запуске xlcrm refresh, dedupe или import строка получит следующий свободный ID клиента, и он "
+            "сохранится вместе с остальными изменениями"
         )
-        assert findings[(f"{CLIENTS_RU}!B{row}", "missing-value")].startswith("neither Контактное лицо nor Компания")
+        assert findings[(f"{CLIENTS_RU}!B{row}", "missing-value")].startswith(
+            "не заполнены ни Контактное лицо, ни Компания"
+        )
 
 
 def test_one_short_id_typed_by_hand_does_not_unpad_the_new_ones(tmp_path: Path) -> None:

@@ -118,10 +118,11 @@ def test_demo_shows_its_steps_on_a_terminal(tmp_path: Path) -> None:
         ["demo", str(path), "--clients", "50", "--today", "2026-11-23"], tmp_path
     )
     assert code == 0, stdout + terminal
-    for step in ("generating 50 clients and their history…", "building the workbook…", "saving the workbook…"):
+    # a Russian demo: the steps speak its language
+    for step in ("создание 50 клиентов с историей…", "сборка книги…", "сохранение книги…"):
         assert step in terminal
     assert terminal.endswith("\r\x1b[K")
-    assert stdout.startswith(f"Created {path}: 50 clients") and "\x1b" not in stdout
+    assert stdout.startswith(f"Создан файл {path}: 50 клиентов") and "\x1b" not in stdout
 
 
 def test_a_log_of_finished_steps_on_any_stream() -> None:

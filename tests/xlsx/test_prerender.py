@@ -195,7 +195,7 @@ def test_a_sheet_written_ahead_that_never_mentions_the_moving_one_is_not_read_ag
     monkeypatch.setattr(
         user_sheet.UserSheetEdit,
         "_check_formulas_in",
-        lambda self, scan: (scanned.append(scan.what), check(self, scan)),
+        lambda self, scan: (scanned.append(str(scan.what)), check(self, scan)),
     )
     with EditPrewriting(source, edits[1:], child_process.Child(prerender.__name__), [clients]) as prewritten:
         if mentioned:

@@ -26,6 +26,7 @@ import numpy as np
 
 from xlcrm import schema
 from xlcrm.checks.normalize import as_text
+from xlcrm.messages import Message, Text, t
 from xlcrm.xlsx.package import rows_with_formula
 from xlcrm.xlsx.reader import SheetData, WorkbookData
 from xlcrm.xlsx.refs import column_index
@@ -126,16 +127,29 @@ class AssignedId:
     client: str  # the row's name and company as typed, so a person knows which row it is
     merged_into: str | None = None  # the ClientID of the client this new one is merged into in the same run
 
-    def text(self, *, with_sheet: bool = False) -> str:
+    def text(self, *, with_sheet: bool = False) -> Message:
         """``C000301 to row 302 (Иванов Иван, ООО «Ромашка»)``, ``… to row 302 of Клиенты (…)`` ``with_sheet``; a
         client merged away in the same run is ``C000301 to a new row (…) merged into C000007``, or ``… to row 302
         (…), to be merged into C000007`` while its row is still there (a dry run)."""
-        sheet = f" of {self.sheet}" if with_sheet else ""
-        client = f" ({self.client})" if self.client else ""
+        sheet: Text = t(" of {sheet_name}", sheet_name=self.sheet) if with_sheet else ""
+        client: Text = t(" ({client})", client=self.client) if self.client else ""
         if self.row is None:
-            return f"{self.client_id} to a new row{sheet}{client} merged into {self.merged_into}"
-        merged = f", to be merged into {self.merged_into}" if self.merged_into else ""
-        return f"{self.client_id} to row {self.row}{sheet}{client}{merged}"
+            return t(
+                "{id} to a new row{sheet}{client} merged into {into}",
+                id=self.client_id,
+                sheet=sheet,
+                client=client,
+                into=self.merged_into,
+            )
+        merged: Text = t(", to be merged into {into}", into=self.merged_into) if self.merged_into else ""
+        return t(
+            "{id} to row {row}{sheet}{client}{merged}",
+            id=self.client_id,
+            row=self.row,
+            sheet=sheet,
+            client=client,
+            merged=merged,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The assignment as JSON-ready values, as ``--json`` prints it (``row`` and ``cell`` null for a row merged

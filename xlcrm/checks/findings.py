@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from enum import Enum
+
+from xlcrm.messages import Text
 
 
 class Severity(str, Enum):
@@ -46,11 +48,18 @@ class Finding:
     sheet: str  # the sheet's actual name in the workbook
     cell: str  # "Clients!D14", or "Clients" for a whole-sheet finding
     value: str  # the offending value as text ("" when there is none)
-    message: str  # plain words for a non-programmer
+    # Plain words for a non-programmer, rendered when shown: in the workbook's language on its Problems sheet, in
+    # the run's language on the terminal.
+    message: Text
 
     def to_dict(self) -> dict[str, str]:
-        """The finding as JSON-ready values (severity and code as their text)."""
-        data = asdict(self)
-        data["severity"] = self.severity.value
-        data["code"] = self.code.value
-        return data
+        """The finding as JSON-ready values: severity and code as their stable text, the message in the run's
+        language."""
+        return {
+            "severity": self.severity.value,
+            "code": self.code.value,
+            "sheet": self.sheet,
+            "cell": self.cell,
+            "value": self.value,
+            "message": str(self.message),
+        }

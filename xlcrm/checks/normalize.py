@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import phonenumbers
 from stdnum.ru import inn as stdnum_inn
 
+from xlcrm.messages import Message, t
+
 # Several numbers in one cell are separated by these (a comma inside a number is not expected).
 _PHONE_SPLIT = re.compile(r"[;,/\n]|\s{2,}|\s+(?:или|or)\s+", re.IGNORECASE)
 _EMAIL = re.compile(r"^[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+\.[^@\s<>(),;:\"]{2,}$")
@@ -232,7 +234,7 @@ def parse_emails(value: object) -> EmailResult:
 class InnResult:
     inn: str  # digits only, as typed (leading zeros restored when the cell held a number)
     valid: bool
-    problem: str = ""
+    problem: Message | None = None  # what is wrong, when not valid
 
 
 def parse_inn(value: object) -> InnResult:
@@ -241,11 +243,11 @@ def parse_inn(value: object) -> InnResult:
     if isinstance(value, (int, float)) and len(text) in (9, 11):
         text = "0" + text  # a number cell lost the leading zero
     if not text.isdigit():
-        return InnResult(text, False, "an INN has only digits")
+        return InnResult(text, False, t("an INN has only digits"))
     if len(text) not in (10, 12):
-        return InnResult(text, False, f"an INN has 10 or 12 digits, this has {len(text)}")
+        return InnResult(text, False, t("an INN has 10 or 12 digits, this has {count}", count=len(text)))
     if not stdnum_inn.is_valid(text):
-        return InnResult(text, False, "the check digit is wrong (typo?)")
+        return InnResult(text, False, t("the check digit is wrong (typo?)"))
     return InnResult(text, True)
 
 

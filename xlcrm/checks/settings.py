@@ -18,6 +18,7 @@ import phonenumbers
 from xlcrm import schema
 from xlcrm.checks.findings import Code, Finding, Severity
 from xlcrm.checks.normalize import as_text, is_blank
+from xlcrm.messages import Message, t
 from xlcrm.xlsx.reader import SheetData, WorkbookData
 
 
@@ -81,7 +82,7 @@ def read_settings(data: WorkbookData) -> tuple[Settings, list[Finding]]:
     # Headers not on row 1 mean the sheet was not understood; validation reports that once.
     if sheet is not None and not data.misplaced_header(schema.SETTINGS.key):
         key_values = _key_values(sheet, findings)
-        _check_order_thresholds(sheet, key_values, findings)
+        _check_order_thresholds(sheet, key_values, data.locale, findings)
         chosen.update((key, value) for key, (value, _row) in key_values.items())
         for list_key, values in _lists(sheet).items():
             if values:
@@ -124,8 +125,10 @@ def _key_values(sheet: SheetData, findings: list[Finding]) -> dict[str, tuple[ob
                     sheet,
                     sheet.cell(column, row),
                     name,
-                    "not a setting xlcrm knows, so it is ignored; known settings: "
-                    + ", ".join(s.key for s in schema.SETTINGS_KEYS),
+                    t(
+                        "not a setting xlcrm knows, so it is ignored; known settings: {keys}",
+                        keys=[s.key for s in schema.SETTINGS_KEYS],
+                    ),
                 )
             )
             continue
@@ -136,7 +139,7 @@ def _key_values(sheet: SheetData, findings: list[Finding]) -> dict[str, tuple[ob
                     sheet,
                     sheet.cell(column, row),
                     name,
-                    f"{item.key} is set again; the value on row {seen[item.key]} is used",
+                    t("{key} is set again; the value on row {row} is used", key=item.key, row=seen[item.key]),
                 )
             )
             continue
@@ -144,14 +147,19 @@ def _key_values(sheet: SheetData, findings: list[Finding]) -> dict[str, tuple[ob
         if is_blank(raw):
             continue  # a blank value means "use the default", as the Description says
         value, problem = _parse_setting(item.key, raw)
-        if problem:
+        if problem is not None:
             findings.append(
                 _finding(
                     Severity.ERROR,
                     sheet,
                     sheet.cell("value", row),
                     raw,
-                    f"{item.key} {problem}; the default {item.default} is used until it is fixed",
+                    t(
+                        "{key} {problem}; the default {default} is used until it is fixed",
+                        key=item.key,
+                        problem=problem,
+                        default=item.default,
+                    ),
                 )
             )
         else:
@@ -159,17 +167,17 @@ def _key_values(sheet: SheetData, findings: list[Finding]) -> dict[str, tuple[ob
     return result
 
 
-def _parse_setting(key: str, raw: object) -> tuple[object, str]:
-    """(value, "") when usable, else (None, what is wrong)."""
+def _parse_setting(key: str, raw: object) -> tuple[object, Message | None]:
+    """(value, None) when usable, else (None, what is wrong)."""
     if key in _NUMERIC_KEYS:
         number = _whole_number(raw)
         if number is None or number < 1:
-            return None, "must be a whole number of 1 or more"
-        return number, ""
+            return None, t("must be a whole number of 1 or more")
+        return number, None
     region = as_text(raw).upper()
     if region not in phonenumbers.SUPPORTED_REGIONS:
-        return None, "must be a two-letter country code such as RU, KZ or BY"
-    return region, ""
+        return None, t("must be a two-letter country code such as RU, KZ or BY")
+    return region, None
 
 
 def _whole_number(raw: object) -> int | None:
@@ -182,7 +190,7 @@ def _whole_number(raw: object) -> int | None:
 
 
 def _check_order_thresholds(
-    sheet: SheetData, key_values: dict[str, tuple[object, int]], findings: list[Finding]
+    sheet: SheetData, key_values: dict[str, tuple[object, int]], locale: str, findings: list[Finding]
 ) -> None:
     """Blocks are checked top down, so a Regular threshold at or above Partner leaves block 5 empty.
 
@@ -202,8 +210,13 @@ def _check_order_thresholds(
                 sheet,
                 sheet.cell("value", row),
                 value,
-                f"regular_orders ({regular_value}) must be below partner_orders ({partner_value}), "
-                "otherwise no client is ever Regular",
+                t(
+                    "regular_orders ({regular}) must be below partner_orders ({partner}), otherwise no client is "
+                    "ever {block}",
+                    regular=regular_value,
+                    partner=partner_value,
+                    block=schema.REGULAR.name(locale),
+                ),
             )
         )
 
@@ -220,7 +233,9 @@ def _check_interaction_types(sheet: SheetData, locale: str, types: object, findi
     """Lifecycle counts orders and agreements by type; a custom list without them breaks the blocks."""
     if not isinstance(types, tuple):
         return
-    missing = [v for v in (schema.ORDER, schema.AGREEMENT) if not any(schema.match_list_value(t, (v,)) for t in types)]
+    missing = [
+        v for v in (schema.ORDER, schema.AGREEMENT) if not any(schema.match_list_value(item, (v,)) for item in types)
+    ]
     if missing:
         column = schema.LIST_SOURCES["interaction_types"].column
         findings.append(
@@ -229,9 +244,17 @@ def _check_interaction_types(sheet: SheetData, locale: str, types: object, findi
                 sheet,
                 sheet.cell(column.key, sheet.header_row),
                 column.name(locale),
-                "the list has no "
-                + " and no ".join(v.name(locale) for v in missing)
-                + "; lifecycle blocks count orders and agreements by these types",
+                t(
+                    "the list has no {type}; lifecycle blocks count orders and agreements by these types",
+                    type=missing[0].name(locale),
+                )
+                if len(missing) == 1
+                else t(
+                    "the list has no {first} and no {second}; lifecycle blocks count orders and agreements by these "
+                    "types",
+                    first=missing[0].name(locale),
+                    second=missing[1].name(locale),
+                ),
             )
         )
 
@@ -251,5 +274,5 @@ def _distinct(column: Iterable[object]) -> tuple[str, ...]:
     return tuple(result)
 
 
-def _finding(severity: Severity, sheet: SheetData, cell: str, value: object, message: str) -> Finding:
+def _finding(severity: Severity, sheet: SheetData, cell: str, value: object, message: Message) -> Finding:
     return Finding(severity, Code.BAD_SETTING, sheet.name, cell, as_text(value), message)

@@ -24,9 +24,10 @@ from xlcrm import schema
 from xlcrm.checks.findings import Code, Finding, Severity
 from xlcrm.checks.normalize import as_text, parse_amount, parse_date, parse_emails, parse_inn, parse_phones
 from xlcrm.checks.settings import Settings, builtin_list, read_settings
+from xlcrm.messages import Day, Message, Number, Text, t, tn
 from xlcrm.runtime import progress
 from xlcrm.schema import Column, Kind
-from xlcrm.xlsx.reader import SheetData, WorkbookData
+from xlcrm.xlsx.reader import HeaderClash, SheetData, WorkbookData
 from xlcrm.xlsx.refs import sheet_ref
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
@@ -35,20 +36,6 @@ ERROR, WARNING = Severity.ERROR, Severity.WARNING
 _STRICT_LISTS = frozenset({"interaction_types", "designations"})
 # How many list values a not-in-list message shows before "…".
 _SHOWN_CHOICES = 10
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 @dataclass(frozen=True)
@@ -57,20 +44,20 @@ class _Required:
 
     column_key: str
     severity: Severity
-    reason: str
+    reason: Message
 
 
 _REQUIRED_VALUES: dict[str, tuple[_Required, ...]] = {
     schema.INTERACTIONS.key: (
-        _Required("date", ERROR, "every interaction needs a date for lifecycle and reports"),
-        _Required("client_id", ERROR, "the interaction belongs to no client"),
-        _Required("type", ERROR, "lifecycle counts orders and agreements by type"),
+        _Required("date", ERROR, t("every interaction needs a date for lifecycle and reports")),
+        _Required("client_id", ERROR, t("the interaction belongs to no client")),
+        _Required("type", ERROR, t("lifecycle counts orders and agreements by type")),
     ),
     schema.CONTACTS.key: (
-        _Required("client_id", ERROR, "the contact person belongs to no client"),
-        _Required("name", WARNING, "who is this contact person?"),
+        _Required("client_id", ERROR, t("the contact person belongs to no client")),
+        _Required("name", WARNING, t("who is this contact person?")),
     ),
-    schema.SERVICES.key: (_Required("service", WARNING, "interactions refer to services by name"),),
+    schema.SERVICES.key: (_Required("service", WARNING, t("interactions refer to services by name")),),
 }
 # Sheets whose ClientID must name a client on the Clients sheet.
 _REFERENCING_SHEETS = (schema.CONTACTS.key, schema.INTERACTIONS.key)
@@ -112,7 +99,7 @@ class ValidationReport:
         }
 
 
-@progress.step("checking every cell")
+@progress.step(t("checking every cell"))
 def validate_data(data: WorkbookData, today: dt.date) -> ValidationReport:
     """Check a workbook already read; pure, so refresh can validate what it is about to change."""
     settings, findings = read_settings(data)
@@ -176,8 +163,9 @@ def _structure_findings(data: WorkbookData, spec: schema.Sheet) -> Iterator[Find
             name,
             name,
             "",
-            f"no sheet named {_either(spec.en, spec.ru, data.locale)}"
-            + ("; xlcrm cannot work without it" if spec.required else "; its checks are skipped"),
+            t("no sheet named {name}; xlcrm cannot work without it", name=_either(spec.en, spec.ru, data.locale))
+            if spec.required
+            else t("no sheet named {name}; its checks are skipped", name=_either(spec.en, spec.ru, data.locale)),
         )
         return
     if sheet.misplaced_header:
@@ -187,19 +175,21 @@ def _structure_findings(data: WorkbookData, spec: schema.Sheet) -> Iterator[Find
             sheet.name,
             sheet.name,
             "",
-            f"the headers are on row {sheet.misplaced_header}, not on row 1; delete the rows above them "
-            "so xlcrm can read this sheet",
+            t(
+                "the headers are on row {row}, not on row 1; delete the rows above them so xlcrm can read this sheet",
+                row=sheet.misplaced_header,
+            ),
         )
         return
     if not sheet.letters:
-        expected = ", ".join(c.name(data.locale) for c in spec.columns)
+        expected = [c.name(data.locale) for c in spec.columns]
         yield Finding(
             ERROR if spec.required else WARNING,
             Code.MISSING_COLUMN,
             sheet.name,
             sheet.name,
             "",
-            f"row 1 has none of the expected headers ({expected}); the sheet cannot be read",
+            t("row 1 has none of the expected headers ({expected}); the sheet cannot be read", expected=expected),
         )
         return
     for column in sheet.missing_columns:
@@ -211,8 +201,11 @@ def _structure_findings(data: WorkbookData, spec: schema.Sheet) -> Iterator[Find
             sheet.name,
             sheet.name,
             "",
-            f"no column {_either(column.en, column.ru, data.locale)} in row 1"
-            + ("; xlcrm needs it" if column.required else "; its checks are skipped"),
+            t("no column {name} in row 1; xlcrm needs it", name=_either(column.en, column.ru, data.locale))
+            if column.required
+            else t(
+                "no column {name} in row 1; its checks are skipped", name=_either(column.en, column.ru, data.locale)
+            ),
         )
     for clash in sheet.header_clashes:
         # xlcrm would read one of two columns it reads and writes and leave the other behind; a user's own
@@ -224,8 +217,11 @@ def _structure_findings(data: WorkbookData, spec: schema.Sheet) -> Iterator[Find
                 sheet.name,
                 f"{sheet_ref(sheet.name)}!{clash.second}1",
                 clash.header,
-                f"{clash.text(sheet.name)}; xlcrm cannot tell which one to use, so it "
-                "changes nothing until one is renamed or deleted",
+                t(
+                    "{first} and {second} both head {header}; xlcrm cannot tell which one to use, so it changes "
+                    "nothing until one is renamed or deleted",
+                    **_clash_cells(clash, sheet.name),
+                ),
             )
         else:
             yield Finding(
@@ -234,13 +230,27 @@ def _structure_findings(data: WorkbookData, spec: schema.Sheet) -> Iterator[Find
                 sheet.name,
                 f"{sheet_ref(sheet.name)}!{clash.second}1",
                 clash.header,
-                f"{clash.text(sheet.name)}; xlcrm carries both along as they are; rename one to tell them apart",
+                t(
+                    "{first} and {second} both head {header}; xlcrm carries both along as they are; rename one to "
+                    "tell them apart",
+                    **_clash_cells(clash, sheet.name),
+                ),
             )
 
 
-def _either(en: str, ru: str, locale: str) -> str:
+def _clash_cells(clash: HeaderClash, sheet_name: str) -> dict[str, str]:
+    """The two header cells of a clash and the header they share: ``Clients!E1``, ``Clients!K1``, ``Phone``."""
+    where = sheet_ref(sheet_name)
+    return {"first": f"{where}!{clash.first}1", "second": f"{where}!{clash.second}1", "header": clash.header}
+
+
+def _either(en: str, ru: str, locale: str) -> Text:
     first, other = (ru, en) if locale == "ru" else (en, ru)
-    return first if schema.fold(first) == schema.fold(other) else f"{first} (or {other})"
+    return (
+        first
+        if schema.fold(first) == schema.fold(other)
+        else t("{name} (or {other_name})", name=first, other_name=other)
+    )
 
 
 # --- ClientID and required cells -------------------------------------------------------
@@ -252,9 +262,9 @@ def _client_findings(clients: SheetData, locale: str) -> Iterator[Finding]:
         ids = clients.column_values("client_id")
         names = [key for key in ("name", "company") if clients.has(key)]
         named = clients.frame[names].notna().any(axis=1)
+        name, company = (clients.spec.column(key).name(locale) for key in ("name", "company"))
         for row in ids.index[ids.isna()]:
             # Only a row that names a client gets an ID: a stray value (a manager filled down) is no client.
-            when = "" if named[row] else f"once its {_name_or_company(clients, locale)} is filled, "
             yield _finding(
                 WARNING,
                 Code.BLANK_CLIENT_ID,
@@ -262,19 +272,36 @@ def _client_findings(clients: SheetData, locale: str) -> Iterator[Finding]:
                 "client_id",
                 row,
                 None,
-                f"blank {header}; {when}the next refresh, dedupe or import gives this row the next free {header} "
-                "and saves it with the rest",
+                t(
+                    "blank {header}; the next refresh, dedupe or import gives this row the next free {header} and "
+                    "saves it with the rest",
+                    header=header,
+                )
+                if named[row]
+                else t(
+                    "blank {header}; once its {name} or {company} is filled, the next refresh, dedupe or import "
+                    "gives this row the next free {header} and saves it with the rest",
+                    header=header,
+                    name=name,
+                    company=company,
+                ),
             )
         texts = _texts(clients, "client_id")
         repeated = texts[texts.duplicated(keep=False)]
         # One finding per repeated ID, on its second row (the one that repeats it), naming the rows that have it.
         for text, rows in repeated.groupby(repeated, sort=False).groups.items():
             numbers = sorted(cast(int, row) for row in rows)  # the frame's index is Excel row numbers
-            cells = ", ".join(clients.cell("client_id", row) for row in numbers[:NAMED_REPEATS])
+            cells = [clients.cell("client_id", row) for row in numbers[:NAMED_REPEATS]]
+            where: Message
             if len(numbers) <= NAMED_REPEATS:
-                where = f"rows {_and_list(numbers)} ({cells})"
+                where = t("on rows {rows} ({cells})", rows=_and_list(numbers), cells=cells)
             else:
-                where = f"{len(numbers):,} rows ({cells} … and {len(numbers) - NAMED_REPEATS:,} more)"
+                where = t(
+                    "{rows} ({cells} … and {more} more)",
+                    rows=tn("on {count} row", "on {count} rows", len(numbers)),
+                    cells=cells,
+                    more=Number(len(numbers) - NAMED_REPEATS),
+                )
             yield _finding(
                 ERROR,
                 Code.DUPLICATE_CLIENT_ID,
@@ -282,15 +309,20 @@ def _client_findings(clients: SheetData, locale: str) -> Iterator[Finding]:
                 "client_id",
                 numbers[1],
                 text,
-                f"{header} {text} is on {where}; every client needs its own ID. Until "
-                "each row has its own, xlcrm leaves the computed columns of these rows blank and counts them in no "
-                f"report; clear the {header} of a row added by mistake and the next refresh gives it a new one",
+                t(
+                    "{header} {id} is {where}; every client needs its own ID. Until each row has its own, xlcrm "
+                    "leaves the computed columns of these rows blank and counts them in no report; clear the "
+                    "{header} of a row added by mistake and the next refresh gives it a new one",
+                    header=header,
+                    id=text,
+                    where=where,
+                ),
             )
     # A client may be a person or a company, but one of the two must be there to know who it is.
     names = [key for key in ("name", "company") if clients.has(key)]
     if names:
         anonymous = clients.frame[names].isna().all(axis=1)
-        wanted = " nor ".join(clients.spec.column(key).name(locale) for key in ("name", "company"))
+        name, company = (clients.spec.column(key).name(locale) for key in ("name", "company"))
         for row in clients.frame.index[anonymous]:
             yield _finding(
                 WARNING,
@@ -299,7 +331,11 @@ def _client_findings(clients: SheetData, locale: str) -> Iterator[Finding]:
                 names[0],
                 row,
                 None,
-                f"neither {wanted} is filled; add at least one so the client can be recognised",
+                t(
+                    "neither {name} nor {company} is filled; add at least one so the client can be recognised",
+                    name=name,
+                    company=company,
+                ),
             )
 
 
@@ -308,14 +344,9 @@ def _client_findings(clients: SheetData, locale: str) -> Iterator[Finding]:
 NAMED_REPEATS = 5
 
 
-def _name_or_company(clients: SheetData, locale: str) -> str:
-    """``Name or Company`` in the workbook's language."""
-    return " or ".join(clients.spec.column(key).name(locale) for key in ("name", "company"))
-
-
-def _and_list(numbers: list[int]) -> str:
+def _and_list(numbers: list[int]) -> Message:
     """``30 and 301``, ``30, 301 and 412``."""
-    return ", ".join(map(str, numbers[:-1])) + f" and {numbers[-1]}"
+    return t("{rows} and {last_row}", rows=numbers[:-1], last_row=numbers[-1])
 
 
 def _unknown_client_findings(
@@ -336,7 +367,7 @@ def _unknown_client_findings(
             "client_id",
             row,
             texts[code],
-            f"no client with {header} {texts[code]} on {clients.name}",
+            t("no client with {header} {id} on {sheet}", header=header, id=texts[code], sheet=clients.name),
         )
 
 
@@ -354,7 +385,7 @@ def _required_value_findings(sheet: SheetData, locale: str) -> Iterator[Finding]
                 required.column_key,
                 row,
                 None,
-                f"{header} is blank; {required.reason}",
+                t("{header} is blank; {reason}", header=header, reason=required.reason),
             )
 
 
@@ -365,7 +396,7 @@ def _required_value_findings(sheet: SheetData, locale: str) -> Iterator[Finding]
 class _Problem:
     severity: Severity
     code: Code
-    message: str
+    message: Message
 
 
 _CellCheck = Callable[[object], "_Problem | None"]
@@ -419,9 +450,8 @@ def _check_phone(value: object, region: str) -> _Problem | None:
     if result.valid:
         return None
     if not result.numbers:
-        return _Problem(ERROR, Code.BAD_PHONE, "not a valid phone number")
-    wrong = ", ".join(json.dumps(part, ensure_ascii=False) for part in result.invalid)
-    return _Problem(ERROR, Code.BAD_PHONE, f"{wrong} is not a valid phone number")
+        return _Problem(ERROR, Code.BAD_PHONE, t("not a valid phone number"))
+    return _Problem(ERROR, Code.BAD_PHONE, t("{wrong} is not a valid phone number", wrong=_quoted(result.invalid)))
 
 
 @lru_cache(maxsize=_KEPT_ANSWERS, typed=True)
@@ -430,66 +460,92 @@ def _check_email(value: object) -> _Problem | None:
     if result.valid:
         return None
     if not result.addresses:
-        return _Problem(ERROR, Code.BAD_EMAIL, "not a valid email address")
-    wrong = ", ".join(json.dumps(part, ensure_ascii=False) for part in result.invalid)
-    return _Problem(ERROR, Code.BAD_EMAIL, f"{wrong} is not a valid email address")
+        return _Problem(ERROR, Code.BAD_EMAIL, t("not a valid email address"))
+    return _Problem(ERROR, Code.BAD_EMAIL, t("{wrong} is not a valid email address", wrong=_quoted(result.invalid)))
+
+
+def _quoted(parts: tuple[str, ...]) -> list[Message]:
+    """The parts of a cell, each in quotes: ``"8 916", "abc"`` (in English as JSON writes them), «abc» in Russian."""
+    return [t('"{cell_part}"', cell_part=json.dumps(part, ensure_ascii=False)[1:-1]) for part in parts]
 
 
 @lru_cache(maxsize=_KEPT_ANSWERS, typed=True)
 def _check_inn(value: object) -> _Problem | None:
     result = parse_inn(value)
-    return None if result.valid else _Problem(ERROR, Code.BAD_INN, f"not a valid INN: {result.problem}")
+    return (
+        None if result.valid else _Problem(ERROR, Code.BAD_INN, t("not a valid INN: {problem}", problem=result.problem))
+    )
 
 
 def _check_date(value: object, future_before: dt.date | None) -> _Problem | None:
     result = parse_date(value)
     if result.date is None:
         if isinstance(value, dt.time):
-            return _Problem(ERROR, Code.BAD_DATE, "a time without a date")
+            return _Problem(ERROR, Code.BAD_DATE, t("a time without a date"))
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return _Problem(
-                ERROR, Code.BAD_DATE, "a number, not a date; if it should be a date, format the cell as Date"
+                ERROR, Code.BAD_DATE, t("a number, not a date; if it should be a date, format the cell as Date")
             )
-        return _Problem(ERROR, Code.BAD_DATE, "not a date")
+        return _Problem(ERROR, Code.BAD_DATE, t("not a date"))
     if future_before is not None and result.date > future_before:
-        return _Problem(ERROR, Code.FUTURE_BIRTHDAY, f"a birthday in the future (today is {future_before.isoformat()})")
+        return _Problem(
+            ERROR, Code.FUTURE_BIRTHDAY, t("a birthday in the future (today is {today})", today=_Today(future_before))
+        )
     if result.from_text:
         return _Problem(
             WARNING,
             Code.TEXT_DATE,
-            f"typed as text; read as {_spoken_date(result.date)} — retype it as a date so Excel can sort and filter it",
+            t(
+                "typed as text; read as {date} — retype it as a date so Excel can sort and filter it",
+                date=Day(result.date),
+            ),
         )
     return None
 
 
-def _spoken_date(day: dt.date) -> str:
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+@dataclass(frozen=True)
+class _Today(Day):
+    """Today's date as a finding states it: ``2026-11-23`` in English (as it always has), «23 ноября 2026» in
+    Russian."""
+
+    def render(self, language: str) -> str:
+        """The date as text in ``language``."""
+        return self.date.isoformat() if language == "en" else super().render(language)
 
 
-_NEVER_BELOW_ZERO = "a negative amount; amounts cannot be below zero"
-_RETURNS_ONLY = "a negative amount; only a Return may be below zero"
+_NEVER_BELOW_ZERO = t("a negative amount; amounts cannot be below zero")
+_RETURNS_ONLY = t("a negative amount; only a Return may be below zero")
 
 
-def _check_amount(value: object, below_zero: str) -> _Problem | None:
+def _check_amount(value: object, below_zero: Message) -> _Problem | None:
     """Whether the value is an amount of 0 or more; ``below_zero`` says why a negative one is wrong."""
     result = parse_amount(value)
     if result.amount is None:
-        return _Problem(ERROR, Code.BAD_AMOUNT, "not a number; type the amount as a number")
+        return _Problem(ERROR, Code.BAD_AMOUNT, t("not a number; type the amount as a number"))
     if result.amount < 0:
         return _Problem(ERROR, Code.NEGATIVE_AMOUNT, below_zero)
     if result.from_text:
         return _Problem(
             WARNING,
             Code.TEXT_AMOUNT,
-            f"typed as text; read as {_spoken_amount(result.amount)} — retype it as a number "
-            "so Excel includes it in sums",
+            t(
+                "typed as text; read as {amount} — retype it as a number so Excel includes it in sums",
+                amount=_Amount(result.amount, 0 if result.amount.is_integer() else 2),
+            ),
         )
     return None
 
 
-def _spoken_amount(amount: float) -> str:
-    text = f"{amount:,.0f}" if amount.is_integer() else f"{amount:,.2f}"
-    return text.replace(",", " ")
+@dataclass(frozen=True)
+class _Amount(Number):
+    """An amount as a finding states it: ``12 500.50`` in English (a space between thousands, as it always has
+    been), «12 500,50» in Russian."""
+
+    def render(self, language: str) -> str:
+        """The amount as text in ``language``."""
+        if language != "en":
+            return super().render(language)
+        return f"{self.value:,.{self.decimals or 0}f}".replace(",", " ")
 
 
 def _check_number(value: object) -> _Problem | None:
@@ -498,8 +554,8 @@ def _check_number(value: object) -> _Problem | None:
     try:
         float(as_text(value).replace(",", "."))
     except ValueError:
-        return _Problem(WARNING, Code.BAD_NUMBER, "not a number")
-    return _Problem(WARNING, Code.BAD_NUMBER, "typed as text; retype it as a number")
+        return _Problem(WARNING, Code.BAD_NUMBER, t("not a number"))
+    return _Problem(WARNING, Code.BAD_NUMBER, t("typed as text; retype it as a number"))
 
 
 def _list_check(column: Column, settings: Settings, locale: str) -> _CellCheck | None:
@@ -521,17 +577,22 @@ def _list_check(column: Column, settings: Settings, locale: str) -> _CellCheck |
     return check
 
 
-def _not_in_list_message(list_key: str, choices: tuple[str, ...], locale: str) -> str:
+def _not_in_list_message(list_key: str, choices: tuple[str, ...], locale: str) -> Message:
     builtin = schema.SETTINGS_LISTS.get(list_key) or schema.FIXED_LISTS.get(list_key)
     if builtin and choices == builtin_list(list_key):
         shown = [value.name(locale) for value in builtin]  # both languages pass; show the workbook's
     else:
         shown = list(choices)
-    listed = ", ".join(shown[:_SHOWN_CHOICES]) + (", …" if len(shown) > _SHOWN_CHOICES else "")
+    listed = shown[:_SHOWN_CHOICES] + (["…"] if len(shown) > _SHOWN_CHOICES else [])
     source = schema.LIST_SOURCES.get(list_key)
     if source is None:
-        return f"use one of: {listed}"
-    return f"not in the {source.column.name(locale)} list on sheet {source.sheet.name(locale)}: {listed}"
+        return t("use one of: {values}", values=listed)
+    return t(
+        "not in the {list} list on sheet {sheet}: {values}",
+        list=source.column.name(locale),
+        sheet=source.sheet.name(locale),
+        values=listed,
+    )
 
 
 # --- running checks over columns ---------------------------------------------------------
@@ -597,7 +658,7 @@ def _value_text(value: object) -> str:
 
 
 def _finding(
-    severity: Severity, code: Code, sheet: SheetData, column_key: str, row: int, value: object, message: str
+    severity: Severity, code: Code, sheet: SheetData, column_key: str, row: int, value: object, message: Message
 ) -> Finding:
     text = "" if value is None else _value_text(value)
     return Finding(severity, code, sheet.name, sheet.cell(column_key, int(row)), text, message)

@@ -13,6 +13,7 @@ from xlcrm import schema
 from xlcrm.cli.exit_codes import PLAIN_EPILOG
 from xlcrm.cli.options import Output, output_options, password_option, show, today_option, workbook_argument
 from xlcrm.jobs.agenda import AgendaResult, workbook_agenda
+from xlcrm.messages import current_language, t, tn
 from xlcrm.reports.agenda import Agenda, item_text
 
 
@@ -38,20 +39,29 @@ def agenda_command(
         xlcrm agenda clients.xlsx --manager "Anna" --ics anna.ics
     """
     result = workbook_agenda(path, today=today, manager=manager, ics=ics, password=password)
-    show(result, output, _describe, essential=lambda done: format_agenda(done.agenda))
+    show(
+        result,
+        output,
+        _describe,
+        essential=lambda done: format_agenda(done.agenda),
+        locale=result.agenda.locale,
+    )
 
 
 def _describe(result: AgendaResult) -> str:
     lines = [format_agenda(result.agenda)]
     if result.ics:
-        lines.append(f"Wrote {result.events} events to {result.ics}")
+        events = tn("{count} event", "{count} events", result.events)
+        lines.append(str(t("Wrote {events} to {path}", events=events, path=result.ics)))
     return "\n".join(lines)
 
 
 def format_agenda(agenda: Agenda) -> str:
-    """The agenda as terminal text: a block per manager, one line per item."""
+    """The agenda as terminal text: a block per manager, one line per item; the tasks named in the language the
+    command speaks."""
+    language = current_language()
     if agenda.items.empty:
-        return schema.label("no_tasks", agenda.locale)
+        return schema.label("no_tasks", language)
     lines: list[str] = []
     item: Any  # a row of AGENDA_COLUMNS; pandas-stubs gives its fields every scalar type at once
     for manager, items in agenda.items.groupby("manager", sort=False):
@@ -61,5 +71,5 @@ def format_agenda(agenda: Agenda) -> str:
             who = " ".join(part for part in (item.client_id, item_text(item.company) or item_text(item.client)) if part)
             details = f" — {item_text(item.details)}" if item_text(item.details) else ""
             phone = f" {item_text(item.phone)}" if item_text(item.phone) else ""
-            lines.append(f"  {when:10}  {schema.label('task_' + item.task, agenda.locale)}: {who}{phone}{details}")
+            lines.append(f"  {when:10}  {schema.label('task_' + item.task, language)}: {who}{phone}{details}")
     return "\n".join(lines)

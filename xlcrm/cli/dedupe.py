@@ -7,8 +7,16 @@ from pathlib import Path
 
 import click
 
+from xlcrm import schema
 from xlcrm.cli.exit_codes import SAVING_EPILOG
-from xlcrm.cli.formatting import ALL_ITEMS, SHOWN_ITEMS, assigned_id_lines, count, unknown_decision_lines
+from xlcrm.cli.formatting import (
+    ALL_ITEMS,
+    SHOWN_ITEMS,
+    assigned_id_lines,
+    more_line,
+    saved_lines,
+    unknown_decision_lines,
+)
 from xlcrm.cli.options import (
     Output,
     exit_if_errors_remain,
@@ -21,6 +29,7 @@ from xlcrm.cli.options import (
 )
 from xlcrm.files.safe_save import SaveOptions
 from xlcrm.jobs.dedupe import DedupeResult, dedupe_workbook
+from xlcrm.messages import Message, t, tn
 
 
 @click.command("dedupe", epilog=SAVING_EPILOG)
@@ -55,6 +64,7 @@ def dedupe_command(
         format_dedupe,
         essential=deduped_line,
         in_full=functools.partial(format_dedupe, shown=ALL_ITEMS),
+        locale=result.locale,
     )
     written = result.save.path if result.save is not None else path
     exit_if_errors_remain(strict, output, written, result.errors, dry_run=result.dry_run)
@@ -62,61 +72,92 @@ def dedupe_command(
 
 def deduped_line(result: DedupeResult) -> str:
     """The one line of --quiet: how many rows were merged and pairs listed for review."""
-    verb = "Would merge" if result.dry_run else "Merged"
-    return (
-        f"{result.path}: {verb} {count(result.merged_rows, 'duplicate row')} into "
-        f"{count(len(result.merges), 'client')}, {count(len(result.review), 'probable pair')} to review"
-    )
+    pairs = tn("{count} probable pair", "{count} probable pairs", len(result.review))
+    return str(t("{path}: {merged}, {pairs} to review", path=result.path, merged=_merged(result), pairs=pairs))
+
+
+def _merged(result: DedupeResult) -> Message:
+    """``Merged 3 duplicate rows into 2 clients``."""
+    rows = tn("{count} duplicate row", "{count} duplicate rows", result.merged_rows)
+    clients = tn("into {count} client", "into {count} clients", len(result.merges))
+    if result.dry_run:
+        return t("Would merge {rows} {clients}", rows=rows, clients=clients)
+    return t("Merged {rows} {clients}", rows=rows, clients=clients)
 
 
 def format_dedupe(result: DedupeResult, shown: int = SHOWN_ITEMS) -> str:
-    """The merges and the pairs to review, up to ``shown`` of each, then what was saved."""
-    lines = []
-    lines.append(f"{result.path}: {result.clients:,} clients, {result.candidate_pairs:,} candidate pairs compared")
+    """The merges and the pairs to review, up to ``shown`` of each, then what was saved; names of sheets, columns
+    and Decisions in the workbook's language, the rest in the language the command speaks."""
+    compared = t(
+        "{path}: {clients}, {pairs} compared",
+        path=result.path,
+        clients=tn("{count} client", "{count} clients", result.clients),
+        pairs=tn("{count} candidate pair", "{count} candidate pairs", result.candidate_pairs),
+    )
+    lines = [str(compared)]
     lines += assigned_id_lines(result.assigned_ids, dry_run=result.dry_run, shown=shown)
     if result.merges:
-        lines.append(
-            f"{'Would merge' if result.dry_run else 'Merged'} {count(result.merged_rows, 'duplicate row')} "
-            f"into {count(len(result.merges), 'client')}:"
-        )
+        lines.append(str(_merged(result)) + ":")
         for merge in result.merges[:shown]:
-            others = ", ".join(m["client_id"] or f"row {m['row']}" for m in merge["merged"])
-            lines.append(f"  {merge['merge_id']}: {merge['survivor']['client_id']} <- {others} ({merge['why_merged']})")
+            others = [m["client_id"] or str(t("row {row}", row=m["row"])) for m in merge["merged"]]
+            survivor = merge["survivor"]["client_id"]
+            lines.append(f"  {merge['merge_id']}: {survivor} <- {', '.join(others)} ({merge['why_merged']})")
         if len(result.merges) > shown:
-            lines.append(f"  … and {len(result.merges) - shown} more (see --verbose or --json)")
+            lines.append(more_line(len(result.merges) - shown))
     else:
-        lines.append("Nothing to merge: no certain duplicates")
+        lines.append(str(t("Nothing to merge: no certain duplicates")))
     if result.review:
-        lines.append(
-            f"{count(len(result.review), 'probable pair')} to review on the Duplicates sheet "
-            "(fill in Decision: merge / keep apart, then run xlcrm dedupe again):"
-        )
+        lines.append(str(_review_heading(result)))
         for pair in result.review[:shown]:
-            lines.append(f"  {' / '.join(pair['client_ids'])}: score {pair['score']}, {pair['reason']}")
+            ids = " / ".join(pair["client_ids"])
+            lines.append(
+                "  " + str(t("{ids}: score {score}, {reason}", ids=ids, score=pair["score"], reason=pair["reason"]))
+            )
         if len(result.review) > shown:
-            lines.append(f"  … and {len(result.review) - shown} more")
+            lines.append("  " + str(t("… and {more} more", more=len(result.review) - shown)))
     if result.kept_apart:
-        lines.append(f"{count(result.kept_apart, 'pair')} kept apart by your decisions")
+        pairs = tn("{count} pair", "{count} pairs", result.kept_apart)
+        lines.append(str(t("{pairs} kept apart by your decisions", pairs=pairs)))
     lines += unknown_decision_lines(result.unknown_decisions)
     if result.interaction_duplicates:
-        lines.append(
-            f"{count(len(result.interaction_duplicates), 'interaction')} entered more than once "
-            "(not deleted; listed on the Duplicates sheet):"
-        )
+        lines.append(str(_repeated_heading(result)))
         for item in result.interaction_duplicates[:shown]:
-            lines.append(
-                f"  rows {', '.join(map(str, item['rows']))}: {item['client_id']} {item['date'] or ''} "
-                f"{item['type']}".rstrip()
+            rows = [str(row) for row in item["rows"]]
+            line = t(
+                "rows {rows}: {client_id} {date} {type}",
+                rows=rows,
+                client_id=item["client_id"],
+                date=item["date"] or "",
+                type=item["type"],
             )
-    lines += [f"Note: {note}" for note in result.notes]
+            lines.append(("  " + str(line)).rstrip())
+    lines += [str(t("Note: {note}", note=note)) for note in result.notes]
     if result.dry_run:
-        lines.append("Dry run: the workbook was not changed")
+        lines.append(str(t("Dry run: the workbook was not changed")))
     elif result.save is not None:
-        lines.append(
-            f"Saved {result.save.path}"
-            + (f"; previous version kept as {result.save.backup}" if result.save.backup else "")
-        )
-        lines += [f"Warning: {warning}" for warning in result.save.warnings]
+        lines += saved_lines(result.save)
     else:
-        lines.append("No duplicates: the workbook was not changed")
+        lines.append(str(t("No duplicates: the workbook was not changed")))
     return "\n".join(lines)
+
+
+def _review_heading(result: DedupeResult) -> Message:
+    """The line before the pairs to review: where they are and what to do with them, named as in the workbook."""
+    return t(
+        "{pairs} to review on the {sheet} sheet (fill in {decision}: {merge} / {keep_apart}, then run xlcrm dedupe "
+        "again):",
+        pairs=tn("{count} probable pair", "{count} probable pairs", len(result.review)),
+        sheet=schema.DUPLICATES.name(result.locale).removeprefix(schema.REPORT_MARKER),
+        decision=schema.dedupe_label("decision", result.locale),
+        merge=schema.MERGE_DECISION.name(result.locale),
+        keep_apart=schema.KEEP_APART.name(result.locale),
+    )
+
+
+def _repeated_heading(result: DedupeResult) -> Message:
+    """The line before the interactions entered more than once."""
+    return t(
+        "{interactions} entered more than once (not deleted; listed on the {sheet} sheet):",
+        interactions=tn("{count} interaction", "{count} interactions", len(result.interaction_duplicates)),
+        sheet=schema.DUPLICATES.name(result.locale).removeprefix(schema.REPORT_MARKER),
+    )

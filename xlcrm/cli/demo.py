@@ -8,9 +8,10 @@ from pathlib import Path
 import click
 
 from xlcrm.cli.exit_codes import PLAIN_EPILOG
-from xlcrm.cli.formatting import count
+from xlcrm.cli.language import language_for
 from xlcrm.cli.options import Output, locale_option, output_options, show, today_option, workbook_argument
 from xlcrm.jobs.demo import DemoResult, create_demo
+from xlcrm.messages import speaking, t, tn
 
 
 @click.command("demo", epilog=PLAIN_EPILOG)
@@ -35,29 +36,56 @@ def demo_command(path: Path, clients: int, seed: int, locale: str, today: dt.dat
 
         xlcrm demo demo.xlsx --clients 500 --seed 7
     """
-    result = create_demo(path, clients=clients, seed=seed, locale=locale, today=today, force=force)
-    show(result, output, _describe, essential=_describe, in_full=_describe_in_full)
+    # The workbook's language is known from the start: the steps speak it too (an error, the run's without it).
+    with speaking(language_for(locale, remember=False)):
+        result = create_demo(path, clients=clients, seed=seed, locale=locale, today=today, force=force)
+    show(result, output, _describe, essential=_describe, in_full=_describe_in_full, locale=result.locale)
 
 
 def _describe(result: DemoResult) -> str:
-    return (
-        f"Created {result.path}: {result.clients} clients, {result.interactions} interactions, "
-        f"{count(len(result.planted_duplicates), 'planted duplicate')}, "
-        f"{count(len(result.probable_duplicates), 'planted probable duplicate')}, "
-        f"{count(len(result.planted_mistakes), 'planted mistake')}"
+    return str(
+        t(
+            "Created {path}: {clients}, {interactions}, {duplicates}, {probable}, {mistakes}",
+            path=result.path,
+            clients=tn("{count} client", "{count} clients", result.clients),
+            interactions=tn("{count} interaction", "{count} interactions", result.interactions),
+            duplicates=tn("{count} planted duplicate", "{count} planted duplicates", len(result.planted_duplicates)),
+            probable=tn(
+                "{count} planted probable duplicate",
+                "{count} planted probable duplicates",
+                len(result.probable_duplicates),
+            ),
+            mistakes=tn("{count} planted mistake", "{count} planted mistakes", len(result.planted_mistakes)),
+        )
     )
 
 
 def _describe_in_full(result: DemoResult) -> str:
     """The summary, then every planted duplicate, probable duplicate, look-alike pair and mistake."""
-    lines = [_describe(result), "Planted duplicates:"]
-    lines += [f"  {d.duplicate} duplicates {d.original}: {d.how}" for d in result.planted_duplicates]
+    lines = [_describe(result), str(t("Planted duplicates:"))]
+    lines += [
+        "  " + str(t("{duplicate} duplicates {original}: {how}", duplicate=d.duplicate, original=d.original, how=d.how))
+        for d in result.planted_duplicates
+    ]
     if result.probable_duplicates:
-        lines.append("Planted probable duplicates (dedupe lists them for your Decision, never merges them itself):")
-        lines += [f"  {d.duplicate} probably duplicates {d.original}: {d.how}" for d in result.probable_duplicates]
+        lines.append(
+            str(t("Planted probable duplicates (dedupe lists them for your Decision, never merges them itself):"))
+        )
+        lines += [
+            "  "
+            + str(
+                t(
+                    "{duplicate} probably duplicates {original}: {how}",
+                    duplicate=d.duplicate,
+                    original=d.original,
+                    how=d.how,
+                )
+            )
+            for d in result.probable_duplicates
+        ]
     if result.lookalikes:
-        lines.append("Look-alike clients that must stay apart:")
+        lines.append(str(t("Look-alike clients that must stay apart:")))
         lines += [f"  {pair.first} / {pair.second}: {pair.why}" for pair in result.lookalikes]
-    lines.append("Planted mistakes:")
+    lines.append(str(t("Planted mistakes:")))
     lines += [f"  {m.cell} {m.code.value} {m.value!r}: {m.note}" for m in result.planted_mistakes]
     return "\n".join(lines)

@@ -8,8 +8,10 @@ from pathlib import Path
 import click
 
 from xlcrm.cli.exit_codes import PLAIN_EPILOG
+from xlcrm.cli.formatting import warning_lines
 from xlcrm.cli.options import Output, output_options, password_option, show, today_option, workbook_argument
 from xlcrm.jobs import export
+from xlcrm.messages import t, tn
 
 
 @click.command("export", epilog=PLAIN_EPILOG)
@@ -78,21 +80,22 @@ def export_command(
         ignore_lock=ignore_lock,
         password=password,
     )
-    show(result, output, format_export, essential=written_lines)
+    show(result, output, format_export, essential=written_lines, locale=result.locale)
 
 
 def written_lines(result: export.ExportResult) -> str:
     """A line per file or database written: the tables and their rows, or the cells masked."""
     lines = []
     if result.database is not None:
-        lines.append(
-            f"Wrote {result.database.target}: "
-            + ", ".join(f"{table} {rows}" for table, rows in result.database.tables.items())
-        )
+        tables = [f"{table} {rows}" for table, rows in result.database.tables.items()]
+        lines.append(str(t("Wrote {target}: {tables}", target=result.database.target, tables=tables)))
     if result.anonymised is not None:
         copy = result.anonymised
-        masked = ", ".join(f"{cells} cells on {sheet}" for sheet, cells in copy.masked_cells.items()) or "no cells"
-        lines.append(f"Wrote the anonymised copy {copy.path}: masked {masked}")
+        masked = [
+            t("{cells} on {sheet}", cells=tn("{count} cell", "{count} cells", cells), sheet=sheet)
+            for sheet, cells in copy.masked_cells.items()
+        ] or t("no cells")
+        lines.append(str(t("Wrote the anonymised copy {path}: masked {masked}", path=copy.path, masked=masked)))
     return "\n".join(lines)
 
 
@@ -102,7 +105,7 @@ def format_export(result: export.ExportResult) -> str:
     if result.anonymised is not None:
         copy = result.anonymised
         if copy.left_out:
-            lines.append("Report sheets left out of the copy: " + ", ".join(copy.left_out))
+            lines.append(str(t("Report sheets left out of the copy: {sheets}", sheets=list(copy.left_out))))
         if copy.save is not None:
-            lines += [f"Warning: {warning}" for warning in copy.save.warnings]
+            lines += warning_lines(copy.save.warnings)
     return "\n".join(lines)

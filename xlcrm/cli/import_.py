@@ -13,7 +13,7 @@ import click
 
 from xlcrm import schema
 from xlcrm.cli.exit_codes import SAVING_EPILOG
-from xlcrm.cli.formatting import ALL_ITEMS, SHOWN_ITEMS, assigned_id_lines
+from xlcrm.cli.formatting import ALL_ITEMS, SHOWN_ITEMS, assigned_id_lines, more_line, saved_lines
 from xlcrm.cli.options import (
     Output,
     exit_if_errors_remain,
@@ -27,6 +27,7 @@ from xlcrm.cli.options import (
 from xlcrm.files.safe_save import SaveOptions
 from xlcrm.importing.importer import ADDED, MERGED, REVIEW, SKIPPED, UNCHANGED
 from xlcrm.jobs.importing import ImportResult, import_rows
+from xlcrm.messages import Number, t, tn
 
 
 @click.command("import", epilog=SAVING_EPILOG)
@@ -101,64 +102,101 @@ def import_command(
         format_import,
         essential=imported_line,
         in_full=functools.partial(format_import, shown=ALL_ITEMS),
+        locale=result.locale,
     )
     exit_if_errors_remain(strict, output, result.path, result.errors, dry_run=result.dry_run)
 
 
 def imported_line(result: ImportResult) -> str:
     """The line that counts what became of the records: added, merged, already there, skipped."""
-    verb = "Would add" if result.dry_run else "Added"
-    return (
-        f"{verb} {result.count(ADDED) + result.count(REVIEW)} rows, "
-        f"{'would merge' if result.dry_run else 'merged'} {result.count(MERGED)} into matching clients, "
-        f"{result.count(UNCHANGED)} already in the workbook, {result.count(SKIPPED)} skipped"
+    added = result.count(ADDED) + result.count(REVIEW)
+    merged = result.count(MERGED)
+    if result.dry_run:
+        added_text = tn("Would add {count} row", "Would add {count} rows", added)
+        merged_text = tn(
+            "would merge {count} into a matching client", "would merge {count} into matching clients", merged
+        )
+    else:
+        added_text = tn("Added {count} row", "Added {count} rows", added)
+        merged_text = tn("merged {count} into a matching client", "merged {count} into matching clients", merged)
+    line = t(
+        "{added}, {merged}, {unchanged}, {skipped}",
+        added=added_text,
+        merged=merged_text,
+        unchanged=t("{count} already in the workbook", count=Number(result.count(UNCHANGED))),
+        skipped=tn("{count} skipped", "{count} skipped", result.count(SKIPPED)),
     )
+    return str(line)
 
 
 def format_import(result: ImportResult, shown: int = SHOWN_ITEMS) -> str:
     """The mapping of the columns, what became of the records (up to ``shown`` of each kind), then what was
-    saved."""
-    lines = [f"Read {result.source} as {result.read_as}"]
-    lines.append(f"Columns for {result.sheet}:")
+    saved; names of sheets and columns in the workbook's language, the rest in the language the command speaks."""
+    lines = [str(t("Read {source} as {read_as}", source=result.source, read_as=result.read_as))]
+    lines.append(str(t("Columns for {sheet}:", sheet=result.sheet)))
     for item in result.mapping:
-        target = item["column"] or f"(not imported: {item['origin']})"
-        origin = " [mapping file]" if item["column"] and item["origin"] == "mapping file" else ""
+        target = item["column"] or str(t("(not imported: {why})", why=item["origin"]))
+        origin = " " + str(t("[mapping file]")) if item["column"] and item["origin"] == "mapping file" else ""
         lines.append(f"  {item['header']} -> {target}{origin}")
     lines.append(imported_line(result))
     lines += assigned_id_lines(result.assigned_ids, dry_run=result.dry_run, shown=shown)
     logged = [r for r in result.records if r.merge_id]
     if logged:
-        lines.append(
-            "Merged into clients already in the workbook (the Merge log keeps them as they were; "
-            "undo one with xlcrm unmerge PATH MERGE_ID):"
+        merge_log = schema.MERGE_LOG.name(result.locale).removeprefix(schema.REPORT_MARKER)
+        heading = t(
+            "Merged into clients already in the workbook (the {sheet} keeps them as they were; undo one with xlcrm "
+            "unmerge PATH MERGE_ID):",
+            sheet=merge_log,
         )
-        lines += [f"  source row {r.source_row}: {r.client_id}, {r.merge_id} ({r.detail})" for r in logged[:shown]]
+        lines.append(str(heading))
+        lines += [
+            "  "
+            + str(
+                t(
+                    "source row {row}: {client_id}, {merge_id} ({detail})",
+                    row=r.source_row,
+                    client_id=r.client_id,
+                    merge_id=r.merge_id,
+                    detail=r.detail,
+                )
+            )
+            for r in logged[:shown]
+        ]
     review = [r for r in result.records if r.outcome == REVIEW]
     if review:
-        lines.append(
-            f"{len(review)} new clients look like existing ones: the pairs are on the Duplicates sheet "
-            "for your Decision (xlcrm dedupe applies it):"
+        heading = t(
+            "{clients}: the pairs are on the {sheet} sheet for your {decision} (xlcrm dedupe applies it):",
+            clients=tn(
+                "{count} new client looks like an existing one",
+                "{count} new clients look like existing ones",
+                len(review),
+            ),
+            sheet=schema.DUPLICATES.name(result.locale).removeprefix(schema.REPORT_MARKER),
+            decision=schema.dedupe_label("decision", result.locale),
         )
-        lines += [f"  source row {r.source_row}: {r.client_id} {r.detail}" for r in review[:shown]]
+        lines.append(str(heading))
+        lines += [
+            "  "
+            + str(t("source row {row}: {client_id} {detail}", row=r.source_row, client_id=r.client_id, detail=r.detail))
+            for r in review[:shown]
+        ]
     skipped = [r for r in result.records if r.outcome == SKIPPED]
     if skipped:
-        lines.append("Skipped:")
+        lines.append(str(t("Skipped:")))
         lines += [
-            f"  source row {r.source_row}: {r.detail}" + (f" ({r.client_id})" if r.client_id else "")
+            "  "
+            + str(t("source row {row}: {detail}", row=r.source_row, detail=r.detail))
+            + (f" ({r.client_id})" if r.client_id else "")
             for r in skipped[:shown]
         ]
     for items in (logged, review, skipped):
         if len(items) > shown:
-            lines.append(f"  … and {len(items) - shown} more (see --verbose or --json)")
-    lines += [f"Note: {note}" for note in result.notes]
+            lines.append(more_line(len(items) - shown))
+    lines += [str(t("Note: {note}", note=note)) for note in result.notes]
     if result.dry_run:
-        lines.append("Dry run: the workbook was not changed")
+        lines.append(str(t("Dry run: the workbook was not changed")))
     elif result.save is None:
-        lines.append("Nothing to write: the workbook was not changed")
+        lines.append(str(t("Nothing to write: the workbook was not changed")))
     else:
-        lines.append(
-            f"Saved {result.save.path}"
-            + (f"; previous version kept as {result.save.backup}" if result.save.backup else "")
-        )
-        lines += [f"Warning: {warning}" for warning in result.save.warnings]
+        lines += saved_lines(result.save)
     return "\n".join(lines)

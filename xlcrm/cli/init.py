@@ -10,6 +10,7 @@ from xlcrm import schema
 from xlcrm.cli.exit_codes import PLAIN_EPILOG
 from xlcrm.cli.options import Output, locale_option, output_options, show, workbook_argument
 from xlcrm.jobs.init import InitResult, create_template
+from xlcrm.messages import t
 
 
 @click.command("init", epilog=PLAIN_EPILOG)
@@ -24,15 +25,18 @@ def init_command(path: Path, locale: str, force: bool, output: Output) -> None:
 
         xlcrm init clients.xlsx --locale ru
     """
-    show(create_template(path, locale=locale, force=force), output, _describe, essential=_created)
+    result = create_template(path, locale=locale, force=force)
+    show(result, output, _describe, essential=_created, locale=result.locale)
 
 
 def _created(result: InitResult) -> str:
-    return f"Created {result.path} ({result.locale}): sheets {', '.join(result.sheets)}"
+    return str(
+        t("Created {path} ({locale}): sheets {sheets}", path=result.path, locale=result.locale, sheets=result.sheets)
+    )
 
 
 def _describe(result: InitResult) -> str:
     lines = [_created(result)]
     if result.backup:
-        lines.append(f"The file it replaced is kept as {result.backup}")
+        lines.append(str(t("The file it replaced is kept as {backup}", backup=result.backup)))
     return "\n".join(lines)

@@ -4,7 +4,9 @@ Library errors (``XlcrmError``) become a one-line ``Error: …`` on stderr with
 the exit code ``xlcrm.cli.exit_codes`` gives them; nothing else a user sees is
 a traceback. Under ``--json`` every error, usage errors included, is instead
 one JSON object on stdout, ``{"error": message, "code": exit code}``, with the
-same exit code.
+same exit code. Everything is said in the language of ``--lang`` or the
+environment (:mod:`xlcrm.cli.language`); a command's result, and what follows
+it, in its workbook's language when neither names one.
 """
 
 from __future__ import annotations
@@ -20,15 +22,19 @@ import click
 from xlcrm import __version__
 from xlcrm.cli.commands_list import COMMANDS
 from xlcrm.cli.exit_codes import EXIT_INTERRUPTED, EXIT_WORKBOOK_ERRORS, exit_code_of
+from xlcrm.cli.language import language_for, note_lang_option, spoken_language
+from xlcrm.cli.usage_errors import say_usage_error, usage_error_text
 from xlcrm.errors import XlcrmError
+from xlcrm.messages import LANGUAGES, Text, current_language, speaking, t
+from xlcrm.messages.catalogue import SOURCE_LANGUAGE
 from xlcrm.runtime import progress
 from xlcrm.runtime.collector import collector_paused
 
 
-def one_line(message: str) -> str:
+def one_line(message: Text) -> str:
     """``message`` on one line: a line break it quotes from the workbook (in a formula, a cell) shows as ↵, so a
     batch job's log and a person both see one ``Error:`` line."""
-    return _LINE_BREAK.sub("↵", message)
+    return _LINE_BREAK.sub("↵", str(message))
 
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -42,32 +48,45 @@ class XlcrmGroup(click.Group):
         parsing of ``--json``."""
         given = args[: args.index("--")] if "--" in args else args
         ctx.meta[_JSON_ASKED] = "--json" in given
-        return super().parse_args(ctx, args)
+        try:
+            return super().parse_args(ctx, args)
+        except click.ClickException as exc:  # of the group's own options, before --lang is known
+            with speaking(language_for(None)):
+                _say_click_error(exc)
 
     def invoke(self, ctx: click.Context) -> Any:
         """What the command returns; xlcrm's own errors become one line on stderr and an exit code."""
+        note_lang_option(ctx, ctx.params.get("lang"))
+        with speaking(language_for(None)):  # until the command knows its workbook
+            return self._invoke(ctx)
+
+    def _invoke(self, ctx: click.Context) -> Any:
         try:
             # The command owns this process, so it may hold the collector off; the library never does.
             with collector_paused():
                 return super().invoke(ctx)
         except XlcrmError as exc:
-            _fail(ctx, one_line(str(exc)), exit_code_of(exc))
+            _fail(ctx, exc, exit_code_of(exc))
         except click.exceptions.Exit:
             raise
         except click.ClickException as exc:
-            if not ctx.meta.get(_JSON_ASKED):
-                raise  # click shows a usage error with the usage line and a hint at --help
-            _fail(ctx, one_line(exc.format_message()), exc.exit_code)
+            if ctx.meta.get(_JSON_ASKED):
+                _fail(ctx, usage_error_text(exc), exc.exit_code)
+            _say_click_error(exc)  # click's usage error: the usage line, a hint at --help, the error
         except click.Abort:
             raise
         except KeyboardInterrupt:
-            _fail(ctx, "interrupted; the workbook was not changed", EXIT_INTERRUPTED)
+            _fail(ctx, t("interrupted; the workbook was not changed"), EXIT_INTERRUPTED)
         except Exception as exc:  # a bug: still no traceback for the user, unless asked for
             if os.environ.get("XLCRM_DEBUG"):
                 raise
             _fail(
                 ctx,
-                f"unexpected failure ({type(exc).__name__}: {one_line(str(exc))}); set XLCRM_DEBUG=1 to see details",
+                t(
+                    "unexpected failure ({kind}: {detail}); set XLCRM_DEBUG=1 to see details",
+                    kind=type(exc).__name__,
+                    detail=one_line(str(exc)),
+                ),
                 EXIT_WORKBOOK_ERRORS,
             )
 
@@ -75,25 +94,46 @@ class XlcrmGroup(click.Group):
 _JSON_ASKED = "xlcrm.json"  # the key of ctx.meta saying --json was given
 
 
-def _fail(ctx: click.Context, message: str, code: int) -> NoReturn:
-    """Nothing; ends the command with exit ``code`` after saying ``message``: one ``Error:`` line on stderr, or under
-    --json ``{"error": message, "code": code}`` on stdout."""
-    if ctx.meta.get(_JSON_ASKED):
-        click.echo(json.dumps({"error": message, "code": code}, ensure_ascii=False))
-    else:
-        click.echo(f"Error: {message}", err=True)
+def _say_click_error(error: click.ClickException) -> NoReturn:
+    """Nothing; ends the command with click's own error, which click shows itself in English; in another language
+    xlcrm says it, and the command ends with click's exit code."""
+    if current_language() == SOURCE_LANGUAGE:
+        raise error
+    say_usage_error(error)
+    raise click.exceptions.Exit(error.exit_code)
+
+
+def _fail(ctx: click.Context, message: object, code: int) -> NoReturn:
+    """Nothing; ends the command with exit ``code`` after saying ``message`` (an error, or its text) on one line, in
+    the language the command speaks: one ``Error:`` line on stderr, or under --json ``{"error": message, "code":
+    code}`` on stdout."""
+    with speaking(spoken_language()):
+        text = one_line(str(message))
+        if ctx.meta.get(_JSON_ASKED):
+            click.echo(json.dumps({"error": text, "code": code}, ensure_ascii=False))
+        else:
+            click.echo(str(t("Error: {message}", message=text)), err=True)
     ctx.exit(code)
 
 
 @click.group(cls=XlcrmGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="xlcrm")
-def cli() -> None:
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default=None,
+    help="Language xlcrm prints in. Default: the one LANGUAGE, LC_ALL or LC_MESSAGES names, else the workbook's, "
+    "else the one LANG (on Windows: the user's language) names, else English.",
+)
+def cli(lang: str | None) -> None:
     """xlcrm: keep your client base in Excel and let xlcrm check and clean it.
 
     Every command takes the workbook path and never asks questions. It exits 0
     when it did what was asked (a saving command with --strict: and no errors
     remain), 1 when the workbook has errors (validate; --strict) or cannot be
     used, 2 on usage errors; each command's --help lists its codes.
+
+    --lang goes before the command: xlcrm --lang ru refresh clients.xlsx
     """
     progress.show_on(sys.stderr)  # long steps say what runs, when a person watches a terminal
 

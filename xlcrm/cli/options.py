@@ -5,7 +5,8 @@ A command that changes the workbook takes ``@save_options`` (it then gets one
 command that only reads takes ``@password_option``. The job opens a
 password-protected workbook itself. Every command takes ``@output_options``
 (``--json``, ``-q/--quiet``, ``-v/--verbose``; it then gets one ``output:
-Output``) and prints its result with :func:`show`.
+Output``) and prints its result with :func:`show`, in the language
+``--lang``, the environment or the workbook (its ``locale``) asks for.
 """
 
 from __future__ import annotations
@@ -25,9 +26,10 @@ import click
 
 from xlcrm import schema
 from xlcrm.cli.exit_codes import EXIT_WORKBOOK_ERRORS
-from xlcrm.cli.formatting import count
+from xlcrm.cli.language import language_for, spoken_language
 from xlcrm.files import encryption
 from xlcrm.files.safe_save import DEFAULT_KEEP_BACKUPS, SaveOptions
+from xlcrm.messages import speaking, t, tn
 from xlcrm.runtime import progress
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
@@ -71,7 +73,7 @@ def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(func)
     def with_output_options(*args: Any, as_json: bool, quiet: bool, verbose: bool, **kwargs: Any) -> Any:
         if quiet and verbose:
-            raise click.UsageError("--quiet and --verbose cannot be used together")
+            raise click.UsageError(str(t("--quiet and --verbose cannot be used together")))
         verbosity = Verbosity.QUIET if quiet else Verbosity.VERBOSE if verbose else Verbosity.NORMAL
         if as_json or verbosity is Verbosity.QUIET:
             progress.hide()  # the output is for a program, or only the result is wanted
@@ -102,7 +104,9 @@ def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
 def _say_time(verbosity: Verbosity, as_json: bool, started: float) -> None:
     """Nothing; with --verbose (and no --json), says on stderr how long the command took."""
     if verbosity is Verbosity.VERBOSE and not as_json:
-        click.echo(f"Finished in {time.monotonic() - started:.1f} s", err=True)
+        with speaking(spoken_language()):
+            seconds = progress.seconds(time.monotonic() - started)
+            click.echo(str(t("Finished in {seconds} s", seconds=seconds)), err=True)
 
 
 class DateParam(click.DateTime):
@@ -117,7 +121,12 @@ class DateParam(click.DateTime):
             return super().convert(value.strip() if isinstance(value, str) else value, param, ctx)
         except click.BadParameter:
             self.fail(
-                f"{value!r} is not a date; use YYYY-MM-DD or DD.MM.YYYY (e.g. 2026-11-23 or 23.11.2026)",
+                str(
+                    t(
+                        "{value} is not a date; use YYYY-MM-DD or DD.MM.YYYY (e.g. 2026-11-23 or 23.11.2026)",
+                        value=repr(value),
+                    )
+                ),
                 param,
                 ctx,
             )
@@ -199,17 +208,21 @@ def show(
     *,
     essential: Callable[[CommandResult], str],
     in_full: Callable[[CommandResult], str] | None = None,
+    locale: str | None = None,
 ) -> None:
     """Print ``result`` as JSON (``--json``), or as text: the ``essential`` line with --quiet, ``in_full`` (every
-    item; default ``describe``) with --verbose, else the lines ``describe`` makes of it."""
-    if output.as_json:
-        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2, default=str))
-    elif output.verbosity is Verbosity.QUIET:
-        click.echo(essential(result))
-    elif output.verbosity is Verbosity.VERBOSE:
-        click.echo((in_full or describe)(result))
-    else:
-        click.echo(describe(result))
+    item; default ``describe``) with --verbose, else the lines ``describe`` makes of it. The texts are in the
+    language chosen for a workbook in ``locale`` (the result's), JSON's keys and codes in English; so is whatever
+    the command says after."""
+    with speaking(language_for(locale)):
+        if output.as_json:
+            click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2, default=str))
+        elif output.verbosity is Verbosity.QUIET:
+            click.echo(essential(result))
+        elif output.verbosity is Verbosity.VERBOSE:
+            click.echo((in_full or describe)(result))
+        else:
+            click.echo(describe(result))
 
 
 def strict_option(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -232,17 +245,21 @@ def exit_if_errors_remain(
     the command did its work, and only ``xlcrm validate`` can tell."""
     if not strict or not errors:
         if strict and errors is None and not output.as_json:
-            click.echo(
-                f"Warning: the errors left in {path} could not be counted (--strict); xlcrm validate lists them",
-                err=True,
-            )
+            with speaking(spoken_language()):
+                warning = t(
+                    "Warning: the errors left in {path} could not be counted (--strict); xlcrm validate lists them",
+                    path=path,
+                )
+                click.echo(str(warning), err=True)
         return
     if not output.as_json:
-        verb = "would remain" if dry_run else "remains" if errors == 1 else "remain"
-        click.echo(
-            f"Error: {count(errors, 'error')} {verb} in {path} (--strict); xlcrm validate lists them",
-            err=True,
-        )
+        with speaking(spoken_language()):
+            if dry_run:
+                left = tn("{count} error would remain", "{count} errors would remain", errors)
+            else:
+                left = tn("{count} error remains", "{count} errors remain", errors)
+            line = t("Error: {errors} in {path} (--strict); xlcrm validate lists them", errors=left, path=path)
+            click.echo(str(line), err=True)
     sys.exit(EXIT_WORKBOOK_ERRORS)
 
 

@@ -10,7 +10,14 @@ import click
 
 from xlcrm import schema
 from xlcrm.cli.exit_codes import SAVING_EPILOG
-from xlcrm.cli.formatting import ALL_ITEMS, SHOWN_ITEMS, assigned_id_lines, count, unknown_decision_lines
+from xlcrm.cli.formatting import (
+    ALL_ITEMS,
+    SHOWN_ITEMS,
+    assigned_id_lines,
+    more_line,
+    unknown_decision_lines,
+    warning_lines,
+)
 from xlcrm.cli.options import (
     Output,
     exit_if_errors_remain,
@@ -24,6 +31,7 @@ from xlcrm.cli.options import (
 )
 from xlcrm.files.safe_save import SaveOptions
 from xlcrm.jobs import refresh
+from xlcrm.messages import Message, t, tn
 
 
 @click.command("refresh", epilog=SAVING_EPILOG)
@@ -61,72 +69,107 @@ def refresh_command(
         format_refresh,
         essential=refreshed_line,
         in_full=functools.partial(format_refresh, shown=ALL_ITEMS),
+        locale=result.locale,
     )
     exit_if_errors_remain(strict, output, result.path, result.errors, dry_run=result.dry_run)
 
 
 def refreshed_line(result: refresh.RefreshResult) -> str:
     """The one line of --quiet: the workbook, the day and the problems left."""
-    verb = "Would refresh" if result.dry_run else "Refreshed"
-    return (
-        f"{verb} {result.path} for {result.today:%d.%m.%Y}: {result.errors} errors and {result.warnings} warnings, "
-        f"listed on {schema.PROBLEMS.name(result.locale)}"
+    day = f"{result.today:%d.%m.%Y}"
+    left = _problems_left(result)
+    if result.dry_run:
+        return str(t("Would refresh {path} for {day}: {left}", path=result.path, day=day, left=left))
+    return str(t("Refreshed {path} for {day}: {left}", path=result.path, day=day, left=left))
+
+
+def _problems_left(result: refresh.RefreshResult) -> Message:
+    """``11 errors and 2 warnings, listed on ▸ Проблемы``."""
+    return t(
+        "{errors} and {warnings}, listed on {sheet}",
+        errors=tn("{count} error", "{count} errors", result.errors),
+        warnings=tn("{count} warning", "{count} warnings", result.warnings),
+        sheet=schema.PROBLEMS.name(result.locale),
     )
 
 
 def format_refresh(result: refresh.RefreshResult, shown: int = SHOWN_ITEMS) -> str:
-    """A few lines for the terminal: blocks, movement, sheets, problems; names in the workbook's language. The
-    merges are listed up to ``shown`` of them."""
-    locale = result.locale
-    verb = "Would refresh" if result.dry_run else "Refreshed"
-    lines = [f"{verb} {result.path} for {result.today:%d.%m.%Y}"]
-    lines.append("Blocks: " + ", ".join(f"{schema.block(n).label(locale)} {size}" for n, size in result.blocks.items()))
+    """A few lines for the terminal: blocks, movement, sheets, problems; names of sheets, columns and blocks in the
+    workbook's language, the rest in the language the command speaks. The merges are listed up to ``shown`` of
+    them."""
+    locale, dry_run = result.locale, result.dry_run
+    day = f"{result.today:%d.%m.%Y}"
+    refreshed = t("Would refresh {path} for {day}", path=result.path, day=day)
+    lines = [str(refreshed if dry_run else t("Refreshed {path} for {day}", path=result.path, day=day))]
+    blocks = [f"{schema.block(n).label(locale)} {size}" for n, size in result.blocks.items()]
+    lines.append(str(t("Blocks: {blocks}", blocks=blocks)))
     if result.migration.previous:
-        lines.append(
-            f"Since the refresh of {result.migration.previous:%d.%m.%Y}: "
-            f"{result.migration.moved} client{'' if result.migration.moved == 1 else 's'} changed block"
-        )
+        moved = tn("{count} client changed block", "{count} clients changed block", result.migration.moved)
+        since = f"{result.migration.previous:%d.%m.%Y}"
+        lines.append(str(t("Since the refresh of {day}: {moved}", day=since, moved=moved)))
     else:
-        lines.append("First refresh: block movement will show from the next one")
+        lines.append(str(t("First refresh: block movement will show from the next one")))
     if result.added_sheets:
-        lines.append(("Would add " if result.dry_run else "Added ") + ", ".join(result.added_sheets))
+        sheets = list(result.added_sheets)
+        lines.append(str(t("Would add {sheets}", sheets=sheets) if dry_run else t("Added {sheets}", sheets=sheets)))
     if result.replaced_sheets:
-        lines.append(("Would rebuild " if result.dry_run else "Rebuilt ") + ", ".join(result.replaced_sheets))
+        sheets = list(result.replaced_sheets)
+        rebuilt = t("Would rebuild {sheets}", sheets=sheets) if dry_run else t("Rebuilt {sheets}", sheets=sheets)
+        lines.append(str(rebuilt))
     if result.added_columns:
-        clients = schema.CLIENTS.name(locale)
-        lines.append(
-            ("Would add " if result.dry_run else "Added ") + f"columns to {clients}: " + ", ".join(result.added_columns)
-        )
-    lines += assigned_id_lines(result.assigned_ids, dry_run=result.dry_run, shown=shown)
+        clients, columns = schema.CLIENTS.name(locale), list(result.added_columns)
+        if dry_run:
+            added = t("Would add columns to {sheet}: {columns}", sheet=clients, columns=columns)
+        else:
+            added = t("Added columns to {sheet}: {columns}", sheet=clients, columns=columns)
+        lines.append(str(added))
+    lines += assigned_id_lines(result.assigned_ids, dry_run=dry_run, shown=shown)
     if result.filled_formulas:
-        interactions = schema.INTERACTIONS.name(locale)
-        client = schema.CLIENT_NAME.column.name(locale)
-        verb = "Would fill" if result.dry_run else "Filled"
-        lines.append(f"{verb} the {client} formula into {count(result.filled_formulas, 'row')} of {interactions}")
+        where = {
+            "column": schema.CLIENT_NAME.column.name(locale),
+            "rows": tn("{count} row", "{count} rows", result.filled_formulas),
+            "sheet": schema.INTERACTIONS.name(locale),
+        }
+        if dry_run:
+            filled = t("Would fill the {column} formula into {rows} of {sheet}", **where)
+        else:
+            filled = t("Filled the {column} formula into {rows} of {sheet}", **where)
+        lines.append(str(filled))
     if result.merged_clients:
-        merge_log = schema.MERGE_LOG.name(locale)
-        verb = "Would merge" if result.dry_run else "Merged"
-        lines.append(
-            f"{verb} {count(result.merged_clients, 'duplicate client')}"
-            f" into {'their survivors' if result.merged_clients > 1 else 'its survivor'}"
-            f" (undo with xlcrm unmerge; see {merge_log}):"
-        )
+        lines.append(str(_merged_heading(result)))
         lines.extend(
             f"  {merge.survivor} <- {', '.join(merge.merged)} ({merge.reason})" for merge in result.merges[:shown]
         )
         if len(result.merges) > shown:
-            lines.append(f"  … and {len(result.merges) - shown} more (see --verbose or --json)")
+            lines.append(more_line(len(result.merges) - shown))
     if result.review_pairs:
-        duplicates = schema.DUPLICATES.name(locale)
-        lines.append(
-            f"{count(result.review_pairs, 'probable duplicate pair')} to review on {duplicates}: "
-            "type merge or keep apart in Decision, the next refresh applies it"
+        pairs = tn("{count} probable duplicate pair", "{count} probable duplicate pairs", result.review_pairs)
+        review = t(
+            "{pairs} to review on {sheet}: type {merge} or {keep_apart} in {decision}, the next refresh applies it",
+            pairs=pairs,
+            sheet=schema.DUPLICATES.name(locale),
+            merge=schema.MERGE_DECISION.name(locale),
+            keep_apart=schema.KEEP_APART.name(locale),
+            decision=schema.dedupe_label("decision", locale),
         )
+        lines.append(str(review))
     lines += unknown_decision_lines(result.unknown_decisions)
-    problems = schema.PROBLEMS.name(locale)
-    lines.append(f"{result.errors} errors and {result.warnings} warnings, listed on {problems}")
+    lines.append(str(_problems_left(result)))
     if result.save and result.save.backup:
-        lines.append(f"Previous version kept as {result.save.backup}")
+        lines.append(str(t("Previous version kept as {backup}", backup=result.save.backup)))
     if result.save:
-        lines.extend(f"Warning: {warning}" for warning in result.save.warnings)
+        lines += warning_lines(result.save.warnings)
     return "\n".join(lines)
+
+
+def _merged_heading(result: refresh.RefreshResult) -> Message:
+    """``Merged 6 duplicate clients into their survivors (undo with xlcrm unmerge; see ▸ Журнал объединений):``."""
+    merge_log = schema.MERGE_LOG.name(result.locale)
+    clients = tn(
+        "{count} duplicate client into its survivor",
+        "{count} duplicate clients into their survivors",
+        result.merged_clients,
+    )
+    if result.dry_run:
+        return t("Would merge {clients} (undo with xlcrm unmerge; see {sheet}):", clients=clients, sheet=merge_log)
+    return t("Merged {clients} (undo with xlcrm unmerge; see {sheet}):", clients=clients, sheet=merge_log)

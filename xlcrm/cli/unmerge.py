@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
+from xlcrm import schema
 from xlcrm.cli.exit_codes import SAVING_EPILOG
-from xlcrm.cli.formatting import count
+from xlcrm.cli.formatting import saved_lines
 from xlcrm.cli.options import (
     Output,
     exit_if_errors_remain,
@@ -20,6 +21,7 @@ from xlcrm.cli.options import (
 )
 from xlcrm.files.safe_save import SaveOptions
 from xlcrm.jobs.dedupe import UnmergeResult, unmerge_workbook
+from xlcrm.messages import t, tn
 
 
 @click.command("unmerge", epilog=SAVING_EPILOG)
@@ -43,30 +45,35 @@ def unmerge_command(
         xlcrm unmerge clients.xlsx M0003
     """
     result = unmerge_workbook(path, merge_id, save=save, password=password, count_errors=strict)
-    show(result, output, format_unmerge, essential=unmerged_line)
+    show(result, output, format_unmerge, essential=unmerged_line, locale=result.locale)
     written = result.save.path if result.save is not None else path
     exit_if_errors_remain(strict, output, written, result.errors)
 
 
 def unmerged_line(result: UnmergeResult) -> str:
     """The one line of --quiet: the merge undone and what came back."""
-    restored = ", ".join(result.restored_ids) or count(result.restored_rows, "row")
-    return (
-        f"Undid {result.merge_id}: {result.survivor_id} restored as it was, {restored} back in place, "
-        f"{count(result.repointed_back, 'interaction or contact row')} pointing at them again"
+    restored = result.restored_ids or tn("{count} row", "{count} rows", result.restored_rows)
+    line = t(
+        "Undid {merge_id}: {survivor_id} restored as it was, {restored} back in place, {repointed} pointing at them "
+        "again",
+        merge_id=result.merge_id,
+        survivor_id=result.survivor_id,
+        restored=restored,
+        repointed=tn(
+            "{count} interaction or contact row", "{count} interaction or contact rows", result.repointed_back
+        ),
     )
+    return str(line)
 
 
 def format_unmerge(result: UnmergeResult) -> str:
-    """What was restored, then what was saved."""
-    lines = [
-        unmerged_line(result),
-        "The pairs are marked keep apart on the Duplicates sheet, so dedupe will not merge them again",
-    ]
+    """What was restored, then what was saved; names of sheets and values in the workbook's language."""
+    kept_apart = t(
+        "The pairs are marked {keep_apart} on the {sheet} sheet, so dedupe will not merge them again",
+        keep_apart=schema.KEEP_APART.name(result.locale),
+        sheet=schema.DUPLICATES.name(result.locale).removeprefix(schema.REPORT_MARKER),
+    )
+    lines = [unmerged_line(result), str(kept_apart)]
     if result.save is not None:
-        lines.append(
-            f"Saved {result.save.path}"
-            + (f"; previous version kept as {result.save.backup}" if result.save.backup else "")
-        )
-        lines += [f"Warning: {warning}" for warning in result.save.warnings]
+        lines += saved_lines(result.save)
     return "\n".join(lines)

@@ -36,16 +36,15 @@ def validate_command(path: Path, today: dt.date, password: str | None, output: O
         xlcrm validate clients.xlsx --json
     """
     report = validate_workbook(path, today=today, password=password)
-    show(report, output, format_report, essential=format_total)
+    show(report, output, format_report, essential=format_total, locale=report.locale)
     if not report.valid:
         sys.exit(EXIT_WORKBOOK_ERRORS)
 
 
 def format_report(report: ValidationReport) -> str:
     """One line per finding, in workbook order, then a total line."""
-    name = report.path.name
     if not report.findings:
-        return f"No problems found in {name}"
+        return format_total(report)
     return "\n".join([*(_format_finding(f) for f in report.findings), format_total(report)])
 
 
@@ -53,18 +52,20 @@ def format_total(report: ValidationReport) -> str:
     """The line that counts the errors and warnings (or says there are none)."""
     name = report.path.name
     if not report.findings:
-        return f"No problems found in {name}"
+        return str(t("No problems found in {name}", name=name))
     errors = tn("{count} error", "{count} errors", len(report.errors))
     warnings = tn("{count} warning", "{count} warnings", len(report.warnings))
     return str(t("{errors}, {warnings} in {name}", errors=errors, warnings=warnings, name=name))
 
 
 def _format_finding(finding: Finding) -> str:
-    parts = [finding.severity.value.ljust(len(Severity.WARNING.value)), finding.cell, finding.code.value]
+    severities = {Severity.ERROR: str(t("error")), Severity.WARNING: str(t("warning"))}
+    width = max(len(word) for word in severities.values())
+    parts = [severities[finding.severity].ljust(width), finding.cell, finding.code.value]
     if finding.value:
         shown = finding.value
         if len(shown) > _SHOWN_VALUE_CHARS:
             shown = shown[: _SHOWN_VALUE_CHARS - 1] + "…"
         parts.append(json.dumps(shown, ensure_ascii=False))
-    parts.append(finding.message)
+    parts.append(str(finding.message))
     return parts[0] + " " + "  ".join(parts[1:])

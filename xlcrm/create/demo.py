@@ -24,6 +24,7 @@ from xlcrm.checks.client_ids import client_id_text
 from xlcrm.checks.findings import Code
 from xlcrm.create import demo_data as vocab
 from xlcrm.errors import UsageError
+from xlcrm.messages import Message, Text, t
 from xlcrm.schema import ListValue
 from xlcrm.xlsx.refs import column_letter, sheet_ref
 
@@ -112,11 +113,11 @@ class PlantedMistake:
     code: Code
     cell: str  # "Клиенты!E14", the sheet's localized name as validation writes it
     value: str  # what was typed
-    note: str
+    note: Text
 
     def to_dict(self) -> dict[str, str]:
         """The result as JSON-ready values, as ``--json`` prints it."""
-        return {"code": self.code.value, "cell": self.cell, "value": self.value, "note": self.note}
+        return {"code": self.code.value, "cell": self.cell, "value": self.value, "note": str(self.note)}
 
 
 @dataclass(frozen=True)
@@ -125,11 +126,11 @@ class PlantedDuplicate:
 
     original: str  # ClientID
     duplicate: str
-    how: str
+    how: Text
 
     def to_dict(self) -> dict[str, str]:
         """The result as JSON-ready values, as ``--json`` prints it."""
-        return {"original": self.original, "duplicate": self.duplicate, "how": self.how}
+        return {"original": self.original, "duplicate": self.duplicate, "how": str(self.how)}
 
 
 @dataclass(frozen=True)
@@ -138,11 +139,11 @@ class Lookalike:
 
     first: str  # ClientID
     second: str
-    why: str
+    why: Text
 
     def to_dict(self) -> dict[str, str]:
         """The result as JSON-ready values, as ``--json`` prints it."""
-        return {"first": self.first, "second": self.second, "why": self.why}
+        return {"first": self.first, "second": self.second, "why": str(self.why)}
 
 
 @dataclass(frozen=True)
@@ -152,11 +153,11 @@ class ProbableDuplicate:
 
     original: str  # ClientID
     duplicate: str
-    how: str
+    how: Text
 
     def to_dict(self) -> dict[str, str]:
         """The result as JSON-ready values, as ``--json`` prints it."""
-        return {"original": self.original, "duplicate": self.duplicate, "how": self.how}
+        return {"original": self.original, "duplicate": self.duplicate, "how": str(self.how)}
 
 
 @dataclass
@@ -177,9 +178,9 @@ def generate_demo(clients: int, seed: int, locale: str, today: dt.date) -> DemoD
     ``clients`` is the number of rows on the Clients sheet, planted duplicates (certain and probable) included.
     """
     if locale not in schema.LOCALES:
-        raise UsageError(f"unknown locale {locale!r}; use one of {', '.join(schema.LOCALES)}")
+        raise UsageError(t("unknown locale '{locale}'; use one of {choices}", locale=locale, choices=schema.LOCALES))
     if clients < MIN_CLIENTS:
-        raise UsageError(f"a demo needs at least {MIN_CLIENTS} clients, not {clients}")
+        raise UsageError(t("a demo needs at least {least} clients, not {clients}", least=MIN_CLIENTS, clients=clients))
     return _Builder(clients, random.Random(seed), locale, today).build()
 
 
@@ -281,7 +282,7 @@ class _Mistake:
     sheet: schema.Sheet
     row: Row
     column: str
-    note: str
+    note: Message
 
 
 # --- the builder ---------------------------------------------------------------------------------
@@ -598,7 +599,7 @@ class _Builder:
 
     # --- look-alikes and duplicates ------------------------------------------------------------------
 
-    def _lookalikes(self, clients: list[_Client]) -> list[tuple[_Client, _Client, str]]:
+    def _lookalikes(self, clients: list[_Client]) -> list[tuple[_Client, _Client, Message]]:
         """Pairs of different clients made to look alike: same company name, namesakes, same initials."""
         rng = self.rng
         pool = [c for c in clients if c.role == _PLAIN]
@@ -618,14 +619,29 @@ class _Builder:
                     first.core = self._company_core()
                 second.form, second.core = first.form, first.core
                 second.quotes = rng.choice(vocab.QUOTES)
-                why = f"same company name {first.company()} in {first.city.name} and {second.city.name}, different INN"
+                why = t(
+                    "same company name {company} in {city} and {other_city}, different INN",
+                    company=first.company(),
+                    city=first.city.name,
+                    other_city=second.city.name,
+                )
             elif kind == 1:
                 second.person = first.person
-                why = f"namesakes: {first.person.full} in {first.city.name} and {second.city.name}, different INN"
+                why = t(
+                    "namesakes: {name} in {city} and {other_city}, different INN",
+                    name=first.person.full,
+                    city=first.city.name,
+                    other_city=second.city.name,
+                )
             else:
                 first.form = second.form = vocab.LEGAL_FORMS[1]
                 first.person, second.person = self._same_initials()
-                why = f"same short name {first.company()}: {first.person.full} and {second.person.full}, different INN"
+                why = t(
+                    "same short name {company}: {name} and {other_name}, different INN",
+                    company=first.company(),
+                    name=first.person.full,
+                    other_name=second.person.full,
+                )
             pairs.append((first, second, why))
         return pairs
 
@@ -652,43 +668,43 @@ class _Builder:
         self.used_people.update((first.full, second.full, first.initials))
         return first, second
 
-    def _duplicates(self, clients: list[_Client], count: int) -> list[tuple[_Client, _Client, str]]:
+    def _duplicates(self, clients: list[_Client], count: int) -> list[tuple[_Client, _Client, Message]]:
         """Clients typed in again by another manager; each copy keeps the same phone number."""
         rng = self.rng
         pool = [c for c in clients if c.role == _PLAIN and not c.protected]
-        copies: list[tuple[_Client, _Client, str]] = []
+        copies: list[tuple[_Client, _Client, Message]] = []
         for original in rng.sample(pool, min(count, len(pool))):
             original.protected = True
             copies.append(self._duplicate_of(original, len(clients) + len(copies), len(copies)))
         return copies
 
-    def _duplicate_of(self, original: _Client, seq: int, number: int) -> tuple[_Client, _Client, str]:
+    def _duplicate_of(self, original: _Client, seq: int, number: int) -> tuple[_Client, _Client, Message]:
         rng = self.rng
         assert original.person is not None
         copy = _retyped(original, seq, min(self.today, original.created + dt.timedelta(days=rng.randint(20, 400))))
         phone = original.phones[0]
         style = rng.choice([s for s in range(len(_PHONE_STYLES)) if s != phone.style])
-        how = [f"phone typed as {_phone_text(phone, style)!r}, not {_phone_text(phone)!r}"]
+        how = [t("phone typed as '{typed}', not '{usual}'", typed=_phone_text(phone, style), usual=_phone_text(phone))]
         trick = _DUPLICATE_TRICKS[number % len(_DUPLICATE_TRICKS)]
         name, company, note = self._retyped(original, trick)
         how.append(note)
         if "ё" in name + (company or "") and rng.random() < 0.8:
             name = name.replace("ё", "е")
             company = company.replace("ё", "е") if company else None
-            how.append("ё typed as е")
+            how.append(t("ё typed as е"))
         email = original.row["email"]
         if isinstance(email, str):
             roll = rng.random()
             if roll < 0.4:
                 email = _other_case(email)
-                how.append("email in other letter case")
+                how.append(t("email in other letter case"))
             elif roll < 0.6:
                 email = None
-                how.append("no email")
+                how.append(t("no email"))
         inn = original.row["inn"]
         if inn and rng.random() < 0.35:
             inn = None
-            how.append("INN not filled in")
+            how.append(t("INN not filled in"))
         copy.row = self._row_typed_again(
             original,
             copy.created,
@@ -700,31 +716,33 @@ class _Builder:
             city=original.row["city"],
             address=original.row["address"] if rng.random() < 0.5 else None,
         )
-        return copy, original, "; ".join(how)
+        return copy, original, _joined(how)
 
-    def _probable_duplicates(self, clients: list[_Client], count: int, seq: int) -> list[tuple[_Client, _Client, str]]:
+    def _probable_duplicates(
+        self, clients: list[_Client], count: int, seq: int
+    ) -> list[tuple[_Client, _Client, Message]]:
         """Clients typed in again by another manager with a new phone and no INN: the same name, company and city,
         but nothing shared that proves it is the same client."""
         pool = [c for c in clients if c.role == _PLAIN and not c.protected]
-        copies: list[tuple[_Client, _Client, str]] = []
+        copies: list[tuple[_Client, _Client, Message]] = []
         for original in self.rng.sample(pool, min(count, len(pool))):
             original.protected = True
             copies.append(self._probable_copy(original, seq + len(copies)))
         return copies
 
-    def _probable_copy(self, original: _Client, seq: int) -> tuple[_Client, _Client, str]:
+    def _probable_copy(self, original: _Client, seq: int) -> tuple[_Client, _Client, Message]:
         rng = self.rng
         assert original.person is not None and original.city is not None
         copy = _retyped(original, seq, min(self.today, original.created + dt.timedelta(days=rng.randint(60, 400))))
         copy.phones = [self._mobile()]
-        how = [f"a new phone {_phone_text(copy.phones[0])}"]
+        how = [t("a new phone {phone}", phone=_phone_text(copy.phones[0]))]
         email = None
         if rng.random() < 0.6:
             email = self._personal_email(original.person)
-            how.append(f"another email {email}")
+            how.append(t("another email {email}", email=email))
         else:
-            how.append("no email")
-        how.append("INN not filled in" if original.row["inn"] else "no INN on either")
+            how.append(t("no email"))
+        how.append(t("INN not filled in") if original.row["inn"] else t("no INN on either"))
         copy.row = self._row_typed_again(
             original,
             copy.created,
@@ -736,7 +754,7 @@ class _Builder:
             city=original.city.name,
             address=None,
         )
-        return copy, original, "; ".join(how)
+        return copy, original, _joined(how)
 
     def _row_typed_again(self, original: _Client, created: dt.date, **typed: object) -> Row:
         """The Clients row of ``original`` typed in again by another manager on ``created``: ``typed`` (name …
@@ -756,7 +774,7 @@ class _Builder:
             "created": created,
         }
 
-    def _retyped(self, original: _Client, trick: str) -> tuple[str, str | None, str]:
+    def _retyped(self, original: _Client, trick: str) -> tuple[str, str | None, Message]:
         """(name, company, what differs) as another manager typed the client, using ``trick`` if it fits."""
         rng = self.rng
         person, core, quotes = original.person, original.core, original.quotes
@@ -765,39 +783,39 @@ class _Builder:
         if original.form is not None and core:
             short, full = original.form[1], original.form[2]
             if trick == "transliterated":
-                return name, f"{short} {quotes[0]}{vocab.transliterate(core)}{quotes[1]}", "company transliterated"
+                return name, f"{short} {quotes[0]}{vocab.transliterate(core)}{quotes[1]}", t("company transliterated")
             if trick == "no legal form":
-                return name, core, "company without legal form"
+                return name, core, t("company without legal form")
             if trick == "legal form":
                 other = rng.choice([q for q in vocab.QUOTES if q != quotes])
                 return name, *rng.choice(
                     (
-                        (f"{short} {other[0]}{core}{other[1]}", "company in other quotes"),
-                        (f"{full} {quotes[0]}{core}{quotes[1]}", "legal form spelled out"),
-                        (f"{core} {short}", "legal form after the name"),
+                        (f"{short} {other[0]}{core}{other[1]}", t("company in other quotes")),
+                        (f"{full} {quotes[0]}{core}{quotes[1]}", t("legal form spelled out")),
+                        (f"{core} {short}", t("legal form after the name")),
                     )
                 )
         elif original.is_ip and original.form is not None:
             if trick == "no legal form":
-                return name, person.initials, "ИП without the legal form"
+                return name, person.initials, t("ИП without the legal form")
             if trick == "legal form":
                 return name, *rng.choice(
                     (
-                        (f"{original.form[1]} {person.full}", "ИП with the full name"),
-                        (f"{original.form[2]} {person.initials}", "legal form spelled out"),
+                        (f"{original.form[1]} {person.full}", t("ИП with the full name")),
+                        (f"{original.form[2]} {person.initials}", t("legal form spelled out")),
                     )
                 )
         if trick == "homoglyph":
             changed = _homoglyph(company, core) if company and core else None
             if changed:
-                return name, changed, "a Latin letter inside the Cyrillic company name"
+                return name, changed, t("a Latin letter inside the Cyrillic company name")
             changed = _homoglyph(name, person.surname)
             if changed:
-                return changed, company, "a Latin letter inside the Cyrillic name"
+                return changed, company, t("a Latin letter inside the Cyrillic name")
         if trick == "first name first":
-            return f"{person.first} {person.surname}", company, "name as first name and surname"
+            return f"{person.first} {person.surname}", company, t("name as first name and surname")
         # "initials", and every trick that does not fit this client.
-        return person.initials, company, "name as surname and initials"
+        return person.initials, company, t("name as surname and initials")
 
     # --- IDs ---------------------------------------------------------------------------------------
 
@@ -819,7 +837,7 @@ class _Builder:
                     schema.CLIENTS,
                     client.row,
                     "client_id",
-                    "new client typed in without a ClientID",
+                    t("new client typed in without a ClientID"),
                 )
             elif client.role == _REPEATED_ID:
                 continue
@@ -836,7 +854,7 @@ class _Builder:
                     schema.CLIENTS,
                     client.row,
                     "client_id",
-                    "ClientID copied from an earlier client's row",
+                    t("ClientID copied from an earlier client's row"),
                 )
 
     # --- interactions ----------------------------------------------------------------------------------
@@ -954,7 +972,7 @@ class _Builder:
                 schema.INTERACTIONS,
                 row,
                 "client_id",
-                "a call logged for a client who was never added to Clients",
+                t("a call logged for a client who was never added to Clients"),
             )
             rows.append((day, seq + index, row))
         return rows
@@ -1003,7 +1021,7 @@ class _Builder:
 
     # --- planted mistakes --------------------------------------------------------------------------------
 
-    def _mistake(self, code: Code, sheet: schema.Sheet, row: Row, column: str, note: str) -> None:
+    def _mistake(self, code: Code, sheet: schema.Sheet, row: Row, column: str, note: Message) -> None:
         self.mistakes.append(_Mistake(code, sheet, row, column, note))
 
     def _plant_client_mistakes(self, clients: list[_Client]) -> None:
@@ -1013,7 +1031,7 @@ class _Builder:
         rng.shuffle(candidates)
         used_rows: set[int] = set()
         used_cells: set[tuple[int, str]] = set()
-        plants: tuple[tuple[Code, str, Callable[[_Client, int], str]], ...] = (
+        plants: tuple[tuple[Code, str, Callable[[_Client, int], Message]], ...] = (
             (Code.BAD_PHONE, "phone", self._bad_phone),
             (Code.BAD_EMAIL, "email", self._bad_email),
             (Code.BAD_INN, "inn", self._bad_inn),
@@ -1033,47 +1051,47 @@ class _Builder:
                 used_cells.add((id(client.row), column))
                 self._mistake(code, schema.CLIENTS, client.row, column, plant(client, number))
 
-    def _bad_phone(self, client: _Client, number: int) -> str:
+    def _bad_phone(self, client: _Client, number: int) -> Message:
         phone = client.phones[0]
         text = _phone_text(_Phone(phone.code, phone.subscriber, phone.style))
         cut = max(i for i, ch in enumerate(text) if ch.isdigit())
         client.row["phone"] = text[:cut] + text[cut + 1 :]
-        return "a digit missing from the phone number"
+        return t("a digit missing from the phone number")
 
-    def _bad_email(self, client: _Client, number: int) -> str:
+    def _bad_email(self, client: _Client, number: int) -> Message:
         assert client.person is not None
         email = client.row["email"] if isinstance(client.row["email"], str) else self._personal_email(client.person)
         local, domain = email.split("@")
         typos = (
-            (f"{local}{domain}", "@ missing from the email"),
-            (f"{local}@@{domain}", "@ typed twice in the email"),
-            (f"{local}@{domain.replace('.', '')}", "the dot missing from the email's domain"),
+            (f"{local}{domain}", t("@ missing from the email")),
+            (f"{local}@@{domain}", t("@ typed twice in the email")),
+            (f"{local}@{domain.replace('.', '')}", t("the dot missing from the email's domain")),
         )
         client.row["email"], note = typos[number % len(typos)]
         return note
 
-    def _bad_inn(self, client: _Client, number: int) -> str:
+    def _bad_inn(self, client: _Client, number: int) -> Message:
         assert client.city is not None
         inn = client.row["inn"]
         if not isinstance(inn, str):
             inn = self._inn(client.city, personal=client.form is None or client.is_ip)
         client.row["inn"] = inn[:-1] + str((int(inn[-1]) + 1 + number) % 10)
-        return "the INN's last digit mistyped: the check digit does not match"
+        return t("the INN's last digit mistyped: the check digit does not match")
 
-    def _future_birthday(self, client: _Client, number: int) -> str:
+    def _future_birthday(self, client: _Client, number: int) -> Message:
         birthday = client.row["birthday"] if isinstance(client.row["birthday"], dt.date) else self._birthday()
         client.row["birthday"] = _next_anniversary(birthday, self.today)
-        return "the next birthday typed instead of the date of birth"
+        return t("the next birthday typed instead of the date of birth")
 
-    def _text_birthday(self, client: _Client, number: int) -> str:
+    def _text_birthday(self, client: _Client, number: int) -> Message:
         birthday = client.row["birthday"] if isinstance(client.row["birthday"], dt.date) else self._birthday()
         client.row["birthday"] = f"{birthday:%d.%m.%Y}"
-        return "the birthday typed as text (pasted from a document)"
+        return t("the birthday typed as text (pasted from a document)")
 
-    def _impossible_consent(self, client: _Client, number: int) -> str:
+    def _impossible_consent(self, client: _Client, number: int) -> Message:
         day_month = ("31.02", "30.02", "31.04", "31.06", "31.09", "31.11")[number % 6]
         client.row["consent_date"] = f"{day_month}.{client.created.year}"
-        return "a day that does not exist in that month"
+        return t("a day that does not exist in that month")
 
     def _plant_interaction_mistakes(self, rows: list[Row]) -> None:
         """Mistakes in the log that change neither a client's order count nor the dates of its first and last contact.
@@ -1098,10 +1116,10 @@ class _Builder:
         for number in range(self.repeat):
             row = middle_touches.pop()
             row["date"] = f"{row['date']:%d.%m.%Y}"
-            self._mistake(Code.TEXT_DATE, schema.INTERACTIONS, row, "date", "the date typed as text")
+            self._mistake(Code.TEXT_DATE, schema.INTERACTIONS, row, "date", t("the date typed as text"))
             row = middle_touches.pop()
             row["date"] = self._word(vocab.WORD_DATES[number % len(vocab.WORD_DATES)])
-            self._mistake(Code.BAD_DATE, schema.INTERACTIONS, row, "date", "a word instead of a date")
+            self._mistake(Code.BAD_DATE, schema.INTERACTIONS, row, "date", t("a word instead of a date"))
             row = middle_touches.pop()
             kind = touch_names[str(row["type"])]
             row["type"] = self._word(vocab.UNLISTED_TYPES[_TOUCHES.index(kind) % len(vocab.UNLISTED_TYPES)])
@@ -1110,16 +1128,16 @@ class _Builder:
                 schema.INTERACTIONS,
                 row,
                 "type",
-                "an interaction type typed by hand instead of picked from the list",
+                t("an interaction type typed by hand instead of picked from the list"),
             )
             row = orders.pop()
             row["amount"] = -int(row["amount"])  # type: ignore[call-overload]  # an order's amount is an int
             self._mistake(
-                Code.NEGATIVE_AMOUNT, schema.INTERACTIONS, row, "amount", "a refund typed as a negative order amount"
+                Code.NEGATIVE_AMOUNT, schema.INTERACTIONS, row, "amount", t("a refund typed as a negative order amount")
             )
             row = orders.pop()
             row["amount"] = self._word(vocab.WORD_AMOUNTS[number % len(vocab.WORD_AMOUNTS)])
-            self._mistake(Code.BAD_AMOUNT, schema.INTERACTIONS, row, "amount", "words instead of an amount")
+            self._mistake(Code.BAD_AMOUNT, schema.INTERACTIONS, row, "amount", t("words instead of an amount"))
 
     def _resolve_mistakes(self, rows: dict[str, list[Row]]) -> list[PlantedMistake]:
         """Cells of the planted mistakes, as validation names them, in workbook order."""
@@ -1177,6 +1195,14 @@ def _homoglyph(text: str, word: str) -> str | None:
             position = start + offset
             return text[:position] + vocab.HOMOGLYPHS[char] + text[position + 1 :]
     return None
+
+
+def _joined(parts: Sequence[Message]) -> Message:
+    """The parts as one text, separated by semicolons: ``no email; INN not filled in``."""
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = t("{first}; {then}", first=joined, then=part)
+    return joined
 
 
 def _other_case(email: str) -> str:

@@ -24,6 +24,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from xlcrm import schema
 from xlcrm.errors import UsageError
+from xlcrm.messages import Message, t
 from xlcrm.schema import Column, Kind, Sheet
 from xlcrm.xlsx.refs import column_letter, sheet_ref
 from xlcrm.xlsx.report_sheet import PORTRAIT_CHARACTERS, SIDE_MARGIN, lines_height, word_wrapped_lines
@@ -100,7 +101,7 @@ def build_workbook(
     book.active = 0
     book.properties.creator = CREATOR
     book.properties.lastModifiedBy = CREATOR
-    book.properties.title = _pick(_INTRO[0], locale)
+    book.properties.title = _INTRO[0].render(locale)
     return book
 
 
@@ -248,7 +249,7 @@ def _write_data_sheet(worksheet: Worksheet, spec: Sheet, locale: str, rows: Sequ
                 cell.font = _FORMULA_FONT
 
     ref = f"A1:{column_letter(len(columns) - 1)}{last_data_row}"
-    table = Table(displayName=spec.table_name, ref=ref, autoFilter=AutoFilter(ref=ref))
+    table = Table(displayName=spec.table_name_in(locale), ref=ref, autoFilter=AutoFilter(ref=ref))
     # A calculated column: Excel copies the formula into every row the table grows by.
     table.tableColumns = [
         TableColumn(
@@ -289,18 +290,14 @@ def _add_dropdowns(worksheet: Worksheet, spec: Sheet, locale: str) -> None:
         if key in schema.FIXED_LISTS:
             values = [value.name(locale) for value in schema.FIXED_LISTS[key]]
             formula = '"' + ",".join(values) + '"'
-            message = _pick(("Choose {0} or {1}.", "Выберите «{0}» или «{1}»."), locale).format(*values)
+            message = t("Choose {first} or {second}.", first=values[0], second=values[1]).render(locale)
         else:
             formula = schema.LIST_DEFINED_NAMES[key]
             source = schema.LIST_SOURCES[key]
             where = f"{source.sheet.name(locale)} › {source.column.name(locale)}"
-            message = _pick(
-                (
-                    "Pick a value from the dropdown. To use a new one, first add it to the list on {0}.",
-                    "Выберите значение из списка. Чтобы ввести новое, сначала допишите его в список: {0}.",
-                ),
-                locale,
-            ).format(where)
+            message = t(
+                "Pick a value from the dropdown. To use a new one, first add it to the list on {where}.", where=where
+            ).render(locale)
         # showDropDown stays False: in the file format True means *hide* the in-cell arrow.
         validation = DataValidation(
             type="list",
@@ -309,7 +306,7 @@ def _add_dropdowns(worksheet: Worksheet, spec: Sheet, locale: str) -> None:
             showDropDown=False,
             showErrorMessage=True,
             errorStyle="stop",
-            errorTitle=_pick(("Not in the list", "Нет в списке"), locale),
+            errorTitle=t("Not in the list").render(locale),
             error=message,
         )
         validation.add(_column_range(spec, column))
@@ -478,6 +475,11 @@ def _write_settings(worksheet: Worksheet, locale: str, lists: Mapping[str, Seque
         worksheet.append(row)
     for index, column in enumerate(spec.columns):
         worksheet.column_dimensions[column_letter(index)].width = column_width(column, locale)
+    if locale != "en":
+        # The keys are English words that xlcrm reads, not text for people: a Russian reader goes by the Setting
+        # column, which names each setting in the workbook's language. The column stays, hidden: xlcrm reads a row
+        # by its key, and a key or label typed in either language into the Key cell is read as well.
+        worksheet.column_dimensions[column_letter(key_col - 1)].hidden = True
     description_width = column_width(spec.column("description"), locale)
     for number in range(2, height + 2):
         for position in range(1, len(spec.columns) + 1):
@@ -509,187 +511,129 @@ def wrapped_height(text: str, width: float) -> int:
 
 # Texts take sheet, column and list names from the schema through str.format placeholders.
 _INTRO = (
-    ("Client base", "Клиентская база"),
-    (
-        "Keep every client and every contact with them here, by hand, as usual. Run xlcrm to check, clean "
-        "and summarise the base; it never asks questions and never loses what you typed.",
-        "Ведите здесь всех клиентов и каждый контакт с ними — вручную, как обычно. xlcrm проверяет, чистит "
-        "и сводит базу в отчёты; он ничего не спрашивает и не теряет того, что вы ввели.",
+    t("Client base"),
+    t(
+        "Keep every client and every contact with them here, by hand, as usual. Run xlcrm to check, clean and "
+        "summarise the base; it never asks questions and never loses what you typed."
     ),
 )
 
 _SHEETS = (
     (
         "clients",
-        (
-            "One row per client (a company or a person). {client_id} is the key that links the other "
-            "sheets; leave it blank for a new client: refresh, dedupe or import gives it the next free one. "
-            "Two rows with one {client_id} count for neither until one of them gets another.",
-            "Одна строка на клиента (компанию или человека). {client_id} связывает остальные листы; "
-            "у нового клиента оставьте его пустым — refresh, dedupe или import присвоит следующий свободный. "
-            "Две строки с одним ID не учитываются, пока у одной из них не будет другого.",
+        t(
+            "One row per client (a company or a person). {client_id} is the key that links the other sheets; leave it "
+            "blank for a new client: refresh, dedupe or import gives it the next free one. Two rows with one "
+            "{client_id} count for neither until one of them gets another."
         ),
     ),
     (
         "contacts",
-        (
-            "Several contact persons per client, linked by {client_id}.",
-            "Несколько контактных лиц у клиента, связанных через {client_id}.",
-        ),
+        t("Several contact persons per client, linked by {client_id}."),
     ),
     (
         "services",
-        (
-            "What you sell, with prices. The {service} dropdown on {interactions} lists it.",
-            "Что вы продаёте, с ценами. Из этого листа берётся список «{service}» на листе «{interactions}».",
-        ),
+        t("What you sell, with prices. The {service} dropdown on {interactions} lists it."),
     ),
     (
         "interactions",
-        (
+        t(
             "Every contact with a client is one row: calls, meetings, letters, agreements, orders. Pick the "
-            "{client_id} from the dropdown; {client_name} shows whose it is. An order is a row of type {order} "
-            "with its {amount}; money given back is a row of type {return_type}, whose amount lowers revenue "
-            "whether typed as 5000 or -5000. "
-            "Plan the next touch in {next_action} and {next_date}: an overdue date turns red, today's turns "
-            "yellow.",
-            "Каждый контакт с клиентом — одна строка: звонки, встречи, письма, договорённости, заказы. "
-            "«{client_id}» выберите из списка; столбец «{client_name}» покажет, чей он. Заказ — строка с "
-            "типом «{order}» и суммой в столбце «{amount}»; возврат денег — строка с типом «{return_type}», "
-            "её сумма уменьшает выручку, введена ли она как 5000 или как -5000. Следующий шаг планируйте в "
-            "столбцах «{next_action}» и «{next_date}»: просроченная дата краснеет, сегодняшняя желтеет.",
+            "{client_id} from the dropdown; {client_name} shows whose it is. An order is a row of type {order} with "
+            "its {amount}; money given back is a row of type {return_type}, whose amount lowers revenue whether typed "
+            "as 5000 or -5000. Plan the next touch in {next_action} and {next_date}: an overdue date turns red, "
+            "today's turns yellow."
         ),
     ),
     (
         "settings",
-        (
-            "Thresholds of the client lifecycle blocks and the lists behind the dropdowns. Add a manager, "
-            "source or interaction type at the bottom of its column.",
-            "Пороги блоков жизненного цикла клиента и списки для выпадающих меню. Нового менеджера, источник "
-            "или тип взаимодействия допишите внизу его столбца.",
+        t(
+            "Thresholds of the client lifecycle blocks and the lists behind the dropdowns. Add a manager, source or "
+            "interaction type at the bottom of its column."
         ),
     ),
 )
 
-_REPORTS = (
-    "Sheets whose names start with {marker}(for example {problems}) are reports made by xlcrm. They are "
-    "rewritten on every run: do not type in them, except your decisions on the duplicates review sheet.",
-    "Листы, имя которых начинается с {marker}(например, «{problems}»), — отчёты xlcrm. Они "
-    "перезаписываются при каждом запуске: не вводите в них ничего, кроме решений на листе проверки дублей.",
+_REPORTS = t(
+    "Sheets whose names start with {marker}(for example {problems}) are reports made by xlcrm. They are rewritten on "
+    "every run: do not type in them, except your decisions on the duplicates review sheet."
 )
 
 _COMMANDS = (
     (
         "xlcrm validate clients.xlsx",
-        (
-            "List every problem with its cell; changes nothing.",
-            "Показать все ошибки с адресами ячеек; ничего не меняет.",
-        ),
+        t("List every problem with its cell; changes nothing."),
     ),
     (
         "xlcrm refresh clients.xlsx",
-        (
-            "Check, clean, merge confirmed duplicates, compute lifecycle blocks and rewrite the reports, in one go.",
-            "Проверить, почистить, объединить подтверждённые дубли, посчитать блоки "
-            "жизненного цикла и обновить отчёты — за один запуск.",
-        ),
+        t("Check, clean, merge confirmed duplicates, compute lifecycle blocks and rewrite the reports, in one go."),
     ),
     (
         "xlcrm dedupe clients.xlsx",
-        (
-            "Find clients entered twice and list the pairs for your decision.",
-            "Найти клиентов, внесённых дважды, и выписать пары на ваше решение.",
-        ),
+        t("Find clients entered twice and list the pairs for your decision."),
     ),
     (
         "xlcrm agenda clients.xlsx",
-        (
-            "Overdue and upcoming next actions per manager, birthdays, clients to win back.",
-            "Просроченные и ближайшие дела по менеджерам, дни рождения, кого вернуть.",
-        ),
+        t("Overdue and upcoming next actions per manager, birthdays, clients to win back."),
     ),
     (
         "xlcrm import",
-        (
-            "Bring clients in from a CSV file (see xlcrm import --help).",
-            "Загрузить клиентов из CSV-файла (см. xlcrm import --help).",
-        ),
+        t("Bring clients in from a CSV file (see xlcrm import --help)."),
     ),
     (
         "xlcrm unmerge",
-        (
-            "Undo a merge of duplicates; every merge is logged with the original rows.",
-            "Отменить объединение дублей; каждое объединение записано вместе с исходными строками.",
-        ),
+        t("Undo a merge of duplicates; every merge is logged with the original rows."),
     ),
-    ("xlcrm --help", ("Every command and option.", "Все команды и параметры.")),
+    ("xlcrm --help", t("Every command and option.")),
 )
 
 _RULES = (
-    (
-        "Close the workbook before running a command that changes it: xlcrm will not write to a file open in "
-        "Excel or LibreOffice, and keeps a dated backup of the previous version.",
-        "Закройте книгу перед командой, которая её меняет: xlcrm не пишет в файл, открытый в Excel или LibreOffice, "
-        "и сохраняет датированную резервную копию прежней версии.",
+    t(
+        "Close the workbook before running a command that changes it: xlcrm will not write to a file open in Excel or "
+        "LibreOffice, and keeps a dated backup of the previous version."
     ),
-    (
-        "xlcrm never touches your own extra columns and sheets, formulas, charts, pictures, comments or macros. "
-        "In {clients}, {contacts}, {services} and {interactions} it only fills blank {client_id}s on {clients} "
-        "with the next free ones and makes the changes you asked for, such as merging duplicates you confirmed.",
-        "xlcrm не трогает ваши собственные столбцы и листы, формулы, диаграммы, картинки, примечания и макросы. "
-        "На листах «{clients}», «{contacts}», «{services}» и «{interactions}» он только заполняет пустые "
-        "«{client_id}» на листе «{clients}» следующими свободными и вносит изменения, о которых вы попросили, "
-        "например объединяет подтверждённые дубли.",
+    t(
+        "xlcrm never touches your own extra columns and sheets, formulas, charts, pictures, comments or macros. In "
+        "{clients}, {contacts}, {services} and {interactions} it only fills blank {client_id}s on {clients} with the "
+        "next free ones and makes the changes you asked for, such as merging duplicates you confirmed."
     ),
-    (
-        "Keep the headers in row 1. Column order does not matter, headers may be in English or Russian, and you "
-        "may add your own columns at the right.",
-        "Заголовки — в первой строке. Порядок столбцов не важен, заголовки могут быть на русском или английском, "
-        "свои столбцы добавляйте справа.",
+    t(
+        "Keep the headers in row 1. Column order does not matter, headers may be in English or Russian, and you may "
+        "add your own columns at the right."
     ),
-    (
-        "Type dates as dates (31.12.2025), not as text; amounts as plain numbers without a currency sign.",
-        "Даты вводите датами (31.12.2025), а не текстом; суммы — просто числами, без знака валюты.",
-    ),
+    t("Type dates as dates (31.12.2025), not as text; amounts as plain numbers without a currency sign."),
 )
 
-_KIND_HINTS: dict[Kind, tuple[str, str]] = {
-    Kind.ID: ("Identifier, kept as text.", "Идентификатор, хранится как текст."),
-    Kind.TEXT: ("", ""),  # the header says it all
-    Kind.LONG_TEXT: ("Free text.", "Произвольный текст."),
-    Kind.PHONE: (
-        "Phone in any form (+7 916 123-45-67, 8 (916) 123-45-67); several separated by commas.",
-        "Телефон в любом виде (+7 916 123-45-67, 8 (916) 123-45-67); несколько — через запятую.",
-    ),
-    Kind.EMAIL: ("E-mail; several separated by commas.", "Email; несколько — через запятую."),
-    Kind.INN: (
-        "Taxpayer number: 10 digits for a company, 12 for a person; kept as text.",
-        "ИНН: 10 цифр у организации, 12 у ИП и физлица; хранится как текст.",
-    ),
-    Kind.DATE: ("Date, for example 31.12.2025.", "Дата, например 31.12.2025."),
-    Kind.MONEY: ("Amount, a number without a currency sign.", "Сумма — число без знака валюты."),
-    Kind.NUMBER: ("Whole number.", "Целое число."),
-    Kind.BOOL: ("{yes} or {no}, from the dropdown.", "«{yes}» или «{no}», из списка."),
-    Kind.CHOICE: ("From the dropdown; the list is on {where}.", "Из выпадающего списка; список — {where}."),
+_KIND_HINTS: dict[Kind, Message | None] = {
+    Kind.ID: t("Identifier, kept as text."),
+    Kind.TEXT: None,  # the header says it all
+    Kind.LONG_TEXT: t("Free text."),
+    Kind.PHONE: t("Phone in any form (+7 916 123-45-67, 8 (916) 123-45-67); several separated by commas."),
+    Kind.EMAIL: t("E-mail; several separated by commas."),
+    Kind.INN: t("Taxpayer number: 10 digits for a company, 12 for a person; kept as text."),
+    Kind.DATE: t("Date, for example 31.12.2025."),
+    Kind.MONEY: t("Amount, a number without a currency sign."),
+    Kind.NUMBER: t("Whole number."),
+    Kind.BOOL: t("{yes} or {no}, from the dropdown."),
+    Kind.CHOICE: t("From the dropdown; the list is on {where}."),
 }
-_LINKED_CLIENT_ID = (
-    "A {client_id} from the {clients} sheet, picked from the dropdown.",
-    "Значение «{client_id}» с листа «{clients}», из выпадающего списка.",
-)
+_LINKED_CLIENT_ID = t("A {client_id} from the {clients} sheet, picked from the dropdown.")
 
 
 def column_hint(spec: Sheet, column: Column, locale: str) -> str:
     """One line for the "How to use" sheet: the schema hint, then what the column takes."""
     names = _names(locale)
-    parts = [_pick(column.hint, locale)]
+    parts = [column.hint.render(locale) if column.hint else ""]
     if column.key == "client_id" and spec is not schema.CLIENTS:
-        parts.append(_pick(_LINKED_CLIENT_ID, locale).format(**names))
+        parts.append(_LINKED_CLIENT_ID.render(locale).format(**names))
     else:
         where = ""
         if column.choices in schema.LIST_SOURCES:
             source = schema.LIST_SOURCES[column.choices]
             where = f"{source.sheet.name(locale)} › {source.column.name(locale)}"
-        parts.append(_pick(_KIND_HINTS[column.kind], locale).format(where=where, **names))
+        hint = _KIND_HINTS[column.kind]
+        if hint is not None:
+            parts.append(hint.render(locale).format(where=where, **names))
     return " ".join(part for part in parts if part)
 
 
@@ -714,29 +658,29 @@ def _write_how_to(worksheet: Worksheet, locale: str) -> None:
         if text:
             worksheet.row_dimensions[row].height = wrapped_height(text, HOW_TO_TEXT_WIDTH)
 
-    def section(heading: tuple[str, str]) -> None:
+    def section(heading: Message) -> None:
         worksheet.append([])
-        line(_pick(heading, locale), font=_SECTION_FONT)
+        line(heading.render(locale), font=_SECTION_FONT)
 
-    title, intro = (_pick(text, locale) for text in _INTRO)
+    title, intro = (text.render(locale) for text in _INTRO)
     line(title, font=_TITLE_FONT)
     line(None, intro)
 
-    section(("Sheets", "Листы"))
+    section(t("Sheets"))
     for key, text in _SHEETS:
-        line(schema.sheet_by_key(key).name(locale), _pick(text, locale).format(**names), _BOLD)
-    line(schema.REPORT_MARKER + "…", _pick(_REPORTS, locale).format(**names), _BOLD)
+        line(schema.sheet_by_key(key).name(locale), text.render(locale).format(**names), _BOLD)
+    line(schema.REPORT_MARKER + "…", _REPORTS.render(locale).format(**names), _BOLD)
 
-    section(("Commands", "Команды"))
+    section(t("Commands"))
     for command, text in _COMMANDS:
-        line(command, _pick(text, locale), Font(name="Consolas"))
+        line(command, text.render(locale), Font(name="Consolas"))
 
-    section(("Rules", "Правила"))
+    section(t("Rules"))
     for text in _RULES:
-        line("•", _pick(text, locale).format(**names))
+        line("•", text.render(locale).format(**names))
         worksheet.cell(worksheet.max_row, 1).alignment = Alignment(horizontal="right", vertical="top")
 
-    section(("Columns", "Столбцы"))
+    section(t("Columns"))
     for spec in DATA_SHEETS:
         line(spec.name(locale), None, _HEADER_FONT)
         for cell in worksheet[worksheet.max_row]:
@@ -762,11 +706,7 @@ def _names(locale: str) -> dict[str, str]:
     return names
 
 
-def _pick(pair: tuple[str, str], locale: str) -> str:
-    return pair[1] if locale == "ru" else pair[0]
-
-
 def check_locale(locale: str) -> None:
     """Refuse a locale xlcrm has no names for."""
     if locale not in schema.LOCALES:
-        raise UsageError(f"unknown locale {locale!r}; use one of {', '.join(schema.LOCALES)}")
+        raise UsageError(t("unknown locale '{locale}'; use one of {choices}", locale=locale, choices=schema.LOCALES))

@@ -43,8 +43,9 @@ from xlcrm.dedupe.merge_log import (
     sheet_rows,
     unknown_decision_findings,
 )
-from xlcrm.dedupe.plan import DedupePlan, MergeGroup, plan_dedupe
+from xlcrm.dedupe.plan import DedupePlan, MergeGroup, joined, plan_dedupe
 from xlcrm.errors import MergeNotFound, MergeNotUndoable, WorkbookStructureError
+from xlcrm.messages import Message, Number, Text, t
 from xlcrm.xlsx.package import row_extras
 from xlcrm.xlsx.reader import (
     SheetData,
@@ -81,7 +82,8 @@ class MergeAction:
     left_whole: tuple[str, ...] = ()
 
     def to_dict(self, plan: DedupePlan) -> dict[str, Any]:
-        """The result as JSON-ready values, as ``--json`` prints it."""
+        """The merge as ``--json`` prints it: values ready for JSON but the reasons (``why_merged`` and each pair's
+        ``reason``), messages the result renders in the language of the run when it is shown."""
         records = plan.records
         return {
             "merge_id": self.merge_id,
@@ -101,33 +103,48 @@ class MergeAction:
                 for row in self.group.merged
             ],
             "decided_by_user": self.group.decided,
-            "why_merged": why_merged(plan, self.group),
-            "reasons": [{"rows": list(m.rows), "score": m.score, "reason": m.reason} for m in self.group.matches],
+            "why_merged": str(why_merged(plan, self.group)),
+            "reasons": [{"rows": list(m.rows), "score": m.score, "reason": str(m.reason)} for m in self.group.matches],
             "changes": {key: _jsonable(value) for key, value in self.changes.items()},
             "repointed": {key: len(rows) for key, rows in self.repointed.items()},
             "left_whole": list(self.left_whole),
         }
 
-    def left_whole_note(self, clients: SheetData, locale: str) -> str | None:
-        """What a user is told when some merged text was not appended to the survivor's cell, or None."""
+    def left_whole_note(self, clients: SheetData, locale: str) -> Message | None:
+        """What a user is told when some merged text was not appended to the survivor's cell, or None (columns
+        named as the workbook in ``locale`` names them)."""
         if not self.left_whole:
             return None
-        columns = " and ".join(clients.spec.column(key).name(locale) for key in self.left_whole)
-        return (
-            f"{self.merge_id}: {columns} of {', '.join(self.merged_ids) or 'the merged rows'} not appended to "
-            f"{self.survivor_id}'s: together longer than Excel's limit of {MAX_CELL_TEXT:,} characters for "
-            f"one cell; {self.survivor_id} keeps its own, the merged values are kept whole in the Merge log"
+        return t(
+            "{merge_id}: {columns} of {merged} not appended to {survivor}'s: together longer than Excel's limit of "
+            "{limit} characters for one cell; {survivor} keeps its own, the merged values are kept whole in the "
+            "Merge log",
+            merge_id=self.merge_id,
+            columns=and_joined([clients.spec.column(key).name(locale) for key in self.left_whole]),
+            merged=", ".join(self.merged_ids) or t("the merged rows"),
+            survivor=self.survivor_id,
+            limit=Number(MAX_CELL_TEXT),
         )
 
 
-def why_merged(plan: DedupePlan, group: MergeGroup) -> str:
+def and_joined(names: Sequence[str]) -> Text:
+    """``Phone and Email``, «Телефон и E-mail»: names joined by the language's "and"."""
+    if len(names) <= 1:
+        return "".join(names)
+    return t("{names} and {name}", names=and_joined(names[:-1]), name=names[-1])
+
+
+def why_merged(plan: DedupePlan, group: MergeGroup) -> Text:
     """Why a group of clients is merged, as the commands print it and the Merge log keeps it: the reasons of the
-    pairs that joined it, or that the user chose merge in Decision (with the pair's reasons, if it had any)."""
-    reasons = " | ".join(match.reason for match in group.matches if match.reason)
+    pairs that joined it, or that the user chose merge in Decision (with the pair's reasons, if it had any), on the
+    Duplicates sheet as the workbook names it."""
+    reasons = joined([match.reason for match in group.matches], " | ")
     if not group.decided:
         return reasons
     duplicates = schema.DUPLICATES.name(plan.data.locale)
-    return f"you chose merge in Decision on {duplicates}" + (f" ({reasons})" if reasons else "")
+    if reasons:
+        return t("you chose merge in Decision on {duplicates} ({reasons})", duplicates=duplicates, reasons=reasons)
+    return t("you chose merge in Decision on {duplicates}", duplicates=duplicates)
 
 
 def _jsonable(value: object) -> object:
@@ -373,7 +390,7 @@ class DedupeChanges:
     edits: list[SheetEdit]
     reports: list[ReportSheet]
     writes: bool  # False for a clean base with no Duplicates sheet yet: nothing to write, so no save and no backup
-    notes: list[str]  # the plan's notes, then those of merged text left out of a survivor's cell
+    notes: list[Message]  # the plan's notes, then those of merged text left out of a survivor's cell
     unknown_decisions: list[Finding]  # Decisions typed on the Duplicates sheet that xlcrm did not understand
 
 
@@ -462,13 +479,18 @@ def _check_clients(data: WorkbookData) -> None:
     clients = data.sheet(spec.key)
     name = spec.name(data.locale)
     if clients is None:
-        raise WorkbookStructureError(f"{data.path} has no {name} sheet, so there are no clients to deduplicate")
+        raise WorkbookStructureError(
+            t("{path} has no {sheet} sheet, so there are no clients to deduplicate", path=str(data.path), sheet=name)
+        )
     require_headers_on_row_one(clients)
-    require_room_right(clients, LOG_ADDED_COLUMNS, "the Merge log's copies of its rows")
+    require_room_right(clients, LOG_ADDED_COLUMNS, t("the Merge log's copies of its rows"))
     if not clients.has("client_id"):
         raise WorkbookStructureError(
-            f"{clients.name} has no {spec.column('client_id').name(data.locale)} column, "
-            "so merged clients' interactions could not be re-pointed"
+            t(
+                "{sheet} has no {column} column, so merged clients' interactions could not be re-pointed",
+                sheet=clients.name,
+                column=spec.column("client_id").name(data.locale),
+            )
         )
 
 
@@ -498,22 +520,50 @@ def unmerge_changes(data: WorkbookData, merge_id: str) -> UnmergeChanges:
     wanted = merge_id.strip().upper()
     entries = [e for e in log.entries if e.merge_id.upper() == wanted]
     if not entries:
-        known = ", ".join(log.ids()) or "none"
-        raise MergeNotFound(f"the Merge log of {data.path} has no merge {merge_id}; merges logged: {known}")
+        raise MergeNotFound(
+            t(
+                "the Merge log of {path} has no merge {merge_id}; merges logged: {known}",
+                path=str(data.path),
+                merge_id=merge_id,
+                known=log.ids(),
+            )
+            if log.ids()
+            else t(
+                "the Merge log of {path} has no merge {merge_id}; merges logged: none",
+                path=str(data.path),
+                merge_id=merge_id,
+            )
+        )
     merge_id = entries[0].merge_id
     # A row number typed over on the Merge log cannot say where to put a row back.
     if any(entry.row < 2 for entry in entries):
         raise MergeNotUndoable(
-            f"{merge_id} cannot be undone: a row number of it on {schema.MERGE_LOG.name(locale)} "
-            "was typed over (each must be the row a client or interaction was on, 2 or more), "
-            "so xlcrm cannot tell where to put it back; the workbook was not changed"
+            t(
+                "{merge_id} cannot be undone: a row number of it on {sheet} was typed over (each must be the row a "
+                "client or interaction was on, 2 or more), so xlcrm cannot tell where to put it back; the workbook "
+                "was not changed",
+                merge_id=merge_id,
+                sheet=schema.MERGE_LOG.name(locale),
+            )
         )
     clients = data.sheets.get(schema.CLIENTS.key)
     if clients is None:
-        raise MergeNotUndoable(f"{data.path} has no {schema.CLIENTS.name(locale)} sheet to restore the rows into")
+        raise MergeNotUndoable(
+            t(
+                "{path} has no {sheet} sheet to restore the rows into",
+                path=str(data.path),
+                sheet=schema.CLIENTS.name(locale),
+            )
+        )
     id_index = next((i for i, h in enumerate(log.headers) if _is_client_id(h, clients)), None)
     if id_index is None:
-        raise MergeNotUndoable(f"the Merge log of {data.path} has no ClientID column, so {merge_id} cannot be undone")
+        raise MergeNotUndoable(
+            t(
+                "the Merge log of {path} has no ClientID column, so {merge_id} cannot be undone",
+                path=str(data.path),
+                merge_id=merge_id,
+            )
+        )
     survivor = next(e for e in entries if e.role == schema.SURVIVOR_ROLE.key)
     merged = sorted((e for e in entries if e.role == schema.MERGED_ROLE.key), key=lambda e: e.row)
     survivor_id = as_text(survivor.values[id_index])
@@ -525,10 +575,20 @@ def unmerge_changes(data: WorkbookData, merge_id: str) -> UnmergeChanges:
     current_ids = clients.column_values("client_id").map(as_text)
     survivor_rows = [int(r) for r in current_ids.index[current_ids == survivor_id]]
     if len(survivor_rows) != 1:
-        where = "is on no row" if not survivor_rows else f"is on rows {', '.join(map(str, survivor_rows))}"
+        params = {"merge_id": merge_id, "client_id": survivor_id, "sheet": clients.name}
         raise MergeNotUndoable(
-            f"{merge_id} cannot be undone: ClientID {survivor_id} {where} of "
-            f"{clients.name}; put it back on one row first"
+            t(
+                "{merge_id} cannot be undone: ClientID {client_id} is on no row of {sheet}; put it back on one row "
+                "first",
+                **params,
+            )
+            if not survivor_rows
+            else t(
+                "{merge_id} cannot be undone: ClientID {client_id} is on rows {rows} of {sheet}; put it back on one "
+                "row first",
+                rows=survivor_rows,
+                **params,
+            )
         )
     width = max(len(header), len(log.headers), *(len(r) for r in raw))
     positions = _positions(header, log.headers)
@@ -606,8 +666,12 @@ def _check_no_later_merge(log: MergeLog, merge_id: str, group_ids: set[str], id_
         }
         if touched & group_ids:
             raise MergeNotUndoable(
-                f"{merge_id} cannot be undone before {later}, which merged "
-                f"{', '.join(sorted(touched & group_ids))} again; undo {later} first"
+                t(
+                    "{merge_id} cannot be undone before {later}, which merged {ids} again; undo {later} first",
+                    merge_id=merge_id,
+                    later=later,
+                    ids=sorted(touched & group_ids),
+                )
             )
 
 
@@ -656,13 +720,28 @@ def _repoint_back(
         sheet = by_name.get(entry.sheet)
         if sheet is None or not sheet.has("client_id"):
             raise MergeNotUndoable(
-                f"{merge_id} cannot be undone: sheet {entry.sheet!r} with its ClientID column is gone"
+                t(
+                    "{merge_id} cannot be undone: sheet {sheet} with its ClientID column is gone",
+                    merge_id=merge_id,
+                    sheet=repr(entry.sheet),
+                )
             )
         current = sheet.frame["client_id"].get(entry.row) if entry.row in sheet.frame.index else None
         if as_text(current) != survivor_id:
+            where = {"merge_id": merge_id, "cell": sheet.cell("client_id", entry.row), "client_id": survivor_id}
             raise MergeNotUndoable(
-                f"{merge_id} cannot be undone: {sheet.cell('client_id', entry.row)} should hold {survivor_id} but "
-                f"holds {as_text(current) or 'nothing'} (rows moved since the merge?)"
+                t(
+                    "{merge_id} cannot be undone: {cell} should hold {client_id} but holds {held} (rows moved since "
+                    "the merge?)",
+                    held=as_text(current),
+                    **where,
+                )
+                if as_text(current)
+                else t(
+                    "{merge_id} cannot be undone: {cell} should hold {client_id} but holds nothing (rows moved since "
+                    "the merge?)",
+                    **where,
+                )
             )
         cells.setdefault(sheet.name, {})[f"{sheet.letters['client_id']}{entry.row}"] = entry.values[id_index]
     return [SheetEdit(name, set_cells=values) for name, values in cells.items()]

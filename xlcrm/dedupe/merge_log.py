@@ -39,6 +39,7 @@ from xlcrm.checks.findings import Code, Finding, Severity
 from xlcrm.checks.normalize import as_text, is_blank
 from xlcrm.dedupe.plan import DedupePlan, InteractionDuplicate, Match, PairDecision
 from xlcrm.errors import NotAWorkbook
+from xlcrm.messages import Text, render, t
 from xlcrm.xlsx.reader import WorkbookData
 from xlcrm.xlsx.refs import sheet_ref
 from xlcrm.xlsx.report_sheet import (
@@ -83,7 +84,9 @@ def read_sheet_rows(path: Path, spec: schema.Sheet) -> list[list[CellValue]]:
     try:
         book = CalamineWorkbook.from_path(str(path))
     except (CalamineError, OSError, ValueError) as exc:
-        raise NotAWorkbook(f"{path} cannot be read as a workbook: {exc}") from None
+        raise NotAWorkbook(
+            t("{workbook} cannot be read as a workbook: {error}", workbook=str(path), error=str(exc))
+        ) from None
     try:
         name = schema.find_sheet_name(spec, book.sheet_names)
         if name is None:
@@ -91,7 +94,14 @@ def read_sheet_rows(path: Path, spec: schema.Sheet) -> list[list[CellValue]]:
         rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
         return [[None if cell == "" else cell for cell in row] for row in rows]
     except CalamineError as exc:
-        raise NotAWorkbook(f"{path}: sheet {spec.name('en')!r} cannot be read: {exc}") from None
+        raise NotAWorkbook(
+            t(
+                "{workbook}: sheet {sheet} cannot be read: {error}",
+                workbook=str(path),
+                sheet=repr(spec.name("en")),
+                error=str(exc),
+            )
+        ) from None
     finally:
         book.close()
 
@@ -264,11 +274,16 @@ def _sides(plan: DedupePlan) -> dict[int, list[CellValue]]:
 
 
 def pair_row(
-    decision: CellValue, score: int, reason: str, first: Sequence[CellValue], second: Sequence[CellValue]
+    decision: CellValue,
+    score: int,
+    reason: Text,
+    first: Sequence[CellValue],
+    second: Sequence[CellValue],
+    locale: str,
 ) -> list[CellValue]:
-    """A row of the Duplicates sheet's pairs table: Decision, Score and Reason, then the ``PAIR_COLUMNS`` cells of
-    each client (``first``, ``second``)."""
-    return [decision, score, reason, *first, *second]
+    """A row of the Duplicates sheet's pairs table: Decision, Score and Reason (in the workbook's language,
+    ``locale``), then the ``PAIR_COLUMNS`` cells of each client (``first``, ``second``)."""
+    return [decision, score, render(reason, locale) or None, *first, *second]
 
 
 def pair_row_ids(row: Sequence[CellValue]) -> frozenset[str]:
@@ -298,7 +313,7 @@ def plan_content(plan: DedupePlan) -> DuplicatesContent:
         return open_typed.get(frozenset((records[match.first].client_id, records[match.second].client_id)))
 
     content.pairs = [
-        pair_row(decision(match), match.score, match.reason, sides[match.first], sides[match.second])
+        pair_row(decision(match), match.score, match.reason, sides[match.first], sides[match.second], locale)
         for match in plan.review
     ]
     by_id = {r.client_id: r for r in records.values() if r.client_id}
@@ -402,14 +417,16 @@ def typed_decision_findings(data: WorkbookData) -> list[Finding]:
 
 
 def _unknown_decision_findings(typed: Sequence[TypedDecision], sheet_name: str, locale: str) -> list[Finding]:
-    accepted = " or ".join(value.name(locale) for value in schema.DECISIONS)
+    merge, keep_apart = (value.name(locale) for value in schema.DECISIONS)
     findings = []
     for decision in typed:
         if decision.understood:
             continue
         pair = " / ".join(sorted(decision.ids))
         outcome = (
-            f"the pair {pair} stays kept apart" if decision.kept_apart else f"the pair {pair} stays open for review"
+            t("the pair {pair} stays kept apart", pair=pair)
+            if decision.kept_apart
+            else t("the pair {pair} stays open for review", pair=pair)
         )
         findings.append(
             Finding(
@@ -418,7 +435,12 @@ def _unknown_decision_findings(typed: Sequence[TypedDecision], sheet_name: str, 
                 sheet_name,
                 f"{sheet_ref(sheet_name)}!A{decision.row}",
                 _shown(decision.value),
-                f"Decision not understood: type {accepted}; until then {outcome}",
+                t(
+                    "Decision not understood: type {merge} or {keep_apart}; until then {outcome}",
+                    merge=merge,
+                    keep_apart=keep_apart,
+                    outcome=outcome,
+                ),
             )
         )
     return findings
@@ -459,7 +481,9 @@ class LogEntry:
     values: tuple[CellValue, ...]  # one per Clients header of the log; a re-pointed row holds only its old ClientID
     links: tuple[tuple[str, str], ...] = ()  # (Clients header, where the link on that cell went) of a merged row
     formulas: tuple[tuple[str, str], ...] = ()  # (Clients header, the cell's formula without "=") of a merged row
-    why: str = ""  # why the clients were merged, as the command said (on the survivor's and merged rows)
+    # Why the clients were merged, as the command said (on the survivor's and merged rows): written in the workbook's
+    # language; read back as the text in the cell (an older log's may be in English), and written back as it is.
+    why: Text = ""
 
 
 @dataclass
@@ -642,7 +666,7 @@ def merge_log_sheet(log: MergeLog, locale: str) -> ReportSheet:
             [
                 entry.merge_id,
                 entry.merged_on,
-                entry.why or None,
+                render(entry.why, locale) or None,
                 role,
                 entry.sheet,
                 entry.row,

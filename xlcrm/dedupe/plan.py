@@ -33,8 +33,9 @@ import datetime as dt
 import itertools
 import re
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import pandas as pd
 from rapidfuzz import fuzz
@@ -55,6 +56,7 @@ from xlcrm.dedupe.keys import (
     tax_id_key,
     text_key,
 )
+from xlcrm.messages import Message, Text, t, tn
 from xlcrm.xlsx.reader import SheetData, WorkbookData
 
 # --- points -----------------------------------------------------------------------------------------
@@ -115,16 +117,17 @@ class Match:
     first: int  # Excel row of the older record
     second: int
     score: int
-    reasons: tuple[str, ...]
-    veto: str = ""
+    reasons: tuple[Message, ...]
+    veto: Message | None = None
     # An INN, phone or email in common. Without one, names alone never merge automatically: two
     # "Волкова Кристина Алексеевна, ИП Волкова К.А., Москва" can be two people.
     shared_id: bool = False
 
     @property
-    def reason(self) -> str:
-        """Why the pair matched, and why it is kept apart when a veto says so."""
-        return "; ".join(self.reasons + ((f"kept apart: {self.veto}",) if self.veto else ()))
+    def reason(self) -> Text:
+        """Why the pair matched, and why it is kept apart when a veto says so, rendered in the language asked for
+        ("" when nothing is said)."""
+        return joined(self.reasons + ((t("kept apart: {veto}", veto=self.veto),) if self.veto else ()))
 
     @property
     def rows(self) -> tuple[int, int]:
@@ -180,7 +183,7 @@ class DedupePlan:
     vetoed: list[Match]  # pairs that scored high but must stay apart, for the curious
     interaction_duplicates: list[InteractionDuplicate]
     candidate_pairs: int = 0
-    notes: list[str] = field(default_factory=list)
+    notes: list[Message] = field(default_factory=list)
 
     @property
     def merged_rows(self) -> int:
@@ -263,20 +266,23 @@ def block_keys(record: ClientRecord) -> set[str]:
     return keys
 
 
-def candidate_pairs(records: Iterable[ClientRecord]) -> tuple[set[tuple[int, int]], list[str]]:
+def candidate_pairs(records: Iterable[ClientRecord]) -> tuple[set[tuple[int, int]], list[Message]]:
     """Pairs of Excel rows sharing a block key, and a note for every block too big to trust."""
     blocks: dict[str, list[int]] = defaultdict(list)
     for record in records:
         for key in block_keys(record):
             blocks[key].append(record.row)
     pairs: set[tuple[int, int]] = set()
-    notes = []
+    notes: list[Message] = []
     for key, rows in blocks.items():
         if len(rows) < 2:
             continue
         if len(rows) > MAX_BLOCK:
             if key[0] in "tpe":
-                notes.append(f"{len(rows)} clients share {key[2:]}; it is not used to find duplicates")
+                sharing = tn("{count} client shares", "{count} clients share", len(rows))
+                notes.append(
+                    t("{clients_share} {key}; it is not used to find duplicates", clients_share=sharing, key=key[2:])
+                )
             continue
         pairs.update(itertools.combinations(sorted(rows), 2))
     return pairs, notes
@@ -294,16 +300,24 @@ def compare(first: ClientRecord, second: ClientRecord) -> Match:
     if (first.created or dt.date.max, first.row) > (second.created or dt.date.max, second.row):
         first, second = second, first
     score = 0
-    reasons: list[str] = []
-    veto = ""
-    shared: list[str] = []
+    reasons: list[Message] = []
+    veto: Message | None = None
+    shared: list[Message] = []
     if first.tax_id and first.tax_id == second.tax_id:
         kind, number = first.tax_id.split(":")
-        shared.append(f"same {kind.upper()} {number}")
-    elif first.tax_id and second.tax_id and first.tax_id[:4] == second.tax_id[:4]:
-        veto = f"different INN {first.tax_id[4:]} and {second.tax_id[4:]}"
-    shared += [f"same phone {phone}" for phone in sorted(first.phones & second.phones)]
-    shared += [f"same email {email}" for email in sorted(first.emails & second.emails)]
+        shared.append(
+            t("same INN {number}", number=number) if kind == "inn" else t("same OGRN {number}", number=number)
+        )
+    elif first.tax_id and second.tax_id and first.tax_id.split(":")[0] == second.tax_id.split(":")[0]:
+        kind, one = first.tax_id.split(":")
+        other = second.tax_id.split(":")[1]
+        veto = (
+            t("different INN {first} and {second}", first=one, second=other)
+            if kind == "inn"
+            else t("different OGRN {first} and {second}", first=one, second=other)
+        )
+    shared += [t("same phone {phone}", phone=phone) for phone in sorted(first.phones & second.phones)]
+    shared += [t("same email {email}", email=email) for email in sorted(first.emails & second.emails)]
     if shared:
         score += SHARED_ID_POINTS + FURTHER_ID_POINTS * (len(shared) - 1)
         reasons += shared
@@ -319,37 +333,47 @@ def compare(first: ClientRecord, second: ClientRecord) -> Match:
             if people.partial
             else PERSON_CONFLICT_POINTS
         )
-        reasons.append(f"different names {first.shown_name} / {second.shown_name}")
+        reasons.append(t("different names {first} / {second}", first=first.shown_name, second=second.shown_name))
     elif people.similarity:
         full = min(len(first.name.full), len(second.name.full)) >= 3 and people.similarity >= PERSON_POINTS[0][0]
         score += FULL_NAME_POINTS if full else _points(people.similarity, PERSON_POINTS)
-        reasons.append("same name" if people.similarity == 100 else f"names {people.similarity} % similar")
+        reasons.append(
+            t("same name")
+            if people.similarity == 100
+            else t("names {similarity} % similar", similarity=people.similarity)
+        )
     if first.company.individual and second.company.individual:
         pass  # "ИП Волкова К.А." repeats the person's name: counting it again would count the name twice
     elif first.company and second.company:
         if company < COMPANY_MISMATCH_BELOW:
             score += COMPANY_MISMATCH_POINTS
-            reasons.append(f"different companies {first.shown_company} / {second.shown_company}")
+            reasons.append(
+                t("different companies {first} / {second}", first=first.shown_company, second=second.shown_company)
+            )
         else:
             score += _points(company, COMPANY_POINTS)
-            reasons.append("same company name" if company == 100 else f"company names {company} % similar")
+            reasons.append(
+                t("same company name")
+                if company == 100
+                else t("company names {similarity} % similar", similarity=company)
+            )
     if first.city and second.city:
         if first.city == second.city:
             score += SAME_CITY_POINTS
-            reasons.append("same city")
+            reasons.append(t("same city"))
         else:
             score += OTHER_CITY_POINTS
-            reasons.append("different cities")
+            reasons.append(t("different cities"))
     if first.address and second.address and fuzz.token_sort_ratio(first.address, second.address) >= SAME_ADDRESS_FROM:
         score += SAME_ADDRESS_POINTS
-        reasons.append("same address")
+        reasons.append(t("same address"))
     if first.birthday and second.birthday:
         if first.birthday == second.birthday:
             score += SAME_BIRTHDAY_POINTS
-            reasons.append("same birthday")
+            reasons.append(t("same birthday"))
         else:
             score += OTHER_BIRTHDAY_POINTS
-            reasons.append("different birthdays")
+            reasons.append(t("different birthdays"))
 
     names_alike = people.similarity >= SIMILAR_NAMES or company >= SIMILAR_NAMES
     if (
@@ -361,10 +385,28 @@ def compare(first: ClientRecord, second: ClientRecord) -> Match:
         and second.emails
         and not names_alike
     ):
-        veto = "different phones and emails, dissimilar names"
+        veto = t("different phones and emails, dissimilar names")
     if not veto and people.conflict and first.company and second.company and company < COMPANY_MISMATCH_BELOW:
-        veto = "different people at different companies"
+        veto = t("different people at different companies")
     return Match(first.row, second.row, max(0, min(100, score)), tuple(reasons), veto, bool(shared))
+
+
+def joined(parts: Sequence[Text], separator: Literal["; ", " | "] = "; ") -> Text:
+    """The texts of ``parts`` that say something, joined by ``separator`` in whatever language they are rendered in
+    (reasons by "; ", the reasons of several pairs by " | "); "" when none says anything.
+
+    Joined in halves, so a group of many pairs does not nest its messages deeper than a few levels.
+    """
+    parts = [part for part in parts if part]
+    if not parts:
+        return ""
+    if len(parts) == 1:
+        return parts[0]
+    middle = len(parts) // 2
+    first, second = joined(parts[:middle], separator), joined(parts[middle:], separator)
+    if separator == " | ":
+        return t("{reasons} | {more_reasons}", reasons=first, more_reasons=second)
+    return t("{reasons}; {more_reasons}", reasons=first, more_reasons=second)
 
 
 # --- what becomes of one pair ------------------------------------------------------------------------
@@ -415,14 +457,14 @@ class PairRules:
             return VETOED, match
         ambiguous = ids & self.repeated_ids
         if ambiguous:
-            reason = f"ClientID {', '.join(sorted(ambiguous))} is on several rows"
+            reason = t("ClientID {ids} is on several rows", ids=sorted(ambiguous))
             return PROBABLE, dataclasses.replace(match, reasons=match.reasons + (reason,))
         if match.score < self.settings.dedupe_auto_score:
             return PROBABLE, match
         if match.shared_id:
             return CERTAIN, match
         # Names, companies and cities alone never merge without asking: that takes an identifier in common.
-        return PROBABLE, dataclasses.replace(match, reasons=match.reasons + ("no INN, phone or email in common",))
+        return PROBABLE, dataclasses.replace(match, reasons=match.reasons + (t("no INN, phone or email in common"),))
 
     def apart(self, first_id: str, second_id: str) -> bool:
         """Whether the user decided to keep the clients with these ClientIDs apart."""
@@ -450,23 +492,23 @@ class _Clusters:
             row = self.parent[row]
         return row
 
-    def conflict(self, first: int, second: int) -> str:
-        """The veto between the groups of two rows, or "" when they may be one group."""
+    def conflict(self, first: int, second: int) -> Message | None:
+        """The veto between the groups of two rows, or None when they may be one group."""
         for a in self.members[self.find(first)]:
             for b in self.members[self.find(second)]:
                 veto = compare(self.records[a], self.records[b]).veto
                 if veto:
                     return veto
-        return ""
+        return None
 
-    def kept_apart(self, first: int, second: int) -> str:
-        """Why the groups of two rows must stay apart by the user's decision, or "" when no decision says so."""
+    def kept_apart(self, first: int, second: int) -> Message | None:
+        """Why the groups of two rows must stay apart by the user's decision, or None when no decision says so."""
         for a in self.members[self.find(first)]:
             for b in self.members[self.find(second)]:
                 a_id, b_id = self.records[a].client_id, self.records[b].client_id
                 if a_id and b_id and self.rules.apart(a_id, b_id):
-                    return f"would join {a_id} and {b_id}, kept apart by your decision"
-        return ""
+                    return t("would join {first} and {second}, kept apart by your decision", first=a_id, second=b_id)
+        return None
 
     def union(self, first: int, second: int) -> None:
         a, b = self.find(first), self.find(second)
@@ -560,7 +602,9 @@ def plan_dedupe(
                 clusters.union(match.first, match.second)
                 joined[match.rows] = match
                 continue
-            judged = dataclasses.replace(match, reasons=match.reasons + (f"would join clients kept apart ({veto})",))
+            judged = dataclasses.replace(
+                match, reasons=match.reasons + (t("would join clients kept apart ({veto})", veto=veto),)
+            )
         review.append(judged)
 
     by_root: dict[int, list[Match]] = defaultdict(list)

@@ -25,6 +25,7 @@ from pathlib import Path
 from xlcrm import schema
 from xlcrm.checks.normalize import as_text, is_blank
 from xlcrm.errors import UsageError
+from xlcrm.messages import t
 from xlcrm.xlsx.reader import WorkbookData, require_distinct_headers
 from xlcrm.xlsx.report_sheet import CellValue
 from xlcrm.xlsx.sheet_edits import SheetEdit
@@ -139,9 +140,11 @@ def anonymisation(data: WorkbookData, output: Path, *, force: bool = False) -> A
     output = Path(output)
     source = data.path
     if output.resolve() == source.resolve():
-        raise UsageError(f"{output} is the workbook itself; the anonymised copy must be another file")
+        raise UsageError(
+            t("{output} is the workbook itself; the anonymised copy must be another file", output=str(output))
+        )
     if output.exists() and not force:
-        raise UsageError(f"{output} already exists; use --force to replace it")
+        raise UsageError(t("{output} already exists; use --force to replace it", output=str(output)))
     require_distinct_headers(data)  # a second Phone column would be copied unmasked
     reports = [name for name in data.sheet_names if name.startswith(schema.REPORT_MARKER)]
     return Anonymisation(anonymised_edits(data), reports)

@@ -38,8 +38,10 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 from xlcrm import schema
 from xlcrm.checks.normalize import as_text, is_blank, parse_amount, parse_date
 from xlcrm.dedupe.merge_log import read_sheet_rows
+from xlcrm.dedupe.plan import joined
 from xlcrm.errors import ExportRefused, UsageError, WriteError
 from xlcrm.lifecycle.analysis import analyse
+from xlcrm.messages import Message, Text, t
 from xlcrm.schema import Column, Kind, Sheet
 from xlcrm.xlsx.reader import SheetData, WorkbookData
 from xlcrm.xlsx.refs import column_letter
@@ -91,18 +93,24 @@ def _identifiers(headers: Iterable[str], taken: set[str]) -> dict[str, str]:
 
 class _Problems:
     def __init__(self) -> None:
-        self.items: list[str] = []
+        self.items: list[Message] = []
 
-    def add(self, where: str, message: str) -> None:
-        self.items.append(f"{where}: {message}")
+    def add(self, problem: Message) -> None:
+        """One more cell to fix (each message names its cell)."""
+        self.items.append(problem)
 
     def check(self, path: Path) -> None:
         if self.items:
-            shown = "; ".join(self.items[:SHOWN_PROBLEMS])
-            more = f"; and {len(self.items) - SHOWN_PROBLEMS} more" if len(self.items) > SHOWN_PROBLEMS else ""
+            shown: Text = joined(self.items[:SHOWN_PROBLEMS])
+            if len(self.items) > SHOWN_PROBLEMS:
+                shown = t("{problems}; and {count} more", problems=shown, count=len(self.items) - SHOWN_PROBLEMS)
             raise ExportRefused(
-                f"{path} cannot be exported to a database until these cells are fixed "
-                f"(xlcrm validate lists them): {shown}{more}"
+                t(
+                    "{workbook} cannot be exported to a database until these cells are fixed (xlcrm validate lists "
+                    "them): {problems}",
+                    workbook=str(path),
+                    problems=shown,
+                )
             )
 
 
@@ -112,12 +120,16 @@ def _value(sheet: SheetData, column: Column, row: int, value: object, problems: 
     if column.kind == Kind.DATE:
         day = parse_date(value).date
         if day is None:
-            problems.add(sheet.cell(column.key, row), f"{as_text(value)!r} is not a date")
+            problems.add(
+                t("{cell}: {value} is not a date", cell=sheet.cell(column.key, row), value=repr(as_text(value)))
+            )
         return day
     if column.kind in (Kind.MONEY, Kind.NUMBER):
         amount = parse_amount(value).amount
         if amount is None:
-            problems.add(sheet.cell(column.key, row), f"{as_text(value)!r} is not a number")
+            problems.add(
+                t("{cell}: {value} is not a number", cell=sheet.cell(column.key, row), value=repr(as_text(value)))
+            )
         return amount
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
@@ -201,9 +213,16 @@ def _check_keys(path: Path, data: WorkbookData, tables: dict[str, _TableData], p
         client_id = values.get("client_id")
         where = clients.cell("client_id", row) if clients is not None else str(row)
         if not client_id:
-            problems.add(where, "blank ClientID")
+            problems.add(t("{cell}: blank ClientID", cell=where))
         elif client_id in seen:
-            problems.add(where, f"ClientID {client_id} is also on row {seen[client_id]}")
+            problems.add(
+                t(
+                    "{cell}: ClientID {client_id} is also on row {row}",
+                    cell=where,
+                    client_id=client_id,
+                    row=seen[client_id],
+                )
+            )
         else:
             seen[client_id] = row
     for spec in POINTING_SHEETS:
@@ -212,8 +231,12 @@ def _check_keys(path: Path, data: WorkbookData, tables: dict[str, _TableData], p
             client_id = values.get("client_id")
             if client_id and client_id not in seen and sheet is not None:
                 problems.add(
-                    sheet.cell("client_id", cast(int, values[ROW_COLUMN])),
-                    f"no client {client_id} on {schema.CLIENTS.name(data.locale)}",
+                    t(
+                        "{cell}: no client {client_id} on {sheet}",
+                        cell=sheet.cell("client_id", cast(int, values[ROW_COLUMN])),
+                        client_id=client_id,
+                        sheet=schema.CLIENTS.name(data.locale),
+                    )
                 )
 
 
@@ -312,7 +335,9 @@ def _write(engine: sa.Engine, metadata: sa.MetaData, tables: list[_TableData], r
         existing = set(sa.inspect(connection).get_table_names())
         clash = sorted(existing & {t.table.name for t in tables})
         if clash and not replace:
-            raise UsageError(f"the database already has the tables {', '.join(clash)}; use --force to replace them")
+            raise UsageError(
+                t("the database already has the tables {tables}; use --force to replace them", tables=clash)
+            )
         if clash:
             metadata.drop_all(connection, checkfirst=True)
         metadata.create_all(connection)
@@ -326,9 +351,9 @@ def export_sqlite(data: WorkbookData, target: Path, *, today: dt.date, force: bo
     """Write the workbook's tables to a new SQLite file ``target`` (replaced only with ``force``)."""
     target = Path(target)
     if target.exists() and not force:
-        raise UsageError(f"{target} already exists; use --force to replace it")
+        raise UsageError(t("{database} already exists; use --force to replace it", database=str(target)))
     if target.is_dir() or not target.parent.is_dir():
-        raise UsageError(f"{target}: not a file in an existing folder")
+        raise UsageError(t("{database}: not a file in an existing folder", database=str(target)))
     metadata, tables = database_tables(data, today)
     handle, temp_name = tempfile.mkstemp(prefix=".xlcrm-tmp-", suffix=".sqlite", dir=target.parent)
     os.close(handle)
@@ -343,11 +368,12 @@ def export_sqlite(data: WorkbookData, target: Path, *, today: dt.date, force: bo
             engine.dispose()
         os.replace(temp, target)
     except SQLAlchemyError as exc:
-        raise WriteError(
-            f"cannot write {target}: {exc.__class__.__name__}: {exc.orig if hasattr(exc, 'orig') else exc}"
-        ) from None
+        error = f"{exc.__class__.__name__}: {exc.orig if hasattr(exc, 'orig') else exc}"
+        raise WriteError(t("cannot write {database}: {error}", database=str(target), error=error)) from None
     except OSError as exc:
-        raise WriteError(f"cannot write {target}: {exc.strerror or exc}") from None
+        raise WriteError(
+            t("cannot write {database}: {error}", database=str(target), error=exc.strerror or str(exc))
+        ) from None
     finally:
         temp.unlink(missing_ok=True)
     return DatabaseExport(str(target), counts)
@@ -358,16 +384,20 @@ def export_url(data: WorkbookData, url: str, *, today: dt.date, force: bool = Fa
     try:
         engine = sa.create_engine(url)
     except (ArgumentError, ValueError) as exc:
-        raise UsageError(f"not a database URL such as postgresql://user@host/dbname: {exc}") from None
+        raise UsageError(
+            t("not a database URL such as postgresql://user@host/dbname: {error}", error=str(exc))
+        ) from None
     except (NoSuchModuleError, ImportError) as exc:
-        raise UsageError(f"no database driver for this URL ({exc}); install it, e.g. pip install psycopg") from None
+        raise UsageError(
+            t("no database driver for this URL ({error}); install it, e.g. pip install psycopg", error=str(exc))
+        ) from None
     shown = engine.url.render_as_string(hide_password=True)
     metadata, tables = database_tables(data, today)
     try:
         counts = _write(engine, metadata, tables, replace=force)
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        raise WriteError(f"cannot write to {shown}: {reason}") from None
+        raise WriteError(t("cannot write to {database}: {error}", database=shown, error=reason)) from None
     finally:
         engine.dispose()
     return DatabaseExport(shown, counts)

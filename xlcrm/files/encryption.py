@@ -32,9 +32,10 @@ from typing import TypeVar
 
 from python_calamine import CalamineError, CalamineWorkbook
 
-from xlcrm.errors import EncryptedWorkbook, WriteError, XlcrmError
+from xlcrm.errors import EncryptedWorkbook, WriteError, XlcrmError, error_text, quoted, with_text_replaced
 from xlcrm.files.run_lock import ending_signals_raise
 from xlcrm.files.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, replace_workbook, workbook_lock
+from xlcrm.messages import t
 from xlcrm.runtime.paths import TEMP_PREFIX
 from xlcrm.xlsx.reader import ENCRYPTED_STREAM, OLE_MAGIC, WORKBOOK_SUFFIXES, FileStamp
 
@@ -68,11 +69,15 @@ def decrypt(path: Path, password: str) -> bytes:
             plain = io.BytesIO()
             office.decrypt(plain)
     except (InvalidKeyError, DecryptionError):
-        raise EncryptedWorkbook(f"{path}: wrong password") from None
+        raise EncryptedWorkbook(t("{path}: wrong password", path=path)) from None
     except OSError as exc:
-        raise EncryptedWorkbook(f"{path} cannot be read: {exc.strerror or exc}") from None
+        raise EncryptedWorkbook(
+            t("{path} cannot be read: {reason}", path=path, reason=exc.strerror or str(exc))
+        ) from None
     except Exception as exc:  # msoffcrypto raises bare exceptions for containers it does not understand
-        raise EncryptedWorkbook(f"{path} is password-protected in a way xlcrm cannot open ({exc})") from None
+        raise EncryptedWorkbook(
+            t("{path} is password-protected in a way xlcrm cannot open ({reason})", path=path, reason=str(exc))
+        ) from None
     return plain.getvalue()
 
 
@@ -91,17 +96,22 @@ def check_encrypted(path: Path, password: str, expected_sheets: Sequence[str]) -
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             damaged = archive.testzip()
         if damaged is not None:
-            raise WriteError(f"the saved copy is damaged (bad {damaged}); nothing was replaced")
+            raise WriteError(t("the saved copy is damaged (bad {part}); nothing was replaced", part=damaged))
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         names = list(book.sheet_names)
         book.close()
     except (EncryptedWorkbook, zipfile.BadZipFile, CalamineError, ValueError) as exc:
         raise WriteError(
-            f"the saved copy could not be re-opened with the password ({exc}); nothing was replaced"
+            t(
+                "the saved copy could not be re-opened with the password ({reason}); nothing was replaced",
+                reason=error_text(exc),
+            )
         ) from None
     missing = [name for name in expected_sheets if name not in names]
     if missing:
-        raise WriteError(f"the saved copy lacks sheets {missing}; nothing was replaced")
+        raise WriteError(
+            t("the saved copy lacks sheets [{sheets}]; nothing was replaced", sheets=[quoted(name) for name in missing])
+        )
 
 
 def _private_copy(path: Path, data: bytes) -> Path:
@@ -138,8 +148,12 @@ def on_workbook(
         return command(path, output, keep_backups)
     if not password:
         raise EncryptedWorkbook(
-            f"{path} is password-protected; give the password with --password or the "
-            f"{PASSWORD_ENV} environment variable"
+            t(
+                "{path} is password-protected; give the password with --password or the {variable} "
+                "environment variable",
+                path=path,
+                variable=PASSWORD_ENV,
+            )
         )
     # The decrypted copy the command runs on is not locked (nobody else opens it): the workbook is, here.
     held = workbook_lock(path, output=output, ignore_lock=ignore_lock) if writes else nullcontext()
@@ -151,7 +165,7 @@ def on_workbook(
             try:
                 result = command(plain, None, 0)  # no backups: they would be readable copies
             except XlcrmError as exc:
-                raise type(exc)(str(exc).replace(str(plain), str(path))) from None
+                raise with_text_replaced(exc, str(plain), str(path)) from None
             save = None
             if FileStamp.of(plain).sha256 != before:
                 save = replace_workbook(

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xlcrm.errors import WorkbookLocked
+from xlcrm.messages import Message, Text, t
 from xlcrm.runtime.paths import create_whole, path_key, read_head
 
 LIBREOFFICE = "LibreOffice"
@@ -61,10 +62,10 @@ class LockInfo:
     since: dt.datetime  # local time the workbook was opened
 
     @property
-    def holder(self) -> str:
+    def holder(self) -> Text:
         """``Ivan Petrov on OFFICE-PC`` — as much as the lock file tells."""
-        who = self.user or "an unknown user"
-        return f"{who} on {self.host}" if self.host else who
+        who: Text = self.user or t("an unknown user")
+        return t("{user} on {computer}", user=who, computer=self.host) if self.host else who
 
     @property
     def since_text(self) -> str:
@@ -124,16 +125,27 @@ def check_not_locked(path: Path, *, ignore_lock: bool = False) -> LockInfo | Non
     if lock is None or ignore_lock:
         return lock
     raise WorkbookLocked(
-        f"{path} is open in {lock.kind} by {lock.holder} since {lock.since_text}; "
-        "close it there and run again (or use --ignore-lock if that lock is left over from a crash)"
+        t(
+            "{path} is open in {program} by {holder} since {since}; close it there and run again "
+            "(or use --ignore-lock if that lock is left over from a crash)",
+            path=path,
+            program=lock.kind,
+            holder=lock.holder,
+            since=lock.since_text,
+        )
     )
 
 
-def lock_warning(path: Path, lock: LockInfo) -> str:
+def lock_warning(path: Path, lock: LockInfo) -> Message:
     """One line telling the user which lock was not obeyed."""
-    return (
-        f"{path} has a {lock.kind} lock by {lock.holder} since {lock.since_text} "
-        f"({lock.lock_path.name}); writing anyway because --ignore-lock was given"
+    return t(
+        "{path} has a {program} lock by {holder} since {since} ({lock}); writing anyway because --ignore-lock "
+        "was given",
+        path=path,
+        program=lock.kind,
+        holder=lock.holder,
+        since=lock.since_text,
+        lock=lock.lock_path.name,
     )
 
 

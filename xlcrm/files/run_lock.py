@@ -64,6 +64,7 @@ from xlcrm.files.locks import (
     remove_owner_file,
     write_owner_file,
 )
+from xlcrm.messages import Message, t
 from xlcrm.runtime.paths import create_whole, os_reason, path_key, read_head
 
 LOCK_PREFIX = ".~xlcrm-lock."
@@ -130,9 +131,15 @@ class RunLockHolder:
         fields: dict[str, Any] = {"program": "xlcrm", **asdict(self), "since": self.since.isoformat()}
         return json.dumps(fields, ensure_ascii=False).encode("utf-8")
 
-    def describe(self) -> str:
+    def describe(self) -> Message:
         """``ivan on OFFICE-PC (process 4242) since 02.12.2026 09:14:05``."""
-        return f"{self.user} on {self.host} (process {self.pid}) since {self.since.strftime(_TIME_FORMAT)}"
+        return t(
+            "{user} on {computer} (process {pid}) since {since}",
+            user=self.user,
+            computer=self.host,
+            pid=self.pid,
+            since=self.since.strftime(_TIME_FORMAT),
+        )
 
     @property
     def on_this_computer(self) -> bool:
@@ -240,8 +247,14 @@ def _acquire(workbook: Path, lock: Path, wait: float) -> RunLockHolder:
                 return me
         except OSError as exc:
             raise WriteError(
-                f"cannot write {workbook}: cannot create xlcrm's lock file {lock.name} in "
-                f"{lock.parent.resolve()} ({os_reason(exc)}); nothing was changed"
+                t(
+                    "cannot write {path}: cannot create xlcrm's lock file {lock} in {folder} ({reason}); "
+                    "nothing was changed",
+                    path=workbook,
+                    lock=lock.name,
+                    folder=lock.parent.resolve(),
+                    reason=os_reason(exc),
+                )
             ) from None
         found = _read_lock(lock)
         if found is None:  # released just now
@@ -267,8 +280,13 @@ def _take_over(workbook: Path, lock: Path, found: _FoundLock) -> None:
         return
     except OSError as exc:
         raise WorkbookLocked(
-            f"{workbook}: cannot remove the lock file {lock} that an xlcrm run which no longer "
-            f"runs left behind ({os_reason(exc)}); delete it and run again"
+            t(
+                "{path}: cannot remove the lock file {lock} that an xlcrm run which no longer runs left behind "
+                "({reason}); delete it and run again",
+                path=workbook,
+                lock=lock,
+                reason=os_reason(exc),
+            )
         ) from None
     try:
         moved = read_head(aside, _LOCK_READ_LIMIT)
@@ -317,17 +335,31 @@ def _read_lock(lock: Path) -> _FoundLock | None:
     return _FoundLock(content, modified, RunLockHolder.from_json(content))
 
 
-def _held_message(workbook: Path, lock: Path, holder: RunLockHolder | None) -> str:
+def _held_message(workbook: Path, lock: Path, holder: RunLockHolder | None) -> Message:
     if holder is None:
-        return (
-            f"{workbook} is locked by another xlcrm run, but its lock file {lock} cannot be read; if no "
-            "xlcrm is working on that workbook, delete the lock file and run again"
+        return t(
+            "{path} is locked by another xlcrm run, but its lock file {lock} cannot be read; if no xlcrm is "
+            "working on that workbook, delete the lock file and run again",
+            path=workbook,
+            lock=lock,
         )
-    message = f"{workbook} is being changed by another xlcrm run: {holder.describe()}; run again when it has finished"
     # A run killed on this computer is noticed where the system tells a process apart from a later one of the
     # same number (Linux); elsewhere, and for another computer, only a person can tell: say how.
-    how = "" if holder.on_this_computer else ", e.g. its computer crashed"
-    return message + f" (if that run was stopped without finishing{how}, delete {lock} and run again)"
+    if holder.on_this_computer:
+        return t(
+            "{path} is being changed by another xlcrm run: {holder}; run again when it has finished (if that run "
+            "was stopped without finishing, delete {lock} and run again)",
+            path=workbook,
+            holder=holder.describe(),
+            lock=lock,
+        )
+    return t(
+        "{path} is being changed by another xlcrm run: {holder}; run again when it has finished (if that run "
+        "was stopped without finishing, e.g. its computer crashed, delete {lock} and run again)",
+        path=workbook,
+        holder=holder.describe(),
+        lock=lock,
+    )
 
 
 def _process_running(pid: int) -> bool:

@@ -55,9 +55,20 @@ from typing import Any, TypeVar, cast
 from openpyxl import Workbook
 from python_calamine import CalamineError, CalamineWorkbook
 
-from xlcrm.errors import UsageError, WorkbookChanged, WorkbookNotFound, WriteError, XlcrmError
+from xlcrm.errors import (
+    UsageError,
+    WorkbookChanged,
+    WorkbookNotFound,
+    WriteError,
+    XlcrmError,
+    joined,
+    mentions,
+    quoted,
+    with_text_replaced,
+)
 from xlcrm.files.locks import check_not_locked, lock_warning
 from xlcrm.files.run_lock import holding_run_lock
+from xlcrm.messages import Text, t
 from xlcrm.runtime.paths import TEMP_PREFIX, os_reason, path_problem
 from xlcrm.xlsx.reader import WORKBOOK_SUFFIXES, FileStamp
 
@@ -100,7 +111,7 @@ class SaveResult:
     attempts: int  # tries the final replace took (more than 1: another program held the file)
     pruned_backups: tuple[Path, ...] = ()
     removed_temps: tuple[Path, ...] = ()  # leftovers of killed runs cleaned up
-    warnings: tuple[str, ...] = ()  # e.g. a lock that was not obeyed
+    warnings: tuple[Text, ...] = ()  # e.g. a lock that was not obeyed
 
     def to_dict(self) -> dict[str, Any]:
         """The save as JSON-ready values."""
@@ -111,7 +122,7 @@ class SaveResult:
             "attempts": self.attempts,
             "pruned_backups": [str(p) for p in self.pruned_backups],
             "removed_temps": [str(p) for p in self.removed_temps],
-            "warnings": list(self.warnings),
+            "warnings": [str(warning) for warning in self.warnings],
         }
 
 
@@ -189,9 +200,9 @@ def write_new_workbook(
     """
     path = Path(path)
     if path.exists() and not force:
-        raise UsageError(f"{path} already exists; use --force to overwrite it")
+        raise UsageError(t("{path} already exists; use --force to overwrite it", path=path))
     if path.suffix.lower() not in WORKBOOK_SUFFIXES:
-        raise UsageError(f"{path}: the file name must end in .xlsx")
+        raise UsageError(t("{path}: the file name must end in .xlsx", path=path))
     return replace_workbook(path, book.save, stamp=None, expected_sheets=expected_sheets or book.sheetnames)
 
 
@@ -223,7 +234,12 @@ def make_backup(workbook: Path, *, now: dt.datetime | None = None) -> Path:
             return backup
     except OSError as exc:
         raise WriteError(
-            f"cannot keep a backup of {workbook} in {folder} ({os_reason(exc)}); {workbook} was not changed"
+            t(
+                "cannot keep a backup of {path} in {folder} ({reason}); {path} was not changed",
+                path=workbook,
+                folder=folder,
+                reason=os_reason(exc),
+            )
         ) from None
 
 
@@ -262,9 +278,9 @@ def remove_stale_temps(folder: Path, *, older_than: dt.timedelta = STALE_TEMP_AG
 def save_target(source: Path, output: Path | None) -> Path:
     """The file a save of ``source`` writes: ``source`` itself, or ``output`` when that is another file."""
     if output is not None and (problem := path_problem(Path(output))) is not None:
-        raise WriteError(f"cannot write {output}: {problem}; nothing was changed")
+        raise WriteError(t("cannot write {path}: {problem}; nothing was changed", path=output, problem=problem))
     if (problem := path_problem(source)) is not None:
-        raise WorkbookNotFound(f"{source}: {problem}")
+        raise WorkbookNotFound(joined((source, problem), ": "))
     target = _other_output(source, output) or source
     # Replace the file the link points to, not the link (as LibreOffice does).
     return target.resolve() if target.is_symlink() else target
@@ -334,12 +350,19 @@ def _target(source: Path, output: Path | None) -> Path:
     """The file to write: ``source`` itself, or ``output`` after checking it makes sense."""
     other = _other_output(source, output)
     if other is not None and other.suffix.lower() != source.suffix.lower():
-        raise UsageError(f"{other}: the output must be a {source.suffix} file like {source.name}")
+        raise UsageError(
+            t(
+                "{path}: the output must be a {suffix} file like {name}",
+                path=other,
+                suffix=source.suffix,
+                name=source.name,
+            )
+        )
     target = save_target(source, output)
     if target.is_dir():
-        raise UsageError(f"{target} is a folder, not a workbook")
+        raise UsageError(t("{path} is a folder, not a workbook", path=target))
     if not target.parent.is_dir():
-        raise UsageError(f"{target.parent}: no such folder")
+        raise UsageError(t("{path}: no such folder", path=target.parent))
     _check_name_length(target)
     return target
 
@@ -348,9 +371,14 @@ def _check_name_length(target: Path) -> None:
     size = len(os.fsencode(target.name))
     if size > MAX_NAME_BYTES and not _is_own_temp(target):
         raise WriteError(
-            f"cannot write {target}: its name is {size} bytes long, and xlcrm writes workbooks "
-            f"whose names have at most {MAX_NAME_BYTES} bytes (its backups add the date to the "
-            "name); choose a shorter name; nothing was changed"
+            t(
+                "cannot write {path}: its name is {size} bytes long, and xlcrm writes workbooks whose names have "
+                "at most {limit} bytes (its backups add the date to the name); choose a shorter name; nothing was "
+                "changed",
+                path=target,
+                size=size,
+                limit=MAX_NAME_BYTES,
+            )
         )
 
 
@@ -369,11 +397,14 @@ def _check_writable(target: Path) -> None:
     """Refuse read-only files and folders up front; on POSIX a rename would quietly replace a read-only file."""
     folder = target.parent
     if target.exists() and not os.access(target, os.W_OK):
-        raise WriteError(f"cannot write {target}: the file is read-only; nothing was changed")
+        raise WriteError(t("cannot write {path}: the file is read-only; nothing was changed", path=target))
     if not os.access(folder, os.W_OK | os.X_OK):
         raise WriteError(
-            f"cannot write {target}: no permission to create files in the folder "
-            f"{folder.resolve()}; nothing was changed"
+            t(
+                "cannot write {path}: no permission to create files in the folder {folder}; nothing was changed",
+                path=target,
+                folder=folder.resolve(),
+            )
         )
 
 
@@ -383,16 +414,27 @@ def _check_unchanged(source: Path, stamp: FileStamp | None) -> None:
     try:
         now = FileStamp.of(source)
     except FileNotFoundError:
-        raise WorkbookChanged(f"{source} was moved or deleted since xlcrm read it; nothing was written") from None
+        raise WorkbookChanged(
+            t("{path} was moved or deleted since xlcrm read it; nothing was written", path=source)
+        ) from None
     if now.sha256 == stamp.sha256:  # a touch or a save with identical bytes loses nothing
         return
     saved = dt.datetime.fromtimestamp(now.mtime_ns / 1e9).strftime(_TIME_FORMAT)
     if now.size != stamp.size:
-        what = f"its size went from {stamp.size} to {now.size} bytes; last saved {saved}"
+        what = t(
+            "its size went from {before} to {after} bytes; last saved {saved}",
+            before=stamp.size,
+            after=now.size,
+            saved=saved,
+        )
     else:
-        what = f"same size, different content; last saved {saved}"
+        what = t("same size, different content; last saved {saved}", saved=saved)
     raise WorkbookChanged(
-        f"{source} was changed by someone else since xlcrm read it ({what}); nothing was written; run xlcrm again"
+        t(
+            "{path} was changed by someone else since xlcrm read it ({what}); nothing was written; run xlcrm again",
+            path=source,
+            what=what,
+        )
     )
 
 
@@ -404,8 +446,12 @@ def _new_temp(target: Path) -> Path:
         )
     except OSError as exc:
         raise WriteError(
-            f"cannot write {target}: cannot create a file in {target.parent.resolve()} "
-            f"({os_reason(exc)}); nothing was changed"
+            t(
+                "cannot write {path}: cannot create a file in {folder} ({reason}); nothing was changed",
+                path=target,
+                folder=target.parent.resolve(),
+                reason=os_reason(exc),
+            )
         ) from None
     os.close(handle)
     return Path(name)
@@ -424,13 +470,15 @@ def _write_and_check(
             _fsync_file(temp)
             _copy_permissions(target, temp)
         except OSError as exc:
-            raise WriteError(f"cannot write {target}: {os_reason(exc)}; nothing was changed") from None
+            raise WriteError(
+                t("cannot write {path}: {reason}; nothing was changed", path=target, reason=os_reason(exc))
+            ) from None
         check(temp, expected_sheets)
     except XlcrmError as exc:
         # The writer and the check name the file they were given; the user knows only the workbook.
-        if str(temp) not in str(exc):
+        if not mentions(exc, str(temp)):
             raise
-        raise type(exc)(str(exc).replace(str(temp), str(target))) from None
+        raise with_text_replaced(exc, str(temp), str(target)) from None
 
 
 def _check_saved(temp: Path, expected_sheets: Sequence[str]) -> None:
@@ -438,15 +486,19 @@ def _check_saved(temp: Path, expected_sheets: Sequence[str]) -> None:
     try:
         damaged = _damaged_entry(temp)
         if damaged is not None:
-            raise WriteError(f"the saved copy is damaged (bad {damaged}); nothing was replaced")
+            raise WriteError(t("the saved copy is damaged (bad {part}); nothing was replaced", part=damaged))
         book = CalamineWorkbook.from_path(str(temp))
         names = list(book.sheet_names)
         book.close()
     except (zipfile.BadZipFile, CalamineError, OSError, ValueError) as exc:
-        raise WriteError(f"the saved copy could not be re-opened ({exc}); nothing was replaced") from None
+        raise WriteError(
+            t("the saved copy could not be re-opened ({reason}); nothing was replaced", reason=str(exc))
+        ) from None
     missing = [name for name in expected_sheets if name not in names]
     if missing:
-        raise WriteError(f"the saved copy lacks sheets {missing}; nothing was replaced")
+        raise WriteError(
+            t("the saved copy lacks sheets [{sheets}]; nothing was replaced", sheets=[quoted(name) for name in missing])
+        )
 
 
 def _damaged_entry(path: Path) -> str | None:
@@ -521,12 +573,18 @@ def _replace(temp: Path, target: Path, attempts: int, first_delay: float) -> int
         except OSError as exc:
             busy = isinstance(exc, PermissionError) or exc.errno in _BUSY_ERRNOS
             if not busy:
-                raise WriteError(f"cannot replace {target} ({os_reason(exc)}); {target} was not changed") from None
+                raise WriteError(
+                    t("cannot replace {path} ({reason}); {path} was not changed", path=target, reason=os_reason(exc))
+                ) from None
             if attempt >= attempts:
                 raise WriteError(
-                    f"cannot replace {target} after {attempt} tries ({os_reason(exc)}): another "
-                    f"program probably has it open; {target} was not changed; close it there "
-                    "and run again"
+                    t(
+                        "cannot replace {path} after {attempts} tries ({reason}): another program probably has it "
+                        "open; {path} was not changed; close it there and run again",
+                        path=target,
+                        attempts=attempt,
+                        reason=os_reason(exc),
+                    )
                 ) from None
         time.sleep(first_delay * 2 ** (attempt - 1))
         attempt += 1

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from xlcrm.files.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, replace_workbook
+from xlcrm.messages import t
 from xlcrm.runtime import progress
 from xlcrm.xlsx.package import write_workbook
 from xlcrm.xlsx.prerender import EditPrewriting, Prerendering
@@ -14,7 +15,7 @@ from xlcrm.xlsx.report_sheet import ReportSheet
 from xlcrm.xlsx.sheet_edits import SheetEdit
 
 
-@progress.step("saving the workbook")
+@progress.step(t("saving the workbook"))
 def save_changes(
     data: WorkbookData,
     *,

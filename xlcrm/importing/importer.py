@@ -56,7 +56,7 @@ from xlcrm.checks.normalize import (
 )
 from xlcrm.checks.settings import Settings, read_settings
 from xlcrm.dedupe.keys import email_keys, phone_keys
-from xlcrm.dedupe.merge import EMAIL_JOINER, PHONE_JOINER, merged_values
+from xlcrm.dedupe.merge import EMAIL_JOINER, PHONE_JOINER, and_joined, merged_values
 from xlcrm.dedupe.merge_log import (
     LogEntry,
     column_positions,
@@ -82,10 +82,12 @@ from xlcrm.dedupe.plan import (
     block_keys,
     client_records,
     compare,
+    joined,
 )
 from xlcrm.errors import MappingError, WorkbookStructureError
 from xlcrm.importing.mapping import ColumnMapping, apply_mapping_file, auto_mapping, combined_name, read_mapping_file
 from xlcrm.importing.sources import SourceTable
+from xlcrm.messages import Message, Number, Text, t
 from xlcrm.schema import Column, Kind, Sheet
 from xlcrm.xlsx.reader import (
     SheetData,
@@ -117,7 +119,7 @@ class RecordOutcome:
     source_row: int
     outcome: str
     client_id: str = ""  # the client added, merged into, or already holding it
-    detail: str = ""  # reason, or the probable duplicate's ClientID and score
+    detail: Text = ""  # reason, or the probable duplicate's ClientID and score (a message, rendered when shown)
     merge_id: str = ""  # the Merge log entry of a merge into a client already in the workbook
 
     def to_dict(self) -> dict[str, Any]:
@@ -126,7 +128,7 @@ class RecordOutcome:
             "source_row": self.source_row,
             "outcome": self.outcome,
             "client_id": self.client_id,
-            "detail": self.detail,
+            "detail": str(self.detail),
             "merge_id": self.merge_id,
         }
 
@@ -141,7 +143,12 @@ class ImportChanges:
     edit: SheetEdit | None  # the cells set and rows appended; None when there is nothing to write
     changed_cells: int  # cells set on rows already in the workbook
     reports: list[ReportSheet]  # the Merge log, when clients already in the workbook were changed
-    notes: list[str]
+    notes: list[Message]
+
+
+# What is said of a record skipped or left as it is (messages are rendered when shown, so one serves every run).
+_NO_VALUE = t("no value in the imported columns")
+_ALREADY_THERE = t("already in the workbook")
 
 
 # --- records to values ---------------------------------------------------------------------------------
@@ -325,14 +332,17 @@ class _ClientMatcher:
         return {record.row: record for record in client_records(sheet, self.region)}
 
 
-def _left_whole_detail(left_whole: Sequence[str], spec: Sheet, locale: str) -> str:
-    """What is said of a merged record whose text some cells could not take whole (see ``merged_values``)."""
+def _merge_detail(reason: Text, left_whole: Sequence[str], spec: Sheet, locale: str) -> Text:
+    """What is said of a merged record: the reason of its match, and which of its cells could not be appended
+    whole (see ``merged_values``)."""
     if not left_whole:
-        return ""
-    columns = " and ".join(spec.column(key).name(locale) for key in left_whole)
-    return (
-        f"; its {columns} not appended: together longer than Excel's limit of {MAX_CELL_TEXT:,} characters "
-        "for one cell, so the client keeps its own"
+        return reason
+    return t(
+        "{reason}; its {columns} not appended: together longer than Excel's limit of {limit} characters for one "
+        "cell, so the client keeps its own",
+        reason=reason,
+        columns=and_joined([spec.column(key).name(locale) for key in left_whole]),
+        limit=Number(MAX_CELL_TEXT),
     )
 
 
@@ -361,7 +371,7 @@ def _plan_clients(
     )
     for number, (source_row, values) in enumerate(zip(table.row_numbers, every_values)):
         if not values:
-            plan.outcomes.append(RecordOutcome(source_row, SKIPPED, detail="no value in the imported columns"))
+            plan.outcomes.append(RecordOutcome(source_row, SKIPPED, detail=_NO_VALUE))
             continue
         record = records[_IMPORTED_ROWS + number]
         candidates = matcher.candidates(record)
@@ -371,9 +381,7 @@ def _plan_clients(
         copy = next((row_ for row_ in pool if _equal_row(matcher.values[row_], values, imported, region)), None)
         if copy is not None:
             plan.outcomes.append(
-                RecordOutcome(
-                    source_row, UNCHANGED, as_text(matcher.values[copy]["client_id"]), "already in the workbook"
-                )
+                RecordOutcome(source_row, UNCHANGED, as_text(matcher.values[copy]["client_id"]), _ALREADY_THERE)
             )
             continue
         # The record as the client it becomes if added, with its ClientID and Created: so the decisions typed for
@@ -390,8 +398,12 @@ def _plan_clients(
             outcome = _merge_record(plan, matcher, record.row, best, values, new_rows, sheet, data.locale)
             # Import fills one client; whether the others it is like are that client too is dedupe's to say.
             others = [as_text(matcher.values[_other(m, record.row)]["client_id"]) for m in merges if m is not best]
-            also = f"; also like {', '.join(others)}: left to xlcrm dedupe" if others else ""
-            plan.outcomes.append(dataclasses.replace(outcome, source_row=source_row, detail=outcome.detail + also))
+            detail = (
+                t("{detail}; also like {client_ids}: left to xlcrm dedupe", detail=outcome.detail, client_ids=others)
+                if others
+                else outcome.detail
+            )
+            plan.outcomes.append(dataclasses.replace(outcome, source_row=source_row, detail=detail))
             continue
         values = {"client_id": ids.next(), **values}
         if created is not None:
@@ -405,9 +417,16 @@ def _plan_clients(
         plan.appended.append(values)
         review = sorted((m for verdict, m in verdicts if verdict == PROBABLE), key=lambda m: -m.score)
         pairs += review
-        detail = "; ".join(
-            f"probably {as_text(matcher.values[_other(m, record.row)]['client_id'])} (score {m.score}: {m.reason})"
-            for m in review
+        detail = joined(
+            [
+                t(
+                    "probably {client_id} (score {score}: {reason})",
+                    client_id=as_text(matcher.values[_other(m, record.row)]["client_id"]),
+                    score=m.score,
+                    reason=m.reason,
+                )
+                for m in review
+            ]
         )
         plan.outcomes.append(RecordOutcome(source_row, REVIEW if review else ADDED, record.client_id, detail))
     # Each side as the import leaves it, so a client filled by a later record shows its filled cells.
@@ -418,6 +437,7 @@ def _plan_clients(
             match.reason,
             pair_side(matcher.values[match.first]),
             pair_side(matcher.values[match.second]),
+            data.locale,
         )
         for match in pairs
     ]
@@ -457,7 +477,7 @@ def _merge_record(
     # A record whose only news could not be appended whole is not in the workbook: said as skipped.
     outcome = MERGED if changes else SKIPPED if left_whole else UNCHANGED
     return RecordOutcome(
-        0, outcome, as_text(held["client_id"]), match.reason + _left_whole_detail(left_whole, sheet.spec, locale)
+        0, outcome, as_text(held["client_id"]), _merge_detail(match.reason, left_whole, sheet.spec, locale)
     )
 
 
@@ -482,13 +502,13 @@ def _plan_rows(
         values = record_values(row, mappings, sheet.spec, data.locale, region)
         client_id = as_text(values.get("client_id"))
         if not values:
-            plan.outcomes.append(RecordOutcome(source_row, SKIPPED, detail="no value in the imported columns"))
+            plan.outcomes.append(RecordOutcome(source_row, SKIPPED, detail=_NO_VALUE))
         elif not client_id:
-            plan.outcomes.append(RecordOutcome(source_row, SKIPPED, detail="no ClientID"))
+            plan.outcomes.append(RecordOutcome(source_row, SKIPPED, detail=t("no ClientID")))
         elif client_id not in known:
-            plan.outcomes.append(RecordOutcome(source_row, SKIPPED, client_id, "no client with this ClientID"))
+            plan.outcomes.append(RecordOutcome(source_row, SKIPPED, client_id, t("no client with this ClientID")))
         elif any(_equal_row(held, values, imported, region) for held in existing[client_id]):
-            plan.outcomes.append(RecordOutcome(source_row, UNCHANGED, client_id, "already in the workbook"))
+            plan.outcomes.append(RecordOutcome(source_row, UNCHANGED, client_id, _ALREADY_THERE))
         else:
             existing[client_id].append(dict(values))
             plan.appended.append(values)
@@ -506,7 +526,7 @@ def _equal_row(held: Mapping[str, object], values: Mapping[str, CellValue], impo
 
 def choose_mapping(table: SourceTable, spec: Sheet, locale: str, mapping_file: Path | None) -> list[ColumnMapping]:
     """The automatic mapping of the source's headers, with the mapping file's lines over it."""
-    mappings = auto_mapping(spec, table.headers)
+    mappings = auto_mapping(spec, table.headers, locale)
     if mapping_file is not None:
         mappings = apply_mapping_file(
             spec, table.headers, mappings, read_mapping_file(mapping_file), locale, str(mapping_file)
@@ -528,7 +548,9 @@ def import_changes(
     target = data.sheet(spec.key)
     locale = data.locale
     if target is None:
-        raise WorkbookStructureError(f"{data.path} has no {spec.name(locale)} sheet to import into")
+        raise WorkbookStructureError(
+            t("{path} has no {sheet} sheet to import into", path=str(data.path), sheet=spec.name(locale))
+        )
     require_headers_on_row_one(target)
     require_distinct_headers(data)
     mappings = choose_mapping(table, spec, locale, mapping_file)
@@ -536,22 +558,33 @@ def import_changes(
     for key in needed:
         if not any(m.column == key for m in mappings):
             raise _missing_column(spec, key, locale, table)
-    notes = []
+    notes: list[Message] = []
     lacking = sorted({m.column for m in mappings if m.column and not target.has(m.column)})
     if "client_id" in lacking or (spec.key == schema.CLIENTS.key and not target.has("client_id")):
-        raise WorkbookStructureError(f"{target.name} has no {spec.column('client_id').name(locale)} column")
+        raise WorkbookStructureError(
+            t("{sheet} has no {column} column", sheet=target.name, column=spec.column("client_id").name(locale))
+        )
     for key in lacking:
-        notes.append(f"{target.name} has no {spec.column(key).name(locale)} column: its values were not imported")
+        notes.append(
+            t(
+                "{sheet} has no {column} column: its values were not imported",
+                sheet=target.name,
+                column=spec.column(key).name(locale),
+            )
+        )
     mappings = [
         m
         if m.column not in lacking
         else ColumnMapping(
-            m.header, m.index, None, origin=f"no {spec.column(m.column).name(locale)} column on {target.name}"
+            m.header,
+            m.index,
+            None,
+            origin=t("no {column} column on {sheet}", column=spec.column(m.column).name(locale), sheet=target.name),
         )
         for m in mappings
     ]
     if not any(m.column for m in mappings):
-        notes.append("no source column matches a column of the sheet: use --map to say which is which")
+        notes.append(t("no source column matches a column of the sheet: use --map to say which is which"))
 
     settings, _findings = read_settings(data)
     if spec.key == schema.CLIENTS.key:
@@ -614,9 +647,16 @@ def log_merges(data: WorkbookData, plan: _Plan, now: dt.datetime) -> ReportSheet
                 clients.name,
                 row,
                 tuple(values[i] if i is not None and i < len(values) else None for i in follow),
-                why=" | ".join(
-                    f"source row {plan.outcomes[index].source_row}: {plan.outcomes[index].detail}"
-                    for index in plan.merged_into[row]
+                why=joined(
+                    [
+                        t(
+                            "source row {number}: {detail}",
+                            number=plan.outcomes[index].source_row,
+                            detail=plan.outcomes[index].detail,
+                        )
+                        for index in plan.merged_into[row]
+                    ],
+                    " | ",
                 ),
             )
         )
@@ -629,6 +669,11 @@ def log_merges(data: WorkbookData, plan: _Plan, now: dt.datetime) -> ReportSheet
 def _missing_column(spec: Sheet, key: str, locale: str, table: SourceTable) -> MappingError:
     headers = ", ".join(repr(h) for h in table.headers if h)
     return MappingError(
-        f"rows for {spec.name(locale)} need a {spec.column(key).name(locale)} column, and none of "
-        f"the source's headers ({headers}) is one; name it in a --map file"
+        t(
+            "rows for {sheet} need a {column} column, and none of the source's headers ({headers}) is one; name it "
+            "in a --map file",
+            sheet=spec.name(locale),
+            column=spec.column(key).name(locale),
+            headers=headers,
+        )
     )

@@ -27,6 +27,7 @@ from typing import Any
 from xlcrm import schema
 from xlcrm.errors import MappingError
 from xlcrm.importing.sources import decode_text
+from xlcrm.messages import Text, t
 from xlcrm.schema import Sheet
 
 # Columns several source columns may feed: their values are collected into one cell.
@@ -34,6 +35,9 @@ COLLECTED_COLUMNS = frozenset({"phone", "email"})
 # Columns xlcrm fills itself on the sheet imported into.
 NOT_IMPORTED = {schema.CLIENTS.key: frozenset({"client_id"})}
 SKIP_MARKS = frozenset({"-", ""})
+# Where a mapping came from when the column is imported (stable codes, as --json gives them).
+AUTO = "auto"
+FROM_MAPPING_FILE = "mapping file"
 
 
 @dataclass(frozen=True)
@@ -44,10 +48,12 @@ class ColumnMapping:
     index: int  # 0-based position in the source
     column: str | None  # schema column key; None: not imported
     part: int | None = None  # for Name: the position of this part among the parts joined (None: a full name)
-    origin: str = "auto"  # "auto", "mapping file", or why it is not imported
+    # AUTO, FROM_MAPPING_FILE, or why it is not imported (a message, rendered when shown)
+    origin: Text = AUTO
 
     def to_dict(self, spec: Sheet, locale: str) -> dict[str, Any]:
-        """The mapping as JSON-ready values (the column by its name in ``locale``)."""
+        """The mapping as JSON-ready values (the column by its name in ``locale``; why it is not imported as a
+        message, rendered in the language of the run when printed)."""
         return {"header": self.header, "column": self.target_name(spec, locale), "origin": self.origin}
 
     def target_name(self, spec: Sheet, locale: str) -> str | None:
@@ -55,8 +61,9 @@ class ColumnMapping:
         return spec.column(self.column).name(locale) if self.column else None
 
 
-def auto_mapping(spec: Sheet, headers: Sequence[str]) -> list[ColumnMapping]:
-    """The mapping xlcrm chooses from the headers alone."""
+def auto_mapping(spec: Sheet, headers: Sequence[str], locale: str = "en") -> list[ColumnMapping]:
+    """The mapping xlcrm chooses from the headers alone (columns named in its reasons as a workbook in ``locale``
+    names them)."""
     synonyms = _synonym_index(spec)
     parts = {schema.fold(text): position for position, texts in enumerate(schema.NAME_PART_SYNONYMS) for text in texts}
     mappings: list[ColumnMapping] = []
@@ -70,8 +77,8 @@ def auto_mapping(spec: Sheet, headers: Sequence[str]) -> list[ColumnMapping]:
         elif schema.fold(header) in parts and _has(spec, "name"):
             mappings.append(ColumnMapping(header, index, "name", part=parts[schema.fold(header)]))
         else:
-            mappings.append(ColumnMapping(header, index, None, origin="no matching column"))
-    return _settle(spec, mappings)
+            mappings.append(ColumnMapping(header, index, None, origin=t("no matching column")))
+    return _settle(spec, mappings, locale)
 
 
 def _has(spec: Sheet, key: str) -> bool:
@@ -82,7 +89,7 @@ def _synonym_index(spec: Sheet) -> dict[str, str]:
     return {schema.fold(text): key for key, texts in schema.IMPORT_SYNONYMS.get(spec.key, {}).items() for text in texts}
 
 
-def _settle(spec: Sheet, mappings: list[ColumnMapping]) -> list[ColumnMapping]:
+def _settle(spec: Sheet, mappings: list[ColumnMapping], locale: str) -> list[ColumnMapping]:
     """Leave out what cannot be imported: xlcrm's own columns, and a second source for a one-value column."""
     taken: set[str] = set()
     settled = []
@@ -92,7 +99,12 @@ def _settle(spec: Sheet, mappings: list[ColumnMapping]) -> list[ColumnMapping]:
             settled.append(mapping)
         elif key in NOT_IMPORTED.get(spec.key, ()):
             settled.append(
-                ColumnMapping(mapping.header, mapping.index, None, origin=f"{spec.column(key).en} is given by xlcrm")
+                ColumnMapping(
+                    mapping.header,
+                    mapping.index,
+                    None,
+                    origin=t("{column} is given by xlcrm", column=spec.column(key).name(locale)),
+                )
             )
         elif key in taken and key not in COLLECTED_COLUMNS and not (key == "name" and mapping.part is not None):
             settled.append(
@@ -100,7 +112,7 @@ def _settle(spec: Sheet, mappings: list[ColumnMapping]) -> list[ColumnMapping]:
                     mapping.header,
                     mapping.index,
                     None,
-                    origin=f"{spec.column(key).en} already comes from another column",
+                    origin=t("{column} already comes from another column", column=spec.column(key).name(locale)),
                 )
             )
         else:
@@ -116,7 +128,9 @@ def read_mapping_file(path: str | Path) -> list[tuple[str, str]]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise MappingError(f"mapping file {path} cannot be read: {exc.strerror or exc}") from None
+        raise MappingError(
+            t("mapping file {path} cannot be read: {error}", path=str(path), error=exc.strerror or str(exc))
+        ) from None
     text, _encoding = decode_text(data, path)
     pairs = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -125,7 +139,14 @@ def read_mapping_file(path: str | Path) -> list[tuple[str, str]]:
             continue
         header, equals, column = line.rpartition("=")
         if not equals or not header.strip():
-            raise MappingError(f"{path}, line {number}: expected 'source header = column', got {line!r}")
+            raise MappingError(
+                t(
+                    "{path}, line {number}: expected 'source header = column', got {line}",
+                    path=str(path),
+                    number=number,
+                    line=repr(line),
+                )
+            )
         pairs.append((" ".join(header.split()), column.strip()))
     return pairs
 
@@ -149,18 +170,25 @@ def apply_mapping_file(
         index = positions.get(schema.fold(header))
         if index is None:
             known = ", ".join(repr(h) for h in headers if h)
-            raise MappingError(f"{where}: the source has no column {header!r}; its headers are {known}")
+            raise MappingError(
+                t(
+                    "{where}: the source has no column {header}; its headers are {known}",
+                    where=where,
+                    header=repr(header),
+                    known=known,
+                )
+            )
         if target in SKIP_MARKS:
-            overridden[index] = ColumnMapping(headers[index], index, None, origin="skipped by the mapping file")
+            overridden[index] = ColumnMapping(headers[index], index, None, origin=t("skipped by the mapping file"))
             continue
         key = _target_key(spec, target, locale, where)
         part = None
         if key == "name":
             part, name_parts = 100 + name_parts, name_parts + 1  # after the parts xlcrm recognised, in file order
-        overridden[index] = ColumnMapping(headers[index], index, key, part=part, origin="mapping file")
+        overridden[index] = ColumnMapping(headers[index], index, key, part=part, origin=FROM_MAPPING_FILE)
     # The file's lines are settled first, so a column it names is not taken by an automatic guess.
     ordered = [overridden[i] for i in overridden] + [m for i, m in sorted(by_index.items()) if i not in overridden]
-    settled = _settle(spec, ordered)
+    settled = _settle(spec, ordered, locale)
     return sorted(settled, key=lambda m: m.index)
 
 
@@ -170,9 +198,19 @@ def _target_key(spec: Sheet, target: str, locale: str, where: str) -> str:
         column = next((c for c in spec.columns if c.key == target.strip()), None)
     if column is None:
         known = ", ".join(c.name(locale) for c in spec.columns if c.key not in NOT_IMPORTED.get(spec.key, ()))
-        raise MappingError(f"{where}: {spec.name(locale)} has no column {target!r}; its columns are {known}")
+        raise MappingError(
+            t(
+                "{where}: {sheet} has no column {column}; its columns are {known}",
+                where=where,
+                sheet=spec.name(locale),
+                column=repr(target),
+                known=known,
+            )
+        )
     if column.key in NOT_IMPORTED.get(spec.key, ()):
-        raise MappingError(f"{where}: {column.name(locale)} is given by xlcrm and cannot be imported")
+        raise MappingError(
+            t("{where}: {column} is given by xlcrm and cannot be imported", where=where, column=column.name(locale))
+        )
     return column.key
 
 

@@ -29,6 +29,7 @@ from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from xlcrm.checks.normalize import is_blank
 from xlcrm.errors import EncryptedWorkbook, SourceError
+from xlcrm.messages import Number, Text, t
 from xlcrm.xlsx.limits import check_package, check_sheet
 from xlcrm.xlsx.reader import ENCRYPTED_STREAM, OLE_MAGIC
 from xlcrm.xlsx.report_sheet import MAX_CELL_TEXT
@@ -52,32 +53,35 @@ class SourceTable:
     encoding: str | None = None  # for text files
     delimiter: str | None = None  # for CSV
 
-    def describe(self) -> str:
+    def describe(self) -> Text:
         """``CSV (cp1251, ';')``: how the file was read, for the summary."""
         if self.kind == "csv":
-            shown = "tab" if self.delimiter == "\t" else repr(self.delimiter)
-            return f"CSV ({self.encoding}, {shown})"
+            if self.delimiter == "\t":
+                return t("CSV ({encoding}, tab)", encoding=str(self.encoding))
+            return t("CSV ({encoding}, {delimiter})", encoding=str(self.encoding), delimiter=repr(self.delimiter))
         if self.kind == "html":
-            return f"HTML table ({self.encoding})"
-        return f"workbook, sheet {self.sheet!r}"
+            return t("HTML table ({encoding})", encoding=str(self.encoding))
+        return t("workbook, sheet {sheet}", sheet=repr(self.sheet))
 
 
 def read_source(path: str | Path) -> SourceTable:
     """Read the table in ``path``, whatever its kind; SourceError when there is none."""
     path = Path(path)
     if not path.exists():
-        raise SourceError(f"{path}: no such file")
+        raise SourceError(t("{source}: no such file", source=str(path)))
     if path.is_dir():
-        raise SourceError(f"{path} is a folder, not a file to import")
+        raise SourceError(t("{source} is a folder, not a file to import", source=str(path)))
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise SourceError(f"{path} cannot be read: {exc.strerror or exc}") from None
+        raise SourceError(
+            t("{source} cannot be read: {error}", source=str(path), error=exc.strerror or str(exc))
+        ) from None
     if not data.strip():
-        raise SourceError(f"{path} is empty: nothing to import")
+        raise SourceError(t("{source} is empty: nothing to import", source=str(path)))
     if data.startswith(OLE_MAGIC) or data.startswith(ZIP_MAGIC):
         if data.startswith(OLE_MAGIC) and ENCRYPTED_STREAM in data:
-            raise EncryptedWorkbook(f"{path} is password-protected; remove the password before importing it")
+            raise EncryptedWorkbook(_password_protected(path))
         if data.startswith(ZIP_MAGIC):
             check_package(path)
         return _read_workbook(path, checked=data.startswith(ZIP_MAGIC))
@@ -85,6 +89,10 @@ def read_source(path: str | Path) -> SourceTable:
     if _looks_like_html(text):
         return _read_html(path, text, encoding)
     return _read_csv(path, text, encoding)
+
+
+def _password_protected(path: Path) -> Text:
+    return t("{source} is password-protected; remove the password before importing it", source=str(path))
 
 
 def decode_text(data: bytes, path: Path) -> tuple[str, str]:
@@ -107,7 +115,10 @@ def decode_text(data: bytes, path: Path) -> tuple[str, str]:
         return _decoded(data, unmarked, path), unmarked
     if b"\0" in data:
         raise SourceError(
-            f"{path} is neither an Excel file nor text: it holds zero bytes; save it from Excel as CSV UTF-8"
+            t(
+                "{source} is neither an Excel file nor text: it holds zero bytes; save it from Excel as CSV UTF-8",
+                source=str(path),
+            )
         )
     try:
         return data.decode("utf-8"), "utf-8"
@@ -116,8 +127,11 @@ def decode_text(data: bytes, path: Path) -> tuple[str, str]:
     code_page = cyrillic_code_page(data)
     if code_page is None:
         raise SourceError(
-            f"{path} is neither an Excel file nor text in UTF-8, UTF-16, Windows-1251 or KOI8-R; "
-            "save it from Excel as CSV UTF-8"
+            t(
+                "{source} is neither an Excel file nor text in UTF-8, UTF-16, Windows-1251 or KOI8-R; save it from "
+                "Excel as CSV UTF-8",
+                source=str(path),
+            )
         )
     return _decoded(data, code_page, path), code_page
 
@@ -126,11 +140,17 @@ def _decoded(data: bytes, encoding: str, path: Path) -> str:
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError:
-        raise SourceError(f"{path} starts as {encoding} text but is not valid {encoding}") from None
+        raise SourceError(
+            t("{source} starts as {encoding} text but is not valid {encoding}", source=str(path), encoding=encoding)
+        ) from None
     if "\0" in text:
         raise SourceError(
-            f"{path} is neither an Excel file nor text: read as {encoding} it holds NUL characters; "
-            "save it from Excel as CSV UTF-8"
+            t(
+                "{source} is neither an Excel file nor text: read as {encoding} it holds NUL characters; save it from "
+                "Excel as CSV UTF-8",
+                source=str(path),
+                encoding=encoding,
+            )
         )
     return text
 
@@ -241,12 +261,12 @@ def _table(
     """Header row and records from ``(row number, cells)`` pairs; blank rows are skipped."""
     filled = [(number, cells) for number, cells in raw_rows if any(not is_blank(cell) for cell in cells)]
     if not filled:
-        raise SourceError(f"{path} has no rows: nothing to import")
+        raise SourceError(t("{source} has no rows: nothing to import", source=str(path)))
     header_number, header_cells = filled[0]
     width = max(len(cells) for _number, cells in filled)
     headers = tuple(_header_text(cell) for cell in header_cells) + ("",) * (width - len(header_cells))
     if sum(bool(header) for header in headers) == 0:
-        raise SourceError(f"{path}: row {header_number} should hold the column headers")
+        raise SourceError(t("{source}: row {row} should hold the column headers", source=str(path), row=header_number))
     rows = tuple(tuple(_clean(cell) for cell in cells) + (None,) * (width - len(cells)) for _n, cells in filled[1:])
     numbers = tuple(number for number, _cells in filled[1:])
     _check_cell_lengths(path, headers, rows, numbers)
@@ -260,10 +280,26 @@ def _check_cell_lengths(
     for number, cells in zip(numbers, rows):
         for index, cell in enumerate(cells):
             if type(cell) is str and len(cell) > MAX_CELL_TEXT:
-                column = repr(headers[index]) if headers[index] else f"number {index + 1}"
+                where = {
+                    "source": str(path),
+                    "row": number,
+                    "length": Number(len(cell)),
+                    "limit": Number(MAX_CELL_TEXT),
+                }
                 raise SourceError(
-                    f"{path}, row {number}, column {column}: {len(cell):,} characters, more than "
-                    f"Excel's limit of {MAX_CELL_TEXT:,} for one cell; shorten it and import again"
+                    t(
+                        "{source}, row {row}, column {column}: {length} characters, more than Excel's limit of {limit} "
+                        "for one cell; shorten it and import again",
+                        column=repr(headers[index]),
+                        **where,
+                    )
+                    if headers[index]
+                    else t(
+                        "{source}, row {row}, column number {number}: {length} characters, more than Excel's limit of "
+                        "{limit} for one cell; shorten it and import again",
+                        number=index + 1,
+                        **where,
+                    )
                 )
 
 
@@ -282,9 +318,11 @@ def _read_workbook(path: Path, checked: bool) -> SourceTable:
     try:
         book = CalamineWorkbook.from_path(str(path))
     except PasswordError:
-        raise EncryptedWorkbook(f"{path} is password-protected; remove the password before importing it") from None
+        raise EncryptedWorkbook(_password_protected(path)) from None
     except (CalamineError, OSError, ValueError) as exc:
-        raise SourceError(f"{path} cannot be read as an Excel file: {exc}") from None
+        raise SourceError(
+            t("{source} cannot be read as an Excel file: {error}", source=str(path), error=str(exc))
+        ) from None
     try:
         for name in book.sheet_names:
             if checked:
@@ -292,12 +330,19 @@ def _read_workbook(path: Path, checked: bool) -> SourceTable:
             try:
                 rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
             except CalamineError as exc:
-                raise SourceError(f"{path}: sheet {name!r} cannot be read: {exc}") from None
+                raise SourceError(
+                    t(
+                        "{source}: sheet {sheet} cannot be read: {error}",
+                        source=str(path),
+                        sheet=repr(name),
+                        error=str(exc),
+                    )
+                ) from None
             if any(not is_blank(cell) for row in rows for cell in row):
                 return _table(path, "workbook", list(enumerate(rows, start=1)), sheet=name)
     finally:
         book.close()
-    raise SourceError(f"{path} has no sheet with anything in it: nothing to import")
+    raise SourceError(t("{source} has no sheet with anything in it: nothing to import", source=str(path)))
 
 
 def _read_csv(path: Path, text: str, encoding: str) -> SourceTable:
@@ -309,7 +354,9 @@ def _read_csv(path: Path, text: str, encoding: str) -> SourceTable:
             # The number of the line the record ends on is known; a quoted value may have spanned several.
             rows.append((reader.line_num, list(cells)))
     except csv.Error as exc:
-        raise SourceError(f"{path}, line {reader.line_num}: {exc}") from None
+        raise SourceError(
+            t("{source}, line {line}: {error}", source=str(path), line=reader.line_num, error=str(exc))
+        ) from None
     return _table(path, "csv", rows, encoding=encoding, delimiter=delimiter)
 
 
@@ -335,10 +382,12 @@ def _read_html(path: Path, text: str, encoding: str) -> SourceTable:
     try:
         document = lxml.html.document_fromstring(text)
     except (etree.ParserError, ValueError) as exc:
-        raise SourceError(f"{path} looks like HTML but cannot be read: {exc}") from None
+        raise SourceError(
+            t("{source} looks like HTML but cannot be read: {error}", source=str(path), error=str(exc))
+        ) from None
     tables = document.xpath("//table")
     if not tables:
-        raise SourceError(f"{path} is HTML without a table: nothing to import")
+        raise SourceError(t("{source} is HTML without a table: nothing to import", source=str(path)))
     # A page may wrap the export in layout tables: the table with the most rows of its own is the data.
     table = max(tables, key=lambda t: len(_own_rows(t)))
     rows = []

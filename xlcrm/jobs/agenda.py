@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from xlcrm import schema
-from xlcrm.errors import UsageError, WriteError
+from xlcrm.errors import UsageError, WriteError, quoted
 from xlcrm.jobs.opening import open_to_read
 from xlcrm.lifecycle.analysis import analyse
+from xlcrm.messages import t
 from xlcrm.reports.agenda import Agenda, agenda_calendar, build_agenda
 from xlcrm.xlsx.reader import read_workbook
 
@@ -52,8 +53,11 @@ def _agenda(path: Path, *, today: dt.date | None, manager: str | None, ics: Path
         if schema.fold(manager) not in known:
             # A typo would otherwise look like an empty agenda.
             raise UsageError(
-                f"no manager named {manager!r} in the workbook; managers: "
-                + ", ".join(sorted(known.values(), key=schema.fold))
+                t(
+                    "no manager named {manager} in the workbook; managers: {managers}",
+                    manager=quoted(manager),
+                    managers=sorted(known.values(), key=schema.fold),
+                )
             )
         agenda = agenda.for_manager(manager)
     events = _write_calendar(agenda, ics) if ics is not None else 0
@@ -66,5 +70,5 @@ def _write_calendar(agenda: Agenda, path: Path) -> int:
     try:
         path.write_bytes(calendar)
     except OSError as exc:
-        raise WriteError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise WriteError(t("cannot write {path}: {reason}", path=path, reason=exc.strerror or str(exc))) from None
     return events

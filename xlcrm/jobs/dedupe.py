@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,12 +20,13 @@ from xlcrm.checks.client_ids import AssignedId, fill_blank_client_ids
 from xlcrm.checks.findings import Finding
 from xlcrm.checks.validate import ValidationReport, validate_data
 from xlcrm.dedupe.merge import DedupeChanges, dedupe_changes, unmerge_changes
-from xlcrm.errors import EditRefused, MergeNotUndoable
+from xlcrm.errors import EditRefused, MergeNotUndoable, error_text
 from xlcrm.files.safe_save import SaveOptions, SaveResult, holding_workbook_lock
 from xlcrm.files.save import save_changes
 from xlcrm.jobs.as_saved import as_saved, deleted_rows
 from xlcrm.jobs.opening import open_to_change
 from xlcrm.jobs.validate import problems_as_saved, problems_in
+from xlcrm.messages import Message, Text, t
 from xlcrm.xlsx.reader import read_workbook
 
 # --- dedupe ---------------------------------------------------------------------------------------------------
@@ -44,7 +46,7 @@ class DedupeResult:
     kept_apart: int
     vetoed: int
     interaction_duplicates: list[dict[str, Any]]
-    notes: list[str]
+    notes: Sequence[Text]
     # Errors and warnings xlcrm validate finds in the workbook as saved (on a dry run: as it would be saved).
     errors: int
     warnings: int
@@ -52,6 +54,7 @@ class DedupeResult:
     # Decisions typed on the Duplicates sheet that xlcrm did not understand: kept as typed, the pairs left as they were.
     unknown_decisions: list[Finding] = field(default_factory=list)
     assigned_ids: tuple[AssignedId, ...] = ()  # ClientIDs given to Clients rows that had none, rows as saved
+    locale: str = "en"  # the language of the workbook's sheet and column names
 
     @property
     def merged_rows(self) -> int:
@@ -65,18 +68,29 @@ class DedupeResult:
             "dry_run": self.dry_run,
             "clients": self.clients,
             "candidate_pairs": self.candidate_pairs,
-            "merges": self.merges,
-            "review": self.review,
+            "merges": _rendered(self.merges),
+            "review": _rendered(self.review),
             "kept_apart": self.kept_apart,
             "vetoed": self.vetoed,
             "interaction_duplicates": self.interaction_duplicates,
-            "notes": self.notes,
+            "notes": [str(note) for note in self.notes],
             "errors": self.errors,
             "warnings": self.warnings,
             "unknown_decisions": [finding.to_dict() for finding in self.unknown_decisions],
             "assigned_ids": [assigned.to_dict() for assigned in self.assigned_ids],
             "save": self.save.to_dict() if self.save else None,
         }
+
+
+def _rendered(value: Any) -> Any:
+    """``value`` with every message in it (in lists and dicts) rendered in the language the run speaks."""
+    if isinstance(value, Message):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: _rendered(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_rendered(item) for item in value]
+    return value
 
 
 def dedupe_workbook(
@@ -123,7 +137,7 @@ def _dedupe(path: Path, save: SaveOptions, *, dry_run: bool, now: dt.datetime | 
         left = dataclasses.replace(left, findings=left.findings + changes.unknown_decisions)
     else:
         left = problems_in(filled.data, today)
-    return _dedupe_result(path, dry_run, changes, saved, assigned, left)
+    return _dedupe_result(path, dry_run, changes, saved, assigned, left, data.locale)
 
 
 def _dedupe_result(
@@ -133,6 +147,7 @@ def _dedupe_result(
     save: SaveResult | None,
     assigned: tuple[AssignedId, ...],
     left: ValidationReport,
+    locale: str,
 ) -> DedupeResult:
     plan = changes.plan
     records = plan.records
@@ -170,6 +185,7 @@ def _dedupe_result(
         save=save,
         unknown_decisions=changes.unknown_decisions,
         assigned_ids=assigned,
+        locale=locale,
     )
 
 
@@ -191,6 +207,7 @@ class UnmergeResult:
     errors: int | None
     warnings: int | None
     save: SaveResult | None = None
+    locale: str = "en"  # the language of the workbook's sheet and column names
 
     def to_dict(self) -> dict[str, Any]:
         """The result as JSON-ready values, as ``--json`` prints it."""
@@ -243,7 +260,9 @@ def _unmerge(path: Path, save: SaveOptions, *, merge_id: str, count_errors: bool
             keep_backups=save.keep_backups,
         )
     except EditRefused as exc:
-        raise MergeNotUndoable(f"{changes.merge_id} cannot be undone: {exc}") from None
+        raise MergeNotUndoable(
+            t("{merge} cannot be undone: {reason}", merge=changes.merge_id, reason=error_text(exc))
+        ) from None
     left = problems_as_saved(saved.path, dt.date.today()) if count_errors else None
     return UnmergeResult(
         path,
@@ -255,4 +274,5 @@ def _unmerge(path: Path, save: SaveOptions, *, merge_id: str, count_errors: bool
         len(left.errors) if left else None,
         len(left.warnings) if left else None,
         saved,
+        data.locale,
     )

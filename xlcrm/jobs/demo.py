@@ -11,6 +11,7 @@ from xlcrm.create.demo import Lookalike, PlantedDuplicate, PlantedMistake, Proba
 from xlcrm.create.template import build_workbook
 from xlcrm.errors import UsageError
 from xlcrm.files.safe_save import holding_workbook_lock, write_new_workbook
+from xlcrm.messages import t, tn
 from xlcrm.runtime import progress
 
 
@@ -61,13 +62,15 @@ def create_demo(
     today = today or dt.date.today()
     # Refused before generating: a big demo takes minutes to build only to be refused on save.
     if path.exists() and not force:
-        raise UsageError(f"{path} already exists; use --force to overwrite it")
+        raise UsageError(t("{path} already exists; use --force to overwrite it", path=path))
     # A big demo takes a while (20,000 clients: about 20 s): the progress display says which step runs.
-    with progress.step(f"generating {clients:,} clients and their history"):
+    with progress.step(
+        tn("generating {count} client and its history", "generating {count} clients and their history", clients)
+    ):
         data = generate_demo(clients, seed, locale, today)
-    with progress.step("building the workbook"):
+    with progress.step(t("building the workbook")):
         book = build_workbook(locale, rows=data.rows, lists=data.lists)
-    with progress.step("saving the workbook"):
+    with progress.step(t("saving the workbook")):
         write_new_workbook(book, path, force=force)
     return DemoResult(
         path=path,

@@ -18,6 +18,7 @@ from xlcrm.export.anonymise import anonymisation
 from xlcrm.files.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, holding_workbook_lock
 from xlcrm.files.save import save_changes
 from xlcrm.jobs.opening import open_to_read
+from xlcrm.messages import t
 from xlcrm.xlsx.reader import WorkbookData, read_workbook
 
 if TYPE_CHECKING:  # xlcrm.export.database loads SQLAlchemy, which only an export to a database needs
@@ -45,6 +46,7 @@ class ExportResult:
     path: Path
     database: DatabaseExport | None
     anonymised: AnonymisedCopy | None
+    locale: str = "en"  # the language of the workbook's sheet and column names
 
     def to_dict(self) -> dict[str, Any]:
         """The result as JSON-ready values, as ``--json`` prints it."""
@@ -90,14 +92,14 @@ def _export(
     ignore_lock: bool,
 ) -> ExportResult:
     if sqlite is None and url is None and anonymise is None:
-        raise UsageError("say where to export: --sqlite FILE, --url URL or --anonymise FILE")
+        raise UsageError(t("say where to export: --sqlite FILE, --url URL or --anonymise FILE"))
     if sqlite is not None and url is not None:
-        raise UsageError("give either --sqlite or --url, not both")
+        raise UsageError(t("give either --sqlite or --url, not both"))
     for target in (sqlite, anonymise):
         if target is not None and Path(target).resolve() == path.resolve():
-            raise UsageError(f"{target} is the workbook itself; export to another file")
+            raise UsageError(t("{path} is the workbook itself; export to another file", path=target))
         if target is not None and Path(target).exists() and not force:
-            raise UsageError(f"{target} already exists; use --force to replace it")
+            raise UsageError(t("{path} already exists; use --force to replace it", path=target))
     today = today or dt.date.today()
     data = read_workbook(path)
     database = None
@@ -108,7 +110,7 @@ def _export(
     elif url is not None:
         database = export_url(data, url, today=today, force=force)
     anonymised = _write_anonymised(data, anonymise, force=force, ignore_lock=ignore_lock) if anonymise else None
-    return ExportResult(path, database, anonymised)
+    return ExportResult(path, database, anonymised, data.locale)
 
 
 def _write_anonymised(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from xlcrm.importing.sources import read_source
 from xlcrm.jobs.as_saved import as_saved, deleted_rows, with_appended
 from xlcrm.jobs.opening import open_to_change
 from xlcrm.jobs.validate import problems_in
+from xlcrm.messages import Message, Text
 from xlcrm.xlsx.reader import read_workbook
 
 
@@ -34,7 +36,7 @@ class ImportResult:
 
     path: Path  # the workbook written (the output file when one was given)
     source: Path
-    read_as: str
+    read_as: Text
     sheet: str  # the sheet's name in the workbook
     dry_run: bool
     mapping: list[dict[str, Any]]
@@ -43,9 +45,10 @@ class ImportResult:
     # Errors and warnings xlcrm validate finds in the workbook as saved (on a dry run: as it would be saved).
     errors: int
     warnings: int
-    notes: list[str] = field(default_factory=list)
+    notes: Sequence[Text] = field(default_factory=list)
     save: SaveResult | None = None
     assigned_ids: tuple[AssignedId, ...] = ()  # ClientIDs given to Clients rows that had none, rows as saved
+    locale: str = schema.DEFAULT_LOCALE  # the language of the workbook's sheet and column names
 
     def count(self, outcome: str) -> int:
         """The number of imported records with this ``outcome``."""
@@ -56,16 +59,19 @@ class ImportResult:
         return {
             "path": str(self.path),
             "source": str(self.source),
-            "read_as": self.read_as,
+            "read_as": str(self.read_as),
             "sheet": self.sheet,
             "dry_run": self.dry_run,
-            "mapping": self.mapping,
+            "mapping": [
+                {key: str(value) if isinstance(value, Message) else value for key, value in item.items()}
+                for item in self.mapping
+            ],
             "counts": {outcome: self.count(outcome) for outcome in OUTCOMES},
             "changed_cells": self.changed_cells,
             "errors": self.errors,
             "warnings": self.warnings,
             "records": [record.to_dict() for record in self.records],
-            "notes": self.notes,
+            "notes": [str(note) for note in self.notes],
             "assigned_ids": [assigned.to_dict() for assigned in self.assigned_ids],
             "save": self.save.to_dict() if self.save else None,
         }
@@ -155,4 +161,5 @@ def _import(
         notes=changes.notes,
         save=saved,
         assigned_ids=filled.assigned,
+        locale=data.locale,
     )

@@ -9,6 +9,7 @@ from xlcrm import schema
 from xlcrm.create.template import TEMPLATE_FILE, build_workbook, check_locale
 from xlcrm.errors import UsageError, WriteError
 from xlcrm.files.safe_save import write_new_workbook
+from xlcrm.messages import t
 from xlcrm.runtime.paths import path_problem
 
 
@@ -37,11 +38,13 @@ def create_template(path: str | Path, locale: str = schema.DEFAULT_LOCALE, force
     path = Path(path)
     check_locale(locale)
     if path.suffix.lower() != ".xlsx":
-        raise UsageError(f"{path}: xlcrm init creates an .xlsx workbook; choose a file name ending in .xlsx")
+        raise UsageError(
+            t("{path}: xlcrm init creates an .xlsx workbook; choose a file name ending in .xlsx", path=path)
+        )
     if (problem := path_problem(path)) is not None:
-        raise WriteError(f"cannot write {path}: {problem}; nothing was changed")
+        raise WriteError(t("cannot write {path}: {problem}; nothing was changed", path=path, problem=problem))
     if path.is_dir():
-        raise UsageError(f"{path} is a folder; give the path of the workbook to create")
+        raise UsageError(t("{path} is a folder; give the path of the workbook to create", path=path))
     book = build_workbook(locale)
     saved = write_new_workbook(book, path, force=force, expected_sheets=book.sheetnames)
     return InitResult(path=path, locale=locale, sheets=list(book.sheetnames), backup=saved.backup)

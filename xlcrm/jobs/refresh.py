@@ -23,7 +23,6 @@ was. ``dry_run`` computes everything and writes nothing.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import functools
 from dataclasses import dataclass
@@ -47,6 +46,7 @@ from xlcrm.jobs.opening import open_to_change
 from xlcrm.lifecycle.analysis import analyse
 from xlcrm.lifecycle.computed import computed_cells
 from xlcrm.lifecycle.history import read_history
+from xlcrm.messages import Text, t
 from xlcrm.reports.agenda import build_agenda
 from xlcrm.reports.sheets import Migration, RefreshReports, build_reports
 from xlcrm.xlsx.prerender import EditPrewriting, HelperProcesses, ReportRenderer
@@ -68,7 +68,11 @@ class MergeSummary:
 
     survivor: str  # ClientID kept
     merged: tuple[str, ...]  # ClientIDs merged into it ("row N" for a row without one)
-    reason: str  # why: the first pair's reasons, or the user's Decision
+    reason: Text  # why: the first pair's reasons, or the user's Decision
+
+    def to_dict(self) -> dict[str, Any]:
+        """The merge as JSON-ready values (its reason in the run's language)."""
+        return {"survivor": self.survivor, "merged": list(self.merged), "reason": str(self.reason)}
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,7 @@ class RefreshResult:
             "replaced_sheets": list(self.replaced_sheets),
             "added_columns": list(self.added_columns),
             "merged_clients": self.merged_clients,
-            "merges": [dataclasses.asdict(merge) for merge in self.merges],
+            "merges": [merge.to_dict() for merge in self.merges],
             "review_pairs": self.review_pairs,
             "unknown_decisions": [finding.to_dict() for finding in self.unknown_decisions],
             "assigned_ids": [assigned.to_dict() for assigned in self.assigned_ids],
@@ -163,7 +167,7 @@ def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool) ->
             require_room_right(
                 clients_read,
                 max(len(schema.CLIENT_COMPUTED_COLUMNS), LOG_ADDED_COLUMNS),
-                "its computed columns and the Merge log's copies of its rows",
+                t("its computed columns and the Merge log's copies of its rows"),
             )
         # Rows typed in LibreOffice or imported below the table lack the Client column's formula (Excel copies it).
         formulas = missing_formulas(work)

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from xlcrm.checks.findings import Code, Finding, Severity
 from xlcrm.checks.settings import Settings, read_settings
 from xlcrm.checks.validate import ValidationReport, validate_data
-from xlcrm.errors import WorkbookStructureError
+from xlcrm.errors import WorkbookStructureError, joined
 from xlcrm.lifecycle.blocks import Lifecycle, compute_lifecycle
 from xlcrm.lifecycle.frames import Frames, build_frames
+from xlcrm.messages import t
 from xlcrm.xlsx.reader import WorkbookData
 
 STRUCTURE_CODES = frozenset({Code.MISSING_SHEET, Code.MISSING_COLUMN, Code.MISPLACED_HEADER})
@@ -44,5 +45,7 @@ def refuse_broken_structure(findings: list[Finding]) -> None:
     """Nothing; raises WorkbookStructureError when the findings include a structure error."""
     broken = [f for f in findings if f.severity is Severity.ERROR and f.code in STRUCTURE_CODES]
     if broken:
-        details = "; ".join(f"{f.cell}: {f.message}" for f in broken)
-        raise WorkbookStructureError(f"the workbook cannot be refreshed until this is fixed: {details}")
+        details = joined(joined((f.cell, f.message), ": ") for f in broken)
+        raise WorkbookStructureError(
+            t("the workbook cannot be refreshed until this is fixed: {details}", details=details)
+        )

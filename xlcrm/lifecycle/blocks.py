@@ -34,6 +34,7 @@ import pandas as pd
 from xlcrm import schema
 from xlcrm.checks.settings import Settings
 from xlcrm.lifecycle.frames import Frames
+from xlcrm.messages import t
 from xlcrm.runtime import progress
 
 # A purchase rhythm needs at least two gaps between orders to mean anything.
@@ -89,7 +90,7 @@ class Lifecycle:
     interactions: pd.DataFrame  # the log rows counted: known client, dated up to today or undated
 
 
-@progress.step("sorting clients into lifecycle blocks")
+@progress.step(t("sorting clients into lifecycle blocks"))
 def compute_lifecycle(frames: Frames, settings: Settings, today: dt.date) -> Lifecycle:
     """Each client's lifecycle block on ``today``, with the figures that decided it."""
     clients = frames.clients[frames.clients["client_id"].notna()]

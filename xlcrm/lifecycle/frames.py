@@ -16,6 +16,7 @@ import pandas as pd
 
 from xlcrm import schema
 from xlcrm.checks.normalize import as_text, is_blank, parse_amount, parse_date
+from xlcrm.messages import t
 from xlcrm.runtime import progress
 from xlcrm.schema import ListValue
 from xlcrm.xlsx.reader import SheetData, WorkbookData
@@ -39,7 +40,7 @@ class Frames:
     services: tuple[str, ...]  # My Services, in sheet order
 
 
-@progress.step("reading dates, amounts and types")
+@progress.step(t("reading dates, amounts and types"))
 def build_frames(data: WorkbookData) -> Frames:
     """The user sheets as typed frames: parsed dates, amounts, phones and list values; a return's amount is
     below zero however it was typed."""

@@ -120,7 +120,7 @@ def _tables(rows: Sequence[Sequence[object]]) -> list[tuple[int, str]]:
     headings = {
         schema.fold(spelling): key
         for key in ("history_counts", "history_clients")
-        for spelling in schema.REPORT_LABELS[key]
+        for spelling in schema.label_spellings(key)
     }
     found = []
     for index, values in enumerate(rows):

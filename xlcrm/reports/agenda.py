@@ -29,6 +29,7 @@ from icalendar import Alarm, Calendar, Event
 from xlcrm import schema
 from xlcrm.lifecycle.blocks import Lifecycle
 from xlcrm.lifecycle.frames import Frames
+from xlcrm.messages import t
 from xlcrm.xlsx.report_sheet import ColumnFormat, ReportColumn, ReportSheet, ReportTable
 
 # Order of the tasks within a manager's agenda: the most urgent first.
@@ -229,7 +230,8 @@ def agenda_calendar(agenda: Agenda) -> tuple[bytes, int]:
         start = max(day, agenda.today) if item.task == "overdue" else day
         event = Event()
         who = item_text(item.company) or item_text(item.client) or item.client_id
-        event.add("summary", f"{schema.label('task_' + item.task, agenda.locale)}: {who}")
+        task = schema.label("task_" + item.task, agenda.locale)
+        event.add("summary", t("{task}: {client}", task=task, client=who).render(agenda.locale))
         event.add("dtstart", start)
         event.add("dtend", start + dt.timedelta(days=1))
         event.add("dtstamp", stamp)

@@ -25,6 +25,7 @@ from xlcrm.checks.findings import Finding
 from xlcrm.lifecycle.blocks import Lifecycle
 from xlcrm.lifecycle.frames import Frames
 from xlcrm.lifecycle.history import BlockHistory, history_sheet
+from xlcrm.messages import render, t
 from xlcrm.reports.agenda import Agenda, agenda_sheet
 from xlcrm.runtime import progress
 from xlcrm.xlsx.report_sheet import CellValue, Chart, ChartKind, ColumnFormat, ReportColumn, ReportSheet, ReportTable
@@ -85,7 +86,7 @@ class RefreshReports:
     period: Period
 
 
-@progress.step("building the report sheets")
+@progress.step(t("building the report sheets"))
 def build_reports(
     frames: Frames, lifecycle: Lifecycle, agenda: Agenda, findings: Sequence[Finding], history: BlockHistory
 ) -> RefreshReports:
@@ -663,7 +664,7 @@ def problems_sheet(findings: Sequence[Finding], locale: str, subtitle: str) -> R
             ReportColumn(text("problem"), LongText, width=60),
             ReportColumn(text("code"), LongText),
         ],
-        [[text(f.severity.value), f.sheet, f.cell, f.value, f.message, f.code.value] for f in findings],
+        [[text(f.severity.value), f.sheet, f.cell, f.value, render(f.message, locale), f.code.value] for f in findings],
         autofilter=True,
     )
     return ReportSheet.of(schema.PROBLEMS, locale, text("problems_title"), subtitle, (table,))

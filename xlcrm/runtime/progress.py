@@ -6,7 +6,8 @@ shown only when the CLI turned it on and stderr is a terminal: a batch job's
 log, a pipe and ``--json`` output stay exactly as they were. Library calls are
 silent unless something calls :func:`show_on`. :func:`log_on` (the CLI's
 ``--verbose``) writes instead one line per finished step with its time, on any
-stream.
+stream. Step names are catalogue messages: they show in the language the run
+speaks when they show.
 """
 
 from __future__ import annotations
@@ -16,7 +17,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TextIO
 
+from xlcrm.messages import Text, current_language, t
+
 _CLEAR_LINE = "\r\x1b[K"
+
+
+def seconds(value: float) -> str:
+    """A time in seconds as the run's language writes it, to a tenth and without grouping: ``12.3``, ``12,3``."""
+    from babel.numbers import format_decimal
+
+    return str(format_decimal(value, format="0.0", locale=current_language()))
 
 
 class Progress:
@@ -27,12 +37,12 @@ class Progress:
         self.started = time.monotonic()
         self.depth = 0
 
-    def enter(self, label: str) -> None:
+    def enter(self, label: Text) -> None:
         """Nothing; starts a step, shown as ``label`` on the status line."""
         self.depth += 1
         if self.stream is not None:
-            elapsed = time.monotonic() - self.started
-            self.stream.write(f"{_CLEAR_LINE}xlcrm {elapsed:5.1f} s  {label}…")
+            elapsed = t("{seconds} s", seconds=seconds(time.monotonic() - self.started).rjust(5))
+            self.stream.write(f"{_CLEAR_LINE}xlcrm {elapsed}  {label}…")
             self.stream.flush()
 
     def leave(self) -> None:
@@ -49,9 +59,9 @@ class StepLog(Progress):
     def __init__(self, stream: TextIO):
         super().__init__(stream)
         self.log = stream
-        self.entered: list[tuple[str, float]] = []
+        self.entered: list[tuple[Text, float]] = []
 
-    def enter(self, label: str) -> None:
+    def enter(self, label: Text) -> None:
         """Nothing; starts timing the step ``label``."""
         self.entered.append((label, time.monotonic()))
 
@@ -60,7 +70,9 @@ class StepLog(Progress):
         label, entered = self.entered.pop()
         now = time.monotonic()
         indent = "  " * len(self.entered)
-        self.log.write(f"xlcrm {now - self.started:5.1f} s  {indent}{label}: {now - entered:.1f} s\n")
+        since = t("{seconds} s", seconds=seconds(now - self.started).rjust(5))
+        took = t("{seconds} s", seconds=seconds(now - entered))
+        self.log.write(f"xlcrm {since}  {indent}{label}: {took}\n")
         self.log.flush()
 
 
@@ -86,7 +98,7 @@ def hide() -> None:
 
 
 @contextmanager
-def step(label: str) -> Iterator[None]:
+def step(label: Text) -> Iterator[None]:
     """Say that ``label`` is running while the block runs."""
     _current.enter(label)
     try:

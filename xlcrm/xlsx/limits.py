@@ -39,7 +39,8 @@ import numpy as np
 import numpy.typing as npt
 from lxml import etree
 
-from xlcrm.errors import BeyondLimits, NotAWorkbook
+from xlcrm.errors import BeyondLimits, NotAWorkbook, quoted
+from xlcrm.messages import Message, Number, Text, t, tn
 from xlcrm.xlsx.refs import MAX_COLUMNS, MAX_ROWS, sheet_ref
 from xlcrm.xlsx.xml_io import parse_part, refuse_dtd
 
@@ -94,11 +95,11 @@ def check_package(path: Path) -> None:
                 scan_part(
                     archive,
                     strings,
-                    f"{path}: the shared strings part ({strings})",
+                    t("{path}: the shared strings part ({part})", path=path, part=strings),
                     locate=lambda offset: _shared_string_use(archive, strings, offset),
                 )
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
-        raise NotAWorkbook(f"{path} is damaged: its zip container cannot be read") from None
+        raise NotAWorkbook(t("{path} is damaged: its zip container cannot be read", path=path)) from None
 
 
 def check_sizes(archive: zipfile.ZipFile, path: Path) -> None:
@@ -109,30 +110,49 @@ def check_sizes(archive: zipfile.ZipFile, path: Path) -> None:
         total += size
         if size > MAX_PART_BYTES:
             raise BeyondLimits(
-                f"{path}: {_part_name(archive, entry.filename)} inflates to {_size(size)}, more "
-                f"than the {_size(MAX_PART_BYTES)} xlcrm reads in one part"
+                t(
+                    "{path}: {part} inflates to {size}, more than the {limit} xlcrm reads in one part",
+                    path=path,
+                    part=_part_name(archive, entry.filename),
+                    size=_size(size),
+                    limit=_size(MAX_PART_BYTES),
+                )
             )
         if size >= RATIO_CHECKED_FROM and size > MAX_RATIO * max(packed, 1):
             raise BeyondLimits(
-                f"{path}: {_part_name(archive, entry.filename)} inflates from {_size(packed)} to {_size(size)}, "
-                f"{size // max(packed, 1):,}× compressed, where real workbooks compress at most about 25× and "
-                f"xlcrm refuses more than {MAX_RATIO}×: the file looks like a decompression bomb"
+                t(
+                    "{path}: {part} inflates from {packed} to {size}, {ratio}× compressed, where real workbooks "
+                    "compress at most about 25× and xlcrm refuses more than {limit}×: the file looks like a "
+                    "decompression bomb",
+                    path=path,
+                    part=_part_name(archive, entry.filename),
+                    packed=_size(packed),
+                    size=_size(size),
+                    ratio=Number(size // max(packed, 1)),
+                    limit=MAX_RATIO,
+                )
             )
     if total > MAX_PACKAGE_BYTES:
         raise BeyondLimits(
-            f"{path}: its parts inflate to {_size(total)} in all, more than the "
-            f"{_size(MAX_PACKAGE_BYTES)} xlcrm reads in one workbook"
+            t(
+                "{path}: its parts inflate to {size} in all, more than the {limit} xlcrm reads in one workbook",
+                path=path,
+                size=_size(total),
+                limit=_size(MAX_PACKAGE_BYTES),
+            )
         )
 
 
-def _part_name(archive: zipfile.ZipFile, part: str) -> str:
+def _part_name(archive: zipfile.ZipFile, part: str) -> Message:
     """``sheet 'Clients' (xl/worksheets/sheet1.xml)``, or ``the part docProps/big.xml`` for what is not a sheet."""
     try:
         sheets = sheet_parts(archive)
     except BeyondLimits:  # workbook.xml itself is the part too big to read
         sheets = {}
     sheet = next((name for name, sheet_part in sheets.items() if sheet_part == part), None)
-    return f"sheet {sheet!r} ({part})" if sheet is not None else f"the part {part}"
+    if sheet is not None:
+        return t("sheet {sheet} ({part})", sheet=quoted(sheet), part=part)
+    return t("the part {part}", part=part)
 
 
 def check_sheet(path: Path, sheet: str) -> None:
@@ -143,9 +163,9 @@ def check_sheet(path: Path, sheet: str) -> None:
             part = sheet_parts(archive).get(sheet)
             if part is not None:
                 check_sizes(archive, path)
-                scan_part(archive, part, f"{path}: sheet {sheet!r}", sheet)
+                scan_part(archive, part, t("{path}: sheet {sheet}", path=path, sheet=quoted(sheet)), sheet)
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
-        raise NotAWorkbook(f"{path} is damaged: its zip container cannot be read") from None
+        raise NotAWorkbook(t("{path} is damaged: its zip container cannot be read", path=path)) from None
 
 
 def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -176,7 +196,7 @@ def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
 def scan_part(
     archive: zipfile.ZipFile,
     part: str,
-    what: str,
+    what: Text,
     sheet: str | None = None,
     locate: Callable[[int], str | None] | None = None,
 ) -> None:
@@ -211,7 +231,7 @@ class _Corner:
 
 class _Scan:
     def __init__(
-        self, what: str, sheet: str | None, every_cell: bool, locate: Callable[[int], str | None] | None = None
+        self, what: Text, sheet: str | None, every_cell: bool, locate: Callable[[int], str | None] | None = None
     ):
         self.what = what
         self.sheet = sheet
@@ -233,7 +253,11 @@ class _Scan:
             self.inflated += len(chunk)
             if self.inflated > MAX_PART_BYTES:  # the zip's directory may declare less than the entry holds
                 raise BeyondLimits(
-                    f"{self.what} inflates to more than the {_size(MAX_PART_BYTES)} xlcrm reads in one part"
+                    t(
+                        "{part} inflates to more than the {limit} xlcrm reads in one part",
+                        part=self.what,
+                        limit=_size(MAX_PART_BYTES),
+                    )
                 )
             self.data_start = self.inflated - len(chunk) - len(carry)
             carry = self._chunk(carry + chunk)
@@ -294,11 +318,26 @@ class _Scan:
     def _refuse_text(self, data: bytes, start: int, end: int, characters: int | None = None) -> None:
         cell = self._cell_before(data, start)
         used = self.locate(self.data_start + start) if self.locate is not None else None
-        where = f"{self.what}, cell {cell}," if cell else f"{self.what}, used in {used}," if used else self.what
-        size = f"{characters:,} characters" if characters is not None else f"more than {MAX_CELL_BYTES:,} bytes"
+        where: Text
+        if cell:
+            where = t("{part}, cell {cell},", part=self.what, cell=cell)
+        elif used:
+            where = t("{part}, used in {cell},", part=self.what, cell=used)
+        else:
+            where = self.what
+        size = (
+            tn("{count} character", "{count} characters", characters)
+            if characters is not None
+            else t("more than {size}", size=tn("{count} byte", "{count} bytes", MAX_CELL_BYTES))
+        )
         raise BeyondLimits(
-            f"{where} holds a text of {size}, longer than Excel's limit of "
-            f"{MAX_CELL_CHARS:,} characters for one cell: it cannot come from Excel"
+            t(
+                "{where} holds a text of {size}, longer than Excel's limit of {limit} characters for one cell: "
+                "it cannot come from Excel",
+                where=where,
+                size=size,
+                limit=Number(MAX_CELL_CHARS),
+            )
         )
 
     def _cell_before(self, data: bytes, position: int) -> str | None:
@@ -463,15 +502,32 @@ class _Scan:
             return True
 
         far = dict.fromkeys([self.last_column.ref, self.last_row.ref])
-        cells = " and ".join(f"{sheet_ref(self.sheet)}!{ref}" for ref in far)
+        cells = [f"{sheet_ref(self.sheet)}!{ref}" for ref in far]
         span = (
             f"{_column_letters(self.first_column.value)}{self.first_row.value}:"
             f"{_column_letters(self.last_column.value)}{self.last_row.value}"
         )
-        holds = "holds a value" if len(far) == 1 else "hold values"
+        if len(cells) == 1:
+            raise BeyondLimits(
+                t(
+                    "{cell} holds a value far outside the table (the sheet's values then span {span}, {cells} "
+                    "cells, more than the {limit} xlcrm reads); delete it in Excel and run again",
+                    cell=cells[0],
+                    span=span,
+                    cells=Number(rows * columns),
+                    limit=Number(MAX_USED_CELLS),
+                )
+            )
         raise BeyondLimits(
-            f"{cells} {holds} far outside the table (the sheet's values then span {span}, {rows * columns:,} "
-            f"cells, more than the {MAX_USED_CELLS:,} xlcrm reads); delete it in Excel and run again"
+            t(
+                "{first} and {second} hold values far outside the table (the sheet's values then span {span}, "
+                "{cells} cells, more than the {limit} xlcrm reads); delete it in Excel and run again",
+                first=cells[0],
+                second=cells[1],
+                span=span,
+                cells=Number(rows * columns),
+                limit=Number(MAX_USED_CELLS),
+            )
         )
 
 
@@ -544,12 +600,15 @@ def _column_letters(number: int) -> str:
     return letters
 
 
-def _size(count: int) -> str:
+def _size(count: int) -> Message:
     """A byte count as people read it: ``1.0 GB``, ``350 KB``."""
-    for unit, scale in (("GB", 2**30), ("MB", 2**20), ("KB", 2**10)):
-        if count >= scale:
-            return f"{count / scale:,.1f} {unit}"
-    return f"{count:,} bytes"
+    if count >= 2**30:
+        return t("{size} GB", size=Number(count / 2**30, decimals=1))
+    if count >= 2**20:
+        return t("{size} MB", size=Number(count / 2**20, decimals=1))
+    if count >= 2**10:
+        return t("{size} KB", size=Number(count / 2**10, decimals=1))
+    return tn("{count} byte", "{count} bytes", count)
 
 
 def _office_document(archive: zipfile.ZipFile) -> str | None:
@@ -591,7 +650,12 @@ def _read_xml(archive: zipfile.ZipFile, part: str) -> etree._Element | None:
         return None
     if entry.file_size > MAX_PARSED_PART_BYTES:
         raise BeyondLimits(
-            f"{archive.filename}: the part {part} inflates to {_size(entry.file_size)}, more than the "
-            f"{_size(MAX_PARSED_PART_BYTES)} xlcrm parses whole"
+            t(
+                "{path}: the part {part} inflates to {size}, more than the {limit} xlcrm parses whole",
+                path=archive.filename,
+                part=part,
+                size=_size(entry.file_size),
+                limit=_size(MAX_PARSED_PART_BYTES),
+            )
         )
     return parse_part(archive.read(part), part).getroot()

@@ -51,7 +51,8 @@ from typing import Protocol, TypeVar
 
 from lxml import etree
 
-from xlcrm.errors import EditRefused, NotAReportSheet, NotAWorkbook, WriteError
+from xlcrm.errors import EditRefused, NotAReportSheet, NotAWorkbook, WriteError, quoted
+from xlcrm.messages import t
 from xlcrm.schema import REPORT_MARKER, REPORT_SHEET_MARK, REPORT_TITLES
 from xlcrm.xlsx import charts
 from xlcrm.xlsx.anonymised_parts import blank_personal_parts, shared_strings_shown
@@ -145,7 +146,7 @@ def write_workbook(
             with target.open("wb") as handle, source.open("rb") as raw_source:
                 package.save(ZipWriter(handle), raw_source)
         except OSError as exc:
-            raise WriteError(f"cannot write {target}: {exc.strerror or exc}") from None
+            raise WriteError(t("cannot write {path}: {reason}", path=target, reason=exc.strerror or str(exc))) from None
 
 
 def _dropping_formula_results(edits: Sequence[SheetEdit], sheets: Sequence[str]) -> list[SheetEdit]:
@@ -163,7 +164,7 @@ def _opened(source: Path, kind: type[Parts]) -> Iterator[Parts]:
     try:
         archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise NotAWorkbook(f"{source} cannot be read as a workbook: {exc}") from None
+        raise NotAWorkbook(t("{path} cannot be read as a workbook: {reason}", path=source, reason=str(exc))) from None
     with archive, contextlib.ExitStack() as temporary:
         yield kind(archive, source, temporary)
 
@@ -210,7 +211,7 @@ def report_styles(source: Path) -> tuple[dict[StyleKey, int], bool]:
             package = PackageParts(archive, source, temporary)
             return package.merge_styles(STYLES), package.date1904()
     except (zipfile.BadZipFile, OSError) as exc:
-        raise NotAWorkbook(f"{source} cannot be read as a workbook: {exc}") from None
+        raise NotAWorkbook(t("{path} cannot be read as a workbook: {reason}", path=source, reason=str(exc))) from None
 
 
 @dataclass(frozen=True)
@@ -341,8 +342,12 @@ def _check_request(reports: Sequence[ReportSheet], remove: Sequence[str], edits:
     for name in [report.name for report in reports] + list(remove):
         if not name.startswith(REPORT_MARKER):
             raise NotAReportSheet(
-                f"sheet {name!r} is not an xlcrm report sheet (its name does not start with "
-                f"{REPORT_MARKER.strip()!r}); xlcrm never overwrites or removes a user's sheet"
+                t(
+                    "sheet {sheet} is not an xlcrm report sheet (its name does not start with {marker}); xlcrm "
+                    "never overwrites or removes a user's sheet",
+                    sheet=quoted(name),
+                    marker=quoted(REPORT_MARKER.strip()),
+                )
             )
         if name.casefold() in seen:
             raise ValueError(f"report sheet {name!r} is named twice")
@@ -390,7 +395,7 @@ class _WorkbookWrite(PackageParts):
         for edit in edits:
             sheet = by_name.get(edit.sheet.casefold())
             if sheet is None or self.sheet_type(sheet) != REL_WORKSHEET:
-                raise EditRefused(f"the workbook has no worksheet named {edit.sheet!r}")
+                raise EditRefused(t("the workbook has no worksheet named {sheet}", sheet=quoted(edit.sheet)))
             written = self.prewritten.part(edit) if self.prewritten is not None else None
             if written is None:
                 user_edit = UserSheetEdit(
@@ -422,7 +427,13 @@ class _WorkbookWrite(PackageParts):
                 self._write_sheet(sheet, report, styles, date1904)
 
         if not any(sheet.visible for sheet in self.sheets()):
-            raise WriteError(f"{self.path}: removing {list(remove)} would leave the workbook without a visible sheet")
+            raise WriteError(
+                t(
+                    "{path}: removing [{sheets}] would leave the workbook without a visible sheet",
+                    path=self.path,
+                    sheets=[quoted(name) for name in remove],
+                )
+            )
         self._update_app_titles(worksheets_before, self._worksheet_names())
         if anonymised:
             blank_personal_parts(self)
@@ -438,9 +449,13 @@ class _WorkbookWrite(PackageParts):
         if self._has_report_mark(position) or self._first_cell_text(sheet) in REPORT_TITLES:
             return
         raise NotAReportSheet(
-            f"the workbook has a sheet named {sheet.name!r} that xlcrm did not write; xlcrm keeps its own report "
-            f"there and would overwrite it: rename your sheet (names starting with {REPORT_MARKER.strip()!r} "
-            "are xlcrm's) and run again; the workbook was not changed"
+            t(
+                "the workbook has a sheet named {sheet} that xlcrm did not write; xlcrm keeps its own report there "
+                "and would overwrite it: rename your sheet (names starting with {marker} are xlcrm's) and run "
+                "again; the workbook was not changed",
+                sheet=quoted(sheet.name),
+                marker=quoted(REPORT_MARKER.strip()),
+            )
         )
 
     def _has_report_mark(self, position: int) -> bool:

@@ -20,7 +20,8 @@ from typing import BinaryIO, cast
 
 from lxml import etree
 
-from xlcrm.errors import NotAWorkbook, WorkbookError
+from xlcrm.errors import NotAWorkbook, WorkbookError, quoted
+from xlcrm.messages import t
 from xlcrm.xlsx.refs import sheet_ref
 from xlcrm.xlsx.report_sheet import StyleKey, StyleSpec
 from xlcrm.xlsx.streams import Deflated, deflate_into
@@ -249,7 +250,10 @@ def _absolute(cell: str) -> str:
 
 def _strict_workbook(path: Path) -> WorkbookError:
     return WorkbookError(
-        f"{path} is saved as 'Strict Open XML Spreadsheet'; save it in Excel as 'Excel Workbook (*.xlsx)' first"
+        t(
+            "{path} is saved as 'Strict Open XML Spreadsheet'; save it in Excel as 'Excel Workbook (*.xlsx)' first",
+            path=path,
+        )
     )
 
 
@@ -268,14 +272,20 @@ class PackageParts:
         if not office and self.package_rels.by_type(REL_STRICT_OFFICE_DOCUMENT):
             raise _strict_workbook(path)
         if not office:
-            raise NotAWorkbook(f"{path} is not an Excel workbook (no main document in the package)")
+            raise NotAWorkbook(t("{path} is not an Excel workbook (no main document in the package)", path=path))
         self.workbook_part = self.package_rels.target(office[0]) or ""
         self.workbook = parse_part(self.read(self.workbook_part), self.workbook_part)
         namespace = etree.QName(self.workbook.getroot()).namespace
         if namespace == NS_STRICT_MAIN:
             raise _strict_workbook(path)
         if namespace != NS_MAIN:
-            raise NotAWorkbook(f"{path} is not an Excel workbook ({self.workbook_part} is not a workbook part)")
+            raise NotAWorkbook(
+                t(
+                    "{path} is not an Excel workbook ({part} is not a workbook part)",
+                    path=path,
+                    part=self.workbook_part,
+                )
+            )
         self.workbook_rels = Relationships(self.workbook_part, self.read_optional(rels_part(self.workbook_part)))
         self.edited: dict[str, bytes] = {}  # part -> new content (changed or new parts)
         self.streamed: dict[str, Callable[[], Iterable[bytes]]] = {}  # part -> its new content, produced on save
@@ -300,18 +310,25 @@ class PackageParts:
         size = self.archive.getinfo(name).file_size  # zipfile reads no more than the size the entry declares
         if size > MAX_PARSED_BYTES:
             raise NotAWorkbook(
-                f"the workbook's {part} is {size >> 20} MB, more than the {MAX_PARSED_BYTES >> 20} MB xlcrm reads"
+                t(
+                    "the workbook's {part} is {size} MB, more than the {limit} MB xlcrm reads",
+                    part=part,
+                    size=size >> 20,
+                    limit=MAX_PARSED_BYTES >> 20,
+                )
             )
         try:
             return self.archive.read(name)
         except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
-            raise NotAWorkbook(f"{self.path} is damaged: {part} cannot be read ({exc})") from None
+            raise NotAWorkbook(
+                t("{path} is damaged: {part} cannot be read ({reason})", path=self.path, part=part, reason=str(exc))
+            ) from None
 
     def read(self, part: str) -> bytes:
         """The content of ``part``, read whole; ``NotAWorkbook`` when the package has no such part."""
         data = self.read_optional(part)
         if data is None:
-            raise NotAWorkbook(f"{self.path} is not a complete workbook: {part} is missing")
+            raise NotAWorkbook(t("{path} is not a complete workbook: {part} is missing", path=self.path, part=part))
         return data
 
     def open_sheet(self, sheet: Sheet) -> BinaryIO:
@@ -319,7 +336,14 @@ class PackageParts:
         try:
             return cast(BinaryIO, self.archive.open(self.entry_of(sheet.part) or sheet.part))
         except (KeyError, zipfile.BadZipFile, OSError) as exc:
-            raise NotAWorkbook(f"{self.path} is damaged: sheet {sheet.name!r} cannot be read ({exc})") from None
+            raise NotAWorkbook(
+                t(
+                    "{path} is damaged: sheet {sheet} cannot be read ({reason})",
+                    path=self.path,
+                    sheet=quoted(sheet.name),
+                    reason=str(exc),
+                )
+            ) from None
 
     def rels_of(self, part: str) -> Relationships | None:
         """The relationships of ``part``, or None when it has none."""
@@ -330,7 +354,7 @@ class PackageParts:
         """The ``<sheets>`` list of workbook.xml."""
         found = children(self.workbook.getroot(), "sheets")
         if not found:
-            raise NotAWorkbook(f"{self.path} has no sheet list in {self.workbook_part}")
+            raise NotAWorkbook(t("{path} has no sheet list in {part}", path=self.path, part=self.workbook_part))
         return found[0]
 
     def sheets(self) -> list[Sheet]:
@@ -340,7 +364,9 @@ class PackageParts:
             rel = self.workbook_rels.by_id(element.get(f"{{{NS_R}}}id", ""))
             part = None if rel is None else self.workbook_rels.target(rel)
             if part is None:
-                raise NotAWorkbook(f"{self.path} is damaged: sheet {element.get('name')!r} has no part")
+                raise NotAWorkbook(
+                    t("{path} is damaged: sheet {sheet} has no part", path=self.path, sheet=quoted(element.get("name")))
+                )
             result.append(Sheet(element, part))
         return result
 

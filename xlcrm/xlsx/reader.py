@@ -26,7 +26,16 @@ import pandas as pd
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from xlcrm import schema
-from xlcrm.errors import EncryptedWorkbook, NotAWorkbook, WorkbookNotFound, WorkbookStructureError
+from xlcrm.errors import (
+    EncryptedWorkbook,
+    NotAWorkbook,
+    WorkbookNotFound,
+    WorkbookStructureError,
+    XlcrmError,
+    joined,
+    quoted,
+)
+from xlcrm.messages import Message, Text, t
 from xlcrm.runtime import progress
 from xlcrm.runtime.child_process import Child, ChildProcessFailed
 from xlcrm.runtime.paths import path_problem
@@ -80,10 +89,15 @@ class HeaderClash:
     second: str
     read: bool  # a column xlcrm reads or writes (a schema column or a computed one), not a user's own
 
-    def text(self, sheet_name: str) -> str:
+    def text(self, sheet_name: str) -> Message:
         """``Clients!E1 and Clients!K1 both head Phone``."""
         where = sheet_ref(sheet_name)
-        return f"{where}!{self.first}1 and {where}!{self.second}1 both head {self.header}"
+        return t(
+            "{first} and {second} both head {header}",
+            first=f"{where}!{self.first}1",
+            second=f"{where}!{self.second}1",
+            header=self.header,
+        )
 
 
 @dataclass
@@ -241,12 +255,15 @@ def require_distinct_headers(data: WorkbookData) -> None:
         clash = next((clash for clash in sheet.header_clashes if clash.read), None)
         if clash is not None:
             raise WorkbookStructureError(
-                f"{clash.text(sheet.name)}; xlcrm cannot tell which one to use: rename or "
-                "delete one of them, then run again; the workbook was not changed"
+                t(
+                    "{clash}; xlcrm cannot tell which one to use: rename or delete one of them, then run again; the "
+                    "workbook was not changed",
+                    clash=clash.text(sheet.name),
+                )
             )
 
 
-def require_room_right(sheet: SheetData, columns: int, what: str) -> None:
+def require_room_right(sheet: SheetData, columns: int, what: Text) -> None:
     """Commands that write ``columns`` columns right of a sheet's used range (the computed columns of Clients,
     its rows copied to the Merge log beside columns of the log's own) refuse a sheet whose used range reaches
     so far right that they would not fit in Excel's grid: a stray value far to the right, as a rule."""
@@ -262,10 +279,19 @@ def require_room_right(sheet: SheetData, columns: int, what: str) -> None:
         ),
         None,
     )
-    where = f"{sheet_ref(sheet.name)}!{last}{row}" if row is not None else f"column {last} of {sheet.name}"
+    where: Text = (
+        f"{sheet_ref(sheet.name)}!{last}{row}"
+        if row is not None
+        else t("column {column} of {sheet}", column=last, sheet=sheet.name)
+    )
     raise WorkbookStructureError(
-        f"{where} holds a value at the right edge of the sheet, and xlcrm needs {columns} free columns right of "
-        f"your table for {what}; delete or move that value and run again; the workbook was not changed"
+        t(
+            "{where} holds a value at the right edge of the sheet, and xlcrm needs {columns} free columns right of "
+            "your table for {what}; delete or move that value and run again; the workbook was not changed",
+            where=where,
+            columns=columns,
+            what=what,
+        )
     )
 
 
@@ -273,7 +299,11 @@ def require_headers_on_row_one(sheet: SheetData) -> None:
     """Commands that write rows refuse a sheet whose headers are lower down (which rows would be data?)."""
     if sheet.misplaced_header:
         raise WorkbookStructureError(
-            f"{sheet.name}: the headers are on row {sheet.misplaced_header}, not row 1; move them to row 1 first"
+            t(
+                "{sheet}: the headers are on row {row}, not row 1; move them to row 1 first",
+                sheet=sheet.name,
+                row=sheet.misplaced_header,
+            )
         )
 
 
@@ -328,26 +358,39 @@ def check_workbook_file(path: Path) -> None:
 def check_workbook_file_start(path: Path) -> None:
     """The quick half of ``check_workbook_file``: the file is there, readable, and a zip (not .xls, CSV …)."""
     if (problem := path_problem(path)) is not None:
-        raise WorkbookNotFound(f"{path}: {problem}")
+        raise WorkbookNotFound(joined((path, problem), ": "))
     if not path.exists():
-        raise WorkbookNotFound(f"{path}: no such file")
+        raise WorkbookNotFound(t("{path}: no such file", path=path))
     if path.is_dir():
-        raise NotAWorkbook(f"{path} is a folder, not a workbook")
+        raise NotAWorkbook(t("{path} is a folder, not a workbook", path=path))
     if not os.access(path, os.R_OK):
-        raise NotAWorkbook(f"{path} cannot be read: permission denied")
+        raise NotAWorkbook(t("{path} cannot be read: permission denied", path=path))
     size = path.stat().st_size
     if size == 0:
-        raise NotAWorkbook(f"{path} is empty (0 bytes), not an Excel workbook")
+        raise NotAWorkbook(t("{path} is empty (0 bytes), not an Excel workbook", path=path))
     with path.open("rb") as handle:
         head = handle.read(8)
     if head.startswith(OLE_MAGIC):
         if ENCRYPTED_STREAM in path.read_bytes():
-            raise EncryptedWorkbook(f"{path} is password-protected; remove the password in Excel first")
-        raise NotAWorkbook(f"{path} is an old Excel 97-2003 (.xls) file; open it in Excel and save it as .xlsx")
-    if not head.startswith(ZIP_MAGIC):
-        kind = "a text or CSV file" if _looks_like_text(path) else "not an Excel workbook"
+            raise EncryptedWorkbook(t("{path} is password-protected; remove the password in Excel first", path=path))
         raise NotAWorkbook(
-            f"{path} is {kind}, not an .xlsx workbook; open it in Excel and save it as an Excel workbook (.xlsx)"
+            t("{path} is an old Excel 97-2003 (.xls) file; open it in Excel and save it as .xlsx", path=path)
+        )
+    if not head.startswith(ZIP_MAGIC):
+        if _looks_like_text(path):
+            raise NotAWorkbook(
+                t(
+                    "{path} is a text or CSV file, not an .xlsx workbook; open it in Excel and save it as an Excel "
+                    "workbook (.xlsx)",
+                    path=path,
+                )
+            )
+        raise NotAWorkbook(
+            t(
+                "{path} is not an Excel workbook, not an .xlsx workbook; open it in Excel and save it as an Excel "
+                "workbook (.xlsx)",
+                path=path,
+            )
         )
 
 
@@ -363,11 +406,17 @@ def check_workbook_zip(path: Path) -> None:
             if archive.testzip() is not None:
                 raise zipfile.BadZipFile
     except (zipfile.BadZipFile, zlib.error, EOFError):
-        raise NotAWorkbook(f"{path} is damaged: its zip container cannot be read") from None
+        raise NotAWorkbook(t("{path} is damaged: its zip container cannot be read", path=path)) from None
     if "xl/workbook.xml" not in names:
-        raise NotAWorkbook(f"{path} is a zip file but not an Excel workbook (no xl/workbook.xml)")
+        raise NotAWorkbook(t("{path} is a zip file but not an Excel workbook (no xl/workbook.xml)", path=path))
     if path.suffix.lower() not in WORKBOOK_SUFFIXES:
-        raise NotAWorkbook(f"{path} has the extension {path.suffix or '(none)'}; xlcrm works on .xlsx or .xlsm files")
+        raise NotAWorkbook(
+            t(
+                "{path} has the extension {suffix}; xlcrm works on .xlsx or .xlsm files",
+                path=path,
+                suffix=path.suffix or t("(none)"),
+            )
+        )
 
 
 def _looks_like_text(path: Path) -> bool:
@@ -382,7 +431,7 @@ def _looks_like_text(path: Path) -> bool:
     return False
 
 
-@progress.step("reading the workbook")
+@progress.step(t("reading the workbook"))
 def read_workbook(path: str | os.PathLike[str]) -> WorkbookData:
     """Check the file and read every user sheet it has into a DataFrame.
 
@@ -445,7 +494,14 @@ def _read_sheets(path: Path, workers: ThreadPoolExecutor) -> WorkbookData:
                     check_sheet(path, actual)
                     data.report_rows[spec.key] = book.get_sheet_by_name(actual).to_python(skip_empty_area=False)
                 except CalamineError as exc:
-                    raise NotAWorkbook(f"{path}: sheet {actual!r} cannot be read: {exc}") from None
+                    raise NotAWorkbook(
+                        t(
+                            "{path}: sheet {sheet} cannot be read: {reason}",
+                            path=path,
+                            sheet=quoted(actual),
+                            reason=str(exc),
+                        )
+                    ) from None
     finally:
         book.close()
         if child is not None:  # no sheet for it, or the reading stopped before
@@ -458,13 +514,28 @@ def is_big_workbook(path: Path) -> bool:
     return path.stat().st_size >= BIG_WORKBOOK_BYTES
 
 
+def workbook_locale(path: str | os.PathLike[str]) -> str | None:
+    """The language of the sheet names of the workbook at ``path`` (``schema.detect_locale``), read cheaply: only
+    its list of sheets. None when it cannot be read (missing, password-protected, not a workbook)."""
+    try:
+        book = _open_book(Path(path))
+    except (XlcrmError, OSError):
+        return None
+    try:
+        return schema.detect_locale(book.sheet_names)
+    finally:
+        book.close()
+
+
 def _open_book(path: Path) -> CalamineWorkbook:
     try:
         return CalamineWorkbook.from_path(str(path))
     except PasswordError:
-        raise EncryptedWorkbook(f"{path} is password-protected; remove the password in Excel first") from None
+        raise EncryptedWorkbook(
+            t("{path} is password-protected; remove the password in Excel first", path=path)
+        ) from None
     except (CalamineError, OSError, ValueError) as exc:
-        raise NotAWorkbook(f"{path} cannot be read as a workbook: {exc}") from None
+        raise NotAWorkbook(t("{path} cannot be read as a workbook: {reason}", path=path, reason=str(exc))) from None
 
 
 def read_in_process(child: Child, path: Path, spec: Sheet, actual: str) -> SheetData:
@@ -504,7 +575,9 @@ def _read_sheet(book: CalamineWorkbook, path: Path, spec: Sheet, actual: str) ->
         first = next(chunks, [])
         data = _sheet_data(spec, actual, first, chunks, _table_furniture(path, actual))
     except CalamineError as exc:
-        raise NotAWorkbook(f"{path}: sheet {actual!r} cannot be read: {exc}") from None
+        raise NotAWorkbook(
+            t("{path}: sheet {sheet} cannot be read: {reason}", path=path, sheet=quoted(actual), reason=str(exc))
+        ) from None
     data.misplaced_header = _misplaced_header_row(spec, first)
     if spec in schema.RAW_ROW_SHEETS:
         data.raw_rows = rows

@@ -33,7 +33,8 @@ from typing import Protocol, TypeVar
 import numpy as np
 from openpyxl.formula.tokenizer import Token, Tokenizer, TokenizerError
 
-from xlcrm.errors import EditRefused, NotAWorkbook
+from xlcrm.errors import EditRefused, NotAWorkbook, error_text, quoted
+from xlcrm.messages import Message, Text, t
 from xlcrm.xlsx.refs import MAX_COLUMNS, MAX_ROWS, column_index, column_letter, parse_cell, sheet_ref
 from xlcrm.xlsx.report_sheet import CellValue, CellXml, Formula, StyleSpec
 from xlcrm.xlsx.xml_io import character_code, escape_xml, refuse_dtd, unescape_xml
@@ -172,9 +173,9 @@ class RowMap:
         return bool(self.deleted or self.points)
 
     @property
-    def change(self) -> str:
+    def change(self) -> Message:
         """What the edit does to the sheet's rows, as a message says it."""
-        return "insert rows into" if self.points else "delete rows of"
+        return t("insert rows into") if self.points else t("delete rows of")
 
     @property
     def first(self) -> int:
@@ -331,6 +332,16 @@ class FormulaBlocked(Exception):
     """A formula refers to rows that a deletion would remove or move in a way xlcrm does not rewrite."""
 
 
+def refusal(change: Text, sheet: str, problem: Text) -> Message:
+    """The message of an ``EditRefused``: the ``change`` to the rows of ``sheet`` cannot be made for ``problem``."""
+    return t(
+        "cannot {change} {sheet}: {problem}; the workbook was not changed",
+        change=change,
+        sheet=quoted(sheet),
+        problem=problem,
+    )
+
+
 def shown_formula(formula: str) -> str:
     """``formula`` (without its "=") as a message quotes it: on one line, a line break in it shown as ↵."""
     return "=" + re.sub(r"\r\n|\r|\n", "↵", formula)
@@ -349,9 +360,11 @@ def _tokenizer(formula: str) -> Tokenizer:
     try:
         tokenizer = Tokenizer("=" + formula)
     except (TokenizerError, IndexError, ValueError) as exc:
-        raise FormulaBlocked(f"cannot read the formula {shown_formula(formula)}: {exc}") from None
+        raise FormulaBlocked(
+            t("cannot read the formula {formula}: {reason}", formula=shown_formula(formula), reason=str(exc))
+        ) from None
     if tokenizer.render() != "=" + formula:
-        raise FormulaBlocked(f"cannot read the formula {shown_formula(formula)} exactly")
+        raise FormulaBlocked(t("cannot read the formula {formula} exactly", formula=shown_formula(formula)))
     # openpyxl reads a range that ends in a function (Clients!B2:INDEX(Clients!B:B,9), the usual growing list)
     # as one function token: its first cell is taken apart again, so it follows the rows as any reference does.
     items: list[Token] = []
@@ -440,12 +453,12 @@ def _own_ranges(tokens: Sequence[Token], sheet: str, own_by_default: bool) -> It
             if own_by_default and _range_ends(rest) is not None:
                 yield token, rest
             elif "!" in token.value and mentions_sheet(token.value, sheet):
-                raise FormulaBlocked(f"the reference {token.value} cannot be followed")
+                raise FormulaBlocked(t("the reference {reference} cannot be followed", reference=token.value))
         elif named.casefold() == sheet.casefold():
             if _range_ends(rest) is not None:
                 yield token, rest
         elif mentions_sheet(named, sheet) and ":" in named:
-            raise FormulaBlocked(f"the reference {token.value} spans several sheets")
+            raise FormulaBlocked(t("the reference {reference} spans several sheets", reference=token.value))
 
 
 def remap_formula(formula: str, sheet: str, rows: RowMap, *, own_by_default: bool) -> str:
@@ -461,7 +474,13 @@ def remap_formula(formula: str, sheet: str, rows: RowMap, *, own_by_default: boo
     for token, text in _own_ranges(tokenizer.items, sheet, own_by_default):
         shifted = shift_range(text, rows)
         if shifted is None:
-            raise FormulaBlocked(f"the formula {shown_formula(formula)} uses {text}, which would be deleted")
+            raise FormulaBlocked(
+                t(
+                    "the formula {formula} uses {reference}, which would be deleted",
+                    formula=shown_formula(formula),
+                    reference=text,
+                )
+            )
         if shifted != text:
             token.value = token.value[: len(token.value) - len(text)] + shifted
             changed = True
@@ -491,7 +510,9 @@ def check_anchored_formula(
             reach = end.row if end.row_dollar else end.row + (last_row - anchor_row)
             own_row = not end.row_dollar and end.row == anchor_row and anchor_stays
             if reach >= rows.first and not own_row:
-                raise FormulaBlocked(f"the formula {shown_formula(formula)} refers to row {end.row}")
+                raise FormulaBlocked(
+                    t("the formula {formula} refers to row {row}", formula=shown_formula(formula), row=end.row)
+                )
 
 
 def refers_below(formula: str, sheet: str, first_row: int, *, own_by_default: bool) -> str | None:
@@ -548,7 +569,9 @@ class SheetXml:
         try:
             chunk = self.handle.read(READ_CHUNK)
         except (zlib.error, OSError, EOFError) as exc:
-            raise NotAWorkbook(f"the workbook is damaged: {self.part} cannot be read ({exc})") from None
+            raise NotAWorkbook(
+                t("the workbook is damaged: {part} cannot be read ({reason})", part=self.part, reason=str(exc))
+            ) from None
         if self.watch is not None and chunk:
             window = self._overlap + chunk
             self.seen.update(self.watch.found(window))
@@ -563,7 +586,7 @@ class SheetXml:
                 break
             chunk = self._read()
             if not chunk:
-                raise NotAWorkbook(f"the workbook is damaged: {self.part} has no cell data")
+                raise NotAWorkbook(t("the workbook is damaged: {part} has no cell data", part=self.part))
             buffer += chunk
         refuse_dtd(buffer, self.part)  # its entities would be read as text here
         self.head = buffer[: match.start()]
@@ -590,7 +613,7 @@ class SheetXml:
                 return
             chunk = self._read()
             if not chunk:
-                raise NotAWorkbook(f"the workbook is damaged: the cell data of {self.part} does not end")
+                raise NotAWorkbook(t("the workbook is damaged: the cell data of {part} does not end", part=self.part))
             if len(buffer) > keep:
                 yield buffer[:-keep]
                 buffer = buffer[-keep:]
@@ -639,7 +662,12 @@ class RowScanner:
                 number = int(match.group(1)) if match.group(1) else self.last + 1
                 if number <= self.last:
                     raise NotAWorkbook(
-                        f"the workbook is damaged: in {self.part}, row {number} comes after row {self.last}"
+                        t(
+                            "the workbook is damaged: in {part}, row {row} comes after row {before}",
+                            part=self.part,
+                            row=number,
+                            before=self.last,
+                        )
                     )
                 self.last = number
                 found.append((match.start(), end, number))
@@ -1025,12 +1053,12 @@ class RowWriter:
     def _row_end(self, buffer: bytes, start: int) -> int:
         match = self.scanner.row_tag(buffer, start)
         if match is None:
-            raise NotAWorkbook(f"the workbook is damaged: a row of {self.scanner.part} cannot be read")
+            raise NotAWorkbook(t("the workbook is damaged: a row of {part} cannot be read", part=self.scanner.part))
         if match.group(2):
             return match.end()
         close = buffer.find(self.parser.row_close, match.end())
         if close < 0:
-            raise NotAWorkbook(f"the workbook is damaged: a row of {self.scanner.part} does not end")
+            raise NotAWorkbook(t("the workbook is damaged: a row of {part} does not end", part=self.scanner.part))
         return close + len(self.parser.row_close)
 
     def _write_every_row(self, chunks: Iterator[bytes], index: int) -> Iterator[bytes]:
@@ -1065,8 +1093,13 @@ class RowWriter:
                         continue
                     if moved > MAX_ROWS:
                         raise EditRefused(
-                            f"cannot {rows.change} {plan.name!r}: row {original} would be pushed off "
-                            "the bottom of the sheet; the workbook was not changed"
+                            t(
+                                "cannot {change} {sheet}: row {row} would be pushed off the bottom of the sheet; "
+                                "the workbook was not changed",
+                                change=rows.change,
+                                sheet=quoted(plan.name),
+                                row=original,
+                            )
                         )
                     number = moved
                 if next_new <= number and last_number:
@@ -1109,7 +1142,7 @@ class RowWriter:
         plan = self.plan
         problem = shared_formula_problem(self.parser, data, number, plan.name, plan.rows)
         if problem:
-            raise EditRefused(f"cannot {plan.rows.change} {plan.name!r}: {problem}; the workbook was not changed")
+            raise EditRefused(refusal(plan.rows.change, plan.name, problem))
 
     def _move(self, data: bytes, original: int, number: int, formulas: bool) -> bytes:
         """A row that keeps its cells: renumbered, and its formulas (``formulas``: it has some) following the rows
@@ -1128,9 +1161,7 @@ class RowWriter:
             try:
                 new = remap_formula(text, plan.name, plan.rows, own_by_default=True)
             except FormulaBlocked as exc:
-                raise EditRefused(
-                    f"cannot {plan.rows.change} {plan.name!r}: {exc}; the workbook was not changed"
-                ) from None
+                raise EditRefused(refusal(plan.rows.change, plan.name, error_text(exc))) from None
             if new != text:
                 start, end = match.span(2)
                 pieces.extend([data[position:start], escape_xml(new).encode("utf-8")])
@@ -1255,8 +1286,11 @@ class RowWriter:
             for _, formula_attributes, _ in self.parser.formulas(existing.data):
                 if formula_attributes.get(b"t") in (b"shared", b"array") and b"ref" in formula_attributes:
                     raise EditRefused(
-                        f"{sheet_ref(plan.name)}!{ref} holds a formula that fills "
-                        f"{formula_attributes[b'ref'].decode()}; xlcrm does not overwrite it"
+                        t(
+                            "{cell} holds a formula that fills {cells}; xlcrm does not overwrite it",
+                            cell=f"{sheet_ref(plan.name)}!{ref}",
+                            cells=formula_attributes[b"ref"].decode(),
+                        )
                     )
                 plan.formulas_move = True  # the formula is replaced by the value asked for
         else:
@@ -1340,7 +1374,7 @@ def last_used_row(sheet: SheetXml, rows: RowMap) -> int:
     return rows.row(last) or 0 if last else 0
 
 
-def shared_formula_problem(parser: RowParser, data: bytes, number: int, name: str, rows: RowMap) -> str | None:
+def shared_formula_problem(parser: RowParser, data: bytes, number: int, name: str, rows: RowMap) -> Message | None:
     """Why a shared or array formula in this row stops the deletion of ``rows``, if it does.
 
     One formula filling several cells is written once, for its first cell; moving part of it would mean
@@ -1358,8 +1392,11 @@ def shared_formula_problem(parser: RowParser, data: bytes, number: int, name: st
             below = True
         if reach >= rows.first or below:
             cell = _cell_at(data, match.start())
-            where = f"{sheet_ref(name)}!{cell}" if cell else f"row {number}"
-            return f"{where} holds a shared or array formula, which xlcrm does not move"
+            if not cell:
+                return t("row {row} holds a shared or array formula, which xlcrm does not move", row=number)
+            return t(
+                "{where} holds a shared or array formula, which xlcrm does not move", where=f"{sheet_ref(name)}!{cell}"
+            )
     return None
 
 

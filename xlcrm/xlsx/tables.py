@@ -13,6 +13,7 @@ from pathlib import Path
 from lxml import etree
 
 from xlcrm.errors import NotAWorkbook
+from xlcrm.messages import t
 from xlcrm.xlsx.parts import rels_part, resolve_target
 from xlcrm.xlsx.sheet_edits import range_bounds
 from xlcrm.xlsx.xml_io import local_name, parse_part
@@ -88,7 +89,7 @@ def sheet_tables(path: Path, sheet_name: str) -> list[SheetTable]:
                         tables.append(found)
             return tables
     except (zipfile.BadZipFile, OSError, KeyError) as exc:
-        raise NotAWorkbook(f"{path} cannot be read as a workbook: {exc}") from None
+        raise NotAWorkbook(t("{path} cannot be read as a workbook: {reason}", path=path, reason=str(exc))) from None
 
 
 def _table(root: etree._Element) -> SheetTable | None:

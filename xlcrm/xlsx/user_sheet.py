@@ -18,7 +18,8 @@ from typing import BinaryIO, Protocol
 
 from lxml import etree
 
-from xlcrm.errors import EditRefused
+from xlcrm.errors import EditRefused, error_text, joined, quoted
+from xlcrm.messages import Text, t
 from xlcrm.xlsx.parts import (
     FILTER_NAME,
     NS_MAIN,
@@ -53,6 +54,7 @@ from xlcrm.xlsx.sheet_edits import (
     range_bounds,
     range_text,
     refers_below,
+    refusal,
     remap_formula,
     shift_range,
     shift_sqref,
@@ -149,7 +151,7 @@ class _Scan:
     """A part whose formulas and links are read for references to the rows that move."""
 
     entry: str  # its zip entry
-    what: str  # how a message names it
+    what: Text  # how a message names it
     own_by_default: bool = False  # a part of the edited sheet: a reference without a sheet name is to that sheet
 
 
@@ -305,7 +307,13 @@ class UserSheetEdit:
             cells[column] = CellChange(value)
         first_appended = max(last_used, 1) + 1
         if first_appended + len(self.edit.append_rows) - 1 > MAX_ROWS:
-            raise EditRefused(f"{self.name!r} has no room for {len(self.edit.append_rows)} more rows")
+            raise EditRefused(
+                t(
+                    "{sheet} has no room for {count} more rows",
+                    sheet=quoted(self.name),
+                    count=len(self.edit.append_rows),
+                )
+            )
         for offset, values in enumerate(self.edit.append_rows):
             row_changes = changes.setdefault(first_appended + offset, {})
             for letter, value in values.items():
@@ -366,19 +374,22 @@ class UserSheetEdit:
             if folded == sheet_part or not folded.endswith((".xml", ".vml")):
                 continue
             if folded.startswith("xl/charts/chart"):
-                scans.append(_Scan(name, "the chart in " + name))
+                scans.append(_Scan(name, t("the chart in {part}", part=name)))
             elif folded.startswith(("xl/drawings/", "xl/ctrlprops/")):
-                scans.append(_Scan(name, "the drawing or control in " + name, own_by_default=folded in own))
+                scans.append(
+                    _Scan(name, t("the drawing or control in {part}", part=name), own_by_default=folded in own)
+                )
             elif folded.startswith("xl/pivotcache/pivotcachedefinition"):
                 self._check_pivot_source(name)
         for other in self.package.sheets():
             if other.part.casefold() != sheet_part and self.package.entry_of(other.part) is not None:
-                scans.append(_Scan(self.package.entry_of(other.part) or other.part, f"sheet {other.name!r}"))
+                what = t("sheet {sheet}", sheet=quoted(other.name))
+                scans.append(_Scan(self.package.entry_of(other.part) or other.part, what))
         return scans
 
-    def refuse(self, what: str) -> EditRefused:
+    def refuse(self, what: Text) -> EditRefused:
         """The refusal of this edit, saying ``what`` stands in its way."""
-        return EditRefused(f"cannot {self.rows.change} {self.name!r}: {what}; the workbook was not changed")
+        return EditRefused(refusal(self.rows.change, self.name, what))
 
     def _check_drawing(self, part: str, first: int) -> None:
         data = self.package.read_optional(part)
@@ -395,20 +406,22 @@ class UserSheetEdit:
                 if (text := (row.text or "").strip()).isdigit()
             ]
             if rows and max(rows) + 1 >= first:  # anchors count rows from 0
-                raise self.refuse(f"a chart, picture or shape is placed at row {min(rows) + 1} or below")
+                raise self.refuse(t("a chart, picture or shape is placed at row {row} or below", row=min(rows) + 1))
 
     def _check_pivot_table(self, part: str, first: int) -> None:
         data = self.package.read_optional(part) or b""
         for location in parse_part(data, part).getroot().iter(f"{{{NS_MAIN}}}location"):
             if location.get("ref") and range_bounds(location.get("ref", ""))[2] >= first:
-                raise self.refuse(f"a pivot table stands at {self.where(location.get('ref', ''))}")
+                raise self.refuse(t("a pivot table stands at {cells}", cells=self.where(location.get("ref", ""))))
 
     def _check_pivot_source(self, part: str) -> None:
         data = self.package.read_optional(part) or b""
         for source in parse_part(data, part).getroot().iter(f"{{{NS_MAIN}}}worksheetSource"):
             if (source.get("sheet") or "").casefold() == self.name.casefold() and source.get("ref"):
                 if range_bounds(source.get("ref", ""))[2] >= self.rows.first:
-                    raise self.refuse(f"a pivot table reads its data from {self.where(source.get('ref', ''))}")
+                    raise self.refuse(
+                        t("a pivot table reads its data from {cells}", cells=self.where(source.get("ref", "")))
+                    )
 
     def _check_formulas(self, scans: list[_Scan]) -> None:
         if not scans:
@@ -440,35 +453,38 @@ class UserSheetEdit:
                     odd = _FORMULA_WITH_MARKUP.search(buffer)
                     if odd is not None:
                         raise self.refuse(
-                            f"{scan.what} holds a formula with a comment or CDATA section in it, "
-                            "which xlcrm does not read"
+                            t(
+                                "{part} holds a formula with a comment or CDATA section in it, which xlcrm does not "
+                                "read",
+                                part=scan.what,
+                            )
                         )
                 end = 0
                 for match in _REFERENCE_TEXT.finditer(buffer):
                     end = match.end()
                     filled_down = 0
                     if match.group(2) is not None:
-                        text, kind = unescape_xml(match.group(2)), "a formula"
+                        text, kind = unescape_xml(match.group(2)), t("a formula")
                         shared = _SHARED_RANGE.search(match.group(1))
                         if shared is not None:
                             first_row, _, last_row, _ = range_bounds((shared.group(1) or shared.group(2)).decode())
                             filled_down = last_row - first_row
-                            kind = f"a formula filled down over {filled_down + 1} rows"
+                            kind = t("a formula filled down over {count} rows", count=filled_down + 1)
                     else:
-                        text, kind = unescape_xml(match.group(3), attribute=True), "a link or control"
+                        text, kind = unescape_xml(match.group(3), attribute=True), t("a link or control")
                     if scan.own_by_default or mentions_sheet(text, self.name):
                         self._check_formula(text, scan, kind, filled_down)
                 buffer = buffer[max(end, len(buffer) - FORMULA_WINDOW) :]
 
-    def _check_formula(self, text: str, scan: _Scan, kind: str, filled_down: int = 0) -> None:
+    def _check_formula(self, text: str, scan: _Scan, kind: Text, filled_down: int = 0) -> None:
         """Refuse ``text`` when it uses rows that move; a formula filled ``filled_down`` rows further down reaches
         that much lower."""
         try:
             below = refers_below(text, self.name, self.rows.first - filled_down, own_by_default=scan.own_by_default)
         except FormulaBlocked as exc:
-            raise self.refuse(f"{scan.what}: {exc}") from None
+            raise self.refuse(joined((scan.what, error_text(exc)), ": ")) from None
         if below:
-            raise self.refuse(f"{kind} in {scan.what} uses {below}")
+            raise self.refuse(t("{kind} in {part} uses {reference}", kind=kind, part=scan.what, reference=below))
 
     # tables
 
@@ -493,14 +509,20 @@ class UserSheetEdit:
         totals = int(table.get("totalsRowCount", "0") or 0)
         if self.rows:
             if has_header and self.rows.is_deleted(first_row):
-                raise self.refuse(f"row {first_row} is the header of table {name!r}")
+                raise self.refuse(t("row {row} is the header of table {table}", row=first_row, table=quoted(name)))
             span = self.rows.span(first_row, last_row)
             if span is None:
-                raise self.refuse(f"table {name!r} would lose every row")
+                raise self.refuse(t("table {table} would lose every row", table=quoted(name)))
             first_row, last_row = span[0], max(span[1], span[0] + (1 if has_header else 0) + totals)
         if appended_to and last_row >= last_used >= first_row and appended_to > last_row:
             if totals:
-                raise EditRefused(f"table {name!r} on {self.name!r} has a totals row; rows cannot be added below it")
+                raise EditRefused(
+                    t(
+                        "table {table} on {sheet} has a totals row; rows cannot be added below it",
+                        table=quoted(name),
+                        sheet=quoted(self.name),
+                    )
+                )
             last_row = appended_to
         columns = children(table, "tableColumns")
         if has_header and first_row == 1 and columns:
@@ -538,7 +560,14 @@ class UserSheetEdit:
         names = [item.get("name", "").casefold() for item in items]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
-            raise EditRefused(f"table {name!r} on {self.name!r} would have two columns named {duplicates[0]!r}")
+            raise EditRefused(
+                t(
+                    "table {table} on {sheet} would have two columns named {column}",
+                    table=quoted(name),
+                    sheet=quoted(self.name),
+                    column=quoted(duplicates[0]),
+                )
+            )
         return last_column
 
     # everything after the cells
@@ -652,7 +681,10 @@ class UserSheetEdit:
                         shifted = shift_range(comment.get("ref", ""), self.rows)
                         if shifted is None:
                             raise self.refuse(
-                                f"cell {self.where(comment.get('ref', ''))} has a comment; move or delete it first"
+                                t(
+                                    "cell {cell} has a comment; move or delete it first",
+                                    cell=self.where(comment.get("ref", "")),
+                                )
                             )
                         comment.set("ref", shifted)
                 self.package.store(part, serialize_part(tree))
@@ -674,7 +706,7 @@ class UserSheetEdit:
             if not rows or max(rows) + 1 < self.rows.first:
                 return text
             if kind is None or kind.group(1) != b"Note" or row is None:
-                raise self.refuse(f"a form control or shape is placed at row {min(rows) + 1} or below")
+                raise self.refuse(t("a form control or shape is placed at row {row} or below", row=min(rows) + 1))
             cell_row = int(row.group(2)) + 1
             new_row = self.rows.row(cell_row)
             assert new_row is not None  # comments of deleted rows were refused
@@ -698,7 +730,9 @@ class UserSheetEdit:
             try:
                 new = remap_formula(text, self.name, self.rows, own_by_default=False)
             except FormulaBlocked as exc:
-                raise self.refuse(f"the name {defined.get('name')!r}: {exc}") from None
+                raise self.refuse(
+                    t("the name {name}: {reason}", name=quoted(defined.get("name")), reason=error_text(exc))
+                ) from None
             if new != text:
                 defined.text = new
                 self.package.workbook_changed = True
@@ -732,14 +766,14 @@ class _TailShift:
                 self._sqref_text(element)
             elif local == "brk" and (breaks := element.getparent()) is not None and local_name(breaks) == "rowBreaks":
                 if int(element.get("id", "0") or 0) + 1 >= self.rows.first:
-                    raise self.edit.refuse(f"a page break is set at row {element.get('id')}")
+                    raise self.edit.refuse(t("a page break is set at row {row}", row=element.get("id")))
             elif local in ("from", "to") and children(element, "row"):  # embedded objects and form controls
                 row = (children(element, "row")[0].text or "").strip()
                 if row.isdigit() and int(row) + 1 >= self.rows.first:
-                    raise self.edit.refuse(f"an embedded object or control is placed at row {int(row) + 1}")
+                    raise self.edit.refuse(t("an embedded object or control is placed at row {row}", row=int(row) + 1))
             elif local == "inputCells" and element.get("r"):
                 if shift_range(element.get("r", ""), self.rows) != element.get("r"):
-                    raise self.edit.refuse(f"a scenario changes cell {element.get('r')}")
+                    raise self.edit.refuse(t("a scenario changes cell {cell}", cell=element.get("r")))
         for container in ("mergeCells", "hyperlinks", "dataValidations"):
             for parent in children(self.root, container):
                 items = children(parent)
@@ -772,7 +806,14 @@ class _TailShift:
         try:
             moved = remap_formula(location, self.edit.name, self.rows, own_by_default=True)
         except FormulaBlocked as exc:
-            raise self.edit.refuse(f"the link in cell {self.edit.where(ref)} goes to {location}: {exc}") from None
+            raise self.edit.refuse(
+                t(
+                    "the link in cell {cell} goes to {location}: {reason}",
+                    cell=self.edit.where(ref),
+                    location=location,
+                    reason=error_text(exc),
+                )
+            ) from None
         if moved != location:
             element.set("location", moved)
             self.changed = True
@@ -826,7 +867,13 @@ class _TailShift:
                     item.text or "", self.edit.name, anchor, last_row, self.rows, own_by_default=True
                 )
             except FormulaBlocked as exc:
-                raise self.edit.refuse(f"the conditional format or validation on {sqref}: {exc}") from None
+                raise self.edit.refuse(
+                    t(
+                        "the conditional format or validation on {cells}: {reason}",
+                        cells=sqref,
+                        reason=error_text(exc),
+                    )
+                ) from None
 
 
 _COLUMNS_OPEN = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?cols\b")

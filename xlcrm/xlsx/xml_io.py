@@ -22,6 +22,7 @@ from typing import IO
 from lxml import etree
 
 from xlcrm.errors import NotAWorkbook
+from xlcrm.messages import t
 
 # Bigger parts are refused before parsing: the largest xlcrm parses (styles, comments, a sheet's tail) are a
 # few megabytes even in workbooks of a million rows.
@@ -46,8 +47,11 @@ _DOCTYPE = re.compile(rb"^(?:\xef\xbb\xbf)?(?:\s+|<\?.*?\?>|<!--.*?-->)*<!DOCTYP
 
 def _refuse_dtd(what: str) -> NotAWorkbook:
     return NotAWorkbook(
-        f"the workbook's {what} contains a DTD (<!DOCTYPE …>), which Excel never writes; "
-        "xlcrm does not read such a file (save it again in Excel first)"
+        t(
+            "the workbook's {part} contains a DTD (<!DOCTYPE …>), which Excel never writes; xlcrm does not read such "
+            "a file (save it again in Excel first)",
+            part=what,
+        )
     )
 
 
@@ -62,13 +66,18 @@ def parse_part(data: bytes, what: str) -> etree._ElementTree:
     too big, or declares a DTD."""
     if len(data) > MAX_PARSED_BYTES:
         raise NotAWorkbook(
-            f"the workbook's {what} is {len(data) >> 20} MB, more than the {MAX_PARSED_BYTES >> 20} MB xlcrm reads"
+            t(
+                "the workbook's {part} is {size} MB, more than the {limit} MB xlcrm reads",
+                part=what,
+                size=len(data) >> 20,
+                limit=MAX_PARSED_BYTES >> 20,
+            )
         )
     refuse_dtd(data, what)
     try:
         tree = etree.ElementTree(etree.fromstring(data, _parser()))
     except etree.XMLSyntaxError as exc:
-        raise NotAWorkbook(f"the workbook's {what} is damaged: {exc}") from None
+        raise NotAWorkbook(t("the workbook's {part} is damaged: {reason}", part=what, reason=str(exc))) from None
     if tree.docinfo.doctype:  # written in an encoding the check on the bytes does not read
         raise _refuse_dtd(what)
     return tree
@@ -95,7 +104,7 @@ def iterparse_part(handle: IO[bytes], what: str, tag: str) -> Iterator[etree._El
             yield element
             element.clear()
     except etree.XMLSyntaxError as exc:
-        raise NotAWorkbook(f"the workbook's {what} is damaged: {exc}") from None
+        raise NotAWorkbook(t("the workbook's {part} is damaged: {reason}", part=what, reason=str(exc))) from None
 
 
 def detach(element: etree._Element) -> None:
@@ -174,14 +183,16 @@ def _resolve(match: re.Match[str], strict: bool) -> str:
     if decimal is None and hexadecimal is None:
         if strict:
             text = match.string[match.start() : match.start() + 12]
-            raise NotAWorkbook(f"the workbook is damaged: its XML text has a stray '&' ({_quoted(text)})")
+            raise NotAWorkbook(t("the workbook is damaged: its XML text has a stray '&' ({text})", text=_quoted(text)))
         return match.group(0)
     code = character_code(decimal, hexadecimal)
     if code is None or _NOT_XML_CHAR.match(chr(code)):
         if strict:
             raise NotAWorkbook(
-                f"the workbook is damaged: its XML text has {_quoted(match.group(0))}, "
-                "which is not a character XML allows"
+                t(
+                    "the workbook is damaged: its XML text has {text}, which is not a character XML allows",
+                    text=_quoted(match.group(0)),
+                )
             )
         return match.group(0)
     return chr(code)
@@ -198,13 +209,17 @@ def unescape_xml(text: bytes | str, *, attribute: bool = False, strict: bool = T
         try:
             text = text.decode("utf-8") if strict else text.decode("utf-8", "replace")
         except UnicodeDecodeError as exc:
-            raise NotAWorkbook(f"the workbook is damaged: its XML text is not UTF-8 ({exc})") from None
+            raise NotAWorkbook(
+                t("the workbook is damaged: its XML text is not UTF-8 ({reason})", reason=str(exc))
+            ) from None
     if "\r" in text:  # before references are resolved: a &#13; stays a carriage return
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if attribute and ("\t" in text or "\n" in text):
         text = text.replace("\t", " ").replace("\n", " ")
     if strict and _NOT_XML_CHAR.search(text):
-        raise NotAWorkbook(f"the workbook is damaged: its XML text {_quoted(text)} holds a character XML forbids")
+        raise NotAWorkbook(
+            t("the workbook is damaged: its XML text {text} holds a character XML forbids", text=_quoted(text))
+        )
     if "&" in text:
         text = _REFERENCE.sub(lambda match: _resolve(match, strict), text)
     return text

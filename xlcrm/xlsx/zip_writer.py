@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from xlcrm.errors import NotAWorkbook, WriteError
+from xlcrm.messages import t
 from xlcrm.xlsx.streams import Deflated, deflate_into
 
 # zlib level 3 compresses a 100,000-row report sheet three times faster than the default 6, for 10% more bytes.
@@ -123,14 +124,14 @@ class ZipWriter:
 
     def _check_limits(self, *sizes: int) -> None:
         if any(size >= _ZIP64_LIMIT for size in sizes) or len(self.entries) >= _MAX_ENTRIES:
-            raise WriteError("the workbook would exceed 4 GB or 65,535 parts, which xlcrm cannot write")
+            raise WriteError(t("the workbook would exceed 4 GB or 65,535 parts, which xlcrm cannot write"))
 
     def copy_raw(self, source: BinaryIO, info: zipfile.ZipInfo) -> None:
         """Nothing; copies the entry ``info`` of the archive ``source`` still compressed, as it is."""
         source.seek(info.header_offset)
         header = source.read(_LOCAL_HEADER.size)
         if len(header) != _LOCAL_HEADER.size or header[:4] != ZIP_MAGIC:
-            raise NotAWorkbook(f"the workbook is damaged: entry {info.filename} has no valid header")
+            raise NotAWorkbook(t("the workbook is damaged: entry {entry} has no valid header", entry=info.filename))
         name_length, extra_length = struct.unpack("<HH", header[26:30])
         source.seek(info.header_offset + _LOCAL_HEADER.size + name_length + extra_length)
         name, name_flag = _encode_name(info.filename)
@@ -154,7 +155,7 @@ class ZipWriter:
         while remaining:
             block = source.read(min(_COPY_CHUNK, remaining))
             if not block:
-                raise NotAWorkbook(f"the workbook is damaged: entry {info.filename} is cut short")
+                raise NotAWorkbook(t("the workbook is damaged: entry {entry} is cut short", entry=info.filename))
             self.out.write(block)
             remaining -= len(block)
         self.entries.append(entry)

@@ -1,0 +1,770 @@
+"""Running a command on a workbook every day by itself, with the platform's own scheduler.
+
+``install_schedule`` sets up a daily run: on Windows a Task Scheduler task (``schtasks /Create /TN NAME /XML
+FILE /F`` with a task definition in UTF-16, run only while the user is logged on, so that the task reaches the
+shared drive the workbook is on), on Linux and macOS a line of the user's crontab (read with ``crontab -l``,
+written with ``crontab -``), marked by a comment naming the workbook so that a second ``xlcrm schedule`` replaces
+it and ``remove_schedule`` finds it. The name of the task (and of the crontab mark) comes from the workbook's
+absolute path: the same workbook always gets the same name, whatever the folder it was scheduled from.
+
+The scheduled entry runs ``python -m xlcrm --lang LANGUAGE schedule --run WORKBOOK --command COMMAND`` with the
+absolute path of the Python that runs xlcrm now. ``LANGUAGE`` is decided when the run is set up (by default the
+workbook's own, ``workbook_locale``): cron gives a run no locale, and the run's log and what it says should not
+depend on the scheduler's environment. That run (``scheduled_run``) calls the job (``refresh_workbook`` …); while the
+workbook is open in Excel or LibreOffice it tries again a few times (``RetryPlan``: every 10 minutes, 6 tries),
+then gives up. Each run writes what happened, with the counts of errors and warnings or the error, to a small
+rotated log in the backup folder beside the workbook (``.xlcrm-backups/NAME.schedule.log``).
+
+``write_shortcut`` writes a file beside the workbook that runs the command with one double-click and waits for a
+key, so the person sees the result: a ``.cmd`` on Windows, an executable ``.command`` on macOS (and Linux).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import hashlib
+import logging
+import logging.handlers
+import os
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePath, PureWindowsPath
+from typing import Any, Literal
+from xml.sax.saxutils import escape
+
+from xlcrm.errors import UsageError, WorkbookLocked, WorkbookNotFound, XlcrmError
+from xlcrm.files.safe_save import BACKUP_FOLDER
+from xlcrm.jobs.dedupe import dedupe_workbook
+from xlcrm.jobs.refresh import refresh_workbook
+from xlcrm.jobs.validate import validate_workbook
+from xlcrm.messages import LANGUAGES, Message, Text, t, tn
+from xlcrm.runtime.paths import path_key
+from xlcrm.xlsx import reader
+
+Platform = Literal["windows", "cron"]
+
+#: The commands a schedule or a shortcut may run, the first the default.
+COMMANDS = ("refresh", "dedupe", "validate")
+DEFAULT_COMMAND = COMMANDS[0]
+
+TASK_NAMESPACE = "http://schemas.microsoft.com/windows/2004/02/mit/task"
+TASK_PREFIX = "xlcrm-"
+# A scheduled run may wait an hour for Excel to let go of the workbook, then works: stopped after two hours.
+EXECUTION_TIME_LIMIT = "PT2H"
+LOG_SUFFIX = ".schedule.log"
+LOG_MAX_BYTES = 64 * 1024  # a few hundred runs per file
+LOG_BACKUP_COUNT = 3
+SHORTCUT_MARK = "Made by xlcrm schedule --shortcut"
+
+_TIME = re.compile(r"(\d{1,2})[:.](\d{2})")
+_UNSAFE_NAME_CHARACTERS = re.compile(r"[^A-Za-z0-9_-]+")
+_NAME_STEM_LENGTH = 40
+_CRON_MARK = "# xlcrm schedule: "
+_SAFE_PATH = ["-P"] if sys.version_info >= (3, 11) else []  # the folder a run starts in is not on the module path
+
+
+class ScheduleError(XlcrmError):
+    """The platform's scheduler refused or could not be run; nothing was changed."""
+
+
+class ScheduledRunGaveUp(WorkbookLocked):
+    """A scheduled run found the workbook open at every try and gave up; the workbook was not changed."""
+
+
+class ShortcutExists(UsageError):
+    """A file xlcrm did not write has the shortcut's name; it was left as it was."""
+
+
+@dataclass(frozen=True)
+class RetryPlan:
+    """How a scheduled run waits for a workbook open elsewhere: ``tries`` in all, ``every`` seconds apart."""
+
+    tries: int = 6
+    every: float = 600.0
+
+
+#: A scheduled run waits for a workbook open in Excel: every 10 minutes, for about an hour.
+DEFAULT_RETRY = RetryPlan()
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A daily run of ``command`` on ``workbook`` at ``at``, as the platform's scheduler is given it."""
+
+    workbook: PurePath  # absolute
+    command: str
+    at: dt.time
+    name: str  # the task's name, and the crontab line's mark
+    platform: Platform
+    executable: str  # the absolute path of the Python that runs xlcrm
+    language: str = "en"  # the language the run speaks (its log, what it says): xlcrm's --lang
+
+    @property
+    def arguments(self) -> list[str]:
+        """What the scheduled entry passes to Python. ``-P`` (Python 3.11+) keeps the workbook's folder, where the
+        run starts, off the module path: a stray ``.py`` file on the shared drive cannot stand in for a module.
+        ``--lang`` makes the run speak ``language`` whatever the scheduler's environment says."""
+        return [
+            *_SAFE_PATH,
+            *("-m", "xlcrm", "--lang", self.language),
+            *("schedule", "--run", str(self.workbook), "--command", self.command),
+        ]
+
+
+@dataclass(frozen=True)
+class Installation:
+    """What ``install_schedule`` did (or, with ``dry_run``, would do)."""
+
+    schedule: Schedule
+    dry_run: bool
+    command_line: str  # the schtasks command line, or the crontab lines (the comment and the entry)
+    task_xml: str | None  # Windows: the task definition
+    replaced: bool  # an entry for this workbook was there already and was replaced (cron; schtasks /F)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The installation as JSON-ready values."""
+        return {
+            "workbook": str(self.schedule.workbook),
+            "command": self.schedule.command,
+            "at": self.schedule.at.strftime("%H:%M"),
+            "name": self.schedule.name,
+            "platform": self.schedule.platform,
+            "language": self.schedule.language,
+            "dry_run": self.dry_run,
+            "command_line": self.command_line,
+            "task_xml": self.task_xml,
+            "replaced": self.replaced,
+        }
+
+
+@dataclass(frozen=True)
+class Removal:
+    """What ``remove_schedule`` did: the entry's name, and whether there was one."""
+
+    workbook: PurePath
+    name: str
+    removed: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """The removal as JSON-ready values."""
+        return {"workbook": str(self.workbook), "name": self.name, "removed": self.removed}
+
+
+@dataclass(frozen=True)
+class ScheduledEntry:
+    """One xlcrm entry of the scheduler: its name and what the scheduler says of it."""
+
+    name: str
+    description: str  # the crontab line, or the task's next run time
+
+    def to_dict(self) -> dict[str, Any]:
+        """The entry as JSON-ready values."""
+        return {"name": self.name, "description": self.description}
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a scheduled run did: the command, the tries it took, the errors and warnings left, the log."""
+
+    workbook: Path
+    command: str
+    tries: int
+    errors: int
+    warnings: int
+    log: Path
+
+    def to_dict(self) -> dict[str, Any]:
+        """The run as JSON-ready values."""
+        return {
+            "workbook": str(self.workbook),
+            "command": self.command,
+            "tries": self.tries,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "log": str(self.log),
+        }
+
+
+@dataclass(frozen=True)
+class Shortcut:
+    """The file ``write_shortcut`` wrote, and the command it runs."""
+
+    path: Path
+    command: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The shortcut as JSON-ready values."""
+        return {"path": str(self.path), "command": self.command}
+
+
+# --- what is scheduled -------------------------------------------------------------------------------------------
+
+
+def current_platform() -> Platform:
+    """The scheduler of this computer: Task Scheduler on Windows, cron elsewhere."""
+    return "windows" if sys.platform == "win32" else "cron"
+
+
+def parse_time(text: str) -> dt.time:
+    """The time of day ``text`` names (``07:30``, ``7:30``, ``7.30``); a usage error for anything else."""
+    match = _TIME.fullmatch(text.strip())
+    if match and int(match[1]) < 24 and int(match[2]) < 60:
+        return dt.time(int(match[1]), int(match[2]))
+    raise UsageError(t("--at {value} is not a time of day; give hours and minutes, e.g. 07:30", value=repr(text)))
+
+
+def check_command(command: str) -> str:
+    """``command`` when a schedule may run it; a usage error naming those it may."""
+    if command not in COMMANDS:
+        raise UsageError(
+            t("--command {value}: a schedule can run {commands}", value=repr(command), commands=list(COMMANDS))
+        )
+    return command
+
+
+def workbook_path(path: str | Path) -> Path:
+    """The absolute path of the existing workbook ``path`` (not resolving links or mapped drives, so that the
+    scheduler is given the path the person knows)."""
+    absolute = Path(os.path.abspath(path))
+    if not absolute.is_file():
+        raise WorkbookNotFound(t("{path} does not exist; nothing was scheduled", path=absolute))
+    if any(character in str(absolute) for character in "\r\n"):
+        raise UsageError(t("{path}: a path with a line break cannot be scheduled", path=repr(str(absolute))))
+    return absolute
+
+
+def task_name(workbook: PurePath) -> str:
+    """The scheduler's name for the entry of ``workbook`` (absolute): ``xlcrm-`` with the file name's safe
+    characters and a short hash of the whole path, the same on every call and different for another folder."""
+    key = str(workbook).casefold() if isinstance(workbook, PureWindowsPath) else str(workbook)
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
+    stem = _UNSAFE_NAME_CHARACTERS.sub("-", workbook.stem).strip("-")[:_NAME_STEM_LENGTH].strip("-")
+    return f"{TASK_PREFIX}{stem}-{digest}" if stem else f"{TASK_PREFIX}{digest}"
+
+
+def workbook_locale(path: str | Path) -> str | None:
+    """The language of the workbook at ``path`` (its sheet names': ``"ru"`` or ``"en"``), None when it cannot be
+    read (password-protected, damaged): read cheaply, only the list of its sheets."""
+    return reader.workbook_locale(path)
+
+
+def check_language(language: str) -> str:
+    """``language`` when xlcrm speaks it; a usage error naming those it speaks."""
+    if language not in LANGUAGES:
+        raise UsageError(
+            t("{value}: a daily run can speak {languages}", value=repr(language), languages=list(LANGUAGES))
+        )
+    return language
+
+
+def make_schedule(
+    workbook: PurePath,
+    at: dt.time,
+    *,
+    command: str = DEFAULT_COMMAND,
+    platform: Platform | None = None,
+    executable: str | None = None,
+    language: str = "en",
+) -> Schedule:
+    """The daily run of ``command`` on the absolute ``workbook`` at ``at``, for ``platform`` (default: this
+    computer's) with the Python ``executable`` (default: the one running now), speaking ``language``."""
+    return Schedule(
+        workbook=workbook,
+        command=check_command(command),
+        at=at,
+        name=task_name(workbook),
+        platform=platform or current_platform(),
+        executable=executable or os.path.abspath(sys.executable),
+        language=check_language(language),
+    )
+
+
+# --- Windows: Task Scheduler -------------------------------------------------------------------------------------
+
+
+def task_xml(schedule: Schedule, *, today: dt.date) -> str:
+    """The Task Scheduler definition (schema 1.2) of ``schedule``: daily from ``today`` at its time, only while
+    the user is logged on (``InteractiveToken``: the task then reaches the user's network drives), a start missed
+    while the computer was off made up as soon as it can be, a second start while one runs ignored."""
+    start = dt.datetime.combine(today, schedule.at).isoformat(timespec="seconds")
+    description = t(
+        "xlcrm {command} of {workbook} every day at {time}",
+        command=schedule.command,
+        workbook=str(schedule.workbook),
+        time=schedule.at.strftime("%H:%M"),
+    )
+    values = {
+        "date": escape(dt.datetime.combine(today, dt.time()).isoformat(timespec="seconds")),
+        "description": escape(str(description)),
+        "uri": escape("\\" + schedule.name),
+        "start": escape(start),
+        "limit": EXECUTION_TIME_LIMIT,
+        "command": escape(schedule.executable),
+        "arguments": escape(subprocess.list2cmdline(schedule.arguments)),
+        "folder": escape(str(schedule.workbook.parent)),
+        "namespace": TASK_NAMESPACE,
+    }
+    return _TASK_TEMPLATE.format(**values)
+
+
+_TASK_TEMPLATE = """<?xml version="1.0" encoding="UTF-16"?>
+<Task version="1.2" xmlns="{namespace}">
+  <RegistrationInfo>
+    <Date>{date}</Date>
+    <Author>xlcrm</Author>
+    <Description>{description}</Description>
+    <URI>{uri}</URI>
+  </RegistrationInfo>
+  <Triggers>
+    <CalendarTrigger>
+      <StartBoundary>{start}</StartBoundary>
+      <Enabled>true</Enabled>
+      <ScheduleByDay>
+        <DaysInterval>1</DaysInterval>
+      </ScheduleByDay>
+    </CalendarTrigger>
+  </Triggers>
+  <Principals>
+    <Principal id="Author">
+      <LogonType>InteractiveToken</LogonType>
+      <RunLevel>LeastPrivilege</RunLevel>
+    </Principal>
+  </Principals>
+  <Settings>
+    <MultipleInstancesPolicy>IgnoreNew</MultipleInstancesPolicy>
+    <DisallowStartIfOnBatteries>false</DisallowStartIfOnBatteries>
+    <StopIfGoingOnBatteries>false</StopIfGoingOnBatteries>
+    <AllowHardTerminate>true</AllowHardTerminate>
+    <StartWhenAvailable>true</StartWhenAvailable>
+    <RunOnlyIfNetworkAvailable>false</RunOnlyIfNetworkAvailable>
+    <IdleSettings>
+      <StopOnIdleEnd>false</StopOnIdleEnd>
+      <RestartOnIdle>false</RestartOnIdle>
+    </IdleSettings>
+    <AllowStartOnDemand>true</AllowStartOnDemand>
+    <Enabled>true</Enabled>
+    <Hidden>false</Hidden>
+    <RunOnlyIfIdle>false</RunOnlyIfIdle>
+    <WakeToRun>false</WakeToRun>
+    <ExecutionTimeLimit>{limit}</ExecutionTimeLimit>
+    <Priority>7</Priority>
+  </Settings>
+  <Actions Context="Author">
+    <Exec>
+      <Command>{command}</Command>
+      <Arguments>{arguments}</Arguments>
+      <WorkingDirectory>{folder}</WorkingDirectory>
+    </Exec>
+  </Actions>
+</Task>
+"""
+
+
+def task_file(schedule: Schedule) -> Path:
+    """Where the task definition is written for schtasks (and deleted after)."""
+    return Path(tempfile.gettempdir()) / f"{schedule.name}.xml"
+
+
+def schtasks_create(schedule: Schedule, xml_file: PurePath) -> list[str]:
+    """The schtasks command that creates (or replaces: ``/F``) the task from its definition in ``xml_file``."""
+    return ["schtasks", "/Create", "/TN", schedule.name, "/XML", str(xml_file), "/F"]
+
+
+def schtasks_query(name: str) -> list[str]:
+    """The schtasks command that succeeds when the task ``name`` exists."""
+    return ["schtasks", "/Query", "/TN", name]
+
+
+def schtasks_delete(name: str) -> list[str]:
+    """The schtasks command that deletes the task ``name``."""
+    return ["schtasks", "/Delete", "/TN", name, "/F"]
+
+
+# --- Linux and macOS: cron ---------------------------------------------------------------------------------------
+
+
+def cron_lines(schedule: Schedule) -> list[str]:
+    """The two lines of the crontab for ``schedule``: a comment naming the workbook, then the entry, which ends
+    with a shell comment holding the entry's name. The run speaks the schedule's language (its ``--lang``)."""
+    program = " ".join(shlex.quote(part) for part in [schedule.executable, *schedule.arguments])
+    folder = shlex.quote(str(schedule.workbook.parent))
+    # cron turns an unescaped % into a line break
+    command = f"cd {folder} && {program} >/dev/null".replace("%", "\\%")
+    minute, hour = schedule.at.minute, schedule.at.hour
+    return [
+        f"{_CRON_MARK}{schedule.command} {schedule.workbook} [{schedule.name}]",
+        f"{minute} {hour} * * * {command} # {schedule.name}",
+    ]
+
+
+def without_entry(table: str, name: str) -> tuple[list[str], bool]:
+    """The lines of the crontab ``table`` without those of the entry ``name``, and whether there were any."""
+    kept = [line for line in table.splitlines() if not _is_entry_line(line, name)]
+    return kept, len(kept) != len(table.splitlines())
+
+
+def _is_entry_line(line: str, name: str) -> bool:
+    text = line.strip()
+    if text.startswith(_CRON_MARK):
+        return text.endswith(f"[{name}]")
+    return not text.startswith("#") and text.endswith(f" # {name}")
+
+
+def read_crontab() -> str:
+    """The user's crontab (empty when there is none)."""
+    done = _run(["crontab", "-l"])
+    if done.returncode != 0:
+        if "no crontab" in done.stderr.lower() and not done.stdout.strip():
+            return ""
+        raise ScheduleError(t("crontab -l failed: {reason}", reason=_reason(done)))
+    return done.stdout
+
+
+def write_crontab(lines: Sequence[str]) -> None:
+    """Nothing; replaces the user's crontab with ``lines``."""
+    table = "".join(line + "\n" for line in lines)
+    done = _run(["crontab", "-"], input_text=table)
+    if done.returncode != 0:
+        raise ScheduleError(t("crontab refused the new table: {reason}", reason=_reason(done)))
+
+
+# --- install, remove, list ---------------------------------------------------------------------------------------
+
+
+def install_schedule(
+    path: str | Path,
+    at: str | dt.time,
+    *,
+    command: str = DEFAULT_COMMAND,
+    dry_run: bool = False,
+    platform: Platform | None = None,
+    executable: str | None = None,
+    today: dt.date | None = None,
+    language: str | None = None,
+) -> Installation:
+    """Run ``command`` on the workbook at ``path`` every day at ``at`` (``"07:30"``) with the scheduler of
+    ``platform`` (default: this computer's), replacing the entry it had; with ``dry_run`` only say what would be
+    installed. The run speaks ``language`` (default: the workbook's, ``workbook_locale``, else English)."""
+    when = at if isinstance(at, dt.time) else parse_time(at)
+    check_command(command)
+    if language is not None:
+        check_language(language)
+    workbook = workbook_path(path)
+    schedule = make_schedule(
+        workbook,
+        when,
+        command=command,
+        platform=platform,
+        executable=executable,
+        language=language or workbook_locale(workbook) or "en",
+    )
+    if schedule.platform == "windows":
+        xml = task_xml(schedule, today=today or dt.date.today())
+        xml_file = task_file(schedule)
+        argv = schtasks_create(schedule, xml_file)
+        if not dry_run:
+            xml_file.write_text(xml, encoding="utf-16")
+            try:
+                _check(argv)
+            finally:
+                xml_file.unlink(missing_ok=True)
+        return Installation(schedule, dry_run, subprocess.list2cmdline(argv), xml, replaced=False)
+    lines = cron_lines(schedule)
+    replaced = False
+    if not dry_run:
+        kept, replaced = without_entry(read_crontab(), schedule.name)
+        write_crontab([*kept, *lines])
+    return Installation(schedule, dry_run, "\n".join(lines), None, replaced=replaced)
+
+
+def remove_schedule(path: str | Path, *, platform: Platform | None = None) -> Removal:
+    """Remove the daily run of the workbook at ``path`` (which need not exist any more); says whether there was
+    one."""
+    workbook = Path(os.path.abspath(path))
+    name = task_name(workbook)
+    if (platform or current_platform()) == "windows":
+        if _run(schtasks_query(name)).returncode != 0:  # no such task
+            return Removal(workbook, name, removed=False)
+        _check(schtasks_delete(name))
+        return Removal(workbook, name, removed=True)
+    kept, removed = without_entry(read_crontab(), name)
+    if removed:
+        write_crontab(kept)
+    return Removal(workbook, name, removed)
+
+
+def list_schedules(*, platform: Platform | None = None) -> list[ScheduledEntry]:
+    """The daily runs xlcrm set up on this computer."""
+    if (platform or current_platform()) == "windows":
+        done = _check(["schtasks", "/Query", "/FO", "CSV", "/NH"])
+        entries = []
+        for row in _csv_rows(done.stdout):
+            if len(row) >= 2 and row[0].lstrip("\\").startswith(TASK_PREFIX):
+                entries.append(ScheduledEntry(row[0].lstrip("\\"), row[1]))
+        return entries
+    entries = []
+    for line in read_crontab().splitlines():
+        text = line.strip()
+        if text.startswith(_CRON_MARK) and text.endswith("]") and "[" in text:
+            name, description = text[text.rindex("[") + 1 : -1], text[len(_CRON_MARK) : text.rindex("[")].strip()
+            entries.append(ScheduledEntry(name, description))
+    return entries
+
+
+def _csv_rows(text: str) -> list[list[str]]:
+    return list(csv.reader(text.splitlines()))
+
+
+def _run(argv: Sequence[str], *, input_text: str | None = None) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(
+            list(argv),
+            input=input_text,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            check=False,
+        )
+    except OSError as exc:
+        raise ScheduleError(
+            t(
+                "cannot start {program} to set up the daily run: {reason}",
+                program=argv[0],
+                reason=exc.strerror or str(exc),
+            )
+        ) from None
+
+
+def _check(argv: Sequence[str]) -> subprocess.CompletedProcess[str]:
+    done = _run(argv)
+    if done.returncode != 0:
+        raise ScheduleError(
+            t(
+                "the scheduler command {command} failed: {reason}",
+                command=subprocess.list2cmdline(argv),
+                reason=_reason(done),
+            )
+        )
+    return done
+
+
+def _reason(done: subprocess.CompletedProcess[str]) -> Text:
+    """What a program that failed said (on one line), or its exit code when it said nothing."""
+    text = " ".join((done.stderr or done.stdout).split())
+    return text or t("it ended with exit code {code} and said nothing", code=done.returncode)
+
+
+# --- the scheduled run -------------------------------------------------------------------------------------------
+
+
+def log_path(workbook: Path) -> Path:
+    """The log of the scheduled runs of ``workbook``, in the backup folder beside it."""
+    return workbook.parent / BACKUP_FOLDER / f"{workbook.name}{LOG_SUFFIX}"
+
+
+def scheduled_run(
+    path: str | Path,
+    *,
+    command: str = DEFAULT_COMMAND,
+    retry: RetryPlan | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    max_log_bytes: int = LOG_MAX_BYTES,
+) -> RunResult:
+    """Run ``command`` on the workbook at ``path`` as the scheduler does: tried again ``retry.every`` seconds
+    later while the workbook is open elsewhere, up to ``retry.tries`` tries (default ``DEFAULT_RETRY``); every
+    step written to the log (``log_path``), rotated at ``max_log_bytes``. Raises the job's error
+    (``ScheduledRunGaveUp`` after the last try), logged first."""
+    check_command(command)
+    workbook = Path(os.path.abspath(path))
+    log = log_path(workbook)
+    with _run_log(log, max_log_bytes) as write:
+        write(t("scheduled {command} of {workbook} started", command=command, workbook=workbook))
+        try:
+            errors, warnings, tries = _with_retries(workbook, command, retry or DEFAULT_RETRY, sleep, write)
+        except XlcrmError as exc:
+            write(t("scheduled {command} failed: {error}", command=command, error=_text_of(exc)))
+            raise
+        except Exception as exc:
+            write(t("scheduled {command} failed: {error}", command=command, error=f"{type(exc).__name__}: {exc}"))
+            raise
+        counts = [tn("{count} error", "{count} errors", errors), tn("{count} warning", "{count} warnings", warnings)]
+        if tries > 1:
+            write(
+                t(
+                    "scheduled {command} done after {tries} tries: {counts} left",
+                    command=command,
+                    tries=tries,
+                    counts=counts,
+                )
+            )
+        else:
+            write(t("scheduled {command} done: {counts} left", command=command, counts=counts))
+    return RunResult(workbook, command, tries, errors, warnings, log)
+
+
+def _with_retries(
+    workbook: Path, command: str, retry: RetryPlan, sleep: Callable[[float], None], write: Callable[[Message], None]
+) -> tuple[int, int, int]:
+    """(errors, warnings, tries) of ``command`` run on ``workbook``, tried again while the workbook is locked."""
+    tries = max(1, retry.tries)
+    for attempt in range(1, tries + 1):
+        try:
+            errors, warnings = _run_job(command, workbook)
+        except WorkbookLocked as exc:
+            if attempt == tries:
+                raise ScheduledRunGaveUp(
+                    t(
+                        "{workbook} was still open after {tries} tries, so {command} gave up: {reason}",
+                        workbook=workbook,
+                        tries=tries,
+                        command=command,
+                        reason=_text_of(exc),
+                    )
+                ) from exc
+            write(
+                t(
+                    "try {attempt} of {tries}: {reason}; trying again {wait}",
+                    attempt=attempt,
+                    tries=tries,
+                    reason=_text_of(exc),
+                    wait=_duration(retry.every),
+                )
+            )
+            sleep(retry.every)
+        else:
+            return errors, warnings, attempt
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _text_of(error: BaseException) -> Text:
+    """What ``error`` says: its message itself when it carries one (so it renders in any language)."""
+    return error.args[0] if len(error.args) == 1 and isinstance(error.args[0], Message) else str(error)
+
+
+def _duration(seconds: float) -> Message:
+    """A wait in whole minutes, or in seconds when it is shorter than a minute (as tests make it)."""
+    if seconds >= 60:
+        minutes = round(seconds / 60)
+        return tn("in {count} minute", "in {count} minutes", minutes)
+    return tn("in {count} second", "in {count} seconds", round(seconds))
+
+
+def _run_job(command: str, workbook: Path) -> tuple[int, int]:
+    """(errors, warnings) left after ``command`` ran on ``workbook``."""
+    if command == "refresh":
+        refreshed = refresh_workbook(workbook)
+        return refreshed.errors, refreshed.warnings
+    if command == "dedupe":
+        deduped = dedupe_workbook(workbook)
+        return deduped.errors, deduped.warnings
+    report = validate_workbook(workbook)
+    return len(report.errors), len(report.warnings)
+
+
+@contextlib.contextmanager
+def _run_log(path: Path, max_bytes: int) -> Iterator[Callable[[Message], None]]:
+    """A function writing one line (with the time) to the log at ``path``, rotated at ``max_bytes``. Where the
+    log cannot be made (the workbook's folder is gone, the shared drive not there) it writes nothing: the run
+    then fails on the missing workbook, which says more."""
+    try:
+        path.parent.mkdir(exist_ok=True)
+        handler = logging.handlers.RotatingFileHandler(
+            path, maxBytes=max_bytes, backupCount=LOG_BACKUP_COUNT, encoding="utf-8"
+        )
+    except OSError:
+        yield lambda message: None
+        return
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%d %H:%M:%S"))
+    logger = logging.getLogger(f"xlcrm.schedule.{path_key(path)}")
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    logger.addHandler(handler)
+
+    def write(message: Message) -> None:
+        logger.info("%s", " ".join(str(message).split()))
+
+    try:
+        yield write
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+
+
+# --- the one-click shortcut --------------------------------------------------------------------------------------
+
+
+def shortcut_path(workbook: Path, command: str, platform: Platform) -> Path:
+    """Where the shortcut running ``command`` on ``workbook`` goes: beside it."""
+    suffix = ".cmd" if platform == "windows" else ".command"
+    return workbook.parent / f"xlcrm {command} {workbook.stem}{suffix}"
+
+
+def shortcut_text(workbook: PurePath, command: str, platform: Platform, executable: str) -> str:
+    """The shortcut's text: runs ``xlcrm command workbook`` with ``executable``, then waits for a key."""
+    if platform == "windows":
+        # cmd reads the file line by line in the console's code page: once chcp has set UTF-8, a Russian path
+        # reads right (the lines before it are ASCII). Inside quotes only % is special in a batch file.
+        def quoted(text: str) -> str:
+            return '"' + text.replace("%", "%%") + '"'
+
+        lines = [
+            "@echo off",
+            "chcp 65001 >nul",
+            f"rem {SHORTCUT_MARK}",
+            f"cd /d {quoted(str(workbook.parent))}",
+            " ".join([quoted(executable), *_SAFE_PATH, "-m", "xlcrm", command, quoted(str(workbook))]),
+            "echo.",
+            "pause",
+        ]
+        return "\r\n".join(lines) + "\r\n"
+    prompt = str(t("Press Enter to close this window."))
+    lines = [
+        "#!/bin/sh",
+        f"# {SHORTCUT_MARK}",
+        f"cd {shlex.quote(str(workbook.parent))} || exit 1",
+        " ".join([shlex.quote(executable), *_SAFE_PATH, "-m", "xlcrm", command, shlex.quote(str(workbook))]),
+        "status=$?",
+        "echo",
+        f"printf '%s' {shlex.quote(prompt)}",
+        "read -r _",
+        'exit "$status"',
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_shortcut(
+    path: str | Path,
+    *,
+    command: str = DEFAULT_COMMAND,
+    platform: Platform | None = None,
+    executable: str | None = None,
+) -> Shortcut:
+    """Write beside the workbook at ``path`` a file that runs ``command`` on it with one double-click and shows
+    the result: ``xlcrm refresh NAME.cmd`` on Windows, an executable ``xlcrm refresh NAME.command`` elsewhere. A
+    shortcut written before is replaced; any other file of that name is left alone (an error)."""
+    check_command(command)
+    workbook = workbook_path(path)
+    platform = platform or current_platform()
+    target = shortcut_path(workbook, command, platform)
+    try:
+        ours = SHORTCUT_MARK in target.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        ours = True
+    except OSError:
+        ours = False
+    if not ours:
+        raise ShortcutExists(t("{path} exists and was not written by xlcrm; it was left as it was", path=target))
+    text = shortcut_text(workbook, command, platform, executable or os.path.abspath(sys.executable))
+    target.write_bytes(text.encode("utf-8"))
+    if platform != "windows":
+        target.chmod(0o755)
+    return Shortcut(target, command)
