@@ -356,3 +356,15 @@ def test_an_error_of_a_russian_demo_is_in_the_language_of_the_run(tmp_path: Path
     assert english.exit_code == 2 and english.stderr.startswith("Error: ") and "--force" in english.stderr
     russian = run("--lang", "ru", "demo", path, "--locale", "ru", "--clients", "20")
     assert russian.exit_code == 2 and russian.stderr.startswith("Ошибка: ")
+
+
+def test_lang_after_the_command_works_as_before_it(tmp_path: Path) -> None:
+    workbook = tmp_path / "нет.xlsx"
+    before = CliRunner().invoke(cli, ["--lang", "ru", "validate", str(workbook)])
+    after = CliRunner().invoke(cli, ["validate", str(workbook), "--lang", "ru"])
+    assert after.exit_code == before.exit_code == 1
+    assert after.output == before.output
+    assert after.output.startswith("Ошибка: ")
+    usage = CliRunner().invoke(cli, ["validate", str(workbook), "-q", "-v", "--lang", "ru"])
+    assert usage.exit_code == 2
+    assert "--quiet и --verbose" in usage.output and "Error" not in usage.output

@@ -72,7 +72,8 @@ class XlcrmGroup(click.Group):
         except click.ClickException as exc:
             if ctx.meta.get(_JSON_ASKED):
                 _fail(ctx, usage_error_text(exc), exc.exit_code)
-            _say_click_error(exc)  # click's usage error: the usage line, a hint at --help, the error
+            with speaking(spoken_language()):  # a --lang after the command counts once it was read
+                _say_click_error(exc)  # click's usage error: the usage line, a hint at --help, the error
         except click.Abort:
             raise
         except KeyboardInterrupt:
@@ -133,7 +134,7 @@ def cli(lang: str | None) -> None:
     remain), 1 when the workbook has errors (validate; --strict) or cannot be
     used, 2 on usage errors; each command's --help lists its codes.
 
-    --lang goes before the command: xlcrm --lang ru refresh clients.xlsx
+    --lang goes before the command or after it: xlcrm --lang ru refresh clients.xlsx
     """
     progress.show_on(sys.stderr)  # long steps say what runs, when a person watches a terminal
 

@@ -26,10 +26,10 @@ import click
 
 from xlcrm import schema
 from xlcrm.cli.exit_codes import EXIT_WORKBOOK_ERRORS
-from xlcrm.cli.language import language_for, spoken_language
+from xlcrm.cli.language import language_for, note_lang_option, spoken_language
 from xlcrm.files import encryption
 from xlcrm.files.safe_save import DEFAULT_KEEP_BACKUPS, SaveOptions
-from xlcrm.messages import speaking, t, tn
+from xlcrm.messages import LANGUAGES, speaking, t, tn
 from xlcrm.runtime import progress
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
@@ -64,29 +64,21 @@ class Output:
 
 
 def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """--json, -q/--quiet and -v/--verbose, given to the command together as ``output``.
+    """--json, -q/--quiet and -v/--verbose, given to the command together as ``output``; and --lang, which a
+    person may type after the command as well as before it (``xlcrm refresh clients.xlsx --lang ru``).
 
     They also set what the progress display shows on stderr: nothing with --json or --quiet, every step with its
     time with --verbose (followed by the command's total time), else the one rewritten line on a terminal.
     """
 
     @functools.wraps(func)
-    def with_output_options(*args: Any, as_json: bool, quiet: bool, verbose: bool, **kwargs: Any) -> Any:
-        if quiet and verbose:
-            raise click.UsageError(str(t("--quiet and --verbose cannot be used together")))
-        verbosity = Verbosity.QUIET if quiet else Verbosity.VERBOSE if verbose else Verbosity.NORMAL
-        if as_json or verbosity is Verbosity.QUIET:
-            progress.hide()  # the output is for a program, or only the result is wanted
-        elif verbosity is Verbosity.VERBOSE:
-            progress.log_on(sys.stderr)
-        started = time.monotonic()
-        try:
-            result = func(*args, output=Output(as_json, verbosity), **kwargs)
-        except SystemExit:  # the result was shown, then the exit code says errors remain (validate, --strict)
-            _say_time(verbosity, as_json, started)
-            raise
-        _say_time(verbosity, as_json, started)
-        return result
+    def with_output_options(
+        *args: Any, as_json: bool, quiet: bool, verbose: bool, lang: str | None, **kwargs: Any
+    ) -> Any:
+        if lang is not None:
+            note_lang_option(click.get_current_context(), lang)
+        with speaking(language_for(None)):  # until the command knows its workbook
+            return _run_with_output(func, args, kwargs, as_json, quiet, verbose)
 
     options = (
         click.option("--json", "as_json", is_flag=True, help="Print the result (or the error) as JSON."),
@@ -97,8 +89,35 @@ def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
             is_flag=True,
             help="Print more: every item instead of the first ones, and each step with its time (on stderr).",
         ),
+        click.option(
+            "--lang",
+            type=click.Choice(LANGUAGES),
+            default=None,
+            help="Language xlcrm prints in: en or ru (the same as xlcrm --lang before the command).",
+        ),
     )
     return _with_options(with_output_options, options)
+
+
+def _run_with_output(
+    func: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any], as_json: bool, quiet: bool, verbose: bool
+) -> Any:
+    """What ``func`` returns, run with its ``output`` made from the flags, and the time said with --verbose."""
+    if quiet and verbose:
+        raise click.UsageError(str(t("--quiet and --verbose cannot be used together")))
+    verbosity = Verbosity.QUIET if quiet else Verbosity.VERBOSE if verbose else Verbosity.NORMAL
+    if as_json or verbosity is Verbosity.QUIET:
+        progress.hide()  # the output is for a program, or only the result is wanted
+    elif verbosity is Verbosity.VERBOSE:
+        progress.log_on(sys.stderr)
+    started = time.monotonic()
+    try:
+        result = func(*args, output=Output(as_json, verbosity), **kwargs)
+    except SystemExit:  # the result was shown, then the exit code says errors remain (validate, --strict)
+        _say_time(verbosity, as_json, started)
+        raise
+    _say_time(verbosity, as_json, started)
+    return result
 
 
 def _say_time(verbosity: Verbosity, as_json: bool, started: float) -> None:
