@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from tests.builders import valid_records, write_records
+from tests.paths import EXAMPLE
 from xlcrm.cli.main import cli
 from xlcrm.messages import speaking, t, tn
 
@@ -368,3 +369,17 @@ def test_lang_after_the_command_works_as_before_it(tmp_path: Path) -> None:
     usage = CliRunner().invoke(cli, ["validate", str(workbook), "-q", "-v", "--lang", "ru"])
     assert usage.exit_code == 2
     assert "--quiet и --verbose" in usage.output and "Error" not in usage.output
+
+
+def test_steps_reasons_and_errors_about_a_russian_workbook_speak_russian_without_lang(tmp_path: Path) -> None:
+    workbook = Path(shutil.copyfile(EXAMPLE, tmp_path / "демо.xlsx"))
+    merges = CliRunner().invoke(cli, ["dedupe", str(workbook), "--dry-run"])
+    assert "тот же телефон" in merges.output and "same phone" not in merges.output
+    steps = CliRunner().invoke(cli, ["refresh", str(workbook), "--today", "2026-11-23", "-v", "--keep-backups", "0"])
+    assert steps.exit_code == 0
+    assert "чтение книги" in steps.output and "reading the workbook" not in steps.output
+    before = workbook.read_bytes()
+    error = CliRunner().invoke(cli, ["unmerge", str(workbook), "M0099"])
+    assert error.exit_code != 0
+    assert error.output.startswith("Ошибка: в журнале объединений")
+    assert workbook.read_bytes() == before

@@ -17,7 +17,7 @@ from tests.schedule.conftest import FOLDER, Crontab
 from xlcrm import schema
 from xlcrm.errors import UsageError
 from xlcrm.files.encryption import encrypt
-from xlcrm.jobs import schedule
+from xlcrm.jobs import opening, schedule
 from xlcrm.jobs.init import create_template
 
 FOREIGN_LINE = "0 1 * * * /usr/bin/backup --all # the user's own"
@@ -136,9 +136,9 @@ def test_a_workbook_that_cannot_be_read_gets_english(fake_crontab: Crontab, work
     damaged = tmp_path / "Испорченный.xlsx"
     damaged.write_bytes(b"not a workbook at all")
     for path in (protected, damaged):
-        assert schedule.workbook_locale(path) is None
+        assert opening.workbook_locale(path) is None
         assert schedule.install_schedule(path, "07:30", dry_run=True).schedule.language == "en"
-    assert schedule.workbook_locale(workbook) == "ru"
+    assert opening.workbook_locale(workbook) == "ru"
 
 
 def test_print_installs_nothing(fake_crontab: Crontab, workbook: Path) -> None:

@@ -29,6 +29,7 @@ from xlcrm.cli.exit_codes import EXIT_WORKBOOK_ERRORS
 from xlcrm.cli.language import language_for, note_lang_option, spoken_language
 from xlcrm.files import encryption
 from xlcrm.files.safe_save import DEFAULT_KEEP_BACKUPS, SaveOptions
+from xlcrm.jobs.opening import workbook_locale
 from xlcrm.messages import LANGUAGES, speaking, t, tn
 from xlcrm.runtime import progress
 
@@ -77,7 +78,10 @@ def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
     ) -> Any:
         if lang is not None:
             note_lang_option(click.get_current_context(), lang)
-        with speaking(language_for(None)):  # until the command knows its workbook
+        # The workbook's language from its sheet list, so the steps shown while it is read already speak it.
+        workbook = kwargs.get("path") or kwargs.get("into")
+        locale = workbook_locale(workbook) if isinstance(workbook, Path) else None
+        with speaking(language_for(locale)):
             return _run_with_output(func, args, kwargs, as_json, quiet, verbose)
 
     options = (

@@ -12,7 +12,7 @@ from xlcrm.cli.exit_codes import PLAIN_EPILOG
 from xlcrm.cli.language import language_for
 from xlcrm.cli.options import Output, output_options, show
 from xlcrm.errors import UsageError
-from xlcrm.jobs import schedule
+from xlcrm.jobs import opening, schedule
 from xlcrm.messages import t, tn
 
 
@@ -108,7 +108,7 @@ def schedule_command(
         schedule.check_command(command)
         # The daily run speaks the language this command speaks about the workbook (--lang, the environment, the
         # workbook's own), given to it as --lang: the scheduler's environment names none.
-        locale = schedule.workbook_locale(path)
+        locale = opening.workbook_locale(path)
         installed = schedule.install_schedule(
             path, when, command=command, dry_run=print_only, language=language_for(locale)
         )

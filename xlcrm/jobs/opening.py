@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from xlcrm.files import encryption
 from xlcrm.files.safe_save import SaveOptions
+from xlcrm.xlsx import reader
 
 Result = TypeVar("Result")
 
@@ -48,3 +49,9 @@ def open_to_change(
         keep_backups=save.keep_backups,
         writes=not dry_run,
     )
+
+
+def workbook_locale(path: str | Path) -> str | None:
+    """The language of the workbook at ``path`` as its sheet names tell, read without reading the workbook; None
+    when it cannot be told (missing, password-protected, not a workbook)."""
+    return reader.workbook_locale(path)

@@ -42,12 +42,12 @@ from xml.sax.saxutils import escape
 
 from xlcrm.errors import UsageError, WorkbookLocked, WorkbookNotFound, XlcrmError
 from xlcrm.files.safe_save import BACKUP_FOLDER
+from xlcrm.jobs import opening
 from xlcrm.jobs.dedupe import dedupe_workbook
 from xlcrm.jobs.refresh import refresh_workbook
 from xlcrm.jobs.validate import validate_workbook
 from xlcrm.messages import LANGUAGES, Message, Text, t, tn
 from xlcrm.runtime.paths import path_key
-from xlcrm.xlsx import reader
 
 Platform = Literal["windows", "cron"]
 
@@ -248,12 +248,6 @@ def task_name(workbook: PurePath) -> str:
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
     stem = _UNSAFE_NAME_CHARACTERS.sub("-", workbook.stem).strip("-")[:_NAME_STEM_LENGTH].strip("-")
     return f"{TASK_PREFIX}{stem}-{digest}" if stem else f"{TASK_PREFIX}{digest}"
-
-
-def workbook_locale(path: str | Path) -> str | None:
-    """The language of the workbook at ``path`` (its sheet names': ``"ru"`` or ``"en"``), None when it cannot be
-    read (password-protected, damaged): read cheaply, only the list of its sheets."""
-    return reader.workbook_locale(path)
 
 
 def check_language(language: str) -> str:
@@ -464,7 +458,7 @@ def install_schedule(
         command=command,
         platform=platform,
         executable=executable,
-        language=language or workbook_locale(workbook) or "en",
+        language=language or opening.workbook_locale(workbook) or "en",
     )
     if schedule.platform == "windows":
         xml = task_xml(schedule, today=today or dt.date.today())

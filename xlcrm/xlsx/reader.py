@@ -11,8 +11,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import html
 import itertools
 import os
+import re
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -31,7 +33,6 @@ from xlcrm.errors import (
     NotAWorkbook,
     WorkbookNotFound,
     WorkbookStructureError,
-    XlcrmError,
     joined,
     quoted,
 )
@@ -516,15 +517,23 @@ def is_big_workbook(path: Path) -> bool:
 
 def workbook_locale(path: str | os.PathLike[str]) -> str | None:
     """The language of the sheet names of the workbook at ``path`` (``schema.detect_locale``), read cheaply: only
-    its list of sheets. None when it cannot be read (missing, password-protected, not a workbook)."""
+    the sheet list of ``xl/workbook.xml``, so a command can speak the workbook's language before it reads the
+    workbook. None when that cannot be read (missing, password-protected, not a workbook, an unusual layout)."""
     try:
-        book = _open_book(Path(path))
-    except (XlcrmError, OSError):
+        with zipfile.ZipFile(path) as package:
+            info = package.getinfo("xl/workbook.xml")
+            if info.file_size > _MAX_WORKBOOK_PART:
+                return None
+            data = package.read(info)
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError):
         return None
-    try:
-        return schema.detect_locale(book.sheet_names)
-    finally:
-        book.close()
+    names = [html.unescape(name.decode("utf-8", "replace")) for name in _SHEET_NAME.findall(data)]
+    return schema.detect_locale(names) if names else None
+
+
+# The sheet list of workbook.xml: <sheet name="…" sheetId="…" r:id="…"/>, with or without a namespace prefix.
+_SHEET_NAME = re.compile(rb'<(?:\w+:)?sheet\s[^>]*?\bname="([^"]*)"')
+_MAX_WORKBOOK_PART = 16 * 1024 * 1024  # workbook.xml lists sheets and names: kilobytes; more is not a workbook
 
 
 def _open_book(path: Path) -> CalamineWorkbook:
