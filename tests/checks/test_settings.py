@@ -295,7 +295,7 @@ def test_a_settings_sheet_without_its_key_column_is_refused_and_none_of_its_valu
     settings, findings = read(path)
     assert settings == Settings(managers=settings.managers, services=settings.services)  # every value its default
     assert findings == []
-    validated = CliRunner().invoke(cli, ["validate", str(path), "--json"])
+    validated = CliRunner().invoke(cli, ["--lang", "en", "validate", str(path), "--json"])
     assert validated.exit_code == 1
     errors = [f for f in json.loads(validated.output)["findings"] if f["severity"] == "error"]
     assert [(f["sheet"], f["message"]) for f in errors] == [

@@ -44,8 +44,10 @@ def add(sheet: str, record: dict[str, object]) -> Edit:
     return edit
 
 
-def run(path: Path, *args: str) -> Result:
-    return CliRunner().invoke(cli, ["validate", str(path), "--today", TODAY.isoformat(), *args])
+def run(path: Path, *args: str, lang: str | None = None) -> Result:
+    """``xlcrm validate``; ``lang`` is the group's ``--lang`` (without it the run speaks the workbook's language)."""
+    speak = ["--lang", lang] if lang else []
+    return CliRunner().invoke(cli, [*speak, "validate", str(path), "--today", TODAY.isoformat(), *args])
 
 
 def build(tmp_path: Path, edits: list[Edit], locale: str = "en", name: str = "clients.xlsx") -> Path:
@@ -55,10 +57,10 @@ def build(tmp_path: Path, edits: list[Edit], locale: str = "en", name: str = "cl
     return write_records(tmp_path / name, locale, records)
 
 
-def check_single_finding(path: Path, line: str) -> None:
+def check_single_finding(path: Path, line: str, lang: str | None = None) -> None:
     """The CLI prints exactly this finding and a total, exits by severity, and leaves the file alone."""
     before = path.read_bytes()
-    result = run(path)
+    result = run(path, lang=lang)
     is_error = line.startswith("error")
     total = "1 error, 0 warnings" if is_error else "0 errors, 1 warning"
     assert result.output.splitlines() == [line, f"{total} in {path.name}"]
@@ -281,19 +283,31 @@ RUSSIAN_RULES = {
 
 @pytest.mark.parametrize("edits, line, russian", RUSSIAN_RULES.values(), ids=RUSSIAN_RULES.keys())
 def test_russian_workbook_rule(tmp_path: Path, edits: list[Edit], line: str, russian: str) -> None:
-    """The terminal speaks the run's language (English here); the workbook's Problems sheet gets the Russian."""
+    """The terminal speaks the run's language (English with --lang en, else the workbook's Russian); the workbook's
+    Problems sheet gets the Russian."""
     path = build(tmp_path, edits, "ru")
-    check_single_finding(path, line)
+    check_single_finding(path, line, lang="en")
     [finding] = validate_workbook(path, today=TODAY).findings
     assert render(finding.message, "ru") == russian
+    severity, rest = line.split(" ", 1)
+    russian_line = f"{ {'error': 'ошибка', 'warning': 'предупреждение'}[severity]:<14} {rest.lstrip(' ')}"
+    russian_line = russian_line[: len(russian_line) - len(str(finding.message))] + russian
+    total = "1 ошибка, 0 предупреждений" if severity == "error" else "0 ошибок, 1 предупреждение"
+    assert run(path).output.splitlines() == [russian_line, f"{total} в {path.name}"]
 
 
-@pytest.mark.parametrize("locale, name", [("en", "clients.xlsx"), ("ru", "клиенты.xlsx")])
-def test_clean_workbook(tmp_path: Path, locale: str, name: str) -> None:
+@pytest.mark.parametrize(
+    "locale, name, said",
+    [
+        ("en", "clients.xlsx", "No problems found in clients.xlsx"),
+        ("ru", "клиенты.xlsx", "В клиенты.xlsx проблем не найдено"),
+    ],
+)
+def test_clean_workbook(tmp_path: Path, locale: str, name: str, said: str) -> None:
     path = build(tmp_path, [], locale, name)
     before = path.read_bytes()
     result = run(path)
-    assert (result.exit_code, result.output) == (0, f"No problems found in {name}\n")
+    assert (result.exit_code, result.output) == (0, f"{said}\n")
     assert path.read_bytes() == before
     report = validate_workbook(path, today=TODAY)
     assert (report.valid, report.findings, report.locale) == (True, [], locale)
@@ -307,13 +321,13 @@ def test_english_values_pass_in_a_russian_workbook_without_lists(tmp_path: Path)
     records["clients"][0]["designation"] = "Key"
     records["clients"][1]["source"] = "Холодный  звонок"
     path = write_records(tmp_path / "clients.xlsx", "ru", records)
-    assert run(path).output == "No problems found in clients.xlsx\n"
+    assert run(path, lang="en").output == "No problems found in clients.xlsx\n"
 
 
 def test_list_values_match_ignoring_case_spaces_and_yo(tmp_path: Path) -> None:
     edits = [put("interactions", 2, "type", "  ДОГОВОРЕННОСТЬ "), put("clients", 0, "manager", "анна")]
     path = build(tmp_path, edits, "ru")
-    assert run(path).output == "No problems found in clients.xlsx\n"
+    assert run(path, lang="en").output == "No problems found in clients.xlsx\n"
 
 
 def test_a_repeated_client_id_is_one_finding_naming_every_cell(tmp_path: Path) -> None:
@@ -446,6 +460,7 @@ def test_missing_required_column(tmp_path: Path) -> None:
     check_single_finding(
         write_columns(tmp_path, "interactions", without("interactions", "type"), "ru"),
         "error   Взаимодействия  missing-column  no column Тип (or Type) in row 1; xlcrm needs it",
+        lang="en",
     )
 
 
@@ -515,7 +530,7 @@ def test_sheet_without_headers(tmp_path: Path) -> None:
 
 def test_json_output_is_the_library_report(tmp_path: Path) -> None:
     path = build(tmp_path, [put("clients", 0, "phone", "8 916 12"), put("interactions", 0, "date", "01.03.2024")], "ru")
-    result = run(path, "--json")
+    result = run(path, "--json", lang="en")
     assert result.exit_code == 1
     expected = validate_workbook(path, today=TODAY).to_dict()
     assert json.loads(result.output) == json.loads(json.dumps(expected))

@@ -425,7 +425,7 @@ def test_cli_json_equals_the_library_result(tmp_path: Path) -> None:
 
 def test_cli_summary_line(tmp_path: Path) -> None:
     path = tmp_path / "demo.xlsx"
-    result = CliRunner().invoke(cli, ["demo", str(path), "--clients", "20", "--today", "2026-11-23"])
+    result = CliRunner().invoke(cli, ["--lang", "en", "demo", str(path), "--clients", "20", "--today", "2026-11-23"])
     assert result.exit_code == 0, result.output
     library = generate_demo(20, 1, "ru", TODAY)
 
@@ -438,6 +438,24 @@ def test_cli_summary_line(tmp_path: Path) -> None:
         f"{planted(library.planted_duplicates, 'duplicate')}, "
         f"{planted(library.probable_duplicates, 'probable duplicate')}, "
         f"{planted(library.planted_mistakes, 'mistake')}\n"
+    )
+
+    def russian(count: int, one: str, few: str, many: str) -> str:
+        if count % 10 == 1 and count % 100 != 11:
+            return f"{count} {one}"
+        return f"{count} {few if 2 <= count % 10 <= 4 and not 12 <= count % 100 <= 14 else many}"
+
+    # Without --lang the run speaks the workbook's language: the demo is Russian.
+    said = CliRunner().invoke(cli, ["demo", str(path), "--clients", "20", "--today", "2026-11-23", "--force"])
+    assert said.exit_code == 0, said.output
+    duplicates = ("заложенный дубль", "заложенных дубля", "заложенных дублей")
+    probable = ("заложенный вероятный дубль", "заложенных вероятных дубля", "заложенных вероятных дублей")
+    assert said.output == (
+        f"Создан файл {path}: 20 клиентов, "
+        f"{russian(len(library.rows[INTERACTIONS]), 'взаимодействие', 'взаимодействия', 'взаимодействий')}, "
+        f"{russian(len(library.planted_duplicates), *duplicates)}, "
+        f"{russian(len(library.probable_duplicates), *probable)}, "
+        f"{russian(len(library.planted_mistakes), 'заложенная ошибка', 'заложенные ошибки', 'заложенных ошибок')}\n"
     )
 
 

@@ -58,7 +58,8 @@ def test_init_prints_what_it_created(tmp_path, locale):
     result = run("init", path, "--locale", locale)
     assert result.exit_code == 0, result.output
     names = [spec.name(locale) for spec in schema.ALL_TEMPLATE_SHEETS]
-    assert result.output == f"Created {path} ({locale}): sheets {', '.join(names)}\n"
+    said = {"en": "Created {path} ({locale}): sheets {names}", "ru": "Создан файл {path} ({locale}): листы {names}"}
+    assert result.output == said[locale].format(path=path, locale=locale, names=", ".join(names)) + "\n"
     assert openpyxl.load_workbook(path).sheetnames == names
 
 

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import openpyxl
+import pytest
 from click.testing import CliRunner
 
 from tests.dedupe.test_decisions import PAIR, decision_cell, locale_of, run, type_into
@@ -87,6 +88,20 @@ def test_the_reasons_are_printed_in_the_language_of_the_run_and_logged_in_the_wo
     survivor = read_merge_log(read_sheet_rows(book, schema.MERGE_LOG)).entries[0]
     assert survivor.why.startswith(ROMASHKA[locale])
     assert (survivor.why == printed) is (locale == "ru")
+
+
+def test_the_dedupe_command_prints_the_reasons_in_the_language_it_speaks(
+    book: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --lang the command learns its language from the workbook after the job ran: the reasons are
+    rendered then, in that language."""
+    monkeypatch.delenv("LANGUAGE")  # this folder's runs speak English unless told otherwise
+    locale = locale_of(book)
+    other = "en" if locale == "ru" else "ru"
+    for lang, spoken in ((None, locale), (other, other)):
+        result = run(*(["--lang", lang] if lang else []), "dedupe", str(book), "--dry-run")
+        assert result.exit_code == 0, result.output
+        assert printed_reasons(result.output)["M0001"].startswith(ROMASHKA[spoken]), result.output
 
 
 def test_a_merge_chosen_in_decision_says_so_in_output_and_log(book: Path) -> None:

@@ -122,7 +122,9 @@ def test_refresh_gives_clients_typed_in_by_hand_the_next_ids_in_the_same_save(tm
     before = cells(path)
     style_above = load_workbook(path)[CLIENTS_RU]["A3"].number_format
 
-    result = CliRunner().invoke(cli, ["refresh", str(path), "--today", TODAY.isoformat(), "--keep-backups", "0"])
+    result = CliRunner().invoke(
+        cli, ["--lang", "en", "refresh", str(path), "--today", TODAY.isoformat(), "--keep-backups", "0"]
+    )
 
     assert result.exit_code == 0, result.output
     assert (
@@ -218,7 +220,7 @@ def test_blank_ids_are_filled_before_dedupe_which_merges_a_new_client_like_any_o
     sheet[f"K{BELOW_ROW}"] = None
     book.save(path)
 
-    result = CliRunner().invoke(cli, [command, str(path), "--keep-backups", "0"])
+    result = CliRunner().invoke(cli, ["--lang", "en", command, str(path), "--keep-backups", "0"])
 
     assert result.exit_code == 0, result.output
     assert "Assigned ClientIDs to 2 rows of Клиенты that had none:" in result.output
@@ -266,7 +268,9 @@ def test_import_fills_blank_ids_and_matches_records_against_those_clients(tmp_pa
         before[CLIENTS_RU]
     )
 
-    plain = CliRunner().invoke(cli, ["import", str(source), "--into", str(path), "--today", "2026-11-23"])
+    plain = CliRunner().invoke(
+        cli, ["--lang", "en", "import", str(source), "--into", str(path), "--today", "2026-11-23"]
+    )
     assert "Assigned" not in plain.output and "Nothing to write" in plain.output
 
 
@@ -322,7 +326,7 @@ def test_a_repeated_id_counts_for_neither_row_and_is_named_once_with_both_cells(
     for name in (CLIENTS_RU, schema.CONTACTS.ru, schema.SERVICES.ru, schema.INTERACTIONS.ru, schema.SETTINGS.ru):
         assert user_cells(after[name]) == user_cells(before[name]), name
 
-    validated = CliRunner().invoke(cli, ["validate", str(path), "--today", TODAY.isoformat()])
+    validated = CliRunner().invoke(cli, ["--lang", "en", "validate", str(path), "--today", TODAY.isoformat()])
     assert f'error   {CLIENTS_RU}!A7  duplicate-client-id  "C000001"  {message}' in validated.output.splitlines()
 
 
@@ -503,12 +507,12 @@ def test_a_new_client_merged_away_is_named_with_the_client_it_went_into(tmp_path
     path = _typed_in_again(tmp_path)
     runner = CliRunner()
 
-    dry = runner.invoke(cli, [command, str(path), "--dry-run"])
+    dry = runner.invoke(cli, ["--lang", "en", command, str(path), "--dry-run"])
     assert "  C000004 to row 7 (Ivan Petrov, Romashka LLC), to be merged into C000001" in dry.output.splitlines()
 
     copy = tmp_path / "copy.xlsx"
     shutil.copyfile(path, copy)
-    result = runner.invoke(cli, [command, str(path), "--keep-backups", "0"])
+    result = runner.invoke(cli, ["--lang", "en", command, str(path), "--keep-backups", "0"])
     assert "  C000004 to a new row (Ivan Petrov, Romashka LLC) merged into C000001" in result.output.splitlines()
     shown = json.loads(runner.invoke(cli, [command, str(copy), "--keep-backups", "0", "--json"]).output)
     assert shown["assigned_ids"][1] == {
