@@ -465,7 +465,7 @@ def test_cli_refuses_to_overwrite_without_force(tmp_path: Path) -> None:
     before = path.read_bytes()
     result = CliRunner().invoke(cli, ["demo", str(path), "--clients", "20", "--seed", "2"])
     assert result.exit_code == 2
-    assert "already exists" in result.output and "--force" in result.output
+    assert "уже существует" in result.output and "--force" in result.output  # said in the existing file's language
     assert "Traceback" not in result.output
     assert path.read_bytes() == before
 
