@@ -156,8 +156,9 @@ def test_an_imported_comment_over_the_cell_limit_leaves_the_clients_whole(tmp_pa
 
     assert result.exit_code == 0, result.output
     assert (
-        "its Комментарий not appended: together longer than Excel's limit of 32,767 characters for one cell, "
-        "so the client keeps its own"
+        "  строка источника 2: тот же ИНН 7707083893; тот же телефон +79161234567; то же имя; значения не добавлены "
+        "(столбцы: Комментарий): вместе они длиннее предела Excel в 32\u00a0767 знаков на ячейку, поэтому у клиента "
+        "остаются свои значения (C000001)\n"
     ) in result.output
     rows = cells(book)[schema.CLIENTS.name("ru")]
     assert rows[1][rows[0].index("Комментарий")] == SURVIVOR_COMMENT

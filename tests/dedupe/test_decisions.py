@@ -191,22 +191,28 @@ def test_mistyped_decision_is_kept_reported_and_the_pair_stays_open(book: Path) 
     checked = run("validate", str(book), "--today", TODAY, "--json")
     assert checked.exit_code == 0, checked.output  # a warning: the workbook can still be trusted
     [finding] = json.loads(checked.output)["findings"]
-    message = f"Decision not understood: type {accepted(locale)}; until then the pair C000004 / C000005 stays open"
+    message = not_understood(locale, "stays open for review")  # the run speaks the workbook's language
     assert finding == {
         "severity": "warning",
         "code": "unknown-decision",
         "sheet": schema.DUPLICATES.name(locale),
         "cell": quoted(book, ref),
         "value": TYPO,
-        "message": message + " for review",
+        "message": message,
     }
+    warning = f'{"Warning" if locale == "en" else "Предупреждение"}: {quoted(book, ref)} "{TYPO}": {message}'
+    if locale == "en":
+        left, review = "0 errors and 1 warning, listed on ▸ Problems", "1 probable duplicate pair to review"
+    else:
+        left = "0 ошибок и 1 предупреждение, список — на листе «▸ Проблемы»"
+        review = "На проверку на листе «▸ Дубли»: 1 пара вероятных дублей; "
 
     for _ in range(2):  # kept through two refreshes
         result = run("refresh", str(book), "--today", TODAY)
         assert result.exit_code == 0, result.output
-        assert f'Warning: {quoted(book, ref)} "{TYPO}": {message} for review' in result.output.splitlines()
-        assert "0 errors and 1 warnings" in result.output
-        assert "1 probable duplicate pair to review" in result.output
+        assert warning in result.output.splitlines()
+        assert left in result.output.splitlines()
+        assert review in result.output
         assert decision_cell(book, PAIR) == ref and duplicates_value(book, ref) == TYPO
         problems = cells(book)[schema.PROBLEMS.name(locale)]
         assert [row[:6] for row in problems if row[5] == "unknown-decision"] == [
@@ -238,7 +244,7 @@ def test_mistyped_decision_is_kept_reported_and_the_pair_stays_open(book: Path) 
     ]
     assert not payload["merges"] and [set(pair["client_ids"]) for pair in payload["review"]] == [PAIR]
     human = run("dedupe", str(book))
-    assert f'Warning: {quoted(book, ref)} "{TYPO}": {message} for review' in human.output.splitlines()
+    assert warning in human.output.splitlines()
     assert duplicates_value(book, ref) == TYPO
 
     # Corrected, the decision is applied.

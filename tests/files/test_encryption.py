@@ -188,7 +188,7 @@ def test_import_validate_and_export_a_protected_workbook(protected: Path, tmp_pa
     source.write_text("Full name;Company;Phone\nAnna Orlova;Kvant JSC;+7 903 765-43-21\n", encoding="utf-8")
 
     dry = invoke("import", str(source), "--into", str(protected), "--dry-run")
-    assert dry.exit_code == 0 and "Would add 1 rows" in dry.output
+    assert dry.exit_code == 0 and "Would add 1 row, would merge 0 into matching clients," in dry.output
     imported = invoke("import", str(source), "--into", str(protected), "--keep-backups", "0")
     assert imported.exit_code == 0, imported.output
     assert f"Saved {protected}" in imported.output

@@ -20,7 +20,7 @@ from xlcrm.files.safe_save import SaveOptions
 from xlcrm.importing.importer import ADDED, MERGED, REVIEW, SKIPPED, UNCHANGED
 from xlcrm.importing.sources import read_source, sniff_delimiter
 from xlcrm.jobs.importing import import_rows
-from xlcrm.messages import render
+from xlcrm.messages import render, speaking
 from xlcrm.xlsx.reader import read_workbook
 
 TODAY = dt.date(2026, 11, 23)
@@ -557,7 +557,7 @@ def test_cli_imports_a_koi8_r_csv_as_it_does_the_same_in_windows_1251(workbook: 
     source.write_bytes(CP1251_CSV.replace("«", '"').replace("»", '"').encode("koi8-r"))
 
     result = CliRunner().invoke(
-        cli, ["import", str(source), "--into", str(workbook), "--dry-run", "--today", "2026-11-23"]
+        cli, ["--lang", "en", "import", str(source), "--into", str(workbook), "--dry-run", "--today", "2026-11-23"]
     )
 
     assert result.exit_code == 0, result.output
@@ -579,15 +579,16 @@ def test_cli_dry_run_shows_the_mapping_and_writes_nothing(workbook: Path, tmp_pa
     )
 
     assert result.exit_code == 0, result.output
-    assert f"Read {source} as CSV (cp1251, ';')" in result.output
+    assert f"Прочитан файл {source}: CSV (cp1251, ';')\nСтолбцы для листа «Клиенты»:\n" in result.output
     assert "  Мобильный телефон -> Телефон" in result.output
-    assert "  Теги -> (not imported: no matching column)" in result.output
+    assert "  Теги -> (не импортируется: нет подходящего столбца)" in result.output
     assert (
-        "Would add 2 rows, would merge 2 into matching clients, 0 already in the workbook, 1 skipped" in result.output
+        "Будут добавлены 2 строки, 2 будут объединены с совпадающими клиентами, 0 уже есть в книге, 1 пропущена\n"
+        in result.output
     )
-    assert "  source row 2: C000001, M0001 (same INN 3982597915; same phone +79161234567; " in result.output
-    assert "source row 5: C000009 probably C000002" in result.output
-    assert "Dry run: the workbook was not changed" in result.output
+    assert "  строка источника 2: C000001, M0001 (тот же ИНН 3982597915; тот же телефон +79161234567; " in result.output
+    assert "строка источника 5: C000009 вероятно, C000002" in result.output
+    assert "Пробный запуск: книга не изменена" in result.output
     assert workbook.read_bytes() == saved
 
 
@@ -602,7 +603,8 @@ def test_cli_json_matches_the_library(workbook: Path, tmp_path: Path) -> None:
 
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
-    expected = import_rows(source, copy, today=TODAY, save=SaveOptions(keep_backups=0)).to_dict()
+    with speaking("ru"):  # the command speaks its Russian workbook's language, and so its JSON's texts
+        expected = import_rows(source, copy, today=TODAY, save=SaveOptions(keep_backups=0)).to_dict()
     for key in ("mapping", "counts", "records", "changed_cells", "notes", "read_as"):
         assert payload[key] == expected[key]
     assert payload["counts"] == {"added": 1, "merged": 2, "review": 1, "unchanged": 0, "skipped": 1}

@@ -157,7 +157,7 @@ def has_merge_log(path: Path) -> bool:
 
 def dedupe_outcome(path: Path) -> tuple[str, str]:
     """What ``xlcrm dedupe --json`` did with the pair of the workbook, and why."""
-    result = CliRunner().invoke(cli, ["dedupe", str(path), "--json"])
+    result = CliRunner().invoke(cli, ["--lang", "en", "dedupe", str(path), "--json"])
     assert result.exit_code == 0, result.output
     printed = json.loads(result.output)
     if printed["merges"]:
@@ -215,7 +215,7 @@ def test_two_records_of_one_file_meet_as_dedupe_meets_them(pair: Pair, tmp_path:
 
     deduped = dedupe_outcome(both)
     result = CliRunner().invoke(
-        cli, ["import", str(source), "--into", str(empty), "--today", TODAY.isoformat(), "--json"]
+        cli, ["--lang", "en", "import", str(source), "--into", str(empty), "--today", TODAY.isoformat(), "--json"]
     )
 
     assert result.exit_code == 0, result.output

@@ -64,8 +64,11 @@ def test_a_second_phone_column_is_an_error_and_stops_every_writing_command(
     clash = "Клиенты!E1 and Клиенты!Q1 both head Телефон"
     code, output = run("validate", str(path), "--today", "2026-11-23")
     assert code == 1
-    assert 'error   Клиенты!Q1  duplicate-header  "Телефон"  ' in output
-    assert f"{clash}; xlcrm cannot tell which one to use" in output
+    assert (
+        'ошибка         Клиенты!Q1  duplicate-header  "Телефон"  в ячейках Клиенты!E1 и Клиенты!Q1 один и тот же '
+        "заголовок «Телефон»; xlcrm не может понять, какой из них использовать, поэтому ничего не меняет, пока один "
+        "из них не переименуют или не удалят\n" in output
+    )
     original = path.read_bytes()
     source = tmp_path / "new.csv"
     source.write_text("Компания,Телефон\nООО Новое,+7 916 555-00-11\n", encoding="utf-8")
@@ -111,7 +114,9 @@ def test_a_second_interactions_client_id_column_stops_a_refresh(demo: Path, tmp_
 def test_a_second_computed_column_is_refused_too(demo: Path, tmp_path: Path) -> None:
     path = tmp_path / "d.xlsx"
     shutil.copyfile(demo, path)
-    assert run("refresh", str(path), "--today", "2026-11-23", "--keep-backups", "0")[1].startswith("Refreshed")
+    assert run("--lang", "en", "refresh", str(path), "--today", "2026-11-23", "--keep-backups", "0")[1].startswith(
+        "Refreshed"
+    )
     book = openpyxl.load_workbook(path)
     headers = [cell.value for cell in book["Клиенты"][1]]
     block = next(h for h in headers if isinstance(h, str) and h.startswith(schema.REPORT_MARKER))
@@ -140,8 +145,9 @@ def test_two_columns_of_the_users_named_alike_are_logged_and_restored_one_by_one
     before = user_sheets(path)
     code, output = run("validate", str(path), "--today", "2026-11-23")
     assert (
-        'warning Клиенты!R1  duplicate-header  "Заметки"  Клиенты!Q1 and Клиенты!R1 both head Заметки; '
-        "xlcrm carries both along as they are" in output
+        'предупреждение Клиенты!R1  duplicate-header  "Заметки"  в ячейках Клиенты!Q1 и Клиенты!R1 один и тот же '
+        "заголовок «Заметки»; xlcrm сохраняет оба столбца как есть; переименуйте один из них, чтобы их различать\n"
+        in output
     )
     code, output = run("dedupe", str(path), "--keep-backups", "0", "--json")
     assert code == 0, output
