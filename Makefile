@@ -44,11 +44,13 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
-# The wheel users install (pipx install dist/xlcrm-<version>-py3-none-any.whl) and the sdist. An old
-# xlcrm.egg-info goes first: setuptools would pack the files it lists even when they are no longer wanted.
+# The wheel users install (pipx install dist/xlcrm-<version>-py3-none-any.whl) and the sdist, built from the
+# committed files only (git archive): a workbook left in examples/ or tests/, a customer's file say, never goes
+# into a distribution, nor does an old xlcrm.egg-info whose list of files setuptools would follow.
 dist: setup
-	rm -rf dist xlcrm.egg-info
-	$(PY) -m build --quiet --outdir dist
+	rm -rf dist
+	src=$$(mktemp -d) && git archive HEAD | tar -x -C "$$src" \
+	    && $(PY) -m build --quiet --outdir "$(CURDIR)/dist" "$$src"; status=$$?; rm -rf "$$src"; exit $$status
 
 # What .ci/run does after the tests: build, install into a new environment outside the checkout, run it there.
 dist-check:
