@@ -142,8 +142,13 @@ def test_a_file_to_import_with_a_value_far_out_is_refused(tmp_path: Path) -> Non
     template.build_workbook("ru").save(workbook)
     before = snapshot(tmp_path)
 
-    assert_refused(
+    assert_refused(  # the run speaks the Russian workbook's language
         run_xlcrm("import", str(source), "--into", str(workbook)),
+        "Ошибка: В ячейке Export!XFD1048576 есть значение далеко за пределами таблицы",
+        error="Ошибка:",
+    )
+    assert_refused(
+        run_xlcrm("--lang", "en", "import", str(source), "--into", str(workbook)),
         "Export!XFD1048576 holds a value far outside the table",
     )
     assert snapshot(tmp_path) == before
