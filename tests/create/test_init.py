@@ -121,9 +121,18 @@ def test_force_does_not_replace_a_workbook_open_in_libreoffice(tmp_path):
     before = path.read_bytes()
     stamp = dt.datetime.now().strftime("%d.%m.%Y %H:%M")
     (tmp_path / ".~lock.clients.xlsx#").write_text(f"Ivan Petrov,ivan,OFFICE-PC,{stamp},file:///x;", encoding="utf-8")
+    # A Russian workbook: the run speaks Russian unless told otherwise.
     result = run("init", path, "--force")
     assert result.exit_code == 1
-    assert result.output.startswith(f"Error: {path} is open in LibreOffice by Ivan Petrov on OFFICE-PC")
+    assert result.output == (
+        f"Ошибка: Книга {path} открыта в LibreOffice (кто открыл: Ivan Petrov на компьютере OFFICE-PC; с {stamp}): "
+        "закройте её там и запустите команду снова (если же эта блокировка осталась после сбоя, "
+        "добавьте --ignore-lock)\n"
+    )
+    assert path.read_bytes() == before
+    result = run("--lang", "en", "init", path, "--force")
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {path} is open in LibreOffice by Ivan Petrov on OFFICE-PC since {stamp}")
     assert path.read_bytes() == before
 
 

@@ -174,6 +174,13 @@ def test_an_imported_value_longer_than_a_cell_holds_is_refused(tmp_path: Path) -
     result = CliRunner().invoke(cli, ["import", str(source), "--into", str(book)])
 
     assert result.exit_code == 1, result.output
+    assert result.output == (  # the run speaks the Russian workbook's language
+        f"Ошибка: {source}, строка 2, столбец 'Примечание': 40\xa0000 знаков, больше предела Excel в 32\xa0767 знаков "
+        "на ячейку; сократите текст и импортируйте снова\n"
+    )
+    assert book.read_bytes() == saved
+    result = CliRunner().invoke(cli, ["--lang", "en", "import", str(source), "--into", str(book)])
+    assert result.exit_code == 1, result.output
     assert result.output == (
         f"Error: {source}, row 2, column 'Примечание': 40,000 characters, more than Excel's "
         "limit of 32,767 for one cell; shorten it and import again\n"

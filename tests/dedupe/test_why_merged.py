@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import openpyxl
-import pytest
 from click.testing import CliRunner
 
 from tests.dedupe.test_decisions import PAIR, decision_cell, locale_of, run, type_into
@@ -90,12 +89,9 @@ def test_the_reasons_are_printed_in_the_language_of_the_run_and_logged_in_the_wo
     assert (survivor.why == printed) is (locale == "ru")
 
 
-def test_the_dedupe_command_prints_the_reasons_in_the_language_it_speaks(
-    book: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Without --lang the command learns its language from the workbook after the job ran: the reasons are
-    rendered then, in that language."""
-    monkeypatch.delenv("LANGUAGE")  # this folder's runs speak English unless told otherwise
+def test_the_dedupe_command_prints_the_reasons_in_the_language_it_speaks(book: Path) -> None:
+    """Without --lang the command speaks the workbook's language (read from its sheet list before it starts), and
+    prints the reasons in it; with --lang, in the language asked for."""
     locale = locale_of(book)
     other = "en" if locale == "ru" else "ru"
     for lang, spoken in ((None, locale), (other, other)):

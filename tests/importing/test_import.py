@@ -650,11 +650,16 @@ def test_bad_input_gets_one_message_and_leaves_the_workbook(
         args = ["--map", str(mapping)]
     saved = workbook.read_bytes()
 
-    result = CliRunner().invoke(cli, ["import", str(source), "--into", str(workbook), *args])
+    result = CliRunner().invoke(cli, ["--lang", "en", "import", str(source), "--into", str(workbook), *args])
 
     assert result.exit_code == code, result.output
     assert message in result.output
     assert result.output.startswith("Error: ") and "Traceback" not in result.output
+    assert workbook.read_bytes() == saved
+    # Without --lang the same refusal is said in the Russian workbook's language.
+    result = CliRunner().invoke(cli, ["import", str(source), "--into", str(workbook), *args])
+    assert result.exit_code == code, result.output
+    assert result.output.startswith("Ошибка: ") and "Error" not in result.output and "Traceback" not in result.output
     assert workbook.read_bytes() == saved
 
 

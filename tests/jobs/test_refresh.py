@@ -564,6 +564,14 @@ def test_a_user_sheet_named_like_a_report_stops_the_refresh(tmp_path: Path) -> N
     before = path.read_bytes()
     result = CliRunner().invoke(cli, ["refresh", str(path), "--today", TODAY.isoformat()])
     assert result.exit_code == 1
+    assert result.stderr.splitlines() == [  # the workbook is Russian, so is the run without --lang
+        "Ошибка: В книге есть лист «▸ Сводка», который создан не xlcrm; xlcrm хранит там свой отчёт и записал бы "
+        "его поверх вашего листа: переименуйте свой лист (названия, которые начинаются с «▸», принадлежат xlcrm) и "
+        "запустите команду снова; книга не изменена"
+    ]
+    assert path.read_bytes() == before
+    result = CliRunner().invoke(cli, ["--lang", "en", "refresh", str(path), "--today", TODAY.isoformat()])
+    assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         "Error: the workbook has a sheet named '▸ Сводка' that xlcrm did not write; xlcrm keeps its own report "
         "there and would overwrite it: rename your sheet (names starting with '▸' are xlcrm's) and run again; "

@@ -49,11 +49,12 @@ def run_xlcrm(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def assert_refused(result: subprocess.CompletedProcess[str], *words: str) -> str:
-    """The one ``Error:`` line of a refusal (exit 1, no traceback or crash), holding ``words``."""
+def assert_refused(result: subprocess.CompletedProcess[str], *words: str, error: str = "Error:") -> str:
+    """The one ``Error:`` line (``error``: its first word in the run's language) of a refusal (exit 1, no traceback
+    or crash), holding ``words``."""
     assert result.returncode == 1, (result.returncode, result.stderr[-2000:])
     assert "Traceback" not in result.stderr and "panicked" not in result.stderr
-    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    errors = [line for line in result.stderr.splitlines() if line.startswith(error)]
     assert len(errors) == 1, result.stderr
     for word in words:
         assert word in errors[0], errors[0]
@@ -111,13 +112,21 @@ def test_a_value_far_outside_the_table_is_refused_naming_it(
     book.save(path)
     before = snapshot(tmp_path)
 
-    error = assert_refused(
-        run_xlcrm(*command(name, path)),
-        f"{sheet.name(locale)}!{cell} holds a value far outside the table",
-        "delete it in Excel and run again",
-    )
-
-    assert f"{cells:,} cells" in error
+    if locale == "ru":  # without --lang the run speaks the workbook's language
+        error = assert_refused(run_xlcrm(*command(name, path)), error="Ошибка:")
+        count, limit = (f"{number:,}".replace(",", "\xa0") for number in (cells, limits.MAX_USED_CELLS))  # «1 000»
+        assert error == (
+            f"Ошибка: В ячейке {sheet.name(locale)}!{cell} есть значение далеко за пределами таблицы (значения листа "
+            f"занимают тогда диапазон A1:{cell}, это {count} ячеек, а xlcrm читает не больше {limit}); удалите его в "
+            "Excel и запустите команду снова"
+        )
+    else:
+        error = assert_refused(
+            run_xlcrm(*command(name, path)),
+            f"{sheet.name(locale)}!{cell} holds a value far outside the table",
+            "delete it in Excel and run again",
+        )
+        assert f"{cells:,} cells" in error
     assert snapshot(tmp_path) == before
 
 
@@ -133,8 +142,13 @@ def test_a_file_to_import_with_a_value_far_out_is_refused(tmp_path: Path) -> Non
     template.build_workbook("ru").save(workbook)
     before = snapshot(tmp_path)
 
-    assert_refused(
+    assert_refused(  # the run speaks the Russian workbook's language
         run_xlcrm("import", str(source), "--into", str(workbook)),
+        "Ошибка: В ячейке Export!XFD1048576 есть значение далеко за пределами таблицы",
+        error="Ошибка:",
+    )
+    assert_refused(
+        run_xlcrm("--lang", "en", "import", str(source), "--into", str(workbook)),
         "Export!XFD1048576 holds a value far outside the table",
     )
     assert snapshot(tmp_path) == before

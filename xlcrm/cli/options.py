@@ -79,7 +79,8 @@ def output_options(func: Callable[..., Any]) -> Callable[..., Any]:
         if lang is not None:
             note_lang_option(click.get_current_context(), lang)
         # The workbook's language from its sheet list, so the steps shown while it is read already speak it.
-        workbook = kwargs.get("path") or kwargs.get("into")
+        # (``import SOURCE --into WORKBOOK`` names it ``workbook``; its ``source`` is the other table.)
+        workbook = kwargs.get("path") or kwargs.get("workbook")
         locale = workbook_locale(workbook) if isinstance(workbook, Path) else None
         with speaking(language_for(locale)):
             return _run_with_output(func, args, kwargs, as_json, quiet, verbose)
