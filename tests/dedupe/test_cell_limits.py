@@ -175,7 +175,7 @@ def test_an_imported_value_longer_than_a_cell_holds_is_refused(tmp_path: Path) -
 
     assert result.exit_code == 1, result.output
     assert result.output == (  # the run speaks the Russian workbook's language
-        f"Ошибка: {source}, строка 2, столбец 'Примечание': 40\xa0000 знаков, больше предела Excel в 32\xa0767 знаков "
+        f"Ошибка: {source}, строка 2, столбец «Примечание»: 40\xa0000 знаков, больше предела Excel в 32\xa0767 знаков "
         "на ячейку; сократите текст и импортируйте снова\n"
     )
     assert book.read_bytes() == saved

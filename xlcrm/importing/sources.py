@@ -28,7 +28,7 @@ from lxml import etree
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from xlcrm.checks.normalize import is_blank
-from xlcrm.errors import EncryptedWorkbook, SourceError
+from xlcrm.errors import EncryptedWorkbook, SourceError, quoted
 from xlcrm.messages import Number, Text, t
 from xlcrm.xlsx.limits import check_package, check_sheet
 from xlcrm.xlsx.reader import ENCRYPTED_STREAM, OLE_MAGIC
@@ -290,7 +290,7 @@ def _check_cell_lengths(
                     t(
                         "{source}, row {row}, column {column}: {length} characters, more than Excel's limit of {limit} "
                         "for one cell; shorten it and import again",
-                        column=repr(headers[index]),
+                        column=quoted(headers[index]),
                         **where,
                     )
                     if headers[index]
