@@ -399,35 +399,52 @@ def cron_lines(schedule: Schedule) -> list[str]:
     ]
 
 
-def without_entry(table: str, name: str) -> tuple[list[str], bool]:
-    """The lines of the crontab ``table`` without those of the entry ``name``, and whether there were any."""
-    kept = [line for line in table.splitlines() if not _is_entry_line(line, name)]
-    return kept, len(kept) != len(table.splitlines())
+def without_entry(table: bytes, name: str) -> tuple[bytes, bool]:
+    """The crontab ``table`` without the lines of the entry ``name``, and whether there were any. The table is
+    bytes split on ``\\n`` only: every other line, whatever its bytes (a comment in another code page, a form
+    feed inside a job), is kept exactly as it was, and so is the newline at the end (or its absence)."""
+    lines = table.split(b"\n")
+    kept = [line for line in lines if not _is_entry_line(line, name)]
+    return b"\n".join(kept), len(kept) != len(lines)
 
 
-def _is_entry_line(line: str, name: str) -> bool:
+def with_entry(table: bytes, lines: Sequence[str]) -> bytes:
+    """The crontab ``table`` (without the entry already) with ``lines`` added at its end, each ending in a
+    newline (crontab needs the last line to end with one)."""
+    added = b"".join(_cron_bytes(line) + b"\n" for line in lines)
+    if table and not table.endswith(b"\n"):
+        table += b"\n"
+    return table + added
+
+
+def _cron_bytes(line: str) -> bytes:
+    """A line xlcrm writes, as the file-system's bytes (a path that is not UTF-8 stays the bytes it is)."""
+    return os.fsencode(line) if os.name != "nt" else line.encode("utf-8")
+
+
+def _is_entry_line(line: bytes, name: str) -> bool:
     text = line.strip()
-    if text.startswith(_CRON_MARK):
-        return text.endswith(f"[{name}]")
-    return not text.startswith("#") and text.endswith(f" # {name}")
+    if text.startswith(_CRON_MARK.encode("ascii")):
+        return text.endswith(f"[{name}]".encode("ascii"))
+    return not text.startswith(b"#") and text.endswith(f" # {name}".encode("ascii"))
 
 
-def read_crontab() -> str:
-    """The user's crontab (empty when there is none)."""
-    done = _run(["crontab", "-l"])
+def read_crontab() -> bytes:
+    """The user's crontab as its bytes (empty when there is none)."""
+    done = _run_bytes(["crontab", "-l"])
     if done.returncode != 0:
-        if "no crontab" in done.stderr.lower() and not done.stdout.strip():
-            return ""
-        raise ScheduleError(t("crontab -l failed: {reason}", reason=_reason(done)))
+        stderr = done.stderr.decode("utf-8", errors="replace")
+        if "no crontab" in stderr.lower() and not done.stdout.strip():
+            return b""
+        raise ScheduleError(t("crontab -l failed: {reason}", reason=_reason(_decoded(done, "utf-8"))))
     return done.stdout
 
 
-def write_crontab(lines: Sequence[str]) -> None:
-    """Nothing; replaces the user's crontab with ``lines``."""
-    table = "".join(line + "\n" for line in lines)
-    done = _run(["crontab", "-"], input_text=table)
+def write_crontab(table: bytes) -> None:
+    """Nothing; replaces the user's crontab with the bytes ``table``."""
+    done = _run_bytes(["crontab", "-"], input_bytes=table)
     if done.returncode != 0:
-        raise ScheduleError(t("crontab refused the new table: {reason}", reason=_reason(done)))
+        raise ScheduleError(t("crontab refused the new table: {reason}", reason=_reason(_decoded(done, "utf-8"))))
 
 
 # --- install, remove, list ---------------------------------------------------------------------------------------
@@ -475,7 +492,7 @@ def install_schedule(
     replaced = False
     if not dry_run:
         kept, replaced = without_entry(read_crontab(), schedule.name)
-        write_crontab([*kept, *lines])
+        write_crontab(with_entry(kept, lines))
     return Installation(schedule, dry_run, "\n".join(lines), None, replaced=replaced)
 
 
@@ -505,8 +522,8 @@ def list_schedules(*, platform: Platform | None = None) -> list[ScheduledEntry]:
                 entries.append(ScheduledEntry(row[0].lstrip("\\"), row[1]))
         return entries
     entries = []
-    for line in read_crontab().splitlines():
-        text = line.strip()
+    for raw in read_crontab().split(b"\n"):
+        text = raw.strip().decode("utf-8", errors="replace")  # only shown
         if text.startswith(_CRON_MARK) and text.endswith("]") and "[" in text:
             name, description = text[text.rindex("[") + 1 : -1], text[len(_CRON_MARK) : text.rindex("[")].strip()
             entries.append(ScheduledEntry(name, description))
@@ -517,17 +534,23 @@ def _csv_rows(text: str) -> list[list[str]]:
     return list(csv.reader(text.splitlines()))
 
 
-def _run(argv: Sequence[str], *, input_text: str | None = None) -> subprocess.CompletedProcess[str]:
+def _run(argv: Sequence[str]) -> subprocess.CompletedProcess[str]:
+    return _decoded(_run_bytes(argv), "utf-8")
+
+
+def _decoded(done: subprocess.CompletedProcess[bytes], encoding: str) -> subprocess.CompletedProcess[str]:
+    """``done`` with its output decoded from ``encoding`` (what cannot be decoded replaced: it is only shown)."""
+    return subprocess.CompletedProcess(
+        done.args,
+        done.returncode,
+        (done.stdout or b"").decode(encoding, errors="replace"),
+        (done.stderr or b"").decode(encoding, errors="replace"),
+    )
+
+
+def _run_bytes(argv: Sequence[str], *, input_bytes: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     try:
-        return subprocess.run(
-            list(argv),
-            input=input_text,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            check=False,
-        )
+        return subprocess.run(list(argv), input=input_bytes, capture_output=True, check=False)
     except OSError as exc:
         raise ScheduleError(
             t(
