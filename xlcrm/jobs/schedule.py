@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import ctypes
 import datetime as dt
 import hashlib
+import locale
 import logging
 import logging.handlers
 import os
@@ -502,14 +504,34 @@ def remove_schedule(path: str | Path, *, platform: Platform | None = None) -> Re
     workbook = Path(os.path.abspath(path))
     name = task_name(workbook)
     if (platform or current_platform()) == "windows":
-        if _run(schtasks_query(name)).returncode != 0:  # no such task
-            return Removal(workbook, name, removed=False)
+        query = _run(schtasks_query(name))
+        if query.returncode != 0:
+            if query.returncode == 1 and _task_is_absent(name):
+                return Removal(workbook, name, removed=False)
+            # access denied, the service not running…: not a sign that there is no daily run
+            raise ScheduleError(
+                t(
+                    "the scheduler command {command} failed: {reason}",
+                    command=subprocess.list2cmdline(schtasks_query(name)),
+                    reason=_reason(query),
+                )
+            )
         _check(schtasks_delete(name))
         return Removal(workbook, name, removed=True)
     kept, removed = without_entry(read_crontab(), name)
     if removed:
         write_crontab(kept)
     return Removal(workbook, name, removed)
+
+
+def _task_is_absent(name: str) -> bool:
+    """Whether the list of all tasks can be read and has no task ``name`` (schtasks says "cannot find" in the
+    language of Windows, and with the same exit code as "access is denied": its list is what tells them apart)."""
+    done = _run(["schtasks", "/Query", "/FO", "CSV", "/NH"])
+    if done.returncode != 0:
+        return False
+    wanted = name.casefold()
+    return not any(row and row[0].lstrip("\\").casefold() == wanted for row in _csv_rows(done.stdout))
 
 
 def list_schedules(*, platform: Platform | None = None) -> list[ScheduledEntry]:
@@ -535,7 +557,28 @@ def _csv_rows(text: str) -> list[list[str]]:
 
 
 def _run(argv: Sequence[str]) -> subprocess.CompletedProcess[str]:
-    return _decoded(_run_bytes(argv), "utf-8")
+    """``argv`` (schtasks) run, what it printed decoded from the console's code page."""
+    return _decoded(_run_bytes(argv), console_encoding())
+
+
+def console_encoding() -> str:
+    """The encoding console programs (schtasks) print in: on Windows the console's OEM code page (``cp866`` on a
+    Russian Windows, not the ANSI ``cp1251`` nor UTF-8), else UTF-8."""
+    if sys.platform != "win32":
+        return "utf-8"
+    try:
+        return f"cp{int(ctypes.windll.kernel32.GetOEMCP())}"  # type: ignore[attr-defined,unused-ignore]
+    except (AttributeError, OSError, ValueError):
+        return locale.getpreferredencoding(False)
+
+
+def decode_output(data: bytes, encoding: str) -> str:
+    """What a program printed as ``data`` in ``encoding`` (a code page such as ``cp866``), as text; bytes that do
+    not decode are replaced (the text is only shown), and so is an encoding Python does not know."""
+    try:
+        return data.decode(encoding, errors="replace")
+    except LookupError:
+        return data.decode("utf-8", errors="replace")
 
 
 def _decoded(done: subprocess.CompletedProcess[bytes], encoding: str) -> subprocess.CompletedProcess[str]:
@@ -543,8 +586,8 @@ def _decoded(done: subprocess.CompletedProcess[bytes], encoding: str) -> subproc
     return subprocess.CompletedProcess(
         done.args,
         done.returncode,
-        (done.stdout or b"").decode(encoding, errors="replace"),
-        (done.stderr or b"").decode(encoding, errors="replace"),
+        decode_output(done.stdout or b"", encoding),
+        decode_output(done.stderr or b"", encoding),
     )
 
 
