@@ -18,6 +18,7 @@ from lxml import etree
 
 from xlcrm.errors import UsageError
 from xlcrm.jobs import schedule
+from xlcrm.jobs.init import create_template
 from xlcrm.messages import speaking
 
 NS = {"t": schedule.TASK_NAMESPACE}
@@ -50,6 +51,20 @@ ALLOWED = {
     },
     "Exec": {"Command", "Arguments", "WorkingDirectory"},
 }
+
+
+# The folder of the shared tests without its %: Task Scheduler cannot be given a path with one (see below).
+WINDOWS_FOLDER = "Общая папка «О'Нил» 100 процентов"
+
+
+@pytest.fixture
+def workbook(tmp_path: Path) -> Path:
+    """A new Russian workbook in a folder whose name needs quoting, but has no % (refused for a task)."""
+    folder = tmp_path / WINDOWS_FOLDER
+    folder.mkdir()
+    path = folder / "Клиенты.xlsx"
+    create_template(path, "ru")
+    return path
 
 
 def windows_schedule(at: dt.time = dt.time(7, 30), language: str = "ru") -> schedule.Schedule:
@@ -349,3 +364,24 @@ def test_the_task_speaks_the_language_it_is_given(
 def test_a_language_xlcrm_does_not_speak_is_a_usage_error(workbook: Path) -> None:
     with pytest.raises(UsageError, match="'de': a daily run can speak en, ru"):
         schedule.install_schedule(workbook, "07:30", platform="windows", executable=PYTHON, dry_run=True, language="de")
+
+
+@pytest.mark.parametrize("where", ["file", "folder", "python"])
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_a_path_with_a_per_cent_sign_is_refused_for_a_task(tmp_path: Path, where: str, language: str) -> None:
+    """Task Scheduler expands %NAME% in the command, the arguments and the working folder, with no escape."""
+    folder = tmp_path / ("100% клиентов" if where == "folder" else "Клиенты")
+    folder.mkdir()
+    path = folder / ("Клиенты 100%.xlsx" if where == "file" else "Клиенты.xlsx")
+    create_template(path, "ru")
+    python = r"C:\Python%VER%\python.exe" if where == "python" else PYTHON
+    expected = {
+        "en": "Windows Task Scheduler would take the % in this path for a variable; rename the file or folder",
+        "ru": "планировщик заданий Windows примет знак % в этом пути за переменную; переименуйте файл или папку",
+    }[language]
+    with speaking(language):
+        with pytest.raises(UsageError) as raised:
+            schedule.install_schedule(path, "07:30", platform="windows", executable=python, dry_run=True)
+        said = str(raised.value)
+    assert expected in said and "\n" not in said
+    assert said.startswith(python if where == "python" else str(path))

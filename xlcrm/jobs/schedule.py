@@ -364,6 +364,21 @@ _TASK_TEMPLATE = """<?xml version="1.0" encoding="UTF-16"?>
 """
 
 
+def check_task_paths(schedule: Schedule) -> None:
+    """Nothing when Task Scheduler can be given the paths of ``schedule``; a usage error when the workbook's path
+    (its folder is the task's working folder) or Python's has a ``%``: Task Scheduler reads ``%NAME%`` in a task's
+    command, arguments and folder as a variable, and has no way to escape it."""
+    for path in (str(schedule.workbook), schedule.executable):
+        if "%" in path:
+            raise UsageError(
+                t(
+                    "{path}: Windows Task Scheduler would take the % in this path for a variable; rename the file "
+                    "or folder so that the path has no %",
+                    path=path,
+                )
+            )
+
+
 def task_file(schedule: Schedule) -> Path:
     """Where the task definition is written for schtasks (and deleted after)."""
     return Path(tempfile.gettempdir()) / f"{schedule.name}.xml"
@@ -480,6 +495,7 @@ def install_schedule(
         language=language or opening.workbook_locale(workbook) or "en",
     )
     if schedule.platform == "windows":
+        check_task_paths(schedule)
         xml = task_xml(schedule, today=today or dt.date.today())
         xml_file = task_file(schedule)
         argv = schtasks_create(schedule, xml_file)
