@@ -73,6 +73,18 @@ _CRON_MARK = "# xlcrm schedule: "
 _SAFE_PATH = ["-P"] if sys.version_info >= (3, 11) else []  # the folder a run starts in is not on the module path
 
 
+# pythonw.exe starts with no console, so sys.stdout and sys.stderr are None, which xlcrm's CLI does not expect: the
+# windowless run gives them the null device, then runs ``python -m xlcrm`` with the arguments after it. No spaces,
+# no double quotes: it is one argument as it stands on the task's command line.
+_WINDOWLESS_START = (
+    "import os,runpy,sys;"
+    "sys.stdout=sys.stdout or open(os.devnull,'w');"
+    "sys.stderr=sys.stderr or open(os.devnull,'w');"
+    "runpy.run_module('xlcrm',run_name='__main__',alter_sys=True)"
+)
+_WINDOWLESS = "pythonw.exe"
+
+
 class ScheduleError(XlcrmError):
     """The platform's scheduler refused or could not be run; nothing was changed."""
 
@@ -114,9 +126,11 @@ class Schedule:
         """What the scheduled entry passes to Python. ``-P`` (Python 3.11+) keeps the workbook's folder, where the
         run starts, off the module path: a stray ``.py`` file on the shared drive cannot stand in for a module.
         ``--lang`` makes the run speak ``language`` whatever the scheduler's environment says."""
+        start = ("-c", _WINDOWLESS_START) if is_windowless(self.executable) else ("-m", "xlcrm")
         return [
             *_SAFE_PATH,
-            *("-m", "xlcrm", "--lang", self.language),
+            *start,
+            *("--lang", self.language),
             *("schedule", "--run", str(self.workbook), "--command", self.command),
         ]
 
@@ -261,6 +275,20 @@ def check_language(language: str) -> str:
     return language
 
 
+def is_windowless(executable: str) -> bool:
+    """Whether ``executable`` is Windows' ``pythonw.exe``, which runs with no console window."""
+    return re.split(r"[\\/]", executable)[-1].casefold() == _WINDOWLESS
+
+
+def task_python(python: str) -> str:
+    """The Python a Windows task runs: ``pythonw.exe`` beside ``python`` when it is there, so that no console
+    window stays open while the run waits (up to an hour) for a workbook open in Excel, and closing it cannot
+    kill the run; else ``python`` itself."""
+    folder = os.path.dirname(python)
+    windowless = os.path.join(folder, _WINDOWLESS)
+    return windowless if folder and os.path.isfile(windowless) else python
+
+
 def make_schedule(
     workbook: PurePath,
     at: dt.time,
@@ -271,14 +299,17 @@ def make_schedule(
     language: str = "en",
 ) -> Schedule:
     """The daily run of ``command`` on the absolute ``workbook`` at ``at``, for ``platform`` (default: this
-    computer's) with the Python ``executable`` (default: the one running now), speaking ``language``."""
+    computer's) with the Python ``executable`` (default: the one running now; a Windows task runs the
+    ``pythonw.exe`` beside it when there is one, ``task_python``), speaking ``language``."""
+    platform = platform or current_platform()
+    python = executable or os.path.abspath(sys.executable)
     return Schedule(
         workbook=workbook,
         command=check_command(command),
         at=at,
         name=task_name(workbook),
-        platform=platform or current_platform(),
-        executable=executable or os.path.abspath(sys.executable),
+        platform=platform,
+        executable=task_python(python) if platform == "windows" else python,
         language=check_language(language),
     )
 
