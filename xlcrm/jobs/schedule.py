@@ -43,6 +43,7 @@ from typing import Any, Literal
 from xml.sax.saxutils import escape
 
 from xlcrm.errors import UsageError, WorkbookLocked, WorkbookNotFound, XlcrmError
+from xlcrm.files.locks import find_lock
 from xlcrm.files.safe_save import BACKUP_FOLDER
 from xlcrm.jobs import opening
 from xlcrm.jobs.dedupe import dedupe_workbook
@@ -728,15 +729,14 @@ def _with_retries(
             errors, warnings = _run_job(command, workbook)
         except WorkbookLocked as exc:
             if attempt == tries:
-                raise ScheduledRunGaveUp(
-                    t(
-                        "{workbook} was still open after {tries} tries, so {command} gave up: {reason}",
-                        workbook=workbook,
-                        tries=tries,
-                        command=command,
-                        reason=_text_of(exc),
-                    )
-                ) from exc
+                gave_up = t(
+                    "{workbook} was still open after {tries} tries, so {command} gave up: {reason}",
+                    workbook=workbook,
+                    tries=tries,
+                    command=command,
+                    reason=_text_of(exc),
+                )
+                raise ScheduledRunGaveUp(_with_lock_file(gave_up, workbook)) from exc
             write(
                 t(
                     "try {attempt} of {tries}: {reason}; trying again {wait}",
@@ -750,6 +750,23 @@ def _with_retries(
         else:
             return errors, warnings, attempt
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _with_lock_file(gave_up: Message, workbook: Path) -> Message:
+    """``gave_up`` naming the lock file of Excel or LibreOffice beside ``workbook``, to delete when nobody has the
+    workbook open: a scheduled run cannot be given --ignore-lock, which the lock's own message suggests."""
+    try:
+        lock = find_lock(workbook)
+    except OSError:
+        lock = None
+    if lock is None:
+        return gave_up
+    return t(
+        "{gave_up}. If nobody has the workbook open, its lock file {lock} was left over from a crash: delete that "
+        "file and the next run will go ahead",
+        gave_up=gave_up,
+        lock=lock.lock_path,
+    )
 
 
 def _text_of(error: BaseException) -> Text:
