@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import shutil
@@ -69,8 +70,12 @@ def install_fake_crontab(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return table
 
 
-def real_crontab_works() -> bool:
-    """Whether this computer's crontab can be read (it needs no running cron daemon for that)."""
+def use_real_crontab() -> bool:
+    """Whether the tests may use this computer's real crontab: only on CI (``CI=true``), whose machine is thrown
+    away after the run, and where it can be read (it needs no running cron daemon for that). A developer's own
+    crontab is never touched: a killed run would leave entries in it, and two runs at once would clobber it."""
+    if os.environ.get("CI", "").strip().lower() != "true":
+        return False
     if shutil.which("crontab") is None:
         return False
     try:
@@ -89,19 +94,26 @@ def fake_crontab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Crontab:
 
 @pytest.fixture
 def crontab(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Crontab]:
-    """The real crontab when it works here (its table is put back as it was afterwards), else the fake; HOME is
-    a temporary folder either way."""
+    """The real crontab on CI (its table is put back byte for byte afterwards), else the fake; HOME is a
+    temporary folder either way."""
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
-    if not real_crontab_works():
+    if not use_real_crontab():
         yield Crontab(real=False, table=install_fake_crontab(tmp_path / "bin", monkeypatch))
         return
-    before = subprocess.run(["crontab", "-l"], capture_output=True, text=True, check=False)
-    try:
+    with crontab_put_back():
         yield Crontab(real=True, table=None)
+
+
+@contextlib.contextmanager
+def crontab_put_back() -> Iterator[None]:
+    """The crontab on PATH is put back as it was, byte for byte (or removed when there was none), afterwards."""
+    before = subprocess.run(["crontab", "-l"], capture_output=True, check=False)
+    try:
+        yield
     finally:
         if before.returncode == 0:
-            subprocess.run(["crontab", "-"], input=before.stdout, text=True, check=True)
+            subprocess.run(["crontab", "-"], input=before.stdout, check=True)
         else:
             subprocess.run(["crontab", "-r"], capture_output=True, check=False)

@@ -59,12 +59,12 @@ def test_install_replace_list_and_remove_with_crontab(crontab: Crontab, workbook
 
 def test_the_fake_crontab_honours_list_write_and_remove(fake_crontab: Crontab) -> None:
     """The stand-in used where cron is not installed behaves as crontab(1) does for what xlcrm uses."""
-    assert schedule.read_crontab() == ""
-    schedule.write_crontab(["0 1 * * * true"])
-    assert schedule.read_crontab() == "0 1 * * * true\n"
+    assert schedule.read_crontab() == b""
+    schedule.write_crontab(b"0 1 * * * true\n")
+    assert schedule.read_crontab() == b"0 1 * * * true\n"
     subprocess.run(["crontab", "-r"], check=True)
     assert fake_crontab.table is not None and not fake_crontab.table.exists()
-    assert schedule.read_crontab() == ""
+    assert schedule.read_crontab() == b""
 
 
 def test_the_entry_runs_the_absolute_python_on_the_absolute_workbook(fake_crontab: Crontab, workbook: Path) -> None:
@@ -178,3 +178,42 @@ def test_a_crontab_that_cannot_be_read_is_an_error(tmp_path: Path, monkeypatch: 
     monkeypatch.setenv("PATH", f"{broken.parent}{os.pathsep}{os.environ['PATH']}")
     with pytest.raises(schedule.ScheduleError, match="your crontab is unreadable"):
         schedule.read_crontab()
+
+
+# A user's own lines in a legacy code page (cp1251) and with a form feed inside a job line: Python's
+# str.splitlines() would split the latter, and UTF-8 decoding would turn the former into U+FFFD.
+USER_TABLE = (
+    "# резервная копия базы\n".encode("cp1251")
+    + b"0 1 * * * /usr/bin/backup --tag a\x0cb # page\n"
+    + b"# odd \x0b\x1c\x1d\x1e\x85 and \xe2\x80\xa8 bytes\n"
+    + b"\n"
+    + b"5 2 * * * true"  # no newline at the end
+)
+
+
+def test_the_users_own_lines_are_kept_byte_for_byte(fake_crontab: Crontab, workbook: Path) -> None:
+    assert fake_crontab.table is not None
+    fake_crontab.table.write_bytes(USER_TABLE)
+
+    installed = schedule.install_schedule(workbook, "07:30")
+
+    table = fake_crontab.table.read_bytes()
+    assert table.startswith(USER_TABLE + b"\n")
+    assert table.endswith(b"\n") and table.count(installed.schedule.name.encode()) == 2
+    assert [entry.name for entry in schedule.list_schedules()] == [installed.schedule.name]
+
+    schedule.install_schedule(workbook, "08:00")  # replaced: the user's lines still as they were
+    assert fake_crontab.table.read_bytes().startswith(USER_TABLE + b"\n")
+
+    assert schedule.remove_schedule(workbook).removed
+    assert fake_crontab.table.read_bytes() == USER_TABLE + b"\n"
+    assert not schedule.remove_schedule(workbook).removed
+    assert fake_crontab.table.read_bytes() == USER_TABLE + b"\n"
+
+
+def test_a_trailing_newline_stays_as_it_was(fake_crontab: Crontab, workbook: Path) -> None:
+    assert fake_crontab.table is not None
+    fake_crontab.table.write_bytes(USER_TABLE + b"\n")
+    schedule.install_schedule(workbook, "07:30")
+    schedule.remove_schedule(workbook)
+    assert fake_crontab.table.read_bytes() == USER_TABLE + b"\n"

@@ -135,3 +135,21 @@ def test_the_log_sits_beside_the_backups_and_is_not_taken_for_one(workbook: Path
     assert schedule.log_path(workbook).exists()
     assert all(backup.suffix == ".xlsx" for backup in list_backups(workbook))
     assert len(list_backups(workbook)) == 2
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "If nobody has the workbook open, its lock file {lock} was left over from a crash: delete that file"),
+        ("ru", "Если книга ни у кого не открыта, её файл блокировки {lock} остался после сбоя: удалите этот файл"),
+    ],
+)
+def test_giving_up_names_the_lock_file_to_delete(workbook: Path, language: str, expected: str) -> None:
+    """A scheduled run cannot be given --ignore-lock: what it logs when it gives up names the file to delete."""
+    owner = open_in_excel(workbook)
+    with speaking(language), pytest.raises(schedule.ScheduledRunGaveUp) as raised:
+        schedule.scheduled_run(workbook, retry=schedule.RetryPlan(tries=2, every=1), sleep=lambda _: None)
+    last = schedule.log_path(workbook).read_text(encoding="utf-8").splitlines()[-1]
+    assert expected.format(lock=owner) in last
+    with speaking(language):
+        assert expected.format(lock=owner) in str(raised.value)

@@ -3,7 +3,9 @@ schema), the exact schtasks command lines, and schtasks run for real as a stand-
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
+import locale
 import os
 import shlex
 import subprocess
@@ -16,6 +18,7 @@ from lxml import etree
 
 from xlcrm.errors import UsageError
 from xlcrm.jobs import schedule
+from xlcrm.jobs.init import create_template
 from xlcrm.messages import speaking
 
 NS = {"t": schedule.TASK_NAMESPACE}
@@ -48,6 +51,20 @@ ALLOWED = {
     },
     "Exec": {"Command", "Arguments", "WorkingDirectory"},
 }
+
+
+# The folder of the shared tests without its %: Task Scheduler cannot be given a path with one (see below).
+WINDOWS_FOLDER = "Общая папка «О'Нил» 100 процентов"
+
+
+@pytest.fixture
+def workbook(tmp_path: Path) -> Path:
+    """A new Russian workbook in a folder whose name needs quoting, but has no % (refused for a task)."""
+    folder = tmp_path / WINDOWS_FOLDER
+    folder.mkdir()
+    path = folder / "Клиенты.xlsx"
+    create_template(path, "ru")
+    return path
 
 
 def windows_schedule(at: dt.time = dt.time(7, 30), language: str = "ru") -> schedule.Schedule:
@@ -220,16 +237,99 @@ def test_a_refusal_of_schtasks_is_one_error_and_leaves_no_file(
     assert not list(tmp_path.glob("*.xml"))
 
 
+def querying_schtasks(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, *, status: int, says: bytes, tasks: str = ""
+) -> Path:
+    """A stand-in ``schtasks``: ``/Query /TN`` exits ``status`` after saying the bytes ``says`` on stdout (as
+    schtasks does, in the console's code page); ``/Query /FO CSV`` lists ``tasks``; ``/Delete`` succeeds. Its
+    arguments go to ``calls.txt``."""
+    folder.mkdir(exist_ok=True)
+    (folder / "says.bin").write_bytes(says)
+    (folder / "tasks.csv").write_text(tasks)
+    calls = folder / "calls.txt"
+    program = folder / "schtasks"
+    said, listed = shlex.quote(str(folder / "says.bin")), shlex.quote(str(folder / "tasks.csv"))
+    program.write_text(
+        "#!/bin/sh\n"
+        f'echo "$*" >> {shlex.quote(str(calls))}\n'
+        'case "$*" in\n'
+        f'  "/Query /TN "*) cat {said}; exit {status} ;;\n'
+        f'  "/Query /FO CSV /NH") cat {listed} ;;\n'
+        "esac\n"
+    )
+    program.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}{os.pathsep}{os.environ['PATH']}")
+    return calls
+
+
 def test_removing_a_task_that_is_not_there_deletes_nothing(
     workbook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls = fake_schtasks(
-        tmp_path / "bin", monkeypatch, status=1, says="ERROR: The system cannot find the file specified."
+    calls = querying_schtasks(
+        tmp_path / "bin",
+        monkeypatch,
+        status=1,
+        says="ОШИБКА: Не удается найти указанный файл.\r\n".encode("cp866"),
+        tasks='"\\\\Microsoft\\\\Windows\\\\Defrag","N/A","Ready"\n',
     )
 
     assert not schedule.remove_schedule(workbook, platform="windows").removed
-    assert calls.read_text().splitlines()[0] == "/Query"
+    assert calls.read_text().splitlines()[0].startswith("/Query /TN ")
     assert "/Delete" not in calls.read_text()
+
+
+def test_a_query_refused_is_an_error_not_no_daily_run(
+    workbook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Access denied has the same exit code as "cannot find": the task is in the list, so it is an error, said
+    in schtasks' own words (printed in the console's OEM code page, cp866 on a Russian Windows)."""
+    name = schedule.task_name(workbook)
+    calls = querying_schtasks(
+        tmp_path / "bin",
+        monkeypatch,
+        status=1,
+        says="ОШИБКА: Отказано в доступе.\r\n".encode("cp866"),
+        tasks=f'"\\\\{name}","03.12.2026 7:30:00","Готово"\n',
+    )
+    monkeypatch.setattr(schedule, "console_encoding", lambda: "cp866")
+
+    with pytest.raises(schedule.ScheduleError, match="schtasks /Query .* failed: ОШИБКА: Отказано в доступе."):
+        schedule.remove_schedule(workbook, platform="windows")
+    assert "/Delete" not in calls.read_text()
+
+
+def test_a_query_that_fails_otherwise_is_an_error(
+    workbook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    querying_schtasks(tmp_path / "bin", monkeypatch, status=2, says=b"ERROR: The service is not running.")
+    with pytest.raises(schedule.ScheduleError, match="The service is not running"):
+        schedule.remove_schedule(workbook, platform="windows")
+
+
+def test_schtasks_output_is_decoded_from_the_oem_code_page() -> None:
+    said = 'ОШИБКА: Отказано в доступе. Задача "xlcrm-Клиенты" не найдена.'
+    assert schedule.decode_output(said.encode("cp866"), "cp866") == said
+    assert schedule.decode_output(said.encode("utf-8"), "utf-8") == said
+    assert schedule.decode_output(b"\xff ok", "no-such-code-page") == "\ufffd ok"
+
+
+def test_the_console_encoding_is_the_oem_code_page_on_windows(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Kernel32:
+        @staticmethod
+        def GetOEMCP() -> int:  # noqa: N802 - the Windows function's name
+            return 866
+
+    class WinDLL:
+        kernel32 = Kernel32()
+
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert schedule.console_encoding() == "utf-8"
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setattr(ctypes, "windll", WinDLL(), raising=False)
+    assert schedule.console_encoding() == "cp866"
+    monkeypatch.delattr(ctypes, "windll")
+    monkeypatch.setattr(locale, "getpreferredencoding", lambda do_setlocale=True: "cp1251")
+    assert schedule.console_encoding() == "cp1251"
 
 
 def test_list_reads_the_tasks_of_xlcrm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -264,3 +364,24 @@ def test_the_task_speaks_the_language_it_is_given(
 def test_a_language_xlcrm_does_not_speak_is_a_usage_error(workbook: Path) -> None:
     with pytest.raises(UsageError, match="'de': a daily run can speak en, ru"):
         schedule.install_schedule(workbook, "07:30", platform="windows", executable=PYTHON, dry_run=True, language="de")
+
+
+@pytest.mark.parametrize("where", ["file", "folder", "python"])
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_a_path_with_a_per_cent_sign_is_refused_for_a_task(tmp_path: Path, where: str, language: str) -> None:
+    """Task Scheduler expands %NAME% in the command, the arguments and the working folder, with no escape."""
+    folder = tmp_path / ("100% клиентов" if where == "folder" else "Клиенты")
+    folder.mkdir()
+    path = folder / ("Клиенты 100%.xlsx" if where == "file" else "Клиенты.xlsx")
+    create_template(path, "ru")
+    python = r"C:\Python%VER%\python.exe" if where == "python" else PYTHON
+    expected = {
+        "en": "Windows Task Scheduler would take the % in this path for a variable; rename the file or folder",
+        "ru": "планировщик заданий Windows примет знак % в этом пути за переменную; переименуйте файл или папку",
+    }[language]
+    with speaking(language):
+        with pytest.raises(UsageError) as raised:
+            schedule.install_schedule(path, "07:30", platform="windows", executable=python, dry_run=True)
+        said = str(raised.value)
+    assert expected in said and "\n" not in said
+    assert said.startswith(python if where == "python" else str(path))

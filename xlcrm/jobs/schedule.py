@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import ctypes
 import datetime as dt
 import hashlib
+import locale
 import logging
 import logging.handlers
 import os
@@ -41,6 +43,7 @@ from typing import Any, Literal
 from xml.sax.saxutils import escape
 
 from xlcrm.errors import UsageError, WorkbookLocked, WorkbookNotFound, XlcrmError
+from xlcrm.files.locks import find_lock
 from xlcrm.files.safe_save import BACKUP_FOLDER
 from xlcrm.jobs import opening
 from xlcrm.jobs.dedupe import dedupe_workbook
@@ -69,6 +72,18 @@ _UNSAFE_NAME_CHARACTERS = re.compile(r"[^A-Za-z0-9_-]+")
 _NAME_STEM_LENGTH = 40
 _CRON_MARK = "# xlcrm schedule: "
 _SAFE_PATH = ["-P"] if sys.version_info >= (3, 11) else []  # the folder a run starts in is not on the module path
+
+
+# pythonw.exe starts with no console, so sys.stdout and sys.stderr are None, which xlcrm's CLI does not expect: the
+# windowless run gives them the null device, then runs ``python -m xlcrm`` with the arguments after it. No spaces,
+# no double quotes: it is one argument as it stands on the task's command line.
+_WINDOWLESS_START = (
+    "import os,runpy,sys;"
+    "sys.stdout=sys.stdout or open(os.devnull,'w');"
+    "sys.stderr=sys.stderr or open(os.devnull,'w');"
+    "runpy.run_module('xlcrm',run_name='__main__',alter_sys=True)"
+)
+_WINDOWLESS = "pythonw.exe"
 
 
 class ScheduleError(XlcrmError):
@@ -112,9 +127,11 @@ class Schedule:
         """What the scheduled entry passes to Python. ``-P`` (Python 3.11+) keeps the workbook's folder, where the
         run starts, off the module path: a stray ``.py`` file on the shared drive cannot stand in for a module.
         ``--lang`` makes the run speak ``language`` whatever the scheduler's environment says."""
+        start = ("-c", _WINDOWLESS_START) if is_windowless(self.executable) else ("-m", "xlcrm")
         return [
             *_SAFE_PATH,
-            *("-m", "xlcrm", "--lang", self.language),
+            *start,
+            *("--lang", self.language),
             *("schedule", "--run", str(self.workbook), "--command", self.command),
         ]
 
@@ -259,6 +276,20 @@ def check_language(language: str) -> str:
     return language
 
 
+def is_windowless(executable: str) -> bool:
+    """Whether ``executable`` is Windows' ``pythonw.exe``, which runs with no console window."""
+    return re.split(r"[\\/]", executable)[-1].casefold() == _WINDOWLESS
+
+
+def task_python(python: str) -> str:
+    """The Python a Windows task runs: ``pythonw.exe`` beside ``python`` when it is there, so that no console
+    window stays open while the run waits (up to an hour) for a workbook open in Excel, and closing it cannot
+    kill the run; else ``python`` itself."""
+    folder = os.path.dirname(python)
+    windowless = os.path.join(folder, _WINDOWLESS)
+    return windowless if folder and os.path.isfile(windowless) else python
+
+
 def make_schedule(
     workbook: PurePath,
     at: dt.time,
@@ -269,14 +300,17 @@ def make_schedule(
     language: str = "en",
 ) -> Schedule:
     """The daily run of ``command`` on the absolute ``workbook`` at ``at``, for ``platform`` (default: this
-    computer's) with the Python ``executable`` (default: the one running now), speaking ``language``."""
+    computer's) with the Python ``executable`` (default: the one running now; a Windows task runs the
+    ``pythonw.exe`` beside it when there is one, ``task_python``), speaking ``language``."""
+    platform = platform or current_platform()
+    python = executable or os.path.abspath(sys.executable)
     return Schedule(
         workbook=workbook,
         command=check_command(command),
         at=at,
         name=task_name(workbook),
-        platform=platform or current_platform(),
-        executable=executable or os.path.abspath(sys.executable),
+        platform=platform,
+        executable=task_python(python) if platform == "windows" else python,
         language=check_language(language),
     )
 
@@ -362,6 +396,21 @@ _TASK_TEMPLATE = """<?xml version="1.0" encoding="UTF-16"?>
 """
 
 
+def check_task_paths(schedule: Schedule) -> None:
+    """Nothing when Task Scheduler can be given the paths of ``schedule``; a usage error when the workbook's path
+    (its folder is the task's working folder) or Python's has a ``%``: Task Scheduler reads ``%NAME%`` in a task's
+    command, arguments and folder as a variable, and has no way to escape it."""
+    for path in (str(schedule.workbook), schedule.executable):
+        if "%" in path:
+            raise UsageError(
+                t(
+                    "{path}: Windows Task Scheduler would take the % in this path for a variable; rename the file "
+                    "or folder so that the path has no %",
+                    path=path,
+                )
+            )
+
+
 def task_file(schedule: Schedule) -> Path:
     """Where the task definition is written for schtasks (and deleted after)."""
     return Path(tempfile.gettempdir()) / f"{schedule.name}.xml"
@@ -399,35 +448,52 @@ def cron_lines(schedule: Schedule) -> list[str]:
     ]
 
 
-def without_entry(table: str, name: str) -> tuple[list[str], bool]:
-    """The lines of the crontab ``table`` without those of the entry ``name``, and whether there were any."""
-    kept = [line for line in table.splitlines() if not _is_entry_line(line, name)]
-    return kept, len(kept) != len(table.splitlines())
+def without_entry(table: bytes, name: str) -> tuple[bytes, bool]:
+    """The crontab ``table`` without the lines of the entry ``name``, and whether there were any. The table is
+    bytes split on ``\\n`` only: every other line, whatever its bytes (a comment in another code page, a form
+    feed inside a job), is kept exactly as it was, and so is the newline at the end (or its absence)."""
+    lines = table.split(b"\n")
+    kept = [line for line in lines if not _is_entry_line(line, name)]
+    return b"\n".join(kept), len(kept) != len(lines)
 
 
-def _is_entry_line(line: str, name: str) -> bool:
+def with_entry(table: bytes, lines: Sequence[str]) -> bytes:
+    """The crontab ``table`` (without the entry already) with ``lines`` added at its end, each ending in a
+    newline (crontab needs the last line to end with one)."""
+    added = b"".join(_cron_bytes(line) + b"\n" for line in lines)
+    if table and not table.endswith(b"\n"):
+        table += b"\n"
+    return table + added
+
+
+def _cron_bytes(line: str) -> bytes:
+    """A line xlcrm writes, as the file-system's bytes (a path that is not UTF-8 stays the bytes it is)."""
+    return os.fsencode(line) if os.name != "nt" else line.encode("utf-8")
+
+
+def _is_entry_line(line: bytes, name: str) -> bool:
     text = line.strip()
-    if text.startswith(_CRON_MARK):
-        return text.endswith(f"[{name}]")
-    return not text.startswith("#") and text.endswith(f" # {name}")
+    if text.startswith(_CRON_MARK.encode("ascii")):
+        return text.endswith(f"[{name}]".encode("ascii"))
+    return not text.startswith(b"#") and text.endswith(f" # {name}".encode("ascii"))
 
 
-def read_crontab() -> str:
-    """The user's crontab (empty when there is none)."""
-    done = _run(["crontab", "-l"])
+def read_crontab() -> bytes:
+    """The user's crontab as its bytes (empty when there is none)."""
+    done = _run_bytes(["crontab", "-l"])
     if done.returncode != 0:
-        if "no crontab" in done.stderr.lower() and not done.stdout.strip():
-            return ""
-        raise ScheduleError(t("crontab -l failed: {reason}", reason=_reason(done)))
+        stderr = done.stderr.decode("utf-8", errors="replace")
+        if "no crontab" in stderr.lower() and not done.stdout.strip():
+            return b""
+        raise ScheduleError(t("crontab -l failed: {reason}", reason=_reason(_decoded(done, "utf-8"))))
     return done.stdout
 
 
-def write_crontab(lines: Sequence[str]) -> None:
-    """Nothing; replaces the user's crontab with ``lines``."""
-    table = "".join(line + "\n" for line in lines)
-    done = _run(["crontab", "-"], input_text=table)
+def write_crontab(table: bytes) -> None:
+    """Nothing; replaces the user's crontab with the bytes ``table``."""
+    done = _run_bytes(["crontab", "-"], input_bytes=table)
     if done.returncode != 0:
-        raise ScheduleError(t("crontab refused the new table: {reason}", reason=_reason(done)))
+        raise ScheduleError(t("crontab refused the new table: {reason}", reason=_reason(_decoded(done, "utf-8"))))
 
 
 # --- install, remove, list ---------------------------------------------------------------------------------------
@@ -461,6 +527,7 @@ def install_schedule(
         language=language or opening.workbook_locale(workbook) or "en",
     )
     if schedule.platform == "windows":
+        check_task_paths(schedule)
         xml = task_xml(schedule, today=today or dt.date.today())
         xml_file = task_file(schedule)
         argv = schtasks_create(schedule, xml_file)
@@ -475,7 +542,7 @@ def install_schedule(
     replaced = False
     if not dry_run:
         kept, replaced = without_entry(read_crontab(), schedule.name)
-        write_crontab([*kept, *lines])
+        write_crontab(with_entry(kept, lines))
     return Installation(schedule, dry_run, "\n".join(lines), None, replaced=replaced)
 
 
@@ -485,14 +552,34 @@ def remove_schedule(path: str | Path, *, platform: Platform | None = None) -> Re
     workbook = Path(os.path.abspath(path))
     name = task_name(workbook)
     if (platform or current_platform()) == "windows":
-        if _run(schtasks_query(name)).returncode != 0:  # no such task
-            return Removal(workbook, name, removed=False)
+        query = _run(schtasks_query(name))
+        if query.returncode != 0:
+            if query.returncode == 1 and _task_is_absent(name):
+                return Removal(workbook, name, removed=False)
+            # access denied, the service not running…: not a sign that there is no daily run
+            raise ScheduleError(
+                t(
+                    "the scheduler command {command} failed: {reason}",
+                    command=subprocess.list2cmdline(schtasks_query(name)),
+                    reason=_reason(query),
+                )
+            )
         _check(schtasks_delete(name))
         return Removal(workbook, name, removed=True)
     kept, removed = without_entry(read_crontab(), name)
     if removed:
         write_crontab(kept)
     return Removal(workbook, name, removed)
+
+
+def _task_is_absent(name: str) -> bool:
+    """Whether the list of all tasks can be read and has no task ``name`` (schtasks says "cannot find" in the
+    language of Windows, and with the same exit code as "access is denied": its list is what tells them apart)."""
+    done = _run(["schtasks", "/Query", "/FO", "CSV", "/NH"])
+    if done.returncode != 0:
+        return False
+    wanted = name.casefold()
+    return not any(row and row[0].lstrip("\\").casefold() == wanted for row in _csv_rows(done.stdout))
 
 
 def list_schedules(*, platform: Platform | None = None) -> list[ScheduledEntry]:
@@ -505,8 +592,8 @@ def list_schedules(*, platform: Platform | None = None) -> list[ScheduledEntry]:
                 entries.append(ScheduledEntry(row[0].lstrip("\\"), row[1]))
         return entries
     entries = []
-    for line in read_crontab().splitlines():
-        text = line.strip()
+    for raw in read_crontab().split(b"\n"):
+        text = raw.strip().decode("utf-8", errors="replace")  # only shown
         if text.startswith(_CRON_MARK) and text.endswith("]") and "[" in text:
             name, description = text[text.rindex("[") + 1 : -1], text[len(_CRON_MARK) : text.rindex("[")].strip()
             entries.append(ScheduledEntry(name, description))
@@ -517,17 +604,44 @@ def _csv_rows(text: str) -> list[list[str]]:
     return list(csv.reader(text.splitlines()))
 
 
-def _run(argv: Sequence[str], *, input_text: str | None = None) -> subprocess.CompletedProcess[str]:
+def _run(argv: Sequence[str]) -> subprocess.CompletedProcess[str]:
+    """``argv`` (schtasks) run, what it printed decoded from the console's code page."""
+    return _decoded(_run_bytes(argv), console_encoding())
+
+
+def console_encoding() -> str:
+    """The encoding console programs (schtasks) print in: on Windows the console's OEM code page (``cp866`` on a
+    Russian Windows, not the ANSI ``cp1251`` nor UTF-8), else UTF-8."""
+    if sys.platform != "win32":
+        return "utf-8"
     try:
-        return subprocess.run(
-            list(argv),
-            input=input_text,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            check=False,
-        )
+        return f"cp{int(ctypes.windll.kernel32.GetOEMCP())}"  # type: ignore[attr-defined,unused-ignore]
+    except (AttributeError, OSError, ValueError):
+        return locale.getpreferredencoding(False)
+
+
+def decode_output(data: bytes, encoding: str) -> str:
+    """What a program printed as ``data`` in ``encoding`` (a code page such as ``cp866``), as text; bytes that do
+    not decode are replaced (the text is only shown), and so is an encoding Python does not know."""
+    try:
+        return data.decode(encoding, errors="replace")
+    except LookupError:
+        return data.decode("utf-8", errors="replace")
+
+
+def _decoded(done: subprocess.CompletedProcess[bytes], encoding: str) -> subprocess.CompletedProcess[str]:
+    """``done`` with its output decoded from ``encoding`` (what cannot be decoded replaced: it is only shown)."""
+    return subprocess.CompletedProcess(
+        done.args,
+        done.returncode,
+        decode_output(done.stdout or b"", encoding),
+        decode_output(done.stderr or b"", encoding),
+    )
+
+
+def _run_bytes(argv: Sequence[str], *, input_bytes: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(list(argv), input=input_bytes, capture_output=True, check=False)
     except OSError as exc:
         raise ScheduleError(
             t(
@@ -615,15 +729,14 @@ def _with_retries(
             errors, warnings = _run_job(command, workbook)
         except WorkbookLocked as exc:
             if attempt == tries:
-                raise ScheduledRunGaveUp(
-                    t(
-                        "{workbook} was still open after {tries} tries, so {command} gave up: {reason}",
-                        workbook=workbook,
-                        tries=tries,
-                        command=command,
-                        reason=_text_of(exc),
-                    )
-                ) from exc
+                gave_up = t(
+                    "{workbook} was still open after {tries} tries, so {command} gave up: {reason}",
+                    workbook=workbook,
+                    tries=tries,
+                    command=command,
+                    reason=_text_of(exc),
+                )
+                raise ScheduledRunGaveUp(_with_lock_file(gave_up, workbook)) from exc
             write(
                 t(
                     "try {attempt} of {tries}: {reason}; trying again {wait}",
@@ -637,6 +750,23 @@ def _with_retries(
         else:
             return errors, warnings, attempt
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _with_lock_file(gave_up: Message, workbook: Path) -> Message:
+    """``gave_up`` naming the lock file of Excel or LibreOffice beside ``workbook``, to delete when nobody has the
+    workbook open: a scheduled run cannot be given --ignore-lock, which the lock's own message suggests."""
+    try:
+        lock = find_lock(workbook)
+    except OSError:
+        lock = None
+    if lock is None:
+        return gave_up
+    return t(
+        "{gave_up}. If nobody has the workbook open, its lock file {lock} was left over from a crash: delete that "
+        "file and the next run will go ahead",
+        gave_up=gave_up,
+        lock=lock.lock_path,
+    )
 
 
 def _text_of(error: BaseException) -> Text:
