@@ -42,7 +42,7 @@ from pathlib import Path, PurePath, PureWindowsPath
 from typing import Any, Literal
 from xml.sax.saxutils import escape
 
-from xlcrm.errors import UsageError, WorkbookLocked, WorkbookNotFound, XlcrmError
+from xlcrm.errors import UsageError, WorkbookLocked, WorkbookNotFound, XlcrmError, error_text
 from xlcrm.files.locks import find_lock
 from xlcrm.files.safe_save import BACKUP_FOLDER
 from xlcrm.jobs import opening
@@ -699,7 +699,7 @@ def scheduled_run(
         try:
             errors, warnings, tries = _with_retries(workbook, command, retry or DEFAULT_RETRY, sleep, write)
         except XlcrmError as exc:
-            write(t("scheduled {command} failed: {error}", command=command, error=_text_of(exc)))
+            write(t("scheduled {command} failed: {error}", command=command, error=error_text(exc)))
             raise
         except Exception as exc:
             write(t("scheduled {command} failed: {error}", command=command, error=f"{type(exc).__name__}: {exc}"))
@@ -734,7 +734,7 @@ def _with_retries(
                     workbook=workbook,
                     tries=tries,
                     command=command,
-                    reason=_text_of(exc),
+                    reason=error_text(exc),
                 )
                 raise ScheduledRunGaveUp(_with_lock_file(gave_up, workbook)) from exc
             write(
@@ -742,7 +742,7 @@ def _with_retries(
                     "try {attempt} of {tries}: {reason}; trying again {wait}",
                     attempt=attempt,
                     tries=tries,
-                    reason=_text_of(exc),
+                    reason=error_text(exc),
                     wait=_duration(retry.every),
                 )
             )
@@ -767,11 +767,6 @@ def _with_lock_file(gave_up: Message, workbook: Path) -> Message:
         gave_up=gave_up,
         lock=lock.lock_path,
     )
-
-
-def _text_of(error: BaseException) -> Text:
-    """What ``error`` says: its message itself when it carries one (so it renders in any language)."""
-    return error.args[0] if len(error.args) == 1 and isinstance(error.args[0], Message) else str(error)
 
 
 def _duration(seconds: float) -> Message:
