@@ -149,6 +149,43 @@ KEY_ACCOUNT = ListValue("key", "Key", "Ключевой")
 LOST = ListValue("lost", "Lost", "Потерян")
 DESIGNATIONS = (VIP, KEY_ACCOUNT, LOST)
 
+# Why a client was marked Lost: the starting list of the Reason lost dropdown, which the owner edits on Settings.
+DEFAULT_LOST_REASONS = (
+    ListValue("competitor", "Went to a competitor", "Ушёл к конкуренту"),
+    ListValue("price", "Price did not suit", "Не устроила цена"),
+    ListValue("quality", "Quality did not suit", "Не устроило качество"),
+    ListValue("closed", "Closed the business", "Закрыл бизнес"),
+    ListValue("no_need", "No longer needs it", "Больше не нужно"),
+    ListValue("our_choice", "We stopped working with them", "Мы прекратили работу"),
+    ListValue("other", "Other", "Другое"),
+)
+
+
+@dataclass(frozen=True)
+class Holiday:
+    """A day the business greets its clients on: its names, day and month, and the blocks it applies to.
+
+    ``blocks`` holds block numbers; empty means every block but Dead.
+    """
+
+    en: str
+    ru: str
+    day: int
+    month: int
+    blocks: tuple[int, ...] = ()
+
+    def name(self, locale: str) -> str:
+        """The holiday's name in ``locale``."""
+        return self.ru if locale == "ru" else self.en
+
+
+# The holidays a Russian small business greets its clients on; the owner adds others (a professional day) on Settings.
+DEFAULT_HOLIDAYS = (
+    Holiday("New Year", "Новый год", 1, 1),
+    Holiday("Defender of the Fatherland Day", "23 Февраля", 23, 2),
+    Holiday("International Women's Day", "8 Марта", 8, 3),
+)
+
 YES = ListValue("yes", "Yes", "Да")
 NO = ListValue("no", "No", "Нет")
 
@@ -213,6 +250,15 @@ CLIENTS = Sheet(
             width=13,
             choices="designations",
             hint=t("Blank, VIP, Key or Lost."),
+        ),
+        C(
+            "lost_reason",
+            "Reason lost",
+            "Причина ухода",
+            Kind.CHOICE,
+            width=22,
+            choices="lost_reasons",
+            hint=t("Why a Lost client left; the list is on Settings."),
         ),
         C("rating", "Rating", "Рейтинг", Kind.NUMBER, width=9),
         C(
@@ -337,6 +383,12 @@ SETTINGS = Sheet(
         C("interaction_types", "Interaction types", "Типы взаимодействий", Kind.TEXT, width=20),
         C("sources", "Sources", "Источники", Kind.TEXT, width=18),
         C("designations", "Designations", "Статусы", Kind.TEXT, width=14),
+        C("lost_reasons", "Reasons lost", "Причины ухода", Kind.TEXT, width=24),
+        # The holidays the agenda greets clients on: one per row, its date as day and month, and the blocks it is
+        # for (numbers or names, comma-separated; blank: every block but Dead).
+        C("holiday", "Holiday", "Праздник", Kind.TEXT, width=24),
+        C("holiday_date", "Holiday date", "Дата праздника", Kind.DATE, width=14),
+        C("holiday_blocks", "Holiday for blocks", "Для блоков", Kind.TEXT, width=16),
     ),
     required=False,
 )
@@ -470,7 +522,10 @@ SETTINGS_KEYS = (
     Setting(
         "dead_after_days",
         365,
-        t("Days without orders or contact after which a client is Dead (block 1)."),
+        t(
+            "Days without contact after which a former client (one order or more) is Dead (block 1), worth reviving. "
+            "A prospect who never ordered stays Potential."
+        ),
         t("Days of silence before Dead"),
     ),
     Setting(
@@ -482,8 +537,59 @@ SETTINGS_KEYS = (
     Setting(
         "birthday_days",
         14,
-        t("How many days ahead the agenda lists birthdays."),
+        t("How many days ahead the agenda lists birthdays, holidays and planned contacts."),
         t("Birthdays ahead, days"),
+    ),
+    Setting(
+        "plan_early_days",
+        3,
+        t("A contact this many days before a planned date still closes the plan."),
+        t("Plan closed early by, days"),
+    ),
+    Setting(
+        "first_contact_days",
+        3,
+        t("Days after a Potential client is created by which the first contact is due."),
+        t("First contact within, days"),
+    ),
+    Setting(
+        "active_silent_days",
+        14,
+        t("Days an Active client (an agreement, no order) may be silent before the agenda asks for the first order."),
+        t("Active: first order after, days"),
+    ),
+    Setting(
+        "working_silent_days",
+        30,
+        t(
+            "Days after the last contact with a Working client (one or two orders) before the agenda asks for the "
+            "second order."
+        ),
+        t("Working: second order after, days"),
+    ),
+    Setting(
+        "review_days",
+        60,
+        t("Days a VIP or Key client may go without contact before the agenda asks for a review."),
+        t("VIP and Key: review after, days"),
+    ),
+    Setting(
+        "reactivations_per_week",
+        5,
+        t("Dead clients worth reviving that the agenda gives each manager per week, in turn."),
+        t("Reactivations per week"),
+    ),
+    Setting(
+        "stale_after_days",
+        60,
+        t("Days past due after which an agenda item moves to the stale part."),
+        t("Stale after, days"),
+    ),
+    Setting(
+        "agenda_limit",
+        25,
+        t("Items per manager on the Agenda sheet; the rest are counted, not listed."),
+        t("Agenda items per manager"),
     ),
     Setting(
         "dedupe_auto_score",
@@ -504,6 +610,7 @@ SETTINGS_LISTS: dict[str, tuple[ListValue, ...]] = {
     "interaction_types": INTERACTION_TYPES,
     "sources": DEFAULT_SOURCES,
     "designations": DESIGNATIONS,
+    "lost_reasons": DEFAULT_LOST_REASONS,
 }
 # A brand-new template needs someone to pick from; the owner replaces these.
 DEFAULT_MANAGERS = {"en": ("Manager 1", "Manager 2"), "ru": ("Менеджер 1", "Менеджер 2")}
@@ -581,6 +688,7 @@ LIST_SOURCES: dict[str, ListSource] = {
     "interaction_types": ListSource(SETTINGS, SETTINGS.column("interaction_types")),
     "sources": ListSource(SETTINGS, SETTINGS.column("sources")),
     "designations": ListSource(SETTINGS, SETTINGS.column("designations")),
+    "lost_reasons": ListSource(SETTINGS, SETTINGS.column("lost_reasons")),
     "services": ListSource(SERVICES, SERVICES.column("service")),
 }
 

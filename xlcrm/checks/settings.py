@@ -46,6 +46,14 @@ class Settings:
     dead_after_days: int = int(_default("dead_after_days"))
     phone_region: str = str(_default("phone_region"))
     birthday_days: int = int(_default("birthday_days"))
+    plan_early_days: int = int(_default("plan_early_days"))
+    first_contact_days: int = int(_default("first_contact_days"))
+    active_silent_days: int = int(_default("active_silent_days"))
+    working_silent_days: int = int(_default("working_silent_days"))
+    review_days: int = int(_default("review_days"))
+    reactivations_per_week: int = int(_default("reactivations_per_week"))
+    stale_after_days: int = int(_default("stale_after_days"))
+    agenda_limit: int = int(_default("agenda_limit"))
     dedupe_auto_score: int = int(_default("dedupe_auto_score"))
     dedupe_review_score: int = int(_default("dedupe_review_score"))
     # An empty managers or services list means "not set up": such columns are not checked.
@@ -53,6 +61,7 @@ class Settings:
     interaction_types: tuple[str, ...] = builtin_list("interaction_types")
     sources: tuple[str, ...] = builtin_list("sources")
     designations: tuple[str, ...] = builtin_list("designations")
+    lost_reasons: tuple[str, ...] = builtin_list("lost_reasons")
     services: tuple[str, ...] = ()
 
     def choices(self, list_key: str) -> tuple[str, ...]:
