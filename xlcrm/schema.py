@@ -574,6 +574,12 @@ SETTINGS_KEYS = (
         t("VIP and Key: review after, days"),
     ),
     Setting(
+        "lost_order_days",
+        60,
+        t("A Lost client who ordered within this many days goes on the agenda to check the status."),
+        t("Lost but ordered: check within, days"),
+    ),
+    Setting(
         "reactivations_per_week",
         5,
         t("Dead clients worth reviving that the agenda gives each manager per week, in turn."),

@@ -51,6 +51,7 @@ class Settings:
     active_silent_days: int = int(_default("active_silent_days"))
     working_silent_days: int = int(_default("working_silent_days"))
     review_days: int = int(_default("review_days"))
+    lost_order_days: int = int(_default("lost_order_days"))
     reactivations_per_week: int = int(_default("reactivations_per_week"))
     stale_after_days: int = int(_default("stale_after_days"))
     agenda_limit: int = int(_default("agenda_limit"))
