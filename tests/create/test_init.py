@@ -270,6 +270,7 @@ def test_defined_names_point_at_the_lists(made):
         *schema.LIST_DEFINED_NAMES.values(),
         schema.CLIENT_IDS_NAME,
         *schema.CLIENT_LOOKUP_NAMES.values(),
+        template.PLAN_EARLY_DAYS_NAME,
     }
     for key, name in schema.LIST_DEFINED_NAMES.items():
         formula = book.defined_names[name].attr_text
@@ -299,19 +300,17 @@ def test_settings_lists_hold_the_builtin_spellings(made):
     assert sheet.freeze_panes == "A2"
 
 
-def test_overdue_and_birthday_highlights(made):
+def test_plan_booked_and_birthday_highlights(made):
     locale, _, book = made
     interactions = book[schema.INTERACTIONS.name(locale)]
-    col = letter(schema.INTERACTIONS, "next_date")
-    rules = {str(cf.sqref): [r.formula[0] for r in cf.rules] for cf in interactions.conditional_formatting}
-    assert rules == {
-        f"{col}2:{col}{template.LAST_ROW}": [
-            f"AND(ISNUMBER({col}2),{col}2<TODAY())",
-            f"AND(ISNUMBER({col}2),{col}2=TODAY())",
-        ]
-    }
-    overdue = next(iter(interactions.conditional_formatting)).rules[0]
-    assert overdue.dxf.fill.fgColor.rgb.endswith("FFC7CE")
+    col, date = letter(schema.INTERACTIONS, "next_date"), letter(schema.INTERACTIONS, "date")
+    rules = {str(cf.sqref): cf.rules for cf in interactions.conditional_formatting}
+    assert set(rules) == {f"{col}2:{col}{template.LAST_ROW}", f"{date}2:{date}{template.LAST_ROW}"}
+    due, ahead = rules[f"{col}2:{col}{template.LAST_ROW}"]
+    assert f"${col}2<=TODAY()" in due.formula[0] and f"${col}2>TODAY()" in ahead.formula[0]
+    assert due.dxf.fill.fgColor.rgb.endswith("FFC7CE") and ahead.dxf.fill.fgColor.rgb.endswith("FFEB9C")
+    (booked,) = rules[f"{date}2:{date}{template.LAST_ROW}"]
+    assert booked.formula[0] == f"AND(ISNUMBER(${date}2),${date}2>TODAY())"
     for spec in (schema.CLIENTS, schema.CONTACTS):
         sheet = book[spec.name(locale)]
         col = letter(spec, "birthday")
@@ -504,6 +503,7 @@ def test_libreoffice_opens_the_template_and_keeps_the_dropdowns(tmp_path, locale
         *schema.LIST_DEFINED_NAMES.values(),
         schema.CLIENT_IDS_NAME,
         *schema.CLIENT_LOOKUP_NAMES.values(),
+        template.PLAN_EARLY_DAYS_NAME,
     }
     for key, name in schema.LIST_DEFINED_NAMES.items():
         assert template.list_range(key, locale) in book.defined_names[name].attr_text

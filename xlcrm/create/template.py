@@ -38,6 +38,8 @@ TABLE_STYLE = "TableStyleMedium2"
 HEADER_ROW_HEIGHT = 30  # two lines: long Russian headers wrap instead of widening date columns
 FILTER_BUTTON_WIDTH = 3  # characters the filter arrow covers at the right of a header cell
 TEMPLATE_FILE = "xlcrm-template-{locale}.xlsx"
+# Defined name over the Settings value of plan_early_days, read by the highlight of open plans on Interactions.
+PLAN_EARLY_DAYS_NAME = "xlcrm_plan_early_days"
 CREATOR = "xlcrm"
 
 DATA_SHEETS = (schema.CLIENTS, schema.CONTACTS, schema.SERVICES, schema.INTERACTIONS)
@@ -55,7 +57,7 @@ _SECTION_FONT = Font(bold=True, size=12)
 _BOLD = Font(bold=True)
 # Excel's own "light red fill with dark red text" and its yellow and green companions.
 _OVERDUE = {"font": Font(color="9C0006"), "fill": PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE")}
-_DUE_TODAY = {"font": Font(color="9C5700"), "fill": PatternFill("solid", start_color="FFEB9C", end_color="FFEB9C")}
+_UPCOMING = {"font": Font(color="9C5700"), "fill": PatternFill("solid", start_color="FFEB9C", end_color="FFEB9C")}
 _BIRTHDAY_TODAY = {"font": Font(color="006100"), "fill": PatternFill("solid", start_color="C6EFCE", end_color="C6EFCE")}
 
 Rows = Mapping[str, Sequence[Mapping[str, object]]]
@@ -90,6 +92,9 @@ def build_workbook(
     _write_how_to(book.create_sheet(schema.HOW_TO.name(locale)), locale)
     for key, name in schema.LIST_DEFINED_NAMES.items():
         book.defined_names[name] = DefinedName(name, attr_text=list_name_formula(key, locale))
+    book.defined_names[PLAN_EARLY_DAYS_NAME] = DefinedName(
+        PLAN_EARLY_DAYS_NAME, attr_text=plan_early_days_formula(locale)
+    )
     book.defined_names[schema.CLIENT_IDS_NAME] = DefinedName(
         schema.CLIENT_IDS_NAME, attr_text=client_ids_formula(locale)
     )
@@ -398,18 +403,19 @@ def _entry_check(
 
 
 def _add_highlights(worksheet: Worksheet, spec: Sheet) -> None:
-    """Overdue and due-today Next dates on Interactions; birthdays today on Clients and Contacts."""
+    """Open plans due and ahead, and booked rows, on Interactions; birthdays today on Clients and Contacts."""
     if spec is schema.INTERACTIONS:
-        column = spec.column("next_date")
-        cell = _column_range(spec, column).split(":")[0]
-        # ISNUMBER skips blanks and text; a real date is a number.
+        next_dates = _column_range(spec, spec.column("next_date"))
         worksheet.conditional_formatting.add(
-            _column_range(spec, column),
-            FormulaRule(formula=[f"AND(ISNUMBER({cell}),{cell}<TODAY())"], stopIfTrue=True, **_OVERDUE),
+            next_dates, FormulaRule(formula=[open_plan_formula("<=")], stopIfTrue=True, **_OVERDUE)
         )
         worksheet.conditional_formatting.add(
-            _column_range(spec, column),
-            FormulaRule(formula=[f"AND(ISNUMBER({cell}),{cell}=TODAY())"], stopIfTrue=True, **_DUE_TODAY),
+            next_dates, FormulaRule(formula=[open_plan_formula(">")], stopIfTrue=True, **_UPCOMING)
+        )
+        date = f"${_letter(spec, spec.column('date'))}{LIST_FIRST_ROW}"
+        worksheet.conditional_formatting.add(
+            _column_range(spec, spec.column("date")),
+            FormulaRule(formula=[f"AND(ISNUMBER({date}),{date}>TODAY())"], stopIfTrue=True, **_UPCOMING),
         )
     if spec in (schema.CLIENTS, schema.CONTACTS):
         column = spec.column("birthday")
@@ -422,6 +428,50 @@ def _add_highlights(worksheet: Worksheet, spec: Sheet) -> None:
                 **_BIRTHDAY_TODAY,
             ),
         )
+
+
+def open_plan_formula(due: Literal["<=", ">"]) -> str:
+    """The highlight of a Next date that is an open plan, due today or earlier (``"<="``) or later (``">"``).
+
+    Written for row 2 of Interactions and applied down the column. A plan made
+    on a row dated R for the Next date D is closed by a contact of the same
+    client: a row of any type dated after R (any date when the planning row
+    has none: N() of a blank is 0), no earlier than D minus the Settings
+    value plan_early_days, and no later than today (a row dated after today
+    is booked, not done). COUNTIFS counts such rows over the whole Date and
+    ClientID columns: Excel and LibreOffice both stop at the last used row,
+    so a sheet of 100,000 rows costs one count per cell on screen, and whole
+    columns, unlike a fixed range such as $A$2:$A$200000, stay right when rows
+    are added or deleted. plan_early_days comes through the defined name
+    :data:`PLAN_EARLY_DAYS_NAME` (3 when Settings lacks it).
+    """
+    spec = schema.INTERACTIONS
+    date, client_id, next_date = (
+        _letter(spec, spec.column(key), absolute=True) for key in ("date", "client_id", "next_date")
+    )
+    row = LIST_FIRST_ROW
+    contacts = (
+        f"COUNTIFS({client_id}:{client_id},{client_id}{row},"
+        f'{date}:{date},">"&N({date}{row}),'
+        f'{date}:{date},">="&({next_date}{row}-{PLAN_EARLY_DAYS_NAME}),'
+        f'{date}:{date},"<="&TODAY())'
+    )
+    return f"AND(ISNUMBER({next_date}{row}),{next_date}{row}{due}TODAY(),{contacts}=0)"
+
+
+def plan_early_days_formula(locale: str) -> str:
+    """Formula of the defined name behind the plan highlight: the Settings value of plan_early_days.
+
+    Found by its key in the Key column (wherever its row is), read as a
+    number whether typed as one or as text; the default when the row, the
+    sheet or a usable value is missing.
+    """
+    settings = schema.SETTINGS
+    sheet = sheet_ref(settings.name(locale))
+    key, value = (_letter(settings, settings.column(k), absolute=True) for k in ("key", "value"))
+    item = schema.setting("plan_early_days")
+    found = f'INDEX({sheet}!{value}:{value},MATCH("{item.key}",{sheet}!{key}:{key},0))'
+    return f'IFERROR(VALUE({found}&""),{item.default})'
 
 
 # --- printing ----------------------------------------------------------------------
