@@ -347,6 +347,55 @@ def test_how_to_use_explains_sheets_commands_and_every_column(made):
     assert schema.CLIENTS.name(locale) in hint
 
 
+# The settings that tune the blocks and the agenda: the How-to names each by its label on Settings.
+RULE_SETTINGS = (
+    "partner_orders",
+    "regular_orders",
+    "dead_after_days",
+    "birthday_days",
+    "plan_early_days",
+    "first_contact_days",
+    "active_silent_days",
+    "working_silent_days",
+    "review_days",
+    "lost_order_days",
+    "reactivations_per_week",
+    "stale_after_days",
+    "agenda_limit",
+)
+
+
+def test_how_to_use_explains_the_eight_blocks_and_the_agenda_rules(made):
+    locale, _, book = made
+    sheet = book[schema.HOW_TO.name(locale)]
+    rows = [(label, text or "") for label, text in sheet.iter_rows(values_only=True, max_col=2)]
+    labels = [label for label, _ in rows]
+    # The blocks in the order their rules are checked, each with its rule.
+    first = labels.index(schema.KEY_BLOCK.label(locale))
+    order = (schema.KEY_BLOCK, schema.VIP_BLOCK, schema.DEAD, schema.PARTNER, schema.REGULAR)
+    order += (schema.WORKING, schema.ACTIVE, schema.POTENTIAL)
+    assert labels[first : first + 8] == [item.label(locale) for item in order]
+    assert all(text for _, text in rows[first : first + 8])
+    dead = rows[first + 2][1]
+    for name in (schema.LOST.name(locale), schema.CLIENTS.column("lost_reason").name(locale)):
+        assert name in dead
+    assert schema.POTENTIAL.name(locale) in dead  # a prospect who never ordered stays Potential
+    # Every rule of the agenda, tuned by the settings named as the workbook names them.
+    text = "\n".join(text for _, text in rows)
+    settings = schema.SETTINGS.name(locale)
+    for key in RULE_SETTINGS:
+        assert f"{settings} › {schema.setting(key).label(locale)}" in text, key
+    for column in ("holiday", "holiday_date", "holiday_blocks"):
+        assert schema.SETTINGS.column(column).name(locale) in text
+    next_date = schema.INTERACTIONS.column("next_date").name(locale)
+    plans = next(text for text in (t for _, t in rows) if text.count(next_date) >= 2)
+    assert schema.INTERACTIONS.name(locale) in plans
+    for item in schema.BLOCKS:  # every block has its follow-up
+        assert any(item.label(locale) in str(label) for label in labels[first + 8 :]), item.key
+    if locale == "ru":
+        assert "самые опасные" in text and "Потерян" in dead
+
+
 def test_properties(made):
     _, _, book = made
     assert book.properties.creator == "xlcrm"

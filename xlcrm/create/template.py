@@ -591,15 +591,16 @@ _SHEETS = (
             "Every contact with a client is one row: calls, meetings, letters, agreements, orders. Pick the "
             "{client_id} from the dropdown; {client_name} shows whose it is. An order is a row of type {order} with "
             "its {amount}; money given back is a row of type {return_type}, whose amount lowers revenue whether typed "
-            "as 5000 or -5000. Plan the next touch in {next_action} and {next_date}: an overdue date turns red, "
-            "today's turns yellow."
+            "as 5000 or -5000. Plan the next touch in {next_action} and {next_date}, or type a row dated ahead for a "
+            "booked meeting: an open plan turns red when it is due and yellow while it is ahead."
         ),
     ),
     (
         "settings",
         t(
-            "Thresholds of the client lifecycle blocks and the lists behind the dropdowns. Add a manager, source or "
-            "interaction type at the bottom of its column."
+            "Thresholds of the client blocks, the days and limits of the agenda, the holidays to greet clients on and "
+            "the lists behind the dropdowns. Add a manager, source, interaction type or holiday at the bottom of its "
+            "column."
         ),
     ),
 )
@@ -624,7 +625,7 @@ _COMMANDS = (
     ),
     (
         "xlcrm agenda clients.xlsx",
-        t("Overdue and upcoming next actions per manager, birthdays, clients to win back."),
+        t("Whom each manager contacts today and why: plans, follow-ups by block, greetings."),
     ),
     (
         "xlcrm import",
@@ -652,6 +653,94 @@ _RULES = (
         "add your own columns at the right."
     ),
     t("Type dates as dates (31.12.2025), not as text; amounts as plain numbers without a currency sign."),
+)
+
+# The eight blocks, top to bottom as the rules are checked, and the agenda's rules. Settings appear as
+# {setting_<key>}: "Settings › <its label>", so the reader finds the number that tunes the rule.
+_BLOCKS_INTRO = t(
+    "Every refresh puts each client in one of eight blocks and writes it in the {block_column} column of {clients}. "
+    "The rules are checked from the top; the first that fits wins."
+)
+_BLOCK_RULES = (
+    (
+        schema.KEY_BLOCK,
+        t("{designation} is {designation_key}: your most important clients, chosen by hand from proven partners."),
+    ),
+    (schema.VIP_BLOCK, t("{designation} is {designation_vip}.")),
+    (
+        schema.DEAD,
+        t(
+            "The relationship has ended, in one of two ways. Not to revive: you set {designation} to "
+            "{designation_lost} and pick the reason in {lost_reason}. Worth reviving: a client who ordered at least "
+            "once and has been silent for long ({setting_dead_after_days}). A prospect who never ordered is never "
+            "Dead: it stays in {block_potential} and counts as cold."
+        ),
+    ),
+    (schema.PARTNER, t("At least as many orders as set ({setting_partner_orders}).")),
+    (schema.REGULAR, t("At least as many orders as set ({setting_regular_orders}).")),
+    (schema.WORKING, t("One order or more.")),
+    (schema.ACTIVE, t("An {agreement} is logged, no order yet.")),
+    (schema.POTENTIAL, t("Everyone else: in the base, with no agreement and no order yet.")),
+)
+_AGENDA_INTRO = t("{agenda} (and xlcrm agenda) tells each manager whom to contact today and why.")
+_PLANS = t(
+    "Each {next_date} is a plan, and so is a row dated after today: a meeting or call booked ahead, due on its "
+    "{date}. A plan stays open until the client has a contact after the row it was made on and no earlier than the "
+    "planned date; a contact a few days early counts too ({setting_plan_early_days}). A contact is a row of any type "
+    "dated today or earlier; an earlier contact about something else does not close the plan. To cancel a plan, "
+    "clear its {next_date}. On {interactions} an open plan due today or earlier is red, one still ahead is yellow, "
+    "and so is the {date} of a booked row; when its day comes, the booked row itself counts as the contact."
+)
+_FOLLOW_UPS = (
+    (
+        (schema.POTENTIAL,),
+        t(
+            "Never contacted: a first contact, due a few days after {created} ({setting_first_contact_days}); today "
+            "when {created} is blank."
+        ),
+    ),
+    (
+        (schema.ACTIVE,),
+        t("Silent for long ({setting_active_silent_days}): turn the agreement into a first order."),
+    ),
+    (
+        (schema.WORKING,),
+        t(
+            "Silent for long since the last contact ({setting_working_silent_days}): ask for the second order. These "
+            "are the most dangerous clients: they bought once and may never come back."
+        ),
+    ),
+    (
+        (schema.REGULAR, schema.PARTNER),
+        t("Later than their own usual interval between orders: offer to order again."),
+    ),
+    (
+        (schema.VIP_BLOCK, schema.KEY_BLOCK),
+        t(
+            "No contact for a while ({setting_review_days}): a regular review. A VIP or Key client with fewer orders "
+            "than set ({setting_regular_orders}) is listed on {problems}: check the designation."
+        ),
+    ),
+    (
+        (schema.DEAD,),
+        t(
+            "Worth reviving: each manager gets a few a week ({setting_reactivations_per_week}), in turn, never the "
+            "whole list. Not to revive: left alone, but one who ordered lately ({setting_lost_order_days}) is listed "
+            "to check the status."
+        ),
+    ),
+)
+_GREETINGS = t(
+    "Birthdays of clients and of their contact persons, and holidays: New Year, 23 February and 8 March to begin "
+    "with. Add your own, such as a professional day, on {settings} in {holiday} and {holiday_date}, and the blocks it "
+    "is for in {holiday_blocks} (blank: every block but {block_dead}). Each is listed a few days ahead "
+    "({setting_birthday_days}), one line per client."
+)
+_ORDER = t(
+    "One row per client and day with all its reasons, the most urgent first; plans due in the next days "
+    "({setting_birthday_days}) are listed as upcoming. An item overdue for long ({setting_stale_after_days}) moves to "
+    "a separate part below instead of topping the list. Each manager's list is cut at a set length "
+    "({setting_agenda_limit}) and what is left is counted; each manager prints on a page of their own."
 )
 
 _KIND_HINTS: dict[Kind, Message | None] = {
@@ -721,6 +810,19 @@ def _write_how_to(worksheet: Worksheet, locale: str) -> None:
         line(schema.sheet_by_key(key).name(locale), text.render(locale).format(**names), _BOLD)
     line(schema.REPORT_MARKER + "…", _REPORTS.render(locale).format(**names), _BOLD)
 
+    section(t("The eight client blocks"))
+    line(None, _BLOCKS_INTRO.render(locale).format(**names))
+    for item, text in _BLOCK_RULES:
+        line(item.label(locale), text.render(locale).format(**names), _BOLD)
+
+    section(t("The morning agenda"))
+    line(None, _AGENDA_INTRO.render(locale).format(**names))
+    line(t("Plans and bookings").render(locale), _PLANS.render(locale).format(**names), _BOLD)
+    for blocks, text in _FOLLOW_UPS:
+        line(", ".join(item.label(locale) for item in blocks), text.render(locale).format(**names), _BOLD)
+    line(t("Greetings and holidays").render(locale), _GREETINGS.render(locale).format(**names), _BOLD)
+    line(t("Order, old items, length").render(locale), _ORDER.render(locale).format(**names), _BOLD)
+
     section(t("Commands"))
     for command, text in _COMMANDS:
         line(command, text.render(locale), Font(name="Consolas"))
@@ -752,7 +854,19 @@ def _names(locale: str) -> dict[str, str]:
         no=schema.NO.name(locale),
         marker=schema.REPORT_MARKER,
         problems=schema.PROBLEMS.name(locale),
+        agenda=schema.AGENDA.name(locale),
+        agreement=schema.AGREEMENT.name(locale),
+        designation_vip=schema.VIP.name(locale),
+        designation_key=schema.KEY_ACCOUNT.name(locale),
+        designation_lost=schema.LOST.name(locale),
+        block_column=next(c for c in schema.CLIENT_COMPUTED_COLUMNS if c.key == "block").name(locale),
     )
+    names.update({f"block_{item.key}": item.name(locale) for item in schema.BLOCKS})
+    names.update(
+        {key: schema.SETTINGS.column(key).name(locale) for key in ("holiday", "holiday_date", "holiday_blocks")}
+    )
+    settings = schema.SETTINGS.name(locale)
+    names.update({f"setting_{item.key}": f"{settings} › {item.label(locale)}" for item in schema.SETTINGS_KEYS})
     return names
 
 
