@@ -509,14 +509,18 @@ def _write_settings(worksheet: Worksheet, locale: str, lists: Mapping[str, Seque
     worksheet.freeze_panes = "A2"
 
 
-def default_holidays(locale: str) -> list[tuple[str, str, str | None]]:
-    """The rows of the holidays table of a new template: name in ``locale``, ``DD.MM`` and blocks (blank: every block
-    but Dead)."""
+def default_holidays(locale: str) -> list[tuple[str, str, str]]:
+    """The rows of the holidays table of a new template: name in ``locale``, ``DD.MM`` and the block numbers.
+
+    A blank Blocks cell means every block but Dead; the template spells them out all the same, so the owner sees
+    how to narrow a holiday down.
+    """
+    every_block_but_dead = tuple(block.number for block in schema.BLOCKS if block is not schema.DEAD)
     return [
         (
             holiday.name(locale),
             f"{holiday.day:02d}.{holiday.month:02d}",
-            ", ".join(str(number) for number in holiday.blocks) or None,
+            ", ".join(str(number) for number in holiday.blocks or every_block_but_dead),
         )
         for holiday in schema.DEFAULT_HOLIDAYS
     ]

@@ -49,6 +49,8 @@ def greeting_tasks(frames: Frames, lifecycle: Lifecycle) -> pd.DataFrame:
     ]
     tasks = pd.concat([part for part in parts if not part.empty] or [_empty()], ignore_index=True)
     tasks["due"] = pd.to_datetime(tasks["due"]).astype("datetime64[ns]")
+    details = tasks["details"].astype(object)
+    tasks["details"] = details.where(details.notna(), None)  # no details: None, never NaN
     tasks = tasks.sort_values(["due", "client_id", "task"], kind="stable")
     result: pd.DataFrame = tasks[list(TASK_COLUMNS)].reset_index(drop=True)
     return result
