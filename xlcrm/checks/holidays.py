@@ -142,7 +142,7 @@ def _block_parts(value: object) -> list[str]:
     """
     if is_blank(value):
         return []
-    if isinstance(value, float) and not isinstance(value, bool):
+    if isinstance(value, float):
         text = str(int(value)) if value.is_integer() else str(value).replace(".", ",")
     else:
         text = as_text(value)
