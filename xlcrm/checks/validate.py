@@ -22,6 +22,7 @@ import pandas as pd
 
 from xlcrm import schema
 from xlcrm.checks.findings import Code, Finding, Severity
+from xlcrm.checks.holidays import read_holidays
 from xlcrm.checks.normalize import as_text, parse_amount, parse_date, parse_emails, parse_inn, parse_phones
 from xlcrm.checks.settings import Settings, builtin_list, read_settings
 from xlcrm.messages import Day, Message, Number, Text, t, tn
@@ -103,6 +104,7 @@ class ValidationReport:
 def validate_data(data: WorkbookData, today: dt.date) -> ValidationReport:
     """Check a workbook already read; pure, so refresh can validate what it is about to change."""
     settings, findings = read_settings(data)
+    findings.extend(read_holidays(data)[1])
     clients = _readable(data, schema.CLIENTS.key)
     # Without readable client IDs every reference would look unknown; the missing column says it once.
     known_ids = set(_texts(clients, "client_id")) if clients is not None and clients.has("client_id") else None
@@ -402,8 +404,13 @@ class _Problem:
 _CellCheck = Callable[[object], "_Problem | None"]
 
 
+_HOLIDAY_DATE = schema.SETTINGS.column("holiday_date")
+
+
 def _cell_check(column: Column, settings: Settings, locale: str, today: dt.date) -> _CellCheck | None:
     """The check for one column's non-blank cells, or None when anything goes."""
+    if column is _HOLIDAY_DATE:
+        return None  # a day and month, as a date or as text such as 23.02: read_holidays checks it
     if column.choices:
         return _list_check(column, settings, locale)
     if column.kind is Kind.PHONE:

@@ -29,6 +29,8 @@ from xlcrm.schema import Column, Kind, Sheet
 from xlcrm.xlsx.refs import column_letter, sheet_ref
 from xlcrm.xlsx.report_sheet import PORTRAIT_CHARACTERS, SIDE_MARGIN, lines_height, word_wrapped_lines
 
+# The Settings columns of the holidays table, left to right.
+HOLIDAY_COLUMNS = ("holiday", "holiday_date", "holiday_blocks")
 # Excel's last row: whole-column ranges reach every row a user will ever type.
 LAST_ROW = 1_048_576
 # Dropdown lists are read from this many rows, so a list can grow without touching the names.
@@ -507,10 +509,12 @@ def _write_settings(worksheet: Worksheet, locale: str, lists: Mapping[str, Seque
     spec = schema.SETTINGS
     first_list = 1 + min(spec.columns.index(spec.column(key)) for key in lists)
     _write_header(worksheet, [c.name(locale) for c in spec.columns], list_from=first_list)
-    height = max(len(schema.SETTINGS_KEYS), *(len(values) for values in lists.values()))
+    holidays = default_holidays(locale)
+    height = max(len(schema.SETTINGS_KEYS), len(holidays), *(len(values) for values in lists.values()))
     key_col, label_col, value_col, description_col = (
         1 + spec.columns.index(spec.column(k)) for k in ("key", "label", "value", "description")
     )
+    holiday_cols = [spec.columns.index(spec.column(k)) for k in HOLIDAY_COLUMNS]
     for offset in range(height):
         row: list[str | int | None] = [None] * len(spec.columns)
         if offset < len(schema.SETTINGS_KEYS):
@@ -522,9 +526,18 @@ def _write_settings(worksheet: Worksheet, locale: str, lists: Mapping[str, Seque
         for key, values in lists.items():
             if offset < len(values):
                 row[spec.columns.index(spec.column(key))] = values[offset]
+        if offset < len(holidays):
+            for index, value in zip(holiday_cols, holidays[offset]):
+                row[index] = value
         worksheet.append(row)
     for index, column in enumerate(spec.columns):
         worksheet.column_dimensions[column_letter(index)].width = column_width(column, locale)
+    # A holiday's date is a day and month: kept as typed text (23.02), so no year shows and Excel with a decimal
+    # point does not turn it into the number 23.02; a real date typed there is read as well.
+    date_index = 1 + spec.columns.index(spec.column("holiday_date"))
+    worksheet.column_dimensions[column_letter(date_index - 1)].number_format = "@"
+    for (cell,) in worksheet.iter_rows(min_row=2, max_row=len(holidays) + 1, min_col=date_index, max_col=date_index):
+        cell.number_format = "@"
     if locale != "en":
         # The keys are English words that xlcrm reads, not text for people: a Russian reader goes by the Setting
         # column, which names each setting in the workbook's language. The column stays, hidden: xlcrm reads a row
@@ -544,6 +557,23 @@ def _write_settings(worksheet: Worksheet, locale: str, lists: Mapping[str, Seque
         if isinstance(description, str):
             worksheet.row_dimensions[number].height = wrapped_height(description, description_width)
     worksheet.freeze_panes = "A2"
+
+
+def default_holidays(locale: str) -> list[tuple[str, str, str]]:
+    """The rows of the holidays table of a new template: name in ``locale``, ``DD.MM`` and the block numbers.
+
+    A blank Blocks cell means every block but Dead; the template spells them out all the same, so the owner sees
+    how to narrow a holiday down.
+    """
+    every_block_but_dead = tuple(block.number for block in schema.BLOCKS if block is not schema.DEAD)
+    return [
+        (
+            holiday.name(locale),
+            f"{holiday.day:02d}.{holiday.month:02d}",
+            ", ".join(str(number) for number in holiday.blocks or every_block_but_dead),
+        )
+        for holiday in schema.DEFAULT_HOLIDAYS
+    ]
 
 
 def wrapped_height(text: str, width: float) -> int:

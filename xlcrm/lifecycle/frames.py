@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from xlcrm import schema
+from xlcrm.checks.holidays import read_holidays
 from xlcrm.checks.normalize import as_text, is_blank, parse_amount, parse_date
 from xlcrm.messages import t
 from xlcrm.runtime import progress
@@ -38,6 +39,9 @@ class Frames:
     contacts: pd.DataFrame
     interactions: pd.DataFrame
     services: tuple[str, ...]  # My Services, in sheet order
+    # The holidays to greet clients on, from Settings (the defaults when it has no holiday columns); validation
+    # reports the rows left out.
+    holidays: tuple[schema.Holiday, ...] = schema.DEFAULT_HOLIDAYS
 
 
 @progress.step(t("reading dates, amounts and types"))
@@ -78,7 +82,8 @@ def build_frames(data: WorkbookData) -> Frames:
     frame["next_date"] = _dates(interactions, "next_date")
 
     service_names = tuple(dict.fromkeys(v for v in _text(services, "service") if v is not None))
-    return Frames(data.locale, client_frame, contact_frame, frame, service_names)
+    holidays, _findings = read_holidays(data)  # validation reports them
+    return Frames(data.locale, client_frame, contact_frame, frame, service_names, holidays)
 
 
 def _sheet(data: WorkbookData, spec: schema.Sheet) -> SheetData | None:
