@@ -203,8 +203,9 @@ def compute_lifecycle(frames: Frames, settings: Settings, today: dt.date) -> Lif
     dead_kind = np.full(size, None, dtype=object)
     dead_kind[dead] = DEAD_REVIVE
     dead_kind[dead & is_lost] = DEAD_LOST
-    base["dead_kind"] = dead_kind
-    base["lost_reason"] = base["lost_reason"].where(is_lost & base["lost_reason"].notna().to_numpy(), None)
+    base["dead_kind"] = pd.Series(dead_kind, index=base.index, dtype=object)  # None, not NaN
+    reason = base["lost_reason"].to_numpy(dtype=object)
+    base["lost_reason"] = pd.Series(np.where(is_lost & ~pd.isna(reason), reason, None), index=base.index, dtype=object)
     long_ago = now - pd.Timedelta(days=settings.dead_after_days)
     untouched_long = ~contacted & (base["created"] <= long_ago).to_numpy()
     prospect = np.isin(block, [schema.POTENTIAL.number, schema.ACTIVE.number])
@@ -270,7 +271,7 @@ def _follow_ups(base: pd.DataFrame, settings: Settings, now: pd.Timestamp, conta
     for chosen, key, dates in reversed(steps):  # a client's block calls for one follow-up; the first rule wins
         task[chosen] = key
         due = np.where(chosen, dates, due)
-    base["follow_up"] = task
+    base["follow_up"] = pd.Series(task, index=base.index, dtype=object)
     base["follow_up_due"] = due
 
 

@@ -66,11 +66,11 @@ def open_plans(
     keep = ~closed
     plans = pd.DataFrame(
         {
-            "client_id": client_ids.to_numpy(dtype=object)[clients[keep]],
+            "client_id": pd.Series(client_ids.to_numpy(dtype=object)[clients[keep]], dtype=object),
             "due": due[keep],
-            "action": np.where(pd.isna(actions[keep]), None, actions[keep]),
+            "action": pd.Series(np.where(pd.isna(actions[keep]), None, actions[keep]), dtype=object),
             "row": log.index.to_numpy()[taken[keep]],
-            "kind": kinds[keep],
+            "kind": pd.Series(kinds[keep], dtype=object),
         },
         columns=list(PLAN_COLUMNS),
     )
