@@ -124,7 +124,8 @@ def expected_blocks(clients: pd.DataFrame, log: pd.DataFrame) -> pd.Series:
             blocks[client.client_id] = 8
         elif client.designation == schema.VIP.ru:
             blocks[client.client_id] = 7
-        elif client.designation == schema.LOST.ru or (silent is not None and silent >= 365):
+        # Dead: Lost, or a former client silent a year; a prospect who never ordered is never Dead by silence.
+        elif client.designation == schema.LOST.ru or (orders >= 1 and silent is not None and silent >= 365):
             blocks[client.client_id] = 1
         elif orders >= 10:
             blocks[client.client_id] = 6
@@ -188,12 +189,23 @@ def test_managers(example: Path, raw: dict[str, pd.DataFrame]) -> None:
         shown[label("converted")].to_dict()
         == base[base["first"].notna()].groupby("manager").size().reindex(shown.index, fill_value=0).to_dict()
     )
-    # Overdue tasks: the Next date written on the client's last contact day has passed (Dead clients aside).
+    # Overdue tasks: the client's earliest open plan is past (Dead clients aside). A plan (a Next date written on a
+    # row) is done by a contact dated after that row and no earlier than three days before the Next date.
     log = raw["log"]
-    last = log.groupby("client_id")["date"].transform("max")
-    plans = log[(log["date"] == last) & log["next_date"].notna()].groupby("client_id")["next_date"].max()
     blocks = expected_blocks(raw["clients"], raw["log"])
-    late = [c for c, when in plans.items() if pd.Timestamp(when) < pd.Timestamp(TODAY) and blocks[c] != 1]
+    late = []
+    for client, mine in log.groupby("client_id"):
+        contacts = mine["date"].dropna()
+        open_plans = [
+            pd.Timestamp(plan.next_date)
+            for plan in mine[mine["next_date"].notna()].itertuples()
+            if not (
+                (contacts >= pd.Timestamp(plan.next_date) - pd.Timedelta(days=3))
+                & (pd.isna(plan.date) | (contacts > plan.date))
+            ).any()
+        ]
+        if open_plans and min(open_plans) < pd.Timestamp(TODAY) and blocks[client] != 1:
+            late.append(client)
     owners = raw["clients"].set_index("client_id")["manager"]
     assert (
         shown[label("overdue_tasks")].to_dict()
@@ -376,8 +388,9 @@ def test_clean_workbook_exits_0_and_json_matches_library(tmp_path: Path) -> None
     library = refresh_workbook(copy, today=TODAY, save=SaveOptions(keep_backups=0)).to_dict()
     for key in ("blocks", "errors", "warnings", "added_sheets", "moved", "today", "locale"):
         assert payload[key] == library[key]
-    # C000001 is VIP; C000002's only entry, an agreement of 2024, is more than a year old.
-    assert payload["blocks"]["vip"] == 1 and payload["blocks"]["dead"] == 1
+    # C000001 is VIP; C000002's only entry, an agreement of 2024, is more than a year old, but a prospect who
+    # never ordered is not Dead: it stays Active (cold).
+    assert payload["blocks"]["vip"] == 1 and payload["blocks"]["active"] == 1 and payload["blocks"]["dead"] == 0
     assert payload["save"]["backup"]
 
 

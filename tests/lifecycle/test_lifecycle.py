@@ -32,7 +32,7 @@ CASES: dict[str, tuple[schema.ListValue | None, list[tuple[int, schema.ListValue
     "key_quiet": (schema.KEY_ACCOUNT, [(800, schema.ORDER)], 8, True, False),
     "vip_quiet": (schema.VIP, [(400, schema.ORDER), (366, schema.CALL_OUT)], 7, True, False),
     "vip_busy": (schema.VIP, [(10, schema.ORDER)], 7, False, False),
-    "vip_no_log": (schema.VIP, [], 7, False, False),
+    "vip_no_log": (schema.VIP, [], 7, True, False),  # never contacted: to review at once
     "lost_partner": (schema.LOST, [(d, schema.ORDER) for d in range(5, 16)], 1, False, False),
     "partner_10": (None, [(d, schema.ORDER) for d in range(10, 20)], 6, False, False),
     "regular_9": (None, [(d, schema.ORDER) for d in range(10, 19)], 5, False, False),
@@ -46,8 +46,14 @@ CASES: dict[str, tuple[schema.ListValue | None, list[tuple[int, schema.ListValue
     "silent_364": (None, [(400, schema.ORDER)] * 3 + [(364, schema.LETTER)], 5, False, False),
     "silent_365": (None, [(400, schema.ORDER)] * 3 + [(365, schema.LETTER)], 1, False, True),
     "silent_366": (None, [(400, schema.ORDER)] * 3 + [(366, schema.LETTER)], 1, False, True),
-    "agreement_366": (None, [(366, schema.AGREEMENT)], 1, False, True),
+    "one_order_364": (None, [(364, schema.ORDER)], 4, False, False),
+    "one_order_365": (None, [(365, schema.ORDER)], 1, False, True),
+    # A prospect who never ordered is never Dead by silence: Active or Potential, however long silent.
+    "agreement_366": (None, [(366, schema.AGREEMENT)], 3, False, False),
+    "prospect_400": (None, [(400, schema.CALL_IN)], 2, False, False),
+    "lost_prospect": (schema.LOST, [(10, schema.CALL_IN)], 1, False, False),
     "future_order_ignored": (None, [(30, schema.ORDER), (20, schema.ORDER), (-5, schema.ORDER)], 4, False, False),
+    "future_orders_only": (None, [(-5, schema.ORDER), (-6, schema.ORDER)], 2, False, False),
 }
 
 
@@ -129,16 +135,18 @@ def test_thresholds_come_from_settings(tmp_path: Path) -> None:
     assert clients.loc["vip_quiet", "review"]
 
 
-def test_next_contact_is_the_plan_of_the_last_contact(tmp_path: Path) -> None:
+def test_next_contact_is_the_earliest_open_plan(tmp_path: Path) -> None:
     records = case_records({"c1": (None, [], 2, False, False)})
     records[schema.INTERACTIONS.key] = [
         {"date": ago(40), "client_id": "c1", "type": word(schema.CALL_OUT), "next_date": ago(30)},
         {"date": ago(30), "client_id": "c1", "type": word(schema.MEETING), "next_date": ago(3)},
-        # A later-dated earlier plan does not survive the contact that followed it.
+        # Still open: the meeting of 30 days ago came long before this plan's date.
         {"date": ago(50), "client_id": "c1", "type": word(schema.LETTER), "next_date": TODAY + dt.timedelta(days=9)},
     ]
     path = write_records(tmp_path / "plans.xlsx", LOCALE, records)
-    assert lifecycle_of(path).clients.loc["c1", "next_contact"] == pd.Timestamp(ago(3))
+    lifecycle = lifecycle_of(path)
+    assert lifecycle.clients.loc["c1", "next_contact"] == pd.Timestamp(ago(3))
+    assert lifecycle.plans["due"].tolist() == [pd.Timestamp(ago(3)), pd.Timestamp(TODAY + dt.timedelta(days=9))]
 
 
 def test_each_client_gets_its_own_plan_and_rhythm_among_interleaved_rows(tmp_path: Path) -> None:
@@ -158,9 +166,10 @@ def test_each_client_gets_its_own_plan_and_rhythm_among_interleaved_rows(tmp_pat
     ]
     path = write_records(tmp_path / "mixed.xlsx", LOCALE, records)
     clients = lifecycle_of(path).clients
-    assert clients.loc["c1", "next_contact"] == pd.Timestamp(ago(-7))
-    assert clients.loc["c1", "next_action"] == "c1 later date"
-    assert clients.loc["c2", "next_action"] == "c2 last in the log"
+    # The earliest open plan; of two due the same day, the first in the log.
+    assert clients.loc["c1", "next_contact"] == pd.Timestamp(ago(-2))
+    assert clients.loc["c1", "next_action"] == "c1 earlier date"
+    assert clients.loc["c2", "next_action"] == "c2 first"
     assert (clients.loc["c1", "rhythm_days"], clients.loc["c2", "rhythm_days"]) == (15.0, 30.0)  # gaps 10, 20; 30, 30
     assert (clients.loc["c1", "orders"], clients.loc["c2", "revenue"]) == (3, 30.0)
     assert "nobody" not in clients.index
@@ -200,3 +209,53 @@ def test_russian_workbook_and_text_values(tmp_path: Path) -> None:
     assert not clients.loc["101", "reactivate"]
     assert (clients.loc["102", "block"], clients.loc["102", "revenue"]) == (schema.REGULAR.number, 37501.5)
     assert clients.loc["102", "rhythm_days"] == 30
+
+
+# dead_kind and cold of the cases: Lost is Dead "lost", a former client silent a year Dead "revive", a prospect
+# silent a year (or never contacted and in the base a year) stays where it is, "cold".
+DEAD_AND_COLD = {
+    "lost_partner": ("lost", False),
+    "lost_prospect": ("lost", False),
+    "silent_365": ("revive", False),
+    "one_order_365": ("revive", False),
+    "one_order_364": (None, False),
+    "agreement_366": (None, True),
+    "prospect_400": (None, True),
+    "nothing_logged": (None, True),  # created 900 days ago, never contacted
+    "calls_only": (None, False),
+    "vip_quiet": (None, False),
+}
+
+
+@pytest.mark.parametrize("client_id", list(DEAD_AND_COLD))
+def test_dead_kind_and_cold(cases_lifecycle: Lifecycle, client_id: str) -> None:
+    row = cases_lifecycle.clients.loc[client_id]
+    dead_kind, cold = DEAD_AND_COLD[client_id]
+    assert (None if pd.isna(row["dead_kind"]) else row["dead_kind"], bool(row["cold"])) == (dead_kind, cold)
+
+
+def test_never_contacted_prospect_is_cold_from_dead_after_days_in_the_base(tmp_path: Path) -> None:
+    cases = {"new_364": (None, [], 2, False, False), "old_365": (None, [], 2, False, False)}
+    records = case_records(cases)
+    records[schema.CLIENTS.key][0]["created"] = ago(364)
+    records[schema.CLIENTS.key][1]["created"] = ago(365)
+    clients = lifecycle_of(write_records(tmp_path / "cold.xlsx", LOCALE, records)).clients
+    assert (bool(clients.loc["new_364", "cold"]), bool(clients.loc["old_365", "cold"])) == (False, True)
+    assert (clients["block"] == schema.POTENTIAL.number).all()
+
+
+def test_lost_client_keeps_its_reason(tmp_path: Path) -> None:
+    cases = {
+        "lost": (schema.LOST, [(30, schema.ORDER)], 1, False, False),
+        "lost_no_reason": (schema.LOST, [], 1, False, False),
+        "kept": (None, [(30, schema.ORDER)], 4, False, False),
+    }
+    records = case_records(cases)
+    reason = schema.DEFAULT_LOST_REASONS[0].name(LOCALE)
+    records[schema.CLIENTS.key][0]["lost_reason"] = reason
+    records[schema.CLIENTS.key][2]["lost_reason"] = reason  # not Lost: the reason means nothing
+    clients = lifecycle_of(write_records(tmp_path / "lost.xlsx", LOCALE, records)).clients
+    assert (clients.loc["lost", "block"], clients.loc["lost", "dead_kind"]) == (schema.DEAD.number, "lost")
+    assert clients.loc["lost", "lost_reason"] == reason
+    assert pd.isna(clients.loc["lost_no_reason", "lost_reason"]) and pd.isna(clients.loc["kept", "lost_reason"])
+    assert not clients.loc["lost", "reactivate"]

@@ -4,7 +4,8 @@ The rules are DESIGN.md's table, checked top to bottom, first that holds wins:
 
     8 Key account  Designation = Key
     7 VIP          Designation = VIP
-    1 Dead         Designation = Lost, or no contact for ``dead_after_days``
+    1 Dead         Designation = Lost (kind "lost": not to revive), or at least one order and no contact
+                   for ``dead_after_days`` (kind "revive": a former client worth winning back)
     6 Partner      orders >= ``partner_orders``
     5 Regular      orders >= ``regular_orders``
     4 Working      orders >= 1
@@ -12,15 +13,26 @@ The rules are DESIGN.md's table, checked top to bottom, first that holds wins:
     2 Potential    everything else
 
 "No contact for N days" counts from the client's last interaction of any
-kind: the client is Dead from day N on (365 days silent is Dead, 364 is not).
-A client with nothing logged was never worked, so there is nothing to
-reactivate: it stays Potential, however old the row. VIP and Key clients
-silent that long keep their block and are flagged for review instead.
+kind: a former client is Dead from day N on (365 days silent is Dead, 364 is
+not). A prospect who never ordered is never Dead by silence, there is nothing
+to win back: it stays Potential or Active and is marked ``cold`` when silent
+that long, or never contacted and in the base that long.
 
-Interactions dated after "today" are left out, so a refresh with ``--today``
-in the past shows the base as it was then; interactions with an unreadable
-date still count as orders and contacts (validation reports the date), but
-give no dates. Everything is vectorised: a million interactions take seconds.
+Each block calls for its own follow-up (``follow_up``, due on
+``follow_up_due``), set once it is due: a Potential never contacted gets
+``first_contact`` (Created + ``first_contact_days``), an Active client silent
+``active_silent_days`` gets ``first_order``, a Working one silent
+``working_silent_days`` gets ``second_order``, a Regular or Partner past its
+purchase rhythm gets ``reorder``, a VIP or Key client with no contact for
+``review_days`` gets ``review``, a Dead one to revive gets ``reactivate`` and a
+Lost one who ordered within ``lost_order_days`` gets ``check_status``.
+
+``next_contact``/``next_action`` are the client's earliest open plan
+(:mod:`xlcrm.lifecycle.plans`). Interactions dated after "today" count for
+nothing here but are plans, so a refresh with ``--today`` in the past shows
+the base as it was then; interactions with an unreadable date still count as
+orders and contacts (validation reports the date), but give no dates.
+Everything is vectorised: a million interactions take seconds.
 """
 
 from __future__ import annotations
@@ -34,6 +46,7 @@ import pandas as pd
 from xlcrm import schema
 from xlcrm.checks.settings import Settings
 from xlcrm.lifecycle.frames import Frames
+from xlcrm.lifecycle.plans import open_plans
 from xlcrm.messages import t
 from xlcrm.runtime import progress
 
@@ -47,6 +60,7 @@ LIFECYCLE_COLUMNS = (
     "phone",
     "manager",
     "designation",
+    "lost_reason",
     "created",
     "orders",
     "revenue",
@@ -59,12 +73,29 @@ LIFECYCLE_COLUMNS = (
     "days_silent",
     "inactive",
     "block",
+    "dead_kind",
+    "cold",
     "review",
     "reactivate",
     "rhythm_days",
     "rhythm_due",
     "rhythm_overdue",
+    "follow_up",
+    "follow_up_due",
 )
+
+# Dead kinds: Lost by Designation (not to revive), or a former client silent too long (worth reviving).
+DEAD_LOST = "lost"
+DEAD_REVIVE = "revive"
+
+# Follow-up task keys, as the raw task frame of the agenda names them.
+FIRST_CONTACT = "first_contact"
+FIRST_ORDER = "first_order"
+SECOND_ORDER = "second_order"
+REORDER = "reorder"
+REVIEW = "review"
+REACTIVATE = "reactivate"
+CHECK_STATUS = "check_status"
 
 
 @dataclass(frozen=True)
@@ -75,19 +106,25 @@ class Lifecycle:
     are all rows of an ID on more than one row: whose would its orders be?) with the columns of LIFECYCLE_COLUMNS:
     ``row`` is the client's Excel row, ``orders``/``revenue``/``agreements``
     count the log up to today, the date columns are ``datetime64`` (NaT when
-    unknown), ``next_contact`` is the Next date planned at the client's last
-    contact (a plan made earlier was followed by that contact) and
-    ``next_action`` what it says to do, ``days_silent``
-    counts days since the last contact, ``review`` marks VIP/Key
-    clients that would be Dead, ``reactivate`` Dead clients not designated
-    Lost, and ``rhythm_*`` the median gap between orders and when the next
-    order is due by it.
+    unknown), ``next_contact`` is the due date of the client's earliest open
+    plan and ``next_action`` what it says to do, ``days_silent`` counts days
+    since the last contact, ``inactive`` says they reach ``dead_after_days``,
+    ``dead_kind`` is DEAD_LOST or DEAD_REVIVE for Dead clients (None for the
+    others) and ``lost_reason`` the Reason lost of a Lost client, ``cold``
+    marks prospects (no order) silent or untouched that long, ``review`` marks
+    VIP/Key clients with no contact for ``review_days``, ``reactivate`` Dead
+    clients to revive, ``rhythm_*`` the median gap between orders and when the
+    next order is due by it, and ``follow_up`` the task the block calls for
+    once it is due (on ``follow_up_due``; None and NaT when nothing is due).
+
+    ``plans`` holds the open plans (:func:`xlcrm.lifecycle.plans.open_plans`).
     """
 
     today: dt.date
     settings: Settings
     clients: pd.DataFrame
     interactions: pd.DataFrame  # the log rows counted: known client, dated up to today or undated
+    plans: pd.DataFrame  # the open plans, earliest due first
 
 
 @progress.step(t("sorting clients into lifecycle blocks"))
@@ -100,20 +137,20 @@ def compute_lifecycle(frames: Frames, settings: Settings, today: dt.date) -> Lif
             "row": clients.index.to_numpy(),
             **{
                 key: clients[key].to_numpy()
-                for key in ("name", "company", "phone", "manager", "designation", "created")
+                for key in ("name", "company", "phone", "manager", "designation", "lost_reason", "created")
             },
         },
         index=pd.Index(clients["client_id"].to_numpy(), name="client_id"),
     )
 
     now = pd.Timestamp(today)
-    log = frames.interactions
+    whole_log = frames.interactions
     # Each interaction's client as its position in ``base`` (-1: no such client). Grouping a million rows by
     # these small integers is many times faster than by their ClientID texts.
-    codes, client_ids = pd.factorize(log["client_id"])  # looked up once per client, not once per row
-    position = np.append(base.index.get_indexer(client_ids), -1)[codes]  # code -1 (blank) takes the last
-    counted = (position >= 0) & ~(log["date"] > now).to_numpy()
-    log, position = log[counted], position[counted]
+    codes, client_ids = pd.factorize(whole_log["client_id"])  # looked up once per client, not once per row
+    whole_position = np.append(base.index.get_indexer(client_ids), -1)[codes]  # code -1 (blank) takes the last
+    counted = (whole_position >= 0) & ~(whole_log["date"] > now).to_numpy()
+    log, position = whole_log[counted], whole_position[counted]
     size = len(base)
     is_order = (log["type"] == schema.ORDER.key).to_numpy()
     orders, order_position = log[is_order], position[is_order]
@@ -128,20 +165,27 @@ def compute_lifecycle(frames: Frames, settings: Settings, today: dt.date) -> Lif
     base["first_order"] = _by_position(order_dates.min(), size)
     base["last_order"] = _by_position(order_dates.max(), size)
     base["last_contact"] = _by_position(log["date"].groupby(position).max(), size)
-    next_contact, next_action = _next_contact(log, position, base["last_contact"].to_numpy())
-    base["next_contact"] = next_contact
-    base["next_action"] = pd.Series(next_action, index=base.index, dtype=object)  # kept as Python objects
+    contacted = np.bincount(position, minlength=size) > 0  # any row up to today, dated or not
+
+    plans = open_plans(
+        whole_log, whole_position, base.index, base["last_contact"].to_numpy(), today, settings.plan_early_days
+    )
+    earliest = plans.drop_duplicates("client_id").set_index("client_id")  # plans come earliest due first
+    base["next_contact"] = earliest["due"].reindex(base.index).to_numpy(dtype="datetime64[ns]")
+    base["next_action"] = earliest["action"].reindex(base.index).astype(object).to_numpy()
 
     base["days_silent"] = (now - base["last_contact"]).dt.days.astype(float)
     base["inactive"] = (base["days_silent"] >= settings.dead_after_days).to_numpy()
     designation = base["designation"]
+    is_lost = (designation == schema.LOST.key).to_numpy()
+    ordered = (base["orders"] >= 1).to_numpy()
     conditions = [
         designation == schema.KEY_ACCOUNT.key,
         designation == schema.VIP.key,
-        (designation == schema.LOST.key) | base["inactive"],
+        is_lost | (ordered & base["inactive"].to_numpy()),
         base["orders"] >= settings.partner_orders,
         base["orders"] >= settings.regular_orders,
-        base["orders"] >= 1,
+        ordered,
         base["agreements"] >= 1,
     ]
     choices = [
@@ -153,36 +197,87 @@ def compute_lifecycle(frames: Frames, settings: Settings, today: dt.date) -> Lif
         schema.WORKING,
         schema.ACTIVE,
     ]
-    base["block"] = np.select(conditions, [b.number for b in choices], default=schema.POTENTIAL.number).astype(int)
-    base["review"] = (conditions[0] | conditions[1]) & base["inactive"]
-    base["reactivate"] = (base["block"] == schema.DEAD.number) & (designation != schema.LOST.key)
+    block = np.select(conditions, [b.number for b in choices], default=schema.POTENTIAL.number).astype(int)
+    base["block"] = block
+    dead = block == schema.DEAD.number
+    dead_kind = np.full(size, None, dtype=object)
+    dead_kind[dead] = DEAD_REVIVE
+    dead_kind[dead & is_lost] = DEAD_LOST
+    base["dead_kind"] = pd.Series(dead_kind, index=base.index, dtype=object)  # None, not NaN
+    reason = base["lost_reason"].to_numpy(dtype=object)
+    base["lost_reason"] = pd.Series(np.where(is_lost & ~pd.isna(reason), reason, None), index=base.index, dtype=object)
+    long_ago = now - pd.Timedelta(days=settings.dead_after_days)
+    untouched_long = ~contacted & (base["created"] <= long_ago).to_numpy()
+    prospect = np.isin(block, [schema.POTENTIAL.number, schema.ACTIVE.number])
+    base["cold"] = prospect & (base["inactive"].to_numpy() | untouched_long)
+    vip_or_key = (conditions[0] | conditions[1]).to_numpy()
+    base["review"] = vip_or_key & (base["last_contact"].isna() | (base["days_silent"] >= settings.review_days))
+    base["reactivate"] = dead & ~is_lost
 
     base["rhythm_days"] = _median_gap(orders, order_position, size)
     base["rhythm_due"] = base["last_order"] + pd.to_timedelta(base["rhythm_days"].round(), unit="D")
-    base["rhythm_overdue"] = ((base["rhythm_due"] < now) & (base["block"] != schema.DEAD.number)).to_numpy()
-    return Lifecycle(today, settings, base[list(LIFECYCLE_COLUMNS)], log)
+    base["rhythm_overdue"] = ((base["rhythm_due"] < now) & ~dead).to_numpy()
+    _follow_ups(base, settings, now, contacted)
+    return Lifecycle(today, settings, base[list(LIFECYCLE_COLUMNS)], log, plans)
+
+
+def _follow_ups(base: pd.DataFrame, settings: Settings, now: pd.Timestamp, contacted: np.ndarray) -> None:
+    """``follow_up`` and ``follow_up_due``: the task each client's block calls for, once it is due."""
+    block = base["block"].to_numpy()
+    silent = base["days_silent"].to_numpy()  # NaN: no dated contact, so never silent "for N days"
+    last_contact = base["last_contact"]
+
+    def after(dates: pd.Series, days: int) -> np.ndarray:
+        shifted: np.ndarray = (dates + pd.Timedelta(days=days)).to_numpy(dtype="datetime64[ns]")
+        return shifted
+
+    today = np.full(len(base), now.to_datetime64(), dtype="datetime64[ns]")
+    created = base["created"].to_numpy(dtype="datetime64[ns]")
+    first_contact_due = np.where(np.isnat(created), today, after(base["created"], settings.first_contact_days))
+    vip_or_key = np.isin(block, [schema.VIP_BLOCK.number, schema.KEY_BLOCK.number])
+    review_due = np.where(last_contact.isna().to_numpy(), today, after(last_contact, settings.review_days))
+    since_order = (now - base["last_order"]).dt.days.to_numpy(dtype=float)
+    steps: list[tuple[np.ndarray, str, np.ndarray]] = [
+        (
+            (block == schema.POTENTIAL.number) & ~contacted & (first_contact_due <= today),
+            FIRST_CONTACT,
+            first_contact_due,
+        ),
+        (
+            (block == schema.ACTIVE.number) & (silent >= settings.active_silent_days),
+            FIRST_ORDER,
+            after(last_contact, settings.active_silent_days),
+        ),
+        (
+            (block == schema.WORKING.number) & (silent >= settings.working_silent_days),
+            SECOND_ORDER,
+            after(last_contact, settings.working_silent_days),
+        ),
+        (
+            np.isin(block, [schema.REGULAR.number, schema.PARTNER.number]) & (base["rhythm_due"] <= now).to_numpy(),
+            REORDER,
+            base["rhythm_due"].to_numpy(dtype="datetime64[ns]"),
+        ),
+        (vip_or_key & base["review"].to_numpy(), REVIEW, review_due),
+        (base["dead_kind"].to_numpy() == DEAD_REVIVE, REACTIVATE, after(last_contact, settings.dead_after_days)),
+        (
+            (base["dead_kind"].to_numpy() == DEAD_LOST) & (since_order <= settings.lost_order_days),
+            CHECK_STATUS,
+            base["last_order"].to_numpy(dtype="datetime64[ns]"),
+        ),
+    ]
+    task = np.full(len(base), None, dtype=object)
+    due = np.full(len(base), np.datetime64("NaT"), dtype="datetime64[ns]")
+    for chosen, key, dates in reversed(steps):  # a client's block calls for one follow-up; the first rule wins
+        task[chosen] = key
+        due = np.where(chosen, dates, due)
+    base["follow_up"] = pd.Series(task, index=base.index, dtype=object)
+    base["follow_up_due"] = due
 
 
 def _by_position(grouped: pd.Series, size: int) -> np.ndarray:
     """Figures grouped by client position, as one value per client (NaT or NaN where the client has none)."""
     return grouped.reindex(np.arange(size)).to_numpy()
-
-
-def _next_contact(log: pd.DataFrame, position: np.ndarray, last_contact: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The latest Next date (and its Next action) written on a client's last-contact day: the plan still open."""
-    planned = (log["next_date"].notna() & log["date"].notna()).to_numpy()
-    position = position[planned]
-    on_last_day = log["date"].to_numpy()[planned] == last_contact[position]
-    plans, position = log[planned][on_last_day], position[on_last_day]
-    # Of one client's plans the one with the latest Next date wins, the last in the log among equal ones.
-    order = np.argsort(plans["next_date"].to_numpy(), kind="stable")
-    last = ~pd.Series(position[order]).duplicated(keep="last").to_numpy()
-    wins, clients = order[last], position[order][last]
-    next_date = np.full(len(last_contact), np.datetime64("NaT"), dtype="datetime64[ns]")
-    next_action = np.full(len(last_contact), np.nan, dtype=object)  # NaN for none, as pandas fills a gap
-    next_date[clients] = plans["next_date"].to_numpy(dtype="datetime64[ns]")[wins]
-    next_action[clients] = plans["next_action"].to_numpy(dtype=object)[wins]
-    return next_date, next_action
 
 
 def _median_gap(orders: pd.DataFrame, position: np.ndarray, size: int) -> np.ndarray:

@@ -57,6 +57,7 @@ def build_frames(data: WorkbookData) -> Frames:
     for key in ("client_id", "name", "company", "phone", "manager"):
         client_frame[key] = _text(clients, key)
     client_frame["designation"] = _list_key(clients, "designation", schema.DESIGNATIONS)
+    client_frame["lost_reason"] = _text(clients, "lost_reason")
     client_frame["birthday"] = _dates(clients, "birthday")
     client_frame["created"] = _dates(clients, "created")
 
@@ -77,7 +78,7 @@ def build_frames(data: WorkbookData) -> Frames:
     # A return lowers revenue by its amount whichever sign it was typed with: «Возврат 5000» is «Возврат -5000».
     returns = (frame["type"] == schema.RETURN.key).to_numpy()
     frame.loc[returns, "amount"] = -frame.loc[returns, "amount"].abs()
-    for key in ("manager", "next_action"):
+    for key in ("manager", "comment", "next_action"):
         frame[key] = _text(interactions, key)
     frame["next_date"] = _dates(interactions, "next_date")
 

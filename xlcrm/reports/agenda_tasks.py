@@ -1,0 +1,206 @@
+"""The agenda's work tasks: open plans, each block's follow-up, Lost clients to check and Dead ones to revive.
+
+:func:`follow_up_tasks` gives them in the raw task format the agenda merges
+(one row per task: ``client_id``, ``task``, ``due``, ``details``), with the
+details written in the workbook's language. What is due comes from
+:mod:`xlcrm.lifecycle.blocks` (``follow_up``) and :mod:`xlcrm.lifecycle.plans`;
+this module picks what the agenda lists and says why in plain words:
+«договорённость 20 дней назад, заказа нет», «1 заказ, тишина 45 дней».
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+
+import numpy as np
+import pandas as pd
+
+from xlcrm import schema
+from xlcrm.lifecycle import blocks
+from xlcrm.lifecycle.blocks import Lifecycle
+from xlcrm.lifecycle.frames import Frames
+from xlcrm.lifecycle.plans import BOOKED
+from xlcrm.messages import Day, render, t, tn
+
+TASK_COLUMNS = ("client_id", "task", "due", "details")
+# Facts said without a value; the others are left out when their value is unknown.
+_BARE = frozenset({"no_contact", "no_order", "no_dated_contact"})
+PLAN = "plan"
+# The follow-ups of lifecycle blocks this module lists when due.
+FOLLOW_UPS = (
+    blocks.FIRST_CONTACT,
+    blocks.FIRST_ORDER,
+    blocks.SECOND_ORDER,
+    blocks.REORDER,
+    blocks.REVIEW,
+    blocks.REACTIVATE,
+    blocks.CHECK_STATUS,
+)
+
+
+def follow_up_tasks(frames: Frames, lifecycle: Lifecycle) -> pd.DataFrame:
+    """Open plans due up to ``birthday_days`` ahead (overdue ones included) and every follow-up due by today.
+
+    Details render in ``frames.locale``; the frame is sorted by due date, then client.
+    """
+    tasks = pd.concat([_plan_tasks(frames, lifecycle), _block_tasks(frames, lifecycle)], ignore_index=True)
+    tasks["due"] = tasks["due"].astype("datetime64[ns]")
+    tasks = tasks.sort_values(["due", "client_id", "task"], kind="stable").reset_index(drop=True)
+    result: pd.DataFrame = tasks[list(TASK_COLUMNS)]
+    return result
+
+
+def _plan_tasks(frames: Frames, lifecycle: Lifecycle) -> pd.DataFrame:
+    """One task per open plan due by the horizon; a booked row says what was booked, a Lost client's plan says so."""
+    locale = frames.locale
+    horizon = pd.Timestamp(lifecycle.today) + pd.Timedelta(days=lifecycle.settings.birthday_days)
+    plans = lifecycle.plans[lifecycle.plans["due"] <= horizon]
+    log = frames.interactions
+    rows = plans["row"].to_numpy()
+    type_names = log["type_name"].reindex(rows).to_numpy(dtype=object)
+    comments = log["comment"].reindex(rows).to_numpy(dtype=object)
+    lost = (lifecycle.clients["dead_kind"].reindex(plans["client_id"]) == blocks.DEAD_LOST).to_numpy()
+    lost_name = schema.LOST.name(locale)
+
+    def details(kind: str, action: str | None, type_name: str | None, comment: str | None, is_lost: bool) -> str | None:
+        text: str | None = action
+        if kind == BOOKED:
+            note = action or comment
+            booked = type_name or ""
+            text = render(
+                t("Booked: {type}, {note}", type=booked, note=note) if note else t("Booked: {type}", type=booked),
+                locale,
+            )
+        if not is_lost:
+            return text
+        if text:
+            return render(t("{details} (the client is marked {lost})", details=text, lost=lost_name), locale)
+        return render(t("The client is marked {lost}", lost=lost_name), locale)
+
+    said = functools.lru_cache(maxsize=None)(details)  # asked once per distinct set of facts
+    texts = plans["action"].to_numpy(dtype=object).copy()  # a Next date's plan says its Next action as typed
+    worded = np.flatnonzero((plans["kind"] == BOOKED).to_numpy() | lost)
+    texts[worded] = [
+        said(kind, _text(action), _text(type_name), _text(comment), bool(is_lost))
+        for kind, action, type_name, comment, is_lost in zip(
+            plans["kind"].to_numpy()[worded],
+            plans["action"].to_numpy()[worded],
+            type_names[worded],
+            comments[worded],
+            lost[worded],
+        )
+    ]
+    return _task_frame(
+        {
+            "client_id": plans["client_id"].to_numpy(dtype=object),
+            "task": PLAN,
+            "due": plans["due"].to_numpy(dtype="datetime64[ns]"),
+            "details": pd.Series(texts, dtype=object).to_numpy(),
+        }
+    )
+
+
+def _block_tasks(frames: Frames, lifecycle: Lifecycle) -> pd.DataFrame:
+    """Each client's follow-up due by today, with the facts behind it."""
+    locale = frames.locale
+    now = pd.Timestamp(lifecycle.today)
+    clients = lifecycle.clients
+    due = clients[clients["follow_up"].isin(FOLLOW_UPS) & (clients["follow_up_due"] <= now)]
+    agreements = lifecycle.interactions[lifecycle.interactions["type"] == schema.AGREEMENT.key]
+    last_agreement = agreements.groupby("client_id")["date"].max().reindex(due.index)
+    lost_name = schema.LOST.name(locale)
+
+    def days_since(dates: pd.Series) -> np.ndarray:
+        days: np.ndarray = (now - dates).dt.days.to_numpy(dtype=float)
+        return days
+
+    def fact(key: str, value: int | dt.date | None) -> str:
+        """One fact in words; asked once per distinct fact (a thousand clients silent 45 days share one text)."""
+        count = value if isinstance(value, int) else 0
+        day = Day(value if isinstance(value, dt.date) else lifecycle.today)
+        message = {
+            "no_contact": lambda: t("no contact yet"),
+            "since": lambda: t("in the base since {date}", date=day),
+            "agreed": lambda: tn("agreement {count} day ago", "agreement {count} days ago", count),
+            "no_order": lambda: t("no order yet"),
+            "orders": lambda: tn("{count} order", "{count} orders", count),
+            "silent": lambda: tn("silent {count} day", "silent {count} days", count),
+            "no_dated_contact": lambda: t("no dated contact"),
+            "rhythm": lambda: tn("rhythm {count} day", "rhythm {count} days", count),
+            "last_order": lambda: t("last order {date}", date=day),
+            "unseen": lambda: tn("no contact for {count} day", "no contact for {count} days", count),
+            "lost_order": lambda: t("marked {lost}, but ordered on {date}", lost=lost_name, date=day),
+        }[key]()
+        return render(message, locale)
+
+    said = functools.lru_cache(maxsize=None)(fact)
+
+    def details(
+        task: str,
+        silent: int | None,
+        orders: int,
+        created: dt.date | None,
+        agreed: int | None,
+        rhythm: int | None,
+        last_order: dt.date | None,
+    ) -> str:
+        silence: tuple[str, int | dt.date | None] = (
+            ("silent", silent) if silent is not None else ("no_dated_contact", None)
+        )
+        facts: list[tuple[str, int | dt.date | None]] = []
+        if task == blocks.FIRST_CONTACT:
+            facts = [("no_contact", None), ("since", created)]
+        elif task == blocks.FIRST_ORDER:
+            facts = [("agreed", agreed) if agreed is not None else silence, ("no_order", None)]
+        elif task in (blocks.SECOND_ORDER, blocks.REACTIVATE):
+            facts = [("orders", orders), silence]
+        elif task == blocks.REORDER:
+            facts = [("rhythm", rhythm), ("last_order", last_order)]
+        elif task == blocks.REVIEW:
+            facts = [("unseen", silent) if silent is not None else ("no_contact", None)]
+        else:  # CHECK_STATUS
+            facts = [("lost_order", last_order)]
+        return render(tuple(said(key, value) for key, value in facts if value is not None or key in _BARE), locale)
+
+    texts = [
+        details(task, _whole(silent), int(orders), _day(created), _whole(agreed), _whole(rhythm), _day(last_order))
+        for task, silent, orders, created, agreed, rhythm, last_order in zip(
+            due["follow_up"].to_numpy(),
+            due["days_silent"].to_numpy(dtype=float),
+            due["orders"].to_numpy(),
+            due["created"].to_numpy(dtype="datetime64[ns]"),
+            days_since(last_agreement),
+            due["rhythm_days"].round().to_numpy(dtype=float),
+            due["last_order"].to_numpy(dtype="datetime64[ns]"),
+        )
+    ]
+    return _task_frame(
+        {
+            "client_id": due.index.to_numpy(dtype=object),
+            "task": due["follow_up"].to_numpy(dtype=object),
+            "due": due["follow_up_due"].to_numpy(dtype="datetime64[ns]"),
+            "details": pd.Series(texts, dtype=object).to_numpy(),
+        }
+    )
+
+
+def _whole(value: float) -> int | None:
+    return None if value != value else int(value)
+
+
+def _text(value: object) -> str | None:
+    """A cell's text, None for a blank (pandas gives NaN or None)."""
+    return None if value is None or (isinstance(value, float) and value != value) else str(value)
+
+
+def _day(value: np.datetime64) -> dt.date | None:
+    if np.isnat(value):
+        return None
+    day: dt.date = pd.Timestamp(value).date()
+    return day
+
+
+def _task_frame(columns: dict[str, object]) -> pd.DataFrame:
+    frame: pd.DataFrame = pd.DataFrame(columns, columns=list(TASK_COLUMNS))
+    return frame
