@@ -55,8 +55,9 @@ class Column:
     width: int = 14
     choices: str | None = None  # key of the list (in LISTS) that feeds its dropdown
     hint: Message | None = None  # one-line explanation for the "How to use" sheet
-    # Only people read it (a label beside a key): a sheet without it is complete, so its absence is not reported.
-    for_people_only: bool = False
+    # A sheet without it is complete, so its absence is not reported: a label only people read, or a column a later
+    # version added whose absence means "none" or the defaults (workbooks made before it keep working without a word).
+    optional: bool = False
 
     def name(self, locale: str) -> str:
         """The column's header in ``locale``."""
@@ -258,6 +259,7 @@ CLIENTS = Sheet(
             Kind.CHOICE,
             width=22,
             choices="lost_reasons",
+            optional=True,
             hint=t("Why a Lost client left; the list is on Settings."),
         ),
         C("rating", "Rating", "Рейтинг", Kind.NUMBER, width=9),
@@ -376,19 +378,19 @@ SETTINGS = Sheet(
     "Настройки",
     (
         C("key", "Key", "Ключ", Kind.TEXT, required=True, width=22),
-        C("label", "Setting", "Настройка", Kind.TEXT, width=30, for_people_only=True),
+        C("label", "Setting", "Настройка", Kind.TEXT, width=30, optional=True),
         C("value", "Value", "Значение", Kind.TEXT, required=True, width=12),
         C("description", "Description", "Описание", Kind.LONG_TEXT, width=64),
         C("managers", "Managers", "Менеджеры", Kind.TEXT, width=18),
         C("interaction_types", "Interaction types", "Типы взаимодействий", Kind.TEXT, width=20),
         C("sources", "Sources", "Источники", Kind.TEXT, width=18),
         C("designations", "Designations", "Статусы", Kind.TEXT, width=14),
-        C("lost_reasons", "Reasons lost", "Причины ухода", Kind.TEXT, width=24),
+        C("lost_reasons", "Reasons lost", "Причины ухода", Kind.TEXT, width=24, optional=True),
         # The holidays the agenda greets clients on: one per row, its date as day and month, and the blocks it is
         # for (numbers or names, comma-separated; blank: every block but Dead).
-        C("holiday", "Holiday", "Праздник", Kind.TEXT, width=24),
-        C("holiday_date", "Holiday date", "Дата праздника", Kind.DATE, width=14),
-        C("holiday_blocks", "Holiday for blocks", "Для блоков", Kind.TEXT, width=16),
+        C("holiday", "Holiday", "Праздник", Kind.TEXT, width=24, optional=True),
+        C("holiday_date", "Holiday date", "Дата праздника", Kind.DATE, width=14, optional=True),
+        C("holiday_blocks", "Holiday for blocks", "Для блоков", Kind.TEXT, width=16, optional=True),
     ),
     required=False,
 )

@@ -655,3 +655,24 @@ def test_a_client_id_repeated_on_many_rows_names_a_few_of_its_cells(tmp_path: Pa
         "1 error, 0 warnings in clients.xlsx",
     ]
     assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("locale", ["en", "ru"])
+def test_a_workbook_made_before_the_reason_lost_and_holiday_columns_is_complete(tmp_path: Path, locale: str) -> None:
+    """Columns a later version added are optional: a workbook without them gets no warning about them."""
+    path = build(tmp_path, [], locale=locale)
+    book = load_workbook(path)
+    for spec, keys in (
+        (schema.CLIENTS, ["lost_reason"]),
+        (schema.SETTINGS, ["lost_reasons", "holiday", "holiday_date", "holiday_blocks"]),
+    ):
+        sheet = book[spec.name(locale)]
+        headers = [cell.value for cell in sheet[1]]
+        for key in keys:
+            name = spec.column(key).name(locale)
+            if name in headers:
+                sheet.delete_cols(headers.index(name) + 1)
+                headers.remove(name)
+    book.save(path)
+    report = validate_workbook(path, today=TODAY)
+    assert [f for f in report.findings if f.code is Code.MISSING_COLUMN] == []

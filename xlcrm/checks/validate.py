@@ -195,7 +195,7 @@ def _structure_findings(data: WorkbookData, spec: schema.Sheet) -> Iterator[Find
         )
         return
     for column in sheet.missing_columns:
-        if column.for_people_only:
+        if column.optional:
             continue
         yield Finding(
             ERROR if column.required else WARNING,
