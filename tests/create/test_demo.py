@@ -286,6 +286,10 @@ def _next_birthday(birthday: object) -> dt.date:
     return this_year if this_year >= TODAY else this_year.replace(year=TODAY.year + 1)
 
 
+# The cases that rest on a plan (a Next date or a row dated after today).
+PLANS = (demo.BOOKED_MEETING, demo.PLAN_CLOSED, demo.PLAN_OVERDUE, demo.PLAN_AFTER_CALL, demo.PLAN_UPCOMING)
+
+
 def test_the_manifest_lists_every_planted_case_once_and_plans_for_every_manager(saved_cases: Any) -> None:
     result, _ = saved_cases
     counts = Counter(case.case for case in result.planted_cases)
@@ -325,7 +329,7 @@ def test_the_workbook_holds_every_planted_case(saved_cases: Any) -> None:
         assert client["manager"] == case.manager, case
         what = (case.case, case.client_id)
         # Nothing but the case itself: no stray plans, no birthday in the window, no planted mistakes.
-        if case.case not in (demo.BOOKED_MEETING, demo.PLAN_CLOSED, demo.PLAN_OVERDUE, demo.PLAN_UPCOMING):
+        if case.case not in PLANS:
             assert all(r["next_date"] is None and r["date"] <= TODAY for r in rows), what
         if case.case != demo.CLIENT_BIRTHDAY and client["birthday"] is not None:
             assert (_next_birthday(client["birthday"]) - TODAY).days > horizon, what
@@ -342,7 +346,7 @@ def test_the_workbook_holds_every_planted_case(saved_cases: Any) -> None:
             assert column == "date" and cell_row["date"] > TODAY and cell_row["type"] == schema.MEETING.ru
             assert cell_row["result"] is None and case.due == cell_row["date"] <= TODAY + dt.timedelta(days=horizon)
             assert len(orders) == len([r for r in rows if r["type"] == order])  # the booked row is no order
-        elif case.case in (demo.PLAN_CLOSED, demo.PLAN_OVERDUE, demo.PLAN_UPCOMING):
+        elif case.case in PLANS:
             assert column == "next_date"
             made, due = cell_row["date"], cell_row["next_date"]
             assert isinstance(made, dt.date) and isinstance(due, dt.date) and made < due
@@ -352,6 +356,9 @@ def test_the_workbook_holds_every_planted_case(saved_cases: Any) -> None:
                 assert due in closing and case.due is None, what  # followed up on the planned day
             elif case.case == demo.PLAN_OVERDUE:
                 assert due < TODAY and case.due == due and later and not closing, what  # an unrelated earlier call
+            elif case.case == demo.PLAN_AFTER_CALL:
+                assert TODAY < due <= TODAY + dt.timedelta(days=horizon) and case.due == due, what
+                assert later and not closing and all(r["next_date"] is None for r in past if r["date"] > made), what
             else:
                 assert TODAY < due <= TODAY + dt.timedelta(days=horizon) and case.due == due and not later, what
         elif case.case in (demo.ACTIVE_SILENT, demo.ACTIVE_QUIET):

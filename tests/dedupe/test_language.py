@@ -23,8 +23,8 @@ TODAY = dt.date(2026, 11, 23)
 NO_BACKUPS = SaveOptions(keep_backups=0)
 # The first merge of the demo (seed 1, 120 clients), and its first pair left for review, in either language.
 FIRST_MERGE = {
-    "en": "same phone +79948193326; same email mail@volga.ru; same name; same company name; same city",
-    "ru": "тот же телефон +79948193326; тот же e-mail mail@volga.ru; то же имя; то же название компании; тот же город",
+    "en": "same phone +79392121431; same email levina.inna@list.ru; names 93 % similar; same city",
+    "ru": "тот же телефон +79392121431; тот же e-mail levina.inna@list.ru; имена похожи на 93 %; тот же город",
 }
 FIRST_PAIR = {
     "en": "same name; same company name; same city; no INN, phone or email in common",

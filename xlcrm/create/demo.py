@@ -107,6 +107,7 @@ BOOKED_MEETING = "booked_meeting"  # a meeting typed ahead as a row dated after 
 PLAN_CLOSED = "plan_closed"  # a Next date followed up on its day
 PLAN_OVERDUE = "plan_overdue"  # a Next date with only an unrelated earlier contact after it: open, overdue
 PLAN_UPCOMING = "plan_upcoming"  # a Next date ahead; one for each manager
+PLAN_AFTER_CALL = "plan_after_call"  # a Next date ahead, then an unrelated call logged without one: still open
 ACTIVE_SILENT = "active_silent"  # an agreement, no order, silent past active_silent_days
 ACTIVE_QUIET = "active_quiet"  # …silent one day less
 WORKING_SILENT = "working_silent"  # one or two orders, silent past working_silent_days
@@ -129,6 +130,7 @@ CASES = (
     BOOKED_MEETING,
     PLAN_OVERDUE,
     PLAN_CLOSED,
+    PLAN_AFTER_CALL,
     WORKING_SILENT,
     WORKING_QUIET,
     ACTIVE_SILENT,
@@ -154,6 +156,7 @@ _CASE_CLIENTS: dict[str, tuple[str, ListValue | None]] = {
     PLAN_CLOSED: (WORKING, None),
     PLAN_OVERDUE: (WORKING, None),
     PLAN_UPCOMING: (WORKING, None),
+    PLAN_AFTER_CALL: (REGULAR, None),
     ACTIVE_SILENT: (ACTIVE, None),
     ACTIVE_QUIET: (ACTIVE, None),
     WORKING_SILENT: (WORKING, None),
@@ -1405,6 +1408,16 @@ class _Builder:
                 return first.day, beats, None, t("a plan followed up on its day: closed")
             beats.append(_Beat(due - dt.timedelta(days=PLAN_EARLY_DAYS + 3), schema.CALL_IN))
             return first.day, beats, due, t("a plan with only an unrelated earlier contact after it: open and overdue")
+        if case == PLAN_AFTER_CALL:
+            due, made = ahead(PLAN_EARLY_DAYS + rng.randint(1, 4)), ago(rng.randint(3, 6))
+            beats = [first] + [_Beat(ago(days), order) for days in sorted(rng.sample(range(20, 180), 3), reverse=True)]
+            beats += [_Beat(made, touch, next_date=due, marked="next_date"), _Beat(ago(1), schema.CALL_IN)]
+            return (
+                first.day,
+                beats,
+                due,
+                t("a plan ahead, then an unrelated call logged without a Next date: still open"),
+            )
         if case == PLAN_UPCOMING:
             due = ahead(rng.randint(1, BIRTHDAY_DAYS - 1))
             made = ago(rng.randint(1, 6))
