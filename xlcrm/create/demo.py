@@ -2,8 +2,11 @@
 
 ``generate_demo`` is pure: from a seed and a "today" it makes every row of
 every sheet plus a manifest of what was planted on purpose, so tests can
-check that validation finds exactly the planted mistakes and that duplicate
-detection finds the planted duplicates without merging the look-alikes.
+check that validation finds exactly the planted mistakes, that duplicate
+detection finds the planted duplicates without merging the look-alikes, and
+that the lifecycle blocks and the agenda make of each planted case (a client
+for every rule: plans, silence past and just under each limit, Dead and Lost
+clients, VIP/Key findings, birthdays) what its rule says.
 The demo command builds the workbook from the template with them and saves it.
 
 Everything else in the workbook is clean: valid phones, emails and INNs,
