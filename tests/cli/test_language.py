@@ -68,12 +68,12 @@ def test_demo_speaks_the_language_of_its_workbook(tmp_path: Path) -> None:
     russian = run(*args)
     assert russian.exit_code == 0, russian.output
     assert russian.stdout == (
-        f"Создан файл {path}: 120 клиентов, 558 взаимодействий, 6 заложенных дублей, "
+        f"Создан файл {path}: 120 клиентов, 503 взаимодействия, 6 заложенных дублей, "
         "3 заложенных вероятных дубля, 14 заложенных ошибок\n"
     )
     english = run("--lang", "en", *args)
     assert english.stdout == (
-        f"Created {path}: 120 clients, 558 interactions, 6 planted duplicates, 3 planted probable duplicates, "
+        f"Created {path}: 120 clients, 503 interactions, 6 planted duplicates, 3 planted probable duplicates, "
         "14 planted mistakes\n"
     )
 
@@ -119,7 +119,7 @@ def test_refresh_in_russian_and_in_english(book: Path, tmp_path: Path) -> None:
     assert russian.exit_code == 1, russian.output
     lines = russian.stdout.splitlines()
     assert lines[0] == f"Обновлена книга {book} на 23.11.2026"
-    assert lines[1].startswith("Блоки: 8 Ключевые 3, 7 VIP 2, ")
+    assert lines[1].startswith("Блоки: 8 Ключевые 3, 7 VIP 4, ")
     assert lines[2] == "Первое обновление: переходы между блоками будут видны со следующего"
     assert (
         "Объединено: 6 дублей клиентов в основные карточки (отменить — xlcrm unmerge; см. лист «▸ Журнал объединений»):"
@@ -172,8 +172,8 @@ def test_dedupe_and_unmerge_in_russian(book: Path) -> None:
     undone = run("unmerge", book, "M0001", "--keep-backups", "0")
     assert undone.exit_code == 0, undone.output
     assert undone.stdout.splitlines() == [
-        "Отменено объединение M0001: C000003 восстановлен как был; вернулись на место: C000012; снова указывают на "
-        "них: 2 строки взаимодействий или контактов",
+        "Отменено объединение M0001: C000009 восстановлен как был; вернулись на место: C000021; снова указывают на "
+        "них: 1 строка взаимодействий или контактов",
         "Пары отмечены «не объединять» на листе «Дубли», и dedupe больше не будет их объединять",
         f"Сохранено в {book}",
     ]

@@ -25,6 +25,7 @@ from xlcrm.create.demo import DemoData, generate_demo
 from xlcrm.errors import UsageError
 from xlcrm.jobs.demo import create_demo
 from xlcrm.jobs.validate import validate_workbook
+from xlcrm.messages import render
 
 TODAY = dt.date(2026, 11, 23)
 # How examples/demo.xlsx was made; examples/README.md shows the same command.
@@ -175,7 +176,9 @@ def test_list_values_and_dates_are_clean(data: DemoData) -> None:
         assert row["manager"] in managers
         assert row["service"] is None or row["service"] in services
         if (index, "date") not in planted:
-            assert isinstance(row["date"], dt.date) and TODAY - dt.timedelta(days=800) <= row["date"] <= TODAY
+            assert isinstance(row["date"], dt.date) and TODAY - dt.timedelta(days=800) <= row["date"]
+            # Only a meeting booked ahead is dated after today, and it has no result yet.
+            assert row["date"] <= TODAY or (row["type"] == schema.MEETING.ru and row["result"] is None)
         if (index, "type") not in planted:
             assert row["type"] in types
         if row["next_date"] is not None:
@@ -183,6 +186,8 @@ def test_list_values_and_dates_are_clean(data: DemoData) -> None:
     for row in data.rows[CLIENTS]:
         assert row["manager"] in managers
         assert row["designation"] in (None, *(v.ru for v in schema.DESIGNATIONS))
+        assert row.get("lost_reason") in (None, *(v.ru for v in schema.DEFAULT_LOST_REASONS))
+        assert row.get("lost_reason") is None or row["designation"] == schema.LOST.ru
         assert isinstance(row["created"], dt.date) and row["created"] <= TODAY
     assert {row["decision_maker"] for row in data.rows[CONTACTS]} == {schema.YES.ru, schema.NO.ru}
 
@@ -232,6 +237,228 @@ def test_the_agenda_has_something_to_show(data: DemoData) -> None:
         if isinstance(b, dt.date) and (b.month, b.day) != (2, 29)
     )
     assert all(b < TODAY for b in birthdays if isinstance(b, dt.date))
+
+
+# --- planted cases: a client for every rule of the blocks and the agenda ----------------------------
+
+
+def days(key: str) -> int:
+    return int(schema.setting(key).default)
+
+
+def saved_sheet(book: openpyxl.Workbook, spec: schema.Sheet, locale: str) -> list[dict[str, object]]:
+    """The rows of a saved sheet, as dicts of schema column key -> value, dates as dates."""
+    sheet = book[spec.name(locale)]
+    names = {column.name(locale): column.key for column in schema.template_columns(spec)}
+    rows = sheet.iter_rows(values_only=True)
+    keys = [names[str(name)] for name in next(rows)]
+    return [
+        {key: value.date() if isinstance(value, dt.datetime) else value for key, value in zip(keys, row)}
+        for row in rows
+    ]
+
+
+@pytest.fixture(scope="module")
+def saved_cases(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, dict[str, list[dict[str, object]]]]:
+    """The 300-client demo as saved, and its sheets read back with openpyxl."""
+    result = create_demo(tmp_path_factory.mktemp("cases") / "demo.xlsx", clients=300, seed=1, today=TODAY)
+    book = openpyxl.load_workbook(result.path)
+    sheets = {
+        spec.key: saved_sheet(book, spec, "ru") for spec in (schema.CLIENTS, schema.CONTACTS, schema.INTERACTIONS)
+    }
+    return result, sheets
+
+
+def _cell_row(cell: str, sheets: dict[str, list[dict[str, object]]]) -> tuple[dict[str, object], str]:
+    """The saved row a manifest cell points at, and its column key."""
+    match = re.fullmatch(r"'?(.+?)'?!([A-Z]+)([0-9]+)", cell)
+    assert match, cell
+    spec = next(s for s in (schema.CLIENTS, schema.CONTACTS, schema.INTERACTIONS) if s.ru == match[1])
+    column = schema.template_columns(spec)[ord(match[2]) - ord("A")].key
+    return sheets[spec.key][int(match[3]) - 2], column
+
+
+def _next_birthday(birthday: object) -> dt.date:
+    """The birthday's first anniversary today or later."""
+    assert isinstance(birthday, dt.date)
+    day = 28 if (birthday.month, birthday.day) == (2, 29) else birthday.day
+    this_year = dt.date(TODAY.year, birthday.month, day)
+    return this_year if this_year >= TODAY else this_year.replace(year=TODAY.year + 1)
+
+
+# The cases that rest on a plan (a Next date or a row dated after today).
+PLANS = (demo.BOOKED_MEETING, demo.PLAN_CLOSED, demo.PLAN_OVERDUE, demo.PLAN_AFTER_CALL, demo.PLAN_UPCOMING)
+
+
+def test_the_manifest_lists_every_planted_case_once_and_plans_for_every_manager(saved_cases: Any) -> None:
+    result, _ = saved_cases
+    counts = Counter(case.case for case in result.planted_cases)
+    managers = generate_demo(300, 1, "ru", TODAY).lists["managers"]
+    assert set(counts) == set(demo.CASES)
+    assert counts[demo.PLAN_UPCOMING] == len(managers)
+    assert all(n == 1 for case, n in counts.items() if case != demo.PLAN_UPCOMING)
+    assert {c.manager for c in result.planted_cases if c.case == demo.PLAN_UPCOMING} == set(managers)
+    assert len({c.client_id for c in result.planted_cases}) == len(result.planted_cases)  # a client per case
+    json_ready = result.to_dict()["planted_cases"]
+    assert [item["case"] for item in json_ready] == [c.case for c in result.planted_cases]
+    assert all(item["note"] and item["cell"] for item in json_ready)
+
+
+def test_the_workbook_holds_every_planted_case(saved_cases: Any) -> None:
+    result, sheets = saved_cases
+    clients = {str(row["client_id"]): row for row in sheets[CLIENTS]}
+    history: dict[str, list[dict[str, object]]] = defaultdict(list)
+    for row in sheets[INTERACTIONS]:
+        history[str(row["client_id"])].append(row)
+    contacts: dict[str, list[dict[str, object]]] = defaultdict(list)
+    for row in sheets[CONTACTS]:
+        contacts[str(row["client_id"])].append(row)
+    order, agreement = schema.ORDER.ru, schema.AGREEMENT.ru
+    early, horizon = days("plan_early_days"), days("birthday_days")
+    lost_reasons = {value.ru for value in schema.DEFAULT_LOST_REASONS}
+
+    for case in result.planted_cases:
+        client = clients[case.client_id]
+        rows = history[case.client_id]
+        past = [r for r in rows if isinstance(r["date"], dt.date) and r["date"] <= TODAY]
+        orders = sorted(r["date"] for r in past if r["type"] == order)
+        last = max((r["date"] for r in past), default=None)
+        silent = (TODAY - last).days if last else None
+        cell_row, column = _cell_row(case.cell, sheets)
+        assert cell_row["client_id"] == case.client_id, case
+        assert client["manager"] == case.manager, case
+        what = (case.case, case.client_id)
+        # Nothing but the case itself: no stray plans, no birthday in the window, no planted mistakes.
+        if case.case not in PLANS:
+            assert all(r["next_date"] is None and r["date"] <= TODAY for r in rows), what
+        if case.case != demo.CLIENT_BIRTHDAY and client["birthday"] is not None:
+            assert (_next_birthday(client["birthday"]) - TODAY).days > horizon, what
+        if case.case != demo.CONTACT_BIRTHDAY:
+            assert all(
+                c["birthday"] is None or (_next_birthday(c["birthday"]) - TODAY).days > horizon
+                for c in contacts[case.client_id]
+            ), what
+        assert all(isinstance(r["date"], dt.date) for r in rows), what
+        if client["designation"] == schema.LOST.ru:
+            assert case.case in (demo.LOST_WITH_REASON, demo.LOST_WITHOUT_REASON, demo.LOST_ORDERED_AGAIN), what
+
+        if case.case == demo.BOOKED_MEETING:
+            assert column == "date" and cell_row["date"] > TODAY and cell_row["type"] == schema.MEETING.ru
+            assert cell_row["result"] is None and case.due == cell_row["date"] <= TODAY + dt.timedelta(days=horizon)
+            assert len(orders) == len([r for r in rows if r["type"] == order])  # the booked row is no order
+        elif case.case in PLANS:
+            assert column == "next_date"
+            made, due = cell_row["date"], cell_row["next_date"]
+            assert isinstance(made, dt.date) and isinstance(due, dt.date) and made < due
+            later = [r["date"] for r in past if r["date"] > made]
+            closing = [d for d in later if d >= due - dt.timedelta(days=early)]
+            if case.case == demo.PLAN_CLOSED:
+                assert due in closing and case.due is None, what  # followed up on the planned day
+            elif case.case == demo.PLAN_OVERDUE:
+                assert due < TODAY and case.due == due and later and not closing, what  # an unrelated earlier call
+            elif case.case == demo.PLAN_AFTER_CALL:
+                assert TODAY < due <= TODAY + dt.timedelta(days=horizon) and case.due == due, what
+                assert later and not closing and all(r["next_date"] is None for r in past if r["date"] > made), what
+            else:
+                assert TODAY < due <= TODAY + dt.timedelta(days=horizon) and case.due == due and not later, what
+        elif case.case in (demo.ACTIVE_SILENT, demo.ACTIVE_QUIET):
+            limit = days("active_silent_days")
+            assert not orders and any(r["type"] == agreement for r in past), what
+            assert column == "date" and cell_row["date"] == last
+            if case.case == demo.ACTIVE_SILENT:
+                assert silent is not None and silent > limit and case.due == last + dt.timedelta(days=limit), what
+            else:
+                assert silent == limit - 1 and case.due is None, what
+        elif case.case in (demo.WORKING_SILENT, demo.WORKING_QUIET):
+            limit = days("working_silent_days")
+            assert 1 <= len(orders) < days("regular_orders") and column == "date" and cell_row["date"] == last
+            if case.case == demo.WORKING_SILENT:
+                assert silent is not None and silent > limit and case.due == last + dt.timedelta(days=limit), what
+            else:
+                assert silent == limit - 1 and case.due is None, what
+        elif case.case in (demo.NEVER_CONTACTED, demo.NEVER_CONTACTED_NEW):
+            assert not rows and column == "created" and client["designation"] is None, what
+            due = client["created"] + dt.timedelta(days=days("first_contact_days"))
+            assert case.due == due and (due <= TODAY) == (case.case == demo.NEVER_CONTACTED), what
+        elif case.case == demo.COLD_PROSPECT:
+            assert not orders and not any(r["type"] == agreement for r in rows) and client["designation"] is None
+            assert silent is not None and silent >= 400 and case.due is None, what
+        elif case.case in (demo.REVIVE_AT_LIMIT, demo.REVIVE):
+            assert orders and client["designation"] is None and column == "date" and cell_row["date"] == last, what
+            dead = days("dead_after_days")
+            assert silent == dead if case.case == demo.REVIVE_AT_LIMIT else silent is not None and silent > dead
+        elif case.case in (demo.LOST_WITH_REASON, demo.LOST_WITHOUT_REASON, demo.LOST_ORDERED_AGAIN):
+            assert client["designation"] == schema.LOST.ru and orders, what
+            recent = [d for d in orders if (TODAY - d).days <= days("lost_order_days")]
+            if case.case == demo.LOST_ORDERED_AGAIN:
+                assert recent and cell_row["type"] == order and cell_row["date"] in recent, what
+                assert client["lost_reason"] in lost_reasons, what
+            else:
+                assert not recent, what
+                assert (client["lost_reason"] in lost_reasons) == (case.case == demo.LOST_WITH_REASON), what
+                assert column == ("lost_reason" if case.case == demo.LOST_WITH_REASON else "designation")
+        elif case.case in (demo.VIP_NO_ORDERS, demo.KEY_ONE_ORDER):
+            vip = case.case == demo.VIP_NO_ORDERS
+            assert client["designation"] == (schema.VIP if vip else schema.KEY_ACCOUNT).ru and column == "designation"
+            assert len(orders) == (0 if vip else 1) < days("regular_orders"), what
+            assert silent is not None and silent < days("review_days"), what  # the finding, not a review, is the point
+        elif case.case == demo.REORDER_OVERDUE:
+            assert days("regular_orders") <= len(orders) < days("partner_orders") and client["designation"] is None
+            gaps = {(b - a).days for a, b in zip(orders, orders[1:])}
+            assert len(gaps) == 1, what  # a steady rhythm: the median gap is that gap
+            assert case.due == orders[-1] + dt.timedelta(days=gaps.pop()) < TODAY, what
+            assert column == "date" and cell_row["date"] == orders[-1] == last, what
+        elif case.case == demo.CLIENT_BIRTHDAY:
+            assert column == "birthday" and cell_row is client, what
+            assert case.due == _next_birthday(client["birthday"]) <= TODAY + dt.timedelta(days=horizon), what
+        elif case.case == demo.CONTACT_BIRTHDAY:
+            assert column == "birthday" and cell_row in contacts[case.client_id], what
+            assert case.due == _next_birthday(cell_row["birthday"]) <= TODAY + dt.timedelta(days=horizon), what
+        else:
+            raise AssertionError(f"no check for {case.case}")
+
+
+def test_planted_cases_stay_out_of_the_planted_duplicates_and_mistakes(data: DemoData) -> None:
+    case_ids = {case.client_id for case in data.planted_cases}
+    paired = {p.original for p in data.planted_duplicates} | {p.duplicate for p in data.planted_duplicates}
+    paired |= {p.original for p in data.probable_duplicates} | {p.duplicate for p in data.probable_duplicates}
+    paired |= {p.first for p in data.lookalikes} | {p.second for p in data.lookalikes}
+    assert not case_ids & paired
+    for sheet in (schema.CLIENTS, schema.INTERACTIONS):
+        for index, _ in planted_cells(data, sheet):
+            assert str(data.rows[sheet.key][index]["client_id"]) not in case_ids
+
+
+def test_planted_cases_are_the_same_for_the_same_seed_and_fit_any_size() -> None:
+    first, again = generate_demo(300, 1, "ru", TODAY), generate_demo(300, 1, "ru", TODAY)
+    assert first.planted_cases == again.planted_cases
+    assert [c.to_dict() for c in first.planted_cases] == [c.to_dict() for c in again.planted_cases]
+    assert generate_demo(300, 2, "ru", TODAY).planted_cases != first.planted_cases
+    # A small demo keeps the most important cases and enough ordinary clients for its mistakes.
+    small = generate_demo(20, 1, "ru", TODAY)
+    assert [c.case for c in small.planted_cases] == list(demo.CASES[: len(small.planted_cases)])
+    assert 1 <= len(small.planted_cases) <= 10
+    assert generate_demo(demo.MIN_CLIENTS, 1, "ru", TODAY).planted_cases == []
+    # The English demo plants the same cases, its notes in English with the workbook's own names.
+    english = generate_demo(300, 1, "en", TODAY)
+    assert [(c.case, c.client_id) for c in english.planted_cases] == [
+        (c.case, c.client_id) for c in first.planted_cases
+    ]
+    notes = {c.case: str(c.note) for c in english.planted_cases}
+    assert schema.PROBLEMS.en in notes[demo.VIP_NO_ORDERS] and schema.LOST.en in notes[demo.LOST_WITH_REASON]
+
+
+def test_cli_verbose_lists_the_planted_cases(tmp_path: Path) -> None:
+    path = tmp_path / "demo.xlsx"
+    result = CliRunner().invoke(
+        cli, ["--lang", "ru", "demo", str(path), "--clients", "120", "--today", "2026-11-23", "--verbose"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Заложенные случаи" in result.output
+    cases = generate_demo(120, 1, "ru", TODAY).planted_cases
+    for case in cases:
+        assert f"  {case.client_id} {case.case} {case.cell}: {render(case.note, 'ru')}" in result.output
+    assert result.output.count("(срок ") == sum(1 for case in cases if case.due)
 
 
 # --- planted duplicates and look-alikes ------------------------------------------------------------
@@ -499,6 +726,11 @@ def test_example_readme_lists_what_was_planted() -> None:
     for pair in data.probable_duplicates:
         assert f"| {pair.original} | {pair.duplicate} | {pair.how} |" in readme
     assert f"{len(data.rows[INTERACTIONS])} interactions" in readme
+    assert data.planted_cases
+    for case in data.planted_cases:
+        due = case.due.isoformat() if case.due else ""
+        row = f"| `{case.case}` | {case.client_id} | {case.manager} | `{case.cell}` | {due} | {case.note} |"
+        assert row in readme
 
 
 @pytest.mark.libreoffice

@@ -23,9 +23,8 @@ TODAY = dt.date(2026, 11, 23)
 NO_BACKUPS = SaveOptions(keep_backups=0)
 # The first merge of the demo (seed 1, 120 clients), and its first pair left for review, in either language.
 FIRST_MERGE = {
-    "en": "same phone +79632030104; same email office@start.ru; same name; same company name; same city; same address",
-    "ru": "тот же телефон +79632030104; тот же e-mail office@start.ru; то же имя; то же название компании; "
-    "тот же город; тот же адрес",
+    "en": "same phone +79392121431; same email levina.inna@list.ru; names 93 % similar; same city",
+    "ru": "тот же телефон +79392121431; тот же e-mail levina.inna@list.ru; имена похожи на 93 %; тот же город",
 }
 FIRST_PAIR = {
     "en": "same name; same company name; same city; no INN, phone or email in common",

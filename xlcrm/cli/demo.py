@@ -11,7 +11,7 @@ from xlcrm.cli.exit_codes import PLAIN_EPILOG
 from xlcrm.cli.language import language_for
 from xlcrm.cli.options import Output, locale_option, output_options, show, today_option, workbook_argument
 from xlcrm.jobs.demo import DemoResult, create_demo
-from xlcrm.messages import speaking, t, tn
+from xlcrm.messages import Day, speaking, t, tn
 
 
 @click.command("demo", epilog=PLAIN_EPILOG)
@@ -30,7 +30,7 @@ def demo_command(path: Path, clients: int, seed: int, locale: str, today: dt.dat
     """Create a realistic demo workbook with planted duplicates and mistakes.
 
     With --verbose every planted duplicate, probable duplicate, look-alike
-    pair and mistake is listed.
+    pair, mistake and case (a client for every rule of the agenda) is listed.
 
     Example:
 
@@ -88,4 +88,10 @@ def _describe_in_full(result: DemoResult) -> str:
         lines += [f"  {pair.first} / {pair.second}: {pair.why}" for pair in result.lookalikes]
     lines.append(str(t("Planted mistakes:")))
     lines += [f"  {m.cell} {m.code.value} {m.value!r}: {m.note}" for m in result.planted_mistakes]
+    if result.planted_cases:
+        lines.append(str(t("Planted cases (a client for every rule of the blocks and the agenda):")))
+        lines += [
+            f"  {c.client_id} {c.case} {c.cell}: {c.note}" + (f" ({t('due {day}', day=Day(c.due))})" if c.due else "")
+            for c in result.planted_cases
+        ]
     return "\n".join(lines)

@@ -2,8 +2,11 @@
 
 ``generate_demo`` is pure: from a seed and a "today" it makes every row of
 every sheet plus a manifest of what was planted on purpose, so tests can
-check that validation finds exactly the planted mistakes and that duplicate
-detection finds the planted duplicates without merging the look-alikes.
+check that validation finds exactly the planted mistakes, that duplicate
+detection finds the planted duplicates without merging the look-alikes, and
+that the lifecycle blocks and the agenda make of each planted case (a client
+for every rule: plans, silence past and just under each limit, Dead and Lost
+clients, VIP/Key findings, birthdays) what its rule says.
 The demo command builds the workbook from the template with them and saves it.
 
 Everything else in the workbook is clean: valid phones, emails and INNs,
@@ -39,6 +42,11 @@ HISTORY_DAYS = 760  # about two years of clients and interactions before "today"
 DEAD_AFTER_DAYS = int(schema.setting("dead_after_days").default)
 PARTNER_ORDERS = int(schema.setting("partner_orders").default)
 REGULAR_ORDERS = int(schema.setting("regular_orders").default)
+
+
+def _days_setting(key: str) -> int:
+    return int(schema.setting(key).default)
+
 
 Row = dict[str, object]
 
@@ -88,6 +96,89 @@ _CREATED_AGO = {
     SILENT: (DEAD_AFTER_DAYS + 90, HISTORY_DAYS),
     NOTHING: (1, 700),
 }
+
+# --- planted cases: a client for every rule of the blocks and the agenda --------------------------
+
+BIRTHDAY_DAYS = _days_setting("birthday_days")
+PLAN_EARLY_DAYS = _days_setting("plan_early_days")
+FIRST_CONTACT_DAYS = _days_setting("first_contact_days")
+ACTIVE_SILENT_DAYS = _days_setting("active_silent_days")
+WORKING_SILENT_DAYS = _days_setting("working_silent_days")
+LOST_ORDER_DAYS = _days_setting("lost_order_days")
+
+BOOKED_MEETING = "booked_meeting"  # a meeting typed ahead as a row dated after today: a plan due on its date
+PLAN_CLOSED = "plan_closed"  # a Next date followed up on its day
+PLAN_OVERDUE = "plan_overdue"  # a Next date with only an unrelated earlier contact after it: open, overdue
+PLAN_UPCOMING = "plan_upcoming"  # a Next date ahead; one for each manager
+PLAN_AFTER_CALL = "plan_after_call"  # a Next date ahead, then an unrelated call logged without one: still open
+ACTIVE_SILENT = "active_silent"  # an agreement, no order, silent past active_silent_days
+ACTIVE_QUIET = "active_quiet"  # …silent one day less
+WORKING_SILENT = "working_silent"  # one or two orders, silent past working_silent_days
+WORKING_QUIET = "working_quiet"  # …silent one day less
+NEVER_CONTACTED = "never_contacted"  # a prospect nobody has contacted, added long enough ago
+NEVER_CONTACTED_NEW = "never_contacted_new"  # …added yesterday: the first contact is not due yet
+COLD_PROSPECT = "cold_prospect"  # never ordered, silent over 400 days: stays Potential, cold
+REVIVE_AT_LIMIT = "revive_at_limit"  # a former client silent exactly dead_after_days: Dead, worth reviving
+REVIVE = "revive"  # a former client silent well over a year
+LOST_WITH_REASON = "lost_with_reason"
+LOST_WITHOUT_REASON = "lost_without_reason"
+LOST_ORDERED_AGAIN = "lost_ordered_again"  # Lost, yet ordered within lost_order_days: check the status
+VIP_NO_ORDERS = "vip_no_orders"  # a finding: VIP with fewer than regular_orders orders
+KEY_ONE_ORDER = "key_one_order"  # a finding: Key with fewer than regular_orders orders
+REORDER_OVERDUE = "reorder_overdue"  # a Regular client overdue against their own purchase rhythm
+CLIENT_BIRTHDAY = "client_birthday"  # within the next birthday_days
+CONTACT_BIRTHDAY = "contact_birthday"  # a contact person's, within the next birthday_days
+# Every case, most important first: a small demo keeps a prefix (PLAN_UPCOMING once per manager).
+CASES = (
+    BOOKED_MEETING,
+    PLAN_OVERDUE,
+    PLAN_CLOSED,
+    PLAN_AFTER_CALL,
+    WORKING_SILENT,
+    WORKING_QUIET,
+    ACTIVE_SILENT,
+    ACTIVE_QUIET,
+    NEVER_CONTACTED,
+    PLAN_UPCOMING,
+    REVIVE_AT_LIMIT,
+    COLD_PROSPECT,
+    LOST_WITH_REASON,
+    LOST_ORDERED_AGAIN,
+    VIP_NO_ORDERS,
+    KEY_ONE_ORDER,
+    REORDER_OVERDUE,
+    CLIENT_BIRTHDAY,
+    CONTACT_BIRTHDAY,
+    LOST_WITHOUT_REASON,
+    REVIVE,
+    NEVER_CONTACTED_NEW,
+)
+# The profile (for ratings and favourite services) and designation of each case's client.
+_CASE_CLIENTS: dict[str, tuple[str, ListValue | None]] = {
+    BOOKED_MEETING: (WORKING, None),
+    PLAN_CLOSED: (WORKING, None),
+    PLAN_OVERDUE: (WORKING, None),
+    PLAN_UPCOMING: (WORKING, None),
+    PLAN_AFTER_CALL: (REGULAR, None),
+    ACTIVE_SILENT: (ACTIVE, None),
+    ACTIVE_QUIET: (ACTIVE, None),
+    WORKING_SILENT: (WORKING, None),
+    WORKING_QUIET: (WORKING, None),
+    NEVER_CONTACTED: (NOTHING, None),
+    NEVER_CONTACTED_NEW: (NOTHING, None),
+    COLD_PROSPECT: (POTENTIAL, None),
+    REVIVE_AT_LIMIT: (SILENT, None),
+    REVIVE: (SILENT, None),
+    LOST_WITH_REASON: (SILENT, schema.LOST),
+    LOST_WITHOUT_REASON: (WORKING, schema.LOST),
+    LOST_ORDERED_AGAIN: (WORKING, schema.LOST),
+    VIP_NO_ORDERS: (POTENTIAL, schema.VIP),
+    KEY_ONE_ORDER: (WORKING, schema.KEY_ACCOUNT),
+    REORDER_OVERDUE: (REGULAR, None),
+    CLIENT_BIRTHDAY: (WORKING, None),
+    CONTACT_BIRTHDAY: (WORKING, None),
+}
+_LOST_REASON_SHARE = 0.75  # most Lost clients of the random mix have their reason recorded
 
 _TOUCHES = (schema.CALL_OUT, schema.CALL_IN, schema.MESSAGE, schema.LETTER, schema.MEETING)
 _TOUCH_WEIGHTS = (30, 20, 20, 15, 15)
@@ -160,6 +251,36 @@ class ProbableDuplicate:
         return {"original": self.original, "duplicate": self.duplicate, "how": str(self.how)}
 
 
+@dataclass(frozen=True)
+class PlantedCase:
+    """A client made on purpose to show one rule of the blocks or the agenda, with what the rule must make of it.
+
+    ``cell`` is the cell the case rests on: a plan's Next date, a booked row's Date, the Date of the last contact
+    (silence) or of the order that matters, a birthday, a Designation or Reason lost, the Created of a client nobody
+    contacted; "" only when the case has no cell of its own (a Lost client's cell being the client's other rows).
+    ``due`` is when the task the rule makes is due; None when the rule makes no dated task (nothing to do yet, a
+    finding, a reactivation candidate, a status to check).
+    """
+
+    case: str  # one of CASES
+    client_id: str
+    manager: str
+    cell: str
+    due: dt.date | None
+    note: Text
+
+    def to_dict(self) -> dict[str, str | None]:
+        """The result as JSON-ready values, as ``--json`` prints it."""
+        return {
+            "case": self.case,
+            "client_id": self.client_id,
+            "manager": self.manager,
+            "cell": self.cell,
+            "due": self.due.isoformat() if self.due else None,
+            "note": str(self.note),
+        }
+
+
 @dataclass
 class DemoData:
     locale: str
@@ -170,6 +291,7 @@ class DemoData:
     planted_duplicates: list[PlantedDuplicate]
     lookalikes: list[Lookalike]
     probable_duplicates: list[ProbableDuplicate]
+    planted_cases: list[PlantedCase] = field(default_factory=list)
 
 
 def generate_demo(clients: int, seed: int, locale: str, today: dt.date) -> DemoData:
@@ -240,6 +362,27 @@ def _render_phones(phones: Sequence[_Phone], joiner: str) -> str:
     return joiner.join(_phone_text(phone) for phone in phones)
 
 
+@dataclass(frozen=True)
+class _Beat:
+    """One interaction of a planted case's story."""
+
+    day: dt.date
+    kind: ListValue
+    next_date: dt.date | None = None
+    booked: bool = False  # typed ahead: no result yet
+    marked: str = ""  # the column of this row the case rests on ("date", "next_date")
+
+
+@dataclass(frozen=True)
+class _CaseRef:
+    """Where a planted case rests: resolved to a cell once the rows are in workbook order."""
+
+    client: _Client
+    sheet: schema.Sheet
+    row: Row
+    column: str
+
+
 @dataclass
 class _Client:
     seq: int  # creation order, for stable sorting
@@ -250,6 +393,13 @@ class _Client:
     birthday_soon: bool = False
     protected: bool = False  # part of a planted duplicate or look-alike pair: kept free of mistakes
     mandatory: bool = False  # one of the situations every demo shows: no planted repeated ID copies its ID
+    case: str = ""  # a planted case (one of CASES): its history is the story below, nothing random spoils it
+    story: list[_Beat] = field(default_factory=list)
+    case_due: dt.date | None = None
+    case_note: Message | None = None
+    case_column: str = ""  # the Clients column the case rests on when no interaction row does
+    manager: str = ""  # given by the case; blank: picked at random
+    lost_reason: ListValue | None = None
     repeats: _Client | None = None  # for a planted repeated ID: the client whose ID it copies
     person: _Person | None = None
     form: tuple[str, str, str, int] | None = None  # legal form from vocab.LEGAL_FORMS; None for a person
@@ -307,6 +457,7 @@ class _Builder:
         # Interaction row -> (its client, whether it is neither the client's first nor last interaction).
         self.row_clients: dict[int, tuple[_Client, bool]] = {}
         self.managers: list[str] = []
+        self.case_refs: list[_CaseRef] = []
         self.services = [s for s in vocab.SERVICES if s.active]
 
     def build(self) -> DemoData:
@@ -354,6 +505,7 @@ class _Builder:
             probable_duplicates=[
                 ProbableDuplicate(str(original.client_id), str(copy.client_id), how) for copy, original, how in retyped
             ],
+            planted_cases=self._resolve_cases(rows),
         )
 
     def _word(self, pair: tuple[str, str]) -> str:
@@ -369,11 +521,15 @@ class _Builder:
         rng = self.rng
         id_mistakes = [_BLANK_ID] * self.repeat + [_REPEATED_ID] * self.repeat
         mandatory = _MANDATORY[: count - len(id_mistakes)]
+        # Half of the clients left over at most: a small demo keeps ordinary clients to plant its mistakes on.
+        cases = self._cases(max(0, (count - len(id_mistakes) - len(mandatory)) // 2))
         profiles = list(mandatory)
         profiles += [
             (p, None)
             for p in rng.choices(
-                list(_PROFILE_WEIGHTS), list(_PROFILE_WEIGHTS.values()), k=count - len(id_mistakes) - len(mandatory)
+                list(_PROFILE_WEIGHTS),
+                list(_PROFILE_WEIGHTS.values()),
+                k=count - len(id_mistakes) - len(mandatory) - len(cases),
             )
         ]
         clients = []
@@ -382,6 +538,8 @@ class _Builder:
                 designation = self._designation(profile)
             created = self._days_ago(*_CREATED_AGO[profile])
             clients.append(_Client(seq, profile, designation, created=created, mandatory=seq < len(mandatory)))
+        for case, manager in cases:
+            clients.append(self._case_client(len(clients), case, manager))
         # Clients whose ID is blank or repeated were typed in lately and have no history yet.
         for role in id_mistakes:
             clients.append(_Client(len(clients), NOTHING, role=role, created=self._days_ago(0, 20)))
@@ -392,6 +550,8 @@ class _Builder:
             clients[2].birthday_soon = True
         for client in clients:
             self._identity(client)
+            if client.case == CONTACT_BIRTHDAY and (client.form is None or client.is_ip):
+                client.form, client.core = vocab.LEGAL_FORMS[0], self._company_core()  # a company has contacts
         return clients
 
     def _designation(self, profile: str) -> ListValue | None:
@@ -453,9 +613,14 @@ class _Builder:
         inn = self._inn(city, personal=client.form is None or client.is_ip) if needs_inn else None
         client.phones = self._client_phones(city)
         email = self._client_email(client)
-        birthday = self._birthday() if rng.random() < 0.65 else None
-        if client.birthday_soon:
+        birthday = (self._birthday_away() if client.case else self._birthday()) if rng.random() < 0.65 else None
+        if client.birthday_soon or client.case == CLIENT_BIRTHDAY:
             birthday = self._birthday_soon()
+            if client.case == CLIENT_BIRTHDAY:
+                client.case_due = _next_anniversary(birthday, self.today)
+        manager = rng.choice(self.managers)
+        if client.designation is schema.LOST and not client.case and rng.random() < _LOST_REASON_SHARE:
+            client.lost_reason = rng.choice(schema.DEFAULT_LOST_REASONS)
         consent = None
         if rng.random() < 0.75:
             consent = client.created + dt.timedelta(days=rng.randint(0, min(30, (self.today - client.created).days)))
@@ -474,8 +639,9 @@ class _Builder:
             "address": self._address(city) if rng.random() < 0.8 else None,
             "birthday": birthday,
             "source": rng.choices(schema.DEFAULT_SOURCES, _SOURCE_WEIGHTS)[0].name(self.locale),
-            "manager": rng.choice(self.managers),
+            "manager": client.manager or manager,
             "designation": client.designation.name(self.locale) if client.designation else None,
+            "lost_reason": client.lost_reason.name(self.locale) if client.lost_reason else None,
             "rating": rating,
             "consent_date": consent,
             "comment": self._word(rng.choice(vocab.CLIENT_COMMENTS)) if rng.random() < 0.25 else None,
@@ -572,6 +738,14 @@ class _Builder:
         youngest = dt.date(self.today.year - 21, 12, 31)
         return oldest + dt.timedelta(days=self.rng.randint(0, (youngest - oldest).days))
 
+    def _birthday_away(self) -> dt.date:
+        """A birthday not in the next few weeks: a planted case's people are greeted only when the case says so."""
+        while True:
+            birthday = self._birthday()
+            coming = _next_anniversary(birthday, self.today - dt.timedelta(days=1))  # today's counts as coming
+            if (coming - self.today).days > BIRTHDAY_DAYS + 7:
+                return birthday
+
     def _birthday_soon(self) -> dt.date:
         """A birthday within the agenda's default window (not on 29 February: birth years vary)."""
         day = self.today + dt.timedelta(days=self.rng.randint(1, 10))
@@ -602,7 +776,7 @@ class _Builder:
     def _lookalikes(self, clients: list[_Client]) -> list[tuple[_Client, _Client, Message]]:
         """Pairs of different clients made to look alike: same company name, namesakes, same initials."""
         rng = self.rng
-        pool = [c for c in clients if c.role == _PLAIN]
+        pool = [c for c in clients if c.role == _PLAIN and not c.case]
         rng.shuffle(pool)
         pairs = []
         for number in range(max(1, self.total // LOOKALIKE_EVERY)):
@@ -671,7 +845,7 @@ class _Builder:
     def _duplicates(self, clients: list[_Client], count: int) -> list[tuple[_Client, _Client, Message]]:
         """Clients typed in again by another manager; each copy keeps the same phone number."""
         rng = self.rng
-        pool = [c for c in clients if c.role == _PLAIN and not c.protected]
+        pool = [c for c in clients if c.role == _PLAIN and not c.protected and not c.case]
         copies: list[tuple[_Client, _Client, Message]] = []
         for original in rng.sample(pool, min(count, len(pool))):
             original.protected = True
@@ -723,7 +897,7 @@ class _Builder:
     ) -> list[tuple[_Client, _Client, Message]]:
         """Clients typed in again by another manager with a new phone and no INN: the same name, company and city,
         but nothing shared that proves it is the same client."""
-        pool = [c for c in clients if c.role == _PLAIN and not c.protected]
+        pool = [c for c in clients if c.role == _PLAIN and not c.protected and not c.case]
         copies: list[tuple[_Client, _Client, Message]] = []
         for original in self.rng.sample(pool, min(count, len(pool))):
             original.protected = True
@@ -768,6 +942,7 @@ class _Builder:
             "source": rng.choice(schema.DEFAULT_SOURCES).name(self.locale),
             "manager": rng.choice([m for m in self.managers if m != original.row["manager"]]),
             "designation": None,
+            "lost_reason": None,
             "rating": None,
             "consent_date": None,
             "comment": None,
@@ -822,7 +997,7 @@ class _Builder:
     def _choose_repeated_sources(self, clients: list[_Client]) -> None:
         """Each planted repeated ID copies the ID of an ordinary client created no later than itself."""
         sources = [c for c in clients if c.role == _PLAIN and not c.protected and not c.mandatory]
-        sources = sources or [c for c in clients if c.role == _PLAIN and not c.protected]
+        sources = sources or [c for c in clients if c.role == _PLAIN and not c.protected and not c.case]
         for client in clients:
             if client.role == _REPEATED_ID:
                 client.repeats = self.rng.choice(sources)
@@ -861,6 +1036,8 @@ class _Builder:
 
     def _timeline(self, client: _Client, seq: int) -> list[tuple[dt.date, int, Row]]:
         """The client's story as interaction rows: a first touch, maybe an agreement, then orders and touches."""
+        if client.case:
+            return self._case_timeline(client, seq)
         if client.profile == NOTHING:
             return []
         rng = self.rng
@@ -986,6 +1163,8 @@ class _Builder:
         rng = self.rng
         weights = (10, 30, 35, 25) if client.profile == PARTNER else (35, 35, 20, 10)
         count = rng.choices((0, 1, 2, 3), weights)[0]
+        if client.case == CONTACT_BIRTHDAY:
+            count = max(1, count)
         rows: list[Row] = []
         for role_en, role_ru, decides in rng.sample(vocab.ROLES, count):
             person = self._person()
@@ -1000,10 +1179,17 @@ class _Builder:
                     "role": self._word((role_en, role_ru)),
                     "phone": _phone_text(self._mobile()) if rng.random() < 0.75 else None,
                     "email": email,
-                    "birthday": self._birthday() if rng.random() < 0.35 else None,
+                    "birthday": (self._birthday_away() if client.case else self._birthday())
+                    if rng.random() < 0.35
+                    else None,
                     "decision_maker": (schema.YES if decides else schema.NO).name(self.locale),
                 }
             )
+        if client.case == CONTACT_BIRTHDAY:
+            birthday = self._birthday_soon()
+            rows[0]["birthday"] = birthday
+            client.case_due = _next_anniversary(birthday, self.today)
+            self.case_refs.append(_CaseRef(client, schema.CONTACTS, rows[0], "birthday"))
         return rows
 
     def _service_rows(self) -> list[Row]:
@@ -1027,7 +1213,7 @@ class _Builder:
     def _plant_client_mistakes(self, clients: list[_Client]) -> None:
         """Typos in ordinary clients' cells, at most one per cell, spread over as many rows as possible."""
         rng = self.rng
-        candidates = [c for c in clients if c.role == _PLAIN and not c.protected]
+        candidates = [c for c in clients if c.role == _PLAIN and not c.protected and not c.case]
         rng.shuffle(candidates)
         used_rows: set[int] = set()
         used_cells: set[tuple[int, str]] = set()
@@ -1141,10 +1327,7 @@ class _Builder:
 
     def _resolve_mistakes(self, rows: dict[str, list[Row]]) -> list[PlantedMistake]:
         """Cells of the planted mistakes, as validation names them, in workbook order."""
-        positions: dict[int, tuple[int, int]] = {}
-        for rank, spec in enumerate(schema.USER_SHEETS):
-            for number, row in enumerate(rows.get(spec.key, ()), start=2):
-                positions[id(row)] = (rank, number)
+        positions = _positions(rows)
         planted = []
         for mistake in self.mistakes:
             rank, number = positions[id(mistake.row)]
@@ -1154,6 +1337,255 @@ class _Builder:
             text = "" if value is None else value.isoformat() if isinstance(value, dt.date) else str(value)
             planted.append(((rank, number, index), PlantedMistake(mistake.code, cell, text, mistake.note)))
         return [mistake for _, mistake in sorted(planted, key=lambda item: item[0])]
+
+    # --- planted cases --------------------------------------------------------------------------------
+
+    def _cases(self, room: int) -> list[tuple[str, str]]:
+        """(case, manager) of the planted cases that fit in ``room`` clients; an upcoming plan for each manager."""
+        cases: list[tuple[str, str]] = []
+        for case in CASES:
+            if case == PLAN_UPCOMING:
+                cases += [(case, manager) for manager in self.managers]
+            else:
+                cases.append((case, ""))
+        return cases[:room]
+
+    def _case_client(self, seq: int, case: str, manager: str) -> _Client:
+        profile, designation = _CASE_CLIENTS[case]
+        created, story, due, note = self._story(case)
+        client = _Client(
+            seq,
+            profile,
+            designation,
+            created=created,
+            mandatory=True,
+            case=case,
+            story=story,
+            case_due=due,
+            case_note=note,
+            manager=manager,
+        )
+        if case in (LOST_WITH_REASON, LOST_ORDERED_AGAIN):
+            client.lost_reason = self.rng.choice(schema.DEFAULT_LOST_REASONS)
+        client.case_column = {
+            LOST_WITH_REASON: "lost_reason",
+            LOST_WITHOUT_REASON: "designation",
+            VIP_NO_ORDERS: "designation",
+            KEY_ONE_ORDER: "designation",
+            CLIENT_BIRTHDAY: "birthday",
+            NEVER_CONTACTED: "created",
+            NEVER_CONTACTED_NEW: "created",
+        }.get(case, "")
+        return client
+
+    def _story(self, case: str) -> tuple[dt.date, list[_Beat], dt.date | None, Message]:
+        """(created, interactions, when the rule's task is due, what the case shows) of a planted case."""
+        rng, today, locale = self.rng, self.today, self.locale
+        lost, problems = schema.LOST.name(locale), schema.PROBLEMS.name(locale)
+
+        def ago(days: int) -> dt.date:
+            return today - dt.timedelta(days=days)
+
+        def ahead(days: int) -> dt.date:
+            return today + dt.timedelta(days=days)
+
+        first = _Beat(ago(rng.randint(90, 200)), self._touch(_FIRST_TOUCH_WEIGHTS))
+        order, agreement, touch = schema.ORDER, schema.AGREEMENT, self._touch(_TOUCH_WEIGHTS)
+        if case == BOOKED_MEETING:
+            day = ahead(rng.randint(2, max(2, BIRTHDAY_DAYS - 2)))
+            beats = [
+                first,
+                _Beat(ago(rng.randint(15, 25)), order),
+                _Beat(day, schema.MEETING, booked=True, marked="date"),
+            ]
+            return first.day, beats, day, t("a meeting booked ahead as a row dated after today: a plan due on its date")
+        if case in (PLAN_CLOSED, PLAN_OVERDUE):
+            made, due = ago(20), ago(6 if case == PLAN_OVERDUE else 10)
+            beats = [
+                first,
+                _Beat(ago(rng.randint(40, 60)), order),
+                _Beat(made, touch, next_date=due, marked="next_date"),
+            ]
+            if case == PLAN_CLOSED:
+                beats.append(_Beat(due, schema.CALL_OUT))
+                return first.day, beats, None, t("a plan followed up on its day: closed")
+            beats.append(_Beat(due - dt.timedelta(days=PLAN_EARLY_DAYS + 3), schema.CALL_IN))
+            return first.day, beats, due, t("a plan with only an unrelated earlier contact after it: open and overdue")
+        if case == PLAN_AFTER_CALL:
+            due, made = ahead(PLAN_EARLY_DAYS + rng.randint(1, 4)), ago(rng.randint(3, 6))
+            beats = [first] + [_Beat(ago(days), order) for days in sorted(rng.sample(range(20, 180), 3), reverse=True)]
+            beats += [_Beat(made, touch, next_date=due, marked="next_date"), _Beat(ago(1), schema.CALL_IN)]
+            return (
+                first.day,
+                beats,
+                due,
+                t("a plan ahead, then an unrelated call logged without a Next date: still open"),
+            )
+        if case == PLAN_UPCOMING:
+            due = ahead(rng.randint(1, BIRTHDAY_DAYS - 1))
+            made = ago(rng.randint(1, 6))
+            beats = [
+                first,
+                _Beat(ago(rng.randint(20, 60)), order),
+                _Beat(made, touch, next_date=due, marked="next_date"),
+            ]
+            return first.day, beats, due, t("an upcoming plan of the client's manager")
+        if case in (ACTIVE_SILENT, ACTIVE_QUIET, WORKING_SILENT, WORKING_QUIET):
+            active = case in (ACTIVE_SILENT, ACTIVE_QUIET)
+            limit = ACTIVE_SILENT_DAYS if active else WORKING_SILENT_DAYS
+            silent = case in (ACTIVE_SILENT, WORKING_SILENT)
+            last = ago(limit + rng.randint(3, 10) if silent else limit - 1)
+            beats = [first, _Beat(last, agreement if active else order, marked="date")]
+            due_then = last + dt.timedelta(days=limit) if silent else None
+            notes = {
+                ACTIVE_SILENT: t("an agreement and no order, silent past the limit: the first order is due"),
+                ACTIVE_QUIET: t("an agreement and no order, silent one day less than the limit: no task yet"),
+                WORKING_SILENT: t("one order, silent past the limit: the second order is due"),
+                WORKING_QUIET: t("one order, silent one day less than the limit: no task yet"),
+            }
+            return first.day, beats, due_then, notes[case]
+        if case in (NEVER_CONTACTED, NEVER_CONTACTED_NEW):
+            created = ago(FIRST_CONTACT_DAYS + rng.randint(4, 20) if case == NEVER_CONTACTED else 1)
+            due = created + dt.timedelta(days=FIRST_CONTACT_DAYS)
+            if case == NEVER_CONTACTED:
+                return created, [], due, t("a prospect nobody has contacted yet: the first contact is due")
+            return (
+                created,
+                [],
+                due,
+                t("a prospect added yesterday and not contacted yet: the first contact is not due yet"),
+            )
+        if case == COLD_PROSPECT:
+            created = ago(rng.randint(480, 600))
+            beats = [_Beat(created, first.kind), _Beat(ago(rng.randint(400, 450)), touch, marked="date")]
+            return (
+                created,
+                beats,
+                None,
+                t(
+                    "a prospect who never ordered, silent over a year: stays in {block}, cold",
+                    block=schema.POTENTIAL.name(locale),
+                ),
+            )
+        if case in (REVIVE_AT_LIMIT, REVIVE):
+            last = ago(DEAD_AFTER_DAYS if case == REVIVE_AT_LIMIT else rng.randint(450, 600))
+            created = last - dt.timedelta(days=rng.randint(60, 150))
+            beats = [_Beat(created, first.kind), _Beat(created + dt.timedelta(days=20), order)]
+            beats.append(_Beat(last, order, marked="date"))
+            return (
+                created,
+                beats,
+                None,
+                t("a former client silent a year or more: {block}, worth reviving", block=schema.DEAD.name(locale)),
+            )
+        if case in (LOST_WITH_REASON, LOST_WITHOUT_REASON, LOST_ORDERED_AGAIN):
+            last = ago(rng.randint(LOST_ORDER_DAYS + 20, 300))
+            created = last - dt.timedelta(days=rng.randint(60, 150))
+            beats = [_Beat(created, first.kind), _Beat(created + dt.timedelta(days=20), order), _Beat(last, touch)]
+            if case == LOST_ORDERED_AGAIN:
+                beats.append(_Beat(ago(rng.randint(5, LOST_ORDER_DAYS - 10)), order, marked="date"))
+                return created, beats, None, t("marked {lost}, yet ordered again lately: check the status", lost=lost)
+            if case == LOST_WITH_REASON:
+                return (
+                    created,
+                    beats,
+                    None,
+                    t("marked {lost} with a reason: {block}, not to revive", lost=lost, block=schema.DEAD.name(locale)),
+                )
+            return created, beats, None, t("marked {lost} without a reason", lost=lost)
+        if case == VIP_NO_ORDERS:
+            beats = [first, _Beat(ago(rng.randint(30, 60)), schema.MEETING), _Beat(ago(rng.randint(5, 20)), touch)]
+            return (
+                first.day,
+                beats,
+                None,
+                t("{vip} without a single order: a finding on {sheet}", vip=schema.VIP.name(locale), sheet=problems),
+            )
+        if case == KEY_ONE_ORDER:
+            beats = [first, _Beat(ago(rng.randint(40, 60)), agreement), _Beat(ago(rng.randint(10, 30)), order)]
+            return (
+                first.day,
+                beats,
+                None,
+                t(
+                    "{key} client with one order: a finding on {sheet}",
+                    key=schema.KEY_ACCOUNT.name(locale),
+                    sheet=problems,
+                ),
+            )
+        if case == REORDER_OVERDUE:
+            gap = rng.randint(25, 35)
+            last = ago(2 * gap)
+            days = [last - dt.timedelta(days=gap * n) for n in range(REGULAR_ORDERS, -1, -1)]
+            beats = [_Beat(days[0] - dt.timedelta(days=rng.randint(5, 20)), first.kind)]
+            beats += [_Beat(day, order) for day in days]
+            beats[-1] = _Beat(last, order, marked="date")
+            return (
+                beats[0].day,
+                beats,
+                last + dt.timedelta(days=gap),
+                t("orders every few weeks, the next one overdue against that rhythm: a reorder is due"),
+            )
+        if case == CLIENT_BIRTHDAY:
+            beats = [first, _Beat(ago(rng.randint(5, 20)), order)]
+            return first.day, beats, None, t("the client's birthday within the next two weeks")
+        # CONTACT_BIRTHDAY
+        beats = [first, _Beat(ago(rng.randint(5, 20)), order)]
+        return first.day, beats, None, t("a contact person's birthday within the next two weeks")
+
+    def _case_timeline(self, client: _Client, seq: int) -> list[tuple[dt.date, int, Row]]:
+        """A planted case's story as interaction rows, all by the client's own manager."""
+        manager = str(client.row["manager"])
+        rows = []
+        ref = _CaseRef(client, schema.CLIENTS, client.row, client.case_column)
+        for index, beat in enumerate(client.story):
+            row = self._interaction(client, beat.kind, beat.day, manager)
+            row["manager"] = manager
+            if beat.next_date is not None:
+                row["next_action"] = self._word(self.rng.choice(vocab.NEXT_ACTIONS))
+                row["next_date"] = beat.next_date
+            if beat.booked:
+                row["result"] = None
+                row["comment"] = self._word(self.rng.choice(vocab.BOOKED_MEETINGS))
+            if beat.marked:
+                ref = _CaseRef(client, schema.INTERACTIONS, row, beat.marked)
+            rows.append((beat.day, seq + index, row))
+        if client.case != CONTACT_BIRTHDAY:  # that one rests on a contact person's row, made later
+            self.case_refs.append(ref)
+        return rows
+
+    def _resolve_cases(self, rows: dict[str, list[Row]]) -> list[PlantedCase]:
+        """The planted cases with their cells, in the order of CASES, then by ClientID."""
+        positions = _positions(rows)
+        planted = []
+        for ref in self.case_refs:
+            client = ref.client
+            cell = ""
+            if ref.column:
+                number = positions[id(ref.row)][1]
+                index = [c.key for c in schema.template_columns(ref.sheet)].index(ref.column)
+                cell = f"{sheet_ref(ref.sheet.name(self.locale))}!{column_letter(index)}{number}"
+            assert client.case_note is not None
+            planted.append(
+                PlantedCase(
+                    client.case,
+                    str(client.client_id),
+                    str(client.row["manager"]),
+                    cell,
+                    client.case_due,
+                    client.case_note,
+                )
+            )
+        return sorted(planted, key=lambda case: (CASES.index(case.case), case.client_id))
+
+
+def _positions(rows: dict[str, list[Row]]) -> dict[int, tuple[int, int]]:
+    """id() of each row -> (rank of its sheet in the workbook, its Excel row number)."""
+    positions: dict[int, tuple[int, int]] = {}
+    for rank, spec in enumerate(schema.USER_SHEETS):
+        for number, row in enumerate(rows.get(spec.key, ()), start=2):
+            positions[id(row)] = (rank, number)
+    return positions
 
 
 # Orders per profile: (min, max), from the lifecycle thresholds so each profile lands in its block.

@@ -902,3 +902,12 @@ WORD_DATES = (("yesterday", "вчера"), ("last week", "на прошлой н
 WORD_AMOUNTS = (("negotiable", "договорная"), ("see invoice", "по счёту"), ("15k", "15 тыс."), ("TBD", "уточнить"))
 # Interaction types typed by hand instead of picked from the list (NOT_IN_LIST).
 UNLISTED_TYPES = (("Phone call", "Звонок"), ("Visit", "Визит"), ("Email", "Имейл"))
+
+# --- planted cases: what managers type for them ------------------------------------------------------
+
+# A meeting booked ahead, typed as a row dated after today: what the Comment says.
+BOOKED_MEETINGS = (
+    ("Meeting at the client's office booked", "Назначена встреча в офисе клиента"),
+    ("Presentation of the support subscription booked", "Назначена презентация абонентского обслуживания"),
+    ("Survey of the server room booked", "Назначено обследование серверной"),
+)

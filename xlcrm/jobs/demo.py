@@ -7,7 +7,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xlcrm import schema
-from xlcrm.create.demo import Lookalike, PlantedDuplicate, PlantedMistake, ProbableDuplicate, generate_demo
+from xlcrm.create.demo import (
+    Lookalike,
+    PlantedCase,
+    PlantedDuplicate,
+    PlantedMistake,
+    ProbableDuplicate,
+    generate_demo,
+)
 from xlcrm.create.template import build_workbook
 from xlcrm.errors import UsageError
 from xlcrm.files.safe_save import holding_workbook_lock, write_new_workbook
@@ -29,6 +36,7 @@ class DemoResult:
     planted_duplicates: list[PlantedDuplicate]
     lookalikes: list[Lookalike]
     probable_duplicates: list[ProbableDuplicate]  # pairs dedupe puts up for review
+    planted_cases: list[PlantedCase]  # a client for every rule of the blocks and the agenda
 
     def to_dict(self) -> dict[str, object]:
         """The result as JSON-ready values, as ``--json`` prints it."""
@@ -43,6 +51,7 @@ class DemoResult:
             "planted_duplicates": [d.to_dict() for d in self.planted_duplicates],
             "lookalikes": [pair.to_dict() for pair in self.lookalikes],
             "probable_duplicates": [pair.to_dict() for pair in self.probable_duplicates],
+            "planted_cases": [case.to_dict() for case in self.planted_cases],
         }
 
 
@@ -83,4 +92,5 @@ def create_demo(
         planted_duplicates=data.planted_duplicates,
         lookalikes=data.lookalikes,
         probable_duplicates=data.probable_duplicates,
+        planted_cases=data.planted_cases,
     )

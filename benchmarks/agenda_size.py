@@ -1,0 +1,119 @@
+"""How long each manager's agenda is on a demo of N clients: the figure the README quotes.
+
+    .venv/bin/python benchmarks/agenda_size.py [--clients 20000] [--seed 1] [--today 2026-11-23]
+
+Makes a demo of ``--clients`` clients (``xlcrm demo``, in a temporary folder),
+refreshes it (``xlcrm refresh``, library calls both) and prints per manager:
+the agenda's items in total (the Agenda object ``xlcrm agenda`` gives), those on
+the ▸ Agenda sheet in its main part, those not shown there, those in the stale
+part, and whether the main part keeps within the ``agenda_limit`` setting.
+
+Only the public results are read: the Agenda object, and the saved sheet read
+back with openpyxl, where an item is a row with a ClientID under a header row
+that names the ClientID column; its manager is in the Manager column, or else
+the manager heading above it; a heading that holds the stale part's label
+starts the stale part. So it measures the agenda of any version of xlcrm.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import re
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import openpyxl
+
+from xlcrm import schema
+from xlcrm.files.safe_save import SaveOptions
+from xlcrm.jobs.agenda import workbook_agenda
+from xlcrm.jobs.demo import create_demo
+from xlcrm.jobs.refresh import refresh_workbook
+
+MAIN, STALE = "main", "stale"
+
+
+def _labels(word: str, locale: str) -> list[str]:
+    """The report labels whose key holds ``word``, as the sheet spells them (placeholders cut off)."""
+    return [
+        schema.label(key, locale).split("{")[0].strip()
+        for key in schema.REPORT_LABELS
+        if word in key and schema.label(key, locale).split("{")[0].strip()
+    ]
+
+
+def sheet_counts(path: Path, locale: str, managers: list[str]) -> Counter[tuple[str, str]]:
+    """(manager, part) -> items on the saved ▸ Agenda sheet."""
+    sheet = openpyxl.load_workbook(path, read_only=True)[schema.AGENDA.name(locale)]
+    client_header, manager_header = schema.label("client_id", locale), schema.label("manager", locale)
+    stale_labels = _labels("stale", locale)
+    counts: Counter[tuple[str, str]] = Counter()
+    part, heading_manager = MAIN, ""
+    id_column: int | None = None
+    manager_column: int | None = None
+    for row in sheet.iter_rows(values_only=True):
+        texts = [str(value).strip() if value is not None else "" for value in row]
+        filled = [text for text in texts if text]
+        if client_header in texts:  # a header row
+            id_column = texts.index(client_header)
+            manager_column = texts.index(manager_header) if manager_header in texts else None
+            continue
+        if len(filled) == 1 and id_column is not None and not texts[id_column]:  # a heading
+            text = filled[0]
+            if any(label and label in text for label in stale_labels):
+                part = STALE
+            named = [m for m in managers if re.search(rf"(^|\W){re.escape(m)}(\W|$)", text)]
+            heading_manager = named[0] if named else heading_manager
+            continue
+        if id_column is None or id_column >= len(texts) or not texts[id_column]:
+            continue
+        manager = texts[manager_column] if manager_column is not None else heading_manager
+        counts[manager, part] += 1
+    return counts
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=20_000, help="clients of the demo")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--today", type=dt.date.fromisoformat, default=dt.date(2026, 11, 23))
+    parser.add_argument("--locale", default="ru", choices=schema.LOCALES)
+    args = parser.parse_args()
+    limit = int(schema.setting("agenda_limit").default)
+    with tempfile.TemporaryDirectory(prefix="xlcrm-bench-agenda-") as folder:
+        path = Path(folder) / "demo.xlsx"
+        started = time.perf_counter()
+        create_demo(path, clients=args.clients, seed=args.seed, locale=args.locale, today=args.today)
+        made = time.perf_counter() - started
+        started = time.perf_counter()
+        refresh_workbook(path, today=args.today, save=SaveOptions(keep_backups=0))
+        refreshed = time.perf_counter() - started
+        agenda = workbook_agenda(path, today=args.today).agenda
+        totals = Counter(str(manager) for manager in agenda.items["manager"].dropna())
+        counts = sheet_counts(path, args.locale, sorted(totals))
+    timing = f"demo {made:.1f} s, refresh {refreshed:.1f} s"
+    print(f"{args.clients:,} clients (seed {args.seed}, today {args.today}): {timing}")
+    print(f"agenda_limit {limit}")
+    print(f"{'manager':24} {'total':>7} {'on sheet':>9} {'not shown':>10} {'stale':>7}  within limit")
+    managers = sorted(set(totals) | {manager for manager, _ in counts}, key=schema.fold)
+    over = 0
+    for manager in managers:
+        total, shown, stale = totals[manager], counts[manager, MAIN], counts[manager, STALE]
+        within = shown <= limit
+        over += not within
+        print(
+            f"{manager or '(none)':24} {total:7,} {shown:9,} {max(total - shown - stale, 0):10,} {stale:7,}"
+            f"  {'yes' if within else 'NO'}"
+        )
+    print(
+        f"{'all':24} {sum(totals.values()):7,} {sum(counts[m, MAIN] for m in managers):9,} "
+        f"{max(sum(totals.values()) - sum(counts.values()), 0):10,} {sum(counts[m, STALE] for m in managers):7,}"
+        f"  {'yes' if not over else f'NO for {over}'}"
+    )
+
+
+if __name__ == "__main__":
+    main()
