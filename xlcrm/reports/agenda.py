@@ -298,16 +298,16 @@ def agenda_sheet(agenda: Agenda, subtitle: str) -> ReportSheet:
     title = schema.label("agenda_title", locale)
     items = agenda.on_sheet()
     columns = [
-        ReportColumn(schema.label("manager", locale), ColumnFormat.LONG_TEXT, width=16),
+        ReportColumn(schema.label("manager", locale), ColumnFormat.LONG_TEXT, width=20),
         ReportColumn(text(t("Part")), ColumnFormat.LONG_TEXT, width=13),
         ReportColumn(text(t("Due date")), ColumnFormat.DATE, width=11),
         ReportColumn(text(t("Days late")), ColumnFormat.INTEGER, width=9),
         ReportColumn(text(t("Last contact")), ColumnFormat.DATE, width=11),
         ReportColumn(schema.label("client_id", locale), width=10),
-        ReportColumn(schema.label("client", locale), ColumnFormat.LONG_TEXT, width=22),
-        ReportColumn(schema.label("company", locale), ColumnFormat.LONG_TEXT, width=22),
+        ReportColumn(schema.label("client", locale), ColumnFormat.LONG_TEXT, width=20),
+        ReportColumn(schema.label("company", locale), ColumnFormat.LONG_TEXT, width=20),
         ReportColumn(schema.label("phone", locale), ColumnFormat.LONG_TEXT, width=16),
-        ReportColumn(text(t("What to do")), ColumnFormat.LONG_TEXT, width=46),
+        ReportColumn(text(t("What to do")), ColumnFormat.LONG_TEXT, width=44),
     ]
     if items.empty:
         table = ReportTable(schema.label("no_tasks", locale), columns, [])
@@ -337,7 +337,7 @@ def agenda_sheet(agenda: Agenda, subtitle: str) -> ReportSheet:
     summary = ReportTable(
         text(t("Rows per manager: the sheet shows at most {limit} each, the most urgent first", limit=agenda.limit)),
         [
-            ReportColumn(schema.label("manager", locale), ColumnFormat.LONG_TEXT, width=16),
+            ReportColumn(schema.label("manager", locale), ColumnFormat.LONG_TEXT, width=20),
             ReportColumn(text(t("On the sheet")), ColumnFormat.INTEGER, width=13),
             ReportColumn(text(t("Not shown")), ColumnFormat.INTEGER, width=11),
             ReportColumn(text(t("Long overdue")), ColumnFormat.INTEGER, width=9),
