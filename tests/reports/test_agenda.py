@@ -20,7 +20,7 @@ from xlcrm.cli.main import cli
 from xlcrm.jobs.agenda import workbook_agenda
 from xlcrm.jobs.refresh import refresh_workbook
 from xlcrm.lifecycle.analysis import Analysis, analyse
-from xlcrm.reports.agenda import Agenda, agenda_calendars, agenda_sheet, assemble_agenda, calendar_file_name
+from xlcrm.reports.agenda import Agenda, agenda_sheet, assemble_agenda, calendar_file_name, calendar_file_names
 from xlcrm.xlsx.reader import read_workbook
 
 TODAY = dt.date(2027, 2, 20)  # a Saturday; 2027 is not a leap year: a 29 February birthday falls on the 28th
@@ -484,9 +484,9 @@ def test_calendar_file_names_are_safe_on_windows() -> None:
     assert calendar_file_name("Ivan. ") == "Ivan.ics" and calendar_file_name("...") == "agenda.ics"
 
 
-def test_calendars_of_managers_whose_names_clash_on_windows(base: Analysis) -> None:
-    agenda = assemble(base, ("C01", "plan", TODAY, None))
-    assert list(agenda_calendars(agenda)) == ["Anna"]
+def test_calendar_files_of_managers_whose_names_clash_on_windows() -> None:
+    names = calendar_file_names(["Anna", "anna", "A/B", "A:B"])
+    assert list(names.values()) == ["Anna.ics", "anna-2.ics", "A_B.ics", "A_B-2.ics"]
 
 
 def test_unknown_manager_is_a_usage_error(workbook: Path) -> None:

@@ -182,7 +182,7 @@ def assemble_agenda(tasks: pd.DataFrame, frames: Frames, lifecycle: Lifecycle) -
     today = pd.Timestamp(lifecycle.today)
     clients = lifecycle.clients
     tasks = pd.DataFrame({key: tasks[key].to_numpy() for key in TASK_COLUMNS}) if len(tasks) else _no_tasks()
-    tasks = tasks[tasks["client_id"].isin(clients.index) & tasks["task"].isin(URGENCY)]
+    tasks = tasks[tasks["client_id"].isin(clients.index) & tasks["task"].isin(URGENCY)].copy()
     tasks["due"] = pd.to_datetime(tasks["due"]).astype("datetime64[ns]").fillna(today).dt.normalize()
     tasks["details"] = tasks["details"].map(item_text)
     ahead = tasks["task"].isin(AHEAD_TASKS)
@@ -309,7 +309,7 @@ def agenda_sheet(agenda: Agenda, subtitle: str) -> ReportSheet:
         ReportColumn(schema.label("phone", locale), ColumnFormat.LONG_TEXT, width=16),
         ReportColumn(text(t("What to do")), ColumnFormat.LONG_TEXT, width=44),
     ]
-    if items.empty:
+    if agenda.items.empty:
         table = ReportTable(schema.label("no_tasks", locale), columns, [])
         return ReportSheet.of(schema.AGENDA, locale, title, subtitle, (table,))
     part_names = {part: text(message) for part, message in PART_NAMES.items()}
