@@ -4,6 +4,7 @@ read by an independent parser; the command line."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from pathlib import Path
@@ -192,9 +193,7 @@ def test_a_row_is_long_overdue_from_stale_after_days_plus_one(tmp_path: Path) ->
 def reactivations(analysis: Analysis, today: dt.date) -> dict[str, list[str]]:
     """The clients to reactivate on the agenda at ``today``, per manager, of 12 candidates per manager."""
     candidates = [(f"C{n:02}", "reactivate", dt.date(2025, 1, n), None) for n in range(1, 25)]
-    lifecycle = type(analysis.lifecycle)(
-        today, analysis.lifecycle.settings, analysis.lifecycle.clients, analysis.lifecycle.interactions
-    )
+    lifecycle = dataclasses.replace(analysis.lifecycle, today=today)
     agenda = assemble_agenda(tasks(*candidates), analysis.frames, lifecycle)
     found: dict[str, list[str]] = {}
     for item in agenda.items.itertuples():
@@ -252,6 +251,15 @@ def test_the_sheet_shows_at_most_agenda_limit_rows_per_manager_and_counts_the_re
 # --- the agenda of a real workbook, the sheet and the command line --------------------------------------------------
 
 
+# A day far from the default holidays, with only plans and birthdays due: every client was contacted lately and
+# none ordered, so no follow-up is due (the rows are the same whichever generators make the tasks).
+ON = dt.date(2027, 6, 10)  # a Thursday
+
+
+def on(offset: int) -> dt.date:
+    return day(offset, ON)
+
+
 @pytest.fixture()
 def workbook(tmp_path: Path) -> Path:
     return agenda_workbook(tmp_path / "agenda.xlsx")
@@ -260,37 +268,25 @@ def workbook(tmp_path: Path) -> Path:
 def agenda_workbook(path: Path, **values: object) -> Path:
     en = "en"
     clients = [
-        client("C1", "Anna", birthday=dt.date(1980, 2, 25)),  # birthday in 5 days, turns 47
+        client("C1", "Anna", birthday=dt.date(1980, 6, 15)),  # birthday in 5 days, turns 47
         client("C2", "Anna"),
-        client("C3", "Boris", birthday=dt.date(1990, 3, 30)),  # beyond the 14-day horizon
+        client("C3", "Boris", birthday=dt.date(1990, 8, 30)),  # beyond the 14-day horizon
         client("C4", "Boris", designation=schema.VIP.en),
         client("C5", "Boris"),
-        client("C6", "Anna", birthday=dt.date(1970, 2, 20)),  # birthday today
-        client("C7", "Anna", designation=schema.LOST.en),  # not to reactivate: no tasks, even a planned one
+        client("C6", "Anna", birthday=dt.date(1970, 6, 10)),  # birthday today
         client("C8", "Clara / Sales: North"),
     ]
-    contacts = [{"client_id": "C2", "name": "Leap Day", "birthday": dt.date(1996, 2, 29)}]
+    contacts = [{"client_id": "C2", "name": "Eve", "birthday": dt.date(1996, 6, 18)}]
+    call, meeting = schema.CALL_OUT.en, schema.MEETING.en
     log = [
-        {
-            "date": day(-10),
-            "client_id": "C1",
-            "type": schema.CALL_OUT.en,
-            "next_action": "Send offer",
-            "next_date": day(-2),
-        },  # overdue
-        {
-            "date": day(-5),
-            "client_id": "C2",
-            "type": schema.MEETING.en,
-            "next_action": "Call back",
-            "next_date": day(3),
-        },  # upcoming
-        {"date": day(-20), "client_id": "C3", "type": schema.CALL_IN.en, "next_date": day(30)},  # beyond horizon
-        {"date": day(-400), "client_id": "C4", "type": schema.ORDER.en, "amount": 500},  # VIP gone quiet
-        {"date": day(-500), "client_id": "C5", "type": schema.ORDER.en, "amount": 100},  # to reactivate
-        {"date": day(-5), "client_id": "C7", "type": schema.CALL_IN.en, "next_date": day(4)},
-        {"date": day(-5), "client_id": "C8", "type": schema.CALL_IN.en, "next_date": day(1)},
-    ] + [{"date": day(-d), "client_id": "C6", "type": schema.ORDER.en, "amount": 10} for d in (100, 80, 60)]
+        {"date": on(-10), "client_id": "C1", "type": call, "next_action": "Send offer", "next_date": on(-2)},
+        {"date": on(-5), "client_id": "C2", "type": meeting, "next_action": "Call back", "next_date": on(3)},
+        {"date": on(-20), "client_id": "C3", "type": call, "next_date": on(30)},  # beyond the horizon
+        {"date": on(-3), "client_id": "C4", "type": call, "next_action": "Agree terms", "next_date": on(-1)},
+        {"date": on(-4), "client_id": "C5", "type": call, "next_date": on(2)},
+        {"date": on(-1), "client_id": "C6", "type": call},
+        {"date": on(-5), "client_id": "C8", "type": call, "next_date": on(1)},
+    ]
     return write_records(
         path,
         en,
@@ -298,35 +294,36 @@ def agenda_workbook(path: Path, **values: object) -> Path:
             schema.CLIENTS.key: clients,
             schema.CONTACTS.key: contacts,
             schema.INTERACTIONS.key: log,
-            schema.SETTINGS.key: settings_records(en, {"managers": ["Anna", "Boris", "Clara / Sales: North"]}, values),
+            schema.SETTINGS.key: settings_records(
+                en, {"managers": ["Anna", "Boris", "Clara / Sales: North", "Dmitry"]}, values
+            ),
         },
     )
 
 
 def test_agenda_of_a_workbook(workbook: Path) -> None:
-    agenda = workbook_agenda(workbook, today=TODAY).agenda
+    agenda = workbook_agenda(workbook, today=ON).agenda
     assert rows_of(agenda) == [
-        ("Anna", "now", "C1", day(-2), 2, ("plan",)),
-        ("Anna", "now", "C6", day(-40), 40, ("reorder", "birthday")),  # orders every 20 days; birthday today
-        ("Anna", "upcoming", "C2", day(3), None, ("plan",)),
-        ("Anna", "upcoming", "C1", dt.date(2027, 2, 25), None, ("birthday",)),
-        ("Anna", "upcoming", "C2", dt.date(2027, 2, 28), None, ("contact_birthday",)),
-        ("Boris", "now", "C4", day(-35), 35, ("review",)),
-        ("Boris", "now", "C5", day(-5), 5, ("reactivate",)),  # this week's reactivation: due on Monday
-        ("Clara / Sales: North", "upcoming", "C8", day(1), None, ("plan",)),
+        ("Anna", "now", "C1", on(-2), 2, ("plan",)),
+        ("Anna", "now", "C6", ON, 0, ("birthday",)),
+        ("Anna", "upcoming", "C2", on(3), None, ("plan",)),
+        ("Anna", "upcoming", "C1", on(5), None, ("birthday",)),
+        ("Anna", "upcoming", "C2", on(8), None, ("contact_birthday",)),
+        ("Boris", "now", "C4", on(-1), 1, ("plan",)),
+        ("Boris", "upcoming", "C5", on(2), None, ("plan",)),
+        ("Clara / Sales: North", "upcoming", "C8", on(1), None, ("plan",)),
     ]
-    assert agenda.items.iloc[1]["reasons"] == (
-        "Due to order again: orders every 20 days; last order 22.12.2026; Birthday: turns 57"
-    )
+    assert agenda.items.iloc[0]["reasons"] == "Planned contact: Send offer"
+    assert agenda.items.iloc[0]["last_contact"] == pd.Timestamp(on(-10))
 
 
 @pytest.mark.parametrize("locale", ["ru", "en"])
 def test_agenda_sheet_in_the_workbook_language(tmp_path: Path, locale: str) -> None:
     clients = [client(f"C{n}", "Anna" if n < 5 else "Boris") for n in range(1, 8)]
     log = [
-        {"date": day(-3), "client_id": f"C{n}", "type": schema.CALL_OUT.name(locale), "next_date": day(-n)}
+        {"date": on(-10), "client_id": f"C{n}", "type": schema.CALL_OUT.name(locale), "next_date": on(-n)}
         for n in range(1, 8)
-    ] + [{"date": day(-200), "client_id": "C7", "type": schema.CALL_OUT.name(locale), "next_date": day(-100)}]
+    ]
     path = write_records(
         tmp_path / "book.xlsx",
         locale,
@@ -336,7 +333,7 @@ def test_agenda_sheet_in_the_workbook_language(tmp_path: Path, locale: str) -> N
             schema.SETTINGS.key: settings_records(locale, {"managers": ["Anna", "Boris"]}, {"agenda_limit": 3}),
         },
     )
-    refresh_workbook(path, today=TODAY)
+    refresh_workbook(path, today=ON)
     sheet = openpyxl.load_workbook(path)[schema.AGENDA.name(locale)]
     rows = [[cell for cell in row if cell is not None] for row in sheet.iter_rows(values_only=True)]
     words = {
@@ -363,11 +360,11 @@ def test_agenda_sheet_in_the_workbook_language(tmp_path: Path, locale: str) -> N
 
 
 def cli_agenda(*args: object) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, ["agenda", *map(str, args), "--today", TODAY.isoformat()])
+    result = CliRunner().invoke(cli, ["agenda", *map(str, args), "--today", ON.isoformat()])
     return result.exit_code, result.output
 
 
-def test_cli_prints_the_capped_view_with_counts_and_all_with_all(workbook: Path, tmp_path: Path) -> None:
+def test_cli_prints_the_capped_view_with_counts_and_all_with_all(tmp_path: Path) -> None:
     limited = agenda_workbook(tmp_path / "limited.xlsx", agenda_limit=2)
 
     code, output = cli_agenda(limited, "--manager", " anna ")
@@ -375,9 +372,8 @@ def test_cli_prints_the_capped_view_with_counts_and_all_with_all(workbook: Path,
     assert output.splitlines() == [
         "Anna: 5 in all, 2 on the sheet, 0 long overdue",
         "  To do now",
-        "    18.02.2027    2  C1 Company C1 +7 916 123-45-67 — Planned contact: Send offer",
-        "    11.01.2027   40  C6 Company C6 +7 916 123-45-67 — Due to order again: orders every 20 days; "
-        "last order 22.12.2026; Birthday: turns 57",
+        "    08.06.2027    2  C1 Company C1 +7 916 123-45-67 — Planned contact: Send offer",
+        "    10.06.2027    0  C6 Company C6 +7 916 123-45-67 — Birthday: turns 57",
         "  3 more rows not shown (--all lists them)",
     ]
     code, everything = cli_agenda(limited, "--manager", "Anna", "--all")
@@ -399,7 +395,7 @@ def test_cli_prints_the_capped_view_with_counts_and_all_with_all(workbook: Path,
 def test_json_matches_library(workbook: Path) -> None:
     code, output = cli_agenda(workbook, "--json")
     assert code == 0, output
-    assert json.loads(output) == json.loads(json.dumps(workbook_agenda(workbook, today=TODAY).to_dict()))
+    assert json.loads(output) == json.loads(json.dumps(workbook_agenda(workbook, today=ON).to_dict()))
 
 
 def events_of(path: Path) -> list[ics.Event]:
@@ -418,41 +414,46 @@ def test_one_calendar_per_manager_in_a_folder(workbook: Path, tmp_path: Path) ->
     ]
     anna = events_of(folder / "Anna.ics")
     assert [(e.begin.date(), e.name) for e in anna] == [
-        (TODAY, "Due to order again: Company C6"),  # overdue: on today, still to do
-        (TODAY, "Planned contact: Company C1"),
-        (day(3), "Planned contact: Company C2"),
-        (dt.date(2027, 2, 25), "Birthday: Company C1"),
-        (dt.date(2027, 2, 28), "Birthday of a contact person: Company C2"),
+        (ON, "Birthday: Company C6"),
+        (ON, "Planned contact: Company C1"),  # overdue: on today, still to do
+        (on(3), "Planned contact: Company C2"),
+        (on(5), "Birthday: Company C1"),
+        (on(8), "Birthday of a contact person: Company C2"),
     ]
     assert all(e.all_day for e in anna)
     # A single reminder a day, at 9:00, saying how many tasks the day holds.
     alarms = [(e.begin.date(), a.trigger, a.display_text) for e in anna for a in e.alarms]
     assert sorted(alarms) == [
-        (TODAY, dt.timedelta(hours=9), "2 tasks on the agenda"),
-        (day(3), dt.timedelta(hours=9), "1 task on the agenda"),
-        (dt.date(2027, 2, 25), dt.timedelta(hours=9), "1 task on the agenda"),
-        (dt.date(2027, 2, 28), dt.timedelta(hours=9), "1 task on the agenda"),
+        (ON, dt.timedelta(hours=9), "2 tasks on the agenda"),
+        (on(3), dt.timedelta(hours=9), "1 task on the agenda"),
+        (on(5), dt.timedelta(hours=9), "1 task on the agenda"),
+        (on(8), dt.timedelta(hours=9), "1 task on the agenda"),
     ]
-    assert "Send offer" in next(e.description for e in anna if e.name.endswith("C1") and e.begin.date() == TODAY)
-    assert [e.name for e in events_of(folder / "Boris.ics")] == [
-        "Reactivate: silent client: Company C5",
-        "VIP/Key client to review: Company C4",
+    assert "Send offer" in anna[1].description and "+7 916 123-45-67" in anna[1].description
+    assert [(e.begin.date(), e.name) for e in events_of(folder / "Boris.ics")] == [
+        (ON, "Planned contact: Company C4"),
+        (on(2), "Planned contact: Company C5"),
     ]
 
 
 def test_uids_stay_the_same_on_a_rerun_and_the_next_day(workbook: Path, tmp_path: Path) -> None:
     first, again, tomorrow = tmp_path / "1", tmp_path / "2", tmp_path / "3"
-    workbook_agenda(workbook, today=TODAY, ics=first)
-    workbook_agenda(workbook, today=TODAY, ics=again)
-    workbook_agenda(workbook, today=day(1), ics=tomorrow)
+    workbook_agenda(workbook, today=ON, ics=first)
+    workbook_agenda(workbook, today=ON, ics=again)
+    workbook_agenda(workbook, today=on(1), ics=tomorrow)
     assert (first / "Anna.ics").read_bytes() == (again / "Anna.ics").read_bytes()
-    today_events = {e.uid: e.begin.date() for e in events_of(first / "Anna.ics")}
-    next_events = {e.uid: e.begin.date() for e in events_of(tomorrow / "Anna.ics")}
+    today_events = {e.uid: (e.begin.date(), e.name) for e in events_of(first / "Anna.ics")}
+    next_events = {e.uid: (e.begin.date(), e.name) for e in events_of(tomorrow / "Anna.ics")}
     assert len(today_events) == 5
-    overdue = [uid for uid, begin in today_events.items() if begin == TODAY]
-    # The overdue rows are the same rows the next day: same UIDs, moved to the new today.
-    assert all(next_events[uid] == day(1) for uid in overdue)
-    assert set(today_events) == set(next_events)
+    # The overdue plan is the same row the next day: same UID, moved to the new today; the upcoming rows keep
+    # theirs and their days; today's birthday is gone.
+    overdue = next(uid for uid, (_, name) in today_events.items() if name == "Planned contact: Company C1")
+    assert next_events[overdue] == (on(1), "Planned contact: Company C1")
+    upcoming = {uid: event for uid, event in today_events.items() if event[0] > ON}
+    assert {uid: next_events[uid] for uid in upcoming} == upcoming
+    assert set(next_events) == set(today_events) - {
+        uid for uid, (_, name) in today_events.items() if name == "Birthday: Company C6"
+    }
 
 
 def test_a_manager_calendar_to_a_file_or_into_a_folder(workbook: Path, tmp_path: Path) -> None:
@@ -463,6 +464,9 @@ def test_a_manager_calendar_to_a_file_or_into_a_folder(workbook: Path, tmp_path:
     code, output = cli_agenda(workbook, "--manager", "clara / sales: north", "--ics", tmp_path)
     assert code == 0, output
     assert len(events_of(tmp_path / "Clara _ Sales_ North.ics")) == 1
+    code, output = cli_agenda(workbook, "--manager", "Dmitry", "--ics", tmp_path)
+    assert code == 0 and output.endswith(f"Wrote 0 events to {tmp_path / 'Dmitry.ics'}\n")
+    assert events_of(tmp_path / "Dmitry.ics") == []
 
 
 @pytest.mark.parametrize("name", ["agenda.ics", "existing.txt"])
@@ -492,13 +496,15 @@ def test_calendar_files_of_managers_whose_names_clash_on_windows() -> None:
 def test_unknown_manager_is_a_usage_error(workbook: Path) -> None:
     code, output = cli_agenda(workbook, "--manager", "Anya")
     assert code == 2
-    assert output == "Error: no manager named 'Anya' in the workbook; managers: Anna, Boris, Clara / Sales: North\n"
+    assert output == (
+        "Error: no manager named 'Anya' in the workbook; managers: Anna, Boris, Clara / Sales: North, Dmitry\n"
+    )
 
 
-def test_a_manager_with_nothing_to_do(workbook: Path, tmp_path: Path) -> None:
-    result = CliRunner().invoke(cli, ["agenda", str(workbook), "--manager", "boris", "--today", "2025-01-01"])
-    assert result.exit_code == 0
-    assert result.output == "Nothing on the agenda.\n"
+def test_a_manager_with_nothing_to_do(workbook: Path) -> None:
+    code, output = cli_agenda(workbook, "--manager", "dmitry")
+    assert code == 0
+    assert output == "Nothing on the agenda.\n"
 
 
 def test_missing_workbook(tmp_path: Path) -> None:
