@@ -104,8 +104,8 @@ CASES: dict[str, Case] = {
         lambda folder: xlcrm.refresh_workbook(folder / WORKBOOK, today=TODAY, save=KEEP_NO_BACKUPS),
     ),
     "agenda": Case(
-        lambda folder: ["agenda", str(folder / WORKBOOK), "--today", TODAY.isoformat(), "--ics", str(folder / "a.ics")],
-        lambda folder: xlcrm.workbook_agenda(folder / WORKBOOK, today=TODAY, ics=folder / "a.ics"),
+        lambda folder: ["agenda", str(folder / WORKBOOK), "--today", TODAY.isoformat(), "--ics", str(folder / "ics")],
+        lambda folder: xlcrm.workbook_agenda(folder / WORKBOOK, today=TODAY, ics=folder / "ics"),
     ),
     "dedupe": Case(
         lambda folder: ["dedupe", str(folder / WORKBOOK), "--keep-backups", "0"],
@@ -199,7 +199,10 @@ def test_the_json_of_each_command_is_its_library_result(command: str, tmp_path: 
     for name in case.written:
         assert cell_values(folders["cli"] / name) == cell_values(folders["library"] / name), name
     if command == "agenda":
-        assert (folders["cli"] / "a.ics").read_bytes() == (folders["library"] / "a.ics").read_bytes()
+        calendars = sorted(path.name for path in (folders["cli"] / "ics").iterdir())
+        assert calendars and calendars == sorted(path.name for path in (folders["library"] / "ics").iterdir())
+        for name in calendars:
+            assert (folders["cli"] / "ics" / name).read_bytes() == (folders["library"] / "ics" / name).read_bytes()
 
 
 def test_the_public_names_exist() -> None:

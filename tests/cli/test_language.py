@@ -191,17 +191,24 @@ def test_dedupe_in_english_names_the_sheets_as_the_workbook_does(book: Path) -> 
 
 
 def test_agenda_in_russian_and_in_english(book: Path, tmp_path: Path) -> None:
-    russian = run("agenda", book, "--today", TODAY, "--ics", tmp_path / "a.ics")
+    russian = run("agenda", book, "--today", TODAY, "--ics", tmp_path / "ru")
     assert russian.exit_code == 0, russian.output
-    wrote = re.fullmatch(r"Записано ([0-9]+) (\w+) в файл (.+)", russian.stdout.splitlines()[-1])
-    assert wrote and wrote.group(3) == str(tmp_path / "a.ics")
-    events = int(wrote.group(1))
-    assert wrote.group(2) == russian_noun(events, "событие", "события", "событий")
-    assert "Вернуть: клиент молчит: " in russian.stdout
+    wrote = [re.fullmatch(r"Записано ([0-9]+) (\w+) в файл (.+)", line) for line in russian.stdout.splitlines()]
+    files = [match for match in wrote if match]
+    assert files and [Path(match.group(3)).parent for match in files] == [tmp_path / "ru"] * len(files)
+    for match in files:
+        events = int(match.group(1))
+        assert match.group(2) == russian_noun(events, "событие", "события", "событий")
+    assert "Сделать сейчас" in russian.stdout and "Вернуть: клиент молчит" in russian.stdout
 
-    english = run("--lang", "en", "agenda", book, "--today", TODAY, "--ics", tmp_path / "b.ics")
-    assert english.stdout.splitlines()[-1] == f"Wrote {events} events to {tmp_path / 'b.ics'}"
-    assert "Reactivate: silent client: " in english.stdout and "Вернуть" not in english.stdout
+    english = run("--lang", "en", "agenda", book, "--today", TODAY, "--ics", tmp_path / "en")
+    assert english.stdout.splitlines()[-len(files) :] == [
+        f"Wrote {match.group(1)} {'event' if match.group(1) == '1' else 'events'} to "
+        f"{tmp_path / 'en' / Path(match.group(3)).name}"
+        for match in files
+    ]
+    assert "To do now" in english.stdout and "Reactivate: silent client" in english.stdout
+    assert "Вернуть" not in english.stdout
 
 
 def test_import_in_russian_and_in_english(book: Path, tmp_path: Path) -> None:

@@ -228,7 +228,7 @@ def test_an_unprotected_workbook_ignores_the_password(tmp_path: Path) -> None:
 def test_agenda_of_a_protected_workbook(protected: Path, tmp_path: Path) -> None:
     before = protected.read_bytes()
     calendar = tmp_path / "anna.ics"
-    result = invoke("agenda", str(protected), "--today", "2024-03-02", "--ics", str(calendar))
+    result = invoke("agenda", str(protected), "--today", "2024-03-02", "--manager", "Anna", "--ics", str(calendar))
     assert result.exit_code == 0, result.output
     assert "Anna" in result.output and calendar.exists()
     assert protected.read_bytes() == before

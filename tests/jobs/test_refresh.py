@@ -27,6 +27,7 @@ from xlcrm.jobs.refresh import refresh_workbook
 from xlcrm.jobs.validate import validate_workbook
 from xlcrm.lifecycle.analysis import analyse
 from xlcrm.lifecycle.computed import computed_cells
+from xlcrm.reports.agenda import TASK_NAMES
 from xlcrm.xlsx.reader import read_workbook
 
 TODAY = dt.date(2026, 11, 23)  # the example's "today"
@@ -257,16 +258,28 @@ def test_problems_list_every_finding(example: Path) -> None:
 
 
 def test_agenda_sheet(example: Path, raw: dict[str, pd.DataFrame]) -> None:
-    shown = table(sheet_rows(example, schema.AGENDA.name(LOCALE)), label("agenda_heading"))
-    tasks = shown[label("task")].value_counts()
+    rows = sheet_rows(example, schema.AGENDA.name(LOCALE))
+    # Two tables: the rows per manager, then the agenda; each headed by Manager.
+    summary_at, agenda_at = [i for i, row in enumerate(rows) if row and row[0] == label("manager")]
+    shown = table(rows, rows[agenda_at - 1][0])
+    what = shown.columns[-1]
     blocks = expected_blocks(raw["clients"], raw["log"])
     lost = set(raw["clients"].loc[raw["clients"]["designation"] == schema.LOST.ru, "client_id"])
-    assert tasks[label("task_reactivate")] == sum(1 for c, b in blocks.items() if b == 1 and c not in lost)
-    assert {label("task_overdue"), label("task_upcoming"), label("task_birthday"), label("task_review")} <= set(
-        tasks.index
-    )
-    # Grouped by manager, and there is more than one to group.
-    assert shown[label("manager")].is_monotonic_increasing and shown[label("manager")].nunique() > 1
+    reactivate = TASK_NAMES["reactivate"].render(LOCALE)
+    revived = shown[shown[what].str.startswith(reactivate)]
+    assert 0 < len(revived) and revived[label("manager")].value_counts().max() <= 5  # reactivations_per_week
+    assert all(blocks[c] == 1 and c not in lost for c in revived[label("client_id")])
+    names = tuple(name.render(LOCALE) for name in TASK_NAMES.values())
+    assert all(reasons.startswith(names) for reasons in shown[what])
+    assert shown[what].str.startswith(TASK_NAMES["plan"].render(LOCALE)).any()
+    # One row per client and day: a client due now appears once; grouped by manager, more than one, each under
+    # the limit, as the summary counts them.
+    due_now = shown[shown[label("client_id")].notna() & shown.iloc[:, 3].notna()]
+    assert not due_now[label("client_id")].duplicated().any()
+    managers = shown[label("manager")]
+    assert managers.map(schema.fold).is_monotonic_increasing and managers.nunique() > 1
+    summary = {row[0]: row[1] for row in rows[summary_at + 1 : agenda_at - 2]}
+    assert summary == managers.value_counts().to_dict() and max(summary.values()) <= 25
 
 
 def test_user_sheets_changed_only_by_merges_and_reports_added(example: Path) -> None:

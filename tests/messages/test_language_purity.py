@@ -133,7 +133,7 @@ def commands_output(workbook: Path, language: str, workdir: Path, lang: list[str
         ["refresh", str(workbook), "--today", TODAY, "--keep-backups", "0"],
         ["dedupe", str(workbook), "--dry-run"],
         ["agenda", str(workbook), "--today", TODAY],
-        ["agenda", str(workbook), "--today", TODAY, "--ics", str(workdir / "agenda.ics")],
+        ["agenda", str(workbook), "--today", TODAY, "--ics", str(workdir / "agenda")],
         ["import", str(csv), "--into", str(workbook), "--dry-run"],
         ["export", str(workbook), "--sqlite", str(workdir / "base.sqlite")],
         ["init", str(workdir / "new.xlsx"), "--locale", language],

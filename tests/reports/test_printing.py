@@ -105,7 +105,10 @@ def test_each_page_is_one_page_wide_with_its_header_repeated(printed: Printed) -
             continue
         row = int(titles.split(":")[0].strip("$"))
         headers = header_cells(sheet, row)
-        for number, text in enumerate(printed.of(sheet.title), start=1):
+        pages = printed.of(sheet.title)
+        if sheet.title == schema.AGENDA.name(printed.locale):
+            pages = pages[1:]  # the agenda's first page is its summary per manager, above the table
+        for number, text in enumerate(pages, start=1):
             page = squeezed(text)
             assert squeezed(headers[0]) in page and squeezed(headers[-1]) in page, (sheet.title, number, headers)
         checked.append(sheet.title)
@@ -117,10 +120,12 @@ def test_each_page_is_one_page_wide_with_its_header_repeated(printed: Printed) -
 def test_agenda_prints_one_page_per_manager(printed: Printed) -> None:
     book = openpyxl.load_workbook(printed.workbook)
     agenda = book[schema.AGENDA.name(printed.locale)]
-    header = next(row for row in range(1, 10) if agenda.cell(row, 2).value is not None)
+    header = int(agenda.print_title_rows.split(":")[0].strip("$"))
     managers = list(dict.fromkeys(str(row[0]) for row in agenda.iter_rows(min_row=header + 1, values_only=True)))
     assert len(managers) >= 3
-    pages = printed.of(agenda.title)
+    summary, *pages = printed.of(agenda.title)
+    # The summary per manager on a page of its own, then a page per manager.
+    assert all(squeezed(manager) in squeezed(summary) for manager in managers)
     assert len(pages) == len(managers)
     for manager, text in zip(managers, pages):
         assert [name for name in managers if name in text] == [manager]
@@ -204,10 +209,13 @@ def test_agenda_breaks_pages_between_managers_at_a_scale_excel_keeps_them(tmp_pa
     create_demo(workbook, clients=DEMO_CLIENTS, seed=1, locale="en", today=TODAY)
     refresh_workbook(workbook, today=TODAY)
     agenda = openpyxl.load_workbook(workbook)[schema.AGENDA.name("en")]
-    header = next(row for row in range(1, 10) if agenda.cell(row, 2).value is not None)
+    header = int(agenda.print_title_rows.split(":")[0].strip("$"))
     managers = [agenda.cell(row, 1).value for row in range(header + 1, agenda.max_row + 1)]
     last_rows = [header + index for index in range(1, len(managers)) if managers[index] != managers[index - 1]]
-    assert [brk.id for brk in agenda.row_breaks.brk] == last_rows and len(last_rows) >= 2
+    # The summary per manager ends the first page (a blank row and the table's heading follow it).
+    summary_end = header - 3
+    assert agenda.cell(summary_end, 1).value == managers[-1] and agenda.cell(summary_end + 1, 1).value is None
+    assert [brk.id for brk in agenda.row_breaks.brk] == [summary_end, *last_rows] and len(last_rows) >= 2
     # Excel ignores page breaks on a sheet fitted to its page: the agenda is shrunk by a scale of its own.
     assert not agenda.sheet_properties.pageSetUpPr or not agenda.sheet_properties.pageSetUpPr.fitToPage
     assert agenda.page_setup.orientation == "landscape" and 40 <= int(agenda.page_setup.scale or 0) < 100

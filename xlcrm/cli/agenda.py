@@ -1,4 +1,4 @@
-"""``xlcrm agenda``: each manager's contacts to make, birthdays and clients to call back."""
+"""``xlcrm agenda``: each manager's rows to work through, as on the Agenda sheet, and their calendars."""
 
 from __future__ import annotations
 
@@ -14,25 +14,39 @@ from xlcrm.cli.exit_codes import PLAIN_EPILOG
 from xlcrm.cli.options import Output, output_options, password_option, show, today_option, workbook_argument
 from xlcrm.jobs.agenda import AgendaResult, workbook_agenda
 from xlcrm.messages import current_language, t, tn
-from xlcrm.reports.agenda import Agenda, item_text
+from xlcrm.reports.agenda import PART_NAMES, PARTS, Agenda, item_text, reasons_text
 
 
 @click.command("agenda", epilog=PLAIN_EPILOG)
 @workbook_argument
 @click.option("--manager", default=None, help="Show only this manager's agenda (name as on the Clients sheet).")
 @click.option(
+    "--all",
+    "everything",
+    is_flag=True,
+    help="Print every row, also those the Agenda sheet leaves out (beyond its rows per manager).",
+)
+@click.option(
     "--ics",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=click.Path(path_type=Path),
     default=None,
-    help="Also write the planned contacts and birthdays to this iCalendar (.ics) file.",
+    help="Also write the rows of the Agenda sheet as calendars (.ics): into this folder, one file per manager; with "
+    "--manager, to this file (or into this folder).",
 )
 @today_option
 @password_option
 @output_options
 def agenda_command(
-    path: Path, manager: str | None, ics: Path | None, today: dt.date, password: str | None, output: Output
+    path: Path,
+    manager: str | None,
+    everything: bool,
+    ics: Path | None,
+    today: dt.date,
+    password: str | None,
+    output: Output,
 ) -> None:
-    """Print each manager's agenda: overdue and planned contacts, birthdays, clients to call back.
+    """Print each manager's agenda as on the Agenda sheet: one row per client and day, the most urgent first;
+    what is due now, then upcoming, then long overdue.
 
     Example:
 
@@ -42,34 +56,66 @@ def agenda_command(
     show(
         result,
         output,
-        _describe,
-        essential=lambda done: format_agenda(done.agenda),
+        lambda done: _describe(done, everything),
+        essential=lambda done: format_agenda(done.agenda, everything=everything),
         locale=result.agenda.locale,
     )
 
 
-def _describe(result: AgendaResult) -> str:
-    lines = [format_agenda(result.agenda)]
-    if result.ics:
-        events = tn("{count} event", "{count} events", result.events)
-        lines.append(str(t("Wrote {events} to {path}", events=events, path=result.ics)))
+def _describe(result: AgendaResult, everything: bool) -> str:
+    lines = [format_agenda(result.agenda, everything=everything)]
+    for calendar in result.calendars:
+        events = tn("{count} event", "{count} events", calendar.events)
+        lines.append(str(t("Wrote {events} to {path}", events=events, path=calendar.path)))
     return "\n".join(lines)
 
 
-def format_agenda(agenda: Agenda) -> str:
-    """The agenda as terminal text: a block per manager, one line per item; the tasks named in the language the
-    command speaks."""
+def format_agenda(agenda: Agenda, *, everything: bool = False) -> str:
+    """The agenda as terminal text: a block per manager with its counts, a heading per part, one line per row (the
+    rows on the sheet, or with ``everything`` all); the tasks named in the language the command speaks."""
     language = current_language()
     if agenda.items.empty:
         return schema.label("no_tasks", language)
+    counts = agenda.counts()
     lines: list[str] = []
     item: Any  # a row of AGENDA_COLUMNS; pandas-stubs gives its fields every scalar type at once
     for manager, items in agenda.items.groupby("manager", sort=False):
-        lines.append(f"{manager} ({len(items)})")
-        for item in items.itertuples(index=False):
-            when = "" if pd.isna(item.date) else f"{item.date:%d.%m.%Y}"
-            who = " ".join(part for part in (item.client_id, item_text(item.company) or item_text(item.client)) if part)
-            details = f" — {item_text(item.details)}" if item_text(item.details) else ""
-            phone = f" {item_text(item.phone)}" if item_text(item.phone) else ""
-            lines.append(f"  {when:10}  {schema.label('task_' + item.task, language)}: {who}{phone}{details}")
+        count = counts.loc[manager]
+        lines.append(
+            str(
+                t(
+                    "{manager}: {total} in all, {shown} on the sheet, {stale} long overdue",
+                    manager=manager,
+                    shown=int(count["on_sheet"]),
+                    total=len(items),
+                    stale=int(count["stale"]),
+                )
+            )
+        )
+        listed = items if everything else items[items["shown"]]
+        for part in PARTS:
+            rows = listed[listed["part"] == part]
+            if rows.empty:
+                continue
+            lines.append(f"  {PART_NAMES[part].render(language)}")
+            for item in rows.itertuples(index=False):
+                late = "" if pd.isna(item.days_late) else str(int(item.days_late))
+                who = " ".join(
+                    part for part in (item.client_id, item_text(item.company) or item_text(item.client)) if part
+                )
+                phone = f" {item_text(item.phone)}" if item_text(item.phone) else ""
+                reasons = reasons_text(item.tasks, item.details, language)
+                lines.append(f"    {item.due:%d.%m.%Y} {late:>4}  {who}{phone} — {reasons}")
+        hidden = int(count["not_shown"])
+        if hidden and not everything:
+            lines.append(
+                "  "
+                + str(
+                    tn(
+                        "{count} more row not shown (--all lists it)",
+                        "{count} more rows not shown (--all lists them)",
+                        hidden,
+                    )
+                )
+            )
     return "\n".join(lines)

@@ -1,5 +1,9 @@
-"""``xlcrm agenda``: each manager's agenda from the workbook, optionally as an iCalendar file; the workbook is not
-changed."""
+"""``xlcrm agenda``: each manager's agenda from the workbook, optionally as iCalendar files; the workbook is not
+changed.
+
+``ics`` names where the calendars go: without a manager, a folder (made when missing) that gets one file per
+manager, named after the manager; with a manager, that manager's file, or a folder to put it in.
+"""
 
 from __future__ import annotations
 
@@ -14,21 +18,30 @@ from xlcrm.errors import UsageError, WriteError, quoted
 from xlcrm.jobs.opening import open_to_read
 from xlcrm.lifecycle.analysis import analyse
 from xlcrm.messages import t
-from xlcrm.reports.agenda import Agenda, agenda_calendar, build_agenda
+from xlcrm.reports.agenda import Agenda, agenda_calendars, build_agenda, calendar_file_names, manager_calendar
 from xlcrm.xlsx.reader import read_workbook
 
 
 @dataclass(frozen=True)
+class CalendarFile:
+    """One manager's calendar written: where, and how many events it holds."""
+
+    manager: str
+    path: Path
+    events: int
+
+
+@dataclass(frozen=True)
 class AgendaResult:
-    """The agenda ``workbook_agenda`` built, and the calendar file written, if any."""
+    """The agenda ``workbook_agenda`` built, and the calendar files written, if any."""
 
     agenda: Agenda
-    ics: Path | None  # the calendar file written
-    events: int  # events in it
+    calendars: tuple[CalendarFile, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The result as JSON-ready values, as ``--json`` prints it."""
-        return {**self.agenda.to_dict(), "ics": str(self.ics) if self.ics else None, "events": self.events}
+        calendars = [{"manager": c.manager, "path": str(c.path), "events": c.events} for c in self.calendars]
+        return {**self.agenda.to_dict(), "calendars": calendars}
 
 
 def workbook_agenda(
@@ -39,14 +52,19 @@ def workbook_agenda(
     ics: Path | None = None,
     password: str | None = None,
 ) -> AgendaResult:
-    """The agenda of the workbook at ``path`` for ``today`` (default: the real date), only ``manager``'s when given,
-    written to the iCalendar file ``ics`` too when given. ``password`` opens a password-protected workbook."""
+    """The agenda of the workbook at ``path`` for ``today`` (default: the real date), only ``manager``'s when given;
+    its rows on the sheet written as iCalendar files to ``ics`` too when given: a folder with one file per manager,
+    or with ``manager`` that manager's file (or a folder for it). ``password`` opens a password-protected workbook.
+    """
     return open_to_read(path, password, functools.partial(_agenda, today=today, manager=manager, ics=ics))
 
 
 def _agenda(path: Path, *, today: dt.date | None, manager: str | None, ics: Path | None) -> AgendaResult:
+    if ics is not None and manager is None:
+        _check_folder(ics)
     analysis = analyse(read_workbook(path), today or dt.date.today())
     agenda = build_agenda(analysis.frames, analysis.lifecycle)
+    name = None
     if manager is not None:
         names = (*analysis.settings.managers, *analysis.lifecycle.clients["manager"].dropna())
         known = {schema.fold(name): name for name in names}
@@ -60,15 +78,45 @@ def _agenda(path: Path, *, today: dt.date | None, manager: str | None, ics: Path
                 )
             )
         agenda = agenda.for_manager(manager)
-    events = _write_calendar(agenda, ics) if ics is not None else 0
-    return AgendaResult(agenda, ics, events)
+        name = known[schema.fold(manager)]
+    if ics is None:
+        return AgendaResult(agenda)
+    return AgendaResult(agenda, _write_calendars(agenda, ics, name))
 
 
-def _write_calendar(agenda: Agenda, path: Path) -> int:
-    """Write the agenda's iCalendar file to ``path``; returns how many events it holds."""
-    calendar, events = agenda_calendar(agenda)
+def _check_folder(path: Path) -> None:
+    """Without a manager, ``--ics`` names a folder: a file there, or a name ending in .ics, is a mistake."""
+    if path.exists() and not path.is_dir() or not path.exists() and path.suffix.casefold() == ".ics":
+        raise UsageError(
+            t(
+                "--ics {path}: without --manager the agenda writes one calendar per manager into a folder; "
+                "give a folder, or add --manager to write one manager's file",
+                path=quoted(path),
+            )
+        )
+
+
+def _write_calendars(agenda: Agenda, path: Path, manager: str | None) -> tuple[CalendarFile, ...]:
+    if manager is not None:
+        data, events = manager_calendar(agenda, manager)
+        target = path / calendar_file_names([manager])[manager] if path.is_dir() else path
+        _write(target, data)
+        return (CalendarFile(manager, target, events),)
     try:
-        path.write_bytes(calendar)
+        path.mkdir(exist_ok=True)
     except OSError as exc:
         raise WriteError(t("cannot write {path}: {reason}", path=path, reason=exc.strerror or str(exc))) from None
-    return events
+    calendars = agenda_calendars(agenda)
+    names = calendar_file_names(list(calendars))
+    written = []
+    for who, (data, events) in calendars.items():
+        _write(path / names[who], data)
+        written.append(CalendarFile(who, path / names[who], events))
+    return tuple(written)
+
+
+def _write(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise WriteError(t("cannot write {path}: {reason}", path=path, reason=exc.strerror or str(exc))) from None

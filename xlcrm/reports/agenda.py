@@ -1,24 +1,29 @@
-"""The agenda: what each manager should do, from the lifecycle and the planned contacts.
+"""The agenda: what each manager should do, one row per client and day, the most urgent reason first.
 
-One item per task, for the manager responsible for the client (the Manager
-column of Clients):
+Generators turn the lifecycle into a raw task frame (``TASK_COLUMNS``: one row per reason to act on a client,
+with the day it is due); ``assemble_agenda`` turns that frame into the agenda a person can work through:
 
-- overdue contacts: the Next date planned at the client's last contact, passed;
-- planned contacts: that Next date within the agenda horizon (neither for Dead clients);
-- birthdays of clients and of their contact persons within the horizon;
-- reactivation candidates: Dead by silence, not designated Lost;
-- clients overdue against their own purchase rhythm (median gap between orders);
-- VIP and Key clients silent long enough to be Dead, to review.
+- only what is due: a follow-up appears once its day has come; plans and greetings (``AHEAD_TASKS``) also
+  ``birthday_days`` ahead, as upcoming;
+- one row per client and action day: the action day of a task due today or overdue is today, of an upcoming one
+  its due day; all the client's reasons for that day go into one cell, the most urgent first (``TASKS``);
+- a row's due date is the earliest due of its reasons, its days late ``today - due`` (0 when due today; blank for
+  an upcoming row: it is not late, its due date says when);
+- reactivation candidates rotate: a manager gets ``reactivations_per_week`` of them per ISO week, the next ones
+  each week in ClientID order, so the whole list comes round; they are due on that week's Monday;
+- a row whose every reason is more than ``stale_after_days`` past due is stale: it goes to a part of its own, below
+  the rows to do now and the upcoming ones, instead of topping the list forever;
+- the sheet (and the calendar) shows at most ``agenda_limit`` rows per manager: to do now, then upcoming, then
+  stale as far as room is left; a summary above says what is not shown. ``xlcrm agenda --all`` and ``--json``
+  give every row.
 
-The horizon is the ``birthday_days`` setting (14 days by default) for planned
-contacts and birthdays alike. ``agenda_calendar`` turns the dated items (planned
-contacts and birthdays) into an iCalendar file, so managers get reminders.
+``agenda_calendars`` turns each manager's rows on the sheet into an iCalendar file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import zlib
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,16 +34,74 @@ from icalendar import Alarm, Calendar, Event
 from xlcrm import schema
 from xlcrm.lifecycle.blocks import Lifecycle
 from xlcrm.lifecycle.frames import Frames
-from xlcrm.messages import t
-from xlcrm.xlsx.report_sheet import ColumnFormat, ReportColumn, ReportSheet, ReportTable
+from xlcrm.messages import Message, t, tn
+from xlcrm.xlsx.report_sheet import CellValue, ColumnFormat, ReportColumn, ReportSheet, ReportTable
 
-# Order of the tasks within a manager's agenda: the most urgent first.
-TASKS = ("overdue", "upcoming", "birthday", "contact_birthday", "rhythm", "review", "reactivate")
-# Tasks that are a date in a calendar; the others are lists to work through.
-CALENDAR_TASKS = ("overdue", "upcoming", "birthday", "contact_birthday")
-AGENDA_COLUMNS = ("manager", "task", "date", "days", "client_id", "client", "company", "phone", "details")
+# The raw task frame, the interface between the generators and the agenda.
+TASK_COLUMNS = ("client_id", "task", "due", "details")
+
+# Task keys, the most urgent first. A plan is a promise the manager made to the client, so breaking it costs
+# trust: it comes first. A Lost client who ordered again is a live client the workbook writes off. Then the
+# clients closest to slipping away for good, in the order of the method's blocks: an agreement not yet turned into
+# a first order, a client who bought once or twice and has not come back («самые опасные»), a new lead not yet
+# called (it cools within days). Then the steady clients, overdue against their rhythm, and the VIP/Key reviews.
+# Greetings are dated but small, and a silent client to revive is a long shot: they come last.
+TASKS = (
+    "plan",
+    "check_status",
+    "first_order",
+    "second_order",
+    "first_contact",
+    "reorder",
+    "review",
+    "birthday",
+    "contact_birthday",
+    "holiday",
+    "reactivate",
+)
+URGENCY = {task: rank for rank, task in enumerate(TASKS)}
+# Tasks listed ahead of their day (within ``birthday_days``); the others only once due.
+AHEAD_TASKS = frozenset({"plan", "birthday", "contact_birthday", "holiday"})
+TASK_NAMES: dict[str, Message] = {
+    "plan": t("Planned contact"),
+    "check_status": t("Lost client ordered again: check the status"),
+    "first_order": t("Turn the agreement into a first order"),
+    "second_order": t("Win the second order"),
+    "first_contact": t("First contact"),
+    "reorder": t("Due to order again"),
+    "review": t("VIP/Key client to review"),
+    "birthday": t("Birthday"),
+    "contact_birthday": t("Birthday of a contact person"),
+    "holiday": t("Holiday greeting"),
+    "reactivate": t("Reactivate: silent client"),
+}
+
+# The parts of the agenda, in the order a manager works through them.
+PARTS = ("now", "upcoming", "stale")
+PART_NAMES: dict[str, Message] = {
+    "now": t("To do now"),
+    "upcoming": t("Coming up"),
+    "stale": t("Long overdue"),
+}
+
+AGENDA_COLUMNS = (
+    "manager",
+    "part",
+    "due",  # the earliest due of the row's reasons
+    "days_late",  # today - due; NaN for an upcoming row
+    "last_contact",
+    "client_id",
+    "client",
+    "company",
+    "phone",
+    "tasks",  # the row's task keys, the most urgent first
+    "details",  # each task's details (in the workbook's language; "" for none)
+    "reasons",  # what to do: every reason, the most urgent first, in the workbook's language
+    "shown",  # on the sheet (within the manager's agenda_limit)
+)
 ICS_PRODUCT = "-//xlcrm//agenda//EN"
 REMINDER_AT = dt.timedelta(hours=9)  # after the start of the day of the event
+REASON_SEPARATOR = "; "
 
 
 @dataclass(frozen=True)
@@ -46,59 +109,375 @@ class Agenda:
     today: dt.date
     locale: str
     horizon_days: int
-    items: pd.DataFrame  # AGENDA_COLUMNS, sorted by manager, task, date; ``task`` is a key of TASKS
+    limit: int  # rows per manager on the sheet
+    stale_after_days: int
+    items: pd.DataFrame  # AGENDA_COLUMNS, sorted by manager, part, urgency, days late
 
     def for_manager(self, manager: str) -> Agenda:
         """Only the items of ``manager`` (matched ignoring case and spaces)."""
         wanted = schema.fold(manager)
         mine = self.items[self.items["manager"].map(schema.fold) == wanted]
-        return Agenda(self.today, self.locale, self.horizon_days, mine.reset_index(drop=True))
+        return Agenda(
+            self.today, self.locale, self.horizon_days, self.limit, self.stale_after_days, mine.reset_index(drop=True)
+        )
+
+    def on_sheet(self) -> pd.DataFrame:
+        """The items the sheet and the calendars show: at most ``limit`` per manager."""
+        shown: pd.DataFrame = self.items[self.items["shown"]].reset_index(drop=True)
+        return shown
+
+    def counts(self) -> pd.DataFrame:
+        """Per manager (in agenda order): ``on_sheet``, ``not_shown`` and ``stale`` (shown or not) rows."""
+        items = self.items
+        grouped = items.groupby("manager", sort=False)
+        counts = pd.DataFrame(
+            {
+                "on_sheet": grouped["shown"].sum(),
+                "not_shown": grouped["shown"].size() - grouped["shown"].sum(),
+                "stale": (items["part"] == "stale").groupby(items["manager"], sort=False).sum(),
+            }
+        )
+        result: pd.DataFrame = counts.astype(int)
+        return result
 
     def to_dict(self) -> dict[str, Any]:
-        """The result as JSON-ready values, as ``--json`` prints it."""
+        """The result as JSON-ready values, as ``--json`` prints it: every item, with its part and whether the
+        sheet shows it."""
         items = []
         item: Any  # a row of AGENDA_COLUMNS; pandas-stubs gives its fields every scalar type at once
         for item in self.items.itertuples(index=False):
             record: dict[str, Any] = item._asdict()
-            record["date"] = None if pd.isna(record["date"]) else record["date"].date().isoformat()
-            record["days"] = None if pd.isna(record["days"]) else int(record["days"])
-            for key in ("client", "company", "phone", "details"):
+            for key in ("due", "last_contact"):
+                record[key] = None if pd.isna(record[key]) else record[key].date().isoformat()
+            record["days_late"] = None if pd.isna(record["days_late"]) else int(record["days_late"])
+            record["tasks"] = list(record["tasks"])
+            record["details"] = [detail or None for detail in record["details"]]
+            record["shown"] = bool(record["shown"])
+            for key in ("client", "company", "phone", "reasons"):
                 record[key] = item_text(record[key]) or None
             items.append(record)
-        return {"today": self.today.isoformat(), "horizon_days": self.horizon_days, "items": items}
+        managers = [
+            {"manager": manager, **{key: int(value) for key, value in row.items()}}
+            for manager, row in self.counts().iterrows()
+        ]
+        return {
+            "today": self.today.isoformat(),
+            "horizon_days": self.horizon_days,
+            "limit": self.limit,
+            "stale_after_days": self.stale_after_days,
+            "managers": managers,
+            "items": items,
+        }
 
 
 def build_agenda(frames: Frames, lifecycle: Lifecycle) -> Agenda:
     """The agenda for ``frames``' clients at the date the lifecycle was computed for: whom to contact and why."""
+    return assemble_agenda(_tasks_for_now(frames, lifecycle), frames, lifecycle)
+
+
+def assemble_agenda(tasks: pd.DataFrame, frames: Frames, lifecycle: Lifecycle) -> Agenda:
+    """The agenda of the raw ``tasks`` (``TASK_COLUMNS``): one row per client and action day, see the module."""
+    settings = lifecycle.settings
+    locale = frames.locale
+    today = pd.Timestamp(lifecycle.today)
+    clients = lifecycle.clients
+    tasks = pd.DataFrame({key: tasks[key].to_numpy() for key in TASK_COLUMNS}) if len(tasks) else _no_tasks()
+    tasks = tasks[tasks["client_id"].isin(clients.index) & tasks["task"].isin(URGENCY)].copy()
+    tasks["due"] = pd.to_datetime(tasks["due"]).astype("datetime64[ns]").fillna(today).dt.normalize()
+    tasks["details"] = tasks["details"].map(item_text)
+    ahead = tasks["task"].isin(AHEAD_TASKS)
+    until = today + pd.Timedelta(days=settings.birthday_days)
+    tasks = tasks[(tasks["due"] <= today) | (ahead & (tasks["due"] <= until))]
+    tasks = tasks.drop_duplicates(["client_id", "task", "due", "details"])
+    managers = clients["manager"].fillna(schema.label("no_manager", locale))
+    tasks["manager"] = managers.reindex(tasks["client_id"]).to_numpy()
+    tasks = _rotate_reactivations(tasks, today, settings.reactivations_per_week)
+    if tasks.empty:
+        items = pd.DataFrame({key: pd.Series(dtype=object) for key in AGENDA_COLUMNS})
+        items["due"] = items["last_contact"] = pd.Series(dtype="datetime64[ns]")
+        items["days_late"] = pd.Series(dtype=float)
+        items["shown"] = pd.Series(dtype=bool)
+        return Agenda(
+            lifecycle.today, locale, settings.birthday_days, settings.agenda_limit, settings.stale_after_days, items
+        )
+
+    tasks["urgency"] = tasks["task"].map(URGENCY)
+    tasks["day"] = tasks["due"].where(tasks["due"] > today, today)
+    tasks = tasks.sort_values(["client_id", "day", "urgency", "due", "details"], kind="stable")
+    grouped = tasks.groupby(["client_id", "day"], sort=False)
+    rows = grouped.agg(
+        manager=("manager", "first"),
+        due=("due", "min"),
+        latest=("due", "max"),
+        urgency=("urgency", "min"),
+        tasks=("task", tuple),
+        details=("details", tuple),
+    ).reset_index()
+    rows["reasons"] = [reasons_text(keys, details, locale) for keys, details in zip(rows["tasks"], rows["details"])]
+
+    stale = (today - rows["latest"]).dt.days > settings.stale_after_days
+    rows["part"] = np.where(stale, "stale", np.where(rows["day"] > today, "upcoming", "now"))
+    rows["days_late"] = (today - rows["due"]).dt.days.astype(float).where(rows["part"] != "upcoming")
+    info = clients.reindex(rows["client_id"])
+    for key, column in (("last_contact", "last_contact"), ("client", "name"), ("company", "company")):
+        rows[key] = info[column].to_numpy()
+    rows["phone"] = info["phone"].to_numpy()
+    rows["part_order"] = rows["part"].map({part: index for index, part in enumerate(PARTS)})
+    rows["folded"] = rows["manager"].map(schema.fold)
+    rows = rows.sort_values(
+        ["folded", "manager", "part_order", "urgency", "days_late", "due", "client_id"],
+        ascending=[True, True, True, True, False, True, True],
+        kind="stable",
+    )
+    # The sheet takes each manager's rows in this order until the limit: now, upcoming, then stale.
+    rows["shown"] = rows.groupby("manager", sort=False).cumcount() < settings.agenda_limit
+    items = rows[list(AGENDA_COLUMNS)].reset_index(drop=True)
+    return Agenda(
+        lifecycle.today, locale, settings.birthday_days, settings.agenda_limit, settings.stale_after_days, items
+    )
+
+
+def reasons_text(tasks: tuple[str, ...], details: tuple[str, ...], language: str) -> str:
+    """What to do, in one cell: each task named in ``language`` with its details, the most urgent first."""
+    names = [TASK_NAMES[task].render(language) for task in tasks]
+    return REASON_SEPARATOR.join(
+        t("{task}: {details}", task=name, details=detail).render(language) if detail else name
+        for name, detail in zip(names, details)
+    )
+
+
+def _no_tasks() -> pd.DataFrame:
+    empty: pd.DataFrame = pd.DataFrame(
+        {
+            "client_id": pd.Series(dtype=object),
+            "task": pd.Series(dtype=object),
+            "due": pd.Series(dtype="datetime64[ns]"),
+            "details": pd.Series(dtype=object),
+        }
+    )
+    return empty
+
+
+def week_number(day: dt.date) -> int:
+    """Weeks since the first Monday of the calendar: consecutive ISO weeks get consecutive numbers, every day of a
+    week the same one."""
+    monday = day - dt.timedelta(days=day.weekday())
+    return (monday.toordinal() - 1) // 7  # date(1, 1, 1) was a Monday
+
+
+def _rotate_reactivations(tasks: pd.DataFrame, today: pd.Timestamp, per_week: int) -> pd.DataFrame:
+    """Keep ``per_week`` reactivation tasks per manager: the week's window of the manager's candidates in
+    ClientID order, moving on by ``per_week`` each ISO week (so every candidate comes round); due on the week's
+    Monday, whatever the day of the run."""
+    is_reactivation = tasks["task"] == "reactivate"
+    if not is_reactivation.any():
+        return tasks
+    week = week_number(today.date())
+    monday = today - pd.Timedelta(days=today.weekday())
+    chosen: list[Any] = []
+    candidates = tasks[is_reactivation].sort_values("client_id", kind="stable").drop_duplicates("client_id")
+    for _, mine in candidates.groupby("manager", sort=False):
+        count = len(mine)
+        take = min(max(per_week, 0), count)
+        start = (week * take) % count if take else 0
+        chosen += [mine.index[(start + offset) % count] for offset in range(take)]
+    picked = tasks.loc[chosen].copy()
+    picked["due"] = picked["due"].where(picked["due"] > monday, monday)
+    kept: pd.DataFrame = pd.concat([tasks[~is_reactivation], picked])
+    return kept
+
+
+def agenda_sheet(agenda: Agenda, subtitle: str) -> ReportSheet:
+    """The agenda report sheet, titled with ``subtitle``: a summary per manager on a page of its own, then each
+    manager's rows on the sheet on pages of their own."""
+    locale = agenda.locale
+
+    def text(message: Message) -> str:
+        return message.render(locale)
+
+    title = schema.label("agenda_title", locale)
+    items = agenda.on_sheet()
+    columns = [
+        ReportColumn(schema.label("manager", locale), ColumnFormat.LONG_TEXT, width=20),
+        ReportColumn(text(t("Part")), ColumnFormat.LONG_TEXT, width=13),
+        ReportColumn(text(t("Due date")), ColumnFormat.DATE, width=11),
+        ReportColumn(text(t("Days late")), ColumnFormat.INTEGER, width=9),
+        ReportColumn(text(t("Last contact")), ColumnFormat.DATE, width=11),
+        ReportColumn(schema.label("client_id", locale), width=10),
+        ReportColumn(schema.label("client", locale), ColumnFormat.LONG_TEXT, width=20),
+        ReportColumn(schema.label("company", locale), ColumnFormat.LONG_TEXT, width=20),
+        ReportColumn(schema.label("phone", locale), ColumnFormat.LONG_TEXT, width=16),
+        ReportColumn(text(t("What to do")), ColumnFormat.LONG_TEXT, width=44),
+    ]
+    if agenda.items.empty:
+        table = ReportTable(schema.label("no_tasks", locale), columns, [])
+        return ReportSheet.of(schema.AGENDA, locale, title, subtitle, (table,))
+    part_names = {part: text(message) for part, message in PART_NAMES.items()}
+    # Dates as datetime.date (numpy makes them, None for NaT) and each column as plain Python values first:
+    # going through the frame row by row costs pandas objects per cell.
+    dues = items["due"].to_numpy(dtype="datetime64[D]").astype(object).tolist()
+    contacts = items["last_contact"].to_numpy(dtype="datetime64[D]").astype(object).tolist()
+    late = [None if days != days else int(days) for days in items["days_late"].tolist()]
+    rows = [
+        [manager, part_names[part], due, days, contact, client_id, client, company, phone, reasons]
+        for manager, part, due, days, contact, client_id, client, company, phone, reasons in zip(
+            items["manager"].tolist(),
+            items["part"].tolist(),
+            dues,
+            late,
+            contacts,
+            *(items[key].tolist() for key in ("client_id", "client", "company", "phone", "reasons")),
+        )
+    ]
+    counts = agenda.counts()
+    summary_rows: list[list[CellValue]] = [
+        [str(manager), int(row["on_sheet"]), int(row["not_shown"]), int(row["stale"])]
+        for manager, row in counts.iterrows()
+    ]
+    summary = ReportTable(
+        text(t("Rows per manager: the sheet shows at most {limit} each, the most urgent first", limit=agenda.limit)),
+        [
+            ReportColumn(schema.label("manager", locale), ColumnFormat.LONG_TEXT, width=20),
+            ReportColumn(text(t("On the sheet")), ColumnFormat.INTEGER, width=13),
+            ReportColumn(text(t("Not shown")), ColumnFormat.INTEGER, width=11),
+            ReportColumn(text(t("Long overdue")), ColumnFormat.INTEGER, width=9),
+        ],
+        summary_rows,
+        page_breaks=[len(summary_rows)],  # the summary prints on a page of its own, each manager on the next ones
+    )
+    table = ReportTable(
+        text(
+            t(
+                "What to do, by manager: one row per client and day; long overdue: more than {days} days late",
+                days=agenda.stale_after_days,
+            )
+        ),
+        # Widths that print a manager's agenda on one landscape page at a readable scale: long texts wrap.
+        columns,
+        rows,
+        autofilter=True,
+        page_breaks=manager_starts(items["manager"].tolist()),
+    )
+    return ReportSheet.of(schema.AGENDA, locale, title, subtitle, (summary, table), main_table=1)
+
+
+def manager_starts(managers: list[str]) -> list[int]:
+    """The indexes of the items where another manager's agenda starts (each is printed on pages of its own)."""
+    return [index for index in range(1, len(managers)) if managers[index] != managers[index - 1]]
+
+
+# Characters Windows refuses in a file name, and its reserved device names.
+_UNSAFE_IN_FILE_NAME = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
+_RESERVED_FILE_NAMES = frozenset(
+    {"con", "prn", "aux", "nul", *(f"com{n}" for n in range(1, 10)), *(f"lpt{n}" for n in range(1, 10))}
+)
+
+
+def calendar_file_name(manager: str) -> str:
+    """``Anna Petrova.ics``: a file name from the manager's name that Windows accepts."""
+    name = _UNSAFE_IN_FILE_NAME.sub("_", " ".join(manager.split())).rstrip(". ")[:100] or "agenda"
+    if name.split(".")[0].casefold() in _RESERVED_FILE_NAMES:
+        name = "_" + name
+    return name + ".ics"
+
+
+def calendar_file_names(managers: list[str]) -> dict[str, str]:
+    """A file name per manager, distinct even where Windows would take two names for one (case, or a character
+    made safe)."""
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for manager in managers:
+        name = calendar_file_name(manager)
+        stem, number = name.removesuffix(".ics"), 2
+        while name.casefold() in taken:
+            name, number = f"{stem}-{number}.ics", number + 1
+        taken.add(name.casefold())
+        names[manager] = name
+    return names
+
+
+def agenda_calendars(agenda: Agenda) -> dict[str, tuple[bytes, int]]:
+    """Each manager's rows on the sheet as an iCalendar file of all-day events, and how many events it holds.
+
+    An upcoming row is an event on its due date; a row due today or overdue (stale included) an event today: it
+    is still to do. Each day gets a single reminder at 9:00, on its first (most urgent) event, saying how many
+    tasks the day holds. An event's UID is the client and the row's due date, neither of which changes with the day
+    of the run: a calendar that imports the file again moves an overdue event to the new day instead of doubling
+    it.
+    """
+    items = agenda.on_sheet()
+    return {
+        str(manager): _calendar(agenda, str(manager), rows) for manager, rows in items.groupby("manager", sort=False)
+    }
+
+
+def manager_calendar(agenda: Agenda, manager: str) -> tuple[bytes, int]:
+    """The calendar of every row on the sheet of ``agenda`` (one manager's, see ``Agenda.for_manager``), named for
+    ``manager``; it may hold no event."""
+    return _calendar(agenda, manager, agenda.on_sheet())
+
+
+def _calendar(agenda: Agenda, manager: str, rows: pd.DataFrame) -> tuple[bytes, int]:
+    locale = agenda.locale
+    calendar = Calendar()
+    calendar.add("prodid", ICS_PRODUCT)
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", f"{schema.label('agenda_title', locale)} — {manager}")
+    stamp = dt.datetime.combine(agenda.today, dt.time(), tzinfo=dt.timezone.utc)
+    starts = [max(due.date(), agenda.today) for due in rows["due"]]
+    per_day: dict[dt.date, int] = {}
+    for start in starts:
+        per_day[start] = per_day.get(start, 0) + 1
+    reminded: set[dt.date] = set()
+    item: Any  # a row of AGENDA_COLUMNS; pandas-stubs gives its fields every scalar type at once
+    for item, start in zip(rows.itertuples(index=False), starts):
+        event = Event()
+        who = item_text(item.company) or item_text(item.client) or item.client_id
+        task = TASK_NAMES[item.tasks[0]].render(locale)
+        event.add("summary", t("{task}: {client}", task=task, client=who).render(locale))
+        event.add("dtstart", start)
+        event.add("dtend", start + dt.timedelta(days=1))
+        event.add("dtstamp", stamp)
+        event.add("uid", f"agenda-{item.client_id}-{item.due.date().isoformat()}@xlcrm")
+        description = [text for part in (item.reasons, item.phone, item.manager) if (text := item_text(part))]
+        event.add("description", "\n".join(description))
+        if start not in reminded:
+            reminded.add(start)
+            alarm = Alarm()
+            alarm.add("action", "DISPLAY")
+            count = per_day[start]
+            alarm.add(
+                "description", tn("{count} task on the agenda", "{count} tasks on the agenda", count).render(locale)
+            )
+            alarm.add("trigger", REMINDER_AT)  # the all-day event starts at midnight: remind in the morning
+            event.add_component(alarm)
+        calendar.add_component(event)
+    return calendar.to_ical(), len(starts)
+
+
+# --- today's task generators, as raw tasks (to be replaced by follow_up_tasks and greeting_tasks) -------------
+
+
+def _tasks_for_now(frames: Frames, lifecycle: Lifecycle) -> pd.DataFrame:
+    """The raw tasks of the lifecycle as it is computed today: planned contacts, birthdays of clients and contact
+    persons, clients overdue against their rhythm, VIP/Key clients to review and Dead clients to reactivate."""
     today = pd.Timestamp(lifecycle.today)
     horizon = lifecycle.settings.birthday_days
     until = today + pd.Timedelta(days=horizon)
+    dead_after = pd.Timedelta(days=lifecycle.settings.dead_after_days)
     clients = lifecycle.clients
     locale = frames.locale
     parts: list[pd.DataFrame] = []
 
-    def add(task: str, who: pd.DataFrame, dates: pd.Series, details: pd.Series) -> None:
+    def add(task: str, ids: pd.Index | pd.Series, due: pd.Series, details: pd.Series) -> None:
         parts.append(
             pd.DataFrame(
-                {
-                    "manager": who["manager"].fillna(schema.label("no_manager", locale)).to_numpy(),
-                    "task": task,
-                    "date": dates.to_numpy(),
-                    "client_id": who.index.to_numpy(),
-                    "client": who["name"].to_numpy(),
-                    "company": who["company"].to_numpy(),
-                    "phone": who["phone"].to_numpy(),
-                    "details": details.to_numpy(),
-                }
+                {"client_id": np.asarray(ids), "task": task, "due": due.to_numpy(), "details": details.to_numpy()}
             )
         )
 
-    # A Dead client's plan is stale (or the client is Lost): it is listed once, to reactivate, or not at all.
     planned = clients[clients["next_contact"].notna() & (clients["block"] != schema.DEAD.number)]
-    overdue = planned[planned["next_contact"] < today]
-    add("overdue", overdue, overdue["next_contact"], overdue["next_action"])
-    upcoming = planned[(planned["next_contact"] >= today) & (planned["next_contact"] <= until)]
-    add("upcoming", upcoming, upcoming["next_contact"], upcoming["next_action"])
+    add("plan", planned.index, planned["next_contact"], planned["next_action"])
 
     birthdays = frames.clients[frames.clients["client_id"].isin(clients.index)].drop_duplicates("client_id")
     birthdays = birthdays.set_index("client_id")
@@ -106,9 +485,9 @@ def build_agenda(frames: Frames, lifecycle: Lifecycle) -> Agenda:
     soon = birthdays[next_birthday <= until]
     add(
         "birthday",
-        clients.loc[soon.index],
+        soon.index,
         next_birthday.loc[soon.index],
-        _turns(soon["birthday"], next_birthday.loc[soon.index], locale),
+        _turns(soon["birthday"], next_birthday[soon.index], locale),
     )
 
     contacts = frames.contacts[frames.contacts["client_id"].isin(clients.index)]
@@ -117,15 +496,15 @@ def build_agenda(frames: Frames, lifecycle: Lifecycle) -> Agenda:
     turns = _turns(soon_contacts["birthday"], contact_birthday.loc[soon_contacts.index], locale)
     add(
         "contact_birthday",
-        clients.loc[soon_contacts["client_id"]],
+        soon_contacts["client_id"],
         contact_birthday.loc[soon_contacts.index],
         soon_contacts["name"].fillna("").str.cat(turns, sep=", ").str.strip(", "),
     )
 
     rhythm = clients[clients["rhythm_overdue"]]
     add(
-        "rhythm",
-        rhythm,
+        "reorder",
+        rhythm.index,
         rhythm["rhythm_due"],
         _format(
             schema.label("detail_rhythm", locale),
@@ -139,116 +518,20 @@ def build_agenda(frames: Frames, lifecycle: Lifecycle) -> Agenda:
     )
     add(
         "review",
-        review,
-        review["last_contact"],
+        review.index,
+        review["last_contact"] + dead_after,
         _format(schema.label("detail_review", locale), designation=designation, days=review["days_silent"].astype(int)),
     )
     dead = clients[clients["reactivate"]]
     add(
         "reactivate",
-        dead,
-        dead["last_contact"],
+        dead.index,
+        dead["last_contact"] + dead_after,
         _format(schema.label("detail_silent", locale), days=dead["days_silent"].astype(int), orders=dead["orders"]),
     )
-
-    items = pd.concat([p for p in parts if not p.empty] or [pd.DataFrame(columns=AGENDA_COLUMNS)], ignore_index=True)
-    items["date"] = pd.to_datetime(items["date"]).astype("datetime64[ns]")  # a part of only NaT comes as object
-    items["days"] = (items["date"] - today).dt.days
-    items["order"] = items["task"].map({task: index for index, task in enumerate(TASKS)})
-    items = items.sort_values(["manager", "order", "date", "client_id"], kind="stable")
-    return Agenda(lifecycle.today, locale, horizon, items[list(AGENDA_COLUMNS)].reset_index(drop=True))
-
-
-def agenda_sheet(agenda: Agenda, subtitle: str) -> ReportSheet:
-    """The agenda report sheet, titled with ``subtitle``."""
-    locale = agenda.locale
-
-    def text(key: str) -> str:
-        return schema.label(key, locale)
-
-    task_names = {task: text("task_" + task) for task in TASKS}
-    items = agenda.items
-    # Dates as datetime.date (numpy makes them, None for NaT) and each column as plain Python values first:
-    # going through the frame row by row costs pandas objects per cell.
-    dates = items["date"].to_numpy(dtype="datetime64[D]").astype(object).tolist()
-    days = [None if day != day else int(day) for day in items["days"].tolist()]
-    rows = [
-        [manager, task_names[task], date, day, client_id, client, company, phone, details]
-        for manager, task, date, day, client_id, client, company, phone, details in zip(
-            items["manager"].tolist(),
-            items["task"].tolist(),
-            dates,
-            days,
-            *(items[key].tolist() for key in ("client_id", "client", "company", "phone", "details")),
-        )
-    ]
-    table = ReportTable(
-        text("agenda_heading") if rows else text("no_tasks"),
-        # Widths that print a manager's agenda on one landscape page at a readable scale: long texts wrap.
-        [
-            ReportColumn(text("manager"), ColumnFormat.LONG_TEXT, width=18),
-            ReportColumn(text("task"), ColumnFormat.LONG_TEXT, width=25),
-            ReportColumn(text("date"), ColumnFormat.DATE, width=11),
-            ReportColumn(text("days_from_today"), ColumnFormat.INTEGER, width=9),
-            ReportColumn(text("client_id"), width=10),
-            ReportColumn(text("client"), ColumnFormat.LONG_TEXT, width=24),
-            ReportColumn(text("company"), ColumnFormat.LONG_TEXT, width=24),
-            ReportColumn(text("phone"), ColumnFormat.LONG_TEXT, width=18),
-            ReportColumn(text("details"), ColumnFormat.LONG_TEXT, width=32),
-        ],
-        rows,
-        autofilter=True,
-        page_breaks=manager_starts(items["manager"].tolist()),
-    )
-    return ReportSheet.of(schema.AGENDA, locale, text("agenda_title"), subtitle, (table,))
-
-
-def manager_starts(managers: list[str]) -> list[int]:
-    """The indexes of the items where another manager's agenda starts (each is printed on pages of its own)."""
-    return [index for index in range(1, len(managers)) if managers[index] != managers[index - 1]]
-
-
-def agenda_calendar(agenda: Agenda) -> tuple[bytes, int]:
-    """The planned contacts and birthdays as an iCalendar file of all-day events with a 9:00 reminder, and how many
-    events it holds.
-
-    Each event's UID is built from the client, the task, the date and the details, so a
-    calendar that imports the file again updates its events instead of doubling them.
-    """
-    calendar = Calendar()
-    calendar.add("prodid", ICS_PRODUCT)
-    calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", schema.label("agenda_title", agenda.locale))
-    stamp = dt.datetime.combine(agenda.today, dt.time(), tzinfo=dt.timezone.utc)
-    count = 0
-    item: Any  # a row of AGENDA_COLUMNS; pandas-stubs gives its fields every scalar type at once
-    for item in agenda.items.itertuples(index=False):
-        if item.task not in CALENDAR_TASKS or pd.isna(item.date):
-            continue
-        day = item.date.date()
-        # An overdue contact is still to be made: remind today, not on the day already passed.
-        start = max(day, agenda.today) if item.task == "overdue" else day
-        event = Event()
-        who = item_text(item.company) or item_text(item.client) or item.client_id
-        task = schema.label("task_" + item.task, agenda.locale)
-        event.add("summary", t("{task}: {client}", task=task, client=who).render(agenda.locale))
-        event.add("dtstart", start)
-        event.add("dtend", start + dt.timedelta(days=1))
-        event.add("dtstamp", stamp)
-        # Two contact persons of one client may share a birthday: the details (their names) tell them apart.
-        detail = zlib.crc32(item_text(item.details).encode("utf-8"))
-        event.add("uid", f"{item.client_id}-{item.task}-{day.isoformat()}-{detail:08x}@xlcrm")
-        description = [text for part in (item.details, item.phone, item.manager) if (text := item_text(part))]
-        if description:
-            event.add("description", "\n".join(description))
-        alarm = Alarm()
-        alarm.add("action", "DISPLAY")
-        alarm.add("description", event["summary"])
-        alarm.add("trigger", REMINDER_AT)  # the all-day event starts at midnight: remind in the morning
-        event.add_component(alarm)
-        calendar.add_component(event)
-        count += 1
-    return calendar.to_ical(), count
+    tasks = pd.concat([p for p in parts if not p.empty] or [_no_tasks()], ignore_index=True)
+    tasks["due"] = pd.to_datetime(tasks["due"]).astype("datetime64[ns]")
+    return tasks
 
 
 def _next_anniversary(birthdays: pd.Series, today: pd.Timestamp) -> pd.Series:

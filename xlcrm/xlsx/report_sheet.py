@@ -167,7 +167,8 @@ class ReportTable:
     columns: Sequence[ReportColumn]
     rows: Sequence[Sequence[CellValue]]
     autofilter: bool = False  # Excel allows one sheet-level filter, so at most one table per sheet
-    page_breaks: Sequence[int] = ()  # indexes of the rows that start a new printed page
+    # Indexes of the rows that start a new printed page; the number of rows ends the page after the table.
+    page_breaks: Sequence[int] = ()
     # Indexes of the rows and of the columns whose values are shaded from white (the least) to green (the most).
     color_scale: tuple[range, range] | None = None
 
@@ -327,7 +328,7 @@ def layout(report: ReportSheet) -> SheetLayout:
         header_row = row
         last_row = header_row + len(table.rows)
         tables.append(TableLayout(heading_row, header_row, header_row + 1, last_row, len(table.columns)))
-        row_breaks += [header_row + index for index in table.page_breaks if 0 < index < len(table.rows)]
+        row_breaks += [header_row + index for index in table.page_breaks if 0 < index <= len(table.rows)]
         row = last_row + 2
     last_row = tables[-1].last_row if tables else (subtitle_row or 1)
     if last_row > MAX_ROWS:
