@@ -105,7 +105,7 @@ def cases_lifecycle(tmp_path_factory: pytest.TempPathFactory) -> Lifecycle:
 def test_block_rules(cases_lifecycle: Lifecycle, client_id: str) -> None:
     _, _, block, review, reactivate = CASES[client_id]
     row = cases_lifecycle.clients.loc[client_id]
-    assert (row["block"], row["review"], row["reactivate"]) == (block, review, reactivate)
+    assert (row["block"], row["review"], row["dead_kind"] == "revive") == (block, review, reactivate)
 
 
 def test_figures_behind_the_block(cases_lifecycle: Lifecycle) -> None:
@@ -116,7 +116,7 @@ def test_figures_behind_the_block(cases_lifecycle: Lifecycle) -> None:
     assert regular["last_order"] == regular["last_contact"] == pd.Timestamp(ago(10))
     assert regular["rhythm_days"] == 10.0
     assert regular["rhythm_due"] == pd.Timestamp(TODAY)
-    assert not regular["rhythm_overdue"]  # due today, not yet late
+    assert (regular["follow_up"], regular["follow_up_due"]) == ("reorder", pd.Timestamp(TODAY))  # due today
     future = clients.loc["future_order_ignored"]
     assert (future["orders"], future["last_order"]) == (2, pd.Timestamp(ago(20)))
     assert pd.isna(clients.loc["nothing_logged", "last_contact"])
@@ -206,7 +206,7 @@ def test_russian_workbook_and_text_values(tmp_path: Path) -> None:
     settings, _ = read_settings(data)
     clients = compute_lifecycle(build_frames(data), settings, TODAY).clients
     assert clients.loc["101", "block"] == schema.DEAD.number
-    assert not clients.loc["101", "reactivate"]
+    assert clients.loc["101", "dead_kind"] == "lost"
     assert (clients.loc["102", "block"], clients.loc["102", "revenue"]) == (schema.REGULAR.number, 37501.5)
     assert clients.loc["102", "rhythm_days"] == 30
 

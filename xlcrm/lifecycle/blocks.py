@@ -76,10 +76,8 @@ LIFECYCLE_COLUMNS = (
     "dead_kind",
     "cold",
     "review",
-    "reactivate",
     "rhythm_days",
     "rhythm_due",
-    "rhythm_overdue",
     "follow_up",
     "follow_up_due",
 )
@@ -112,8 +110,7 @@ class Lifecycle:
     ``dead_kind`` is DEAD_LOST or DEAD_REVIVE for Dead clients (None for the
     others) and ``lost_reason`` the Reason lost of a Lost client, ``cold``
     marks prospects (no order) silent or untouched that long, ``review`` marks
-    VIP/Key clients with no contact for ``review_days``, ``reactivate`` Dead
-    clients to revive, ``rhythm_*`` the median gap between orders and when the
+    VIP/Key clients with no contact for ``review_days``, ``rhythm_*`` the median gap between orders and when the
     next order is due by it, and ``follow_up`` the task the block calls for
     once it is due (on ``follow_up_due``; None and NaT when nothing is due).
 
@@ -212,11 +209,9 @@ def compute_lifecycle(frames: Frames, settings: Settings, today: dt.date) -> Lif
     base["cold"] = prospect & (base["inactive"].to_numpy() | untouched_long)
     vip_or_key = (conditions[0] | conditions[1]).to_numpy()
     base["review"] = vip_or_key & (base["last_contact"].isna() | (base["days_silent"] >= settings.review_days))
-    base["reactivate"] = dead & ~is_lost
 
     base["rhythm_days"] = _median_gap(orders, order_position, size)
     base["rhythm_due"] = base["last_order"] + pd.to_timedelta(base["rhythm_days"].round(), unit="D")
-    base["rhythm_overdue"] = ((base["rhythm_due"] < now) & ~dead).to_numpy()
     _follow_ups(base, settings, now, contacted)
     return Lifecycle(today, settings, base[list(LIFECYCLE_COLUMNS)], log, plans)
 

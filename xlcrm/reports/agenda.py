@@ -35,10 +35,10 @@ from xlcrm import schema
 from xlcrm.lifecycle.blocks import Lifecycle
 from xlcrm.lifecycle.frames import Frames
 from xlcrm.messages import Message, t, tn
+from xlcrm.reports.agenda_tasks import TASK_COLUMNS, follow_up_tasks
+from xlcrm.reports.greetings import greeting_tasks
 from xlcrm.xlsx.report_sheet import CellValue, ColumnFormat, ReportColumn, ReportSheet, ReportTable
 
-# The raw task frame, the interface between the generators and the agenda.
-TASK_COLUMNS = ("client_id", "task", "due", "details")
 
 # Task keys, the most urgent first. A plan is a promise the manager made to the client, so breaking it costs
 # trust: it comes first. A Lost client who ordered again is a live client the workbook writes off. Then the
@@ -172,7 +172,8 @@ class Agenda:
 
 def build_agenda(frames: Frames, lifecycle: Lifecycle) -> Agenda:
     """The agenda for ``frames``' clients at the date the lifecycle was computed for: whom to contact and why."""
-    return assemble_agenda(_tasks_for_now(frames, lifecycle), frames, lifecycle)
+    tasks = pd.concat([follow_up_tasks(frames, lifecycle), greeting_tasks(frames, lifecycle)], ignore_index=True)
+    return assemble_agenda(tasks, frames, lifecycle)
 
 
 def assemble_agenda(tasks: pd.DataFrame, frames: Frames, lifecycle: Lifecycle) -> Agenda:
@@ -453,125 +454,6 @@ def _calendar(agenda: Agenda, manager: str, rows: pd.DataFrame) -> tuple[bytes, 
             event.add_component(alarm)
         calendar.add_component(event)
     return calendar.to_ical(), len(starts)
-
-
-# --- today's task generators, as raw tasks (to be replaced by follow_up_tasks and greeting_tasks) -------------
-
-
-def _tasks_for_now(frames: Frames, lifecycle: Lifecycle) -> pd.DataFrame:
-    """The raw tasks of the lifecycle as it is computed today: planned contacts, birthdays of clients and contact
-    persons, clients overdue against their rhythm, VIP/Key clients to review and Dead clients to reactivate."""
-    today = pd.Timestamp(lifecycle.today)
-    horizon = lifecycle.settings.birthday_days
-    until = today + pd.Timedelta(days=horizon)
-    dead_after = pd.Timedelta(days=lifecycle.settings.dead_after_days)
-    clients = lifecycle.clients
-    locale = frames.locale
-    parts: list[pd.DataFrame] = []
-
-    def add(task: str, ids: pd.Index | pd.Series, due: pd.Series, details: pd.Series) -> None:
-        parts.append(
-            pd.DataFrame(
-                {"client_id": np.asarray(ids), "task": task, "due": due.to_numpy(), "details": details.to_numpy()}
-            )
-        )
-
-    planned = clients[clients["next_contact"].notna() & (clients["block"] != schema.DEAD.number)]
-    add("plan", planned.index, planned["next_contact"], planned["next_action"])
-
-    birthdays = frames.clients[frames.clients["client_id"].isin(clients.index)].drop_duplicates("client_id")
-    birthdays = birthdays.set_index("client_id")
-    next_birthday = _next_anniversary(birthdays["birthday"], today)
-    soon = birthdays[next_birthday <= until]
-    add(
-        "birthday",
-        soon.index,
-        next_birthday.loc[soon.index],
-        _turns(soon["birthday"], next_birthday[soon.index], locale),
-    )
-
-    contacts = frames.contacts[frames.contacts["client_id"].isin(clients.index)]
-    contact_birthday = _next_anniversary(contacts["birthday"], today)
-    soon_contacts = contacts[contact_birthday <= until]
-    turns = _turns(soon_contacts["birthday"], contact_birthday.loc[soon_contacts.index], locale)
-    add(
-        "contact_birthday",
-        soon_contacts["client_id"],
-        contact_birthday.loc[soon_contacts.index],
-        soon_contacts["name"].fillna("").str.cat(turns, sep=", ").str.strip(", "),
-    )
-
-    rhythm = clients[clients["rhythm_overdue"]]
-    add(
-        "reorder",
-        rhythm.index,
-        rhythm["rhythm_due"],
-        _format(
-            schema.label("detail_rhythm", locale),
-            days=rhythm["rhythm_days"].round().astype(int),
-            last=rhythm["last_order"].dt.strftime("%d.%m.%Y"),
-        ),
-    )
-    review = clients[clients["review"]]
-    designation = review["designation"].map(
-        lambda key: next((d.name(locale) for d in schema.DESIGNATIONS if d.key == key), "")
-    )
-    add(
-        "review",
-        review.index,
-        review["last_contact"] + dead_after,
-        _format(schema.label("detail_review", locale), designation=designation, days=review["days_silent"].astype(int)),
-    )
-    dead = clients[clients["reactivate"]]
-    add(
-        "reactivate",
-        dead.index,
-        dead["last_contact"] + dead_after,
-        _format(schema.label("detail_silent", locale), days=dead["days_silent"].astype(int), orders=dead["orders"]),
-    )
-    tasks = pd.concat([p for p in parts if not p.empty] or [_no_tasks()], ignore_index=True)
-    tasks["due"] = pd.to_datetime(tasks["due"]).astype("datetime64[ns]")
-    return tasks
-
-
-def _next_anniversary(birthdays: pd.Series, today: pd.Timestamp) -> pd.Series:
-    """The next birthday on or after today (29 February falls on the 28th in other years); NaT when unknown."""
-    known = birthdays.dropna()
-    result: pd.Series = pd.Series(pd.NaT, index=birthdays.index, dtype="datetime64[ns]")
-    if known.empty:
-        return result
-    month, day = known.dt.month.to_numpy(), known.dt.day.to_numpy()
-    this_year = _dates(today.year, month, day)
-    next_year = _dates(today.year + 1, month, day)
-    result.loc[known.index] = np.where(this_year >= today, this_year, next_year)
-    return result
-
-
-def _dates(year: int, month: np.ndarray, day: np.ndarray) -> pd.DatetimeIndex:
-    leap_day = (month == 2) & (day == 29)
-    is_leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
-    day = np.where(leap_day & (not is_leap), 28, day)
-    dates: pd.DatetimeIndex = pd.to_datetime(pd.DataFrame({"year": year, "month": month, "day": day}))
-    return dates
-
-
-def _turns(birthdays: pd.Series, anniversaries: pd.Series, locale: str) -> pd.Series:
-    """``turns 45`` when the birth year looks real (people type 1900 for "year unknown")."""
-    age = anniversaries.dt.year - birthdays.dt.year
-    template = schema.label("detail_turns", locale)
-    return pd.Series(
-        [template.format(age=int(a)) if 0 < a < 120 and b.year > 1900 else "" for a, b in zip(age, birthdays)],
-        index=birthdays.index,
-        dtype=object,
-    )
-
-
-def _format(template: str, **columns: pd.Series) -> pd.Series:
-    keys = list(columns)
-    index = next(iter(columns.values())).index
-    return pd.Series(
-        [template.format(**dict(zip(keys, values))) for values in zip(*columns.values())], index=index, dtype=object
-    )
 
 
 def item_text(value: object) -> str:

@@ -23,6 +23,7 @@ from xlcrm.lifecycle.frames import Frames
 from xlcrm.lifecycle.plans import BOOKED
 from xlcrm.messages import Day, render, t, tn
 
+# The raw task frame, the interface between the generators (this module and greetings) and the agenda.
 TASK_COLUMNS = ("client_id", "task", "due", "details")
 # Facts said without a value; the others are left out when their value is unknown.
 _BARE = frozenset({"no_contact", "no_order", "no_dated_contact"})

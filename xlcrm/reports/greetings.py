@@ -27,8 +27,8 @@ from xlcrm import schema
 from xlcrm.lifecycle.blocks import Lifecycle
 from xlcrm.lifecycle.frames import Frames
 from xlcrm.messages import t
+from xlcrm.reports.agenda_tasks import TASK_COLUMNS
 
-TASK_COLUMNS = ("client_id", "task", "due", "details")
 # Blocks greeted in person: a call or a small gift from the manager rather than a message.
 _PERSONAL_BLOCKS = frozenset({schema.PARTNER.number, schema.VIP_BLOCK.number, schema.KEY_BLOCK.number})
 # Birth years that are no birth year: 1900 is what people type when they do not know it.
