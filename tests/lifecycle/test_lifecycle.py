@@ -258,4 +258,4 @@ def test_lost_client_keeps_its_reason(tmp_path: Path) -> None:
     assert (clients.loc["lost", "block"], clients.loc["lost", "dead_kind"]) == (schema.DEAD.number, "lost")
     assert clients.loc["lost", "lost_reason"] == reason
     assert pd.isna(clients.loc["lost_no_reason", "lost_reason"]) and pd.isna(clients.loc["kept", "lost_reason"])
-    assert not clients.loc["lost", "reactivate"]
+    assert clients.loc["lost", "follow_up"] != "reactivate"

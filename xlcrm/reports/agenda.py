@@ -39,7 +39,6 @@ from xlcrm.reports.agenda_tasks import TASK_COLUMNS, follow_up_tasks
 from xlcrm.reports.greetings import greeting_tasks
 from xlcrm.xlsx.report_sheet import CellValue, ColumnFormat, ReportColumn, ReportSheet, ReportTable
 
-
 # Task keys, the most urgent first. A plan is a promise the manager made to the client, so breaking it costs
 # trust: it comes first. A Lost client who ordered again is a live client the workbook writes off. Then the
 # clients closest to slipping away for good, in the order of the method's blocks: an agreement not yet turned into
