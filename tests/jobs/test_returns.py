@@ -34,8 +34,9 @@ def sale(locale: str, day: dt.date, client_id: str, kind: schema.ListValue, amou
 def with_return(
     tmp_path: Path, locale: str, return_type: schema.ListValue = schema.RETURN, returned: int = -24_000
 ) -> Path:
-    """valid_records, whose C000001 ordered three times for 45,000 in all in 2024, plus in the period: C000001 orders an audit for
-    100,000 and gives 24,000 of it back (typed as ``returned``); C000002 orders a consultation for 5,000."""
+    """valid_records, whose C000001 ordered three times for 45,000 in all in 2024, plus in the period: C000001
+    orders an audit for 100,000 and gives 24,000 of it back (typed as ``returned``); C000002 orders a consultation
+    for 5,000."""
     tmp_path.mkdir(exist_ok=True)
     records = valid_records(locale)
     records[schema.INTERACTIONS.key] += [
