@@ -293,7 +293,9 @@ def dead_and_cold(lifecycle: Lifecycle, frames: Frames | None = None) -> pd.Data
         reason = pd.Series(
             frames.clients["lost_reason"].reindex(clients["row"]).to_numpy(dtype=object), index=clients.index
         )
-    derived = pd.DataFrame({"dead_kind": kind, "cold": prospect & (silent | never), "lost_reason": reason})
+    derived: pd.DataFrame = pd.DataFrame(
+        {"dead_kind": kind, "cold": prospect & (silent | never), "lost_reason": reason}
+    )
     return derived
 
 
