@@ -612,3 +612,31 @@ def test_report_marks_survive_a_save_in_libreoffice(tmp_path: Path) -> None:
     marked = [sheet.title for sheet in book.worksheets if schema.REPORT_SHEET_MARK in sheet.defined_names]
     assert sorted(marked) == sorted(name for name in book.sheetnames if name.startswith(schema.REPORT_MARKER))
     assert refresh_workbook(saved, today=TODAY, save=SaveOptions(keep_backups=0)).save is not None
+
+
+def test_problems_sheet_lists_designations_the_log_does_not_bear_out(tmp_path: Path) -> None:
+    """A Key client without an order and a Lost client without a Reason lost: on ▸ Problems at their cells, in the
+    workbook's language, and counted as warnings by refresh --json."""
+    records = valid_records("ru")
+    records[schema.CLIENTS.key][1]["designation"] = schema.KEY_ACCOUNT.ru  # C000002: an agreement, no order
+    records[schema.CLIENTS.key].append(
+        {"client_id": "C000003", "name": "Пётр", "manager": "Анна", "designation": schema.LOST.ru}
+    )
+    path = write_records(tmp_path / "clients.xlsx", "ru", records)
+    result = CliRunner().invoke(
+        cli, ["refresh", str(path), "--today", TODAY.isoformat(), "--keep-backups", "0", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["warnings"] == 2
+    letters = {c.key: "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[i] for i, c in enumerate(schema.CLIENTS.columns)}
+    shown = table(sheet_rows(path, schema.PROBLEMS.name("ru")), label("problems_heading"))
+    assert shown[[label("cell"), label("code"), label("severity")]].values.tolist() == [
+        [f"Клиенты!{letters['designation']}3", "designation-without-orders", label("warning")],
+        [f"Клиенты!{letters['lost_reason']}4", "lost-without-reason", label("warning")],
+    ]
+    assert shown[label("problem")].tolist() == [
+        "Статус «Ключевой», но у клиента нет ни одного заказа: в блок «5 Постоянные» клиент попадает, когда заказов "
+        "не меньше 3 (настройка «Заказов до Постоянного» на листе Настройки)",
+        "клиент со статусом «Потерян», но «Причина ухода» не заполнена: выберите, почему клиент ушёл (список «Причины "
+        "ухода» на листе Настройки), чтобы на листе ▸ Сводка причины были посчитаны",
+    ]
