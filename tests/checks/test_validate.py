@@ -117,11 +117,11 @@ CELL_RULES = {
     ),
     "number-as-date": (
         [put("clients", 1, "created", 45000)],
-        'error   Clients!P3  bad-date  "45000"  a number, not a date; if it should be a date, format the cell as Date',
+        'error   Clients!Q3  bad-date  "45000"  a number, not a date; if it should be a date, format the cell as Date',
     ),
     "time-as-date": (
         [put("clients", 0, "consent_date", dt.time(9, 30))],
-        'error   Clients!N2  bad-date  "09:30:00"  a time without a date',
+        'error   Clients!O2  bad-date  "09:30:00"  a time without a date',
     ),
     "future-birthday": (
         [put("clients", 0, "birthday", dt.date(2027, 1, 1))],
@@ -175,10 +175,10 @@ CELL_RULES = {
         [put("contacts", 0, "decision_maker", "maybe")],
         'warning Contacts!G2  not-in-list  "maybe"  use one of: Yes, No',
     ),
-    "rating": ([put("clients", 0, "rating", "five")], 'warning Clients!M2  bad-number  "five"  not a number'),
+    "rating": ([put("clients", 0, "rating", "five")], 'warning Clients!N2  bad-number  "five"  not a number'),
     "rating-as-text": (
         [put("clients", 0, "rating", "5")],
-        'warning Clients!M2  bad-number  "5"  typed as text; retype it as a number',
+        'warning Clients!N2  bad-number  "5"  typed as text; retype it as a number',
     ),
     "blank-client-id": (
         [put("clients", 1, "client_id", None), put("interactions", 2, "client_id", "C000001")],
@@ -359,7 +359,7 @@ def test_numeric_client_ids_match_text_ones(tmp_path: Path) -> None:
 def test_true_is_not_mistaken_for_one(tmp_path: Path) -> None:
     """Python treats True == 1; a TRUE cell must still be flagged when a 1 next to it is fine."""
     path = build(tmp_path, [put("clients", 0, "rating", 1), put("clients", 1, "rating", True)])
-    check_single_finding(path, 'warning Clients!M3  bad-number  "TRUE"  not a number')
+    check_single_finding(path, 'warning Clients!N3  bad-number  "TRUE"  not a number')
 
 
 def test_settings_change_results(tmp_path: Path) -> None:
@@ -409,7 +409,7 @@ def test_findings_follow_sheet_row_and_column_order(tmp_path: Path) -> None:
         ],
     )
     cells = [f.cell for f in validate_workbook(path, today=TODAY).findings]
-    assert cells == ["Clients!D2", "Clients!M2", "Clients!F3", "Interactions!A2", "Interactions!J2", "Settings!C2"]
+    assert cells == ["Clients!D2", "Clients!N2", "Clients!F3", "Interactions!A2", "Interactions!J2", "Settings!C2"]
 
 
 # --- sheets and headers ------------------------------------------------------------------------------
@@ -482,9 +482,9 @@ def test_headers_in_any_order_case_and_spacing_with_extra_columns(tmp_path: Path
     assert run(path).output == "No problems found in clients.xlsx\n"
     # Cells are still named by where they really are.
     load = load_workbook(path)
-    load["Clients"]["L2"] = "8 916 12"  # Phone is the 12th column once reversed
+    load["Clients"]["M2"] = "8 916 12"  # Phone is the 13th column once reversed
     load.save(path)
-    check_single_finding(path, 'error   Clients!L2  bad-phone  "8 916 12"  not a valid phone number')
+    check_single_finding(path, 'error   Clients!M2  bad-phone  "8 916 12"  not a valid phone number')
 
 
 def test_headers_not_on_row_one(tmp_path: Path) -> None:
@@ -502,12 +502,12 @@ def test_headers_not_on_row_one(tmp_path: Path) -> None:
 def test_duplicate_header(tmp_path: Path) -> None:
     path = build(tmp_path, [])
     book = load_workbook(path)
-    book["Clients"]["Q1"] = "phone"
-    book["Clients"]["Q2"] = "not checked"
+    book["Clients"]["R1"] = "phone"
+    book["Clients"]["R2"] = "not checked"
     book.save(path)
     check_single_finding(
         path,
-        'error   Clients!Q1  duplicate-header  "Phone"  Clients!E1 and Clients!Q1 both head '
+        'error   Clients!R1  duplicate-header  "Phone"  Clients!E1 and Clients!R1 both head '
         "Phone; xlcrm cannot tell which one to use, so it changes nothing until one is "
         "renamed or deleted",
     )
