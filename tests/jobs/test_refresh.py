@@ -482,10 +482,10 @@ def test_only_changed_computed_cells_are_written(tmp_path: Path) -> None:
     records = valid_records("en")
     path = write_records(tmp_path / "base.xlsx", "en", records)
     first = pending(path)
-    headers = [first[f"{letter}1"] for letter in "QRSTUVW"]
+    headers = [first[f"{letter}1"] for letter in "RSTUVWX"]
     assert headers == ["▸ " + c.en for c in schema.CLIENT_COMPUTED_COLUMNS]
-    assert (first["Q2"], first["R2"], first["Q3"]) == ("7 VIP", 1, "1 Dead")
-    assert "W2" not in first  # nothing planned: a blank stays blank, no cell is written for it
+    assert (first["R2"], first["S2"], first["R3"]) == ("7 VIP", 3, "1 Dead")
+    assert "X2" not in first  # nothing planned: a blank stays blank, no cell is written for it
     refresh_workbook(path, today=TODAY, save=SaveOptions(keep_backups=0))
     assert pending(path) == {}
 
@@ -496,13 +496,13 @@ def test_only_changed_computed_cells_are_written(tmp_path: Path) -> None:
     log.append([dt.date(2026, 11, 20), "C000002", schema.ORDER.en, None, 500])
     book.save(path)
     assert pending(path) == {
-        "R2": 1,
-        "Q3": "4 Working",
-        "R3": 1,
-        "S3": 500.0,
-        "T3": dt.date(2026, 11, 20),
+        "S2": 3,
+        "R3": "4 Working",
+        "S3": 1,
+        "T3": 500.0,
         "U3": dt.date(2026, 11, 20),
         "V3": dt.date(2026, 11, 20),
+        "W3": dt.date(2026, 11, 20),
     }
 
 
