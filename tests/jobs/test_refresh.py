@@ -257,6 +257,18 @@ def test_agenda_sheet(example: Path, raw: dict[str, pd.DataFrame]) -> None:
     assert shown[label("manager")].is_monotonic_increasing and shown[label("manager")].nunique() > 1
 
 
+def test_managers_count_the_clients_on_their_agenda(example: Path) -> None:
+    """Each manager's clients on the Agenda, a client with several reasons once."""
+    agenda = table(sheet_rows(example, schema.AGENDA.name(LOCALE)), label("agenda_heading"))
+    expected = agenda.groupby(label("manager"))[label("client_id")].nunique()
+    shown = table(sheet_rows(example, schema.MANAGERS_REPORT.name(LOCALE)), label("activity")).set_index(
+        label("manager")
+    )
+    column = f"Клиентов на листе {schema.AGENDA.name(LOCALE)}"
+    assert shown[column].to_dict() == expected.reindex(shown.index, fill_value=0).to_dict()
+    assert shown[column].sum() > len(shown)  # more than one client each: something to count
+
+
 def test_user_sheets_changed_only_by_merges_and_reports_added(example: Path) -> None:
     before = load_workbook(EXAMPLE)
     after = load_workbook(example)

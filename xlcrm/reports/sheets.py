@@ -102,7 +102,7 @@ def build_reports(
     sheets = [
         dashboard_sheet(lifecycle, period, migration, updated, locale, subtitle, frames),
         agenda_sheet(agenda, subtitle),
-        managers_sheet(lifecycle, period, locale, subtitle),
+        managers_sheet(lifecycle, period, locale, subtitle, agenda),
         services_sheet(frames, lifecycle, period, subtitle),
         abc_sheet(lifecycle, period, locale, subtitle),
         problems_sheet(findings, locale, subtitle),
@@ -454,13 +454,22 @@ def history_table(history: BlockHistory, locale: str) -> ReportTable:
 # --- Managers -------------------------------------------------------------------------------
 
 
-def managers_sheet(lifecycle: Lifecycle, period: Period, locale: str, subtitle: str) -> ReportSheet:
-    """The managers sheet: each manager's activity and results in the period, and clients by block."""
+def managers_sheet(
+    lifecycle: Lifecycle, period: Period, locale: str, subtitle: str, agenda: Agenda | None = None
+) -> ReportSheet:
+    """The managers sheet: each manager's activity and results in the period, with the clients on their Agenda
+    (when given), and clients by block."""
 
     def text(key: str) -> str:
         return schema.label(key, locale)
 
     activity = manager_activity(lifecycle, period, locale)
+    on_agenda = (
+        [ReportColumn(t("Clients on {agenda}", agenda=schema.AGENDA.name(locale)).render(locale), Integer)]
+        if agenda is not None
+        else []
+    )
+    agenda_clients = agenda_size(agenda).reindex(activity.index, fill_value=0) if agenda is not None else None
     type_columns = [ReportColumn(t.name(locale), Integer) for t in TOUCH_TYPES]
     activity_table = ReportTable(
         text("activity"),
@@ -475,6 +484,7 @@ def managers_sheet(lifecycle: Lifecycle, period: Period, locale: str, subtitle: 
             ReportColumn(text("converted"), Integer),
             ReportColumn(text("conversion"), Percent),
             ReportColumn(text("overdue_tasks"), Integer),
+            *on_agenda,
         ],
         [
             [cast(str, name)]  # the index is the managers' names
@@ -489,6 +499,7 @@ def managers_sheet(lifecycle: Lifecycle, period: Period, locale: str, subtitle: 
                 None if pd.isna(row["conversion"]) else float(row["conversion"]),
                 int(row["overdue"]),
             ]
+            + ([int(agenda_clients[cast(str, name)])] if agenda_clients is not None else [])
             for name, row in activity.iterrows()
         ],
     )
@@ -555,6 +566,13 @@ def manager_activity(lifecycle: Lifecycle, period: Period, locale: str) -> pd.Da
     result["conversion"] = (result["converted"] / result["base"]).where(result["base"] > 0)
     result["overdue"] = per_client["overdue"].reindex(managers, fill_value=0)
     return result
+
+
+def agenda_size(agenda: Agenda) -> pd.Series:
+    """How many clients each manager has on the Agenda (a client with several reasons counts once)."""
+    items = agenda.items
+    sizes: pd.Series = items.groupby("manager")["client_id"].nunique() if len(items) else pd.Series(dtype=int)
+    return sizes
 
 
 def _manager_order(lifecycle: Lifecycle, names: Sequence[str], locale: str) -> list[str]:
