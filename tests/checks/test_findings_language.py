@@ -278,7 +278,8 @@ def test_sheet_header_and_settings_findings_in_russian(tmp_path: Path) -> None:
     headers[headers.index("Email")] = "Телефон"
     sheets[schema.SERVICES.ru].insert(0, [None, None, None])
     path = write_workbook(tmp_path / "clients.xlsx", sheets)
-    findings = [f for f in validate_workbook(path, today=TODAY).findings if f.code is not Code.NOT_IN_LIST]
+    shown = {Code.NOT_IN_LIST, Code.DESIGNATION_WITHOUT_ORDERS}  # the values' findings aside
+    findings = [f for f in validate_workbook(path, today=TODAY).findings if f.code not in shown]
     assert [(f.code.value, f.cell, render(f.message, "ru")) for f in findings] == [
         ("missing-column", "Клиенты", "в строке 1 нет столбца Email; его проверки пропущены"),
         (

@@ -69,7 +69,7 @@ def test_sqlite_tables_keys_and_a_join(workbook: Path, tmp_path: Path) -> None:
         "clients": 2,
         "contacts": 1,
         "services": 2,
-        "interactions": 3,
+        "interactions": 5,
         "settings": len(schema.SETTINGS_KEYS),
         "setting_lists": result.database.tables["setting_lists"],
         "blocks": 8,
@@ -105,13 +105,15 @@ def test_sqlite_tables_keys_and_a_join(workbook: Path, tmp_path: Path) -> None:
         ("2024-03-01", "Ivan Petrov", "Call out", None),
         ("2024-03-05", "Ivan Petrov", "Order", 45000),
         ("2024-04-02", "Olga Sidorova", "Agreement", None),
+        ("2024-01-15", "Ivan Petrov", "Order", None),
+        ("2024-02-12", "Ivan Petrov", "Order", None),
     ]
     lifecycle = query(
         target,
         "SELECT l.client_id, b.name_en, l.orders, l.revenue, l.last_order "
         "FROM client_lifecycle l JOIN blocks b ON b.number = l.block ORDER BY l.client_id",
     )
-    assert lifecycle == [("C000001", "VIP", 1, 45000.0, "2024-03-05"), ("C000002", "Dead", 0, 0.0, None)]
+    assert lifecycle == [("C000001", "VIP", 3, 45000.0, "2024-03-05"), ("C000002", "Dead", 0, 0.0, None)]
     assert query(target, "SELECT value FROM setting_lists WHERE list = 'managers' ORDER BY position") == [
         ("Anna",),
         ("Boris",),
@@ -124,7 +126,7 @@ def test_a_sqlalchemy_url_gets_the_same_tables_and_force_replaces_them(workbook:
     url = f"sqlite:///{target}"
     first = CliRunner().invoke(cli, ["export", str(workbook), "--url", url, "--today", "2026-11-23", "--json"])
     assert first.exit_code == 0, first.output
-    assert json.loads(first.output)["database"]["tables"]["interactions"] == 3
+    assert json.loads(first.output)["database"]["tables"]["interactions"] == 5
 
     again = CliRunner().invoke(cli, ["export", str(workbook), "--url", url])
     assert again.exit_code == 2
@@ -171,7 +173,7 @@ def test_existing_files_are_kept_without_force(workbook: Path, tmp_path: Path) -
     assert target.read_bytes() == b"mine"
     forced = CliRunner().invoke(cli, ["export", str(workbook), "--sqlite", str(target), "--force"])
     assert forced.exit_code == 0, forced.output
-    assert query(target, "SELECT count(*) FROM interactions") == [(3,)]
+    assert query(target, "SELECT count(*) FROM interactions") == [(5,)]
 
 
 @pytest.mark.parametrize(

@@ -187,11 +187,11 @@ def test_new_ids_skip_ids_other_sheets_name_and_blank_ones_there_stay_blank(tmp_
     path = user_workbook(tmp_path, extra_interactions=[order, call])
     result = refresh_workbook(path, today=TODAY, save=NO_BACKUPS)
     assert [a.client_id for a in result.assigned_ids] == ["C000004", "C000005"]
-    assert load_workbook(path)[schema.INTERACTIONS.ru]["B6"].value is None
+    assert load_workbook(path)[schema.INTERACTIONS.ru]["B8"].value is None
     findings = validate_workbook(path, TODAY).findings
     assert [(f.code.value, f.cell, f.value) for f in findings] == [
-        ("unknown-client", f"{schema.INTERACTIONS.ru}!B5", "C000003"),
-        ("missing-value", f"{schema.INTERACTIONS.ru}!B6", ""),
+        ("unknown-client", f"{schema.INTERACTIONS.ru}!B7", "C000003"),
+        ("missing-value", f"{schema.INTERACTIONS.ru}!B8", ""),
     ]
 
 

@@ -23,6 +23,7 @@ from xlcrm.create.demo import DemoData, generate_demo
 from xlcrm.dedupe.merge_log import read_merge_log, read_sheet_rows
 from xlcrm.errors import WorkbookStructureError
 from xlcrm.files.safe_save import SaveOptions
+from xlcrm.jobs.agenda import workbook_agenda
 from xlcrm.jobs.refresh import refresh_workbook
 from xlcrm.jobs.validate import validate_workbook
 from xlcrm.lifecycle.analysis import analyse
@@ -190,10 +191,9 @@ def test_managers(example: Path, raw: dict[str, pd.DataFrame]) -> None:
         shown[label("converted")].to_dict()
         == base[base["first"].notna()].groupby("manager").size().reindex(shown.index, fill_value=0).to_dict()
     )
-    # Overdue tasks: the client's earliest open plan is past (Dead clients aside). A plan (a Next date written on a
-    # row) is done by a contact dated after that row and no earlier than three days before the Next date.
+    # Overdue tasks: the client's earliest open plan is due today or before, whatever the block. A plan (a Next date
+    # written on a row) is done by a contact dated after that row and no earlier than three days before the Next date.
     log = raw["log"]
-    blocks = expected_blocks(raw["clients"], raw["log"])
     late = []
     for client, mine in log.groupby("client_id"):
         contacts = mine["date"].dropna()
@@ -205,7 +205,7 @@ def test_managers(example: Path, raw: dict[str, pd.DataFrame]) -> None:
                 & (pd.isna(plan.date) | (contacts > plan.date))
             ).any()
         ]
-        if open_plans and min(open_plans) < pd.Timestamp(TODAY) and blocks[client] != 1:
+        if open_plans and min(open_plans) <= pd.Timestamp(TODAY):
             late.append(client)
     owners = raw["clients"].set_index("client_id")["manager"]
     assert (
@@ -280,6 +280,19 @@ def test_agenda_sheet(example: Path, raw: dict[str, pd.DataFrame]) -> None:
     assert managers.map(schema.fold).is_monotonic_increasing and managers.nunique() > 1
     summary = {row[0]: row[1] for row in rows[summary_at + 1 : agenda_at - 2]}
     assert summary == managers.value_counts().to_dict() and max(summary.values()) <= 25
+
+
+def test_managers_count_the_clients_on_their_agenda(example: Path) -> None:
+    """Each manager's clients on the agenda (every row, also those over the sheet's limit), a client with several
+    reasons once."""
+    items = workbook_agenda(example, today=TODAY).agenda.items
+    expected = items.groupby("manager")["client_id"].nunique()
+    shown = table(sheet_rows(example, schema.MANAGERS_REPORT.name(LOCALE)), label("activity")).set_index(
+        label("manager")
+    )
+    column = "Клиентов в повестке"
+    assert shown[column].to_dict() == expected.reindex(shown.index, fill_value=0).to_dict()
+    assert shown[column].sum() > len(shown)  # more than one client each: something to count
 
 
 def test_user_sheets_changed_only_by_merges_and_reports_added(example: Path) -> None:
@@ -508,10 +521,10 @@ def test_only_changed_computed_cells_are_written(tmp_path: Path) -> None:
     records = valid_records("en")
     path = write_records(tmp_path / "base.xlsx", "en", records)
     first = pending(path)
-    headers = [first[f"{letter}1"] for letter in "QRSTUVW"]
+    headers = [first[f"{letter}1"] for letter in "RSTUVWX"]
     assert headers == ["▸ " + c.en for c in schema.CLIENT_COMPUTED_COLUMNS]
-    assert (first["Q2"], first["R2"], first["Q3"]) == ("7 VIP", 1, "1 Dead")
-    assert "W2" not in first  # nothing planned: a blank stays blank, no cell is written for it
+    assert (first["R2"], first["S2"], first["R3"]) == ("7 VIP", 3, "1 Dead")
+    assert "X2" not in first  # nothing planned: a blank stays blank, no cell is written for it
     refresh_workbook(path, today=TODAY, save=SaveOptions(keep_backups=0))
     assert pending(path) == {}
 
@@ -522,13 +535,13 @@ def test_only_changed_computed_cells_are_written(tmp_path: Path) -> None:
     log.append([dt.date(2026, 11, 20), "C000002", schema.ORDER.en, None, 500])
     book.save(path)
     assert pending(path) == {
-        "R2": 1,
-        "Q3": "4 Working",
-        "R3": 1,
-        "S3": 500.0,
-        "T3": dt.date(2026, 11, 20),
+        "S2": 3,
+        "R3": "4 Working",
+        "S3": 1,
+        "T3": 500.0,
         "U3": dt.date(2026, 11, 20),
         "V3": dt.date(2026, 11, 20),
+        "W3": dt.date(2026, 11, 20),
     }
 
 
@@ -569,7 +582,7 @@ def test_revenue_shows_as_money_unless_the_user_chose_a_format(tmp_path: Path) -
     cell = sheet.cell(2, revenue)
     assert cell.value == 45000 and cell.number_format == schema.NUMBER_FORMATS[schema.Kind.MONEY]
     orders = sheet.cell(2, revenue - 1)
-    assert orders.value == 1 and orders.number_format == "General"
+    assert orders.value == 3 and orders.number_format == "General"
     book = load_workbook(path)
     book[schema.CLIENTS.en].cell(2, revenue).number_format = "0"  # the user's own choice
     book[schema.CLIENTS.en].cell(2, revenue).value = 1  # and a stale figure the refresh will correct
@@ -638,3 +651,31 @@ def test_report_marks_survive_a_save_in_libreoffice(tmp_path: Path) -> None:
     marked = [sheet.title for sheet in book.worksheets if schema.REPORT_SHEET_MARK in sheet.defined_names]
     assert sorted(marked) == sorted(name for name in book.sheetnames if name.startswith(schema.REPORT_MARKER))
     assert refresh_workbook(saved, today=TODAY, save=SaveOptions(keep_backups=0)).save is not None
+
+
+def test_problems_sheet_lists_designations_the_log_does_not_bear_out(tmp_path: Path) -> None:
+    """A Key client without an order and a Lost client without a Reason lost: on ▸ Problems at their cells, in the
+    workbook's language, and counted as warnings by refresh --json."""
+    records = valid_records("ru")
+    records[schema.CLIENTS.key][1]["designation"] = schema.KEY_ACCOUNT.ru  # C000002: an agreement, no order
+    records[schema.CLIENTS.key].append(
+        {"client_id": "C000003", "name": "Пётр", "manager": "Анна", "designation": schema.LOST.ru}
+    )
+    path = write_records(tmp_path / "clients.xlsx", "ru", records)
+    result = CliRunner().invoke(
+        cli, ["refresh", str(path), "--today", TODAY.isoformat(), "--keep-backups", "0", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["warnings"] == 2
+    letters = {c.key: "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[i] for i, c in enumerate(schema.CLIENTS.columns)}
+    shown = table(sheet_rows(path, schema.PROBLEMS.name("ru")), label("problems_heading"))
+    assert shown[[label("cell"), label("code"), label("severity")]].values.tolist() == [
+        [f"Клиенты!{letters['designation']}3", "designation-without-orders", label("warning")],
+        [f"Клиенты!{letters['lost_reason']}4", "lost-without-reason", label("warning")],
+    ]
+    assert shown[label("problem")].tolist() == [
+        "Статус «Ключевой», но у клиента нет ни одного заказа: в блок «5 Постоянные» клиент попадает, когда заказов "
+        "не меньше 3 (настройка «Заказов до Постоянного» на листе Настройки)",
+        "клиент со статусом «Потерян», но «Причина ухода» не заполнена: выберите, почему клиент ушёл (список «Причины "
+        "ухода» на листе Настройки), чтобы на листе ▸ Сводка причины были посчитаны",
+    ]

@@ -34,8 +34,9 @@ def sale(locale: str, day: dt.date, client_id: str, kind: schema.ListValue, amou
 def with_return(
     tmp_path: Path, locale: str, return_type: schema.ListValue = schema.RETURN, returned: int = -24_000
 ) -> Path:
-    """valid_records, whose C000001 ordered 45,000 in 2024, plus in the period: C000001 orders an audit for
-    100,000 and gives 24,000 of it back (typed as ``returned``); C000002 orders a consultation for 5,000."""
+    """valid_records, whose C000001 ordered three times for 45,000 in all in 2024, plus in the period: C000001
+    orders an audit for 100,000 and gives 24,000 of it back (typed as ``returned``); C000002 orders a consultation
+    for 5,000."""
     tmp_path.mkdir(exist_ok=True)
     records = valid_records(locale)
     records[schema.INTERACTIONS.key] += [
@@ -46,7 +47,7 @@ def with_return(
     return write_records(tmp_path / "clients.xlsx", locale, records)
 
 
-RETURN_ROW = 6  # Excel row of the return: valid_records has three interactions from row 2, then the order
+RETURN_ROW = 8  # Excel row of the return: valid_records has five interactions from row 2, then the order
 
 
 def validate(path: Path) -> tuple[int, list[dict[str, str]]]:
@@ -102,7 +103,7 @@ def test_refresh_subtracts_a_return_from_revenue_and_does_not_count_it_as_an_ord
     header = [cell.value for cell in clients[1]]
     orders, revenue = (header.index(schema.REPORT_MARKER + name) + 1 for name in computed[1:3])
     assert [(clients.cell(row, orders).value, clients.cell(row, revenue).value) for row in (2, 3)] == [
-        (2, 45_000 + 100_000 - 24_000),
+        (3 + 1, 45_000 + 100_000 - 24_000),
         (1, 5_000),
     ]
 

@@ -37,6 +37,8 @@ class Code(str, Enum):
     MISSING_VALUE = "missing-value"
     BAD_SETTING = "bad-setting"
     UNKNOWN_DECISION = "unknown-decision"  # a Decision on the Duplicates sheet that is not merge / keep apart
+    DESIGNATION_WITHOUT_ORDERS = "designation-without-orders"  # VIP or Key with fewer orders than a Regular client
+    LOST_WITHOUT_REASON = "lost-without-reason"  # a Lost client whose Reason lost is blank
 
 
 @dataclass(frozen=True)

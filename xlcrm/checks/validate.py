@@ -23,7 +23,7 @@ import pandas as pd
 from xlcrm import schema
 from xlcrm.checks.findings import Code, Finding, Severity
 from xlcrm.checks.holidays import read_holidays
-from xlcrm.checks.normalize import as_text, parse_amount, parse_date, parse_emails, parse_inn, parse_phones
+from xlcrm.checks.normalize import as_text, is_blank, parse_amount, parse_date, parse_emails, parse_inn, parse_phones
 from xlcrm.checks.settings import Settings, builtin_list, read_settings
 from xlcrm.messages import Day, Message, Number, Text, t, tn
 from xlcrm.runtime import progress
@@ -124,6 +124,8 @@ def validate_data(data: WorkbookData, today: dt.date) -> ValidationReport:
             if check is not None and sheet.has(column.key):
                 below_zero_allowed = _negative_amount_rows(sheet) if _returns_may_be_negative(column) else None
                 findings.extend(_bad_cell_findings(sheet, column, check, below_zero_allowed))
+    if clients is not None:
+        findings.extend(_designation_findings(clients, data, settings, today))
     findings.sort(key=_position)
     return ValidationReport(data.path, data.locale, findings, today)
 
@@ -389,6 +391,113 @@ def _required_value_findings(sheet: SheetData, locale: str) -> Iterator[Finding]
                 None,
                 t("{header} is blank; {reason}", header=header, reason=required.reason),
             )
+
+
+# --- designations -----------------------------------------------------------------------
+
+
+def _designation_findings(
+    clients: SheetData, data: WorkbookData, settings: Settings, today: dt.date
+) -> Iterator[Finding]:
+    """A Lost client without a Reason lost, and a VIP or Key client with fewer orders than a Regular one: a
+    designation the log does not bear out (an order dated after ``today`` does not count, as in the blocks)."""
+    if not clients.has("designation"):
+        return
+    designations = pd.Series(
+        clients.each_cell("designation", _designation_key), index=clients.frame.index, dtype=object
+    )
+    locale = data.locale
+    lost = (designations == schema.LOST.key).to_numpy()
+    if lost.any() and clients.has("lost_reason"):
+        blank = clients.each_cell("lost_reason", is_blank, dtype=bool)
+        column = clients.spec.column("lost_reason")
+        source = schema.LIST_SOURCES["lost_reasons"]
+        for row in clients.frame.index[lost & blank]:
+            yield _finding(
+                WARNING,
+                Code.LOST_WITHOUT_REASON,
+                clients,
+                "lost_reason",
+                row,
+                None,
+                t(
+                    "{designation} with no {column}: choose why the client left (the list is {list} on sheet "
+                    "{sheet}), so that {dashboard} counts the reasons",
+                    designation=schema.LOST.name(locale),
+                    column=column.name(locale),
+                    list=source.column.name(locale),
+                    sheet=source.sheet.name(locale),
+                    dashboard=schema.DASHBOARD.name(locale),
+                ),
+            )
+    top = designations.isin([schema.VIP.key, schema.KEY_ACCOUNT.key]).to_numpy()
+    per_client = _orders_per_client(data, today) if top.any() and clients.has("client_id") else None
+    if per_client is None:
+        return  # no designated client, or orders that cannot be counted: a missing sheet or column says why
+    orders = _texts(clients, "client_id").map(per_client).reindex(clients.frame.index).fillna(0).astype(int)
+    few = top & (orders < settings.regular_orders).to_numpy()
+    setting = schema.setting("regular_orders")
+    raw = clients.column_values("designation")
+    for row in clients.frame.index[few]:
+        params = {
+            "column": clients.spec.column("designation").name(locale),
+            "designation": schema.VIP.name(locale)
+            if designations[row] == schema.VIP.key
+            else schema.KEY_ACCOUNT.name(locale),
+            "block": schema.REGULAR.label(locale),
+            "threshold": Number(settings.regular_orders),
+            "setting": setting.label(locale),
+            "sheet": schema.SETTINGS.name(locale),
+        }
+        count = int(orders[row])
+        message = (
+            t(
+                "{column} {designation} without a single order: a client gets to {block} once its orders reach "
+                "{threshold} ({setting} on sheet {sheet})",
+                **params,
+            )
+            if count == 0
+            else tn(
+                "{column} {designation}, yet only {count} order so far: a client gets to {block} once its orders "
+                "reach {threshold} ({setting} on sheet {sheet})",
+                "{column} {designation}, yet only {count} orders so far: a client gets to {block} once its orders "
+                "reach {threshold} ({setting} on sheet {sheet})",
+                count,
+                **params,
+            )
+        )
+        yield _finding(WARNING, Code.DESIGNATION_WITHOUT_ORDERS, clients, "designation", row, raw[row], message)
+
+
+def _designation_key(value: object) -> str | None:
+    match = schema.match_list_value(value, schema.DESIGNATIONS)
+    return match.key if match else None
+
+
+def _orders_per_client(data: WorkbookData, today: dt.date) -> pd.Series | None:
+    """Orders of each ClientID (as text) on Interactions dated up to ``today`` or undated, None when the sheet or
+    its ClientID or Type column is missing; each distinct value parsed once, the rows counted by numpy."""
+    log = _readable(data, schema.INTERACTIONS.key)
+    if log is None or not log.has("client_id") or not log.has("type"):
+        return None
+    counted = log.each_cell("type", _is_order, dtype=bool)
+    if log.has("date"):
+        counted &= ~log.each_cell("date", partial(_is_after, today=today), dtype=bool)
+    codes, distinct = log.distinct("client_id")
+    counted &= codes >= 0
+    per_value = np.bincount(codes[counted], minlength=len(distinct))
+    # Two distinct cells may read as one ID (1 and "1"): their orders add up.
+    per_client: pd.Series = pd.Series(per_value, index=[_value_text(v) for v in distinct]).groupby(level=0).sum()
+    return per_client
+
+
+def _is_order(value: object) -> bool:
+    return schema.match_list_value(value, schema.INTERACTION_TYPES) is schema.ORDER
+
+
+def _is_after(value: object, today: dt.date) -> bool:
+    day = parse_date(value).date if not is_blank(value) else None
+    return day is not None and day > today
 
 
 # --- cell checks ------------------------------------------------------------------------

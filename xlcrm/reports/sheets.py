@@ -25,7 +25,7 @@ from xlcrm.checks.findings import Finding
 from xlcrm.lifecycle.blocks import Lifecycle
 from xlcrm.lifecycle.frames import Frames
 from xlcrm.lifecycle.history import BlockHistory, history_sheet
-from xlcrm.messages import render, t
+from xlcrm.messages import render, t, tn
 from xlcrm.reports.agenda import Agenda, agenda_sheet
 from xlcrm.runtime import progress
 from xlcrm.xlsx.report_sheet import CellValue, Chart, ChartKind, ColumnFormat, ReportColumn, ReportSheet, ReportTable
@@ -100,9 +100,9 @@ def build_reports(
     migration = migration_matrix(history, today, blocks)
     updated = history.updated(today, blocks)
     sheets = [
-        dashboard_sheet(lifecycle, period, migration, updated, locale, subtitle),
+        dashboard_sheet(lifecycle, period, migration, updated, locale, subtitle, frames),
         agenda_sheet(agenda, subtitle),
-        managers_sheet(lifecycle, period, locale, subtitle),
+        managers_sheet(lifecycle, period, locale, subtitle, agenda),
         services_sheet(frames, lifecycle, period, subtitle),
         abc_sheet(lifecycle, period, locale, subtitle),
         problems_sheet(findings, locale, subtitle),
@@ -178,9 +178,16 @@ def migration_matrix(history: BlockHistory, today: dt.date, blocks: pd.Series) -
 
 
 def dashboard_sheet(
-    lifecycle: Lifecycle, period: Period, migration: Migration, history: BlockHistory, locale: str, subtitle: str
+    lifecycle: Lifecycle,
+    period: Period,
+    migration: Migration,
+    history: BlockHistory,
+    locale: str,
+    subtitle: str,
+    frames: Frames | None = None,
 ) -> ReportSheet:
-    """The dashboard sheet: clients and revenue per block, who moved between blocks, with charts."""
+    """The dashboard sheet: clients and revenue per block, the Dead and the cold, who moved between blocks, with
+    charts."""
 
     def text(key: str) -> str:
         return schema.label(key, locale)
@@ -236,6 +243,7 @@ def dashboard_sheet(
 
     tables = (
         blocks_table,
+        dead_and_cold_table(lifecycle, locale),
         migration_table(migration, locale),
         revenue_by_month_table(lifecycle, period, locale),
         history_table(history, locale),
@@ -244,7 +252,7 @@ def dashboard_sheet(
     block_chart = Chart(
         text("chart_clients_by_block"), table=0, categories=1, values=2, kind=ChartKind.BAR, rows=len(schema.BLOCKS)
     )  # the Total row is not a block
-    month_chart = Chart(text("chart_revenue_by_month"), table=2, categories=0, values=2)
+    month_chart = Chart(text("chart_revenue_by_month"), table=3, categories=0, values=2)
     # An overview of short tables: no header of one of them may stay in view over the others.
     return ReportSheet.of(
         schema.DASHBOARD,
@@ -254,6 +262,44 @@ def dashboard_sheet(
         tables,
         main_table=None,
         charts=(block_chart, month_chart),
+    )
+
+
+def dead_and_cold_table(lifecycle: Lifecycle, locale: str) -> ReportTable:
+    """The two kinds of Dead apart (designated Lost, with a count per Reason lost; former clients silent, worth
+    reviving) and the cold prospects."""
+    kinds = lifecycle.clients
+    lost = kinds[kinds["dead_kind"] == "lost"]
+    no_reason = t("(no reason given)").render(locale)
+    counts = lost["lost_reason"].fillna(no_reason).value_counts()
+    # Most frequent first, then by name; the clients without a reason last, to be filled in.
+    named = sorted(((r, int(n)) for r, n in counts.items() if r != no_reason), key=lambda p: (-p[1], schema.fold(p[0])))
+    if no_reason in counts.index:
+        named.append((no_reason, int(counts[no_reason])))
+    days = lifecycle.settings.dead_after_days
+    lost_group = t("Designated {lost}: not to revive", lost=schema.LOST.name(locale)).render(locale)
+    rows: list[list[CellValue]] = [[lost_group, None, len(lost)]]
+    rows += [[lost_group, str(reason), count] for reason, count in named]
+    revive = tn(
+        "Former clients, no contact for {count} day or more: worth reviving",
+        "Former clients, no contact for {count} days or more: worth reviving",
+        days,
+    )
+    cold = tn(
+        "Never ordered, no contact for {count} day or more (or never contacted): cold",
+        "Never ordered, no contact for {count} days or more (or never contacted): cold",
+        days,
+    )
+    rows.append([revive.render(locale), None, int((kinds["dead_kind"] == "revive").sum())])
+    rows.append([cold.render(locale), None, int(kinds["cold"].sum())])
+    return ReportTable(
+        t("{dead} and cold prospects", dead=schema.DEAD.label(locale)).render(locale),
+        [
+            ReportColumn(t("Who").render(locale), width=44),
+            ReportColumn(schema.CLIENTS.column("lost_reason").name(locale), width=24),
+            ReportColumn(schema.label("clients", locale), Integer),
+        ],
+        rows,
     )
 
 
@@ -374,13 +420,15 @@ def history_table(history: BlockHistory, locale: str) -> ReportTable:
 # --- Managers -------------------------------------------------------------------------------
 
 
-def managers_sheet(lifecycle: Lifecycle, period: Period, locale: str, subtitle: str) -> ReportSheet:
-    """The managers sheet: each manager's activity and results in the period, and clients by block."""
+def managers_sheet(lifecycle: Lifecycle, period: Period, locale: str, subtitle: str, agenda: Agenda) -> ReportSheet:
+    """The managers sheet: each manager's activity and results in the period, with the clients on their agenda,
+    and clients by block."""
 
     def text(key: str) -> str:
         return schema.label(key, locale)
 
     activity = manager_activity(lifecycle, period, locale)
+    agenda_clients = agenda_size(agenda).reindex(activity.index, fill_value=0)
     type_columns = [ReportColumn(t.name(locale), Integer) for t in TOUCH_TYPES]
     activity_table = ReportTable(
         text("activity"),
@@ -395,6 +443,7 @@ def managers_sheet(lifecycle: Lifecycle, period: Period, locale: str, subtitle: 
             ReportColumn(text("converted"), Integer),
             ReportColumn(text("conversion"), Percent),
             ReportColumn(text("overdue_tasks"), Integer),
+            ReportColumn(t("Clients on the agenda").render(locale), Integer),
         ],
         [
             [cast(str, name)]  # the index is the managers' names
@@ -409,6 +458,7 @@ def managers_sheet(lifecycle: Lifecycle, period: Period, locale: str, subtitle: 
                 None if pd.isna(row["conversion"]) else float(row["conversion"]),
                 int(row["overdue"]),
             ]
+            + [int(agenda_clients[cast(str, name)])]
             for name, row in activity.iterrows()
         ],
     )
@@ -434,7 +484,8 @@ def managers_sheet(lifecycle: Lifecycle, period: Period, locale: str, subtitle: 
 
 def manager_activity(lifecycle: Lifecycle, period: Period, locale: str) -> pd.DataFrame:
     """One row per manager: touches by type, other touches, touches, orders, revenue in the period,
-    conversion base, converted, conversion (NaN when the base is empty) and overdue tasks."""
+    conversion base, converted, conversion (NaN when the base is empty) and overdue tasks: the clients whose earliest
+    open plan is due today or before, whatever their block."""
     log = lifecycle.interactions
     inside = (log["date"] >= pd.Timestamp(period.start)) & (log["date"] <= pd.Timestamp(period.end))
     log = log[inside]
@@ -456,8 +507,8 @@ def manager_activity(lifecycle: Lifecycle, period: Period, locale: str) -> pd.Da
     start = pd.Timestamp(period.start)
     base = clients["first_order"].isna() | (clients["first_order"] >= start)
     converted = base & clients["first_order"].notna()
-    # As on the Agenda: a Dead client's plan is no task.
-    overdue = (clients["next_contact"] < pd.Timestamp(lifecycle.today)) & (clients["block"] != schema.DEAD.number)
+    # A client's earliest open plan due today or before: a plan is a plan, a Dead client's too.
+    overdue = clients["next_contact"] <= pd.Timestamp(lifecycle.today)
     per_client = pd.DataFrame(
         {
             "base": base.groupby(owner).sum(),
@@ -474,6 +525,13 @@ def manager_activity(lifecycle: Lifecycle, period: Period, locale: str) -> pd.Da
     result["conversion"] = (result["converted"] / result["base"]).where(result["base"] > 0)
     result["overdue"] = per_client["overdue"].reindex(managers, fill_value=0)
     return result
+
+
+def agenda_size(agenda: Agenda) -> pd.Series:
+    """How many clients each manager has on the Agenda (a client with several reasons counts once)."""
+    items = agenda.items
+    sizes: pd.Series = items.groupby("manager")["client_id"].nunique() if len(items) else pd.Series(dtype=int)
+    return sizes
 
 
 def _manager_order(lifecycle: Lifecycle, names: Sequence[str], locale: str) -> list[str]:
