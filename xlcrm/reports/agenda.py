@@ -301,7 +301,7 @@ def agenda_sheet(agenda: Agenda, subtitle: str) -> ReportSheet:
         ReportColumn(schema.label("manager", locale), ColumnFormat.LONG_TEXT, width=20),
         ReportColumn(text(t("Part")), ColumnFormat.LONG_TEXT, width=13),
         ReportColumn(text(t("Due date")), ColumnFormat.DATE, width=11),
-        ReportColumn(text(t("Days late")), ColumnFormat.INTEGER, width=9),
+        ReportColumn(text(t("Days late")), ColumnFormat.INTEGER, width=11),
         ReportColumn(text(t("Last contact")), ColumnFormat.DATE, width=11),
         ReportColumn(schema.label("client_id", locale), width=10),
         ReportColumn(schema.label("client", locale), ColumnFormat.LONG_TEXT, width=20),
@@ -340,7 +340,7 @@ def agenda_sheet(agenda: Agenda, subtitle: str) -> ReportSheet:
             ReportColumn(schema.label("manager", locale), ColumnFormat.LONG_TEXT, width=20),
             ReportColumn(text(t("On the sheet")), ColumnFormat.INTEGER, width=13),
             ReportColumn(text(t("Not shown")), ColumnFormat.INTEGER, width=11),
-            ReportColumn(text(t("Long overdue")), ColumnFormat.INTEGER, width=9),
+            ReportColumn(text(t("Long overdue")), ColumnFormat.INTEGER, width=11),
         ],
         summary_rows,
         page_breaks=[len(summary_rows)],  # the summary prints on a page of its own, each manager on the next ones
