@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 from lxml import etree
 from openpyxl import load_workbook
+from openpyxl.formatting.formatting import ConditionalFormattingList
 from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import Font, PatternFill
 
@@ -125,7 +126,7 @@ def sheet_part(path: Path, name: str) -> str:
             "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
         )
         rels = etree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-        target = next(rel.get("Target") for rel in rels if rel.get("Id") == rel_id)
+        target = next(rel.get("Target", "") for rel in rels if rel.get("Id") == rel_id)
     return target.lstrip("/") if target.startswith("/") else "xl/" + target
 
 
@@ -138,7 +139,7 @@ def without_formats(data: bytes) -> bytes:
 
 def defined_names(data: bytes) -> dict[str, str]:
     root = etree.fromstring(data)
-    return {d.get("name"): d.text for d in root.iter("{*}definedName") if d.get("localSheetId") is None}
+    return {d.get("name", ""): d.text or "" for d in root.iter("{*}definedName") if d.get("localSheetId") is None}
 
 
 def refresh(path: Path) -> bool:
@@ -272,4 +273,44 @@ def test_libreoffice_opens_the_upgraded_workbook(tmp_path: Path) -> None:
     saved = convert_with_libreoffice(path, "xlsx", tmp_path / "lo")
     formulas = [formula for _, _, found, _, _ in rules(saved, INTERACTIONS) for formula in found]
     assert sum("COUNTIFS" in formula for formula in formulas) == 2
-    shutil.rmtree(tmp_path / "lo")
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_paints_the_upgraded_workbook_as_the_templates(tmp_path: Path) -> None:
+    """The rows of the template's own paint test, in a workbook with the old rules: once refreshed, LibreOffice
+    paints only open plans, as it does in a workbook made from today's template."""
+    from tests.create import test_highlights as painted
+
+    if shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None:
+        pytest.skip("pdftotext and pdftoppm (poppler) are not installed")
+    book = template.build_workbook("en", rows={"interactions": painted.ROWS})
+    settings = book[schema.SETTINGS.en]
+    (row,) = [r for r in settings.iter_rows(min_row=2) if r[0].value == "plan_early_days"]
+    row[painted.column_x(schema.SETTINGS, "value")].value = painted.EARLY_DAYS
+    del book.defined_names[template.PLAN_EARLY_DAYS_NAME]
+    sheet = book[INTERACTIONS]
+    sheet.conditional_formatting = ConditionalFormattingList()
+    next_date = column_letter(painted.column_x(schema.INTERACTIONS, "next_date"))
+    for formula, look in ((OLD_OVERDUE, RED), (OLD_DUE_TODAY, YELLOW)):
+        rule = FormulaRule(formula=[formula.format(cell=f"{next_date}2")], stopIfTrue=True, **look)
+        sheet.conditional_formatting.add(f"{next_date}2:{next_date}{LAST_ROW}", rule)
+    book.move_sheet(sheet, offset=-book.index(sheet))  # first, so page 1 of the PDF shows it
+    path = tmp_path / "plans.xlsx"
+    book.save(path)
+
+    assert refresh_workbook(path, today=painted.TODAY, save=SaveOptions(keep_backups=0)).highlights_upgraded
+    words, image = painted.rendered_page(path, tmp_path / "pdf")
+    header = {text: x_min for x_min, _, _, _, text in words if text in ("ClientID", "Next")}
+    colours: dict[str, dict[str, tuple[int, int, int]]] = {"date": {}, "next_date": {}}
+    for x_min, y_min, x_max, y_max, text in words:
+        if len(text) == 10 and text[2] == text[5] == ".":
+            column = "next_date" if x_min >= header["Next"] - 1 else "date" if x_max <= header["ClientID"] else None
+            if column:
+                colours[column].setdefault(text, painted.background(image, (x_min, y_min, x_max, y_max)))
+    assert colours["next_date"] == {
+        **{painted.shown(d): painted.RED for d in painted.RED_NEXT_DATES},
+        **{painted.shown(d): painted.YELLOW for d in painted.YELLOW_NEXT_DATES},
+        **{painted.shown(d): painted.WHITE for d in painted.WHITE_NEXT_DATES},
+    }
+    yellow = {painted.shown(d) for d in painted.YELLOW_DATES}
+    assert {text for text, colour in colours["date"].items() if colour != painted.WHITE} == yellow
