@@ -314,3 +314,19 @@ def test_libreoffice_paints_the_upgraded_workbook_as_the_templates(tmp_path: Pat
     }
     yellow = {painted.shown(d) for d in painted.YELLOW_DATES}
     assert {text for text, colour in colours["date"].items() if colour != painted.WHITE} == yellow
+
+
+def test_a_big_workbook_is_upgraded_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A big workbook's edits of Interactions are written ahead in another process: the upgrade is the same."""
+    from xlcrm.xlsx import reader
+
+    small = old_workbook(tmp_path / "small.xlsx", MOVED)
+    big = tmp_path / "big.xlsx"
+    shutil.copy(small, big)
+    assert refresh(small)
+    monkeypatch.setattr(reader, "BIG_WORKBOOK_BYTES", 0)
+    assert refresh(big)
+    assert rules(big, INTERACTIONS) == rules(small, INTERACTIONS)
+    own = sheet_part(big, INTERACTIONS)
+    assert parts(big)[own] == parts(small)[own]
+    assert defined_names(parts(big)["xl/workbook.xml"]) == defined_names(parts(small)["xl/workbook.xml"])

@@ -13,7 +13,9 @@ sheets (Dashboard, Agenda, Managers, Services, ABC, Problems, Block history,
 and Duplicates / Merge log when dedupe has something to show) are rebuilt from
 scratch each time. On the user's sheets only the merges and the computed
 columns of Clients (``▸ Block``, ``▸ Orders`` … right of the user's columns)
-and the ClientIDs given to rows that had none are written; every other cell stays as it was. Cell-level
+and the ClientIDs given to rows that had none are written; every other cell stays as it was. A workbook made by
+an older xlcrm gets the template's highlight of open plans on Interactions in place of its old one, once (see
+:mod:`xlcrm.create.highlights`). Cell-level
 problems do not stop a refresh: they are listed on the Problems sheet, and
 the result says how many errors remain (with ``--strict`` the CLI then exits 1).
 A workbook whose sheets or headers xlcrm cannot read is refused and left as it

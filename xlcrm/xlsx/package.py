@@ -13,7 +13,8 @@ which is also what makes a refresh of a large workbook fast) and edits only:
   columns), streamed row by row, with their Excel tables, and, when rows are
   deleted or inserted, their comments and the defined names that point at the
   rows that move;
-- ``xl/workbook.xml`` (sheet list, the report filters' defined names),
+- conditional formats of a user sheet, only the rules an edit names (``xlcrm.xlsx.conditional_formats``);
+- ``xl/workbook.xml`` (sheet list, the report filters' defined names, a name an edit's rules read when missing),
   ``xl/_rels/workbook.xml.rels``, ``[Content_Types].xml``;
 - ``xl/styles.xml``, where the few styles of report cells are found or appended,
   so every existing style index keeps its meaning;
