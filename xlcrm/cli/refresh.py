@@ -135,6 +135,11 @@ def format_refresh(result: refresh.RefreshResult, shown: int = SHOWN_ITEMS) -> s
         else:
             filled = t("Filled the {column} formula into {rows} of {sheet}", **where)
         lines.append(str(filled))
+    if result.highlights_upgraded:
+        if dry_run:
+            lines.append(str(t("Would update the highlighting of planned dates")))
+        else:
+            lines.append(str(t("Highlighting of planned dates updated")))
     if result.merged_clients:
         lines.append(str(_merged_heading(result)))
         lines.extend(

@@ -26,6 +26,7 @@ from xlcrm import schema
 from xlcrm.errors import UsageError
 from xlcrm.messages import Message, t
 from xlcrm.schema import Column, Kind, Sheet
+from xlcrm.xlsx.conditional_formats import Highlight
 from xlcrm.xlsx.refs import column_letter, sheet_ref
 from xlcrm.xlsx.report_sheet import PORTRAIT_CHARACTERS, SIDE_MARGIN, lines_height, word_wrapped_lines
 
@@ -58,9 +59,18 @@ _TITLE_FONT = Font(bold=True, size=14)
 _SECTION_FONT = Font(bold=True, size=12)
 _BOLD = Font(bold=True)
 # Excel's own "light red fill with dark red text" and its yellow and green companions.
-_OVERDUE = {"font": Font(color="9C0006"), "fill": PatternFill("solid", start_color="FFC7CE", end_color="FFC7CE")}
-_UPCOMING = {"font": Font(color="9C5700"), "fill": PatternFill("solid", start_color="FFEB9C", end_color="FFEB9C")}
-_BIRTHDAY_TODAY = {"font": Font(color="006100"), "fill": PatternFill("solid", start_color="C6EFCE", end_color="C6EFCE")}
+OVERDUE = Highlight(font="9C0006", fill="FFC7CE")
+UPCOMING = Highlight(font="9C5700", fill="FFEB9C")
+BIRTHDAY_TODAY = Highlight(font="006100", fill="C6EFCE")
+
+
+def _look(highlight: Highlight) -> dict[str, Font | PatternFill]:
+    """The font and fill of a conditional format (openpyxl's ``FormulaRule`` arguments)."""
+    fill = PatternFill("solid", start_color=highlight.fill, end_color=highlight.fill)
+    return {"font": Font(color=highlight.font), "fill": fill}
+
+
+_OVERDUE, _UPCOMING, _BIRTHDAY_TODAY = _look(OVERDUE), _look(UPCOMING), _look(BIRTHDAY_TODAY)
 
 Rows = Mapping[str, Sequence[Mapping[str, object]]]
 
@@ -414,10 +424,9 @@ def _add_highlights(worksheet: Worksheet, spec: Sheet) -> None:
         worksheet.conditional_formatting.add(
             next_dates, FormulaRule(formula=[open_plan_formula(">")], stopIfTrue=True, **_UPCOMING)
         )
-        date = f"${_letter(spec, spec.column('date'))}{LIST_FIRST_ROW}"
         worksheet.conditional_formatting.add(
             _column_range(spec, spec.column("date")),
-            FormulaRule(formula=[f"AND(ISNUMBER({date}),{date}>TODAY())"], stopIfTrue=True, **_UPCOMING),
+            FormulaRule(formula=[booked_date_formula()], stopIfTrue=True, **_UPCOMING),
         )
     if spec in (schema.CLIENTS, schema.CONTACTS):
         column = spec.column("birthday")
@@ -432,10 +441,32 @@ def _add_highlights(worksheet: Worksheet, spec: Sheet) -> None:
         )
 
 
-def open_plan_formula(due: Literal["<=", ">"]) -> str:
+def _interactions_letters(letters: Mapping[str, str] | None, *keys: str) -> list[str]:
+    """The absolute column letters ("$A") of ``keys`` on Interactions: from ``letters`` (column key -> letter,
+    as a user's sheet has them), else as the template lays the sheet out."""
+    spec = schema.INTERACTIONS
+    if letters is None:
+        return [_letter(spec, spec.column(key), absolute=True) for key in keys]
+    return ["$" + letters[key] for key in keys]
+
+
+def booked_date_formula(letters: Mapping[str, str] | None = None, row: int = LIST_FIRST_ROW) -> str:
+    """The highlight of the Date of a row dated after today (a booked meeting, a plan due that day).
+
+    Written for ``row`` (the range's first) and applied down the column; ``letters`` as in
+    :func:`open_plan_formula`."""
+    (date,) = _interactions_letters(letters, "date")
+    return f"AND(ISNUMBER({date}{row}),{date}{row}>TODAY())"
+
+
+def open_plan_formula(
+    due: Literal["<=", ">"], letters: Mapping[str, str] | None = None, row: int = LIST_FIRST_ROW
+) -> str:
     """The highlight of a Next date that is an open plan, due today or earlier (``"<="``) or later (``">"``).
 
-    Written for row 2 of Interactions and applied down the column. A plan made
+    Written for ``row`` of Interactions (the range's first, row 2 in the template) and applied down the column;
+    ``letters`` gives the columns of Date, ClientID and Next date (column key -> letter) where a user's sheet
+    has them, by default where the template puts them. A plan made
     on a row dated R for the Next date D is closed by a contact of the same
     client: a row of any type dated after R (any date when the planning row
     has none: N() of a blank is 0), no earlier than D minus the Settings
@@ -447,11 +478,7 @@ def open_plan_formula(due: Literal["<=", ">"]) -> str:
     are added or deleted. plan_early_days comes through the defined name
     :data:`PLAN_EARLY_DAYS_NAME` (3 when Settings lacks it).
     """
-    spec = schema.INTERACTIONS
-    date, client_id, next_date = (
-        _letter(spec, spec.column(key), absolute=True) for key in ("date", "client_id", "next_date")
-    )
-    row = LIST_FIRST_ROW
+    date, client_id, next_date = _interactions_letters(letters, "date", "client_id", "next_date")
     contacts = (
         f"COUNTIFS({client_id}:{client_id},{client_id}{row},"
         f'{date}:{date},">"&N({date}{row}),'
@@ -461,16 +488,22 @@ def open_plan_formula(due: Literal["<=", ">"]) -> str:
     return f"AND(ISNUMBER({next_date}{row}),{next_date}{row}{due}TODAY(),{contacts}=0)"
 
 
-def plan_early_days_formula(locale: str) -> str:
+def plan_early_days_formula(
+    locale: str, sheet_name: str | None = None, letters: Mapping[str, str] | None = None
+) -> str:
     """Formula of the defined name behind the plan highlight: the Settings value of plan_early_days.
 
     Found by its key in the Key column (wherever its row is), read as a
     number whether typed as one or as text; the default when the row, the
-    sheet or a usable value is missing.
+    sheet or a usable value is missing. ``sheet_name`` and ``letters`` (column key -> letter of Key and Value)
+    say where a user's Settings sheet has them; by default the template's.
     """
     settings = schema.SETTINGS
-    sheet = sheet_ref(settings.name(locale))
-    key, value = (_letter(settings, settings.column(k), absolute=True) for k in ("key", "value"))
+    sheet = sheet_ref(sheet_name or settings.name(locale))
+    if letters is None:
+        key, value = (_letter(settings, settings.column(k), absolute=True) for k in ("key", "value"))
+    else:
+        key, value = ("$" + letters[k] for k in ("key", "value"))
     item = schema.setting("plan_early_days")
     found = f'INDEX({sheet}!{value}:{value},MATCH("{item.key}",{sheet}!{key}:{key},0))'
     return f'IFERROR(VALUE({found}&""),{item.default})'

@@ -13,7 +13,9 @@ sheets (Dashboard, Agenda, Managers, Services, ABC, Problems, Block history,
 and Duplicates / Merge log when dedupe has something to show) are rebuilt from
 scratch each time. On the user's sheets only the merges and the computed
 columns of Clients (``▸ Block``, ``▸ Orders`` … right of the user's columns)
-and the ClientIDs given to rows that had none are written; every other cell stays as it was. Cell-level
+and the ClientIDs given to rows that had none are written; every other cell stays as it was. A workbook made by
+an older xlcrm gets the template's highlight of open plans on Interactions in place of its old one, once (see
+:mod:`xlcrm.create.highlights`). Cell-level
 problems do not stop a refresh: they are listed on the Problems sheet, and
 the result says how many errors remain (with ``--strict`` the CLI then exits 1).
 A workbook whose sheets or headers xlcrm cannot read is refused and left as it
@@ -36,6 +38,7 @@ from xlcrm.checks.client_ids import AssignedId, fill_blank_client_ids
 from xlcrm.checks.findings import Finding
 from xlcrm.checks.validate import check_ahead
 from xlcrm.create.formulas import missing_formulas
+from xlcrm.create.highlights import plan_highlight_upgrade
 from xlcrm.dedupe.merge import apply_plan, load_plan, needs_duplicate_sheets, unknown_decisions, why_merged
 from xlcrm.dedupe.merge_log import LOG_ADDED_COLUMNS
 from xlcrm.dedupe.plan import DedupePlan
@@ -99,6 +102,9 @@ class RefreshResult:
     unknown_decisions: tuple[Finding, ...] = ()
     assigned_ids: tuple[AssignedId, ...] = ()  # ClientIDs given to Clients rows that had none, rows as saved
     filled_formulas: int = 0  # Interactions rows whose empty Client cell got its formula
+    # The old highlight of Next dates on Interactions (every past date red) was upgraded to the template's (only
+    # open plans), see xlcrm.create.highlights.
+    highlights_upgraded: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """The result as JSON-ready values, as ``--json`` prints it."""
@@ -121,6 +127,7 @@ class RefreshResult:
             "unknown_decisions": [finding.to_dict() for finding in self.unknown_decisions],
             "assigned_ids": [assigned.to_dict() for assigned in self.assigned_ids],
             "filled_formulas": self.filled_formulas,
+            "highlights_upgraded": self.highlights_upgraded,
             "save": self.save.to_dict() if self.save else None,
         }
 
@@ -171,13 +178,17 @@ def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool) ->
             )
         # Rows typed in LibreOffice or imported below the table lack the Client column's formula (Excel copies it).
         formulas = missing_formulas(work)
+        # A workbook made by an older xlcrm paints every past Next date red: its two rules get the template's.
+        highlights = plan_highlight_upgrade(data)
         renderer = cleanup.enter_context(ReportRenderer(helpers.take())) if helpers is not None else None
         dedupe_edits, dedupe_sheets = _dedupe(work, plan)
         # The edits of sheets other than Clients (merges re-pointing rows, the Client formulas) are final now: a big
         # workbook's are written meanwhile, combined one per sheet as the save combines them.
         clients_name = data.sheets[schema.CLIENTS.key].name
         final = combine_edits(
-            [edit for edit in dedupe_edits if edit.sheet != clients_name] + ([formulas] if formulas else [])
+            [edit for edit in dedupe_edits if edit.sheet != clients_name]
+            + ([formulas] if formulas else [])
+            + ([highlights] if highlights else [])
         )
         prewritten: EditPrewriting | None = None
         if final and helpers is not None:
@@ -251,6 +262,7 @@ def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool) ->
         unknown_decisions=tuple(decisions),
         assigned_ids=filled.as_read(merged_into) if dry_run else filled.as_saved(dedupe_edits, merged_into),
         filled_formulas=len(formulas.set_cells) if formulas else 0,
+        highlights_upgraded=highlights is not None,
     )
 
 

@@ -13,7 +13,8 @@ which is also what makes a refresh of a large workbook fast) and edits only:
   columns), streamed row by row, with their Excel tables, and, when rows are
   deleted or inserted, their comments and the defined names that point at the
   rows that move;
-- ``xl/workbook.xml`` (sheet list, the report filters' defined names),
+- conditional formats of a user sheet, only the rules an edit names (``xlcrm.xlsx.conditional_formats``);
+- ``xl/workbook.xml`` (sheet list, the report filters' defined names, a name an edit's rules read when missing),
   ``xl/_rels/workbook.xml.rels``, ``[Content_Types].xml``;
 - ``xl/styles.xml``, where the few styles of report cells are found or appended,
   so every existing style index keeps its meaning;
@@ -44,7 +45,7 @@ import posixpath
 import re
 import shutil
 import zipfile
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TypeVar
@@ -56,6 +57,7 @@ from xlcrm.messages import t
 from xlcrm.schema import REPORT_MARKER, REPORT_SHEET_MARK, REPORT_TITLES
 from xlcrm.xlsx import charts
 from xlcrm.xlsx.anonymised_parts import blank_personal_parts, shared_strings_shown
+from xlcrm.xlsx.conditional_formats import ConditionalRule, rules_in
 from xlcrm.xlsx.parts import (
     FILTER_NAME,
     NS_MAIN,
@@ -248,6 +250,24 @@ def row_extras(source: Path, sheet_name: str, rows: Collection[int]) -> RowExtra
         return RowExtras(_row_links(package, sheet, sheet_xml, wanted), formulas)
 
 
+def conditional_rules(source: Path, sheet_name: str) -> list[ConditionalRule]:
+    """The conditional-format rules of a sheet, in order; none when the workbook has no such worksheet.
+
+    They come after the cells in the sheet's part, so the whole part is read (inflated, not parsed)."""
+    with _opened(source, PackageParts) as package:
+        sheet = next((sheet for sheet in package.sheets() if sheet.name == sheet_name), None)
+        if sheet is None or package.entry_of(sheet.part) is None or package.sheet_type(sheet) != REL_WORKSHEET:
+            return []
+        with package.open_sheet(sheet) as handle:
+            sheet_xml = SheetXml(handle, sheet.part)
+            for _ in sheet_xml.content():
+                pass
+        if b"conditionalFormatting" not in sheet_xml.tail:
+            return []
+        marker = b"<" + sheet_xml.prefix + b"sheetData/>"
+        return rules_in(parse_part(sheet_xml.head + marker + sheet_xml.tail, sheet.part).getroot())
+
+
 def workbook_names(source: Path) -> set[str]:
     """The names the workbook defines (``<definedName name=…>``), case-folded as Excel compares them."""
     with _opened(source, PackageParts) as package:
@@ -396,6 +416,7 @@ class _WorkbookWrite(PackageParts):
             sheet = by_name.get(edit.sheet.casefold())
             if sheet is None or self.sheet_type(sheet) != REL_WORKSHEET:
                 raise EditRefused(t("the workbook has no worksheet named {sheet}", sheet=quoted(edit.sheet)))
+            self._add_missing_names(edit.missing_names)
             written = self.prewritten.part(edit) if self.prewritten is not None else None
             if written is None:
                 user_edit = UserSheetEdit(
@@ -744,6 +765,19 @@ class _WorkbookWrite(PackageParts):
             defined.set("name", PRINT_TITLES_NAME)
             defined.set("localSheetId", str(position))
             defined.text = f"{sheet_ref(sheet_name)}!${row}:${row}"
+
+    def _add_missing_names(self, names: Mapping[str, str]) -> None:
+        """A workbook-wide defined name for each of ``names`` the workbook does not define yet (Excel compares
+        names without case); one it has is kept as it is."""
+        have = {defined.get("name", "").casefold() for defined in self.defined_names()}
+        for name, text in names.items():
+            if name.casefold() in have:
+                continue
+            container = child_or_new(self.workbook.getroot(), "definedNames", WORKBOOK_ORDER)
+            defined = etree.SubElement(container, f"{{{NS_MAIN}}}definedName")
+            defined.set("name", name)
+            defined.text = text
+            self.workbook_changed = True
 
     def _drop_local_name(self, name: str, position: int) -> None:
         """Remove the defined name ``name`` local to the sheet at ``position``, and a ``definedNames`` left empty."""

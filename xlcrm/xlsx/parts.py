@@ -51,6 +51,48 @@ FILTER_NAME = "_xlnm._FilterDatabase"
 # The name, local to a sheet, whose rows Excel and LibreOffice print atop every page of that sheet.
 PRINT_TITLES_NAME = "_xlnm.Print_Titles"
 
+# The order of a worksheet's elements (CT_Worksheet), for one xlcrm adds.
+WORKSHEET_ORDER = (
+    "sheetPr",
+    "dimension",
+    "sheetViews",
+    "sheetFormatPr",
+    "cols",
+    "sheetData",
+    "sheetCalcPr",
+    "sheetProtection",
+    "protectedRanges",
+    "scenarios",
+    "autoFilter",
+    "sortState",
+    "dataConsolidate",
+    "customSheetViews",
+    "mergeCells",
+    "phoneticPr",
+    "conditionalFormatting",
+    "dataValidations",
+    "hyperlinks",
+    "printOptions",
+    "pageMargins",
+    "pageSetup",
+    "headerFooter",
+    "rowBreaks",
+    "colBreaks",
+    "customProperties",
+    "cellWatches",
+    "ignoredErrors",
+    "smartTags",
+    "drawing",
+    "legacyDrawing",
+    "legacyDrawingHF",
+    "picture",
+    "oleObjects",
+    "controls",
+    "webPublishItems",
+    "tableParts",
+    "extLst",
+)
+
 # Child order of <workbook> per the schema: a new element must go where Excel expects it.
 WORKBOOK_ORDER = (
     "fileVersion",

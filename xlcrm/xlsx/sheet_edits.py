@@ -35,6 +35,7 @@ from openpyxl.formula.tokenizer import Token, Tokenizer, TokenizerError
 
 from xlcrm.errors import EditRefused, NotAWorkbook, error_text, quoted
 from xlcrm.messages import Message, Text, t
+from xlcrm.xlsx.conditional_formats import NewRule, RuleChange
 from xlcrm.xlsx.refs import MAX_COLUMNS, MAX_ROWS, column_index, column_letter, parse_cell, sheet_ref
 from xlcrm.xlsx.report_sheet import CellValue, CellXml, Formula, StyleSpec
 from xlcrm.xlsx.xml_io import character_code, escape_xml, refuse_dtd, unescape_xml
@@ -73,6 +74,13 @@ class SheetEdit:
     # reads held (an anonymised copy) must not carry it in a formula's last result. Excel and LibreOffice
     # compute the formulas again when the file is opened.
     drop_formula_results: bool = False
+    # Conditional formats of the sheet changed in place (a rule found by its range and exact formula) and added
+    # (see ``xlcrm.xlsx.conditional_formats``); every other rule stays as it is.
+    rule_changes: Sequence[RuleChange] = ()
+    new_rules: Sequence[NewRule] = ()
+    # Defined names the workbook gets when it defines none of that name yet (name -> formula): the names the
+    # rules above read. A name the workbook has, the user's own included, is kept as it is.
+    missing_names: Mapping[str, str] = field(default_factory=dict)
 
     def cell_values(self) -> dict[tuple[int, int], CellValue | Formula]:
         """Every cell this edit sets, as (row, column index) -> value; a cell given twice is a ValueError."""
@@ -148,6 +156,9 @@ def combine_edits(edits: Sequence[SheetEdit]) -> list[SheetEdit]:
             {**before.number_formats, **edit.number_formats},
             set_links=links,
             drop_formula_results=before.drop_formula_results or edit.drop_formula_results,
+            rule_changes=[*before.rule_changes, *edit.rule_changes],
+            new_rules=[*before.new_rules, *edit.new_rules],
+            missing_names={**before.missing_names, **edit.missing_names},
         )
     return list(combined.values())
 

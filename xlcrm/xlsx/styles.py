@@ -119,6 +119,18 @@ class StyleSheet:
         self.changed = True
         return len(items)
 
+    def dxf(self, font: str, fill: str) -> int:
+        """The index in dxfs of the look of a conditional format: ``font`` colour on a solid ``fill`` (RGB hex),
+        found or added; written as openpyxl writes it, so the look of a rule xlcrm's template wrote is found."""
+        element = self._new("dxf")
+        color = etree.SubElement(etree.SubElement(element, f"{{{self.ns}}}font"), f"{{{self.ns}}}color")
+        color.set("rgb", "00" + font.upper())
+        pattern = etree.SubElement(etree.SubElement(element, f"{{{self.ns}}}fill"), f"{{{self.ns}}}patternFill")
+        pattern.set("patternType", "solid")
+        for localname in ("fgColor", "bgColor"):
+            etree.SubElement(pattern, f"{{{self.ns}}}{localname}").set("rgb", "00" + fill.upper())
+        return self._find_or_add("dxfs", element)
+
     def _number_format(self, code: str | None) -> int:
         if code is None:
             return 0

@@ -20,10 +20,12 @@ from lxml import etree
 
 from xlcrm.errors import EditRefused, error_text, joined, quoted
 from xlcrm.messages import Text, t
+from xlcrm.xlsx.conditional_formats import change_rules
 from xlcrm.xlsx.parts import (
     FILTER_NAME,
     NS_MAIN,
     NS_R,
+    WORKSHEET_ORDER,
     PackageParts,
     Relationships,
     RenderedPart,
@@ -82,47 +84,6 @@ REL_DRAWING = NS_R + "/drawing"
 REL_PIVOT_TABLE = NS_R + "/pivotTable"
 REL_THREADED_COMMENTS = "http://schemas.microsoft.com/office/2017/10/relationships/threadedComment"
 REL_HYPERLINK = NS_R + "/hyperlink"
-# The order of a worksheet's elements (CT_Worksheet), for one xlcrm adds.
-_WORKSHEET_ORDER = (
-    "sheetPr",
-    "dimension",
-    "sheetViews",
-    "sheetFormatPr",
-    "cols",
-    "sheetData",
-    "sheetCalcPr",
-    "sheetProtection",
-    "protectedRanges",
-    "scenarios",
-    "autoFilter",
-    "sortState",
-    "dataConsolidate",
-    "customSheetViews",
-    "mergeCells",
-    "phoneticPr",
-    "conditionalFormatting",
-    "dataValidations",
-    "hyperlinks",
-    "printOptions",
-    "pageMargins",
-    "pageSetup",
-    "headerFooter",
-    "rowBreaks",
-    "colBreaks",
-    "customProperties",
-    "cellWatches",
-    "ignoredErrors",
-    "smartTags",
-    "drawing",
-    "legacyDrawing",
-    "legacyDrawingHF",
-    "picture",
-    "oleObjects",
-    "controls",
-    "webPublishItems",
-    "tableParts",
-    "extLst",
-)
 
 _DIMENSION = re.compile(rb'(<(?:[A-Za-z_][\w.-]*:)?dimension\b[^>]*?\sref=")([^"]*)(")')
 _COLUMN = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?col\b([^>]*?)/?>")
@@ -575,12 +536,21 @@ class UserSheetEdit:
     def _tail(self, sheet_xml: SheetXml, last_used: int, appended_to: int) -> bytes:
         """The part after the cells: ranges below deleted rows moved up, the filter grown with the data."""
         tail = sheet_xml.tail
-        if not self.rows and not appended_to and not self.headers and not self.edit.set_links:
+        rules = self.edit.rule_changes or self.edit.new_rules
+        if not self.rows and not appended_to and not self.headers and not self.edit.set_links and not rules:
             return tail
         marker = b"<" + sheet_xml.prefix + b"sheetData/>"
         tree = parse_part(sheet_xml.head + marker + tail, self.sheet.part)
         root = tree.getroot()
         changed = False
+        if rules:  # before rows move: the rules are found by their ranges as read
+            styles = self.package.style_sheet()
+            changed = change_rules(
+                root,
+                self.edit.rule_changes,
+                self.edit.new_rules,
+                lambda highlight: styles.dxf(highlight.font, highlight.fill),
+            )
         if self.rows:
             changed = _TailShift(self, root).apply()
         if self.edit.set_links:
@@ -615,7 +585,7 @@ class UserSheetEdit:
         """A link on each cell of ``set_links``, in place of one it had. A web or mail address takes a
         relationship: one to that address that no link uses any more (a merge left it when it deleted the row)
         is used again, so the relationships read as they did before the merge."""
-        container = child_or_new(root, "hyperlinks", _WORKSHEET_ORDER)
+        container = child_or_new(root, "hyperlinks", WORKSHEET_ORDER)
         cells = {parse_cell(ref) for ref in self.edit.set_links}
         for link in children(container, "hyperlink"):
             try:
