@@ -92,6 +92,8 @@ def _contact_birthdays(
 ) -> pd.DataFrame:
     contacts = frames.contacts[frames.contacts["client_id"].isin(_greeted(clients).index)]
     contacts = contacts[contacts["birthday"].notna()]
+    if contacts.empty:  # pandas gives an empty lookup no dates to compare
+        return _empty()
     # The same person typed twice, or the client himself typed again as his own contact person: greeted once.
     person = contacts["name"].map(schema.fold)
     same_row = pd.DataFrame({"id": contacts["client_id"], "who": person, "day": contacts["birthday"]}).duplicated()
