@@ -159,30 +159,21 @@ def valid_records(locale: str) -> Records:
             "next_date": None,
         },
         # Earlier orders without an amount: a VIP with fewer orders than a Regular client is a finding.
-        {
-            "date": dt.date(2024, 1, 15),
-            "client_id": "C000001",
-            "type": word(schema.ORDER),
-            "service": None,
-            "amount": None,
-            "manager": managers[0],
-            "result": None,
-            "comment": None,
-            "next_action": None,
-            "next_date": None,
-        },
-        {
-            "date": dt.date(2024, 2, 12),
-            "client_id": "C000001",
-            "type": word(schema.ORDER),
-            "service": None,
-            "amount": None,
-            "manager": managers[0],
-            "result": None,
-            "comment": None,
-            "next_action": None,
-            "next_date": None,
-        },
+        *(
+            {
+                "date": when,
+                "client_id": "C000001",
+                "type": word(schema.ORDER),
+                "service": None,
+                "amount": None,
+                "manager": managers[0],
+                "result": None,
+                "comment": None,
+                "next_action": None,
+                "next_date": None,
+            }
+            for when in (dt.date(2024, 1, 15), dt.date(2024, 2, 12))
+        ),
     ]
     return {
         schema.CLIENTS.key: clients,

@@ -35,7 +35,7 @@ from xlcrm import schema
 from xlcrm.lifecycle.blocks import Lifecycle
 from xlcrm.lifecycle.frames import Frames
 from xlcrm.messages import Message, t, tn
-from xlcrm.reports.agenda_tasks import TASK_COLUMNS, follow_up_tasks
+from xlcrm.reports.agenda_tasks import TASK_COLUMNS, follow_up_tasks, no_tasks
 from xlcrm.reports.greetings import greeting_tasks
 from xlcrm.xlsx.report_sheet import CellValue, ColumnFormat, ReportColumn, ReportSheet, ReportTable
 
@@ -181,7 +181,7 @@ def assemble_agenda(tasks: pd.DataFrame, frames: Frames, lifecycle: Lifecycle) -
     locale = frames.locale
     today = pd.Timestamp(lifecycle.today)
     clients = lifecycle.clients
-    tasks = pd.DataFrame({key: tasks[key].to_numpy() for key in TASK_COLUMNS}) if len(tasks) else _no_tasks()
+    tasks = pd.DataFrame({key: tasks[key].to_numpy() for key in TASK_COLUMNS}) if len(tasks) else no_tasks()
     tasks = tasks[tasks["client_id"].isin(clients.index) & tasks["task"].isin(URGENCY)].copy()
     tasks["due"] = pd.to_datetime(tasks["due"]).astype("datetime64[ns]").fillna(today).dt.normalize()
     tasks["details"] = tasks["details"].map(item_text)
@@ -244,18 +244,6 @@ def reasons_text(tasks: tuple[str, ...], details: tuple[str, ...], language: str
         t("{task}: {details}", task=name, details=detail).render(language) if detail else name
         for name, detail in zip(names, details)
     )
-
-
-def _no_tasks() -> pd.DataFrame:
-    empty: pd.DataFrame = pd.DataFrame(
-        {
-            "client_id": pd.Series(dtype=object),
-            "task": pd.Series(dtype=object),
-            "due": pd.Series(dtype="datetime64[ns]"),
-            "details": pd.Series(dtype=object),
-        }
-    )
-    return empty
 
 
 def week_number(day: dt.date) -> int:

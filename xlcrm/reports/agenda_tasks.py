@@ -202,6 +202,19 @@ def _day(value: np.datetime64) -> dt.date | None:
     return day
 
 
+def no_tasks() -> pd.DataFrame:
+    """An empty raw task frame, with the dtypes a filled one has."""
+    empty: pd.DataFrame = pd.DataFrame(
+        {
+            "client_id": pd.Series(dtype=object),
+            "task": pd.Series(dtype=object),
+            "due": pd.Series(dtype="datetime64[ns]"),
+            "details": pd.Series(dtype=object),
+        }
+    )
+    return empty
+
+
 def _task_frame(columns: dict[str, object]) -> pd.DataFrame:
     frame: pd.DataFrame = pd.DataFrame(columns, columns=list(TASK_COLUMNS))
     return frame

@@ -27,7 +27,7 @@ from xlcrm import schema
 from xlcrm.lifecycle.blocks import Lifecycle
 from xlcrm.lifecycle.frames import Frames
 from xlcrm.messages import t
-from xlcrm.reports.agenda_tasks import TASK_COLUMNS
+from xlcrm.reports.agenda_tasks import TASK_COLUMNS, no_tasks
 
 # Blocks greeted in person: a call or a small gift from the manager rather than a message.
 _PERSONAL_BLOCKS = frozenset({schema.PARTNER.number, schema.VIP_BLOCK.number, schema.KEY_BLOCK.number})
@@ -47,7 +47,7 @@ def greeting_tasks(frames: Frames, lifecycle: Lifecycle) -> pd.DataFrame:
         _contact_birthdays(frames, clients, today, until, locale),
         *(_holiday(holiday, clients, today, until, locale) for holiday in frames.holidays),
     ]
-    tasks = pd.concat([part for part in parts if not part.empty] or [_empty()], ignore_index=True)
+    tasks = pd.concat([part for part in parts if not part.empty] or [no_tasks()], ignore_index=True)
     tasks["due"] = pd.to_datetime(tasks["due"]).astype("datetime64[ns]")
     details = tasks["details"].astype(object)
     tasks["details"] = details.where(details.notna(), None)  # no details: None, never NaN
@@ -93,7 +93,7 @@ def _contact_birthdays(
     contacts = frames.contacts[frames.contacts["client_id"].isin(_greeted(clients).index)]
     contacts = contacts[contacts["birthday"].notna()]
     if contacts.empty:  # pandas gives an empty lookup no dates to compare
-        return _empty()
+        return no_tasks()
     # The same person typed twice, or the client himself typed again as his own contact person: greeted once.
     person = contacts["name"].map(schema.fold)
     same_row = pd.DataFrame({"id": contacts["client_id"], "who": person, "day": contacts["birthday"]}).duplicated()
@@ -122,7 +122,7 @@ def _holiday(
     if due < today:
         due = _dates(today.year + 1, np.array([holiday.month]), np.array([holiday.day]))[0]
     if due > until:
-        return _empty()
+        return no_tasks()
     blocks = holiday.blocks or tuple(b.number for b in schema.BLOCKS if b is not schema.DEAD)
     greeted = clients[clients["block"].isin(blocks)]
     name = holiday.name(locale)
@@ -145,18 +145,6 @@ def _tasks(client_ids: pd.Series, task: str, due: pd.Series, details: pd.Series)
         }
     )
     return tasks
-
-
-def _empty() -> pd.DataFrame:
-    empty: pd.DataFrame = pd.DataFrame(
-        {
-            "client_id": pd.Series(dtype=object),
-            "task": pd.Series(dtype=object),
-            "due": pd.Series(dtype="datetime64[ns]"),
-            "details": pd.Series(dtype=object),
-        }
-    )
-    return empty
 
 
 def _dates(year: int, month: np.ndarray, day: np.ndarray) -> pd.DatetimeIndex:
