@@ -98,10 +98,14 @@ def test_month_chart_follows_the_layout(refreshed: Path) -> None:
         BlockHistory(),
     )
     dashboard = reports.sheets[0]
-    months = layout(dashboard).tables[2]
+    # The months table found by its heading, wherever the Dashboard puts it among its tables.
+    (index,) = [i for i, t in enumerate(dashboard.tables) if t.heading == schema.label("revenue_by_month", "ru")]
+    months = layout(dashboard).tables[index]
     charts = parts(refreshed, "xl/charts/")
     formulas = [f for xml in charts.values() for f in etree.fromstring(xml).xpath("//c:f/text()", namespaces=C)]
+    # Month names as categories, revenue (the third column) as values.
     assert f"'{DASHBOARD}'!$A${months.first_row}:$A${months.last_row}" in formulas
+    assert f"'{DASHBOARD}'!$C${months.first_row}:$C${months.last_row}" in formulas
 
 
 def test_a_second_refresh_replaces_the_charts(refreshed: Path) -> None:
