@@ -106,6 +106,10 @@ def test_month_chart_follows_the_layout(refreshed: Path) -> None:
     # Month names as categories, revenue (the third column) as values.
     assert f"'{DASHBOARD}'!$A${months.first_row}:$A${months.last_row}" in formulas
     assert f"'{DASHBOARD}'!$C${months.first_row}:$C${months.last_row}" in formulas
+    # …and in the saved file those rows are the months table: its heading above, its header row just before.
+    saved = load_workbook(refreshed)[DASHBOARD]
+    assert saved.cell(months.header_row - 1, 1).value == schema.label("revenue_by_month", "ru")
+    assert saved.cell(months.header_row, 1).value == schema.label("month", "ru")
 
 
 def test_a_second_refresh_replaces_the_charts(refreshed: Path) -> None:
