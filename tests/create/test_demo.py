@@ -26,6 +26,7 @@ from xlcrm.errors import UsageError
 from xlcrm.jobs.demo import create_demo
 from xlcrm.jobs.validate import validate_workbook
 from xlcrm.messages import render
+from xlcrm.xlsx.refs import column_letter, sheet_ref
 
 TODAY = dt.date(2026, 11, 23)
 # How examples/demo.xlsx was made; examples/README.md shows the same command.
@@ -50,6 +51,15 @@ def planted_cells(data: DemoData, sheet: schema.Sheet) -> set[tuple[int, str]]:
         if match[1] == name:
             cells.add((int(match[3]) - 2, letters[match[2]]))
     return cells
+
+
+def cell_name(data: DemoData, sheet: schema.Sheet, index: int, column: str) -> str:
+    """The cell of row ``index`` of data.rows and ``column`` as validation names it: "Клиенты!L93"."""
+    return f"{sheet_ref(sheet.name(data.locale))}!{letter_of(sheet, column)}{index + 2}"
+
+
+def letter_of(sheet: schema.Sheet, column: str) -> str:
+    return column_letter([c.key for c in schema.template_columns(sheet)].index(column))
 
 
 def clean_values(data: DemoData, sheet: schema.Sheet, column: str) -> list[object]:
@@ -424,9 +434,22 @@ def test_planted_cases_stay_out_of_the_planted_duplicates_and_mistakes(data: Dem
     paired |= {p.original for p in data.probable_duplicates} | {p.duplicate for p in data.probable_duplicates}
     paired |= {p.first for p in data.lookalikes} | {p.second for p in data.lookalikes}
     assert not case_ids & paired
+    # The only finding on a case's client is the case's own: its Designation not borne out by the log.
+    own = {
+        demo.VIP_NO_ORDERS: (Code.DESIGNATION_WITHOUT_ORDERS, "designation"),
+        demo.KEY_ONE_ORDER: (Code.DESIGNATION_WITHOUT_ORDERS, "designation"),
+        demo.LOST_WITHOUT_REASON: (Code.LOST_WITHOUT_REASON, "lost_reason"),
+    }
+    expected = {(case.client_id, *own[case.case]) for case in data.planted_cases if case.case in own}
+    assert len(expected) == len(own)
+    on_cases = set()
     for sheet in (schema.CLIENTS, schema.INTERACTIONS):
-        for index, _ in planted_cells(data, sheet):
-            assert str(data.rows[sheet.key][index]["client_id"]) not in case_ids
+        for index, column in planted_cells(data, sheet):
+            row = data.rows[sheet.key][index]
+            if str(row["client_id"]) in case_ids:
+                code = next(m.code for m in data.planted_mistakes if m.cell == cell_name(data, sheet, index, column))
+                on_cases.add((str(row["client_id"]), code, column))
+    assert on_cases == expected
 
 
 def test_planted_cases_are_the_same_for_the_same_seed_and_fit_any_size() -> None:
@@ -578,7 +601,16 @@ def test_validation_finds_exactly_the_planted_mistakes(tmp_path: Path, locale: s
         Code.BLANK_CLIENT_ID,
         Code.NOT_IN_LIST,
         Code.FUTURE_BIRTHDAY,
-    }
+    } | ({Code.DESIGNATION_WITHOUT_ORDERS, Code.LOST_WITHOUT_REASON} if clients >= 100 else set())
+    # The planted cases of a VIP and a Key client with too few orders and of a Lost client without a reason are
+    # findings on purpose: the manifest lists them on the case's own row.
+    cases = {case.case: case for case in result.planted_cases}
+    if clients >= 100:
+        for case in (demo.VIP_NO_ORDERS, demo.KEY_ONE_ORDER):
+            assert (Code.DESIGNATION_WITHOUT_ORDERS, cases[case].cell) in planted
+        lost = cases[demo.LOST_WITHOUT_REASON].cell  # its Designation; the finding is on its Reason lost
+        reason = re.sub(r"![A-Z]+", "!" + letter_of(schema.CLIENTS, "lost_reason"), lost)
+        assert (Code.LOST_WITHOUT_REASON, reason) in planted
     # The value validation quotes is the value the manifest says was typed.
     typed = {m.cell: m.value for m in result.planted_mistakes}
     for finding in report.findings:

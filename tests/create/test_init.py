@@ -462,7 +462,8 @@ def test_build_with_rows_and_lists(tmp_path):
 
     again = openpyxl.load_workbook(path)
     clients = again[schema.CLIENTS.en]
-    assert clients.tables[schema.CLIENTS.table_name].ref == "A1:P3"
+    # 17 columns: the 16 of before and «Причина ухода» (lost_reason), two rows.
+    assert clients.tables[schema.CLIENTS.table_name].ref == "A1:Q3"
     birthday = clients[letter(schema.CLIENTS, "birthday") + "2"]
     assert birthday.value == dt.datetime(1980, 5, 17) and birthday.number_format == "DD.MM.YYYY"
     inn = clients[letter(schema.CLIENTS, "inn") + "2"]

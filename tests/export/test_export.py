@@ -113,7 +113,8 @@ def test_sqlite_tables_keys_and_a_join(workbook: Path, tmp_path: Path) -> None:
         "SELECT l.client_id, b.name_en, l.orders, l.revenue, l.last_order "
         "FROM client_lifecycle l JOIN blocks b ON b.number = l.block ORDER BY l.client_id",
     )
-    assert lifecycle == [("C000001", "VIP", 3, 45000.0, "2024-03-05"), ("C000002", "Dead", 0, 0.0, None)]
+    # C000002 has only an agreement (2024) and never ordered: Active, never Dead by silence.
+    assert lifecycle == [("C000001", "VIP", 3, 45000.0, "2024-03-05"), ("C000002", "Active", 0, 0.0, None)]
     assert query(target, "SELECT value FROM setting_lists WHERE list = 'managers' ORDER BY position") == [
         ("Anna",),
         ("Boris",),

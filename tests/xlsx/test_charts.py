@@ -98,10 +98,18 @@ def test_month_chart_follows_the_layout(refreshed: Path) -> None:
         BlockHistory(),
     )
     dashboard = reports.sheets[0]
-    months = layout(dashboard).tables[2]
+    # The months table found by its heading, wherever the Dashboard puts it among its tables.
+    (index,) = [i for i, t in enumerate(dashboard.tables) if t.heading == schema.label("revenue_by_month", "ru")]
+    months = layout(dashboard).tables[index]
     charts = parts(refreshed, "xl/charts/")
     formulas = [f for xml in charts.values() for f in etree.fromstring(xml).xpath("//c:f/text()", namespaces=C)]
+    # Month names as categories, revenue (the third column) as values.
     assert f"'{DASHBOARD}'!$A${months.first_row}:$A${months.last_row}" in formulas
+    assert f"'{DASHBOARD}'!$C${months.first_row}:$C${months.last_row}" in formulas
+    # …and in the saved file those rows are the months table: its heading above, its header row just before.
+    saved = load_workbook(refreshed)[DASHBOARD]
+    assert saved.cell(months.header_row - 1, 1).value == schema.label("revenue_by_month", "ru")
+    assert saved.cell(months.header_row, 1).value == schema.label("month", "ru")
 
 
 def test_a_second_refresh_replaces_the_charts(refreshed: Path) -> None:

@@ -27,7 +27,7 @@ from xlcrm.checks.client_ids import client_id_text
 from xlcrm.checks.findings import Code
 from xlcrm.create import demo_data as vocab
 from xlcrm.errors import UsageError
-from xlcrm.messages import Message, Text, t
+from xlcrm.messages import Message, Text, t, tn
 from xlcrm.schema import ListValue
 from xlcrm.xlsx.refs import column_letter, sheet_ref
 
@@ -486,6 +486,7 @@ class _Builder:
 
         self._plant_client_mistakes(clients)
         self._plant_interaction_mistakes(interaction_rows)
+        self._list_designation_findings(clients, interaction_rows)
         rows = {
             schema.CLIENTS.key: client_rows,
             schema.CONTACTS.key: contact_rows,
@@ -1324,6 +1325,33 @@ class _Builder:
             row = orders.pop()
             row["amount"] = self._word(vocab.WORD_AMOUNTS[number % len(vocab.WORD_AMOUNTS)])
             self._mistake(Code.BAD_AMOUNT, schema.INTERACTIONS, row, "amount", t("words instead of an amount"))
+
+    def _list_designation_findings(self, clients: list[_Client], interactions: list[Row]) -> None:
+        """Designations the log does not bear out, made on purpose (the VIP and Key cases, the Lost client without a
+        reason, the Lost clients of the random mix left without one, a VIP gone quiet with few orders): validation
+        reports each, so the manifest lists each."""
+        order_name = schema.ORDER.name(self.locale)
+        orders: dict[object, int] = {}
+        for row in interactions:
+            day = row["date"]
+            # Planted mistakes never touch an order's date or type, so every order row counts as validation counts it.
+            if row["type"] == order_name and isinstance(day, dt.date) and day <= self.today:
+                orders[row["client_id"]] = orders.get(row["client_id"], 0) + 1
+        for client in clients:
+            if client.designation is schema.LOST and client.lost_reason is None:
+                note = t("marked {lost} without a reason", lost=schema.LOST.name(self.locale))
+                self._mistake(Code.LOST_WITHOUT_REASON, schema.CLIENTS, client.row, "lost_reason", note)
+            elif client.designation in (schema.VIP, schema.KEY_ACCOUNT):
+                count = orders.get(client.client_id, 0)
+                if count < REGULAR_ORDERS:
+                    note = tn(
+                        "marked {designation} with {count} order: fewer than a client of {block} has",
+                        "marked {designation} with {count} orders: fewer than a client of {block} has",
+                        count,
+                        designation=client.designation.name(self.locale),
+                        block=schema.REGULAR.name(self.locale),
+                    )
+                    self._mistake(Code.DESIGNATION_WITHOUT_ORDERS, schema.CLIENTS, client.row, "designation", note)
 
     def _resolve_mistakes(self, rows: dict[str, list[Row]]) -> list[PlantedMistake]:
         """Cells of the planted mistakes, as validation names them, in workbook order."""
