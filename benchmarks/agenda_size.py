@@ -4,15 +4,15 @@
 
 Makes a demo of ``--clients`` clients (``xlcrm demo``, in a temporary folder),
 refreshes it (``xlcrm refresh``, library calls both) and prints per manager:
-the agenda's items in total (the Agenda object ``xlcrm agenda`` gives), those on
-the ▸ Agenda sheet in its main part, those not shown there, those in the stale
-part, and whether the main part keeps within the ``agenda_limit`` setting.
+the agenda's items in total (the Agenda object ``xlcrm agenda --all`` prints),
+those on the ▸ Agenda sheet (every part: to do now, coming up, long overdue),
+those not shown there, the long overdue (stale) ones among all the items, and
+whether the sheet keeps within the ``agenda_limit`` setting.
 
 Only the public results are read: the Agenda object, and the saved sheet read
 back with openpyxl, where an item is a row with a ClientID under a header row
 that names the ClientID column; its manager is in the Manager column, or else
-the manager heading above it; a heading that holds the stale part's label
-starts the stale part. So it measures the agenda of any version of xlcrm.
+the manager heading above it. So it measures the agenda of any version of xlcrm.
 """
 
 from __future__ import annotations
@@ -33,25 +33,13 @@ from xlcrm.jobs.agenda import workbook_agenda
 from xlcrm.jobs.demo import create_demo
 from xlcrm.jobs.refresh import refresh_workbook
 
-MAIN, STALE = "main", "stale"
 
-
-def _labels(word: str, locale: str) -> list[str]:
-    """The report labels whose key holds ``word``, as the sheet spells them (placeholders cut off)."""
-    return [
-        schema.label(key, locale).split("{")[0].strip()
-        for key in schema.REPORT_LABELS
-        if word in key and schema.label(key, locale).split("{")[0].strip()
-    ]
-
-
-def sheet_counts(path: Path, locale: str, managers: list[str]) -> Counter[tuple[str, str]]:
-    """(manager, part) -> items on the saved ▸ Agenda sheet."""
+def sheet_counts(path: Path, locale: str, managers: list[str]) -> Counter[str]:
+    """manager -> items on the saved ▸ Agenda sheet, in every part."""
     sheet = openpyxl.load_workbook(path, read_only=True)[schema.AGENDA.name(locale)]
     client_header, manager_header = schema.label("client_id", locale), schema.label("manager", locale)
-    stale_labels = _labels("stale", locale)
-    counts: Counter[tuple[str, str]] = Counter()
-    part, heading_manager = MAIN, ""
+    counts: Counter[str] = Counter()
+    heading_manager = ""
     id_column: int | None = None
     manager_column: int | None = None
     for row in sheet.iter_rows(values_only=True):
@@ -62,16 +50,12 @@ def sheet_counts(path: Path, locale: str, managers: list[str]) -> Counter[tuple[
             manager_column = texts.index(manager_header) if manager_header in texts else None
             continue
         if len(filled) == 1 and id_column is not None and not texts[id_column]:  # a heading
-            text = filled[0]
-            if any(label and label in text for label in stale_labels):
-                part = STALE
-            named = [m for m in managers if re.search(rf"(^|\W){re.escape(m)}(\W|$)", text)]
+            named = [m for m in managers if re.search(rf"(^|\W){re.escape(m)}(\W|$)", filled[0])]
             heading_manager = named[0] if named else heading_manager
             continue
         if id_column is None or id_column >= len(texts) or not texts[id_column]:
             continue
-        manager = texts[manager_column] if manager_column is not None else heading_manager
-        counts[manager, part] += 1
+        counts[texts[manager_column] if manager_column is not None else heading_manager] += 1
     return counts
 
 
@@ -92,25 +76,27 @@ def main() -> None:
         refresh_workbook(path, today=args.today, save=SaveOptions(keep_backups=0))
         refreshed = time.perf_counter() - started
         agenda = workbook_agenda(path, today=args.today).agenda
-        totals = Counter(str(manager) for manager in agenda.items["manager"].dropna())
+        items = agenda.items.dropna(subset=["manager"])
+        totals = Counter(str(manager) for manager in items["manager"])
+        stale = Counter(str(manager) for manager in items.loc[items["part"] == "stale", "manager"])
         counts = sheet_counts(path, args.locale, sorted(totals))
     timing = f"demo {made:.1f} s, refresh {refreshed:.1f} s"
     print(f"{args.clients:,} clients (seed {args.seed}, today {args.today}): {timing}")
     print(f"agenda_limit {limit}")
     print(f"{'manager':24} {'total':>7} {'on sheet':>9} {'not shown':>10} {'stale':>7}  within limit")
-    managers = sorted(set(totals) | {manager for manager, _ in counts}, key=schema.fold)
+    managers = sorted(set(totals) | set(counts), key=schema.fold)
     over = 0
     for manager in managers:
-        total, shown, stale = totals[manager], counts[manager, MAIN], counts[manager, STALE]
+        total, shown = totals[manager], counts[manager]
         within = shown <= limit
         over += not within
         print(
-            f"{manager or '(none)':24} {total:7,} {shown:9,} {max(total - shown - stale, 0):10,} {stale:7,}"
+            f"{manager or '(none)':24} {total:7,} {shown:9,} {max(total - shown, 0):10,} {stale[manager]:7,}"
             f"  {'yes' if within else 'NO'}"
         )
+    everyone, on_sheet = sum(totals.values()), sum(counts.values())
     print(
-        f"{'all':24} {sum(totals.values()):7,} {sum(counts[m, MAIN] for m in managers):9,} "
-        f"{max(sum(totals.values()) - sum(counts.values()), 0):10,} {sum(counts[m, STALE] for m in managers):7,}"
+        f"{'all':24} {everyone:7,} {on_sheet:9,} {max(everyone - on_sheet, 0):10,} {sum(stale.values()):7,}"
         f"  {'yes' if not over else f'NO for {over}'}"
     )
 
