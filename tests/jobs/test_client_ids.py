@@ -375,9 +375,9 @@ def test_a_client_typed_into_a_workbook_of_another_program_gets_the_next_id(tmp_
 
 
 def _demo_with_imported_lookalike(folder: Path) -> tuple[Path, int]:
-    """A 60-client demo, refreshed, then a CSV imported that holds Лавров Евгений Фёдорович of ООО «Логистик»
-    again with a phone of his own: he becomes C000060 and the pair C000001 / C000060 waits for a Decision, which
-    the user answers «объединить». Returns the workbook and the Clients row of C000060."""
+    """A 60-client demo, refreshed, then a CSV imported that holds C000001 (Ефимова Жанна Леонидовна of ООО
+    «Весна», Москва) again with a phone of her own: she becomes C000060 and the pair C000001 / C000060 waits for a
+    Decision, which the user answers «объединить». Returns the workbook and the Clients row of C000060."""
     path = folder / "demo.xlsx"
     runner = CliRunner()
     for args in (
@@ -385,9 +385,13 @@ def _demo_with_imported_lookalike(folder: Path) -> tuple[Path, int]:
         ["refresh", str(path), "--today", TODAY.isoformat(), "--keep-backups", "0", "-q"],
     ):
         assert runner.invoke(cli, args).exit_code == 0
+    interactions = load_workbook(path)[schema.INTERACTIONS.name("ru")]
+    assert "C000061" in [row[0] for row in interactions.iter_rows(min_row=2, min_col=2, max_col=2, values_only=True)]
+    first = _client_rows(path)["C000001"]
+    assert (first[1], first[2], first[6]) == ("Ефимова Жанна Леонидовна", "ООО “Весна”", "Москва")
     source = folder / "new.csv"
     header = "ФИО,Компания,Город,Телефон\n"
-    source.write_text(header + "Лавров Евгений Фёдорович,ООО «Логистик»,Москва,+7 999 000-11-22\n", encoding="utf-8")
+    source.write_text(header + "Ефимова Жанна Леонидовна,ООО «Весна»,Москва,+7 999 000-11-22\n", encoding="utf-8")
     imported = import_rows(source, path, today=TODAY, save=NO_BACKUPS)
     assert [(r.outcome, r.client_id) for r in imported.records] == [("review", "C000060")]
     book = load_workbook(path)
@@ -413,6 +417,10 @@ def _type_client(path: Path, row: int, values: dict[str, object], *, clear: bool
     book.save(path)
 
 
+# The next free ID after the helper's import: the demo plants an interaction of C000061, a client not on Clients,
+# so C000061 is taken and a new client gets C000062.
+NEXT_ID = "C000062"
+
 SIDOROV = {"name": "Сидоров Иван Петрович", "company": "ООО «Вектор»", "city": "Казань", "phone": "+7 900 111-22-33"}
 
 
@@ -424,7 +432,7 @@ def _client_rows(path: Path) -> dict[str, tuple[object, ...]]:
 
 def test_a_client_typed_over_a_cleared_row_does_not_take_an_id_a_duplicates_decision_names(tmp_path: Path) -> None:
     """The user clears C000060's row and types another client into it: the «объединить» still typed for C000001 /
-    C000060 must not merge that stranger into Лавров."""
+    C000060 must not merge that stranger into Ефимова."""
     path, row = _demo_with_imported_lookalike(tmp_path)
     _type_client(path, row, SIDOROV, clear=True)
     before = _client_rows(path)
@@ -432,10 +440,10 @@ def test_a_client_typed_over_a_cleared_row_does_not_take_an_id_a_duplicates_deci
     result = refresh_workbook(path, today=TODAY, save=NO_BACKUPS)
 
     (assigned,) = result.assigned_ids
-    assert (assigned.client_id, assigned.client) == ("C000061", "Сидоров Иван Петрович, ООО «Вектор»")
+    assert (assigned.client_id, assigned.client) == (NEXT_ID, "Сидоров Иван Петрович, ООО «Вектор»")
     after = _client_rows(path)
-    assert after["C000061"][1:7] == ("Сидоров Иван Петрович", "ООО «Вектор»", None, "+7 900 111-22-33", None, "Казань")
-    assert after["C000001"] == before["C000001"]  # Лавров as he was: no phone, company or city of Сидоров's
+    assert after[NEXT_ID][1:7] == ("Сидоров Иван Петрович", "ООО «Вектор»", None, "+7 900 111-22-33", None, "Казань")
+    assert after["C000001"] == before["C000001"]  # Ефимова as she was: no phone, company or city of Сидоров's
     assert result.merged_clients == 0
     log = load_workbook(path)[schema.MERGE_LOG.name("ru")]
     assert not any("Сидоров Иван Петрович" in row for row in log.iter_rows(values_only=True))
@@ -450,11 +458,11 @@ def test_import_gives_no_new_client_an_id_a_duplicates_decision_names(tmp_path: 
     )
 
     imported = import_rows(source, path, today=TODAY, save=NO_BACKUPS)
-    assert [(r.outcome, r.client_id) for r in imported.records] == [("added", "C000061")]
+    assert [(r.outcome, r.client_id) for r in imported.records] == [("added", NEXT_ID)]
 
     result = refresh_workbook(path, today=TODAY, save=NO_BACKUPS)
     assert result.merged_clients == 0
-    assert _client_rows(path)["C000061"][1] == "Сидоров Иван Петрович"
+    assert _client_rows(path)[NEXT_ID][1] == "Сидоров Иван Петрович"
 
 
 def test_a_new_client_takes_no_id_the_block_history_remembers(tmp_path: Path) -> None:

@@ -523,7 +523,8 @@ def test_only_changed_computed_cells_are_written(tmp_path: Path) -> None:
     first = pending(path)
     headers = [first[f"{letter}1"] for letter in "RSTUVWX"]
     assert headers == ["▸ " + c.en for c in schema.CLIENT_COMPUTED_COLUMNS]
-    assert (first["R2"], first["S2"], first["R3"]) == ("7 VIP", 3, "1 Dead")
+    # C000002 has an agreement and no order, silent for years: never Dead by silence, she stays Active (cold)
+    assert (first["R2"], first["S2"], first["R3"]) == ("7 VIP", 3, "3 Active")
     assert "X2" not in first  # nothing planned: a blank stays blank, no cell is written for it
     refresh_workbook(path, today=TODAY, save=SaveOptions(keep_backups=0))
     assert pending(path) == {}
