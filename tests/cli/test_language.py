@@ -69,12 +69,12 @@ def test_demo_speaks_the_language_of_its_workbook(tmp_path: Path) -> None:
     assert russian.exit_code == 0, russian.output
     assert russian.stdout == (
         f"Создан файл {path}: 120 клиентов, 503 взаимодействия, 6 заложенных дублей, "
-        "3 заложенных вероятных дубля, 14 заложенных ошибок\n"
+        "3 заложенных вероятных дубля, 18 заложенных ошибок\n"
     )
     english = run("--lang", "en", *args)
     assert english.stdout == (
         f"Created {path}: 120 clients, 503 interactions, 6 planted duplicates, 3 planted probable duplicates, "
-        "14 planted mistakes\n"
+        "18 planted mistakes\n"
     )
 
 
