@@ -200,7 +200,7 @@ def test_agenda_in_russian_and_in_english(book: Path, tmp_path: Path) -> None:
     for match in files:
         events = int(match.group(1))
         assert match.group(2) == russian_noun(events, "событие", "события", "событий")
-    assert "Сделать сейчас" in russian.stdout and "Вернуть: клиент молчит" in russian.stdout
+    assert "Сделать сейчас" in russian.stdout and "Вернуть молчащего клиента" in russian.stdout
 
     english = run("--lang", "en", "agenda", book, "--today", TODAY, "--ics", tmp_path / "en")
     assert english.stdout.splitlines()[-len(files) :] == [
@@ -208,7 +208,7 @@ def test_agenda_in_russian_and_in_english(book: Path, tmp_path: Path) -> None:
         f"{tmp_path / 'en' / Path(match.group(3)).name}"
         for match in files
     ]
-    assert "To do now" in english.stdout and "Reactivate: silent client" in english.stdout
+    assert "To do now" in english.stdout and "Win back a silent client" in english.stdout
     assert "Вернуть" not in english.stdout
 
 

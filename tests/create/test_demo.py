@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from stdnum.ru import inn as stdnum_inn
@@ -21,11 +22,12 @@ from xlcrm.checks.findings import Code
 from xlcrm.checks.normalize import parse_date, parse_emails, parse_inn, parse_phones
 from xlcrm.cli.main import cli
 from xlcrm.create import demo, template
-from xlcrm.create.demo import DemoData, generate_demo
+from xlcrm.create.demo import DemoData, _next_anniversary, generate_demo
 from xlcrm.errors import UsageError
 from xlcrm.jobs.demo import create_demo
 from xlcrm.jobs.validate import validate_workbook
 from xlcrm.messages import render
+from xlcrm.reports.greetings import next_anniversary
 from xlcrm.xlsx.refs import column_letter, sheet_ref
 
 TODAY = dt.date(2026, 11, 23)
@@ -776,3 +778,21 @@ def test_libreoffice_opens_the_demo_and_validation_still_finds_the_planted_mista
     assert book[schema.CLIENTS.ru].max_row == 61
     report = validate_workbook(converted, TODAY)
     assert {(f.code, f.cell) for f in report.findings} == {(m.code, m.cell) for m in result.planted_mistakes}
+
+
+@pytest.mark.parametrize(
+    ("birthday", "today", "expected"),
+    [
+        (dt.date(1988, 2, 29), dt.date(2028, 2, 1), dt.date(2028, 2, 29)),  # a leap year: on its own day
+        (dt.date(1988, 2, 29), dt.date(2027, 2, 1), dt.date(2027, 2, 28)),
+        (dt.date(1988, 2, 29), dt.date(2028, 2, 29), dt.date(2029, 2, 28)),  # today's is not "after today"
+        (dt.date(1985, 12, 31), dt.date(2026, 12, 31), dt.date(2027, 12, 31)),
+    ],
+)
+def test_planted_birthdays_fall_due_when_the_agenda_lists_them(
+    birthday: dt.date, today: dt.date, expected: dt.date
+) -> None:
+    """The demo dates its planted birthdays by the agenda's own rule, 29 February in leap years included."""
+    assert _next_anniversary(birthday, today) == expected
+    after_today = pd.Timestamp(today + dt.timedelta(days=1))
+    assert next_anniversary(pd.Series([pd.Timestamp(birthday)]), after_today).iloc[0].date() == expected

@@ -11,6 +11,7 @@ import pytest
 from tests.builders import write_records
 from tests.lifecycle.test_lifecycle import LOCALE, TODAY, ago, case_records, lifecycle_of, word
 from xlcrm import schema
+from xlcrm.jobs.agenda import workbook_agenda
 from xlcrm.lifecycle.blocks import Lifecycle
 
 CALL = schema.CALL_OUT
@@ -124,3 +125,40 @@ def test_plan_early_days_from_settings(tmp_path: Path) -> None:
     result[schema.SETTINGS.key] = case_records({}, settings={"plan_early_days": 8})[schema.SETTINGS.key]
     plans = lifecycle_of(write_records(tmp_path / "early.xlsx", LOCALE, result)).plans
     assert "call_a_week_early" not in set(plans["client_id"])  # 7 days early is within 8
+
+
+BOOKED_DAY = dt.date(2026, 11, 30)
+
+
+def _booked_workbook(tmp_path: Path, result: str | None) -> Path:
+    """A meeting booked for 30.11 (written on 20.11), with ``result`` in its Result."""
+    records = case_records({"booked": (None, [], 2, False, False)})
+    records[schema.INTERACTIONS.key] = [
+        {"date": dt.date(2026, 11, 20), "client_id": "booked", "type": word(CALL), "result": "agreed to meet"},
+        {"date": BOOKED_DAY, "client_id": "booked", "type": word(schema.MEETING), "result": result},
+    ]
+    return write_records(tmp_path / "booked.xlsx", LOCALE, records)
+
+
+def _agenda_of(path: Path, today: dt.date) -> list[tuple[str, str, dt.date]]:
+    rows = workbook_agenda(path, today=today).agenda.items
+    return [(row["client_id"], row["part"], row["due"].date()) for _, row in rows.iterrows() if "plan" in row["tasks"]]
+
+
+def test_a_booked_meeting_is_a_plan_on_its_own_day_until_its_result_is_typed(tmp_path: Path) -> None:
+    path = _booked_workbook(tmp_path, None)
+    day_before, on_the_day, day_after = (BOOKED_DAY + dt.timedelta(days=shift) for shift in (-1, 0, 1))
+    assert _agenda_of(path, day_before) == [("booked", "upcoming", BOOKED_DAY)]
+    assert _agenda_of(path, on_the_day) == [("booked", "now", BOOKED_DAY)]
+    plans = lifecycle_of(path, today=on_the_day).plans
+    assert plans[["client_id", "kind"]].values.tolist() == [["booked", "booked"]]
+    # It counts as a contact all the same: the lifecycle is the same as for a done meeting.
+    assert lifecycle_of(path, today=on_the_day).clients.loc["booked", "last_contact"] == pd.Timestamp(BOOKED_DAY)
+    assert _agenda_of(path, day_after) == []
+    assert lifecycle_of(path, today=day_after).plans.empty
+
+
+def test_a_meeting_of_today_with_its_result_is_no_plan(tmp_path: Path) -> None:
+    path = _booked_workbook(tmp_path, "signed the order")
+    assert lifecycle_of(path, today=BOOKED_DAY).plans.empty
+    assert _agenda_of(path, BOOKED_DAY) == []

@@ -70,7 +70,7 @@ def test_the_dashboard_shows_lost_revive_and_cold_apart(tmp_path: Path) -> None:
         ["Designated Lost: not to revive", None, 1],
         ["Designated Lost: not to revive", "(no reason given)", 1],
         ["Former clients, no contact for 365 days or more: worth reviving", None, 1],
-        ["Never ordered, no contact for 365 days or more (or never contacted): cold", None, 1],
+        ["Never ordered, no contact for 365 days or more (or none at all and in the base as long): cold", None, 1],
     ]
     # The blocks table still adds up, and its chart still points at it.
     blocks = table(sheet_rows(path, schema.DASHBOARD.name("en")), "Clients and revenue by block").set_index("Block")
@@ -104,5 +104,5 @@ def test_counts_per_reason_lost_most_frequent_first_the_blank_ones_last(tmp_path
         ["Со статусом «Потерян»: не возвращаем", "Went to a rival", 1],
         ["Со статусом «Потерян»: не возвращаем", "(причина не указана)", 1],
         ["Бывшие клиенты без контакта от 365 дней: стоит вернуть", None, 1],
-        ["Не заказывали, без контакта от 365 дней (или не было ни одного): холодные", None, 2],
+        ["Не заказывали, без контакта от 365 дней (или контактов не было, а в базе от 365 дней): холодные", None, 2],
     ]

@@ -30,6 +30,7 @@ from xlcrm.xlsx.report_sheet import (
     ReportTable,
     column_widths,
     layout,
+    line_capacity,
     page_setup,
     tallest_page_points,
 )
@@ -272,3 +273,27 @@ def test_a_report_row_is_never_higher_than_excel_allows(tmp_path: Path) -> None:
     problems = book[schema.PROBLEMS.name("en")]
     long_value = next(row for row in range(1, problems.max_row + 1) if len(str(problems.cell(row, 4).value)) > 2000)
     assert heights[(problems.title, long_value)] == MAX_ROW_POINTS
+
+
+def test_agenda_summary_prints_without_gaps_or_cut_headers_under_a_subtitle_of_its_day(tmp_path: Path) -> None:
+    workbook = tmp_path / "demo.xlsx"
+    create_demo(workbook, clients=DEMO_CLIENTS, seed=1, locale="ru", today=TODAY)
+    refresh_workbook(workbook, today=TODAY)
+    agenda = openpyxl.load_workbook(workbook)[schema.AGENDA.name("ru")]
+    # A day's list: the subtitle names the day, not a reporting period.
+    assert agenda.cell(2, 1).value == "Рассчитано на 23.11.2026"
+    header = int(agenda.print_title_rows.split(":")[0].strip("$"))
+    summary_header = next(row for row in range(1, header) if agenda.cell(row, 1).value == "Менеджер")
+    managers = [agenda.cell(row, 1).value for row in range(summary_header + 1, header - 2)]
+    assert len(managers) >= 3 and all(managers)
+    # Each manager's row of the summary is one line high: no row taller than its text leaves a gap before the next.
+    for row in range(summary_header + 1, summary_header + 1 + len(managers)):
+        assert agenda.row_dimensions[row].height is None, (row, agenda.cell(row, 1).value)
+    # No word of a header is wider than its column («Давно просрочено», «Дней просрочки»).
+    for row in (summary_header, header):
+        for cell in agenda[row]:
+            if cell.value is None:
+                continue
+            width = agenda.column_dimensions[cell.column_letter].width
+            longest = max(len(word) for word in str(cell.value).split())
+            assert longest <= line_capacity(width), (cell.value, width)

@@ -20,6 +20,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+import pandas as pd
 from stdnum.ru import inn as stdnum_inn
 
 from xlcrm import schema
@@ -28,6 +29,7 @@ from xlcrm.checks.findings import Code
 from xlcrm.create import demo_data as vocab
 from xlcrm.errors import UsageError
 from xlcrm.messages import Message, Text, t, tn
+from xlcrm.reports.greetings import next_anniversary
 from xlcrm.schema import ListValue
 from xlcrm.xlsx.refs import column_letter, sheet_ref
 
@@ -1639,10 +1641,11 @@ def _touch_count(profile: str, orders: int, rng: random.Random) -> int:
 
 
 def _next_anniversary(birthday: dt.date, today: dt.date) -> dt.date:
-    """The first birthday after today (28 February for those born on the 29th)."""
-    day = 28 if (birthday.month, birthday.day) == (2, 29) else birthday.day
-    this_year = dt.date(today.year, birthday.month, day)
-    return this_year if this_year > today else dt.date(today.year + 1, birthday.month, day)
+    """The first birthday after today, by the agenda's own rule (:func:`xlcrm.reports.greetings.next_anniversary`:
+    29 February falls on the 28th in other years, on the 29th in leap years)."""
+    due = next_anniversary(pd.Series([pd.Timestamp(birthday)]), pd.Timestamp(today + dt.timedelta(days=1)))
+    day: dt.date = due.iloc[0].date()
+    return day
 
 
 def _homoglyph(text: str, word: str) -> str | None:

@@ -735,8 +735,9 @@ _BLOCK_RULES = (
         t(
             "The relationship has ended, in one of two ways. Not to revive: you set {designation} to "
             "{designation_lost} and pick the reason in {lost_reason}. Worth reviving: a client who ordered at least "
-            "once and has been silent for long ({setting_dead_after_days}). A prospect who never ordered is never "
-            "Dead: it stays in {block_potential} and counts as cold."
+            "once and has been silent for long ({setting_dead_after_days}). A client who never ordered is never "
+            "Dead by silence: it stays in {block_potential}, or in {block_active} with an {agreement}. It counts as "
+            "cold after as long without a contact, or when it never had one and has been in the base as long."
         ),
     ),
     (schema.PARTNER, t("At least as many orders as set ({setting_partner_orders}).")),
@@ -752,7 +753,8 @@ _PLANS = t(
     "planned date; a contact a few days early counts too ({setting_plan_early_days}). A contact is a row of any type "
     "dated today or earlier; an earlier contact about something else does not close the plan. To cancel a plan, "
     "clear its {next_date}. On {interactions} an open plan due today or earlier is red, one still ahead is yellow, "
-    "and so is the {date} of a booked row; when its day comes, the booked row itself counts as the contact."
+    "and so is the {date} of a booked row. On its day the booked row counts as the contact, yet while its {result} "
+    "is empty it stays on the agenda as a plan due that day; from the next day it is just the contact."
 )
 _FOLLOW_UPS = (
     (

@@ -78,7 +78,7 @@ def build_frames(data: WorkbookData) -> Frames:
     # A return lowers revenue by its amount whichever sign it was typed with: «Возврат 5000» is «Возврат -5000».
     returns = (frame["type"] == schema.RETURN.key).to_numpy()
     frame.loc[returns, "amount"] = -frame.loc[returns, "amount"].abs()
-    for key in ("manager", "comment", "next_action"):
+    for key in ("manager", "comment", "result", "next_action"):
         frame[key] = _text(interactions, key)
     frame["next_date"] = _dates(interactions, "next_date")
 

@@ -2,7 +2,10 @@
 
 Every Next date on a row of the log is a plan (kind ``"next_date"``, due on the
 Next date), and so is every row dated after today (kind ``"booked"``: a meeting
-or call set for that day, due on its Date). A plan written on a row dated R and
+or call set for that day, due on its Date). On its own day a booked row is dated
+today: while its Result is empty it is still a plan due today (a call logged
+today normally has its Result typed in), and it counts as a contact all the
+same; from the next day it is a past row, the contact itself. A plan written on a row dated R and
 due D is closed by any contact of the client (a row dated up to today, of any
 type) dated after R and no earlier than D - ``plan_early_days``: the call made
 a day or three ahead of the date did the job, an unrelated call a week earlier
@@ -38,7 +41,8 @@ def open_plans(
 ) -> pd.DataFrame:
     """The open plans of the log, earliest due first (the log's order among equal dates).
 
-    ``log`` is the whole Interactions frame, future rows included; ``position`` gives each row's client as its
+    ``log`` is the whole Interactions frame, future rows included (rows dated today with an empty ``result``
+    are booked too, due today); ``position`` gives each row's client as its
     place in ``client_ids`` (-1: no such client, so no plan); ``last_contact`` is each client's latest dated
     contact up to ``today`` (NaT: none). Columns: PLAN_COLUMNS, ``due`` as ``datetime64``, ``action`` the row's
     Next action (None when blank), ``row`` the Interactions Excel row and ``kind`` NEXT_DATE or BOOKED.
@@ -48,7 +52,9 @@ def open_plans(
     date = log["date"].to_numpy(dtype="datetime64[ns]")
     next_date = log["next_date"].to_numpy(dtype="datetime64[ns]")
     with_next = np.flatnonzero(known & ~np.isnat(next_date))
-    booked = np.flatnonzero(known & (date > now))  # NaT compares False: an undated row is never booked
+    # NaT compares False: an undated row is never booked. A row of today not done yet (no Result) is still booked.
+    no_result = log["result"].isna().to_numpy()
+    booked = np.flatnonzero(known & ((date > now) | ((date == now) & no_result)))
     taken = np.concatenate([with_next, booked])
     made = date[taken]
     due = np.concatenate([next_date[with_next], date[booked]])

@@ -63,7 +63,7 @@ URGENCY = {task: rank for rank, task in enumerate(TASKS)}
 AHEAD_TASKS = frozenset({"plan", "birthday", "contact_birthday", "holiday"})
 TASK_NAMES: dict[str, Message] = {
     "plan": t("Planned contact"),
-    "check_status": t("Lost client ordered again: check the status"),
+    "check_status": t("Lost client ordered again — check the status"),
     "first_order": t("Turn the agreement into a first order"),
     "second_order": t("Win the second order"),
     "first_contact": t("First contact"),
@@ -72,7 +72,7 @@ TASK_NAMES: dict[str, Message] = {
     "birthday": t("Birthday"),
     "contact_birthday": t("Birthday of a contact person"),
     "holiday": t("Holiday greeting"),
-    "reactivate": t("Reactivate: silent client"),
+    "reactivate": t("Win back a silent client"),
 }
 
 # The parts of the agenda, in the order a manager works through them.
@@ -275,6 +275,12 @@ def _rotate_reactivations(tasks: pd.DataFrame, today: pd.Timestamp, per_week: in
     return kept
 
 
+# A manager's name of up to 19 characters (first name and surname) on one line, so the summary's rows stay one
+# line high; «Давно просрочено» and «Дней просрочки» in column D without a word cut.
+MANAGER_WIDTH = 22
+COUNT_WIDTH = 14
+
+
 def agenda_sheet(agenda: Agenda, subtitle: str) -> ReportSheet:
     """The agenda report sheet, titled with ``subtitle``: a summary per manager on a page of its own, then each
     manager's rows on the sheet on pages of their own."""
@@ -286,11 +292,11 @@ def agenda_sheet(agenda: Agenda, subtitle: str) -> ReportSheet:
     title = schema.label("agenda_title", locale)
     items = agenda.on_sheet()
     columns = [
-        ReportColumn(schema.label("manager", locale), ColumnFormat.LONG_TEXT, width=20),
+        ReportColumn(schema.label("manager", locale), ColumnFormat.LONG_TEXT, width=MANAGER_WIDTH),
         ReportColumn(text(t("Part")), ColumnFormat.LONG_TEXT, width=13),
         ReportColumn(text(t("Due date")), ColumnFormat.DATE, width=11),
-        ReportColumn(text(t("Days late")), ColumnFormat.INTEGER, width=11),
-        ReportColumn(text(t("Last contact")), ColumnFormat.DATE, width=11),
+        ReportColumn(text(t("Days late")), ColumnFormat.INTEGER, width=COUNT_WIDTH),
+        ReportColumn(text(t("Last contact")), ColumnFormat.DATE, width=12),
         ReportColumn(schema.label("client_id", locale), width=10),
         ReportColumn(schema.label("client", locale), ColumnFormat.LONG_TEXT, width=20),
         ReportColumn(schema.label("company", locale), ColumnFormat.LONG_TEXT, width=20),
@@ -325,10 +331,10 @@ def agenda_sheet(agenda: Agenda, subtitle: str) -> ReportSheet:
     summary = ReportTable(
         text(t("Rows per manager: the sheet shows at most {limit} each, the most urgent first", limit=agenda.limit)),
         [
-            ReportColumn(schema.label("manager", locale), ColumnFormat.LONG_TEXT, width=20),
+            ReportColumn(schema.label("manager", locale), ColumnFormat.LONG_TEXT, width=MANAGER_WIDTH),
             ReportColumn(text(t("On the sheet")), ColumnFormat.INTEGER, width=13),
             ReportColumn(text(t("Not shown")), ColumnFormat.INTEGER, width=11),
-            ReportColumn(text(t("Long overdue")), ColumnFormat.INTEGER, width=11),
+            ReportColumn(text(t("Long overdue")), ColumnFormat.INTEGER, width=COUNT_WIDTH),
         ],
         summary_rows,
         page_breaks=[len(summary_rows)],  # the summary prints on a page of its own, each manager on the next ones

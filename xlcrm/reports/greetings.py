@@ -126,8 +126,8 @@ def _holiday(
     blocks = holiday.blocks or tuple(b.number for b in schema.BLOCKS if b is not schema.DEAD)
     greeted = clients[clients["block"].isin(blocks)]
     name = holiday.name(locale)
-    personal = t("{holiday}: greet the client with a call or a small gift", holiday=name).render(locale)
-    written = t("{holiday}: greet the client with a message or a card", holiday=name).render(locale)
+    personal = t("{holiday} — a call or a small gift", holiday=name).render(locale)
+    written = t("{holiday} — a message or a card", holiday=name).render(locale)
     details = pd.Series(
         np.where(greeted["block"].isin(list(_PERSONAL_BLOCKS)), personal, written), index=greeted.index, dtype=object
     )

@@ -22,7 +22,7 @@ import pandas as pd
 
 from xlcrm import schema
 from xlcrm.checks.findings import Finding
-from xlcrm.lifecycle.blocks import Lifecycle
+from xlcrm.lifecycle.blocks import DEAD_LOST, DEAD_REVIVE, Lifecycle
 from xlcrm.lifecycle.frames import Frames
 from xlcrm.lifecycle.history import BlockHistory, history_sheet
 from xlcrm.messages import render, t, tn
@@ -100,8 +100,8 @@ def build_reports(
     migration = migration_matrix(history, today, blocks)
     updated = history.updated(today, blocks)
     sheets = [
-        dashboard_sheet(lifecycle, period, migration, updated, locale, subtitle, frames),
-        agenda_sheet(agenda, subtitle),
+        dashboard_sheet(lifecycle, period, migration, updated, locale, subtitle),
+        agenda_sheet(agenda, schema.label("computed_on", locale).format(today=_day(today))),  # no period: a day's list
         managers_sheet(lifecycle, period, locale, subtitle, agenda),
         services_sheet(frames, lifecycle, period, subtitle),
         abc_sheet(lifecycle, period, locale, subtitle),
@@ -184,7 +184,6 @@ def dashboard_sheet(
     history: BlockHistory,
     locale: str,
     subtitle: str,
-    frames: Frames | None = None,
 ) -> ReportSheet:
     """The dashboard sheet: clients and revenue per block, the Dead and the cold, who moved between blocks, with
     charts."""
@@ -269,7 +268,7 @@ def dead_and_cold_table(lifecycle: Lifecycle, locale: str) -> ReportTable:
     """The two kinds of Dead apart (designated Lost, with a count per Reason lost; former clients silent, worth
     reviving) and the cold prospects."""
     kinds = lifecycle.clients
-    lost = kinds[kinds["dead_kind"] == "lost"]
+    lost = kinds[kinds["dead_kind"] == DEAD_LOST]
     no_reason = t("(no reason given)").render(locale)
     counts = lost["lost_reason"].fillna(no_reason).value_counts()
     # Most frequent first, then by name; the clients without a reason last, to be filled in.
@@ -286,11 +285,11 @@ def dead_and_cold_table(lifecycle: Lifecycle, locale: str) -> ReportTable:
         days,
     )
     cold = tn(
-        "Never ordered, no contact for {count} day or more (or never contacted): cold",
-        "Never ordered, no contact for {count} days or more (or never contacted): cold",
+        "Never ordered, no contact for {count} day or more (or none at all and in the base as long): cold",
+        "Never ordered, no contact for {count} days or more (or none at all and in the base as long): cold",
         days,
     )
-    rows.append([revive.render(locale), None, int((kinds["dead_kind"] == "revive").sum())])
+    rows.append([revive.render(locale), None, int((kinds["dead_kind"] == DEAD_REVIVE).sum())])
     rows.append([cold.render(locale), None, int(kinds["cold"].sum())])
     return ReportTable(
         t("{dead} and cold prospects", dead=schema.DEAD.label(locale)).render(locale),
