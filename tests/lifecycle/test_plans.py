@@ -162,3 +162,13 @@ def test_a_meeting_of_today_with_its_result_is_no_plan(tmp_path: Path) -> None:
     path = _booked_workbook(tmp_path, "signed the order")
     assert lifecycle_of(path, today=BOOKED_DAY).plans.empty
     assert _agenda_of(path, BOOKED_DAY) == []
+
+
+def test_an_order_logged_today_without_a_result_is_no_plan(tmp_path: Path) -> None:
+    records = case_records({"ordered": (None, [], 2, False, False)})
+    records[schema.INTERACTIONS.key] = [
+        {"date": BOOKED_DAY, "client_id": "ordered", "type": word(schema.ORDER), "amount": 500, "result": None},
+    ]
+    path = write_records(tmp_path / "ordered.xlsx", LOCALE, records)
+    assert lifecycle_of(path, today=BOOKED_DAY).plans.empty
+    assert _agenda_of(path, BOOKED_DAY) == []

@@ -99,8 +99,8 @@ EXPECTED: dict[str, list[tuple[str, int, str | None, str | None]]] = {
     "planned": [("plan", 2, "Send the offer", "Send the offer")],
     "plan_14_ahead": [("plan", -14, "Call again", "Call again")],
     "plan_no_action": [("plan", 1, None, None)],
-    "booked": [("plan", -3, "Booked: Meeting, Bring samples", "Назначено: Встреча, Bring samples")],
-    "booked_bare": [("plan", -4, "Booked: Meeting", "Назначено: Встреча")],
+    "booked": [("plan", -3, "Meeting, booked ahead, Bring samples", "Встреча, назначено заранее, Bring samples")],
+    "booked_bare": [("plan", -4, "Meeting, booked ahead", "Встреча, назначено заранее")],
     "lost_planned": [
         ("plan", 5, "Ask why (the client is marked Lost)", "Ask why (у клиента статус «Потерян»)"),
     ],

@@ -70,7 +70,9 @@ def _plan_tasks(frames: Frames, lifecycle: Lifecycle) -> pd.DataFrame:
             note = action or comment
             booked = type_name or ""
             text = render(
-                t("Booked: {type}, {note}", type=booked, note=note) if note else t("Booked: {type}", type=booked),
+                t("{type}, booked ahead, {note}", type=booked, note=note)
+                if note
+                else t("{type}, booked ahead", type=booked),
                 locale,
             )
         if not is_lost:
