@@ -130,8 +130,9 @@ MISTAKES: list[tuple[Edit, str, str, str, str]] = [
         "bad-setting",
         "ten",
         "partner_orders must be a whole number of 1 or more; the default 10 is used until it is fixed",
-        "partner_orders: значение должно быть целым числом не меньше 1; пока оно не исправлено, используется "
-        "значение по умолчанию 10",
+        # A Russian owner reads the setting's label, not its key.
+        "Настройка «Заказов до Партнёра»: значение должно быть целым числом не меньше 1; пока оно не исправлено, "
+        "используется значение по умолчанию 10",
     ),
     (
         put("clients", 1, "client_id", "C000001"),
@@ -250,7 +251,8 @@ def test_settings_findings_in_russian(tmp_path: Path) -> None:
     assert texts[0].startswith(
         "такой настройки xlcrm не знает, поэтому она не учитывается; известные настройки: partner_orders, "
     )
-    assert texts[1].startswith("partner_orders задана повторно; используется значение из строки 2")
+    # The setting by its label, as a Russian owner reads it.
+    assert texts[1].startswith("Настройка «Заказов до Партнёра» задана повторно; используется значение из строки 2")
 
 
 def test_new_client_ids_are_told_in_either_language() -> None:

@@ -128,7 +128,8 @@ def test_unknown_phone_region(tmp_path: Path) -> None:
             "Настройки",
             f"Настройки!C{row_of('phone_region')}",
             "Россия",
-            "phone_region: значение должно быть двухбуквенным кодом страны, например RU, KZ или BY; "
+            # A Russian owner reads the setting's label, not its key.
+            "Настройка «Страна телефонов»: значение должно быть двухбуквенным кодом страны, например RU, KZ или BY; "
             "пока оно не исправлено, используется значение по умолчанию RU",
         )
     ]
@@ -304,3 +305,19 @@ def test_a_settings_sheet_without_its_key_column_is_refused_and_none_of_its_valu
     refreshed = CliRunner().invoke(cli, ["refresh", str(path), "--today", "2026-11-23"])
     assert refreshed.exit_code == 1 and "Ключ" in refreshed.output
     assert path.read_bytes() == before
+
+
+def test_no_reactivations_is_a_setting_of_its_own(tmp_path: Path) -> None:
+    # 0 reactivations per week: the owner wants none on the agenda.
+    settings, findings = read(workbook_with_settings(tmp_path, values={"reactivations_per_week": 0}))
+    assert (settings.reactivations_per_week, findings) == (0, [])
+
+
+@pytest.mark.parametrize("key, value, rule", [("reactivations_per_week", -1, "0"), ("agenda_limit", 0, "1")])
+def test_below_the_least_a_setting_allows(tmp_path: Path, key: str, value: int, rule: str) -> None:
+    settings, findings = read(workbook_with_settings(tmp_path, values={key: value}))
+    default = schema.setting(key).default
+    assert getattr(settings, key) == default
+    assert [str(f.message) for f in findings] == [
+        f"{key} must be a whole number of {rule} or more; the default {default} is used until it is fixed"
+    ]

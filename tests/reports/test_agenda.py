@@ -406,11 +406,18 @@ def test_one_calendar_per_manager_in_a_folder(workbook: Path, tmp_path: Path) ->
     folder = tmp_path / "calendars"
     code, output = cli_agenda(workbook, "--ics", folder)
     assert code == 0, output
-    assert sorted(p.name for p in folder.iterdir()) == ["Anna.ics", "Boris.ics", "Clara _ Sales_ North.ics"]
-    assert output.splitlines()[-3:] == [
+    # Every known manager gets a calendar, Dmitry (nothing to do today) an empty one.
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "Anna.ics",
+        "Boris.ics",
+        "Clara _ Sales_ North.ics",
+        "Dmitry.ics",
+    ]
+    assert output.splitlines()[-4:] == [
         f"Wrote 5 events to {folder / 'Anna.ics'}",
         f"Wrote 2 events to {folder / 'Boris.ics'}",
         f"Wrote 1 event to {folder / 'Clara _ Sales_ North.ics'}",
+        f"Wrote 0 events to {folder / 'Dmitry.ics'}",
     ]
     anna = events_of(folder / "Anna.ics")
     assert [(e.begin.date(), e.name) for e in anna] == [

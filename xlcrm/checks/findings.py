@@ -39,6 +39,7 @@ class Code(str, Enum):
     UNKNOWN_DECISION = "unknown-decision"  # a Decision on the Duplicates sheet that is not merge / keep apart
     DESIGNATION_WITHOUT_ORDERS = "designation-without-orders"  # VIP or Key with fewer orders than a Regular client
     LOST_WITHOUT_REASON = "lost-without-reason"  # a Lost client whose Reason lost is blank
+    NEXT_DATE_BEFORE_DATE = "next-date-before-date"  # a plan due before the contact it was made at
 
 
 @dataclass(frozen=True)

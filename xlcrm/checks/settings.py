@@ -80,8 +80,10 @@ class Settings:
         return any(schema.fold(choice) == wanted for choice in self.choices(list_key))
 
 
-# Settings whose default is a number must be whole numbers of 1 or more.
+# Settings whose default is a number must be whole numbers of 1 or more; those here may also be 0 (the owner wants
+# none: no reactivations on the agenda).
 _NUMERIC_KEYS = frozenset(item.key for item in schema.SETTINGS_KEYS if isinstance(item.default, int))
+_ZERO_ALLOWED = frozenset({"reactivations_per_week"})
 
 
 def read_settings(data: WorkbookData) -> tuple[Settings, list[Finding]]:
@@ -91,7 +93,7 @@ def read_settings(data: WorkbookData) -> tuple[Settings, list[Finding]]:
     sheet = data.sheet(schema.SETTINGS.key)
     # Headers not on row 1 mean the sheet was not understood; validation reports that once.
     if sheet is not None and not data.misplaced_header(schema.SETTINGS.key):
-        key_values = _key_values(sheet, findings)
+        key_values = _key_values(sheet, data.locale, findings)
         _check_order_thresholds(sheet, key_values, data.locale, findings)
         chosen.update((key, value) for key, (value, _row) in key_values.items())
         for list_key, values in _lists(sheet).items():
@@ -105,7 +107,7 @@ def read_settings(data: WorkbookData) -> tuple[Settings, list[Finding]]:
     return Settings(**chosen), findings  # type: ignore[arg-type]  # each value parsed for its field
 
 
-def _key_values(sheet: SheetData, findings: list[Finding]) -> dict[str, tuple[object, int]]:
+def _key_values(sheet: SheetData, locale: str, findings: list[Finding]) -> dict[str, tuple[object, int]]:
     """Known keys with usable values and their rows; the first row wins when a key is set twice.
 
     A row names its setting by its Key cell, or by its Setting label when the
@@ -113,7 +115,8 @@ def _key_values(sheet: SheetData, findings: list[Finding]) -> dict[str, tuple[ob
     or the label in either language. Sheets written before the label column
     existed are read by their keys alone. The Key column itself is required, as
     validation says: a sheet without it is refused by validate and refresh, so
-    nothing is read from it here and every command uses the defaults alike.
+    nothing is read from it here and every command uses the defaults alike. A finding names the setting as the
+    owner reads it: by its key in an English workbook, by its label in a Russian one.
     """
     if not sheet.has("value") or not sheet.has("key"):
         return {}
@@ -149,7 +152,11 @@ def _key_values(sheet: SheetData, findings: list[Finding]) -> dict[str, tuple[ob
                     sheet,
                     sheet.cell(column, row),
                     name,
-                    t("{key} is set again; the value on row {row} is used", key=item.key, row=seen[item.key]),
+                    t(
+                        "{key} is set again; the value on row {row} is used",
+                        key=_name(item, locale),
+                        row=seen[item.key],
+                    ),
                 )
             )
             continue
@@ -166,7 +173,7 @@ def _key_values(sheet: SheetData, findings: list[Finding]) -> dict[str, tuple[ob
                     raw,
                     t(
                         "{key} {problem}; the default {default} is used until it is fixed",
-                        key=item.key,
+                        key=_name(item, locale),
                         problem=problem,
                         default=item.default,
                     ),
@@ -177,10 +184,20 @@ def _key_values(sheet: SheetData, findings: list[Finding]) -> dict[str, tuple[ob
     return result
 
 
+def _name(item: schema.Setting, locale: str) -> str:
+    """The setting as a finding names it: its key in an English workbook (as the Key column shows it), its label
+    in the workbook's language otherwise (a Russian owner does not read the keys)."""
+    return item.key if locale == "en" else item.label(locale)
+
+
 def _parse_setting(key: str, raw: object) -> tuple[object, Message | None]:
     """(value, None) when usable, else (None, what is wrong)."""
     if key in _NUMERIC_KEYS:
         number = _whole_number(raw)
+        if key in _ZERO_ALLOWED:
+            if number is None or number < 0:
+                return None, t("must be a whole number of 0 or more")
+            return number, None
         if number is None or number < 1:
             return None, t("must be a whole number of 1 or more")
         return number, None

@@ -119,6 +119,8 @@ def validate_data(data: WorkbookData, today: dt.date) -> ValidationReport:
         if clients is not None and known_ids is not None and spec.key in _REFERENCING_SHEETS and sheet.has("client_id"):
             findings.extend(_unknown_client_findings(sheet, known_ids, clients, data.locale))
         findings.extend(_required_value_findings(sheet, data.locale))
+        if spec is schema.INTERACTIONS:
+            findings.extend(_next_date_findings(sheet, data.locale))
         for column in spec.columns:
             check = _cell_check(column, settings, data.locale, today)
             if check is not None and sheet.has(column.key):
@@ -467,6 +469,39 @@ def _designation_findings(
             )
         )
         yield _finding(WARNING, Code.DESIGNATION_WITHOUT_ORDERS, clients, "designation", row, raw[row], message)
+
+
+def _next_date_findings(log: SheetData, locale: str) -> Iterator[Finding]:
+    """A Next date earlier than its own row's Date: a plan due before the contact it was made at, most likely a
+    typo in the day, month or year; the agenda would show it as overdue from the start. Each distinct date is read
+    once, the rows compared by numpy."""
+    if not log.has("date") or not log.has("next_date"):
+        return
+    made, due = _day_numbers(log, "date"), _day_numbers(log, "next_date")
+    early = due < made  # a blank or unreadable date (NaN) compares as False
+    if not early.any():
+        return
+    raw = log.column_values("next_date").to_numpy(dtype=object)
+    for row, value, made_on, due_on in zip(log.frame.index[early], raw[early], made[early], due[early]):
+        message = t(
+            "the {next_date} {due} is earlier than the {date} of the same row, {made}: the agenda shows the plan as "
+            "overdue from the start; check the day, month and year",
+            next_date=log.spec.column("next_date").name(locale),
+            due=Day(dt.date.fromordinal(int(due_on))),
+            date=log.spec.column("date").name(locale),
+            made=Day(dt.date.fromordinal(int(made_on))),
+        )
+        yield _finding(WARNING, Code.NEXT_DATE_BEFORE_DATE, log, "next_date", row, value, message)
+
+
+def _day_numbers(sheet: SheetData, column_key: str) -> np.ndarray:
+    """Each row's date in the column as a day number (NaN when blank or not a date), each distinct value parsed
+    once."""
+    codes, distinct = sheet.distinct(column_key)
+    days = [parse_date(value).date for value in distinct]
+    numbers = np.array([day.toordinal() if day else np.nan for day in days] + [np.nan], dtype=float)
+    by_row: np.ndarray = numbers[codes]  # a blank cell's code, -1, takes the NaN at the end
+    return by_row
 
 
 def _designation_key(value: object) -> str | None:

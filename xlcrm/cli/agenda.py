@@ -11,9 +11,11 @@ import pandas as pd
 
 from xlcrm import schema
 from xlcrm.cli.exit_codes import PLAIN_EPILOG
+from xlcrm.cli.language import language_for
 from xlcrm.cli.options import Output, output_options, password_option, show, today_option, workbook_argument
+from xlcrm.cli.validate import format_finding
 from xlcrm.jobs.agenda import AgendaResult, workbook_agenda
-from xlcrm.messages import current_language, t, tn
+from xlcrm.messages import current_language, speaking, t, tn
 from xlcrm.reports.agenda import PART_NAMES, PARTS, Agenda, item_text, reasons_text
 
 
@@ -60,6 +62,27 @@ def agenda_command(
         essential=lambda done: format_agenda(done.agenda, everything=everything),
         locale=result.agenda.locale,
     )
+    _warn_of_bad_settings(result)
+
+
+def _warn_of_bad_settings(result: AgendaResult) -> None:
+    """Settings the agenda could not use (it used their defaults) and holiday rows it left out, on stderr, as
+    validate prints them: the agenda is still made, the exit code stays 0."""
+    if not result.bad_settings:
+        return
+    with speaking(language_for(result.agenda.locale)):
+        for finding in result.bad_settings:
+            click.echo(format_finding(finding), err=True)
+        click.echo(
+            str(
+                tn(
+                    "{count} setting could not be used; xlcrm validate lists every problem of the workbook",
+                    "{count} settings could not be used; xlcrm validate lists every problem of the workbook",
+                    len(result.bad_settings),
+                )
+            ),
+            err=True,
+        )
 
 
 def _describe(result: AgendaResult, everything: bool) -> str:

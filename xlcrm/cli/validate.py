@@ -45,7 +45,7 @@ def format_report(report: ValidationReport) -> str:
     """One line per finding, in workbook order, then a total line."""
     if not report.findings:
         return format_total(report)
-    return "\n".join([*(_format_finding(f) for f in report.findings), format_total(report)])
+    return "\n".join([*(format_finding(f) for f in report.findings), format_total(report)])
 
 
 def format_total(report: ValidationReport) -> str:
@@ -58,7 +58,8 @@ def format_total(report: ValidationReport) -> str:
     return str(t("{errors}, {warnings} in {name}", errors=errors, warnings=warnings, name=name))
 
 
-def _format_finding(finding: Finding) -> str:
+def format_finding(finding: Finding) -> str:
+    """A finding's line as validate prints it: severity, cell, code, the value and what is wrong."""
     severities = {Severity.ERROR: str(t("error")), Severity.WARNING: str(t("warning"))}
     width = max(len(word) for word in severities.values())
     parts = [severities[finding.severity].ljust(width), finding.cell, finding.code.value]

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -377,31 +378,38 @@ def calendar_file_name(manager: str) -> str:
 
 def calendar_file_names(managers: list[str]) -> dict[str, str]:
     """A file name per manager, distinct even where Windows would take two names for one (case, or a character
-    made safe)."""
+    made safe). Names are handed out in a stable order (by name, ignoring case) whatever order ``managers`` come in
+    (the result keeps theirs): given every manager the workbook knows, not only those with rows today, a manager's
+    file keeps its name from one run to the next and with ``--manager``."""
     names: dict[str, str] = {}
     taken: set[str] = set()
-    for manager in managers:
+    for manager in sorted(set(managers), key=lambda name: (schema.fold(name), name)):
         name = calendar_file_name(manager)
         stem, number = name.removesuffix(".ics"), 2
         while name.casefold() in taken:
             name, number = f"{stem}-{number}.ics", number + 1
         taken.add(name.casefold())
         names[manager] = name
-    return names
+    return {manager: names[manager] for manager in managers}
 
 
-def agenda_calendars(agenda: Agenda) -> dict[str, tuple[bytes, int]]:
-    """Each manager's rows on the sheet as an iCalendar file of all-day events, and how many events it holds.
+def agenda_calendars(agenda: Agenda, managers: Iterable[str] = ()) -> dict[str, tuple[bytes, int]]:
+    """Each manager's rows on the sheet as an iCalendar file of all-day events, and how many events it holds: one
+    for every manager in ``managers`` (an empty calendar for one with no rows, so that a calendar written the day
+    before loses its events) and for every other manager with rows; managers matched ignoring case and spaces.
 
     An upcoming row is an event on its due date; a row due today or overdue (stale included) an event today: it
     is still to do. Each day gets a single reminder at 9:00, on its first (most urgent) event, saying how many
-    tasks the day holds. An event's UID is the client and the row's due date, neither of which changes with the day
-    of the run: a calendar that imports the file again moves an overdue event to the new day instead of doubling
-    it.
+    tasks the day holds. An event's UID names the client and, for an upcoming row, its day; the client's row to do
+    now (one per client) has the UID ``agenda-<ClientID>-open``, whatever its reasons and their due dates: a
+    calendar that imports the file again the next day moves the event to the new day instead of doubling it.
     """
-    items = agenda.on_sheet()
+    everyone: dict[str, str] = {}
+    for manager in [*managers, *agenda.items["manager"].astype(str)]:
+        everyone.setdefault(schema.fold(manager), manager)
     return {
-        str(manager): _calendar(agenda, str(manager), rows) for manager, rows in items.groupby("manager", sort=False)
+        manager: manager_calendar(agenda.for_manager(manager), manager)
+        for manager in sorted(everyone.values(), key=lambda name: (schema.fold(name), name))
     }
 
 
@@ -409,6 +417,13 @@ def manager_calendar(agenda: Agenda, manager: str) -> tuple[bytes, int]:
     """The calendar of every row on the sheet of ``agenda`` (one manager's, see ``Agenda.for_manager``), named for
     ``manager``; it may hold no event."""
     return _calendar(agenda, manager, agenda.on_sheet())
+
+
+def calendar_uid(client_id: str, part: str, due: dt.date) -> str:
+    """The UID of a row's event: the client's row to do now keeps one UID from day to day (its due date moves as
+    reasons come and go); an upcoming row is the client's row of its day."""
+    when = due.isoformat() if part == "upcoming" else "open"
+    return f"agenda-{client_id}-{when}@xlcrm"
 
 
 def _calendar(agenda: Agenda, manager: str, rows: pd.DataFrame) -> tuple[bytes, int]:
@@ -432,7 +447,7 @@ def _calendar(agenda: Agenda, manager: str, rows: pd.DataFrame) -> tuple[bytes, 
         event.add("dtstart", start)
         event.add("dtend", start + dt.timedelta(days=1))
         event.add("dtstamp", stamp)
-        event.add("uid", f"agenda-{item.client_id}-{item.due.date().isoformat()}@xlcrm")
+        event.add("uid", calendar_uid(item.client_id, item.part, item.due.date()))
         description = [text for part in (item.reasons, item.phone, item.manager) if (text := item_text(part))]
         event.add("description", "\n".join(description))
         if start not in reminded:
