@@ -69,10 +69,10 @@ ROWS = [
     plan("C000011", day(-5), day(2)),
     contact("C000011", day(-1)),
 ]
-RED_NEXT_DATES = {day(-11), day(0), day(-14), day(-20), day(-23)}
-YELLOW_NEXT_DATES = {day(1)}
-WHITE_NEXT_DATES = {day(-10), day(-12), day(-21), day(2)}
-YELLOW_DATES = {day(4)}
+RED_NEXT_DATES = frozenset({day(-11), day(0), day(-14), day(-20), day(-23)})
+YELLOW_NEXT_DATES = frozenset({day(1)})
+WHITE_NEXT_DATES = frozenset({day(-10), day(-12), day(-21), day(2)})
+YELLOW_DATES = frozenset({day(4)})
 
 
 def column_x(spec: schema.Sheet, key: str) -> int:
@@ -138,7 +138,7 @@ def test_libreoffice_paints_only_open_plans_that_are_due(tmp_path: Path) -> None
         **{shown(d): WHITE for d in WHITE_NEXT_DATES},
     }
     assert {text for text, colour in colours["date"].items() if colour != WHITE} == {shown(d) for d in YELLOW_DATES}
-    assert colours["date"][shown(YELLOW_DATES.pop())] == YELLOW
+    assert colours["date"][shown(next(iter(YELLOW_DATES)))] == YELLOW
 
 
 def test_the_highlight_counts_contacts_over_whole_columns_and_reads_plan_early_days_from_settings() -> None:
