@@ -21,7 +21,14 @@ from xlcrm.cli.main import cli
 from xlcrm.jobs.agenda import workbook_agenda
 from xlcrm.jobs.refresh import refresh_workbook
 from xlcrm.lifecycle.analysis import Analysis, analyse
-from xlcrm.reports.agenda import Agenda, agenda_sheet, assemble_agenda, calendar_file_name, calendar_file_names
+from xlcrm.reports.agenda import (
+    TASK_NAMES,
+    Agenda,
+    agenda_sheet,
+    assemble_agenda,
+    calendar_file_name,
+    calendar_file_names,
+)
 from xlcrm.xlsx.reader import read_workbook
 
 TODAY = dt.date(2027, 2, 20)  # a Saturday; 2027 is not a leap year: a 29 February birthday falls on the 28th
@@ -210,7 +217,8 @@ def test_a_fresh_reason_does_not_pull_a_stale_one_into_to_do_now_as_late(base: A
         ("Boris", "now", "C02", monday, (TODAY - monday).days, ("reactivate", "plan")),
         ("Boris", "stale", "C04", day(-541), 541, ("plan", "reorder")),
     ]
-    assert agenda.items.iloc[0]["reasons"] == "Reactivate: silent client; Planned contact: Call back"
+    revive, plan = (TASK_NAMES[key].render("en") for key in ("reactivate", "plan"))
+    assert agenda.items.iloc[0]["reasons"] == f"{revive}; {plan}: Call back"
 
 
 def reactivations(
