@@ -13,8 +13,9 @@ from tests.lifecycle.test_lifecycle import LOCALE, TODAY, ago, case_records, lif
 from xlcrm import schema
 from xlcrm.lifecycle.blocks import Lifecycle
 
-ORDER, CALL, AGREEMENT = schema.ORDER, schema.CALL_IN, schema.AGREEMENT
-# Each client: designation, log as (days ago, type), created (days ago, None: blank), follow-up, due (days ago).
+ORDER, CALL, AGREEMENT, MEETING = schema.ORDER, schema.CALL_IN, schema.AGREEMENT, schema.MEETING
+# Each client: designation, log as (days ago, type; negative: booked ahead, a plan), created (days ago, None:
+# blank), follow-up, due (days ago).
 CASES: dict[
     str, tuple[schema.ListValue | None, list[tuple[int, schema.ListValue]], int | None, str | None, int | None]
 ] = {
@@ -35,6 +36,11 @@ CASES: dict[
     # Regular/Partner past the purchase rhythm (median gap 10 days here): reorder.
     "regular_due_tomorrow": (None, [(29, ORDER), (19, ORDER), (9, ORDER)], 400, None, None),
     "regular_due_today": (None, [(30, ORDER), (20, ORDER), (10, ORDER)], 400, "reorder", 0),
+    # A contact that brought no order puts the reminder one rhythm after it.
+    "regular_called_after": (None, [(30, ORDER), (20, ORDER), (10, ORDER), (1, CALL)], 400, None, None),
+    "regular_called_9": (None, [(50, ORDER), (40, ORDER), (30, ORDER), (9, CALL)], 400, None, None),
+    "regular_called_10": (None, [(50, ORDER), (40, ORDER), (30, ORDER), (10, CALL)], 400, "reorder", 0),
+    "regular_called_15": (None, [(40, ORDER), (30, ORDER), (20, ORDER), (15, CALL)], 400, "reorder", 5),
     # VIP/Key with no contact for review_days (60): review; never contacted: at once.
     "vip_59": (schema.VIP, [(59, CALL)], 400, None, None),
     "vip_60": (schema.VIP, [(60, CALL)], 400, "review", 0),
@@ -46,6 +52,15 @@ CASES: dict[
     "lost_ordered_60": (schema.LOST, [(60, ORDER)], 400, "check_status", 60),
     "lost_ordered_61": (schema.LOST, [(61, ORDER)], 400, None, None),
     "lost_no_order": (schema.LOST, [(5, CALL)], 400, None, None),
+    # An open plan (here a row booked ahead) is the next step: it holds off the follow-ups that ask for one.
+    "new_meeting_booked": (None, [(-3, MEETING)], 22, None, None),
+    "agreed_14_booked": (None, [(14, AGREEMENT), (-2, CALL)], 400, None, None),
+    "working_30_booked": (None, [(40, ORDER), (30, CALL), (-1, CALL)], 400, None, None),
+    "regular_due_booked": (None, [(30, ORDER), (20, ORDER), (10, ORDER), (-5, MEETING)], 400, None, None),
+    "vip_60_booked": (schema.VIP, [(60, CALL), (-9, MEETING)], 400, None, None),
+    # ... but not a reactivation or a status to check.
+    "former_365_booked": (None, [(365, ORDER), (-1, CALL)], 400, "reactivate", 0),
+    "lost_ordered_60_booked": (schema.LOST, [(60, ORDER), (-1, CALL)], 400, "check_status", 60),
 }
 
 
@@ -75,12 +90,50 @@ def test_review_days_from_settings(tmp_path: Path) -> None:
     assert clients.loc["vip", "follow_up_due"] == pd.Timestamp(TODAY)
 
 
-def test_a_future_order_does_not_stop_a_follow_up(tmp_path: Path) -> None:
-    """An order booked for next week is a plan, not an order: the Working client is still silent 30 days."""
+def test_a_future_order_is_a_plan_not_an_order(tmp_path: Path) -> None:
+    """An order booked for next week is a plan, not an order: the Working client is still silent 30 days with one
+    order, and the plan, not a second-order follow-up, is the next step."""
     records = case_records({"c": (None, [(40, ORDER), (30, CALL)], 4, False, False)})
     records[schema.INTERACTIONS.key].append(
         {"date": TODAY + dt.timedelta(days=7), "client_id": "c", "type": word(ORDER), "amount": 5}
     )
-    lifecycle = lifecycle_of(write_records(tmp_path / "future.xlsx", LOCALE, records))
-    assert lifecycle.clients.loc["c", "follow_up"] == "second_order"
-    assert lifecycle.clients.loc["c", "next_contact"] == pd.Timestamp(TODAY + dt.timedelta(days=7))
+    row = lifecycle_of(write_records(tmp_path / "future.xlsx", LOCALE, records)).clients.loc["c"]
+    assert (row["orders"], row["block"], row["days_silent"]) == (1, schema.WORKING.number, 30)
+    assert row["follow_up"] is None
+    assert row["next_contact"] == pd.Timestamp(TODAY + dt.timedelta(days=7))
+
+
+def test_an_open_plan_holds_off_the_follow_up_until_it_is_closed(tmp_path: Path) -> None:
+    """A Next date, overdue or not, holds off the follow-up; once a contact closes it, the follow-up is back."""
+    records = case_records(
+        {
+            "overdue": (None, [], 4, False, False),
+            "closed": (None, [], 4, False, False),
+            "prospect": (None, [], 2, False, False),
+        }
+    )
+    for row in records[schema.CLIENTS.key]:
+        row["created"] = ago(22)
+    log = records[schema.INTERACTIONS.key]
+    log += [
+        # Working, silent 40 days, its plan 35 days overdue: on the agenda as a plan, not as a second order.
+        {"date": ago(50), "client_id": "overdue", "type": word(ORDER), "amount": 5},
+        {"date": ago(40), "client_id": "overdue", "type": word(CALL), "next_date": ago(35)},
+        # The same plan, closed by the call 35 days ago: silent 35 days, the second order is due.
+        {"date": ago(50), "client_id": "closed", "type": word(ORDER), "amount": 5},
+        {"date": ago(40), "client_id": "closed", "type": word(CALL), "next_date": ago(35)},
+        {"date": ago(35), "client_id": "closed", "type": word(CALL)},
+    ]
+    lifecycle = lifecycle_of(write_records(tmp_path / "plans.xlsx", LOCALE, records))
+    clients = lifecycle.clients
+    assert clients.loc["overdue", "follow_up"] is None
+    assert clients.loc["overdue", "next_contact"] == pd.Timestamp(ago(35))
+    assert (clients.loc["closed", "follow_up"], clients.loc["closed", "follow_up_due"]) == (
+        "second_order",
+        pd.Timestamp(ago(5)),
+    )
+    # Never contacted, nothing planned: the first contact, 19 days late.
+    assert (clients.loc["prospect", "follow_up"], clients.loc["prospect", "follow_up_due"]) == (
+        "first_contact",
+        pd.Timestamp(ago(19)),
+    )

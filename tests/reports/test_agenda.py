@@ -21,7 +21,14 @@ from xlcrm.cli.main import cli
 from xlcrm.jobs.agenda import workbook_agenda
 from xlcrm.jobs.refresh import refresh_workbook
 from xlcrm.lifecycle.analysis import Analysis, analyse
-from xlcrm.reports.agenda import Agenda, agenda_sheet, assemble_agenda, calendar_file_name, calendar_file_names
+from xlcrm.reports.agenda import (
+    TASK_NAMES,
+    Agenda,
+    agenda_sheet,
+    assemble_agenda,
+    calendar_file_name,
+    calendar_file_names,
+)
 from xlcrm.xlsx.reader import read_workbook
 
 TODAY = dt.date(2027, 2, 20)  # a Saturday; 2027 is not a leap year: a 29 February birthday falls on the 28th
@@ -171,8 +178,13 @@ def test_a_row_is_long_overdue_from_stale_after_days_plus_one(tmp_path: Path) ->
         ("C05", "reorder", day(-31), None),
         ("C05", "plan", day(-2), None),  # a fresh reason keeps the row among those to do now
     )
-    parts = {item[2]: (item[1], item[4]) for item in rows_of(agenda)}
-    assert parts == {"C01": ("now", 30), "C03": ("stale", 31), "C05": ("now", 31)}
+    parts = {item[2]: (item[1], item[4], item[5]) for item in rows_of(agenda)}
+    assert parts == {
+        "C01": ("now", 30, ("reorder",)),
+        "C03": ("stale", 31, ("reorder",)),
+        # A fresh reason keeps the row among those to do now, with its own due date; the stale one follows it.
+        "C05": ("now", 2, ("plan", "reorder")),
+    }
     assert agenda.to_dict()["items"][-1] | {"reasons": None} == {
         "manager": "Anna",
         "part": "stale",
@@ -190,9 +202,35 @@ def test_a_row_is_long_overdue_from_stale_after_days_plus_one(tmp_path: Path) ->
     }
 
 
-def reactivations(analysis: Analysis, today: dt.date) -> dict[str, list[str]]:
-    """The clients to reactivate on the agenda at ``today``, per manager, of 12 candidates per manager."""
-    candidates = [(f"C{n:02}", "reactivate", dt.date(2025, 1, n), None) for n in range(1, 25)]
+def test_a_fresh_reason_does_not_pull_a_stale_one_into_to_do_now_as_late(base: Analysis) -> None:
+    """A plan 541 days late and this week's reactivation: the row is to do now, due on the week's Monday, the
+    reactivation first; a row of stale reasons only stays long overdue, dated by the earliest."""
+    monday = TODAY - dt.timedelta(days=TODAY.weekday())
+    agenda = assemble(
+        base,
+        ("C02", "plan", day(-541), "Call back"),
+        ("C02", "reactivate", day(-600), None),
+        ("C04", "plan", day(-541), None),
+        ("C04", "reorder", day(-100), None),
+    )
+    assert rows_of(agenda) == [
+        ("Boris", "now", "C02", monday, (TODAY - monday).days, ("reactivate", "plan")),
+        ("Boris", "stale", "C04", day(-541), 541, ("plan", "reorder")),
+    ]
+    revive, plan = (TASK_NAMES[key].render("en") for key in ("reactivate", "plan"))
+    assert agenda.items.iloc[0]["reasons"] == f"{revive}; {plan}: Call back"
+
+
+def reactivations(
+    analysis: Analysis, today: dt.date, count: int = 24, called: frozenset[str] = frozenset()
+) -> dict[str, list[str]]:
+    """The clients to reactivate on the agenda at ``today``, per manager, of ``count`` candidates (C01..) but the
+    ``called`` ones."""
+    candidates = [
+        (f"C{n:02}", "reactivate", dt.date(2025, 1, 1) + dt.timedelta(days=n), None)
+        for n in range(1, count + 1)
+        if f"C{n:02}" not in called
+    ]
     lifecycle = dataclasses.replace(analysis.lifecycle, today=today)
     agenda = assemble_agenda(tasks(*candidates), analysis.frames, lifecycle)
     found: dict[str, list[str]] = {}
@@ -207,16 +245,59 @@ def reactivations(analysis: Analysis, today: dt.date) -> dict[str, list[str]]:
 def test_reactivations_rotate_by_week_and_come_round(tmp_path: Path) -> None:
     analysis = analysed(tmp_path, clients=24, reactivations_per_week=5)
     monday = dt.date(2027, 2, 15)
-    weeks = [reactivations(analysis, monday + dt.timedelta(weeks=n)) for n in range(3)]
+    weeks = [reactivations(analysis, monday + dt.timedelta(weeks=n)) for n in range(20)]
     # Any day of the week gives the week's list.
     assert reactivations(analysis, monday + dt.timedelta(days=6)) == weeks[0]
     for manager in ("Anna", "Boris"):
         lists = [week[manager] for week in weeks]
-        assert [len(ids) for ids in lists] == [5, 5, 5]
-        assert not set(lists[0]) & set(lists[1])  # next week: the next ones
-        # 12 candidates, 5 a week: in three weeks every one has come round.
-        assert len(set(lists[0]) | set(lists[1]) | set(lists[2])) == 12
+        assert {len(ids) for ids in lists} == {5}
+        assert all(lists[n] != lists[n + 1] for n in range(19))  # next week: others
+        # 12 candidates, 5 a week: every one comes round within 20 weeks.
+        assert len(set().union(*lists)) == 12
     assert set(weeks[0]["Anna"]) <= {f"C{n:02}" for n in range(1, 25, 2)}
+
+
+def test_calling_a_pick_mid_week_only_lets_the_next_one_in(tmp_path: Path) -> None:
+    """The week's picks stay from Monday to Sunday: a pick called on Wednesday leaves (it is no longer a candidate)
+    and one other comes in; a candidate called outside the picks changes nothing."""
+    analysis = analysed(tmp_path, clients=24, reactivations_per_week=5)
+    monday = dt.date(2027, 2, 15)
+    for week in range(8):
+        start = monday + dt.timedelta(weeks=week)
+        picks = reactivations(analysis, start)
+        for manager, ids in picks.items():
+            called = frozenset({ids[1]})
+            for later in range(2, 7):
+                after = reactivations(analysis, start + dt.timedelta(days=later), called=called)[manager]
+                assert len(after) == 5 and len(set(after) - set(ids)) == 1 and set(ids) - set(after) == called
+        others = sorted({f"C{n:02}" for n in range(1, 25)}.difference(*picks.values()))
+        assert reactivations(analysis, start + dt.timedelta(days=3), called=frozenset(others[:3])) == picks
+
+
+def test_a_new_candidate_waits_for_the_next_monday(tmp_path: Path) -> None:
+    analysis = analysed(tmp_path, clients=4, reactivations_per_week=5)
+    monday = dt.date(2027, 2, 15)
+    candidates = [("C01", "reactivate", day(-400), None), ("C03", "reactivate", monday + dt.timedelta(days=1), None)]
+    wednesday = dataclasses.replace(analysis.lifecycle, today=monday + dt.timedelta(days=2))
+    assert assemble_agenda(tasks(*candidates), analysis.frames, wednesday).items["client_id"].tolist() == ["C01"]
+    next_monday = dataclasses.replace(analysis.lifecycle, today=monday + dt.timedelta(weeks=1))
+    agenda = assemble_agenda(tasks(*candidates), analysis.frames, next_monday)
+    assert sorted(agenda.items["client_id"]) == ["C01", "C03"]
+
+
+@pytest.mark.parametrize("count", [12, 20, 31, 40])
+def test_every_candidate_comes_round_within_a_bounded_number_of_weeks(tmp_path: Path, count: int) -> None:
+    analysis = analysed(tmp_path, clients=2 * count, reactivations_per_week=5)
+    candidates = [(f"C{n:02}", "reactivate", dt.date(2025, 1, 1), None) for n in range(1, 2 * count + 1)]
+    frame = tasks(*candidates)
+    seen: set[str] = set()
+    monday, weeks = dt.date(2027, 2, 15), 0
+    while len(seen) < 2 * count:
+        lifecycle = dataclasses.replace(analysis.lifecycle, today=monday + dt.timedelta(weeks=weeks))
+        seen |= set(assemble_agenda(frame, analysis.frames, lifecycle).items["client_id"])
+        weeks += 1
+        # 5 a week would take count / 5 weeks at best; a fixed place per client costs a few times that.
+        assert weeks <= 6 * -(-count // 5)
 
 
 def test_fewer_candidates_than_the_weekly_number_are_all_listed(tmp_path: Path) -> None:
@@ -246,6 +327,25 @@ def test_the_sheet_shows_at_most_agenda_limit_rows_per_manager_and_counts_the_re
     assert [list(row) for row in summary.rows] == [["Anna", 3, 3, 1], ["Boris", 1, 0, 0]]
     assert [row[5] for row in table.rows] == ["C07", "C05", "C03", "C02"]
     assert list(table.page_breaks) == [3] and list(summary.page_breaks) == [1 + 1]
+
+
+def test_the_weeks_reactivations_keep_their_room_on_a_busy_sheet(tmp_path: Path) -> None:
+    """30 first contacts late and 3 clients to revive, a limit of 10 and 2 reactivations a week: the sheet keeps the
+    week's 2 reactivation rows and fills the other 8 places by urgency."""
+    analysis = analysed(tmp_path, clients=40, agenda_limit=10, reactivations_per_week=2)
+    anna = [f"C{n:02}" for n in range(1, 41, 2)]
+    rows = [(client_id, "first_contact", day(-n - 1), None) for n, client_id in enumerate(anna[:17])]
+    rows += [(client_id, "reactivate", day(-400), None) for client_id in anna[17:]]
+    agenda = assemble(analysis, *rows)
+    shown = agenda.on_sheet()
+    revived = shown[shown["tasks"] == ("reactivate",)]
+    assert len(revived) == 2 and len(shown) == 10
+    assert shown["client_id"].tolist()[:8] == anna[16:8:-1]  # the latest first contacts, the longest late first
+    assert agenda.counts().loc["Anna"].to_dict() == {"on_sheet": 10, "not_shown": 9, "stale": 0}
+    # Never more than the limit.
+    tight = dataclasses.replace(analysis.lifecycle, settings=dataclasses.replace(analysis.settings, agenda_limit=1))
+    one = assemble_agenda(tasks(*rows), analysis.frames, tight).on_sheet()
+    assert one["tasks"].tolist() == [("reactivate",)]
 
 
 # --- the agenda of a real workbook, the sheet and the command line --------------------------------------------------

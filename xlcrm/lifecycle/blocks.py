@@ -23,9 +23,14 @@ Each block calls for its own follow-up (``follow_up``, due on
 ``first_contact`` (Created + ``first_contact_days``), an Active client silent
 ``active_silent_days`` gets ``first_order``, a Working one silent
 ``working_silent_days`` gets ``second_order``, a Regular or Partner past its
-purchase rhythm gets ``reorder``, a VIP or Key client with no contact for
-``review_days`` gets ``review``, a Dead one to revive gets ``reactivate`` and a
-Lost one who ordered within ``lost_order_days`` gets ``check_status``.
+purchase rhythm gets ``reorder`` (one rhythm after the last order, or after
+the last contact if later: a call that brought no order puts the reminder one
+rhythm on), a VIP or Key client with no contact for ``review_days`` gets
+``review``, a Dead one to revive gets ``reactivate`` and a Lost one who
+ordered within ``lost_order_days`` gets ``check_status``. An open plan holds
+off the five follow-ups from ``first_contact`` to ``review``: the plan is the
+next step (an overdue plan is on the agenda as a plan); ``reactivate`` and
+``check_status`` are not held off.
 
 ``next_contact``/``next_action`` are the client's earliest open plan
 (:mod:`xlcrm.lifecycle.plans`). Interactions dated after "today" count for
@@ -212,12 +217,19 @@ def compute_lifecycle(frames: Frames, settings: Settings, today: dt.date) -> Lif
 
     base["rhythm_days"] = _median_gap(orders, order_position, size)
     base["rhythm_due"] = base["last_order"] + pd.to_timedelta(base["rhythm_days"].round(), unit="D")
-    _follow_ups(base, settings, now, contacted)
+    planned = base.index.isin(plans["client_id"]).astype(bool)
+    _follow_ups(base, settings, now, contacted, planned)
     return Lifecycle(today, settings, base[list(LIFECYCLE_COLUMNS)], log, plans)
 
 
-def _follow_ups(base: pd.DataFrame, settings: Settings, now: pd.Timestamp, contacted: np.ndarray) -> None:
-    """``follow_up`` and ``follow_up_due``: the task each client's block calls for, once it is due."""
+def _follow_ups(
+    base: pd.DataFrame, settings: Settings, now: pd.Timestamp, contacted: np.ndarray, planned: np.ndarray
+) -> None:
+    """``follow_up`` and ``follow_up_due``: the task each client's block calls for, once it is due.
+
+    ``planned`` marks the clients with an open plan: their plan is the next step, so it holds off the follow-ups
+    that ask for one (FIRST_CONTACT to REVIEW); REACTIVATE and CHECK_STATUS are not held off.
+    """
     block = base["block"].to_numpy()
     silent = base["days_silent"].to_numpy()  # NaN: no dated contact, so never silent "for N days"
     last_contact = base["last_contact"]
@@ -232,28 +244,35 @@ def _follow_ups(base: pd.DataFrame, settings: Settings, now: pd.Timestamp, conta
     vip_or_key = np.isin(block, [schema.VIP_BLOCK.number, schema.KEY_BLOCK.number])
     review_due = np.where(last_contact.isna().to_numpy(), today, after(last_contact, settings.review_days))
     since_order = (now - base["last_order"]).dt.days.to_numpy(dtype=float)
+    # Due to order again one rhythm after the last order, or after the last contact if later: a call that did not
+    # bring an order puts the next reminder one rhythm on, as the other follow-ups restart from the last contact.
+    rhythm = pd.to_timedelta(base["rhythm_days"].round(), unit="D")
+    reorder_due = np.fmax(
+        base["rhythm_due"].to_numpy(dtype="datetime64[ns]"), (last_contact + rhythm).to_numpy(dtype="datetime64[ns]")
+    )
+    free = ~planned  # no open plan: nothing else says what to do next
     steps: list[tuple[np.ndarray, str, np.ndarray]] = [
         (
-            (block == schema.POTENTIAL.number) & ~contacted & (first_contact_due <= today),
+            free & (block == schema.POTENTIAL.number) & ~contacted & (first_contact_due <= today),
             FIRST_CONTACT,
             first_contact_due,
         ),
         (
-            (block == schema.ACTIVE.number) & (silent >= settings.active_silent_days),
+            free & (block == schema.ACTIVE.number) & (silent >= settings.active_silent_days),
             FIRST_ORDER,
             after(last_contact, settings.active_silent_days),
         ),
         (
-            (block == schema.WORKING.number) & (silent >= settings.working_silent_days),
+            free & (block == schema.WORKING.number) & (silent >= settings.working_silent_days),
             SECOND_ORDER,
             after(last_contact, settings.working_silent_days),
         ),
         (
-            np.isin(block, [schema.REGULAR.number, schema.PARTNER.number]) & (base["rhythm_due"] <= now).to_numpy(),
+            free & np.isin(block, [schema.REGULAR.number, schema.PARTNER.number]) & (reorder_due <= today),
             REORDER,
-            base["rhythm_due"].to_numpy(dtype="datetime64[ns]"),
+            reorder_due,
         ),
-        (vip_or_key & base["review"].to_numpy(), REVIEW, review_due),
+        (free & vip_or_key & base["review"].to_numpy(), REVIEW, review_due),
         (base["dead_kind"].to_numpy() == DEAD_REVIVE, REACTIVATE, after(last_contact, settings.dead_after_days)),
         (
             (base["dead_kind"].to_numpy() == DEAD_LOST) & (since_order <= settings.lost_order_days),

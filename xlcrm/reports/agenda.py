@@ -7,15 +7,21 @@ with the day it is due); ``assemble_agenda`` turns that frame into the agenda a 
   ``birthday_days`` ahead, as upcoming;
 - one row per client and action day: the action day of a task due today or overdue is today, of an upcoming one
   its due day; all the client's reasons for that day go into one cell, the most urgent first (``TASKS``);
-- a row's due date is the earliest due of its reasons, its days late ``today - due`` (0 when due today; blank for
-  an upcoming row: it is not late, its due date says when);
-- reactivation candidates rotate: a manager gets ``reactivations_per_week`` of them per ISO week, the next ones
-  each week in ClientID order, so the whole list comes round; they are due on that week's Monday;
-- a row whose every reason is more than ``stale_after_days`` past due is stale: it goes to a part of its own, below
-  the rows to do now and the upcoming ones, instead of topping the list forever;
-- the sheet (and the calendar) shows at most ``agenda_limit`` rows per manager: to do now, then upcoming, then
-  stale as far as room is left; a summary above says what is not shown. ``xlcrm agenda --all`` and ``--json``
-  give every row.
+- a reason more than ``stale_after_days`` past due is stale. A row with at least one fresh reason is in the main
+  part, its fresh reasons first; its due date is the earliest due of its fresh reasons, its days late
+  ``today - due`` (0 when due today; blank for an upcoming row: it is not late, its due date says when), so a
+  stale plan does not come up as 541 days late beside this week's reactivation. A row whose every reason is stale
+  goes to a part of its own, below the rows to do now and the upcoming ones, instead of topping the list forever;
+- reactivation candidates rotate: a manager gets ``reactivations_per_week`` of them per ISO week, due on that
+  week's Monday. Each candidate has a fixed place on a circle (a hash of its ClientID); the week's window starts at
+  frac(week * golden ratio) and takes the next candidates round the circle. The picks stay the same all week
+  whatever is called (a pick called only lets the next one in), change from week to week, and the start comes
+  round the whole circle, so the whole list comes round. A client who becomes a candidate mid-week waits for the
+  next Monday;
+- the sheet (and the calendar) shows at most ``agenda_limit`` rows per manager: the week's reactivation rows keep
+  their room (at most ``reactivations_per_week``, never more than the limit), the rest goes to the rows to do now,
+  then upcoming, then stale as far as room is left; a summary above says what is not shown. ``xlcrm agenda --all``
+  and ``--json`` give every row.
 
 ``agenda_calendars`` turns each manager's rows on the sheet into an iCalendar file.
 """
@@ -23,6 +29,7 @@ with the day it is due); ``assemble_agenda`` turns that frame into the agenda a 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -87,7 +94,7 @@ PART_NAMES: dict[str, Message] = {
 AGENDA_COLUMNS = (
     "manager",
     "part",
-    "due",  # the earliest due of the row's reasons
+    "due",  # the earliest due of the row's fresh reasons (of them all when every one is stale)
     "days_late",  # today - due; NaN for an upcoming row
     "last_contact",
     "client_id",
@@ -204,19 +211,26 @@ def assemble_agenda(tasks: pd.DataFrame, frames: Frames, lifecycle: Lifecycle) -
 
     tasks["urgency"] = tasks["task"].map(URGENCY)
     tasks["day"] = tasks["due"].where(tasks["due"] > today, today)
-    tasks = tasks.sort_values(["client_id", "day", "urgency", "due", "details"], kind="stable")
+    # Stale per reason: a row's fresh reasons come first and give it its due date, urgency and part.
+    tasks["stale"] = (today - tasks["due"]).dt.days > settings.stale_after_days
+    tasks = tasks.sort_values(["client_id", "day", "stale", "urgency", "due", "details"], kind="stable")
+    tasks["fresh_due"] = tasks["due"].where(~tasks["stale"])
+    tasks["fresh_urgency"] = tasks["urgency"].where(~tasks["stale"])
     grouped = tasks.groupby(["client_id", "day"], sort=False)
     rows = grouped.agg(
         manager=("manager", "first"),
         due=("due", "min"),
-        latest=("due", "max"),
+        fresh_due=("fresh_due", "min"),
         urgency=("urgency", "min"),
+        fresh_urgency=("fresh_urgency", "min"),
         tasks=("task", tuple),
         details=("details", tuple),
     ).reset_index()
+    stale = rows["fresh_due"].isna()  # every reason stale
+    rows["due"] = rows["fresh_due"].where(~stale, rows["due"])
+    rows["urgency"] = rows["fresh_urgency"].where(~stale, rows["urgency"])
     rows["reasons"] = [reasons_text(keys, details, locale) for keys, details in zip(rows["tasks"], rows["details"])]
 
-    stale = (today - rows["latest"]).dt.days > settings.stale_after_days
     rows["part"] = np.where(stale, "stale", np.where(rows["day"] > today, "upcoming", "now"))
     rows["days_late"] = (today - rows["due"]).dt.days.astype(float).where(rows["part"] != "upcoming")
     info = clients.reindex(rows["client_id"])
@@ -230,8 +244,7 @@ def assemble_agenda(tasks: pd.DataFrame, frames: Frames, lifecycle: Lifecycle) -
         ascending=[True, True, True, True, False, True, True],
         kind="stable",
     )
-    # The sheet takes each manager's rows in this order until the limit: now, upcoming, then stale.
-    rows["shown"] = rows.groupby("manager", sort=False).cumcount() < settings.agenda_limit
+    rows["shown"] = _shown(rows, settings.agenda_limit, settings.reactivations_per_week)
     items = rows[list(AGENDA_COLUMNS)].reset_index(drop=True)
     return Agenda(
         lifecycle.today, locale, settings.birthday_days, settings.agenda_limit, settings.stale_after_days, items
@@ -254,24 +267,56 @@ def week_number(day: dt.date) -> int:
     return (monday.toordinal() - 1) // 7  # date(1, 1, 1) was a Monday
 
 
+def _shown(rows: pd.DataFrame, limit: int, per_week: int) -> np.ndarray:
+    """Which of the sorted ``rows`` the sheet shows: the week's reactivation rows of each manager (at most
+    ``per_week`` and ``limit``) have their room kept, the rest of ``limit`` takes the other rows in agenda order
+    (now, upcoming, then stale). Without the kept room the reactivations, the least urgent, would never be seen
+    on a busy agenda while their rotation moves on."""
+    limit = max(limit, 0)
+    managers = rows["manager"]
+    reviving = np.array(["reactivate" in keys for keys in rows["tasks"]], dtype=bool)
+    rank = rows[reviving].groupby(managers[reviving], sort=False).cumcount().reindex(rows.index)
+    kept = reviving & (rank < min(max(per_week, 0), limit)).to_numpy(dtype=bool)
+    room = limit - pd.Series(kept, index=rows.index).groupby(managers, sort=False).transform("sum")
+    others = rows[~kept].groupby(managers[~kept], sort=False).cumcount().reindex(rows.index)
+    shown: np.ndarray = kept | (~kept & (others < room).to_numpy(dtype=bool))
+    return shown
+
+
+# The golden ratio's fraction: the week's window starts at frac(week * GOLDEN), a low-discrepancy sequence that
+# comes round the whole circle of the candidates' hashes, never twice near the same place in a row.
+GOLDEN = (5**0.5 - 1) / 2
+
+
+def _place(client_id: str) -> float:
+    """The client's fixed place on the circle [0, 1): its ClientID's BLAKE2 hash, the same on every run and computer.
+    A checksum such as crc32 would not do: it is linear, so similar IDs (C01, C03, ...) bunch up on the circle."""
+    digest = hashlib.blake2b(client_id.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
 def _rotate_reactivations(tasks: pd.DataFrame, today: pd.Timestamp, per_week: int) -> pd.DataFrame:
-    """Keep ``per_week`` reactivation tasks per manager: the week's window of the manager's candidates in
-    ClientID order, moving on by ``per_week`` each ISO week (so every candidate comes round); due on the week's
-    Monday, whatever the day of the run."""
+    """Keep ``per_week`` reactivation tasks per manager, due on the week's Monday whatever the day of the run.
+
+    Each candidate has a fixed place on a circle (``_place``, a hash of its ClientID). The
+    week's window starts at frac(week * GOLDEN) and takes the next ``per_week`` candidates round the circle. The
+    places do not depend on the other candidates, so the picks stay the same all week whatever is done: a pick
+    called this week leaves the list (it is no longer silent) and only lets the next one in; calling a client
+    outside the window changes nothing. A client who becomes a candidate after the week's Monday waits for the
+    next Monday. Over the weeks the start comes round the whole circle, so every candidate is picked in turn.
+    """
     is_reactivation = tasks["task"] == "reactivate"
     if not is_reactivation.any():
         return tasks
-    week = week_number(today.date())
     monday = today - pd.Timedelta(days=today.weekday())
-    chosen: list[Any] = []
-    candidates = tasks[is_reactivation].sort_values("client_id", kind="stable").drop_duplicates("client_id")
-    for _, mine in candidates.groupby("manager", sort=False):
-        count = len(mine)
-        take = min(max(per_week, 0), count)
-        start = (week * take) % count if take else 0
-        chosen += [mine.index[(start + offset) % count] for offset in range(take)]
-    picked = tasks.loc[chosen].copy()
-    picked["due"] = picked["due"].where(picked["due"] > monday, monday)
+    candidates = tasks[is_reactivation & (tasks["due"] <= monday)].drop_duplicates("client_id")
+    start = (week_number(today.date()) * GOLDEN) % 1.0
+    place = np.array([_place(str(client)) for client in candidates["client_id"]], dtype=float)
+    ahead = (place - start) % 1.0  # how far round the circle from the window's start
+    order = candidates.assign(ahead=ahead).sort_values(["manager", "ahead", "client_id"], kind="stable")
+    picked = order[order.groupby("manager", sort=False).cumcount() < max(per_week, 0)]
+    picked = tasks.loc[picked.index].copy()
+    picked["due"] = monday
     kept: pd.DataFrame = pd.concat([tasks[~is_reactivation], picked])
     return kept
 
