@@ -58,6 +58,10 @@ CASES: dict[
     "working_30_booked": (None, [(40, ORDER), (30, CALL), (-1, CALL)], 400, None, None),
     "regular_due_booked": (None, [(30, ORDER), (20, ORDER), (10, ORDER), (-5, MEETING)], 400, None, None),
     "vip_60_booked": (schema.VIP, [(60, CALL), (-9, MEETING)], 400, None, None),
+    # Only a plan the agenda shows (within birthday_days, 14, or overdue): a plan further ahead holds off nothing,
+    # so a silent client is never off every agenda.
+    "working_30_booked_14": (None, [(40, ORDER), (30, CALL), (-14, CALL)], 400, None, None),
+    "working_30_booked_15": (None, [(40, ORDER), (30, CALL), (-15, CALL)], 400, "second_order", 0),
     # ... but not a reactivation or a status to check.
     "former_365_booked": (None, [(365, ORDER), (-1, CALL)], 400, "reactivate", 0),
     "lost_ordered_60_booked": (schema.LOST, [(60, ORDER), (-1, CALL)], 400, "check_status", 60),

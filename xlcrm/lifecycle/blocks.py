@@ -27,10 +27,11 @@ purchase rhythm gets ``reorder`` (one rhythm after the last order, or after
 the last contact if later: a call that brought no order puts the reminder one
 rhythm on), a VIP or Key client with no contact for ``review_days`` gets
 ``review``, a Dead one to revive gets ``reactivate`` and a Lost one who
-ordered within ``lost_order_days`` gets ``check_status``. An open plan holds
-off the five follow-ups from ``first_contact`` to ``review``: the plan is the
-next step (an overdue plan is on the agenda as a plan); ``reactivate`` and
-``check_status`` are not held off.
+ordered within ``lost_order_days`` gets ``check_status``. An open plan due
+within ``birthday_days`` (the agenda's horizon) or overdue holds off the five
+follow-ups from ``first_contact`` to ``review``: the plan is the next step and
+is on the agenda itself; a plan further ahead does not, so a silent client is
+never off every agenda. ``reactivate`` and ``check_status`` are not held off.
 
 ``next_contact``/``next_action`` are the client's earliest open plan
 (:mod:`xlcrm.lifecycle.plans`). Interactions dated after "today" count for
@@ -217,7 +218,9 @@ def compute_lifecycle(frames: Frames, settings: Settings, today: dt.date) -> Lif
 
     base["rhythm_days"] = _median_gap(orders, order_position, size)
     base["rhythm_due"] = base["last_order"] + pd.to_timedelta(base["rhythm_days"].round(), unit="D")
-    planned = base.index.isin(plans["client_id"]).astype(bool)
+    # Only a plan the agenda shows (overdue or within its horizon) stands in for the follow-up.
+    near = plans["due"] <= now + pd.Timedelta(days=settings.birthday_days)
+    planned = base.index.isin(plans.loc[near, "client_id"]).astype(bool)
     _follow_ups(base, settings, now, contacted, planned)
     return Lifecycle(today, settings, base[list(LIFECYCLE_COLUMNS)], log, plans)
 
@@ -227,8 +230,9 @@ def _follow_ups(
 ) -> None:
     """``follow_up`` and ``follow_up_due``: the task each client's block calls for, once it is due.
 
-    ``planned`` marks the clients with an open plan: their plan is the next step, so it holds off the follow-ups
-    that ask for one (FIRST_CONTACT to REVIEW); REACTIVATE and CHECK_STATUS are not held off.
+    ``planned`` marks the clients with an open plan on the agenda (overdue or within its horizon): their plan is
+    the next step, so it holds off the follow-ups that ask for one (FIRST_CONTACT to REVIEW); REACTIVATE and
+    CHECK_STATUS are not held off.
     """
     block = base["block"].to_numpy()
     silent = base["days_silent"].to_numpy()  # NaN: no dated contact, so never silent "for N days"
