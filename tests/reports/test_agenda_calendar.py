@@ -5,6 +5,7 @@ command says about settings it could not use, and no reactivations when the owne
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import ics
@@ -197,6 +198,14 @@ def test_the_agenda_names_the_settings_it_could_not_use(tmp_path: Path) -> None:
         "должно быть целым числом не меньше 1; пока оно не исправлено, используется значение по умолчанию 25",
         "1 настройку не удалось применить; все проблемы книги покажет команда xlcrm validate",
     ]
+
+
+def test_json_carries_the_settings_it_could_not_use_and_leaves_stderr_empty(tmp_path: Path) -> None:
+    path = base_workbook(tmp_path / "clients.xlsx", {"agenda_limit": "ten"})
+    result = agenda(path, "--json")
+    assert (result.exit_code, result.stderr) == (0, "")
+    (finding,) = json.loads(result.stdout)["bad_settings"]
+    assert (finding["code"], finding["value"], finding["severity"]) == ("bad-setting", "ten", "error")
 
 
 def test_a_clean_workbook_gets_no_note(tmp_path: Path) -> None:

@@ -62,7 +62,8 @@ def agenda_command(
         essential=lambda done: format_agenda(done.agenda, everything=everything),
         locale=result.agenda.locale,
     )
-    _warn_of_bad_settings(result)
+    if not output.as_json:  # --json carries them as "bad_settings" and writes nothing to stderr
+        _warn_of_bad_settings(result)
 
 
 def _warn_of_bad_settings(result: AgendaResult) -> None:

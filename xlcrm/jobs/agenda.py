@@ -47,7 +47,8 @@ class AgendaResult:
     def to_dict(self) -> dict[str, Any]:
         """The result as JSON-ready values, as ``--json`` prints it."""
         calendars = [{"manager": c.manager, "path": str(c.path), "events": c.events} for c in self.calendars]
-        return {**self.agenda.to_dict(), "calendars": calendars}
+        bad_settings = [finding.to_dict() for finding in self.bad_settings]
+        return {**self.agenda.to_dict(), "calendars": calendars, "bad_settings": bad_settings}
 
 
 def workbook_agenda(
