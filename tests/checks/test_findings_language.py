@@ -249,7 +249,7 @@ def test_settings_findings_in_russian(tmp_path: Path) -> None:
     path = write_records(tmp_path / "clients.xlsx", "ru", records)
     texts = [render(f.message, "ru") for f in validate_workbook(path, today=TODAY).findings]
     assert texts[0].startswith(
-        "такой настройки xlcrm не знает, поэтому она не учитывается; известные настройки: partner_orders, "
+        "такой настройки xlcrm не знает, поэтому она не учитывается; известные настройки: Заказов до Партнёра, "
     )
     # The setting by its label, as a Russian owner reads it.
     assert texts[1].startswith("Настройка «Заказов до Партнёра» задана повторно; используется значение из строки 2")
@@ -313,8 +313,8 @@ def test_sheet_header_and_settings_findings_in_russian(tmp_path: Path) -> None:
             "bad-setting",
             "Настройки!C3",
             (
-                "regular_orders (12) должно быть меньше partner_orders (10), иначе ни один клиент не попадёт в блок "
-                "«Постоянные»"
+                "значение «Заказов до Постоянного» (12) должно быть меньше значения «Заказов до Партнёра» (10), иначе "
+                "ни один клиент не попадёт в блок «Постоянные»"
             ),
         ),
     ]

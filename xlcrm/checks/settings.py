@@ -140,7 +140,7 @@ def _key_values(sheet: SheetData, locale: str, findings: list[Finding]) -> dict[
                     name,
                     t(
                         "not a setting xlcrm knows, so it is ignored; known settings: {keys}",
-                        keys=[s.key for s in schema.SETTINGS_KEYS],
+                        keys=[_name(known_item, locale) for known_item in schema.SETTINGS_KEYS],
                     ),
                 )
             )
@@ -238,10 +238,12 @@ def _check_order_thresholds(
                 sheet.cell("value", row),
                 value,
                 t(
-                    "regular_orders ({regular}) must be below partner_orders ({partner}), otherwise no client is "
+                    "{regular} ({regular_value}) must be below {partner} ({partner_value}), otherwise no client is "
                     "ever {block}",
-                    regular=regular_value,
-                    partner=partner_value,
+                    regular=_name(schema.setting("regular_orders"), locale),
+                    regular_value=regular_value,
+                    partner=_name(schema.setting("partner_orders"), locale),
+                    partner_value=partner_value,
                     block=schema.REGULAR.name(locale),
                 ),
             )
