@@ -785,9 +785,6 @@ REPORT_LABELS: dict[str, Message] = {
     "chart_revenue_by_month": t("Revenue by month"),
     # Agenda
     "agenda_title": t("Agenda: what to do, by manager"),
-    "detail_silent": t("silent for {days} days; {orders} orders"),
-    "detail_rhythm": t("orders every {days} days; last order {last}"),
-    "detail_review": t("{designation}, silent for {days} days"),
     "detail_turns": t("turns {age}"),
     "no_tasks": t("Nothing on the agenda."),
     # Managers

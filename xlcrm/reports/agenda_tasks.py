@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from xlcrm import schema
 from xlcrm.lifecycle import blocks
@@ -94,14 +96,7 @@ def _plan_tasks(frames: Frames, lifecycle: Lifecycle) -> pd.DataFrame:
             lost[worded],
         )
     ]
-    return _task_frame(
-        {
-            "client_id": plans["client_id"].to_numpy(dtype=object),
-            "task": PLAN,
-            "due": plans["due"].to_numpy(dtype="datetime64[ns]"),
-            "details": pd.Series(texts, dtype=object).to_numpy(),
-        }
-    )
+    return task_frame(plans["client_id"], PLAN, plans["due"], texts)
 
 
 def _block_tasks(frames: Frames, lifecycle: Lifecycle) -> pd.DataFrame:
@@ -178,14 +173,7 @@ def _block_tasks(frames: Frames, lifecycle: Lifecycle) -> pd.DataFrame:
             due["last_order"].to_numpy(dtype="datetime64[ns]"),
         )
     ]
-    return _task_frame(
-        {
-            "client_id": due.index.to_numpy(dtype=object),
-            "task": due["follow_up"].to_numpy(dtype=object),
-            "due": due["follow_up_due"].to_numpy(dtype="datetime64[ns]"),
-            "details": pd.Series(texts, dtype=object).to_numpy(),
-        }
-    )
+    return task_frame(due.index, due["follow_up"].to_numpy(dtype=object), due["follow_up_due"], texts)
 
 
 def _whole(value: float) -> int | None:
@@ -217,6 +205,18 @@ def no_tasks() -> pd.DataFrame:
     return empty
 
 
-def _task_frame(columns: dict[str, object]) -> pd.DataFrame:
-    frame: pd.DataFrame = pd.DataFrame(columns, columns=list(TASK_COLUMNS))
+def task_frame(
+    client_ids: ArrayLike, task: str | np.ndarray, due: ArrayLike, details: ArrayLike | Sequence[str | None]
+) -> pd.DataFrame:
+    """A raw task frame (``TASK_COLUMNS``) of these clients, task keys (one for all, or one each), due dates and
+    details; positions pair them, whatever the inputs' indexes."""
+    frame: pd.DataFrame = pd.DataFrame(
+        {
+            "client_id": np.asarray(client_ids, dtype=object),
+            "task": task,
+            "due": np.asarray(due, dtype="datetime64[ns]"),
+            "details": np.asarray(details, dtype=object),
+        },
+        columns=list(TASK_COLUMNS),
+    )
     return frame

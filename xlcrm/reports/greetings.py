@@ -27,7 +27,7 @@ from xlcrm import schema
 from xlcrm.lifecycle.blocks import Lifecycle
 from xlcrm.lifecycle.frames import Frames
 from xlcrm.messages import t
-from xlcrm.reports.agenda_tasks import TASK_COLUMNS, no_tasks
+from xlcrm.reports.agenda_tasks import TASK_COLUMNS, no_tasks, task_frame
 
 # Blocks greeted in person: a call or a small gift from the manager rather than a message.
 _PERSONAL_BLOCKS = frozenset({schema.PARTNER.number, schema.VIP_BLOCK.number, schema.KEY_BLOCK.number})
@@ -84,7 +84,7 @@ def _client_birthdays(
     due = next_anniversary(rows["birthday"], today)
     soon = (due <= until).to_numpy()
     rows, due = rows[soon], due[soon]
-    return _tasks(rows["client_id"], "birthday", due, _turns(rows["birthday"], due, locale))
+    return task_frame(rows["client_id"], "birthday", due, _turns(rows["birthday"], due, locale))
 
 
 def _contact_birthdays(
@@ -111,16 +111,14 @@ def _contact_birthdays(
         ", ".join(part for part in (name, age) if part) or None
         for name, age in zip(contacts["name"].tolist(), turns.tolist())
     ]
-    details_series = pd.Series(details, index=contacts.index, dtype=object)
-    return _tasks(contacts["client_id"], "contact_birthday", due, details_series)
+    return task_frame(contacts["client_id"], "contact_birthday", due, details)
 
 
 def _holiday(
     holiday: schema.Holiday, clients: pd.DataFrame, today: pd.Timestamp, until: pd.Timestamp, locale: str
 ) -> pd.DataFrame:
-    due = _dates(today.year, np.array([holiday.month]), np.array([holiday.day]))[0]
-    if due < today:
-        due = _dates(today.year + 1, np.array([holiday.month]), np.array([holiday.day]))[0]
+    # Any leap year stands for the holiday's day and month, 29 February included.
+    due = next_anniversary(pd.Series([pd.Timestamp(2000, holiday.month, holiday.day)]), today).iloc[0]
     if due > until:
         return no_tasks()
     blocks = holiday.blocks or tuple(b.number for b in schema.BLOCKS if b is not schema.DEAD)
@@ -128,23 +126,8 @@ def _holiday(
     name = holiday.name(locale)
     personal = t("{holiday} — a call or a small gift", holiday=name).render(locale)
     written = t("{holiday} — a message or a card", holiday=name).render(locale)
-    details = pd.Series(
-        np.where(greeted["block"].isin(list(_PERSONAL_BLOCKS)), personal, written), index=greeted.index, dtype=object
-    )
-    dues = pd.Series(due, index=greeted.index, dtype="datetime64[ns]")
-    return _tasks(pd.Series(greeted.index, index=greeted.index), "holiday", dues, details)
-
-
-def _tasks(client_ids: pd.Series, task: str, due: pd.Series, details: pd.Series) -> pd.DataFrame:
-    tasks: pd.DataFrame = pd.DataFrame(
-        {
-            "client_id": client_ids.to_numpy(dtype=object),
-            "task": task,
-            "due": due.to_numpy(dtype="datetime64[ns]"),
-            "details": details.to_numpy(dtype=object),
-        }
-    )
-    return tasks
+    details = np.where(greeted["block"].isin(list(_PERSONAL_BLOCKS)), personal, written)
+    return task_frame(greeted.index, "holiday", np.full(len(greeted), due.to_datetime64()), details)
 
 
 def _dates(year: int, month: np.ndarray, day: np.ndarray) -> pd.DatetimeIndex:
