@@ -387,9 +387,10 @@ SETTINGS = Sheet(
         C("designations", "Designations", "Статусы", Kind.TEXT, width=14),
         C("lost_reasons", "Reasons lost", "Причины ухода", Kind.TEXT, width=24, optional=True),
         # The holidays the agenda greets clients on: one per row, its date as day and month, and the blocks it is
-        # for (numbers or names, comma-separated; blank: every block but Dead).
+        # for (numbers or names, comma-separated; blank: every block but Dead). The date is a day and month, kept as
+        # text (23.02) or typed as a date; read_holidays reads both and reports what it cannot.
         C("holiday", "Holiday", "Праздник", Kind.TEXT, width=24, optional=True),
-        C("holiday_date", "Holiday date", "Дата праздника", Kind.DATE, width=14, optional=True),
+        C("holiday_date", "Holiday date", "Дата праздника", Kind.TEXT, width=14, optional=True),
         C("holiday_blocks", "Holiday for blocks", "Для блоков", Kind.TEXT, width=16, optional=True),
     ),
     required=False,

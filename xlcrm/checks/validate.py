@@ -548,13 +548,8 @@ class _Problem:
 _CellCheck = Callable[[object], "_Problem | None"]
 
 
-_HOLIDAY_DATE = schema.SETTINGS.column("holiday_date")
-
-
 def _cell_check(column: Column, settings: Settings, locale: str, today: dt.date) -> _CellCheck | None:
     """The check for one column's non-blank cells, or None when anything goes."""
-    if column is _HOLIDAY_DATE:
-        return None  # a day and month, as a date or as text such as 23.02: read_holidays checks it
     if column.choices:
         return _list_check(column, settings, locale)
     if column.kind is Kind.PHONE:
