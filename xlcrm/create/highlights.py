@@ -24,7 +24,7 @@ from xlcrm.create.template import (
     plan_early_days_formula,
 )
 from xlcrm.xlsx.conditional_formats import ConditionalRule, NewRule, RuleChange
-from xlcrm.xlsx.package import conditional_rules
+from xlcrm.xlsx.package import conditional_rules, workbook_names
 from xlcrm.xlsx.reader import WorkbookData
 from xlcrm.xlsx.refs import column_index
 from xlcrm.xlsx.sheet_edits import SheetEdit, range_bounds, range_text
@@ -48,6 +48,10 @@ def plan_highlight_upgrade(data: WorkbookData) -> SheetEdit | None:
     upgrade (no such rules, rules the user changed, a workbook already upgraded, columns missing)."""
     sheet = data.sheet(schema.INTERACTIONS.key)
     if sheet is None or sheet.misplaced_header or not all(sheet.has(key) for key in _PLAN_COLUMNS):
+        return None
+    if PLAN_EARLY_DAYS_NAME.casefold() in workbook_names(data.path):
+        # Made by the template of today or upgraded already: the name is there, so the old rules are not. Reading
+        # workbook.xml spares a refresh inflating the whole Interactions part to look for them every time.
         return None
     rules = conditional_rules(data.path, sheet.name)
     next_date, date = sheet.letters["next_date"], sheet.letters["date"]
