@@ -191,7 +191,7 @@ def settings_records(
 
     Lists not given get the built-in values in ``locale``; pass an empty list to leave a column blank.
     """
-    chosen = {item.key: item.default for item in schema.SETTINGS_KEYS}
+    chosen: dict[str, object] = {item.key: item.default_in(locale) for item in schema.SETTINGS_KEYS}
     chosen.update(values or {})
     columns = {key: [v.name(locale) for v in builtin] for key, builtin in schema.SETTINGS_LISTS.items()}
     columns.update(lists or {})

@@ -410,14 +410,19 @@ SERVICES_REPORT = Sheet("services_report", "Services", "Услуги", report=Tr
 ABC = Sheet("abc", "ABC", "ABC-анализ", report=True, required=False)
 # Each client's block at the last refreshes and the block counts of every refresh: read back by the next refresh.
 BLOCK_HISTORY = Sheet("block_history", "Block history", "История блоков", report=True, required=False)
+# What changed on the user sheets since xlcrm last saved the workbook: rows added, changed and deleted.
+CHANGES = Sheet("changes", "Changes", "Изменения", report=True, required=False)
 REFRESH_REPORTS = (DASHBOARD, AGENDA, MANAGERS_REPORT, SERVICES_REPORT, ABC, PROBLEMS, BLOCK_HISTORY)
 REPORT_SHEETS = REFRESH_REPORTS
 # Report sheets of `xlcrm dedupe`; both are read back by the next run (decisions, and merges to undo).
 DUPLICATES = Sheet("duplicates", "Duplicates", "Дубли", report=True, required=False)
 MERGE_LOG = Sheet("merge_log", "Merge log", "Журнал объединений", report=True, required=False)
 DEDUPE_REPORTS = (DUPLICATES, MERGE_LOG)
+# Every erasure of a person's data by `xlcrm forget`: ClientID, date, reason, and no personal data. Kept and added to
+# by each forget; no other command rewrites it.
+ERASURE_LOG = Sheet("erasure_log", "Erasure log", "Журнал удалений", report=True, required=False)
 # Report sheets whose cells the next run reads back (read_workbook keeps their raw rows).
-READ_BACK_REPORTS = (BLOCK_HISTORY, DUPLICATES, MERGE_LOG)
+READ_BACK_REPORTS = (BLOCK_HISTORY, DUPLICATES, MERGE_LOG, ERASURE_LOG)
 # User sheets whose every cell read_workbook keeps as read (the Merge log copies Clients rows exactly).
 RAW_ROW_SHEETS = (CLIENTS,)
 
@@ -492,9 +497,20 @@ class Setting:
     """A key of the Settings sheet: its default, and its description and human label as catalogue messages."""
 
     key: str
-    default: int | str
+    default: int | str | ListValue  # a ListValue (Yes / No) is written and read in either language
     about: Message
     title: Message
+
+    def default_in(self, locale: str) -> int | str:
+        """The default as the Settings sheet of a ``locale`` workbook shows it."""
+        return self.default.name(locale) if isinstance(self.default, ListValue) else self.default
+
+    @property
+    def number(self) -> int:
+        """The default of a numeric setting; a TypeError for any other."""
+        if not isinstance(self.default, int):
+            raise TypeError(f"{self.key} is not a numeric setting")
+        return self.default
 
     def description(self, locale: str) -> str:
         """The setting's description in ``locale``."""
@@ -599,6 +615,26 @@ SETTINGS_KEYS = (
         25,
         t("Items per manager on the Agenda sheet; the rest are counted, not listed."),
         t("Agenda items per manager"),
+    ),
+    Setting(
+        "consent_required",
+        YES,
+        t(
+            "Yes: a client who is a person (a name and no company, or a sole trader, ИП) needs a Consent date; "
+            "validate warns without one, the agenda asks to collect it and mailing lists leave the client out. No: "
+            "consent is not checked."
+        ),
+        t("Consent required"),
+    ),
+    Setting(
+        "deletion_stop_percent",
+        5,
+        t(
+            "Refresh stops before saving when more than this share of Clients rows (in per cent), or any Interactions "
+            "row, disappeared since xlcrm last saved the workbook; restore them or run refresh with "
+            "--accept-deletions. 0: any deleted Clients row stops it."
+        ),
+        t("Stop when deleted clients exceed, %"),
     ),
     Setting(
         "dedupe_auto_score",

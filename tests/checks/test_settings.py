@@ -225,13 +225,14 @@ def test_the_template_labels_every_key_next_to_it_and_reads_back_its_defaults(tm
     rows = list(load_workbook(path)[schema.SETTINGS.name(locale)].iter_rows(min_row=1, max_col=3, values_only=True))
     assert rows[0] == tuple(schema.SETTINGS.column(k).name(locale) for k in ("key", "label", "value"))
     assert rows[1 : 1 + len(schema.SETTINGS_KEYS)] == [
-        (item.key, item.label(locale), item.default) for item in schema.SETTINGS_KEYS
+        (item.key, item.label(locale), item.default_in(locale)) for item in schema.SETTINGS_KEYS
     ]
     assert rows[1][1] == ("Заказов до Партнёра" if locale == "ru" else "Orders to become a Partner")
     settings, findings = read(path)
     assert findings == []
     assert {item.key: getattr(settings, item.key) for item in schema.SETTINGS_KEYS} == {
-        item.key: item.default for item in schema.SETTINGS_KEYS
+        item.key: item.default == schema.YES if item.default in (schema.YES, schema.NO) else item.default
+        for item in schema.SETTINGS_KEYS
     }
 
 

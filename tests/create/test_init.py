@@ -417,7 +417,7 @@ def test_template_reads_back_without_missing_columns(tmp_path, locale):
     settings = data.sheets["settings"].frame
     values = dict(zip(settings["key"], settings["value"]))
     for item in schema.SETTINGS_KEYS:
-        assert values[item.key] == item.default
+        assert values[item.key] == item.default_in(locale)
 
 
 @pytest.mark.parametrize("locale", LOCALES)

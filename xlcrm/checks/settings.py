@@ -34,7 +34,13 @@ def builtin_list(list_key: str) -> tuple[str, ...]:
 
 
 def _default(key: str) -> int | str:
-    return schema.setting(key).default
+    default = schema.setting(key).default
+    assert not isinstance(default, schema.ListValue), key  # a Yes / No setting is read with _yes_by_default
+    return default
+
+
+def _yes_by_default(key: str) -> bool:
+    return schema.setting(key).default == schema.YES
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,8 @@ class Settings:
     reactivations_per_week: int = int(_default("reactivations_per_week"))
     stale_after_days: int = int(_default("stale_after_days"))
     agenda_limit: int = int(_default("agenda_limit"))
+    consent_required: bool = _yes_by_default("consent_required")
+    deletion_stop_percent: int = int(_default("deletion_stop_percent"))
     dedupe_auto_score: int = int(_default("dedupe_auto_score"))
     dedupe_review_score: int = int(_default("dedupe_review_score"))
     # An empty managers or services list means "not set up": such columns are not checked.
@@ -83,7 +91,9 @@ class Settings:
 # Settings whose default is a number must be whole numbers of 1 or more; those here may also be 0 (the owner wants
 # none: no reactivations on the agenda).
 _NUMERIC_KEYS = frozenset(item.key for item in schema.SETTINGS_KEYS if isinstance(item.default, int))
-_ZERO_ALLOWED = frozenset({"reactivations_per_week"})
+_ZERO_ALLOWED = frozenset({"reactivations_per_week", "deletion_stop_percent"})
+# Settings whose default is Yes or No: read in either language.
+_YES_NO_KEYS = frozenset(item.key for item in schema.SETTINGS_KEYS if item.default in (schema.YES, schema.NO))
 
 
 def read_settings(data: WorkbookData) -> tuple[Settings, list[Finding]]:
@@ -175,7 +185,7 @@ def _key_values(sheet: SheetData, locale: str, findings: list[Finding]) -> dict[
                         "{key} {problem}; the default {default} is used until it is fixed",
                         key=_name(item, locale),
                         problem=problem,
-                        default=item.default,
+                        default=item.default_in(locale),
                     ),
                 )
             )
@@ -201,6 +211,11 @@ def _parse_setting(key: str, raw: object) -> tuple[object, Message | None]:
         if number is None or number < 1:
             return None, t("must be a whole number of 1 or more")
         return number, None
+    if key in _YES_NO_KEYS:
+        answer = schema.match_list_value(raw, (schema.YES, schema.NO))
+        if answer is None:
+            return None, t("must be Yes or No")
+        return answer == schema.YES, None
     region = as_text(raw).upper()
     if region not in phonenumbers.SUPPORTED_REGIONS:
         return None, t("must be a two-letter country code such as RU, KZ or BY")

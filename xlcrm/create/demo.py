@@ -41,13 +41,13 @@ MAX_PROBABLE = 5  # …but only a few: enough to show the review, not a day's wo
 PROBABLE_FROM = 20  # a smaller demo keeps its few clients for the planted mistakes
 LOOKALIKE_EVERY = 40  # one pair of different clients that look alike per this many clients
 HISTORY_DAYS = 760  # about two years of clients and interactions before "today"
-DEAD_AFTER_DAYS = int(schema.setting("dead_after_days").default)
-PARTNER_ORDERS = int(schema.setting("partner_orders").default)
-REGULAR_ORDERS = int(schema.setting("regular_orders").default)
+DEAD_AFTER_DAYS = schema.setting("dead_after_days").number
+PARTNER_ORDERS = schema.setting("partner_orders").number
+REGULAR_ORDERS = schema.setting("regular_orders").number
 
 
 def _days_setting(key: str) -> int:
-    return int(schema.setting(key).default)
+    return schema.setting(key).number
 
 
 Row = dict[str, object]

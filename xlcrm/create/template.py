@@ -554,7 +554,7 @@ def _write_settings(worksheet: Worksheet, locale: str, lists: Mapping[str, Seque
             item = schema.SETTINGS_KEYS[offset]
             row[key_col - 1] = item.key
             row[label_col - 1] = item.label(locale)
-            row[value_col - 1] = item.default
+            row[value_col - 1] = item.default_in(locale)
             row[description_col - 1] = item.description(locale)
         for key, values in lists.items():
             if offset < len(values):
