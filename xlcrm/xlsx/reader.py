@@ -122,6 +122,9 @@ class SheetData:
     # next run rewrites only the cells whose value changed.
     owned_values: dict[str, dict[int, object]] = field(default_factory=dict)
     misplaced_header: int | None = None  # the row the headers were found on, when that is not row 1
+    # The user's own columns (headers without the report marker), by header as typed, indexed like ``frame``; a
+    # header typed twice is told apart by its column letter: ``Note (K)``. Read to notice changes the user made.
+    extra_values: pd.DataFrame | None = None
     # What ``distinct`` worked out, by column key. The frame is never changed once read (a changed sheet is a
     # new SheetData), so it stays true.
     _distinct: dict[str, tuple[np.ndarray, list[object]]] = field(
@@ -662,8 +665,10 @@ def _sheet_data(
 
     keys = list(positions)
     columns = [positions[k] for k in keys]
+    extras = _extra_positions(header, positions.values(), owned.values())
     width = len(header)
     parts: list[np.ndarray] = []
+    extra_parts: list[np.ndarray] = []
     numbers: list[np.ndarray] = []
     number = 2  # Excel row of the chunk's first row
     for body in itertools.chain([first[1:]], more):
@@ -680,6 +685,7 @@ def _sheet_data(
         keep[[row - number for row in furniture if number <= row < number + len(body)]] = False
         # Rows that are blank in every schema column carry no record (formatted but empty table rows).
         parts.append(values[keep])
+        extra_parts.append(_cleaned(table[:, list(extras.values())])[0][keep])
         numbers.append(np.flatnonzero(keep) + number)
         number += len(body)
     values = np.concatenate(parts) if parts else np.empty((0, len(columns)), dtype=object)
@@ -689,6 +695,8 @@ def _sheet_data(
     # a million-row sheet is 80 MB of pointers, held while calamine still holds the sheet.
     row_index = pd.Index(found if len(found) else [], name="row")
     frame = pd.DataFrame(values, columns=keys, index=row_index, dtype=object, copy=False)
+    extra_table = np.concatenate(extra_parts) if extra_parts else np.empty((0, len(extras)), dtype=object)
+    extra_values = pd.DataFrame(extra_table, columns=list(extras), index=row_index, dtype=object, copy=False)
     return SheetData(
         spec,
         name,
@@ -700,7 +708,21 @@ def _sheet_data(
         extra_letters=extra_letters,
         width=width,
         owned_values=owned_values,
+        extra_values=extra_values,
     )
+
+
+def _extra_positions(header: Sequence[object], read: Iterable[int], owned: Iterable[int]) -> dict[str, int]:
+    """The user's own columns of a header row: header text -> position, neither read by xlcrm (``read``) nor
+    computed by it (``owned``); a header seen before gets its column letter added."""
+    taken = set(read) | set(owned)
+    found: dict[str, int] = {}
+    for index, value in enumerate(header):
+        if index in taken or not _present(value):
+            continue
+        text = str(value).strip()
+        found[f"{text} ({column_letter(index)})" if text in found else text] = index
+    return found
 
 
 def _header_clashes(spec: Sheet, header: Sequence[object]) -> list[HeaderClash]:

@@ -1,0 +1,313 @@
+"""What changed on the user sheets between two versions of a workbook: rows added, changed and deleted.
+
+The version xlcrm saved last is compared with the workbook as it is now (see ``xlcrm.jobs.changes``). Every column
+the user owns counts, their own extra columns included; xlcrm's computed columns of Clients (``▸ Block`` …) and the
+formula columns (the Client name on Interactions) do not, since xlcrm and Excel fill them.
+
+Rows are compared by content, wherever they are: a sorted sheet holds the same rows, so nothing changed. Each row's
+cells become one 64-bit hash (pandas hashing, column by column, one Python call per distinct value and none per
+cell), so a million interactions are compared in about a second. The rows left on either side are then paired by a
+key (a client by its ClientID, an interaction by its date, client and type, …) and such a pair is a changed row;
+what is still left was added or deleted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from xlcrm import schema
+from xlcrm.schema import Sheet
+from xlcrm.xlsx.reader import SheetData, WorkbookData, factorize_cells
+
+ADDED = "added"
+CHANGED = "changed"
+DELETED = "deleted"
+KINDS = (ADDED, CHANGED, DELETED)
+
+# The sheets compared, in the order the change log lists them.
+COMPARED_SHEETS: tuple[Sheet, ...] = (schema.CLIENTS, schema.CONTACTS, schema.SERVICES, schema.INTERACTIONS)
+# The columns that pair a changed row with its version as saved; a row whose key cells are all blank is only ever
+# matched by its content.
+PAIRING_KEYS: dict[str, tuple[str, ...]] = {
+    schema.CLIENTS.key: ("client_id",),
+    schema.CONTACTS.key: ("client_id", "name"),
+    schema.SERVICES.key: ("service_id",),
+    schema.INTERACTIONS.key: ("date", "client_id", "type"),
+}
+
+
+@dataclass(frozen=True)
+class RowChange:
+    """One row of a user sheet added, changed or deleted since the version it is compared with."""
+
+    sheet: str  # schema sheet key: "clients", "contacts", "services", "interactions"
+    kind: str  # ADDED | CHANGED | DELETED
+    before_row: int | None  # Excel row in the saved version (None when added)
+    now_row: int | None  # Excel row in the workbook now (None when deleted)
+    client_id: str | None
+    columns: tuple[str, ...]  # headers (as the sheet shows them) of the cells that changed, for CHANGED
+    before: Mapping[str, object]  # header -> value as saved (empty when added)
+    now: Mapping[str, object]  # header -> value now (empty when deleted)
+
+
+@dataclass(frozen=True)
+class Changes:
+    """Every row change between two versions of a workbook, sheet by sheet in ``COMPARED_SHEETS`` order, and within
+    a sheet changed rows, then deleted, then added, each in row order."""
+
+    rows: tuple[RowChange, ...]
+    # Data rows of each compared sheet in the saved version: the share of deleted rows is counted against these.
+    saved_rows: Mapping[str, int]
+
+    def of_kind(self, kind: str, sheet: str | None = None) -> tuple[RowChange, ...]:
+        """The changes of ``kind`` (of the sheet with schema key ``sheet`` only, when given)."""
+        return tuple(row for row in self.rows if row.kind == kind and (sheet is None or row.sheet == sheet))
+
+    def deleted(self, sheet: str | None = None) -> tuple[RowChange, ...]:
+        """The rows deleted (of the sheet with schema key ``sheet`` only, when given)."""
+        return self.of_kind(DELETED, sheet)
+
+    def count(self, kind: str, sheet: str | None = None) -> int:
+        """How many rows of ``kind`` changed (on the sheet with schema key ``sheet`` only, when given)."""
+        return len(self.of_kind(kind, sheet))
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Sheet key -> kind -> rows, for every compared sheet and kind (zeros included)."""
+        return {spec.key: {kind: self.count(kind, spec.key) for kind in KINDS} for spec in COMPARED_SHEETS}
+
+    def __bool__(self) -> bool:
+        return bool(self.rows)
+
+
+def compare_workbooks(saved: WorkbookData, now: WorkbookData) -> Changes:
+    """The rows of the user sheets added, changed and deleted from ``saved`` to ``now``.
+
+    A sheet present in one version only counts as all its rows added (or deleted).
+    """
+    rows: list[RowChange] = []
+    saved_rows: dict[str, int] = {}
+    for spec in COMPARED_SHEETS:
+        before = _Side.of(saved.sheet(spec.key), saved.locale, spec)
+        after = _Side.of(now.sheet(spec.key), now.locale, spec)
+        saved_rows[spec.key] = len(before.rows)
+        rows.extend(_compare_sheet(spec, before, after))
+    return Changes(tuple(rows), saved_rows)
+
+
+@dataclass(frozen=True)
+class _Side:
+    """One version of a sheet, ready to compare: each compared column's cells as read and as hashes."""
+
+    rows: np.ndarray  # Excel row numbers
+    values: dict[str, np.ndarray]  # header -> cells as read (object)
+    hashes: dict[str, np.ndarray]  # header -> one uint64 per cell; equal cells, equal hashes
+    keys: dict[str, str]  # schema column key -> header, for the columns the sheet has
+
+    @classmethod
+    def of(cls, sheet: SheetData | None, locale: str, spec: Sheet) -> _Side:
+        """The compared columns of ``sheet`` (no rows when the workbook lacks it)."""
+        if sheet is None:
+            return cls(np.empty(0, dtype=np.int64), {}, {}, {})
+        values: dict[str, np.ndarray] = {}
+        keys: dict[str, str] = {}
+        for column in spec.columns:
+            if sheet.has(column.key) and column.key in sheet.frame.columns:
+                header = column.name(locale)
+                keys[column.key] = header
+                values[header] = sheet.frame[column.key].to_numpy(dtype=object)
+        extra = sheet.extra_values
+        if extra is not None:
+            for header in extra.columns:
+                if not _computed(spec, str(header)):
+                    values.setdefault(str(header), extra[header].to_numpy(dtype=object))
+        hashes = {header: _cell_hashes(cells) for header, cells in values.items()}
+        return cls(sheet.frame.index.to_numpy(dtype=np.int64), values, hashes, keys)
+
+    def column_hashes(self, header: str) -> np.ndarray:
+        """The column's cell hashes; a column this version lacks is blank in every row."""
+        found = self.hashes.get(header)
+        return found if found is not None else np.full(len(self.rows), _BLANK, dtype=np.uint64)
+
+    def has_any(self, headers: Sequence[str]) -> np.ndarray:
+        """Whether each row has a value in any of ``headers``."""
+        filled = np.zeros(len(self.rows), dtype=bool)
+        for header in headers:
+            filled |= self.column_hashes(header) != _BLANK
+        return filled
+
+    def row_values(self, position: int) -> dict[str, object]:
+        """Header -> value of the row at ``position``, blank cells left out."""
+        return {header: cells[position] for header, cells in self.values.items() if not _blank(cells[position])}
+
+
+def _computed(spec: Sheet, header: str) -> bool:
+    """Whether a header outside the schema columns is xlcrm's (a computed ``▸`` column) or a formula column's."""
+    if header.startswith(schema.REPORT_MARKER.strip()):
+        return True
+    folded = schema.fold(header)
+    return any(
+        folded in (schema.fold(f.column.en), schema.fold(f.column.ru)) for f in schema.FORMULA_COLUMNS.get(spec.key, ())
+    )
+
+
+def _compare_sheet(spec: Sheet, before: _Side, after: _Side) -> list[RowChange]:
+    headers = list(dict.fromkeys([*before.values, *after.values]))
+    if not headers:
+        return []
+    left = _row_hashes(before, headers)
+    right = _row_hashes(after, headers)
+    gone, new = _unmatched(left, right)
+    key_headers = [header for key in PAIRING_KEYS[spec.key] if (header := before.keys.get(key) or after.keys.get(key))]
+    pairs = _pairs(
+        _row_hashes(before, key_headers)[gone],
+        _row_hashes(after, key_headers)[new],
+        before.has_any(key_headers)[gone],
+        after.has_any(key_headers)[new],
+    )
+    paired_old, paired_new = gone[pairs[0]], new[pairs[1]]
+    changes = [
+        _changed(spec, before, after, headers, old, new_position)
+        for old, new_position in zip(paired_old.tolist(), paired_new.tolist(), strict=True)
+    ]
+    changes.sort(key=lambda change: change.now_row or 0)
+    for position in np.setdiff1d(gone, paired_old).tolist():
+        changes.append(
+            RowChange(
+                spec.key,
+                DELETED,
+                int(before.rows[position]),
+                None,
+                _client_id(before, position),
+                (),
+                before.row_values(position),
+                {},
+            )
+        )
+    for position in np.setdiff1d(new, paired_new).tolist():
+        changes.append(
+            RowChange(
+                spec.key,
+                ADDED,
+                None,
+                int(after.rows[position]),
+                _client_id(after, position),
+                (),
+                {},
+                after.row_values(position),
+            )
+        )
+    return changes
+
+
+def _changed(spec: Sheet, before: _Side, after: _Side, headers: Sequence[str], old: int, new: int) -> RowChange:
+    columns = tuple(
+        header for header in headers if before.column_hashes(header)[old] != after.column_hashes(header)[new]
+    )
+    was, now = before.row_values(old), after.row_values(new)
+    return RowChange(
+        spec.key,
+        CHANGED,
+        int(before.rows[old]),
+        int(after.rows[new]),
+        _client_id(after, new) or _client_id(before, old),
+        columns,
+        {header: was.get(header) for header in columns},
+        {header: now.get(header) for header in columns},
+    )
+
+
+def _client_id(side: _Side, position: int) -> str | None:
+    header = side.keys.get("client_id")
+    if header is None:
+        return None
+    value = side.values[header][position]
+    return None if _blank(value) else _text(value)
+
+
+def _unmatched(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the rows of ``left`` and of ``right`` (row hashes) that no equal row on the other side matches;
+    equal rows pair off one for one, in order."""
+    matched_left, matched_right = _pairs(left, right)
+    return (
+        np.setdiff1d(np.arange(len(left)), matched_left),
+        np.setdiff1d(np.arange(len(right)), matched_right),
+    )
+
+
+def _pairs(
+    left: np.ndarray, right: np.ndarray, left_usable: np.ndarray | None = None, right_usable: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positions in ``left`` and ``right`` of equal values paired off one for one: the first of each value on one side
+    with the first on the other, and so on. Positions not ``usable`` take no part."""
+    left_frame = _ranked(left, left_usable)
+    right_frame = _ranked(right, right_usable)
+    joined = left_frame.merge(right_frame, on=["value", "rank"], suffixes=("_left", "_right"))
+    return (
+        joined["position_left"].to_numpy(dtype=np.int64),
+        joined["position_right"].to_numpy(dtype=np.int64),
+    )
+
+
+def _ranked(values: np.ndarray, usable: np.ndarray | None) -> pd.DataFrame:
+    """Each usable value's position and its rank among the equal values before it."""
+    positions = np.arange(len(values)) if usable is None else np.flatnonzero(usable)
+    frame: pd.DataFrame = pd.DataFrame({"value": values[positions], "position": positions})
+    frame["rank"] = frame.groupby("value", sort=False).cumcount()
+    return frame
+
+
+def _row_hashes(side: _Side, headers: Sequence[str]) -> np.ndarray:
+    """One hash per row over the cells of ``headers``."""
+    if not headers:
+        return np.zeros(len(side.rows), dtype=np.uint64)
+    columns = pd.DataFrame({str(number): side.column_hashes(header) for number, header in enumerate(headers)})
+    hashes: np.ndarray = pd.util.hash_pandas_object(columns, index=False).to_numpy(dtype=np.uint64)
+    return hashes
+
+
+def _cell_hashes(cells: np.ndarray) -> np.ndarray:
+    """One hash per cell of a column, worked out once per distinct value: equal values (1 and 1.0, a date and
+    midnight of that day, texts as read) hash equal, blanks all hash ``_BLANK``."""
+    codes, distinct = factorize_cells(pd.Series(cells, dtype=object))
+    if not distinct:
+        return np.full(len(cells), _BLANK, dtype=np.uint64)
+    canonical = np.array([_canonical(value) for value in distinct] + [""], dtype=object)
+    by_value = pd.util.hash_array(canonical)
+    by_value[-1] = _BLANK
+    hashes: np.ndarray = by_value[codes]  # code -1 (a blank) takes the last one
+    return hashes
+
+
+_BLANK = np.uint64(0)
+
+
+def _canonical(value: object) -> str:
+    """A text that is equal for values a user sees as equal, and tells apart values of different types."""
+    if isinstance(value, bool):
+        return f"b:{value}"
+    if isinstance(value, (int, float)):
+        number = float(value)
+        return f"n:{int(number)}" if number.is_integer() else f"n:{number!r}"
+    if isinstance(value, dt.datetime):
+        return f"d:{value.date().isoformat()}" if value.time() == dt.time() else f"t:{value.isoformat()}"
+    if isinstance(value, dt.date):
+        return f"d:{value.isoformat()}"
+    if isinstance(value, dt.timedelta):
+        return f"t:{value.total_seconds()!r}"
+    return f"s:{value}"
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+def _text(value: object) -> str:
+    """A ClientID as text: an ID typed as a number reads as a whole number."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
