@@ -67,6 +67,19 @@ class MergeNotUndoable(XlcrmError):
     """A logged merge cannot be undone safely as the workbook is now; nothing was written."""
 
 
+class NothingToRestoreFrom(XlcrmError):
+    """``xlcrm restore`` finds no copy of xlcrm's last save of the workbook to bring rows back from."""
+
+
+class RowsNotDeleted(UsageError):
+    """A row chosen for ``xlcrm restore`` names no row deleted since xlcrm's last save, or is written wrongly."""
+
+
+class RestoreRefused(XlcrmError):
+    """Restoring the chosen rows would break the workbook (a ClientID given to another client meanwhile); nothing
+    was written."""
+
+
 class SourceError(XlcrmError):
     """The file to import cannot be read as a table (not found, empty, unknown format, no header row)."""
 

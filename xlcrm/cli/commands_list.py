@@ -12,6 +12,7 @@ from xlcrm.cli.export import export_command
 from xlcrm.cli.import_ import import_command
 from xlcrm.cli.init import init_command
 from xlcrm.cli.refresh import refresh_command
+from xlcrm.cli.restore import restore_command
 from xlcrm.cli.schedule import schedule_command
 from xlcrm.cli.unmerge import unmerge_command
 from xlcrm.cli.validate import validate_command
@@ -24,6 +25,7 @@ COMMANDS: tuple[click.Command, ...] = (
     agenda_command,
     dedupe_command,
     unmerge_command,
+    restore_command,
     import_command,
     export_command,
     schedule_command,

@@ -77,7 +77,16 @@ from xlcrm.xlsx.parts import (
 )
 from xlcrm.xlsx.refs import column_letter, sheet_ref
 from xlcrm.xlsx.report_sheet import DRAWING_REL_ID, STYLES, ReportSheet, SheetLayout, StyleKey, layout, render_worksheet
-from xlcrm.xlsx.sheet_edits import RowParser, RowScanner, SheetEdit, SheetXml, combine_edits, range_bounds
+from xlcrm.xlsx.sheet_edits import (
+    RowMap,
+    RowParser,
+    RowScanner,
+    SheetEdit,
+    SheetXml,
+    combine_edits,
+    last_used_row,
+    range_bounds,
+)
 from xlcrm.xlsx.user_sheet import EditsWrittenAhead, UserSheetEdit
 from xlcrm.xlsx.xml_io import children, detach, iterparse_part, parse_part, serialize_part, unescape_xml
 from xlcrm.xlsx.zip_writer import ZipWriter
@@ -301,6 +310,17 @@ def rows_with_content(source: Path, sheet_name: str, rows: Collection[int], colu
         elif any(cell.column == column and parser.has_content(cell.data) for cell in parser.split(row)[1]):
             found.add(number)
     return found
+
+
+def last_row_with_value(source: Path, sheet_name: str) -> int:
+    """The last row of a sheet that holds a value or formula (0: none, or no such worksheet): rows a
+    ``SheetEdit`` appends go right below it."""
+    with _opened(source, PackageParts) as package:
+        sheet = next((sheet for sheet in package.sheets() if sheet.name == sheet_name), None)
+        if sheet is None or package.entry_of(sheet.part) is None:
+            return 0
+        with package.open_sheet(sheet) as handle:
+            return last_used_row(SheetXml(handle, sheet.part), RowMap())
 
 
 def _wanted_rows(source: Path, sheet_name: str, rows: Collection[int]) -> Iterator[tuple[RowParser, int, bytes]]:

@@ -53,8 +53,9 @@ class SheetEdit:
     # of thousands of cells, which are then never written out as references and parsed back.
     set_columns: Mapping[str, Mapping[int, CellValue]] = field(default_factory=dict)
     delete_rows: Collection[int] = ()  # Excel rows removed; the rows below move up
-    # Rows written below the last row that holds a value, as column letter -> value, styled like the row above.
-    append_rows: Sequence[Mapping[str, CellValue]] = ()
+    # Rows written below the last row that holds a value, as column letter -> value (a ``Formula`` for a formula),
+    # styled like the row above.
+    append_rows: Sequence[Mapping[str, CellValue | Formula]] = ()
     # Column letters whose header (row 1) xlcrm owns: styled distinctly so users see the column is computed.
     computed_header: Collection[str] = ()
     # Column letter -> width (in characters) for a column that has no width of its own yet: a new column of
