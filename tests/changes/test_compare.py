@@ -88,9 +88,10 @@ def test_numbers_compare_by_value(tmp_path: Path) -> None:
     after = copy.deepcopy(rows)
     amount = _column(rows, INTERACTIONS, "Amount")
     for before_row, after_row in zip(rows[INTERACTIONS][1:], after[INTERACTIONS][1:], strict=True):
-        if isinstance(before_row[amount], (int, float)):
-            before_row[amount] = int(before_row[amount])
-            after_row[amount] = float(before_row[amount])
+        value = before_row[amount]
+        if isinstance(value, (int, float)):
+            before_row[amount] = int(value)
+            after_row[amount] = float(int(value))
     assert not _compare(tmp_path, rows, after)
 
 

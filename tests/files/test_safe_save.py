@@ -28,6 +28,7 @@ from xlcrm.files.safe_save import (
     replace_workbook,
     write_new_workbook,
 )
+from xlcrm.files.saved_copy import saved_copy_path
 from xlcrm.xlsx.reader import FileStamp
 
 SHEETS = ["Clients", "Settings"]
@@ -116,7 +117,9 @@ def test_backup_made_by_copy_where_hard_links_are_not_possible(book: Path, monke
     monkeypatch.setattr(os, "link", no_links)
     result = replace_workbook(book, set_version(book, 1), stamp=FileStamp.of(book))
     assert result.backup is not None and version(result.backup) == 0 and version(book) == 1
-    assert [p.name for p in (book.parent / BACKUP_FOLDER).iterdir()] == [result.backup.name]
+    assert sorted(p.name for p in (book.parent / BACKUP_FOLDER).iterdir()) == sorted(
+        [result.backup.name, saved_copy_path(book).name]
+    )
 
 
 def test_backups_are_listed_and_pruned_in_time_order_and_only_this_workbooks(book: Path) -> None:
@@ -153,7 +156,9 @@ def test_keeps_only_the_newest_ten_backups(book: Path) -> None:
 
 def test_keep_backups_zero_makes_none_and_deletes_none(book: Path) -> None:
     result = replace_workbook(book, set_version(book, 1), stamp=FileStamp.of(book), keep_backups=0)
-    assert result.backup is None and not (book.parent / BACKUP_FOLDER).exists()
+    # Only the saved copy, which tells the next run what people changed: no backup.
+    assert result.backup is None and list_backups(book) == []
+    assert [p.name for p in (book.parent / BACKUP_FOLDER).iterdir()] == ["clients.last-saved.xlsx"]
     earlier = make_backup(book)
     replace_workbook(book, set_version(book, 2), stamp=FileStamp.of(book), keep_backups=0)
     assert list_backups(book) == [earlier]
@@ -320,7 +325,8 @@ def test_output_goes_to_another_file_and_leaves_the_original_alone(book: Path) -
     result = replace_workbook(book, set_version(book, 1), stamp=FileStamp.of(book), output=other)
     assert (result.path, result.replaced, result.backup) == (other, False, None)
     assert version(other) == 1
-    assert {k: v for k, v in snapshot(book.parent).items() if k != "report.xlsx"} == before
+    written = {"report.xlsx", f"{BACKUP_FOLDER}/report.last-saved.xlsx"}
+    assert {k: v for k, v in snapshot(book.parent).items() if k not in written} == before
 
 
 def test_output_is_written_even_while_the_original_is_open(book: Path) -> None:
@@ -537,3 +543,34 @@ def test_unprivileged_save_works_where_allowed(shared_folder: Path) -> None:
     give_to_nobody(shared_folder, path)
     assert save_unprivileged(path) == (0, "")
     assert version(path) == 1
+
+
+def test_every_save_keeps_a_copy_of_what_it_wrote(book: Path) -> None:
+    result = replace_workbook(book, set_version(book, 1), stamp=FileStamp.of(book))
+    assert result.saved_copy == saved_copy_path(book) == book.parent / BACKUP_FOLDER / "clients.last-saved.xlsx"
+    assert result.saved_copy.read_bytes() == book.read_bytes()
+    assert not result.saved_copy.samefile(book)  # a copy: a tool writing into the workbook leaves it alone
+    replace_workbook(book, set_version(book, 2), stamp=FileStamp.of(book))
+    assert saved_copy_path(book).read_bytes() == book.read_bytes()
+    # Never taken for a backup: neither listed nor pruned.
+    assert [version(backup) for backup in list_backups(book)] == [0, 1]
+    prune_backups(book, 1)
+    assert saved_copy_path(book).exists()
+
+
+def test_a_save_asked_to_keep_no_copy_leaves_the_one_before(book: Path) -> None:
+    replace_workbook(book, set_version(book, 1), stamp=FileStamp.of(book))
+    first = saved_copy_path(book).read_bytes()
+    result = replace_workbook(book, set_version(book, 2), stamp=FileStamp.of(book), keep_saved_copy=False)
+    assert result.saved_copy is None and saved_copy_path(book).read_bytes() == first
+
+
+def test_a_copy_that_cannot_be_kept_is_a_warning_after_the_save(book: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = book.parent / BACKUP_FOLDER
+    folder.mkdir()
+    saved_copy_path(book).mkdir()  # a folder in its place: the rename fails
+    result = replace_workbook(book, set_version(book, 1), stamp=FileStamp.of(book))
+    assert version(book) == 1 and result.saved_copy is None
+    (warning,) = map(str, result.warnings)
+    assert warning.startswith(f"{book} was saved, but its copy for telling what changed before the next run could not")
+    assert warning.endswith("; the next run cannot list those changes")

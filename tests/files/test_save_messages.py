@@ -18,6 +18,7 @@ from tests.builders import valid_records, write_records
 from xlcrm.cli.main import cli
 from xlcrm.files.encryption import PASSWORD_ENV, encrypt
 from xlcrm.files.safe_save import TEMP_PREFIX
+from xlcrm.files.saved_copy import saved_copy_path
 from xlcrm.xlsx import zip_writer
 
 TODAY = "2026-11-23"
@@ -109,7 +110,10 @@ def test_a_workbook_name_of_230_bytes_is_written_with_its_backup(workbook: Path,
         workbook.rename(path)
     result = CliRunner(env={PASSWORD_ENV: PASSWORD}).invoke(cli, ["refresh", str(path), "--today", TODAY])
     assert result.exit_code == 0, result.output
-    assert [backup.name.startswith(path.stem) for backup in (path.parent / ".xlcrm-backups").iterdir()] == [True]
+    kept = [p.name for p in (path.parent / ".xlcrm-backups").iterdir()]
+    # A backup, and the saved copy unless the workbook is protected (it would be readable without the password).
+    assert [name.startswith(path.stem) for name in kept] == [True] * (1 if protected else 2)
+    assert (saved_copy_path(path).name in kept) is not protected
     assert sorted(p.name for p in path.parent.iterdir()) == [".xlcrm-backups", path.name]
 
 

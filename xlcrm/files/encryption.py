@@ -6,7 +6,7 @@ command runs on a decrypted copy: a private file (mode 0600) beside the
 workbook, named like xlcrm's other temporary files, so the next save removes
 it if a crash left it behind. The copy is deleted on every way out of the
 command (success, error, Ctrl+C, SIGTERM or SIGHUP), and the command's own
-save into it keeps no backup, so no readable copy is kept anywhere. When
+save into it keeps no backup and no saved copy (``xlcrm.files.saved_copy``), so no readable copy is kept anywhere. When
 the command changed the copy, it is encrypted again with the same password
 and put in place of the workbook by the usual safe save: lock check, "changed
 since read" check, re-opened with the password before the replace, backup of
@@ -35,6 +35,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 from xlcrm.errors import EncryptedWorkbook, WriteError, XlcrmError, error_text, quoted, with_text_replaced
 from xlcrm.files.run_lock import ending_signals_raise
 from xlcrm.files.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, replace_workbook, workbook_lock
+from xlcrm.files.saved_copy import remove_saved_copy
 from xlcrm.messages import t
 from xlcrm.runtime.paths import TEMP_PREFIX
 from xlcrm.xlsx.reader import ENCRYPTED_STREAM, OLE_MAGIC, WORKBOOK_SUFFIXES, FileStamp
@@ -177,7 +178,10 @@ def on_workbook(
                     keep_backups=keep_backups,
                     check_saved=lambda temp, sheets: check_encrypted(temp, password, sheets),
                     expected_sheets=_sheet_names(plain),
+                    keep_saved_copy=False,
                 )
+                # A copy kept before the workbook got its password would be readable without it.
+                remove_saved_copy(save.path)
             return _shown_as(result, plain, save.path if save else (output or path), save)
         finally:
             plain.unlink(missing_ok=True)

@@ -20,7 +20,10 @@ Every write, new file or existing workbook, goes through ``replace_workbook``:
 6. move the temporary file over the target with ``os.replace`` (atomic on one
    file system), retrying a few times with growing pauses when Windows or a
    network share refuses because another program holds the file;
-7. flush the folder entry to disk.
+7. flush the folder entry to disk;
+8. keep a copy of the new version as ``.xlcrm-backups/<stem>.last-saved.xlsx`` (``xlcrm.files.saved_copy``), which
+   the next run compares the workbook with to tell what people changed since; never one of a password-protected
+   workbook, and none when the caller says so (a restore, which must not hide what it brought back).
 
 A run killed at any moment leaves either the old or the new workbook, plus at
 most a temporary file; temporary files older than an hour (so no other run can
@@ -39,7 +42,6 @@ import functools
 import inspect
 import os
 import re
-import shutil
 import stat
 import tempfile
 import time
@@ -68,11 +70,12 @@ from xlcrm.errors import (
 )
 from xlcrm.files.locks import check_not_locked, lock_warning
 from xlcrm.files.run_lock import holding_run_lock
+from xlcrm.files.saved_copy import BACKUP_FOLDER as BACKUP_FOLDER
+from xlcrm.files.saved_copy import copy_whole, fsync_file, keep_saved_copy
 from xlcrm.messages import Text, t
 from xlcrm.runtime.paths import TEMP_PREFIX, os_reason, path_problem
 from xlcrm.xlsx.reader import WORKBOOK_SUFFIXES, FileStamp
 
-BACKUP_FOLDER = ".xlcrm-backups"
 DEFAULT_KEEP_BACKUPS = 10
 # Older temporary files cannot belong to a save still running: a save takes seconds.
 STALE_TEMP_AGE = dt.timedelta(hours=1)
@@ -112,6 +115,7 @@ class SaveResult:
     pruned_backups: tuple[Path, ...] = ()
     removed_temps: tuple[Path, ...] = ()  # leftovers of killed runs cleaned up
     warnings: tuple[Text, ...] = ()  # e.g. a lock that was not obeyed
+    saved_copy: Path | None = None  # the copy of the new version kept to compare the next run with
 
     def to_dict(self) -> dict[str, Any]:
         """The save as JSON-ready values."""
@@ -123,6 +127,7 @@ class SaveResult:
             "pruned_backups": [str(p) for p in self.pruned_backups],
             "removed_temps": [str(p) for p in self.removed_temps],
             "warnings": [str(warning) for warning in self.warnings],
+            "saved_copy": str(self.saved_copy) if self.saved_copy else None,
         }
 
 
@@ -138,6 +143,7 @@ def replace_workbook(
     replace_attempts: int = REPLACE_ATTEMPTS,
     retry_delay: float = FIRST_RETRY_DELAY,
     check_saved: Callable[[Path, Sequence[str]], None] | None = None,
+    keep_saved_copy: bool = True,
 ) -> SaveResult:
     """Save a new version of the workbook at ``path`` through ``write(temp_path)``.
 
@@ -147,7 +153,8 @@ def replace_workbook(
     being replaced (lock check, backup). ``expected_sheets`` must all be in
     the new file; by default the sheets of ``path``, so no sheet is lost.
     ``keep_backups=0`` makes no backup and deletes none. ``check_saved(temp, expected_sheets)`` replaces the
-    re-opening check for a file that is not a plain zip (a password-protected workbook).
+    re-opening check for a file that is not a plain zip (a password-protected workbook). ``keep_saved_copy``:
+    keep a copy of the new version (see ``xlcrm.files.saved_copy``; never of xlcrm's own temporary files).
     """
     source = Path(path)
     target = _target(source, output)
@@ -179,6 +186,8 @@ def replace_workbook(
             temp.unlink(missing_ok=True)
         _sync_folder(target.parent)
         pruned = prune_backups(target, keep_backups) if backup is not None else ()
+        copy, copy_warning = _keep_saved_copy(target) if keep_saved_copy and not _is_own_temp(target) else (None, None)
+    warnings = ((lock_warning(target, lock),) if lock else ()) + ((copy_warning,) if copy_warning else ())
     return SaveResult(
         path=target,
         replaced=replaced,
@@ -186,8 +195,23 @@ def replace_workbook(
         attempts=attempts,
         pruned_backups=pruned,
         removed_temps=removed_temps,
-        warnings=(lock_warning(target, lock),) if lock else (),
+        warnings=warnings,
+        saved_copy=copy,
     )
+
+
+def _keep_saved_copy(target: Path) -> tuple[Path | None, Text | None]:
+    """The saved copy of ``target``, just saved, or a warning why there is none: the workbook is saved all the
+    same, and the next run says it has nothing to compare with."""
+    try:
+        return keep_saved_copy(target), None
+    except OSError as exc:
+        return None, t(
+            "{path} was saved, but its copy for telling what changed before the next run could not be kept "
+            "({reason}); the next run cannot list those changes",
+            path=target,
+            reason=os_reason(exc),
+        )
 
 
 def write_new_workbook(
@@ -230,7 +254,7 @@ def make_backup(workbook: Path, *, now: dt.datetime | None = None) -> Path:
             except OSError:
                 if backup.exists():
                     continue
-                _copy_complete(workbook, backup)
+                copy_whole(workbook, backup)
             return backup
     except OSError as exc:
         raise WriteError(
@@ -467,7 +491,7 @@ def _write_and_check(
     try:
         try:
             write(temp)
-            _fsync_file(temp)
+            fsync_file(temp)
             _copy_permissions(target, temp)
         except OSError as exc:
             raise WriteError(
@@ -588,24 +612,6 @@ def _replace(temp: Path, target: Path, attempts: int, first_delay: float) -> int
                 ) from None
         time.sleep(first_delay * 2 ** (attempt - 1))
         attempt += 1
-
-
-def _copy_complete(source: Path, destination: Path) -> None:
-    """Copy under a temporary name, then rename, so ``destination`` only ever appears whole."""
-    handle, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=source.suffix, dir=destination.parent)
-    os.close(handle)
-    partial = Path(name)
-    try:
-        shutil.copy2(source, partial)
-        _fsync_file(partial)
-        os.replace(partial, destination)
-    finally:
-        partial.unlink(missing_ok=True)
-
-
-def _fsync_file(path: Path) -> None:
-    with path.open("rb+") as handle:
-        os.fsync(handle.fileno())
 
 
 def _sync_folder(folder: Path) -> None:

@@ -28,6 +28,7 @@ def save_changes(
     prerendered: Prerendering | None = None,
     prewritten: EditPrewriting | None = None,
     anonymised: bool = False,
+    keep_saved_copy: bool = True,
 ) -> SaveResult:
     """Write report sheets and user-sheet edits into the workbook ``data`` was read from, safely.
 
@@ -35,7 +36,8 @@ def save_changes(
     elsewhere; the new file must still hold every sheet except the removed ones,
     plus the reports. Reports in ``prerendered`` and edits in ``prewritten`` are taken from there (see
     ``xlcrm.xlsx.prerender``). ``anonymised``: the new file keeps nothing its cells no longer show (see
-    ``write_workbook``).
+    ``write_workbook``). ``keep_saved_copy``: keep a copy of the new version to compare the next run with (see
+    ``xlcrm.files.saved_copy``).
     """
     path = data.path
     removed = {name.casefold() for name in remove}
@@ -59,4 +61,5 @@ def save_changes(
         ignore_lock=ignore_lock,
         keep_backups=keep_backups,
         expected_sheets=expected,
+        keep_saved_copy=keep_saved_copy,
     )
