@@ -47,3 +47,8 @@ SAVING_EPILOG = _epilog(
 )
 VALIDATE_EPILOG = _epilog("no errors (there may be warnings)", "the workbook has errors, or it cannot be read")
 PLAIN_EPILOG = _epilog("done", _CANNOT)
+RESTORE_EPILOG = _epilog(
+    "restored the rows asked for (with --dry-run: showed them)",
+    "no saved copy to restore from, or a ClientID given to another client;",
+    f"or {_CANNOT}",
+)

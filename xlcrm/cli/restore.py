@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from xlcrm.cli.exit_codes import SAVING_EPILOG
+from xlcrm.cli.exit_codes import RESTORE_EPILOG
 from xlcrm.cli.formatting import ALL_ITEMS, SHOWN_ITEMS, saved_lines
 from xlcrm.cli.options import Output, output_options, password_option, save_options, show, workbook_argument
 from xlcrm.errors import joined, quoted
@@ -17,7 +17,7 @@ from xlcrm.jobs.restore import RestoreResult, restore_deleted_rows
 from xlcrm.messages import Message, t, tn
 
 
-@click.command("restore", epilog=SAVING_EPILOG)
+@click.command("restore", epilog=RESTORE_EPILOG)
 @workbook_argument
 @click.option("--all-deleted", is_flag=True, help="Restore every row deleted since xlcrm's last save.")
 @click.option(

@@ -23,8 +23,9 @@ from typing import Any
 from xlcrm import schema
 from xlcrm.checks.changes import RowChange, compare_workbooks
 from xlcrm.errors import NothingToRestoreFrom, RestoreRefused, RowsNotDeleted, UsageError, joined
-from xlcrm.files.safe_save import BACKUP_FOLDER, SaveOptions, SaveResult, holding_workbook_lock, list_backups
+from xlcrm.files.safe_save import SaveOptions, SaveResult, holding_workbook_lock, list_backups
 from xlcrm.files.save import save_changes
+from xlcrm.files.saved_copy import saved_copy_path
 from xlcrm.jobs.opening import open_to_change
 from xlcrm.messages import t
 from xlcrm.xlsx.package import last_row_with_value
@@ -225,6 +226,7 @@ def _restore(
             output=save.output,
             ignore_lock=save.ignore_lock,
             keep_backups=save.keep_backups,
+            keep_saved_copy=False,
         )
     return RestoreResult(original, data.locale, dry_run, copy, tuple(restored), len(deleted), tuple(lost), written)
 
@@ -232,7 +234,7 @@ def _restore(
 def _saved_copy(original: Path) -> Path:
     """The copy of xlcrm's last save of the workbook ``original``; a ``NothingToRestoreFrom`` error when there is
     none."""
-    copy = original.parent / BACKUP_FOLDER / f"{original.stem}.last-saved{original.suffix}"
+    copy = saved_copy_path(original)
     if copy.is_file():
         return copy
     backups = list_backups(original)
@@ -273,20 +275,22 @@ def _chosen(deleted: Sequence[RowChange], choices: Sequence[RowChoice]) -> list[
 
 def _refuse_ids_in_use(data: WorkbookData, saved: WorkbookData, chosen: Sequence[RowChange]) -> None:
     """Nothing; a ``RestoreRefused`` error when a Clients row to restore has a ClientID given to another client
-    meanwhile: restored, the ID would be on more rows than in the saved copy. (An ID the saved copy already had
-    twice, an error validate lists, comes back as it was.)"""
+    meanwhile: restored, the ID would be on more rows than in the saved copy. IDs are compared as Excel's lookups
+    compare them, whatever the case. (A row that took a deleted row's very ID is paired with it as a changed row, so
+    that row is not deleted; an ID the saved copy already had twice, an error validate lists, comes back as it
+    was.)"""
     clients = data.sheet(schema.CLIENTS.key)
     if clients is None:
         return
-    restored = Counter(
-        schema.fold(change.client_id) for change in chosen if change.sheet == schema.CLIENTS.key and change.client_id
-    )
+    ids = [change.client_id for change in chosen if change.sheet == schema.CLIENTS.key and change.client_id]
+    restored = Counter(schema.fold(client_id) for client_id in ids)
     now = _id_rows(clients)
     before = _id_rows(saved.sheet(schema.CLIENTS.key))
     clashes = [
-        t("{client_id} (now on row {row})", client_id=client_id, row=now[client_id][0])
-        for client_id, count in restored.items()
-        if client_id in now and len(now[client_id]) + count > len(before.get(client_id, []))
+        t("{client_id} (now on row {row})", client_id=client_id, row=now[folded][0])
+        for client_id in dict.fromkeys(ids)
+        if (folded := schema.fold(client_id)) in now
+        and len(now[folded]) + restored[folded] > len(before.get(folded, []))
     ]
     if clashes:
         raise RestoreRefused(
