@@ -96,7 +96,7 @@ def cells(sheet: Worksheet, row: int) -> dict[str, object]:
     return {str(header): sheet.cell(row, index).value for index, header in enumerate(headers, start=1) if header}
 
 
-def run(*args: str) -> Result:
+def run(*args: str | Path) -> Result:
     return CliRunner().invoke(cli, ["--lang", "en", "restore", *map(str, args)])
 
 
