@@ -164,11 +164,14 @@ def test_the_restored_cells_keep_the_date_and_money_formats(workbook: Path) -> N
 # --- chosen rows ----------------------------------------------------------------------------------------------
 
 
-def test_a_client_id_brings_back_that_client_with_its_contacts_and_interactions_only(workbook: Path) -> None:
-    client = "C000012"
+@pytest.mark.parametrize(("client", "has_contacts"), [("C000012", False), ("C000011", True)])
+def test_a_client_id_brings_back_that_client_with_its_contacts_and_interactions_only(
+    workbook: Path, client: str, has_contacts: bool
+) -> None:
     interactions = rows_of(workbook, INTERACTIONS, "ID клиента", client)
     contacts = rows_of(workbook, CONTACTS, "ID клиента", client)
     assert interactions
+    assert bool(contacts) == has_contacts
     delete_rows(workbook, CLIENTS, rows_of(workbook, CLIENTS, "ID клиента", client) + [20, 21])
     delete_rows(workbook, INTERACTIONS, interactions + [2, 3])
     delete_rows(workbook, CONTACTS, contacts)
@@ -186,6 +189,7 @@ def test_a_client_id_brings_back_that_client_with_its_contacts_and_interactions_
     assert deleted_now(workbook) == {"clients": 2, "interactions": 2}
     assert rows_of(workbook, CLIENTS, "ID клиента", client)
     assert len(rows_of(workbook, INTERACTIONS, "ID клиента", client)) == len(interactions)
+    assert len(rows_of(workbook, CONTACTS, "ID клиента", client)) == len(contacts)
 
 
 def test_a_row_range_named_in_english_brings_back_those_rows_of_a_russian_workbook(workbook: Path) -> None:
