@@ -169,3 +169,8 @@ def with_text_replaced(exc: BaseException, old: str, new: str) -> BaseException:
     file's path by the workbook's), its message kept a catalogue message so that it still speaks the run's
     language."""
     return type(exc)(*(_replaced(arg, old, new) for arg in exc.args))
+
+
+class DeletionsFound(XlcrmError):
+    """Rows of the user sheets were deleted since xlcrm last saved the workbook, more than it goes on without being
+    told (``--accept-deletions``); nothing was written."""

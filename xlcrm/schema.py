@@ -412,7 +412,7 @@ ABC = Sheet("abc", "ABC", "ABC-анализ", report=True, required=False)
 BLOCK_HISTORY = Sheet("block_history", "Block history", "История блоков", report=True, required=False)
 # What changed on the user sheets since xlcrm last saved the workbook: rows added, changed and deleted.
 CHANGES = Sheet("changes", "Changes", "Изменения", report=True, required=False)
-REFRESH_REPORTS = (DASHBOARD, AGENDA, MANAGERS_REPORT, SERVICES_REPORT, ABC, PROBLEMS, BLOCK_HISTORY)
+REFRESH_REPORTS = (DASHBOARD, AGENDA, MANAGERS_REPORT, SERVICES_REPORT, ABC, PROBLEMS, BLOCK_HISTORY, CHANGES)
 REPORT_SHEETS = REFRESH_REPORTS
 # Report sheets of `xlcrm dedupe`; both are read back by the next run (decisions, and merges to undo).
 DUPLICATES = Sheet("duplicates", "Duplicates", "Дубли", report=True, required=False)

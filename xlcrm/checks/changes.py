@@ -84,6 +84,39 @@ class Changes:
         return bool(self.rows)
 
 
+# What the workbook was compared with (ChangeLog.baseline).
+COMPARED = "compared"  # the saved copy, read and compared row by row
+SAME_FILE = "same_file"  # the saved copy, byte for byte the same file: nothing changed
+NO_SAVED_COPY = "no_saved_copy"  # no copy of an earlier save (first run, workbook copied or moved, …)
+PROTECTED = "protected"  # a password-protected workbook: no readable copy is kept to compare with
+
+
+@dataclass(frozen=True)
+class ChangeLog:
+    """What changed on the user sheets since xlcrm last saved the workbook, and who saved it last."""
+
+    baseline: str  # COMPARED | SAME_FILE | NO_SAVED_COPY | PROTECTED
+    changes: Changes  # no rows unless COMPARED
+    saved_at: dt.datetime | None = None  # when xlcrm saved the version compared with (local time)
+    modified_by: str | None = None  # the workbook's "last modified by", as Excel or LibreOffice recorded it
+    modified_at: dt.datetime | None = None  # and when (local time)
+
+    def to_dict(self) -> dict[str, object]:
+        """The log as JSON-ready values: what it compared with and the counts of rows by sheet and kind."""
+        return {
+            "baseline": self.baseline,
+            "saved_at": self.saved_at.isoformat(timespec="seconds") if self.saved_at else None,
+            "modified_by": self.modified_by,
+            "modified_at": self.modified_at.isoformat(timespec="seconds") if self.modified_at else None,
+            "counts": self.changes.counts(),
+        }
+
+
+def no_changes() -> Changes:
+    """Changes with no rows, as found when nothing was compared or nothing changed."""
+    return Changes((), {})
+
+
 def compare_workbooks(saved: WorkbookData, now: WorkbookData) -> Changes:
     """The rows of the user sheets added, changed and deleted from ``saved`` to ``now``.
 

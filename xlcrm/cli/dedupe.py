@@ -19,6 +19,7 @@ from xlcrm.cli.formatting import (
 )
 from xlcrm.cli.options import (
     Output,
+    accept_deletions_option,
     exit_if_errors_remain,
     output_options,
     password_option,
@@ -38,9 +39,16 @@ from xlcrm.messages import Message, t, tn
 @save_options
 @strict_option
 @password_option
+@accept_deletions_option
 @output_options
 def dedupe_command(
-    path: Path, dry_run: bool, save: SaveOptions, strict: bool, password: str | None, output: Output
+    path: Path,
+    dry_run: bool,
+    save: SaveOptions,
+    strict: bool,
+    password: str | None,
+    accept_deletions: bool,
+    output: Output,
 ) -> None:
     """Find duplicate clients: merge the certain ones, list the probable ones for review.
 
@@ -57,7 +65,7 @@ def dedupe_command(
 
         xlcrm dedupe clients.xlsx --dry-run
     """
-    result = dedupe_workbook(path, dry_run=dry_run, save=save, password=password)
+    result = dedupe_workbook(path, dry_run=dry_run, save=save, password=password, accept_deletions=accept_deletions)
     show(
         result,
         output,

@@ -16,6 +16,7 @@ from xlcrm.cli.exit_codes import SAVING_EPILOG
 from xlcrm.cli.formatting import ALL_ITEMS, SHOWN_ITEMS, assigned_id_lines, more_line, saved_lines
 from xlcrm.cli.options import (
     Output,
+    accept_deletions_option,
     exit_if_errors_remain,
     output_options,
     password_option,
@@ -53,6 +54,7 @@ from xlcrm.messages import Number, t, tn
 @save_options
 @strict_option
 @password_option
+@accept_deletions_option
 @output_options
 def import_command(
     source: Path,
@@ -64,6 +66,7 @@ def import_command(
     save: SaveOptions,
     strict: bool,
     password: str | None,
+    accept_deletions: bool,
     output: Output,
 ) -> None:
     """Import rows from another table: .xlsx, .xls, CSV, or an amoCRM / Bitrix24 export.
@@ -95,6 +98,7 @@ def import_command(
         today=today,
         save=save,
         password=password,
+        accept_deletions=accept_deletions,
     )
     show(
         result,

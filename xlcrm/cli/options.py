@@ -292,3 +292,16 @@ def _with_options(function: Callable[..., Any], options: Sequence[Callable[..., 
     for option in reversed(options):
         function = option(function)
     return function
+
+
+def accept_deletions_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--accept-deletions: go on although rows were deleted since xlcrm last saved the workbook (see
+    ``xlcrm.jobs.changes``)."""
+    return click.option(
+        "--accept-deletions",
+        is_flag=True,
+        help="Go ahead although rows were deleted since xlcrm last saved the workbook. Without it the command "
+        "stops, writing nothing, when more than the Setting deletion_stop_percent of the Clients rows (default 5 %), "
+        "or any Interactions row, disappeared, and says how to bring them back with xlcrm restore. xlcrm tells by "
+        "the copy of its last save in .xlcrm-backups, kept even with --keep-backups 0.",
+    )(func)

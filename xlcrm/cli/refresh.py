@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from xlcrm import schema
+from xlcrm.cli.change_lines import changes_line
 from xlcrm.cli.exit_codes import SAVING_EPILOG
 from xlcrm.cli.formatting import (
     ALL_ITEMS,
@@ -20,6 +21,7 @@ from xlcrm.cli.formatting import (
 )
 from xlcrm.cli.options import (
     Output,
+    accept_deletions_option,
     exit_if_errors_remain,
     output_options,
     password_option,
@@ -41,9 +43,17 @@ from xlcrm.messages import Message, t, tn
 @save_options
 @strict_option
 @password_option
+@accept_deletions_option
 @output_options
 def refresh_command(
-    path: Path, today: dt.date, dry_run: bool, save: SaveOptions, strict: bool, password: str | None, output: Output
+    path: Path,
+    today: dt.date,
+    dry_run: bool,
+    save: SaveOptions,
+    strict: bool,
+    password: str | None,
+    accept_deletions: bool,
+    output: Output,
 ) -> None:
     """Merge duplicates, recompute lifecycle blocks and rebuild every report sheet, in one read and one save.
 
@@ -58,11 +68,19 @@ def refresh_command(
     sheet or column, or headers not on row 1, is left untouched and the
     command exits 1.
 
+    The user sheets are first compared with the version xlcrm saved last:
+    the Changes sheet lists rows added, changed and deleted since. When more
+    than the Setting deletion_stop_percent of the Clients rows, or any
+    Interactions row, was deleted, nothing is written and the command exits 1,
+    saying how to bring them back (xlcrm restore) or go on (--accept-deletions).
+
     Example:
 
         xlcrm refresh clients.xlsx --today 2026-11-23
     """
-    result = refresh.refresh_workbook(path, today=today, dry_run=dry_run, save=save, password=password)
+    result = refresh.refresh_workbook(
+        path, today=today, dry_run=dry_run, save=save, password=password, accept_deletions=accept_deletions
+    )
     show(
         result,
         output,
@@ -159,6 +177,8 @@ def format_refresh(result: refresh.RefreshResult, shown: int = SHOWN_ITEMS) -> s
         )
         lines.append(str(review))
     lines += unknown_decision_lines(result.unknown_decisions)
+    if result.changes is not None:
+        lines.append(changes_line(result.changes, locale))
     lines.append(str(_problems_left(result)))
     if result.save and result.save.backup:
         lines.append(str(t("Previous version kept as {backup}", backup=result.save.backup)))

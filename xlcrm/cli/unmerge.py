@@ -11,6 +11,7 @@ from xlcrm.cli.exit_codes import SAVING_EPILOG
 from xlcrm.cli.formatting import saved_lines
 from xlcrm.cli.options import (
     Output,
+    accept_deletions_option,
     exit_if_errors_remain,
     output_options,
     password_option,
@@ -30,9 +31,16 @@ from xlcrm.messages import t, tn
 @save_options
 @strict_option
 @password_option
+@accept_deletions_option
 @output_options
 def unmerge_command(
-    path: Path, merge_id: str, save: SaveOptions, strict: bool, password: str | None, output: Output
+    path: Path,
+    merge_id: str,
+    save: SaveOptions,
+    strict: bool,
+    password: str | None,
+    accept_deletions: bool,
+    output: Output,
 ) -> None:
     """Undo one merge from the Merge log: the original rows come back exactly.
 
@@ -44,7 +52,9 @@ def unmerge_command(
 
         xlcrm unmerge clients.xlsx M0003
     """
-    result = unmerge_workbook(path, merge_id, save=save, password=password, count_errors=strict)
+    result = unmerge_workbook(
+        path, merge_id, save=save, password=password, count_errors=strict, accept_deletions=accept_deletions
+    )
     show(result, output, format_unmerge, essential=unmerged_line, locale=result.locale)
     written = result.save.path if result.save is not None else path
     exit_if_errors_remain(strict, output, written, result.errors)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from xlcrm.checks.changes import ChangeLog
 from xlcrm.checks.client_ids import AssignedId, fill_blank_client_ids
 from xlcrm.checks.findings import Finding
 from xlcrm.checks.validate import ValidationReport, validate_data
@@ -24,9 +25,11 @@ from xlcrm.errors import EditRefused, MergeNotUndoable, error_text
 from xlcrm.files.safe_save import SaveOptions, SaveResult, holding_workbook_lock
 from xlcrm.files.save import save_changes
 from xlcrm.jobs.as_saved import as_saved, deleted_rows
+from xlcrm.jobs.changes import changes_since_saved
 from xlcrm.jobs.opening import open_to_change
 from xlcrm.jobs.validate import problems_as_saved, problems_in
 from xlcrm.messages import Message, Text, t
+from xlcrm.reports.changes import changes_sheet
 from xlcrm.xlsx.reader import read_workbook
 
 # --- dedupe ---------------------------------------------------------------------------------------------------
@@ -55,6 +58,8 @@ class DedupeResult:
     unknown_decisions: list[Finding] = field(default_factory=list)
     assigned_ids: tuple[AssignedId, ...] = ()  # ClientIDs given to Clients rows that had none, rows as saved
     locale: str = "en"  # the language of the workbook's sheet and column names
+    # What people changed on the user sheets since xlcrm last saved the workbook (listed on ▸ Changes when saved).
+    changes: ChangeLog | None = None
 
     @property
     def merged_rows(self) -> int:
@@ -78,6 +83,7 @@ class DedupeResult:
             "warnings": self.warnings,
             "unknown_decisions": [finding.to_dict() for finding in self.unknown_decisions],
             "assigned_ids": [assigned.to_dict() for assigned in self.assigned_ids],
+            "changes": self.changes.to_dict() if self.changes else None,
             "save": self.save.to_dict() if self.save else None,
         }
 
@@ -100,26 +106,37 @@ def dedupe_workbook(
     save: SaveOptions = SaveOptions(),
     password: str | None = None,
     now: dt.datetime | None = None,
+    accept_deletions: bool = False,
 ) -> DedupeResult:
     """Merge certain duplicate clients of the workbook at ``path``, list probable ones on the Duplicates sheet and
     apply the user's decisions typed there; returns the merges and pairs, and the errors and warnings left in the
     workbook as saved. With ``dry_run`` nothing is written: the result says what would happen, and what would be
     left. ``now`` (default: the real time) dates the merges on the Merge log and is the date the workbook is
     checked for;
-    ``password`` opens a password-protected workbook, which is saved back protected."""
-    return open_to_change(path, password, save, functools.partial(_dedupe, dry_run=dry_run, now=now), dry_run=dry_run)
+    ``password`` opens a password-protected workbook, which is saved back protected. Rows deleted since xlcrm last
+    saved the workbook stop it as they stop a refresh, unless ``accept_deletions`` (see ``xlcrm.jobs.changes``)."""
+    return open_to_change(
+        path,
+        password,
+        save,
+        functools.partial(_dedupe, dry_run=dry_run, now=now, accept_deletions=accept_deletions),
+        dry_run=dry_run,
+    )
 
 
 @holding_workbook_lock("path")
-def _dedupe(path: Path, save: SaveOptions, *, dry_run: bool, now: dt.datetime | None) -> DedupeResult:
+def _dedupe(
+    path: Path, save: SaveOptions, *, dry_run: bool, now: dt.datetime | None, accept_deletions: bool
+) -> DedupeResult:
     data = read_workbook(path)
+    change_log = changes_since_saved(data, accept_deletions=accept_deletions)
     filled = fill_blank_client_ids(data)
     changes = dedupe_changes(filled.data, now=now, new_rows=filled.new_rows)
     saved = None
     if not dry_run and (changes.writes or filled.assigned):
         saved = save_changes(
             data,
-            reports=changes.reports if changes.writes else [],
+            reports=[*(changes.reports if changes.writes else []), changes_sheet(change_log, data.locale)],
             edits=[*filled.edits_beside(changes.edits), *changes.edits],
             output=save.output,
             ignore_lock=save.ignore_lock,
@@ -137,7 +154,8 @@ def _dedupe(path: Path, save: SaveOptions, *, dry_run: bool, now: dt.datetime | 
         left = dataclasses.replace(left, findings=left.findings + changes.unknown_decisions)
     else:
         left = problems_in(filled.data, today)
-    return _dedupe_result(path, dry_run, changes, saved, assigned, left, data.locale)
+    result = _dedupe_result(path, dry_run, changes, saved, assigned, left, data.locale)
+    return dataclasses.replace(result, changes=change_log)
 
 
 def _dedupe_result(
@@ -208,6 +226,7 @@ class UnmergeResult:
     warnings: int | None
     save: SaveResult | None = None
     locale: str = "en"  # the language of the workbook's sheet and column names
+    changes: ChangeLog | None = None  # what people changed since xlcrm last saved the workbook (see ▸ Changes)
 
     def to_dict(self) -> dict[str, Any]:
         """The result as JSON-ready values, as ``--json`` prints it."""
@@ -220,6 +239,7 @@ class UnmergeResult:
             "repointed_back": self.repointed_back,
             "errors": self.errors,
             "warnings": self.warnings,
+            "changes": self.changes.to_dict() if self.changes else None,
             "save": self.save.to_dict() if self.save else None,
         }
 
@@ -231,6 +251,7 @@ def unmerge_workbook(
     save: SaveOptions = SaveOptions(),
     password: str | None = None,
     count_errors: bool = False,
+    accept_deletions: bool = False,
 ) -> UnmergeResult:
     """Undo the merge ``merge_id`` of the Merge log of the workbook at ``path``: original rows back in place,
     re-pointed rows back, the pairs kept apart from then on; returns what was restored. ``password`` opens a
@@ -239,20 +260,27 @@ def unmerge_workbook(
     With ``count_errors`` (``--strict``) the errors and warnings left in the workbook as saved (checked for the
     real date) are counted: the rows come back in their places on several sheets, which only the saved workbook
     shows, so that reads it back. Not counted, or when that read fails, they are None; the unmerge stands either
-    way."""
+    way. Rows deleted since xlcrm last saved the workbook stop it as they stop a refresh, unless
+    ``accept_deletions``."""
     return open_to_change(
-        path, password, save, functools.partial(_unmerge, merge_id=merge_id, count_errors=count_errors)
+        path,
+        password,
+        save,
+        functools.partial(_unmerge, merge_id=merge_id, count_errors=count_errors, accept_deletions=accept_deletions),
     )
 
 
 @holding_workbook_lock("path")
-def _unmerge(path: Path, save: SaveOptions, *, merge_id: str, count_errors: bool) -> UnmergeResult:
+def _unmerge(
+    path: Path, save: SaveOptions, *, merge_id: str, count_errors: bool, accept_deletions: bool
+) -> UnmergeResult:
     data = read_workbook(path)
+    change_log = changes_since_saved(data, accept_deletions=accept_deletions)
     changes = unmerge_changes(data, merge_id)
     try:
         saved = save_changes(
             data,
-            reports=changes.reports,
+            reports=[*changes.reports, changes_sheet(change_log, data.locale)],
             edits=changes.edits,
             remove=changes.remove,
             output=save.output,
@@ -275,4 +303,5 @@ def _unmerge(path: Path, save: SaveOptions, *, merge_id: str, count_errors: bool
         len(left.warnings) if left else None,
         saved,
         data.locale,
+        change_log,
     )

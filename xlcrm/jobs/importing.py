@@ -17,15 +17,18 @@ from pathlib import Path
 from typing import Any
 
 from xlcrm import schema
+from xlcrm.checks.changes import ChangeLog
 from xlcrm.checks.client_ids import AssignedId, fill_blank_client_ids
 from xlcrm.files.safe_save import SaveOptions, SaveResult, holding_workbook_lock
 from xlcrm.files.save import save_changes
 from xlcrm.importing.importer import OUTCOMES, RecordOutcome, import_changes
 from xlcrm.importing.sources import read_source
 from xlcrm.jobs.as_saved import as_saved, deleted_rows, with_appended
+from xlcrm.jobs.changes import changes_since_saved
 from xlcrm.jobs.opening import open_to_change
 from xlcrm.jobs.validate import problems_in
 from xlcrm.messages import Message, Text
+from xlcrm.reports.changes import changes_sheet
 from xlcrm.xlsx.reader import read_workbook
 
 
@@ -49,6 +52,7 @@ class ImportResult:
     save: SaveResult | None = None
     assigned_ids: tuple[AssignedId, ...] = ()  # ClientIDs given to Clients rows that had none, rows as saved
     locale: str = schema.DEFAULT_LOCALE  # the language of the workbook's sheet and column names
+    changes: ChangeLog | None = None  # what people changed since xlcrm last saved the workbook (see ▸ Changes)
 
     def count(self, outcome: str) -> int:
         """The number of imported records with this ``outcome``."""
@@ -73,6 +77,7 @@ class ImportResult:
             "records": [record.to_dict() for record in self.records],
             "notes": [str(note) for note in self.notes],
             "assigned_ids": [assigned.to_dict() for assigned in self.assigned_ids],
+            "changes": self.changes.to_dict() if self.changes else None,
             "save": self.save.to_dict() if self.save else None,
         }
 
@@ -88,6 +93,7 @@ def import_rows(
     save: SaveOptions = SaveOptions(),
     password: str | None = None,
     now: dt.datetime | None = None,
+    accept_deletions: bool = False,
 ) -> ImportResult:
     """Import the records of the table ``source`` into the sheet ``sheet`` (a schema key: clients, contacts,
     interactions, services) of ``workbook``, merging those that match clients already there; returns the mapping
@@ -96,7 +102,8 @@ def import_rows(
     automatic mapping of the source's headers; ``today`` (default: the real date) is Created of new clients and the
     date the workbook is checked for; ``now`` (default: the real time) dates the merges on the Merge log. With
     ``dry_run`` nothing is written. ``password`` opens a password-protected workbook, which is saved back
-    protected."""
+    protected. Rows deleted since xlcrm last saved the workbook stop it as they stop a refresh, unless
+    ``accept_deletions`` (see ``xlcrm.jobs.changes``)."""
     return open_to_change(
         workbook,
         password,
@@ -109,6 +116,7 @@ def import_rows(
             dry_run=dry_run,
             today=today or dt.date.today(),
             now=now,
+            accept_deletions=accept_deletions,
         ),
         dry_run=dry_run,
     )
@@ -125,10 +133,12 @@ def _import(
     dry_run: bool,
     today: dt.date,
     now: dt.datetime | None,
+    accept_deletions: bool,
 ) -> ImportResult:
     spec = schema.sheet_by_key(sheet)
     table = read_source(source)
     data = read_workbook(workbook)
+    change_log = changes_since_saved(data, accept_deletions=accept_deletions)
     filled = fill_blank_client_ids(data)
     changes = import_changes(table, filled.data, spec, mapping_file=mapping_file, today=today, now=now)
     imported = [changes.edit] if changes.edit is not None else []
@@ -137,7 +147,7 @@ def _import(
     if not dry_run and edits:
         saved = save_changes(
             data,
-            reports=changes.reports,
+            reports=[*changes.reports, changes_sheet(change_log, data.locale)],
             edits=edits,
             output=save.output,
             ignore_lock=save.ignore_lock,
@@ -162,4 +172,5 @@ def _import(
         save=saved,
         assigned_ids=filled.assigned,
         locale=data.locale,
+        changes=change_log,
     )

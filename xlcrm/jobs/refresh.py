@@ -9,9 +9,11 @@ stage sees the base as it will be saved: merged rows gone, their interactions an
 contacts re-pointed to the survivor, the survivor's blanks filled, rows
 numbered as they will be. Validation comes after dedupe for that reason: the
 Problems sheet then names the cells of the saved workbook. The report
-sheets (Dashboard, Agenda, Managers, Services, ABC, Problems, Block history,
+sheets (Dashboard, Agenda, Managers, Services, ABC, Problems, Block history, Changes,
 and Duplicates / Merge log when dedupe has something to show) are rebuilt from
-scratch each time. On the user's sheets only the merges and the computed
+scratch each time. Before anything else, the user sheets are compared with the version xlcrm saved last
+(:mod:`xlcrm.jobs.changes`): ▸ Changes lists what people added, changed and deleted since, and too many deleted
+rows stop the refresh before it writes anything. On the user's sheets only the merges and the computed
 columns of Clients (``▸ Block``, ``▸ Orders`` … right of the user's columns)
 and the ClientIDs given to rows that had none are written; every other cell stays as it was. A workbook made by
 an older xlcrm gets the template's highlight of open plans on Interactions in place of its old one, once (see
@@ -34,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from xlcrm import schema
+from xlcrm.checks.changes import ChangeLog
 from xlcrm.checks.client_ids import AssignedId, fill_blank_client_ids
 from xlcrm.checks.findings import Finding
 from xlcrm.checks.validate import check_ahead
@@ -45,12 +48,14 @@ from xlcrm.dedupe.plan import DedupePlan
 from xlcrm.files.safe_save import SaveOptions, SaveResult, holding_workbook_lock
 from xlcrm.files.save import save_changes
 from xlcrm.jobs.as_saved import as_saved, deleted_rows
+from xlcrm.jobs.changes import changes_since_saved
 from xlcrm.jobs.opening import open_to_change
 from xlcrm.lifecycle.analysis import analyse
 from xlcrm.lifecycle.computed import computed_cells
 from xlcrm.lifecycle.history import read_history
 from xlcrm.messages import Text, t
 from xlcrm.reports.agenda import build_agenda
+from xlcrm.reports.changes import changes_sheet
 from xlcrm.reports.sheets import Migration, RefreshReports, build_reports
 from xlcrm.xlsx.prerender import EditPrewriting, HelperProcesses, ReportRenderer
 from xlcrm.xlsx.reader import (
@@ -105,6 +110,8 @@ class RefreshResult:
     # The old highlight of Next dates on Interactions (every past date red) was upgraded to the template's (only
     # open plans), see xlcrm.create.highlights.
     highlights_upgraded: bool = False
+    # What people changed on the user sheets since xlcrm last saved the workbook (listed on ▸ Changes).
+    changes: ChangeLog | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The result as JSON-ready values, as ``--json`` prints it."""
@@ -128,6 +135,7 @@ class RefreshResult:
             "assigned_ids": [assigned.to_dict() for assigned in self.assigned_ids],
             "filled_formulas": self.filled_formulas,
             "highlights_upgraded": self.highlights_upgraded,
+            "changes": self.changes.to_dict() if self.changes else None,
             "save": self.save.to_dict() if self.save else None,
         }
 
@@ -139,21 +147,26 @@ def refresh_workbook(
     dry_run: bool = False,
     save: SaveOptions = SaveOptions(),
     password: str | None = None,
+    accept_deletions: bool = False,
 ) -> RefreshResult:
     """Merge duplicates, recompute the lifecycle columns and rebuild every report sheet of the workbook at ``path``
     for ``today`` (default: the real date), in one read and one save; returns what was done (nothing is written
-    with ``dry_run``). ``password`` opens a password-protected workbook, which is saved back protected."""
+    with ``dry_run``). ``password`` opens a password-protected workbook, which is saved back protected.
+
+    Raises ``DeletionsFound`` (nothing written) when rows were deleted since xlcrm last saved the workbook, more
+    than the Setting ``deletion_stop_percent`` allows, unless ``accept_deletions`` (see ``xlcrm.jobs.changes``).
+    """
     return open_to_change(
         path,
         password,
         save,
-        functools.partial(_refresh, today=today or dt.date.today(), dry_run=dry_run),
+        functools.partial(_refresh, today=today or dt.date.today(), dry_run=dry_run, accept_deletions=accept_deletions),
         dry_run=dry_run,
     )
 
 
 @holding_workbook_lock("path")
-def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool) -> RefreshResult:
+def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool, accept_deletions: bool) -> RefreshResult:
     data = read_workbook(path)
     with contextlib.ExitStack() as cleanup:
         # A big workbook's report renderer and merges' writer: started while Interactions are still being read.
@@ -164,6 +177,8 @@ def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool) ->
         # Before the dedupe plan, which waits for Interactions: in a big workbook they are still being read then.
         history = read_history(data.report_rows.get(schema.BLOCK_HISTORY.key, []))
         check_ahead(data)
+        # Before any work: rows people deleted by mistake stop the refresh here, with nothing written.
+        change_log = changes_since_saved(data, accept_deletions=accept_deletions)
         # Every later stage works on the base with its blank ClientIDs filled: the dedupe plan finds a client typed
         # in by hand by its new ID, and it gets its block and counts like any other. ``data`` stays as read.
         filled = fill_blank_client_ids(data)
@@ -207,7 +222,7 @@ def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool) ->
         findings = analysis.report.findings + decisions
         agenda = build_agenda(analysis.frames, analysis.lifecycle)
         reports: RefreshReports = build_reports(analysis.frames, analysis.lifecycle, agenda, findings, history)
-        sheets = [*reports.sheets, *dedupe_sheets]
+        sheets = [*reports.sheets, changes_sheet(change_log, data.locale), *dedupe_sheets]
         # The big reports are rendered by the other process while the Clients columns are computed and written.
         prerendered = renderer.start(path, sheets) if renderer is not None else None
         clients = merged.sheet(schema.CLIENTS.key)
@@ -263,6 +278,7 @@ def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool) ->
         assigned_ids=filled.as_read(merged_into) if dry_run else filled.as_saved(dedupe_edits, merged_into),
         filled_formulas=len(formulas.set_cells) if formulas else 0,
         highlights_upgraded=highlights is not None,
+        changes=change_log,
     )
 
 

@@ -1,0 +1,181 @@
+"""What people changed since xlcrm last saved the workbook, and the stop when rows vanished.
+
+Every job that saves changes to the user sheets (refresh, dedupe, unmerge, import) calls ``changes_since_saved``
+right after reading the workbook. It compares the workbook with the copy of the version xlcrm saved last
+(``xlcrm.files.saved_copy``): when the bytes are the same nothing changed and the copy is not even read. When more
+than the Setting ``deletion_stop_percent`` of the saved Clients rows, or any Interactions row, is gone, the job
+stops before writing anything (``DeletionsFound``) and says how to bring the rows back with ``xlcrm restore`` or
+to go on with ``--accept-deletions``: xlcrm never quietly works on, and saves, a base a person cut down by mistake.
+
+A workbook with no saved copy (the first run, a workbook copied or moved, one saved only by LibreOffice since it
+was made) is simply not compared.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shlex
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from xlcrm import schema
+from xlcrm.checks.changes import (
+    COMPARED,
+    NO_SAVED_COPY,
+    PROTECTED,
+    SAME_FILE,
+    ChangeLog,
+    RowChange,
+    compare_workbooks,
+    no_changes,
+)
+from xlcrm.checks.settings import read_settings
+from xlcrm.errors import DeletionsFound, XlcrmError, joined
+from xlcrm.files.saved_copy import saved_copy_path
+from xlcrm.messages import Message, Text, t, tn
+from xlcrm.runtime.paths import TEMP_PREFIX
+from xlcrm.xlsx.reader import FileStamp, WorkbookData, read_workbook
+from xlcrm.xlsx.xml_io import local_name, parse_part
+
+# Deleted rows named in the message that stops a job: enough to recognise them, short enough for one line.
+NAMED_ROWS = 3
+_CORE_PART = "docProps/core.xml"
+_TIME_FORMAT = "%d.%m.%Y %H:%M"
+
+
+def changes_since_saved(data: WorkbookData, *, accept_deletions: bool) -> ChangeLog:
+    """What changed on the user sheets of ``data`` since xlcrm last saved the workbook.
+
+    Raises ``DeletionsFound`` when more than the Setting's share of the saved Clients rows, or any Interactions
+    row, was deleted, unless ``accept_deletions``.
+    """
+    log = change_log(data)
+    if not accept_deletions:
+        stop_for_deletions(data, log)
+    return log
+
+
+def change_log(data: WorkbookData) -> ChangeLog:
+    """``data`` compared with the copy of the version xlcrm saved last, when there is one to compare with."""
+    modified_by, modified_at = last_modified(data.path)
+    if data.path.name.startswith(TEMP_PREFIX):  # the decrypted copy of a password-protected workbook
+        return ChangeLog(PROTECTED, no_changes(), None, modified_by, modified_at)
+    copy = saved_copy_path(data.path)
+    try:
+        stamp = FileStamp.of(copy)
+    except OSError:
+        return ChangeLog(NO_SAVED_COPY, no_changes(), None, modified_by, modified_at)
+    saved_at = dt.datetime.fromtimestamp(stamp.mtime_ns / 1e9)
+    if data.stamp is not None and data.stamp.sha256 == stamp.sha256:
+        return ChangeLog(SAME_FILE, no_changes(), saved_at, modified_by, modified_at)
+    try:
+        saved = read_workbook(copy)
+    except XlcrmError:  # damaged since: no comparison rather than no refresh
+        return ChangeLog(NO_SAVED_COPY, no_changes(), None, modified_by, modified_at)
+    return ChangeLog(COMPARED, compare_workbooks(saved, data), saved_at, modified_by, modified_at)
+
+
+def last_modified(path: Path) -> tuple[str | None, dt.datetime | None]:
+    """Who saved the workbook last and when (local time), as its ``docProps/core.xml`` says; None for what it
+    does not say or says in a form that cannot be read."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            tree = parse_part(package.read(_CORE_PART), _CORE_PART)
+    except (OSError, KeyError, zipfile.BadZipFile, XlcrmError):
+        return None, None
+    fields = {local_name(element): (element.text or "").strip() for element in tree.getroot()}
+    return fields.get("lastModifiedBy") or None, _w3c_time(fields.get("modified", ""))
+
+
+def _w3c_time(text: str) -> dt.datetime | None:
+    """A W3CDTF time (``2026-11-23T10:00:00Z``) in local time; None when it is not one."""
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.astimezone().replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def stop_for_deletions(data: WorkbookData, log: ChangeLog) -> None:
+    """Nothing; raises ``DeletionsFound`` when the rows deleted since the last save are more than a job goes on
+    without: more than ``deletion_stop_percent`` of the saved Clients rows, or any Interactions row."""
+    changes = log.changes
+    clients = changes.deleted(schema.CLIENTS.key)
+    interactions = changes.deleted(schema.INTERACTIONS.key)
+    percent = read_settings(data)[0].deletion_stop_percent
+    too_many_clients = len(clients) * 100 > percent * changes.saved_rows.get(schema.CLIENTS.key, 0)
+    if not (too_many_clients or interactions):
+        return
+    parts = [
+        _deleted_part(data, spec, rows, changes.saved_rows.get(spec.key, 0))
+        for spec, rows in ((schema.CLIENTS, clients), (schema.INTERACTIONS, interactions))
+        if rows
+    ]
+    command = f"xlcrm restore {shlex.quote(str(data.path))}"
+    raise DeletionsFound(
+        t(
+            "rows were deleted from {path} since xlcrm last saved it ({saved}): {deleted}; nothing was written; to "
+            "bring them back: {command} --all-deleted (or only some: --rows {rows}); if they were deleted on "
+            "purpose: run again with --accept-deletions",
+            path=data.path,
+            saved=log.saved_at.strftime(_TIME_FORMAT) if log.saved_at else "",
+            deleted=joined(parts),
+            command=command,
+            rows=_rows_example(data, clients, interactions),
+        )
+    )
+
+
+def _deleted_part(data: WorkbookData, spec: schema.Sheet, rows: Sequence[RowChange], total: int) -> Message:
+    """``Clients: 40 of 60 rows (C000003, C000004, C000005 …)``."""
+    named: list[Text] = [_row_name(row) for row in rows[:NAMED_ROWS]] + (["…"] if len(rows) > NAMED_ROWS else [])
+    return tn(
+        "{sheet}: {count} of {total} row ({rows})",
+        "{sheet}: {count} of {total} rows ({rows})",
+        len(rows),
+        sheet=_sheet_name(data, spec),
+        total=total,
+        rows=joined(named, ", "),
+    )
+
+
+def _row_name(row: RowChange) -> Text:
+    """A deleted client by its ID (its saved row number without one); an interaction by its saved row number,
+    date and client: ``row 120: 01.02.2026 C000003``."""
+    if row.sheet == schema.CLIENTS.key:
+        return row.client_id or t("row {row}", row=row.before_row)
+    # The Date column comes first on Interactions, so its value is the first date of the row.
+    date = next((value for value in row.before.values() if isinstance(value, dt.date)), None)
+    details = " ".join(part for part in (f"{date:%d.%m.%Y}" if date else "", row.client_id or "") if part)
+    if not details:
+        return t("row {row}", row=row.before_row)
+    return t("row {row}: {details}", row=row.before_row, details=details)
+
+
+def _rows_example(data: WorkbookData, clients: Sequence[RowChange], interactions: Sequence[RowChange]) -> str:
+    """What ``--rows`` takes for the first deleted rows: ClientIDs, or a sheet and its saved row numbers."""
+    ids = [row.client_id for row in clients[:2] if row.client_id]
+    if ids:
+        return ",".join(ids)
+    rows = clients if clients else interactions
+    spec = schema.CLIENTS if clients else schema.INTERACTIONS
+    numbers = sorted(row.before_row for row in rows if row.before_row is not None)
+    name = _sheet_name(data, spec)
+    return f"{shlex.quote(name) if ' ' in name else name}:{_ranges(numbers)}"
+
+
+def _ranges(numbers: Sequence[int]) -> str:
+    """``120-130,135``: the first few runs of consecutive row numbers."""
+    runs: list[list[int]] = []
+    for number in numbers:
+        if runs and number == runs[-1][1] + 1:
+            runs[-1][1] = number
+        else:
+            runs.append([number, number])
+    return ",".join(f"{first}-{last}" if last > first else str(first) for first, last in runs[:NAMED_ROWS])
+
+
+def _sheet_name(data: WorkbookData, spec: schema.Sheet) -> str:
+    sheet = data.sheet(spec.key)
+    return sheet.name if sheet is not None else spec.name(data.locale)
