@@ -75,19 +75,24 @@ def _column(sheet: Worksheet, header: str) -> str:
     raise AssertionError(header)
 
 
-def delete_rows(path: Path, sheet: str, rows: list[int]) -> None:
-    """Delete ``rows`` of ``sheet`` with openpyxl, as a person deleting them in a spreadsheet program would."""
+def delete_rows(path: Path, rows: dict[str, list[int]]) -> None:
+    """Delete the rows of each sheet with openpyxl, as a person deleting them in a spreadsheet program would."""
     book = openpyxl.load_workbook(path)
-    for row in sorted(rows, reverse=True):
-        book[sheet].delete_rows(row)
+    for sheet, numbers in rows.items():
+        for row in sorted(numbers, reverse=True):
+            book[sheet].delete_rows(row)
     book.save(path)
 
 
-def rows_of(path: Path, sheet: str, column: str, value: str) -> list[int]:
-    """The rows of ``sheet`` whose cell in the column headed ``column`` holds ``value``."""
-    ws = openpyxl.load_workbook(path)[sheet]
-    letter = _column(ws, column)
-    return [row for row in range(2, ws.max_row + 1) if ws[f"{letter}{row}"].value == value]
+def rows_of(path: Path, sheet: str, value: str) -> list[int]:
+    """The rows of ``sheet`` whose ClientID is ``value``."""
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        rows = book[sheet].iter_rows(values_only=True)
+        column = next(rows).index("ID клиента")
+        return [number for number, row in enumerate(rows, start=2) if row[column] == value]
+    finally:
+        book.close()
 
 
 def cells(sheet: Worksheet, row: int) -> dict[str, object]:
@@ -118,8 +123,7 @@ def test_all_deleted_brings_40_clients_and_100_interactions_back_cell_for_cell(
 ) -> None:
     copy = saved_copy_path(workbook)
     before_copy = digest(copy)
-    delete_rows(workbook, CLIENTS, list(range(10, 50)))
-    delete_rows(workbook, INTERACTIONS, list(range(100, 200)))
+    delete_rows(workbook, {CLIENTS: list(range(10, 50)), INTERACTIONS: list(range(100, 200))})
     assert deleted_now(workbook) == {"clients": 40, "interactions": 100}
     clients_left = openpyxl.load_workbook(workbook)[CLIENTS].max_row
     interactions_left = openpyxl.load_workbook(workbook)[INTERACTIONS].max_row
@@ -152,7 +156,7 @@ def test_all_deleted_brings_40_clients_and_100_interactions_back_cell_for_cell(
 
 
 def test_the_restored_cells_keep_the_date_and_money_formats(workbook: Path) -> None:
-    delete_rows(workbook, INTERACTIONS, list(range(100, 200)))
+    delete_rows(workbook, {INTERACTIONS: list(range(100, 200))})
     assert run(workbook, "--all-deleted").exit_code == 0
     ws = openpyxl.load_workbook(workbook)[INTERACTIONS]
     date, amount = _column(ws, "Дата"), _column(ws, "Сумма")
@@ -168,13 +172,12 @@ def test_the_restored_cells_keep_the_date_and_money_formats(workbook: Path) -> N
 def test_a_client_id_brings_back_that_client_with_its_contacts_and_interactions_only(
     workbook: Path, client: str, has_contacts: bool
 ) -> None:
-    interactions = rows_of(workbook, INTERACTIONS, "ID клиента", client)
-    contacts = rows_of(workbook, CONTACTS, "ID клиента", client)
+    interactions = rows_of(workbook, INTERACTIONS, client)
+    contacts = rows_of(workbook, CONTACTS, client)
     assert interactions
     assert bool(contacts) == has_contacts
-    delete_rows(workbook, CLIENTS, rows_of(workbook, CLIENTS, "ID клиента", client) + [20, 21])
-    delete_rows(workbook, INTERACTIONS, interactions + [2, 3])
-    delete_rows(workbook, CONTACTS, contacts)
+    clients = rows_of(workbook, CLIENTS, client)
+    delete_rows(workbook, {CLIENTS: [*clients, 20, 21], INTERACTIONS: [*interactions, 2, 3], CONTACTS: contacts})
 
     result = run(workbook, "--rows", client, "--json")
 
@@ -187,14 +190,14 @@ def test_a_client_id_brings_back_that_client_with_its_contacts_and_interactions_
         if count
     }
     assert deleted_now(workbook) == {"clients": 2, "interactions": 2}
-    assert rows_of(workbook, CLIENTS, "ID клиента", client)
-    assert len(rows_of(workbook, INTERACTIONS, "ID клиента", client)) == len(interactions)
-    assert len(rows_of(workbook, CONTACTS, "ID клиента", client)) == len(contacts)
+    assert rows_of(workbook, CLIENTS, client)
+    assert len(rows_of(workbook, INTERACTIONS, client)) == len(interactions)
+    assert len(rows_of(workbook, CONTACTS, client)) == len(contacts)
 
 
 def test_a_row_range_named_in_english_brings_back_those_rows_of_a_russian_workbook(workbook: Path) -> None:
     copy = saved_copy_path(workbook)
-    delete_rows(workbook, INTERACTIONS, list(range(10, 31)))
+    delete_rows(workbook, {INTERACTIONS: list(range(10, 31))})
 
     result = run(workbook, "--rows", "Interactions:15-20")
 
@@ -209,8 +212,23 @@ def test_a_row_range_named_in_english_brings_back_those_rows_of_a_russian_workbo
     assert [ws[f"{date}{first + k}"].value for k in range(6)] == [saved[f"{date}{row}"].value for row in range(15, 21)]
 
 
+def test_the_rows_refresh_suggests_when_it_stops_are_the_rows_restore_brings_back(workbook: Path) -> None:
+    delete_rows(workbook, {INTERACTIONS: [*range(120, 131), 135]})
+    stopped = CliRunner().invoke(cli, ["--lang", "en", "refresh", str(workbook), "--today", TODAY.isoformat()])
+    assert stopped.exit_code == 1, stopped.output
+    suggested = re.search(r"--rows (\S+?)\)", stopped.output)
+    assert suggested, stopped.output
+
+    result = run(workbook, "--rows", suggested[1])
+
+    assert result.exit_code == 0, result.output
+    assert "restored 12 rows of 'Взаимодействия'" in result.output
+    refreshed = CliRunner().invoke(cli, ["refresh", str(workbook), "--today", TODAY.isoformat()])
+    assert refreshed.exit_code == 0, refreshed.output
+
+
 def test_a_dry_run_lists_the_rows_and_writes_nothing(workbook: Path) -> None:
-    delete_rows(workbook, CLIENTS, [5, 6])
+    delete_rows(workbook, {CLIENTS: [5, 6]})
     before = digest(workbook)
     result = run(workbook, "--all-deleted", "--dry-run")
     assert result.exit_code == 0, result.output
@@ -228,7 +246,7 @@ def test_nothing_deleted_is_nothing_to_restore(workbook: Path) -> None:
 
 
 def test_the_summary_speaks_russian_for_a_russian_run(workbook: Path) -> None:
-    delete_rows(workbook, CLIENTS, [5])
+    delete_rows(workbook, {CLIENTS: [5]})
     result = CliRunner().invoke(cli, ["--lang", "ru", "restore", str(workbook), "--rows", "Клиенты:5"])
     assert result.exit_code == 0, result.output
     assert "возвращены 1 строка листа «Клиенты»" in result.output
@@ -246,11 +264,11 @@ def test_the_summary_speaks_russian_for_a_russian_run(workbook: Path) -> None:
         ("Interactions:9-7", "Interactions:9-7: write rows as a number or a range"),
         ("Interactions:1", "Interactions:1: write rows as a number or a range below the headers"),
         ("Sales:3", "there is no sheet 'Sales'"),
-        ("15-20", "name the sheet of the rows"),
+        ("C000012,15-20", "15-20: name the sheet of the rows"),
     ],
 )
 def test_a_bad_choice_of_rows_is_a_usage_error_and_writes_nothing(workbook: Path, spec: str, said: str) -> None:
-    delete_rows(workbook, INTERACTIONS, [5, 6])
+    delete_rows(workbook, {INTERACTIONS: [5, 6]})
     before = digest(workbook)
     result = run(workbook, "--rows", f"Interactions:5,{spec}")
     assert result.exit_code == 2, result.output
@@ -290,7 +308,7 @@ def test_without_a_saved_copy_the_timestamped_backups_are_named(refreshed_demo: 
 
 
 def test_a_workbook_open_in_excel_is_refused(workbook: Path) -> None:
-    delete_rows(workbook, CLIENTS, [5])
+    delete_rows(workbook, {CLIENTS: [5]})
     (workbook.parent / f"~${workbook.name}").write_bytes(b"\x0bAnna Ivanova" + b"\x00" * 40)
     before = digest(workbook)
     result = run(workbook, "--all-deleted")
@@ -301,8 +319,8 @@ def test_a_workbook_open_in_excel_is_refused(workbook: Path) -> None:
 
 def test_a_client_id_given_to_another_client_meanwhile_is_refused(workbook: Path) -> None:
     client = "C000012"
-    (row,) = rows_of(workbook, CLIENTS, "ID клиента", client)
-    delete_rows(workbook, CLIENTS, [row])
+    (row,) = rows_of(workbook, CLIENTS, client)
+    delete_rows(workbook, {CLIENTS: [row]})
     book = openpyxl.load_workbook(workbook)
     new = book[CLIENTS].max_row + 1
     # A new client typed in meanwhile with the ID in small letters: Excel's lookups take it for the same ID.
@@ -317,10 +335,11 @@ def test_a_client_id_given_to_another_client_meanwhile_is_refused(workbook: Path
     assert digest(workbook) == before
 
 
-def test_choices_name_sheets_in_either_language() -> None:
-    choices = parse_row_choices(["Взаимодействия:15-20, My Services:3", "c000012"])
+def test_choices_name_sheets_in_either_language_and_rows_after_a_sheet_are_of_that_sheet() -> None:
+    choices = parse_row_choices(["Взаимодействия:15-20,25, My Services:3", "c000012"])
     assert [(c.sheet, c.first, c.last, c.client_id) for c in choices] == [
         ("interactions", 15, 20, None),
+        ("interactions", 25, 25, None),
         ("services", 3, 3, None),
         (None, 0, 0, "c000012"),
     ]

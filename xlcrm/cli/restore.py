@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -135,12 +136,9 @@ def _left_message(left: int) -> Message:
 
 
 def _ranges(rows: Sequence[int], shown: int) -> str:
-    """``15-20, 33``: row numbers as runs, up to ``shown`` runs."""
-    runs: list[list[int]] = []
-    for row in sorted(rows):
-        if runs and row == runs[-1][1] + 1:
-            runs[-1][1] = row
-        else:
-            runs.append([row, row])
-    text = ", ".join(f"{first}-{last}" if last > first else str(first) for first, last in runs[:shown])
+    """``15-20, 33``: row numbers as runs of consecutive rows, up to ``shown`` runs."""
+    ordered = sorted(set(rows))
+    # Rows of one run are as far from their place in the order as each other.
+    runs = [[row for _, row in run] for _, run in itertools.groupby(enumerate(ordered), lambda item: item[1] - item[0])]
+    text = ", ".join(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]) for run in runs[:shown])
     return text + (" …" if len(runs) > shown else "")

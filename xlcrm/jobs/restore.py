@@ -50,6 +50,7 @@ class RowChoice:
     text: str  # as typed
     client_id: str | None = None
     sheet: str | None = None  # schema key
+    sheet_text: str = ""  # the sheet as typed
     first: int = 0
     last: int = 0
 
@@ -63,34 +64,45 @@ class RowChoice:
 
 def parse_row_choices(texts: Iterable[str]) -> tuple[RowChoice, ...]:
     """The choices ``--rows`` names, each text a comma-separated list of ``C000012``, ``Interactions:120`` or
-    ``Interactions:120-130`` (a sheet named in either language); a ``RowsNotDeleted`` usage error naming the
-    first item written wrongly."""
-    choices = []
+    ``Interactions:120-130`` (a sheet named in either language); rows without a sheet right after such an item are
+    of the same sheet (``Interactions:120-130,135``, as ``xlcrm refresh`` suggests them). A ``RowsNotDeleted``
+    usage error names the first item written wrongly."""
+    choices: list[RowChoice] = []
     for text in texts:
         for item in (part.strip() for part in text.split(",")):
-            if item:
-                choices.append(_row_choice(item))
+            if not item:
+                continue
+            if ":" in item:
+                sheet_text, rows_text = (part.strip() for part in item.rsplit(":", 1))
+                choices.append(_sheet_rows(item, _sheet_named(item, sheet_text), sheet_text, rows_text))
+            elif _ROWS.fullmatch(item):
+                previous = choices[-1] if choices else None
+                if previous is None or previous.sheet is None:
+                    raise RowsNotDeleted(t("{item}: name the sheet of the rows, as in Interactions:{item}", item=item))
+                sheet = schema.sheet_by_key(previous.sheet)
+                choices.append(_sheet_rows(item, sheet, previous.sheet_text, item))
+            else:
+                choices.append(RowChoice(item, client_id=item))
     return tuple(choices)
 
 
-def _row_choice(item: str) -> RowChoice:
-    if ":" not in item:
-        if _ROWS.fullmatch(item):
-            raise RowsNotDeleted(t("{item}: name the sheet of the rows, as in Interactions:{item}", item=item))
-        return RowChoice(item, client_id=item)
-    sheet_text, rows_text = (part.strip() for part in item.rsplit(":", 1))
-    sheet = next(
-        (spec for spec in RESTORABLE_SHEETS if schema.fold(sheet_text) in map(schema.fold, spec.names())), None
-    )
-    if sheet is None:
-        raise RowsNotDeleted(
-            t(
-                "{item}: there is no sheet {sheet} to restore rows of; use one of {sheets}",
-                item=item,
-                sheet=repr(sheet_text),
-                sheets=joined((name for spec in RESTORABLE_SHEETS for name in spec.names()), ", "),
-            )
+def _sheet_named(item: str, sheet_text: str) -> schema.Sheet:
+    """The sheet ``sheet_text`` names, in either language; a ``RowsNotDeleted`` error for any other."""
+    for spec in RESTORABLE_SHEETS:
+        if schema.fold(sheet_text) in map(schema.fold, spec.names()):
+            return spec
+    raise RowsNotDeleted(
+        t(
+            "{item}: there is no sheet {sheet} to restore rows of; use one of {sheets}",
+            item=item,
+            sheet=repr(sheet_text),
+            sheets=joined((name for spec in RESTORABLE_SHEETS for name in spec.names()), ", "),
         )
+    )
+
+
+def _sheet_rows(item: str, sheet: schema.Sheet, sheet_text: str, rows_text: str) -> RowChoice:
+    """The rows ``rows_text`` (``15`` or ``15-20``) of ``sheet``; a ``RowsNotDeleted`` error for anything else."""
     match = _ROWS.fullmatch(rows_text)
     first = int(match[1]) if match else 0
     last = int(match[2] or first) if match else 0
@@ -102,7 +114,7 @@ def _row_choice(item: str) -> RowChoice:
                 example=f"{sheet_text}:15-20",
             )
         )
-    return RowChoice(item, sheet=sheet.key, first=first, last=last)
+    return RowChoice(item, sheet=sheet.key, sheet_text=sheet_text, first=first, last=last)
 
 
 @dataclass(frozen=True)
