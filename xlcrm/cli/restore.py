@@ -95,17 +95,12 @@ def format_restore(result: RestoreResult, shown: int = SHOWN_ITEMS) -> str:
     for sheet in result.per_sheet():
         saved = [row.saved_row for row in result.rows if row.sheet_name == sheet]
         written = [row.row for row in result.rows if row.sheet_name == sheet]
-        lines.append(
-            "  "
-            + str(
-                t(
-                    "{sheet}: rows {saved} as saved, now rows {written}",
-                    sheet=sheet,
-                    saved=_ranges(saved, shown),
-                    written=_ranges(written, shown),
-                )
-            )
-        )
+        rows = {"sheet": sheet, "saved": _ranges(saved, shown), "written": _ranges(written, shown)}
+        if len(saved) == 1:
+            where = t("{sheet}: row {saved} as saved, now row {written}", **rows)
+        else:
+            where = t("{sheet}: rows {saved} as saved, now rows {written}", **rows)
+        lines.append(f"  {where}")
     left = result.deleted - len(result.rows)
     if left:
         lines.append(str(_left_message(left)))
