@@ -19,6 +19,7 @@ from xlcrm import schema
 from xlcrm.checks.changes import compare_workbooks
 from xlcrm.cli.main import cli
 from xlcrm.errors import RestoreRefused
+from xlcrm.files.encryption import PASSWORD_ENV, encrypt
 from xlcrm.files.saved_copy import BACKUP_FOLDER, saved_copy_path
 from xlcrm.jobs.demo import create_demo
 from xlcrm.jobs.refresh import refresh_workbook
@@ -305,6 +306,19 @@ def test_without_a_saved_copy_the_timestamped_backups_are_named(refreshed_demo: 
     result = run(path, "--all-deleted")
     assert result.exit_code == 1
     assert backups[0].name in result.output
+
+
+def test_a_password_protected_workbook_has_no_readable_copy_to_restore_from(workbook: Path) -> None:
+    protected = workbook.with_name("защищённая.xlsx")
+    encrypt(workbook, protected, "secret")
+    shutil.copyfile(workbook, saved_copy_path(protected))  # kept before the workbook got its password
+    before = digest(protected)
+    result = CliRunner(env={PASSWORD_ENV: "secret"}).invoke(
+        cli, ["--lang", "en", "restore", str(protected), "--all-deleted"]
+    )
+    assert result.exit_code == 1
+    assert "is password-protected, and xlcrm keeps no readable copy of it" in result.output
+    assert digest(protected) == before
 
 
 def test_a_workbook_open_in_excel_is_refused(workbook: Path) -> None:

@@ -213,7 +213,7 @@ def restore_deleted_rows(
 def _restore(
     path: Path, save: SaveOptions, *, choices: tuple[RowChoice, ...], dry_run: bool, original: Path
 ) -> RestoreResult:
-    copy = _saved_copy(original)
+    copy = _saved_copy(original, protected=path != original)
     data = read_workbook(path)
     saved = read_workbook(copy)
     deleted = compare_workbooks(saved, data).deleted()
@@ -243,30 +243,33 @@ def _restore(
     return RestoreResult(original, data.locale, dry_run, copy, tuple(restored), len(deleted), tuple(lost), written)
 
 
-def _saved_copy(original: Path) -> Path:
+def _saved_copy(original: Path, *, protected: bool) -> Path:
     """The copy of xlcrm's last save of the workbook ``original``; a ``NothingToRestoreFrom`` error when there is
-    none."""
+    none, or the workbook is ``protected`` by a password (xlcrm keeps no readable copy of one: a copy found is from
+    before it got its password)."""
     copy = saved_copy_path(original)
-    if copy.is_file():
+    if copy.is_file() and not protected:
         return copy
+    if protected:
+        why = t(
+            "{path} is password-protected, and xlcrm keeps no readable copy of it to restore rows from", path=original
+        )
+    else:
+        why = t(
+            "{path} has no copy of xlcrm's last save to restore rows from (xlcrm keeps one from its next save on)",
+            path=original,
+        )
     backups = list_backups(original)
     if backups:
         raise NothingToRestoreFrom(
             t(
-                "{path} has no copy of xlcrm's last save to restore rows from (xlcrm keeps one from its next save on); "
-                "earlier versions are kept in {folder}: {backups}",
-                path=original,
+                "{why}; earlier versions are kept in {folder}: {backups}",
+                why=why,
                 folder=str(backups[-1].parent),
                 backups=joined((backup.name for backup in backups), ", "),
             )
         )
-    raise NothingToRestoreFrom(
-        t(
-            "{path} has no copy of xlcrm's last save to restore rows from (xlcrm keeps one from its next save on), "
-            "and no earlier versions either",
-            path=original,
-        )
-    )
+    raise NothingToRestoreFrom(t("{why}, and there are no earlier versions either", why=why))
 
 
 def _chosen(deleted: Sequence[RowChange], choices: Sequence[RowChoice]) -> list[RowChange]:
