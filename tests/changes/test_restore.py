@@ -213,6 +213,25 @@ def test_a_row_range_named_in_english_brings_back_those_rows_of_a_russian_workbo
     assert [ws[f"{date}{first + k}"].value for k in range(6)] == [saved[f"{date}{row}"].value for row in range(15, 21)]
 
 
+def test_cells_of_a_column_no_longer_on_the_sheet_are_named_not_restored(workbook: Path) -> None:
+    book = openpyxl.load_workbook(workbook)
+    clients = book[CLIENTS]
+    clients.delete_cols(clients[_column(clients, OWN_NOTE) + "1"].column)
+    book.save(workbook)
+    delete_rows(workbook, {CLIENTS: [5]})  # row 5 of the saved copy has a note of its own (every third row does)
+
+    result = run(workbook, "--rows", "Clients:5")
+
+    assert result.exit_code == 0, result.output
+    assert f"their cells were not restored: {OWN_NOTE}" in result.output
+    ws = openpyxl.load_workbook(workbook)[CLIENTS]
+    assert OWN_NOTE not in [cell.value for cell in ws[1]]
+    assert (
+        cells(ws, ws.max_row)["ID клиента"]
+        == cells(openpyxl.load_workbook(saved_copy_path(workbook))[CLIENTS], 5)["ID клиента"]
+    )
+
+
 def test_the_rows_refresh_suggests_when_it_stops_are_the_rows_restore_brings_back(workbook: Path) -> None:
     delete_rows(workbook, {INTERACTIONS: [*range(120, 131), 135]})
     stopped = CliRunner().invoke(cli, ["--lang", "en", "refresh", str(workbook), "--today", TODAY.isoformat()])
