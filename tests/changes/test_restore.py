@@ -269,7 +269,7 @@ def test_the_summary_speaks_russian_for_a_russian_run(workbook: Path) -> None:
     delete_rows(workbook, {CLIENTS: [5]})
     result = CliRunner().invoke(cli, ["--lang", "ru", "restore", str(workbook), "--rows", "Клиенты:5"])
     assert result.exit_code == 0, result.output
-    assert "возвращены 1 строка листа «Клиенты»" in result.output
+    assert "xlcrm вернул 1 строку листа «Клиенты»" in result.output
 
 
 # --- refused --------------------------------------------------------------------------------------------------
