@@ -257,6 +257,16 @@ def test_a_dry_run_lists_the_rows_and_writes_nothing(workbook: Path) -> None:
     assert digest(workbook) == before
 
 
+def test_the_json_of_the_command_is_the_library_result(workbook: Path) -> None:
+    delete_rows(workbook, {CLIENTS: [5, 6], INTERACTIONS: [7]})
+    result = run(workbook, "--rows", "Clients:5,Interactions:7", "--dry-run", "--json")
+    assert result.exit_code == 0, result.output
+    direct = restore_deleted_rows(workbook, rows=["Clients:5,Interactions:7"], dry_run=True)
+    assert json.loads(result.output) == json.loads(json.dumps(direct.to_dict(), default=str))
+    assert json.loads(result.output)["restored"] == {"clients": 1, "interactions": 1}
+    assert json.loads(result.output)["deleted"] == 3
+
+
 def test_nothing_deleted_is_nothing_to_restore(workbook: Path) -> None:
     before = digest(workbook)
     result = run(workbook, "--all-deleted")
