@@ -28,6 +28,7 @@ from xlcrm.files.save import save_changes
 from xlcrm.files.saved_copy import saved_copy_path
 from xlcrm.jobs.opening import open_to_change
 from xlcrm.messages import t
+from xlcrm.runtime import progress
 from xlcrm.xlsx.package import last_row_with_value
 from xlcrm.xlsx.reader import SheetData, WorkbookData, read_workbook
 from xlcrm.xlsx.report_sheet import CellValue, Formula
@@ -216,7 +217,8 @@ def _restore(
     copy = _saved_copy(original, protected=path != original)
     data = read_workbook(path)
     saved = read_workbook(copy)
-    deleted = compare_workbooks(saved, data).deleted()
+    with progress.step(t("comparing with xlcrm's last save")):
+        deleted = compare_workbooks(saved, data).deleted()
     chosen = _chosen(deleted, choices)
     _refuse_ids_in_use(data, saved, chosen)
     edits: list[SheetEdit] = []
@@ -226,7 +228,8 @@ def _restore(
         changes = sorted((c for c in chosen if c.sheet == spec.key), key=lambda c: c.before_row or 0)
         if not changes:
             continue
-        edit, rows, lost_here = _sheet_restored(path, copy, data, saved, spec, changes)
+        with progress.step(t("reading the rows to restore from the saved copy")):
+            edit, rows, lost_here = _sheet_restored(path, copy, data, saved, spec, changes)
         edits.append(edit)
         restored += rows
         lost += lost_here
