@@ -849,6 +849,8 @@ REPORT_LABELS: dict[str, Message] = {
     "abc_class": t("Class"),
     # Problems
     "problems_title": t("Problems found in the workbook"),
+    # ▸ Changes: its other texts are xlcrm.reports.changes' own; the title is here so the sheet is known by it.
+    "changes_title": t("Changes since the last save"),
     "problems_heading": t("Fix these cells; xlcrm lists them again on every refresh"),
     "no_problems": t("No problems found."),
     "severity": t("Severity"),

@@ -65,7 +65,7 @@ def change_lines(path: Path) -> tuple[str, list[dict[str, object]]]:
     """The heading of the ▸ Changes table and its lines, by header."""
     rows = list(load_workbook(path)[CHANGES].iter_rows(values_only=True))
     at = next(number for number, row in enumerate(rows) if row[:2] == ("Лист", "Изменение"))
-    header = rows[at]
+    header = [str(cell) for cell in rows[at]]
     return str(rows[at - 1][0]), [dict(zip(header, row)) for row in rows[at + 1 :] if any(row)]
 
 

@@ -24,7 +24,7 @@ from xlcrm import schema
 from xlcrm.cli.main import cli
 from xlcrm.create.template import build_workbook
 from xlcrm.export.anonymise import mask_emails, mask_inn, mask_name, mask_phones, mask_text
-from xlcrm.files.safe_save import SaveOptions
+from xlcrm.files.safe_save import SaveOptions, list_backups
 from xlcrm.jobs.export import export_workbook
 from xlcrm.jobs.refresh import refresh_workbook
 from xlcrm.xlsx.reader import read_workbook
@@ -288,8 +288,7 @@ def test_an_anonymised_copy_replacing_a_workbook_keeps_a_backup_of_it(workbook: 
     original = target.read_bytes()
     forced = CliRunner().invoke(cli, ["export", str(workbook), "--anonymise", str(target), "--force"])
     assert forced.exit_code == 0, forced.output
-    backups = list((tmp_path / ".xlcrm-backups").iterdir())
-    assert [backup.read_bytes() for backup in backups] == [original]
+    assert [backup.read_bytes() for backup in list_backups(target)] == [original]
 
 
 @pytest.mark.parametrize("hash_seed", ["1", "2"])

@@ -147,18 +147,21 @@ class _Side:
         if sheet is None:
             return cls(np.empty(0, dtype=np.int64), {}, {}, {})
         values: dict[str, np.ndarray] = {}
+        hashes: dict[str, np.ndarray] = {}
         keys: dict[str, str] = {}
         for column in spec.columns:
             if sheet.has(column.key) and column.key in sheet.frame.columns:
                 header = column.name(locale)
                 keys[column.key] = header
                 values[header] = sheet.frame[column.key].to_numpy(dtype=object)
+                # The sheet's own distinct values: worked out once, for validation as well.
+                hashes[header] = _cell_hashes(*sheet.distinct(column.key))
         extra = sheet.extra_values
         if extra is not None:
             for header in extra.columns:
-                if not _computed(spec, str(header)):
-                    values.setdefault(str(header), extra[header].to_numpy(dtype=object))
-        hashes = {header: _cell_hashes(cells) for header, cells in values.items()}
+                if not _computed(spec, str(header)) and str(header) not in values:
+                    values[str(header)] = cells = extra[header].to_numpy(dtype=object)
+                    hashes[str(header)] = _cell_hashes(*factorize_cells(pd.Series(cells, dtype=object)))
         return cls(sheet.frame.index.to_numpy(dtype=np.int64), values, hashes, keys)
 
     def column_hashes(self, header: str) -> np.ndarray:
@@ -208,7 +211,7 @@ def _compare_sheet(spec: Sheet, before: _Side, after: _Side) -> list[RowChange]:
         for old, new_position in zip(paired_old.tolist(), paired_new.tolist(), strict=True)
     ]
     changes.sort(key=lambda change: change.now_row or 0)
-    for position in np.setdiff1d(gone, paired_old).tolist():
+    for position in _without(gone, paired_old).tolist():
         changes.append(
             RowChange(
                 spec.key,
@@ -221,7 +224,7 @@ def _compare_sheet(spec: Sheet, before: _Side, after: _Side) -> list[RowChange]:
                 {},
             )
         )
-    for position in np.setdiff1d(new, paired_new).tolist():
+    for position in _without(new, paired_new).tolist():
         changes.append(
             RowChange(
                 spec.key,
@@ -265,11 +268,21 @@ def _client_id(side: _Side, position: int) -> str | None:
 def _unmatched(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Positions of the rows of ``left`` and of ``right`` (row hashes) that no equal row on the other side matches;
     equal rows pair off one for one, in order."""
-    matched_left, matched_right = _pairs(left, right)
-    return (
-        np.setdiff1d(np.arange(len(left)), matched_left),
-        np.setdiff1d(np.arange(len(right)), matched_right),
-    )
+    return _surplus(left, right), _surplus(right, left)
+
+
+def _surplus(values: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """Positions of the values that ``other`` holds fewer of: the first of each value pair off with ``other``'s."""
+    rank = pd.Series(values).groupby(values, sort=False).cumcount().to_numpy()
+    available = pd.Series(other).value_counts().reindex(values, fill_value=0).to_numpy()
+    surplus: np.ndarray = np.flatnonzero(rank >= available)
+    return surplus
+
+
+def _without(positions: np.ndarray, taken: np.ndarray) -> np.ndarray:
+    """``positions`` (ascending) without those in ``taken``."""
+    kept: np.ndarray = positions[~np.isin(positions, taken, assume_unique=True)]
+    return kept
 
 
 def _pairs(
@@ -303,13 +316,18 @@ def _row_hashes(side: _Side, headers: Sequence[str]) -> np.ndarray:
     return hashes
 
 
-def _cell_hashes(cells: np.ndarray) -> np.ndarray:
-    """One hash per cell of a column, worked out once per distinct value: equal values (1 and 1.0, a date and
-    midnight of that day, texts as read) hash equal, blanks all hash ``_BLANK``."""
-    codes, distinct = factorize_cells(pd.Series(cells, dtype=object))
+def _cell_hashes(codes: np.ndarray, distinct: Sequence[object]) -> np.ndarray:
+    """One hash per cell of a column given as ``factorize_cells`` gives it, worked out once per distinct value:
+    equal values (1 and 1.0, a date and midnight of that day, texts as read) hash equal, blanks all hash
+    ``_BLANK``."""
     if not distinct:
-        return np.full(len(cells), _BLANK, dtype=np.uint64)
-    canonical = np.array([_canonical(value) for value in distinct] + [""], dtype=object)
+        return np.full(len(codes), _BLANK, dtype=np.uint64)
+    canonical = np.empty(len(distinct) + 1, dtype=object)
+    canonical[:-1] = distinct
+    canonical[-1] = ""
+    # Texts hash as they are (in C, a hundred thousand names at once); other values as a text of their own.
+    other = np.flatnonzero(np.fromiter((type(value) is not str for value in distinct), dtype=bool, count=len(distinct)))
+    canonical[other] = [_canonical(distinct[position]) for position in other.tolist()]
     by_value = pd.util.hash_array(canonical)
     by_value[-1] = _BLANK
     hashes: np.ndarray = by_value[codes]  # code -1 (a blank) takes the last one
@@ -320,19 +338,20 @@ _BLANK = np.uint64(0)
 
 
 def _canonical(value: object) -> str:
-    """A text that is equal for values a user sees as equal, and tells apart values of different types."""
+    """A text that is equal for values other than text a user sees as equal, tells apart values of different
+    types, and is never a cell's text (it starts with a NUL, which no worksheet holds)."""
     if isinstance(value, bool):
-        return f"b:{value}"
+        return f"\0b:{value}"
     if isinstance(value, (int, float)):
         number = float(value)
-        return f"n:{int(number)}" if number.is_integer() else f"n:{number!r}"
+        return f"\0n:{int(number)}" if number.is_integer() else f"\0n:{number!r}"
     if isinstance(value, dt.datetime):
-        return f"d:{value.date().isoformat()}" if value.time() == dt.time() else f"t:{value.isoformat()}"
+        return f"\0d:{value.date().isoformat()}" if value.time() == dt.time() else f"\0t:{value.isoformat()}"
     if isinstance(value, dt.date):
-        return f"d:{value.isoformat()}"
+        return f"\0d:{value.isoformat()}"
     if isinstance(value, dt.timedelta):
-        return f"t:{value.total_seconds()!r}"
-    return f"s:{value}"
+        return f"\0t:{value.total_seconds()!r}"
+    return f"\0s:{value}"
 
 
 def _blank(value: object) -> bool:

@@ -219,7 +219,8 @@ def save_options(func: Callable[..., Any]) -> Callable[..., Any]:
             type=click.IntRange(0),
             default=DEFAULT_KEEP_BACKUPS,
             show_default=True,
-            help="How many backups of earlier versions to keep in .xlcrm-backups (0: make none).",
+            help="How many backups of earlier versions to keep in .xlcrm-backups (0: make none; the copy of the last "
+            "save, which tells the next run what people changed, is kept all the same).",
         ),
     )
     return _with_options(with_save_options, options)

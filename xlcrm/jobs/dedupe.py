@@ -226,7 +226,7 @@ class UnmergeResult:
     warnings: int | None
     save: SaveResult | None = None
     locale: str = "en"  # the language of the workbook's sheet and column names
-    changes: ChangeLog | None = None  # what people changed since xlcrm last saved the workbook (see ▸ Changes)
+    changes: ChangeLog | None = None  # what people changed since xlcrm last saved the workbook (refresh lists it)
 
     def to_dict(self) -> dict[str, Any]:
         """The result as JSON-ready values, as ``--json`` prints it."""
@@ -280,7 +280,7 @@ def _unmerge(
     try:
         saved = save_changes(
             data,
-            reports=[*changes.reports, changes_sheet(change_log, data.locale)],
+            reports=changes.reports,
             edits=changes.edits,
             remove=changes.remove,
             output=save.output,

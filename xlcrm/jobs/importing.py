@@ -28,7 +28,6 @@ from xlcrm.jobs.changes import changes_since_saved
 from xlcrm.jobs.opening import open_to_change
 from xlcrm.jobs.validate import problems_in
 from xlcrm.messages import Message, Text
-from xlcrm.reports.changes import changes_sheet
 from xlcrm.xlsx.reader import read_workbook
 
 
@@ -52,7 +51,7 @@ class ImportResult:
     save: SaveResult | None = None
     assigned_ids: tuple[AssignedId, ...] = ()  # ClientIDs given to Clients rows that had none, rows as saved
     locale: str = schema.DEFAULT_LOCALE  # the language of the workbook's sheet and column names
-    changes: ChangeLog | None = None  # what people changed since xlcrm last saved the workbook (see ▸ Changes)
+    changes: ChangeLog | None = None  # what people changed since xlcrm last saved the workbook (refresh lists it)
 
     def count(self, outcome: str) -> int:
         """The number of imported records with this ``outcome``."""
@@ -147,7 +146,7 @@ def _import(
     if not dry_run and edits:
         saved = save_changes(
             data,
-            reports=[*changes.reports, changes_sheet(change_log, data.locale)],
+            reports=changes.reports,
             edits=edits,
             output=save.output,
             ignore_lock=save.ignore_lock,

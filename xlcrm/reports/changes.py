@@ -54,7 +54,7 @@ def changes_sheet(log: ChangeLog, locale: str) -> ReportSheet:
     return ReportSheet.of(
         schema.CHANGES,
         locale,
-        render(t("Changes since the last save"), locale),
+        schema.label("changes_title", locale),
         _subtitle(log, locale),
         tables,
         main_table=1,
