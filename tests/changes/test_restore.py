@@ -308,7 +308,7 @@ def test_a_bad_choice_of_rows_is_a_usage_error_and_writes_nothing(workbook: Path
 
 def test_rows_and_all_deleted_together_or_neither_is_a_usage_error(workbook: Path) -> None:
     before = digest(workbook)
-    for args in (["--all-deleted", "--rows", "C000012"], []):
+    for args in (["--all-deleted", "--rows", "C000012"], [], ["--rows", " , "]):
         result = run(workbook, *args)
         assert result.exit_code == 2, result.output
         assert "choose the rows to restore" in result.output

@@ -23,6 +23,7 @@ from typing import Any
 from xlcrm import schema
 from xlcrm.checks.changes import RowChange, compare_workbooks
 from xlcrm.errors import NothingToRestoreFrom, RestoreRefused, RowsNotDeleted, UsageError, joined
+from xlcrm.files import encryption
 from xlcrm.files.safe_save import SaveOptions, SaveResult, holding_workbook_lock, list_backups
 from xlcrm.files.save import save_changes
 from xlcrm.files.saved_copy import saved_copy_path
@@ -198,9 +199,9 @@ def restore_deleted_rows(
     ``all_deleted``, else those ``rows`` names (see ``parse_row_choices``); returns the rows restored. With
     ``dry_run`` nothing is written: the result lists what would come back. ``password`` opens a
     password-protected workbook, which is saved back protected."""
-    if all_deleted == bool(rows):
-        raise UsageError(t("choose the rows to restore: --all-deleted, or --rows with ClientIDs or sheet rows"))
     choices = parse_row_choices(rows)
+    if all_deleted == bool(choices) or (all_deleted and rows):
+        raise UsageError(t("choose the rows to restore: --all-deleted, or --rows with ClientIDs or sheet rows"))
     return open_to_change(
         path,
         password,
@@ -214,7 +215,7 @@ def restore_deleted_rows(
 def _restore(
     path: Path, save: SaveOptions, *, choices: tuple[RowChoice, ...], dry_run: bool, original: Path
 ) -> RestoreResult:
-    copy = _saved_copy(original, protected=path != original)
+    copy = _saved_copy(original, protected=encryption.is_encrypted(original))
     data = read_workbook(path)
     saved = read_workbook(copy)
     with progress.step(t("comparing with xlcrm's last save")):
