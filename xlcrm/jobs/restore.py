@@ -31,7 +31,7 @@ from xlcrm.jobs.opening import open_to_change
 from xlcrm.messages import t
 from xlcrm.runtime import progress
 from xlcrm.xlsx.package import last_row_with_value
-from xlcrm.xlsx.reader import SheetData, WorkbookData, read_workbook
+from xlcrm.xlsx.reader import SheetData, WorkbookData, read_workbook, require_headers_on_row_one
 from xlcrm.xlsx.report_sheet import CellValue, Formula
 from xlcrm.xlsx.row_cells import RowCells, SheetRows, moved_formula, read_sheet_rows
 from xlcrm.xlsx.sheet_edits import SheetEdit
@@ -353,6 +353,7 @@ def _sheet_restored(
                 sheet=spec.name(data.locale),
             )
         )
+    require_headers_on_row_one(now)  # the rows go below row 1's headers, matched by them
     copied = read_sheet_rows(copy, before.name, [c.before_row for c in changes if c.before_row is not None])
     target = read_sheet_rows(path, now.name, [1]).headers
     place, lost = _column_places(before, now, copied, target)
