@@ -91,7 +91,7 @@ def format_restore(result: RestoreResult, shown: int = SHOWN_ITEMS) -> str:
     if result.client_ids:
         ids = list(result.client_ids)
         more = f" … (+{len(ids) - shown})" if len(ids) > shown else ""
-        lines.append(str(t("Clients: {ids}", ids=", ".join(ids[:shown]) + more)))
+        lines.append(str(t("ClientIDs: {ids}", ids=", ".join(ids[:shown]) + more)))
     for sheet in result.per_sheet():
         saved = [row.saved_row for row in result.rows if row.sheet_name == sheet]
         written = [row.row for row in result.rows if row.sheet_name == sheet]
