@@ -28,6 +28,9 @@ from xlcrm.errors import (
     MergeNotUndoable,
     NotAReportSheet,
     NotAWorkbook,
+    NothingToRestoreFrom,
+    RestoreRefused,
+    RowsNotDeleted,
     SourceError,
     UsageError,
     WorkbookChanged,
@@ -50,6 +53,7 @@ if TYPE_CHECKING:
     from xlcrm.jobs.importing import ImportResult, import_rows
     from xlcrm.jobs.init import InitResult, create_template
     from xlcrm.jobs.refresh import RefreshResult, refresh_workbook
+    from xlcrm.jobs.restore import RestoreResult, restore_deleted_rows
     from xlcrm.jobs.validate import validate_workbook
 
 __version__ = "0.1.0"
@@ -71,6 +75,8 @@ _LAZY = {
     "DedupeResult": "xlcrm.jobs.dedupe",
     "unmerge_workbook": "xlcrm.jobs.dedupe",
     "UnmergeResult": "xlcrm.jobs.dedupe",
+    "restore_deleted_rows": "xlcrm.jobs.restore",
+    "RestoreResult": "xlcrm.jobs.restore",
     "import_rows": "xlcrm.jobs.importing",
     "ImportResult": "xlcrm.jobs.importing",
     "export_workbook": "xlcrm.jobs.export",
@@ -97,6 +103,8 @@ __all__ = [
     "DedupeResult",
     "unmerge_workbook",
     "UnmergeResult",
+    "restore_deleted_rows",
+    "RestoreResult",
     "import_rows",
     "ImportResult",
     "export_workbook",
@@ -120,6 +128,9 @@ __all__ = [
     "WorkbookChanged",
     "MergeNotFound",
     "MergeNotUndoable",
+    "NothingToRestoreFrom",
+    "RowsNotDeleted",
+    "RestoreRefused",
     "SourceError",
     "MappingError",
     "ExportRefused",
