@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 from openpyxl.worksheet.worksheet import Worksheet
 
+from tests.files.test_locks import excel_owner_file
 from xlcrm import schema
 from xlcrm.checks.changes import compare_workbooks
 from xlcrm.cli.main import cli
@@ -352,11 +353,11 @@ def test_a_password_protected_workbook_has_no_readable_copy_to_restore_from(work
 
 def test_a_workbook_open_in_excel_is_refused(workbook: Path) -> None:
     delete_rows(workbook, {CLIENTS: [5]})
-    (workbook.parent / f"~${workbook.name}").write_bytes(b"\x0bAnna Ivanova" + b"\x00" * 40)
+    (workbook.parent / f"~${workbook.name}").write_bytes(excel_owner_file("Anna Ivanova"))
     before = digest(workbook)
     result = run(workbook, "--all-deleted")
     assert result.exit_code == 1
-    assert "open" in result.output
+    assert "is open in Excel by Anna Ivanova" in result.output
     assert digest(workbook) == before
 
 
