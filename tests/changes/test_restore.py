@@ -19,7 +19,7 @@ from tests.files.test_locks import excel_owner_file
 from xlcrm import schema
 from xlcrm.checks.changes import compare_workbooks
 from xlcrm.cli.main import cli
-from xlcrm.errors import RestoreRefused
+from xlcrm.errors import DeletionsFound, RestoreRefused
 from xlcrm.files.encryption import PASSWORD_ENV, encrypt
 from xlcrm.files.saved_copy import BACKUP_FOLDER, saved_copy_path
 from xlcrm.jobs.demo import create_demo
@@ -127,6 +127,8 @@ def test_all_deleted_brings_40_clients_and_100_interactions_back_cell_for_cell(
     before_copy = digest(copy)
     delete_rows(workbook, {CLIENTS: list(range(10, 50)), INTERACTIONS: list(range(100, 200))})
     assert deleted_now(workbook) == {"clients": 40, "interactions": 100}
+    with pytest.raises(DeletionsFound, match="40 of .* rows"):
+        refresh_workbook(workbook, today=TODAY)
     clients_left = openpyxl.load_workbook(workbook)[CLIENTS].max_row
     interactions_left = openpyxl.load_workbook(workbook)[INTERACTIONS].max_row
 
