@@ -69,3 +69,5 @@ def test_a_formula_moved_to_another_row_reads_that_row_as_a_copied_cell_does() -
     assert moved_formula(Formula("A4*2+$A$1"), "C", 4, 120) == Formula("A120*2+$A$1")
     row_free = Formula('IF(INDEX($B:$B,ROW())="","",1)')
     assert moved_formula(row_free, "C", 4, 120) == row_free
+    broken = Formula('SUM(A4"')  # an unterminated text: kept as it was
+    assert moved_formula(broken, "C", 4, 120) == broken

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl import load_workbook
+from openpyxl.formula.tokenizer import TokenizerError
 from openpyxl.formula.translate import Translator
 from openpyxl.worksheet.formula import ArrayFormula
 
@@ -79,8 +80,12 @@ def _cell_content(value: object, data_type: str | None) -> CellValue | Formula:
 
 def moved_formula(formula: Formula, column: str, origin: int, destination: int) -> Formula:
     """``formula`` of the cell ``column``+``origin`` as Excel writes it when the cell is copied to row
-    ``destination``: relative row references move with it (``=F5*2`` on row 5 reads ``=F9*2`` on row 9)."""
+    ``destination``: relative row references move with it (``=F5*2`` on row 5 reads ``=F9*2`` on row 9). A
+    formula that cannot be taken apart is kept as it is: Excel's own check shows it once the row is back."""
     if origin == destination:
         return formula
-    moved = Translator("=" + formula.text, origin=f"{column}{origin}").translate_formula(f"{column}{destination}")
+    try:
+        moved = Translator("=" + formula.text, origin=f"{column}{origin}").translate_formula(f"{column}{destination}")
+    except (TokenizerError, ValueError):
+        return formula
     return Formula(moved.removeprefix("="))
