@@ -8,7 +8,9 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+import pytest
 
+from xlcrm.errors import NotAWorkbook
 from xlcrm.xlsx.report_sheet import Formula
 from xlcrm.xlsx.row_cells import moved_formula, read_sheet_rows
 
@@ -58,6 +60,18 @@ def test_a_cell_of_a_shared_formula_gets_its_own_formula(tmp_path: Path) -> None
     rows = read_sheet_rows(path, "Interactions", [4, 5])
     assert rows.rows[4]["C"] == Formula("A4*2")
     assert rows.rows[5]["C"] == Formula("A5*2")
+
+
+def test_a_sheet_openpyxl_cannot_parse_is_one_clear_error(tmp_path: Path) -> None:
+    path = _workbook(tmp_path / "book.xlsx")
+    with zipfile.ZipFile(path) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    parts[SHEET_PART] = parts[SHEET_PART][:300]  # cut off in the middle
+    with zipfile.ZipFile(path, "w") as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    with pytest.raises(NotAWorkbook, match="cannot be read as a workbook"):
+        read_sheet_rows(path, "Interactions", [3])
 
 
 def test_no_such_sheet_is_no_rows(tmp_path: Path) -> None:

@@ -9,11 +9,12 @@ formula included, and dates as dates.
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.formula.tokenizer import TokenizerError
 from openpyxl.formula.translate import Translator
 from openpyxl.worksheet.formula import ArrayFormula
@@ -37,34 +38,41 @@ class SheetRows:
 def read_sheet_rows(source: Path, sheet_name: str, rows: Collection[int]) -> SheetRows:
     """The headers (row 1) and the cells of ``rows`` of the sheet ``sheet_name`` of the workbook at ``source``;
     no headers and no rows when the workbook has no such sheet."""
-    wanted = set(rows)
     try:
         book = load_workbook(source, read_only=True, data_only=False, keep_links=False)
-    except (OSError, ValueError, KeyError) as exc:
+        try:
+            return _rows_of(book, sheet_name, set(rows))
+        finally:
+            book.close()
+    except _UNREADABLE as exc:  # openpyxl is stricter than the reader, which read this file already
         raise NotAWorkbook(t("{path} cannot be read as a workbook: {reason}", path=source, reason=str(exc))) from None
-    try:
-        if sheet_name not in book.sheetnames:
-            return SheetRows({}, {})
-        sheet = book[sheet_name]
-        found: dict[int, RowCells] = {}
-        headers: dict[str, str] = {}
-        last = max(wanted, default=1)
-        for number, cells in enumerate(sheet.iter_rows(min_row=1, max_row=last), start=1):
-            if number == 1:
-                headers = {
-                    column_letter(index): str(cell.value).strip()
-                    for index, cell in enumerate(cells)
-                    if cell.value is not None and str(cell.value).strip()
-                }
-            if number in wanted:
-                found[number] = {
-                    column_letter(index): _cell_content(cell.value, cell.data_type)
-                    for index, cell in enumerate(cells)
-                    if cell.value is not None and cell.value != ""
-                }
-        return SheetRows(headers, found)
-    finally:
-        book.close()
+
+
+# What openpyxl raises for a file it cannot parse (XML parsers' errors are SyntaxErrors).
+_UNREADABLE = (OSError, ValueError, KeyError, TypeError, IndexError, zipfile.BadZipFile, SyntaxError)
+
+
+def _rows_of(book: Workbook, sheet_name: str, wanted: set[int]) -> SheetRows:
+    if sheet_name not in book.sheetnames:
+        return SheetRows({}, {})
+    sheet = book[sheet_name]
+    found: dict[int, RowCells] = {}
+    headers: dict[str, str] = {}
+    # Read-only sheets give every row up to the last one asked for, the rows without cells as empty ones.
+    for number, cells in enumerate(sheet.iter_rows(min_row=1, max_row=max(wanted, default=1)), start=1):
+        if number == 1:
+            headers = {
+                column_letter(index): str(cell.value).strip()
+                for index, cell in enumerate(cells)
+                if cell.value is not None and str(cell.value).strip()
+            }
+        if number in wanted:
+            found[number] = {
+                column_letter(index): _cell_content(cell.value, cell.data_type)
+                for index, cell in enumerate(cells)
+                if cell.value is not None and cell.value != ""
+            }
+    return SheetRows(headers, found)
 
 
 def _cell_content(value: object, data_type: str | None) -> CellValue | Formula:
