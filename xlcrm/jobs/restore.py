@@ -355,8 +355,7 @@ def _sheet_restored(
         )
     require_headers_on_row_one(now)  # the rows go below row 1's headers, matched by them
     copied = read_sheet_rows(copy, before.name, [c.before_row for c in changes if c.before_row is not None])
-    target = read_sheet_rows(path, now.name, [1]).headers
-    place, lost = _column_places(before, now, copied, target)
+    place, lost = _column_places(before, now, copied)
     first = last_row_with_value(path, now.name) + 1
     appended = []
     restored = []
@@ -367,14 +366,14 @@ def _sheet_restored(
     return SheetEdit(now.name, append_rows=appended), restored, lost
 
 
-def _column_places(
-    before: SheetData, now: SheetData, copied: SheetRows, target: dict[str, str]
-) -> tuple[dict[str, str], list[str]]:
+def _column_places(before: SheetData, now: SheetData, copied: SheetRows) -> tuple[dict[str, str], list[str]]:
     """Where each column of the saved copy's sheet is on the sheet now (letter -> letter), found by schema
     column, else by header, else (a column without a header) at the same letter when that has none now
     either; and the headers of the copy's columns with values that the sheet no longer has."""
     place = {before.letters[key]: now.letters[key] for key in before.letters if key in now.letters}
-    by_header = {schema.fold(header): letter for letter, header in target.items()}
+    # The columns of the sheet now with a header: the schema's, and the others by their headers.
+    headed = {*now.letters.values(), *now.extra_letters.values()}
+    by_header = {schema.fold(header): letter for header, letter in now.extra_letters.items()}
     taken = set(place.values())
     for letter, header in copied.headers.items():
         if letter not in place and (found := by_header.get(schema.fold(header))) and found not in taken:
@@ -383,7 +382,7 @@ def _column_places(
     used = {letter for cells in copied.rows.values() for letter in cells}
     lost = []
     for letter in sorted(used - place.keys(), key=lambda letter: (len(letter), letter)):
-        if letter not in copied.headers and letter not in target and letter not in taken:
+        if letter not in copied.headers and letter not in headed and letter not in taken:
             place[letter] = letter
         else:
             lost.append(copied.headers.get(letter, f"({letter})"))
