@@ -25,6 +25,7 @@ from tests.paths import REPO
 from xlcrm import schema
 from xlcrm.cli.main import cli
 from xlcrm.dedupe import merge
+from xlcrm.files.saved_copy import BACKUP_FOLDER
 from xlcrm.importing import importer
 
 EXAMPLE = REPO / "examples" / "demo.xlsx"
@@ -188,6 +189,9 @@ def test_the_json_of_each_command_is_its_library_result(command: str, tmp_path: 
     for folder in folders.values():
         folder.mkdir()
         case.prepare(folder)
+        # The copy of the last save, whose time the change log shows, made at one moment in both folders.
+        for copy in folder.glob(f"{BACKUP_FOLDER}/*.last-saved.xlsx"):
+            os.utime(copy, (NOW.timestamp(), NOW.timestamp()))
 
     # In English, as the library's texts render outside a run (a Russian workbook would make the CLI speak Russian).
     run = CliRunner().invoke(cli, ["--lang", "en", *case.args(folders["cli"]), "--json"])

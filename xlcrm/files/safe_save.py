@@ -215,19 +215,30 @@ def _keep_saved_copy(target: Path) -> tuple[Path | None, Text | None]:
 
 
 def write_new_workbook(
-    book: Workbook, path: Path, *, force: bool = False, expected_sheets: list[str] | None = None
+    book: Workbook,
+    path: Path,
+    *,
+    force: bool = False,
+    expected_sheets: list[str] | None = None,
+    keep_saved_copy: bool = True,
 ) -> SaveResult:
     """Save a freshly built workbook to ``path``; refuses to replace an existing file unless ``force``.
 
     With ``force`` an existing file is replaced like any workbook: not while
-    it is open elsewhere, and with a backup of what was there.
+    it is open elsewhere, and with a backup of what was there. ``keep_saved_copy``: as in ``replace_workbook``.
     """
     path = Path(path)
     if path.exists() and not force:
         raise UsageError(t("{path} already exists; use --force to overwrite it", path=path))
     if path.suffix.lower() not in WORKBOOK_SUFFIXES:
         raise UsageError(t("{path}: the file name must end in .xlsx", path=path))
-    return replace_workbook(path, book.save, stamp=None, expected_sheets=expected_sheets or book.sheetnames)
+    return replace_workbook(
+        path,
+        book.save,
+        stamp=None,
+        expected_sheets=expected_sheets or book.sheetnames,
+        keep_saved_copy=keep_saved_copy,
+    )
 
 
 def make_backup(workbook: Path, *, now: dt.datetime | None = None) -> Path:

@@ -32,9 +32,12 @@ class InitResult:
         }
 
 
-def create_template(path: str | Path, locale: str = schema.DEFAULT_LOCALE, force: bool = False) -> InitResult:
+def create_template(
+    path: str | Path, locale: str = schema.DEFAULT_LOCALE, force: bool = False, *, keep_saved_copy: bool = True
+) -> InitResult:
     """Save a new, empty client-base workbook from the template at ``path``, its names in ``locale``; returns its
-    sheets. An existing file is replaced only with ``force`` (and kept as a backup)."""
+    sheets. An existing file is replaced only with ``force`` (and kept as a backup). ``keep_saved_copy``: keep the
+    copy the next run compares with (see ``xlcrm.files.saved_copy``)."""
     path = Path(path)
     check_locale(locale)
     if path.suffix.lower() != ".xlsx":
@@ -46,7 +49,9 @@ def create_template(path: str | Path, locale: str = schema.DEFAULT_LOCALE, force
     if path.is_dir():
         raise UsageError(t("{path} is a folder; give the path of the workbook to create", path=path))
     book = build_workbook(locale)
-    saved = write_new_workbook(book, path, force=force, expected_sheets=book.sheetnames)
+    saved = write_new_workbook(
+        book, path, force=force, expected_sheets=book.sheetnames, keep_saved_copy=keep_saved_copy
+    )
     return InitResult(path=path, locale=locale, sheets=list(book.sheetnames), backup=saved.backup)
 
 
@@ -55,7 +60,8 @@ def write_templates(folder: str | Path) -> list[Path]:
     paths = []
     for locale in schema.LOCALES:
         path = Path(folder) / TEMPLATE_FILE.format(locale=locale)
-        # Removed rather than forced over, so no backup of an old template lands beside the new one.
+        # Removed rather than forced over, so no backup of an old template lands beside the new one; the bundled
+        # templates are copied, not worked on, so they need no copy to compare with either.
         path.unlink(missing_ok=True)
-        paths.append(create_template(path, locale).path)
+        paths.append(create_template(path, locale, keep_saved_copy=False).path)
     return paths
