@@ -399,10 +399,15 @@ class _WorkbookWrite(PackageParts):
         removing = [by_name[name.casefold()] for name in remove if name.casefold() in by_name]
         if anonymised and self.prewritten is not None:
             raise ValueError("an anonymised copy is written in one go: its sheets note the shared strings they show")
-        if anonymised:
-            kept = [sheet for sheet in sheets if sheet not in removing and self.sheet_type(sheet) == REL_WORKSHEET]
-            edits = _dropping_formula_results(edits, [sheet.name for sheet in kept])
         replacing = [by_name[r.name.casefold()] for r in reports if r.name.casefold() in by_name]
+        if anonymised:
+            # A replaced report sheet is written anew, without formula results: it gets no edit of its own.
+            kept = [
+                sheet
+                for sheet in sheets
+                if sheet not in removing and sheet not in replacing and self.sheet_type(sheet) == REL_WORKSHEET
+            ]
+            edits = _dropping_formula_results(edits, [sheet.name for sheet in kept])
         for own in replacing + removing:
             self._check_own_report(own, sheets.index(own))
         worksheets_before = self._worksheet_names()

@@ -1,0 +1,127 @@
+"""Where a person's values still are: in the cells of a sheet, or anywhere in the text of a workbook's package.
+
+A person is known by the values xlcrm holds of them (``PersonValues``): names, a sole trader's company, e-mails,
+INN, addresses, phone numbers. A phone is looked for by its ten national digits with any separators between them,
+so ``+7 916 123-45-67``, ``8(916)1234567`` and ``79161234567`` are all found; every other value case-insensitively
+as written. Values shorter than ``MIN_TEXT`` characters are not looked for: they would be found everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from xlcrm.checks.normalize import as_text, is_blank
+from xlcrm.xlsx.xml_io import unescape_xml
+
+MIN_TEXT = 4
+# A phone number's national part: ten digits (after +7 or 8 in Russia), the last ten of a longer run.
+NATIONAL_DIGITS = 10
+# Digits of one phone number, separators allowed between them; "доб. 96" and the like end it.
+_PHONE_RUN = re.compile(r"\+?\d[\d\s()\-.]{8,}\d")
+_SEPARATORS = r"[\s()\-.\u00a0]*"
+# The parts of a package whose text is searched: XML, relationships and the VML of notes.
+_TEXT_PARTS = (".xml", ".rels", ".vml")
+
+
+def phone_numbers(value: object) -> list[str]:
+    """The national digits (the last ten) of each phone number written in ``value``."""
+    found = []
+    for match in _PHONE_RUN.finditer(as_text(value)):
+        digits = re.sub(r"\D", "", match.group(0))
+        if len(digits) >= NATIONAL_DIGITS:
+            found.append(digits[-NATIONAL_DIGITS:])
+    return found
+
+
+@dataclass
+class PersonValues:
+    """What xlcrm holds of one client's people: the texts and phone numbers to look for."""
+
+    client_id: str
+    texts: set[str] = field(default_factory=set)  # names, e-mails, INN, addresses, a sole trader's company
+    phones: set[str] = field(default_factory=set)  # national digits
+
+    def add_text(self, value: object) -> None:
+        """Look for ``value`` too (blank and short values are left out)."""
+        text = as_text(value).strip()
+        if not is_blank(text) and len(text) >= MIN_TEXT:
+            self.texts.add(text)
+
+    def add_phones(self, value: object) -> None:
+        """Look for every phone number written in ``value`` too."""
+        self.phones.update(phone_numbers(value))
+
+    def merge(self, other: PersonValues) -> None:
+        """Look for ``other``'s values too."""
+        self.texts |= other.texts
+        self.phones |= other.phones
+
+    def __bool__(self) -> bool:
+        return bool(self.texts or self.phones)
+
+    def pattern(self) -> re.Pattern[str] | None:
+        """One case-insensitive pattern that finds any of the values; None when there are none."""
+        choices = [re.escape(text) for text in sorted(self.texts, key=len, reverse=True)]
+        choices += [_SEPARATORS.join(phone) for phone in sorted(self.phones)]
+        return re.compile("|".join(choices), re.IGNORECASE) if choices else None
+
+
+def found_in(value: object, pattern: re.Pattern[str] | None) -> bool:
+    """Whether a cell's ``value`` shows one of the values ``pattern`` looks for."""
+    if pattern is None or is_blank(value) or not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        return False
+    text = as_text(value)
+    return bool(pattern.search(text))
+
+
+def cells_holding(rows: Sequence[Sequence[Any]], pattern: re.Pattern[str] | None) -> list[tuple[int, int]]:
+    """(Excel row, 0-based column) of each cell of ``rows`` (``rows[0]`` is row 1) that shows a value looked for."""
+    return [
+        (number, column)
+        for number, values in enumerate(rows, start=1)
+        for column, value in enumerate(values)
+        if found_in(value, pattern)
+    ]
+
+
+@dataclass(frozen=True)
+class Trace:
+    """A part of a workbook's package that still holds a person's values, and how many times."""
+
+    part: str
+    count: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """The trace as JSON-ready values."""
+        return {"part": self.part, "count": self.count}
+
+
+def package_traces(path: Path, pattern: re.Pattern[str] | None) -> list[Trace]:
+    """Every XML part of the workbook (a zip) at ``path`` whose text shows a value ``pattern`` looks for, with the
+    number of times; character references and entities are read as the characters they stand for. A file that is
+    not a zip raises ``zipfile.BadZipFile``."""
+    if pattern is None:
+        return []
+    traces = []
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            if not info.filename.lower().endswith(_TEXT_PARTS):
+                continue
+            text = unescape_xml(archive.read(info).decode("utf-8", errors="replace"))
+            count = len(pattern.findall(text))
+            if count:
+                traces.append(Trace(info.filename, count))
+    return traces
+
+
+def combined_pattern(people: Iterable[PersonValues]) -> re.Pattern[str] | None:
+    """One pattern for the values of all ``people``; None when there are none."""
+    together = PersonValues("")
+    for person in people:
+        together.merge(person)
+    return together.pattern()
