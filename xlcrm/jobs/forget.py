@@ -190,7 +190,7 @@ def _forget(
     pattern = combined_pattern(erasure.people)
     result.left = package_traces(result.save.path, pattern) if _is_zip(result.save.path) else []
     if include_backups:
-        result.backups = [_erase_backup(backup, client_ids, erasure.people, password) for backup in found]
+        result.backups = [_erase_backup(backup, everyone(erasure), erasure.people, password) for backup in found]
     return result
 
 
@@ -220,10 +220,13 @@ def _search_backup(copy: Path, erasure: Erasure, password: str | None) -> Backup
 
 def _traces_in(work: Path, erasure: Erasure) -> list[Trace]:
     """Where the file ``work`` holds the values of the people of ``erasure`` or of its own rows of them."""
-    people = plan_erasure(
-        read_workbook(work), erasure.client_ids + erasure.already_erased, known=erasure.people, require_known=False
-    ).people
+    people = plan_erasure(read_workbook(work), everyone(erasure), known=erasure.people, require_known=False).people
     return package_traces(work, combined_pattern(people))
+
+
+def everyone(erasure: Erasure) -> list[str]:
+    """The clients to erase from a backup: those asked for, and those the Merge log says were merged into them."""
+    return [*erasure.client_ids, *erasure.already_erased, *erasure.merged_ids]
 
 
 def _erase_backup(

@@ -99,6 +99,8 @@ class Erasure:
     # (ClientID erased, another client's ClientID) for each value the two share (the same name, a shared office
     # phone): it is that client's data too, so it is neither looked for nor erased elsewhere.
     shared: list[tuple[str, str]] = field(default_factory=list)
+    # The clients the Merge log says were merged into them: the same people, still apart in older backups.
+    merged_ids: list[str] = field(default_factory=list)
 
     @property
     def changes(self) -> bool:
@@ -140,6 +142,7 @@ def plan_erasure(
         if person.client_id in people:
             people[person.client_id].merge(person)
     erasure = Erasure(erasing, already, list(people.values()))
+    erasure.merged_ids = sorted(_merged_into(log, set(ids)) - set(ids))
     erasure.shared = _keep_shared(data, clients, people.values(), set(ids))
     _erase_clients(erasure, data, clients, {client_id: rows.get(client_id, []) for client_id in erasing})
     _erase_contacts(erasure, data, set(erasing))
@@ -252,6 +255,21 @@ def _merges_of(log: MergeLog, ids: Collection[str]) -> set[str]:
         entry.merge_id
         for entry in log.entries
         if position is not None and position < len(entry.values) and as_text(entry.values[position]) in ids
+    }
+
+
+def _merged_into(log: MergeLog, ids: Collection[str]) -> set[str]:
+    """The ClientIDs of the Clients rows logged in the merges ``ids`` took part in."""
+    position = next((i for i, header in enumerate(log.headers) if _is_client_id(header)), None)
+    merges = _merges_of(log, ids)
+    return {
+        as_text(entry.values[position])
+        for entry in log.entries
+        if entry.merge_id in merges
+        and entry.role != schema.REPOINTED_ROLE.key
+        and position is not None
+        and position < len(entry.values)
+        and not is_blank(entry.values[position])
     }
 
 
