@@ -48,7 +48,7 @@ SAVING_EPILOG = _epilog(
 VALIDATE_EPILOG = _epilog("no errors (there may be warnings)", "the workbook has errors, or it cannot be read")
 PLAIN_EPILOG = _epilog("done", _CANNOT)
 FORGET_EPILOG = _epilog(
-    "erased, no trace left in the saved workbook (--dry-run: showed the places)",
+    "erased, no trace left in the saved workbook (--dry-run: places shown)",
     "the data is still found in the saved workbook (its parts are named);",
     f"or {_CANNOT}",
 )

@@ -40,7 +40,7 @@ from xlcrm.dedupe.merge_log import merge_log_sheet as merge_log_report
 from xlcrm.errors import ClientNotFound, NotAWorkbook, quoted
 from xlcrm.lifecycle.history import BlockHistory, history_sheet, read_history
 from xlcrm.messages import Message, Text, render, t
-from xlcrm.privacy.traces import PersonValues, cells_holding, combined_pattern
+from xlcrm.privacy.traces import PersonValues, cells_holding, combined_pattern, phone_numbers
 from xlcrm.xlsx.package import rows_with_formula
 from xlcrm.xlsx.reader import SheetData, WorkbookData
 from xlcrm.xlsx.refs import column_index, column_letter
@@ -157,11 +157,14 @@ def _keep_shared(
 ) -> list[tuple[str, str]]:
     """Take out of ``people`` the values that other clients (not among ``ids``) or their contacts hold too;
     returns (ClientID, other ClientID) for each value taken out."""
-    owners = _owners(clients, ids)
-    contacts = data.sheet(schema.CONTACTS.key)
-    if contacts is not None and contacts.has("client_id"):
-        for key, contact_of in _owners(contacts, ids).items():
-            owners.setdefault(key, contact_of)
+    people = list(people)
+    texts = {text.casefold() for person in people for text in person.texts}
+    phones = {phone for person in people for phone in person.phones}
+    owners: dict[str, str] = {}
+    for sheet in (clients, data.sheet(schema.CONTACTS.key)):
+        if sheet is not None and sheet.has("client_id"):
+            for value, holder in _owners(sheet, ids, texts, phones).items():
+                owners.setdefault(value, holder)
     shared = []
     for person in people:
         for text in sorted(person.texts):
@@ -175,17 +178,24 @@ def _keep_shared(
     return shared
 
 
-def _owners(sheet: SheetData, ids: set[str]) -> dict[str, str]:
-    """The searched values of the rows of ``sheet`` whose ClientID is not among ``ids`` (texts case-folded,
-    phones as national digits) -> the first such ClientID."""
-    owners: dict[str, str] = {}
+def _owners(sheet: SheetData, ids: set[str], texts: set[str], phones: set[str]) -> dict[str, str]:
+    """Each of ``texts`` (case-folded) and ``phones`` (national digits) that a row of ``sheet`` whose ClientID is
+    not among ``ids`` holds -> that row's ClientID."""
     frame = sheet.frame
-    others = frame[~frame["client_id"].map(as_text).isin(ids)]
-    for _, values in others.iterrows():
-        person = PersonValues(as_text(values.get("client_id")))
-        _add_values(person, values.to_dict())
-        for value in [text.casefold() for text in person.texts] + list(person.phones):
-            owners.setdefault(value, person.client_id)
+    client_ids = frame["client_id"].map(as_text)
+    others = frame[~client_ids.isin(list(ids))]
+    owners: dict[str, str] = {}
+    for key in (*SEARCHED_TEXT_COLUMNS, "company"):
+        if key in others.columns:
+            folded = others[key].map(lambda value: as_text(value).casefold())
+            hits = folded[folded.isin(list(texts))]
+            for row, value in zip(hits.index, hits):
+                owners.setdefault(value, client_ids[row])
+    if "phone" in others.columns and phones:
+        numbers = others["phone"].map(phone_numbers).explode().dropna()
+        hits = numbers[numbers.isin(list(phones))]
+        for row, value in zip(hits.index, hits):
+            owners.setdefault(str(value), client_ids[row])
     return owners
 
 
@@ -393,13 +403,15 @@ def _clear_other_cells(erasure: Erasure, data: WorkbookData) -> None:
         if sheet.startswith(schema.REPORT_MARKER):
             erasure.showing_reports.append(sheet)
             continue
-        cells = {
-            f"{column_letter(column)}{row}": None
-            for row, column in found
-            if (row, column) not in handled.get(sheet.casefold(), set())
-            and row not in deleted.get(sheet.casefold(), set())
-            and not rows_with_formula(data.path, sheet, [row], column)
-        }
+        done, gone = handled.get(sheet.casefold(), set()), deleted.get(sheet.casefold(), set())
+        by_column: dict[int, list[int]] = {}
+        for row, column in found:
+            if (row, column) not in done and row not in gone:
+                by_column.setdefault(column, []).append(row)
+        cells: dict[str, CellValue] = {}
+        for column, rows_found in by_column.items():
+            formulas = rows_with_formula(data.path, sheet, rows_found, column)
+            cells.update({f"{column_letter(column)}{row}": None for row in rows_found if row not in formulas})
         _add_cleared(erasure, sheet, cells)
 
 
