@@ -14,6 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from openpyxl.comments import Comment
 
 from xlcrm.checks.normalize import as_text
 from xlcrm.cli.main import cli
@@ -261,3 +262,33 @@ def test_cli_json_matches_the_library(workbook: Path, tmp_path: Path) -> None:
 
     assert run.exit_code == 0, run.output
     assert json.loads(run.output) == json.loads(json.dumps(library, default=str))
+
+
+def test_notes_own_sheets_and_own_columns_lose_the_data_and_nothing_else(workbook: Path) -> None:
+    name, _, _, phone = person_values(workbook, CLIENT)
+    book = openpyxl.load_workbook(workbook)
+    clients = book["Клиенты"]
+    row = next(cell.row for cell in clients["A"] if cell.value == CLIENT)
+    passport = clients.cell(1, clients.max_column + 1, "Паспорт").column_letter
+    clients[f"{passport}{row}"] = "4510 123456"
+    clients[f"{passport}2"] = "4511 654321"
+    book["Взаимодействия"]["A2"].comment = Comment(f"Перезвонить на {phone}", "Анна")
+    book["Настройки"]["A1"].comment = Comment("Общая заметка", "Анна")
+    notes = book.create_sheet("Мои заметки")
+    notes["B2"] = f"Встреча: {name}"
+    notes["B3"] = "ничего личного"
+    book.save(workbook)
+
+    result = forget_clients(workbook, [CLIENT], today=TODAY)
+
+    assert not result.left
+    places = {str(place) for place in result.places}
+    assert {"Мои заметки!B2", f"Клиенты!{passport}{row}"} <= places
+    assert any(place.startswith("xl/comments") for place in places)
+    saved = openpyxl.load_workbook(workbook)
+    assert saved["Мои заметки"]["B2"].value is None and saved["Мои заметки"]["B3"].value == "ничего личного"
+    assert saved["Клиенты"][f"{passport}{row}"].value is None
+    assert saved["Клиенты"][f"{passport}2"].value == "4511 654321"
+    assert saved["Настройки"]["A1"].comment.text == "Общая заметка"
+    assert phone not in (saved["Взаимодействия"]["A2"].comment or Comment("", "")).text
+    assert found_in_package(workbook, [name, phone]) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -28,6 +29,7 @@ def save_changes(
     prerendered: Prerendering | None = None,
     prewritten: EditPrewriting | None = None,
     anonymised: bool = False,
+    erased: re.Pattern[str] | None = None,
 ) -> SaveResult:
     """Write report sheets and user-sheet edits into the workbook ``data`` was read from, safely.
 
@@ -35,7 +37,8 @@ def save_changes(
     elsewhere; the new file must still hold every sheet except the removed ones,
     plus the reports. Reports in ``prerendered`` and edits in ``prewritten`` are taken from there (see
     ``xlcrm.xlsx.prerender``). ``anonymised``: the new file keeps nothing its cells no longer show (see
-    ``write_workbook``).
+    ``write_workbook``; with ``erased``, only what shows one of its matches among notes, chart caches and
+    document properties).
     """
     path = data.path
     removed = {name.casefold() for name in remove}
@@ -53,6 +56,7 @@ def save_changes(
             prerendered=prerendered,
             prewritten=prewritten,
             anonymised=anonymised,
+            erased=erased,
         ),
         stamp=data.stamp,
         output=output,

@@ -168,8 +168,12 @@ def _forget(
     )
     result.shared = erasure.shared
     result.backups = found
+    pattern = combined_pattern(erasure.people)
+    # Notes, comments, chart caches and document properties that show a value: emptied by the save.
+    other_parts = [trace for trace in package_traces(path, pattern) if not _is_cells_part(trace.part)]
+    result.places += [Place(trace.part, "", t("emptied where it shows the data")) for trace in other_parts]
     erasing_backups = include_backups and bool(found)
-    if dry_run or not (erasure.changes or erasing_backups):
+    if dry_run or not (erasure.changes or other_parts or erasing_backups):
         return result
     reports, removed = _reports_showing(data, erasure, today)
     result.rebuilt_reports = [report.name for report in reports]
@@ -186,8 +190,8 @@ def _forget(
         ignore_lock=save.ignore_lock,
         keep_backups=0,
         anonymised=True,
+        erased=pattern,
     )
-    pattern = combined_pattern(erasure.people)
     result.left = package_traces(result.save.path, pattern) if _is_zip(result.save.path) else []
     if include_backups:
         result.backups = [_erase_backup(backup, everyone(erasure), erasure.people, password) for backup in found]
@@ -254,7 +258,8 @@ def _erase_copy(work: Path, save: SaveOptions, *, client_ids: list[str], known: 
     that still show a value are removed (a refresh after a restore rebuilds them)."""
     data = read_workbook(work)
     erasure = plan_erasure(data, client_ids, known=known, require_known=False)
-    if erasure.changes:
+    pattern = combined_pattern(erasure.people)
+    if erasure.changes or package_traces(work, pattern):
         save_changes(
             data,
             reports=erasure.reports,
@@ -263,8 +268,9 @@ def _erase_copy(work: Path, save: SaveOptions, *, client_ids: list[str], known: 
             ignore_lock=save.ignore_lock,
             keep_backups=0,
             anonymised=True,
+            erased=pattern,
         )
-    return package_traces(work, combined_pattern(erasure.people))
+    return package_traces(work, pattern)
 
 
 def _reports_showing(data: WorkbookData, erasure: Erasure, today: dt.date) -> tuple[list[ReportSheet], list[str]]:
@@ -274,7 +280,9 @@ def _reports_showing(data: WorkbookData, erasure: Erasure, today: dt.date) -> tu
     if not showing:
         return [], []
     try:
-        analysis = analyse(as_saved(data, erasure.edits, deleted_rows(erasure.edits)), today)
+        known = {sheet.name.casefold() for sheet in data.sheets.values()}
+        edits = [edit for edit in erasure.edits if edit.sheet.casefold() in known]  # not the user's own sheets
+        analysis = analyse(as_saved(data, edits, deleted_rows(edits)), today)
         agenda = build_agenda(analysis.frames, analysis.lifecycle)
         built = build_reports(
             analysis.frames, analysis.lifecycle, agenda, analysis.report.findings, erasure.history
@@ -284,6 +292,11 @@ def _reports_showing(data: WorkbookData, erasure: Erasure, today: dt.date) -> tu
     rebuilt = [sheet for sheet in built if schema.fold(sheet.name) in showing]
     kept = {schema.fold(sheet.name) for sheet in rebuilt}
     return rebuilt, [name for folded, name in showing.items() if folded not in kept]
+
+
+def _is_cells_part(part: str) -> bool:
+    """Whether a part of the package holds cells (a worksheet, the shared strings), which the erasure edits."""
+    return part.startswith("xl/worksheets/") or part == "xl/sharedStrings.xml"
 
 
 def _is_zip(path: Path) -> bool:

@@ -438,7 +438,7 @@ def every_sheet_rows(path: Path) -> dict[str, list[list[Any]]]:
         found = {}
         for name in book.sheet_names:
             try:
-                found[name] = book.get_sheet_by_name(name).to_python(skip_empty_area=True)
+                found[name] = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
             except CalamineError:
                 continue  # a chart sheet has no cells
         return found

@@ -119,6 +119,7 @@ def write_workbook(
     prerendered: ReportsWrittenAhead | None = None,
     prewritten: EditsWrittenAhead | None = None,
     anonymised: bool = False,
+    erased: re.Pattern[str] | None = None,
 ) -> None:
     """Write ``source`` to ``target`` with report sheets added, replaced or removed and user sheets edited.
 
@@ -133,7 +134,8 @@ def write_workbook(
     worksheets lose the cached results of their formulas (see ``SheetEdit.drop_formula_results``), the entries
     of the shared-string table no cell of any sheet uses (the originals of masked cells, the texts of removed
     sheets) are emptied, and so are notes, chart caches and document properties (see
-    ``xlcrm.xlsx.anonymised_parts``).
+    ``xlcrm.xlsx.anonymised_parts``); with ``erased`` (an erased person's values) only the notes, caches and
+    properties that show one of them are emptied.
     """
     source, target = Path(source), Path(target)
     if target.exists() and target.resolve() == source.resolve():
@@ -143,7 +145,7 @@ def write_workbook(
     with _opened(source, _WorkbookWrite) as package:
         package.prerendered = prerendered
         package.prewritten = prewritten
-        package.apply(reports, remove, edits, anonymised=anonymised)
+        package.apply(reports, remove, edits, anonymised=anonymised, erased=erased)
         try:
             with target.open("wb") as handle, source.open("rb") as raw_source:
                 package.save(ZipWriter(handle), raw_source)
@@ -393,6 +395,7 @@ class _WorkbookWrite(PackageParts):
         edits: Sequence[SheetEdit],
         *,
         anonymised: bool = False,
+        erased: re.Pattern[str] | None = None,
     ) -> None:
         sheets = self.sheets()
         by_name = {sheet.name.casefold(): sheet for sheet in sheets}
@@ -462,7 +465,7 @@ class _WorkbookWrite(PackageParts):
             )
         self._update_app_titles(worksheets_before, self._worksheet_names())
         if anonymised:
-            blank_personal_parts(self)
+            blank_personal_parts(self, only=erased)
         self.store_changed_parts()
 
     def _check_own_report(self, sheet: Sheet, position: int) -> None:
