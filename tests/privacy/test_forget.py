@@ -117,6 +117,8 @@ def test_forget_leaves_no_trace_in_the_workbook_or_its_backups(workbook: Path) -
 
     assert result.complete and not result.left
     assert found_in_package(workbook, values) == []
+    names = zipfile.ZipFile(workbook).namelist()
+    assert len(names) == len(set(names))  # each replaced report sheet written once
     assert {backup.action for backup in result.backups} <= {REWRITTEN, DELETED}
     for backup in backups(workbook):
         assert found_in_package(backup, values) == []
