@@ -103,6 +103,9 @@ def forgot_line(result: ForgetResult) -> str:
         line = t("{path}: would erase {ids} ({places})", path=result.path, ids=result.client_ids, places=places)
     elif result.client_ids:
         line = t("{path}: erased {ids} ({places})", path=result.path, ids=result.client_ids, places=places)
+    elif erased := [backup for backup in result.backups if backup.action != HOLDS]:
+        backups = tn("{count} backup", "{count} backups", len(erased))
+        line = t("{path}: data erased from {backups}", path=result.path, backups=backups)
     else:
         line = t("{path}: nothing left to erase", path=result.path)
     return str(line)
@@ -113,7 +116,7 @@ def format_forget(result: ForgetResult, shown: int = SHOWN_ITEMS) -> str:
     save."""
     lines = [forgot_line(result)]
     if result.already_erased:
-        lines.append(str(t("Already erased, nothing to do: {ids}", ids=result.already_erased)))
+        lines.append(str(t("Already erased in the workbook: {ids}", ids=result.already_erased)))
     for place in result.places[:shown]:
         lines.append(f"  {place}: {place.action}")
     if len(result.places) > shown:

@@ -72,7 +72,7 @@ class Place:
     """A place the person's data was found: a cell or rows of a sheet, and what is done there."""
 
     sheet: str
-    where: str  # "D14", or a row list "rows 5, 9"
+    where: str  # "D14", a row "5:5", merge IDs, or "" for the whole sheet or part
     action: Text  # cleared, deleted, removed, rebuilt
 
     def to_dict(self) -> dict[str, Any]:
@@ -343,7 +343,7 @@ def _erase_contacts(erasure: Erasure, data: WorkbookData, ids: set[str]) -> None
     rows = sorted(row for row, _ in _rows_of(contacts, ids))
     if rows:
         erasure.edits.append(SheetEdit(contacts.name, delete_rows=rows))
-        erasure.places += [Place(contacts.name, str(t("row {row}", row=row)), t("deleted")) for row in rows]
+        erasure.places += [Place(contacts.name, f"{row}:{row}", t("row deleted")) for row in rows]
 
 
 def _erase_interactions(erasure: Erasure, data: WorkbookData, ids: set[str]) -> None:
