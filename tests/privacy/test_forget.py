@@ -19,6 +19,7 @@ from openpyxl.comments import Comment
 from xlcrm.checks.normalize import as_text
 from xlcrm.cli.main import cli
 from xlcrm.errors import ClientNotFound
+from xlcrm.files.encryption import decrypt, encrypt, is_encrypted
 from xlcrm.files.safe_save import BACKUP_FOLDER, SaveOptions
 from xlcrm.jobs.dedupe import dedupe_workbook
 from xlcrm.jobs.demo import create_demo
@@ -294,3 +295,21 @@ def test_notes_own_sheets_and_own_columns_lose_the_data_and_nothing_else(workboo
     assert saved["Настройки"]["A1"].comment.text == "Общая заметка"
     assert phone not in (saved["Взаимодействия"]["A2"].comment or Comment("", "")).text
     assert found_in_package(workbook, [name, phone]) == []
+
+
+def test_a_password_protected_workbook_and_its_backups_are_erased_and_stay_protected(workbook: Path) -> None:
+    values = person_values(workbook, CLIENT)
+    protected = workbook.with_name("protected.xlsx")
+    encrypt(workbook, protected, "секрет")
+    refresh_workbook(protected, today=TODAY, password="секрет")  # a protected backup of it
+
+    result = forget_clients(protected, [CLIENT], today=TODAY, include_backups=True, password="секрет")
+
+    assert result.complete
+    copies = [protected, *(workbook.parent / BACKUP_FOLDER).glob("protected.*.xlsx")]
+    assert len(copies) == 2
+    for copy in copies:
+        assert is_encrypted(copy)
+        plain = copy.with_suffix(".plain.xlsx")
+        plain.write_bytes(decrypt(copy, "секрет"))
+        assert found_in_package(plain, values) == []
