@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 from openpyxl.comments import Comment
 
+from tests.create.test_russian_words import english_left
 from xlcrm.checks.normalize import as_text
 from xlcrm.cli.main import cli
 from xlcrm.errors import ClientNotFound
@@ -190,12 +191,13 @@ def test_the_erasure_log_holds_no_personal_data_and_grows(workbook: Path) -> Non
 
     sheet = openpyxl.load_workbook(workbook, read_only=True)["▸ Журнал удалений"]
     rows = [row for row in sheet.iter_rows(values_only=True) if row[0] in (CLIENT, "C000003")]
-    assert [(row[0], row[1].date(), row[2]) for row in rows] == [
-        (CLIENT, TODAY, "просьба клиента от 01.11.2026"),
-        ("C000003", TODAY, "второй запрос"),
+    assert [(row[0], row[1].date(), row[2], type(row[3])) for row in rows] == [
+        (CLIENT, TODAY, "просьба клиента от 01.11.2026", int),
+        ("C000003", TODAY, "второй запрос", int),
     ]
     texts = " ".join(as_text(cell) for row in sheet.iter_rows(values_only=True) for cell in row)
     assert not [value for value in values if value in texts]
+    assert english_left(texts) == []  # the Russian workbook's log speaks Russian
 
 
 def test_keeps_no_backup_of_the_version_holding_the_data(workbook: Path) -> None:

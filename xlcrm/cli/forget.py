@@ -69,7 +69,7 @@ def forget_command(
 
     Example:
 
-        xlcrm forget clients.xlsx C000123 --reason "request of 01.12.2026" --include-backups
+        xlcrm forget clients.xlsx C000123 --reason "request of 01.12.2026"
     """
     result = forget_clients(
         path,

@@ -500,8 +500,14 @@ def logged_erasures(data: WorkbookData) -> list[list[CellValue]]:
     for row in rows[start:]:
         if not row or is_blank(row[0]):
             break
-        body.append([*row[:_LOG_COLUMNS], *[None] * (_LOG_COLUMNS - len(row))])
+        cells = [_whole(cell) for cell in row[:_LOG_COLUMNS]]
+        body.append([*cells, *[None] * (_LOG_COLUMNS - len(cells))])
     return body
+
+
+def _whole(cell: CellValue) -> CellValue:
+    """A count read back as the whole number it was written as (the reader gives numbers as floats)."""
+    return int(cell) if isinstance(cell, float) and cell.is_integer() else cell
 
 
 def _spellings(key: str) -> tuple[str, ...]:
