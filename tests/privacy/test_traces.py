@@ -5,7 +5,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from xlcrm.privacy.traces import PersonValues, cells_holding, package_traces, phone_numbers
+from xlcrm.privacy.traces import Matcher, PersonValues, cells_holding, package_traces, phone_numbers
 
 
 def person() -> PersonValues:
@@ -24,13 +24,13 @@ def test_phone_numbers_are_their_national_digits() -> None:
 
 
 def test_a_phone_is_found_in_every_form_it_is_written() -> None:
-    pattern = person().pattern()
+    matcher = Matcher([person()])
     rows = [
         ["+79034262275", "8(903)4262275", "8 903 426 22 75", "9034262275"],
         ["YU.KNYAZEV@MAIL.RU", "звонил Князев Юрий Олегович", "ИП Иванов", 9034262275],
         ["+7 903 426 22 76", None, 12.5, "Князев Ю.О."],
     ]
-    assert cells_holding(rows, pattern) == [(1, 0), (1, 1), (1, 2), (1, 3), (2, 0), (2, 1), (2, 3)]
+    assert cells_holding(rows, matcher) == [(1, 0), (1, 1), (1, 2), (1, 3), (2, 0), (2, 1), (2, 3)]
 
 
 def test_package_traces_name_the_parts_and_read_character_references(tmp_path: Path) -> None:
@@ -44,6 +44,6 @@ def test_package_traces_name_the_parts_and_read_character_references(tmp_path: P
         archive.writestr("xl/worksheets/sheet1.xml", "<worksheet><v>42</v></worksheet>")
         archive.writestr("xl/media/image1.png", "9034262275")  # not a text part
 
-    traces = package_traces(path, person().pattern())
+    traces = package_traces(path, Matcher([person()]))
 
     assert [(trace.part, trace.count) for trace in traces] == [("xl/sharedStrings.xml", 1), ("xl/comments1.xml", 2)]

@@ -33,7 +33,7 @@ from xlcrm.jobs.opening import open_to_change
 from xlcrm.lifecycle.analysis import analyse
 from xlcrm.messages import Text, t
 from xlcrm.privacy.erase import Erasure, ErasureEntry, Place, erasure_log_sheet, plan_erasure
-from xlcrm.privacy.traces import PersonValues, Trace, combined_pattern, package_traces
+from xlcrm.privacy.traces import Matcher, PersonValues, Trace, combined_pattern, package_traces
 from xlcrm.reports.agenda import build_agenda
 from xlcrm.reports.sheets import build_reports
 from xlcrm.runtime.paths import TEMP_PREFIX
@@ -168,9 +168,9 @@ def _forget(
     )
     result.shared = erasure.shared
     result.backups = found
-    pattern = combined_pattern(erasure.people)
+    matcher = Matcher(erasure.people)
     # Notes, comments, chart caches and document properties that show a value: emptied by the save.
-    other_parts = [trace for trace in package_traces(path, pattern) if not _is_cells_part(trace.part)]
+    other_parts = [trace for trace in package_traces(path, matcher) if not _is_cells_part(trace.part)]
     result.places += [Place(trace.part, "", t("emptied where it shows the data")) for trace in other_parts]
     erasing_backups = include_backups and bool(found)
     if dry_run or not (erasure.changes or other_parts or erasing_backups):
@@ -190,9 +190,9 @@ def _forget(
         ignore_lock=save.ignore_lock,
         keep_backups=0,
         anonymised=True,
-        erased=pattern,
+        erased=combined_pattern(erasure.people),
     )
-    result.left = package_traces(result.save.path, pattern) if _is_zip(result.save.path) else []
+    result.left = package_traces(result.save.path, matcher) if _is_zip(result.save.path) else []
     if include_backups:
         result.backups = [_erase_backup(backup, everyone(erasure), erasure.people, password) for backup in found]
     return result
@@ -225,7 +225,7 @@ def _search_backup(copy: Path, erasure: Erasure, password: str | None) -> Backup
 def _traces_in(work: Path, erasure: Erasure) -> list[Trace]:
     """Where the file ``work`` holds the values of the people of ``erasure`` or of its own rows of them."""
     people = plan_erasure(read_workbook(work), everyone(erasure), known=erasure.people, require_known=False).people
-    return package_traces(work, combined_pattern(people))
+    return package_traces(work, Matcher(people))
 
 
 def everyone(erasure: Erasure) -> list[str]:
@@ -258,8 +258,8 @@ def _erase_copy(work: Path, save: SaveOptions, *, client_ids: list[str], known: 
     that still show a value are removed (a refresh after a restore rebuilds them)."""
     data = read_workbook(work)
     erasure = plan_erasure(data, client_ids, known=known, require_known=False)
-    pattern = combined_pattern(erasure.people)
-    if erasure.changes or package_traces(work, pattern):
+    matcher = Matcher(erasure.people)
+    if erasure.changes or package_traces(work, matcher):
         save_changes(
             data,
             reports=erasure.reports,
@@ -268,9 +268,9 @@ def _erase_copy(work: Path, save: SaveOptions, *, client_ids: list[str], known: 
             ignore_lock=save.ignore_lock,
             keep_backups=0,
             anonymised=True,
-            erased=pattern,
+            erased=combined_pattern(erasure.people),
         )
-    return package_traces(work, pattern)
+    return package_traces(work, matcher)
 
 
 def _reports_showing(data: WorkbookData, erasure: Erasure, today: dt.date) -> tuple[list[ReportSheet], list[str]]:

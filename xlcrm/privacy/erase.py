@@ -40,7 +40,7 @@ from xlcrm.dedupe.merge_log import merge_log_sheet as merge_log_report
 from xlcrm.errors import ClientNotFound, NotAWorkbook, quoted
 from xlcrm.lifecycle.history import BlockHistory, history_sheet, read_history
 from xlcrm.messages import Message, Text, render, t
-from xlcrm.privacy.traces import PersonValues, cells_holding, combined_pattern, phone_numbers
+from xlcrm.privacy.traces import Matcher, PersonValues, cells_holding, phone_numbers
 from xlcrm.xlsx.package import rows_with_formula
 from xlcrm.xlsx.reader import SheetData, WorkbookData
 from xlcrm.xlsx.refs import column_index, column_letter
@@ -391,13 +391,13 @@ def _rewrite_reports(erasure: Erasure, data: WorkbookData, ids: set[str], log: M
 def _clear_other_cells(erasure: Erasure, data: WorkbookData) -> None:
     """Every other cell of a user sheet that shows one of the values: cleared, unless a formula (it computes
     again); report sheets that show one are noted for the job."""
-    pattern = combined_pattern(erasure.people)
-    if pattern is None:
+    matcher = Matcher(erasure.people)
+    if not matcher:
         return
     handled, deleted = _handled_cells(erasure)
     rewritten = {schema.fold(spec.name(locale)) for spec in REWRITTEN_REPORTS for locale in schema.LOCALES}
     for sheet, rows in every_sheet_rows(data.path).items():
-        found = cells_holding(rows, pattern)
+        found = cells_holding(rows, matcher)
         if not found or schema.fold(sheet) in rewritten:
             continue
         if sheet.startswith(schema.REPORT_MARKER):
