@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from xlcrm.checks.normalize import as_text, is_blank
-from xlcrm.xlsx.xml_io import unescape_xml
+from xlcrm.errors import NotAWorkbook
+from xlcrm.xlsx.xml_io import parse_part
 
 MIN_TEXT = 4
 # A phone number's national part: ten digits (after +7 or 8 in Russia), the last ten of a longer run.
@@ -25,6 +26,12 @@ NATIONAL_DIGITS = 10
 _PHONE_RUN = re.compile(r"\+?\d[\d\s()\-.]{8,}\d")
 _SEPARATORS = r"[\s()\-.\u00a0]*"
 _SEPARATOR = re.compile(r"[\s()\-.\u00a0]")
+_DIGIT = re.compile(r"\d")
+_PARSED_FROM = 1 << 20  # bytes
+_CELL_BREAK = "\x1f"  # between the cells of a row searched at once: no value spans it
+# A character reference or one of XML's five entities.
+_REFERENCE = re.compile(r"&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|(amp|lt|gt|quot|apos));")
+_ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
 # The parts of a package whose text is searched: XML, relationships and the VML of notes.
 _TEXT_PARTS = (".xml", ".rels", ".vml")
 
@@ -88,7 +95,7 @@ class Matcher:
         """How many times the values are found in ``text``."""
         folded = text.casefold()
         found = sum(folded.count(value) for value in self.texts)
-        if self.phones and any(character.isdigit() for character in text):
+        if self.phones and _DIGIT.search(text):
             digits = _SEPARATOR.sub("", text)
             found += sum(digits.count(phone) for phone in self.phones)
         return found
@@ -107,6 +114,9 @@ def cells_holding(rows: Sequence[Sequence[Any]], matcher: Matcher) -> list[tuple
     return [
         (number, column)
         for number, values in enumerate(rows, start=1)
+        # A row's cells joined (numbers as Python writes them, which holds the digits a person sees) tell at once
+        # whether any of them needs a closer look: most rows do not.
+        if matcher.count(_CELL_BREAK.join(map(str, values)))
         for column, value in enumerate(values)
         if matcher.found_in(value)
     ]
@@ -135,11 +145,39 @@ def package_traces(path: Path, matcher: Matcher) -> list[Trace]:
         for info in archive.infolist():
             if not info.filename.lower().endswith(_TEXT_PARTS):
                 continue
-            text = unescape_xml(archive.read(info).decode("utf-8", errors="replace"))
+            text = part_text(archive.read(info), info.filename)
             count = matcher.count(text)
             if count:
                 traces.append(Trace(info.filename, count))
     return traces
+
+
+def part_text(data: bytes, part: str) -> str:
+    """The text of a part of the package as a reader sees it. A big part (a worksheet, the shared strings) is
+    parsed, and its elements' text taken, since Python would take long to read its many character references one by
+    one; a smaller one (notes, properties: names may be in attributes) is read whole, references resolved."""
+    if len(data) > _PARSED_FROM:
+        try:
+            return _CELL_BREAK.join(parse_part(data, part).getroot().itertext())
+        except NotAWorkbook:
+            pass  # not well-formed: searched as text below
+    return unescaped(data.decode("utf-8", errors="replace"))
+
+
+def unescaped(text: str) -> str:
+    """``text`` (XML) with its character references and entities read as the characters they stand for; a
+    reference to no character is left as written (a search may over-match, never miss)."""
+    if "&" not in text:
+        return text
+    return _REFERENCE.sub(_character, text)
+
+
+def _character(match: re.Match[str]) -> str:
+    decimal, hexadecimal, entity = match.groups()
+    if entity:
+        return _ENTITIES[entity]
+    code = int(decimal) if decimal else int(hexadecimal, 16)
+    return chr(code) if code <= 0x10FFFF else match.group(0)
 
 
 def combined_pattern(people: Iterable[PersonValues]) -> re.Pattern[str] | None:
