@@ -25,6 +25,7 @@ from typing import Any
 from python_calamine import CalamineError, CalamineWorkbook
 
 from xlcrm import schema
+from xlcrm.checks.erased import erased_name, is_erased
 from xlcrm.checks.normalize import as_text, is_blank
 from xlcrm.dedupe.keys import company_name
 from xlcrm.dedupe.merge_log import (
@@ -39,7 +40,7 @@ from xlcrm.dedupe.merge_log import (
 from xlcrm.dedupe.merge_log import merge_log_sheet as merge_log_report
 from xlcrm.errors import ClientNotFound, NotAWorkbook, quoted
 from xlcrm.lifecycle.history import BlockHistory, history_sheet, read_history
-from xlcrm.messages import Message, Text, render, t
+from xlcrm.messages import Message, Text, t
 from xlcrm.privacy.traces import Matcher, PersonValues, cells_holding, phone_numbers
 from xlcrm.xlsx.package import rows_with_formula
 from xlcrm.xlsx.reader import SheetData, WorkbookData
@@ -106,11 +107,6 @@ class Erasure:
     def changes(self) -> bool:
         """Whether anything is to be written."""
         return bool(self.edits or self.reports or self.showing_reports)
-
-
-def erased_name(client_id: str, locale: str) -> str:
-    """The Name of an erased client."""
-    return render(t("Data erased ({client_id})", client_id=client_id), locale)
 
 
 def plan_erasure(
@@ -216,8 +212,7 @@ def _rows_of(sheet: SheetData, ids: Collection[str]) -> list[tuple[int, str]]:
 
 def _is_erased(clients: SheetData, rows: Sequence[int], client_id: str) -> bool:
     """Whether the client's rows were erased before: their Name is the erased one, in either language."""
-    names = {erased_name(client_id, locale) for locale in schema.LOCALES}
-    return bool(rows) and all(as_text(clients.frame.at[row, "name"]) in names for row in rows)
+    return bool(rows) and all(is_erased(clients.frame.at[row, "name"], client_id) for row in rows)
 
 
 def _person(data: WorkbookData, clients: SheetData, rows: Sequence[int], client_id: str, log: MergeLog) -> PersonValues:
