@@ -315,3 +315,18 @@ def test_a_password_protected_workbook_and_its_backups_are_erased_and_stay_prote
         plain = copy.with_suffix(".plain.xlsx")
         plain.write_bytes(decrypt(copy, "секрет"))
         assert found_in_package(plain, values) == []
+
+
+def test_data_xlcrm_cannot_erase_is_named_and_the_command_exits_1(workbook: Path) -> None:
+    name = person_values(workbook, CLIENT)[0]
+    with zipfile.ZipFile(workbook, "a") as archive:  # a pivot table's cached copy of the Clients rows
+        archive.writestr(
+            "xl/pivotCache/pivotCacheRecords1.xml", f'<pivotCacheRecords><r><s v="{name}"/></r></pivotCacheRecords>'
+        )
+
+    run = CliRunner().invoke(cli, ["forget", str(workbook), CLIENT, "--today", "2026-11-23"])
+
+    assert run.exit_code == 1
+    assert "удалены данные C000018" in run.output  # the rest was erased and saved
+    assert "Ошибка: данные всё ещё есть в" in run.output and "xl/pivotCache/pivotCacheRecords1.xml (1)" in run.output
+    assert found_in_package(workbook, [name]) == [f"xl/pivotCache/pivotCacheRecords1.xml: {name}"]
