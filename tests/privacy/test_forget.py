@@ -330,3 +330,19 @@ def test_data_xlcrm_cannot_erase_is_named_and_the_command_exits_1(workbook: Path
     assert "удалены данные C000018" in run.output  # the rest was erased and saved
     assert "Ошибка: данные всё ещё есть в" in run.output and "xl/pivotCache/pivotCacheRecords1.xml (1)" in run.output
     assert found_in_package(workbook, [name]) == [f"xl/pivotCache/pivotCacheRecords1.xml: {name}"]
+
+
+def test_the_copy_xlcrm_compares_with_is_erased_without_being_asked(workbook: Path) -> None:
+    values = person_values(workbook, CLIENT)
+    last_saved = workbook.parent / BACKUP_FOLDER / "clients.last-saved.xlsx"
+    shutil.copy(workbook, last_saved)
+    timestamped = {path: digest(path) for path in backups(workbook) if path != last_saved}
+
+    result = forget_clients(workbook, [CLIENT], today=TODAY)
+
+    assert found_in_package(last_saved, values) == []
+    assert {path: digest(path) for path in timestamped} == timestamped
+    assert {backup.path: backup.action for backup in result.backups} == {
+        last_saved: REWRITTEN,
+        **{path: HOLDS for path in timestamped},
+    }

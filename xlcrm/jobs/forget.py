@@ -8,8 +8,10 @@ value are rebuilt from the erased data for ``today``, as refresh would; any othe
 removed. The erasure is recorded on ``▸ Erasure log`` without personal data. The saved workbook is then searched
 again, part by part (:mod:`xlcrm.privacy.traces`): whatever is still found is reported, never hidden.
 
-Backups holding the data are listed without ``include_backups``; with it each is erased the same way in place
-(same name, no backup of it), searched again, and deleted when it cannot be read, rewritten or cleaned.
+Backups holding the data are listed without ``include_backups`` (the copy of the workbook as xlcrm last saved it,
+``<stem>.last-saved.xlsx``, is erased all the same: it is xlcrm's memory, not a backup); with it each is erased the
+same way in place (same name, no backup of it), searched again, and deleted when it cannot be read, rewritten or
+cleaned.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ from xlcrm.runtime.paths import TEMP_PREFIX
 from xlcrm.xlsx.reader import WorkbookData, read_workbook
 from xlcrm.xlsx.report_sheet import ReportSheet
 
+# The name of the copy of the workbook as xlcrm last saved it, beside its backups: ``<stem>.last-saved.xlsx``.
+LAST_SAVED = ".last-saved"
 # What happened to a backup that held the data.
 HOLDS = "holds"  # left as it is (no --include-backups, or a dry run)
 REWRITTEN = "rewritten"  # erased in place and found clean
@@ -172,15 +176,13 @@ def _forget(
     # Notes, comments, chart caches and document properties that show a value: emptied by the save.
     other_parts = [trace for trace in package_traces(path, matcher) if not _is_cells_part(trace.part)]
     result.places += [Place(trace.part, "", t("emptied where it shows the data")) for trace in other_parts]
-    erasing_backups = include_backups and bool(found)
-    if dry_run or not (erasure.changes or other_parts or erasing_backups):
+    erasing = [backup for backup in found if include_backups or is_last_saved(backup.path, workbook)]
+    if dry_run or not (erasure.changes or other_parts or erasing):
         return result
     reports, removed = _reports_showing(data, erasure, today)
     result.rebuilt_reports = [report.name for report in reports]
     result.removed_reports = removed
-    entry = ErasureEntry(
-        ", ".join(client_ids), today, reason, len(erasure.places), len(found) if include_backups else 0
-    )
+    entry = ErasureEntry(", ".join(client_ids), today, reason, len(erasure.places), len(erasing))
     result.save = save_changes(
         data,
         reports=[*erasure.reports, *reports, erasure_log_sheet(data, [entry])],
@@ -193,8 +195,10 @@ def _forget(
         erased=combined_pattern(erasure.people),
     )
     result.left = package_traces(result.save.path, matcher) if _is_zip(result.save.path) else []
-    if include_backups:
-        result.backups = [_erase_backup(backup, everyone(erasure), erasure.people, password) for backup in found]
+    result.backups = [
+        _erase_backup(backup, everyone(erasure), erasure.people, password) if backup in erasing else backup
+        for backup in found
+    ]
     return result
 
 
@@ -226,6 +230,12 @@ def _traces_in(work: Path, erasure: Erasure) -> list[Trace]:
     """Where the file ``work`` holds the values of the people of ``erasure`` or of its own rows of them."""
     people = plan_erasure(read_workbook(work), everyone(erasure), known=erasure.people, require_known=False).people
     return package_traces(work, Matcher(people))
+
+
+def is_last_saved(path: Path, workbook: Path) -> bool:
+    """Whether ``path`` is the copy of the workbook as xlcrm last saved it, which the next refresh compares the
+    workbook with: erased even without ``include_backups``, or the old values would show again on ▸ Changes."""
+    return path.name.casefold() == f"{workbook.stem}{LAST_SAVED}{workbook.suffix}".casefold()
 
 
 def everyone(erasure: Erasure) -> list[str]:
