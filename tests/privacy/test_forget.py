@@ -214,7 +214,7 @@ def test_dry_run_lists_every_place_and_writes_nothing(workbook: Path) -> None:
     files = [workbook, *backups(workbook)]
     before = [digest(path) for path in files]
 
-    result = forget_clients(workbook, [CLIENT], today=TODAY, dry_run=True, include_backups=True)
+    result = forget_clients(workbook, [CLIENT.lower()], today=TODAY, dry_run=True, include_backups=True)
 
     assert [digest(path) for path in files] == before
     places = {str(place) for place in result.places}
@@ -223,6 +223,7 @@ def test_dry_run_lists_every_place_and_writes_nothing(workbook: Path) -> None:
     assert any(place.startswith("Взаимодействия!") for place in places)
     assert [backup.action for backup in result.backups] == [HOLDS] * len(files[1:])
     assert not result.complete
+    assert result.client_ids == [CLIENT]  # typed in lower case, found as Clients writes it
 
 
 def test_unknown_client_id_is_refused_with_the_file_untouched(workbook: Path) -> None:

@@ -124,7 +124,7 @@ def plan_erasure(
     clients = data.sheet(schema.CLIENTS.key)
     if clients is None or not clients.has("client_id"):
         raise NotAWorkbook(t("{path} has no Clients sheet with a ClientID column", path=data.path))
-    ids = list(dict.fromkeys(as_text(client_id) for client_id in client_ids))
+    ids = _as_written(clients, client_ids)
     rows = _client_rows(clients, ids)
     if require_known and (unknown := [client_id for client_id in ids if client_id not in rows]):
         raise ClientNotFound(
@@ -193,6 +193,13 @@ def _owners(sheet: SheetData, ids: set[str], texts: set[str], phones: set[str]) 
         for row, value in zip(hits.index, hits):
             owners.setdefault(str(value), client_ids[row])
     return owners
+
+
+def _as_written(clients: SheetData, client_ids: Sequence[str]) -> list[str]:
+    """``client_ids`` each once, as Clients writes them (``c000123`` typed for ``C000123``)."""
+    written = {as_text(value).casefold(): as_text(value) for value in clients.column_values("client_id").unique()}
+    given = (as_text(client_id) for client_id in client_ids)
+    return list(dict.fromkeys(written.get(client_id.casefold(), client_id) for client_id in given))
 
 
 def _client_rows(clients: SheetData, ids: Collection[str]) -> dict[str, list[int]]:
