@@ -182,7 +182,8 @@ def _forget(
     reports, removed = _reports_showing(data, erasure, today)
     result.rebuilt_reports = [report.name for report in reports]
     result.removed_reports = removed
-    entry = ErasureEntry(", ".join(client_ids), today, reason, len(erasure.places), len(erasing))
+    logged = ", ".join([*erasure.client_ids, *erasure.already_erased])  # as Clients writes them
+    entry = ErasureEntry(logged, today, reason, len(erasure.places), len(erasing))
     result.save = save_changes(
         data,
         reports=[*erasure.reports, *reports, erasure_log_sheet(data, [entry])],
