@@ -48,7 +48,7 @@ from xlcrm.xlsx.refs import column_index, column_letter
 from xlcrm.xlsx.report_sheet import CellValue, ColumnFormat, ReportColumn, ReportSheet, ReportTable
 from xlcrm.xlsx.sheet_edits import SheetEdit
 
-# Clients columns whose values are the person's; Name gets ERASED_NAME, Company is cleared for a sole trader only.
+# Clients columns whose values are the person's; Name gets the erased name, Company is cleared for a sole trader only.
 PERSONAL_CLIENT_COLUMNS = ("inn", "phone", "email", "address", "birthday", "comment")
 # Interactions columns of free text (and the plan to call back), cleared on the client's rows.
 CLEARED_INTERACTION_COLUMNS = ("result", "comment", "next_action", "next_date")
