@@ -31,7 +31,7 @@ from xlcrm.errors import UsageError, XlcrmError, error_text
 from xlcrm.files.safe_save import BACKUP_FOLDER, SaveOptions, SaveResult, holding_workbook_lock
 from xlcrm.files.save import save_changes
 from xlcrm.jobs.as_saved import as_saved, deleted_rows
-from xlcrm.jobs.opening import open_to_change
+from xlcrm.jobs.opening import open_to_change, open_to_read
 from xlcrm.lifecycle.analysis import analyse
 from xlcrm.messages import Text, t
 from xlcrm.privacy.erase import Erasure, ErasureEntry, Place, erasure_log_sheet, plan_erasure
@@ -219,9 +219,7 @@ def backups_of(workbook: Path) -> list[Path]:
 def _search_backup(copy: Path, erasure: Erasure, password: str | None) -> BackupErasure | None:
     """The backup ``copy`` when it holds any of the data (or cannot be searched), with where; else None."""
     try:
-        traces = open_to_change(
-            copy, password, SaveOptions(keep_backups=0), lambda work, _save: _traces_in(work, erasure)
-        )
+        traces = open_to_read(copy, password, lambda work: _traces_in(work, erasure))
     except (XlcrmError, OSError, zipfile.BadZipFile) as exc:
         return BackupErasure(copy, HOLDS, problem=_reason(exc))
     return BackupErasure(copy, HOLDS, tuple(traces)) if traces else None
