@@ -347,3 +347,19 @@ def test_the_copy_xlcrm_compares_with_is_erased_without_being_asked(workbook: Pa
         last_saved: REWRITTEN,
         **{path: HOLDS for path in timestamped},
     }
+
+
+def test_a_backup_that_cannot_be_read_is_listed_then_deleted(workbook: Path) -> None:
+    damaged = workbook.parent / BACKUP_FOLDER / "clients.2026-01-01T00-00-00.xlsx"
+    damaged.write_bytes(b"PK\x03\x04 not a whole workbook")
+
+    listed = CliRunner().invoke(cli, ["forget", str(workbook), CLIENT, "--dry-run"])
+
+    assert listed.exit_code == 0 and damaged.exists()
+    assert f"Резервная копия {damaged}: не удалось проверить" in listed.output
+
+    result = forget_clients(workbook, [CLIENT], today=TODAY, include_backups=True)
+
+    assert not damaged.exists()
+    assert [(backup.path, backup.action) for backup in result.backups if backup.problem] == [(damaged, DELETED)]
+    assert result.complete
