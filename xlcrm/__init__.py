@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from xlcrm.errors import (
     BeyondLimits,
+    ClientNotFound,
     EditRefused,
     EncryptedWorkbook,
     ExportRefused,
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
     from xlcrm.jobs.dedupe import DedupeResult, UnmergeResult, dedupe_workbook, unmerge_workbook
     from xlcrm.jobs.demo import DemoResult, create_demo
     from xlcrm.jobs.export import ExportResult, export_workbook
+    from xlcrm.jobs.forget import ForgetResult, forget_clients
     from xlcrm.jobs.importing import ImportResult, import_rows
     from xlcrm.jobs.init import InitResult, create_template
     from xlcrm.jobs.refresh import RefreshResult, refresh_workbook
@@ -81,6 +83,8 @@ _LAZY = {
     "ImportResult": "xlcrm.jobs.importing",
     "export_workbook": "xlcrm.jobs.export",
     "ExportResult": "xlcrm.jobs.export",
+    "forget_clients": "xlcrm.jobs.forget",
+    "ForgetResult": "xlcrm.jobs.forget",
     "SaveOptions": "xlcrm.files.safe_save",
     "SaveResult": "xlcrm.files.safe_save",
 }
@@ -109,6 +113,8 @@ __all__ = [
     "ImportResult",
     "export_workbook",
     "ExportResult",
+    "forget_clients",
+    "ForgetResult",
     # how a job that changes the workbook saves it, and what the save did
     "SaveOptions",
     "SaveResult",
@@ -131,6 +137,7 @@ __all__ = [
     "NothingToRestoreFrom",
     "RowsNotDeleted",
     "RestoreRefused",
+    "ClientNotFound",
     "SourceError",
     "MappingError",
     "ExportRefused",

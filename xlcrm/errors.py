@@ -63,6 +63,10 @@ class MergeNotFound(UsageError):
     """The merge named for unmerge is not in the workbook's Merge log."""
 
 
+class ClientNotFound(UsageError):
+    """A ClientID named for forget is not on the workbook's Clients sheet."""
+
+
 class MergeNotUndoable(XlcrmError):
     """A logged merge cannot be undone safely as the workbook is now; nothing was written."""
 

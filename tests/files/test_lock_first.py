@@ -103,6 +103,7 @@ COMMANDS: dict[str, Callable[[Path, Path], tuple[list[str], Path]]] = {
     "refresh": lambda book, csv: (["refresh", str(book), "--today", TODAY], book),
     "dedupe": lambda book, csv: (["dedupe", str(book)], book),
     "unmerge": lambda book, csv: (["unmerge", str(book), "M0001"], book),
+    "forget": lambda book, csv: (["forget", str(book), "C000001"], book),
     "import": lambda book, csv: (["import", str(csv), "--into", str(book)], book),
     "demo --force": lambda book, csv: (["demo", str(book), "--force", "--clients", "10", "--locale", "en"], book),
     "export --anonymise": lambda book, csv: (
@@ -162,6 +163,7 @@ def test_ignore_lock_goes_on_and_does_the_work(workbook: Path, source: Path, com
     [
         ["refresh", "{book}", "--today", TODAY, "--dry-run"],
         ["dedupe", "{book}", "--dry-run"],
+        ["forget", "{book}", "C000001", "--dry-run"],
         ["import", "{csv}", "--into", "{book}", "--dry-run"],
     ],
 )

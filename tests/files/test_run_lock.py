@@ -267,6 +267,7 @@ COMMANDS: dict[str, Callable[[Path], tuple[list[str], Path]]] = {
     "refresh": lambda book: (["refresh", str(book), "--today", TODAY], book),
     "dedupe": lambda book: (["dedupe", str(book)], book),
     "unmerge": lambda book: (["unmerge", str(book), "M0001"], book),
+    "forget": lambda book: (["forget", str(book), "C000001"], book),
     "import": lambda book: (["import", str(csv_of(book.parent, "first")), "--into", str(book)], book),
     "init --force": lambda book: (["init", str(book), "--force"], book),
     "demo --force": lambda book: (["demo", str(book), "--force", "--clients", "10", "--locale", "en"], book),

@@ -9,6 +9,7 @@ from xlcrm.cli.agenda import agenda_command
 from xlcrm.cli.dedupe import dedupe_command
 from xlcrm.cli.demo import demo_command
 from xlcrm.cli.export import export_command
+from xlcrm.cli.forget import forget_command
 from xlcrm.cli.import_ import import_command
 from xlcrm.cli.init import init_command
 from xlcrm.cli.refresh import refresh_command
@@ -26,6 +27,7 @@ COMMANDS: tuple[click.Command, ...] = (
     dedupe_command,
     unmerge_command,
     restore_command,
+    forget_command,
     import_command,
     export_command,
     schedule_command,

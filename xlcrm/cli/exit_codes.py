@@ -52,3 +52,8 @@ RESTORE_EPILOG = _epilog(
     "no saved copy to restore from, or a ClientID given to another client;",
     f"or {_CANNOT}",
 )
+FORGET_EPILOG = _epilog(
+    "erased, no trace left in the saved workbook (--dry-run: places shown)",
+    "the data is still found in the saved workbook (its parts are named);",
+    f"or {_CANNOT}",
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -29,6 +30,7 @@ def save_changes(
     prewritten: EditPrewriting | None = None,
     anonymised: bool = False,
     keep_saved_copy: bool = True,
+    erased: re.Pattern[str] | None = None,
 ) -> SaveResult:
     """Write report sheets and user-sheet edits into the workbook ``data`` was read from, safely.
 
@@ -36,7 +38,8 @@ def save_changes(
     elsewhere; the new file must still hold every sheet except the removed ones,
     plus the reports. Reports in ``prerendered`` and edits in ``prewritten`` are taken from there (see
     ``xlcrm.xlsx.prerender``). ``anonymised``: the new file keeps nothing its cells no longer show (see
-    ``write_workbook``). ``keep_saved_copy``: keep a copy of the new version to compare the next run with (see
+    ``write_workbook``; with ``erased``, only what shows one of its matches among notes, chart caches and
+    document properties). ``keep_saved_copy``: keep a copy of the new version to compare the next run with (see
     ``xlcrm.files.saved_copy``).
     """
     path = data.path
@@ -55,6 +58,7 @@ def save_changes(
             prerendered=prerendered,
             prewritten=prewritten,
             anonymised=anonymised,
+            erased=erased,
         ),
         stamp=data.stamp,
         output=output,

@@ -16,8 +16,10 @@ content type and reference to these parts stays as it was:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from lxml import etree
 
@@ -42,17 +44,23 @@ _SHARED_STRING_CELL = re.compile(
 )
 
 
-def blank_personal_parts(package: PackageParts) -> None:
+# Whether an element (a note, a person, a cache, a property) is to be blanked.
+Shows = Callable[[etree._Element], bool]
+
+
+def blank_personal_parts(package: PackageParts, only: re.Pattern[str] | None = None) -> None:
     """Blank, in ``package``, the notes, threaded comments and their people, chart caches and document properties
-    (see the module's docstring); the parts themselves stay."""
+    (see the module's docstring); the parts themselves stay. With ``only``, just those whose text or attributes
+    show a match of it (an erased person's values): the rest is kept as it is."""
+    shows: Shows = (lambda element: True) if only is None else functools.partial(_shows, only)
     blankers: dict[str, Callable[[etree._Element], None]] = {
-        REL_COMMENTS: _blank_comments,
-        REL_THREADED_COMMENTS: _blank_threaded_comments,
-        REL_PERSON: _blank_persons,
-        REL_CHART: _drop_chart_caches,
-        REL_CORE_PROPERTIES: lambda root: _blank_fields(root, _CORE_FIELDS),
-        REL_EXTENDED_PROPERTIES: lambda root: _blank_fields(root, _APP_FIELDS),
-        REL_CUSTOM_PROPERTIES: _blank_custom_texts,
+        REL_COMMENTS: lambda root: _blank_comments(root, shows),
+        REL_THREADED_COMMENTS: lambda root: _blank_threaded_comments(root, shows),
+        REL_PERSON: lambda root: _blank_persons(root, shows),
+        REL_CHART: lambda root: _drop_chart_caches(root, shows),
+        REL_CORE_PROPERTIES: lambda root: _blank_fields(root, _CORE_FIELDS, shows),
+        REL_EXTENDED_PROPERTIES: lambda root: _blank_fields(root, _APP_FIELDS, shows),
+        REL_CUSTOM_PROPERTIES: lambda root: _blank_custom_texts(root, shows),
     }
     for part, rel_type in _linked_parts(package):
         blank = blankers.get(rel_type)
@@ -91,13 +99,23 @@ def _linked_parts(package: PackageParts) -> Iterator[tuple[str, str]]:
                 yield target, rel.get("Type", "")
 
 
-def _blank_comments(root: etree._Element) -> None:
+def _shows(pattern: re.Pattern[str], element: etree._Element) -> bool:
+    """Whether the text or an attribute of ``element`` or of an element inside it shows a match of ``pattern``."""
+    values: list[Any] = list(element.itertext())
+    values += [value for inner in element.iter() for value in inner.attrib.values()]
+    return bool(pattern.search("\n".join(str(value) for value in values)))
+
+
+def _blank_comments(root: etree._Element, shows: Shows) -> None:
     """Each note keeps its cell and author index, with an empty text; the authors' names are emptied."""
     for authors in children(root, "authors"):
         for author in children(authors, "author"):
-            author.text = None
+            if shows(author):
+                author.text = None
     for comment_list in children(root, "commentList"):
         for comment in children(comment_list, "comment"):
+            if not shows(comment):
+                continue
             for text in children(comment, "text"):
                 namespace = etree.QName(text).namespace
                 for child in children(text):
@@ -106,39 +124,43 @@ def _blank_comments(root: etree._Element) -> None:
                 etree.SubElement(text, f"{{{namespace}}}t" if namespace else "t")
 
 
-def _blank_threaded_comments(root: etree._Element) -> None:
+def _blank_threaded_comments(root: etree._Element, shows: Shows) -> None:
     """Each threaded comment keeps its cell, thread and person, with an empty text and no mentions."""
     for comment in children(root, "threadedComment"):
+        if not shows(comment):
+            continue
         for text in children(comment, "text"):
             text.text = ""
         for mentions in children(comment, "mentions"):
             detach(mentions)
 
 
-def _blank_persons(root: etree._Element) -> None:
+def _blank_persons(root: etree._Element, shows: Shows) -> None:
     """Each person keeps their id (threaded comments refer to it), without a name or account."""
     for person in children(root, "person"):
+        if not shows(person):
+            continue
         person.set("displayName", "")
         person.set("providerId", "None")
         person.attrib.pop("userId", None)
 
 
-def _drop_chart_caches(root: etree._Element) -> None:
+def _drop_chart_caches(root: etree._Element, shows: Shows) -> None:
     """A chart's references stay, the values it cached from them go."""
-    for cache in [element for element in root.iter() if local_name(element) in _CHART_CACHES]:
+    for cache in [element for element in root.iter() if local_name(element) in _CHART_CACHES and shows(element)]:
         detach(cache)
 
 
-def _blank_fields(root: etree._Element, names: set[str]) -> None:
+def _blank_fields(root: etree._Element, names: set[str], shows: Shows) -> None:
     """The document properties of ``names`` emptied (their elements stay)."""
     for field in children(root):
-        if local_name(field) in names:
+        if local_name(field) in names and shows(field):
             for child in children(field):
                 detach(child)
             field.text = None
 
 
-def _blank_custom_texts(root: etree._Element) -> None:
+def _blank_custom_texts(root: etree._Element, shows: Shows) -> None:
     """Each custom property keeps its name and kind; one that holds text holds an empty one."""
-    for value in [element for element in root.iter() if local_name(element) in _CUSTOM_TEXTS]:
+    for value in [element for element in root.iter() if local_name(element) in _CUSTOM_TEXTS and shows(element)]:
         value.text = None

@@ -128,6 +128,7 @@ def write_workbook(
     prerendered: ReportsWrittenAhead | None = None,
     prewritten: EditsWrittenAhead | None = None,
     anonymised: bool = False,
+    erased: re.Pattern[str] | None = None,
 ) -> None:
     """Write ``source`` to ``target`` with report sheets added, replaced or removed and user sheets edited.
 
@@ -142,7 +143,8 @@ def write_workbook(
     worksheets lose the cached results of their formulas (see ``SheetEdit.drop_formula_results``), the entries
     of the shared-string table no cell of any sheet uses (the originals of masked cells, the texts of removed
     sheets) are emptied, and so are notes, chart caches and document properties (see
-    ``xlcrm.xlsx.anonymised_parts``).
+    ``xlcrm.xlsx.anonymised_parts``); with ``erased`` (an erased person's values) only the notes, caches and
+    properties that show one of them are emptied.
     """
     source, target = Path(source), Path(target)
     if target.exists() and target.resolve() == source.resolve():
@@ -152,7 +154,7 @@ def write_workbook(
     with _opened(source, _WorkbookWrite) as package:
         package.prerendered = prerendered
         package.prewritten = prewritten
-        package.apply(reports, remove, edits, anonymised=anonymised)
+        package.apply(reports, remove, edits, anonymised=anonymised, erased=erased)
         try:
             with target.open("wb") as handle, source.open("rb") as raw_source:
                 package.save(ZipWriter(handle), raw_source)
@@ -413,16 +415,22 @@ class _WorkbookWrite(PackageParts):
         edits: Sequence[SheetEdit],
         *,
         anonymised: bool = False,
+        erased: re.Pattern[str] | None = None,
     ) -> None:
         sheets = self.sheets()
         by_name = {sheet.name.casefold(): sheet for sheet in sheets}
         removing = [by_name[name.casefold()] for name in remove if name.casefold() in by_name]
         if anonymised and self.prewritten is not None:
             raise ValueError("an anonymised copy is written in one go: its sheets note the shared strings they show")
-        if anonymised:
-            kept = [sheet for sheet in sheets if sheet not in removing and self.sheet_type(sheet) == REL_WORKSHEET]
-            edits = _dropping_formula_results(edits, [sheet.name for sheet in kept])
         replacing = [by_name[r.name.casefold()] for r in reports if r.name.casefold() in by_name]
+        if anonymised:
+            # A replaced report sheet is written anew, without formula results: it gets no edit of its own.
+            kept = [
+                sheet
+                for sheet in sheets
+                if sheet not in removing and sheet not in replacing and self.sheet_type(sheet) == REL_WORKSHEET
+            ]
+            edits = _dropping_formula_results(edits, [sheet.name for sheet in kept])
         for own in replacing + removing:
             self._check_own_report(own, sheets.index(own))
         worksheets_before = self._worksheet_names()
@@ -477,7 +485,7 @@ class _WorkbookWrite(PackageParts):
             )
         self._update_app_titles(worksheets_before, self._worksheet_names())
         if anonymised:
-            blank_personal_parts(self)
+            blank_personal_parts(self, only=erased)
         self.store_changed_parts()
 
     def _check_own_report(self, sheet: Sheet, position: int) -> None:
