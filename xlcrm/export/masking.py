@@ -44,7 +44,7 @@ from xlcrm.xlsx.report_sheet import CellValue
 
 BIRTHDAY_MONTH, BIRTHDAY_DAY = 7, 1  # the middle of the year, see the module's docstring
 _YEAR = re.compile(r"(?<!\d)(19\d\d|20\d\d)(?!\d)")
-# Originals shorter than this are not searched for inside longer texts: "12" or "Ян" would match anywhere.
+# Originals shorter than this are not searched for in the report sheets: "12" or "Ян" would match anywhere.
 _SHORTEST_SEARCHED = 4
 
 
@@ -105,7 +105,10 @@ class Masker:
     _clients: dict[str, int] = field(default_factory=dict)  # folded ClientID -> its number
     _people: dict[str, str] = field(default_factory=dict)  # folded name -> its pseudonym
     _contacts: int = 0
-    _replaced: dict[str, str] = field(default_factory=dict)  # original text -> the text that replaces it
+    # Original text -> the text that replaces it; only texts of _SHORTEST_SEARCHED characters or more ("Да", a
+    # comment, must not replace every "Да" of a report).
+    _replaced: dict[str, str] = field(default_factory=dict)
+    _numbers: set[str] = field(default_factory=set)  # the phones and INN among them: a number cell may be one
     _search: re.Pattern[str] | None = None
 
     def number_client(self, client_id: object) -> int:
@@ -132,16 +135,16 @@ class Masker:
 
     def scrub(self, value: CellValue) -> CellValue:
         """A text that may repeat originals (a report's cell): each original masked as it was elsewhere, and the
-        phones and e-mails written in it masked; a number that is a known original (an INN) masked too."""
+        phones and e-mails written in it masked; a number that is a known phone or INN masked too."""
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
             return value
-        text = as_text(value)
-        if text in self._replaced:
-            return self._replaced[text]
         if not isinstance(value, str):
-            return value
+            text = as_text(value)
+            return self._replaced[text] if text in self._numbers else value
+        if value in self._replaced:
+            return self._replaced[value]
         if self._search is None:
-            searched = sorted((key for key in self._replaced if len(key) >= _SHORTEST_SEARCHED), key=len, reverse=True)
+            searched = sorted(self._replaced, key=len, reverse=True)
             self._search = re.compile("|".join(map(re.escape, searched))) if searched else re.compile(r"(?!x)x")
         return mask_text(self._search.sub(lambda match: self._replaced[match.group(0)], value))
 
@@ -192,9 +195,11 @@ class Masker:
         if isinstance(value, dt.date):
             forms = {value.strftime("%d.%m.%Y"), value.strftime("%Y-%m-%d"), value.strftime("%m/%d/%Y")}
         for form in forms:
-            if form and form not in self._replaced:
+            if len(form) >= _SHORTEST_SEARCHED and form not in self._replaced:
                 self._replaced[form] = shown
                 self._search = None
+                if kind in (Kind.PHONE, Kind.INN):
+                    self._numbers.add(form)
 
 
 def _as_date(value: dt.date) -> dt.date:
