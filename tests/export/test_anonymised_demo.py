@@ -262,6 +262,27 @@ def test_the_city_the_birth_year_and_other_companies_stay(demo: Demo, copy: Copy
         assert re.search(r"masked \d+ names, \d+ sole traders' names, \d+ phones", first), first
 
 
+def test_the_agendas_birthday_greetings_lose_their_date(demo: Demo, copy: Copy) -> None:
+    """The due date of a birthday greeting is the birthday: with the year, the whole date of birth."""
+    due = "Срок" if demo.locale == "ru" else "Due date"
+    greeting = re.compile(r"(День рождения|Birthday)")
+
+    def greetings(path: Path) -> list[tuple[int, object]]:
+        sheet = load_workbook(path)[schema.AGENDA.name(demo.locale)]
+        column = None
+        found = []
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if due in row:
+                column = row.index(due)
+            elif column is not None and any(isinstance(cell, str) and greeting.match(cell) for cell in row):
+                found.append((number, row[column]))
+        return found
+
+    original, masked = greetings(demo.workbook), greetings(copy.path)
+    assert original and all(isinstance(date, dt.datetime) for _, date in original)
+    assert masked == [(number, None) for number, _ in original]
+
+
 def test_comments_are_hidden_unless_kept(demo: Demo, tmp_path: Path) -> None:
     locale = demo.locale
     hidden, kept = tmp_path / "hidden.xlsx", tmp_path / "kept.xlsx"

@@ -33,6 +33,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 from xlcrm import schema
 from xlcrm.checks.normalize import as_text, is_blank
@@ -45,7 +46,9 @@ from xlcrm.xlsx.report_sheet import CellValue
 BIRTHDAY_MONTH, BIRTHDAY_DAY = 7, 1  # the middle of the year, see the module's docstring
 _YEAR = re.compile(r"(?<!\d)(19\d\d|20\d\d)(?!\d)")
 # Originals shorter than this are not searched for in the report sheets: "12" or "Ян" would match anywhere.
+# Nor are longer ones than _LONGEST_SEARCHED inside a longer text (a report repeats a long comment whole, if at all).
 _SHORTEST_SEARCHED = 4
+_LONGEST_SEARCHED = 200
 
 
 class Kind(Enum):
@@ -110,6 +113,7 @@ class Masker:
     _replaced: dict[str, str] = field(default_factory=dict)
     _numbers: set[str] = field(default_factory=set)  # the phones and INN among them: a number cell may be one
     _search: re.Pattern[str] | None = None
+    _scrubbed: dict[str, str] = field(default_factory=dict)  # text -> scrubbed, for the texts reports repeat
 
     def number_client(self, client_id: object) -> int:
         """The number of the client ``client_id`` (a ClientID, or a row's own key), given at its first sight."""
@@ -144,9 +148,12 @@ class Masker:
         if value in self._replaced:
             return self._replaced[value]
         if self._search is None:
-            searched = sorted(self._replaced, key=len, reverse=True)
-            self._search = re.compile("|".join(map(re.escape, searched))) if searched else re.compile(r"(?!x)x")
-        return mask_text(self._search.sub(lambda match: self._replaced[match.group(0)], value))
+            searched = [text for text in self._replaced if len(text) <= _LONGEST_SEARCHED]
+            self._search = re.compile(_any_of(searched)) if searched else re.compile(r"(?!x)x")
+            self._scrubbed.clear()
+        if value not in self._scrubbed:
+            self._scrubbed[value] = mask_text(self._search.sub(lambda match: self._replaced[match.group(0)], value))
+        return self._scrubbed[value]
 
     def _masked(self, kind: Kind, value: CellValue, client_id: object, contact: bool) -> CellValue:
         if kind is Kind.NAME:
@@ -212,3 +219,25 @@ def _birth_year(value: CellValue) -> dt.date | None:
         return dt.date(value.year, BIRTHDAY_MONTH, BIRTHDAY_DAY)
     year = _YEAR.search(as_text(value))
     return dt.date(int(year.group(0)), BIRTHDAY_MONTH, BIRTHDAY_DAY) if year else None
+
+
+def _any_of(texts: list[str]) -> str:
+    """A regular expression that matches any of ``texts``, the longest where one begins another. The texts are
+    laid out as a tree of their common beginnings, so a search costs about the length of the text searched,
+    whatever the number of ``texts`` (an alternation of thousands of names would try each at every character)."""
+    tree: dict[str, Any] = {}
+    for text in texts:
+        node = tree
+        for char in text:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a text ends here
+    return _branches(tree)
+
+
+def _branches(node: dict[str, Any]) -> str:
+    """The expression of the texts below ``node`` of :func:`_any_of`'s tree."""
+    branches = [re.escape(char) + _branches(child) for char, child in node.items() if char]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return f"(?:{body})?" if "" in node else body

@@ -65,12 +65,17 @@ def report_edits(path: Path, reports: Sequence[str], masker: Masker) -> list[She
     values are masked by ``masker`` already, so their originals are known."""
     headers = _headers(masker.locale)
     birthday_tasks = tuple(TASK_NAMES[task].render(masker.locale) for task in _BIRTHDAY_TASKS)
-    edits = []
+    masked: dict[str, dict[str, CellValue]] = {}
+    free: dict[str, dict[str, CellValue]] = {}  # the cells outside the tables' personal columns, per sheet
     for name, rows in read_sheet_rows(path, reports).items():
-        cells = _masked_cells(name, rows, masker, headers, birthday_tasks)
-        if cells:
-            edits.append(SheetEdit(name, set_cells=cells))
-    return edits
+        masked[name], free[name] = _masked_cells(name, rows, masker, headers, birthday_tasks)
+    # The free texts last, once the tables' originals (the Merge log's merged rows) are known too.
+    for name, cells in free.items():
+        for ref, value in cells.items():
+            scrubbed = masker.scrub(value)
+            if scrubbed != value:
+                masked[name][ref] = scrubbed
+    return [SheetEdit(name, set_cells=cells) for name, cells in masked.items() if cells]
 
 
 def _headers(locale: str) -> dict[str, Column]:
@@ -107,9 +112,11 @@ def _masked_cells(
     masker: Masker,
     headers: dict[str, Column],
     birthday_tasks: tuple[str, ...],
-) -> dict[str, CellValue]:
-    """Reference -> masked value, for the cells of the report ``sheet`` (its ``rows``) that change."""
+) -> tuple[dict[str, CellValue], dict[str, CellValue]]:
+    """The cells of the report ``sheet`` (its ``rows``) under the personal columns of its tables that change
+    (reference -> masked value), and the other cells (reference -> value), which may repeat originals."""
     cells: dict[str, CellValue] = {}
+    free: dict[str, CellValue] = {}
     table: _Table | None = None
     for number, row in enumerate(rows, start=1):
         if all(is_blank(value) for value in row):
@@ -124,15 +131,16 @@ def _masked_cells(
         for column, value in enumerate(row):
             if is_blank(value):
                 continue
+            ref = f"{column_letter(column)}{number}"
             spec = table.columns.get(column) if table is not None else None
             if column == due:
-                masked: CellValue = None
+                cells[ref] = None
             elif spec is not None and isinstance(spec.kind, Kind):
                 client = table.client_id(row, spec.group) if table is not None else None
                 client = f"\x00{sheet}!{number}{spec.group}" if is_blank(client) else client
                 masked = masker.mask(spec.kind, value, client, contact=spec.contact)
+                if masked != value:
+                    cells[ref] = masked
             else:
-                masked = masker.scrub(value)
-            if masked != value:
-                cells[f"{column_letter(column)}{number}"] = masked
-    return cells
+                free[ref] = value
+    return cells, free
