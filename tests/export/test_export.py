@@ -361,3 +361,23 @@ def test_an_anonymised_copy_keeps_no_cached_formula_result_nor_shared_original(w
         for row in original[name].iter_rows():
             for cell in row:
                 assert opened[name][cell.coordinate].value == cell.value, (name, cell.coordinate)
+
+
+def test_the_json_of_an_anonymised_copy_counts_each_kind_like_the_library(workbook: Path, tmp_path: Path) -> None:
+    printed = CliRunner().invoke(cli, ["export", str(workbook), "--anonymise", str(tmp_path / "cli.xlsx"), "--json"])
+    assert printed.exit_code == 0, printed.output
+    anonymised = json.loads(printed.stdout)["anonymised"]
+    library = export_workbook(workbook, anonymise=tmp_path / "library.xlsx", keep_comments=True).anonymised
+    assert library is not None
+    assert set(anonymised) == {"path", "masked_cells", "masked"}
+    assert anonymised["masked"] == {
+        "names": anonymised["masked"]["names"],
+        "phones": 5,  # 2 on Clients, 1 on Contacts, 2 on the Agenda
+        "emails": 3,
+        "inn": 2,
+        "addresses": 1,
+        "birthdays": 2,
+        "texts": 3,
+    }
+    kept = {kind.value: count for kind, count in library.masked.items()}
+    assert kept == {key: count for key, count in anonymised["masked"].items() if key != "texts"}  # comments kept
