@@ -27,7 +27,9 @@ from xlcrm.export.text_masks import mask_email_cell, mask_emails, mask_inn, mask
 from xlcrm.files.safe_save import SaveOptions
 from xlcrm.jobs.export import export_workbook
 from xlcrm.jobs.refresh import refresh_workbook
+from xlcrm.xlsx.package import write_report_sheets
 from xlcrm.xlsx.reader import read_workbook
+from xlcrm.xlsx.report_sheet import ReportColumn, ReportSheet, ReportTable
 
 TODAY = dt.date(2026, 11, 23)
 EXTRA_HEADER = "Telegram"
@@ -369,7 +371,7 @@ def test_the_json_of_an_anonymised_copy_counts_each_kind_like_the_library(workbo
     anonymised = json.loads(printed.stdout)["anonymised"]
     library = export_workbook(workbook, anonymise=tmp_path / "library.xlsx", keep_comments=True).anonymised
     assert library is not None
-    assert set(anonymised) == {"path", "masked_cells", "masked"}
+    assert set(anonymised) == {"path", "masked_cells", "masked", "left_out"} and anonymised["left_out"] == []
     assert anonymised["masked"] == {
         "names": anonymised["masked"]["names"],
         "phones": 5,  # 2 on Clients, 1 on Contacts, 2 on the Agenda
@@ -381,3 +383,22 @@ def test_the_json_of_an_anonymised_copy_counts_each_kind_like_the_library(workbo
     }
     kept = {kind.value: count for kind, count in library.masked.items()}
     assert kept == {key: count for key, count in anonymised["masked"].items() if key != "texts"}  # comments kept
+
+
+@pytest.mark.parametrize("locale", ["en", "ru"])
+def test_a_report_sheet_xlcrm_cannot_mask_is_left_out(tmp_path: Path, locale: str) -> None:
+    """▸ Changes lists the values cells held before, of rows since deleted too: nothing there says which are
+    personal, so it is not copied; nor is a report sheet of a newer xlcrm this one does not know."""
+    written = write_records(tmp_path / "written.xlsx", locale, valid_records(locale))
+    unknown = [schema.CHANGES.name(locale), schema.REPORT_MARKER + "Later"]
+    table = ReportTable("Old values", [ReportColumn("Old value")], [["Ivan Petrov; +7 916 123-45-67; Tverskaya 1"]])
+    path = tmp_path / "clients.xlsx"
+    write_report_sheets(written, path, [ReportSheet(name, "Title", "", (table,)) for name in unknown])
+    book = load_workbook(path)
+    target = tmp_path / "copy.xlsx"
+
+    result = CliRunner().invoke(cli, ["export", str(path), "--anonymise", str(target), "--lang", "en"])
+
+    assert result.exit_code == 0, result.output
+    assert f"Report sheets left out of the copy: {', '.join(unknown)}" in result.output
+    assert load_workbook(target).sheetnames == [name for name in book.sheetnames if name not in unknown]

@@ -38,7 +38,8 @@ from xlcrm.messages import t, tn
     "each client's person becomes one pseudonym (Client 17), a sole trader's company too (IP Client 17); phones, "
     "e-mails and INN are masked, addresses emptied (the City stays), birthdays become 1 July of their year; "
     "the free texts (Comment on Clients; Result, Comment and Next action on Interactions) become (hidden). Notes, "
-    "formula results, chart caches and the author, title and company of the file are left empty.",
+    "formula results, chart caches and the author, title and company of the file are left empty; a report sheet "
+    "xlcrm cannot mask (▸ Changes, which lists earlier values) is left out.",
 )
 @click.option(
     "--keep-comments",
@@ -107,7 +108,8 @@ def written_lines(result: export.ExportResult) -> str:
 
 
 def format_export(result: export.ExportResult) -> str:
-    """What was written where; for the anonymised copy, the values masked of each kind and the cells per sheet."""
+    """What was written where; for the anonymised copy, the values masked of each kind, the cells per sheet and the
+    report sheets left out."""
     lines = [written_lines(result)]
     if result.anonymised is not None:
         copy = result.anonymised
@@ -117,6 +119,8 @@ def format_export(result: export.ExportResult) -> str:
         ]
         if cells:
             lines.append(str(t("Cells changed: {cells}", cells=cells)))
+        if copy.left_out:
+            lines.append(str(t("Report sheets left out of the copy: {sheets}", sheets=list(copy.left_out))))
         if copy.save is not None:
             lines += warning_lines(copy.save.warnings)
     return "\n".join(lines)

@@ -15,7 +15,9 @@ columns a table of theirs shares with Clients or Contacts (the Agenda's client
 and phone, the Merge log's and Duplicates' original rows) are masked by kind
 with the pseudonym of the row's ClientID; every other text has each original
 masked elsewhere replaced by its mask, and its phones and e-mails masked; the
-Agenda's birthday greetings lose their date. Formulas stay, but not their last
+Agenda's birthday greetings lose their date. A report sheet this xlcrm does not
+know how to mask (``▸ Changes`` lists the earlier values of cells, of deleted
+rows too; a newer xlcrm's report) is left out. Formulas stay, but not their last
 results, which a file saved by Excel or LibreOffice keeps (the Client column of
 Interactions would show each full name): the copy is written ``anonymised`` (see
 ``write_workbook``): it computes them again when opened, and the shared-string
@@ -37,6 +39,11 @@ from xlcrm.xlsx.reader import SheetData, WorkbookData, require_distinct_headers
 from xlcrm.xlsx.report_sheet import CellValue
 from xlcrm.xlsx.sheet_edits import SheetEdit
 
+# The report sheets whose tables and texts are masked (see xlcrm.export.report_masks). Any other report sheet
+# (▸ Changes lists the values cells held before, of rows since deleted too) is left out of the copy: what it holds
+# cannot be told apart from what it says.
+MASKED_REPORTS = (*schema.REFRESH_REPORTS, *schema.DEDUPE_REPORTS, schema.ERASURE_LOG)
+
 
 @dataclass(frozen=True)
 class Anonymisation:
@@ -44,6 +51,7 @@ class Anonymisation:
 
     edits: list[SheetEdit]  # the cells masked on each sheet
     masked: dict[Kind, int]  # values masked, per kind
+    left_out: list[str]  # the report sheets not in the copy
 
     @property
     def masked_cells(self) -> dict[str, int]:
@@ -51,8 +59,9 @@ class Anonymisation:
         return {edit.sheet: len(edit.set_cells) for edit in self.edits}
 
 
-def anonymised_edits(data: WorkbookData, masker: Masker) -> list[SheetEdit]:
-    """The cells to mask on each sheet of the workbook ``data`` was read from, report sheets included."""
+def anonymised_edits(data: WorkbookData, masker: Masker, reports: list[str]) -> list[SheetEdit]:
+    """The cells to mask on each user sheet of the workbook ``data`` was read from and on its report sheets
+    ``reports``."""
     cells: dict[str, dict[str, CellValue]] = {}
     clients = data.sheet(schema.CLIENTS.key)
     if clients is not None and clients.has("client_id"):  # clients are numbered in the order of their rows
@@ -62,7 +71,6 @@ def anonymised_edits(data: WorkbookData, masker: Masker) -> list[SheetEdit]:
         sheet = data.sheet(spec.key)
         if sheet is not None:
             _mask_columns(sheet, columns, masker, cells.setdefault(sheet.name, {}))
-    reports = [name for name in data.sheet_names if name.startswith(schema.REPORT_MARKER)]
     edits = [SheetEdit(name, set_cells=changed) for name, changed in cells.items() if changed]
     return edits + report_edits(data.path, reports, masker)
 
@@ -104,5 +112,9 @@ def anonymisation(
         raise UsageError(t("{output} already exists; use --force to replace it", output=str(output)))
     require_distinct_headers(data)  # a second Phone column would be copied unmasked
     masker = Masker(data.locale, keep_comments=keep_comments)
-    edits = anonymised_edits(data, masker)
-    return Anonymisation(edits, {kind: masker.counts[kind] for kind in Kind if masker.counts[kind]})
+    known = {schema.fold(name) for spec in MASKED_REPORTS for name in spec.names()}
+    reports = [name for name in data.sheet_names if name.startswith(schema.REPORT_MARKER)]
+    masked = [name for name in reports if schema.fold(name) in known]
+    edits = anonymised_edits(data, masker, masked)
+    counts = {kind: masker.counts[kind] for kind in Kind if masker.counts[kind]}
+    return Anonymisation(edits, counts, [name for name in reports if name not in masked])

@@ -28,17 +28,19 @@ if TYPE_CHECKING:  # xlcrm.export.database loads SQLAlchemy, which only an expor
 
 @dataclass
 class AnonymisedCopy:
-    """The anonymised copy written: the cells masked on each sheet and the values masked of each kind."""
+    """The anonymised copy written: the cells masked on each sheet, the values masked of each kind, and the report
+    sheets left out."""
 
     path: Path
     masked_cells: dict[str, int]  # sheet name -> cells masked
     masked: dict[Kind, int] = field(default_factory=dict)  # values masked, per kind
+    left_out: list[str] = field(default_factory=list)  # report sheets not in the copy
     save: SaveResult | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The result as JSON-ready values, as ``--json`` prints it."""
         masked = {kind.value: count for kind, count in self.masked.items()}
-        return {"path": str(self.path), "masked_cells": self.masked_cells, "masked": masked}
+        return {"path": str(self.path), "masked_cells": self.masked_cells, "masked": masked, "left_out": self.left_out}
 
 
 @dataclass
@@ -137,9 +139,10 @@ def _write_anonymised(
     save = save_changes(
         data,
         edits=copy.edits,
+        remove=copy.left_out,
         output=Path(output),
         ignore_lock=ignore_lock,
         keep_backups=DEFAULT_KEEP_BACKUPS,
         anonymised=True,  # no formula's last result (a name, on Interactions), no original of a masked cell
     )
-    return AnonymisedCopy(save.path, copy.masked_cells, copy.masked, save)
+    return AnonymisedCopy(save.path, copy.masked_cells, copy.masked, copy.left_out, save)
