@@ -246,15 +246,18 @@ def test_export_in_russian_and_in_english(book: Path, tmp_path: Path) -> None:
     copy = tmp_path / "anon.xlsx"
     russian = run("export", book, "--anonymise", copy)
     assert russian.exit_code == 0, russian.output
-    masked = re.fullmatch(
-        rf"Записана обезличенная копия {re.escape(str(copy))}, скрыто: ([0-9]+) (\w+) на листе «Клиенты», .*",
-        russian.stdout.strip(),
+    masked = re.match(
+        rf"Записана обезличенная копия {re.escape(str(copy))}, скрыто: ([0-9]+) (\w+), [^\n]*\n"
+        r"Изменены ячейки: ([0-9]+) (\w+) на листе «Клиенты», ",
+        russian.stdout,
     )
     assert masked, russian.stdout
-    assert masked.group(2) == russian_noun(int(masked.group(1)), "ячейка", "ячейки", "ячеек")
+    assert masked.group(2) == russian_noun(int(masked.group(1)), "имя", "имени", "имён")
+    assert masked.group(4) == russian_noun(int(masked.group(3)), "ячейка", "ячейки", "ячеек")
 
     english = run("--lang", "en", "export", book, "--anonymise", copy, "--force")
-    assert english.stdout.startswith(f"Wrote the anonymised copy {copy}: masked {masked.group(1)} cells on Клиенты, ")
+    assert english.stdout.startswith(f"Wrote the anonymised copy {copy}: masked {masked.group(1)} names, ")
+    assert f"\nCells changed: {masked.group(3)} cells on Клиенты, " in english.stdout
 
 
 # --- JSON and errors ----------------------------------------------------------------------------------------------

@@ -34,8 +34,17 @@ from xlcrm.messages import t, tn
     "anonymise",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="Write a copy of the workbook to this file with names, phones, emails and INN masked; notes, "
-    "formula results, chart caches and the author, title and company of the file are left empty.",
+    help="Write a copy of the workbook to this file with its personal data masked, on every sheet, reports too: "
+    "each client's person becomes one pseudonym (Client 17), a sole trader's company too (IP Client 17); phones, "
+    "e-mails and INN are masked, addresses emptied (the City stays), birthdays become 1 July of their year; "
+    "the free texts (Comment on Clients; Result, Comment and Next action on Interactions) become (hidden). Notes, "
+    "formula results, chart caches and the author, title and company of the file are left empty; a report sheet "
+    "xlcrm cannot mask (▸ Changes, which lists earlier values) is left out.",
+)
+@click.option(
+    "--keep-comments",
+    is_flag=True,
+    help="In the anonymised copy, keep the free texts, with the phones, e-mails and names in them masked.",
 )
 @click.option("--force", is_flag=True, help="Replace an existing file or existing tables of the same names.")
 @click.option(
@@ -51,6 +60,7 @@ def export_command(
     sqlite: Path | None,
     url: str | None,
     anonymise: Path | None,
+    keep_comments: bool,
     force: bool,
     ignore_lock: bool,
     today: dt.date,
@@ -75,6 +85,7 @@ def export_command(
         sqlite=sqlite,
         url=url,
         anonymise=anonymise,
+        keep_comments=keep_comments,
         today=today,
         force=force,
         ignore_lock=ignore_lock,
@@ -84,26 +95,30 @@ def export_command(
 
 
 def written_lines(result: export.ExportResult) -> str:
-    """A line per file or database written: the tables and their rows, or the cells masked."""
+    """A line per file or database written: the tables and their rows, or the values masked of each kind."""
     lines = []
     if result.database is not None:
         tables = [f"{table} {rows}" for table, rows in result.database.tables.items()]
         lines.append(str(t("Wrote {target}: {tables}", target=result.database.target, tables=tables)))
     if result.anonymised is not None:
         copy = result.anonymised
-        masked = [
-            t("{cells} on {sheet}", cells=tn("{count} cell", "{count} cells", cells), sheet=sheet)
-            for sheet, cells in copy.masked_cells.items()
-        ] or t("no cells")
+        masked = [kind.counted(count) for kind, count in copy.masked.items()] or t("no cells")
         lines.append(str(t("Wrote the anonymised copy {path}: masked {masked}", path=copy.path, masked=masked)))
     return "\n".join(lines)
 
 
 def format_export(result: export.ExportResult) -> str:
-    """What was written where; for the anonymised copy, the cells masked and the sheets left out."""
+    """What was written where; for the anonymised copy, the values masked of each kind, the cells per sheet and the
+    report sheets left out."""
     lines = [written_lines(result)]
     if result.anonymised is not None:
         copy = result.anonymised
+        cells = [
+            t("{cells} on {sheet}", cells=tn("{count} cell", "{count} cells", cells), sheet=sheet)
+            for sheet, cells in copy.masked_cells.items()
+        ]
+        if cells:
+            lines.append(str(t("Cells changed: {cells}", cells=cells)))
         if copy.left_out:
             lines.append(str(t("Report sheets left out of the copy: {sheets}", sheets=list(copy.left_out))))
         if copy.save is not None:

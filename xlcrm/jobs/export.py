@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from xlcrm.errors import UsageError
 from xlcrm.export.anonymise import anonymisation
+from xlcrm.export.masking import Kind
 from xlcrm.files.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, holding_workbook_lock
 from xlcrm.files.save import save_changes
 from xlcrm.jobs.opening import open_to_read
@@ -27,16 +28,19 @@ if TYPE_CHECKING:  # xlcrm.export.database loads SQLAlchemy, which only an expor
 
 @dataclass
 class AnonymisedCopy:
-    """The anonymised copy written: the cells masked on each sheet and the report sheets left out."""
+    """The anonymised copy written: the cells masked on each sheet, the values masked of each kind, and the report
+    sheets left out."""
 
     path: Path
     masked_cells: dict[str, int]  # sheet name -> cells masked
+    masked: dict[Kind, int] = field(default_factory=dict)  # values masked, per kind
     left_out: list[str] = field(default_factory=list)  # report sheets not in the copy
     save: SaveResult | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The result as JSON-ready values, as ``--json`` prints it."""
-        return {"path": str(self.path), "masked_cells": self.masked_cells, "left_out": self.left_out}
+        masked = {kind.value: count for kind, count in self.masked.items()}
+        return {"path": str(self.path), "masked_cells": self.masked_cells, "masked": masked, "left_out": self.left_out}
 
 
 @dataclass
@@ -63,19 +67,27 @@ def export_workbook(
     sqlite: Path | None = None,
     url: str | None = None,
     anonymise: Path | None = None,
+    keep_comments: bool = False,
     today: dt.date | None = None,
     force: bool = False,
     ignore_lock: bool = False,
     password: str | None = None,
 ) -> ExportResult:
     """Export the workbook at ``path`` to each target given (at least one is needed): a new SQLite file, the
-    database at a SQLAlchemy URL, an anonymised copy; returns what was written. The workbook is not changed;
-    ``password`` opens a password-protected one."""
+    database at a SQLAlchemy URL, an anonymised copy (its comments and other free texts kept with ``keep_comments``);
+    returns what was written. The workbook is not changed; ``password`` opens a password-protected one."""
     return open_to_read(
         path,
         password,
         functools.partial(
-            _export, sqlite=sqlite, url=url, anonymise=anonymise, today=today, force=force, ignore_lock=ignore_lock
+            _export,
+            sqlite=sqlite,
+            url=url,
+            anonymise=anonymise,
+            keep_comments=keep_comments,
+            today=today,
+            force=force,
+            ignore_lock=ignore_lock,
         ),
     )
 
@@ -87,6 +99,7 @@ def _export(
     sqlite: Path | None,
     url: str | None,
     anonymise: Path | None,
+    keep_comments: bool,
     today: dt.date | None,
     force: bool,
     ignore_lock: bool,
@@ -109,15 +122,19 @@ def _export(
         database = export_sqlite(data, sqlite, today=today, force=force)
     elif url is not None:
         database = export_url(data, url, today=today, force=force)
-    anonymised = _write_anonymised(data, anonymise, force=force, ignore_lock=ignore_lock) if anonymise else None
+    anonymised = (
+        _write_anonymised(data, anonymise, keep_comments=keep_comments, force=force, ignore_lock=ignore_lock)
+        if anonymise
+        else None
+    )
     return ExportResult(path, database, anonymised, data.locale)
 
 
 def _write_anonymised(
-    data: WorkbookData, output: Path, *, force: bool = False, ignore_lock: bool = False
+    data: WorkbookData, output: Path, *, keep_comments: bool = False, force: bool = False, ignore_lock: bool = False
 ) -> AnonymisedCopy:
     """Write the anonymised copy of the workbook ``data`` was read from to ``output``; returns what it masked."""
-    copy = anonymisation(data, output, force=force)
+    copy = anonymisation(data, output, force=force, keep_comments=keep_comments)
     # A file replaced with --force is kept in .xlcrm-backups like any workbook xlcrm replaces.
     save = save_changes(
         data,
@@ -128,4 +145,4 @@ def _write_anonymised(
         keep_backups=DEFAULT_KEEP_BACKUPS,
         anonymised=True,  # no formula's last result (a name, on Interactions), no original of a masked cell
     )
-    return AnonymisedCopy(save.path, copy.masked_cells, copy.left_out, save)
+    return AnonymisedCopy(save.path, copy.masked_cells, copy.masked, copy.left_out, save)

@@ -149,7 +149,7 @@ def write_workbook(
     source, target = Path(source), Path(target)
     if target.exists() and target.resolve() == source.resolve():
         raise ValueError("write_workbook needs a target other than its source")
-    _check_request(reports, remove, edits)
+    _check_request(reports, remove, edits, anonymised=anonymised)
     edits = combine_edits(edits)
     with _opened(source, _WorkbookWrite) as package:
         package.prerendered = prerendered
@@ -376,9 +376,12 @@ def write_report_sheets(
     write_workbook(source, target, reports=reports, remove=remove)
 
 
-def _check_request(reports: Sequence[ReportSheet], remove: Sequence[str], edits: Sequence[SheetEdit]) -> None:
+def _check_request(
+    reports: Sequence[ReportSheet], remove: Sequence[str], edits: Sequence[SheetEdit], *, anonymised: bool = False
+) -> None:
     for edit in edits:
-        if edit.sheet.startswith(REPORT_MARKER):
+        # An anonymised copy masks the report sheets' cells in place; otherwise a report is rewritten whole.
+        if edit.sheet.startswith(REPORT_MARKER) and not anonymised:
             raise ValueError(f"{edit.sheet!r} is a report sheet; edits are for user sheets")
     seen: set[str] = set()
     for name in [report.name for report in reports] + list(remove):

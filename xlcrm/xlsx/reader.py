@@ -550,6 +550,17 @@ def _open_book(path: Path) -> CalamineWorkbook:
         raise NotAWorkbook(t("{path} cannot be read as a workbook: {reason}", path=path, reason=str(exc))) from None
 
 
+def read_sheet_rows(path: Path, sheets: Sequence[str]) -> dict[str, Sequence[Sequence[CellValue]]]:
+    """Every cell of each sheet named in ``sheets`` (actual names) of the workbook at ``path``: sheet name -> rows
+    from row 1, each from column A. A sheet too big to read is refused like any (see ``check_sheet``)."""
+    book = _open_book(path)
+    rows: dict[str, Sequence[Sequence[CellValue]]] = {}
+    for name in sheets:
+        check_sheet(path, name)
+        rows[name] = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    return rows
+
+
 def read_in_process(child: Child, path: Path, spec: Sheet, actual: str) -> SheetData:
     """``read_alone`` in ``child``, where turning a million rows into ten million Python values runs on another
     core instead of taking turns with the main thread. The sheet comes back pickled, about 50 MB for a million
