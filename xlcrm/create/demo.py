@@ -629,7 +629,7 @@ class _Builder:
             client.lost_reason = rng.choice(schema.DEFAULT_LOST_REASONS)
         # Consent is needed from persons (no company, or a sole trader): most have given it, a few not yet, and the
         # agenda asks for it. A company's consent date is there when its contact person signed one.
-        # (The draws stay as they were before persons were told apart, so every other cell of a demo stays too.)
+        # One draw decides, whoever the client is, so the random values of the rest of the demo do not depend on it.
         needs_consent = client.form is None or client.is_ip
         consent = None
         draw = rng.random()
@@ -945,8 +945,8 @@ class _Builder:
 
     def _row_typed_again(self, original: _Client, created: dt.date, **typed: object) -> Row:
         """The Clients row of ``original`` typed in again by another manager on ``created``: ``typed`` (name …
-        address) as they typed it, a source of its own and a manager other than the original's; no ClientID yet
-        and the rest blank."""
+        address) as they typed it, a source of its own and a manager other than the original's, the original's
+        Consent date; no ClientID yet and the rest blank."""
         rng = self.rng
         return {
             "client_id": None,
@@ -957,7 +957,8 @@ class _Builder:
             "designation": None,
             "lost_reason": None,
             "rating": None,
-            "consent_date": None,
+            # The consent the client gave is the client's, whoever typed the row: a copy is no finding of its own.
+            "consent_date": original.row["consent_date"],
             "comment": None,
             "created": created,
         }

@@ -18,6 +18,9 @@ with the day it is due); ``assemble_agenda`` turns that frame into the agenda a 
   whatever is called (a pick called only lets the next one in), change from week to week, and the start comes
   round the whole circle, so the whole list comes round. A client who becomes a candidate mid-week waits for the
   next Monday;
+- consent to process personal data (:mod:`xlcrm.reports.consent`) is asked for on a client's first row when the
+  client is on the agenda for something else; a client who is not gets a row of its own once consent is due,
+  unless Dead, and only ``CONSENT_ROWS_PER_MANAGER`` such rows per manager, the newest clients first;
 - the sheet (and the calendar) shows at most ``agenda_limit`` rows per manager: the week's reactivation rows keep
   their room (at most ``reactivations_per_week``, never more than the limit), the rest goes to the rows to do now,
   then upcoming, then stale as far as room is left; a summary above says what is not shown. ``xlcrm agenda --all``
