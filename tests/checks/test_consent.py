@@ -8,14 +8,21 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
 
+import xlcrm.dedupe.keys as keys
 from tests.builders import settings_records
 from tests.checks.test_validate import TODAY, Edit, build, check_single_finding, put, run
 from xlcrm import schema
 from xlcrm.checks.consent import ERASED_NAMES, SOLE_TRADER_FORMS, is_erased, is_sole_trader, persons
+from xlcrm.checks.settings import read_settings
+from xlcrm.cli.main import cli
 from xlcrm.dedupe.keys import company_name
+from xlcrm.jobs.demo import create_demo
 from xlcrm.jobs.validate import validate_workbook
 from xlcrm.messages import render
+from xlcrm.xlsx.reader import read_workbook
 
 OLGA = 1  # valid_records' C000002: a person (a name and no company), Excel row 3
 IVAN = 0  # valid_records' C000001: a company's contact person (Romashka LLC), Excel row 2
@@ -60,8 +67,6 @@ def test_companies_and_words_that_contain_a_form_are_no_sole_traders(company: st
 
 
 def test_the_forms_are_defined_once_in_checks() -> None:
-    import xlcrm.dedupe.keys as keys
-
     assert keys.SOLE_TRADER_FORMS is SOLE_TRADER_FORMS
     assert not hasattr(keys, "INDIVIDUAL_FORMS")
 
@@ -140,8 +145,6 @@ def test_a_consent_date_that_is_not_a_date_is_one_finding_of_the_date_check(tmp_
 
 
 def test_every_person_without_consent_of_the_demo_is_one_warning(tmp_path: Path) -> None:
-    from xlcrm.jobs.demo import create_demo
-
     result = create_demo(tmp_path / "demo.xlsx", clients=120, seed=1, locale="ru", today=TODAY)
     report = validate_workbook(result.path, today=TODAY)
     found = sorted(f.cell for f in report.findings if f.code.value == "no-consent")
@@ -149,3 +152,17 @@ def test_every_person_without_consent_of_the_demo_is_one_warning(tmp_path: Path)
     assert found == planted and len(found) >= 2
     warning = next(f for f in report.findings if f.code.value == "no-consent")
     assert render(warning.message, "ru").startswith("не заполнена Дата согласия: клиент — физическое лицо")
+
+
+@pytest.mark.parametrize(("locale", "answers"), [("ru", '"Да,Нет"'), ("en", '"Yes,No"')])
+def test_a_new_workbook_offers_yes_or_no_for_consent_required(tmp_path: Path, locale: str, answers: str) -> None:
+    path = tmp_path / "new.xlsx"
+    assert CliRunner().invoke(cli, ["init", str(path), "--locale", locale]).exit_code == 0
+    sheet = load_workbook(path)[schema.SETTINGS.name(locale)]
+    row = next(cell.row for cell in sheet["A"] if cell.value == "consent_required")
+    value_cell = f"C{row}"
+    assert sheet[value_cell].value == schema.YES.name(locale)
+    [dropdown] = [v for v in sheet.data_validations.dataValidation if value_cell in v.sqref]
+    assert (dropdown.type, dropdown.formula1) == ("list", answers)
+    settings, findings = read_settings(read_workbook(path))
+    assert settings.consent_required and findings == []
