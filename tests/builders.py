@@ -87,7 +87,7 @@ def valid_records(locale: str) -> Records:
             "manager": managers[1],
             "designation": None,
             "rating": None,
-            "consent_date": None,
+            "consent_date": dt.date(2024, 2, 1),
             "comment": None,
             "created": dt.date(2024, 2, 1),
         },

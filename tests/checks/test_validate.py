@@ -335,7 +335,16 @@ def test_a_repeated_client_id_is_one_finding_naming_every_cell(tmp_path: Path) -
         tmp_path,
         [
             put("clients", 1, "client_id", "C000001"),
-            add("clients", {"client_id": "C000001", "name": "Third", "phone": "+7 916 000-00-01", "manager": "Anna"}),
+            add(
+                "clients",
+                {
+                    "client_id": "C000001",
+                    "name": "Third",
+                    "phone": "+7 916 000-00-01",
+                    "manager": "Anna",
+                    "consent_date": dt.date(2024, 1, 10),
+                },
+            ),
             put("interactions", 2, "client_id", "C000001"),
         ],
     )
@@ -638,7 +647,16 @@ def test_folder(tmp_path: Path) -> None:
 def test_a_client_id_repeated_on_many_rows_names_a_few_of_its_cells(tmp_path: Path) -> None:
     """An ID pasted down 1,500 rows is one finding of one readable line: five cells and how many more."""
     copies = [
-        add("clients", {"client_id": "C000001", "name": f"Client {i}", "phone": f"+7 916 {i:07d}", "manager": "Anna"})
+        add(
+            "clients",
+            {
+                "client_id": "C000001",
+                "name": f"Client {i}",
+                "phone": f"+7 916 {i:07d}",
+                "manager": "Anna",
+                "consent_date": dt.date(2024, 1, 10),
+            },
+        )
         for i in range(1, 1500)
     ]
     path = build(tmp_path, copies)

@@ -281,7 +281,8 @@ def test_a_saving_job_counts_what_validate_finds_in_the_workbook_it_saves(
         # own until it is merged
         as_read = validate_workbook(path, today).warnings
         assert [f.code for f in as_read].count(Code.DESIGNATION_WITHOUT_ORDERS) == 1
-        assert result.warnings == len(as_read) - (1 if command == "import" else 2)
+        # import adds a person without a Consent date: one warning more
+        assert result.warnings == len(as_read) - (0 if command == "import" else 2)
 
 
 @pytest.mark.parametrize("with_error", [False, True], ids=["clean", "with an error"])

@@ -105,11 +105,11 @@ def test_errors_under_json_are_json_on_stdout_with_the_same_exit_code(
 def test_quiet_prints_the_result_line_only(example: Path) -> None:
     result = CliRunner().invoke(cli, ["refresh", str(example), "--today", TODAY, "--keep-backups", "0", "-q"])
     assert result.exit_code == 0
-    # validate counts 7 warnings in the example; refresh fills its blank ClientID, leaving the two text dates, the
-    # three VIP/Key clients with too few orders and the Lost client without a reason
+    # validate counts 9 warnings in the example; refresh fills its blank ClientID, leaving the two text dates, the
+    # three VIP/Key clients with too few orders, the Lost client without a reason and the two persons without consent
     # the example is a Russian workbook: the command speaks its language
     assert result.stdout == (
-        f"Обновлена книга {example} на 23.11.2026: 11 ошибок и 6 предупреждений, список — на листе «▸ Проблемы»\n"
+        f"Обновлена книга {example} на 23.11.2026: 11 ошибок и 8 предупреждений, список — на листе «▸ Проблемы»\n"
     )
     assert result.stderr == ""
     assert schema.DASHBOARD.name("ru") in load_workbook(example, read_only=True).sheetnames  # the work was done
@@ -118,7 +118,7 @@ def test_quiet_prints_the_result_line_only(example: Path) -> None:
 def test_quiet_validate_prints_the_total(example: Path) -> None:
     result = CliRunner().invoke(cli, ["validate", str(example), "--today", TODAY, "--quiet"])
     assert result.exit_code == 1
-    assert result.stdout == "11 ошибок, 7 предупреждений в demo.xlsx\n"  # a Russian workbook
+    assert result.stdout == "11 ошибок, 9 предупреждений в demo.xlsx\n"  # a Russian workbook
 
 
 def test_quiet_still_prints_errors(tmp_path: Path) -> None:

@@ -603,7 +603,7 @@ def test_validation_finds_exactly_the_planted_mistakes(tmp_path: Path, locale: s
         Code.BLANK_CLIENT_ID,
         Code.NOT_IN_LIST,
         Code.FUTURE_BIRTHDAY,
-    } | ({Code.DESIGNATION_WITHOUT_ORDERS, Code.LOST_WITHOUT_REASON} if clients >= 100 else set())
+    } | ({Code.DESIGNATION_WITHOUT_ORDERS, Code.LOST_WITHOUT_REASON, Code.NO_CONSENT} if clients >= 100 else set())
     # The planted cases of a VIP and a Key client with too few orders and of a Lost client without a reason are
     # findings on purpose: the manifest lists them on the case's own row.
     cases = {case.case: case for case in result.planted_cases}

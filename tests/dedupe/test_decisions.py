@@ -41,7 +41,14 @@ def write_book(folder: Path, locale: str, *more: dict[str, object]) -> Path:
     manager = "Анна" if locale == "ru" else "Anna"
     clients = [
         client(1, "Иван Петров", 'ООО "Ромашка"', phone="8 (916) 123-45-67", city="Москва", inn="7707083893"),
-        client(2, "Olga Sidorova", None, phone="+7 495 123-45-67", email="olga@example.com"),
+        client(
+            2,
+            "Olga Sidorova",
+            None,
+            phone="+7 495 123-45-67",
+            email="olga@example.com",
+            consent_date=dt.date(2024, 1, 2),
+        ),
         client(3, "Ivan Petrov", "Romashka LLC", phone="+79161234567", email="ivan@romashka.ru"),
         client(4, "Сергей Кузнецов", "ООО «Техносфера»", phone="+7 916 111-22-33", city="Самара"),
         client(5, "Кузнецов Сергей", "Техносфера", phone="+7 903 444-55-66", city="Самара"),

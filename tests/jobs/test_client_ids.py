@@ -51,7 +51,15 @@ def user_workbook(folder: Path, *, extra_interactions: Sequence[dict[str, object
     table.ref = table.ref.rstrip("0123456789") + str(EMPTY_ROW)  # A1:P3 -> A1:P5
     for row, values in (
         (INSIDE_ROW, {"name": "Иванов Иван Петрович", "company": "ООО «Вектор»", "phone": "+7 903 111-22-33"}),
-        (BELOW_ROW, {"name": "Смирнова Анна", "phone": "8 (916) 555-44-33", "manager": "Анна"}),
+        (
+            BELOW_ROW,
+            {
+                "name": "Смирнова Анна",
+                "phone": "8 (916) 555-44-33",
+                "manager": "Анна",
+                "consent_date": dt.datetime(2026, 1, 5),
+            },
+        ),
     ):
         for key, value in values.items():
             sheet.cell(row, column[key], value)

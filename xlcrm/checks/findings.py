@@ -40,6 +40,8 @@ class Code(str, Enum):
     DESIGNATION_WITHOUT_ORDERS = "designation-without-orders"  # VIP or Key with fewer orders than a Regular client
     LOST_WITHOUT_REASON = "lost-without-reason"  # a Lost client whose Reason lost is blank
     NEXT_DATE_BEFORE_DATE = "next-date-before-date"  # a plan due before the contact it was made at
+    NO_CONSENT = "no-consent"  # a client who is a person, without a Consent date, while consent is required
+    FUTURE_CONSENT = "future-consent"  # a Consent date after today
 
 
 @dataclass(frozen=True)

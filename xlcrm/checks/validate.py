@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from xlcrm import schema
+from xlcrm.checks.consent import consent_findings
 from xlcrm.checks.findings import Code, Finding, Severity
 from xlcrm.checks.holidays import read_holidays
 from xlcrm.checks.normalize import as_text, is_blank, parse_amount, parse_date, parse_emails, parse_inn, parse_phones
@@ -128,6 +129,7 @@ def validate_data(data: WorkbookData, today: dt.date) -> ValidationReport:
                 findings.extend(_bad_cell_findings(sheet, column, check, below_zero_allowed))
     if clients is not None:
         findings.extend(_designation_findings(clients, data, settings, today))
+        findings.extend(consent_findings(clients, settings, today, data.locale))
     findings.sort(key=_position)
     return ValidationReport(data.path, data.locale, findings, today)
 

@@ -10,6 +10,7 @@ import click
 from xlcrm.cli.exit_codes import PLAIN_EPILOG
 from xlcrm.cli.formatting import warning_lines
 from xlcrm.cli.options import Output, output_options, password_option, show, today_option, workbook_argument
+from xlcrm.export import mailing
 from xlcrm.jobs import export
 from xlcrm.messages import t, tn
 
@@ -46,6 +47,14 @@ from xlcrm.messages import t, tn
     is_flag=True,
     help="In the anonymised copy, keep the free texts, with the phones, e-mails and names in them masked.",
 )
+@click.option(
+    "--mailing",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write a mailing list to this new .xlsx or .csv file: one row per client with ClientID, name, company, "
+    "phone, email, city, manager and block; clients designated Lost or erased, and persons without the consent "
+    "the Settings require, are left out and counted.",
+)
 @click.option("--force", is_flag=True, help="Replace an existing file or existing tables of the same names.")
 @click.option(
     "--ignore-lock",
@@ -61,13 +70,14 @@ def export_command(
     url: str | None,
     anonymise: Path | None,
     keep_comments: bool,
+    mailing: Path | None,
     force: bool,
     ignore_lock: bool,
     today: dt.date,
     password: str | None,
     output: Output,
 ) -> None:
-    """Carry the client base elsewhere: a database (SQLite or a SQLAlchemy URL) or an anonymised copy.
+    """Carry the client base elsewhere: a database (SQLite or a SQLAlchemy URL), an anonymised copy or a mailing list.
 
     The workbook itself is not changed. A database gets the tables clients
     (key client_id), contacts and interactions (foreign keys to clients),
@@ -79,6 +89,8 @@ def export_command(
     Example:
 
         xlcrm export clients.xlsx --sqlite clients.sqlite --anonymise for_accountant.xlsx
+
+        xlcrm export clients.xlsx --mailing mailing.csv
     """
     result = export.export_workbook(
         path,
@@ -86,6 +98,7 @@ def export_command(
         url=url,
         anonymise=anonymise,
         keep_comments=keep_comments,
+        mailing=mailing,
         today=today,
         force=force,
         ignore_lock=ignore_lock,
@@ -104,7 +117,30 @@ def written_lines(result: export.ExportResult) -> str:
         copy = result.anonymised
         masked = [kind.counted(count) for kind, count in copy.masked.items()] or t("no cells")
         lines.append(str(t("Wrote the anonymised copy {path}: masked {masked}", path=copy.path, masked=masked)))
+    if result.mailing is not None:
+        lines.append(mailing_line(result.mailing))
     return "\n".join(lines)
+
+
+def mailing_line(written: export.MailingExport) -> str:
+    """The mailing list written: its rows, and the clients left out by reason."""
+    rows = tn("{count} client", "{count} clients", len(written.mailing.rows))
+    left_out = written.mailing.left_out
+    if not left_out:
+        return str(t("Wrote the mailing list {path}: {rows}", path=written.path, rows=rows))
+    reasons = [
+        t("{reason}: {count}", reason=mailing.LEFT_OUT_REASONS[reason], count=count)
+        for reason, count in left_out.items()
+    ]
+    return str(
+        t(
+            "Wrote the mailing list {path}: {rows}; {left_out} left out ({reasons})",
+            path=written.path,
+            rows=rows,
+            left_out=tn("{count} client", "{count} clients", sum(left_out.values())),
+            reasons=reasons,
+        )
+    )
 
 
 def format_export(result: export.ExportResult) -> str:

@@ -25,6 +25,7 @@ from stdnum.ru import inn as stdnum_inn
 
 from xlcrm import schema
 from xlcrm.checks.client_ids import client_id_text
+from xlcrm.checks.consent import persons
 from xlcrm.checks.findings import Code
 from xlcrm.create import demo_data as vocab
 from xlcrm.errors import UsageError
@@ -181,6 +182,7 @@ _CASE_CLIENTS: dict[str, tuple[str, ListValue | None]] = {
     CONTACT_BIRTHDAY: (WORKING, None),
 }
 _LOST_REASON_SHARE = 0.75  # most Lost clients of the random mix have their reason recorded
+_CONSENT_SHARE = 0.88  # persons who have given consent to process their personal data; the rest are asked for it
 
 _TOUCHES = (schema.CALL_OUT, schema.CALL_IN, schema.MESSAGE, schema.LETTER, schema.MEETING)
 _TOUCH_WEIGHTS = (30, 20, 20, 15, 15)
@@ -489,6 +491,7 @@ class _Builder:
         self._plant_client_mistakes(clients)
         self._plant_interaction_mistakes(interaction_rows)
         self._list_designation_findings(clients, interaction_rows)
+        self._list_consent_findings(clients)
         rows = {
             schema.CLIENTS.key: client_rows,
             schema.CONTACTS.key: contact_rows,
@@ -624,9 +627,16 @@ class _Builder:
         manager = rng.choice(self.managers)
         if client.designation is schema.LOST and not client.case and rng.random() < _LOST_REASON_SHARE:
             client.lost_reason = rng.choice(schema.DEFAULT_LOST_REASONS)
+        # Consent is needed from persons (no company, or a sole trader): most have given it, a few not yet, and the
+        # agenda asks for it. A company's consent date is there when its contact person signed one.
+        # One draw decides, whoever the client is, so the random values of the rest of the demo do not depend on it.
+        needs_consent = client.form is None or client.is_ip
         consent = None
-        if rng.random() < 0.75:
+        draw = rng.random()
+        if draw < 0.75:
             consent = client.created + dt.timedelta(days=rng.randint(0, min(30, (self.today - client.created).days)))
+        elif client.case or (needs_consent and draw < _CONSENT_SHARE):
+            consent = client.created  # signed the day the client was entered
         rating = None
         if client.profile in (PARTNER, REGULAR) or rng.random() < 0.4:
             rating = rng.randint(4, 5) if client.profile == PARTNER else rng.randint(1, 5)
@@ -935,8 +945,8 @@ class _Builder:
 
     def _row_typed_again(self, original: _Client, created: dt.date, **typed: object) -> Row:
         """The Clients row of ``original`` typed in again by another manager on ``created``: ``typed`` (name …
-        address) as they typed it, a source of its own and a manager other than the original's; no ClientID yet
-        and the rest blank."""
+        address) as they typed it, a source of its own and a manager other than the original's, the original's
+        Consent date; no ClientID yet and the rest blank."""
         rng = self.rng
         return {
             "client_id": None,
@@ -947,7 +957,8 @@ class _Builder:
             "designation": None,
             "lost_reason": None,
             "rating": None,
-            "consent_date": None,
+            # The consent the client gave is the client's, whoever typed the row: a copy is no finding of its own.
+            "consent_date": original.row["consent_date"],
             "comment": None,
             "created": created,
         }
@@ -1327,6 +1338,17 @@ class _Builder:
             row = orders.pop()
             row["amount"] = self._word(vocab.WORD_AMOUNTS[number % len(vocab.WORD_AMOUNTS)])
             self._mistake(Code.BAD_AMOUNT, schema.INTERACTIONS, row, "amount", t("words instead of an amount"))
+
+    def _list_consent_findings(self, clients: list[_Client]) -> None:
+        """Clients who are persons, not designated Lost, with a blank Consent date: validation warns of each, so
+        the manifest lists each."""
+        client_rows = [client.row for client in clients]
+        names = pd.Series([row["name"] for row in client_rows], dtype=object)
+        companies = pd.Series([row["company"] for row in client_rows], dtype=object)
+        note = t("a person who has not given consent to process personal data yet")
+        for client, person in zip(clients, persons(names, companies)):
+            if person and client.row["consent_date"] is None and client.designation is not schema.LOST:
+                self._mistake(Code.NO_CONSENT, schema.CLIENTS, client.row, "consent_date", note)
 
     def _list_designation_findings(self, clients: list[_Client], interactions: list[Row]) -> None:
         """Designations the log does not bear out, made on purpose (the VIP and Key cases, the Lost client without a

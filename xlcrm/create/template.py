@@ -565,6 +565,7 @@ def _write_settings(worksheet: Worksheet, locale: str, lists: Mapping[str, Seque
         worksheet.append(row)
     for index, column in enumerate(spec.columns):
         worksheet.column_dimensions[column_letter(index)].width = column_width(column, locale)
+    _add_yes_no_dropdown(worksheet, value_col, locale)
     # A holiday's date is a day and month: kept as typed text (23.02), so no year shows and Excel with a decimal
     # point does not turn it into the number 23.02; a real date typed there is read as well.
     date_index = 1 + spec.columns.index(spec.column("holiday_date"))
@@ -590,6 +591,29 @@ def _write_settings(worksheet: Worksheet, locale: str, lists: Mapping[str, Seque
         if isinstance(description, str):
             worksheet.row_dimensions[number].height = wrapped_height(description, description_width)
     worksheet.freeze_panes = "A2"
+
+
+def _add_yes_no_dropdown(worksheet: Worksheet, value_col: int, locale: str) -> None:
+    """A Yes / No dropdown on the value cell of every setting whose answer is Yes or No (consent required), so
+    the owner picks the answer instead of typing it."""
+    rows = [2 + offset for offset, item in enumerate(schema.SETTINGS_KEYS) if item.default in (schema.YES, schema.NO)]
+    if not rows:
+        return
+    answers = [schema.YES.name(locale), schema.NO.name(locale)]
+    validation = DataValidation(
+        type="list",
+        formula1='"' + ",".join(answers) + '"',
+        allow_blank=True,
+        showDropDown=False,  # False shows the in-cell arrow (True hides it, in the file format)
+        showErrorMessage=True,
+        errorStyle="stop",
+        errorTitle=t("Not in the list").render(locale),
+        error=t("Choose {first} or {second}.", first=answers[0], second=answers[1]).render(locale),
+    )
+    letter = column_letter(value_col - 1)
+    for row in rows:
+        validation.add(f"{letter}{row}")
+    worksheet.add_data_validation(validation)
 
 
 def default_holidays(locale: str) -> list[tuple[str, str, str]]:

@@ -22,6 +22,7 @@ from rapidfuzz.distance import OSA
 from stdnum.ru import inn as stdnum_inn
 from stdnum.ru import ogrn as stdnum_ogrn
 
+from xlcrm.checks.consent import SOLE_TRADER_FORMS
 from xlcrm.checks.normalize import as_text, is_blank, parse_emails, parse_phones, valid_plus7
 
 # Latin letters that look exactly like Cyrillic ones, both cases: the classic invisible typo.
@@ -168,8 +169,6 @@ LEGAL_FORM_PHRASES = tuple(
     )
 )
 _ANY_LEGAL_FORM_PHRASE = re.compile("|".join(f" {re.escape(phrase)} " for phrase in LEGAL_FORM_PHRASES))
-# Forms that mean "a person trading under their own name": the rest of the name is a person's name.
-INDIVIDUAL_FORMS = frozenset({"ип", "ip", "индивидуальный предприниматель", "пбоюл", "чп"})
 
 
 # --- identifiers -----------------------------------------------------------------------------
@@ -374,7 +373,7 @@ def _company_name(value: str) -> CompanyName:
     if not kept:  # a company called just "АО" is still a name
         kept = tokens
     form = form or next((token for token in tokens if token in LEGAL_FORM_WORDS), "")
-    return CompanyName(" ".join(latin_word(token) for token in kept), form, form in INDIVIDUAL_FORMS)
+    return CompanyName(" ".join(latin_word(token) for token in kept), form, form in SOLE_TRADER_FORMS)
 
 
 # --- people -----------------------------------------------------------------------------------

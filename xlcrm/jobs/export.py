@@ -13,12 +13,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from xlcrm.errors import UsageError
+from xlcrm.errors import UsageError, WriteError
 from xlcrm.export.anonymise import anonymisation
+from xlcrm.export.mailing import MailingList, check_mailing_path, mailing_csv, mailing_list, mailing_workbook
 from xlcrm.export.masking import Kind
-from xlcrm.files.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, holding_workbook_lock
+from xlcrm.files.safe_save import (
+    DEFAULT_KEEP_BACKUPS,
+    SaveResult,
+    holding_workbook_lock,
+    replace_workbook,
+    write_new_workbook,
+)
 from xlcrm.files.save import save_changes
 from xlcrm.jobs.opening import open_to_read
+from xlcrm.lifecycle.analysis import analyse
 from xlcrm.messages import t
 from xlcrm.xlsx.reader import WorkbookData, read_workbook
 
@@ -44,6 +52,19 @@ class AnonymisedCopy:
 
 
 @dataclass
+class MailingExport:
+    """The mailing list written: its file, its rows and the clients left out by reason."""
+
+    path: Path
+    mailing: MailingList
+    save: SaveResult | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready values, as ``--json`` prints it."""
+        return {"path": str(self.path), **self.mailing.to_dict()}
+
+
+@dataclass
 class ExportResult:
     """What ``export_workbook`` wrote: the database tables and the anonymised copy, each when asked for."""
 
@@ -51,6 +72,7 @@ class ExportResult:
     database: DatabaseExport | None
     anonymised: AnonymisedCopy | None
     locale: str = "en"  # the language of the workbook's sheet and column names
+    mailing: MailingExport | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The result as JSON-ready values, as ``--json`` prints it."""
@@ -58,6 +80,7 @@ class ExportResult:
             "path": str(self.path),
             "database": self.database.to_dict() if self.database else None,
             "anonymised": self.anonymised.to_dict() if self.anonymised else None,
+            "mailing": self.mailing.to_dict() if self.mailing else None,
         }
 
 
@@ -68,14 +91,16 @@ def export_workbook(
     url: str | None = None,
     anonymise: Path | None = None,
     keep_comments: bool = False,
+    mailing: Path | None = None,
     today: dt.date | None = None,
     force: bool = False,
     ignore_lock: bool = False,
     password: str | None = None,
 ) -> ExportResult:
     """Export the workbook at ``path`` to each target given (at least one is needed): a new SQLite file, the
-    database at a SQLAlchemy URL, an anonymised copy (its comments and other free texts kept with ``keep_comments``);
-    returns what was written. The workbook is not changed; ``password`` opens a password-protected one."""
+    database at a SQLAlchemy URL, an anonymised copy (its comments and other free texts kept with ``keep_comments``),
+    a mailing list (.xlsx or .csv); returns what was written. The workbook is not changed; ``password`` opens a
+    password-protected one."""
     return open_to_read(
         path,
         password,
@@ -85,6 +110,7 @@ def export_workbook(
             url=url,
             anonymise=anonymise,
             keep_comments=keep_comments,
+            mailing=mailing,
             today=today,
             force=force,
             ignore_lock=ignore_lock,
@@ -100,15 +126,18 @@ def _export(
     url: str | None,
     anonymise: Path | None,
     keep_comments: bool,
+    mailing: Path | None,
     today: dt.date | None,
     force: bool,
     ignore_lock: bool,
 ) -> ExportResult:
-    if sqlite is None and url is None and anonymise is None:
-        raise UsageError(t("say where to export: --sqlite FILE, --url URL or --anonymise FILE"))
+    if sqlite is None and url is None and anonymise is None and mailing is None:
+        raise UsageError(t("say where to export: --sqlite FILE, --url URL, --anonymise FILE or --mailing FILE"))
+    if mailing is not None:
+        check_mailing_path(mailing)
     if sqlite is not None and url is not None:
         raise UsageError(t("give either --sqlite or --url, not both"))
-    for target in (sqlite, anonymise):
+    for target in (sqlite, anonymise, mailing):
         if target is not None and Path(target).resolve() == path.resolve():
             raise UsageError(t("{path} is the workbook itself; export to another file", path=target))
         if target is not None and Path(target).exists() and not force:
@@ -127,7 +156,8 @@ def _export(
         if anonymise
         else None
     )
-    return ExportResult(path, database, anonymised, data.locale)
+    mailed = _write_mailing(data, mailing, today, force=force, ignore_lock=ignore_lock) if mailing else None
+    return ExportResult(path, database, anonymised, data.locale, mailed)
 
 
 def _write_anonymised(
@@ -146,3 +176,37 @@ def _write_anonymised(
         anonymised=True,  # no formula's last result (a name, on Interactions), no original of a masked cell
     )
     return AnonymisedCopy(save.path, copy.masked_cells, copy.masked, copy.left_out, save)
+
+
+def _write_mailing(
+    data: WorkbookData, output: Path, today: dt.date, *, force: bool, ignore_lock: bool
+) -> MailingExport:
+    """Write the mailing list of the workbook ``data`` was read from to ``output`` (.xlsx or .csv, checked
+    before); returns what it holds. A file replaced with --force is kept in .xlcrm-backups."""
+    mailing = mailing_list(analyse(data, today))
+    output = Path(output)
+    if output.suffix.lower() == ".xlsx":
+        # A list to send, not a workbook anyone edits: no copy of it is kept to compare with.
+        save = write_new_workbook(mailing_workbook(mailing, data.locale), output, force=force, keep_saved_copy=False)
+    else:
+        content = mailing_csv(mailing)
+
+        def write(temp: Path) -> None:
+            temp.write_bytes(content)
+
+        save = replace_workbook(
+            output,
+            write,
+            stamp=None,
+            ignore_lock=ignore_lock,
+            expected_sheets=(),
+            check_saved=lambda temp, _sheets: _check_written(temp, content),
+            keep_saved_copy=False,
+        )
+    return MailingExport(save.path, mailing, save)
+
+
+def _check_written(path: Path, content: bytes) -> None:
+    """Nothing; raises WriteError when ``path`` does not hold ``content`` when read back."""
+    if path.read_bytes() != content:
+        raise WriteError(t("{path} does not read back as it was written; nothing was replaced", path=path))

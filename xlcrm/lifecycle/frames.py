@@ -60,6 +60,7 @@ def build_frames(data: WorkbookData) -> Frames:
     client_frame["lost_reason"] = _text(clients, "lost_reason")
     client_frame["birthday"] = _dates(clients, "birthday")
     client_frame["created"] = _dates(clients, "created")
+    client_frame["consent_date"] = _dates(clients, "consent_date")
 
     contact_frame = pd.DataFrame(index=_index(contacts))
     for key in ("client_id", "name", "phone"):

@@ -18,6 +18,9 @@ with the day it is due); ``assemble_agenda`` turns that frame into the agenda a 
   whatever is called (a pick called only lets the next one in), change from week to week, and the start comes
   round the whole circle, so the whole list comes round. A client who becomes a candidate mid-week waits for the
   next Monday;
+- consent to process personal data (:mod:`xlcrm.reports.consent`) is asked for on a client's first row when the
+  client is on the agenda for something else; a client who is not gets a row of its own once consent is due,
+  unless Dead, and only ``CONSENT_ROWS_PER_MANAGER`` such rows per manager, the newest clients first;
 - the sheet (and the calendar) shows at most ``agenda_limit`` rows per manager: the week's reactivation rows keep
   their room (at most ``reactivations_per_week``, never more than the limit), the rest goes to the rows to do now,
   then upcoming, then stale as far as room is left; a summary above says what is not shown. ``xlcrm agenda --all``
@@ -44,6 +47,7 @@ from xlcrm.lifecycle.blocks import Lifecycle
 from xlcrm.lifecycle.frames import Frames
 from xlcrm.messages import Message, t, tn
 from xlcrm.reports.agenda_tasks import TASK_COLUMNS, follow_up_tasks, no_tasks
+from xlcrm.reports.consent import CONSENT, consent_tasks
 from xlcrm.reports.greetings import greeting_tasks
 from xlcrm.xlsx.report_sheet import CellValue, ColumnFormat, ReportColumn, ReportSheet, ReportTable
 
@@ -52,7 +56,8 @@ from xlcrm.xlsx.report_sheet import CellValue, ColumnFormat, ReportColumn, Repor
 # clients closest to slipping away for good, in the order of the method's blocks: an agreement not yet turned into
 # a first order, a client who bought once or twice and has not come back («самые опасные»), a new lead not yet
 # called (it cools within days). Then the steady clients, overdue against their rhythm, and the VIP/Key reviews.
-# Greetings are dated but small, and a silent client to revive is a long shot: they come last.
+# Greetings are dated but small, and a silent client to revive is a long shot: they come last. Collecting consent
+# is paperwork the manager does while in touch anyway (see ``_placed_consent``): it comes after everything.
 TASKS = (
     "plan",
     "check_status",
@@ -65,6 +70,7 @@ TASKS = (
     "contact_birthday",
     "holiday",
     "reactivate",
+    CONSENT,
 )
 URGENCY = {task: rank for rank, task in enumerate(TASKS)}
 # Tasks listed ahead of their day (within ``birthday_days``); the others only once due.
@@ -81,7 +87,11 @@ TASK_NAMES: dict[str, Message] = {
     "contact_birthday": t("Birthday of a contact person"),
     "holiday": t("Holiday greeting"),
     "reactivate": t("Win back a silent client"),
+    CONSENT: t("Collect consent to personal data"),
 }
+# Clients a manager gets a row of their own for, just to collect consent, per agenda: the rest wait until they are
+# on the agenda for something else, so that a base with many clients without consent does not bury the day's work.
+CONSENT_ROWS_PER_MANAGER = 3
 
 # The parts of the agenda, in the order a manager works through them.
 PARTS = ("now", "upcoming", "stale")
@@ -179,7 +189,10 @@ class Agenda:
 
 def build_agenda(frames: Frames, lifecycle: Lifecycle) -> Agenda:
     """The agenda for ``frames``' clients at the date the lifecycle was computed for: whom to contact and why."""
-    tasks = pd.concat([follow_up_tasks(frames, lifecycle), greeting_tasks(frames, lifecycle)], ignore_index=True)
+    tasks = pd.concat(
+        [follow_up_tasks(frames, lifecycle), greeting_tasks(frames, lifecycle), consent_tasks(frames, lifecycle)],
+        ignore_index=True,
+    )
     return assemble_agenda(tasks, frames, lifecycle)
 
 
@@ -193,13 +206,16 @@ def assemble_agenda(tasks: pd.DataFrame, frames: Frames, lifecycle: Lifecycle) -
     tasks = tasks[tasks["client_id"].isin(clients.index) & tasks["task"].isin(URGENCY)].copy()
     tasks["due"] = pd.to_datetime(tasks["due"]).astype("datetime64[ns]").fillna(today).dt.normalize()
     tasks["details"] = tasks["details"].map(item_text)
+    managers = clients["manager"].fillna(schema.label("no_manager", locale))
+    tasks["manager"] = managers.reindex(tasks["client_id"]).to_numpy()
+    consent = tasks[tasks["task"] == CONSENT].drop_duplicates("client_id")
+    tasks = tasks[tasks["task"] != CONSENT]
     ahead = tasks["task"].isin(AHEAD_TASKS)
     until = today + pd.Timedelta(days=settings.birthday_days)
     tasks = tasks[(tasks["due"] <= today) | (ahead & (tasks["due"] <= until))]
     tasks = tasks.drop_duplicates(["client_id", "task", "due", "details"])
-    managers = clients["manager"].fillna(schema.label("no_manager", locale))
-    tasks["manager"] = managers.reindex(tasks["client_id"]).to_numpy()
     tasks = _rotate_reactivations(tasks, today, settings.reactivations_per_week)
+    tasks = pd.concat([tasks, _placed_consent(consent, tasks, today, lifecycle)])
     if tasks.empty:
         items = pd.DataFrame({key: pd.Series(dtype=object) for key in AGENDA_COLUMNS})
         items["due"] = items["last_contact"] = pd.Series(dtype="datetime64[ns]")
@@ -281,6 +297,27 @@ def _shown(rows: pd.DataFrame, limit: int, per_week: int) -> np.ndarray:
     others = rows[~kept].groupby(managers[~kept], sort=False).cumcount().reindex(rows.index)
     shown: np.ndarray = kept | (~kept & (others < room).to_numpy(dtype=bool))
     return shown
+
+
+def _placed_consent(
+    consent: pd.DataFrame, others: pd.DataFrame, today: pd.Timestamp, lifecycle: Lifecycle
+) -> pd.DataFrame:
+    """The consent tasks the agenda lists, given the clients' ``other`` tasks it lists.
+
+    A client on the agenda for something else is asked for consent on its first row (the task takes the earliest
+    due of the client's other tasks, so it joins that row, fresh or stale alike). A client on the agenda for
+    nothing else gets a row of its own once its consent is due, unless it is Dead (not worked with): at most
+    ``CONSENT_ROWS_PER_MANAGER`` per manager, the clients entered most recently first, who are in touch now.
+    """
+    first_due = others.groupby("client_id")["due"].min()
+    joined = consent["client_id"].isin(first_due.index)
+    with_others = consent[joined].assign(due=first_due.reindex(consent.loc[joined, "client_id"]).to_numpy())
+    block = lifecycle.clients["block"].reindex(consent["client_id"]).to_numpy()
+    alone = consent[~joined & (consent["due"] <= today).to_numpy() & (block != schema.DEAD.number)]
+    alone = alone.sort_values(["manager", "due", "client_id"], ascending=[True, False, True], kind="stable")
+    alone = alone[alone.groupby("manager", sort=False).cumcount() < CONSENT_ROWS_PER_MANAGER]
+    placed: pd.DataFrame = pd.concat([with_others, alone])
+    return placed
 
 
 # The golden ratio's fraction: the week's window starts at frac(week * GOLDEN), a low-discrepancy sequence that

@@ -27,6 +27,7 @@ from xlcrm.lifecycle.frames import Frames
 from xlcrm.lifecycle.history import BlockHistory, history_sheet
 from xlcrm.messages import render, t, tn
 from xlcrm.reports.agenda import Agenda, agenda_sheet
+from xlcrm.reports.consent import without_consent
 from xlcrm.runtime import progress
 from xlcrm.xlsx.report_sheet import CellValue, Chart, ChartKind, ColumnFormat, ReportColumn, ReportSheet, ReportTable
 
@@ -100,7 +101,7 @@ def build_reports(
     migration = migration_matrix(history, today, blocks)
     updated = history.updated(today, blocks)
     sheets = [
-        dashboard_sheet(lifecycle, period, migration, updated, locale, subtitle),
+        dashboard_sheet(lifecycle, period, migration, updated, locale, subtitle, consent_table(frames, lifecycle)),
         agenda_sheet(agenda, schema.label("computed_on", locale).format(today=_day(today))),  # no period: a day's list
         managers_sheet(lifecycle, period, locale, subtitle, agenda),
         services_sheet(frames, lifecycle, period, subtitle),
@@ -184,9 +185,10 @@ def dashboard_sheet(
     history: BlockHistory,
     locale: str,
     subtitle: str,
+    consent: ReportTable | None = None,
 ) -> ReportSheet:
-    """The dashboard sheet: clients and revenue per block, the Dead and the cold, who moved between blocks, with
-    charts."""
+    """The dashboard sheet: clients and revenue per block, the Dead and the cold (and, when given, the clients
+    without consent), who moved between blocks, with charts."""
 
     def text(key: str) -> str:
         return schema.label(key, locale)
@@ -240,18 +242,20 @@ def dashboard_sheet(
         block_rows,
     )
 
+    by_month = revenue_by_month_table(lifecycle, period, locale)
     tables = (
         blocks_table,
         dead_and_cold_table(lifecycle, locale),
+        *((consent,) if consent is not None else ()),
         migration_table(migration, locale),
-        revenue_by_month_table(lifecycle, period, locale),
+        by_month,
         history_table(history, locale),
         moves_table(migration, lifecycle, locale),
     )
     block_chart = Chart(
         text("chart_clients_by_block"), table=0, categories=1, values=2, kind=ChartKind.BAR, rows=len(schema.BLOCKS)
     )  # the Total row is not a block
-    month_chart = Chart(text("chart_revenue_by_month"), table=3, categories=0, values=2)
+    month_chart = Chart(text("chart_revenue_by_month"), table=tables.index(by_month), categories=0, values=2)
     # An overview of short tables: no header of one of them may stay in view over the others.
     return ReportSheet.of(
         schema.DASHBOARD,
@@ -299,6 +303,21 @@ def dead_and_cold_table(lifecycle: Lifecycle, locale: str) -> ReportTable:
             ReportColumn(schema.label("clients", locale), Integer),
         ],
         rows,
+    )
+
+
+def consent_table(frames: Frames, lifecycle: Lifecycle) -> ReportTable | None:
+    """The clients whose consent to process personal data is still to be collected, as one line; None when the
+    Setting says consent is not required."""
+    if not lifecycle.settings.consent_required:
+        return None
+    locale = frames.locale
+    count = int(without_consent(frames, lifecycle).sum())
+    who = t("Clients who are persons, without a Consent date: collect consent before mailings").render(locale)
+    return ReportTable(
+        t("Consent to process personal data").render(locale),
+        [ReportColumn(t("Who").render(locale), width=44), ReportColumn(schema.label("clients", locale), Integer)],
+        [[who, count]],
     )
 
 

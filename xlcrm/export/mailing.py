@@ -1,0 +1,149 @@
+"""A mailing list: the clients a business may write to, as an .xlsx or .csv file for a mailing service.
+
+One row per client with a ClientID of its own and a phone or an e-mail:
+ClientID, Name, Company, Phone, Email, City, Manager and lifecycle Block,
+headed in the workbook's language. Left out, and counted by reason: erased
+clients, clients designated Lost (they asked not to be bothered, or are gone),
+persons whose consent to process personal data is required and missing
+(:mod:`xlcrm.reports.consent`), rows without a phone or e-mail to send to, and
+rows whose ClientID is blank or repeated (validation names them). Contact persons
+are not listed: the Contacts sheet keeps no consent of its own for them.
+
+This module only builds the list and its bytes; ``xlcrm.jobs.export`` writes the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from xlcrm import schema
+from xlcrm.checks.consent import is_erased
+from xlcrm.checks.normalize import as_text, is_blank
+from xlcrm.errors import UsageError
+from xlcrm.lifecycle.analysis import Analysis
+from xlcrm.messages import Message, t
+from xlcrm.reports.consent import without_consent
+
+# The columns of the list, Clients columns by their schema key; "block" is the lifecycle block.
+MAILING_COLUMNS = ("client_id", "name", "company", "phone", "email", "city", "manager", "block")
+MAILING_SUFFIXES = (".xlsx", ".csv")
+# Why a client is not on the list, in the order a client is checked; each client counts under the first that holds.
+LEFT_OUT_REASONS: dict[str, Message] = {
+    "erased": t("erased"),
+    "lost": t("designated Lost"),
+    "no_consent": t("no consent"),
+    "no_address": t("no phone or e-mail"),
+    "no_client_id": t("no ClientID of its own"),
+}
+# Russian Excel opens a CSV file in columns when it is separated by semicolons and starts with a byte order mark.
+CSV_DELIMITER = ";"
+CSV_ENCODING = "utf-8-sig"
+_COLUMN_WIDTHS = {"client_id": 10, "name": 30, "company": 30, "phone": 20, "email": 28, "city": 16, "manager": 20}
+
+
+@dataclass(frozen=True)
+class MailingList:
+    """The rows of the list (text cells in ``MAILING_COLUMNS`` order), its header in the workbook's language and
+    how many clients were left out, by reason (a key of ``LEFT_OUT_REASONS``, only reasons that left someone out)."""
+
+    header: list[str]
+    rows: list[list[str]]
+    left_out: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The list's size as JSON-ready values."""
+        return {"rows": len(self.rows), "left_out": self.left_out}
+
+
+def check_mailing_path(path: Path) -> None:
+    """Nothing; raises UsageError when the file name does not end in .xlsx or .csv."""
+    if path.suffix.lower() not in MAILING_SUFFIXES:
+        raise UsageError(t("{path}: a mailing list is written as .xlsx or .csv", path=path))
+
+
+def mailing_list(analysis: Analysis) -> MailingList:
+    """The mailing list of an analysed workbook: the clients one may write to, and the others counted by reason."""
+    frames, lifecycle, locale = analysis.frames, analysis.lifecycle, analysis.frames.locale
+    clients = lifecycle.clients
+    rows = clients["row"].to_numpy()
+    sheet = analysis.data.sheet(schema.CLIENTS.key)
+    cells = {
+        key: _texts(sheet.column_values(key).reindex(rows) if sheet is not None else pd.Series(index=rows))
+        for key in MAILING_COLUMNS
+        if key != "block"
+    }
+    cells["block"] = np.array([schema.block(int(number)).label(locale) for number in clients["block"]], dtype=object)
+    reasons = {
+        "erased": np.array([is_erased(name) for name in clients["name"]], dtype=bool),
+        "lost": (clients["designation"] == schema.LOST.key).to_numpy(),
+        "no_consent": without_consent(frames, lifecycle).to_numpy(),
+        "no_address": (cells["phone"] == "") & (cells["email"] == ""),
+    }
+    kept = np.ones(len(clients), dtype=bool)
+    left_out: dict[str, int] = {}
+    for reason, holds in reasons.items():
+        count = int((kept & holds).sum())
+        if count:
+            left_out[reason] = count
+        kept &= ~holds
+    no_id = len(frames.clients) - len(clients)  # rows without a ClientID, or sharing one
+    if no_id:
+        left_out["no_client_id"] = no_id
+    header = [_header(key, locale) for key in MAILING_COLUMNS]
+    columns = [cells[key][kept].tolist() for key in MAILING_COLUMNS]
+    return MailingList(header, [[str(cell) for cell in row] for row in zip(*columns)], left_out)
+
+
+def _texts(values: pd.Series) -> np.ndarray:
+    """Each cell as the text a person sees ("" for a blank)."""
+    texts: np.ndarray = np.array(["" if is_blank(value) else as_text(value) for value in values], dtype=object)
+    return texts
+
+
+def _header(key: str, locale: str) -> str:
+    return schema.label("block", locale) if key == "block" else schema.CLIENTS.column(key).name(locale)
+
+
+def mailing_csv(mailing: MailingList) -> bytes:
+    """The list as CSV bytes: a header row, then one row per client, as Excel opens them in columns."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, delimiter=CSV_DELIMITER, lineterminator="\r\n")
+    writer.writerow(mailing.header)
+    writer.writerows(mailing.rows)
+    return out.getvalue().encode(CSV_ENCODING)
+
+
+def mailing_workbook(mailing: MailingList, locale: str) -> Workbook:
+    """The list as a workbook of one sheet: a bold frozen header with a filter, every cell text (so a phone keeps
+    its plus and leading digits), columns wide enough to read."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None  # a new workbook has its sheet
+    sheet.title = mailing_sheet_name(locale)
+    sheet.append(mailing.header)
+    for row in mailing.rows:
+        sheet.append(row)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for index, key in enumerate(MAILING_COLUMNS):
+        sheet.column_dimensions[get_column_letter(index + 1)].width = _COLUMN_WIDTHS.get(key, 16)
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=index + 1, max_col=index + 1):
+            cell.number_format = "@"
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    return book
+
+
+def mailing_sheet_name(locale: str) -> str:
+    """The name of the list's sheet in ``locale``."""
+    return t("Mailing list").render(locale)
