@@ -152,10 +152,22 @@ def test_protected_report_sheets_are_read_back(refreshed: Path, tmp_path: Path) 
 
 
 def test_the_protected_workbook_opens_in_libreoffice_and_calamine(refreshed: Path, tmp_path: Path) -> None:
-    convert_with_libreoffice(refreshed, "pdf", tmp_path)
+    convert_with_libreoffice(refreshed, "pdf", tmp_path / "pdf")
     book = CalamineWorkbook.from_path(str(refreshed))
     for name in book.sheet_names:
         assert book.get_sheet_by_name(name).to_python(), name
+
+
+def test_protection_survives_a_save_in_libreoffice_and_the_next_refresh(refreshed: Path, tmp_path: Path) -> None:
+    saved = convert_with_libreoffice(refreshed, "xlsx", tmp_path / "saved")
+    rows = decision_rows(saved)
+    book = load_workbook(saved)
+    for sheet in book.worksheets:
+        assert sheet.protection.sheet is sheet.title.startswith(schema.REPORT_MARKER), sheet.title
+    duplicates = book[schema.DUPLICATES.name(LOCALE)]
+    assert rows and not any(duplicates[f"A{row}"].protection.locked for row in rows)
+
+    refresh(saved, TODAY + dt.timedelta(days=1))
 
 
 def sheet_values(path: Path, name: str) -> list[tuple[object, ...]]:
