@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from lxml import etree
 
@@ -31,8 +33,13 @@ def cells(root: etree._Element) -> dict[str, str | None]:
 
 
 def test_the_sheet_is_protected_without_a_password_and_its_filter_stays_usable() -> None:
-    columns = [ReportColumn("Decision", editable=True), ReportColumn("Score", ColumnFormat.INTEGER)]
-    root = rendered(ReportTable("Pairs", columns, [["", 90], [None, 80], ["merge", 70]], autofilter=True))
+    columns = [
+        ReportColumn("Score", ColumnFormat.INTEGER),
+        ReportColumn("Decision", editable=True),
+        ReportColumn("Kept", editable=True),
+    ]
+    rows = [[90, ""], [80, None, dt.date(2026, 1, 2)], [70, "merge", "yes"], [60]]
+    root = rendered(ReportTable("Pairs", columns, rows, autofilter=True))
 
     (protection,) = root.iter(f"{NS}sheetProtection")
     assert protection.get("sheet") == "1" and protection.get("password") is None
@@ -40,8 +47,11 @@ def test_the_sheet_is_protected_without_a_password_and_its_filter_stays_usable()
     assert protection.get("selectLockedCells") is None and protection.get("selectUnlockedCells") is None
     written = cells(root)
     editable = str(STYLE_INDEX[Role.EDITABLE])
-    assert [written[f"A{row}"] for row in (5, 6, 7)] == [editable] * 3  # blank ones too: a missing cell is locked
-    assert written["B5"] == str(STYLE_INDEX[ColumnFormat.INTEGER])
+    # Blank ones too, short rows included: a cell left out would be locked. A date typed in stays unlocked.
+    assert {ref: style for ref, style in written.items() if ref[0] in "BC" and ref[1:] != "4"} == {
+        f"{column}{row}": editable for column in "BC" for row in (5, 6, 7, 8)
+    }
+    assert written["A5"] == str(STYLE_INDEX[ColumnFormat.INTEGER])
 
 
 def test_a_sheet_without_a_filter_keeps_filtering_and_sorting_locked() -> None:

@@ -848,6 +848,7 @@ def _table_rows(
     ]
     # A blank editable cell is written too (without a value): a cell left out would be locked.
     editable = [column.editable for column in table.columns]
+    editable_columns = [index for index, typed_in in enumerate(editable) if typed_in]
     # A date in a column not meant for dates still shows as a date, never as Excel's bare day number.
     dates_shown = [column.format in (ColumnFormat.DATE, ColumnFormat.DATETIME) for column in table.columns]
     date_style, datetime_style = f' s="{styles[ColumnFormat.DATE]}"', f' s="{styles[ColumnFormat.DATETIME]}"'
@@ -866,7 +867,7 @@ def _table_rows(
         for letter, style, dated, typed_in, value in zip(letters, style_by_column, dates_shown, editable, values):
             if value is None and not typed_in:
                 continue
-            if not dated and isinstance(value, dt.date):
+            if not dated and not typed_in and isinstance(value, dt.date):  # an editable cell stays unlocked
                 style = datetime_style if isinstance(value, dt.datetime) else date_style
             ref = f"{letter}{number}"
             after = after_ref(ref, value, style)
@@ -874,6 +875,12 @@ def _table_rows(
                 cells.append(f'<c r="{ref}"{after}')
             elif typed_in:
                 cells.append(f'<c r="{ref}"{style}/>')
+        if editable_columns and len(values) <= editable_columns[-1]:  # editable columns past a short row's end
+            cells += [
+                f'<c r="{letters[index]}{number}"{style_by_column[index]}/>'
+                for index in editable_columns
+                if index >= len(values)
+            ]
         row_open = _row_open(number, values, long_columns) if long_columns else f'<row r="{number}">'
         chunk.append(f"{row_open}{''.join(cells)}</row>")
         if len(chunk) == _ROWS_PER_CHUNK:
