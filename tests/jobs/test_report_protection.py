@@ -116,7 +116,10 @@ def test_only_the_decision_cells_are_open_to_typing(refreshed: Path) -> None:
     assert all(sheet[f"A{row}"].value is None for row in rows)  # blank, yet written so that it is unlocked
 
 
-def test_a_typed_decision_is_honoured_and_the_sheets_stay_protected(refreshed: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("command", ["refresh", "dedupe"])
+def test_a_typed_decision_is_honoured_and_the_sheets_stay_protected(
+    refreshed: Path, tmp_path: Path, command: str
+) -> None:
     path = copy_of(refreshed, tmp_path)
     (first, *_) = decision_rows(path)
     book = load_workbook(path)
@@ -126,14 +129,29 @@ def test_a_typed_decision_is_honoured_and_the_sheets_stay_protected(refreshed: P
     book.save(path)
     merges_before = read_merge_log(read_sheet_rows(path, schema.MERGE_LOG)).ids()
 
-    output = refresh(path, TODAY + dt.timedelta(days=1))
+    result = CliRunner().invoke(cli, [command, str(path), "--keep-backups", "0"])
 
-    log = read_merge_log(read_sheet_rows(path, schema.MERGE_LOG))
-    assert len(log.ids()) == len(merges_before) + 1
-    assert all(client_id in output for client_id in pair), output
+    assert result.exit_code == 0, result.output
+    assert len(read_merge_log(read_sheet_rows(path, schema.MERGE_LOG)).ids()) == len(merges_before) + 1
+    assert all(client_id in result.output for client_id in pair), result.output
     refresh(path, TODAY + dt.timedelta(days=2))  # a refresh after a refresh rewrites them protected again
     for sheet in load_workbook(path).worksheets:
         assert sheet.protection.sheet is sheet.title.startswith(schema.REPORT_MARKER), sheet.title
+
+
+def test_a_pair_kept_apart_keeps_its_decision_open_to_typing(refreshed: Path, tmp_path: Path) -> None:
+    path = copy_of(refreshed, tmp_path)
+    (first, *_) = decision_rows(path)
+    book = load_workbook(path)
+    book[schema.DUPLICATES.name(LOCALE)].cell(first, 1).value = schema.KEEP_APART.name(LOCALE)
+    book.save(path)
+
+    refresh(path, TODAY + dt.timedelta(days=1))
+
+    duplicates = load_workbook(path)[schema.DUPLICATES.name(LOCALE)]
+    kept = [duplicates[f"A{row}"] for row in decision_rows(path)]
+    assert [cell.value for cell in kept] == [schema.KEEP_APART.name(LOCALE)]  # now under "kept apart"
+    assert not kept[0].protection.locked  # typing "merge" over it merges the pair after all
 
 
 def test_protected_report_sheets_are_read_back(refreshed: Path, tmp_path: Path) -> None:
