@@ -849,8 +849,11 @@ def _table_rows(
     # A blank editable cell is written too (without a value): a cell left out would be locked.
     editable = [column.editable for column in table.columns]
     editable_columns = [index for index, typed_in in enumerate(editable) if typed_in]
-    # A date in a column not meant for dates still shows as a date, never as Excel's bare day number.
-    dates_shown = [column.format in (ColumnFormat.DATE, ColumnFormat.DATETIME) for column in table.columns]
+    # A date in a column not meant for dates still shows as a date, never as Excel's bare day number; but a date
+    # typed into an editable column keeps the column's style, so that its cell stays unlocked.
+    style_kept = [
+        column.editable or column.format in (ColumnFormat.DATE, ColumnFormat.DATETIME) for column in table.columns
+    ]
     date_style, datetime_style = f' s="{styles[ColumnFormat.DATE]}"', f' s="{styles[ColumnFormat.DATETIME]}"'
     after_ref = cells_xml.after_ref  # looked up once: this loop runs once per cell of a report of any size
     width = len(table.columns)
@@ -864,10 +867,10 @@ def _table_rows(
         if len(values) > width:
             raise ValueError(f"table {table.heading!r}, row {number}: {len(values)} values for {width} columns")
         cells = []
-        for letter, style, dated, typed_in, value in zip(letters, style_by_column, dates_shown, editable, values):
+        for letter, style, kept, typed_in, value in zip(letters, style_by_column, style_kept, editable, values):
             if value is None and not typed_in:
                 continue
-            if not dated and not typed_in and isinstance(value, dt.date):  # an editable cell stays unlocked
+            if not kept and isinstance(value, dt.date):
                 style = datetime_style if isinstance(value, dt.datetime) else date_style
             ref = f"{letter}{number}"
             after = after_ref(ref, value, style)
