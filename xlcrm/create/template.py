@@ -742,6 +742,44 @@ _RULES = (
     t("Type dates as dates (31.12.2025), not as text; amounts as plain numbers without a currency sign."),
 )
 
+# Who may change what: the protection xlcrm gives its report sheets, the one an owner can add, and its limits.
+_PROTECTION = (
+    (
+        t("Report sheets"),
+        t(
+            "Sheets whose names start with {mark} are protected without a password, so that nothing is typed into "
+            "them by accident: xlcrm rewrites them at every refresh. Selecting and copying work, and so does the "
+            "filter where a sheet has one; only the {decision} column of {duplicates} is open to typing. To look "
+            "around freely, lift the protection (Excel: Review › Unprotect Sheet; LibreOffice: Tools › Protect "
+            "Sheet); the next refresh protects the sheet again and drops whatever was typed into it."
+        ),
+    ),
+    (
+        t("Settings and computed columns"),
+        t(
+            "To keep colleagues from changing {settings} or the {mark} columns of {clients}, use the spreadsheet's "
+            "own protection. In Excel: select the columns people may type into, Format Cells › Protection, untick "
+            "Locked; then Review › Protect Sheet, with a password if you like (Review › Allow Edit Ranges opens "
+            "chosen ranges to chosen people). In LibreOffice: Format › Cells › Cell Protection, then Tools › "
+            "Protect Sheet. xlcrm reads and writes protected sheets as before: it fills the {mark} columns and "
+            "blank {client_id}s, applies the merges you confirmed, and keeps the protection and its password as "
+            "they were. On a protected sheet Excel does not stretch the table over new rows; xlcrm still reads "
+            "the rows typed below it."
+        ),
+    ),
+    (
+        t("What xlcrm cannot enforce"),
+        t(
+            "Protection guards against slips, not against people: anyone who may save the file can lift a "
+            "protection without a password, a sheet password is easily removed with free tools, and xlcrm cannot "
+            "tell who typed what in a shared file. What it does instead: at every "
+            "refresh {changes} lists the rows added, changed and deleted since xlcrm last saved the workbook; when "
+            "many rows have disappeared, refresh stops before writing, and xlcrm restore brings them back from the "
+            "backup."
+        ),
+    ),
+)
+
 # The eight blocks, top to bottom as the rules are checked, and the agenda's rules. Settings appear as
 # {setting_<key>}: "Settings › <its label>", so the reader finds the number that tunes the rule.
 _BLOCKS_INTRO = t(
@@ -920,6 +958,17 @@ def _write_how_to(worksheet: Worksheet, locale: str) -> None:
     for text in _RULES:
         line("•", text.render(locale).format(**names))
         worksheet.cell(worksheet.max_row, 1).alignment = Alignment(horizontal="right", vertical="top")
+
+    section(t("Who may change what"))
+    protection_names = {
+        **names,
+        "mark": schema.REPORT_MARKER.strip(),
+        "decision": schema.dedupe_label("decision", locale),
+        "duplicates": schema.DUPLICATES.name(locale),
+        "changes": schema.CHANGES.name(locale),
+    }
+    for heading, text in _PROTECTION:
+        line(heading.render(locale), text.render(locale).format(**protection_names), _BOLD)
 
     section(t("Columns"))
     for spec in DATA_SHEETS:

@@ -352,7 +352,7 @@ def duplicates_sheet(content: DuplicatesContent, locale: str) -> ReportSheet:
             columns.append(ReportColumn(header, fmt))
         return columns
 
-    decision = ReportColumn(label("decision", locale), width=16, choices=decision_choices(locale))
+    decision = ReportColumn(label("decision", locale), width=16, choices=decision_choices(locale), editable=True)
     pair_columns = [
         decision,
         ReportColumn(label("score", locale), ColumnFormat.INTEGER),

@@ -2,7 +2,8 @@
 
 A report sheet is owned by xlcrm and rewritten on every refresh: a title, a
 subtitle ("computed for 23.11.2026") and one or more tables of typed values
-stacked top to bottom. ``layout`` fixes the cell range of every table, so
+stacked top to bottom. The sheet is protected without a password, so nobody types into it by accident; only
+the cells of an ``editable`` column stay open to typing. ``layout`` fixes the cell range of every table, so
 whatever refers to a table later (a filter, a native chart) uses the same
 numbers as the writer. ``render_worksheet`` streams the worksheet XML as bytes,
 row by row, so a table of 100,000 rows never becomes a tree of nodes.
@@ -85,6 +86,7 @@ class Role(str, Enum):
     HEADING = "heading"  # the line above a table
     HEADER = "header"  # the table's column headers
     NUMBER_HEADER = "number_header"  # the header of a column of numbers
+    EDITABLE = "editable"  # a value cell of a column people type into: unlocked on the protected sheet
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,7 @@ class StyleSpec:
     top: bool = False  # from the top of the cell: on a row that a wrapped neighbour makes taller
     align_right: bool = False
     number_format: str | None = None  # None = General
+    locked: bool = True  # False: open to typing on a protected sheet
 
 
 StyleKey = Role | ColumnFormat
@@ -115,6 +118,7 @@ STYLES: dict[StyleKey, StyleSpec] = {
         fmt: StyleSpec(number_format=NUMBER_FORMATS.get(fmt), wrap=fmt is ColumnFormat.LONG_TEXT, top=True)
         for fmt in ColumnFormat
     },
+    Role.EDITABLE: StyleSpec(top=True, locked=False),
 }
 
 
@@ -157,6 +161,13 @@ class ReportColumn:
     format: ColumnFormat = ColumnFormat.TEXT
     width: float | None = None  # in characters; None fits the header and the values
     choices: Choices | None = None  # a dropdown on the column's value cells
+    # People type into its value cells (the Duplicates sheet's Decision): they stay unlocked on the protected
+    # sheet, blank ones too. Text only: what is typed is read back as text.
+    editable: bool = False
+
+    def __post_init__(self) -> None:
+        if self.editable and self.format is not ColumnFormat.TEXT:
+            raise ValueError(f"column {self.header!r}: only a text column can be editable")
 
 
 @dataclass(frozen=True)
@@ -524,7 +535,7 @@ def render_worksheet(
     for table, where in zip(report.tables, sheet_layout.tables):
         yield from _table_rows(table, where, styles, cells, widths)
 
-    tail = ["</sheetData>"]
+    tail = ["</sheetData>", sheet_protection(report)]
     for table, where in zip(report.tables, sheet_layout.tables):
         if table.autofilter:
             tail.append(f'<autoFilter ref="{where.ref}"/>')
@@ -535,6 +546,20 @@ def render_worksheet(
         tail.append(f'<drawing r:id="{DRAWING_REL_ID}"/>')
     tail.append("</worksheet>")
     yield "".join(tail).encode("utf-8")
+
+
+def sheet_protection(report: ReportSheet) -> str:
+    """The ``<sheetProtection>`` element of a report sheet: protected without a password, so that typing into it
+    is refused (its unlocked cells excepted) yet anyone can lift it (Review > Unprotect Sheet).
+
+    Each attribute set to "1" locks an action, one set to "0" allows it. Selecting cells stays allowed (the
+    defaults), so values can be copied; so do widening columns and rows to read a long value. A sheet with a
+    filter keeps it usable; sorting is allowed too, though Excel sorts only ranges of unlocked cells.
+    """
+    allowed = ' formatColumns="0" formatRows="0"'
+    if any(table.autofilter for table in report.tables):
+        allowed += ' sort="0" autoFilter="0"'
+    return f'<sheetProtection sheet="1" objects="1" scenarios="1"{allowed}/>'
 
 
 def _sheet_views(report: ReportSheet, sheet_layout: SheetLayout, selected: bool) -> str:
@@ -818,9 +843,17 @@ def _table_rows(
     head.append(f"{_row_open(where.header_row, headers, every_column)}{header_cells}</row>")
     yield "".join(head).encode("utf-8")
 
-    style_by_column = [f' s="{styles[column.format]}"' for column in table.columns]
-    # A date in a column not meant for dates still shows as a date, never as Excel's bare day number.
-    dates_shown = [column.format in (ColumnFormat.DATE, ColumnFormat.DATETIME) for column in table.columns]
+    style_by_column = [
+        f' s="{styles[Role.EDITABLE if column.editable else column.format]}"' for column in table.columns
+    ]
+    # A blank editable cell is written too (without a value): a cell left out would be locked.
+    editable = [column.editable for column in table.columns]
+    editable_columns = [index for index, typed_in in enumerate(editable) if typed_in]
+    # A date in a column not meant for dates still shows as a date, never as Excel's bare day number; but a date
+    # typed into an editable column keeps the column's style, so that its cell stays unlocked.
+    style_kept = [
+        column.editable or column.format in (ColumnFormat.DATE, ColumnFormat.DATETIME) for column in table.columns
+    ]
     date_style, datetime_style = f' s="{styles[ColumnFormat.DATE]}"', f' s="{styles[ColumnFormat.DATETIME]}"'
     after_ref = cells_xml.after_ref  # looked up once: this loop runs once per cell of a report of any size
     width = len(table.columns)
@@ -834,15 +867,23 @@ def _table_rows(
         if len(values) > width:
             raise ValueError(f"table {table.heading!r}, row {number}: {len(values)} values for {width} columns")
         cells = []
-        for letter, style, dated, value in zip(letters, style_by_column, dates_shown, values):
-            if value is None:
+        for letter, style, kept, typed_in, value in zip(letters, style_by_column, style_kept, editable, values):
+            if value is None and not typed_in:
                 continue
-            if not dated and isinstance(value, dt.date):
+            if not kept and isinstance(value, dt.date):
                 style = datetime_style if isinstance(value, dt.datetime) else date_style
             ref = f"{letter}{number}"
             after = after_ref(ref, value, style)
             if after:
                 cells.append(f'<c r="{ref}"{after}')
+            elif typed_in:
+                cells.append(f'<c r="{ref}"{style}/>')
+        if editable_columns and len(values) <= editable_columns[-1]:  # editable columns past a short row's end
+            cells += [
+                f'<c r="{letters[index]}{number}"{style_by_column[index]}/>'
+                for index in editable_columns
+                if index >= len(values)
+            ]
         row_open = _row_open(number, values, long_columns) if long_columns else f'<row r="{number}">'
         chunk.append(f"{row_open}{''.join(cells)}</row>")
         if len(chunk) == _ROWS_PER_CHUNK:

@@ -222,6 +222,9 @@ class StyleSheet:
             if spec.wrap:
                 alignment.set("wrapText", "1")
             xf.append(alignment)
+        if not spec.locked:
+            xf.set("applyProtection", "1")
+            xf.append(self._new("protection", locked="0"))
         return self._find_or_add("cellXfs", xf)
 
     def _cell_format(self, index: int) -> etree._Element | None:
