@@ -9,7 +9,7 @@ from xlcrm.create import template
 
 HEADINGS = {
     "en": ("Who may change what", "Report sheets", "Settings and computed columns", "What xlcrm cannot enforce"),
-    "ru": ("Кто что может менять", "Листы отчётов", "Настройки и расчётные столбцы", "Чего xlcrm обеспечить не может"),
+    "ru": ("Кто что может менять", "Листы отчётов", "Защита настроек", "Пределы защиты"),
 }
 
 

@@ -22,6 +22,7 @@ from xlcrm.cli.main import cli
 from xlcrm.errors import ClientNotFound
 from xlcrm.files.encryption import decrypt, encrypt, is_encrypted
 from xlcrm.files.safe_save import BACKUP_FOLDER, SaveOptions
+from xlcrm.files.saved_copy import saved_copy_path
 from xlcrm.jobs.dedupe import dedupe_workbook
 from xlcrm.jobs.demo import create_demo
 from xlcrm.jobs.forget import DELETED, HOLDS, REWRITTEN, forget_clients
@@ -55,7 +56,8 @@ def workbook(refreshed: Path, tmp_path: Path) -> Path:
 
 
 def backups(workbook: Path) -> list[Path]:
-    return sorted((workbook.parent / BACKUP_FOLDER).iterdir())
+    """The timestamped backups of ``workbook``; the copy of xlcrm's last save is rewritten by every save."""
+    return sorted(path for path in (workbook.parent / BACKUP_FOLDER).iterdir() if ".last-saved." not in path.name)
 
 
 def digest(path: Path) -> str:
@@ -124,7 +126,8 @@ def test_forget_leaves_no_trace_in_the_workbook_or_its_backups(workbook: Path) -
     assert {backup.action for backup in result.backups} <= {REWRITTEN, DELETED}
     for backup in backups(workbook):
         assert found_in_package(backup, values) == []
-    assert {backup.path for backup in result.backups if backup.action == REWRITTEN} == set(backups(workbook))
+    rewritten = {backup.path for backup in result.backups if backup.action == REWRITTEN}
+    assert rewritten - {saved_copy_path(workbook)} == set(backups(workbook))
 
 
 def test_the_clients_row_stays_without_personal_data(workbook: Path) -> None:
@@ -221,7 +224,8 @@ def test_dry_run_lists_every_place_and_writes_nothing(workbook: Path) -> None:
     assert "Клиенты!B19" in places  # the name
     assert any(place.startswith("Контакты!") for place in places)
     assert any(place.startswith("Взаимодействия!") for place in places)
-    assert [backup.action for backup in result.backups] == [HOLDS] * len(files[1:])
+    # the backups and the copy of xlcrm's last save
+    assert [backup.action for backup in result.backups] == [HOLDS] * (len(files[1:]) + 1)
     assert not result.complete
     assert result.client_ids == [CLIENT]  # typed in lower case, found as Clients writes it
 
@@ -245,7 +249,9 @@ def test_cli_warns_about_backups_and_does_nothing_twice(workbook: Path) -> None:
     assert run.exit_code == 0, run.output
     assert "удалены данные C000018" in run.output
     assert "--include-backups" in run.output and "Предупреждение" in run.output
-    assert run.output.count("\n  Резервная копия") == len(backups(workbook))
+    # each backup holding the data, and the copy of xlcrm's last save (erased)
+    assert run.output.count("\n  Резервная копия") == len(backups(workbook)) + 1
+    assert not (workbook.parent / BACKUP_FOLDER / BACKUP_FOLDER).exists()
 
     saved = digest(workbook)
     again = CliRunner().invoke(cli, ["forget", str(workbook), CLIENT, "--json"])

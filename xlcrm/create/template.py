@@ -759,12 +759,10 @@ _PROTECTION = (
         t(
             "To keep colleagues from changing {settings} or the {mark} columns of {clients}, use the spreadsheet's "
             "own protection. In Excel: select the columns people may type into, Format Cells › Protection, untick "
-            "Locked; then Review › Protect Sheet, with a password if you like (Review › Allow Edit Ranges opens "
-            "chosen ranges to chosen people). In LibreOffice: Format › Cells › Cell Protection, then Tools › "
-            "Protect Sheet. xlcrm reads and writes protected sheets as before: it fills the {mark} columns and "
-            "blank {client_id}s, applies the merges you confirmed, and keeps the protection and its password as "
-            "they were. On a protected sheet Excel does not stretch the table over new rows; xlcrm still reads "
-            "the rows typed below it."
+            "Locked; then Review › Protect Sheet, with a password if you like. In LibreOffice: Format › Cells › "
+            "Cell Protection, then Tools › Protect Sheet. xlcrm reads and writes protected sheets as before: it "
+            "fills the {mark} columns and blank {client_id}s, applies the merges you confirmed, and keeps the "
+            "protection and its password as they were."
         ),
     ),
     (
@@ -775,7 +773,7 @@ _PROTECTION = (
             "tell who typed what in a shared file. What it does instead: at every "
             "refresh {changes} lists the rows added, changed and deleted since xlcrm last saved the workbook; when "
             "many rows have disappeared, refresh stops before writing, and xlcrm restore brings them back from the "
-            "backup."
+            "copy of its last save."
         ),
     ),
 )

@@ -42,7 +42,11 @@ from xlcrm.xlsx.sheet_edits import SheetEdit
 # The report sheets whose tables and texts are masked (see xlcrm.export.report_masks). Any other report sheet
 # (▸ Changes lists the values cells held before, of rows since deleted too) is left out of the copy: what it holds
 # cannot be told apart from what it says.
-MASKED_REPORTS = (*schema.REFRESH_REPORTS, *schema.DEDUPE_REPORTS, schema.ERASURE_LOG)
+MASKED_REPORTS = (
+    *(report for report in schema.REFRESH_REPORTS if report is not schema.CHANGES),
+    *schema.DEDUPE_REPORTS,
+    schema.ERASURE_LOG,
+)
 
 
 @dataclass(frozen=True)

@@ -278,6 +278,7 @@ def _erase_copy(work: Path, save: SaveOptions, *, client_ids: list[str], known: 
             keep_backups=0,
             anonymised=True,
             erased=combined_pattern(erasure.people),
+            keep_saved_copy=False,  # a backup is not a workbook anyone edits: no copy of it to compare with
         )
     return package_traces(work, matcher)
 
