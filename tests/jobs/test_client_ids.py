@@ -248,7 +248,8 @@ def test_dedupe_saves_a_clean_base_only_for_its_new_ids(tmp_path: Path) -> None:
     sheets, before = load_workbook(path).sheetnames, cells(path)
     result = dedupe_workbook(path, save=NO_BACKUPS)
     assert result.save is not None and [a.client_id for a in result.assigned_ids] == ["C000003", "C000004"]
-    assert load_workbook(path).sheetnames == sheets  # no Duplicates sheet for a clean base
+    # no Duplicates sheet for a clean base; the change log since the workbook was made
+    assert load_workbook(path).sheetnames == [*sheets, "▸ Изменения"]
     assert_only_ids_and_computed_changed(before, path, {"A4": "C000003", "A7": "C000004"})
     again = dedupe_workbook(path, save=NO_BACKUPS)
     assert again.save is None and again.assigned_ids == ()
@@ -305,7 +306,8 @@ def test_a_repeated_id_counts_for_neither_row_and_is_named_once_with_both_cells(
     book.save(path)
     before = cells(path)
 
-    result = refresh_workbook(path, today=TODAY, save=NO_BACKUPS)
+    # C000004's row now says C000001: the change log sees C000004 deleted, on purpose here.
+    result = refresh_workbook(path, today=TODAY, save=NO_BACKUPS, accept_deletions=True)
 
     assert result.errors == 1  # the repeated ID, listed on Problems
     for row in (2, BELOW_ROW):
@@ -482,7 +484,8 @@ def test_a_new_client_takes_no_id_the_block_history_remembers(tmp_path: Path) ->
     assert any("C000004" in row for row in history.iter_rows(values_only=True))
     _type_client(path, BELOW_ROW, {"name": "Кузнецов Олег", "phone": "+7 999 000-11-22"}, clear=True)
 
-    result = refresh_workbook(path, today=TODAY + dt.timedelta(days=1), save=NO_BACKUPS)
+    # C000004's row was cleared and typed over: deleted on purpose, as the change log sees it.
+    result = refresh_workbook(path, today=TODAY + dt.timedelta(days=1), save=NO_BACKUPS, accept_deletions=True)
 
     assert [(a.cell, a.client_id) for a in result.assigned_ids] == [(f"{CLIENTS_RU}!A{BELOW_ROW}", "C000005")]
 
