@@ -77,6 +77,9 @@ class Sheet:
     columns: tuple[Column, ...] = ()
     required: bool = True  # missing sheet is an error (else a warning)
     report: bool = False
+    # A sheet a later version added: a workbook without it is complete and its absence is not reported (it means
+    # "none"); ``xlcrm init --upgrade`` adds it.
+    optional: bool = False
 
     def name(self, locale: str) -> str:
         """The sheet's name in ``locale``, a report sheet's with the report marker."""
@@ -160,6 +163,14 @@ DEFAULT_LOST_REASONS = (
     ListValue("our_choice", "We stopped working with them", "Мы прекратили работу"),
     ListValue("other", "Other", "Другое"),
 )
+
+
+# The status of a contract on the Contracts sheet. Only an Active contract counts (its end on the agenda, the
+# Clients columns of active contracts); a blank status counts as Active.
+CONTRACT_DRAFT = ListValue("draft", "Draft", "Проект")
+CONTRACT_ACTIVE = ListValue("active", "Active", "Действует")
+CONTRACT_CLOSED = ListValue("closed", "Closed", "Закрыт")
+CONTRACT_STATUSES = (CONTRACT_DRAFT, CONTRACT_ACTIVE, CONTRACT_CLOSED)
 
 
 @dataclass(frozen=True)
@@ -326,6 +337,59 @@ INTERACTIONS = Sheet(
 )
 
 
+# Contracts with clients: a contract, or an annex that points at its contract by Parent contract.
+CONTRACTS = Sheet(
+    "contracts",
+    "Contracts",
+    "Договоры",
+    (
+        C(
+            "contract_id",
+            "ContractID",
+            "ID договора",
+            Kind.ID,
+            required=True,
+            width=12,
+            hint=t("Any text unique on the sheet, for example D-001; an annex names it in Parent contract."),
+        ),
+        C("client_id", "ClientID", "ID клиента", Kind.ID, required=True, width=11),
+        C("number", "Number", "Номер", Kind.TEXT, width=14),
+        C("date", "Date", "Дата", Kind.DATE, width=12, hint=t("The day the contract or annex was signed.")),
+        C("subject", "Subject", "Предмет", Kind.TEXT, width=30),
+        C("amount", "Amount", "Сумма", Kind.MONEY, width=13),
+        C("valid_from", "Valid from", "Действует с", Kind.DATE, width=13),
+        C(
+            "valid_until",
+            "Valid until",
+            "Действует до",
+            Kind.DATE,
+            width=13,
+            hint=t("The last day of the term; the agenda reminds the manager before it."),
+        ),
+        C(
+            "parent_id",
+            "Parent contract",
+            "Основной договор",
+            Kind.ID,
+            width=14,
+            hint=t("For an annex: the ContractID of its contract. Blank for a contract."),
+        ),
+        C(
+            "status",
+            "Status",
+            "Статус",
+            Kind.CHOICE,
+            width=12,
+            choices="contract_statuses",
+            hint=t("Draft, Active or Closed. Only Active contracts count; blank counts as Active."),
+        ),
+        C("comment", "Comment", "Комментарий", Kind.LONG_TEXT, width=34),
+    ),
+    required=False,
+    optional=True,
+)
+
+
 @dataclass(frozen=True)
 class FormulaColumn:
     """A column the template fills by a formula over the column it follows; xlcrm never reads it as input.
@@ -392,13 +456,17 @@ SETTINGS = Sheet(
         C("holiday", "Holiday", "Праздник", Kind.TEXT, width=24, optional=True),
         C("holiday_date", "Holiday date", "Дата праздника", Kind.TEXT, width=14, optional=True),
         C("holiday_blocks", "Holiday for blocks", "Для блоков", Kind.TEXT, width=16, optional=True),
+        # Named segments of clients for mailings and the Segments report: a name, and a filter in xlcrm's segment
+        # language (``block in (Regular, Partner) and city = Казань and consent``), one per row.
+        C("segment", "Segment", "Сегмент", Kind.TEXT, width=20, optional=True),
+        C("segment_filter", "Segment filter", "Условие сегмента", Kind.TEXT, width=44, optional=True),
     ),
     required=False,
 )
 
 HOW_TO = Sheet("how_to", "How to use", "Как пользоваться", required=False)
 
-USER_SHEETS = (CLIENTS, CONTACTS, SERVICES, INTERACTIONS, SETTINGS)
+USER_SHEETS = (CLIENTS, CONTACTS, SERVICES, INTERACTIONS, CONTRACTS, SETTINGS)
 ALL_TEMPLATE_SHEETS = USER_SHEETS + (HOW_TO,)
 
 # Report sheets are owned by xlcrm and rewritten on every refresh.
@@ -412,6 +480,10 @@ ABC = Sheet("abc", "ABC", "ABC-анализ", report=True, required=False)
 BLOCK_HISTORY = Sheet("block_history", "Block history", "История блоков", report=True, required=False)
 # What changed on the user sheets since xlcrm last saved the workbook: rows added, changed and deleted.
 CHANGES = Sheet("changes", "Changes", "Изменения", report=True, required=False)
+# The owner's figures: average check and purchase frequency, revenue and conversion per source and cohort, cities.
+ANALYTICS = Sheet("analytics", "Analytics", "Аналитика", report=True, required=False)
+# Each named segment of Settings: its size and revenue.
+SEGMENTS = Sheet("segments", "Segments", "Сегменты", report=True, required=False)
 REFRESH_REPORTS = (DASHBOARD, AGENDA, MANAGERS_REPORT, SERVICES_REPORT, ABC, PROBLEMS, BLOCK_HISTORY, CHANGES)
 REPORT_SHEETS = REFRESH_REPORTS
 # Report sheets of `xlcrm dedupe`; both are read back by the next run (decisions, and merges to undo).
@@ -617,6 +689,12 @@ SETTINGS_KEYS = (
         t("Agenda items per manager"),
     ),
     Setting(
+        "contract_end_days",
+        30,
+        t("Days before an Active contract ends from which the agenda reminds its client's manager."),
+        t("Contract ends: remind, days ahead"),
+    ),
+    Setting(
         "consent_required",
         YES,
         t(
@@ -738,7 +816,7 @@ LIST_SOURCES: dict[str, ListSource] = {
 }
 
 # Yes/No has no column of its own: it is a fixed two-value list.
-FIXED_LISTS: dict[str, tuple[ListValue, ...]] = {"yes_no": (YES, NO)}
+FIXED_LISTS: dict[str, tuple[ListValue, ...]] = {"yes_no": (YES, NO), "contract_statuses": CONTRACT_STATUSES}
 
 # Defined names used by list validations, so the dropdowns follow a list that grows.
 LIST_DEFINED_NAMES: dict[str, str] = {key: f"xlcrm_{key}" for key in LIST_SOURCES}

@@ -72,8 +72,8 @@ def test_the_english_setting_keys_are_hidden_in_russian_and_still_read(russian_t
 @pytest.mark.parametrize(
     ("locale", "names"),
     [
-        ("ru", ["Клиенты", "Контакты", "Мои_услуги", "Взаимодействия"]),
-        ("en", ["Clients", "Contacts", "Services", "Interactions"]),
+        ("ru", ["Клиенты", "Контакты", "Мои_услуги", "Взаимодействия", "Договоры"]),
+        ("en", ["Clients", "Contacts", "Services", "Interactions", "Contracts"]),
     ],
 )
 def test_tables_are_named_in_the_workbook_language(locale: str, names: list[str]) -> None:

@@ -61,6 +61,7 @@ class Settings:
     reactivations_per_week: int = int(_default("reactivations_per_week"))
     stale_after_days: int = int(_default("stale_after_days"))
     agenda_limit: int = int(_default("agenda_limit"))
+    contract_end_days: int = int(_default("contract_end_days"))
     consent_required: bool = _yes_by_default("consent_required")
     deletion_stop_percent: int = int(_default("deletion_stop_percent"))
     dedupe_auto_score: int = int(_default("dedupe_auto_score"))

@@ -62,7 +62,7 @@ _REQUIRED_VALUES: dict[str, tuple[_Required, ...]] = {
     schema.SERVICES.key: (_Required("service", WARNING, t("interactions refer to services by name")),),
 }
 # Sheets whose ClientID must name a client on the Clients sheet.
-_REFERENCING_SHEETS = (schema.CONTACTS.key, schema.INTERACTIONS.key)
+_REFERENCING_SHEETS = (schema.CONTACTS.key, schema.INTERACTIONS.key, schema.CONTRACTS.key)
 
 
 @dataclass(frozen=True)
@@ -165,6 +165,8 @@ def _structure_findings(data: WorkbookData, spec: schema.Sheet) -> Iterator[Find
     name = spec.name(data.locale)
     sheet = data.sheet(spec.key)
     if sheet is None:
+        if spec.optional:
+            return
         yield Finding(
             ERROR if spec.required else WARNING,
             Code.MISSING_SHEET,

@@ -45,7 +45,7 @@ TEMPLATE_FILE = "xlcrm-template-{locale}.xlsx"
 PLAN_EARLY_DAYS_NAME = "xlcrm_plan_early_days"
 CREATOR = "xlcrm"
 
-DATA_SHEETS = (schema.CLIENTS, schema.CONTACTS, schema.SERVICES, schema.INTERACTIONS)
+DATA_SHEETS = (schema.CLIENTS, schema.CONTACTS, schema.SERVICES, schema.INTERACTIONS, schema.CONTRACTS)
 
 # LibreOffice does not paint table styles, so headers carry their own colours (those of TABLE_STYLE).
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -307,7 +307,11 @@ def _add_dropdowns(worksheet: Worksheet, spec: Sheet, locale: str) -> None:
         if key in schema.FIXED_LISTS:
             values = [value.name(locale) for value in schema.FIXED_LISTS[key]]
             formula = '"' + ",".join(values) + '"'
-            message = t("Choose {first} or {second}.", first=values[0], second=values[1]).render(locale)
+            message = (
+                t("Choose {first} or {second}.", first=values[0], second=values[1])
+                if len(values) == 2
+                else t("Choose one of: {values}.", values=", ".join(values))
+            ).render(locale)
         else:
             formula = schema.LIST_DEFINED_NAMES[key]
             source = schema.LIST_SOURCES[key]

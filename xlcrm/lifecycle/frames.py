@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -32,6 +32,12 @@ class Frames:
     the key of a built-in list value (``"order"``, ``"vip"``) or None, text
     columns hold stripped text or None. ``type_name`` is the interaction type
     as the workbook's language spells it (a user's own type as typed).
+    On clients, ``source`` and ``city`` are text as typed and ``rating`` a float.
+    ``contracts`` (empty when the workbook has no Contracts sheet) holds
+    ``contract_id``, ``client_id``, ``parent_id``, ``subject`` as text,
+    ``date``, ``valid_from``, ``valid_until`` as dates, ``amount`` as float and
+    ``status`` as a contract status key (``"active"``; None when blank or not
+    a built-in status).
     """
 
     locale: str
@@ -42,6 +48,7 @@ class Frames:
     # The holidays to greet clients on, from Settings (the defaults when it has no holiday columns); validation
     # reports the rows left out.
     holidays: tuple[schema.Holiday, ...] = schema.DEFAULT_HOLIDAYS
+    contracts: pd.DataFrame = field(default_factory=lambda: contracts_frame(None))
 
 
 @progress.step(t("reading dates, amounts and types"))
@@ -54,8 +61,9 @@ def build_frames(data: WorkbookData) -> Frames:
     services = _sheet(data, schema.SERVICES)
 
     client_frame = pd.DataFrame(index=_index(clients))
-    for key in ("client_id", "name", "company", "phone", "manager"):
+    for key in ("client_id", "name", "company", "phone", "email", "city", "source", "manager"):
         client_frame[key] = _text(clients, key)
+    client_frame["rating"] = _numbers(clients, "rating")
     client_frame["designation"] = _list_key(clients, "designation", schema.DESIGNATIONS)
     client_frame["lost_reason"] = _text(clients, "lost_reason")
     client_frame["birthday"] = _dates(clients, "birthday")
@@ -73,9 +81,7 @@ def build_frames(data: WorkbookData) -> Frames:
     frame["type"] = _list_key(interactions, "type", schema.INTERACTION_TYPES)
     frame["type_name"] = _map_distinct(interactions, "type", lambda v: _type_name(v, data.locale))
     frame["service"] = _text(interactions, "service")
-    frame["amount"] = _map_distinct(
-        interactions, "amount", lambda v: parse_amount(v).amount if not is_blank(v) else None
-    ).astype(float)
+    frame["amount"] = _numbers(interactions, "amount")
     # A return lowers revenue by its amount whichever sign it was typed with: «Возврат 5000» is «Возврат -5000».
     returns = (frame["type"] == schema.RETURN.key).to_numpy()
     frame.loc[returns, "amount"] = -frame.loc[returns, "amount"].abs()
@@ -85,7 +91,20 @@ def build_frames(data: WorkbookData) -> Frames:
 
     service_names = tuple(dict.fromkeys(v for v in _text(services, "service") if v is not None))
     holidays, _findings = read_holidays(data)  # validation reports them
-    return Frames(data.locale, client_frame, contact_frame, frame, service_names, holidays)
+    contracts = contracts_frame(_sheet(data, schema.CONTRACTS))
+    return Frames(data.locale, client_frame, contact_frame, frame, service_names, holidays, contracts)
+
+
+def contracts_frame(contracts: SheetData | None) -> pd.DataFrame:
+    """The Contracts sheet as a typed frame indexed by row (empty, with every column, when there is none)."""
+    frame = pd.DataFrame(index=_index(contracts))
+    for key in ("contract_id", "client_id", "number", "subject", "parent_id", "comment"):
+        frame[key] = _text(contracts, key)
+    for key in ("date", "valid_from", "valid_until"):
+        frame[key] = _dates(contracts, key)
+    frame["amount"] = _numbers(contracts, "amount")
+    frame["status"] = _list_key(contracts, "status", schema.CONTRACT_STATUSES)
+    return frame
 
 
 def _sheet(data: WorkbookData, spec: schema.Sheet) -> SheetData | None:
@@ -122,6 +141,11 @@ def _dates(sheet: SheetData | None, key: str) -> pd.Series:
     days = sheet.each_cell(key, _date_or_none, dtype="datetime64[ns]")
     dates: pd.Series = pd.Series(days, index=sheet.frame.index, dtype="datetime64[ns]")
     return dates
+
+
+def _numbers(sheet: SheetData | None, key: str) -> pd.Series:
+    """A column of amounts or numbers as floats: NaN when blank or not a number (validation reports it)."""
+    return _map_distinct(sheet, key, lambda v: parse_amount(v).amount if not is_blank(v) else None).astype(float)
 
 
 def _date_or_none(value: object) -> dt.datetime | None:
