@@ -97,7 +97,7 @@ def build_frames(data: WorkbookData) -> Frames:
 
 def contracts_frame(contracts: SheetData | None) -> pd.DataFrame:
     """The Contracts sheet as a typed frame indexed by row (empty, with every column, when there is none)."""
-    frame = pd.DataFrame(index=_index(contracts))
+    frame: pd.DataFrame = pd.DataFrame(index=_index(contracts))
     for key in ("contract_id", "client_id", "number", "subject", "parent_id", "comment"):
         frame[key] = _text(contracts, key)
     for key in ("date", "valid_from", "valid_until"):
