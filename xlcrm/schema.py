@@ -353,11 +353,35 @@ CONTRACTS = Sheet(
             hint=t("Any text unique on the sheet, for example D-001; an annex names it in Parent contract."),
         ),
         C("client_id", "ClientID", "ID клиента", Kind.ID, required=True, width=11),
-        C("number", "Number", "Номер", Kind.TEXT, width=14),
+        C(
+            "number",
+            "Number",
+            "Номер",
+            Kind.TEXT,
+            width=14,
+            hint=t("The number written on the contract or annex, as the client knows it."),
+        ),
         C("date", "Date", "Дата", Kind.DATE, width=12, hint=t("The day the contract or annex was signed.")),
-        C("subject", "Subject", "Предмет", Kind.TEXT, width=30),
+        C(
+            "subject",
+            "Subject",
+            "Предмет",
+            Kind.TEXT,
+            width=30,
+            hint=t(
+                "What the contract covers, in the same words for every contract on it: two Active contracts of a "
+                "client on one subject whose terms overlap are listed on ▸ Problems."
+            ),
+        ),
         C("amount", "Amount", "Сумма", Kind.MONEY, width=13),
-        C("valid_from", "Valid from", "Действует с", Kind.DATE, width=13),
+        C(
+            "valid_from",
+            "Valid from",
+            "Действует с",
+            Kind.DATE,
+            width=13,
+            hint=t("The first day of the term; when blank, the term begins on the Date."),
+        ),
         C(
             "valid_until",
             "Valid until",
@@ -822,6 +846,8 @@ FIXED_LISTS: dict[str, tuple[ListValue, ...]] = {"yes_no": (YES, NO), "contract_
 LIST_DEFINED_NAMES: dict[str, str] = {key: f"xlcrm_{key}" for key in LIST_SOURCES}
 # Defined name over the ClientIDs of Clients, behind the ClientID dropdowns of the sheets that refer to clients.
 CLIENT_IDS_NAME = "xlcrm_client_ids"
+# Defined name over the ContractIDs of Contracts, behind the Parent contract dropdown of an annex.
+CONTRACT_IDS_NAME = "xlcrm_contract_ids"
 # Defined names over whole Clients columns, read by the Client formula of Interactions: the formula names no sheet
 # (and holds no Cyrillic), so the check of formulas that refer to Clients, before a merge deletes client rows,
 # passes its hundred thousand copies by.
@@ -842,6 +868,14 @@ ENTRY_MESSAGES: dict[str, Message] = {
     "price_title": t("Price"),
     "price_prompt": t("A number without a currency sign, for example 24000."),
     "price_error": t("Type the price as a number of 0 or more, for example 24000."),
+    "contract_amount_title": t("Amount"),
+    "contract_amount_prompt": t("A number without a currency sign, for example 24000."),
+    "contract_amount_error": t("Type the amount of the contract as a number of 0 or more, for example 24000."),
+    "parent_contract_title": t("Parent contract"),
+    "parent_contract_prompt": t("For an annex, pick the ID of its contract from the list; leave blank for a contract."),
+    "parent_contract_error": t(
+        "No contract on this sheet has this ID. Type the ID of the contract this annex belongs to."
+    ),
     "client_id_title": t("Client"),
     "client_id_prompt": t("Pick the client's ID from the list; the client's name appears next to it."),
     # No sheet name here: a sheet whose text names Clients is read whole for formulas before client rows move.

@@ -241,7 +241,7 @@ def test_dropdowns_are_plain_lists_from_settings(made):
         validations = {
             str(v.sqref): v
             for v in sheet.data_validations.dataValidation
-            if v.type == "list" and v.formula1 != schema.CLIENT_IDS_NAME
+            if v.type == "list" and v.formula1 not in (schema.CLIENT_IDS_NAME, schema.CONTRACT_IDS_NAME)
         }
         for column in schema.list_columns(spec):
             col = letter(spec, column.key)
@@ -269,6 +269,7 @@ def test_defined_names_point_at_the_lists(made):
     assert set(book.defined_names) == {
         *schema.LIST_DEFINED_NAMES.values(),
         schema.CLIENT_IDS_NAME,
+        schema.CONTRACT_IDS_NAME,
         *schema.CLIENT_LOOKUP_NAMES.values(),
         template.PLAN_EARLY_DAYS_NAME,
     }
@@ -335,8 +336,7 @@ def test_how_to_use_explains_sheets_commands_and_every_column(made):
         for spec in template.DATA_SHEETS
         for name in (spec.name(locale), *(c.name(locale) for c in schema.template_columns(spec)))
     ]
-    last = len(schema.template_columns(schema.INTERACTIONS))
-    hints = {row[0]: row[1] for row in sheet.iter_rows(min_row=sheet.max_row - last + 1, values_only=True)}
+    hints = _column_guide(sheet, schema.INTERACTIONS, locale)
     assert "31.12.2025" in hints[schema.INTERACTIONS.column("date").name(locale)]
     assert not hints[schema.INTERACTIONS.column("result").name(locale)]
     if locale == "ru":
@@ -345,6 +345,34 @@ def test_how_to_use_explains_sheets_commands_and_every_column(made):
         assert "Close the workbook" in text
     hint = template.column_hint(schema.INTERACTIONS, schema.INTERACTIONS.column("client_id"), locale)
     assert schema.CLIENTS.name(locale) in hint
+
+
+def _column_guide(sheet, spec: schema.Sheet, locale: str) -> dict[str, str | None]:
+    """The How-to's guide to the columns of one sheet: each column's name and its text."""
+    rows = [row[:2] for row in sheet.iter_rows(values_only=True)]
+    labels = [label for label, _ in rows]
+    first = labels.index(spec.name(locale), labels.index("Столбцы" if locale == "ru" else "Columns")) + 1
+    return {label: text for label, text in rows[first : first + len(schema.template_columns(spec))]}
+
+
+def test_how_to_use_explains_the_contracts_sheet_and_each_of_its_columns(made):
+    locale, _, book = made
+    sheet = book[schema.HOW_TO.name(locale)]
+    spec = schema.CONTRACTS
+    texts = {row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row[1]}
+    about = texts[spec.name(locale)]
+    for key in ("client_id", "contract_id", "parent_id", "valid_from", "valid_until", "status", "subject"):
+        assert spec.column(key).name(locale) in about, key
+    assert schema.CONTRACT_ACTIVE.name(locale) in about and schema.PROBLEMS.name(locale) in about
+    assert f"{schema.SETTINGS.name(locale)} › {schema.setting('contract_end_days').label(locale)}" in about
+    hints = _column_guide(sheet, spec, locale)
+    assert list(hints) == [column.name(locale) for column in spec.columns]
+    assert all(hints.values())  # every column says what to type, the Subject and Number too
+    assert schema.CLIENTS.name(locale) in hints[spec.column("client_id").name(locale)]
+    assert spec.column("contract_id").name(locale) in hints[spec.column("parent_id").name(locale)]
+    status = hints[spec.column("status").name(locale)]
+    assert all(value.name(locale) in status for value in schema.CONTRACT_STATUSES) and "{" not in status
+    assert status.endswith("Из выпадающего списка." if locale == "ru" else "From the dropdown.")
 
 
 # The settings that tune the blocks and the agenda: the How-to names each by its label on Settings.
@@ -552,6 +580,7 @@ def test_libreoffice_opens_the_template_and_keeps_the_dropdowns(tmp_path, locale
     assert set(book.defined_names) == {
         *schema.LIST_DEFINED_NAMES.values(),
         schema.CLIENT_IDS_NAME,
+        schema.CONTRACT_IDS_NAME,
         *schema.CLIENT_LOOKUP_NAMES.values(),
         template.PLAN_EARLY_DAYS_NAME,
     }
@@ -565,6 +594,12 @@ def test_libreoffice_opens_the_template_and_keeps_the_dropdowns(tmp_path, locale
     }
     assert all(not v.showDropDown for v in interactions.data_validations.dataValidation)
     assert interactions.tables[schema.INTERACTIONS.table_name_in(locale)].ref == "A1:K2"
+    contracts = book[schema.CONTRACTS.name(locale)]
+    assert {v.formula1 for v in contracts.data_validations.dataValidation if v.type == "list"} == {
+        '"' + ",".join(value.name(locale) for value in schema.CONTRACT_STATUSES) + '"',
+        schema.CLIENT_IDS_NAME,
+        schema.CONTRACT_IDS_NAME,
+    }
     next_date = letter(schema.INTERACTIONS, "next_date")
     assert interactions.column_dimensions[next_date].number_format.lower().replace("\\", "") == "dd.mm.yyyy"
     assert any("TODAY()" in r.formula[0] for cf in interactions.conditional_formatting for r in cf.rules)

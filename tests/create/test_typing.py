@@ -70,7 +70,7 @@ def made(request, tmp_path_factory) -> tuple[str, openpyxl.Workbook]:
 def test_client_id_columns_offer_the_client_ids_through_a_name_that_grows(made) -> None:
     locale, book = made
     clients = schema.CLIENTS.name(locale)
-    for spec in (schema.INTERACTIONS, schema.CONTACTS):
+    for spec in (schema.INTERACTIONS, schema.CONTACTS, schema.CONTRACTS):
         check = validations(book[spec.name(locale)])[whole(spec, "client_id")]
         assert (check.type, check.formula1) == ("list", schema.CLIENT_IDS_NAME)
         assert not check.showDropDown and check.allow_blank
@@ -164,6 +164,66 @@ def test_amounts_take_numbers_and_only_a_return_goes_below_zero(made) -> None:
     assert schema.RETURN.name(locale) in [cell.value for (cell,) in settings[f"{types}2:{types}20"]]
 
 
+# --- Contracts: an annex picks its contract, a status from the list, an amount of 0 or more ----------------
+
+
+def test_an_annex_picks_its_contract_from_the_contract_ids_of_the_sheet(made) -> None:
+    locale, book = made
+    spec = schema.CONTRACTS
+    check = validations(book[spec.name(locale)])[whole(spec, "parent_id")]
+    assert (check.type, check.formula1) == ("list", schema.CONTRACT_IDS_NAME)
+    assert not check.showDropDown and check.allow_blank
+    # A contract listed below a blank ContractID is not in the list: questioned, not refused.
+    assert check.errorStyle == "warning" and check.error == schema.entry_message("parent_contract_error", locale)
+    assert check.showInputMessage and check.prompt == schema.entry_message("parent_contract_prompt", locale)
+    assert check.promptTitle == spec.column("parent_id").name(locale)
+    # Counted from the header of the ContractID column, whole column, so the list follows rows typed below.
+    contracts = spec.name(locale)
+    assert book.defined_names[schema.CONTRACT_IDS_NAME].attr_text == (
+        f"OFFSET({contracts}!$A$1,1,0,MAX(1,COUNTA({contracts}!$A:$A)-1),1)"
+    )
+    assert book[contracts]["A1"].value == spec.column("contract_id").name(locale)
+
+
+def test_a_contract_takes_a_status_from_the_list_and_an_amount_of_zero_or_more(made) -> None:
+    locale, book = made
+    spec = schema.CONTRACTS
+    found = validations(book[spec.name(locale)])
+    status = found[whole(spec, "status")]
+    names = [value.name(locale) for value in schema.CONTRACT_STATUSES]
+    assert (status.type, status.formula1, status.errorStyle) == ("list", '"' + ",".join(names) + '"', "stop")
+    assert (
+        status.error
+        == ("Выберите одно из значений: " if locale == "ru" else "Choose one of: ") + ", ".join(names) + "."
+    )
+    amount = found[whole(spec, "amount")]
+    assert (amount.type, amount.operator, amount.formula1, amount.errorStyle) == (
+        "decimal",
+        "greaterThanOrEqual",
+        "0",
+        "stop",
+    )
+    assert ("договора" if locale == "ru" else "of the contract") in amount.error
+    assert schema.RETURN.name(locale) not in amount.prompt + amount.error  # no return on this sheet
+    for key in ("date", "valid_from", "valid_until"):
+        assert found[whole(spec, key)].type == "date"
+    # Every column is checked by exactly one rule; Number, Subject and Comment take any text.
+    checked = {str(v.sqref) for v in book[spec.name(locale)].data_validations.dataValidation}
+    assert checked == {whole(spec, key) for key in ("client_id", "date", "amount", "valid_from", "valid_until")} | {
+        whole(spec, "parent_id"),
+        whole(spec, "status"),
+    }
+
+
+def test_the_contracts_sheet_prints_landscape_with_its_header_on_every_page(made) -> None:
+    locale, book = made
+    sheet = book[schema.CONTRACTS.name(locale)]
+    assert sheet.page_setup.orientation == "landscape" and sheet.page_setup.fitToWidth == 1
+    assert sheet.print_title_rows == "$1:$1" and sheet.freeze_panes == "A2"
+    widths = [sheet.column_dimensions[column_letter(i)].width for i in range(len(schema.CONTRACTS.columns))]
+    assert widths == [template.column_width(c, locale) for c in schema.CONTRACTS.columns]
+
+
 # --- LibreOffice computes what Excel would --------------------------------------------------------------
 
 
@@ -185,6 +245,11 @@ def test_libreoffice_computes_the_client_names_and_the_client_id_list(tmp_path: 
     generated[schema.CLIENTS.name(locale)].append(["C777777", "Новый Клиент"])
     probe = generated.create_sheet("probe")
     probe["A1"] = f"=ROWS({schema.CLIENT_IDS_NAME})"
+    # Two contracts with a blank row between them: the list is as long as the IDs filled, as the ClientIDs'.
+    contracts = generated[schema.CONTRACTS.name(locale)]
+    contracts["A2"], contracts["B2"], contracts["A4"], contracts["B4"] = "Д-1", "C000001", "Д-2", "C000002"
+    probe["A2"] = f"=ROWS({schema.CONTRACT_IDS_NAME})"
+    probe["A3"] = f"=INDEX({schema.CONTRACT_IDS_NAME},1)"
     generated.save(path)
 
     resaved = convert_with_libreoffice(path, "xlsx:Calc MS Excel 2007 XML", tmp_path / "lo")
@@ -199,6 +264,7 @@ def test_libreoffice_computes_the_client_names_and_the_client_id_list(tmp_path: 
     filled = sum(1 for client_id, _, _ in clients if client_id)
     # COUNTA counts the filled IDs: a blank ID between them (the demo plants one) ends the list that much early.
     assert computed["probe"]["A1"].value == filled + 1
+    assert (computed["probe"]["A2"].value, computed["probe"]["A3"].value) == (2, "Д-1")
 
     kept = openpyxl.load_workbook(resaved)
     assert "OFFSET" in kept.defined_names[schema.CLIENT_IDS_NAME].attr_text

@@ -98,6 +98,7 @@ def build_workbook(
         _write_data_sheet(worksheet, spec, locale, rows.get(spec.key, ()))
         _add_dropdowns(worksheet, spec, locale)
         _add_client_id_dropdown(worksheet, spec, locale)
+        _add_parent_contract_dropdown(worksheet, spec, locale)
         _add_entry_checks(worksheet, spec, locale)
         _add_highlights(worksheet, spec)
     _write_settings(book.create_sheet(schema.SETTINGS.name(locale)), locale, settings_lists(locale, lists))
@@ -109,6 +110,9 @@ def build_workbook(
     )
     book.defined_names[schema.CLIENT_IDS_NAME] = DefinedName(
         schema.CLIENT_IDS_NAME, attr_text=client_ids_formula(locale)
+    )
+    book.defined_names[schema.CONTRACT_IDS_NAME] = DefinedName(
+        schema.CONTRACT_IDS_NAME, attr_text=contract_ids_formula(locale)
     )
     for key, name in schema.CLIENT_LOOKUP_NAMES.items():
         book.defined_names[name] = DefinedName(name, attr_text=_whole_column(schema.CLIENTS, key, locale))
@@ -169,12 +173,22 @@ def client_ids_formula(locale: str) -> str:
     LibreOffice evaluate it alike. A blank ClientID between filled ones ends
     the list early by one: refresh fills blank IDs.
     """
-    clients = schema.CLIENTS
-    letter = _letter(clients, clients.column("client_id"), absolute=True)
-    # Counted from the header, which stays: a merge deletes client rows, row 2 among them.
-    header = f"{sheet_ref(clients.name(locale))}!{letter}$1"
+    return _filled_ids_formula(schema.CLIENTS, "client_id", locale)
+
+
+def contract_ids_formula(locale: str) -> str:
+    """Formula of the defined name behind the Parent contract dropdown: the filled ContractIDs of Contracts, grown
+    and cut as :func:`client_ids_formula` explains."""
+    return _filled_ids_formula(schema.CONTRACTS, "contract_id", locale)
+
+
+def _filled_ids_formula(spec: Sheet, key: str, locale: str) -> str:
+    """``OFFSET`` from the header of the column down over as many cells as the column has filled below it."""
+    letter = _letter(spec, spec.column(key), absolute=True)
+    # Counted from the header, which stays when the rows below it go: a merge deletes client rows, row 2 among them.
+    header = f"{sheet_ref(spec.name(locale))}!{letter}$1"
     below = LIST_FIRST_ROW - 1
-    return f"OFFSET({header},{below},0,MAX(1,COUNTA({_whole_column(clients, 'client_id', locale)})-{below}),1)"
+    return f"OFFSET({header},{below},0,MAX(1,COUNTA({_whole_column(spec, key, locale)})-{below}),1)"
 
 
 def client_name_formula(client_id_letter: str | None = None) -> str:
@@ -342,27 +356,49 @@ def _add_client_id_dropdown(worksheet: Worksheet, spec: Sheet, locale: str) -> N
     """
     if spec is schema.CLIENTS or "client_id" not in {c.key for c in spec.columns}:
         return
-    validation = DataValidation(
+    validation = _id_dropdown(schema.CLIENT_IDS_NAME, "client_id", locale)
+    validation.add(_column_range(spec, spec.column("client_id")))
+    worksheet.add_data_validation(validation)
+
+
+def _add_parent_contract_dropdown(worksheet: Worksheet, spec: Sheet, locale: str) -> None:
+    """The ContractIDs of the sheet as a dropdown on Parent contract, where an annex names its contract.
+
+    Questioned, not refused, like a ClientID: the list ends early at a blank ContractID, and validation names an
+    annex whose contract is missing all the same.
+    """
+    if spec is not schema.CONTRACTS:
+        return
+    validation = _id_dropdown(schema.CONTRACT_IDS_NAME, "parent_contract", locale)
+    validation.add(_column_range(spec, spec.column("parent_id")))
+    worksheet.add_data_validation(validation)
+
+
+def _id_dropdown(defined_name: str, texts: str, locale: str) -> DataValidation:
+    """A dropdown of the IDs behind ``defined_name`` that warns of an ID not in it; ``texts`` picks the entry
+    messages ("client_id", "parent_contract")."""
+    title = schema.entry_message(f"{texts}_title", locale)
+    return DataValidation(
         type="list",
-        formula1=schema.CLIENT_IDS_NAME,
+        formula1=defined_name,
         allow_blank=True,
         showDropDown=False,
         showInputMessage=True,
-        promptTitle=schema.entry_message("client_id_title", locale),
-        prompt=schema.entry_message("client_id_prompt", locale),
+        promptTitle=title,
+        prompt=schema.entry_message(f"{texts}_prompt", locale),
         showErrorMessage=True,
         errorStyle="warning",
-        errorTitle=schema.entry_message("client_id_title", locale),
-        error=schema.entry_message("client_id_error", locale),
+        errorTitle=title,
+        error=schema.entry_message(f"{texts}_error", locale),
     )
-    validation.add(_column_range(spec, spec.column("client_id")))
-    worksheet.add_data_validation(validation)
 
 
 # Dates Excel can hold: serial 1 (1 January 1900) to 31 December 9999.
 _FIRST_DATE, _LAST_DATE = 1, 2_958_465
 # Below any amount a return will ever have: the lower bound of a return's Amount.
 _LOWEST_AMOUNT = "-1E+15"
+# The entry messages of a money column by sheet (a price elsewhere).
+_MONEY_TEXTS = {schema.INTERACTIONS.key: "amount", schema.CONTRACTS.key: "contract_amount"}
 
 
 def _add_entry_checks(worksheet: Worksheet, spec: Sheet, locale: str) -> None:
@@ -371,8 +407,8 @@ def _add_entry_checks(worksheet: Worksheet, spec: Sheet, locale: str) -> None:
         if column.kind is Kind.DATE:
             validation = _entry_check("date", locale, "date", "between", str(_FIRST_DATE), str(_LAST_DATE))
         elif column.kind is Kind.MONEY:
-            kind = "amount" if spec is schema.INTERACTIONS else "price"
-            validation = _entry_check(kind, locale, "decimal", "greaterThanOrEqual", _lowest_amount(spec))
+            texts = _MONEY_TEXTS.get(spec.key, "price")
+            validation = _entry_check(texts, locale, "decimal", "greaterThanOrEqual", _lowest_amount(spec))
         else:
             continue
         validation.add(_column_range(spec, column))
@@ -398,7 +434,7 @@ def _entry_check(
 ) -> DataValidation:
     """A date or number check that shows what to type on entering the cell and refuses anything else.
 
-    ``texts`` picks the messages: "date", "amount" or "price".
+    ``texts`` picks the messages: "date", "amount", "contract_amount" or "price".
     """
     title = schema.entry_message(f"{texts}_title", locale)
     return_type = schema.RETURN.name(locale)
@@ -687,6 +723,17 @@ _SHEETS = (
         ),
     ),
     (
+        "contracts",
+        t(
+            "Contracts with clients and their annexes, one row each, linked to the client by {client_id}. Give each "
+            "its own {contract_id}; an annex names the {contract_id} of its contract in {parent_id}, from the "
+            "dropdown. {valid_from} and {valid_until} are the term. Only a contract whose {status} is "
+            "{contract_active}, or blank, counts: the agenda reminds its end ahead ({setting_contract_end_days}). "
+            "{problems} lists an annex whose contract is missing or belongs to another client, a term that ends "
+            "before it begins, and two counted contracts of one client on the same {subject} whose terms overlap."
+        ),
+    ),
+    (
         "settings",
         t(
             "Thresholds of the client blocks, the days and limits of the agenda, the holidays to greet clients on and "
@@ -886,6 +933,8 @@ _KIND_HINTS: dict[Kind, Message | None] = {
     Kind.CHOICE: t("From the dropdown; the list is on {where}."),
 }
 _LINKED_CLIENT_ID = t("A {client_id} from the {clients} sheet, picked from the dropdown.")
+_LINKED_CONTRACT_ID = t("A {contract_id} of this sheet, picked from the dropdown.")
+_FIXED_CHOICE = t("From the dropdown.")
 
 
 def column_hint(spec: Sheet, column: Column, locale: str) -> str:
@@ -894,6 +943,10 @@ def column_hint(spec: Sheet, column: Column, locale: str) -> str:
     parts = [column.hint.render(locale) if column.hint else ""]
     if column.key == "client_id" and spec is not schema.CLIENTS:
         parts.append(_LINKED_CLIENT_ID.render(locale).format(**names))
+    elif column.key == "parent_id":
+        parts.append(_LINKED_CONTRACT_ID.render(locale).format(**names))
+    elif column.kind is Kind.CHOICE and column.choices in schema.FIXED_LISTS:
+        parts.append(_FIXED_CHOICE.render(locale))
     else:
         where = ""
         if column.choices in schema.LIST_SOURCES:
@@ -986,6 +1039,8 @@ def _names(locale: str) -> dict[str, str]:
     names = {spec.key: spec.name(locale) for spec in schema.ALL_TEMPLATE_SHEETS}
     for spec in (schema.SERVICES, schema.CLIENTS, schema.INTERACTIONS):  # Interactions wins shared keys
         names.update({column.key: column.name(locale) for column in spec.columns})
+    for column in schema.CONTRACTS.columns:  # its own columns only: Date, Amount, Comment are those of Interactions
+        names.setdefault(column.key, column.name(locale))
     names.update(
         order=schema.ORDER.name(locale),
         return_type=schema.RETURN.name(locale),
@@ -996,6 +1051,7 @@ def _names(locale: str) -> dict[str, str]:
         problems=schema.PROBLEMS.name(locale),
         agenda=schema.AGENDA.name(locale),
         agreement=schema.AGREEMENT.name(locale),
+        contract_active=schema.CONTRACT_ACTIVE.name(locale),
         designation_vip=schema.VIP.name(locale),
         designation_key=schema.KEY_ACCOUNT.name(locale),
         designation_lost=schema.LOST.name(locale),
