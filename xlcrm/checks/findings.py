@@ -42,6 +42,12 @@ class Code(str, Enum):
     NEXT_DATE_BEFORE_DATE = "next-date-before-date"  # a plan due before the contact it was made at
     NO_CONSENT = "no-consent"  # a client who is a person, without a Consent date, while consent is required
     FUTURE_CONSENT = "future-consent"  # a Consent date after today
+    DUPLICATE_CONTRACT_ID = "duplicate-contract-id"  # a ContractID on two rows of Contracts
+    UNKNOWN_PARENT_CONTRACT = "unknown-parent-contract"  # an annex's Parent contract that no row has as ContractID
+    ANNEX_OF_ITSELF = "annex-of-itself"  # a Parent contract equal to the row's own ContractID
+    ANNEX_OF_OTHER_CLIENT = "annex-of-other-client"  # an annex of a contract of another client
+    TERM_ENDS_BEFORE_START = "term-ends-before-start"  # Valid until before Valid from
+    OVERLAPPING_CONTRACTS = "overlapping-contracts"  # two contracts in force of one client and subject at once
 
 
 @dataclass(frozen=True)

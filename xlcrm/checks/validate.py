@@ -22,6 +22,7 @@ import pandas as pd
 
 from xlcrm import schema
 from xlcrm.checks.consent import consent_findings
+from xlcrm.checks.contracts import contract_findings
 from xlcrm.checks.findings import Code, Finding, Severity
 from xlcrm.checks.holidays import read_holidays
 from xlcrm.checks.normalize import as_text, is_blank, parse_amount, parse_date, parse_emails, parse_inn, parse_phones
@@ -60,6 +61,10 @@ _REQUIRED_VALUES: dict[str, tuple[_Required, ...]] = {
         _Required("name", WARNING, t("who is this contact person?")),
     ),
     schema.SERVICES.key: (_Required("service", WARNING, t("interactions refer to services by name")),),
+    schema.CONTRACTS.key: (
+        _Required("contract_id", ERROR, t("give every contract and annex its own ID, such as D-001")),
+        _Required("client_id", ERROR, t("the contract belongs to no client")),
+    ),
 }
 # Sheets whose ClientID must name a client on the Clients sheet.
 _REFERENCING_SHEETS = (schema.CONTACTS.key, schema.INTERACTIONS.key, schema.CONTRACTS.key)
@@ -122,6 +127,8 @@ def validate_data(data: WorkbookData, today: dt.date) -> ValidationReport:
         findings.extend(_required_value_findings(sheet, data.locale))
         if spec is schema.INTERACTIONS:
             findings.extend(_next_date_findings(sheet, data.locale))
+        if spec is schema.CONTRACTS:
+            findings.extend(contract_findings(sheet, data.locale))
         for column in spec.columns:
             check = _cell_check(column, settings, data.locale, today)
             if check is not None and sheet.has(column.key):
