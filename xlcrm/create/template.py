@@ -81,7 +81,7 @@ def build_workbook(
     """The full template in ``locale``, optionally filled.
 
     ``rows`` maps a data sheet key ("clients", "contacts", "services",
-    "interactions") to its rows, each a dict of schema column key -> value.
+    "interactions", "contracts") to its rows, each a dict of schema column key -> value.
     ``lists`` replaces Settings lists by key ("managers", "sources",
     "interaction_types", "designations"); the others keep their built-in values.
     """
