@@ -878,6 +878,8 @@ ENTRY_MESSAGES: dict[str, Message] = {
     ),
     "client_id_title": t("Client"),
     "client_id_prompt": t("Pick the client's ID from the list; the client's name appears next to it."),
+    # On a sheet without the Client column beside the ClientID (Contacts, Contracts).
+    "client_id_plain_prompt": t("Pick the client's ID from the list."),
     # No sheet name here: a sheet whose text names Clients is read whole for formulas before client rows move.
     "client_id_error": t("No client has this ID. A client added a moment ago gets its ID at the next refresh."),
 }

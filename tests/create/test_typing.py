@@ -78,7 +78,9 @@ def test_client_id_columns_offer_the_client_ids_through_a_name_that_grows(made) 
         assert check.errorStyle == "warning" and check.error == schema.entry_message("client_id_error", locale)
         # The sheet's text never names Clients: a merge need not read its rows for formulas pointing there.
         assert clients not in check.error and clients not in check.prompt
-        assert check.showInputMessage and check.prompt == schema.entry_message("client_id_prompt", locale)
+        # Only Interactions shows the client's name beside the ID.
+        prompt = "client_id_prompt" if spec is schema.INTERACTIONS else "client_id_plain_prompt"
+        assert check.showInputMessage and check.prompt == schema.entry_message(prompt, locale)
     assert not [v for v in book[clients].data_validations.dataValidation if v.formula1 == schema.CLIENT_IDS_NAME]
 
     # Counted from the header of Clients' ClientID column, whole column, so the list follows rows typed below.

@@ -356,7 +356,9 @@ def _add_client_id_dropdown(worksheet: Worksheet, spec: Sheet, locale: str) -> N
     """
     if spec is schema.CLIENTS or "client_id" not in {c.key for c in spec.columns}:
         return
-    validation = _id_dropdown(schema.CLIENT_IDS_NAME, "client_id", locale)
+    shows_name = schema.CLIENT_NAME in schema.FORMULA_COLUMNS.get(spec.key, ())
+    prompt = "client_id_prompt" if shows_name else "client_id_plain_prompt"
+    validation = _id_dropdown(schema.CLIENT_IDS_NAME, "client_id", locale, prompt)
     validation.add(_column_range(spec, spec.column("client_id")))
     worksheet.add_data_validation(validation)
 
@@ -369,14 +371,14 @@ def _add_parent_contract_dropdown(worksheet: Worksheet, spec: Sheet, locale: str
     """
     if spec is not schema.CONTRACTS:
         return
-    validation = _id_dropdown(schema.CONTRACT_IDS_NAME, "parent_contract", locale)
+    validation = _id_dropdown(schema.CONTRACT_IDS_NAME, "parent_contract", locale, "parent_contract_prompt")
     validation.add(_column_range(spec, spec.column("parent_id")))
     worksheet.add_data_validation(validation)
 
 
-def _id_dropdown(defined_name: str, texts: str, locale: str) -> DataValidation:
-    """A dropdown of the IDs behind ``defined_name`` that warns of an ID not in it; ``texts`` picks the entry
-    messages ("client_id", "parent_contract")."""
+def _id_dropdown(defined_name: str, texts: str, locale: str, prompt: str) -> DataValidation:
+    """A dropdown of the IDs behind ``defined_name`` that warns of an ID not in it; ``texts`` picks the title and
+    error of the entry messages ("client_id", "parent_contract"), ``prompt`` the key of the message on entering."""
     title = schema.entry_message(f"{texts}_title", locale)
     return DataValidation(
         type="list",
@@ -385,7 +387,7 @@ def _id_dropdown(defined_name: str, texts: str, locale: str) -> DataValidation:
         showDropDown=False,
         showInputMessage=True,
         promptTitle=title,
-        prompt=schema.entry_message(f"{texts}_prompt", locale),
+        prompt=schema.entry_message(prompt, locale),
         showErrorMessage=True,
         errorStyle="warning",
         errorTitle=title,
