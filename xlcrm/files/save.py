@@ -13,6 +13,7 @@ from xlcrm.xlsx.package import write_workbook
 from xlcrm.xlsx.prerender import EditPrewriting, Prerendering
 from xlcrm.xlsx.reader import WorkbookData
 from xlcrm.xlsx.report_sheet import ReportSheet
+from xlcrm.xlsx.sheet_copy import SheetCopy
 from xlcrm.xlsx.sheet_edits import SheetEdit
 
 
@@ -31,6 +32,7 @@ def save_changes(
     anonymised: bool = False,
     keep_saved_copy: bool = True,
     erased: re.Pattern[str] | None = None,
+    copies: Sequence[SheetCopy] = (),
 ) -> SaveResult:
     """Write report sheets and user-sheet edits into the workbook ``data`` was read from, safely.
 
@@ -40,13 +42,15 @@ def save_changes(
     ``xlcrm.xlsx.prerender``). ``anonymised``: the new file keeps nothing its cells no longer show (see
     ``write_workbook``; with ``erased``, only what shows one of its matches among notes, chart caches and
     document properties). ``keep_saved_copy``: keep a copy of the new version to compare the next run with (see
-    ``xlcrm.files.saved_copy``).
+    ``xlcrm.files.saved_copy``). ``copies``: sheets of other workbooks added as new sheets (see
+    ``xlcrm.xlsx.sheet_copy``), which the new file must hold too.
     """
     path = data.path
     removed = {name.casefold() for name in remove}
     kept = [name for name in data.sheet_names if name.casefold() not in removed]
     known = {name.casefold() for name in kept}
     expected = kept + [report.name for report in reports if report.name.casefold() not in known]
+    expected += [copied.name for copied in copies]
     return replace_workbook(
         path,
         lambda temp: write_workbook(
@@ -59,6 +63,7 @@ def save_changes(
             prewritten=prewritten,
             anonymised=anonymised,
             erased=erased,
+            copies=copies,
         ),
         stamp=data.stamp,
         output=output,

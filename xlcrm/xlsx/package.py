@@ -68,6 +68,7 @@ from xlcrm.xlsx.parts import (
     REL_WORKSHEET,
     WORKBOOK_ORDER,
     PackageParts,
+    Relationships,
     RenderedPart,
     Sheet,
     child_or_new,
@@ -77,6 +78,16 @@ from xlcrm.xlsx.parts import (
 )
 from xlcrm.xlsx.refs import column_letter, sheet_ref
 from xlcrm.xlsx.report_sheet import DRAWING_REL_ID, STYLES, ReportSheet, SheetLayout, StyleKey, layout, render_worksheet
+from xlcrm.xlsx.sheet_copy import (
+    CT_TABLE,
+    SheetCopy,
+    fitted_table,
+    fitted_worksheet,
+    free_table_name,
+    local_names_of,
+    shared_strings,
+    table_part_ids,
+)
 from xlcrm.xlsx.sheet_edits import (
     RowMap,
     RowParser,
@@ -87,7 +98,7 @@ from xlcrm.xlsx.sheet_edits import (
     last_used_row,
     range_bounds,
 )
-from xlcrm.xlsx.user_sheet import EditsWrittenAhead, UserSheetEdit
+from xlcrm.xlsx.user_sheet import REL_TABLE, EditsWrittenAhead, UserSheetEdit
 from xlcrm.xlsx.xml_io import children, detach, iterparse_part, parse_part, serialize_part, unescape_xml
 from xlcrm.xlsx.zip_writer import ZipWriter
 
@@ -129,6 +140,7 @@ def write_workbook(
     prewritten: EditsWrittenAhead | None = None,
     anonymised: bool = False,
     erased: re.Pattern[str] | None = None,
+    copies: Sequence[SheetCopy] = (),
 ) -> None:
     """Write ``source`` to ``target`` with report sheets added, replaced or removed and user sheets edited.
 
@@ -144,7 +156,9 @@ def write_workbook(
     of the shared-string table no cell of any sheet uses (the originals of masked cells, the texts of removed
     sheets) are emptied, and so are notes, chart caches and document properties (see
     ``xlcrm.xlsx.anonymised_parts``); with ``erased`` (an erased person's values) only the notes, caches and
-    properties that show one of them are emptied.
+    properties that show one of them are emptied. ``copies``: worksheets of other workbooks added as new sheets
+    (see ``xlcrm.xlsx.sheet_copy``), each after the sheet it names; a name the workbook has already raises
+    ``EditRefused``.
     """
     source, target = Path(source), Path(target)
     if target.exists() and target.resolve() == source.resolve():
@@ -154,7 +168,7 @@ def write_workbook(
     with _opened(source, _WorkbookWrite) as package:
         package.prerendered = prerendered
         package.prewritten = prewritten
-        package.apply(reports, remove, edits, anonymised=anonymised, erased=erased)
+        package.apply(reports, remove, edits, anonymised=anonymised, erased=erased, copies=copies)
         try:
             with target.open("wb") as handle, source.open("rb") as raw_source:
                 package.save(ZipWriter(handle), raw_source)
@@ -314,6 +328,16 @@ def rows_with_content(source: Path, sheet_name: str, rows: Collection[int], colu
     return found
 
 
+def cell_styles(source: Path, sheet_name: str, row: int) -> dict[int, int]:
+    """The cellXfs index of each cell of ``row`` of a sheet that has one, by column index (0-based)."""
+    return {
+        cell.column: int(style)
+        for parser, _, found in _wanted_rows(source, sheet_name, [row])
+        for cell in parser.split(found)[1]
+        if (style := cell.attributes().get(b"s", b"0")).isdigit()
+    }
+
+
 def last_row_with_value(source: Path, sheet_name: str) -> int:
     """The last row of a sheet that holds a value or formula (0: none, or no such worksheet): rows a
     ``SheetEdit`` appends go right below it."""
@@ -419,6 +443,7 @@ class _WorkbookWrite(PackageParts):
         *,
         anonymised: bool = False,
         erased: re.Pattern[str] | None = None,
+        copies: Sequence[SheetCopy] = (),
     ) -> None:
         sheets = self.sheets()
         by_name = {sheet.name.casefold(): sheet for sheet in sheets}
@@ -464,6 +489,8 @@ class _WorkbookWrite(PackageParts):
                 if sheet not in removing and self.sheet_type(sheet) != REL_WORKSHEET:
                     shared_strings |= shared_strings_shown(self.read_optional(sheet.part) or b"")
             self._empty_unused_shared_strings(shared_strings)
+        for copied in copies:  # after the edits, which go by the positions of the sheets as read
+            self._copy_sheet(copied)
 
         if reports or remove:
             self.structure_changed = True
@@ -695,6 +722,98 @@ class _WorkbookWrite(PackageParts):
         element.set(f"{{{NS_R}}}id", rel_id)
         self.content_types.set(part, CT_WORKSHEET)
         return Sheet(element, part)
+
+    def _copy_sheet(self, copied: SheetCopy) -> None:
+        """Add the worksheet ``copied`` names as a new sheet after its ``after`` sheet: its part fitted to this
+        workbook (styles, strings, tables, names it reads), its tables, its local defined names (print titles),
+        and the positions of the sheets after it moved on by one wherever the workbook names them."""
+        sheets = self.sheets()
+        if any(sheet.name.casefold() == copied.name.casefold() for sheet in sheets):
+            raise EditRefused(t("the workbook has a sheet named {sheet} already", sheet=quoted(copied.name)))
+        after = [index for index, sheet in enumerate(sheets) if sheet.name == copied.after]
+        position = after[0] + 1 if after else 0
+        with _opened(copied.source, PackageParts) as source:
+            source_sheets = source.sheets()
+            origin = next(sheet for sheet in source_sheets if sheet.name == copied.sheet)
+            strings_rel = source.workbook_rels.by_type(REL_SHARED_STRINGS)
+            strings_part = source.workbook_rels.target(strings_rel[0]) or "" if strings_rel else ""
+            source_names = source.defined_names()
+            have = {defined.get("name", "").casefold() for defined in self.defined_names()}
+            missing = [name for d in source_names if (name := d.get("name", "")).casefold() not in have]
+            sheet_tree = fitted_worksheet(
+                source.read(origin.part),
+                origin.part,
+                shared_strings(source.read_optional(strings_part) if strings_part else None, strings_part),
+                self.style_sheet(),
+                source.style_sheet(),
+                [name for name in missing if not name.startswith("_xlnm.")],
+            )
+            source_rels = source.rels_of(origin.part)
+            tables = [
+                (rel.get("Id", ""), source.read(target))
+                for rel in (source_rels.by_type(REL_TABLE) if source_rels else [])
+                if (target := source_rels.target(rel)) is not None  # type: ignore[union-attr]  # set: the loop runs
+            ]
+            local_names = local_names_of(
+                source_names, source_sheets.index(origin), sheet_ref(origin.name), sheet_ref(copied.name)
+            )
+        self._shift_positions_from(position)
+        sheet = self._add_sheet(copied.name)
+        detach(sheet.element)
+        self.sheets_element().insert(position, sheet.element)
+        self.structure_changed = True
+        self._add_copied_tables(sheet, sheet_tree, dict(tables))
+        self.deflate(sheet.part, [serialize_part(sheet_tree)])
+        for defined in local_names:
+            defined.set("localSheetId", str(position))
+            child_or_new(self.workbook.getroot(), "definedNames", WORKBOOK_ORDER).append(defined)
+
+    def _add_copied_tables(self, sheet: Sheet, sheet_tree: etree._ElementTree, tables: dict[str, bytes]) -> None:
+        """The tables of a copied sheet as new parts with ids and names no table or defined name here has."""
+        taken_names = {defined.get("name", "") for defined in self.defined_names()}
+        taken_ids = [0]
+        for existing in self.sheets():
+            rels = self.rels_of(existing.part)
+            for rel in rels.by_type(REL_TABLE) if rels else []:
+                data = self.read_optional(rels.target(rel) or "")  # type: ignore[union-attr]  # set: the loop runs
+                if data is not None:
+                    root = parse_part(data, "table").getroot()
+                    taken_names.update(root.get(key, "") for key in ("name", "displayName"))
+                    taken_ids.append(int(root.get("id", "0") or 0))
+        rels = Relationships(sheet.part, None)
+        for element in table_part_ids(sheet_tree):
+            data = tables.get(element.get(f"{{{NS_R}}}id", ""))
+            if data is None:
+                detach(element)
+                continue
+            part = self._new_part(posixpath.join(posixpath.dirname(self.workbook_part), "tables"), "table")
+            wanted = parse_part(data, part).getroot().get("displayName", "Table")
+            name = free_table_name(wanted, taken_names)
+            taken_names.add(name)
+            taken_ids.append(max(taken_ids) + 1)
+            self.store(part, serialize_part(fitted_table(data, part, taken_ids[-1], name)))
+            self.content_types.set(part, CT_TABLE)
+            element.set(f"{{{NS_R}}}id", rels.add(REL_TABLE, part))
+        if rels.items:
+            self.store(rels_part(sheet.part), serialize_part(rels.tree))
+        parts = [parts for parts in children(sheet_tree.getroot(), "tableParts")]
+        for container in parts:
+            container.set("count", str(len(children(container, "tablePart"))))
+
+    def _shift_positions_from(self, position: int) -> None:
+        """The sheets at ``position`` and after move on by one: the local names and views that name them by
+        position follow."""
+        root = self.workbook.getroot()
+        for defined in self.defined_names():
+            local = defined.get("localSheetId")
+            if local is not None and local.isdigit() and int(local) >= position:
+                defined.set("localSheetId", str(int(local) + 1))
+        for view in children(root, "bookViews"):
+            for workbook_view in children(view, "workbookView"):
+                for attribute in ("activeTab", "firstSheet"):
+                    value = workbook_view.get(attribute)
+                    if value is not None and value.isdigit() and int(value) >= position:
+                        workbook_view.set(attribute, str(int(value) + 1))
 
     def _reuse_sheet(self, sheet: Sheet, name: str) -> None:
         """Keep an existing report sheet's entry, position and id; a chart sheet of that name becomes a worksheet."""

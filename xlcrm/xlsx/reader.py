@@ -561,6 +561,23 @@ def read_sheet_rows(path: Path, sheets: Sequence[str]) -> dict[str, Sequence[Seq
     return rows
 
 
+def header_rows(path: Path, sheets: Sequence[str]) -> dict[str, Sequence[CellValue]]:
+    """Row 1 of each sheet named in ``sheets`` (actual names), from column A; a sheet that cannot be read as
+    cells (a chart sheet) has none."""
+    book = _open_book(path)
+    rows: dict[str, Sequence[CellValue]] = {}
+    try:
+        for name in sheets:
+            try:
+                first = book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=1)
+            except CalamineError:
+                continue
+            rows[name] = first[0] if first else []
+    finally:
+        book.close()
+    return rows
+
+
 def read_in_process(child: Child, path: Path, spec: Sheet, actual: str) -> SheetData:
     """``read_alone`` in ``child``, where turning a million rows into ten million Python values runs on another
     core instead of taking turns with the main thread. The sheet comes back pickled, about 50 MB for a million

@@ -82,6 +82,9 @@ class SheetEdit:
     # Defined names the workbook gets when it defines none of that name yet (name -> formula): the names the
     # rules above read. A name the workbook has, the user's own included, is kept as it is.
     missing_names: Mapping[str, str] = field(default_factory=dict)
+    # "F1" -> the cellXfs index (of the workbook as read) a cell is written with, in place of the style it would
+    # take: a header added right of the others looks like them. Cells are numbered as ``set_cells`` numbers them.
+    cell_styles: Mapping[str, int] = field(default_factory=dict)
 
     def cell_values(self) -> dict[tuple[int, int], CellValue | Formula]:
         """Every cell this edit sets, as (row, column index) -> value; a cell given twice is a ValueError."""
@@ -160,6 +163,7 @@ def combine_edits(edits: Sequence[SheetEdit]) -> list[SheetEdit]:
             rule_changes=[*before.rule_changes, *edit.rule_changes],
             new_rules=[*before.new_rules, *edit.new_rules],
             missing_names={**before.missing_names, **edit.missing_names},
+            cell_styles=_by_cell(before.cell_styles, edit.cell_styles, f"the style of {edit.sheet}!"),
         )
     return list(combined.values())
 

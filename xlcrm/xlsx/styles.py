@@ -227,6 +227,47 @@ class StyleSheet:
             xf.append(self._new("protection", locked="0"))
         return self._find_or_add("cellXfs", xf)
 
+    def imported(self, other: StyleSheet, index: int) -> int:
+        """The index in cellXfs of the cell format ``index`` of ``other`` (another workbook's styles): its number
+        format, font, fill and border found here or appended, then the format itself."""
+        original = other._cell_format(index)
+        if original is None:
+            return 0
+        xf = copy.deepcopy(original)
+        number_format = int(xf.get("numFmtId", "0") or 0)
+        if number_format >= _FIRST_CUSTOM_FORMAT:
+            code = next(
+                (
+                    item.get("formatCode")
+                    for item in children(other._collection("numFmts"), "numFmt")
+                    if item.get("numFmtId") == str(number_format)
+                ),
+                None,
+            )
+            xf.set("numFmtId", str(self._number_format(code)))
+        # Font 0 is each workbook's default, fills 0 and 1 are reserved, border 0 is none: kept as they are.
+        for attribute, collection, first in (
+            ("fontId", "fonts", 1),
+            ("fillId", "fills", 2),
+            ("borderId", "borders", 1),
+        ):
+            items = children(other._collection(collection))
+            position = int(xf.get(attribute, "0") or 0)
+            if first <= position < len(items):
+                xf.set(attribute, str(self._find_or_add(collection, copy.deepcopy(items[position]))))
+        if children(self._collection("cellStyleXfs")):
+            xf.set("xfId", "0")
+        elif "xfId" in xf.attrib:
+            del xf.attrib["xfId"]
+        return self._find_or_add("cellXfs", xf)
+
+    def imported_dxf(self, other: StyleSheet, index: int) -> int:
+        """The index in dxfs of the conditional format look ``index`` of ``other``, found here or appended."""
+        items = children(other._collection("dxfs"))
+        if not 0 <= index < len(items):
+            return index
+        return self._find_or_add("dxfs", copy.deepcopy(items[index]))
+
     def _cell_format(self, index: int) -> etree._Element | None:
         formats = children(self._collection("cellXfs"), "xf")
         return formats[index] if 0 <= index < len(formats) else None

@@ -279,6 +279,11 @@ class UserSheetEdit:
             row_changes = changes.setdefault(first_appended + offset, {})
             for letter, value in values.items():
                 row_changes[_column(letter)] = CellChange(value)
+        for ref, index in self.edit.cell_styles.items():
+            row, column = parse_cell(ref)
+            new_row = row if self.rows.inserted else self.rows.row(row)
+            if new_row is not None:
+                changes.setdefault(new_row, {}).setdefault(column, CellChange(KEEP)).style = index
         if self.edit.computed_header:
             style = self.package.style_sheet().xf(COMPUTED_HEADER)
             header = changes.setdefault(1, {})

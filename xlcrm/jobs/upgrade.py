@@ -1,0 +1,375 @@
+"""``xlcrm init --upgrade``: a workbook made by an older template gains the sheets, columns and settings of the
+current one, and keeps every cell it has.
+
+What the template has and the workbook lacks is found from the schema (``schema.USER_SHEETS``, their columns,
+``schema.SETTINGS_KEYS``), so a later version that adds a sheet, a column or a setting is upgraded to without a
+change here:
+
+- a missing user sheet is copied from the template built in the workbook's language (headers, widths, formats,
+  its Excel table, dropdowns, frozen header; see ``xlcrm.xlsx.sheet_copy``), after the last sheet of data;
+- a missing column gets its header right of the sheet's used columns (nothing moves; xlcrm finds columns by
+  their headers, so on Clients it may stand after the computed ▸ columns), styled like the sheet's headers, and
+  the sheet's Excel table grows over it when the table ends there; a Settings list column gets the template's
+  values (Reasons lost, the holidays);
+- a missing setting gets a row below the last one: key, label, default value and description, where those
+  cells are empty.
+
+Everything else of the workbook is copied byte for byte (see ``xlcrm.xlsx.package``). Clients must be there:
+without it the workbook is not one xlcrm can upgrade. A sheet that has the headers of a missing sheet under
+another name (the owner renamed it) is not added twice: it is named in the result instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from xlcrm import schema
+from xlcrm.create.template import build_workbook, column_width, default_holidays, settings_lists
+from xlcrm.errors import WorkbookStructureError, quoted
+from xlcrm.files.safe_save import SaveOptions, SaveResult, holding_workbook_lock
+from xlcrm.files.save import save_changes
+from xlcrm.jobs.opening import open_to_change
+from xlcrm.messages import Text, t
+from xlcrm.schema import Column, Sheet
+from xlcrm.xlsx.package import cell_styles, rows_with_content
+from xlcrm.xlsx.reader import SheetData, WorkbookData, header_rows, read_workbook
+from xlcrm.xlsx.refs import column_index, column_letter
+from xlcrm.xlsx.report_sheet import CellValue
+from xlcrm.xlsx.sheet_copy import SheetCopy
+from xlcrm.xlsx.sheet_edits import SheetEdit
+
+# A sheet under another name is taken for a missing user sheet when its row 1 holds this many of that sheet's
+# headers, its required ones among them.
+_LOOK_ALIKE_HEADERS = 2
+
+
+@dataclass(frozen=True)
+class AddedColumn:
+    """A column header added to a user sheet: where, and how many of the template's values came with it."""
+
+    sheet: str
+    header: str
+    cell: str  # the header cell, e.g. S1
+    values: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The column as JSON-ready values."""
+        return {"sheet": self.sheet, "header": self.header, "cell": self.cell, "values": self.values}
+
+
+@dataclass(frozen=True)
+class AddedSetting:
+    """A setting given a row on Settings."""
+
+    key: str
+    label: str
+    row: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """The setting as JSON-ready values."""
+        return {"key": self.key, "label": self.label, "row": self.row}
+
+
+@dataclass(frozen=True)
+class UpgradeResult:
+    """What ``upgrade_workbook`` added (or, on a dry run, would add), and what it left out and why."""
+
+    path: Path
+    locale: str
+    dry_run: bool
+    sheets: tuple[str, ...] = ()  # user sheets added, as named in the workbook
+    columns: tuple[AddedColumn, ...] = ()
+    settings: tuple[AddedSetting, ...] = ()
+    left_out: tuple[Text, ...] = ()  # what the template has that was not added, with the reason
+    save: SaveResult | None = None  # None on a dry run or when there was nothing to add
+
+    @property
+    def nothing_to_add(self) -> bool:
+        """Whether the workbook has everything the template has (what was left out aside)."""
+        return not (self.sheets or self.columns or self.settings)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready values, as ``--json`` prints it."""
+        return {
+            "path": str(self.path),
+            "locale": self.locale,
+            "dry_run": self.dry_run,
+            "nothing_to_add": self.nothing_to_add,
+            "sheets": list(self.sheets),
+            "columns": [column.to_dict() for column in self.columns],
+            "settings": [item.to_dict() for item in self.settings],
+            "left_out": [str(reason) for reason in self.left_out],
+            "backup": str(self.save.backup) if self.save and self.save.backup else None,
+        }
+
+
+def upgrade_workbook(
+    path: str | Path, *, dry_run: bool = False, save: SaveOptions = SaveOptions(), password: str | None = None
+) -> UpgradeResult:
+    """Add to the workbook at ``path`` the user sheets, columns and settings of the current template it lacks,
+    changing none of its cells; returns what was added (nothing is written with ``dry_run``, nor when there is
+    nothing to add). ``password`` opens a password-protected workbook, which is saved back protected.
+
+    Raises ``WorkbookStructureError`` (nothing written) when the workbook has no Clients sheet.
+    """
+    return open_to_change(path, password, save, functools.partial(_upgrade, dry_run=dry_run), dry_run=dry_run)
+
+
+@dataclass
+class _Plan:
+    """What the upgrade adds, as the save takes it and as the result tells it."""
+
+    copies: list[SheetCopy] = field(default_factory=list)
+    edits: list[SheetEdit] = field(default_factory=list)
+    columns: list[AddedColumn] = field(default_factory=list)
+    settings: list[AddedSetting] = field(default_factory=list)
+    left_out: list[Text] = field(default_factory=list)
+
+
+@holding_workbook_lock("path")
+def _upgrade(path: Path, save: SaveOptions, *, dry_run: bool) -> UpgradeResult:
+    data = read_workbook(path)
+    look_alikes = _look_alikes(data)
+    if data.sheet(schema.CLIENTS.key) is None:
+        raise WorkbookStructureError(_no_clients(data, look_alikes.get(schema.CLIENTS.key)))
+    with tempfile.TemporaryDirectory(prefix="xlcrm-upgrade-") as folder:
+        template = Path(folder) / "template.xlsx"
+        plan = _Plan()
+        _plan_sheets(data, template, look_alikes, plan)
+        for spec in schema.USER_SHEETS:
+            sheet = data.sheet(spec.key)
+            if sheet is not None:
+                _plan_columns(data, sheet, plan)
+        _plan_settings(data, plan)
+        result = UpgradeResult(
+            path=save.output or path,
+            locale=data.locale,
+            dry_run=dry_run,
+            sheets=tuple(copied.name for copied in plan.copies),
+            columns=tuple(plan.columns),
+            settings=tuple(plan.settings),
+            left_out=tuple(plan.left_out),
+        )
+        if dry_run or result.nothing_to_add:
+            return result
+        if plan.copies:
+            build_workbook(data.locale).save(template)
+        saved = save_changes(
+            data,
+            edits=plan.edits,
+            copies=plan.copies,
+            output=save.output,
+            ignore_lock=save.ignore_lock,
+            keep_backups=save.keep_backups,
+        )
+    return UpgradeResult(**{**result.__dict__, "path": saved.path, "save": saved})
+
+
+def _no_clients(data: WorkbookData, look_alike: str | None) -> Text:
+    names = schema.CLIENTS.name(data.locale)
+    if look_alike is not None:
+        return t(
+            "{path} has no sheet {sheet}; sheet {other} has its headers: rename it to {sheet} and run again; the "
+            "workbook was not changed",
+            path=data.path,
+            sheet=quoted(names),
+            other=quoted(look_alike),
+        )
+    return t(
+        "{path} has no sheet {sheet}, so it is not a client base xlcrm can upgrade; the workbook was not changed",
+        path=data.path,
+        sheet=quoted(names),
+    )
+
+
+# --- sheets ----------------------------------------------------------------------
+
+
+def _plan_sheets(data: WorkbookData, template: Path, look_alikes: dict[str, str], plan: _Plan) -> None:
+    """A copy of the template's sheet for each user sheet the workbook lacks, after its last sheet of data."""
+    after = _last_data_sheet(data)
+    for spec in schema.USER_SHEETS:
+        if data.sheet(spec.key) is not None:
+            continue
+        other = look_alikes.get(spec.key)
+        if other is not None:
+            plan.left_out.append(
+                t(
+                    "sheet {sheet} is not added: sheet {other} has its headers; rename it to {sheet} for xlcrm to "
+                    "read it",
+                    sheet=quoted(spec.name(data.locale)),
+                    other=quoted(other),
+                )
+            )
+            continue
+        name = spec.name(data.locale)
+        plan.copies.append(SheetCopy(template, name, name, after))
+        if spec is not schema.SETTINGS:
+            after = name
+
+
+def _last_data_sheet(data: WorkbookData) -> str | None:
+    """The last user sheet other than Settings, in the workbook's order: new sheets of data follow it."""
+    ours = {
+        sheet.name
+        for spec in schema.USER_SHEETS
+        if spec is not schema.SETTINGS and (sheet := data.sheet(spec.key)) is not None
+    }
+    return next((name for name in reversed(data.sheet_names) if name in ours), None)
+
+
+def _look_alikes(data: WorkbookData) -> dict[str, str]:
+    """Sheet key -> the name of a sheet xlcrm does not know whose row 1 holds that missing sheet's headers."""
+    missing = [spec for spec in schema.USER_SHEETS if data.sheet(spec.key) is None]
+    known = {schema.fold(name) for spec in schema.ALL_TEMPLATE_SHEETS for name in spec.names()}
+    unknown = [
+        name
+        for name in data.sheet_names
+        if schema.fold(name) not in known and not name.startswith(schema.REPORT_MARKER.strip())
+    ]
+    if not missing or not unknown:
+        return {}
+    found: dict[str, str] = {}
+    for name, header in header_rows(data.path, unknown).items():
+        for spec in missing:
+            matched = {column.key for value in header if (column := schema.match_column(spec, value)) is not None}
+            required = {column.key for column in spec.columns if column.required}
+            if len(matched) >= _LOOK_ALIKE_HEADERS and required <= matched and spec.key not in found:
+                found[spec.key] = name
+    return found
+
+
+# --- columns ----------------------------------------------------------------------
+
+
+def _plan_columns(data: WorkbookData, sheet: SheetData, plan: _Plan) -> None:
+    """Headers of the sheet's missing columns right of its used columns, looking like its other headers."""
+    missing = list(sheet.missing_columns)
+    if not missing:
+        return
+    if sheet.misplaced_header is not None:
+        plan.left_out.append(
+            t(
+                "the columns {columns} are not added to {sheet}: its headers are on row {row}, not row 1",
+                columns=[column.name(data.locale) for column in missing],
+                sheet=quoted(sheet.name),
+                row=sheet.misplaced_header,
+            )
+        )
+        return
+    styles = cell_styles(data.path, sheet.name, 1)
+    schema_columns = [column_index(letter) for letter in sheet.letters.values()]
+    look = styles.get(max(schema_columns)) if schema_columns else None
+    values = _list_values(sheet.spec, missing, data.locale)
+    cells: dict[str, CellValue] = {}
+    for offset, column in enumerate(missing):
+        letter = column_letter(sheet.width + offset)
+        cells[f"{letter}1"] = column.name(data.locale)
+        column_values = values.get(column.key, [])
+        cells.update({f"{letter}{row}": value for row, value in enumerate(column_values, start=2)})
+        plan.columns.append(AddedColumn(sheet.name, column.name(data.locale), f"{letter}1", len(column_values)))
+    letters = [column_letter(sheet.width + offset) for offset in range(len(missing))]
+    plan.edits.append(
+        SheetEdit(
+            sheet.name,
+            set_cells=cells,
+            column_widths={letter: column_width(column, data.locale) for letter, column in zip(letters, missing)},
+            cell_styles={f"{letter}1": look for letter in letters} if look is not None else {},
+        )
+    )
+
+
+def _list_values(spec: Sheet, missing: Sequence[Column], locale: str) -> dict[str, list[CellValue]]:
+    """The template's values of the missing Settings columns that hold lists: column key -> values from row 2.
+
+    The holidays come as a table of three columns: only when all three are missing."""
+    if spec is not schema.SETTINGS:
+        return {}
+    keys = {column.key for column in missing}
+    values: dict[str, list[CellValue]] = {
+        key: list(items) for key, items in settings_lists(locale).items() if key in keys
+    }
+    holiday_keys = ("holiday", "holiday_date", "holiday_blocks")
+    if set(holiday_keys) <= keys:
+        rows = default_holidays(locale)
+        values.update({key: [row[index] for row in rows] for index, key in enumerate(holiday_keys)})
+    return values
+
+
+# --- settings ------------------------------------------------------------------------
+
+
+def _plan_settings(data: WorkbookData, plan: _Plan) -> None:
+    """A row for each setting the Settings sheet lacks, below its last one, where those cells are empty."""
+    sheet = data.sheet(schema.SETTINGS.key)
+    if sheet is None:
+        return  # the template's own Settings sheet is added, every setting on it
+    present = {
+        schema.fold(value)
+        for key in ("key", "label")
+        for value in sheet.column_values(key).dropna()
+        if str(value).strip()
+    }
+    missing = [item for item in schema.SETTINGS_KEYS if not {schema.fold(s) for s in item.spellings()} & present]
+    if not missing:
+        return
+    letters = _settings_letters(sheet, plan)
+    if "key" not in letters or "value" not in letters:
+        plan.left_out.append(
+            t(
+                "settings {keys} are not added: {sheet} has no Key and Value columns; their defaults apply",
+                keys=[item.key for item in missing],
+                sheet=quoted(sheet.name),
+            )
+        )
+        return
+    named = sheet.column_values("key").notna() | sheet.column_values("label").notna()
+    last = int(max(named.index[named], default=1))
+    rows = range(last + 1, last + 1 + len(missing))
+    taken = {
+        row
+        for letter in letters.values()
+        for row in rows_with_content(data.path, sheet.name, rows, column_index(letter))
+    }
+    cells: dict[str, CellValue] = {}
+    for row, item in zip(rows, missing):
+        if row in taken:
+            plan.left_out.append(
+                t(
+                    "setting {key} is not added: row {row} of {sheet} is not empty; its default {default} applies",
+                    key=item.key,
+                    row=row,
+                    sheet=quoted(sheet.name),
+                    default=item.default_in(data.locale),
+                )
+            )
+            continue
+        texts = {
+            "key": item.key,
+            "label": item.label(data.locale),
+            "value": item.default_in(data.locale),
+            "description": item.description(data.locale),
+        }
+        cells.update({f"{letters[key]}{row}": text for key, text in texts.items() if key in letters})
+        plan.settings.append(AddedSetting(item.key, item.label(data.locale), row))
+    if cells:
+        plan.edits.append(SheetEdit(sheet.name, set_cells=cells))
+
+
+def _settings_letters(sheet: SheetData, plan: _Plan) -> dict[str, str]:
+    """The letters of the Key, Setting, Value and Description columns of Settings, those added by ``plan``
+    included."""
+    letters = {key: letter for key, letter in sheet.letters.items() if key in ("key", "label", "value", "description")}
+    by_header = {
+        schema.fold(column.name(locale)): column for column in schema.SETTINGS.columns for locale in schema.LOCALES
+    }
+    for added in plan.columns:
+        column = by_header.get(schema.fold(added.header))
+        if added.sheet == sheet.name and column is not None and column.key in ("label", "description"):
+            letters[column.key] = added.cell.rstrip("0123456789")
+    return letters
