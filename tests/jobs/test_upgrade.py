@@ -1,0 +1,393 @@
+"""``xlcrm init --upgrade``: an older workbook gains the template's missing sheets, columns and settings, and keeps
+every cell, style and part it has."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from openpyxl.utils import get_column_letter, range_boundaries
+
+from tests.test_bad_inputs import excel_lock, libreoffice_lock
+from xlcrm import schema
+from xlcrm.cli.main import cli
+from xlcrm.files.safe_save import BACKUP_FOLDER, SaveOptions
+from xlcrm.jobs.demo import create_demo
+from xlcrm.jobs.refresh import refresh_workbook
+from xlcrm.jobs.upgrade import UpgradeResult, upgrade_workbook
+from xlcrm.jobs.validate import validate_workbook
+
+TODAY = dt.date(2026, 11, 23)
+FOREIGN_MACROS = Path(__file__).parents[1] / "data" / "foreign" / "excel" / "xlsxwriter_macro01.xlsm"
+SOFFICE = shutil.which("soffice")
+# The Settings keys whose rows the old workbook lacks (their cells emptied), and its Settings columns from
+# Reasons lost on (the lists, holidays and segments a later template added).
+REMOVED_KEYS = ("contract_end_days", "dedupe_auto_score", "dedupe_review_score")
+FIRST_REMOVED_SETTINGS_COLUMN = 9
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def old_workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Russian demo as an older template made it: no Contracts sheet, no Reason lost on Clients (its table
+    shrunk with it), no Settings columns from Reasons lost on, and three settings without rows."""
+    folder = tmp_path_factory.mktemp("old")
+    path = folder / "old.xlsx"
+    create_demo(path, clients=20, seed=1, locale="ru", today=TODAY)
+    book = openpyxl.load_workbook(path)
+    book.remove(book[schema.CONTRACTS.ru])
+    settings = book[schema.SETTINGS.ru]
+    settings.delete_cols(FIRST_REMOVED_SETTINGS_COLUMN, settings.max_column)
+    for row in settings.iter_rows(min_row=2):
+        if row[0].value in REMOVED_KEYS:
+            for cell in row[:4]:
+                cell.value = None
+    clients = book[schema.CLIENTS.ru]
+    reason = [cell.value for cell in clients[1]].index(schema.CLIENTS.column("lost_reason").ru) + 1
+    clients.delete_cols(reason)
+    table = next(iter(clients.tables.values()))
+    first_column, first_row, last_column, last_row = range_boundaries(table.ref)
+    table.ref = f"A{first_row}:{get_column_letter(last_column - 1)}{last_row}"
+    assert table.autoFilter is not None
+    table.autoFilter.ref = table.ref
+    del table.tableColumns[reason - 1]
+    for number, column in enumerate(table.tableColumns, start=1):
+        column.id = number
+    book.save(path)
+    return path
+
+
+@pytest.fixture()
+def workbook(old_workbook: Path, tmp_path: Path) -> Path:
+    path = tmp_path / "clients.xlsx"
+    shutil.copyfile(old_workbook, path)
+    return path
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["init", "--upgrade", *args])
+    return result.exit_code, result.output
+
+
+def upgrade_json(path: Path, *args: str) -> dict[str, object]:
+    code, output = run(str(path), "--json", *args)
+    assert code == 0, output
+    answer: dict[str, object] = json.loads(output)
+    return answer
+
+
+def cell_looks(cell: openpyxl.cell.cell.Cell) -> tuple[object, ...]:
+    return (
+        cell.value,
+        cell.number_format,
+        repr(cell.font),
+        repr(cell.fill),
+        repr(cell.border),
+        repr(cell.alignment),
+        repr(cell.protection),
+    )
+
+
+def assert_cells_kept(before: Path, after: Path, added: dict[str, set[str]]) -> None:
+    """Every cell of every sheet of ``before`` is in ``after`` with its value, formula and style; the only other
+    cells of those sheets are ``added`` (sheet -> cell references)."""
+    old, new = openpyxl.load_workbook(before), openpyxl.load_workbook(after)
+    for sheet in old.worksheets:
+        kept = new[sheet.title]
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.coordinate in added.get(sheet.title, set()):
+                    assert cell.value is None, f"{sheet.title}!{cell.coordinate} was written over"
+                    continue
+                assert cell_looks(kept[cell.coordinate]) == cell_looks(cell), f"{sheet.title}!{cell.coordinate}"
+        old_cells = {cell.coordinate for row in sheet.iter_rows() for cell in row if cell.value is not None}
+        new_cells = {cell.coordinate for row in kept.iter_rows() for cell in row if cell.value is not None}
+        assert new_cells - old_cells == added.get(sheet.title, set()), sheet.title
+        assert {k: (d.width, d.hidden) for k, d in sheet.column_dimensions.items()}.items() <= {
+            k: (d.width, d.hidden) for k, d in kept.column_dimensions.items()
+        }.items()
+
+
+def parts_kept(before: Path, after: Path) -> set[str]:
+    """The zip entries of ``before`` that ``after`` holds byte for byte."""
+    with zipfile.ZipFile(before) as old, zipfile.ZipFile(after) as new:
+        names = set(new.namelist())
+        return {name for name in old.namelist() if name in names and old.read(name) == new.read(name)}
+
+
+def sheet_parts(path: Path) -> dict[str, str]:
+    """Sheet name -> its worksheet part."""
+    with zipfile.ZipFile(path) as archive:
+        book = archive.read("xl/workbook.xml").decode()
+        rels = archive.read("xl/_rels/workbook.xml.rels").decode()
+    targets = {
+        attribute(tag, "Id"): "xl/" + attribute(tag, "Target").removeprefix("/xl/")
+        for tag in re.findall(r"<Relationship [^>]*>", rels)
+    }
+    return {attribute(tag, "name"): targets[attribute(tag, "r:id")] for tag in re.findall(r"<sheet [^>]*>", book)}
+
+
+def attribute(tag: str, name: str) -> str:
+    found = re.search(rf'\s{re.escape(name)}="([^"]*)"', tag)
+    assert found is not None, tag
+    return found.group(1)
+
+
+def test_an_old_workbook_gains_the_contracts_sheet_columns_and_settings_and_keeps_every_cell(
+    old_workbook: Path, workbook: Path
+) -> None:
+    answer = upgrade_json(workbook)
+
+    assert answer["sheets"] == [schema.CONTRACTS.ru]
+    columns = {(c["sheet"], c["header"]): c for c in answer["columns"]}  # type: ignore[union-attr, index]
+    assert (schema.CLIENTS.ru, "Причина ухода") in columns
+    assert columns[(schema.SETTINGS.ru, "Причины ухода")]["values"] == len(schema.DEFAULT_LOST_REASONS)
+    assert {(schema.SETTINGS.ru, header) for header in ("Праздник", "Сегмент", "Условие сегмента")} <= set(columns)
+    assert [item["key"] for item in answer["settings"]] == list(REMOVED_KEYS)  # type: ignore[union-attr, index]
+    assert answer["backup"] is not None
+
+    # Every cell of every original sheet as it was; new cells only where the result says.
+    added: dict[str, set[str]] = {}
+    for column in columns.values():
+        letter = str(column["cell"]).rstrip("0123456789")
+        cells = {f"{letter}{row}" for row in range(1, 2 + int(column["values"]))}
+        added.setdefault(str(column["sheet"]), set()).update(cells)
+    for item in answer["settings"]:  # type: ignore[union-attr]
+        added[schema.SETTINGS.ru] |= {f"{letter}{item['row']}" for letter in "ABCD"}  # type: ignore[index]
+    assert_cells_kept(old_workbook, workbook, added)
+
+    # Every part of the sheets without new columns, and everything else not about the sheet list, byte for byte.
+    parts = sheet_parts(old_workbook)
+    changed = {parts[schema.CLIENTS.ru], parts[schema.SETTINGS.ru]}
+    expected_changes = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml", "docProps/app.xml"}
+    with zipfile.ZipFile(old_workbook) as archive:
+        original = set(archive.namelist())
+    clients_table = {name for name in original if name.startswith("xl/tables/")} & _tables_of(
+        old_workbook, parts[schema.CLIENTS.ru]
+    )
+    assert original - parts_kept(old_workbook, workbook) <= changed | expected_changes | clients_table | {
+        "xl/styles.xml"
+    }
+    for name in (schema.CONTACTS.ru, schema.SERVICES.ru, schema.INTERACTIONS.ru, schema.HOW_TO.ru):
+        assert parts[name] in parts_kept(old_workbook, workbook)
+
+    new = openpyxl.load_workbook(workbook)
+    # The Contracts sheet after the last sheet of data, before Settings, laid out as the template lays it out.
+    assert new.sheetnames.index(schema.CONTRACTS.ru) == new.sheetnames.index(schema.INTERACTIONS.ru) + 1
+    assert new.sheetnames.index(schema.SETTINGS.ru) == new.sheetnames.index(schema.CONTRACTS.ru) + 1
+    contracts = new[schema.CONTRACTS.ru]
+    assert [cell.value for cell in contracts[1]] == [column.ru for column in schema.CONTRACTS.columns]
+    assert contracts["A1"].font.b and contracts["A1"].fill.fgColor.rgb.endswith("4472C4")
+    assert contracts.freeze_panes == "A2"
+    assert dict(contracts.tables.items()) == {"Договоры": "A1:K2"}
+    lists = {str(v.sqref): v.formula1 for v in contracts.data_validations.dataValidation}
+    assert lists["J2:J1048576"] == '"Проект,Действует,Закрыт"'
+    assert lists["B2:B1048576"] == schema.CLIENT_IDS_NAME
+    assert contracts.column_dimensions["D"].number_format == "DD.MM.YYYY"
+    # The new Clients column: looks like its neighbours, inside the table.
+    clients = new[schema.CLIENTS.ru]
+    cell = str(columns[(schema.CLIENTS.ru, "Причина ухода")]["cell"])
+    assert cell_looks(clients[cell])[1:] == cell_looks(clients["A1"])[1:]
+    table = next(iter(clients.tables.values()))
+    assert table.ref.split(":")[1].startswith(cell.rstrip("1"))
+    assert table.tableColumns[-1].name == "Причина ухода"
+    settings = new[schema.SETTINGS.ru]
+    row = [c.value for c in settings[answer["settings"][0]["row"]]][:4]  # type: ignore[index]
+    assert row[0] == "contract_end_days" and row[2] == schema.setting("contract_end_days").default
+
+
+def _tables_of(path: Path, sheet_part: str) -> set[str]:
+    folder, name = sheet_part.rsplit("/", 1)
+    with zipfile.ZipFile(path) as archive:
+        rels = archive.read(f"{folder}/_rels/{name}.rels").decode()
+    return {"xl/tables/" + target.rsplit("/", 1)[1] for target in re.findall(r'Target="([^"]*tables/[^"]+)"', rels)}
+
+
+def test_the_upgraded_workbook_validates_refreshes_and_needs_no_second_upgrade(
+    old_workbook: Path, workbook: Path, tmp_path: Path
+) -> None:
+    findings_before = {(f.code, f.cell) for f in validate_workbook(old_workbook, TODAY).findings}
+    upgrade_workbook(workbook)
+
+    findings = validate_workbook(workbook, TODAY).findings
+    new_findings = {(f.code, f.cell) for f in findings} - findings_before
+    assert not [f for f in findings if f.sheet == schema.CONTRACTS.ru or re.search(r"![A-Z]+1$", f.cell)]
+    # Only the Lost clients, whose reason the new column now asks for, are new.
+    assert {code.value for code, _ in new_findings} <= {"lost-without-reason"}
+
+    before = sha(workbook)
+    backups = sorted((workbook.parent / BACKUP_FOLDER).iterdir())
+    again = upgrade_workbook(workbook)
+    assert again.nothing_to_add and again.save is None
+    assert sha(workbook) == before
+    assert sorted((workbook.parent / BACKUP_FOLDER).iterdir()) == backups
+    code, output = run(str(workbook))
+    assert code == 0 and "добавлять нечего" in output or "nothing to add" in output
+
+    refreshed = tmp_path / "refreshed.xlsx"
+    result = refresh_workbook(workbook, today=TODAY, save=SaveOptions(output=refreshed))
+    assert result.save is not None and refreshed.exists()
+
+
+def test_dry_run_lists_what_would_be_added_and_writes_nothing(workbook: Path) -> None:
+    before = sha(workbook)
+    answer = upgrade_json(workbook, "--dry-run")
+    assert answer["dry_run"] is True and answer["sheets"] == [schema.CONTRACTS.ru]
+    assert answer["backup"] is None
+    assert sha(workbook) == before
+    assert not (workbook.parent / BACKUP_FOLDER).exists()
+    code, output = run(str(workbook), "--dry-run")
+    assert code == 0
+    assert f"лист {schema.CONTRACTS.ru}" in output
+    assert "Причина ухода" in output and "contract_end_days" in output
+
+
+@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
+def test_libreoffice_opens_the_upgraded_workbook(workbook: Path, tmp_path: Path) -> None:
+    upgrade_workbook(workbook)
+    out = tmp_path / "pdf"
+    subprocess.run(
+        [
+            str(SOFFICE),
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(out),
+            str(workbook),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    assert (out / "clients.pdf").stat().st_size > 0
+
+
+def test_a_foreign_macro_workbook_keeps_its_macros_and_parts(tmp_path: Path) -> None:
+    path = tmp_path / "macros.xlsm"
+    shutil.copyfile(FOREIGN_MACROS, path)
+    result = upgrade_workbook(path)
+
+    assert set(result.sheets) == {schema.CONTACTS.ru, schema.SERVICES.ru, schema.CONTRACTS.ru}
+    kept = parts_kept(FOREIGN_MACROS, path)
+    parts = sheet_parts(FOREIGN_MACROS)
+    touched = {parts[name] for name in {column.sheet for column in result.columns}}
+    structure = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml", "xl/styles.xml"}
+    with zipfile.ZipFile(FOREIGN_MACROS) as archive:
+        assert set(archive.namelist()) - kept <= touched | structure
+    assert "xl/vbaProject.bin" in kept
+    assert_cells_kept(FOREIGN_MACROS, path, _added_cells(result))
+    assert not validate_workbook(path, TODAY).errors
+    before = sha(path)
+    assert upgrade_workbook(path).nothing_to_add and sha(path) == before
+
+
+def _added_cells(result: UpgradeResult) -> dict[str, set[str]]:
+    """The cells the upgrade wrote on sheets the workbook had: headers, list values and settings rows."""
+    added: dict[str, set[str]] = {}
+    book = openpyxl.load_workbook(result.path)
+    for column in result.columns:
+        letter = column.cell.rstrip("0123456789")
+        sheet = book[column.sheet]
+        added.setdefault(column.sheet, set()).update(
+            f"{letter}{row}" for row in range(1, sheet.max_row + 1) if sheet[f"{letter}{row}"].value is not None
+        )
+    settings = book[schema.SETTINGS.ru]
+    for item in result.settings:
+        setting = schema.setting(item.key)
+        written = {item.key, item.label, setting.default_in("ru"), setting.description("ru")}
+        added[schema.SETTINGS.ru] |= {
+            f"{get_column_letter(c.column)}{item.row}" for c in settings[item.row] if c.value in written
+        }
+    return added
+
+
+def test_a_renamed_sheet_is_not_added_twice(workbook: Path) -> None:
+    book = openpyxl.load_workbook(workbook)
+    book.create_sheet("Наши договоры").append([column.ru for column in schema.CONTRACTS.columns])
+    book.save(workbook)
+    result = upgrade_workbook(workbook, dry_run=True)
+    assert schema.CONTRACTS.ru not in result.sheets
+    assert any("Наши договоры" in str(reason) for reason in result.left_out)
+
+
+def test_a_settings_row_in_the_way_leaves_the_setting_out(workbook: Path) -> None:
+    book = openpyxl.load_workbook(workbook)
+    settings = book[schema.SETTINGS.ru]
+    last = max(cell.row for cell in settings["A"] if cell.value)
+    settings.cell(last + 2, 4).value = "моя заметка"
+    book.save(workbook)
+    result = upgrade_workbook(workbook)
+    assert [item.key for item in result.settings] == ["contract_end_days", "dedupe_review_score"]
+    assert any("dedupe_auto_score" in str(reason) for reason in result.left_out)
+    assert openpyxl.load_workbook(workbook)[schema.SETTINGS.ru].cell(last + 2, 4).value == "моя заметка"
+
+
+# --- bad inputs ----------------------------------------------------------------------------
+
+
+def without_clients(folder: Path) -> Path:
+    path = folder / "clients.xlsx"
+    create_demo(path, clients=10, seed=1, locale="ru", today=TODAY)
+    book = openpyxl.load_workbook(path)
+    book[schema.CLIENTS.ru].title = "Люди"
+    book.save(path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "words", "exit_code"),
+    [
+        (lambda folder: folder / "missing.xlsx", ("missing.xlsx",), 1),
+        (lambda folder: _text_file(folder), ("notes.xlsx",), 1),
+        (lambda folder: Path(excel_lock(folder)[0]), ("open in Excel", "Anna Smirnova"), 1),
+        (lambda folder: Path(libreoffice_lock(folder)[0]), ("open in LibreOffice", "Ivan Petrov"), 1),
+        (without_clients, ("Клиенты", "Люди", "not changed"), 1),
+    ],
+    ids=["missing file", "not a workbook", "locked by Excel", "locked by LibreOffice", "Clients renamed"],
+)
+def test_bad_inputs_get_one_message_and_leave_the_file_as_it_was(
+    tmp_path: Path, make: object, words: tuple[str, ...], exit_code: int
+) -> None:
+    path: Path = make(tmp_path)  # type: ignore[operator]
+    before = sha(path) if path.exists() else None
+    backups = backups_in(tmp_path)
+    result = CliRunner().invoke(cli, ["--lang", "en", "init", "--upgrade", str(path)])
+    assert result.exit_code == exit_code, result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and "Traceback" not in result.output
+    for word in words:
+        assert word in errors[0]
+    assert (sha(path) if path.exists() else None) == before
+    assert backups_in(tmp_path) == backups
+
+
+def backups_in(folder: Path) -> list[Path]:
+    backups = folder / BACKUP_FOLDER
+    return sorted(backups.iterdir()) if backups.exists() else []
+
+
+def _text_file(folder: Path) -> Path:
+    path = folder / "notes.xlsx"
+    path.write_text("name;phone\nIvan;123\n", encoding="utf-8")
+    return path
+
+
+def test_force_and_upgrade_together_is_a_usage_error(workbook: Path) -> None:
+    before = sha(workbook)
+    result = CliRunner().invoke(cli, ["init", "--upgrade", "--force", str(workbook)])
+    assert result.exit_code == 2
+    assert sha(workbook) == before
