@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from tests.test_bad_inputs import excel_lock, libreoffice_lock
 from xlcrm import schema
 from xlcrm.cli.main import cli
+from xlcrm.files.encryption import PASSWORD_ENV, decrypt, encrypt, is_encrypted
 from xlcrm.files.safe_save import BACKUP_FOLDER, SaveOptions
 from xlcrm.jobs.demo import create_demo
 from xlcrm.jobs.refresh import refresh_workbook
@@ -29,6 +30,7 @@ from xlcrm.jobs.validate import validate_workbook
 TODAY = dt.date(2026, 11, 23)
 FOREIGN_MACROS = Path(__file__).parents[1] / "data" / "foreign" / "excel" / "xlsxwriter_macro01.xlsm"
 SOFFICE = shutil.which("soffice")
+PASSWORD = "Пароль 2026!"
 # The Settings keys whose rows the old workbook lacks (their cells emptied), and its Settings columns from
 # Reasons lost on (the lists, holidays and segments a later template added).
 REMOVED_KEYS = ("contract_end_days", "dedupe_auto_score", "dedupe_review_score")
@@ -391,3 +393,21 @@ def test_force_and_upgrade_together_is_a_usage_error(workbook: Path) -> None:
     result = CliRunner().invoke(cli, ["init", "--upgrade", "--force", str(workbook)])
     assert result.exit_code == 2
     assert sha(workbook) == before
+
+
+def test_a_password_protected_workbook_is_upgraded_and_stays_protected(old_workbook: Path, tmp_path: Path) -> None:
+    path = tmp_path / "protected.xlsx"
+    encrypt(old_workbook, path, PASSWORD)
+    result = CliRunner(env={PASSWORD_ENV: PASSWORD}).invoke(cli, ["init", "--upgrade", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["sheets"] == [schema.CONTRACTS.ru]
+    assert is_encrypted(path)
+    plain = tmp_path / "plain" / "clients.xlsx"
+    plain.parent.mkdir()
+    plain.write_bytes(decrypt(path, PASSWORD))
+    assert schema.CONTRACTS.ru in openpyxl.load_workbook(plain).sheetnames
+
+    before = sha(path)
+    refused = CliRunner(env={}).invoke(cli, ["--lang", "en", "init", "--upgrade", str(path)])
+    assert refused.exit_code == 1 and "password" in refused.output
+    assert sha(path) == before

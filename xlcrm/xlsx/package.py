@@ -796,8 +796,7 @@ class _WorkbookWrite(PackageParts):
             element.set(f"{{{NS_R}}}id", rels.add(REL_TABLE, part))
         if rels.items:
             self.store(rels_part(sheet.part), serialize_part(rels.tree))
-        parts = [parts for parts in children(sheet_tree.getroot(), "tableParts")]
-        for container in parts:
+        for container in children(sheet_tree.getroot(), "tableParts"):
             container.set("count", str(len(children(container, "tablePart"))))
 
     def _shift_positions_from(self, position: int) -> None:
