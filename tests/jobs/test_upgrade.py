@@ -236,7 +236,7 @@ def test_the_upgraded_workbook_validates_refreshes_and_needs_no_second_upgrade(
     assert sha(workbook) == before
     assert sorted((workbook.parent / BACKUP_FOLDER).iterdir()) == backups
     code, output = run(str(workbook))
-    assert code == 0 and "добавлять нечего" in output or "nothing to add" in output
+    assert code == 0 and ("добавлять нечего" in output or "nothing to add" in output)
 
     refreshed = tmp_path / "refreshed.xlsx"
     result = refresh_workbook(workbook, today=TODAY, save=SaveOptions(output=refreshed))
