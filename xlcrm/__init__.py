@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from xlcrm.jobs.init import InitResult, create_template
     from xlcrm.jobs.refresh import RefreshResult, refresh_workbook
     from xlcrm.jobs.restore import RestoreResult, restore_deleted_rows
+    from xlcrm.jobs.upgrade import UpgradeResult, upgrade_workbook
     from xlcrm.jobs.validate import validate_workbook
 
 __version__ = "0.1.0"
@@ -64,6 +65,8 @@ __version__ = "0.1.0"
 _LAZY = {
     "create_template": "xlcrm.jobs.init",
     "InitResult": "xlcrm.jobs.init",
+    "upgrade_workbook": "xlcrm.jobs.upgrade",
+    "UpgradeResult": "xlcrm.jobs.upgrade",
     "validate_workbook": "xlcrm.jobs.validate",
     "ValidationReport": "xlcrm.checks.validate",
     "Finding": "xlcrm.checks.findings",
@@ -94,6 +97,8 @@ __all__ = [
     # the commands, in the order of ``xlcrm --help``, each with its result
     "create_template",
     "InitResult",
+    "upgrade_workbook",
+    "UpgradeResult",
     "validate_workbook",
     "ValidationReport",
     "Finding",

@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 from openpyxl.utils import get_column_letter, range_boundaries
 
+import xlcrm
 from tests.test_bad_inputs import excel_lock, libreoffice_lock
 from xlcrm import schema
 from xlcrm.cli.main import cli
@@ -411,3 +412,13 @@ def test_a_password_protected_workbook_is_upgraded_and_stays_protected(old_workb
     refused = CliRunner(env={}).invoke(cli, ["--lang", "en", "init", "--upgrade", str(path)])
     assert refused.exit_code == 1 and "password" in refused.output
     assert sha(path) == before
+
+
+def test_the_json_of_the_command_is_the_library_result(old_workbook: Path, tmp_path: Path) -> None:
+    folders = {how: tmp_path / how for how in ("cli", "library")}
+    for folder in folders.values():
+        folder.mkdir()
+        shutil.copyfile(old_workbook, folder / "clients.xlsx")
+    printed = upgrade_json(folders["cli"] / "clients.xlsx", "--dry-run")
+    library = xlcrm.upgrade_workbook(folders["library"] / "clients.xlsx", dry_run=True).to_dict()
+    assert printed == json.loads(json.dumps(library, default=str).replace(str(folders["library"]), str(folders["cli"])))
