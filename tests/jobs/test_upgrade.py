@@ -409,6 +409,9 @@ def test_a_password_protected_workbook_is_upgraded_and_stays_protected(old_workb
     assert schema.CONTRACTS.ru in openpyxl.load_workbook(plain).sheetnames
 
     before = sha(path)
+    again = CliRunner(env={PASSWORD_ENV: PASSWORD}).invoke(cli, ["init", "--upgrade", str(path), "--json"])
+    assert again.exit_code == 0 and json.loads(again.output)["nothing_to_add"] is True
+    assert sha(path) == before
     refused = CliRunner(env={}).invoke(cli, ["--lang", "en", "init", "--upgrade", str(path)])
     assert refused.exit_code == 1 and "password" in refused.output
     assert sha(path) == before
