@@ -198,6 +198,9 @@ def test_an_old_workbook_gains_the_contracts_sheet_columns_and_settings_and_keep
     lists = {str(v.sqref): v.formula1 for v in contracts.data_validations.dataValidation}
     assert lists["J2:J1048576"] == '"Проект,Действует,Закрыт"'
     assert lists["B2:B1048576"] == schema.CLIENT_IDS_NAME
+    # The list of its own ContractIDs behind Parent contract comes with it, pointing at the new sheet.
+    assert lists["I2:I1048576"] == schema.CONTRACT_IDS_NAME
+    assert f"{schema.CONTRACTS.ru}!$A$1" in str(new.defined_names[schema.CONTRACT_IDS_NAME].attr_text)
     assert contracts.column_dimensions["D"].number_format == "DD.MM.YYYY"
     # The new Clients column: looks like its neighbours, inside the table.
     clients = new[schema.CLIENTS.ru]

@@ -84,7 +84,7 @@ from xlcrm.xlsx.sheet_copy import (
     fitted_table,
     fitted_worksheet,
     free_table_name,
-    local_names_of,
+    names_of_sheet,
     shared_strings,
     table_part_ids,
 )
@@ -725,8 +725,9 @@ class _WorkbookWrite(PackageParts):
 
     def _copy_sheet(self, copied: SheetCopy) -> None:
         """Add the worksheet ``copied`` names as a new sheet after its ``after`` sheet: its part fitted to this
-        workbook (styles, strings, tables, names it reads), its tables, its local defined names (print titles),
-        and the positions of the sheets after it moved on by one wherever the workbook names them."""
+        workbook (styles, strings, tables, names it reads), its tables, its defined names (print titles, a list of
+        its own cells the workbook has no name for yet), and the positions of the sheets after it moved on by one
+        wherever the workbook names them."""
         sheets = self.sheets()
         if any(sheet.name.casefold() == copied.name.casefold() for sheet in sheets):
             raise EditRefused(t("the workbook has a sheet named {sheet} already", sheet=quoted(copied.name)))
@@ -739,6 +740,14 @@ class _WorkbookWrite(PackageParts):
             strings_part = source.workbook_rels.target(strings_rel[0]) or "" if strings_rel else ""
             source_names = source.defined_names()
             have = {defined.get("name", "").casefold() for defined in self.defined_names()}
+            own_names = [
+                defined
+                for defined in names_of_sheet(
+                    source_names, source_sheets.index(origin), sheet_ref(origin.name), sheet_ref(copied.name)
+                )
+                if defined.get("localSheetId") is not None or defined.get("name", "").casefold() not in have
+            ]
+            have |= {defined.get("name", "").casefold() for defined in own_names}
             missing = [name for d in source_names if (name := d.get("name", "")).casefold() not in have]
             sheet_tree = fitted_worksheet(
                 source.read(origin.part),
@@ -754,9 +763,6 @@ class _WorkbookWrite(PackageParts):
                 for rel in (source_rels.by_type(REL_TABLE) if source_rels else [])
                 if (target := source_rels.target(rel)) is not None  # type: ignore[union-attr]  # set: the loop runs
             ]
-            local_names = local_names_of(
-                source_names, source_sheets.index(origin), sheet_ref(origin.name), sheet_ref(copied.name)
-            )
         self._shift_positions_from(position)
         sheet = self._add_sheet(copied.name)
         detach(sheet.element)
@@ -764,8 +770,9 @@ class _WorkbookWrite(PackageParts):
         self.structure_changed = True
         self._add_copied_tables(sheet, sheet_tree, dict(tables))
         self.deflate(sheet.part, [serialize_part(sheet_tree)])
-        for defined in local_names:
-            defined.set("localSheetId", str(position))
+        for defined in own_names:
+            if defined.get("localSheetId") is not None:
+                defined.set("localSheetId", str(position))
             child_or_new(self.workbook.getroot(), "definedNames", WORKBOOK_ORDER).append(defined)
 
     def _add_copied_tables(self, sheet: Sheet, sheet_tree: etree._ElementTree, tables: dict[str, bytes]) -> None:

@@ -123,14 +123,18 @@ def shared_strings(data: bytes | None, part: str) -> list[str]:
     ]
 
 
-def local_names_of(names: Iterable[etree._Element], position: int, old: str, new: str) -> list[etree._Element]:
-    """Copies of the defined names local to the sheet at ``position`` (print titles …), their references to the
-    sheet ``old`` (as formulas name it) pointing at ``new``."""
+def names_of_sheet(names: Iterable[etree._Element], position: int, old: str, new: str) -> list[etree._Element]:
+    """Copies of the defined names that belong to the sheet at ``position`` (named ``old`` as formulas name it):
+    those local to it (print titles …) and the workbook-wide ones that refer to it and to no other sheet (the
+    list behind a dropdown of its own IDs); their references point at ``new``."""
     copies = []
     for defined in names:
-        if defined.get("localSheetId") == str(position):
+        text = defined.text or ""
+        local = defined.get("localSheetId")
+        own = old + "!" in text and "!" not in text.replace(old + "!", "")
+        if local == str(position) or (local is None and own):
             copied = copy.deepcopy(defined)
-            copied.text = (defined.text or "").replace(old + "!", new + "!")
+            copied.text = text.replace(old + "!", new + "!")
             copies.append(copied)
     return copies
 
