@@ -21,6 +21,7 @@ another name (the owner renamed it) is not added twice: it is named in the resul
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import tempfile
 from collections.abc import Sequence
@@ -167,7 +168,7 @@ def _upgrade(path: Path, save: SaveOptions, *, dry_run: bool) -> UpgradeResult:
             ignore_lock=save.ignore_lock,
             keep_backups=save.keep_backups,
         )
-    return UpgradeResult(**{**result.__dict__, "path": saved.path, "save": saved})
+    return dataclasses.replace(result, path=saved.path, save=saved)
 
 
 def _no_clients(data: WorkbookData, look_alike: str | None) -> Text:
