@@ -428,3 +428,19 @@ def test_the_json_of_the_command_is_the_library_result(old_workbook: Path, tmp_p
     printed = upgrade_json(folders["cli"] / "clients.xlsx", "--dry-run")
     library = xlcrm.upgrade_workbook(folders["library"] / "clients.xlsx", dry_run=True).to_dict()
     assert printed == json.loads(json.dumps(library, default=str).replace(str(folders["library"]), str(folders["cli"])))
+
+
+def test_a_settings_sheet_without_the_setting_column_gets_it_with_each_settings_name(workbook: Path) -> None:
+    book = openpyxl.load_workbook(workbook)
+    book[schema.SETTINGS.ru].delete_cols(2)  # the Setting column of people's names, which older templates lacked
+    book.save(workbook)
+
+    result = upgrade_workbook(workbook)
+
+    (label,) = [column for column in result.columns if column.header == schema.SETTINGS.column("label").ru]
+    settings = openpyxl.load_workbook(workbook)[schema.SETTINGS.ru]
+    letter = label.cell.rstrip("1")
+    named = {row[0].row: row[0].value for row in settings.iter_rows(min_row=2) if row[0].value}
+    assert label.values == len(named) - len(result.settings)
+    for row, key in named.items():
+        assert settings[f"{letter}{row}"].value == schema.setting(key).label("ru")

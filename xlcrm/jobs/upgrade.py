@@ -10,7 +10,7 @@ change here:
 - a missing column gets its header right of the sheet's used columns (nothing moves; xlcrm finds columns by
   their headers, so on Clients it may stand after the computed ▸ columns), styled like the sheet's headers, and
   the sheet's Excel table grows over it when the table ends there; a Settings list column gets the template's
-  values (Reasons lost, the holidays);
+  values (Reasons lost, the holidays), the Setting column the label of each setting its row names;
 - a missing setting gets a row below the last one: key, label, default value and description, where those
   cells are empty.
 
@@ -36,7 +36,7 @@ from xlcrm.files.safe_save import SaveOptions, SaveResult, holding_workbook_lock
 from xlcrm.files.save import save_changes
 from xlcrm.jobs.opening import open_to_change
 from xlcrm.messages import Text, t
-from xlcrm.schema import Column, Sheet
+from xlcrm.schema import Column
 from xlcrm.xlsx.package import cell_styles, rows_with_content
 from xlcrm.xlsx.reader import SheetData, WorkbookData, header_rows, read_workbook
 from xlcrm.xlsx.refs import column_index, column_letter
@@ -266,13 +266,13 @@ def _plan_columns(data: WorkbookData, sheet: SheetData, plan: _Plan) -> None:
     styles = cell_styles(data.path, sheet.name, 1)
     schema_columns = [column_index(letter) for letter in sheet.letters.values()]
     look = styles.get(max(schema_columns)) if schema_columns else None
-    values = _list_values(sheet.spec, missing, data.locale)
+    values = _template_values(sheet, missing, data.locale)
     cells: dict[str, CellValue] = {}
     for offset, column in enumerate(missing):
         letter = column_letter(sheet.width + offset)
         cells[f"{letter}1"] = column.name(data.locale)
-        column_values = values.get(column.key, [])
-        cells.update({f"{letter}{row}": value for row, value in enumerate(column_values, start=2)})
+        column_values = values.get(column.key, {})
+        cells.update({f"{letter}{row}": value for row, value in column_values.items()})
         plan.columns.append(AddedColumn(sheet.name, column.name(data.locale), f"{letter}1", len(column_values)))
     letters = [column_letter(sheet.width + offset) for offset in range(len(missing))]
     plan.edits.append(
@@ -285,20 +285,28 @@ def _plan_columns(data: WorkbookData, sheet: SheetData, plan: _Plan) -> None:
     )
 
 
-def _list_values(spec: Sheet, missing: Sequence[Column], locale: str) -> dict[str, list[CellValue]]:
-    """The template's values of the missing Settings columns that hold lists: column key -> values from row 2.
-
-    The holidays come as a table of three columns: only when all three are missing."""
-    if spec is not schema.SETTINGS:
+def _template_values(sheet: SheetData, missing: Sequence[Column], locale: str) -> dict[str, dict[int, CellValue]]:
+    """The values a missing Settings column comes with, by row: column key -> {row: value}. A list column gets
+    the template's list from row 2 (the holidays, a table of three columns, only when all three are missing); the
+    Setting column gets the label of each setting its row's key names."""
+    if sheet.spec is not schema.SETTINGS:
         return {}
     keys = {column.key for column in missing}
-    values: dict[str, list[CellValue]] = {
-        key: list(items) for key, items in settings_lists(locale).items() if key in keys
+    values: dict[str, dict[int, CellValue]] = {
+        key: dict(enumerate(items, start=2)) for key, items in settings_lists(locale).items() if key in keys
     }
     holiday_keys = ("holiday", "holiday_date", "holiday_blocks")
     if set(holiday_keys) <= keys:
         rows = default_holidays(locale)
-        values.update({key: [row[index] for row in rows] for index, key in enumerate(holiday_keys)})
+        values.update({key: {2 + n: row[i] for n, row in enumerate(rows)} for i, key in enumerate(holiday_keys)})
+    if "label" in keys:
+        known = {schema.fold(spelling): item for item in schema.SETTINGS_KEYS for spelling in item.spellings()}
+        named = sheet.column_values("key").dropna()
+        values["label"] = {
+            int(row): item.label(locale)
+            for row, key in zip(named.index, named.tolist())
+            if (item := known.get(schema.fold(key))) is not None
+        }
     return values
 
 
