@@ -1,10 +1,13 @@
 """The agenda's contract tasks: a contract that ends soon, and one that ended but is still marked Active.
 
-Which contracts come up is :func:`xlcrm.lifecycle.contracts.contract_reminders` (``contract_end_days`` ahead and
-after). A contract ending soon is to do now every day until its last day (due today, so it never turns stale
-while it is still in force): «№ 12/26 «Поставка», через 5 дней (8 декабря 2026 г.)». An expired one is due on the
-last day of its term, so the agenda counts the days since it ended. A contract is named by its Number, or its
-ContractID when it has none, and its Subject when there is one.
+Which contracts come up is :func:`xlcrm.lifecycle.contracts.contract_reminders`: from ``contract_end_days`` before
+the end of a contract's term to as many days after it. The task is due on the first of those days, as a follow-up is
+due on the day it is called for, so the agenda's days late count how long the reminder has waited (0 on its first
+day, ``contract_end_days`` on the contract's last day), and a client's contracts come in the order they end. Like
+any task, a reminder left waiting more than ``stale_after_days`` moves to the long overdue part (with the defaults,
+30 and 60, it never does). A contract is named by its Number, or its ContractID when it has none, and its Subject
+when there is one; the details say how many days are left and the term's last day: «№ 12/26 «Поставка», через 5 дней
+(8 декабря 2026)», «№ 7, сегодня (3 декабря 2026)», «№ 3, срок истёк 30 ноября 2026».
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ def contract_tasks(frames: Frames, lifecycle: Lifecycle) -> pd.DataFrame:
             reminders["ends"],
         )
     ]
-    due = np.where(ending, np.datetime64(today, "ns"), reminders["ends"].to_numpy(dtype="datetime64[ns]"))
+    due = reminders["ends"] - pd.Timedelta(days=lifecycle.settings.contract_end_days)
     return task_frame(reminders["client_id"], np.where(ending, CONTRACT_ENDS, CONTRACT_EXPIRED), due, details)
 
 
