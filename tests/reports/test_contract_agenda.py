@@ -5,6 +5,7 @@ and the two computed columns of Clients in a new and in an older workbook."""
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from pathlib import Path
 
 import pandas as pd
@@ -212,3 +213,18 @@ def test_the_next_refresh_updates_the_columns_and_an_older_workbook_gains_them(t
     assert headers[-len(schema.CLIENT_COMPUTED_COLUMNS) :] == [
         schema.REPORT_MARKER + column.en for column in schema.CLIENT_COMPUTED_COLUMNS
     ]
+
+
+def test_the_database_export_carries_the_contract_figures(tmp_path: Path) -> None:
+    target = tmp_path / "base.sqlite"
+    result = CliRunner().invoke(
+        cli, ["export", str(workbook(tmp_path, "en")), "--sqlite", str(target), "--today", TODAY.isoformat()]
+    )
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(target) as connection:
+        rows = connection.execute(
+            "SELECT client_id, active_contracts, contract_ends FROM client_lifecycle "
+            "WHERE client_id IN ('C01', 'C04', 'C11') ORDER BY client_id"
+        ).fetchall()
+    # In the database a client without a contract in force has 0: a count to sum, not a cell to read.
+    assert rows == [("C01", 1, "2027-01-02"), ("C04", 0, None), ("C11", 2, "2026-12-05")]
