@@ -628,7 +628,17 @@ def test_dates_of_a_1904_workbook_are_read_and_written_as_in_a_1900_one(runs: Ru
     order, last and next contact), and import the same creation date, as in the 1900 one."""
     refreshed, refreshed_1904 = (calamine_rows(runs.run(name, "refresh").after, CLIENTS) for name in TABLED)
     assert refreshed_1904 == refreshed
-    assert refreshed[1][13:] == ["7 VIP", 1, 1500, dt.date(2026, 1, 5), dt.date(2026, 1, 5), dt.date(2026, 7, 4), ""]
+    assert refreshed[1][13:] == [
+        "7 VIP",
+        1,
+        1500,
+        dt.date(2026, 1, 5),
+        dt.date(2026, 1, 5),
+        dt.date(2026, 7, 4),
+        "",
+        "",
+        "",
+    ]
     imported, imported_1904 = (calamine_rows(runs.run(name, "import").after, CLIENTS) for name in TABLED)
     assert imported_1904 == imported
     assert imported[-1][11] == dt.date(2026, 11, 23)

@@ -585,6 +585,9 @@ CLIENT_COMPUTED_COLUMNS = (
     C("last_order", "Last order", "Последний заказ", Kind.DATE, width=13),
     C("last_contact", "Last contact", "Последний контакт", Kind.DATE, width=13),
     C("next_contact", "Next contact", "Следующий контакт", Kind.DATE, width=13),
+    # Contracts in force today (blank for none) and the nearest end of their terms: see xlcrm/lifecycle/contracts.py.
+    C("active_contracts", "Active contracts", "Действующих договоров", Kind.NUMBER, width=12),
+    C("contract_ends", "Contract ends", "Договор до", Kind.DATE, width=13),
 )
 
 

@@ -522,7 +522,7 @@ def test_only_changed_computed_cells_are_written(tmp_path: Path) -> None:
     records = valid_records("en")
     path = write_records(tmp_path / "base.xlsx", "en", records)
     first = pending(path)
-    headers = [first[f"{letter}1"] for letter in "RSTUVWX"]
+    headers = [first[f"{letter}1"] for letter in "RSTUVWXYZ"]
     assert headers == ["▸ " + c.en for c in schema.CLIENT_COMPUTED_COLUMNS]
     # C000002 has an agreement and no order, silent for years: never Dead by silence, she stays Active (cold)
     assert (first["R2"], first["S2"], first["R3"]) == ("7 VIP", 3, "3 Active")

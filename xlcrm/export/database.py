@@ -290,8 +290,8 @@ def _lifecycle_tables(metadata: sa.MetaData, data: WorkbookData, today: dt.date)
     for column in schema.CLIENT_COMPUTED_COLUMNS:
         if column.key == "block":
             columns.append(sa.Column("block", sa.Integer(), sa.ForeignKey(f"{BLOCKS_TABLE}.number"), nullable=False))
-        elif column.key == "orders":
-            columns.append(sa.Column("orders", sa.Integer(), nullable=False))
+        elif column.key in ("orders", "active_contracts"):
+            columns.append(sa.Column(column.key, sa.Integer(), nullable=False))
         else:
             columns.append(sa.Column(column.key, _column_type(column)))
     columns.append(sa.Column("computed_for", sa.Date(), nullable=False))
@@ -305,7 +305,7 @@ def _lifecycle_tables(metadata: sa.MetaData, data: WorkbookData, today: dt.date)
             value = record[column.key]
             if column.kind == Kind.DATE:
                 value = None if pd.isna(value) else pd.Timestamp(value).date()
-            elif column.key in ("block", "orders"):
+            elif column.key in ("block", "orders", "active_contracts"):
                 value = int(value)
             else:
                 value = float(value)

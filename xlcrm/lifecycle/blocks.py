@@ -51,6 +51,7 @@ import pandas as pd
 
 from xlcrm import schema
 from xlcrm.checks.settings import Settings
+from xlcrm.lifecycle.contracts import client_contracts, contract_terms
 from xlcrm.lifecycle.frames import Frames
 from xlcrm.lifecycle.plans import open_plans
 from xlcrm.messages import t
@@ -86,6 +87,8 @@ LIFECYCLE_COLUMNS = (
     "rhythm_due",
     "follow_up",
     "follow_up_due",
+    "active_contracts",
+    "contract_ends",
 )
 
 # Dead kinds: Lost by Designation (not to revive), or a former client silent too long (worth reviving).
@@ -118,9 +121,11 @@ class Lifecycle:
     marks prospects (no order) silent or untouched that long, ``review`` marks
     VIP/Key clients with no contact for ``review_days``, ``rhythm_*`` the median gap between orders and when the
     next order is due by it, and ``follow_up`` the task the block calls for
-    once it is due (on ``follow_up_due``; None and NaT when nothing is due).
+    once it is due (on ``follow_up_due``; None and NaT when nothing is due), ``active_contracts`` how many
+    contracts are in force (0 for none) and ``contract_ends`` the nearest end of their terms (NaT for none).
 
-    ``plans`` holds the open plans (:func:`xlcrm.lifecycle.plans.open_plans`).
+    ``plans`` holds the open plans (:func:`xlcrm.lifecycle.plans.open_plans`), ``contracts`` each contract's term
+    with its annexes (:func:`xlcrm.lifecycle.contracts.contract_terms`).
     """
 
     today: dt.date
@@ -128,6 +133,7 @@ class Lifecycle:
     clients: pd.DataFrame
     interactions: pd.DataFrame  # the log rows counted: known client, dated up to today or undated
     plans: pd.DataFrame  # the open plans, earliest due first
+    contracts: pd.DataFrame  # one row per contract of the Contracts sheet, annexes folded into its term
 
 
 @progress.step(t("sorting clients into lifecycle blocks"))
@@ -222,7 +228,11 @@ def compute_lifecycle(frames: Frames, settings: Settings, today: dt.date) -> Lif
     near = plans["due"] <= now + pd.Timedelta(days=settings.birthday_days)
     planned = base.index.isin(plans.loc[near, "client_id"]).astype(bool)
     _follow_ups(base, settings, now, contacted, planned)
-    return Lifecycle(today, settings, base[list(LIFECYCLE_COLUMNS)], log, plans)
+    terms = contract_terms(frames.contracts)
+    in_contract = client_contracts(terms, base.index, today)
+    base["active_contracts"] = in_contract["active_contracts"]
+    base["contract_ends"] = in_contract["contract_ends"]
+    return Lifecycle(today, settings, base[list(LIFECYCLE_COLUMNS)], log, plans, terms)
 
 
 def _follow_ups(

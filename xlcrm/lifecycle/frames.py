@@ -37,7 +37,7 @@ class Frames:
     ``contract_id``, ``client_id``, ``parent_id``, ``subject`` as text,
     ``date``, ``valid_from``, ``valid_until`` as dates, ``amount`` as float and
     ``status`` as a contract status key (``"active"``; None when blank or not
-    a built-in status).
+    a built-in status) and ``status_text`` the status as typed.
     """
 
     locale: str
@@ -104,6 +104,7 @@ def contracts_frame(contracts: SheetData | None) -> pd.DataFrame:
         frame[key] = _dates(contracts, key)
     frame["amount"] = _numbers(contracts, "amount")
     frame["status"] = _list_key(contracts, "status", schema.CONTRACT_STATUSES)
+    frame["status_text"] = _text(contracts, "status")  # tells a blank status (Active) from one not on the list
     return frame
 
 

@@ -3,7 +3,8 @@
 Generators turn the lifecycle into a raw task frame (``TASK_COLUMNS``: one row per reason to act on a client,
 with the day it is due); ``assemble_agenda`` turns that frame into the agenda a person can work through:
 
-- only what is due: a follow-up appears once its day has come; plans and greetings (``AHEAD_TASKS``) also
+- only what is due: a follow-up appears once its day has come (a contract ending soon is due every day of its
+  reminder, :mod:`xlcrm.reports.contract_tasks`); plans and greetings (``AHEAD_TASKS``) also
   ``birthday_days`` ahead, as upcoming;
 - one row per client and action day: the action day of a task due today or overdue is today, of an upcoming one
   its due day; all the client's reasons for that day go into one cell, the most urgent first (``TASKS``);
@@ -48,6 +49,7 @@ from xlcrm.lifecycle.frames import Frames
 from xlcrm.messages import Message, t, tn
 from xlcrm.reports.agenda_tasks import TASK_COLUMNS, follow_up_tasks, no_tasks
 from xlcrm.reports.consent import CONSENT, consent_tasks
+from xlcrm.reports.contract_tasks import CONTRACT_ENDS, CONTRACT_EXPIRED, contract_tasks
 from xlcrm.reports.greetings import greeting_tasks
 from xlcrm.xlsx.report_sheet import CellValue, ColumnFormat, ReportColumn, ReportSheet, ReportTable
 
@@ -56,16 +58,21 @@ from xlcrm.xlsx.report_sheet import CellValue, ColumnFormat, ReportColumn, Repor
 # clients closest to slipping away for good, in the order of the method's blocks: an agreement not yet turned into
 # a first order, a client who bought once or twice and has not come back («самые опасные»), a new lead not yet
 # called (it cools within days). Then the steady clients, overdue against their rhythm, and the VIP/Key reviews.
+# A contract that ended but is still marked Active comes right after the Lost client who ordered: the client works
+# without a contract, or the base is wrong. A contract ending soon is on the agenda every day of its
+# ``contract_end_days``: it comes after the reviews, so that it does not push the day's other work off the sheet.
 # Greetings are dated but small, and a silent client to revive is a long shot: they come last. Collecting consent
 # is paperwork the manager does while in touch anyway (see ``_placed_consent``): it comes after everything.
 TASKS = (
     "plan",
     "check_status",
+    CONTRACT_EXPIRED,
     "first_order",
     "second_order",
     "first_contact",
     "reorder",
     "review",
+    CONTRACT_ENDS,
     "birthday",
     "contact_birthday",
     "holiday",
@@ -83,6 +90,8 @@ TASK_NAMES: dict[str, Message] = {
     "first_contact": t("First contact"),
     "reorder": t("Due to order again"),
     "review": t("VIP/Key client to review"),
+    CONTRACT_EXPIRED: t("Contract expired but is still Active — renew or close it"),
+    CONTRACT_ENDS: t("Contract ends soon"),
     "birthday": t("Birthday"),
     "contact_birthday": t("Birthday of a contact person"),
     "holiday": t("Holiday greeting"),
@@ -190,7 +199,12 @@ class Agenda:
 def build_agenda(frames: Frames, lifecycle: Lifecycle) -> Agenda:
     """The agenda for ``frames``' clients at the date the lifecycle was computed for: whom to contact and why."""
     tasks = pd.concat(
-        [follow_up_tasks(frames, lifecycle), greeting_tasks(frames, lifecycle), consent_tasks(frames, lifecycle)],
+        [
+            follow_up_tasks(frames, lifecycle),
+            contract_tasks(frames, lifecycle),
+            greeting_tasks(frames, lifecycle),
+            consent_tasks(frames, lifecycle),
+        ],
         ignore_index=True,
     )
     return assemble_agenda(tasks, frames, lifecycle)
