@@ -484,7 +484,17 @@ CHANGES = Sheet("changes", "Changes", "Изменения", report=True, require
 ANALYTICS = Sheet("analytics", "Analytics", "Аналитика", report=True, required=False)
 # Each named segment of Settings: its size and revenue.
 SEGMENTS = Sheet("segments", "Segments", "Сегменты", report=True, required=False)
-REFRESH_REPORTS = (DASHBOARD, AGENDA, MANAGERS_REPORT, SERVICES_REPORT, ABC, PROBLEMS, BLOCK_HISTORY, CHANGES)
+REFRESH_REPORTS = (
+    DASHBOARD,
+    ANALYTICS,
+    AGENDA,
+    MANAGERS_REPORT,
+    SERVICES_REPORT,
+    ABC,
+    PROBLEMS,
+    BLOCK_HISTORY,
+    CHANGES,
+)
 REPORT_SHEETS = REFRESH_REPORTS
 # Report sheets of `xlcrm dedupe`; both are read back by the next run (decisions, and merges to undo).
 DUPLICATES = Sheet("duplicates", "Duplicates", "Дубли", report=True, required=False)
