@@ -138,19 +138,22 @@ def _check_values(row: pd.Series) -> list[CellValue]:
 
 def _with_total(figures: pd.DataFrame, sales: pd.DataFrame, label: str) -> list[list[CellValue]]:
     rows: list[list[CellValue]] = [[str(name), *_check_values(row)] for name, row in figures.iterrows()]
-    total = order_figures(sales, pd.Series(label, index=sales.index))
-    if len(total):
-        rows.append([label, *_check_values(total.iloc[0])])
+    total = _for_each(order_figures(sales, pd.Series(label, index=sales.index)), [label])
+    rows.append([label, *_check_values(total.iloc[0])])
     return rows
+
+
+def _for_each(figures: pd.DataFrame, groups: list[int] | list[str]) -> pd.DataFrame:
+    """``order_figures`` with a row for each of ``groups``, in their order: nothing ordered is 0 orders."""
+    every: pd.DataFrame = figures.reindex(groups).fillna({"orders": 0, "clients": 0, "revenue": 0.0})
+    return every
 
 
 def block_table(lifecycle: Lifecycle, sales: pd.DataFrame, locale: str) -> ReportTable:
     """Average check and purchase frequency of each block's clients over the period, with a Total row."""
     numbers = [b.number for b in reversed(schema.BLOCKS)]
     block = lifecycle.clients["block"].reindex(sales["client_id"]).to_numpy()
-    figures = order_figures(sales, pd.Series(block, index=sales.index)).reindex(numbers)
-    figures[["orders", "clients"]] = figures[["orders", "clients"]].fillna(0)
-    figures["revenue"] = figures["revenue"].fillna(0.0)
+    figures = _for_each(order_figures(sales, pd.Series(block, index=sales.index)), numbers)
     figures.index = [schema.block(int(number)).label(locale) for number in numbers]
     sizes = lifecycle.clients.groupby("block").size().reindex(numbers, fill_value=0).tolist()
     rows = _with_total(figures, sales, schema.label("total", locale))
