@@ -430,6 +430,7 @@ def test_an_empty_workbook_gets_the_sheet_with_zero_totals(tmp_path: Path, local
     assert list(sources.index) == [words.total] and sources.iloc[0].tolist()[:2] == [0, 0]
     assert len(table(rows, words.cohorts)) == 12 + 2  # before, the twelve months, left out
     assert list(table(rows, words.cities).index) == [words.total]
+    assert not openpyxl.load_workbook(path)[words.sheet]._charts  # no sources to chart
 
 
 # --- the Rating breaks ties on the agenda ------------------------------------------------------------------

@@ -50,13 +50,12 @@ def analytics_sheet(frames: Frames, lifecycle: Lifecycle, period: Period, subtit
         cohort_table(clients, period, lifecycle, locale),
         city_table(clients, sales, locale),
     )
-    source_rows = len(sources.rows) - 1  # the Total row is not a source
+    at, source_rows = tables.index(sources), len(sources.rows) - 1  # the Total row is not a source
+    # Columns of the sources table: 4 the conversion, 6 the revenue of all time.
     charts = (
-        Chart(t("Revenue by source, all time").render(locale), 2, categories=0, values=6, kind=ChartKind.BAR,
-              rows=source_rows),
-        Chart(t("Conversion to a first order by source").render(locale), 2, categories=0, values=4,
-              kind=ChartKind.BAR, rows=source_rows, number_format="0%"),
-    )  # fmt: skip
+        Chart(t("Revenue by source, all time").render(locale), at, 0, 6, ChartKind.BAR, source_rows),
+        Chart(t("Conversion to a first order by source").render(locale), at, 0, 4, ChartKind.BAR, source_rows, "0%"),
+    )
     return ReportSheet.of(
         schema.ANALYTICS,
         locale,
@@ -64,7 +63,7 @@ def analytics_sheet(frames: Frames, lifecycle: Lifecycle, period: Period, subtit
         subtitle,
         tables,
         main_table=None,
-        charts=charts,
+        charts=charts if source_rows else (),  # no clients: a chart of no sources would plot the Total row
     )
 
 
