@@ -114,6 +114,7 @@ def order_figures(sales: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
 
 
 def _check_columns(locale: str) -> list[ReportColumn]:
+    """The columns of ``order_figures`` on the sheet, in ``_check_values``' order."""
     return [
         _figure(schema.label("orders", locale), ColumnFormat.INTEGER),
         _figure(schema.label("revenue", locale), ColumnFormat.MONEY),
@@ -125,6 +126,7 @@ def _check_columns(locale: str) -> list[ReportColumn]:
 
 
 def _check_values(row: pd.Series) -> list[CellValue]:
+    """One row of ``order_figures`` as cells; a ratio without a value blank."""
     return [
         int(row["orders"]),
         float(row["revenue"]),
@@ -136,6 +138,7 @@ def _check_values(row: pd.Series) -> list[CellValue]:
 
 
 def _with_total(figures: pd.DataFrame, sales: pd.DataFrame, label: str) -> list[list[CellValue]]:
+    """The rows of ``figures`` (their index the first cell), and a ``label`` row of all ``sales``."""
     rows: list[list[CellValue]] = [[str(name), *_check_values(row)] for name, row in figures.iterrows()]
     total = _for_each(order_figures(sales, pd.Series(label, index=sales.index)), [label])
     rows.append([label, *_check_values(total.iloc[0])])
