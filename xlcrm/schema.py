@@ -928,6 +928,8 @@ REPORT_LABELS: dict[str, Message] = {
     "services_by_month": t("Services by month"),
     "services_never": t("Services never ordered"),
     "share_of_revenue": t("Share of revenue"),
+    # Analytics (its other texts are xlcrm.reports.analytics' own; the title is here so the sheet is known by it)
+    "analytics_title": t("The owner's numbers: average check, frequency, sources, cohorts, cities"),
     # ABC
     "abc_title": t("ABC analysis of clients by revenue"),
     "abc_summary": t("Classes: A up to 80 % of revenue, B up to 95 %, C the rest"),

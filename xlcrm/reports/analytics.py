@@ -59,7 +59,7 @@ def analytics_sheet(frames: Frames, lifecycle: Lifecycle, period: Period, subtit
     return ReportSheet.of(
         schema.ANALYTICS,
         locale,
-        t("The owner's numbers: average check, frequency, sources, cohorts, cities").render(locale),
+        schema.label("analytics_title", locale),
         subtitle,
         tables,
         main_table=None,
