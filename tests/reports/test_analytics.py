@@ -14,10 +14,12 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 
 from tests.builders import settings_records, write_records
 from tests.create.test_russian_words import english_left
 from xlcrm import schema
+from xlcrm.cli.main import cli
 from xlcrm.create import template
 from xlcrm.files.safe_save import SaveOptions
 from xlcrm.jobs.demo import create_demo
@@ -419,8 +421,9 @@ def test_the_abc_list_shows_each_clients_rating(demo: tuple[Path, Words], base: 
 def test_an_empty_workbook_gets_the_sheet_with_zero_totals(tmp_path: Path, locale: str) -> None:
     path = tmp_path / "clients.xlsx"
     template.build_workbook(locale).save(path)
-    refresh_workbook(path, today=TODAY.date(), save=SaveOptions(keep_backups=0))
     words = WORDS[locale]
+    result = CliRunner().invoke(cli, ["refresh", str(path), "--today", "2026-11-23"])
+    assert result.exit_code == 0 and words.sheet in result.output, result.output
     rows = sheet_values(path, words.sheet)
     blocks = table(rows, words.by_block)
     assert len(blocks) == len(schema.BLOCKS) + 1 and blocks.iloc[:, :3].sum().sum() == 0
