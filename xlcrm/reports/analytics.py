@@ -208,7 +208,6 @@ def source_table(clients: pd.DataFrame, sales: pd.DataFrame, period: Period, loc
         new=new.groupby(clients["source"]).sum(),
         period=period_revenue.reindex(clients.index, fill_value=0.0).groupby(clients["source"]).sum(),
     )
-    figures["check"] = figures["revenue"] / figures["orders"].where(figures["orders"] > 0)
     figures = figures.sort_index(key=_fold_key).sort_values(["revenue", "clients"], ascending=False, kind="stable")
     everyone = figures.sum()
 
