@@ -508,7 +508,17 @@ CHANGES = Sheet("changes", "Changes", "Изменения", report=True, require
 ANALYTICS = Sheet("analytics", "Analytics", "Аналитика", report=True, required=False)
 # Each named segment of Settings: its size and revenue.
 SEGMENTS = Sheet("segments", "Segments", "Сегменты", report=True, required=False)
-REFRESH_REPORTS = (DASHBOARD, AGENDA, MANAGERS_REPORT, SERVICES_REPORT, ABC, PROBLEMS, BLOCK_HISTORY, CHANGES)
+REFRESH_REPORTS = (
+    DASHBOARD,
+    ANALYTICS,
+    AGENDA,
+    MANAGERS_REPORT,
+    SERVICES_REPORT,
+    ABC,
+    PROBLEMS,
+    BLOCK_HISTORY,
+    CHANGES,
+)
 REPORT_SHEETS = REFRESH_REPORTS
 # Report sheets of `xlcrm dedupe`; both are read back by the next run (decisions, and merges to undo).
 DUPLICATES = Sheet("duplicates", "Duplicates", "Дубли", report=True, required=False)
@@ -957,6 +967,8 @@ REPORT_LABELS: dict[str, Message] = {
     "services_by_month": t("Services by month"),
     "services_never": t("Services never ordered"),
     "share_of_revenue": t("Share of revenue"),
+    # Analytics (its other texts are xlcrm.reports.analytics' own; the title is here so the sheet is known by it)
+    "analytics_title": t("The owner's numbers: average check, frequency, sources, cohorts, cities"),
     # ABC
     "abc_title": t("ABC analysis of clients by revenue"),
     "abc_summary": t("Classes: A up to 80 % of revenue, B up to 95 %, C the rest"),

@@ -69,6 +69,7 @@ LIFECYCLE_COLUMNS = (
     "designation",
     "lost_reason",
     "created",
+    "rating",
     "orders",
     "revenue",
     "agreements",
@@ -111,8 +112,8 @@ class Lifecycle:
 
     ``clients`` is indexed by ClientID (rows without an ID are left out, and so
     are all rows of an ID on more than one row: whose would its orders be?) with the columns of LIFECYCLE_COLUMNS:
-    ``row`` is the client's Excel row, ``orders``/``revenue``/``agreements``
-    count the log up to today, the date columns are ``datetime64`` (NaT when
+    ``row`` is the client's Excel row, ``rating`` its Rating as a number (NaN when blank),
+    ``orders``/``revenue``/``agreements`` count the log up to today, the date columns are ``datetime64`` (NaT when
     unknown), ``next_contact`` is the due date of the client's earliest open
     plan and ``next_action`` what it says to do, ``days_silent`` counts days
     since the last contact, ``inactive`` says they reach ``dead_after_days``,
@@ -146,7 +147,7 @@ def compute_lifecycle(frames: Frames, settings: Settings, today: dt.date) -> Lif
             "row": clients.index.to_numpy(),
             **{
                 key: clients[key].to_numpy()
-                for key in ("name", "company", "phone", "manager", "designation", "lost_reason", "created")
+                for key in ("name", "company", "phone", "manager", "designation", "lost_reason", "created", "rating")
             },
         },
         index=pd.Index(clients["client_id"].to_numpy(), name="client_id"),

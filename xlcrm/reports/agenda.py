@@ -13,6 +13,8 @@ with the day it is due); ``assemble_agenda`` turns that frame into the agenda a 
   ``today - due`` (0 when due today; blank for an upcoming row: it is not late, its due date says when), so a
   stale plan does not come up as 541 days late beside this week's reactivation. A row whose every reason is stale
   goes to a part of its own, below the rows to do now and the upcoming ones, instead of topping the list forever;
+- rows equally urgent, late and due are ordered by the client's Rating, the highest first, a client without a
+  Rating after the rated ones;
 - reactivation candidates rotate: a manager gets ``reactivations_per_week`` of them per ISO week, due on that
   week's Monday. Each candidate has a fixed place on a circle (a hash of its ClientID); the week's window starts at
   frac(week * golden ratio) and takes the next candidates round the circle. The picks stay the same all week
@@ -269,9 +271,11 @@ def assemble_agenda(tasks: pd.DataFrame, frames: Frames, lifecycle: Lifecycle) -
     rows["phone"] = info["phone"].to_numpy()
     rows["part_order"] = rows["part"].map({part: index for index, part in enumerate(PARTS)})
     rows["folded"] = rows["manager"].map(schema.fold)
+    # Of items equally urgent and late, the client with the higher Rating comes first; one without a Rating last.
+    rows["rating"] = info["rating"].fillna(-np.inf).to_numpy()
     rows = rows.sort_values(
-        ["folded", "manager", "part_order", "urgency", "days_late", "due", "client_id"],
-        ascending=[True, True, True, True, False, True, True],
+        ["folded", "manager", "part_order", "urgency", "days_late", "due", "rating", "client_id"],
+        ascending=[True, True, True, True, False, True, False, True],
         kind="stable",
     )
     rows["shown"] = _shown(rows, settings.agenda_limit, settings.reactivations_per_week)

@@ -27,11 +27,12 @@ from xlcrm.lifecycle.frames import Frames
 from xlcrm.lifecycle.history import BlockHistory, history_sheet
 from xlcrm.messages import render, t, tn
 from xlcrm.reports.agenda import Agenda, agenda_sheet
+from xlcrm.reports.analytics import analytics_sheet
 from xlcrm.reports.consent import without_consent
+from xlcrm.reports.period import Period, acting_manager, manager_order, month_label, period_sales
 from xlcrm.runtime import progress
 from xlcrm.xlsx.report_sheet import CellValue, Chart, ChartKind, ColumnFormat, ReportColumn, ReportSheet, ReportTable
 
-PERIOD_MONTHS = 12
 ABC_LIMITS = (0.80, 0.95)  # cumulative revenue share where class A ends, then B
 DASHBOARD_HISTORY = 12  # refreshes shown on the Dashboard; the history sheet keeps them all
 # Built-in touch types shown as their own Managers columns; a user's own types add up under "Other".
@@ -46,23 +47,6 @@ Money, Integer, Percent, Date, Text, LongText = (
     ColumnFormat.TEXT,
     ColumnFormat.LONG_TEXT,
 )
-
-
-@dataclass(frozen=True)
-class Period:
-    start: dt.date
-    end: dt.date
-
-    @classmethod
-    def ending(cls, today: dt.date) -> Period:
-        """The reporting period: the last PERIOD_MONTHS calendar months up to ``today``."""
-        months_back = PERIOD_MONTHS - 1
-        year, month = divmod(today.year * 12 + today.month - 1 - months_back, 12)
-        return cls(dt.date(year, month + 1, 1), today)
-
-    def months(self) -> list[pd.Period]:
-        """The calendar months of the period, oldest first."""
-        return list(pd.period_range(self.start, self.end, freq="M"))
 
 
 @dataclass(frozen=True)
@@ -91,7 +75,7 @@ class RefreshReports:
 def build_reports(
     frames: Frames, lifecycle: Lifecycle, agenda: Agenda, findings: Sequence[Finding], history: BlockHistory
 ) -> RefreshReports:
-    """Dashboard, Agenda, Managers, Services, ABC, Problems and Block history, in that order."""
+    """Dashboard, Analytics, Agenda, Managers, Services, ABC, Problems and Block history, in that order."""
     locale, today = frames.locale, lifecycle.today
     period = Period.ending(today)
     subtitle = schema.label("computed_for", locale).format(
@@ -102,6 +86,7 @@ def build_reports(
     updated = history.updated(today, blocks)
     sheets = [
         dashboard_sheet(lifecycle, period, migration, updated, locale, subtitle, consent_table(frames, lifecycle)),
+        analytics_sheet(frames, lifecycle, period, subtitle),
         agenda_sheet(agenda, schema.label("computed_on", locale).format(today=_day(today))),  # no period: a day's list
         managers_sheet(lifecycle, period, locale, subtitle, agenda),
         services_sheet(frames, lifecycle, period, subtitle),
@@ -115,20 +100,6 @@ def build_reports(
 # --- shared figures -------------------------------------------------------------------
 
 
-def period_sales(lifecycle: Lifecycle, period: Period) -> pd.DataFrame:
-    """Orders and returns dated within the period, with ``is_order`` telling the orders.
-
-    Revenue is the sum of their amounts (a return's is negative, however it was typed: see ``build_frames``);
-    orders are counted by ``is_order``.
-    """
-    log = lifecycle.interactions
-    dates = log["date"]
-    inside = (dates >= pd.Timestamp(period.start)) & (dates <= pd.Timestamp(period.end))
-    sales: pd.DataFrame = log[log["type"].isin([t.key for t in schema.REVENUE_TYPES]) & inside]
-    marked: pd.DataFrame = sales.assign(is_order=sales["type"] == schema.ORDER.key)
-    return marked
-
-
 def _sales_figures(sales: pd.DataFrame, by: pd.Series | list[pd.Series]) -> pd.DataFrame:
     """Orders, revenue and clients who ordered, of each group of :func:`period_sales` rows."""
     ordering = sales.assign(ordering_client=sales["client_id"].where(sales["is_order"]))
@@ -136,15 +107,6 @@ def _sales_figures(sales: pd.DataFrame, by: pd.Series | list[pd.Series]) -> pd.D
         orders=("is_order", "sum"), revenue=("amount", "sum"), clients=("ordering_client", "nunique")
     )
     return figures
-
-
-def acting_manager(log: pd.DataFrame, lifecycle: Lifecycle, locale: str) -> pd.Series:
-    """Who logged each interaction: its Manager cell, else the client's manager."""
-    fallback = lifecycle.clients["manager"].reindex(log["client_id"]).to_numpy()
-    managers: pd.Series = (
-        log["manager"].where(log["manager"].notna(), fallback).fillna(schema.label("no_manager", locale))
-    )
-    return managers
 
 
 def client_manager(lifecycle: Lifecycle, locale: str) -> pd.Series:
@@ -415,13 +377,6 @@ def revenue_by_month_table(lifecycle: Lifecycle, period: Period, locale: str) ->
     )
 
 
-def month_label(month: pd.Period, today: dt.date, locale: str) -> str:
-    """``2026-10``; the month of ``today``, when it has days left, says so: ``2026-11 (to 23.11)``."""
-    if month.end_time.date() > today >= month.start_time.date():
-        return schema.label("month_so_far", locale).format(month=month, day=f"{today:%d.%m}")
-    return str(month)
-
-
 def history_table(history: BlockHistory, locale: str) -> ReportTable:
     """Clients per block at the last refreshes as a report table."""
     blocks = list(reversed(schema.BLOCKS))
@@ -535,7 +490,7 @@ def manager_activity(lifecycle: Lifecycle, period: Period, locale: str) -> pd.Da
         }
     )
 
-    managers = _manager_order(lifecycle, [*touches.index, *figures.index, *per_client.index], locale)
+    managers = manager_order(lifecycle, [*touches.index, *figures.index, *per_client.index], locale)
     result: pd.DataFrame = touches.reindex(managers, fill_value=0)
     result["touches"] = result.sum(axis=1)
     result = result.join(figures.reindex(managers, fill_value=0))
@@ -550,15 +505,6 @@ def agenda_size(agenda: Agenda) -> pd.Series:
     items = agenda.items
     sizes: pd.Series = items.groupby("manager")["client_id"].nunique() if len(items) else pd.Series(dtype=int)
     return sizes
-
-
-def _manager_order(lifecycle: Lifecycle, names: Sequence[str], locale: str) -> list[str]:
-    """Managers of the Settings list first, in its order, then the others alphabetically, "(no manager)" last."""
-    present = set(names)
-    listed = [m for m in lifecycle.settings.managers if m in present]
-    nobody = schema.label("no_manager", locale)
-    others = sorted(present - set(listed) - {nobody}, key=schema.fold)
-    return listed + others + ([nobody] if nobody in present else [])
 
 
 # --- Services -------------------------------------------------------------------------------
@@ -680,7 +626,7 @@ def abc_sheet(lifecycle: Lifecycle, period: Period, locale: str, subtitle: str) 
     # As plain Python values first: going through a Series value by value costs a numpy scalar per cell.
     columns = zip(
         ranked.index.tolist(),
-        *(clients[key].tolist() for key in ("name", "company", "manager", "block")),
+        *(clients[key].tolist() for key in ("name", "company", "manager", "block", "rating")),
         *(ranked[key].tolist() for key in ("revenue", "share", "cumulative", "class")),
     )
     rows = [
@@ -691,14 +637,24 @@ def abc_sheet(lifecycle: Lifecycle, period: Period, locale: str, subtitle: str) 
             company,
             manager,
             block_labels[int(block)],
+            rating_value(rating),
             float(revenue),
             float(share),
             float(cumulative),
             abc_class,
         ]
-        for rank, (client_id, name, company, manager, block, revenue, share, cumulative, abc_class) in enumerate(
-            columns, start=1
-        )
+        for rank, (
+            client_id,
+            name,
+            company,
+            manager,
+            block,
+            rating,
+            revenue,
+            share,
+            cumulative,
+            abc_class,
+        ) in enumerate(columns, start=1)
     ]
     ranking_table = ReportTable(
         text("abc_ranking"),
@@ -709,6 +665,8 @@ def abc_sheet(lifecycle: Lifecycle, period: Period, locale: str, subtitle: str) 
             ReportColumn(text("company")),
             ReportColumn(text("manager")),
             ReportColumn(text("block")),
+            # General format: a rating of 4 shows as 4, one of 4.5 as 4.5.
+            ReportColumn(schema.CLIENTS.column("rating").name(locale), width=9),
             ReportColumn(text("revenue"), Money),
             ReportColumn(text("share"), Percent),
             ReportColumn(text("cumulative_share"), Percent),
@@ -718,6 +676,13 @@ def abc_sheet(lifecycle: Lifecycle, period: Period, locale: str, subtitle: str) 
         autofilter=True,
     )
     return ReportSheet.of(schema.ABC, locale, text("abc_title"), subtitle, (summary_table, ranking_table), main_table=1)
+
+
+def rating_value(rating: float) -> int | float | None:
+    """A client's Rating as a cell shows it: a whole number as an integer, blank (NaN) as None."""
+    if pd.isna(rating):
+        return None
+    return int(rating) if float(rating).is_integer() else float(rating)
 
 
 # --- Problems ---------------------------------------------------------------------------------

@@ -182,6 +182,9 @@ class ReportTable:
     page_breaks: Sequence[int] = ()
     # Indexes of the rows and of the columns whose values are shaded from white (the least) to green (the most).
     color_scale: tuple[range, range] | None = None
+    # Lines under the heading saying what the figures are (how a ratio is worked out, which rows count); each line
+    # of the text (split at its line breaks) on a row of its own, so none runs on under a chart.
+    note: str = ""
 
     def __post_init__(self) -> None:
         if not self.columns:
@@ -274,6 +277,7 @@ class TableLayout:
     first_row: int  # first value row
     last_row: int  # last value row; equals header_row when the table has no rows
     width: int  # number of columns
+    note_row: int | None = None  # the first line under the heading
 
     @property
     def ref(self) -> str:
@@ -322,7 +326,8 @@ class SheetLayout:
 
 
 def layout(report: ReportSheet) -> SheetLayout:
-    """Title on row 1, subtitle on row 2, a blank row, then each table (heading, header, rows) and a blank row."""
+    """Title on row 1, subtitle on row 2, a blank row, then each table (heading, note, header, rows) and a blank
+    row."""
     row = 1
     subtitle_row = None
     if report.subtitle:
@@ -336,9 +341,13 @@ def layout(report: ReportSheet) -> SheetLayout:
         if table.heading:
             heading_row = row
             row += 1
+        note_row = None
+        if table.note:
+            note_row = row
+            row += len(table.note.splitlines())
         header_row = row
         last_row = header_row + len(table.rows)
-        tables.append(TableLayout(heading_row, header_row, header_row + 1, last_row, len(table.columns)))
+        tables.append(TableLayout(heading_row, header_row, header_row + 1, last_row, len(table.columns), note_row))
         row_breaks += [header_row + index for index in table.page_breaks if 0 < index <= len(table.rows)]
         row = last_row + 2
     last_row = tables[-1].last_row if tables else (subtitle_row or 1)
@@ -828,6 +837,9 @@ def _table_rows(
     head: list[str] = []
     if where.heading_row is not None:
         head.append(_single_cell_row(cells_xml, where.heading_row, styles[Role.HEADING], table.heading))
+    if where.note_row is not None:
+        for number, line in enumerate(table.note.splitlines(), start=where.note_row):
+            head.append(_single_cell_row(cells_xml, number, styles[Role.SUBTITLE], line))
     header_styles = {
         False: f' s="{styles[Role.HEADER]}"',
         True: f' s="{styles[Role.NUMBER_HEADER]}"',
