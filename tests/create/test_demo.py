@@ -777,6 +777,15 @@ def test_example_readme_lists_what_was_planted() -> None:
         due = case.due.isoformat() if case.due else ""
         row = f"| `{case.case}` | {case.client_id} | {case.manager} | `{case.cell}` | {due} | {case.note} |"
         assert row in readme
+    assert data.planted_contracts
+    for contract in data.planted_contracts:
+        due = contract.due.isoformat() if contract.due else ""
+        row = (
+            f"| `{contract.case}` | {contract.contract_id} | {contract.client_id} | {contract.manager} "
+            f"| `{contract.cell}` | {due} | {contract.note} |"
+        )
+        assert row in readme
+    assert f"{len(data.rows[schema.CONTRACTS.key])} contracts and annexes" in readme
 
 
 @pytest.mark.libreoffice
