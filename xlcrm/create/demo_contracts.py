@@ -174,6 +174,7 @@ class _ContractMaker:
         self.today = today
         self.contracts: list[_Contract] = []
         self.cases: list[_Case] = []
+        self.annexes: dict[int, int] = {}  # id() of a contract -> the annexes it has
 
     def make(self, parties: Sequence[Party], missing_client: str) -> ContractsSheet:
         steady = [party for party in parties if party.standing == STEADY]
@@ -227,7 +228,7 @@ class _ContractMaker:
     def _annex(
         self, parent: _Contract, signed: dt.date, until: dt.date, wording: tuple[str, str], amount: int | None
     ) -> _Contract:
-        number = 1 + sum(1 for c in self.contracts if c.parent is parent)
+        self.annexes[id(parent)] = number = self.annexes.get(id(parent), 0) + 1
         annex = _Contract(
             parent.client_id,
             signed,
