@@ -121,7 +121,8 @@ class _Contract:
     valid_until: dt.date
     status: ListValue
     parent: _Contract | None = None
-    parent_id: str | None = None  # typed by hand (a planted mistake): names no contract
+    orphan: bool = False  # an annex whose Parent contract names a contract nobody gave out (a planted mistake)
+    parent_id: str | None = None
     annex_number: int = 0
     comment: str | None = None
     contract_id: str = ""
@@ -325,8 +326,7 @@ class _ContractMaker:
             contract = self._contract(party, start, start + dt.timedelta(days=YEAR_TERM - 1), active)
             signed = self._days(-rng.randint(5, 30))
             annex = self._annex(contract, signed, contract.valid_until, vocab.ANNEX_MORE_WORK, party.service.price * 6)
-            annex.parent, annex.annex_number = None, 1  # resolved to a ContractID nobody gave out, once IDs are known
-            annex.parent_id = "?"
+            annex.parent, annex.orphan = None, True  # its ContractID is chosen once the IDs given out are known
             note = t("an annex whose Parent contract names a contract not on the sheet")
             self._planted(case, annex, party, "parent_id", None, note)
         elif case == CONTRACT_DATES_REVERSED:
@@ -403,7 +403,7 @@ class _ContractMaker:
             year = (contract.date or contract.valid_from).year
             per_year[year] = per_year.get(year, 0) + 1
             contract.contract_id = f"{prefix}-{year}-{per_year[year]:03d}"
-            if contract.parent is not None or contract.parent_id:
+            if contract.parent is not None or contract.orphan:
                 continue
             if contract.date is not None:
                 number = self._word(vocab.CONTRACT_NUMBER)
@@ -413,7 +413,7 @@ class _ContractMaker:
             if contract.parent is not None:
                 contract.parent_id = contract.parent.contract_id
                 parent_number = contract.parent.number or contract.parent.contract_id
-            elif contract.parent_id:
+            elif contract.orphan:
                 contract.parent_id = self._missing_id(prefix, contract, given)
                 parent_number = contract.parent_id
             else:
