@@ -14,6 +14,7 @@ from xlcrm.checks.findings import Code
 from xlcrm.create import demo_contracts as contracts
 from xlcrm.create.demo import generate_demo
 from xlcrm.jobs.demo import DemoResult, create_demo
+from xlcrm.jobs.validate import validate_workbook
 
 TODAY = dt.date(2026, 11, 23)
 END_DAYS = int(schema.setting("contract_end_days").default)
@@ -138,7 +139,18 @@ def test_planted_contract_mistakes(demo: DemoResult, sheets: dict[str, pd.DataFr
     assert first["valid_from"] < second["valid_from"] <= first["valid_until"]
     (unknown,) = (c for c in demo.planted_contracts if c.case == contracts.CONTRACT_UNKNOWN_CLIENT)
     assert unknown.client_id not in set(sheets[schema.CLIENTS.key]["client_id"])
-    assert (Code.UNKNOWN_CLIENT, unknown.cell) in {(m.code, m.cell) for m in demo.planted_mistakes}
+    # Each is a planted mistake too, at the cell validation reports it.
+    planted = {(m.code, m.cell) for m in demo.planted_mistakes}
+    for case, code in (
+        (orphan, Code.UNKNOWN_PARENT_CONTRACT),
+        (reversed_, Code.TERM_ENDS_BEFORE_START),
+        (overlap, Code.OVERLAPPING_CONTRACTS),
+        (unknown, Code.UNKNOWN_CLIENT),
+    ):
+        assert (code, case.cell) in planted
+    report = validate_workbook(demo.path, TODAY)
+    found = {(f.code, f.cell) for f in report.findings if f.sheet == schema.CONTRACTS.ru}
+    assert found == {(m.code, m.cell) for m in demo.planted_mistakes if m.cell.startswith(schema.CONTRACTS.ru)}
 
 
 def test_only_planted_active_contracts_end_within_the_reminder_window(

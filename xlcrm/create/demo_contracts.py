@@ -62,10 +62,13 @@ CONTRACT_CASES = (
     CONTRACT_DRAFT,
     CONTRACT_UNKNOWN_CLIENT,
 )
-# The cases that are mistakes, for validation to report.
-CONTRACT_MISTAKES = (ANNEX_WITHOUT_CONTRACT, CONTRACT_DATES_REVERSED, OVERLAPPING_CONTRACTS, CONTRACT_UNKNOWN_CLIENT)
-# The finding validation reports for each mistake it checks, listed with the demo's planted mistakes too.
-FINDINGS = {CONTRACT_UNKNOWN_CLIENT: Code.UNKNOWN_CLIENT}
+# The finding validation reports for each mistake, listed with the demo's planted mistakes too.
+FINDINGS = {
+    ANNEX_WITHOUT_CONTRACT: Code.UNKNOWN_PARENT_CONTRACT,
+    CONTRACT_DATES_REVERSED: Code.TERM_ENDS_BEFORE_START,
+    OVERLAPPING_CONTRACTS: Code.OVERLAPPING_CONTRACTS,
+    CONTRACT_UNKNOWN_CLIENT: Code.UNKNOWN_CLIENT,
+}
 
 
 @dataclass(frozen=True)
@@ -334,14 +337,14 @@ class _ContractMaker:
             start = until - dt.timedelta(days=YEAR_TERM - 1)
             contract = self._contract(party, start.replace(year=start.year + 1), until, active, signed=start)
             note = t("Valid from typed a year late: after Valid until")
-            self._planted(case, contract, party, "valid_from", None, note)
+            self._planted(case, contract, party, "valid_until", None, note)  # validation reports the term's end
         elif case == OVERLAPPING_CONTRACTS:
             first = self._days(-rng.randint(150, 250))
             self._contract(party, first, first + dt.timedelta(days=YEAR_TERM - 1), active)
             second = self._days(-rng.randint(10, 40))
             contract = self._contract(party, second, second + dt.timedelta(days=YEAR_TERM - 1), active)
             note = t("a second active contract on the same subject while the first still runs: terms overlap")
-            self._planted(case, contract, party, "valid_from", None, note)
+            self._planted(case, contract, party, "subject", None, note)  # validation reports the later one's Subject
         elif case == CONTRACT_CLOSED:
             until = self._days(rng.randint(5, END_DAYS - 5))
             contract = self._contract(party, until - dt.timedelta(days=YEAR_TERM - 1), until, closed)
