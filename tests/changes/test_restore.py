@@ -172,7 +172,7 @@ def test_the_restored_cells_keep_the_date_and_money_formats(workbook: Path) -> N
 # --- chosen rows ----------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("client", "has_contacts"), [("C000012", False), ("C000011", True)])
+@pytest.mark.parametrize(("client", "has_contacts"), [("C000012", False), ("C000017", True)])
 def test_a_client_id_brings_back_that_client_with_its_contacts_and_interactions_only(
     workbook: Path, client: str, has_contacts: bool
 ) -> None:

@@ -68,13 +68,13 @@ def test_demo_speaks_the_language_of_its_workbook(tmp_path: Path) -> None:
     russian = run(*args)
     assert russian.exit_code == 0, russian.output
     assert russian.stdout == (
-        f"Создан файл {path}: 120 клиентов, 503 взаимодействия, 6 заложенных дублей, "
-        "3 заложенных вероятных дубля, 20 заложенных ошибок\n"
+        f"Создан файл {path}: 120 клиентов, 481 взаимодействие, 6 заложенных дублей, "
+        "3 заложенных вероятных дубля, 24 заложенные ошибки\n"
     )
     english = run("--lang", "en", *args)
     assert english.stdout == (
-        f"Created {path}: 120 clients, 503 interactions, 6 planted duplicates, 3 planted probable duplicates, "
-        "20 planted mistakes\n"
+        f"Created {path}: 120 clients, 481 interactions, 6 planted duplicates, 3 planted probable duplicates, "
+        "24 planted mistakes\n"
     )
 
 
@@ -82,15 +82,15 @@ def test_validate_a_russian_workbook(book: Path) -> None:
     russian = run("validate", book, "--today", TODAY)
     assert russian.exit_code == 1
     *findings, total = russian.stdout.splitlines()
-    # the 9 warnings include the planted VIP/Key clients with too few orders (3), the Lost one without a reason and
-    # the two persons without consent
-    assert total == "11 ошибок, 9 предупреждений в demo.xlsx"
+    # the 10 warnings include the planted VIP/Key clients with too few orders (2), the Lost one without a reason,
+    # the three persons without consent and the two overlapping contracts
+    assert total == "14 ошибок, 10 предупреждений в demo.xlsx"
     assert all(line.startswith(("ошибка         ", "предупреждение ")) for line in findings), findings
-    assert len(findings) == 20
+    assert len(findings) == 24
 
     english = run("--lang", "en", "validate", book, "--today", TODAY)
     *findings, total = english.stdout.splitlines()
-    assert total == "11 errors, 9 warnings in demo.xlsx"
+    assert total == "14 errors, 10 warnings in demo.xlsx"
     assert all(line.startswith(("error   ", "warning ")) for line in findings), findings
 
 
@@ -98,9 +98,9 @@ def test_the_environment_comes_before_the_workbook_and_lang_before_both(
     book: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LC_MESSAGES", "en_US.UTF-8")
-    assert run("validate", book, "--today", TODAY, "-q").stdout == "11 errors, 9 warnings in demo.xlsx\n"
+    assert run("validate", book, "--today", TODAY, "-q").stdout == "14 errors, 10 warnings in demo.xlsx\n"
     assert run("--lang", "ru", "validate", book, "--today", TODAY, "-q").stdout == (
-        "11 ошибок, 9 предупреждений в demo.xlsx\n"
+        "14 ошибок, 10 предупреждений в demo.xlsx\n"
     )
 
 
@@ -131,8 +131,8 @@ def test_refresh_in_russian_and_in_english(book: Path, tmp_path: Path) -> None:
         "На проверку на листе «▸ Дубли»: 3 пары вероятных дублей; впишите «объединить» или «не объединять» в столбец "
         "«Решение», следующее обновление это применит" in lines
     )
-    assert lines[-1] == "11 ошибок и 8 предупреждений, список — на листе «▸ Проблемы»"
-    assert russian.stderr == f"Ошибка: в {book} остаётся 11 ошибок (--strict); их список покажет xlcrm validate\n"
+    assert lines[-1] == "14 ошибок и 9 предупреждений, список — на листе «▸ Проблемы»"
+    assert russian.stderr == f"Ошибка: в {book} остаётся 14 ошибок (--strict); их список покажет xlcrm validate\n"
 
     english = run("--lang", "en", "refresh", english_copy, "--today", TODAY, "--keep-backups", "0", "--strict")
     lines = english.stdout.splitlines()
@@ -140,8 +140,8 @@ def test_refresh_in_russian_and_in_english(book: Path, tmp_path: Path) -> None:
     assert (
         "Merged 6 duplicate clients into their survivors (undo with xlcrm unmerge; see ▸ Журнал объединений):" in lines
     )
-    assert lines[-1] == "11 errors and 8 warnings, listed on ▸ Проблемы"
-    assert english.stderr == f"Error: 11 errors remain in {english_copy} (--strict); xlcrm validate lists them\n"
+    assert lines[-1] == "14 errors and 9 warnings, listed on ▸ Проблемы"
+    assert english.stderr == f"Error: 14 errors remain in {english_copy} (--strict); xlcrm validate lists them\n"
 
 
 def test_the_steps_and_the_time_in_russian(book: Path) -> None:
@@ -174,8 +174,8 @@ def test_dedupe_and_unmerge_in_russian(book: Path) -> None:
     undone = run("unmerge", book, "M0001", "--keep-backups", "0")
     assert undone.exit_code == 0, undone.output
     assert undone.stdout.splitlines() == [
-        "Отменено объединение M0001: C000009 восстановлен как был; вернулись на место: C000021; снова указывают на "
-        "них: 1 строка взаимодействий или контактов",
+        "Отменено объединение M0001: C000006 восстановлен как был; вернулись на место: C000048; снова указывают на "
+        "них: 3 строки взаимодействий или контактов",
         "Пары отмечены «не объединять» на листе «Дубли», и dedupe больше не будет их объединять",
         f"Сохранено в {book}",
     ]
@@ -277,7 +277,7 @@ def test_json_keeps_its_keys_and_codes_in_english(book: Path) -> None:
     russian = json.loads(run("--lang", "ru", "validate", book, "--today", TODAY, "--json").stdout)
     english = json.loads(run("--lang", "en", "validate", book, "--today", TODAY, "--json").stdout)
     assert keys(russian) == keys(english)
-    assert russian["counts"] == english["counts"] == {"errors": 11, "warnings": 9}
+    assert russian["counts"] == english["counts"] == {"errors": 14, "warnings": 10}
     assert [(f["severity"], f["code"], f["cell"]) for f in russian["findings"]] == [
         (f["severity"], f["code"], f["cell"]) for f in english["findings"]
     ]

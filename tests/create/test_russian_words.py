@@ -95,6 +95,7 @@ def test_the_demo_manifest_speaks_the_run_language(tmp_path: Path) -> None:
             ("planted_duplicates", "how"),
             ("probable_duplicates", "how"),
             ("lookalikes", "why"),
+            ("planted_contracts", "note"),
         )
         for index in range(len(english[kind]))
     ]

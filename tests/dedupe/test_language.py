@@ -23,8 +23,11 @@ TODAY = dt.date(2026, 11, 23)
 NO_BACKUPS = SaveOptions(keep_backups=0)
 # The first merge of the demo (seed 1, 120 clients), and its first pair left for review, in either language.
 FIRST_MERGE = {
-    "en": "same phone +79392121431; same email levina.inna@list.ru; names 93 % similar; same city",
-    "ru": "тот же телефон +79392121431; тот же e-mail levina.inna@list.ru; имена похожи на 93 %; тот же город",
+    "en": "same INN 163243616535; same phone +79805291832; same email kirillov96@list.ru; same name; same city",
+    "ru": (
+        "тот же ИНН 163243616535; тот же телефон +79805291832; тот же e-mail kirillov96@list.ru; то же имя; "
+        "тот же город"
+    ),
 }
 FIRST_PAIR = {
     "en": "same name; same company name; same city; no INN, phone or email in common",

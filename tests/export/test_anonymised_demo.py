@@ -257,7 +257,7 @@ def test_the_city_the_birth_year_and_other_companies_stay(demo: Demo, copy: Copy
     first = copy.output.splitlines()[0]
     if locale == "ru":
         assert re.search(r"скрыто: \d+ им(ён|ени|я), \d+ назван\w+ ИП, \d+ телефон", first), first
-        assert "дат рождения" in first and "адрес" in first and "комментари" in first
+        assert re.search("дат[аы]? рождения", first) and "адрес" in first and "комментари" in first
     else:
         assert re.search(r"masked \d+ names, \d+ sole traders' names, \d+ phones", first), first
 

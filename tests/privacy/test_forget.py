@@ -34,7 +34,7 @@ TODAY = dt.date(2026, 11, 23)
 # A client of the seed-1 demo with an INN, a phone, an e-mail and contact persons, on the Agenda and ABC sheets,
 # and one the first refresh merges a planted duplicate into (listed on the Merge log).
 CLIENT = "C000018"
-MERGED_CLIENT = "C000008"
+MERGED_CLIENT = "C000004"
 
 
 @pytest.fixture(scope="module")
@@ -175,7 +175,7 @@ def test_erased_clients_are_no_duplicates_of_each_other(workbook: Path) -> None:
 def test_a_merged_client_leaves_the_merge_log(workbook: Path) -> None:
     merges = merge_ids_of(workbook, MERGED_CLIENT)
     assert merges
-    others = {row for row in merge_ids_of(workbook, "C000069")}
+    others = {row for row in merge_ids_of(workbook, "C000074")}
 
     result = forget_clients(workbook, [MERGED_CLIENT], today=TODAY)
 

@@ -30,7 +30,8 @@ def demo_command(path: Path, clients: int, seed: int, locale: str, today: dt.dat
     """Create a realistic demo workbook with planted duplicates and mistakes.
 
     With --verbose every planted duplicate, probable duplicate, look-alike
-    pair, mistake and case (a client for every rule of the agenda) is listed.
+    pair, mistake, case (a client for every rule of the agenda) and contract
+    case is listed.
 
     Example:
 
@@ -93,5 +94,12 @@ def _describe_in_full(result: DemoResult) -> str:
         lines += [
             f"  {c.client_id} {c.case} {c.cell}: {c.note}" + (f" ({t('due {day}', day=Day(c.due))})" if c.due else "")
             for c in result.planted_cases
+        ]
+    if result.planted_contracts:
+        lines.append(str(t("Planted contracts (a contract for every rule of the contracts):")))
+        lines += [
+            f"  {c.contract_id} {c.client_id} {c.case} {c.cell}: {c.note}"
+            + (f" ({t('due {day}', day=Day(c.due))})" if c.due else "")
+            for c in result.planted_contracts
         ]
     return "\n".join(lines)

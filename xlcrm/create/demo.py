@@ -28,6 +28,7 @@ from xlcrm.checks.client_ids import client_id_text
 from xlcrm.checks.consent import persons
 from xlcrm.checks.findings import Code
 from xlcrm.create import demo_data as vocab
+from xlcrm.create.demo_contracts import LAPSED, PROSPECT, STEADY, Party, PlantedContract, make_contracts
 from xlcrm.errors import UsageError
 from xlcrm.messages import Message, Text, t, tn
 from xlcrm.reports.greetings import next_anniversary
@@ -187,7 +188,27 @@ _CONSENT_SHARE = 0.88  # persons who have given consent to process their persona
 _TOUCHES = (schema.CALL_OUT, schema.CALL_IN, schema.MESSAGE, schema.LETTER, schema.MEETING)
 _TOUCH_WEIGHTS = (30, 20, 20, 15, 15)
 _FIRST_TOUCH_WEIGHTS = (30, 35, 15, 10, 10)  # most clients start with a call
-_SOURCE_WEIGHTS = (30, 25, 10, 15, 8, 12)  # follows schema.DEFAULT_SOURCES
+# Each source (schema.DEFAULT_SOURCES): the leads it brings and the share of them that order (Potential -> first
+# order). A recommendation converts best, a cold call worst, advertising brings many leads and few orders. A client's
+# source is drawn knowing whether it ordered, so the lifecycle mix stays as the profiles make it.
+_SOURCE_FUNNEL = {
+    "referral": (20, 0.75),
+    "website": (24, 0.45),
+    "advert": (26, 0.18),
+    "cold_call": (14, 0.1),
+    "exhibition": (6, 0.4),
+    "social": (10, 0.3),
+}
+# Chance that a business client of each profile has contracts, and what it makes of them.
+_CONTRACT_ODDS = {
+    PARTNER: (0.95, STEADY),
+    REGULAR: (0.75, STEADY),
+    WORKING: (0.45, STEADY),
+    SILENT: (0.5, LAPSED),
+    ACTIVE: (0.5, PROSPECT),
+    POTENTIAL: (0.08, PROSPECT),
+}
+CONTRACT_CLIENT_GAP = 40  # the unknown client of a planted contract: this many numbers past the last ClientID
 _PRIVATE_SHARE = 0.08  # private persons: a name, no company
 # How another manager retypes a client, taken in turn so that even a small demo shows each one.
 _DUPLICATE_TRICKS = ("transliterated", "homoglyph", "initials", "no legal form", "legal form", "first name first")
@@ -296,6 +317,7 @@ class DemoData:
     lookalikes: list[Lookalike]
     probable_duplicates: list[ProbableDuplicate]
     planted_cases: list[PlantedCase] = field(default_factory=list)
+    planted_contracts: list[PlantedContract] = field(default_factory=list)
 
 
 def generate_demo(clients: int, seed: int, locale: str, today: dt.date) -> DemoData:
@@ -480,8 +502,20 @@ class _Builder:
         self._assign_ids(clients)
 
         interactions: list[tuple[dt.date, int, Row]] = []
+        orders: dict[int, int] = {}  # id() of a client -> its orders
+        order_name = schema.ORDER.name(self.locale)
         for client in clients:
-            interactions.extend(self._timeline(client, len(interactions)))
+            timeline = self._timeline(client, len(interactions))
+            orders[id(client)] = sum(1 for day, _, row in timeline if row["type"] == order_name and day <= self.today)
+            interactions.extend(timeline)
+        self._assign_sources(clients, orders)
+        contracts = make_contracts(
+            self._contract_parties(clients, orders),
+            client_id_text(self.last_number + CONTRACT_CLIENT_GAP + self.rng.randint(0, 9)),
+            self.rng,
+            self.locale,
+            self.today,
+        )
         interactions.extend(self._unknown_client_rows(len(interactions)))
         interactions.sort(key=lambda item: (item[0], item[1]))
         interaction_rows = [row for _, _, row in interactions]
@@ -497,7 +531,10 @@ class _Builder:
             schema.CONTACTS.key: contact_rows,
             schema.SERVICES.key: self._service_rows(),
             schema.INTERACTIONS.key: interaction_rows,
+            schema.CONTRACTS.key: contracts.rows,
         }
+        for finding in contracts.findings:
+            self._mistake(finding.code, schema.CONTRACTS, finding.row, finding.column, finding.note)
         return DemoData(
             locale=self.locale,
             today=self.today,
@@ -512,10 +549,58 @@ class _Builder:
                 ProbableDuplicate(str(original.client_id), str(copy.client_id), how) for copy, original, how in retyped
             ],
             planted_cases=self._resolve_cases(rows),
+            planted_contracts=contracts.planted,
         )
 
     def _word(self, pair: tuple[str, str]) -> str:
         return pair[1] if self.locale == "ru" else pair[0]
+
+    def _assign_sources(self, clients: list[_Client], orders: dict[int, int]) -> None:
+        """Each client's Source, drawn by the leads each source brings and its conversion: a client who ordered
+        most likely came from a source that converts well; a client of a rank that orders as a Regular client does,
+        even more so."""
+        leads = [_SOURCE_FUNNEL[source.key][0] for source in schema.DEFAULT_SOURCES]
+        conversion = [_SOURCE_FUNNEL[source.key][1] for source in schema.DEFAULT_SOURCES]
+        weights = {
+            "none": [n * (1 - share) for n, share in zip(leads, conversion)],
+            "ordered": [n * share for n, share in zip(leads, conversion)],
+            "regular": [n * share * share for n, share in zip(leads, conversion)],
+        }
+        for client in clients:
+            count = orders[id(client)]
+            kind = "none" if count == 0 else "regular" if count >= REGULAR_ORDERS else "ordered"
+            source = self.rng.choices(schema.DEFAULT_SOURCES, weights[kind])[0]
+            client.row["source"] = source.name(self.locale)
+
+    def _contract_parties(self, clients: list[_Client], orders: dict[int, int]) -> list[Party]:
+        """The business clients with contracts (Partner and Key ones nearly all), in the order they were created;
+        planted cases, duplicates and clients without a ClientID of their own have none."""
+        parties = []
+        # A ClientID a planted mistake repeats counts for neither row until fixed: its client signs nothing.
+        repeated = {client.repeats.client_id for client in clients if client.repeats is not None}
+        for client in clients:
+            if client.role != _PLAIN or client.case or client.form is None or client.profile not in _CONTRACT_ODDS:
+                continue
+            if client.client_id in repeated:
+                continue
+            chance, standing = _CONTRACT_ODDS[client.profile]
+            key = client.designation is schema.KEY_ACCOUNT
+            if client.designation is schema.LOST:
+                standing = LAPSED
+            if standing == LAPSED and orders[id(client)] == 0:
+                continue  # never bought: nothing was signed
+            if self.rng.random() < (1.0 if key else chance):
+                parties.append(
+                    Party(
+                        str(client.client_id),
+                        str(client.row["manager"]),
+                        client.created,
+                        client.favourites[0],
+                        standing,
+                        big=key or client.profile == PARTNER,
+                    )
+                )
+        return parties
 
     def _days_ago(self, low: int, high: int) -> dt.date:
         return self.today - dt.timedelta(days=self.rng.randint(low, high))
@@ -651,7 +736,7 @@ class _Builder:
             "city": city.name,
             "address": self._address(city) if rng.random() < 0.8 else None,
             "birthday": birthday,
-            "source": rng.choices(schema.DEFAULT_SOURCES, _SOURCE_WEIGHTS)[0].name(self.locale),
+            "source": None,  # drawn once the client's orders are known
             "manager": client.manager or manager,
             "designation": client.designation.name(self.locale) if client.designation else None,
             "lost_reason": client.lost_reason.name(self.locale) if client.lost_reason else None,
@@ -952,7 +1037,7 @@ class _Builder:
             "client_id": None,
             **typed,
             "birthday": None,
-            "source": rng.choice(schema.DEFAULT_SOURCES).name(self.locale),
+            "source": None,  # drawn once the client's orders are known
             "manager": rng.choice([m for m in self.managers if m != original.row["manager"]]),
             "designation": None,
             "lost_reason": None,

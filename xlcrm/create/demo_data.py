@@ -911,3 +911,37 @@ BOOKED_MEETINGS = (
     ("Presentation of the support subscription booked", "Назначена презентация абонентского обслуживания"),
     ("Survey of the server room booked", "Назначено обследование серверной"),
 )
+
+# --- contracts -----------------------------------------------------------------------------------------
+
+# The subject of a contract for each service the client buys, as an IT company words it; (en, ru).
+CONTRACT_SUBJECTS = {
+    "support": ("IT support of workplaces", "Абонентское обслуживание рабочих мест"),
+    "visit": ("IT services on request", "Оказание IT-услуг по заявкам"),
+    "network": ("Office network installation", "Монтаж локальной сети офиса"),
+    "website": ("Website development", "Разработка сайта"),
+    "site_care": ("Website technical support", "Техническая поддержка сайта"),
+    "accounting": ("1C support", "Сопровождение 1С"),
+    "cctv": ("CCTV installation", "Монтаж системы видеонаблюдения"),
+    "consulting": ("IT consulting on request", "Консультационные услуги по заявкам"),
+}
+
+# What an annex changes: its subject, with {number} the annex's number; (en, ru).
+ANNEX_MORE_WORK = ("Annex No. {number}: more work", "Доп. соглашение №{number}: расширение объёма работ")
+ANNEX_LONGER_TERM = ("Annex No. {number}: term extended", "Доп. соглашение №{number}: продление срока")
+
+# A contract's number as the company numbers its contracts: IT-{sequence}/{two-digit year}; an annex's, after it.
+CONTRACT_NUMBER = ("IT-{sequence}/{year}", "ИТ-{sequence}/{year}")
+ANNEX_NUMBER = ("Annex {number} to {contract}", "ДС №{number} к {contract}")
+# The ContractID: a letter, the year signed and a number within the year.
+CONTRACT_ID_PREFIX = ("C", "Д")
+
+CONTRACT_COMMENTS = (
+    ("Original received", "Оригинал получен"),
+    ("Scan only, original by post", "Скан, оригинал почтой"),
+    ("Paid monthly in advance", "Оплата ежемесячно авансом"),
+    ("Signed through EDI", "Подписан через ЭДО"),
+    ("The client's own contract form", "Договор на бланке клиента"),
+)
+# The comment on a contract closed before its term ended.
+CONTRACT_TERMINATED = ("Terminated early by mutual agreement", "Расторгнут досрочно по соглашению сторон")

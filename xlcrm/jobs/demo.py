@@ -15,6 +15,7 @@ from xlcrm.create.demo import (
     ProbableDuplicate,
     generate_demo,
 )
+from xlcrm.create.demo_contracts import PlantedContract
 from xlcrm.create.template import build_workbook
 from xlcrm.errors import UsageError
 from xlcrm.files.safe_save import holding_workbook_lock, write_new_workbook
@@ -37,6 +38,8 @@ class DemoResult:
     lookalikes: list[Lookalike]
     probable_duplicates: list[ProbableDuplicate]  # pairs dedupe puts up for review
     planted_cases: list[PlantedCase]  # a client for every rule of the blocks and the agenda
+    contracts: int  # rows on the Contracts sheet, annexes included
+    planted_contracts: list[PlantedContract]  # a contract for every rule of the contracts
 
     def to_dict(self) -> dict[str, object]:
         """The result as JSON-ready values, as ``--json`` prints it."""
@@ -52,6 +55,8 @@ class DemoResult:
             "lookalikes": [pair.to_dict() for pair in self.lookalikes],
             "probable_duplicates": [pair.to_dict() for pair in self.probable_duplicates],
             "planted_cases": [case.to_dict() for case in self.planted_cases],
+            "contracts": self.contracts,
+            "planted_contracts": [case.to_dict() for case in self.planted_contracts],
         }
 
 
@@ -93,4 +98,6 @@ def create_demo(
         lookalikes=data.lookalikes,
         probable_duplicates=data.probable_duplicates,
         planted_cases=data.planted_cases,
+        contracts=len(data.rows[schema.CONTRACTS.key]),
+        planted_contracts=data.planted_contracts,
     )
