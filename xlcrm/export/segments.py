@@ -35,7 +35,7 @@ class SegmentList:
     """The segment asked for (its name on Settings, or the filter as given), how many clients it picks, and its
     rows with the clients left out by reason."""
 
-    segment: str
+    segment: str  # a named segment's name as Settings spell it, or the filter as given
     named: bool  # a named segment of Settings
     matched: int
     rows: MailingList
@@ -70,7 +70,7 @@ def segment_list(
     """The list of the clients ``segment`` picks (a name of Settings or a filter), with the ``columns`` asked for;
     raises SegmentFilterError when the filter cannot be read, UsageError at an unknown column."""
     fields = segment_columns(columns)
-    chosen, named = _segment_filter(analysis, segment)
+    chosen, name = _segment_filter(analysis, segment)
     values = client_fields(analysis.data, analysis.lifecycle)
     picked = matches(chosen, values)
     reasons = not_to_mail(analysis) if consent_check else {}
@@ -81,11 +81,12 @@ def segment_list(
     header = [item.name(locale) for item in fields]
     listed = MailingList(header, rows, left_out, tuple(item.key for item in fields))
     unchecked = len(analysis.frames.clients) - len(analysis.lifecycle.clients)
-    return SegmentList(segment, named, int(picked.sum()), listed, unchecked)
+    return SegmentList(name or segment, name is not None, int(picked.sum()), listed, unchecked)
 
 
-def _segment_filter(analysis: Analysis, segment: str) -> tuple[SegmentFilter, bool]:
-    """The filter of the named segment ``segment`` (and True), or ``segment`` read as a filter (and False)."""
+def _segment_filter(analysis: Analysis, segment: str) -> tuple[SegmentFilter, str | None]:
+    """The filter of the named segment ``segment`` and its name as Settings spell it, or ``segment`` read as a
+    filter and None."""
     named = named_segments(analysis.data)
     found = find_segment(named, segment)
     if found is not None:
@@ -100,8 +101,8 @@ def _segment_filter(analysis: Analysis, segment: str) -> tuple[SegmentFilter, bo
                 ),
                 found.error.position,
             )
-        return found.filter, True
-    return parse_filter(segment, analysis.frames.locale), False
+        return found.filter, found.name
+    return parse_filter(segment, analysis.frames.locale), None
 
 
 def _cells(analysis: Analysis, values: ClientFields, item: Field, locale: str) -> np.ndarray:
