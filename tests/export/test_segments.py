@@ -81,13 +81,21 @@ def folded(values: pd.Series) -> pd.Series:
     return values.map(lambda value: text(value).casefold().replace("ё", "е"))
 
 
-def may_be_mailed(frame: pd.DataFrame, consent_required: bool = True) -> pd.Series:
-    """Independent of xlcrm's evaluation: not erased, not Lost, and consent given unless not needed."""
+def consent(frame: pd.DataFrame) -> pd.Series:
+    """Independent of xlcrm's evaluation, the field consent where consent is required: not erased, and a Consent
+    date or no person."""
     erased = frame["name"].isin(ERASED_NAMES)
-    lost = folded(frame["designation"]).isin({"lost", "потерян"})
     person = pd.Series(persons(frame["name"], frame["company"]), index=frame.index)
-    no_consent = person & frame["consent_date"].isna() if consent_required else False
-    return ~erased & ~lost & ~no_consent
+    return ~erased & (~person | frame["consent_date"].notna())
+
+
+def lost(frame: pd.DataFrame) -> pd.Series:
+    return folded(frame["designation"]).isin({"lost", "потерян"})
+
+
+def may_be_mailed(frame: pd.DataFrame) -> pd.Series:
+    """Who a mailing may include: consent, and not Lost."""
+    return consent(frame) & ~lost(frame)
 
 
 def own_id(frame: pd.DataFrame) -> pd.Series:
