@@ -97,7 +97,8 @@ def _typed(kind: FieldKind, cells: np.ndarray) -> np.ndarray:
 def _consent(values: pd.DataFrame, lifecycle: Lifecycle) -> np.ndarray:
     """Per client, whether it may be mailed (see the module's text)."""
     names, companies = values["name"], values["company"]
-    erased = np.array([is_erased(name) for name in names], dtype=bool)
+    codes, distinct = pd.factorize(names.to_numpy(dtype=object))  # once per distinct name
+    erased: np.ndarray = np.array([is_erased(name) for name in distinct] + [False], dtype=bool)[codes]
     if not lifecycle.settings.consent_required:
         return ~erased
     has_date = values["consent_date"].notna().to_numpy()

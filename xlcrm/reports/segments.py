@@ -54,7 +54,7 @@ def segments_sheet(
         ],
         rows,
     )
-    title = render(t("Segments"), locale)
+    title = schema.label("segments_title", locale)
     return ReportSheet.of(schema.SEGMENTS, locale, title, subtitle, (table,))
 
 
