@@ -152,6 +152,10 @@ class SegmentFilter:
     text: str
     root: Node
 
+    def fields(self) -> set[str]:
+        """The keys of the fields the filter tests."""
+        return {condition.field.key for condition in self.conditions()}
+
     def conditions(self) -> Iterator[Condition]:
         """Every condition of the filter, left to right."""
         stack: list[Node] = [self.root]

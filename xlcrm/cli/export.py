@@ -1,4 +1,4 @@
-"""``xlcrm export``: the client base into a database, or an anonymised copy of the workbook."""
+"""``xlcrm export``: the client base into a database, an anonymised copy of the workbook, or lists of clients."""
 
 from __future__ import annotations
 
@@ -118,7 +118,8 @@ def export_command(
     password: str | None,
     output: Output,
 ) -> None:
-    """Carry the client base elsewhere: a database (SQLite or a SQLAlchemy URL), an anonymised copy or a mailing list.
+    """Carry the client base elsewhere: a database (SQLite or a SQLAlchemy URL), an anonymised copy, a mailing list
+    or the list of a segment.
 
     The workbook itself is not changed. A database gets the tables clients
     (key client_id), contacts and interactions (foreign keys to clients),

@@ -71,7 +71,7 @@ def segment_list(
     raises SegmentFilterError when the filter cannot be read, UsageError at an unknown column."""
     fields = segment_columns(columns)
     chosen, name = _segment_filter(analysis, segment)
-    values = client_fields(analysis.data, analysis.lifecycle)
+    values = client_fields(analysis.data, analysis.lifecycle, chosen.fields() | {item.key for item in fields})
     picked = matches(chosen, values)
     reasons = not_to_mail(analysis) if consent_check else {}
     kept, left_out = leave_out(picked, reasons)

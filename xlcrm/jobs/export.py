@@ -1,8 +1,10 @@
-"""``xlcrm export``: the workbook carried elsewhere, as a database or as an anonymised copy.
+"""``xlcrm export``: the workbook carried elsewhere, as a database, an anonymised copy or lists of clients.
 
 One read of the workbook feeds every target asked for: a SQLite file or a
-SQLAlchemy URL (:mod:`xlcrm.export.database`) and an anonymised copy
-(:mod:`xlcrm.export.anonymise`). The workbook itself is never changed.
+SQLAlchemy URL (:mod:`xlcrm.export.database`), an anonymised copy
+(:mod:`xlcrm.export.anonymise`), a mailing list (:mod:`xlcrm.export.mailing`)
+and a segment's list (:mod:`xlcrm.export.segments`), the two lists from one
+analysis. The workbook itself is never changed.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ is no person (a company: :func:`xlcrm.checks.consent.persons`); an erased client
 from __future__ import annotations
 
 import operator as op
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -23,7 +23,7 @@ import pandas as pd
 from xlcrm import schema
 from xlcrm.checks.consent import is_erased, persons
 from xlcrm.checks.normalize import as_text, is_blank, parse_amount, parse_date
-from xlcrm.checks.segment_language import FIELDS, AllOf, AnyOf, Condition, FieldKind, Node, Not, SegmentFilter
+from xlcrm.checks.segment_language import CONSENT, FIELDS, AllOf, AnyOf, Condition, FieldKind, Node, Not, SegmentFilter
 from xlcrm.checks.segments import NamedSegment, named_segments
 from xlcrm.lifecycle.blocks import Lifecycle
 from xlcrm.xlsx.reader import WorkbookData
@@ -35,6 +35,8 @@ _TESTS: dict[str, Callable[[Any, Any], Any]] = {
     ">": op.gt,
     ">=": op.ge,
 }
+# The Clients columns the consent of a client is decided by.
+_CONSENT_NEEDS = frozenset({"name", "company", "consent_date"})
 _COMPUTED = tuple(column.key for column in schema.CLIENT_COMPUTED_COLUMNS)
 
 
@@ -47,15 +49,19 @@ class ClientFields:
     values: pd.DataFrame
 
 
-def client_fields(data: WorkbookData, lifecycle: Lifecycle) -> ClientFields:
-    """The fields of the clients ``lifecycle`` counts, read from the Clients sheet of ``data`` and the lifecycle."""
+def client_fields(data: WorkbookData, lifecycle: Lifecycle, keys: Iterable[str] | None = None) -> ClientFields:
+    """The fields of the clients ``lifecycle`` counts, read from the Clients sheet of ``data`` and the lifecycle:
+    those of ``keys`` (all when None) and the computed ones, which cost nothing more."""
+    wanted = {item.key for item in FIELDS} if keys is None else set(keys)
+    if CONSENT.key in wanted:
+        wanted |= _CONSENT_NEEDS
     clients = lifecycle.clients
     sheet = data.sheet(schema.CLIENTS.key)
     rows = clients["row"].to_numpy()
     positions = sheet.frame.index.get_indexer(pd.Index(rows)) if sheet is not None else np.full(len(rows), -1)
     columns: dict[str, object] = {}
     for item in FIELDS:
-        if item.key in _COMPUTED or item.kind is FieldKind.YES_NO:
+        if item.key in _COMPUTED or item.kind is FieldKind.YES_NO or item.key not in wanted:
             continue
         if sheet is None or not sheet.has(item.key):
             cells = np.array([_read(item.kind, None)] * len(rows), dtype=object)
@@ -67,7 +73,8 @@ def client_fields(data: WorkbookData, lifecycle: Lifecycle) -> ClientFields:
         values[key] = clients[key].to_numpy()
     values["block"] = values["block"].astype(float)
     values["orders"] = values["orders"].astype(float)
-    values["consent"] = _consent(values, lifecycle)
+    if CONSENT.key in wanted:
+        values[CONSENT.key] = _consent(values, lifecycle)
     return ClientFields(values)
 
 
@@ -185,5 +192,13 @@ class Segments:
 
 
 def segments_of(data: WorkbookData, lifecycle: Lifecycle) -> Segments:
-    """The named segments of the workbook ``data`` holds and its clients' fields."""
-    return Segments(named_segments(data), client_fields(data, lifecycle))
+    """The named segments of the workbook ``data`` holds and the fields of its clients they test (with those
+    :func:`may_be_mailed` needs; none of the Clients columns when no segment has a filter)."""
+    named = named_segments(data)
+    filters = [segment.filter for segment in named if segment.filter is not None]
+    keys = {key for segment_filter in filters for key in segment_filter.fields()}
+    return Segments(named, client_fields(data, lifecycle, keys | _MAILABLE_NEEDS if filters else keys))
+
+
+# The fields :func:`may_be_mailed` tests.
+_MAILABLE_NEEDS = frozenset({CONSENT.key, "designation"})

@@ -26,7 +26,8 @@ def segments_sheet(
     clients = lifecycle.clients
     revenue = clients["revenue"].to_numpy(dtype=float)
     in_period = period_sales.groupby("client_id")["amount"].sum().reindex(clients.index, fill_value=0.0)
-    mailable = may_be_mailed(segments.fields)
+    tested = any(segment.filter is not None for segment in segments.named)
+    mailable = may_be_mailed(segments.fields) if tested else np.zeros(len(clients), dtype=bool)
     rows = [
         _row(segment, segments, revenue, in_period.to_numpy(dtype=float), mailable, locale)
         for segment in segments.named
