@@ -56,7 +56,9 @@ def segments_sheet(
         rows,
     )
     title = schema.label("segments_title", locale)
-    return ReportSheet.of(schema.SEGMENTS, locale, title, subtitle, (table,))
+    # A few segments, one short table: nothing to keep in view while scrolling (and the Problem column, blank on
+    # most rows, would leave a frozen header wider than the rows below it).
+    return ReportSheet.of(schema.SEGMENTS, locale, title, subtitle, (table,), main_table=None)
 
 
 _HOW_TO_DEFINE = t(
