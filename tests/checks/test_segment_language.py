@@ -8,6 +8,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from xlcrm import schema
 from xlcrm.checks.segment_language import (
@@ -268,3 +270,54 @@ def test_each_operator_picks_the_clients_it_says(text: str, picked: list[str]) -
     fields = clients()
     chosen = matches(parse_filter(text), fields)
     assert fields.values.index[chosen].tolist() == picked
+
+
+# --- any text --------------------------------------------------------------------------------------------------
+
+_PIECES = st.sampled_from(
+    [
+        "city",
+        "Город",
+        "orders",
+        "block",
+        "consent",
+        "last order",
+        "=",
+        "!=",
+        "<",
+        ">=",
+        "!",
+        "in",
+        "not",
+        "и",
+        "или",
+        "не",
+        "в",
+        "contains",
+        "is",
+        "empty",
+        "пусто",
+        "(",
+        ")",
+        ",",
+        '"',
+        "«",
+        "»",
+        "Казань",
+        "12 500,50",
+        "31.12.2026",
+        "5 Regular",
+        " ",
+    ]
+)
+
+
+@given(st.lists(_PIECES, max_size=12).map(" ".join) | st.text(max_size=40))
+def test_any_text_is_read_or_refused_with_a_position_inside_it(text: str) -> None:
+    """Whatever a person types, the filter is read or refused with one SegmentFilterError, never another exception,
+    and the position it names is a character of the text or just after it."""
+    try:
+        parse_filter(text)
+    except SegmentFilterError as refused:
+        assert 1 <= refused.position <= len(text) + 1
+        assert render(refused.args[0], "ru") and render(refused.args[0], "en")
