@@ -324,48 +324,47 @@ class _Parser:
             return inside
         return self.condition()
 
+    def skip(self, keyword: str) -> bool:
+        """Whether the current token is ``keyword``, passed over when it is."""
+        if self.token.keyword != keyword:
+            return False
+        self.advance()
+        return True
+
     def condition(self) -> Condition:
         subject = self.field()
-        token = self.token
-        if token.kind == "sign":
-            self.advance()
-            operator = {"!=": "="}.get(token.text, token.text)
-            value = self.value(subject, token, in_list=False)
-            return self.checked(Condition(subject, operator, (value,), token.text == "!="), token)
-        negated = token.keyword == "not"
-        if negated:
-            self.advance()
-        keyword = self.token.keyword
-        if keyword == "is" and not negated:
-            self.advance()
-            negated = self.token.keyword == "not"
-            if negated:
-                self.advance()
+        if self.token.kind == "sign":
+            return self.comparison(subject)
+        after_field = self.token
+        negated = self.skip("not")
+        if not negated and self.skip("is"):
+            negated = self.skip("not")
             if self.token.keyword != "empty":
                 raise self.fail(t('expected "empty" or "not empty" after "is"'))
-            keyword = "empty"
-        operator_token = self.token
-        if keyword == "empty":
-            self.advance()
+        operator = self.token
+        if self.skip("empty"):
             return Condition(subject, "empty", (), negated)
-        if keyword == "in":
-            self.advance()
-            return self.checked(Condition(subject, "in", self.values(subject, operator_token), negated), token)
-        if keyword == "contains":
-            self.advance()
-            value = self.value(subject, operator_token, in_list=False)
-            return self.checked(Condition(subject, "contains", (value,), negated), operator_token)
+        if self.skip("in"):
+            return self.checked(Condition(subject, "in", self.values(subject, operator), negated), operator)
+        if self.skip("contains"):
+            value = self.value(subject, operator, in_list=False)
+            return self.checked(Condition(subject, "contains", (value,), negated), operator)
         if negated:
             raise self.fail(t('expected "in", "contains" or "empty" after "not"'))
-        if subject.kind is FieldKind.YES_NO and (token.keyword in ("and", "or") or token.kind in (")", "end")):
+        if subject.kind is FieldKind.YES_NO and (
+            after_field.keyword in ("and", "or") or after_field.kind in (")", "end")
+        ):
             return Condition(subject, "yes")
         raise self.fail(
-            t(
-                'expected a test after "{field}": {operators}',
-                field=subject.name(self.locale),
-                operators=_OPERATORS,
-            )
+            t('expected a test after "{field}": {operators}', field=subject.name(self.locale), operators=_OPERATORS)
         )
+
+    def comparison(self, subject: Field) -> Condition:
+        """``subject`` compared by the sign at the current token with the value after it."""
+        sign = self.advance()
+        value = self.value(subject, sign, in_list=False)
+        negated = sign.text == "!="
+        return self.checked(Condition(subject, "=" if negated else sign.text, (value,), negated), sign)
 
     def field(self) -> Field:
         words: list[Token] = []
