@@ -28,6 +28,7 @@ from xlcrm.lifecycle.segments import ClientFields, client_fields, matches
 from xlcrm.messages import t
 
 DEFAULT_COLUMNS = ("name", "email", "phone")
+_COMPUTED_KEYS = frozenset(column.key for column in schema.CLIENT_COMPUTED_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -114,12 +115,9 @@ def _cells(analysis: Analysis, values: ClientFields, item: Field, locale: str) -
     if item.kind is FieldKind.YES_NO:
         yes, no = schema.YES.name(locale), schema.NO.name(locale)
         return np.where(column.to_numpy(dtype=bool), yes, no).astype(object)
-    if item.key in values.values.columns and item.key in _COMPUTED_KEYS:
+    if item.key in _COMPUTED_KEYS:
         return _computed_texts(column)
     return sheet_texts(analysis, item.key)
-
-
-_COMPUTED_KEYS = frozenset(column.key for column in schema.CLIENT_COMPUTED_COLUMNS)
 
 
 def _computed_texts(column: pd.Series) -> np.ndarray:
