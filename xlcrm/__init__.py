@@ -45,12 +45,13 @@ from xlcrm.errors import (
 
 if TYPE_CHECKING:
     from xlcrm.checks.findings import Finding
+    from xlcrm.checks.segment_language import SegmentFilterError
     from xlcrm.checks.validate import ValidationReport
     from xlcrm.files.safe_save import SaveOptions, SaveResult
     from xlcrm.jobs.agenda import AgendaResult, workbook_agenda
     from xlcrm.jobs.dedupe import DedupeResult, UnmergeResult, dedupe_workbook, unmerge_workbook
     from xlcrm.jobs.demo import DemoResult, create_demo
-    from xlcrm.jobs.export import ExportResult, export_workbook
+    from xlcrm.jobs.export import ExportResult, SegmentRequest, export_workbook
     from xlcrm.jobs.forget import ForgetResult, forget_clients
     from xlcrm.jobs.importing import ImportResult, import_rows
     from xlcrm.jobs.init import InitResult, create_template
@@ -86,6 +87,8 @@ _LAZY = {
     "ImportResult": "xlcrm.jobs.importing",
     "export_workbook": "xlcrm.jobs.export",
     "ExportResult": "xlcrm.jobs.export",
+    "SegmentRequest": "xlcrm.jobs.export",
+    "SegmentFilterError": "xlcrm.checks.segment_language",
     "forget_clients": "xlcrm.jobs.forget",
     "ForgetResult": "xlcrm.jobs.forget",
     "SaveOptions": "xlcrm.files.safe_save",
@@ -118,6 +121,7 @@ __all__ = [
     "ImportResult",
     "export_workbook",
     "ExportResult",
+    "SegmentRequest",
     "forget_clients",
     "ForgetResult",
     # how a job that changes the workbook saves it, and what the save did
@@ -143,6 +147,7 @@ __all__ = [
     "RowsNotDeleted",
     "RestoreRefused",
     "ClientNotFound",
+    "SegmentFilterError",
     "SourceError",
     "MappingError",
     "ExportRefused",

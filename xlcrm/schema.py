@@ -515,6 +515,7 @@ REFRESH_REPORTS = (
     MANAGERS_REPORT,
     SERVICES_REPORT,
     ABC,
+    SEGMENTS,
     PROBLEMS,
     BLOCK_HISTORY,
     CHANGES,
@@ -980,6 +981,8 @@ REPORT_LABELS: dict[str, Message] = {
     "problems_title": t("Problems found in the workbook"),
     # ▸ Changes: its other texts are xlcrm.reports.changes' own; the title is here so the sheet is known by it.
     "changes_title": t("Changes since the last save"),
+    # ▸ Segments: its other texts are xlcrm.reports.segments' own; the title is here so the sheet is known by it.
+    "segments_title": t("Segments: named groups of clients, their size and revenue"),
     "problems_heading": t("Fix these cells; xlcrm lists them again on every refresh"),
     "no_problems": t("No problems found."),
     "severity": t("Severity"),

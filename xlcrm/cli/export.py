@@ -1,4 +1,4 @@
-"""``xlcrm export``: the client base into a database, or an anonymised copy of the workbook."""
+"""``xlcrm export``: the client base into a database, an anonymised copy of the workbook, or lists of clients."""
 
 from __future__ import annotations
 
@@ -7,12 +7,14 @@ from pathlib import Path
 
 import click
 
+from xlcrm import schema
 from xlcrm.cli.exit_codes import PLAIN_EPILOG
 from xlcrm.cli.formatting import warning_lines
 from xlcrm.cli.options import Output, output_options, password_option, show, today_option, workbook_argument
+from xlcrm.errors import UsageError, quoted
 from xlcrm.export import mailing
 from xlcrm.jobs import export
-from xlcrm.messages import t, tn
+from xlcrm.messages import Message, t, tn
 
 
 @click.command("export", epilog=PLAIN_EPILOG)
@@ -55,6 +57,40 @@ from xlcrm.messages import t, tn
     "phone, email, city, manager and block; clients designated Lost or erased, and persons without the consent "
     "the Settings require, are left out and counted.",
 )
+@click.option(
+    "--segment",
+    default=None,
+    metavar="NAME_OR_FILTER",
+    help="Write the clients of a segment: a name from the Segment column of Settings, or a filter such as "
+    '"block in (Regular, Partner) and city = Kazan and consent" (see the How to use sheet). Clients who may not be '
+    "mailed (erased, designated Lost, persons without the consent the Settings require) are left out and counted.",
+)
+@click.option(
+    "--csv",
+    "csv_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the segment to this CSV file (UTF-8, separated by semicolons, as Russian Excel opens it).",
+)
+@click.option(
+    "--xlsx",
+    "xlsx_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the segment to this .xlsx file.",
+)
+@click.option(
+    "--columns",
+    default=None,
+    metavar="FIELDS",
+    help="The segment's columns, separated by commas: Clients headers in either language or keys, computed columns "
+    "(block, orders, revenue, last order…) or consent. Default: name,email,phone.",
+)
+@click.option(
+    "--no-consent-check",
+    is_flag=True,
+    help="Keep in the segment's list the clients who may not be mailed (for a call list of your own, not a mailing).",
+)
 @click.option("--force", is_flag=True, help="Replace an existing file or existing tables of the same names.")
 @click.option(
     "--ignore-lock",
@@ -71,13 +107,19 @@ def export_command(
     anonymise: Path | None,
     keep_comments: bool,
     mailing: Path | None,
+    segment: str | None,
+    csv_path: Path | None,
+    xlsx_path: Path | None,
+    columns: str | None,
+    no_consent_check: bool,
     force: bool,
     ignore_lock: bool,
     today: dt.date,
     password: str | None,
     output: Output,
 ) -> None:
-    """Carry the client base elsewhere: a database (SQLite or a SQLAlchemy URL), an anonymised copy or a mailing list.
+    """Carry the client base elsewhere: a database (SQLite or a SQLAlchemy URL), an anonymised copy, a mailing list
+    or the list of a segment.
 
     The workbook itself is not changed. A database gets the tables clients
     (key client_id), contacts and interactions (foreign keys to clients),
@@ -91,7 +133,15 @@ def export_command(
         xlcrm export clients.xlsx --sqlite clients.sqlite --anonymise for_accountant.xlsx
 
         xlcrm export clients.xlsx --mailing mailing.csv
+
+        xlcrm export clients.xlsx --segment "block in (Regular, Partner) and consent" --csv regular.csv
     """
+    if segment is None and (csv_path or xlsx_path or columns or no_consent_check):
+        raise UsageError(t("--csv, --xlsx, --columns and --no-consent-check go with --segment"))
+    request = None
+    if segment is not None:
+        chosen = tuple(name.strip() for name in columns.split(",") if name.strip()) if columns else None
+        request = export.SegmentRequest(segment, csv_path, xlsx_path, chosen, consent_check=not no_consent_check)
     result = export.export_workbook(
         path,
         sqlite=sqlite,
@@ -99,6 +149,7 @@ def export_command(
         anonymise=anonymise,
         keep_comments=keep_comments,
         mailing=mailing,
+        segment=request,
         today=today,
         force=force,
         ignore_lock=ignore_lock,
@@ -119,7 +170,48 @@ def written_lines(result: export.ExportResult) -> str:
         lines.append(str(t("Wrote the anonymised copy {path}: masked {masked}", path=copy.path, masked=masked)))
     if result.mailing is not None:
         lines.append(mailing_line(result.mailing))
+    if result.segment is not None:
+        lines.append(segment_line(result.segment, result.locale))
     return "\n".join(lines)
+
+
+def segment_line(written: export.SegmentExport, locale: str) -> str:
+    """The segment's list written: how many clients matched, the files with their rows, those left out by reason."""
+    listed = written.segment
+    matched = tn("{count} client matched", "{count} clients matched", listed.matched)
+    rows = tn("{count} client", "{count} clients", len(listed.rows.rows))
+    line = t(
+        "Segment {segment}: {matched}; wrote {rows} to {paths}",
+        segment=quoted(listed.segment),
+        matched=matched,
+        rows=rows,
+        paths=[str(path) for path in written.paths],
+    )
+    left_out = listed.rows.left_out
+    if left_out:
+        line = t(
+            "{written}; {left_out} left out ({reasons})",
+            written=line,
+            left_out=tn("{count} client", "{count} clients", sum(left_out.values())),
+            reasons=_reasons(left_out),
+        )
+    if listed.unchecked:
+        unchecked = tn(
+            "{count} row of {sheet} without a ClientID of its own was not looked at",
+            "{count} rows of {sheet} without a ClientID of their own were not looked at",
+            listed.unchecked,
+            sheet=schema.CLIENTS.name(locale),
+        )
+        line = t("{written}; {unchecked}", written=line, unchecked=unchecked)
+    return str(line)
+
+
+def _reasons(left_out: dict[str, int]) -> list[Message]:
+    """Each reason clients were left out for, with their count."""
+    return [
+        t("{reason}: {count}", reason=mailing.LEFT_OUT_REASONS[reason], count=count)
+        for reason, count in left_out.items()
+    ]
 
 
 def mailing_line(written: export.MailingExport) -> str:
@@ -128,10 +220,7 @@ def mailing_line(written: export.MailingExport) -> str:
     left_out = written.mailing.left_out
     if not left_out:
         return str(t("Wrote the mailing list {path}: {rows}", path=written.path, rows=rows))
-    reasons = [
-        t("{reason}: {count}", reason=mailing.LEFT_OUT_REASONS[reason], count=count)
-        for reason, count in left_out.items()
-    ]
+    reasons = _reasons(left_out)
     return str(
         t(
             "Wrote the mailing list {path}: {rows}; {left_out} left out ({reasons})",

@@ -23,6 +23,7 @@ from openpyxl.worksheet.table import Table, TableColumn, TableFormula, TableStyl
 from openpyxl.worksheet.worksheet import Worksheet
 
 from xlcrm import schema
+from xlcrm.create.segment_help import SEGMENTS_HEADING, example_segments, segment_help
 from xlcrm.errors import UsageError
 from xlcrm.messages import Message, t
 from xlcrm.schema import Column, Kind, Sheet
@@ -585,11 +586,13 @@ def _write_settings(worksheet: Worksheet, locale: str, lists: Mapping[str, Seque
     first_list = 1 + min(spec.columns.index(spec.column(key)) for key in lists)
     _write_header(worksheet, [c.name(locale) for c in spec.columns], list_from=first_list)
     holidays = default_holidays(locale)
-    height = max(len(schema.SETTINGS_KEYS), len(holidays), *(len(values) for values in lists.values()))
+    segments = example_segments(locale)
+    height = max(len(schema.SETTINGS_KEYS), len(holidays), len(segments), *(len(values) for values in lists.values()))
     key_col, label_col, value_col, description_col = (
         1 + spec.columns.index(spec.column(k)) for k in ("key", "label", "value", "description")
     )
     holiday_cols = [spec.columns.index(spec.column(k)) for k in HOLIDAY_COLUMNS]
+    segment_cols = [spec.columns.index(spec.column(k)) for k in ("segment", "segment_filter")]
     for offset in range(height):
         row: list[str | int | None] = [None] * len(spec.columns)
         if offset < len(schema.SETTINGS_KEYS):
@@ -603,6 +606,9 @@ def _write_settings(worksheet: Worksheet, locale: str, lists: Mapping[str, Seque
                 row[spec.columns.index(spec.column(key))] = values[offset]
         if offset < len(holidays):
             for index, value in zip(holiday_cols, holidays[offset]):
+                row[index] = value
+        if offset < len(segments):
+            for index, value in zip(segment_cols, segments[offset]):
                 row[index] = value
         worksheet.append(row)
     for index, column in enumerate(spec.columns):
@@ -1006,6 +1012,10 @@ def _write_how_to(worksheet: Worksheet, locale: str) -> None:
         line(", ".join(item.label(locale) for item in blocks), text.render(locale).format(**names), _BOLD)
     line(t("Greetings and holidays").render(locale), _GREETINGS.render(locale).format(**names), _BOLD)
     line(t("Order, old items, length").render(locale), _ORDER.render(locale).format(**names), _BOLD)
+
+    section(SEGMENTS_HEADING)
+    for segment_label, explained in segment_help(locale):
+        line(segment_label, explained, _BOLD)
 
     section(t("Commands"))
     for command, text in _COMMANDS:

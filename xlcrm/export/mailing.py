@@ -59,6 +59,7 @@ class MailingList:
     header: list[str]
     rows: list[list[str]]
     left_out: dict[str, int] = field(default_factory=dict)
+    keys: tuple[str, ...] = MAILING_COLUMNS  # what each column holds (a field key), for its width
 
     def to_dict(self) -> dict[str, Any]:
         """The list's size as JSON-ready values."""
@@ -75,33 +76,50 @@ def mailing_list(analysis: Analysis) -> MailingList:
     """The mailing list of an analysed workbook: the clients one may write to, and the others counted by reason."""
     frames, lifecycle, locale = analysis.frames, analysis.lifecycle, analysis.frames.locale
     clients = lifecycle.clients
-    rows = clients["row"].to_numpy()
-    sheet = analysis.data.sheet(schema.CLIENTS.key)
-    cells = {
-        key: _texts(sheet.column_values(key).reindex(rows) if sheet is not None else pd.Series(index=rows))
-        for key in MAILING_COLUMNS
-        if key != "block"
-    }
+    cells = {key: sheet_texts(analysis, key) for key in MAILING_COLUMNS if key != "block"}
     cells["block"] = np.array([schema.block(int(number)).label(locale) for number in clients["block"]], dtype=object)
     reasons = {
-        "erased": np.array([is_erased(name) for name in clients["name"]], dtype=bool),
-        "lost": (clients["designation"] == schema.LOST.key).to_numpy(),
-        "no_consent": without_consent(frames, lifecycle).to_numpy(),
+        **not_to_mail(analysis),
         "no_address": (cells["phone"] == "") & (cells["email"] == ""),
     }
-    kept = np.ones(len(clients), dtype=bool)
-    left_out: dict[str, int] = {}
-    for reason, holds in reasons.items():
-        count = int((kept & holds).sum())
-        if count:
-            left_out[reason] = count
-        kept &= ~holds
+    kept, left_out = leave_out(np.ones(len(clients), dtype=bool), reasons)
     no_id = len(frames.clients) - len(clients)  # rows without a ClientID, or sharing one
     if no_id:
         left_out["no_client_id"] = no_id
     header = [_header(key, locale) for key in MAILING_COLUMNS]
     columns = [cells[key][kept].tolist() for key in MAILING_COLUMNS]
     return MailingList(header, [[str(cell) for cell in row] for row in zip(*columns)], left_out)
+
+
+def not_to_mail(analysis: Analysis) -> dict[str, np.ndarray]:
+    """Per client of the lifecycle, whether each reason not to mail it holds: erased, designated Lost, no consent
+    (keys of ``LEFT_OUT_REASONS``, in the order a client is checked)."""
+    clients = analysis.lifecycle.clients
+    return {
+        "erased": np.array([is_erased(name) for name in clients["name"]], dtype=bool),
+        "lost": (clients["designation"] == schema.LOST.key).to_numpy(),
+        "no_consent": without_consent(analysis.frames, analysis.lifecycle).to_numpy(),
+    }
+
+
+def leave_out(wanted: np.ndarray, reasons: dict[str, np.ndarray]) -> tuple[np.ndarray, dict[str, int]]:
+    """The clients of ``wanted`` for whom no reason holds, and how many of ``wanted`` each reason left out (a
+    client counts under the first reason that holds; only reasons that left someone out)."""
+    kept = wanted.copy()
+    left_out: dict[str, int] = {}
+    for reason, holds in reasons.items():
+        count = int((kept & holds).sum())
+        if count:
+            left_out[reason] = count
+        kept &= ~holds
+    return kept, left_out
+
+
+def sheet_texts(analysis: Analysis, key: str) -> np.ndarray:
+    """The Clients cells of column ``key`` of each client of the lifecycle, as text ("" for a blank)."""
+    rows = analysis.lifecycle.clients["row"].to_numpy()
+    sheet = analysis.data.sheet(schema.CLIENTS.key)
+    return _texts(sheet.column_values(key).reindex(rows) if sheet is not None else pd.Series(index=rows))
 
 
 def _texts(values: pd.Series) -> np.ndarray:
@@ -135,7 +153,7 @@ def mailing_workbook(mailing: MailingList, locale: str) -> Workbook:
         sheet.append(row)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for index, key in enumerate(MAILING_COLUMNS):
+    for index, key in enumerate(mailing.keys):
         sheet.column_dimensions[get_column_letter(index + 1)].width = _COLUMN_WIDTHS.get(key, 16)
         for (cell,) in sheet.iter_rows(min_row=2, min_col=index + 1, max_col=index + 1):
             cell.number_format = "@"

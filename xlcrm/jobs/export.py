@@ -1,8 +1,10 @@
-"""``xlcrm export``: the workbook carried elsewhere, as a database or as an anonymised copy.
+"""``xlcrm export``: the workbook carried elsewhere, as a database, an anonymised copy or lists of clients.
 
 One read of the workbook feeds every target asked for: a SQLite file or a
-SQLAlchemy URL (:mod:`xlcrm.export.database`) and an anonymised copy
-(:mod:`xlcrm.export.anonymise`). The workbook itself is never changed.
+SQLAlchemy URL (:mod:`xlcrm.export.database`), an anonymised copy
+(:mod:`xlcrm.export.anonymise`), a mailing list (:mod:`xlcrm.export.mailing`)
+and a segment's list (:mod:`xlcrm.export.segments`), the two lists from one
+analysis. The workbook itself is never changed.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from xlcrm.errors import UsageError, WriteError
 from xlcrm.export.anonymise import anonymisation
 from xlcrm.export.mailing import MailingList, check_mailing_path, mailing_csv, mailing_list, mailing_workbook
 from xlcrm.export.masking import Kind
+from xlcrm.export.segments import SegmentList, segment_list
 from xlcrm.files.safe_save import (
     DEFAULT_KEEP_BACKUPS,
     SaveResult,
@@ -65,6 +68,35 @@ class MailingExport:
 
 
 @dataclass
+class SegmentExport:
+    """A segment's list written: its files (CSV, .xlsx or both) and what it holds."""
+
+    paths: list[Path]
+    segment: SegmentList
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as JSON-ready values, as ``--json`` prints it."""
+        return {"paths": [str(path) for path in self.paths], **self.segment.to_dict()}
+
+
+@dataclass(frozen=True)
+class SegmentRequest:
+    """What ``--segment`` asks for: the segment (a name of Settings or a filter), the files to write, the columns
+    (None: the default ones) and whether clients who may not be mailed are left out."""
+
+    segment: str
+    csv: Path | None = None
+    xlsx: Path | None = None
+    columns: tuple[str, ...] | None = None
+    consent_check: bool = True
+
+    @property
+    def targets(self) -> tuple[Path, ...]:
+        """The files to write."""
+        return tuple(path for path in (self.csv, self.xlsx) if path is not None)
+
+
+@dataclass
 class ExportResult:
     """What ``export_workbook`` wrote: the database tables and the anonymised copy, each when asked for."""
 
@@ -73,6 +105,7 @@ class ExportResult:
     anonymised: AnonymisedCopy | None
     locale: str = "en"  # the language of the workbook's sheet and column names
     mailing: MailingExport | None = None
+    segment: SegmentExport | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The result as JSON-ready values, as ``--json`` prints it."""
@@ -81,6 +114,7 @@ class ExportResult:
             "database": self.database.to_dict() if self.database else None,
             "anonymised": self.anonymised.to_dict() if self.anonymised else None,
             "mailing": self.mailing.to_dict() if self.mailing else None,
+            "segment": self.segment.to_dict() if self.segment else None,
         }
 
 
@@ -92,6 +126,7 @@ def export_workbook(
     anonymise: Path | None = None,
     keep_comments: bool = False,
     mailing: Path | None = None,
+    segment: SegmentRequest | None = None,
     today: dt.date | None = None,
     force: bool = False,
     ignore_lock: bool = False,
@@ -99,7 +134,8 @@ def export_workbook(
 ) -> ExportResult:
     """Export the workbook at ``path`` to each target given (at least one is needed): a new SQLite file, the
     database at a SQLAlchemy URL, an anonymised copy (its comments and other free texts kept with ``keep_comments``),
-    a mailing list (.xlsx or .csv); returns what was written. The workbook is not changed; ``password`` opens a
+    a mailing list (.xlsx or .csv), the list of a segment (``segment``: a CSV file, an .xlsx file or both); returns
+    what was written. The workbook is not changed; ``password`` opens a
     password-protected one."""
     return open_to_read(
         path,
@@ -111,6 +147,7 @@ def export_workbook(
             anonymise=anonymise,
             keep_comments=keep_comments,
             mailing=mailing,
+            segment=segment,
             today=today,
             force=force,
             ignore_lock=ignore_lock,
@@ -127,17 +164,20 @@ def _export(
     anonymise: Path | None,
     keep_comments: bool,
     mailing: Path | None,
+    segment: SegmentRequest | None,
     today: dt.date | None,
     force: bool,
     ignore_lock: bool,
 ) -> ExportResult:
-    if sqlite is None and url is None and anonymise is None and mailing is None:
+    if segment is not None and not segment.targets:
+        raise UsageError(t("say where to write the segment: --csv FILE, --xlsx FILE or both"))
+    if sqlite is None and url is None and anonymise is None and mailing is None and segment is None:
         raise UsageError(t("say where to export: --sqlite FILE, --url URL, --anonymise FILE or --mailing FILE"))
     if mailing is not None:
         check_mailing_path(mailing)
     if sqlite is not None and url is not None:
         raise UsageError(t("give either --sqlite or --url, not both"))
-    for target in (sqlite, anonymise, mailing):
+    for target in (sqlite, anonymise, mailing, *(segment.targets if segment else ())):
         if target is not None and Path(target).resolve() == path.resolve():
             raise UsageError(t("{path} is the workbook itself; export to another file", path=target))
         if target is not None and Path(target).exists() and not force:
@@ -156,8 +196,21 @@ def _export(
         if anonymise
         else None
     )
-    mailed = _write_mailing(data, mailing, today, force=force, ignore_lock=ignore_lock) if mailing else None
-    return ExportResult(path, database, anonymised, data.locale, mailed)
+    analysis = analyse(data, today) if mailing or segment else None
+    mailed = None
+    if mailing and analysis:
+        listed = mailing_list(analysis)
+        saved = _write_list(listed, mailing, data.locale, force=force, ignore_lock=ignore_lock)
+        mailed = MailingExport(saved.path, listed, saved)
+    chosen = None
+    if segment and analysis:
+        found = segment_list(analysis, segment.segment, segment.columns, consent_check=segment.consent_check)
+        chosen = SegmentExport([], found)
+        for target, kind in ((segment.csv, ".csv"), (segment.xlsx, ".xlsx")):
+            if target is not None:
+                saved = _write_list(found.rows, target, data.locale, force=force, ignore_lock=ignore_lock, kind=kind)
+                chosen.paths.append(saved.path)
+    return ExportResult(path, database, anonymised, data.locale, mailed, chosen)
 
 
 def _write_anonymised(
@@ -178,16 +231,21 @@ def _write_anonymised(
     return AnonymisedCopy(save.path, copy.masked_cells, copy.masked, copy.left_out, save)
 
 
-def _write_mailing(
-    data: WorkbookData, output: Path, today: dt.date, *, force: bool, ignore_lock: bool
-) -> MailingExport:
-    """Write the mailing list of the workbook ``data`` was read from to ``output`` (.xlsx or .csv, checked
-    before); returns what it holds. A file replaced with --force is kept in .xlcrm-backups."""
-    mailing = mailing_list(analyse(data, today))
+def _write_list(
+    mailing: MailingList,
+    output: Path,
+    locale: str,
+    *,
+    force: bool,
+    ignore_lock: bool,
+    kind: str | None = None,
+) -> SaveResult:
+    """Write a list of clients to ``output`` as ``kind`` (.xlsx or .csv; by default as its name ends, checked
+    before); returns how it was saved. A file replaced with --force is kept in .xlcrm-backups."""
     output = Path(output)
-    if output.suffix.lower() == ".xlsx":
+    if (kind or output.suffix.lower()) == ".xlsx":
         # A list to send, not a workbook anyone edits: no copy of it is kept to compare with.
-        save = write_new_workbook(mailing_workbook(mailing, data.locale), output, force=force, keep_saved_copy=False)
+        save = write_new_workbook(mailing_workbook(mailing, locale), output, force=force, keep_saved_copy=False)
     else:
         content = mailing_csv(mailing)
 
@@ -203,7 +261,7 @@ def _write_mailing(
             check_saved=lambda temp, _sheets: _check_written(temp, content),
             keep_saved_copy=False,
         )
-    return MailingExport(save.path, mailing, save)
+    return save
 
 
 def _check_written(path: Path, content: bytes) -> None:

@@ -33,6 +33,7 @@ from xlcrm.files.save import save_changes
 from xlcrm.jobs.as_saved import as_saved, deleted_rows
 from xlcrm.jobs.opening import open_to_change, open_to_read
 from xlcrm.lifecycle.analysis import analyse
+from xlcrm.lifecycle.segments import segments_of
 from xlcrm.messages import Text, t
 from xlcrm.privacy.erase import Erasure, ErasureEntry, Place, erasure_log_sheet, plan_erasure
 from xlcrm.privacy.traces import Matcher, PersonValues, Trace, combined_pattern, package_traces
@@ -294,8 +295,9 @@ def _reports_showing(data: WorkbookData, erasure: Erasure, today: dt.date) -> tu
         edits = [edit for edit in erasure.edits if edit.sheet.casefold() in known]  # not the user's own sheets
         analysis = analyse(as_saved(data, edits, deleted_rows(edits)), today)
         agenda = build_agenda(analysis.frames, analysis.lifecycle)
+        segments = segments_of(analysis.data, analysis.lifecycle)
         built = build_reports(
-            analysis.frames, analysis.lifecycle, agenda, analysis.report.findings, erasure.history
+            analysis.frames, analysis.lifecycle, agenda, analysis.report.findings, erasure.history, segments
         ).sheets
     except XlcrmError:
         built = []  # a workbook refresh cannot report on: its old reports go, refresh says why

@@ -53,6 +53,7 @@ from xlcrm.jobs.opening import open_to_change
 from xlcrm.lifecycle.analysis import analyse
 from xlcrm.lifecycle.computed import computed_cells
 from xlcrm.lifecycle.history import read_history
+from xlcrm.lifecycle.segments import segments_of
 from xlcrm.messages import Text, t
 from xlcrm.reports.agenda import build_agenda
 from xlcrm.reports.changes import changes_sheet
@@ -221,7 +222,10 @@ def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool, ac
         decisions = unknown_decisions(dedupe_sheets, data.locale)
         findings = analysis.report.findings + decisions
         agenda = build_agenda(analysis.frames, analysis.lifecycle)
-        reports: RefreshReports = build_reports(analysis.frames, analysis.lifecycle, agenda, findings, history)
+        segments = segments_of(analysis.data, analysis.lifecycle)
+        reports: RefreshReports = build_reports(
+            analysis.frames, analysis.lifecycle, agenda, findings, history, segments
+        )
         sheets = [*reports.sheets, changes_sheet(change_log, data.locale), *dedupe_sheets]
         # The big reports are rendered by the other process while the Clients columns are computed and written.
         prerendered = renderer.start(path, sheets) if renderer is not None else None

@@ -25,11 +25,13 @@ from xlcrm.checks.findings import Finding
 from xlcrm.lifecycle.blocks import DEAD_LOST, DEAD_REVIVE, Lifecycle
 from xlcrm.lifecycle.frames import Frames
 from xlcrm.lifecycle.history import BlockHistory, history_sheet
+from xlcrm.lifecycle.segments import Segments
 from xlcrm.messages import render, t, tn
 from xlcrm.reports.agenda import Agenda, agenda_sheet
 from xlcrm.reports.analytics import analytics_sheet
 from xlcrm.reports.consent import without_consent
 from xlcrm.reports.period import Period, acting_manager, manager_order, month_label, period_sales
+from xlcrm.reports.segments import segments_sheet
 from xlcrm.runtime import progress
 from xlcrm.xlsx.report_sheet import CellValue, Chart, ChartKind, ColumnFormat, ReportColumn, ReportSheet, ReportTable
 
@@ -73,9 +75,15 @@ class RefreshReports:
 
 @progress.step(t("building the report sheets"))
 def build_reports(
-    frames: Frames, lifecycle: Lifecycle, agenda: Agenda, findings: Sequence[Finding], history: BlockHistory
+    frames: Frames,
+    lifecycle: Lifecycle,
+    agenda: Agenda,
+    findings: Sequence[Finding],
+    history: BlockHistory,
+    segments: Segments | None = None,
 ) -> RefreshReports:
-    """Dashboard, Analytics, Agenda, Managers, Services, ABC, Problems and Block history, in that order."""
+    """Dashboard, Analytics, Agenda, Managers, Services, ABC, Segments (when ``segments`` are given), Problems and
+    Block history, in that order."""
     locale, today = frames.locale, lifecycle.today
     period = Period.ending(today)
     subtitle = schema.label("computed_for", locale).format(
@@ -91,6 +99,7 @@ def build_reports(
         managers_sheet(lifecycle, period, locale, subtitle, agenda),
         services_sheet(frames, lifecycle, period, subtitle),
         abc_sheet(lifecycle, period, locale, subtitle),
+        *([segments_sheet(segments, lifecycle, period_sales(lifecycle, period), locale, subtitle)] if segments else []),
         problems_sheet(findings, locale, subtitle),
         history_sheet(updated, locale, today),
     ]
