@@ -1227,4 +1227,4 @@ NAME_PART_SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("Middle name", "Patronymic", "Отчество"),
 )
 # Sheets rows can be imported into.
-IMPORT_SHEETS = (CLIENTS, CONTACTS, INTERACTIONS)
+IMPORT_SHEETS = (CLIENTS, CONTACTS, INTERACTIONS, CONTRACTS)
