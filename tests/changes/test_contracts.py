@@ -143,3 +143,14 @@ def test_restoring_a_client_brings_its_deleted_contracts_back_with_it(tmp_path: 
         ("D-001/1", "C000001"),
         ("D-002", "C000002"),
     ]
+
+
+def test_a_contracts_sheet_removed_whole_stops_like_its_rows_deleted(tmp_path: Path) -> None:
+    """The sheet is optional (a workbook without it has no contracts), so one removed with its rows must not pass
+    for a workbook that never had any."""
+    records = with_contracts()
+    changed = copy.deepcopy(records)
+    del changed[CONTRACTS]
+    path = saved_then_changed(tmp_path, records, changed)
+    with pytest.raises(DeletionsFound, match=r"Contracts: 3 of 3 rows \(row 2: D-001 C000001, row 3: D-002 C000002"):
+        changes_since_saved(read_workbook(path), accept_deletions=False)
