@@ -112,8 +112,13 @@ def test_a_merge_made_by_refresh_repoints_contracts_too(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     pointed_at = [row[1] for row in sheet_cells(path, "Contracts")[1:]]
     assert pointed_at == ["C000001", "C000002", "C000001", "C000001", "C000001"]
-    # No contract is left pointing at the client merged away.
+    # No contract is left pointing at the client merged away, and the survivor's columns count its contracts.
     assert not [row for row in sheet_cells(path, schema.PROBLEMS.name("en")) if "C000003" in row]
+    clients = sheet_cells(path, "Clients")
+    survivor = dict(zip(clients[0], clients[1]))
+    assert survivor["ClientID"] == "C000001"
+    assert survivor[schema.REPORT_MARKER + "Active contracts"] == 1  # D-001 (its annex and D-004 Closed do not count)
+    assert survivor[schema.REPORT_MARKER + "Contract ends"] == dt.date(2026, 12, 31)
 
 
 def test_a_formula_on_contracts_pointing_at_a_client_row_that_would_move_stops_the_merge(tmp_path: Path) -> None:
