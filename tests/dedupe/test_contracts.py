@@ -34,7 +34,6 @@ def contract(contract_id: str, client_id: str, **values: object) -> dict[str, ob
         "amount": 120000,
         "valid_from": dt.date(2026, 2, 1),
         "valid_until": dt.date(2026, 12, 31),
-        "status": schema.CONTRACT_ACTIVE.name("ru"),
     }
     record.update(values)
     return record
@@ -65,9 +64,9 @@ def base(path: Path, locale: str) -> Path:
         CONTRACTS: [
             contract("D-001", "C000003", comment="подписан с Иваном"),
             contract("D-002", "C000002"),
-            contract("D-001/1", "C000003", parent_id="D-001", amount=30000, status=None),
+            contract("D-001/1", "C000003", parent_id="D-001", amount=30000, status=schema.CONTRACT_ACTIVE.name(locale)),
             contract("D-003", "C000001", valid_until=dt.date(2026, 6, 30)),
-            contract("D-004", "C000003", status=schema.CONTRACT_CLOSED.name("en")),
+            contract("D-004", "C000003", status=schema.CONTRACT_CLOSED.name(locale)),
         ],
         SETTINGS: settings_records(locale, {"managers": ["Anna"]}),
     }
