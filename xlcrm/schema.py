@@ -491,6 +491,9 @@ SETTINGS = Sheet(
 HOW_TO = Sheet("how_to", "How to use", "Как пользоваться", required=False)
 
 USER_SHEETS = (CLIENTS, CONTACTS, SERVICES, INTERACTIONS, CONTRACTS, SETTINGS)
+# User sheets whose rows belong to a client by their ClientID: merging clients re-points them, restoring a client
+# brings them back with it, erasing one clears their free text, a new client never takes an ID they name.
+CLIENT_POINTING_SHEETS = (CONTACTS, INTERACTIONS, CONTRACTS)
 ALL_TEMPLATE_SHEETS = USER_SHEETS + (HOW_TO,)
 
 # Report sheets are owned by xlcrm and rewritten on every refresh.
@@ -1239,4 +1242,4 @@ NAME_PART_SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("Middle name", "Patronymic", "Отчество"),
 )
 # Sheets rows can be imported into.
-IMPORT_SHEETS = (CLIENTS, CONTACTS, INTERACTIONS)
+IMPORT_SHEETS = (CLIENTS, CONTACTS, INTERACTIONS, CONTRACTS)

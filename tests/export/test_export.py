@@ -72,6 +72,7 @@ def test_sqlite_tables_keys_and_a_join(workbook: Path, tmp_path: Path) -> None:
         "contacts": 1,
         "services": 2,
         "interactions": 5,
+        "contracts": 0,
         "settings": len(schema.SETTINGS_KEYS),
         "setting_lists": result.database.tables["setting_lists"],
         "blocks": 8,
@@ -79,10 +80,10 @@ def test_sqlite_tables_keys_and_a_join(workbook: Path, tmp_path: Path) -> None:
     }
     for table, count in result.database.tables.items():
         assert query(target, f"SELECT count(*) FROM {table}") == [(count,)]
-    # Keys: ClientID is the key of clients; contacts, interactions and the lifecycle point at it.
+    # Keys: ClientID is the key of clients; contacts, interactions, contracts and the lifecycle point at it.
     pk = {row[1] for row in query(target, "PRAGMA table_info(clients)") if row[5]}
     assert pk == {"client_id"}
-    for table in ("contacts", "interactions", "client_lifecycle"):
+    for table in ("contacts", "interactions", "contracts", "client_lifecycle"):
         links = {(row[2], row[3], row[4]) for row in query(target, f"PRAGMA foreign_key_list({table})")}
         assert ("clients", "client_id", "client_id") in links, table
     assert {row[1] for row in query(target, "PRAGMA table_info(interactions)") if row[5]} == {"excel_row"}

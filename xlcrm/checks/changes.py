@@ -7,8 +7,8 @@ formula columns (the Client name on Interactions) do not, since xlcrm and Excel 
 Rows are compared by content, wherever they are: a sorted sheet holds the same rows, so nothing changed. Each row's
 cells become one 64-bit hash (pandas hashing, column by column, one Python call per distinct value and none per
 cell), so a million interactions are compared in about a second. The rows left on either side are then paired by a
-key (a client by its ClientID, an interaction by its date, client and type, …) and such a pair is a changed row;
-what is still left was added or deleted.
+key (a client by its ClientID, an interaction by its date, client and type, a contract by its ContractID, …) and
+such a pair is a changed row; what is still left was added or deleted.
 """
 
 from __future__ import annotations
@@ -30,7 +30,13 @@ DELETED = "deleted"
 KINDS = (ADDED, CHANGED, DELETED)
 
 # The sheets compared, in the order the change log lists them.
-COMPARED_SHEETS: tuple[Sheet, ...] = (schema.CLIENTS, schema.CONTACTS, schema.SERVICES, schema.INTERACTIONS)
+COMPARED_SHEETS: tuple[Sheet, ...] = (
+    schema.CLIENTS,
+    schema.CONTACTS,
+    schema.SERVICES,
+    schema.INTERACTIONS,
+    schema.CONTRACTS,
+)
 # The columns that pair a changed row with its version as saved; a row whose key cells are all blank is only ever
 # matched by its content.
 PAIRING_KEYS: dict[str, tuple[str, ...]] = {
@@ -38,6 +44,7 @@ PAIRING_KEYS: dict[str, tuple[str, ...]] = {
     schema.CONTACTS.key: ("client_id", "name"),
     schema.SERVICES.key: ("service_id",),
     schema.INTERACTIONS.key: ("date", "client_id", "type"),
+    schema.CONTRACTS.key: ("contract_id",),
 }
 
 
@@ -45,7 +52,7 @@ PAIRING_KEYS: dict[str, tuple[str, ...]] = {
 class RowChange:
     """One row of a user sheet added, changed or deleted since the version it is compared with."""
 
-    sheet: str  # schema sheet key: "clients", "contacts", "services", "interactions"
+    sheet: str  # schema sheet key: "clients", "contacts", "services", "interactions", "contracts"
     kind: str  # ADDED | CHANGED | DELETED
     before_row: int | None  # Excel row in the saved version (None when added)
     now_row: int | None  # Excel row in the workbook now (None when deleted)

@@ -3,14 +3,14 @@
 A client typed in by hand (at the bottom of Clients, inside its table or below it) has no ClientID yet. Every
 command that saves the workbook (refresh, dedupe, import) first gives each Clients row that has a Name or a Company
 but a blank ClientID the next free ID, in row order: after the last one on Clients, in its most common form,
-skipping any ID that another sheet xlcrm reads names (Contacts, Interactions, Duplicates, Merge log, Block history),
-so a new client inherits no other client's interactions, decisions or history. It then works on the workbook as if
-the IDs had been typed in: the new client is validated, imported into and sorted into its block like any other,
-and the IDs are written in the same save as the rest. Dedupe merges a new client like any other, but as a client
-without an ID: an established client it duplicates survives and keeps its ID. A row with neither Name nor Company
-(a manager or date filled down ahead of time, a totals row) is no client and gets nothing (validation names it),
-nor does a ClientID cell holding a formula (the user's own numbering); the ClientIDs of Contacts and Interactions
-point at clients and are never made up.
+skipping any ID that another sheet xlcrm reads names (Contacts, Interactions, Contracts, Duplicates, Merge log,
+Block history), so a new client inherits no other client's interactions, contracts, decisions or history. It then
+works on the workbook as if the IDs had been typed in: the new client is validated, imported into and sorted into
+its block like any other, and the IDs are written in the same save as the rest. Dedupe merges a new client like any
+other, but as a client without an ID: an established client it duplicates survives and keeps its ID. A row with
+neither Name nor Company (a manager or date filled down ahead of time, a totals row) is no client and gets nothing
+(validation names it), nor does a ClientID cell holding a formula (the user's own numbering); the ClientIDs of
+Contacts, Interactions and Contracts point at clients and are never made up.
 """
 
 from __future__ import annotations
@@ -98,13 +98,13 @@ class ClientIdSequence:
 
 
 def named_client_ids(data: WorkbookData) -> set[str]:
-    """The ClientIDs any sheet xlcrm reads names, whether a client on Clients has them or not: those Contacts and
-    Interactions point at, and those on the report sheets read back (the Duplicates sheet's pairs and kept-apart
-    decisions, the Merge log, the Block history). A new client given one would take over an interaction logged
-    under a mistyped ID, clash with the client an unmerge puts back, inherit a past client's block history, or be
-    merged by a Decision typed for another client."""
+    """The ClientIDs any sheet xlcrm reads names, whether a client on Clients has them or not: those Contacts,
+    Interactions and Contracts point at, and those on the report sheets read back (the Duplicates sheet's pairs and
+    kept-apart decisions, the Merge log, the Block history). A new client given one would take over an interaction
+    or a contract logged under a mistyped ID, clash with the client an unmerge puts back, inherit a past client's
+    block history, or be merged by a Decision typed for another client."""
     named: set[str] = set()
-    for spec in (schema.CONTACTS, schema.INTERACTIONS):
+    for spec in schema.CLIENT_POINTING_SHEETS:
         sheet = data.sheet(spec.key)
         if sheet is not None and sheet.has("client_id"):
             named.update(as_text(value) for value in sheet.distinct("client_id")[1])

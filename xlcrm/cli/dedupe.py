@@ -53,10 +53,10 @@ def dedupe_command(
     """Find duplicate clients: merge the certain ones, list the probable ones for review.
 
     Certain duplicates are merged into the oldest client (blanks filled,
-    second phones and emails appended, Interactions and Contacts re-pointed)
-    and logged with their original rows on the Merge log sheet. Probable pairs
-    go to the Duplicates sheet with a Decision column (merge / keep apart) that
-    the next run applies. Interactions entered twice are listed, not deleted.
+    second phones and emails appended, Contacts, Interactions and Contracts
+    re-pointed) and logged with their original rows on the Merge log sheet.
+    Probable pairs go to the Duplicates sheet with a Decision column (merge /
+    keep apart) that the next run applies. Interactions entered twice are listed, not deleted.
     Clients rows typed in without a ClientID first get the next free ones
     (saved with the merges), so they are compared like the others.
     Score thresholds: dedupe_auto_score and dedupe_review_score in Settings.

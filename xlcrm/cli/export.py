@@ -122,11 +122,11 @@ def export_command(
     or the list of a segment.
 
     The workbook itself is not changed. A database gets the tables clients
-    (key client_id), contacts and interactions (foreign keys to clients),
-    services, settings, setting_lists, blocks and client_lifecycle (each
-    client's block, orders and revenue as of --today). Cells that would break
-    a key or a type (blank or repeated ClientIDs, text in a date column) are
-    named and nothing is written.
+    (key client_id), contacts, interactions and contracts (foreign keys to
+    clients), services, settings, setting_lists, blocks and client_lifecycle
+    (each client's block, orders and revenue as of --today). Cells that
+    would break a key or a type (blank or repeated ClientIDs, text in a date
+    column) are named and nothing is written.
 
     Example:
 

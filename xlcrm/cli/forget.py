@@ -58,7 +58,8 @@ def forget_command(
     Created...) so revenue figures do not change; its name becomes
     "Data erased (ID)", and phone, e-mail, INN, address, birthday, comment and
     a sole trader's company are cleared. Contacts rows are deleted; the
-    client's interactions stay without their free text. The Merge log,
+    client's interactions stay without their free text, its contracts
+    (amounts, dates, terms, status) without their comment. The Merge log,
     Duplicates and Block history rows of the client go; report sheets that
     showed the person are rebuilt; any other cell still showing a value is
     cleared. The erasure is recorded on the Erasure log sheet (no personal

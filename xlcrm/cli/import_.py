@@ -81,7 +81,9 @@ def import_command(
     pair listed for review, even when the client holds all of it. A record
     is also left out when a row already holds the same values in every
     imported column (and is blank where the record is), so importing the
-    same file twice adds nothing the second time. Clients rows typed in
+    same file twice adds nothing the second time. Contacts, interactions
+    and contracts need the ClientID of a client on Clients; a contract whose
+    ContractID is on the sheet already is left out. Clients rows typed in
     without a ClientID get the next free ones first, in the same save, and
     are matched like the others.
 

@@ -303,6 +303,6 @@ def accept_deletions_option(func: Callable[..., Any]) -> Callable[..., Any]:
         is_flag=True,
         help="Go ahead although rows were deleted since xlcrm last saved the workbook. Without it the command "
         "stops, writing nothing, when more than the Setting deletion_stop_percent of the Clients rows (default 5 %), "
-        "or any Interactions row, disappeared, and says how to bring them back with xlcrm restore. xlcrm tells by "
-        "the copy of its last save in .xlcrm-backups, kept even with --keep-backups 0.",
+        "or any Interactions or Contracts row, disappeared, and says how to bring them back with xlcrm restore. "
+        "xlcrm tells by the copy of its last save in .xlcrm-backups, kept even with --keep-backups 0.",
     )(func)

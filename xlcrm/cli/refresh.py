@@ -71,8 +71,9 @@ def refresh_command(
     The user sheets are first compared with the version xlcrm saved last:
     the Changes sheet lists rows added, changed and deleted since. When more
     than the Setting deletion_stop_percent of the Clients rows, or any
-    Interactions row, was deleted, nothing is written and the command exits 1,
-    saying how to bring them back (xlcrm restore) or go on (--accept-deletions).
+    Interactions or Contracts row, was deleted, nothing is written and the
+    command exits 1, saying how to bring them back (xlcrm restore) or go on
+    (--accept-deletions).
 
     Example:
 

@@ -26,7 +26,8 @@ from xlcrm.messages import Message, t, tn
     "rows",
     multiple=True,
     metavar="SPEC[,SPEC…]",
-    help="Rows to restore: a ClientID (the client with its deleted contacts and interactions), or Sheet:N or "
+    help="Rows to restore: a ClientID (the client with its deleted contacts, interactions and contracts), or "
+    "Sheet:N or "
     "Sheet:N-M, rows as numbered in the saved copy (the ▸ Changes sheet's 'Row as saved'). May be repeated.",
 )
 @click.option("--dry-run", is_flag=True, help="Show what would be restored; change nothing.")
@@ -46,11 +47,12 @@ def restore_command(
 
     After every save xlcrm keeps a copy of the file it wrote
     (.xlcrm-backups/NAME.last-saved.xlsx). Rows deleted from Clients,
-    Contacts, My Services or Interactions since then come back from it,
-    appended to the end of their sheet's table with every cell as it was:
-    values, your own columns and formulas. A ClientID brings back the
-    client's row with its deleted contacts and interactions; a client whose
-    ClientID was given to another client meanwhile is not restored.
+    Contacts, My Services, Interactions or Contracts since then come back
+    from it, appended to the end of their sheet's table with every cell as it
+    was: values, your own columns and formulas. A ClientID brings back the
+    client's row with its deleted contacts, interactions and contracts; a
+    client whose ClientID was given to another client meanwhile is not
+    restored.
 
     Example:
 

@@ -45,8 +45,9 @@ def unmerge_command(
     """Undo one merge from the Merge log: the original rows come back exactly.
 
     The merged clients' rows return to their places, the survivor gets its
-    original values back, re-pointed Interactions and Contacts point at their
-    own clients again, and the pairs are remembered as "keep apart".
+    original values back, re-pointed Contacts, Interactions and Contracts rows
+    point at their own clients again, and the pairs are remembered as "keep
+    apart".
 
     Example:
 
@@ -70,7 +71,9 @@ def unmerged_line(result: UnmergeResult) -> str:
         survivor_id=result.survivor_id,
         restored=restored,
         repointed=tn(
-            "{count} interaction or contact row", "{count} interaction or contact rows", result.repointed_back
+            "{count} contact, interaction or contract row",
+            "{count} contact, interaction or contract rows",
+            result.repointed_back,
         ),
     )
     return str(line)

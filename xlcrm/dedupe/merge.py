@@ -5,10 +5,10 @@ survivor (the oldest client with a ClientID) keeps its row and ID; its blank
 cells are filled from the others; phones and emails it lacks are appended;
 a different comment is appended; any other value that differs stays as the
 survivor had it (the others' rows are in the Merge log). The merged rows are
-deleted, and Interactions and Contacts rows pointing at a merged ClientID are
-re-pointed to the survivor. Undoing a merge inserts its rows back where they
-were, so what follows rows (links, notes, merged cells, formats, formulas)
-follows the rows below back down, as it followed them up.
+deleted, and the Contacts, Interactions and Contracts rows pointing at a
+merged ClientID are re-pointed to the survivor. Undoing a merge inserts its
+rows back where they were, so what follows rows (links, notes, merged cells,
+formats, formulas) follows the rows below back down, as it followed them up.
 
 ``apply_plan`` turns a plan into sheet edits and report sheets, so ``refresh``
 can fold dedupe into its own single read and save; ``dedupe_changes`` and
@@ -64,8 +64,6 @@ EMAIL_JOINER = ", "
 COMMENT_JOINER = "; "
 # Never changed on the survivor: its identity and age.
 _KEPT_AS_IS = frozenset({"client_id", "created"})
-# Sheets whose ClientID column points at Clients.
-_POINTING_SHEETS = (schema.INTERACTIONS, schema.CONTACTS)
 
 
 @dataclass(frozen=True)
@@ -233,7 +231,7 @@ def plan_actions(plan: DedupePlan, log: MergeLog) -> list[MergeAction]:
     if clients is None or not plan.groups:
         return []
     frame = clients.frame
-    pointing = {spec.key: data.sheets[spec.key] for spec in _POINTING_SHEETS if spec.key in data.sheets}
+    pointing = {spec.key: data.sheets[spec.key] for spec in schema.CLIENT_POINTING_SHEETS if spec.key in data.sheets}
     next_number = int(log.next_id()[1:])
     merged_ids_of: list[tuple[str, ...]] = []
     group_of_id: dict[str, int] = {}
@@ -505,7 +503,7 @@ class UnmergeChanges:
     survivor_id: str
     restored_ids: list[str]  # ClientIDs of the rows put back
     restored_rows: int
-    repointed_back: int  # Interactions and Contacts rows pointing at a restored client again
+    repointed_back: int  # Contacts, Interactions and Contracts rows pointing at a restored client again
     edits: list[SheetEdit]
     reports: list[ReportSheet]
     remove: list[str]  # report sheets to remove (the Merge log, once its last merge is undone)

@@ -12,13 +12,12 @@ Decision xlcrm does not understand decides nothing: it is written back as
 typed, its pair stays as it was (to review, or kept apart), and the cell is
 reported (``unknown-decision``).
 
-``▸ Merge log`` holds every merge with the complete original rows (every
-column of the Clients sheet, the user's own columns too, values as they were,
-and, in two last columns, the links on a merged row's cells, since Excel makes
-one of every typed e-mail, and its formulas) and the Interactions and Contacts
-rows that were re-pointed, so ``xlcrm unmerge`` can restore them exactly, and why the clients were merged, as the
-command said. Each run writes the entries it read back plus its new ones. The log's own columns are read by their
-headers, so a log written before one of them existed (Why merged) still reads.
+``▸ Merge log`` holds every merge with the complete original rows (every column of the Clients sheet, the user's own
+columns too, values as they were, and, in two last columns, the links on a merged row's cells, since Excel makes one
+of every typed e-mail, and its formulas) and the Contacts, Interactions and Contracts rows that were re-pointed, so
+``xlcrm unmerge`` can restore them exactly, and why the clients were merged, as the command said. Each run writes
+the entries it read back plus its new ones. The log's own columns are read by their headers, so a log written before
+one of them existed (Why merged) still reads.
 
 Headers and decisions are recognised in either language, as everywhere else.
 """

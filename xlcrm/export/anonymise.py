@@ -3,12 +3,14 @@
 On the user sheets, every personal value is masked by its kind (see
 :mod:`xlcrm.export.masking`): on Clients the Name, a sole trader's Company, INN,
 Phone, Email, Address, Birthday and Comment; on Contacts the Name, Phone, Email
-and Birthday; on Interactions the Result, Comment and Next action (the free
-texts: kept, with the phones, e-mails and names in them masked, with
-``keep_comments``). A client's person has one pseudonym (``Клиент 17``) on every
-sheet. Kept as they are: the City, other companies' names, the Role of a contact
-(a position in a firm, which an analysis of who decides needs), amounts, dates,
-the services, Settings, and the user's own columns and sheets.
+and Birthday; on Interactions the Result, Comment and Next action, on Contracts
+the Comment (the free texts: kept, with the phones, e-mails and names in them
+masked, with ``keep_comments``). A client's person has one pseudonym (``Клиент
+17``) on every sheet. Kept as they are: the City, other companies' names, the
+Role of a contact (a position in a firm, which an analysis of who decides needs),
+amounts, dates, the services, the contracts' numbers and terms, Settings, and the
+user's own columns and sheets. A contract's Subject stays with the phones, e-mails
+and names written in it masked, as a kept comment.
 
 The report sheets stay, masked too (see :mod:`xlcrm.export.report_masks`): the
 columns a table of theirs shares with Clients or Contacts (the Agenda's client
@@ -32,7 +34,7 @@ from pathlib import Path
 from xlcrm import schema
 from xlcrm.checks.normalize import is_blank
 from xlcrm.errors import UsageError
-from xlcrm.export.masking import PERSONAL_COLUMNS, Kind, Masker
+from xlcrm.export.masking import PERSONAL_COLUMNS, SCRUBBED_COLUMNS, Kind, Masker
 from xlcrm.export.report_masks import report_edits
 from xlcrm.messages import t
 from xlcrm.xlsx.reader import SheetData, WorkbookData, require_distinct_headers
@@ -75,6 +77,10 @@ def anonymised_edits(data: WorkbookData, masker: Masker, reports: list[str]) -> 
         sheet = data.sheet(spec.key)
         if sheet is not None:
             _mask_columns(sheet, columns, masker, cells.setdefault(sheet.name, {}))
+    for spec, keys in SCRUBBED_COLUMNS:
+        sheet = data.sheet(spec.key)
+        if sheet is not None:
+            _scrub_columns(sheet, keys, masker, cells.setdefault(sheet.name, {}))
     edits = [SheetEdit(name, set_cells=changed) for name, changed in cells.items() if changed]
     return edits + report_edits(data.path, reports, masker)
 
@@ -93,6 +99,17 @@ def _mask_columns(sheet: SheetData, columns: dict[str, Kind], masker: Masker, ce
             masked = masker.mask(kind, value, client, contact=contacts)
             if masked != value:
                 cells[f"{sheet.letters[key]}{row}"] = masked
+
+
+def _scrub_columns(sheet: SheetData, keys: tuple[str, ...], masker: Masker, cells: dict[str, CellValue]) -> None:
+    """Scrub, into ``cells``, the texts of the columns ``keys`` of ``sheet`` that hold a value masked elsewhere, a phone
+    or an e-mail."""
+    for key in keys:
+        if sheet.has(key):
+            for row, value in sheet.column_values(key).items():
+                scrubbed = value if is_blank(value) else masker.scrub(value)
+                if scrubbed != value:
+                    cells[f"{sheet.letters[key]}{row}"] = scrubbed
 
 
 def _client_key(client_id: object, row: object) -> object:

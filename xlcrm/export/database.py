@@ -1,15 +1,16 @@
 """Growing out of Excel: the workbook as database tables with keys, through SQLAlchemy.
 
 Every user sheet becomes a table named by its schema key (``clients``,
-``contacts``, ``services``, ``interactions``, ``settings``) with its columns
-named by their schema keys, whatever the workbook's language, plus the user's
-own columns as text under their headers and ``excel_row``, the row the record
-came from. ``clients.client_id`` is the primary key; ``contacts`` and
-``interactions`` point at it with foreign keys; the other sheets are keyed by
-``excel_row``. The lists of Settings go to ``setting_lists``. The computed
-lifecycle is carried along: ``client_lifecycle`` (block, orders, revenue and
-the dates of the computed columns, as of ``today``) and ``blocks`` (the eight
-blocks by number and name).
+``contacts``, ``services``, ``interactions``, ``contracts``, ``settings``) with
+its columns named by their schema keys, whatever the workbook's language, plus
+the user's own columns as text under their headers and ``excel_row``, the row
+the record came from. ``clients.client_id`` is the primary key; ``contacts``,
+``interactions`` and ``contracts`` point at it with foreign keys; the other
+sheets are keyed by ``excel_row`` (a contract's ContractID and Parent contract
+are plain columns: validation, not the database, checks them). The lists of
+Settings go to ``setting_lists``. The computed lifecycle is carried along:
+``client_lifecycle`` (block, orders, revenue and the dates of the computed
+columns, as of ``today``) and ``blocks`` (the eight blocks by number and name).
 
 Dates are dates and amounts numbers; a cell that cannot be one, a blank or
 repeated ClientID, or a row pointing at a client that does not exist would
@@ -50,8 +51,6 @@ ROW_COLUMN = "excel_row"
 LIFECYCLE_TABLE = "client_lifecycle"
 BLOCKS_TABLE = "blocks"
 LISTS_TABLE = "setting_lists"
-# Sheets whose ClientID points at Clients.
-POINTING_SHEETS = (schema.CONTACTS, schema.INTERACTIONS)
 # How many bad cells an error names before it says "and N more".
 SHOWN_PROBLEMS = 10
 # Identifier length every common database accepts (PostgreSQL: 63 bytes).
@@ -165,7 +164,7 @@ def _sheet_table(metadata: sa.MetaData, data: WorkbookData, spec: Sheet, problem
     for column in columns:
         if spec is schema.CLIENTS and column.key == "client_id":
             continue
-        if column.key == "client_id" and spec in POINTING_SHEETS:
+        if column.key == "client_id" and spec in schema.CLIENT_POINTING_SHEETS:
             table_columns.append(sa.Column("client_id", sa.Text(), sa.ForeignKey("clients.client_id"), index=True))
         else:
             table_columns.append(sa.Column(column.key, _column_type(column)))
@@ -225,7 +224,7 @@ def _check_keys(path: Path, data: WorkbookData, tables: dict[str, _TableData], p
             )
         else:
             seen[client_id] = row
-    for spec in POINTING_SHEETS:
+    for spec in schema.CLIENT_POINTING_SHEETS:
         sheet = data.sheets.get(spec.key)
         for values in tables[spec.key].rows:
             client_id = values.get("client_id")
@@ -321,7 +320,7 @@ def database_tables(data: WorkbookData, today: dt.date) -> tuple[sa.MetaData, li
     problems = _Problems()
     sheets = {
         spec.key: _sheet_table(metadata, data, spec, problems)
-        for spec in (schema.CLIENTS, schema.CONTACTS, schema.SERVICES, schema.INTERACTIONS)
+        for spec in (schema.CLIENTS, schema.CONTACTS, schema.SERVICES, schema.INTERACTIONS, schema.CONTRACTS)
     }
     _check_keys(data.path, data, sheets, problems)
     problems.check(data.path)

@@ -19,8 +19,11 @@ results tells nothing. A contact person who is not a client's own person is
 - birthdays: 1 July of the year of birth, in the cell's own date format. The column
   stays a column of dates (``YEAR()`` and an age band work, refresh reads it), and
   an age counted from the middle of the year is at most half a year off;
-- free text (comments, results, next actions): ``(hidden)`` unless the comments are
-  kept; a kept text has the phones, e-mails and known names written in it masked.
+- free text (comments of clients and contracts, results, next actions): ``(hidden)``
+  unless the comments are kept; a kept text has the phones, e-mails and known names
+  written in it masked;
+- a contract's subject: kept, with the phones, e-mails and known names written in it
+  masked, as a kept comment.
 
 Every original replaced is remembered with its mask, so that a report sheet that
 repeats it (a name on the Agenda, a phone on Problems) shows the mask too.
@@ -95,7 +98,11 @@ PERSONAL_COLUMNS: tuple[tuple[Sheet, dict[str, Kind]], ...] = (
     (schema.CONTACTS, {"name": Kind.NAME, "phone": Kind.PHONE, "email": Kind.EMAIL, "birthday": Kind.BIRTHDAY}),
     (schema.CLIENTS, {"comment": Kind.TEXT}),
     (schema.INTERACTIONS, {"result": Kind.TEXT, "comment": Kind.TEXT, "next_action": Kind.TEXT}),
+    (schema.CONTRACTS, {"comment": Kind.TEXT}),
 )
+# Columns of business text that stay, but with the originals masked elsewhere, and the phones and e-mails, written in
+# them masked (a contract's Subject may name the person to call): scrubbed once every original is known.
+SCRUBBED_COLUMNS: tuple[tuple[Sheet, tuple[str, ...]], ...] = ((schema.CONTRACTS, ("subject",)),)
 
 
 @dataclass

@@ -24,9 +24,11 @@ user's decision, or vetoed, is neither. Anything else is a new client with
 the next ClientID of the workbook's sequence and today as Created when the
 source has no date. A record certain of several clients is merged into the
 likeliest: import adds and fills rows, it never joins two clients already
-there (``xlcrm dedupe`` does). Into Contacts and Interactions, records need the
-ClientID of a client on Clients; a record equal to a row already there is left
-out. So importing the same file twice adds nothing the second time.
+there (``xlcrm dedupe`` does). Into Contacts, Interactions and Contracts, records
+need the ClientID of a client on Clients; a record equal to a row already there
+is left out, and so is a contract whose ContractID another row has (a contract
+changed since is not a second contract: its row is the user's to update). So
+importing the same file twice adds nothing the second time.
 
 ``import_changes`` works it all out, for the import command to write in one safe save.
 """
@@ -481,7 +483,7 @@ def _merge_record(
     )
 
 
-# --- into Contacts and Interactions --------------------------------------------------------------------------
+# --- into Contacts, Interactions and Contracts ------------------------------------------------------------
 
 
 def _plan_rows(
@@ -498,9 +500,12 @@ def _plan_rows(
         held: dict[str, object] = {key: frame.at[row, key] for key in frame.columns}
         existing[as_text(held.get("client_id"))].append(held)
     region = settings.phone_region
+    # A contract is one row: a record with the ContractID of another row (there, or added before it) is not added.
+    contract_ids = _contract_ids(sheet)
     for source_row, row in zip(table.row_numbers, table.rows):
         values = record_values(row, mappings, sheet.spec, data.locale, region)
         client_id = as_text(values.get("client_id"))
+        contract_id = as_text(values.get("contract_id"))
         if not values:
             plan.outcomes.append(RecordOutcome(source_row, SKIPPED, detail=_NO_VALUE))
         elif not client_id:
@@ -509,11 +514,23 @@ def _plan_rows(
             plan.outcomes.append(RecordOutcome(source_row, SKIPPED, client_id, t("no client with this ClientID")))
         elif any(_equal_row(held, values, imported, region) for held in existing[client_id]):
             plan.outcomes.append(RecordOutcome(source_row, UNCHANGED, client_id, _ALREADY_THERE))
+        elif contract_ids is not None and contract_id and contract_id in contract_ids:
+            detail = t("ContractID {contract_id} is on another row already", contract_id=contract_id)
+            plan.outcomes.append(RecordOutcome(source_row, SKIPPED, client_id, detail))
         else:
+            if contract_ids is not None and contract_id:
+                contract_ids.add(contract_id)
             existing[client_id].append(dict(values))
             plan.appended.append(values)
             plan.outcomes.append(RecordOutcome(source_row, ADDED, client_id))
     return plan
+
+
+def _contract_ids(sheet: SheetData) -> set[str] | None:
+    """The ContractIDs on ``sheet`` when it is the Contracts sheet; None for any other sheet."""
+    if sheet.spec is not schema.CONTRACTS:
+        return None
+    return {text for value in sheet.column_values("contract_id") if (text := as_text(value))}
 
 
 def _equal_row(held: Mapping[str, object], values: Mapping[str, CellValue], imported: set[str], region: str) -> bool:

@@ -3,8 +3,8 @@
 Every job that saves changes to the user sheets (refresh, dedupe, unmerge, import) calls ``changes_since_saved``
 right after reading the workbook. It compares the workbook with the copy of the version xlcrm saved last
 (``xlcrm.files.saved_copy``): when the bytes are the same nothing changed and the copy is not even read. When more
-than the Setting ``deletion_stop_percent`` of the saved Clients rows, or any Interactions row, is gone, the job
-stops before writing anything (``DeletionsFound``) and says how to bring the rows back with ``xlcrm restore`` or
+than the Setting ``deletion_stop_percent`` of the saved Clients rows, or any Interactions or Contracts row, is gone,
+the job stops before writing anything (``DeletionsFound``) and says how to bring the rows back with ``xlcrm restore`` or
 to go on with ``--accept-deletions``: xlcrm never quietly works on, and saves, a base a person cut down by mistake.
 
 A workbook with no saved copy (the first run, a workbook copied or moved, one saved only by LibreOffice since it
@@ -30,6 +30,7 @@ from xlcrm.checks.changes import (
     compare_workbooks,
     no_changes,
 )
+from xlcrm.checks.normalize import as_text
 from xlcrm.checks.settings import read_settings
 from xlcrm.errors import DeletionsFound, XlcrmError, joined
 from xlcrm.files.saved_copy import saved_copy_path
@@ -40,6 +41,11 @@ from xlcrm.xlsx.xml_io import local_name, parse_part
 
 # Deleted rows named in the message that stops a job: enough to recognise them, short enough for one line.
 NAMED_ROWS = 3
+# Sheets of which a single deleted row stops a job. Each row there is a record no later save can rebuild (a call or
+# an order that counts towards the blocks and revenue, a signed contract with its amount and term), and nobody deletes
+# one in the course of work: a finished contract is marked Closed, not deleted. Clients rows are counted instead:
+# a base is cleaned of junk clients now and then.
+ANY_ROW_STOPS = (schema.INTERACTIONS, schema.CONTRACTS)
 _CORE_PART = "docProps/core.xml"
 _TIME_FORMAT = "%d.%m.%Y %H:%M"
 
@@ -47,8 +53,8 @@ _TIME_FORMAT = "%d.%m.%Y %H:%M"
 def changes_since_saved(data: WorkbookData, *, accept_deletions: bool) -> ChangeLog:
     """What changed on the user sheets of ``data`` since xlcrm last saved the workbook.
 
-    Raises ``DeletionsFound`` when more than the Setting's share of the saved Clients rows, or any Interactions
-    row, was deleted, unless ``accept_deletions``.
+    Raises ``DeletionsFound`` when more than the Setting's share of the saved Clients rows, or any row of a sheet
+    in ``ANY_ROW_STOPS``, was deleted, unless ``accept_deletions``.
     """
     log = change_log(data)
     if not accept_deletions:
@@ -99,17 +105,18 @@ def _w3c_time(text: str) -> dt.datetime | None:
 
 def stop_for_deletions(data: WorkbookData, log: ChangeLog) -> None:
     """Nothing; raises ``DeletionsFound`` when the rows deleted since the last save are more than a job goes on
-    without: more than ``deletion_stop_percent`` of the saved Clients rows, or any Interactions row."""
+    without: more than ``deletion_stop_percent`` of the saved Clients rows, or any row of a sheet in
+    ``ANY_ROW_STOPS``."""
     changes = log.changes
     clients = changes.deleted(schema.CLIENTS.key)
-    interactions = changes.deleted(schema.INTERACTIONS.key)
+    records = [(spec, rows) for spec in ANY_ROW_STOPS if (rows := changes.deleted(spec.key))]
     percent = read_settings(data)[0].deletion_stop_percent
     too_many_clients = len(clients) * 100 > percent * changes.saved_rows.get(schema.CLIENTS.key, 0)
-    if not (too_many_clients or interactions):
+    if not (too_many_clients or records):
         return
     parts = [
         _deleted_part(data, spec, rows, changes.saved_rows.get(spec.key, 0))
-        for spec, rows in ((schema.CLIENTS, clients), (schema.INTERACTIONS, interactions))
+        for spec, rows in [(schema.CLIENTS, clients), *records]
         if rows
     ]
     command = f"xlcrm restore {shlex.quote(str(data.path))}"
@@ -122,14 +129,14 @@ def stop_for_deletions(data: WorkbookData, log: ChangeLog) -> None:
             saved=log.saved_at.strftime(_TIME_FORMAT) if log.saved_at else "",
             deleted=joined(parts),
             command=command,
-            rows=_rows_example(data, clients, interactions),
+            rows=_rows_example(data, clients, records),
         )
     )
 
 
 def _deleted_part(data: WorkbookData, spec: schema.Sheet, rows: Sequence[RowChange], total: int) -> Message:
     """``Clients: 40 of 60 rows (C000003, C000004, C000005 …)``."""
-    named: list[Text] = [_row_name(row) for row in rows[:NAMED_ROWS]] + (["…"] if len(rows) > NAMED_ROWS else [])
+    named: list[Text] = [_row_name(data, row) for row in rows[:NAMED_ROWS]] + (["…"] if len(rows) > NAMED_ROWS else [])
     return tn(
         "{sheet}: {count} of {total} row ({rows})",
         "{sheet}: {count} of {total} rows ({rows})",
@@ -140,26 +147,34 @@ def _deleted_part(data: WorkbookData, spec: schema.Sheet, rows: Sequence[RowChan
     )
 
 
-def _row_name(row: RowChange) -> Text:
+def _row_name(data: WorkbookData, row: RowChange) -> Text:
     """A deleted client by its ID (its saved row number without one); an interaction by its saved row number,
-    date and client: ``row 120: 01.02.2026 C000003``."""
+    date and client: ``row 120: 01.02.2026 C000003``; a contract by its saved row number, ContractID and client:
+    ``row 5: D-001 C000003``."""
     if row.sheet == schema.CLIENTS.key:
         return row.client_id or t("row {row}", row=row.before_row)
-    # The Date column comes first on Interactions, so its value is the first date of the row.
-    date = next((value for value in row.before.values() if isinstance(value, dt.date)), None)
-    details = " ".join(part for part in (f"{date:%d.%m.%Y}" if date else "", row.client_id or "") if part)
+    if row.sheet == schema.CONTRACTS.key:
+        header = schema.CONTRACTS.column("contract_id").name(data.locale)
+        first = as_text(row.before.get(header))
+    else:
+        # The Date column comes first on Interactions, so its value is the first date of the row.
+        date = next((value for value in row.before.values() if isinstance(value, dt.date)), None)
+        first = f"{date:%d.%m.%Y}" if date else ""
+    details = " ".join(part for part in (first, row.client_id or "") if part)
     if not details:
         return t("row {row}", row=row.before_row)
     return t("row {row}: {details}", row=row.before_row, details=details)
 
 
-def _rows_example(data: WorkbookData, clients: Sequence[RowChange], interactions: Sequence[RowChange]) -> str:
-    """What ``--rows`` takes for the first deleted rows: ClientIDs, or a sheet and its saved row numbers."""
+def _rows_example(
+    data: WorkbookData, clients: Sequence[RowChange], records: Sequence[tuple[schema.Sheet, Sequence[RowChange]]]
+) -> str:
+    """What ``--rows`` takes for the first deleted rows: ClientIDs, or a sheet and its saved row numbers (of the
+    first sheet of ``records``, its deleted rows, without clients)."""
     ids = [row.client_id for row in clients[:2] if row.client_id]
     if ids:
         return ",".join(ids)
-    rows = clients if clients else interactions
-    spec = schema.CLIENTS if clients else schema.INTERACTIONS
+    spec, rows = (schema.CLIENTS, clients) if clients else records[0]
     numbers = sorted(row.before_row for row in rows if row.before_row is not None)
     name = _sheet_name(data, spec)
     return f"{shlex.quote(name) if ' ' in name else name}:{_ranges(numbers)}"

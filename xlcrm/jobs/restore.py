@@ -37,17 +37,17 @@ from xlcrm.xlsx.row_cells import RowCells, SheetRows, moved_formula, read_sheet_
 from xlcrm.xlsx.sheet_edits import SheetEdit
 
 # The sheets rows can be restored to, in the order a result lists them.
-RESTORABLE_SHEETS = (schema.CLIENTS, schema.CONTACTS, schema.SERVICES, schema.INTERACTIONS)
+RESTORABLE_SHEETS = (schema.CLIENTS, schema.CONTACTS, schema.SERVICES, schema.INTERACTIONS, schema.CONTRACTS)
 # The sheets whose rows belong to a client: a ClientID chosen brings back its deleted rows on each.
-CLIENT_SHEETS = (schema.CLIENTS.key, schema.CONTACTS.key, schema.INTERACTIONS.key)
+CLIENT_SHEETS = (schema.CLIENTS.key, *(spec.key for spec in schema.CLIENT_POINTING_SHEETS))
 
 _ROWS = re.compile(r"(\d+)(?:\s*-\s*(\d+))?")
 
 
 @dataclass(frozen=True)
 class RowChoice:
-    """One item of ``--rows``: a ClientID (its deleted Clients, Contacts and Interactions rows), or rows of one
-    sheet numbered as in the saved copy."""
+    """One item of ``--rows``: a ClientID (its deleted Clients, Contacts, Interactions and Contracts rows), or rows
+    of one sheet numbered as in the saved copy."""
 
     text: str  # as typed
     client_id: str | None = None
@@ -156,7 +156,7 @@ class RestoreResult:
 
     def per_sheet(self) -> dict[str, int]:
         """Rows restored per sheet, by the sheet's name in the workbook (Clients, Contacts, My Services,
-        Interactions)."""
+        Interactions, Contracts)."""
         counts: dict[str, int] = {}
         for row in self.rows:
             counts[row.sheet_name] = counts.get(row.sheet_name, 0) + 1

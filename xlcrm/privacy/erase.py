@@ -1,17 +1,20 @@
 """Erasing clients' personal data from a workbook: what ``xlcrm forget`` changes, and every place it found.
 
-A client who asks to be forgotten keeps their Clients row, so that the interactions still count (revenue, orders
-and blocks do not change): its ClientID and business fields stay (Source, Manager, Designation, Reason lost,
-Rating, Consent date as evidence of the consent given, Created, City, a legal entity's Company) and its personal
-fields are cleared (INN, Phone, Email, Address, Birthday, Comment, a sole trader's Company «ИП …», and the user's
-own columns on that row, whose content xlcrm cannot judge); its Name says «Данные удалены (C000123)», so the row
-is still a client, and two erased clients never look alike. The client's Contacts rows are deleted; its
-Interactions stay as anonymous history with their free text (Result, Comment, Next action) and their Next date
-cleared, since nobody is to be called back. The Merge log loses every merge the client took part in (its rows
-copy the client's), the Duplicates sheet every row naming the client, Block history its rows; any other cell of
-a user sheet that still shows one of the person's values (a colleague's comment with their phone, a sheet of the
-user's) is cleared, except formulas, which compute again from the cleared cells. Report sheets that still show a
-value are left to the job (refresh's reports are rebuilt, others removed).
+A client who asks to be forgotten keeps their Clients row, so that the interactions still count (revenue, orders and
+blocks do not change): its ClientID and business fields stay (Source, Manager, Designation, Reason lost, Rating,
+Consent date as evidence of the consent given, Created, City, a legal entity's Company) and its personal fields are
+cleared (INN, Phone, Email, Address, Birthday, Comment, a sole trader's Company «ИП …», and the user's own columns
+on that row, whose content xlcrm cannot judge); its Name says «Данные удалены (C000123)», so the row is still a
+client, and two erased clients never look alike. The client's Contacts rows are deleted; its Interactions stay as
+anonymous history with their free text (Result, Comment, Next action) and their Next date cleared, since nobody is
+to be called back; its Contracts stay with their ContractID, number, dates, amount, term, parent and status (a
+contract's terms and money are the business's, not the person's) and their Comment cleared, a free text that may say
+anything about the person (a Subject, a Number or the user's own column that holds one of the person's values is
+cleared like any other cell, below). The Merge log loses every merge the client took part in (its rows copy the
+client's), the Duplicates sheet every row naming the client, Block history its rows; any other cell of a user sheet
+that still shows one of the person's values (a colleague's comment with their phone, a sheet of the user's) is
+cleared, except formulas, which compute again from the cleared cells. Report sheets that still show a value are left
+to the job (refresh's reports are rebuilt, others removed).
 """
 
 from __future__ import annotations
@@ -50,8 +53,11 @@ from xlcrm.xlsx.sheet_edits import SheetEdit
 
 # Clients columns whose values are the person's; Name gets the erased name, Company is cleared for a sole trader only.
 PERSONAL_CLIENT_COLUMNS = ("inn", "phone", "email", "address", "birthday", "comment")
-# Interactions columns of free text (and the plan to call back), cleared on the client's rows.
-CLEARED_INTERACTION_COLUMNS = ("result", "comment", "next_action", "next_date")
+# The columns of free text (and the plan to call back) cleared on the client's rows of the sheets that keep them.
+CLEARED_COLUMNS: tuple[tuple[schema.Sheet, tuple[str, ...]], ...] = (
+    (schema.INTERACTIONS, ("result", "comment", "next_action", "next_date")),
+    (schema.CONTRACTS, ("comment",)),
+)
 # Clients and Contacts columns whose values are looked for elsewhere.
 SEARCHED_TEXT_COLUMNS = ("name", "inn", "email", "address")
 # Report sheets the erasure rewrites itself from their rows read back.
@@ -142,7 +148,8 @@ def plan_erasure(
     erasure.shared = _keep_shared(data, clients, people.values(), set(ids))
     _erase_clients(erasure, data, clients, {client_id: rows.get(client_id, []) for client_id in erasing})
     _erase_contacts(erasure, data, set(erasing))
-    _erase_interactions(erasure, data, set(erasing))
+    for spec, columns in CLEARED_COLUMNS:
+        _clear_free_text(erasure, data.sheet(spec.key), columns, set(erasing))
     _rewrite_reports(erasure, data, set(ids), log)
     _clear_other_cells(erasure, data)
     return erasure
@@ -348,19 +355,19 @@ def _erase_contacts(erasure: Erasure, data: WorkbookData, ids: set[str]) -> None
         erasure.places += [Place(contacts.name, f"{row}:{row}", t("row deleted")) for row in rows]
 
 
-def _erase_interactions(erasure: Erasure, data: WorkbookData, ids: set[str]) -> None:
-    interactions = data.sheet(schema.INTERACTIONS.key)
-    if interactions is None or not interactions.has("client_id") or not ids:
+def _clear_free_text(erasure: Erasure, sheet: SheetData | None, columns: Sequence[str], ids: set[str]) -> None:
+    """The cells of ``columns`` on the rows of ``sheet`` that belong to the clients ``ids``, cleared."""
+    if sheet is None or not sheet.has("client_id") or not ids:
         return
-    frame = interactions.frame
+    frame = sheet.frame
     mine = frame.index[frame["client_id"].map(as_text).isin(ids)]
     cells: dict[str, CellValue] = {
-        _ref(interactions, key, int(row)): None
+        _ref(sheet, key, int(row)): None
         for row in mine
-        for key in CLEARED_INTERACTION_COLUMNS
-        if interactions.has(key) and not is_blank(frame.at[row, key])
+        for key in columns
+        if sheet.has(key) and not is_blank(frame.at[row, key])
     }
-    _add_cleared(erasure, interactions.name, cells)
+    _add_cleared(erasure, sheet.name, cells)
 
 
 def _rewrite_reports(erasure: Erasure, data: WorkbookData, ids: set[str], log: MergeLog) -> None:
