@@ -397,7 +397,7 @@ def _demo_with_imported_lookalike(folder: Path) -> tuple[Path, int]:
     ):
         assert runner.invoke(cli, args).exit_code == 0
     interactions = load_workbook(path)[schema.INTERACTIONS.name("ru")]
-    assert "C000061" in [row[0] for row in interactions.iter_rows(min_row=2, min_col=2, max_col=2, values_only=True)]
+    assert "C000065" in [row[0] for row in interactions.iter_rows(min_row=2, min_col=2, max_col=2, values_only=True)]
     first = _client_rows(path)["C000001"]
     assert (first[1], first[2], first[6]) == ("Ефимова Жанна Леонидовна", "ООО “Весна”", "Москва")
     source = folder / "new.csv"
@@ -428,9 +428,9 @@ def _type_client(path: Path, row: int, values: dict[str, object], *, clear: bool
     book.save(path)
 
 
-# The next free ID after the helper's import: the demo plants an interaction of C000061, a client not on Clients,
-# so C000061 is taken and a new client gets C000062.
-NEXT_ID = "C000062"
+# The next free ID after the helper's import (C000060): the demo's interaction of C000065, a client not on Clients,
+# and its contract of C000100 hold IDs further up, which new clients never take.
+NEXT_ID = "C000061"
 
 SIDOROV = {"name": "Сидоров Иван Петрович", "company": "ООО «Вектор»", "city": "Казань", "phone": "+7 900 111-22-33"}
 
