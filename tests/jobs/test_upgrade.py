@@ -21,6 +21,7 @@ import xlcrm
 from tests.test_bad_inputs import excel_lock, libreoffice_lock
 from xlcrm import schema
 from xlcrm.cli.main import cli
+from xlcrm.create.segment_help import example_segments
 from xlcrm.files.encryption import PASSWORD_ENV, decrypt, encrypt, is_encrypted
 from xlcrm.files.safe_save import BACKUP_FOLDER, SaveOptions
 from xlcrm.jobs.demo import create_demo
@@ -158,6 +159,14 @@ def test_an_old_workbook_gains_the_contracts_sheet_columns_and_settings_and_keep
     assert (schema.CLIENTS.ru, "Причина ухода") in columns
     assert columns[(schema.SETTINGS.ru, "Причины ухода")]["values"] == len(schema.DEFAULT_LOST_REASONS)
     assert {(schema.SETTINGS.ru, header) for header in ("Праздник", "Сегмент", "Условие сегмента")} <= set(columns)
+    # The two segment columns come with the template's example segments, so ▸ Сегменты has something to show.
+    examples = len(example_segments("ru"))
+    assert (
+        columns[(schema.SETTINGS.ru, "Сегмент")]["values"]
+        == columns[(schema.SETTINGS.ru, "Условие сегмента")]["values"]
+        == examples
+        > 0
+    )
     assert [item["key"] for item in answer["settings"]] == list(REMOVED_KEYS)  # type: ignore[union-attr, index]
     assert answer["backup"] is not None
 

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from xlcrm import schema
+from xlcrm.create.segment_help import example_segments
 from xlcrm.create.template import build_workbook, column_width, default_holidays, settings_lists
 from xlcrm.errors import WorkbookStructureError, quoted
 from xlcrm.files.safe_save import SaveOptions, SaveResult, holding_workbook_lock
@@ -287,18 +288,21 @@ def _plan_columns(data: WorkbookData, sheet: SheetData, plan: _Plan) -> None:
 
 def _template_values(sheet: SheetData, missing: Sequence[Column], locale: str) -> dict[str, dict[int, CellValue]]:
     """The values a missing Settings column comes with, by row: column key -> {row: value}. A list column gets
-    the template's list from row 2 (the holidays, a table of three columns, only when all three are missing); the
-    Setting column gets the label of each setting its row's key names."""
+    the template's list from row 2 (the holidays, a table of three columns, only when all three are missing; the
+    example segments, only when both segment columns are); the Setting column gets the label of each setting its
+    row's key names."""
     if sheet.spec is not schema.SETTINGS:
         return {}
     keys = {column.key for column in missing}
     values: dict[str, dict[int, CellValue]] = {
         key: dict(enumerate(items, start=2)) for key, items in settings_lists(locale).items() if key in keys
     }
-    holiday_keys = ("holiday", "holiday_date", "holiday_blocks")
-    if set(holiday_keys) <= keys:
-        rows = default_holidays(locale)
-        values.update({key: {2 + n: row[i] for n, row in enumerate(rows)} for i, key in enumerate(holiday_keys)})
+    for table_keys, rows in (
+        (("holiday", "holiday_date", "holiday_blocks"), default_holidays(locale)),
+        (("segment", "segment_filter"), example_segments(locale)),
+    ):
+        if set(table_keys) <= keys:
+            values.update({key: {2 + n: row[i] for n, row in enumerate(rows)} for i, key in enumerate(table_keys)})
     if "label" in keys:
         known = {schema.fold(spelling): item for item in schema.SETTINGS_KEYS for spelling in item.spellings()}
         named = sheet.column_values("key").dropna()
