@@ -267,6 +267,11 @@ def parse_filter(text: str, locale: str = schema.DEFAULT_LOCALE) -> SegmentFilte
     return _Parser(text, tokens(text), locale).parse()
 
 
+# How many groups and nots a filter may hold inside one another; no one types more, and a deeper text would
+# exhaust Python's stack instead of getting an error with a position.
+MAX_NESTING = 100
+
+
 @dataclass
 class _Parser:
     """Recursive descent over the tokens: ``or`` of ``and`` of ``not`` of a condition or a group in parentheses."""
@@ -275,6 +280,7 @@ class _Parser:
     tokens: list[Token]
     locale: str
     position: int = field(default=0)
+    depth: int = field(default=0)  # groups and nots opened so far, bounded so Python's stack is never exhausted
 
     @property
     def token(self) -> Token:
@@ -312,6 +318,10 @@ class _Parser:
         return operands[0] if len(operands) == 1 else AllOf(tuple(operands))
 
     def negation(self) -> Node:
+        if self.token.keyword == "not" or self.token.kind == "(":
+            self.depth += 1
+            if self.depth > MAX_NESTING:
+                raise self.fail(t("more than {limit} parentheses and nots inside one another", limit=MAX_NESTING))
         if self.token.keyword == "not":
             self.advance()
             return Not(self.negation())

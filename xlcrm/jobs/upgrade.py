@@ -208,6 +208,18 @@ def _plan_sheets(data: WorkbookData, template: Path, look_alikes: dict[str, str]
                 )
             )
             continue
+        own = schema.find_sheet_name(spec, data.sheet_names)
+        if own is not None:
+            plan.left_out.append(
+                t(
+                    "sheet {sheet} is not added: the workbook has a sheet {own} of its own, without the columns "
+                    "{columns}; rename that sheet for xlcrm to add its {sheet}",
+                    sheet=quoted(spec.name(data.locale)),
+                    own=quoted(own),
+                    columns=[column.name(data.locale) for column in spec.columns if column.required],
+                )
+            )
+            continue
         name = spec.name(data.locale)
         plan.copies.append(SheetCopy(template, name, name, after))
         if spec is not schema.SETTINGS:
