@@ -102,8 +102,9 @@ FIELDS = (
 
 
 def find_field(name: str) -> Field | None:
-    """The field ``name`` stands for: its name in either language or its key (``last_order``, ``last order``)."""
-    wanted = schema.fold(name.replace("_", " "))
+    """The field ``name`` stands for: its name in either language or its key (``last_order``, ``last order``); a
+    computed column's header as the Clients sheet shows it (``▸ Выручка``) names it too."""
+    wanted = schema.fold(name.replace("_", " ").strip().removeprefix(schema.REPORT_MARKER.strip()))
     for item in FIELDS:
         if wanted in (schema.fold(item.en), schema.fold(item.ru), schema.fold(item.key.replace("_", " "))):
             return item
