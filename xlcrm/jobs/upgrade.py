@@ -147,8 +147,9 @@ def _upgrade(path: Path, save: SaveOptions, *, dry_run: bool) -> UpgradeResult:
             if sheet is not None:
                 _plan_columns(data, sheet, plan)
         _plan_settings(data, plan)
+        adding = bool(plan.copies or plan.columns or plan.settings)
         result = UpgradeResult(
-            path=save.output or path,
+            path=save.output or path if adding else path,  # nothing to add: no output is written, PATH is told
             locale=data.locale,
             dry_run=dry_run,
             sheets=tuple(copied.name for copied in plan.copies),
