@@ -192,6 +192,9 @@ _COMPARISONS = ("<=", ">=", "!=", "<>", "==", "=", "<", ">")
 _SAME_SIGNS = {"<>": "!=", "==": "="}
 _QUOTES = {'"': '"', "«": "»", "“": "”", "„": "“"}
 _STOPS = frozenset("()=!<>,") | frozenset(_QUOTES)
+# Single quotes (typed out of habit from SQL or a shell) quote a value only where a token begins: inside a word an
+# apostrophe is a letter (O'Neil, Д'Артаньян).
+_SINGLE_QUOTES = {"'": "'", "‘": "’"}
 # Shown when a value is missing or a field is tested by no operator.
 _OPERATORS = "=, !=, <, <=, >, >=, in (…), not in (…), contains, is empty, is not empty"
 
@@ -221,8 +224,8 @@ def tokens(text: str) -> list[Token]:
         char = text[position]
         if char.isspace():
             position += 1
-        elif char in _QUOTES:
-            close = text.find(_QUOTES[char], position + 1)
+        elif char in _QUOTES or char in _SINGLE_QUOTES:
+            close = text.find({**_QUOTES, **_SINGLE_QUOTES}[char], position + 1)
             if close < 0:
                 raise _error(text, position, t("the quote opened here is not closed"))
             found.append(Token("quoted", text[position + 1 : close], position, close + 1))
