@@ -1,5 +1,6 @@
-"""A computed column is named in a filter and in --columns as the Clients sheet heads it («▸ Выручка»), as well as
-by its name without the mark: an owner copies the header they see."""
+"""How a filter and --columns name fields: a computed column as the Clients sheet heads it («▸ Выручка») as well as
+by its name without the mark (an owner copies the header they see), and a field named twice in --columns is one
+column of the list."""
 
 from __future__ import annotations
 
@@ -33,3 +34,12 @@ def test_a_filter_and_columns_take_the_headers_as_the_sheet_shows_them(tmp_path:
     assert result.exit_code == 0, result.output
     header = out.read_text(encoding="utf-8-sig").splitlines()[0]
     assert header.split(";")[0] == "Name" and "Revenue" in header.split(";")[1]
+
+
+def test_a_column_named_twice_is_written_once(tmp_path: Path) -> None:
+    path = write_records(tmp_path / "clients.xlsx", "ru", valid_records("ru"))
+    out = tmp_path / "list.csv"
+    args = ["export", str(path), "--segment", "заказов >= 0", "--csv", str(out), "--no-consent-check"]
+    result = CliRunner().invoke(cli, [*args, "--columns", "name,Контактное лицо,email,NAME"])
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8-sig").splitlines()[0] == "Контактное лицо;Email"

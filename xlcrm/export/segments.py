@@ -54,14 +54,16 @@ class SegmentList:
 
 
 def segment_columns(names: Sequence[str] | None) -> tuple[Field, ...]:
-    """The fields ``names`` stand for (the default columns when None); raises UsageError at a name no field has."""
-    chosen = []
+    """The fields ``names`` stand for (the default columns when None), each once, in the order first named
+    («name, Контактное лицо» is one column); raises UsageError at a name no field has."""
+    chosen: list[Field] = []
     for name in names or DEFAULT_COLUMNS:
         found = find_field(name)
         if found is None:
             known = ", ".join(f"{item.en} ({item.ru})" for item in FIELDS)
             raise UsageError(t('--columns: no field "{name}"; the fields are: {known}', name=name, known=known))
-        chosen.append(found)
+        if found not in chosen:
+            chosen.append(found)
     return tuple(chosen)
 
 
