@@ -2,8 +2,8 @@
 
 - A ContractID on two rows is an error on the later row, naming the first: an annex could not tell which
   contract it belongs to.
-- An annex names its contract in Parent contract: naming itself, or a ContractID no row has, is an error; naming a
-  contract of another client is a warning.
+- An annex names its contract in Parent contract: naming itself, a ContractID no row has, or annexes that lead
+  back to one another and never to a contract is an error; naming a contract of another client is a warning.
 - Valid until before Valid from is an error; both on one day is a one-day term.
 - Two counted contracts (Status Active or blank) of one client on the same Subject (compared as folded text) whose
   terms overlap are a warning on the one that begins later, naming the other. A term runs from Valid from (the
@@ -172,6 +172,20 @@ def _parent_findings(
                     parent=parent_header,
                 ),
             )
+        elif (looping := _loop_of(annex, first_rows)) is not None:
+            yield _finding(
+                ERROR,
+                Code.UNKNOWN_PARENT_CONTRACT,
+                sheet,
+                "parent_id",
+                annex.row,
+                t(
+                    "the annexes named in {parent} from this row lead back to {id} and never to a contract: one of "
+                    "them names an annex instead of its contract",
+                    parent=parent_header,
+                    id=looping,
+                ),
+            )
         elif None not in (annex.client_id, contract.client_id) and annex.client_id != contract.client_id:
             client_header = _header(sheet, "client_id", locale)
             yield _finding(
@@ -190,6 +204,22 @@ def _parent_findings(
                     client=annex.client_id,
                 ),
             )
+
+
+def _loop_of(annex: _Contract, first_rows: Mapping[str, _Contract]) -> str | None:
+    """The ContractID at which the chain of Parent contracts from ``annex`` comes back on itself, or None when it
+    ends at a contract (or at an ID no row has, reported on its own)."""
+    seen = {annex.contract_id}
+    current = annex.parent_id
+    while current is not None:
+        row = first_rows.get(current)
+        if row is None:
+            return None
+        if current in seen:
+            return current
+        seen.add(current)
+        current = row.parent_id
+    return None
 
 
 def _reversed_term_findings(sheet: SheetData, contracts: list[_Contract], locale: str) -> Iterator[Finding]:

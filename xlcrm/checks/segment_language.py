@@ -102,8 +102,9 @@ FIELDS = (
 
 
 def find_field(name: str) -> Field | None:
-    """The field ``name`` stands for: its name in either language or its key (``last_order``, ``last order``)."""
-    wanted = schema.fold(name.replace("_", " "))
+    """The field ``name`` stands for: its name in either language or its key (``last_order``, ``last order``); a
+    computed column's header as the Clients sheet shows it (``▸ Выручка``) names it too."""
+    wanted = schema.fold(name.replace("_", " ").strip().removeprefix(schema.REPORT_MARKER.strip()))
     for item in FIELDS:
         if wanted in (schema.fold(item.en), schema.fold(item.ru), schema.fold(item.key.replace("_", " "))):
             return item
@@ -191,6 +192,9 @@ _COMPARISONS = ("<=", ">=", "!=", "<>", "==", "=", "<", ">")
 _SAME_SIGNS = {"<>": "!=", "==": "="}
 _QUOTES = {'"': '"', "«": "»", "“": "”", "„": "“"}
 _STOPS = frozenset("()=!<>,") | frozenset(_QUOTES)
+# Single quotes (typed out of habit from SQL or a shell) quote a value only where a token begins: inside a word an
+# apostrophe is a letter (O'Neil, Д'Артаньян).
+_SINGLE_QUOTES = {"'": "'", "‘": "’"}
 # Shown when a value is missing or a field is tested by no operator.
 _OPERATORS = "=, !=, <, <=, >, >=, in (…), not in (…), contains, is empty, is not empty"
 
@@ -220,8 +224,8 @@ def tokens(text: str) -> list[Token]:
         char = text[position]
         if char.isspace():
             position += 1
-        elif char in _QUOTES:
-            close = text.find(_QUOTES[char], position + 1)
+        elif char in _QUOTES or char in _SINGLE_QUOTES:
+            close = text.find({**_QUOTES, **_SINGLE_QUOTES}[char], position + 1)
             if close < 0:
                 raise _error(text, position, t("the quote opened here is not closed"))
             found.append(Token("quoted", text[position + 1 : close], position, close + 1))
@@ -267,6 +271,11 @@ def parse_filter(text: str, locale: str = schema.DEFAULT_LOCALE) -> SegmentFilte
     return _Parser(text, tokens(text), locale).parse()
 
 
+# How many groups and nots a filter may hold inside one another; no one types more, and a deeper text would
+# exhaust Python's stack instead of getting an error with a position.
+MAX_NESTING = 100
+
+
 @dataclass
 class _Parser:
     """Recursive descent over the tokens: ``or`` of ``and`` of ``not`` of a condition or a group in parentheses."""
@@ -275,6 +284,7 @@ class _Parser:
     tokens: list[Token]
     locale: str
     position: int = field(default=0)
+    depth: int = field(default=0)  # groups and nots opened so far, bounded so Python's stack is never exhausted
 
     @property
     def token(self) -> Token:
@@ -312,6 +322,10 @@ class _Parser:
         return operands[0] if len(operands) == 1 else AllOf(tuple(operands))
 
     def negation(self) -> Node:
+        if self.token.keyword == "not" or self.token.kind == "(":
+            self.depth += 1
+            if self.depth > MAX_NESTING:
+                raise self.fail(t("more than {limit} parentheses and nots inside one another", limit=MAX_NESTING))
         if self.token.keyword == "not":
             self.advance()
             return Not(self.negation())

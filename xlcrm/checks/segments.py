@@ -57,6 +57,7 @@ def _segment_rows(data: WorkbookData) -> list[tuple[NamedSegment | None, Finding
     names, filters = sheet.column_values("segment"), sheet.column_values("segment_filter")
     locale = data.locale
     rows: list[tuple[NamedSegment | None, Finding | None]] = []
+    first_cells: dict[str, str] = {}  # a segment's name, folded -> the cell of the first segment of that name
     for row, name, text in zip(names.index, names, filters):
         if is_blank(name) and is_blank(text):
             continue
@@ -77,6 +78,16 @@ def _segment_rows(data: WorkbookData) -> list[tuple[NamedSegment | None, Finding
                 problem = problem or t("a segment filter without a name: type the segment's name beside it")
             else:
                 segment = NamedSegment(as_text(name), as_text(text), cell, read, error)
+        if not is_blank(name):
+            first = first_cells.setdefault(schema.fold(name), cell)
+            if first != cell:
+                # export --segment NAME and find_segment take the first; this row would be counted but never used.
+                problem = problem or t(
+                    "the segment {name} is named on {cell} already, and that one is exported by this name: give this "
+                    "one a name of its own",
+                    name=as_text(name),
+                    cell=first,
+                )
         finding = (
             Finding(Severity.WARNING, Code.BAD_SETTING, sheet.name, cell, as_text(text), problem) if problem else None
         )

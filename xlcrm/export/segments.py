@@ -54,14 +54,16 @@ class SegmentList:
 
 
 def segment_columns(names: Sequence[str] | None) -> tuple[Field, ...]:
-    """The fields ``names`` stand for (the default columns when None); raises UsageError at a name no field has."""
-    chosen = []
+    """The fields ``names`` stand for (the default columns when None), each once, in the order first named
+    («name, Контактное лицо» is one column); raises UsageError at a name no field has."""
+    chosen: list[Field] = []
     for name in names or DEFAULT_COLUMNS:
         found = find_field(name)
         if found is None:
             known = ", ".join(f"{item.en} ({item.ru})" for item in FIELDS)
             raise UsageError(t('--columns: no field "{name}"; the fields are: {known}', name=name, known=known))
-        chosen.append(found)
+        if found not in chosen:
+            chosen.append(found)
     return tuple(chosen)
 
 
@@ -116,18 +118,23 @@ def _cells(analysis: Analysis, values: ClientFields, item: Field, locale: str) -
         yes, no = schema.YES.name(locale), schema.NO.name(locale)
         return np.where(column.to_numpy(dtype=bool), yes, no).astype(object)
     if item.key in _COMPUTED_KEYS:
-        return _computed_texts(column)
+        return _computed_texts(column, locale)
     return sheet_texts(analysis, item.key)
 
 
-def _computed_texts(column: pd.Series) -> np.ndarray:
-    """Numbers and dates xlcrm computed, as text: whole numbers without a point, dates as 31.12.2026."""
+def _computed_texts(column: pd.Series, locale: str) -> np.ndarray:
+    """Numbers and dates xlcrm computed, as text: whole numbers without a point, dates as 31.12.2026, a fraction
+    with the decimal sign of ``locale`` (a comma in Russian: Russian Excel reads «1234.50» as text, «1.50» as a
+    date)."""
     if pd.api.types.is_datetime64_any_dtype(column):
         return np.array(["" if pd.isna(day) else f"{day:%d.%m.%Y}" for day in column], dtype=object)
-    return np.array([_number_text(number) for number in column.to_numpy(dtype=float)], dtype=object)
+    return np.array([_number_text(number, locale) for number in column.to_numpy(dtype=float)], dtype=object)
 
 
-def _number_text(number: float) -> str:
+def _number_text(number: float, locale: str) -> str:
     if np.isnan(number):
         return ""
-    return str(int(number)) if number.is_integer() else f"{number:.2f}"
+    if number.is_integer():
+        return str(int(number))
+    text = f"{number:.2f}"
+    return text.replace(".", ",") if locale == "ru" else text

@@ -148,8 +148,9 @@ def _upgrade(path: Path, save: SaveOptions, *, dry_run: bool) -> UpgradeResult:
             if sheet is not None:
                 _plan_columns(data, sheet, plan)
         _plan_settings(data, plan)
+        adding = bool(plan.copies or plan.columns or plan.settings)
         result = UpgradeResult(
-            path=save.output or path,
+            path=save.output or path if adding else path,  # nothing to add: no output is written, PATH is told
             locale=data.locale,
             dry_run=dry_run,
             sheets=tuple(copied.name for copied in plan.copies),
@@ -206,6 +207,18 @@ def _plan_sheets(data: WorkbookData, template: Path, look_alikes: dict[str, str]
                     "read it",
                     sheet=quoted(spec.name(data.locale)),
                     other=quoted(other),
+                )
+            )
+            continue
+        own = schema.find_sheet_name(spec, data.sheet_names)
+        if own is not None:
+            plan.left_out.append(
+                t(
+                    "sheet {sheet} is not added: the workbook has a sheet {own} of its own, without the columns "
+                    "{columns}; rename that sheet for xlcrm to add its {sheet}",
+                    sheet=quoted(spec.name(data.locale)),
+                    own=quoted(own),
+                    columns=[column.name(data.locale) for column in spec.columns if column.required],
                 )
             )
             continue

@@ -780,9 +780,11 @@ class _WorkbookWrite(PackageParts):
         taken_names = {defined.get("name", "") for defined in self.defined_names()}
         taken_ids = [0]
         for existing in self.sheets():
-            rels = self.rels_of(existing.part)
+            # A sheet copied earlier in this save has its relationships and tables among the stored parts only.
+            rels_data = self._current(rels_part(existing.part))
+            rels = None if rels_data is None else Relationships(existing.part, rels_data)
             for rel in rels.by_type(REL_TABLE) if rels else []:
-                data = self.read_optional(rels.target(rel) or "")  # type: ignore[union-attr]  # set: the loop runs
+                data = self._current(rels.target(rel) or "")  # type: ignore[union-attr]  # set: the loop runs
                 if data is not None:
                     root = parse_part(data, "table").getroot()
                     taken_names.update(root.get(key, "") for key in ("name", "displayName"))
@@ -805,6 +807,11 @@ class _WorkbookWrite(PackageParts):
             self.store(rels_part(sheet.part), serialize_part(rels.tree))
         for container in children(sheet_tree.getroot(), "tableParts"):
             container.set("count", str(len(children(container, "tablePart"))))
+
+    def _current(self, part: str) -> bytes | None:
+        """The content of ``part`` as this save has it so far: stored, or else as the file holds it."""
+        stored = self.edited.get(self.entry_of(part) or part)
+        return stored if stored is not None else self.read_optional(part)
 
     def _shift_positions_from(self, position: int) -> None:
         """The sheets at ``position`` and after move on by one: the local names and views that name them by

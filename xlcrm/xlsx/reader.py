@@ -484,13 +484,16 @@ def _read_sheets(path: Path, workers: ThreadPoolExecutor) -> WorkbookData:
                 child = None  # a child takes one call
             else:
                 pending[spec.key] = workers.submit(read_alone, path, spec, actual)
-        sheets = Sheets([spec.key for spec, _ in found], pending)
+        read_now = {
+            spec.key: _read_sheet(book, path, spec, actual) for spec, actual in found if spec.key not in pending
+        }
+        ours = {key: sheet for key, sheet in read_now.items() if not _owners_own_sheet(sheet)}
+        sheets = Sheets([spec.key for spec, _ in found if spec.key in pending or spec.key in ours], pending)
+        for key, sheet in ours.items():
+            sheets.add(key, sheet)
         data = WorkbookData(
             path=path, locale=schema.detect_locale(names), sheet_names=names, sheets=sheets, stamp=stamp
         )
-        for spec, actual in found:
-            if spec.key not in pending:
-                sheets.add(spec.key, _read_sheet(book, path, spec, actual))
         for spec in schema.READ_BACK_REPORTS:
             actual = schema.find_sheet_name(spec, names)
             if actual is not None:
@@ -511,6 +514,14 @@ def _read_sheets(path: Path, workers: ThreadPoolExecutor) -> WorkbookData:
         if child is not None:  # no sheet for it, or the reading stopped before
             child.close()
     return data
+
+
+def _owners_own_sheet(sheet: SheetData) -> bool:
+    """Whether a sheet named like an optional user sheet (Contracts) is the owner's own: row 1 heads none of
+    that sheet's required columns. A workbook made before xlcrm had the sheet may hold one of the same name
+    (a list of contracts kept another way); xlcrm leaves it alone as it leaves any sheet of the owner's."""
+    required = [column.key for column in sheet.spec.columns if column.required]
+    return sheet.spec.optional and sheet.misplaced_header is None and not any(key in sheet.letters for key in required)
 
 
 def is_big_workbook(path: Path) -> bool:
