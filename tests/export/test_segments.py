@@ -217,6 +217,28 @@ def test_columns_take_headers_in_either_language_keys_and_computed_ones(demo: tu
     assert [row[3] for row in rows[1:]] == [f"{day:%d.%m.%Y}" for day in frame.loc[picked, "last_order"]]
 
 
+def test_dates_of_the_sheet_and_computed_ones_are_written_alike(demo: tuple[str, Path], tmp_path: Path) -> None:
+    """A Consent date typed on Clients and the computed Last order both read 31.12.2026 in the list, never ISO."""
+    locale, path = demo
+    out = tmp_path / "dates.csv"
+    code, output = export(
+        str(path), "--segment", "orders >= 1", "--csv", str(out), "--no-consent-check",
+        "--columns", "client_id,consent date,last order",
+    )  # fmt: skip
+    assert code == 0, output
+    frame = clients_table(path, locale)
+    picked = own_id(frame) & (frame["orders"].fillna(0).astype(float) >= 1)
+    rows = read_csv(out)[1:]
+    assert [row[1] for row in rows] == [shown(day) for day in frame.loc[picked, "consent_date"]]
+    assert [row[2] for row in rows] == [shown(day) for day in frame.loc[picked, "last_order"]]
+    assert any(isinstance(day, dt.date) for day in frame.loc[picked, "consent_date"])
+
+
+def shown(value: object) -> str:
+    """A date cell as 31.12.2026; a date typed as text as it was typed."""
+    return f"{value:%d.%m.%Y}" if isinstance(value, dt.date) else text(value)
+
+
 # --- consent ------------------------------------------------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ This module only builds the list and its bytes; ``xlcrm.jobs.export`` writes the
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,9 +124,18 @@ def sheet_texts(analysis: Analysis, key: str) -> np.ndarray:
 
 
 def _texts(values: pd.Series) -> np.ndarray:
-    """Each cell as the text a person sees ("" for a blank)."""
-    texts: np.ndarray = np.array(["" if is_blank(value) else as_text(value) for value in values], dtype=object)
+    """Each cell as the text a person sees ("" for a blank): a date as 31.12.2026, as xlcrm writes the dates it
+    computes, whatever the cell's own format."""
+    texts: np.ndarray = np.array([_text(value) for value in values], dtype=object)
     return texts
+
+
+def _text(value: object) -> str:
+    if is_blank(value):
+        return ""
+    if isinstance(value, dt.date):  # a datetime too: a date cell is read as midnight of its day
+        return f"{value:%d.%m.%Y}"
+    return as_text(value)
 
 
 def _header(key: str, locale: str) -> str:
