@@ -234,6 +234,30 @@ def test_dates_of_the_sheet_and_computed_ones_are_written_alike(demo: tuple[str,
     assert any(isinstance(day, dt.date) for day in frame.loc[picked, "consent_date"])
 
 
+def test_the_xlsx_list_holds_amounts_and_dates_as_excel_can_sum_and_sort_them(
+    demo: tuple[str, Path], tmp_path: Path
+) -> None:
+    locale, path = demo
+    out = tmp_path / "typed.xlsx"
+    code, output = export(
+        str(path), "--segment", "orders >= 1", "--xlsx", str(out), "--no-consent-check",
+        "--columns", "phone,revenue,orders,last order",
+    )  # fmt: skip
+    assert code == 0, output
+    frame = clients_table(path, locale)
+    picked = own_id(frame) & (frame["orders"].fillna(0).astype(float) >= 1)
+    sheet = openpyxl.load_workbook(out).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(min_row=2))
+    assert [row[1].value for row in rows] == [float(value) for value in frame.loc[picked, "revenue"]]
+    assert [row[2].value for row in rows] == [float(value) for value in frame.loc[picked, "orders"]]
+    assert [row[3].value for row in rows] == list(frame.loc[picked, "last_order"])  # datetimes, not text
+    assert {row[3].number_format for row in rows} == {"DD.MM.YYYY"}
+    # A phone stays text, its plus and leading digits kept.
+    assert all(row[0].value is None or isinstance(row[0].value, str) for row in rows)
+    assert {row[0].number_format for row in rows} == {"@"}
+
+
 def shown(value: object) -> str:
     """A date cell as 31.12.2026; a date typed as text as it was typed."""
     return f"{value:%d.%m.%Y}" if isinstance(value, dt.date) else text(value)

@@ -152,24 +152,57 @@ def mailing_csv(mailing: MailingList) -> bytes:
 
 
 def mailing_workbook(mailing: MailingList, locale: str) -> Workbook:
-    """The list as a workbook of one sheet: a bold frozen header with a filter, every cell text (so a phone keeps
-    its plus and leading digits), columns wide enough to read."""
+    """The list as a workbook of one sheet: a bold frozen header with a filter, columns wide enough to read. Amounts,
+    counts and dates are numbers and dates Excel can sum and sort; every other cell is text (so a phone keeps its
+    plus and leading digits), and so is a date or number typed as text that does not read as one."""
     book = Workbook()
     sheet = book.active
     assert sheet is not None  # a new workbook has its sheet
     sheet.title = mailing_sheet_name(locale)
     sheet.append(mailing.header)
+    kinds = [_TYPED_KINDS.get(key) for key in mailing.keys]
     for row in mailing.rows:
-        sheet.append(row)
+        sheet.append([_typed(text, kind) for text, kind in zip(row, kinds)])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for index, key in enumerate(mailing.keys):
         sheet.column_dimensions[get_column_letter(index + 1)].width = _COLUMN_WIDTHS.get(key, 16)
         for (cell,) in sheet.iter_rows(min_row=2, min_col=index + 1, max_col=index + 1):
-            cell.number_format = "@"
+            kind = kinds[index]
+            typed = kind is not None and isinstance(cell.value, float | dt.date)
+            cell.number_format = _TYPED_FORMATS[kind] if kind is not None and typed else "@"
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
     return book
+
+
+# The Clients columns, typed and computed, whose list cells are written as numbers or dates.
+_TYPED_KINDS: dict[str, schema.Kind] = {
+    column.key: column.kind
+    for column in (*schema.CLIENTS.columns, *schema.CLIENT_COMPUTED_COLUMNS)
+    if column.kind in (schema.Kind.MONEY, schema.Kind.NUMBER, schema.Kind.DATE)
+}
+
+
+# A rating may be 4.5: a number keeps its fraction, unlike the whole-number format of the template's columns.
+_TYPED_FORMATS = {schema.Kind.DATE: "DD.MM.YYYY", schema.Kind.MONEY: "#,##0.00", schema.Kind.NUMBER: "General"}
+
+
+def _typed(text: str, kind: schema.Kind | None) -> str | float | dt.date | None:
+    """A list cell as a number or a date when its column holds them and the text reads as one, else the text."""
+    if not text:
+        return None
+    if kind is schema.Kind.DATE:
+        try:
+            return dt.datetime.strptime(text, "%d.%m.%Y").date()
+        except ValueError:
+            return text
+    if kind is not None:
+        try:
+            return float(text.replace(",", "."))
+        except ValueError:
+            return text
+    return text
 
 
 def mailing_sheet_name(locale: str) -> str:
