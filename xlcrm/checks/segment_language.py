@@ -9,8 +9,10 @@ tests it::
     orders >= 3 and last order < 01.06.2026 or email is empty
 
 Fields are the columns of Clients by their header in either language or their key (case, spaces and ё do not
-matter), the columns xlcrm computes there (block, orders, revenue, first and last order, last and next contact)
-and ``consent`` (``согласие``): the client may be mailed. Tests:
+matter), the columns xlcrm computes there (block, orders, revenue, first and last order, last and next contact),
+``consent`` (``согласие``): the client may be mailed, and the owner's own Clients columns by their header
+(:mod:`xlcrm.checks.own_fields`, passed in as ``own``: the language itself knows no workbook); a field of xlcrm's
+wins over an own column of the same name. Tests:
 
 ======================================  =====================================================
 ``= != < <= > >=``                      numbers (``12 500,50``), dates (``31.12.2026``, ``2026-12-31``), text
@@ -30,7 +32,7 @@ cannot be read raises :class:`SegmentFilterError`, which names the character whe
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -69,6 +71,7 @@ class Field:
     en: str
     ru: str
     kind: FieldKind
+    own: bool = False  # one of the owner's own Clients columns, read by its header (``en`` and ``ru``)
 
     def name(self, locale: str) -> str:
         """The field's name in ``locale``."""
@@ -101,14 +104,25 @@ FIELDS = (
 )
 
 
-def find_field(name: str) -> Field | None:
+def find_field(name: str, own: Sequence[Field] = ()) -> Field | None:
     """The field ``name`` stands for: its name in either language or its key (``last_order``, ``last order``); a
-    computed column's header as the Clients sheet shows it (``▸ Выручка``) names it too."""
-    wanted = schema.fold(name.replace("_", " ").strip().removeprefix(schema.REPORT_MARKER.strip()))
+    computed column's header as the Clients sheet shows it (``▸ Выручка``) names it too; then one of the owner's
+    columns ``own`` by its header."""
+    wanted = field_name(name)
     for item in FIELDS:
         if wanted in (schema.fold(item.en), schema.fold(item.ru), schema.fold(item.key.replace("_", " "))):
             return item
-    return None
+    return next((item for item in own if field_name(item.en) == wanted), None)
+
+
+def field_name(name: str) -> str:
+    """``name`` as fields are matched by: folded, an underscore as a space, without the ``▸`` of a computed one."""
+    return schema.fold(name.replace("_", " ").strip().removeprefix(schema.REPORT_MARKER.strip()))
+
+
+def known_fields(locale: str, own: Sequence[Field] = ()) -> str:
+    """The names of every field (xlcrm's in ``locale``, then the owner's ``own``), for an error at an unknown one."""
+    return ", ".join(item.name(locale) for item in (*FIELDS, *own))
 
 
 # --- the tree --------------------------------------------------------------------------------------------------
@@ -156,6 +170,10 @@ class SegmentFilter:
     def fields(self) -> set[str]:
         """The keys of the fields the filter tests."""
         return {condition.field.key for condition in self.conditions()}
+
+    def own_fields(self) -> set[Field]:
+        """The owner's own columns the filter tests."""
+        return {condition.field for condition in self.conditions() if condition.field.own}
 
     def conditions(self) -> Iterator[Condition]:
         """Every condition of the filter, left to right."""
@@ -263,12 +281,13 @@ def _error(text: str, offset: int, problem: Message) -> SegmentFilterError:
 # --- the parser ------------------------------------------------------------------------------------------------
 
 
-def parse_filter(text: str, locale: str = schema.DEFAULT_LOCALE) -> SegmentFilter:
-    """The filter ``text`` as a tree; raises SegmentFilterError naming the position where it cannot be read (an
-    unknown field's error lists the known ones, named in ``locale``)."""
+def parse_filter(text: str, locale: str = schema.DEFAULT_LOCALE, own: Sequence[Field] = ()) -> SegmentFilter:
+    """The filter ``text`` as a tree, its fields xlcrm's and the owner's columns ``own``; raises SegmentFilterError
+    naming the position where it cannot be read (an unknown field's error lists the known ones, xlcrm's named in
+    ``locale``)."""
     if not text.strip():
         raise SegmentFilterError(t("the filter is empty: write a condition such as city = Kazan and consent"))
-    return _Parser(text, tokens(text), locale).parse()
+    return _Parser(text, tokens(text), locale, tuple(own)).parse()
 
 
 # How many groups and nots a filter may hold inside one another; no one types more, and a deeper text would
@@ -283,6 +302,7 @@ class _Parser:
     text: str
     tokens: list[Token]
     locale: str
+    own: tuple[Field, ...]
     position: int = field(default=0)
     depth: int = field(default=0)  # groups and nots opened so far, bounded so Python's stack is never exhausted
 
@@ -390,9 +410,9 @@ class _Parser:
                 raise self.fail(t("expected a field name"))
             raise self.fail(t('expected a field name, found "{found}"', found=found))
         name = " ".join(word.text for word in words)
-        found_field = find_field(name)
+        found_field = find_field(name, self.own)
         if found_field is None:
-            known = ", ".join(item.name(self.locale) for item in FIELDS)
+            known = known_fields(self.locale, self.own)
             raise self.fail(t('unknown field "{name}"; the fields are: {known}', name=name, known=known), words[0])
         return found_field
 
@@ -483,6 +503,16 @@ class _Parser:
                 t('"{operator}" works on text; "{field}" is not text', operator=operator.text, field=name), operator
             )
         ordering = condition.operator in ("<", "<=", ">", ">=")
+        if ordering and kind is FieldKind.TEXT and condition.field.own:
+            raise self.fail(
+                t(
+                    '"{operator}" compares numbers and dates; not every filled cell of "{field}" reads as one: '
+                    "use =, in (…) or contains",
+                    operator=operator.text,
+                    field=name,
+                ),
+                operator,
+            )
         if ordering and kind in (FieldKind.YES_NO, FieldKind.DESIGNATION):
             raise self.fail(
                 t('"{operator}" does not work on "{field}": use = or in (…)', operator=operator.text, field=name),

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from xlcrm import schema
 from xlcrm.checks.findings import Code, Finding, Severity
 from xlcrm.checks.normalize import as_text, is_blank
+from xlcrm.checks.own_fields import own_fields
 from xlcrm.checks.segment_language import SegmentFilter, SegmentFilterError, parse_filter
 from xlcrm.errors import error_text
 from xlcrm.messages import Text, t
@@ -55,7 +56,7 @@ def _segment_rows(data: WorkbookData) -> list[tuple[NamedSegment | None, Finding
     if sheet is None or data.misplaced_header(schema.SETTINGS.key) or not sheet.has("segment_filter"):
         return []
     names, filters = sheet.column_values("segment"), sheet.column_values("segment_filter")
-    locale = data.locale
+    locale, own = data.locale, own_fields(data)
     rows: list[tuple[NamedSegment | None, Finding | None]] = []
     first_cells: dict[str, str] = {}  # a segment's name, folded -> the cell of the first segment of that name
     for row, name, text in zip(names.index, names, filters):
@@ -69,7 +70,7 @@ def _segment_rows(data: WorkbookData) -> list[tuple[NamedSegment | None, Finding
             segment = NamedSegment(as_text(name), "", cell, None, SegmentFilterError(problem))
         else:
             try:
-                read = parse_filter(as_text(text), locale)
+                read = parse_filter(as_text(text), locale, own)
                 error = None
             except SegmentFilterError as exc:
                 read, error = None, exc

@@ -123,6 +123,14 @@ def sheet_texts(analysis: Analysis, key: str) -> np.ndarray:
     return _texts(sheet.column_values(key).reindex(rows) if sheet is not None else pd.Series(index=rows))
 
 
+def own_column_texts(analysis: Analysis, header: str) -> np.ndarray:
+    """The cells of the owner's own Clients column ``header`` of each client of the lifecycle, as text."""
+    rows = analysis.lifecycle.clients["row"].to_numpy()
+    sheet = analysis.data.sheet(schema.CLIENTS.key)
+    extra = sheet.extra_values if sheet is not None else None
+    return _texts(extra[header].reindex(rows) if extra is not None else pd.Series(index=rows))
+
+
 def _texts(values: pd.Series) -> np.ndarray:
     """Each cell as the text a person sees ("" for a blank): a date as 31.12.2026, as xlcrm writes the dates it
     computes, whatever the cell's own format."""

@@ -5,7 +5,8 @@ written out (:mod:`xlcrm.checks.segment_language`). Clients the mailing list lea
 (:func:`xlcrm.export.mailing.not_to_mail`: erased, designated Lost, a person without the consent the Settings
 require) are left out and counted, unless the consent check is turned off; rows without a ClientID of their own
 (blank, or shared by several rows) are not looked at, only counted. The columns are chosen by field (a Clients column
-by its header in either language or its key, a computed one, consent); by default those a mailing service imports:
+by its header in either language or its key, a computed one, consent, one of the owner's own Clients columns by its
+header, as typed there); by default those a mailing service imports:
 name, e-mail and phone. The rows are written by the mailing list's writers (CSV for Russian Excel, or .xlsx).
 """
 
@@ -19,10 +20,11 @@ import numpy as np
 import pandas as pd
 
 from xlcrm import schema
+from xlcrm.checks.own_fields import own_fields, own_header
 from xlcrm.checks.segment_language import FIELDS, Field, FieldKind, SegmentFilter, find_field, parse_filter
 from xlcrm.checks.segments import find_segment, named_segments
 from xlcrm.errors import UsageError, error_text
-from xlcrm.export.mailing import MailingList, leave_out, not_to_mail, sheet_texts
+from xlcrm.export.mailing import MailingList, leave_out, not_to_mail, own_column_texts, sheet_texts
 from xlcrm.lifecycle.analysis import Analysis
 from xlcrm.lifecycle.segments import ClientFields, client_fields, matches
 from xlcrm.messages import t
@@ -53,14 +55,15 @@ class SegmentList:
         }
 
 
-def segment_columns(names: Sequence[str] | None) -> tuple[Field, ...]:
-    """The fields ``names`` stand for (the default columns when None), each once, in the order first named
-    («name, Контактное лицо» is one column); raises UsageError at a name no field has."""
+def segment_columns(names: Sequence[str] | None, own: Sequence[Field] = ()) -> tuple[Field, ...]:
+    """The fields ``names`` stand for (the default columns when None), xlcrm's or the owner's columns ``own``, each
+    once, in the order first named («name, Контактное лицо» is one column); raises UsageError at a name no field
+    has."""
     chosen: list[Field] = []
     for name in names or DEFAULT_COLUMNS:
-        found = find_field(name)
+        found = find_field(name, own)
         if found is None:
-            known = ", ".join(f"{item.en} ({item.ru})" for item in FIELDS)
+            known = ", ".join([*(f"{item.en} ({item.ru})" for item in FIELDS), *(item.en for item in own)])
             raise UsageError(t('--columns: no field "{name}"; the fields are: {known}', name=name, known=known))
         if found not in chosen:
             chosen.append(found)
@@ -72,9 +75,11 @@ def segment_list(
 ) -> SegmentList:
     """The list of the clients ``segment`` picks (a name of Settings or a filter), with the ``columns`` asked for;
     raises SegmentFilterError when the filter cannot be read, UsageError at an unknown column."""
-    fields = segment_columns(columns)
-    chosen, name = _segment_filter(analysis, segment)
-    values = client_fields(analysis.data, analysis.lifecycle, chosen.fields() | {item.key for item in fields})
+    own = own_fields(analysis.data)
+    fields = segment_columns(columns, own)
+    chosen, name = _segment_filter(analysis, segment, own)
+    keys = chosen.fields() | {item.key for item in fields}
+    values = client_fields(analysis.data, analysis.lifecycle, keys, chosen.own_fields())
     picked = matches(chosen, values)
     reasons = not_to_mail(analysis) if consent_check else {}
     kept, left_out = leave_out(picked, reasons)
@@ -87,9 +92,9 @@ def segment_list(
     return SegmentList(name or segment, name is not None, int(picked.sum()), listed, unchecked)
 
 
-def _segment_filter(analysis: Analysis, segment: str) -> tuple[SegmentFilter, str | None]:
+def _segment_filter(analysis: Analysis, segment: str, own: Sequence[Field]) -> tuple[SegmentFilter, str | None]:
     """The filter of the named segment ``segment`` and its name as Settings spell it, or ``segment`` read as a
-    filter and None."""
+    filter (its fields xlcrm's and the owner's columns ``own``) and None."""
     named = named_segments(analysis.data)
     found = find_segment(named, segment)
     if found is not None:
@@ -105,11 +110,13 @@ def _segment_filter(analysis: Analysis, segment: str) -> tuple[SegmentFilter, st
                 found.error.position,
             )
         return found.filter, found.name
-    return parse_filter(segment, analysis.frames.locale), None
+    return parse_filter(segment, analysis.frames.locale, own), None
 
 
 def _cells(analysis: Analysis, values: ClientFields, item: Field, locale: str) -> np.ndarray:
     """The text of a field for each client, as the list shows it."""
+    if item.own:
+        return own_column_texts(analysis, own_header(item))
     column = values.values[item.key]
     if item.key == "block":
         labels = {block.number: block.label(locale) for block in schema.BLOCKS}

@@ -1,9 +1,10 @@
 """Segments evaluated: which clients a filter of the segment language (:mod:`xlcrm.checks.segment_language`) picks.
 
 The filter runs over one frame of every client with a ClientID of its own (as :class:`Lifecycle` counts them):
-each Clients column as typed (dates and numbers parsed once per distinct value), the computed columns of the
-lifecycle, and ``consent``. A condition is a vectorised comparison over one column; a blank cell satisfies no
-comparison, so its negation (``!=``, ``not in``) holds for it.
+each Clients column as typed (dates and numbers parsed once per distinct value), the owner's own columns a filter
+tests (:mod:`xlcrm.checks.own_fields`), the computed columns of the lifecycle, and ``consent``. A condition is a
+vectorised comparison over one column; a blank cell satisfies no comparison, so its negation (``!=``, ``not in``)
+holds for it.
 
 ``consent`` says the client may be mailed: it has a Consent date, or the Settings do not require consent, or it
 is no person (a company: :func:`xlcrm.checks.consent.persons`); an erased client never may.
@@ -23,10 +24,22 @@ import pandas as pd
 from xlcrm import schema
 from xlcrm.checks.consent import is_erased, persons
 from xlcrm.checks.normalize import as_text, is_blank, parse_amount, parse_date
-from xlcrm.checks.segment_language import CONSENT, FIELDS, AllOf, AnyOf, Condition, FieldKind, Node, Not, SegmentFilter
+from xlcrm.checks.own_fields import own_header
+from xlcrm.checks.segment_language import (
+    CONSENT,
+    FIELDS,
+    AllOf,
+    AnyOf,
+    Condition,
+    Field,
+    FieldKind,
+    Node,
+    Not,
+    SegmentFilter,
+)
 from xlcrm.checks.segments import NamedSegment, named_segments
 from xlcrm.lifecycle.blocks import Lifecycle
-from xlcrm.xlsx.reader import WorkbookData
+from xlcrm.xlsx.reader import SheetData, WorkbookData, factorize_cells
 
 _TESTS: dict[str, Callable[[Any, Any], Any]] = {
     "=": op.eq,
@@ -49,9 +62,12 @@ class ClientFields:
     values: pd.DataFrame
 
 
-def client_fields(data: WorkbookData, lifecycle: Lifecycle, keys: Iterable[str] | None = None) -> ClientFields:
+def client_fields(
+    data: WorkbookData, lifecycle: Lifecycle, keys: Iterable[str] | None = None, own: Iterable[Field] = ()
+) -> ClientFields:
     """The fields of the clients ``lifecycle`` counts, read from the Clients sheet of ``data`` and the lifecycle:
-    those of ``keys`` (all when None) and the computed ones, which cost nothing more."""
+    those of ``keys`` (all when None), the owner's columns ``own`` and the computed ones, which cost nothing
+    more."""
     wanted = {item.key for item in FIELDS} if keys is None else set(keys)
     if CONSENT.key in wanted:
         wanted |= _CONSENT_NEEDS
@@ -68,6 +84,8 @@ def client_fields(data: WorkbookData, lifecycle: Lifecycle, keys: Iterable[str] 
         else:
             cells = sheet.each_cell(item.key, partial(_read, item.kind))[positions]
         columns[item.key] = _typed(item.kind, cells)
+    for item in own:
+        columns[item.key] = _typed(item.kind, _own_cells(sheet, item, positions))
     values = pd.DataFrame(columns, index=clients.index)
     for key in _COMPUTED:
         values[key] = clients[key].to_numpy()
@@ -76,6 +94,18 @@ def client_fields(data: WorkbookData, lifecycle: Lifecycle, keys: Iterable[str] 
     if CONSENT.key in wanted:
         values[CONSENT.key] = _consent(values, lifecycle)
     return ClientFields(values)
+
+
+def _own_cells(sheet: SheetData | None, item: Field, positions: np.ndarray) -> np.ndarray:
+    """The cells of the owner's column ``item`` at ``positions`` of the Clients sheet, read for its kind."""
+    header = own_header(item)
+    extra = sheet.extra_values if sheet is not None else None
+    if extra is None or header not in extra.columns:
+        return np.array([_read(item.kind, None)] * len(positions), dtype=object)
+    codes, distinct = factorize_cells(extra[header])
+    converted = np.array([_read(item.kind, value) for value in distinct] + [_read(item.kind, None)], dtype=object)
+    cells: np.ndarray = converted[codes][positions]
+    return cells
 
 
 def _read(kind: FieldKind, value: object) -> object:
@@ -197,7 +227,8 @@ def segments_of(data: WorkbookData, lifecycle: Lifecycle) -> Segments:
     named = named_segments(data)
     filters = [segment.filter for segment in named if segment.filter is not None]
     keys = {key for segment_filter in filters for key in segment_filter.fields()}
-    return Segments(named, client_fields(data, lifecycle, keys | _MAILABLE_NEEDS if filters else keys))
+    own = {item for segment_filter in filters for item in segment_filter.own_fields()}
+    return Segments(named, client_fields(data, lifecycle, keys | _MAILABLE_NEEDS if filters else keys, own))
 
 
 # The fields :func:`may_be_mailed` tests.
