@@ -25,6 +25,8 @@ CONTRACT_DAYS = (dt.datetime(2026, 1, 15), "01.06.2026", None, dt.datetime(2025,
 OWN_REVENUE = "Выручка"
 NAMED = "Розница со скидкой"
 NAMED_FILTER = "отрасль = розница и размер скидки >= 7,5"
+BROKEN = "Опечатка"
+BROKEN_FILTER = "согласие и отрасли = опт"
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +52,8 @@ def workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
     row = next(r for r in range(2, settings.max_row + 2) if settings.cell(r, name_column).value is None)
     settings.cell(row, name_column, NAMED)
     settings.cell(row, filter_column, NAMED_FILTER)
+    settings.cell(row + 1, name_column, BROKEN)
+    settings.cell(row + 1, filter_column, BROKEN_FILTER)
     book.save(path)
     refresh(path)
     return path
@@ -138,3 +142,12 @@ def test_a_bad_filter_over_own_columns_is_refused_at_its_position(
         known = output.split("the fields are: ")[1]
         assert "Город" in known and "Отрасль, Размер скидки, Дата договора" in known
         assert known.count("Выручка") == 1
+
+
+def test_a_named_segment_with_an_unknown_field_lists_the_own_columns_at_its_position(workbook: Path) -> None:
+    _, rows = segment_rows(workbook, "ru")
+    row = next(row for row in rows if row[0] == BROKEN)
+    assert row[2] is None
+    problem = str(row[6])
+    assert problem.startswith("позиция 12 («отрасли = опт»): нет поля «отрасли»"), problem
+    assert problem.endswith("Согласие, Отрасль, Размер скидки, Дата договора"), problem

@@ -84,7 +84,8 @@ from xlcrm.messages import Message, t, tn
     default=None,
     metavar="FIELDS",
     help="The segment's columns, separated by commas: Clients headers in either language or keys, computed columns "
-    "(block, orders, revenue, last order…) or consent. Default: name,email,phone.",
+    "(block, orders, revenue, last order…), consent, or a column of your own on Clients by its header. "
+    "Default: name,email,phone.",
 )
 @click.option(
     "--no-consent-check",
