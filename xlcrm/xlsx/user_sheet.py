@@ -21,6 +21,7 @@ from lxml import etree
 from xlcrm.errors import EditRefused, error_text, joined, quoted
 from xlcrm.messages import Text, t
 from xlcrm.xlsx.conditional_formats import change_rules
+from xlcrm.xlsx.data_validations import add_dropdowns
 from xlcrm.xlsx.parts import (
     FILTER_NAME,
     NS_MAIN,
@@ -542,7 +543,8 @@ class UserSheetEdit:
         """The part after the cells: ranges below deleted rows moved up, the filter grown with the data."""
         tail = sheet_xml.tail
         rules = self.edit.rule_changes or self.edit.new_rules
-        if not self.rows and not appended_to and not self.headers and not self.edit.set_links and not rules:
+        added = rules or self.edit.new_dropdowns or self.edit.set_links
+        if not self.rows and not appended_to and not self.headers and not added:
             return tail
         marker = b"<" + sheet_xml.prefix + b"sheetData/>"
         tree = parse_part(sheet_xml.head + marker + tail, self.sheet.part)
@@ -556,8 +558,10 @@ class UserSheetEdit:
                 self.edit.new_rules,
                 lambda highlight: styles.dxf(highlight.font, highlight.fill),
             )
+        # before rows move too: the new dropdowns are numbered as read
+        changed = add_dropdowns(root, self.edit.new_dropdowns) or changed
         if self.rows:
-            changed = _TailShift(self, root).apply()
+            changed = _TailShift(self, root).apply() or changed
         if self.edit.set_links:
             self._add_links(root)
             changed = True
