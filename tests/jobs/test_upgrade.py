@@ -249,9 +249,18 @@ def test_the_new_reason_lost_column_gets_the_dropdown_of_the_lost_reasons(old_wo
     kind, cells, formula, *_, error_title, error, _ = new[-1]
     assert (kind, cells, formula) == ("list", f"{letter}2:{letter}1048576", LOST_REASONS_NAME)
     assert error_title == "Нет в списке" and "Причины ухода" in str(error)
+    # Byte for byte: the sheet's own validations as written, and the new one's count.
+    written = [_validation_xml(path) for path in (old_workbook, workbook)]
+    assert written[1][: len(old)] == written[0] and len(written[1]) == len(new)
     with zipfile.ZipFile(workbook) as archive:
         part = archive.read(sheet_parts(workbook)[schema.CLIENTS.ru]).decode()
     assert f'<dataValidations count="{len(new)}">' in part
+
+
+def _validation_xml(path: Path) -> list[str]:
+    with zipfile.ZipFile(path) as archive:
+        part = archive.read(sheet_parts(path)[schema.CLIENTS.ru]).decode()
+    return re.findall(r"<dataValidation .*?</dataValidation>", part, re.S)
 
 
 def test_a_list_the_workbook_does_not_name_gets_its_defined_name(old_workbook: Path, tmp_path: Path) -> None:

@@ -87,7 +87,7 @@ class SheetEdit:
     # take: a header added right of the others looks like them. Cells are numbered as ``set_cells`` numbers them.
     cell_styles: Mapping[str, int] = field(default_factory=dict)
     # List dropdowns added after the sheet's own validations (a column or setting row added by an upgrade), on
-    # cells numbered as in the workbook as read.
+    # cells numbered as in the sheet written.
     new_dropdowns: Sequence[NewDropdown] = ()
 
     def cell_values(self) -> dict[tuple[int, int], CellValue | Formula]:

@@ -21,7 +21,7 @@ from lxml import etree
 from xlcrm.errors import EditRefused, error_text, joined, quoted
 from xlcrm.messages import Text, t
 from xlcrm.xlsx.conditional_formats import change_rules
-from xlcrm.xlsx.data_validations import add_dropdowns
+from xlcrm.xlsx.data_validations import with_dropdowns
 from xlcrm.xlsx.parts import (
     FILTER_NAME,
     NS_MAIN,
@@ -540,11 +540,15 @@ class UserSheetEdit:
     # everything after the cells
 
     def _tail(self, sheet_xml: SheetXml, last_used: int, appended_to: int) -> bytes:
-        """The part after the cells: ranges below deleted rows moved up, the filter grown with the data."""
+        """The part after the cells: ranges below deleted rows moved up, the filter grown with the data, the new
+        dropdowns after the sheet's own."""
+        tail = self._tail_changed(sheet_xml, last_used, appended_to)
+        return with_dropdowns(tail, sheet_xml.prefix, self.edit.new_dropdowns)
+
+    def _tail_changed(self, sheet_xml: SheetXml, last_used: int, appended_to: int) -> bytes:
         tail = sheet_xml.tail
         rules = self.edit.rule_changes or self.edit.new_rules
-        added = rules or self.edit.new_dropdowns or self.edit.set_links
-        if not self.rows and not appended_to and not self.headers and not added:
+        if not self.rows and not appended_to and not self.headers and not self.edit.set_links and not rules:
             return tail
         marker = b"<" + sheet_xml.prefix + b"sheetData/>"
         tree = parse_part(sheet_xml.head + marker + tail, self.sheet.part)
@@ -558,8 +562,6 @@ class UserSheetEdit:
                 self.edit.new_rules,
                 lambda highlight: styles.dxf(highlight.font, highlight.fill),
             )
-        # before rows move too: the new dropdowns are numbered as read
-        changed = add_dropdowns(root, self.edit.new_dropdowns) or changed
         if self.rows:
             changed = _TailShift(self, root).apply() or changed
         if self.edit.set_links:
