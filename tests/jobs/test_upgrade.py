@@ -37,6 +37,7 @@ PASSWORD = "Пароль 2026!"
 # Reasons lost on (the lists, holidays and segments a later template added).
 REMOVED_KEYS = ("contract_end_days", "dedupe_auto_score", "dedupe_review_score")
 FIRST_REMOVED_SETTINGS_COLUMN = 9
+LOST_REASONS_NAME = schema.LIST_DEFINED_NAMES["lost_reasons"]
 
 
 def sha(path: Path) -> str:
@@ -61,6 +62,10 @@ def old_workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
     clients = book[schema.CLIENTS.ru]
     reason = [cell.value for cell in clients[1]].index(schema.CLIENTS.column("lost_reason").ru) + 1
     clients.delete_cols(reason)
+    # Its dropdown went with it (openpyxl would leave it on the column that moved into its place).
+    clients.data_validations.dataValidation = [
+        v for v in clients.data_validations.dataValidation if v.formula1 != LOST_REASONS_NAME
+    ]
     table = next(iter(clients.tables.values()))
     first_column, first_row, last_column, last_row = range_boundaries(table.ref)
     table.ref = f"A{first_row}:{get_column_letter(last_column - 1)}{last_row}"
@@ -221,6 +226,94 @@ def test_an_old_workbook_gains_the_contracts_sheet_columns_and_settings_and_keep
     settings = new[schema.SETTINGS.ru]
     row = [c.value for c in settings[answer["settings"][0]["row"]]][:4]  # type: ignore[index]
     assert row[0] == "contract_end_days" and row[2] == schema.setting("contract_end_days").default
+
+
+def validations(sheet: openpyxl.worksheet.worksheet.Worksheet) -> list[tuple[object, ...]]:
+    """The data validations of a sheet: what each checks, where, and what it says."""
+    return [
+        (v.type, str(v.sqref), v.formula1, v.formula2, v.errorStyle, v.errorTitle, v.error, v.prompt)
+        for v in sheet.data_validations.dataValidation
+    ]
+
+
+def test_the_new_reason_lost_column_gets_the_dropdown_of_the_lost_reasons(old_workbook: Path, workbook: Path) -> None:
+    answer = upgrade_json(workbook)
+
+    assert answer["left_out"] == []
+    cell = next(c["cell"] for c in answer["columns"] if c["header"] == "Причина ухода")  # type: ignore[union-attr, index]
+    letter = str(cell).rstrip("1")
+    old = validations(openpyxl.load_workbook(old_workbook)[schema.CLIENTS.ru])
+    new = validations(openpyxl.load_workbook(workbook)[schema.CLIENTS.ru])
+    # The sheet's own dropdowns and checks as they were, the new one after them, over the template's rows.
+    assert new[: len(old)] == old and len(new) == len(old) + 1
+    kind, cells, formula, *_, error_title, error, _ = new[-1]
+    assert (kind, cells, formula) == ("list", f"{letter}2:{letter}1048576", LOST_REASONS_NAME)
+    assert error_title == "Нет в списке" and "Причины ухода" in str(error)
+    # Byte for byte: the sheet's own validations as written, and the new one's count.
+    written = [_validation_xml(path) for path in (old_workbook, workbook)]
+    assert written[1][: len(old)] == written[0] and len(written[1]) == len(new)
+    with zipfile.ZipFile(workbook) as archive:
+        part = archive.read(sheet_parts(workbook)[schema.CLIENTS.ru]).decode()
+    assert f'<dataValidations count="{len(new)}">' in part
+
+
+def _validation_xml(path: Path) -> list[str]:
+    with zipfile.ZipFile(path) as archive:
+        part = archive.read(sheet_parts(path)[schema.CLIENTS.ru]).decode()
+    return re.findall(r"<dataValidation .*?</dataValidation>", part, re.S)
+
+
+def test_a_list_the_workbook_does_not_name_gets_its_defined_name(old_workbook: Path, tmp_path: Path) -> None:
+    path = tmp_path / "unnamed.xlsx"
+    book = openpyxl.load_workbook(old_workbook)
+    del book.defined_names[LOST_REASONS_NAME]
+    book.save(path)
+
+    answer = upgrade_json(path)
+
+    reasons = next(c["cell"] for c in answer["columns"] if c["header"] == "Причины ухода")  # type: ignore[union-attr, index]
+    letter = str(reasons).rstrip("1")
+    new = openpyxl.load_workbook(path)
+    formula = str(new.defined_names[LOST_REASONS_NAME].attr_text)
+    assert formula.startswith(f"{schema.SETTINGS.ru}!${letter}$2:INDEX(")
+    assert validations(new[schema.CLIENTS.ru])[-1][2] == LOST_REASONS_NAME
+
+
+def test_without_settings_the_copied_settings_sheet_brings_the_list_of_the_new_dropdown(
+    old_workbook: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "no-settings.xlsx"
+    book = openpyxl.load_workbook(old_workbook)
+    book.remove(book[schema.SETTINGS.ru])
+    for name in [name for name, item in book.defined_names.items() if schema.SETTINGS.ru in str(item.attr_text)]:
+        del book.defined_names[name]
+    book.save(path)
+
+    answer = upgrade_json(path)
+
+    assert schema.SETTINGS.ru in answer["sheets"]  # type: ignore[operator]
+    new = openpyxl.load_workbook(path)
+    assert validations(new[schema.CLIENTS.ru])[-1][2] == LOST_REASONS_NAME
+    assert f"{schema.SETTINGS.ru}!$" in str(new.defined_names[LOST_REASONS_NAME].attr_text)
+
+
+def test_a_yes_no_setting_added_as_a_row_gets_the_yes_no_dropdown(old_workbook: Path, tmp_path: Path) -> None:
+    path = tmp_path / "no-consent.xlsx"
+    book = openpyxl.load_workbook(old_workbook)
+    settings = book[schema.SETTINGS.ru]
+    for row in settings.iter_rows(min_row=2):
+        if row[0].value == "consent_required":
+            for cell in row[:4]:
+                cell.value = None
+    book.save(path)
+
+    answer = upgrade_json(path)
+
+    row = next(item["row"] for item in answer["settings"] if item["key"] == "consent_required")  # type: ignore[union-attr, index]
+    settings = openpyxl.load_workbook(path)[schema.SETTINGS.ru]
+    assert settings[f"C{row}"].value == "Да"
+    found = [v for v in settings.data_validations.dataValidation if f"C{row}" in v.sqref]
+    assert [(v.type, v.formula1) for v in found] == [("list", '"Да,Нет"')]
 
 
 def _tables_of(path: Path, sheet_part: str) -> set[str]:

@@ -28,6 +28,7 @@ from xlcrm.errors import UsageError
 from xlcrm.messages import Message, t
 from xlcrm.schema import Column, Kind, Sheet
 from xlcrm.xlsx.conditional_formats import Highlight
+from xlcrm.xlsx.data_validations import NewDropdown
 from xlcrm.xlsx.refs import column_letter, sheet_ref
 from xlcrm.xlsx.report_sheet import PORTRAIT_CHARACTERS, SIDE_MARGIN, lines_height, word_wrapped_lines
 
@@ -143,15 +144,19 @@ def settings_lists(locale: str, overrides: Mapping[str, Sequence[str]] | None = 
     return values
 
 
-def list_range(key: str, locale: str) -> str:
-    """The cells a dropdown list is read from, e.g. ``Settings!$D$2:$D$2001``."""
+def list_range(key: str, locale: str, at: tuple[str, str] | None = None) -> str:
+    """The cells a dropdown list is read from, e.g. ``Settings!$D$2:$D$2001``: in the template, or in the sheet
+    and column ``at`` names (sheet name, column letter) of a workbook laid out otherwise."""
     source = schema.LIST_SOURCES[key]
-    letter = column_letter(schema.template_columns(source.sheet).index(source.column))
+    sheet, letter = at or (
+        source.sheet.name(locale),
+        column_letter(schema.template_columns(source.sheet).index(source.column)),
+    )
     last = LIST_FIRST_ROW + LIST_CAPACITY - 1
-    return f"{sheet_ref(source.sheet.name(locale))}!${letter}${LIST_FIRST_ROW}:${letter}${last}"
+    return f"{sheet_ref(sheet)}!${letter}${LIST_FIRST_ROW}:${letter}${last}"
 
 
-def list_name_formula(key: str, locale: str) -> str:
+def list_name_formula(key: str, locale: str, at: tuple[str, str] | None = None) -> str:
     """Formula of the defined name behind a dropdown: the list's range cut after its last filled cell.
 
     A plain fixed range would show every empty cell below the list as a blank
@@ -159,7 +164,7 @@ def list_name_formula(key: str, locale: str) -> str:
     at COUNTA, which would drop items after a gap) keeps the dropdown tidy as
     the list grows, and LibreOffice evaluates it the same way.
     """
-    cells = list_range(key, locale)
+    cells = list_range(key, locale, at)
     first = cells.split(":")[0]
     last_filled = f'IFERROR(LOOKUP(2,1/({cells}<>""),ROW({cells}))-{LIST_FIRST_ROW - 1},1)'
     return f"{first}:INDEX({cells},{last_filled})"
@@ -311,42 +316,54 @@ def _write_header(worksheet: Worksheet, names: Sequence[str], list_from: int | N
 
 
 def _column_range(spec: Sheet, column: Column) -> str:
-    letter = _letter(spec, column)
-    return f"{letter}2:{letter}{LAST_ROW}"
+    return column_cells(_letter(spec, column))
 
 
 def _add_dropdowns(worksheet: Worksheet, spec: Sheet, locale: str) -> None:
     for column in schema.list_columns(spec):
-        key = column.choices
-        assert key is not None
-        if key in schema.FIXED_LISTS:
-            values = [value.name(locale) for value in schema.FIXED_LISTS[key]]
-            formula = '"' + ",".join(values) + '"'
-            message = (
-                t("Choose {first} or {second}.", first=values[0], second=values[1])
-                if len(values) == 2
-                else t("Choose one of: {values}.", values=", ".join(values))
-            ).render(locale)
-        else:
-            formula = schema.LIST_DEFINED_NAMES[key]
-            source = schema.LIST_SOURCES[key]
-            where = f"{source.sheet.name(locale)} › {source.column.name(locale)}"
-            message = t(
-                "Pick a value from the dropdown. To use a new one, first add it to the list on {where}.", where=where
-            ).render(locale)
+        dropdown = list_dropdown(column, locale)
         # showDropDown stays False: in the file format True means *hide* the in-cell arrow.
         validation = DataValidation(
             type="list",
-            formula1=formula,
+            formula1=dropdown.formula,
             allow_blank=True,
             showDropDown=False,
             showErrorMessage=True,
             errorStyle="stop",
-            errorTitle=t("Not in the list").render(locale),
-            error=message,
+            errorTitle=dropdown.error_title,
+            error=dropdown.error,
         )
         validation.add(_column_range(spec, column))
         worksheet.add_data_validation(validation)
+
+
+def list_dropdown(column: Column, locale: str, sqref: str = "") -> NewDropdown:
+    """The dropdown of a column with ``choices`` over ``sqref``: its fixed values, or the defined name of its list
+    (``schema.LIST_DEFINED_NAMES``), and the message that refuses a value not in it."""
+    key = column.choices
+    assert key is not None
+    if key in schema.FIXED_LISTS:
+        values = [value.name(locale) for value in schema.FIXED_LISTS[key]]
+        formula = '"' + ",".join(values) + '"'
+        message = (
+            t("Choose {first} or {second}.", first=values[0], second=values[1])
+            if len(values) == 2
+            else t("Choose one of: {values}.", values=", ".join(values))
+        )
+    else:
+        formula = schema.LIST_DEFINED_NAMES[key]
+        source = schema.LIST_SOURCES[key]
+        where = f"{source.sheet.name(locale)} › {source.column.name(locale)}"
+        message = t(
+            "Pick a value from the dropdown. To use a new one, first add it to the list on {where}.", where=where
+        )
+    return NewDropdown(sqref, formula, t("Not in the list").render(locale), message.render(locale))
+
+
+def column_cells(letter: str) -> str:
+    """The cells a column's dropdown and checks cover in the template, in column ``letter``: row 2 to Excel's
+    last row."""
+    return f"{letter}{LIST_FIRST_ROW}:{letter}{LAST_ROW}"
 
 
 def _add_client_id_dropdown(worksheet: Worksheet, spec: Sheet, locale: str) -> None:
@@ -644,24 +661,36 @@ def _write_settings(worksheet: Worksheet, locale: str, lists: Mapping[str, Seque
 def _add_yes_no_dropdown(worksheet: Worksheet, value_col: int, locale: str) -> None:
     """A Yes / No dropdown on the value cell of every setting whose answer is Yes or No (consent required), so
     the owner picks the answer instead of typing it."""
-    rows = [2 + offset for offset, item in enumerate(schema.SETTINGS_KEYS) if item.default in (schema.YES, schema.NO)]
+    rows = [2 + offset for offset, item in enumerate(schema.SETTINGS_KEYS) if is_yes_no(item)]
     if not rows:
         return
-    answers = [schema.YES.name(locale), schema.NO.name(locale)]
+    letter = column_letter(value_col - 1)
+    dropdown = yes_no_dropdown("", locale)
     validation = DataValidation(
         type="list",
-        formula1='"' + ",".join(answers) + '"',
+        formula1=dropdown.formula,
         allow_blank=True,
         showDropDown=False,  # False shows the in-cell arrow (True hides it, in the file format)
         showErrorMessage=True,
         errorStyle="stop",
-        errorTitle=t("Not in the list").render(locale),
-        error=t("Choose {first} or {second}.", first=answers[0], second=answers[1]).render(locale),
+        errorTitle=dropdown.error_title,
+        error=dropdown.error,
     )
-    letter = column_letter(value_col - 1)
     for row in rows:
         validation.add(f"{letter}{row}")
     worksheet.add_data_validation(validation)
+
+
+def is_yes_no(item: schema.Setting) -> bool:
+    """Whether a setting's answer is Yes or No (it gets the Yes / No dropdown)."""
+    return item.default in (schema.YES, schema.NO)
+
+
+def yes_no_dropdown(sqref: str, locale: str) -> NewDropdown:
+    """The Yes / No dropdown of a setting's value over ``sqref``, in ``locale``."""
+    answers = [schema.YES.name(locale), schema.NO.name(locale)]
+    error = t("Choose {first} or {second}.", first=answers[0], second=answers[1]).render(locale)
+    return NewDropdown(sqref, '"' + ",".join(answers) + '"', t("Not in the list").render(locale), error)
 
 
 def default_holidays(locale: str) -> list[tuple[str, str, str]]:

@@ -10,9 +10,11 @@ change here:
 - a missing column gets its header right of the sheet's used columns (nothing moves; xlcrm finds columns by
   their headers, so on Clients it may stand after the computed ▸ columns), styled like the sheet's headers, and
   the sheet's Excel table grows over it when the table ends there; a Settings list column gets the template's
-  values (Reasons lost, the holidays), the Setting column the label of each setting its row names;
+  values (Reasons lost, the holidays), the Setting column the label of each setting its row names; a column the
+  template gives a dropdown (Reason lost on Clients) gets it, from row 2 down as in the template, after the
+  sheet's own dropdowns, with the defined name of its list when the workbook lacks it;
 - a missing setting gets a row below the last one: key, label, default value and description, where those
-  cells are empty.
+  cells are empty, and the Yes / No dropdown on its value when its answer is Yes or No.
 
 Everything else of the workbook is copied byte for byte (see ``xlcrm.xlsx.package``). Clients must be there:
 without it the workbook is not one xlcrm can upgrade. A sheet that has the headers of a missing sheet under
@@ -31,14 +33,24 @@ from typing import Any
 
 from xlcrm import schema
 from xlcrm.create.segment_help import example_segments
-from xlcrm.create.template import build_workbook, column_width, default_holidays, settings_lists
+from xlcrm.create.template import (
+    build_workbook,
+    column_cells,
+    column_width,
+    default_holidays,
+    is_yes_no,
+    list_dropdown,
+    list_name_formula,
+    settings_lists,
+    yes_no_dropdown,
+)
 from xlcrm.errors import WorkbookStructureError, quoted
 from xlcrm.files.safe_save import SaveOptions, SaveResult, holding_workbook_lock
 from xlcrm.files.save import save_changes
 from xlcrm.jobs.opening import open_to_change
 from xlcrm.messages import Text, t
 from xlcrm.schema import Column
-from xlcrm.xlsx.package import cell_styles, rows_with_content
+from xlcrm.xlsx.package import cell_styles, rows_with_content, workbook_names
 from xlcrm.xlsx.reader import SheetData, WorkbookData, header_rows, read_workbook
 from xlcrm.xlsx.refs import column_index, column_letter
 from xlcrm.xlsx.report_sheet import CellValue
@@ -131,6 +143,9 @@ class _Plan:
     columns: list[AddedColumn] = field(default_factory=list)
     settings: list[AddedSetting] = field(default_factory=list)
     left_out: list[Text] = field(default_factory=list)
+    # Added columns that the template gives a dropdown: (sheet, column, letter), given theirs once every
+    # column is planned (a list may read a column added to Settings).
+    lists: list[tuple[str, Column, str]] = field(default_factory=list)
 
 
 @holding_workbook_lock("path")
@@ -148,6 +163,7 @@ def _upgrade(path: Path, save: SaveOptions, *, dry_run: bool) -> UpgradeResult:
             if sheet is not None:
                 _plan_columns(data, sheet, plan)
         _plan_settings(data, plan)
+        _plan_dropdowns(data, plan)
         adding = bool(plan.copies or plan.columns or plan.settings)
         result = UpgradeResult(
             path=save.output or path if adding else path,  # nothing to add: no output is written, PATH is told
@@ -288,6 +304,8 @@ def _plan_columns(data: WorkbookData, sheet: SheetData, plan: _Plan) -> None:
         column_values = values.get(column.key, {})
         cells.update({f"{letter}{row}": value for row, value in column_values.items()})
         plan.columns.append(AddedColumn(sheet.name, column.name(data.locale), f"{letter}1", len(column_values)))
+        if column.choices is not None:
+            plan.lists.append((sheet.name, column, letter))
     letters = [column_letter(sheet.width + offset) for offset in range(len(missing))]
     plan.edits.append(
         SheetEdit(
@@ -327,6 +345,54 @@ def _template_values(sheet: SheetData, missing: Sequence[Column], locale: str) -
     return values
 
 
+def _plan_dropdowns(data: WorkbookData, plan: _Plan) -> None:
+    """The template's dropdown on each added column that has one. A list read through a defined name the
+    workbook lacks gets that name over its Settings column (a Settings sheet copied from the template brings the
+    template's names); without that column the dropdown is left out."""
+    names = workbook_names(data.path) if plan.lists else set()
+    names |= {name.casefold() for name in schema.LIST_DEFINED_NAMES.values() if _copies_settings(data, plan)}
+    for sheet_name, column, letter in plan.lists:
+        dropdown = list_dropdown(column, data.locale, column_cells(letter))
+        key = column.choices
+        assert key is not None
+        missing: dict[str, str] = {}
+        if key in schema.LIST_DEFINED_NAMES and dropdown.formula.casefold() not in names:
+            source = _list_column(data, plan, schema.LIST_SOURCES[key])
+            if source is None:
+                plan.left_out.append(
+                    t(
+                        "the dropdown of column {column} on {sheet} is not added: the workbook has no list {list} "
+                        "for it",
+                        column=quoted(column.name(data.locale)),
+                        sheet=quoted(sheet_name),
+                        list=quoted(schema.LIST_SOURCES[key].column.name(data.locale)),
+                    )
+                )
+                continue
+            missing[dropdown.formula] = list_name_formula(key, data.locale, source)
+        plan.edits.append(SheetEdit(sheet_name, new_dropdowns=[dropdown], missing_names=missing))
+
+
+def _copies_settings(data: WorkbookData, plan: _Plan) -> bool:
+    """Whether the upgrade adds the template's Settings sheet, with the defined names of its lists."""
+    return schema.SETTINGS.name(data.locale) in {copied.name for copied in plan.copies}
+
+
+def _list_column(data: WorkbookData, plan: _Plan, source: schema.ListSource) -> tuple[str, str] | None:
+    """The sheet name and column letter of a dropdown's list in the workbook, a column ``plan`` adds included;
+    None when it has none."""
+    sheet = data.sheet(source.sheet.key)
+    if sheet is None:
+        return None
+    letter = sheet.letters.get(source.column.key)
+    if letter is not None:
+        return sheet.name, letter
+    header = schema.fold(source.column.name(data.locale))
+    added = (item for item in plan.columns if item.sheet == sheet.name and schema.fold(item.header) == header)
+    found = next(added, None)
+    return (sheet.name, found.cell.rstrip("0123456789")) if found is not None else None
+
+
 # --- settings ------------------------------------------------------------------------
 
 
@@ -363,6 +429,7 @@ def _plan_settings(data: WorkbookData, plan: _Plan) -> None:
         for row in rows_with_content(data.path, sheet.name, rows, column_index(letter))
     }
     cells: dict[str, CellValue] = {}
+    yes_no: list[str] = []
     for row, item in zip(rows, missing):
         if row in taken:
             plan.left_out.append(
@@ -383,8 +450,11 @@ def _plan_settings(data: WorkbookData, plan: _Plan) -> None:
         }
         cells.update({f"{letters[key]}{row}": text for key, text in texts.items() if key in letters})
         plan.settings.append(AddedSetting(item.key, item.label(data.locale), row))
+        if is_yes_no(item):
+            yes_no.append(f"{letters['value']}{row}")
     if cells:
-        plan.edits.append(SheetEdit(sheet.name, set_cells=cells))
+        dropdowns = [yes_no_dropdown(" ".join(yes_no), data.locale)] if yes_no else []
+        plan.edits.append(SheetEdit(sheet.name, set_cells=cells, new_dropdowns=dropdowns))
 
 
 def _settings_letters(sheet: SheetData, plan: _Plan) -> dict[str, str]:

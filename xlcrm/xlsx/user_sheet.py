@@ -21,6 +21,7 @@ from lxml import etree
 from xlcrm.errors import EditRefused, error_text, joined, quoted
 from xlcrm.messages import Text, t
 from xlcrm.xlsx.conditional_formats import change_rules
+from xlcrm.xlsx.data_validations import with_dropdowns
 from xlcrm.xlsx.parts import (
     FILTER_NAME,
     NS_MAIN,
@@ -539,7 +540,12 @@ class UserSheetEdit:
     # everything after the cells
 
     def _tail(self, sheet_xml: SheetXml, last_used: int, appended_to: int) -> bytes:
-        """The part after the cells: ranges below deleted rows moved up, the filter grown with the data."""
+        """The part after the cells: ranges below deleted rows moved up, the filter grown with the data, the new
+        dropdowns after the sheet's own."""
+        tail = self._tail_changed(sheet_xml, last_used, appended_to)
+        return with_dropdowns(tail, sheet_xml.prefix, self.edit.new_dropdowns)
+
+    def _tail_changed(self, sheet_xml: SheetXml, last_used: int, appended_to: int) -> bytes:
         tail = sheet_xml.tail
         rules = self.edit.rule_changes or self.edit.new_rules
         if not self.rows and not appended_to and not self.headers and not self.edit.set_links and not rules:
@@ -557,7 +563,7 @@ class UserSheetEdit:
                 lambda highlight: styles.dxf(highlight.font, highlight.fill),
             )
         if self.rows:
-            changed = _TailShift(self, root).apply()
+            changed = _TailShift(self, root).apply() or changed
         if self.edit.set_links:
             self._add_links(root)
             changed = True
