@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
-from python_calamine import CalamineError, CalamineWorkbook
+from python_calamine import CalamineError
 
 from xlcrm import schema
 from xlcrm.checks.findings import Code, Finding, Severity
@@ -39,7 +39,7 @@ from xlcrm.checks.normalize import as_text, is_blank
 from xlcrm.dedupe.plan import DedupePlan, InteractionDuplicate, Match, PairDecision
 from xlcrm.errors import NotAWorkbook
 from xlcrm.messages import Text, render, t
-from xlcrm.xlsx.reader import WorkbookData
+from xlcrm.xlsx.reader import WorkbookData, open_book
 from xlcrm.xlsx.refs import sheet_ref
 from xlcrm.xlsx.report_sheet import (
     CellValue,
@@ -80,12 +80,7 @@ def read_sheet_rows(path: Path, spec: schema.Sheet) -> list[list[CellValue]]:
 
     The user sheets' frames hold only schema columns with text trimmed; a merge log needs the rows exactly.
     """
-    try:
-        book = CalamineWorkbook.from_path(str(path))
-    except (CalamineError, OSError, ValueError) as exc:
-        raise NotAWorkbook(
-            t("{workbook} cannot be read as a workbook: {error}", workbook=str(path), error=str(exc))
-        ) from None
+    book = open_book(path)
     try:
         name = schema.find_sheet_name(spec, book.sheet_names)
         if name is None:

@@ -25,8 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from python_calamine import CalamineError, CalamineWorkbook
-
 from xlcrm import schema
 from xlcrm.checks.erased import erased_name, is_erased
 from xlcrm.checks.normalize import as_text, is_blank
@@ -46,7 +44,7 @@ from xlcrm.lifecycle.history import BlockHistory, history_sheet, read_history
 from xlcrm.messages import Message, Text, t
 from xlcrm.privacy.traces import Matcher, PersonValues, cells_holding, phone_numbers
 from xlcrm.xlsx.package import rows_with_formula
-from xlcrm.xlsx.reader import SheetData, WorkbookData
+from xlcrm.xlsx.reader import SheetData, WorkbookData, every_sheet_rows
 from xlcrm.xlsx.refs import column_index, column_letter
 from xlcrm.xlsx.report_sheet import CellValue, ColumnFormat, ReportColumn, ReportSheet, ReportTable
 from xlcrm.xlsx.sheet_edits import SheetEdit
@@ -433,26 +431,6 @@ def _handled_cells(erasure: Erasure) -> tuple[dict[str, set[tuple[int, int]]], d
         handled.setdefault(edit.sheet.casefold(), set()).update(edit.cell_values())
         deleted.setdefault(edit.sheet.casefold(), set()).update(edit.delete_rows)
     return handled, deleted
-
-
-def every_sheet_rows(path: Path) -> dict[str, list[list[Any]]]:
-    """Every worksheet's cells as read (``rows[0]`` is row 1), by sheet name."""
-    try:
-        book = CalamineWorkbook.from_path(str(path))
-    except (CalamineError, OSError, ValueError) as exc:
-        raise NotAWorkbook(
-            t("{workbook} cannot be read as a workbook: {error}", workbook=str(path), error=str(exc))
-        ) from None
-    try:
-        found = {}
-        for name in book.sheet_names:
-            try:
-                found[name] = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            except CalamineError:
-                continue  # a chart sheet has no cells
-        return found
-    finally:
-        book.close()
 
 
 # --- the Erasure log ---------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -465,7 +466,7 @@ def _read_sheets(path: Path, workers: ThreadPoolExecutor) -> WorkbookData:
     child = Child(__name__) if is_big_workbook(path) else None
     try:
         stamp = FileStamp.of(path)
-        book = _open_book(path)
+        book = open_book(path)
     except BaseException:
         if child is not None:
             child.close()
@@ -550,7 +551,9 @@ _SHEET_NAME = re.compile(rb'<(?:\w+:)?sheet\s[^>]*?\bname="([^"]*)"')
 _MAX_WORKBOOK_PART = 16 * 1024 * 1024  # workbook.xml lists sheets and names: kilobytes; more is not a workbook
 
 
-def _open_book(path: Path) -> CalamineWorkbook:
+def open_book(path: Path) -> CalamineWorkbook:
+    """The workbook at ``path`` opened for reading cells (the caller closes it); raises EncryptedWorkbook for a
+    password-protected file, NotAWorkbook for anything else calamine cannot open."""
     try:
         return CalamineWorkbook.from_path(str(path))
     except PasswordError:
@@ -564,7 +567,7 @@ def _open_book(path: Path) -> CalamineWorkbook:
 def read_sheet_rows(path: Path, sheets: Sequence[str]) -> dict[str, Sequence[Sequence[CellValue]]]:
     """Every cell of each sheet named in ``sheets`` (actual names) of the workbook at ``path``: sheet name -> rows
     from row 1, each from column A. A sheet too big to read is refused like any (see ``check_sheet``)."""
-    book = _open_book(path)
+    book = open_book(path)
     rows: dict[str, Sequence[Sequence[CellValue]]] = {}
     for name in sheets:
         check_sheet(path, name)
@@ -572,10 +575,26 @@ def read_sheet_rows(path: Path, sheets: Sequence[str]) -> dict[str, Sequence[Seq
     return rows
 
 
+def every_sheet_rows(path: Path) -> dict[str, list[list[Any]]]:
+    """Every worksheet's cells as read (``rows[0]`` is row 1), by sheet name; a chart sheet, which has no cells, is
+    left out."""
+    book = open_book(path)
+    try:
+        found = {}
+        for name in book.sheet_names:
+            try:
+                found[name] = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            except CalamineError:
+                continue
+        return found
+    finally:
+        book.close()
+
+
 def header_rows(path: Path, sheets: Sequence[str]) -> dict[str, Sequence[CellValue]]:
     """Row 1 of each sheet named in ``sheets`` (actual names), from column A; a sheet that cannot be read as
     cells (a chart sheet) has none."""
-    book = _open_book(path)
+    book = open_book(path)
     rows: dict[str, Sequence[CellValue]] = {}
     try:
         for name in sheets:
@@ -606,7 +625,7 @@ def read_in_process(child: Child, path: Path, spec: Sheet, actual: str) -> Sheet
 
 def read_alone(path: Path, spec: Sheet, actual: str) -> SheetData:
     """One sheet, read with a calamine handle of its own."""
-    book = _open_book(path)
+    book = open_book(path)
     try:
         return _read_sheet(book, path, spec, actual)
     finally:
