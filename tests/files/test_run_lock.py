@@ -270,6 +270,8 @@ COMMANDS: dict[str, Callable[[Path], tuple[list[str], Path]]] = {
     "forget": lambda book: (["forget", str(book), "C000001"], book),
     "import": lambda book: (["import", str(csv_of(book.parent, "first")), "--into", str(book)], book),
     "init --force": lambda book: (["init", str(book), "--force"], book),
+    "init --upgrade": lambda book: (["init", "--upgrade", str(book)], book),
+    "restore": lambda book: (["restore", str(book), "--all-deleted"], book),
     "demo --force": lambda book: (["demo", str(book), "--force", "--clients", "10", "--locale", "en"], book),
     "export --anonymise": lambda book: (
         ["export", str(book), "--anonymise", str(book.parent / "copy.xlsx")],
