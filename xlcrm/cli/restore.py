@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import itertools
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from xlcrm.errors import joined, quoted
 from xlcrm.files.safe_save import SaveOptions
 from xlcrm.jobs.restore import RestoreResult, restore_deleted_rows
 from xlcrm.messages import Message, t, tn
+from xlcrm.xlsx.refs import row_runs
 
 
 @click.command("restore", epilog=RESTORE_EPILOG)
@@ -134,8 +134,6 @@ def _left_message(left: int) -> Message:
 
 def _ranges(rows: Sequence[int], shown: int) -> str:
     """``15-20, 33``: row numbers as runs of consecutive rows, up to ``shown`` runs."""
-    ordered = sorted(set(rows))
-    # Rows of one run are as far from their place in the order as each other.
-    runs = [[row for _, row in run] for _, run in itertools.groupby(enumerate(ordered), lambda item: item[1] - item[0])]
-    text = ", ".join(f"{run[0]}-{run[-1]}" if len(run) > 1 else str(run[0]) for run in runs[:shown])
+    runs = row_runs(rows)
+    text = ", ".join(f"{first}-{last}" if last > first else str(first) for first, last in runs[:shown])
     return text + (" …" if len(runs) > shown else "")

@@ -37,6 +37,7 @@ from xlcrm.files.saved_copy import saved_copy_path
 from xlcrm.messages import Message, Text, t, tn
 from xlcrm.runtime.paths import TEMP_PREFIX
 from xlcrm.xlsx.reader import FileStamp, WorkbookData, read_workbook
+from xlcrm.xlsx.refs import row_runs
 from xlcrm.xlsx.xml_io import local_name, parse_part
 
 # Deleted rows named in the message that stops a job: enough to recognise them, short enough for one line.
@@ -182,13 +183,7 @@ def _rows_example(
 
 def _ranges(numbers: Sequence[int]) -> str:
     """``120-130,135``: the first few runs of consecutive row numbers."""
-    runs: list[list[int]] = []
-    for number in numbers:
-        if runs and number == runs[-1][1] + 1:
-            runs[-1][1] = number
-        else:
-            runs.append([number, number])
-    return ",".join(f"{first}-{last}" if last > first else str(first) for first, last in runs[:NAMED_ROWS])
+    return ",".join(f"{first}-{last}" if last > first else str(first) for first, last in row_runs(numbers)[:NAMED_ROWS])
 
 
 def _sheet_name(data: WorkbookData, spec: schema.Sheet) -> str:

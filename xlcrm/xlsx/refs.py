@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Iterable
 from functools import cache
 
 # Excel's grid: a value beyond it cannot come from Excel.
@@ -49,3 +51,13 @@ def parse_cell(ref: str) -> tuple[int, int]:
     if row > MAX_ROWS or column >= MAX_COLUMNS:
         raise ValueError(f"{ref!r} is outside Excel's grid")
     return row, column
+
+
+def row_runs(rows: Iterable[int]) -> list[tuple[int, int]]:
+    """The row numbers as runs of consecutive rows, in order: ``[(15, 20), (33, 33)]`` for 15 to 20 and 33."""
+    ordered = sorted(set(rows))
+    # The rows of one run are all equally far from their place in the order.
+    return [
+        (run[0][1], run[-1][1])
+        for run in (list(group) for _, group in itertools.groupby(enumerate(ordered), lambda item: item[1] - item[0]))
+    ]
