@@ -141,11 +141,17 @@ AGREEMENT = ListValue("agreement", "Agreement", "Договорённость")
 ORDER = ListValue("order", "Order", "Заказ")
 # Goods or money given back: its amount lowers revenue, whether typed below zero or not; it is not an order.
 RETURN = ListValue("return", "Return", "Возврат")
-INTERACTION_TYPES = (CALL_IN, CALL_OUT, MEETING, LETTER, MESSAGE, AGREEMENT, ORDER, RETURN)
+# Money received from the client (below zero: money paid back, a refund). It settles orders (see
+# xlcrm/lifecycle/payments.py); it is never revenue and never an order, so blocks do not move with payments.
+PAYMENT = ListValue("payment", "Payment", "Оплата")
+INTERACTION_TYPES = (CALL_IN, CALL_OUT, MEETING, LETTER, MESSAGE, AGREEMENT, ORDER, RETURN, PAYMENT)
 # Types whose Amount counts in revenue: an order adds it, a return subtracts it (whichever sign it was typed with).
 REVENUE_TYPES = (ORDER, RETURN)
 # Types whose Amount may be below zero.
-NEGATIVE_AMOUNT_TYPES = (RETURN,)
+NEGATIVE_AMOUNT_TYPES = (RETURN, PAYMENT)
+# Rows of bookkeeping, not a contact with the client: a payment recorded from the bank statement does not make a
+# client less silent, close a planned contact or count as a manager's touch.
+NON_CONTACT_TYPES = (PAYMENT,)
 
 # Designations set by hand on Clients. Blank means "ordinary client".
 VIP = ListValue("vip", "VIP", "VIP")
@@ -284,6 +290,39 @@ CLIENTS = Sheet(
         ),
         C("comment", "Comment", "Комментарий", Kind.LONG_TEXT, width=34),
         C("created", "Created", "Создан", Kind.DATE, width=12),
+        C(
+            "discount",
+            "Discount, %",
+            "Скидка, %",
+            Kind.NUMBER,
+            width=10,
+            optional=True,
+            hint=t("The client's standing discount in per cent, 0 to 100; blank for none."),
+        ),
+        C(
+            "card_number",
+            "Card number",
+            "Номер карты",
+            Kind.ID,
+            width=16,
+            optional=True,
+            hint=t(
+                "The number of the client's loyalty or discount card, kept as text; Settings may say how many digits "
+                "it has."
+            ),
+        ),
+        C(
+            "payment_term",
+            "Payment term, days",
+            "Срок оплаты, дней",
+            Kind.NUMBER,
+            width=11,
+            optional=True,
+            hint=t(
+                "Days this client has to pay for an order; blank: the payment term of Settings. 0: pays on the day "
+                "of the order."
+            ),
+        ),
     ),
 )
 
@@ -333,6 +372,18 @@ INTERACTIONS = Sheet(
         C("comment", "Comment", "Комментарий", Kind.LONG_TEXT, width=34),
         C("next_action", "Next action", "Следующее действие", Kind.TEXT, width=24),
         C("next_date", "Next date", "Дата след. действия", Kind.DATE, width=13),
+        C(
+            "order_number",
+            "Order No.",
+            "№ заказа",
+            Kind.ID,
+            width=11,
+            optional=True,
+            hint=t(
+                "On an order: its number, if orders are numbered. On a payment or a return: the number of the order "
+                "it is for; blank: it settles the client's oldest unpaid orders first."
+            ),
+        ),
     ),
 )
 
@@ -602,6 +653,10 @@ CLIENT_COMPUTED_COLUMNS = (
     # Contracts in force today (blank for none) and the nearest end of their terms: see xlcrm/lifecycle/contracts.py.
     C("active_contracts", "Active contracts", "Действующих договоров", Kind.NUMBER, width=12),
     C("contract_ends", "Contract ends", "Договор до", Kind.DATE, width=13),
+    # What the client owes (below zero: money paid ahead, a credit) and the date of the oldest order not paid in
+    # full; blank when the workbook records no payments: see xlcrm/lifecycle/payments.py.
+    C("balance", "Balance", "Баланс", Kind.MONEY, width=13),
+    C("unpaid_since", "Unpaid since", "Не оплачено с", Kind.DATE, width=13),
 )
 
 
@@ -610,12 +665,15 @@ class Setting:
     """A key of the Settings sheet: its default, and its description and human label as catalogue messages."""
 
     key: str
-    default: int | str | ListValue  # a ListValue (Yes / No) is written and read in either language
+    # A ListValue (Yes / No) is written and read in either language; None is a date setting, blank by default.
+    default: int | str | ListValue | None
     about: Message
     title: Message
 
-    def default_in(self, locale: str) -> int | str:
-        """The default as the Settings sheet of a ``locale`` workbook shows it."""
+    def default_in(self, locale: str) -> int | str | None:
+        """The default as the Settings sheet of a ``locale`` workbook shows it (None, a blank, for a date setting)."""
+        if self.default is None:
+            return None
         return self.default.name(locale) if isinstance(self.default, ListValue) else self.default
 
     @property
@@ -734,6 +792,33 @@ SETTINGS_KEYS = (
         30,
         t("Days before an Active contract ends from which the agenda reminds its client's manager."),
         t("Contract ends: remind, days ahead"),
+    ),
+    Setting(
+        "payment_term_days",
+        14,
+        t(
+            "Days a client has to pay for an order, unless the client's Payment term says otherwise; an order not "
+            "paid by then is on the agenda as overdue. 0: payment is due on the day of the order."
+        ),
+        t("Payment term, days"),
+    ),
+    Setting(
+        "payments_from",
+        None,
+        t(
+            "The day from which orders wait for a Payment: orders, payments and returns dated before it count as "
+            "settled. Blank: every order counts. Debts are tracked only in a workbook that has a Payment row."
+        ),
+        t("Track payments from"),
+    ),
+    Setting(
+        "card_digits",
+        0,
+        t(
+            "How many digits a Card number has; a card number of other digits or with letters is listed on ▸ Problems. "
+            "0: not checked."
+        ),
+        t("Digits in a card number"),
     ),
     Setting(
         "consent_required",

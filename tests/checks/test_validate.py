@@ -24,8 +24,8 @@ from xlcrm.messages import render
 TODAY = dt.date(2026, 11, 23)
 Edit = Callable[[Records], None]
 
-TYPES_EN = "Call in, Call out, Meeting, Letter, Message, Agreement, Order, Return"
-TYPES_RU = "Входящий звонок, Исходящий звонок, Встреча, Письмо, Сообщение, Договорённость, Заказ, Возврат"
+TYPES_EN = "Call in, Call out, Meeting, Letter, Message, Agreement, Order, Return, Payment"
+TYPES_RU = "Входящий звонок, Исходящий звонок, Встреча, Письмо, Сообщение, Договорённость, Заказ, Возврат, Оплата"
 
 
 def put(sheet: str, index: int, column: str, value: object) -> Edit:
@@ -491,9 +491,9 @@ def test_headers_in_any_order_case_and_spacing_with_extra_columns(tmp_path: Path
     assert run(path).output == "No problems found in clients.xlsx\n"
     # Cells are still named by where they really are.
     load = load_workbook(path)
-    load["Clients"]["M2"] = "8 916 12"  # Phone is the 13th column once reversed
+    load["Clients"]["P2"] = "8 916 12"  # Phone is the 16th column once reversed
     load.save(path)
-    check_single_finding(path, 'error   Clients!M2  bad-phone  "8 916 12"  not a valid phone number')
+    check_single_finding(path, 'error   Clients!P2  bad-phone  "8 916 12"  not a valid phone number')
 
 
 def test_headers_not_on_row_one(tmp_path: Path) -> None:

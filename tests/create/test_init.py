@@ -490,8 +490,8 @@ def test_build_with_rows_and_lists(tmp_path):
 
     again = openpyxl.load_workbook(path)
     clients = again[schema.CLIENTS.en]
-    # 17 columns: the 16 of before and «Причина ухода» (lost_reason), two rows.
-    assert clients.tables[schema.CLIENTS.table_name].ref == "A1:Q3"
+    # 20 columns: the 16 of before, «Причина ухода» (lost_reason), discount, card number and payment term; two rows.
+    assert clients.tables[schema.CLIENTS.table_name].ref == "A1:T3"
     birthday = clients[letter(schema.CLIENTS, "birthday") + "2"]
     assert birthday.value == dt.datetime(1980, 5, 17) and birthday.number_format == "DD.MM.YYYY"
     inn = clients[letter(schema.CLIENTS, "inn") + "2"]
@@ -593,7 +593,7 @@ def test_libreoffice_opens_the_template_and_keeps_the_dropdowns(tmp_path, locale
         schema.CLIENT_IDS_NAME,
     }
     assert all(not v.showDropDown for v in interactions.data_validations.dataValidation)
-    assert interactions.tables[schema.INTERACTIONS.table_name_in(locale)].ref == "A1:K2"
+    assert interactions.tables[schema.INTERACTIONS.table_name_in(locale)].ref == "A1:L2"
     contracts = book[schema.CONTRACTS.name(locale)]
     assert {v.formula1 for v in contracts.data_validations.dataValidation if v.type == "list"} == {
         '"' + ",".join(value.name(locale) for value in schema.CONTRACT_STATUSES) + '"',

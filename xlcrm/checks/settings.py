@@ -9,6 +9,7 @@ so later stages always get a usable :class:`Settings`.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -17,7 +18,7 @@ import phonenumbers
 
 from xlcrm import schema
 from xlcrm.checks.findings import Code, Finding, Severity
-from xlcrm.checks.normalize import as_text, is_blank
+from xlcrm.checks.normalize import as_text, is_blank, parse_date
 from xlcrm.messages import Message, t
 from xlcrm.xlsx.reader import SheetData, WorkbookData
 
@@ -35,7 +36,8 @@ def builtin_list(list_key: str) -> tuple[str, ...]:
 
 def _default(key: str) -> int | str:
     default = schema.setting(key).default
-    assert not isinstance(default, schema.ListValue), key  # a Yes / No setting is read with _yes_by_default
+    # A Yes / No setting is read with _yes_by_default, a date setting (None) is blank by default.
+    assert default is not None and not isinstance(default, schema.ListValue), key
     return default
 
 
@@ -62,6 +64,9 @@ class Settings:
     stale_after_days: int = int(_default("stale_after_days"))
     agenda_limit: int = int(_default("agenda_limit"))
     contract_end_days: int = int(_default("contract_end_days"))
+    payment_term_days: int = int(_default("payment_term_days"))
+    payments_from: dt.date | None = None  # blank: every order waits for payment
+    card_digits: int = int(_default("card_digits"))  # 0: card numbers are not checked
     consent_required: bool = _yes_by_default("consent_required")
     deletion_stop_percent: int = int(_default("deletion_stop_percent"))
     dedupe_auto_score: int = int(_default("dedupe_auto_score"))
@@ -92,9 +97,11 @@ class Settings:
 # Settings whose default is a number must be whole numbers of 1 or more; those here may also be 0 (the owner wants
 # none: no reactivations on the agenda).
 _NUMERIC_KEYS = frozenset(item.key for item in schema.SETTINGS_KEYS if isinstance(item.default, int))
-_ZERO_ALLOWED = frozenset({"reactivations_per_week", "deletion_stop_percent"})
+_ZERO_ALLOWED = frozenset({"reactivations_per_week", "deletion_stop_percent", "payment_term_days", "card_digits"})
 # Settings whose default is Yes or No: read in either language.
 _YES_NO_KEYS = frozenset(item.key for item in schema.SETTINGS_KEYS if item.default in (schema.YES, schema.NO))
+# Settings that hold a date, blank by default.
+_DATE_KEYS = frozenset(item.key for item in schema.SETTINGS_KEYS if item.default is None)
 
 
 def read_settings(data: WorkbookData) -> tuple[Settings, list[Finding]]:
@@ -182,7 +189,9 @@ def _key_values(sheet: SheetData, locale: str, findings: list[Finding]) -> dict[
                     sheet,
                     sheet.cell("value", row),
                     raw,
-                    t(
+                    t("{key} {problem}; it counts as blank until it is fixed", key=_name(item, locale), problem=problem)
+                    if item.default is None
+                    else t(
                         "{key} {problem}; the default {default} is used until it is fixed",
                         key=_name(item, locale),
                         problem=problem,
@@ -217,6 +226,11 @@ def _parse_setting(key: str, raw: object) -> tuple[object, Message | None]:
         if answer is None:
             return None, t("must be Yes or No")
         return answer == schema.YES, None
+    if key in _DATE_KEYS:
+        day = parse_date(raw).date
+        if day is None:
+            return None, t("must be a date such as 01.12.2026")
+        return day, None
     region = as_text(raw).upper()
     if region not in phonenumbers.SUPPORTED_REGIONS:
         return None, t("must be a two-letter country code such as RU, KZ or BY")

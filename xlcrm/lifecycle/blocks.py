@@ -53,6 +53,7 @@ from xlcrm import schema
 from xlcrm.checks.settings import Settings
 from xlcrm.lifecycle.contracts import client_contracts, contract_terms
 from xlcrm.lifecycle.frames import Frames
+from xlcrm.lifecycle.payments import Receivables, client_terms, receivables
 from xlcrm.lifecycle.plans import open_plans
 from xlcrm.messages import t
 from xlcrm.runtime import progress
@@ -90,6 +91,8 @@ LIFECYCLE_COLUMNS = (
     "follow_up_due",
     "active_contracts",
     "contract_ends",
+    "balance",
+    "unpaid_since",
 )
 
 # Dead kinds: Lost by Designation (not to revive), or a former client silent too long (worth reviving).
@@ -123,10 +126,12 @@ class Lifecycle:
     VIP/Key clients with no contact for ``review_days``, ``rhythm_*`` the median gap between orders and when the
     next order is due by it, and ``follow_up`` the task the block calls for
     once it is due (on ``follow_up_due``; None and NaT when nothing is due), ``active_contracts`` how many
-    contracts are in force (0 for none) and ``contract_ends`` the nearest end of their terms (NaT for none).
+    contracts are in force (0 for none) and ``contract_ends`` the nearest end of their terms (NaT for none),
+    ``balance`` and ``unpaid_since`` what the client owes and since when (:mod:`xlcrm.lifecycle.payments`).
+    A payment is bookkeeping, not a contact: it leaves ``last_contact`` and ``days_silent`` as they were.
 
     ``plans`` holds the open plans (:func:`xlcrm.lifecycle.plans.open_plans`), ``contracts`` each contract's term
-    with its annexes (:func:`xlcrm.lifecycle.contracts.contract_terms`).
+    with its annexes (:func:`xlcrm.lifecycle.contracts.contract_terms`), ``receivables`` what each client owes.
     """
 
     today: dt.date
@@ -135,6 +140,7 @@ class Lifecycle:
     interactions: pd.DataFrame  # the log rows counted: known client, dated up to today or undated
     plans: pd.DataFrame  # the open plans, earliest due first
     contracts: pd.DataFrame  # one row per contract of the Contracts sheet, annexes folded into its term
+    receivables: Receivables
 
 
 @progress.step(t("sorting clients into lifecycle blocks"))
@@ -174,8 +180,9 @@ def compute_lifecycle(frames: Frames, settings: Settings, today: dt.date) -> Lif
     order_dates = orders["date"].groupby(order_position)
     base["first_order"] = _by_position(order_dates.min(), size)
     base["last_order"] = _by_position(order_dates.max(), size)
-    base["last_contact"] = _by_position(log["date"].groupby(position).max(), size)
-    contacted = np.bincount(position, minlength=size) > 0  # any row up to today, dated or not
+    is_contact = ~log["type"].isin([kind.key for kind in schema.NON_CONTACT_TYPES]).to_numpy()
+    base["last_contact"] = _by_position(log["date"][is_contact].groupby(position[is_contact]).max(), size)
+    contacted = np.bincount(position[is_contact], minlength=size) > 0  # any contact up to today, dated or not
 
     plans = open_plans(
         whole_log, whole_position, base.index, base["last_contact"].to_numpy(), today, settings.plan_early_days
@@ -233,7 +240,10 @@ def compute_lifecycle(frames: Frames, settings: Settings, today: dt.date) -> Lif
     in_contract = client_contracts(terms, base.index, today)
     base["active_contracts"] = in_contract["active_contracts"]
     base["contract_ends"] = in_contract["contract_ends"]
-    return Lifecycle(today, settings, base[list(LIFECYCLE_COLUMNS)], log, plans, terms)
+    debts = receivables(whole_log, client_terms(frames.clients, base.index, settings), settings, today)
+    base["balance"] = debts.clients["balance"]
+    base["unpaid_since"] = debts.clients["unpaid_since"]
+    return Lifecycle(today, settings, base[list(LIFECYCLE_COLUMNS)], log, plans, terms, debts)
 
 
 def _follow_ups(

@@ -1,5 +1,5 @@
 """The computed columns xlcrm writes on Clients: block, orders, revenue, first/last order, last/next contact,
-contracts in force and the nearest end of their terms.
+contracts in force and the nearest end of their terms, the balance and the oldest unpaid order.
 
 They sit right of the user's columns, and their headers carry the report
 marker (``▸ Block``), as report sheet names do, so users see at a glance what
@@ -93,11 +93,12 @@ def computed_cells(clients: SheetData, frames: Frames, lifecycle: Lifecycle) -> 
         "block": _distinct_mapped(figures["block"].to_numpy(dtype=float), labels.get),
         "orders": _numbers(figures["orders"], int),
         "revenue": _numbers(figures["revenue"], float),
+        "balance": _numbers(figures["balance"], float),
         # A client with no contract in force gets a blank, as its Contract ends: the column stays empty in a base
         # that keeps no contracts, instead of a column of zeros.
         "active_contracts": _numbers(figures["active_contracts"].replace(0, np.nan), int),
     }
-    for key in ("first_order", "last_order", "last_contact", "next_contact", "contract_ends"):
+    for key in ("first_order", "last_order", "last_contact", "next_contact", "contract_ends", "unpaid_since"):
         columns[key] = _dates(figures[key])
 
     rows: list[int] = frames.clients.index.tolist()

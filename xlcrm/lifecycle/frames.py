@@ -32,7 +32,9 @@ class Frames:
     the key of a built-in list value (``"order"``, ``"vip"``) or None, text
     columns hold stripped text or None. ``type_name`` is the interaction type
     as the workbook's language spells it (a user's own type as typed).
-    On clients, ``source`` and ``city`` are text as typed and ``rating`` a float.
+    On clients, ``source``, ``city`` and ``card_number`` are text as typed, ``rating``, ``discount`` and
+    ``payment_term`` floats (NaN when blank). On interactions, ``order_number`` is the order's number (on an order)
+    or the order it is for (on a payment or return), as text.
     ``contracts`` (empty when the workbook has no Contracts sheet) holds
     ``contract_id``, ``client_id``, ``parent_id``, ``subject`` as text,
     ``date``, ``valid_from``, ``valid_until`` as dates, ``amount`` as float and
@@ -61,9 +63,10 @@ def build_frames(data: WorkbookData) -> Frames:
     services = _sheet(data, schema.SERVICES)
 
     client_frame = pd.DataFrame(index=_index(clients))
-    for key in ("client_id", "name", "company", "phone", "email", "city", "source", "manager"):
+    for key in ("client_id", "name", "company", "phone", "email", "city", "source", "manager", "card_number"):
         client_frame[key] = _text(clients, key)
-    client_frame["rating"] = _numbers(clients, "rating")
+    for key in ("rating", "discount", "payment_term"):
+        client_frame[key] = _numbers(clients, key)
     client_frame["designation"] = _list_key(clients, "designation", schema.DESIGNATIONS)
     client_frame["lost_reason"] = _text(clients, "lost_reason")
     client_frame["birthday"] = _dates(clients, "birthday")
@@ -82,6 +85,7 @@ def build_frames(data: WorkbookData) -> Frames:
     frame["type_name"] = _map_distinct(interactions, "type", lambda v: _type_name(v, data.locale))
     frame["service"] = _text(interactions, "service")
     frame["amount"] = _numbers(interactions, "amount")
+    frame["order_number"] = _text(interactions, "order_number")
     # A return lowers revenue by its amount whichever sign it was typed with: «Возврат 5000» is «Возврат -5000».
     returns = (frame["type"] == schema.RETURN.key).to_numpy()
     frame.loc[returns, "amount"] = -frame.loc[returns, "amount"].abs()

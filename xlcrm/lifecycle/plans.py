@@ -4,10 +4,10 @@ Every Next date on a row of the log is a plan (kind ``"next_date"``, due on the
 Next date), and so is every row dated after today (kind ``"booked"``: a meeting
 or call set for that day, due on its Date). On its own day a booked row is dated
 today: while its Result is empty it is still a plan due today (a call logged
-today normally has its Result typed in; an order or a return is never a plan), and it counts as a contact all
-the same; from the next day it is a past row, the contact itself. A plan written on a row dated R and
+today normally has its Result typed in; an order, a return or a payment is never a plan), and it counts as a
+contact all the same; from the next day it is a past row, the contact itself. A plan written on a row dated R and
 due D is closed by any contact of the client (a row dated up to today, of any
-type) dated after R and no earlier than D - ``plan_early_days``: the call made
+type but a payment, which is bookkeeping) dated after R and no earlier than D - ``plan_early_days``: the call made
 a day or three ahead of the date did the job, an unrelated call a week earlier
 did not. A plan on an undated row is closed by any contact from D -
 ``plan_early_days`` on. To cancel a plan the user clears its Next date.
@@ -55,8 +55,9 @@ def open_plans(
     next_date = log["next_date"].to_numpy(dtype="datetime64[ns]")
     with_next = np.flatnonzero(known & ~np.isnat(next_date))
     # NaT compares False: an undated row is never booked. A row of today not done yet (no Result) is still booked,
-    # unless it is an order or a return: those record what happened, they plan nothing.
-    no_result = (log["result"].isna() & ~log["type"].isin([kind.key for kind in schema.REVENUE_TYPES])).to_numpy()
+    # unless it is an order, a return or a payment: those record what happened, they plan nothing.
+    recorded = [kind.key for kind in (*schema.REVENUE_TYPES, *schema.NON_CONTACT_TYPES)]
+    no_result = (log["result"].isna() & ~log["type"].isin(recorded)).to_numpy()
     booked = np.flatnonzero(known & ((date > now) | ((date == now) & no_result)))
     taken = np.concatenate([with_next, booked])
     made = date[taken]

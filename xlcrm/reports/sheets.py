@@ -38,8 +38,10 @@ from xlcrm.xlsx.report_sheet import CellValue, Chart, ChartKind, ColumnFormat, R
 ABC_LIMITS = (0.80, 0.95)  # cumulative revenue share where class A ends, then B
 DASHBOARD_HISTORY = 12  # refreshes shown on the Dashboard; the history sheet keeps them all
 # Built-in touch types shown as their own Managers columns; a user's own types add up under "Other".
-# Orders and returns are counted as sales, not as touches.
-TOUCH_TYPES = tuple(t for t in schema.INTERACTION_TYPES if t not in schema.REVENUE_TYPES)
+# Orders and returns are counted as sales, not as touches; a payment is bookkeeping, neither.
+TOUCH_TYPES = tuple(
+    t for t in schema.INTERACTION_TYPES if t not in schema.REVENUE_TYPES and t not in schema.NON_CONTACT_TYPES
+)
 
 Money, Integer, Percent, Date, Text, LongText = (
     ColumnFormat.MONEY,
