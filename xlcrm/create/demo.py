@@ -598,6 +598,7 @@ class _Builder:
                 plantable=client.role == _PLAIN
                 and not (client.case or client.protected or client.designation)
                 and client.client_id not in repeated,
+                typed_again=client.role == _DUPLICATE,
             )
             for client in clients
             if client.role in (_PLAIN, _DUPLICATE)

@@ -44,7 +44,7 @@ WAITING_SHARE = 0.5  # orders not due yet that are not paid yet
 TWO_PARTS_SHARE, TWO_PARTS_FROM = 0.12, 20_000  # big orders paid half in advance, the rest later
 # Chance of a loyalty card and its discount, by the orders a person or sole trader placed: (fewest orders, chance,
 # discount %), the first that fits from the top.
-_CARD_TIERS = ((10, 0.8, 15), (3, 0.55, 10), (1, 0.25, 5), (0, 0.05, 5))
+_CARD_TIERS = ((10, 0.9, 15), (3, 0.75, 10), (1, 0.35, 5), (0, 0.03, 5))
 _COMPANY_DISCOUNT_SHARE = 0.3  # big companies with a negotiated discount
 _COMPANY_DISCOUNTS = (5, 10)
 
@@ -128,6 +128,7 @@ class Buyer:
     big: bool  # a Partner, VIP or Key client
     orders: list[Row]
     plantable: bool  # an ordinary client a planted case may use
+    typed_again: bool = False  # a planted duplicate: the card, if any, is on the client's first row
 
 
 @dataclass
@@ -258,12 +259,8 @@ class _PaymentMaker:
         rng, row = self.rng, buyer.row
         ordered = sum(1 for order in buyer.orders if _valid(order) and _day(order) <= self.today)
         if buyer.retail:
-            if rng.random() < 0.1:
-                row["payment_term"] = 0  # pays on the day of the order
-            _, chance, discount = next(tier for tier in _CARD_TIERS if ordered >= tier[0])
-            if rng.random() < chance:
-                row["discount"] = discount
-                row["card_number"] = self._card_number()
+            if not buyer.typed_again:
+                self._give_card(buyer, ordered)
             return
         roll = rng.random()
         if buyer.big:
@@ -272,6 +269,15 @@ class _PaymentMaker:
                 row["discount"] = rng.choice(_COMPANY_DISCOUNTS)
         elif ordered and roll < 0.2:
             row["payment_term"] = LONGER_TERM
+
+    def _give_card(self, buyer: Buyer, ordered: int) -> None:
+        """A person's or sole trader's payment term and loyalty card, by the ``ordered`` orders placed."""
+        if self.rng.random() < 0.1:
+            buyer.row["payment_term"] = 0  # pays on the day of the order
+        _, chance, discount = next(tier for tier in _CARD_TIERS if ordered >= tier[0])
+        if self.rng.random() < chance:
+            buyer.row["discount"] = discount
+            buyer.row["card_number"] = self._card_number()
 
     def _card_number(self) -> str:
         self.card_serial += self.rng.randint(1, 40)  # cards are handed out in turn, to the clients who came
