@@ -791,6 +791,11 @@ def test_example_readme_lists_what_was_planted() -> None:
         )
         assert row in readme
     assert f"{len(data.rows[schema.CONTRACTS.key])} contracts and annexes" in readme
+    assert data.planted_payments
+    for case in data.planted_payments:
+        since, due = (day.isoformat() if day else "" for day in (case.unpaid_since, case.due))
+        row = f"| `{case.case}` | {case.client_id} | {case.manager} | `{case.cell}` | {case.balance:.2f} | {since} | {due} |"
+        assert f"{row} {case.note} |" in readme
 
 
 @pytest.mark.libreoffice
