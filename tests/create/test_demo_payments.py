@@ -148,8 +148,9 @@ def fifo_unpaid(path: Path, locale: str) -> pd.DataFrame:
     """Every order not paid in full on TODAY, with what it still lacks (``left``) and ``age_days``, from the saved
     Interactions, by the rules of the debts: from the Setting «Track payments from», a payment naming an Order No. of
     its client settles that order first (orders of one number oldest first), the rest and every payment without
-    one (a refund takes away) settle the client's oldest orders first (by Date, then row); a payment naming an
-    Order No. no order of the client carries settles nothing."""
+    one (a refund takes away) settle the client's oldest orders first (by Date, then row), and refunds beyond that
+    make the newest paid orders unpaid again; a payment naming an Order No. no order of the client carries settles
+    nothing."""
     settings = settings_of(path, locale)
     start = pd.Timestamp(settings["payments_from"])
     clients = saved(path, CLIENTS, locale)
@@ -193,6 +194,10 @@ def fifo_unpaid(path: Path, locale: str) -> pd.DataFrame:
             taken = min(max(pool, 0), left[row])
             left[row] -= taken
             pool -= taken
+        for row in reversed(own.index):  # refunds beyond the credit: the newest paid orders are unpaid again
+            given = min(max(-pool, 0), round(own.loc[row, "money"] * 100) - left[row])
+            left[row] += given
+            pool += given
         for row in own.index[left > 0]:
             unpaid.append((client, row, left[row] / 100, (pd.Timestamp(TODAY) - own.loc[row, "day"]).days))
     return pd.DataFrame(unpaid, columns=["client_id", "row", "left", "age_days"])
