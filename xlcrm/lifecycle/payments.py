@@ -10,7 +10,8 @@ The rules, over the Interactions log as :attr:`xlcrm.lifecycle.frames.Frames.int
   Payment term, or the Setting ``payment_term_days`` when that is blank or not a whole number of 0 or more
   (validation reports it): on the day it is due it is on time, from the next day it is overdue.
 - **What settles it.** A Payment (money received) and a Return (goods taken back, whichever sign its Amount was
-  typed with). A Payment below zero is a refund: money paid back, which the client's credit pays for first.
+  typed with). A Payment below zero is a refund: money paid back. It is taken from the client's credit first; a
+  refund beyond the credit makes the newest paid orders unpaid by that much again, whatever paid them.
 - **Which order.** A Payment or Return whose Order No. is the Order No. of one of the client's orders settles that
   order first (orders sharing a number are settled oldest first; validation reports them); what is left over, and
   everything without an Order No., settles the client's oldest orders first (by Date, then row). Money left when
@@ -112,7 +113,7 @@ def receivables(log: pd.DataFrame, terms: pd.Series, settings: Settings, today: 
         ids, fill_value=0
     )
     left_by_number = orders["cents"] - settled_by_number.reindex(orders.index, fill_value=0)
-    left = _settle_oldest_first(orders["client_id"], left_by_number, pool)
+    left = _settle_oldest_first(orders["client_id"], left_by_number, pool, orders["cents"])
     counted_credits = credits[fate != _LEFT_OUT]
     ordered_cents = orders["cents"].groupby(orders["client_id"]).sum().reindex(ids, fill_value=0)
     paid_cents = counted_credits["cents"].groupby(counted_credits["client_id"]).sum().reindex(ids, fill_value=0)
@@ -184,14 +185,20 @@ def _settle_by_number(orders: pd.DataFrame, credits: pd.DataFrame) -> tuple[pd.S
     return settled, excess
 
 
-def _settle_oldest_first(client_ids: pd.Series, left: pd.Series, pool: pd.Series) -> pd.Series:
-    """What each order still lacks once each client's ``pool`` (cents, by ClientID; below zero settles nothing) has
-    paid the client's orders oldest first; ``client_ids`` and ``left`` are by order row, oldest first."""
+def _settle_oldest_first(client_ids: pd.Series, left: pd.Series, pool: pd.Series, amounts: pd.Series) -> pd.Series:
+    """What each order still lacks once each client's ``pool`` (cents, by ClientID) has paid the client's orders
+    oldest first; a pool below zero (refunds beyond the credit) makes the newest paid orders unpaid again by that
+    much. ``client_ids``, ``left`` (what the order lacks before) and ``amounts`` are by order row, oldest first."""
     before = (left.groupby(client_ids).cumsum() - left).to_numpy()
-    money = pool.clip(lower=0).reindex(client_ids.to_numpy()).to_numpy()
+    money = pool.reindex(client_ids.to_numpy()).to_numpy()
     settled = np.clip(money - before, 0, left.to_numpy())
-    still: pd.Series = left - settled
-    return still
+    still = left.to_numpy() - settled
+    paid = amounts.to_numpy() - still
+    newest_first = pd.Series(paid[::-1], index=client_ids.to_numpy()[::-1])
+    paid_after = (newest_first.groupby(level=0).cumsum() - newest_first).to_numpy()[::-1]
+    reopened = np.clip(-money - paid_after, 0, paid)
+    unpaid: pd.Series = pd.Series(still + reopened, index=left.index)
+    return unpaid
 
 
 def _unpaid(orders: pd.DataFrame, left: pd.Series, terms: pd.Series, now: pd.Timestamp) -> pd.DataFrame:
