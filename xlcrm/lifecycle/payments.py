@@ -90,6 +90,8 @@ def receivables(log: pd.DataFrame, terms: pd.Series, settings: Settings, today: 
     ``today``, from the whole Interactions frame ``log``."""
     ids = terms.index
     now = pd.Timestamp(today)
+    if not (log["type"] == schema.PAYMENT.key).any():  # the common case, decided without matching a ClientID
+        return _untracked(ids)
     mine = log[log["client_id"].isin(ids) & log["date"].notna()]
     past = mine[mine["date"] <= now]
     if not (past["type"] == schema.PAYMENT.key).any():
