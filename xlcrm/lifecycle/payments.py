@@ -66,6 +66,37 @@ class Receivables:
     unpaid: pd.DataFrame
     unmatched: pd.Index
 
+    def totals(self) -> DebtTotals | None:
+        """How many clients owe, are overdue and have paid ahead, and how much; None when debts are not tracked."""
+        if not self.tracked:
+            return None
+        figures = self.clients
+        return DebtTotals(
+            owing_clients=int((figures["owed"] > 0).sum()),
+            owed=round(float(figures["owed"].sum()), 2),
+            overdue_clients=int((figures["overdue"] > 0).sum()),
+            overdue=round(float(figures["overdue"].sum()), 2),
+            credit_clients=int((figures["credit"] > 0).sum()),
+            credit=round(float(figures["credit"].sum()), 2),
+        )
+
+
+@dataclass(frozen=True)
+class DebtTotals:
+    """The debts of the whole base: clients with unpaid orders and what they lack, the overdue part, and the
+    clients who paid ahead with their credit."""
+
+    owing_clients: int
+    owed: float
+    overdue_clients: int
+    overdue: float
+    credit_clients: int
+    credit: float
+
+    def to_dict(self) -> dict[str, int | float]:
+        """The totals as JSON-ready values."""
+        return dict(vars(self))
+
 
 def order_key(number: object) -> str | None:
     """How an Order No. is compared: as text, ignoring case and spaces (None when blank)."""
