@@ -79,6 +79,8 @@ PAYMENT_CASES = (
 )
 # Days since the unpaid order's date of each ageing case.
 _AGES = {OVERDUE_0_30: (0, 30), OVERDUE_31_60: (31, 60), OVERDUE_61_90: (61, 90), OVERDUE_OVER_90: (91, 10**6)}
+# The cases whose client owes nothing.
+_SETTLED = (PREPAID, REFUND, PAID_IN_FULL)
 # The Payment term a case sets on its client.
 _OWN_TERMS = {OWN_TERM_ON_TIME: LONGEST_TERM, OWN_TERM_ZERO: 0}
 
@@ -238,6 +240,7 @@ class _PaymentMaker:
 
     @staticmethod
     def term(buyer: Buyer) -> int:
+        """The buyer's payment term in days: its own, else the Setting's default."""
         own = buyer.row["payment_term"]
         return own if isinstance(own, int) else DEFAULT_TERM
 
@@ -248,6 +251,7 @@ class _PaymentMaker:
     # --- numbers, terms and cards ---------------------------------------------------------------------------
 
     def number_orders(self, orders: Sequence[Row]) -> None:
+        """Gives most ``orders`` (the log's, in its order) the next Order No.; the others none."""
         wording = self._word(vocab.ORDER_NUMBER)
         number = 0
         for order in orders:
@@ -256,6 +260,7 @@ class _PaymentMaker:
                 order["order_number"] = wording.format(number=number)
 
     def give_terms_and_cards(self, buyer: Buyer) -> None:
+        """Sets the buyer's Payment term, Discount and Card number as a client of its kind has them."""
         rng, row = self.rng, buyer.row
         ordered = sum(1 for order in buyer.orders if _valid(order) and _day(order) <= self.today)
         if buyer.retail:
@@ -394,48 +399,42 @@ class _PaymentMaker:
         return last if fits else None
 
     def _plant_case(self, case: str, buyer: Buyer, index: int) -> None:
+        """Pays the buyer's orders as ``case`` tells; the order at ``index`` of its tracked orders tells it."""
         if case in _OWN_TERMS:
             buyer.row["payment_term"] = _OWN_TERMS[case]
         orders = self.tracked(buyer)
-        order, term = orders[index], self.term(buyer)
-        amount, day, due = _amount(order), _day(order), _day(order) + dt.timedelta(days=term)
-        untold = orders[:index] + orders[index + 1 :]
-        if case == PAID_OLDEST_FIRST:
-            untold = orders[: index - 1]
-        for other in untold:
+        # The other orders are paid in full, by number; the older of the last two is the case's own when one
+        # payment without a number settles the oldest first.
+        others = orders[: index - 1] if case == PAID_OLDEST_FIRST else orders[:index] + orders[index + 1 :]
+        for other in others:
             self._pay_in_full(buyer, other)
-        interactions = schema.INTERACTIONS
-        if case in _AGES or case in _OWN_TERMS:
-            self._unpaid(order)
-            sheet, row, column = (
-                (schema.CLIENTS, buyer.row, "payment_term")
-                if case in _OWN_TERMS
-                else (
-                    interactions,
-                    order,
-                    "date",
-                )
-            )
-            self._planted(case, buyer, sheet, row, column, amount, day, due)
-        elif case == PARTLY_PAID:
-            self._unpaid(order)
-            part = amount * self.rng.choice((3, 5, 6)) // 1000 * 100
-            payment = self._payment(buyer, self._paid_on(order, term), part, order["order_number"])
-            payment["comment"] = self._word(vocab.PART_PAYMENT)
-            self._planted(case, buyer, interactions, payment, "amount", amount - part, day, due)
-        elif case == UNKNOWN_ORDER_NUMBER:
-            self._unpaid(order)
-            typo = self._typo(str(order["order_number"]), {_key(o["order_number"]) for o in buyer.orders})
-            payment = self._payment(buyer, self._paid_on(order, term), amount, typo)
-            self._planted(case, buyer, interactions, payment, "order_number", 0, day, due)
-        elif case == PAID_OLDEST_FIRST:
-            older = orders[index - 1]
-            self._unpaid(order)
-            paid = day + dt.timedelta(days=self.rng.randint(0, self._age(order)))
-            payment = self._payment(buyer, paid, _amount(older), None, self._word(vocab.ONE_TRANSFER))
-            self._planted(case, buyer, interactions, payment, "amount", amount, day, due)
+        if case in _SETTLED:
+            self._plant_settled(case, buyer, orders[index])
         else:
-            self._plant_settled(case, buyer, order)
+            self._plant_unpaid(case, buyer, orders, index)
+
+    def _plant_unpaid(self, case: str, buyer: Buyer, orders: list[Row], index: int) -> None:
+        """The cases whose telling order (at ``index`` of ``orders``) stays unpaid, in full or in part."""
+        order, term = orders[index], self.term(buyer)
+        amount, day, number = _amount(order), _day(order), order["order_number"]
+        self._unpaid(order)
+        balance, sheet, row, column = amount, schema.INTERACTIONS, order, "date"
+        if case in _OWN_TERMS:
+            sheet, row, column = schema.CLIENTS, buyer.row, "payment_term"
+        elif case == PARTLY_PAID:
+            part = amount * self.rng.choice((3, 5, 6)) // 1000 * 100  # 30, 50 or 60 %, in whole hundreds
+            paid = self._paid_on(order, term)
+            row, column = self._payment(buyer, paid, part, number, self._word(vocab.PART_PAYMENT)), "amount"
+            balance = amount - part
+        elif case == UNKNOWN_ORDER_NUMBER:
+            typo = self._typo(str(number), {_key(other["order_number"]) for other in buyer.orders})
+            row, column = self._payment(buyer, self._paid_on(order, term), amount, typo), "order_number"
+            balance = 0  # the money was received: it counts in the balance, though it settles no order
+        elif case == PAID_OLDEST_FIRST:
+            paid = day + dt.timedelta(days=self.rng.randint(0, self._age(order)))
+            older = _amount(orders[index - 1])
+            row, column = self._payment(buyer, paid, older, None, self._word(vocab.ONE_TRANSFER)), "amount"
+        self._planted(case, buyer, sheet, row, column, balance, day, day + dt.timedelta(days=term))
 
     def _plant_settled(self, case: str, buyer: Buyer, order: Row) -> None:
         """The cases whose client owes nothing: paid in full, prepaid, refunded."""
