@@ -53,6 +53,7 @@ from xlcrm.reports.agenda_tasks import TASK_COLUMNS, follow_up_tasks, no_tasks
 from xlcrm.reports.consent import CONSENT, consent_tasks
 from xlcrm.reports.contract_tasks import CONTRACT_ENDS, CONTRACT_EXPIRED, contract_tasks
 from xlcrm.reports.greetings import greeting_tasks
+from xlcrm.reports.payment_tasks import PAYMENT_OVERDUE, payment_tasks
 from xlcrm.xlsx.report_sheet import CellValue, ColumnFormat, ReportColumn, ReportSheet, ReportTable
 
 # Task keys, the most urgent first. A plan is a promise the manager made to the client, so breaking it costs
@@ -60,14 +61,17 @@ from xlcrm.xlsx.report_sheet import CellValue, ColumnFormat, ReportColumn, Repor
 # clients closest to slipping away for good, in the order of the method's blocks: an agreement not yet turned into
 # a first order, a client who bought once or twice and has not come back («самые опасные»), a new lead not yet
 # called (it cools within days). Then the steady clients, overdue against their rhythm, and the VIP/Key reviews.
-# A contract that ended but is still marked Active comes right after the Lost client who ordered: the client works
-# without a contract, or the base is wrong. A contract ending soon is on the agenda every day of its
-# ``contract_end_days``: it comes after the reviews, so that it does not push the day's other work off the sheet.
+# An order not paid by the end of its payment term comes right after the Lost client who ordered: money the
+# business is owed, and the longer it waits the less likely it comes. A contract that ended but is still marked
+# Active follows: the client works without a contract, or the base is wrong. A contract ending soon is on the agenda
+# every day of its ``contract_end_days``: it comes after the reviews, so that it does not push the day's other work
+# off the sheet.
 # Greetings are dated but small, and a silent client to revive is a long shot: they come last. Collecting consent
 # is paperwork the manager does while in touch anyway (see ``_placed_consent``): it comes after everything.
 TASKS = (
     "plan",
     "check_status",
+    PAYMENT_OVERDUE,
     CONTRACT_EXPIRED,
     "first_order",
     "second_order",
@@ -92,6 +96,7 @@ TASK_NAMES: dict[str, Message] = {
     "first_contact": t("First contact"),
     "reorder": t("Due to order again"),
     "review": t("VIP/Key client to review"),
+    PAYMENT_OVERDUE: t("Payment overdue"),
     CONTRACT_EXPIRED: t("Contract expired but is still Active — renew or close it"),
     CONTRACT_ENDS: t("Contract ends soon"),
     "birthday": t("Birthday"),
@@ -204,6 +209,7 @@ def build_agenda(frames: Frames, lifecycle: Lifecycle) -> Agenda:
         [
             follow_up_tasks(frames, lifecycle),
             contract_tasks(frames, lifecycle),
+            payment_tasks(frames, lifecycle),
             greeting_tasks(frames, lifecycle),
             consent_tasks(frames, lifecycle),
         ],
