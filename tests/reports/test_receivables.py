@@ -1,0 +1,394 @@
+"""What the reports show of debts, through a real refresh (the library in English, the CLI in Russian): receivables
+by age on the Dashboard at the edges of each age (30/31, 60/61, 90/91 days) and the top debtors, both checked
+against an oldest-orders-first settling computed here with pandas from the saved workbook's own Interactions;
+the clients who paid ahead; each manager's receivables on Managers; a workbook without a Payment row; and no
+English left on the Russian sheets."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from tests.create.test_russian_words import english_left
+from xlcrm import schema
+from xlcrm.cli.main import cli
+from xlcrm.create.template import build_workbook
+from xlcrm.files.safe_save import SaveOptions
+from xlcrm.jobs.refresh import refresh_workbook
+
+TODAY = dt.date(2026, 12, 3)
+TERM = 14  # the default Payment term of Settings
+
+
+@dataclass(frozen=True)
+class Words:
+    """What the test reads and types in a workbook of one language, spelled out here rather than taken from
+    xlcrm."""
+
+    managers: tuple[str, str]
+    order: str
+    payment: str
+    clients: str
+    log: str
+    dashboard: str
+    managers_sheet: str
+    agenda: str
+    client_id: str
+    date: str
+    type: str
+    amount: str
+    term: str
+    balance: str
+    by_age: str
+    top: str
+    ahead: str
+    untracked: str
+    ages: tuple[str, str, str, str, str]
+    owed_by_clients: str
+    overdue: str
+    payment_overdue: str
+
+
+WORDS = {
+    "en": Words(
+        managers=("Anna", "Boris"),
+        order="Order",
+        payment="Payment",
+        clients="Clients",
+        log="Interactions",
+        dashboard="▸ Dashboard",
+        managers_sheet="▸ Managers",
+        agenda="▸ Agenda",
+        client_id="ClientID",
+        date="Date",
+        type="Type",
+        amount="Amount",
+        term="Payment term, days",
+        balance="▸ Balance",
+        by_age="Receivables by age",
+        top="Top debtors",
+        ahead="Paid ahead",
+        untracked="Receivables",
+        ages=("0–30 days", "31–60 days", "61–90 days", "over 90 days", "Total"),
+        owed_by_clients="Owed by clients",
+        overdue="Of which overdue",
+        payment_overdue="Payment overdue",
+    ),
+    "ru": Words(
+        managers=("Анна", "Борис"),
+        order="Заказ",
+        payment="Оплата",
+        clients="Клиенты",
+        log="Взаимодействия",
+        dashboard="▸ Сводка",
+        managers_sheet="▸ Менеджеры",
+        agenda="▸ Повестка",
+        client_id="ID клиента",
+        date="Дата",
+        type="Тип",
+        amount="Сумма",
+        term="Срок оплаты, дней",
+        balance="▸ Баланс",
+        by_age="Дебиторская задолженность по срокам",
+        top="Крупнейшие должники",
+        ahead="Оплачено вперёд",
+        untracked="Дебиторская задолженность",
+        ages=("0–30 дней", "31–60 дней", "61–90 дней", "более 90 дней", "Итого"),
+        owed_by_clients="Долг клиентов",
+        overdue="В т. ч. просрочено",
+        payment_overdue="Просрочена оплата",
+    ),
+}
+
+
+def day(days_ago: int) -> dt.date:
+    return TODAY - dt.timedelta(days=days_ago)
+
+
+@dataclass(frozen=True)
+class Row:
+    """An Interactions row: who, what, how many days ago, the Amount, the Order No. and who logged it (0: the
+    first manager, 1: the second)."""
+
+    client_id: str
+    kind: str  # "order" or "payment"
+    days_ago: int
+    amount: float
+    number: str | None = None
+    manager: int = 0
+
+
+def workbook(
+    path: Path,
+    locale: str,
+    clients: dict[str, dict[str, object]],
+    rows: Sequence[Row],
+    settings: dict[str, object] | None = None,
+) -> Path:
+    """The template in ``locale`` with ``clients`` (ClientID -> extra cells: ``manager`` 0 or 1, ``payment_term``)
+    and the Interactions ``rows``; ``settings`` sets Settings values by key."""
+    words = WORDS[locale]
+    client_rows = [
+        {
+            "client_id": client_id,
+            "name": f"Иван {client_id}" if locale == "ru" else f"Ivan {client_id}",
+            "company": f"ООО «{client_id}»" if locale == "ru" else f"{client_id} Ltd",
+            "phone": "+7 916 123-45-67",
+            "created": TODAY,
+            "consent_date": TODAY,
+            **cells,
+            "manager": words.managers[int(str(cells.get("manager", 0)))],
+        }
+        for client_id, cells in clients.items()
+    ]
+    log = [
+        {
+            "date": day(row.days_ago),
+            "client_id": row.client_id,
+            "type": words.order if row.kind == "order" else words.payment,
+            "amount": row.amount,
+            "order_number": row.number,
+            "manager": words.managers[row.manager],
+        }
+        for row in rows
+    ]
+    book = build_workbook(
+        locale, rows={"clients": client_rows, "interactions": log}, lists={"managers": words.managers}
+    )
+    sheet = book[schema.SETTINGS.name(locale)]
+    for key, value in (settings or {}).items():
+        [at] = [cell.row for cell in sheet["A"] if cell.value == key]
+        sheet.cell(at, 3).value = value  # Key, Setting, Value
+    book.save(path)
+    return path
+
+
+def refresh_through_cli(path: Path) -> None:
+    result = CliRunner().invoke(cli, ["refresh", str(path), "--today", TODAY.isoformat(), "--keep-backups", "0"])
+    assert result.exit_code == 0, result.output
+
+
+def refresh(path: Path, locale: str) -> openpyxl.Workbook:
+    """``path`` refreshed at TODAY, in English through the library, in Russian through the CLI, and re-opened."""
+    if locale == "ru":
+        refresh_through_cli(path)
+    else:
+        refresh_workbook(path, today=TODAY, save=SaveOptions(keep_backups=0))
+    return openpyxl.load_workbook(path)
+
+
+def table(sheet: openpyxl.worksheet.worksheet.Worksheet, heading: str) -> tuple[str, list[str], list[list[object]]]:
+    """The table under ``heading`` in column A: its one-line note, its header and its value rows."""
+    cells = [list(row) for row in sheet.iter_rows(values_only=True)]
+    start = next(index for index, row in enumerate(cells) if row[0] == heading)
+    end = next((index for index in range(start, len(cells)) if all(v is None for v in cells[index])), len(cells))
+    note, header, *rows = cells[start + 1 : end]
+    width = len([value for value in header if value is not None])
+    return str(note[0]), [str(value) for value in header[:width]], [row[:width] for row in rows]
+
+
+def headings(sheet: openpyxl.worksheet.worksheet.Worksheet) -> list[str]:
+    return [str(row[0]) for row in sheet.iter_rows(max_col=1, values_only=True) if row[0] is not None]
+
+
+# --- the independent computation -------------------------------------------------------------------------------
+
+
+def independent_debts(path: Path, words: Words) -> pd.DataFrame:
+    """One row per order not paid in full, read off the saved file with pandas: each client's payments settle the
+    client's orders oldest first (by Date, then row). Columns: client, age (days since the order), left, overdue
+    (the left of an order past the client's payment term, else 0). Only for a workbook whose payments name no
+    order."""
+    clients = pd.read_excel(path, sheet_name=words.clients, dtype=object, engine="openpyxl")
+    terms = pd.to_numeric(clients.set_index(words.client_id)[words.term], errors="coerce").fillna(TERM)
+    log = pd.read_excel(path, sheet_name=words.log, dtype=object, engine="openpyxl")
+    log["row"] = log.index + 2  # Excel's row: the header is row 1
+    log["date"] = pd.to_datetime(log[words.date])
+    log["amount"] = pd.to_numeric(log[words.amount], errors="coerce").fillna(0.0)
+    paid = log[log[words.type] == words.payment].groupby(words.client_id)["amount"].sum()
+    orders = log[(log[words.type] == words.order) & (log["amount"] > 0)].sort_values([words.client_id, "date", "row"])
+    records = []
+    for client, mine in orders.groupby(words.client_id):
+        money = float(paid.get(client, 0.0))
+        for order in mine.itertuples():
+            settled = min(max(money, 0.0), order.amount)
+            money -= settled
+            age = (pd.Timestamp(TODAY) - order.date).days
+            if order.amount - settled > 0:
+                left = order.amount - settled
+                records.append((client, age, left, left if age > terms[client] else 0.0))
+    return pd.DataFrame(records, columns=["client", "age", "left", "overdue"])
+
+
+def age_group(age: int) -> int:
+    return 0 if age <= 30 else 1 if age <= 60 else 2 if age <= 90 else 3
+
+
+# --- receivables by age and top debtors ------------------------------------------------------------------------
+
+# ClientID -> (manager, its orders: days ago and amount; what it paid, no Order No.). Each edge client owes a
+# different sum, so the top debtors have one order.
+AGEING: dict[str, tuple[int, list[tuple[int, float]], float]] = {
+    "A00": (0, [(0, 1000.0)], 0.0),  # today: on time
+    "A14": (0, [(14, 1100.0)], 0.0),  # the due day: still on time
+    "A15": (0, [(15, 2000.0)], 500.0),  # partly paid, 1 day overdue
+    "A30": (0, [(30, 1300.0)], 0.0),
+    "A31": (0, [(31, 1400.0)], 0.0),
+    "A60": (0, [(60, 1600.0)], 0.0),
+    "A61": (1, [(61, 1700.0)], 0.0),
+    "A90": (1, [(90, 1900.0)], 0.0),
+    "A91": (1, [(91, 2100.0)], 0.0),
+    "MIX": (0, [(95, 1000.0), (45, 1000.0), (10, 1000.0)], 1500.0),  # the oldest paid, the next half
+    "PAID": (1, [(70, 4000.0)], 4000.0),  # paid exactly: owes nothing
+    "AHEAD": (1, [(40, 1000.0)], 1700.0),  # paid ahead: 700 of credit
+    "OWN": (1, [(25, 1500.0)], 0.0),  # a Payment term of 30 days of its own: on time
+}
+
+
+def ageing_workbook(path: Path, locale: str) -> Path:
+    rows = [
+        Row(client_id, "order", ago, amount) for client_id, (_, orders, _) in AGEING.items() for ago, amount in orders
+    ]
+    rows += [Row(client_id, "payment", 5, paid) for client_id, (_, _, paid) in AGEING.items() if paid]
+    rows.append(Row("A30", "order", 200, 999.0, manager=1))  # logged by the other manager, paid below
+    rows.append(Row("A30", "payment", 199, 999.0, manager=1))
+    clients: dict[str, dict[str, object]] = {client_id: {"manager": who} for client_id, (who, _, _) in AGEING.items()}
+    clients["OWN"]["payment_term"] = 30
+    return workbook(path, locale, clients, rows)
+
+
+@pytest.fixture(scope="module", params=["en", "ru"])
+def ageing(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Words, Path, object]:
+    locale = str(request.param)
+    path = ageing_workbook(tmp_path_factory.mktemp("ageing") / f"ageing-{locale}.xlsx", locale)
+    return WORDS[locale], path, refresh(path, locale)
+
+
+def test_receivables_by_age_match_an_independent_oldest_first_settling(
+    ageing: tuple[Words, Path, openpyxl.Workbook],
+) -> None:
+    words, path, book = ageing
+    note, header, rows = table(book[words.dashboard], words.by_age)
+    assert len(header) == 6 and note
+    assert [row[0] for row in rows] == list(words.ages)
+
+    debts = independent_debts(path, words)
+    groups = debts.assign(group=debts["age"].map(age_group)).groupby("group")
+    owed = debts["left"].sum()
+    expected = [
+        [
+            label,
+            int(groups.size().get(group, 0)),
+            int(groups["client"].nunique().get(group, 0)),
+            float(groups["left"].sum().get(group, 0.0)),
+            float(groups["overdue"].sum().get(group, 0.0)),
+        ]
+        for group, label in enumerate(words.ages[:-1])
+    ]
+    expected.append([words.ages[-1], len(debts), debts["client"].nunique(), owed, debts["overdue"].sum()])
+    assert [row[:5] for row in rows] == expected
+    assert [row[5] for row in rows] == pytest.approx([row[3] / owed for row in expected])
+    # The edges, spelled out: 30 days is the first age, 31 the second; 60/61 and 90/91 alike. MIX's half-paid
+    # order of 45 days and its unpaid one of 10 count; its oldest, paid, does not.
+    assert [row[1] for row in rows] == [6, 3, 2, 1, 12]
+    assert rows[0][3] == 1000 + 1100 + 1500 + 1300 + 1000 + 1500  # A00, A14, A15's rest, A30, MIX's newest, OWN
+    assert rows[0][4] == 1500 + 1300  # A15 and A30 are overdue; A00, A14, MIX's newest and OWN are not
+
+
+def test_top_debtors_are_the_ten_who_owe_most_with_their_overdue_and_oldest_unpaid_order(
+    ageing: tuple[Words, Path, openpyxl.Workbook],
+) -> None:
+    words, path, book = ageing
+    note, header, rows = table(book[words.dashboard], words.top)
+    assert "10" in note and len(header) == 8
+    debts = independent_debts(path, words)
+    per_client = debts.groupby("client")[["left", "overdue"]].sum().reset_index()
+    top = per_client.sort_values(["left", "client"], ascending=[False, True]).head(10)
+    assert [row[0] for row in rows] == top["client"].tolist()
+    assert [(row[4], row[5]) for row in rows] == list(zip(top["left"], top["overdue"]))
+    by_id = {row[0]: row for row in rows}
+    company = "ООО «A91»" if words is WORDS["ru"] else "A91 Ltd"
+    assert by_id["A91"][1:4] == [company, words.managers[1], "+7 916 123-45-67"]
+    assert by_id["A91"][6] == dt.datetime.combine(day(91), dt.time())  # a date cell: unpaid since
+    assert by_id["A91"][7] == 91 - TERM  # days overdue
+    assert by_id["MIX"][6] == dt.datetime.combine(day(45), dt.time()) and by_id["MIX"][7] == 45 - TERM
+    assert by_id["A15"][7] == 1
+    dashboard = book[words.dashboard]
+    owed_cell = next(cell for row in dashboard.iter_rows() for cell in row if cell.value == by_id["A91"][4])
+    assert owed_cell.number_format == schema.NUMBER_FORMATS[schema.Kind.MONEY]
+    date_cell = next(cell for row in dashboard.iter_rows() for cell in row if cell.value == by_id["A91"][6])
+    assert date_cell.number_format == schema.NUMBER_FORMATS[schema.Kind.DATE]
+
+
+def test_clients_who_paid_ahead_are_one_line_with_their_credit(ageing: tuple[Words, Path, openpyxl.Workbook]) -> None:
+    words, _, book = ageing
+    note, header, [line] = table(book[words.dashboard], words.ahead)
+    assert line[1:] == [1, 700.0]  # AHEAD paid 1,700 for an order of 1,000; PAID's exact payment leaves nothing
+
+
+def test_managers_sheet_shows_what_each_managers_clients_owe(ageing: tuple[Words, Path, openpyxl.Workbook]) -> None:
+    words, path, book = ageing
+    sheet = book[words.managers_sheet]
+    cells = [list(row) for row in sheet.iter_rows(values_only=True)]
+    header = next(row for row in cells if words.owed_by_clients in row)
+    owed_at = header.index(words.owed_by_clients)
+    assert header[owed_at + 1] == words.overdue
+    below = cells[cells.index(header) + 1 :]
+    rows = below[: next(index for index, row in enumerate(below) if row[0] is None)]
+    shown = {row[0]: (row[owed_at], row[owed_at + 1]) for row in rows}
+    assert set(shown) == set(words.managers)
+    # By the client's Manager on Clients: A30's order logged by the other manager still counts for its own.
+    debts = independent_debts(path, words)
+    managers = {client_id: words.managers[who] for client_id, (who, _, _) in AGEING.items()}
+    sums = debts.assign(manager=debts["client"].map(managers)).groupby("manager")[["left", "overdue"]].sum()
+    for manager in words.managers:
+        assert shown[manager] == (sums.loc[manager, "left"], sums.loc[manager, "overdue"])
+
+
+@pytest.mark.parametrize("ageing", ["ru"], indirect=True)
+def test_russian_debt_reports_hold_no_english(ageing: tuple[Words, Path, openpyxl.Workbook]) -> None:
+    words, _, book = ageing
+    typed = {value for row in book[words.clients].iter_rows(values_only=True) for value in row}
+    found = {
+        f"{name}!{cell.coordinate}": english_left(cell.value)
+        for name in (words.dashboard, words.managers_sheet, words.agenda)
+        for row in book[name].iter_rows()
+        for cell in row
+        if cell.value not in typed and english_left(cell.value)
+    }
+    assert not found
+    assert words.payment_overdue in str([cell.value for row in book[words.agenda].iter_rows() for cell in row])
+
+
+# --- no payment recorded ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("locale", ["en", "ru"])
+def test_a_workbook_without_payments_shows_how_to_start_and_no_debts(tmp_path: Path, locale: str) -> None:
+    words = WORDS[locale]
+    rows = [Row("C1", "order", 100, 5000.0), Row("C2", "order", 20, 3000.0)]
+    path = workbook(tmp_path / "orders.xlsx", locale, {"C1": {}, "C2": {"manager": 1}}, rows)
+    book = refresh(path, locale)
+
+    dashboard = book[words.dashboard]
+    assert words.by_age not in headings(dashboard) and words.top not in headings(dashboard)
+    assert words.ahead not in headings(dashboard)
+    cells = [list(row) for row in dashboard.iter_rows(values_only=True)]
+    at = next(index for index, row in enumerate(cells) if row[0] == words.untracked)
+    explained = str(cells[at + 2][0])
+    assert f"«{words.payment}»" in explained or f"“{words.payment}”" in explained
+    assert ("Учёт оплат с" if locale == "ru" else "Track payments from") in explained
+    managers = [value for row in book[words.managers_sheet].iter_rows(values_only=True) for value in row]
+    assert words.owed_by_clients not in managers
+    agenda = str([value for row in book[words.agenda].iter_rows(values_only=True) for value in row])
+    assert words.payment_overdue not in agenda
+    clients = book[words.clients]
+    column = next(cell.column for cell in clients[1] if cell.value == words.balance)
+    assert [clients.cell(row, column).value for row in (2, 3)] == [None, None]
