@@ -145,8 +145,9 @@ def debtors_table(lifecycle: Lifecycle, locale: str) -> ReportTable:
         [
             ReportColumn(schema.label("client_id", locale), width=18),
             ReportColumn(schema.label("client", locale), ColumnFormat.LONG_TEXT, width=22),
-            ReportColumn(schema.label("manager", locale), ColumnFormat.LONG_TEXT, width=16),
-            ReportColumn(schema.label("phone", locale), width=17),
+            # «Екатерина Лебедева» on one line; a long phone cell («… или +7 …») wraps rather than being cut.
+            ReportColumn(schema.label("manager", locale), ColumnFormat.LONG_TEXT, width=21),
+            ReportColumn(schema.label("phone", locale), ColumnFormat.LONG_TEXT, width=20),
             _figure(t("Owed"), ColumnFormat.MONEY, locale),
             _figure(t("Of which overdue"), ColumnFormat.MONEY, locale),
             ReportColumn(_computed_name("unpaid_since", locale), ColumnFormat.DATE, width=DATE_WIDTH),
