@@ -15,12 +15,14 @@ import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from openpyxl.utils.cell import range_boundaries
 
 from tests.create.test_russian_words import english_left
 from xlcrm import schema
 from xlcrm.cli.main import cli
 from xlcrm.create.template import build_workbook
 from xlcrm.files.safe_save import SaveOptions
+from xlcrm.jobs.demo import create_demo
 from xlcrm.jobs.refresh import refresh_workbook
 
 TODAY = dt.date(2026, 12, 3)
@@ -44,6 +46,8 @@ class Words:
     date: str
     type: str
     amount: str
+    number: str
+    refund: str
     term: str
     balance: str
     by_age: str
@@ -70,6 +74,8 @@ WORDS = {
         date="Date",
         type="Type",
         amount="Amount",
+        number="Order No.",
+        refund="Return",
         term="Payment term, days",
         balance="▸ Balance",
         by_age="Receivables by age",
@@ -94,6 +100,8 @@ WORDS = {
         date="Дата",
         type="Тип",
         amount="Сумма",
+        number="№ заказа",
+        refund="Возврат",
         term="Срок оплаты, дней",
         balance="▸ Баланс",
         by_age="Дебиторская задолженность по срокам",
@@ -201,34 +209,82 @@ def headings(sheet: openpyxl.worksheet.worksheet.Worksheet) -> list[str]:
 # --- the independent computation -------------------------------------------------------------------------------
 
 
-def independent_debts(path: Path, words: Words) -> pd.DataFrame:
-    """One row per order not paid in full, read off the saved file with pandas: each client's payments settle the
-    client's orders oldest first (by Date, then row). Columns: client, age (days since the order), left, overdue
-    (the left of an order past the client's payment term, else 0). Only for a workbook whose payments name no
-    order."""
+def independent_debts(path: Path, words: Words, today: dt.date = TODAY) -> pd.DataFrame:
+    """One row per order not paid in full on ``today``, read off the saved file with pandas and settled here by
+    the rule the README states: a Payment or Return naming one of its client's Order No. settles that order first
+    (the rest goes to the client's money), one naming no order of the client settles nothing; the client's money
+    settles its orders oldest first (by Date, then row). Rows after today, undated ones and those of unknown
+    clients are left out. Columns: client, age (days since the order), left, overdue (the left of an order past
+    the client's payment term, else 0)."""
     clients = pd.read_excel(path, sheet_name=words.clients, dtype=object, engine="openpyxl")
+    clients = clients[clients[words.client_id].notna() & ~clients[words.client_id].duplicated(keep=False)]
     terms = pd.to_numeric(clients.set_index(words.client_id)[words.term], errors="coerce").fillna(TERM)
     log = pd.read_excel(path, sheet_name=words.log, dtype=object, engine="openpyxl")
     log["row"] = log.index + 2  # Excel's row: the header is row 1
-    log["date"] = pd.to_datetime(log[words.date])
-    log["amount"] = pd.to_numeric(log[words.amount], errors="coerce").fillna(0.0)
-    paid = log[log[words.type] == words.payment].groupby(words.client_id)["amount"].sum()
-    orders = log[(log[words.type] == words.order) & (log["amount"] > 0)].sort_values([words.client_id, "date", "row"])
+    log["date"] = pd.to_datetime(log[words.date], errors="coerce")
+    log["amount"] = pd.to_numeric(log[words.amount], errors="coerce")
+    log["number"] = log[words.number].map(
+        lambda value: " ".join(str(value).split()).casefold() if pd.notna(value) else ""
+    )
+    log = log[log["date"].notna() & (log["date"] <= pd.Timestamp(today)) & log[words.client_id].isin(terms.index)]
+    kind = log[words.type].astype(str).str.strip().str.casefold()
+    orders = log[(kind == words.order.casefold()) & (log["amount"] > 0)].sort_values(["date", "row"])
+    is_credit = kind.isin([words.payment.casefold(), words.refund.casefold()]) & log["amount"].notna()
+    credits = log[is_credit].assign(money=log["amount"].where(kind == words.payment.casefold(), log["amount"].abs()))
     records = []
     for client, mine in orders.groupby(words.client_id):
-        money = float(paid.get(client, 0.0))
+        left = dict(zip(mine["row"], mine["amount"].astype(float)))
+        pool = 0.0
+        for credit in credits[credits[words.client_id] == client].itertuples():
+            named = [
+                row for row, number in zip(mine["row"], mine["number"]) if credit.number and number == credit.number
+            ]
+            if credit.number and credit.money > 0 and not named:
+                continue  # names no order of the client: settles nothing
+            money = float(credit.money)
+            for row in named if money > 0 else []:
+                taken = min(money, left[row])
+                left[row] -= taken
+                money -= taken
+            pool += money
         for order in mine.itertuples():
-            settled = min(max(money, 0.0), order.amount)
-            money -= settled
-            age = (pd.Timestamp(TODAY) - order.date).days
-            if order.amount - settled > 0:
-                left = order.amount - settled
-                records.append((client, age, left, left if age > terms[client] else 0.0))
+            taken = min(max(pool, 0.0), left[order.row])
+            left[order.row] -= taken
+            pool -= taken
+            age = (pd.Timestamp(today) - order.date).days
+            if left[order.row] > 0.005:
+                amount = round(left[order.row], 2)
+                records.append((client, age, amount, amount if age > terms[client] else 0.0))
     return pd.DataFrame(records, columns=["client", "age", "left", "overdue"])
 
 
 def age_group(age: int) -> int:
     return 0 if age <= 30 else 1 if age <= 60 else 2 if age <= 90 else 3
+
+
+def expected_ageing(debts: pd.DataFrame, words: Words) -> list[list[object]]:
+    """The rows of receivables by age the unpaid orders ``debts`` make, without the shares: age, orders,
+    clients, owed, overdue."""
+    groups = debts.assign(group=debts["age"].map(age_group)).groupby("group")
+    expected: list[list[object]] = [
+        [
+            label,
+            int(groups.size().get(group, 0)),
+            int(groups["client"].nunique().get(group, 0)),
+            float(groups["left"].sum().get(group, 0.0)),
+            float(groups["overdue"].sum().get(group, 0.0)),
+        ]
+        for group, label in enumerate(words.ages[:-1])
+    ]
+    totals = [len(debts), debts["client"].nunique(), float(debts["left"].sum()), float(debts["overdue"].sum())]
+    return [*expected, [words.ages[-1], *totals]]
+
+
+def top_debtors(debts: pd.DataFrame) -> pd.DataFrame:
+    """The ten clients who owe the most, the most first (equal debts by ClientID): client, left, overdue."""
+    per_client = debts.groupby("client")[["left", "overdue"]].sum().reset_index()
+    top: pd.DataFrame = per_client.sort_values(["left", "client"], ascending=[False, True]).head(10)
+    return top
 
 
 # --- receivables by age and top debtors ------------------------------------------------------------------------
@@ -279,22 +335,9 @@ def test_receivables_by_age_match_an_independent_oldest_first_settling(
     assert len(header) == 6 and note
     assert [row[0] for row in rows] == list(words.ages)
 
-    debts = independent_debts(path, words)
-    groups = debts.assign(group=debts["age"].map(age_group)).groupby("group")
-    owed = debts["left"].sum()
-    expected = [
-        [
-            label,
-            int(groups.size().get(group, 0)),
-            int(groups["client"].nunique().get(group, 0)),
-            float(groups["left"].sum().get(group, 0.0)),
-            float(groups["overdue"].sum().get(group, 0.0)),
-        ]
-        for group, label in enumerate(words.ages[:-1])
-    ]
-    expected.append([words.ages[-1], len(debts), debts["client"].nunique(), owed, debts["overdue"].sum()])
+    expected = expected_ageing(independent_debts(path, words), words)
     assert [row[:5] for row in rows] == expected
-    assert [row[5] for row in rows] == pytest.approx([row[3] / owed for row in expected])
+    assert [row[5] for row in rows] == pytest.approx([row[3] / expected[-1][3] for row in expected])
     # The edges, spelled out: 30 days is the first age, 31 the second; 60/61 and 90/91 alike. MIX's half-paid
     # order of 45 days and its unpaid one of 10 count; its oldest, paid, does not.
     assert [row[1] for row in rows] == [6, 3, 2, 1, 12]
@@ -308,9 +351,7 @@ def test_top_debtors_are_the_ten_who_owe_most_with_their_overdue_and_oldest_unpa
     words, path, book = ageing
     note, header, rows = table(book[words.dashboard], words.top)
     assert "10" in note and len(header) == 8
-    debts = independent_debts(path, words)
-    per_client = debts.groupby("client")[["left", "overdue"]].sum().reset_index()
-    top = per_client.sort_values(["left", "client"], ascending=[False, True]).head(10)
+    top = top_debtors(independent_debts(path, words))
     assert [row[0] for row in rows] == top["client"].tolist()
     assert [(row[4], row[5]) for row in rows] == list(zip(top["left"], top["overdue"]))
     by_id = {row[0]: row for row in rows}
@@ -325,6 +366,62 @@ def test_top_debtors_are_the_ten_who_owe_most_with_their_overdue_and_oldest_unpa
     assert owed_cell.number_format == schema.NUMBER_FORMATS[schema.Kind.MONEY]
     date_cell = next(cell for row in dashboard.iter_rows() for cell in row if cell.value == by_id["A91"][6])
     assert date_cell.number_format == schema.NUMBER_FORMATS[schema.Kind.DATE]
+
+
+DEMO_TODAY = dt.date(2026, 11, 23)
+
+
+def demo_with_payments(path: Path) -> Path:
+    """The Russian demo with payments typed after most of its orders, as a bookkeeper would: in full, half, more
+    than the order or nothing, some naming the order's Order No. when it has one, days after the order."""
+    words = WORDS["ru"]
+    create_demo(path, clients=120, seed=1, locale="ru", today=DEMO_TODAY)
+    book = openpyxl.load_workbook(path)
+    sheet = book[words.log]
+    header = [cell.value for cell in sheet[1]]
+    at = {name: header.index(name) for name in (words.date, words.client_id, words.type, words.amount, words.number)}
+    orders = [
+        row
+        for row in sheet.iter_rows(min_row=2, values_only=True)
+        # Orders typed right: a number of money, a date (the demo plants a few mistakes, left alone).
+        if row[at[words.type]] == words.order
+        and isinstance(row[at[words.amount]], (int, float))
+        and isinstance(row[at[words.date]], dt.datetime)
+    ]
+    for index, order in enumerate(orders):
+        share = (1.0, 1.0, 1.0, 0.5, 0.0, None)[index % 6]  # None: 5,000 more than the order
+        when = order[at[words.date]].date() + dt.timedelta(days=index % 20)
+        if share == 0.0 or when > DEMO_TODAY:
+            continue
+        payment: list[object] = [None] * len(header)
+        payment[at[words.date]] = when
+        payment[at[words.client_id]] = order[at[words.client_id]]
+        payment[at[words.type]] = words.payment
+        payment[at[words.amount]] = order[at[words.amount]] + 5000 if share is None else order[at[words.amount]] * share
+        payment[at[words.number]] = order[at[words.number]] if index % 2 else None
+        sheet.append(payment)
+    for name in list(sheet.tables):
+        left, top, right, _ = range_boundaries(sheet.tables[name].ref)
+        sheet.tables[name].ref = f"{sheet.cell(top, left).coordinate}:{sheet.cell(sheet.max_row, right).coordinate}"
+    book.save(path)
+    return path
+
+
+def test_on_the_demo_receivables_by_age_and_top_debtors_match_the_independent_settling(tmp_path: Path) -> None:
+    words = WORDS["ru"]
+    path = demo_with_payments(tmp_path / "demo.xlsx")
+    refresh_workbook(path, today=DEMO_TODAY, save=SaveOptions(keep_backups=0))
+    dashboard = openpyxl.load_workbook(path)[words.dashboard]
+    debts = independent_debts(path, words, DEMO_TODAY)
+    assert len(debts) > 20 and debts["age"].map(age_group).nunique() == 4  # every age has debts
+    _, _, rows = table(dashboard, words.by_age)
+    expected = expected_ageing(debts, words)
+    assert [row[:3] for row in rows] == [row[:3] for row in expected]
+    assert [row[3:5] for row in rows] == [pytest.approx(row[3:5]) for row in expected]
+    _, _, debtors = table(dashboard, words.top)
+    top = top_debtors(debts)
+    assert [row[0] for row in debtors] == top["client"].tolist()
+    assert [row[4:6] for row in debtors] == [pytest.approx(list(pair)) for pair in zip(top["left"], top["overdue"])]
 
 
 def test_clients_who_paid_ahead_are_one_line_with_their_credit(ageing: tuple[Words, Path, openpyxl.Workbook]) -> None:
