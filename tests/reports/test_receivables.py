@@ -35,6 +35,7 @@ class Words:
     xlcrm."""
 
     managers: tuple[str, str]
+    manager: str
     order: str
     payment: str
     clients: str
@@ -63,6 +64,7 @@ class Words:
 WORDS = {
     "en": Words(
         managers=("Anna", "Boris"),
+        manager="Manager",
         order="Order",
         payment="Payment",
         clients="Clients",
@@ -89,6 +91,7 @@ WORDS = {
     ),
     "ru": Words(
         managers=("Анна", "Борис"),
+        manager="Менеджер",
         order="Заказ",
         payment="Оплата",
         clients="Клиенты",
@@ -213,9 +216,10 @@ def independent_debts(path: Path, words: Words, today: dt.date = TODAY) -> pd.Da
     """One row per order not paid in full on ``today``, read off the saved file with pandas and settled here by
     the rule the README states: a Payment or Return naming one of its client's Order No. settles that order first
     (the rest goes to the client's money), one naming no order of the client settles nothing; the client's money
-    settles its orders oldest first (by Date, then row). Rows after today, undated ones and those of unknown
-    clients are left out. Columns: client, age (days since the order), left, overdue (the left of an order past
-    the client's payment term, else 0)."""
+    settles its orders oldest first (by Date, then row); refunds beyond it make the newest paid orders unpaid
+    again. Rows after today, undated ones and those of unknown clients are left out (no ``payments_from``).
+    Columns: client, age (days since the order), left, overdue (the left of an order past the client's payment
+    term, else 0)."""
     clients = pd.read_excel(path, sheet_name=words.clients, dtype=object, engine="openpyxl")
     clients = clients[clients[words.client_id].notna() & ~clients[words.client_id].duplicated(keep=False)]
     terms = pd.to_numeric(clients.set_index(words.client_id)[words.term], errors="coerce").fillna(TERM)
@@ -226,31 +230,39 @@ def independent_debts(path: Path, words: Words, today: dt.date = TODAY) -> pd.Da
     log["number"] = log[words.number].map(
         lambda value: " ".join(str(value).split()).casefold() if pd.notna(value) else ""
     )
-    log = log[log["date"].notna() & (log["date"] <= pd.Timestamp(today)) & log[words.client_id].isin(terms.index)]
+    log = log[log["date"].notna() & log[words.client_id].isin(terms.index)]
     kind = log[words.type].astype(str).str.strip().str.casefold()
+    every_order = log[kind == words.order.casefold()]
+    log, kind = log[log["date"] <= pd.Timestamp(today)], kind[log["date"] <= pd.Timestamp(today)]
     orders = log[(kind == words.order.casefold()) & (log["amount"] > 0)].sort_values(["date", "row"])
     is_credit = kind.isin([words.payment.casefold(), words.refund.casefold()]) & log["amount"].notna()
     credits = log[is_credit].assign(money=log["amount"].where(kind == words.payment.casefold(), log["amount"].abs()))
     records = []
     for client, mine in orders.groupby(words.client_id):
         left = dict(zip(mine["row"], mine["amount"].astype(float)))
+        numbers = set(every_order.loc[every_order[words.client_id] == client, "number"])
         pool = 0.0
         for credit in credits[credits[words.client_id] == client].itertuples():
+            if credit.number and credit.money > 0 and credit.number not in numbers:
+                continue  # names no order of the client: settles nothing
+            money = float(credit.money)
             named = [
                 row for row, number in zip(mine["row"], mine["number"]) if credit.number and number == credit.number
             ]
-            if credit.number and credit.money > 0 and not named:
-                continue  # names no order of the client: settles nothing
-            money = float(credit.money)
             for row in named if money > 0 else []:
                 taken = min(money, left[row])
                 left[row] -= taken
                 money -= taken
             pool += money
-        for order in mine.itertuples():
-            taken = min(max(pool, 0.0), left[order.row])
-            left[order.row] -= taken
+        for row in mine["row"]:  # oldest first
+            taken = min(max(pool, 0.0), left[row])
+            left[row] -= taken
             pool -= taken
+        for row, amount in zip(mine["row"][::-1], mine["amount"][::-1]):  # refunds beyond the money: newest first
+            reopened = min(max(-pool, 0.0), amount - left[row])
+            left[row] += reopened
+            pool += reopened
+        for order in mine.itertuples():
             age = (pd.Timestamp(today) - order.date).days
             if left[order.row] > 0.005:
                 amount = round(left[order.row], 2)
@@ -308,6 +320,20 @@ AGEING: dict[str, tuple[int, list[tuple[int, float]], float]] = {
 }
 
 
+# Payments naming their order: NAMED's newer order is paid, its older one is not; BACK's refund beyond its credit
+# makes the newest paid orders unpaid again: all of B2 (35 days) and 100 of B1 (70 days).
+NUMBERED = [
+    Row("NAMED", "order", 80, 1000.0, "N1"),
+    Row("NAMED", "order", 40, 1500.0, "N2"),
+    Row("NAMED", "payment", 30, 1500.0, "n2 "),  # matched ignoring case and spaces
+    Row("BACK", "order", 70, 800.0, "B1"),
+    Row("BACK", "order", 35, 900.0, "B2"),
+    Row("BACK", "payment", 30, 800.0, "B1"),
+    Row("BACK", "payment", 30, 900.0, "B2"),
+    Row("BACK", "payment", 10, -1000.0),
+]
+
+
 def ageing_workbook(path: Path, locale: str) -> Path:
     rows = [
         Row(client_id, "order", ago, amount) for client_id, (_, orders, _) in AGEING.items() for ago, amount in orders
@@ -315,7 +341,9 @@ def ageing_workbook(path: Path, locale: str) -> Path:
     rows += [Row(client_id, "payment", 5, paid) for client_id, (_, _, paid) in AGEING.items() if paid]
     rows.append(Row("A30", "order", 200, 999.0, manager=1))  # logged by the other manager, paid below
     rows.append(Row("A30", "payment", 199, 999.0, manager=1))
+    rows += NUMBERED
     clients: dict[str, dict[str, object]] = {client_id: {"manager": who} for client_id, (who, _, _) in AGEING.items()}
+    clients.update({"NAMED": {}, "BACK": {}})
     clients["OWN"]["payment_term"] = 30
     return workbook(path, locale, clients, rows)
 
@@ -339,8 +367,9 @@ def test_receivables_by_age_match_an_independent_oldest_first_settling(
     assert [row[:5] for row in rows] == expected
     assert [row[5] for row in rows] == pytest.approx([row[3] / expected[-1][3] for row in expected])
     # The edges, spelled out: 30 days is the first age, 31 the second; 60/61 and 90/91 alike. MIX's half-paid
-    # order of 45 days and its unpaid one of 10 count; its oldest, paid, does not.
-    assert [row[1] for row in rows] == [6, 3, 2, 1, 12]
+    # order of 45 days and its unpaid one of 10 count; its oldest, paid, does not. NAMED's N1 and BACK's B1 are
+    # 61–90 days old, B2 31–60.
+    assert [row[1] for row in rows] == [6, 4, 4, 1, 15]
     assert rows[0][3] == 1000 + 1100 + 1500 + 1300 + 1000 + 1500  # A00, A14, A15's rest, A30, MIX's newest, OWN
     assert rows[0][4] == 1500 + 1300  # A15 and A30 are overdue; A00, A14, MIX's newest and OWN are not
 
@@ -443,7 +472,8 @@ def test_managers_sheet_shows_what_each_managers_clients_owe(ageing: tuple[Words
     assert set(shown) == set(words.managers)
     # By the client's Manager on Clients: A30's order logged by the other manager still counts for its own.
     debts = independent_debts(path, words)
-    managers = {client_id: words.managers[who] for client_id, (who, _, _) in AGEING.items()}
+    clients = pd.read_excel(path, sheet_name=words.clients, dtype=object, engine="openpyxl")
+    managers = clients.set_index(words.client_id)[words.manager]
     sums = debts.assign(manager=debts["client"].map(managers)).groupby("manager")[["left", "overdue"]].sum()
     for manager in words.managers:
         assert shown[manager] == (sums.loc[manager, "left"], sums.loc[manager, "overdue"])
