@@ -143,13 +143,14 @@ def debtors_table(lifecycle: Lifecycle, locale: str) -> ReportTable:
     return ReportTable(
         t("Top debtors").render(locale),
         [
-            ReportColumn(schema.label("client_id", locale), width=18),
+            ReportColumn(schema.label("client_id", locale)),
             ReportColumn(schema.label("client", locale), ColumnFormat.LONG_TEXT, width=22),
             # «Екатерина Лебедева» on one line; a long phone cell («… или +7 …») wraps rather than being cut.
             ReportColumn(schema.label("manager", locale), ColumnFormat.LONG_TEXT, width=21),
             ReportColumn(schema.label("phone", locale), ColumnFormat.LONG_TEXT, width=20),
             _figure(t("Owed"), ColumnFormat.MONEY, locale),
-            _figure(t("Of which overdue"), ColumnFormat.MONEY, locale),
+            # A short header: the date column after it has its header on the left, which a long one would touch.
+            _figure(t("Overdue"), ColumnFormat.MONEY, locale),
             ReportColumn(_computed_name("unpaid_since", locale), ColumnFormat.DATE, width=DATE_WIDTH),
             _figure(t("Days overdue"), ColumnFormat.INTEGER, locale),
         ],
