@@ -17,7 +17,9 @@ import pytest
 from click.testing import CliRunner
 from openpyxl.utils.cell import range_boundaries
 
+from tests.conftest import convert_with_libreoffice
 from tests.create.test_russian_words import english_left
+from tests.reports.test_printing import PDFTOTEXT, page_texts, squeezed
 from xlcrm import schema
 from xlcrm.cli.main import cli
 from xlcrm.create.template import build_workbook
@@ -436,10 +438,16 @@ def demo_with_payments(path: Path) -> Path:
     return path
 
 
-def test_on_the_demo_receivables_by_age_and_top_debtors_match_the_independent_settling(tmp_path: Path) -> None:
-    words = WORDS["ru"]
-    path = demo_with_payments(tmp_path / "demo.xlsx")
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Russian demo with payments, refreshed."""
+    path = demo_with_payments(tmp_path_factory.mktemp("demo") / "demo.xlsx")
     refresh_workbook(path, today=DEMO_TODAY, save=SaveOptions(keep_backups=0))
+    return path
+
+
+def test_on_the_demo_receivables_by_age_and_top_debtors_match_the_independent_settling(demo: Path) -> None:
+    words, path = WORDS["ru"], demo
     dashboard = openpyxl.load_workbook(path)[words.dashboard]
     debts = independent_debts(path, words, DEMO_TODAY)
     assert len(debts) > 20 and debts["age"].map(age_group).nunique() == 4  # every age has debts
@@ -519,3 +527,19 @@ def test_a_workbook_without_payments_shows_how_to_start_and_no_debts(tmp_path: P
     clients = book[words.clients]
     column = next(cell.column for cell in clients[1] if cell.value == words.balance)
     assert [clients.cell(row, column).value for row in (2, 3)] == [None, None]
+
+
+@pytest.mark.libreoffice
+def test_the_dashboard_with_debts_prints_one_page_wide(demo: Path, tmp_path: Path) -> None:
+    if PDFTOTEXT is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    words = WORDS["ru"]
+    printed = page_texts(convert_with_libreoffice(demo, "pdf", tmp_path))
+    # A page's header names its sheet on the first line.
+    pages = [text for text in printed if text.strip() and text.strip().splitlines()[0].strip() == words.dashboard]
+    assert len(pages) == 1  # as before the debt tables: the whole Dashboard on one page
+    page = squeezed(pages[0])
+    for heading in (words.by_age, words.top, words.ahead):
+        assert squeezed(heading) in page
+    # The widest debt table, its first and last column on the page; a debtor's manager on one line.
+    assert all(squeezed(header) in page for header in ("ID клиента", "Дней просрочки", "Екатерина Лебедева"))
