@@ -35,6 +35,7 @@ CLIENTS: dict[str, dict[str, object]] = {
     "OLDEST": {},
     "REFUND": {},
     "TWO": {},
+    "OLD": {},  # overdue for half a year: still to do now, never long overdue
 }
 ROWS = [
     Row("T13", "order", 13, 1000.0),
@@ -56,6 +57,7 @@ ROWS = [
     Row("REFUND", "payment", 10, -300.0),  # money paid back: 300 of the order is open again
     Row("TWO", "order", 50, 2000.0),
     Row("TWO", "order", 30, 3000.0),
+    Row("OLD", "order", 200, 700.0),
 ]
 # ClientID -> (due days ago, the task's details in English, in Russian); the other clients get no task.
 EXPECTED = {
@@ -88,6 +90,11 @@ EXPECTED = {
         36,
         "5,000.00 overdue by 36 days, order of 14 October 2026 and 1 more",
         "5 000,00 просрочено на 36 дней, заказ от 14 октября 2026 и ещё 1",
+    ),
+    "OLD": (
+        186,
+        "700.00 overdue by 186 days, order of 17 May 2026",
+        "700,00 просрочено на 186 дней, заказ от 17 мая 2026",
     ),
 }
 
@@ -179,3 +186,11 @@ def test_agenda_json_and_calendar_carry_the_task(refreshed: tuple[str, Path], tm
     assert plain(str(event["description"])).startswith(
         f"{words.payment_overdue}: {russian if locale == 'ru' else english}"
     )
+
+
+def test_a_debt_never_moves_to_the_long_overdue_part(refreshed: tuple[str, Path]) -> None:
+    _locale, path = refreshed
+    analysis = analyse(read_workbook(path), TODAY)
+    items = build_agenda(analysis.frames, analysis.lifecycle).items
+    [old] = items[items["client_id"] == "OLD"].itertuples()
+    assert old.part == "now" and int(old.days_late) == 186

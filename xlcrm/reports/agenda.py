@@ -8,11 +8,12 @@ with the day it is due); ``assemble_agenda`` turns that frame into the agenda a 
   ``birthday_days`` ahead, as upcoming;
 - one row per client and action day: the action day of a task due today or overdue is today, of an upcoming one
   its due day; all the client's reasons for that day go into one cell, the most urgent first (``TASKS``);
-- a reason more than ``stale_after_days`` past due is stale. A row with at least one fresh reason is in the main
-  part, its fresh reasons first; its due date is the earliest due of its fresh reasons, its days late
-  ``today - due`` (0 when due today; blank for an upcoming row: it is not late, its due date says when), so a
-  stale plan does not come up as 541 days late beside this week's reactivation. A row whose every reason is stale
-  goes to a part of its own, below the rows to do now and the upcoming ones, instead of topping the list forever;
+- a reason more than ``stale_after_days`` past due is stale, except an overdue payment (``NEVER_STALE``). A row
+  with at least one fresh reason is in the main part, its fresh reasons first; its due date is the earliest due of
+  its fresh reasons, its days late ``today - due`` (0 when due today; blank for an upcoming row: it is not late, its
+  due date says when), so a stale plan does not come up as 541 days late beside this week's reactivation. A row
+  whose every reason is stale goes to a part of its own, below the rows to do now and the upcoming ones, instead of
+  topping the list forever;
 - rows equally urgent, late and due are ordered by the client's Rating, the highest first, a client without a
   Rating after the rated ones;
 - reactivation candidates rotate: a manager gets ``reactivations_per_week`` of them per ISO week, due on that
@@ -86,6 +87,8 @@ TASKS = (
     CONSENT,
 )
 URGENCY = {task: rank for rank, task in enumerate(TASKS)}
+# Money owed grows no less urgent with age: an overdue payment is never moved to the long overdue part.
+NEVER_STALE = frozenset({PAYMENT_OVERDUE})
 # Tasks listed ahead of their day (within ``birthday_days``); the others only once due.
 AHEAD_TASKS = frozenset({"plan", "birthday", "contact_birthday", "holiday"})
 TASK_NAMES: dict[str, Message] = {
@@ -250,7 +253,7 @@ def assemble_agenda(tasks: pd.DataFrame, frames: Frames, lifecycle: Lifecycle) -
     tasks["urgency"] = tasks["task"].map(URGENCY)
     tasks["day"] = tasks["due"].where(tasks["due"] > today, today)
     # Stale per reason: a row's fresh reasons come first and give it its due date, urgency and part.
-    tasks["stale"] = (today - tasks["due"]).dt.days > settings.stale_after_days
+    tasks["stale"] = ((today - tasks["due"]).dt.days > settings.stale_after_days) & ~tasks["task"].isin(NEVER_STALE)
     tasks = tasks.sort_values(["client_id", "day", "stale", "urgency", "due", "details"], kind="stable")
     tasks["fresh_due"] = tasks["due"].where(~tasks["stale"])
     tasks["fresh_urgency"] = tasks["urgency"].where(~tasks["stale"])
