@@ -1,0 +1,282 @@
+"""Checks of payments and debts: Order No. references, payments without an amount, and clients' payment terms.
+
+The rules of what a payment settles are those of :mod:`xlcrm.lifecycle.payments` (its module docstring is the rule
+book); these checks report where the workbook leaves them nothing to go on:
+
+- A Payment or Return whose Order No. no order of its client carries settles no order, though its money counts in
+  the client's ▸ Balance: an error on its Order No., naming the client whose order has that number when it is
+  another client's. These are exactly the rows the debts leave unmatched (:func:`_unmatched_rows`): only in a
+  workbook that tracks debts (one with a Payment row), among the rows of clients on Clients dated up to today and
+  from the Setting ``payments_from``, and never a refund (a Payment below zero names no order).
+- An Order No. on two orders of one client is a warning on the later row, naming the first: payments naming it
+  settle the older order first.
+- A Payment without an Amount counts for nothing: an error (one dated before ``payments_from`` counts as settled,
+  so it is left alone). An Amount that is not a number is the bad-amount error every Amount gets.
+- A client's Payment term must be a whole number of days, 0 or more: anything else is an error, and the Setting
+  ``payment_term_days`` is used until it is fixed; a term typed as text is read, and is a warning.
+
+Order numbers are compared by :func:`order_key` (the one definition; the debts use it too). Each column is read once
+per distinct value, the rows compared by pandas.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import numpy as np
+import pandas as pd
+
+from xlcrm import schema
+from xlcrm.checks.findings import Code, Finding, Severity
+from xlcrm.checks.normalize import as_text, is_blank, parse_amount, parse_date
+from xlcrm.checks.settings import Settings
+from xlcrm.messages import Message, t, tn
+from xlcrm.xlsx.reader import SheetData
+
+ERROR, WARNING = Severity.ERROR, Severity.WARNING
+
+
+def order_key(number: object) -> str | None:
+    """How an Order No. is compared: as the text a person sees (``12.0`` as ``12``), ignoring case and surrounding
+    or repeated spaces (None when blank)."""
+    if number is None or number != number:  # NaN
+        return None
+    folded = schema.fold(as_text(number))
+    return folded or None
+
+
+def payment_findings(
+    log: SheetData, clients: SheetData, settings: Settings, today: dt.date, locale: str
+) -> Iterator[Finding]:
+    """The findings of the rules above on a readable Interactions sheet ``log``, in no particular order."""
+    rows = _log_rows(log)
+    if log.has("order_number"):
+        yield from _unmatched_findings(log, clients, rows, _unmatched_rows(rows, clients, settings, today), locale)
+        yield from _repeated_order_findings(log, rows, locale)
+    if log.has("amount"):
+        yield from _blank_amount_findings(log, rows, settings, locale)
+
+
+def _unmatched_rows(rows: pd.DataFrame, clients: SheetData, settings: Settings, today: dt.date) -> pd.Index:
+    """The rows (of :func:`_log_rows`) of payments and returns whose Order No. no order of their client carries:
+    those :func:`xlcrm.lifecycle.payments.receivables` leaves unmatched, by the same rules (empty when the workbook
+    does not track debts)."""
+    known = _unique_client_ids(clients)
+    mine = rows[rows["client_id"].isin(known) & rows["date"].notna()]
+    now = pd.Timestamp(today)
+    past = mine[mine["date"] <= now]
+    if not (past["type"] == schema.PAYMENT.key).any():
+        return pd.Index([], dtype=int)
+    counted = past if settings.payments_from is None else past[past["date"] >= pd.Timestamp(settings.payments_from)]
+    credits = counted[counted["type"].isin(_CREDIT_TYPES) & counted["amount"].notna()]
+    # A refund (a Payment below zero) names no order; money rounded to no kopeck names none either.
+    cents = np.round(credits["amount"].where(credits["type"] == schema.PAYMENT.key, credits["amount"].abs()) * 100)
+    named = credits[(cents > 0).to_numpy() & credits["key"].notna().to_numpy()]
+    orders = mine[mine["type"] == schema.ORDER.key]
+    carried = pd.MultiIndex.from_arrays([orders["client_id"], orders["key"]])
+    naming = pd.MultiIndex.from_arrays([named["client_id"], named["key"]])
+    unmatched: pd.Index = named.index[~naming.isin(carried)]
+    return unmatched
+
+
+_CREDIT_TYPES = (schema.PAYMENT.key, schema.RETURN.key)
+
+
+def _log_rows(log: SheetData) -> pd.DataFrame:
+    """The Interactions rows as the debts read them: ``client_id`` as text, ``date``, ``type`` (a built-in type's
+    key), ``amount`` (NaN when blank or not a number) and ``key`` (the Order No. by :func:`order_key`)."""
+    rows: pd.DataFrame = pd.DataFrame(
+        {
+            "client_id": log.each_cell("client_id", _id_text),
+            "date": log.each_cell("date", _day, dtype="datetime64[ns]"),
+            "type": log.each_cell("type", _type_key),
+            "amount": log.each_cell("amount", _amount, dtype=float),
+            "key": log.each_cell("order_number", order_key),
+        },
+        index=log.frame.index,
+    )
+    return rows
+
+
+def _unique_client_ids(clients: SheetData) -> pd.Index:
+    """The ClientIDs of Clients that name one client each: the clients whose debts are computed."""
+    ids = pd.Series(clients.each_cell("client_id", _id_text)).dropna()
+    unique: pd.Index = pd.Index(ids[~ids.duplicated(keep=False)])
+    return unique
+
+
+def _id_text(value: object) -> str | None:
+    """An ID or number as a person reads it in the cell (``7.0`` as ``7``), None when blank."""
+    return None if is_blank(value) else as_text(value)
+
+
+def _day(value: object) -> dt.datetime | None:
+    """The date of a cell at midnight, None when blank or not a date (the date check reports that)."""
+    day = None if is_blank(value) else parse_date(value).date
+    return None if day is None else dt.datetime(day.year, day.month, day.day)
+
+
+def _type_key(value: object) -> str | None:
+    match = schema.match_list_value(value, schema.INTERACTION_TYPES)
+    return match.key if match else None
+
+
+def _amount(value: object) -> float:
+    amount = None if is_blank(value) else parse_amount(value).amount
+    return np.nan if amount is None else amount
+
+
+def cell_finding(severity: Severity, code: Code, sheet: SheetData, key: str, row: int, message: Message) -> Finding:
+    """A finding on the cell of column ``key`` in ``row``, with the cell's value as a person reads it."""
+    value = sheet.column_values(key)[row]
+    return Finding(severity, code, sheet.name, sheet.cell(key, int(row)), _id_text(value) or "", message)
+
+
+def _header(sheet: SheetData, key: str, locale: str) -> str:
+    return sheet.spec.column(key).name(locale)
+
+
+_BALANCE = next(column for column in schema.CLIENT_COMPUTED_COLUMNS if column.key == "balance")
+
+
+def _balance_header(locale: str) -> str:
+    """``▸ Balance`` as the Clients sheet heads it."""
+    return schema.REPORT_MARKER + _BALANCE.name(locale)
+
+
+def _unmatched_findings(
+    log: SheetData, clients: SheetData, rows: pd.DataFrame, unmatched: pd.Index, locale: str
+) -> Iterator[Finding]:
+    if unmatched.empty:
+        return
+    orders = rows[(rows["type"] == schema.ORDER.key).to_numpy() & rows["key"].notna().to_numpy()]
+    # Per Order No., the first order of each client carrying it: to say whose order a number is.
+    carriers: dict[str, list[tuple[str | None, int]]] = {}
+    for row, client_id, key in orders[~orders.duplicated(["client_id", "key"])][["client_id", "key"]].itertuples():
+        carriers.setdefault(key, []).append((client_id, int(row)))
+    params = {
+        "order_no": _header(log, "order_number", locale),
+        "client_header": clients.spec.column("client_id").name(locale),
+        "balance": _balance_header(locale),
+    }
+    for row in unmatched:
+        client_id = rows.at[row, "client_id"]
+        found = carriers.get(str(rows.at[row, "key"]), [])
+        own = [order_row for owner, order_row in found if owner == client_id]
+        others = [(owner, order_row) for owner, order_row in found if owner not in (client_id, None)]
+        kind = schema.PAYMENT if rows.at[row, "type"] == schema.PAYMENT.key else schema.RETURN
+        common = {**params, "type": kind.name(locale), "number": as_text(log.column_values("order_number")[row])}
+        message: Message
+        if own and log.has("date"):  # the order is there, but without a date it is counted nowhere
+            message = t(
+                "the order with {order_no} {number} ({cell}) has no {date} that can be read, so this {type} "
+                "settles no order, though it counts in the client's {balance}; type the order's date",
+                cell=log.cell("date", own[0]),
+                date=_header(log, "date", locale),
+                **common,
+            )
+        elif others:
+            message = t(
+                "{order_no} {number} is an order of {client_header} {other} ({cell}), not of this client: this "
+                "{type} settles no order, though it counts in this client's {balance}; correct the {order_no} or "
+                "the {client_header}",
+                other=others[0][0],
+                cell=log.cell("order_number", others[0][1]),
+                **common,
+            )
+        else:
+            message = t(
+                "no order of this client has {order_no} {number}: this {type} settles no order, though it counts "
+                "in the client's {balance}; type the number of one of the client's orders, or clear the cell so "
+                "that it settles the oldest orders first",
+                **common,
+            )
+        yield cell_finding(ERROR, Code.UNKNOWN_ORDER, log, "order_number", row, message)
+
+
+def _repeated_order_findings(log: SheetData, rows: pd.DataFrame, locale: str) -> Iterator[Finding]:
+    is_order = (rows["type"] == schema.ORDER.key) & rows["key"].notna() & rows["client_id"].notna()
+    orders = rows[is_order.to_numpy()]
+    repeated = orders.duplicated(["client_id", "key"]).to_numpy()
+    if not repeated.any():
+        return
+    first_rows = {
+        (client_id, key): int(row) for row, client_id, key in orders[~repeated][["client_id", "key"]].itertuples()
+    }
+    header = _header(log, "order_number", locale)
+    for row, client_id, key in orders[repeated][["client_id", "key"]].itertuples():
+        yield cell_finding(
+            WARNING,
+            Code.DUPLICATE_ORDER_NUMBER,
+            log,
+            "order_number",
+            row,
+            t(
+                "another order of this client has {order_no} {number} too ({cell}): a payment naming it settles the "
+                "older of the two first; give each order its own number",
+                order_no=header,
+                number=as_text(log.column_values("order_number")[row]),
+                cell=log.cell("order_number", first_rows[(client_id, key)]),
+            ),
+        )
+
+
+def _blank_amount_findings(log: SheetData, rows: pd.DataFrame, settings: Settings, locale: str) -> Iterator[Finding]:
+    blank = (rows["type"] == schema.PAYMENT.key).to_numpy() & log.each_cell("amount", is_blank, dtype=bool)
+    if settings.payments_from is not None:
+        blank &= ~(rows["date"] < pd.Timestamp(settings.payments_from)).to_numpy()
+    for row in rows.index[blank]:
+        yield cell_finding(
+            ERROR,
+            Code.PAYMENT_WITHOUT_AMOUNT,
+            log,
+            "amount",
+            row,
+            t(
+                "a {payment} without an {amount}: it counts for nothing in the client's {balance}; type the money "
+                "received (below zero for money paid back)",
+                payment=schema.PAYMENT.name(locale),
+                amount=_header(log, "amount", locale),
+                balance=_balance_header(locale),
+            ),
+        )
+
+
+# --- payment terms on Clients ------------------------------------------------------------------
+
+
+def payment_term_findings(clients: SheetData, settings: Settings, locale: str) -> Iterator[Finding]:
+    """A finding per Payment term on Clients that is not a whole number of 0 or more (an error: the Setting is used
+    instead) or is typed as text (a warning: it is read)."""
+    if not clients.has("payment_term"):
+        return
+    fallback = tn(
+        "until it is fixed, the client's orders are due in {count} day, the payment term on sheet {sheet}",
+        "until it is fixed, the client's orders are due in {count} days, the payment term on sheet {sheet}",
+        settings.payment_term_days,
+        sheet=schema.SETTINGS.name(locale),
+    )
+    codes, distinct = clients.distinct("payment_term")
+    problems = [_term_problem(value, fallback) for value in distinct]
+    for row, code in zip(clients.frame.index, codes):
+        problem = problems[code] if code >= 0 else None
+        if problem is not None:
+            yield cell_finding(problem[0], problem[1], clients, "payment_term", row, problem[2])
+
+
+def _term_problem(value: object, fallback: Message) -> tuple[Severity, Code, Message] | None:
+    """What is wrong with a filled Payment term, None when it is a whole number of days typed as a number."""
+    reading = parse_amount(value)
+    days = reading.amount
+    if days is None:
+        return ERROR, Code.BAD_PAYMENT_TERM, t("not a number of days; {fallback}", fallback=fallback)
+    if days < 0 or not days.is_integer():
+        return (
+            ERROR,
+            Code.BAD_PAYMENT_TERM,
+            t("a payment term is a whole number of days, 0 or more; {fallback}", fallback=fallback),
+        )
+    if reading.from_text:
+        return WARNING, Code.BAD_NUMBER, t("typed as text; retype it as a number")
+    return None
