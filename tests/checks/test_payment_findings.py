@@ -324,3 +324,31 @@ def test_an_older_workbook_without_the_new_columns_and_settings_has_no_finding(t
     result = run(path)
     assert (result.exit_code, result.output) == (0, f"No problems found in {path.name}\n")
     assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize(("start", "finding"), [(None, False), (TODAY, False), (D(2026, 11, 24), True)])
+def test_payments_tracked_from_a_day_after_today_is_a_warning(
+    tmp_path: Path, start: dt.date | None, finding: bool
+) -> None:
+    path = build(tmp_path, row(PAYMENT, D(2026, 10, 2), None), settings={"payments_from": start})
+    if not finding:
+        assert codes(path) == []
+        return
+    [settings_row] = [
+        number for number, record in enumerate(settings_records("en"), start=2) if record["key"] == "payments_from"
+    ]
+    check_single_finding(
+        path,
+        f'warning Settings!C{settings_row}  future-payments-from  "2026-11-24"  Track payments from is 24 November '
+        "2026, after today (23 November 2026): until then no order waits for a payment and ▸ Balance stays blank; "
+        "check the day, month and year",
+    )
+
+
+def test_payments_tracked_from_a_day_after_today_in_russian(tmp_path: Path) -> None:
+    path = build(tmp_path, settings={"payments_from": D(2027, 1, 1)}, locale="ru")
+    [finding] = findings(path)
+    assert render(finding.message, "ru") == (
+        "Учёт оплат с: 1 января 2027 — позже сегодняшнего дня (23 ноября 2026): до этого дня ни один заказ не ждёт "
+        "оплаты, а графа «▸ Баланс» остаётся пустой; проверьте день, месяц и год"
+    )

@@ -56,6 +56,7 @@ class Code(str, Enum):
     DISCOUNT_AS_FRACTION = "discount-as-fraction"  # a Discount, % between 0 and 1: 10 % typed as 0,1
     BAD_CARD_NUMBER = "bad-card-number"  # a Card number that is not the number of digits Settings say
     DUPLICATE_CARD_NUMBER = "duplicate-card-number"  # one Card number on two clients
+    FUTURE_PAYMENTS_FROM = "future-payments-from"  # the Setting payments_from after today
 
 
 @dataclass(frozen=True)

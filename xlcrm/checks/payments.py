@@ -12,6 +12,7 @@ book); these checks report where the workbook leaves them nothing to go on:
   settle the older order first.
 - A Payment without an Amount counts for nothing: an error (one dated before ``payments_from`` counts as settled,
   so it is left alone). An Amount that is not a number is the bad-amount error every Amount gets.
+- The Setting ``payments_from`` after today is a warning: until that day no order waits for a payment.
 - A client's Payment term must be a whole number of days, 0 or more: anything else is an error, and the Setting
   ``payment_term_days`` is used until it is fixed; a term typed as text is read, and is a warning.
 
@@ -30,9 +31,9 @@ import pandas as pd
 from xlcrm import schema
 from xlcrm.checks.findings import Code, Finding, Severity
 from xlcrm.checks.normalize import as_text, is_blank, parse_amount, parse_date
-from xlcrm.checks.settings import Settings
-from xlcrm.messages import Message, t, tn
-from xlcrm.xlsx.reader import SheetData
+from xlcrm.checks.settings import Settings, setting_cell
+from xlcrm.messages import Day, Message, t, tn
+from xlcrm.xlsx.reader import SheetData, WorkbookData
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 
@@ -280,3 +281,28 @@ def _term_problem(value: object, fallback: Message) -> tuple[Severity, Code, Mes
     if reading.from_text:
         return WARNING, Code.BAD_NUMBER, t("typed as text; retype it as a number")
     return None
+
+
+# --- the day payments are tracked from ---------------------------------------------------------
+
+
+def payments_from_findings(data: WorkbookData, settings: Settings, today: dt.date) -> Iterator[Finding]:
+    """A warning when the Setting ``payments_from`` is after ``today``: no order waits for a payment yet."""
+    start, cell, sheet = settings.payments_from, setting_cell(data, "payments_from"), data.sheet(schema.SETTINGS.key)
+    if start is None or start <= today or cell is None or sheet is None:
+        return
+    yield Finding(
+        WARNING,
+        Code.FUTURE_PAYMENTS_FROM,
+        sheet.name,
+        cell,
+        start.isoformat(),
+        t(
+            "{setting} is {start}, after today ({today}): until then no order waits for a payment and {balance} "
+            "stays blank; check the day, month and year",
+            setting=schema.setting("payments_from").label(data.locale),
+            start=Day(start),
+            today=Day(today),
+            balance=_balance_header(data.locale),
+        ),
+    )

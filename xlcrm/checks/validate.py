@@ -27,7 +27,7 @@ from xlcrm.checks.findings import Code, Finding, Severity
 from xlcrm.checks.holidays import read_holidays
 from xlcrm.checks.loyalty import loyalty_findings
 from xlcrm.checks.normalize import as_text, is_blank, parse_amount, parse_date, parse_emails, parse_inn, parse_phones
-from xlcrm.checks.payments import payment_findings, payment_term_findings
+from xlcrm.checks.payments import payment_findings, payment_term_findings, payments_from_findings
 from xlcrm.checks.segments import segment_findings
 from xlcrm.checks.settings import Settings, builtin_list, read_settings
 from xlcrm.messages import Day, Message, Number, Text, t, tn
@@ -115,6 +115,7 @@ def validate_data(data: WorkbookData, today: dt.date) -> ValidationReport:
     settings, findings = read_settings(data)
     findings.extend(read_holidays(data)[1])
     findings.extend(segment_findings(data))
+    findings.extend(payments_from_findings(data, settings, today))
     clients = _readable(data, schema.CLIENTS.key)
     # Without readable client IDs every reference would look unknown; the missing column says it once.
     known_ids = set(_texts(clients, "client_id")) if clients is not None and clients.has("client_id") else None
