@@ -172,3 +172,21 @@ def test_card_findings_in_russian(tmp_path: Path) -> None:
             "карта принадлежит одному клиенту; проверьте, чья это карта",
         ),
     ]
+
+
+@pytest.mark.parametrize("card_digits", [0, 16])
+def test_a_card_of_more_than_15_digits_in_a_number_cell_lost_its_last_digits(tmp_path: Path, card_digits: int) -> None:
+    """Excel keeps 15 digits of a number: 1234567812345678 typed into a number cell is saved as 1234567812345670."""
+    path = build(
+        tmp_path, {"card_number": 1234567812345670}, {"card_number": "1234 5678 1234 5678"}, card_digits=card_digits
+    )
+    check_single_finding(
+        path,
+        'warning Clients!S2  bad-card-number  "1234567812345670"  a number of more than 15 digits: Excel keeps only '
+        "the first 15 and makes the rest zeros; format the cell as Text and type the card number again",
+    )
+    ru = build(tmp_path, {"card_number": 1234567812345670}, locale="ru")
+    assert [render(f.message, "ru") for f in findings(ru)] == [
+        "число длиннее 15 цифр: Excel хранит только первые 15, а остальные заменяет нулями; задайте ячейке формат "
+        "«Текстовый» и введите номер карты заново"
+    ]

@@ -6,7 +6,8 @@
   that suggests the number meant. A number typed as text is read, and is a warning.
 - When the Setting ``card_digits`` is N above 0, a Card number is N digits: spaces between them are allowed (cards
   print their numbers in groups) and not counted; any other character (a letter, a dash) or another number of
-  digits is a warning. A card number typed in a number cell counts as its digits as Excel shows them.
+  digits is a warning. A card number typed in a number cell counts as its digits as Excel shows them; one of more
+  than 15 digits there is a warning whatever the Setting says, since Excel turned its last digits into zeros.
 - One card number on two clients is a warning on the later row, naming both ClientIDs. Card numbers are compared
   without their spaces, ignoring case, whether or not the Setting checks their digits.
 
@@ -32,6 +33,8 @@ ERROR, WARNING = Severity.ERROR, Severity.WARNING
 
 _PERCENT_TEXT = re.compile(r"^\s*(?P<number>[-+]?[\d\s\u00a0\u202f]*[.,]?\d+)\s*%\s*$")
 _DIGITS = re.compile(r"[0-9]+")
+# Excel keeps 15 significant digits of a number: a 16-digit card typed into a number cell loses its last digit.
+_EXCEL_DIGITS = 15
 
 
 def loyalty_findings(clients: SheetData, settings: Settings, locale: str) -> Iterator[Finding]:
@@ -39,9 +42,8 @@ def loyalty_findings(clients: SheetData, settings: Settings, locale: str) -> Ite
     if clients.has("discount"):
         yield from _cell_findings(clients, "discount", _discount_problem)
     if clients.has("card_number"):
-        if settings.card_digits > 0:
-            digits = settings.card_digits
-            yield from _cell_findings(clients, "card_number", lambda value: _card_problem(value, digits, locale))
+        digits = settings.card_digits
+        yield from _cell_findings(clients, "card_number", lambda value: _card_problem(value, digits, locale))
         yield from _repeated_card_findings(clients, locale)
 
 
@@ -100,8 +102,20 @@ def _discount_problem(value: object) -> _Problem | None:
 
 
 def _card_problem(value: object, digits: int, locale: str) -> _Problem | None:
-    """What is wrong with a filled Card number when a card has ``digits`` digits, None when it has them."""
+    """What is wrong with a filled Card number when a card has ``digits`` digits (0: any), None when nothing."""
     card = _without_spaces(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and len(card) > _EXCEL_DIGITS:
+        return (
+            WARNING,
+            Code.BAD_CARD_NUMBER,
+            t(
+                "a number of more than {excel_digits} digits: Excel keeps only the first {excel_digits} and makes the "
+                "rest zeros; format the cell as Text and type the card number again",
+                excel_digits=_EXCEL_DIGITS,
+            ),
+        )
+    if digits == 0:
+        return None
     setting = {
         "setting": schema.setting("card_digits").label(locale),
         "sheet": schema.SETTINGS.name(locale),
