@@ -9,6 +9,7 @@ import datetime as dt
 import random
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
@@ -16,20 +17,23 @@ from tests.builders import record_rows, settings_records, valid_records, write_r
 from tests.checks.test_validate import TODAY, check_single_finding, run
 from xlcrm import schema
 from xlcrm.checks.findings import Code, Finding
+from xlcrm.checks.settings import read_settings
 from xlcrm.files.safe_save import SaveOptions
 from xlcrm.jobs.refresh import refresh_workbook
 from xlcrm.jobs.validate import validate_workbook
 from xlcrm.lifecycle.analysis import analyse
+from xlcrm.lifecycle.frames import build_frames
+from xlcrm.lifecycle.payments import client_terms
 from xlcrm.messages import render
 from xlcrm.xlsx.reader import read_workbook
 
 D = dt.date
 ORDER, PAYMENT, RETURN = schema.ORDER, schema.PAYMENT, schema.RETURN
-# valid_records' log has five rows: the rows added here start at Excel row 7.
-FIRST_ROW = 7
 
 
-def row(kind: schema.ListValue, day: dt.date | None, number: object, amount: object = 1000, **more: object) -> dict:
+def row(
+    kind: schema.ListValue, day: object, number: object, amount: object = 1000, **more: object
+) -> dict[str, object]:
     """A log row of C000001 unless ``client_id`` says otherwise; ``kind`` is written in the workbook's language."""
     return {"date": day, "client_id": "C000001", "type": kind, "amount": amount, "order_number": number, **more}
 
@@ -41,7 +45,7 @@ def build(
     settings: dict[str, object] | None = None,
     clients: dict[str, object] | None = None,
 ) -> Path:
-    """valid_records with these log rows (from Excel row 7), these Settings values, and these cells of the first
+    """valid_records with these log rows (from Excel row 7: valid_records' log has five), these Settings values, and these cells of the first
     client."""
     records = valid_records(locale)
     for added in rows:
@@ -352,3 +356,25 @@ def test_payments_tracked_from_a_day_after_today_in_russian(tmp_path: Path) -> N
         "Учёт оплат с: 1 января 2027 — позже сегодняшнего дня (23 ноября 2026): до этого дня ни один заказ не ждёт "
         "оплаты, а графа «▸ Баланс» остаётся пустой; проверьте день, месяц и год"
     )
+
+
+def test_the_payment_terms_found_wrong_are_exactly_those_the_debts_replace_by_the_setting(tmp_path: Path) -> None:
+    terms: list[object] = [-1, 7.5, "two weeks", "14 days", True, "14", "1e1", 0, 30, None]
+    records = valid_records("en")
+    base = records[schema.CLIENTS.key][1]
+    records[schema.CLIENTS.key] = [
+        {**base, "client_id": f"C{index:06d}", "payment_term": term} for index, term in enumerate(terms, start=1)
+    ]
+    records[schema.SETTINGS.key] = settings_records("en", {"managers": ["Boris"]}, {"payment_term_days": 21})
+    path = write_records(tmp_path / "terms.xlsx", "en", records)
+    errors = {f.cell for f in findings(path) if f.code is Code.BAD_PAYMENT_TERM}
+    data = read_workbook(path)
+    settings, _ = read_settings(data)
+    clients = build_frames(data).clients
+    used = client_terms(clients, pd.Index(clients["client_id"]), settings)
+    replaced = {
+        f"Clients!T{row}"
+        for row, client_id, own in zip(clients.index, clients["client_id"], terms)
+        if own is not None and used[client_id] == 21
+    }
+    assert errors == replaced == {"Clients!T2", "Clients!T3", "Clients!T4", "Clients!T5", "Clients!T6"}
