@@ -45,8 +45,8 @@ def build(
     settings: dict[str, object] | None = None,
     clients: dict[str, object] | None = None,
 ) -> Path:
-    """valid_records with these log rows (from Excel row 7: valid_records' log has five), these Settings values, and these cells of the first
-    client."""
+    """valid_records with these log rows (from Excel row 7: valid_records' log has five), these Settings values,
+    and these cells of the first client."""
     records = valid_records(locale)
     for added in rows:
         kind = added["type"]
