@@ -17,16 +17,16 @@ A workbook without these columns has none of these findings. Each column is read
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pandas as pd
 
 from xlcrm import schema
 from xlcrm.checks.findings import Code, Finding, Severity
 from xlcrm.checks.normalize import as_text, is_blank, parse_amount
-from xlcrm.checks.payments import cell_finding
+from xlcrm.checks.payments import Problem, cell_finding, column_findings
 from xlcrm.checks.settings import Settings
-from xlcrm.messages import Message, Number, t, tn
+from xlcrm.messages import Number, t, tn
 from xlcrm.xlsx.reader import SheetData
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
@@ -40,28 +40,14 @@ _EXCEL_DIGITS = 15
 def loyalty_findings(clients: SheetData, settings: Settings, locale: str) -> Iterator[Finding]:
     """The findings of the rules above on a readable Clients sheet, in no particular order."""
     if clients.has("discount"):
-        yield from _cell_findings(clients, "discount", _discount_problem)
+        yield from column_findings(clients, "discount", _discount_problem)
     if clients.has("card_number"):
         digits = settings.card_digits
-        yield from _cell_findings(clients, "card_number", lambda value: _card_problem(value, digits, locale))
+        yield from column_findings(clients, "card_number", lambda value: _card_problem(value, digits, locale))
         yield from _repeated_card_findings(clients, locale)
 
 
-_Problem = tuple[Severity, Code, Message]
-
-
-def _cell_findings(clients: SheetData, key: str, problem_of: Callable[[object], _Problem | None]) -> Iterator[Finding]:
-    """A finding per filled cell of column ``key`` that ``problem_of`` finds wrong, asked once per distinct value."""
-    codes, distinct = clients.distinct(key)
-    problems = [problem_of(value) for value in distinct]
-    for row, code in zip(clients.frame.index, codes):
-        problem = problems[code] if code >= 0 else None
-        if problem is not None:
-            severity, problem_code, message = problem
-            yield cell_finding(severity, problem_code, clients, key, int(row), message)
-
-
-def _discount_problem(value: object) -> _Problem | None:
+def _discount_problem(value: object) -> Problem | None:
     """What is wrong with a filled Discount, %, None when it is a number of per cent from 0 to 100."""
     reading = parse_amount(value)
     percent = reading.amount
@@ -101,7 +87,7 @@ def _discount_problem(value: object) -> _Problem | None:
     return None
 
 
-def _card_problem(value: object, digits: int, locale: str) -> _Problem | None:
+def _card_problem(value: object, digits: int, locale: str) -> Problem | None:
     """What is wrong with a filled Card number when a card has ``digits`` digits (0: any), None when nothing."""
     card = _without_spaces(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool) and len(card) > _EXCEL_DIGITS:

@@ -23,7 +23,7 @@ per distinct value, the rows compared by pandas.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -132,6 +132,21 @@ def cell_finding(severity: Severity, code: Code, sheet: SheetData, key: str, row
     """A finding on the cell of column ``key`` in ``row``, with the cell's value as a person reads it."""
     value = sheet.column_values(key)[row]
     return Finding(severity, code, sheet.name, sheet.cell(key, int(row)), _id_text(value) or "", message)
+
+
+# What is wrong with a cell: how bad, its code, and the words that say so.
+Problem = tuple[Severity, Code, Message]
+
+
+def column_findings(sheet: SheetData, key: str, problem_of: Callable[[object], Problem | None]) -> Iterator[Finding]:
+    """A finding per filled cell of column ``key`` that ``problem_of`` finds wrong, asked once per distinct value."""
+    codes, distinct = sheet.distinct(key)
+    problems = [problem_of(value) for value in distinct]
+    for row, code in zip(sheet.frame.index, codes):
+        problem = problems[code] if code >= 0 else None
+        if problem is not None:
+            severity, problem_code, message = problem
+            yield cell_finding(severity, problem_code, sheet, key, int(row), message)
 
 
 def _header(sheet: SheetData, key: str, locale: str) -> str:
@@ -258,15 +273,10 @@ def payment_term_findings(clients: SheetData, settings: Settings, locale: str) -
         settings.payment_term_days,
         sheet=schema.SETTINGS.name(locale),
     )
-    codes, distinct = clients.distinct("payment_term")
-    problems = [_term_problem(value, fallback) for value in distinct]
-    for row, code in zip(clients.frame.index, codes):
-        problem = problems[code] if code >= 0 else None
-        if problem is not None:
-            yield cell_finding(problem[0], problem[1], clients, "payment_term", row, problem[2])
+    yield from column_findings(clients, "payment_term", lambda value: _term_problem(value, fallback))
 
 
-def _term_problem(value: object, fallback: Message) -> tuple[Severity, Code, Message] | None:
+def _term_problem(value: object, fallback: Message) -> Problem | None:
     """What is wrong with a filled Payment term, None when it is a whole number of days typed as a number."""
     reading = parse_amount(value)
     days = reading.amount
