@@ -63,21 +63,22 @@ def _unmatched_rows(rows: pd.DataFrame, clients: SheetData, settings: Settings, 
     """The rows (of :func:`_log_rows`) of payments and returns whose Order No. no order of their client carries:
     those :func:`xlcrm.lifecycle.payments.receivables` leaves unmatched, by the same rules (empty when the workbook
     does not track debts)."""
-    known = _unique_client_ids(clients)
-    mine = rows[rows["client_id"].isin(known) & rows["date"].notna()]
-    now = pd.Timestamp(today)
-    past = mine[mine["date"] <= now]
-    if not (past["type"] == schema.PAYMENT.key).any():
+    known = rows["client_id"].isin(_unique_client_ids(clients)).to_numpy()
+    keys = rows["order"].to_numpy()
+    pairs = _pairs(rows)
+    kind, date = rows["type"].to_numpy(), rows["date"]
+    mine = known & date.notna().to_numpy()
+    past = mine & (date <= pd.Timestamp(today)).to_numpy()
+    if not (past & (kind == schema.PAYMENT.key)).any():
         return pd.Index([], dtype=int)
-    counted = past if settings.payments_from is None else past[past["date"] >= pd.Timestamp(settings.payments_from)]
-    credits = counted[counted["type"].isin(_CREDIT_TYPES) & counted["amount"].notna()]
+    start = settings.payments_from
+    counted = past if start is None else past & (date >= pd.Timestamp(start)).to_numpy()
+    amount = rows["amount"].to_numpy(dtype=float)
     # A refund (a Payment below zero) names no order; money rounded to no kopeck names none either.
-    cents = np.round(credits["amount"].where(credits["type"] == schema.PAYMENT.key, credits["amount"].abs()) * 100)
-    named = credits[(cents > 0).to_numpy() & credits["key"].notna().to_numpy()]
-    orders = mine[mine["type"] == schema.ORDER.key]
-    carried = pd.MultiIndex.from_arrays([orders["client_id"], orders["key"]])
-    naming = pd.MultiIndex.from_arrays([named["client_id"], named["key"]])
-    unmatched: pd.Index = named.index[~naming.isin(carried)]
+    cents = np.round(np.where(kind == schema.PAYMENT.key, amount, np.abs(amount)) * 100)
+    named = counted & np.isin(kind, _CREDIT_TYPES) & (cents > 0) & (keys >= 0)  # NaN cents compare False
+    carried = pd.Series(pairs[mine & (kind == schema.ORDER.key)])
+    unmatched: pd.Index = rows.index[named & ~pd.Series(pairs).isin(carried).to_numpy()]
     return unmatched
 
 
@@ -86,18 +87,39 @@ _CREDIT_TYPES = (schema.PAYMENT.key, schema.RETURN.key)
 
 def _log_rows(log: SheetData) -> pd.DataFrame:
     """The Interactions rows as the debts read them: ``client_id`` as text, ``date``, ``type`` (a built-in type's
-    key), ``amount`` (NaN when blank or not a number) and ``key`` (the Order No. by :func:`order_key`)."""
+    key), ``amount`` (NaN when blank or not a number) and ``key`` (the Order No. by :func:`order_key`); ``client``
+    and ``order`` number the ClientIDs and Order Nos. (-1: blank), to match a million rows by integers."""
+    client, client_id = _coded(log, "client_id", _id_text)
+    order, key = _coded(log, "order_number", order_key)
     rows: pd.DataFrame = pd.DataFrame(
         {
-            "client_id": log.each_cell("client_id", _id_text),
+            "client_id": client_id,
+            "client": client,
             "date": log.each_cell("date", _day, dtype="datetime64[ns]"),
             "type": log.each_cell("type", _type_key),
             "amount": log.each_cell("amount", _amount, dtype=float),
-            "key": log.each_cell("order_number", order_key),
+            "key": key,
+            "order": order,
         },
         index=log.frame.index,
     )
     return rows
+
+
+def _coded(sheet: SheetData, column_key: str, convert: Callable[[object], str | None]) -> tuple[np.ndarray, np.ndarray]:
+    """Each cell's ``convert`` (None when blank) and an integer for it, equal for cells that convert alike (-1:
+    None); ``convert`` is asked once per distinct value."""
+    codes, distinct = sheet.distinct(column_key)
+    numbers, values = pd.factorize(pd.Series([convert(value) for value in distinct], dtype=object))
+    by_cell: np.ndarray = np.append(numbers, -1)[codes]  # a blank cell's code, -1, takes the -1 at the end
+    converted: np.ndarray = np.array([*values, None], dtype=object)[by_cell]
+    return by_cell, converted
+
+
+def _pairs(rows: pd.DataFrame) -> np.ndarray:
+    """Client and Order No. of ``rows`` as one integer each, to match by."""
+    pairs: np.ndarray = rows["client"].to_numpy(dtype=np.int64) * (1 << 32) + rows["order"].to_numpy(dtype=np.int64)
+    return pairs
 
 
 def _unique_client_ids(clients: SheetData) -> pd.Index:
@@ -166,39 +188,50 @@ def _unmatched_findings(
 ) -> Iterator[Finding]:
     if unmatched.empty:
         return
-    orders = rows[(rows["type"] == schema.ORDER.key).to_numpy() & rows["key"].notna().to_numpy()]
-    # Per Order No., the first order of each client carrying it: to say whose order a number is.
-    carriers: dict[str, list[tuple[str | None, int]]] = {}
-    for row, client_id, key in orders[~orders.duplicated(["client_id", "key"])][["client_id", "key"]].itertuples():
-        carriers.setdefault(key, []).append((client_id, int(row)))
+    orders, repeated = _numbered_orders(rows)
+    firsts = orders[~repeated]
+    # The first order of each client carrying an Order No., and of the first two clients carrying it: one of them
+    # is another client's when the number is not this client's.
+    own: dict[tuple[int, int], int] = {}
+    carriers: dict[int, list[tuple[int, int]]] = {}
+    for row, client, order in zip(firsts.index, firsts["client"], firsts["order"]):
+        own[(client, order)] = int(row)
+        found = carriers.setdefault(order, [])
+        if len(found) < 2:
+            found.append((client, int(row)))
+    client_ids = rows["client_id"].to_numpy()
     params = {
         "order_no": _header(log, "order_number", locale),
         "client_header": clients.spec.column("client_id").name(locale),
         "balance": _balance_header(locale),
     }
-    for row in unmatched:
-        client_id = rows.at[row, "client_id"]
-        found = carriers.get(str(rows.at[row, "key"]), [])
-        own = [order_row for owner, order_row in found if owner == client_id]
-        others = [(owner, order_row) for owner, order_row in found if owner not in (client_id, None)]
-        kind = schema.PAYMENT if rows.at[row, "type"] == schema.PAYMENT.key else schema.RETURN
-        common = {**params, "type": kind.name(locale), "number": as_text(log.column_values("order_number")[row])}
+    at = rows.index.get_indexer(unmatched)
+    raw = log.column_values("order_number").to_numpy(dtype=object)[at]
+    for row, client, order, kind, number in zip(
+        unmatched, rows["client"].to_numpy()[at], rows["order"].to_numpy()[at], rows["type"].to_numpy()[at], raw
+    ):
+        other = next((found for found in carriers.get(order, []) if found[0] != client), None)
+        common = {
+            **params,
+            "type": (schema.PAYMENT if kind == schema.PAYMENT.key else schema.RETURN).name(locale),
+            "number": as_text(number),
+        }
         message: Message
-        if own and log.has("date"):  # the order is there, but without a date it is counted nowhere
+        if (client, order) in own and log.has("date"):  # the order is there, but undated it is counted nowhere
             message = t(
                 "the order with {order_no} {number} ({cell}) has no {date} that can be read, so this {type} "
                 "settles no order, though it counts in the client's {balance}; type the order's date",
-                cell=log.cell("date", own[0]),
+                cell=log.cell("date", own[(client, order)]),
                 date=_header(log, "date", locale),
                 **common,
             )
-        elif others:
+        elif other is not None:
             message = t(
                 "{order_no} {number} is an order of {client_header} {other} ({cell}), not of this client: this "
                 "{type} settles no order, though it counts in this client's {balance}; correct the {order_no} or "
                 "the {client_header}",
-                other=others[0][0],
-                cell=log.cell("order_number", others[0][1]),
+                other=client_ids[rows.index.get_loc(other[1])],
+                cell=log.cell("order_number", other[1]),
                 **common,
             )
         else:
@@ -208,34 +241,36 @@ def _unmatched_findings(
                 "that it settles the oldest orders first",
                 **common,
             )
-        yield cell_finding(ERROR, Code.UNKNOWN_ORDER, log, "order_number", row, message)
+        yield Finding(ERROR, Code.UNKNOWN_ORDER, log.name, log.cell("order_number", int(row)), as_text(number), message)
+
+
+def _numbered_orders(rows: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The orders with a ClientID and an Order No., and which of them repeat the two of an earlier row."""
+    is_order = (rows["type"] == schema.ORDER.key) & (rows["order"] >= 0) & (rows["client"] >= 0)
+    orders = rows[is_order.to_numpy()]
+    repeated: np.ndarray = pd.Series(_pairs(orders)).duplicated().to_numpy()
+    return orders, repeated
 
 
 def _repeated_order_findings(log: SheetData, rows: pd.DataFrame, locale: str) -> Iterator[Finding]:
-    is_order = (rows["type"] == schema.ORDER.key) & rows["key"].notna() & rows["client_id"].notna()
-    orders = rows[is_order.to_numpy()]
-    repeated = orders.duplicated(["client_id", "key"]).to_numpy()
+    orders, repeated = _numbered_orders(rows)
     if not repeated.any():
         return
-    first_rows = {
-        (client_id, key): int(row) for row, client_id, key in orders[~repeated][["client_id", "key"]].itertuples()
-    }
+    pairs = _pairs(orders)
+    first_rows = dict(zip(pairs[~repeated], orders.index[~repeated]))
+    later = orders.index[repeated]
+    numbers = log.column_values("order_number").to_numpy(dtype=object)[rows.index.get_indexer(later)]
     header = _header(log, "order_number", locale)
-    for row, client_id, key in orders[repeated][["client_id", "key"]].itertuples():
-        yield cell_finding(
-            WARNING,
-            Code.DUPLICATE_ORDER_NUMBER,
-            log,
-            "order_number",
-            row,
-            t(
-                "another order of this client has {order_no} {number} too ({cell}): a payment naming it settles the "
-                "older of the two first; give each order its own number",
-                order_no=header,
-                number=as_text(log.column_values("order_number")[row]),
-                cell=log.cell("order_number", first_rows[(client_id, key)]),
-            ),
+    for row, pair, number in zip(later, pairs[repeated], numbers):
+        message = t(
+            "another order of this client has {order_no} {number} too ({cell}): a payment naming it settles the "
+            "older of the two first; give each order its own number",
+            order_no=header,
+            number=as_text(number),
+            cell=log.cell("order_number", int(first_rows[pair])),
         )
+        cell = log.cell("order_number", int(row))
+        yield Finding(WARNING, Code.DUPLICATE_ORDER_NUMBER, log.name, cell, as_text(number), message)
 
 
 def _blank_amount_findings(log: SheetData, rows: pd.DataFrame, settings: Settings, locale: str) -> Iterator[Finding]:
