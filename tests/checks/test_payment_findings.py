@@ -211,7 +211,7 @@ def test_the_findings_are_exactly_the_rows_the_debts_leave_unmatched_before_and_
     refresh_workbook(path, today=TODAY, save=SaveOptions(keep_backups=0))
     assert unknown_order_rows(path) == unmatched_by_lifecycle(path) == found
     problems = load_workbook(path)[schema.PROBLEMS.name("en")]
-    listed = {row[2] for row in problems.iter_rows(values_only=True) if row[5] == "unknown-order"}
+    listed = {line[2] for line in problems.iter_rows(values_only=True) if line[5] == "unknown-order"}
     assert listed == {f"Interactions!K{number}" for number in found}
 
 
@@ -378,3 +378,24 @@ def test_the_payment_terms_found_wrong_are_exactly_those_the_debts_replace_by_th
         if own is not None and used[client_id] == 21
     }
     assert errors == replaced == {"Clients!T2", "Clients!T3", "Clients!T4", "Clients!T5", "Clients!T6"}
+
+
+def test_a_refresh_lists_the_findings_on_the_russian_problems_sheet(tmp_path: Path) -> None:
+    path = build(
+        tmp_path,
+        row(ORDER, D(2026, 10, 1), "A-12"),
+        row(ORDER, D(2026, 10, 2), "A-12"),
+        row(PAYMENT, D(2026, 10, 5), "A-13"),
+        row(PAYMENT, D(2026, 10, 6), None, amount=None),
+        locale="ru",
+        clients={"payment_term": "две недели"},
+    )
+    refresh_workbook(path, today=TODAY, save=SaveOptions(keep_backups=0))
+    problems = load_workbook(path)[schema.PROBLEMS.name("ru")]
+    listed = {(line[2], line[5]) for line in problems.iter_rows(values_only=True)}
+    assert {
+        ("Клиенты!T2", "bad-payment-term"),
+        ("Взаимодействия!K8", "duplicate-order-number"),
+        ("Взаимодействия!K9", "unknown-order"),
+        ("Взаимодействия!E10", "payment-without-amount"),
+    } <= listed
