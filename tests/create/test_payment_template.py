@@ -94,3 +94,12 @@ def test_the_how_to_explains_payments_refunds_order_numbers_the_term_and_track_p
         (schema.INTERACTIONS, "order_number"),
     ):
         assert spec.column(key).name(locale) in explained
+
+
+def test_no_how_to_text_is_taken_for_a_formula(made) -> None:
+    locale, book = made
+    # "= != < <= …" of the segment help was written as a formula, which LibreOffice showed as Err:501.
+    formulas = [
+        cell.coordinate for row in book[schema.HOW_TO.name(locale)].iter_rows() for cell in row if cell.data_type == "f"
+    ]
+    assert formulas == []

@@ -1134,6 +1134,8 @@ def _write_how_to(worksheet: Worksheet, locale: str) -> None:
             worksheet.cell(row, 1).font = font
         worksheet.cell(row, 1).alignment = Alignment(vertical="top")
         worksheet.cell(row, 2).alignment = Alignment(wrap_text=True, vertical="top")
+        if text and text.startswith("="):
+            worksheet.cell(row, 2).data_type = "s"  # text such as "= != < …" (the segment comparisons), no formula
         if text:
             worksheet.row_dimensions[row].height = wrapped_height(text, HOW_TO_TEXT_WIDTH)
 
