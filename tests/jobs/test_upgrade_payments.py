@@ -140,7 +140,7 @@ def test_the_dry_run_names_the_payment_type_and_the_check_and_writes_nothing(wor
     assert "1 значение списка" in result.output
     assert "значение Оплата в списке Типы взаимодействий на листе Настройки (F10)" in result.output
     assert "Учёт оплат с (payments_from) в строке 22: 3 декабря 2026" in result.output
-    assert "проверка ввода графы Сумма" in result.output
+    assert "проверка ввода графы Сумма на листе Взаимодействия (F2:F1048576) теперь допускает возврат" in result.output
     assert sha(workbook) == before and not (workbook.parent / BACKUP_FOLDER).exists()
 
 

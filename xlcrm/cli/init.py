@@ -135,7 +135,7 @@ def _describe_upgrade(result: UpgradeResult) -> str:
     ]
     added += [
         t(
-            "entry check of {header} on {sheet} ({cells}): a {payment} may now be below zero, a refund",
+            "entry check of {header} on {sheet} ({cells}) now allows a refund: {payment} below zero",
             payment=schema.PAYMENT.name(result.locale),
             **item.to_dict(),
         )
