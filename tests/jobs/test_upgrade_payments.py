@@ -238,3 +238,10 @@ def test_libreoffice_opens_the_upgraded_older_demo(workbook: Path, tmp_path: Pat
         timeout=180,
     )
     assert (out / "clients.pdf").stat().st_size > 0
+
+
+def test_today_without_upgrade_is_a_usage_error_and_creates_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "new.xlsx"
+    result = CliRunner().invoke(cli, ["--lang", "en", "init", str(path), "--today", "2026-12-03"])
+    assert result.exit_code == 2 and "--today goes with --upgrade" in result.output
+    assert not path.exists()

@@ -72,6 +72,8 @@ def init_command(
         return
     if dry_run or save != SaveOptions() or password is not None:
         raise UsageError(t("--dry-run, --output, --ignore-lock, --keep-backups and --password go with --upgrade"))
+    if click.get_current_context().get_parameter_source("today") is click.core.ParameterSource.COMMANDLINE:
+        raise UsageError(t("--today goes with --upgrade: a new workbook leaves «Track payments from» blank"))
     result = create_template(path, locale=locale, force=force)
     show(result, output, _describe, essential=_created, locale=result.locale)
 
