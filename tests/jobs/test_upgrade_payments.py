@@ -245,3 +245,16 @@ def test_today_without_upgrade_is_a_usage_error_and_creates_nothing(tmp_path: Pa
     result = CliRunner().invoke(cli, ["--lang", "en", "init", str(path), "--today", "2026-12-03"])
     assert result.exit_code == 2 and "--today goes with --upgrade" in result.output
     assert not path.exists()
+
+
+def test_a_workbook_without_settings_is_told_that_track_payments_from_is_blank(workbook: Path) -> None:
+    book = openpyxl.load_workbook(workbook)
+    book.remove(book[SETTINGS])
+    for name in [name for name, item in book.defined_names.items() if SETTINGS in str(item.attr_text)]:
+        del book.defined_names[name]
+    book.save(workbook)
+
+    answer = upgrade(workbook)
+
+    assert SETTINGS in answer["sheets"]  # type: ignore[operator]
+    assert any("«Учёт оплат с»" in reason and "пуста" in reason for reason in answer["left_out"])  # type: ignore[union-attr]

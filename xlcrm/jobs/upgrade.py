@@ -485,8 +485,18 @@ def _plan_settings(data: WorkbookData, plan: _Plan, today: dt.date) -> None:
     """A row for each setting the Settings sheet lacks, below its last one, where those cells are empty; a date
     setting holds ``today``."""
     sheet = data.sheet(schema.SETTINGS.key)
-    if sheet is None:
-        return  # the template's own Settings sheet is added, every setting on it
+    if sheet is None:  # the template's own Settings sheet is added, every setting on it, a date setting blank
+        plan.left_out += [
+            t(
+                "{label} on the added sheet {sheet} is blank, so every order of the workbook waits for a payment; "
+                "type in the day you start recording payments",
+                label=quoted(item.label(data.locale)),
+                sheet=quoted(schema.SETTINGS.name(data.locale)),
+            )
+            for item in schema.SETTINGS_KEYS
+            if is_date_setting(item) and _copies_settings(data, plan)
+        ]
+        return
     present = {
         schema.fold(value)
         for key in ("key", "label")
