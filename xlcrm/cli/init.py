@@ -99,10 +99,13 @@ def _upgrade_summary(result: UpgradeResult) -> str:
         "columns": tn("{count} column", "{count} columns", len(result.columns)),
         "settings": tn("{count} setting", "{count} settings", len(result.settings)),
         "values": tn("{count} list value", "{count} list values", len(result.list_values)),
+        "checks": tn("{count} entry check", "{count} entry checks", len(result.checks)),
     }
     if result.dry_run:
-        return str(t("Would add to {path}: {sheets}, {columns}, {settings}, {values}", path=result.path, **counts))
-    return str(t("Added to {path}: {sheets}, {columns}, {settings}, {values}", path=result.path, **counts))
+        return str(
+            t("Would add to {path}: {sheets}, {columns}, {settings}, {values}, {checks}", path=result.path, **counts)
+        )
+    return str(t("Added to {path}: {sheets}, {columns}, {settings}, {values}, {checks}", path=result.path, **counts))
 
 
 def _describe_upgrade(result: UpgradeResult) -> str:
