@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -15,7 +14,8 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from tests.jobs.test_upgrade import SOFFICE, assert_cells_kept, parts_kept, sha, sheet_parts, upgrade_json, validations
+from tests.conftest import convert_with_libreoffice
+from tests.jobs.test_upgrade import assert_cells_kept, parts_kept, sha, sheet_parts, upgrade_json, validations
 from xlcrm import schema
 from xlcrm.cli.main import cli
 from xlcrm.files.safe_save import BACKUP_FOLDER, SaveOptions
@@ -218,26 +218,9 @@ def test_the_older_english_template_gains_the_payment_type_in_english(tmp_path: 
     assert upgrade_workbook(path, today=UPGRADE_DAY).nothing_to_add
 
 
-@pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
 def test_libreoffice_opens_the_upgraded_older_demo(workbook: Path, tmp_path: Path) -> None:
     upgrade(workbook)
-    out = tmp_path / "pdf"
-    subprocess.run(
-        [
-            str(SOFFICE),
-            "--headless",
-            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(out),
-            str(workbook),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    assert (out / "clients.pdf").stat().st_size > 0
+    assert convert_with_libreoffice(workbook, "pdf", tmp_path / "pdf").stat().st_size > 0
 
 
 def test_today_without_upgrade_is_a_usage_error_and_creates_nothing(tmp_path: Path) -> None:
