@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from xlcrm import schema
+from xlcrm.checks.payments import order_key
 from xlcrm.checks.settings import Settings
 
 # Columns of :attr:`Receivables.clients`.
@@ -96,14 +97,6 @@ class DebtTotals:
     def to_dict(self) -> dict[str, int | float]:
         """The totals as JSON-ready values."""
         return dict(vars(self))
-
-
-def order_key(number: object) -> str | None:
-    """How an Order No. is compared: as text, ignoring case and spaces (None when blank)."""
-    if number is None or number != number:  # NaN
-        return None
-    folded = schema.fold(number)
-    return folded or None
 
 
 def client_terms(clients: pd.DataFrame, client_ids: pd.Index, settings: Settings) -> pd.Series:
