@@ -21,7 +21,7 @@ from xlcrm import schema
 from xlcrm.checks.findings import Code
 from xlcrm.checks.normalize import parse_date, parse_emails, parse_inn, parse_phones
 from xlcrm.cli.main import cli
-from xlcrm.create import demo, demo_contracts, template
+from xlcrm.create import demo, demo_contracts, demo_payments, template
 from xlcrm.create.demo import DemoData, _next_anniversary, generate_demo
 from xlcrm.errors import UsageError
 from xlcrm.jobs.demo import create_demo
@@ -620,7 +620,7 @@ def test_validation_finds_exactly_the_planted_mistakes(tmp_path: Path, locale: s
         Code.FUTURE_BIRTHDAY,
     } | (findings_of_big_demos if clients >= 100 else set()) | {
         demo_contracts.FINDINGS[case.case] for case in result.planted_contracts if case.case in demo_contracts.FINDINGS
-    }
+    } | {Code.UNKNOWN_ORDER for case in result.planted_payments if case.case == demo_payments.UNKNOWN_ORDER_NUMBER}
     # The planted cases of a VIP and a Key client with too few orders and of a Lost client without a reason are
     # findings on purpose: the manifest lists them on the case's own row.
     cases = {case.case: case for case in result.planted_cases}

@@ -31,7 +31,7 @@ from xlcrm.checks.consent import persons
 from xlcrm.checks.findings import Code
 from xlcrm.create import demo_data as vocab
 from xlcrm.create.demo_contracts import LAPSED, PROSPECT, STEADY, Party, PlantedContract, make_contracts
-from xlcrm.create.demo_payments import Buyer, PlantedPayment, make_payments
+from xlcrm.create.demo_payments import UNKNOWN_ORDER_NUMBER, Buyer, PlantedPayment, make_payments
 from xlcrm.errors import UsageError
 from xlcrm.messages import Message, Text, t, tn
 from xlcrm.reports.greetings import next_anniversary
@@ -544,6 +544,9 @@ class _Builder:
             self.today,
         )
         interactions.extend((day, len(interactions) + index, row) for index, (day, row) in enumerate(payments.rows))
+        for case in payments.cases:
+            if case.case == UNKNOWN_ORDER_NUMBER:  # validation reports it on the Order No. the payment names
+                self._mistake(Code.UNKNOWN_ORDER, case.sheet, case.row, case.column, case.note)
         interactions.sort(key=lambda item: (item[0], item[1]))
         interaction_rows = [row for _, _, row in interactions]
         rows = {

@@ -351,16 +351,16 @@ class _PaymentMaker:
         only recent order is not spent on a case any client with an old one fits."""
         free = [buyer for buyer in buyers if buyer.plantable and self._numbered(buyer)]
         self.rng.shuffle(free)
-        waiting = list(PAYMENT_CASES)
-        while waiting:
-            fits = {case: self._fitting(case, free) for case in waiting}
-            case = min(waiting, key=lambda case: len(fits[case]))
-            waiting.remove(case)
-            if not fits[case]:
+        fits = {case: self._fitting(case, free) for case in PAYMENT_CASES}
+        while fits:
+            case = min(fits, key=lambda case: len(fits[case]))  # ties: in the order of PAYMENT_CASES
+            fitting = fits.pop(case)
+            if not fitting:
                 continue
             turn = managers[PAYMENT_CASES.index(case) % len(managers)] if managers else ""
-            buyer, order = next(((b, o) for b, o in fits[case] if b.manager == turn), fits[case][0])
-            free.remove(buyer)
+            buyer, order = next(((b, o) for b, o in fitting if b.manager == turn), fitting[0])
+            for others in fits.values():
+                others[:] = [(b, o) for b, o in others if b is not buyer]
             self._plant_case(case, buyer, order)
         return {case.buyer.client_id for case in self.cases}
 
