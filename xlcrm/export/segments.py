@@ -126,7 +126,10 @@ def _cells(analysis: Analysis, values: ClientFields, item: Field, locale: str) -
         return np.where(column.to_numpy(dtype=bool), yes, no).astype(object)
     if item.key in _COMPUTED_KEYS:
         return _computed_texts(column, locale)
-    return sheet_texts(analysis, item.key)
+    typed = sheet_texts(analysis, item.key)
+    if item.kind is FieldKind.NUMBER:  # a Discount of 12.5 as «12,5» in Russian, as a computed number is written
+        return np.where(column.isna().to_numpy(), typed, _computed_texts(column, locale)).astype(object)
+    return typed
 
 
 def _computed_texts(column: pd.Series, locale: str) -> np.ndarray:
