@@ -56,8 +56,9 @@ def forget_command(
 
     The Clients row stays (its ClientID, Source, Manager, Designation,
     Created...) so revenue figures do not change; its name becomes
-    "Data erased (ID)", and phone, e-mail, INN, address, birthday, comment and
-    a sole trader's company are cleared. Contacts rows are deleted; the
+    "Data erased (ID)", and phone, e-mail, INN, address, birthday, comment,
+    card number and a sole trader's company are cleared (discount and payment
+    term stay, as do the Order No. of its interactions). Contacts rows are deleted; the
     client's interactions stay without their free text, its contracts
     (amounts, dates, terms, status) without their comment. The Merge log,
     Duplicates and Block history rows of the client go; report sheets that

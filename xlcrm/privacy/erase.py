@@ -2,19 +2,20 @@
 
 A client who asks to be forgotten keeps their Clients row, so that the interactions still count (revenue, orders and
 blocks do not change): its ClientID and business fields stay (Source, Manager, Designation, Reason lost, Rating,
-Consent date as evidence of the consent given, Created, City, a legal entity's Company) and its personal fields are
-cleared (INN, Phone, Email, Address, Birthday, Comment, a sole trader's Company «ИП …», and the user's own columns
-on that row, whose content xlcrm cannot judge); its Name says «Данные удалены (C000123)», so the row is still a
-client, and two erased clients never look alike. The client's Contacts rows are deleted; its Interactions stay as
-anonymous history with their free text (Result, Comment, Next action) and their Next date cleared, since nobody is
-to be called back; its Contracts stay with their ContractID, number, dates, amount, term, parent and status (a
-contract's terms and money are the business's, not the person's) and their Comment cleared, a free text that may say
-anything about the person (a Subject, a Number or the user's own column that holds one of the person's values is
-cleared like any other cell, below). The Merge log loses every merge the client took part in (its rows copy the
-client's), the Duplicates sheet every row naming the client, Block history its rows; any other cell of a user sheet
-that still shows one of the person's values (a colleague's comment with their phone, a sheet of the user's) is
-cleared, except formulas, which compute again from the cleared cells. Report sheets that still show a value are left
-to the job (refresh's reports are rebuilt, others removed).
+Consent date as evidence of the consent given, Created, City, a legal entity's Company, Discount and Payment term,
+the terms the business gave) and its personal fields are cleared (INN, Phone, Email, Address, Birthday, Comment,
+Card number, a sole trader's Company «ИП …», and the user's own columns on that row, whose content xlcrm cannot
+judge); its Name says «Данные удалены (C000123)», so the row is still a client, and two erased clients never look
+alike. The client's Contacts rows are deleted; its Interactions stay as anonymous history with their free text
+(Result, Comment, Next action) and their Next date cleared, since nobody is to be called back (their Order No.
+stays: the business's number of an order, as its amount); its Contracts stay with their ContractID, number, dates,
+amount, term, parent and status (a contract's terms and money are the business's, not the person's) and their
+Comment cleared, a free text that may say anything about the person (a Subject, a Number or the user's own column
+that holds one of the person's values is cleared like any other cell, below). The Merge log loses every merge the
+client took part in (its rows copy the client's), the Duplicates sheet every row naming the client, Block history
+its rows; any other cell of a user sheet that still shows one of the person's values (a colleague's comment with
+their phone, a sheet of the user's) is cleared, except formulas, which compute again from the cleared cells. Report
+sheets that still show a value are left to the job (refresh's reports are rebuilt, others removed).
 """
 
 from __future__ import annotations
@@ -50,13 +51,15 @@ from xlcrm.xlsx.report_sheet import CellValue, ColumnFormat, ReportColumn, Repor
 from xlcrm.xlsx.sheet_edits import SheetEdit
 
 # Clients columns whose values are the person's; Name gets the erased name, Company is cleared for a sole trader only.
-PERSONAL_CLIENT_COLUMNS = ("inn", "phone", "email", "address", "birthday", "comment")
+PERSONAL_CLIENT_COLUMNS = ("inn", "phone", "email", "address", "birthday", "comment", "card_number")
 # The columns of free text (and the plan to call back) cleared on the client's rows of the sheets that keep them.
 CLEARED_COLUMNS: tuple[tuple[schema.Sheet, tuple[str, ...]], ...] = (
     (schema.INTERACTIONS, ("result", "comment", "next_action", "next_date")),
     (schema.CONTRACTS, ("comment",)),
 )
-# Clients and Contacts columns whose values are looked for elsewhere.
+# Clients and Contacts columns whose values are looked for elsewhere. Not the Card number: a number the business
+# gave out, which names the person only beside the Clients row it is cleared from, and which, looked for as digits
+# in every cell and part of the package, would be found in amounts, Order Nos. and drawing offsets.
 SEARCHED_TEXT_COLUMNS = ("name", "inn", "email", "address")
 # Report sheets the erasure rewrites itself from their rows read back.
 REWRITTEN_REPORTS = (schema.MERGE_LOG, schema.DUPLICATES, schema.BLOCK_HISTORY, schema.ERASURE_LOG)
