@@ -125,7 +125,7 @@ def export_command(
     The workbook itself is not changed. A database gets the tables clients
     (key client_id), contacts, interactions and contracts (foreign keys to
     clients), services, settings, setting_lists, blocks and client_lifecycle
-    (each client's block, orders and revenue as of --today). Cells that
+    (each client's block, orders, revenue and balance as of --today). Cells that
     would break a key or a type (blank or repeated ClientIDs, text in a date
     column) are named and nothing is written.
 
