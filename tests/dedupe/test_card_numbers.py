@@ -40,6 +40,18 @@ def test_without_the_card_the_same_pair_only_goes_to_review(tmp_path: Path) -> N
     assert merged_ids(plan) == [] and review_ids(plan) == [{"C000001", "C000002"}]
 
 
+def test_clients_with_and_without_a_card_are_compared_as_before(tmp_path: Path) -> None:
+    plan = plan_for(
+        tmp_path,
+        [
+            client(1, "Иван Петров", phone="+7 916 123-45-67", card_number="12345678"),
+            client(2, "Иван Петров", phone="8 916 123 45 67"),
+            client(3, "Ольга Сидорова", card_number="87654321"),
+        ],
+    )
+    assert merged_ids(plan) == [{"C000001", "C000002"}]
+
+
 def test_a_family_sharing_one_card_stays_apart(tmp_path: Path) -> None:
     plan = plan_for(
         tmp_path,

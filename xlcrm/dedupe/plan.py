@@ -211,7 +211,7 @@ def client_records(sheet: SheetData, region: str) -> list[ClientRecord]:
     }
     phones = phone_keys_column(sheet.column_values("phone"), region)
     emails = email_keys_column(sheet.column_values("email"))
-    cards = sheet.column_values("card_number").map(card_key)
+    cards = [card_key(value) for value in sheet.column_values("card_number")]  # None stays None, not NaN
     records = []
     for row, client_id, name, company, inn, city, address, birthday, created, phone, email, card in zip(
         frame.index, *(columns[key] for key in columns), phones, emails, cards
