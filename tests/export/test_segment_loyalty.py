@@ -128,3 +128,19 @@ def test_an_own_column_named_like_the_discount_without_its_unit_is_still_the_one
     book.save(path)
     rows = export(path, "скидка >= 50", tmp_path / "list.csv", "client_id,скидка,discount")
     assert rows == [["ID клиента", "Скидка", "Скидка, %"], ["C000002", "50", "5"], ["C000003", "60", "0"]]
+
+
+def test_an_unknown_field_lists_the_names_as_they_can_be_typed(book: tuple[str, Path], tmp_path: Path) -> None:
+    locale, path = book
+    out = tmp_path / "list.csv"
+    result = CliRunner().invoke(cli, ["--lang", "en", "export", str(path), "--segment", "скидк > 5", "--csv", str(out)])
+    assert result.exit_code == 2 and not out.exists()
+    known = result.output.split("the fields are: ")[1]
+    typed = {"ru": "Скидка, Номер карты, Срок оплаты,", "en": "Discount, Card number, Payment term,"}
+    assert typed[locale] in known and "%" not in known
+    result = CliRunner().invoke(
+        cli, ["--lang", "en", "export", str(path), "--segment", "consent", "--columns", "скидк", "--csv", str(out)]
+    )
+    assert result.exit_code == 2 and "Discount (Скидка), Card number (Номер карты), Payment term (Срок оплаты)" in (
+        result.output
+    )

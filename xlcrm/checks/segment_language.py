@@ -77,6 +77,11 @@ class Field:
         """The field's name in ``locale``."""
         return self.ru if locale == "ru" else self.en
 
+    def typed_name(self, locale: str) -> str:
+        """The field's name in ``locale`` as a filter or ``--columns`` takes it: xlcrm's without the unit after its
+        comma (``Скидка`` for ``Скидка, %``), since a comma there separates values and columns."""
+        return self.name(locale) if self.own else self.name(locale).partition(",")[0]
+
 
 _KINDS = {
     schema.Kind.DATE: FieldKind.DATE,
@@ -133,7 +138,7 @@ def field_name(name: str) -> str:
 
 def known_fields(locale: str, own: Sequence[Field] = ()) -> str:
     """The names of every field (xlcrm's in ``locale``, then the owner's ``own``), for an error at an unknown one."""
-    return ", ".join(item.name(locale) for item in (*FIELDS, *own))
+    return ", ".join(item.typed_name(locale) for item in (*FIELDS, *own))
 
 
 # --- the tree --------------------------------------------------------------------------------------------------

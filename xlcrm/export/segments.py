@@ -63,7 +63,9 @@ def segment_columns(names: Sequence[str] | None, own: Sequence[Field] = ()) -> t
     for name in names or DEFAULT_COLUMNS:
         found = find_field(name, own)
         if found is None:
-            known = ", ".join([*(f"{item.en} ({item.ru})" for item in FIELDS), *(item.en for item in own)])
+            known = ", ".join(
+                [*(f"{item.typed_name('en')} ({item.typed_name('ru')})" for item in FIELDS), *(item.en for item in own)]
+            )
             raise UsageError(t('--columns: no field "{name}"; the fields are: {known}', name=name, known=known))
         if found not in chosen:
             chosen.append(found)
