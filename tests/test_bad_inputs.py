@@ -311,7 +311,7 @@ CASES: dict[str, Case] = {
     "output with another extension": Case(output_wrong_extension, (".csv",), exit_code=2),
     "today not a date": Case(bad_today, ("2026-13-45",), exit_code=2),
     "broken link": Case(broken_link, ("no such file",)),
-    "value at the right edge": Case(value_at_the_right_edge, ("Clients!XFD2", "right edge", "9 free columns")),
+    "value at the right edge": Case(value_at_the_right_edge, ("Clients!XFD2", "right edge", "11 free columns")),
     "decompression bomb": Case(
         whitespace_bomb, ("sheet 'Clients' (xl/worksheets/sheet1.xml) inflates from", "decompression bomb")
     ),
@@ -397,7 +397,7 @@ RUSSIAN: dict[str, tuple[str, ...]] = {
     "output in a missing folder": ("Папка", "не найдена"),
     "output with another extension": ("copy.csv: результат должен быть файлом .xlsx",),
     "broken link": ("не найден",),
-    "value at the right edge": ("Clients!XFD2", "у правого края листа", "свободных столбцов: 9", "книга не изменена"),
+    "value at the right edge": ("Clients!XFD2", "у правого края листа", "свободных столбцов: 11", "книга не изменена"),
     "decompression bomb": ("лист «Clients» (xl/worksheets/sheet1.xml) при распаковке вырастает", "«архивную бомбу»"),
     "cell over Excel's limit": ("лист «Clients», ячейка B2, содержит текст длиной 40\xa0000 символов", "32\xa0767"),
 }

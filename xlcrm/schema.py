@@ -962,10 +962,13 @@ ENTRY_MESSAGES: dict[str, Message] = {
     "date_prompt": t("A date, for example 31.12.2025."),
     "date_error": t("Not a date. Type a date such as 31.12.2025, not a word such as «yesterday»."),
     "amount_title": t("Amount"),
-    "amount_prompt": t("A number without a currency sign, for example 24000. Below zero only for a {return_type}."),
+    "amount_prompt": t(
+        "A number without a currency sign, for example 24000. Below zero only for a {return_type} or for a "
+        "{payment_type} paid back to the client."
+    ),
     "amount_error": t(
         "Type the amount as a number, for example 24000, not a word such as «negotiable». A negative amount is "
-        "allowed only for a {return_type}."
+        "allowed only for a {return_type} or a {payment_type} (money paid back)."
     ),
     "price_title": t("Price"),
     "price_prompt": t("A number without a currency sign, for example 24000."),
@@ -973,6 +976,12 @@ ENTRY_MESSAGES: dict[str, Message] = {
     "contract_amount_title": t("Amount"),
     "contract_amount_prompt": t("A number without a currency sign, for example 24000."),
     "contract_amount_error": t("Type the amount of the contract as a number of 0 or more, for example 24000."),
+    "discount_title": t("Discount, %"),
+    "discount_prompt": t("The discount in per cent, from 0 to 100, for example 5 or 7.5; blank for none."),
+    "discount_error": t("Type the discount as a number from 0 to 100, without the % sign."),
+    "payment_term_title": t("Payment term"),
+    "payment_term_prompt": t("Days to pay for an order, for example 30; 0: on the day; blank: the term of Settings."),
+    "payment_term_error": t("Type the payment term as a whole number of days, 0 or more."),
     "parent_contract_title": t("Parent contract"),
     "parent_contract_prompt": t("For an annex, pick the ID of its contract from the list; leave blank for a contract."),
     "parent_contract_error": t(

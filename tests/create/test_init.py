@@ -221,7 +221,8 @@ def test_whole_columns_carry_date_money_and_text_formats(made):
     for spec in template.DATA_SHEETS:
         sheet = book[spec.name(locale)]
         for index, column in enumerate(schema.template_columns(spec)):
-            expected = column.number_format or "General"
+            # A number that may have decimals (a discount) shows them: General, not a whole-number format.
+            expected = template.number_format(spec, column) or "General"
             assert sheet.column_dimensions[column_letter(index)].number_format == expected, (spec.key, column.key)
             formatted += column.number_format is not None
     assert formatted >= 12

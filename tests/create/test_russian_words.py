@@ -20,7 +20,7 @@ TODAY = dt.date(2026, 11, 23)
 # Latin words a Russian reader is meant to see: the program, its commands and options, office programs, kinds of
 # identifier, and example file names; each removed before a cell is searched for English.
 ALLOWED_LATIN = re.compile(
-    r"xlcrm|--[a-z][a-z-]+|clients\.xlsx|\.csv\b|\b(?:refresh|dedupe|import|unmerge|validate|agenda|restore|forget|export)\b|"
+    r"xlcrm|--[a-z][a-z-]+|clients\.xlsx|\.csv\b|\b(?:init|refresh|dedupe|import|unmerge|validate|agenda|restore|forget|export)\b|"
     r"Excel|"
     r"LibreOffice|"
     r"e-mail|Email|CSV|\bID\b|VIP|ABC|\bISO\b|\bRU\b"

@@ -148,15 +148,17 @@ def test_date_columns_take_dates_only_with_a_message_that_shows_how(made) -> Non
     assert ("clients", "birthday") in checked and ("contacts", "birthday") in checked
 
 
-def test_amounts_take_numbers_and_only_a_return_goes_below_zero(made) -> None:
+def test_amounts_take_numbers_and_only_a_return_or_a_payment_goes_below_zero(made) -> None:
     locale, book = made
     interactions = validations(book[schema.INTERACTIONS.name(locale)])
     amount = interactions[whole(schema.INTERACTIONS, "amount")]
     assert (amount.type, amount.operator) == ("decimal", "greaterThanOrEqual")
-    # The lower bound drops on a row whose Type (column D) is a return, in either language.
-    assert amount.formula1 == 'IF(OR($D2="Return",$D2="Возврат"),-1E+15,0)'
+    # The lower bound drops on a row whose Type (column D) is a return or a payment (a refund), in either language.
+    assert amount.formula1 == 'IF(OR($D2="Return",$D2="Возврат",$D2="Payment",$D2="Оплата"),-1E+15,0)'
     assert letter(schema.INTERACTIONS, "type") == "D"
-    assert amount.errorStyle == "stop" and schema.RETURN.name(locale) in amount.prompt
+    assert amount.errorStyle == "stop"
+    for kind in (schema.RETURN, schema.PAYMENT):
+        assert kind.name(locale) in amount.prompt and kind.name(locale) in amount.error
     assert ("договорная" if locale == "ru" else "negotiable") in amount.error
     price = validations(book[schema.SERVICES.name(locale)])[whole(schema.SERVICES, "price")]
     assert (price.type, price.operator, price.formula1) == ("decimal", "greaterThanOrEqual", "0")

@@ -148,8 +148,9 @@ def test_refresh_gives_clients_typed_in_by_hand_the_next_ids_in_the_same_save(tm
     # The new clients are clients like any other: a block and figures, counted on the Dashboard.
     potential = schema.POTENTIAL.label("ru")
     for row in (INSIDE_ROW, BELOW_ROW):
-        # No order, no contact, no contract in force: the count of contracts is blank, not 0, as its end date.
-        assert computed(path, row) == dict(zip(COMPUTED, [potential, 0, 0, None, None, None, None, None, None]))
+        # No order, no contact, no contract in force: the count of contracts is blank, not 0, as its end date; no
+        # payment anywhere: no balance.
+        assert computed(path, row) == dict(zip(COMPUTED, [potential, 0, 0, *[None] * 8]))
     assert dashboard_clients(path) == 4
     # Nothing is left to fill: a second refresh assigns nothing and says so in no line.
     again = CliRunner().invoke(cli, ["refresh", str(path), "--today", TODAY.isoformat(), "--keep-backups", "0"])

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from tests.builders import valid_records, write_records
 from tests.paths import EXAMPLE
@@ -522,28 +523,31 @@ def test_only_changed_computed_cells_are_written(tmp_path: Path) -> None:
     records = valid_records("en")
     path = write_records(tmp_path / "base.xlsx", "en", records)
     first = pending(path)
-    headers = [first[f"{letter}1"] for letter in "RSTUVWXYZ"]
+    # The computed columns start right of the user's: ▸ Block, ▸ Orders, ▸ Revenue, ▸ First order, ...
+    block, orders, revenue, first_order, last_order, last_contact, next_contact = (
+        get_column_letter(len(schema.CLIENTS.columns) + n) for n in range(1, 8)
+    )
+    headers = [first[f"{get_column_letter(len(schema.CLIENTS.columns) + n)}1"] for n in range(1, 12)]
     assert headers == ["▸ " + c.en for c in schema.CLIENT_COMPUTED_COLUMNS]
     # C000002 has an agreement and no order, silent for years: never Dead by silence, she stays Active (cold)
-    assert (first["R2"], first["S2"], first["R3"]) == ("7 VIP", 3, "3 Active")
-    assert "X2" not in first  # nothing planned: a blank stays blank, no cell is written for it
+    assert (first[f"{block}2"], first[f"{orders}2"], first[f"{block}3"]) == ("7 VIP", 3, "3 Active")
+    assert f"{next_contact}2" not in first  # nothing planned: a blank stays blank, no cell is written for it
     refresh_workbook(path, today=TODAY, save=SaveOptions(keep_backups=0))
     assert pending(path) == {}
 
     book = load_workbook(path)
     clients, log = book[schema.CLIENTS.en], book[schema.INTERACTIONS.en]
-    orders = len(schema.CLIENTS.columns) + 2  # ▸ Orders, right of ▸ Block
-    clients.cell(2, orders, 99)  # typed over a computed cell by hand
+    clients[f"{orders}2"] = 99  # typed over a computed cell by hand
     log.append([dt.date(2026, 11, 20), "C000002", schema.ORDER.en, None, 500])
     book.save(path)
     assert pending(path) == {
-        "S2": 3,
-        "R3": "4 Working",
-        "S3": 1,
-        "T3": 500.0,
-        "U3": dt.date(2026, 11, 20),
-        "V3": dt.date(2026, 11, 20),
-        "W3": dt.date(2026, 11, 20),
+        f"{orders}2": 3,
+        f"{block}3": "4 Working",
+        f"{orders}3": 1,
+        f"{revenue}3": 500.0,
+        f"{first_order}3": dt.date(2026, 11, 20),
+        f"{last_order}3": dt.date(2026, 11, 20),
+        f"{last_contact}3": dt.date(2026, 11, 20),
     }
 
 

@@ -415,8 +415,9 @@ def _added_cells(result: UpgradeResult) -> dict[str, set[str]]:
         )
     settings = book[schema.SETTINGS.ru]
     for item in result.settings:
-        setting = schema.setting(item.key)
-        written = {item.key, item.label, setting.default_in("ru"), setting.description("ru")}
+        # A blank value (None) is not written; a date is read back as a datetime.
+        value = dt.datetime.combine(item.value, dt.time()) if isinstance(item.value, dt.date) else item.value
+        written = {item.key, item.label, value, schema.setting(item.key).description("ru")} - {None}
         added[schema.SETTINGS.ru] |= {
             f"{get_column_letter(c.column)}{item.row}" for c in settings[item.row] if c.value in written
         }

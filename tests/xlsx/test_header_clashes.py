@@ -62,13 +62,13 @@ def test_a_second_phone_column_is_an_error_and_stops_every_writing_command(
 ) -> None:
     path = with_column(demo, tmp_path / "d.xlsx", "Клиенты", header, {5: "+7 916 000-00-01"})
     refused = (  # the workbook is Russian, so is the run without --lang
-        "Ошибка: В ячейках Клиенты!E1 и Клиенты!R1 один и тот же заголовок «Телефон»: xlcrm не может понять, какой из "
+        "Ошибка: В ячейках Клиенты!E1 и Клиенты!U1 один и тот же заголовок «Телефон»: xlcrm не может понять, какой из "
         "столбцов брать; переименуйте или удалите один из них и запустите команду снова; книга не изменена\n"
     )
     code, output = run("validate", str(path), "--today", "2026-11-23")
     assert code == 1
     assert (
-        'ошибка         Клиенты!R1  duplicate-header  "Телефон"  в ячейках Клиенты!E1 и Клиенты!R1 один и тот же '
+        'ошибка         Клиенты!U1  duplicate-header  "Телефон"  в ячейках Клиенты!E1 и Клиенты!U1 один и тот же '
         "заголовок «Телефон»; xlcrm не может понять, какой из них использовать, поэтому ничего не меняет, пока один "
         "из них не переименуют или не удалят\n" in output
     )
@@ -97,14 +97,14 @@ def test_unmerge_refuses_once_a_second_phone_column_appears(demo: Path, tmp_path
     code, output = run("unmerge", str(path), "M0001")
     assert (code, output) == (
         1,
-        "Ошибка: В ячейках Клиенты!E1 и Клиенты!R1 один и тот же заголовок «Телефон»: xlcrm не может понять, какой из "
+        "Ошибка: В ячейках Клиенты!E1 и Клиенты!U1 один и тот же заголовок «Телефон»: xlcrm не может понять, какой из "
         "столбцов брать; переименуйте или удалите один из них и запустите команду снова; книга не изменена\n",
     )
     assert path.read_bytes() == original
     code, output = run("--lang", "en", "unmerge", str(path), "M0001")
     assert (code, output) == (
         1,
-        "Error: Клиенты!E1 and Клиенты!R1 both head Телефон; xlcrm cannot tell which one "
+        "Error: Клиенты!E1 and Клиенты!U1 both head Телефон; xlcrm cannot tell which one "
         "to use: rename or delete one of them, then run again; the workbook was not "
         "changed\n",
     )
@@ -164,7 +164,7 @@ def test_two_columns_of_the_users_named_alike_are_logged_and_restored_one_by_one
     before = user_sheets(path)
     code, output = run("validate", str(path), "--today", "2026-11-23")
     assert (
-        'предупреждение Клиенты!S1  duplicate-header  "Заметки"  в ячейках Клиенты!R1 и Клиенты!S1 один и тот же '
+        'предупреждение Клиенты!V1  duplicate-header  "Заметки"  в ячейках Клиенты!U1 и Клиенты!V1 один и тот же '
         "заголовок «Заметки»; xlcrm сохраняет оба столбца как есть; переименуйте один из них, чтобы их различать\n"
         in output
     )

@@ -171,7 +171,7 @@ def test_a_sheet_read_in_a_process_is_what_a_thread_reads(tmp_path: Path, monkey
     # The schema objects are this process's own, as code comparing them by identity expects.
     assert sheet.spec is schema.INTERACTIONS
     assert [column is schema.INTERACTIONS.column("comment") for column in sheet.missing_columns] == [True]
-    assert [(clash.first, clash.second, clash.read) for clash in sheet.header_clashes] == [("A", "J", True)]
+    assert [(clash.first, clash.second, clash.read) for clash in sheet.header_clashes] == [("A", "K", True)]
     assert sheet.frame.loc[2, "client_id"] == "C000001" and sheet.frame.loc[4, "date"] == "05.01.2026"
 
 

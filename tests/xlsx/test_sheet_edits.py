@@ -37,7 +37,7 @@ from xlcrm.files.save import save_changes
 from xlcrm.xlsx.package import row_extras, write_workbook
 from xlcrm.xlsx.parts import NS_MAIN
 from xlcrm.xlsx.reader import read_workbook
-from xlcrm.xlsx.refs import column_letter
+from xlcrm.xlsx.refs import column_index, column_letter
 from xlcrm.xlsx.report_sheet import ReportColumn, ReportSheet, ReportTable
 from xlcrm.xlsx.sheet_edits import (
     COMPUTED_HEADER,
@@ -814,7 +814,7 @@ def test_libreoffice_reads_a_template_table_with_computed_columns_and_new_rows(t
     assert rows[0][LAST + 1 : LAST + 3] == ["Orders", "First order"]
     assert rows[1][LAST + 1 : LAST + 3] == [3, dt.date(2026, 2, 1)]
     assert [row[1] for row in rows[1:7]] == ["Person 1", "Person 3", "Person 4", "Person 5", "Person 6", "Restored"]
-    assert rows[6][LAST] == dt.date(2025, 12, 1)
+    assert rows[6][column_index(CREATED)] == dt.date(2025, 12, 1)
 
 
 def test_renumber_rewrites_references_only() -> None:

@@ -48,6 +48,15 @@ class Code(str, Enum):
     ANNEX_OF_OTHER_CLIENT = "annex-of-other-client"  # an annex of a contract of another client
     TERM_ENDS_BEFORE_START = "term-ends-before-start"  # Valid until before Valid from
     OVERLAPPING_CONTRACTS = "overlapping-contracts"  # two contracts in force of one client and subject at once
+    UNKNOWN_ORDER = "unknown-order"  # a Payment or Return naming an Order No. no order of its client carries
+    DUPLICATE_ORDER_NUMBER = "duplicate-order-number"  # an Order No. on two orders of one client
+    PAYMENT_WITHOUT_AMOUNT = "payment-without-amount"  # a Payment whose Amount is blank
+    BAD_PAYMENT_TERM = "bad-payment-term"  # a client's Payment term that is not a whole number of 0 or more
+    BAD_DISCOUNT = "bad-discount"  # a Discount, % that is not a number from 0 to 100
+    DISCOUNT_AS_FRACTION = "discount-as-fraction"  # a Discount, % between 0 and 1: 10 % typed as 0,1
+    BAD_CARD_NUMBER = "bad-card-number"  # a Card number that is not the number of digits Settings say
+    DUPLICATE_CARD_NUMBER = "duplicate-card-number"  # one Card number on two clients
+    FUTURE_PAYMENTS_FROM = "future-payments-from"  # the Setting payments_from after today
 
 
 @dataclass(frozen=True)

@@ -125,6 +125,16 @@ def read_settings(data: WorkbookData) -> tuple[Settings, list[Finding]]:
     return Settings(**chosen), findings  # type: ignore[arg-type]  # each value parsed for its field
 
 
+def setting_cell(data: WorkbookData, key: str) -> str | None:
+    """The cell the Setting ``key`` was read from (``Settings!B14``), None when the workbook leaves it to its
+    default (not set, blank, or a value that could not be used)."""
+    sheet = data.sheet(schema.SETTINGS.key)
+    if sheet is None or data.misplaced_header(schema.SETTINGS.key):
+        return None
+    found = _key_values(sheet, data.locale, [])  # read_settings reports its findings
+    return sheet.cell("value", found[key][1]) if key in found else None
+
+
 def _key_values(sheet: SheetData, locale: str, findings: list[Finding]) -> dict[str, tuple[object, int]]:
     """Known keys with usable values and their rows; the first row wins when a key is set twice.
 

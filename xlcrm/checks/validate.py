@@ -25,7 +25,9 @@ from xlcrm.checks.consent import consent_findings
 from xlcrm.checks.contracts import contract_findings
 from xlcrm.checks.findings import Code, Finding, Severity
 from xlcrm.checks.holidays import read_holidays
+from xlcrm.checks.loyalty import loyalty_findings
 from xlcrm.checks.normalize import as_text, is_blank, parse_amount, parse_date, parse_emails, parse_inn, parse_phones
+from xlcrm.checks.payments import payment_findings, payment_term_findings, payments_from_findings
 from xlcrm.checks.segments import segment_findings
 from xlcrm.checks.settings import Settings, builtin_list, read_settings
 from xlcrm.messages import Day, Message, Number, Text, t, tn
@@ -113,6 +115,7 @@ def validate_data(data: WorkbookData, today: dt.date) -> ValidationReport:
     settings, findings = read_settings(data)
     findings.extend(read_holidays(data)[1])
     findings.extend(segment_findings(data))
+    findings.extend(payments_from_findings(data, settings, today))
     clients = _readable(data, schema.CLIENTS.key)
     # Without readable client IDs every reference would look unknown; the missing column says it once.
     known_ids = set(_texts(clients, "client_id")) if clients is not None and clients.has("client_id") else None
@@ -129,6 +132,8 @@ def validate_data(data: WorkbookData, today: dt.date) -> ValidationReport:
         findings.extend(_required_value_findings(sheet, data.locale))
         if spec is schema.INTERACTIONS:
             findings.extend(_next_date_findings(sheet, data.locale))
+            if clients is not None:
+                findings.extend(payment_findings(sheet, clients, settings, today, data.locale))
         if spec is schema.CONTRACTS:
             findings.extend(contract_findings(sheet, data.locale))
         for column in spec.columns:
@@ -139,6 +144,8 @@ def validate_data(data: WorkbookData, today: dt.date) -> ValidationReport:
     if clients is not None:
         findings.extend(_designation_findings(clients, data, settings, today))
         findings.extend(consent_findings(clients, settings, today, data.locale))
+        findings.extend(payment_term_findings(clients, settings, data.locale))
+        findings.extend(loyalty_findings(clients, settings, data.locale))
     findings.sort(key=_position)
     return ValidationReport(data.path, data.locale, findings, today)
 
@@ -561,8 +568,14 @@ class _Problem:
 _CellCheck = Callable[[object], "_Problem | None"]
 
 
+# Number columns whose own checks say what a bad value does (xlcrm/checks/payments.py, xlcrm/checks/loyalty.py).
+_CHECKED_APART = (schema.CLIENTS.column("payment_term"), schema.CLIENTS.column("discount"))
+
+
 def _cell_check(column: Column, settings: Settings, locale: str, today: dt.date) -> _CellCheck | None:
-    """The check for one column's non-blank cells, or None when anything goes."""
+    """The check for one column's non-blank cells, or None when anything goes (or a check of its own looks)."""
+    if any(column is apart for apart in _CHECKED_APART):
+        return None
     if column.choices:
         return _list_check(column, settings, locale)
     if column.kind is Kind.PHONE:

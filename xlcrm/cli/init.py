@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import click
@@ -16,13 +17,14 @@ from xlcrm.cli.options import (
     password_option,
     save_options,
     show,
+    today_option,
     workbook_argument,
 )
 from xlcrm.errors import UsageError
 from xlcrm.files.safe_save import SaveOptions
 from xlcrm.jobs.init import InitResult, create_template
 from xlcrm.jobs.upgrade import UpgradeResult, upgrade_workbook
-from xlcrm.messages import t, tn
+from xlcrm.messages import Day, t, tn
 
 
 @click.command("init", epilog=PLAIN_EPILOG)
@@ -36,6 +38,7 @@ from xlcrm.messages import t, tn
     "every cell it has stays as it is. Its own language is used.",
 )
 @click.option("--dry-run", is_flag=True, help="With --upgrade: list what would be added; change nothing.")
+@today_option
 @save_options
 @password_option
 @output_options
@@ -45,11 +48,15 @@ def init_command(
     force: bool,
     upgrade: bool,
     dry_run: bool,
+    today: dt.date,
     save: SaveOptions,
     password: str | None,
     output: Output,
 ) -> None:
     """Create a new, empty client-base workbook from the template, or upgrade an older one.
+
+    An upgrade that adds the setting «Track payments from» sets it to --today, the day of the upgrade: orders
+    from then on wait for payments, older ones count as settled.
 
     Example:
 
@@ -60,11 +67,13 @@ def init_command(
     if upgrade:
         if force:
             raise UsageError(t("--force creates a new workbook; --upgrade keeps the one there: give one of them"))
-        upgraded = upgrade_workbook(path, dry_run=dry_run, save=save, password=password)
+        upgraded = upgrade_workbook(path, dry_run=dry_run, save=save, password=password, today=today)
         show(upgraded, output, _describe_upgrade, essential=_upgrade_summary, locale=upgraded.locale)
         return
     if dry_run or save != SaveOptions() or password is not None:
         raise UsageError(t("--dry-run, --output, --ignore-lock, --keep-backups and --password go with --upgrade"))
+    if click.get_current_context().get_parameter_source("today") is click.core.ParameterSource.COMMANDLINE:
+        raise UsageError(t("--today goes with --upgrade: a new workbook leaves «Track payments from» blank"))
     result = create_template(path, locale=locale, force=force)
     show(result, output, _describe, essential=_created, locale=result.locale)
 
@@ -89,10 +98,14 @@ def _upgrade_summary(result: UpgradeResult) -> str:
         "sheets": tn("{count} sheet", "{count} sheets", len(result.sheets)),
         "columns": tn("{count} column", "{count} columns", len(result.columns)),
         "settings": tn("{count} setting", "{count} settings", len(result.settings)),
+        "values": tn("{count} list value", "{count} list values", len(result.list_values)),
+        "checks": tn("{count} entry check", "{count} entry checks", len(result.checks)),
     }
     if result.dry_run:
-        return str(t("Would add to {path}: {sheets}, {columns}, {settings}", path=result.path, **counts))
-    return str(t("Added to {path}: {sheets}, {columns}, {settings}", path=result.path, **counts))
+        return str(
+            t("Would add to {path}: {sheets}, {columns}, {settings}, {values}, {checks}", path=result.path, **counts)
+        )
+    return str(t("Added to {path}: {sheets}, {columns}, {settings}, {values}, {checks}", path=result.path, **counts))
 
 
 def _describe_upgrade(result: UpgradeResult) -> str:
@@ -111,8 +124,27 @@ def _describe_upgrade(result: UpgradeResult) -> str:
         for column in result.columns
     ]
     added += [
-        t("setting {label} ({key}) on row {row}", label=item.label, key=item.key, row=item.row)
+        t(
+            "setting {label} ({key}) on row {row}: {value}",
+            label=item.label,
+            key=item.key,
+            row=item.row,
+            value=Day(item.value),
+        )
+        if isinstance(item.value, dt.date)
+        else t("setting {label} ({key}) on row {row}", label=item.label, key=item.key, row=item.row)
         for item in result.settings
+    ]
+    added += [
+        t("value {value} in the list {header} on {sheet} ({cell})", **item.to_dict()) for item in result.list_values
+    ]
+    added += [
+        t(
+            "entry check of {header} on {sheet} ({cells}) now allows a refund: {payment} below zero",
+            payment=schema.PAYMENT.name(result.locale),
+            **item.to_dict(),
+        )
+        for item in result.checks
     ]
     lines = [_upgrade_summary(result), *(f"  {line}" for line in added)]
     lines += [str(t("Not added: {reason}", reason=reason)) for reason in result.left_out]

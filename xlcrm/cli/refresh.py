@@ -33,7 +33,8 @@ from xlcrm.cli.options import (
 )
 from xlcrm.files.safe_save import SaveOptions
 from xlcrm.jobs import refresh
-from xlcrm.messages import Message, t, tn
+from xlcrm.lifecycle.payments import DebtTotals
+from xlcrm.messages import Message, Number, t, tn
 
 
 @click.command("refresh", epilog=SAVING_EPILOG)
@@ -122,6 +123,8 @@ def format_refresh(result: refresh.RefreshResult, shown: int = SHOWN_ITEMS) -> s
     lines = [str(refreshed if dry_run else t("Refreshed {path} for {day}", path=result.path, day=day))]
     blocks = [f"{schema.block(n).label(locale)} {size}" for n, size in result.blocks.items()]
     lines.append(str(t("Blocks: {blocks}", blocks=blocks)))
+    if result.debts is not None:
+        lines.append(_debts_line(result.debts))
     if result.migration.previous:
         moved = tn("{count} client changed block", "{count} clients changed block", result.migration.moved)
         since = f"{result.migration.previous:%d.%m.%Y}"
@@ -186,6 +189,28 @@ def format_refresh(result: refresh.RefreshResult, shown: int = SHOWN_ITEMS) -> s
     if result.save:
         lines += warning_lines(result.save.warnings)
     return "\n".join(lines)
+
+
+def _debts_line(debts: DebtTotals) -> str:
+    """``Debts: 12 clients owe 345,000.00, 7 of them overdue 120,000.00; 3 clients paid ahead 40,000.00``."""
+    owing = tn(
+        "{count} client owes {amount}",
+        "{count} clients owe {amount}",
+        debts.owing_clients,
+        amount=Number(debts.owed, 2),
+    )
+    overdue = t("{count} of them overdue {amount}", count=debts.overdue_clients, amount=Number(debts.overdue, 2))
+    parts: list[Message] = [owing, overdue] if debts.owing_clients else [t("nobody owes")]
+    if debts.credit_clients:
+        parts.append(
+            tn(
+                "{count} client paid ahead {amount}",
+                "{count} clients paid ahead {amount}",
+                debts.credit_clients,
+                amount=Number(debts.credit, 2),
+            )
+        )
+    return str(t("Debts: {parts}", parts="; ".join(str(part) for part in parts)))
 
 
 def _merged_heading(result: refresh.RefreshResult) -> Message:

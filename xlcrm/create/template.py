@@ -28,7 +28,7 @@ from xlcrm.errors import UsageError
 from xlcrm.messages import Message, t
 from xlcrm.schema import Column, Kind, Sheet
 from xlcrm.xlsx.conditional_formats import Highlight
-from xlcrm.xlsx.data_validations import NewDropdown
+from xlcrm.xlsx.data_validations import CheckKind, CheckOperator, NewCheck, NewDropdown
 from xlcrm.xlsx.refs import column_letter, sheet_ref
 from xlcrm.xlsx.report_sheet import PORTRAIT_CHARACTERS, SIDE_MARGIN, lines_height, word_wrapped_lines
 
@@ -274,11 +274,12 @@ def _write_data_sheet(worksheet: Worksheet, spec: Sheet, locale: str, rows: Sequ
         letter = column_letter(index - 1)
         dimension = worksheet.column_dimensions[letter]
         dimension.width = column_width(column, locale)
-        if column.number_format:
+        shown_as = number_format(spec, column)
+        if shown_as:
             # The column style formats cells typed later; cells written now need their own.
-            dimension.number_format = column.number_format
+            dimension.number_format = shown_as
             for (cell,) in worksheet.iter_rows(min_row=2, max_row=len(rows) + 1, min_col=index, max_col=index):
-                cell.number_format = column.number_format
+                cell.number_format = shown_as
         if column.key in formulas:
             worksheet.cell(1, index).fill = _FORMULA_HEADER_FILL
             dimension.font = _FORMULA_FONT
@@ -303,6 +304,13 @@ def _write_data_sheet(worksheet: Worksheet, spec: Sheet, locale: str, rows: Sequ
     )
     worksheet.add_table(table)
     worksheet.freeze_panes = "A2"
+
+
+def number_format(spec: Sheet, column: Column) -> str | None:
+    """The column's number format: that of its kind, or General for a number that may have decimals (a discount
+    of 7.5 % shown as 8 would mislead)."""
+    check = _NUMBER_CHECKS.get((spec.key, column.key))
+    return "General" if check is not None and check[0] == "decimal" else column.number_format
 
 
 def _write_header(worksheet: Worksheet, names: Sequence[str], list_from: int | None = None) -> None:
@@ -415,63 +423,108 @@ def _id_dropdown(defined_name: str, texts: str, locale: str, prompt: str) -> Dat
 
 # Dates Excel can hold: serial 1 (1 January 1900) to 31 December 9999.
 _FIRST_DATE, _LAST_DATE = 1, 2_958_465
-# Below any amount a return will ever have: the lower bound of a return's Amount.
+# Below any amount a return or a refund will ever have: the lower bound of their Amount.
 _LOWEST_AMOUNT = "-1E+15"
 # The entry messages of a money column by sheet (a price elsewhere).
 _MONEY_TEXTS = {schema.INTERACTIONS.key: "amount", schema.CONTRACTS.key: "contract_amount"}
+# Number columns with an entry check, by (sheet key, column key): the kind of number, the comparison and its bounds.
+# The column key also picks the entry messages.
+_NUMBER_CHECKS: dict[tuple[str, str], tuple[CheckKind, CheckOperator, tuple[str, ...]]] = {
+    (schema.CLIENTS.key, "discount"): ("decimal", "between", ("0", "100")),
+    (schema.CLIENTS.key, "payment_term"): ("whole", "greaterThanOrEqual", ("0",)),
+}
 
 
 def _add_entry_checks(worksheet: Worksheet, spec: Sheet, locale: str) -> None:
-    """Date columns take dates only, money columns numbers only (below zero only on a return's row)."""
+    """Every column's entry check (see :func:`entry_check`) over its whole column."""
     for column in spec.columns:
-        if column.kind is Kind.DATE:
-            validation = _entry_check("date", locale, "date", "between", str(_FIRST_DATE), str(_LAST_DATE))
-        elif column.kind is Kind.MONEY:
-            texts = _MONEY_TEXTS.get(spec.key, "price")
-            validation = _entry_check(texts, locale, "decimal", "greaterThanOrEqual", _lowest_amount(spec))
-        else:
-            continue
-        validation.add(_column_range(spec, column))
-        worksheet.add_data_validation(validation)
+        check = entry_check(spec, column, locale, _column_range(spec, column))
+        if check is not None:
+            worksheet.add_data_validation(_validation(check))
 
 
-def _lowest_amount(spec: Sheet) -> str:
-    """0, or on Interactions a formula that lowers the bound on a row whose Type is a return (either language)."""
-    if spec is not schema.INTERACTIONS:
+def entry_check(
+    spec: Sheet, column: Column, locale: str, sqref: str, letters: Mapping[str, str] | None = None
+) -> NewCheck | None:
+    """The template's entry check of a column of ``spec`` over ``sqref``: dates only in a date column, numbers only
+    in a money column (below zero only on the row of a return or a payment), a discount of 0 to 100 %, a payment
+    term of whole days; None for a column without one. ``letters`` (column key -> letter) says where a user's
+    sheet has its columns; by default where the template puts them."""
+    if column.kind is Kind.DATE:
+        return date_check(sqref, locale)
+    if column.kind is Kind.MONEY:
+        texts = _MONEY_TEXTS.get(spec.key, "price")
+        return _entry_check(texts, locale, sqref, "decimal", "greaterThanOrEqual", _lowest_amount(spec, letters))
+    number = _NUMBER_CHECKS.get((spec.key, column.key))
+    if number is None:
+        return None
+    kind, operator, bounds = number
+    return _entry_check(column.key, locale, sqref, kind, operator, *bounds)
+
+
+def date_check(sqref: str, locale: str) -> NewCheck:
+    """The check of a date cell over ``sqref``: a date Excel can hold, nothing else."""
+    return _entry_check("date", locale, sqref, "date", "between", str(_FIRST_DATE), str(_LAST_DATE))
+
+
+def _lowest_amount(spec: Sheet, letters: Mapping[str, str] | None = None) -> str:
+    """0, or on Interactions :func:`amount_bound`; 0 on a sheet of ``letters`` without a Type column."""
+    if spec is not schema.INTERACTIONS or (letters is not None and "type" not in letters):
         return "0"
-    type_cell = f"${_letter(spec, spec.column('type'))}{LIST_FIRST_ROW}"
-    is_return = ",".join(f'{type_cell}="{spelling}"' for spelling in schema.RETURN.spellings())
-    return f"IF(OR({is_return}),{_LOWEST_AMOUNT},0)"
+    return amount_bound(letters)
+
+
+def amount_bound(
+    letters: Mapping[str, str] | None = None, types: Sequence[schema.ListValue] = schema.NEGATIVE_AMOUNT_TYPES
+) -> str:
+    """The lower bound of the Amount check of Interactions: a formula that lowers it below any amount on a row
+    whose Type is one of ``types`` (a return, a payment: a refund), in either language, and keeps it at 0
+    otherwise. ``letters`` as in :func:`open_plan_formula`."""
+    type_cell = f"{_interactions_letters(letters, 'type')[0]}{LIST_FIRST_ROW}"
+    may_be_negative = ",".join(f'{type_cell}="{spelling}"' for kind in types for spelling in kind.spellings())
+    return f"IF(OR({may_be_negative}),{_LOWEST_AMOUNT},0)"
 
 
 def _entry_check(
-    texts: str,
-    locale: str,
-    kind: Literal["date", "decimal"],
-    operator: Literal["between", "greaterThanOrEqual"],
-    formula1: str,
-    formula2: str | None = None,
-) -> DataValidation:
-    """A date or number check that shows what to type on entering the cell and refuses anything else.
+    texts: str, locale: str, sqref: str, kind: CheckKind, operator: CheckOperator, *bounds: str
+) -> NewCheck:
+    """A date or number check over ``sqref`` that shows what to type on entering the cell and refuses anything
+    else.
 
-    ``texts`` picks the messages: "date", "amount", "contract_amount" or "price".
+    ``texts`` picks the messages: "date", "amount", "contract_amount", "price", "discount" or "payment_term".
     """
-    title = schema.entry_message(f"{texts}_title", locale)
-    return_type = schema.RETURN.name(locale)
-    return DataValidation(
-        type=kind,
-        operator=operator,
-        formula1=formula1,
-        formula2=formula2,
+    names = {"return_type": schema.RETURN.name(locale), "payment_type": schema.PAYMENT.name(locale)}
+    first, *second = bounds
+    return NewCheck(
+        sqref,
+        kind,
+        operator,
+        first,
+        second[0] if second else None,
+        schema.entry_message(f"{texts}_title", locale),
+        schema.entry_message(f"{texts}_prompt", locale).format(**names),
+        schema.entry_message(f"{texts}_error", locale).format(**names),
+    )
+
+
+def _validation(check: NewCheck) -> DataValidation:
+    """The entry check as openpyxl writes it."""
+    validation = DataValidation(
+        type=check.kind,
+        operator=check.operator,
+        formula1=check.formula1,
+        formula2=check.formula2,
         allow_blank=True,
         showInputMessage=True,
-        promptTitle=title,
-        prompt=schema.entry_message(f"{texts}_prompt", locale).format(return_type=return_type),
+        promptTitle=check.title,
+        prompt=check.prompt,
         showErrorMessage=True,
         errorStyle="stop",
-        errorTitle=title,
-        error=schema.entry_message(f"{texts}_error", locale).format(return_type=return_type),
+        errorTitle=check.title,
+        error=check.error,
     )
+    validation.add(check.sqref)
+    return validation
 
 
 def _add_highlights(worksheet: Worksheet, spec: Sheet) -> None:
@@ -631,6 +684,7 @@ def _write_settings(worksheet: Worksheet, locale: str, lists: Mapping[str, Seque
     for index, column in enumerate(spec.columns):
         worksheet.column_dimensions[column_letter(index)].width = column_width(column, locale)
     _add_yes_no_dropdown(worksheet, value_col, locale)
+    _add_date_settings(worksheet, value_col, locale)
     # A holiday's date is a day and month: kept as typed text (23.02), so no year shows and Excel with a decimal
     # point does not turn it into the number 23.02; a real date typed there is read as well.
     date_index = 1 + spec.columns.index(spec.column("holiday_date"))
@@ -679,6 +733,21 @@ def _add_yes_no_dropdown(worksheet: Worksheet, value_col: int, locale: str) -> N
     for row in rows:
         validation.add(f"{letter}{row}")
     worksheet.add_data_validation(validation)
+
+
+def _add_date_settings(worksheet: Worksheet, value_col: int, locale: str) -> None:
+    """The value cell of every date setting (Track payments from) formatted and checked as a date, blank as it is."""
+    letter = column_letter(value_col - 1)
+    cells = [f"{letter}{2 + offset}" for offset, item in enumerate(schema.SETTINGS_KEYS) if is_date_setting(item)]
+    for ref in cells:
+        worksheet[ref].number_format = schema.NUMBER_FORMATS[Kind.DATE]
+    if cells:
+        worksheet.add_data_validation(_validation(date_check(" ".join(cells), locale)))
+
+
+def is_date_setting(item: schema.Setting) -> bool:
+    """Whether a setting's value is a date (blank by default)."""
+    return item.default is None
 
 
 def is_yes_no(item: schema.Setting) -> bool:
@@ -956,6 +1025,52 @@ _ORDER = t(
     "({setting_agenda_limit}) and what is left is counted; each manager prints on a page of their own."
 )
 
+# Payments and debts: each text under the label its placeholder names (see :func:`_names`).
+_PAYMENTS = (
+    (
+        "{payment}",
+        t(
+            "Money received from a client is a row of type {payment} on {interactions}, with the sum in {amount}. "
+            "Money paid back to the client, a refund, is a {payment} row with the amount below zero, such as -5000. "
+            "A payment is bookkeeping, not a contact: it is no touch of a manager, does not make the client less "
+            "silent and does not close a plan; it is never an order and never revenue."
+        ),
+    ),
+    (
+        "{order_number}",
+        t(
+            "If your orders have numbers, type the number in {order_number} on the order's row and the same number "
+            "on the payment or return for it: that order is settled first. A payment without a number settles the "
+            "client's oldest unpaid orders first. A number that no order of the client has is listed on {problems}; "
+            "such a payment still counts in the balance."
+        ),
+    ),
+    (
+        "{payment_term_title}",
+        t(
+            "An order is due as many days after its date as set ({setting_payment_term_days}), or as the client's "
+            "own {payment_term} says when it is filled; 0: on the day of the order. An order not paid in full by "
+            "then is overdue: the agenda lists it for the client's manager with the amount and the days late."
+        ),
+    ),
+    (
+        "{payments_from}",
+        t(
+            "Orders, payments and returns dated before this day of {settings} count as settled. Fill in the day you "
+            "start recording payments, so that older orders do not show as debts; blank: every order waits for its "
+            "payment. xlcrm init --upgrade fills in the day of the upgrade."
+        ),
+    ),
+    (
+        "{balance}",
+        t(
+            "Debts are counted once the workbook has a row of type {payment}. Each refresh writes on {clients} "
+            "{balance}: what the client owes, below zero when the client paid ahead; and {unpaid_since}: the date "
+            "of the oldest order not paid in full."
+        ),
+    ),
+)
+
 _KIND_HINTS: dict[Kind, Message | None] = {
     Kind.ID: t("Identifier, kept as text."),
     Kind.TEXT: None,  # the header says it all
@@ -968,6 +1083,12 @@ _KIND_HINTS: dict[Kind, Message | None] = {
     Kind.NUMBER: t("Whole number."),
     Kind.BOOL: t("{yes} or {no}, from the dropdown."),
     Kind.CHOICE: t("From the dropdown; the list is on {where}."),
+}
+# What a column takes where its kind says otherwise, by (sheet key, column key).
+_COLUMN_HINTS: dict[tuple[str, str], Message | None] = {
+    (schema.CLIENTS.key, "discount"): t("A number, decimals allowed, such as 7.5; without the % sign."),
+    (schema.CLIENTS.key, "payment_term"): t("Whole number of days, 0 or more."),
+    (schema.CLIENTS.key, "card_number"): None,  # its own hint says it is kept as text
 }
 _LINKED_CLIENT_ID = t("A {client_id} from the {clients} sheet, picked from the dropdown.")
 _LINKED_CONTRACT_ID = t("A {contract_id} of this sheet, picked from the dropdown.")
@@ -989,7 +1110,7 @@ def column_hint(spec: Sheet, column: Column, locale: str) -> str:
         if column.choices in schema.LIST_SOURCES:
             source = schema.LIST_SOURCES[column.choices]
             where = f"{source.sheet.name(locale)} › {source.column.name(locale)}"
-        hint = _KIND_HINTS[column.kind]
+        hint = _COLUMN_HINTS.get((spec.key, column.key), _KIND_HINTS[column.kind])
         if hint is not None:
             parts.append(hint.render(locale).format(where=where, **names))
     return " ".join(part for part in parts if part)
@@ -1013,6 +1134,8 @@ def _write_how_to(worksheet: Worksheet, locale: str) -> None:
             worksheet.cell(row, 1).font = font
         worksheet.cell(row, 1).alignment = Alignment(vertical="top")
         worksheet.cell(row, 2).alignment = Alignment(wrap_text=True, vertical="top")
+        if text and text.startswith("="):
+            worksheet.cell(row, 2).data_type = "s"  # text such as "= != < …" (the segment comparisons), no formula
         if text:
             worksheet.row_dimensions[row].height = wrapped_height(text, HOW_TO_TEXT_WIDTH)
 
@@ -1041,6 +1164,10 @@ def _write_how_to(worksheet: Worksheet, locale: str) -> None:
         line(", ".join(item.label(locale) for item in blocks), text.render(locale).format(**names), _BOLD)
     line(t("Greetings and holidays").render(locale), _GREETINGS.render(locale).format(**names), _BOLD)
     line(t("Order, old items, length").render(locale), _ORDER.render(locale).format(**names), _BOLD)
+
+    section(t("Payments and debts"))
+    for label, text in _PAYMENTS:
+        line(label.format(**names), text.render(locale).format(**names), _BOLD)
 
     section(SEGMENTS_HEADING)
     for segment_label, explained in segment_help(locale):
@@ -1085,6 +1212,9 @@ def _names(locale: str) -> dict[str, str]:
     names.update(
         order=schema.ORDER.name(locale),
         return_type=schema.RETURN.name(locale),
+        payment=schema.PAYMENT.name(locale),
+        payment_term_title=schema.entry_message("payment_term_title", locale),
+        payments_from=schema.setting("payments_from").label(locale),
         client_name=schema.CLIENT_NAME.column.name(locale),
         yes=schema.YES.name(locale),
         no=schema.NO.name(locale),
@@ -1099,6 +1229,13 @@ def _names(locale: str) -> dict[str, str]:
         block_column=next(c for c in schema.CLIENT_COMPUTED_COLUMNS if c.key == "block").name(locale),
     )
     names.update({f"block_{item.key}": item.name(locale) for item in schema.BLOCKS})
+    names.update(
+        {
+            column.key: schema.REPORT_MARKER + column.name(locale)
+            for column in schema.CLIENT_COMPUTED_COLUMNS
+            if column.key in ("balance", "unpaid_since")
+        }
+    )
     names.update(
         {key: schema.SETTINGS.column(key).name(locale) for key in ("holiday", "holiday_date", "holiday_blocks")}
     )

@@ -53,6 +53,7 @@ from xlcrm.jobs.opening import open_to_change
 from xlcrm.lifecycle.analysis import analyse
 from xlcrm.lifecycle.computed import computed_cells
 from xlcrm.lifecycle.history import read_history
+from xlcrm.lifecycle.payments import DebtTotals
 from xlcrm.lifecycle.segments import segments_of
 from xlcrm.messages import Text, t
 from xlcrm.reports.agenda import build_agenda
@@ -113,6 +114,7 @@ class RefreshResult:
     highlights_upgraded: bool = False
     # What people changed on the user sheets since xlcrm last saved the workbook (listed on ▸ Changes).
     changes: ChangeLog | None = None
+    debts: DebtTotals | None = None  # None when the workbook records no payments
 
     def to_dict(self) -> dict[str, Any]:
         """The result as JSON-ready values, as ``--json`` prints it."""
@@ -137,6 +139,7 @@ class RefreshResult:
             "filled_formulas": self.filled_formulas,
             "highlights_upgraded": self.highlights_upgraded,
             "changes": self.changes.to_dict() if self.changes else None,
+            "debts": self.debts.to_dict() if self.debts else None,
             "save": self.save.to_dict() if self.save else None,
         }
 
@@ -283,6 +286,7 @@ def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool, ac
         filled_formulas=len(formulas.set_cells) if formulas else 0,
         highlights_upgraded=highlights is not None,
         changes=change_log,
+        debts=analysis.lifecycle.receivables.totals(),
     )
 
 

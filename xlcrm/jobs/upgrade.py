@@ -13,8 +13,17 @@ change here:
   values (Reasons lost, the holidays), the Setting column the label of each setting its row names; a column the
   template gives a dropdown (Reason lost on Clients) gets it, from row 2 down as in the template, after the
   sheet's own dropdowns, with the defined name of its list when the workbook lacks it;
+- a missing column of a sheet of data gets the template's entry check (a date, an amount, a discount of 0 to
+  100 %, whole days) and its number format ("@": a card number keeps its leading zeros);
 - a missing setting gets a row below the last one: key, label, default value and description, where those
-  cells are empty, and the Yes / No dropdown on its value when its answer is Yes or No.
+  cells are empty, and the Yes / No dropdown on its value when its answer is Yes or No. A date setting gets the
+  day of the upgrade and a date check: «Track payments from» so set means orders from now on wait for payments
+  and the years of history before count as settled, not as debts;
+- the Amount check of Interactions as an older template made it (below zero only for a Return, recognised by its
+  exact cells and formula) is replaced by the current one, which lets a Payment below zero (a refund) in too;
+- a built-in list value a later version added (the Return and Payment interaction types) that a Settings list
+  lacks gets the cell below the list's last value, when that cell is empty and the defined name behind the
+  dropdown reaches it. Any other built-in value a list lacks was removed by the owner, and stays removed.
 
 Everything else of the workbook is copied byte for byte (see ``xlcrm.xlsx.package``). Clients must be there:
 without it the workbook is not one xlcrm can upgrade. A sheet that has the headers of a missing sheet under
@@ -24,7 +33,9 @@ another name (the owner renamed it) is not added twice: it is named in the resul
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
+import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -34,13 +45,20 @@ from typing import Any
 from xlcrm import schema
 from xlcrm.create.segment_help import example_segments
 from xlcrm.create.template import (
+    DATA_SHEETS,
+    LIST_FIRST_ROW,
+    amount_bound,
     build_workbook,
     column_cells,
     column_width,
+    date_check,
     default_holidays,
+    entry_check,
+    is_date_setting,
     is_yes_no,
     list_dropdown,
     list_name_formula,
+    number_format,
     settings_lists,
     yes_no_dropdown,
 )
@@ -50,7 +68,14 @@ from xlcrm.files.save import save_changes
 from xlcrm.jobs.opening import open_to_change
 from xlcrm.messages import Text, t
 from xlcrm.schema import Column
-from xlcrm.xlsx.package import cell_styles, rows_with_content, workbook_names
+from xlcrm.xlsx.data_validations import NewValidation
+from xlcrm.xlsx.package import (
+    cell_styles,
+    rows_with_content,
+    validation_formulas,
+    workbook_name_formulas,
+    workbook_names,
+)
 from xlcrm.xlsx.reader import SheetData, WorkbookData, header_rows, read_workbook
 from xlcrm.xlsx.refs import column_index, column_letter
 from xlcrm.xlsx.report_sheet import CellValue
@@ -60,6 +85,11 @@ from xlcrm.xlsx.sheet_edits import SheetEdit
 # A sheet under another name is taken for a missing user sheet when its row 1 holds this many of that sheet's
 # headers, its required ones among them.
 _LOOK_ALIKE_HEADERS = 2
+# Built-in values of Settings lists that a later version added, by list key: a list made before lacks them, and
+# an upgrade appends them (any other built-in value a list lacks was removed by its owner).
+_ADDED_LIST_VALUES = {"interaction_types": (schema.RETURN, schema.PAYMENT)}
+# The types an older template's Amount check let below zero.
+_OLD_NEGATIVE_AMOUNT_TYPES = (schema.RETURN,)
 
 
 @dataclass(frozen=True)
@@ -78,15 +108,44 @@ class AddedColumn:
 
 @dataclass(frozen=True)
 class AddedSetting:
-    """A setting given a row on Settings."""
+    """A setting given a row on Settings, with the value written there (None: blank)."""
 
     key: str
     label: str
     row: int
+    value: int | str | dt.date | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The setting as JSON-ready values."""
-        return {"key": self.key, "label": self.label, "row": self.row}
+        """The setting as JSON-ready values (a date as 2026-12-03)."""
+        value = self.value.isoformat() if isinstance(self.value, dt.date) else self.value
+        return {"key": self.key, "label": self.label, "row": self.row, "value": value}
+
+
+@dataclass(frozen=True)
+class AddedListValue:
+    """A built-in value appended to a Settings list: the list's header, the value and its cell."""
+
+    sheet: str
+    header: str
+    value: str
+    cell: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The value as JSON-ready values."""
+        return {"sheet": self.sheet, "header": self.header, "value": self.value, "cell": self.cell}
+
+
+@dataclass(frozen=True)
+class ReplacedCheck:
+    """An entry check of an older template replaced by the current one: the column's header and the cells."""
+
+    sheet: str
+    header: str
+    cells: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The check as JSON-ready values."""
+        return {"sheet": self.sheet, "header": self.header, "cells": self.cells}
 
 
 @dataclass(frozen=True)
@@ -99,13 +158,15 @@ class UpgradeResult:
     sheets: tuple[str, ...] = ()  # user sheets added, as named in the workbook
     columns: tuple[AddedColumn, ...] = ()
     settings: tuple[AddedSetting, ...] = ()
+    list_values: tuple[AddedListValue, ...] = ()
+    checks: tuple[ReplacedCheck, ...] = ()
     left_out: tuple[Text, ...] = ()  # what the template has that was not added, with the reason
     save: SaveResult | None = None  # None on a dry run or when there was nothing to add
 
     @property
     def nothing_to_add(self) -> bool:
         """Whether the workbook has everything the template has (what was left out aside)."""
-        return not (self.sheets or self.columns or self.settings)
+        return not (self.sheets or self.columns or self.settings or self.list_values or self.checks)
 
     def to_dict(self) -> dict[str, Any]:
         """The result as JSON-ready values, as ``--json`` prints it."""
@@ -117,21 +178,30 @@ class UpgradeResult:
             "sheets": list(self.sheets),
             "columns": [column.to_dict() for column in self.columns],
             "settings": [item.to_dict() for item in self.settings],
+            "list_values": [item.to_dict() for item in self.list_values],
+            "checks": [item.to_dict() for item in self.checks],
             "left_out": [str(reason) for reason in self.left_out],
             "backup": str(self.save.backup) if self.save and self.save.backup else None,
         }
 
 
 def upgrade_workbook(
-    path: str | Path, *, dry_run: bool = False, save: SaveOptions = SaveOptions(), password: str | None = None
+    path: str | Path,
+    *,
+    dry_run: bool = False,
+    save: SaveOptions = SaveOptions(),
+    password: str | None = None,
+    today: dt.date | None = None,
 ) -> UpgradeResult:
-    """Add to the workbook at ``path`` the user sheets, columns and settings of the current template it lacks,
-    changing none of its cells; returns what was added (nothing is written with ``dry_run``, nor when there is
-    nothing to add). ``password`` opens a password-protected workbook, which is saved back protected.
+    """Add to the workbook at ``path`` the user sheets, columns, settings and built-in list values of the current
+    template it lacks, changing none of its cells; returns what was added (nothing is written with ``dry_run``,
+    nor when there is nothing to add). A date setting added gets ``today`` (default: the real date), the day of
+    the upgrade. ``password`` opens a password-protected workbook, which is saved back protected.
 
     Raises ``WorkbookStructureError`` (nothing written) when the workbook has no Clients sheet.
     """
-    return open_to_change(path, password, save, functools.partial(_upgrade, dry_run=dry_run), dry_run=dry_run)
+    upgrade = functools.partial(_upgrade, dry_run=dry_run, today=today or dt.date.today())
+    return open_to_change(path, password, save, upgrade, dry_run=dry_run)
 
 
 @dataclass
@@ -142,6 +212,8 @@ class _Plan:
     edits: list[SheetEdit] = field(default_factory=list)
     columns: list[AddedColumn] = field(default_factory=list)
     settings: list[AddedSetting] = field(default_factory=list)
+    list_values: list[AddedListValue] = field(default_factory=list)
+    checks: list[ReplacedCheck] = field(default_factory=list)
     left_out: list[Text] = field(default_factory=list)
     # Added columns that the template gives a dropdown: (sheet, column, letter), given theirs once every
     # column is planned (a list may read a column added to Settings).
@@ -149,7 +221,7 @@ class _Plan:
 
 
 @holding_workbook_lock("path")
-def _upgrade(path: Path, save: SaveOptions, *, dry_run: bool) -> UpgradeResult:
+def _upgrade(path: Path, save: SaveOptions, *, dry_run: bool, today: dt.date) -> UpgradeResult:
     data = read_workbook(path)
     look_alikes = _look_alikes(data)
     if data.sheet(schema.CLIENTS.key) is None:
@@ -162,9 +234,11 @@ def _upgrade(path: Path, save: SaveOptions, *, dry_run: bool) -> UpgradeResult:
             sheet = data.sheet(spec.key)
             if sheet is not None:
                 _plan_columns(data, sheet, plan)
-        _plan_settings(data, plan)
+        _plan_settings(data, plan, today)
+        _plan_list_values(data, plan)
+        _plan_amount_check(data, plan)
         _plan_dropdowns(data, plan)
-        adding = bool(plan.copies or plan.columns or plan.settings)
+        adding = bool(plan.copies or plan.columns or plan.settings or plan.list_values or plan.checks)
         result = UpgradeResult(
             path=save.output or path if adding else path,  # nothing to add: no output is written, PATH is told
             locale=data.locale,
@@ -172,6 +246,8 @@ def _upgrade(path: Path, save: SaveOptions, *, dry_run: bool) -> UpgradeResult:
             sheets=tuple(copied.name for copied in plan.copies),
             columns=tuple(plan.columns),
             settings=tuple(plan.settings),
+            list_values=tuple(plan.list_values),
+            checks=tuple(plan.checks),
             left_out=tuple(plan.left_out),
         )
         if dry_run or result.nothing_to_add:
@@ -307,12 +383,21 @@ def _plan_columns(data: WorkbookData, sheet: SheetData, plan: _Plan) -> None:
         if column.choices is not None:
             plan.lists.append((sheet.name, column, letter))
     letters = [column_letter(sheet.width + offset) for offset in range(len(missing))]
+    checks: list[NewValidation] = []
+    formats: dict[str, str] = {}
+    if sheet.spec in DATA_SHEETS:
+        for letter, column in zip(letters, missing):
+            check = entry_check(sheet.spec, column, data.locale, column_cells(letter), sheet.letters)
+            checks.extend([check] if check is not None else [])
+            formats.update({letter: code} if (code := number_format(sheet.spec, column)) else {})
     plan.edits.append(
         SheetEdit(
             sheet.name,
             set_cells=cells,
             column_widths={letter: column_width(column, data.locale) for letter, column in zip(letters, missing)},
             cell_styles={f"{letter}1": look for letter in letters} if look is not None else {},
+            new_dropdowns=checks,
+            column_formats=formats,
         )
     )
 
@@ -396,11 +481,22 @@ def _list_column(data: WorkbookData, plan: _Plan, source: schema.ListSource) -> 
 # --- settings ------------------------------------------------------------------------
 
 
-def _plan_settings(data: WorkbookData, plan: _Plan) -> None:
-    """A row for each setting the Settings sheet lacks, below its last one, where those cells are empty."""
+def _plan_settings(data: WorkbookData, plan: _Plan, today: dt.date) -> None:
+    """A row for each setting the Settings sheet lacks, below its last one, where those cells are empty; a date
+    setting holds ``today``."""
     sheet = data.sheet(schema.SETTINGS.key)
-    if sheet is None:
-        return  # the template's own Settings sheet is added, every setting on it
+    if sheet is None:  # the template's own Settings sheet is added, every setting on it, a date setting blank
+        plan.left_out += [
+            t(
+                "{label} on the added sheet {sheet} is blank, so every order of the workbook waits for a payment; "
+                "type in the day you start recording payments",
+                label=quoted(item.label(data.locale)),
+                sheet=quoted(schema.SETTINGS.name(data.locale)),
+            )
+            for item in schema.SETTINGS_KEYS
+            if is_date_setting(item) and _copies_settings(data, plan)
+        ]
+        return
     present = {
         schema.fold(value)
         for key in ("key", "label")
@@ -428,33 +524,53 @@ def _plan_settings(data: WorkbookData, plan: _Plan) -> None:
         for letter in letters.values()
         for row in rows_with_content(data.path, sheet.name, rows, column_index(letter))
     }
+    # New cells look like those of the last setting: a cell would take the style of the one above it otherwise,
+    # and a number below the new date setting would show as a date.
+    looks = cell_styles(data.path, sheet.name, last)
     cells: dict[str, CellValue] = {}
+    styles: dict[str, int] = {}
     yes_no: list[str] = []
+    dates: list[str] = []
     for row, item in zip(rows, missing):
         if row in taken:
-            plan.left_out.append(
-                t(
-                    "setting {key} is not added: row {row} of {sheet} is not empty; its default {default} applies",
-                    key=item.key,
-                    row=row,
-                    sheet=quoted(sheet.name),
-                    default=item.default_in(data.locale),
-                )
-            )
+            plan.left_out.append(_setting_left_out(item, row, sheet.name, data.locale))
             continue
+        value = today if is_date_setting(item) else item.default_in(data.locale)
         texts = {
             "key": item.key,
             "label": item.label(data.locale),
-            "value": item.default_in(data.locale),
+            "value": value,
             "description": item.description(data.locale),
         }
         cells.update({f"{letters[key]}{row}": text for key, text in texts.items() if key in letters})
-        plan.settings.append(AddedSetting(item.key, item.label(data.locale), row))
-        if is_yes_no(item):
-            yes_no.append(f"{letters['value']}{row}")
+        styles.update(
+            {f"{letter}{row}": looks[index] for letter in letters.values() if (index := column_index(letter)) in looks}
+        )
+        plan.settings.append(AddedSetting(item.key, item.label(data.locale), row, value))
+        (yes_no if is_yes_no(item) else dates if is_date_setting(item) else []).append(f"{letters['value']}{row}")
     if cells:
-        dropdowns = [yes_no_dropdown(" ".join(yes_no), data.locale)] if yes_no else []
-        plan.edits.append(SheetEdit(sheet.name, set_cells=cells, new_dropdowns=dropdowns))
+        checks: list[NewValidation] = [yes_no_dropdown(" ".join(yes_no), data.locale)] if yes_no else []
+        checks += [date_check(" ".join(dates), data.locale)] if dates else []
+        plan.edits.append(SheetEdit(sheet.name, set_cells=cells, cell_styles=styles, new_dropdowns=checks))
+
+
+def _setting_left_out(item: schema.Setting, row: int, sheet: str, locale: str) -> Text:
+    """Why a setting got no row: the row is taken; what applies instead."""
+    if is_date_setting(item):
+        return t(
+            "setting {key} is not added: row {row} of {sheet} is not empty; it stays blank, so every order waits "
+            "for a payment",
+            key=item.key,
+            row=row,
+            sheet=quoted(sheet),
+        )
+    return t(
+        "setting {key} is not added: row {row} of {sheet} is not empty; its default {default} applies",
+        key=item.key,
+        row=row,
+        sheet=quoted(sheet),
+        default=item.default_in(locale),
+    )
 
 
 def _settings_letters(sheet: SheetData, plan: _Plan) -> dict[str, str]:
@@ -469,3 +585,79 @@ def _settings_letters(sheet: SheetData, plan: _Plan) -> dict[str, str]:
         if added.sheet == sheet.name and column is not None and column.key in ("label", "description"):
             letters[column.key] = added.cell.rstrip("0123456789")
     return letters
+
+
+# --- built-in list values ---------------------------------------------------------------
+
+
+def _plan_list_values(data: WorkbookData, plan: _Plan) -> None:
+    """Each built-in value a later version added to a Settings list that the workbook's list lacks, below its last
+    value."""
+    sheet = data.sheet(schema.SETTINGS.key)
+    if sheet is None:
+        return  # the template's own Settings sheet is added, with every value
+    formulas = workbook_name_formulas(data.path)
+    for key, added in _ADDED_LIST_VALUES.items():
+        letter = sheet.letters.get(key)
+        if letter is None:
+            continue  # a list column the upgrade adds comes with the template's values
+        values = sheet.column_values(key).dropna()
+        filled = [int(row) for row, value in zip(values.index, values.tolist()) if str(value).strip()]
+        present = {schema.fold(value) for value in values.tolist()}
+        wanted = [value for value in added if not {schema.fold(s) for s in value.spellings()} & present]
+        if not wanted:
+            continue
+        last = max(filled, default=LIST_FIRST_ROW - 1)
+        rows = range(last + 1, last + 1 + len(wanted))
+        taken = rows_with_content(data.path, sheet.name, rows, column_index(letter))
+        header = schema.SETTINGS.column(key).name(data.locale)
+        reach = _name_reach(formulas.get(schema.LIST_DEFINED_NAMES[key].casefold(), ""), letter)
+        cells: dict[str, CellValue] = {}
+        for row, value in zip(rows, wanted):
+            name = value.name(data.locale)
+            if row in taken or (reach is not None and row > reach):
+                plan.left_out.append(
+                    t(
+                        "value {value} is not added to the list {list} of {sheet}: cell {cell} is not free or the "
+                        "dropdown does not reach it; type it below the list's last value",
+                        value=quoted(name),
+                        list=quoted(header),
+                        sheet=quoted(sheet.name),
+                        cell=f"{letter}{row}",
+                    )
+                )
+                break  # a value further down would leave a gap in the list
+            cells[f"{letter}{row}"] = name
+            plan.list_values.append(AddedListValue(sheet.name, header, name, f"{letter}{row}"))
+        if cells:
+            plan.edits.append(SheetEdit(sheet.name, set_cells=cells))
+
+
+def _name_reach(formula: str, letter: str) -> int | None:
+    """The last row of column ``letter`` that a list's defined name ``formula`` reads (the template's reads
+    ``$D$2:$D$2001``); None when it names no range of that column."""
+    ends = [
+        int(end)
+        for first, end_letter, end in re.findall(r"\$?([A-Z]+)\$?\d+:\$?([A-Z]+)\$?(\d+)", formula)
+        if first == letter == end_letter
+    ]
+    return max(ends, default=None)
+
+
+# --- entry checks ------------------------------------------------------------------------
+
+
+def _plan_amount_check(data: WorkbookData, plan: _Plan) -> None:
+    """The current Amount check of Interactions in place of an older template's, which refuses a refund."""
+    sheet = data.sheet(schema.INTERACTIONS.key)
+    if sheet is None or not {"type", "amount"} <= sheet.letters.keys():
+        return
+    column = schema.INTERACTIONS.column("amount")
+    cells = column_cells(sheet.letters["amount"])
+    old = (cells, amount_bound(sheet.letters, _OLD_NEGATIVE_AMOUNT_TYPES))
+    if old not in validation_formulas(data.path, sheet.name):
+        return
+    check = entry_check(schema.INTERACTIONS, column, data.locale, cells, sheet.letters)
+    assert check is not None  # an amount column has its check
+    plan.edits.append(SheetEdit(sheet.name, new_dropdowns=[check], replaced_validations=[old]))
+    plan.checks.append(ReplacedCheck(sheet.name, column.name(data.locale), cells))

@@ -8,11 +8,12 @@ with the day it is due); ``assemble_agenda`` turns that frame into the agenda a 
   ``birthday_days`` ahead, as upcoming;
 - one row per client and action day: the action day of a task due today or overdue is today, of an upcoming one
   its due day; all the client's reasons for that day go into one cell, the most urgent first (``TASKS``);
-- a reason more than ``stale_after_days`` past due is stale. A row with at least one fresh reason is in the main
-  part, its fresh reasons first; its due date is the earliest due of its fresh reasons, its days late
-  ``today - due`` (0 when due today; blank for an upcoming row: it is not late, its due date says when), so a
-  stale plan does not come up as 541 days late beside this week's reactivation. A row whose every reason is stale
-  goes to a part of its own, below the rows to do now and the upcoming ones, instead of topping the list forever;
+- a reason more than ``stale_after_days`` past due is stale, except an overdue payment (``NEVER_STALE``). A row
+  with at least one fresh reason is in the main part, its fresh reasons first; its due date is the earliest due of
+  its fresh reasons, its days late ``today - due`` (0 when due today; blank for an upcoming row: it is not late, its
+  due date says when), so a stale plan does not come up as 541 days late beside this week's reactivation. A row
+  whose every reason is stale goes to a part of its own, below the rows to do now and the upcoming ones, instead of
+  topping the list forever;
 - rows equally urgent, late and due are ordered by the client's Rating, the highest first, a client without a
   Rating after the rated ones;
 - reactivation candidates rotate: a manager gets ``reactivations_per_week`` of them per ISO week, due on that
@@ -53,6 +54,7 @@ from xlcrm.reports.agenda_tasks import TASK_COLUMNS, follow_up_tasks, no_tasks
 from xlcrm.reports.consent import CONSENT, consent_tasks
 from xlcrm.reports.contract_tasks import CONTRACT_ENDS, CONTRACT_EXPIRED, contract_tasks
 from xlcrm.reports.greetings import greeting_tasks
+from xlcrm.reports.payment_tasks import PAYMENT_OVERDUE, payment_tasks
 from xlcrm.xlsx.report_sheet import CellValue, ColumnFormat, ReportColumn, ReportSheet, ReportTable
 
 # Task keys, the most urgent first. A plan is a promise the manager made to the client, so breaking it costs
@@ -60,14 +62,17 @@ from xlcrm.xlsx.report_sheet import CellValue, ColumnFormat, ReportColumn, Repor
 # clients closest to slipping away for good, in the order of the method's blocks: an agreement not yet turned into
 # a first order, a client who bought once or twice and has not come back («самые опасные»), a new lead not yet
 # called (it cools within days). Then the steady clients, overdue against their rhythm, and the VIP/Key reviews.
-# A contract that ended but is still marked Active comes right after the Lost client who ordered: the client works
-# without a contract, or the base is wrong. A contract ending soon is on the agenda every day of its
-# ``contract_end_days``: it comes after the reviews, so that it does not push the day's other work off the sheet.
+# An order not paid by the end of its payment term comes right after the Lost client who ordered: money the
+# business is owed, and the longer it waits the less likely it comes. A contract that ended but is still marked
+# Active follows: the client works without a contract, or the base is wrong. A contract ending soon is on the agenda
+# every day of its ``contract_end_days``: it comes after the reviews, so that it does not push the day's other work
+# off the sheet.
 # Greetings are dated but small, and a silent client to revive is a long shot: they come last. Collecting consent
 # is paperwork the manager does while in touch anyway (see ``_placed_consent``): it comes after everything.
 TASKS = (
     "plan",
     "check_status",
+    PAYMENT_OVERDUE,
     CONTRACT_EXPIRED,
     "first_order",
     "second_order",
@@ -82,6 +87,8 @@ TASKS = (
     CONSENT,
 )
 URGENCY = {task: rank for rank, task in enumerate(TASKS)}
+# Money owed grows no less urgent with age: an overdue payment is never moved to the long overdue part.
+NEVER_STALE = frozenset({PAYMENT_OVERDUE})
 # Tasks listed ahead of their day (within ``birthday_days``); the others only once due.
 AHEAD_TASKS = frozenset({"plan", "birthday", "contact_birthday", "holiday"})
 TASK_NAMES: dict[str, Message] = {
@@ -92,6 +99,7 @@ TASK_NAMES: dict[str, Message] = {
     "first_contact": t("First contact"),
     "reorder": t("Due to order again"),
     "review": t("VIP/Key client to review"),
+    PAYMENT_OVERDUE: t("Payment overdue"),
     CONTRACT_EXPIRED: t("Contract expired but is still Active — renew or close it"),
     CONTRACT_ENDS: t("Contract ends soon"),
     "birthday": t("Birthday"),
@@ -204,6 +212,7 @@ def build_agenda(frames: Frames, lifecycle: Lifecycle) -> Agenda:
         [
             follow_up_tasks(frames, lifecycle),
             contract_tasks(frames, lifecycle),
+            payment_tasks(frames, lifecycle),
             greeting_tasks(frames, lifecycle),
             consent_tasks(frames, lifecycle),
         ],
@@ -244,7 +253,7 @@ def assemble_agenda(tasks: pd.DataFrame, frames: Frames, lifecycle: Lifecycle) -
     tasks["urgency"] = tasks["task"].map(URGENCY)
     tasks["day"] = tasks["due"].where(tasks["due"] > today, today)
     # Stale per reason: a row's fresh reasons come first and give it its due date, urgency and part.
-    tasks["stale"] = (today - tasks["due"]).dt.days > settings.stale_after_days
+    tasks["stale"] = ((today - tasks["due"]).dt.days > settings.stale_after_days) & ~tasks["task"].isin(NEVER_STALE)
     tasks = tasks.sort_values(["client_id", "day", "stale", "urgency", "due", "details"], kind="stable")
     tasks["fresh_due"] = tasks["due"].where(~tasks["stale"])
     tasks["fresh_urgency"] = tasks["urgency"].where(~tasks["stale"])

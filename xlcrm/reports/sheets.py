@@ -31,6 +31,7 @@ from xlcrm.reports.agenda import Agenda, agenda_sheet
 from xlcrm.reports.analytics import analytics_sheet
 from xlcrm.reports.consent import without_consent
 from xlcrm.reports.period import Period, acting_manager, manager_order, month_label, period_sales
+from xlcrm.reports.receivables import manager_columns, manager_receivables, receivables_tables
 from xlcrm.reports.segments import segments_sheet
 from xlcrm.runtime import progress
 from xlcrm.xlsx.report_sheet import CellValue, Chart, ChartKind, ColumnFormat, ReportColumn, ReportSheet, ReportTable
@@ -161,7 +162,7 @@ def dashboard_sheet(
     consent: ReportTable | None = None,
 ) -> ReportSheet:
     """The dashboard sheet: clients and revenue per block, the Dead and the cold (and, when given, the clients
-    without consent), who moved between blocks, with charts."""
+    without consent), what clients owe (:mod:`xlcrm.reports.receivables`), who moved between blocks, with charts."""
 
     def text(key: str) -> str:
         return schema.label(key, locale)
@@ -220,6 +221,7 @@ def dashboard_sheet(
         blocks_table,
         dead_and_cold_table(lifecycle, locale),
         *((consent,) if consent is not None else ()),
+        *receivables_tables(lifecycle, locale),
         migration_table(migration, locale),
         by_month,
         history_table(history, locale),
@@ -405,14 +407,16 @@ def history_table(history: BlockHistory, locale: str) -> ReportTable:
 
 
 def managers_sheet(lifecycle: Lifecycle, period: Period, locale: str, subtitle: str, agenda: Agenda) -> ReportSheet:
-    """The managers sheet: each manager's activity and results in the period, with the clients on their agenda,
-    and clients by block."""
+    """The managers sheet: each manager's activity and results in the period, with the clients on their agenda
+    and, when the workbook records payments, what their clients owe; and clients by block."""
 
     def text(key: str) -> str:
         return schema.label(key, locale)
 
     activity = manager_activity(lifecycle, period, locale)
     agenda_clients = agenda_size(agenda).reindex(activity.index, fill_value=0)
+    tracked = lifecycle.receivables.tracked
+    owed = manager_receivables(lifecycle, client_manager(lifecycle, locale)).reindex(activity.index, fill_value=0.0)
     type_columns = [ReportColumn(t.name(locale), Integer) for t in TOUCH_TYPES]
     activity_table = ReportTable(
         text("activity"),
@@ -428,6 +432,7 @@ def managers_sheet(lifecycle: Lifecycle, period: Period, locale: str, subtitle: 
             ReportColumn(text("conversion"), Percent),
             ReportColumn(text("overdue_tasks"), Integer),
             ReportColumn(t("Clients on the agenda").render(locale), Integer),
+            *(manager_columns(locale) if tracked else ()),
         ],
         [
             [cast(str, name)]  # the index is the managers' names
@@ -443,6 +448,7 @@ def managers_sheet(lifecycle: Lifecycle, period: Period, locale: str, subtitle: 
                 int(row["overdue"]),
             ]
             + [int(agenda_clients[cast(str, name)])]
+            + ([float(value) for value in owed.loc[cast(str, name)]] if tracked else [])
             for name, row in activity.iterrows()
         ],
     )

@@ -1,19 +1,22 @@
-"""Dropdowns added to a user sheet, in the worksheet XML itself.
+"""Dropdowns and entry checks added to a user sheet, in the worksheet XML itself.
 
-A sheet's dropdowns are ``<dataValidation type="list">`` elements of its ``<dataValidations>``. xlcrm adds one
-where it adds a column or a setting row that the template gives a dropdown (``xlcrm init --upgrade``). The new
-ones are written into the bytes of the part after the sheet's own, which stay byte for byte as they were (a
-parser would write their text back escaped otherwise than the program that saved them).
+A sheet's dropdowns are ``<dataValidation type="list">`` elements of its ``<dataValidations>``, its entry checks
+(a date, a number in a range) ``<dataValidation>`` elements of another type. xlcrm adds one where it adds a column
+or a setting row that the template gives a dropdown or a check (``xlcrm init --upgrade``). The new ones are
+written into the bytes of the part after the sheet's own, which stay byte for byte as they were (a parser would
+write their text back escaped otherwise than the program that saved them); only an older template's check that a
+new one replaces is left out.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from xlcrm.xlsx.parts import WORKSHEET_ORDER
-from xlcrm.xlsx.xml_io import escape_xml
+from xlcrm.xlsx.xml_io import escape_xml, unescape_xml
 
 # What follows <dataValidations> in a worksheet: a new one goes before the first of these.
 _AFTER_VALIDATIONS = WORKSHEET_ORDER[WORKSHEET_ORDER.index("dataValidations") + 1 :]
@@ -31,13 +34,40 @@ class NewDropdown:
     error: str
 
 
-def with_dropdowns(tail: bytes, prefix: bytes, added: Sequence[NewDropdown]) -> bytes:
+CheckKind = Literal["date", "decimal", "whole"]
+CheckOperator = Literal["between", "greaterThanOrEqual"]
+
+
+@dataclass(frozen=True)
+class NewCheck:
+    """An entry check on ``sqref`` that takes a ``kind`` of value ("date", "decimal", "whole") compared by
+    ``operator`` ("between", "greaterThanOrEqual") with ``formula1`` (and ``formula2``), shows ``prompt`` on
+    entering the cell and refuses anything else with ``error``, both under ``title``."""
+
+    sqref: str
+    kind: CheckKind
+    operator: CheckOperator
+    formula1: str
+    formula2: str | None
+    title: str
+    prompt: str
+    error: str
+
+
+NewValidation = NewDropdown | NewCheck
+
+
+def with_dropdowns(
+    tail: bytes, prefix: bytes, added: Sequence[NewValidation], replaced: Collection[tuple[str, str]] = ()
+) -> bytes:
     """The part of a worksheet after its cells (``tail``; its elements named with ``prefix``, b"" or b"x:")
     with ``added`` after the validations it has, counted again, or in a new ``<dataValidations>`` where the
-    schema puts it."""
+    schema puts it. The validations whose cells and first formula are among ``replaced`` (an older template's
+    check that one of ``added`` replaces) are left out; every other stays byte for byte."""
     if not added:
         return tail
-    new = b"".join(_dropdown_xml(dropdown, prefix) for dropdown in added)
+    tail = _without(tail, prefix, replaced)
+    new = b"".join(_validation_xml(validation, prefix) for validation in added)
     opening = re.search(rb"<" + re.escape(prefix) + rb"dataValidations\b[^>]*?(/?)>", tail)
     if opening is None:
         following = [
@@ -62,17 +92,41 @@ def with_dropdowns(tail: bytes, prefix: bytes, added: Sequence[NewDropdown]) -> 
     return tail[: opening.start()] + tag + tail[opening.end() : close_at] + new + tail[close_at:]
 
 
-def _dropdown_xml(dropdown: NewDropdown, prefix: bytes) -> bytes:
-    # showDropDown is left out: in the file format it *hides* the in-cell arrow.
-    attributes = {
-        "type": "list",
-        "errorStyle": "stop",
-        "allowBlank": "1",
-        "showErrorMessage": "1",
-        "errorTitle": dropdown.error_title,
-        "error": dropdown.error,
-        "sqref": dropdown.sqref,
-    }
+def _without(tail: bytes, prefix: bytes, replaced: Collection[tuple[str, str]]) -> bytes:
+    """``tail`` without the validations whose (sqref, first formula) is in ``replaced``."""
+    if not replaced:
+        return tail
+    p = re.escape(prefix)
+
+    def kept(found: re.Match[bytes]) -> bytes:
+        element = found.group(0)
+        sqref = re.search(rb'\ssqref="([^"]*)"', element)
+        formula = re.search(rb"<" + p + rb"formula1>(.*?)</" + p + rb"formula1>", element, re.S)
+        if sqref is None or formula is None:
+            return element
+        held = (unescape_xml(sqref.group(1), attribute=True), unescape_xml(formula.group(1)))
+        return b"" if held in replaced else element
+
+    pattern = rb"<" + p + rb"dataValidation\b[^>]*?>.*?</" + p + rb"dataValidation\s*>"
+    return re.sub(pattern, kept, tail, flags=re.S)
+
+
+def _validation_xml(validation: NewValidation, prefix: bytes) -> bytes:
+    if isinstance(validation, NewDropdown):
+        # showDropDown is left out: in the file format it *hides* the in-cell arrow.
+        attributes = {"type": "list", "errorStyle": "stop", "allowBlank": "1", "showErrorMessage": "1"}
+        attributes |= {"errorTitle": validation.error_title, "error": validation.error, "sqref": validation.sqref}
+        formulas = [validation.formula]
+    else:
+        attributes = {"type": validation.kind, "operator": validation.operator, "errorStyle": "stop"}
+        attributes |= {"allowBlank": "1", "showInputMessage": "1", "showErrorMessage": "1"}
+        attributes |= {"errorTitle": validation.title, "error": validation.error}
+        attributes |= {"promptTitle": validation.title, "prompt": validation.prompt, "sqref": validation.sqref}
+        formulas = [validation.formula1, *([validation.formula2] if validation.formula2 is not None else [])]
     written = " ".join(f'{name}="{escape_xml(value, attribute=True)}"' for name, value in attributes.items())
-    formula, p = escape_xml(dropdown.formula), prefix.decode()
-    return f"<{p}dataValidation {written}><{p}formula1>{formula}</{p}formula1></{p}dataValidation>".encode()
+    p = prefix.decode()
+    held = "".join(
+        f"<{p}formula{number}>{escape_xml(formula)}</{p}formula{number}>"
+        for number, formula in enumerate(formulas, start=1)
+    )
+    return f"<{p}dataValidation {written}>{held}</{p}dataValidation>".encode()

@@ -279,24 +279,54 @@ def conditional_rules(source: Path, sheet_name: str) -> list[ConditionalRule]:
     """The conditional-format rules of a sheet, in order; none when the workbook has no such worksheet.
 
     They come after the cells in the sheet's part, so the whole part is read (inflated, not parsed)."""
+    root = _sheet_without_cells(source, sheet_name, b"conditionalFormatting")
+    return rules_in(root) if root is not None else []
+
+
+def validation_formulas(source: Path, sheet_name: str) -> list[tuple[str, str]]:
+    """The cells (``sqref``) and first formula of each data validation of a sheet, in order; none when the workbook
+    has no such worksheet."""
+    root = _sheet_without_cells(source, sheet_name, b"dataValidation")
+    if root is None:
+        return []
+    return [
+        (validation.get("sqref", ""), "".join(formula.text or "" for formula in children(validation, "formula1")))
+        for validations in children(root, "dataValidations")
+        for validation in children(validations, "dataValidation")
+    ]
+
+
+def _sheet_without_cells(source: Path, sheet_name: str, needed: bytes) -> etree._Element | None:
+    """The worksheet element of a sheet with its cells left out, when what follows them mentions ``needed``; None
+    otherwise, or when the workbook has no such worksheet. The whole part is read (inflated, not parsed)."""
     with _opened(source, PackageParts) as package:
         sheet = next((sheet for sheet in package.sheets() if sheet.name == sheet_name), None)
         if sheet is None or package.entry_of(sheet.part) is None or package.sheet_type(sheet) != REL_WORKSHEET:
-            return []
+            return None
         with package.open_sheet(sheet) as handle:
             sheet_xml = SheetXml(handle, sheet.part)
             for _ in sheet_xml.content():
                 pass
-        if b"conditionalFormatting" not in sheet_xml.tail:
-            return []
+        if needed not in sheet_xml.tail:
+            return None
         marker = b"<" + sheet_xml.prefix + b"sheetData/>"
-        return rules_in(parse_part(sheet_xml.head + marker + sheet_xml.tail, sheet.part).getroot())
+        return parse_part(sheet_xml.head + marker + sheet_xml.tail, sheet.part).getroot()
 
 
 def workbook_names(source: Path) -> set[str]:
     """The names the workbook defines (``<definedName name=…>``), case-folded as Excel compares them."""
     with _opened(source, PackageParts) as package:
         return {defined.get("name", "").casefold() for defined in package.defined_names()}
+
+
+def workbook_name_formulas(source: Path) -> dict[str, str]:
+    """The formula of each workbook-wide defined name (not one local to a sheet), by its case-folded name."""
+    with _opened(source, PackageParts) as package:
+        return {
+            defined.get("name", "").casefold(): defined.text or ""
+            for defined in package.defined_names()
+            if defined.get("localSheetId") is None
+        }
 
 
 def rows_with_formula(source: Path, sheet_name: str, rows: Collection[int], column: int) -> set[int]:

@@ -36,7 +36,7 @@ from openpyxl.formula.tokenizer import Token, Tokenizer, TokenizerError
 from xlcrm.errors import EditRefused, NotAWorkbook, error_text, quoted
 from xlcrm.messages import Message, Text, t
 from xlcrm.xlsx.conditional_formats import NewRule, RuleChange
-from xlcrm.xlsx.data_validations import NewDropdown
+from xlcrm.xlsx.data_validations import NewValidation
 from xlcrm.xlsx.refs import MAX_COLUMNS, MAX_ROWS, column_index, column_letter, parse_cell, sheet_ref
 from xlcrm.xlsx.report_sheet import CellValue, CellXml, Formula, StyleSpec
 from xlcrm.xlsx.xml_io import character_code, escape_xml, refuse_dtd, unescape_xml
@@ -86,9 +86,15 @@ class SheetEdit:
     # "F1" -> the cellXfs index (of the workbook as read) a cell is written with, in place of the style it would
     # take: a header added right of the others looks like them. Cells are numbered as ``set_cells`` numbers them.
     cell_styles: Mapping[str, int] = field(default_factory=dict)
-    # List dropdowns added after the sheet's own validations (a column or setting row added by an upgrade), on
-    # cells numbered as in the sheet written.
-    new_dropdowns: Sequence[NewDropdown] = ()
+    # List dropdowns and entry checks added after the sheet's own validations (a column or setting row added by an
+    # upgrade), on cells numbered as in the sheet written.
+    new_dropdowns: Sequence[NewValidation] = ()
+    # (sqref, first formula) of the sheet's own validations that ``new_dropdowns`` replace: an older template's
+    # check, found by its exact cells and formula. Every other validation stays as it is.
+    replaced_validations: Collection[tuple[str, str]] = ()
+    # Column letter -> the number format of a column given its width here (see ``column_widths``), which cells
+    # typed into it later take: "@" keeps the leading zeros of a card number typed in Excel.
+    column_formats: Mapping[str, str] = field(default_factory=dict)
 
     def cell_values(self) -> dict[tuple[int, int], CellValue | Formula]:
         """Every cell this edit sets, as (row, column index) -> value; a cell given twice is a ValueError."""
@@ -169,6 +175,8 @@ def combine_edits(edits: Sequence[SheetEdit]) -> list[SheetEdit]:
             missing_names={**before.missing_names, **edit.missing_names},
             cell_styles=_by_cell(before.cell_styles, edit.cell_styles, f"the style of {edit.sheet}!"),
             new_dropdowns=[*before.new_dropdowns, *edit.new_dropdowns],
+            column_formats={**before.column_formats, **edit.column_formats},
+            replaced_validations=[*before.replaced_validations, *edit.replaced_validations],
         )
     return list(combined.values())
 

@@ -201,6 +201,7 @@ class UserSheetEdit:
                 self._head(sheet_xml.head, changes),
                 sheet_xml.prefix,
                 {_column(letter): width for letter, width in self.edit.column_widths.items()},
+                {_column(letter): styles.formatted(0, code) for letter, code in self.edit.column_formats.items()},
             )
             opening = re.sub(rb"\s*/>$", b">", sheet_xml.data_open)
             closing = b"</" + sheet_xml.prefix + b"sheetData>"
@@ -543,7 +544,7 @@ class UserSheetEdit:
         """The part after the cells: ranges below deleted rows moved up, the filter grown with the data, the new
         dropdowns after the sheet's own."""
         tail = self._tail_changed(sheet_xml, last_used, appended_to)
-        return with_dropdowns(tail, sheet_xml.prefix, self.edit.new_dropdowns)
+        return with_dropdowns(tail, sheet_xml.prefix, self.edit.new_dropdowns, self.edit.replaced_validations)
 
     def _tail_changed(self, sheet_xml: SheetXml, last_used: int, appended_to: int) -> bytes:
         tail = sheet_xml.tail
@@ -860,8 +861,11 @@ class _TailShift:
 _COLUMNS_OPEN = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?cols\b")
 
 
-def _with_widths(head: bytes, prefix: bytes, widths: Mapping[int, float]) -> bytes:
-    """``head`` with a ``<col>`` width for each column of ``widths`` that no ``<col>`` covers yet.
+def _with_widths(
+    head: bytes, prefix: bytes, widths: Mapping[int, float], styles: Mapping[int, int] | None = None
+) -> bytes:
+    """``head`` with a ``<col>`` width for each column of ``widths`` that no ``<col>`` covers yet, and the cell
+    format of ``styles`` (column -> cellXfs index) when it gives that column one.
 
     Excel wants the ``<col>`` elements in column order, so they are put in order among the existing ones,
     which stay as they were; without any, ``<cols>`` goes last in the head, where it belongs (before
@@ -881,10 +885,18 @@ def _with_widths(head: bytes, prefix: bytes, widths: Mapping[int, float]) -> byt
     }
     if not new:
         return head
+    styles = styles or {}
     elements = [
         (
             number,
-            b'<%scol min="%d" max="%d" width="%s" customWidth="1"/>' % (prefix, number, number, f"{width:g}".encode()),
+            b'<%scol min="%d" max="%d" width="%s"%s customWidth="1"/>'
+            % (
+                prefix,
+                number,
+                number,
+                f"{width:g}".encode(),
+                b' style="%d"' % styles[number - 1] if styles.get(number - 1) else b"",
+            ),
         )
         for number, width in new.items()
     ]
