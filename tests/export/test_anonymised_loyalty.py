@@ -1,6 +1,7 @@
 """The anonymised copy and the columns of payments and loyalty: card numbers masked to their last two characters on
 Clients and in every report that repeats them, found in no part of the file; the Order No., Discount and Payment term
-kept (the business's number of a document and its terms of trade, not the person's data)."""
+kept (the business's number of a document and its terms of trade, not the person's data); a card number ▸ Problems
+lists is masked there too."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+from tests.builders import settings_records, write_records
 from tests.export.test_segments import sha
-from tests.loyalty_book import TODAY, write_loyalty_book
+from tests.loyalty_book import TODAY, loyalty_records, write_loyalty_book
 from tests.privacy.test_forget_loyalty import WORDS, clients_by_id, order_numbers
+from xlcrm import schema
 from xlcrm.cli.main import cli
 from xlcrm.export.text_masks import mask_card
 
@@ -60,3 +63,20 @@ def test_card_numbers_are_masked_and_the_order_numbers_and_terms_stay(tmp_path: 
 )
 def test_a_card_keeps_its_separators_and_last_two_characters(card: str, masked: str) -> None:
     assert mask_card(card) == masked
+
+
+def test_a_card_number_listed_on_problems_is_masked_there_too(tmp_path: Path) -> None:
+    records = loyalty_records("ru")
+    records[schema.SETTINGS.key] = settings_records("ru", {"managers": ["Анна", "Борис"]}, {"card_digits": 8})
+    path = write_records(tmp_path / "clients.xlsx", "ru", records)
+    assert CliRunner().invoke(cli, ["refresh", str(path), "--today", TODAY.isoformat()]).exit_code == 0
+    problems = schema.PROBLEMS.name("ru")
+
+    def card_rows(book: Path) -> list[tuple[object, ...]]:
+        rows = openpyxl.load_workbook(book)[problems].iter_rows(values_only=True)
+        return [row[2:4] for row in rows if "bad-card-number" in row]
+
+    assert card_rows(path) == [("Клиенты!S2", CARD), ("Клиенты!S4", "0042")]
+    copy = tmp_path / "copy.xlsx"
+    assert CliRunner().invoke(cli, ["export", str(path), "--anonymise", str(copy)]).exit_code == 0
+    assert card_rows(copy) == [("Клиенты!S2", "********90"), ("Клиенты!S4", "**42")]

@@ -276,12 +276,13 @@ MIN_CARD_CHARACTERS = 4
 
 
 def card_key(value: object) -> str | None:
-    """A Card number as compared: its letters and digits, upper-case (``1234 5678`` is ``12345678``); None when it
-    has fewer than MIN_CARD_CHARACTERS of them, no digit, or one character repeated (``0000``, ``-``, «нет»: no
-    card), so that placeholders never make clients look the same."""
+    """A Card number as compared: without its spaces, upper-case (``1234 5678`` is ``12345678``), as validation
+    compares card numbers for one on two clients; None when it has fewer than MIN_CARD_CHARACTERS characters, no
+    digit, or one character repeated (``0000``, ``-``, «нет»: no card), so that placeholders never make clients
+    look the same."""
     if is_blank(value):
         return None
-    characters = "".join(char for char in as_text(value).upper() if char.isalnum())
+    characters = "".join(as_text(value).upper().split())
     if len(characters) < MIN_CARD_CHARACTERS or not any(char.isdigit() for char in characters):
         return None
     return characters if len(set(characters)) > 1 else None
