@@ -1,6 +1,7 @@
 """``xlcrm forget`` and the columns of payments and loyalty: the Card number of the erased client is cleared, in the
 workbook and in its backups; its Discount, Payment term and the Order No. of its interactions stay, and so do its
-balance and every other client's card."""
+balance and every other client's card; ▸ Problems, which names a card number of the wrong length, is rebuilt
+without it."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from tests.loyalty_book import TODAY, write_loyalty_book
+from tests.builders import settings_records, write_records
+from tests.loyalty_book import TODAY, loyalty_records, write_loyalty_book
+from xlcrm import schema
 from xlcrm.cli.main import cli
 
 WORDS = {
@@ -55,3 +58,27 @@ def test_the_card_number_is_erased_and_the_terms_of_trade_stay(tmp_path: Path, l
     assert backups, output
     for backup in backups:
         assert clients_by_id(backup, locale)["C000001"][card] is None, backup.name
+
+
+def test_a_card_number_listed_on_problems_goes_with_the_client(tmp_path: Path) -> None:
+    records = loyalty_records("ru")
+    records[schema.SETTINGS.key] = settings_records("ru", {"managers": ["Анна", "Борис"]}, {"card_digits": 8})
+    path = write_records(tmp_path / "clients.xlsx", "ru", records)
+    run("refresh", str(path))
+
+    def cells_with(text: str) -> list[str]:
+        book = openpyxl.load_workbook(path)
+        return [
+            f"{sheet.title}!{cell.coordinate}"
+            for sheet in book.worksheets
+            for row in sheet.iter_rows()
+            for cell in row
+            if cell.value is not None and str(cell.value) == text
+        ]
+
+    assert cells_with("1234567890") == ["Клиенты!S2", "▸ Проблемы!D6"]
+    output = run("forget", str(path), "C000001")
+    assert any(line.endswith("▸ Проблемы") for line in output.splitlines())  # rebuilt without the data
+    assert cells_with("1234567890") == []
+    assert cells_with("0042") == ["Клиенты!S4", "▸ Проблемы!D6"]  # another client's card and its finding stay
+    assert cells_with("123456789047") == ["Клиенты!D3"]  # an INN holding the erased card's digits is no trace

@@ -59,7 +59,8 @@ CLEARED_COLUMNS: tuple[tuple[schema.Sheet, tuple[str, ...]], ...] = (
 )
 # Clients and Contacts columns whose values are looked for elsewhere. Not the Card number: a number the business
 # gave out, which names the person only beside the Clients row it is cleared from, and which, looked for as digits
-# in every cell and part of the package, would be found in amounts, Order Nos. and drawing offsets.
+# inside every cell and part of the package, would be found in an INN, an amount or a drawing offset; a report
+# sheet with a cell that is the card whole is rebuilt (see _clear_other_cells).
 SEARCHED_TEXT_COLUMNS = ("name", "inn", "email", "address")
 # Report sheets the erasure rewrites itself from their rows read back.
 REWRITTEN_REPORTS = (schema.MERGE_LOG, schema.DUPLICATES, schema.BLOCK_HISTORY, schema.ERASURE_LOG)
@@ -152,7 +153,8 @@ def plan_erasure(
     for spec, columns in CLEARED_COLUMNS:
         _clear_free_text(erasure, data.sheet(spec.key), columns, set(erasing))
     _rewrite_reports(erasure, data, set(ids), log)
-    _clear_other_cells(erasure, data)
+    cards = _card_numbers(clients, [row for client_id in erasing for row in rows.get(client_id, [])])
+    _clear_other_cells(erasure, data, cards)
     return erasure
 
 
@@ -398,20 +400,24 @@ def _rewrite_reports(erasure: Erasure, data: WorkbookData, ids: set[str], log: M
         erasure.places.append(Place(schema.BLOCK_HISTORY.name(locale), "", t("rows removed")))
 
 
-def _clear_other_cells(erasure: Erasure, data: WorkbookData) -> None:
+def _clear_other_cells(erasure: Erasure, data: WorkbookData, cards: Collection[str]) -> None:
     """Every other cell of a user sheet that shows one of the values: cleared, unless a formula (it computes
-    again); report sheets that show one are noted for the job."""
+    again); report sheets that show one, or a cell that is one of the erased ``cards`` (▸ Problems names a card
+    number of the wrong length), are noted for the job."""
     matcher = Matcher(erasure.people)
-    if not matcher:
+    if not matcher and not cards:
         return
     handled, deleted = _handled_cells(erasure)
     rewritten = {schema.fold(spec.name(locale)) for spec in REWRITTEN_REPORTS for locale in schema.LOCALES}
     for sheet, rows in every_sheet_rows(data.path).items():
-        found = cells_holding(rows, matcher)
-        if not found or schema.fold(sheet) in rewritten:
+        if schema.fold(sheet) in rewritten:
             continue
+        found = cells_holding(rows, matcher)
         if sheet.startswith(schema.REPORT_MARKER):
-            erasure.showing_reports.append(sheet)
+            if found or _shows_card(rows, cards):
+                erasure.showing_reports.append(sheet)
+            continue
+        if not found:
             continue
         done, gone = handled.get(sheet.casefold(), set()), deleted.get(sheet.casefold(), set())
         by_column: dict[int, list[int]] = {}
@@ -423,6 +429,20 @@ def _clear_other_cells(erasure: Erasure, data: WorkbookData) -> None:
             formulas = rows_with_formula(data.path, sheet, rows_found, column)
             cells.update({f"{column_letter(column)}{row}": None for row in rows_found if row not in formulas})
         _add_cleared(erasure, sheet, cells)
+
+
+def _card_numbers(clients: SheetData, rows: Iterable[int]) -> set[str]:
+    """The Card numbers of the Clients ``rows``, as their cells show them."""
+    if not clients.has("card_number"):
+        return set()
+    cells = (clients.frame.at[row, "card_number"] for row in rows)
+    return {as_text(cell).strip() for cell in cells if not is_blank(cell)}
+
+
+def _shows_card(rows: Sequence[Sequence[object]], cards: Collection[str]) -> bool:
+    """Whether a cell of ``rows`` is one of ``cards`` whole (a card number is digits: found inside a longer number
+    it would be another number, an INN or an amount)."""
+    return bool(cards) and any(not is_blank(value) and as_text(value).strip() in cards for row in rows for value in row)
 
 
 def _handled_cells(erasure: Erasure) -> tuple[dict[str, set[tuple[int, int]]], dict[str, set[int]]]:
