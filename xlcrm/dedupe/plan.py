@@ -5,8 +5,9 @@ Stages, each small enough to read on its own:
 1. **keys** — every Clients row becomes a :class:`ClientRecord` of derived keys
    (:mod:`xlcrm.dedupe.keys`); the user's text is not touched.
 2. **blocking** — rows sharing a block key (an INN, a phone, an email, a card
-   number, a company name, a person's name in a city) become candidate pairs, so the
-   work grows with the number of candidate pairs, not the square of clients.
+   number, a company name, a person's name in a city) become candidate pairs,
+   so the work grows with the number of candidate pairs, not the square of
+   clients.
 3. **comparison and scoring** — each candidate pair gets points for what
    agrees and loses points for what contradicts, and every point comes with a
    plain reason (``same phone +79161234567; company names 96 % similar``).
@@ -16,8 +17,9 @@ Stages, each small enough to read on its own:
 5. **verdict** — :meth:`PairRules.verdict` says what becomes of each pair on
    its own: certain (merged without asking: a score from ``dedupe_auto_score``
    *and* an INN, phone, email or card number in common), probable (to review),
-   vetoed, or as the user decided on the Duplicates sheet. ``xlcrm import`` asks the same
-   question of each imported record, so both commands decide a pair alike.
+   vetoed, or as the user decided on the Duplicates sheet. ``xlcrm import``
+   asks the same question of each imported record, so both commands decide a
+   pair alike.
 6. **clustering** — certain pairs are joined into groups (transitively), but
    never so that a group holds two rows that veto each other or that the user
    kept apart; probable pairs go to review; the user's "merge" comes first.
@@ -425,9 +427,8 @@ IGNORED = "ignored"  # scored below dedupe_review_score
 DECIDED_MERGE = "decided merge"  # the user typed "merge" for it on the Duplicates sheet
 KEPT_APART = "kept apart"  # the user typed "keep apart": never proposed again
 VETOED = "vetoed"  # a veto says they are different clients, whatever the score
-CERTAIN = (
-    "certain"  # merged without asking: an INN, phone, email or card number in common and a score from dedupe_auto_score
-)
+# Merged without asking: an INN, phone, email or card number in common and a score from dedupe_auto_score.
+CERTAIN = "certain"
 PROBABLE = "probable"  # listed on the Duplicates sheet for the user to decide
 
 
