@@ -25,13 +25,15 @@ DISCOUNT = {"ru": "Скидка, %", "en": "Discount, %"}
 
 
 def type_cards(path: Path, locale: str) -> None:
-    """Card numbers on every third client (one typed as a number, one as spaces only: no card), discounts on some
-    of them and on some clients without a card (0 is no discount, 150 a mistake the average leaves out)."""
+    """Card numbers on every third client instead of the demo's own (one typed as a number, one as spaces only: no
+    card), discounts on some of them and on some clients without a card (0 is no discount, 150 a mistake the
+    average leaves out)."""
     book = openpyxl.load_workbook(path)
     sheet = book[WORDS[locale].clients]
     header = [cell.value for cell in sheet[1]]
     card, discount = header.index(CARD[locale]) + 1, header.index(DISCOUNT[locale]) + 1
     for row in range(2, sheet.max_row + 1):
+        sheet.cell(row, card).value = sheet.cell(row, discount).value = None  # the demo's own cards give way
         if row % 3 == 0:
             sheet.cell(row, card).value = f"{row:08d}"
             sheet.cell(row, discount).value = [0, 5, 10, 12.5][row % 4]
