@@ -13,6 +13,8 @@ from click.testing import CliRunner
 
 from tests.export.test_segments import read_csv, sha
 from tests.loyalty_book import TODAY, write_loyalty_book
+from tests.reports.test_segments_sheet import refresh, segment_rows
+from xlcrm import schema
 from xlcrm.checks.segment_language import find_field, parse_filter
 from xlcrm.cli.main import cli
 
@@ -144,3 +146,29 @@ def test_an_unknown_field_lists_the_names_as_they_can_be_typed(book: tuple[str, 
     assert result.exit_code == 2 and "Discount (Скидка), Card number (Номер карты), Payment term (Срок оплаты)" in (
         result.output
     )
+
+
+@pytest.mark.parametrize(
+    ("locale", "filters"),
+    [
+        ("ru", {"Должники": "баланс > 0", "С картой и скидкой": "номер карты не пусто и скидка > 0"}),
+        ("en", {"Debtors": "balance > 0", "Card and discount": "card number is not empty and discount > 0"}),
+    ],
+)
+def test_named_segments_over_the_new_columns_are_counted_on_the_segments_sheet(
+    tmp_path: Path, locale: str, filters: dict[str, str]
+) -> None:
+    path = write_loyalty_book(tmp_path / "clients.xlsx", locale)
+    book = openpyxl.load_workbook(path)
+    settings = book[schema.SETTINGS.name(locale)]
+    headers = [cell.value for cell in settings[1]]
+    name_column = headers.index(schema.SETTINGS.column("segment").name(locale)) + 1
+    filter_column = headers.index(schema.SETTINGS.column("segment_filter").name(locale)) + 1
+    for row, (name, text) in enumerate(filters.items(), start=2):
+        settings.cell(row, name_column, name)
+        settings.cell(row, filter_column, text)
+    book.save(path)
+    refresh(path)
+    _, rows = segment_rows(path, locale)
+    counted = {row[0]: row[2] for row in rows if row[0] in filters}
+    assert counted == dict(zip(filters, (2, 1)))  # C000001 and C000004 owe; C000001 has card 1234567890 and 10 %
