@@ -1,7 +1,7 @@
 """``xlcrm import`` and the columns of payments and loyalty: the headers other tables use for Discount, Card number,
 Payment term and Order No. are mapped to them, a card keeps its leading zeros as text, a discount with a decimal
-comma is a number; «Номер документа» (on a bank statement the payment order's own number) is not taken for an
-Order No."""
+comma or a per cent sign is a number; «Номер документа» (on a bank statement the payment order's own number) is
+not taken for an Order No."""
 
 from __future__ import annotations
 
@@ -62,6 +62,17 @@ def test_a_russian_csv_fills_discount_card_and_term(tmp_path: Path, discount: st
     assert f"{term} -> Срок оплаты, дней" in output
     added = rows_by_id(workbook)["C000002"]
     assert (added["discount"], added["card_number"], added["payment_term"]) == (7.5, "00012345", 30)
+
+
+def test_a_discount_written_with_its_percent_sign_is_a_number(tmp_path: Path) -> None:
+    workbook = base(tmp_path / "clients.xlsx", "ru")
+    source = tmp_path / "клиенты.csv"
+    rows = ["ФИО;Телефон;Скидка;Рейтинг", "Морозова Анна;+7 912 000-11-22;7,5 %;", "Орлов Пётр;+7 913 000-11-22;10%;5%"]
+    source.write_bytes("\r\n".join(rows).encode("cp1251"))
+    run_import(source, workbook)
+    clients = rows_by_id(workbook)
+    assert (clients["C000002"]["discount"], clients["C000003"]["discount"]) == (7.5, 10)
+    assert clients["C000003"]["rating"] == "5%"  # a rating is no per cent: kept as typed, for validation to name
 
 
 def test_english_headers_of_an_xlsx_into_an_english_workbook(tmp_path: Path) -> None:
