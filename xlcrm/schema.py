@@ -854,6 +854,10 @@ SETTINGS_KEYS = (
     ),
 )
 
+# The longest payment term read, in days (ten years): a longer one is a typing slip, and its due dates would fall
+# beyond the dates a workbook holds.
+MAX_PAYMENT_TERM_DAYS = 3650
+
 # Lists that feed dropdowns: Settings column key -> built-in defaults.
 SETTINGS_LISTS: dict[str, tuple[ListValue, ...]] = {
     "interaction_types": INTERACTION_TYPES,

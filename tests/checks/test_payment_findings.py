@@ -264,12 +264,12 @@ def test_a_payment_without_an_amount_in_russian(tmp_path: Path) -> None:
         (30, None),
         (
             -1,
-            'error   Clients!T2  bad-payment-term  "-1"  a payment term is a whole number of days, 0 or more; until '
+            'error   Clients!T2  bad-payment-term  "-1"  a payment term is a whole number of days from 0 to 3650; until '
             "it is fixed, the client's orders are due in 21 days, the payment term on sheet Settings",
         ),
         (
             7.5,
-            'error   Clients!T2  bad-payment-term  "7.5"  a payment term is a whole number of days, 0 or more; until '
+            'error   Clients!T2  bad-payment-term  "7.5"  a payment term is a whole number of days from 0 to 3650; until '
             "it is fixed, the client's orders are due in 21 days, the payment term on sheet Settings",
         ),
         (
@@ -296,7 +296,7 @@ def test_a_bad_payment_term_in_russian(tmp_path: Path) -> None:
     assert (finding.cell, finding.code, render(finding.message, "ru")) == (
         "Клиенты!T2",
         Code.BAD_PAYMENT_TERM,
-        "срок оплаты — целое число дней, 0 или больше; пока это не исправлено, заказы клиента ждут оплаты 1 день — "
+        "срок оплаты — целое число дней от 0 до 3650; пока это не исправлено, заказы клиента ждут оплаты 1 день — "
         "срок оплаты с листа Настройки",
     )
 

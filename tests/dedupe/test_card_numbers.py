@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from tests.builders import settings_records, write_records
 from tests.dedupe.test_dedupe import TODAY, client, merged_ids, plan_for, review_ids
 from xlcrm import schema
+from xlcrm.checks.loyalty import card_key
 from xlcrm.cli.main import cli
-from xlcrm.dedupe.keys import card_key
 from xlcrm.xlsx.reader import read_workbook
 
 

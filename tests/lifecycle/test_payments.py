@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from xlcrm import schema
+from xlcrm.cli.main import cli
 from xlcrm.create.template import build_workbook
 from xlcrm.files.safe_save import SaveOptions
 from xlcrm.jobs.refresh import refresh_workbook
@@ -305,3 +307,53 @@ def test_refresh_writes_balance_and_unpaid_since_on_clients(tmp_path: Path) -> N
     assert cells["C02"] == (-200, None)
     assert cells["C03"] == (None, None)
     assert clients.cell(2, balance + 1).number_format == schema.NUMBER_FORMATS[schema.Kind.MONEY]
+
+
+def test_a_payment_naming_an_order_without_an_amount_settles_nothing(tmp_path: Path) -> None:
+    path = workbook(
+        tmp_path,
+        [
+            row("C01", -80, ORDER, 100, "3"),
+            row("C01", -50, ORDER, None, "5"),  # the order's amount was never typed
+            row("C01", -5, PAYMENT, 100, "5"),
+        ],
+    )
+    analysis = analysed(path)
+    assert list(analysis.lifecycle.receivables.unmatched) == [4]
+    assert debts(analysis)["C01"] == (0.0, day(-80), 100.0, 100.0, 0.0)  # order 3 stays unpaid: nothing guessed
+    result = CliRunner().invoke(cli, ["--lang", "en", "validate", str(path), "--today", TODAY.isoformat()])
+    assert "Взаимодействия!L4" in result.output and "unknown-order" in result.output, result.output
+    assert "has no Сумма above zero" in result.output
+
+
+@pytest.mark.parametrize("term", [100_000, 3651])
+def test_a_payment_term_beyond_ten_years_is_refused_and_the_setting_used(tmp_path: Path, term: int) -> None:
+    path = workbook(tmp_path, [row("C01", -20, ORDER, 100), row("C02", -1, PAYMENT, 1)], terms={"C01": term})
+    assert analysed(path).lifecycle.receivables.clients.loc["C01", "overdue_days"] == 6  # the 14 days of Settings
+    result = CliRunner().invoke(cli, ["--lang", "en", "validate", str(path), "--today", TODAY.isoformat()])
+    assert "bad-payment-term" in result.output and "from 0 to 3650" in result.output, result.output
+    assert refresh_workbook(path, today=TODAY, save=SaveOptions(keep_backups=0)).debts is not None
+
+
+def test_a_setting_term_beyond_ten_years_is_refused(tmp_path: Path) -> None:
+    path = workbook(tmp_path, [row("C01", -20, ORDER, 100), row("C02", -1, PAYMENT, 1)], {"payment_term_days": 10**6})
+    assert analysed(path).lifecycle.receivables.clients.loc["C01", "overdue_days"] == 6
+    result = CliRunner().invoke(cli, ["--lang", "en", "validate", str(path), "--today", TODAY.isoformat()])
+    assert "must be a whole number of days from 0 to 3650" in result.output, result.output
+
+
+def test_a_workbook_made_before_payments_tracks_none_until_upgraded(tmp_path: Path) -> None:
+    """Without the «Учёт оплат с» row the first Payment typed does not turn the whole history into debts."""
+    path = workbook(tmp_path, [row("C01", -400, ORDER, 1000), row("C02", -100, ORDER, 500), row("C02", -1, PAYMENT, 1)])
+    book = load_workbook(path)
+    settings = book[schema.SETTINGS.ru]
+    [line] = [cells[0].row for cells in settings.iter_rows() if cells[0].value == "payments_from"]
+    settings.delete_rows(line)
+    book.save(path)
+    assert not analysed(path).lifecycle.receivables.tracked
+    result = CliRunner().invoke(cli, ["--lang", "ru", "validate", str(path), "--today", TODAY.isoformat()])
+    assert "payments-not-tracked" in result.output and "xlcrm init --upgrade" in result.output, result.output
+    upgraded = CliRunner().invoke(cli, ["init", "--upgrade", str(path), "--today", TODAY.isoformat()])
+    assert upgraded.exit_code == 0, upgraded.output
+    analysis = analysed(path)  # tracked from the day of the upgrade: the old orders count as settled
+    assert analysis.lifecycle.receivables.tracked and debts(analysis) == {}

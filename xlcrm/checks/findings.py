@@ -57,6 +57,7 @@ class Code(str, Enum):
     BAD_CARD_NUMBER = "bad-card-number"  # a Card number that is not the number of digits Settings say
     DUPLICATE_CARD_NUMBER = "duplicate-card-number"  # one Card number on two clients
     FUTURE_PAYMENTS_FROM = "future-payments-from"  # the Setting payments_from after today
+    PAYMENTS_NOT_TRACKED = "payments-not-tracked"  # payments recorded, but Settings has no payments_from row
 
 
 @dataclass(frozen=True)

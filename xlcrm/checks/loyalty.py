@@ -137,7 +137,7 @@ def _without_spaces(value: object) -> str:
 
 def _repeated_card_findings(clients: SheetData, locale: str) -> Iterator[Finding]:
     cards = pd.Series(
-        clients.each_cell("card_number", lambda value: None if is_blank(value) else _without_spaces(value).casefold()),
+        clients.each_cell("card_number", card_key),
         index=clients.frame.index,
         dtype=object,
     ).dropna()
@@ -175,3 +175,20 @@ def _repeated_card_findings(clients: SheetData, locale: str) -> Iterator[Finding
 def _blank_id(clients: SheetData, row: int) -> str:
     """Where a client without a ClientID is: its ClientID cell, or its Card number cell without that column."""
     return clients.cell("client_id" if clients.has("client_id") else "card_number", row)
+
+
+# A card number shorter than this is a counter or a placeholder, not a number issued to one person.
+MIN_CARD_CHARACTERS = 4
+
+
+def card_key(value: object) -> str | None:
+    """A Card number as compared: without its spaces, upper-case (``1234 5678`` is ``12345678``), as validation
+    compares card numbers for one on two clients; None when it has fewer than MIN_CARD_CHARACTERS characters, no
+    digit, or one character repeated (``0000``, ``-``, «нет»: no card), so that placeholders never make clients
+    look the same."""
+    if is_blank(value):
+        return None
+    characters = "".join(as_text(value).upper().split())
+    if len(characters) < MIN_CARD_CHARACTERS or not any(char.isdigit() for char in characters):
+        return None
+    return characters if len(set(characters)) > 1 else None

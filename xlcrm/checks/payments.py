@@ -12,8 +12,11 @@ book); these checks report where the workbook leaves them nothing to go on:
   settle the older order first.
 - A Payment without an Amount counts for nothing: an error (one dated before ``payments_from`` counts as settled,
   so it is left alone). An Amount that is not a number is the bad-amount error every Amount gets.
-- The Setting ``payments_from`` after today is a warning: until that day no order waits for a payment.
-- A client's Payment term must be a whole number of days, 0 or more: anything else is an error, and the Setting
+- The Setting ``payments_from`` after today is a warning: until that day no order waits for a payment. A workbook
+  that records payments but whose Settings has no row for it (made before payments) is a warning too: it tracks no
+  debts until ``xlcrm init --upgrade`` adds the row.
+- A client's Payment term must be a whole number of days from 0 to ``schema.MAX_PAYMENT_TERM_DAYS`` (ten years):
+  anything else is an error, and the Setting
   ``payment_term_days`` is used until it is fixed; a term typed as text is read, and is a warning.
 
 Order numbers are compared by :func:`order_key` (the one definition; the debts use it too). Each column is read once
@@ -69,7 +72,7 @@ def _unmatched_rows(rows: pd.DataFrame, clients: SheetData, settings: Settings, 
     kind, date = rows["type"].to_numpy(), rows["date"]
     mine = known & date.notna().to_numpy()
     past = mine & (date <= pd.Timestamp(today)).to_numpy()
-    if not (past & (kind == schema.PAYMENT.key)).any():
+    if not settings.payments_from_listed or not (past & (kind == schema.PAYMENT.key)).any():
         return pd.Index([], dtype=int)
     start = settings.payments_from
     counted = past if start is None else past & (date >= pd.Timestamp(start)).to_numpy()
@@ -77,7 +80,8 @@ def _unmatched_rows(rows: pd.DataFrame, clients: SheetData, settings: Settings, 
     # A refund (a Payment below zero) names no order; money rounded to no kopeck names none either.
     cents = np.round(np.where(kind == schema.PAYMENT.key, amount, np.abs(amount)) * 100)
     named = counted & np.isin(kind, _CREDIT_TYPES) & (cents > 0) & (keys >= 0)  # NaN cents compare False
-    carried = pd.Series(pairs[mine & (kind == schema.ORDER.key)])
+    # Only an order with money to settle can be named: one without an Amount above zero is owed nothing.
+    carried = pd.Series(pairs[mine & (kind == schema.ORDER.key) & (amount > 0)])
     unmatched: pd.Index = rows.index[named & ~pd.Series(pairs).isin(carried).to_numpy()]
     return unmatched
 
@@ -200,6 +204,7 @@ def _unmatched_findings(
         if len(found) < 2:
             found.append((client, int(row)))
     client_ids = rows["client_id"].to_numpy()
+    amounts = rows["amount"].to_numpy(dtype=float)
     params = {
         "order_no": _header(log, "order_number", locale),
         "client_header": clients.spec.column("client_id").name(locale),
@@ -217,7 +222,15 @@ def _unmatched_findings(
             "number": as_text(number),
         }
         message: Message
-        if (client, order) in own and log.has("date"):  # the order is there, but undated it is counted nowhere
+        if (client, order) in own and not amounts[rows.index.get_loc(own[(client, order)])] > 0:
+            message = t(
+                "the order with {order_no} {number} ({cell}) has no {amount} above zero, so this {type} settles no "
+                "order, though it counts in the client's {balance}; type the order's amount",
+                cell=log.cell("amount", own[(client, order)]) if log.has("amount") else log.name,
+                amount=_header(log, "amount", locale),
+                **common,
+            )
+        elif (client, order) in own and log.has("date"):  # the order is there, but undated it is counted nowhere
             message = t(
                 "the order with {order_no} {number} ({cell}) has no {date} that can be read, so this {type} "
                 "settles no order, though it counts in the client's {balance}; type the order's date",
@@ -298,8 +311,8 @@ def _blank_amount_findings(log: SheetData, rows: pd.DataFrame, settings: Setting
 
 
 def payment_term_findings(clients: SheetData, settings: Settings, locale: str) -> Iterator[Finding]:
-    """A finding per Payment term on Clients that is not a whole number of 0 or more (an error: the Setting is used
-    instead) or is typed as text (a warning: it is read)."""
+    """A finding per Payment term on Clients that is not a whole number from 0 to ``schema.MAX_PAYMENT_TERM_DAYS``
+    (an error: the Setting is used instead) or is typed as text (a warning: it is read)."""
     if not clients.has("payment_term"):
         return
     fallback = tn(
@@ -317,11 +330,15 @@ def _term_problem(value: object, fallback: Message) -> Problem | None:
     days = reading.amount
     if days is None:
         return ERROR, Code.BAD_PAYMENT_TERM, t("not a number of days; {fallback}", fallback=fallback)
-    if days < 0 or not days.is_integer():
+    if days < 0 or not days.is_integer() or days > schema.MAX_PAYMENT_TERM_DAYS:
         return (
             ERROR,
             Code.BAD_PAYMENT_TERM,
-            t("a payment term is a whole number of days, 0 or more; {fallback}", fallback=fallback),
+            t(
+                "a payment term is a whole number of days from 0 to {most}; {fallback}",
+                most=schema.MAX_PAYMENT_TERM_DAYS,
+                fallback=fallback,
+            ),
         )
     if reading.from_text:
         return WARNING, Code.BAD_NUMBER, t("typed as text; retype it as a number")
@@ -332,8 +349,24 @@ def _term_problem(value: object, fallback: Message) -> Problem | None:
 
 
 def payments_from_findings(data: WorkbookData, settings: Settings, today: dt.date) -> Iterator[Finding]:
-    """A warning when the Setting ``payments_from`` is after ``today``: no order waits for a payment yet."""
+    """A warning when the Setting ``payments_from`` is after ``today`` (no order waits for a payment yet), or when
+    the workbook records payments but Settings has no row for it (no debts are tracked)."""
     start, cell, sheet = settings.payments_from, setting_cell(data, "payments_from"), data.sheet(schema.SETTINGS.key)
+    if not settings.payments_from_listed and sheet is not None and _records_payments(data):
+        yield Finding(
+            WARNING,
+            Code.PAYMENTS_NOT_TRACKED,
+            sheet.name,
+            sheet.name,
+            "",
+            t(
+                "the workbook records payments, but this sheet has no row for {setting}, so debts are not tracked "
+                "and {balance} stays blank: run xlcrm init --upgrade on the workbook, which adds the row with the "
+                "day of the upgrade (earlier orders count as settled)",
+                setting=schema.setting("payments_from").label(data.locale),
+                balance=_balance_header(data.locale),
+            ),
+        )
     if start is None or start <= today or cell is None or sheet is None:
         return
     yield Finding(
@@ -351,3 +384,11 @@ def payments_from_findings(data: WorkbookData, settings: Settings, today: dt.dat
             balance=_balance_header(data.locale),
         ),
     )
+
+
+def _records_payments(data: WorkbookData) -> bool:
+    """Whether the Interactions sheet has a row of the Payment type."""
+    log = data.sheet(schema.INTERACTIONS.key)
+    if log is None or not log.has("type"):
+        return False
+    return bool((log.each_cell("type", _type_key) == schema.PAYMENT.key).any())

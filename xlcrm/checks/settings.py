@@ -67,6 +67,10 @@ class Settings:
     payment_term_days: int = int(_default("payment_term_days"))
     payments_from: dt.date | None = None  # blank: every order waits for payment
     card_digits: int = int(_default("card_digits"))  # 0: card numbers are not checked
+    # Whether Settings has a row for payments_from (blank or not). A workbook made before payments has none: it does
+    # not track debts until ``xlcrm init --upgrade`` adds the row (dated the day of the upgrade), so the first
+    # Payment typed into it does not turn its whole history into debts.
+    payments_from_listed: bool = True
     consent_required: bool = _yes_by_default("consent_required")
     deletion_stop_percent: int = int(_default("deletion_stop_percent"))
     dedupe_auto_score: int = int(_default("dedupe_auto_score"))
@@ -111,7 +115,9 @@ def read_settings(data: WorkbookData) -> tuple[Settings, list[Finding]]:
     sheet = data.sheet(schema.SETTINGS.key)
     # Headers not on row 1 mean the sheet was not understood; validation reports that once.
     if sheet is not None and not data.misplaced_header(schema.SETTINGS.key):
-        key_values = _key_values(sheet, data.locale, findings)
+        listed: set[str] = set()
+        key_values = _key_values(sheet, data.locale, findings, listed)
+        chosen["payments_from_listed"] = "payments_from" in listed
         _check_order_thresholds(sheet, key_values, data.locale, findings)
         chosen.update((key, value) for key, (value, _row) in key_values.items())
         for list_key, values in _lists(sheet).items():
@@ -135,8 +141,11 @@ def setting_cell(data: WorkbookData, key: str) -> str | None:
     return sheet.cell("value", found[key][1]) if key in found else None
 
 
-def _key_values(sheet: SheetData, locale: str, findings: list[Finding]) -> dict[str, tuple[object, int]]:
-    """Known keys with usable values and their rows; the first row wins when a key is set twice.
+def _key_values(
+    sheet: SheetData, locale: str, findings: list[Finding], listed: set[str] | None = None
+) -> dict[str, tuple[object, int]]:
+    """Known keys with usable values and their rows; the first row wins when a key is set twice. ``listed``, when
+    given, gets every key that has a row, its value blank or not.
 
     A row names its setting by its Key cell, or by its Setting label when the
     key is blank; either may hold the key (``partner_orders``, or with spaces)
@@ -189,6 +198,8 @@ def _key_values(sheet: SheetData, locale: str, findings: list[Finding]) -> dict[
             )
             continue
         seen[item.key] = row
+        if listed is not None:
+            listed.add(item.key)
         if is_blank(raw):
             continue  # a blank value means "use the default", as the Description says
         value, problem = _parse_setting(item.key, raw)
@@ -224,6 +235,8 @@ def _parse_setting(key: str, raw: object) -> tuple[object, Message | None]:
     """(value, None) when usable, else (None, what is wrong)."""
     if key in _NUMERIC_KEYS:
         number = _whole_number(raw)
+        if key == "payment_term_days" and number is not None and number > schema.MAX_PAYMENT_TERM_DAYS:
+            return None, t("must be a whole number of days from 0 to {most}", most=schema.MAX_PAYMENT_TERM_DAYS)
         if key in _ZERO_ALLOWED:
             if number is None or number < 0:
                 return None, t("must be a whole number of 0 or more")

@@ -43,12 +43,12 @@ import pandas as pd
 from rapidfuzz import fuzz
 
 from xlcrm import schema
+from xlcrm.checks.loyalty import card_key
 from xlcrm.checks.normalize import as_text, is_blank, parse_amount, parse_date
 from xlcrm.checks.settings import Settings
 from xlcrm.dedupe.keys import (
     CompanyName,
     PersonName,
-    card_key,
     city_key,
     company_name,
     compare_companies,

@@ -3,12 +3,15 @@
 The rules, over the Interactions log as :attr:`xlcrm.lifecycle.frames.Frames.interactions` holds it:
 
 - **Tracked or not.** Debts are tracked only in a workbook whose log has a Payment row of a client on Clients,
-  dated up to today: a base that records no payments owes nothing, rather than every order it ever took. Rows
+  dated up to today: a base that records no payments owes nothing, rather than every order it ever took. Nor in a
+  workbook whose Settings has no row for ``payments_from`` (made before payments; validation says to run
+  ``xlcrm init --upgrade``, which adds the row dated the day of the upgrade). Rows
   dated before the Setting ``payments_from`` count as settled and are left out, and so are rows without a date
   (validation reports them) and rows dated after today (they are plans, as everywhere in the lifecycle).
 - **What is owed.** Every Order with an Amount above zero. It is due ``term`` days after its Date, the client's
-  Payment term, or the Setting ``payment_term_days`` when that is blank or not a whole number of 0 or more
-  (validation reports it): on the day it is due it is on time, from the next day it is overdue.
+  Payment term, or the Setting ``payment_term_days`` when that is blank or not a whole number from 0 to
+  ``schema.MAX_PAYMENT_TERM_DAYS`` (validation reports it): on the day it is due it is on time, from the next day
+  it is overdue.
 - **What settles it.** A Payment (money received) and a Return (goods taken back, whichever sign its Amount was
   typed with). A Payment below zero is a refund: money paid back. It is taken from the client's credit first; a
   refund beyond the credit makes the newest paid orders unpaid by that much again, whatever paid them.
@@ -16,10 +19,10 @@ The rules, over the Interactions log as :attr:`xlcrm.lifecycle.frames.Frames.int
   order first (orders sharing a number are settled oldest first; validation reports them); what is left over, and
   everything without an Order No., settles the client's oldest orders first (by Date, then row). Money left when
   every order is paid is the client's credit, and settles the next orders as they come (a prepayment).
-- **Nothing guessed.** A Payment or Return whose Order No. no order of the client carries settles no order
-  (validation reports it), but the money was received: it counts in the balance. One naming an order dated before
-  ``payments_from`` belongs to that settled order and counts nowhere; one naming an order dated after today is a
-  prepayment and goes to the credit.
+- **Nothing guessed.** A Payment or Return whose Order No. no order of the client with an Amount above zero
+  carries settles no order (validation reports it), but the money was received: it counts in the balance. One
+  naming an order dated before ``payments_from`` belongs to that settled order and counts nowhere; one naming an
+  order dated after today is a prepayment and goes to the credit.
 - **Balance** = orders − payments − returns (+ refunds), over the rows counted: above zero the client owes, below
   zero the client has paid ahead. Blank for a client with no counted row, and for every client when debts are not
   tracked. The ageing of what is owed counts days since each unpaid order's Date.
@@ -101,10 +104,10 @@ class DebtTotals:
 
 def client_terms(clients: pd.DataFrame, client_ids: pd.Index, settings: Settings) -> pd.Series:
     """Each client's payment term in days, indexed by ``client_ids``: its Payment term when that is a whole number
-    of 0 or more, else the Setting ``payment_term_days``. ``clients`` is the Clients frame (``client_id``,
-    ``payment_term``)."""
+    from 0 to ``schema.MAX_PAYMENT_TERM_DAYS``, else the Setting ``payment_term_days``. ``clients`` is the Clients
+    frame (``client_id``, ``payment_term``)."""
     own = clients.drop_duplicates("client_id").set_index("client_id")["payment_term"].reindex(client_ids)
-    usable = own.notna() & (own >= 0) & (own == own.round())
+    usable = own.notna() & (own >= 0) & (own <= schema.MAX_PAYMENT_TERM_DAYS) & (own == own.round())
     terms: pd.Series = own.where(usable, float(settings.payment_term_days)).astype(int)
     return terms
 
@@ -114,7 +117,7 @@ def receivables(log: pd.DataFrame, terms: pd.Series, settings: Settings, today: 
     ``today``, from the whole Interactions frame ``log``."""
     ids = terms.index
     now = pd.Timestamp(today)
-    if not (log["type"] == schema.PAYMENT.key).any():  # the common case, decided without matching a ClientID
+    if not settings.payments_from_listed or not (log["type"] == schema.PAYMENT.key).any():  # without a ClientID
         return _untracked(ids)
     # Clients and Order Nos. as small integers: grouping and matching a million rows by them is many times faster
     # than by their texts. ``client`` is the place in ``ids``; ``key`` the folded Order No. (-1: none).
@@ -201,7 +204,8 @@ def _credit_fates(
 
     ``orders`` are the orders counted; ``mine`` every dated row of the clients, any day, to tell an Order No. of an
     order dated before ``start`` or after today from one no order carries."""
-    every_order = mine[mine["type"] == schema.ORDER.key]
+    # Only an order with money to settle can be named: one without an Amount above zero is owed nothing.
+    every_order = mine[(mine["type"] == schema.ORDER.key) & (mine["amount"] > 0)]
     early = every_order[every_order["date"] < start] if start is not None else every_order.iloc[:0]
     pairs = _pairs(credits)
     counted = np.isin(pairs, _pairs(orders))

@@ -28,6 +28,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from xlcrm import schema
+from xlcrm.checks.loyalty import card_key
 from xlcrm.lifecycle.blocks import Lifecycle
 from xlcrm.lifecycle.frames import Frames
 from xlcrm.messages import Message, t
@@ -391,7 +392,7 @@ def card_table(frames: Frames, lifecycle: Lifecycle, sales: pd.DataFrame, locale
     typed = frames.clients.reindex(lifecycle.clients["row"])
     with_card, without_card = t("With a card").render(locale), t("Without a card").render(locale)
     holder = pd.Series(
-        typed["card_number"].notna().map({True: with_card, False: without_card}).to_numpy(),
+        typed["card_number"].map(card_key).notna().map({True: with_card, False: without_card}).to_numpy(),
         index=lifecycle.clients.index,
     )
     discount = typed["discount"].set_axis(lifecycle.clients.index)
