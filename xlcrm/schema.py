@@ -1289,6 +1289,27 @@ IMPORT_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "manager": ("Responsible", "Responsible user", "Owner", "Ответственный", "Ответственный менеджер"),
         "comment": ("Note", "Notes", "Примечание", "Примечания"),
         "created": ("Created at", "Date created", "Дата создания", "Создано", "Дата регистрации"),
+        "discount": ("Discount", "Discount %", "Скидка", "Скидка %", "Скидка (%)", "Процент скидки", "Размер скидки"),
+        "card_number": (
+            "Loyalty card",
+            "Card",
+            "Discount card",
+            "Дисконтная карта",
+            "Номер дисконтной карты",
+            "Карта лояльности",
+            "Бонусная карта",
+            "Карта",
+            "№ карты",
+        ),
+        "payment_term": (
+            "Payment term",
+            "Payment terms",
+            "Отсрочка",
+            "Отсрочка платежа",
+            "Отсрочка, дней",
+            "Срок оплаты",
+            "Срок оплаты, дн.",
+        ),
     },
     "contacts": {
         "client_id": ("Client ID", "Код клиента"),
@@ -1325,6 +1346,9 @@ IMPORT_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "amount": ("Sum", "Budget", "Бюджет", "Сумма сделки"),
         "manager": ("Responsible", "Owner", "Ответственный"),
         "comment": ("Note", "Notes", "Примечание", "Описание"),
+        # Not «Номер документа»: on a bank statement's payment it is the payment order's own number, which would
+        # name no order and leave every payment unmatched.
+        "order_number": ("Order number", "Order #", "Order No", "Номер заказа", "Заказ №", "№ заказа клиента"),
     },
 }
 

@@ -77,6 +77,11 @@ class Field:
         """The field's name in ``locale``."""
         return self.ru if locale == "ru" else self.en
 
+    def typed_name(self, locale: str) -> str:
+        """The field's name in ``locale`` as a filter or ``--columns`` takes it: xlcrm's without the unit after its
+        comma (``Скидка`` for ``Скидка, %``), since a comma there separates values and columns."""
+        return self.name(locale) if self.own else self.name(locale).partition(",")[0]
+
 
 _KINDS = {
     schema.Kind.DATE: FieldKind.DATE,
@@ -107,12 +112,23 @@ FIELDS = (
 def find_field(name: str, own: Sequence[Field] = ()) -> Field | None:
     """The field ``name`` stands for: its name in either language or its key (``last_order``, ``last order``); a
     computed column's header as the Clients sheet shows it (``▸ Выручка``) names it too; then one of the owner's
-    columns ``own`` by its header."""
+    columns ``own`` by its header; then a name without the unit after its comma (``скидка`` for ``Скидка, %``: in a
+    filter and in ``--columns`` a comma separates values and columns), after the owner's columns so that a column
+    «Скидка» the owner kept before xlcrm had one is still the one read."""
     wanted = field_name(name)
     for item in FIELDS:
         if wanted in (schema.fold(item.en), schema.fold(item.ru), schema.fold(item.key.replace("_", " "))):
             return item
-    return next((item for item in own if field_name(item.en) == wanted), None)
+    found = next((item for item in own if field_name(item.en) == wanted), None)
+    if found is not None:
+        return found
+    return next((item for item in FIELDS if wanted in (_without_unit(item.en), _without_unit(item.ru))), None)
+
+
+def _without_unit(name: str) -> str | None:
+    """``name`` folded without the unit after its comma (``Скидка, %``: ``скидка``); None when it has none."""
+    short, comma, _unit = name.partition(",")
+    return schema.fold(short) if comma else None
 
 
 def field_name(name: str) -> str:
@@ -122,7 +138,7 @@ def field_name(name: str) -> str:
 
 def known_fields(locale: str, own: Sequence[Field] = ()) -> str:
     """The names of every field (xlcrm's in ``locale``, then the owner's ``own``), for an error at an unknown one."""
-    return ", ".join(item.name(locale) for item in (*FIELDS, *own))
+    return ", ".join(item.typed_name(locale) for item in (*FIELDS, *own))
 
 
 # --- the tree --------------------------------------------------------------------------------------------------
@@ -346,7 +362,7 @@ class _Parser:
             self.depth += 1
             if self.depth > MAX_NESTING:
                 raise self.fail(t("more than {limit} parentheses and nots inside one another", limit=MAX_NESTING))
-        if self.token.keyword == "not":
+        if self.token.keyword == "not" and not self.names_field():
             self.advance()
             return Not(self.negation())
         if self.token.kind == "(":
@@ -400,8 +416,20 @@ class _Parser:
         negated = sign.text == "!="
         return self.checked(Condition(subject, "=" if negated else sign.text, (value,), negated), sign)
 
+    def names_field(self) -> bool:
+        """Whether the words from the current token, the first a keyword, name a field whole: «не» of «Не оплачено
+        с» is no negation."""
+        words = [self.token.text]
+        for token in self.tokens[self.position + 1 :]:
+            if token.kind != "word" or token.keyword is not None:
+                break
+            words.append(token.text)
+        return len(words) > 1 and find_field(" ".join(words), self.own) is not None
+
     def field(self) -> Field:
         words: list[Token] = []
+        if self.token.keyword == "not" and self.names_field():
+            words.append(self.advance())
         while self.token.kind == "word" and self.token.keyword is None:
             words.append(self.advance())
         if not words:

@@ -39,9 +39,9 @@ from xlcrm.messages import Message, t, tn
     default=None,
     help="Write a copy of the workbook to this file with its personal data masked, on every sheet, reports too: "
     "each client's person becomes one pseudonym (Client 17), a sole trader's company too (IP Client 17); phones, "
-    "e-mails and INN are masked, addresses emptied (the City stays), birthdays become 1 July of their year; "
-    "the free texts (Comment on Clients; Result, Comment and Next action on Interactions) become (hidden). Notes, "
-    "formula results, chart caches and the author, title and company of the file are left empty; a report sheet "
+    "e-mails, INN and card numbers are masked, addresses emptied (the City stays), birthdays become 1 July of their "
+    "year; the free texts (Comment on Clients; Result, Comment and Next action on Interactions) become (hidden). "
+    "Notes, formula results, chart caches and the author, title and company of the file are left empty; a report sheet "
     "xlcrm cannot mask (▸ Changes, which lists earlier values) is left out.",
 )
 @click.option(
@@ -125,7 +125,7 @@ def export_command(
     The workbook itself is not changed. A database gets the tables clients
     (key client_id), contacts, interactions and contracts (foreign keys to
     clients), services, settings, setting_lists, blocks and client_lifecycle
-    (each client's block, orders and revenue as of --today). Cells that
+    (each client's block, orders, revenue and balance as of --today). Cells that
     would break a key or a type (blank or repeated ClientIDs, text in a date
     column) are named and nothing is written.
 

@@ -56,13 +56,14 @@ def forget_command(
 
     The Clients row stays (its ClientID, Source, Manager, Designation,
     Created...) so revenue figures do not change; its name becomes
-    "Data erased (ID)", and phone, e-mail, INN, address, birthday, comment and
-    a sole trader's company are cleared. Contacts rows are deleted; the
-    client's interactions stay without their free text, its contracts
-    (amounts, dates, terms, status) without their comment. The Merge log,
-    Duplicates and Block history rows of the client go; report sheets that
-    showed the person are rebuilt; any other cell still showing a value is
-    cleared. The erasure is recorded on the Erasure log sheet (no personal
+    "Data erased (ID)", and phone, e-mail, INN, address, birthday, comment,
+    card number and a sole trader's company are cleared (discount and payment
+    term stay, as does the Order No. of its interactions). Contacts rows are
+    deleted; the client's interactions stay without their free text, its
+    contracts (amounts, dates, terms, status) without their comment. The
+    Merge log, Duplicates and Block history rows of the client go; report
+    sheets that showed the person (or its card number) are rebuilt; any other
+    cell still showing a value is cleared. The erasure is recorded on the Erasure log sheet (no personal
     data) and no backup of the previous version is kept. Backups in
     .xlcrm-backups that hold the data are listed; --include-backups erases
     them too. The saved workbook is searched again: what is still found is

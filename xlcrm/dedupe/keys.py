@@ -271,6 +271,23 @@ def tax_id_key(value: object) -> str | None:
     return None
 
 
+# A card number shorter than this is a counter or a placeholder, not a number issued to one person.
+MIN_CARD_CHARACTERS = 4
+
+
+def card_key(value: object) -> str | None:
+    """A Card number as compared: without its spaces, upper-case (``1234 5678`` is ``12345678``), as validation
+    compares card numbers for one on two clients; None when it has fewer than MIN_CARD_CHARACTERS characters, no
+    digit, or one character repeated (``0000``, ``-``, «нет»: no card), so that placeholders never make clients
+    look the same."""
+    if is_blank(value):
+        return None
+    characters = "".join(as_text(value).upper().split())
+    if len(characters) < MIN_CARD_CHARACTERS or not any(char.isdigit() for char in characters):
+        return None
+    return characters if len(set(characters)) > 1 else None
+
+
 # --- text --------------------------------------------------------------------------------------
 
 

@@ -4,9 +4,10 @@ Stages, each small enough to read on its own:
 
 1. **keys** — every Clients row becomes a :class:`ClientRecord` of derived keys
    (:mod:`xlcrm.dedupe.keys`); the user's text is not touched.
-2. **blocking** — rows sharing a block key (an INN, a phone, an email, a
-   company name, a person's name in a city) become candidate pairs, so the
-   work grows with the number of candidate pairs, not the square of clients.
+2. **blocking** — rows sharing a block key (an INN, a phone, an email, a card
+   number, a company name, a person's name in a city) become candidate pairs,
+   so the work grows with the number of candidate pairs, not the square of
+   clients.
 3. **comparison and scoring** — each candidate pair gets points for what
    agrees and loses points for what contradicts, and every point comes with a
    plain reason (``same phone +79161234567; company names 96 % similar``).
@@ -15,9 +16,10 @@ Stages, each small enough to read on its own:
    its score.
 5. **verdict** — :meth:`PairRules.verdict` says what becomes of each pair on
    its own: certain (merged without asking: a score from ``dedupe_auto_score``
-   *and* an INN, phone or email in common), probable (to review), vetoed, or
-   as the user decided on the Duplicates sheet. ``xlcrm import`` asks the same
-   question of each imported record, so both commands decide a pair alike.
+   *and* an INN, phone, email or card number in common), probable (to review),
+   vetoed, or as the user decided on the Duplicates sheet. ``xlcrm import``
+   asks the same question of each imported record, so both commands decide a
+   pair alike.
 6. **clustering** — certain pairs are joined into groups (transitively), but
    never so that a group holds two rows that veto each other or that the user
    kept apart; probable pairs go to review; the user's "merge" comes first.
@@ -46,6 +48,7 @@ from xlcrm.checks.settings import Settings
 from xlcrm.dedupe.keys import (
     CompanyName,
     PersonName,
+    card_key,
     city_key,
     company_name,
     compare_companies,
@@ -102,6 +105,7 @@ class ClientRecord:
     tax_id: str | None  # "inn:…" / "ogrn:…"
     phones: frozenset[str]
     emails: frozenset[str]
+    card: str | None  # the Card number's key (see keys.card_key)
     city: str
     address: str  # words in Latin spelling
     birthday: dt.date | None
@@ -119,8 +123,10 @@ class Match:
     score: int
     reasons: tuple[Message, ...]
     veto: Message | None = None
-    # An INN, phone or email in common. Without one, names alone never merge automatically: two
-    # "Волкова Кристина Алексеевна, ИП Волкова К.А., Москва" can be two people.
+    # An INN, phone, email or card number in common. Without one, names alone never merge automatically: two
+    # "Волкова Кристина Алексеевна, ИП Волкова К.А., Москва" can be two people. A loyalty card weighs as a phone
+    # does: a family sharing one card is told apart by the names, as a family sharing a home phone is; two
+    # different cards prove nothing (a card is lost and another issued), so they veto nothing.
     shared_id: bool = False
 
     @property
@@ -207,9 +213,10 @@ def client_records(sheet: SheetData, region: str) -> list[ClientRecord]:
     }
     phones = phone_keys_column(sheet.column_values("phone"), region)
     emails = email_keys_column(sheet.column_values("email"))
+    cards = [card_key(value) for value in sheet.column_values("card_number")]  # None stays None, not NaN
     records = []
-    for row, client_id, name, company, inn, city, address, birthday, created, phone, email in zip(
-        frame.index, *(columns[key] for key in columns), phones, emails
+    for row, client_id, name, company, inn, city, address, birthday, created, phone, email, card in zip(
+        frame.index, *(columns[key] for key in columns), phones, emails, cards
     ):
         records.append(
             ClientRecord(
@@ -220,6 +227,7 @@ def client_records(sheet: SheetData, region: str) -> list[ClientRecord]:
                 tax_id=tax_id_key(inn),
                 phones=phone,
                 emails=email,
+                card=card,
                 city=city_key(city),
                 address=text_key(address),
                 birthday=_date(birthday),
@@ -245,6 +253,8 @@ def block_keys(record: ClientRecord) -> set[str]:
         keys.add("t:" + record.tax_id)
     keys.update("p:" + phone for phone in record.phones)
     keys.update("e:" + email for email in record.emails)
+    if record.card:
+        keys.add("k:" + record.card)
     # Without a shared identifier a pair reaches review only through the same person at the same company, or,
     # for a private client, the same name in one city or a name and birthday: so names block only together
     # with a company, a city or a birthday, by the first letters of the name's parts (a later typo still
@@ -278,7 +288,7 @@ def candidate_pairs(records: Iterable[ClientRecord]) -> tuple[set[tuple[int, int
         if len(rows) < 2:
             continue
         if len(rows) > MAX_BLOCK:
-            if key[0] in "tpe":
+            if key[0] in "tpek":
                 sharing = tn("{count} client shares", "{count} clients share", len(rows))
                 notes.append(
                     t("{clients_share} {key}; it is not used to find duplicates", clients_share=sharing, key=key[2:])
@@ -318,6 +328,8 @@ def compare(first: ClientRecord, second: ClientRecord) -> Match:
         )
     shared += [t("same phone {phone}", phone=phone) for phone in sorted(first.phones & second.phones)]
     shared += [t("same email {email}", email=email) for email in sorted(first.emails & second.emails)]
+    if first.card and first.card == second.card:
+        shared.append(t("same card number {number}", number=first.card))
     if shared:
         score += SHARED_ID_POINTS + FURTHER_ID_POINTS * (len(shared) - 1)
         reasons += shared
@@ -415,7 +427,8 @@ IGNORED = "ignored"  # scored below dedupe_review_score
 DECIDED_MERGE = "decided merge"  # the user typed "merge" for it on the Duplicates sheet
 KEPT_APART = "kept apart"  # the user typed "keep apart": never proposed again
 VETOED = "vetoed"  # a veto says they are different clients, whatever the score
-CERTAIN = "certain"  # merged without asking: an INN, phone or email in common and a score from dedupe_auto_score
+# Merged without asking: an INN, phone, email or card number in common and a score from dedupe_auto_score.
+CERTAIN = "certain"
 PROBABLE = "probable"  # listed on the Duplicates sheet for the user to decide
 
 

@@ -9,8 +9,9 @@ the record came from. ``clients.client_id`` is the primary key; ``contacts``,
 sheets are keyed by ``excel_row`` (a contract's ContractID and Parent contract
 are plain columns: validation, not the database, checks them). The lists of
 Settings go to ``setting_lists``. The computed lifecycle is carried along:
-``client_lifecycle`` (block, orders, revenue and the dates of the computed
-columns, as of ``today``) and ``blocks`` (the eight blocks by number and name).
+``client_lifecycle`` (block, orders, revenue, balance and the dates of the
+computed columns, as of ``today``; the balance NULL where the workbook tracks
+no payments) and ``blocks`` (the eight blocks by number and name).
 
 Dates are dates and amounts numbers; a cell that cannot be one, a blank or
 repeated ClientID, or a row pointing at a client that does not exist would

@@ -14,6 +14,10 @@ results tells nothing. A contact person who is not a client's own person is
   Any other company name is kept: a firm's name is not personal data under
   152-FZ, and an accountant or analyst needs it (it is on every invoice anyway);
 - phones, e-mails, INN: masked keeping their shape (see :mod:`xlcrm.export.anonymise`);
+- card numbers: every letter and digit but the last two hidden (``**** **** 90``): a loyalty card is the person's
+  own key in the business's card system. An Order No. stays: it is the business's number of a document, like its
+  amount, says nothing about the person, and a copy for an accountant needs it to match payments to orders;
+  Discount and Payment term stay too (terms of trade, not personal data);
 - addresses: emptied; the City column stays. An address cut down to its city would
   need the address taken apart, and a wrong cut would leave a street behind;
 - birthdays: 1 July of the year of birth, in the cell's own date format. The column
@@ -41,7 +45,7 @@ from typing import Any
 from xlcrm import schema
 from xlcrm.checks.normalize import as_text, is_blank
 from xlcrm.dedupe.keys import company_name
-from xlcrm.export.text_masks import mask_email_cell, mask_inn, mask_phones, mask_text
+from xlcrm.export.text_masks import mask_card, mask_email_cell, mask_inn, mask_phones, mask_text
 from xlcrm.messages import Message, t, tn
 from xlcrm.schema import Sheet, fold
 from xlcrm.xlsx.report_sheet import CellValue
@@ -64,6 +68,7 @@ class Kind(Enum):
     INN = "inn"
     ADDRESS = "addresses"
     BIRTHDAY = "birthdays"
+    CARD = "cards"
     TEXT = "texts"
 
     def counted(self, count: int) -> Message:
@@ -76,6 +81,7 @@ class Kind(Enum):
             Kind.INN: lambda: tn("{count} INN", "{count} INNs", count),
             Kind.ADDRESS: lambda: tn("{count} address", "{count} addresses", count),
             Kind.BIRTHDAY: lambda: tn("{count} birthday", "{count} birthdays", count),
+            Kind.CARD: lambda: tn("{count} card number", "{count} card numbers", count),
             Kind.TEXT: lambda: tn("{count} comment", "{count} comments", count),
         }[self]()
 
@@ -93,6 +99,7 @@ PERSONAL_COLUMNS: tuple[tuple[Sheet, dict[str, Kind]], ...] = (
             "email": Kind.EMAIL,
             "address": Kind.ADDRESS,
             "birthday": Kind.BIRTHDAY,
+            "card_number": Kind.CARD,
         },
     ),
     (schema.CONTACTS, {"name": Kind.NAME, "phone": Kind.PHONE, "email": Kind.EMAIL, "birthday": Kind.BIRTHDAY}),
@@ -118,7 +125,7 @@ class Masker:
     # Original text -> the text that replaces it; only texts of _SHORTEST_SEARCHED characters or more ("Да", a
     # comment, must not replace every "Да" of a report).
     _replaced: dict[str, str] = field(default_factory=dict)
-    _numbers: set[str] = field(default_factory=set)  # the phones and INN among them: a number cell may be one
+    _numbers: set[str] = field(default_factory=set)  # the phones, INN, cards among them: a number cell may be one
     _search: re.Pattern[str] | None = None
     _scrubbed: dict[str, str] = field(default_factory=dict)  # text -> scrubbed, for the texts reports repeat
 
@@ -173,6 +180,8 @@ class Masker:
             return mask_email_cell(value)
         if kind is Kind.INN:
             return mask_inn(value)
+        if kind is Kind.CARD:
+            return mask_card(value)
         if kind is Kind.ADDRESS:
             return None
         if kind is Kind.BIRTHDAY:
@@ -212,7 +221,7 @@ class Masker:
             if len(form) >= _SHORTEST_SEARCHED and form not in self._replaced:
                 self._replaced[form] = shown
                 self._search = None
-                if kind in (Kind.PHONE, Kind.INN):
+                if kind in (Kind.PHONE, Kind.INN, Kind.CARD):
                     self._numbers.add(form)
 
 

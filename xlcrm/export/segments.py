@@ -63,7 +63,9 @@ def segment_columns(names: Sequence[str] | None, own: Sequence[Field] = ()) -> t
     for name in names or DEFAULT_COLUMNS:
         found = find_field(name, own)
         if found is None:
-            known = ", ".join([*(f"{item.en} ({item.ru})" for item in FIELDS), *(item.en for item in own)])
+            known = ", ".join(
+                [*(f"{item.typed_name('en')} ({item.typed_name('ru')})" for item in FIELDS), *(item.en for item in own)]
+            )
             raise UsageError(t('--columns: no field "{name}"; the fields are: {known}', name=name, known=known))
         if found not in chosen:
             chosen.append(found)
@@ -126,7 +128,10 @@ def _cells(analysis: Analysis, values: ClientFields, item: Field, locale: str) -
         return np.where(column.to_numpy(dtype=bool), yes, no).astype(object)
     if item.key in _COMPUTED_KEYS:
         return _computed_texts(column, locale)
-    return sheet_texts(analysis, item.key)
+    typed = sheet_texts(analysis, item.key)
+    if item.kind is FieldKind.NUMBER:  # a Discount of 12.5 as «12,5» in Russian, as a computed number is written
+        return np.where(column.isna().to_numpy(), typed, _computed_texts(column, locale)).astype(object)
+    return typed
 
 
 def _computed_texts(column: pd.Series, locale: str) -> np.ndarray:

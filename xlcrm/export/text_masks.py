@@ -1,7 +1,8 @@
 """Masks that keep a value's shape: a phone, an e-mail address, an INN, and those written inside a text.
 
 ``+7 916 123-45-67`` -> ``+7 *** ***-**-67``, ``ivan@romashka.ru`` -> ``i***@r*******.ru``,
-``7707083893`` -> ``77********``: the reader still sees that a client has a phone or two.
+``7707083893`` -> ``77********``, a card ``1234 5678`` -> ``**** **78``: the reader still sees that a client has a
+phone or two.
 """
 
 from __future__ import annotations
@@ -47,6 +48,14 @@ def mask_emails(value: object) -> str:
 def mask_inn(value: object) -> str:
     """The first two digits (the region) stay."""
     return mask_digits(as_text(value), 2, 0)
+
+
+def mask_card(value: object) -> str:
+    """A card number with every letter and digit but the last two replaced by ``*``; its spaces and dashes kept."""
+    text = as_text(value)
+    positions = [i for i, ch in enumerate(text) if ch.isalnum()]
+    hidden = set(positions[:-2])
+    return "".join("*" if i in hidden else ch for i, ch in enumerate(text))
 
 
 def mask_text(value: object) -> str:

@@ -209,13 +209,21 @@ def _collect(
     return joiner.join(texts)
 
 
+def _without_percent_sign(value: object, column: Column) -> object:
+    """A text such as ``7,5 %`` as ``7,5`` when ``column`` holds per cents (``Discount, %``): other tables write
+    the sign the column's header already says; any other value as it is."""
+    if isinstance(value, str) and column.en.endswith("%") and value.strip().endswith("%"):
+        return value.strip().removesuffix("%")
+    return value
+
+
 def convert_value(value: object, column: Column, locale: str) -> CellValue:
     """A source value as the sheet's column holds it: dates and numbers typed as text become real ones."""
     if column.kind == Kind.DATE:
         parsed = parse_date(value).date
         return parsed if parsed is not None else as_text(value)
     if column.kind in (Kind.MONEY, Kind.NUMBER):
-        amount = parse_amount(value).amount
+        amount = parse_amount(_without_percent_sign(value, column)).amount
         if amount is None:
             return as_text(value)
         return int(amount) if amount.is_integer() else amount

@@ -2,19 +2,20 @@
 
 A client who asks to be forgotten keeps their Clients row, so that the interactions still count (revenue, orders and
 blocks do not change): its ClientID and business fields stay (Source, Manager, Designation, Reason lost, Rating,
-Consent date as evidence of the consent given, Created, City, a legal entity's Company) and its personal fields are
-cleared (INN, Phone, Email, Address, Birthday, Comment, a sole trader's Company «ИП …», and the user's own columns
-on that row, whose content xlcrm cannot judge); its Name says «Данные удалены (C000123)», so the row is still a
-client, and two erased clients never look alike. The client's Contacts rows are deleted; its Interactions stay as
-anonymous history with their free text (Result, Comment, Next action) and their Next date cleared, since nobody is
-to be called back; its Contracts stay with their ContractID, number, dates, amount, term, parent and status (a
-contract's terms and money are the business's, not the person's) and their Comment cleared, a free text that may say
-anything about the person (a Subject, a Number or the user's own column that holds one of the person's values is
-cleared like any other cell, below). The Merge log loses every merge the client took part in (its rows copy the
-client's), the Duplicates sheet every row naming the client, Block history its rows; any other cell of a user sheet
-that still shows one of the person's values (a colleague's comment with their phone, a sheet of the user's) is
-cleared, except formulas, which compute again from the cleared cells. Report sheets that still show a value are left
-to the job (refresh's reports are rebuilt, others removed).
+Consent date as evidence of the consent given, Created, City, a legal entity's Company, Discount and Payment term,
+the terms the business gave) and its personal fields are cleared (INN, Phone, Email, Address, Birthday, Comment,
+Card number, a sole trader's Company «ИП …», and the user's own columns on that row, whose content xlcrm cannot
+judge); its Name says «Данные удалены (C000123)», so the row is still a client, and two erased clients never look
+alike. The client's Contacts rows are deleted; its Interactions stay as anonymous history with their free text
+(Result, Comment, Next action) and their Next date cleared, since nobody is to be called back (their Order No.
+stays: the business's number of an order, as its amount); its Contracts stay with their ContractID, number, dates,
+amount, term, parent and status (a contract's terms and money are the business's, not the person's) and their
+Comment cleared, a free text that may say anything about the person (a Subject, a Number or the user's own column
+that holds one of the person's values is cleared like any other cell, below). The Merge log loses every merge the
+client took part in (its rows copy the client's), the Duplicates sheet every row naming the client, Block history
+its rows; any other cell of a user sheet that still shows one of the person's values (a colleague's comment with
+their phone, a sheet of the user's) is cleared, except formulas, which compute again from the cleared cells. Report
+sheets that still show a value are left to the job (refresh's reports are rebuilt, others removed).
 """
 
 from __future__ import annotations
@@ -50,13 +51,16 @@ from xlcrm.xlsx.report_sheet import CellValue, ColumnFormat, ReportColumn, Repor
 from xlcrm.xlsx.sheet_edits import SheetEdit
 
 # Clients columns whose values are the person's; Name gets the erased name, Company is cleared for a sole trader only.
-PERSONAL_CLIENT_COLUMNS = ("inn", "phone", "email", "address", "birthday", "comment")
+PERSONAL_CLIENT_COLUMNS = ("inn", "phone", "email", "address", "birthday", "comment", "card_number")
 # The columns of free text (and the plan to call back) cleared on the client's rows of the sheets that keep them.
 CLEARED_COLUMNS: tuple[tuple[schema.Sheet, tuple[str, ...]], ...] = (
     (schema.INTERACTIONS, ("result", "comment", "next_action", "next_date")),
     (schema.CONTRACTS, ("comment",)),
 )
-# Clients and Contacts columns whose values are looked for elsewhere.
+# Clients and Contacts columns whose values are looked for elsewhere. Not the Card number: a number the business
+# gave out, which names the person only beside the Clients row it is cleared from, and which, looked for as digits
+# inside every cell and part of the package, would be found in an INN, an amount or a drawing offset; a report
+# sheet with a cell that is the card whole is rebuilt (see _clear_other_cells).
 SEARCHED_TEXT_COLUMNS = ("name", "inn", "email", "address")
 # Report sheets the erasure rewrites itself from their rows read back.
 REWRITTEN_REPORTS = (schema.MERGE_LOG, schema.DUPLICATES, schema.BLOCK_HISTORY, schema.ERASURE_LOG)
@@ -149,7 +153,8 @@ def plan_erasure(
     for spec, columns in CLEARED_COLUMNS:
         _clear_free_text(erasure, data.sheet(spec.key), columns, set(erasing))
     _rewrite_reports(erasure, data, set(ids), log)
-    _clear_other_cells(erasure, data)
+    cards = _card_numbers(clients, [row for client_id in erasing for row in rows.get(client_id, [])])
+    _clear_other_cells(erasure, data, cards)
     return erasure
 
 
@@ -395,20 +400,24 @@ def _rewrite_reports(erasure: Erasure, data: WorkbookData, ids: set[str], log: M
         erasure.places.append(Place(schema.BLOCK_HISTORY.name(locale), "", t("rows removed")))
 
 
-def _clear_other_cells(erasure: Erasure, data: WorkbookData) -> None:
+def _clear_other_cells(erasure: Erasure, data: WorkbookData, cards: Collection[str]) -> None:
     """Every other cell of a user sheet that shows one of the values: cleared, unless a formula (it computes
-    again); report sheets that show one are noted for the job."""
+    again); report sheets that show one, or a cell that is one of the erased ``cards`` (▸ Problems names a card
+    number of the wrong length), are noted for the job."""
     matcher = Matcher(erasure.people)
-    if not matcher:
+    if not matcher and not cards:
         return
     handled, deleted = _handled_cells(erasure)
     rewritten = {schema.fold(spec.name(locale)) for spec in REWRITTEN_REPORTS for locale in schema.LOCALES}
     for sheet, rows in every_sheet_rows(data.path).items():
-        found = cells_holding(rows, matcher)
-        if not found or schema.fold(sheet) in rewritten:
+        if schema.fold(sheet) in rewritten:
             continue
+        found = cells_holding(rows, matcher)
         if sheet.startswith(schema.REPORT_MARKER):
-            erasure.showing_reports.append(sheet)
+            if found or _shows_card(rows, cards):
+                erasure.showing_reports.append(sheet)
+            continue
+        if not found:
             continue
         done, gone = handled.get(sheet.casefold(), set()), deleted.get(sheet.casefold(), set())
         by_column: dict[int, list[int]] = {}
@@ -420,6 +429,20 @@ def _clear_other_cells(erasure: Erasure, data: WorkbookData) -> None:
             formulas = rows_with_formula(data.path, sheet, rows_found, column)
             cells.update({f"{column_letter(column)}{row}": None for row in rows_found if row not in formulas})
         _add_cleared(erasure, sheet, cells)
+
+
+def _card_numbers(clients: SheetData, rows: Iterable[int]) -> set[str]:
+    """The Card numbers of the Clients ``rows``, as their cells show them."""
+    if not clients.has("card_number"):
+        return set()
+    cells = (clients.frame.at[row, "card_number"] for row in rows)
+    return {as_text(cell).strip() for cell in cells if not is_blank(cell)}
+
+
+def _shows_card(rows: Sequence[Sequence[object]], cards: Collection[str]) -> bool:
+    """Whether a cell of ``rows`` is one of ``cards`` whole (a card number is digits: found inside a longer number
+    it would be another number, an INN or an amount)."""
+    return bool(cards) and any(not is_blank(value) and as_text(value).strip() in cards for row in rows for value in row)
 
 
 def _handled_cells(erasure: Erasure) -> tuple[dict[str, set[tuple[int, int]]], dict[str, set[int]]]:
