@@ -68,13 +68,13 @@ def test_demo_speaks_the_language_of_its_workbook(tmp_path: Path) -> None:
     russian = run(*args)
     assert russian.exit_code == 0, russian.output
     assert russian.stdout == (
-        f"Создан файл {path}: 120 клиентов, 481 взаимодействие, 6 заложенных дублей, "
-        "3 заложенных вероятных дубля, 24 заложенные ошибки\n"
+        f"Создан файл {path}: 120 клиентов, 605 взаимодействий, 6 заложенных дублей, "
+        "3 заложенных вероятных дубля, 25 заложенных ошибок\n"
     )
     english = run("--lang", "en", *args)
     assert english.stdout == (
-        f"Created {path}: 120 clients, 481 interactions, 6 planted duplicates, 3 planted probable duplicates, "
-        "24 planted mistakes\n"
+        f"Created {path}: 120 clients, 605 interactions, 6 planted duplicates, 3 planted probable duplicates, "
+        "25 planted mistakes\n"
     )
 
 
@@ -84,13 +84,13 @@ def test_validate_a_russian_workbook(book: Path) -> None:
     *findings, total = russian.stdout.splitlines()
     # the 10 warnings include the planted VIP/Key clients with too few orders (2), the Lost one without a reason,
     # the three persons without consent and the two overlapping contracts
-    assert total == "14 ошибок, 10 предупреждений в demo.xlsx"
+    assert total == "15 ошибок, 10 предупреждений в demo.xlsx"
     assert all(line.startswith(("ошибка         ", "предупреждение ")) for line in findings), findings
-    assert len(findings) == 24
+    assert len(findings) == 25  # the planted mistakes, a payment naming no order of its client among them
 
     english = run("--lang", "en", "validate", book, "--today", TODAY)
     *findings, total = english.stdout.splitlines()
-    assert total == "14 errors, 10 warnings in demo.xlsx"
+    assert total == "15 errors, 10 warnings in demo.xlsx"
     assert all(line.startswith(("error   ", "warning ")) for line in findings), findings
 
 
@@ -98,9 +98,9 @@ def test_the_environment_comes_before_the_workbook_and_lang_before_both(
     book: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("LC_MESSAGES", "en_US.UTF-8")
-    assert run("validate", book, "--today", TODAY, "-q").stdout == "14 errors, 10 warnings in demo.xlsx\n"
+    assert run("validate", book, "--today", TODAY, "-q").stdout == "15 errors, 10 warnings in demo.xlsx\n"
     assert run("--lang", "ru", "validate", book, "--today", TODAY, "-q").stdout == (
-        "14 ошибок, 10 предупреждений в demo.xlsx\n"
+        "15 ошибок, 10 предупреждений в demo.xlsx\n"
     )
 
 
@@ -122,7 +122,12 @@ def test_refresh_in_russian_and_in_english(book: Path, tmp_path: Path) -> None:
     lines = russian.stdout.splitlines()
     assert lines[0] == f"Обновлена книга {book} на 23.11.2026"
     assert lines[1].startswith("Блоки: 8 Ключевые 3, 7 VIP 4, ")
-    assert lines[2] == "Первое обновление: переходы между блоками будут видны со следующего"
+    # The demo records payments: what its clients owe comes first (see examples/README.md, Planted payments).
+    assert lines[2] == (
+        "Долги: 10 клиентов должны 287\xa0700,00; из них просрочено у 8: 180\xa0600,00; "
+        "1 клиент заплатил вперёд 12\xa0000,00"
+    )
+    assert lines[3] == "Первое обновление: переходы между блоками будут видны со следующего"
     assert (
         "Объединено: 6 дублей клиентов в основные карточки (отменить — xlcrm unmerge; см. лист «▸ Журнал объединений»):"
         in lines
@@ -131,8 +136,8 @@ def test_refresh_in_russian_and_in_english(book: Path, tmp_path: Path) -> None:
         "На проверку на листе «▸ Дубли»: 3 пары вероятных дублей; впишите «объединить» или «не объединять» в столбец "
         "«Решение», следующее обновление это применит" in lines
     )
-    assert lines[-1] == "14 ошибок и 9 предупреждений, список — на листе «▸ Проблемы»"
-    assert russian.stderr == f"Ошибка: в {book} остаётся 14 ошибок (--strict); их список покажет xlcrm validate\n"
+    assert lines[-1] == "15 ошибок и 9 предупреждений, список — на листе «▸ Проблемы»"
+    assert russian.stderr == f"Ошибка: в {book} остаётся 15 ошибок (--strict); их список покажет xlcrm validate\n"
 
     english = run("--lang", "en", "refresh", english_copy, "--today", TODAY, "--keep-backups", "0", "--strict")
     lines = english.stdout.splitlines()
@@ -140,8 +145,8 @@ def test_refresh_in_russian_and_in_english(book: Path, tmp_path: Path) -> None:
     assert (
         "Merged 6 duplicate clients into their survivors (undo with xlcrm unmerge; see ▸ Журнал объединений):" in lines
     )
-    assert lines[-1] == "14 errors and 9 warnings, listed on ▸ Проблемы"
-    assert english.stderr == f"Error: 14 errors remain in {english_copy} (--strict); xlcrm validate lists them\n"
+    assert lines[-1] == "15 errors and 9 warnings, listed on ▸ Проблемы"
+    assert english.stderr == f"Error: 15 errors remain in {english_copy} (--strict); xlcrm validate lists them\n"
 
 
 def test_the_steps_and_the_time_in_russian(book: Path) -> None:
@@ -277,7 +282,7 @@ def test_json_keeps_its_keys_and_codes_in_english(book: Path) -> None:
     russian = json.loads(run("--lang", "ru", "validate", book, "--today", TODAY, "--json").stdout)
     english = json.loads(run("--lang", "en", "validate", book, "--today", TODAY, "--json").stdout)
     assert keys(russian) == keys(english)
-    assert russian["counts"] == english["counts"] == {"errors": 14, "warnings": 10}
+    assert russian["counts"] == english["counts"] == {"errors": 15, "warnings": 10}
     assert [(f["severity"], f["code"], f["cell"]) for f in russian["findings"]] == [
         (f["severity"], f["code"], f["cell"]) for f in english["findings"]
     ]

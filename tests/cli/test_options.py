@@ -109,7 +109,7 @@ def test_quiet_prints_the_result_line_only(example: Path) -> None:
     # three VIP/Key clients with too few orders, the Lost client without a reason and the two persons without consent
     # the example is a Russian workbook: the command speaks its language
     assert result.stdout == (
-        f"Обновлена книга {example} на 23.11.2026: 14 ошибок и 9 предупреждений, список — на листе «▸ Проблемы»\n"
+        f"Обновлена книга {example} на 23.11.2026: 15 ошибок и 9 предупреждений, список — на листе «▸ Проблемы»\n"
     )
     assert result.stderr == ""
     assert schema.DASHBOARD.name("ru") in load_workbook(example, read_only=True).sheetnames  # the work was done
@@ -118,7 +118,7 @@ def test_quiet_prints_the_result_line_only(example: Path) -> None:
 def test_quiet_validate_prints_the_total(example: Path) -> None:
     result = CliRunner().invoke(cli, ["validate", str(example), "--today", TODAY, "--quiet"])
     assert result.exit_code == 1
-    assert result.stdout == "14 ошибок, 10 предупреждений в demo.xlsx\n"  # a Russian workbook
+    assert result.stdout == "15 ошибок, 10 предупреждений в demo.xlsx\n"  # a Russian workbook
 
 
 def test_quiet_still_prints_errors(tmp_path: Path) -> None:

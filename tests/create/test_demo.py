@@ -21,7 +21,7 @@ from xlcrm import schema
 from xlcrm.checks.findings import Code
 from xlcrm.checks.normalize import parse_date, parse_emails, parse_inn, parse_phones
 from xlcrm.cli.main import cli
-from xlcrm.create import demo, demo_contracts, template
+from xlcrm.create import demo, demo_contracts, demo_payments, template
 from xlcrm.create.demo import DemoData, _next_anniversary, generate_demo
 from xlcrm.errors import UsageError
 from xlcrm.jobs.demo import create_demo
@@ -325,7 +325,10 @@ def test_the_workbook_holds_every_planted_case(saved_cases: Any) -> None:
     clients = {str(row["client_id"]): row for row in sheets[CLIENTS]}
     history: dict[str, list[dict[str, object]]] = defaultdict(list)
     for row in sheets[INTERACTIONS]:
-        history[str(row["client_id"])].append(row)
+        # A payment is bookkeeping, not a contact (schema.NON_CONTACT_TYPES): it moves no case of the blocks or the
+        # agenda, so a case's client pays for its orders as every client does.
+        if row["type"] != schema.PAYMENT.ru:
+            history[str(row["client_id"])].append(row)
     contacts: dict[str, list[dict[str, object]]] = defaultdict(list)
     for row in sheets[CONTACTS]:
         contacts[str(row["client_id"])].append(row)
@@ -617,7 +620,7 @@ def test_validation_finds_exactly_the_planted_mistakes(tmp_path: Path, locale: s
         Code.FUTURE_BIRTHDAY,
     } | (findings_of_big_demos if clients >= 100 else set()) | {
         demo_contracts.FINDINGS[case.case] for case in result.planted_contracts if case.case in demo_contracts.FINDINGS
-    }
+    } | {Code.UNKNOWN_ORDER for case in result.planted_payments if case.case == demo_payments.UNKNOWN_ORDER_NUMBER}
     # The planted cases of a VIP and a Key client with too few orders and of a Lost client without a reason are
     # findings on purpose: the manifest lists them on the case's own row.
     cases = {case.case: case for case in result.planted_cases}
@@ -788,6 +791,11 @@ def test_example_readme_lists_what_was_planted() -> None:
         )
         assert row in readme
     assert f"{len(data.rows[schema.CONTRACTS.key])} contracts and annexes" in readme
+    assert data.planted_payments
+    for case in data.planted_payments:
+        since, due = (day.isoformat() if day else "" for day in (case.unpaid_since, case.due))
+        row = f"| `{case.case}` | {case.client_id} | {case.manager} | `{case.cell}` | {case.balance:.2f} |"
+        assert f"{row} {since} | {due} | {case.note} |" in readme
 
 
 @pytest.mark.libreoffice

@@ -122,7 +122,8 @@ def expected_blocks(clients: pd.DataFrame, log: pd.DataFrame) -> pd.Series:
     for client in clients.itertuples():
         mine = log[log["client_id"] == client.client_id]
         orders = (mine["type"] == schema.ORDER.ru).sum()
-        silent = (pd.Timestamp(TODAY) - mine["date"].max()).days if mine["date"].notna().any() else None
+        contacts = mine.loc[mine["type"] != schema.PAYMENT.ru, "date"]  # a payment is bookkeeping, not a contact
+        silent = (pd.Timestamp(TODAY) - contacts.max()).days if contacts.notna().any() else None
         if client.designation == schema.KEY_ACCOUNT.ru:
             blocks[client.client_id] = 8
         elif client.designation == schema.VIP.ru:
@@ -197,7 +198,7 @@ def test_managers(example: Path, raw: dict[str, pd.DataFrame]) -> None:
     log = raw["log"]
     late = []
     for client, mine in log.groupby("client_id"):
-        contacts = mine["date"].dropna()
+        contacts = mine.loc[mine["type"] != schema.PAYMENT.ru, "date"].dropna()  # a payment closes no plan
         open_plans = [
             pd.Timestamp(plan.next_date)
             for plan in mine[mine["next_date"].notna()].itertuples()
@@ -343,7 +344,8 @@ def test_computed_columns_on_clients(example: Path, raw: dict[str, pd.DataFrame]
     assert shown["orders"].to_dict() == orders.size().reindex(shown.index, fill_value=0).to_dict()
     revenue = orders["amount"].sum().reindex(shown.index, fill_value=0)
     assert shown["revenue"].to_dict() == pytest.approx(revenue.to_dict())
-    assert shown["last_contact"].dropna().to_dict() == raw["log"].groupby("client_id")["date"].max().dropna().to_dict()
+    contacts = raw["log"][raw["log"]["type"] != schema.PAYMENT.ru]  # a payment is bookkeeping, not a contact
+    assert shown["last_contact"].dropna().to_dict() == contacts.groupby("client_id")["date"].max().dropna().to_dict()
     assert (shown["first_order"].dropna() <= shown["last_order"].dropna()).all()
 
 

@@ -11,7 +11,7 @@ from xlcrm.cli.exit_codes import PLAIN_EPILOG
 from xlcrm.cli.language import language_for
 from xlcrm.cli.options import Output, locale_option, output_options, show, today_option, workbook_argument
 from xlcrm.jobs.demo import DemoResult, create_demo
-from xlcrm.messages import Day, speaking, t, tn
+from xlcrm.messages import Day, Number, speaking, t, tn
 
 
 @click.command("demo", epilog=PLAIN_EPILOG)
@@ -30,8 +30,8 @@ def demo_command(path: Path, clients: int, seed: int, locale: str, today: dt.dat
     """Create a realistic demo workbook with planted duplicates and mistakes.
 
     With --verbose every planted duplicate, probable duplicate, look-alike
-    pair, mistake, case (a client for every rule of the agenda) and contract
-    case is listed.
+    pair, mistake, case (a client for every rule of the agenda), contract
+    case and payment case is listed.
 
     Example:
 
@@ -101,5 +101,13 @@ def _describe_in_full(result: DemoResult) -> str:
             f"  {c.contract_id} {c.client_id} {c.case} {c.cell}: {c.note}"
             + (f" ({t('due {day}', day=Day(c.due))})" if c.due else "")
             for c in result.planted_contracts
+        ]
+    if result.planted_payments:
+        lines.append(str(t("Planted payments (a client for every rule of the payments):")))
+        lines += [
+            f"  {c.client_id} {c.case} {c.cell}: {c.note} ("
+            + str(t("balance {balance}", balance=Number(c.balance, 2)))
+            + (f", {t('due {day}', day=Day(c.due))})" if c.due else ")")
+            for c in result.planted_payments
         ]
     return "\n".join(lines)

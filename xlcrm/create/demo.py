@@ -16,7 +16,9 @@ real dates, list values spelled as the workbook's lists spell them.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -29,6 +31,7 @@ from xlcrm.checks.consent import persons
 from xlcrm.checks.findings import Code
 from xlcrm.create import demo_data as vocab
 from xlcrm.create.demo_contracts import LAPSED, PROSPECT, STEADY, Party, PlantedContract, make_contracts
+from xlcrm.create.demo_payments import UNKNOWN_ORDER_NUMBER, Buyer, PlantedPayment, make_payments
 from xlcrm.errors import UsageError
 from xlcrm.messages import Message, Text, t, tn
 from xlcrm.reports.greetings import next_anniversary
@@ -215,6 +218,9 @@ _DUPLICATE_TRICKS = ("transliterated", "homoglyph", "initials", "no legal form",
 # Tries to find a person or company name not used yet; big demos run out of names and reuse them.
 _NAME_ATTEMPTS = 10
 
+# A client's loyalty and payment columns until the payments give them values (xlcrm/create/demo_payments.py).
+_NO_LOYALTY: Row = {"discount": None, "card_number": None, "payment_term": None}
+
 # Roles of clients in the planted cases.
 _PLAIN, _BLANK_ID, _REPEATED_ID, _DUPLICATE = "plain", "blank-id", "repeated-id", "duplicate"
 
@@ -318,6 +324,8 @@ class DemoData:
     probable_duplicates: list[ProbableDuplicate]
     planted_cases: list[PlantedCase] = field(default_factory=list)
     planted_contracts: list[PlantedContract] = field(default_factory=list)
+    planted_payments: list[PlantedPayment] = field(default_factory=list)
+    settings: dict[str, object] = field(default_factory=dict)  # Settings values instead of their defaults
 
 
 def generate_demo(clients: int, seed: int, locale: str, today: dt.date) -> DemoData:
@@ -526,6 +534,21 @@ class _Builder:
         self._plant_interaction_mistakes(interaction_rows)
         self._list_designation_findings(clients, interaction_rows)
         self._list_consent_findings(clients)
+        # Payments come last: the random draws before them, and so everything else of the demo, stay as they were.
+        payments = make_payments(
+            self._buyers(clients, interaction_rows),
+            [row for row in interaction_rows if row["type"] == order_name],
+            self.managers,
+            self.rng,
+            self.locale,
+            self.today,
+        )
+        interactions.extend((day, len(interactions) + index, row) for index, (day, row) in enumerate(payments.rows))
+        for case in payments.cases:
+            if case.case == UNKNOWN_ORDER_NUMBER:  # validation reports it on the Order No. the payment names
+                self._mistake(Code.UNKNOWN_ORDER, case.sheet, case.row, case.column, case.note)
+        interactions.sort(key=lambda item: (item[0], item[1]))
+        interaction_rows = [row for _, _, row in interactions]
         rows = {
             schema.CLIENTS.key: client_rows,
             schema.CONTACTS.key: contact_rows,
@@ -550,10 +573,39 @@ class _Builder:
             ],
             planted_cases=self._resolve_cases(rows),
             planted_contracts=contracts.planted,
+            planted_payments=payments.planted(functools.partial(_cell, self.locale, _positions(rows))),
+            settings=payments.settings,
         )
 
     def _word(self, pair: tuple[str, str]) -> str:
         return pair[1] if self.locale == "ru" else pair[0]
+
+    def _buyers(self, clients: list[_Client], interactions: list[Row]) -> list[Buyer]:
+        """The clients with a ClientID of their own as the payments see them, with their orders as the log has
+        them; an ordinary client (no planted case, duplicate, look-alike, designation or repeated ID) may carry a
+        planted payment case."""
+        order_name = schema.ORDER.name(self.locale)
+        orders: dict[object, list[Row]] = defaultdict(list)
+        for row in interactions:
+            if row["type"] == order_name:
+                orders[row["client_id"]].append(row)
+        repeated = {client.repeats.client_id for client in clients if client.repeats is not None}
+        return [
+            Buyer(
+                str(client.client_id),
+                str(client.row["manager"]),
+                client.row,
+                retail=client.form is None or client.is_ip,
+                big=client.profile == PARTNER or client.designation in (schema.VIP, schema.KEY_ACCOUNT),
+                orders=orders[client.client_id],
+                plantable=client.role == _PLAIN
+                and not (client.case or client.protected or client.designation)
+                and client.client_id not in repeated,
+                typed_again=client.role == _DUPLICATE,
+            )
+            for client in clients
+            if client.role in (_PLAIN, _DUPLICATE)
+        ]
 
     def _assign_sources(self, clients: list[_Client], orders: dict[int, int]) -> None:
         """Each client's Source, drawn by the leads each source brings and its conversion: a client who ordered
@@ -744,6 +796,7 @@ class _Builder:
             "consent_date": consent,
             "comment": self._word(rng.choice(vocab.CLIENT_COMMENTS)) if rng.random() < 0.25 else None,
             "created": client.created,
+            **_NO_LOYALTY,
         }
 
     def _inn(self, city: vocab.City, personal: bool) -> str:
@@ -1046,6 +1099,7 @@ class _Builder:
             "consent_date": original.row["consent_date"],
             "comment": None,
             "created": created,
+            **_NO_LOYALTY,
         }
 
     def _retyped(self, original: _Client, trick: str) -> tuple[str, str | None, Message]:
@@ -1206,6 +1260,7 @@ class _Builder:
             "comment": self._word(rng.choice(vocab.INTERACTION_COMMENTS)) if rng.random() < 0.12 else None,
             "next_action": None,
             "next_date": None,
+            "order_number": None,
         }
 
     def _plan_next(self, client: _Client, row: Row, last: dt.date) -> None:
@@ -1242,6 +1297,7 @@ class _Builder:
                 "comment": None,
                 "next_action": None,
                 "next_date": None,
+                "order_number": None,
             }
             self._mistake(
                 Code.UNKNOWN_CLIENT,
@@ -1714,6 +1770,13 @@ class _Builder:
                 )
             )
         return sorted(planted, key=lambda case: (CASES.index(case.case), case.client_id))
+
+
+def _cell(locale: str, positions: dict[int, tuple[int, int]], sheet: schema.Sheet, row: Row, column: str) -> str:
+    """The cell of ``row``'s ``column`` on ``sheet`` as validation names it ("Клиенты!E14"); ``positions`` as
+    :func:`_positions` gives them."""
+    index = [c.key for c in schema.template_columns(sheet)].index(column)
+    return f"{sheet_ref(sheet.name(locale))}!{column_letter(index)}{positions[id(row)][1]}"
 
 
 def _positions(rows: dict[str, list[Row]]) -> dict[int, tuple[int, int]]:

@@ -945,3 +945,29 @@ CONTRACT_COMMENTS = (
 )
 # The comment on a contract closed before its term ended.
 CONTRACT_TERMINATED = ("Terminated early by mutual agreement", "Расторгнут досрочно по соглашению сторон")
+
+# --- payments and loyalty ----------------------------------------------------------------------------------
+
+# An order's number, as the company numbers its orders: a letter and a running number; (en, ru).
+ORDER_NUMBER = ("O-{number:04d}", "З-{number:04d}")
+# What a Payment row's Result says: a company pays by bank transfer, a person or sole trader every way.
+BUSINESS_PAYMENTS = (("Bank transfer", "Оплата по безналу"), ("Paid against the invoice", "Оплата по счёту"))
+RETAIL_PAYMENTS = (
+    ("Paid by card", "Оплата картой"),
+    ("Paid in cash", "Оплата наличными"),
+    ("Paid by bank transfer", "Перевод на счёт"),
+)
+# A company's payment names its payment order in the Comment, with {number} the order's number in the client's bank.
+PAYMENT_ORDER = ("Payment order No. {number}", "Платёжное поручение № {number}")
+# The first of two payments for a big order.
+ADVANCE = ("Advance 50%", "Аванс 50%")
+# The Result of an order still waiting for its money (an unpaid order never says «Оплачено»).
+INVOICE_ISSUED = ("Invoice issued", "Счёт выставлен")
+# The Comment of each planted payment case's telling row.
+PART_PAYMENT = ("Part payment, the rest promised next week", "Частичная оплата, остаток обещали на следующей неделе")
+PREPAYMENT = ("Advance for the next order", "Аванс за следующий заказ")
+DOUBLE_PAYMENT = ("The invoice paid a second time by mistake", "Счёт оплачен повторно по ошибке")
+REFUND = ("The second payment returned", "Возврат ошибочного платежа")
+ONE_TRANSFER = ("One transfer, no invoice number given", "Одним платежом, без номера счёта")
+# A loyalty card's number: the shop's prefix 2 (numbers for internal use in EAN-13), a serial, a check digit.
+CARD_PREFIX = "20000"

@@ -9,6 +9,7 @@ below the data gets them too, in Excel and in LibreOffice alike.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Literal
 
@@ -78,7 +79,10 @@ Rows = Mapping[str, Sequence[Mapping[str, object]]]
 
 
 def build_workbook(
-    locale: str = schema.DEFAULT_LOCALE, rows: Rows | None = None, lists: Mapping[str, Sequence[str]] | None = None
+    locale: str = schema.DEFAULT_LOCALE,
+    rows: Rows | None = None,
+    lists: Mapping[str, Sequence[str]] | None = None,
+    settings: Mapping[str, object] | None = None,
 ) -> Workbook:
     """The full template in ``locale``, optionally filled.
 
@@ -86,6 +90,7 @@ def build_workbook(
     "interactions", "contracts") to its rows, each a dict of schema column key -> value.
     ``lists`` replaces Settings lists by key ("managers", "sources",
     "interaction_types", "designations"); the others keep their built-in values.
+    ``settings`` gives Settings values by key (a date, a number) instead of their defaults.
     """
     check_locale(locale)
     rows = rows or {}
@@ -103,7 +108,9 @@ def build_workbook(
         _add_parent_contract_dropdown(worksheet, spec, locale)
         _add_entry_checks(worksheet, spec, locale)
         _add_highlights(worksheet, spec)
-    _write_settings(book.create_sheet(schema.SETTINGS.name(locale)), locale, settings_lists(locale, lists))
+    _write_settings(
+        book.create_sheet(schema.SETTINGS.name(locale)), locale, settings_lists(locale, lists), settings or {}
+    )
     _write_how_to(book.create_sheet(schema.HOW_TO.name(locale)), locale)
     for key, name in schema.LIST_DEFINED_NAMES.items():
         book.defined_names[name] = DefinedName(name, attr_text=list_name_formula(key, locale))
@@ -651,7 +658,9 @@ def set_up_printing(worksheet: Worksheet, header_row: bool) -> None:
 # --- Settings ------------------------------------------------------------------------
 
 
-def _write_settings(worksheet: Worksheet, locale: str, lists: Mapping[str, Sequence[str]]) -> None:
+def _write_settings(
+    worksheet: Worksheet, locale: str, lists: Mapping[str, Sequence[str]], chosen: Mapping[str, object]
+) -> None:
     spec = schema.SETTINGS
     first_list = 1 + min(spec.columns.index(spec.column(key)) for key in lists)
     _write_header(worksheet, [c.name(locale) for c in spec.columns], list_from=first_list)
@@ -664,12 +673,12 @@ def _write_settings(worksheet: Worksheet, locale: str, lists: Mapping[str, Seque
     holiday_cols = [spec.columns.index(spec.column(k)) for k in HOLIDAY_COLUMNS]
     segment_cols = [spec.columns.index(spec.column(k)) for k in ("segment", "segment_filter")]
     for offset in range(height):
-        row: list[str | int | None] = [None] * len(spec.columns)
+        row: list[object] = [None] * len(spec.columns)
         if offset < len(schema.SETTINGS_KEYS):
             item = schema.SETTINGS_KEYS[offset]
             row[key_col - 1] = item.key
             row[label_col - 1] = item.label(locale)
-            row[value_col - 1] = item.default_in(locale)
+            row[value_col - 1] = chosen.get(item.key, item.default_in(locale))
             row[description_col - 1] = item.description(locale)
         for key, values in lists.items():
             if offset < len(values):
@@ -681,6 +690,9 @@ def _write_settings(worksheet: Worksheet, locale: str, lists: Mapping[str, Seque
             for index, value in zip(segment_cols, segments[offset]):
                 row[index] = value
         worksheet.append(row)
+    for offset, item in enumerate(schema.SETTINGS_KEYS, start=2):
+        if isinstance(chosen.get(item.key), dt.date):
+            worksheet.cell(offset, value_col).number_format = schema.NUMBER_FORMATS[Kind.DATE]
     for index, column in enumerate(spec.columns):
         worksheet.column_dimensions[column_letter(index)].width = column_width(column, locale)
     _add_yes_no_dropdown(worksheet, value_col, locale)

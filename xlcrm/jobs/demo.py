@@ -16,6 +16,7 @@ from xlcrm.create.demo import (
     generate_demo,
 )
 from xlcrm.create.demo_contracts import PlantedContract
+from xlcrm.create.demo_payments import PlantedPayment
 from xlcrm.create.template import build_workbook
 from xlcrm.errors import UsageError
 from xlcrm.files.safe_save import holding_workbook_lock, write_new_workbook
@@ -40,6 +41,7 @@ class DemoResult:
     planted_cases: list[PlantedCase]  # a client for every rule of the blocks and the agenda
     contracts: int  # rows on the Contracts sheet, annexes included
     planted_contracts: list[PlantedContract]  # a contract for every rule of the contracts
+    planted_payments: list[PlantedPayment]  # a client for every rule of the payments
 
     def to_dict(self) -> dict[str, object]:
         """The result as JSON-ready values, as ``--json`` prints it."""
@@ -57,6 +59,7 @@ class DemoResult:
             "planted_cases": [case.to_dict() for case in self.planted_cases],
             "contracts": self.contracts,
             "planted_contracts": [case.to_dict() for case in self.planted_contracts],
+            "planted_payments": [case.to_dict() for case in self.planted_payments],
         }
 
 
@@ -83,7 +86,7 @@ def create_demo(
     ):
         data = generate_demo(clients, seed, locale, today)
     with progress.step(t("building the workbook")):
-        book = build_workbook(locale, rows=data.rows, lists=data.lists)
+        book = build_workbook(locale, rows=data.rows, lists=data.lists, settings=data.settings)
     with progress.step(t("saving the workbook")):
         write_new_workbook(book, path, force=force)
     return DemoResult(
@@ -100,4 +103,5 @@ def create_demo(
         planted_cases=data.planted_cases,
         contracts=len(data.rows[schema.CONTRACTS.key]),
         planted_contracts=data.planted_contracts,
+        planted_payments=data.planted_payments,
     )
