@@ -92,8 +92,9 @@ def test_every_page_names_its_sheet_and_every_sheet_prints(printed: Printed) -> 
     book = openpyxl.load_workbook(printed.workbook)
     assert all(name for name, _ in printed.pages), "a page without the sheet name in its header"
     assert sorted({name for name, _ in printed.pages}) == sorted(book.sheetnames)
-    # Before page setup the demo printed on over a hundred pages, most of them slices of wide sheets.
-    assert len(printed.pages) < 45
+    # Before page setup the demo printed on over a hundred pages, most of them slices of wide sheets; with its
+    # payments (some 600 Interactions rows) it prints on about 45.
+    assert len(printed.pages) < 55
 
 
 @pytest.mark.libreoffice
@@ -110,8 +111,10 @@ def test_each_page_is_one_page_wide_with_its_header_repeated(printed: Printed) -
         if sheet.title == schema.AGENDA.name(printed.locale):
             pages = pages[1:]  # the agenda's first page is its summary per manager, above the table
         for number, text in enumerate(pages, start=1):
-            page = squeezed(text)
-            assert squeezed(headers[0]) in page and squeezed(headers[-1]) in page, (sheet.title, number, headers)
+            # Every word of the first and the last header: a header wrapped in its cell interleaves in the text
+            # layer with the wrapped headers beside it.
+            words = {squeezed(word) for word in (*headers[0].split(), *headers[-1].split())}
+            assert all(word in squeezed(text) for word in words), (sheet.title, number, headers)
         checked.append(sheet.title)
     assert schema.CLIENTS.name(printed.locale) in checked and schema.AGENDA.name(printed.locale) in checked
     assert len(printed.of(schema.CLIENTS.name(printed.locale))) == 1

@@ -38,7 +38,7 @@ import functools
 import re
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +103,7 @@ class AddedColumn:
 
     def to_dict(self) -> dict[str, Any]:
         """The column as JSON-ready values."""
-        return {"sheet": self.sheet, "header": self.header, "cell": self.cell, "values": self.values}
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ class AddedListValue:
 
     def to_dict(self) -> dict[str, Any]:
         """The value as JSON-ready values."""
-        return {"sheet": self.sheet, "header": self.header, "value": self.value, "cell": self.cell}
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,7 @@ class ReplacedCheck:
 
     def to_dict(self) -> dict[str, Any]:
         """The check as JSON-ready values."""
-        return {"sheet": self.sheet, "header": self.header, "cells": self.cells}
+        return asdict(self)
 
 
 @dataclass(frozen=True)
