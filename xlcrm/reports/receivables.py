@@ -151,7 +151,8 @@ def debtors_table(lifecycle: Lifecycle, locale: str) -> ReportTable:
             _figure(t("Owed"), ColumnFormat.MONEY, locale),
             # A short header: the date column after it has its header on the left, which a long one would touch.
             _figure(t("Overdue"), ColumnFormat.MONEY, locale),
-            ReportColumn(_computed_name("unpaid_since", locale), ColumnFormat.DATE, width=DATE_WIDTH),
+            # Wide enough that its header, on the left as a date column's is, keeps clear of the one before it.
+            ReportColumn(_computed_name("unpaid_since", locale), ColumnFormat.DATE, width=DATE_WIDTH + 4),
             _figure(t("Days overdue"), ColumnFormat.INTEGER, locale),
         ],
         rows,
