@@ -264,13 +264,13 @@ def test_a_payment_without_an_amount_in_russian(tmp_path: Path) -> None:
         (30, None),
         (
             -1,
-            'error   Clients!T2  bad-payment-term  "-1"  a payment term is a whole number of days from 0 to 3650; until '
-            "it is fixed, the client's orders are due in 21 days, the payment term on sheet Settings",
+            'error   Clients!T2  bad-payment-term  "-1"  a payment term is a whole number of days from 0 to 3650; '
+            "until it is fixed, the client's orders are due in 21 days, the payment term on sheet Settings",
         ),
         (
             7.5,
-            'error   Clients!T2  bad-payment-term  "7.5"  a payment term is a whole number of days from 0 to 3650; until '
-            "it is fixed, the client's orders are due in 21 days, the payment term on sheet Settings",
+            'error   Clients!T2  bad-payment-term  "7.5"  a payment term is a whole number of days from 0 to 3650; '
+            "until it is fixed, the client's orders are due in 21 days, the payment term on sheet Settings",
         ),
         (
             "two weeks",
