@@ -117,7 +117,8 @@ def read_settings(data: WorkbookData) -> tuple[Settings, list[Finding]]:
     if sheet is not None and not data.misplaced_header(schema.SETTINGS.key):
         listed: set[str] = set()
         key_values = _key_values(sheet, data.locale, findings, listed)
-        chosen["payments_from_listed"] = "payments_from" in listed
+        if sheet.has("key") and sheet.has("value"):  # a sheet without them is refused, and every value a default
+            chosen["payments_from_listed"] = "payments_from" in listed
         _check_order_thresholds(sheet, key_values, data.locale, findings)
         chosen.update((key, value) for key, (value, _row) in key_values.items())
         for list_key, values in _lists(sheet).items():
