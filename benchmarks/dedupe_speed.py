@@ -25,6 +25,7 @@ from openpyxl import Workbook
 from xlcrm import schema
 from xlcrm.dedupe import plan as dedupe
 from xlcrm.dedupe.merge import load_plan
+from xlcrm.dedupe.records import client_records
 from xlcrm.files.safe_save import SaveOptions
 from xlcrm.jobs.dedupe import dedupe_workbook
 from xlcrm.xlsx.reader import read_workbook
@@ -84,7 +85,7 @@ def main() -> None:
     read = time.perf_counter() - started
     clients = data.sheets[schema.CLIENTS.key]
     started = time.perf_counter()
-    records = dedupe.client_records(clients, "RU")
+    records = client_records(clients, "RU")
     keys = time.perf_counter() - started
     started = time.perf_counter()
     pairs, _notes = dedupe.candidate_pairs(records)

@@ -43,24 +43,12 @@ import pandas as pd
 from rapidfuzz import fuzz
 
 from xlcrm import schema
-from xlcrm.checks.loyalty import card_key
 from xlcrm.checks.normalize import as_text, is_blank, parse_amount, parse_date
 from xlcrm.checks.settings import Settings
-from xlcrm.dedupe.keys import (
-    CompanyName,
-    PersonName,
-    city_key,
-    company_name,
-    compare_companies,
-    compare_people,
-    email_keys_column,
-    person_name,
-    phone_keys_column,
-    tax_id_key,
-    text_key,
-)
+from xlcrm.dedupe.keys import compare_companies, compare_people
+from xlcrm.dedupe.records import ClientRecord, client_records
 from xlcrm.messages import Message, Text, t, tn
-from xlcrm.xlsx.reader import SheetData, WorkbookData
+from xlcrm.xlsx.reader import WorkbookData
 
 # --- points -----------------------------------------------------------------------------------------
 # A shared identifier is strong evidence; the first one counts fully, each further one adds a little.
@@ -92,26 +80,6 @@ SIMILAR_NAMES = 85
 MAX_BLOCK = 60
 # Russian patronymics (in Latin keys): Иванович, Ивановна, Ильич, Кузьминична, Оглы, Кызы.
 _PATRONYMIC = re.compile(r"(?:vich|vna|ich|ichna|ogly|kyzy)$")
-
-
-@dataclass(frozen=True)
-class ClientRecord:
-    """One Clients row as the matcher sees it."""
-
-    row: int  # Excel row number
-    client_id: str
-    name: PersonName
-    company: CompanyName
-    tax_id: str | None  # "inn:…" / "ogrn:…"
-    phones: frozenset[str]
-    emails: frozenset[str]
-    card: str | None  # the Card number's key (see keys.card_key)
-    city: str
-    address: str  # words in Latin spelling
-    birthday: dt.date | None
-    created: dt.date | None
-    shown_name: str  # as typed, for reasons and reports
-    shown_company: str
 
 
 @dataclass(frozen=True)
@@ -199,48 +167,6 @@ class DedupePlan:
     def merged_into(self) -> dict[int, str]:
         """The ClientID of the survivor each merged client row goes into, by Excel row."""
         return {row: self.records[group.survivor].client_id for group in self.groups for row in group.merged}
-
-
-# --- 1. keys ----------------------------------------------------------------------------------------
-
-
-def client_records(sheet: SheetData, region: str) -> list[ClientRecord]:
-    """Keys of every Clients row."""
-    frame = sheet.frame
-    columns = {
-        key: sheet.column_values(key)
-        for key in ("client_id", "name", "company", "inn", "city", "address", "birthday", "created")
-    }
-    phones = phone_keys_column(sheet.column_values("phone"), region)
-    emails = email_keys_column(sheet.column_values("email"))
-    cards = [card_key(value) for value in sheet.column_values("card_number")]  # None stays None, not NaN
-    records = []
-    for row, client_id, name, company, inn, city, address, birthday, created, phone, email, card in zip(
-        frame.index, *(columns[key] for key in columns), phones, emails, cards
-    ):
-        records.append(
-            ClientRecord(
-                row=int(row),
-                client_id=as_text(client_id),
-                name=person_name(name),
-                company=company_name(company),
-                tax_id=tax_id_key(inn),
-                phones=phone,
-                emails=email,
-                card=card,
-                city=city_key(city),
-                address=text_key(address),
-                birthday=_date(birthday),
-                created=_date(created),
-                shown_name=as_text(name),
-                shown_company=as_text(company),
-            )
-        )
-    return records
-
-
-def _date(value: object) -> dt.date | None:
-    return value if type(value) is dt.date else parse_date(value).date
 
 
 # --- 2. blocking -----------------------------------------------------------------------------------

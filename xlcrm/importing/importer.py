@@ -78,14 +78,13 @@ from xlcrm.dedupe.plan import (
     DECIDED_MERGE,
     MAX_BLOCK,
     PROBABLE,
-    ClientRecord,
     Match,
     PairRules,
     block_keys,
-    client_records,
     compare,
     joined,
 )
+from xlcrm.dedupe.records import ClientRecord, client_records
 from xlcrm.errors import MappingError, WorkbookStructureError
 from xlcrm.importing.mapping import ColumnMapping, apply_mapping_file, auto_mapping, combined_name, read_mapping_file
 from xlcrm.importing.sources import SourceTable
