@@ -841,16 +841,26 @@ SETTINGS_KEYS = (
         t("Stop when deleted clients exceed, %"),
     ),
     Setting(
-        "dedupe_auto_score",
-        80,
-        t("Duplicate score (1-100) from which two clients are merged without asking."),
-        t("Merge duplicates from score"),
+        "dedupe_auto_probability",
+        99,
+        t(
+            "Match probability (1-100 %) from which two clients are merged without asking. Without an INN, phone, "
+            "email or card number in common it also takes two more things agreeing besides the name (birthday, city "
+            "or address, company) and nothing disagreeing."
+        ),
+        t("Merge duplicates from probability, %"),
     ),
     Setting(
-        "dedupe_review_score",
+        "dedupe_review_probability",
         50,
-        t("Duplicate score (1-100) from which a pair goes to the Duplicates sheet for review."),
-        t("Review duplicates from score"),
+        t("Match probability (1-100 %) from which a pair goes to the Duplicates sheet for review."),
+        t("Review duplicates from probability, %"),
+    ),
+    Setting(
+        "dedupe_review_limit",
+        500,
+        t("How many pairs the Duplicates sheet lists at most, the likeliest first; the rest wait for the next run."),
+        t("Duplicate pairs to review at most"),
     ),
 )
 

@@ -73,8 +73,9 @@ class Settings:
     payments_from_listed: bool = True
     consent_required: bool = _yes_by_default("consent_required")
     deletion_stop_percent: int = int(_default("deletion_stop_percent"))
-    dedupe_auto_score: int = int(_default("dedupe_auto_score"))
-    dedupe_review_score: int = int(_default("dedupe_review_score"))
+    dedupe_auto_probability: int = int(_default("dedupe_auto_probability"))
+    dedupe_review_probability: int = int(_default("dedupe_review_probability"))
+    dedupe_review_limit: int = int(_default("dedupe_review_limit"))
     # An empty managers or services list means "not set up": such columns are not checked.
     managers: tuple[str, ...] = ()
     interaction_types: tuple[str, ...] = builtin_list("interaction_types")

@@ -59,7 +59,7 @@ def dedupe_command(
     keep apart) that the next run applies. Interactions entered twice are listed, not deleted.
     Clients rows typed in without a ClientID first get the next free ones
     (saved with the merges), so they are compared like the others.
-    Score thresholds: dedupe_auto_score and dedupe_review_score in Settings.
+    Probability thresholds: dedupe_auto_probability and dedupe_review_probability in Settings.
 
     Example:
 
@@ -118,9 +118,7 @@ def format_dedupe(result: DedupeResult, shown: int = SHOWN_ITEMS) -> str:
         lines.append(str(_review_heading(result)))
         for pair in result.review[:shown]:
             ids = " / ".join(pair["client_ids"])
-            lines.append(
-                "  " + str(t("{ids}: score {score}, {reason}", ids=ids, score=pair["score"], reason=pair["reason"]))
-            )
+            lines.append("  " + str(t("{ids}: {reason}", ids=ids, reason=pair["reason"])))
         if len(result.review) > shown:
             lines.append("  " + str(t("… and {more} more", more=len(result.review) - shown)))
     if result.kept_apart:

@@ -102,7 +102,9 @@ class MergeAction:
             ],
             "decided_by_user": self.group.decided,
             "why_merged": why_merged(plan, self.group),
-            "reasons": [{"rows": list(m.rows), "score": m.score, "reason": m.reason} for m in self.group.matches],
+            "reasons": [
+                {"rows": list(m.rows), "probability": m.percent, "reason": m.reason} for m in self.group.matches
+            ],
             "changes": {key: _jsonable(value) for key, value in self.changes.items()},
             "repointed": {key: len(rows) for key, rows in self.repointed.items()},
             "left_whole": list(self.left_whole),

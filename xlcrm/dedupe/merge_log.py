@@ -269,7 +269,7 @@ def _sides(plan: DedupePlan) -> dict[int, list[CellValue]]:
 
 def pair_row(
     decision: CellValue,
-    score: int,
+    score: float,
     reason: Text,
     first: Sequence[CellValue],
     second: Sequence[CellValue],
@@ -307,7 +307,7 @@ def plan_content(plan: DedupePlan) -> DuplicatesContent:
         return open_typed.get(frozenset((records[match.first].client_id, records[match.second].client_id)))
 
     content.pairs = [
-        pair_row(decision(match), match.score, match.reason, sides[match.first], sides[match.second], locale)
+        pair_row(decision(match), match.percent, match.reason, sides[match.first], sides[match.second], locale)
         for match in plan.review
     ]
     by_id = {r.client_id: r for r in records.values() if r.client_id}

@@ -40,41 +40,20 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import pandas as pd
-from rapidfuzz import fuzz
 
 from xlcrm import schema
 from xlcrm.checks.normalize import as_text, is_blank, parse_amount, parse_date
 from xlcrm.checks.settings import Settings
-from xlcrm.dedupe.keys import compare_companies, compare_people
+from xlcrm.dedupe.explain import probability_percent, shown_percent, waterfall
+from xlcrm.dedupe.probability import IDENTIFIERS, TAX_ID, Comparison, Evidence, MatchModel, compare_records, fit_model
 from xlcrm.dedupe.records import ClientRecord, client_records
 from xlcrm.messages import Message, Text, t, tn
 from xlcrm.xlsx.reader import WorkbookData
 
-# --- points -----------------------------------------------------------------------------------------
-# A shared identifier is strong evidence; the first one counts fully, each further one adds a little.
-SHARED_ID_POINTS = 40
-FURTHER_ID_POINTS = 15
-# Names: (similarity from, points).
-PERSON_POINTS = ((95, 40), (85, 35), (70, 15))
-COMPANY_POINTS = ((95, 30), (85, 25), (70, 10))
-PERSON_CONFLICT_POINTS = -40
-# The surname agrees but another part does not: another family member, or a typo in a first name.
-PARTIAL_CONFLICT_POINTS = -20
-# Three full parts alike (surname, name, patronymic) say much more than "Petrov I.".
-FULL_NAME_POINTS = 50
-# At the same company a different person is more likely a second contact than a different client.
-CONTACT_CONFLICT_POINTS = -10
-COMPANY_MISMATCH_POINTS = -30
-COMPANY_MISMATCH_BELOW = 60
-SAME_CITY_POINTS = 5
-OTHER_CITY_POINTS = -10
-SAME_BIRTHDAY_POINTS = 20
-# The same street address (people move, so another address proves nothing).
-SAME_ADDRESS_POINTS = 15
-SAME_ADDRESS_FROM = 90
-OTHER_BIRTHDAY_POINTS = -30
-# Names this similar count as "the same name" for vetoes.
+# Names (or companies) this similar count as "the same name" for vetoes.
 SIMILAR_NAMES = 85
+# Company names below this similarity are different companies.
+COMPANY_MISMATCH_BELOW = 60
 
 # A block this large is a shared switchboard or a very common name, not one client: its pairs prove nothing.
 MAX_BLOCK = 60
@@ -84,24 +63,38 @@ _PATRONYMIC = re.compile(r"(?:vich|vna|ich|ichna|ogly|kyzy)$")
 
 @dataclass(frozen=True)
 class Match:
-    """A candidate pair, its score (0-100), the reasons for it and, if any, why it must never be merged."""
+    """A candidate pair, how likely it is one client, the reasons for it and, if any, why it must never be merged."""
 
     first: int  # Excel row of the older record
     second: int
-    score: int
-    reasons: tuple[Message, ...]
+    probability: float  # 0-1, see xlcrm.dedupe.probability
+    reasons: tuple[Message, ...]  # the waterfall: each field's reason with its weight, heaviest first
     veto: Message | None = None
-    # An INN, phone, email or card number in common. Without one, names alone never merge automatically: two
-    # "Волкова Кристина Алексеевна, ИП Волкова К.А., Москва" can be two people. A loyalty card weighs as a phone
-    # does: a family sharing one card is told apart by the names, as a family sharing a home phone is; two
-    # different cards prove nothing (a card is lost and another issued), so they veto nothing.
+    # An INN, phone, email or card number in common. A loyalty card weighs as a phone does: a family sharing one
+    # card is told apart by the names, as a family sharing a home phone is.
     shared_id: bool = False
+    # Without an identifier in common a pair merges without asking only when two kinds of evidence besides the
+    # name agree (a birthday, a place, a company) and nothing the two records both hold disagrees: two
+    # "Волкова Кристина Алексеевна, Москва" can be two people.
+    independent_evidence: int = 0
+    disagreement: bool = False
+    evidence: tuple[Evidence, ...] = ()
+    notes: tuple[Message, ...] = ()  # what else decided the pair: a ClientID on several rows, a veto in the group
+
+    @property
+    def percent(self) -> float:
+        """The probability in per cent, rounded down to one decimal."""
+        return probability_percent(self.probability)
 
     @property
     def reason(self) -> Text:
-        """Why the pair matched, and why it is kept apart when a veto says so, rendered in the language asked for
-        ("" when nothing is said)."""
-        return joined(self.reasons + ((t("kept apart: {veto}", veto=self.veto),) if self.veto else ()))
+        """The waterfall of reasons and the probability they come to, and why the pair is kept apart when a veto
+        says so, rendered in the language asked for."""
+        summed = t(
+            "{reasons} → {probability} %", reasons=joined(self.reasons), probability=shown_percent(self.probability)
+        )
+        kept_apart = (t("kept apart: {veto}", veto=self.veto),) if self.veto else ()
+        return joined((summed, *self.notes, *kept_apart))
 
     @property
     def rows(self) -> tuple[int, int]:
@@ -224,109 +217,57 @@ def candidate_pairs(records: Iterable[ClientRecord]) -> tuple[set[tuple[int, int
     return pairs, notes
 
 
-# --- 3 and 4. comparison, scoring, vetoes -------------------------------------------------------------
+def blocked_model(records: Mapping[int, ClientRecord]) -> tuple[MatchModel, set[tuple[int, int]], list[Message]]:
+    """The match model learnt on ``records`` (by Excel row), their candidate pairs, and a note for every block too
+    big to trust. ``dedupe`` learns it on the workbook's clients, ``import`` on them and the records imported."""
+    pairs, notes = candidate_pairs(records.values())
+    model = fit_model(list(records.values()), [(records[a], records[b]) for a, b in sorted(pairs)])
+    return model, pairs, notes
 
 
-def _points(similarity: int, table: tuple[tuple[int, int], ...]) -> int:
-    return next((points for start, points in table if similarity >= start), 0)
+# --- 3 and 4. comparison, probability, vetoes -------------------------------------------------------
 
 
-def compare(first: ClientRecord, second: ClientRecord) -> Match:
-    """Score two records and say why, in words a user reads on the Duplicates sheet."""
+def compare(first: ClientRecord, second: ClientRecord, model: MatchModel) -> Match:
+    """How likely two records are one client under ``model``, why, and any veto, older record first."""
     if (first.created or dt.date.max, first.row) > (second.created or dt.date.max, second.row):
         first, second = second, first
-    score = 0
-    reasons: list[Message] = []
-    veto: Message | None = None
-    shared: list[Message] = []
-    if first.tax_id and first.tax_id == second.tax_id:
-        kind, number = first.tax_id.split(":")
-        shared.append(
-            t("same INN {number}", number=number) if kind == "inn" else t("same OGRN {number}", number=number)
-        )
-    elif first.tax_id and second.tax_id and first.tax_id.split(":")[0] == second.tax_id.split(":")[0]:
-        kind, one = first.tax_id.split(":")
-        other = second.tax_id.split(":")[1]
-        veto = (
-            t("different INN {first} and {second}", first=one, second=other)
-            if kind == "inn"
-            else t("different OGRN {first} and {second}", first=one, second=other)
-        )
-    shared += [t("same phone {phone}", phone=phone) for phone in sorted(first.phones & second.phones)]
-    shared += [t("same email {email}", email=email) for email in sorted(first.emails & second.emails)]
-    if first.card and first.card == second.card:
-        shared.append(t("same card number {number}", number=first.card))
-    if shared:
-        score += SHARED_ID_POINTS + FURTHER_ID_POINTS * (len(shared) - 1)
-        reasons += shared
+    comparison = compare_records(first, second)
+    scored = model.score(first, second, comparison)
+    return Match(
+        first.row,
+        second.row,
+        scored.probability,
+        waterfall(scored, first, second),
+        veto(first, second, comparison),
+        shared_id=any(comparison.levels[field] == 1 for field in IDENTIFIERS),
+        independent_evidence=len(scored.agreeing_groups()),
+        disagreement=any(item.bits < 0 for item in scored.evidence if item.field is not None),
+        evidence=scored.evidence,
+    )
 
-    company = compare_companies(first.company, second.company)
-    same_company = company >= SIMILAR_NAMES and not (first.company.individual and second.company.individual)
-    people = compare_people(first.name, second.name)
-    if people.conflict:
-        score += (
-            CONTACT_CONFLICT_POINTS
-            if same_company
-            else PARTIAL_CONFLICT_POINTS
-            if people.partial
-            else PERSON_CONFLICT_POINTS
-        )
-        reasons.append(t("different names {first} / {second}", first=first.shown_name, second=second.shown_name))
-    elif people.similarity:
-        full = min(len(first.name.full), len(second.name.full)) >= 3 and people.similarity >= PERSON_POINTS[0][0]
-        score += FULL_NAME_POINTS if full else _points(people.similarity, PERSON_POINTS)
-        reasons.append(
-            t("same name")
-            if people.similarity == 100
-            else t("names {similarity} % similar", similarity=people.similarity)
-        )
-    if first.company.individual and second.company.individual:
-        pass  # "ИП Волкова К.А." repeats the person's name: counting it again would count the name twice
-    elif first.company and second.company:
-        if company < COMPANY_MISMATCH_BELOW:
-            score += COMPANY_MISMATCH_POINTS
-            reasons.append(
-                t("different companies {first} / {second}", first=first.shown_company, second=second.shown_company)
-            )
-        else:
-            score += _points(company, COMPANY_POINTS)
-            reasons.append(
-                t("same company name")
-                if company == 100
-                else t("company names {similarity} % similar", similarity=company)
-            )
-    if first.city and second.city:
-        if first.city == second.city:
-            score += SAME_CITY_POINTS
-            reasons.append(t("same city"))
-        else:
-            score += OTHER_CITY_POINTS
-            reasons.append(t("different cities"))
-    if first.address and second.address and fuzz.token_sort_ratio(first.address, second.address) >= SAME_ADDRESS_FROM:
-        score += SAME_ADDRESS_POINTS
-        reasons.append(t("same address"))
-    if first.birthday and second.birthday:
-        if first.birthday == second.birthday:
-            score += SAME_BIRTHDAY_POINTS
-            reasons.append(t("same birthday"))
-        else:
-            score += OTHER_BIRTHDAY_POINTS
-            reasons.append(t("different birthdays"))
 
-    names_alike = people.similarity >= SIMILAR_NAMES or company >= SIMILAR_NAMES
+def veto(first: ClientRecord, second: ClientRecord, comparison: Comparison | None = None) -> Message | None:
+    """Why two records are certainly different clients, whatever else agrees; None when nothing says so."""
+    comparison = comparison or compare_records(first, second)
+    if comparison.levels[TAX_ID] == 0:
+        kind, one = (first.tax_id or ":").split(":")
+        other = (second.tax_id or ":").split(":")[1]
+        if kind == "inn":
+            return t("different INN {first} and {second}", first=one, second=other)
+        return t("different OGRN {first} and {second}", first=one, second=other)
+    shared = any(comparison.levels[field] == 1 for field in IDENTIFIERS)
+    names_alike = max(comparison.name_similarity, comparison.company_similarity) >= SIMILAR_NAMES
+    if not shared and first.phones and second.phones and first.emails and second.emails and not names_alike:
+        return t("different phones and emails, dissimilar names")
     if (
-        not veto
-        and not shared
-        and first.phones
-        and second.phones
-        and first.emails
-        and second.emails
-        and not names_alike
+        comparison.name_conflict
+        and first.company
+        and second.company
+        and comparison.company_similarity < COMPANY_MISMATCH_BELOW
     ):
-        veto = t("different phones and emails, dissimilar names")
-    if not veto and people.conflict and first.company and second.company and company < COMPANY_MISMATCH_BELOW:
-        veto = t("different people at different companies")
-    return Match(first.row, second.row, max(0, min(100, score)), tuple(reasons), veto, bool(shared))
+        return t("different people at different companies")
+    return None
 
 
 def joined(parts: Sequence[Text], separator: Literal["; ", " | "] = "; ") -> Text:
@@ -349,11 +290,12 @@ def joined(parts: Sequence[Text], separator: Literal["; ", " | "] = "; ") -> Tex
 
 # --- what becomes of one pair ------------------------------------------------------------------------
 # The one answer ``dedupe`` and ``import`` share for a pair of clients, before clustering joins pairs into groups.
-IGNORED = "ignored"  # scored below dedupe_review_score
+IGNORED = "ignored"  # less likely than dedupe_review_probability
 DECIDED_MERGE = "decided merge"  # the user typed "merge" for it on the Duplicates sheet
 KEPT_APART = "kept apart"  # the user typed "keep apart": never proposed again
 VETOED = "vetoed"  # a veto says they are different clients, whatever the score
-# Merged without asking: an INN, phone, email or card number in common and a score from dedupe_auto_score.
+# Merged without asking: as likely as dedupe_auto_probability, and an INN, phone, email or card number in common or
+# else two kinds of evidence besides the name and nothing disagreeing.
 CERTAIN = "certain"
 PROBABLE = "probable"  # listed on the Duplicates sheet for the user to decide
 
@@ -386,7 +328,7 @@ class PairRules:
         """What becomes of the pair ``match`` of clients with these ClientIDs (blank: none yet), on its own: one of
         IGNORED, DECIDED_MERGE, KEPT_APART, VETOED, CERTAIN, PROBABLE, and the match with a reason added when a
         ClientID on several rows stops a merge."""
-        if match.score < self.settings.dedupe_review_score:
+        if match.probability * 100 < self.settings.dedupe_review_probability:
             return IGNORED, match
         ids = frozenset((first_id, second_id))
         answer = self.decisions.get(ids) if "" not in ids else None
@@ -397,13 +339,20 @@ class PairRules:
         ambiguous = ids & self.repeated_ids
         if ambiguous:
             reason = t("ClientID {ids} is on several rows", ids=sorted(ambiguous))
-            return PROBABLE, dataclasses.replace(match, reasons=match.reasons + (reason,))
-        if match.score < self.settings.dedupe_auto_score:
+            return PROBABLE, dataclasses.replace(match, notes=match.notes + (reason,))
+        if match.probability * 100 < self.settings.dedupe_auto_probability:
             return PROBABLE, match
         if match.shared_id:
             return CERTAIN, match
-        # Names, companies and cities alone never merge without asking: that takes an identifier in common.
-        return PROBABLE, dataclasses.replace(match, reasons=match.reasons + (t("no INN, phone or email in common"),))
+        if match.independent_evidence >= 2 and not match.disagreement:
+            return CERTAIN, match
+        # Without an identifier in common the user decides unless the rest of the card speaks clearly.
+        why = (
+            t("no INN, phone or email in common, and something disagrees")
+            if match.disagreement
+            else t("no INN, phone or email in common, and fewer than two things agree besides the name")
+        )
+        return PROBABLE, dataclasses.replace(match, notes=match.notes + (why,))
 
     def apart(self, first_id: str, second_id: str) -> bool:
         """Whether the user decided to keep the clients with these ClientIDs apart."""
@@ -435,9 +384,9 @@ class _Clusters:
         """The veto between the groups of two rows, or None when they may be one group."""
         for a in self.members[self.find(first)]:
             for b in self.members[self.find(second)]:
-                veto = compare(self.records[a], self.records[b]).veto
-                if veto:
-                    return veto
+                found = veto(self.records[a], self.records[b])
+                if found:
+                    return found
         return None
 
     def kept_apart(self, first: int, second: int) -> Message | None:
@@ -497,12 +446,12 @@ def plan_dedupe(
     """
     clients = data.sheet(schema.CLIENTS.key)
     records = {r.row: r for r in client_records(clients, settings.phone_region)} if clients is not None else {}
-    pairs, notes = candidate_pairs(records.values())
+    model, pairs, notes = blocked_model(records)
     rows_by_id = _rows_by_id(records.values())
 
     rules = PairRules.of(records.values(), settings, decisions)
-    matches = [compare(records[a], records[b]) for a, b in pairs]
-    matches.sort(key=lambda m: (-m.score, m.first, m.second))
+    matches = [compare(records[a], records[b], model) for a, b in pairs]
+    matches.sort(key=lambda m: (-m.probability, m.first, m.second))
     clusters = _Clusters(records, rules)
     decided_groups: set[int] = set()
     # The user's "merge" answers first: they override scores and vetoes, they are the user's own call.
@@ -536,13 +485,13 @@ def plan_dedupe(
                 # Joining them would join two clients the user kept apart: the pair is kept apart with them.
                 vetoed.append(dataclasses.replace(match, veto=apart))
                 continue
-            veto = clusters.conflict(match.first, match.second)
-            if not veto:
+            conflict = clusters.conflict(match.first, match.second)
+            if not conflict:
                 clusters.union(match.first, match.second)
                 joined[match.rows] = match
                 continue
             judged = dataclasses.replace(
-                match, reasons=match.reasons + (t("would join clients kept apart ({veto})", veto=veto),)
+                match, notes=match.notes + (t("would join clients kept apart ({veto})", veto=conflict),)
             )
         review.append(judged)
 

@@ -81,6 +81,7 @@ from xlcrm.dedupe.plan import (
     Match,
     PairRules,
     block_keys,
+    blocked_model,
     compare,
     joined,
 )
@@ -378,6 +379,8 @@ def _plan_clients(
         if any(every_values)
         else {}
     )
+    # One model for the clients there and the records coming in, learnt as dedupe learns it.
+    model = blocked_model({**matcher.records, **records})[0]
     for number, (source_row, values) in enumerate(zip(table.row_numbers, every_values)):
         if not values:
             plan.outcomes.append(RecordOutcome(source_row, SKIPPED, detail=_NO_VALUE))
@@ -398,11 +401,13 @@ def _plan_clients(
         created = values.get("created", today if sheet.has("created") else None)
         record = dataclasses.replace(record, client_id=ids.upcoming(), created=parse_date(created).date)
         verdicts = [
-            rules.verdict(compare(matcher.records[other], record), matcher.records[other].client_id, record.client_id)
+            rules.verdict(
+                compare(matcher.records[other], record, model), matcher.records[other].client_id, record.client_id
+            )
             for other in candidates
         ]
         merges = [match for verdict, match in verdicts if verdict in (CERTAIN, DECIDED_MERGE)]
-        best = max(merges, key=lambda m: (m.score, -_other(m, record.row)), default=None)
+        best = max(merges, key=lambda m: (m.probability, -_other(m, record.row)), default=None)
         if best is not None:
             outcome = _merge_record(plan, matcher, record.row, best, values, new_rows, sheet, data.locale)
             # Import fills one client; whether the others it is like are that client too is dedupe's to say.
@@ -424,14 +429,13 @@ def _plan_clients(
         matcher.add(record)
         new_rows[record.row] = len(plan.appended)
         plan.appended.append(values)
-        review = sorted((m for verdict, m in verdicts if verdict == PROBABLE), key=lambda m: -m.score)
+        review = sorted((m for verdict, m in verdicts if verdict == PROBABLE), key=lambda m: -m.probability)
         pairs += review
         detail = joined(
             [
                 t(
-                    "probably {client_id} (score {score}: {reason})",
+                    "probably {client_id} ({reason})",
                     client_id=as_text(matcher.values[_other(m, record.row)]["client_id"]),
-                    score=m.score,
                     reason=m.reason,
                 )
                 for m in review
@@ -442,7 +446,7 @@ def _plan_clients(
     plan.review = [
         pair_row(
             None,
-            match.score,
+            match.percent,
             match.reason,
             pair_side(matcher.values[match.first]),
             pair_side(matcher.values[match.second]),

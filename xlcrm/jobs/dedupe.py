@@ -179,7 +179,7 @@ def _dedupe_result(
             {
                 "rows": list(m.rows),
                 "client_ids": [records[m.first].client_id, records[m.second].client_id],
-                "score": m.score,
+                "probability": m.percent,
                 "reason": m.reason,
             }
             for m in plan.review

@@ -1,0 +1,417 @@
+"""How likely two client records are one client: the Fellegi–Sunter model, estimated from the workbook itself.
+
+A pair of records is compared field by field: name, birthday, city, address, company, phone, email, INN and card
+number. Each field falls into one *level*: different, alike, the same. It is *missing* when either record has no
+value, and a missing value is neutral. Two probabilities of every level make the model:
+
+- **u**: how often records of *different* clients fall into the level by chance. It is counted on random pairs
+  of the workbook's records. For exact agreement it is the chance that two random records share the value.
+- **m**: how often two records of *one* client fall into it. It is estimated by expectation–maximisation over
+  the candidate pairs that blocking found, where duplicates are common enough to be learnt. Pseudo-counts from
+  :data:`PRIOR_M` keep a small workbook's estimates sensible.
+
+A level's match weight is log2(m / u) bits. It is positive when the level is more usual among duplicates than
+by chance, and negative otherwise. For exact agreement the u of the value itself is used instead: this is the
+term-frequency adjustment. Two records named "Ivanov Ivan" agree by chance far more often than two named
+"Zhukovsky Ignat", so the first pair's name weighs less. The pair's weight is the prior plus its fields' weights.
+The prior is the log-odds that two random records are one client. The probability is 2^w / (1 + 2^w).
+
+Every term is kept with what it is about, so a pair's probability reads as a waterfall of reasons
+(:class:`Evidence`). The model decides only what the identifier rules of :mod:`xlcrm.dedupe.plan` leave open.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from rapidfuzz import fuzz
+
+from xlcrm.dedupe.keys import compare_companies, compare_people
+from xlcrm.dedupe.records import ClientRecord
+
+MISSING = -1
+
+# Fields compared, each with its number of levels (0 = different ... last = the same).
+NAME, BIRTHDAY, CITY, ADDRESS, COMPANY, PHONE, EMAIL, TAX_ID, CARD = range(9)
+FIELDS = ("name", "birthday", "city", "address", "company", "phone", "email", "tax_id", "card")
+LEVELS = (5, 3, 3, 4, 5, 2, 2, 2, 2)
+# Where duplicates are expected to fall before the data says otherwise, by field and level. Identifiers are
+# often different on two records of one client (a new phone, a second email); a birthday or a name rarely is.
+PRIOR_M: tuple[tuple[float, ...], ...] = (
+    (0.02, 0.05, 0.08, 0.25, 0.60),
+    (0.05, 0.10, 0.85),
+    (0.10, 0.05, 0.85),
+    (0.10, 0.10, 0.20, 0.60),
+    (0.05, 0.10, 0.10, 0.25, 0.50),
+    (0.30, 0.70),
+    (0.30, 0.70),
+    (0.10, 0.90),
+    (0.30, 0.70),
+)
+# How many pairs' worth the prior counts for in the estimates: enough to steady a workbook of a few dozen
+# candidate pairs, too little to matter in one of thousands.
+PSEUDO_PAIRS = 10.0
+# Random pairs counted for u; fewer when the workbook has fewer pairs in all.
+RANDOM_PAIRS = 20_000
+RANDOM_SEED = 20_260_000  # the same workbook gives the same probabilities on every run
+EM_ITERATIONS = 200
+EM_TOLERANCE = 1e-6
+# A rare value says more than an average one, but a value seen on two records is not proof of its rarity in the
+# world: exact agreement gains at most this many bits over the field's average (a common value loses freely).
+MAX_RARITY_BITS = 3.0
+
+# Level thresholds (similarity 0-100).
+NAME_CLOSE, NAME_ALIKE = 88, 70
+CITY_ALIKE = 85
+ADDRESS_CLOSE, ADDRESS_ALIKE = 90, 70
+COMPANY_CLOSE, COMPANY_ALIKE = 85, 60
+
+# Fields whose agreement counts as evidence independent of the name, in groups: a city and an address are one
+# place, so they count once.
+INDEPENDENT_GROUPS = {BIRTHDAY: "birthday", CITY: "place", ADDRESS: "place", COMPANY: "company"}
+IDENTIFIERS = (PHONE, EMAIL, TAX_ID, CARD)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The level of every field for one pair, and the similarities the reasons quote."""
+
+    levels: tuple[int, ...]  # by field, MISSING where either record has no value
+    name_similarity: int
+    name_conflict: bool  # a part of one name contradicts the other (see keys.compare_people)
+    company_similarity: int
+    address_similarity: int
+
+
+def compare_records(first: ClientRecord, second: ClientRecord) -> Comparison:
+    """The field levels of a pair of records (see :data:`FIELDS`)."""
+    people = compare_people(first.name, second.name) if first.name and second.name else None
+    name = MISSING
+    if people is not None:
+        if people.similarity == 100:
+            name = 4
+        elif people.conflict and not people.partial:
+            name = 0
+        elif people.conflict or people.similarity < NAME_ALIKE:
+            name = 1
+        else:
+            name = 3 if people.similarity >= NAME_CLOSE else 2
+    company_similarity, company = _company_level(first, second)
+    address_similarity = 0
+    address = MISSING
+    if first.address and second.address:
+        address_similarity = round(fuzz.token_sort_ratio(first.address, second.address))
+        address = 3 if first.address == second.address else _level(address_similarity, (ADDRESS_ALIKE, ADDRESS_CLOSE))
+    city = MISSING
+    if first.city and second.city:
+        city = 2 if first.city == second.city else int(fuzz.ratio(first.city, second.city) >= CITY_ALIKE)
+    levels = (
+        name,
+        _birthday_level(first.birthday, second.birthday),
+        city,
+        address,
+        company,
+        _shared(first.phones, second.phones),
+        _shared(first.emails, second.emails),
+        _tax_id_level(first.tax_id, second.tax_id),
+        MISSING if not (first.card and second.card) else int(first.card == second.card),
+    )
+    return Comparison(
+        levels,
+        people.similarity if people else 0,
+        bool(people and people.conflict),
+        company_similarity,
+        address_similarity,
+    )
+
+
+def _company_level(first: ClientRecord, second: ClientRecord) -> tuple[int, int]:
+    """The similarity of two records' companies and its level: 4 the same, 3 and 2 alike, 1 a company on one
+    record only, 0 different companies.
+
+    A blank Company makes the client a private person, so a company on one record only is a value, not a gap:
+    how often one client's cards differ so is learnt from the data like any level. An entrepreneur's
+    "ИП Волкова К.А." is a person too and repeats the name, which the name field already weighs: beside another
+    entrepreneur or a blank it is missing.
+    """
+    one, other = first.company, second.company
+    if (not one or one.individual) and (not other or other.individual):
+        return 0, MISSING
+    if not one or not other:
+        return 0, 1
+    similarity = compare_companies(one, other)
+    if similarity == 100:
+        return similarity, 4
+    return similarity, 3 if similarity >= COMPANY_CLOSE else 2 if similarity >= COMPANY_ALIKE else 0
+
+
+def _level(similarity: int, thresholds: Sequence[int]) -> int:
+    """How many of the rising ``thresholds`` the similarity reaches."""
+    return sum(similarity >= threshold for threshold in thresholds)
+
+
+def _shared(first: frozenset[str], second: frozenset[str]) -> int:
+    return MISSING if not (first and second) else int(bool(first & second))
+
+
+def _tax_id_level(first: str | None, second: str | None) -> int:
+    # An INN and an OGRN are different numbers of one company: neither agrees nor contradicts.
+    if not (first and second) or first.split(":")[0] != second.split(":")[0]:
+        return MISSING
+    return int(first == second)
+
+
+def _birthday_level(first: dt.date | None, second: dt.date | None) -> int:
+    """2 the same day; 1 a typing slip away (day and month swapped, or one of day, month, year different); 0 else."""
+    if first is None or second is None:
+        return MISSING
+    if first == second:
+        return 2
+    swapped = (first.year, first.month, first.day) == (second.year, second.day, second.month)
+    parts_equal = (first.year == second.year) + (first.month == second.month) + (first.day == second.day)
+    return int(swapped or parts_equal == 2)
+
+
+# --- the frequency of values --------------------------------------------------------------------------------
+
+
+def _value_keys(record: ClientRecord) -> dict[int, tuple[str, ...]]:
+    """The values whose frequency makes exact agreement on a field more or less telling, by field. A name is its
+    full parts, each counted on its own (a common surname is common whatever the first name)."""
+    return {
+        NAME: record.name.full,
+        BIRTHDAY: (record.birthday.isoformat(),) if record.birthday else (),
+        CITY: (record.city,) if record.city else (),
+        ADDRESS: (record.address,) if record.address else (),
+        COMPANY: (record.company.key,) if record.company and not record.company.individual else (),
+    }
+
+
+@dataclass(frozen=True)
+class Frequencies:
+    """How many records hold each value of the term-frequency fields, and how many hold any."""
+
+    counts: dict[int, Counter[str]]
+    records: dict[int, int]
+
+    @classmethod
+    def of(cls, records: Sequence[ClientRecord]) -> Frequencies:
+        """The frequencies of values on ``records``."""
+        counts: dict[int, Counter[str]] = {field: Counter() for field in (NAME, BIRTHDAY, CITY, ADDRESS, COMPANY)}
+        held: Counter[int] = Counter()
+        for record in records:
+            for field, values in _value_keys(record).items():
+                if values:
+                    counts[field].update(set(values))
+                    held[field] += 1
+        return cls(counts, dict(held))
+
+    def chance(self, field: int, values: tuple[str, ...]) -> float:
+        """The chance that a random record holding the field holds all of ``values``: the product of each value's
+        share (names' parts are taken as independent)."""
+        total = self.records.get(field, 0)
+        if not total or not values:
+            return 1.0
+        return math.prod(self.counts[field][value] / total for value in values)
+
+    def average_chance(self, field: int, records: Sequence[ClientRecord]) -> float:
+        """The chance that two random records agree exactly on the field: the average of :meth:`chance` over the
+        records holding it (for a one-valued field, the sum of every value's squared share)."""
+        chances = [self.chance(field, values) for r in records if (values := _value_keys(r)[field])]
+        return sum(chances) / len(chances) if chances else 1.0
+
+
+# --- estimating m and u -------------------------------------------------------------------------------------
+
+
+def random_pairs(count: int, limit: int = RANDOM_PAIRS, seed: int = RANDOM_SEED) -> list[tuple[int, int]]:
+    """Up to ``limit`` distinct pairs of indexes below ``count``, drawn the same way on every run; every pair when
+    there are no more than ``limit``."""
+    total = count * (count - 1) // 2
+    if total <= limit:
+        return [(a, b) for a in range(count) for b in range(a + 1, count)]
+    rng = random.Random(seed)
+    drawn: set[tuple[int, int]] = set()
+    while len(drawn) < limit:
+        a, b = rng.randrange(count), rng.randrange(count)
+        if a != b:
+            drawn.add((min(a, b), max(a, b)))
+    return sorted(drawn)
+
+
+def level_shares(vectors: np.ndarray, weights: np.ndarray | None = None) -> list[np.ndarray]:
+    """Each field's share of pairs at each level among the pairs where it is not missing, weighted by ``weights``
+    (all 1 by default); half a pair is added to every level, so no level is impossible."""
+    weights = np.ones(len(vectors)) if weights is None else weights
+    shares = []
+    for field, levels in enumerate(LEVELS):
+        column = vectors[:, field] if len(vectors) else np.empty(0, dtype=np.int8)
+        counts = np.array([weights[column == level].sum() for level in range(levels)]) + 0.5
+        shares.append(counts / counts.sum())
+    return shares
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """The m-probabilities learnt by expectation–maximisation, and the share of candidate pairs that are matches."""
+
+    m: list[np.ndarray]
+    match_share: float
+    iterations: int
+
+
+def estimate_m(vectors: np.ndarray, u: list[np.ndarray]) -> Estimate:
+    """m by expectation–maximisation over the candidate pairs' level ``vectors`` (pairs × fields).
+
+    The pairs are a mixture of duplicates and non-duplicates; both components are estimated (the non-duplicates
+    among candidate pairs agree more often than random pairs do, blocking chose them for agreeing), starting the
+    second from ``u``. Each step blends in :data:`PRIOR_M` and ``u`` as :data:`PSEUDO_PAIRS` pairs' worth.
+    """
+    prior_m = [np.array(p) for p in PRIOR_M]
+    m, u_candidates = [p.copy() for p in prior_m], [p.copy() for p in u]
+    share = 0.1
+    if not len(vectors):
+        return Estimate(m, share, 0)
+    present = vectors != MISSING
+    safe = np.where(present, vectors, 0)
+    for iteration in range(1, EM_ITERATIONS + 1):
+        log_odds = np.full(len(vectors), math.log(share / (1 - share)))
+        for field in range(len(FIELDS)):
+            ratio = np.log(m[field][safe[:, field]]) - np.log(u_candidates[field][safe[:, field]])
+            log_odds += np.where(present[:, field], ratio, 0.0)
+        matched = 1 / (1 + np.exp(-np.clip(log_odds, -700, 700)))
+        new_m = _maximise(safe, present, matched, prior_m)
+        u_candidates = _maximise(safe, present, 1 - matched, u)
+        new_share = float(np.clip(matched.mean(), 1e-6, 1 - 1e-6))
+        change = max(max(float(np.abs(a - b).max()) for a, b in zip(new_m, m)), abs(new_share - share))
+        m, share = new_m, new_share
+        if change < EM_TOLERANCE:
+            return Estimate(m, share, iteration)
+    return Estimate(m, share, EM_ITERATIONS)
+
+
+def _maximise(
+    levels: np.ndarray, present: np.ndarray, weights: np.ndarray, prior: list[np.ndarray]
+) -> list[np.ndarray]:
+    """Each field's level probabilities: the weighted count of pairs at each level plus the prior's pseudo-pairs."""
+    result = []
+    for field, count in enumerate(LEVELS):
+        held = present[:, field]
+        counted = np.bincount(levels[held, field], weights=weights[held], minlength=count)
+        smoothed = counted + PSEUDO_PAIRS * prior[field]
+        result.append(smoothed / smoothed.sum())
+    return result
+
+
+# --- the model ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One term of a pair's match weight: the field and level it is about (``None`` for the prior), in bits."""
+
+    field: int | None
+    level: int
+    bits: float
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A pair's match probability and the terms that make it, largest first, the prior last."""
+
+    probability: float
+    evidence: tuple[Evidence, ...]
+    comparison: Comparison
+
+    def agreeing_groups(self) -> set[str]:
+        """The independent kinds of evidence besides the name that speak for the pair: a birthday, a place (the
+        city or the address), a company, an identifier."""
+        groups = set()
+        for item in self.evidence:
+            if item.field is None or item.bits <= 0 or item.level == 0:
+                continue
+            if item.field in IDENTIFIERS:
+                groups.add(FIELDS[item.field])
+            elif item.field in INDEPENDENT_GROUPS:
+                groups.add(INDEPENDENT_GROUPS[item.field])
+        return groups
+
+
+@dataclass(frozen=True)
+class MatchModel:
+    """The m and u of every field's levels, the prior, and the value frequencies of a set of records."""
+
+    m: list[np.ndarray]
+    u: list[np.ndarray]
+    prior_bits: float
+    frequencies: Frequencies
+    average_chance: dict[int, float]  # the u of exact agreement, by term-frequency field
+    candidate_pairs: int
+    iterations: int
+
+    def bits(self, field: int, level: int) -> float:
+        """The match weight of a field at a level, before any term-frequency adjustment."""
+        return math.log2(self.m[field][level] / self.u[field][level])
+
+    def score(self, first: ClientRecord, second: ClientRecord, comparison: Comparison | None = None) -> Scored:
+        """The match probability of two records, with its terms."""
+        comparison = comparison or compare_records(first, second)
+        evidence = []
+        for field, level in enumerate(comparison.levels):
+            if level == MISSING:
+                continue
+            bits = self.bits(field, level)
+            if field in self.average_chance and level == LEVELS[field] - 1:
+                bits += self._rarity_bits(field, first)
+            evidence.append(Evidence(field, level, bits))
+        evidence.sort(key=lambda item: -abs(item.bits))
+        total = self.prior_bits + sum(item.bits for item in evidence)
+        probability = 1 / (1 + 2 ** min(-total, 1000))
+        return Scored(probability, (*evidence, Evidence(None, 0, self.prior_bits)), comparison)
+
+    def _rarity_bits(self, field: int, record: ClientRecord) -> float:
+        """The term-frequency adjustment of exact agreement on ``record``'s value: log2(average chance / the
+        value's chance), at most :data:`MAX_RARITY_BITS`."""
+        chance = self.frequencies.chance(field, _value_keys(record)[field])
+        return min(MAX_RARITY_BITS, math.log2(self.average_chance[field] / chance))
+
+
+def fit_model(records: Sequence[ClientRecord], candidates: Sequence[tuple[ClientRecord, ClientRecord]]) -> MatchModel:
+    """The model of ``records``, with m learnt on the ``candidates`` pairs (the pairs blocking found)."""
+    comparisons = [compare_records(a, b) for a, b in candidates]
+    sampled = [compare_records(records[a], records[b]) for a, b in random_pairs(len(records))]
+    u = level_shares(_vectors(sampled))
+    frequencies = Frequencies.of(records)
+    average = {field: frequencies.average_chance(field, records) for field in frequencies.counts}
+    for field, chance in average.items():
+        if field not in frequencies.records:
+            continue
+        # The chance of exact agreement is known from the values themselves, better than from a sample.
+        top = LEVELS[field] - 1
+        rest = u[field][:top] / u[field][:top].sum() * (1 - chance)
+        u[field] = np.append(rest, chance)
+    estimate = estimate_m(_vectors(comparisons), u)
+    all_pairs = max(1, len(records) * (len(records) - 1) // 2)
+    # Every duplicate is taken to be among the candidates: the share of all pairs that match follows.
+    share = min(0.5, max(1 / all_pairs, estimate.match_share * len(candidates) / all_pairs))
+    return MatchModel(
+        m=estimate.m,
+        u=u,
+        prior_bits=math.log2(share / (1 - share)),
+        frequencies=frequencies,
+        average_chance=average,
+        candidate_pairs=len(candidates),
+        iterations=estimate.iterations,
+    )
+
+
+def _vectors(comparisons: Sequence[Comparison]) -> np.ndarray:
+    if not comparisons:
+        return np.empty((0, len(FIELDS)), dtype=np.int64)
+    return np.array([c.levels for c in comparisons], dtype=np.int64)
