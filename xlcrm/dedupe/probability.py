@@ -54,6 +54,26 @@ PRIOR_M: tuple[tuple[float, ...], ...] = (
     (0.10, 0.90),
     (0.30, 0.70),
 )
+# How often records of different clients fall into each level by chance in a typical client base: what u is taken
+# to be before the workbook has enough pairs to say (a workbook of five clients has ten pairs in all).
+PRIOR_U: tuple[tuple[float, ...], ...] = (
+    (0.95, 0.04, 0.008, 0.0015, 0.0005),
+    (0.996, 0.0035, 0.0005),
+    (0.85, 0.01, 0.14),
+    (0.97, 0.02, 0.008, 0.002),
+    (0.6, 0.35, 0.04, 0.008, 0.002),
+    (0.9999, 0.0001),
+    (0.9999, 0.0001),
+    (0.9999, 0.0001),
+    (0.9999, 0.0001),
+)
+# How many random pairs' worth PRIOR_U counts for: it gives way to the data once a workbook has a few hundred
+# clients.
+PSEUDO_RANDOM_PAIRS = 1000.0
+# The share of records holding a value (for a name, each of its parts) before the workbook says otherwise, and how
+# many records' worth that guess counts for: a value on two of five records is not common for that alone.
+PRIOR_SHARE = {NAME: 0.01, BIRTHDAY: 1 / 20_000, CITY: 0.1, ADDRESS: 1e-4, COMPANY: 1e-3}
+PSEUDO_RECORDS = 100.0
 # How many pairs' worth the prior counts for in the estimates: enough to steady a workbook of a few dozen
 # candidate pairs, too little to matter in one of thousands.
 PSEUDO_PAIRS = 10.0
@@ -213,12 +233,16 @@ class Frequencies:
         return cls(counts, dict(held))
 
     def chance(self, field: int, values: tuple[str, ...]) -> float:
-        """The chance that a random record holding the field holds all of ``values``: the product of each value's
-        share (names' parts are taken as independent)."""
-        total = self.records.get(field, 0)
-        if not total or not values:
+        """The chance that another random record holding the field holds all of ``values`` (held by one record):
+        the product of each value's share among the other records (names' parts are taken as independent),
+        blended with :data:`PRIOR_SHARE` as :data:`PSEUDO_RECORDS` records."""
+        others = self.records.get(field, 0) - 1
+        if others < 0 or not values:
             return 1.0
-        return math.prod(self.counts[field][value] / total for value in values)
+        prior = PRIOR_SHARE[field]
+        return math.prod(
+            (self.counts[field][value] - 1 + PSEUDO_RECORDS * prior) / (others + PSEUDO_RECORDS) for value in values
+        )
 
     def average_chance(self, field: int, records: Sequence[ClientRecord]) -> float:
         """The chance that two random records agree exactly on the field: the average of :meth:`chance` over the
@@ -245,16 +269,17 @@ def random_pairs(count: int, limit: int = RANDOM_PAIRS, seed: int = RANDOM_SEED)
     return sorted(drawn)
 
 
-def level_shares(vectors: np.ndarray, weights: np.ndarray | None = None) -> list[np.ndarray]:
-    """Each field's share of pairs at each level among the pairs where it is not missing, weighted by ``weights``
-    (all 1 by default); half a pair is added to every level, so no level is impossible."""
-    weights = np.ones(len(vectors)) if weights is None else weights
-    shares = []
-    for field, levels in enumerate(LEVELS):
-        column = vectors[:, field] if len(vectors) else np.empty(0, dtype=np.int8)
-        counts = np.array([weights[column == level].sum() for level in range(levels)]) + 0.5
-        shares.append(counts / counts.sum())
-    return shares
+def chance_levels(vectors: np.ndarray) -> list[np.ndarray]:
+    """u: each field's share of random pairs at each level among those where it is not missing, blended with
+    :data:`PRIOR_U` as :data:`PSEUDO_RANDOM_PAIRS` pairs."""
+    present = vectors != MISSING
+    return _maximise(
+        np.where(present, vectors, 0), present, np.ones(len(vectors)), _prior(PRIOR_U), PSEUDO_RANDOM_PAIRS
+    )
+
+
+def _prior(table: tuple[tuple[float, ...], ...]) -> list[np.ndarray]:
+    return [np.array(levels) for levels in table]
 
 
 @dataclass(frozen=True)
@@ -273,7 +298,7 @@ def estimate_m(vectors: np.ndarray, u: list[np.ndarray]) -> Estimate:
     among candidate pairs agree more often than random pairs do, blocking chose them for agreeing), starting the
     second from ``u``. Each step blends in :data:`PRIOR_M` and ``u`` as :data:`PSEUDO_PAIRS` pairs' worth.
     """
-    prior_m = [np.array(p) for p in PRIOR_M]
+    prior_m = _prior(PRIOR_M)
     m, u_candidates = [p.copy() for p in prior_m], [p.copy() for p in u]
     share = 0.1
     if not len(vectors):
@@ -297,14 +322,19 @@ def estimate_m(vectors: np.ndarray, u: list[np.ndarray]) -> Estimate:
 
 
 def _maximise(
-    levels: np.ndarray, present: np.ndarray, weights: np.ndarray, prior: list[np.ndarray]
+    levels: np.ndarray,
+    present: np.ndarray,
+    weights: np.ndarray,
+    prior: list[np.ndarray],
+    pseudo_pairs: float = PSEUDO_PAIRS,
 ) -> list[np.ndarray]:
-    """Each field's level probabilities: the weighted count of pairs at each level plus the prior's pseudo-pairs."""
+    """Each field's level probabilities: the weighted count of pairs at each level plus ``pseudo_pairs`` of the
+    prior."""
     result = []
     for field, count in enumerate(LEVELS):
         held = present[:, field]
         counted = np.bincount(levels[held, field], weights=weights[held], minlength=count)
-        smoothed = counted + PSEUDO_PAIRS * prior[field]
+        smoothed = counted + pseudo_pairs * prior[field]
         result.append(smoothed / smoothed.sum())
     return result
 
@@ -386,7 +416,7 @@ def fit_model(records: Sequence[ClientRecord], candidates: Sequence[tuple[Client
     """The model of ``records``, with m learnt on the ``candidates`` pairs (the pairs blocking found)."""
     comparisons = [compare_records(a, b) for a, b in candidates]
     sampled = [compare_records(records[a], records[b]) for a, b in random_pairs(len(records))]
-    u = level_shares(_vectors(sampled))
+    u = chance_levels(_vectors(sampled))
     frequencies = Frequencies.of(records)
     average = {field: frequencies.average_chance(field, records) for field in frequencies.counts}
     for field, chance in average.items():
