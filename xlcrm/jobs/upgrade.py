@@ -203,9 +203,10 @@ def upgrade_workbook(
     today: dt.date | None = None,
 ) -> UpgradeResult:
     """Add to the workbook at ``path`` the user sheets, columns, settings and built-in list values of the current
-    template it lacks, changing none of its cells; returns what was added (nothing is written with ``dry_run``,
-    nor when there is nothing to add). A date setting added gets ``today`` (default: the real date), the day of
-    the upgrade. ``password`` opens a password-protected workbook, which is saved back protected.
+    template it lacks, changing none of its cells but the rows of retired settings, which the settings replacing
+    them take; returns what was added (nothing is written with ``dry_run``, nor when there is nothing to add). A
+    date setting added gets ``today`` (default: the real date), the day of the upgrade. ``password`` opens a
+    password-protected workbook, which is saved back protected.
 
     Raises ``WorkbookStructureError`` (nothing written) when the workbook has no Clients sheet.
     """
@@ -494,7 +495,7 @@ def _list_column(data: WorkbookData, plan: _Plan, source: schema.ListSource) -> 
 
 def _plan_settings(data: WorkbookData, plan: _Plan, today: dt.date) -> None:
     """A row for each setting the Settings sheet lacks, below its last one, where those cells are empty; a date
-    setting holds ``today``."""
+    setting holds ``today``. A setting that replaces a retired one takes the retired one's row instead."""
     sheet = data.sheet(schema.SETTINGS.key)
     if sheet is None:  # the template's own Settings sheet is added, every setting on it, a date setting blank
         plan.left_out += [
