@@ -38,7 +38,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -46,7 +46,16 @@ from xlcrm import schema
 from xlcrm.checks.normalize import as_text, is_blank, parse_amount, parse_date
 from xlcrm.checks.settings import Settings
 from xlcrm.dedupe.explain import probability_percent, shown_percent, waterfall
-from xlcrm.dedupe.probability import IDENTIFIERS, TAX_ID, Comparison, MatchModel, Scored, compare_records, fit_model
+from xlcrm.dedupe.probability import (
+    FIELDS,
+    IDENTIFIERS,
+    TAX_ID,
+    Comparison,
+    MatchModel,
+    Scored,
+    compare_records,
+    fit_model,
+)
 from xlcrm.dedupe.records import ClientRecord, client_records
 from xlcrm.messages import Message, Text, t, tn
 from xlcrm.xlsx.reader import WorkbookData
@@ -121,6 +130,26 @@ class Match:
         """The two client rows of the pair."""
         return (self.first, self.second)
 
+    def explained(self) -> dict[str, Any]:
+        """The pair's probability as ``--json`` gives it: in per cent (one decimal), the reason (a message, rendered
+        when shown), and the evidence it sums: each field's level, weight in bits and weighed reason, the model's
+        prior and the total weight, so a program can redo the sum (probability = 2^weight / (1 + 2^weight))."""
+        evidence = self.scored.evidence
+        fields = [item for item in evidence if item.field is not None]
+        prior = sum(item.bits for item in evidence if item.field is None)
+        return {
+            "probability": self.percent,
+            "reason": self.reason,
+            # ``reasons`` holds the weighed reason of every field term, in the order of ``evidence``.
+            "evidence": [
+                {"field": FIELDS[item.field], "level": item.level, "bits": round(item.bits, 1), "reason": reason}
+                for item, reason in zip(fields, self.reasons)
+                if item.field is not None
+            ],
+            "prior_bits": round(prior, 1),
+            "weight_bits": round(prior + sum(item.bits for item in fields), 1),
+        }
+
 
 @dataclass(frozen=True)
 class MergeGroup:
@@ -171,6 +200,9 @@ class DedupePlan:
     interaction_duplicates: list[InteractionDuplicate]
     candidate_pairs: int = 0
     notes: list[Message] = field(default_factory=list)
+    # Open pairs beyond Settings' dedupe_review_limit, the least likely: listed on a later run, once the ones in
+    # ``review`` are decided.
+    review_left_out: int = 0
 
     @property
     def merged_rows(self) -> int:
@@ -546,6 +578,8 @@ def plan_dedupe(
     # A pair inside a group is settled; review shows only what is still open.
     grouped = {row: i for i, g in enumerate(groups) for row in g.rows}
     review = [m for m in review if grouped.get(m.first, -1) != grouped.get(m.second, -2)]
+    # The likeliest first (``matches`` is in that order), as many as the user is asked to decide at once.
+    review, left_out = review[: settings.dedupe_review_limit], review[settings.dedupe_review_limit :]
     kept = [d for d in rules.decisions.values() if not d.merge]
     return DedupePlan(
         data=data,
@@ -558,6 +592,7 @@ def plan_dedupe(
         interaction_duplicates=interaction_duplicates(data),
         candidate_pairs=len(blocked.comparisons),
         notes=blocked.notes,
+        review_left_out=len(left_out),
     )
 
 
