@@ -60,6 +60,8 @@ def dedupe_command(
     Clients rows typed in without a ClientID first get the next free ones
     (saved with the merges), so they are compared like the others.
     Probability thresholds: dedupe_auto_probability and dedupe_review_probability in Settings.
+    Each pair shows its reasons with their weights and the probability they add up to;
+    the likeliest pairs are listed first, at most dedupe_review_limit of them (Settings).
 
     Example:
 
