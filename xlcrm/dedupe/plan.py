@@ -8,15 +8,19 @@ Stages, each small enough to read on its own:
    number, a company name, a person's name in a city) become candidate pairs,
    so the work grows with the number of candidate pairs, not the square of
    clients.
-3. **comparison and scoring** — each candidate pair gets points for what
-   agrees and loses points for what contradicts, and every point comes with a
-   plain reason (``same phone +79161234567; company names 96 % similar``).
+3. **comparison and probability** — each candidate pair is compared field by
+   field and gets a match probability from a model learnt on the workbook
+   itself (:mod:`xlcrm.dedupe.probability`); every field's weight comes with a
+   plain reason (``same phone +79161234567 +9.5; company names 96 % similar
+   +4.1 → 99.9 %``, :mod:`xlcrm.dedupe.explain`).
 4. **vetoes** — evidence that two rows are different clients (two different
    valid INNs, nothing shared and dissimilar names, ...) stops a pair whatever
-   its score.
+   its probability.
 5. **verdict** — :meth:`PairRules.verdict` says what becomes of each pair on
-   its own: certain (merged without asking: a score from ``dedupe_auto_score``
-   *and* an INN, phone, email or card number in common), probable (to review),
+   its own: certain (merged without asking: a probability from
+   ``dedupe_auto_probability`` *and* an INN, phone, email or card number in
+   common, or else two more kinds of evidence besides the name and nothing
+   disagreeing), probable (to review),
    vetoed, or as the user decided on the Duplicates sheet. ``xlcrm import``
    asks the same question of each imported record, so both commands decide a
    pair alike.
@@ -49,6 +53,7 @@ from xlcrm.dedupe.explain import probability_percent, shown_percent, waterfall
 from xlcrm.dedupe.probability import (
     FIELDS,
     IDENTIFIERS,
+    LEVELS,
     TAX_ID,
     Comparison,
     MatchModel,
@@ -88,6 +93,14 @@ class Match:
     independent_evidence: int = 0
     disagreement: bool = False
     notes: tuple[Message, ...] = ()  # what else decided the pair: a ClientID on several rows, a veto in the group
+
+    @property
+    def identified(self) -> bool:
+        """An identifier in common and names (or companies) alike: the rules' own sign of one client, which is
+        never dropped below review whatever the probability (a workbook whose names are all alike makes the name
+        weigh little)."""
+        comparison = self.scored.comparison
+        return self.shared_id and max(comparison.name_similarity, comparison.company_similarity) >= SIMILAR_NAMES
 
     @property
     def first(self) -> int:
@@ -308,7 +321,10 @@ def compare(
         veto(first, second, comparison),
         shared_id=any(comparison.levels[field] == 1 for field in IDENTIFIERS),
         independent_evidence=len(scored.agreeing_groups()),
-        disagreement=any(item.bits < 0 for item in scored.evidence if item.field is not None),
+        # Exact agreement on a very common value (a chain's company name) may weigh below zero; it still agrees.
+        disagreement=any(
+            item.bits < 0 and item.level < LEVELS[item.field] - 1 for item in scored.evidence if item.field is not None
+        ),
     )
 
 
@@ -393,7 +409,7 @@ class PairRules:
         """What becomes of the pair ``match`` of clients with these ClientIDs (blank: none yet), on its own: one of
         IGNORED, DECIDED_MERGE, KEPT_APART, VETOED, CERTAIN, PROBABLE, and the match with a reason added when a
         ClientID on several rows stops a merge."""
-        if match.probability * 100 < self.settings.dedupe_review_probability:
+        if match.probability * 100 < self.settings.dedupe_review_probability and not match.identified:
             return IGNORED, match
         ids = frozenset((first_id, second_id))
         answer = self.decisions.get(ids) if "" not in ids else None
