@@ -246,6 +246,28 @@ def test_import_and_dedupe_agree_on_a_single_record(tmp_path: Path) -> None:
     assert outcome["outcome"] == "merged"
 
 
+def test_import_and_a_later_dedupe_give_an_added_records_pair_one_probability(tmp_path: Path) -> None:
+    """Sound: a record added for review by import has, on the next dedupe, the very probability and waterfall the
+    import listed (both learn the model on the same records once the record is added)."""
+    clients = base(200, seed=4)
+    add(clients, "Травкин Савелий Ильич", city="Уфа", birthday=dt.date(1980, 2, 3))
+    path = write_book(tmp_path / "base.xlsx", clients)
+    source = tmp_path / "list.csv"
+    source.write_text(
+        "ФИО,Город,Телефон,Дата рождения\nТравкин Савелий,Уфа,+7 917 000-00-09,03.02.1981\n", encoding="utf-8"
+    )
+    result = CliRunner().invoke(
+        cli, ["import", str(source), "--into", str(path), "--today", "2026-11-23", "--keep-backups", "0"]
+    )
+    assert result.exit_code == 0, result.output
+    sheet = openpyxl.load_workbook(path)[schema.DUPLICATES.name("ru")]
+    (imported,) = [row[1:3] for row in sheet.iter_rows(values_only=True) if isinstance(row[1], float)]
+    result = CliRunner().invoke(cli, ["dedupe", str(path), "--dry-run", "--json"])
+    assert result.exit_code == 0, result.output
+    deduped = {(pair["probability"], pair["reason"]) for pair in json.loads(result.output)["review"]}
+    assert imported in deduped
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="DEFECT (low-medium): import appends its pairs to the Duplicates sheet without Settings' "
