@@ -407,6 +407,26 @@ def test_a_merge_probability_of_a_hundred_merges_nothing_without_asking(tmp_path
     assert not plan.groups
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="DEFECT (medium-high): '100%' typed into the merge probability's cell is stored by Excel as 1 (formatted "
+    "0%) and read as 1 %; the review-above-merge finding is not shown by dedupe, and pairs from the review "
+    "probability (50 %) up merge without asking: here a pair of 61 % with different birthdays and cities.",
+)
+def test_a_merge_probability_typed_as_a_hundred_per_cent_merges_no_pair_of_sixty(tmp_path: Path) -> None:
+    clients = base(100, seed=1)
+    add(clients, "Кузнецов Сергей Иванович", phone="+7 916 444-55-66", city="Москва", birthday=dt.date(1970, 1, 1))
+    add(clients, "Кузнецов Сергей", phone="+7 916 444-55-66", city="Казань", birthday=dt.date(1971, 3, 1))
+    path = write_book(tmp_path / "percent.xlsx", clients, {"dedupe_auto_probability": 1.0})
+    book = openpyxl.load_workbook(path)
+    sheet = book[schema.SETTINGS.name("ru")]
+    (cell,) = [row[2] for row in sheet.iter_rows(min_row=2) if row[0].value == "dedupe_auto_probability"]
+    cell.number_format = "0%"  # as Excel stores "100%" typed into the cell
+    book.save(path)
+    result = CliRunner().invoke(cli, ["dedupe", str(path), "--dry-run"])
+    assert "M0001" not in result.output
+
+
 # --- blocking -----------------------------------------------------------------------------------------------------
 
 
