@@ -693,7 +693,31 @@ class Setting:
 
     def spellings(self) -> tuple[str, ...]:
         """Every text that names the setting on the sheet: its key (also with spaces) and its labels."""
-        return (self.key, self.key.replace("_", " "), *_spellings(self.title))
+        return _setting_spellings(self.key, self.title)
+
+
+def _setting_spellings(key: str, title: Message) -> tuple[str, ...]:
+    return (key, key.replace("_", " "), *_spellings(title))
+
+
+@dataclass(frozen=True)
+class RetiredSetting:
+    """A Settings key an earlier version read and this one does not. Its row is recognised (not taken for an unknown
+    setting) and its value is not used: ``replaced_by`` reads another scale. ``xlcrm init --upgrade`` puts
+    ``replaced_by`` in its row."""
+
+    key: str
+    default: int  # the value the template wrote; any other was the owner's choice
+    title: Message
+    replaced_by: str  # the key of the setting that takes its row
+
+    def label(self, locale: str) -> str:
+        """The setting's name for people in ``locale``, as the template wrote it next to its key."""
+        return self.title.render(locale)
+
+    def spellings(self) -> tuple[str, ...]:
+        """Every text that names the setting on the sheet: its key (also with spaces) and its labels."""
+        return _setting_spellings(self.key, self.title)
 
 
 SETTINGS_KEYS = (
@@ -862,6 +886,13 @@ SETTINGS_KEYS = (
         t("How many pairs the Duplicates sheet lists at most, the likeliest first; the rest wait for the next run."),
         t("Duplicate pairs to review at most"),
     ),
+)
+
+# Settings of duplicate points, before duplicates were judged by their match probability: a score of 80 points is no
+# probability of 80 %.
+RETIRED_SETTINGS = (
+    RetiredSetting("dedupe_auto_score", 80, t("Merge duplicates from score"), "dedupe_auto_probability"),
+    RetiredSetting("dedupe_review_score", 50, t("Review duplicates from score"), "dedupe_review_probability"),
 )
 
 # The longest payment term read, in days (ten years): a longer one is a typing slip, and its due dates would fall

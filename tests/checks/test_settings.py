@@ -288,7 +288,7 @@ def test_a_settings_sheet_without_its_key_column_is_refused_and_none_of_its_valu
     columns = [c.key for c in schema.SETTINGS.columns if c.key != "key"]
     rows = [
         {"label": "Заказов до Партнёра", "value": 12},
-        {"label": schema.setting("dedupe_auto_score").label("ru"), "value": 99},
+        {"label": schema.setting("dedupe_auto_probability").label("ru"), "value": 90},
     ]
     sheets[schema.SETTINGS.ru] = record_rows(schema.SETTINGS, "ru", rows, columns)
     path = write_workbook(tmp_path / "clients.xlsx", sheets)

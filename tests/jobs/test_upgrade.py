@@ -35,7 +35,25 @@ SOFFICE = shutil.which("soffice")
 PASSWORD = "Пароль 2026!"
 # The Settings keys whose rows the old workbook lacks (their cells emptied), and its Settings columns from
 # Reasons lost on (the lists, holidays and segments a later template added).
-REMOVED_KEYS = ("contract_end_days", "dedupe_auto_score", "dedupe_review_score")
+REMOVED_KEYS = ("contract_end_days", "dedupe_review_limit")
+# The duplicate settings the old workbook has as points, in the rows of those that replaced them: key, Setting,
+# Value and Description as the template before match probability wrote them.
+RETIRED_ROWS = {
+    "dedupe_auto_probability": (
+        "dedupe_auto_score",
+        "Объединять дубли от оценки",
+        80,
+        "Оценка сходства (1-100), начиная с которой дубли объединяются без вопросов.",
+    ),
+    "dedupe_review_probability": (
+        "dedupe_review_score",
+        "Проверять дубли от оценки",
+        50,
+        "Оценка сходства (1-100), начиная с которой пара попадает на лист «Дубли» на проверку.",
+    ),
+}
+# What an upgrade gives the old workbook's Settings, in the schema's order.
+UPGRADED_KEYS = ["contract_end_days", "dedupe_auto_probability", "dedupe_review_probability", "dedupe_review_limit"]
 FIRST_REMOVED_SETTINGS_COLUMN = 9
 LOST_REASONS_NAME = schema.LIST_DEFINED_NAMES["lost_reasons"]
 
@@ -47,7 +65,8 @@ def sha(path: Path) -> str:
 @pytest.fixture(scope="module")
 def old_workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The Russian demo as an older template made it: no Contracts sheet, no Reason lost on Clients (its table
-    shrunk with it), no Settings columns from Reasons lost on, and three settings without rows."""
+    shrunk with it), no Settings columns from Reasons lost on, two settings without rows and the duplicate
+    settings in points."""
     folder = tmp_path_factory.mktemp("old")
     path = folder / "old.xlsx"
     create_demo(path, clients=20, seed=1, locale="ru", today=TODAY)
@@ -59,6 +78,8 @@ def old_workbook(tmp_path_factory: pytest.TempPathFactory) -> Path:
         if row[0].value in REMOVED_KEYS:
             for cell in row[:4]:
                 cell.value = None
+        for cell, old in zip(row[:4], RETIRED_ROWS.get(str(row[0].value), ())):
+            cell.value = old
     clients = book[schema.CLIENTS.ru]
     reason = [cell.value for cell in clients[1]].index(schema.CLIENTS.column("lost_reason").ru) + 1
     clients.delete_cols(reason)
@@ -109,9 +130,12 @@ def cell_looks(cell: openpyxl.cell.cell.Cell) -> tuple[object, ...]:
     )
 
 
-def assert_cells_kept(before: Path, after: Path, added: dict[str, set[str]]) -> None:
+def assert_cells_kept(
+    before: Path, after: Path, added: dict[str, set[str]], rewritten: dict[str, set[str]] | None = None
+) -> None:
     """Every cell of every sheet of ``before`` is in ``after`` with its value, formula and style; the only other
-    cells of those sheets are ``added`` (sheet -> cell references)."""
+    cells of those sheets are ``added`` (sheet -> cell references); the cells ``rewritten`` (a retired setting's row
+    swapped for the new one's) keep their style."""
     old, new = openpyxl.load_workbook(before), openpyxl.load_workbook(after)
     for sheet in old.worksheets:
         kept = new[sheet.title]
@@ -119,6 +143,9 @@ def assert_cells_kept(before: Path, after: Path, added: dict[str, set[str]]) -> 
             for cell in row:
                 if cell.coordinate in added.get(sheet.title, set()):
                     assert cell.value is None, f"{sheet.title}!{cell.coordinate} was written over"
+                    continue
+                if cell.coordinate in (rewritten or {}).get(sheet.title, set()):
+                    assert cell_looks(kept[cell.coordinate])[1:] == cell_looks(cell)[1:], cell.coordinate
                     continue
                 assert cell_looks(kept[cell.coordinate]) == cell_looks(cell), f"{sheet.title}!{cell.coordinate}"
         old_cells = {cell.coordinate for row in sheet.iter_rows() for cell in row if cell.value is not None}
@@ -172,7 +199,7 @@ def test_an_old_workbook_gains_the_contracts_sheet_columns_and_settings_and_keep
         == examples
         > 0
     )
-    assert [item["key"] for item in answer["settings"]] == list(REMOVED_KEYS)  # type: ignore[union-attr, index]
+    assert [item["key"] for item in answer["settings"]] == UPGRADED_KEYS  # type: ignore[union-attr, index]
     assert answer["backup"] is not None
 
     # Every cell of every original sheet as it was; new cells only where the result says.
@@ -181,9 +208,11 @@ def test_an_old_workbook_gains_the_contracts_sheet_columns_and_settings_and_keep
         letter = str(column["cell"]).rstrip("0123456789")
         cells = {f"{letter}{row}" for row in range(1, 2 + int(column["values"]))}
         added.setdefault(str(column["sheet"]), set()).update(cells)
+    rewritten: dict[str, set[str]] = {schema.SETTINGS.ru: set()}
     for item in answer["settings"]:  # type: ignore[union-attr]
-        added[schema.SETTINGS.ru] |= {f"{letter}{item['row']}" for letter in "ABCD"}  # type: ignore[index]
-    assert_cells_kept(old_workbook, workbook, added)
+        cells = {f"{letter}{item['row']}" for letter in "ABCD"}  # type: ignore[index]
+        (rewritten if item["replaces"] else added)[schema.SETTINGS.ru] |= cells  # type: ignore[index]
+    assert_cells_kept(old_workbook, workbook, added, rewritten)
 
     # Every part of the sheets without new columns, and everything else not about the sheet list, byte for byte.
     parts = sheet_parts(old_workbook)
@@ -440,8 +469,10 @@ def test_a_settings_row_in_the_way_leaves_the_setting_out(workbook: Path) -> Non
     settings.cell(last + 2, 4).value = "моя заметка"
     book.save(workbook)
     result = upgrade_workbook(workbook)
-    assert [item.key for item in result.settings] == ["contract_end_days", "dedupe_review_score"]
-    assert any("dedupe_auto_score" in str(reason) for reason in result.left_out)
+    # The row after the last setting goes to the first setting added; the one below is taken. The duplicate
+    # settings in points are swapped in their rows.
+    assert [item.key for item in result.settings] == UPGRADED_KEYS[:-1]
+    assert [str(reason) for reason in result.left_out if "dedupe_review_limit" in str(reason)]
     assert openpyxl.load_workbook(workbook)[schema.SETTINGS.ru].cell(last + 2, 4).value == "моя заметка"
 
 

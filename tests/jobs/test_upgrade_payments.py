@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from tests.conftest import convert_with_libreoffice
 from tests.jobs.test_upgrade import assert_cells_kept, parts_kept, sha, sheet_parts, upgrade_json, validations
 from xlcrm import schema
+from xlcrm.checks.findings import Code
 from xlcrm.cli.main import cli
 from xlcrm.files.safe_save import BACKUP_FOLDER, SaveOptions
 from xlcrm.jobs.refresh import refresh_workbook
@@ -31,6 +32,8 @@ UPGRADE_DAY = dt.date(2026, 12, 3)
 CLIENTS, INTERACTIONS, SETTINGS = schema.CLIENTS.ru, schema.INTERACTIONS.ru, schema.SETTINGS.ru
 NEW_CLIENT_COLUMNS = ("Скидка, %", "Номер карты", "Срок оплаты, дней")
 NEW_SETTINGS = ["payment_term_days", "payments_from", "card_digits"]
+# The duplicate settings in points, rows 19 and 20, become those of match probability; the review limit is new.
+DEDUPE_SETTINGS = ["dedupe_auto_probability", "dedupe_review_probability", "dedupe_review_limit"]
 OLD_AMOUNT_CHECK = 'IF(OR($D2="Return",$D2="Возврат"),-1E+15,0)'
 NEW_AMOUNT_CHECK = 'IF(OR($D2="Return",$D2="Возврат",$D2="Payment",$D2="Оплата"),-1E+15,0)'
 
@@ -57,18 +60,27 @@ def test_an_older_demo_gains_the_payment_columns_settings_and_type_and_keeps_eve
         (INTERACTIONS, "№ заказа"): "L1",
     }
     settings = answer["settings"]
-    assert [item["key"] for item in settings] == NEW_SETTINGS  # type: ignore[union-attr, index]
+    assert [item["key"] for item in settings] == NEW_SETTINGS + DEDUPE_SETTINGS  # type: ignore[union-attr, index]
     # From the day of the upgrade orders wait for payments; the old history counts as settled.
-    assert [item["value"] for item in settings] == [14, UPGRADE_DAY.isoformat(), 0]  # type: ignore[union-attr, index]
+    assert [item["value"] for item in settings] == [14, UPGRADE_DAY.isoformat(), 0, 99, 50, 500]  # type: ignore[union-attr, index]
+    assert [(item["row"], item["replaces"]) for item in settings] == [  # type: ignore[union-attr, index]
+        (21, None),
+        (22, None),
+        (23, None),
+        (19, "dedupe_auto_score"),
+        (20, "dedupe_review_score"),
+        (24, None),
+    ]
     assert answer["list_values"] == [
         {"sheet": SETTINGS, "header": "Типы взаимодействий", "value": "Оплата", "cell": "F10"}
     ]
     assert answer["checks"] == [{"sheet": INTERACTIONS, "header": "Сумма", "cells": "F2:F1048576"}]
-    assert answer["sheets"] == [] and answer["left_out"] == []
+    assert answer["sheets"] == [] and answer["left_out"] == [] and answer["notes"] == []
 
     added = {CLIENTS: {"R1", "S1", "T1"}, INTERACTIONS: {"L1"}, SETTINGS: {"F10"}}
-    added[SETTINGS] |= {f"{letter}{item['row']}" for item in settings for letter in "ABCD"}  # type: ignore[index, union-attr]
-    assert_cells_kept(OLD_DEMO, workbook, added)
+    added[SETTINGS] |= {f"{letter}{row}" for row in (21, 22, 23, 24) for letter in "ABCD"}
+    swapped = {SETTINGS: {f"{letter}{row}" for row in (19, 20) for letter in "ABCD"}}
+    assert_cells_kept(OLD_DEMO, workbook, added, swapped)
 
     # Only the three sheets changed (and the tables growing over their new columns, and the styles of the new
     # cells); every other part byte for byte.
@@ -149,7 +161,10 @@ def test_validate_finds_nothing_new_and_a_payment_typed_after_the_upgrade_settle
 ) -> None:
     before = {(f.code, f.cell) for f in validate_workbook(OLD_DEMO, UPGRADE_DAY).findings}
     upgrade(workbook)
-    assert {(f.code, f.cell) for f in validate_workbook(workbook, UPGRADE_DAY).findings} == before
+    # The rows of the duplicate settings in points, no longer read, are swapped: their warnings go.
+    retired = {(Code.RETIRED_SETTING, f"{SETTINGS}!A19"), (Code.RETIRED_SETTING, f"{SETTINGS}!A20")}
+    assert retired <= before
+    assert {(f.code, f.cell) for f in validate_workbook(workbook, UPGRADE_DAY).findings} == before - retired
 
     # A user types, after the upgrade, an order of 5000 (No. 7) and its payment, and an unpaid order of 3000.
     book = openpyxl.load_workbook(workbook)
@@ -210,7 +225,7 @@ def test_the_older_english_template_gains_the_payment_type_in_english(tmp_path: 
         "Payment term, days",
         "Order No.",
     }
-    assert [item.key for item in result.settings] == NEW_SETTINGS
+    assert [item.key for item in result.settings] == NEW_SETTINGS + DEDUPE_SETTINGS
     assert [check.header for check in result.checks] == ["Amount"]
     assert not validate_workbook(path, UPGRADE_DAY).errors
     settings = openpyxl.load_workbook(path)[schema.SETTINGS.en]

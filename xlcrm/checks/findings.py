@@ -36,6 +36,7 @@ class Code(str, Enum):
     FUTURE_BIRTHDAY = "future-birthday"
     MISSING_VALUE = "missing-value"
     BAD_SETTING = "bad-setting"
+    RETIRED_SETTING = "retired-setting"  # a Settings row of an earlier version, no longer read (duplicate points)
     UNKNOWN_DECISION = "unknown-decision"  # a Decision on the Duplicates sheet that is not merge / keep apart
     DESIGNATION_WITHOUT_ORDERS = "designation-without-orders"  # VIP or Key with fewer orders than a Regular client
     LOST_WITHOUT_REASON = "lost-without-reason"  # a Lost client whose Reason lost is blank

@@ -4,7 +4,9 @@ Values come from the Settings sheet (one ``key | value`` pair per row, each
 list in a column of its own) and the Service column of My Services. Whatever
 is missing falls back to the defaults in :mod:`xlcrm.schema`; whatever cannot
 be used is reported as a ``bad-setting`` finding and replaced by its default,
-so later stages always get a usable :class:`Settings`.
+so later stages always get a usable :class:`Settings`. A row of a setting an
+earlier version read (``schema.RETIRED_SETTINGS``: the duplicate points) is
+reported as a ``retired-setting`` warning and not used.
 """
 
 from __future__ import annotations
@@ -103,6 +105,8 @@ class Settings:
 # none: no reactivations on the agenda).
 _NUMERIC_KEYS = frozenset(item.key for item in schema.SETTINGS_KEYS if isinstance(item.default, int))
 _ZERO_ALLOWED = frozenset({"reactivations_per_week", "deletion_stop_percent", "payment_term_days", "card_digits"})
+# Settings in per cent of a match probability: 1 to 100.
+_PERCENT_KEYS = frozenset({"dedupe_auto_probability", "dedupe_review_probability"})
 # Settings whose default is Yes or No: read in either language.
 _YES_NO_KEYS = frozenset(item.key for item in schema.SETTINGS_KEYS if item.default in (schema.YES, schema.NO))
 # Settings that hold a date, blank by default.
@@ -121,6 +125,7 @@ def read_settings(data: WorkbookData) -> tuple[Settings, list[Finding]]:
         if sheet.has("key") and sheet.has("value"):  # a sheet without them is refused, and every value a default
             chosen["payments_from_listed"] = "payments_from" in listed
         _check_order_thresholds(sheet, key_values, data.locale, findings)
+        _check_dedupe_thresholds(sheet, key_values, data.locale, findings)
         chosen.update((key, value) for key, (value, _row) in key_values.items())
         for list_key, values in _lists(sheet).items():
             if values:
@@ -160,6 +165,8 @@ def _key_values(
     if not sheet.has("value") or not sheet.has("key"):
         return {}
     known = {schema.fold(spelling): item for item in schema.SETTINGS_KEYS for spelling in item.spellings()}
+    retired = {schema.fold(spelling): item for item in schema.RETIRED_SETTINGS for spelling in item.spellings()}
+    retired_rows: list[tuple[schema.RetiredSetting, str, object]] = []  # (setting, cell, name as typed)
     seen: dict[str, int] = {}
     result: dict[str, tuple[object, int]] = {}
     keys = sheet.column_values("key")
@@ -170,6 +177,9 @@ def _key_values(
         names.index[rows], names[rows], named_by[rows], sheet.column_values("value")[rows]
     ):
         item = known.get(schema.fold(name))
+        if item is None and schema.fold(name) in retired:
+            retired_rows.append((retired[schema.fold(name)], sheet.cell(column, row), name))
+            continue
         if item is None:
             findings.append(
                 _finding(
@@ -224,7 +234,35 @@ def _key_values(
             )
         else:
             result[item.key] = (value, row)
+    findings += [_retired_finding(sheet, locale, *found, seen) for found in retired_rows]
     return result
+
+
+def _retired_finding(
+    sheet: SheetData, locale: str, item: schema.RetiredSetting, cell: str, name: object, seen: dict[str, int]
+) -> Finding:
+    """A warning at a retired setting's row: its value is not read, the setting that replaces it, and how the row
+    goes (``xlcrm init --upgrade`` swaps it; when the replacement has a row already, the owner deletes it)."""
+    new = schema.setting(item.replaced_by)
+    old_name = item.key if locale == "en" else item.label(locale)
+    if new.key in seen:
+        message = t(
+            "{old} is no longer used: duplicates are now judged by their match probability, not by points, so its "
+            "value is not read; {new} on row {row} takes its place: delete this row",
+            old=old_name,
+            new=_name(new, locale),
+            row=seen[new.key],
+        )
+    else:
+        message = t(
+            "{old} is no longer used: duplicates are now judged by their match probability, not by points, so its "
+            "value is not read; {new} takes its place ({default} % until set), and xlcrm init --upgrade puts it in "
+            "this row",
+            old=old_name,
+            new=_name(new, locale),
+            default=new.default_in(locale),
+        )
+    return Finding(Severity.WARNING, Code.RETIRED_SETTING, sheet.name, cell, as_text(name), message)
 
 
 def _name(item: schema.Setting, locale: str) -> str:
@@ -239,6 +277,8 @@ def _parse_setting(key: str, raw: object) -> tuple[object, Message | None]:
         number = _whole_number(raw)
         if key == "payment_term_days" and number is not None and number > schema.MAX_PAYMENT_TERM_DAYS:
             return None, t("must be a whole number of days from 0 to {most}", most=schema.MAX_PAYMENT_TERM_DAYS)
+        if key in _PERCENT_KEYS and (number is None or not 1 <= number <= 100):
+            return None, t("must be a whole number of per cent from 1 to 100")
         if key in _ZERO_ALLOWED:
             if number is None or number < 0:
                 return None, t("must be a whole number of 0 or more")
@@ -271,6 +311,19 @@ def _whole_number(raw: object) -> int | None:
     return int(text) if text.isdigit() else None
 
 
+def _threshold_pair(
+    key_values: dict[str, tuple[object, int]], lower: str, upper: str
+) -> tuple[int, int, tuple[object, int] | None]:
+    """The values of two numeric settings, the first meant to stay below the second (a default where one is not
+    set), and the (value, row) the owner typed to point a finding at: the lower one's when typed; None when both
+    are defaults, which are consistent."""
+    lower_typed, upper_typed = key_values.get(lower), key_values.get(upper)
+    # The values were read as whole numbers (_key_values), the defaults are.
+    lower_value = int(lower_typed[0] if lower_typed else _default(lower))  # type: ignore[call-overload]
+    upper_value = int(upper_typed[0] if upper_typed else _default(upper))  # type: ignore[call-overload]
+    return lower_value, upper_value, lower_typed or upper_typed
+
+
 def _check_order_thresholds(
     sheet: SheetData, key_values: dict[str, tuple[object, int]], locale: str, findings: list[Finding]
 ) -> None:
@@ -278,12 +331,7 @@ def _check_order_thresholds(
 
     Both values are kept: the owner may be mid-edit, and guessing which one is wrong is worse.
     """
-    regular = key_values.get("regular_orders")
-    partner = key_values.get("partner_orders")
-    # The values were read as whole numbers (_key_values), the defaults are.
-    regular_value = int(regular[0] if regular else _default("regular_orders"))  # type: ignore[call-overload]
-    partner_value = int(partner[0] if partner else _default("partner_orders"))  # type: ignore[call-overload]
-    typed = regular or partner  # point at a value the owner typed; the defaults themselves are consistent
+    regular_value, partner_value, typed = _threshold_pair(key_values, "regular_orders", "partner_orders")
     if regular_value >= partner_value and typed:
         value, row = typed
         findings.append(
@@ -300,6 +348,38 @@ def _check_order_thresholds(
                     partner=_name(schema.setting("partner_orders"), locale),
                     partner_value=partner_value,
                     block=schema.REGULAR.name(locale),
+                ),
+            )
+        )
+
+
+def _check_dedupe_thresholds(
+    sheet: SheetData, key_values: dict[str, tuple[object, int]], locale: str, findings: list[Finding]
+) -> None:
+    """A pair less likely than the review probability is left alone before the merge probability is looked at, so a
+    review probability above the merge one leaves the pairs between the two neither merged nor listed. Equal is
+    fine: no pair waits for review but those the merge rule sends there.
+
+    Both values are kept, as for the order thresholds: with them, fewer pairs are merged, never more.
+    """
+    review_value, auto_value, typed = _threshold_pair(
+        key_values, "dedupe_review_probability", "dedupe_auto_probability"
+    )
+    if review_value > auto_value and typed:
+        value, row = typed
+        findings.append(
+            _finding(
+                Severity.ERROR,
+                sheet,
+                sheet.cell("value", row),
+                value,
+                t(
+                    "{review} ({review_value} %) must not be above {auto} ({auto_value} %), otherwise pairs from "
+                    "{auto_value} % to below {review_value} % are neither merged nor listed for review",
+                    review=_name(schema.setting("dedupe_review_probability"), locale),
+                    review_value=review_value,
+                    auto=_name(schema.setting("dedupe_auto_probability"), locale),
+                    auto_value=auto_value,
                 ),
             )
         )

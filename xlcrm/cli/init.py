@@ -133,6 +133,15 @@ def _describe_upgrade(result: UpgradeResult) -> str:
         )
         if isinstance(item.value, dt.date)
         else t("setting {label} ({key}) on row {row}", label=item.label, key=item.key, row=item.row)
+        if item.replaces is None
+        else t(
+            "setting {label} ({key}) on row {row}, in place of {old}: {value}",
+            label=item.label,
+            key=item.key,
+            row=item.row,
+            old=item.replaces,
+            value=item.value,
+        )
         for item in result.settings
     ]
     added += [
@@ -148,6 +157,7 @@ def _describe_upgrade(result: UpgradeResult) -> str:
     ]
     lines = [_upgrade_summary(result), *(f"  {line}" for line in added)]
     lines += [str(t("Not added: {reason}", reason=reason)) for reason in result.left_out]
+    lines += [str(t("Note: {note}", note=note)) for note in result.notes]
     if result.save is not None:
         lines += saved_lines(result.save)
     return "\n".join(lines)

@@ -37,6 +37,7 @@ import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 import pandas as pd
@@ -45,7 +46,7 @@ from xlcrm import schema
 from xlcrm.checks.normalize import as_text, is_blank, parse_amount, parse_date
 from xlcrm.checks.settings import Settings
 from xlcrm.dedupe.explain import probability_percent, shown_percent, waterfall
-from xlcrm.dedupe.probability import IDENTIFIERS, TAX_ID, Comparison, Evidence, MatchModel, compare_records, fit_model
+from xlcrm.dedupe.probability import IDENTIFIERS, TAX_ID, Comparison, MatchModel, Scored, compare_records, fit_model
 from xlcrm.dedupe.records import ClientRecord, client_records
 from xlcrm.messages import Message, Text, t, tn
 from xlcrm.xlsx.reader import WorkbookData
@@ -65,10 +66,9 @@ _PATRONYMIC = re.compile(r"(?:vich|vna|ich|ichna|ogly|kyzy)$")
 class Match:
     """A candidate pair, how likely it is one client, the reasons for it and, if any, why it must never be merged."""
 
-    first: int  # Excel row of the older record
-    second: int
-    probability: float  # 0-1, see xlcrm.dedupe.probability
-    reasons: tuple[Message, ...]  # the waterfall: each field's reason with its weight, heaviest first
+    older: ClientRecord  # by Created, then by row
+    newer: ClientRecord
+    scored: Scored  # the probability and the terms that make it (see xlcrm.dedupe.probability)
     veto: Message | None = None
     # An INN, phone, email or card number in common. A loyalty card weighs as a phone does: a family sharing one
     # card is told apart by the names, as a family sharing a home phone is.
@@ -78,13 +78,33 @@ class Match:
     # "Волкова Кристина Алексеевна, Москва" can be two people.
     independent_evidence: int = 0
     disagreement: bool = False
-    evidence: tuple[Evidence, ...] = ()
     notes: tuple[Message, ...] = ()  # what else decided the pair: a ClientID on several rows, a veto in the group
+
+    @property
+    def first(self) -> int:
+        """The Excel row of the older record."""
+        return self.older.row
+
+    @property
+    def second(self) -> int:
+        """The Excel row of the newer record."""
+        return self.newer.row
+
+    @property
+    def probability(self) -> float:
+        """How likely the two records are one client, 0-1."""
+        return self.scored.probability
 
     @property
     def percent(self) -> float:
         """The probability in per cent, rounded down to one decimal."""
         return probability_percent(self.probability)
+
+    @cached_property
+    def reasons(self) -> tuple[Message, ...]:
+        """The waterfall: each field's reason with its weight, heaviest first. Worded only for the pairs somebody
+        reads (most candidate pairs are below review and never are)."""
+        return waterfall(self.scored, self.older, self.newer)
 
     @property
     def reason(self) -> Text:
@@ -217,33 +237,46 @@ def candidate_pairs(records: Iterable[ClientRecord]) -> tuple[set[tuple[int, int
     return pairs, notes
 
 
-def blocked_model(records: Mapping[int, ClientRecord]) -> tuple[MatchModel, set[tuple[int, int]], list[Message]]:
-    """The match model learnt on ``records`` (by Excel row), their candidate pairs, and a note for every block too
-    big to trust. ``dedupe`` learns it on the workbook's clients, ``import`` on them and the records imported."""
+@dataclass(frozen=True)
+class Blocked:
+    """The candidate pairs of a set of records, their comparisons, the match model learnt on them, and a note for
+    every block too big to trust."""
+
+    model: MatchModel
+    comparisons: dict[tuple[int, int], Comparison]  # by the pair's Excel rows, lower first
+    notes: list[Message]
+
+
+def blocked_model(records: Mapping[int, ClientRecord]) -> Blocked:
+    """Block, compare and learn the match model on ``records`` (by Excel row). ``dedupe`` learns it on the
+    workbook's clients, ``import`` on them and the records imported."""
     pairs, notes = candidate_pairs(records.values())
-    model = fit_model(list(records.values()), [(records[a], records[b]) for a, b in sorted(pairs)])
-    return model, pairs, notes
+    ordered = sorted(pairs)
+    comparisons = {(a, b): compare_records(records[a], records[b]) for a, b in ordered}
+    model = fit_model(list(records.values()), list(comparisons.values()))
+    return Blocked(model, comparisons, notes)
 
 
 # --- 3 and 4. comparison, probability, vetoes -------------------------------------------------------
 
 
-def compare(first: ClientRecord, second: ClientRecord, model: MatchModel) -> Match:
-    """How likely two records are one client under ``model``, why, and any veto, older record first."""
+def compare(
+    first: ClientRecord, second: ClientRecord, model: MatchModel, comparison: Comparison | None = None
+) -> Match:
+    """How likely two records are one client under ``model``, why, and any veto, older record first.
+    ``comparison`` is their :func:`compare_records`, when it is already known."""
     if (first.created or dt.date.max, first.row) > (second.created or dt.date.max, second.row):
         first, second = second, first
-    comparison = compare_records(first, second)
+    comparison = comparison or compare_records(first, second)
     scored = model.score(first, second, comparison)
     return Match(
-        first.row,
-        second.row,
-        scored.probability,
-        waterfall(scored, first, second),
+        first,
+        second,
+        scored,
         veto(first, second, comparison),
         shared_id=any(comparison.levels[field] == 1 for field in IDENTIFIERS),
         independent_evidence=len(scored.agreeing_groups()),
         disagreement=any(item.bits < 0 for item in scored.evidence if item.field is not None),
-        evidence=scored.evidence,
     )
 
 
@@ -446,11 +479,11 @@ def plan_dedupe(
     """
     clients = data.sheet(schema.CLIENTS.key)
     records = {r.row: r for r in client_records(clients, settings.phone_region)} if clients is not None else {}
-    model, pairs, notes = blocked_model(records)
+    blocked = blocked_model(records)
     rows_by_id = _rows_by_id(records.values())
 
     rules = PairRules.of(records.values(), settings, decisions)
-    matches = [compare(records[a], records[b], model) for a, b in pairs]
+    matches = [compare(records[a], records[b], blocked.model, c) for (a, b), c in blocked.comparisons.items()]
     matches.sort(key=lambda m: (-m.probability, m.first, m.second))
     clusters = _Clusters(records, rules)
     decided_groups: set[int] = set()
@@ -523,8 +556,8 @@ def plan_dedupe(
         kept_apart=kept,
         vetoed=vetoed,
         interaction_duplicates=interaction_duplicates(data),
-        candidate_pairs=len(pairs),
-        notes=notes,
+        candidate_pairs=len(blocked.comparisons),
+        notes=blocked.notes,
     )
 
 

@@ -201,42 +201,49 @@ def _birthday_level(first: dt.date | None, second: dt.date | None) -> int:
 # --- the frequency of values --------------------------------------------------------------------------------
 
 
-def _value_keys(record: ClientRecord) -> dict[int, tuple[str, ...]]:
-    """The values whose frequency makes exact agreement on a field more or less telling, by field. A name is its
-    full parts, each counted on its own (a common surname is common whatever the first name)."""
-    return {
-        NAME: record.name.full,
-        BIRTHDAY: (record.birthday.isoformat(),) if record.birthday else (),
-        CITY: (record.city,) if record.city else (),
-        ADDRESS: (record.address,) if record.address else (),
-        COMPANY: (record.company.key,) if record.company and not record.company.individual else (),
-    }
+TERM_FREQUENCY_FIELDS = (NAME, BIRTHDAY, CITY, ADDRESS, COMPANY)
+
+
+def _field_values(record: ClientRecord, field: int) -> tuple[str, ...]:
+    """The values whose frequency makes exact agreement on ``field`` more or less telling. A name is its full parts,
+    each counted on its own (a common surname is common whatever the first name)."""
+    if field == NAME:
+        return tuple(sorted(set(record.name.full)))
+    if field == BIRTHDAY:
+        return (record.birthday.isoformat(),) if record.birthday else ()
+    if field == CITY:
+        return (record.city,) if record.city else ()
+    if field == ADDRESS:
+        return (record.address,) if record.address else ()
+    return (record.company.key,) if record.company and not record.company.individual else ()
 
 
 @dataclass(frozen=True)
 class Frequencies:
     """How many records hold each value of the term-frequency fields, and how many hold any."""
 
-    counts: dict[int, Counter[str]]
-    records: dict[int, int]
+    counts: dict[int, Counter[str]]  # records holding each value (each part of a name), by field
+    held: dict[int, Counter[tuple[str, ...]]]  # records holding each whole value (a name's parts together), by field
+    holding: dict[int, int]  # records holding the field at all
 
     @classmethod
     def of(cls, records: Sequence[ClientRecord]) -> Frequencies:
         """The frequencies of values on ``records``."""
-        counts: dict[int, Counter[str]] = {field: Counter() for field in (NAME, BIRTHDAY, CITY, ADDRESS, COMPANY)}
-        held: Counter[int] = Counter()
-        for record in records:
-            for field, values in _value_keys(record).items():
-                if values:
-                    counts[field].update(set(values))
-                    held[field] += 1
-        return cls(counts, dict(held))
+        held: dict[int, Counter[tuple[str, ...]]] = {field: Counter() for field in TERM_FREQUENCY_FIELDS}
+        for field, wholes in held.items():
+            wholes.update(values for record in records if (values := _field_values(record, field)))
+        counts: dict[int, Counter[str]] = {field: Counter() for field in TERM_FREQUENCY_FIELDS}
+        for field, wholes in held.items():
+            for values, records_holding in wholes.items():
+                for value in values:
+                    counts[field][value] += records_holding
+        return cls(counts, held, {field: sum(wholes.values()) for field, wholes in held.items()})
 
     def chance(self, field: int, values: tuple[str, ...]) -> float:
         """The chance that another random record holding the field holds all of ``values`` (held by one record):
         the product of each value's share among the other records (names' parts are taken as independent),
         blended with :data:`PRIOR_SHARE` as :data:`PSEUDO_RECORDS` records."""
-        others = self.records.get(field, 0) - 1
+        others = self.holding[field] - 1
         if others < 0 or not values:
             return 1.0
         prior = PRIOR_SHARE[field]
@@ -244,11 +251,13 @@ class Frequencies:
             (self.counts[field][value] - 1 + PSEUDO_RECORDS * prior) / (others + PSEUDO_RECORDS) for value in values
         )
 
-    def average_chance(self, field: int, records: Sequence[ClientRecord]) -> float:
+    def average_chance(self, field: int) -> float:
         """The chance that two random records agree exactly on the field: the average of :meth:`chance` over the
-        records holding it (for a one-valued field, the sum of every value's squared share)."""
-        chances = [self.chance(field, values) for r in records if (values := _value_keys(r)[field])]
-        return sum(chances) / len(chances) if chances else 1.0
+        records holding it (for a one-valued field, about the sum of every value's squared share)."""
+        total = self.holding[field]
+        if not total:
+            return 1.0
+        return sum(count * self.chance(field, values) for values, count in self.held[field].items()) / total
 
 
 # --- estimating m and u -------------------------------------------------------------------------------------
@@ -408,19 +417,18 @@ class MatchModel:
     def _rarity_bits(self, field: int, record: ClientRecord) -> float:
         """The term-frequency adjustment of exact agreement on ``record``'s value: log2(average chance / the
         value's chance), at most :data:`MAX_RARITY_BITS`."""
-        chance = self.frequencies.chance(field, _value_keys(record)[field])
+        chance = self.frequencies.chance(field, _field_values(record, field))
         return min(MAX_RARITY_BITS, math.log2(self.average_chance[field] / chance))
 
 
-def fit_model(records: Sequence[ClientRecord], candidates: Sequence[tuple[ClientRecord, ClientRecord]]) -> MatchModel:
-    """The model of ``records``, with m learnt on the ``candidates`` pairs (the pairs blocking found)."""
-    comparisons = [compare_records(a, b) for a, b in candidates]
+def fit_model(records: Sequence[ClientRecord], comparisons: Sequence[Comparison]) -> MatchModel:
+    """The model of ``records``, with m learnt on the ``comparisons`` of the candidate pairs blocking found."""
     sampled = [compare_records(records[a], records[b]) for a, b in random_pairs(len(records))]
     u = chance_levels(_vectors(sampled))
     frequencies = Frequencies.of(records)
-    average = {field: frequencies.average_chance(field, records) for field in frequencies.counts}
+    average = {field: frequencies.average_chance(field) for field in TERM_FREQUENCY_FIELDS}
     for field, chance in average.items():
-        if field not in frequencies.records:
+        if not frequencies.holding[field]:
             continue
         # The chance of exact agreement is known from the values themselves, better than from a sample.
         top = LEVELS[field] - 1
@@ -429,14 +437,14 @@ def fit_model(records: Sequence[ClientRecord], candidates: Sequence[tuple[Client
     estimate = estimate_m(_vectors(comparisons), u)
     all_pairs = max(1, len(records) * (len(records) - 1) // 2)
     # Every duplicate is taken to be among the candidates: the share of all pairs that match follows.
-    share = min(0.5, max(1 / all_pairs, estimate.match_share * len(candidates) / all_pairs))
+    share = min(0.5, max(1 / all_pairs, estimate.match_share * len(comparisons) / all_pairs))
     return MatchModel(
         m=estimate.m,
         u=u,
         prior_bits=math.log2(share / (1 - share)),
         frequencies=frequencies,
         average_chance=average,
-        candidate_pairs=len(candidates),
+        candidate_pairs=len(comparisons),
         iterations=estimate.iterations,
     )
 

@@ -380,7 +380,7 @@ def _plan_clients(
         else {}
     )
     # One model for the clients there and the records coming in, learnt as dedupe learns it.
-    model = blocked_model({**matcher.records, **records})[0]
+    model = blocked_model({**matcher.records, **records}).model
     for number, (source_row, values) in enumerate(zip(table.row_numbers, every_values)):
         if not values:
             plan.outcomes.append(RecordOutcome(source_row, SKIPPED, detail=_NO_VALUE))

@@ -19,6 +19,10 @@ change here:
   cells are empty, and the Yes / No dropdown on its value when its answer is Yes or No. A date setting gets the
   day of the upgrade and a date check: «Track payments from» so set means orders from now on wait for payments
   and the years of history before count as settled, not as debts;
+- a row of a retired setting (``schema.RETIRED_SETTINGS``: the duplicate points) becomes the row of the setting
+  that replaces it, when the workbook has none: its key, label, value (the new default: points are not a
+  probability, so a value the owner chose is not carried over, and the result's notes say what it was) and
+  description are written over, in place, so no other row moves;
 - the Amount check of Interactions as an older template made it (below zero only for a Return, recognised by its
   exact cells and formula) is replaced by the current one, which lets a Payment below zero (a refund) in too;
 - a built-in list value a later version added (the Return and Payment interaction types) that a Settings list
@@ -43,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from xlcrm import schema
+from xlcrm.checks.normalize import as_text, is_blank
 from xlcrm.create.segment_help import example_segments
 from xlcrm.create.template import (
     DATA_SHEETS,
@@ -108,17 +113,19 @@ class AddedColumn:
 
 @dataclass(frozen=True)
 class AddedSetting:
-    """A setting given a row on Settings, with the value written there (None: blank)."""
+    """A setting given a row on Settings, with the value written there (None: blank); ``replaces`` is the key of
+    the retired setting whose row it took (None: a new row)."""
 
     key: str
     label: str
     row: int
     value: int | str | dt.date | None = None
+    replaces: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The setting as JSON-ready values (a date as 2026-12-03)."""
         value = self.value.isoformat() if isinstance(self.value, dt.date) else self.value
-        return {"key": self.key, "label": self.label, "row": self.row, "value": value}
+        return {"key": self.key, "label": self.label, "row": self.row, "value": value, "replaces": self.replaces}
 
 
 @dataclass(frozen=True)
@@ -161,6 +168,7 @@ class UpgradeResult:
     list_values: tuple[AddedListValue, ...] = ()
     checks: tuple[ReplacedCheck, ...] = ()
     left_out: tuple[Text, ...] = ()  # what the template has that was not added, with the reason
+    notes: tuple[Text, ...] = ()  # what the owner should know of what was added (a value not carried over)
     save: SaveResult | None = None  # None on a dry run or when there was nothing to add
 
     @property
@@ -181,6 +189,7 @@ class UpgradeResult:
             "list_values": [item.to_dict() for item in self.list_values],
             "checks": [item.to_dict() for item in self.checks],
             "left_out": [str(reason) for reason in self.left_out],
+            "notes": [str(note) for note in self.notes],
             "backup": str(self.save.backup) if self.save and self.save.backup else None,
         }
 
@@ -194,9 +203,10 @@ def upgrade_workbook(
     today: dt.date | None = None,
 ) -> UpgradeResult:
     """Add to the workbook at ``path`` the user sheets, columns, settings and built-in list values of the current
-    template it lacks, changing none of its cells; returns what was added (nothing is written with ``dry_run``,
-    nor when there is nothing to add). A date setting added gets ``today`` (default: the real date), the day of
-    the upgrade. ``password`` opens a password-protected workbook, which is saved back protected.
+    template it lacks, changing none of its cells but the rows of retired settings, which the settings replacing
+    them take; returns what was added (nothing is written with ``dry_run``, nor when there is nothing to add). A
+    date setting added gets ``today`` (default: the real date), the day of the upgrade. ``password`` opens a
+    password-protected workbook, which is saved back protected.
 
     Raises ``WorkbookStructureError`` (nothing written) when the workbook has no Clients sheet.
     """
@@ -215,6 +225,7 @@ class _Plan:
     list_values: list[AddedListValue] = field(default_factory=list)
     checks: list[ReplacedCheck] = field(default_factory=list)
     left_out: list[Text] = field(default_factory=list)
+    notes: list[Text] = field(default_factory=list)
     # Added columns that the template gives a dropdown: (sheet, column, letter), given theirs once every
     # column is planned (a list may read a column added to Settings).
     lists: list[tuple[str, Column, str]] = field(default_factory=list)
@@ -249,6 +260,7 @@ def _upgrade(path: Path, save: SaveOptions, *, dry_run: bool, today: dt.date) ->
             list_values=tuple(plan.list_values),
             checks=tuple(plan.checks),
             left_out=tuple(plan.left_out),
+            notes=tuple(plan.notes),
         )
         if dry_run or result.nothing_to_add:
             return result
@@ -483,7 +495,7 @@ def _list_column(data: WorkbookData, plan: _Plan, source: schema.ListSource) -> 
 
 def _plan_settings(data: WorkbookData, plan: _Plan, today: dt.date) -> None:
     """A row for each setting the Settings sheet lacks, below its last one, where those cells are empty; a date
-    setting holds ``today``."""
+    setting holds ``today``. A setting that replaces a retired one takes the retired one's row instead."""
     sheet = data.sheet(schema.SETTINGS.key)
     if sheet is None:  # the template's own Settings sheet is added, every setting on it, a date setting blank
         plan.left_out += [
@@ -516,23 +528,27 @@ def _plan_settings(data: WorkbookData, plan: _Plan, today: dt.date) -> None:
             )
         )
         return
+    swaps = _retired_rows(sheet, {item.key for item in missing})
+    appended = [item for item in missing if item.key not in swaps]
     named = sheet.column_values("key").notna() | sheet.column_values("label").notna()
     last = int(max(named.index[named], default=1))
-    rows = range(last + 1, last + 1 + len(missing))
+    rows = dict(zip((item.key for item in appended), range(last + 1, last + 1 + len(appended))))
     taken = {
         row
         for letter in letters.values()
-        for row in rows_with_content(data.path, sheet.name, rows, column_index(letter))
+        for row in rows_with_content(data.path, sheet.name, list(rows.values()), column_index(letter))
     }
     # New cells look like those of the last setting: a cell would take the style of the one above it otherwise,
-    # and a number below the new date setting would show as a date.
+    # and a number below the new date setting would show as a date. A swapped row keeps its looks.
     looks = cell_styles(data.path, sheet.name, last)
     cells: dict[str, CellValue] = {}
     styles: dict[str, int] = {}
     yes_no: list[str] = []
     dates: list[str] = []
-    for row, item in zip(rows, missing):
-        if row in taken:
+    for item in missing:
+        swap = swaps.get(item.key)
+        row = swap.row if swap is not None else rows[item.key]
+        if swap is None and row in taken:
             plan.left_out.append(_setting_left_out(item, row, sheet.name, data.locale))
             continue
         value = today if is_date_setting(item) else item.default_in(data.locale)
@@ -543,15 +559,65 @@ def _plan_settings(data: WorkbookData, plan: _Plan, today: dt.date) -> None:
             "description": item.description(data.locale),
         }
         cells.update({f"{letters[key]}{row}": text for key, text in texts.items() if key in letters})
-        styles.update(
-            {f"{letter}{row}": looks[index] for letter in letters.values() if (index := column_index(letter)) in looks}
-        )
-        plan.settings.append(AddedSetting(item.key, item.label(data.locale), row, value))
+        if swap is None:
+            styles.update(
+                {
+                    f"{letter}{row}": looks[index]
+                    for letter in letters.values()
+                    if (index := column_index(letter)) in looks
+                }
+            )
+        else:
+            plan.notes += _value_not_carried_over(swap, item, sheet.name, data.locale)
+        replaces = swap.setting.key if swap is not None else None
+        plan.settings.append(AddedSetting(item.key, item.label(data.locale), row, value, replaces))
         (yes_no if is_yes_no(item) else dates if is_date_setting(item) else []).append(f"{letters['value']}{row}")
     if cells:
         checks: list[NewValidation] = [yes_no_dropdown(" ".join(yes_no), data.locale)] if yes_no else []
         checks += [date_check(" ".join(dates), data.locale)] if dates else []
         plan.edits.append(SheetEdit(sheet.name, set_cells=cells, cell_styles=styles, new_dropdowns=checks))
+
+
+@dataclass(frozen=True)
+class _RetiredRow:
+    """A Settings row of a retired setting: its row number, the setting and the value typed there."""
+
+    row: int
+    setting: schema.RetiredSetting
+    value: object
+
+
+def _retired_rows(sheet: SheetData, missing: set[str]) -> dict[str, _RetiredRow]:
+    """Key of a missing setting -> the first row of Settings (named by its Key or, that blank, its Setting cell)
+    of the retired setting it replaces."""
+    retired = {schema.fold(spelling): item for item in schema.RETIRED_SETTINGS for spelling in item.spellings()}
+    keys = sheet.column_values("key")
+    names = keys.where(keys.notna(), sheet.column_values("label")).dropna()
+    values = sheet.column_values("value")
+    found: dict[str, _RetiredRow] = {}
+    for row, name in zip(names.index, names.tolist()):
+        item = retired.get(schema.fold(name))
+        if item is not None and item.replaced_by in missing and item.replaced_by not in found:
+            found[item.replaced_by] = _RetiredRow(int(row), item, values.get(row))
+    return found
+
+
+def _value_not_carried_over(swap: _RetiredRow, item: schema.Setting, sheet: str, locale: str) -> list[Text]:
+    """A note when the owner had chosen the retired setting's value: it was points, the new one is a probability."""
+    if is_blank(swap.value) or as_text(swap.value) == str(swap.setting.default):
+        return []
+    return [
+        t(
+            "{old} on row {row} of {sheet} was {value}, in points of a duplicate score; a match probability is "
+            "another scale, so it is not carried over: {new} is {default} %, set it anew if you want another",
+            old=quoted(swap.setting.label(locale)),
+            row=swap.row,
+            sheet=quoted(sheet),
+            value=as_text(swap.value),
+            new=quoted(item.label(locale)),
+            default=item.default_in(locale),
+        )
+    ]
 
 
 def _setting_left_out(item: schema.Setting, row: int, sheet: str, locale: str) -> Text:
