@@ -1181,6 +1181,8 @@ DEDUPE_TEXTS: dict[str, Message] = {
         "xlcrm understands only {merge} or {keep_apart} here. Keep this value anyway? The pair then stays for review, "
         "and the cell is listed on {problems}."
     ),
+    "probability": t("Probability, %"),
+    # The header of that column on Duplicates sheets written before probabilities (points, 1-100): read back only.
     "score": t("Score"),
     "reason": t("Reason"),
     "id_a": t("ClientID A"),

@@ -147,11 +147,20 @@ def test_verbose_shows_each_step_with_its_time(example: Path) -> None:
     assert "\x1b" not in result.stderr  # a log, not the rewritten terminal line
 
 
+FIRST_NAMES = ("Anna", "Boris", "Clara", "Denis", "Elena", "Fedor", "Galina", "Igor", "Kira", "Lev", "Maria")
+SURNAMES = ("Orlov", "Pavlov", "Rybakov", "Sokolov", "Titov", "Usov", "Volkov")
+
+
 def many_duplicates(path: Path, pairs: int) -> Path:
-    """A workbook of ``pairs`` clients, each typed in twice."""
+    """A workbook of ``pairs`` clients, each typed in twice (a name of its own and a phone in common: names all
+    alike, "Client Number1", "Client Number2", would tell the match probability nothing)."""
     records = valid_records("en")
     records[schema.CLIENTS.key] = [
-        {"client_id": f"C{n:06d}", "name": f"Client Number{n}", "phone": f"+7 916 100-{n:02d}-{n:02d}"}
+        {
+            "client_id": f"C{n:06d}",
+            "name": f"{FIRST_NAMES[n % len(FIRST_NAMES)]} {SURNAMES[n // len(FIRST_NAMES)]}",
+            "phone": f"+7 916 100-{n:02d}-{n:02d}",
+        }
         for n in range(1, pairs + 1)
     ]
     records[schema.CLIENTS.key] += [

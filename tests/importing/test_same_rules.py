@@ -73,7 +73,7 @@ PAIRS = [
         ("Волков Дмитрий Олегович", "ООО Север", "", "+7 921 123-45-67", "", "Санкт-Петербург"),
         ("Волков Дмитрий Олегович", "ООО Север", "", "+49 30 901820", "", "Санкт-Петербург"),
         LISTED,
-        "same name; same company name; same city; no INN, phone or email in common",
+        "no INN, phone or email in common",
     ),
     Pair(
         "name only",
@@ -132,21 +132,22 @@ def clients_sheet(path: Path) -> list[tuple[object, ...]]:
 
 
 def pairs_for_review(path: Path) -> list[tuple[object, ...]]:
-    """(ClientID A, ClientID B, Score, Reason) of each pair in the table of ▸ Duplicates that asks for a Decision."""
+    """(ClientID A, ClientID B, Probability, Reason) of each pair in the table of ▸ Duplicates that asks for a
+    Decision."""
     book = load_workbook(path)
     name = schema.DUPLICATES.name(LOCALE)
     if name not in book.sheetnames:
         return []
     rows = [list(row) for row in book[name].iter_rows(values_only=True)]
     decision, id_a, id_b = (schema.dedupe_label(key, LOCALE) for key in ("decision", "id_a", "id_b"))
-    score, reason = schema.dedupe_label("score", LOCALE), schema.dedupe_label("reason", LOCALE)
+    probability, reason = schema.dedupe_label("probability", LOCALE), schema.dedupe_label("reason", LOCALE)
     for index, header in enumerate(rows):
-        if header[0] == decision and score in header:  # the pairs table (the Kept apart table has no Score)
+        if header[0] == decision and probability in header:  # the pairs table (the Kept apart table has none)
             found = []
             for row in rows[index + 1 :]:
                 if not any(row):
                     break
-                found.append(tuple(row[header.index(key)] for key in (id_a, id_b, score, reason)))
+                found.append(tuple(row[header.index(key)] for key in (id_a, id_b, probability, reason)))
             return found
     return []
 
@@ -175,7 +176,7 @@ def import_outcome(outcome: str, detail: str, listed: list[tuple[object, ...]]) 
         return MERGE, detail
     if outcome == REVIEW:
         assert len(listed) == 1, f"one pair on ▸ Duplicates expected, found {listed}"
-        probably = re.fullmatch(r"probably C\d+ \(score \d+: (.*)\)", detail)
+        probably = re.fullmatch(r"probably C\d+ \((.*)\)", detail)
         assert probably is not None, detail
         return LISTED, probably.group(1)
     assert outcome == ADDED, (outcome, detail)

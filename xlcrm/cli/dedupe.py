@@ -30,7 +30,7 @@ from xlcrm.cli.options import (
 )
 from xlcrm.files.safe_save import SaveOptions
 from xlcrm.jobs.dedupe import DedupeResult, dedupe_workbook
-from xlcrm.messages import Message, t, tn
+from xlcrm.messages import Message, Number, t, tn
 
 
 @click.command("dedupe", epilog=SAVING_EPILOG)
@@ -60,6 +60,8 @@ def dedupe_command(
     Clients rows typed in without a ClientID first get the next free ones
     (saved with the merges), so they are compared like the others.
     Probability thresholds: dedupe_auto_probability and dedupe_review_probability in Settings.
+    Each pair shows its reasons with their weights and the probability they add up to;
+    the likeliest pairs are listed first, at most dedupe_review_limit of them (Settings).
 
     Example:
 
@@ -116,6 +118,8 @@ def format_dedupe(result: DedupeResult, shown: int = SHOWN_ITEMS) -> str:
         lines.append(str(t("Nothing to merge: no certain duplicates")))
     if result.review:
         lines.append(str(_review_heading(result)))
+        if result.review_left_out:
+            lines.append("  " + str(_left_out_line(result)))
         for pair in result.review[:shown]:
             ids = " / ".join(pair["client_ids"])
             lines.append("  " + str(t("{ids}: {reason}", ids=ids, reason=pair["reason"])))
@@ -157,6 +161,17 @@ def _review_heading(result: DedupeResult) -> Message:
         decision=schema.dedupe_label("decision", result.locale),
         merge=schema.MERGE_DECISION.name(result.locale),
         keep_apart=schema.KEEP_APART.name(result.locale),
+    )
+
+
+def _left_out_line(result: DedupeResult) -> Message:
+    """``(showing the 500 likeliest of 812; …)``: the pairs Settings' dedupe_review_limit left for a later run."""
+    return t(
+        "(showing the {listed} likeliest of {total}; the other {left_out} come on the next run, once these are "
+        "decided)",
+        listed=Number(len(result.review)),
+        total=Number(len(result.review) + result.review_left_out),
+        left_out=Number(result.review_left_out),
     )
 
 

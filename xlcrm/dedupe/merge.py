@@ -81,7 +81,8 @@ class MergeAction:
 
     def to_dict(self, plan: DedupePlan) -> dict[str, Any]:
         """The merge as ``--json`` prints it: values ready for JSON but the reasons (``why_merged`` and each pair's
-        ``reason``), messages the result renders in the language of the run when it is shown."""
+        ``reason`` and weighed evidence, see :meth:`Match.explained`), messages the result renders in the language of
+        the run when it is shown."""
         records = plan.records
         return {
             "merge_id": self.merge_id,
@@ -102,9 +103,7 @@ class MergeAction:
             ],
             "decided_by_user": self.group.decided,
             "why_merged": why_merged(plan, self.group),
-            "reasons": [
-                {"rows": list(m.rows), "probability": m.percent, "reason": m.reason} for m in self.group.matches
-            ],
+            "reasons": [{"rows": list(m.rows), **m.explained()} for m in self.group.matches],
             "changes": {key: _jsonable(value) for key, value in self.changes.items()},
             "repointed": {key: len(rows) for key, rows in self.repointed.items()},
             "left_whole": list(self.left_whole),

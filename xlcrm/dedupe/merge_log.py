@@ -12,6 +12,11 @@ Decision xlcrm does not understand decides nothing: it is written back as
 typed, its pair stays as it was (to review, or kept apart), and the cell is
 reported (``unknown-decision``).
 
+Each pair shows its match probability in per cent and, as its Reason, the waterfall of weighed reasons that makes
+it (:mod:`xlcrm.dedupe.explain`), the likeliest pair first. At most Settings' ``dedupe_review_limit`` pairs are
+listed; a line above the table says how many more wait for a later run. A sheet written before probabilities has
+points in that column (headed Score): its decisions read as any others, its points are not shown as a probability.
+
 ``▸ Merge log`` holds every merge with the complete original rows (every column of the Clients sheet, the user's own
 columns too, values as they were, and, in two last columns, the links on a merged row's cells, since Excel makes one
 of every typed e-mail, and its formulas) and the Contacts, Interactions and Contracts rows that were re-pointed, so
@@ -38,7 +43,7 @@ from xlcrm.checks.findings import Code, Finding, Severity
 from xlcrm.checks.normalize import as_text, is_blank
 from xlcrm.dedupe.plan import DedupePlan, InteractionDuplicate, Match, PairDecision
 from xlcrm.errors import NotAWorkbook
-from xlcrm.messages import Text, render, t
+from xlcrm.messages import Message, Number, Text, render, t
 from xlcrm.xlsx.reader import WorkbookData, open_book
 from xlcrm.xlsx.refs import sheet_ref
 from xlcrm.xlsx.report_sheet import (
@@ -59,7 +64,8 @@ _LINK_SEPARATOR = " → "
 
 # Clients columns shown for each side of a pair on the Duplicates sheet.
 PAIR_COLUMNS = ("client_id", "name", "company", "inn", "phone", "email", "city", "created")
-_PAIR_LEAD_COLUMNS = 3  # Decision, Score and Reason, before the two clients' PAIR_COLUMNS
+_PAIR_LEAD_COLUMNS = 3  # Decision, Probability and Reason, before the two clients' PAIR_COLUMNS
+_PROBABILITY_COLUMN = 1
 # The first columns of the Merge log, by their DEDUPE_LABELS key; the Clients columns follow. They are read back by
 # their headers: a log written before "why_merged" existed has the others only, and still reads.
 LOG_LEAD_COLUMNS = ("merge_id", "merged_on", "why_merged", "role", "sheet", "row")
@@ -224,6 +230,9 @@ class DuplicatesContent:
     pairs: list[list[CellValue]] = field(default_factory=list)
     kept: list[list[CellValue]] = field(default_factory=list)  # keep apart, ClientID A, ClientID B, names, companies
     repeated: list[list[CellValue]] = field(default_factory=list)
+    # The line above the pairs saying how many more wait for a later run (in the workbook's language); "" when all
+    # are listed.
+    left_out: Text = ""
 
     def keep_apart(
         self,
@@ -248,12 +257,26 @@ def read_duplicates(rows: Sequence[Sequence[CellValue]]) -> DuplicatesContent:
     content = DuplicatesContent()
     decided = _tables(rows, "decision")
     if decided:
-        content.pairs = [list(row) for row in decided[0].body]
+        pairs = decided[0]
+        content.pairs = [list(row) for row in pairs.body]
+        if _is(_cell(pairs.header, _PROBABILITY_COLUMN), "score"):
+            # Points of an older version, not a probability: left blank rather than shown as one.
+            for row in content.pairs:
+                row[_PROBABILITY_COLUMN] = None
+        content.left_out = _note_above(rows, pairs)
         for table in decided[1:]:
             content.kept += [list(row) for row in table.body]
     for table in _tables(rows, "client_id_header"):
         content.repeated += [list(row) for row in table.body]
     return content
+
+
+def _note_above(rows: Sequence[Sequence[CellValue]], table: _Table) -> str:
+    """The text of the line between a table's heading and its header (``rows[n]`` is Excel row n + 1), or ""."""
+    above = table.first_row - 3  # the header is on the row before the first value row
+    line = rows[above] if above >= 0 else ()
+    text = as_text(_cell(line, 0))
+    return "" if _is(text, "pairs") else text
 
 
 def _sides(plan: DedupePlan) -> dict[int, list[CellValue]]:
@@ -269,15 +292,27 @@ def _sides(plan: DedupePlan) -> dict[int, list[CellValue]]:
 
 def pair_row(
     decision: CellValue,
-    score: float,
+    percent: float,
     reason: Text,
     first: Sequence[CellValue],
     second: Sequence[CellValue],
     locale: str,
 ) -> list[CellValue]:
-    """A row of the Duplicates sheet's pairs table: Decision, Score and Reason (in the workbook's language,
-    ``locale``), then the ``PAIR_COLUMNS`` cells of each client (``first``, ``second``)."""
-    return [decision, score, render(reason, locale) or None, *first, *second]
+    """A row of the Duplicates sheet's pairs table: Decision, the probability in per cent and the Reason (its
+    waterfall, in the workbook's language, ``locale``), then the ``PAIR_COLUMNS`` cells of each client (``first``,
+    ``second``)."""
+    return [decision, percent, render(reason, locale) or None, *first, *second]
+
+
+def left_out_line(listed: int, left_out: int) -> Message:
+    """The line above the pairs when Settings' dedupe_review_limit left some out: how many, and when they come."""
+    return t(
+        "Listed: the {listed} likeliest pairs of {total}; the other {left_out} come on the next run, once these are "
+        "decided",
+        listed=Number(listed),
+        total=Number(listed + left_out),
+        left_out=Number(left_out),
+    )
 
 
 def pair_row_ids(row: Sequence[CellValue]) -> frozenset[str]:
@@ -326,6 +361,8 @@ def plan_content(plan: DedupePlan) -> DuplicatesContent:
     for row in content.kept:
         row[0] = kept_typed.get(frozenset((as_text(row[1]), as_text(row[2]))), row[0])
     content.repeated = [_repeated_row(item) for item in plan.interaction_duplicates]
+    if plan.review_left_out:
+        content.left_out = left_out_line(len(plan.review), plan.review_left_out)
     return content
 
 
@@ -349,7 +386,7 @@ def duplicates_sheet(content: DuplicatesContent, locale: str) -> ReportSheet:
     decision = ReportColumn(label("decision", locale), width=16, choices=decision_choices(locale), editable=True)
     pair_columns = [
         decision,
-        ReportColumn(label("score", locale), ColumnFormat.INTEGER),
+        ReportColumn(label("probability", locale), ColumnFormat.TENTHS),
         ReportColumn(label("reason", locale), width=50),
     ]
     pair_columns += side_columns("side_a") + side_columns("side_b")
@@ -370,7 +407,13 @@ def duplicates_sheet(content: DuplicatesContent, locale: str) -> ReportSheet:
     ]
     repeated_columns.append(ReportColumn(label("rows", locale)))
     tables = [
-        ReportTable(label("pairs", locale), pair_columns, content.pairs, autofilter=True),
+        ReportTable(
+            label("pairs", locale),
+            pair_columns,
+            content.pairs,
+            autofilter=True,
+            note=render(content.left_out, locale),
+        ),
         ReportTable(label("kept_apart", locale), kept_columns, content.kept),
         ReportTable(label("repeated_interactions", locale), repeated_columns, content.repeated),
     ]

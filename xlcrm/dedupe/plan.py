@@ -8,15 +8,19 @@ Stages, each small enough to read on its own:
    number, a company name, a person's name in a city) become candidate pairs,
    so the work grows with the number of candidate pairs, not the square of
    clients.
-3. **comparison and scoring** — each candidate pair gets points for what
-   agrees and loses points for what contradicts, and every point comes with a
-   plain reason (``same phone +79161234567; company names 96 % similar``).
+3. **comparison and probability** — each candidate pair is compared field by
+   field and gets a match probability from a model learnt on the workbook
+   itself (:mod:`xlcrm.dedupe.probability`); every field's weight comes with a
+   plain reason (``same phone +79161234567 +9.5; company names 96 % similar
+   +4.1 → 99.9 %``, :mod:`xlcrm.dedupe.explain`).
 4. **vetoes** — evidence that two rows are different clients (two different
    valid INNs, nothing shared and dissimilar names, ...) stops a pair whatever
-   its score.
+   its probability.
 5. **verdict** — :meth:`PairRules.verdict` says what becomes of each pair on
-   its own: certain (merged without asking: a score from ``dedupe_auto_score``
-   *and* an INN, phone, email or card number in common), probable (to review),
+   its own: certain (merged without asking: a probability from
+   ``dedupe_auto_probability`` *and* an INN, phone, email or card number in
+   common, or else two more kinds of evidence besides the name and nothing
+   disagreeing), probable (to review),
    vetoed, or as the user decided on the Duplicates sheet. ``xlcrm import``
    asks the same question of each imported record, so both commands decide a
    pair alike.
@@ -38,7 +42,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -46,7 +50,17 @@ from xlcrm import schema
 from xlcrm.checks.normalize import as_text, is_blank, parse_amount, parse_date
 from xlcrm.checks.settings import Settings
 from xlcrm.dedupe.explain import probability_percent, shown_percent, waterfall
-from xlcrm.dedupe.probability import IDENTIFIERS, TAX_ID, Comparison, MatchModel, Scored, compare_records, fit_model
+from xlcrm.dedupe.probability import (
+    FIELDS,
+    IDENTIFIERS,
+    LEVELS,
+    TAX_ID,
+    Comparison,
+    MatchModel,
+    Scored,
+    compare_records,
+    fit_model,
+)
 from xlcrm.dedupe.records import ClientRecord, client_records
 from xlcrm.messages import Message, Text, t, tn
 from xlcrm.xlsx.reader import WorkbookData
@@ -79,6 +93,14 @@ class Match:
     independent_evidence: int = 0
     disagreement: bool = False
     notes: tuple[Message, ...] = ()  # what else decided the pair: a ClientID on several rows, a veto in the group
+
+    @property
+    def identified(self) -> bool:
+        """An identifier in common and names (or companies) alike: the rules' own sign of one client, which is
+        never dropped below review whatever the probability (a workbook whose names are all alike makes the name
+        weigh little)."""
+        comparison = self.scored.comparison
+        return self.shared_id and max(comparison.name_similarity, comparison.company_similarity) >= SIMILAR_NAMES
 
     @property
     def first(self) -> int:
@@ -120,6 +142,26 @@ class Match:
     def rows(self) -> tuple[int, int]:
         """The two client rows of the pair."""
         return (self.first, self.second)
+
+    def explained(self) -> dict[str, Any]:
+        """The pair's probability as ``--json`` gives it: in per cent (one decimal), the reason (a message, rendered
+        when shown), and the evidence it sums: each field's level, weight in bits and weighed reason, the model's
+        prior and the total weight, so a program can redo the sum (probability = 2^weight / (1 + 2^weight))."""
+        evidence = self.scored.evidence
+        fields = [item for item in evidence if item.field is not None]
+        prior = sum(item.bits for item in evidence if item.field is None)
+        return {
+            "probability": self.percent,
+            "reason": self.reason,
+            # ``reasons`` holds the weighed reason of every field term, in the order of ``evidence``.
+            "evidence": [
+                {"field": FIELDS[item.field], "level": item.level, "bits": round(item.bits, 1), "reason": reason}
+                for item, reason in zip(fields, self.reasons)
+                if item.field is not None
+            ],
+            "prior_bits": round(prior, 1),
+            "weight_bits": round(prior + sum(item.bits for item in fields), 1),
+        }
 
 
 @dataclass(frozen=True)
@@ -171,6 +213,9 @@ class DedupePlan:
     interaction_duplicates: list[InteractionDuplicate]
     candidate_pairs: int = 0
     notes: list[Message] = field(default_factory=list)
+    # Open pairs beyond Settings' dedupe_review_limit, the least likely: listed on a later run, once the ones in
+    # ``review`` are decided.
+    review_left_out: int = 0
 
     @property
     def merged_rows(self) -> int:
@@ -276,7 +321,10 @@ def compare(
         veto(first, second, comparison),
         shared_id=any(comparison.levels[field] == 1 for field in IDENTIFIERS),
         independent_evidence=len(scored.agreeing_groups()),
-        disagreement=any(item.bits < 0 for item in scored.evidence if item.field is not None),
+        # Exact agreement on a very common value (a chain's company name) may weigh below zero; it still agrees.
+        disagreement=any(
+            item.bits < 0 and item.level < LEVELS[item.field] - 1 for item in scored.evidence if item.field is not None
+        ),
     )
 
 
@@ -361,7 +409,7 @@ class PairRules:
         """What becomes of the pair ``match`` of clients with these ClientIDs (blank: none yet), on its own: one of
         IGNORED, DECIDED_MERGE, KEPT_APART, VETOED, CERTAIN, PROBABLE, and the match with a reason added when a
         ClientID on several rows stops a merge."""
-        if match.probability * 100 < self.settings.dedupe_review_probability:
+        if match.probability * 100 < self.settings.dedupe_review_probability and not match.identified:
             return IGNORED, match
         ids = frozenset((first_id, second_id))
         answer = self.decisions.get(ids) if "" not in ids else None
@@ -546,6 +594,8 @@ def plan_dedupe(
     # A pair inside a group is settled; review shows only what is still open.
     grouped = {row: i for i, g in enumerate(groups) for row in g.rows}
     review = [m for m in review if grouped.get(m.first, -1) != grouped.get(m.second, -2)]
+    # The likeliest first (``matches`` is in that order), as many as the user is asked to decide at once.
+    review, left_out = review[: settings.dedupe_review_limit], review[settings.dedupe_review_limit :]
     kept = [d for d in rules.decisions.values() if not d.merge]
     return DedupePlan(
         data=data,
@@ -558,6 +608,7 @@ def plan_dedupe(
         interaction_duplicates=interaction_duplicates(data),
         candidate_pairs=len(blocked.comparisons),
         notes=blocked.notes,
+        review_left_out=len(left_out),
     )
 
 

@@ -45,7 +45,7 @@ class DedupeResult:
     clients: int
     candidate_pairs: int
     merges: list[dict[str, Any]]
-    review: list[dict[str, Any]]
+    review: list[dict[str, Any]]  # the likeliest first, at most Settings' dedupe_review_limit
     kept_apart: int
     vetoed: int
     interaction_duplicates: list[dict[str, Any]]
@@ -60,6 +60,7 @@ class DedupeResult:
     locale: str = "en"  # the language of the workbook's sheet and column names
     # What people changed on the user sheets since xlcrm last saved the workbook (listed on ▸ Changes when saved).
     changes: ChangeLog | None = None
+    review_left_out: int = 0  # pairs to review beyond dedupe_review_limit, listed on a later run
 
     @property
     def merged_rows(self) -> int:
@@ -75,6 +76,7 @@ class DedupeResult:
             "candidate_pairs": self.candidate_pairs,
             "merges": _rendered(self.merges),
             "review": _rendered(self.review),
+            "review_left_out": self.review_left_out,
             "kept_apart": self.kept_apart,
             "vetoed": self.vetoed,
             "interaction_duplicates": self.interaction_duplicates,
@@ -179,8 +181,7 @@ def _dedupe_result(
             {
                 "rows": list(m.rows),
                 "client_ids": [records[m.first].client_id, records[m.second].client_id],
-                "probability": m.percent,
-                "reason": m.reason,
+                **m.explained(),
             }
             for m in plan.review
         ],
@@ -204,6 +205,7 @@ def _dedupe_result(
         unknown_decisions=changes.unknown_decisions,
         assigned_ids=assigned,
         locale=locale,
+        review_left_out=plan.review_left_out,
     )
 
 

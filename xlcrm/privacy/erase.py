@@ -387,6 +387,7 @@ def _rewrite_reports(erasure: Erasure, data: WorkbookData, ids: set[str], log: M
         [row for row in duplicates.pairs if not pair_row_ids(row) & ids],
         [row for row in duplicates.kept if not {as_text(cell) for cell in row[1:3]} & ids],
         [row for row in duplicates.repeated if as_text(row[0] if row else None) not in ids],
+        duplicates.left_out,
     )
     if without != duplicates:
         erasure.reports.append(duplicates_sheet(without, locale))

@@ -56,6 +56,7 @@ class ColumnFormat(str, Enum):
     TEXT = "text"
     INTEGER = "integer"
     NUMBER = "number"
+    TENTHS = "tenths"  # 99.9: one decimal (a probability in per cent)
     MONEY = "money"
     PERCENT = "percent"  # 0.25 shows as 25.0%
     DATE = "date"
@@ -65,12 +66,15 @@ class ColumnFormat(str, Enum):
 
 # Numbers are right-aligned, so their headers are too: a number then sits under its own header, never under
 # the left end of the next column's.
-NUMERIC_FORMATS = frozenset({ColumnFormat.INTEGER, ColumnFormat.NUMBER, ColumnFormat.MONEY, ColumnFormat.PERCENT})
+NUMERIC_FORMATS = frozenset(
+    {ColumnFormat.INTEGER, ColumnFormat.NUMBER, ColumnFormat.TENTHS, ColumnFormat.MONEY, ColumnFormat.PERCENT}
+)
 
 
 NUMBER_FORMATS: dict[ColumnFormat, str] = {
     ColumnFormat.INTEGER: "#,##0",
     ColumnFormat.NUMBER: "#,##0.00",
+    ColumnFormat.TENTHS: "0.0",
     ColumnFormat.MONEY: schema.NUMBER_FORMATS[schema.Kind.MONEY],
     ColumnFormat.PERCENT: "0.0%",
     ColumnFormat.DATE: schema.NUMBER_FORMATS[schema.Kind.DATE],
@@ -477,6 +481,8 @@ def _shown_width(value: CellValue, fmt: ColumnFormat) -> int:
         return len(f"{number:,.2f}")
     if fmt is ColumnFormat.INTEGER:
         return len(f"{number:,.0f}")
+    if fmt is ColumnFormat.TENTHS:
+        return len(f"{number:.1f}")
     return len(str(value))
 
 
