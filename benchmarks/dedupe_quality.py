@@ -53,7 +53,7 @@ import random
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -575,6 +575,12 @@ def fellegi_sunter(labeled: Labeled) -> tuple[Found, str]:
     return Found(FELLEGI_SUNTER, matched), note
 
 
+TODAY = dt.date(2026, 11, 23)
+# Settings' dedupe_review_limit for the runs: the whole review queue is listed and counted (a user sees the 500
+# likeliest pairs on a run, the default limit, and the others on later runs, once those are decided).
+WHOLE_QUEUE = 1_000_000
+
+
 # --- xlcrm dedupe in memory --------------------------------------------------------------------------------
 
 
@@ -616,7 +622,7 @@ def describe(labeled: Labeled, index: int) -> str:
 def in_memory(name: str, labeled: Labeled, examples: int = 0) -> Outcome:
     """xlcrm's dedupe plan on the whole set at once, the Excel and OpenRefine baselines, and Fellegi-Sunter."""
     started = time.perf_counter()
-    plan: DedupePlan = plan_dedupe(workbook_data(labeled), Settings())
+    plan: DedupePlan = plan_dedupe(workbook_data(labeled), Settings(dedupe_review_limit=WHOLE_QUEUE))
     seconds = time.perf_counter() - started
     group_of = {row - 2: [r - 2 for r in group.rows] for group in plan.groups for row in group.rows}
     merged = pairs_of_groups(group_of.values())
@@ -650,16 +656,19 @@ def in_memory(name: str, labeled: Labeled, examples: int = 0) -> Outcome:
 CSV_COLUMNS = ("name", "company", "inn", "phone", "email", "city", "address", "birthday")
 
 
-def clients_workbook(rows: Sequence[dict[str, object]]) -> Workbook:
-    """A Russian workbook (write-only) whose Clients sheet holds ``rows`` (by column key), with empty Interactions
-    and Settings sheets; the caller may append to Interactions before saving."""
+def clients_workbook(rows: Sequence[dict[str, object]], settings: Mapping[str, object] | None = None) -> Workbook:
+    """A Russian workbook (write-only) whose Clients sheet holds ``rows`` (by column key), with an empty
+    Interactions sheet and a Settings sheet holding ``settings`` (values by setting key)."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet(schema.CLIENTS.name("ru"))
     sheet.append([c.ru for c in schema.CLIENTS.columns])
     for row in rows:
         sheet.append([row.get(c.key) for c in schema.CLIENTS.columns])
     book.create_sheet(schema.INTERACTIONS.name("ru")).append([c.ru for c in schema.INTERACTIONS.columns])
-    book.create_sheet(schema.SETTINGS.name("ru")).append([c.ru for c in schema.SETTINGS.columns])
+    settings_sheet = book.create_sheet(schema.SETTINGS.name("ru"))
+    settings_sheet.append([c.ru for c in schema.SETTINGS.columns])
+    for key, value in (settings or {}).items():
+        settings_sheet.append([key, None, value])
     return book
 
 
@@ -709,7 +718,7 @@ def import_scenario(name: str, labeled: Labeled, examples: int = 0) -> Outcome:
     with tempfile.TemporaryDirectory(prefix="xlcrm-dq-") as folder:
         workbook, second_list = Path(folder) / "clients.xlsx", Path(folder) / "second_list.csv"
         clients = client_rows([labeled.rows[i] for i in base])
-        clients_workbook(clients).save(workbook)
+        clients_workbook(clients, {"dedupe_review_limit": WHOLE_QUEUE}).save(workbook)
         write_second_list(second_list, [labeled.rows[i] for i in incoming])
         by_line = dict(zip(read_source(second_list).row_numbers, incoming))
         record_of = {str(row["client_id"]): index for row, index in zip(clients, base)}
@@ -743,7 +752,8 @@ def import_scenario(name: str, labeled: Labeled, examples: int = 0) -> Outcome:
         f"{len(base):,} clients in the workbook, {len(incoming):,} records in the CSV file; import in "
         f"{import_seconds:.1f} s ({', '.join(f'{counts[o]:,} {o}' for o in OUTCOMES)}); dedupe in "
         f"{dedupe_seconds:.1f} s ({deduped.candidate_pairs:,} candidate pairs, {deduped.merged_rows:,} rows merged, "
-        f"{len(deduped.review):,} pairs to review); {left:,} clients left on the saved sheet"
+        f"{len(deduped.review):,} pairs to review, {deduped.review_left_out:,} left for later); {left:,} clients left "
+        "on the saved sheet"
     ]
     found = [Found(AUTOMATIC, merged_pairs), Found(WITH_REVIEW, reviewed, len(queue))]
     entity = labeled.entity
@@ -773,7 +783,6 @@ def import_scenario(name: str, labeled: Labeled, examples: int = 0) -> Outcome:
     return Outcome(name, len(labeled.rows), true_pairs(labeled), found, notes, wrong[:examples])
 
 
-TODAY = dt.date(2026, 11, 23)
 NOW = dt.datetime(2026, 11, 23, 12, 0)
 
 
