@@ -54,6 +54,7 @@ from xlcrm.dedupe.probability import (
     FIELDS,
     IDENTIFIERS,
     LEVELS,
+    NAME,
     TAX_ID,
     Comparison,
     MatchModel,
@@ -93,6 +94,11 @@ class Match:
     independent_evidence: int = 0
     disagreement: bool = False
     notes: tuple[Message, ...] = ()  # what else decided the pair: a ClientID on several rows, a veto in the group
+
+    @property
+    def names_differ(self) -> bool:
+        """Whether the two names contradict each other, in part or whole (Зверев Виктор / Зверев Станислав)."""
+        return self.scored.comparison.levels[NAME] in (0, 1)
 
     @property
     def identified(self) -> bool:
@@ -423,6 +429,9 @@ class PairRules:
             return PROBABLE, dataclasses.replace(match, notes=match.notes + (reason,))
         if match.probability * 100 < self.settings.dedupe_auto_probability:
             return PROBABLE, match
+        if match.names_differ:
+            # A phone shared by relatives, a colleague's email: whatever the numbers, the user says who is who.
+            return PROBABLE, dataclasses.replace(match, notes=match.notes + (t("the names differ"),))
         if match.shared_id:
             return CERTAIN, match
         if match.independent_evidence >= 2 and not match.disagreement:
