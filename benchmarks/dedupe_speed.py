@@ -88,7 +88,7 @@ def main() -> None:
     records = client_records(clients, "RU")
     keys = time.perf_counter() - started
     started = time.perf_counter()
-    pairs, _notes = dedupe.candidate_pairs(records)
+    pairs = dedupe.candidate_pairs(records).pairs
     blocking = time.perf_counter() - started
     by_row = {r.row: r for r in records}
     started = time.perf_counter()
