@@ -5,9 +5,11 @@ Stages, each small enough to read on its own:
 1. **keys** — every Clients row becomes a :class:`ClientRecord` of derived keys
    (:mod:`xlcrm.dedupe.keys`); the user's text is not touched.
 2. **blocking** — rows sharing a block key (an INN, a phone, an email, a card
-   number, a company name, a person's name in a city) become candidate pairs,
-   so the work grows with the number of candidate pairs, not the square of
-   clients.
+   number, a company name, a person's name in a city, the sound of a whole
+   name, a birthday with a part of the name; a birthday alone, a part of the
+   name in a city or a house only when few clients share it) become candidate
+   pairs, each compared once, so the work grows with the number of candidate
+   pairs, not the square of clients.
 3. **comparison and probability** — each candidate pair is compared field by
    field and gets a match probability from a model learnt on the workbook
    itself (:mod:`xlcrm.dedupe.probability`); every field's weight comes with a
@@ -41,7 +43,7 @@ import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, Literal
 
 import pandas as pd
@@ -247,10 +249,12 @@ _SOUNDS = str.maketrans(
     }
 )
 _REPEATED = re.compile(r"(.)\1+")
-# A street number and the word after it: "56 namadgi circuit", "д 5 ул ленина" does not count (no word after 5).
+# A house: the first street number of an address with the word after it ("56 namadgi circuit"). An address that
+# puts the flat after the house ("д. 5, кв. 12") gives "5 kv", shared by many: its blocks are too large to count.
 _HOUSE = re.compile(r"\b(\d+) ([a-z]+)")
 
 
+@lru_cache(maxsize=65_536)
 def sound(word: str) -> str:
     """The sound code of a name part in Latin spelling (see ``_SOUNDS``); "" when it has no consonant."""
     return _REPEATED.sub(r"\1", word.translate(_SOUNDS))
@@ -274,6 +278,7 @@ def block_keys(record: ClientRecord) -> set[str]:
     # Patronymics are left out of the name's starts: "Алексей Григорьевич" is shared by too many people to block on.
     parts = [token for token in record.name.full if not _PATRONYMIC.search(token)]
     starts = sorted({token[:3] for token in parts})
+    sounds = sorted({sound(token) for token in record.name.full} - {""})
     if record.company and not record.company.individual:
         company = record.company.key
         # At a company the person is told by the longest part of the name, usually the surname: first names
@@ -283,17 +288,17 @@ def block_keys(record: ClientRecord) -> set[str]:
         if len(company) >= 8:  # the start of a longer name with the whole person: a typo further on still meets
             keys.add(f"c<:{company[:5]}:{'|'.join(starts) or record.city}")
     else:  # a private client or an individual entrepreneur: the person is the client
-        keys.update(_person_keys(record, starts))
+        keys.update(_person_keys(record, starts, sounds))
     # The whole name as it sounds, in any order and any city, for a person at a company too: a slip that keeps the
     # sound, a city or a company typed otherwise still meets.
-    sounds = sorted({sound(token) for token in record.name.full} - {""})
     if len(sounds) >= 2:
         keys.add("s:" + "|".join(sounds))
     return keys
 
 
-def _person_keys(record: ClientRecord, starts: list[str]) -> set[str]:
-    """The keys of a private client: each rule meets a pair that a slip in some other field would keep apart."""
+def _person_keys(record: ClientRecord, starts: list[str], sounds: list[str]) -> set[str]:
+    """The keys of a private client, whose name parts start with ``starts`` and sound as ``sounds``: each rule meets
+    a pair that a slip in some other field would keep apart."""
     # The same name in one city, by the first letters of two of its parts: a later typo, a part left out, another
     # word order still meet.
     keys = {f"n:{record.city}:{a}:{b}" for a, b in itertools.combinations(starts, 2)}
@@ -305,7 +310,7 @@ def _person_keys(record: ClientRecord, starts: list[str]) -> set[str]:
     # of the name in a city (another first name, a slip in the rest), the same house (street number and street).
     keys.update(f"wb:{day}" for day in birthdays)
     if record.city:
-        keys.update(f"wc:{record.city}:{code}" for code in {sound(token) for token in record.name.full} - {""})
+        keys.update(f"wc:{record.city}:{code}" for code in sounds)
     keys.update(f"wa:{number}:{sound(street)}" for number, street in _HOUSE.findall(record.address)[:1])
     return keys
 
@@ -344,7 +349,8 @@ def candidate_pairs(records: Iterable[ClientRecord]) -> Blocking:
         if len(rows) < 2:
             continue
         if len(rows) > block_cap(key):
-            too_large += key[0] != "w"
+            if key[0] != "w":
+                too_large += 1
             if key[0] in "tpek":
                 sharing = tn("{count} client shares", "{count} clients share", len(rows))
                 notes.append(
