@@ -91,7 +91,7 @@ def main() -> None:
     keys = time.perf_counter() - started
     by_row = {r.row: r for r in records}
     started = time.perf_counter()
-    pairs, _notes = dedupe.candidate_pairs(records)
+    pairs = dedupe.candidate_pairs(records).pairs
     blocking = time.perf_counter() - started
     started = time.perf_counter()
     comparisons = {(a, b): compare_records(by_row[a], by_row[b]) for a, b in sorted(pairs)}
