@@ -6,7 +6,8 @@ Builds (once, in the system's temp folder) a workbook with ``--clients`` rows
 on Clients, made by the generator of ``dedupe_quality.py`` (about one client
 in nine typed in twice, with typos), and a few interactions per client. Then
 prints the wall time of each stage of a dry run (read, plan: keys, blocking,
-comparison, clustering), and of a real run that merges and saves (on a copy).
+the match model learnt by EM, comparison, clustering), and of a real run that
+merges and saves (on a copy).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from openpyxl import Workbook
 from xlcrm import schema
 from xlcrm.dedupe import plan as dedupe
 from xlcrm.dedupe.merge import load_plan
+from xlcrm.dedupe.probability import compare_records, fit_model
 from xlcrm.dedupe.records import client_records
 from xlcrm.files.safe_save import SaveOptions
 from xlcrm.jobs.dedupe import dedupe_workbook
@@ -87,20 +89,27 @@ def main() -> None:
     started = time.perf_counter()
     records = client_records(clients, "RU")
     keys = time.perf_counter() - started
-    started = time.perf_counter()
-    pairs, _notes = dedupe.candidate_pairs(records)
-    blocking = time.perf_counter() - started
     by_row = {r.row: r for r in records}
     started = time.perf_counter()
-    for first, second in pairs:
-        dedupe.compare(by_row[first], by_row[second])
+    pairs = dedupe.candidate_pairs(records).pairs
+    blocking = time.perf_counter() - started
+    started = time.perf_counter()
+    comparisons = {(a, b): compare_records(by_row[a], by_row[b]) for a, b in sorted(pairs)}
     comparing = time.perf_counter() - started
+    started = time.perf_counter()
+    model = fit_model(records, list(comparisons.values()))  # u from random pairs, m by EM
+    learning = time.perf_counter() - started
+    started = time.perf_counter()
+    for (first, second), comparison in comparisons.items():
+        dedupe.compare(by_row[first], by_row[second], model, comparison)
+    scoring = time.perf_counter() - started
     started = time.perf_counter()
     plan = load_plan(data)
     planning = time.perf_counter() - started
     print(
         f"{len(records):,} clients: read {read:.1f} s; plan {planning:.1f} s "
-        f"(keys {keys:.1f} s, blocking {blocking:.1f} s, {len(pairs):,} pairs compared in {comparing:.1f} s); "
+        f"(keys {keys:.1f} s, blocking {blocking:.1f} s, {len(pairs):,} pairs compared in {comparing:.1f} s, "
+        f"model learnt in {learning:.1f} s, pairs scored in {scoring:.1f} s); "
         f"{len(plan.groups):,} groups to merge, {len(plan.review):,} pairs to review"
     )
 
@@ -108,12 +117,14 @@ def main() -> None:
     started, cpu = time.perf_counter(), time.process_time()
     dry = dedupe_workbook(path, dry_run=True)
     dry_run, dry_cpu = time.perf_counter() - started, time.process_time() - cpu
-    copy = folder / f"xlcrm-dedupe-copy-{args.clients}.xlsx"
-    shutil.copyfile(path, copy)
-    started, cpu = time.perf_counter(), time.process_time()
-    real = dedupe_workbook(copy, save=SaveOptions(keep_backups=0))
-    saving, saving_cpu = time.perf_counter() - started, time.process_time() - cpu
-    copy.unlink()
+    # A fresh folder each run: xlcrm remembers what it saved at a path (see xlcrm.files.saved_copy), and a copy of
+    # the unmerged base where it once saved the merged one would read as rows deleted since.
+    with tempfile.TemporaryDirectory(prefix="xlcrm-dedupe-") as scratch:
+        copy = Path(scratch) / f"xlcrm-dedupe-copy-{args.clients}.xlsx"
+        shutil.copyfile(path, copy)
+        started, cpu = time.perf_counter(), time.process_time()
+        real = dedupe_workbook(copy, save=SaveOptions(keep_backups=0))
+        saving, saving_cpu = time.perf_counter() - started, time.process_time() - cpu
     print(
         f"xlcrm dedupe --dry-run: {dry_run:.1f} s wall, {dry_cpu:.1f} s CPU ({dry.merged_rows:,} rows would be "
         f"merged); xlcrm dedupe (merge and save): {saving:.1f} s wall, {saving_cpu:.1f} s CPU "

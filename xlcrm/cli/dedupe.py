@@ -104,6 +104,13 @@ def format_dedupe(result: DedupeResult, shown: int = SHOWN_ITEMS) -> str:
         clients=tn("{count} client", "{count} clients", result.clients),
         pairs=tn("{count} candidate pair", "{count} candidate pairs", result.candidate_pairs),
     )
+    if result.blocks_too_large:
+        too_large = tn(
+            "{count} group of clients too large to compare (a very common name or a shared identifier)",
+            "{count} groups of clients too large to compare (a very common name or a shared identifier)",
+            result.blocks_too_large,
+        )
+        compared = t("{compared}; {too_large}", compared=compared, too_large=too_large)
     lines = [str(compared)]
     lines += assigned_id_lines(result.assigned_ids, dry_run=result.dry_run, shown=shown)
     if result.merges:

@@ -5,9 +5,11 @@ Stages, each small enough to read on its own:
 1. **keys** — every Clients row becomes a :class:`ClientRecord` of derived keys
    (:mod:`xlcrm.dedupe.keys`); the user's text is not touched.
 2. **blocking** — rows sharing a block key (an INN, a phone, an email, a card
-   number, a company name, a person's name in a city) become candidate pairs,
-   so the work grows with the number of candidate pairs, not the square of
-   clients.
+   number, a company name, a person's name in a city, the sound of a whole
+   name, a birthday with a part of the name; a birthday alone, a part of the
+   name in a city or a house only when few clients share it) become candidate
+   pairs, each compared once, so the work grows with the number of candidate
+   pairs, not the square of clients.
 3. **comparison and probability** — each candidate pair is compared field by
    field and gets a match probability from a model learnt on the workbook
    itself (:mod:`xlcrm.dedupe.probability`); every field's weight comes with a
@@ -41,7 +43,7 @@ import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any, Literal
 
 import pandas as pd
@@ -54,6 +56,7 @@ from xlcrm.dedupe.probability import (
     FIELDS,
     IDENTIFIERS,
     LEVELS,
+    NAME,
     TAX_ID,
     Comparison,
     MatchModel,
@@ -72,6 +75,9 @@ COMPANY_MISMATCH_BELOW = 60
 
 # A block this large is a shared switchboard or a very common name, not one client: its pairs prove nothing.
 MAX_BLOCK = 60
+# A weak key (a birthday alone, one part of a name in a city, a house) is worth comparing only in a block this
+# small: shared by more, it joins strangers, and a big base would compare pairs by the million.
+WEAK_BLOCK = 6
 # Russian patronymics (in Latin keys): Иванович, Ивановна, Ильич, Кузьминична, Оглы, Кызы.
 _PATRONYMIC = re.compile(r"(?:vich|vna|ich|ichna|ogly|kyzy)$")
 
@@ -93,6 +99,11 @@ class Match:
     independent_evidence: int = 0
     disagreement: bool = False
     notes: tuple[Message, ...] = ()  # what else decided the pair: a ClientID on several rows, a veto in the group
+
+    @property
+    def names_differ(self) -> bool:
+        """Whether the two names contradict each other, in part or whole (Зверев Виктор / Зверев Станислав)."""
+        return self.scored.comparison.levels[NAME] in (0, 1)
 
     @property
     def identified(self) -> bool:
@@ -212,6 +223,7 @@ class DedupePlan:
     vetoed: list[Match]  # pairs that scored high but must stay apart, for the curious
     interaction_duplicates: list[InteractionDuplicate]
     candidate_pairs: int = 0
+    blocks_too_large: int = 0  # blocks of a common name or a shared identifier whose pairs were not compared
     notes: list[Message] = field(default_factory=list)
     # Open pairs beyond Settings' dedupe_review_limit, the least likely: listed on a later run, once the ones in
     # ``review`` are decided.
@@ -229,6 +241,36 @@ class DedupePlan:
 
 # --- 2. blocking -----------------------------------------------------------------------------------
 
+# How the parts of a name sound, in the one Latin spelling keys use: letters that sound alike (b/p/f/v, c/g/k/q,
+# s/z/x, d/t, m/n) are one letter, vowels and h, j, w, y are dropped, a doubled letter counts once. So a slip that
+# keeps the sound (Смирнова/Smirnova/Смирнов, Кристина/Cristina, Оксана/Оксаан) gives the same code.
+_SOUNDS = str.maketrans(
+    {
+        **dict.fromkeys("bpfv", "p"),
+        **dict.fromkeys("cgkq", "k"),
+        **dict.fromkeys("sxz", "s"),
+        **dict.fromkeys("dt", "t"),
+        **dict.fromkeys("mn", "n"),
+        **dict.fromkeys("aeiouyhjw", None),
+    }
+)
+_REPEATED = re.compile(r"(.)\1+")
+# A house: the first street number of an address with the word after it ("56 namadgi circuit"). An address that
+# puts the flat after the house ("д. 5, кв. 12") gives "5 kv", shared by many: its blocks are too large to count.
+_HOUSE = re.compile(r"\b(\d+) ([a-z]+)")
+
+
+@lru_cache(maxsize=65_536)
+def sound(word: str) -> str:
+    """The sound code of a name part in Latin spelling (see ``_SOUNDS``); "" when it has no consonant."""
+    return _REPEATED.sub(r"\1", word.translate(_SOUNDS))
+
+
+def block_cap(key: str) -> int:
+    """The most records a block of ``key`` may hold before its pairs are not compared: weak keys (``w…``: a
+    birthday alone, one part of a name in a city, a house) count only when rare."""
+    return WEAK_BLOCK if key[0] == "w" else MAX_BLOCK
+
 
 def block_keys(record: ClientRecord) -> set[str]:
     """The keys under which a record meets the records it may duplicate."""
@@ -239,12 +281,10 @@ def block_keys(record: ClientRecord) -> set[str]:
     keys.update("e:" + email for email in record.emails)
     if record.card:
         keys.add("k:" + record.card)
-    # Without a shared identifier a pair reaches review only through the same person at the same company, or,
-    # for a private client, the same name in one city or a name and birthday: so names block only together
-    # with a company, a city or a birthday, by the first letters of the name's parts (a later typo still
-    # meets). Patronymics are left out: "Алексей Григорьевич" is shared by too many people to block on.
+    # Patronymics are left out of the name's starts: "Алексей Григорьевич" is shared by too many people to block on.
     parts = [token for token in record.name.full if not _PATRONYMIC.search(token)]
     starts = sorted({token[:3] for token in parts})
+    sounds = sorted({sound(token) for token in record.name.full} - {""})
     if record.company and not record.company.individual:
         company = record.company.key
         # At a company the person is told by the longest part of the name, usually the surname: first names
@@ -254,24 +294,69 @@ def block_keys(record: ClientRecord) -> set[str]:
         if len(company) >= 8:  # the start of a longer name with the whole person: a typo further on still meets
             keys.add(f"c<:{company[:5]}:{'|'.join(starts) or record.city}")
     else:  # a private client or an individual entrepreneur: the person is the client
-        keys.update(f"n:{record.city}:{a}:{b}" for a, b in itertools.combinations(starts, 2))
-        if record.birthday:
-            keys.update(f"b:{record.birthday}:{start}" for start in starts)
+        keys.update(_person_keys(record, starts, sounds))
+    # The whole name as it sounds, in any order and any city, for a person at a company too: a slip that keeps the
+    # sound, a city or a company typed otherwise still meets.
+    if len(sounds) >= 2:
+        keys.add("s:" + "|".join(sounds))
     return keys
 
 
-def candidate_pairs(records: Iterable[ClientRecord]) -> tuple[set[tuple[int, int]], list[Message]]:
-    """Pairs of Excel rows sharing a block key, and a note for every block too big to trust."""
+def _person_keys(record: ClientRecord, starts: list[str], sounds: list[str]) -> set[str]:
+    """The keys of a private client, whose name parts start with ``starts`` and sound as ``sounds``: each rule meets
+    a pair that a slip in some other field would keep apart."""
+    # The same name in one city, by the first letters of two of its parts: a later typo, a part left out, another
+    # word order still meet.
+    keys = {f"n:{record.city}:{a}:{b}" for a, b in itertools.combinations(starts, 2)}
+    birthdays = _birthdays(record.birthday)
+    # A birthday (or the same with day and month swapped) with the start of any part of the name: a typo in the
+    # other parts still meets.
+    keys.update(f"b:{day}:{start}" for day in birthdays for start in starts)
+    # Weak keys, compared only in small blocks: a birthday alone (every part of the name typed otherwise), one part
+    # of the name in a city (another first name, a slip in the rest), the same house (street number and street).
+    keys.update(f"wb:{day}" for day in birthdays)
+    if record.city:
+        keys.update(f"wc:{record.city}:{code}" for code in sounds)
+    keys.update(f"wa:{number}:{sound(street)}" for number, street in _HOUSE.findall(record.address)[:1])
+    return keys
+
+
+def _birthdays(birthday: dt.date | None) -> list[dt.date]:
+    """The birthday and, when it can be read both ways, the date with day and month swapped (05.03 / 03.05)."""
+    if birthday is None:
+        return []
+    if birthday.day > 12 or birthday.day == birthday.month:
+        return [birthday]
+    return [birthday, birthday.replace(month=birthday.day, day=birthday.month)]
+
+
+@dataclass(frozen=True)
+class Blocking:
+    """What blocking found: the pairs of Excel rows to compare (each once, lower row first), a note for every
+    identifier shared by too many clients to trust, and how many blocks were too large to compare (weak keys,
+    used only when rare, are not counted)."""
+
+    pairs: set[tuple[int, int]]
+    notes: list[Message]
+    too_large: int
+
+
+def candidate_pairs(records: Iterable[ClientRecord]) -> Blocking:
+    """Pairs of Excel rows sharing a block key, a note for every identifier shared too widely, and the count of
+    blocks too large to trust."""
     blocks: dict[str, list[int]] = defaultdict(list)
     for record in records:
         for key in block_keys(record):
             blocks[key].append(record.row)
     pairs: set[tuple[int, int]] = set()
     notes: list[Message] = []
+    too_large = 0
     for key, rows in blocks.items():
         if len(rows) < 2:
             continue
-        if len(rows) > MAX_BLOCK:
+        if len(rows) > block_cap(key):
+            if key[0] != "w":
+                too_large += 1
             if key[0] in "tpek":
                 sharing = tn("{count} client shares", "{count} clients share", len(rows))
                 notes.append(
@@ -279,27 +364,28 @@ def candidate_pairs(records: Iterable[ClientRecord]) -> tuple[set[tuple[int, int
                 )
             continue
         pairs.update(itertools.combinations(sorted(rows), 2))
-    return pairs, notes
+    return Blocking(pairs, notes, too_large)
 
 
 @dataclass(frozen=True)
 class Blocked:
-    """The candidate pairs of a set of records, their comparisons, the match model learnt on them, and a note for
-    every block too big to trust."""
+    """The candidate pairs of a set of records, their comparisons, the match model learnt on them, a note for every
+    identifier too widely shared to trust, and how many blocks were too large to compare."""
 
     model: MatchModel
     comparisons: dict[tuple[int, int], Comparison]  # by the pair's Excel rows, lower first
     notes: list[Message]
+    too_large: int = 0  # see Blocking.too_large
 
 
 def blocked_model(records: Mapping[int, ClientRecord]) -> Blocked:
     """Block, compare and learn the match model on ``records`` (by Excel row). ``dedupe`` learns it on the
     workbook's clients, ``import`` on them and the records imported."""
-    pairs, notes = candidate_pairs(records.values())
-    ordered = sorted(pairs)
+    blocking = candidate_pairs(records.values())
+    ordered = sorted(blocking.pairs)
     comparisons = {(a, b): compare_records(records[a], records[b]) for a, b in ordered}
     model = fit_model(list(records.values()), list(comparisons.values()))
-    return Blocked(model, comparisons, notes)
+    return Blocked(model, comparisons, blocking.notes, blocking.too_large)
 
 
 # --- 3 and 4. comparison, probability, vetoes -------------------------------------------------------
@@ -423,6 +509,9 @@ class PairRules:
             return PROBABLE, dataclasses.replace(match, notes=match.notes + (reason,))
         if match.probability * 100 < self.settings.dedupe_auto_probability:
             return PROBABLE, match
+        if match.names_differ:
+            # A phone shared by relatives, a colleague's email: whatever the numbers, the user says who is who.
+            return PROBABLE, dataclasses.replace(match, notes=match.notes + (t("the names differ"),))
         if match.shared_id:
             return CERTAIN, match
         if match.independent_evidence >= 2 and not match.disagreement:
@@ -607,6 +696,7 @@ def plan_dedupe(
         vetoed=vetoed,
         interaction_duplicates=interaction_duplicates(data),
         candidate_pairs=len(blocked.comparisons),
+        blocks_too_large=blocked.too_large,
         notes=blocked.notes,
         review_left_out=len(left_out),
     )

@@ -76,10 +76,10 @@ from xlcrm.dedupe.merge_log import (
 from xlcrm.dedupe.plan import (
     CERTAIN,
     DECIDED_MERGE,
-    MAX_BLOCK,
     PROBABLE,
     Match,
     PairRules,
+    block_cap,
     block_keys,
     blocked_model,
     compare,
@@ -325,7 +325,7 @@ class _ClientMatcher:
         rows: set[int] = set()
         for key in block_keys(record):
             block = self.blocks.get(key, ())
-            if len(block) < MAX_BLOCK:
+            if len(block) < block_cap(key):
                 rows.update(block)
         return sorted(rows)
 

@@ -44,6 +44,7 @@ class DedupeResult:
     dry_run: bool
     clients: int
     candidate_pairs: int
+    blocks_too_large: int  # blocks of a common name or a shared identifier whose pairs were not compared
     merges: list[dict[str, Any]]
     review: list[dict[str, Any]]  # the likeliest first, at most Settings' dedupe_review_limit
     kept_apart: int
@@ -74,6 +75,7 @@ class DedupeResult:
             "dry_run": self.dry_run,
             "clients": self.clients,
             "candidate_pairs": self.candidate_pairs,
+            "blocks_too_large": self.blocks_too_large,
             "merges": _rendered(self.merges),
             "review": _rendered(self.review),
             "review_left_out": self.review_left_out,
@@ -176,6 +178,7 @@ def _dedupe_result(
         dry_run=dry_run,
         clients=len(records),
         candidate_pairs=plan.candidate_pairs,
+        blocks_too_large=plan.blocks_too_large,
         merges=[action.to_dict(plan) for action in changes.actions],
         review=[
             {
