@@ -152,7 +152,7 @@ def duplicates_listed(path: Path) -> set[frozenset[str]]:
     for row in rows[header + 1 :]:
         if not row[a]:
             break
-        listed.add(frozenset((row[a], row[b])))
+        listed.add(frozenset((str(row[a]), str(row[b]))))
     return listed
 
 
