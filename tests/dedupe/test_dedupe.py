@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,12 @@ def plan_for(
     chosen, findings = read_settings(data)
     assert not findings
     return plan_dedupe(data, chosen, decisions)
+
+
+def unweighed(reason: str) -> str:
+    """A waterfall of reasons without the weights of its terms and the probability they come to, in either
+    language: "same name +16.3; same city +3.0 → 99.9 %; …" reads "same name; same city; …"."""
+    return re.sub(r" → [\d.,]+ %", "", re.sub(r" [+−]\d+[.,]\d(?=;| →)", "", reason))
 
 
 def merged_ids(plan: DedupePlan) -> list[set[str]]:

@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
 
+from tests.dedupe.test_dedupe import unweighed
 from xlcrm import schema
 from xlcrm.cli.main import cli
 from xlcrm.create.template import build_workbook
@@ -185,11 +186,6 @@ def dedupe_outcome(path: Path) -> tuple[str, str]:
         (pair,) = printed["review"]
         return LISTED, pair["reason"]
     return NEITHER, ""
-
-
-def unweighed(reason: str) -> str:
-    """A reason without the weights of its terms and the probability they come to: "same name; same city"."""
-    return re.sub(r" → [\d.]+ %", "", re.sub(r" [+−]\d+\.\d(?=;| →|$)", "", reason))
 
 
 def import_outcome(outcome: str, detail: str, listed: list[tuple[object, ...]]) -> tuple[str, str]:
