@@ -30,10 +30,11 @@ NAME_AND_CITY = ("C000007", "C000008")
 NAME_BIRTHDAY_ADDRESS = ("C000009", "C000010")
 ANOTHER_PHONE = ("C000011", "C000012")
 SHARED_PHONE = ("C000013", "C000014")
+ONE_PLACE = ("C000015", "C000016")  # a city and an address: one kind of evidence, not two
 
 
 def planted() -> list[dict[str, object]]:
-    """The pairs of the module docstring, ClientIDs C000001-C000014."""
+    """The pairs of the module docstring, and a name with a city and an address: ClientIDs C000001-C000016."""
     birthday, address = dt.date(1984, 9, 12), "ул. Лесная, д. 7, кв. 40"
     return [
         client(1, "Белоусова Зинаида Марковна"),
@@ -50,6 +51,8 @@ def planted() -> list[dict[str, object]]:
         client(12, "Фомичёв Роман Сергеевич", birthday=birthday, address=address, phone="+7 915 000-33-44"),
         client(13, "Тихонова Вера Андреевна", phone="+7 915 777-88-99"),
         client(14, "Тихонова Вера Андреевна", phone="8 915 777 88 99"),
+        client(15, "Лаврова Ксения Игоревна", city="Тула", address="ул. Школьная, д. 3, кв. 8"),
+        client(16, "Лаврова Ксения Игоревна", city="Тула", address="ул. Школьная, д. 3, кв. 8"),
     ]
 
 
@@ -104,6 +107,14 @@ def test_a_name_and_a_city_go_to_review(base_plan: DedupePlan) -> None:
     assert "fewer than two things agree besides the name" in review[frozenset(NAME_AND_CITY)]
 
 
+def test_a_city_and_an_address_count_as_one_place(base_plan: DedupePlan) -> None:
+    merged, review = pairs(base_plan)
+    assert frozenset(ONE_PLACE) not in merged
+    reason = review[frozenset(ONE_PLACE)]
+    assert "same city +" in reason and "same address +" in reason
+    assert reason.endswith("fewer than two things agree besides the name")
+
+
 def test_a_name_birthday_and_address_with_nothing_disagreeing_merge_when_likely_enough(base_plan: DedupePlan) -> None:
     merged, review = pairs(base_plan)
     (match,) = [m for g in base_plan.groups for m in g.matches if base_plan.records[m.first].client_id == "C000009"]
@@ -137,10 +148,10 @@ def test_a_phone_in_common_with_the_name_merges(base_plan: DedupePlan) -> None:
 
 def test_the_generated_people_are_left_alone(base_plan: DedupePlan) -> None:
     merged, review = pairs(base_plan)
-    planted_ids = {f"C{number:06d}" for number in range(1, 15)}
+    planted_ids = {f"C{number:06d}" for number in range(1, 17)}
     assert set().union(*merged, *review) <= planted_ids
     assert merged == {frozenset(NAME_BIRTHDAY_ADDRESS), frozenset(SHARED_PHONE)}
-    assert set(review) == {frozenset(pair) for pair in [*NAMES_ONLY, NAME_AND_CITY, ANOTHER_PHONE]}
+    assert set(review) == {frozenset(pair) for pair in [*NAMES_ONLY, NAME_AND_CITY, ANOTHER_PHONE, ONE_PLACE]}
 
 
 def duplicates_listed(path: Path) -> set[frozenset[str]]:

@@ -19,7 +19,17 @@ from tests.dedupe.test_dedupe import client
 from xlcrm import schema
 from xlcrm.dedupe.explain import probability_percent, shown_percent, waterfall
 from xlcrm.dedupe.plan import Match, blocked_model
-from xlcrm.dedupe.probability import ADDRESS, EM_ITERATIONS, LEVELS, MISSING, NAME, MatchModel, Scored, estimate_m
+from xlcrm.dedupe.probability import (
+    ADDRESS,
+    BIRTHDAY,
+    EM_ITERATIONS,
+    LEVELS,
+    MISSING,
+    NAME,
+    MatchModel,
+    Scored,
+    estimate_m,
+)
 from xlcrm.dedupe.records import ClientRecord, client_records
 from xlcrm.messages import render
 from xlcrm.xlsx.reader import read_workbook
@@ -117,6 +127,26 @@ def test_a_common_surname_weighs_less_than_a_rare_one(tmp_path: Path) -> None:
         [(i.field, i.level, round(i.bits, 6)) for i in s.evidence if i.field != NAME] for s in (ivanov, zhukovsky)
     ]
     assert others[0] == others[1]
+
+
+def test_a_common_birthday_weighs_less_than_a_rare_one(tmp_path: Path) -> None:
+    """1 January 1980 typed for 20 clients (a placeholder date): sharing it says less than sharing a birthday no one
+    else has."""
+    placeholder = dt.date(1980, 1, 1)
+    typed: list[dict[str, object]] = [
+        {"client_id": f"C{500 + i:06d}", "name": person, "birthday": placeholder, "phone": f"+7 999 200-{i:02d}-11"}
+        for i, person in enumerate(f"Орлов {first}" for first in ["Антон", "Илья", "Марк", "Юрий"] * 5)
+    ]
+    common = _pair(1, "Гусев Тимур", placeholder)
+    rare = _pair(3, "Гусев Тимур", dt.date(1981, 7, 22))
+    records = records_of(tmp_path, distinct_clients(200, seed=4) + typed + common + rare)
+    model = model_of(records)
+
+    def birthday_bits(first: str, second: str) -> float:
+        scored = model.score(records[first], records[second])
+        return next(item.bits for item in scored.evidence if item.field == BIRTHDAY)
+
+    assert 0 < birthday_bits("C000001", "C000002") < birthday_bits("C000003", "C000004")
 
 
 # --- missing values -------------------------------------------------------------------------------------------
