@@ -18,7 +18,7 @@ from tests.dedupe.population import distinct_clients
 from tests.dedupe.test_dedupe import client
 from xlcrm import schema
 from xlcrm.dedupe.explain import probability_percent, shown_percent, waterfall
-from xlcrm.dedupe.plan import Match, blocked_model
+from xlcrm.dedupe.plan import blocked_model, compare
 from xlcrm.dedupe.probability import (
     ADDRESS,
     BIRTHDAY,
@@ -47,7 +47,7 @@ def records_of(tmp_path: Path, clients: list[dict[str, object]]) -> dict[str, Cl
 
 
 def model_of(records: dict[str, ClientRecord]) -> MatchModel:
-    return blocked_model({record.row: record for record in records.values()})[0]
+    return blocked_model({record.row: record for record in records.values()}).model
 
 
 # --- expectation–maximisation ---------------------------------------------------------------------------------
@@ -214,12 +214,11 @@ def test_the_reason_of_a_match_sums_up_to_its_probability_in_either_language(
     waterfall_pair: tuple[MatchModel, ClientRecord, ClientRecord],
 ) -> None:
     model, first, second = waterfall_pair
-    scored = model.score(first, second)
-    match = Match(first.row, second.row, scored.probability, waterfall(scored, first, second))
+    match = compare(first, second, model)
 
     english, russian = render(match.reason, "en"), render(match.reason, "ru")
 
-    percent = render(shown_percent(scored.probability), "en")
+    percent = render(shown_percent(match.probability), "en")
     assert english.endswith(f" → {percent} %")
     assert re.fullmatch(rf"[^;]+ {WEIGHT}(; [^;]+ {WEIGHT})* → [\d.]+ %", english), english
     assert re.fullmatch(rf"[^;]+ {WEIGHT}(; [^;]+ {WEIGHT})* → [\d,]+ %", russian), russian
