@@ -10,7 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from tests.builders import settings_records, write_records
-from tests.dedupe.test_dedupe import TODAY, client, merged_ids, plan_for, review_ids, unweighed
+from tests.dedupe.test_dedupe import TODAY, client, merged_ids, plan_for, review_ids
+from tests.dedupe.waterfalls import read_waterfall
 from xlcrm import schema
 from xlcrm.checks.loyalty import card_key
 from xlcrm.cli.main import cli
@@ -27,7 +28,7 @@ def test_the_same_person_typed_twice_with_one_card_is_merged(tmp_path: Path) -> 
     )
     assert merged_ids(plan) == [{"C000001", "C000002"}]
     reason = str(plan.groups[0].matches[0].reason)
-    assert set(unweighed(reason).split("; ")) == {"same card number 12345678", "same name", "same city"}
+    assert set(read_waterfall(reason).terms) == {"same card number 12345678", "same name", "same city"}
     assert "same card number 12345678 +" in reason
 
 

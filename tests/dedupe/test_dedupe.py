@@ -10,6 +10,7 @@ import pytest
 
 from tests.builders import settings_records, write_records
 from tests.dedupe.population import distinct_clients
+from tests.dedupe.waterfalls import read_waterfall
 from xlcrm import schema
 from xlcrm.checks.settings import read_settings
 from xlcrm.create.demo import generate_demo
@@ -53,12 +54,6 @@ def plan_for(
     return plan_dedupe(data, chosen, decisions)
 
 
-def unweighed(reason: str) -> str:
-    """A waterfall of reasons without the weights of its terms and the probability they come to, in either
-    language: "same name +16.3; same city +3.0 → 99.9 %; …" reads "same name; same city; …"."""
-    return re.sub(r" → [\d.,]+ %", "", re.sub(r" [+−]\d+[.,]\d(?=;| →)", "", reason))
-
-
 def merged_ids(plan: DedupePlan) -> list[set[str]]:
     return [{plan.records[row].client_id for row in group.rows} for group in plan.groups]
 
@@ -79,7 +74,7 @@ def test_romashka_typed_twice_is_merged_with_a_plain_reason(tmp_path: Path) -> N
     group = plan.groups[0]
     assert plan.records[group.survivor].client_id == "C000001"  # the oldest survives
     reason = str(group.matches[0].reason)
-    assert set(unweighed(reason).split("; ")) == {
+    assert set(read_waterfall(reason).terms) == {
         "same phone +79161234567",
         "same name",
         "same company name",
@@ -271,8 +266,13 @@ def test_thresholds_come_from_settings(tmp_path: Path) -> None:
     assert merged_ids(plan_for(tmp_path, rows))
     strict = plan_for(tmp_path, rows, settings={"dedupe_auto_probability": 100, "dedupe_review_probability": 60})
     assert not strict.groups and review_ids(strict) == [{"C000001", "C000002"}]
-    silent = plan_for(tmp_path, rows, settings={"dedupe_auto_probability": 100, "dedupe_review_probability": 100})
-    assert not silent.groups and not silent.review
+    # A phone in common with names alike is never dropped below review, whatever the setting ...
+    top = {"dedupe_auto_probability": 100, "dedupe_review_probability": 100}
+    assert review_ids(plan_for(tmp_path, rows, settings=top)) == [{"C000001", "C000002"}]
+    # ... a pair with no identifier in common is.
+    namesakes = [client(1, "Петров Иван Иванович", city="Казань"), client(2, "Петров Иван Иванович", city="Казань")]
+    assert review_ids(plan_for(tmp_path, namesakes)) == [{"C000001", "C000002"}]
+    assert not plan_for(tmp_path, namesakes, settings=top).review
 
 
 def test_repeated_client_id_is_never_merged_automatically(tmp_path: Path) -> None:
@@ -342,9 +342,9 @@ def test_names_alone_never_merge_automatically(tmp_path: Path) -> None:
     assert not plan.groups
     assert review_ids(plan) == [{"C000001", "C000002"}]
     # The ИП name repeats the person's: counted once.
-    assert unweighed(str(plan.review[0].reason)) == (
-        "same name; same city; different phones; no INN, phone or email in common, and something disagrees"
-    )
+    said = read_waterfall(str(plan.review[0].reason))
+    assert said.terms == ("same name", "same city", "different phones")
+    assert said.notes == "no INN, phone or email in common, and something disagrees"
 
 
 def test_same_address_counts_for_review(tmp_path: Path) -> None:
@@ -357,10 +357,7 @@ def test_same_address_counts_for_review(tmp_path: Path) -> None:
     )
     assert not plan.groups
     assert plan.review
-    assert set(unweighed(str(plan.review[0].reason)).split("; ")) == {
-        "same name",
-        "same city",
-        "addresses 100 % similar",  # the same words in another order
-        "different phones",
-        "no INN, phone or email in common, and something disagrees",
-    }
+    said = read_waterfall(str(plan.review[0].reason))
+    # "addresses 100 % similar": the same words in another order.
+    assert set(said.terms) == {"same name", "same city", "addresses 100 % similar", "different phones"}
+    assert said.notes == "no INN, phone or email in common, and something disagrees"

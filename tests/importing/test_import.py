@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
 
 from tests.conftest import convert_with_libreoffice
-from tests.dedupe.test_dedupe import unweighed
+from tests.dedupe.waterfalls import unweighed
 from xlcrm import schema
 from xlcrm.checks.client_ids import id_sequence
 from xlcrm.cli.main import cli

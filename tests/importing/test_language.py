@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from tests.dedupe.test_dedupe import unweighed
+from tests.dedupe.waterfalls import unweighed
 from tests.importing.test_import import base_clients, write_cp1251_csv
 from xlcrm import schema
 from xlcrm.create.template import build_workbook

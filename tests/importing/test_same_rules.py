@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
 
-from tests.dedupe.test_dedupe import unweighed
+from tests.dedupe.waterfalls import unweighed
 from xlcrm import schema
 from xlcrm.cli.main import cli
 from xlcrm.create.template import build_workbook
