@@ -119,11 +119,6 @@ def test_initials_and_name_order_with_a_shared_phone(tmp_path: Path) -> None:
     assert merged_ids(plan) == [{"C000001", "C000002", "C000003"}]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="model: in a workbook of two clients the prior is 50 % and EM learns from the one pair it judges, so "
-    "'different names' weighs -3.1 bits against the INN's +9.7: merged without asking at 99.9 % (reported to the lead)",
-)
 def test_different_phones_emails_and_names_are_vetoed(tmp_path: Path) -> None:
     plan = plan_for(
         tmp_path,
@@ -165,11 +160,6 @@ def test_people_at_different_companies_never_meet(tmp_path: Path) -> None:
     assert not plan.groups and not plan.review
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="model: 'names partly alike' (same surname, another first name) weighs +1.7 bits (in a base of 200 "
-    "too), so a husband and wife with one home phone and address are merged without asking at 99.9 % (reported)",
-)
 @pytest.mark.parametrize("others", [0, 200])
 def test_a_family_sharing_a_home_phone_and_address_is_never_merged_without_asking(tmp_path: Path, others: int) -> None:
     home = {"phone": "+7 916 123-45-67", "city": "Москва", "address": "ул. Мира, д. 5, кв. 1"}
