@@ -228,7 +228,8 @@ def test_the_reason_of_a_match_sums_up_to_its_probability_in_either_language(
 
 @pytest.mark.parametrize(
     ("probability", "shown"),
-    [(0.9996, 99.9), (0.99999, 99.9), (0.97, 97.0), (0.12345, 12.3), (0.5, 50.0), (1.0, 100.0), (0.0, 0.0)],
+    # A model never knows for certain: 100 % is never shown.
+    [(0.9996, 99.9), (0.99999, 99.9), (0.97, 97.0), (0.12345, 12.3), (0.5, 50.0), (1.0, 99.9), (0.0, 0.0)],
 )
 def test_the_probability_is_rounded_down_never_shown_surer_than_it_is(probability: float, shown: float) -> None:
     assert probability_percent(probability) == shown
