@@ -292,7 +292,7 @@ def test_interactions_entered_twice_are_reported(tmp_path: Path) -> None:
 PROBABLE_IGNORED = pytest.mark.xfail(
     strict=True,
     reason="model: the demo's probable duplicate C000412/C000793 (Белов Павел Викторович, ИП, Москва, a new phone "
-    "and email) scores 22.1 %, below dedupe_review_probability: not listed for review (reported to the lead)",
+    "and email) scores 9.2 %, below dedupe_review_probability: not listed for review (reported to the lead)",
 )
 
 
