@@ -63,6 +63,7 @@ from xlcrm.dedupe.probability import (
     MatchModel,
     Scored,
     compare_records,
+    contradicts,
     fit_model,
 )
 from xlcrm.dedupe.records import ClientRecord, client_records
@@ -415,7 +416,9 @@ def compare(
         independent_evidence=len(scored.agreeing_groups()),
         # Exact agreement on a very common value (a chain's company name) may weigh below zero; it still agrees.
         disagreement=any(
-            item.bits < 0 and item.level < LEVELS[item.field] - 1 for item in scored.evidence if item.field is not None
+            contradicts(item.field, item.level) or (item.bits < 0 and item.level < LEVELS[item.field] - 1)
+            for item in scored.evidence
+            if item.field is not None
         ),
     )
 

@@ -96,6 +96,16 @@ COMPANY_CLOSE, COMPANY_ALIKE = 85, 60
 # place, so they count once.
 INDEPENDENT_GROUPS = {BIRTHDAY: "birthday", CITY: "place", ADDRESS: "place", COMPANY: "company"}
 IDENTIFIERS = (PHONE, EMAIL, TAX_ID, CARD)
+
+
+def contradicts(field: int, level: int) -> bool:
+    """Whether a level says the records differ: every field's lowest level, names that agree only in part, and a
+    company on one record only. Such a level never speaks for a pair, whatever expectation–maximisation learns:
+    a family sharing one phone agrees in the surname and differs in the first name, and a model learnt on such
+    pairs would count the difference for them."""
+    return level == 0 or (field in (NAME, COMPANY) and level == 1)
+
+
 # A kind of evidence counts towards merging without asking when it at least doubles the odds: a city every client
 # shares agrees with everyone and says nothing.
 MIN_EVIDENCE_BITS = 1.0
@@ -398,8 +408,10 @@ class MatchModel:
     iterations: int
 
     def bits(self, field: int, level: int) -> float:
-        """The match weight of a field at a level, before any term-frequency adjustment."""
-        return math.log2(self.m[field][level] / self.u[field][level])
+        """The match weight of a field at a level, before any term-frequency adjustment; at most 0 for a level that
+        contradicts (see :func:`contradicts`)."""
+        weight = math.log2(self.m[field][level] / self.u[field][level])
+        return min(0.0, weight) if contradicts(field, level) else weight
 
     def score(self, first: ClientRecord, second: ClientRecord, comparison: Comparison | None = None) -> Scored:
         """The match probability of two records, with its terms."""
