@@ -97,7 +97,7 @@ def main() -> None:
     comparisons = {(a, b): compare_records(by_row[a], by_row[b]) for a, b in sorted(pairs)}
     comparing = time.perf_counter() - started
     started = time.perf_counter()
-    model = fit_model(records, list(comparisons.values()))  # u from random pairs, m by EM
+    model = fit_model(records, list(comparisons.values()), dedupe.MAX_BLOCK)  # u by counting and sampling, m by EM
     learning = time.perf_counter() - started
     started = time.perf_counter()
     for (first, second), comparison in comparisons.items():

@@ -31,3 +31,10 @@ def read_waterfall(text: str) -> Waterfall:
         terms.append(found["reason"])
         bits.append(float(found["bits"].replace(",", ".")) * (1 if found["sign"] == "+" else -1))
     return Waterfall(tuple(terms), tuple(bits), float(percent.replace(",", ".")), notes.removeprefix("; "))
+
+
+def unweighed(text: str) -> str:
+    """``text`` with every waterfall in it (an import's detail, a Merge log's "why") read without the weights and
+    the probability: "probably C000002 (same name +16.4; same city +3.0 → 99.9 %; …)" reads
+    "probably C000002 (same name; same city; …)"."""
+    return re.sub(r" → \d+(?:[.,]\d)?[\u00a0 ]%", "", re.sub(r" [+−]\d+[.,]\d(?=;| →)", "", text))

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
 
 from tests.conftest import convert_with_libreoffice
+from tests.dedupe.waterfalls import unweighed
 from xlcrm import schema
 from xlcrm.checks.client_ids import id_sequence
 from xlcrm.cli.main import cli
@@ -586,7 +587,9 @@ def test_cli_dry_run_shows_the_mapping_and_writes_nothing(workbook: Path, tmp_pa
         "Будут добавлены 2 строки, 2 будут объединены с совпадающими клиентами, 0 уже есть в книге, 1 пропущена\n"
         in result.output
     )
-    assert "  строка источника 2: C000001, M0001 (тот же ИНН 3982597915; тот же телефон +79161234567; " in result.output
+    merged = next(line for line in result.output.splitlines() if line.startswith("  строка источника 2: "))
+    assert merged.startswith("  строка источника 2: C000001, M0001 (")
+    assert "тот же ИНН 3982597915; тот же телефон +79161234567" in unweighed(merged)
     assert "строка источника 5: C000009 вероятно, C000002" in result.output
     assert "Пробный запуск: книга не изменена" in result.output
     assert workbook.read_bytes() == saved
@@ -795,7 +798,8 @@ def test_a_merge_made_by_an_import_is_logged_and_can_be_undone(workbook: Path, t
     [survivor] = read_merge_log(read_sheet_rows(workbook, schema.MERGE_LOG)).entries
     # In the workbook's language (Russian), the reasons of the match as the import gave them.
     assert survivor.why == f"строка источника {merged.source_row}: {render(merged.detail, 'ru')}"
-    assert survivor.why.startswith("строка источника 2: тот же ИНН 3982597915; тот же телефон +79161234567; ")
+    assert survivor.why.startswith("строка источника 2: ")
+    assert "тот же ИНН 3982597915; тот же телефон +79161234567" in unweighed(survivor.why)
 
     result = CliRunner().invoke(cli, ["unmerge", str(workbook), "M0001"])
 

@@ -91,9 +91,15 @@ def weighed(reason: Message, bits: float) -> Message:
     )
 
 
+# Shown for the surest pairs: no two records are certain to be one client, and a merge threshold of 100 % means
+# "never without me".
+SUREST_PERCENT = 99.9
+
+
 def probability_percent(probability: float) -> float:
-    """The probability in per cent, rounded down to one decimal (a pair is never shown surer than it is)."""
-    return math.floor(probability * 1000) / 10
+    """The probability in per cent, rounded down to one decimal and at most :data:`SUREST_PERCENT` (a pair is never
+    shown surer than it is)."""
+    return min(SUREST_PERCENT, math.floor(probability * 1000) / 10)
 
 
 def shown_percent(probability: float) -> Number:

@@ -53,6 +53,7 @@ from xlcrm.checks.normalize import as_text, is_blank, parse_amount, parse_date
 from xlcrm.checks.settings import Settings
 from xlcrm.dedupe.explain import probability_percent, shown_percent, waterfall
 from xlcrm.dedupe.probability import (
+    BIRTHDAY,
     FIELDS,
     IDENTIFIERS,
     LEVELS,
@@ -62,6 +63,7 @@ from xlcrm.dedupe.probability import (
     MatchModel,
     Scored,
     compare_records,
+    contradicts,
     fit_model,
 )
 from xlcrm.dedupe.records import ClientRecord, client_records
@@ -104,6 +106,11 @@ class Match:
     def names_differ(self) -> bool:
         """Whether the two names contradict each other, in part or whole (Зверев Виктор / Зверев Станислав)."""
         return self.scored.comparison.levels[NAME] in (0, 1)
+
+    @property
+    def birthdays_differ(self) -> bool:
+        """Whether the two birthdays are different days, not a slip apart."""
+        return self.scored.comparison.levels[BIRTHDAY] == 0
 
     @property
     def identified(self) -> bool:
@@ -351,7 +358,7 @@ def candidate_pairs(records: Iterable[ClientRecord]) -> Blocking:
     pairs: set[tuple[int, int]] = set()
     notes: list[Message] = []
     too_large = 0
-    for key, rows in blocks.items():
+    for key, rows in sorted(blocks.items()):
         if len(rows) < 2:
             continue
         if len(rows) > block_cap(key):
@@ -384,7 +391,7 @@ def blocked_model(records: Mapping[int, ClientRecord]) -> Blocked:
     blocking = candidate_pairs(records.values())
     ordered = sorted(blocking.pairs)
     comparisons = {(a, b): compare_records(records[a], records[b]) for a, b in ordered}
-    model = fit_model(list(records.values()), list(comparisons.values()))
+    model = fit_model(list(records.values()), list(comparisons.values()), MAX_BLOCK)
     return Blocked(model, comparisons, blocking.notes, blocking.too_large)
 
 
@@ -409,7 +416,9 @@ def compare(
         independent_evidence=len(scored.agreeing_groups()),
         # Exact agreement on a very common value (a chain's company name) may weigh below zero; it still agrees.
         disagreement=any(
-            item.bits < 0 and item.level < LEVELS[item.field] - 1 for item in scored.evidence if item.field is not None
+            contradicts(item.field, item.level) or (item.bits < 0 and item.level < LEVELS[item.field] - 1)
+            for item in scored.evidence
+            if item.field is not None
         ),
     )
 
@@ -495,7 +504,7 @@ class PairRules:
         """What becomes of the pair ``match`` of clients with these ClientIDs (blank: none yet), on its own: one of
         IGNORED, DECIDED_MERGE, KEPT_APART, VETOED, CERTAIN, PROBABLE, and the match with a reason added when a
         ClientID on several rows stops a merge."""
-        if match.probability * 100 < self.settings.dedupe_review_probability and not match.identified:
+        if match.percent < self.settings.dedupe_review_probability and not match.identified:
             return IGNORED, match
         ids = frozenset((first_id, second_id))
         answer = self.decisions.get(ids) if "" not in ids else None
@@ -507,11 +516,15 @@ class PairRules:
         if ambiguous:
             reason = t("ClientID {ids} is on several rows", ids=sorted(ambiguous))
             return PROBABLE, dataclasses.replace(match, notes=match.notes + (reason,))
-        if match.probability * 100 < self.settings.dedupe_auto_probability:
+        # A merge threshold typed below the review one never merges what would only be reviewed.
+        if match.percent < max(self.settings.dedupe_auto_probability, self.settings.dedupe_review_probability):
             return PROBABLE, match
         if match.names_differ:
             # A phone shared by relatives, a colleague's email: whatever the numbers, the user says who is who.
             return PROBABLE, dataclasses.replace(match, notes=match.notes + (t("the names differ"),))
+        if match.shared_id and match.birthdays_differ:
+            # A mother and daughter of one name at one phone: two birthdays are two people, the user decides.
+            return PROBABLE, dataclasses.replace(match, notes=match.notes + (t("the birthdays differ"),))
         if match.shared_id:
             return CERTAIN, match
         if match.independent_evidence >= 2 and not match.disagreement:

@@ -98,6 +98,19 @@ INDEPENDENT_GROUPS = {BIRTHDAY: "birthday", CITY: "place", ADDRESS: "place", COM
 IDENTIFIERS = (PHONE, EMAIL, TAX_ID, CARD)
 
 
+def contradicts(field: int, level: int) -> bool:
+    """Whether a level says the records differ: every field's lowest level, names that agree only in part, and a
+    company on one record only. Such a level never speaks for a pair, whatever expectation–maximisation learns:
+    a family sharing one phone agrees in the surname and differs in the first name, and a model learnt on such
+    pairs would count the difference for them."""
+    return level == 0 or (field in (NAME, COMPANY) and level == 1)
+
+
+# A kind of evidence counts towards merging without asking when it at least doubles the odds: a city every client
+# shares agrees with everyone and says nothing.
+MIN_EVIDENCE_BITS = 1.0
+
+
 @dataclass(frozen=True)
 class Comparison:
     """The level of every field for one pair, and the similarities the reasons quote."""
@@ -373,7 +386,7 @@ class Scored:
         city or the address), a company, an identifier."""
         groups = set()
         for item in self.evidence:
-            if item.field is None or item.bits <= 0 or item.level == 0:
+            if item.field is None or item.bits < MIN_EVIDENCE_BITS or item.level == 0:
                 continue
             if item.field in IDENTIFIERS:
                 groups.add(FIELDS[item.field])
@@ -395,8 +408,10 @@ class MatchModel:
     iterations: int
 
     def bits(self, field: int, level: int) -> float:
-        """The match weight of a field at a level, before any term-frequency adjustment."""
-        return math.log2(self.m[field][level] / self.u[field][level])
+        """The match weight of a field at a level, before any term-frequency adjustment; at most 0 for a level that
+        contradicts (see :func:`contradicts`)."""
+        weight = math.log2(self.m[field][level] / self.u[field][level])
+        return min(0.0, weight) if contradicts(field, level) else weight
 
     def score(self, first: ClientRecord, second: ClientRecord, comparison: Comparison | None = None) -> Scored:
         """The match probability of two records, with its terms."""
@@ -421,10 +436,39 @@ class MatchModel:
         return min(MAX_RARITY_BITS, math.log2(self.average_chance[field] / chance))
 
 
-def fit_model(records: Sequence[ClientRecord], comparisons: Sequence[Comparison]) -> MatchModel:
-    """The model of ``records``, with m learnt on the ``comparisons`` of the candidate pairs blocking found."""
+def _identifier_values(record: ClientRecord, field: int) -> frozenset[str]:
+    if field == PHONE:
+        return record.phones
+    if field == EMAIL:
+        return record.emails
+    value = record.tax_id if field == TAX_ID else record.card
+    return frozenset((value,)) if value else frozenset()
+
+
+def identifier_agreement(records: Sequence[ClientRecord], field: int, shared_by_more: int) -> float:
+    """The chance that two records holding the identifier ``field`` share one, counted from how many records hold
+    each value and blended with :data:`PRIOR_U` as :data:`PSEUDO_RANDOM_PAIRS` pairs. A value on more than
+    ``shared_by_more`` records (an office switchboard) is no identifier: blocking sets it aside, and so does this
+    count, or it would make every shared phone count for little."""
+    holders: Counter[str] = Counter()
+    holding = 0
+    for record in records:
+        values = _identifier_values(record, field)
+        holders.update(values)
+        holding += bool(values)
+    agreeing = sum(count * (count - 1) // 2 for count in holders.values() if count <= shared_by_more)
+    pairs = holding * (holding - 1) // 2
+    return (agreeing + PSEUDO_RANDOM_PAIRS * PRIOR_U[field][1]) / (pairs + PSEUDO_RANDOM_PAIRS)
+
+
+def fit_model(records: Sequence[ClientRecord], comparisons: Sequence[Comparison], shared_by_more: int) -> MatchModel:
+    """The model of ``records``, with m learnt on the ``comparisons`` of the candidate pairs blocking found;
+    ``shared_by_more``: the most records sharing an identifier that blocking still compares."""
     sampled = [compare_records(records[a], records[b]) for a, b in random_pairs(len(records))]
     u = chance_levels(_vectors(sampled))
+    for field in IDENTIFIERS:
+        agreement = identifier_agreement(records, field, shared_by_more)
+        u[field] = np.array([1 - agreement, agreement])
     frequencies = Frequencies.of(records)
     average = {field: frequencies.average_chance(field) for field in TERM_FREQUENCY_FIELDS}
     for field, chance in average.items():

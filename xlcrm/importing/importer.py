@@ -379,8 +379,18 @@ def _plan_clients(
         if any(every_values)
         else {}
     )
-    # One model for the clients there and the records coming in, learnt as dedupe learns it.
-    model = blocked_model({**matcher.records, **records}).model
+    # One model for the clients there and the records coming in, learnt as dedupe learns it. Records that are copies
+    # of a row are left out of it: a file exported from this very workbook would otherwise make every pair look
+    # likelier, as if the base held that many duplicates.
+    news = {
+        row: record
+        for row, record in records.items()
+        if not any(
+            _equal_row(matcher.values[other], every_values[row - _IMPORTED_ROWS], imported, region)
+            for other in matcher.candidates(record)
+        )
+    }
+    model = blocked_model({**matcher.records, **news}).model
     for number, (source_row, values) in enumerate(zip(table.row_numbers, every_values)):
         if not values:
             plan.outcomes.append(RecordOutcome(source_row, SKIPPED, detail=_NO_VALUE))
