@@ -54,6 +54,7 @@ from xlcrm.checks.settings import Settings
 from xlcrm.dedupe.explain import probability_percent, shown_percent, waterfall
 from xlcrm.dedupe.probability import (
     BIRTHDAY,
+    COMPANY,
     FIELDS,
     IDENTIFIERS,
     LEVELS,
@@ -103,14 +104,18 @@ class Match:
     notes: tuple[Message, ...] = ()  # what else decided the pair: a ClientID on several rows, a veto in the group
 
     @property
-    def names_differ(self) -> bool:
-        """Whether the two names contradict each other, in part or whole (Зверев Виктор / Зверев Станислав)."""
-        return self.scored.comparison.levels[NAME] in (0, 1)
-
-    @property
-    def birthdays_differ(self) -> bool:
-        """Whether the two birthdays are different days, not a slip apart."""
-        return self.scored.comparison.levels[BIRTHDAY] == 0
+    def identity_conflict(self) -> Message | None:
+        """What says the two records are two people or two firms, which no identifier in common outweighs: names
+        that differ in part or whole (Зверев Виктор / Зверев Станислав), different birthdays (not a slip apart),
+        different companies; None when nothing does."""
+        levels = self.scored.comparison.levels
+        if levels[NAME] in (0, 1):
+            return t("the names differ")
+        if levels[BIRTHDAY] == 0:
+            return t("the birthdays differ")
+        if levels[COMPANY] == 0:
+            return t("the companies differ")
+        return None
 
     @property
     def identified(self) -> bool:
@@ -519,12 +524,11 @@ class PairRules:
         # A merge threshold typed below the review one never merges what would only be reviewed.
         if match.percent < max(self.settings.dedupe_auto_probability, self.settings.dedupe_review_probability):
             return PROBABLE, match
-        if match.names_differ:
-            # A phone shared by relatives, a colleague's email: whatever the numbers, the user says who is who.
-            return PROBABLE, dataclasses.replace(match, notes=match.notes + (t("the names differ"),))
-        if match.shared_id and match.birthdays_differ:
-            # A mother and daughter of one name at one phone: two birthdays are two people, the user decides.
-            return PROBABLE, dataclasses.replace(match, notes=match.notes + (t("the birthdays differ"),))
+        conflict = match.identity_conflict
+        if conflict is not None:
+            # A phone shared by relatives or an office, a colleague's email: whatever the numbers, when the names,
+            # the birthdays or the companies say two people, the user says who is who.
+            return PROBABLE, dataclasses.replace(match, notes=match.notes + (conflict,))
         if match.shared_id:
             return CERTAIN, match
         if match.independent_evidence >= 2 and not match.disagreement:
