@@ -1164,7 +1164,10 @@ DECISIONS = (MERGE_DECISION, KEEP_APART)
 SURVIVOR_ROLE = ListValue("survivor", "survivor", "основная")
 MERGED_ROLE = ListValue("merged", "merged", "объединена")
 REPOINTED_ROLE = ListValue("repointed", "re-pointed", "перенаправлена")
-MERGE_ROLES = (SURVIVOR_ROLE, MERGED_ROLE, REPOINTED_ROLE)
+# A record of an imported file that was merged into a client (the survivor of its merge): kept so that the match
+# model still learns from that duplicate; ``unmerge`` does not add it back as a client.
+IMPORTED_ROLE = ListValue("imported", "imported", "импортирована")
+MERGE_ROLES = (SURVIVOR_ROLE, MERGED_ROLE, REPOINTED_ROLE, IMPORTED_ROLE)
 
 # Titles, headings and column headers of the two sheets, as catalogue messages. Read back in either language:
 # DEDUPE_LABELS gives each in every language.

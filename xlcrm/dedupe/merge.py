@@ -35,6 +35,7 @@ from xlcrm.dedupe.merge_log import (
     column_positions,
     duplicates_sheet,
     merge_log_sheet,
+    merged_pairs,
     plan_content,
     read_decisions,
     read_duplicates,
@@ -410,7 +411,8 @@ def load_plan(data: WorkbookData, new_rows: Collection[int] = ()) -> DedupePlan:
     Clients rows given a ClientID in this run (see :func:`xlcrm.dedupe.plan.plan_dedupe`)."""
     settings, _findings = read_settings(data)
     decisions = read_decisions(report_rows(data, schema.DUPLICATES))
-    return plan_dedupe(data, settings, decisions, new_rows)
+    merged = merged_pairs(read_merge_log(report_rows(data, schema.MERGE_LOG)), settings.phone_region)
+    return plan_dedupe(data, settings, decisions, new_rows, merged)
 
 
 def dedupe_changes(
@@ -534,8 +536,9 @@ def unmerge_changes(data: WorkbookData, merge_id: str) -> UnmergeChanges:
             )
         )
     merge_id = entries[0].merge_id
-    # A row number typed over on the Merge log cannot say where to put a row back.
-    if any(entry.row < 2 for entry in entries):
+    # A row number typed over on the Merge log cannot say where to put a row back. (An imported record's row is
+    # the one it had in its file, and it is not put back.)
+    if any(entry.row < 2 for entry in entries if entry.role != schema.IMPORTED_ROLE.key):
         raise MergeNotUndoable(
             t(
                 "{merge_id} cannot be undone: a row number of it on {sheet} was typed over (each must be the row a "

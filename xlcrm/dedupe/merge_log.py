@@ -42,6 +42,7 @@ from xlcrm import schema
 from xlcrm.checks.findings import Code, Finding, Severity
 from xlcrm.checks.normalize import as_text, is_blank
 from xlcrm.dedupe.plan import DedupePlan, InteractionDuplicate, Match, PairDecision
+from xlcrm.dedupe.records import ClientRecord, logged_records
 from xlcrm.errors import NotAWorkbook
 from xlcrm.messages import Message, Number, Text, render, t
 from xlcrm.xlsx.reader import WorkbookData, open_book
@@ -590,6 +591,32 @@ def read_merge_log(rows: Sequence[Sequence[CellValue]]) -> MergeLog:
                 )
             )
     return log
+
+
+def logged_values(headers: Sequence[str], values: Sequence[CellValue]) -> dict[str, object]:
+    """A logged Clients row as column key -> value (the first column of each key, as on the Clients sheet)."""
+    found: dict[str, object] = {}
+    for header, value in zip(headers, values):
+        column = schema.match_column(schema.CLIENTS, header)
+        if column is not None:
+            found.setdefault(column.key, value)
+    return found
+
+
+def merged_pairs(log: MergeLog, region: str) -> list[tuple[ClientRecord, ClientRecord]]:
+    """Every duplicate the log holds, as the two records that were merged: the survivor's row as it was then and
+    each row merged into it (by ``dedupe``, or imported into it by ``import``). The workbook no longer shows these
+    pairs; the match model learns from them as the run that merged them did."""
+    survivors: dict[str, dict[str, object]] = {}
+    merged: list[tuple[str, dict[str, object]]] = []
+    for entry in log.entries:
+        if entry.role == schema.SURVIVOR_ROLE.key:
+            survivors.setdefault(entry.merge_id, logged_values(log.headers, entry.values))
+        elif entry.role in (schema.MERGED_ROLE.key, schema.IMPORTED_ROLE.key):
+            merged.append((entry.merge_id, logged_values(log.headers, entry.values)))
+    pairs = [(survivors[merge_id], values) for merge_id, values in merged if merge_id in survivors]
+    records = logged_records([row for pair in pairs for row in pair], region, first_row=-1)
+    return list(zip(records[::2], records[1::2]))
 
 
 def _cell(row: Sequence[CellValue], column: int | None) -> CellValue:

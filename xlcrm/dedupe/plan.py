@@ -390,13 +390,21 @@ class Blocked:
     too_large: int = 0  # see Blocking.too_large
 
 
-def blocked_model(records: Mapping[int, ClientRecord]) -> Blocked:
-    """Block, compare and learn the match model on ``records`` (by Excel row). ``dedupe`` learns it on the
-    workbook's clients, ``import`` on them and the records imported."""
+def blocked_model(
+    records: Mapping[int, ClientRecord], merged: Sequence[tuple[ClientRecord, ClientRecord]] = ()
+) -> Blocked:
+    """Block, compare and learn the match model on ``records`` (by Excel row) and the duplicates ``merged`` before
+    (see :func:`xlcrm.dedupe.probability.fit_model`). ``dedupe`` learns it on the workbook's clients, ``import`` on
+    them and the records imported."""
     blocking = candidate_pairs(records.values())
     ordered = sorted(blocking.pairs)
     comparisons = {(a, b): compare_records(records[a], records[b]) for a, b in ordered}
-    model = fit_model(list(records.values()), list(comparisons.values()), MAX_BLOCK)
+    model = fit_model(
+        list(records.values()),
+        list(comparisons.values()),
+        MAX_BLOCK,
+        [compare_records(first, second) for first, second in merged],
+    )
     return Blocked(model, comparisons, blocking.notes, blocking.too_large)
 
 
@@ -623,17 +631,19 @@ def plan_dedupe(
     settings: Settings,
     decisions: Iterable[PairDecision] = (),
     new_rows: Collection[int] = (),
+    merged: Sequence[tuple[ClientRecord, ClientRecord]] = (),
 ) -> DedupePlan:
     """Find duplicate clients and repeated interactions; decide what is merged and what goes to review.
 
     ``decisions`` are the user's answers from the Duplicates sheet (see :func:`xlcrm.dedupe.merge.read_decisions`):
     "merge" joins a pair whatever its score, "keep apart" keeps it apart and out of review for good. ``new_rows``
     are the Excel rows of Clients whose ClientIDs were blank and filled in this run: such a client never survives
-    a merge with a client whose ID was there before, whatever its Created date says.
+    a merge with a client whose ID was there before, whatever its Created date says. ``merged`` are the duplicates
+    merged before, from the Merge log (:func:`xlcrm.dedupe.merge_log.merged_pairs`): the model learns from them too.
     """
     clients = data.sheet(schema.CLIENTS.key)
     records = {r.row: r for r in client_records(clients, settings.phone_region)} if clients is not None else {}
-    blocked = blocked_model(records)
+    blocked = blocked_model(records, merged)
     rows_by_id = _rows_by_id(records.values())
 
     rules = PairRules.of(records.values(), settings, decisions)

@@ -313,7 +313,7 @@ class Estimate:
     iterations: int
 
 
-def estimate_m(vectors: np.ndarray, u: list[np.ndarray]) -> Estimate:
+def estimate_m(vectors: np.ndarray, u: list[np.ndarray], known: int = 0) -> Estimate:
     """m by expectation–maximisation over the candidate pairs' level ``vectors`` (pairs × fields).
 
     The pairs are a mixture of duplicates and non-duplicates; both components are estimated (the non-duplicates
@@ -333,6 +333,8 @@ def estimate_m(vectors: np.ndarray, u: list[np.ndarray]) -> Estimate:
             ratio = np.log(m[field][safe[:, field]]) - np.log(u_candidates[field][safe[:, field]])
             log_odds += np.where(present[:, field], ratio, 0.0)
         matched = 1 / (1 + np.exp(-np.clip(log_odds, -700, 700)))
+        if known:
+            matched[len(vectors) - known :] = 1.0
         new_m = _maximise(safe, present, matched, prior_m)
         u_candidates = _maximise(safe, present, 1 - matched, u)
         new_share = float(np.clip(matched.mean(), 1e-6, 1 - 1e-6))
@@ -461,9 +463,19 @@ def identifier_agreement(records: Sequence[ClientRecord], field: int, shared_by_
     return (agreeing + PSEUDO_RANDOM_PAIRS * PRIOR_U[field][1]) / (pairs + PSEUDO_RANDOM_PAIRS)
 
 
-def fit_model(records: Sequence[ClientRecord], comparisons: Sequence[Comparison], shared_by_more: int) -> MatchModel:
+def fit_model(
+    records: Sequence[ClientRecord],
+    comparisons: Sequence[Comparison],
+    shared_by_more: int,
+    merged: Sequence[Comparison] = (),
+) -> MatchModel:
     """The model of ``records``, with m learnt on the ``comparisons`` of the candidate pairs blocking found;
-    ``shared_by_more``: the most records sharing an identifier that blocking still compares."""
+    ``shared_by_more``: the most records sharing an identifier that blocking still compares.
+
+    ``merged`` are the comparisons of the duplicates merged before (:func:`xlcrm.dedupe.merge_log.merged_pairs`):
+    each is one more record and one more candidate pair, so the model is learnt as on the records before those
+    merges. Without them, a base whose duplicates were merged last night would teach that duplicates rarely
+    differ, and namesakes would look like duplicates."""
     sampled = [compare_records(records[a], records[b]) for a, b in random_pairs(len(records))]
     u = chance_levels(_vectors(sampled))
     for field in IDENTIFIERS:
@@ -478,10 +490,12 @@ def fit_model(records: Sequence[ClientRecord], comparisons: Sequence[Comparison]
         top = LEVELS[field] - 1
         rest = u[field][:top] / u[field][:top].sum() * (1 - chance)
         u[field] = np.append(rest, chance)
-    estimate = estimate_m(_vectors(comparisons), u)
-    all_pairs = max(1, len(records) * (len(records) - 1) // 2)
+    candidates = [*comparisons, *merged]
+    estimate = estimate_m(_vectors(candidates), u, known=len(merged))
+    count = len(records) + len(merged)
+    all_pairs = max(1, count * (count - 1) // 2)
     # Every duplicate is taken to be among the candidates: the share of all pairs that match follows.
-    share = min(0.5, max(1 / all_pairs, estimate.match_share * len(comparisons) / all_pairs))
+    share = min(0.5, max(1 / all_pairs, estimate.match_share * len(candidates) / all_pairs))
     return MatchModel(
         m=estimate.m,
         u=u,

@@ -7,7 +7,10 @@ match probability (:mod:`xlcrm.dedupe.probability`) all read clients through :fu
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+
+import pandas as pd
 
 from xlcrm.checks.loyalty import card_key
 from xlcrm.checks.normalize import as_text, parse_date
@@ -47,21 +50,34 @@ class ClientRecord:
 
 def client_records(sheet: SheetData, region: str) -> list[ClientRecord]:
     """Keys of every Clients row."""
-    frame = sheet.frame
+    return _records([int(row) for row in sheet.frame.index], sheet.column_values, region)
+
+
+def logged_records(rows: Sequence[Mapping[str, object]], region: str, first_row: int) -> list[ClientRecord]:
+    """Keys of Clients rows kept elsewhere (the Merge log's), each a mapping of column key -> value; numbered
+    ``first_row``, ``first_row - 1`` and so on down, so that they never meet an Excel row number."""
+    index = pd.RangeIndex(first_row, first_row - len(rows), -1)
+
+    def column(key: str) -> pd.Series:
+        return pd.Series([row.get(key) for row in rows], index=index, dtype=object)  # a blank stays None
+
+    return _records(list(index), column, region)
+
+
+def _records(rows: Sequence[int], column: Callable[[str], pd.Series], region: str) -> list[ClientRecord]:
     columns = {
-        key: sheet.column_values(key)
-        for key in ("client_id", "name", "company", "inn", "city", "address", "birthday", "created")
+        key: column(key) for key in ("client_id", "name", "company", "inn", "city", "address", "birthday", "created")
     }
-    phones = phone_keys_column(sheet.column_values("phone"), region)
-    emails = email_keys_column(sheet.column_values("email"))
-    cards = [card_key(value) for value in sheet.column_values("card_number")]  # None stays None, not NaN
+    phones = phone_keys_column(column("phone"), region)
+    emails = email_keys_column(column("email"))
+    cards = [card_key(value) for value in column("card_number")]  # None stays None, not NaN
     records = []
     for row, client_id, name, company, inn, city, address, birthday, created, phone, email, card in zip(
-        frame.index, *(columns[key] for key in columns), phones, emails, cards
+        rows, *(columns[key] for key in columns), phones, emails, cards
     ):
         records.append(
             ClientRecord(
-                row=int(row),
+                row=row,
                 client_id=as_text(client_id),
                 name=person_name(name),
                 company=company_name(company),

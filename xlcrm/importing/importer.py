@@ -64,6 +64,7 @@ from xlcrm.dedupe.merge_log import (
     column_positions,
     duplicates_sheet,
     merge_log_sheet,
+    merged_pairs,
     pair_row,
     pair_row_ids,
     pair_side,
@@ -289,6 +290,7 @@ class _Plan:
     appended: list[dict[str, CellValue]] = field(default_factory=list)  # column key -> value
     changed: dict[int, dict[str, CellValue]] = field(default_factory=dict)  # Excel row -> column key -> value
     merged_into: dict[int, list[int]] = field(default_factory=dict)  # Excel row -> outcomes of records merged in
+    incoming: dict[int, dict[str, CellValue]] = field(default_factory=dict)  # outcome -> its record, merged in
     review: list[list[CellValue]] = field(default_factory=list)  # pairs for the Duplicates sheet, as dedupe lists them
 
 
@@ -390,7 +392,8 @@ def _plan_clients(
             for other in matcher.candidates(record)
         )
     }
-    model = blocked_model({**matcher.records, **news}).model
+    merged = merged_pairs(read_merge_log(report_rows(data, schema.MERGE_LOG)), region)
+    model = blocked_model({**matcher.records, **news}, merged).model
     for number, (source_row, values) in enumerate(zip(table.row_numbers, every_values)):
         if not values:
             plan.outcomes.append(RecordOutcome(source_row, SKIPPED, detail=_NO_VALUE))
@@ -495,6 +498,7 @@ def _merge_record(
     elif changes:
         plan.changed.setdefault(other, {}).update(changes)
         plan.merged_into.setdefault(other, []).append(len(plan.outcomes))
+        plan.incoming[len(plan.outcomes)] = values
     if changes:
         matcher.add(matcher.records_of({other: held})[other])
     # A record whose only news could not be appended whole is not in the workbook: said as skipped.
@@ -640,7 +644,7 @@ def import_changes(
     # In dedupe's order: the Duplicates sheet, then the Merge log.
     reports = [list_for_review(data, plan.review)] if plan.review else []
     if plan.changed:
-        reports.append(log_merges(data, plan, now or dt.datetime.now().replace(microsecond=0)))
+        reports.append(log_merges(data, plan, table.path.name, now or dt.datetime.now().replace(microsecond=0)))
     edit = SheetEdit(target.name, set_cells=set_cells, append_rows=append_rows) if set_cells or append_rows else None
     return ImportChanges(target.name, mappings, plan.outcomes, edit, len(set_cells), reports, notes)
 
@@ -654,11 +658,12 @@ def list_for_review(data: WorkbookData, pairs: Sequence[Sequence[CellValue]]) ->
     return duplicates_sheet(content, data.locale)
 
 
-def log_merges(data: WorkbookData, plan: _Plan, now: dt.datetime) -> ReportSheet:
+def log_merges(data: WorkbookData, plan: _Plan, source: str, now: dt.datetime) -> ReportSheet:
     """The Merge log with every client the import changed, as it was before, so ``xlcrm unmerge`` restores it.
 
-    Each changed client is one merge of its own (a survivor with nothing merged away); the outcomes of the
-    records merged into it name its Merge ID.
+    Each changed client is one merge of its own: its row as it was, then each record of the file ``source`` merged
+    into it (role imported, the client's ClientID, the record's row in the file), from which the match model keeps
+    learning what a duplicate looks like. The outcomes of those records name its Merge ID.
     """
     clients = data.sheets[schema.CLIENTS.key]
     log = read_merge_log(report_rows(data, schema.MERGE_LOG))
@@ -698,10 +703,37 @@ def log_merges(data: WorkbookData, plan: _Plan, now: dt.datetime) -> ReportSheet
                 ),
             )
         )
+        client_id = clients.frame.at[row, "client_id"]
         for index in plan.merged_into[row]:
             outcome = plan.outcomes[index]
             plan.outcomes[index] = dataclasses.replace(outcome, merge_id=merge_id)
+            record = {**plan.incoming[index], "client_id": client_id}
+            log.entries.append(
+                LogEntry(
+                    merge_id,
+                    now,
+                    schema.IMPORTED_ROLE.key,
+                    source,
+                    outcome.source_row,
+                    tuple(_by_header(log.headers, record)),
+                    why=t("source row {number}: {detail}", number=outcome.source_row, detail=outcome.detail),
+                )
+            )
     return merge_log_sheet(log, data.locale)
+
+
+def _by_header(headers: Sequence[str], values: Mapping[str, CellValue]) -> list[CellValue]:
+    """``values`` (column key -> value) laid out under the Clients ``headers`` of the Merge log: each under the
+    first header of its column."""
+    laid: list[CellValue] = []
+    placed: set[str] = set()
+    for header in headers:
+        column = schema.match_column(schema.CLIENTS, header)
+        key = column.key if column is not None and column.key not in placed else None
+        laid.append(values.get(key) if key is not None else None)
+        if key is not None:
+            placed.add(key)
+    return laid
 
 
 def _missing_column(spec: Sheet, key: str, locale: str, table: SourceTable) -> MappingError:

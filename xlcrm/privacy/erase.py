@@ -34,6 +34,7 @@ from xlcrm.dedupe.merge_log import (
     DuplicatesContent,
     MergeLog,
     duplicates_sheet,
+    logged_values,
     pair_row_ids,
     read_duplicates,
     read_merge_log,
@@ -245,7 +246,7 @@ def _person(data: WorkbookData, clients: SheetData, rows: Sequence[int], client_
     for merge_id in _merges_of(log, {client_id}):
         for entry in log.entries:
             if entry.merge_id == merge_id and entry.role != schema.REPOINTED_ROLE.key:
-                _add_values(person, _logged_values(log.headers, entry.values))
+                _add_values(person, logged_values(log.headers, entry.values))
     for locale in schema.LOCALES:  # an erased row's Name is no trace of the person
         person.texts.discard(erased_name(client_id, locale))
     return person
@@ -258,16 +259,6 @@ def _add_values(person: PersonValues, values: Mapping[str, object]) -> None:
     if company_name(values.get("company")).individual:
         person.add_text(values.get("company"))
     person.add_phones(values.get("phone"))
-
-
-def _logged_values(headers: Sequence[str], values: Sequence[CellValue]) -> dict[str, object]:
-    """A logged Clients row as column key -> value."""
-    found: dict[str, object] = {}
-    for header, value in zip(headers, values):
-        column = schema.match_column(schema.CLIENTS, header)
-        if column is not None:
-            found.setdefault(column.key, value)
-    return found
 
 
 def _merges_of(log: MergeLog, ids: Collection[str]) -> set[str]:
