@@ -314,27 +314,33 @@ class Estimate:
 
 
 def estimate_m(vectors: np.ndarray, u: list[np.ndarray], known: int = 0) -> Estimate:
-    """m by expectation–maximisation over the candidate pairs' level ``vectors`` (pairs × fields).
+    """m by expectation–maximisation over the candidate pairs' level ``vectors`` (pairs × fields), whose last
+    ``known`` rows are duplicates known as such (merged before).
 
     The pairs are a mixture of duplicates and non-duplicates; both components are estimated (the non-duplicates
     among candidate pairs agree more often than random pairs do, blocking chose them for agreeing), starting the
     second from ``u``. Each step blends in :data:`PRIOR_M` and ``u`` as :data:`PSEUDO_PAIRS` pairs' worth.
+
+    The first component starts from the known duplicates when there are any, from :data:`PRIOR_M` otherwise. The
+    likelihood has more than one maximum: where duplicates are few among the candidates (a base merged before),
+    families and namesakes make a second cluster, and EM started from the prior takes it for the duplicates.
     """
     prior_m = _prior(PRIOR_M)
-    m, u_candidates = [p.copy() for p in prior_m], [p.copy() for p in u]
     share = 0.1
     if not len(vectors):
-        return Estimate(m, share, 0)
+        return Estimate(prior_m, share, 0)
     present = vectors != MISSING
     safe = np.where(present, vectors, 0)
+    first = len(vectors) - known  # the first known duplicate
+    start = _maximise(safe[first:], present[first:], np.ones(known), prior_m) if known else prior_m
+    m, u_candidates = [p.copy() for p in start], [p.copy() for p in u]
     for iteration in range(1, EM_ITERATIONS + 1):
         log_odds = np.full(len(vectors), math.log(share / (1 - share)))
         for field in range(len(FIELDS)):
             ratio = np.log(m[field][safe[:, field]]) - np.log(u_candidates[field][safe[:, field]])
             log_odds += np.where(present[:, field], ratio, 0.0)
         matched = 1 / (1 + np.exp(-np.clip(log_odds, -700, 700)))
-        if known:
-            matched[len(vectors) - known :] = 1.0
+        matched[first:] = 1.0
         new_m = _maximise(safe, present, matched, prior_m)
         u_candidates = _maximise(safe, present, 1 - matched, u)
         new_share = float(np.clip(matched.mean(), 1e-6, 1 - 1e-6))
