@@ -16,7 +16,7 @@ from xlcrm import schema
 from xlcrm.checks.client_ids import id_sequence
 from xlcrm.cli.main import cli
 from xlcrm.create.template import build_workbook
-from xlcrm.dedupe.merge_log import read_merge_log, read_sheet_rows
+from xlcrm.dedupe.merge_log import logged_values, read_merge_log, read_sheet_rows
 from xlcrm.files.safe_save import SaveOptions
 from xlcrm.importing.importer import ADDED, MERGED, REVIEW, SKIPPED, UNCHANGED
 from xlcrm.importing.sources import read_source, sniff_delimiter
@@ -791,15 +791,22 @@ def test_headers_mapped_to_name_by_the_mapping_file_are_joined_in_its_order(work
 
 def test_a_merge_made_by_an_import_is_logged_and_can_be_undone(workbook: Path, tmp_path: Path) -> None:
     original = rows_by_id(workbook)["C000001"]
+    known = set(rows_by_id(workbook))
     imported = import_rows(write_cp1251_csv(tmp_path), workbook, today=TODAY)
     assert rows_by_id(workbook)["C000001"]["email"] == "ivan@romashka.ru"
     # The Merge log says why, as the command did: the source row and the reasons of its match.
     merged = next(record for record in imported.records if record.merge_id == "M0001")
-    [survivor] = read_merge_log(read_sheet_rows(workbook, schema.MERGE_LOG)).entries
+    log = read_merge_log(read_sheet_rows(workbook, schema.MERGE_LOG))
+    [survivor, record] = log.entries
     # In the workbook's language (Russian), the reasons of the match as the import gave them.
     assert survivor.why == f"строка источника {merged.source_row}: {render(merged.detail, 'ru')}"
     assert survivor.why.startswith("строка источника 2: ")
     assert "тот же ИНН 3982597915; тот же телефон +79161234567" in unweighed(survivor.why)
+    # The record merged in is logged too, as it came from the file: the match model keeps learning from the pair.
+    assert (record.merge_id, record.role, record.sheet, record.row) == ("M0001", "imported", "старая база.csv", 2)
+    assert record.why == survivor.why
+    values = logged_values(log.headers, record.values)
+    assert (values["client_id"], values["email"]) == ("C000001", "ivan@romashka.ru")
 
     result = CliRunner().invoke(cli, ["unmerge", str(workbook), "M0001"])
 
@@ -807,3 +814,6 @@ def test_a_merge_made_by_an_import_is_logged_and_can_be_undone(workbook: Path, t
     clients = rows_by_id(workbook)
     assert clients["C000001"] == original
     assert {"C000008", "C000009"} <= set(clients)
+    # The survivor is as it was; the imported record is not put back as a client of its own (it never was one).
+    assert set(clients) == known | {"C000008", "C000009"}
+    assert not schema.find_sheet_name(schema.MERGE_LOG, load_workbook(workbook, read_only=True).sheetnames)
