@@ -703,7 +703,7 @@ def log_merges(data: WorkbookData, plan: _Plan, source: str, now: dt.datetime) -
                 ),
             )
         )
-        client_id = clients.frame.at[row, "client_id"]
+        client_id = as_text(clients.frame.at[row, "client_id"])
         for index in plan.merged_into[row]:
             outcome = plan.outcomes[index]
             plan.outcomes[index] = dataclasses.replace(outcome, merge_id=merge_id)
