@@ -399,12 +399,7 @@ def blocked_model(
     blocking = candidate_pairs(records.values())
     ordered = sorted(blocking.pairs)
     comparisons = {(a, b): compare_records(records[a], records[b]) for a, b in ordered}
-    model = fit_model(
-        list(records.values()),
-        list(comparisons.values()),
-        MAX_BLOCK,
-        [compare_records(first, second) for first, second in merged],
-    )
+    model = fit_model(list(records.values()), list(comparisons.values()), MAX_BLOCK, merged)
     return Blocked(model, comparisons, blocking.notes, blocking.too_large)
 
 
