@@ -22,10 +22,12 @@ from xlcrm.dedupe.plan import blocked_model, compare
 from xlcrm.dedupe.probability import (
     ADDRESS,
     BIRTHDAY,
+    CITY,
     EM_ITERATIONS,
     LEVELS,
     MISSING,
     NAME,
+    PHONE,
     MatchModel,
     Scored,
     estimate_m,
@@ -82,6 +84,48 @@ def test_expectation_maximisation_finds_the_m_a_mixture_was_drawn_from() -> None
     for field, (learnt, true) in enumerate(zip(estimate.m, m)):
         assert np.abs(learnt - true).max() < 0.03, field
         assert learnt.sum() == pytest.approx(1.0)
+
+
+def test_households_sharing_a_phone_do_not_teach_that_first_names_differ() -> None:
+    """400 duplicates among 20,000 candidate pairs, and 1,000 households: the surname alike and another first name,
+    one home phone, city and address, a cluster tighter than the duplicates, whose values are often missing. The m
+    learnt says what the duplicates say: one client's two records rarely differ in the first name."""
+    rng = np.random.default_rng(11)
+    m = [_leaning(count, 2.0) for count in LEVELS]
+    m[NAME] = np.array([0.0, 0.01, 0.09, 0.3, 0.6])
+    u = [_leaning(count, 0.2) for count in LEVELS]
+    kinds = rng.choice(3, 20_000, p=[0.02, 0.05, 0.93])  # duplicate, household, other
+    vectors = np.empty((len(kinds), len(LEVELS)), dtype=np.int64)
+    for field, count in enumerate(LEVELS):
+        vectors[:, field] = np.where(
+            kinds == 0, rng.choice(count, len(kinds), p=m[field]), rng.choice(count, len(kinds), p=u[field])
+        )
+    households = kinds == 1
+    vectors[rng.random(vectors.shape) < 0.3] = MISSING
+    vectors[:, NAME] = np.where(vectors[:, NAME] == MISSING, LEVELS[NAME] - 1, vectors[:, NAME])
+    for field, level in ((NAME, 1), (PHONE, 1), (CITY, LEVELS[CITY] - 1), (ADDRESS, LEVELS[ADDRESS] - 1)):
+        vectors[households, field] = level
+
+    estimate = estimate_m(vectors, u)
+
+    assert estimate.m[NAME][1] < 0.05  # EM taking the households for duplicates learnt 0.75
+    assert estimate.match_share == pytest.approx(0.02, abs=0.005)
+
+
+def test_known_duplicates_are_learnt_from_however_unlikely_they_look() -> None:
+    """The Merge log's pairs are duplicates whatever EM makes of them: 500 known ones with names alike in part of
+    their letters and different cities, among 5,000 pairs drawn from u, give an m in which such names are what
+    duplicates have."""
+    rng = np.random.default_rng(3)
+    u = [_leaning(count, 0.2) for count in LEVELS]
+    others = np.column_stack([rng.choice(count, 5_000, p=u[field]) for field, count in enumerate(LEVELS)])
+    known = np.full((500, len(LEVELS)), MISSING)
+    known[:, NAME], known[:, CITY] = 2, 0
+
+    estimate = estimate_m(np.vstack([others, known]), u, known=500)
+
+    assert estimate.m[NAME][2] > 0.8
+    assert estimate.match_share >= 500 / 5_500
 
 
 def test_without_candidate_pairs_the_prior_m_stands() -> None:
