@@ -63,6 +63,7 @@ from xlcrm.dedupe.merge_log import (
     LogEntry,
     column_positions,
     duplicates_sheet,
+    left_out_line,
     merge_log_sheet,
     merged_pairs,
     pair_row,
@@ -642,20 +643,40 @@ def import_changes(
         {letters[key]: value for key, value in values.items() if value is not None} for values in plan.appended
     ]
     # In dedupe's order: the Duplicates sheet, then the Merge log.
-    reports = [list_for_review(data, plan.review)] if plan.review else []
+    reports = [list_for_review(data, plan.review, settings.dedupe_review_limit)] if plan.review else []
     if plan.changed:
         reports.append(log_merges(data, plan, table.path.name, now or dt.datetime.now().replace(microsecond=0)))
     edit = SheetEdit(target.name, set_cells=set_cells, append_rows=append_rows) if set_cells or append_rows else None
     return ImportChanges(target.name, mappings, plan.outcomes, edit, len(set_cells), reports, notes)
 
 
-def list_for_review(data: WorkbookData, pairs: Sequence[Sequence[CellValue]]) -> ReportSheet:
+def list_for_review(data: WorkbookData, pairs: Sequence[Sequence[CellValue]], limit: int) -> ReportSheet:
     """The Duplicates sheet as read with the import's pairs for review added below its own: the pairs, decisions
-    and repeated interactions already there are kept as they are, so nothing typed there is lost."""
+    and repeated interactions already there are kept as they are, so nothing typed there is lost.
+
+    The import's pairs fill the list up to ``limit`` pairs (Settings' dedupe_review_limit), the likeliest first; the
+    line above the pairs says how many wait for a later run. When an earlier run left pairs out, how many is not
+    known any more, and the line says only that more come."""
     content = read_duplicates(report_rows(data, schema.DUPLICATES))
     known = {pair_row_ids(row) for row in content.pairs}
-    content.pairs += [list(row) for row in pairs if pair_row_ids(row) not in known]
+    news = sorted((list(row) for row in pairs if pair_row_ids(row) not in known), key=_probability, reverse=True)
+    room = max(0, limit - len(content.pairs))
+    content.pairs += news[:room]
+    left_out = len(news) - len(news[:room])
+    if content.left_out and news:
+        content.left_out = t(
+            "Listed: {listed} pairs; more come on the next run, once these are decided",
+            listed=Number(len(content.pairs)),
+        )
+    elif left_out:
+        content.left_out = left_out_line(len(content.pairs), left_out)
     return duplicates_sheet(content, data.locale)
+
+
+def _probability(row: Sequence[CellValue]) -> float:
+    """The probability cell of a pairs row (see :func:`xlcrm.dedupe.merge_log.pair_row`)."""
+    value = row[1]
+    return float(value) if isinstance(value, (int, float)) else 0.0
 
 
 def log_merges(data: WorkbookData, plan: _Plan, source: str, now: dt.datetime) -> ReportSheet:
