@@ -187,6 +187,8 @@ def test_forgetting_a_client_removes_the_record_imported_into_it(tmp_path: Path)
     source = tmp_path / "выгрузка.csv"
     source.write_text(CSV.format(name=known["name"], phone=known["phone"], city=known["city"]), encoding="utf-8")
     import_rows(source, book, today=TODAY, now=NOW)
+    log = read_merge_log(read_sheet_rows(book, schema.MERGE_LOG))
+    assert logged_values(log.headers, log.entries[-1].values)["email"] == "новый@example.ru"
 
     forget_clients(book, [str(known["client_id"])], today=TODAY)
 
@@ -194,3 +196,26 @@ def test_forgetting_a_client_removes_the_record_imported_into_it(tmp_path: Path)
         text = " ".join(archive.read(name).decode("utf-8", errors="replace") for name in archive.namelist())
     assert "новый@example.ru" not in text
     assert str(known["name"]) not in text
+
+
+def test_the_anonymised_copy_masks_the_record_imported_into_a_client(tmp_path: Path) -> None:
+    clients = with_duplicates_and_namesakes(seed=5)[:300]
+    book = write_book(tmp_path / "clients.xlsx", clients)
+    known = clients[10]
+    source = tmp_path / "выгрузка.csv"
+    source.write_text(CSV.format(name=known["name"], phone=known["phone"], city=known["city"]), encoding="utf-8")
+    import_rows(source, book, today=TODAY, now=NOW)
+    log = read_merge_log(read_sheet_rows(book, schema.MERGE_LOG))
+    assert logged_values(log.headers, log.entries[-1].values)["email"] == "новый@example.ru"
+    copy = tmp_path / "copy.xlsx"
+
+    result = CliRunner().invoke(cli, ["export", str(book), "--anonymise", str(copy)])
+
+    assert result.exit_code == 0, result.output
+    rows = read_sheet_rows(copy, schema.MERGE_LOG)
+    assert any("импортирована" in [str(cell) for cell in row] for row in rows)  # the row is there, masked
+    with zipfile.ZipFile(copy) as archive:
+        text = " ".join(archive.read(name).decode("utf-8", errors="replace") for name in archive.namelist())
+    digits = re.sub(r"\D", "", str(known["phone"]))
+    assert "новый@example.ru" not in text
+    assert str(known["name"]) not in text and digits not in re.sub(r"[\s()\-]", "", text)
