@@ -123,7 +123,7 @@ class Match:
         never dropped below review whatever the probability (a workbook whose names are all alike makes the name
         weigh little)."""
         comparison = self.scored.comparison
-        return self.shared_id and max(comparison.name_similarity, comparison.company_similarity) >= SIMILAR_NAMES
+        return self.shared_id and names_alike(comparison)
 
     @property
     def first(self) -> int:
@@ -431,6 +431,11 @@ def compare(
     )
 
 
+def names_alike(comparison: Comparison) -> bool:
+    """Whether the two records' person names, or their company names, are alike enough to be one client's."""
+    return max(comparison.name_similarity, comparison.company_similarity) >= SIMILAR_NAMES
+
+
 def veto(first: ClientRecord, second: ClientRecord, comparison: Comparison | None = None) -> Message | None:
     """Why two records are certainly different clients, whatever else agrees; None when nothing says so."""
     comparison = comparison or compare_records(first, second)
@@ -441,8 +446,8 @@ def veto(first: ClientRecord, second: ClientRecord, comparison: Comparison | Non
             return t("different INN {first} and {second}", first=one, second=other)
         return t("different OGRN {first} and {second}", first=one, second=other)
     shared = any(comparison.levels[field] == 1 for field in IDENTIFIERS)
-    names_alike = max(comparison.name_similarity, comparison.company_similarity) >= SIMILAR_NAMES
-    if not shared and first.phones and second.phones and first.emails and second.emails and not names_alike:
+    alike = names_alike(comparison)
+    if not shared and first.phones and second.phones and first.emails and second.emails and not alike:
         return t("different phones and emails, dissimilar names")
     if (
         comparison.name_conflict
