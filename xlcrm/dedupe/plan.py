@@ -49,6 +49,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from xlcrm import schema
+from xlcrm.checks.erased import is_erased
 from xlcrm.checks.normalize import as_text, is_blank, parse_amount, parse_date
 from xlcrm.checks.settings import Settings
 from xlcrm.dedupe.explain import probability_percent, shown_percent, waterfall
@@ -285,8 +286,12 @@ def block_cap(key: str) -> int:
 
 
 def block_keys(record: ClientRecord) -> set[str]:
-    """The keys under which a record meets the records it may duplicate."""
+    """The keys under which a record meets the records it may duplicate; none for a client ``xlcrm forget`` erased,
+    kept for its history with no person behind it (every such row has the same Name but for its ClientID)."""
     keys: set[str] = set()
+    # The ClientID in the Name first: rendering the erased Name in each language for every row costs seconds.
+    if record.client_id and record.client_id in record.shown_name and is_erased(record.shown_name, record.client_id):
+        return keys
     if record.tax_id:
         keys.add("t:" + record.tax_id)
     keys.update("p:" + phone for phone in record.phones)
