@@ -296,8 +296,11 @@ def test_import_lists_no_more_pairs_than_the_review_limit(tmp_path: Path) -> Non
     rows = list(openpyxl.load_workbook(path)[schema.DUPLICATES.name("ru")].iter_rows(values_only=True))
     percents = [row[1] for row in rows if isinstance(row[1], float)]
     assert len(percents) == 2 and percents == sorted(percents, reverse=True)
-    # The line above the pairs counts what waits, as dedupe's does.
+    # The line above the pairs counts what waits, as dedupe's does, and so does the command.
     assert any(str(row[0]).startswith("Показаны самые вероятные пары: 2 из 4; остальные (2)") for row in rows)
+    assert "2 пары этого импорта ждут следующего запуска xlcrm dedupe: на листе «Дубли» не больше 2 пар" in " ".join(
+        result.output.split()
+    )
 
 
 def test_the_line_counting_the_pairs_left_out_stays_true_after_an_import(tmp_path: Path) -> None:

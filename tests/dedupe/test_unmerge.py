@@ -509,6 +509,37 @@ def test_a_row_number_typed_over_on_the_merge_log_is_refused_clearly(book: Path,
     assert book.read_bytes() == before
 
 
+@pytest.mark.parametrize("change", ["deleted", "typed over"])
+def test_a_merge_whose_survivor_row_is_gone_from_the_log_is_refused_clearly(book: Path, change: str) -> None:
+    assert CliRunner().invoke(cli, ["dedupe", str(book), "--keep-backups", "0"]).exit_code == 0
+    workbook = openpyxl.load_workbook(book)
+    locale = next(locale for locale in ("en", "ru") if schema.MERGE_LOG.name(locale) in workbook.sheetnames)
+    log = workbook[schema.MERGE_LOG.name(locale)]
+    survivor = next(
+        row
+        for row in range(1, log.max_row + 1)
+        if log.cell(row, 1).value == "M0001"
+        and any(cell.value == schema.SURVIVOR_ROLE.name(locale) for cell in log[row])
+    )
+    if change == "deleted":
+        log.delete_rows(survivor)
+    else:
+        role = next(cell for cell in log[survivor] if cell.value == schema.SURVIVOR_ROLE.name(locale))
+        role.value = "главная"
+    workbook.save(book)
+    before = book.read_bytes()
+
+    result = CliRunner().invoke(cli, ["unmerge", str(book), "M0001"])
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"Error: M0001 cannot be undone: its row with the role {schema.SURVIVOR_ROLE.name(locale)} is gone from "
+        f"{log.title} (deleted or its role typed over), so xlcrm does not know the client as it was; the workbook "
+        "was not changed"
+    ]
+    assert book.read_bytes() == before
+
+
 def test_times_of_day_and_durations_go_through_the_merge_log_exactly(book: Path) -> None:
     """A user's own columns of times and durations are written to the Merge log and come back on unmerge (they
     once stopped dedupe: a report cell could not hold a time)."""

@@ -566,7 +566,17 @@ def unmerge_changes(data: WorkbookData, merge_id: str) -> UnmergeChanges:
                 merge_id=merge_id,
             )
         )
-    survivor = next(e for e in entries if e.role == schema.SURVIVOR_ROLE.key)
+    survivor = next((e for e in entries if e.role == schema.SURVIVOR_ROLE.key), None)
+    if survivor is None:
+        raise MergeNotUndoable(
+            t(
+                "{merge_id} cannot be undone: its row with the role {role} is gone from {sheet} (deleted or its role "
+                "typed over), so xlcrm does not know the client as it was; the workbook was not changed",
+                merge_id=merge_id,
+                role=schema.SURVIVOR_ROLE.name(locale),
+                sheet=schema.MERGE_LOG.name(locale),
+            )
+        )
     merged = sorted((e for e in entries if e.role == schema.MERGED_ROLE.key), key=lambda e: e.row)
     survivor_id = as_text(survivor.values[id_index])
     group_ids = {survivor_id} | {as_text(e.values[id_index]) for e in merged}

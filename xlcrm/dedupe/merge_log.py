@@ -29,7 +29,9 @@ Headers and decisions are recognised in either language, as everywhere else.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -595,18 +597,28 @@ def read_merge_log(rows: Sequence[Sequence[CellValue]]) -> MergeLog:
 
 def logged_values(headers: Sequence[str], values: Sequence[CellValue]) -> dict[str, object]:
     """A logged Clients row as column key -> value (the first column of each key, as on the Clients sheet)."""
-    found: dict[str, object] = {}
-    for header, value in zip(headers, values):
+    return {key: value for key, value in zip(_logged_keys(tuple(headers)), values) if key is not None}
+
+
+@functools.lru_cache(maxsize=8)
+def _logged_keys(headers: tuple[str, ...]) -> tuple[str | None, ...]:
+    """The column key of each of the log's Clients headers, None for a header no column has or one whose key an
+    earlier header took. Worked out once per log, not once per row: a log of many merges has many rows."""
+    keys: list[str | None] = []
+    for header in headers:
         column = schema.match_column(schema.CLIENTS, header)
-        if column is not None:
-            found.setdefault(column.key, value)
-    return found
+        keys.append(column.key if column is not None and column.key not in keys else None)
+    return tuple(keys)
 
 
 def merged_pairs(log: MergeLog, region: str) -> list[tuple[ClientRecord, ClientRecord]]:
     """Every duplicate the log holds, as the two records that were merged: the survivor's row as it was then and
     each row merged into it (by ``dedupe``, or imported into it by ``import``). The workbook no longer shows these
-    pairs; the match model learns from them as the run that merged them did."""
+    pairs; the match model learns from them as the run that merged them did.
+
+    A pair the log holds more than once alike (the same record imported into one client again and again, say with
+    a new comment each time) is one duplicate, and is given once: learnt once per import it would teach that
+    duplicates always agree."""
     survivors: dict[str, dict[str, object]] = {}
     merged: list[tuple[str, dict[str, object]]] = []
     for entry in log.entries:
@@ -614,9 +626,17 @@ def merged_pairs(log: MergeLog, region: str) -> list[tuple[ClientRecord, ClientR
             survivors.setdefault(entry.merge_id, logged_values(log.headers, entry.values))
         elif entry.role in (schema.MERGED_ROLE.key, schema.IMPORTED_ROLE.key):
             merged.append((entry.merge_id, logged_values(log.headers, entry.values)))
-    pairs = [(survivors[merge_id], values) for merge_id, values in merged if merge_id in survivors]
-    records = logged_records([row for pair in pairs for row in pair], region, first_row=-1)
-    return list(zip(records[::2], records[1::2]))
+    rows = [(survivors[merge_id], values) for merge_id, values in merged if merge_id in survivors]
+    records = logged_records([row for pair in rows for row in pair], region, first_row=-1)
+    pairs: dict[tuple[ClientRecord, ClientRecord], tuple[ClientRecord, ClientRecord]] = {}
+    for survivor, row in zip(records[::2], records[1::2]):
+        pairs.setdefault((_compared(survivor), _compared(row)), (survivor, row))
+    return list(pairs.values())
+
+
+def _compared(record: ClientRecord) -> ClientRecord:
+    """The record as the model compares it: where it was and what else its row held left out."""
+    return dataclasses.replace(record, row=0, client_id="", created=None)
 
 
 def _cell(row: Sequence[CellValue], column: int | None) -> CellValue:

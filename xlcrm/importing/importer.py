@@ -91,7 +91,7 @@ from xlcrm.dedupe.records import ClientRecord, client_records
 from xlcrm.errors import MappingError, WorkbookStructureError
 from xlcrm.importing.mapping import ColumnMapping, apply_mapping_file, auto_mapping, combined_name, read_mapping_file
 from xlcrm.importing.sources import SourceTable
-from xlcrm.messages import Message, Number, Text, t
+from xlcrm.messages import Message, Number, Text, t, tn
 from xlcrm.schema import Column, Kind, Sheet
 from xlcrm.xlsx.reader import (
     SheetData,
@@ -643,20 +643,36 @@ def import_changes(
         {letters[key]: value for key, value in values.items() if value is not None} for values in plan.appended
     ]
     # In dedupe's order: the Duplicates sheet, then the Merge log.
-    reports = [list_for_review(data, plan.review, settings.dedupe_review_limit)] if plan.review else []
+    reports = []
+    if plan.review:
+        duplicates, left_off = list_for_review(data, plan.review, settings.dedupe_review_limit)
+        reports.append(duplicates)
+        if left_off:
+            notes.append(
+                tn(
+                    "{count} pair of this import waits for a later run of xlcrm dedupe: {sheet} lists at most {limit} "
+                    "pairs (Settings, dedupe_review_limit)",
+                    "{count} pairs of this import wait for a later run of xlcrm dedupe: {sheet} lists at most {limit} "
+                    "pairs (Settings, dedupe_review_limit)",
+                    left_off,
+                    sheet=schema.DUPLICATES.name(locale).removeprefix(schema.REPORT_MARKER),
+                    limit=Number(settings.dedupe_review_limit),
+                )
+            )
     if plan.changed:
         reports.append(log_merges(data, plan, table.path.name, now or dt.datetime.now().replace(microsecond=0)))
     edit = SheetEdit(target.name, set_cells=set_cells, append_rows=append_rows) if set_cells or append_rows else None
     return ImportChanges(target.name, mappings, plan.outcomes, edit, len(set_cells), reports, notes)
 
 
-def list_for_review(data: WorkbookData, pairs: Sequence[Sequence[CellValue]], limit: int) -> ReportSheet:
+def list_for_review(data: WorkbookData, pairs: Sequence[Sequence[CellValue]], limit: int) -> tuple[ReportSheet, int]:
     """The Duplicates sheet as read with the import's pairs for review added below its own: the pairs, decisions
     and repeated interactions already there are kept as they are, so nothing typed there is lost.
 
     The import's pairs fill the list up to ``limit`` pairs (Settings' dedupe_review_limit), the likeliest first; the
     line above the pairs says how many wait for a later run. When an earlier run left pairs out, how many is not
-    known any more, and the line says only that more come."""
+    known any more, and the line says only that more come. Returns the sheet and how many of the import's pairs it
+    left off."""
     content = read_duplicates(report_rows(data, schema.DUPLICATES))
     known = {pair_row_ids(row) for row in content.pairs}
     news = sorted((list(row) for row in pairs if pair_row_ids(row) not in known), key=_probability, reverse=True)
@@ -670,7 +686,7 @@ def list_for_review(data: WorkbookData, pairs: Sequence[Sequence[CellValue]], li
         )
     elif left_out:
         content.left_out = left_out_line(len(content.pairs), left_out)
-    return duplicates_sheet(content, data.locale)
+    return duplicates_sheet(content, data.locale), left_out
 
 
 def _probability(row: Sequence[CellValue]) -> float:
