@@ -179,7 +179,9 @@ def test_an_import_logs_the_record_it_merged_and_dedupe_learns_from_it(tmp_path:
     assert incoming.emails == {"новый@example.ru"} and "новый@example.ru" not in survivor.emails
 
 
-def test_forgetting_a_client_removes_the_record_imported_into_it(tmp_path: Path) -> None:
+def imported_into_client_11(tmp_path: Path) -> tuple[Path, dict[str, object]]:
+    """A base of 300 clients into which a file's record of the 11th was imported (and merged, with a new e-mail);
+    the workbook and that client."""
     clients = with_duplicates_and_namesakes(seed=5)[:300]
     book = write_book(tmp_path / "clients.xlsx", clients)
     known = clients[10]
@@ -188,6 +190,11 @@ def test_forgetting_a_client_removes_the_record_imported_into_it(tmp_path: Path)
     import_rows(source, book, today=TODAY, now=NOW)
     log = read_merge_log(read_sheet_rows(book, schema.MERGE_LOG))
     assert logged_values(log.headers, log.entries[-1].values)["email"] == "новый@example.ru"
+    return book, known
+
+
+def test_forgetting_a_client_removes_the_record_imported_into_it(tmp_path: Path) -> None:
+    book, known = imported_into_client_11(tmp_path)
 
     forget_clients(book, [str(known["client_id"])], today=TODAY)
 
@@ -198,14 +205,7 @@ def test_forgetting_a_client_removes_the_record_imported_into_it(tmp_path: Path)
 
 
 def test_the_anonymised_copy_masks_the_record_imported_into_a_client(tmp_path: Path) -> None:
-    clients = with_duplicates_and_namesakes(seed=5)[:300]
-    book = write_book(tmp_path / "clients.xlsx", clients)
-    known = clients[10]
-    source = tmp_path / "выгрузка.csv"
-    source.write_text(CSV.format(name=known["name"], phone=known["phone"], city=known["city"]), encoding="utf-8")
-    import_rows(source, book, today=TODAY, now=NOW)
-    log = read_merge_log(read_sheet_rows(book, schema.MERGE_LOG))
-    assert logged_values(log.headers, log.entries[-1].values)["email"] == "новый@example.ru"
+    book, known = imported_into_client_11(tmp_path)
     copy = tmp_path / "copy.xlsx"
 
     result = CliRunner().invoke(cli, ["export", str(book), "--anonymise", str(copy)])

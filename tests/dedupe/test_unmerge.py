@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 from python_calamine import CalamineWorkbook
 
 from tests.builders import settings_records, write_records, write_workbook
@@ -483,12 +484,28 @@ def test_dedupe_then_unmerge_of_every_merge_gives_back_what_follows_the_rows(tmp
     assert entries(path)[rels] == entries(before)[rels]
 
 
-@pytest.mark.parametrize("typed", ["abc", 0, 1, -5, 2.5])
-def test_a_row_number_typed_over_on_the_merge_log_is_refused_clearly(book: Path, typed: object) -> None:
+def deduped_log(book: Path) -> tuple[openpyxl.Workbook, str, Worksheet]:
+    """``book`` deduplicated by the command, then opened: the workbook, its language and its Merge log sheet."""
     assert CliRunner().invoke(cli, ["dedupe", str(book), "--keep-backups", "0"]).exit_code == 0
     workbook = openpyxl.load_workbook(book)
     locale = next(locale for locale in ("en", "ru") if schema.MERGE_LOG.name(locale) in workbook.sheetnames)
-    log = workbook[schema.MERGE_LOG.name(locale)]
+    return workbook, locale, workbook[schema.MERGE_LOG.name(locale)]
+
+
+def assert_unmerge_refused(book: Path, workbook: openpyxl.Workbook, error: str) -> None:
+    """``workbook`` (``book`` edited) saved, then ``xlcrm unmerge M0001``: exit 1, the one ``error`` line, the
+    file as saved."""
+    workbook.save(book)
+    before = book.read_bytes()
+    result = CliRunner().invoke(cli, ["unmerge", str(book), "M0001"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [error]
+    assert book.read_bytes() == before
+
+
+@pytest.mark.parametrize("typed", ["abc", 0, 1, -5, 2.5])
+def test_a_row_number_typed_over_on_the_merge_log_is_refused_clearly(book: Path, typed: object) -> None:
+    workbook, locale, log = deduped_log(book)
     row_column = next(
         cell.column
         for row in log.iter_rows(max_row=10)
@@ -497,24 +514,18 @@ def test_a_row_number_typed_over_on_the_merge_log_is_refused_clearly(book: Path,
     )
     first_entry = next(row for row in range(1, log.max_row + 1) if log.cell(row, 1).value == "M0001")
     log.cell(first_entry + 1, row_column).value = typed  # the merged row's number
-    workbook.save(book)
-    before = book.read_bytes()
-    result = CliRunner().invoke(cli, ["unmerge", str(book), "M0001"])
-    assert result.exit_code == 1
-    assert result.stderr.splitlines() == [
+    assert_unmerge_refused(
+        book,
+        workbook,
         f"Error: M0001 cannot be undone: a row number of it on {log.title} was typed over (each must be the "
         "row a client or interaction was on, 2 or more), so xlcrm cannot tell where to put it back; the workbook "
-        "was not changed"
-    ]
-    assert book.read_bytes() == before
+        "was not changed",
+    )
 
 
 @pytest.mark.parametrize("change", ["deleted", "typed over"])
 def test_a_merge_whose_survivor_row_is_gone_from_the_log_is_refused_clearly(book: Path, change: str) -> None:
-    assert CliRunner().invoke(cli, ["dedupe", str(book), "--keep-backups", "0"]).exit_code == 0
-    workbook = openpyxl.load_workbook(book)
-    locale = next(locale for locale in ("en", "ru") if schema.MERGE_LOG.name(locale) in workbook.sheetnames)
-    log = workbook[schema.MERGE_LOG.name(locale)]
+    workbook, locale, log = deduped_log(book)
     survivor = next(
         row
         for row in range(1, log.max_row + 1)
@@ -526,18 +537,13 @@ def test_a_merge_whose_survivor_row_is_gone_from_the_log_is_refused_clearly(book
     else:
         role = next(cell for cell in log[survivor] if cell.value == schema.SURVIVOR_ROLE.name(locale))
         role.value = "главная"
-    workbook.save(book)
-    before = book.read_bytes()
-
-    result = CliRunner().invoke(cli, ["unmerge", str(book), "M0001"])
-
-    assert result.exit_code == 1
-    assert result.stderr.splitlines() == [
+    assert_unmerge_refused(
+        book,
+        workbook,
         f"Error: M0001 cannot be undone: its row with the role {schema.SURVIVOR_ROLE.name(locale)} is gone from "
         f"{log.title} (deleted or its role typed over), so xlcrm does not know the client as it was; the workbook "
-        "was not changed"
-    ]
-    assert book.read_bytes() == before
+        "was not changed",
+    )
 
 
 def test_times_of_day_and_durations_go_through_the_merge_log_exactly(book: Path) -> None:
