@@ -15,6 +15,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import openpyxl
 from click.testing import CliRunner
 
 from tests.builders import settings_records, write_records
@@ -243,3 +244,22 @@ def test_a_file_imported_again_and_again_is_learnt_from_once(tmp_path: Path) -> 
     assert {frozenset(pair["client_ids"]) for pair in later.review} == {
         frozenset(pair["client_ids"]) for pair in first.review
     }
+
+
+def test_an_imported_record_retyped_as_merged_is_not_put_back_as_a_client(tmp_path: Path) -> None:
+    book, _known = imported_into_client_11(tmp_path)
+    workbook = openpyxl.load_workbook(book)
+    log = workbook[schema.MERGE_LOG.name("ru")]
+    role = next(cell for row in log.iter_rows() for cell in row if cell.value == schema.IMPORTED_ROLE.name("ru"))
+    role.value = schema.MERGED_ROLE.name("ru")
+    workbook.save(book)
+    before = book.read_bytes()
+
+    result = CliRunner().invoke(cli, ["unmerge", str(book), "M0001"])
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "Ошибка: M0001 нельзя отменить: его строка с ролью «объединена» была на листе «выгрузка.csv», а не на листе "
+        "«Клиенты», поэтому xlcrm не может вернуть её туда (роль изменена вручную?); книга не изменена"
+    ]
+    assert book.read_bytes() == before

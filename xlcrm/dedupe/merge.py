@@ -578,6 +578,20 @@ def unmerge_changes(data: WorkbookData, merge_id: str) -> UnmergeChanges:
             )
         )
     merged = sorted((e for e in entries if e.role == schema.MERGED_ROLE.key), key=lambda e: e.row)
+    # A merged row comes back onto Clients; one logged from elsewhere (an imported file's record whose role was typed
+    # over) never was a client there, and putting it back would give a second row the survivor's ClientID.
+    foreign = next((e for e in merged if schema.find_sheet_name(schema.CLIENTS, [e.sheet]) is None), None)
+    if foreign is not None:
+        raise MergeNotUndoable(
+            t(
+                "{merge_id} cannot be undone: its row with the role {role} was on {sheet}, not on {clients}, so xlcrm "
+                "cannot put it back there (was its role typed over?); the workbook was not changed",
+                merge_id=merge_id,
+                role=schema.MERGED_ROLE.name(locale),
+                sheet=foreign.sheet,
+                clients=schema.CLIENTS.name(locale),
+            )
+        )
     survivor_id = as_text(survivor.values[id_index])
     group_ids = {survivor_id} | {as_text(e.values[id_index]) for e in merged}
     _check_no_later_merge(log, merge_id, group_ids, id_index)
