@@ -20,7 +20,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from tests.builders import settings_records, write_records
 from xlcrm import schema
@@ -278,22 +278,28 @@ def test_import_and_a_later_dedupe_give_an_added_records_pair_one_probability(tm
     assert imported in deduped
 
 
+def import_into(path: Path, records: list[list[str]]) -> tuple[Result, list[tuple[object, ...]]]:
+    """``xlcrm import`` of a CSV file of ``records`` (Name, City, Phone) next to ``path`` into it: the command's
+    result and the saved Duplicates sheet's rows."""
+    source = path.parent / "list.csv"
+    with source.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(["ФИО", "Город", "Телефон"])
+        writer.writerows(records)
+    result = CliRunner().invoke(
+        cli, ["import", str(source), "--into", str(path), "--today", "2026-11-23", "--keep-backups", "0"]
+    )
+    assert result.exit_code == 0, result.output
+    return result, list(openpyxl.load_workbook(path)[schema.DUPLICATES.name("ru")].iter_rows(values_only=True))
+
+
 def test_import_lists_no_more_pairs_than_the_review_limit(tmp_path: Path) -> None:
     names = ["Жуковский Игнат Ефимович", "Белозёрова Агата Львовна", "Травкин Савелий Ильич", "Огнева Злата Марковна"]
     clients = base(100, seed=4)
     for name in names:
         add(clients, name, city="Уфа")
     path = write_book(tmp_path / "base.xlsx", clients, {"dedupe_review_limit": 2})
-    source = tmp_path / "list.csv"
-    with source.open("w", newline="", encoding="utf-8") as file:
-        writer = csv.writer(file)
-        writer.writerow(["ФИО", "Город", "Телефон"])
-        writer.writerows([name, "Уфа", f"+7 917 000-00-0{i}"] for i, name in enumerate(names))
-    result = CliRunner().invoke(
-        cli, ["import", str(source), "--into", str(path), "--today", "2026-11-23", "--keep-backups", "0"]
-    )
-    assert result.exit_code == 0, result.output
-    rows = list(openpyxl.load_workbook(path)[schema.DUPLICATES.name("ru")].iter_rows(values_only=True))
+    result, rows = import_into(path, [[name, "Уфа", f"+7 917 000-00-0{i}"] for i, name in enumerate(names)])
     percents = [row[1] for row in rows if isinstance(row[1], float)]
     assert len(percents) == 2 and percents == sorted(percents, reverse=True)
     # The line above the pairs counts what waits, as dedupe's does, and so does the command.
@@ -311,13 +317,7 @@ def test_the_line_counting_the_pairs_left_out_stays_true_after_an_import(tmp_pat
         add(clients, name, city="Уфа")
     path = write_book(tmp_path / "base.xlsx", clients, {"dedupe_review_limit": 2})
     assert CliRunner().invoke(cli, ["dedupe", str(path), "--keep-backups", "0"]).exit_code == 0
-    source = tmp_path / "list.csv"
-    source.write_text("ФИО,Город,Телефон\nТравкин Савелий Ильич,Уфа,+7 917 000-00-09\n", encoding="utf-8")
-    result = CliRunner().invoke(
-        cli, ["import", str(source), "--into", str(path), "--today", "2026-11-23", "--keep-backups", "0"]
-    )
-    assert result.exit_code == 0, result.output
-    rows = list(openpyxl.load_workbook(path)[schema.DUPLICATES.name("ru")].iter_rows(values_only=True))
+    _result, rows = import_into(path, [["Травкин Савелий Ильич", "Уфа", "+7 917 000-00-09"]])
     listed_pairs = sum(isinstance(row[1], float) for row in rows)
     lines = [str(row[0]) for row in rows if str(row[0]).startswith("Показаны")]
     # The list was full: the import's pairs wait too, and the line no longer counts what it cannot know.
@@ -328,7 +328,9 @@ def test_the_line_counting_the_pairs_left_out_stays_true_after_an_import(tmp_pat
 # --- what the user reads ----------------------------------------------------------------------------------------
 
 
-def test_no_pair_is_shown_certain_to_a_hundred_per_cent(tmp_path: Path) -> None:
+def typed_twice_alike() -> list[dict[str, object]]:
+    """50 different clients and one typed twice with every field alike: company, INN, phone, email, card, city,
+    address and birthday."""
     same = {
         "company": 'ООО "Ромашка"',
         "inn": "7707083893",
@@ -342,6 +344,11 @@ def test_no_pair_is_shown_certain_to_a_hundred_per_cent(tmp_path: Path) -> None:
     clients = base(50, seed=2)
     add(clients, "Иванов Иван Петрович", **same)
     add(clients, "Иванов Иван Петрович", **same)
+    return clients
+
+
+def test_no_pair_is_shown_certain_to_a_hundred_per_cent(tmp_path: Path) -> None:
+    clients = typed_twice_alike()
     plan = plan_of(write_book(tmp_path / "twice.xlsx", clients))
     (group,) = plan.groups
     (match,) = group.matches
@@ -360,19 +367,7 @@ def test_an_office_number_on_many_cards_does_not_devalue_every_other_shared_phon
 
 
 def test_a_merge_probability_of_a_hundred_merges_nothing_without_asking(tmp_path: Path) -> None:
-    same = {
-        "company": 'ООО "Ромашка"',
-        "inn": "7707083893",
-        "phone": "+7 916 123-45-67",
-        "email": "ivan@romashka.ru",
-        "card_number": "1234567890",
-        "city": "Москва",
-        "address": "ул. Ленина, д. 1",
-        "birthday": dt.date(1980, 1, 1),
-    }
-    clients = base(50, seed=2)
-    add(clients, "Иванов Иван Петрович", **same)
-    add(clients, "Иванов Иван Петрович", **same)
+    clients = typed_twice_alike()
     plan = plan_of(write_book(tmp_path / "twice.xlsx", clients, {"dedupe_auto_probability": 100}))
     assert not plan.groups
 

@@ -324,6 +324,13 @@ def pair_row_ids(row: Sequence[CellValue]) -> frozenset[str]:
     return frozenset(as_text(row[i]) for i in (first, first + len(PAIR_COLUMNS)) if i < len(row))
 
 
+def pair_probability(row: Sequence[CellValue]) -> float:
+    """The probability in per cent of a row of the pairs table, as ``pair_row`` lays it out; 0 when the cell holds
+    none (a sheet written with points, or typed over)."""
+    value = _cell(row, _PROBABILITY_COLUMN)
+    return float(value) if isinstance(value, (int, float)) else 0.0
+
+
 def pair_side(values: Mapping[str, object]) -> list[CellValue]:
     """One client's ``PAIR_COLUMNS`` cells in a row of the pairs table, from its values by column key; blanks as
     None."""
@@ -598,6 +605,12 @@ def read_merge_log(rows: Sequence[Sequence[CellValue]]) -> MergeLog:
 def logged_values(headers: Sequence[str], values: Sequence[CellValue]) -> dict[str, object]:
     """A logged Clients row as column key -> value (the first column of each key, as on the Clients sheet)."""
     return {key: value for key, value in zip(_logged_keys(tuple(headers)), values) if key is not None}
+
+
+def logged_row(headers: Sequence[str], values: Mapping[str, CellValue]) -> list[CellValue]:
+    """``values`` (column key -> value) laid out under the log's Clients ``headers``, each under the first header of
+    its column: the row :func:`logged_values` reads back."""
+    return [values.get(key) if key is not None else None for key in _logged_keys(tuple(headers))]
 
 
 @functools.lru_cache(maxsize=8)

@@ -64,8 +64,10 @@ from xlcrm.dedupe.merge_log import (
     column_positions,
     duplicates_sheet,
     left_out_line,
+    logged_row,
     merge_log_sheet,
     merged_pairs,
+    pair_probability,
     pair_row,
     pair_row_ids,
     pair_side,
@@ -675,10 +677,10 @@ def list_for_review(data: WorkbookData, pairs: Sequence[Sequence[CellValue]], li
     left off."""
     content = read_duplicates(report_rows(data, schema.DUPLICATES))
     known = {pair_row_ids(row) for row in content.pairs}
-    news = sorted((list(row) for row in pairs if pair_row_ids(row) not in known), key=_probability, reverse=True)
+    news = sorted((list(row) for row in pairs if pair_row_ids(row) not in known), key=pair_probability, reverse=True)
     room = max(0, limit - len(content.pairs))
     content.pairs += news[:room]
-    left_out = len(news) - len(news[:room])
+    left_out = max(0, len(news) - room)
     if content.left_out and news:
         content.left_out = t(
             "Listed: {listed} pairs; more come on the next run, once these are decided",
@@ -687,12 +689,6 @@ def list_for_review(data: WorkbookData, pairs: Sequence[Sequence[CellValue]], li
     elif left_out:
         content.left_out = left_out_line(len(content.pairs), left_out)
     return duplicates_sheet(content, data.locale), left_out
-
-
-def _probability(row: Sequence[CellValue]) -> float:
-    """The probability cell of a pairs row (see :func:`xlcrm.dedupe.merge_log.pair_row`)."""
-    value = row[1]
-    return float(value) if isinstance(value, (int, float)) else 0.0
 
 
 def log_merges(data: WorkbookData, plan: _Plan, source: str, now: dt.datetime) -> ReportSheet:
@@ -752,25 +748,11 @@ def log_merges(data: WorkbookData, plan: _Plan, source: str, now: dt.datetime) -
                     schema.IMPORTED_ROLE.key,
                     source,
                     outcome.source_row,
-                    tuple(_by_header(log.headers, record)),
+                    tuple(logged_row(log.headers, record)),
                     why=t("source row {number}: {detail}", number=outcome.source_row, detail=outcome.detail),
                 )
             )
     return merge_log_sheet(log, data.locale)
-
-
-def _by_header(headers: Sequence[str], values: Mapping[str, CellValue]) -> list[CellValue]:
-    """``values`` (column key -> value) laid out under the Clients ``headers`` of the Merge log: each under the
-    first header of its column."""
-    laid: list[CellValue] = []
-    placed: set[str] = set()
-    for header in headers:
-        column = schema.match_column(schema.CLIENTS, header)
-        key = column.key if column is not None and column.key not in placed else None
-        laid.append(values.get(key) if key is not None else None)
-        if key is not None:
-            placed.add(key)
-    return laid
 
 
 def _missing_column(spec: Sheet, key: str, locale: str, table: SourceTable) -> MappingError:
