@@ -105,26 +105,15 @@ def python_the_system_kills(folder: Path) -> Path:
     return killed
 
 
-def python_that_logs_its_starts(folder: Path, log: Path, *, reader_waits_for_helpers: int = 0) -> Path:
+def python_that_logs_its_starts(folder: Path, log: Path) -> Path:
     """A stand-in for the Python interpreter that writes to ``log``, for every process started in it, the process
     id and the modules the process is to import (``xlcrm.runtime.child_process.Child``), then runs the real one.
-
-    With ``reader_waits_for_helpers``, a process started to read a sheet (``xlcrm.xlsx.reader``) begins only once
-    that many helper processes (``xlcrm.xlsx.prerender``) have started, or after 20 seconds.
     """
     log.write_text("")
     logging = folder / "logging-python"
     logging.write_text(
         "#!/bin/sh\n"
         'modules=$(shift 2; echo "$@")\n'  # the arguments after -c CODE
-        'case "$modules" in\n'
-        "  *xlcrm.xlsx.reader*)\n"
-        "    tries=0\n"
-        f'    while [ "$(grep -c xlcrm.xlsx.prerender {shlex.quote(str(log))})" -lt {reader_waits_for_helpers} ] && '
-        '[ "$tries" -lt 200 ]; do\n'
-        "      sleep 0.1; tries=$((tries + 1))\n"
-        "    done ;;\n"
-        "esac\n"
         f'echo "$$ $modules" >> {shlex.quote(str(log))}\n'
         f'exec {shlex.quote(sys.executable)} "$@"\n'  # the same process id: the one xlcrm started
     )

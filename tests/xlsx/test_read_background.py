@@ -265,44 +265,6 @@ def test_a_process_started_for_a_sheet_never_read_there_is_let_go(
             os.waitpid(process, os.WNOHANG)
 
 
-def test_work_given_for_the_wait_runs_once_and_only_when_a_sheet_is_waited_for() -> None:
-    from concurrent.futures import Future
-
-    ran: list[str] = []
-    done: Future[object] = Future()
-    done.set_result("read")
-    sheets = workbook.Sheets(["a"], {"a": done})  # type: ignore[dict-item]
-    sheets.when_waiting(lambda: ran.append("started"))
-    assert sheets["a"] == "read" and ran == []  # read already: nothing to fill a wait with
-
-    pending: Future[object] = Future()
-    sheets = workbook.Sheets(["a", "b"], {"b": pending})  # type: ignore[dict-item]
-    sheets.add("a", "here")  # type: ignore[arg-type]
-    sheets.when_waiting(lambda: (ran.append("started"), pending.set_result("read")))
-    assert sheets["a"] == "here" and ran == []
-    assert sheets["b"] == "read" and sheets["b"] == "read"
-    assert ran == ["started"]
-
-
-def test_a_big_refresh_starts_its_helpers_while_it_waits_for_interactions(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The helpers' start (their imports take a second or so) overlaps the wait for the Interactions sheet."""
-    path = tmp_path / "demo.xlsx"
-    create_demo(path, clients=150, seed=4, locale="ru", today=TODAY)
-    log = tmp_path / "started.log"
-    # The process reading Interactions begins only once two helpers have started: the refresh, waiting for
-    # Interactions, must start them meanwhile (if it did not, the reader would wait 20 s and start first).
-    python = python_that_logs_its_starts(tmp_path, log, reader_waits_for_helpers=2)
-    monkeypatch.setattr(child_process.sys, "executable", str(python))
-    monkeypatch.setattr(workbook, "BIG_WORKBOOK_BYTES", 0)
-    result = CliRunner().invoke(cli, ["refresh", str(path), "--today", TODAY.isoformat(), "--keep-backups", "0"])
-    assert result.exit_code in (0, 1), result.output
-    started = [line.split(" ", 1)[1] for line in log.read_text().splitlines()]
-    # The renderer's and the merges' writer's, both started ahead and both used: no third one started later.
-    assert started == ["xlcrm.xlsx.prerender", "xlcrm.xlsx.prerender", "xlcrm.xlsx.reader"]
-
-
 def test_a_child_that_gives_no_answer_in_time_is_killed_and_the_caller_goes_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -59,9 +59,8 @@ from xlcrm.messages import Text, t
 from xlcrm.reports.agenda import build_agenda
 from xlcrm.reports.changes import changes_sheet
 from xlcrm.reports.sheets import Migration, RefreshReports, build_reports
-from xlcrm.xlsx.prerender import EditPrewriting, HelperProcesses, ReportRenderer
+from xlcrm.xlsx.prerender import EditPrewriting, ReportRenderer, helper_process
 from xlcrm.xlsx.reader import (
-    Sheets,
     WorkbookData,
     is_big_workbook,
     read_workbook,
@@ -173,11 +172,8 @@ def refresh_workbook(
 def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool, accept_deletions: bool) -> RefreshResult:
     data = read_workbook(path)
     with contextlib.ExitStack() as cleanup:
-        # A big workbook's report renderer and merges' writer: started while Interactions are still being read.
-        helpers = cleanup.enter_context(HelperProcesses(2)) if not dry_run and is_big_workbook(path) else None
-        if helpers is not None:
-            assert isinstance(data.sheets, Sheets)  # read_workbook's own, which reads big sheets in the background
-            data.sheets.when_waiting(helpers.start)
+        # A big workbook's report renderer and merges' writer work in helper processes (xlcrm.xlsx.prerender).
+        helped = not dry_run and is_big_workbook(path)
         # Before the dedupe plan, which waits for Interactions: in a big workbook they are still being read then.
         history = read_history(data.report_rows.get(schema.BLOCK_HISTORY.key, []))
         check_ahead(data)
@@ -199,7 +195,8 @@ def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool, ac
         formulas = missing_formulas(work)
         # A workbook made by an older xlcrm paints every past Next date red: its two rules get the template's.
         highlights = plan_highlight_upgrade(data)
-        renderer = cleanup.enter_context(ReportRenderer(helpers.take())) if helpers is not None else None
+        # Started before the merges: its imports run meanwhile, on the core the reading of Interactions left free.
+        renderer = cleanup.enter_context(ReportRenderer(helper_process())) if helped else None
         dedupe_edits, dedupe_sheets = _dedupe(work, plan)
         # The edits of sheets other than Clients (merges re-pointing rows, the Client formulas) are final now: a big
         # workbook's are written meanwhile, combined one per sheet as the save combines them.
@@ -210,11 +207,9 @@ def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool, ac
             + ([highlights] if highlights else [])
         )
         prewritten: EditPrewriting | None = None
-        if final and helpers is not None:
+        if final and helped:
             moving = [edit.sheet for edit in dedupe_edits if edit.delete_rows]
-            prewritten = cleanup.enter_context(EditPrewriting(path, final, helpers.take(), moving))
-        if helpers is not None:
-            helpers.close()  # one started ahead for merges that had nothing to re-point
+            prewritten = cleanup.enter_context(EditPrewriting(path, final, helper_process(), moving))
         # Validation, lifecycle and reports see the base as it will be saved, rows numbered as they will be, so
         # the Problems sheet points at the right cells; the computed cells go back to the numbers as read, which
         # is what every edit of one save uses (write_workbook renumbers once, after the merges' deletions).

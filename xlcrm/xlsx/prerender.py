@@ -7,8 +7,7 @@ compressed bytes. The child is started a little earlier (``ReportRenderer``), so
 
 The same goes for the merges' re-pointing of a million-row Interactions sheet: known as soon as the dedupe
 is planned, it is written by another child (``EditPrewriting``) while validation, lifecycle and reports run.
-Both children are started while the refresh waits for Interactions to be read (``HelperProcesses``), so their
-imports take a core that would idle then.
+Each child is started a little before its work is known (``helper_process``), so its imports run meanwhile.
 
 A part the child could not write, or wrote for styles the save does not use, is written by the save as
 always, so the result never depends on the child.
@@ -89,34 +88,10 @@ class Prerendering(_WrittenAhead):
         return parts.get(report_name) if parts is not None else None
 
 
-class HelperProcesses:
-    """Child processes for a big refresh, started when one is taken, or ahead (``start``): their imports then
-    run while the refresh waits for a sheet anyway. ``close`` lets go those started ahead and not taken."""
-
-    def __init__(self, count: int):
-        self._count = count
-        self._ready: list[Child] = []
-
-    def start(self) -> None:
-        """Nothing; starts the helper processes not started yet."""
-        self._ready.extend(Child(__name__) for _ in range(self._count - len(self._ready)))
-
-    def take(self) -> Child:
-        """A helper process, started ahead if one was, else started now."""
-        self._count -= 1
-        return self._ready.pop() if self._ready else Child(__name__)
-
-    def close(self) -> None:
-        """Nothing; stops the helper processes not taken."""
-        while self._ready:
-            self._ready.pop().close()
-        self._count = 0
-
-    def __enter__(self) -> HelperProcesses:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+def helper_process() -> Child:
+    """A child process that imports what rendering and writing parts needs, ready for ``ReportRenderer`` or
+    ``EditPrewriting``."""
+    return Child(__name__)
 
 
 class ReportRenderer:

@@ -323,23 +323,14 @@ class Sheets(Mapping[str, SheetData]):
         self._keys = list(keys)
         self._ready: dict[str, SheetData] = {}
         self._pending = dict(pending)
-        self._when_waiting: Callable[[], None] | None = None
 
     def add(self, key: str, sheet: SheetData) -> None:
         """Nothing; records a sheet as read."""
         self._ready[key] = sheet
 
-    def when_waiting(self, start: Callable[[], None]) -> None:
-        """Run ``start`` once, when this process first has to wait for a sheet still being read: work that
-        needs no sheet (starting helper processes) then takes the time of that wait. Never, if none is waited for."""
-        self._when_waiting = start
-
     def __getitem__(self, key: str) -> SheetData:
         reading = self._pending.get(key)
         if reading is not None:
-            if not reading.done() and self._when_waiting is not None:
-                start, self._when_waiting = self._when_waiting, None
-                start()
             self._ready[key] = reading.result()  # what the reading raised is raised again at every ask
             del self._pending[key]
         return self._ready[key]
