@@ -134,7 +134,7 @@ def _block_tasks(frames: Frames, lifecycle: Lifecycle) -> pd.DataFrame:
 
     said = functools.lru_cache(maxsize=None)(fact)
 
-    def details(
+    def facts_of(
         task: str,
         silent: int | None,
         orders: int,
@@ -142,7 +142,8 @@ def _block_tasks(frames: Frames, lifecycle: Lifecycle) -> pd.DataFrame:
         agreed: int | None,
         rhythm: int | None,
         last_order: dt.date | None,
-    ) -> str:
+    ) -> tuple[tuple[str, int | dt.date | None], ...]:
+        """The facts behind ``task``, each a key of ``fact`` and its value; the unknown ones left out."""
         silence: tuple[str, int | dt.date | None] = (
             ("silent", silent) if silent is not None else ("no_dated_contact", None)
         )
@@ -159,18 +160,23 @@ def _block_tasks(frames: Frames, lifecycle: Lifecycle) -> pd.DataFrame:
             facts = [("unseen", silent) if silent is not None else ("no_contact", None)]
         else:  # CHECK_STATUS
             facts = [("lost_order", last_order)]
-        return render(tuple(said(key, value) for key, value in facts if value is not None or key in _BARE), locale)
+        return tuple((key, value) for key, value in facts if value is not None or key in _BARE)
+
+    @functools.cache
+    def details(facts: tuple[tuple[str, int | dt.date | None], ...]) -> str:
+        """The facts in words, asked once per distinct set of facts (clients in the same situation share it)."""
+        return render(tuple(said(key, value) for key, value in facts), locale)
 
     texts = [
-        details(task, _whole(silent), int(orders), _day(created), _whole(agreed), _whole(rhythm), _day(last_order))
+        details(facts_of(task, _whole(silent), int(orders), created, _whole(agreed), _whole(rhythm), last_order))
         for task, silent, orders, created, agreed, rhythm, last_order in zip(
             due["follow_up"].to_numpy(),
             due["days_silent"].to_numpy(dtype=float),
             due["orders"].to_numpy(),
-            due["created"].to_numpy(dtype="datetime64[ns]"),
+            as_dates(due["created"]),
             days_since(last_agreement),
             due["rhythm_days"].round().to_numpy(dtype=float),
-            due["last_order"].to_numpy(dtype="datetime64[ns]"),
+            as_dates(due["last_order"]),
         )
     ]
     return task_frame(due.index, due["follow_up"].to_numpy(dtype=object), due["follow_up_due"], texts)
@@ -185,11 +191,10 @@ def _text(value: object) -> str | None:
     return None if value is None or (isinstance(value, float) and value != value) else str(value)
 
 
-def _day(value: np.datetime64) -> dt.date | None:
-    if np.isnat(value):
-        return None
-    day: dt.date = pd.Timestamp(value).date()
-    return day
+def as_dates(dates: pd.Series) -> list[dt.date | None]:
+    """Each of the ``datetime64`` dates as a ``datetime.date``, None for NaT: numpy converts them all at once."""
+    days: list[dt.date | None] = dates.to_numpy(dtype="datetime64[D]").astype(object).tolist()
+    return days
 
 
 def no_tasks() -> pd.DataFrame:

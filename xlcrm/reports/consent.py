@@ -10,6 +10,9 @@ such a task joins a client's other reasons is :func:`xlcrm.reports.agenda.assemb
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
+
 import pandas as pd
 
 from xlcrm import schema
@@ -17,7 +20,7 @@ from xlcrm.checks.consent import persons
 from xlcrm.lifecycle.blocks import Lifecycle
 from xlcrm.lifecycle.frames import Frames
 from xlcrm.messages import Day, render, t
-from xlcrm.reports.agenda_tasks import task_frame
+from xlcrm.reports.agenda_tasks import as_dates, task_frame
 
 CONSENT = "consent"
 # Days after Created by which consent should be in: the first talks are the natural moment to ask for it.
@@ -43,8 +46,11 @@ def consent_tasks(frames: Frames, lifecycle: Lifecycle) -> pd.DataFrame:
     clients = lifecycle.clients[without_consent(frames, lifecycle).to_numpy()]
     created = clients["created"]
     due = (created + pd.Timedelta(days=CONSENT_AFTER_DAYS)).fillna(pd.Timestamp(lifecycle.today))
-    details = [
-        None if pd.isna(day) else render(t("in the base since {date}", date=Day(day.date())), frames.locale)
-        for day in created
-    ]
+
+    @functools.cache
+    def since(day: dt.date) -> str:
+        """The detail of a client entered on ``day``, worded once per day."""
+        return render(t("in the base since {date}", date=Day(day)), frames.locale)
+
+    details = [None if day is None else since(day) for day in as_dates(created)]
     return task_frame(clients.index, CONSENT, due, details)
