@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import operator
 import re
 from dataclasses import dataclass
 
@@ -39,6 +40,8 @@ TEXT_DATE_FORMATS = (
 
 def as_text(value: object) -> str:
     """A cell value as the text a person sees; whole floats lose their ``.0`` (phones, INN typed as numbers)."""
+    if type(value) is str:  # most cells, first: asked millions of times on a big workbook
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -48,6 +51,8 @@ def as_text(value: object) -> str:
 
 def is_blank(value: object) -> bool:
     """Whether a cell holds nothing: None, NaN or only spaces."""
+    if type(value) is str:  # most cells, first: asked millions of times on a big workbook
+        return not value.strip()
     if value is None:
         return True
     if isinstance(value, float) and math.isnan(value):
@@ -246,9 +251,30 @@ def parse_inn(value: object) -> InnResult:
         return InnResult(text, False, t("an INN has only digits"))
     if len(text) not in (10, 12):
         return InnResult(text, False, t("an INN has 10 or 12 digits, this has {count}", count=len(text)))
-    if not stdnum_inn.is_valid(text):
+    if not _inn_check_digits_match(text):
         return InnResult(text, False, t("the check digit is wrong (typo?)"))
     return InnResult(text, True)
+
+
+# The weights of the INN's check digits: a company's one (its 10th digit) and a person's two (the 11th and 12th).
+_COMPANY_WEIGHTS = (2, 4, 10, 3, 5, 9, 4, 6, 8)
+_PERSON_WEIGHTS = ((7, 2, 4, 10, 3, 5, 9, 4, 6, 8), (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8))
+_ZERO = ord("0")
+
+
+def _inn_check_digits_match(digits: str) -> bool:
+    """``stdnum.ru.inn.is_valid`` of 10 or 12 digits. A base of a hundred thousand clients asks it for every INN,
+    and python-stdnum's cleaning of look-alike characters costs most of it: plain ASCII digits, what nearly every
+    cell holds, are summed here by the same weights (over the digits' character codes, less the code of 0 times
+    the weights); any other digits go to python-stdnum."""
+    if not digits.isascii():
+        return bool(stdnum_inn.is_valid(digits))
+    codes = digits.encode()
+    for weights in (_COMPANY_WEIGHTS,) if len(codes) == 10 else _PERSON_WEIGHTS:
+        weighted = sum(map(operator.mul, weights, codes)) - _ZERO * sum(weights)
+        if weighted % 11 % 10 != codes[len(weights)] - _ZERO:
+            return False
+    return True
 
 
 # --- dates --------------------------------------------------------------------------------

@@ -66,7 +66,7 @@ def _unmatched_rows(rows: pd.DataFrame, clients: SheetData, settings: Settings, 
     """The rows (of :func:`_log_rows`) of payments and returns whose Order No. no order of their client carries:
     those :func:`xlcrm.lifecycle.payments.receivables` leaves unmatched, by the same rules (empty when the workbook
     does not track debts)."""
-    known = rows["client_id"].isin(_unique_client_ids(clients)).to_numpy()
+    known = _of_known_clients(rows, _unique_client_ids(clients))
     keys = rows["order"].to_numpy()
     pairs = _pairs(rows)
     kind, date = rows["type"].to_numpy(), rows["date"]
@@ -97,7 +97,9 @@ def _log_rows(log: SheetData) -> pd.DataFrame:
     order, key = _coded(log, "order_number", order_key)
     rows: pd.DataFrame = pd.DataFrame(
         {
-            "client_id": client_id,
+            # Kept as Python strings: pandas' own string type would copy a million of them, and look each of the
+            # known IDs up one by one when asked which rows name one.
+            "client_id": pd.Series(client_id, index=log.frame.index, dtype=object),
             "client": client,
             "date": log.each_cell("date", _day, dtype="datetime64[ns]"),
             "type": log.each_cell("type", _type_key),
@@ -126,9 +128,21 @@ def _pairs(rows: pd.DataFrame) -> np.ndarray:
     return pairs
 
 
+def _of_known_clients(rows: pd.DataFrame, client_ids: pd.Index) -> np.ndarray:
+    """Whether each row's ClientID is one of ``client_ids``: each distinct ClientID (by its number in ``client``)
+    is looked up once, not once for each of a million rows."""
+    client = rows["client"].to_numpy()
+    filled = client >= 0
+    by_number = np.empty(client.max(initial=-1) + 1, dtype=object)
+    by_number[client[filled]] = rows["client_id"].to_numpy()[filled]
+    # A blank ClientID's number, -1, takes the False at the end.
+    known: np.ndarray = np.append(pd.Series(by_number, dtype=object).isin(client_ids).to_numpy(), False)[client]
+    return known
+
+
 def _unique_client_ids(clients: SheetData) -> pd.Index:
     """The ClientIDs of Clients that name one client each: the clients whose debts are computed."""
-    ids = pd.Series(clients.each_cell("client_id", _id_text)).dropna()
+    ids = pd.Series(clients.each_cell("client_id", _id_text), dtype=object).dropna()
     unique: pd.Index = pd.Index(ids[~ids.duplicated(keep=False)])
     return unique
 

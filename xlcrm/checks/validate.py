@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import cache, lru_cache, partial
 from pathlib import Path
 from typing import cast
 
@@ -158,7 +158,7 @@ _CELL = re.compile(r"!([A-Z]+)([0-9]+)$")
 
 def _position(finding: Finding) -> tuple[int, int, int]:
     """Schema sheet order, then row, then column; whole-sheet findings come first on their sheet."""
-    rank = _SHEET_RANK.get(schema.fold(finding.sheet), len(_SHEET_RANK))
+    rank = _sheet_rank(finding.sheet)
     match = _CELL.search(finding.cell)
     if match is None:
         return rank, 0, 0
@@ -166,6 +166,12 @@ def _position(finding: Finding) -> tuple[int, int, int]:
     for letter in match[1]:
         column = column * 26 + ord(letter) - 64
     return rank, int(match[2]), column
+
+
+@cache  # a workbook has a few sheets, and a hundred thousand findings ask for their rank
+def _sheet_rank(name: str) -> int:
+    """The sheet's place in schema order; a sheet that is none of the schema's comes last."""
+    return _SHEET_RANK.get(schema.fold(name), len(_SHEET_RANK))
 
 
 # --- sheets and headers -------------------------------------------------------------
@@ -820,6 +826,8 @@ def _texts(sheet: SheetData, column_key: str) -> pd.Series:
 
 def _value_text(value: object) -> str:
     """A value as a person would read it in the cell."""
+    if type(value) is str:  # most cells, first: asked for every distinct ID of a big workbook, several times
+        return value.strip()
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, dt.datetime) and value.time() == dt.time():
