@@ -40,7 +40,7 @@ import dataclasses
 import datetime as dt
 import itertools
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -53,6 +53,7 @@ from xlcrm.checks.erased import is_erased
 from xlcrm.checks.normalize import as_text, is_blank, parse_amount, parse_date
 from xlcrm.checks.settings import Settings
 from xlcrm.dedupe.explain import probability_percent, shown_percent, waterfall
+from xlcrm.dedupe.keys import PersonName
 from xlcrm.dedupe.probability import (
     BIRTHDAY,
     COMPANY,
@@ -286,40 +287,71 @@ def block_cap(key: str) -> int:
 
 
 def block_keys(record: ClientRecord) -> set[str]:
-    """The keys under which a record meets the records it may duplicate; none for a client ``xlcrm forget`` erased,
-    kept for its history with no person behind it (every such row has the same Name but for its ClientID)."""
-    keys: set[str] = set()
+    """The keys under which a record meets the records it may duplicate (see ``keyed_rows``)."""
+    return {key for key, _row in keyed_rows((record,))}
+
+
+def keyed_rows(records: Iterable[ClientRecord]) -> list[tuple[str, int]]:
+    """Every key under which a record meets the records it may duplicate, with the record's row (each key of a
+    record once); none for a client ``xlcrm forget`` erased, kept for its history with no person behind it (every
+    such row has the same Name but for its ClientID). Worked out a kind of key at a time over all the records."""
     # The ClientID in the Name first: rendering the erased Name in each language for every row costs seconds.
-    if record.client_id and record.client_id in record.shown_name and is_erased(record.shown_name, record.client_id):
-        return keys
-    if record.tax_id:
-        keys.add("t:" + record.tax_id)
-    keys.update("p:" + phone for phone in record.phones)
-    keys.update("e:" + email for email in record.emails)
-    if record.card:
-        keys.add("k:" + record.card)
-    # Patronymics are left out of the name's starts: "Алексей Григорьевич" is shared by too many people to block on.
-    parts = [token for token in record.name.full if not _PATRONYMIC.search(token)]
-    starts = sorted({token[:3] for token in parts})
-    sounds = sorted({sound(token) for token in record.name.full} - {""})
-    if record.company and not record.company.individual:
-        company = record.company.key
-        # At a company the person is told by the longest part of the name, usually the surname: first names
-        # are shared by too many colleagues to block on.
-        person = max(parts, key=len)[:3] if parts else record.city
-        keys.add(f"c:{company}:{person}")
-        if len(company) >= 8:  # the start of a longer name with the whole person: a typo further on still meets
-            keys.add(f"c<:{company[:5]}:{'|'.join(starts) or record.city}")
-    else:  # a private client or an individual entrepreneur: the person is the client
-        keys.update(_person_keys(record, starts, sounds))
-    # The whole name as it sounds, in any order and any city, for a person at a company too: a slip that keeps the
-    # sound, a city or a company typed otherwise still meets.
-    if len(sounds) >= 2:
-        keys.add("s:" + "|".join(sounds))
-    return keys
+    live = [
+        record
+        for record in records
+        if not (record.client_id and record.client_id in record.shown_name)
+        or not is_erased(record.shown_name, record.client_id)
+    ]
+    keyed = [("t:" + record.tax_id, record.row) for record in live if record.tax_id]
+    keyed += [("p:" + phone, record.row) for record in live for phone in record.phones]
+    keyed += [("e:" + email, record.row) for record in live for email in record.emails]
+    keyed += [("k:" + record.card, record.row) for record in live if record.card]
+    for record in live:
+        name = _name_blocking(record.name)
+        if record.company and not record.company.individual:
+            company = record.company.key
+            # At a company the person is told by the longest part of the name, usually the surname: first names
+            # are shared by too many colleagues to block on.
+            keyed.append((f"c:{company}:{name.longest_start or record.city}", record.row))
+            if len(company) >= 8:  # the start of a longer name with the whole person: a typo further on still meets
+                keyed.append((f"c<:{company[:5]}:{name.joined_starts or record.city}", record.row))
+        else:  # a private client or an individual entrepreneur: the person is the client
+            keyed += [(key, record.row) for key in _person_keys(record, name.starts, name.sounds)]
+        # The whole name as it sounds, in any order and any city, for a person at a company too: a slip that keeps
+        # the sound, a city or a company typed otherwise still meets.
+        if name.sound_key:
+            keyed.append((name.sound_key, record.row))
+    return keyed
 
 
-def _person_keys(record: ClientRecord, starts: list[str], sounds: list[str]) -> set[str]:
+@dataclass(frozen=True)
+class _NameBlocking:
+    """What blocking takes from a person's name: the starts of its parts but patronymics (``Алексей Григорьевич``
+    is shared by too many people to block on), the sound of every part, and keys made of them."""
+
+    starts: tuple[str, ...]  # sorted
+    sounds: tuple[str, ...]  # sorted, none empty
+    longest_start: str  # the start of the longest part but patronymics, usually the surname; "" without one
+    joined_starts: str
+    sound_key: str  # "s:" and the sounds of the whole name, when it has two at least; else ""
+
+
+@lru_cache(maxsize=65_536)
+def _name_blocking(name: PersonName) -> _NameBlocking:
+    """The blocking parts of ``name``, worked out once per distinct name: a big base repeats its names."""
+    parts = [token for token in name.full if not _PATRONYMIC.search(token)]
+    starts = tuple(sorted({token[:3] for token in parts}))
+    sounds = tuple(sorted({sound(token) for token in name.full} - {""}))
+    return _NameBlocking(
+        starts,
+        sounds,
+        max(parts, key=len)[:3] if parts else "",
+        "|".join(starts),
+        "s:" + "|".join(sounds) if len(sounds) >= 2 else "",
+    )
+
+
+def _person_keys(record: ClientRecord, starts: Sequence[str], sounds: Sequence[str]) -> set[str]:
     """The keys of a private client, whose name parts start with ``starts`` and sound as ``sounds``: each rule meets
     a pair that a slip in some other field would keep apart."""
     # The same name in one city, by the first letters of two of its parts: a later typo, a part left out, another
@@ -361,16 +393,17 @@ class Blocking:
 def candidate_pairs(records: Iterable[ClientRecord]) -> Blocking:
     """Pairs of Excel rows sharing a block key, a note for every identifier shared too widely, and the count of
     blocks too large to trust."""
-    blocks: dict[str, list[int]] = defaultdict(list)
-    for record in records:
-        for key in block_keys(record):
-            blocks[key].append(record.row)
+    keyed = keyed_rows(records)
+    # Most keys (a phone, an email) are a single record's: only the shared ones are gathered and sorted.
+    blocks: dict[str, list[int]] = {key: [] for key, count in Counter(key for key, _row in keyed).items() if count > 1}
+    for key, row in keyed:
+        if key in blocks:
+            blocks[key].append(row)
     pairs: set[tuple[int, int]] = set()
     notes: list[Message] = []
     too_large = 0
-    for key, rows in sorted(blocks.items()):
-        if len(rows) < 2:
-            continue
+    for key in sorted(blocks):
+        rows = blocks[key]
         if len(rows) > block_cap(key):
             if key[0] != "w":
                 too_large += 1

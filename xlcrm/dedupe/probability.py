@@ -23,16 +23,19 @@ Every term is kept with what it is about, so a pair's probability reads as a wat
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import random
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
+from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz
 
-from xlcrm.dedupe.keys import compare_companies, compare_people
+from xlcrm.dedupe.keys import CompanyName, PersonName, compare_companies, compare_people
 from xlcrm.dedupe.records import ClientRecord
 
 MISSING = -1
@@ -227,15 +230,34 @@ TERM_FREQUENCY_FIELDS = (NAME, BIRTHDAY, CITY, ADDRESS, COMPANY)
 def _field_values(record: ClientRecord, field: int) -> tuple[str, ...]:
     """The values whose frequency makes exact agreement on ``field`` more or less telling. A name is its full parts,
     each counted on its own (a common surname is common whatever the first name)."""
-    if field == NAME:
-        return tuple(sorted(set(record.name.full)))
-    if field == BIRTHDAY:
-        return (record.birthday.isoformat(),) if record.birthday else ()
-    if field == CITY:
-        return (record.city,) if record.city else ()
-    if field == ADDRESS:
-        return (record.address,) if record.address else ()
-    return (record.company.key,) if record.company and not record.company.individual else ()
+    read, values_of = _TERMS[field]
+    return values_of(read(record))
+
+
+def _name_values(name: PersonName) -> tuple[str, ...]:
+    return tuple(sorted(set(name.full)))
+
+
+def _date_values(day: dt.date | None) -> tuple[str, ...]:
+    return (day.isoformat(),) if day else ()
+
+
+def _text_values(text: str) -> tuple[str, ...]:
+    return (text,) if text else ()
+
+
+def _company_values(company: CompanyName) -> tuple[str, ...]:
+    return (company.key,) if company and not company.individual else ()
+
+
+# Each term-frequency field: what it reads of a record, and the values it counts of that.
+_TERMS: dict[int, tuple[Callable[[ClientRecord], Any], Callable[[Any], tuple[str, ...]]]] = {
+    NAME: (attrgetter("name"), _name_values),
+    BIRTHDAY: (attrgetter("birthday"), _date_values),
+    CITY: (attrgetter("city"), _text_values),
+    ADDRESS: (attrgetter("address"), _text_values),
+    COMPANY: (attrgetter("company"), _company_values),
+}
 
 
 @dataclass(frozen=True)
@@ -251,7 +273,11 @@ class Frequencies:
         """The frequencies of values on ``records``."""
         held: dict[int, Counter[tuple[str, ...]]] = {field: Counter() for field in TERM_FREQUENCY_FIELDS}
         for field, wholes in held.items():
-            wholes.update(values for record in records if (values := _field_values(record, field)))
+            read, values_of = _TERMS[field]
+            # Once per distinct value read, in the order first met: a big base repeats its names and cities.
+            for value, records_holding in Counter(map(read, records)).items():
+                if values := values_of(value):
+                    wholes[values] += records_holding
         counts: dict[int, Counter[str]] = {field: Counter() for field in TERM_FREQUENCY_FIELDS}
         for field, wholes in held.items():
             for values, records_holding in wholes.items():
@@ -475,13 +501,13 @@ class MatchModel:
         return min(MAX_RARITY_BITS, math.log2(self.average_chance[field] / chance))
 
 
-def _identifier_values(record: ClientRecord, field: int) -> frozenset[str]:
-    if field == PHONE:
-        return record.phones
-    if field == EMAIL:
-        return record.emails
-    value = record.tax_id if field == TAX_ID else record.card
-    return frozenset((value,)) if value else frozenset()
+# What a record holds of each identifier: a phone or email cell may hold several, an INN or a card number is one.
+_IDENTIFIER_VALUES = {
+    PHONE: attrgetter("phones"),
+    EMAIL: attrgetter("emails"),
+    TAX_ID: attrgetter("tax_id"),
+    CARD: attrgetter("card"),
+}
 
 
 def identifier_agreement(records: Sequence[ClientRecord], field: int, shared_by_more: int) -> float:
@@ -489,12 +515,9 @@ def identifier_agreement(records: Sequence[ClientRecord], field: int, shared_by_
     each value and blended with :data:`PRIOR_U` as :data:`PSEUDO_RANDOM_PAIRS` pairs. A value on more than
     ``shared_by_more`` records (an office switchboard) is no identifier: blocking sets it aside, and so does this
     count, or it would make every shared phone count for little."""
-    holders: Counter[str] = Counter()
-    holding = 0
-    for record in records:
-        values = _identifier_values(record, field)
-        holders.update(values)
-        holding += bool(values)
+    held = [values for values in map(_IDENTIFIER_VALUES[field], records) if values]
+    holders = Counter(itertools.chain.from_iterable(held) if field in (PHONE, EMAIL) else held)
+    holding = len(held)
     agreeing = sum(count * (count - 1) // 2 for count in holders.values() if count <= shared_by_more)
     pairs = holding * (holding - 1) // 2
     return (agreeing + PSEUDO_RANDOM_PAIRS * PRIOR_U[field][1]) / (pairs + PSEUDO_RANDOM_PAIRS)

@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from xlcrm.checks.loyalty import card_key
@@ -22,10 +24,10 @@ from xlcrm.dedupe.keys import (
     email_keys_column,
     person_name,
     phone_keys_column,
-    tax_id_key,
+    tax_id_keys,
     text_key,
 )
-from xlcrm.xlsx.reader import SheetData
+from xlcrm.xlsx.reader import SheetData, factorize_cells
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,8 @@ class ClientRecord:
 
 def client_records(sheet: SheetData, region: str) -> list[ClientRecord]:
     """Keys of every Clients row."""
-    return _records([int(row) for row in sheet.frame.index], sheet.column_values, region)
+    # Through the sheet's own distinct values (SheetData.distinct), which validation goes through again.
+    return _records([int(row) for row in sheet.frame.index], sheet.distinct, sheet.column_values, region)
 
 
 def logged_records(rows: Sequence[Mapping[str, object]], region: str, first_row: int) -> list[ClientRecord]:
@@ -61,39 +64,54 @@ def logged_records(rows: Sequence[Mapping[str, object]], region: str, first_row:
     def column(key: str) -> pd.Series:
         return pd.Series([row.get(key) for row in rows], index=index, dtype=object)  # a blank stays None
 
-    return _records(list(index), column, region)
+    return _records(list(index), lambda key: factorize_cells(column(key)), column, region)
 
 
-def _records(rows: Sequence[int], column: Callable[[str], pd.Series], region: str) -> list[ClientRecord]:
-    columns = {
-        key: column(key) for key in ("client_id", "name", "company", "inn", "city", "address", "birthday", "created")
-    }
-    phones = phone_keys_column(column("phone"), region)
-    emails = email_keys_column(column("email"))
-    cards = [card_key(value) for value in column("card_number")]  # None stays None, not NaN
-    records = []
-    for row, client_id, name, company, inn, city, address, birthday, created, phone, email, card in zip(
-        rows, *(columns[key] for key in columns), phones, emails, cards
-    ):
-        records.append(
-            ClientRecord(
-                row=row,
-                client_id=as_text(client_id),
-                name=person_name(name),
-                company=company_name(company),
-                tax_id=tax_id_key(inn),
-                phones=phone,
-                emails=email,
-                card=card,
-                city=city_key(city),
-                address=text_key(address),
-                birthday=_date(birthday),
-                created=_date(created),
-                shown_name=as_text(name),
-                shown_company=as_text(company),
-            )
+def _records(
+    rows: Sequence[int],
+    distinct: Callable[[str], tuple[np.ndarray, list[object]]],
+    column: Callable[[str], pd.Series],
+    region: str,
+) -> list[ClientRecord]:
+    """The records of ``rows``, whose columns are ``column(key)`` and their ``distinct(key)`` (see
+    :func:`xlcrm.xlsx.reader.factorize_cells`): each key is worked out once per distinct value, as a big base
+    repeats its names, cities and birthdays over and over."""
+
+    def each_cell(key: str, convert: Callable[[list[object]], list[Any]]) -> list[Any]:
+        codes, values = distinct(key)
+        # The last for blanks (code -1).
+        converted = np.fromiter(convert([*values, None]), dtype=object, count=len(values) + 1)
+        by_row = converted[codes]
+        # factorize_cells takes NaN for a blank too, which as_text does not ("nan"): such a cell is converted as is.
+        cells = column(key).to_numpy(dtype=object)
+        odd = np.flatnonzero((codes < 0) & ~np.equal(cells, None))  # type: ignore[call-overload]
+        by_row[odd] = np.fromiter(convert(list(cells[odd])), dtype=object, count=len(odd))
+        return by_row.tolist()  # type: ignore[no-any-return]
+
+    return [
+        ClientRecord(*fields)
+        for fields in zip(
+            rows,
+            each_cell("client_id", _one_by_one(as_text)),
+            each_cell("name", _one_by_one(person_name)),
+            each_cell("company", _one_by_one(company_name)),
+            each_cell("inn", tax_id_keys),
+            phone_keys_column(column("phone"), region),
+            email_keys_column(column("email")),
+            each_cell("card_number", _one_by_one(card_key)),
+            each_cell("city", _one_by_one(city_key)),
+            each_cell("address", _one_by_one(text_key)),
+            each_cell("birthday", _one_by_one(_date)),
+            each_cell("created", _one_by_one(_date)),
+            each_cell("name", _one_by_one(as_text)),
+            each_cell("company", _one_by_one(as_text)),
         )
-    return records
+    ]
+
+
+def _one_by_one(convert: Callable[[object], object]) -> Callable[[list[object]], list[object]]:
+    """``convert`` of each of a list of values."""
+    return lambda values: list(map(convert, values))
 
 
 def _date(value: object) -> dt.date | None:
