@@ -294,26 +294,25 @@ def client_rows(size: Size, seed: int) -> Iterator[list[object]]:
             continue
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         digits = f"9{rng.randint(0, 99):02d}{rng.randint(0, 9_999_999):07d}"
-        row = [
-            f"C{number:06d}",
-            f"{last} {first}",
-            f"ООО «{last} и партнёры {number}»",
-            _inn(rng) if rng.random() < 0.6 else None,
-            _phone(rng, digits),
-            f"client{number}@example.ru" if rng.random() < 0.7 else None,
-            rng.choice(CITIES),
-            None,
-            _maybe_text_date(rng, dt.date(1960, 1, 1) + dt.timedelta(days=rng.randint(0, 15_000)), 0.01)
+        values = {
+            "client_id": f"C{number:06d}",
+            "name": f"{last} {first}",
+            "company": f"ООО «{last} и партнёры {number}»",
+            "inn": _inn(rng) if rng.random() < 0.6 else None,
+            "phone": _phone(rng, digits),
+            "email": f"client{number}@example.ru" if rng.random() < 0.7 else None,
+            "city": rng.choice(CITIES),
+            "birthday": _maybe_text_date(rng, dt.date(1960, 1, 1) + dt.timedelta(days=rng.randint(0, 15_000)), 0.01)
             if rng.random() < 0.5
             else None,
-            rng.choice(sources),
-            rng.choice(MANAGERS),
-            rng.choice((None,) * 40 + ("VIP", "Ключевой", "Потерян")),
-            rng.randint(1, 5),
-            None,
-            None,
-            _maybe_text_date(rng, dt.date(2020, 1, 1) + dt.timedelta(days=rng.randint(0, 2_000)), 0.005),
-        ]
+            "source": rng.choice(sources),
+            "manager": rng.choice(MANAGERS),
+            "designation": rng.choice((None,) * 40 + ("VIP", "Ключевой", "Потерян")),
+            "rating": rng.randint(1, 5),
+            "created": _maybe_text_date(rng, dt.date(2020, 1, 1) + dt.timedelta(days=rng.randint(0, 2_000)), 0.005),
+        }
+        # By column key: a column added to the schema later takes its place without moving the others.
+        row = [values.get(column.key) for column in schema.CLIENTS.columns]
         previous = row
         yield row
 
@@ -377,7 +376,7 @@ def settings_rows() -> Iterator[list[object]]:
 
 
 def build(size: Size, seed: int) -> Path:
-    path = Path(tempfile.gettempdir()) / f"xlcrm-scale-v2-{size.clients}-{size.interactions}-{seed}.xlsx"
+    path = Path(tempfile.gettempdir()) / f"xlcrm-scale-v3-{size.clients}-{size.interactions}-{seed}.xlsx"
     if not path.exists():
         started = time.perf_counter()
         partial = path.with_suffix(".partial")
