@@ -740,6 +740,7 @@ class RowParser:
         self._content = re.compile(rb"<" + name + rb"(?:v|f|is)(?=[\s/>])")
         self._formula = re.compile(rb"<" + name + rb"f(?=[\s/>])([^>]*?)(?:/>|>([^<]*)</" + name + rb"f>)")
         self._renumber = re.compile(rb"(\sr=\"[A-Z]{0,3})\d+\"")
+        self._reference_rows = re.compile(rb" r=\"[A-Z]*(\d+)\"")  # the row number of each reference
 
     def split(self, row: bytes) -> tuple[dict[bytes, bytes], list[Cell], bytes]:
         """(row attributes, cells, anything else inside the row)."""
@@ -807,9 +808,14 @@ class RowParser:
     def renumber(self, row: bytes, old: int, number: int) -> bytes:
         """The row moved from ``old`` to ``number``: the r of the row and of its cells rewritten, nothing else."""
         new = str(number).encode()
-        # Most rows of a sheet below a deleted row move, so the common case avoids a Python call per cell: cut
-        # at each `12"` and rewrite the cuts that end a reference (r="12", r="AB12"), not s="12" or ht="12".
+        # Most rows of a sheet below a deleted row move, so the common case avoids a Python call per cell: when
+        # every `12"` of the row ends a reference (r="12", r="AB12") and every reference ends so, one replace
+        # rewrites them all.
         was = str(old).encode() + b'"'
+        references = self._reference_rows.findall(row)
+        if len(references) == row.count(was) == row.count(b' r="') and references.count(was[:-1]) == len(references):
+            return row.replace(was, new + b'"')
+        # Else cut at each `12"` and rewrite the cuts that end a reference, not s="12" or ht="12".
         pieces = row.split(was)
         joined = [pieces[0]]
         rewritten = 0
@@ -923,6 +929,22 @@ class CellChange:
     style: int | None = None  # a cellXfs index to use instead of the cell's own
 
 
+# A cell to write, as ``SheetPlan.changes`` holds it: its new value, or a ``CellChange`` when it takes a style of
+# its own or keeps its value. A computed column of a big sheet is hundreds of thousands of cells: as plain values
+# they are no objects for Python's garbage collector to go through again and again while a refresh fills memory.
+CellWrite = CellValue | Formula | CellChange
+
+
+def as_change(cell: CellWrite) -> CellChange:
+    """``cell`` as a ``CellChange``."""
+    return cell if isinstance(cell, CellChange) else CellChange(cell)
+
+
+def written_value(cell: CellWrite) -> object:
+    """The value ``cell`` is written with: a CellValue or Formula, or KEEP."""
+    return cell.value if isinstance(cell, CellChange) else cell
+
+
 @dataclass(frozen=True)
 class StyleChooser:
     """How the workbook's styles answer the questions a cell edit asks."""
@@ -940,7 +962,7 @@ class SheetPlan:
     name: str
     prefix: bytes
     rows: RowMap
-    changes: dict[int, dict[int, CellChange]]  # new row number -> column -> change
+    changes: dict[int, dict[int, CellWrite]]  # new row number -> column -> what to write there
     column_styles: dict[int, int]  # column -> style of its <col>
     styles: StyleChooser
     date1904: bool
@@ -1207,9 +1229,7 @@ class RowWriter:
         self.written_styles.update(number, self.writing, -1)
         return data
 
-    def _rebuild(
-        self, data: bytes, original: int, number: int, changes: dict[int, CellChange], formulas: bool
-    ) -> bytes:
+    def _rebuild(self, data: bytes, original: int, number: int, changes: dict[int, CellWrite], formulas: bool) -> bytes:
         """The row with ``changes`` written; ``formulas``: it has formulas that rows moving may change."""
         if formulas:
             data = self._remap_formulas(data)
@@ -1228,13 +1248,13 @@ class RowWriter:
             row_style = _row_style(attributes)
             by_column = {cell.column: cell for cell in cells}
             for column, change in changes.items():
-                new = self._cell(number, column, change, by_column.get(column), row_style)
+                new = self._cell(number, column, as_change(change), by_column.get(column), row_style)
                 by_column[column] = Cell(column, new)
             rebuilt = self.parser.join(number, attributes, list(by_column.values()), others)
         self.written_styles.update(number, self.writing, only_written_after)
         return rebuilt
 
-    def _replace_in_place(self, data: bytes, number: int, changes: dict[int, CellChange]) -> bytes | None:
+    def _replace_in_place(self, data: bytes, number: int, changes: dict[int, CellWrite]) -> bytes | None:
         """The common case, every changed cell already there with its reference first: swapped in place."""
         found = []
         for column, change in changes.items():
@@ -1249,12 +1269,12 @@ class RowWriter:
         position = 0
         for start, end, column, change in found:
             pieces.append(data[position:start])
-            pieces.append(self._cell(number, column, change, Cell(column, data[start:end]), 0))
+            pieces.append(self._cell(number, column, as_change(change), Cell(column, data[start:end]), 0))
             position = end
         pieces.append(data[position:])
         return b"".join(pieces)
 
-    def _append_at_end(self, data: bytes, number: int, changes: dict[int, CellChange]) -> bytes:
+    def _append_at_end(self, data: bytes, number: int, changes: dict[int, CellWrite]) -> bytes:
         """The first refresh's case, every changed cell new and right of the row's last one: added at the end."""
         opening = self.parser.row_open(data)
         row_style = _row_style(_attributes(opening)) if b"customFormat" in opening else 0
@@ -1264,7 +1284,7 @@ class RowWriter:
         closing = len(data) - len(self.parser.row_close)
         return opening_kept + data[len(opening) : closing] + cells + data[closing:]
 
-    def _new_cells(self, number: int, changes: dict[int, CellChange], row_style: int) -> bytes:
+    def _new_cells(self, number: int, changes: dict[int, CellWrite], row_style: int) -> bytes:
         """``_cell`` of each change, in column order, for a row that has none of these cells yet.
 
         A computed column repeats a few values down a hundred thousand rows, each cell styled like the one
@@ -1284,21 +1304,21 @@ class RowWriter:
             else:
                 above = self._style_above(number, column)
             above = above or plan.column_styles.get(column) or row_style
-            value = change.value
-            key = (column, above, value)
-            remembered = type(value) in _SAME_BYTES_WHEN_EQUAL and change.style is None
-            found = known.get(key) if remembered else None
-            if found is None:
-                ref = f"{column_letter(column)}{number}"
-                style, value = self._decide(column, change, above)
-                after_ref = self._after_ref(ref, style, value)
-                if remembered:
-                    known[key] = _NewCell(style, after_ref)
+            if type(change) in _SAME_BYTES_WHEN_EQUAL:  # a plain value (not a CellChange)
+                key = (column, above, change)
+                found = known.get(key)
+                if found is None:
+                    found = known[key] = self._new_cell(number, column, CellChange(change), above)
             else:
-                style, after_ref = found.style, found.after_ref
-            writing[column] = style
-            pieces.append((openings.get(column) or self._new_cell_opening(column)) + row_ref + after_ref)
+                found = self._new_cell(number, column, as_change(change), above)
+            writing[column] = found.style
+            pieces.append((openings.get(column) or self._new_cell_opening(column)) + row_ref + found.after_ref)
         return b"".join(pieces)
+
+    def _new_cell(self, number: int, column: int, change: CellChange, above: int) -> _NewCell:
+        """How the new cell ``column`` of row ``number`` is written, given the style it would otherwise have."""
+        style, value = self._decide(column, change, above)
+        return _NewCell(style, self._after_ref(f"{column_letter(column)}{number}", style, value))
 
     def _new_cell_opening(self, column: int) -> bytes:
         """``<c r="AB`` for the column, the start of a cell up to its row number, kept in ``cell_openings``."""

@@ -42,6 +42,7 @@ from xlcrm.xlsx.sheet_edits import (
     KEEP,
     READ_CHUNK,
     CellChange,
+    CellWrite,
     FormulaBlocked,
     RowMap,
     RowWriter,
@@ -63,6 +64,7 @@ from xlcrm.xlsx.sheet_edits import (
     shift_sqref,
     whole_rows,
     without_formula_results,
+    written_value,
 )
 from xlcrm.xlsx.streams import ReadAhead
 from xlcrm.xlsx.xml_io import children, detach, local_name, parse_part, refuse_dtd, serialize_part, unescape_xml
@@ -256,10 +258,10 @@ class UserSheetEdit:
         with self._open() as handle:
             return last_used_row(SheetXml(handle, self.sheet.part), self.rows)
 
-    def _changes(self, last_used: int) -> dict[int, dict[int, CellChange]]:
+    def _changes(self, last_used: int) -> dict[int, dict[int, CellWrite]]:
         """Every cell to write, by row in the new numbering."""
-        changes: dict[int, dict[int, CellChange]] = {}
-        by_row: dict[int, dict[int, CellChange]] = {}  # the cells of one row, under the row's number as read
+        changes: dict[int, dict[int, CellWrite]] = {}
+        by_row: dict[int, dict[int, CellWrite]] = {}  # the cells of one row, under the row's number as read
         for (row, column), value in self.values.items():
             cells = by_row.get(row)
             if cells is None:
@@ -267,7 +269,7 @@ class UserSheetEdit:
                 new_row = row if self.rows.inserted else self.rows.row(row)
                 assert new_row is not None  # _check_request refused cells of deleted rows
                 cells = by_row[row] = changes.setdefault(new_row, {})
-            cells[column] = CellChange(value)
+            cells[column] = value
         first_appended = max(last_used, 1) + 1
         if first_appended + len(self.edit.append_rows) - 1 > MAX_ROWS:
             raise EditRefused(
@@ -280,21 +282,20 @@ class UserSheetEdit:
         for offset, values in enumerate(self.edit.append_rows):
             row_changes = changes.setdefault(first_appended + offset, {})
             for letter, value in values.items():
-                row_changes[_column(letter)] = CellChange(value)
+                row_changes[_column(letter)] = value
         for ref, index in self.edit.cell_styles.items():
             row, column = parse_cell(ref)
             new_row = row if self.rows.inserted else self.rows.row(row)
             if new_row is not None:
-                changes.setdefault(new_row, {}).setdefault(column, CellChange(KEEP)).style = index
+                _set_style(changes.setdefault(new_row, {}), column, index)
         if self.edit.computed_header:
             style = self.package.style_sheet().xf(COMPUTED_HEADER)
             header = changes.setdefault(1, {})
             for letter in self.edit.computed_header:
-                column = _column(letter)
-                header.setdefault(column, CellChange(KEEP)).style = style
+                _set_style(header, _column(letter), style)
         return changes
 
-    def _head(self, head: bytes, changes: dict[int, dict[int, CellChange]]) -> bytes:
+    def _head(self, head: bytes, changes: dict[int, dict[int, CellWrite]]) -> bytes:
         """The part before the cells, with its dimension covering the cells as they will be."""
         match = _DIMENSION.search(head)
         if match is None:
@@ -310,8 +311,8 @@ class UserSheetEdit:
         written = [
             (row, column)
             for row, columns in changes.items()
-            for column, change in columns.items()
-            if change.value is not KEEP and change.value is not None
+            for column, cell in columns.items()
+            if (value := written_value(cell)) is not KEEP and value is not None
         ]
         if written:
             last_row = max(last_row, max(row for row, _ in written))
@@ -915,6 +916,12 @@ def _col_elements(head: bytes) -> Iterator[tuple[re.Match[bytes], dict[bytes, by
     """Each ``<col>`` element of a worksheet's head, with its attributes."""
     for match in _COLUMN.finditer(head):
         yield match, dict(re.findall(rb'([\w:]+)="([^"]*)"', match.group(1)))
+
+
+def _set_style(cells: dict[int, CellWrite], column: int, style: int) -> None:
+    """Nothing; the cell ``column`` of ``cells`` is written with the cellXfs index ``style``, and with the value
+    asked for (its own when none is)."""
+    cells[column] = CellChange(written_value(cells[column]) if column in cells else KEEP, style)
 
 
 def _column(letter: str) -> int:
