@@ -169,3 +169,17 @@ def test_language_precedence() -> None:
     assert choose_language(None, "ru", {"LC_ALL": "C.UTF-8"}) == "ru"
     assert choose_language(None, None, {"LANG": "ru_RU.UTF-8"}) == "ru"
     assert choose_language(None, None, {}) == "en"
+
+
+def test_a_number_is_written_the_same_whatever_was_written_before_it() -> None:
+    """Numbers are written once per value and language and then remembered: -0.0 equals 0.0 to Python, yet each
+    is written as itself, in either order."""
+    from xlcrm.messages.catalogue import Number
+
+    for first, second in ((-0.0, 0.0), (0.0, -0.0), (1, 1.0), (1.0, 1)):
+        for decimals in (None, 2):
+            alone = Number(second, decimals).render("ru")
+            Number(first, decimals).render("ru")
+            assert Number(second, decimals).render("ru") == alone
+    assert Number(-0.0).render("ru") == "-0" and Number(0.0).render("ru") == "0"
+    assert Number(-0.0, 2).render("ru") == "-0,00" and Number(0.0, 2).render("ru") == "0,00"

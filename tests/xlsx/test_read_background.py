@@ -89,6 +89,31 @@ def test_chunks_keep_row_numbers_blank_rows_and_mixed_values(tmp_path: Path, mon
     assert frame.loc[4, "service"] is True and frame.loc[3, "service"] == 1 and frame.loc[3, "service"] is not True
 
 
+def test_computed_columns_are_read_back_cell_by_cell_with_their_types(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A column headed with the report marker is xlcrm's own: every cell holding something is kept by row, as
+    typed (0, FALSE, 1 and TRUE apart), blanks and cells of only spaces left out, in every chunk alike."""
+    header = [c.en for c in schema.CLIENTS.columns] + [schema.REPORT_MARKER + "Orders", schema.REPORT_MARKER + "Note"]
+    computed = [0.0, False, 1.0, True, "", "  ", None, "5 Regular", dt.date(2026, 1, 2), 2.5, "x"]
+    rows = [header]
+    for number, value in enumerate(computed * 3):
+        base: list[object] = [f"C{number:06d}", f"Client {number}"] + [None] * (len(schema.CLIENTS.columns) - 2)
+        rows.append([*base, value, computed[(number + 1) % len(computed)]])
+    path = write_workbook(tmp_path / "book.xlsx", {schema.CLIENTS.en: rows})
+    for chunk in (4, 1_000):
+        monkeypatch.setattr(workbook, "ROW_CHUNK", chunk)
+        owned = read_workbook(path).sheets[schema.CLIENTS.key].owned_values
+        for text, offset in ((schema.REPORT_MARKER + "Orders", 0), (schema.REPORT_MARKER + "Note", 1)):
+            expected = {
+                number + 2: value
+                for number in range(len(computed) * 3)
+                if (value := computed[(number + offset) % len(computed)]) not in (None, "", "  ")
+            }
+            assert owned[text] == expected
+            assert [type(value) for value in owned[text].values()] == [type(value) for value in expected.values()]
+
+
 def test_a_background_sheet_that_cannot_be_read_stops_the_command(tmp_path: Path) -> None:
     path = tmp_path / "demo.xlsx"
     create_demo(path, clients=30, seed=1, locale="en", today=TODAY)

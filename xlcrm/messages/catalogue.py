@@ -35,6 +35,8 @@ class Number:
 
     def render(self, language: str) -> str:
         """The number as text in ``language``."""
+        if self.value == 0:  # 0.0 and -0.0 are one key to a cache, but Babel writes "-0" for the one
+            return _number_text(self.value, self.decimals, language)
         return _formatted_number(self.value, self.decimals, language)
 
 
@@ -43,8 +45,7 @@ class Number:
 _KEPT_FORMATS = 1 << 14
 
 
-@functools.lru_cache(maxsize=_KEPT_FORMATS, typed=True)
-def _formatted_number(value: float | int, decimals: int | None, language: str) -> str:
+def _number_text(value: float | int, decimals: int | None, language: str) -> str:
     """``value`` written ``language``'s way, with ``decimals`` digits after the point (None: as many as it has)."""
     from babel.numbers import format_decimal
 
@@ -52,6 +53,9 @@ def _formatted_number(value: float | int, decimals: int | None, language: str) -
         return str(format_decimal(value, locale=language))
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
     return str(format_decimal(value, format=pattern, locale=language))
+
+
+_formatted_number = functools.lru_cache(maxsize=_KEPT_FORMATS, typed=True)(_number_text)
 
 
 @dataclass(frozen=True)
