@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
@@ -271,39 +269,6 @@ def tax_id_key(value: object) -> str | None:
     if len(digits) in (13, 15) and stdnum_ogrn.is_valid(digits):
         return "ogrn:" + digits
     return None
-
-
-# python-stdnum's weights of the INN check digits: a company's ten-digit INN has one, a person's twelve-digit two.
-_COMPANY_INN_WEIGHTS = np.array((2, 4, 10, 3, 5, 9, 4, 6, 8))
-_PERSONAL_INN_WEIGHTS = (np.array((7, 2, 4, 10, 3, 5, 9, 4, 6, 8)), np.array((3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)))
-
-
-def tax_id_keys(values: Sequence[object]) -> list[str | None]:
-    """``tax_id_key`` of each value: INNs typed as text of just ten or twelve digits (most of a big base's) have
-    their check digits worked out all at once, every other value on its own."""
-    keys: list[str | None] = []
-    inns: dict[int, list[tuple[int, str]]] = {10: [], 12: []}  # by length: position, digits
-    for value in values:
-        if type(value) is str and len(value) in inns and value.isascii() and value.isdigit():
-            inns[len(value)].append((len(keys), value))
-            keys.append(None)  # checked below
-        else:
-            keys.append(tax_id_key(value))
-    for length, found in inns.items():
-        if not found:
-            continue
-        ascii_digits = "".join(text for _position, text in found).encode("ascii")
-        digits = np.frombuffer(ascii_digits, dtype=np.uint8).reshape(-1, length).astype(np.int64) - ord("0")
-        if length == 10:
-            valid = digits[:, :9] @ _COMPANY_INN_WEIGHTS % 11 % 10 == digits[:, 9]
-        else:
-            first = digits[:, :10] @ _PERSONAL_INN_WEIGHTS[0] % 11 % 10
-            second = np.column_stack((digits[:, :10], first)) @ _PERSONAL_INN_WEIGHTS[1] % 11 % 10
-            valid = (first == digits[:, 10]) & (second == digits[:, 11])
-        for (position, text), is_valid in zip(found, valid.tolist()):
-            if is_valid:
-                keys[position] = "inn:" + text
-    return keys
 
 
 # --- text --------------------------------------------------------------------------------------

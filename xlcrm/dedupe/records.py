@@ -24,7 +24,7 @@ from xlcrm.dedupe.keys import (
     email_keys_column,
     person_name,
     phone_keys_column,
-    tax_id_keys,
+    tax_id_key,
     text_key,
 )
 from xlcrm.xlsx.reader import SheetData, factorize_cells
@@ -77,41 +77,36 @@ def _records(
     :func:`xlcrm.xlsx.reader.factorize_cells`): each key is worked out once per distinct value, as a big base
     repeats its names, cities and birthdays over and over."""
 
-    def each_cell(key: str, convert: Callable[[list[object]], list[Any]]) -> list[Any]:
+    def each_cell(key: str, convert: Callable[[Any], Any]) -> list[Any]:
         codes, values = distinct(key)
         # The last for blanks (code -1).
-        converted = np.fromiter(convert([*values, None]), dtype=object, count=len(values) + 1)
+        converted = np.fromiter(map(convert, [*values, None]), dtype=object, count=len(values) + 1)
         by_row = converted[codes]
         # factorize_cells takes NaN for a blank too, which as_text does not ("nan"): such a cell is converted as is.
         cells = column(key).to_numpy(dtype=object)
         odd = np.flatnonzero((codes < 0) & ~np.equal(cells, None))  # type: ignore[call-overload]
-        by_row[odd] = np.fromiter(convert(list(cells[odd])), dtype=object, count=len(odd))
+        by_row[odd] = np.fromiter(map(convert, cells[odd]), dtype=object, count=len(odd))
         return by_row.tolist()  # type: ignore[no-any-return]
 
     return [
         ClientRecord(*fields)
         for fields in zip(
             rows,
-            each_cell("client_id", _one_by_one(as_text)),
-            each_cell("name", _one_by_one(person_name)),
-            each_cell("company", _one_by_one(company_name)),
-            each_cell("inn", tax_id_keys),
+            each_cell("client_id", as_text),
+            each_cell("name", person_name),
+            each_cell("company", company_name),
+            each_cell("inn", tax_id_key),
             phone_keys_column(column("phone"), region),
             email_keys_column(column("email")),
-            each_cell("card_number", _one_by_one(card_key)),
-            each_cell("city", _one_by_one(city_key)),
-            each_cell("address", _one_by_one(text_key)),
-            each_cell("birthday", _one_by_one(_date)),
-            each_cell("created", _one_by_one(_date)),
-            each_cell("name", _one_by_one(as_text)),
-            each_cell("company", _one_by_one(as_text)),
+            each_cell("card_number", card_key),
+            each_cell("city", city_key),
+            each_cell("address", text_key),
+            each_cell("birthday", _date),
+            each_cell("created", _date),
+            each_cell("name", as_text),
+            each_cell("company", as_text),
         )
     ]
-
-
-def _one_by_one(convert: Callable[[object], object]) -> Callable[[list[object]], list[object]]:
-    """``convert`` of each of a list of values."""
-    return lambda values: list(map(convert, values))
 
 
 def _date(value: object) -> dt.date | None:
