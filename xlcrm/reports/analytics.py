@@ -33,7 +33,7 @@ from xlcrm.checks.loyalty import card_key
 from xlcrm.lifecycle.blocks import Lifecycle
 from xlcrm.lifecycle.frames import Frames
 from xlcrm.messages import Message, t
-from xlcrm.reports.period import Period, acting_manager, manager_order, month_label, period_sales
+from xlcrm.reports.period import Period, acting_manager, manager_order, month_label
 from xlcrm.xlsx.report_sheet import CellValue, Chart, ChartKind, ColumnFormat, ReportColumn, ReportSheet, ReportTable
 
 TOP_CITIES = 15
@@ -43,10 +43,12 @@ NOT_GIVEN = t("(not given)")
 MONEY_WIDTH, COUNT_WIDTH = 15, 11
 
 
-def analytics_sheet(frames: Frames, lifecycle: Lifecycle, period: Period, subtitle: str) -> ReportSheet:
-    """The ▸ Analytics sheet of ``frames``' workbook for ``period``: see the module."""
+def analytics_sheet(
+    frames: Frames, lifecycle: Lifecycle, period: Period, sales: pd.DataFrame, subtitle: str
+) -> ReportSheet:
+    """The ▸ Analytics sheet of ``frames``' workbook for ``period`` (``sales``: its ``period_sales``): see the
+    module."""
     locale = frames.locale
-    sales = period_sales(lifecycle, period)
     clients = client_groups(frames, lifecycle)
     sources = source_table(clients, sales, period, locale)
     tables = (
