@@ -69,8 +69,9 @@ def _each(values: pd.Series, *tests: Callable[[object], bool]) -> np.ndarray:
     codes, distinct = pd.factorize(keys, use_na_sentinel=True)
     # Arrow hands out its distinct values fastest all at once; None, the blank, last.
     asked = [*np.asarray(distinct, dtype=object), None]
-    answers = np.array([[test(value) for test in tests] for value in asked], dtype=bool)
-    by_row: np.ndarray = answers[codes].T  # a blank's code, -1, takes the answers at the end
+    # One flat list per test: numpy converts it several times faster than a list of small lists.
+    answers = np.array([[test(value) for value in asked] for test in tests], dtype=bool)
+    by_row: np.ndarray = answers[:, codes]  # a blank's code, -1, takes the answers at the end
     return by_row
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from xlcrm import schema
@@ -32,7 +33,7 @@ from xlcrm.checks.loyalty import card_key
 from xlcrm.lifecycle.blocks import Lifecycle
 from xlcrm.lifecycle.frames import Frames
 from xlcrm.messages import Message, t
-from xlcrm.reports.period import Period, acting_manager, manager_order, month_label, period_sales
+from xlcrm.reports.period import Period, acting_manager, manager_order, month_label
 from xlcrm.xlsx.report_sheet import CellValue, Chart, ChartKind, ColumnFormat, ReportColumn, ReportSheet, ReportTable
 
 TOP_CITIES = 15
@@ -42,10 +43,12 @@ NOT_GIVEN = t("(not given)")
 MONEY_WIDTH, COUNT_WIDTH = 15, 11
 
 
-def analytics_sheet(frames: Frames, lifecycle: Lifecycle, period: Period, subtitle: str) -> ReportSheet:
-    """The ▸ Analytics sheet of ``frames``' workbook for ``period``: see the module."""
+def analytics_sheet(
+    frames: Frames, lifecycle: Lifecycle, period: Period, sales: pd.DataFrame, subtitle: str
+) -> ReportSheet:
+    """The ▸ Analytics sheet of ``frames``' workbook for ``period`` (``sales``: its ``period_sales``): see the
+    module."""
     locale = frames.locale
-    sales = period_sales(lifecycle, period)
     clients = client_groups(frames, lifecycle)
     sources = source_table(clients, sales, period, locale)
     tables = (
@@ -87,9 +90,14 @@ def client_groups(frames: Frames, lifecycle: Lifecycle) -> pd.DataFrame:
 def group_labels(values: pd.Series, blank: str) -> pd.Series:
     """Each value's group: values equal but for case, spaces and ё are one, spelled as the first of them is;
     ``blank`` for a blank one."""
-    folded = values.map(schema.fold)
-    spelling = values.groupby(folded, sort=False).first()
-    labels: pd.Series = folded.map(spelling).where(folded != "", blank)
+    # Worked out once per distinct value, in order of first appearance, so the first spelling of a group wins.
+    codes, distinct = pd.factorize(values.to_numpy(dtype=object))
+    folded = [schema.fold(value) for value in distinct]
+    spelling: dict[str, object] = {}
+    for value, key in zip(distinct, folded):
+        spelling.setdefault(key, value)
+    named = np.array([spelling[key] if key else blank for key in folded] + [blank], dtype=object)
+    labels: pd.Series = pd.Series(named[codes], index=values.index)  # a blank's code, -1, takes the blank at the end
     return labels
 
 

@@ -95,14 +95,17 @@ def build_reports(
     blocks = lifecycle.clients["block"]
     migration = migration_matrix(history, today, blocks)
     updated = history.updated(today, blocks)
+    sales = period_sales(lifecycle, period)  # picked out of the log once, for every sheet that counts them
     sheets = [
-        dashboard_sheet(lifecycle, period, migration, updated, locale, subtitle, consent_table(frames, lifecycle)),
-        analytics_sheet(frames, lifecycle, period, subtitle),
+        dashboard_sheet(
+            lifecycle, period, sales, migration, updated, locale, subtitle, consent_table(frames, lifecycle)
+        ),
+        analytics_sheet(frames, lifecycle, period, sales, subtitle),
         agenda_sheet(agenda, schema.label("computed_on", locale).format(today=_day(today))),  # no period: a day's list
         managers_sheet(lifecycle, period, locale, subtitle, agenda),
-        services_sheet(frames, lifecycle, period, subtitle),
-        abc_sheet(lifecycle, period, locale, subtitle),
-        *([segments_sheet(segments, lifecycle, period_sales(lifecycle, period), locale, subtitle)] if segments else []),
+        services_sheet(frames, lifecycle, sales, subtitle),
+        abc_sheet(lifecycle, sales, locale, subtitle),
+        *([segments_sheet(segments, lifecycle, sales, locale, subtitle)] if segments else []),
         problems_sheet(findings, locale, subtitle),
         history_sheet(updated, locale, today),
     ]
@@ -155,6 +158,7 @@ def migration_matrix(history: BlockHistory, today: dt.date, blocks: pd.Series) -
 def dashboard_sheet(
     lifecycle: Lifecycle,
     period: Period,
+    sales: pd.DataFrame,
     migration: Migration,
     history: BlockHistory,
     locale: str,
@@ -162,14 +166,14 @@ def dashboard_sheet(
     consent: ReportTable | None = None,
 ) -> ReportSheet:
     """The dashboard sheet: clients and revenue per block, the Dead and the cold (and, when given, the clients
-    without consent), what clients owe (:mod:`xlcrm.reports.receivables`), who moved between blocks, with charts."""
+    without consent), what clients owe (:mod:`xlcrm.reports.receivables`), who moved between blocks, with charts.
+    ``sales`` are the orders and returns of the ``period`` (``period_sales``)."""
 
     def text(key: str) -> str:
         return schema.label(key, locale)
 
     clients = lifecycle.clients
-    in_period = period_sales(lifecycle, period)
-    period_revenue = in_period.groupby("client_id")["amount"].sum().reindex(clients.index, fill_value=0.0)
+    period_revenue = sales.groupby("client_id")["amount"].sum().reindex(clients.index, fill_value=0.0)
     by_block = pd.DataFrame(
         {
             "clients": clients.groupby("block").size(),
@@ -216,7 +220,7 @@ def dashboard_sheet(
         block_rows,
     )
 
-    by_month = revenue_by_month_table(lifecycle, period, locale)
+    by_month = revenue_by_month_table(sales, period, locale)
     tables = (
         blocks_table,
         dead_and_cold_table(lifecycle, locale),
@@ -367,9 +371,8 @@ def moves_table(migration: Migration, lifecycle: Lifecycle, locale: str) -> Repo
     )
 
 
-def revenue_by_month_table(lifecycle: Lifecycle, period: Period, locale: str) -> ReportTable:
-    """Orders and revenue of each month of the period as a report table."""
-    sales = period_sales(lifecycle, period)
+def revenue_by_month_table(sales: pd.DataFrame, period: Period, locale: str) -> ReportTable:
+    """Orders and revenue of each month of the period (``sales``: its ``period_sales``) as a report table."""
     month = sales["date"].dt.to_period("M")
     grouped = (
         sales.groupby(month)
@@ -535,14 +538,14 @@ def service_names(orders: pd.DataFrame, frames: Frames) -> pd.Series:
     return orders["service"].map(names).astype(object).fillna(schema.label("no_service", frames.locale))
 
 
-def services_sheet(frames: Frames, lifecycle: Lifecycle, period: Period, subtitle: str) -> ReportSheet:
-    """The services sheet: orders and revenue by service in the period, by month, and services never ordered."""
+def services_sheet(frames: Frames, lifecycle: Lifecycle, sales: pd.DataFrame, subtitle: str) -> ReportSheet:
+    """The services sheet: orders and revenue by service in the period (``sales``: its ``period_sales``), by month,
+    and services never ordered."""
     locale = frames.locale
 
     def text(key: str) -> str:
         return schema.label(key, locale)
 
-    sales = period_sales(lifecycle, period)
     service = service_names(sales, frames)
     totals = _sales_figures(sales, service)
     totals = totals.sort_values(["revenue", "orders"], ascending=False, kind="stable")
@@ -595,14 +598,15 @@ def services_sheet(frames: Frames, lifecycle: Lifecycle, period: Period, subtitl
 # --- ABC ------------------------------------------------------------------------------------
 
 
-def abc_ranking(lifecycle: Lifecycle, period: Period) -> pd.DataFrame:
-    """Clients with revenue in the period, highest first: revenue, share, cumulative share, class.
+def abc_ranking(sales: pd.DataFrame) -> pd.DataFrame:
+    """Clients with revenue in the period (``sales``: its ``period_sales``), highest first: revenue, share,
+    cumulative share, class.
 
     A client belongs to class A while the clients ranked above it hold less
     than 80 % of revenue (so the client that crosses 80 % is still A), to B
     below 95 %, to C after. Equal revenue is ranked by ClientID.
     """
-    revenue = period_sales(lifecycle, period).groupby("client_id")["amount"].sum()
+    revenue = sales.groupby("client_id")["amount"].sum()
     revenue = revenue[revenue > 0]
     ranked: pd.DataFrame = pd.DataFrame({"revenue": revenue}).rename_axis("client_id")
     ranked = ranked.sort_values(["revenue", "client_id"], ascending=[False, True], kind="stable")
@@ -616,13 +620,14 @@ def abc_ranking(lifecycle: Lifecycle, period: Period) -> pd.DataFrame:
     return ranked
 
 
-def abc_sheet(lifecycle: Lifecycle, period: Period, locale: str, subtitle: str) -> ReportSheet:
-    """The ABC sheet: clients ranked by revenue in the period, with classes A, B and C."""
+def abc_sheet(lifecycle: Lifecycle, sales: pd.DataFrame, locale: str, subtitle: str) -> ReportSheet:
+    """The ABC sheet: clients ranked by revenue in the period (``sales``: its ``period_sales``), with classes A, B
+    and C."""
 
     def text(key: str) -> str:
         return schema.label(key, locale)
 
-    ranked = abc_ranking(lifecycle, period)
+    ranked = abc_ranking(sales)
     total = ranked["revenue"].sum()
     summary = ranked.groupby("class")["revenue"].agg(["size", "sum"]).reindex(["A", "B", "C"], fill_value=0)
     summary_table = ReportTable(
