@@ -601,17 +601,81 @@ def header_rows(path: Path, sheets: Sequence[str]) -> dict[str, Sequence[CellVal
 
 def read_in_process(child: Child, path: Path, spec: Sheet, actual: str) -> SheetData:
     """``read_alone`` in ``child``, where turning a million rows into ten million Python values runs on another
-    core instead of taking turns with the main thread. The sheet comes back pickled, about 50 MB for a million
-    rows since equal texts and dates are one object. When no such process can run, it is read here.
+    core instead of taking turns with the main thread. The sheet comes back pickled, its frame packed
+    (``PackedFrame``). When no such process can run, it is read here.
     """
     try:
-        sheet = child.call(read_alone, path, spec, actual)
+        sheet, packed = child.call(read_packed, path, spec, actual)
     except ChildProcessFailed:
         return read_alone(path, spec, actual)  # slower, but the workbook is not refused for it
+    sheet.frame = packed.unpacked()
+    sheet._distinct.update(packed.factorized())  # what ``distinct`` would work out again
     # The child's schema objects are copies: point the sheet at this process's own.
     sheet.spec = spec
     sheet.missing_columns = [spec.column(column.key) for column in sheet.missing_columns]
     return sheet
+
+
+def read_packed(path: Path, spec: Sheet, actual: str) -> tuple[SheetData, PackedFrame]:
+    """``read_alone`` for another process: the sheet with an empty frame (its columns only), and the frame
+    packed."""
+    sheet = read_alone(path, spec, actual)
+    packed = PackedFrame.of(sheet.frame)
+    sheet.frame = sheet.frame.iloc[:0]
+    return sheet, packed
+
+
+# One packed column: ``factorize_cells`` of it, or its cells.
+PackedColumn = tuple[np.ndarray, list[object]] | np.ndarray
+
+
+@dataclass(frozen=True)
+class PackedFrame:
+    """A frame of object columns for another process: its columns of text and dates as ``factorize_cells`` of
+    them, the others cell by cell.
+
+    Pickle writes an object column cell by cell (a million rows of ten columns: 50 MB, most of a second to
+    write and half a second to read back); codes go as one block of bytes. Text and dates are equal only to
+    their own kind, so the cells unpacked are what was packed; the codes are what ``SheetData.distinct`` works
+    out, and need not be worked out again.
+    """
+
+    keys: list[str]
+    index: pd.Index
+    columns: list[PackedColumn]
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame) -> PackedFrame:
+        """The frame packed."""
+        return cls(list(frame.columns), frame.index, [_packed_column(column) for _, column in frame.items()])
+
+    def unpacked(self) -> pd.DataFrame:
+        """The frame as it was packed."""
+        values = np.empty((len(self.columns), len(self.index)), dtype=object)
+        for cells, packed in zip(values, self.columns, strict=True):
+            if isinstance(packed, tuple):
+                codes, distinct = packed
+                objects = np.empty(len(distinct) + 1, dtype=object)  # the last one for blanks (code -1)
+                objects[:-1] = distinct
+                cells[:] = objects[codes]
+            else:
+                cells[:] = packed
+        return _object_frame([values], self.keys, self.index)
+
+    def factorized(self) -> dict[str, tuple[np.ndarray, list[object]]]:
+        """``factorize_cells`` of the columns packed as codes, by column key."""
+        return {key: packed for key, packed in zip(self.keys, self.columns, strict=True) if isinstance(packed, tuple)}
+
+
+def _packed_column(column: pd.Series) -> PackedColumn:
+    """``factorize_cells`` of a column of text, dates and blanks (None); the cells of any other."""
+    codes, distinct = factorize_cells(column)
+    cells = column.to_numpy(dtype=object)
+    if not set(map(type, distinct)).issubset(_SHAREABLE):
+        return cells
+    # A blank is None, or a NaN (a float, not an Excel value, but a file may hold one): kept as it is.
+    blanks = cells[codes < 0]
+    return (codes, distinct) if np.equal(blanks, None).all() else cells  # type: ignore[call-overload]  # each compared with None
 
 
 def read_alone(path: Path, spec: Sheet, actual: str) -> SheetData:
@@ -670,8 +734,10 @@ def _misplaced_header_row(spec: Sheet, rows: Sequence[Sequence[object]]) -> int 
 
 
 # Rows of a big sheet are turned into Python values this many at a time, each batch cleaned before the next:
-# the same text read a million times then never sits in memory a million times (see _cleaned).
-ROW_CHUNK = 50_000
+# the same text read a million times then never sits in memory a million times (see _cleaned). A batch this small
+# is still in the processor's cache when it is cleaned: the million rows of the benchmark's Interactions take
+# 3.4 s from the parsed sheet to the frame in batches of 10,000, 3.9-4.1 s in batches of 50,000.
+ROW_CHUNK = 10_000
 
 
 def _row_chunks(rows: Iterator[Sequence[object]]) -> Iterator[list[Sequence[object]]]:
@@ -713,15 +779,13 @@ def _sheet_data(
     owned_values: dict[str, dict[int, object]] = {text: {} for text in owned}
 
     keys = list(positions)
-    columns = [positions[k] for k in keys]
     extras = _extra_positions(header, positions.values(), owned.values())
     width = len(header)
-    parts: list[np.ndarray] = []
-    extra_parts: list[np.ndarray] = []
+    parts: list[tuple[np.ndarray, np.ndarray]] = []  # each chunk's kept rows: (schema columns, user's columns)
     numbers: list[np.ndarray] = []
     number = 2  # Excel row of the chunk's first row
     for body in itertools.chain([first[1:]], more):
-        chunk_width = max((len(row) for row in body), default=0)
+        chunk_width = max(map(len, body), default=0)
         width = max(width, chunk_width)
         table = _object_table(body, max(chunk_width, len(header)))
         for text, index in owned.items():
@@ -730,22 +794,20 @@ def _sheet_data(
                 for offset, value in enumerate(table[:, index].tolist())
                 if _present(value) and number + offset not in furniture
             )
-        values, keep = _cleaned(table[:, columns])  # a copy: the columns are picked by position
+        values, keep = _cleaned(table, list(positions.values()))
         keep[[row - number for row in furniture if number <= row < number + len(body)]] = False
         # Rows that are blank in every schema column carry no record (formatted but empty table rows).
-        parts.append(values[keep])
-        extra_parts.append(_cleaned(table[:, list(extras.values())])[0][keep])
+        every_row = bool(keep.all())
+        extra_table = _cleaned(table, list(extras.values()))[0]
+        parts.append((values if every_row else values[:, keep], extra_table if every_row else extra_table[:, keep]))
         numbers.append(np.flatnonzero(keep) + number)
         number += len(body)
-    values = np.concatenate(parts) if parts else np.empty((0, len(columns)), dtype=object)
-    parts.clear()
     found = np.concatenate(numbers) if numbers else np.empty(0, dtype=np.int64)
     # No rows: an empty list, which gives the same empty index as ever. The values are not copied again:
     # a million-row sheet is 80 MB of pointers, held while calamine still holds the sheet.
     row_index = pd.Index(found if len(found) else [], name="row")
-    frame = pd.DataFrame(values, columns=keys, index=row_index, dtype=object, copy=False)
-    extra_table = np.concatenate(extra_parts) if extra_parts else np.empty((0, len(extras)), dtype=object)
-    extra_values = pd.DataFrame(extra_table, columns=list(extras), index=row_index, dtype=object, copy=False)
+    frame = _object_frame([values for values, _ in parts], keys, row_index)
+    extra_values = _object_frame([extra for _, extra in parts], list(extras), row_index)
     return SheetData(
         spec,
         name,
@@ -797,43 +859,66 @@ def _header_clashes(spec: Sheet, header: Sequence[object]) -> list[HeaderClash]:
 
 def _object_table(body: Sequence[Sequence[object]], width: int) -> np.ndarray:
     """The rows below the header as one 2-D object array, short rows padded with None."""
-    if any(len(row) != width for row in body):
+    if min(map(len, body), default=width) < width:
         body = [[*row, *[None] * (width - len(row))] for row in body]
-    if not body:
-        return np.empty((0, width), dtype=object)
-    table: np.ndarray = pd.DataFrame(body, dtype=object).to_numpy()
+    cells = itertools.chain.from_iterable(body)
+    table: np.ndarray = np.fromiter(cells, dtype=object, count=len(body) * width).reshape(len(body), width)
     return table
 
 
-def _cleaned(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The values (a 2-D array of their own, changed in place) with empty strings as blanks and text stripped
-    of the spaces people leave around it, and which rows hold a value in any column.
+def _cleaned(table: np.ndarray, columns: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """The cells of the table's ``columns`` (by position) as a 2-D array of their own, one row per column, with
+    empty strings as blanks and text stripped of the spaces people leave around it, and which rows hold a value
+    in any of those columns.
 
     A column is worked on through its distinct values: a million-row sheet repeats a few managers, types
     and dates over and over, so each is cleaned once, and every cell holding it then shares one object
     (the same text read a million times would otherwise be held in memory a million times).
     """
-    filled = np.zeros(len(values), dtype=bool)
-    for column in range(values.shape[1]):
-        cells = values[:, column]
+    values = np.empty((len(columns), len(table)), dtype=object)
+    filled = np.zeros(len(table), dtype=bool)
+    for cleaned, column in zip(values, columns, strict=True):
+        cells = table[:, column]
         codes, distinct = pd.factorize(cells)  # blanks (None) get code -1 and stay as they are
-        present = codes >= 0
-        if not len(distinct):
-            continue
-        # Only text and dates are shared: 1, 1.0 and TRUE are one "distinct value" to pandas, but not to a user.
-        shared = np.fromiter((type(value) in _SHAREABLE for value in distinct), dtype=bool, count=len(distinct))
-        if not shared.any():
-            filled |= present
-            continue
-        clean = np.empty(len(distinct), dtype=object)
-        clean[:] = [(value.strip() or None) if type(value) is str else value for value in distinct]
-        take = present.copy()
-        take[take] = shared[codes[take]]
-        cells[take] = clean[codes[take]]
-        blank_now = np.equal(clean, None)  # type: ignore[call-overload]  # None is compared with each object
-        present[present] = ~blank_now[codes[present]]
-        filled |= present
+        clean, shared = _cleaned_distinct(distinct)
+        by_code = shared[codes]
+        if by_code.all():
+            cleaned[:] = clean[codes]
+        else:  # numbers and blanks keep their own objects: a cell stays 1, 1.0 or TRUE as typed
+            cleaned[:] = cells
+            cleaned[by_code] = clean[codes[by_code]]
+        blank = np.equal(clean, None)  # type: ignore[call-overload]  # None is compared with each object
+        filled |= ~blank[codes]
     return values, filled
+
+
+def _cleaned_distinct(distinct: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each distinct value of a column cleaned (text stripped, None for text of only spaces), and whether cells
+    holding it take that one object; one entry more, last, for the blanks (code -1): None, not taken.
+
+    Only text and dates are shared: 1, 1.0 and TRUE are one "distinct value" to pandas, but not to a user.
+    """
+    clean = np.empty(len(distinct) + 1, dtype=object)
+    shared = np.ones(len(distinct) + 1, dtype=bool)
+    shared[-1] = False
+    cleaned = clean[:-1]
+    kinds = set(map(type, distinct))
+    if kinds <= {str}:  # a column of text, as most are: stripped without a Python loop
+        cleaned[:] = list(map(str.strip, distinct))
+        cleaned[cleaned == ""] = None
+        return clean, shared
+    cleaned[:] = [(value.strip() or None) if type(value) is str else value for value in distinct]
+    if not kinds.issubset(_SHAREABLE):
+        shared[:-1] = [type(value) in _SHAREABLE for value in distinct]
+    return clean, shared
+
+
+def _object_frame(parts: Sequence[np.ndarray], columns: list[str], index: pd.Index) -> pd.DataFrame:
+    """The frame of object columns whose values, one row per column, are ``parts`` side by side."""
+    values = np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0]
+    # The transpose, C-ordered as pandas keeps a block of columns, is taken as it is.
+    frame: pd.DataFrame = pd.DataFrame(values.T, columns=columns, index=index, dtype=object, copy=False)
+    return frame
 
 
 _SHAREABLE = (str, dt.date, dt.datetime, dt.time)

@@ -1,0 +1,205 @@
+"""A sheet read in chunks, and handed over from another process, holds every cell as a plain per-cell reading
+gives it: the same value of the same type (1, 1.0 and TRUE apart, dates typed as text left as text), text
+stripped, blanks as None, rows blank in every schema column left out."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import pickle
+import random
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.builders import write_workbook
+from xlcrm import schema
+from xlcrm.runtime.child_process import Child
+from xlcrm.xlsx import reader
+from xlcrm.xlsx.refs import column_letter
+
+SPEC = schema.INTERACTIONS
+OWNED = schema.REPORT_MARKER + "Score"
+HEADER: list[object] = [column.en for column in SPEC.columns] + ["My notes", OWNED, "  "]
+# What a cell may hold: numbers (whole ones typed as floats among them, and -0.0), booleans beside 1 and 0,
+# text with spaces around it, text of only spaces, empty text, dates, date-times, times, a date typed as text.
+POOL: list[object] = [
+    1.5,
+    2.0,
+    -0.0,
+    0.0,
+    1.0,
+    7,
+    True,
+    False,
+    "Anna",
+    "  Anna ",
+    "Anna ",
+    "",
+    "   ",
+    None,
+    "05.01.2026",
+    " C000001",
+    dt.date(2026, 1, 5),
+    dt.datetime(2026, 1, 5, 10, 30),
+    dt.datetime(2026, 1, 5),
+    dt.time(9, 15),
+]
+
+
+def cleaned(value: object) -> object:
+    """A cell as xlcrm reads it, worked out on its own."""
+    return (value.strip() or None) if type(value) is str else value
+
+
+def blank(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def same(first: object, second: object) -> bool:
+    """Equal and of the same type; a float's sign counts (-0.0 is not 0.0), and NaN is NaN."""
+    if type(first) is not type(second):
+        return False
+    if isinstance(first, float) and isinstance(second, float):
+        if math.isnan(first) or math.isnan(second):
+            return math.isnan(first) and math.isnan(second)
+        return first == second and math.copysign(1, first) == math.copysign(1, second)
+    return first == second
+
+
+def assert_cells(frame: pd.DataFrame, expected: dict[str, list[object]], rows: list[int]) -> None:
+    assert list(frame.index) == rows and frame.index.name == "row"
+    assert list(frame.columns) == list(expected)
+    for key, values in expected.items():
+        got = frame[key].tolist()
+        bad = [(row, a, b) for row, a, b in zip(rows, got, values, strict=True) if not same(a, b)]
+        assert not bad, f"{key}: {bad[:5]}"
+
+
+def assert_read_as_expected(
+    sheet: reader.SheetData, rows: Sequence[Sequence[object]], furniture: frozenset[int] = frozenset()
+) -> None:
+    """Every cell of ``sheet`` against ``rows`` (the sheet's cells as read one by one, header first), the rows of
+    ``furniture`` (tables' header and total rows) left out."""
+    header = list(rows[0])
+    width = max(map(len, rows))
+    padded = [[*row, *[None] * (width - len(row))] for row in rows]
+    schema_at = {column.key: header.index(column.en) for column in SPEC.columns if column.en in header}
+    kept = [
+        number
+        for number, row in enumerate(padded[1:], start=2)
+        if any(not blank(cleaned(row[index])) for index in schema_at.values()) and number not in furniture
+    ]
+    assert_cells(
+        sheet.frame, {key: [cleaned(padded[row - 1][index]) for row in kept] for key, index in schema_at.items()}, kept
+    )
+    assert sheet.extra_values is not None
+    notes = header.index("My notes")
+    assert_cells(sheet.extra_values, {"My notes": [cleaned(padded[row - 1][notes]) for row in kept]}, kept)
+    owned = header.index(OWNED)
+    expected_owned = {
+        number: row[owned]
+        for number, row in enumerate(padded[1:], start=2)
+        if row[owned] is not None
+        and not (isinstance(row[owned], str) and not row[owned].strip())
+        and number not in furniture
+    }
+    assert list(sheet.owned_values) == [OWNED]
+    assert list(sheet.owned_values[OWNED]) == list(expected_owned)
+    assert all(same(sheet.owned_values[OWNED][row], value) for row, value in expected_owned.items())
+    assert sheet.width == width
+    assert sheet.letters == {key: column_letter(index) for key, index in schema_at.items()}
+    assert sheet.misplaced_header is None and sheet.raw_rows is None
+
+
+def mixed_rows(count: int, seed: int) -> list[list[object]]:
+    """Header and ``count`` rows of cells drawn from POOL, some rows blank, some blank but for the user's own
+    columns, a few columns of one kind only (dates, numbers, text) as real sheets have."""
+    pick = random.Random(seed)
+    rows: list[list[object]] = [list(HEADER)]
+    for number in range(count):
+        if number % 9 == 4:
+            rows.append([None] * len(HEADER))
+            continue
+        row = [pick.choice(POOL) for _ in HEADER]
+        row[0] = pick.choice([dt.date(2026, 1, 1 + number % 28), "", None])  # dates and blanks only
+        row[4] = pick.choice([1500.0, 2.5, 3, ""])  # numbers and blanks only
+        row[5] = pick.choice(["Anna", " Boris", "Anna  "])  # text only
+        if number % 9 == 7:  # a value only in the user's columns: no record
+            row[: len(SPEC.columns)] = ["  "] * len(SPEC.columns)
+        rows.append(row)
+    return rows
+
+
+@pytest.mark.parametrize("chunk", [7, 1_000])
+def test_a_sheet_read_from_a_file_holds_every_cell_as_read_one_by_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    path = write_workbook(tmp_path / "book.xlsx", {SPEC.en: mixed_rows(150, seed=chunk)})
+    book = reader.open_book(path)
+    try:
+        as_read = book.get_sheet_by_name(SPEC.en).to_python(skip_empty_area=False)
+    finally:
+        book.close()
+    # The file's cells keep their kinds: a whole number typed as a float, a boolean, a date typed as text.
+    kinds = {type(value) for row in as_read for value in row}
+    assert {float, bool, str, dt.date, dt.datetime, dt.time} <= kinds
+    monkeypatch.setattr(reader, "ROW_CHUNK", chunk)
+    sheet = reader.read_alone(path, SPEC, SPEC.en)
+    assert_read_as_expected(sheet, as_read)
+    assert len(sheet.frame) > 100
+    # Read in a process of its own (which reads the whole sheet as one chunk) and handed over packed.
+    handed_over = reader.read_in_process(Child(reader.__name__), path, SPEC, SPEC.en)
+    assert_read_as_expected(handed_over, as_read)
+    assert handed_over._distinct  # the codes came along
+    for key in handed_over.frame.columns:
+        codes, distinct = handed_over.distinct(key)
+        expected_codes, expected_distinct = reader.factorize_cells(handed_over.frame[key])
+        assert np.array_equal(codes, expected_codes) and distinct == expected_distinct
+
+
+def test_rows_given_in_chunks_short_rows_among_them_hold_every_cell_as_given() -> None:
+    rows = mixed_rows(60, seed=3)
+    rows[3] = rows[3][:4]  # short rows: the cells right of them are blank
+    rows[10] = rows[10][:1]
+    rows[12] = [*rows[12], "beyond the header"]  # a row wider than the header
+    rows[20][6] = math.nan  # not a cell Excel writes, but one a hostile file may hold: blank, kept as it is
+    rows[21][HEADER.index(OWNED)] = math.nan  # in a computed column: a value
+    chunks = [rows[1 + start : 1 + start + 7] for start in range(0, len(rows) - 1, 7)]
+    furniture = frozenset({2, 8, 9, 30})  # a table's header and total rows: no records, no computed values
+    sheet = reader._sheet_data(SPEC, SPEC.en, [rows[0], *chunks[0]], iter(chunks[1:]), furniture)
+    assert_read_as_expected(sheet, rows, furniture)
+    assert sheet.width == len(HEADER) + 1
+
+
+def test_equal_texts_and_dates_of_a_column_share_one_object() -> None:
+    rows: list[list[object]] = [list(HEADER)]
+    rows += [[dt.date(2026, 1, 5), f" C{number % 3:06d}", "Call", *[None] * (len(HEADER) - 3)] for number in range(40)]
+    chunks = [rows[1 + start : 1 + start + 7] for start in range(0, len(rows) - 1, 7)]
+    frame = reader._sheet_data(SPEC, SPEC.en, [rows[0], *chunks[0]], iter(chunks[1:])).frame
+    within_chunk = frame["client_id"].iloc[:7].tolist()
+    assert within_chunk[0] is within_chunk[3] and len({id(value) for value in frame["type"].iloc[:7]}) == 1
+
+
+def test_a_frame_packed_for_another_process_is_the_frame_and_its_distinct_values() -> None:
+    rows = mixed_rows(80, seed=5)
+    for number, row in enumerate(rows[1:]):
+        row[7] = ["Call back", " Call back", "", None][number % 4]  # text only
+        row[9] = [dt.time(9, 15), dt.datetime(2026, 1, 5, 10, 30), " 05.01.2026", None][number % 4]  # no numbers
+    rows[9][7] = math.nan  # a NaN among the texts: blank as None is, but kept as it is
+    sheet = reader._sheet_data(SPEC, SPEC.en, rows, iter([]))
+    packed = pickle.loads(pickle.dumps(reader.PackedFrame.of(sheet.frame), protocol=pickle.HIGHEST_PROTOCOL))
+    frame = packed.unpacked()
+    pd.testing.assert_frame_equal(frame, sheet.frame)
+    assert_cells(frame, {key: sheet.frame[key].tolist() for key in sheet.frame.columns}, list(sheet.frame.index))
+    factorized = packed.factorized()
+    assert {"date", "manager", "next_date"} <= set(factorized)  # text, dates, times and blanks
+    assert not {"comment", "amount", "service"} & set(factorized)  # NaN, numbers, booleans: cell by cell
+    for key, (codes, distinct) in factorized.items():
+        expected_codes, expected_distinct = reader.factorize_cells(frame[key])
+        assert np.array_equal(codes, expected_codes) and codes.dtype == expected_codes.dtype
+        assert len(distinct) == len(expected_distinct)
+        assert all(a is b for a, b in zip(distinct, expected_distinct, strict=True))  # the frame's own objects
