@@ -435,6 +435,9 @@ class NameComparison:
     partial: bool = False  # in a conflict: some part agrees (the surname, say), so a typo may be to blame
 
 
+# Worked out once per distinct pair of names: blocking pairs the clients of a common name with one another, so a big
+# base compares the same few names over and over.
+@lru_cache(maxsize=65_536)
 def compare_people(first: PersonName, second: PersonName) -> NameComparison:
     """How alike two person names are, in any token order and with initials standing for names.
 
@@ -512,16 +515,19 @@ def compare_companies(first: CompanyName, second: CompanyName) -> int:
         # ИП Смирнов А.В. is a person's name: initials and word order must be understood.
         people = compare_people(person_name(first.key), person_name(second.key))
         return 0 if people.conflict else people.similarity
-    if (
-        _NUMBERS.findall(first.key) != _NUMBERS.findall(second.key)
-        and _NUMBERS.search(first.key)
-        and _NUMBERS.search(second.key)
-    ):
+    numbers, other_numbers = _numbers(first.key), _numbers(second.key)
+    if numbers != other_numbers and numbers and other_numbers:
         return 0  # "Школа № 5" and "Школа № 7", "Филиал 1" and "Филиал 2": alike in letters, other places
     return round(fuzz.token_sort_ratio(first.key, second.key))
 
 
 _NUMBERS = re.compile(r"\d+")
+
+
+@lru_cache(maxsize=131_072)
+def _numbers(key: str) -> tuple[str, ...]:
+    """The numbers in a company's key, in order; found once per company, which is compared with many others."""
+    return tuple(_NUMBERS.findall(key))
 
 
 def fingerprint(value: object) -> str:

@@ -22,6 +22,7 @@ Every term is kept with what it is about, so a pair's probability reads as a wat
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import math
@@ -29,6 +30,7 @@ import random
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from operator import attrgetter
 from typing import Any
 
@@ -327,9 +329,8 @@ def random_pairs(count: int, limit: int = RANDOM_PAIRS, seed: int = RANDOM_SEED)
 def chance_levels(vectors: np.ndarray) -> list[np.ndarray]:
     """u: each field's share of random pairs at each level among those where it is not missing, blended with
     :data:`PRIOR_U` as :data:`PSEUDO_RANDOM_PAIRS` pairs."""
-    present = vectors != MISSING
     return _maximise(
-        np.where(present, vectors, 0), present, np.ones(len(vectors)), _prior(PRIOR_U), PSEUDO_RANDOM_PAIRS
+        _held_levels(vectors, vectors != MISSING), np.ones(len(vectors)), _prior(PRIOR_U), PSEUDO_RANDOM_PAIRS
     )
 
 
@@ -387,19 +388,23 @@ def _expectation_maximisation(
     non-duplicates (see :func:`estimate_m`)."""
     prior_m = _prior(PRIOR_M)
     first = len(levels) - known  # the first known duplicate
-    start = _maximise(levels[first:], present[first:], np.ones(known), prior_m) if known else prior_m
+    start = _maximise(_held_levels(levels[first:], present[first:]), np.ones(known), prior_m) if known else prior_m
     m, u_candidates = [p.copy() for p in start], [p.copy() for p in u]
     share = 0.1
+    held = _held_levels(levels, present)
+    # Each pair's level in each field, a missing field at the extra last place of the field's weights (weight 0).
+    weight_places = [np.where(present[:, field], levels[:, field], count) for field, count in enumerate(LEVELS)]
     for iteration in range(1, EM_ITERATIONS + 1):
         log_odds = np.full(len(levels), math.log(share / (1 - share)))
-        for field in range(len(FIELDS)):
-            ratio = np.log(m[field][levels[:, field]]) - np.log(u_candidates[field][levels[:, field]])
-            log_odds += np.where(present[:, field], ratio, 0.0)
+        for field, places in enumerate(weight_places):
+            # The log ratio of each level, taken once per level and looked up for every pair.
+            ratio = np.log(m[field]) - np.log(u_candidates[field])
+            log_odds += np.append(ratio, 0.0)[places]
         matched = 1 / (1 + np.exp(-np.clip(log_odds, -700, 700)))
         matched[apart] = 0.0
         matched[first:] = 1.0
-        new_m = _maximise(levels, present, matched, prior_m)
-        u_candidates = _maximise(levels, present, 1 - matched, u)
+        new_m = _maximise(held, matched, prior_m)
+        u_candidates = _maximise(held, 1 - matched, u)
         new_share = float(np.clip(matched.mean(), 1e-6, 1 - 1e-6))
         change = max(max(float(np.abs(a - b).max()) for a, b in zip(new_m, m)), abs(new_share - share))
         m, share = new_m, new_share
@@ -408,20 +413,25 @@ def _expectation_maximisation(
     return Estimate(m, share, EM_ITERATIONS)
 
 
+def _held_levels(levels: np.ndarray, present: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """By field, the pairs (their indexes) that hold it and their levels in it: what :func:`_maximise` counts,
+    picked out once for all the iterations of EM."""
+    held = [np.flatnonzero(present[:, field]) for field in range(len(LEVELS))]
+    return [(pairs, levels[pairs, field]) for field, pairs in enumerate(held)]
+
+
 def _maximise(
-    levels: np.ndarray,
-    present: np.ndarray,
+    held: list[tuple[np.ndarray, np.ndarray]],
     weights: np.ndarray,
     prior: list[np.ndarray],
     pseudo_pairs: float = PSEUDO_PAIRS,
 ) -> list[np.ndarray]:
-    """Each field's level probabilities: the weighted count of pairs at each level plus ``pseudo_pairs`` of the
-    prior."""
+    """Each field's level probabilities: the weighted count of the pairs ``held`` (see :func:`_held_levels`) at each
+    level plus ``pseudo_pairs`` of the prior."""
     result = []
-    for field, count in enumerate(LEVELS):
-        held = present[:, field]
-        counted = np.bincount(levels[held, field], weights=weights[held], minlength=count)
-        smoothed = counted + pseudo_pairs * prior[field]
+    for (pairs, at_level), count, field_prior in zip(held, LEVELS, prior):
+        counted = np.bincount(at_level, weights=weights[pairs], minlength=count)
+        smoothed = counted + pseudo_pairs * field_prior
         result.append(smoothed / smoothed.sum())
     return result
 
@@ -471,6 +481,10 @@ class MatchModel:
     average_chance: dict[int, float]  # the u of exact agreement, by term-frequency field
     candidate_pairs: int
     iterations: int
+    # The terms of exact agreement on a term-frequency field by field and value, as :meth:`score` meets them.
+    _exact_terms: dict[tuple[int, Any], Evidence] = dataclasses.field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def bits(self, field: int, level: int) -> float:
         """The match weight of a field at a level, before any term-frequency adjustment; at most 0 for a level that
@@ -481,18 +495,49 @@ class MatchModel:
     def score(self, first: ClientRecord, second: ClientRecord, comparison: Comparison | None = None) -> Scored:
         """The match probability of two records, with its terms."""
         comparison = comparison or compare_records(first, second)
-        evidence = []
-        for field, level in enumerate(comparison.levels):
-            if level == MISSING:
-                continue
-            bits = self.bits(field, level)
-            if field in self.average_chance and level == LEVELS[field] - 1:
-                bits += self._rarity_bits(field, first)
-            evidence.append(Evidence(field, level, bits))
+        terms = self._terms
+        evidence = [
+            self._exact_term(field, first) if level == exact_level else terms[field][level]
+            for field, (level, exact_level) in enumerate(zip(comparison.levels, self._exact_levels))
+            if level != MISSING
+        ]
         evidence.sort(key=lambda item: -abs(item.bits))
         total = self.prior_bits + sum(item.bits for item in evidence)
         probability = 1 / (1 + 2 ** min(-total, 1000))
-        return Scored(probability, (*evidence, Evidence(None, 0, self.prior_bits)), comparison)
+        return Scored(probability, (*evidence, self._prior_term), comparison)
+
+    @cached_property
+    def _prior_term(self) -> Evidence:
+        """The prior as the last term of every pair."""
+        return Evidence(None, 0, self.prior_bits)
+
+    @cached_property
+    def _terms(self) -> tuple[tuple[Evidence, ...], ...]:
+        """Every field's term at every level before any term-frequency adjustment, by field and level: made once, as
+        every pair but those agreeing exactly on a term-frequency field takes its terms from here."""
+        return tuple(
+            tuple(Evidence(field, level, self.bits(field, level)) for level in range(count))
+            for field, count in enumerate(LEVELS)
+        )
+
+    @cached_property
+    def _exact_levels(self) -> tuple[int, ...]:
+        """By field, the level whose term depends on the value agreed on (exact agreement on a term-frequency
+        field); :data:`MISSING`, which never needs it, for the other fields."""
+        return tuple(count - 1 if field in self.average_chance else MISSING for field, count in enumerate(LEVELS))
+
+    def _exact_term(self, field: int, record: ClientRecord) -> Evidence:
+        """The term of exact agreement on ``field`` at ``record``'s value, worked out once per distinct value (a big
+        base has many pairs agreeing on one common name or city)."""
+        value = _TERMS[field][0](record)
+        key = (field, value)
+        term = self._exact_terms.get(key)
+        if term is None:
+            level = LEVELS[field] - 1
+            term = self._exact_terms[key] = Evidence(
+                field, level, self.bits(field, level) + self._rarity_bits(field, record)
+            )
+        return term
 
     def _rarity_bits(self, field: int, record: ClientRecord) -> float:
         """The term-frequency adjustment of exact agreement on ``record``'s value: log2(average chance / the
