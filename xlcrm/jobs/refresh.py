@@ -219,6 +219,9 @@ def _work_out(
     # in by hand by its new ID, and it gets its block and counts like any other. ``data`` stays as read.
     filled = fill_blank_client_ids(data)
     work = filled.data
+    # The Block history's rows, a row per block change ever recorded, were read for the history and the IDs in
+    # use: they go before the plan waits for Interactions, when a big workbook's reading needs the most memory.
+    data.report_rows.pop(schema.BLOCK_HISTORY.key, None)
     plan = load_plan(work, filled.new_rows) if _can_dedupe(work) else None
     require_distinct_headers(data)  # after the plan, which waits for the sheets still being read anyway
     if (clients_read := data.sheet(schema.CLIENTS.key)) is not None:
