@@ -7,7 +7,9 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import numpy as np
 import openpyxl
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from openpyxl.comments import Comment
@@ -185,3 +187,18 @@ def test_the_merged_base_keeps_only_the_distinct_values_that_still_hold(book: Pa
     assert "name" in carried[CLIENTS] and "date" in carried[INTERACTIONS]
     # The merges re-point interactions to the survivor and fill its blanks: those columns are found afresh.
     assert "client_id" not in carried[INTERACTIONS] and "email" not in carried[CLIENTS]
+
+
+def test_the_merged_base_leaves_the_sheets_as_read_as_they_were(book: Path) -> None:
+    """Interactions loses no rows to the merges and shares its columns with the sheet as read: the re-pointed
+    ClientIDs are set on the merged base only."""
+    data = read_workbook(book)
+    read = {key: sheet.frame.copy() for key, sheet in data.sheets.items()}
+    plan = load_plan(data)
+    edits, _ = apply_plan(plan)
+    merged = as_saved(data, edits, deleted_rows(edits))
+    for key, sheet in data.sheets.items():
+        pd.testing.assert_frame_equal(sheet.frame, read[key])
+    interactions = merged.sheets[INTERACTIONS].frame
+    assert (interactions["client_id"] != read[INTERACTIONS]["client_id"]).any()
+    assert np.shares_memory(interactions["date"].to_numpy(), data.sheets[INTERACTIONS].frame["date"].to_numpy())

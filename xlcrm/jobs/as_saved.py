@@ -40,7 +40,9 @@ def as_saved(data: WorkbookData, edits: Sequence[SheetEdit], deleted: dict[str, 
         sheet = sheets[key]
         rows = deleted.get(edit.sheet.casefold(), RowMap())
         kept = ~sheet.frame.index.isin(rows.deleted)
-        frame = sheet.frame[kept].copy()
+        # Copy-on-write: a column set below is copied alone, so a sheet that loses no rows (Interactions, whose
+        # rows a merge re-points) keeps sharing every other column with the sheet as read.
+        frame = sheet.frame.copy(deep=False) if kept.all() else sheet.frame[kept]
         column_of = {letter: column for column, letter in sheet.letters.items()}
         values: dict[str, dict[int, object]] = defaultdict(dict)
         for (row, index), value in edit.cell_values().items():

@@ -27,6 +27,7 @@ was. ``dry_run`` computes everything and writes nothing.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 from dataclasses import dataclass
@@ -59,7 +60,7 @@ from xlcrm.messages import Text, t
 from xlcrm.reports.agenda import build_agenda
 from xlcrm.reports.changes import changes_sheet
 from xlcrm.reports.sheets import Migration, RefreshReports, build_reports
-from xlcrm.xlsx.prerender import EditPrewriting, ReportRenderer, helper_process
+from xlcrm.xlsx.prerender import EditPrewriting, Prerendering, ReportRenderer, helper_process
 from xlcrm.xlsx.reader import (
     WorkbookData,
     is_big_workbook,
@@ -168,121 +169,158 @@ def refresh_workbook(
     )
 
 
+@dataclass(frozen=True)
+class _Refreshed:
+    """What a refresh writes, and what it tells once the save is done."""
+
+    read: WorkbookData  # the workbook as read, without its sheets' values: what the save checks the file against
+    reports: list[ReportSheet]
+    edits: list[SheetEdit]
+    prerendered: Prerendering | None
+    prewritten: EditPrewriting | None
+    result: RefreshResult  # with no save yet
+
+
 @holding_workbook_lock("path")
 def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool, accept_deletions: bool) -> RefreshResult:
-    data = read_workbook(path)
     with contextlib.ExitStack() as cleanup:
-        # A big workbook's report renderer and merges' writer work in helper processes (xlcrm.xlsx.prerender).
-        helped = not dry_run and is_big_workbook(path)
-        # Before the dedupe plan, which waits for Interactions: in a big workbook they are still being read then.
-        history = read_history(data.report_rows.get(schema.BLOCK_HISTORY.key, []))
-        check_ahead(data)
-        # Before any work: rows people deleted by mistake stop the refresh here, with nothing written.
-        change_log = changes_since_saved(data, accept_deletions=accept_deletions)
-        # Every later stage works on the base with its blank ClientIDs filled: the dedupe plan finds a client typed
-        # in by hand by its new ID, and it gets its block and counts like any other. ``data`` stays as read.
-        filled = fill_blank_client_ids(data)
-        work = filled.data
-        plan = load_plan(work, filled.new_rows) if _can_dedupe(work) else None
-        require_distinct_headers(data)  # after the plan, which waits for the sheets still being read anyway
-        if (clients_read := data.sheet(schema.CLIENTS.key)) is not None:
-            require_room_right(
-                clients_read,
-                max(len(schema.CLIENT_COMPUTED_COLUMNS), LOG_ADDED_COLUMNS),
-                t("its computed columns and the Merge log's copies of its rows"),
-            )
-        # Rows typed in LibreOffice or imported below the table lack the Client column's formula (Excel copies it).
-        formulas = missing_formulas(work)
-        # A workbook made by an older xlcrm paints every past Next date red: its two rules get the template's.
-        highlights = plan_highlight_upgrade(data)
-        # Started before the merges: its imports run meanwhile, on the core the reading of Interactions left free.
-        renderer = cleanup.enter_context(ReportRenderer(helper_process())) if helped else None
-        dedupe_edits, dedupe_sheets = _dedupe(work, plan)
-        # The edits of sheets other than Clients (merges re-pointing rows, the Client formulas) are final now: a big
-        # workbook's are written meanwhile, combined one per sheet as the save combines them.
-        clients_name = data.sheets[schema.CLIENTS.key].name
-        final = combine_edits(
-            [edit for edit in dedupe_edits if edit.sheet != clients_name]
-            + ([formulas] if formulas else [])
-            + ([highlights] if highlights else [])
+        # Worked out by a function of its own: the sheets as read, their frames and everything the reports were
+        # computed from are freed when it returns, so the save, the run's peak of memory, does not hold them too.
+        refreshed = _work_out(path, cleanup, today=today, dry_run=dry_run, accept_deletions=accept_deletions)
+        if dry_run:
+            return dataclasses.replace(refreshed.result, path=save.output or path)
+        saved = save_changes(
+            refreshed.read,
+            reports=refreshed.reports,
+            edits=refreshed.edits,
+            output=save.output,
+            ignore_lock=save.ignore_lock,
+            keep_backups=save.keep_backups,
+            prerendered=refreshed.prerendered,
+            prewritten=refreshed.prewritten,
         )
-        prewritten: EditPrewriting | None = None
-        if final and helped:
-            moving = [edit.sheet for edit in dedupe_edits if edit.delete_rows]
-            prewritten = cleanup.enter_context(EditPrewriting(path, final, helper_process(), moving))
-        # Validation, lifecycle and reports see the base as it will be saved, rows numbered as they will be, so
-        # the Problems sheet points at the right cells; the computed cells go back to the numbers as read, which
-        # is what every edit of one save uses (write_workbook renumbers once, after the merges' deletions).
-        deleted = deleted_rows(dedupe_edits)
-        merged = as_saved(work, dedupe_edits, deleted)
-        analysis = analyse(merged, today)
-        # A Decision xlcrm did not understand is listed on Problems at the cell it is written back into.
-        decisions = unknown_decisions(dedupe_sheets, data.locale)
-        findings = analysis.report.findings + decisions
-        agenda = build_agenda(analysis.frames, analysis.lifecycle)
-        segments = segments_of(analysis.data, analysis.lifecycle)
-        reports: RefreshReports = build_reports(
-            analysis.frames, analysis.lifecycle, agenda, findings, history, segments
-        )
-        sheets = [*reports.sheets, changes_sheet(change_log, data.locale), *dedupe_sheets]
-        # The big reports are rendered by the other process while the Clients columns are computed and written.
-        prerendered = renderer.start(path, sheets) if renderer is not None else None
-        clients = merged.sheet(schema.CLIENTS.key)
-        assert clients is not None  # analyse refuses a workbook without a readable Clients sheet
-        computed = computed_cells(clients, analysis.frames, analysis.lifecycle)
-        columns = _as_read(computed.columns, deleted.get(clients.name.casefold(), RowMap()))
-        edit = SheetEdit(
-            computed.sheet,
-            set_columns=columns,
-            computed_header=computed.letters,
-            column_widths=computed.widths,
-            number_formats=computed.number_formats,
-        )
-        saved = None
-        if not dry_run:
-            saved = save_changes(
-                data,
-                reports=sheets,
-                edits=[
-                    *filled.edits_beside(dedupe_edits),
-                    *(merge_edit for merge_edit in dedupe_edits if merge_edit.sheet == clients_name),
-                    edit,
-                    *final,
-                ],
-                output=save.output,
-                ignore_lock=save.ignore_lock,
-                keep_backups=save.keep_backups,
-                prerendered=prerendered,
-                prewritten=prewritten,
-            )
+    return dataclasses.replace(refreshed.result, path=saved.path, save=saved)
 
-    existing = {schema.fold(name) for name in data.sheet_names}
+
+def _work_out(
+    path: Path, cleanup: contextlib.ExitStack, *, today: dt.date, dry_run: bool, accept_deletions: bool
+) -> _Refreshed:
+    """The refresh of the workbook at ``path`` up to its save; the helper processes of a big workbook are left to
+    ``cleanup``."""
+    data = read_workbook(path)
+    # A big workbook's report renderer and merges' writer work in helper processes (xlcrm.xlsx.prerender).
+    helped = not dry_run and is_big_workbook(path)
+    # Before the dedupe plan, which waits for Interactions: in a big workbook they are still being read then.
+    history = read_history(data.report_rows.get(schema.BLOCK_HISTORY.key, []))
+    check_ahead(data)
+    # Before any work: rows people deleted by mistake stop the refresh here, with nothing written.
+    change_log = changes_since_saved(data, accept_deletions=accept_deletions)
+    # Every later stage works on the base with its blank ClientIDs filled: the dedupe plan finds a client typed
+    # in by hand by its new ID, and it gets its block and counts like any other. ``data`` stays as read.
+    filled = fill_blank_client_ids(data)
+    work = filled.data
+    # The Block history's rows, a row per block change ever recorded, were read for the history and the IDs in
+    # use: they go before the plan waits for Interactions, when a big workbook's reading needs the most memory.
+    data.report_rows.pop(schema.BLOCK_HISTORY.key, None)
+    plan = load_plan(work, filled.new_rows) if _can_dedupe(work) else None
+    require_distinct_headers(data)  # after the plan, which waits for the sheets still being read anyway
+    if (clients_read := data.sheet(schema.CLIENTS.key)) is not None:
+        require_room_right(
+            clients_read,
+            max(len(schema.CLIENT_COMPUTED_COLUMNS), LOG_ADDED_COLUMNS),
+            t("its computed columns and the Merge log's copies of its rows"),
+        )
+    # Rows typed in LibreOffice or imported below the table lack the Client column's formula (Excel copies it).
+    formulas = missing_formulas(work)
+    # A workbook made by an older xlcrm paints every past Next date red: its two rules get the template's.
+    highlights = plan_highlight_upgrade(data)
+    # Started before the merges: its imports run meanwhile, on the core the reading of Interactions left free.
+    renderer = cleanup.enter_context(ReportRenderer(helper_process())) if helped else None
+    dedupe_edits, dedupe_sheets = _dedupe(work, plan)
+    # The edits of sheets other than Clients (merges re-pointing rows, the Client formulas) are final now: a big
+    # workbook's are written meanwhile, combined one per sheet as the save combines them.
+    clients_name = data.sheets[schema.CLIENTS.key].name
+    final = combine_edits(
+        [edit for edit in dedupe_edits if edit.sheet != clients_name]
+        + ([formulas] if formulas else [])
+        + ([highlights] if highlights else [])
+    )
+    prewritten: EditPrewriting | None = None
+    if final and helped:
+        moving = [edit.sheet for edit in dedupe_edits if edit.delete_rows]
+        prewritten = cleanup.enter_context(EditPrewriting(path, final, helper_process(), moving))
+    # Validation, lifecycle and reports see the base as it will be saved, rows numbered as they will be, so
+    # the Problems sheet points at the right cells; the computed cells go back to the numbers as read, which
+    # is what every edit of one save uses (write_workbook renumbers once, after the merges' deletions).
+    deleted = deleted_rows(dedupe_edits)
+    merged = as_saved(work, dedupe_edits, deleted)
+    analysis = analyse(merged, today)
+    frames, lifecycle, report = analysis.frames, analysis.lifecycle, analysis.report
+    segments = segments_of(analysis.data, lifecycle)
+    clients = merged.sheet(schema.CLIENTS.key)
+    assert clients is not None  # analyse refuses a workbook without a readable Clients sheet
+    # A Decision xlcrm did not understand is listed on Problems at the cell it is written back into.
+    decisions = unknown_decisions(dedupe_sheets, data.locale)
     merged_into = plan.merged_into() if plan else {}
+    assigned_ids = filled.as_read(merged_into) if dry_run else filled.as_saved(dedupe_edits, merged_into)
+    merges, merged_clients = _merge_summaries(plan), plan.merged_rows if plan else 0
+    review_pairs = len(plan.review) if plan else 0
+    new_ids = filled.edits_beside(dedupe_edits)
+    # The save reads only the file's name, sheet names and stamp of the workbook as read.
+    read = dataclasses.replace(data, sheets={}, report_rows={})
+    # What was read is in the frames now: the sheets as read (a million Interactions rows of Python values) go
+    # before the reports are built, which with the save need the most memory.
+    del data, work, filled, plan, merged, analysis, clients_read
+
+    findings = report.findings + decisions
+    agenda = build_agenda(frames, lifecycle)
+    reports: RefreshReports = build_reports(frames, lifecycle, agenda, findings, history, segments)
+    sheets = [*reports.sheets, changes_sheet(change_log, read.locale), *dedupe_sheets]
+    # The big reports are rendered by the other process while the Clients columns are computed and written.
+    prerendered = renderer.start(path, sheets) if renderer is not None else None
+    computed = computed_cells(clients, frames, lifecycle)
+    columns = _as_read(computed.columns, deleted.get(clients.name.casefold(), RowMap()))
+    edit = SheetEdit(
+        computed.sheet,
+        set_columns=columns,
+        computed_header=computed.letters,
+        column_widths=computed.widths,
+        number_formats=computed.number_formats,
+    )
+    edits = [
+        *new_ids,
+        *(merge_edit for merge_edit in dedupe_edits if merge_edit.sheet == clients_name),
+        edit,
+        *final,
+    ]
+
+    existing = {schema.fold(name) for name in read.sheet_names}
     names = [sheet.name for sheet in sheets]
-    tally = analysis.lifecycle.clients["block"].value_counts()
-    return RefreshResult(
-        path=saved.path if saved else (save.output or path),
-        locale=data.locale,
+    tally = lifecycle.clients["block"].value_counts()
+    result = RefreshResult(
+        path=path,
+        locale=read.locale,
         today=today,
         dry_run=dry_run,
         blocks={b.number: int(tally.get(b.number, 0)) for b in reversed(schema.BLOCKS)},
         migration=reports.migration,
-        errors=len(analysis.report.errors),
-        warnings=len(analysis.report.warnings) + len(decisions),
+        errors=len(report.errors),
+        warnings=len(report.warnings) + len(decisions),
         added_sheets=tuple(n for n in names if schema.fold(n) not in existing),
         replaced_sheets=tuple(n for n in names if schema.fold(n) in existing),
         added_columns=computed.added,
-        merged_clients=plan.merged_rows if plan else 0,
-        merges=_merge_summaries(plan),
-        review_pairs=len(plan.review) if plan else 0,
-        save=saved,
+        merged_clients=merged_clients,
+        merges=merges,
+        review_pairs=review_pairs,
+        save=None,
         unknown_decisions=tuple(decisions),
-        assigned_ids=filled.as_read(merged_into) if dry_run else filled.as_saved(dedupe_edits, merged_into),
+        assigned_ids=assigned_ids,
         filled_formulas=len(formulas.set_cells) if formulas else 0,
         highlights_upgraded=highlights is not None,
         changes=change_log,
-        debts=analysis.lifecycle.receivables.totals(),
+        debts=lifecycle.receivables.totals(),
     )
+    return _Refreshed(read, sheets, edits, prerendered, prewritten, result)
 
 
 def _can_dedupe(data: WorkbookData) -> bool:
