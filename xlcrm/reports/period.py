@@ -67,5 +67,6 @@ def manager_order(lifecycle: Lifecycle, names: Sequence[str], locale: str) -> li
     present = set(names)
     listed = [m for m in lifecycle.settings.managers if m in present]
     nobody = schema.label("no_manager", locale)
-    others = sorted(present - set(listed) - {nobody}, key=schema.fold)
+    # Names that fold alike ("Олег", "ОЛЕГ") are ordered as typed, not as the set happens to hold them.
+    others = sorted(present - set(listed) - {nobody}, key=lambda name: (schema.fold(name), name))
     return listed + others + ([nobody] if nobody in present else [])
