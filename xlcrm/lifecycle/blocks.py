@@ -234,10 +234,11 @@ def compute_lifecycle(frames: Frames, settings: Settings, today: dt.date) -> Lif
     base["rhythm_due"] = base["last_order"] + pd.to_timedelta(base["rhythm_days"].round(), unit="D")
     # Only a plan the agenda shows (overdue or within its horizon) stands in for the follow-up.
     near = plans["due"] <= now + pd.Timedelta(days=settings.birthday_days)
-    # Every plan's client is one of ``base`` (open_plans takes them from its index), so each has a position; marked
-    # by position, as ``isin`` of the text index looks each plan's ClientID up several times slower.
+    # Marked by position, as ``isin`` of the text index looks each plan's ClientID up several times slower; a
+    # ClientID not in ``base`` (position -1) marks nobody, as with ``isin``.
+    positions = base.index.get_indexer(plans.loc[near, "client_id"])
     planned = np.zeros(size, dtype=bool)
-    planned[base.index.get_indexer(plans.loc[near, "client_id"])] = True
+    planned[positions[positions >= 0]] = True
     _follow_ups(base, settings, now, contacted, planned)
     terms = contract_terms(frames.contracts)
     in_contract = client_contracts(terms, base.index, today)
