@@ -89,8 +89,38 @@ def _records(
         return by_row.tolist()  # type: ignore[no-any-return]
 
     return [
-        ClientRecord(*fields)
-        for fields in zip(
+        ClientRecord(
+            row=row,
+            client_id=client_id,
+            name=name,
+            company=company,
+            tax_id=tax_id,
+            phones=phones,
+            emails=emails,
+            card=card,
+            city=city,
+            address=address,
+            birthday=birthday,
+            created=created,
+            shown_name=shown_name,
+            shown_company=shown_company,
+        )
+        for (
+            row,
+            client_id,
+            name,
+            company,
+            tax_id,
+            phones,
+            emails,
+            card,
+            city,
+            address,
+            birthday,
+            created,
+            shown_name,
+            shown_company,
+        ) in zip(
             rows,
             each_cell("client_id", as_text),
             each_cell("name", person_name),
@@ -105,6 +135,7 @@ def _records(
             each_cell("created", _date),
             each_cell("name", as_text),
             each_cell("company", as_text),
+            strict=True,
         )
     ]
 
