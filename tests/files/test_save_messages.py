@@ -18,7 +18,7 @@ from tests.builders import valid_records, write_records
 from xlcrm.cli.main import cli
 from xlcrm.files.encryption import PASSWORD_ENV, encrypt
 from xlcrm.files.safe_save import TEMP_PREFIX
-from xlcrm.files.saved_copy import saved_copy_path
+from xlcrm.files.saved_copy import rows_path, saved_copy_path
 from xlcrm.xlsx import zip_writer
 
 TODAY = "2026-11-23"
@@ -111,9 +111,11 @@ def test_a_workbook_name_of_230_bytes_is_written_with_its_backup(workbook: Path,
     result = CliRunner(env={PASSWORD_ENV: PASSWORD}).invoke(cli, ["refresh", str(path), "--today", TODAY])
     assert result.exit_code == 0, result.output
     kept = [p.name for p in (path.parent / ".xlcrm-backups").iterdir()]
-    # A backup, and the saved copy unless the workbook is protected (it would be readable without the password).
-    assert [name.startswith(path.stem) for name in kept] == [True] * (1 if protected else 2)
+    # A backup, and the saved copy with its row fingerprints unless the workbook is protected (the copy would be
+    # readable without the password).
+    assert [name.startswith(path.stem) for name in kept] == [True] * (1 if protected else 3)
     assert (saved_copy_path(path).name in kept) is not protected
+    assert (rows_path(saved_copy_path(path)).name in kept) is not protected
     assert sorted(p.name for p in path.parent.iterdir()) == [".xlcrm-backups", path.name]
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -107,6 +107,11 @@ class ChangeLog:
     saved_at: dt.datetime | None = None  # when xlcrm saved the version compared with (local time)
     modified_by: str | None = None  # the workbook's "last modified by", as Excel or LibreOffice recorded it
     modified_at: dt.datetime | None = None  # and when (local time)
+    # For the fingerprints the next save keeps (``xlcrm.jobs.changes.fingerprints_to_keep``): schema sheet key ->
+    # the digest of what the read of each compared sheet depended on, and the fingerprints already made of a read
+    # with that digest.
+    sources: Mapping[str, str] = field(default_factory=dict)
+    known: Mapping[str, SheetFingerprint] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
         """The log as JSON-ready values: what it compared with and the counts of rows by sheet and kind."""
@@ -124,19 +129,71 @@ def no_changes() -> Changes:
     return Changes((), {})
 
 
-def compare_workbooks(saved: WorkbookData, now: WorkbookData) -> Changes:
-    """The rows of the user sheets added, changed and deleted from ``saved`` to ``now``.
+@dataclass(frozen=True)
+class SheetComparison:
+    """What changed on one compared sheet."""
+
+    saved_rows: int  # data rows of the sheet in the saved version
+    rows: list[RowChange]  # changed rows, then deleted, then added, each in row order
+
+
+def compare_workbooks(
+    saved: WorkbookData, now: WorkbookData, decided: Mapping[str, SheetComparison] | None = None
+) -> Changes:
+    """The rows of the user sheets added, changed and deleted from ``saved`` to ``now``; a sheet whose key is in
+    ``decided`` is taken from there, not compared (``saved`` may then lack it).
 
     A sheet present in one version only counts as all its rows added (or deleted).
     """
     rows: list[RowChange] = []
     saved_rows: dict[str, int] = {}
     for spec in COMPARED_SHEETS:
-        before = _Side.of(saved.sheet(spec.key), saved.locale, spec)
-        after = _Side.of(now.sheet(spec.key), now.locale, spec)
-        saved_rows[spec.key] = len(before.rows)
-        rows.extend(_compare_sheet(spec, before, after))
+        found = (decided or {}).get(spec.key)
+        if found is None:
+            before = _Side.of(saved.sheet(spec.key), saved.locale, spec)
+            after = _Side.of(now.sheet(spec.key), now.locale, spec)
+            found = SheetComparison(len(before.rows), _compare_sheet(spec, before, after))
+        saved_rows[spec.key] = found.saved_rows
+        rows.extend(found.rows)
     return Changes(tuple(rows), saved_rows)
+
+
+@dataclass(frozen=True)
+class SheetFingerprint:
+    """One compared sheet of a version as row hashes, without its values: enough to tell, without reading that
+    version again, that a later one only added rows (``added_since``)."""
+
+    sheet_name: str  # the sheet's name in that version
+    source: str  # the digest of what its read depended on (``xlcrm.xlsx.sources``): which files it stands for
+    headers: tuple[str, ...]  # the compared columns, in the order a comparison takes them
+    row_hashes: np.ndarray  # one uint64 per data row, over the cells of ``headers``
+
+
+def fingerprint(sheet: SheetData, locale: str, spec: Sheet, source: str) -> SheetFingerprint:
+    """``sheet`` (of a workbook in ``locale``, whose read depended on what digests to ``source``) as row hashes."""
+    side = _Side.of(sheet, locale, spec)
+    headers = tuple(side.values)
+    return SheetFingerprint(sheet.name, source, headers, _row_hashes(side, headers))
+
+
+def added_since(saved: SheetFingerprint, now: SheetData | None, locale: str, spec: Sheet) -> SheetComparison | None:
+    """What changed on the sheet from the version ``saved`` describes to ``now`` (in ``locale``), when every row
+    of that version is still there unchanged, so rows were only added; None when not (some row was changed or
+    deleted, or ``now`` has a compared column that version lacked): only that version's values can tell which.
+
+    The same as ``compare_workbooks`` gives, since rows are matched by the same hashes.
+    """
+    after = _Side.of(now, locale, spec)
+    if any(header not in saved.headers for header in after.values):
+        return None
+    saved_rows = len(saved.row_hashes)
+    if not saved.headers:
+        return SheetComparison(saved_rows, [])
+    right = _row_hashes(after, saved.headers)
+    if len(_surplus(saved.row_hashes, right)):
+        return None
+    added = _surplus(right, saved.row_hashes)
+    return SheetComparison(saved_rows, [_added(spec, after, position) for position in added.tolist()])
 
 
 @dataclass(frozen=True)
@@ -231,20 +288,13 @@ def _compare_sheet(spec: Sheet, before: _Side, after: _Side) -> list[RowChange]:
                 {},
             )
         )
-    for position in _without(new, paired_new).tolist():
-        changes.append(
-            RowChange(
-                spec.key,
-                ADDED,
-                None,
-                int(after.rows[position]),
-                _client_id(after, position),
-                (),
-                {},
-                after.row_values(position),
-            )
-        )
+    changes.extend(_added(spec, after, position) for position in _without(new, paired_new).tolist())
     return changes
+
+
+def _added(spec: Sheet, after: _Side, position: int) -> RowChange:
+    row = int(after.rows[position])
+    return RowChange(spec.key, ADDED, None, row, _client_id(after, position), (), {}, after.row_values(position))
 
 
 def _changed(spec: Sheet, before: _Side, after: _Side, headers: Sequence[str], old: int, new: int) -> RowChange:

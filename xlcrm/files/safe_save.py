@@ -47,7 +47,7 @@ import tempfile
 import time
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
@@ -57,6 +57,7 @@ from typing import Any, TypeVar, cast
 from openpyxl import Workbook
 from python_calamine import CalamineError, CalamineWorkbook
 
+from xlcrm.checks.changes import SheetFingerprint
 from xlcrm.errors import (
     UsageError,
     WorkbookChanged,
@@ -144,6 +145,7 @@ def replace_workbook(
     retry_delay: float = FIRST_RETRY_DELAY,
     check_saved: Callable[[Path, Sequence[str]], None] | None = None,
     keep_saved_copy: bool = True,
+    fingerprints: Mapping[str, SheetFingerprint] | None = None,
 ) -> SaveResult:
     """Save a new version of the workbook at ``path`` through ``write(temp_path)``.
 
@@ -154,7 +156,8 @@ def replace_workbook(
     the new file; by default the sheets of ``path``, so no sheet is lost.
     ``keep_backups=0`` makes no backup and deletes none. ``check_saved(temp, expected_sheets)`` replaces the
     re-opening check for a file that is not a plain zip (a password-protected workbook). ``keep_saved_copy``:
-    keep a copy of the new version (see ``xlcrm.files.saved_copy``; never of xlcrm's own temporary files).
+    keep a copy of the new version (see ``xlcrm.files.saved_copy``; never of xlcrm's own temporary files), with
+    ``fingerprints`` of the sheets as read beside it.
     """
     source = Path(path)
     target = _target(source, output)
@@ -186,7 +189,9 @@ def replace_workbook(
             temp.unlink(missing_ok=True)
         _sync_folder(target.parent)
         pruned = prune_backups(target, keep_backups) if backup is not None else ()
-        copy, copy_warning = _keep_saved_copy(target) if keep_saved_copy and not _is_own_temp(target) else (None, None)
+        copy, copy_warning = (
+            _keep_saved_copy(target, fingerprints) if keep_saved_copy and not _is_own_temp(target) else (None, None)
+        )
     warnings = ((lock_warning(target, lock),) if lock else ()) + ((copy_warning,) if copy_warning else ())
     return SaveResult(
         path=target,
@@ -200,11 +205,13 @@ def replace_workbook(
     )
 
 
-def _keep_saved_copy(target: Path) -> tuple[Path | None, Text | None]:
+def _keep_saved_copy(
+    target: Path, fingerprints: Mapping[str, SheetFingerprint] | None
+) -> tuple[Path | None, Text | None]:
     """The saved copy of ``target``, just saved, or a warning why there is none: the workbook is saved all the
     same, and the next run says it has nothing to compare with."""
     try:
-        return keep_saved_copy(target), None
+        return keep_saved_copy(target, fingerprints), None
     except OSError as exc:
         return None, t(
             "{path} was saved, but its copy for telling what changed before the next run could not be kept "

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from xlcrm.checks.changes import SheetFingerprint
 from xlcrm.files.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, replace_workbook
 from xlcrm.messages import t
 from xlcrm.runtime import progress
@@ -33,6 +34,7 @@ def save_changes(
     keep_saved_copy: bool = True,
     erased: re.Pattern[str] | None = None,
     copies: Sequence[SheetCopy] = (),
+    fingerprints: Mapping[str, SheetFingerprint] | None = None,
 ) -> SaveResult:
     """Write report sheets and user-sheet edits into the workbook ``data`` was read from, safely.
 
@@ -42,8 +44,8 @@ def save_changes(
     ``xlcrm.xlsx.prerender``). ``anonymised``: the new file keeps nothing its cells no longer show (see
     ``write_workbook``; with ``erased``, only what shows one of its matches among notes, chart caches and
     document properties). ``keep_saved_copy``: keep a copy of the new version to compare the next run with (see
-    ``xlcrm.files.saved_copy``). ``copies``: sheets of other workbooks added as new sheets (see
-    ``xlcrm.xlsx.sheet_copy``), which the new file must hold too.
+    ``xlcrm.files.saved_copy``), with ``fingerprints`` of the user sheets as read beside it. ``copies``: sheets of
+    other workbooks added as new sheets (see ``xlcrm.xlsx.sheet_copy``), which the new file must hold too.
     """
     path = data.path
     removed = {name.casefold() for name in remove}
@@ -71,4 +73,5 @@ def save_changes(
         keep_backups=keep_backups,
         expected_sheets=expected,
         keep_saved_copy=keep_saved_copy,
+        fingerprints=fingerprints,
     )

@@ -22,22 +22,27 @@ from pathlib import Path
 from xlcrm import schema
 from xlcrm.checks.changes import (
     COMPARED,
+    COMPARED_SHEETS,
     NO_SAVED_COPY,
     PROTECTED,
     SAME_FILE,
     ChangeLog,
     RowChange,
+    SheetFingerprint,
+    added_since,
     compare_workbooks,
+    fingerprint,
     no_changes,
 )
 from xlcrm.checks.normalize import as_text
 from xlcrm.checks.settings import read_settings
 from xlcrm.errors import DeletionsFound, XlcrmError, joined
-from xlcrm.files.saved_copy import saved_copy_path
+from xlcrm.files.saved_copy import kept_fingerprints, saved_copy_path
 from xlcrm.messages import Message, Text, t, tn
 from xlcrm.runtime.paths import TEMP_PREFIX
 from xlcrm.xlsx.reader import FileStamp, WorkbookData, read_workbook
 from xlcrm.xlsx.refs import row_runs
+from xlcrm.xlsx.sources import sheet_sources
 from xlcrm.xlsx.xml_io import local_name, parse_part
 
 # Deleted rows named in the message that stops a job: enough to recognise them, short enough for one line.
@@ -64,23 +69,65 @@ def changes_since_saved(data: WorkbookData, *, accept_deletions: bool) -> Change
 
 
 def change_log(data: WorkbookData) -> ChangeLog:
-    """``data`` compared with the copy of the version xlcrm saved last, when there is one to compare with."""
+    """``data`` compared with the copy of the version xlcrm saved last, when there is one to compare with.
+
+    A sheet whose fingerprint, kept with the copy, matches the copy's sheet and tells that rows were only added is
+    not read from the copy (see ``xlcrm.files.saved_copy``).
+    """
     modified_by, modified_at = last_modified(data.path)
     if data.path.name.startswith(TEMP_PREFIX):  # the decrypted copy of a password-protected workbook
         return ChangeLog(PROTECTED, no_changes(), None, modified_by, modified_at)
+    sources = _sources(data)
     copy = saved_copy_path(data.path)
     try:
         stamp = FileStamp.of(copy)
     except OSError:
-        return ChangeLog(NO_SAVED_COPY, no_changes(), None, modified_by, modified_at)
+        return ChangeLog(NO_SAVED_COPY, no_changes(), None, modified_by, modified_at, sources)
+    kept = kept_fingerprints(copy)
+    copy_sources = sheet_sources(copy, [found.sheet_name for found in kept.values()])
+    matching = {key: found for key, found in kept.items() if copy_sources.get(found.sheet_name) == found.source}
+    known = {key: found for key, found in matching.items() if sources.get(key) == found.source}
     saved_at = dt.datetime.fromtimestamp(stamp.mtime_ns / 1e9)
     if data.stamp is not None and data.stamp.sha256 == stamp.sha256:
-        return ChangeLog(SAME_FILE, no_changes(), saved_at, modified_by, modified_at)
+        return ChangeLog(SAME_FILE, no_changes(), saved_at, modified_by, modified_at, sources, known)
+    decided = {
+        spec.key: comparison
+        for spec in COMPARED_SHEETS
+        if (found := matching.get(spec.key)) is not None
+        and (comparison := added_since(found, data.sheet(spec.key), data.locale, spec)) is not None
+    }
     try:
-        saved = read_workbook(copy)
+        saved = read_workbook(copy, skip=decided)
     except XlcrmError:  # damaged since: no comparison rather than no refresh
-        return ChangeLog(NO_SAVED_COPY, no_changes(), None, modified_by, modified_at)
-    return ChangeLog(COMPARED, compare_workbooks(saved, data), saved_at, modified_by, modified_at)
+        return ChangeLog(NO_SAVED_COPY, no_changes(), None, modified_by, modified_at, sources, known)
+    changes = compare_workbooks(saved, data, decided)
+    return ChangeLog(COMPARED, changes, saved_at, modified_by, modified_at, sources, known)
+
+
+def _sources(data: WorkbookData) -> dict[str, str]:
+    """Schema sheet key -> the digest of what the read of each compared sheet of ``data`` depended on; {} when the
+    file changed since it was read, as the digests would then be another version's."""
+    names = {spec.key: name for spec in COMPARED_SHEETS if (name := schema.find_sheet_name(spec, data.sheet_names))}
+    by_name = sheet_sources(data.path, names.values())
+    if data.stamp is None or not data.stamp.same_file(data.path):
+        return {}
+    return {key: by_name[name] for key, name in names.items() if name in by_name}
+
+
+def fingerprints_to_keep(data: WorkbookData, log: ChangeLog) -> dict[str, SheetFingerprint]:
+    """Schema sheet key -> fingerprint of each compared sheet of ``data``, which must be as read, for the save to
+    keep beside its copy (``xlcrm.files.saved_copy``): those ``log`` knows already, the others made now."""
+    kept = {}
+    for spec in COMPARED_SHEETS:
+        source = log.sources.get(spec.key)
+        if source is None:
+            continue
+        known = log.known.get(spec.key)
+        if known is not None and known.source == source:
+            kept[spec.key] = known
+        elif (sheet := data.sheet(spec.key)) is not None:
+            kept[spec.key] = fingerprint(sheet, data.locale, spec, source)
+    return kept
 
 
 def last_modified(path: Path) -> tuple[str | None, dt.datetime | None]:

@@ -25,7 +25,7 @@ from xlcrm.errors import EditRefused, MergeNotUndoable, error_text
 from xlcrm.files.safe_save import SaveOptions, SaveResult, holding_workbook_lock
 from xlcrm.files.save import save_changes
 from xlcrm.jobs.as_saved import as_saved, deleted_rows
-from xlcrm.jobs.changes import changes_since_saved
+from xlcrm.jobs.changes import changes_since_saved, fingerprints_to_keep
 from xlcrm.jobs.opening import open_to_change
 from xlcrm.jobs.validate import problems_as_saved, problems_in
 from xlcrm.messages import Message, Text, t
@@ -145,6 +145,7 @@ def _dedupe(
             output=save.output,
             ignore_lock=save.ignore_lock,
             keep_backups=save.keep_backups,
+            fingerprints=fingerprints_to_keep(data, change_log),
         )
     merged_into = changes.plan.merged_into()
     # A dry run saves nothing: rows as read.
@@ -291,6 +292,7 @@ def _unmerge(
             output=save.output,
             ignore_lock=save.ignore_lock,
             keep_backups=save.keep_backups,
+            fingerprints=fingerprints_to_keep(data, change_log),
         )
     except EditRefused as exc:
         raise MergeNotUndoable(

@@ -30,6 +30,7 @@ from xlcrm import schema
 from xlcrm.errors import UsageError, XlcrmError, error_text
 from xlcrm.files.safe_save import BACKUP_FOLDER, SaveOptions, SaveResult, holding_workbook_lock
 from xlcrm.files.save import save_changes
+from xlcrm.files.saved_copy import remove_row_fingerprints
 from xlcrm.jobs.as_saved import as_saved, deleted_rows
 from xlcrm.jobs.opening import open_to_change, open_to_read
 from xlcrm.lifecycle.analysis import analyse
@@ -201,6 +202,7 @@ def _forget(
         _erase_backup(backup, everyone(erasure), erasure.people, password) if backup in erasing else backup
         for backup in found
     ]
+    remove_row_fingerprints(workbook)  # made from the values as they were before the erasure
     return result
 
 

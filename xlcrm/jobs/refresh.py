@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from xlcrm import schema
-from xlcrm.checks.changes import ChangeLog
+from xlcrm.checks.changes import ChangeLog, SheetFingerprint
 from xlcrm.checks.client_ids import AssignedId, fill_blank_client_ids
 from xlcrm.checks.findings import Finding
 from xlcrm.checks.validate import check_ahead
@@ -49,7 +49,7 @@ from xlcrm.dedupe.plan import DedupePlan
 from xlcrm.files.safe_save import SaveOptions, SaveResult, holding_workbook_lock
 from xlcrm.files.save import save_changes
 from xlcrm.jobs.as_saved import as_saved, deleted_rows
-from xlcrm.jobs.changes import changes_since_saved
+from xlcrm.jobs.changes import changes_since_saved, fingerprints_to_keep
 from xlcrm.jobs.opening import open_to_change
 from xlcrm.lifecycle.analysis import analyse
 from xlcrm.lifecycle.computed import computed_cells
@@ -178,6 +178,7 @@ class _Refreshed:
     edits: list[SheetEdit]
     prerendered: Prerendering | None
     prewritten: EditPrewriting | None
+    fingerprints: dict[str, SheetFingerprint]  # of the user sheets as read, for the saved copy (none in a dry run)
     result: RefreshResult  # with no save yet
 
 
@@ -198,6 +199,7 @@ def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool, ac
             keep_backups=save.keep_backups,
             prerendered=refreshed.prerendered,
             prewritten=refreshed.prewritten,
+            fingerprints=refreshed.fingerprints,
         )
     return dataclasses.replace(refreshed.result, path=saved.path, save=saved)
 
@@ -266,6 +268,7 @@ def _work_out(
     merges, merged_clients = _merge_summaries(plan), plan.merged_rows if plan else 0
     review_pairs = len(plan.review) if plan else 0
     new_ids = filled.edits_beside(dedupe_edits)
+    fingerprints = {} if dry_run else fingerprints_to_keep(data, change_log)
     # The save reads only the file's name, sheet names and stamp of the workbook as read.
     read = dataclasses.replace(data, sheets={}, report_rows={})
     # What was read is in the frames now: the sheets as read (a million Interactions rows of Python values) go
@@ -320,7 +323,7 @@ def _work_out(
         changes=change_log,
         debts=lifecycle.receivables.totals(),
     )
-    return _Refreshed(read, sheets, edits, prerendered, prewritten, result)
+    return _Refreshed(read, sheets, edits, prerendered, prewritten, fingerprints, result)
 
 
 def _can_dedupe(data: WorkbookData) -> bool:

@@ -17,7 +17,7 @@ import os
 import re
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,6 +80,14 @@ class FileStamp:
             for chunk in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(chunk)
         return cls(stat.st_size, stat.st_mtime_ns, digest.hexdigest())
+
+    def same_file(self, path: Path) -> bool:
+        """Whether the file at ``path`` still has this size and modification time: not written since."""
+        try:
+            stat = path.stat()
+        except OSError:
+            return False
+        return stat.st_size == self.size and stat.st_mtime_ns == self.mtime_ns
 
 
 @dataclass(frozen=True)
@@ -429,8 +437,9 @@ def _looks_like_text(path: Path) -> bool:
 
 
 @progress.step(t("reading the workbook"))
-def read_workbook(path: str | os.PathLike[str]) -> WorkbookData:
-    """Check the file and read every user sheet it has into a DataFrame.
+def read_workbook(path: str | os.PathLike[str], skip: Collection[str] = ()) -> WorkbookData:
+    """Check the file and read every user sheet it has into a DataFrame, but those whose schema key is in ``skip``
+    (the result then lacks them, as if the workbook did).
 
     The sheets of ``BACKGROUND_SHEETS`` are still being read when this returns (see ``Sheets``), on a
     worker thread, or for a big file in a process of its own (``read_in_process``); the file's checks are
@@ -443,7 +452,7 @@ def read_workbook(path: str | os.PathLike[str]) -> WorkbookData:
     try:
         integrity = workers.submit(check_workbook_zip, path)
         try:
-            data = _read_sheets(path, workers)
+            data = _read_sheets(path, workers, skip)
         except BaseException:
             integrity.result()  # a damaged file is named as such, whatever the reader tripped over
             raise
@@ -453,9 +462,10 @@ def read_workbook(path: str | os.PathLike[str]) -> WorkbookData:
         workers.shutdown(wait=False)  # a sheet being read in the background goes on
 
 
-def _read_sheets(path: Path, workers: ThreadPoolExecutor) -> WorkbookData:
+def _read_sheets(path: Path, workers: ThreadPoolExecutor, skip: Collection[str]) -> WorkbookData:
     # A big file's background sheet is read by a child process, started first: its imports run meanwhile.
-    child = Child(__name__) if is_big_workbook(path) else None
+    in_background = any(spec.key not in skip for spec in BACKGROUND_SHEETS)
+    child = Child(__name__) if in_background and is_big_workbook(path) else None
     try:
         stamp = FileStamp.of(path)
         book = open_book(path)
@@ -466,7 +476,9 @@ def _read_sheets(path: Path, workers: ThreadPoolExecutor) -> WorkbookData:
     try:
         names = list(book.sheet_names)
         found = [
-            (spec, actual) for spec in schema.USER_SHEETS if (actual := schema.find_sheet_name(spec, names)) is not None
+            (spec, actual)
+            for spec in schema.USER_SHEETS
+            if spec.key not in skip and (actual := schema.find_sheet_name(spec, names)) is not None
         ]
         # Each worker opens the file itself: one calamine workbook is not read from two threads.
         background = [(spec, actual) for spec, actual in found if spec in BACKGROUND_SHEETS]

@@ -1,0 +1,326 @@
+"""Row fingerprints kept with the saved copy: a sheet to which people only added rows is compared without reading the
+copy's sheet, and every answer is the one reading the copy gives."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import shutil
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from tests.builders import sheets_from_records, valid_records, write_records, write_workbook
+from xlcrm import schema
+from xlcrm.checks.changes import COMPARED, Changes
+from xlcrm.cli.main import cli
+from xlcrm.errors import DeletionsFound
+from xlcrm.files.saved_copy import (
+    keep_saved_copy,
+    kept_fingerprints,
+    remove_saved_copy,
+    rows_path,
+    saved_copy_path,
+)
+from xlcrm.jobs.changes import change_log, changes_since_saved, fingerprints_to_keep
+from xlcrm.jobs.demo import create_demo
+from xlcrm.jobs.refresh import refresh_workbook
+from xlcrm.xlsx.reader import WorkbookData, read_workbook
+from xlcrm.xlsx.sources import sheet_sources
+
+Records = dict[str, list[dict[str, object]]]
+TODAY = dt.date(2026, 11, 23)
+INTERACTIONS = schema.INTERACTIONS.key
+
+
+def records() -> Records:
+    found = valid_records("en")
+    row = found[INTERACTIONS][0]
+    found[INTERACTIONS] = [
+        {**row, "date": dt.date(2026, 1, 1) + dt.timedelta(days=day), "comment": f"call {day}"} for day in range(30)
+    ]
+    return found
+
+
+def saved(tmp_path: Path, kept: Records) -> Path:
+    """A workbook of ``kept`` as xlcrm saves one: its copy kept, with the fingerprints of the sheets as read."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    path = write_records(tmp_path / "clients.xlsx", "en", kept)
+    data = read_workbook(path)
+    keep_saved_copy(path, fingerprints_to_keep(data, change_log(data)))
+    return path
+
+
+def compared(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Changes, set[str]]:
+    """The changes found in ``path`` and the sheets (schema keys) not read from the saved copy for them."""
+    skipped: set[str] = set()
+
+    def recording(copy: Path, skip: frozenset[str] | dict[str, object] = frozenset()) -> WorkbookData:
+        skipped.update(skip)
+        return read_workbook(copy, skip=skip)
+
+    with monkeypatch.context() as patch:
+        patch.setattr("xlcrm.jobs.changes.read_workbook", recording)
+        log = changes_since_saved(read_workbook(path), accept_deletions=True)
+    assert log.baseline == COMPARED
+    return log.changes, skipped
+
+
+def added(kept: Records) -> Records:
+    changed = copy.deepcopy(kept)
+    row = changed[INTERACTIONS][0]
+    changed[INTERACTIONS].insert(5, {**row, "comment": "a call typed in between"})
+    changed[INTERACTIONS].append({**row, "date": dt.date(2026, 3, 1), "comment": "the latest call"})
+    return changed
+
+
+def deleted(kept: Records) -> Records:
+    changed = copy.deepcopy(kept)
+    del changed[INTERACTIONS][7]
+    return changed
+
+
+def edited(kept: Records) -> Records:
+    changed = copy.deepcopy(kept)
+    changed[INTERACTIONS][3]["comment"] = "called back"
+    return changed
+
+
+def sorted_back_to_front(kept: Records) -> Records:
+    changed = copy.deepcopy(kept)
+    changed[INTERACTIONS].reverse()
+    return changed
+
+
+def unchanged(kept: Records) -> Records:
+    return copy.deepcopy(kept)
+
+
+def write_with_a_column(path: Path, kept: Records) -> None:
+    """``kept`` written to ``path`` with a column of the user's own added to Interactions."""
+    sheets = sheets_from_records("en", kept)
+    header, *rows = sheets[schema.INTERACTIONS.name("en")]
+    sheets[schema.INTERACTIONS.name("en")] = [[*header, "Branch"], *([*row, "North"] for row in rows)]
+    write_workbook(path, sheets)
+
+
+@pytest.mark.parametrize(
+    ("edit", "told_by_fingerprint"),
+    [
+        (added, True),
+        (unchanged, True),
+        (sorted_back_to_front, True),
+        (deleted, False),
+        (edited, False),
+        (None, False),  # a column of the user's own added
+    ],
+)
+def test_the_changes_are_those_reading_the_copy_finds(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    edit: Callable[[Records], Records] | None,
+    told_by_fingerprint: bool,
+) -> None:
+    kept = records()
+    path = saved(tmp_path, kept)
+    # Saved again by another program: every part written anew (and the zip's comment set, so that even the same
+    # rows make another file).
+    if edit is None:
+        write_with_a_column(path, kept)
+    else:
+        write_records(path, "en", edit(kept))
+    with zipfile.ZipFile(path, "a") as package:
+        package.comment = b"saved by another program"
+    changes, skipped = compared(path, monkeypatch)
+    assert (INTERACTIONS in skipped) is told_by_fingerprint
+
+    rows_path(saved_copy_path(path)).unlink()
+    read_again, skipped = compared(path, monkeypatch)
+    assert not skipped
+    assert changes == read_again
+
+
+def test_rows_added_are_listed_with_their_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    kept = records()
+    path = saved(tmp_path, kept)
+    write_records(path, "en", added(kept))
+    changes, skipped = compared(path, monkeypatch)
+    assert INTERACTIONS in skipped
+    rows = changes.of_kind("added", INTERACTIONS)
+    assert [row.now_row for row in rows] == [7, 33]
+    assert [row.now["Comment"] for row in rows] == ["a call typed in between", "the latest call"]
+    assert changes.saved_rows[INTERACTIONS] == 30 and not changes.deleted()
+
+
+def test_a_deleted_interaction_still_stops_the_refresh(tmp_path: Path) -> None:
+    demo = tmp_path / "clients.xlsx"
+    create_demo(demo, clients=40, seed=3, locale="en", today=TODAY)
+    refresh_workbook(demo, today=TODAY)
+    refresh_workbook(demo, today=TODAY)  # its Interactions sheet now as the next save keeps it
+    assert INTERACTIONS in kept_fingerprints(saved_copy_path(demo))
+    data = read_workbook(demo)
+    gone = data.sheets[INTERACTIONS].frame.index[4]
+    _delete_row(demo, schema.INTERACTIONS.name("en"), int(gone))
+    before = demo.read_bytes()
+
+    result = CliRunner().invoke(cli, ["--lang", "en", "refresh", str(demo), "--today", TODAY.isoformat()])
+
+    assert result.exit_code != 0
+    assert result.output.count("Error: ") == 1 and "Traceback" not in result.output
+    assert f"Interactions: 1 of {len(data.sheets[INTERACTIONS].frame)} row (row {gone}:" in result.output
+    assert demo.read_bytes() == before
+
+
+def _delete_row(path: Path, sheet: str, row: int) -> None:
+    from openpyxl import load_workbook
+
+    book = load_workbook(path)
+    book[sheet].delete_rows(row)
+    book.save(path)
+
+
+def test_fingerprints_of_another_copy_are_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    kept = records()
+    path = saved(tmp_path, kept)
+    # The copy replaced behind xlcrm's back by a version with a row fewer: its sheet no longer digests as the
+    # fingerprint's did, so the fingerprint, which still counts that row, is not believed.
+    (tmp_path / "other").mkdir()
+    other = write_records(tmp_path / "other" / "clients.xlsx", "en", deleted(kept))
+    shutil.copyfile(other, saved_copy_path(path))
+    write_records(path, "en", added(kept))
+    changes, skipped = compared(path, monkeypatch)
+    assert INTERACTIONS not in skipped  # the other sheets are the same in both copies: their fingerprints stand
+    assert changes.saved_rows[INTERACTIONS] == 29
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["not a zip", "truncated", "object array", "wrong dtype", "other version", "missing field"],
+)
+def test_damaged_fingerprints_are_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str) -> None:
+    kept = records()
+    path = saved(tmp_path, kept)
+    rows = rows_path(saved_copy_path(path))
+    stored = dict(np.load(rows, allow_pickle=False))
+    if damage == "not a zip":
+        rows.write_bytes(b"not fingerprints at all")
+    elif damage == "truncated":
+        rows.write_bytes(rows.read_bytes()[:200])
+    else:
+        if damage == "object array":
+            stored[f"{INTERACTIONS}/row_hashes"] = np.array([object()] * 30, dtype=object)
+        elif damage == "wrong dtype":
+            stored[f"{INTERACTIONS}/row_hashes"] = stored[f"{INTERACTIONS}/row_hashes"].astype(np.int32)
+        elif damage == "other version":
+            stored["made_by"] = np.array("xlcrm 0.0.1")
+        else:
+            del stored[f"{INTERACTIONS}/headers"]
+        with rows.open("wb") as out:
+            np.savez(out, allow_pickle=True, **stored)
+    assert kept_fingerprints(saved_copy_path(path)) == {}
+
+    write_records(path, "en", deleted(kept))
+    with pytest.raises(DeletionsFound, match="Interactions: 1 of 30 row"):
+        changes_since_saved(read_workbook(path), accept_deletions=False)
+    changes, skipped = compared(path, monkeypatch)
+    assert not skipped and len(changes.deleted(INTERACTIONS)) == 1
+
+
+def test_a_save_replaces_the_fingerprints_and_removing_the_copy_removes_them(tmp_path: Path) -> None:
+    path = saved(tmp_path, records())
+    rows = rows_path(saved_copy_path(path))
+    assert set(kept_fingerprints(saved_copy_path(path))) == {"clients", "contacts", "services", INTERACTIONS}
+    keep_saved_copy(path)  # a save without fingerprints (init, forget): none of an earlier save are left
+    assert not rows.exists() and saved_copy_path(path).exists()
+    keep_saved_copy(path, fingerprints_to_keep(read_workbook(path), change_log(read_workbook(path))))
+    assert rows.exists()
+    remove_saved_copy(path)
+    assert not rows.exists() and not saved_copy_path(path).exists()
+
+
+def test_forget_removes_the_fingerprints(tmp_path: Path) -> None:
+    demo = tmp_path / "clients.xlsx"
+    create_demo(demo, clients=30, seed=2, locale="en", today=TODAY)
+    refresh_workbook(demo, today=TODAY)
+    rows = rows_path(saved_copy_path(demo))
+    assert rows.exists()
+    client = str(read_workbook(demo).sheets["clients"].frame["client_id"].iloc[2])
+
+    result = CliRunner().invoke(cli, ["--lang", "en", "forget", str(demo), client, "--reason", "asked"])
+
+    assert result.exit_code == 0, result.output
+    assert not rows.exists()
+
+
+def _sources(path: Path) -> dict[str, str]:
+    return sheet_sources(path, ["Clients", "Interactions"])
+
+
+def _rewritten(source: Path, target: Path, change: dict[str, bytes] | None = None, comment: bytes = b"") -> Path:
+    """``source`` with some parts' content replaced, every other part stored as it was."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for info in old.infolist():
+            data = old.read(info)
+            new.writestr(info, (change or {}).get(info.filename, data))
+        new.comment = comment
+    return target
+
+
+def _xlsxwriter_book(path: Path) -> Path:
+    """A workbook as XlsxWriter writes one: shared strings, styles, Clients then Interactions."""
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path))
+    clients = book.add_worksheet("Clients")
+    clients.write_row(0, 0, ["ClientID", "Name"])
+    clients.write_row(1, 0, ["C000001", "Anna"])
+    calls = book.add_worksheet("Interactions")
+    calls.write_row(0, 0, ["Date", "ClientID", "Comment"])
+    dated = book.add_format({"num_format": "dd.mm.yyyy"})
+    for row in range(1, 4):
+        calls.write_datetime(row, 0, dt.datetime(2026, 1, row), dated)
+        calls.write_row(row, 1, ["C000001", f"call {row}"])
+    book.close()
+    return path
+
+
+def test_a_sheet_digests_alike_while_what_its_read_depends_on_is_the_same(tmp_path: Path) -> None:
+    path = _xlsxwriter_book(tmp_path / "book.xlsx")
+    first = _sources(path)
+    assert set(first) == {"Clients", "Interactions"}
+    assert _sources(_rewritten(path, tmp_path / "same.xlsx", comment=b"saved by another program")) == first
+
+    with zipfile.ZipFile(path) as package:
+        book = package.read("xl/workbook.xml")
+        strings = package.read("xl/sharedStrings.xml")
+        sheet = package.read("xl/worksheets/sheet2.xml")
+    named = book.replace(
+        b"</workbook>", b'<definedNames><definedName name="x">1</definedName></definedNames></workbook>'
+    )
+    if b"<definedNames>" in book:
+        named = book.replace(b"<definedNames>", b'<definedNames><definedName name="x">1</definedName>')
+    assert _sources(_rewritten(path, tmp_path / "named.xlsx", {"xl/workbook.xml": named})) == first
+
+    in_1904 = book.replace(b"<workbookPr", b'<workbookPr date1904="1"')
+    assert b'date1904="1"' in in_1904
+    changed = _sources(_rewritten(path, tmp_path / "1904.xlsx", {"xl/workbook.xml": in_1904}))
+    assert changed.keys() == first.keys() and all(changed[name] != first[name] for name in first)
+
+    other_strings = strings.replace(b"call 1<", b"call one<")
+    assert other_strings != strings
+    changed = _sources(_rewritten(path, tmp_path / "strings.xlsx", {"xl/sharedStrings.xml": other_strings}))
+    assert all(changed[name] != first[name] for name in first)
+
+    changed = _sources(_rewritten(path, tmp_path / "sheet.xlsx", {"xl/worksheets/sheet2.xml": sheet + b" "}))
+    assert changed["Interactions"] != first["Interactions"] and changed["Clients"] == first["Clients"]
+
+
+def test_no_digest_for_what_is_not_a_workbook(tmp_path: Path) -> None:
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(b"PK\x03\x04 not really")
+    assert sheet_sources(path, ["Clients"]) == {}
+    assert sheet_sources(tmp_path / "missing.xlsx", ["Clients"]) == {}
