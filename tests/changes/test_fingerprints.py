@@ -7,7 +7,7 @@ import copy
 import datetime as dt
 import shutil
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 import numpy as np
@@ -57,17 +57,17 @@ def saved(tmp_path: Path, kept: Records) -> Path:
 
 def compared(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Changes, set[str]]:
     """The changes found in ``path`` and the sheets (schema keys) not read from the saved copy for them."""
-    skipped: set[str] = set()
+    read: set[str] = set()
 
-    def recording(copy: Path, skip: frozenset[str] | dict[str, object] = frozenset()) -> WorkbookData:
-        skipped.update(skip)
+    def recording(copy: Path, skip: Collection[str] = ()) -> WorkbookData:
+        read.update(spec.key for spec in schema.USER_SHEETS if spec.key not in skip)
         return read_workbook(copy, skip=skip)
 
     with monkeypatch.context() as patch:
         patch.setattr("xlcrm.jobs.changes.read_workbook", recording)
         log = changes_since_saved(read_workbook(path), accept_deletions=True)
     assert log.baseline == COMPARED
-    return log.changes, skipped
+    return log.changes, {spec.key for spec in schema.USER_SHEETS} - read
 
 
 def added(kept: Records) -> Records:

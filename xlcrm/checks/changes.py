@@ -148,14 +148,17 @@ def compare_workbooks(
     rows: list[RowChange] = []
     saved_rows: dict[str, int] = {}
     for spec in COMPARED_SHEETS:
-        found = (decided or {}).get(spec.key)
-        if found is None:
-            before = _Side.of(saved.sheet(spec.key), saved.locale, spec)
-            after = _Side.of(now.sheet(spec.key), now.locale, spec)
-            found = SheetComparison(len(before.rows), _compare_sheet(spec, before, after))
+        found = (decided or {}).get(spec.key) or sheet_changes(spec, saved, now)
         saved_rows[spec.key] = found.saved_rows
         rows.extend(found.rows)
     return Changes(tuple(rows), saved_rows)
+
+
+def sheet_changes(spec: Sheet, saved: WorkbookData, now: WorkbookData) -> SheetComparison:
+    """The rows of the sheet ``spec`` added, changed and deleted from ``saved`` to ``now``."""
+    before = _Side.of(saved.sheet(spec.key), saved.locale, spec)
+    after = _Side.of(now.sheet(spec.key), now.locale, spec)
+    return SheetComparison(len(before.rows), _compare_sheet(spec, before, after))
 
 
 @dataclass(frozen=True)

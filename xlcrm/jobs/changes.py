@@ -33,6 +33,7 @@ from xlcrm.checks.changes import (
     compare_workbooks,
     fingerprint,
     no_changes,
+    sheet_changes,
 )
 from xlcrm.checks.normalize import as_text
 from xlcrm.checks.settings import read_settings
@@ -90,18 +91,23 @@ def change_log(data: WorkbookData) -> ChangeLog:
     saved_at = dt.datetime.fromtimestamp(stamp.mtime_ns / 1e9)
     if data.stamp is not None and data.stamp.sha256 == stamp.sha256:
         return ChangeLog(SAME_FILE, no_changes(), saved_at, modified_by, modified_at, sources, known)
-    decided = {
-        spec.key: comparison
-        for spec in COMPARED_SHEETS
-        if (found := matching.get(spec.key)) is not None
-        and (comparison := added_since(found, data.sheet(spec.key), data.locale, spec)) is not None
-    }
     try:
-        saved = read_workbook(copy, skip=decided)
+        # Read while the workbook's own background sheets may still be read: the fingerprints need those.
+        saved = read_workbook(copy, skip=matching)
+        decided = {}
+        for spec in COMPARED_SHEETS:
+            if (found := matching.get(spec.key)) is not None:
+                comparison = added_since(found, data.sheet(spec.key), data.locale, spec)
+                decided[spec.key] = comparison or sheet_changes(spec, _read_only(copy, spec), data)
     except XlcrmError:  # damaged since: no comparison rather than no refresh
         return ChangeLog(NO_SAVED_COPY, no_changes(), None, modified_by, modified_at, sources, known)
     changes = compare_workbooks(saved, data, decided)
     return ChangeLog(COMPARED, changes, saved_at, modified_by, modified_at, sources, known)
+
+
+def _read_only(copy: Path, spec: schema.Sheet) -> WorkbookData:
+    """The sheet ``spec`` of the saved copy at ``copy``, read when its fingerprint could not tell what changed."""
+    return read_workbook(copy, skip=[other.key for other in schema.USER_SHEETS if other is not spec])
 
 
 def _sources(data: WorkbookData) -> dict[str, str]:
