@@ -61,7 +61,7 @@ from xlcrm.cli.main import cli
 from xlcrm.create.template import build_workbook
 from xlcrm.errors import XlcrmError
 from xlcrm.files.safe_save import SaveOptions
-from xlcrm.files.saved_copy import BACKUP_FOLDER, saved_copy_path
+from xlcrm.files.saved_copy import BACKUP_FOLDER, rows_path, saved_copy_path
 from xlcrm.jobs.dedupe import dedupe_workbook, unmerge_workbook
 from xlcrm.xlsx.refs import column_letter
 
@@ -1072,11 +1072,13 @@ def check_dedupe_then_unmerge_all(
                 assert may_refuse, f"{what} refused: {ran.refusal}"
                 tell(f"{what} refused", ran.refusal)
                 assert zip_parts(path) == before_parts and path.read_bytes() == raw, f"{what} refused but wrote"
-                # Nothing beside the workbook but the copy of an earlier step's save, which the next run compares with.
+                # Nothing beside the workbook but the copy of an earlier step's save, which the next run compares with,
+                # and its row fingerprints.
                 kept = Path(folder) / BACKUP_FOLDER
                 left = sorted(p.name for p in Path(folder).iterdir())
                 assert left == sorted(["book.xlsx", *([kept.name] if kept.exists() else [])]), "a refusal left files"
-                assert not kept.exists() or [p.name for p in kept.iterdir()] == [saved_copy_path(path).name]
+                copy = saved_copy_path(path)
+                assert not kept.exists() or {p.name for p in kept.iterdir()} - {rows_path(copy).name} == {copy.name}
                 return ran
             after_parts = zip_parts(path)
             check_foreign_parts(before_parts, after_parts, book.locale)
