@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.builders import sheets_from_records, valid_records, write_records, write_workbook
+from tests.conftest import convert_with_libreoffice
 from xlcrm import schema
 from xlcrm.checks.changes import COMPARED, Changes
 from xlcrm.cli.main import cli
@@ -30,7 +31,7 @@ from xlcrm.jobs.changes import change_log, changes_since_saved, fingerprints_to_
 from xlcrm.jobs.demo import create_demo
 from xlcrm.jobs.refresh import refresh_workbook
 from xlcrm.xlsx.reader import WorkbookData, read_workbook
-from xlcrm.xlsx.sources import sheet_sources
+from xlcrm.xlsx.sources import cell_formats_counted, sheet_sources
 
 Records = dict[str, list[dict[str, object]]]
 TODAY = dt.date(2026, 11, 23)
@@ -317,6 +318,51 @@ def test_a_sheet_digests_alike_while_what_its_read_depends_on_is_the_same(tmp_pa
 
     changed = _sources(_rewritten(path, tmp_path / "sheet.xlsx", {"xl/worksheets/sheet2.xml": sheet + b" "}))
     assert changed["Interactions"] != first["Interactions"] and changed["Clients"] == first["Clients"]
+
+
+def test_cell_formats_count_by_their_number_format_and_only_those_counted(tmp_path: Path) -> None:
+    path = _xlsxwriter_book(tmp_path / "book.xlsx")
+    first = _sources(path)
+    with zipfile.ZipFile(path) as package:
+        styles = package.read("xl/styles.xml").decode()
+    counted = cell_formats_counted(first["Interactions"])
+    assert counted is not None and counted >= 2
+
+    # A save that adds cell formats after those counted (as xlcrm adds its report styles) and reorders fonts.
+    head, _, tail = styles.partition("</cellXfs>")
+    added = head.replace(f'<cellXfs count="{counted}"', f'<cellXfs count="{counted + 1}"')
+    added += '<xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>' + tail
+    book = _rewritten(path, tmp_path / "added.xlsx", {"xl/styles.xml": added.encode()})
+    assert sheet_sources(book, ["Clients", "Interactions"], counted) == first
+    assert _sources(book) != first  # all of them counted, the new one too
+
+    # The date format of the dates' cell format changed: they would read as numbers.
+    dated = styles.replace(
+        '<numFmt numFmtId="164" formatCode="dd.mm.yyyy"/>', '<numFmt numFmtId="164" formatCode="0.00"/>'
+    )
+    assert dated != styles
+    book = _rewritten(path, tmp_path / "dated.xlsx", {"xl/styles.xml": dated.encode()})
+    assert all(digest != first[name] for name, digest in sheet_sources(book, list(first), counted).items())
+
+
+def test_after_libreoffice_saved_the_workbook_its_unchanged_sheets_are_not_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    demo = tmp_path / "clients.xlsx"
+    create_demo(demo, clients=40, seed=3, locale="ru", today=TODAY)
+    refresh_workbook(demo, today=TODAY)
+    saved_by_libreoffice = convert_with_libreoffice(demo, "xlsx", tmp_path / "lo")
+    shutil.copyfile(saved_by_libreoffice, demo)
+    refresh_workbook(demo, today=TODAY)  # the save of a workbook LibreOffice wrote, with xlcrm's styles added
+    saved_by_libreoffice = convert_with_libreoffice(demo, "xlsx", tmp_path / "lo-again")
+    shutil.copyfile(saved_by_libreoffice, demo)
+
+    changes, not_read = compared(demo, monkeypatch)
+    assert INTERACTIONS in not_read
+    assert not changes
+
+    rows_path(saved_copy_path(demo)).unlink()
+    assert compared(demo, monkeypatch) == (changes, set())
 
 
 def test_no_digest_for_what_is_not_a_workbook(tmp_path: Path) -> None:

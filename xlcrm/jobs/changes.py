@@ -43,7 +43,7 @@ from xlcrm.messages import Message, Text, t, tn
 from xlcrm.runtime.paths import TEMP_PREFIX
 from xlcrm.xlsx.reader import FileStamp, WorkbookData, read_workbook
 from xlcrm.xlsx.refs import row_runs
-from xlcrm.xlsx.sources import sheet_sources
+from xlcrm.xlsx.sources import cell_formats_counted, sheet_sources
 from xlcrm.xlsx.xml_io import local_name, parse_part
 
 # Deleted rows named in the message that stops a job: enough to recognise them, short enough for one line.
@@ -84,9 +84,7 @@ def change_log(data: WorkbookData) -> ChangeLog:
         stamp = FileStamp.of(copy)
     except OSError:
         return ChangeLog(NO_SAVED_COPY, no_changes(), None, modified_by, modified_at, sources)
-    kept = kept_fingerprints(copy)
-    copy_sources = sheet_sources(copy, [found.sheet_name for found in kept.values()])
-    matching = {key: found for key, found in kept.items() if copy_sources.get(found.sheet_name) == found.source}
+    matching = _standing(copy, kept_fingerprints(copy))
     known = {key: found for key, found in matching.items() if sources.get(key) == found.source}
     saved_at = dt.datetime.fromtimestamp(stamp.mtime_ns / 1e9)
     if data.stamp is not None and data.stamp.sha256 == stamp.sha256:
@@ -108,6 +106,19 @@ def change_log(data: WorkbookData) -> ChangeLog:
 def _read_only(copy: Path, spec: schema.Sheet) -> WorkbookData:
     """The sheet ``spec`` of the saved copy at ``copy``, read when its fingerprint could not tell what changed."""
     return read_workbook(copy, skip=[other.key for other in schema.USER_SHEETS if other is not spec])
+
+
+def _standing(copy: Path, kept: dict[str, SheetFingerprint]) -> dict[str, SheetFingerprint]:
+    """The fingerprints of ``kept`` that stand for the sheets of the saved copy at ``copy``: those whose digest the
+    copy's sheet has, counting as many cell formats as they counted."""
+    names_by_count: dict[int, list[str]] = {}
+    for found in kept.values():
+        if (count := cell_formats_counted(found.source)) is not None:
+            names_by_count.setdefault(count, []).append(found.sheet_name)
+    copy_sources = {}
+    for count, names in names_by_count.items():
+        copy_sources.update(sheet_sources(copy, names, count))
+    return {key: found for key, found in kept.items() if copy_sources.get(found.sheet_name) == found.source}
 
 
 def _sources(data: WorkbookData) -> dict[str, str]:

@@ -1,12 +1,14 @@
 """What the read of a sheet depends on, as one digest: two files whose digests for a sheet are equal read that sheet
 alike, so what one read gave stands for the other.
 
-The digest covers the bytes of every part the reader looks at for the sheet, as stored in the zip (compressed, so
-no part is inflated): the sheet's own XML, its relationships and the parts they point to (tables, notes), the
-shared strings and the styles (a number format makes a number a date). From the workbook part it covers only what
-the reader takes from it: the sheet names in order (they decide which sheet is which, and the language) and the
-1904 date system. The rest of the workbook part, which every save rewrites (defined names, the active sheet), does
-not count. The same content stored with other compression digests differently: that only costs a read.
+The digest covers the bytes of the parts the reader looks at for the sheet, as stored in the zip (compressed, so
+no part is inflated): the sheet's own XML, its relationships and the parts they point to (tables, notes), and the
+shared strings. From the workbook part it covers only what the reader takes from it: the sheet names in order (they
+decide which sheet is which, and the language) and the 1904 date system; the rest, which every save rewrites
+(defined names, the active sheet), does not count. From the styles it covers the number format of each cell format
+(a number whose format is a date reads as a date), and only of the cell formats there were when the digest was
+made: a save that adds report styles after them changes nothing the sheet's cells point to. The same content
+stored with other compression digests differently: that only costs a read.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import BinaryIO
 from xlcrm.errors import XlcrmError
 from xlcrm.xlsx.limits import sheet_parts
 from xlcrm.xlsx.parts import Relationships, rels_part
+from xlcrm.xlsx.xml_io import local_name, parse_part
 
 _LOCAL_HEADER_SIZE = 30
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -33,17 +36,27 @@ _SHARED_PARTS = ("/sharedStrings", "/styles")
 _DATE_1904 = re.compile(rb'<(?:\w+:)?workbookPr\b[^>]*\bdate1904\s*=\s*"(?:1|true)"')
 
 
-def sheet_sources(path: Path, sheet_names: Collection[str]) -> dict[str, str]:
-    """Sheet name -> hex SHA-256 of what reading it depends on, for each of ``sheet_names`` the workbook at ``path``
-    has; {} when the file cannot be read as a package (the caller then simply has no digest to match)."""
+def sheet_sources(path: Path, sheet_names: Collection[str], cell_formats: int | None = None) -> dict[str, str]:
+    """Sheet name -> ``"<cell formats>:<hex SHA-256>"`` of what reading it depends on, for each of ``sheet_names`` the
+    workbook at ``path`` has; {} when the file cannot be read as a package (the caller then simply has no digest to
+    match). ``cell_formats``: count only that many of the first cell formats of the styles (all when None), to
+    match a digest that counted that many."""
     try:
         with zipfile.ZipFile(path) as archive, path.open("rb") as raw:
-            return _sources(archive, raw, sheet_names)
+            return _sources(archive, raw, sheet_names, cell_formats)
     except (OSError, zipfile.BadZipFile, KeyError, ValueError, XlcrmError):
         return {}
 
 
-def _sources(archive: zipfile.ZipFile, raw: BinaryIO, sheet_names: Collection[str]) -> dict[str, str]:
+def cell_formats_counted(source: str) -> int | None:
+    """How many cell formats the digest ``source`` (of ``sheet_sources``) counted; None when it is not one."""
+    count, _, _ = source.partition(":")
+    return int(count) if count.isdigit() else None
+
+
+def _sources(
+    archive: zipfile.ZipFile, raw: BinaryIO, sheet_names: Collection[str], cell_formats: int | None
+) -> dict[str, str]:
     book = _workbook_part(archive)
     if book is None:
         return {}
@@ -52,8 +65,11 @@ def _sources(archive: zipfile.ZipFile, raw: BinaryIO, sheet_names: Collection[st
     shared = hashlib.sha256()
     shared.update(repr(list(parts)).encode())  # every sheet name, in order
     shared.update(b"1904" if _DATE_1904.search(book_data) else b"1900")
-    for part in _shared_parts(archive, book):
-        _add_part(shared, archive, raw, part)
+    strings, styles = _shared_parts(archive, book)
+    if strings is not None:
+        _add_part(shared, archive, raw, strings)
+    formats = _number_formats(archive, styles)[:cell_formats]
+    shared.update(repr(formats).encode())
     found = {}
     for name in sheet_names:
         sheet_part = parts.get(name)
@@ -64,7 +80,7 @@ def _sources(archive: zipfile.ZipFile, raw: BinaryIO, sheet_names: Collection[st
         _add_part(digest, archive, raw, sheet_part)
         for linked in _linked_parts(archive, sheet_part):
             _add_part(digest, archive, raw, linked)
-        found[name] = digest.hexdigest()
+        found[name] = f"{len(formats)}:{digest.hexdigest()}"
     return found
 
 
@@ -74,14 +90,31 @@ def _workbook_part(archive: zipfile.ZipFile) -> str | None:
     return found if found in archive.NameToInfo else None
 
 
-def _shared_parts(archive: zipfile.ZipFile, book: str) -> list[str]:
-    """The shared strings and styles parts of the workbook part ``book``, in that order, those it has."""
+def _shared_parts(archive: zipfile.ZipFile, book: str) -> tuple[str | None, str | None]:
+    """The shared strings and the styles part of the workbook part ``book`` (None for one it lacks)."""
     rels = _relationships(archive, book)
-    return [
-        part
+    strings, styles = (
+        next((rels.target(rel) for rel in rels.items if (rel.get("Type") or "").endswith(suffix)), None)
         for suffix in _SHARED_PARTS
-        for rel in rels.items
-        if (rel.get("Type") or "").endswith(suffix) and (part := rels.target(rel)) is not None
+    )
+    return strings, styles
+
+
+def _number_formats(archive: zipfile.ZipFile, styles: str | None) -> list[str]:
+    """The number format each cell format (``cellXfs``) of the styles part applies, in order: its id, and its code
+    when the styles define one ([] without styles)."""
+    if styles is None or styles not in archive.NameToInfo:
+        return []
+    tree = parse_part(archive.read(styles), styles)
+    codes = {element.get("numFmtId"): element.get("formatCode") or "" for element in tree.iter("{*}numFmt")}
+    cell_formats = next(tree.iter("{*}cellXfs"), None)
+    if cell_formats is None:
+        return []
+    return [
+        f"{number}:{codes.get(number, '')}"
+        for element in cell_formats
+        if local_name(element) == "xf"
+        for number in [element.get("numFmtId", "0")]
     ]
 
 
