@@ -21,6 +21,8 @@ most its whole process tree held at once, Pss summed from /proc every 20 ms) of:
   so the refresh compares the workbook with that save's copy, to tell which rows people changed or deleted):
   - "nightly": of the twice-refreshed copy, whose last save left Interactions as it was, so the row fingerprints
     kept with the copy stand for that sheet and only the copy's other sheets are read;
+  - "nightly, edit": the same with the amount of one interaction corrected, so that row no longer matches its
+    fingerprint and the copy's Interactions is read after all, once the workbook's own has been read;
   - "first night": of the once-refreshed copy, whose save rewrote Interactions (the first refresh fills the Client
     formulas and re-points merged clients' rows), so the copy's Interactions is read too,
 
@@ -39,6 +41,7 @@ import argparse
 import datetime as dt
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -537,6 +540,12 @@ def run_size(size: Size, seed: int, openpyxl: bool, limit: float) -> dict[str, M
         shutil.copyfile(again, copy)
         saved_elsewhere()
 
+    def again_then_one_interaction_edited() -> None:
+        # A person corrected the amount of one interaction: that row no longer matches its saved hash, so the
+        # refresh reads the copy's Interactions after all, once the workbook's own has been read.
+        again_then_saved_elsewhere()
+        edit_first_amount(copy)
+
     def keep_refreshed() -> None:
         shutil.copyfile(copy, refreshed)
         shutil.copytree(state, refreshed_state)
@@ -576,6 +585,13 @@ def run_size(size: Size, seed: int, openpyxl: bool, limit: float) -> dict[str, M
             (0,),
         ),
         (
+            "xlcrm refresh (nightly, edit)",
+            [*xlcrm, "refresh", str(copy), *today, "--keep-backups", "0"],
+            again_then_one_interaction_edited,
+            nothing,
+            (0,),
+        ),
+        (
             "xlcrm refresh (first night)",
             [*xlcrm, "refresh", str(copy), *today, "--keep-backups", "0"],
             refreshed_then_saved_elsewhere,
@@ -604,6 +620,27 @@ def run_size(size: Size, seed: int, openpyxl: bool, limit: float) -> dict[str, M
     finally:
         shutil.rmtree(work)
     return results
+
+
+def edit_first_amount(path: Path) -> None:
+    """Add 1 to the first amount typed on the Interactions sheet of the workbook at ``path`` (every part rewritten,
+    as a program saving the workbook would)."""
+    from xlcrm.xlsx.limits import sheet_parts
+
+    edited = path.with_suffix(".edited.xlsx")
+    with zipfile.ZipFile(path) as old, zipfile.ZipFile(edited, "w", zipfile.ZIP_DEFLATED) as new:
+        part = sheet_parts(old)[schema.INTERACTIONS.name("ru")]
+        for info in old.infolist():
+            data = old.read(info)
+            if info.filename == part:
+                # interaction_rows writes the schema's columns in order, from A
+                column = chr(ord("A") + [c.key for c in schema.INTERACTIONS.columns].index("amount"))
+                cell = re.search(rb'<c r="' + column.encode() + rb'[0-9]+"[^>]*><v>([0-9.]+)</v>', data)
+                assert cell is not None, "no amount on Interactions"
+                amount = str(float(cell.group(1)) + 1).encode()
+                data = data[: cell.start(1)] + amount + data[cell.end(1) :]
+            new.writestr(info.filename, data)
+    os.replace(edited, path)
 
 
 def open_in_libreoffice(size: Size, seed: int) -> None:
