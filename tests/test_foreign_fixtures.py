@@ -43,7 +43,7 @@ from tests.conftest import convert_with_libreoffice
 from tests.package_checks import assert_package_consistent, assert_styles_extended, canonical, entries
 from tests.paths import DATA
 from xlcrm.cli.main import cli
-from xlcrm.files.saved_copy import BACKUP_FOLDER, saved_copy_path
+from xlcrm.files.saved_copy import BACKUP_FOLDER, rows_path, saved_copy_path
 from xlcrm.schema import REPORT_MARKER
 
 # openpyxl, reading the sparklines of closedxml_SparklineThemes.xlsx, warns that it would drop them on saving.
@@ -424,12 +424,14 @@ def run_cli(source: Path, folder: Path, args: list[str]) -> Run:
     shutil.copyfile(source, work)
     result = CliRunner().invoke(cli, [str(work) if arg == "{}" else arg for arg in args], catch_exceptions=False)
     # Saved or refused, nothing is left beside the workbook: no temporary file, lock or owner file (no backup either,
-    # with --keep-backups 0), only the copy of what a save wrote, which the next run compares with.
+    # with --keep-backups 0), only the copy of what a save wrote, which the next run compares with, and its row
+    # fingerprints.
     kept = folder / BACKUP_FOLDER
     assert sorted(path.name for path in folder.iterdir()) == sorted(
         [work.name, *([kept.name] if kept.exists() else [])]
     )
-    assert not kept.exists() or [path.name for path in kept.iterdir()] == [saved_copy_path(work).name], args
+    copy = saved_copy_path(work)
+    assert not kept.exists() or {path.name for path in kept.iterdir()} - {rows_path(copy).name} == {copy.name}, args
     return Run(source, work, result.exit_code, result.stdout, result.stderr)
 
 

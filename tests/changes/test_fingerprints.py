@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from tests.builders import sheets_from_records, valid_records, write_records, write_workbook
 from tests.conftest import convert_with_libreoffice
 from xlcrm import schema
-from xlcrm.checks.changes import COMPARED, Changes
+from xlcrm.checks.changes import COMPARED, NO_SAVED_COPY, Changes
 from xlcrm.cli.main import cli
 from xlcrm.errors import DeletionsFound
 from xlcrm.files.saved_copy import (
@@ -200,7 +200,7 @@ def test_fingerprints_of_another_copy_are_not_used(tmp_path: Path, monkeypatch: 
 
 @pytest.mark.parametrize(
     "damage",
-    ["not a zip", "truncated", "object array", "wrong dtype", "other version", "missing field"],
+    ["not a zip", "truncated", "object array", "wrong dtype", "other version", "missing field", "huge"],
 )
 def test_damaged_fingerprints_are_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str) -> None:
     kept = records()
@@ -211,6 +211,15 @@ def test_damaged_fingerprints_are_ignored(tmp_path: Path, monkeypatch: pytest.Mo
         rows.write_bytes(b"not fingerprints at all")
     elif damage == "truncated":
         rows.write_bytes(rows.read_bytes()[:200])
+    elif damage == "huge":  # a header announcing 2**40 rows of the 8 bytes there are
+        del stored[f"{INTERACTIONS}/row_hashes"]
+        with rows.open("wb") as out:
+            np.savez(out, **stored)
+        with zipfile.ZipFile(rows, "a") as package:
+            with package.open(f"{INTERACTIONS}/row_hashes.npy", "w") as member:
+                header = {"descr": "<u8", "fortran_order": False, "shape": (2**40,)}
+                np.lib.format.write_array_header_1_0(member, header)
+                member.write(bytes(8))
     else:
         if damage == "object array":
             stored[f"{INTERACTIONS}/row_hashes"] = np.array([object()] * 30, dtype=object)
@@ -363,6 +372,71 @@ def test_after_libreoffice_saved_the_workbook_its_unchanged_sheets_are_not_read_
 
     rows_path(saved_copy_path(demo)).unlink()
     assert compared(demo, monkeypatch) == (changes, set())
+
+
+def test_what_calamine_reads_counts_as_it_reads_it(tmp_path: Path) -> None:
+    path = _xlsxwriter_book(tmp_path / "book.xlsx")
+    first = _sources(path)
+    with zipfile.ZipFile(path) as package:
+        book = package.read("xl/workbook.xml")
+        rels = package.read("xl/_rels/workbook.xml.rels")
+        strings = package.read("xl/sharedStrings.xml")
+        styles = package.read("xl/styles.xml")
+    edited = strings.replace(b"call 1<", b"call one<")
+
+    # Relationships naming the shared strings in other case; calamine opens xl/sharedStrings.xml all the same.
+    other_case = rels.replace(b"sharedStrings.xml", b"SharedStrings.xml")
+    renamed = _rewritten(path, tmp_path / "case.xlsx", {"xl/_rels/workbook.xml.rels": other_case})
+    changed = _rewritten(renamed, tmp_path / "case-edited.xlsx", {"xl/sharedStrings.xml": edited})
+    assert _sources(changed)["Interactions"] != _sources(renamed)["Interactions"]
+
+    # The 1904 date system set in single quotes.
+    in_1904 = book.replace(b"<workbookPr", b"<workbookPr date1904='1'")
+    assert _sources(_rewritten(path, tmp_path / "1904.xlsx", {"xl/workbook.xml": in_1904})) != first
+
+    # A number format of a conditional format's style (dxfs), which calamine does not apply to cells.
+    with_dxf = styles.replace(
+        b'<dxfs count="0"/>', b'<dxfs count="1"><dxf><numFmt numFmtId="164" formatCode="0.00"/></dxf></dxfs>'
+    )
+    assert with_dxf != styles
+    assert _sources(_rewritten(path, tmp_path / "dxf.xlsx", {"xl/styles.xml": with_dxf})) == first
+
+    # Two sheets of one name: which one a reader takes is not clear, so no digest.
+    twice = book.replace(b"</sheets>", b'<sheet name="interactions" sheetId="9" r:id="rId1"/></sheets>')
+    assert _sources(_rewritten(path, tmp_path / "twice.xlsx", {"xl/workbook.xml": twice})) == {}
+
+    assert cell_formats_counted("\u00b2:" + "0" * 64) is None
+    assert cell_formats_counted("3:" + "0" * 64) == 3
+
+
+def test_a_damaged_copy_is_not_compared_and_the_job_goes_on(tmp_path: Path) -> None:
+    kept = records()
+    path = saved(tmp_path, kept)
+    copy = saved_copy_path(path)
+    with zipfile.ZipFile(copy) as package:
+        info = package.getinfo("xl/workbook.xml")
+    data = bytearray(copy.read_bytes())
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    data[start : start + 8] = bytes(8)  # the compressed workbook part damaged
+    copy.write_bytes(bytes(data))
+    write_records(path, "en", deleted(kept))
+
+    log = changes_since_saved(read_workbook(path), accept_deletions=False)
+
+    assert log.baseline == NO_SAVED_COPY and not log.changes
+
+
+def test_an_xlsx_and_an_xlsm_of_one_name_keep_their_fingerprints_apart(tmp_path: Path) -> None:
+    copies = [saved_copy_path(tmp_path / "clients.xlsx"), saved_copy_path(tmp_path / "clients.xlsm")]
+    assert rows_path(copies[0]) != rows_path(copies[1])
+
+
+def test_a_change_log_compares_equal_to_an_equal_one(tmp_path: Path) -> None:
+    kept = records()
+    path = saved(tmp_path, kept)
+    write_records(path, "en", added(kept))
+    first, second = (changes_since_saved(read_workbook(path), accept_deletions=False) for _ in range(2))
+    assert first.sources and first == second
 
 
 def test_no_digest_for_what_is_not_a_workbook(tmp_path: Path) -> None:

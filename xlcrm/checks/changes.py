@@ -108,10 +108,8 @@ class ChangeLog:
     modified_by: str | None = None  # the workbook's "last modified by", as Excel or LibreOffice recorded it
     modified_at: dt.datetime | None = None  # and when (local time)
     # For the fingerprints the next save keeps (``xlcrm.jobs.changes.fingerprints_to_keep``): schema sheet key ->
-    # the digest of what the read of each compared sheet depended on, and the fingerprints already made of a read
-    # with that digest.
-    sources: Mapping[str, str] = field(default_factory=dict)
-    known: Mapping[str, SheetFingerprint] = field(default_factory=dict)
+    # the digest of what the read of each compared sheet depended on.
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, object]:
         """The log as JSON-ready values: what it compared with and the counts of rows by sheet and kind."""
@@ -161,7 +159,7 @@ def sheet_changes(spec: Sheet, saved: WorkbookData, now: WorkbookData) -> SheetC
     return SheetComparison(len(before.rows), _compare_sheet(spec, before, after))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SheetFingerprint:
     """One compared sheet of a version as row hashes, without its values: enough to tell, without reading that
     version again, that a later one only added rows (``added_since``)."""
@@ -368,11 +366,19 @@ def _ranked(values: np.ndarray, usable: np.ndarray | None) -> pd.DataFrame:
 
 
 def _row_hashes(side: _Side, headers: Sequence[str]) -> np.ndarray:
-    """One hash per row over the cells of ``headers``."""
+    """One hash per row over the cells of ``headers``: what ``pd.util.hash_pandas_object`` gives for a frame of
+    their cell hashes, combined a column at a time (pandas' ``combine_hash_arrays``, CPython's tuple hash) so that
+    no such frame is built: a million rows of a dozen columns would take a hundred megabytes."""
     if not headers:
         return np.zeros(len(side.rows), dtype=np.uint64)
-    columns = pd.DataFrame({str(number): side.column_hashes(header) for number, header in enumerate(headers)})
-    hashes: np.ndarray = pd.util.hash_pandas_object(columns, index=False).to_numpy(dtype=np.uint64)
+    hashes = np.full(len(side.rows), 0x345678, dtype=np.uint64)
+    multiplier = np.uint64(1000003)
+    for position, header in enumerate(headers):
+        hashes ^= pd.util.hash_array(side.column_hashes(header))
+        hashes *= multiplier
+        left = len(headers) - position
+        multiplier += np.uint64(82520 + left + left)
+    hashes += np.uint64(97531)
     return hashes
 
 

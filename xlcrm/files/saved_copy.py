@@ -7,7 +7,7 @@ hard link like a backup: Excel replaces a workbook by a new file, but openpyxl a
 itself, which would change a linked copy with it. It is copied under a temporary name first and renamed, so it is
 never half-written. A password-protected workbook gets none: the copy would be readable without the password.
 
-Beside the copy, ``<stem>.last-saved.rows.npz`` keeps the compared sheets of the version read before the save as
+Beside the copy, ``<stem>.last-saved.xlsx.rows.npz`` keeps the compared sheets of the version read before the save as
 row hashes (``xlcrm.checks.changes.SheetFingerprint``), each with the digest of what that read depended on
 (``xlcrm.xlsx.sources``). A save leaves most sheets' parts as they were, so for such a sheet the digest matches the
 copy's and the next run can tell rows only added without reading the copy's sheet (a million interactions take
@@ -21,7 +21,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import zipfile
 from collections.abc import Mapping
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -44,8 +43,11 @@ def _version(package: str) -> str:
         return "not installed"
 
 
-# What made the fingerprints: another reader or hashing may read or hash the same cells otherwise.
-_MADE_BY = " ".join(f"{package} {_version(package)}" for package in ("xlcrm", "python-calamine", "pandas", "numpy"))
+# What made the fingerprints: another reader or hashing may read or hash the same cells otherwise. The leading
+# format changes whenever what a fingerprint holds or how its hashes are made changes.
+_MADE_BY = "rows 2 " + " ".join(
+    f"{package} {_version(package)}" for package in ("xlcrm", "python-calamine", "pandas", "numpy")
+)
 
 
 def saved_copy_path(workbook: Path) -> Path:
@@ -54,8 +56,9 @@ def saved_copy_path(workbook: Path) -> Path:
 
 
 def rows_path(copy: Path) -> Path:
-    """Where the row fingerprints kept beside the saved copy at ``copy`` are (they may not exist)."""
-    return copy.with_name(copy.stem + ROWS_SUFFIX)
+    """Where the row fingerprints kept beside the saved copy at ``copy`` are (they may not exist): named after the
+    copy's whole name, so an .xlsx and an .xlsm of one name keep theirs apart."""
+    return copy.with_name(copy.name + ROWS_SUFFIX)
 
 
 def keep_saved_copy(workbook: Path, fingerprints: Mapping[str, SheetFingerprint] | None = None) -> Path:
@@ -100,7 +103,7 @@ def kept_fingerprints(copy: Path) -> dict[str, SheetFingerprint]:
                 return {}
             keys = {name.split("/", 1)[0] for name in stored.files if "/" in name}
             return {key: _fingerprint(stored, key) for key in keys}
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+    except Exception:  # noqa: BLE001 - fingerprints that cannot be read only mean that the copy is read
         return {}
 
 

@@ -84,12 +84,11 @@ def change_log(data: WorkbookData) -> ChangeLog:
         stamp = FileStamp.of(copy)
     except OSError:
         return ChangeLog(NO_SAVED_COPY, no_changes(), None, modified_by, modified_at, sources)
-    matching = _standing(copy, kept_fingerprints(copy))
-    known = {key: found for key, found in matching.items() if sources.get(key) == found.source}
     saved_at = dt.datetime.fromtimestamp(stamp.mtime_ns / 1e9)
     if data.stamp is not None and data.stamp.sha256 == stamp.sha256:
-        return ChangeLog(SAME_FILE, no_changes(), saved_at, modified_by, modified_at, sources, known)
+        return ChangeLog(SAME_FILE, no_changes(), saved_at, modified_by, modified_at, sources)
     try:
+        matching = _standing(copy, kept_fingerprints(copy))
         # Read while the workbook's own background sheets may still be read: the fingerprints need those.
         saved = read_workbook(copy, skip=matching)
         decided = {}
@@ -98,9 +97,9 @@ def change_log(data: WorkbookData) -> ChangeLog:
                 comparison = added_since(found, data.sheet(spec.key), data.locale, spec)
                 decided[spec.key] = comparison or sheet_changes(spec, _read_only(copy, spec), data)
     except XlcrmError:  # damaged since: no comparison rather than no refresh
-        return ChangeLog(NO_SAVED_COPY, no_changes(), None, modified_by, modified_at, sources, known)
+        return ChangeLog(NO_SAVED_COPY, no_changes(), None, modified_by, modified_at, sources)
     changes = compare_workbooks(saved, data, decided)
-    return ChangeLog(COMPARED, changes, saved_at, modified_by, modified_at, sources, known)
+    return ChangeLog(COMPARED, changes, saved_at, modified_by, modified_at, sources)
 
 
 def _read_only(copy: Path, spec: schema.Sheet) -> WorkbookData:
@@ -132,19 +131,18 @@ def _sources(data: WorkbookData) -> dict[str, str]:
 
 
 def fingerprints_to_keep(data: WorkbookData, log: ChangeLog) -> dict[str, SheetFingerprint]:
-    """Schema sheet key -> fingerprint of each compared sheet of ``data``, which must be as read, for the save to
-    keep beside its copy (``xlcrm.files.saved_copy``): those ``log`` knows already, the others made now."""
-    kept = {}
-    for spec in COMPARED_SHEETS:
-        source = log.sources.get(spec.key)
-        if source is None:
-            continue
-        known = log.known.get(spec.key)
-        if known is not None and known.source == source:
-            kept[spec.key] = known
-        elif (sheet := data.sheet(spec.key)) is not None:
-            kept[spec.key] = fingerprint(sheet, data.locale, spec, source)
-    return kept
+    """Schema sheet key -> fingerprint of each compared sheet of ``data``, which must be as read, with the digest
+    ``log`` found for its read: for the save to keep beside its copy (``xlcrm.files.saved_copy``).
+
+    Each is made from what was read, never taken over from a fingerprint of an earlier read with the same digest:
+    were the digest ever to miss something the reader depends on, the next run would otherwise believe rows that
+    no file holds.
+    """
+    return {
+        spec.key: fingerprint(sheet, data.locale, spec, source)
+        for spec in COMPARED_SHEETS
+        if (source := log.sources.get(spec.key)) is not None and (sheet := data.sheet(spec.key)) is not None
+    }
 
 
 def last_modified(path: Path) -> tuple[str | None, dt.datetime | None]:
