@@ -635,7 +635,8 @@ def edit_first_amount(path: Path) -> None:
             if info.filename == part:
                 # interaction_rows writes the schema's columns in order, from A
                 column = chr(ord("A") + [c.key for c in schema.INTERACTIONS.columns].index("amount"))
-                cell = re.search(rb'<c r="' + column.encode() + rb'[0-9]+"[^>]*><v>([0-9.]+)</v>', data)
+                # a number cell (no t= type, unlike the header's shared string) holding a value
+                cell = re.search(rb'<c r="' + column.encode() + rb'[0-9]+"(?:(?! t=)[^>])*><v>([0-9.]+)</v>', data)
                 assert cell is not None, "no amount on Interactions"
                 amount = str(float(cell.group(1)) + 1).encode()
                 data = data[: cell.start(1)] + amount + data[cell.end(1) :]
