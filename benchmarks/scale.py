@@ -604,7 +604,7 @@ def run_size(size: Size, seed: int, openpyxl: bool, limit: float) -> dict[str, M
             ("openpyxl load+save", [python, "-c", OPENPYXL, str(source), str(work / "o.xlsx")], nothing, nothing, (0,))
         )
     print(f"\n{size.label} clients / interactions, {source.stat().st_size / 1e6:.1f} MB")
-    print(f"{'step':28} {'wall s':>8} {'× floor':>8} {'× old':>8} {'peak MB':>8} {'× floor':>8}", flush=True)
+    print(f"{'step':30} {'wall s':>8} {'× floor':>8} {'× old':>8} {'peak MB':>8} {'× floor':>8}", flush=True)
     try:
         for step, command, prepare, after, expected in steps:
             result = results[step] = measure(command, limit, prepare, expected)
@@ -612,7 +612,7 @@ def run_size(size: Size, seed: int, openpyxl: bool, limit: float) -> dict[str, M
             floor, old = results[ARROW_FLOOR], results.get(CALAMINE_FLOOR)
             over = "" if result.finished else f"  (stopped after {limit:.0f} s)"
             print(
-                f"{step:28} {result.seconds:8.2f} {result.seconds / floor.seconds:8.2f} "
+                f"{step:30} {result.seconds:8.2f} {result.seconds / floor.seconds:8.2f} "
                 f"{result.seconds / old.seconds if old else float('nan'):8.2f} "
                 f"{result.peak_mb:8.0f} {result.peak_mb / floor.peak_mb:8.2f}{over}",
                 flush=True,
@@ -733,7 +733,7 @@ def main() -> None:
         for step in after:
             if step in before and after[step].finished and before[step].finished:
                 grew = after[step].seconds / before[step].seconds
-                print(f"  {step:28} {grew:6.1f}×  {grew / rows:5.2f}")
+                print(f"  {step:30} {grew:6.1f}×  {grew / rows:5.2f}")
 
 
 if __name__ == "__main__":
