@@ -21,7 +21,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -120,32 +121,31 @@ def _fingerprint(stored: Mapping[str, np.ndarray], key: str) -> SheetFingerprint
 
 
 def _write_fingerprints(fingerprints: Mapping[str, SheetFingerprint], destination: Path) -> None:
-    """Write under a temporary name, then rename, so ``destination`` only ever appears whole."""
     arrays: dict[str, np.ndarray] = {"made_by": np.array(_MADE_BY)}
     for key, found in fingerprints.items():
         arrays[f"{key}/sheet_name"] = np.array(found.sheet_name)
         arrays[f"{key}/source"] = np.array(found.source)
         arrays[f"{key}/headers"] = np.array(found.headers, dtype=str)
         arrays[f"{key}/row_hashes"] = np.asarray(found.row_hashes, dtype=np.uint64)
-    handle, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=ROWS_SUFFIX, dir=destination.parent)
-    partial = Path(name)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            np.savez(out, allow_pickle=False, **arrays)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(partial, destination)
-    finally:
-        partial.unlink(missing_ok=True)
+    with _written_whole(destination) as partial:
+        np.savez(partial, allow_pickle=False, **arrays)
 
 
 def copy_whole(source: Path, destination: Path) -> None:
     """Copy under a temporary name, then rename, so ``destination`` only ever appears whole."""
-    handle, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=source.suffix, dir=destination.parent)
+    with _written_whole(destination) as partial:
+        shutil.copy2(source, partial)
+
+
+@contextmanager
+def _written_whole(destination: Path) -> Iterator[Path]:
+    """A temporary file beside ``destination`` (with its suffix) for the block to write; flushed to disk and renamed
+    to ``destination`` when the block ends, deleted when it fails, so ``destination`` only ever appears whole."""
+    handle, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=destination.suffix, dir=destination.parent)
     os.close(handle)
     partial = Path(name)
     try:
-        shutil.copy2(source, partial)
+        yield partial
         fsync_file(partial)
         os.replace(partial, destination)
     finally:

@@ -25,9 +25,8 @@ from typing import BinaryIO
 from xlcrm.xlsx.limits import sheet_parts
 from xlcrm.xlsx.parts import Relationships, rels_part
 from xlcrm.xlsx.xml_io import local_name, parse_part
+from xlcrm.xlsx.zip_writer import seek_stored_data
 
-_LOCAL_HEADER_SIZE = 30
-_ZIP_MAGIC = b"PK\x03\x04"
 _CHUNK = 1 << 20
 _PACKAGE_RELS = "_rels/.rels"
 # Changed whenever what a digest covers changes, so that no digest made otherwise can match.
@@ -170,13 +169,7 @@ def _add_part(digest: hashlib._Hash, archive: zipfile.ZipFile, raw: BinaryIO, pa
         digest.update(f"missing {part}\0".encode())
         return
     digest.update(f"{part}\0{info.compress_type}\0{info.file_size}\0{info.CRC}\0".encode())
-    raw.seek(info.header_offset)
-    header = raw.read(_LOCAL_HEADER_SIZE)
-    if len(header) != _LOCAL_HEADER_SIZE or header[:4] != _ZIP_MAGIC:
-        raise ValueError(f"entry {part} has no valid header")
-    name_length = int.from_bytes(header[26:28], "little")
-    extra_length = int.from_bytes(header[28:30], "little")
-    raw.seek(info.header_offset + _LOCAL_HEADER_SIZE + name_length + extra_length)
+    seek_stored_data(raw, info)
     left = info.compress_size
     while left > 0:
         chunk = raw.read(min(left, _CHUNK))

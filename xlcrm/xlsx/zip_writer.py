@@ -111,6 +111,17 @@ def _encode_name(name: str) -> tuple[bytes, int]:
         return name.encode("utf-8"), _UTF8_NAME
 
 
+def seek_stored_data(source: BinaryIO, info: zipfile.ZipInfo) -> None:
+    """Nothing; moves ``source``, the archive holding the entry ``info``, to the entry's data as stored (compressed),
+    past its local header. ``NotAWorkbook`` when the local header is not one."""
+    source.seek(info.header_offset)
+    header = source.read(_LOCAL_HEADER.size)
+    if len(header) != _LOCAL_HEADER.size or header[:4] != ZIP_MAGIC:
+        raise NotAWorkbook(t("the workbook is damaged: entry {entry} has no valid header", entry=info.filename))
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    source.seek(info.header_offset + _LOCAL_HEADER.size + name_length + extra_length)
+
+
 class ZipWriter:
     """A small zip writer that can also copy an entry's compressed bytes from another archive unchanged.
 
@@ -128,12 +139,7 @@ class ZipWriter:
 
     def copy_raw(self, source: BinaryIO, info: zipfile.ZipInfo) -> None:
         """Nothing; copies the entry ``info`` of the archive ``source`` still compressed, as it is."""
-        source.seek(info.header_offset)
-        header = source.read(_LOCAL_HEADER.size)
-        if len(header) != _LOCAL_HEADER.size or header[:4] != ZIP_MAGIC:
-            raise NotAWorkbook(t("the workbook is damaged: entry {entry} has no valid header", entry=info.filename))
-        name_length, extra_length = struct.unpack("<HH", header[26:30])
-        source.seek(info.header_offset + _LOCAL_HEADER.size + name_length + extra_length)
+        seek_stored_data(source, info)
         name, name_flag = _encode_name(info.filename)
         offset = self.out.tell()
         self._check_limits(info.compress_size, info.file_size, offset)
