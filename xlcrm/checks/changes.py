@@ -135,21 +135,18 @@ class SheetComparison:
     rows: list[RowChange]  # changed rows, then deleted, then added, each in row order
 
 
-def compare_workbooks(
-    saved: WorkbookData, now: WorkbookData, decided: Mapping[str, SheetComparison] | None = None
-) -> Changes:
-    """The rows of the user sheets added, changed and deleted from ``saved`` to ``now``; a sheet whose key is in
-    ``decided`` is taken from there, not compared (``saved`` may then lack it).
+def compare_workbooks(saved: WorkbookData, now: WorkbookData) -> Changes:
+    """The rows of the user sheets added, changed and deleted from ``saved`` to ``now``.
 
     A sheet present in one version only counts as all its rows added (or deleted).
     """
-    rows: list[RowChange] = []
-    saved_rows: dict[str, int] = {}
-    for spec in COMPARED_SHEETS:
-        found = (decided or {}).get(spec.key) or sheet_changes(spec, saved, now)
-        saved_rows[spec.key] = found.saved_rows
-        rows.extend(found.rows)
-    return Changes(tuple(rows), saved_rows)
+    return changes_of({spec.key: sheet_changes(spec, saved, now) for spec in COMPARED_SHEETS})
+
+
+def changes_of(comparisons: Mapping[str, SheetComparison]) -> Changes:
+    """The changes of the compared sheets, given sheet key -> what changed on it, in ``COMPARED_SHEETS`` order."""
+    rows = [row for spec in COMPARED_SHEETS for row in comparisons[spec.key].rows]
+    return Changes(tuple(rows), {spec.key: comparisons[spec.key].saved_rows for spec in COMPARED_SHEETS})
 
 
 def sheet_changes(spec: Sheet, saved: WorkbookData, now: WorkbookData) -> SheetComparison:
@@ -174,7 +171,7 @@ def fingerprint(sheet: SheetData, locale: str, spec: Sheet, source: str) -> Shee
     """``sheet`` (of a workbook in ``locale``, whose read depended on what digests to ``source``) as row hashes."""
     side = _Side.of(sheet, locale, spec)
     headers = tuple(side.values)
-    return SheetFingerprint(sheet.name, source, headers, _row_hashes(side, headers))
+    return SheetFingerprint(sheet.name, source, headers, _row_hashes(side, headers, keep=False))
 
 
 def added_since(saved: SheetFingerprint, now: SheetData | None, locale: str, spec: Sheet) -> SheetComparison | None:
@@ -190,7 +187,7 @@ def added_since(saved: SheetFingerprint, now: SheetData | None, locale: str, spe
     saved_rows = len(saved.row_hashes)
     if not saved.headers:
         return SheetComparison(saved_rows, [])
-    right = _row_hashes(after, saved.headers)
+    right = _row_hashes(after, saved.headers, keep=False)
     if len(_surplus(saved.row_hashes, right)):
         return None
     added = _surplus(right, saved.row_hashes)
@@ -199,12 +196,14 @@ def added_since(saved: SheetFingerprint, now: SheetData | None, locale: str, spe
 
 @dataclass(frozen=True)
 class _Side:
-    """One version of a sheet, ready to compare: each compared column's cells as read and as hashes."""
+    """One version of a sheet, ready to compare: each compared column's cells as read and factorised."""
 
     rows: np.ndarray  # Excel row numbers
     values: dict[str, np.ndarray]  # header -> cells as read (object)
-    hashes: dict[str, np.ndarray]  # header -> one uint64 per cell; equal cells, equal hashes
+    factorized: dict[str, tuple[np.ndarray, Sequence[object]]]  # header -> codes and distinct values of the cells
     keys: dict[str, str]  # schema column key -> header, for the columns the sheet has
+    # Header -> one uint64 per cell, kept for the columns a comparison asks for more than once.
+    kept_hashes: dict[str, np.ndarray] = field(default_factory=dict)
 
     @classmethod
     def of(cls, sheet: SheetData | None, locale: str, spec: Sheet) -> _Side:
@@ -212,7 +211,7 @@ class _Side:
         if sheet is None:
             return cls(np.empty(0, dtype=np.int64), {}, {}, {})
         values: dict[str, np.ndarray] = {}
-        hashes: dict[str, np.ndarray] = {}
+        factorized: dict[str, tuple[np.ndarray, Sequence[object]]] = {}
         keys: dict[str, str] = {}
         for column in spec.columns:
             if sheet.has(column.key) and column.key in sheet.frame.columns:
@@ -220,19 +219,28 @@ class _Side:
                 keys[column.key] = header
                 values[header] = sheet.frame[column.key].to_numpy(dtype=object)
                 # The sheet's own distinct values: worked out once, for validation as well.
-                hashes[header] = _cell_hashes(*sheet.distinct(column.key))
+                factorized[header] = sheet.distinct(column.key)
         extra = sheet.extra_values
         if extra is not None:
             for header in extra.columns:
                 if not _computed(spec, str(header)) and str(header) not in values:
                     values[str(header)] = cells = extra[header].to_numpy(dtype=object)
-                    hashes[str(header)] = _cell_hashes(*factorize_cells(pd.Series(cells, dtype=object)))
-        return cls(sheet.frame.index.to_numpy(dtype=np.int64), values, hashes, keys)
+                    factorized[str(header)] = factorize_cells(pd.Series(cells, dtype=object))
+        return cls(sheet.frame.index.to_numpy(dtype=np.int64), values, factorized, keys)
 
-    def column_hashes(self, header: str) -> np.ndarray:
-        """The column's cell hashes; a column this version lacks is blank in every row."""
-        found = self.hashes.get(header)
-        return found if found is not None else np.full(len(self.rows), _BLANK, dtype=np.uint64)
+    def column_hashes(self, header: str, *, keep: bool = True) -> np.ndarray:
+        """The column's cell hashes (equal cells, equal hashes), kept for the next ask unless not ``keep``; a column
+        this version lacks is blank in every row."""
+        found = self.kept_hashes.get(header)
+        if found is not None:
+            return found
+        cells = self.factorized.get(header)
+        if cells is None:
+            return np.full(len(self.rows), _BLANK, dtype=np.uint64)
+        found = _cell_hashes(*cells)
+        if keep:
+            self.kept_hashes[header] = found
+        return found
 
     def has_any(self, headers: Sequence[str]) -> np.ndarray:
         """Whether each row has a value in any of ``headers``."""
@@ -365,16 +373,17 @@ def _ranked(values: np.ndarray, usable: np.ndarray | None) -> pd.DataFrame:
     return frame
 
 
-def _row_hashes(side: _Side, headers: Sequence[str]) -> np.ndarray:
+def _row_hashes(side: _Side, headers: Sequence[str], *, keep: bool = True) -> np.ndarray:
     """One hash per row over the cells of ``headers``: what ``pd.util.hash_pandas_object`` gives for a frame of
     their cell hashes, combined a column at a time (pandas' ``combine_hash_arrays``, CPython's tuple hash) so that
-    no such frame is built: a million rows of a dozen columns would take a hundred megabytes."""
+    no such frame is built: a million rows of a dozen columns would take a hundred megabytes. The cell hashes are
+    kept on ``side`` for later asks unless not ``keep``."""
     if not headers:
         return np.zeros(len(side.rows), dtype=np.uint64)
     hashes = np.full(len(side.rows), 0x345678, dtype=np.uint64)
     multiplier = np.uint64(1000003)
     for position, header in enumerate(headers):
-        hashes ^= pd.util.hash_array(side.column_hashes(header))
+        hashes ^= pd.util.hash_array(side.column_hashes(header, keep=keep))
         hashes *= multiplier
         left = len(headers) - position
         multiplier += np.uint64(82520 + left + left)

@@ -17,6 +17,7 @@ import datetime as dt
 import shlex
 import zipfile
 from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from xlcrm import schema
@@ -28,9 +29,10 @@ from xlcrm.checks.changes import (
     SAME_FILE,
     ChangeLog,
     RowChange,
+    SheetComparison,
     SheetFingerprint,
     added_since,
-    compare_workbooks,
+    changes_of,
     fingerprint,
     no_changes,
     sheet_changes,
@@ -41,7 +43,7 @@ from xlcrm.errors import DeletionsFound, XlcrmError, joined
 from xlcrm.files.saved_copy import kept_fingerprints, saved_copy_path
 from xlcrm.messages import Message, Text, t, tn
 from xlcrm.runtime.paths import TEMP_PREFIX
-from xlcrm.xlsx.reader import FileStamp, WorkbookData, read_workbook
+from xlcrm.xlsx.reader import BACKGROUND_SHEETS, FileStamp, WorkbookData, read_workbook
 from xlcrm.xlsx.refs import row_runs
 from xlcrm.xlsx.sources import cell_formats_counted, sheet_sources
 from xlcrm.xlsx.xml_io import local_name, parse_part
@@ -63,43 +65,115 @@ def changes_since_saved(data: WorkbookData, *, accept_deletions: bool) -> Change
     Raises ``DeletionsFound`` when more than the Setting's share of the saved Clients rows, or any row of a sheet
     in ``ANY_ROW_STOPS``, was deleted, unless ``accept_deletions``.
     """
-    log = change_log(data)
-    if not accept_deletions:
-        stop_for_deletions(data, log)
-    return log
+    return begin_change_check(data).finish(accept_deletions=accept_deletions)
 
 
 def change_log(data: WorkbookData) -> ChangeLog:
-    """``data`` compared with the copy of the version xlcrm saved last, when there is one to compare with.
+    """``data`` compared with the copy of the version xlcrm saved last, when there is one to compare with."""
+    return begin_change_check(data).finish(accept_deletions=True)
 
-    A sheet whose fingerprint, kept with the copy, matches the copy's sheet and tells that rows were only added is
-    not read from the copy (see ``xlcrm.files.saved_copy``).
+
+def begin_change_check(data: WorkbookData) -> ChangeCheck:
+    """The comparison of ``data`` with the copy of the version xlcrm saved last, begun (see ``ChangeCheck``).
+
+    The copy's sheets are read but those a kept fingerprint stands for (see ``xlcrm.files.saved_copy``), and those
+    of its sheets that are not read in the background are compared already.
     """
     modified_by, modified_at = last_modified(data.path)
     if data.path.name.startswith(TEMP_PREFIX):  # the decrypted copy of a password-protected workbook
-        return ChangeLog(PROTECTED, no_changes(), None, modified_by, modified_at)
+        return ChangeCheck(data, ChangeLog(PROTECTED, no_changes(), None, modified_by, modified_at))
     sources = _sources(data)
+    unread = ChangeLog(NO_SAVED_COPY, no_changes(), None, modified_by, modified_at, sources)
     copy = saved_copy_path(data.path)
     try:
         stamp = FileStamp.of(copy)
     except OSError:
-        return ChangeLog(NO_SAVED_COPY, no_changes(), None, modified_by, modified_at, sources)
+        return ChangeCheck(data, unread)
     saved_at = dt.datetime.fromtimestamp(stamp.mtime_ns / 1e9)
     if data.stamp is not None and data.stamp.sha256 == stamp.sha256:
-        return ChangeLog(SAME_FILE, no_changes(), saved_at, modified_by, modified_at, sources)
+        return ChangeCheck(data, ChangeLog(SAME_FILE, no_changes(), saved_at, modified_by, modified_at, sources))
+    check = ChangeCheck(data, ChangeLog(COMPARED, no_changes(), saved_at, modified_by, modified_at, sources), unread)
     try:
-        matching = _standing(copy, kept_fingerprints(copy))
-        # Read while the workbook's own background sheets may still be read: the fingerprints need those.
-        saved = read_workbook(copy, skip=matching)
-        decided = {}
+        check.standing = _standing(copy, kept_fingerprints(copy))
+        # The read-back reports (Block history, Merge log …) are not compared: not read.
+        check.saved = read_workbook(copy, skip=[*check.standing, *(spec.key for spec in schema.READ_BACK_REPORTS)])
         for spec in COMPARED_SHEETS:
-            if (found := matching.get(spec.key)) is not None:
-                comparison = added_since(found, data.sheet(spec.key), data.locale, spec)
-                decided[spec.key] = comparison or sheet_changes(spec, _read_only(copy, spec), data)
+            if spec.key not in check.standing and spec not in BACKGROUND_SHEETS:
+                check.comparisons[spec.key] = sheet_changes(spec, check.saved, data)
     except XlcrmError:  # damaged since: no comparison rather than no refresh
-        return ChangeLog(NO_SAVED_COPY, no_changes(), None, modified_by, modified_at, sources)
-    changes = compare_workbooks(saved, data, decided)
-    return ChangeLog(COMPARED, changes, saved_at, modified_by, modified_at, sources)
+        check.log = unread
+    if all(spec.key in check.comparisons or spec.key in check.standing for spec in COMPARED_SHEETS):
+        check.saved = None  # nothing left to compare with it: let go while the job works on
+    return check
+
+
+@dataclass
+class ChangeCheck:
+    """A comparison of a workbook with the copy of its last save, done in steps so that a job goes on with other
+    work while the big sheets of both are still being read (``xlcrm.xlsx.reader.BACKGROUND_SHEETS``).
+
+    ``begin_change_check`` reads the copy and compares the sheets both have read; ``settle`` checks the kept
+    fingerprints against the workbook's sheets, waiting for them, and starts reading the copy's sheet of any
+    fingerprint that cannot tell what changed; ``finish`` compares the rest and stops for deletions. A job calls
+    ``finish`` before it writes anything.
+    """
+
+    data: WorkbookData
+    log: ChangeLog  # what was found so far: final unless its baseline is COMPARED and ``finish`` is still to come
+    unread: ChangeLog | None = None  # what the log becomes should the copy turn out damaged
+    standing: dict[str, SheetFingerprint] = field(default_factory=dict)  # sheet key -> fingerprint, not read
+    saved: WorkbookData | None = None  # the copy as read, without the sheets of ``standing``
+    comparisons: dict[str, SheetComparison] = field(default_factory=dict)  # sheet key -> what changed on it
+    read_apart: dict[str, WorkbookData] = field(default_factory=dict)  # sheet key -> the copy with that sheet only
+    settled: bool = False
+
+    def settle(self) -> None:
+        """Nothing; tells from each standing fingerprint whether rows were only added to its sheet, which waits for
+        the workbook's sheet to be read, and starts reading the copy's sheet when they were not."""
+        if self.settled or self.log.baseline != COMPARED:
+            return
+        self.settled = True
+        try:
+            for key, found in self.standing.items():
+                spec = schema.sheet_by_key(key)
+                comparison = added_since(found, self.data.sheet(key), self.data.locale, spec)
+                if comparison is not None:
+                    self.comparisons[key] = comparison
+                else:
+                    self.read_apart[key] = _read_only(saved_copy_path(self.data.path), spec)
+        except XlcrmError:
+            self._damaged()
+
+    def finish(self, *, accept_deletions: bool) -> ChangeLog:
+        """What changed since the last save, once every sheet is compared.
+
+        Raises ``DeletionsFound`` when more than the Setting's share of the saved Clients rows, or any row of a
+        sheet in ``ANY_ROW_STOPS``, was deleted, unless ``accept_deletions``.
+        """
+        self.settle()
+        if self.log.baseline == COMPARED:
+            try:
+                for spec in COMPARED_SHEETS:
+                    if spec.key not in self.comparisons:
+                        saved = self.read_apart.get(spec.key, self.saved)
+                        assert saved is not None  # kept by ``begin_change_check`` while a sheet is left to compare
+                        self.comparisons[spec.key] = sheet_changes(spec, saved, self.data)
+            except XlcrmError:
+                self._damaged()
+            else:
+                self.log = replace(self.log, changes=changes_of(self.comparisons))
+            self.saved = None  # compared: the copy's sheets are let go
+            self.read_apart.clear()
+        if not accept_deletions:
+            stop_for_deletions(self.data, self.log)
+        return self.log
+
+    def _damaged(self) -> None:
+        """Nothing; the copy could not be read after all: the workbook is not compared."""
+        assert self.unread is not None  # set whenever the baseline is COMPARED
+        self.log = self.unread
+        self.saved = None
+        self.read_apart.clear()
 
 
 def _read_only(copy: Path, spec: schema.Sheet) -> WorkbookData:

@@ -49,7 +49,7 @@ from xlcrm.dedupe.plan import DedupePlan
 from xlcrm.files.safe_save import SaveOptions, SaveResult, holding_workbook_lock
 from xlcrm.files.save import save_changes
 from xlcrm.jobs.as_saved import as_saved, deleted_rows
-from xlcrm.jobs.changes import changes_since_saved, fingerprints_to_keep
+from xlcrm.jobs.changes import begin_change_check, fingerprints_to_keep
 from xlcrm.jobs.opening import open_to_change
 from xlcrm.lifecycle.analysis import analyse
 from xlcrm.lifecycle.computed import computed_cells
@@ -215,8 +215,9 @@ def _work_out(
     # Before the dedupe plan, which waits for Interactions: in a big workbook they are still being read then.
     history = read_history(data.report_rows.get(schema.BLOCK_HISTORY.key, []))
     check_ahead(data)
-    # Before any work: rows people deleted by mistake stop the refresh here, with nothing written.
-    change_log = changes_since_saved(data, accept_deletions=accept_deletions)
+    # The copy of the last save is read while a big workbook's Interactions still is; what changed on that sheet is
+    # told once it is read, and rows people deleted by mistake stop the refresh before anything is written.
+    change_check = begin_change_check(data)
     # Every later stage works on the base with its blank ClientIDs filled: the dedupe plan finds a client typed
     # in by hand by its new ID, and it gets its block and counts like any other. ``data`` stays as read.
     filled = fill_blank_client_ids(data)
@@ -224,6 +225,8 @@ def _work_out(
     # The Block history's rows, a row per block change ever recorded, were read for the history and the IDs in
     # use: they go before the plan waits for Interactions, when a big workbook's reading needs the most memory.
     data.report_rows.pop(schema.BLOCK_HISTORY.key, None)
+    # Waits for Interactions: when its rows were not only added, the copy's is read during the dedupe plan.
+    change_check.settle()
     plan = load_plan(work, filled.new_rows) if _can_dedupe(work) else None
     require_distinct_headers(data)  # after the plan, which waits for the sheets still being read anyway
     if (clients_read := data.sheet(schema.CLIENTS.key)) is not None:
@@ -239,6 +242,7 @@ def _work_out(
     # Started before the merges: its imports run meanwhile, on the core the reading of Interactions left free.
     renderer = cleanup.enter_context(ReportRenderer(helper_process())) if helped else None
     dedupe_edits, dedupe_sheets = _dedupe(work, plan)
+    change_log = change_check.finish(accept_deletions=accept_deletions)
     # The edits of sheets other than Clients (merges re-pointing rows, the Client formulas) are final now: a big
     # workbook's are written meanwhile, combined one per sheet as the save combines them.
     clients_name = data.sheets[schema.CLIENTS.key].name
@@ -273,7 +277,7 @@ def _work_out(
     read = dataclasses.replace(data, sheets={}, report_rows={})
     # What was read is in the frames now: the sheets as read (a million Interactions rows of Python values) go
     # before the reports are built, which with the save need the most memory.
-    del data, work, filled, plan, merged, analysis, clients_read
+    del data, work, filled, plan, merged, analysis, clients_read, change_check
 
     findings = report.findings + decisions
     agenda = build_agenda(frames, lifecycle)

@@ -438,8 +438,8 @@ def _looks_like_text(path: Path) -> bool:
 
 @progress.step(t("reading the workbook"))
 def read_workbook(path: str | os.PathLike[str], skip: Collection[str] = ()) -> WorkbookData:
-    """Check the file and read every user sheet it has into a DataFrame, but those whose schema key is in ``skip``
-    (the result then lacks them, as if the workbook did).
+    """Check the file and read every user sheet it has into a DataFrame, and the rows of the reports xlcrm reads
+    back, but those whose schema key is in ``skip`` (the result then lacks them, as if the workbook did).
 
     The sheets of ``BACKGROUND_SHEETS`` are still being read when this returns (see ``Sheets``), on a
     worker thread, or for a big file in a process of its own (``read_in_process``); the file's checks are
@@ -501,7 +501,7 @@ def _read_sheets(path: Path, workers: ThreadPoolExecutor, skip: Collection[str])
         )
         for spec in schema.READ_BACK_REPORTS:
             actual = schema.find_sheet_name(spec, names)
-            if actual is not None:
+            if actual is not None and spec.key not in skip:
                 try:
                     check_sheet(path, actual)
                     data.report_rows[spec.key] = book.get_sheet_by_name(actual).to_python(skip_empty_area=False)
