@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from tests.builders import sheets_from_records, valid_records, write_records, write_workbook
 from tests.conftest import convert_with_libreoffice
 from xlcrm import schema
-from xlcrm.checks.changes import COMPARED, NO_SAVED_COPY, Changes
+from xlcrm.checks.changes import COMPARED, COMPARED_SHEETS, NO_SAVED_COPY, Changes
 from xlcrm.cli.main import cli
 from xlcrm.errors import DeletionsFound
 from xlcrm.files.saved_copy import (
@@ -27,7 +27,7 @@ from xlcrm.files.saved_copy import (
     rows_path,
     saved_copy_path,
 )
-from xlcrm.jobs.changes import change_log, changes_since_saved, fingerprints_to_keep
+from xlcrm.jobs.changes import changes_since_saved, fingerprints_to_keep
 from xlcrm.jobs.demo import create_demo
 from xlcrm.jobs.refresh import refresh_workbook
 from xlcrm.xlsx.reader import WorkbookData, read_workbook
@@ -52,12 +52,12 @@ def saved(tmp_path: Path, kept: Records) -> Path:
     tmp_path.mkdir(parents=True, exist_ok=True)
     path = write_records(tmp_path / "clients.xlsx", "en", kept)
     data = read_workbook(path)
-    keep_saved_copy(path, fingerprints_to_keep(data, change_log(data)))
+    keep_saved_copy(path, fingerprints_to_keep(data, changes_since_saved(data, accept_deletions=True)))
     return path
 
 
 def compared(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Changes, set[str]]:
-    """The changes found in ``path`` and the sheets (schema keys) not read from the saved copy for them."""
+    """The changes found in ``path`` and the compared sheets (schema keys) not read from the saved copy for them."""
     read: set[str] = set()
 
     def recording(copy: Path, skip: Collection[str] = ()) -> WorkbookData:
@@ -68,7 +68,7 @@ def compared(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Changes, set[
         patch.setattr("xlcrm.jobs.changes.read_workbook", recording)
         log = changes_since_saved(read_workbook(path), accept_deletions=True)
     assert log.baseline == COMPARED
-    return log.changes, {spec.key for spec in schema.USER_SHEETS} - read
+    return log.changes, {spec.key for spec in COMPARED_SHEETS} - read
 
 
 def added(kept: Records) -> Records:
@@ -246,7 +246,9 @@ def test_a_save_replaces_the_fingerprints_and_removing_the_copy_removes_them(tmp
     assert set(kept_fingerprints(saved_copy_path(path))) == {"clients", "contacts", "services", INTERACTIONS}
     keep_saved_copy(path)  # a save without fingerprints (init, forget): none of an earlier save are left
     assert not rows.exists() and saved_copy_path(path).exists()
-    keep_saved_copy(path, fingerprints_to_keep(read_workbook(path), change_log(read_workbook(path))))
+    keep_saved_copy(
+        path, fingerprints_to_keep(read_workbook(path), changes_since_saved(read_workbook(path), accept_deletions=True))
+    )
     assert rows.exists()
     remove_saved_copy(path)
     assert not rows.exists() and not saved_copy_path(path).exists()

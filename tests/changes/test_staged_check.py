@@ -4,6 +4,7 @@ one go does, before it writes anything."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import zipfile
 from collections.abc import Callable, Collection
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from openpyxl import load_workbook
 
 from tests.builders import write_records
 from tests.changes.test_fingerprints import (
@@ -24,13 +26,14 @@ from tests.changes.test_fingerprints import (
     sorted_back_to_front,
 )
 from xlcrm import schema
-from xlcrm.checks.changes import COMPARED, NO_SAVED_COPY
+from xlcrm.checks.changes import COMPARED, COMPARED_SHEETS, NO_SAVED_COPY
 from xlcrm.cli.main import cli
-from xlcrm.files.saved_copy import rows_path, saved_copy_path
+from xlcrm.files.saved_copy import kept_fingerprints, rows_path, saved_copy_path
 from xlcrm.jobs.changes import begin_change_check, changes_since_saved
 from xlcrm.jobs.demo import create_demo
 from xlcrm.jobs.refresh import refresh_workbook
 from xlcrm.xlsx import reader
+from xlcrm.xlsx.limits import sheet_parts
 from xlcrm.xlsx.reader import read_workbook
 
 TODAY = dt.date(2026, 11, 23)
@@ -104,23 +107,84 @@ def test_a_copy_damaged_while_the_job_works_is_not_compared(tmp_path: Path) -> N
     assert log.baseline == NO_SAVED_COPY and not log.changes
 
 
-def test_the_copy_is_read_without_its_reports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def twice_refreshed_demo(tmp_path: Path) -> Path:
+    """A demo refreshed twice, so that its Interactions is in the copy as the fingerprint's read found it."""
     demo = tmp_path / "clients.xlsx"
     create_demo(demo, clients=30, seed=2, locale="en", today=TODAY)
     refresh_workbook(demo, today=TODAY)
+    refresh_workbook(demo, today=TODAY)
     assert read_workbook(saved_copy_path(demo)).report_rows[schema.BLOCK_HISTORY.key]
-    with zipfile.ZipFile(demo, "a") as package:
-        package.comment = b"saved by another program"
-    copies: list[dict[str, object]] = []
+    assert INTERACTIONS in kept_fingerprints(saved_copy_path(demo))
+    return demo
+
+
+@pytest.mark.parametrize("edit", ["saved elsewhere", "interaction edited"])
+def test_only_the_compared_sheets_of_the_copy_are_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: str
+) -> None:
+    demo = twice_refreshed_demo(tmp_path)
+    if edit == "saved elsewhere":
+        with zipfile.ZipFile(demo, "a") as package:
+            package.comment = b"saved by another program"
+    else:  # the fingerprint stands for the copy but cannot tell what changed: the copy's Interactions is read too
+        book = load_workbook(demo)
+        book[schema.INTERACTIONS.name("en")]["H2"] = "called back"
+        book.save(demo)
+    reads: list[tuple[set[str], dict[str, object]]] = []
 
     def recording(path: Path, skip: Collection[str] = ()) -> reader.WorkbookData:
         found = read_workbook(path, skip=skip)
-        copies.append(dict(found.report_rows))
+        reads.append((set(found.sheets), dict(found.report_rows)))
         return found
 
     monkeypatch.setattr("xlcrm.jobs.changes.read_workbook", recording)
-    assert changes_since_saved(read_workbook(demo), accept_deletions=False).baseline == COMPARED
-    assert copies == [{}]
+    log = changes_since_saved(read_workbook(demo), accept_deletions=False)
+
+    assert log.baseline == COMPARED
+    # Clients, which the refresh wrote, is read; no report and no Settings: they are not compared.
+    first, *apart = reads
+    assert "clients" in first[0] and first[0] <= {spec.key for spec in COMPARED_SHEETS} and first[1] == {}
+    if edit == "saved elsewhere":
+        assert not apart and not log.changes
+    else:
+        assert apart == [({INTERACTIONS}, {})]
+        assert log.changes.count("changed", INTERACTIONS) == 1
     assert read_workbook(demo, skip=[schema.BLOCK_HISTORY.key]).report_rows.keys() == (
         read_workbook(demo).report_rows.keys() - {schema.BLOCK_HISTORY.key}
     )
+
+
+def damaged_sheet(path: Path, sheet: str) -> None:
+    """The part of ``sheet`` in the workbook at ``path`` given a cell of a type no reader knows."""
+    with zipfile.ZipFile(path) as package:
+        part = sheet_parts(package)[sheet]
+        parts = {info.filename: package.read(info) for info in package.infolist()}
+    parts[part] = parts[part].replace(b'<c r="A2"', b'<c t="zz" r="A2"', 1)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        for name, content in parts.items():
+            package.writestr(name, content)
+
+
+@pytest.mark.parametrize("fingerprints", [True, False], ids=["fingerprints", "no fingerprints"])
+def test_clients_deleted_still_stop_when_the_copy_of_interactions_cannot_be_read(
+    tmp_path: Path, fingerprints: bool
+) -> None:
+    kept = records()
+    path = saved(tmp_path, kept)
+    changed = copy.deepcopy(kept)
+    changed["clients"] = changed["clients"][:1]
+    changed[INTERACTIONS][3]["comment"] = "called back"
+    write_records(path, "en", changed)
+    damaged_sheet(saved_copy_path(path), schema.INTERACTIONS.name("en"))
+    if not fingerprints:
+        rows_path(saved_copy_path(path)).unlink()
+    before = {file: file.read_bytes() for file in tmp_path.rglob("*") if file.is_file()}
+
+    result = CliRunner().invoke(cli, ["--lang", "en", "refresh", str(path), "--today", TODAY.isoformat()])
+
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert f"Clients: 1 of {len(kept['clients'])} row" in result.output
+    assert {file: file.read_bytes() for file in tmp_path.rglob("*") if file.is_file()} == before
+    # Accepted, the deletions are the copy's last word: the damaged copy is not compared.
+    log = changes_since_saved(read_workbook(path), accept_deletions=True)
+    assert log.baseline == NO_SAVED_COPY and not log.changes

@@ -144,9 +144,10 @@ def compare_workbooks(saved: WorkbookData, now: WorkbookData) -> Changes:
 
 
 def changes_of(comparisons: Mapping[str, SheetComparison]) -> Changes:
-    """The changes of the compared sheets, given sheet key -> what changed on it, in ``COMPARED_SHEETS`` order."""
-    rows = [row for spec in COMPARED_SHEETS for row in comparisons[spec.key].rows]
-    return Changes(tuple(rows), {spec.key: comparisons[spec.key].saved_rows for spec in COMPARED_SHEETS})
+    """The changes of the sheets compared, given sheet key -> what changed on it, in ``COMPARED_SHEETS`` order."""
+    specs = [spec for spec in COMPARED_SHEETS if spec.key in comparisons]
+    rows = [row for spec in specs for row in comparisons[spec.key].rows]
+    return Changes(tuple(rows), {spec.key: comparisons[spec.key].saved_rows for spec in specs})
 
 
 def sheet_changes(spec: Sheet, saved: WorkbookData, now: WorkbookData) -> SheetComparison:
@@ -194,15 +195,16 @@ def added_since(saved: SheetFingerprint, now: SheetData | None, locale: str, spe
     return SheetComparison(saved_rows, [_added(spec, after, position) for position in added.tolist()])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Side:
-    """One version of a sheet, ready to compare: each compared column's cells as read and factorised."""
+    """One version of a sheet, ready to compare: each compared column's cells as read and factorised, and the cell
+    hashes of the columns asked for, kept."""
 
     rows: np.ndarray  # Excel row numbers
     values: dict[str, np.ndarray]  # header -> cells as read (object)
     factorized: dict[str, tuple[np.ndarray, Sequence[object]]]  # header -> codes and distinct values of the cells
     keys: dict[str, str]  # schema column key -> header, for the columns the sheet has
-    # Header -> one uint64 per cell, kept for the columns a comparison asks for more than once.
+    # Header -> one uint64 per cell, for the columns asked for with ``keep``: a comparison asks for some once per row.
     kept_hashes: dict[str, np.ndarray] = field(default_factory=dict)
 
     @classmethod
@@ -235,9 +237,7 @@ class _Side:
         if found is not None:
             return found
         cells = self.factorized.get(header)
-        if cells is None:
-            return np.full(len(self.rows), _BLANK, dtype=np.uint64)
-        found = _cell_hashes(*cells)
+        found = np.full(len(self.rows), _BLANK, dtype=np.uint64) if cells is None else _cell_hashes(*cells)
         if keep:
             self.kept_hashes[header] = found
         return found

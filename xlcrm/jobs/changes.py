@@ -1,7 +1,8 @@
 """What people changed since xlcrm last saved the workbook, and the stop when rows vanished.
 
-Every job that saves changes to the user sheets (refresh, dedupe, unmerge, import) calls ``changes_since_saved``
-right after reading the workbook. It compares the workbook with the copy of the version xlcrm saved last
+Every job that saves changes to the user sheets (refresh, dedupe, unmerge, import) compares the workbook it read
+before it writes anything: ``changes_since_saved`` right after reading, or, in a refresh, a ``ChangeCheck`` in steps
+while the big sheets are still being read. It compares the workbook with the copy of the version xlcrm saved last
 (``xlcrm.files.saved_copy``): when the bytes are the same nothing changed and the copy is not even read. When more
 than the Setting ``deletion_stop_percent`` of the saved Clients rows, or any Interactions or Contracts row, is gone,
 the job stops before writing anything (``DeletionsFound``) and says how to bring the rows back with ``xlcrm restore`` or
@@ -16,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import shlex
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -43,7 +44,7 @@ from xlcrm.errors import DeletionsFound, XlcrmError, joined
 from xlcrm.files.saved_copy import kept_fingerprints, saved_copy_path
 from xlcrm.messages import Message, Text, t, tn
 from xlcrm.runtime.paths import TEMP_PREFIX
-from xlcrm.xlsx.reader import BACKGROUND_SHEETS, FileStamp, WorkbookData, read_workbook
+from xlcrm.xlsx.reader import BACKGROUND_SHEETS, FileStamp, WorkbookData, read_workbook, still_being_read
 from xlcrm.xlsx.refs import row_runs
 from xlcrm.xlsx.sources import cell_formats_counted, sheet_sources
 from xlcrm.xlsx.xml_io import local_name, parse_part
@@ -68,11 +69,6 @@ def changes_since_saved(data: WorkbookData, *, accept_deletions: bool) -> Change
     return begin_change_check(data).finish(accept_deletions=accept_deletions)
 
 
-def change_log(data: WorkbookData) -> ChangeLog:
-    """``data`` compared with the copy of the version xlcrm saved last, when there is one to compare with."""
-    return begin_change_check(data).finish(accept_deletions=True)
-
-
 def begin_change_check(data: WorkbookData) -> ChangeCheck:
     """The comparison of ``data`` with the copy of the version xlcrm saved last, begun (see ``ChangeCheck``).
 
@@ -95,15 +91,15 @@ def begin_change_check(data: WorkbookData) -> ChangeCheck:
     check = ChangeCheck(data, ChangeLog(COMPARED, no_changes(), saved_at, modified_by, modified_at, sources), unread)
     try:
         check.standing = _standing(copy, kept_fingerprints(copy))
-        # The read-back reports (Block history, Merge log …) are not compared: not read.
-        check.saved = read_workbook(copy, skip=[*check.standing, *(spec.key for spec in schema.READ_BACK_REPORTS)])
+        saved = _read_copy(copy, [spec for spec in COMPARED_SHEETS if spec.key not in check.standing])
         for spec in COMPARED_SHEETS:
             if spec.key not in check.standing and spec not in BACKGROUND_SHEETS:
-                check.comparisons[spec.key] = sheet_changes(spec, check.saved, data)
+                check.comparisons[spec.key] = sheet_changes(spec, saved, data)
     except XlcrmError:  # damaged since: no comparison rather than no refresh
         check.log = unread
-    if all(spec.key in check.comparisons or spec.key in check.standing for spec in COMPARED_SHEETS):
-        check.saved = None  # nothing left to compare with it: let go while the job works on
+    else:
+        # Only the sheets still being read are left to compare: the others go while the job works on.
+        check.saved = still_being_read(saved)
     return check
 
 
@@ -122,63 +118,64 @@ class ChangeCheck:
     log: ChangeLog  # what was found so far: final unless its baseline is COMPARED and ``finish`` is still to come
     unread: ChangeLog | None = None  # what the log becomes should the copy turn out damaged
     standing: dict[str, SheetFingerprint] = field(default_factory=dict)  # sheet key -> fingerprint, not read
-    saved: WorkbookData | None = None  # the copy as read, without the sheets of ``standing``
+    saved: WorkbookData | None = None  # the copy's sheets left to compare, still being read
     comparisons: dict[str, SheetComparison] = field(default_factory=dict)  # sheet key -> what changed on it
-    read_apart: dict[str, WorkbookData] = field(default_factory=dict)  # sheet key -> the copy with that sheet only
+    read_apart: WorkbookData | None = None  # the copy's sheets whose fingerprint could not tell what changed
     settled: bool = False
+    damaged: bool = False  # a sheet of the copy could not be read after all: the workbook is not compared
 
     def settle(self) -> None:
         """Nothing; tells from each standing fingerprint whether rows were only added to its sheet, which waits for
-        the workbook's sheet to be read, and starts reading the copy's sheet when they were not."""
+        the workbook's sheet to be read, and starts reading the copy's sheets of those that cannot tell."""
         if self.settled or self.log.baseline != COMPARED:
             return
         self.settled = True
-        try:
-            for key, found in self.standing.items():
-                spec = schema.sheet_by_key(key)
-                comparison = added_since(found, self.data.sheet(key), self.data.locale, spec)
-                if comparison is not None:
-                    self.comparisons[key] = comparison
-                else:
-                    self.read_apart[key] = _read_only(saved_copy_path(self.data.path), spec)
-        except XlcrmError:
-            self._damaged()
+        untold = []
+        for key, found in self.standing.items():
+            spec = schema.sheet_by_key(key)
+            comparison = added_since(found, self.data.sheet(key), self.data.locale, spec)
+            if comparison is not None:
+                self.comparisons[key] = comparison
+            else:
+                untold.append(spec)
+        if untold:
+            try:
+                self.read_apart = _read_copy(saved_copy_path(self.data.path), untold)
+            except XlcrmError:
+                self.damaged = True
 
     def finish(self, *, accept_deletions: bool) -> ChangeLog:
         """What changed since the last save, once every sheet is compared.
 
         Raises ``DeletionsFound`` when more than the Setting's share of the saved Clients rows, or any row of a
-        sheet in ``ANY_ROW_STOPS``, was deleted, unless ``accept_deletions``.
+        sheet in ``ANY_ROW_STOPS``, was deleted, unless ``accept_deletions``. A copy one of whose sheets turns out
+        damaged is not compared, but the rows deleted from the sheets compared before still stop the job.
         """
         self.settle()
-        if self.log.baseline == COMPARED:
+        if self.log.baseline == COMPARED and not self.damaged:
             try:
                 for spec in COMPARED_SHEETS:
                     if spec.key not in self.comparisons:
-                        saved = self.read_apart.get(spec.key, self.saved)
-                        assert saved is not None  # kept by ``begin_change_check`` while a sheet is left to compare
+                        saved = self.read_apart if spec.key in self.standing else self.saved
+                        assert saved is not None  # kept while a sheet is left to compare
                         self.comparisons[spec.key] = sheet_changes(spec, saved, self.data)
-            except XlcrmError:
-                self._damaged()
-            else:
-                self.log = replace(self.log, changes=changes_of(self.comparisons))
-            self.saved = None  # compared: the copy's sheets are let go
-            self.read_apart.clear()
+            except XlcrmError:  # damaged since: no comparison rather than no refresh
+                self.damaged = True
+        self.saved = self.read_apart = None  # compared: the copy's sheets are let go
+        found = replace(self.log, changes=changes_of(self.comparisons)) if self.log.baseline == COMPARED else self.log
         if not accept_deletions:
-            stop_for_deletions(self.data, self.log)
+            stop_for_deletions(self.data, found)
+        if self.damaged:
+            assert self.unread is not None  # set whenever the baseline is COMPARED
+            found = self.unread
+        self.log = found
         return self.log
 
-    def _damaged(self) -> None:
-        """Nothing; the copy could not be read after all: the workbook is not compared."""
-        assert self.unread is not None  # set whenever the baseline is COMPARED
-        self.log = self.unread
-        self.saved = None
-        self.read_apart.clear()
 
-
-def _read_only(copy: Path, spec: schema.Sheet) -> WorkbookData:
-    """The sheet ``spec`` of the saved copy at ``copy``, read when its fingerprint could not tell what changed."""
-    return read_workbook(copy, skip=[other.key for other in schema.USER_SHEETS if other is not spec])
+def _read_copy(copy: Path, specs: Collection[schema.Sheet]) -> WorkbookData:
+    """The sheets ``specs`` of the saved copy at ``copy``, nothing else: no other user sheet, no read-back report."""
+    others = [spec.key for spec in (*schema.USER_SHEETS, *schema.READ_BACK_REPORTS) if spec not in specs]
+    return read_workbook(copy, skip=others)
 
 
 def _standing(copy: Path, kept: dict[str, SheetFingerprint]) -> dict[str, SheetFingerprint]:

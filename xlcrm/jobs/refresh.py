@@ -11,9 +11,9 @@ numbered as they will be. Validation comes after dedupe for that reason: the
 Problems sheet then names the cells of the saved workbook. The report
 sheets (Dashboard, Agenda, Managers, Services, ABC, Problems, Block history, Changes,
 and Duplicates / Merge log when dedupe has something to show) are rebuilt from
-scratch each time. Before anything else, the user sheets are compared with the version xlcrm saved last
-(:mod:`xlcrm.jobs.changes`): ▸ Changes lists what people added, changed and deleted since, and too many deleted
-rows stop the refresh before it writes anything. On the user's sheets only the merges and the computed
+scratch each time. The user sheets are compared with the version xlcrm saved last while the refresh reads and
+plans (:mod:`xlcrm.jobs.changes`): ▸ Changes lists what people added, changed and deleted since, and too many
+deleted rows stop the refresh before it writes anything. On the user's sheets only the merges and the computed
 columns of Clients (``▸ Block``, ``▸ Orders`` … right of the user's columns)
 and the ClientIDs given to rows that had none are written; every other cell stays as it was. A workbook made by
 an older xlcrm gets the template's highlight of open plans on Interactions in place of its old one, once (see
@@ -225,7 +225,7 @@ def _work_out(
     # The Block history's rows, a row per block change ever recorded, were read for the history and the IDs in
     # use: they go before the plan waits for Interactions, when a big workbook's reading needs the most memory.
     data.report_rows.pop(schema.BLOCK_HISTORY.key, None)
-    # Waits for Interactions: when its rows were not only added, the copy's is read during the dedupe plan.
+    # When the rows of Interactions were not only added, the copy's is read during the dedupe plan.
     change_check.settle()
     plan = load_plan(work, filled.new_rows) if _can_dedupe(work) else None
     require_distinct_headers(data)  # after the plan, which waits for the sheets still being read anyway

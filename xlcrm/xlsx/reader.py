@@ -337,6 +337,10 @@ class Sheets(Mapping[str, SheetData]):
         """Nothing; records a sheet as read."""
         self._ready[key] = sheet
 
+    def unread(self) -> Sheets:
+        """The sheets still being read, without those read already."""
+        return Sheets(list(self._pending), self._pending)
+
     def __getitem__(self, key: str) -> SheetData:
         reading = self._pending.get(key)
         if reading is not None:
@@ -352,6 +356,13 @@ class Sheets(Mapping[str, SheetData]):
 
     def __len__(self) -> int:
         return len(self._keys)
+
+
+def still_being_read(data: WorkbookData) -> WorkbookData:
+    """``data`` with only its sheets still being read in the background: the others, and the reports' rows, are
+    let go."""
+    sheets = data.sheets.unread() if isinstance(data.sheets, Sheets) else {}
+    return dataclasses.replace(data, sheets=sheets, report_rows={})
 
 
 def check_workbook_file(path: Path) -> None:
