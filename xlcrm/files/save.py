@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 from xlcrm.checks.changes import SheetFingerprint
-from xlcrm.files.safe_save import DEFAULT_KEEP_BACKUPS, SaveResult, replace_workbook
+from xlcrm.files.safe_save import SaveOptions, SaveResult, replace_workbook
 from xlcrm.messages import t
 from xlcrm.runtime import progress
 from xlcrm.xlsx.package import write_workbook
@@ -25,9 +24,7 @@ def save_changes(
     reports: Sequence[ReportSheet] = (),
     edits: Sequence[SheetEdit] = (),
     remove: Sequence[str] = (),
-    output: Path | None = None,
-    ignore_lock: bool = False,
-    keep_backups: int = DEFAULT_KEEP_BACKUPS,
+    save: SaveOptions = SaveOptions(),
     prerendered: Prerendering | None = None,
     prewritten: EditPrewriting | None = None,
     anonymised: bool = False,
@@ -39,7 +36,7 @@ def save_changes(
     """Write report sheets and user-sheet edits into the workbook ``data`` was read from, safely.
 
     Refuses when the file changed since it was read (``data.stamp``) or is open
-    elsewhere; the new file must still hold every sheet except the removed ones,
+    elsewhere, unless ``save`` says to write anyway; the new file must still hold every sheet except the removed ones,
     plus the reports. Reports in ``prerendered`` and edits in ``prewritten`` are taken from there (see
     ``xlcrm.xlsx.prerender``). ``anonymised``: the new file keeps nothing its cells no longer show (see
     ``write_workbook``; with ``erased``, only what shows one of its matches among notes, chart caches and
@@ -68,9 +65,9 @@ def save_changes(
             copies=copies,
         ),
         stamp=data.stamp,
-        output=output,
-        ignore_lock=ignore_lock,
-        keep_backups=keep_backups,
+        output=save.output,
+        ignore_lock=save.ignore_lock,
+        keep_backups=save.keep_backups,
         expected_sheets=expected,
         keep_saved_copy=keep_saved_copy,
         fingerprints=fingerprints,

@@ -142,9 +142,7 @@ def _dedupe(
             data,
             reports=[*(changes.reports if changes.writes else []), changes_sheet(change_log, data.locale)],
             edits=[*filled.edits_beside(changes.edits), *changes.edits],
-            output=save.output,
-            ignore_lock=save.ignore_lock,
-            keep_backups=save.keep_backups,
+            save=save,
             fingerprints=fingerprints_to_keep(data, change_log),
         )
     merged_into = changes.plan.merged_into()
@@ -289,9 +287,7 @@ def _unmerge(
             reports=changes.reports,
             edits=changes.edits,
             remove=changes.remove,
-            output=save.output,
-            ignore_lock=save.ignore_lock,
-            keep_backups=save.keep_backups,
+            save=save,
             fingerprints=fingerprints_to_keep(data, change_log),
         )
     except EditRefused as exc:

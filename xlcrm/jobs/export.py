@@ -21,7 +21,7 @@ from xlcrm.export.mailing import MailingList, check_mailing_path, mailing_csv, m
 from xlcrm.export.masking import Kind
 from xlcrm.export.segments import SegmentList, segment_list
 from xlcrm.files.safe_save import (
-    DEFAULT_KEEP_BACKUPS,
+    SaveOptions,
     SaveResult,
     holding_workbook_lock,
     replace_workbook,
@@ -223,9 +223,7 @@ def _write_anonymised(
         data,
         edits=copy.edits,
         remove=copy.left_out,
-        output=Path(output),
-        ignore_lock=ignore_lock,
-        keep_backups=DEFAULT_KEEP_BACKUPS,
+        save=SaveOptions(output=Path(output), ignore_lock=ignore_lock),
         anonymised=True,  # no formula's last result (a name, on Interactions), no original of a masked cell
     )
     return AnonymisedCopy(save.path, copy.masked_cells, copy.masked, copy.left_out, save)

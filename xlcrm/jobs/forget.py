@@ -191,9 +191,7 @@ def _forget(
         reports=[*erasure.reports, *reports, erasure_log_sheet(data, [entry])],
         edits=erasure.edits,
         remove=removed,
-        output=save.output,
-        ignore_lock=save.ignore_lock,
-        keep_backups=0,
+        save=dataclasses.replace(save, keep_backups=0),
         anonymised=True,
         erased=combined_pattern(erasure.people),
     )
@@ -277,8 +275,7 @@ def _erase_copy(work: Path, save: SaveOptions, *, client_ids: list[str], known: 
             reports=erasure.reports,
             edits=erasure.edits,
             remove=erasure.showing_reports,
-            ignore_lock=save.ignore_lock,
-            keep_backups=0,
+            save=SaveOptions(ignore_lock=save.ignore_lock, keep_backups=0),
             anonymised=True,
             erased=combined_pattern(erasure.people),
             keep_saved_copy=False,  # a backup is not a workbook anyone edits: no copy of it to compare with

@@ -148,9 +148,7 @@ def _import(
             data,
             reports=changes.reports,
             edits=edits,
-            output=save.output,
-            ignore_lock=save.ignore_lock,
-            keep_backups=save.keep_backups,
+            save=save,
             fingerprints=fingerprints_to_keep(data, change_log),
         )
     # Counted as dedupe counts: the workbook as the edits leave it (ClientIDs filled, cells of matched clients set,

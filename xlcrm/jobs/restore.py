@@ -239,9 +239,7 @@ def _restore(
         written = save_changes(
             data,
             edits=edits,
-            output=save.output,
-            ignore_lock=save.ignore_lock,
-            keep_backups=save.keep_backups,
+            save=save,
             keep_saved_copy=False,
         )
     return RestoreResult(original, data.locale, dry_run, copy, tuple(restored), len(deleted), tuple(lost), written)

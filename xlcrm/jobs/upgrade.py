@@ -270,9 +270,7 @@ def _upgrade(path: Path, save: SaveOptions, *, dry_run: bool, today: dt.date) ->
             data,
             edits=plan.edits,
             copies=plan.copies,
-            output=save.output,
-            ignore_lock=save.ignore_lock,
-            keep_backups=save.keep_backups,
+            save=save,
         )
     return dataclasses.replace(result, path=saved.path, save=saved)
 
