@@ -88,7 +88,7 @@ def begin_change_check(data: WorkbookData) -> ChangeCheck:
     saved_at = dt.datetime.fromtimestamp(stamp.mtime_ns / 1e9)
     if data.stamp is not None and data.stamp.sha256 == stamp.sha256:
         return ChangeCheck(data, ChangeLog(SAME_FILE, no_changes(), saved_at, modified_by, modified_at, sources))
-    check = ChangeCheck(data, ChangeLog(COMPARED, no_changes(), saved_at, modified_by, modified_at, sources), unread)
+    check = ChangeCheck(data, ChangeLog(COMPARED, no_changes(), saved_at, modified_by, modified_at, sources))
     try:
         check.standing = _standing(copy, kept_fingerprints(copy))
         saved = _read_copy(copy, [spec for spec in COMPARED_SHEETS if spec.key not in check.standing])
@@ -116,7 +116,6 @@ class ChangeCheck:
 
     data: WorkbookData
     log: ChangeLog  # what was found so far: final unless its baseline is COMPARED and ``finish`` is still to come
-    unread: ChangeLog | None = None  # what the log becomes should the copy turn out damaged
     standing: dict[str, SheetFingerprint] = field(default_factory=dict)  # sheet key -> fingerprint, not read
     saved: WorkbookData | None = None  # the copy's sheets left to compare, still being read
     comparisons: dict[str, SheetComparison] = field(default_factory=dict)  # sheet key -> what changed on it
@@ -165,9 +164,8 @@ class ChangeCheck:
         found = replace(self.log, changes=changes_of(self.comparisons)) if self.log.baseline == COMPARED else self.log
         if not accept_deletions:
             stop_for_deletions(self.data, found)
-        if self.damaged:
-            assert self.unread is not None  # set whenever the baseline is COMPARED
-            found = self.unread
+        if self.damaged:  # not compared after all: what the log says without a copy to compare with
+            found = replace(self.log, baseline=NO_SAVED_COPY, changes=no_changes(), saved_at=None)
         self.log = found
         return self.log
 
