@@ -42,6 +42,7 @@ from xlcrm.runtime import progress
 from xlcrm.runtime.child_process import Child, ChildProcessFailed
 from xlcrm.runtime.paths import path_problem
 from xlcrm.schema import Column, Sheet
+from xlcrm.xlsx.columnar import CellGrid, read_grid
 from xlcrm.xlsx.limits import check_package, check_sheet
 from xlcrm.xlsx.refs import MAX_COLUMNS, column_letter, sheet_ref
 from xlcrm.xlsx.report_sheet import CellValue
@@ -713,6 +714,13 @@ def read_alone(path: Path, spec: Sheet, actual: str) -> SheetData:
 
 def _read_sheet(book: CalamineWorkbook, path: Path, spec: Sheet, actual: str) -> SheetData:
     check_sheet(path, actual)
+    grid = read_grid(path, actual) if spec in BACKGROUND_SHEETS else None
+    if grid is not None:
+        data = _grid_sheet_data(spec, actual, grid, _table_furniture(path, actual))
+        data.misplaced_header = _misplaced_header_row(spec, grid.rows(HEADER_SEARCH_ROWS))
+        if spec in schema.RAW_ROW_SHEETS:
+            data.raw_rows = grid.rows()
+        return data
     try:
         sheet = book.get_sheet_by_name(actual)
         keep_rows = spec in schema.RAW_ROW_SHEETS or sheet.start not in (None, (0, 0))
@@ -779,31 +787,10 @@ def _sheet_data(
     """The sheet whose rows are ``first`` (header row first) followed by the chunks of ``more``, leaving out the
     rows of ``furniture`` (tables' header and total rows)."""
     header = first[0] if first else []
-    letters: dict[str, str] = {}
-    positions: dict[str, int] = {}
-    extra: list[str] = []
-    extra_letters: dict[str, str] = {}
-    for index, value in enumerate(header):
-        column = schema.match_column(spec, value)
-        if column is None:
-            if _present(value):
-                extra.append(str(value).strip())
-                extra_letters.setdefault(str(value).strip(), column_letter(index))
-        elif column.key not in letters:
-            letters[column.key] = column_letter(index)
-            positions[column.key] = index
-    missing = [c for c in spec.columns if c.key not in letters]
-    owned = {
-        text: index
-        for index, value in enumerate(header)
-        if _present(value)
-        and (text := str(value).strip()).startswith(schema.REPORT_MARKER.strip())
-        and schema.match_column(spec, value) is None
-    }
+    layout = _Layout.of(spec, header)
+    positions, owned, extras = layout.positions, layout.owned, layout.extras
     owned_values: dict[str, dict[int, object]] = {text: {} for text in owned}
-
     keys = list(positions)
-    extras = _extra_positions(header, positions.values(), owned.values())
     width = len(header)
     parts: list[tuple[np.ndarray, np.ndarray]] = []  # each chunk's kept rows: (schema columns, user's columns)
     numbers: list[np.ndarray] = []
@@ -832,19 +819,125 @@ def _sheet_data(
     row_index = pd.Index(found if len(found) else [], name="row")
     frame = _object_frame([values for values, _ in parts], keys, row_index)
     extra_values = _object_frame([extra for _, extra in parts], list(extras), row_index)
-    return SheetData(
-        spec,
-        name,
-        frame,
-        letters,
-        extra,
-        missing,
-        _header_clashes(spec, header),
-        extra_letters=extra_letters,
-        width=width,
-        owned_values=owned_values,
-        extra_values=extra_values,
-    )
+    return layout.sheet(spec, name, frame, extra_values, width, owned_values)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """What a sheet's header row says: where each schema column, computed column and user's own column is."""
+
+    header: Sequence[object]
+    letters: dict[str, str]  # schema column key -> column letter
+    positions: dict[str, int]  # schema column key -> position
+    extra: list[str]  # the user's own headers
+    extra_letters: dict[str, str]
+    owned: dict[str, int]  # computed columns (report marker): header -> position
+    extras: dict[str, int]  # the user's own columns: header (told apart by letter) -> position
+
+    @classmethod
+    def of(cls, spec: Sheet, header: Sequence[object]) -> _Layout:
+        """The layout of ``header``, the sheet's first row."""
+        letters: dict[str, str] = {}
+        positions: dict[str, int] = {}
+        extra: list[str] = []
+        extra_letters: dict[str, str] = {}
+        for index, value in enumerate(header):
+            column = schema.match_column(spec, value)
+            if column is None:
+                if _present(value):
+                    extra.append(str(value).strip())
+                    extra_letters.setdefault(str(value).strip(), column_letter(index))
+            elif column.key not in letters:
+                letters[column.key] = column_letter(index)
+                positions[column.key] = index
+        owned = {
+            text: index
+            for index, value in enumerate(header)
+            if _present(value)
+            and (text := str(value).strip()).startswith(schema.REPORT_MARKER.strip())
+            and schema.match_column(spec, value) is None
+        }
+        extras = _extra_positions(header, positions.values(), owned.values())
+        return cls(header, letters, positions, extra, extra_letters, owned, extras)
+
+    def sheet(
+        self,
+        spec: Sheet,
+        name: str,
+        frame: pd.DataFrame,
+        extra_values: pd.DataFrame,
+        width: int,
+        owned_values: dict[str, dict[int, object]],
+    ) -> SheetData:
+        """The sheet so laid out, with its rows as read."""
+        return SheetData(
+            spec,
+            name,
+            frame,
+            self.letters,
+            self.extra,
+            [c for c in spec.columns if c.key not in self.letters],
+            _header_clashes(spec, self.header),
+            extra_letters=self.extra_letters,
+            width=width,
+            owned_values=owned_values,
+            extra_values=extra_values,
+        )
+
+
+def _grid_sheet_data(spec: Sheet, name: str, grid: CellGrid, furniture: frozenset[int] = frozenset()) -> SheetData:
+    """The sheet whose cells are ``grid`` (``_sheet_data`` of its rows, worked out a column at a time), leaving out
+    the rows of ``furniture``."""
+    raw = np.empty(len(grid.values) + 1, dtype=object)  # the last one for cells without a value (code -1)
+    raw[:-1] = grid.values
+    raw[-1] = ""
+    # Each value cleaned once, as _cleaned cleans a column's distinct values: blank and spaces-only text is None.
+    clean = _cleaned_distinct(raw)[0][:-1]
+    filled_value = np.not_equal(clean, None)  # type: ignore[call-overload]  # None is compared with each object
+    present_value = np.array([_present(value) for value in raw], dtype=bool)
+    layout = _Layout.of(spec, raw[grid.codes[0]].tolist())
+    body = grid.codes[1:]
+    rows = np.arange(2, len(grid.codes) + 1)
+    keep = np.zeros(len(body), dtype=bool)
+    for index in layout.positions.values():
+        keep |= filled_value[body[:, index]]
+    if furniture:
+        keep[[row - 2 for row in furniture if 2 <= row < len(grid.codes) + 1]] = False
+    owned_values: dict[str, dict[int, object]] = {}
+    for text, index in layout.owned.items():
+        column = body[:, index]
+        shown = present_value[column]
+        if furniture:
+            shown[[row - 2 for row in furniture if 2 <= row < len(grid.codes) + 1]] = False
+        owned_values[text] = dict(zip(rows[shown].tolist(), raw[column[shown]].tolist(), strict=True))
+    kept = body[keep]
+    row_index = pd.Index(rows[keep] if keep.any() else [], name="row")
+
+    def columns(positions: Iterable[int]) -> np.ndarray:
+        found = list(positions)
+        values = np.empty((len(found), len(kept)), dtype=object)
+        for cells, position in zip(values, found, strict=True):
+            cells[:] = clean[kept[:, position]]
+        return values
+
+    frame = _object_frame([columns(layout.positions.values())], list(layout.positions), row_index)
+    extra_values = _object_frame([columns(layout.extras.values())], list(layout.extras), row_index)
+    sheet = layout.sheet(spec, name, frame, extra_values, grid.codes.shape[1], owned_values)
+    for key, position in layout.positions.items():
+        sheet._distinct[key] = _factorized(kept[:, position], clean)
+    return sheet
+
+
+def _factorized(codes: np.ndarray, clean: np.ndarray) -> tuple[np.ndarray, list[object]]:
+    """``factorize_cells`` of the column whose cells are ``clean[codes]`` (None where a code is -1), worked out from
+    the codes: the values are factorised once each, in the order the column first holds them."""
+    used, first = np.unique(codes[codes >= 0], return_index=True)
+    in_order = used[np.argsort(first)]
+    local, distinct = factorize_cells(pd.Series(clean[in_order], dtype=object))
+    lookup = np.full(len(clean) + 1, -1, dtype=np.int32)  # the last one for code -1
+    lookup[in_order] = local
+    found: np.ndarray = lookup[codes]
+    return found, distinct
 
 
 def _extra_positions(header: Sequence[object], read: Iterable[int], owned: Iterable[int]) -> dict[str, int]:

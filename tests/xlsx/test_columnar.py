@@ -1,0 +1,367 @@
+"""The columnar read (``xlsx.columnar.read_grid``) gives every cell exactly as python-calamine reads it, or gives
+None and leaves the sheet to the reading cell by cell.
+
+Sheets are written here as raw XML, cell by cell from a pool of every kind of cell a writer produces (numbers
+written many ways, shared and inline text with entities, runs, escapes and spaces, booleans, errors, formulas
+with their results, dates in both date systems, styled blanks, tails longer than the scan compares at once), laid
+out at random, and compared value and type with python-calamine's ``to_python``; so is every sheet of the
+workbooks other programs saved (tests/data).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from python_calamine import CalamineWorkbook
+
+from tests.builders import write_workbook
+from tests.xlsx.test_read_exact import HEADER, OWNED, POOL, SPEC, mixed_rows
+from xlcrm import schema
+from xlcrm.xlsx import columnar, reader
+from xlcrm.xlsx.refs import column_letter
+
+DATA = Path(__file__).parent.parent / "data"
+SHEET = "Data"
+
+STYLES = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    b'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    b'<numFmts count="3"><numFmt numFmtId="164" formatCode="dd.mm.yyyy"/>'
+    b'<numFmt numFmtId="165" formatCode="[h]:mm:ss"/><numFmt numFmtId="166" formatCode="0.00&quot; rub.&quot;"/>'
+    b"</numFmts>"
+    b'<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+    b'<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>'
+    b"</fills>"
+    b'<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    b'<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    b'<cellXfs count="9"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    + b"".join(
+        b'<xf numFmtId="%d" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>' % number
+        for number in (14, 164, 20, 165, 22, 10, 49, 166)
+    )
+    + b"</cellXfs></styleSheet>"
+)
+# Shared strings: plain, spaces kept, entities, a run of rich text, an escaped carriage return, empty, Cyrillic,
+# a date typed as text, a phonetic run (not part of the text).
+SHARED = [
+    b"<t>Anna</t>",
+    b'<t xml:space="preserve">  Anna </t>',
+    b"<t>OOO &quot;Romashka&quot; &amp; Co &lt;1&gt;</t>",
+    b'<r><rPr><b/><sz val="11"/></rPr><t>bold</t></r><r><t xml:space="preserve"> and plain</t></r>',
+    b"<t>line_x000D_break</t>",
+    b"<t></t>",
+    "<t>Анна Соколова</t>".encode(),
+    b"<t>05.01.2026</t>",
+    b'<t>Kanji</t><rPh sb="0" eb="1"><t>kana</t></rPh>',
+    b"<t>" + b"long text " * 8 + b"</t>",
+]
+# A cell's attributes and content after its reference (``<c r="A1"`` + tail).
+TAILS = [
+    b"><v>1</v></c>",
+    b"><v>1.0</v></c>",
+    b' t="n"><v>-0</v></c>',
+    b"><v>1500</v></c>",
+    b"><v>0.1</v></c>",
+    b"><v>1234.5600000000001</v></c>",
+    b"><v>1E3</v></c>",
+    b"><v>-2.5e-3</v></c>",
+    b' s="1"><v>46027</v></c>',
+    b' s="2"><v>46027</v></c>',
+    b' s="2"><v>46027.5</v></c>',
+    b' s="3"><v>0.375</v></c>',
+    b' s="4"><v>1.25</v></c>',
+    b' s="5"><v>46027.4375</v></c>',
+    b' s="6"><v>0.15</v></c>',
+    b' s="7"><v>42</v></c>',
+    b' s="8"><v>99.5</v></c>',
+    b' t="b"><v>1</v></c>',
+    b' t="b"><v>0</v></c>',
+    b' t="e"><v>#N/A</v></c>',
+    b' t="e"><f>1/0</f><v>#DIV/0!</v></c>',
+    b' t="str"><f>A1&amp;"x"</f><v>Annax</v></c>',
+    b' t="str"><f>""</f><v></v></c>',
+    b"><f>1+1</f><v>2</v></c>",
+    b' s="1"><f>TODAY()</f><v>46027</v></c>',
+    b"><f>SUM(A1:A9999)+SUM(B1:B9999)+SUM(C1:C9999)+SUM(D1:D9999)</f><v>12345.678</v></c>",
+    b' t="inlineStr"><is><t>C000123</t></is></c>',
+    b' t="inlineStr"><is><t xml:space="preserve"> C000123 </t></is></c>',
+    b' t="inlineStr"><is><t></t></is></c>',
+    b' t="inlineStr"><is><r><t>rich</t></r><r><rPr><i/></rPr><t> inline</t></r></is></c>',
+    b' t="inlineStr"><is><t>' + "Длинный комментарий менеджера о звонке".encode() + b"</t></is></c>",
+    b' t="inlineStr"><is><t>a &amp; b</t></is></c>',
+    b' t="d"><v>2026-01-05T10:30:00</v></c>',
+    b' s="3"/>',
+    b"></c>",
+    b' s="1"><v></v></c>',
+    b' s="2" t="s"><v>3</v></c>',
+    b' t="s" s="1"><v>7</v></c>',
+] + [b' t="s"><v>%d</v></c>' % index for index in range(len(SHARED))]
+
+
+def write_raw(path: Path, rows: list[bytes], date1904: bool = False, pretty: bool = False) -> Path:
+    """A workbook whose one sheet ``SHEET`` holds ``rows`` (each a row's XML), with STYLES and SHARED."""
+    strings = b"".join(b"<si>%s</si>" % text for text in SHARED)
+    shared = (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="%d" uniqueCount="%d">%s</sst>'
+        % (len(SHARED), len(SHARED), strings)
+    )
+    separator = b"\n  " if pretty else b""
+    sheet = (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+        b' xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        b'<dimension ref="A1"/><sheetViews><sheetView workbookViewId="0"/></sheetViews>'
+        b'<cols><col min="1" max="3" width="12" customWidth="1"/></cols>'
+        b"<sheetData>" + separator + separator.join(rows) + separator + b"</sheetData>"
+        b'<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>'
+    )
+    workbook = (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+        b' xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
+        + (b'<workbookPr date1904="1"/>' if date1904 else b"<workbookPr/>")
+        + b'<sheets><sheet name="%s" sheetId="1" r:id="rId1"/><sheet name="Other" sheetId="2" r:id="rId4"/>'
+        b"</sheets></workbook>" % SHEET.encode()
+    )
+    relationships = (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        b'<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"'
+        b' Target="worksheets/sheet1.xml"/>'
+        b'<Relationship Id="rId4" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"'
+        b' Target="worksheets/sheet2.xml"/>'
+        b'<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles"'
+        b' Target="styles.xml"/>'
+        b'<Relationship Id="rId3"'
+        b' Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"'
+        b' Target="sharedStrings.xml"/></Relationships>'
+    )
+    content_types = (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        b'<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        b'<Default Extension="xml" ContentType="application/xml"/>'
+        b'<Override PartName="/xl/workbook.xml"'
+        b' ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        b'<Override PartName="/xl/worksheets/sheet1.xml"'
+        b' ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        b'<Override PartName="/xl/worksheets/sheet2.xml"'
+        b' ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        b'<Override PartName="/xl/styles.xml"'
+        b' ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        b'<Override PartName="/xl/sharedStrings.xml"'
+        b' ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'
+    )
+    package_rels = (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        b'<Relationship Id="rId1"'
+        b' Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"'
+        b' Target="xl/workbook.xml"/></Relationships>'
+    )
+    other = sheet.replace(b"<sheetData>", b"<sheetData>" + b'<row r="1"><c r="A1"><v>7</v></c></row>', 1)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("[Content_Types].xml", content_types)
+        package.writestr("_rels/.rels", package_rels)
+        package.writestr("xl/workbook.xml", workbook)
+        package.writestr("xl/_rels/workbook.xml.rels", relationships)
+        package.writestr("xl/styles.xml", STYLES)
+        package.writestr("xl/sharedStrings.xml", shared)
+        package.writestr("xl/worksheets/sheet1.xml", sheet)
+        package.writestr("xl/worksheets/sheet2.xml", other)
+    return path
+
+
+def random_rows(seed: int, count: int = 300, width: int = 12, pretty: bool = False) -> list[bytes]:
+    """A header row of text from A1 on, then ``count`` rows of cells drawn from TAILS at random places, some rows
+    missing, some empty, a few far down."""
+    pick = random.Random(seed)
+    header = b"".join(
+        b'<c r="%s1" t="inlineStr"><is><t>H%d</t></is></c>' % (column_letter(i).encode(), i) for i in range(width)
+    )
+    rows = [b'<row r="1">' + header + b"</row>"]
+    numbers = sorted(pick.sample(range(2, count * 2), count))
+    if pick.random() < 0.5:
+        numbers.append(pick.choice([5000, 65536, 104857]))
+    gap = b"\n    " if pretty else b""
+    for number in numbers:
+        columns = sorted(pick.sample(range(width), pick.randint(0, width)))
+        cells = [b'<c r="%s%d"%s' % (column_letter(column).encode(), number, pick.choice(TAILS)) for column in columns]
+        opening = b'<row r="%d" spans="1:%d">' % (number, width) if pick.random() < 0.8 else b"<row>"
+        rows.append(opening + gap + gap.join(cells) + b"</row>")
+    return rows
+
+
+def as_calamine_reads(path: Path, sheet: str) -> list[list[object]]:
+    book = CalamineWorkbook.from_path(str(path))
+    try:
+        rows: list[list[object]] = book.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        return rows
+    finally:
+        book.close()
+
+
+def typed(rows: list[list[object]]) -> list[list[tuple[str, object]]]:
+    """Each cell as its type and value: 1.0, 1 and True differ; -0.0 keeps its sign; NaN equals NaN."""
+
+    def cell(value: object) -> tuple[str, object]:
+        if isinstance(value, float):
+            return ("float", "nan" if math.isnan(value) else (value, math.copysign(1, value)))
+        return (type(value).__name__, value)
+
+    return [[cell(value) for value in row] for row in rows]
+
+
+@pytest.mark.parametrize("chunk", [256, columnar.SCAN_CHUNK])
+@pytest.mark.parametrize("seed", range(12))
+def test_random_sheets_read_as_columns_hold_what_calamine_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int, chunk: int
+) -> None:
+    monkeypatch.setattr(columnar, "SCAN_CHUNK", chunk)
+    pretty = seed % 3 == 2
+    path = write_raw(tmp_path / "book.xlsx", random_rows(seed, pretty=pretty), date1904=seed % 2 == 1, pretty=pretty)
+    grid = columnar.read_grid(path, SHEET)
+    assert grid is not None
+    expected = as_calamine_reads(path, SHEET)
+    assert typed(grid.rows()) == typed(expected)
+    kinds = {type(value) for row in expected for value in row}
+    assert {float, bool, str, dt.date, dt.datetime, dt.time, dt.timedelta} <= kinds
+    assert len(grid.values) < sum(map(len, expected))  # cells alike share a code
+
+
+def test_every_kind_of_cell_alone_and_together_reads_as_calamine_reads(tmp_path: Path) -> None:
+    rows = [b'<row r="1"><c r="A1" t="inlineStr"><is><t>H</t></is></c></row>']
+    rows += [b'<row r="%d"><c r="A%d"%s<c r="B%d"%s</row>' % (n, n, tail, n, tail) for n, tail in enumerate(TAILS, 2)]
+    path = write_raw(tmp_path / "book.xlsx", rows)
+    grid = columnar.read_grid(path, SHEET)
+    assert grid is not None
+    assert typed(grid.rows()) == typed(as_calamine_reads(path, SHEET))
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        pytest.param([b'<row r="1"><x:c r="A1"><x:v>1</x:v></x:c><c r="B1"><v>2</v></c></row>'], id="prefixed cell"),
+        pytest.param([b'<row r="1"><c r="A1"><v>1</v></c><c><v>2</v></c></row>'], id="cell without a reference"),
+        pytest.param([b'<row r="1"><c s="1" r="A1"><v>1</v></c></row>'], id="attribute before the reference"),
+        pytest.param([b'<row r="1"><c r="A1"><v>1</v></c><c r="A1"><v>2</v></c></row>'], id="cell written twice"),
+        pytest.param([b'<row r="2"><c r="B2"><v>1</v></c></row>'], id="values from B2"),
+        pytest.param([b'<row r="1"><c r="a1"><v>1</v></c></row>'], id="lower-case reference"),
+        pytest.param([b'<row r="1"><c r="A1" s="3"/></row>'], id="no value at all"),
+        pytest.param(
+            [b'<row r="1"><c r="A1"><v>1</v></c><c r="F1" t="e"><v>#N/A</v></c></row>'], id="error at the edge"
+        ),
+        pytest.param(
+            [b'<row r="1"><c r="A1"><v>1</v></c></row><row r="9"><c r="A9" t="inlineStr"><is><t/></is></c></row>'],
+            id="empty text below",
+        ),
+    ],
+)
+def test_a_sheet_of_another_layout_is_left_to_the_reading_cell_by_cell(tmp_path: Path, rows: list[bytes]) -> None:
+    path = write_raw(tmp_path / "book.xlsx", rows)
+    assert columnar.read_grid(path, SHEET) is None
+
+
+def test_blank_cells_inside_the_range_need_not_be_told_apart(tmp_path: Path) -> None:
+    rows = [
+        b'<row r="1"><c r="A1"><v>1</v></c><c r="B1" t="e"><v>#N/A</v></c><c r="C1"><v>3</v></c></row>',
+        b'<row r="2"><c r="A2" t="inlineStr"><is><t></t></is></c><c r="D2" s="3"/><c r="E2"></c></row>',
+        b'<row r="3"><c r="C3"><v>5</v></c></row>',
+    ]
+    path = write_raw(tmp_path / "book.xlsx", rows)
+    grid = columnar.read_grid(path, SHEET)
+    assert grid is not None and grid.codes.shape == (3, 3)
+    assert typed(grid.rows()) == typed(as_calamine_reads(path, SHEET))
+
+
+def fixture_sheets() -> list[tuple[Path, str]]:
+    found = []
+    for path in sorted(DATA.rglob("*.xlsx")):
+        book = CalamineWorkbook.from_path(str(path))
+        try:
+            found += [(path, name) for name in book.sheet_names]
+        finally:
+            book.close()
+    return found
+
+
+def test_every_sheet_of_the_workbooks_other_programs_saved_reads_as_calamine_reads() -> None:
+    read = 0
+    for path, name in fixture_sheets():
+        grid = columnar.read_grid(path, name)
+        if grid is None:
+            continue
+        read += 1
+        assert typed(grid.rows()) == typed(as_calamine_reads(path, name)), (path.name, name)
+    assert read >= 100  # the usual layout is what Excel, LibreOffice, openpyxl and XlsxWriter write
+
+
+def same_sheet(first: reader.SheetData, second: reader.SheetData) -> None:
+    """Two readings of a sheet hold the same: every value of the same type, the same rows and columns."""
+    for attribute in ("frame", "extra_values"):
+        one, other = getattr(first, attribute), getattr(second, attribute)
+        assert list(one.columns) == list(other.columns) and list(one.index) == list(other.index)
+        assert one.index.name == other.index.name
+        for key in one.columns:
+            assert typed([one[key].tolist()]) == typed([other[key].tolist()]), key
+    assert {k: typed([list(v.items())]) for k, v in first.owned_values.items()} == {
+        k: typed([list(v.items())]) for k, v in second.owned_values.items()
+    }
+    for attribute in ("letters", "extra_columns", "missing_columns", "header_clashes", "width", "extra_letters"):
+        assert getattr(first, attribute) == getattr(second, attribute), attribute
+    assert first.misplaced_header == second.misplaced_header
+    assert (first.raw_rows is None) == (second.raw_rows is None)
+    if first.raw_rows is not None and second.raw_rows is not None:
+        assert typed([list(row) for row in first.raw_rows]) == typed([list(row) for row in second.raw_rows])
+
+
+@pytest.mark.parametrize("spec", [schema.INTERACTIONS, schema.CLIENTS])
+@pytest.mark.parametrize("seed", range(4))
+def test_a_sheet_read_as_columns_is_the_sheet_read_cell_by_cell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spec: schema.Sheet, seed: int
+) -> None:
+    rows = mixed_rows(200, seed=seed)
+    header = [*(column.en for column in spec.columns), "My notes", OWNED, "  ", "My notes"]
+    pick = random.Random(seed)
+    rows = [header] + [[*row, *(pick.choice(POOL) for _ in range(len(header) - len(row)))] for row in rows[1:]]
+    rows[5] = rows[5][:3]
+    rows[17] = [*rows[17], *[None] * 6, "far right"]
+    path = write_workbook(tmp_path / "book.xlsx", {spec.en: rows})
+    monkeypatch.setattr(reader, "BACKGROUND_SHEETS", (spec,))  # the columnar read is for those
+    as_columns = reader.read_alone(path, spec, spec.en)
+    monkeypatch.setattr(reader, "read_grid", lambda path, name: None)
+    cell_by_cell = reader.read_alone(path, spec, spec.en)
+    same_sheet(as_columns, cell_by_cell)
+    assert len(as_columns.frame) > 150 and as_columns.owned_values[OWNED]
+    # The codes of each schema column come along, as factorize_cells works them out from the cells.
+    assert set(as_columns._distinct) == set(as_columns.frame.columns)
+    for key in as_columns.frame.columns:
+        codes, distinct = as_columns.distinct(key)
+        expected_codes, expected_distinct = reader.factorize_cells(as_columns.frame[key])
+        assert codes.dtype == np.int32 and np.array_equal(codes, expected_codes)
+        assert typed([distinct]) == typed([expected_distinct])
+
+
+def test_a_table_s_header_and_total_rows_are_left_out_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rows = mixed_rows(30, seed=9)
+    path = write_workbook(tmp_path / "book.xlsx", {SPEC.en: rows})
+    monkeypatch.setattr(reader, "_table_furniture", lambda path, name: frozenset({2, 9, 30}))
+    as_columns = reader.read_alone(path, SPEC, SPEC.en)
+    monkeypatch.setattr(reader, "read_grid", lambda path, name: None)
+    same_sheet(as_columns, reader.read_alone(path, SPEC, SPEC.en))
+    assert not {2, 9, 30} & set(as_columns.frame.index)
+
+
+def test_the_codes_cover_each_cell_once(tmp_path: Path) -> None:
+    path = write_raw(tmp_path / "book.xlsx", random_rows(3))
+    grid = columnar.read_grid(path, SHEET)
+    assert grid is not None
+    assert grid.codes.dtype == np.int32 and grid.codes.min() >= -1 and grid.codes.max() < len(grid.values)
+    assert HEADER  # the pool of the reader's own tests stays the one shared here

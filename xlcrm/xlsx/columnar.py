@@ -1,0 +1,383 @@
+"""A sheet read as columns of codes: each cell's position from a scan of the sheet's XML with numpy, each distinct
+cell's value from python-calamine.
+
+python-calamine reads a sheet into a Python object per cell: ten million of them for a million rows, most of the
+time of reading. A sheet repeats itself, though: a million interactions hold a hundred thousand ClientIDs, a few
+thousand dates and amounts, ten types. So the cells are told apart by their XML instead: what follows a cell's
+reference up to the next cell (``t="s"><v>408735</v></c>``) decides its value, whatever its position, because
+every other input of that value (the shared strings, the cell formats, the date system) is the workbook's. The
+scan finds every cell's row, column and that tail, vectorised over a few megabytes at a time; cells with the same
+tail share one code. Each distinct tail is then read once by python-calamine itself, in a copy of the workbook
+whose sheet holds one cell per tail (``_values_of``): the values, dates, booleans, errors and escapes are
+calamine's own, not a second implementation of its rules.
+
+A sheet whose XML is not in the usual layout (cells with a namespace prefix, a cell without a reference or with
+attributes before it, one cell written twice, values not starting at row 1 and column A, more blank-looking
+distinct cells than can be told apart cheaply) gives None: its caller reads it cell by cell as before.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from python_calamine import CalamineError, CalamineWorkbook
+
+from xlcrm.xlsx.limits import sheet_parts
+from xlcrm.xlsx.refs import MAX_COLUMNS, MAX_ROWS
+from xlcrm.xlsx.report_sheet import CellValue
+
+# Inflated sheet XML is scanned this much at a time (cut after a row's end): the work arrays of one chunk stay small.
+SCAN_CHUNK = 8 * 2**20
+# A cell's tail is compared as this many 8-byte words; longer tails (formulas, long inline text) one by one.
+_WORDS = 6
+
+_LT, _QUOTE = ord("<"), ord('"')
+# White space a writer leaves after a cell before the next (an indented file: a line break and a few spaces).
+_MAX_TRAILING_SPACE = 64
+_CELL_HEAD = np.frombuffer(b' r="', dtype="<u4")[0]
+_REF = np.arange(16)
+_SHIFTS = np.arange(_WORDS)
+_ALL_BYTES = np.uint64(0xFFFF_FFFF_FFFF_FFFF)
+# Odd 64-bit multipliers: a tail's key is the sum of its words times these (wrapping), its length mixed in.
+_MIX = np.array(
+    [
+        0x9E3779B97F4A7C15,
+        0xC2B2AE3D27D4EB4F,
+        0x165667B19E3779F9,
+        0xD6E8FEB86659FD93,
+        0xFF51AFD7ED558CCD,
+        0xC4CEB9FE1A85EC53,
+    ],
+    dtype=np.uint64,
+)
+_LENGTH_MIX = np.uint64(0x2545F4914F6CDD1D)
+_PREFIXED_NAME = re.compile(rb"</?[A-Za-z_][\w.-]{0,15}:[A-Za-z_]")
+_SHEET_DATA = re.compile(rb"<sheetData\s*>")
+_SHEET_DATA_END = b"</sheetData>"
+
+
+class NotPlain(Exception):
+    """The sheet's XML is not in the layout the scan reads."""
+
+
+@dataclass(frozen=True)
+class CellGrid:
+    """A sheet's cells: ``codes[row, column]`` (row 0 is Excel's row 1, column 0 is A) indexes ``values``, -1
+    where the sheet holds no value; the grid spans calamine's range of the sheet, which starts at A1."""
+
+    codes: np.ndarray
+    values: list[CellValue]
+
+    def rows(self, count: int | None = None) -> list[list[CellValue]]:
+        """The first ``count`` rows (all when None) as python-calamine's ``to_python`` gives them: a list of
+        values per row, "" where a cell holds none."""
+        cells = np.empty(len(self.values) + 1, dtype=object)  # the last one for code -1
+        cells[:-1] = self.values
+        cells[-1] = ""
+        found: list[list[CellValue]] = cells[self.codes[:count]].tolist()
+        return found
+
+
+def read_grid(path: Path, sheet_name: str) -> CellGrid | None:
+    """The sheet named ``sheet_name`` as a ``CellGrid``: every cell as python-calamine reads it; None when the sheet
+    is not in the usual layout (or the workbook is not an OOXML package), to be read cell by cell."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            part = sheet_parts(archive).get(sheet_name)
+            if part is None:
+                return None
+            cells = _Cells()
+            for data in _sheet_data_chunks(archive, part):
+                cells.scan(data)
+            tails, codes = cells.distinct_tails()
+            values = _values_of(archive, sheet_name, part, tails)
+            return _grid(cells, codes, values, tails)
+    except (NotPlain, CalamineError):  # the reading cell by cell decides, and names any damage
+        return None
+
+
+def _sheet_data_chunks(archive: zipfile.ZipFile, part: str) -> Iterator[bytes]:
+    """The XML inside the part's ``<sheetData>`` a chunk at a time, each ending after a row's end tag."""
+    carry = b""
+    started = ended = False
+    with archive.open(part) as handle:
+        while not ended and (chunk := handle.read(SCAN_CHUNK)):
+            data = carry + chunk
+            if not started:
+                opening = _SHEET_DATA.search(data)
+                if opening is None:
+                    carry = data[-64:]
+                    continue
+                data, started = data[opening.end() :], True
+            closing = data.find(_SHEET_DATA_END)
+            if closing >= 0:
+                data, ended = data[:closing], True
+                carry = b""
+                yield data
+                break
+            cut = data.rfind(b"</row>")
+            if cut < 0:
+                carry = data
+                continue
+            carry = data[cut + 6 :]
+            yield data[: cut + 6]
+    if not ended:  # a sheet without sheetData, or one cut short: calamine's reading decides what it holds
+        raise NotPlain
+
+
+class _Cells:
+    """Every cell of a sheet scanned so far: row and column, and its tail's key and content, chunk by chunk."""
+
+    def __init__(self) -> None:
+        self.rows: list[np.ndarray] = []
+        self.columns: list[np.ndarray] = []
+        self.keys: list[np.ndarray] = []  # the key of each cell's tail
+        # Per chunk, its distinct short tails: their keys, words and lengths.
+        self.chunk_keys: list[np.ndarray] = []
+        self.chunk_words: list[np.ndarray] = []
+        self.chunk_lengths: list[np.ndarray] = []
+        self.long_tails: dict[bytes, np.uint64] = {}  # tails over _WORDS words: by content, a key of their own
+
+    def scan(self, data: bytes) -> None:
+        """Add the cells of ``data`` (whole rows of a sheet's XML)."""
+        size = len(data)
+        padded = data + b"\0" * (16 + 8 * _WORDS + (-size) % 8)
+        view = np.frombuffer(padded, dtype=np.uint8)
+        _refuse_prefixed_names(data, view, size)
+        tags = np.flatnonzero(view[:size] == _LT)
+        name = view[tags + 1]
+        # Each cell's tail runs to the next cell or row tag: those tags are marked among all.
+        cell_tags = np.flatnonzero(name == ord("c"))
+        cell_tags = cell_tags[_ends_name(view[tags[cell_tags] + 2])]  # <c …>, not <col> or <cfRule>
+        row_tags = np.flatnonzero((name == ord("r")) | (name == ord("/")))
+        at = tags[row_tags]
+        closing = view[at + 1] == ord("/")
+        at = at + closing  # "</row" read from its "/"
+        row_tags = row_tags[
+            (view[at + 1] == ord("r"))
+            & (view[at + 2] == ord("o"))
+            & (view[at + 3] == ord("w"))
+            & _ends_name(view[at + 4])  # not <rowBreaks>; "</r>" closes a run of rich text
+        ]
+        if not len(cell_tags):
+            return
+        marked = np.zeros(len(tags) + 1, dtype=bool)
+        marked[cell_tags] = marked[row_tags] = marked[-1] = True
+        bounds = np.append(tags, size)[marked]
+        cells = tags[cell_tags]
+        if not (_unaligned(padded, cells + 2, 1).ravel().view(np.uint32)[::2] == _CELL_HEAD).all():
+            raise NotPlain  # a cell without a reference, or with an attribute before it
+        rows, columns, tail_starts = _references(padded, view, cells)
+        tail_ends = bounds[np.searchsorted(bounds, cells, "right")]  # the next bound after each cell
+        lengths = tail_ends - tail_starts
+        _require_whole_cells(view, tail_ends)
+        short = lengths <= 8 * _WORDS
+        words = _words(padded, tail_starts, lengths)
+        keys = (words * _MIX).sum(axis=1, dtype=np.uint64) ^ (lengths.astype(np.uint64) * _LENGTH_MIX)
+        for index in np.flatnonzero(~short):
+            tail = data[tail_starts[index] : tail_ends[index]]
+            key = self.long_tails.setdefault(tail, np.uint64(len(self.long_tails)) | np.uint64(1 << 63))
+            keys[index] = key
+        chunk_codes, chunk_keys = pd.factorize(keys[short])
+        first = np.full(len(chunk_keys), -1, dtype=np.int64)
+        first[chunk_codes[::-1]] = np.flatnonzero(short)[::-1]  # each short tail's first cell
+        same = (words[short] == words[first[chunk_codes]]).all(axis=1) & (lengths[short] == lengths[first[chunk_codes]])
+        if not same.all():  # two tails with one key: vanishingly rare, and then read cell by cell
+            raise NotPlain
+        self.rows.append(rows)
+        self.columns.append(columns)
+        self.keys.append(keys)
+        self.chunk_keys.append(np.asarray(chunk_keys, dtype=np.uint64))
+        self.chunk_words.append(words[first])
+        self.chunk_lengths.append(lengths[first])
+
+    def distinct_tails(self) -> tuple[list[bytes], np.ndarray]:
+        """Each distinct tail once, and each cell's code into that list (in the order scanned)."""
+        if not self.keys:
+            return [], np.empty(0, dtype=np.int64)
+        keys = np.concatenate(self.chunk_keys)
+        words = np.concatenate(self.chunk_words)
+        lengths = np.concatenate(self.chunk_lengths)
+        codes, distinct = pd.factorize(keys)
+        first = np.full(len(distinct), -1, dtype=np.int64)
+        first[codes[::-1]] = np.arange(len(codes))[::-1]
+        if not ((words == words[first[codes]]).all(axis=1) & (lengths == lengths[first[codes]])).all():
+            raise NotPlain
+        tails = [words[index].tobytes()[: lengths[index]] for index in first]
+        short_tails = len(tails)
+        tails.extend(self.long_tails)
+        long_codes = {key: short_tails + number for number, key in enumerate(self.long_tails.values())}
+        lookup = pd.Index(np.asarray(distinct, dtype=np.uint64))
+        cell_codes = []
+        for chunk in self.keys:
+            found = lookup.get_indexer(chunk)  # type: ignore[arg-type]  # an array is looked up as an index
+            for index in np.flatnonzero(found < 0):
+                found[index] = long_codes[chunk[index]]
+            cell_codes.append(found)
+        return tails, np.concatenate(cell_codes)
+
+
+def _require_whole_cells(view: np.ndarray, tail_ends: np.ndarray) -> None:
+    """``NotPlain`` unless each cell's tail ends its element (``</c>`` or ``/>``, then only white space): what
+    lies between one cell and the next tag the scan looks for is that cell, and only that."""
+    last = tail_ends - 1
+    for _ in range(_MAX_TRAILING_SPACE):
+        spaces = (view[last] == ord(" ")) | ((view[last] >= 9) & (view[last] <= 13))
+        if not spaces.any():
+            break
+        last = np.where(spaces, last - 1, last)
+    else:
+        raise NotPlain
+    closed = view[last] == ord(">")
+    closed &= (view[last - 1] == ord("/")) | (
+        (view[last - 1] == ord("c")) & (view[last - 2] == ord("/")) & (view[last - 3] == _LT)
+    )
+    if not closed.all():
+        raise NotPlain
+
+
+def _ends_name(after: np.ndarray) -> np.ndarray:
+    """Whether each byte ends a tag's name: a space, a line break, ">" or "/"."""
+    ends: np.ndarray = (after == ord(" ")) | (after == ord(">")) | (after == ord("/")) | ((after >= 9) & (after <= 13))
+    return ends
+
+
+def _refuse_prefixed_names(data: bytes, view: np.ndarray, size: int) -> None:
+    """``NotPlain`` when an element of ``data`` is written with a namespace prefix (``<x:c r="A1">``, as the
+    OpenXML SDK writes): the scan looks for cells by their plain names only."""
+    colons = np.flatnonzero(view[:size] == ord(":"))  # few: prefixed names, xml:space, text with a colon
+    if len(colons) and _PREFIXED_NAME.search(data) is not None:
+        raise NotPlain
+
+
+def _references(padded: bytes, view: np.ndarray, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The row (1-based) and column (0-based) of each cell's ``r="B12"`` and where its tail starts (after the
+    quote), for the cells whose tags start at ``cells``; ``NotPlain`` for a reference of another shape."""
+    window = _unaligned(padded, cells + 6, 2).view(np.uint8).reshape(len(cells), 16)
+    letters = np.argmin((window[:, :4] - np.uint8(ord("A"))) < 26, axis=1)  # wraps below "A": one comparison
+    closing = np.argmax(window == _QUOTE, axis=1)
+    digits = closing - letters
+    is_digit = (window - np.uint8(ord("0"))) < 10
+    valid = (letters > 0) & (letters < 4) & (digits > 0) & (digits < 8) & (window[:, 0] != _QUOTE)
+    valid &= (is_digit & (_REF >= letters[:, None]) & (_REF < closing[:, None])).sum(axis=1) == digits
+    if not valid.all():
+        raise NotPlain
+    columns = window[:, 0].astype(np.int64) - (ord("A") - 1)
+    for place in (1, 2):
+        columns = np.where(letters > place, columns * 26 + window[:, place] - (ord("A") - 1), columns)
+    # The eight bytes before the quote as one number, the bytes before the digits made "0"; then the digits are
+    # summed pairwise in place (SWAR): first digit in the lowest byte, as a little-endian load puts it.
+    number = _unaligned(padded, cells + 6 + closing - 8, 1).ravel()
+    filler = (np.uint64(1) << ((8 - digits) * 8).astype(np.uint64)) - np.uint64(1)
+    number = ((number & ~filler) | (np.uint64(0x3030303030303030) & filler)) - np.uint64(0x3030303030303030)
+    number = number * np.uint64(10) + (number >> np.uint64(8)) & np.uint64(0x00FF00FF00FF00FF)
+    number = number * np.uint64(100) + (number >> np.uint64(16)) & np.uint64(0x0000FFFF0000FFFF)
+    number = number * np.uint64(10000) + (number >> np.uint64(32)) & np.uint64(0x00000000FFFFFFFF)
+    return number.astype(np.int64), columns - 1, cells + 6 + closing + 1
+
+
+def _unaligned(padded: bytes, starts: np.ndarray, count: int) -> np.ndarray:
+    """The ``count`` 8-byte little-endian words at each of ``starts`` (any byte offset) of ``padded``."""
+    aligned = np.frombuffer(padded, dtype="<u8")
+    index = starts >> 3
+    shift = ((starts & 7) << 3).astype(np.uint64)
+    back = (np.uint64(64) - shift) & np.uint64(63)
+    carries = shift != 0
+    words = np.empty((len(starts), count), dtype=np.uint64)
+    low = aligned[index]
+    for place in range(count):
+        high = aligned[index + place + 1]
+        words[:, place] = (low >> shift) | np.where(carries, high << back, np.uint64(0))
+        low = high
+    return words
+
+
+def _words(padded: bytes, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The first ``_WORDS`` 8-byte words of the bytes at each of ``starts``, bytes past each ``lengths`` zeroed."""
+    words = _unaligned(padded, starts, _WORDS)
+    kept = np.clip(lengths[:, None] - 8 * _SHIFTS, 0, 8).astype(np.uint64)
+    words &= np.where(kept >= 8, _ALL_BYTES, (np.uint64(1) << (kept * np.uint64(8))) - np.uint64(1))
+    return words
+
+
+def _values_of(archive: zipfile.ZipFile, sheet_name: str, part: str, tails: list[bytes]) -> list[CellValue]:
+    """What python-calamine reads for a cell with each tail, in a copy of the workbook whose sheet holds one cell
+    per tail."""
+    rows = b"".join(b'<row r="%d"><c r="A%d"%s</row>' % (number, number, tail) for number, tail in enumerate(tails, 1))
+    package = io.BytesIO()
+    with zipfile.ZipFile(package, "w", zipfile.ZIP_STORED) as copy:
+        for entry in _context_parts(archive, part):
+            copy.writestr(entry, archive.read(entry))
+        copy.writestr(part, _SHEET_START + rows + _SHEET_END)
+    package.seek(0)
+    book = CalamineWorkbook.from_filelike(package)
+    try:
+        read = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
+    finally:
+        book.close()
+    values: list[CellValue] = [row[0] if row else "" for row in read]
+    values.extend([""] * (len(tails) - len(values)))
+    return values
+
+
+def _context_parts(archive: zipfile.ZipFile, part: str) -> list[str]:
+    """The zip entries python-calamine reads to open the workbook, but the sheets: the package's relationships and
+    content types, the workbook part and its relationships, the shared strings and the styles (by the names its
+    relationships give and the usual ones beside it)."""
+    sheets = set(sheet_parts(archive).values())
+    wanted = []
+    for entry in archive.namelist():
+        folder, name = posixpath.split(entry)
+        if entry in sheets or entry == part:
+            continue
+        if entry in ("[Content_Types].xml", "_rels/.rels") or name in _CONTEXT_NAMES or folder.endswith("_rels"):
+            wanted.append(entry)
+    return wanted
+
+
+_CONTEXT_NAMES = frozenset({"workbook.xml", "sharedStrings.xml", "styles.xml"})
+_SHEET_START = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+)
+_SHEET_END = b"</sheetData></worksheet>"
+_NO_VALUE = re.compile(rb'(?:\s+[\w:]+\s*=\s*"[^"<>]*")*\s*(?:/>|>\s*</c>)\s*')
+
+
+def _grid(cells: _Cells, codes: np.ndarray, values: list[CellValue], tails: list[bytes]) -> CellGrid:
+    """The grid of the cells scanned, as calamine lays out the sheet; ``NotPlain`` when that layout cannot be told
+    without calamine's reading of the sheet itself."""
+    rows = np.concatenate(cells.rows) - 1 if cells.rows else np.empty(0, dtype=np.int64)
+    columns = np.concatenate(cells.columns) if cells.columns else np.empty(0, dtype=np.int64)
+    blank = np.array([value == "" for value in values], dtype=bool)
+    # A cell that reads as blank either has no value (calamine leaves it out of the sheet's range) or holds an
+    # empty text or an error (it is in the range). Which one, only matters at the range's edges.
+    no_value = np.array(
+        [value == "" and _NO_VALUE.fullmatch(tail) is not None for value, tail in zip(values, tails, strict=True)],
+        dtype=bool,
+    )
+    valued = ~blank[codes] if len(codes) else np.empty(0, dtype=bool)
+    if not valued.any():
+        raise NotPlain
+    height, width = int(rows[valued].max()) + 1, int(columns[valued].max()) + 1
+    if rows[valued].min() != 0 or columns[valued].min() != 0 or height > MAX_ROWS or width > MAX_COLUMNS:
+        raise NotPlain  # calamine's rows would not start at A1, or the sheet is beyond what a workbook holds
+    unsure = blank[codes] & ~no_value[codes]
+    if unsure.any() and (rows[unsure].max() >= height or columns[unsure].max() >= width):
+        raise NotPlain
+    placed = valued | unsure
+    rows, columns, codes = rows[placed], columns[placed], codes[placed]
+    grid = np.full((height, width), -1, dtype=np.int32)
+    flat = rows * width + columns
+    grid.ravel()[flat] = codes
+    if np.count_nonzero(grid >= 0) != len(flat):
+        raise NotPlain  # a cell written twice
+    return CellGrid(grid, values)
