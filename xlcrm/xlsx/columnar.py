@@ -22,7 +22,10 @@ import io
 import posixpath
 import re
 import zipfile
+import zlib
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,12 +33,13 @@ import numpy as np
 import pandas as pd
 from python_calamine import CalamineError, CalamineWorkbook
 
-from xlcrm.xlsx.limits import sheet_parts
+from xlcrm.xlsx.limits import checked_sheet_chunks, sheet_parts
 from xlcrm.xlsx.refs import MAX_COLUMNS, MAX_ROWS
 from xlcrm.xlsx.report_sheet import CellValue
 
 # Inflated sheet XML is scanned this much at a time (cut after a row's end): the work arrays of one chunk stay small.
 SCAN_CHUNK = 8 * 2**20
+_SCANNERS = 2
 # A cell's tail is compared as this many 8-byte words; longer tails (formulas, long inline text) one by one.
 _WORDS = 6
 
@@ -59,6 +63,8 @@ _MIX = np.array(
     dtype=np.uint64,
 )
 _LENGTH_MIX = np.uint64(0x2545F4914F6CDD1D)
+_SHORT_KEYS = np.uint64(0x7FFF_FFFF_FFFF_FFFF)
+_LONG_KEY = np.uint64(1 << 63)
 _PREFIXED_NAME = re.compile(rb"</?[A-Za-z_][\w.-]{0,15}:[A-Za-z_]")
 _SHEET_DATA = re.compile(rb"<sheetData\s*>")
 _SHEET_DATA_END = b"</sheetData>"
@@ -87,128 +93,172 @@ class CellGrid:
 
 
 def read_grid(path: Path, sheet_name: str) -> CellGrid | None:
-    """The sheet named ``sheet_name`` as a ``CellGrid``: every cell as python-calamine reads it; None when the sheet
-    is not in the usual layout (or the workbook is not an OOXML package), to be read cell by cell."""
+    """The sheet named ``sheet_name`` as a ``CellGrid``: every cell as python-calamine reads it, the sheet checked
+    as ``limits.check_sheet`` checks it while it is read (``BeyondLimits``); None when the sheet is not in the usual
+    layout, the workbook is not an OOXML package or its zip cannot be read: the reading cell by cell decides."""
     try:
         with zipfile.ZipFile(path) as archive:
             part = sheet_parts(archive).get(sheet_name)
             if part is None:
                 return None
-            cells = _Cells()
-            for data in _sheet_data_chunks(archive, part):
-                cells.scan(data)
+            chunks = checked_sheet_chunks(archive, path, sheet_name, part)
+            try:
+                cells = _scanned_cells(_sheet_data_chunks(chunks))
+            finally:
+                for _ in chunks:  # the rest of the part is checked too, whatever the scan made of it
+                    pass
             tails, codes = cells.distinct_tails()
             values = _values_of(archive, sheet_name, part, tails)
             return _grid(cells, codes, values, tails)
-    except (NotPlain, CalamineError):  # the reading cell by cell decides, and names any damage
+    except (NotPlain, CalamineError, zipfile.BadZipFile, zlib.error, EOFError, OSError):
         return None
 
 
-def _sheet_data_chunks(archive: zipfile.ZipFile, part: str) -> Iterator[bytes]:
-    """The XML inside the part's ``<sheetData>`` a chunk at a time, each ending after a row's end tag."""
+def _scanned_cells(chunks: Iterator[bytes]) -> _Cells:
+    """The cells of ``chunks`` (whole rows of a sheet's XML each), scanned on two threads while the next chunk is
+    inflated (numpy and zlib let go of Python's lock); a few chunks at most are in hand at once."""
+    cells = _Cells()
+    with ThreadPoolExecutor(max_workers=_SCANNERS, thread_name_prefix="xlcrm-scan") as scanners:
+        scanning: deque[Future[_Chunk | None]] = deque()
+        for data in chunks:
+            scanning.append(scanners.submit(_scan_chunk, data))
+            if len(scanning) > _SCANNERS:
+                cells.add(scanning.popleft().result())
+        while scanning:
+            cells.add(scanning.popleft().result())
+    return cells
+
+
+def _sheet_data_chunks(inflated: Iterator[bytes]) -> Iterator[bytes]:
+    """The XML inside a sheet's ``<sheetData>``, from the chunks of the sheet as ``inflated``, in chunks of at least
+    half ``SCAN_CHUNK`` that each end after a row's end tag (the last one as the sheet data ends)."""
     carry = b""
-    started = ended = False
-    with archive.open(part) as handle:
-        while not ended and (chunk := handle.read(SCAN_CHUNK)):
-            data = carry + chunk
-            if not started:
-                opening = _SHEET_DATA.search(data)
-                if opening is None:
-                    carry = data[-64:]
-                    continue
-                data, started = data[opening.end() :], True
-            closing = data.find(_SHEET_DATA_END)
-            if closing >= 0:
-                data, ended = data[:closing], True
-                carry = b""
-                yield data
-                break
-            cut = data.rfind(b"</row>")
-            if cut < 0:
-                carry = data
+    started = False
+    for chunk in inflated:
+        data = carry + chunk
+        if not started:
+            opening = _SHEET_DATA.search(data)
+            if opening is None:
+                carry = data[-64:]
                 continue
-            carry = data[cut + 6 :]
-            yield data[: cut + 6]
-    if not ended:  # a sheet without sheetData, or one cut short: calamine's reading decides what it holds
+            data, started = data[opening.end() :], True
+        closing = data.find(_SHEET_DATA_END)
+        if closing >= 0:
+            yield data[:closing]
+            return
+        cut = data.rfind(b"</row>")
+        if cut < SCAN_CHUNK // 2:
+            carry = data
+            continue
+        carry = data[cut + 6 :]
+        yield data[: cut + 6]
+    raise NotPlain  # a sheet without sheetData, or one cut short: calamine's reading decides what it holds
+
+
+@dataclass
+class _Chunk:
+    """The cells of one chunk of a sheet's XML: row, column and tail key of each; the chunk's distinct short tails
+    (key, words, length); its long tails by cell."""
+
+    rows: np.ndarray
+    columns: np.ndarray
+    keys: np.ndarray
+    distinct_keys: np.ndarray
+    distinct_words: np.ndarray
+    distinct_lengths: np.ndarray
+    long_tails: list[tuple[int, bytes]]
+
+
+def _scan_chunk(data: bytes) -> _Chunk | None:
+    """The cells of ``data`` (whole rows of a sheet's XML), None when it holds none; ``NotPlain`` for a layout the
+    scan does not read."""
+    size = len(data)
+    padded = data + b"\0" * (16 + 8 * _WORDS + (-size) % 8)
+    view = np.frombuffer(padded, dtype=np.uint8)
+    _refuse_prefixed_names(data, view, size)
+    tags = np.flatnonzero(view[:size] == _LT)
+    name = view[tags + 1]
+    # Each cell's tail runs to the next cell or row tag: those tags are marked among all.
+    cell_tags = np.flatnonzero(name == ord("c"))
+    cell_tags = cell_tags[_ends_name(view[tags[cell_tags] + 2])]  # <c …>, not <col> or <cfRule>
+    row_tags = np.flatnonzero((name == ord("r")) | (name == ord("/")))
+    at = tags[row_tags]
+    at = at + (view[at + 1] == ord("/"))  # "</row" read from its "/"
+    row_tags = row_tags[
+        (view[at + 1] == ord("r"))
+        & (view[at + 2] == ord("o"))
+        & (view[at + 3] == ord("w"))
+        & _ends_name(view[at + 4])  # not <rowBreaks>; "</r>" closes a run of rich text
+    ]
+    if not len(cell_tags):
+        return None
+    marked = np.zeros(len(tags) + 1, dtype=bool)
+    marked[cell_tags] = marked[row_tags] = marked[-1] = True
+    bounds = np.append(tags, size)[marked]
+    cells = tags[cell_tags]
+    if not (_unaligned(padded, cells + 2, 1).ravel().view(np.uint32)[::2] == _CELL_HEAD).all():
+        raise NotPlain  # a cell without a reference, or with an attribute before it
+    rows, columns, tail_starts = _references(padded, view, cells)
+    tail_ends = bounds[np.searchsorted(bounds, cells, "right")]  # the next bound after each cell
+    lengths = tail_ends - tail_starts
+    _require_whole_cells(view, tail_ends)
+    short = lengths <= 8 * _WORDS
+    words = _words(padded, tail_starts, lengths)
+    # Short tails' keys keep the top bit clear, long tails' keys (given later) have it set: they never meet.
+    keys = ((words * _MIX).sum(axis=1, dtype=np.uint64) ^ (lengths.astype(np.uint64) * _LENGTH_MIX)) & _SHORT_KEYS
+    long_tails = [(int(index), data[tail_starts[index] : tail_ends[index]]) for index in np.flatnonzero(~short)]
+    chunk_codes, chunk_keys = pd.factorize(keys[short])
+    first = np.full(len(chunk_keys), -1, dtype=np.int64)
+    first[chunk_codes] = np.flatnonzero(short)  # a cell of each short tail, any: every one is compared with it
+    same = (words[short] == words[first[chunk_codes]]).all(axis=1) & (lengths[short] == lengths[first[chunk_codes]])
+    if not same.all():  # two tails with one key: vanishingly rare, and then read cell by cell
         raise NotPlain
+    return _Chunk(
+        rows.astype(np.int32),
+        columns.astype(np.int32),
+        keys,
+        np.asarray(chunk_keys, dtype=np.uint64),
+        words[first],
+        lengths[first],
+        long_tails,
+    )
 
 
 class _Cells:
     """Every cell of a sheet scanned so far: row and column, and its tail's key and content, chunk by chunk."""
 
     def __init__(self) -> None:
-        self.rows: list[np.ndarray] = []
-        self.columns: list[np.ndarray] = []
-        self.keys: list[np.ndarray] = []  # the key of each cell's tail
-        # Per chunk, its distinct short tails: their keys, words and lengths.
-        self.chunk_keys: list[np.ndarray] = []
-        self.chunk_words: list[np.ndarray] = []
-        self.chunk_lengths: list[np.ndarray] = []
+        self.chunks: list[_Chunk] = []
         self.long_tails: dict[bytes, np.uint64] = {}  # tails over _WORDS words: by content, a key of their own
 
-    def scan(self, data: bytes) -> None:
-        """Add the cells of ``data`` (whole rows of a sheet's XML)."""
-        size = len(data)
-        padded = data + b"\0" * (16 + 8 * _WORDS + (-size) % 8)
-        view = np.frombuffer(padded, dtype=np.uint8)
-        _refuse_prefixed_names(data, view, size)
-        tags = np.flatnonzero(view[:size] == _LT)
-        name = view[tags + 1]
-        # Each cell's tail runs to the next cell or row tag: those tags are marked among all.
-        cell_tags = np.flatnonzero(name == ord("c"))
-        cell_tags = cell_tags[_ends_name(view[tags[cell_tags] + 2])]  # <c …>, not <col> or <cfRule>
-        row_tags = np.flatnonzero((name == ord("r")) | (name == ord("/")))
-        at = tags[row_tags]
-        closing = view[at + 1] == ord("/")
-        at = at + closing  # "</row" read from its "/"
-        row_tags = row_tags[
-            (view[at + 1] == ord("r"))
-            & (view[at + 2] == ord("o"))
-            & (view[at + 3] == ord("w"))
-            & _ends_name(view[at + 4])  # not <rowBreaks>; "</r>" closes a run of rich text
-        ]
-        if not len(cell_tags):
+    def add(self, chunk: _Chunk | None) -> None:
+        """Add the cells of a chunk scanned, after those of the chunks added before."""
+        if chunk is None:
             return
-        marked = np.zeros(len(tags) + 1, dtype=bool)
-        marked[cell_tags] = marked[row_tags] = marked[-1] = True
-        bounds = np.append(tags, size)[marked]
-        cells = tags[cell_tags]
-        if not (_unaligned(padded, cells + 2, 1).ravel().view(np.uint32)[::2] == _CELL_HEAD).all():
-            raise NotPlain  # a cell without a reference, or with an attribute before it
-        rows, columns, tail_starts = _references(padded, view, cells)
-        tail_ends = bounds[np.searchsorted(bounds, cells, "right")]  # the next bound after each cell
-        lengths = tail_ends - tail_starts
-        _require_whole_cells(view, tail_ends)
-        short = lengths <= 8 * _WORDS
-        words = _words(padded, tail_starts, lengths)
-        keys = (words * _MIX).sum(axis=1, dtype=np.uint64) ^ (lengths.astype(np.uint64) * _LENGTH_MIX)
-        for index in np.flatnonzero(~short):
-            tail = data[tail_starts[index] : tail_ends[index]]
-            key = self.long_tails.setdefault(tail, np.uint64(len(self.long_tails)) | np.uint64(1 << 63))
-            keys[index] = key
-        chunk_codes, chunk_keys = pd.factorize(keys[short])
-        first = np.full(len(chunk_keys), -1, dtype=np.int64)
-        first[chunk_codes[::-1]] = np.flatnonzero(short)[::-1]  # each short tail's first cell
-        same = (words[short] == words[first[chunk_codes]]).all(axis=1) & (lengths[short] == lengths[first[chunk_codes]])
-        if not same.all():  # two tails with one key: vanishingly rare, and then read cell by cell
-            raise NotPlain
-        self.rows.append(rows)
-        self.columns.append(columns)
-        self.keys.append(keys)
-        self.chunk_keys.append(np.asarray(chunk_keys, dtype=np.uint64))
-        self.chunk_words.append(words[first])
-        self.chunk_lengths.append(lengths[first])
+        for index, tail in chunk.long_tails:
+            chunk.keys[index] = self.long_tails.setdefault(tail, np.uint64(len(self.long_tails)) | _LONG_KEY)
+        self.chunks.append(chunk)
+
+    @property
+    def rows(self) -> np.ndarray:
+        """The row of each cell (1-based)."""
+        return np.concatenate([chunk.rows for chunk in self.chunks])
+
+    @property
+    def columns(self) -> np.ndarray:
+        """The column of each cell (0-based)."""
+        return np.concatenate([chunk.columns for chunk in self.chunks])
 
     def distinct_tails(self) -> tuple[list[bytes], np.ndarray]:
         """Each distinct tail once, and each cell's code into that list (in the order scanned)."""
-        if not self.keys:
-            return [], np.empty(0, dtype=np.int64)
-        keys = np.concatenate(self.chunk_keys)
-        words = np.concatenate(self.chunk_words)
-        lengths = np.concatenate(self.chunk_lengths)
+        if not self.chunks:
+            raise NotPlain  # no cell: nothing to gain
+        keys = np.concatenate([chunk.distinct_keys for chunk in self.chunks])
+        words = np.concatenate([chunk.distinct_words for chunk in self.chunks])
+        lengths = np.concatenate([chunk.distinct_lengths for chunk in self.chunks])
         codes, distinct = pd.factorize(keys)
         first = np.full(len(distinct), -1, dtype=np.int64)
-        first[codes[::-1]] = np.arange(len(codes))[::-1]
+        first[codes] = np.arange(len(codes))
         if not ((words == words[first[codes]]).all(axis=1) & (lengths == lengths[first[codes]])).all():
             raise NotPlain
         tails = [words[index].tobytes()[: lengths[index]] for index in first]
@@ -217,10 +267,10 @@ class _Cells:
         long_codes = {key: short_tails + number for number, key in enumerate(self.long_tails.values())}
         lookup = pd.Index(np.asarray(distinct, dtype=np.uint64))
         cell_codes = []
-        for chunk in self.keys:
-            found = lookup.get_indexer(chunk)  # type: ignore[arg-type]  # an array is looked up as an index
-            for index in np.flatnonzero(found < 0):
-                found[index] = long_codes[chunk[index]]
+        for chunk in self.chunks:
+            found = lookup.get_indexer(chunk.keys)  # type: ignore[arg-type]  # an array is looked up as an index
+            for index, _ in chunk.long_tails:
+                found[index] = long_codes[chunk.keys[index]]
             cell_codes.append(found)
         return tails, np.concatenate(cell_codes)
 
@@ -355,8 +405,8 @@ _NO_VALUE = re.compile(rb'(?:\s+[\w:]+\s*=\s*"[^"<>]*")*\s*(?:/>|>\s*</c>)\s*')
 def _grid(cells: _Cells, codes: np.ndarray, values: list[CellValue], tails: list[bytes]) -> CellGrid:
     """The grid of the cells scanned, as calamine lays out the sheet; ``NotPlain`` when that layout cannot be told
     without calamine's reading of the sheet itself."""
-    rows = np.concatenate(cells.rows) - 1 if cells.rows else np.empty(0, dtype=np.int64)
-    columns = np.concatenate(cells.columns) if cells.columns else np.empty(0, dtype=np.int64)
+    rows = cells.rows.astype(np.int64) - 1
+    columns = cells.columns.astype(np.int64)
     blank = np.array([value == "" for value in values], dtype=bool)
     # A cell that reads as blank either has no value (calamine leaves it out of the sheet's range) or holds an
     # empty text or an error (it is in the range). Which one, only matters at the range's edges.

@@ -30,7 +30,7 @@ import posixpath
 import re
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -162,10 +162,18 @@ def check_sheet(path: Path, sheet: str) -> None:
         with zipfile.ZipFile(path) as archive:
             part = sheet_parts(archive).get(sheet)
             if part is not None:
-                check_sizes(archive, path)
-                scan_part(archive, part, t("{path}: sheet {sheet}", path=path, sheet=quoted(sheet)), sheet)
+                for _ in checked_sheet_chunks(archive, path, sheet, part):
+                    pass
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
         raise NotAWorkbook(t("{path} is damaged: its zip container cannot be read", path=path)) from None
+
+
+def checked_sheet_chunks(archive: zipfile.ZipFile, path: Path, sheet: str, part: str) -> Iterator[bytes]:
+    """The XML of the sheet named ``sheet`` (the zip entry ``part`` of the workbook at ``path``) inflated a chunk
+    at a time, each chunk checked as ``scan_part`` checks it before it is handed on, and the sheet's range once
+    all of it has been: a reader of these chunks has held nothing beyond the limits when the last one comes."""
+    check_sizes(archive, path)
+    yield from _scanned_chunks(archive, part, t("{path}: sheet {sheet}", path=path, sheet=quoted(sheet)), sheet)
 
 
 def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -210,12 +218,27 @@ def scan_part(
     cells reach past column Z, where that bound no longer holds, the sheet is scanned again cell by cell. A part
     that declares a DTD is refused (``NotAWorkbook``), as everywhere xlcrm reads XML: its entities could hide text.
     """
+    for _ in _scanned_chunks(archive, part, what, sheet, locate):
+        pass
+
+
+def _scanned_chunks(
+    archive: zipfile.ZipFile,
+    part: str,
+    what: Text,
+    sheet: str | None = None,
+    locate: Callable[[int], str | None] | None = None,
+) -> Iterator[bytes]:
+    """``part`` inflated a chunk at a time, as ``scan_part`` checks it: each chunk once it passed, then the range."""
     with archive.open(part) as handle:
         refuse_dtd(handle.read(_DTD_LOOKOUT), part)
     scan = _Scan(what, sheet, every_cell=False, locate=locate)
     with archive.open(part) as handle:
-        if scan.run(handle):
-            return
+        while chunk := handle.read(SCAN_CHUNK):
+            scan.feed(chunk)
+            yield chunk
+    if scan.finish():
+        return
     scan = _Scan(what, sheet, every_cell=True, locate=locate)
     with archive.open(part) as handle:
         scan.run(handle)
@@ -241,6 +264,7 @@ class _Scan:
         self.every_cell = every_cell
         self.bounded = False  # whether chunks were passed over as holding only cells from A1 to Z999999
         self.inflated = 0
+        self.carry = b""  # from the last "<" of what was read so far: a tag or text not yet complete
         self.first_row: _Corner | None = None
         self.last_row: _Corner | None = None
         self.first_column: _Corner | None = None
@@ -248,21 +272,28 @@ class _Scan:
 
     def run(self, handle: IO[bytes]) -> bool:
         """Scan the part read from ``handle``; False when it has to be scanned again cell by cell."""
-        carry = b""  # from the last "<" of what was read so far: a tag or text not yet complete
         while chunk := handle.read(SCAN_CHUNK):
-            self.inflated += len(chunk)
-            if self.inflated > MAX_PART_BYTES:  # the zip's directory may declare less than the entry holds
-                raise BeyondLimits(
-                    t(
-                        "{part} inflates to more than the {limit} xlcrm reads in one part",
-                        part=self.what,
-                        limit=_size(MAX_PART_BYTES),
-                    )
+            self.feed(chunk)
+        return self.finish()
+
+    def feed(self, chunk: bytes) -> None:
+        """Scan the next ``chunk`` of the part as inflated."""
+        self.inflated += len(chunk)
+        if self.inflated > MAX_PART_BYTES:  # the zip's directory may declare less than the entry holds
+            raise BeyondLimits(
+                t(
+                    "{part} inflates to more than the {limit} xlcrm reads in one part",
+                    part=self.what,
+                    limit=_size(MAX_PART_BYTES),
                 )
-            self.data_start = self.inflated - len(chunk) - len(carry)
-            carry = self._chunk(carry + chunk)
-        self.data_start = self.inflated - len(carry)
-        self._chunk(carry + b"<")
+            )
+        self.data_start = self.inflated - len(chunk) - len(self.carry)
+        self.carry = self._chunk(self.carry + chunk)
+
+    def finish(self) -> bool:
+        """Scan what is left once the part is all read; False when it has to be scanned again cell by cell."""
+        self.data_start = self.inflated - len(self.carry)
+        self._chunk(self.carry + b"<")
         return self._check_range()
 
     def _chunk(self, data: bytes) -> bytes:

@@ -713,14 +713,14 @@ def read_alone(path: Path, spec: Sheet, actual: str) -> SheetData:
 
 
 def _read_sheet(book: CalamineWorkbook, path: Path, spec: Sheet, actual: str) -> SheetData:
-    check_sheet(path, actual)
-    grid = read_grid(path, actual) if spec in BACKGROUND_SHEETS else None
+    grid = read_grid(path, actual) if spec in BACKGROUND_SHEETS else None  # checked as it is read
     if grid is not None:
         data = _grid_sheet_data(spec, actual, grid, _table_furniture(path, actual))
         data.misplaced_header = _misplaced_header_row(spec, grid.rows(HEADER_SEARCH_ROWS))
         if spec in schema.RAW_ROW_SHEETS:
             data.raw_rows = grid.rows()
         return data
+    check_sheet(path, actual)
     try:
         sheet = book.get_sheet_by_name(actual)
         keep_rows = spec in schema.RAW_ROW_SHEETS or sheet.start not in (None, (0, 0))
