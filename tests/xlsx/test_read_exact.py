@@ -191,7 +191,7 @@ def test_a_frame_packed_for_another_process_is_the_frame_and_its_distinct_values
         row[9] = [dt.time(9, 15), dt.datetime(2026, 1, 5, 10, 30), " 05.01.2026", None][number % 4]  # no numbers
     rows[9][7] = math.nan  # a NaN among the texts: blank as None is, but kept as it is
     sheet = reader._sheet_data(SPEC, SPEC.en, rows, iter([]))
-    packed = pickle.loads(pickle.dumps(reader.PackedFrame.of(sheet.frame), protocol=pickle.HIGHEST_PROTOCOL))
+    packed = pickle.loads(pickle.dumps(reader.PackedFrame.of(sheet.frame, {}), protocol=pickle.HIGHEST_PROTOCOL))
     frame = packed.unpacked()
     pd.testing.assert_frame_equal(frame, sheet.frame)
     assert_cells(frame, {key: sheet.frame[key].tolist() for key in sheet.frame.columns}, list(sheet.frame.index))

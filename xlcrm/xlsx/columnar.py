@@ -47,7 +47,6 @@ _LT, _QUOTE = ord("<"), ord('"')
 # White space a writer leaves after a cell before the next (an indented file: a line break and a few spaces).
 _MAX_TRAILING_SPACE = 64
 _CELL_HEAD = np.frombuffer(b' r="', dtype="<u4")[0]
-_REF = np.arange(16)
 _SHIFTS = np.arange(_WORDS)
 _ALL_BYTES = np.uint64(0xFFFF_FFFF_FFFF_FFFF)
 # Odd 64-bit multipliers: a tail's key is the sum of its words times these (wrapping), its length mixed in.
@@ -63,6 +62,9 @@ _MIX = np.array(
     dtype=np.uint64,
 )
 _LENGTH_MIX = np.uint64(0x2545F4914F6CDD1D)
+_ZEROS = np.uint64(0x3030303030303030)  # eight "0"
+_HIGH_HALVES = np.uint64(0xF0F0F0F0F0F0F0F0)
+_SIXES = np.uint64(0x0606060606060606)
 _SHORT_KEYS = np.uint64(0x7FFF_FFFF_FFFF_FFFF)
 _LONG_KEY = np.uint64(1 << 63)
 _PREFIXED_NAME = re.compile(rb"</?[A-Za-z_][\w.-]{0,15}:[A-Za-z_]")
@@ -210,8 +212,10 @@ def _scan_chunk(data: bytes) -> _Chunk | None:
     chunk_codes, chunk_keys = pd.factorize(keys[short])
     first = np.full(len(chunk_keys), -1, dtype=np.int64)
     first[chunk_codes] = np.flatnonzero(short)  # a cell of each short tail, any: every one is compared with it
-    same = (words[short] == words[first[chunk_codes]]).all(axis=1) & (lengths[short] == lengths[first[chunk_codes]])
-    if not same.all():  # two tails with one key: vanishingly rare, and then read cell by cell
+    short_words, short_lengths = (words, lengths) if not long_tails else (words[short], lengths[short])
+    if not (
+        (short_words == words[first[chunk_codes]]).all() and (short_lengths == lengths[first[chunk_codes]]).all()
+    ):  # two tails with one key: vanishingly rare
         raise NotPlain
     return _Chunk(
         rows.astype(np.int32),
@@ -259,7 +263,7 @@ class _Cells:
         codes, distinct = pd.factorize(keys)
         first = np.full(len(distinct), -1, dtype=np.int64)
         first[codes] = np.arange(len(codes))
-        if not ((words == words[first[codes]]).all(axis=1) & (lengths == lengths[first[codes]])).all():
+        if not ((words == words[first[codes]]).all() and (lengths == lengths[first[codes]]).all()):
             raise NotPlain
         tails = [words[index].tobytes()[: lengths[index]] for index in first]
         short_tails = len(tails)
@@ -315,10 +319,7 @@ def _references(padded: bytes, view: np.ndarray, cells: np.ndarray) -> tuple[np.
     letters = np.argmin((window[:, :4] - np.uint8(ord("A"))) < 26, axis=1)  # wraps below "A": one comparison
     closing = np.argmax(window == _QUOTE, axis=1)
     digits = closing - letters
-    is_digit = (window - np.uint8(ord("0"))) < 10
-    valid = (letters > 0) & (letters < 4) & (digits > 0) & (digits < 8) & (window[:, 0] != _QUOTE)
-    valid &= (is_digit & (_REF >= letters[:, None]) & (_REF < closing[:, None])).sum(axis=1) == digits
-    if not valid.all():
+    if not ((letters > 0) & (letters < 4) & (digits > 0) & (digits < 8)).all():
         raise NotPlain
     columns = window[:, 0].astype(np.int64) - (ord("A") - 1)
     for place in (1, 2):
@@ -327,7 +328,11 @@ def _references(padded: bytes, view: np.ndarray, cells: np.ndarray) -> tuple[np.
     # summed pairwise in place (SWAR): first digit in the lowest byte, as a little-endian load puts it.
     number = _unaligned(padded, cells + 6 + closing - 8, 1).ravel()
     filler = (np.uint64(1) << ((8 - digits) * 8).astype(np.uint64)) - np.uint64(1)
-    number = ((number & ~filler) | (np.uint64(0x3030303030303030) & filler)) - np.uint64(0x3030303030303030)
+    number = (number & ~filler) | (_ZEROS & filler)
+    # Every byte a digit: its high half 3, and its low half at most 9 (adding 6 keeps the high half 3).
+    if not (((number & _HIGH_HALVES) == _ZEROS) & (((number + _SIXES) & _HIGH_HALVES) == _ZEROS)).all():
+        raise NotPlain
+    number -= _ZEROS
     number = number * np.uint64(10) + (number >> np.uint64(8)) & np.uint64(0x00FF00FF00FF00FF)
     number = number * np.uint64(100) + (number >> np.uint64(16)) & np.uint64(0x0000FFFF0000FFFF)
     number = number * np.uint64(10000) + (number >> np.uint64(32)) & np.uint64(0x00000000FFFFFFFF)
@@ -339,13 +344,14 @@ def _unaligned(padded: bytes, starts: np.ndarray, count: int) -> np.ndarray:
     aligned = np.frombuffer(padded, dtype="<u8")
     index = starts >> 3
     shift = ((starts & 7) << 3).astype(np.uint64)
-    back = (np.uint64(64) - shift) & np.uint64(63)
-    carries = shift != 0
+    # The next word's bytes shifted in: by 64 - shift, done as two shifts (by 64 would keep the word, not clear it).
+    back = np.uint64(63) - shift
+    one = np.uint64(1)
     words = np.empty((len(starts), count), dtype=np.uint64)
     low = aligned[index]
     for place in range(count):
         high = aligned[index + place + 1]
-        words[:, place] = (low >> shift) | np.where(carries, high << back, np.uint64(0))
+        words[:, place] = (low >> shift) | ((high << back) << one)
         low = high
     return words
 

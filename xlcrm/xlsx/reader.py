@@ -645,7 +645,7 @@ def read_packed(path: Path, spec: Sheet, actual: str) -> tuple[SheetData, Packed
     """``read_alone`` for another process: the sheet with an empty frame (its columns only), and the frame
     packed."""
     sheet = read_alone(path, spec, actual)
-    packed = PackedFrame.of(sheet.frame)
+    packed = PackedFrame.of(sheet.frame, sheet._distinct)
     sheet.frame = sheet.frame.iloc[:0]
     return sheet, packed
 
@@ -670,9 +670,13 @@ class PackedFrame:
     columns: list[PackedColumn]
 
     @classmethod
-    def of(cls, frame: pd.DataFrame) -> PackedFrame:
-        """The frame packed."""
-        return cls(list(frame.columns), frame.index, [_packed_column(column) for _, column in frame.items()])
+    def of(cls, frame: pd.DataFrame, factorized: Mapping[str, tuple[np.ndarray, list[object]]]) -> PackedFrame:
+        """The frame packed; ``factorized`` holds ``factorize_cells`` of the columns it was worked out for."""
+        return cls(
+            list(frame.columns),
+            frame.index,
+            [_packed_column(column, factorized.get(str(key))) for key, column in frame.items()],
+        )
 
     def unpacked(self) -> pd.DataFrame:
         """The frame as it was packed."""
@@ -692,9 +696,10 @@ class PackedFrame:
         return {key: packed for key, packed in zip(self.keys, self.columns, strict=True) if isinstance(packed, tuple)}
 
 
-def _packed_column(column: pd.Series) -> PackedColumn:
-    """``factorize_cells`` of a column of text, dates and blanks (None); the cells of any other."""
-    codes, distinct = factorize_cells(column)
+def _packed_column(column: pd.Series, factorized: tuple[np.ndarray, list[object]] | None) -> PackedColumn:
+    """``factorize_cells`` of a column of text, dates and blanks (None), which is ``factorized`` when given; the
+    cells of any other."""
+    codes, distinct = factorized if factorized is not None else factorize_cells(column)
     cells = column.to_numpy(dtype=object)
     if not set(map(type, distinct)).issubset(_SHAREABLE):
         return cells
@@ -931,8 +936,11 @@ def _grid_sheet_data(spec: Sheet, name: str, grid: CellGrid, furniture: frozense
 def _factorized(codes: np.ndarray, clean: np.ndarray) -> tuple[np.ndarray, list[object]]:
     """``factorize_cells`` of the column whose cells are ``clean[codes]`` (None where a code is -1), worked out from
     the codes: the values are factorised once each, in the order the column first holds them."""
-    used, first = np.unique(codes[codes >= 0], return_index=True)
-    in_order = used[np.argsort(first)]
+    # Where each code first stands (len(codes) for one that never does), counted from the code -1 of blanks.
+    first = np.full(len(clean) + 1, len(codes), dtype=np.int64)
+    np.minimum.at(first, codes + 1, np.arange(len(codes)))
+    in_order = np.argsort(first[1:], kind="stable")
+    in_order = in_order[first[1:][in_order] < len(codes)]
     local, distinct = factorize_cells(pd.Series(clean[in_order], dtype=object))
     lookup = np.full(len(clean) + 1, -1, dtype=np.int32)  # the last one for code -1
     lookup[in_order] = local
