@@ -256,6 +256,16 @@ def test_every_kind_of_cell_alone_and_together_reads_as_calamine_reads(tmp_path:
         pytest.param([b'<row r="1"><c r="a1"><v>1</v></c></row>'], id="lower-case reference"),
         pytest.param([b'<row r="1"><c r="A1" s="3"/></row>'], id="no value at all"),
         pytest.param(
+            [
+                b'<row r="1"><c r="A1" t="inlineStr"><is><t><![CDATA[</sheetData>]]></t></is></c></row>',
+                b'<row r="2"><c r="A2"><v>2</v></c></row>',
+            ],
+            id="markup in CDATA",
+        ),
+        pytest.param(
+            [b'<row r="1"><c r="A1"><v>1</v></c><!-- <c r="B1"><v>2</v></c> --></row>'], id="cell in a comment"
+        ),
+        pytest.param(
             [b'<row r="1"><c r="A1"><v>1</v></c><c r="F1" t="e"><v>#N/A</v></c></row>'], id="error at the edge"
         ),
         pytest.param(
@@ -279,6 +289,23 @@ def test_blank_cells_inside_the_range_need_not_be_told_apart(tmp_path: Path) -> 
     grid = columnar.read_grid(path, SHEET)
     assert grid is not None and grid.codes.shape == (3, 3)
     assert typed(grid.rows()) == typed(as_calamine_reads(path, SHEET))
+
+
+def test_formatted_blank_cells_around_the_values_are_not_part_of_the_sheet(tmp_path: Path) -> None:
+    rows = [b'<row r="1"><c r="A1"><v>1</v></c><c r="B1"><v>2</v></c>' + b'<c r="Z1" s="3"/></row>']
+    rows += [b'<row r="%d"><c r="A%d" s="1"/><c r="B%d" s="2"/></row>' % (n, n, n) for n in range(2, 500)]
+    path = write_raw(tmp_path / "book.xlsx", rows)
+    grid = columnar.read_grid(path, SHEET)
+    assert grid is not None and grid.codes.shape == (1, 2)
+    assert typed(grid.rows()) == typed(as_calamine_reads(path, SHEET))
+
+
+def test_a_sheet_with_more_values_than_a_sheet_may_hold_is_left_to_the_checks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_raw(tmp_path / "book.xlsx", random_rows(4))
+    monkeypatch.setattr(columnar, "MAX_USED_CELLS", 100)  # the scan stops counting there, before holding more
+    assert columnar.read_grid(path, SHEET) is None
 
 
 def fixture_sheets() -> list[tuple[Path, str]]:

@@ -12,8 +12,9 @@ whose sheet holds one cell per tail (``_values_of``): the values, dates, boolean
 calamine's own, not a second implementation of its rules.
 
 A sheet whose XML is not in the usual layout (cells with a namespace prefix, a cell without a reference or with
-attributes before it, one cell written twice, values not starting at row 1 and column A, more blank-looking
-distinct cells than can be told apart cheaply) gives None: its caller reads it cell by cell as before.
+attributes before it, one cell written twice, values not starting at row 1 and column A, an error or an empty text
+at the edge of the values, where only calamine's own reading tells whether it widens the sheet) gives None: its
+caller reads it cell by cell as before.
 """
 
 from __future__ import annotations
@@ -33,13 +34,14 @@ import numpy as np
 import pandas as pd
 from python_calamine import CalamineError, CalamineWorkbook
 
-from xlcrm.xlsx.limits import checked_sheet_chunks, sheet_parts
+from xlcrm.xlsx.limits import MAX_USED_CELLS, checked_sheet_chunks, sheet_parts
 from xlcrm.xlsx.refs import MAX_COLUMNS, MAX_ROWS
 from xlcrm.xlsx.report_sheet import CellValue
 
-# Inflated sheet XML is scanned this much at a time (cut after a row's end): the work arrays of one chunk stay small.
+# Inflated sheet XML goes to the scanners in pieces of at least half this size, each cut after a row's end: the work
+# arrays of one piece stay small.
 SCAN_CHUNK = 8 * 2**20
-_SCANNERS = 2
+_SCANNERS = 2  # threads scanning pieces: the machines xlcrm runs on have two cores or more
 # A cell's tail is compared as this many 8-byte words; longer tails (formulas, long inline text) one by one.
 _WORDS = 6
 
@@ -174,6 +176,8 @@ class _Chunk:
 def _scan_chunk(data: bytes) -> _Chunk | None:
     """The cells of ``data`` (whole rows of a sheet's XML), None when it holds none; ``NotPlain`` for a layout the
     scan does not read."""
+    if b"<!" in data or b"<?" in data:
+        raise NotPlain  # a comment, CDATA or processing instruction: text that may look like tags
     size = len(data)
     padded = data + b"\0" * (16 + 8 * _WORDS + (-size) % 8)
     view = np.frombuffer(padded, dtype=np.uint8)
@@ -202,8 +206,18 @@ def _scan_chunk(data: bytes) -> _Chunk | None:
         raise NotPlain  # a cell without a reference, or with an attribute before it
     rows, columns, tail_starts = _references(padded, view, cells)
     tail_ends = bounds[np.searchsorted(bounds, cells, "right")]  # the next bound after each cell
+    # A cell closed in its own tag (<c r="B2" s="3"/>, a formatted blank) holds no value: calamine leaves it out.
+    holding = ~_require_whole_cells(view, tail_ends)
+    if not holding.all():
+        rows, columns, tail_starts, tail_ends = (
+            rows[holding],
+            columns[holding],
+            tail_starts[holding],
+            tail_ends[holding],
+        )
+    if not len(rows):
+        return None
     lengths = tail_ends - tail_starts
-    _require_whole_cells(view, tail_ends)
     short = lengths <= 8 * _WORDS
     words = _words(padded, tail_starts, lengths)
     # Short tails' keys keep the top bit clear, long tails' keys (given later) have it set: they never meet.
@@ -233,12 +247,16 @@ class _Cells:
 
     def __init__(self) -> None:
         self.chunks: list[_Chunk] = []
+        self.count = 0  # cells with a value
         self.long_tails: dict[bytes, np.uint64] = {}  # tails over _WORDS words: by content, a key of their own
 
     def add(self, chunk: _Chunk | None) -> None:
         """Add the cells of a chunk scanned, after those of the chunks added before."""
         if chunk is None:
             return
+        self.count += len(chunk.rows)
+        if self.count > MAX_USED_CELLS:  # more values than the limit lets a sheet hold: check_sheet refuses it
+            raise NotPlain
         for index, tail in chunk.long_tails:
             chunk.keys[index] = self.long_tails.setdefault(tail, np.uint64(len(self.long_tails)) | _LONG_KEY)
         self.chunks.append(chunk)
@@ -279,9 +297,10 @@ class _Cells:
         return tails, np.concatenate(cell_codes)
 
 
-def _require_whole_cells(view: np.ndarray, tail_ends: np.ndarray) -> None:
-    """``NotPlain`` unless each cell's tail ends its element (``</c>`` or ``/>``, then only white space): what
-    lies between one cell and the next tag the scan looks for is that cell, and only that."""
+def _require_whole_cells(view: np.ndarray, tail_ends: np.ndarray) -> np.ndarray:
+    """Whether each cell's tag closes itself (``/>``); ``NotPlain`` unless each cell's tail ends its element
+    (``</c>`` or ``/>``, then only white space): what lies between one cell and the next tag the scan looks for is
+    that cell, and only that."""
     last = tail_ends - 1
     for _ in range(_MAX_TRAILING_SPACE):
         spaces = (view[last] == ord(" ")) | ((view[last] >= 9) & (view[last] <= 13))
@@ -290,12 +309,13 @@ def _require_whole_cells(view: np.ndarray, tail_ends: np.ndarray) -> None:
         last = np.where(spaces, last - 1, last)
     else:
         raise NotPlain
-    closed = view[last] == ord(">")
-    closed &= (view[last - 1] == ord("/")) | (
-        (view[last - 1] == ord("c")) & (view[last - 2] == ord("/")) & (view[last - 3] == _LT)
+    self_closed = view[last - 1] == ord("/")
+    closed = (view[last] == ord(">")) & (
+        self_closed | ((view[last - 1] == ord("c")) & (view[last - 2] == ord("/")) & (view[last - 3] == _LT))
     )
     if not closed.all():
         raise NotPlain
+    return self_closed
 
 
 def _ends_name(after: np.ndarray) -> np.ndarray:
