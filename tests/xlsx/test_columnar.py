@@ -257,7 +257,8 @@ def test_every_kind_of_cell_alone_and_together_reads_as_calamine_reads(tmp_path:
         pytest.param([b'<row r="1"><c r="A1" s="3"/></row>'], id="no value at all"),
         pytest.param(
             [
-                b'<row r="1"><c r="A1" t="inlineStr"><is><t><![CDATA[</sheetData>]]></t></is></c></row>',
+                b'<row r="1"><c r="A1" t="inlineStr"><is><t><![CDATA[x</c><c r="B1"><v>5</v></c>]]></t></is></c>'
+                b"</row>",
                 b'<row r="2"><c r="A2"><v>2</v></c></row>',
             ],
             id="markup in CDATA",
