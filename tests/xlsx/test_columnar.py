@@ -13,12 +13,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
+import re
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
-from python_calamine import CalamineWorkbook
+from python_calamine import CalamineError, CalamineWorkbook
 
 from tests.builders import write_workbook
 from tests.xlsx.test_read_exact import HEADER, OWNED, POOL, SPEC, mixed_rows
@@ -257,8 +259,7 @@ def test_every_kind_of_cell_alone_and_together_reads_as_calamine_reads(tmp_path:
         pytest.param([b'<row r="1"><c r="A1" s="3"/></row>'], id="no value at all"),
         pytest.param(
             [
-                b'<row r="1"><c r="A1" t="inlineStr"><is><t><![CDATA[x</c><c r="B1"><v>5</v></c>]]></t></is></c>'
-                b"</row>",
+                b'<row r="1"><c r="A1" t="inlineStr"><is><t><![CDATA[x</c><c r="B1"><v>5</v></c>]]></t></is></c></row>',
                 b'<row r="2"><c r="A2"><v>2</v></c></row>',
             ],
             id="markup in CDATA",
@@ -277,6 +278,140 @@ def test_every_kind_of_cell_alone_and_together_reads_as_calamine_reads(tmp_path:
 )
 def test_a_sheet_of_another_layout_is_left_to_the_reading_cell_by_cell(tmp_path: Path, rows: list[bytes]) -> None:
     path = write_raw(tmp_path / "book.xlsx", rows)
+    assert columnar.read_grid(path, SHEET) is None
+
+
+ROWS = [b'<row r="1"><c r="A1"><v>1</v></c><c r="C1"><v>3</v></c></row>']
+
+
+def rewritten(path: Path, sheet: Callable[[bytes], bytes] | None = None, renames: dict[str, str] | None = None) -> Path:
+    """``path`` with its sheet's XML changed by ``sheet`` and entries renamed."""
+    with zipfile.ZipFile(path) as package:
+        entries = [(entry.filename, package.read(entry.filename)) for entry in package.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        for name, data in entries:
+            if name == "xl/worksheets/sheet1.xml" and sheet is not None:
+                data = sheet(data)
+            package.writestr((renames or {}).get(name, name), data)
+    return path
+
+
+def cells_of(body: bytes) -> Callable[[bytes], bytes]:
+    """A change of the sheet's XML that puts ``body`` in place of its sheet data."""
+    return lambda xml: re.sub(rb"<sheetData>.*</sheetData>", lambda _: body, xml, flags=re.S)
+
+
+# Files that make a scan of the XML see other cells than calamine's parser sees (found by a hostile review).
+TRICKS: dict[str, tuple[list[bytes], Callable[[bytes], bytes] | None]] = {
+    "second reference": ([ROWS[0], b'<row r="2"><c r="A2" r="B2"><v>5</v></c><c r="C2"><v>7</v></c></row>'], None),
+    "prefix of digits": ([b'<row r="1"><1:c r="B1"><1:v>2</1:v></1:c><c r="A1"><v>1</v></c></row>'], None),
+    "empty prefix": ([b'<row r="1"><:c r="B1"><:v>2</:v></:c><c r="A1"><v>1</v></c></row>'], None),
+    "sheet data in a comment before": (
+        ROWS,
+        lambda xml: xml.replace(
+            b"<sheetData>", b'<!-- <sheetData><row r="1"><c r="B1"><v>2</v></c></row> --><sheetData>', 1
+        ),
+    ),
+    "sheet data in an attribute before": (
+        ROWS,
+        lambda xml: xml.replace(
+            b'<sheetView workbookViewId="0"/>',
+            b'<sheetView workbookViewId="0" x=\'<sheetData><row r="1"><c r="B1"><v>3</v></c></row>\'/>',
+            1,
+        ),
+    ),
+    "first sheet data with an attribute": (
+        ROWS,
+        cells_of(
+            b'<sheetData foo="1"><row r="1"><c r="A1"><v>1</v></c></row></sheetData>'
+            b'<sheetData><row r="1"><c r="A1"><v>2</v></c></row></sheetData>'
+        ),
+    ),
+    "first sheet data empty": (
+        ROWS,
+        cells_of(b'<sheetData/><sheetData><row r="1"><c r="A1"><v>2</v></c></row></sheetData>'),
+    ),
+    "end tag with a space, then more": (
+        ROWS,
+        cells_of(
+            b'<sheetData><row r="1"><c r="A1"><v>1</v></c></row></sheetData >'
+            b'<sheetData><row r="2"><c r="A2"><v>2</v></c></row></sheetData>'
+        ),
+    ),
+    "end of sheet data in a row's attribute": (
+        [ROWS[0], b'<row r="2" x=\'</sheetData>\'><c r="A2"><v>2</v></c></row>'],
+        None,
+    ),
+    "a cell in an attribute": (
+        [
+            b'<row r="1"><c r="A1"><v>5</v></c><c r="B1"><v>0</v></c><c r="C1"><v>0</v></c></row>',
+            b'<row r="2"><c r="A2" a=\'/><c r="B2"><v>5</v></c><c r="C2"/>\'><v>1</v></c></row>',
+        ],
+        None,
+    ),
+    "an element after a cell": ([b'<row r="1"><c r="A1"><v>1</v></c><c r="B1"><v>5</v></c><x/></row>'], None),
+    "extLst after the last cell": ([b'<row r="1"><c r="A1"><v>1</v></c><c r="B1"><v>5</v></c><extLst/></row>'], None),
+    "a tag between rows": ([ROWS[0], b"<x/>", b'<row r="2"><c r="A2"><v>2</v></c></row>'], None),
+    "a cell outside rows": ([ROWS[0], b'<c r="B2"><v>2</v></c>'], None),
+    "row 0": ([b'<row r="0"><c r="A1"><v>1</v></c></row>'], None),
+    "row without a number": ([b'<row r=""><c r="A1"><v>1</v></c></row>'], None),
+    "row numbered last": ([b'<row spans="1:1" r="0"><c r="A1"><v>1</v></c></row>'], None),
+    "cell on row 0": ([ROWS[0], b'<row r="2"><c r="B0"><v>1</v></c></row>'], None),
+}
+
+
+@pytest.mark.parametrize("trick", list(TRICKS))
+def test_a_trick_of_the_xml_gives_what_calamine_reads_or_is_read_cell_by_cell(tmp_path: Path, trick: str) -> None:
+    rows, change = TRICKS[trick]
+    path = rewritten(write_raw(tmp_path / "book.xlsx", rows), change)
+    grid = columnar.read_grid(path, SHEET)
+    try:
+        expected = as_calamine_reads(path, SHEET)
+    except CalamineError:
+        assert grid is None
+        return
+    assert grid is None or typed(grid.rows()) == typed(expected)
+
+
+@pytest.mark.parametrize("name", ["xl/Styles.xml", "xl\\styles.xml"])
+def test_parts_named_in_another_case_are_in_the_copy_calamine_reads(tmp_path: Path, name: str) -> None:
+    path = write_raw(tmp_path / "book.xlsx", [b'<row r="1"><c r="A1" s="1"><v>46027</v></c></row>'])
+    rewritten(path, renames={"xl/styles.xml": name})
+    grid = columnar.read_grid(path, SHEET)
+    assert grid is not None and grid.rows() == as_calamine_reads(path, SHEET) == [[dt.date(2026, 1, 5)]]
+
+
+def test_two_parts_whose_names_differ_in_case_only_leave_the_sheet_to_calamine(tmp_path: Path) -> None:
+    path = write_raw(tmp_path / "book.xlsx", [b'<row r="1"><c r="A1"><v>1</v></c></row>'])
+    with zipfile.ZipFile(path, "a") as package:
+        package.writestr("xl/worksheets/Sheet1.xml", b"<worksheet/>")
+    assert columnar.read_grid(path, SHEET) is None
+
+
+def test_a_row_whose_only_value_is_nan_is_left_out_as_cell_by_cell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    header = b"".join(
+        b'<c r="%s1" t="inlineStr"><is><t>%s</t></is></c>' % (column_letter(i).encode(), column.en.encode())
+        for i, column in enumerate(SPEC.columns)
+    )
+    rows = [
+        b'<row r="1">' + header + b"</row>",
+        b'<row r="2"><c r="B2" t="inlineStr"><is><t>C1</t></is></c></row>',
+        b'<row r="3"><c r="A3"><v>NaN</v></c></row>',
+        b'<row r="4"><c r="B4" t="inlineStr"><is><t>C2</t></is></c></row>',
+    ]
+    path = write_raw(tmp_path / "book.xlsx", rows)
+    monkeypatch.setattr(reader, "BACKGROUND_SHEETS", (SPEC,))
+    as_columns = reader.read_alone(path, SPEC, SHEET)
+    monkeypatch.setattr(reader, "read_grid", lambda path, name: None)
+    same_sheet(as_columns, reader.read_alone(path, SPEC, SHEET))
+    assert list(as_columns.frame.index) == [2, 4]
+
+
+def test_cells_that_are_not_in_rows_are_left_to_calamine_without_holding_them(tmp_path: Path) -> None:
+    cells = b"".join(b'<c r="A%d" s="1"/>' % number for number in range(1, 200_000))
+    path = rewritten(write_raw(tmp_path / "book.xlsx", ROWS), cells_of(b"<sheetData>" + cells + b"</sheetData>"))
     assert columnar.read_grid(path, SHEET) is None
 
 

@@ -20,7 +20,6 @@ caller reads it cell by cell as before.
 from __future__ import annotations
 
 import io
-import posixpath
 import re
 import zipfile
 import zlib
@@ -69,9 +68,17 @@ _HIGH_HALVES = np.uint64(0xF0F0F0F0F0F0F0F0)
 _SIXES = np.uint64(0x0606060606060606)
 _SHORT_KEYS = np.uint64(0x7FFF_FFFF_FFFF_FFFF)
 _LONG_KEY = np.uint64(1 << 63)
-_PREFIXED_NAME = re.compile(rb"</?[A-Za-z_][\w.-]{0,15}:[A-Za-z_]")
-_SHEET_DATA = re.compile(rb"<sheetData\s*>")
-_SHEET_DATA_END = b"</sheetData>"
+_PREFIXED_NAME = re.compile(rb"</?[^\s/>!?<]*:")
+# What may follow a cell's reference up to the next cell: the attributes Excel and LibreOffice write (double-quoted),
+# then the tag closes itself or holds content (no </c> within) up to its end tag; then only white space.
+_TAIL = re.compile(rb'(?:\s+(?:s|t|cm|vm|ph)\s*=\s*"[^"<]*")*\s*(?:/>|>(?:[^<]|<(?!/c>)[^<>]*>)*</c>)\s*')
+# The sheet's XML before its cells: the declaration first, then tags with nothing inside them that could hide one.
+_HEAD = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:<\?xml[^<>]*\?>)?[^<]*(?:<[^<>!?]*>[^<]*)*")
+_ROW_NUMBER = re.compile(rb"\sr\s*=")
+_SHEET_DATA_START = re.compile(rb"<sheetData(?=[\s/>])")
+_SHEET_DATA_CLOSE = re.compile(rb"</sheetData\s*>")
+# The most of a sheet's XML the scan keeps around its cells (before them, after them, or in one row).
+_MAX_FRAME = 16 * 2**20
 
 
 class NotPlain(Exception):
@@ -106,13 +113,14 @@ def read_grid(path: Path, sheet_name: str) -> CellGrid | None:
             if part is None:
                 return None
             chunks = checked_sheet_chunks(archive, path, sheet_name, part)
+            frame = _Frame()
             try:
-                cells = _scanned_cells(_sheet_data_chunks(chunks))
+                cells = _scanned_cells(_sheet_data_chunks(chunks, frame))
             finally:
                 for _ in chunks:  # the rest of the part is checked too, whatever the scan made of it
                     pass
             tails, codes = cells.distinct_tails()
-            values = _values_of(archive, sheet_name, part, tails)
+            values = _values_of(archive, sheet_name, part, tails, frame)
             return _grid(cells, codes, values, tails)
     except (NotPlain, CalamineError, zipfile.BadZipFile, zlib.error, EOFError, OSError):
         return None
@@ -133,30 +141,60 @@ def _scanned_cells(chunks: Iterator[bytes]) -> _Cells:
     return cells
 
 
-def _sheet_data_chunks(inflated: Iterator[bytes]) -> Iterator[bytes]:
-    """The XML inside a sheet's ``<sheetData>``, from the chunks of the sheet as ``inflated``, in chunks of at least
-    half ``SCAN_CHUNK`` that each end after a row's end tag (the last one as the sheet data ends)."""
+@dataclass
+class _Frame:
+    """The sheet's XML around its cells: up to and with ``<sheetData>``, and from ``</sheetData>`` on."""
+
+    head: bytes = b""
+    tail: bytes = b""
+
+
+def _sheet_data_chunks(inflated: Iterator[bytes], frame: _Frame) -> Iterator[bytes]:
+    """The XML inside a sheet's one ``<sheetData>``, from the chunks of the sheet as ``inflated``, in pieces of at
+    least half ``SCAN_CHUNK`` that each end after a row's end tag (the last one as the sheet data ends); ``frame``
+    gets what surrounds it. ``NotPlain`` when the sheet data could be other than where calamine finds it."""
     carry = b""
     started = False
     for chunk in inflated:
         data = carry + chunk
         if not started:
-            opening = _SHEET_DATA.search(data)
+            opening = _SHEET_DATA_START.search(data)
             if opening is None:
-                carry = data[-64:]
+                if len(data) > _MAX_FRAME:
+                    raise NotPlain
+                carry = data
                 continue
-            data, started = data[opening.end() :], True
-        closing = data.find(_SHEET_DATA_END)
-        if closing >= 0:
-            yield data[:closing]
+            end = opening.start() + len(b"<sheetData>")
+            frame.head = data[:end]
+            if data[opening.start() : end] != b"<sheetData>" or _HEAD.fullmatch(frame.head[: opening.start()]) is None:
+                raise NotPlain  # attributes on it, or a comment or tag before it that may hold "<sheetData>"
+            data, started = data[end:], True
+        closing = _SHEET_DATA_CLOSE.search(data)
+        if closing is not None:
+            yield data[: closing.start()]
+            frame.tail = data[closing.start() :] + b"".join(_bounded(inflated, _MAX_FRAME))
+            if _SHEET_DATA_START.search(frame.tail) is not None:
+                raise NotPlain  # a second sheet data: which one calamine reads, only calamine tells
             return
         cut = data.rfind(b"</row>")
         if cut < SCAN_CHUNK // 2:
+            if len(data) > _MAX_FRAME + SCAN_CHUNK:  # a row this long, or rows never closed: not the usual layout
+                raise NotPlain
             carry = data
             continue
         carry = data[cut + 6 :]
         yield data[: cut + 6]
     raise NotPlain  # a sheet without sheetData, or one cut short: calamine's reading decides what it holds
+
+
+def _bounded(chunks: Iterator[bytes], limit: int) -> Iterator[bytes]:
+    """The rest of ``chunks``; ``NotPlain`` once they pass ``limit`` bytes."""
+    total = 0
+    for chunk in chunks:
+        total += len(chunk)
+        if total > limit:
+            raise NotPlain
+        yield chunk
 
 
 @dataclass
@@ -183,6 +221,7 @@ def _scan_chunk(data: bytes) -> _Chunk | None:
     view = np.frombuffer(padded, dtype=np.uint8)
     _refuse_prefixed_names(data, view, size)
     tags = np.flatnonzero(view[:size] == _LT)
+    tag_ends = _tag_ends(view, tags, size)
     name = view[tags + 1]
     # Each cell's tail runs to the next cell or row tag: those tags are marked among all.
     cell_tags = np.flatnonzero(name == ord("c"))
@@ -198,6 +237,8 @@ def _scan_chunk(data: bytes) -> _Chunk | None:
     ]
     if not len(cell_tags):
         return None
+    _require_cells_in_rows(view, tags, tag_ends, cell_tags, row_tags)
+    _require_row_numbers(data, padded, view, tags, tag_ends, row_tags)
     marked = np.zeros(len(tags) + 1, dtype=bool)
     marked[cell_tags] = marked[row_tags] = marked[-1] = True
     bounds = np.append(tags, size)[marked]
@@ -207,14 +248,12 @@ def _scan_chunk(data: bytes) -> _Chunk | None:
     rows, columns, tail_starts = _references(padded, view, cells)
     tail_ends = bounds[np.searchsorted(bounds, cells, "right")]  # the next bound after each cell
     # A cell closed in its own tag (<c r="B2" s="3"/>, a formatted blank) holds no value: calamine leaves it out.
-    holding = ~_require_whole_cells(view, tail_ends)
+    # Its tail holds no tag; any other tail is checked whole once per distinct tail (_TAIL).
+    tagless = np.searchsorted(tags, tail_ends) == np.searchsorted(tags, tail_starts)
+    holding = ~(_require_whole_cells(view, tail_ends) & tagless)
     if not holding.all():
-        rows, columns, tail_starts, tail_ends = (
-            rows[holding],
-            columns[holding],
-            tail_starts[holding],
-            tail_ends[holding],
-        )
+        rows, columns = rows[holding], columns[holding]
+        tail_starts, tail_ends = tail_starts[holding], tail_ends[holding]
     if not len(rows):
         return None
     lengths = tail_ends - tail_starts
@@ -286,6 +325,8 @@ class _Cells:
         tails = [words[index].tobytes()[: lengths[index]] for index in first]
         short_tails = len(tails)
         tails.extend(self.long_tails)
+        if not all(_TAIL.fullmatch(tail) for tail in tails):
+            raise NotPlain  # a second reference, an attribute of another kind, another element after the cell
         long_codes = {key: short_tails + number for number, key in enumerate(self.long_tails.values())}
         lookup = pd.Index(np.asarray(distinct, dtype=np.uint64))
         cell_codes = []
@@ -295,6 +336,52 @@ class _Cells:
                 found[index] = long_codes[chunk.keys[index]]
             cell_codes.append(found)
         return tails, np.concatenate(cell_codes)
+
+
+def _tag_ends(view: np.ndarray, tags: np.ndarray, size: int) -> np.ndarray:
+    """Where each tag at ``tags`` ends (its ``>``); ``NotPlain`` unless each ends before the next one starts: a ``<``
+    inside an attribute's value (which calamine's parser takes) could otherwise hide a cell or a row."""
+    ends = np.flatnonzero(view[:size] == ord(">"))
+    following = np.searchsorted(ends, tags)
+    if len(tags) and following[-1] >= len(ends):
+        raise NotPlain
+    tag_ends: np.ndarray = ends[following]
+    if (tag_ends >= np.append(tags[1:], size)).any():
+        raise NotPlain
+    return tag_ends
+
+
+def _require_cells_in_rows(
+    view: np.ndarray, tags: np.ndarray, tag_ends: np.ndarray, cell_tags: np.ndarray, row_tags: np.ndarray
+) -> None:
+    """``NotPlain`` unless every cell stands in a row (after a row's start tag, before its end) and every other
+    tag of the piece stands in a cell (``cell_tags`` and ``row_tags`` index ``tags``)."""
+    at = tags[row_tags]
+    closes_row = (view[at + 1] == ord("/")) | (view[tag_ends[row_tags] - 1] == ord("/"))  # </row> or <row …/>
+    row_before = np.searchsorted(row_tags, cell_tags) - 1
+    if (row_before < 0).any() or closes_row[row_before].any():
+        raise NotPlain
+    kind = np.zeros(len(tags), dtype=np.int8)  # 0: another tag, 1: a row's, 2: a cell's
+    kind[row_tags] = 1
+    kind[cell_tags] = 2
+    bound = np.maximum.accumulate(np.where(kind > 0, np.arange(len(tags)), -1))
+    other = np.flatnonzero(kind == 0)
+    if len(other) and ((bound[other] < 0).any() or (kind[bound[other]] != 2).any()):
+        raise NotPlain
+
+
+def _require_row_numbers(
+    data: bytes, padded: bytes, view: np.ndarray, tags: np.ndarray, tag_ends: np.ndarray, row_tags: np.ndarray
+) -> None:
+    """``NotPlain`` unless each row's start tag numbers it from 1 (``<row r="7"``) or not at all: calamine refuses
+    a sheet with a row 0 or a row number that is not one."""
+    opening = row_tags[view[tags[row_tags] + 1] != ord("/")]
+    at = tags[opening]
+    numbered = _unaligned(padded, at + 4, 1).ravel().view(np.uint32)[::2] == _CELL_HEAD
+    plain = (numbered & ((view[at + 8] - np.uint8(ord("1"))) < 9)) | (view[at + 4] == ord(">"))
+    for index in np.flatnonzero(~plain):  # rows written another way: their number looked for
+        if _ROW_NUMBER.search(data, int(at[index]), int(tag_ends[opening[index]])) is not None:
+            raise NotPlain
 
 
 def _require_whole_cells(view: np.ndarray, tail_ends: np.ndarray) -> np.ndarray:
@@ -309,7 +396,7 @@ def _require_whole_cells(view: np.ndarray, tail_ends: np.ndarray) -> np.ndarray:
         last = np.where(spaces, last - 1, last)
     else:
         raise NotPlain
-    self_closed = view[last - 1] == ord("/")
+    self_closed: np.ndarray = view[last - 1] == ord("/")
     closed = (view[last] == ord(">")) & (
         self_closed | ((view[last - 1] == ord("c")) & (view[last - 2] == ord("/")) & (view[last - 3] == _LT))
     )
@@ -356,7 +443,10 @@ def _references(padded: bytes, view: np.ndarray, cells: np.ndarray) -> tuple[np.
     number = number * np.uint64(10) + (number >> np.uint64(8)) & np.uint64(0x00FF00FF00FF00FF)
     number = number * np.uint64(100) + (number >> np.uint64(16)) & np.uint64(0x0000FFFF0000FFFF)
     number = number * np.uint64(10000) + (number >> np.uint64(32)) & np.uint64(0x00000000FFFFFFFF)
-    return number.astype(np.int64), columns - 1, cells + 6 + closing + 1
+    rows = number.astype(np.int64)
+    if not (rows > 0).all():
+        raise NotPlain  # row 0 is no row: calamine refuses the sheet
+    return rows, columns - 1, cells + 6 + closing + 1
 
 
 def _unaligned(padded: bytes, starts: np.ndarray, count: int) -> np.ndarray:
@@ -384,15 +474,17 @@ def _words(padded: bytes, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray
     return words
 
 
-def _values_of(archive: zipfile.ZipFile, sheet_name: str, part: str, tails: list[bytes]) -> list[CellValue]:
+def _values_of(
+    archive: zipfile.ZipFile, sheet_name: str, part: str, tails: list[bytes], frame: _Frame
+) -> list[CellValue]:
     """What python-calamine reads for a cell with each tail, in a copy of the workbook whose sheet holds one cell
-    per tail."""
+    per tail between the sheet's own XML before and after its cells."""
     rows = b"".join(b'<row r="%d"><c r="A%d"%s</row>' % (number, number, tail) for number, tail in enumerate(tails, 1))
     package = io.BytesIO()
     with zipfile.ZipFile(package, "w", zipfile.ZIP_STORED) as copy:
-        for entry in _context_parts(archive, part):
+        for entry in _context_parts(archive):
             copy.writestr(entry, archive.read(entry))
-        copy.writestr(part, _SHEET_START + rows + _SHEET_END)
+        copy.writestr(part, frame.head + rows + frame.tail)
     package.seek(0)
     book = CalamineWorkbook.from_filelike(package)
     try:
@@ -404,27 +496,18 @@ def _values_of(archive: zipfile.ZipFile, sheet_name: str, part: str, tails: list
     return values
 
 
-def _context_parts(archive: zipfile.ZipFile, part: str) -> list[str]:
-    """The zip entries python-calamine reads to open the workbook, but the sheets: the package's relationships and
-    content types, the workbook part and its relationships, the shared strings and the styles (by the names its
-    relationships give and the usual ones beside it)."""
-    sheets = set(sheet_parts(archive).values())
-    wanted = []
-    for entry in archive.namelist():
-        folder, name = posixpath.split(entry)
-        if entry in sheets or entry == part:
-            continue
-        if entry in ("[Content_Types].xml", "_rels/.rels") or name in _CONTEXT_NAMES or folder.endswith("_rels"):
-            wanted.append(entry)
-    return wanted
+def _context_parts(archive: zipfile.ZipFile) -> list[str]:
+    """Every zip entry but the sheets: what python-calamine may read to open the workbook and read a sheet's
+    values (it finds parts by name whatever their case, so a package holding two names that differ only so is
+    ``NotPlain``: which one it reads is its own affair)."""
+    names = archive.namelist()
+    folded = [name.replace("\\", "/").casefold() for name in names]
+    if len(set(folded)) != len(folded):
+        raise NotPlain
+    sheets = {sheet.casefold() for sheet in sheet_parts(archive).values()}
+    return [name for name, fold in zip(names, folded, strict=True) if fold not in sheets]
 
 
-_CONTEXT_NAMES = frozenset({"workbook.xml", "sharedStrings.xml", "styles.xml"})
-_SHEET_START = (
-    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-)
-_SHEET_END = b"</sheetData></worksheet>"
 _NO_VALUE = re.compile(rb'(?:\s+[\w:]+\s*=\s*"[^"<>]*")*\s*(?:/>|>\s*</c>)\s*')
 
 

@@ -898,7 +898,9 @@ def _grid_sheet_data(spec: Sheet, name: str, grid: CellGrid, furniture: frozense
     raw[-1] = ""
     # Each value cleaned once, as _cleaned cleans a column's distinct values: blank and spaces-only text is None.
     clean = _cleaned_distinct(raw)[0][:-1]
-    filled_value = np.not_equal(clean, None)  # type: ignore[call-overload]  # None is compared with each object
+    # A value fills its row unless it is None or NaN (not an Excel value, but a file may hold one): pd.factorize in
+    # _cleaned counts both as blanks.
+    filled_value = np.array([value is not None and value == value for value in clean], dtype=bool)
     present_value = np.array([_present(value) for value in raw], dtype=bool)
     layout = _Layout.of(spec, raw[grid.codes[0]].tolist())
     body = grid.codes[1:]
