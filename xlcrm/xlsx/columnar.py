@@ -214,15 +214,15 @@ class _Chunk:
 def _scan_chunk(data: bytes) -> _Chunk | None:
     """The cells of ``data`` (whole rows of a sheet's XML), None when it holds none; ``NotPlain`` for a layout the
     scan does not read."""
-    if b"<!" in data or b"<?" in data:
-        raise NotPlain  # a comment, CDATA or processing instruction: text that may look like tags
     size = len(data)
     padded = data + b"\0" * (16 + 8 * _WORDS + (-size) % 8)
     view = np.frombuffer(padded, dtype=np.uint8)
     _refuse_prefixed_names(data, view, size)
     tags = np.flatnonzero(view[:size] == _LT)
-    tag_ends = _tag_ends(view, tags, size)
     name = view[tags + 1]
+    if ((name == ord("!")) | (name == ord("?"))).any():
+        raise NotPlain  # a comment, CDATA or processing instruction: text that may look like tags
+    tag_ends = _tag_ends(view, tags, size)
     # Each cell's tail runs to the next cell or row tag: those tags are marked among all.
     cell_tags = np.flatnonzero(name == ord("c"))
     cell_tags = cell_tags[_ends_name(view[tags[cell_tags] + 2])]  # <c …>, not <col> or <cfRule>
@@ -237,10 +237,15 @@ def _scan_chunk(data: bytes) -> _Chunk | None:
     ]
     if not len(cell_tags):
         return None
-    _require_cells_in_rows(view, tags, tag_ends, cell_tags, row_tags)
-    _require_row_numbers(data, padded, view, tags, tag_ends, row_tags)
-    marked = np.zeros(len(tags) + 1, dtype=bool)
-    marked[cell_tags] = marked[row_tags] = marked[-1] = True
+    kind = np.zeros(len(tags) + 1, dtype=np.int8)  # per tag: 0 another, 1 a row's start, 2 a row's end, 3 a cell
+    kind[row_tags] = np.where(
+        (view[tags[row_tags] + 1] == ord("/")) | (view[tag_ends[row_tags] - 1] == ord("/")), 2, 1
+    )  # </row> and <row …/> end a row
+    kind[cell_tags] = 3
+    kind[-1] = 2  # the piece ends after a row's end
+    _require_cells_in_rows(kind)
+    _require_row_numbers(data, padded, view, tags, tag_ends, row_tags[kind[row_tags] == 1])
+    marked = kind > 0
     bounds = np.append(tags, size)[marked]
     cells = tags[cell_tags]
     if not (_unaligned(padded, cells + 2, 1).ravel().view(np.uint32)[::2] == _CELL_HEAD).all():
@@ -248,8 +253,8 @@ def _scan_chunk(data: bytes) -> _Chunk | None:
     rows, columns, tail_starts = _references(padded, view, cells)
     tail_ends = bounds[np.searchsorted(bounds, cells, "right")]  # the next bound after each cell
     # A cell closed in its own tag (<c r="B2" s="3"/>, a formatted blank) holds no value: calamine leaves it out.
-    # Its tail holds no tag; any other tail is checked whole once per distinct tail (_TAIL).
-    tagless = np.searchsorted(tags, tail_ends) == np.searchsorted(tags, tail_starts)
+    # Its tail holds no tag (the next tag is the next bound); any other tail is checked whole once (_TAIL).
+    tagless = np.append(tags, size)[cell_tags + 1] == tail_ends
     holding = ~(_require_whole_cells(view, tail_ends) & tagless)
     if not holding.all():
         rows, columns = rows[holding], columns[holding]
@@ -342,31 +347,27 @@ def _tag_ends(view: np.ndarray, tags: np.ndarray, size: int) -> np.ndarray:
     """Where each tag at ``tags`` ends (its ``>``); ``NotPlain`` unless each ends before the next one starts: a ``<``
     inside an attribute's value (which calamine's parser takes) could otherwise hide a cell or a row."""
     ends = np.flatnonzero(view[:size] == ord(">"))
-    following = np.searchsorted(ends, tags)
-    if len(tags) and following[-1] >= len(ends):
+    if len(ends) == len(tags):  # as writers escape ">" in text: then each tag's end is the one of its rank
+        following = ends
+    else:
+        index = np.searchsorted(ends, tags)
+        if len(tags) and index[-1] >= len(ends):
+            raise NotPlain
+        following = ends[index]
+    if len(tags) and ((following <= tags).any() or (following >= np.append(tags[1:], size)).any()):
         raise NotPlain
-    tag_ends: np.ndarray = ends[following]
-    if (tag_ends >= np.append(tags[1:], size)).any():
-        raise NotPlain
-    return tag_ends
+    return following
 
 
-def _require_cells_in_rows(
-    view: np.ndarray, tags: np.ndarray, tag_ends: np.ndarray, cell_tags: np.ndarray, row_tags: np.ndarray
-) -> None:
-    """``NotPlain`` unless every cell stands in a row (after a row's start tag, before its end) and every other
-    tag of the piece stands in a cell (``cell_tags`` and ``row_tags`` index ``tags``)."""
-    at = tags[row_tags]
-    closes_row = (view[at + 1] == ord("/")) | (view[tag_ends[row_tags] - 1] == ord("/"))  # </row> or <row …/>
-    row_before = np.searchsorted(row_tags, cell_tags) - 1
-    if (row_before < 0).any() or closes_row[row_before].any():
-        raise NotPlain
-    kind = np.zeros(len(tags), dtype=np.int8)  # 0: another tag, 1: a row's, 2: a cell's
-    kind[row_tags] = 1
-    kind[cell_tags] = 2
-    bound = np.maximum.accumulate(np.where(kind > 0, np.arange(len(tags)), -1))
-    other = np.flatnonzero(kind == 0)
-    if len(other) and ((bound[other] < 0).any() or (kind[bound[other]] != 2).any()):
+def _require_cells_in_rows(kind: np.ndarray) -> None:
+    """``NotPlain`` unless, in the order of the tags' ``kind`` (see ``_scan_chunk``), every cell stands in a row
+    (after a row's start or another cell) and every other tag in a cell (after a cell or another such tag)."""
+    before, after = kind[:-1], kind[1:]
+    if (
+        kind[0] not in (1, 2)
+        or ((after == 3) & (before == 2)).any()
+        or ((after == 0) & ((before == 1) | (before == 2))).any()
+    ):
         raise NotPlain
 
 
