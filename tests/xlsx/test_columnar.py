@@ -357,6 +357,36 @@ TRICKS: dict[str, tuple[list[bytes], Callable[[bytes], bytes] | None]] = {
     "row without a number": ([b'<row r=""><c r="A1"><v>1</v></c></row>'], None),
     "row numbered last": ([b'<row spans="1:1" r="0"><c r="A1"><v>1</v></c></row>'], None),
     "cell on row 0": ([ROWS[0], b'<row r="2"><c r="B0"><v>1</v></c></row>'], None),
+    "prefixed sheet data first": (
+        ROWS,
+        cells_of(
+            b'<s:sheetData xmlns:s="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            b'<s:row r="1"><s:c r="A1"><s:v>1</s:v></s:c></s:row><s:row r="2"><s:c r="A2"><s:v>2</s:v></s:c></s:row>'
+            b'</s:sheetData><sheetData><row r="1"><c r="A1"><v>1</v></c><c r="B1"><v>2</v></c></row></sheetData>'
+        ),
+    ),
+    "sheet data in an attribute of the head": (
+        ROWS,
+        cells_of(
+            b'<x a="><sheetData><row r="1"><c r="A1"><v>1</v></c><c r="B1"><v>2</v></c></row></sheetData>"/>'
+            b'<s:sheetData xmlns:s="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            b'<s:row r="1"><s:c r="A1"><s:v>1</s:v></s:c></s:row></s:sheetData>'
+        ),
+    ),
+    "a formatted blank's attribute hiding a cell": (
+        [ROWS[0], b'<row r="2"><c r="A2" a=\'/><c r="B2"><v>5</v>\'><v>1</v></c></row>'],
+        None,
+    ),
+    "a row's attribute spanning a row": (
+        [b'<row a=\'><c r="A1"><v>7</v></c><c r="B1"><v>8</v></c></row><row b=\'><c r="A2"><v>1</v></c></row>'],
+        None,
+    ),
+    "a cell's text after its tag closed": ([b'<row r="1"><c r="A1"><v>1</v></c><c r="B1" s="1">/></row>'], None),
+    "row number with a letter": ([b'<row r="1x"><c r="A1"><v>1</v></c></row>'], None),
+    "row 0 closed in its tag": ([ROWS[0], b'<row r="0"/>', b'<row r="2"><c r="A2"><v>2</v></c></row>'], None),
+    "a row's end alone": ([ROWS[0], b'</row><row r="2"><c r="A2"><v>2</v></c></row>'], None),
+    "a quote left open in a row": ([ROWS[0], b'<row a=\'r="2"><c r="A2"><v>2</v></c></row>'], None),
+    "doubled quote in a formatted blank": ([b'<row r="1"><c r="A1"><v>1</v></c><c r="B1""/></row>'], None),
 }
 
 
@@ -379,6 +409,26 @@ def test_parts_named_in_another_case_are_in_the_copy_calamine_reads(tmp_path: Pa
     rewritten(path, renames={"xl/styles.xml": name})
     grid = columnar.read_grid(path, SHEET)
     assert grid is not None and grid.rows() == as_calamine_reads(path, SHEET) == [[dt.date(2026, 1, 5)]]
+
+
+@pytest.mark.parametrize(
+    "target", ["./worksheets/sheet1.xml", "../xl/worksheets/sheet1.xml", "worksheets/a/../sheet1.xml"]
+)
+def test_a_sheet_calamine_finds_elsewhere_is_left_to_calamine(tmp_path: Path, target: str) -> None:
+    path = write_raw(tmp_path / "book.xlsx", ROWS)
+    with zipfile.ZipFile(path) as package:
+        entries = [(entry.filename, package.read(entry.filename)) for entry in package.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        for name, data in entries:
+            if name == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b'Target="worksheets/sheet1.xml"', b'Target="%s"' % target.encode())
+            package.writestr(name, data)
+        literal = "xl/" + target  # the entry a reader that takes the target literally opens
+        package.writestr(
+            literal, b'<worksheet><sheetData><row r="1"><c r="A1"><v>666</v></c></row></sheetData></worksheet>'
+        )
+    grid = columnar.read_grid(path, SHEET)
+    assert grid is None or typed(grid.rows()) == typed(as_calamine_reads(path, SHEET))
 
 
 def test_two_parts_whose_names_differ_in_case_only_leave_the_sheet_to_calamine(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import io
 import re
+import secrets
 import zipfile
 import zlib
 from collections import deque
@@ -33,6 +34,7 @@ import numpy as np
 import pandas as pd
 from python_calamine import CalamineError, CalamineWorkbook
 
+from xlcrm.errors import NotAWorkbook
 from xlcrm.xlsx.limits import MAX_USED_CELLS, checked_sheet_chunks, sheet_parts
 from xlcrm.xlsx.refs import MAX_COLUMNS, MAX_ROWS
 from xlcrm.xlsx.report_sheet import CellValue
@@ -73,9 +75,13 @@ _PREFIXED_NAME = re.compile(rb"</?[^\s/>!?<]*:")
 # then the tag closes itself or holds content (no </c> within) up to its end tag; then only white space.
 _TAIL = re.compile(rb'(?:\s+(?:s|t|cm|vm|ph)\s*=\s*"[^"<]*")*\s*(?:/>|>(?:[^<]|<(?!/c>)[^<>]*>)*</c>)\s*')
 # The sheet's XML before its cells: the declaration first, then tags with nothing inside them that could hide one.
-_HEAD = re.compile(rb"(?:\xef\xbb\xbf)?\s*(?:<\?xml[^<>]*\?>)?[^<]*(?:<[^<>!?]*>[^<]*)*")
-_ROW_NUMBER = re.compile(rb"\sr\s*=")
+_ATTRIBUTES = rb"""(?:\s+[\w:.-]+\s*=\s*(?:"[^"<]*"|'[^'<]*'))*\s*"""
+_HEAD = re.compile(
+    rb"(?:\xef\xbb\xbf)?\s*(?:<\?xml" + _ATTRIBUTES + rb"\?>)?[^<]*"
+    rb"(?:(?:<[\w.-]+" + _ATTRIBUTES + rb"/?>|</[\w.-]+\s*>)[^<]*)*"
+)
 _SHEET_DATA_START = re.compile(rb"<sheetData(?=[\s/>])")
+_ANY_SHEET_DATA = re.compile(rb"<(?:[^\s/>!?<]*:)?sheetData[\s/>]")
 _SHEET_DATA_CLOSE = re.compile(rb"</sheetData\s*>")
 # The most of a sheet's XML the scan keeps around its cells (before them, after them, or in one row).
 _MAX_FRAME = 16 * 2**20
@@ -122,7 +128,7 @@ def read_grid(path: Path, sheet_name: str) -> CellGrid | None:
             tails, codes = cells.distinct_tails()
             values = _values_of(archive, sheet_name, part, tails, frame)
             return _grid(cells, codes, values, tails)
-    except (NotPlain, CalamineError, zipfile.BadZipFile, zlib.error, EOFError, OSError):
+    except (NotPlain, NotAWorkbook, CalamineError, zipfile.BadZipFile, zlib.error, EOFError, OSError):
         return None
 
 
@@ -173,7 +179,7 @@ def _sheet_data_chunks(inflated: Iterator[bytes], frame: _Frame) -> Iterator[byt
         if closing is not None:
             yield data[: closing.start()]
             frame.tail = data[closing.start() :] + b"".join(_bounded(inflated, _MAX_FRAME))
-            if _SHEET_DATA_START.search(frame.tail) is not None:
+            if _ANY_SHEET_DATA.search(frame.tail) is not None:
                 raise NotPlain  # a second sheet data: which one calamine reads, only calamine tells
             return
         cut = data.rfind(b"</row>")
@@ -237,14 +243,15 @@ def _scan_chunk(data: bytes) -> _Chunk | None:
     ]
     if not len(cell_tags):
         return None
-    kind = np.zeros(len(tags) + 1, dtype=np.int8)  # per tag: 0 another, 1 a row's start, 2 a row's end, 3 a cell
+    # Per tag: 0 another, 1 a row's start, 2 a row's end, 3 a cell, 4 a row closed in its own tag.
+    kind = np.zeros(len(tags) + 1, dtype=np.int8)
     kind[row_tags] = np.where(
-        (view[tags[row_tags] + 1] == ord("/")) | (view[tag_ends[row_tags] - 1] == ord("/")), 2, 1
-    )  # </row> and <row …/> end a row
+        view[tags[row_tags] + 1] == ord("/"), 2, np.where(view[tag_ends[row_tags] - 1] == ord("/"), 4, 1)
+    )
     kind[cell_tags] = 3
-    kind[-1] = 2  # the piece ends after a row's end
+    kind[-1] = 1  # what follows the piece: the next row
     _require_cells_in_rows(kind)
-    _require_row_numbers(data, padded, view, tags, tag_ends, row_tags[kind[row_tags] == 1])
+    _require_row_numbers(padded, view, tags[row_tags[(kind[row_tags] == 1) | (kind[row_tags] == 4)]])
     marked = kind > 0
     bounds = np.append(tags, size)[marked]
     cells = tags[cell_tags]
@@ -257,6 +264,9 @@ def _scan_chunk(data: bytes) -> _Chunk | None:
     tagless = np.append(tags, size)[cell_tags + 1] == tail_ends
     holding = ~(_require_whole_cells(view, tail_ends) & tagless)
     if not holding.all():
+        blank_tails = {data[start:end] for start, end in zip(tail_starts[~holding], tail_ends[~holding], strict=True)}
+        if not all(_TAIL.fullmatch(tail) for tail in blank_tails):
+            raise NotPlain
         rows, columns = rows[holding], columns[holding]
         tail_starts, tail_ends = tail_starts[holding], tail_ends[holding]
     if not len(rows):
@@ -356,33 +366,49 @@ def _tag_ends(view: np.ndarray, tags: np.ndarray, size: int) -> np.ndarray:
         following = ends[index]
     if len(tags) and ((following <= tags).any() or (following >= np.append(tags[1:], size)).any()):
         raise NotPlain
+    # A ">" inside a quoted value is not the tag's end: then the tag holds an odd number of quotes up to it. Values
+    # in apostrophes (which no writer uses) are left to calamine.
+    quotes = np.cumsum(view[:size] == _QUOTE, dtype=np.uint32)
+    if ((quotes[following] - quotes[tags]) & 1).any():
+        raise NotPlain
+    apostrophes = np.flatnonzero(view[:size] == ord("'"))
+    if len(apostrophes):
+        tag = np.searchsorted(tags, apostrophes, "right") - 1
+        if ((tag >= 0) & (apostrophes < following[np.maximum(tag, 0)])).any():
+            raise NotPlain
     return following
 
 
 def _require_cells_in_rows(kind: np.ndarray) -> None:
-    """``NotPlain`` unless, in the order of the tags' ``kind`` (see ``_scan_chunk``), every cell stands in a row
-    (after a row's start or another cell) and every other tag in a cell (after a cell or another such tag)."""
+    """``NotPlain`` unless the tags, by ``kind`` (see ``_scan_chunk``) in order, nest as rows of cells: a row starts
+    after the end of the one before, a cell in a row (after its start or another cell), another tag in a cell (after
+    it or another such tag), a row ends after its start or its cells."""
     before, after = kind[:-1], kind[1:]
-    if (
-        kind[0] not in (1, 2)
-        or ((after == 3) & (before == 2)).any()
-        or ((after == 0) & ((before == 1) | (before == 2))).any()
-    ):
+    in_row = (before == 1) | (before == 3) | (before == 0)  # what stands before a cell, or a row's end
+    out_of_row = (before == 2) | (before == 4)  # what stands before a row's start
+    misplaced = (
+        (((after == 3) | (after == 2)) & ~in_row)
+        | (((after == 1) | (after == 4)) & ~out_of_row)
+        | ((after == 0) & ~((before == 3) | (before == 0)))
+    )
+    if kind[0] not in (1, 4) or misplaced.any():
         raise NotPlain
 
 
-def _require_row_numbers(
-    data: bytes, padded: bytes, view: np.ndarray, tags: np.ndarray, tag_ends: np.ndarray, row_tags: np.ndarray
-) -> None:
-    """``NotPlain`` unless each row's start tag numbers it from 1 (``<row r="7"``) or not at all: calamine refuses
-    a sheet with a row 0 or a row number that is not one."""
-    opening = row_tags[view[tags[row_tags] + 1] != ord("/")]
-    at = tags[opening]
-    numbered = _unaligned(padded, at + 4, 1).ravel().view(np.uint32)[::2] == _CELL_HEAD
-    plain = (numbered & ((view[at + 8] - np.uint8(ord("1"))) < 9)) | (view[at + 4] == ord(">"))
-    for index in np.flatnonzero(~plain):  # rows written another way: their number looked for
-        if _ROW_NUMBER.search(data, int(at[index]), int(tag_ends[opening[index]])) is not None:
-            raise NotPlain
+def _require_row_numbers(padded: bytes, view: np.ndarray, starts: np.ndarray) -> None:
+    """``NotPlain`` unless each row's start tag (at ``starts``) is ``<row>`` or numbers the row from 1 first
+    (``<row r="7"``, then a space, ``>`` or ``/``): calamine refuses a sheet with a row 0 or a number that is not
+    one, and every writer puts the number first."""
+    bare = view[starts + 4] == ord(">")
+    numbered = _unaligned(padded, starts + 4, 1).ravel().view(np.uint32)[::2] == _CELL_HEAD
+    window = _unaligned(padded, starts + 8, 2).view(np.uint8).reshape(len(starts), 16)
+    closing = np.argmax(window == _QUOTE, axis=1)
+    digit = (window - np.uint8(ord("0"))) < 10
+    all_digits = (digit | (np.arange(16) >= closing[:, None])).all(axis=1)
+    after = window[np.arange(len(starts)), np.minimum(closing + 1, 15)]
+    number = numbered & (window[:, 0] != ord("0")) & (closing > 0) & all_digits & _ends_name(after)
+    if not (bare | number).all():
+        raise NotPlain
 
 
 def _require_whole_cells(view: np.ndarray, tail_ends: np.ndarray) -> np.ndarray:
@@ -481,6 +507,10 @@ def _values_of(
     """What python-calamine reads for a cell with each tail, in a copy of the workbook whose sheet holds one cell
     per tail between the sheet's own XML before and after its cells."""
     rows = b"".join(b'<row r="%d"><c r="A%d"%s</row>' % (number, number, tail) for number, tail in enumerate(tails, 1))
+    # A last row of a text no workbook holds: the copy is read as written only if it comes back last, alone.
+    mark = secrets.token_hex(16)
+    last = len(tails) + 1
+    rows += b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>%s</t></is></c></row>' % (last, last, mark.encode())
     package = io.BytesIO()
     with zipfile.ZipFile(package, "w", zipfile.ZIP_STORED) as copy:
         for entry in _context_parts(archive):
@@ -492,8 +522,9 @@ def _values_of(
         read = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
     finally:
         book.close()
-    values: list[CellValue] = [row[0] if row else "" for row in read]
-    values.extend([""] * (len(tails) - len(values)))
+    if len(read) != last or read[-1] != [mark] or any(len(row) != 1 for row in read):
+        raise NotPlain  # calamine read other cells than the copy's: another part, or more than its sheet data
+    values: list[CellValue] = [row[0] for row in read[:-1]]
     return values
 
 
