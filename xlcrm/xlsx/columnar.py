@@ -251,6 +251,7 @@ def _scan_chunk(data: bytes) -> _Chunk | None:
     kind[cell_tags] = 3
     kind[-1] = 1  # what follows the piece: the next row
     _require_cells_in_rows(kind)
+    _require_closed_quotes(view, size, tags[row_tags], tag_ends[row_tags])
     _require_row_numbers(padded, view, tags[row_tags[(kind[row_tags] == 1) | (kind[row_tags] == 4)]])
     marked = kind > 0
     bounds = np.append(tags, size)[marked]
@@ -366,17 +367,26 @@ def _tag_ends(view: np.ndarray, tags: np.ndarray, size: int) -> np.ndarray:
         following = ends[index]
     if len(tags) and ((following <= tags).any() or (following >= np.append(tags[1:], size)).any()):
         raise NotPlain
-    # A ">" inside a quoted value is not the tag's end: then the tag holds an odd number of quotes up to it. Values
-    # in apostrophes (which no writer uses) are left to calamine.
-    quotes = np.cumsum(view[:size] == _QUOTE, dtype=np.uint32)
-    if ((quotes[following] - quotes[tags]) & 1).any():
-        raise NotPlain
+    # Values in apostrophes (which no writer uses) are left to calamine.
     apostrophes = np.flatnonzero(view[:size] == ord("'"))
     if len(apostrophes):
         tag = np.searchsorted(tags, apostrophes, "right") - 1
         if ((tag >= 0) & (apostrophes < following[np.maximum(tag, 0)])).any():
             raise NotPlain
     return following
+
+
+def _require_closed_quotes(view: np.ndarray, size: int, starts: np.ndarray, ends: np.ndarray) -> None:
+    """``NotPlain`` unless each tag from ``starts`` to ``ends`` (its ``>``) holds an even number of quotes: a ``>``
+    inside a quoted value is not the tag's end, and what follows it up to the real end (cells, rows) is the tag's
+    to calamine. Cells' tags are checked whole with their tails (``_TAIL``)."""
+    if not len(starts):
+        return
+    bounds = np.empty(2 * len(starts), dtype=np.int64)
+    bounds[0::2], bounds[1::2] = starts, ends
+    parity = np.bitwise_xor.reduceat((view[:size] == _QUOTE).view(np.uint8), bounds)[0::2]
+    if parity.any():
+        raise NotPlain
 
 
 def _require_cells_in_rows(kind: np.ndarray) -> None:
