@@ -35,7 +35,7 @@ import pandas as pd
 from python_calamine import CalamineError, CalamineWorkbook
 
 from xlcrm.errors import NotAWorkbook
-from xlcrm.xlsx.limits import MAX_USED_CELLS, checked_sheet_chunks, sheet_parts
+from xlcrm.xlsx.limits import MAX_USED_CELLS, checked_sheet_chunks, ends_name, sheet_parts
 from xlcrm.xlsx.refs import MAX_COLUMNS, MAX_ROWS
 from xlcrm.xlsx.report_sheet import CellValue
 
@@ -99,13 +99,18 @@ class CellGrid:
     codes: np.ndarray
     values: list[CellValue]
 
+    def cells(self) -> np.ndarray:
+        """``values`` as an object array indexed by code, one more last for code -1: "", as calamine reads a cell
+        without a value."""
+        cells = np.empty(len(self.values) + 1, dtype=object)
+        cells[:-1] = self.values
+        cells[-1] = ""
+        return cells
+
     def rows(self, count: int | None = None) -> list[list[CellValue]]:
         """The first ``count`` rows (all when None) as python-calamine's ``to_python`` gives them: a list of
         values per row, "" where a cell holds none."""
-        cells = np.empty(len(self.values) + 1, dtype=object)  # the last one for code -1
-        cells[:-1] = self.values
-        cells[-1] = ""
-        found: list[list[CellValue]] = cells[self.codes[:count]].tolist()
+        found: list[list[CellValue]] = self.cells()[self.codes[:count]].tolist()
         return found
 
 
@@ -231,7 +236,7 @@ def _scan_chunk(data: bytes) -> _Chunk | None:
     tag_ends = _tag_ends(view, tags, size)
     # Each cell's tail runs to the next cell or row tag: those tags are marked among all.
     cell_tags = np.flatnonzero(name == ord("c"))
-    cell_tags = cell_tags[_ends_name(view[tags[cell_tags] + 2])]  # <c …>, not <col> or <cfRule>
+    cell_tags = cell_tags[ends_name(view[tags[cell_tags] + 2])]  # <c …>, not <col> or <cfRule>
     row_tags = np.flatnonzero((name == ord("r")) | (name == ord("/")))
     at = tags[row_tags]
     at = at + (view[at + 1] == ord("/"))  # "</row" read from its "/"
@@ -239,7 +244,7 @@ def _scan_chunk(data: bytes) -> _Chunk | None:
         (view[at + 1] == ord("r"))
         & (view[at + 2] == ord("o"))
         & (view[at + 3] == ord("w"))
-        & _ends_name(view[at + 4])  # not <rowBreaks>; "</r>" closes a run of rich text
+        & ends_name(view[at + 4])  # not <rowBreaks>; "</r>" closes a run of rich text
     ]
     if not len(cell_tags):
         return None
@@ -416,7 +421,7 @@ def _require_row_numbers(padded: bytes, view: np.ndarray, starts: np.ndarray) ->
     digit = (window - np.uint8(ord("0"))) < 10
     all_digits = (digit | (np.arange(16) >= closing[:, None])).all(axis=1)
     after = window[np.arange(len(starts)), np.minimum(closing + 1, 15)]
-    number = numbered & (window[:, 0] != ord("0")) & (closing > 0) & all_digits & _ends_name(after)
+    number = numbered & (window[:, 0] != ord("0")) & (closing > 0) & all_digits & ends_name(after)
     if not (bare | number).all():
         raise NotPlain
 
@@ -440,12 +445,6 @@ def _require_whole_cells(view: np.ndarray, tail_ends: np.ndarray) -> np.ndarray:
     if not closed.all():
         raise NotPlain
     return self_closed
-
-
-def _ends_name(after: np.ndarray) -> np.ndarray:
-    """Whether each byte ends a tag's name: a space, a line break, ">" or "/"."""
-    ends: np.ndarray = (after == ord(" ")) | (after == ord(">")) | (after == ord("/")) | ((after >= 9) & (after <= 13))
-    return ends
 
 
 def _refuse_prefixed_names(data: bytes, view: np.ndarray, size: int) -> None:

@@ -389,7 +389,7 @@ class _Scan:
             is_name &= view[tags + offset] == byte
         opening_c = np.flatnonzero(is_name)
         tags, following = tags[opening_c], starts[opening_c + 1]
-        is_cell = _ends_name(view[tags + 2 + shift])
+        is_cell = ends_name(view[tags + 2 + shift])
         every_cell, following = tags[is_cell], following[is_cell]
         # No value: the tag closes itself (<c r="A1" s="3"/>) or is closed at once (<c r="A1"></c>).
         empty = (view[following - 2] == _SLASH) | (view[following + 1] == _SLASH)
@@ -413,7 +413,7 @@ class _Scan:
         """The positions of the row tags (<row …>, written with ``prefix``) among the tags at ``starts``."""
         tags = starts[:-1]
         shift = len(prefix)
-        is_row = _ends_name(view[tags + 4 + shift])
+        is_row = ends_name(view[tags + 4 + shift])
         for offset, byte in enumerate(prefix + b"row", start=1):
             is_row &= view[tags + offset] == byte
         return tags[is_row]
@@ -608,7 +608,7 @@ def _shared_string_use(archive: zipfile.ZipFile, strings: str, offset: int) -> s
     return None
 
 
-def _ends_name(after: np.ndarray) -> npt.NDArray[np.bool_]:
+def ends_name(after: np.ndarray) -> npt.NDArray[np.bool_]:
     """Whether each byte ends a tag's name: a space, a line break, ">" or "/" (so <c but not <col)."""
     ends: npt.NDArray[np.bool_] = (
         (after == ord(" ")) | (after == _GT) | (after == _SLASH) | ((after >= 9) & (after <= 13))

@@ -893,9 +893,7 @@ class _Layout:
 def _grid_sheet_data(spec: Sheet, name: str, grid: CellGrid, furniture: frozenset[int] = frozenset()) -> SheetData:
     """The sheet whose cells are ``grid`` (``_sheet_data`` of its rows, worked out a column at a time), leaving out
     the rows of ``furniture``."""
-    raw = np.empty(len(grid.values) + 1, dtype=object)  # the last one for cells without a value (code -1)
-    raw[:-1] = grid.values
-    raw[-1] = ""
+    raw = grid.cells()
     # Each value cleaned once, as _cleaned cleans a column's distinct values: blank and spaces-only text is None.
     clean = _cleaned_distinct(raw)[0][:-1]
     # A value fills its row unless it is None or NaN (not an Excel value, but a file may hold one): pd.factorize in
@@ -905,17 +903,16 @@ def _grid_sheet_data(spec: Sheet, name: str, grid: CellGrid, furniture: frozense
     layout = _Layout.of(spec, raw[grid.codes[0]].tolist())
     body = grid.codes[1:]
     rows = np.arange(2, len(grid.codes) + 1)
+    furniture_at = [row - 2 for row in furniture if 2 <= row < len(grid.codes) + 1]  # positions in body
     keep = np.zeros(len(body), dtype=bool)
     for index in layout.positions.values():
         keep |= filled_value[body[:, index]]
-    if furniture:
-        keep[[row - 2 for row in furniture if 2 <= row < len(grid.codes) + 1]] = False
+    keep[furniture_at] = False
     owned_values: dict[str, dict[int, object]] = {}
     for text, index in layout.owned.items():
         column = body[:, index]
         shown = present_value[column]
-        if furniture:
-            shown[[row - 2 for row in furniture if 2 <= row < len(grid.codes) + 1]] = False
+        shown[furniture_at] = False
         owned_values[text] = dict(zip(rows[shown].tolist(), raw[column[shown]].tolist(), strict=True))
     kept = body[keep]
     row_index = pd.Index(rows[keep] if keep.any() else [], name="row")
