@@ -577,17 +577,23 @@ def read_merge_log(rows: Sequence[Sequence[CellValue]]) -> MergeLog:
             headers.pop()
 
         log.headers = log.headers or headers
+        # Where each of the log's headers sits in this table's row (an older table may order them otherwise).
+        positions = [None if i is None else fixed + i for i in column_positions(headers, log.headers)]
+        # A role cell as typed (its type too: True == 1) -> the role's key, or its text when it names no role.
+        roles: dict[tuple[type, CellValue], str] = {}
         for row in table.body:
             role_cell = _cell(row, lead.get("role"))
-            role = schema.match_list_value(role_cell, schema.MERGE_ROLES)
+            typed = (type(role_cell), role_cell)
+            if typed not in roles:
+                role = schema.match_list_value(role_cell, schema.MERGE_ROLES)
+                roles[typed] = role.key if role else as_text(role_cell)
             merged_on = _cell(row, lead.get("merged_on"))
-            values = [row[fixed + i] if fixed + i < len(row) else None for i in range(len(headers))]
-            entry_values = _follow(headers, log.headers, [None if v == "" else v for v in values])
+            entry_values = [None if (value := _cell(row, i)) == "" else value for i in positions]
             log.entries.append(
                 LogEntry(
                     merge_id=as_text(_cell(row, lead.get("merge_id"))),
                     merged_on=merged_on if isinstance(merged_on, (dt.date, dt.datetime)) else None,
-                    role=role.key if role else as_text(role_cell),
+                    role=roles[typed],
                     sheet=as_text(_cell(row, lead.get("sheet"))),
                     row=_row_number(_cell(row, lead.get("row"))),
                     values=tuple(entry_values),
@@ -696,11 +702,6 @@ def _read_lines(cell: object) -> tuple[tuple[str, str], ...]:
         if separator and what.strip():
             found.append((header.strip(), what.strip()))
     return tuple(found)
-
-
-def _follow(headers: Sequence[str], wanted: Sequence[str], values: Sequence[CellValue]) -> list[CellValue]:
-    """Values given under ``headers`` rearranged under ``wanted`` (older logs may order columns otherwise)."""
-    return [values[i] if i is not None and i < len(values) else None for i in column_positions(headers, wanted)]
 
 
 def column_positions(headers: Sequence[object], wanted: Sequence[object]) -> list[int | None]:
