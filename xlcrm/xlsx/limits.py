@@ -326,7 +326,9 @@ class _Scan:
         starts = np.flatnonzero(view[: len(data)] == _LT)
         if unusual_cells:
             # Cells may be written with a namespace prefix (<x:c r="A1">, as the OpenXML SDK does).
-            for prefix in {b""} | set(_PREFIXED_CELL_NAME.findall(data)):
+            # The regular expression stops at every "<"; the plain search for ":c" passes over most data at once.
+            prefixes = set(_PREFIXED_CELL_NAME.findall(data)) if b":c" in data else set()
+            for prefix in {b""} | prefixes:
                 self._cells(data, view, starts, prefix)
         if not long_text:
             return
