@@ -577,3 +577,22 @@ def test_the_codes_cover_each_cell_once(tmp_path: Path) -> None:
     grid = columnar.read_grid(path, SHEET)
     assert grid is not None
     assert grid.codes.dtype == np.int32 and grid.codes.min() >= -1 and grid.codes.max() < len(grid.values)
+
+
+def test_a_tail_is_one_value_in_pieces_whose_longest_tails_differ(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A piece of short tails compares fewer words than a piece with longer ones: the same tail in both is still
+    one value, read once."""
+    monkeypatch.setattr(columnar, "SCAN_CHUNK", 256)
+    short = b"><v>7</v></c>"
+    longer = b' s="2" t="inlineStr"><is><t>a text of forty bytes</t></is></c>'
+    rows = [b'<row r="%d"><c r="A%d"%s</row>' % (n, n, short) for n in range(1, 40)]
+    rows += [b'<row r="%d"><c r="A%d"%s<c r="B%d"%s</row>' % (n, n, short, n, longer) for n in range(40, 80)]
+    path = write_raw(tmp_path / "book.xlsx", rows)
+
+    grid = columnar.read_grid(path, SHEET)
+
+    assert grid is not None
+    assert grid.rows() == as_calamine_reads(path, SHEET)
+    assert sorted(map(str, grid.values)) == ["7.0", "a text of forty bytes"]

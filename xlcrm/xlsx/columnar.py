@@ -279,9 +279,13 @@ def _scan_chunk(data: bytes) -> _Chunk | None:
         return None
     lengths = tail_ends - tail_starts
     short = lengths <= 8 * _WORDS
-    words = _words(padded, tail_starts, lengths)
+    # Words past the longest short tail would be zero in every cell, adding nothing to a key or a comparison: most
+    # sheets' tails fit in three or four (' t="s"><v>408735</v></c>').
+    count = (int(lengths[short].max(initial=1)) + 7) // 8
+    words = _words(padded, tail_starts, lengths, count)
     # Short tails' keys keep the top bit clear, long tails' keys (given later) have it set: they never meet.
-    keys = ((words * _MIX).sum(axis=1, dtype=np.uint64) ^ (lengths.astype(np.uint64) * _LENGTH_MIX)) & _SHORT_KEYS
+    mixed = (words * _MIX[:count]).sum(axis=1, dtype=np.uint64)
+    keys = (mixed ^ (lengths.astype(np.uint64) * _LENGTH_MIX)) & _SHORT_KEYS
     long_tails = [(int(index), data[tail_starts[index] : tail_ends[index]]) for index in np.flatnonzero(~short)]
     chunk_codes, chunk_keys = pd.factorize(keys[short])
     first = np.full(len(chunk_keys), -1, dtype=np.int64)
@@ -296,7 +300,7 @@ def _scan_chunk(data: bytes) -> _Chunk | None:
         columns.astype(np.int32),
         keys,
         np.asarray(chunk_keys, dtype=np.uint64),
-        words[first],
+        np.pad(words[first], ((0, 0), (0, _WORDS - count))),  # as wide as every chunk's, to be compared across
         lengths[first],
         long_tails,
     )
@@ -502,10 +506,10 @@ def _unaligned(padded: bytes, starts: np.ndarray, count: int) -> np.ndarray:
     return words
 
 
-def _words(padded: bytes, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """The first ``_WORDS`` 8-byte words of the bytes at each of ``starts``, bytes past each ``lengths`` zeroed."""
-    words = _unaligned(padded, starts, _WORDS)
-    kept = np.clip(lengths[:, None] - 8 * _SHIFTS, 0, 8).astype(np.uint64)
+def _words(padded: bytes, starts: np.ndarray, lengths: np.ndarray, count: int) -> np.ndarray:
+    """The first ``count`` 8-byte words of the bytes at each of ``starts``, bytes past each ``lengths`` zeroed."""
+    words = _unaligned(padded, starts, count)
+    kept = np.clip(lengths[:, None] - 8 * _SHIFTS[:count], 0, 8).astype(np.uint64)
     words &= np.where(kept >= 8, _ALL_BYTES, (np.uint64(1) << (kept * np.uint64(8))) - np.uint64(1))
     return words
 
