@@ -261,7 +261,7 @@ def _scan_chunk(data: bytes) -> _Chunk | None:
     marked = kind > 0
     bounds = np.append(tags, size)[marked]
     cells = tags[cell_tags]
-    if not (_unaligned(padded, cells + 2, 1).ravel().view(np.uint32)[::2] == _CELL_HEAD).all():
+    if not (_unaligned(padded, cells + 2, 1)[0].view(np.uint32)[::2] == _CELL_HEAD).all():
         raise NotPlain  # a cell without a reference, or with an attribute before it
     rows, columns, tail_starts = _references(padded, view, cells)
     tail_ends = bounds[np.searchsorted(bounds, cells, "right")]  # the next bound after each cell
@@ -284,15 +284,15 @@ def _scan_chunk(data: bytes) -> _Chunk | None:
     count = (int(lengths[short].max(initial=1)) + 7) // 8
     words = _words(padded, tail_starts, lengths, count)
     # Short tails' keys keep the top bit clear, long tails' keys (given later) have it set: they never meet.
-    mixed = (words * _MIX[:count]).sum(axis=1, dtype=np.uint64)
+    mixed = (words * _MIX[:count, None]).sum(axis=0, dtype=np.uint64)
     keys = (mixed ^ (lengths.astype(np.uint64) * _LENGTH_MIX)) & _SHORT_KEYS
     long_tails = [(int(index), data[tail_starts[index] : tail_ends[index]]) for index in np.flatnonzero(~short)]
     chunk_codes, chunk_keys = pd.factorize(keys[short])
     first = np.full(len(chunk_keys), -1, dtype=np.int64)
     first[chunk_codes] = np.flatnonzero(short)  # a cell of each short tail, any: every one is compared with it
-    short_words, short_lengths = (words, lengths) if not long_tails else (words[short], lengths[short])
+    short_words, short_lengths = (words, lengths) if not long_tails else (words[:, short], lengths[short])
     if not (
-        (short_words == words[first[chunk_codes]]).all() and (short_lengths == lengths[first[chunk_codes]]).all()
+        (short_words == words[:, first[chunk_codes]]).all() and (short_lengths == lengths[first[chunk_codes]]).all()
     ):  # two tails with one key: vanishingly rare
         raise NotPlain
     return _Chunk(
@@ -300,7 +300,7 @@ def _scan_chunk(data: bytes) -> _Chunk | None:
         columns.astype(np.int32),
         keys,
         np.asarray(chunk_keys, dtype=np.uint64),
-        np.pad(words[first], ((0, 0), (0, _WORDS - count))),  # as wide as every chunk's, to be compared across
+        np.pad(words[:, first].T, ((0, 0), (0, _WORDS - count))),  # as wide as every chunk's, to be compared across
         lengths[first],
         long_tails,
     )
@@ -419,8 +419,8 @@ def _require_row_numbers(padded: bytes, view: np.ndarray, starts: np.ndarray) ->
     (``<row r="7"``, then a space, ``>`` or ``/``): calamine refuses a sheet with a row 0 or a number that is not
     one, and every writer puts the number first."""
     bare = view[starts + 4] == ord(">")
-    numbered = _unaligned(padded, starts + 4, 1).ravel().view(np.uint32)[::2] == _CELL_HEAD
-    window = _unaligned(padded, starts + 8, 2).view(np.uint8).reshape(len(starts), 16)
+    numbered = _unaligned(padded, starts + 4, 1)[0].view(np.uint32)[::2] == _CELL_HEAD
+    window = _bytes_at(padded, starts + 8)
     closing = np.argmax(window == _QUOTE, axis=1)
     digit = (window - np.uint8(ord("0"))) < 10
     all_digits = (digit | (np.arange(16) >= closing[:, None])).all(axis=1)
@@ -462,7 +462,7 @@ def _refuse_prefixed_names(data: bytes, view: np.ndarray, size: int) -> None:
 def _references(padded: bytes, view: np.ndarray, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The row (1-based) and column (0-based) of each cell's ``r="B12"`` and where its tail starts (after the
     quote), for the cells whose tags start at ``cells``; ``NotPlain`` for a reference of another shape."""
-    window = _unaligned(padded, cells + 6, 2).view(np.uint8).reshape(len(cells), 16)
+    window = _bytes_at(padded, cells + 6)
     letters = np.argmin((window[:, :4] - np.uint8(ord("A"))) < 26, axis=1)  # wraps below "A": one comparison
     closing = np.argmax(window == _QUOTE, axis=1)
     digits = closing - letters
@@ -473,7 +473,7 @@ def _references(padded: bytes, view: np.ndarray, cells: np.ndarray) -> tuple[np.
         columns = np.where(letters > place, columns * 26 + window[:, place] - (ord("A") - 1), columns)
     # The eight bytes before the quote as one number, the bytes before the digits made "0"; then the digits are
     # summed pairwise in place (SWAR): first digit in the lowest byte, as a little-endian load puts it.
-    number = _unaligned(padded, cells + 6 + closing - 8, 1).ravel()
+    number = _unaligned(padded, cells + 6 + closing - 8, 1)[0]
     filler = (np.uint64(1) << ((8 - digits) * 8).astype(np.uint64)) - np.uint64(1)
     number = (number & ~filler) | (_ZEROS & filler)
     # Every byte a digit: its high half 3, and its low half at most 9 (adding 6 keeps the high half 3).
@@ -490,26 +490,33 @@ def _references(padded: bytes, view: np.ndarray, cells: np.ndarray) -> tuple[np.
 
 
 def _unaligned(padded: bytes, starts: np.ndarray, count: int) -> np.ndarray:
-    """The ``count`` 8-byte little-endian words at each of ``starts`` (any byte offset) of ``padded``."""
+    """The ``count`` 8-byte little-endian words at each of ``starts`` (any byte offset) of ``padded``: row ``n`` holds
+    the ``n``-th word of every start, so that a word of all of them is one contiguous array."""
     aligned = np.frombuffer(padded, dtype="<u8")
     index = starts >> 3
     shift = ((starts & 7) << 3).astype(np.uint64)
     # The next word's bytes shifted in: by 64 - shift, done as two shifts (by 64 would keep the word, not clear it).
     back = np.uint64(63) - shift
     one = np.uint64(1)
-    words = np.empty((len(starts), count), dtype=np.uint64)
+    words = np.empty((count, len(starts)), dtype=np.uint64)
     low = aligned[index]
     for place in range(count):
         high = aligned[index + place + 1]
-        words[:, place] = (low >> shift) | ((high << back) << one)
+        words[place] = (low >> shift) | ((high << back) << one)
         low = high
     return words
 
 
+def _bytes_at(padded: bytes, starts: np.ndarray) -> np.ndarray:
+    """The 16 bytes at each of ``starts`` of ``padded``, a row of them per start."""
+    return np.ascontiguousarray(_unaligned(padded, starts, 2).T).view(np.uint8).reshape(len(starts), 16)
+
+
 def _words(padded: bytes, starts: np.ndarray, lengths: np.ndarray, count: int) -> np.ndarray:
-    """The first ``count`` 8-byte words of the bytes at each of ``starts``, bytes past each ``lengths`` zeroed."""
+    """The first ``count`` 8-byte words of the bytes at each of ``starts`` (as ``_unaligned`` lays them out), bytes
+    past each ``lengths`` zeroed."""
     words = _unaligned(padded, starts, count)
-    kept = np.clip(lengths[:, None] - 8 * _SHIFTS[:count], 0, 8).astype(np.uint64)
+    kept = np.clip(lengths[None, :] - 8 * _SHIFTS[:count, None], 0, 8).astype(np.uint64)
     words &= np.where(kept >= 8, _ALL_BYTES, (np.uint64(1) << (kept * np.uint64(8))) - np.uint64(1))
     return words
 
