@@ -709,22 +709,38 @@ def _packed_column(column: pd.Series, factorized: tuple[np.ndarray, list[object]
 
 
 def read_alone(path: Path, spec: Sheet, actual: str) -> SheetData:
-    """One sheet, read with a calamine handle of its own."""
+    """One sheet, read with a calamine handle of its own, opened only when the sheet is not read as columns (opening
+    one parses the shared strings, which the columnar read does in a copy of its own)."""
+    data = _read_as_columns(path, spec, actual)
+    if data is not None:
+        return data
     book = open_book(path)
     try:
-        return _read_sheet(book, path, spec, actual)
+        return _read_cells(book, path, spec, actual)
     finally:
         book.close()
 
 
 def _read_sheet(book: CalamineWorkbook, path: Path, spec: Sheet, actual: str) -> SheetData:
-    grid = read_grid(path, actual) if spec in BACKGROUND_SHEETS else None  # checked as it is read
-    if grid is not None:
-        data = _grid_sheet_data(spec, actual, grid, _table_furniture(path, actual))
-        data.misplaced_header = _misplaced_header_row(spec, grid.rows(HEADER_SEARCH_ROWS))
-        if spec in schema.RAW_ROW_SHEETS:
-            data.raw_rows = grid.rows()
-        return data
+    data = _read_as_columns(path, spec, actual)
+    return data if data is not None else _read_cells(book, path, spec, actual)
+
+
+def _read_as_columns(path: Path, spec: Sheet, actual: str) -> SheetData | None:
+    """The sheet read through ``read_grid`` (checked as it is read), when it is one of ``BACKGROUND_SHEETS`` and in
+    a layout that read knows; else None."""
+    grid = read_grid(path, actual) if spec in BACKGROUND_SHEETS else None
+    if grid is None:
+        return None
+    data = _grid_sheet_data(spec, actual, grid, _table_furniture(path, actual))
+    data.misplaced_header = _misplaced_header_row(spec, grid.rows(HEADER_SEARCH_ROWS))
+    if spec in schema.RAW_ROW_SHEETS:
+        data.raw_rows = grid.rows()
+    return data
+
+
+def _read_cells(book: CalamineWorkbook, path: Path, spec: Sheet, actual: str) -> SheetData:
+    """The sheet read cell by cell through ``book``, once ``check_sheet`` let it through."""
     check_sheet(path, actual)
     try:
         sheet = book.get_sheet_by_name(actual)
