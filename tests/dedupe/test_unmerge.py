@@ -318,6 +318,38 @@ def test_unmerge_moves_formulas_back_with_their_rows(book: Path) -> None:
     ]
 
 
+def test_each_merged_row_is_logged_with_its_own_links_and_formulas(tmp_path: Path) -> None:
+    """Many merges in one save, every Clients row with a formula and a link: each merged row's log entry holds its
+    own, the formula as it reads once the rows merged before it are gone, and unmerging them all puts them back."""
+    path = create_demo(tmp_path / "demo.xlsx", clients=150, seed=3, today=TODAY).path
+    workbook = openpyxl.load_workbook(path)
+    clients = workbook[schema.CLIENTS.ru]
+    check, site = clients.max_column + 1, clients.max_column + 2
+    clients.cell(1, check, "Проверка")
+    clients.cell(1, site, "Сайт")
+    ids = {row: clients.cell(row, 1).value for row in range(2, clients.max_row + 1)}  # one planted without an ID
+    for row in ids:
+        clients.cell(row, check, f"=LEN(B{row})")
+        clients.cell(row, site, "сайт").hyperlink = f"https://example.ru/{row}"
+    workbook.save(path)
+    dedupe_workbook(path, save=SaveOptions(keep_backups=0))
+
+    log = read_merge_log(read_sheet_rows(path, schema.MERGE_LOG))
+    merged = [entry for entry in log.entries if entry.role == schema.MERGED_ROLE.key]
+    assert len(merged) >= 5
+    id_column = log.headers.index(schema.CLIENTS.column("client_id").ru)
+    for entry in merged:
+        ((header, link),) = entry.links
+        assert header == "Сайт" and ids[int(link.rsplit("/", 1)[1])] in (entry.values[id_column], None)
+        assert entry.formulas == (("Проверка", f"LEN(B{entry.row})"),)
+    for merge_id in reversed(log.ids()):
+        assert CliRunner().invoke(cli, ["unmerge", str(path), merge_id, "--keep-backups", "0"]).exit_code == 0
+    restored = openpyxl.load_workbook(path)[schema.CLIENTS.ru]
+    for row in ids:
+        assert restored.cell(row, check).value == f"=LEN(B{row})"
+        assert restored.cell(row, site).hyperlink.target == f"https://example.ru/{row}"
+
+
 def test_a_clean_base_is_not_saved(tmp_path: Path) -> None:
     records = {
         CLIENTS: [client(1, "Иван Петров", phone="+7 916 123-45-67"), client(2, "Olga", phone="+7 903 1")],

@@ -324,11 +324,13 @@ def _apply(plan: DedupePlan, now: dt.datetime) -> tuple[list[SheetEdit], list[Re
         id_column = next((i for i, h in enumerate(log.headers) if _is_client_id(h, clients)), None)
         # The merged rows go, links and formulas and all: the log keeps each under its column's header.
         extras = row_extras(data.path, clients.name, {row for action in actions for row in action.group.merged})
+        links, formulas = _by_row(extras.links), _by_row(extras.formulas)
         set_cells: dict[str, CellValue] = {}
         deleted: list[int] = []  # sorted
         pointing_cells: dict[str, dict[str, CellValue]] = {}
         for action in actions:
             group = action.group
+            why = why_merged(plan, group)
             for row, role in [(group.survivor, schema.SURVIVOR_ROLE)] + [(r, schema.MERGED_ROLE) for r in group.merged]:
                 values = involved[row]
                 entry_values = [values[i] if i is not None and i < len(values) else None for i in follow]
@@ -344,9 +346,9 @@ def _apply(plan: DedupePlan, now: dt.datetime) -> tuple[list[SheetEdit], list[Re
                         clients.name,
                         logged_row,
                         tuple(entry_values),
-                        _by_header(extras.links, row, headers) if merged else (),
-                        _logged_formulas(extras.formulas, row, headers, clients.name, deleted) if merged else (),
-                        why=why_merged(plan, group),
+                        _by_header(links.get(row, ()), headers) if merged else (),
+                        _logged_formulas(formulas.get(row, ()), headers, clients.name, deleted) if merged else (),
+                        why=why,
                     )
                 )
             for key, value in action.changes.items():
@@ -440,12 +442,19 @@ def unknown_decisions(reports: Sequence[ReportSheet], locale: str) -> list[Findi
     return [finding for sheet in reports if sheet.name in names for finding in unknown_decision_findings(sheet, locale)]
 
 
-def _by_header(cells: Mapping[tuple[int, int], str], row: int, headers: Sequence[str]) -> tuple[tuple[str, str], ...]:
-    """What ``cells`` hold on ``row``, each under its column's header (its letter in brackets, past them)."""
+def _by_row(cells: Mapping[tuple[int, int], str]) -> dict[int, list[tuple[int, str]]]:
+    """``cells`` (by row and column) as row -> the row's (column, text), in column order: each merged row then finds
+    its own at once, not by going through those of every row merged."""
+    rows: dict[int, list[tuple[int, str]]] = {}
+    for (row, column), text in sorted(cells.items()):
+        rows.setdefault(row, []).append((column, text))
+    return rows
+
+
+def _by_header(cells: Sequence[tuple[int, str]], headers: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """The (column, text) cells of a row, each under its column's header (its letter in brackets, past them)."""
     return tuple(
-        (headers[column] if column < len(headers) else f"({column_letter(column)})", text)
-        for (on_row, column), text in sorted(cells.items())
-        if on_row == row
+        (headers[column] if column < len(headers) else f"({column_letter(column)})", text) for column, text in cells
     )
 
 
@@ -459,14 +468,17 @@ def _cells_by_header(logged: Sequence[tuple[str, str]], header: Sequence[object]
 
 
 def _logged_formulas(
-    formulas: Mapping[tuple[int, int], str], row: int, headers: Sequence[str], sheet: str, deleted: Sequence[int]
+    formulas: Sequence[tuple[int, str]], headers: Sequence[str], sheet: str, deleted: Sequence[int]
 ) -> tuple[tuple[str, str], ...]:
-    """The formulas of a merged row as the Merge log keeps them: as they read once the earlier merges of this save
-    removed their rows, the state that undoing in reverse order puts the row back into. A formula that pointed at
-    one of those rows is kept as it was."""
-    moved = RowMap(deleted)
+    """The formulas of a merged row, (column, text) each, as the Merge log keeps them: as they read once the earlier
+    merges of this save removed their rows, the state that undoing in reverse order puts the row back into. A formula
+    that pointed at one of those rows is kept as it was."""
+    found = _by_header(formulas, headers)
+    if not found:
+        return ()
+    moved = RowMap(deleted)  # made for a row with formulas only: it copies every row deleted so far
     logged = []
-    for header, text in _by_header(formulas, row, headers):
+    for header, text in found:
         try:
             logged.append((header, remap_formula(text, sheet, moved, own_by_default=True) if deleted else text))
         except FormulaBlocked:
