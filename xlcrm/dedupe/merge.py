@@ -23,6 +23,8 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
+import numpy as np
+
 from xlcrm import schema
 from xlcrm.checks.findings import Finding
 from xlcrm.checks.normalize import as_text, is_blank, split_phone_cell
@@ -248,13 +250,20 @@ def plan_actions(plan: DedupePlan, log: MergeLog) -> list[MergeAction]:
         )
         merged_ids_of.append(ids)
         group_of_id.update((cid, index) for cid in ids)
-    # One pass over each pointing sheet: a big Interactions sheet is not scanned once per group.
+    # One pass over each pointing sheet: a big Interactions sheet is not scanned once per group. Its distinct
+    # ClientIDs are looked up, each once; a cell factorised as blank (code -1) is looked at on its own.
     repointed: list[dict[str, list[int]]] = [{} for _ in plan.groups]
     for key, sheet in pointing.items():
-        pointed_at = sheet.column_values("client_id").map(_text)
-        hits = pointed_at[pointed_at.isin(group_of_id.keys())]
-        for row, cid in zip(hits.index, hits):
-            repointed[group_of_id[cid]].setdefault(key, []).append(int(row))
+        codes, distinct = sheet.distinct("client_id")
+        # The group of each distinct ClientID (-1: none), and a last -1 that code -1 finds.
+        groups = np.array([group_of_id.get(_text(value), -1) for value in distinct] + [-1])[codes]
+        blank = np.flatnonzero(codes < 0)
+        if len(blank):
+            cells = sheet.column_values("client_id").to_numpy(dtype=object)[blank]
+            groups[blank] = [group_of_id.get(_text(cell), -1) for cell in cells]
+        hit = np.flatnonzero(groups >= 0)
+        for row, index in zip(sheet.frame.index[hit], groups[hit]):
+            repointed[index].setdefault(key, []).append(int(row))
     grouped = frame.loc[[row for group in plan.groups for row in group.rows]]
     values_of = dict(zip(grouped.index, grouped.to_dict("records")))
     actions = []
