@@ -42,3 +42,12 @@ def test_a_role_cell_is_read_by_its_type_as_well_as_its_value() -> None:
     roles = [entry.role for entry in read_merge_log(rows).entries]
 
     assert roles[0] != roles[1]
+
+
+def test_a_row_cell_that_is_no_whole_number_reads_as_row_0() -> None:
+    """Typed over in Excel, or a NaN or an infinity that a file may hold: no row, and no crash."""
+    header = ["Merge ID", "Merged on", "Why merged", "Role", "Sheet", "Row", "ClientID"]
+    cells = [float("nan"), float("inf"), -float("inf"), 2.5, "seven", True, 7.0]
+    rows = [header, *(["M0001", None, "", "merged", "Clients", cell, "C1"] for cell in cells)]
+
+    assert [entry.row for entry in read_merge_log(rows).entries] == [0, 0, 0, 0, 0, 0, 7]

@@ -33,6 +33,7 @@ import dataclasses
 import datetime as dt
 import functools
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -670,8 +671,8 @@ def _lead_key(header: object) -> str | None:
 
 def _row_number(cell: object) -> int:
     """A logged row number; 0 when the cell holds no whole number (typed over in Excel)."""
-    if isinstance(cell, bool) or not isinstance(cell, (int, float)) or cell != int(cell):
-        return 0
+    if isinstance(cell, bool) or not isinstance(cell, (int, float)) or not math.isfinite(cell) or cell != int(cell):
+        return 0  # a NaN or an infinity (a file may hold one) is no number of a row either
     return int(cell)
 
 
