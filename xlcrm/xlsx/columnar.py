@@ -578,14 +578,18 @@ def _grid(cells: _Cells, codes: np.ndarray, values: list[CellValue], tails: list
     valued = ~blank[codes] if len(codes) else np.empty(0, dtype=bool)
     if not valued.any():
         raise NotPlain
-    height, width = int(rows[valued].max()) + 1, int(columns[valued].max()) + 1
-    if rows[valued].min() != 0 or columns[valued].min() != 0 or height > MAX_ROWS or width > MAX_COLUMNS:
+    # Most sheets have no blank cell among those scanned: then every cell is placed, and none is selected.
+    every = bool(valued.all())
+    valued_rows, valued_columns = (rows, columns) if every else (rows[valued], columns[valued])
+    height, width = int(valued_rows.max()) + 1, int(valued_columns.max()) + 1
+    if valued_rows.min() != 0 or valued_columns.min() != 0 or height > MAX_ROWS or width > MAX_COLUMNS:
         raise NotPlain  # calamine's rows would not start at A1, or the sheet is beyond what a workbook holds
-    unsure = blank[codes] & ~no_value[codes]
-    if unsure.any() and (rows[unsure].max() >= height or columns[unsure].max() >= width):
-        raise NotPlain
-    placed = valued | unsure
-    rows, columns, codes = rows[placed], columns[placed], codes[placed]
+    if not every:
+        unsure = blank[codes] & ~no_value[codes]
+        if unsure.any() and (rows[unsure].max() >= height or columns[unsure].max() >= width):
+            raise NotPlain
+        placed = valued | unsure
+        rows, columns, codes = rows[placed], columns[placed], codes[placed]
     grid = np.full((height, width), -1, dtype=np.int32)
     flat = rows * width + columns
     grid.ravel()[flat] = codes
