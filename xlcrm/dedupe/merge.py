@@ -251,13 +251,12 @@ def plan_actions(plan: DedupePlan, log: MergeLog) -> list[MergeAction]:
         merged_ids_of.append(ids)
         group_of_id.update((cid, index) for cid in ids)
     # One pass over each pointing sheet: a big Interactions sheet is not scanned once per group. Its distinct
-    # ClientIDs are looked up, each once; a cell factorised as blank (code -1) is looked at on its own.
+    # ClientIDs are looked up, each once; a cell the codes count as blank is looked at on its own (a NaN is one, and
+    # its text is not blank).
     repointed: list[dict[str, list[int]]] = [{} for _ in plan.groups]
     for key, sheet in pointing.items():
-        codes, distinct = sheet.distinct("client_id")
-        # The group of each distinct ClientID (-1: none), and a last -1 that code -1 finds.
-        groups = np.array([group_of_id.get(_text(value), -1) for value in distinct] + [-1])[codes]
-        blank = np.flatnonzero(codes < 0)
+        groups = sheet.each_cell("client_id", lambda value: group_of_id.get(_text(value), -1), dtype=np.int64)
+        blank = np.flatnonzero(sheet.distinct("client_id")[0] < 0)
         if len(blank):
             cells = sheet.column_values("client_id").to_numpy(dtype=object)[blank]
             groups[blank] = [group_of_id.get(_text(cell), -1) for cell in cells]

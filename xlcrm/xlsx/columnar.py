@@ -569,12 +569,6 @@ def _grid(cells: _Cells, codes: np.ndarray, values: list[CellValue], tails: list
     rows = cells.rows.astype(np.int64) - 1
     columns = cells.columns.astype(np.int64)
     blank = np.array([value == "" for value in values], dtype=bool)
-    # A cell that reads as blank either has no value (calamine leaves it out of the sheet's range) or holds an
-    # empty text or an error (it is in the range). Which one, only matters at the range's edges.
-    no_value = np.array(
-        [value == "" and _NO_VALUE.fullmatch(tail) is not None for value, tail in zip(values, tails, strict=True)],
-        dtype=bool,
-    )
     valued = ~blank[codes] if len(codes) else np.empty(0, dtype=bool)
     if not valued.any():
         raise NotPlain
@@ -585,6 +579,12 @@ def _grid(cells: _Cells, codes: np.ndarray, values: list[CellValue], tails: list
     if valued_rows.min() != 0 or valued_columns.min() != 0 or height > MAX_ROWS or width > MAX_COLUMNS:
         raise NotPlain  # calamine's rows would not start at A1, or the sheet is beyond what a workbook holds
     if not every:
+        # A cell that reads as blank either has no value (calamine leaves it out of the sheet's range) or holds an
+        # empty text or an error (it is in the range). Which one, only matters at the range's edges.
+        no_value = np.array(
+            [value == "" and _NO_VALUE.fullmatch(tail) is not None for value, tail in zip(values, tails, strict=True)],
+            dtype=bool,
+        )
         unsure = blank[codes] & ~no_value[codes]
         if unsure.any() and (rows[unsure].max() >= height or columns[unsure].max() >= width):
             raise NotPlain
