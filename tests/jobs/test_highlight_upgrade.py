@@ -330,3 +330,21 @@ def test_a_big_workbook_is_upgraded_alike(tmp_path: Path, monkeypatch: pytest.Mo
     own = sheet_part(big, INTERACTIONS)
     assert parts(big)[own] == parts(small)[own]
     assert defined_names(parts(big)["xl/workbook.xml"]) == defined_names(parts(small)["xl/workbook.xml"])
+
+
+def test_a_sheet_read_cell_by_cell_is_upgraded_alike(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Interactions read as columns keeps its rules in hand; read cell by cell, they are read from the part: the
+    upgrade is the same."""
+    from xlcrm.xlsx import reader
+
+    as_columns = old_workbook(tmp_path / "columns.xlsx", MOVED)
+    cell_by_cell = tmp_path / "cells.xlsx"
+    shutil.copy(as_columns, cell_by_cell)
+    assert refresh(as_columns)
+    monkeypatch.setattr(reader, "read_grid", lambda path, sheet_name: None)
+    assert refresh(cell_by_cell)
+    assert rules(cell_by_cell, INTERACTIONS) == rules(as_columns, INTERACTIONS) != rules(
+        old_workbook(tmp_path / "old.xlsx", MOVED), INTERACTIONS
+    )
+    own = sheet_part(as_columns, INTERACTIONS)
+    assert parts(cell_by_cell)[own] == parts(as_columns)[own]

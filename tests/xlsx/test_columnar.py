@@ -25,7 +25,9 @@ from python_calamine import CalamineError, CalamineWorkbook
 from tests.builders import write_workbook
 from tests.xlsx.test_read_exact import OWNED, POOL, SPEC, mixed_rows
 from xlcrm import schema
+from xlcrm.errors import WorkbookError
 from xlcrm.xlsx import columnar, reader
+from xlcrm.xlsx.package import conditional_rules, validation_formulas
 from xlcrm.xlsx.refs import column_letter
 
 DATA = Path(__file__).parent.parent / "data"
@@ -514,6 +516,28 @@ def test_every_sheet_of_the_workbooks_other_programs_saved_reads_as_calamine_rea
         read += 1
         assert typed(grid.rows()) == typed(as_calamine_reads(path, name)), (path.name, name)
     assert read >= 100  # the usual layout is what Excel, LibreOffice, openpyxl and XlsxWriter write
+
+
+def test_the_sheet_without_its_cells_holds_the_conditional_formats_and_validations_of_the_part() -> None:
+    """What the read keeps of a sheet besides its cells gives the rules that reading the part again gives."""
+    compared = 0
+    for path, name in fixture_sheets():
+        grid = columnar.read_grid(path, name)
+        if grid is None:
+            continue
+        assert grid.without_cells is not None
+        root = grid.without_cells.root()
+        assert [element for element in root.iter("{*}c")] == []  # no cell is left in it
+        try:
+            from_part = conditional_rules(path, name)
+        except WorkbookError:  # a Strict Open XML workbook, which xlcrm changes nothing of
+            continue
+        found = conditional_rules(path, name, grid.without_cells)
+        assert found == from_part, (path.name, name)
+        validations = [element.get("sqref") for element in root.iter("{*}dataValidation")]
+        assert validations == [sqref for sqref, _ in validation_formulas(path, name)], (path.name, name)
+        compared += bool(found)
+    assert compared >= 5  # Excel, LibreOffice, openpyxl and XlsxWriter all write conditional formats
 
 
 def same_sheet(first: reader.SheetData, second: reader.SheetData) -> None:

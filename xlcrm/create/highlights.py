@@ -53,7 +53,7 @@ def plan_highlight_upgrade(data: WorkbookData) -> SheetEdit | None:
         # Made by the template of today or upgraded already: the name is there, so the old rules are not. Reading
         # workbook.xml spares a refresh inflating the whole Interactions part to look for them every time.
         return None
-    rules = conditional_rules(data.path, sheet.name)
+    rules = conditional_rules(data.path, sheet.name, sheet.without_cells)
     next_date, date = sheet.letters["next_date"], sheet.letters["date"]
     for sqref in dict.fromkeys(rule.sqref for rule in rules):
         column = _in_column(sqref, next_date)

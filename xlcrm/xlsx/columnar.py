@@ -38,6 +38,7 @@ from xlcrm.errors import NotAWorkbook
 from xlcrm.xlsx.limits import MAX_USED_CELLS, checked_sheet_chunks, ends_name, sheet_parts
 from xlcrm.xlsx.refs import MAX_COLUMNS, MAX_ROWS
 from xlcrm.xlsx.report_sheet import CellValue
+from xlcrm.xlsx.xml_io import SheetWithoutCells
 
 # Inflated sheet XML goes to the scanners in pieces of at least half this size, each cut after a row's end: the work
 # arrays of one piece stay small.
@@ -98,6 +99,7 @@ class CellGrid:
 
     codes: np.ndarray
     values: list[CellValue]
+    without_cells: SheetWithoutCells | None = None
 
     def cells(self) -> np.ndarray:
         """``values`` as an object array indexed by code, one more last for code -1: "", as calamine reads a cell
@@ -132,7 +134,7 @@ def read_grid(path: Path, sheet_name: str) -> CellGrid | None:
                     pass
             tails, codes = cells.distinct_tails()
             values = _values_of(archive, sheet_name, part, tails, frame)
-            return _grid(cells, codes, values, tails)
+            return _grid(cells, codes, values, tails, SheetWithoutCells(part, frame.head + frame.tail))
     except (NotPlain, NotAWorkbook, CalamineError, zipfile.BadZipFile, zlib.error, EOFError, OSError):
         return None
 
@@ -563,9 +565,11 @@ def _context_parts(archive: zipfile.ZipFile) -> list[str]:
 _NO_VALUE = re.compile(rb'(?:\s+[\w:]+\s*=\s*"[^"<>]*")*\s*(?:/>|>\s*</c>)\s*')
 
 
-def _grid(cells: _Cells, codes: np.ndarray, values: list[CellValue], tails: list[bytes]) -> CellGrid:
-    """The grid of the cells scanned, as calamine lays out the sheet; ``NotPlain`` when that layout cannot be told
-    without calamine's reading of the sheet itself."""
+def _grid(
+    cells: _Cells, codes: np.ndarray, values: list[CellValue], tails: list[bytes], without_cells: SheetWithoutCells
+) -> CellGrid:
+    """The grid of the cells scanned, as calamine lays out the sheet (``without_cells``: the rest of its XML);
+    ``NotPlain`` when that layout cannot be told without calamine's reading of the sheet itself."""
     rows = cells.rows.astype(np.int64) - 1
     columns = cells.columns.astype(np.int64)
     blank = np.array([value == "" for value in values], dtype=bool)
@@ -595,4 +599,4 @@ def _grid(cells: _Cells, codes: np.ndarray, values: list[CellValue], tails: list
     grid.ravel()[flat] = codes
     if np.count_nonzero(grid >= 0) != len(flat):
         raise NotPlain  # a cell written twice
-    return CellGrid(grid, values)
+    return CellGrid(grid, values, without_cells)

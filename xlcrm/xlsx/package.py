@@ -99,7 +99,15 @@ from xlcrm.xlsx.sheet_edits import (
     range_bounds,
 )
 from xlcrm.xlsx.user_sheet import REL_TABLE, EditsWrittenAhead, UserSheetEdit
-from xlcrm.xlsx.xml_io import children, detach, iterparse_part, parse_part, serialize_part, unescape_xml
+from xlcrm.xlsx.xml_io import (
+    SheetWithoutCells,
+    children,
+    detach,
+    iterparse_part,
+    parse_part,
+    serialize_part,
+    unescape_xml,
+)
 from xlcrm.xlsx.zip_writer import ZipWriter
 
 NS_EXTENDED = "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"
@@ -275,11 +283,17 @@ def row_extras(source: Path, sheet_name: str, rows: Collection[int]) -> RowExtra
         return RowExtras(_row_links(package, sheet, sheet_xml, wanted), formulas)
 
 
-def conditional_rules(source: Path, sheet_name: str) -> list[ConditionalRule]:
+def conditional_rules(
+    source: Path, sheet_name: str, without_cells: SheetWithoutCells | None = None
+) -> list[ConditionalRule]:
     """The conditional-format rules of a sheet, in order; none when the workbook has no such worksheet.
 
-    They come after the cells in the sheet's part, so the whole part is read (inflated, not parsed)."""
-    root = _sheet_without_cells(source, sheet_name, b"conditionalFormatting")
+    They come after the cells in the sheet's part, so the whole part is read (inflated, not parsed), unless a read
+    of the sheet kept it ``without_cells``."""
+    if without_cells is None:
+        root = _sheet_without_cells(source, sheet_name, b"conditionalFormatting")
+    else:
+        root = without_cells.root() if b"conditionalFormatting" in without_cells.xml else None
     return rules_in(root) if root is not None else []
 
 

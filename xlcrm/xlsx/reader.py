@@ -46,6 +46,7 @@ from xlcrm.xlsx.columnar import CellGrid, read_grid
 from xlcrm.xlsx.limits import check_package, check_sheet
 from xlcrm.xlsx.refs import MAX_COLUMNS, column_letter, sheet_ref
 from xlcrm.xlsx.report_sheet import CellValue
+from xlcrm.xlsx.xml_io import SheetWithoutCells
 from xlcrm.xlsx.zip_writer import ZIP_MAGIC
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -135,6 +136,8 @@ class SheetData:
     # The user's own columns (headers without the report marker), by header as typed, indexed like ``frame``; a
     # header typed twice is told apart by its column letter: ``Note (K)``. Read to notice changes the user made.
     extra_values: pd.DataFrame | None = None
+    # The sheet's XML without its cells, when the read had all of it in hand (``columnar.read_grid``).
+    without_cells: SheetWithoutCells | None = None
     # What ``distinct`` worked out, by column key. The frame is never changed once read (a changed sheet is a
     # new SheetData), so it stays true.
     _distinct: dict[str, tuple[np.ndarray, list[object]]] = field(
@@ -734,6 +737,7 @@ def _read_as_columns(path: Path, spec: Sheet, actual: str) -> SheetData | None:
         return None
     data = _grid_sheet_data(spec, actual, grid, _table_furniture(path, actual))
     data.misplaced_header = _misplaced_header_row(spec, grid.rows(HEADER_SEARCH_ROWS))
+    data.without_cells = grid.without_cells
     if spec in schema.RAW_ROW_SHEETS:
         data.raw_rows = grid.rows()
     return data

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import IO
 
 from lxml import etree
@@ -81,6 +82,19 @@ def parse_part(data: bytes, what: str) -> etree._ElementTree:
     if tree.docinfo.doctype:  # written in an encoding the check on the bytes does not read
         raise _refuse_dtd(what)
     return tree
+
+
+@dataclass(frozen=True)
+class SheetWithoutCells:
+    """A sheet's XML with its cells left out (an empty ``<sheetData>``), as a read of the sheet kept it: what
+    follows the cells (conditional formats, data validations) without inflating the part again."""
+
+    part: str  # the zip entry of the sheet's XML, as messages name it
+    xml: bytes
+
+    def root(self) -> etree._Element:
+        """The worksheet element, parsed as ``parse_part`` parses."""
+        return parse_part(self.xml, self.part).getroot()
 
 
 def iterparse_part(handle: IO[bytes], what: str, tag: str) -> Iterator[etree._Element]:
