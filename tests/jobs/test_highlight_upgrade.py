@@ -343,8 +343,10 @@ def test_a_sheet_read_cell_by_cell_is_upgraded_alike(tmp_path: Path, monkeypatch
     assert refresh(as_columns)
     monkeypatch.setattr(reader, "read_grid", lambda path, sheet_name: None)
     assert refresh(cell_by_cell)
-    assert rules(cell_by_cell, INTERACTIONS) == rules(as_columns, INTERACTIONS) != rules(
-        old_workbook(tmp_path / "old.xlsx", MOVED), INTERACTIONS
+    assert (
+        rules(cell_by_cell, INTERACTIONS)
+        == rules(as_columns, INTERACTIONS)
+        != rules(old_workbook(tmp_path / "old.xlsx", MOVED), INTERACTIONS)
     )
     own = sheet_part(as_columns, INTERACTIONS)
     assert parts(cell_by_cell)[own] == parts(as_columns)[own]

@@ -22,11 +22,13 @@ import xlsxwriter
 
 from tests.paths import REPO
 from tests.test_bad_inputs import good_workbook, snapshot
+from tests.xlsx.test_columnar import SHEET, write_raw
 from xlcrm import schema
 from xlcrm.create import template
 from xlcrm.errors import BeyondLimits, NotAWorkbook
 from xlcrm.xlsx import limits
 from xlcrm.xlsx.reader import read_workbook
+from xlcrm.xlsx.refs import column_index, column_letter
 
 TODAY = "2026-11-23"
 MEMORY_CAP = 3 * 2**30  # far above what these small workbooks need; a bomb or a dense 17-billion-cell grid is not
@@ -371,3 +373,54 @@ def test_a_part_larger_than_its_directory_says_is_damaged(tmp_path: Path) -> Non
 
     with pytest.raises(NotAWorkbook, match="damaged"):
         read_workbook(path)
+
+
+# --- the range of a sheet read a chunk at a time ---------------------------------------------------------------
+
+
+def wide_rows(count: int, last_column: str = "AK", first: int = 2) -> list[bytes]:
+    """``count`` rows of numbers from column A to ``last_column``, as Clients is once xlcrm added its columns."""
+    width = column_index(last_column) + 1
+    return [
+        b'<row r="%d">%s</row>' % (row, b"".join(b'<c r="%s%d"><v>1</v></c>' % (letters(c), row) for c in range(width)))
+        for row in range(first, first + count)
+    ]
+
+
+def letters(column: int) -> bytes:
+    return column_letter(column).encode()
+
+
+@pytest.mark.parametrize("far", ["Z999999", "AZ999999", "A1048576"])
+def test_a_far_value_among_wide_rows_is_refused_whichever_chunk_holds_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, far: str
+) -> None:
+    """Rows reaching column AK, read in many chunks, with one value far down among them: the range is A1 to AK of
+    that row, more than the limit, wherever the scan passed over chunks."""
+    far_row = int(re.sub("[A-Z]", "", far))
+    rows = [*wide_rows(200), b'<row r="%d"><c r="%s"><v>1</v></c></row>' % (far_row, far.encode())]
+    path = write_raw(tmp_path / "book.xlsx", rows)
+    monkeypatch.setattr(limits, "SCAN_CHUNK", 4096)  # a chunk holds a few rows
+    with pytest.raises(BeyondLimits, match="far outside the table"):
+        limits.check_sheet(path, SHEET)
+
+
+def test_a_far_value_in_a_chunk_of_long_text_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chunk whose text is looked at for its length still counts its cells towards the range."""
+    # 20,000 characters, inside Excel's limit, in 40,000 bytes: the scan counts the characters of this text
+    text = "Ж" * 20_000
+    long_text = b'<row r="202"><c r="A202" t="inlineStr"><is><t>%s</t></is></c></row>' % text.encode()
+    far = b'<row r="999999"><c r="Z999999"><v>1</v></c></row>'
+    path = write_raw(tmp_path / "book.xlsx", [*wide_rows(200), long_text, far])
+    monkeypatch.setattr(limits, "SCAN_CHUNK", 4096)
+    with pytest.raises(BeyondLimits, match="far outside the table"):
+        limits.check_sheet(path, SHEET)
+
+
+@pytest.mark.parametrize("last_column", ["Z", "AK", "AZ", "BA"])
+def test_wide_rows_within_the_limit_are_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, last_column: str) -> None:
+    """Rows of a client list down to row 400,000 (the last ones far down), read in many chunks: inside the limit."""
+    rows = [*wide_rows(100, last_column), *wide_rows(3, last_column, first=399_998)]
+    path = write_raw(tmp_path / "book.xlsx", rows)
+    monkeypatch.setattr(limits, "SCAN_CHUNK", 4096)
+    limits.check_sheet(path, SHEET)

@@ -15,11 +15,12 @@ value at XFD1048576 that makes python-calamine allocate its whole
   span.
 
 The scan reads raw bytes a few megabytes at a time, never parsing: a chunk
-whose cells all open with a reference from A1 to Z999999 and whose text has a
-``<`` every 16 KB passes on one regular-expression search and a few ``find``
-calls; any other chunk is looked at tag by tag with numpy (the position of
-every ``<``). The million-row Interactions sheet of benchmarks/scale.py (251 MB)
-takes about 0.5 s on top of the 0.5 s of inflating it. Every limit is a named
+whose cells all open with a reference inside A1:Z999999 (or A1:AZ499999, a
+client list with columns past Z) and whose text has a ``<`` every 16 KB passes
+on a regular-expression search or two and a few ``find`` calls; any other chunk
+is looked at tag by tag with numpy (the position of every ``<``). The
+million-row Interactions sheet of benchmarks/scale.py (251 MB) takes about
+0.5 s on top of the 0.5 s of inflating it. Every limit is a named
 constant below with the reason for its value.
 """
 
@@ -67,8 +68,8 @@ MAX_CELL_BYTES = 10 * MAX_CELL_CHARS
 # 26 columns, A to Z (a million interactions take 10). python-calamine holds every cell of that range: measured,
 # a sheet spanning 1,048,576 × 64 cells took 2.8 GB and three such sheets made a refresh abort for lack of
 # memory; at 26 columns a sheet takes about 1.1 GB. One value far out (XFD1048576: 17 billion cells) would make
-# it abort the whole process. (The scan below passes over chunks whose cells all lie within A1:Z999999, which
-# this limit holds.)
+# it abort the whole process. (The scan below passes over chunks whose cells all lie within A1:Z999999, or all
+# within A1:AZ499999, each of which this limit holds.)
 MAX_USED_CELLS = MAX_ROWS * 26
 # Largest part read whole and parsed (workbook.xml, relationships): a workbook of a thousand sheets and as many
 # defined names has a workbook.xml of well under a megabyte.
@@ -213,9 +214,10 @@ def scan_part(
     too large to hold. ``what`` names the part in messages; ``locate`` names the cell that uses the text at
     a byte offset of the part, for a refusal (the shared strings are used by cells elsewhere).
 
-    Most chunks of most sheets hold only cells from A1 to Z999999, which bound the range well inside the limit:
-    such a chunk is told by one regular-expression search and not looked at cell by cell. When a sheet's other
-    cells reach past column Z, where that bound no longer holds, the sheet is scanned again cell by cell. A part
+    Most chunks of most sheets hold only cells from A1 to Z999999 (or, with columns past Z, A1 to AZ499999), which
+    bound the range inside the limit: such a chunk is told by a regular-expression search or two and not looked at
+    cell by cell. When the sheet's other cells reach beyond such a bound, or chunks in both bounds were passed
+    over, the bound no longer holds, and the sheet is scanned again cell by cell. A part
     that declares a DTD is refused (``NotAWorkbook``), as everywhere xlcrm reads XML: its entities could hide text.
     """
     for _ in _scanned_chunks(archive, part, what, sheet, locate):
@@ -262,7 +264,7 @@ class _Scan:
         self.data_start = 0  # where in the part the data being scanned starts
         self.open_row_cells = 0  # cells of the row still open at the end of the data scanned so far
         self.every_cell = every_cell
-        self.bounded = False  # whether chunks were passed over as holding only cells from A1 to Z999999
+        self.boxes: set[_Box] = set()  # the boxes of the chunks passed over, not looked at cell by cell
         self.inflated = 0
         self.carry = b""  # from the last "<" of what was read so far: a tag or text not yet complete
         self.first_row: _Corner | None = None
@@ -305,16 +307,20 @@ class _Scan:
             return data
         # A stretch longer than the limit holds a whole block of half its length free of "<".
         long_text = any(data.find(b"<", at, at + _TEXT_BLOCK) < 0 for at in range(0, end, _TEXT_BLOCK))
-        unusual_cells = self.sheet is not None and (
-            self.every_cell
-            or _UNUSUAL_CELL.search(data, 0, end) is not None
-            or _PREFIXED_CELL.search(data, 0, end) is not None
-        )
+        unusual_cells = False
+        if self.sheet is not None:
+            # Cells written with a namespace prefix (<x:c r="A1">, as the OpenXML SDK does) are always looked at.
+            if self.every_cell or _PREFIXED_CELL.search(data, 0, end) is not None:
+                unusual_cells = True
+            elif _CELL_TAG.search(data, 0, end) is not None:  # a stretch without cells says nothing of the range
+                box = next((box for box in _BOXES if box.outside.search(data, 0, end) is None), None)
+                if box is None:
+                    unusual_cells = True
+                else:
+                    self.boxes.add(box)
+                    self.open_row_cells = box.columns  # its cells all have references: none right of the box
         if long_text or unusual_cells:
             self._look_closely(data, long_text, unusual_cells)
-        elif self.sheet is not None:
-            self.bounded = True
-            self.open_row_cells = _PLAIN_COLUMNS  # its cells all have references: none past column Z
         rest = data[end:]
         if len(rest) > MAX_CELL_BYTES:
             self._refuse_text(data, end, len(data))
@@ -518,9 +524,9 @@ class _Scan:
         """Refuse a sheet whose values span too large a range; False when chunks passed over may hide it."""
         if self.sheet is None:
             return True
-        if self.bounded:  # those chunks may hold anything from A1 to Z999999
-            columns = max(self.last_column.value if self.last_column else 0, _PLAIN_COLUMNS)
-            rows = max(self.last_row.value if self.last_row else 0, _PLAIN_ROWS)
+        if self.boxes:  # the chunks passed over may hold anything inside their boxes
+            columns = max([self.last_column.value if self.last_column else 0, *(box.columns for box in self.boxes)])
+            rows = max([self.last_row.value if self.last_row else 0, *(box.rows for box in self.boxes)])
             return columns * rows <= MAX_USED_CELLS and rows <= MAX_ROWS
         if self.last_row is None:
             return True
@@ -565,12 +571,28 @@ class _Scan:
 
 
 _WINDOW = np.arange(16)
-# A cell not opening with a reference of one letter and at most six digits (<c r="Z999999"), to look at closely.
-_UNUSUAL_CELL = re.compile(rb'<c(?! r="[A-Z][0-9]{1,6}")[\s>/]')
+
+
+@dataclass(frozen=True)
+class _Box:
+    """A range from A1 that holds at most ``MAX_USED_CELLS`` cells, and how to find a cell outside it."""
+
+    columns: int
+    rows: int
+    outside: re.Pattern[bytes]  # finds a cell tag whose reference does not come first or lies outside the box
+
+
+# A chunk whose cells all lie in one of these boxes (references first) is passed over, not looked at cell by cell.
+# The usual sheet: columns A to Z, any row up to 999,999. A client list with columns past Z (Clients once xlcrm
+# added its computed columns): A to AZ, rows up to 499,999.
+_BOXES = (
+    _Box(26, 999_999, re.compile(rb'<c(?! r="[A-Z][0-9]{1,6}")[\s>/]')),
+    _Box(52, 499_999, re.compile(rb'<c(?! r="A?[A-Z](?:[0-9]{1,5}|[1-4][0-9]{5})")[\s>/]')),
+)
+_CELL_TAG = re.compile(rb"<c[\s>/]")
 _ROW_NUMBER = re.compile(rb'<[^>]*?\sr\s*=\s*"([0-9]+)"')
 _PREFIXED_CELL = re.compile(rb":c[\s>/]")
 _PREFIXED_CELL_NAME = re.compile(rb"<([A-Za-z_][\w.-]{0,15}:)c[\s>/]")
-_PLAIN_COLUMNS, _PLAIN_ROWS = 26, 999_999
 # A document type declaration stands before the root element, after at most the XML declaration and comments.
 _DTD_LOOKOUT = 64 * 1024
 # Text is looked for in blocks of this size: a stretch over the limit always holds a whole one free of "<".
