@@ -69,3 +69,18 @@ def test_plus7_validity_matches_phonenumbers_on_every_range() -> None:
     ]
     assert [normalize.valid_plus7(n) for n in numbers] == expected
     assert 5_000 < sum(expected) < len(numbers) - 5_000  # both answers are well represented
+
+
+def test_whole_cells_parse_alike_with_and_without_the_shortcut(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cell holding one plain mobile number skips the splitting of a cell into numbers: every cell, one number or
+    several however separated, numbers typed as numbers, spaces around, reads the same either way."""
+    rng = random.Random(3)
+    single = generated(2000, seed=3)
+    separators = (", ", "; ", " / ", "\n", "  ", " или ", " or ", ",")
+    cells: list[object] = [*single, *(f"  {number}\t" for number in single[:200])]
+    cells += [rng.choice(single) + rng.choice(separators) + rng.choice(single) for _ in range(1000)]
+    cells += [79161234567.0, 89161234567, 9161234567.0, "8 916  123 45 67", "8 (916) 123-45-67 ", "", None]
+    fast = [normalize.parse_phones(cell, "RU") for cell in cells]
+    assert sum(normalize._RU_MOBILE.fullmatch(normalize.as_text(cell)) is not None for cell in cells) > 1000
+    monkeypatch.setattr(normalize, "_RU_MOBILE", re.compile(r"(?!)"))  # never matches: cells split, then parsed
+    assert fast == [normalize.parse_phones(cell, "RU") for cell in cells]

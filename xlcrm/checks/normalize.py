@@ -77,6 +77,10 @@ class PhoneResult:
 def parse_phones(value: object, region: str = "RU") -> PhoneResult:
     """Every phone number in a cell (``8 (916) 123-45-67, +7 495 …``) in E.164 form."""
     text = as_text(value)
+    if region == "RU" and (mobile := _RU_MOBILE.fullmatch(text)):
+        # The usual cell, one mobile number: single spaces, brackets and dashes, which _PHONE_SPLIT does not split.
+        number = _ru_mobile(int("".join(mobile.groups())))
+        return PhoneResult((number,), ()) if number else PhoneResult((), (text,))
     numbers: list[str] = []
     invalid: list[str] = []
     for part in _PHONE_SPLIT.split(text):
