@@ -4,6 +4,7 @@ template's (only open plans), once, on the column where the user's sheet has it;
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -350,3 +351,27 @@ def test_a_sheet_read_cell_by_cell_is_upgraded_alike(tmp_path: Path, monkeypatch
     )
     own = sheet_part(as_columns, INTERACTIONS)
     assert parts(cell_by_cell)[own] == parts(as_columns)[own]
+
+
+@pytest.mark.parametrize("read_as_columns", [True, False], ids=["as columns", "cell by cell"])
+def test_rules_written_before_the_cells_are_left_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, read_as_columns: bool
+) -> None:
+    """Conditional formats stand after the cells in a sheet's XML; a file that writes them before (out of the
+    schema's order) is not upgraded, whichever way Interactions is read, and keeps its rules as they were."""
+    from xlcrm.xlsx import reader
+
+    path = old_workbook(tmp_path / "old.xlsx", MOVED)
+    own = sheet_part(path, INTERACTIONS)
+    moved = parts(path)
+    formats = b"".join(re.findall(rb"<conditionalFormatting.*?</conditionalFormatting>", moved[own], re.S))
+    cells_first = re.sub(rb"<conditionalFormatting.*?</conditionalFormatting>", b"", moved[own], flags=re.S)
+    moved[own] = cells_first.replace(b"<sheetData>", formats + b"<sheetData>", 1)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in moved.items():
+            archive.writestr(name, data)
+    if not read_as_columns:
+        monkeypatch.setattr(reader, "read_grid", lambda path, sheet_name: None)
+    assert not refresh(path)
+    assert template.PLAN_EARLY_DAYS_NAME not in defined_names(parts(path)["xl/workbook.xml"])
+    assert parts(path)[own].split(b"<sheetData>")[0].count(b"<cfRule") == 3

@@ -22,7 +22,7 @@ import xlsxwriter
 
 from tests.paths import REPO
 from tests.test_bad_inputs import good_workbook, snapshot
-from tests.xlsx.test_columnar import SHEET, write_raw
+from tests.xlsx.test_columnar import SHEET, as_calamine_reads, write_raw
 from xlcrm import schema
 from xlcrm.create import template
 from xlcrm.errors import BeyondLimits, NotAWorkbook
@@ -424,3 +424,23 @@ def test_wide_rows_within_the_limit_are_read(tmp_path: Path, monkeypatch: pytest
     path = write_raw(tmp_path / "book.xlsx", rows)
     monkeypatch.setattr(limits, "SCAN_CHUNK", 4096)
     limits.check_sheet(path, SHEET)
+
+
+def test_a_sheet_whose_cells_have_no_references_is_read(tmp_path: Path) -> None:
+    """References are optional: a reader places such a cell right of the one before it."""
+    rows = [b'<row r="%d">' % row + b"<c><v>1</v></c>" * 30 + b"</row>" for row in range(1, 2001)]
+    path = write_raw(tmp_path / "book.xlsx", rows)
+    limits.check_sheet(path, SHEET)
+    assert len(as_calamine_reads(path, SHEET)) == 2000
+
+
+@pytest.mark.parametrize("chunk", [limits.SCAN_CHUNK, 4096])
+def test_every_row_of_cells_without_references_counts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    """A far row of cells without references is refused, however wide another such row is."""
+    wide = b'<row r="1"><c r="A1"><v>1</v></c>' + b"<c><v>1</v></c>" * 400 + b"</row>"
+    path = write_raw(tmp_path / "book.xlsx", [wide, b'<row r="1048576"><c><v>1</v></c></row>'])
+    monkeypatch.setattr(limits, "SCAN_CHUNK", chunk)
+    with pytest.raises(BeyondLimits, match="far outside the table"):
+        limits.check_sheet(path, SHEET)

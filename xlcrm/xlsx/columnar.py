@@ -134,7 +134,7 @@ def read_grid(path: Path, sheet_name: str) -> CellGrid | None:
                     pass
             tails, codes = cells.distinct_tails()
             values = _values_of(archive, sheet_name, part, tails, frame)
-            return _grid(cells, codes, values, tails, SheetWithoutCells(part, frame.head + frame.tail))
+            return _grid(cells, codes, values, tails, SheetWithoutCells(part, frame.head, frame.tail))
     except (NotPlain, NotAWorkbook, CalamineError, zipfile.BadZipFile, zlib.error, EOFError, OSError):
         return None
 

@@ -436,20 +436,25 @@ class _Scan:
         prefix: bytes,
     ) -> None:
         """Widen the range by cells with a value but no reference, which a reader places one column right of
-        the cell before them: at most as far right as the widest reference seen plus the cells of their row."""
+        the cell before them: at most as far right as the widest reference seen plus the cells of their row, in the
+        row their row tag numbers (a row begun in an earlier chunk: the last row seen)."""
         rows = self._row_tags(view, starts, prefix)
         row_of = np.searchsorted(rows, unplaced) - 1  # -1: the row began in an earlier chunk
         opening = np.where(row_of >= 0, rows[np.maximum(row_of, 0)], -1)
         before = np.searchsorted(every_cell, unplaced, "right") - np.searchsorted(every_cell, opening, "right")
         before += np.where(row_of >= 0, 0, self.open_row_cells)
-        widest = int(np.argmax(before))
-        column = (self.last_column.value if self.last_column else 0) + int(before[widest])
-        row_tag = int(rows[row_of[widest]]) if row_of[widest] >= 0 else -1
-        numbered = _ROW_NUMBER.match(data, row_tag, data.find(b">", row_tag) + 1) if row_tag >= 0 else None
-        row = int(numbered.group(1)) if numbered else (self.last_row.value if self.last_row else 1)
-        ref = f"{_column_letters(column)}{row}"
-        for name, value in (("first_row", row), ("last_row", row), ("last_column", column)):
-            self._corner(name, value, ref)
+        seen_columns = self.last_column.value if self.last_column else 0
+        earlier_row = self.last_row.value if self.last_row else 1
+        # Every row holding such a cell counts, each with its widest one (``opening`` ascends: a row's cells are
+        # side by side).
+        row_tags, firsts = np.unique(opening, return_index=True)
+        for row_tag, widest in zip(row_tags.tolist(), np.maximum.reduceat(before, firsts).tolist(), strict=True):
+            numbered = _ROW_NUMBER.match(data, row_tag, data.find(b">", row_tag) + 1) if row_tag >= 0 else None
+            row = int(numbered.group(1)) if numbered else earlier_row
+            column = seen_columns + widest
+            ref = f"{_column_letters(column)}{row}"
+            for name, value in (("first_row", row), ("last_row", row), ("first_column", 1), ("last_column", column)):
+                self._corner(name, value, ref)
 
     def _refs(self, data: bytes, view: np.ndarray, at: np.ndarray) -> None:
         """Widen the range by the references (``XFD1048576"``) starting at the positions ``at``.

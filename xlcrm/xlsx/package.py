@@ -293,7 +293,7 @@ def conditional_rules(
     if without_cells is None:
         root = _sheet_without_cells(source, sheet_name, b"conditionalFormatting")
     else:
-        root = without_cells.root() if b"conditionalFormatting" in without_cells.xml else None
+        root = without_cells.root() if b"conditionalFormatting" in without_cells.tail else None
     return rules_in(root) if root is not None else []
 
 

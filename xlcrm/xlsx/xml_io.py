@@ -90,11 +90,12 @@ class SheetWithoutCells:
     follows the cells (conditional formats, data validations) without inflating the part again."""
 
     part: str  # the zip entry of the sheet's XML, as messages name it
-    xml: bytes
+    head: bytes  # up to and with <sheetData>
+    tail: bytes  # from </sheetData> on: what follows the cells
 
     def root(self) -> etree._Element:
         """The worksheet element, parsed as ``parse_part`` parses."""
-        return parse_part(self.xml, self.part).getroot()
+        return parse_part(self.head + self.tail, self.part).getroot()
 
 
 def iterparse_part(handle: IO[bytes], what: str, tag: str) -> Iterator[etree._Element]:
