@@ -444,3 +444,32 @@ def test_every_row_of_cells_without_references_counts(
     monkeypatch.setattr(limits, "SCAN_CHUNK", chunk)
     with pytest.raises(BeyondLimits, match="far outside the table"):
         limits.check_sheet(path, SHEET)
+
+
+@pytest.mark.parametrize(
+    "far",
+    [
+        pytest.param(b"<c r='XFD1048576'><v>1</v></c>", id="reference in single quotes"),
+        pytest.param(b'<c r="XFD1048576">/><v>1</v></c>', id="text '/>' after the tag"),
+        pytest.param(b'<c x=\' r="A1"\' r="XFD1048576"><v>1</v></c>', id="r= inside another attribute"),
+        pytest.param(b'<c t="n" x="a>b" r="XFD1048576"><v>1</v></c>', id="'>' inside another attribute"),
+    ],
+)
+@pytest.mark.parametrize("width", [1, 30], ids=["narrow", "past column Z"])
+def test_a_far_cell_written_oddly_is_found(tmp_path: Path, far: bytes, width: int) -> None:
+    """What an XML parser (python-calamine's) reads as the cell XFD1048576 is found as that, however its tag is
+    written."""
+    first = b'<row r="1">%s</row>' % b"".join(b'<c r="%s1"><v>1</v></c>' % letters(c) for c in range(width))
+    path = write_raw(tmp_path / "book.xlsx", [first, b'<row r="1048576">' + far + b"</row>"])
+    with pytest.raises(BeyondLimits, match="XFD1048576 holds a value far outside the table"):
+        limits.check_sheet(path, SHEET)
+
+
+def test_an_oddly_written_cell_is_placed_where_calamine_places_it(tmp_path: Path) -> None:
+    """The same tags, the far cell brought near: calamine reads each at the cell the check counts."""
+    for far in (b"<c r='D7'><v>1</v></c>", b'<c r="D7">/><v>1</v></c>', b'<c x=\' r="A1"\' r="D7"><v>1</v></c>'):
+        path = write_raw(
+            tmp_path / "book.xlsx", [b'<row r="1"><c r="A1"><v>1</v></c></row>', b'<row r="7">' + far + b"</row>"]
+        )
+        rows = as_calamine_reads(path, SHEET)
+        assert (len(rows), len(rows[0])) == (7, 4), far

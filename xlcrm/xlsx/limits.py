@@ -82,6 +82,9 @@ _OFFICE_DOCUMENT_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/r
 # workbook.xml and the relationship parts are read whole; nothing in them is resolved or fetched.
 _LT, _SLASH, _GT, _QUOTE = (ord(char) for char in '</>"')
 _CELL_REF = re.compile(rb'\sr\s*=\s*"([A-Za-z]+)([0-9]+)"')
+# One attribute of a tag and its value in double or single quotes; the next one starts where it ends.
+_ATTRIBUTE = re.compile(rb"""\s+([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_REFERENCE = re.compile(rb"([A-Za-z]+)([0-9]+)")
 
 
 def check_package(path: Path) -> None:
@@ -399,8 +402,12 @@ class _Scan:
         tags, following = tags[opening_c], starts[opening_c + 1]
         is_cell = ends_name(view[tags + 2 + shift])
         every_cell, following = tags[is_cell], following[is_cell]
-        # No value: the tag closes itself (<c r="A1" s="3"/>) or is closed at once (<c r="A1"></c>).
-        empty = (view[following - 2] == _SLASH) | (view[following + 1] == _SLASH)
+        # No value: the tag closes itself (<c r="A1" s="3"/>) or is closed at once (<c r="A1"></c>). A tag closes
+        # itself only where its first ">" ends it: a text "/>" after the tag (<c r="A1">/><v>1</v>) is no ending.
+        closings = np.append(np.flatnonzero(view[: len(data)] == _GT), len(data))  # the last: a tag left open
+        first_closing = closings[np.searchsorted(closings, every_cell)]
+        closes_itself = (view[following - 2] == _SLASH) & (first_closing == following - 1)
+        empty = closes_itself | (view[following + 1] == _SLASH)
         tags = every_cell[~empty]
         if len(tags):
             ref_first = view[tags[:, None] + shift + _REF_OFFSETS].view(np.uint32).ravel() == _REF_FIRST
@@ -481,19 +488,35 @@ class _Scan:
             self._group_corners(view, at[group], window[group], count, digits[group])
 
     def _cell_at(self, data: bytes, position: int) -> bool:
-        """Widen the range by the cell whose tag is at (or just before its reference at) ``position``; False
-        when the tag has no reference."""
-        match = _CELL_REF.search(data, position, data.find(b">", position) + 1)
-        if match:
-            ref = (match.group(1) + match.group(2)).decode().upper()
-            for name, value in (
-                ("first_row", int(match.group(2))),
-                ("last_row", int(match.group(2))),
-                ("first_column", _column_number(match.group(1))),
-                ("last_column", _column_number(match.group(1))),
+        """Widen the range by the cell whose tag is at (or holds) ``position``; False when the tag has no reference.
+
+        The tag's attributes are read one after the other, values in either quotes, as an XML parser reads them:
+        an ``r="…"`` inside another attribute's value, or a ``>`` there, must not be taken for the reference or the
+        tag's end (a tag ends before the next ``<``, which no attribute value holds)."""
+        start = data.rfind(b"<", 0, position + 1)
+        end = data.find(b"<", start + 1)
+        tag = data[start : end if end >= 0 else len(data)]
+        value = next(
+            (
+                found[2] if found[2] is not None else found[3]
+                for found in _ATTRIBUTE.finditer(tag, 1)  # the name holds no space, so none is taken for one
+                if found[1] == b"r"
+            ),
+            None,
+        )
+        if value is None:
+            return False
+        reference = _REFERENCE.fullmatch(value)
+        if reference:  # any other value stops python-calamine's reading with an error: it holds nothing then
+            ref = value.decode().upper()
+            for name, number in (
+                ("first_row", int(reference[2])),
+                ("last_row", int(reference[2])),
+                ("first_column", _column_number(reference[1])),
+                ("last_column", _column_number(reference[1])),
             ):
-                self._corner(name, value, ref)
-        return match is not None
+                self._corner(name, number, ref)
+        return True
 
     def _group_corners(
         self, view: np.ndarray, at: np.ndarray, window: np.ndarray, letters: int, digits: np.ndarray
