@@ -473,3 +473,68 @@ def test_an_oddly_written_cell_is_placed_where_calamine_places_it(tmp_path: Path
         )
         rows = as_calamine_reads(path, SHEET)
         assert (len(rows), len(rows[0])) == (7, 4), far
+
+
+UNREFERENCED = b"<c><v>1</v></c>"
+
+
+@pytest.mark.parametrize(
+    "row_tag",
+    [
+        pytest.param(b"<row r='1048576'>", id="single quotes"),
+        pytest.param(b'<row r="A1048576">', id="letters before the number"),
+        pytest.param(b'<row a=\' r="1"\' r="1048576">', id="r= inside another attribute"),
+        pytest.param(b'<row spans="1:3"r="1048576">', id="no space before r"),
+        pytest.param(b'<row r="1" r="1048576">', id="r twice"),
+        pytest.param(b'<row r = "1048576" >', id="spaces around ="),
+    ],
+)
+def test_the_row_of_cells_without_references_is_read_however_its_tag_is_written(tmp_path: Path, row_tag: bytes) -> None:
+    """python-calamine numbers such a row by its tag: a far row of 16,383 cells without references is refused."""
+    first = b'<row r="1"><c r="A1"><v>1</v></c></row>'
+    path = write_raw(tmp_path / "book.xlsx", [first, row_tag + UNREFERENCED * 16_383 + b"</row>"])
+    with pytest.raises(BeyondLimits, match="far outside the table"):
+        limits.check_sheet(path, SHEET)
+
+
+def test_a_row_of_cells_without_references_read_over_many_chunks_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chunks that hold cells without references but no row tag (the row began in an earlier chunk), as a writer
+    of such cells gives them: the sheet is read."""
+    rows = [b'<row r="%d">' % row + UNREFERENCED * 500 + b"</row>" for row in range(1, 4)]
+    path = write_raw(tmp_path / "book.xlsx", rows)
+    monkeypatch.setattr(limits, "SCAN_CHUNK", 1024)
+    limits.check_sheet(path, SHEET)
+
+
+def test_a_far_row_whose_cells_start_in_the_next_chunk_is_refused(tmp_path: Path) -> None:
+    """The far row's tag ends a chunk; its cells without references follow in the next one, in that row."""
+    first = b'<row r="1"><c r="A1"><v>1</v></c></row>'
+    far = b'<row r="1048576">'
+    before_rows = write_raw(tmp_path / "probe.xlsx", [b"@@"])
+    with zipfile.ZipFile(before_rows) as archive:
+        sheet_start = archive.read("xl/worksheets/sheet1.xml").index(b"@@")
+    # Empty rows as padding, so that the far row's tag ends two bytes before the first chunk does.
+    need = limits.SCAN_CHUNK - 2 - sheet_start - len(first) - len(far)
+    filler = b'<row r="2"/>'
+    count, rest = divmod(need, len(filler))
+    padding = filler * (count - 1) + b'<row r="2"' + b" " * (rest + len(filler) - 12) + b"/>"
+    path = write_raw(tmp_path / "book.xlsx", [first, padding, far + UNREFERENCED * 16_383 + b"</row>"])
+    with pytest.raises(BeyondLimits, match="far outside the table"):
+        limits.check_sheet(path, SHEET)
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        pytest.param(b'<row r="2"><c s="0" r="A' + b"1" * 5000 + b'"><v>1</v></c></row>', id="5,000 digits"),
+        pytest.param(b'<row r="2"><c s="0" r="' + b"A" * 5000 + b'1"><v>1</v></c></row>', id="5,000 letters"),
+        pytest.param(b'<row r="' + b"1" * 5000 + b'">' + UNREFERENCED + b"</row>", id="a row of 5,000 digits"),
+    ],
+)
+def test_a_reference_of_thousands_of_characters_is_refused_with_a_message(tmp_path: Path, row: bytes) -> None:
+    path = write_raw(tmp_path / "book.xlsx", [b'<row r="1"><c r="A1"><v>1</v></c></row>', row])
+    with pytest.raises(BeyondLimits) as refused:
+        limits.check_sheet(path, SHEET)
+    assert "far outside the table" in str(refused.value) and len(str(refused.value)) < 400

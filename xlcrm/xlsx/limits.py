@@ -82,8 +82,10 @@ _OFFICE_DOCUMENT_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/r
 # workbook.xml and the relationship parts are read whole; nothing in them is resolved or fetched.
 _LT, _SLASH, _GT, _QUOTE = (ord(char) for char in '</>"')
 _CELL_REF = re.compile(rb'\sr\s*=\s*"([A-Za-z]+)([0-9]+)"')
-# One attribute of a tag and its value in double or single quotes; the next one starts where it ends.
-_ATTRIBUTE = re.compile(rb"""\s+([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+# One attribute of a tag and its value in double or single quotes; the next one starts where it ends (python-calamine
+# reads one without a space before it too).
+_ATTRIBUTE = re.compile(rb"""\s*([^\s=/>"']+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_TRAILING_DIGITS = re.compile(rb"[0-9]+$")
 _REFERENCE = re.compile(rb"([A-Za-z]+)([0-9]+)")
 
 
@@ -266,6 +268,7 @@ class _Scan:
         self.locate = locate
         self.data_start = 0  # where in the part the data being scanned starts
         self.open_row_cells = 0  # cells of the row still open at the end of the data scanned so far
+        self.open_row: int | None = None  # the number of that row, when its tag says
         self.every_cell = every_cell
         self.boxes: set[_Box] = set()  # the boxes of the chunks passed over, not looked at cell by cell
         self.inflated = 0
@@ -324,10 +327,22 @@ class _Scan:
                     self.open_row_cells = box.columns  # its cells all have references: none right of the box
         if long_text or unusual_cells:
             self._look_closely(data, long_text, unusual_cells)
+        if self.sheet is not None:
+            self._note_open_row(data, end)
         rest = data[end:]
         if len(rest) > MAX_CELL_BYTES:
             self._refuse_text(data, end, len(data))
         return rest
+
+    def _note_open_row(self, data: bytes, end: int) -> None:
+        """Keep the number of the last row that starts in ``data[:end]``: cells without a reference after it, in a
+        later chunk, are in that row."""
+        at = data.rfind(b"row", 0, end)
+        while at > 0 and not _ROW_TAG.match(data, at - 1):
+            at = data.rfind(b"row", 0, at)
+        if at > 0:
+            numbers = _row_numbers(data[data.rfind(b"<", 0, at) : data.find(b"<", at)])
+            self.open_row = max(numbers) if numbers else None
 
     def _look_closely(self, data: bytes, long_text: bool, unusual_cells: bool) -> None:
         """Check the length of every text of ``data`` and widen the range by every cell with a value."""
@@ -447,21 +462,26 @@ class _Scan:
         row their row tag numbers (a row begun in an earlier chunk: the last row seen)."""
         rows = self._row_tags(view, starts, prefix)
         row_of = np.searchsorted(rows, unplaced) - 1  # -1: the row began in an earlier chunk
-        opening = np.where(row_of >= 0, rows[np.maximum(row_of, 0)], -1)
+        opening = np.where(row_of >= 0, rows[np.maximum(row_of, 0)], -1) if len(rows) else np.full(len(unplaced), -1)
         before = np.searchsorted(every_cell, unplaced, "right") - np.searchsorted(every_cell, opening, "right")
         before += np.where(row_of >= 0, 0, self.open_row_cells)
         seen_columns = self.last_column.value if self.last_column else 0
-        earlier_row = self.last_row.value if self.last_row else 1
+        earlier_row = self.open_row or (self.last_row.value if self.last_row else 1)
         # Every row holding such a cell counts, each with its widest one (``opening`` ascends: a row's cells are
         # side by side).
         row_tags, firsts = np.unique(opening, return_index=True)
         for row_tag, widest in zip(row_tags.tolist(), np.maximum.reduceat(before, firsts).tolist(), strict=True):
-            numbered = _ROW_NUMBER.match(data, row_tag, data.find(b">", row_tag) + 1) if row_tag >= 0 else None
-            row = int(numbered.group(1)) if numbered else earlier_row
+            numbers = _row_numbers(data[row_tag : data.find(b"<", row_tag + 1)]) if row_tag >= 0 else []
             column = seen_columns + widest
-            ref = f"{_column_letters(column)}{row}"
-            for name, value in (("first_row", row), ("last_row", row), ("first_column", 1), ("last_column", column)):
-                self._corner(name, value, ref)
+            for row in numbers or [earlier_row]:
+                ref = f"{_column_letters(column)}{row}"
+                for name, value in (
+                    ("first_row", row),
+                    ("last_row", row),
+                    ("first_column", 1),
+                    ("last_column", column),
+                ):
+                    self._corner(name, value, ref)
 
     def _refs(self, data: bytes, view: np.ndarray, at: np.ndarray) -> None:
         """Widen the range by the references (``XFD1048576"``) starting at the positions ``at``.
@@ -492,31 +512,25 @@ class _Scan:
 
         The tag's attributes are read one after the other, values in either quotes, as an XML parser reads them:
         an ``r="…"`` inside another attribute's value, or a ``>`` there, must not be taken for the reference or the
-        tag's end (a tag ends before the next ``<``, which no attribute value holds)."""
+        tag's end (a tag ends before the next ``<``, which no attribute value holds). A tag naming ``r`` twice
+        counts both."""
         start = data.rfind(b"<", 0, position + 1)
         end = data.find(b"<", start + 1)
-        tag = data[start : end if end >= 0 else len(data)]
-        value = next(
-            (
-                found[2] if found[2] is not None else found[3]
-                for found in _ATTRIBUTE.finditer(tag, 1)  # the name holds no space, so none is taken for one
-                if found[1] == b"r"
-            ),
-            None,
-        )
-        if value is None:
-            return False
-        reference = _REFERENCE.fullmatch(value)
-        if reference:  # any other value stops python-calamine's reading with an error: it holds nothing then
-            ref = value.decode().upper()
-            for name, number in (
-                ("first_row", int(reference[2])),
-                ("last_row", int(reference[2])),
-                ("first_column", _column_number(reference[1])),
-                ("last_column", _column_number(reference[1])),
-            ):
-                self._corner(name, number, ref)
-        return True
+        values = _attribute_values(data[start : end if end >= 0 else len(data)], b"r")
+        for value in values:
+            reference = _REFERENCE.fullmatch(value)
+            if reference:  # any other value stops python-calamine's reading with an error: it holds nothing then
+                # Past Excel's grid either way: a longer reference is cut before it is read as a number.
+                letters, digits = reference[1][:_MAX_LETTERS], reference[2][:_MAX_DIGITS]
+                ref = (letters + digits).decode().upper()
+                for name, number in (
+                    ("first_row", int(digits)),
+                    ("last_row", int(digits)),
+                    ("first_column", _column_number(letters)),
+                    ("last_column", _column_number(letters)),
+                ):
+                    self._corner(name, number, ref)
+        return bool(values)
 
     def _group_corners(
         self, view: np.ndarray, at: np.ndarray, window: np.ndarray, letters: int, digits: np.ndarray
@@ -618,9 +632,11 @@ _BOXES = (
     _Box(52, 499_999, re.compile(rb'<c(?! r="A?[A-Z](?:[0-9]{1,5}|[1-4][0-9]{5})")[\s>/]')),
 )
 _CELL_TAG = re.compile(rb"<c[\s>/]")
-_ROW_NUMBER = re.compile(rb'<[^>]*?\sr\s*=\s*"([0-9]+)"')
+_TAG_NAME = re.compile(rb"<[^\s/>]*")
+_ROW_TAG = re.compile(rb"[<:]row[\s>/]")
+_MAX_LETTERS, _MAX_DIGITS = 4, 8  # one more than Excel's grid has (XFD, 1048576)
 _PREFIXED_CELL = re.compile(rb":c[\s>/]")
-_PREFIXED_CELL_NAME = re.compile(rb"<([A-Za-z_][\w.-]{0,15}:)c[\s>/]")
+_PREFIXED_CELL_NAME = re.compile(rb"<([^\s<>/:]+:)c[\s>/]")
 # A document type declaration stands before the root element, after at most the XML declaration and comments.
 _DTD_LOOKOUT = 64 * 1024
 # Text is looked for in blocks of this size: a stretch over the limit always holds a whole one free of "<".
@@ -658,6 +674,23 @@ def _shared_string_use(archive: zipfile.ZipFile, strings: str, offset: int) -> s
                     at = data.find(value, at + 1)
                 tail = data[-256:]  # the cell's tag before a <v> the next chunk starts with
     return None
+
+
+def _attribute_values(tag: bytes, name: bytes) -> list[bytes]:
+    """The values of every attribute ``name`` (no prefix) of ``tag``, from its ``<`` to the next one."""
+    opening = _TAG_NAME.match(tag)
+    return [
+        found[2] if found[2] is not None else found[3]
+        for found in _ATTRIBUTE.finditer(tag, opening.end() if opening else 0)
+        if found[1] == name
+    ]
+
+
+def _row_numbers(tag: bytes) -> list[int]:
+    """The numbers a row tag gives its row (python-calamine takes the digits that end ``r``), cut to one past
+    Excel's last row."""
+    found = (_TRAILING_DIGITS.search(value) for value in _attribute_values(tag, b"r"))
+    return [int(digits[0][:_MAX_DIGITS]) for digits in found if digits]
 
 
 def ends_name(after: np.ndarray) -> npt.NDArray[np.bool_]:
