@@ -79,7 +79,7 @@ def parse_phones(value: object, region: str = "RU") -> PhoneResult:
     text = as_text(value)
     if region == "RU" and (mobile := _RU_MOBILE.fullmatch(text)):
         # The usual cell, one mobile number: single spaces, brackets and dashes, which _PHONE_SPLIT does not split.
-        number = _ru_mobile(int("".join(mobile.groups())))
+        number = _ru_mobile(mobile)
         return PhoneResult((number,), ()) if number else PhoneResult((), (text,))
     numbers: list[str] = []
     invalid: list[str] = []
@@ -102,7 +102,7 @@ def split_phone_cell(value: object) -> list[str]:
 
 def _parse_phone(text: str, region: str) -> str | None:
     if region == "RU" and (mobile := _RU_MOBILE.fullmatch(text)):
-        return _ru_mobile(int("".join(mobile.groups())))
+        return _ru_mobile(mobile)
     digits = re.sub(r"\D", "", text.split("доб")[0].split("ext")[0])
     # Russian habit: 8 instead of +7 before a ten-digit number.
     if region == "RU" and len(digits) == 11 and digits[0] == "8" and not text.lstrip().startswith("+"):
@@ -124,7 +124,9 @@ def _parse_phone(text: str, region: str) -> str | None:
 _RU_MOBILE = re.compile(r"(?:\+?7|8) ?\(?(9\d\d)\)?[ -]?(\d{3})[ -]?(\d\d)[ -]?(\d\d)")
 
 
-def _ru_mobile(national: int) -> str | None:
+def _ru_mobile(mobile: re.Match[str]) -> str | None:
+    """The number ``_RU_MOBILE`` matched, in E.164 form; None when it is not a valid one."""
+    national = int("".join(mobile.groups()))
     return f"+7{national}" if valid_plus7(str(national)) else None
 
 

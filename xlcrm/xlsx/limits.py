@@ -81,7 +81,6 @@ _SHARED_STRINGS_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/re
 _OFFICE_DOCUMENT_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
 # workbook.xml and the relationship parts are read whole; nothing in them is resolved or fetched.
 _LT, _SLASH, _GT, _QUOTE = (ord(char) for char in '</>"')
-_CELL_REF = re.compile(rb'\sr\s*=\s*"([A-Za-z]+)([0-9]+)"')
 # One attribute of a tag and its value in double or single quotes; the next one starts where it ends (python-calamine
 # reads one without a space before it too).
 _ATTRIBUTE = re.compile(rb"""\s*([^\s=/>"']+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
@@ -402,8 +401,8 @@ class _Scan:
         if self.sheet is None:
             return None
         opening = data.rfind(b"<c", 0, position + 1)
-        match = _CELL_REF.search(data, opening, data.find(b">", opening) + 1) if opening >= 0 else None
-        return (match.group(1) + match.group(2)).decode().upper() if match else None
+        references = _references(_attribute_values(_tag_at(data, opening), b"r")) if opening >= 0 else []
+        return _shown(*references[0]) if references else None
 
     def _cells(self, data: bytes, view: np.ndarray, starts: np.ndarray, prefix: bytes) -> None:
         """Widen the range seen by the cells with a value (their tags written with ``prefix``, such as b"x:")
@@ -514,22 +513,16 @@ class _Scan:
         an ``r="…"`` inside another attribute's value, or a ``>`` there, must not be taken for the reference or the
         tag's end (a tag ends before the next ``<``, which no attribute value holds). A tag naming ``r`` twice
         counts both."""
-        start = data.rfind(b"<", 0, position + 1)
-        end = data.find(b"<", start + 1)
-        values = _attribute_values(data[start : end if end >= 0 else len(data)], b"r")
-        for value in values:
-            reference = _REFERENCE.fullmatch(value)
-            if reference:  # any other value stops python-calamine's reading with an error: it holds nothing then
-                # Past Excel's grid either way: a longer reference is cut before it is read as a number.
-                letters, digits = reference[1][:_MAX_LETTERS], reference[2][:_MAX_DIGITS]
-                ref = (letters + digits).decode().upper()
-                for name, number in (
-                    ("first_row", int(digits)),
-                    ("last_row", int(digits)),
-                    ("first_column", _column_number(letters)),
-                    ("last_column", _column_number(letters)),
-                ):
-                    self._corner(name, number, ref)
+        values = _attribute_values(_tag_at(data, data.rfind(b"<", 0, position + 1)), b"r")
+        for letters, digits in _references(values):
+            ref = _shown(letters, digits)
+            for name, number in (
+                ("first_row", int(digits)),
+                ("last_row", int(digits)),
+                ("first_column", _column_number(letters)),
+                ("last_column", _column_number(letters)),
+            ):
+                self._corner(name, number, ref)
         return bool(values)
 
     def _group_corners(
@@ -667,13 +660,33 @@ def _shared_string_use(archive: zipfile.ZipFile, strings: str, offset: int) -> s
                 at = data.find(value)
                 while at >= 0:
                     opening = data.rfind(b"<c", 0, at)
-                    tag = data[opening : data.find(b">", opening) + 1] if opening >= 0 else b""
-                    match = _CELL_REF.search(tag)
-                    if match and re.search(rb'\st="s"', tag):
-                        return f"{sheet_ref(name)}!{(match.group(1) + match.group(2)).decode().upper()}"
+                    tag = _tag_at(data, opening) if opening >= 0 else b""
+                    references = _references(_attribute_values(tag, b"r"))
+                    if references and b"s" in _attribute_values(tag, b"t"):
+                        return f"{sheet_ref(name)}!{_shown(*references[0])}"
                     at = data.find(value, at + 1)
                 tail = data[-256:]  # the cell's tag before a <v> the next chunk starts with
     return None
+
+
+def _tag_at(data: bytes, start: int) -> bytes:
+    """The tag starting at ``start`` (its ``<``), to the next ``<``: no attribute value holds one."""
+    end = data.find(b"<", start + 1)
+    return data[start : end if end >= 0 else len(data)]
+
+
+def _references(values: list[bytes]) -> list[tuple[bytes, bytes]]:
+    """The letters and digits of each reference among the ``r`` values of a cell tag (a tag may name it twice). Any
+    other value stops python-calamine's reading with an error, so the cell holds nothing then. A longer reference lies
+    past Excel's grid either way: it is cut to one letter and one digit more than the grid has before it is read
+    as a number."""
+    found = (_REFERENCE.fullmatch(value) for value in values)
+    return [(reference[1][:_MAX_LETTERS], reference[2][:_MAX_DIGITS]) for reference in found if reference]
+
+
+def _shown(letters: bytes, digits: bytes) -> str:
+    """A reference as messages show it: ``XFD1048576``."""
+    return (letters + digits).decode().upper()
 
 
 def _attribute_values(tag: bytes, name: bytes) -> list[bytes]:

@@ -290,17 +290,16 @@ def conditional_rules(
 
     They come after the cells in the sheet's part, so the whole part is read (inflated, not parsed), unless a read
     of the sheet kept it ``without_cells``."""
-    if without_cells is None:
-        root = _sheet_without_cells(source, sheet_name, b"conditionalFormatting")
-    else:
-        root = without_cells.root() if b"conditionalFormatting" in without_cells.tail else None
+    kept = without_cells if without_cells is not None else _sheet_without_cells(source, sheet_name)
+    root = kept.root_mentioning(b"conditionalFormatting") if kept is not None else None
     return rules_in(root) if root is not None else []
 
 
 def validation_formulas(source: Path, sheet_name: str) -> list[tuple[str, str]]:
     """The cells (``sqref``) and first formula of each data validation of a sheet, in order; none when the workbook
     has no such worksheet."""
-    root = _sheet_without_cells(source, sheet_name, b"dataValidation")
+    kept = _sheet_without_cells(source, sheet_name)
+    root = kept.root_mentioning(b"dataValidation") if kept is not None else None
     if root is None:
         return []
     return [
@@ -310,9 +309,9 @@ def validation_formulas(source: Path, sheet_name: str) -> list[tuple[str, str]]:
     ]
 
 
-def _sheet_without_cells(source: Path, sheet_name: str, needed: bytes) -> etree._Element | None:
-    """The worksheet element of a sheet with its cells left out, when what follows them mentions ``needed``; None
-    otherwise, or when the workbook has no such worksheet. The whole part is read (inflated, not parsed)."""
+def _sheet_without_cells(source: Path, sheet_name: str) -> SheetWithoutCells | None:
+    """The XML of a sheet with its cells left out; None when the workbook has no such worksheet. The whole part is
+    read (inflated, not parsed)."""
     with _opened(source, PackageParts) as package:
         sheet = next((sheet for sheet in package.sheets() if sheet.name == sheet_name), None)
         if sheet is None or package.entry_of(sheet.part) is None or package.sheet_type(sheet) != REL_WORKSHEET:
@@ -321,10 +320,7 @@ def _sheet_without_cells(source: Path, sheet_name: str, needed: bytes) -> etree.
             sheet_xml = SheetXml(handle, sheet.part)
             for _ in sheet_xml.content():
                 pass
-        if needed not in sheet_xml.tail:
-            return None
-        marker = b"<" + sheet_xml.prefix + b"sheetData/>"
-        return parse_part(sheet_xml.head + marker + sheet_xml.tail, sheet.part).getroot()
+        return sheet_xml.without_cells()
 
 
 def workbook_names(source: Path) -> set[str]:
@@ -415,10 +411,9 @@ def _row_links(
     package: PackageParts, sheet: Sheet, sheet_xml: SheetXml, wanted: set[int]
 ) -> dict[tuple[int, int], str]:
     """The links of single cells on ``wanted`` rows, from the part after the cells of ``sheet_xml`` (read)."""
-    if b"hyperlink" not in sheet_xml.tail:
+    root = sheet_xml.without_cells().root_mentioning(b"hyperlink")
+    if root is None:
         return {}
-    marker = b"<" + sheet_xml.prefix + b"sheetData/>"
-    root = parse_part(sheet_xml.head + marker + sheet_xml.tail, sheet.part).getroot()
     rels = package.rels_of(sheet.part)
     links: dict[tuple[int, int], str] = {}
     for parent in children(root, "hyperlinks"):

@@ -39,7 +39,7 @@ from xlcrm.xlsx.conditional_formats import NewRule, RuleChange
 from xlcrm.xlsx.data_validations import NewValidation
 from xlcrm.xlsx.refs import MAX_COLUMNS, MAX_ROWS, column_index, column_letter, parse_cell, sheet_ref
 from xlcrm.xlsx.report_sheet import CellValue, CellXml, Formula, StyleSpec
-from xlcrm.xlsx.xml_io import character_code, escape_xml, refuse_dtd, unescape_xml
+from xlcrm.xlsx.xml_io import SheetWithoutCells, character_code, escape_xml, refuse_dtd, unescape_xml
 
 
 @dataclass(frozen=True)
@@ -623,6 +623,10 @@ class SheetXml:
         self.prefix = match.group(1)
         self._empty = bool(match.group(2))
         self._buffer = buffer[match.end() :]
+
+    def without_cells(self) -> SheetWithoutCells:
+        """The part with its cells left out (an empty sheetData), once ``content()`` is exhausted."""
+        return SheetWithoutCells(self.part, self.head + b"<" + self.prefix + b"sheetData/>", self.tail)
 
     def content(self) -> Iterator[bytes]:
         """The bytes inside ``<sheetData>``, in chunks; ``tail`` is set once they are exhausted."""

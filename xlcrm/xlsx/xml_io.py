@@ -90,12 +90,17 @@ class SheetWithoutCells:
     follows the cells (conditional formats, data validations) without inflating the part again."""
 
     part: str  # the zip entry of the sheet's XML, as messages name it
-    head: bytes  # up to and with <sheetData>
-    tail: bytes  # from </sheetData> on: what follows the cells
+    head: bytes  # what comes before the cells, up to and with the (empty or opening) sheetData tag
+    tail: bytes  # what follows the cells
 
     def root(self) -> etree._Element:
         """The worksheet element, parsed as ``parse_part`` parses."""
         return parse_part(self.head + self.tail, self.part).getroot()
+
+    def root_mentioning(self, needed: bytes) -> etree._Element | None:
+        """``root()`` when what follows the cells mentions ``needed`` (conditional formats and data validations
+        stand there); None otherwise, without parsing."""
+        return self.root() if needed in self.tail else None
 
 
 def iterparse_part(handle: IO[bytes], what: str, tag: str) -> Iterator[etree._Element]:
