@@ -69,8 +69,6 @@ _LENGTH_MIX = np.uint64(0x2545F4914F6CDD1D)
 _ZEROS = np.uint64(0x3030303030303030)  # eight "0"
 _HIGH_HALVES = np.uint64(0xF0F0F0F0F0F0F0F0)
 _SIXES = np.uint64(0x0606060606060606)
-_SHORT_KEYS = np.uint64(0x7FFF_FFFF_FFFF_FFFF)
-_LONG_KEY = np.uint64(1 << 63)
 _PREFIXED_NAME = re.compile(rb"</?[^\s/>!?<]*:")
 # What may follow a cell's reference up to the next cell: the attributes Excel and LibreOffice write (double-quoted),
 # then the tag closes itself or holds content (no </c> within) up to its end tag; then only white space.
@@ -133,8 +131,11 @@ def read_grid(path: Path, sheet_name: str) -> CellGrid | None:
                 for _ in chunks:  # the rest of the part is checked too, whatever the scan made of it
                     pass
             tails, codes = cells.distinct_tails()
+            # The cells' positions in one array each; the chunks (with each cell's key) go before the grid is made.
+            rows, columns = cells.rows, cells.columns
+            del cells
             values = _values_of(archive, sheet_name, part, tails, frame)
-            return _grid(cells, codes, values, tails, SheetWithoutCells(part, frame.head, frame.tail))
+            return _grid(rows, columns, codes, values, tails, SheetWithoutCells(part, frame.head, frame.tail))
     except (NotPlain, NotAWorkbook, CalamineError, zipfile.BadZipFile, zlib.error, EOFError, OSError):
         return None
 
@@ -212,12 +213,12 @@ def _bounded(chunks: Iterator[bytes], limit: int) -> Iterator[bytes]:
 
 @dataclass
 class _Chunk:
-    """The cells of one chunk of a sheet's XML: row, column and tail key of each; the chunk's distinct short tails
-    (key, words, length); its long tails by cell."""
+    """The cells of one chunk of a sheet's XML: row and column of each, and which of the chunk's distinct short tails
+    (key, words, length) it has (-1 for a long one); its long tails by cell."""
 
     rows: np.ndarray
     columns: np.ndarray
-    keys: np.ndarray
+    tail_codes: np.ndarray
     distinct_keys: np.ndarray
     distinct_words: np.ndarray
     distinct_lengths: np.ndarray
@@ -285,9 +286,8 @@ def _scan_chunk(data: bytes) -> _Chunk | None:
     # sheets' tails fit in three or four (' t="s"><v>408735</v></c>').
     count = (int(lengths[short].max(initial=1)) + 7) // 8
     words = _words(padded, tail_starts, lengths, count)
-    # Short tails' keys keep the top bit clear, long tails' keys (given later) have it set: they never meet.
     mixed = (words * _MIX[:count, None]).sum(axis=0, dtype=np.uint64)
-    keys = (mixed ^ (lengths.astype(np.uint64) * _LENGTH_MIX)) & _SHORT_KEYS
+    keys = mixed ^ (lengths.astype(np.uint64) * _LENGTH_MIX)
     long_tails = [(int(index), data[tail_starts[index] : tail_ends[index]]) for index in np.flatnonzero(~short)]
     chunk_codes, chunk_keys = pd.factorize(keys[short])
     first = np.full(len(chunk_keys), -1, dtype=np.int64)
@@ -297,10 +297,15 @@ def _scan_chunk(data: bytes) -> _Chunk | None:
         (short_words == words[:, first[chunk_codes]]).all() and (short_lengths == lengths[first[chunk_codes]]).all()
     ):  # two tails with one key: vanishingly rare
         raise NotPlain
+    if long_tails:
+        tail_codes = np.full(len(rows), -1, dtype=np.int32)
+        tail_codes[short] = chunk_codes
+    else:
+        tail_codes = chunk_codes.astype(np.int32)
     return _Chunk(
         rows.astype(np.int32),
         columns.astype(np.int32),
-        keys,
+        tail_codes,
         np.asarray(chunk_keys, dtype=np.uint64),
         np.pad(words[:, first].T, ((0, 0), (0, _WORDS - count))),  # as wide as every chunk's, to be compared across
         lengths[first],
@@ -309,12 +314,12 @@ def _scan_chunk(data: bytes) -> _Chunk | None:
 
 
 class _Cells:
-    """Every cell of a sheet scanned so far: row and column, and its tail's key and content, chunk by chunk."""
+    """Every cell of a sheet scanned so far: row and column, and its tail, chunk by chunk."""
 
     def __init__(self) -> None:
         self.chunks: list[_Chunk] = []
         self.count = 0  # cells with a value
-        self.long_tails: dict[bytes, np.uint64] = {}  # tails over _WORDS words: by content, a key of their own
+        self.long_tails: dict[bytes, int] = {}  # tails over _WORDS words, each numbered by content
 
     def add(self, chunk: _Chunk | None) -> None:
         """Add the cells of a chunk scanned, after those of the chunks added before."""
@@ -323,8 +328,8 @@ class _Cells:
         self.count += len(chunk.rows)
         if self.count > MAX_USED_CELLS:  # more values than the limit lets a sheet hold: check_sheet refuses it
             raise NotPlain
-        for index, tail in chunk.long_tails:
-            chunk.keys[index] = self.long_tails.setdefault(tail, np.uint64(len(self.long_tails)) | _LONG_KEY)
+        for _, tail in chunk.long_tails:
+            self.long_tails.setdefault(tail, len(self.long_tails))
         self.chunks.append(chunk)
 
     @property
@@ -354,13 +359,15 @@ class _Cells:
         tails.extend(self.long_tails)
         if not all(_TAIL.fullmatch(tail) for tail in tails):
             raise NotPlain  # a second reference, an attribute of another kind, another element after the cell
-        long_codes = {key: short_tails + number for number, key in enumerate(self.long_tails.values())}
         lookup = pd.Index(np.asarray(distinct, dtype=np.uint64))
         cell_codes = []
         for chunk in self.chunks:
-            found = lookup.get_indexer(chunk.keys)  # type: ignore[arg-type]  # an array is looked up as an index
-            for index, _ in chunk.long_tails:
-                found[index] = long_codes[chunk.keys[index]]
+            # Each of the chunk's distinct tails is looked up once; its cells take that tail's code (a long tail's
+            # cells, code -1, take the -1 appended, then their own).
+            local = lookup.get_indexer(chunk.distinct_keys)  # type: ignore[arg-type]  # an array is looked up as an index
+            found = np.append(local, -1).astype(np.int32)[chunk.tail_codes]
+            for index, tail in chunk.long_tails:
+                found[index] = short_tails + self.long_tails[tail]
             cell_codes.append(found)
         return tails, np.concatenate(cell_codes)
 
@@ -566,12 +573,17 @@ _NO_VALUE = re.compile(rb'(?:\s+[\w:]+\s*=\s*"[^"<>]*")*\s*(?:/>|>\s*</c>)\s*')
 
 
 def _grid(
-    cells: _Cells, codes: np.ndarray, values: list[CellValue], tails: list[bytes], without_cells: SheetWithoutCells
+    rows: np.ndarray,
+    columns: np.ndarray,
+    codes: np.ndarray,
+    values: list[CellValue],
+    tails: list[bytes],
+    without_cells: SheetWithoutCells,
 ) -> CellGrid:
-    """The grid of the cells scanned, as calamine lays out the sheet (``without_cells``: the rest of its XML);
-    ``NotPlain`` when that layout cannot be told without calamine's reading of the sheet itself."""
-    rows = cells.rows.astype(np.int64) - 1
-    columns = cells.columns.astype(np.int64)
+    """The grid of the cells scanned, each at its (1-based) row and (0-based) column, as calamine lays out the sheet
+    (``without_cells``: the rest of its XML); ``NotPlain`` when that layout cannot be told without calamine's reading
+    of the sheet itself."""
+    rows = rows - 1
     blank = np.array([value == "" for value in values], dtype=bool)
     valued = ~blank[codes] if len(codes) else np.empty(0, dtype=bool)
     if not valued.any():
@@ -595,7 +607,9 @@ def _grid(
         placed = valued | unsure
         rows, columns, codes = rows[placed], columns[placed], codes[placed]
     grid = np.full((height, width), -1, dtype=np.int32)
-    flat = rows * width + columns
+    # Positions in the grid as 64-bit integers (a sheet's cells number up to 2**34), worked out in place.
+    flat = np.multiply(rows, width, dtype=np.int64)
+    flat += columns
     grid.ravel()[flat] = codes
     if np.count_nonzero(grid >= 0) != len(flat):
         raise NotPlain  # a cell written twice
