@@ -824,14 +824,14 @@ def _sheet_data(
         chunk_width = max(map(len, body), default=0)
         width = max(width, chunk_width)
         table = _object_table(body, max(chunk_width, len(header)))
+        furniture_at = [row - number for row in furniture if number <= row < number + len(body)]
         for text, index in owned.items():
-            owned_values[text].update(
-                (number + offset, value)
-                for offset, value in enumerate(table[:, index].tolist())
-                if _present(value) and number + offset not in furniture
-            )
+            cells = table[:, index]
+            shown = _present_cells(cells)
+            shown[furniture_at] = False
+            owned_values[text].update(zip((np.flatnonzero(shown) + number).tolist(), cells[shown].tolist()))
         values, keep = _cleaned(table, list(positions.values()))
-        keep[[row - number for row in furniture if number <= row < number + len(body)]] = False
+        keep[furniture_at] = False
         # Rows that are blank in every schema column carry no record (formatted but empty table rows).
         every_row = bool(keep.all())
         extra_table = _cleaned(table, list(extras.values()))[0]
@@ -1070,3 +1070,13 @@ _SHAREABLE = (str, dt.date, dt.datetime, dt.time)
 
 def _present(value: object) -> bool:
     return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def _present_cells(cells: np.ndarray) -> np.ndarray:
+    """``_present`` of each cell of an object array, worked out once per distinct value."""
+    codes, distinct = pd.factorize(cells)  # 1, 1.0 and TRUE share a code: all of them are present
+    shown: np.ndarray = np.array([*map(_present, distinct), False], dtype=bool)[codes]  # code -1 takes the last
+    # None and NaN both get code -1: a NaN (not an Excel value, but a file may hold one) is present.
+    missing = codes < 0
+    shown[missing] = np.not_equal(cells[missing], None)  # type: ignore[call-overload]  # each compared with None
+    return shown
