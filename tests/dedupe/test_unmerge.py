@@ -261,11 +261,24 @@ def test_dedupe_refuses_a_locked_workbook(book: Path) -> None:
     assert book.read_bytes() == original
 
 
+def test_applying_a_plan_leaves_the_merge_log_it_was_made_with_as_read(book: Path) -> None:
+    """load_plan gives the Merge log the plan learnt from; apply_plan logs the merges in a copy of it, so the same
+    plan applied again gives the same edits and sheets, its merges logged once."""
+    plan, log = load_plan(read_workbook(book))
+    assert plan.merged_rows == 1 and (log.headers, log.entries) == ([], [])
+    now = dt.datetime(2026, 11, 23, 9, 30)
+    first = apply_plan(plan, log, now=now)
+    second = apply_plan(plan, log, now=now)
+    assert (log.headers, log.entries) == ([], [])
+    assert first == second
+    assert [report.name for report in first[1]] == [schema.DUPLICATES.name("en"), schema.MERGE_LOG.name("en")]
+
+
 def test_library_plan_for_refresh(book: Path) -> None:
     """What refresh folds into its own single read and save: a plan, its edits and sheets, the redirects."""
-    plan = load_plan(read_workbook(book))
+    plan, log = load_plan(read_workbook(book))
     assert merge_redirects(plan) == {"C000003": "C000001"}
-    edits, reports = apply_plan(plan)
+    edits, reports = apply_plan(plan, log)
     by_sheet = {edit.sheet: edit for edit in edits}
     assert list(by_sheet["Clients"].delete_rows) == [4]
     assert by_sheet["Interactions"].set_cells == {"B2": "C000001", "B4": "C000001"}

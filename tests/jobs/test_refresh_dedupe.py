@@ -175,8 +175,8 @@ def test_the_merged_base_keeps_only_the_distinct_values_that_still_hold(book: Pa
     for sheet in data.sheets.values():
         for key in sheet.frame.columns:
             sheet.distinct(key)
-    plan = load_plan(data)
-    edits, _ = apply_plan(plan)
+    plan, log = load_plan(data)
+    edits, _ = apply_plan(plan, log)
     merged = as_saved(data, edits, deleted_rows(edits))
     carried = {key: set(sheet._distinct) for key, sheet in merged.sheets.items()}
     for sheet in merged.sheets.values():
@@ -194,8 +194,8 @@ def test_the_merged_base_leaves_the_sheets_as_read_as_they_were(book: Path) -> N
     ClientIDs are set on the merged base only."""
     data = read_workbook(book)
     read = {key: sheet.frame.copy() for key, sheet in data.sheets.items()}
-    plan = load_plan(data)
-    edits, _ = apply_plan(plan)
+    plan, log = load_plan(data)
+    edits, _ = apply_plan(plan, log)
     merged = as_saved(data, edits, deleted_rows(edits))
     for key, sheet in data.sheets.items():
         pd.testing.assert_frame_equal(sheet.frame, read[key])

@@ -306,16 +306,21 @@ def merge_redirects(plan: DedupePlan) -> dict[str, str]:
     return redirects
 
 
-def apply_plan(plan: DedupePlan, *, now: dt.datetime | None = None) -> tuple[list[SheetEdit], list[ReportSheet]]:
-    """The sheet edits and report sheets that carry out ``plan``: merges, Merge log, Duplicates sheet."""
-    edits, reports, _actions = _apply(plan, now or dt.datetime.now().replace(microsecond=0))
+def apply_plan(
+    plan: DedupePlan, log: MergeLog, *, now: dt.datetime | None = None
+) -> tuple[list[SheetEdit], list[ReportSheet]]:
+    """The sheet edits and report sheets that carry out ``plan``: merges, Merge log, Duplicates sheet. ``log`` is the
+    workbook's Merge log as ``load_plan`` read it (left as it is: the new entries go into a copy)."""
+    edits, reports, _actions = _apply(plan, log, now or dt.datetime.now().replace(microsecond=0))
     return edits, reports
 
 
-def _apply(plan: DedupePlan, now: dt.datetime) -> tuple[list[SheetEdit], list[ReportSheet], list[MergeAction]]:
+def _apply(
+    plan: DedupePlan, read_log: MergeLog, now: dt.datetime
+) -> tuple[list[SheetEdit], list[ReportSheet], list[MergeAction]]:
     data = plan.data
     locale = data.locale
-    log = read_merge_log(report_rows(data, schema.MERGE_LOG))
+    log = MergeLog(list(read_log.headers), list(read_log.entries))
     actions = plan_actions(plan, log)
     edits: list[SheetEdit] = []
     if actions:
@@ -416,13 +421,14 @@ def needs_duplicate_sheets(plan: DedupePlan, edits: Sequence[SheetEdit], sheet_n
     )
 
 
-def load_plan(data: WorkbookData, new_rows: Collection[int] = ()) -> DedupePlan:
-    """The dedupe plan of a workbook as read, with the decisions typed on its Duplicates sheet; ``new_rows`` are the
-    Clients rows given a ClientID in this run (see :func:`xlcrm.dedupe.plan.plan_dedupe`)."""
+def load_plan(data: WorkbookData, new_rows: Collection[int] = ()) -> tuple[DedupePlan, MergeLog]:
+    """The dedupe plan of a workbook as read, with the decisions typed on its Duplicates sheet, and its Merge log
+    (which the plan learnt from, and which ``apply_plan`` adds to); ``new_rows`` are the Clients rows given a ClientID
+    in this run (see :func:`xlcrm.dedupe.plan.plan_dedupe`)."""
     settings, _findings = read_settings(data)
     decisions = read_decisions(report_rows(data, schema.DUPLICATES))
-    merged = merged_pairs(read_merge_log(report_rows(data, schema.MERGE_LOG)), settings.phone_region)
-    return plan_dedupe(data, settings, decisions, new_rows, merged)
+    log = read_merge_log(report_rows(data, schema.MERGE_LOG))
+    return plan_dedupe(data, settings, decisions, new_rows, merged_pairs(log, settings.phone_region)), log
 
 
 def dedupe_changes(
@@ -432,10 +438,10 @@ def dedupe_changes(
     edits and report sheets of the workbook ``data`` was read from, the merges logged as made at ``now`` (default:
     the real time). ``new_rows`` are the Clients rows given a ClientID in this run: they merge as rows without one."""
     _check_clients(data)
-    plan = load_plan(data, new_rows)
+    plan, log = load_plan(data, new_rows)
     require_distinct_headers(data)  # after the plan: it waits for the sheets still being read, as the plan does
     now = now or dt.datetime.now().replace(microsecond=0)
-    edits, reports, actions = _apply(plan, now)
+    edits, reports, actions = _apply(plan, log, now)
     clean = not needs_duplicate_sheets(plan, edits, data.sheet_names)
     notes = plan.notes + [
         note for action in actions if (note := action.left_whole_note(data.sheets[schema.CLIENTS.key], data.locale))

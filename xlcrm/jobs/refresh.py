@@ -44,7 +44,7 @@ from xlcrm.checks.validate import check_ahead
 from xlcrm.create.formulas import missing_formulas
 from xlcrm.create.highlights import plan_highlight_upgrade
 from xlcrm.dedupe.merge import apply_plan, load_plan, needs_duplicate_sheets, unknown_decisions, why_merged
-from xlcrm.dedupe.merge_log import LOG_ADDED_COLUMNS
+from xlcrm.dedupe.merge_log import LOG_ADDED_COLUMNS, MergeLog
 from xlcrm.dedupe.plan import DedupePlan
 from xlcrm.files.safe_save import SaveOptions, SaveResult, holding_workbook_lock
 from xlcrm.files.save import save_changes
@@ -225,7 +225,7 @@ def _work_out(
     data.report_rows.pop(schema.BLOCK_HISTORY.key, None)
     # When the rows of Interactions were not only added, the copy's is read during the dedupe plan.
     change_check.settle()
-    plan = load_plan(work, filled.new_rows) if _can_dedupe(work) else None
+    plan, merge_log = load_plan(work, filled.new_rows) if _can_dedupe(work) else (None, None)
     require_distinct_headers(data)  # after the plan, which waits for the sheets still being read anyway
     if (clients_read := data.sheet(schema.CLIENTS.key)) is not None:
         require_room_right(
@@ -239,7 +239,7 @@ def _work_out(
     highlights = plan_highlight_upgrade(data)
     # Started before the merges: its imports run meanwhile, on the core the reading of Interactions left free.
     renderer = cleanup.enter_context(ReportRenderer(helper_process())) if helped else None
-    dedupe_edits, dedupe_sheets = _dedupe(work, plan)
+    dedupe_edits, dedupe_sheets = _dedupe(work, plan, merge_log)
     change_log = change_check.finish(accept_deletions=accept_deletions)
     # The edits of sheets other than Clients (merges re-pointing rows, the Client formulas) are final now: a big
     # workbook's are written meanwhile, combined one per sheet as the save combines them.
@@ -275,7 +275,7 @@ def _work_out(
     read = dataclasses.replace(data, sheets={}, report_rows={})
     # What was read is in the frames now: the sheets as read (a million Interactions rows of Python values) go
     # before the reports are built, which with the save need the most memory.
-    del data, work, filled, plan, merged, analysis, clients_read, change_check
+    del data, work, filled, plan, merge_log, merged, analysis, clients_read, change_check
 
     findings = report.findings + decisions
     agenda = build_agenda(frames, lifecycle)
@@ -334,14 +334,16 @@ def _can_dedupe(data: WorkbookData) -> bool:
     return clients is not None and not data.misplaced_header(schema.CLIENTS.key) and clients.has("client_id")
 
 
-def _dedupe(data: WorkbookData, plan: DedupePlan | None) -> tuple[list[SheetEdit], list[ReportSheet]]:
-    """The merges' edits and the Duplicates / Merge log sheets.
+def _dedupe(
+    data: WorkbookData, plan: DedupePlan | None, log: MergeLog | None
+) -> tuple[list[SheetEdit], list[ReportSheet]]:
+    """The merges' edits and the Duplicates / Merge log sheets of ``plan`` and the Merge log it was made with.
 
     As with ``xlcrm dedupe``, a base with nothing to review and no Duplicates sheet yet does not get one.
     """
-    if plan is None:
+    if plan is None or log is None:
         return [], []
-    edits, sheets = apply_plan(plan)
+    edits, sheets = apply_plan(plan, log)
     return edits, sheets if needs_duplicate_sheets(plan, edits, data.sheet_names) else []
 
 
