@@ -240,6 +240,7 @@ def _work_out(
     # Started before the merges: its imports run meanwhile, on the core the reading of Interactions left free.
     renderer = cleanup.enter_context(ReportRenderer(helper_process())) if helped else None
     dedupe_edits, dedupe_sheets = _dedupe(work, plan, merge_log)
+    del merge_log  # its rows are on the Merge log sheet now, with the merges just made
     change_log = change_check.finish(accept_deletions=accept_deletions)
     # The edits of sheets other than Clients (merges re-pointing rows, the Client formulas) are final now: a big
     # workbook's are written meanwhile, combined one per sheet as the save combines them.
@@ -275,7 +276,7 @@ def _work_out(
     read = dataclasses.replace(data, sheets={}, report_rows={})
     # What was read is in the frames now: the sheets as read (a million Interactions rows of Python values) go
     # before the reports are built, which with the save need the most memory.
-    del data, work, filled, plan, merge_log, merged, analysis, clients_read, change_check
+    del data, work, filled, plan, merged, analysis, clients_read, change_check
 
     findings = report.findings + decisions
     agenda = build_agenda(frames, lifecycle)
