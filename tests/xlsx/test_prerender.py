@@ -1,4 +1,4 @@
-"""Parts of a big refresh's save written in child processes: the same workbook, whatever happens there."""
+"""The merges' edits of a big refresh written in a child process: the same workbook, whatever happens there."""
 
 from __future__ import annotations
 
@@ -6,9 +6,7 @@ import datetime as dt
 import types
 import zipfile
 import zlib
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import openpyxl
 import pytest
@@ -56,32 +54,20 @@ def refreshed(source: Path, target: Path) -> dict[str, bytes]:
     return parts(target)
 
 
-def parts_used(monkeypatch: pytest.MonkeyPatch, kind: type, name_of: Callable[[Any], str]) -> list[str]:
-    """From here on every workbook counts as big; returns what ``kind.part`` found written by a child."""
+def written_ahead(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """From here on every workbook counts as big; returns the sheets whose edits were taken from the child."""
     used: list[str] = []
-    part = kind.part
+    part = EditPrewriting.part
 
-    def recorded(self, asked):  # type: ignore[no-untyped-def]
-        found = part(self, asked)
+    def recorded(self: EditPrewriting, edit: SheetEdit) -> object:
+        found = part(self, edit)
         if found is not None:
-            used.append(name_of(asked))
+            used.append(edit.sheet)
         return found
 
     monkeypatch.setattr(refresh, "is_big_workbook", lambda path: True)
-    monkeypatch.setattr(kind, "part", recorded)
+    monkeypatch.setattr(EditPrewriting, "part", recorded)
     return used
-
-
-def rendered_ahead(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every report counts as big too; returns the names of the reports the child's work was used for."""
-    monkeypatch.setattr(prerender, "PRERENDER_REPORT_ROWS", 1)
-    monkeypatch.setattr(prerender, "PRERENDER_TOTAL_ROWS", 1)
-    return parts_used(monkeypatch, prerender.Prerendering, lambda name: name)
-
-
-def written_ahead(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Returns the sheets whose edits were taken from the child."""
-    return parts_used(monkeypatch, prerender.EditPrewriting, lambda edit: edit.sheet)
 
 
 @pytest.fixture
@@ -89,47 +75,6 @@ def demo(tmp_path: Path) -> Path:
     path = tmp_path / "demo.xlsx"
     create_demo(path, clients=150, seed=4, locale="ru", today=TODAY)
     return path
-
-
-def test_reports_rendered_in_a_child_are_the_bytes_the_save_would_write(
-    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    usual = refreshed(demo, tmp_path / "usual.xlsx")
-    used = rendered_ahead(monkeypatch)
-    ahead = refreshed(demo, tmp_path / "ahead.xlsx")
-    assert len(used) >= 5  # every report with rows, but not the selected sheet
-    assert ahead == usual
-    # and again on a workbook that has the reports already (they are replaced, not added)
-    used.clear()
-    assert refreshed(tmp_path / "ahead.xlsx", tmp_path / "again.xlsx") == refreshed(
-        tmp_path / "usual.xlsx", tmp_path / "again-usual.xlsx"
-    )
-    assert len(used) >= 5  # rendered by the child again (both refreshes of this pair run with it)
-
-
-def test_the_selected_report_is_rendered_by_the_save(
-    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    once = tmp_path / "once.xlsx"
-    refreshed(demo, once)
-    with zipfile.ZipFile(once) as archive:
-        workbook_xml = archive.read("xl/workbook.xml").decode()
-    dashboard = refresh.schema.DASHBOARD.name("ru")
-    sheets = workbook_xml.split("<sheet ")[1:]
-    position = next(i for i, sheet in enumerate(sheets) if f'name="{dashboard}"' in sheet)
-    content = parts(once)  # the Dashboard becomes the sheet shown on opening
-    assert 'activeTab="0"' in workbook_xml
-    content["xl/workbook.xml"] = workbook_xml.replace('activeTab="0"', f'activeTab="{position}"').encode()
-    selected = tmp_path / "selected.xlsx"
-    with zipfile.ZipFile(selected, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in content.items():
-            archive.writestr(name, data)
-    usual = refreshed(selected, tmp_path / "usual.xlsx")
-    used = rendered_ahead(monkeypatch)
-    ahead = refreshed(selected, tmp_path / "ahead.xlsx")
-    assert dashboard not in used and used
-    assert ahead == usual
-    assert any(b'tabSelected="1"' in data for name, data in ahead.items() if name.startswith("xl/worksheets/"))
 
 
 def test_merges_written_in_a_child_are_the_bytes_the_save_would_write(
@@ -214,10 +159,10 @@ def test_a_child_that_dies_leaves_the_writing_to_the_save(
     demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     usual = refreshed(demo, tmp_path / "usual.xlsx")
-    rendered, written = rendered_ahead(monkeypatch), written_ahead(monkeypatch)
+    written = written_ahead(monkeypatch)
     monkeypatch.setattr(child_process.sys, "executable", str(python_the_system_kills(tmp_path)))
     assert refreshed(demo, tmp_path / "ahead.xlsx") == usual
-    assert rendered == [] and written == []
+    assert written == []
 
 
 def test_a_dry_run_or_a_small_workbook_starts_no_child(

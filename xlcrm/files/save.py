@@ -10,7 +10,7 @@ from xlcrm.files.safe_save import SaveOptions, SaveResult, replace_workbook
 from xlcrm.messages import t
 from xlcrm.runtime import progress
 from xlcrm.xlsx.package import write_workbook
-from xlcrm.xlsx.prerender import EditPrewriting, Prerendering
+from xlcrm.xlsx.prerender import EditPrewriting
 from xlcrm.xlsx.reader import WorkbookData
 from xlcrm.xlsx.report_sheet import ReportSheet
 from xlcrm.xlsx.sheet_copy import SheetCopy
@@ -25,7 +25,6 @@ def save_changes(
     edits: Sequence[SheetEdit] = (),
     remove: Sequence[str] = (),
     save: SaveOptions = SaveOptions(),
-    prerendered: Prerendering | None = None,
     prewritten: EditPrewriting | None = None,
     anonymised: bool = False,
     keep_saved_copy: bool = True,
@@ -35,15 +34,14 @@ def save_changes(
 ) -> SaveResult:
     """Write report sheets and user-sheet edits into the workbook ``data`` was read from, safely.
 
-    Refuses when the file changed since it was read (``data.stamp``) or is open
-    elsewhere, unless ``save`` says to write anyway; the new file must still hold every sheet except the removed ones,
-    plus the reports. Reports in ``prerendered`` and edits in ``prewritten`` are taken from there (see
-    ``xlcrm.xlsx.prerender``). ``anonymised``: the new file keeps nothing its cells no longer show (see
-    ``write_workbook``; with ``erased``, only what shows one of its matches among notes, chart caches and
-    document properties). ``keep_saved_copy``: keep a copy of the new version to compare the next run with (see
-    ``xlcrm.files.saved_copy``), with ``fingerprints`` of the user sheets as read beside it. ``copies``: sheets of
-    other workbooks added as new sheets (see ``xlcrm.xlsx.sheet_copy``), which the new file must hold too.
-    """
+    Refuses when the file changed since it was read (``data.stamp``) or is open elsewhere, unless ``save`` says to write
+    anyway; the new file must still hold every sheet except the removed ones, plus the reports. Edits in
+    ``prewritten`` are taken from there (see ``xlcrm.xlsx.prerender``). ``anonymised``: the new file keeps nothing
+    its cells no longer show (see ``write_workbook``; with ``erased``, only what shows one of its matches among
+    notes, chart caches and document properties). ``keep_saved_copy``: keep a copy of the new version to compare the
+    next run with (see ``xlcrm.files.saved_copy``), with ``fingerprints`` of the user sheets as read beside it.
+    ``copies``: sheets of other workbooks added as new sheets (see ``xlcrm.xlsx.sheet_copy``), which the new file
+    must hold too."""
     path = data.path
     removed = {name.casefold() for name in remove}
     kept = [name for name in data.sheet_names if name.casefold() not in removed]
@@ -58,7 +56,6 @@ def save_changes(
             reports=reports,
             edits=edits,
             remove=remove,
-            prerendered=prerendered,
             prewritten=prewritten,
             anonymised=anonymised,
             erased=erased,

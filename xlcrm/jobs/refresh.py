@@ -60,7 +60,7 @@ from xlcrm.messages import Text, t
 from xlcrm.reports.agenda import build_agenda
 from xlcrm.reports.changes import changes_sheet
 from xlcrm.reports.sheets import Migration, RefreshReports, build_reports
-from xlcrm.xlsx.prerender import EditPrewriting, Prerendering, ReportRenderer, helper_process
+from xlcrm.xlsx.prerender import EditPrewriting, helper_process
 from xlcrm.xlsx.reader import (
     WorkbookData,
     is_big_workbook,
@@ -176,7 +176,6 @@ class _Refreshed:
     read: WorkbookData  # the workbook as read, without its sheets' values: what the save checks the file against
     reports: list[ReportSheet]
     edits: list[SheetEdit]
-    prerendered: Prerendering | None
     prewritten: EditPrewriting | None
     fingerprints: dict[str, SheetFingerprint]  # of the user sheets as read, for the saved copy (none in a dry run)
     result: RefreshResult  # with no save yet
@@ -195,7 +194,6 @@ def _refresh(path: Path, save: SaveOptions, *, today: dt.date, dry_run: bool, ac
             reports=refreshed.reports,
             edits=refreshed.edits,
             save=save,
-            prerendered=refreshed.prerendered,
             prewritten=refreshed.prewritten,
             fingerprints=refreshed.fingerprints,
         )
@@ -208,7 +206,7 @@ def _work_out(
     """The refresh of the workbook at ``path`` up to its save; the helper processes of a big workbook are left to
     ``cleanup``."""
     data = read_workbook(path)
-    # A big workbook's report renderer and merges' writer work in helper processes (xlcrm.xlsx.prerender).
+    # A big workbook's merges are written in a helper process (xlcrm.xlsx.prerender).
     helped = not dry_run and is_big_workbook(path)
     # Before the dedupe plan, which waits for Interactions: in a big workbook they are still being read then.
     history = read_history(data.report_rows.get(schema.BLOCK_HISTORY.key, []))
@@ -237,8 +235,6 @@ def _work_out(
     formulas = missing_formulas(work)
     # A workbook made by an older xlcrm paints every past Next date red: its two rules get the template's.
     highlights = plan_highlight_upgrade(data)
-    # Started before the merges: its imports run meanwhile, on the core the reading of Interactions left free.
-    renderer = cleanup.enter_context(ReportRenderer(helper_process())) if helped else None
     dedupe_edits, dedupe_sheets = _dedupe(work, plan, merge_log)
     del merge_log  # its rows are on the Merge log sheet now, with the merges just made
     change_log = change_check.finish(accept_deletions=accept_deletions)
@@ -282,8 +278,6 @@ def _work_out(
     agenda = build_agenda(frames, lifecycle)
     reports: RefreshReports = build_reports(frames, lifecycle, agenda, findings, history, segments)
     sheets = [*reports.sheets, changes_sheet(change_log, read.locale), *dedupe_sheets]
-    # The big reports are rendered by the other process while the Clients columns are computed and written.
-    prerendered = renderer.start(path, sheets) if renderer is not None else None
     computed = computed_cells(clients, frames, lifecycle)
     columns = _as_read(computed.columns, deleted.get(clients.name.casefold(), RowMap()))
     edit = SheetEdit(
@@ -326,7 +320,7 @@ def _work_out(
         changes=change_log,
         debts=lifecycle.receivables.totals(),
     )
-    return _Refreshed(read, sheets, edits, prerendered, prewritten, fingerprints, result)
+    return _Refreshed(read, sheets, edits, prewritten, fingerprints, result)
 
 
 def _can_dedupe(data: WorkbookData) -> bool:

@@ -48,7 +48,7 @@ import zipfile
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 from lxml import etree
 
@@ -127,16 +127,6 @@ _CELL_VALUE = re.compile(rb"<(?:\w+:)?v(?:\s[^>]*)?>([^<]*)</(?:\w+:)?v>")
 Parts = TypeVar("Parts", bound=PackageParts)
 
 
-class ReportsWrittenAhead(Protocol):
-    """Report sheets rendered ahead by another process (``xlcrm.xlsx.prerender.Prerendering``)."""
-
-    def rendered_for(self, styles: dict[StyleKey, int], date1904: bool) -> bool:
-        """Whether they were rendered for these style indices and this date system."""
-
-    def part(self, report_name: str) -> RenderedPart | None:
-        """The rendered part of this report, once ready; None when there is none."""
-
-
 def write_workbook(
     source: Path,
     target: Path,
@@ -144,7 +134,6 @@ def write_workbook(
     reports: Sequence[ReportSheet] = (),
     edits: Sequence[SheetEdit] = (),
     remove: Sequence[str] = (),
-    prerendered: ReportsWrittenAhead | None = None,
     prewritten: EditsWrittenAhead | None = None,
     anonymised: bool = False,
     erased: re.Pattern[str] | None = None,
@@ -152,29 +141,24 @@ def write_workbook(
 ) -> None:
     """Write ``source`` to ``target`` with report sheets added, replaced or removed and user sheets edited.
 
-    Every zip entry xlcrm does not own or edit is copied unchanged. Only sheets
-    whose names carry the report marker are ever replaced or removed; a report
-    that names a user's sheet raises ``NotAReportSheet`` and nothing is written.
-    Names in ``remove`` that the workbook does not have are ignored. ``edits``
-    change cells of user sheets (see ``SheetEdit``); an edit that would break
-    what points at the sheet's rows raises ``EditRefused``, and nothing is written. Report sheets found in
-    ``prerendered`` are taken from there as they are, unless they were rendered for other styles; so are the
-    user sheets of the edits in ``prewritten``. ``anonymised``: ``target`` keeps nothing its cells no longer show: its
-    worksheets lose the cached results of their formulas (see ``SheetEdit.drop_formula_results``), the entries
-    of the shared-string table no cell of any sheet uses (the originals of masked cells, the texts of removed
-    sheets) are emptied, and so are notes, chart caches and document properties (see
-    ``xlcrm.xlsx.anonymised_parts``); with ``erased`` (an erased person's values) only the notes, caches and
-    properties that show one of them are emptied. ``copies``: worksheets of other workbooks added as new sheets
-    (see ``xlcrm.xlsx.sheet_copy``), each after the sheet it names; a name the workbook has already raises
-    ``EditRefused``.
-    """
+    Every zip entry xlcrm does not own or edit is copied unchanged. Only sheets whose names carry the report marker are
+    ever replaced or removed; a report that names a user's sheet raises ``NotAReportSheet`` and nothing is written.
+    Names in ``remove`` that the workbook does not have are ignored. ``edits`` change cells of user sheets (see
+    ``SheetEdit``); an edit that would break what points at the sheet's rows raises ``EditRefused``, and nothing is
+    written. The user sheets of the edits in ``prewritten`` are taken from there as they are. ``anonymised``:
+    ``target`` keeps nothing its cells no longer show: its worksheets lose the cached results of their formulas (see
+    ``SheetEdit.drop_formula_results``), the entries of the shared-string table no cell of any sheet uses (the
+    originals of masked cells, the texts of removed sheets) are emptied, and so are notes, chart caches and document
+    properties (see ``xlcrm.xlsx.anonymised_parts``); with ``erased`` (an erased person's values) only the notes,
+    caches and properties that show one of them are emptied. ``copies``: worksheets of other workbooks added as new
+    sheets (see ``xlcrm.xlsx.sheet_copy``), each after the sheet it names; a name the workbook has already raises
+    ``EditRefused``."""
     source, target = Path(source), Path(target)
     if target.exists() and target.resolve() == source.resolve():
         raise ValueError("write_workbook needs a target other than its source")
     _check_request(reports, remove, edits, anonymised=anonymised)
     edits = combine_edits(edits)
     with _opened(source, _WorkbookWrite) as package:
-        package.prerendered = prerendered
         package.prewritten = prewritten
         package.apply(reports, remove, edits, anonymised=anonymised, erased=erased, copies=copies)
         try:
@@ -471,7 +455,6 @@ class _WorkbookWrite(PackageParts):
 
     def __init__(self, archive: zipfile.ZipFile, path: Path, temporary: contextlib.ExitStack):
         super().__init__(archive, path, temporary)
-        self.prerendered: ReportsWrittenAhead | None = None  # report sheets rendered ahead, in another process
         self.prewritten: EditsWrittenAhead | None = None  # user sheets edited ahead, in another process
 
     def apply(
@@ -892,13 +875,7 @@ class _WorkbookWrite(PackageParts):
         position = [s.element for s in self.sheets()].index(sheet.element)
         selected = position == self._active_tab()
         part = self.entry_of(sheet.part) or sheet.part
-        rendered = None
-        if self.prerendered is not None and not selected and self.prerendered.rendered_for(styles, date1904):
-            rendered = self.prerendered.part(report.name)
-        if rendered is not None:
-            self.take_written(part, rendered)
-        else:
-            self.streamed[part] = lambda: render_worksheet(report, where, styles, date1904, selected=selected)
+        self.streamed[part] = lambda: render_worksheet(report, where, styles, date1904, selected=selected)
         filtered = [table_layout.ref for table, table_layout in zip(report.tables, where.tables) if table.autofilter]
         self._set_filter_name(position, report.name, filtered[0] if filtered else None)
         self._set_print_titles(position, report.name, where.repeated_header_row)
