@@ -105,7 +105,7 @@ def main() -> None:
         dedupe.compare(by_row[first], by_row[second], model, comparison)
     scoring = time.perf_counter() - started
     started = time.perf_counter()
-    plan = load_plan(data)
+    plan, _log = load_plan(data)
     planning = time.perf_counter() - started
     print(
         f"{len(records):,} clients: read {read:.1f} s; plan {planning:.1f} s "

@@ -178,3 +178,20 @@ def test_a_dry_run_or_a_small_workbook_starts_no_child(
     assert demo.read_bytes() == before
     assert CliRunner().invoke(cli, ["refresh", str(demo), "--today", TODAY.isoformat()]).exit_code in (0, 1)
     assert log.read_text() == ""
+
+
+def test_a_prewriting_that_cannot_start_lets_its_child_go(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No folder for the parts (a full disk): the error goes on, and the child started for the work ends."""
+    child = child_process.Child(prerender.__name__)
+
+    def no_folder(prefix: str) -> str:
+        raise OSError("no space left on device")
+
+    monkeypatch.setattr(prerender.tempfile, "mkdtemp", no_folder)
+    try:
+        with pytest.raises(OSError, match="no space left"):
+            EditPrewriting(tmp_path / "book.xlsx", [SheetEdit("Interactions", set_cells={"B2": "x"})], child)
+        process = child._process
+        assert process is not None and process.poll() is not None  # ended, not waiting for a call
+    finally:
+        child.close()

@@ -423,8 +423,8 @@ def needs_duplicate_sheets(plan: DedupePlan, edits: Sequence[SheetEdit], sheet_n
 
 def load_plan(data: WorkbookData, new_rows: Collection[int] = ()) -> tuple[DedupePlan, MergeLog]:
     """The dedupe plan of a workbook as read, with the decisions typed on its Duplicates sheet, and its Merge log
-    (which the plan learnt from, and which ``apply_plan`` adds to); ``new_rows`` are the Clients rows given a ClientID
-    in this run (see :func:`xlcrm.dedupe.plan.plan_dedupe`)."""
+    (which the plan learnt from; ``apply_plan`` adds the merges to a copy of it); ``new_rows`` are the Clients rows
+    given a ClientID in this run (see :func:`xlcrm.dedupe.plan.plan_dedupe`)."""
     settings, _findings = read_settings(data)
     decisions = read_decisions(report_rows(data, schema.DUPLICATES))
     log = read_merge_log(report_rows(data, schema.MERGE_LOG))

@@ -1,7 +1,7 @@
 """Work done in a separate Python process, on the other core.
 
 Python runs one thread at a time, so the few parts of a big refresh that need no answer from the rest (reading
-the Interactions sheet, rendering big report sheets) go faster in a process of their own than in a thread.
+the Interactions sheet, writing the merges' edits of it) go faster in a process of their own than in a thread.
 ``Child().call(function, *args)`` runs ``function(*args)`` in a new Python running ``main``: the call goes
 to the child pickled on stdin, and the result, or the ``XlcrmError`` it raised, comes back pickled on stdout.
 A plain process rather than multiprocessing, which would run the caller's main script again in the child.
@@ -23,7 +23,7 @@ from xlcrm.runtime.collector import collector_paused
 
 T = TypeVar("T")
 
-# The longest a child may take for its one call. Its work (reading a million-row sheet, rendering a big report)
+# The longest a child may take for its one call. Its work (reading or rewriting a million-row sheet)
 # takes seconds to a minute; a child that is still busy after this is stuck (a paging machine, a hung disk), is
 # killed, and the caller does the work itself, so a nightly run never waits for ever.
 CALL_TIMEOUT_SECONDS = 15 * 60

@@ -131,7 +131,7 @@ def read_grid(path: Path, sheet_name: str) -> CellGrid | None:
                 for _ in chunks:  # the rest of the part is checked too, whatever the scan made of it
                     pass
             tails, codes = cells.distinct_tails()
-            # The cells' positions in one array each; the chunks (with each cell's key) go before the grid is made.
+            # The cells' positions in one array each; the chunks (with each cell's tail) go before the grid is made.
             rows, columns = cells.rows, cells.columns
             del cells
             values = _values_of(archive, sheet_name, part, tails, frame)

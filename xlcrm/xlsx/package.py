@@ -219,20 +219,6 @@ def write_edit_ahead(source: Path, edit: SheetEdit, file: Path, watch: Collectio
         return RenderedPart(file, written, part, silent)
 
 
-def report_styles(source: Path) -> tuple[dict[StyleKey, int], bool]:
-    """The style indices report sheets get when written into ``source``, and whether it counts dates from 1904.
-
-    ``write_workbook`` adds the report styles before anything else, so these are the ones it will use as long
-    as the file does not change.
-    """
-    try:
-        with zipfile.ZipFile(source) as archive, contextlib.ExitStack() as temporary:
-            package = PackageParts(archive, source, temporary)
-            return package.merge_styles(STYLES), package.date1904()
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise NotAWorkbook(t("{path} cannot be read as a workbook: {reason}", path=source, reason=str(exc))) from None
-
-
 @dataclass(frozen=True)
 class RowExtras:
     """What cells of some rows hold besides their values, by (row, column index): ``links``, where the link on a
@@ -485,7 +471,8 @@ class _WorkbookWrite(PackageParts):
             self._check_own_report(own, sheets.index(own))
         worksheets_before = self._worksheet_names()
         date1904 = self.date1904()
-        # The report styles before any other: their indices are then known ahead (see report_styles).
+        # The report styles are merged before any other, as every save has merged them: the styles part comes out
+        # as it always did.
         styles = self.merge_styles(STYLES) if reports or remove else {}
 
         # User sheets first: their positions and the defined names they adjust are those of the workbook as read.

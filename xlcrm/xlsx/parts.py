@@ -119,12 +119,12 @@ WORKBOOK_ORDER = (
 
 @dataclass(frozen=True)
 class RenderedPart:
-    """A sheet's worksheet part written ahead by another process (``xlcrm.xlsx.prerender``): raw-deflated, as a
+    """A user sheet's worksheet part written ahead by another process (``xlcrm.xlsx.prerender``): raw-deflated, as a
     zip entry holds it, into ``file``."""
 
     file: Path
     deflated: Deflated
-    part: str = ""  # the zip entry, for a user sheet written ahead
+    part: str  # the zip entry
     silent_about: frozenset[str] = frozenset()  # sheets it never mentions (see EditsWrittenAhead.silent_about)
 
 

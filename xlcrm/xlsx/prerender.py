@@ -2,8 +2,7 @@
 
 The merges re-point the rows of a million-row Interactions sheet to the clients that survive. That is known as
 soon as the dedupe is planned, so a child process writes that sheet's new part (``EditPrewriting``) on the other
-core while validation, lifecycle and reports run; the save then copies the compressed bytes. The child is started
-a little before its work is known (``helper_process``), so its imports run meanwhile.
+core while validation, lifecycle and reports run; the save then copies the compressed bytes.
 
 An edit the child could not write is written by the save as always, so the result never depends on the child.
 Report sheets are rendered by the save itself: a child rendering them ahead gained nothing measurable on the
@@ -41,11 +40,18 @@ class EditPrewriting:
 
     def __init__(self, source: Path, edits: Sequence[SheetEdit], child: Child, watch: Sequence[str] = ()):
         self.edits = list(edits)
-        self._folder = Path(tempfile.mkdtemp(prefix="xlcrm-edits-"))
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xlcrm-edits")
-        self._parts: Future[list[RenderedPart | None]] = self._worker.submit(
-            child.call, write_edits, source, self.edits, list(watch), self._folder
-        )
+        folder: Path | None = None
+        try:
+            folder = Path(tempfile.mkdtemp(prefix="xlcrm-edits-"))
+            worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="xlcrm-edits")
+            written = worker.submit(child.call, write_edits, source, self.edits, list(watch), folder)
+        except BaseException:
+            child.close()  # never given its call, it would wait for one
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
+            raise
+        self._folder, self._worker = folder, worker
+        self._parts: Future[list[RenderedPart | None]] = written
 
     def part(self, edit: SheetEdit) -> RenderedPart | None:
         """The sheet part written for exactly this edit, once ready; None when there is none."""
