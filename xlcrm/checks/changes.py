@@ -14,6 +14,7 @@ such a pair is a changed row; what is still left was added or deleted.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -242,17 +243,21 @@ class _Side:
             self.kept_hashes[header] = found
         return found
 
-    def cell_hash(self, header: str, position: int) -> int:
-        """The hash ``column_hashes`` gives the cell at ``position``, worked out for that cell alone unless the
-        column's are kept."""
+    def cell_hashes(self, header: str, positions: np.ndarray) -> np.ndarray:
+        """``column_hashes(header)[positions]``, hashing only the distinct values at ``positions`` unless the column's
+        hashes are kept: the few rows a comparison pairs as changed cost little, however long the sheet."""
         kept = self.kept_hashes.get(header)
         if kept is not None:
-            return int(kept[position])
+            found: np.ndarray = kept[positions]
+            return found
         cells = self.factorized.get(header)
-        if cells is None or cells[0][position] < 0:
-            return int(_BLANK)
+        if cells is None:
+            return np.full(len(positions), _BLANK, dtype=np.uint64)
         codes, distinct = cells
-        return int(_cell_hashes(np.zeros(1, dtype=np.int64), [distinct[codes[position]]])[0])
+        at = codes[positions]
+        used = np.unique(at[at >= 0])
+        local = np.where(at >= 0, np.searchsorted(used, at), -1)  # blanks keep code -1
+        return _cell_hashes(local, [distinct[code] for code in used.tolist()])
 
     def has_any(self, headers: Sequence[str]) -> np.ndarray:
         """Whether each row has a value in any of ``headers``."""
@@ -294,9 +299,11 @@ def _compare_sheet(spec: Sheet, before: _Side, after: _Side) -> list[RowChange]:
         keyed_after[new],
     )
     paired_old, paired_new = gone[pairs[0]], new[pairs[1]]
+    # Which columns each pair differs in, a column at a time over all the pairs.
+    differs = [before.cell_hashes(header, paired_old) != after.cell_hashes(header, paired_new) for header in headers]
     changes = [
-        _changed(spec, before, after, headers, old, new_position)
-        for old, new_position in zip(paired_old.tolist(), paired_new.tolist(), strict=True)
+        _changed(spec, before, after, tuple(itertools.compress(headers, columns)), old, new_position)
+        for old, new_position, *columns in zip(paired_old.tolist(), paired_new.tolist(), *differs, strict=True)
     ]
     changes.sort(key=lambda change: change.now_row or 0)
     for position in _without(gone, paired_old).tolist():
@@ -321,8 +328,8 @@ def _added(spec: Sheet, after: _Side, position: int) -> RowChange:
     return RowChange(spec.key, ADDED, None, row, _client_id(after, position), (), {}, after.row_values(position))
 
 
-def _changed(spec: Sheet, before: _Side, after: _Side, headers: Sequence[str], old: int, new: int) -> RowChange:
-    columns = tuple(header for header in headers if before.cell_hash(header, old) != after.cell_hash(header, new))
+def _changed(spec: Sheet, before: _Side, after: _Side, columns: tuple[str, ...], old: int, new: int) -> RowChange:
+    """The change of the row at ``old`` into the one at ``new``, which differ in ``columns``."""
     was, now = before.row_values(old), after.row_values(new)
     return RowChange(
         spec.key,
