@@ -238,6 +238,9 @@ def _work_out(
     dedupe_edits, dedupe_sheets = _dedupe(work, plan, merge_log)
     del merge_log  # its rows are on the Merge log sheet now, with the merges just made
     change_log = change_check.finish(accept_deletions=accept_deletions)
+    # The row hashes kept for the next run come from the sheets as read: made before the analysis, whose frames
+    # would otherwise be held alongside the hashing's work arrays, the refresh's peak of memory.
+    fingerprints = {} if dry_run else fingerprints_to_keep(data, change_log)
     # The edits of sheets other than Clients (merges re-pointing rows, the Client formulas) are final now: a big
     # workbook's are written meanwhile, combined one per sheet as the save combines them.
     clients_name = data.sheets[schema.CLIENTS.key].name
@@ -267,7 +270,6 @@ def _work_out(
     merges, merged_clients = _merge_summaries(plan), plan.merged_rows if plan else 0
     review_pairs = len(plan.review) if plan else 0
     new_ids = filled.edits_beside(dedupe_edits)
-    fingerprints = {} if dry_run else fingerprints_to_keep(data, change_log)
     # The save reads only the file's name, sheet names and stamp of the workbook as read.
     read = dataclasses.replace(data, sheets={}, report_rows={})
     # What was read is in the frames now: the sheets as read (a million Interactions rows of Python values) go
