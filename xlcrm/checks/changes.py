@@ -173,7 +173,7 @@ def fingerprint(sheet: SheetData, locale: str, spec: Sheet, source: str) -> Shee
     """``sheet`` (of a workbook in ``locale``, whose read depended on what digests to ``source``) as row hashes."""
     side = _Side.of(sheet, locale, spec)
     headers = tuple(side.values)
-    return SheetFingerprint(sheet.name, source, headers, _row_hashes(side, headers, keep=False))
+    return SheetFingerprint(sheet.name, source, headers, _row_hashes(side, headers))
 
 
 def added_since(saved: SheetFingerprint, now: SheetData | None, locale: str, spec: Sheet) -> SheetComparison | None:
@@ -189,24 +189,21 @@ def added_since(saved: SheetFingerprint, now: SheetData | None, locale: str, spe
     saved_rows = len(saved.row_hashes)
     if not saved.headers:
         return SheetComparison(saved_rows, [])
-    right = _row_hashes(after, saved.headers, keep=False)
-    if len(_surplus(saved.row_hashes, right)):
+    right = _row_hashes(after, saved.headers)
+    gone, added = _unmatched(saved.row_hashes, right)
+    if len(gone):
         return None
-    added = _surplus(right, saved.row_hashes)
     return SheetComparison(saved_rows, [_added(spec, after, position) for position in added.tolist()])
 
 
 @dataclass(frozen=True, eq=False)
 class _Side:
-    """One version of a sheet, ready to compare: each compared column's cells as read and factorised, and the cell
-    hashes of the columns asked for, kept."""
+    """One version of a sheet, ready to compare: each compared column's cells as read and factorised."""
 
     rows: np.ndarray  # Excel row numbers
     values: dict[str, np.ndarray]  # header -> cells as read (object)
     factorized: dict[str, tuple[np.ndarray, Sequence[object]]]  # header -> codes and distinct values of the cells
     keys: dict[str, str]  # schema column key -> header, for the columns the sheet has
-    # Header -> one uint64 per cell, for the columns asked for with ``keep``: a comparison asks for some once per row.
-    kept_hashes: dict[str, np.ndarray] = field(default_factory=dict)
 
     @classmethod
     def of(cls, sheet: SheetData | None, locale: str, spec: Sheet) -> _Side:
@@ -231,25 +228,15 @@ class _Side:
                     factorized[str(header)] = factorize_cells(pd.Series(cells, dtype=object))
         return cls(sheet.frame.index.to_numpy(dtype=np.int64), values, factorized, keys)
 
-    def column_hashes(self, header: str, *, keep: bool = True) -> np.ndarray:
-        """The column's cell hashes (equal cells, equal hashes), kept for the next ask unless not ``keep``; a column
-        this version lacks is blank in every row."""
-        found = self.kept_hashes.get(header)
-        if found is not None:
-            return found
+    def column_hashes(self, header: str) -> np.ndarray:
+        """The column's cell hashes (equal cells, equal hashes), worked out once per distinct value; a column this
+        version lacks is blank in every row."""
         cells = self.factorized.get(header)
-        found = np.full(len(self.rows), _BLANK, dtype=np.uint64) if cells is None else _cell_hashes(*cells)
-        if keep:
-            self.kept_hashes[header] = found
-        return found
+        return np.full(len(self.rows), _BLANK, dtype=np.uint64) if cells is None else _cell_hashes(*cells)
 
     def cell_hashes(self, header: str, positions: np.ndarray) -> np.ndarray:
-        """``column_hashes(header)[positions]``, hashing only the distinct values at ``positions`` unless the column's
-        hashes are kept: the few rows a comparison pairs as changed cost little, however long the sheet."""
-        kept = self.kept_hashes.get(header)
-        if kept is not None:
-            found: np.ndarray = kept[positions]
-            return found
+        """``column_hashes(header)[positions]``, hashing only the distinct values at ``positions``: the few rows a
+        comparison pairs as changed cost little, however long the sheet."""
         cells = self.factorized.get(header)
         if cells is None:
             return np.full(len(positions), _BLANK, dtype=np.uint64)
@@ -286,17 +273,18 @@ def _compare_sheet(spec: Sheet, before: _Side, after: _Side) -> list[RowChange]:
     if not headers:
         return []
     key_headers = [header for key in PAIRING_KEYS[spec.key] if (header := before.keys.get(key) or after.keys.get(key))]
-    # The pairing keys' cell hashes are kept (the pairing asks for them again); every other column's are let go
-    # once they are in the row hashes: for a million rows, 8 MB a column on each side.
-    keyed_before, keyed_after = before.has_any(key_headers), after.has_any(key_headers)
-    left = _row_hashes(before, headers, keep=False)
-    right = _row_hashes(after, headers, keep=False)
-    gone, new = _unmatched(left, right)
-    pairs = _pairs(
-        _row_hashes(before, key_headers)[gone],
-        _row_hashes(after, key_headers)[new],
-        keyed_before[gone],
-        keyed_after[new],
+    # No cell hash is kept: for a million rows each column's are 8 MB a side, and hashing a column again, once per
+    # distinct value, costs less than holding them while the rows are matched.
+    gone, new = _unmatched(_row_hashes(before, headers), _row_hashes(after, headers))
+    pairs = (
+        _pairs(
+            _row_hashes(before, key_headers)[gone],
+            _row_hashes(after, key_headers)[new],
+            before.has_any(key_headers)[gone],
+            after.has_any(key_headers)[new],
+        )
+        if len(gone) and len(new)
+        else (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
     )
     paired_old, paired_new = gone[pairs[0]], new[pairs[1]]
     # Which columns each pair differs in, a column at a time over all the pairs.
@@ -352,16 +340,25 @@ def _client_id(side: _Side, position: int) -> str | None:
 
 
 def _unmatched(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of the rows of ``left`` and of ``right`` (row hashes) that no equal row on the other side matches;
-    equal rows pair off one for one, in order."""
-    return _surplus(left, right), _surplus(right, left)
+    """Positions (ascending) of the rows of ``left`` and of ``right`` (row hashes) that no equal row on the other side
+    matches; equal rows pair off one for one, in order."""
+    # One hash table codes both sides; a value's rows on one side are left over only where that side holds more of it,
+    # so the ranks among equal rows are worked out for those few rows, not for every row of both sheets.
+    codes, distinct = pd.factorize(np.concatenate([left, right]))
+    count = len(distinct)
+    del distinct
+    left_codes, right_codes = codes[: len(left)], codes[len(left) :]
+    left_counts, right_counts = np.bincount(left_codes, minlength=count), np.bincount(right_codes, minlength=count)
+    return _surplus(left_codes, left_counts, right_counts), _surplus(right_codes, right_counts, left_counts)
 
 
-def _surplus(values: np.ndarray, other: np.ndarray) -> np.ndarray:
-    """Positions of the values that ``other`` holds fewer of: the first of each value pair off with ``other``'s."""
-    rank = pd.Series(values).groupby(values, sort=False).cumcount().to_numpy()
-    available = pd.Series(other).value_counts().reindex(values, fill_value=0).to_numpy()
-    surplus: np.ndarray = np.flatnonzero(rank >= available)
+def _surplus(codes: np.ndarray, counts: np.ndarray, other_counts: np.ndarray) -> np.ndarray:
+    """Positions of the values (``codes``) that the other side holds fewer of (``counts`` and ``other_counts`` per
+    code): the first rows of each value pair off with the other side's, the rest are left over."""
+    candidates = np.flatnonzero((counts > other_counts)[codes])
+    held = codes[candidates]
+    rank = pd.Series(held).groupby(held, sort=False).cumcount().to_numpy()
+    surplus: np.ndarray = candidates[rank >= other_counts[held]]
     return surplus
 
 
@@ -393,17 +390,16 @@ def _ranked(values: np.ndarray, usable: np.ndarray | None) -> pd.DataFrame:
     return frame
 
 
-def _row_hashes(side: _Side, headers: Sequence[str], *, keep: bool = True) -> np.ndarray:
+def _row_hashes(side: _Side, headers: Sequence[str]) -> np.ndarray:
     """One hash per row over the cells of ``headers``: what ``pd.util.hash_pandas_object`` gives for a frame of
     their cell hashes, combined a column at a time (pandas' ``combine_hash_arrays``, CPython's tuple hash) so that
-    no such frame is built: a million rows of a dozen columns would take a hundred megabytes. The cell hashes are
-    kept on ``side`` for later asks unless not ``keep``."""
+    no such frame is built: a million rows of a dozen columns would take a hundred megabytes."""
     if not headers:
         return np.zeros(len(side.rows), dtype=np.uint64)
     hashes = np.full(len(side.rows), 0x345678, dtype=np.uint64)
     multiplier = np.uint64(1000003)
     for position, header in enumerate(headers):
-        hashes ^= pd.util.hash_array(side.column_hashes(header, keep=keep))
+        hashes ^= pd.util.hash_array(side.column_hashes(header))
         hashes *= multiplier
         left = len(headers) - position
         multiplier += np.uint64(82520 + left + left)
