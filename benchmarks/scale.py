@@ -33,6 +33,9 @@ Each step runs twice: once timed, once watched for memory. Reading a big
 process's Pss makes the kernel walk its page tables, about 17 ms of CPU per
 look at a 1.3 GB process, so on a 2-core machine the watching takes CPU from a
 command that uses both cores, and would slow it down more than a one-core read.
+Memory is in MiB: the peak of the whole process tree at any moment (each process
+by its Pss), and the largest single process (the kernel's peak resident size of
+the command and of each helper process it waited for).
 """
 
 from __future__ import annotations
@@ -411,7 +414,8 @@ def build(size: Size, seed: int) -> Path:
 @dataclass(frozen=True)
 class Measure:
     seconds: float
-    peak_mb: float
+    peak_mb: float  # the process tree's, MiB
+    largest_mb: float  # the largest single process's, MiB
     finished: bool = True  # False: stopped at the time limit, so seconds is a lower bound
 
 
@@ -473,7 +477,12 @@ def measure(command: list[str], limit: float, prepare: Callable[[], None], expec
         return timed
     prepare()
     watched = _run(command, limit, expected, watch_memory=True)
-    return Measure(timed.seconds, max(timed.peak_mb, watched.peak_mb), watched.finished)
+    return Measure(
+        timed.seconds,
+        max(timed.peak_mb, watched.peak_mb),
+        max(timed.largest_mb, watched.largest_mb),
+        watched.finished,
+    )
 
 
 def _run(command: list[str], limit: float, expected: tuple[int, ...], watch_memory: bool) -> Measure:
@@ -497,7 +506,9 @@ def _run(command: list[str], limit: float, expected: tuple[int, ...], watch_memo
         raise SystemExit(
             f"{' '.join(command)} failed ({code}): {process.stderr.read().decode() if process.stderr else ''}"
         )
-    return Measure(seconds, max(usage.ru_maxrss / 1024, tree_peak), finished)  # ru_maxrss is in KiB on Linux
+    # ru_maxrss (KiB on Linux) is the largest of the command and the helper processes it waited for.
+    largest = usage.ru_maxrss / 1024
+    return Measure(seconds, max(largest, tree_peak), largest, finished)
 
 
 def run_size(size: Size, seed: int, openpyxl: bool, limit: float) -> dict[str, Measure]:
@@ -606,7 +617,10 @@ def run_size(size: Size, seed: int, openpyxl: bool, limit: float) -> dict[str, M
             ("openpyxl load+save", [python, "-c", OPENPYXL, str(source), str(work / "o.xlsx")], nothing, nothing, (0,))
         )
     print(f"\n{size.label} clients / interactions, {source.stat().st_size / 1e6:.1f} MB")
-    print(f"{'step':30} {'wall s':>8} {'× floor':>8} {'× old':>8} {'peak MB':>8} {'× floor':>8}", flush=True)
+    print(
+        f"{'step':30} {'wall s':>8} {'× floor':>8} {'× old':>8} {'peak MB':>8} {'× floor':>8} {'largest':>8}",
+        flush=True,
+    )
     try:
         for step, command, prepare, after, expected in steps:
             result = results[step] = measure(command, limit, prepare, expected)
@@ -616,7 +630,7 @@ def run_size(size: Size, seed: int, openpyxl: bool, limit: float) -> dict[str, M
             print(
                 f"{step:30} {result.seconds:8.2f} {result.seconds / floor.seconds:8.2f} "
                 f"{result.seconds / old.seconds if old else float('nan'):8.2f} "
-                f"{result.peak_mb:8.0f} {result.peak_mb / floor.peak_mb:8.2f}{over}",
+                f"{result.peak_mb:8.0f} {result.peak_mb / floor.peak_mb:8.2f} {result.largest_mb:8.0f}{over}",
                 flush=True,
             )
     finally:
