@@ -238,9 +238,6 @@ def _work_out(
     dedupe_edits, dedupe_sheets = _dedupe(work, plan, merge_log)
     del merge_log  # its rows are on the Merge log sheet now, with the merges just made
     change_log = change_check.finish(accept_deletions=accept_deletions)
-    # The row hashes kept for the next run come from the sheets as read: made before the analysis, whose frames
-    # would otherwise be held alongside the hashing's work arrays, the refresh's peak of memory.
-    fingerprints = {} if dry_run else fingerprints_to_keep(data, change_log)
     # The edits of sheets other than Clients (merges re-pointing rows, the Client formulas) are final now: a big
     # workbook's are written meanwhile, combined one per sheet as the save combines them.
     clients_name = data.sheets[schema.CLIENTS.key].name
@@ -253,6 +250,9 @@ def _work_out(
     if final and helped:
         moving = [edit.sheet for edit in dedupe_edits if edit.delete_rows]
         prewritten = cleanup.enter_context(EditPrewriting(path, final, helper_process(), moving))
+    # The row hashes kept for the next run come from the sheets as read: made before the analysis, whose frames
+    # would otherwise be held alongside the hashing's work arrays, the refresh's peak of memory.
+    fingerprints = {} if dry_run else fingerprints_to_keep(data, change_log)
     # Validation, lifecycle and reports see the base as it will be saved, rows numbered as they will be, so
     # the Problems sheet points at the right cells; the computed cells go back to the numbers as read, which
     # is what every edit of one save uses (write_workbook renumbers once, after the merges' deletions).
