@@ -246,11 +246,11 @@ class _Side:
         local = np.where(at >= 0, np.searchsorted(used, at), -1)  # blanks keep code -1
         return _cell_hashes(local, [distinct[code] for code in used.tolist()])
 
-    def has_any(self, headers: Sequence[str]) -> np.ndarray:
-        """Whether each row has a value in any of ``headers``."""
-        filled = np.zeros(len(self.rows), dtype=bool)
+    def has_any(self, headers: Sequence[str], positions: np.ndarray) -> np.ndarray:
+        """Whether each row at ``positions`` has a value in any of ``headers``."""
+        filled = np.zeros(len(positions), dtype=bool)
         for header in headers:
-            filled |= self.column_hashes(header) != _BLANK
+            filled |= self.cell_hashes(header, positions) != _BLANK
         return filled
 
     def row_values(self, position: int) -> dict[str, object]:
@@ -273,18 +273,14 @@ def _compare_sheet(spec: Sheet, before: _Side, after: _Side) -> list[RowChange]:
     if not headers:
         return []
     key_headers = [header for key in PAIRING_KEYS[spec.key] if (header := before.keys.get(key) or after.keys.get(key))]
-    # No cell hash is kept: for a million rows each column's are 8 MB a side, and hashing a column again, once per
-    # distinct value, costs less than holding them while the rows are matched.
+    # No cell hash is kept: for a million rows each column's are 8 MB a side. The rows left over are paired by the
+    # hashes of their key cells alone, worked out for those rows only.
     gone, new = _unmatched(_row_hashes(before, headers), _row_hashes(after, headers))
-    pairs = (
-        _pairs(
-            _row_hashes(before, key_headers)[gone],
-            _row_hashes(after, key_headers)[new],
-            before.has_any(key_headers)[gone],
-            after.has_any(key_headers)[new],
-        )
-        if len(gone) and len(new)
-        else (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
+    pairs = _pairs(
+        _row_hashes(before, key_headers, gone),
+        _row_hashes(after, key_headers, new),
+        before.has_any(key_headers, gone),
+        after.has_any(key_headers, new),
     )
     paired_old, paired_new = gone[pairs[0]], new[pairs[1]]
     # Which columns each pair differs in, a column at a time over all the pairs.
@@ -390,16 +386,19 @@ def _ranked(values: np.ndarray, usable: np.ndarray | None) -> pd.DataFrame:
     return frame
 
 
-def _row_hashes(side: _Side, headers: Sequence[str]) -> np.ndarray:
-    """One hash per row over the cells of ``headers``: what ``pd.util.hash_pandas_object`` gives for a frame of
-    their cell hashes, combined a column at a time (pandas' ``combine_hash_arrays``, CPython's tuple hash) so that
-    no such frame is built: a million rows of a dozen columns would take a hundred megabytes."""
+def _row_hashes(side: _Side, headers: Sequence[str], positions: np.ndarray | None = None) -> np.ndarray:
+    """One hash per row (of the rows at ``positions``, or of all) over the cells of ``headers``: what
+    ``pd.util.hash_pandas_object`` gives for a frame of their cell hashes, combined a column at a time (pandas'
+    ``combine_hash_arrays``, CPython's tuple hash) so that no such frame is built: a million rows of a dozen columns
+    would take a hundred megabytes."""
+    count = len(side.rows) if positions is None else len(positions)
     if not headers:
-        return np.zeros(len(side.rows), dtype=np.uint64)
-    hashes = np.full(len(side.rows), 0x345678, dtype=np.uint64)
+        return np.zeros(count, dtype=np.uint64)
+    hashes = np.full(count, 0x345678, dtype=np.uint64)
     multiplier = np.uint64(1000003)
     for position, header in enumerate(headers):
-        hashes ^= pd.util.hash_array(side.column_hashes(header))
+        cells = side.column_hashes(header) if positions is None else side.cell_hashes(header, positions)
+        hashes ^= pd.util.hash_array(cells)
         hashes *= multiplier
         left = len(headers) - position
         multiplier += np.uint64(82520 + left + left)
