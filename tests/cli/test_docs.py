@@ -9,9 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from tests.paths import README
+from xlcrm.cli.commands_list import all_commands
 from xlcrm.cli.main import cli
 
-COMMANDS = sorted(cli.commands)
+COMMANDS = sorted(all_commands())
 
 
 def readme_section(command: str) -> str:
@@ -28,7 +29,7 @@ def test_there_are_commands() -> None:
 
 @pytest.mark.parametrize("name", COMMANDS)
 def test_command_has_help(name: str) -> None:
-    command = cli.commands[name]
+    command = all_commands()[name]
     assert command.help and len(command.help.strip()) > 20, f"{name} has no help text"
     for param in command.params:
         if isinstance(param, click.Option):
@@ -41,7 +42,7 @@ def test_command_has_help(name: str) -> None:
 @pytest.mark.parametrize("name", COMMANDS)
 def test_command_documented_in_readme(name: str) -> None:
     section = readme_section(name)
-    for param in cli.commands[name].params:
+    for param in all_commands()[name].params:
         if isinstance(param, click.Option):
             long_name = max(param.opts, key=len)
             assert long_name in section, f"README section of {name} does not mention {long_name}"

@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from tests.builders import valid_records, write_records
 from tests.paths import EXAMPLE
 from xlcrm import schema
+from xlcrm.cli.commands_list import all_commands
 from xlcrm.cli.main import cli
 
 TODAY = "2026-11-23"
@@ -33,7 +34,7 @@ def example(tmp_path: Path) -> Path:
 
 
 def test_every_command_has_the_shared_output_options() -> None:
-    for name, command in cli.commands.items():
+    for name, command in all_commands().items():
         options = {opt for param in command.params if isinstance(param, click.Option) for opt in param.opts}
         assert {"--json", "-q", "--quiet", "-v", "--verbose"} <= options, name
 

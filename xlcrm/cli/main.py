@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 import click
 
 from xlcrm import __version__
-from xlcrm.cli.commands_list import COMMANDS
+from xlcrm.cli.commands_list import COMMAND_MODULES, load_command
 from xlcrm.cli.exit_codes import EXIT_INTERRUPTED, EXIT_WORKBOOK_ERRORS, exit_code_of
 from xlcrm.cli.language import language_for, note_lang_option, spoken_language
 from xlcrm.cli.usage_errors import say_usage_error, usage_error_text
@@ -41,7 +41,20 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 class XlcrmGroup(click.Group):
-    """Turns library errors into ``Error: …`` lines and stray exceptions into one as well; into JSON under --json."""
+    """Turns library errors into ``Error: …`` lines and stray exceptions into one as well; into JSON under --json.
+
+    Its commands are loaded by name when asked for (``xlcrm.cli.commands_list``): a run imports only its own.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """The names of every command, sorted, as help lists them."""
+        return sorted({*COMMAND_MODULES, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command called ``cmd_name``, loaded on first use; None when there is none."""
+        if cmd_name not in self.commands and (command := load_command(cmd_name)) is not None:
+            self.add_command(command)
+        return self.commands.get(cmd_name)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         """The arguments left for the command; notes whether they ask for JSON, before a usage error can stop the
@@ -137,10 +150,6 @@ def cli(lang: str | None) -> None:
     --lang goes before the command or after it: xlcrm --lang ru refresh clients.xlsx
     """
     progress.show_on(sys.stderr)  # long steps say what runs, when a person watches a terminal
-
-
-for command in COMMANDS:
-    cli.add_command(command)
 
 
 def main() -> None:
