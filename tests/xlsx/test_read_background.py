@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 import zipfile
 from pathlib import Path
 
@@ -263,6 +264,41 @@ def test_without_a_process_to_read_in_the_sheet_is_read_here(tmp_path: Path, mon
             child_process.Child().call(workbook.read_alone, path, schema.INTERACTIONS, schema.INTERACTIONS.en)
         assert_same(in_thread, read_workbook(path))
     assert len(children) == 2
+
+
+def test_an_answer_that_cannot_be_read_is_read_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A child whose answer arrives cut short, or with other output before it, fails like a child that stopped:
+    the sheet is read in the main process, the same as ever."""
+    path = tmp_path / "demo.xlsx"
+    create_demo(path, clients=30, seed=1, locale="en", today=TODAY)
+    in_thread = read_workbook(path)
+    children = in_a_process(monkeypatch)
+    real = sys.executable
+    cut = tmp_path / "cut-python"
+    cut.write_text(f'#!/bin/sh\n"{real}" "$@" | head -c 200\n')
+    noisy = tmp_path / "noisy-python"
+    noisy.write_text(f'#!/bin/sh\necho started\nexec "{real}" "$@"\n')
+    for python in (cut, noisy):
+        python.chmod(0o755)
+        monkeypatch.setattr(child_process.sys, "executable", str(python))
+        with pytest.raises(child_process.ChildProcessFailed, match="cannot be read"):
+            child_process.Child().call(workbook.read_alone, path, schema.INTERACTIONS, schema.INTERACTIONS.en)
+        assert_same(in_thread, read_workbook(path))
+    assert len(children) == 2
+
+
+def test_what_a_library_prints_in_the_child_does_not_garble_its_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "demo.xlsx"
+    create_demo(path, clients=30, seed=1, locale="en", today=TODAY)
+    expected = workbook.read_alone(path, schema.INTERACTIONS, schema.INTERACTIONS.en)
+    (tmp_path / "chatty_library.py").write_text("import os\nprint('loaded')\nos.write(1, b'also loaded')\n")
+    monkeypatch.chdir(tmp_path)  # the child finds the module in its working folder
+    sheet = child_process.Child("chatty_library").call(
+        workbook.read_alone, path, schema.INTERACTIONS, schema.INTERACTIONS.en
+    )
+    pd.testing.assert_frame_equal(sheet.frame, expected.frame)
 
 
 def test_a_process_started_for_a_sheet_never_read_there_is_let_go(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import importlib
+import os
 import pickle
 import subprocess
 import sys
@@ -65,8 +66,8 @@ class Child:
         """``function(*args)`` run in the child (``function`` must be importable by its module and name).
 
         What the function raised there is raised here; ``ChildProcessFailed`` when the child could not start
-        (a Python that cannot run ``-m``, say), stopped without an answer (killed when memory ran out), or gave
-        none within ``timeout`` seconds (it is killed then).
+        (a Python that cannot run ``-m``, say), stopped without an answer (killed when memory ran out), gave
+        none within ``timeout`` seconds (it is killed then) or one that cannot be read.
         """
         what = f"{function.__module__}.{function.__name__}"
         if self._process is None:
@@ -86,7 +87,10 @@ class Child:
                 f"the process running {what} stopped (exit code {self._process.returncode}"
                 f"{', ' + lines[-1] if lines else ''})"
             )
-        outcome, value = pickle.loads(answer)
+        try:
+            outcome, value = pickle.loads(answer)
+        except Exception as exc:  # a garbled or cut answer raises any of a dozen kinds
+            raise ChildProcessFailed(f"the answer of the process running {what} cannot be read ({exc})") from None
         if outcome == "error":
             raise value
         return value  # type: ignore[no-any-return]  # unpickled: what the function returned
@@ -117,6 +121,10 @@ def _give_back_freed_memory() -> None:
 
 def main(modules: list[str]) -> int:
     """The helper process's exit code, after answering the request read on stdin."""
+    # stdout carries the answer alone: whatever an imported library prints goes to stderr instead.
+    answer_stream = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    sys.stdout = sys.stderr
     for module in modules:
         importlib.import_module(module)
     request = sys.stdin.buffer.read()
@@ -129,5 +137,6 @@ def main(modules: list[str]) -> int:
     except XlcrmError as exc:
         answer = ("error", exc)
     _give_back_freed_memory()
-    pickle.dump(answer, sys.stdout.buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    with answer_stream:
+        pickle.dump(answer, answer_stream, protocol=pickle.HIGHEST_PROTOCOL)
     return 0
