@@ -27,7 +27,7 @@ from xlcrm.files.saved_copy import (
     rows_path,
     saved_copy_path,
 )
-from xlcrm.jobs.changes import changes_since_saved, fingerprints_to_keep
+from xlcrm.jobs.changes import begin_change_check, changes_since_saved, fingerprints_to_keep
 from xlcrm.jobs.demo import create_demo
 from xlcrm.jobs.refresh import refresh_workbook
 from xlcrm.xlsx.reader import WorkbookData, read_workbook
@@ -143,6 +143,41 @@ def test_the_changes_are_those_reading_the_copy_finds(
     read_again, skipped = compared(path, monkeypatch)
     assert not skipped
     assert changes == read_again
+
+
+def write_without_comments(path: Path, kept: Records) -> None:
+    """``kept`` written to ``path`` without the Comment column of Interactions: a compared column gone."""
+    sheets = sheets_from_records("en", kept)
+    name = schema.INTERACTIONS.name("en")
+    at = sheets[name][0].index(schema.INTERACTIONS.column("comment").name("en"))
+    sheets[name] = [[cell for place, cell in enumerate(row) if place != at] for row in sheets[name]]
+    write_workbook(path, sheets)
+
+
+@pytest.mark.parametrize("edit", [added, edited, deleted, None], ids=["added", "edited", "deleted", "column gone"])
+def test_the_fingerprints_made_after_a_comparison_are_those_made_afresh(
+    tmp_path: Path, edit: Callable[[Records], Records] | None
+) -> None:
+    """A fingerprint takes over the row hashes its sheet's comparison worked out, and only when they are over its
+    own columns: what the next run believes is what hashing the sheet again gives."""
+    kept = records()
+    path = saved(tmp_path, kept)
+    if edit is None:
+        write_without_comments(path, kept)
+    else:
+        write_records(path, "en", edit(kept))
+    data = read_workbook(path)
+    check = begin_change_check(data)
+    log = check.finish(accept_deletions=True)
+    assert log.baseline == COMPARED
+    taken_over = fingerprints_to_keep(data, log, check.row_hashes())
+    afresh = fingerprints_to_keep(read_workbook(path), log)
+    assert (
+        sorted(taken_over) == sorted(afresh) == sorted(spec.key for spec in COMPARED_SHEETS if spec.key in data.sheets)
+    )
+    for key, made in afresh.items():
+        assert taken_over[key].headers == made.headers
+        assert np.array_equal(taken_over[key].row_hashes, made.row_hashes), key
 
 
 def test_rows_added_are_listed_with_their_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -128,12 +128,23 @@ def no_changes() -> Changes:
     return Changes((), {})
 
 
+@dataclass(frozen=True, eq=False)
+class RowHashes:
+    """The row hashes of one version of a sheet over ``headers``, as a comparison worked them out: the fingerprint
+    of that version (``fingerprint``) takes them over rather than hash a million rows again."""
+
+    headers: tuple[str, ...]
+    hashes: np.ndarray  # one uint64 per data row
+
+
 @dataclass(frozen=True)
 class SheetComparison:
     """What changed on one compared sheet."""
 
     saved_rows: int  # data rows of the sheet in the saved version
     rows: list[RowChange]  # changed rows, then deleted, then added, each in row order
+    # The later version's row hashes over the columns compared, when every row of it was hashed.
+    now_hashes: RowHashes | None = field(default=None, compare=False, repr=False)
 
 
 def compare_workbooks(saved: WorkbookData, now: WorkbookData) -> Changes:
@@ -155,7 +166,11 @@ def sheet_changes(spec: Sheet, saved: WorkbookData, now: WorkbookData) -> SheetC
     """The rows of the sheet ``spec`` added, changed and deleted from ``saved`` to ``now``."""
     before = _Side.of(saved.sheet(spec.key), saved.locale, spec)
     after = _Side.of(now.sheet(spec.key), now.locale, spec)
-    return SheetComparison(len(before.rows), _compare_sheet(spec, before, after))
+    headers = tuple(dict.fromkeys([*before.values, *after.values]))
+    if not headers:
+        return SheetComparison(len(before.rows), [])
+    now_hashes = RowHashes(headers, _row_hashes(after, headers))
+    return SheetComparison(len(before.rows), _compare_sheet(spec, before, after, now_hashes), now_hashes)
 
 
 @dataclass(frozen=True, eq=False)
@@ -169,11 +184,15 @@ class SheetFingerprint:
     row_hashes: np.ndarray  # one uint64 per data row, over the cells of ``headers``
 
 
-def fingerprint(sheet: SheetData, locale: str, spec: Sheet, source: str) -> SheetFingerprint:
-    """``sheet`` (of a workbook in ``locale``, whose read depended on what digests to ``source``) as row hashes."""
+def fingerprint(
+    sheet: SheetData, locale: str, spec: Sheet, source: str, hashed: RowHashes | None = None
+) -> SheetFingerprint:
+    """``sheet`` (of a workbook in ``locale``, whose read depended on what digests to ``source``) as row hashes;
+    ``hashed``: those a comparison of this same ``sheet`` worked out, taken over when over the same columns."""
     side = _Side.of(sheet, locale, spec)
     headers = tuple(side.values)
-    return SheetFingerprint(sheet.name, source, headers, _row_hashes(side, headers))
+    hashes = hashed.hashes if hashed is not None and hashed.headers == headers else _row_hashes(side, headers)
+    return SheetFingerprint(sheet.name, source, headers, hashes)
 
 
 def added_since(saved: SheetFingerprint, now: SheetData | None, locale: str, spec: Sheet) -> SheetComparison | None:
@@ -193,7 +212,8 @@ def added_since(saved: SheetFingerprint, now: SheetData | None, locale: str, spe
     gone, added = _unmatched(saved.row_hashes, right)
     if len(gone):
         return None
-    return SheetComparison(saved_rows, [_added(spec, after, position) for position in added.tolist()])
+    added_rows = [_added(spec, after, position) for position in added.tolist()]
+    return SheetComparison(saved_rows, added_rows, RowHashes(saved.headers, right))
 
 
 @dataclass(frozen=True, eq=False)
@@ -268,14 +288,14 @@ def _computed(spec: Sheet, header: str) -> bool:
     )
 
 
-def _compare_sheet(spec: Sheet, before: _Side, after: _Side) -> list[RowChange]:
-    headers = list(dict.fromkeys([*before.values, *after.values]))
-    if not headers:
-        return []
+def _compare_sheet(spec: Sheet, before: _Side, after: _Side, now: RowHashes) -> list[RowChange]:
+    """The rows changed, deleted and added from ``before`` to ``after``, whose row hashes over the columns of both
+    are ``now``."""
+    headers = list(now.headers)
     key_headers = [header for key in PAIRING_KEYS[spec.key] if (header := before.keys.get(key) or after.keys.get(key))]
     # No cell hash is kept: for a million rows each column's are 8 MB a side. The rows left over are paired by the
     # hashes of their key cells alone, worked out for those rows only.
-    gone, new = _unmatched(_row_hashes(before, headers), _row_hashes(after, headers))
+    gone, new = _unmatched(_row_hashes(before, headers), now.hashes)
     pairs = _pairs(
         _row_hashes(before, key_headers, gone),
         _row_hashes(after, key_headers, new),

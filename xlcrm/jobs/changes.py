@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import shlex
 import zipfile
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -30,6 +30,7 @@ from xlcrm.checks.changes import (
     SAME_FILE,
     ChangeLog,
     RowChange,
+    RowHashes,
     SheetComparison,
     SheetFingerprint,
     added_since,
@@ -143,6 +144,11 @@ class ChangeCheck:
             except XlcrmError:
                 self.damaged = True
 
+    def row_hashes(self) -> dict[str, RowHashes]:
+        """Sheet key -> the row hashes of the workbook's sheet that its comparison worked out, for its fingerprint
+        (``fingerprints_to_keep``)."""
+        return {key: found.now_hashes for key, found in self.comparisons.items() if found.now_hashes is not None}
+
     def finish(self, *, accept_deletions: bool) -> ChangeLog:
         """What changed since the last save, once every sheet is compared.
 
@@ -199,16 +205,19 @@ def _sources(data: WorkbookData) -> dict[str, str]:
     return {key: by_name[name] for key, name in names.items() if name in by_name}
 
 
-def fingerprints_to_keep(data: WorkbookData, log: ChangeLog) -> dict[str, SheetFingerprint]:
+def fingerprints_to_keep(
+    data: WorkbookData, log: ChangeLog, hashed: Mapping[str, RowHashes] | None = None
+) -> dict[str, SheetFingerprint]:
     """Schema sheet key -> fingerprint of each compared sheet of ``data``, which must be as read, with the digest
-    ``log`` found for its read: for the save to keep beside its copy (``xlcrm.files.saved_copy``).
+    ``log`` found for its read: for the save to keep beside its copy (``xlcrm.files.saved_copy``). ``hashed``: sheet
+    key -> the row hashes a comparison of ``data`` with the copy worked out (``ChangeCheck.row_hashes``).
 
     Each is made from what was read, never taken over from a fingerprint of an earlier read with the same digest:
     were the digest ever to miss something the reader depends on, the next run would otherwise believe rows that
     no file holds.
     """
     return {
-        spec.key: fingerprint(sheet, data.locale, spec, source)
+        spec.key: fingerprint(sheet, data.locale, spec, source, (hashed or {}).get(spec.key))
         for spec in COMPARED_SHEETS
         if (source := log.sources.get(spec.key)) is not None and (sheet := data.sheet(spec.key)) is not None
     }

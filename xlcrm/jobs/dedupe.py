@@ -25,7 +25,7 @@ from xlcrm.errors import EditRefused, MergeNotUndoable, error_text
 from xlcrm.files.safe_save import SaveOptions, SaveResult, holding_workbook_lock
 from xlcrm.files.save import save_changes
 from xlcrm.jobs.as_saved import as_saved, deleted_rows
-from xlcrm.jobs.changes import changes_since_saved, fingerprints_to_keep
+from xlcrm.jobs.changes import begin_change_check, fingerprints_to_keep
 from xlcrm.jobs.opening import open_to_change
 from xlcrm.jobs.validate import problems_as_saved, problems_in
 from xlcrm.messages import Message, Text, t
@@ -133,7 +133,8 @@ def _dedupe(
     path: Path, save: SaveOptions, *, dry_run: bool, now: dt.datetime | None, accept_deletions: bool
 ) -> DedupeResult:
     data = read_workbook(path)
-    change_log = changes_since_saved(data, accept_deletions=accept_deletions)
+    change_check = begin_change_check(data)
+    change_log = change_check.finish(accept_deletions=accept_deletions)
     filled = fill_blank_client_ids(data)
     changes = dedupe_changes(filled.data, now=now, new_rows=filled.new_rows)
     saved = None
@@ -143,7 +144,7 @@ def _dedupe(
             reports=[*(changes.reports if changes.writes else []), changes_sheet(change_log, data.locale)],
             edits=[*filled.edits_beside(changes.edits), *changes.edits],
             save=save,
-            fingerprints=fingerprints_to_keep(data, change_log),
+            fingerprints=fingerprints_to_keep(data, change_log, change_check.row_hashes()),
         )
     merged_into = changes.plan.merged_into()
     # A dry run saves nothing: rows as read.
@@ -279,7 +280,8 @@ def _unmerge(
     path: Path, save: SaveOptions, *, merge_id: str, count_errors: bool, accept_deletions: bool
 ) -> UnmergeResult:
     data = read_workbook(path)
-    change_log = changes_since_saved(data, accept_deletions=accept_deletions)
+    change_check = begin_change_check(data)
+    change_log = change_check.finish(accept_deletions=accept_deletions)
     changes = unmerge_changes(data, merge_id)
     try:
         saved = save_changes(
@@ -288,7 +290,7 @@ def _unmerge(
             edits=changes.edits,
             remove=changes.remove,
             save=save,
-            fingerprints=fingerprints_to_keep(data, change_log),
+            fingerprints=fingerprints_to_keep(data, change_log, change_check.row_hashes()),
         )
     except EditRefused as exc:
         raise MergeNotUndoable(

@@ -24,7 +24,7 @@ from xlcrm.files.save import save_changes
 from xlcrm.importing.importer import OUTCOMES, RecordOutcome, import_changes
 from xlcrm.importing.sources import read_source
 from xlcrm.jobs.as_saved import as_saved, deleted_rows, with_appended
-from xlcrm.jobs.changes import changes_since_saved, fingerprints_to_keep
+from xlcrm.jobs.changes import begin_change_check, fingerprints_to_keep
 from xlcrm.jobs.opening import open_to_change
 from xlcrm.jobs.validate import problems_in
 from xlcrm.messages import Message, Text
@@ -137,7 +137,8 @@ def _import(
     spec = schema.sheet_by_key(sheet)
     table = read_source(source)
     data = read_workbook(workbook)
-    change_log = changes_since_saved(data, accept_deletions=accept_deletions)
+    change_check = begin_change_check(data)
+    change_log = change_check.finish(accept_deletions=accept_deletions)
     filled = fill_blank_client_ids(data)
     changes = import_changes(table, filled.data, spec, mapping_file=mapping_file, today=today, now=now)
     imported = [changes.edit] if changes.edit is not None else []
@@ -149,7 +150,7 @@ def _import(
             reports=changes.reports,
             edits=edits,
             save=save,
-            fingerprints=fingerprints_to_keep(data, change_log),
+            fingerprints=fingerprints_to_keep(data, change_log, change_check.row_hashes()),
         )
     # Counted as dedupe counts: the workbook as the edits leave it (ClientIDs filled, cells of matched clients set,
     # the imported rows appended) worked out in memory, so nothing is written or read back for the count, and a
