@@ -101,6 +101,20 @@ def unchanged(kept: Records) -> Records:
     return copy.deepcopy(kept)
 
 
+def saved_again(
+    tmp_path: Path, edit: Callable[[Records], Records] | None, otherwise: Callable[[Path, Records], None]
+) -> Path:
+    """A workbook xlcrm saved, then written anew by another program: its records changed by ``edit``, or, without
+    one, as ``otherwise`` writes them."""
+    kept = records()
+    path = saved(tmp_path, kept)
+    if edit is None:
+        otherwise(path, kept)
+    else:
+        write_records(path, "en", edit(kept))
+    return path
+
+
 def write_with_a_column(path: Path, kept: Records) -> None:
     """``kept`` written to ``path`` with a column of the user's own added to Interactions."""
     sheets = sheets_from_records("en", kept)
@@ -126,14 +140,9 @@ def test_the_changes_are_those_reading_the_copy_finds(
     edit: Callable[[Records], Records] | None,
     told_by_fingerprint: bool,
 ) -> None:
-    kept = records()
-    path = saved(tmp_path, kept)
     # Saved again by another program: every part written anew (and the zip's comment set, so that even the same
     # rows make another file).
-    if edit is None:
-        write_with_a_column(path, kept)
-    else:
-        write_records(path, "en", edit(kept))
+    path = saved_again(tmp_path, edit, write_with_a_column)
     with zipfile.ZipFile(path, "a") as package:
         package.comment = b"saved by another program"
     changes, skipped = compared(path, monkeypatch)
@@ -160,12 +169,7 @@ def test_the_fingerprints_made_after_a_comparison_are_those_made_afresh(
 ) -> None:
     """A fingerprint takes over the row hashes its sheet's comparison worked out, and only when they are over its
     own columns: what the next run believes is what hashing the sheet again gives."""
-    kept = records()
-    path = saved(tmp_path, kept)
-    if edit is None:
-        write_without_comments(path, kept)
-    else:
-        write_records(path, "en", edit(kept))
+    path = saved_again(tmp_path, edit, write_without_comments)
     data = read_workbook(path)
     check = begin_change_check(data)
     log = check.finish(accept_deletions=True)
