@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
 
 from xlcrm.cli.commands_list import COMMAND_MODULES, all_commands, load_command
@@ -29,6 +30,13 @@ def test_an_unknown_command_is_a_usage_error() -> None:
     result = CliRunner().invoke(cli, ["--lang", "en", "frobnicate"])
     assert result.exit_code == 2
     assert "No such command 'frobnicate'" in result.output
+
+
+@pytest.mark.parametrize("json_asked", [False, True], ids=["text", "json"])
+def test_a_mistyped_command_gets_the_closest_names_suggested(json_asked: bool) -> None:
+    result = CliRunner().invoke(cli, ["--lang", "en", "valid", *(["--json"] if json_asked else [])])
+    assert result.exit_code == 2
+    assert "No such command 'valid'. Did you mean 'validate'?" in result.output
 
 
 def test_a_command_imports_only_its_own_job() -> None:

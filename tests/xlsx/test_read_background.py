@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+import traceback
 import zipfile
 from pathlib import Path
 
@@ -285,6 +286,26 @@ def test_an_answer_that_cannot_be_read_is_read_here(tmp_path: Path, monkeypatch:
             child_process.Child().call(workbook.read_alone, path, schema.INTERACTIONS, schema.INTERACTIONS.en)
         assert_same(in_thread, read_workbook(path))
     assert len(children) == 2
+
+
+def test_a_failure_to_read_the_answer_does_not_keep_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The caller reads the sheet itself while it handles the failure: the answer it could not read (as big as the
+    sheet) is not kept alive by the failure's traceback meanwhile."""
+    path = tmp_path / "demo.xlsx"
+    create_demo(path, clients=30, seed=1, locale="en", today=TODAY)
+    noisy = tmp_path / "noisy-python"
+    noisy.write_text(f'#!/bin/sh\necho started\nexec "{sys.executable}" "$@"\n')
+    noisy.chmod(0o755)
+    monkeypatch.setattr(child_process.sys, "executable", str(noisy))
+    with pytest.raises(child_process.ChildProcessFailed) as failed:
+        child_process.Child().call(workbook.read_alone, path, schema.INTERACTIONS, schema.INTERACTIONS.en)
+    held = [
+        value
+        for frame, _ in traceback.walk_tb(failed.value.__traceback__)
+        for value in frame.f_locals.values()
+        if isinstance(value, bytes) and value.startswith(b"started")  # the answer, after what the shell printed
+    ]
+    assert not held
 
 
 def test_what_a_library_prints_in_the_child_does_not_garble_its_answer(

@@ -50,6 +50,16 @@ class XlcrmGroup(click.Group):
         """The names of every command, sorted, as help lists them."""
         return sorted({*COMMAND_MODULES, *self.commands})
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """The command ``args`` names, loaded, and the arguments left. For a name that is no command every command is
+        loaded first: click's usage error then suggests the closest of all their names (``Did you mean …?``)."""
+        if args and args[0] not in COMMAND_MODULES:
+            for name in COMMAND_MODULES:
+                self.get_command(ctx, name)
+        return super().resolve_command(ctx, args)
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         """The command called ``cmd_name``, loaded on first use; None when there is none."""
         if cmd_name not in self.commands and (command := load_command(cmd_name)) is not None:

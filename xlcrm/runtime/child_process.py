@@ -87,10 +87,17 @@ class Child:
                 f"the process running {what} stopped (exit code {self._process.returncode}"
                 f"{', ' + lines[-1] if lines else ''})"
             )
+        unreadable = None
         try:
             outcome, value = pickle.loads(answer)
+        except MemoryError:
+            raise
         except Exception as exc:  # a garbled or cut answer raises any of a dozen kinds
-            raise ChildProcessFailed(f"the answer of the process running {what} cannot be read ({exc})") from None
+            unreadable = str(exc)
+        # The caller's fallback runs while this failure is handled: it must not hold tens of megabytes of answer.
+        del answer
+        if unreadable is not None:
+            raise ChildProcessFailed(f"the answer of the process running {what} cannot be read ({unreadable})")
         if outcome == "error":
             raise value
         return value  # type: ignore[no-any-return]  # unpickled: what the function returned

@@ -635,7 +635,11 @@ def read_in_process(child: Child, path: Path, spec: Sheet, actual: str) -> Sheet
     try:
         sheet, packed = child.call(read_packed, path, spec, actual)
     except ChildProcessFailed:
-        return read_alone(path, spec, actual)  # slower, but the workbook is not refused for it
+        failed = True
+    else:
+        failed = False
+    if failed:  # read here, slower, but the workbook is not refused for it; outside the handler, which holds the call
+        return read_alone(path, spec, actual)
     sheet.frame = packed.unpacked()
     sheet._distinct.update(packed.factorized())  # what ``distinct`` would work out again
     # The child's schema objects are copies: point the sheet at this process's own.
