@@ -344,6 +344,11 @@ def test_usage_errors_in_russian(tmp_path: Path) -> None:
         "error": "Нет параметра '--tday'. Возможно, имелся в виду '--today'?",
         "code": 2,
     }
+    mistyped = run("--lang", "ru", "valid", tmp_path / "demo.xlsx")
+    assert mistyped.exit_code == 2
+    assert mistyped.stderr.splitlines()[-1] == "Ошибка: Нет команды 'valid'. Возможно, имелся в виду 'validate'?"
+    unknown = run("--lang", "ru", "frobnicate", "--json")
+    assert json.loads(unknown.stdout) == {"error": "Нет команды 'frobnicate'.", "code": 2}
 
 
 # --- plurals and numbers ------------------------------------------------------------------------------------------

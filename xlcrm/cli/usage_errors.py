@@ -47,14 +47,22 @@ def usage_error_text(error: click.ClickException) -> Message | str:
             return t("Invalid value: {message}", message=error.message)
         return t("Invalid value for {name}: {message}", name=_hint(names), message=error.message)
     if isinstance(error, click.NoSuchOption):
-        unknown = t("No such option {name}.", name=repr(error.option_name))
-        if not error.possibilities:
-            return unknown
-        options = [repr(option) for option in sorted(error.possibilities)]
-        if len(options) == 1:
-            return t("{unknown} Did you mean {option}?", unknown=unknown, option=options[0])
-        return t("{unknown} (Did you mean one of: {options}?)", unknown=unknown, options=options)
+        return _suggesting(t("No such option {name}.", name=repr(error.option_name)), error.possibilities)
+    # click 8.4 and later: older versions raise a plain usage error, said in click's words
+    no_such_command = getattr(click.exceptions, "NoSuchCommand", None)
+    if no_such_command is not None and isinstance(error, no_such_command):
+        return _suggesting(t("No such command {name}.", name=repr(error.command_name)), error.possibilities)
     return error.format_message()
+
+
+def _suggesting(unknown: Message, possibilities: Sequence[str] | None) -> Message:
+    """``unknown`` followed, as click says it, by the names it suggests instead."""
+    if not possibilities:
+        return unknown
+    names = [repr(name) for name in sorted(possibilities)]
+    if len(names) == 1:
+        return t("{unknown} Did you mean {option}?", unknown=unknown, option=names[0])
+    return t("{unknown} (Did you mean one of: {options}?)", unknown=unknown, options=names)
 
 
 def _hint(hint: Sequence[str] | str) -> str:
