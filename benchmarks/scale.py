@@ -378,15 +378,13 @@ def settings_rows() -> Iterator[list[object]]:
     keys = schema.SETTINGS_KEYS
     for n in range(max(len(keys), *(len(v) for v in lists.values()))):
         setting = keys[n] if n < len(keys) else None
-        yield (
-            [
-                setting.key if setting else None,
-                setting.label("ru") if setting else None,
-                setting.default_in("ru") if setting else None,
-                setting.description("ru") if setting else None,
-            ]
-            + [values[n] if n < len(values) else None for values in lists.values()]
-        )
+        row: list[object] = [
+            setting.key if setting else None,
+            setting.label("ru") if setting else None,
+            setting.default_in("ru") if setting else None,
+            setting.description("ru") if setting else None,
+        ]
+        yield row + [values[n] if n < len(values) else None for values in lists.values()]
 
 
 def build(size: Size, seed: int) -> Path:
