@@ -18,7 +18,7 @@ from xlcrm.checks.changes import ADDED, CHANGED, DELETED, compare_workbooks
 from xlcrm.cli.main import cli
 from xlcrm.errors import DeletionsFound
 from xlcrm.files.saved_copy import keep_saved_copy, saved_copy_path
-from xlcrm.jobs.changes import changes_since_saved
+from xlcrm.jobs.changes import begin_change_check
 from xlcrm.xlsx.reader import read_workbook
 
 Records = dict[str, list[dict[str, object]]]
@@ -84,11 +84,11 @@ def test_one_deleted_contract_stops_and_names_it(tmp_path: Path) -> None:
     del changed[CONTRACTS][1]
     path = saved_then_changed(tmp_path, records, changed)
     with pytest.raises(DeletionsFound) as stopped:
-        changes_since_saved(read_workbook(path), accept_deletions=False)
+        begin_change_check(read_workbook(path)).finish(accept_deletions=False)
     message = str(stopped.value)
     assert "Contracts: 1 of 3 row (row 3: D-002 C000002)" in message
     assert "--rows Contracts:3" in message and "--accept-deletions" in message
-    assert changes_since_saved(read_workbook(path), accept_deletions=True).changes.count(DELETED, CONTRACTS) == 1
+    assert begin_change_check(read_workbook(path)).finish(accept_deletions=True).changes.count(DELETED, CONTRACTS) == 1
 
 
 def test_a_contract_cleared_in_place_or_a_moved_one_is_no_deletion(tmp_path: Path) -> None:
@@ -97,7 +97,7 @@ def test_a_contract_cleared_in_place_or_a_moved_one_is_no_deletion(tmp_path: Pat
     changed = copy.deepcopy(records)
     changed[CONTRACTS].reverse()
     path = saved_then_changed(tmp_path, records, changed)
-    assert not changes_since_saved(read_workbook(path), accept_deletions=False).changes
+    assert not begin_change_check(read_workbook(path)).finish(accept_deletions=False).changes
 
 
 def test_refresh_stops_at_a_deleted_contract_and_restore_brings_it_back_cell_for_cell(tmp_path: Path) -> None:
@@ -153,4 +153,4 @@ def test_a_contracts_sheet_removed_whole_stops_like_its_rows_deleted(tmp_path: P
     del changed[CONTRACTS]
     path = saved_then_changed(tmp_path, records, changed)
     with pytest.raises(DeletionsFound, match=r"Contracts: 3 of 3 rows \(row 2: D-001 C000001, row 3: D-002 C000002"):
-        changes_since_saved(read_workbook(path), accept_deletions=False)
+        begin_change_check(read_workbook(path)).finish(accept_deletions=False)

@@ -13,7 +13,7 @@ from xlcrm import schema
 from xlcrm.checks.changes import COMPARED, NO_SAVED_COPY, SAME_FILE
 from xlcrm.errors import DeletionsFound
 from xlcrm.files.saved_copy import keep_saved_copy
-from xlcrm.jobs.changes import changes_since_saved
+from xlcrm.jobs.changes import begin_change_check
 from xlcrm.xlsx.reader import read_workbook
 
 Records = dict[str, list[dict[str, object]]]
@@ -47,21 +47,21 @@ def without_clients(records: Records, count: int) -> Records:
 def test_exactly_the_share_goes_on_and_one_more_stops(tmp_path: Path) -> None:
     records = twenty_clients(5)
     one = saved_then_changed(tmp_path / "one", records, without_clients(records, 1))  # 1 of 20: 5 %
-    log = changes_since_saved(read_workbook(one), accept_deletions=False)
+    log = begin_change_check(read_workbook(one)).finish(accept_deletions=False)
     assert log.baseline == COMPARED and len(log.changes.deleted("clients")) == 1
     two = saved_then_changed(tmp_path / "two", records, without_clients(records, 2))  # 10 %
     with pytest.raises(DeletionsFound) as stopped:
-        changes_since_saved(read_workbook(two), accept_deletions=False)
+        begin_change_check(read_workbook(two)).finish(accept_deletions=False)
     assert "Clients: 2 of 20 rows (C000004, C000005)" in str(stopped.value)
     assert "--rows C000004,C000005" in str(stopped.value)
-    assert changes_since_saved(read_workbook(two), accept_deletions=True).changes.count("deleted") == 2
+    assert begin_change_check(read_workbook(two)).finish(accept_deletions=True).changes.count("deleted") == 2
 
 
 def test_zero_per_cent_stops_at_any_deleted_client(tmp_path: Path) -> None:
     records = twenty_clients(0)
     path = saved_then_changed(tmp_path, records, without_clients(records, 1))
     with pytest.raises(DeletionsFound, match=r"Clients: 1 of 20 row \(C000004\)"):
-        changes_since_saved(read_workbook(path), accept_deletions=False)
+        begin_change_check(read_workbook(path)).finish(accept_deletions=False)
 
 
 def test_one_deleted_interaction_stops(tmp_path: Path) -> None:
@@ -70,7 +70,7 @@ def test_one_deleted_interaction_stops(tmp_path: Path) -> None:
     gone = changed[schema.INTERACTIONS.key].pop(1)
     path = saved_then_changed(tmp_path, records, changed)
     with pytest.raises(DeletionsFound) as stopped:
-        changes_since_saved(read_workbook(path), accept_deletions=False)
+        begin_change_check(read_workbook(path)).finish(accept_deletions=False)
     message = str(stopped.value)
     day = gone["date"]
     assert isinstance(day, dt.date)
@@ -85,14 +85,14 @@ def test_added_and_changed_rows_never_stop(tmp_path: Path) -> None:
     changed[schema.CLIENTS.key][0]["phone"] = "+7 911 111-11-11"
     changed[schema.CLIENTS.key].append({**changed[schema.CLIENTS.key][0], "client_id": "C000099"})
     path = saved_then_changed(tmp_path, records, changed)
-    counts = changes_since_saved(read_workbook(path), accept_deletions=False).changes.counts()["clients"]
+    counts = begin_change_check(read_workbook(path)).finish(accept_deletions=False).changes.counts()["clients"]
     assert counts == {"added": 1, "changed": 1, "deleted": 0}
 
 
 def test_no_saved_copy_no_stop(tmp_path: Path) -> None:
     records = twenty_clients(0)
     path = write_records(tmp_path / "clients.xlsx", "en", without_clients(records, 10))
-    log = changes_since_saved(read_workbook(path), accept_deletions=False)
+    log = begin_change_check(read_workbook(path)).finish(accept_deletions=False)
     assert log.baseline == NO_SAVED_COPY and not log.changes
 
 
@@ -104,5 +104,5 @@ def test_the_same_bytes_are_not_read_again(tmp_path: Path, monkeypatch: pytest.M
         raise AssertionError(f"{path} was read")
 
     monkeypatch.setattr("xlcrm.jobs.changes.read_workbook", no_second_read)
-    log = changes_since_saved(read_workbook(path), accept_deletions=False)
+    log = begin_change_check(read_workbook(path)).finish(accept_deletions=False)
     assert log.baseline == SAME_FILE and not log.changes and log.saved_at is not None

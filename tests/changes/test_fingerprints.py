@@ -27,7 +27,7 @@ from xlcrm.files.saved_copy import (
     rows_path,
     saved_copy_path,
 )
-from xlcrm.jobs.changes import begin_change_check, changes_since_saved, fingerprints_to_keep
+from xlcrm.jobs.changes import begin_change_check, fingerprints_to_keep
 from xlcrm.jobs.demo import create_demo
 from xlcrm.jobs.refresh import refresh_workbook
 from xlcrm.xlsx.reader import WorkbookData, read_workbook
@@ -52,7 +52,7 @@ def saved(tmp_path: Path, kept: Records) -> Path:
     tmp_path.mkdir(parents=True, exist_ok=True)
     path = write_records(tmp_path / "clients.xlsx", "en", kept)
     data = read_workbook(path)
-    keep_saved_copy(path, fingerprints_to_keep(data, changes_since_saved(data, accept_deletions=True)))
+    keep_saved_copy(path, fingerprints_to_keep(data, begin_change_check(data).finish(accept_deletions=True)))
     return path
 
 
@@ -66,7 +66,7 @@ def compared(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Changes, set[
 
     with monkeypatch.context() as patch:
         patch.setattr("xlcrm.jobs.changes.read_workbook", recording)
-        log = changes_since_saved(read_workbook(path), accept_deletions=True)
+        log = begin_change_check(read_workbook(path)).finish(accept_deletions=True)
     assert log.baseline == COMPARED
     return log.changes, {spec.key for spec in COMPARED_SHEETS} - read
 
@@ -174,7 +174,7 @@ def test_the_fingerprints_made_after_a_comparison_are_those_made_afresh(
     check = begin_change_check(data)
     log = check.finish(accept_deletions=True)
     assert log.baseline == COMPARED
-    taken_over = fingerprints_to_keep(data, log, check.row_hashes())
+    taken_over = check.fingerprints()
     afresh = fingerprints_to_keep(read_workbook(path), log)
     assert (
         sorted(taken_over) == sorted(afresh) == sorted(spec.key for spec in COMPARED_SHEETS if spec.key in data.sheets)
@@ -274,7 +274,7 @@ def test_damaged_fingerprints_are_ignored(tmp_path: Path, monkeypatch: pytest.Mo
 
     write_records(path, "en", deleted(kept))
     with pytest.raises(DeletionsFound, match="Interactions: 1 of 30 row"):
-        changes_since_saved(read_workbook(path), accept_deletions=False)
+        begin_change_check(read_workbook(path)).finish(accept_deletions=False)
     changes, skipped = compared(path, monkeypatch)
     assert not skipped and len(changes.deleted(INTERACTIONS)) == 1
 
@@ -286,7 +286,10 @@ def test_a_save_replaces_the_fingerprints_and_removing_the_copy_removes_them(tmp
     keep_saved_copy(path)  # a save without fingerprints (init, forget): none of an earlier save are left
     assert not rows.exists() and saved_copy_path(path).exists()
     keep_saved_copy(
-        path, fingerprints_to_keep(read_workbook(path), changes_since_saved(read_workbook(path), accept_deletions=True))
+        path,
+        fingerprints_to_keep(
+            read_workbook(path), begin_change_check(read_workbook(path)).finish(accept_deletions=True)
+        ),
     )
     assert rows.exists()
     remove_saved_copy(path)
@@ -462,7 +465,7 @@ def test_a_damaged_copy_is_not_compared_and_the_job_goes_on(tmp_path: Path) -> N
     copy.write_bytes(bytes(data))
     write_records(path, "en", deleted(kept))
 
-    log = changes_since_saved(read_workbook(path), accept_deletions=False)
+    log = begin_change_check(read_workbook(path)).finish(accept_deletions=False)
 
     assert log.baseline == NO_SAVED_COPY and not log.changes
 
@@ -476,7 +479,7 @@ def test_a_change_log_compares_equal_to_an_equal_one(tmp_path: Path) -> None:
     kept = records()
     path = saved(tmp_path, kept)
     write_records(path, "en", added(kept))
-    first, second = (changes_since_saved(read_workbook(path), accept_deletions=False) for _ in range(2))
+    first, second = (begin_change_check(read_workbook(path)).finish(accept_deletions=False) for _ in range(2))
     assert first.sources and first == second
 
 

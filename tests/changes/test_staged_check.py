@@ -29,7 +29,7 @@ from xlcrm import schema
 from xlcrm.checks.changes import COMPARED, COMPARED_SHEETS, NO_SAVED_COPY
 from xlcrm.cli.main import cli
 from xlcrm.files.saved_copy import kept_fingerprints, rows_path, saved_copy_path
-from xlcrm.jobs.changes import begin_change_check, changes_since_saved
+from xlcrm.jobs.changes import begin_change_check
 from xlcrm.jobs.demo import create_demo
 from xlcrm.jobs.refresh import refresh_workbook
 from xlcrm.xlsx import reader
@@ -65,7 +65,7 @@ def test_a_refresh_finds_the_changes_a_comparison_in_one_go_finds(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: Callable[[Records], Records], fingerprints: bool, big: bool
 ) -> None:
     path = saved_then_edited(tmp_path, edit, fingerprints=fingerprints)
-    in_one_go = changes_since_saved(read_workbook(path), accept_deletions=True)
+    in_one_go = begin_change_check(read_workbook(path)).finish(accept_deletions=True)
     assert in_one_go.baseline == COMPARED
     if big:  # the workbook's and the copy's Interactions read in helper processes, the reports rendered in one
         monkeypatch.setattr(reader, "BIG_WORKBOOK_BYTES", 0)
@@ -138,7 +138,7 @@ def test_only_the_compared_sheets_of_the_copy_are_read(
         return found
 
     monkeypatch.setattr("xlcrm.jobs.changes.read_workbook", recording)
-    log = changes_since_saved(read_workbook(demo), accept_deletions=False)
+    log = begin_change_check(read_workbook(demo)).finish(accept_deletions=False)
 
     assert log.baseline == COMPARED
     # Clients, which the refresh wrote, is read; no report and no Settings: they are not compared.
@@ -186,5 +186,5 @@ def test_clients_deleted_still_stop_when_the_copy_of_interactions_cannot_be_read
     assert f"Clients: 1 of {len(kept['clients'])} row" in result.output
     assert {file: file.read_bytes() for file in tmp_path.rglob("*") if file.is_file()} == before
     # Accepted, the deletions are the copy's last word: the damaged copy is not compared.
-    log = changes_since_saved(read_workbook(path), accept_deletions=True)
+    log = begin_change_check(read_workbook(path)).finish(accept_deletions=True)
     assert log.baseline == NO_SAVED_COPY and not log.changes

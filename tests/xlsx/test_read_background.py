@@ -267,6 +267,18 @@ def test_without_a_process_to_read_in_the_sheet_is_read_here(tmp_path: Path, mon
     assert len(children) == 2
 
 
+def stand_in_python(path: Path, script: str) -> Path:
+    """A stand-in for the Python interpreter at ``path``: a shell script that runs ``script``."""
+    path.write_text(f"#!/bin/sh\n{script}\n")
+    path.chmod(0o755)
+    return path
+
+
+def python_that_says_started(folder: Path) -> Path:
+    """A stand-in for the Python interpreter that prints "started" on its output, then runs the real one."""
+    return stand_in_python(folder / "noisy-python", f'echo started\nexec "{sys.executable}" "$@"')
+
+
 def test_an_answer_that_cannot_be_read_is_read_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A child whose answer arrives cut short, or with other output before it, fails like a child that stopped:
     the sheet is read in the main process, the same as ever."""
@@ -274,13 +286,8 @@ def test_an_answer_that_cannot_be_read_is_read_here(tmp_path: Path, monkeypatch:
     create_demo(path, clients=30, seed=1, locale="en", today=TODAY)
     in_thread = read_workbook(path)
     children = in_a_process(monkeypatch)
-    real = sys.executable
-    cut = tmp_path / "cut-python"
-    cut.write_text(f'#!/bin/sh\n"{real}" "$@" | head -c 200\n')
-    noisy = tmp_path / "noisy-python"
-    noisy.write_text(f'#!/bin/sh\necho started\nexec "{real}" "$@"\n')
-    for python in (cut, noisy):
-        python.chmod(0o755)
+    cut = stand_in_python(tmp_path / "cut-python", f'"{sys.executable}" "$@" | head -c 200')
+    for python in (cut, python_that_says_started(tmp_path)):
         monkeypatch.setattr(child_process.sys, "executable", str(python))
         with pytest.raises(child_process.ChildProcessFailed, match="cannot be read"):
             child_process.Child().call(workbook.read_alone, path, schema.INTERACTIONS, schema.INTERACTIONS.en)
@@ -293,10 +300,7 @@ def test_a_failure_to_read_the_answer_does_not_keep_it(tmp_path: Path, monkeypat
     sheet) is not kept alive by the failure's traceback meanwhile."""
     path = tmp_path / "demo.xlsx"
     create_demo(path, clients=30, seed=1, locale="en", today=TODAY)
-    noisy = tmp_path / "noisy-python"
-    noisy.write_text(f'#!/bin/sh\necho started\nexec "{sys.executable}" "$@"\n')
-    noisy.chmod(0o755)
-    monkeypatch.setattr(child_process.sys, "executable", str(noisy))
+    monkeypatch.setattr(child_process.sys, "executable", str(python_that_says_started(tmp_path)))
     with pytest.raises(child_process.ChildProcessFailed) as failed:
         child_process.Child().call(workbook.read_alone, path, schema.INTERACTIONS, schema.INTERACTIONS.en)
     held = [

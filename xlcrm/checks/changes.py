@@ -291,7 +291,7 @@ def _computed(spec: Sheet, header: str) -> bool:
 def _compare_sheet(spec: Sheet, before: _Side, after: _Side, now: RowHashes) -> list[RowChange]:
     """The rows changed, deleted and added from ``before`` to ``after``, whose row hashes over the columns of both
     are ``now``."""
-    headers = list(now.headers)
+    headers = now.headers
     key_headers = [header for key in PAIRING_KEYS[spec.key] if (header := before.keys.get(key) or after.keys.get(key))]
     # No cell hash is kept: for a million rows each column's are 8 MB a side. The rows left over are paired by the
     # hashes of their key cells alone, worked out for those rows only.

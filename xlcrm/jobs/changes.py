@@ -1,12 +1,13 @@
 """What people changed since xlcrm last saved the workbook, and the stop when rows vanished.
 
 Every job that saves changes to the user sheets (refresh, dedupe, unmerge, import) compares the workbook it read
-before it writes anything: ``changes_since_saved`` right after reading, or, in a refresh, a ``ChangeCheck`` in steps
-while the big sheets are still being read. It compares the workbook with the copy of the version xlcrm saved last
-(``xlcrm.files.saved_copy``): when the bytes are the same nothing changed and the copy is not even read. When more
-than the Setting ``deletion_stop_percent`` of the saved Clients rows, or any Interactions or Contracts row, is gone,
-the job stops before writing anything (``DeletionsFound``) and says how to bring the rows back with ``xlcrm restore`` or
-to go on with ``--accept-deletions``: xlcrm never quietly works on, and saves, a base a person cut down by mistake.
+before it writes anything, through a ``ChangeCheck``: begun right after reading and finished before the save (a
+refresh finishes it in steps, while the big sheets are still being read). It compares the workbook with the copy of
+the version xlcrm saved last (``xlcrm.files.saved_copy``): when the bytes are the same nothing changed and the copy
+is not even read. When more than the Setting ``deletion_stop_percent`` of the saved Clients rows, or any
+Interactions or Contracts row, is gone, the job stops before writing anything (``DeletionsFound``) and says how to
+bring the rows back with ``xlcrm restore`` or to go on with ``--accept-deletions``: xlcrm never quietly works on,
+and saves, a base a person cut down by mistake.
 
 A workbook with no saved copy (the first run, a workbook copied or moved, one saved only by LibreOffice since it
 was made) is simply not compared.
@@ -59,15 +60,6 @@ NAMED_ROWS = 3
 ANY_ROW_STOPS = (schema.INTERACTIONS, schema.CONTRACTS)
 _CORE_PART = "docProps/core.xml"
 _TIME_FORMAT = "%d.%m.%Y %H:%M"
-
-
-def changes_since_saved(data: WorkbookData, *, accept_deletions: bool) -> ChangeLog:
-    """What changed on the user sheets of ``data`` since xlcrm last saved the workbook.
-
-    Raises ``DeletionsFound`` when more than the Setting's share of the saved Clients rows, or any row of a sheet
-    in ``ANY_ROW_STOPS``, was deleted, unless ``accept_deletions``.
-    """
-    return begin_change_check(data).finish(accept_deletions=accept_deletions)
 
 
 def begin_change_check(data: WorkbookData) -> ChangeCheck:
@@ -144,10 +136,11 @@ class ChangeCheck:
             except XlcrmError:
                 self.damaged = True
 
-    def row_hashes(self) -> dict[str, RowHashes]:
-        """Sheet key -> the row hashes of the workbook's sheet that its comparison worked out, for its fingerprint
-        (``fingerprints_to_keep``)."""
-        return {key: found.now_hashes for key, found in self.comparisons.items() if found.now_hashes is not None}
+    def fingerprints(self) -> dict[str, SheetFingerprint]:
+        """``fingerprints_to_keep`` of the workbook compared, with the log ``finish`` made: the row hashes the
+        comparisons worked out for its sheets are taken over, not worked out again."""
+        hashed = {key: found.now_hashes for key, found in self.comparisons.items() if found.now_hashes is not None}
+        return fingerprints_to_keep(self.data, self.log, hashed)
 
     def finish(self, *, accept_deletions: bool) -> ChangeLog:
         """What changed since the last save, once every sheet is compared.
@@ -210,7 +203,7 @@ def fingerprints_to_keep(
 ) -> dict[str, SheetFingerprint]:
     """Schema sheet key -> fingerprint of each compared sheet of ``data``, which must be as read, with the digest
     ``log`` found for its read: for the save to keep beside its copy (``xlcrm.files.saved_copy``). ``hashed``: sheet
-    key -> the row hashes a comparison of ``data`` with the copy worked out (``ChangeCheck.row_hashes``).
+    key -> the row hashes a comparison of ``data`` with the copy worked out (see ``ChangeCheck.fingerprints``).
 
     Each is made from what was read, never taken over from a fingerprint of an earlier read with the same digest:
     were the digest ever to miss something the reader depends on, the next run would otherwise believe rows that

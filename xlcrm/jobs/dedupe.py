@@ -25,7 +25,7 @@ from xlcrm.errors import EditRefused, MergeNotUndoable, error_text
 from xlcrm.files.safe_save import SaveOptions, SaveResult, holding_workbook_lock
 from xlcrm.files.save import save_changes
 from xlcrm.jobs.as_saved import as_saved, deleted_rows
-from xlcrm.jobs.changes import begin_change_check, fingerprints_to_keep
+from xlcrm.jobs.changes import begin_change_check
 from xlcrm.jobs.opening import open_to_change
 from xlcrm.jobs.validate import problems_as_saved, problems_in
 from xlcrm.messages import Message, Text, t
@@ -144,7 +144,7 @@ def _dedupe(
             reports=[*(changes.reports if changes.writes else []), changes_sheet(change_log, data.locale)],
             edits=[*filled.edits_beside(changes.edits), *changes.edits],
             save=save,
-            fingerprints=fingerprints_to_keep(data, change_log, change_check.row_hashes()),
+            fingerprints=change_check.fingerprints(),
         )
     merged_into = changes.plan.merged_into()
     # A dry run saves nothing: rows as read.
@@ -290,7 +290,7 @@ def _unmerge(
             edits=changes.edits,
             remove=changes.remove,
             save=save,
-            fingerprints=fingerprints_to_keep(data, change_log, change_check.row_hashes()),
+            fingerprints=change_check.fingerprints(),
         )
     except EditRefused as exc:
         raise MergeNotUndoable(

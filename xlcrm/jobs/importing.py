@@ -24,7 +24,7 @@ from xlcrm.files.save import save_changes
 from xlcrm.importing.importer import OUTCOMES, RecordOutcome, import_changes
 from xlcrm.importing.sources import read_source
 from xlcrm.jobs.as_saved import as_saved, deleted_rows, with_appended
-from xlcrm.jobs.changes import begin_change_check, fingerprints_to_keep
+from xlcrm.jobs.changes import begin_change_check
 from xlcrm.jobs.opening import open_to_change
 from xlcrm.jobs.validate import problems_in
 from xlcrm.messages import Message, Text
@@ -150,7 +150,7 @@ def _import(
             reports=changes.reports,
             edits=edits,
             save=save,
-            fingerprints=fingerprints_to_keep(data, change_log, change_check.row_hashes()),
+            fingerprints=change_check.fingerprints(),
         )
     # Counted as dedupe counts: the workbook as the edits leave it (ClientIDs filled, cells of matched clients set,
     # the imported rows appended) worked out in memory, so nothing is written or read back for the count, and a

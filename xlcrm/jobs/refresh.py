@@ -49,7 +49,7 @@ from xlcrm.dedupe.plan import DedupePlan
 from xlcrm.files.safe_save import SaveOptions, SaveResult, holding_workbook_lock
 from xlcrm.files.save import save_changes
 from xlcrm.jobs.as_saved import as_saved, deleted_rows
-from xlcrm.jobs.changes import begin_change_check, fingerprints_to_keep
+from xlcrm.jobs.changes import begin_change_check
 from xlcrm.jobs.opening import open_to_change
 from xlcrm.lifecycle.analysis import analyse
 from xlcrm.lifecycle.computed import computed_cells
@@ -252,7 +252,7 @@ def _work_out(
         prewritten = cleanup.enter_context(EditPrewriting(path, final, helper_process(), moving))
     # The row hashes kept for the next run come from the sheets as read: made before the analysis, whose frames
     # would otherwise be held alongside the hashing's work arrays, the refresh's peak of memory.
-    fingerprints = {} if dry_run else fingerprints_to_keep(data, change_log, change_check.row_hashes())
+    fingerprints = {} if dry_run else change_check.fingerprints()
     # Validation, lifecycle and reports see the base as it will be saved, rows numbered as they will be, so
     # the Problems sheet points at the right cells; the computed cells go back to the numbers as read, which
     # is what every edit of one save uses (write_workbook renumbers once, after the merges' deletions).
