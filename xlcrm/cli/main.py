@@ -28,6 +28,7 @@ from xlcrm.errors import XlcrmError
 from xlcrm.messages import LANGUAGES, Text, current_language, speaking, t
 from xlcrm.messages.catalogue import SOURCE_LANGUAGE
 from xlcrm.runtime import progress
+from xlcrm.runtime.allocator import one_arena
 from xlcrm.runtime.collector import collector_paused
 
 
@@ -164,4 +165,5 @@ def cli(lang: str | None) -> None:
 
 def main() -> None:
     """Run the command line (the ``xlcrm`` script); returns only through ``SystemExit``."""
+    one_arena()  # the program owns its process: one allocator arena for all its threads (see the module)
     cli(prog_name="xlcrm")

@@ -9,7 +9,6 @@ A plain process rather than multiprocessing, which would run the caller's main s
 
 from __future__ import annotations
 
-import ctypes
 import importlib
 import os
 import pickle
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from xlcrm.errors import XlcrmError
+from xlcrm.runtime.allocator import give_back_freed_memory, one_arena
 from xlcrm.runtime.collector import collector_paused
 
 T = TypeVar("T")
@@ -117,17 +117,9 @@ class Child:
         self._process.communicate()
 
 
-def _give_back_freed_memory() -> None:
-    """Return freed heap to the system before the answer is pickled (glibc keeps it otherwise): after reading
-    a million rows that is a few hundred MB the main process may need while it works on."""
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass  # not glibc: its allocator decides
-
-
 def main(modules: list[str]) -> int:
     """The helper process's exit code, after answering the request read on stdin."""
+    one_arena()  # before the imports, which may start threads
     # stdout carries the answer alone: whatever an imported library prints goes to stderr instead.
     answer_stream = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
@@ -143,7 +135,8 @@ def main(modules: list[str]) -> int:
             answer: tuple[str, object] = ("done", function(*args))
     except XlcrmError as exc:
         answer = ("error", exc)
-    _give_back_freed_memory()
+    # Freed memory goes back to the system before the answer is pickled: the main process may need it meanwhile.
+    give_back_freed_memory()
     with answer_stream:
         pickle.dump(answer, answer_stream, protocol=pickle.HIGHEST_PROTOCOL)
     return 0

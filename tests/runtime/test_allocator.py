@@ -1,0 +1,96 @@
+"""The processes xlcrm owns (the ``xlcrm`` program and its helper processes) serve all their threads from one glibc
+arena; a library call and other platforms are left alone."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+import pytest
+
+from xlcrm.runtime import allocator, child_process
+
+pytestmark = pytest.mark.skipif(allocator._glibc() is None, reason="glibc's allocator only")
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def arenas_in_use(threads: int = 4) -> int:
+    """How many arenas glibc's allocator has in this process once ``threads`` new threads allocated at once
+    (memory blocks too big for Python's own allocator, so taken from the C library's)."""
+    start = threading.Barrier(threads)
+    kept: list[list[bytes]] = []
+
+    def allocate() -> None:
+        start.wait()
+        kept.append([bytes(4096) for _ in range(2_000)])
+
+    running = [threading.Thread(target=allocate) for _ in range(threads)]
+    for thread in running:
+        thread.start()
+    for thread in running:
+        thread.join()
+    libc = ctypes.CDLL("libc.so.6")
+    libc.fopen.restype = ctypes.c_void_p
+    libc.fopen.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+    libc.malloc_info.argtypes = [ctypes.c_int, ctypes.c_void_p]
+    libc.fclose.argtypes = [ctypes.c_void_p]
+    with tempfile.TemporaryDirectory() as folder:
+        report = Path(folder) / "malloc.xml"
+        stream = libc.fopen(str(report).encode(), b"w")
+        libc.malloc_info(0, stream)
+        libc.fclose(stream)
+        return report.read_text().count("<heap nr=")
+
+
+def arenas_in_a_new_python(before_threads: str) -> int:
+    """``arenas_in_use()`` in a new Python process that first runs ``before_threads``."""
+    script = f"{before_threads}\nfrom tests.runtime.test_allocator import arenas_in_use\nprint(arenas_in_use())"
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    return int(done.stdout.split()[-1])
+
+
+def test_threads_of_a_plain_python_get_arenas_of_their_own() -> None:
+    """What the tests below tell apart: without xlcrm's setting, threads that allocate at once take new arenas."""
+    assert arenas_in_a_new_python("") > 1
+
+
+def test_one_arena_serves_every_thread_started_after_it() -> None:
+    assert arenas_in_a_new_python("from xlcrm.runtime.allocator import one_arena\nassert one_arena()") == 1
+
+
+def test_the_xlcrm_program_runs_on_one_arena() -> None:
+    program = (
+        "import sys\nfrom xlcrm.cli.main import main\nsys.argv = ['xlcrm', '--version']\n"
+        "try:\n    main()\nexcept SystemExit as stop:\n    assert stop.code == 0, stop.code"
+    )
+    assert arenas_in_a_new_python(program) == 1
+
+
+def test_a_helper_process_runs_on_one_arena() -> None:
+    assert child_process.Child().call(arenas_in_use) == 1
+
+
+def test_a_library_import_leaves_the_allocator_alone() -> None:
+    """An application that embeds xlcrm keeps glibc's arenas as they are."""
+    assert arenas_in_a_new_python("import xlcrm.jobs.refresh, xlcrm.cli.main") > 1
+
+
+def test_elsewhere_nothing_is_asked_of_the_allocator(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "platform", "win32")
+    assert allocator._glibc() is None
+    assert allocator.one_arena() is False
+    allocator.give_back_freed_memory()  # no C library to ask: nothing happens, nothing fails
