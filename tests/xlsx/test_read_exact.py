@@ -8,6 +8,7 @@ import datetime as dt
 import math
 import pickle
 import random
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -203,3 +204,51 @@ def test_a_frame_packed_for_another_process_is_the_frame_and_its_distinct_values
         assert np.array_equal(codes, expected_codes) and codes.dtype == expected_codes.dtype
         assert len(distinct) == len(expected_distinct)
         assert all(a is b for a, b in zip(distinct, expected_distinct, strict=True))  # the frame's own objects
+
+
+def with_nan_cells(path: Path, marker: str) -> Path:
+    """The workbook at ``path`` with each number ``marker`` in its sheets written as NaN (which no spreadsheet
+    writes, but a hostile file may hold, and calamine reads as a float NaN)."""
+    changed = path.with_name("nan-" + path.name)
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(changed, "w", zipfile.ZIP_DEFLATED) as target:
+        for name in source.namelist():
+            data = source.read(name)
+            if name.startswith("xl/worksheets/"):
+                data = data.replace(f"<v>{marker}</v>".encode(), b"<v>NaN</v>")
+            target.writestr(name, data)
+    return changed
+
+
+@pytest.mark.parametrize("with_nan", [False, True])
+def test_a_sheet_read_as_columns_is_packed_for_another_process_as_its_frame_read_here_is(
+    tmp_path: Path, with_nan: bool
+) -> None:
+    """The helper process packs a sheet read as columns from its codes, without a frame of a value per cell: the
+    same columns, codes and cells (a NaN among texts kept a NaN) as packing the frame read here gives."""
+    rows = mixed_rows(120, seed=11)
+    if with_nan:
+        rows[6][5] = rows[10][4] = 987654.5  # the column of text only and the number column, in rows with records
+    path = write_workbook(tmp_path / "book.xlsx", {SPEC.en: rows})
+    if with_nan:
+        path = with_nan_cells(path, "987654.5")
+    assert reader.read_grid(path, SPEC.en) is not None  # read as columns, not cell by cell
+    read_here = reader.read_alone(path, SPEC, SPEC.en)
+    expected = reader.PackedFrame.of(read_here.frame, read_here._distinct)
+    sheet, packed = reader.read_packed(path, SPEC, SPEC.en)
+    assert packed.keys == expected.keys and packed.index.equals(expected.index)
+    for key, got, want in zip(packed.keys, packed.columns, expected.columns, strict=True):
+        assert isinstance(got, tuple) == isinstance(want, tuple), key
+        if isinstance(got, tuple) and isinstance(want, tuple):
+            assert np.array_equal(got[0], want[0]) and len(got[1]) == len(want[1]), key
+            assert all(same(a, b) for a, b in zip(got[1], want[1], strict=True)), key
+        else:
+            assert all(same(a, b) for a, b in zip(got, want, strict=True)), key  # type: ignore[arg-type]
+    assert with_nan == any(isinstance(value, float) for value in packed.unpacked()["manager"])  # NaN: kept
+    assert sheet.frame.empty and list(sheet.frame.columns) == list(read_here.frame.columns)
+    pd.testing.assert_frame_equal(sheet.extra_values, read_here.extra_values)
+    assert sheet.owned_values == read_here.owned_values and sheet.width == read_here.width
+    assert sheet.letters == read_here.letters and sheet.misplaced_header == read_here.misplaced_header
+    assert sheet.without_cells == read_here.without_cells and sheet.raw_rows == read_here.raw_rows
+    assert set(sheet._distinct) == set(read_here._distinct)
+    handed_over = reader.read_in_process(Child(reader.__name__), path, SPEC, SPEC.en)
+    pd.testing.assert_frame_equal(handed_over.frame, read_here.frame)

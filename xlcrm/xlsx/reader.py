@@ -650,8 +650,13 @@ def read_in_process(child: Child, path: Path, spec: Sheet, actual: str) -> Sheet
 
 def read_packed(path: Path, spec: Sheet, actual: str) -> tuple[SheetData, PackedFrame]:
     """``read_alone`` for another process: the sheet with an empty frame (its columns only), and the frame
-    packed."""
-    sheet = read_alone(path, spec, actual)
+    packed. A sheet read as columns is packed from its codes, without the frame of a value per cell."""
+    grid = read_grid(path, actual) if spec in BACKGROUND_SHEETS else None
+    if grid is not None:
+        rows = _GridRows.of(spec, grid, _table_furniture(path, actual))
+        sheet, packed = rows.packed(spec, actual)
+        return _grid_read(sheet, spec, grid), packed
+    sheet = _read_cells_alone(path, spec, actual)
     packed = PackedFrame.of(sheet.frame, sheet._distinct)
     sheet.frame = sheet.frame.iloc[:0]
     return sheet, packed
@@ -719,8 +724,11 @@ def read_alone(path: Path, spec: Sheet, actual: str) -> SheetData:
     """One sheet, read with a calamine handle of its own, opened only when the sheet is not read as columns (opening
     one parses the shared strings, which the columnar read does in a copy of its own)."""
     data = _read_as_columns(path, spec, actual)
-    if data is not None:
-        return data
+    return data if data is not None else _read_cells_alone(path, spec, actual)
+
+
+def _read_cells_alone(path: Path, spec: Sheet, actual: str) -> SheetData:
+    """The sheet read cell by cell, with a calamine handle of its own."""
     book = open_book(path)
     try:
         return _read_cells(book, path, spec, actual)
@@ -739,7 +747,12 @@ def _read_as_columns(path: Path, spec: Sheet, actual: str) -> SheetData | None:
     grid = read_grid(path, actual) if spec in BACKGROUND_SHEETS else None
     if grid is None:
         return None
-    data = _grid_sheet_data(spec, actual, grid, _table_furniture(path, actual))
+    return _grid_read(_grid_sheet_data(spec, actual, grid, _table_furniture(path, actual)), spec, grid)
+
+
+def _grid_read(data: SheetData, spec: Sheet, grid: CellGrid) -> SheetData:
+    """``data``, made of ``grid``, with what else a reading of the sheet tells: where its header is, its XML
+    around the cells and, for the sheets that keep them, its rows as read."""
     data.misplaced_header = _misplaced_header_row(spec, grid.rows(HEADER_SEARCH_ROWS))
     data.without_cells = grid.without_cells
     if spec in schema.RAW_ROW_SHEETS:
@@ -917,43 +930,84 @@ class _Layout:
 def _grid_sheet_data(spec: Sheet, name: str, grid: CellGrid, furniture: frozenset[int] = frozenset()) -> SheetData:
     """The sheet whose cells are ``grid`` (``_sheet_data`` of its rows, worked out a column at a time), leaving out
     the rows of ``furniture``."""
-    raw = grid.cells()
-    # Each value cleaned once, as _cleaned cleans a column's distinct values: blank and spaces-only text is None.
-    clean = _cleaned_distinct(raw)[0][:-1]
-    # A value fills its row unless it is None or NaN (not an Excel value, but a file may hold one): pd.factorize in
-    # _cleaned counts both as blanks.
-    filled_value = np.array([value is not None and value == value for value in clean], dtype=bool)
-    present_value = np.array([_present(value) for value in raw], dtype=bool)
-    layout = _Layout.of(spec, raw[grid.codes[0]].tolist())
-    body = grid.codes[1:]
-    rows = np.arange(2, len(grid.codes) + 1)
-    furniture_at = [row - 2 for row in furniture if 2 <= row < len(grid.codes) + 1]  # positions in body
-    keep = np.zeros(len(body), dtype=bool)
-    for index in layout.positions.values():
-        keep |= filled_value[body[:, index]]
-    keep[furniture_at] = False
-    owned_values: dict[str, dict[int, object]] = {}
-    for text, index in layout.owned.items():
-        column = body[:, index]
-        shown = present_value[column]
-        shown[furniture_at] = False
-        owned_values[text] = dict(zip(rows[shown].tolist(), raw[column[shown]].tolist(), strict=True))
-    kept = body[keep]
-    row_index = pd.Index(rows[keep] if keep.any() else [], name="row")
+    rows = _GridRows.of(spec, grid, furniture)
+    positions = rows.layout.positions
+    sheet = rows.sheet(spec, name, _object_frame([rows.cells(positions.values())], list(positions), rows.index))
+    for key, position in positions.items():
+        sheet._distinct[key] = _factorized(rows.kept[:, position], rows.clean)
+    return sheet
 
-    def columns(positions: Iterable[int]) -> np.ndarray:
+
+@dataclass(frozen=True)
+class _GridRows:
+    """The rows of a sheet read as a ``CellGrid`` that ``_sheet_data`` keeps, as codes into ``clean``."""
+
+    layout: _Layout
+    kept: np.ndarray  # a row per row kept, a column per column of the sheet: codes into ``clean``
+    clean: np.ndarray  # each distinct cell's value cleaned (see _cleaned_distinct), the last one (code -1) None
+    index: pd.Index  # the Excel row number of each row kept
+    owned_values: dict[str, dict[int, object]]  # the computed columns' cells that show a value, by header
+    width: int
+
+    @classmethod
+    def of(cls, spec: Sheet, grid: CellGrid, furniture: frozenset[int]) -> _GridRows:
+        """The rows of ``grid`` that hold a value in a column xlcrm reads, the rows of ``furniture`` (tables' header
+        and total rows) left out."""
+        raw = grid.cells()
+        # Each value cleaned once, as _cleaned cleans a column's distinct values: blank and spaces-only text is None.
+        clean = _cleaned_distinct(raw)[0][:-1]
+        # A value fills its row unless it is None or NaN (not an Excel value, but a file may hold one): pd.factorize
+        # in _cleaned counts both as blanks.
+        filled_value = np.array([value is not None and value == value for value in clean], dtype=bool)
+        present_value = np.array([_present(value) for value in raw], dtype=bool)
+        layout = _Layout.of(spec, raw[grid.codes[0]].tolist())
+        body = grid.codes[1:]
+        rows = np.arange(2, len(grid.codes) + 1)
+        furniture_at = [row - 2 for row in furniture if 2 <= row < len(grid.codes) + 1]  # positions in body
+        keep = np.zeros(len(body), dtype=bool)
+        for index in layout.positions.values():
+            keep |= filled_value[body[:, index]]
+        keep[furniture_at] = False
+        owned_values: dict[str, dict[int, object]] = {}
+        for text, index in layout.owned.items():
+            column = body[:, index]
+            shown = present_value[column]
+            shown[furniture_at] = False
+            owned_values[text] = dict(zip(rows[shown].tolist(), raw[column[shown]].tolist(), strict=True))
+        kept = body[keep]
+        row_index = pd.Index(rows[keep] if keep.any() else [], name="row")
+        return cls(layout, kept, clean, row_index, owned_values, grid.codes.shape[1])
+
+    def cells(self, positions: Iterable[int]) -> np.ndarray:
+        """The values of the columns at ``positions``, a row of the result per column."""
         found = list(positions)
-        values = np.empty((len(found), len(kept)), dtype=object)
+        values = np.empty((len(found), len(self.kept)), dtype=object)
         for cells, position in zip(values, found, strict=True):
-            cells[:] = clean[kept[:, position]]
+            cells[:] = self.clean[self.kept[:, position]]
         return values
 
-    frame = _object_frame([columns(layout.positions.values())], list(layout.positions), row_index)
-    extra_values = _object_frame([columns(layout.extras.values())], list(layout.extras), row_index)
-    sheet = layout.sheet(spec, name, frame, extra_values, grid.codes.shape[1], owned_values)
-    for key, position in layout.positions.items():
-        sheet._distinct[key] = _factorized(kept[:, position], clean)
-    return sheet
+    def sheet(self, spec: Sheet, name: str, frame: pd.DataFrame) -> SheetData:
+        """The sheet of these rows whose columns read are ``frame``."""
+        extras = self.layout.extras
+        extra_values = _object_frame([self.cells(extras.values())], list(extras), self.index)
+        return self.layout.sheet(spec, name, frame, extra_values, self.width, self.owned_values)
+
+    def packed(self, spec: Sheet, name: str) -> tuple[SheetData, PackedFrame]:
+        """The sheet of these rows with an empty frame, and its frame packed as ``PackedFrame.of`` packs it: a
+        column of text, dates and blanks as the codes ``_factorized`` gives, any other cell by cell."""
+        positions = self.layout.positions
+        keys = list(positions)
+        sheet = self.sheet(spec, name, _object_frame([np.empty((len(keys), 0), dtype=object)], keys, self.index[:0]))
+        # A NaN (a float, not an Excel value, but a file may hold one) is a blank to factorize_cells: a column that
+        # holds one goes cell by cell, so that it comes back a NaN and not None.
+        nan = np.array([value != value for value in self.clean], dtype=bool)
+        columns: list[PackedColumn] = []
+        for key, position in positions.items():
+            codes = self.kept[:, position]
+            sheet._distinct[key] = factorized = _factorized(codes, self.clean)
+            shareable = set(map(type, factorized[1])).issubset(_SHAREABLE) and not nan[codes].any()
+            columns.append(factorized if shareable else self.clean[codes])
+        return sheet, PackedFrame(keys, self.index, columns)
 
 
 def _factorized(codes: np.ndarray, clean: np.ndarray) -> tuple[np.ndarray, list[object]]:
