@@ -48,13 +48,15 @@ def arenas_in_use(threads: int = 4) -> int:
         return report.read_text().count("<heap nr=")
 
 
-def arenas_in_a_new_python(before_threads: str) -> int:
-    """``arenas_in_use()`` in a new Python process that first runs ``before_threads``."""
+def arenas_in_a_new_python(before_threads: str, **environment: str) -> int:
+    """``arenas_in_use()`` in a new Python process that first runs ``before_threads``, its environment without
+    arena settings of its own but for ``environment``."""
     script = f"{before_threads}\nfrom tests.runtime.test_allocator import arenas_in_use\nprint(arenas_in_use())"
+    inherited = {key: value for key, value in os.environ.items() if key not in ("MALLOC_ARENA_MAX", "GLIBC_TUNABLES")}
     done = subprocess.run(
         [sys.executable, "-c", script],
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**inherited, "PYTHONPATH": str(ROOT), **environment},
         capture_output=True,
         text=True,
         check=True,
@@ -80,8 +82,21 @@ def test_the_xlcrm_program_runs_on_one_arena() -> None:
     assert arenas_in_a_new_python(program) == 1
 
 
-def test_a_helper_process_runs_on_one_arena() -> None:
+def test_a_helper_process_runs_on_one_arena(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    monkeypatch.delenv("GLIBC_TUNABLES", raising=False)
     assert child_process.Child().call(arenas_in_use) == 1
+
+
+@pytest.mark.parametrize(
+    "environment",
+    [{"MALLOC_ARENA_MAX": "3"}, {"GLIBC_TUNABLES": "glibc.malloc.arena_max=3"}],
+    ids=["variable", "tunable"],
+)
+def test_arenas_the_environment_sets_are_kept(environment: dict[str, str]) -> None:
+    """A user (or an administrator) who set the arenas keeps them: three, not one."""
+    program = "from xlcrm.runtime.allocator import one_arena\nassert not one_arena()"
+    assert arenas_in_a_new_python(program, **environment) == 3
 
 
 def test_a_library_import_leaves_the_allocator_alone() -> None:
@@ -94,3 +109,17 @@ def test_elsewhere_nothing_is_asked_of_the_allocator(monkeypatch: pytest.MonkeyP
     assert allocator._glibc() is None
     assert allocator.one_arena() is False
     allocator.give_back_freed_memory()  # no C library to ask: nothing happens, nothing fails
+
+
+class PosingAsGlibc:
+    """A C library that answers to glibc's name and version but has none of its allocator's functions."""
+
+    def gnu_get_libc_version(self) -> bytes:
+        return b"2.36"
+
+
+def test_a_library_posing_as_glibc_without_its_functions_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(allocator.ctypes, "CDLL", lambda name: PosingAsGlibc())
+    assert allocator._glibc() is None
+    assert allocator.one_arena() is False
+    allocator.give_back_freed_memory()

@@ -11,13 +11,15 @@ Measured on the benchmark's 100,000 / 1,000,000 workbook, alternating runs (READ
 process of a first night's refresh peaked at 1,064-1,076 MiB instead of 1,174-1,176 MiB, the helper process
 reading Interactions for ``validate`` at 460-462 MiB instead of 508-571 MiB; wall times within the runs' spread.
 
-Only processes xlcrm owns do this: the ``xlcrm`` program and the helper processes it starts. Library functions
-never do, since an application that embeds xlcrm owns its allocator.
+Only processes xlcrm owns do this, first thing: the ``xlcrm`` program and the helper processes it starts. Library
+functions never do, since an application that embeds xlcrm owns its allocator; nor does a process whose
+environment sets the arenas itself (``MALLOC_ARENA_MAX``, ``GLIBC_TUNABLES``).
 """
 
 from __future__ import annotations
 
 import ctypes
+import os
 import sys
 
 # glibc's mallopt parameter for the most arenas a process may have (malloc.h).
@@ -25,23 +27,34 @@ _M_ARENA_MAX = -8
 
 
 def _glibc() -> ctypes.CDLL | None:
-    """glibc, when this process runs on it."""
+    """glibc, when this process runs on it and it has the functions used here."""
     if not sys.platform.startswith("linux"):
         return None
     try:
+        if not os.confstr("CS_GNU_LIBC_VERSION"):  # glibc answers "glibc 2.36"; another C library does not
+            return None
         libc = ctypes.CDLL("libc.so.6")
-        libc.gnu_get_libc_version  # noqa: B018  # only glibc has it (musl's libc does not)
-    except (OSError, AttributeError):
+        libc.mallopt, libc.malloc_trim  # noqa: B018  # a library posing as glibc may lack them
+    except (OSError, ValueError, AttributeError):
         return None
     return libc
 
 
+def _arenas_set_by_user() -> bool:
+    """Whether the environment sets the arenas itself (``MALLOC_ARENA_MAX``, or glibc's tunables): a choice of the
+    user's, which xlcrm keeps."""
+    return "MALLOC_ARENA_MAX" in os.environ or "glibc.malloc.arena_max" in os.environ.get("GLIBC_TUNABLES", "")
+
+
 def one_arena() -> bool:
-    """Serve every thread of this process started from now on from glibc's main arena; True when that was set,
-    False where the allocator is not glibc's. Call it before the threads start: one that has allocated already
-    keeps the arena it has."""
+    """Serve the threads this process starts from now on from glibc's main arena; True when glibc took that
+    setting, False where the allocator is not glibc's or the environment sets the arenas itself.
+
+    Call it first thing, before any thread starts: a thread that has allocated already keeps its arena, a new
+    thread may take over the arena of one that ended, and once glibc has made more than eight arenas it keeps
+    its own limit."""
     libc = _glibc()
-    return libc is not None and libc.mallopt(_M_ARENA_MAX, 1) == 1
+    return libc is not None and not _arenas_set_by_user() and libc.mallopt(_M_ARENA_MAX, 1) == 1
 
 
 def give_back_freed_memory() -> None:
