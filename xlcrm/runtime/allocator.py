@@ -1,7 +1,7 @@
 """The C library's memory allocator, tuned for a process xlcrm owns; where it is glibc's (Linux), else untouched.
 
-glibc gives a thread that allocates while another thread holds the main arena an arena of its own (up to eight
-per core), and memory freed in one arena serves only the threads of that arena. A big workbook is read on several
+glibc gives each new thread that allocates an arena of its own (up to eight per core), and memory freed in one
+arena serves only the threads of that arena. A big workbook is read on several
 threads at once (the sheet's XML inflated on one and scanned in pieces on two, the zip checked on another), each
 allocating and freeing arrays of megabytes: with an arena per thread, what one thread freed is not reused by the
 next, which takes fresh pages from the system instead. One arena for the whole process lets every thread reuse
