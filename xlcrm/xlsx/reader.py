@@ -651,11 +651,9 @@ def read_in_process(child: Child, path: Path, spec: Sheet, actual: str) -> Sheet
 def read_packed(path: Path, spec: Sheet, actual: str) -> tuple[SheetData, PackedFrame]:
     """``read_alone`` for another process: the sheet with an empty frame (its columns only), and the frame
     packed. A sheet read as columns is packed from its codes, without the frame of a value per cell."""
-    grid = read_grid(path, actual) if spec in BACKGROUND_SHEETS else None
-    if grid is not None:
-        rows = _GridRows.of(spec, grid, _table_furniture(path, actual))
-        sheet, packed = rows.packed(spec, actual)
-        return _grid_read(sheet, spec, grid), packed
+    rows = _grid_rows(path, spec, actual)
+    if rows is not None:
+        return rows.packed(spec, actual)
     sheet = _read_cells_alone(path, spec, actual)
     packed = PackedFrame.of(sheet.frame, sheet._distinct)
     sheet.frame = sheet.frame.iloc[:0]
@@ -713,11 +711,15 @@ def _packed_column(column: pd.Series, factorized: tuple[np.ndarray, list[object]
     cells of any other."""
     codes, distinct = factorized if factorized is not None else factorize_cells(column)
     cells = column.to_numpy(dtype=object)
-    if not set(map(type, distinct)).issubset(_SHAREABLE):
-        return cells
-    # A blank is None, or a NaN (a float, not an Excel value, but a file may hold one): kept as it is.
-    blanks = cells[codes < 0]
-    return (codes, distinct) if np.equal(blanks, None).all() else cells  # type: ignore[call-overload]  # each compared with None
+    holds_nan = not np.equal(cells[codes < 0], None).all()  # type: ignore[call-overload]  # each compared with None
+    return (codes, distinct) if _packs_as_codes(distinct, holds_nan) else cells
+
+
+def _packs_as_codes(distinct: Sequence[object], holds_nan: bool) -> bool:
+    """Whether a column whose ``factorize_cells`` values are ``distinct`` goes to another process as codes: text,
+    dates and blanks only (equal only to their own kind), and no blank that is a NaN (a float, not an Excel value,
+    but a file may hold one), which the codes would bring back as None."""
+    return not holds_nan and set(map(type, distinct)).issubset(_SHAREABLE)
 
 
 def read_alone(path: Path, spec: Sheet, actual: str) -> SheetData:
@@ -744,20 +746,15 @@ def _read_sheet(book: CalamineWorkbook, path: Path, spec: Sheet, actual: str) ->
 def _read_as_columns(path: Path, spec: Sheet, actual: str) -> SheetData | None:
     """The sheet read through ``read_grid`` (checked as it is read), when it is one of ``BACKGROUND_SHEETS`` and in
     a layout that read knows; else None."""
+    rows = _grid_rows(path, spec, actual)
+    return rows.sheet_data(spec, actual) if rows is not None else None
+
+
+def _grid_rows(path: Path, spec: Sheet, actual: str) -> _GridRows | None:
+    """The rows of the sheet read through ``read_grid``, when it is one of ``BACKGROUND_SHEETS`` and in a layout
+    that read knows; else None."""
     grid = read_grid(path, actual) if spec in BACKGROUND_SHEETS else None
-    if grid is None:
-        return None
-    return _grid_read(_grid_sheet_data(spec, actual, grid, _table_furniture(path, actual)), spec, grid)
-
-
-def _grid_read(data: SheetData, spec: Sheet, grid: CellGrid) -> SheetData:
-    """``data``, made of ``grid``, with what else a reading of the sheet tells: where its header is, its XML
-    around the cells and, for the sheets that keep them, its rows as read."""
-    data.misplaced_header = _misplaced_header_row(spec, grid.rows(HEADER_SEARCH_ROWS))
-    data.without_cells = grid.without_cells
-    if spec in schema.RAW_ROW_SHEETS:
-        data.raw_rows = grid.rows()
-    return data
+    return _GridRows.of(spec, grid, _table_furniture(path, actual)) if grid is not None else None
 
 
 def _read_cells(book: CalamineWorkbook, path: Path, spec: Sheet, actual: str) -> SheetData:
@@ -927,27 +924,16 @@ class _Layout:
         )
 
 
-def _grid_sheet_data(spec: Sheet, name: str, grid: CellGrid, furniture: frozenset[int] = frozenset()) -> SheetData:
-    """The sheet whose cells are ``grid`` (``_sheet_data`` of its rows, worked out a column at a time), leaving out
-    the rows of ``furniture``."""
-    rows = _GridRows.of(spec, grid, furniture)
-    positions = rows.layout.positions
-    sheet = rows.sheet(spec, name, _object_frame([rows.cells(positions.values())], list(positions), rows.index))
-    for key, position in positions.items():
-        sheet._distinct[key] = _factorized(rows.kept[:, position], rows.clean)
-    return sheet
-
-
 @dataclass(frozen=True)
 class _GridRows:
     """The rows of a sheet read as a ``CellGrid`` that ``_sheet_data`` keeps, as codes into ``clean``."""
 
+    grid: CellGrid
     layout: _Layout
     kept: np.ndarray  # a row per row kept, a column per column of the sheet: codes into ``clean``
     clean: np.ndarray  # each distinct cell's value cleaned (see _cleaned_distinct), the last one (code -1) None
     index: pd.Index  # the Excel row number of each row kept
     owned_values: dict[str, dict[int, object]]  # the computed columns' cells that show a value, by header
-    width: int
 
     @classmethod
     def of(cls, spec: Sheet, grid: CellGrid, furniture: frozenset[int]) -> _GridRows:
@@ -976,7 +962,7 @@ class _GridRows:
             owned_values[text] = dict(zip(rows[shown].tolist(), raw[column[shown]].tolist(), strict=True))
         kept = body[keep]
         row_index = pd.Index(rows[keep] if keep.any() else [], name="row")
-        return cls(layout, kept, clean, row_index, owned_values, grid.codes.shape[1])
+        return cls(grid, layout, kept, clean, row_index, owned_values)
 
     def cells(self, positions: Iterable[int]) -> np.ndarray:
         """The values of the columns at ``positions``, a row of the result per column."""
@@ -986,11 +972,25 @@ class _GridRows:
             cells[:] = self.clean[self.kept[:, position]]
         return values
 
+    def sheet_data(self, spec: Sheet, name: str) -> SheetData:
+        """The sheet of these rows (``_sheet_data`` of them, worked out a column at a time)."""
+        positions = self.layout.positions
+        sheet = self.sheet(spec, name, _object_frame([self.cells(positions.values())], list(positions), self.index))
+        for key, position in positions.items():
+            sheet._distinct[key] = _factorized(self.kept[:, position], self.clean)
+        return sheet
+
     def sheet(self, spec: Sheet, name: str, frame: pd.DataFrame) -> SheetData:
-        """The sheet of these rows whose columns read are ``frame``."""
+        """The sheet of these rows whose columns read are ``frame``, with what else the reading tells: where its
+        header is, its XML around the cells and, for the sheets that keep them, its rows as read."""
         extras = self.layout.extras
         extra_values = _object_frame([self.cells(extras.values())], list(extras), self.index)
-        return self.layout.sheet(spec, name, frame, extra_values, self.width, self.owned_values)
+        sheet = self.layout.sheet(spec, name, frame, extra_values, self.grid.codes.shape[1], self.owned_values)
+        sheet.misplaced_header = _misplaced_header_row(spec, self.grid.rows(HEADER_SEARCH_ROWS))
+        sheet.without_cells = self.grid.without_cells
+        if spec in schema.RAW_ROW_SHEETS:
+            sheet.raw_rows = self.grid.rows()
+        return sheet
 
     def packed(self, spec: Sheet, name: str) -> tuple[SheetData, PackedFrame]:
         """The sheet of these rows with an empty frame, and its frame packed as ``PackedFrame.of`` packs it: a
@@ -998,15 +998,13 @@ class _GridRows:
         positions = self.layout.positions
         keys = list(positions)
         sheet = self.sheet(spec, name, _object_frame([np.empty((len(keys), 0), dtype=object)], keys, self.index[:0]))
-        # A NaN (a float, not an Excel value, but a file may hold one) is a blank to factorize_cells: a column that
-        # holds one goes cell by cell, so that it comes back a NaN and not None.
+        # Which distinct values are a NaN, told once: a column holding one goes cell by cell (see _packs_as_codes).
         nan = np.array([value != value for value in self.clean], dtype=bool)
         columns: list[PackedColumn] = []
         for key, position in positions.items():
             codes = self.kept[:, position]
             sheet._distinct[key] = factorized = _factorized(codes, self.clean)
-            shareable = set(map(type, factorized[1])).issubset(_SHAREABLE) and not nan[codes].any()
-            columns.append(factorized if shareable else self.clean[codes])
+            columns.append(factorized if _packs_as_codes(factorized[1], bool(nan[codes].any())) else self.clean[codes])
         return sheet, PackedFrame(keys, self.index, columns)
 
 
