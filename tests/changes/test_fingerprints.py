@@ -7,7 +7,7 @@ import copy
 import datetime as dt
 import shutil
 import zipfile
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +30,7 @@ from xlcrm.files.saved_copy import (
 from xlcrm.jobs.changes import begin_change_check, fingerprints_to_keep
 from xlcrm.jobs.demo import create_demo
 from xlcrm.jobs.refresh import refresh_workbook
-from xlcrm.xlsx.reader import WorkbookData, read_workbook
+from xlcrm.xlsx.reader import SheetData, WorkbookData, read_rows_apart, read_workbook
 from xlcrm.xlsx.sources import cell_formats_counted, sheet_sources
 
 Records = dict[str, list[dict[str, object]]]
@@ -57,18 +57,31 @@ def saved(tmp_path: Path, kept: Records) -> Path:
 
 
 def compared(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Changes, set[str]]:
-    """The changes found in ``path`` and the compared sheets (schema keys) not read from the saved copy for them."""
+    """The changes found in ``path`` and the compared sheets (schema keys) not read whole from the saved copy for
+    them."""
+    changes, skipped, _ = compared_apart(path, monkeypatch)
+    return changes, skipped
+
+
+def compared_apart(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Changes, set[str], dict[str, list[int]]]:
+    """``compared``, and the rows of the saved copy read apart for it: sheet key -> row numbers."""
     read: set[str] = set()
+    apart: dict[str, list[int]] = {}
 
     def recording(copy: Path, skip: Collection[str] = ()) -> WorkbookData:
         read.update(spec.key for spec in schema.USER_SHEETS if spec.key not in skip)
         return read_workbook(copy, skip=skip)
 
+    def recording_rows(copy: Path, spec: schema.Sheet, actual: str, numbers: Sequence[int]) -> SheetData | None:
+        apart[spec.key] = list(numbers)
+        return read_rows_apart(copy, spec, actual, numbers)
+
     with monkeypatch.context() as patch:
         patch.setattr("xlcrm.jobs.changes.read_workbook", recording)
+        patch.setattr("xlcrm.jobs.changes.read_rows_apart", recording_rows)
         log = begin_change_check(read_workbook(path)).finish(accept_deletions=True)
     assert log.baseline == COMPARED
-    return log.changes, {spec.key for spec in COMPARED_SHEETS} - read
+    return log.changes, {spec.key for spec in COMPARED_SHEETS} - read, apart
 
 
 def added(kept: Records) -> Records:
@@ -124,14 +137,14 @@ def write_with_a_column(path: Path, kept: Records) -> None:
 
 
 @pytest.mark.parametrize(
-    ("edit", "told_by_fingerprint"),
+    ("edit", "told_by_fingerprint", "rows_read"),
     [
-        (added, True),
-        (unchanged, True),
-        (sorted_back_to_front, True),
-        (deleted, False),
-        (edited, False),
-        (None, False),  # a column of the user's own added
+        (added, True, None),
+        (unchanged, True, None),
+        (sorted_back_to_front, True, None),
+        (deleted, True, [9]),  # the eighth call: row 9 under the header
+        (edited, True, [5]),
+        (None, False, None),  # a column of the user's own added
     ],
 )
 def test_the_changes_are_those_reading_the_copy_finds(
@@ -139,14 +152,16 @@ def test_the_changes_are_those_reading_the_copy_finds(
     monkeypatch: pytest.MonkeyPatch,
     edit: Callable[[Records], Records] | None,
     told_by_fingerprint: bool,
+    rows_read: list[int] | None,
 ) -> None:
     # Saved again by another program: every part written anew (and the zip's comment set, so that even the same
     # rows make another file).
     path = saved_again(tmp_path, edit, write_with_a_column)
     with zipfile.ZipFile(path, "a") as package:
         package.comment = b"saved by another program"
-    changes, skipped = compared(path, monkeypatch)
+    changes, skipped, apart = compared_apart(path, monkeypatch)
     assert (INTERACTIONS in skipped) is told_by_fingerprint
+    assert apart.get(INTERACTIONS) == rows_read
 
     rows_path(saved_copy_path(path)).unlink()
     read_again, skipped = compared(path, monkeypatch)

@@ -176,12 +176,14 @@ def sheet_changes(spec: Sheet, saved: WorkbookData, now: WorkbookData) -> SheetC
 @dataclass(frozen=True, eq=False)
 class SheetFingerprint:
     """One compared sheet of a version as row hashes, without its values: enough to tell, without reading that
-    version again, that a later one only added rows (``added_since``)."""
+    version again, that a later one only added rows (``only_added``), and else which of that version's rows to read
+    (``rows_since``)."""
 
     sheet_name: str  # the sheet's name in that version
     source: str  # the digest of what its read depended on (``xlcrm.xlsx.sources``): which files it stands for
     headers: tuple[str, ...]  # the compared columns, in the order a comparison takes them
     row_hashes: np.ndarray  # one uint64 per data row, over the cells of ``headers``
+    row_numbers: np.ndarray  # the Excel row number of each data row
 
 
 def fingerprint(
@@ -192,28 +194,69 @@ def fingerprint(
     side = _Side.of(sheet, locale, spec)
     headers = tuple(side.values)
     hashes = hashed.hashes if hashed is not None and hashed.headers == headers else _row_hashes(side, headers)
-    return SheetFingerprint(sheet.name, source, headers, hashes)
+    return SheetFingerprint(sheet.name, source, headers, hashes, side.rows)
 
 
-def added_since(saved: SheetFingerprint, now: SheetData | None, locale: str, spec: Sheet) -> SheetComparison | None:
-    """What changed on the sheet from the version ``saved`` describes to ``now`` (in ``locale``), when every row
-    of that version is still there unchanged, so rows were only added; None when not (some row was changed or
-    deleted, or ``now`` has a compared column that version lacked): only that version's values can tell which.
+@dataclass(frozen=True, eq=False)
+class RowsSince:
+    """A sheet as it is now, matched row for row by hash with the fingerprint of a saved version of it."""
 
-    The same as ``compare_workbooks`` gives, since rows are matched by the same hashes.
-    """
+    saved: SheetFingerprint
+    after: _Side
+    now: RowHashes  # the sheet's row hashes now, over the fingerprint's columns
+    gone: np.ndarray  # positions of the saved version's rows that no row now matches, ascending
+    new: np.ndarray  # positions of the rows now that no saved row matches, ascending
+
+    def gone_rows(self) -> list[int]:
+        """The Excel row numbers, in the saved version, of the rows no row now matches (ascending)."""
+        numbers: list[int] = self.saved.row_numbers[self.gone].tolist()
+        return numbers
+
+
+def rows_since(saved: SheetFingerprint, now: SheetData | None, locale: str, spec: Sheet) -> RowsSince | None:
+    """The sheet ``now`` (in ``locale``) matched with the version ``saved`` describes; None when ``now`` has a
+    compared column that version lacked (only that version's values can tell what changed)."""
     after = _Side.of(now, locale, spec)
     if any(header not in saved.headers for header in after.values):
         return None
-    saved_rows = len(saved.row_hashes)
-    if not saved.headers:
-        return SheetComparison(saved_rows, [])
     right = _row_hashes(after, saved.headers)
-    gone, added = _unmatched(saved.row_hashes, right)
-    if len(gone):
+    if saved.headers:
+        gone, new = _unmatched(saved.row_hashes, right)
+    else:  # no column to compare: nothing changed
+        gone = new = np.empty(0, dtype=np.int64)
+    return RowsSince(saved, after, RowHashes(saved.headers, right), gone, new)
+
+
+def only_added(since: RowsSince, spec: Sheet) -> SheetComparison | None:
+    """What changed on the sheet ``spec`` from the saved version of ``since`` to the sheet now, when every row of that
+    version is still there unchanged, so rows were only added; None when not: only that version's values can tell
+    what became of its rows left over (``changes_since``). The same as ``compare_workbooks`` gives, since rows are
+    matched by the same hashes."""
+    if len(since.gone):
         return None
-    added_rows = [_added(spec, after, position) for position in added.tolist()]
-    return SheetComparison(saved_rows, added_rows, RowHashes(saved.headers, right))
+    added_rows = [_added(spec, since.after, position) for position in since.new.tolist()]
+    return SheetComparison(len(since.saved.row_hashes), added_rows, since.now)
+
+
+def changes_since(since: RowsSince, gone_read: SheetData, locale: str, spec: Sheet) -> SheetComparison | None:
+    """What changed on the sheet from the saved version of ``since`` to the sheet now, given ``gone_read``: the rows
+    of that version that no row now matches, read from it (in ``locale``), those rows alone, at their row numbers
+    (``RowsSince.gone_rows``). The same as ``compare_workbooks`` gives with the whole saved sheet, since only those
+    rows are paired as changed or left as deleted.
+
+    None when ``gone_read`` is not those rows: not at those row numbers, with other compared columns, or with other
+    values than the fingerprint hashed. The caller then reads the saved sheet whole.
+    """
+    saved = since.saved
+    before = _Side.of(gone_read, locale, spec)
+    if (
+        tuple(before.values) != saved.headers
+        or not np.array_equal(before.rows, saved.row_numbers[since.gone])
+        or not np.array_equal(_row_hashes(before, saved.headers), saved.row_hashes[since.gone])
+    ):
+        return None
+    rows = _changes(spec, before, since.after, saved.headers, np.arange(len(since.gone)), since.new)
+    return SheetComparison(len(saved.row_hashes), rows, since.now)
 
 
 @dataclass(frozen=True, eq=False)
@@ -291,11 +334,18 @@ def _computed(spec: Sheet, header: str) -> bool:
 def _compare_sheet(spec: Sheet, before: _Side, after: _Side, now: RowHashes) -> list[RowChange]:
     """The rows changed, deleted and added from ``before`` to ``after``, whose row hashes over the columns of both
     are ``now``."""
-    headers = now.headers
+    gone, new = _unmatched(_row_hashes(before, now.headers), now.hashes)
+    return _changes(spec, before, after, now.headers, gone, new)
+
+
+def _changes(
+    spec: Sheet, before: _Side, after: _Side, headers: Sequence[str], gone: np.ndarray, new: np.ndarray
+) -> list[RowChange]:
+    """The rows changed, deleted and added from ``before`` to ``after`` (compared over ``headers``), given the
+    positions of the rows on each side that no row on the other matches: ``gone`` and ``new``."""
     key_headers = [header for key in PAIRING_KEYS[spec.key] if (header := before.keys.get(key) or after.keys.get(key))]
     # No cell hash is kept: for a million rows each column's are 8 MB a side. The rows left over are paired by the
     # hashes of their key cells alone, worked out for those rows only.
-    gone, new = _unmatched(_row_hashes(before, headers), now.hashes)
     pairs = _pairs(
         _row_hashes(before, key_headers, gone),
         _row_hashes(after, key_headers, new),

@@ -46,7 +46,7 @@ def _version(package: str) -> str:
 
 # What made the fingerprints: another reader or hashing may read or hash the same cells otherwise. The leading
 # format changes whenever what a fingerprint holds or how its hashes are made changes.
-_MADE_BY = "rows 2 " + " ".join(
+_MADE_BY = "rows 3 " + " ".join(
     f"{package} {_version(package)}" for package in ("xlcrm", "python-calamine", "pandas", "numpy")
 )
 
@@ -109,14 +109,17 @@ def kept_fingerprints(copy: Path) -> dict[str, SheetFingerprint]:
 
 
 def _fingerprint(stored: Mapping[str, np.ndarray], key: str) -> SheetFingerprint:
-    hashes = stored[f"{key}/row_hashes"]
+    hashes, numbers = stored[f"{key}/row_hashes"], stored[f"{key}/row_numbers"]
     if hashes.dtype != np.uint64 or hashes.ndim != 1:
         raise ValueError(f"the row hashes of {key} are not one uint64 per row")
+    if numbers.dtype != np.int32 or numbers.shape != hashes.shape:
+        raise ValueError(f"the row numbers of {key} are not one int32 per row")
     return SheetFingerprint(
         str(stored[f"{key}/sheet_name"]),
         str(stored[f"{key}/source"]),
         tuple(str(header) for header in stored[f"{key}/headers"].tolist()),
         hashes,
+        numbers.astype(np.int64),
     )
 
 
@@ -127,6 +130,7 @@ def _write_fingerprints(fingerprints: Mapping[str, SheetFingerprint], destinatio
         arrays[f"{key}/source"] = np.array(found.source)
         arrays[f"{key}/headers"] = np.array(found.headers, dtype=str)
         arrays[f"{key}/row_hashes"] = np.asarray(found.row_hashes, dtype=np.uint64)
+        arrays[f"{key}/row_numbers"] = np.asarray(found.row_numbers, dtype=np.int32)  # Excel's rows fit 32 bits
     with _written_whole(destination) as partial:
         np.savez(partial, allow_pickle=False, **arrays)
 

@@ -32,12 +32,15 @@ from xlcrm.checks.changes import (
     ChangeLog,
     RowChange,
     RowHashes,
+    RowsSince,
     SheetComparison,
     SheetFingerprint,
-    added_since,
     changes_of,
+    changes_since,
     fingerprint,
     no_changes,
+    only_added,
+    rows_since,
     sheet_changes,
 )
 from xlcrm.checks.normalize import as_text
@@ -46,7 +49,15 @@ from xlcrm.errors import DeletionsFound, XlcrmError, joined
 from xlcrm.files.saved_copy import kept_fingerprints, saved_copy_path
 from xlcrm.messages import Message, Text, t, tn
 from xlcrm.runtime.paths import TEMP_PREFIX
-from xlcrm.xlsx.reader import BACKGROUND_SHEETS, FileStamp, WorkbookData, read_workbook, still_being_read
+from xlcrm.xlsx.reader import (
+    BACKGROUND_SHEETS,
+    FileStamp,
+    WorkbookData,
+    read_rows_apart,
+    read_workbook,
+    still_being_read,
+    workbook_locale,
+)
 from xlcrm.xlsx.refs import row_runs
 from xlcrm.xlsx.sources import cell_formats_counted, sheet_sources
 from xlcrm.xlsx.xml_io import local_name, parse_part
@@ -58,6 +69,9 @@ NAMED_ROWS = 3
 # one in the course of work: a finished contract is marked Closed, not deleted. Clients rows are counted instead:
 # a base is cleaned of junk clients now and then.
 ANY_ROW_STOPS = (schema.INTERACTIONS, schema.CONTRACTS)
+# Rows of the saved copy read apart, at most, when a sheet's rows were not only added; past that the copy's sheet is
+# read whole (thousands of rows changed at once, as when a column is filled in).
+ROWS_READ_APART = 10_000
 _CORE_PART = "docProps/core.xml"
 _TIME_FORMAT = "%d.%m.%Y %H:%M"
 
@@ -117,15 +131,18 @@ class ChangeCheck:
     damaged: bool = False  # a sheet of the copy could not be read after all: the workbook is not compared
 
     def settle(self) -> None:
-        """Nothing; tells from each standing fingerprint whether rows were only added to its sheet, which waits for
-        the workbook's sheet to be read, and starts reading the copy's sheets of those that cannot tell."""
+        """Nothing; compares each sheet of a standing fingerprint, which waits for the workbook's sheet to be read:
+        when rows were only added, by the fingerprint alone; when a few of its rows changed or went, with those rows
+        read from the copy (``xlcrm.xlsx.reader.read_rows_apart``). Starts reading the copy's sheets of the others."""
         if self.settled or self.log.baseline != COMPARED:
             return
         self.settled = True
         untold = []
+        copy = saved_copy_path(self.data.path)
         for key, found in self.standing.items():
             spec = schema.sheet_by_key(key)
-            comparison = added_since(found, self.data.sheet(key), self.data.locale, spec)
+            since = rows_since(found, self.data.sheet(key), self.data.locale, spec)
+            comparison = None if since is None else _compared_since(since, copy, spec)
             if comparison is not None:
                 self.comparisons[key] = comparison
             else:
@@ -167,6 +184,19 @@ class ChangeCheck:
             found = replace(self.log, baseline=NO_SAVED_COPY, changes=no_changes(), saved_at=None)
         self.log = found
         return self.log
+
+
+def _compared_since(since: RowsSince, copy: Path, spec: schema.Sheet) -> SheetComparison | None:
+    """What changed on the sheet ``spec`` since the saved copy at ``copy``, matched by its fingerprint in ``since``,
+    reading from the copy only the rows no row now matches; None when that takes more than ``ROWS_READ_APART`` rows,
+    or those rows cannot be read apart or are not what the fingerprint says: then the copy's sheet is read whole."""
+    gone = since.gone_rows()
+    if not gone:
+        return only_added(since, spec)
+    if len(gone) > ROWS_READ_APART or (locale := workbook_locale(copy)) is None:
+        return None
+    read = read_rows_apart(copy, spec, since.saved.sheet_name, gone)
+    return None if read is None else changes_since(since, read, locale, spec)
 
 
 def _read_copy(copy: Path, specs: Collection[schema.Sheet]) -> WorkbookData:

@@ -25,10 +25,11 @@ import secrets
 import zipfile
 import zlib
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -47,7 +48,7 @@ _SCANNERS = 2  # threads scanning pieces: the machines xlcrm runs on have two co
 # A cell's tail is compared as this many 8-byte words; longer tails (formulas, long inline text) one by one.
 _WORDS = 6
 
-_LT, _QUOTE = ord("<"), ord('"')
+_LT, _QUOTE, _SLASH = ord("<"), ord('"'), ord("/")
 # White space a writer leaves after a cell before the next (an indented file: a line break and a few spaces).
 _MAX_TRAILING_SPACE = 64
 _CELL_HEAD = np.frombuffer(b' r="', dtype="<u4")[0]
@@ -536,9 +537,22 @@ def _values_of(
     """What python-calamine reads for a cell with each tail, in a copy of the workbook whose sheet holds one cell
     per tail between the sheet's own XML before and after its cells."""
     rows = b"".join(b'<row r="%d"><c r="A%d"%s</row>' % (number, number, tail) for number, tail in enumerate(tails, 1))
+    read = _read_in_copy(archive, sheet_name, part, frame, rows, len(tails))
+    if read and len(read[0]) != 1:
+        raise NotPlain  # calamine read cells past column A: more than the copy's one cell per row
+    values: list[CellValue] = [row[0] for row in read]
+    return values
+
+
+def _read_in_copy(
+    archive: zipfile.ZipFile, sheet_name: str, part: str, frame: _Frame, rows: bytes, count: int
+) -> list[list[CellValue]]:
+    """The ``count`` rows that python-calamine reads from ``rows`` (the XML of rows 1 to ``count``), in a copy of the
+    workbook whose sheet holds them between the sheet's own XML before and after its cells: each row from column A,
+    padded to the widest."""
     # A last row of a text no workbook holds: the copy is read as written only if it comes back last, alone.
     mark = secrets.token_hex(16)
-    last = len(tails) + 1
+    last = count + 1
     rows += b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>%s</t></is></c></row>' % (last, last, mark.encode())
     package = io.BytesIO()
     with zipfile.ZipFile(package, "w", zipfile.ZIP_STORED) as copy:
@@ -551,10 +565,76 @@ def _values_of(
         read = book.get_sheet_by_name(sheet_name).to_python(skip_empty_area=False)
     finally:
         book.close()
-    if len(read) != last or read[-1] != [mark] or any(len(row) != 1 for row in read):
+    if len(read) != last or read[-1][0] != mark or any(value != "" for value in read[-1][1:]):
         raise NotPlain  # calamine read other cells than the copy's: another part, or more than its sheet data
-    values: list[CellValue] = [row[0] for row in read[:-1]]
-    return values
+    # calamine's cell types are among CellValue's; a list of them is not a list of CellValue to mypy.
+    return cast(list[list[CellValue]], read[:-1])
+
+
+def read_rows(path: Path, sheet_name: str, numbers: Sequence[int]) -> list[list[CellValue]] | None:
+    """Row 1 and the rows ``numbers`` (ascending, each past 1) of the sheet named ``sheet_name``, as python-calamine
+    reads them from the whole sheet: one list per row, from column A, padded to the widest. A comparison that needs
+    a few rows of a million costs one pass over the sheet's XML, not a read of every cell.
+
+    Each row is found by its ``<row r="…">`` and read by calamine in a copy of the workbook whose sheet holds only
+    those rows, numbered 1 on (the references of their cells with them), between the sheet's own XML before and
+    after its cells; the sheet is checked as ``read_grid`` checks it while it is read. None when a row is missing or
+    not one plain element, a cell of it refers to another row, or the sheet or the workbook is not read that way
+    (see ``read_grid``). What is not found (a cell placed on one of these rows from another row's element) or found
+    in the wrong place (a row written inside a comment), which no writer does, a caller tells by comparing what it
+    gets with what it expected.
+    """
+    wanted = [1, *numbers]
+    try:
+        with zipfile.ZipFile(path) as archive:
+            part = sheet_parts(archive).get(sheet_name)
+            if part is None:
+                return None
+            chunks = checked_sheet_chunks(archive, path, sheet_name, part)
+            frame = _Frame()
+            try:
+                found = _rows_found(_sheet_data_chunks(chunks, frame), wanted)
+            finally:
+                for _ in chunks:  # the rest of the part is checked too
+                    pass
+            return _read_in_copy(archive, sheet_name, part, frame, b"".join(found), len(found))
+    except (NotPlain, NotAWorkbook, CalamineError, zipfile.BadZipFile, zlib.error, EOFError, OSError):
+        return None
+
+
+def _rows_found(chunks: Iterator[bytes], wanted: list[int]) -> list[bytes]:
+    """The XML of each row numbered in ``wanted`` (ascending), from ``chunks`` of whole rows, renumbered 1 on in
+    that order; ``NotPlain`` when one is not found."""
+    found: list[bytes] = []
+    for data in chunks:
+        at = 0
+        while len(found) < len(wanted):
+            number = wanted[len(found)]
+            start = data.find(b'<row r="%d"' % number, at)
+            if start < 0:
+                break  # in a later chunk
+            found.append(_renumbered(data, start, number, len(found) + 1))
+            at = start + 1
+    if len(found) < len(wanted):
+        raise NotPlain
+    return found
+
+
+def _renumbered(data: bytes, start: int, number: int, new: int) -> bytes:
+    """The row element at ``start`` of ``data``, row ``number``, made row ``new``: its number and those of its
+    cells' references; ``NotPlain`` unless it ends before another row starts and each of its cells refers to it."""
+    tag_end = data.find(b">", start)
+    if tag_end < 0:
+        raise NotPlain
+    end = tag_end + 1 if data[tag_end - 1] == _SLASH else data.find(b"</row>", tag_end) + len(b"</row>")
+    row = data[start:end]
+    if end <= tag_end or row.count(b"<row") != 1:
+        raise NotPlain
+    cells = row.count(b"<c ") + row.count(b"<c>")
+    row, renumbered = re.subn(rb'(<c r="[A-Z]{1,3})%d"' % number, rb'\g<1>%d"' % new, row)
+    if renumbered != cells:
+        raise NotPlain  # a cell without a reference, with attributes before it, or on another row
+    return b'<row r="%d"' % new + row[len(b'<row r="%d"' % number) :]
 
 
 def _context_parts(archive: zipfile.ZipFile) -> list[str]:

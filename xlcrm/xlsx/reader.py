@@ -42,7 +42,7 @@ from xlcrm.runtime import progress
 from xlcrm.runtime.child_process import Child, ChildProcessFailed
 from xlcrm.runtime.paths import path_problem
 from xlcrm.schema import Column, Sheet
-from xlcrm.xlsx.columnar import CellGrid, read_grid
+from xlcrm.xlsx.columnar import CellGrid, read_grid, read_rows
 from xlcrm.xlsx.limits import check_package, check_sheet
 from xlcrm.xlsx.refs import MAX_COLUMNS, column_letter, sheet_ref
 from xlcrm.xlsx.report_sheet import CellValue
@@ -755,6 +755,35 @@ def _grid_rows(path: Path, spec: Sheet, actual: str) -> _GridRows | None:
     that read knows; else None."""
     grid = read_grid(path, actual) if spec in BACKGROUND_SHEETS else None
     return _GridRows.of(spec, grid, _table_furniture(path, actual)) if grid is not None else None
+
+
+def read_rows_apart(path: Path, spec: Sheet, actual: str, numbers: Sequence[int]) -> SheetData | None:
+    """The rows ``numbers`` (Excel row numbers, ascending, each past the header row 1) of the sheet ``actual`` of the
+    workbook at ``path``, as reading the whole sheet gives them, indexed by those numbers; None when they cannot be
+    read apart (see ``xlcrm.xlsx.columnar.read_rows``) or one of them is blank in every schema column (not a row of
+    data).
+
+    Only the rows' values, the header's layout and the user's own columns are read: a comparison with a few rows
+    of a long sheet needs no more. A cell placed on a row from elsewhere is missed: a caller checks what it got.
+    """
+    rows = read_rows(path, actual, numbers)
+    if rows is None:
+        return None
+    read = _sheet_data(spec, actual, rows, iter(()))
+    if len(read.frame) != len(numbers):
+        return None
+    # The rows were read as rows 2 on, in order: each takes its own number back.
+    index = pd.Index(np.asarray(numbers, dtype=np.int64), name="row")
+    by_number = dict(zip(range(2, len(numbers) + 2), index.tolist(), strict=True))
+    return dataclasses.replace(
+        read,
+        frame=read.frame.set_axis(index),
+        extra_values=None if read.extra_values is None else read.extra_values.set_axis(index),
+        owned_values={
+            header: {by_number[row]: value for row, value in cells.items()}
+            for header, cells in read.owned_values.items()
+        },
+    )
 
 
 def _read_cells(book: CalamineWorkbook, path: Path, spec: Sheet, actual: str) -> SheetData:
