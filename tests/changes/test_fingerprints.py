@@ -11,6 +11,7 @@ from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -63,8 +64,11 @@ def compared(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Changes, set[
     return changes, skipped
 
 
-def compared_apart(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Changes, set[str], dict[str, list[int]]]:
-    """``compared``, and the rows of the saved copy read apart for it: sheet key -> row numbers."""
+def compared_apart(
+    path: Path, monkeypatch: pytest.MonkeyPatch, rows_reader: Callable[..., SheetData | None] = read_rows_apart
+) -> tuple[Changes, set[str], dict[str, list[int]]]:
+    """``compared``, and the rows of the saved copy read apart for it (by ``rows_reader``): sheet key -> row
+    numbers."""
     read: set[str] = set()
     apart: dict[str, list[int]] = {}
 
@@ -74,7 +78,7 @@ def compared_apart(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Changes
 
     def recording_rows(copy: Path, spec: schema.Sheet, actual: str, numbers: Sequence[int]) -> SheetData | None:
         apart[spec.key] = list(numbers)
-        return read_rows_apart(copy, spec, actual, numbers)
+        return rows_reader(copy, spec, actual, numbers)
 
     with monkeypatch.context() as patch:
         patch.setattr("xlcrm.jobs.changes.read_workbook", recording)
@@ -503,3 +507,48 @@ def test_no_digest_for_what_is_not_a_workbook(tmp_path: Path) -> None:
     path.write_bytes(b"PK\x03\x04 not really")
     assert sheet_sources(path, ["Clients"]) == {}
     assert sheet_sources(tmp_path / "missing.xlsx", ["Clients"]) == {}
+
+
+def edited_twice(kept: Records) -> Records:
+    changed = copy.deepcopy(kept)
+    changed[INTERACTIONS][3]["comment"] = "called back"
+    changed[INTERACTIONS][20]["comment"] = "called back too"
+    return changed
+
+
+@pytest.mark.parametrize("wrong", ["a value", "a row number", "a row left out"])
+def test_rows_read_apart_that_are_not_what_the_fingerprint_hashed_are_not_believed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, wrong: str
+) -> None:
+    """Rows read apart are checked against the fingerprint: whatever the read got wrong, the copy's sheet is read
+    whole and the changes are those that reading finds."""
+    path = saved_again(tmp_path, edited_twice, write_with_a_column)
+
+    def misread(copy: Path, spec: schema.Sheet, actual: str, numbers: Sequence[int]) -> SheetData | None:
+        found = read_rows_apart(copy, spec, actual, numbers)
+        assert found is not None and len(found.frame) == 2
+        if wrong == "a value":
+            found.frame.iloc[1, found.frame.columns.get_loc("comment")] = "what the copy does not say"
+        elif wrong == "a row number":
+            found.frame.index = pd.Index([found.frame.index[0], found.frame.index[1] + 1], name="row")
+        else:
+            found = read_rows_apart(copy, spec, actual, numbers[:1])
+        return found
+
+    changes, skipped, apart = compared_apart(path, monkeypatch, misread)
+    assert INTERACTIONS not in skipped and apart == {INTERACTIONS: [5, 22]}  # read apart, then whole after all
+    rows_path(saved_copy_path(path)).unlink()
+    assert changes == compared(path, monkeypatch)[0]
+    assert [row.before["Comment"] for row in changes.of_kind("changed", INTERACTIONS)] == ["call 3", "call 20"]
+
+
+def test_more_rows_changed_than_are_read_apart_read_the_copy_s_sheet_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = saved_again(tmp_path, edited_twice, write_with_a_column)
+    monkeypatch.setattr("xlcrm.jobs.changes.ROWS_READ_APART", 1)
+    changes, skipped, apart = compared_apart(path, monkeypatch)
+    assert INTERACTIONS not in skipped and not apart
+    assert changes.count("changed", INTERACTIONS) == 2
+    monkeypatch.setattr("xlcrm.jobs.changes.ROWS_READ_APART", 2)
+    assert compared_apart(path, monkeypatch) == (changes, skipped | {INTERACTIONS}, {INTERACTIONS: [5, 22]})

@@ -80,6 +80,8 @@ _HEAD = re.compile(
     rb"(?:\xef\xbb\xbf)?\s*(?:<\?xml" + _ATTRIBUTES + rb"\?>)?[^<]*"
     rb"(?:(?:<[\w.-]+" + _ATTRIBUTES + rb"/?>|</[\w.-]+\s*>)[^<]*)*"
 )
+# A cell's start tag, with a namespace prefix or not: each one in a row read apart must be renumbered.
+_ANY_CELL = re.compile(rb"<(?:[^\s/>!?<]*:)?c[\s/>]")
 _SHEET_DATA_START = re.compile(rb"<sheetData(?=[\s/>])")
 _ANY_SHEET_DATA = re.compile(rb"<(?:[^\s/>!?<]*:)?sheetData[\s/>]")
 _SHEET_DATA_CLOSE = re.compile(rb"</sheetData\s*>")
@@ -630,7 +632,7 @@ def _renumbered(data: bytes, start: int, number: int, new: int) -> bytes:
     row = data[start:end]
     if end <= tag_end or row.count(b"<row") != 1:
         raise NotPlain
-    cells = row.count(b"<c ") + row.count(b"<c>")
+    cells = len(_ANY_CELL.findall(row))
     row, renumbered = re.subn(rb'(<c r="[A-Z]{1,3})%d"' % number, rb'\g<1>%d"' % new, row)
     if renumbered != cells:
         raise NotPlain  # a cell without a reference, with attributes before it, or on another row
