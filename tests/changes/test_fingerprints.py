@@ -20,7 +20,7 @@ from tests.conftest import convert_with_libreoffice
 from xlcrm import schema
 from xlcrm.checks.changes import COMPARED, COMPARED_SHEETS, NO_SAVED_COPY, Changes
 from xlcrm.cli.main import cli
-from xlcrm.errors import DeletionsFound
+from xlcrm.errors import BeyondLimits, DeletionsFound
 from xlcrm.files.saved_copy import (
     keep_saved_copy,
     kept_fingerprints,
@@ -31,6 +31,7 @@ from xlcrm.files.saved_copy import (
 from xlcrm.jobs.changes import begin_change_check, fingerprints_to_keep
 from xlcrm.jobs.demo import create_demo
 from xlcrm.jobs.refresh import refresh_workbook
+from xlcrm.messages import t
 from xlcrm.xlsx.reader import SheetData, WorkbookData, read_rows_apart, read_workbook
 from xlcrm.xlsx.sources import cell_formats_counted, sheet_sources
 
@@ -552,3 +553,18 @@ def test_more_rows_changed_than_are_read_apart_read_the_copy_s_sheet_whole(
     assert changes.count("changed", INTERACTIONS) == 2
     monkeypatch.setattr("xlcrm.jobs.changes.ROWS_READ_APART", 2)
     assert compared_apart(path, monkeypatch) == (changes, skipped | {INTERACTIONS}, {INTERACTIONS: [5, 22]})
+
+
+def test_rows_that_cannot_be_read_apart_within_the_limits_are_read_with_the_whole_sheet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A copy whose sheet fails the limits while its rows are read apart is read whole, as it would have been: that
+    read names the problem, or the job goes on without the comparison."""
+    path = saved_again(tmp_path, edited, write_with_a_column)
+
+    def beyond_limits(copy: Path, spec: schema.Sheet, actual: str, numbers: Sequence[int]) -> SheetData | None:
+        raise BeyondLimits(t("too big"))
+
+    changes, skipped, apart = compared_apart(path, monkeypatch, beyond_limits)
+    assert INTERACTIONS not in skipped and apart == {INTERACTIONS: [5]}
+    assert changes.count("changed", INTERACTIONS) == 1

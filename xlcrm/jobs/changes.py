@@ -195,7 +195,10 @@ def _compared_since(since: RowsSince, copy: Path, spec: schema.Sheet) -> SheetCo
         return only_added(since, spec)
     if len(gone) > ROWS_READ_APART or (locale := workbook_locale(copy)) is None:
         return None
-    read = read_rows_apart(copy, spec, since.saved.sheet_name, gone)
+    try:
+        read = read_rows_apart(copy, spec, since.saved.sheet_name, gone)
+    except XlcrmError:  # beyond the limits, say: the whole read tells the job, as for any copy it cannot read
+        return None
     return None if read is None else changes_since(since, read, locale, spec)
 
 
