@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
 import shutil
 import zipfile
 from collections.abc import Callable, Collection, Sequence
@@ -32,6 +33,7 @@ from xlcrm.jobs.changes import begin_change_check, fingerprints_to_keep
 from xlcrm.jobs.demo import create_demo
 from xlcrm.jobs.refresh import refresh_workbook
 from xlcrm.messages import t
+from xlcrm.xlsx.limits import sheet_parts
 from xlcrm.xlsx.reader import SheetData, WorkbookData, read_rows_apart, read_workbook
 from xlcrm.xlsx.sources import cell_formats_counted, sheet_sources
 
@@ -259,7 +261,17 @@ def test_fingerprints_of_another_copy_are_not_used(tmp_path: Path, monkeypatch: 
 
 @pytest.mark.parametrize(
     "damage",
-    ["not a zip", "truncated", "object array", "wrong dtype", "other version", "missing field", "huge"],
+    [
+        "not a zip",
+        "truncated",
+        "object array",
+        "wrong dtype",
+        "row numbers as floats",
+        "a row number short",
+        "other version",
+        "missing field",
+        "huge",
+    ],
 )
 def test_damaged_fingerprints_are_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str) -> None:
     kept = records()
@@ -284,6 +296,10 @@ def test_damaged_fingerprints_are_ignored(tmp_path: Path, monkeypatch: pytest.Mo
             stored[f"{INTERACTIONS}/row_hashes"] = np.array([object()] * 30, dtype=object)
         elif damage == "wrong dtype":
             stored[f"{INTERACTIONS}/row_hashes"] = stored[f"{INTERACTIONS}/row_hashes"].astype(np.int32)
+        elif damage == "row numbers as floats":
+            stored[f"{INTERACTIONS}/row_numbers"] = stored[f"{INTERACTIONS}/row_numbers"].astype(float)
+        elif damage == "a row number short":
+            stored[f"{INTERACTIONS}/row_numbers"] = stored[f"{INTERACTIONS}/row_numbers"][:-1]
         elif damage == "other version":
             stored["made_by"] = np.array("xlcrm 0.0.1")
         else:
@@ -568,3 +584,94 @@ def test_rows_that_cannot_be_read_apart_within_the_limits_are_read_with_the_whol
     changes, skipped, apart = compared_apart(path, monkeypatch, beyond_limits)
     assert INTERACTIONS not in skipped and apart == {INTERACTIONS: [5]}
     assert changes.count("changed", INTERACTIONS) == 1
+
+
+def duplicated_then_one_deleted_and_its_twin_edited(kept: Records) -> Records:
+    changed = copy.deepcopy(kept)
+    changed[INTERACTIONS][12:12] = [dict(changed[INTERACTIONS][12]), dict(changed[INTERACTIONS][12])]
+    return changed
+
+
+def test_equal_rows_one_deleted_and_one_edited_are_told_apart_as_the_whole_read_tells_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three equal rows saved; now one is gone and one edited: the rows read apart are those the matching of equal
+    rows leaves over, and the changes are the whole read's."""
+    kept = duplicated_then_one_deleted_and_its_twin_edited(records())
+    path = saved(tmp_path, kept)
+    now = copy.deepcopy(kept)
+    now[INTERACTIONS][13]["comment"] = "one of three, edited"
+    del now[INTERACTIONS][14]
+    write_records(path, "en", now)
+    changes, skipped, apart = compared_apart(path, monkeypatch)
+    assert INTERACTIONS in skipped and apart == {INTERACTIONS: [15, 16]}
+    assert changes.count("changed", INTERACTIONS) == 1 and len(changes.deleted(INTERACTIONS)) == 1
+    rows_path(saved_copy_path(path)).unlink()
+    assert changes == compared(path, monkeypatch)[0]
+
+
+def _row_element(xml: bytes, number: int) -> re.Match[bytes]:
+    found = re.search(rb'<row r="%d"[^>]*>(.*?)</row>' % number, xml, re.S)
+    assert found is not None
+    return found
+
+
+def _split_row(xml: bytes) -> bytes:
+    """Row 8's cells in two elements of its number."""
+    row = _row_element(xml, 8)
+    cells = row[1]
+    middle = cells.find(b"<c ", 1)
+    assert middle > 0
+    split = b'<row r="8">%s</row><row r="8">%s</row>' % (cells[:middle], cells[middle:])
+    return xml[: row.start()] + split + xml[row.end() :]
+
+
+def _decoy_in_a_comment(xml: bytes) -> bytes:
+    """A copy of row 8, with another comment, inside an XML comment before it."""
+    row = _row_element(xml, 8)
+    return xml[: row.start()] + b"<!--" + row[0].replace(b"call 6", b"a decoy") + b"-->" + xml[row.start() :]
+
+
+def _cell_in_the_row_above(xml: bytes) -> bytes:
+    """Row 8's Comment cell written inside row 7's element."""
+    row = _row_element(xml, 8)
+    cell = re.search(rb'<c r="H8".*?</c>', row[0], re.S)
+    assert cell is not None
+    xml = xml[: row.start()] + row[0].replace(cell[0], b"") + xml[row.end() :]
+    above = _row_element(xml, 7)
+    return xml[: above.end() - len(b"</row>")] + cell[0] + xml[above.end() - len(b"</row>") :]
+
+
+def _row_written_twice(xml: bytes) -> bytes:
+    """A second element of row 8 whose Comment cell overwrites the first's."""
+    row = _row_element(xml, 8)
+    second = b'<row r="8"><c r="H8" t="inlineStr"><is><t>written again</t></is></c></row>'
+    return xml[: row.end()] + second + xml[row.end() :]
+
+
+@pytest.mark.parametrize("odd", [_split_row, _decoy_in_a_comment, _cell_in_the_row_above, _row_written_twice])
+def test_a_copy_written_in_a_way_no_writer_uses_gives_the_changes_of_the_whole_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, odd: Callable[[bytes], bytes]
+) -> None:
+    """Rows read apart from a copy whose XML places cells where a search for the row's element does not find
+    them come back other than the whole read gives them; their hashes tell, and the whole sheet is read."""
+    kept = records()
+    path = write_records(tmp_path / "clients.xlsx", "en", kept)
+    with zipfile.ZipFile(path) as package:
+        part = sheet_parts(package)[schema.INTERACTIONS.name("en")]
+        entries = [(entry.filename, package.read(entry.filename)) for entry in package.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        for name, data in entries:
+            package.writestr(name, odd(data) if name == part else data)
+    data = read_workbook(path)
+    keep_saved_copy(path, fingerprints_to_keep(data, begin_change_check(data).finish(accept_deletions=True)))
+    now = copy.deepcopy(kept)
+    now[INTERACTIONS][6]["comment"] = "edited"  # row 8
+    del now[INTERACTIONS][10]
+    write_records(path, "en", now)
+
+    changes, skipped, apart = compared_apart(path, monkeypatch)
+
+    assert INTERACTIONS not in skipped and apart == {INTERACTIONS: [8, 12]}  # read apart, then whole
+    rows_path(saved_copy_path(path)).unlink()
+    assert changes == compared(path, monkeypatch)[0]

@@ -82,6 +82,7 @@ _HEAD = re.compile(
 )
 # A cell's start tag, with a namespace prefix or not: each one in a row read apart must be renumbered.
 _ANY_CELL = re.compile(rb"<(?:[^\s/>!?<]*:)?c[\s/>]")
+_CELL_REFERENCE = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"')
 _SHEET_DATA_START = re.compile(rb"<sheetData(?=[\s/>])")
 _ANY_SHEET_DATA = re.compile(rb"<(?:[^\s/>!?<]*:)?sheetData[\s/>]")
 _SHEET_DATA_CLOSE = re.compile(rb"</sheetData\s*>")
@@ -582,9 +583,12 @@ def read_rows(path: Path, sheet_name: str, numbers: Sequence[int]) -> list[list[
     those rows, numbered 1 on (the references of their cells with them), between the sheet's own XML before and
     after its cells; the sheet is checked as ``read_grid`` checks it while it is read. None when a row is missing or
     not one plain element, a cell of it refers to another row, or the sheet or the workbook is not read that way
-    (see ``read_grid``). What is not found (a cell placed on one of these rows from another row's element) or found
-    in the wrong place (a row written inside a comment), which no writer does, a caller tells by comparing what it
-    gets with what it expected.
+    (see ``read_grid``).
+
+    Rows written in a way no writer uses can come back other than the whole sheet's read gives them: a row's cells
+    split over two elements of its number, or one of its cells written in another row's element, or a copy of the
+    row inside a comment before it. A caller that needs the rows exact compares them with what it knows of them
+    (``xlcrm.checks.changes.changes_since`` with their hashes).
     """
     wanted = [1, *numbers]
     try:
@@ -594,11 +598,9 @@ def read_rows(path: Path, sheet_name: str, numbers: Sequence[int]) -> list[list[
                 return None
             chunks = checked_sheet_chunks(archive, path, sheet_name, part)
             frame = _Frame()
-            try:
-                found = _rows_found(_sheet_data_chunks(chunks, frame), wanted)
-            finally:
-                for _ in chunks:  # the rest of the part is checked too
-                    pass
+            found = _rows_found(_sheet_data_chunks(chunks, frame), wanted)
+            for _ in chunks:  # the rest of the part is checked too (a sheet not read apart is left to the whole read)
+                pass
             return _read_in_copy(archive, sheet_name, part, frame, b"".join(found), len(found))
     except (NotPlain, NotAWorkbook, CalamineError, zipfile.BadZipFile, zlib.error, EOFError, OSError):
         return None
@@ -633,10 +635,20 @@ def _renumbered(data: bytes, start: int, number: int, new: int) -> bytes:
     if end <= tag_end or row.count(b"<row") != 1:
         raise NotPlain
     cells = len(_ANY_CELL.findall(row))
-    row, renumbered = re.subn(rb'(<c r="[A-Z]{1,3})%d"' % number, rb'\g<1>%d"' % new, row)
+    reference = b"%d" % number
+    renumbered = 0
+
+    def renumber(cell: re.Match[bytes]) -> bytes:
+        nonlocal renumbered
+        if cell[2] != reference:
+            raise NotPlain  # a cell of another row
+        renumbered += 1
+        return b'<c r="%s%d"' % (cell[1], new)
+
+    row = _CELL_REFERENCE.sub(renumber, row)
     if renumbered != cells:
-        raise NotPlain  # a cell without a reference, with attributes before it, or on another row
-    return b'<row r="%d"' % new + row[len(b'<row r="%d"' % number) :]
+        raise NotPlain  # a cell without a reference, or with attributes before it
+    return b'<row r="%d' % new + row[len(b'<row r="') + len(reference) :]
 
 
 def _context_parts(archive: zipfile.ZipFile) -> list[str]:
