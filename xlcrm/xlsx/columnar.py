@@ -124,10 +124,7 @@ def read_grid(path: Path, sheet_name: str) -> CellGrid | None:
     layout, the workbook is not an OOXML package or its zip cannot be read: the reading cell by cell decides."""
     try:
         with zipfile.ZipFile(path) as archive:
-            part = sheet_parts(archive).get(sheet_name)
-            if part is None:
-                return None
-            chunks = checked_sheet_chunks(archive, path, sheet_name, part)
+            part, chunks = _sheet_xml(archive, path, sheet_name)
             frame = _Frame()
             try:
                 cells = _scanned_cells(_sheet_data_chunks(chunks, frame))
@@ -140,8 +137,22 @@ def read_grid(path: Path, sheet_name: str) -> CellGrid | None:
             del cells
             values = _values_of(archive, sheet_name, part, tails, frame)
             return _grid(rows, columns, codes, values, tails, SheetWithoutCells(part, frame.head, frame.tail))
-    except (NotPlain, NotAWorkbook, CalamineError, zipfile.BadZipFile, zlib.error, EOFError, OSError):
+    except _NOT_READ_HERE:
         return None
+
+
+# What makes a sheet's XML not read here: the caller reads the sheet another way.
+_NOT_READ_HERE = (NotPlain, NotAWorkbook, CalamineError, zipfile.BadZipFile, zlib.error, EOFError, OSError)
+
+
+def _sheet_xml(archive: zipfile.ZipFile, path: Path, sheet_name: str) -> tuple[str, Iterator[bytes]]:
+    """The zip entry of the sheet named ``sheet_name`` in ``archive`` (the workbook at ``path``) and its XML inflated
+    a chunk at a time, each checked against the limits (``checked_sheet_chunks``); ``NotPlain`` when the workbook
+    names no such sheet."""
+    part = sheet_parts(archive).get(sheet_name)
+    if part is None:
+        raise NotPlain
+    return part, checked_sheet_chunks(archive, path, sheet_name, part)
 
 
 def _scanned_cells(chunks: Iterator[bytes]) -> _Cells:
@@ -593,16 +604,13 @@ def read_rows(path: Path, sheet_name: str, numbers: Sequence[int]) -> list[list[
     wanted = [1, *numbers]
     try:
         with zipfile.ZipFile(path) as archive:
-            part = sheet_parts(archive).get(sheet_name)
-            if part is None:
-                return None
-            chunks = checked_sheet_chunks(archive, path, sheet_name, part)
+            part, chunks = _sheet_xml(archive, path, sheet_name)
             frame = _Frame()
             found = _rows_found(_sheet_data_chunks(chunks, frame), wanted)
             for _ in chunks:  # the rest of the part is checked too (a sheet not read apart is left to the whole read)
                 pass
             return _read_in_copy(archive, sheet_name, part, frame, b"".join(found), len(found))
-    except (NotPlain, NotAWorkbook, CalamineError, zipfile.BadZipFile, zlib.error, EOFError, OSError):
+    except _NOT_READ_HERE:
         return None
 
 
