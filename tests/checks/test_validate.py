@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
+import struct
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -583,6 +586,21 @@ def _zip(path: Path, members: dict[str, str]) -> None:
             archive.writestr(name, text)
 
 
+def _repacked(path: Path, *, method: int | None = None, flags: int = 0, part: str = "xl/worksheets/sheet1.xml") -> None:
+    """A workbook whose ``part`` (the Clients sheet) is marked, in both of the zip's headers, as packed by ``method``
+    or with the general purpose ``flags`` set (1: encrypted), as zip tools write it and Excel never does."""
+    whole = bytearray(build(path.parent, [], name="whole.xlsx").read_bytes())
+    with zipfile.ZipFile(io.BytesIO(bytes(whole))) as archive:
+        offset = archive.getinfo(part).header_offset
+    central = [at for at in range(len(whole)) if whole[at : at + 4] == b"PK\x01\x02"]
+    (entry,) = [at for at in central if struct.unpack_from("<I", whole, at + 42)[0] == offset]
+    for flag_at, method_at in ((offset + 6, offset + 8), (entry + 8, entry + 10)):
+        struct.pack_into("<H", whole, flag_at, struct.unpack_from("<H", whole, flag_at)[0] | flags)
+        if method is not None:
+            struct.pack_into("<H", whole, method_at, method)
+    path.write_bytes(bytes(whole))
+
+
 def _truncated_workbook(path: Path) -> None:
     whole = build(path.parent, [], name="whole.xlsx").read_bytes()
     path.write_bytes(whole[: len(whole) // 2])
@@ -602,6 +620,19 @@ BAD_FILES: dict[str, tuple[str, Callable[[Path], None], str]] = {
         "{path} is damaged: its zip container cannot be read",
     ),
     "truncated": ("clients.xlsx", _truncated_workbook, "{path} is damaged: its zip container cannot be read"),
+    "deflate64": (
+        "clients.xlsx",
+        lambda p: _repacked(p, method=9),
+        "{path} cannot be read: sheet 'Clients' (xl/worksheets/sheet1.xml) is packed with a compression method Excel "
+        "does not use (zip method 9); save the workbook again from Excel or LibreOffice, or repack it with ordinary "
+        "(Deflate) compression",
+    ),
+    "zip-password": (
+        "clients.xlsx",
+        lambda p: _repacked(p, flags=1),
+        "{path} cannot be read: sheet 'Clients' (xl/worksheets/sheet1.xml) is encrypted with a zip password, which is "
+        "not how Excel protects a workbook; open the original workbook in Excel and save it again",
+    ),
     "xls": (
         "old.xls",
         lambda p: p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512),
@@ -694,3 +725,31 @@ def test_a_workbook_made_before_the_reason_lost_and_holiday_columns_is_complete(
     book.save(path)
     report = validate_workbook(path, today=TODAY)
     assert [f for f in report.findings if f.code is Code.MISSING_COLUMN] == []
+
+
+@pytest.mark.parametrize(
+    ("repack", "named"),
+    [
+        ({"method": 9}, "лист «Clients» (xl/worksheets/sheet1.xml) — сжатие, которого Excel не использует"),
+        ({"method": zipfile.ZIP_BZIP2}, "лист «Clients» (xl/worksheets/sheet1.xml) — сжатие"),
+        ({"flags": 1}, "лист «Clients» (xl/worksheets/sheet1.xml) — под паролем архива"),
+        ({"method": 9, "part": "xl/workbook.xml"}, "часть xl/workbook.xml — сжатие"),  # the sheets' names unread
+        ({"flags": 1, "part": "xl/workbook.xml"}, "часть xl/workbook.xml — под паролем архива"),
+    ],
+)
+@pytest.mark.parametrize("command", [["validate"], ["refresh", "--today", TODAY.isoformat()], ["dedupe", "--dry-run"]])
+def test_a_part_no_reader_can_read_is_named_in_russian_before_anything_is_read(
+    tmp_path: Path, repack: dict[str, Any], named: str, command: list[str]
+) -> None:
+    """Packed by a zip tool: a part in another compression or under a zip password is named in one line, in the
+    language asked for, whatever the command, and the file is left as it was."""
+    path = tmp_path / "clients.xlsx"
+    _repacked(path, **repack)
+    before = path.read_bytes()
+
+    result = CliRunner().invoke(cli, ["--lang", "ru", command[0], str(path), *command[1:]])
+
+    assert result.exit_code == 1
+    assert result.output.count("Ошибка: ") == 1 and "Traceback" not in result.output
+    assert f"Файл {path} не читается: {named}" in result.output
+    assert path.read_bytes() == before

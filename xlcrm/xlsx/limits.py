@@ -107,8 +107,37 @@ def check_package(path: Path) -> None:
         raise NotAWorkbook(t("{path} is damaged: its zip container cannot be read", path=path)) from None
 
 
+def check_entries_readable(archive: zipfile.ZipFile, path: Path) -> None:
+    """Refuse (``NotAWorkbook``) a package with a part encrypted with a zip password or compressed by a method other
+    than Excel's (stored or deflated): no reader can read such a part, and the reading would otherwise stop deep
+    inside, on the first such part it reached. A zip tool writes them, never Excel or LibreOffice."""
+    for entry in archive.infolist():
+        if entry.flag_bits & _ENCRYPTED:
+            raise NotAWorkbook(
+                t(
+                    "{path} cannot be read: {part} is encrypted with a zip password, which is not how Excel protects "
+                    "a workbook; open the original workbook in Excel and save it again",
+                    path=path,
+                    part=_part_name(archive, entry.filename),
+                )
+            )
+        if entry.compress_type not in _EXCEL_METHODS:
+            raise NotAWorkbook(
+                t(
+                    "{path} cannot be read: {part} is packed with a compression method Excel does not use (zip method "
+                    "{method}); save the workbook again from Excel or LibreOffice, or repack it with ordinary "
+                    "(Deflate) compression",
+                    path=path,
+                    part=_part_name(archive, entry.filename),
+                    method=entry.compress_type,
+                )
+            )
+
+
 def check_sizes(archive: zipfile.ZipFile, path: Path) -> None:
-    """Refuse parts, or a package, that would inflate beyond the limits, from the sizes the zip declares."""
+    """Refuse parts, or a package, that would inflate beyond the limits, from the sizes the zip declares, and parts
+    that cannot be read at all (``check_entries_readable``)."""
+    check_entries_readable(archive, path)
     total = 0
     for entry in archive.infolist():
         size, packed = entry.file_size, entry.compress_size
@@ -152,7 +181,8 @@ def _part_name(archive: zipfile.ZipFile, part: str) -> Message:
     """``sheet 'Clients' (xl/worksheets/sheet1.xml)``, or ``the part docProps/big.xml`` for what is not a sheet."""
     try:
         sheets = sheet_parts(archive)
-    except BeyondLimits:  # workbook.xml itself is the part too big to read
+    # workbook.xml itself is the part too big to read, or packed by another method or under a zip password
+    except (BeyondLimits, NotImplementedError, RuntimeError):
         sheets = {}
     sheet = next((name for name, sheet_part in sheets.items() if sheet_part == part), None)
     if sheet is not None:
@@ -624,6 +654,9 @@ _BOXES = (
     _Box(26, 999_999, re.compile(rb'<c(?! r="[A-Z][0-9]{1,6}")[\s>/]')),
     _Box(52, 499_999, re.compile(rb'<c(?! r="A?[A-Z](?:[0-9]{1,5}|[1-4][0-9]{5})")[\s>/]')),
 )
+# How Excel and LibreOffice store a part: as it is, or deflated.
+_EXCEL_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+_ENCRYPTED = 0x1  # the zip's general purpose flag of a part encrypted with a password
 _CELL_TAG = re.compile(rb"<c[\s>/]")
 _TAG_NAME = re.compile(rb"<[^\s/>]*")
 _ROW_TAG = re.compile(rb"[<:]row[\s>/]")

@@ -43,7 +43,7 @@ from xlcrm.runtime.child_process import Child, ChildProcessFailed
 from xlcrm.runtime.paths import path_problem
 from xlcrm.schema import Column, Sheet
 from xlcrm.xlsx.columnar import CellGrid, read_grid, read_rows
-from xlcrm.xlsx.limits import check_package, check_sheet
+from xlcrm.xlsx.limits import check_entries_readable, check_package, check_sheet
 from xlcrm.xlsx.refs import MAX_COLUMNS, column_letter, sheet_ref
 from xlcrm.xlsx.report_sheet import CellValue
 from xlcrm.xlsx.xml_io import SheetWithoutCells
@@ -423,6 +423,7 @@ def check_workbook_zip(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
+            check_entries_readable(archive, path)
             if archive.testzip() is not None:
                 raise zipfile.BadZipFile
     except (zipfile.BadZipFile, zlib.error, EOFError):
@@ -559,7 +560,9 @@ def workbook_locale(path: str | os.PathLike[str]) -> str | None:
             if info.file_size > _MAX_WORKBOOK_PART:
                 return None
             data = package.read(info)
-    except (OSError, zipfile.BadZipFile, KeyError, ValueError):
+    # NotImplementedError and RuntimeError: a part packed by another method or under a zip password, which the
+    # checks of the workbook name when it is read.
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError, NotImplementedError, RuntimeError):
         return None
     names = [html.unescape(name.decode("utf-8", "replace")) for name in _SHEET_NAME.findall(data)]
     return schema.detect_locale(names) if names else None
