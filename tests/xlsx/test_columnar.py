@@ -203,6 +203,13 @@ def random_rows(seed: int, count: int = 300, width: int = 12, pretty: bool = Fal
     return rows
 
 
+def random_sheet(path: Path, seed: int) -> Path:
+    """A workbook at ``path`` whose sheet ``SHEET`` holds ``random_rows(seed)``: every third one indented, every
+    other one in the 1904 date system."""
+    pretty = seed % 3 == 2
+    return write_raw(path, random_rows(seed, pretty=pretty), date1904=seed % 2 == 1, pretty=pretty)
+
+
 def as_calamine_reads(path: Path, sheet: str) -> list[list[object]]:
     book = CalamineWorkbook.from_path(str(path))
     try:
@@ -229,8 +236,7 @@ def test_random_sheets_read_as_columns_hold_what_calamine_reads(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int, chunk: int
 ) -> None:
     monkeypatch.setattr(columnar, "SCAN_CHUNK", chunk)
-    pretty = seed % 3 == 2
-    path = write_raw(tmp_path / "book.xlsx", random_rows(seed, pretty=pretty), date1904=seed % 2 == 1, pretty=pretty)
+    path = random_sheet(tmp_path / "book.xlsx", seed)
     grid = columnar.read_grid(path, SHEET)
     assert grid is not None
     expected = as_calamine_reads(path, SHEET)

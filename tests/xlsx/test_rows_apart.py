@@ -15,7 +15,7 @@ from tests.xlsx.test_columnar import (
     SHEET,
     as_calamine_reads,
     fixture_sheets,
-    random_rows,
+    random_sheet,
     rewritten,
     same_sheet,
     typed,
@@ -54,8 +54,7 @@ def test_rows_of_random_sheets_read_apart_hold_what_the_whole_sheet_does(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int, chunk: int
 ) -> None:
     monkeypatch.setattr(columnar, "SCAN_CHUNK", chunk)
-    pretty = seed % 3 == 2
-    path = write_raw(tmp_path / "book.xlsx", random_rows(seed, pretty=pretty), date1904=seed % 2 == 1, pretty=pretty)
+    path = random_sheet(tmp_path / "book.xlsx", seed)
     candidates = numbered_rows(path, SHEET)
     numbers = sorted({*random.Random(seed).sample(candidates, 12), candidates[-1]})
     found = columnar.read_rows(path, SHEET, numbers)

@@ -149,7 +149,7 @@ class ChangeCheck:
                 untold.append(spec)
         if untold:
             try:
-                self.read_apart = _read_copy(saved_copy_path(self.data.path), untold)
+                self.read_apart = _read_copy(copy, untold)
             except XlcrmError:
                 self.damaged = True
 
