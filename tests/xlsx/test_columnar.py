@@ -477,12 +477,13 @@ def test_blank_cells_inside_the_range_need_not_be_told_apart(tmp_path: Path) -> 
     rows = [
         b'<row r="1"><c r="A1"><v>1</v></c><c r="B1" t="e"><v>#N/A</v></c><c r="C1"><v>3</v></c></row>',
         b'<row r="2"><c r="A2" t="inlineStr"><is><t></t></is></c><c r="D2" s="3"/><c r="E2"></c></row>',
-        b'<row r="3"><c r="C3"><v>5</v></c></row>',
+        b'<row r="3"><c r="B3" s="2"></c><c r="C3"><v>5</v></c></row>',
     ]
     path = write_raw(tmp_path / "book.xlsx", rows)
     grid = columnar.read_grid(path, SHEET)
     assert grid is not None and grid.codes.shape == (3, 3)
     assert typed(grid.rows()) == typed(as_calamine_reads(path, SHEET))
+    assert grid.codes[2, 1] == -1  # a cell without a value holds none in the grid either
 
 
 def test_formatted_blank_cells_around_the_values_are_not_part_of_the_sheet(tmp_path: Path) -> None:

@@ -36,6 +36,7 @@ import pandas as pd
 from python_calamine import CalamineError, CalamineWorkbook
 
 from xlcrm.errors import NotAWorkbook
+from xlcrm.runtime.allocator import give_back_freed_memory
 from xlcrm.xlsx.limits import MAX_USED_CELLS, checked_sheet_chunks, ends_name, sheet_parts
 from xlcrm.xlsx.refs import MAX_COLUMNS, MAX_ROWS
 from xlcrm.xlsx.report_sheet import CellValue
@@ -131,12 +132,16 @@ def read_grid(path: Path, sheet_name: str) -> CellGrid | None:
             finally:
                 for _ in chunks:  # the rest of the part is checked too, whatever the scan made of it
                     pass
-            tails, codes = cells.distinct_tails()
-            # The cells' positions in one array each; the chunks (with each cell's tail) go before the grid is made.
-            rows, columns = cells.rows, cells.columns
+            # glibc keeps the memory freed here for reuse (the scan's work arrays, over a hundred MB for a million
+            # rows), but what comes next asks for blocks of other sizes and would take fresh pages beside it.
+            give_back_freed_memory()
+            tails, coded = cells.coded()
             del cells
+            # The cells are placed before their values are read: the grid holds a third of what their chunks held.
+            grid = _placed(coded)
+            give_back_freed_memory()  # the chunks' arrays, freed as they were placed
             values = _values_of(archive, sheet_name, part, tails, frame)
-            return _grid(rows, columns, codes, values, tails, SheetWithoutCells(part, frame.head, frame.tail))
+            return _grid(grid, values, tails, SheetWithoutCells(part, frame.head, frame.tail))
     except _NOT_READ_HERE:
         return None
 
@@ -347,18 +352,9 @@ class _Cells:
             self.long_tails.setdefault(tail, len(self.long_tails))
         self.chunks.append(chunk)
 
-    @property
-    def rows(self) -> np.ndarray:
-        """The row of each cell (1-based)."""
-        return np.concatenate([chunk.rows for chunk in self.chunks])
-
-    @property
-    def columns(self) -> np.ndarray:
-        """The column of each cell (0-based)."""
-        return np.concatenate([chunk.columns for chunk in self.chunks])
-
-    def distinct_tails(self) -> tuple[list[bytes], np.ndarray]:
-        """Each distinct tail once, and each cell's code into that list (in the order scanned)."""
+    def coded(self) -> tuple[list[bytes], list[_CodedCells]]:
+        """Each distinct tail once, and the cells chunk by chunk (in the order scanned), each with its code into that
+        list. The chunks scanned are handed over one at a time: this holds no more than they did."""
         if not self.chunks:
             raise NotPlain  # no cell: nothing to gain
         keys = np.concatenate([chunk.distinct_keys for chunk in self.chunks])
@@ -375,16 +371,27 @@ class _Cells:
         if not all(_TAIL.fullmatch(tail) for tail in tails):
             raise NotPlain  # a second reference, an attribute of another kind, another element after the cell
         lookup = pd.Index(np.asarray(distinct, dtype=np.uint64))
-        cell_codes = []
-        for chunk in self.chunks:
+        coded = []
+        chunks, self.chunks = self.chunks[::-1], []
+        while chunks:
+            chunk = chunks.pop()
             # Each of the chunk's distinct tails is looked up once; its cells take that tail's code (a long tail's
             # cells, code -1, take the -1 appended, then their own).
             local = lookup.get_indexer(chunk.distinct_keys)  # type: ignore[arg-type]  # an array is looked up as an index
             found = np.append(local, -1).astype(np.int32)[chunk.tail_codes]
             for index, tail in chunk.long_tails:
                 found[index] = short_tails + self.long_tails[tail]
-            cell_codes.append(found)
-        return tails, np.concatenate(cell_codes)
+            coded.append(_CodedCells(chunk.rows, chunk.columns, found))
+        return tails, coded
+
+
+@dataclass(frozen=True)
+class _CodedCells:
+    """Cells of one chunk: the row (1-based) and column (0-based) of each, and its code into the sheet's tails."""
+
+    rows: np.ndarray
+    columns: np.ndarray
+    codes: np.ndarray
 
 
 def _tag_ends(view: np.ndarray, tags: np.ndarray, size: int) -> np.ndarray:
@@ -674,45 +681,57 @@ def _context_parts(archive: zipfile.ZipFile) -> list[str]:
 _NO_VALUE = re.compile(rb'(?:\s+[\w:]+\s*=\s*"[^"<>]*")*\s*(?:/>|>\s*</c>)\s*')
 
 
-def _grid(
-    rows: np.ndarray,
-    columns: np.ndarray,
-    codes: np.ndarray,
-    values: list[CellValue],
-    tails: list[bytes],
-    without_cells: SheetWithoutCells,
-) -> CellGrid:
-    """The grid of the cells scanned, each at its (1-based) row and (0-based) column, as calamine lays out the sheet
-    (``without_cells``: the rest of its XML); ``NotPlain`` when that layout cannot be told without calamine's reading
-    of the sheet itself."""
-    rows = rows - 1
-    blank = np.array([value == "" for value in values], dtype=bool)
-    valued = ~blank[codes] if len(codes) else np.empty(0, dtype=bool)
-    if not valued.any():
-        raise NotPlain
-    # Most sheets have no blank cell among those scanned: then every cell is placed, and none is selected.
-    every = bool(valued.all())
-    valued_rows, valued_columns = (rows, columns) if every else (rows[valued], columns[valued])
-    height, width = int(valued_rows.max()) + 1, int(valued_columns.max()) + 1
-    if valued_rows.min() != 0 or valued_columns.min() != 0 or height > MAX_ROWS or width > MAX_COLUMNS:
-        raise NotPlain  # calamine's rows would not start at A1, or the sheet is beyond what a workbook holds
-    if not every:
-        # A cell that reads as blank either has no value (calamine leaves it out of the sheet's range) or holds an
-        # empty text or an error (it is in the range). Which one, only matters at the range's edges.
-        no_value = np.array(
-            [value == "" and _NO_VALUE.fullmatch(tail) is not None for value, tail in zip(values, tails, strict=True)],
-            dtype=bool,
-        )
-        unsure = blank[codes] & ~no_value[codes]
-        if unsure.any() and (rows[unsure].max() >= height or columns[unsure].max() >= width):
-            raise NotPlain
-        placed = valued | unsure
-        rows, columns, codes = rows[placed], columns[placed], codes[placed]
+def _placed(cells: list[_CodedCells]) -> np.ndarray:
+    """The codes of the cells scanned (``_Cells.coded``, handed over: each chunk's arrays go once placed) at their
+    places in a grid from A1 to the last row and column any of them is in, -1 where there is none; ``NotPlain`` when
+    they do not start at A1, reach past what a workbook holds, or one place is written twice."""
+    rows = [(int(part.rows.min()), int(part.rows.max())) for part in cells]
+    columns = [(int(part.columns.min()), int(part.columns.max())) for part in cells]
+    height, width = max(high for _, high in rows), max(high for _, high in columns) + 1
+    if min(low for low, _ in rows) != 1 or min(low for low, _ in columns) != 0:
+        raise NotPlain  # calamine's rows would not start at A1
+    if height > MAX_ROWS or width > MAX_COLUMNS or height * width > MAX_USED_CELLS:
+        raise NotPlain  # cells far out, which need not hold values: calamine's reading tells what the sheet spans
     grid = np.full((height, width), -1, dtype=np.int32)
-    # Positions in the grid as 64-bit integers (a sheet's cells number up to 2**34), worked out in place.
-    flat = np.multiply(rows, width, dtype=np.int64)
-    flat += columns
-    grid.ravel()[flat] = codes
-    if np.count_nonzero(grid >= 0) != len(flat):
+    count = 0
+    while cells:
+        part = cells.pop()
+        # Positions in the grid as 64-bit integers (a sheet's cells number up to 2**34), worked out in place.
+        flat = part.rows.astype(np.int64)
+        flat -= 1
+        flat *= width
+        flat += part.columns
+        grid.ravel()[flat] = part.codes
+        count += len(flat)
+    if np.count_nonzero(grid >= 0) != count:
         raise NotPlain  # a cell written twice
+    return grid
+
+
+def _grid(grid: np.ndarray, values: list[CellValue], tails: list[bytes], without_cells: SheetWithoutCells) -> CellGrid:
+    """The cells placed (``_placed``) as calamine lays out the sheet, given the value of each code (``without_cells``:
+    the rest of its XML); ``NotPlain`` when that layout cannot be told without calamine's reading of the sheet
+    itself."""
+    blank = np.array([value == "" for value in values], dtype=bool)
+    # Most sheets have no blank cell among those scanned: then every cell is in calamine's range, as placed.
+    blank_cells = np.append(blank, False)[grid] if blank.any() else None  # code -1 (no cell) takes the False appended
+    if blank_cells is None or not blank_cells.any():
+        return CellGrid(grid, values, without_cells)
+    valued = (grid >= 0) & ~blank_cells
+    valued_rows, valued_columns = np.flatnonzero(valued.any(axis=1)), np.flatnonzero(valued.any(axis=0))
+    if not len(valued_rows) or valued_rows[0] != 0 or valued_columns[0] != 0:
+        raise NotPlain  # calamine's rows would not start at A1
+    height, width = int(valued_rows[-1]) + 1, int(valued_columns[-1]) + 1
+    # A cell that reads as blank either has no value (calamine leaves it out of the sheet's range) or holds an
+    # empty text or an error (it is in the range). Which one, only matters at the range's edges.
+    no_value = np.array(
+        [value == "" and _NO_VALUE.fullmatch(tail) is not None for value, tail in zip(values, tails, strict=True)],
+        dtype=bool,
+    )
+    left_out = np.append(blank & no_value, False)[grid]
+    unsure = blank_cells & ~left_out
+    if unsure[height:].any() or unsure[:, width:].any():
+        raise NotPlain
+    grid = np.ascontiguousarray(grid[:height, :width])
+    grid[left_out[:height, :width]] = -1
     return CellGrid(grid, values, without_cells)
