@@ -610,6 +610,24 @@ def test_the_codes_cover_each_cell_once(tmp_path: Path) -> None:
     assert grid.codes.dtype == np.int32 and grid.codes.min() >= -1 and grid.codes.max() < len(grid.values)
 
 
+@pytest.mark.parametrize("distinct", [2**15 - 2, 2**15 + 2, 2**16 + 2])
+def test_a_piece_with_more_distinct_cells_than_a_narrow_code_holds_reads_as_calamine_reads(
+    tmp_path: Path, distinct: int
+) -> None:
+    """A piece's cells are kept with codes as narrow as its distinct tails allow; past 2**15 they are wider, with a
+    long tail among them (code -1) in either case."""
+    long_text = b' t="inlineStr"><is><t>%s</t></is></c>' % (b"a text longer than the words compared " * 2)
+    rows = [b'<row r="1"><c r="A1"><v>0</v></c><c r="Z1"%s</row>' % long_text]
+    rows += [b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (n, n, n) for n in range(2, distinct + 2)]
+    path = write_raw(tmp_path / "book.xlsx", rows)
+
+    grid = columnar.read_grid(path, SHEET)
+
+    assert grid is not None and grid.codes.shape == (distinct + 1, 26)
+    assert len(grid.values) == distinct + 2
+    assert typed(grid.rows()) == typed(as_calamine_reads(path, SHEET))
+
+
 def test_a_tail_is_one_value_in_pieces_whose_longest_tails_differ(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -317,14 +317,16 @@ def _scan_chunk(data: bytes) -> _Chunk | None:
         (short_words == words[:, first[chunk_codes]]).all() and (short_lengths == lengths[first[chunk_codes]]).all()
     ):  # two tails with one key: vanishingly rare
         raise NotPlain
+    # A chunk's cells are kept until the sheet is scanned: as narrow as their values let them be.
+    code_type = np.int16 if len(chunk_keys) < 2**15 else np.int32
     if long_tails:
-        tail_codes = np.full(len(rows), -1, dtype=np.int32)
+        tail_codes = np.full(len(rows), -1, dtype=code_type)
         tail_codes[short] = chunk_codes
     else:
-        tail_codes = chunk_codes.astype(np.int32)
+        tail_codes = chunk_codes.astype(code_type)
     return _Chunk(
         rows.astype(np.int32),
-        columns.astype(np.int32),
+        columns.astype(np.uint16),  # three letters at most (ZZZ), below 2**16
         tail_codes,
         np.asarray(chunk_keys, dtype=np.uint64),
         np.pad(words[:, first].T, ((0, 0), (0, _WORDS - count))),  # as wide as every chunk's, to be compared across
