@@ -75,9 +75,9 @@ def compared_apart(
     read: set[str] = set()
     apart: dict[str, list[int]] = {}
 
-    def recording(copy: Path, skip: Collection[str] = ()) -> WorkbookData:
+    def recording(copy: Path, skip: Collection[str] = (), rows_as_read: bool = True) -> WorkbookData:
         read.update(spec.key for spec in schema.USER_SHEETS if spec.key not in skip)
-        return read_workbook(copy, skip=skip)
+        return read_workbook(copy, skip=skip, rows_as_read=rows_as_read)
 
     def recording_rows(copy: Path, spec: schema.Sheet, actual: str, numbers: Sequence[int]) -> SheetData | None:
         apart[spec.key] = list(numbers)

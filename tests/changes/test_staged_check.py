@@ -130,20 +130,22 @@ def test_only_the_compared_sheets_of_the_copy_are_read(
         book = load_workbook(demo)
         book[schema.INTERACTIONS.name("en")]["H2"] = "called back"
         book.save(demo)
-    reads: list[tuple[set[str], dict[str, object]]] = []
+    reads: list[tuple[set[str], dict[str, object], object]] = []
 
-    def recording(path: Path, skip: Collection[str] = ()) -> reader.WorkbookData:
-        found = read_workbook(path, skip=skip)
-        reads.append((set(found.sheets), dict(found.report_rows)))
+    def recording(path: Path, skip: Collection[str] = (), rows_as_read: bool = True) -> reader.WorkbookData:
+        found = read_workbook(path, skip=skip, rows_as_read=rows_as_read)
+        reads.append((set(found.sheets), dict(found.report_rows), found.sheets["clients"].raw_rows))
         return found
 
     monkeypatch.setattr("xlcrm.jobs.changes.read_workbook", recording)
     log = begin_change_check(read_workbook(demo)).finish(accept_deletions=False)
 
     assert log.baseline == COMPARED
-    # Clients, which the refresh wrote, is read; no report and no Settings: they are not compared.
+    # Clients, which the refresh wrote, is read; no report and no Settings: they are not compared. Nor are its rows
+    # as read kept: only values are.
     first, *apart = reads
     assert "clients" in first[0] and first[0] <= {spec.key for spec in COMPARED_SHEETS} and first[1] == {}
+    assert first[2] is None
     assert not apart
     if edit == "saved elsewhere":
         assert not log.changes

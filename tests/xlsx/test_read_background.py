@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from openpyxl import load_workbook
 
 from tests.builders import write_workbook
 from tests.conftest import python_that_logs_its_starts, python_the_system_kills
@@ -54,6 +55,26 @@ def test_background_and_chunked_reading_give_what_one_plain_read_gives(
     monkeypatch.setattr(workbook, "BACKGROUND_SHEETS", ())
     monkeypatch.setattr(workbook, "ROW_CHUNK", 7)  # many chunks, rows and blank rows split across them
     assert_same(usual, read_workbook(path))
+
+
+@pytest.mark.parametrize("offset", [False, True], ids=["from A1", "Clients starting lower"])
+def test_a_read_without_the_rows_as_read_gives_the_same_sheets_without_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, offset: bool
+) -> None:
+    """The read of a saved copy, which only compares values, keeps no Clients rows as read; the rest is the same,
+    in chunks of rows or not."""
+    path = tmp_path / "demo.xlsx"
+    create_demo(path, clients=40, seed=5, locale="en", today=TODAY)
+    if offset:  # two blank rows above the header: calamine's range then starts below A1
+        book = load_workbook(path)
+        book[schema.CLIENTS.en].insert_rows(1, 2)
+        book.save(path)
+    monkeypatch.setattr(workbook, "ROW_CHUNK", 7)
+    usual, without = read_workbook(path), read_workbook(path, rows_as_read=False)
+
+    assert usual.sheets["clients"].raw_rows is not None and without.sheets["clients"].raw_rows is None
+    usual.sheets["clients"].raw_rows = None
+    assert_same(usual, without)
 
 
 def test_chunks_keep_row_numbers_blank_rows_and_mixed_values(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

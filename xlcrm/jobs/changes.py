@@ -203,9 +203,10 @@ def _compared_since(since: RowsSince, copy: Path, spec: schema.Sheet) -> SheetCo
 
 
 def _read_copy(copy: Path, specs: Collection[schema.Sheet]) -> WorkbookData:
-    """The sheets ``specs`` of the saved copy at ``copy``, nothing else: no other user sheet, no read-back report."""
+    """The sheets ``specs`` of the saved copy at ``copy``, nothing else: no other user sheet, no read-back report,
+    no rows as read (only values are compared)."""
     others = [spec.key for spec in (*schema.USER_SHEETS, *schema.READ_BACK_REPORTS) if spec not in specs]
-    return read_workbook(copy, skip=others)
+    return read_workbook(copy, skip=others, rows_as_read=False)
 
 
 def _standing(copy: Path, kept: dict[str, SheetFingerprint]) -> dict[str, SheetFingerprint]:

@@ -453,9 +453,13 @@ def _looks_like_text(path: Path) -> bool:
 
 
 @progress.step(t("reading the workbook"))
-def read_workbook(path: str | os.PathLike[str], skip: Collection[str] = ()) -> WorkbookData:
+def read_workbook(
+    path: str | os.PathLike[str], skip: Collection[str] = (), *, rows_as_read: bool = True
+) -> WorkbookData:
     """Check the file and read every user sheet it has into a DataFrame, and the rows of the reports xlcrm reads
     back, but those whose schema key is in ``skip`` (the result then lacks them, as if the workbook did).
+    ``rows_as_read`` False leaves out the rows that the sheets of ``schema.RAW_ROW_SHEETS`` keep as read
+    (``SheetData.raw_rows``, which a save copies from): a read that only compares values needs none.
 
     The sheets of ``BACKGROUND_SHEETS`` are still being read when this returns (see ``Sheets``), on a
     worker thread, or for a big file in a process of its own (``read_in_process``); the file's checks are
@@ -468,7 +472,7 @@ def read_workbook(path: str | os.PathLike[str], skip: Collection[str] = ()) -> W
     try:
         integrity = workers.submit(check_workbook_zip, path)
         try:
-            data = _read_sheets(path, workers, skip)
+            data = _read_sheets(path, workers, skip, rows_as_read)
         except BaseException:
             integrity.result()  # a damaged file is named as such, whatever the reader tripped over
             raise
@@ -478,7 +482,7 @@ def read_workbook(path: str | os.PathLike[str], skip: Collection[str] = ()) -> W
         workers.shutdown(wait=False)  # a sheet being read in the background goes on
 
 
-def _read_sheets(path: Path, workers: ThreadPoolExecutor, skip: Collection[str]) -> WorkbookData:
+def _read_sheets(path: Path, workers: ThreadPoolExecutor, skip: Collection[str], rows_as_read: bool) -> WorkbookData:
     # A big file's background sheet is read by a child process, started first: its imports run meanwhile.
     in_background = any(spec.key not in skip for spec in BACKGROUND_SHEETS)
     child = Child(__name__) if in_background and is_big_workbook(path) else None
@@ -506,7 +510,9 @@ def _read_sheets(path: Path, workers: ThreadPoolExecutor, skip: Collection[str])
             else:
                 pending[spec.key] = workers.submit(read_alone, path, spec, actual)
         read_now = {
-            spec.key: _read_sheet(book, path, spec, actual) for spec, actual in found if spec.key not in pending
+            spec.key: _read_sheet(book, path, spec, actual, rows_as_read)
+            for spec, actual in found
+            if spec.key not in pending
         }
         ours = {key: sheet for key, sheet in read_now.items() if not _owners_own_sheet(sheet)}
         sheets = Sheets([spec.key for spec, _ in found if spec.key in pending or spec.key in ours], pending)
@@ -741,9 +747,9 @@ def _read_cells_alone(path: Path, spec: Sheet, actual: str) -> SheetData:
         book.close()
 
 
-def _read_sheet(book: CalamineWorkbook, path: Path, spec: Sheet, actual: str) -> SheetData:
+def _read_sheet(book: CalamineWorkbook, path: Path, spec: Sheet, actual: str, rows_as_read: bool) -> SheetData:
     data = _read_as_columns(path, spec, actual)
-    return data if data is not None else _read_cells(book, path, spec, actual)
+    return data if data is not None else _read_cells(book, path, spec, actual, rows_as_read)
 
 
 def _read_as_columns(path: Path, spec: Sheet, actual: str) -> SheetData | None:
@@ -789,13 +795,14 @@ def read_rows_apart(path: Path, spec: Sheet, actual: str, numbers: Sequence[int]
     )
 
 
-def _read_cells(book: CalamineWorkbook, path: Path, spec: Sheet, actual: str) -> SheetData:
-    """The sheet read cell by cell through ``book``, once ``check_sheet`` let it through."""
+def _read_cells(book: CalamineWorkbook, path: Path, spec: Sheet, actual: str, rows_as_read: bool = True) -> SheetData:
+    """The sheet read cell by cell through ``book``, once ``check_sheet`` let it through; its rows as read kept
+    (``SheetData.raw_rows``) when it is one of ``schema.RAW_ROW_SHEETS`` and ``rows_as_read``."""
     check_sheet(path, actual)
     try:
         sheet = book.get_sheet_by_name(actual)
-        keep_rows = spec in schema.RAW_ROW_SHEETS or sheet.start not in (None, (0, 0))
-        rows = sheet.to_python(skip_empty_area=False) if keep_rows else None
+        keeps_rows = rows_as_read and spec in schema.RAW_ROW_SHEETS
+        rows = sheet.to_python(skip_empty_area=False) if keeps_rows or sheet.start not in (None, (0, 0)) else None
         chunks: Iterator[Sequence[Sequence[object]]] = (
             iter([rows]) if rows is not None else _row_chunks(sheet.iter_rows())
         )
@@ -807,7 +814,7 @@ def _read_cells(book: CalamineWorkbook, path: Path, spec: Sheet, actual: str) ->
             t("{path}: sheet {sheet} cannot be read: {reason}", path=path, sheet=quoted(actual), reason=str(exc))
         ) from None
     data.misplaced_header = _misplaced_header_row(spec, first)
-    if spec in schema.RAW_ROW_SHEETS:
+    if keeps_rows:
         data.raw_rows = rows
     return data
 
@@ -1043,11 +1050,8 @@ class _GridRows:
 def _factorized(codes: np.ndarray, clean: np.ndarray) -> tuple[np.ndarray, list[object]]:
     """``factorize_cells`` of the column whose cells are ``clean[codes]`` (None where a code is -1), worked out from
     the codes: the values are factorised once each, in the order the column first holds them."""
-    # Where each code first stands (len(codes) for one that never does), counted from the code -1 of blanks.
-    first = np.full(len(clean) + 1, len(codes), dtype=np.int64)
-    np.minimum.at(first, codes + 1, np.arange(len(codes)))
-    in_order = np.argsort(first[1:], kind="stable")
-    in_order = in_order[first[1:][in_order] < len(codes)]
+    in_order = pd.unique(codes)  # each code once, in the order the column first holds it (hashed, not sorted)
+    in_order = in_order[in_order >= 0]
     local, distinct = factorize_cells(pd.Series(clean[in_order], dtype=object))
     lookup = np.full(len(clean) + 1, -1, dtype=np.int32)  # the last one for code -1
     lookup[in_order] = local
