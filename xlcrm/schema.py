@@ -584,7 +584,8 @@ DEDUPE_REPORTS = (DUPLICATES, MERGE_LOG)
 ERASURE_LOG = Sheet("erasure_log", "Erasure log", "Журнал удалений", report=True, required=False)
 # Report sheets whose cells the next run reads back (read_workbook keeps their raw rows).
 READ_BACK_REPORTS = (BLOCK_HISTORY, DUPLICATES, MERGE_LOG, ERASURE_LOG)
-# User sheets whose every cell read_workbook keeps as read (the Merge log copies Clients rows exactly).
+# User sheets whose every cell read_workbook keeps as read (the Merge log copies Clients rows exactly), unless asked
+# for values only (rows_as_read=False, the saved copy a comparison reads).
 RAW_ROW_SHEETS = (CLIENTS,)
 
 

@@ -105,6 +105,7 @@ def test_a_library_import_leaves_the_allocator_alone() -> None:
 
 
 def test_elsewhere_nothing_is_asked_of_the_allocator(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(allocator, "_owned", False)  # one_arena below marks this process as xlcrm's own
     monkeypatch.setattr(sys, "platform", "win32")
     assert allocator._glibc() is None
     assert allocator.one_arena() is False
@@ -119,7 +120,35 @@ class PosingAsGlibc:
 
 
 def test_a_library_posing_as_glibc_without_its_functions_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(allocator, "_owned", False)
     monkeypatch.setattr(allocator.ctypes, "CDLL", lambda name: PosingAsGlibc())
     assert allocator._glibc() is None
     assert allocator.one_arena() is False
     allocator.give_back_freed_memory()
+
+
+class CountingGlibc:
+    """glibc's allocator functions, counting the calls to give freed memory back."""
+
+    def __init__(self) -> None:
+        self.trims: list[int] = []
+
+    def mallopt(self, parameter: int, value: int) -> int:
+        return 1
+
+    def malloc_trim(self, pad: int) -> int:
+        self.trims.append(pad)
+        return 1
+
+
+def test_freed_memory_goes_back_only_in_a_process_xlcrm_owns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A library function (the columnar read) asks for freed memory to go back; in an application that embeds xlcrm
+    nothing happens, in the xlcrm program and its helpers (which call one_arena first thing) it goes back."""
+    libc = CountingGlibc()
+    monkeypatch.setattr(allocator, "_glibc", lambda: libc)
+    monkeypatch.setattr(allocator, "_owned", False)
+    allocator.give_back_freed_memory()
+    assert libc.trims == []
+    allocator.one_arena()
+    allocator.give_back_freed_memory()
+    assert libc.trims == [0]

@@ -495,6 +495,38 @@ def test_formatted_blank_cells_around_the_values_are_not_part_of_the_sheet(tmp_p
     assert typed(grid.rows()) == typed(as_calamine_reads(path, SHEET))
 
 
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [b'<row r="1"><c r="A1"><v>1</v></c></row>', b'<row r="1048576"><c r="XFD1048576" s="1"></c></row>'],
+        [b'<row r="1"><c r="A1"><v>1</v></c><c r="A1" s="2"></c><c r="B1" s="2"/></row>'],
+    ],
+    ids=["far out", "beside a value"],
+)
+def test_an_element_holding_nothing_is_not_a_cell_of_the_sheet(tmp_path: Path, rows: list[bytes]) -> None:
+    """A cell element closed with nothing in it has no value: it is not in calamine's range of the sheet, whether
+    it lies past the last cell Excel's grid can hold a value in or shares a place with a cell that has one."""
+    path = write_raw(tmp_path / "book.xlsx", rows)
+    grid = columnar.read_grid(path, SHEET)
+    assert grid is not None and grid.codes.shape == (1, 1)
+    assert typed(grid.rows()) == typed(as_calamine_reads(path, SHEET)) == typed([[1.0]])
+
+
+def test_an_element_holding_nothing_that_reads_as_a_value_is_left_to_calamine(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cells whose element holds nothing are left out of the grid before their values are read; should calamine read
+    a value from one, the sheet is read cell by cell."""
+    path = write_raw(tmp_path / "book.xlsx", [b'<row r="1"><c r="A1"><v>1</v></c><c r="B1" s="2"></c></row>'])
+    reading = columnar._values_of
+
+    def a_value_for_every_tail(*args: object, **kwargs: object) -> list[object]:
+        return [value if value != "" else "a value" for value in reading(*args, **kwargs)]  # type: ignore[arg-type]
+
+    monkeypatch.setattr(columnar, "_values_of", a_value_for_every_tail)
+    assert columnar.read_grid(path, SHEET) is None
+
+
 def test_a_sheet_with_more_values_than_a_sheet_may_hold_is_left_to_the_checks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

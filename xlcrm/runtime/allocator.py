@@ -13,7 +13,9 @@ reading Interactions for ``validate`` at 460-462 MiB instead of 508-571 MiB; wal
 
 Only processes xlcrm owns do this, first thing: the ``xlcrm`` program and the helper processes it starts. Library
 functions never do, since an application that embeds xlcrm owns its allocator; nor does a process whose
-environment sets the arenas itself (``MALLOC_ARENA_MAX``, ``GLIBC_TUNABLES``).
+environment sets the arenas itself (``MALLOC_ARENA_MAX``, ``GLIBC_TUNABLES``). The same holds for giving freed
+memory back to the system (``give_back_freed_memory``): a library function may ask for it, and it happens only in
+a process xlcrm owns.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ import sys
 
 # glibc's mallopt parameter for the most arenas a process may have (malloc.h).
 _M_ARENA_MAX = -8
+# Whether this process is one xlcrm owns (``one_arena`` was called): the program or one of its helper processes.
+_owned = False
 
 
 def _glibc() -> ctypes.CDLL | None:
@@ -53,13 +57,16 @@ def one_arena() -> bool:
     Call it first thing, before any thread starts: a thread that has allocated already keeps its arena, a new
     thread may take over the arena of one that ended, and once glibc has made more than eight arenas it keeps
     its own limit."""
+    global _owned
+    _owned = True
     libc = _glibc()
     return libc is not None and not _arenas_set_by_user() and libc.mallopt(_M_ARENA_MAX, 1) == 1
 
 
 def give_back_freed_memory() -> None:
     """Return the freed memory glibc keeps to the system (a few hundred MB after a million rows were read); does
-    nothing where the allocator is not glibc's."""
-    libc = _glibc()
+    nothing where the allocator is not glibc's, or in a process xlcrm does not own (``one_arena`` never called
+    there): an application that embeds xlcrm decides when its memory goes back."""
+    libc = _glibc() if _owned else None
     if libc is not None:
         libc.malloc_trim(0)

@@ -137,11 +137,15 @@ def read_grid(path: Path, sheet_name: str) -> CellGrid | None:
             give_back_freed_memory()
             tails, coded = cells.coded()
             del cells
-            # The cells are placed before their values are read: the grid holds a third of what their chunks held.
-            grid = _placed(coded)
+            # A cell whose element holds nothing (a formatted blank, <c r="B2" s="3"></c>) has no value: calamine
+            # leaves it out of the sheet's range, and so does the grid.
+            without_value = np.array([_NO_VALUE.fullmatch(tail) is not None for tail in tails], dtype=bool)
+            # The cells are placed before their values are read: the grid holds less than half of what their chunks
+            # held.
+            grid = _placed(coded, without_value)
             give_back_freed_memory()  # the chunks' arrays, freed as they were placed
             values = _values_of(archive, sheet_name, part, tails, frame)
-            return _grid(grid, values, tails, SheetWithoutCells(part, frame.head, frame.tail))
+            return _grid(grid, values, without_value, SheetWithoutCells(part, frame.head, frame.tail))
     except _NOT_READ_HERE:
         return None
 
@@ -356,7 +360,7 @@ class _Cells:
 
     def coded(self) -> tuple[list[bytes], list[_CodedCells]]:
         """Each distinct tail once, and the cells chunk by chunk (in the order scanned), each with its code into that
-        list. The chunks scanned are handed over one at a time: this holds no more than they did."""
+        list; the chunks scanned are handed over, each let go once its cells are coded."""
         if not self.chunks:
             raise NotPlain  # no cell: nothing to gain
         keys = np.concatenate([chunk.distinct_keys for chunk in self.chunks])
@@ -683,57 +687,67 @@ def _context_parts(archive: zipfile.ZipFile) -> list[str]:
 _NO_VALUE = re.compile(rb'(?:\s+[\w:]+\s*=\s*"[^"<>]*")*\s*(?:/>|>\s*</c>)\s*')
 
 
-def _placed(cells: list[_CodedCells]) -> np.ndarray:
+def _placed(cells: list[_CodedCells], left_out: np.ndarray) -> np.ndarray:
     """The codes of the cells scanned (``_Cells.coded``, handed over: each chunk's arrays go once placed) at their
-    places in a grid from A1 to the last row and column any of them is in, -1 where there is none; ``NotPlain`` when
-    they do not start at A1, reach past what a workbook holds, or one place is written twice."""
-    rows = [(int(part.rows.min()), int(part.rows.max())) for part in cells]
-    columns = [(int(part.columns.min()), int(part.columns.max())) for part in cells]
-    height, width = max(high for _, high in rows), max(high for _, high in columns) + 1
-    if min(low for low, _ in rows) != 1 or min(low for low, _ in columns) != 0:
+    places in a grid from A1 to the last row and column any of them is in, -1 where there is none; the cells whose
+    code ``left_out`` marks are not placed. ``NotPlain`` when they do not start at A1, reach past what a workbook
+    holds, or one place is written twice."""
+    leaving_out = bool(left_out.any())
+
+    def kept(part: _CodedCells) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        if not leaving_out:
+            return part.rows, part.columns, part.codes
+        placed = ~left_out[part.codes]
+        return part.rows[placed], part.columns[placed], part.codes[placed]
+
+    extents = [
+        (int(rows.min()), int(rows.max()), int(columns.min()), int(columns.max()))
+        for rows, columns, _ in map(kept, cells)
+        if len(rows)
+    ]
+    if not extents:
+        raise NotPlain  # no cell with a value
+    height, width = max(extent[1] for extent in extents), max(extent[3] for extent in extents) + 1
+    if min(extent[0] for extent in extents) != 1 or min(extent[2] for extent in extents) != 0:
         raise NotPlain  # calamine's rows would not start at A1
     if height > MAX_ROWS or width > MAX_COLUMNS or height * width > MAX_USED_CELLS:
-        raise NotPlain  # cells far out, which need not hold values: calamine's reading tells what the sheet spans
+        raise NotPlain  # beyond what a workbook holds, or beyond the limits: the checks say which
     grid = np.full((height, width), -1, dtype=np.int32)
     count = 0
     while cells:
-        part = cells.pop()
+        rows, columns, codes = kept(cells.pop())
         # Positions in the grid as 64-bit integers (a sheet's cells number up to 2**34), worked out in place.
-        flat = part.rows.astype(np.int64)
+        flat = rows.astype(np.int64)
         flat -= 1
         flat *= width
-        flat += part.columns
-        grid.ravel()[flat] = part.codes
+        flat += columns
+        grid.ravel()[flat] = codes
         count += len(flat)
     if np.count_nonzero(grid >= 0) != count:
         raise NotPlain  # a cell written twice
     return grid
 
 
-def _grid(grid: np.ndarray, values: list[CellValue], tails: list[bytes], without_cells: SheetWithoutCells) -> CellGrid:
-    """The cells placed (``_placed``) as calamine lays out the sheet, given the value of each code (``without_cells``:
-    the rest of its XML); ``NotPlain`` when that layout cannot be told without calamine's reading of the sheet
-    itself."""
+def _grid(
+    grid: np.ndarray, values: list[CellValue], left_out: np.ndarray, without_cells: SheetWithoutCells
+) -> CellGrid:
+    """The cells placed (``_placed``, but those whose code ``left_out`` marks) as calamine lays out the sheet, given
+    the value of each code (``without_cells``: the rest of its XML); ``NotPlain`` when that layout cannot be told
+    without calamine's reading of the sheet itself."""
     blank = np.array([value == "" for value in values], dtype=bool)
-    # Most sheets have no blank cell among those scanned: then every cell is in calamine's range, as placed.
-    blank_cells = np.append(blank, False)[grid] if blank.any() else None  # code -1 (no cell) takes the False appended
-    if blank_cells is None or not blank_cells.any():
+    if (left_out & ~blank).any():
+        raise NotPlain  # an element holding nothing that calamine reads a value from
+    # A cell placed that reads as blank holds an empty text or an error: it is in calamine's range, so it matters
+    # only at the edges of the range of the values. Most sheets have none (the codes left out are in no place).
+    blank &= ~left_out
+    if not blank.any():
         return CellGrid(grid, values, without_cells)
+    blank_cells = np.append(blank, False)[grid]  # code -1 (no cell) takes the False appended
     valued = (grid >= 0) & ~blank_cells
     valued_rows, valued_columns = np.flatnonzero(valued.any(axis=1)), np.flatnonzero(valued.any(axis=0))
     if not len(valued_rows) or valued_rows[0] != 0 or valued_columns[0] != 0:
         raise NotPlain  # calamine's rows would not start at A1
     height, width = int(valued_rows[-1]) + 1, int(valued_columns[-1]) + 1
-    # A cell that reads as blank either has no value (calamine leaves it out of the sheet's range) or holds an
-    # empty text or an error (it is in the range). Which one, only matters at the range's edges.
-    no_value = np.array(
-        [value == "" and _NO_VALUE.fullmatch(tail) is not None for value, tail in zip(values, tails, strict=True)],
-        dtype=bool,
-    )
-    left_out = np.append(blank & no_value, False)[grid]
-    unsure = blank_cells & ~left_out
-    if unsure[height:].any() or unsure[:, width:].any():
-        raise NotPlain
-    grid = np.ascontiguousarray(grid[:height, :width])
-    grid[left_out[:height, :width]] = -1
-    return CellGrid(grid, values, without_cells)
+    if blank_cells[height:].any() or blank_cells[:, width:].any():
+        raise NotPlain  # whether calamine's range reaches them, only its own reading tells
+    return CellGrid(np.ascontiguousarray(grid[:height, :width]), values, without_cells)

@@ -125,7 +125,8 @@ class SheetData:
     header_clashes: list[HeaderClash] = field(default_factory=list)
     header_row: int = 1
     # Every cell as read ("" for blank), kept only for sheets in schema.RAW_ROW_SHEETS: a merge log must
-    # record rows exactly, the user's own columns included.
+    # record rows exactly, the user's own columns included. None as well when read_workbook was asked for no rows
+    # as read (the saved copy a comparison reads): only a read that compares values may ask so.
     raw_rows: Sequence[Sequence[CellValue]] | None = None
     extra_letters: dict[str, str] = field(default_factory=dict)  # each of those headers -> its column letter
     width: int = 0  # columns of the sheet's used range: the first free column is column_letter(width)
