@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import python_that_logs_its_starts, python_the_system_kills
+from tests.xlsx.test_sheet_edits import CLIENTS, formula_book
 from xlcrm import schema
 from xlcrm.cli.main import cli
 from xlcrm.dedupe import merge
@@ -21,9 +22,12 @@ from xlcrm.jobs import refresh
 from xlcrm.jobs.demo import create_demo
 from xlcrm.runtime import child_process
 from xlcrm.xlsx import prerender, user_sheet
+from xlcrm.xlsx.limits import sheet_parts
 from xlcrm.xlsx.package import write_edit_ahead, write_workbook
+from xlcrm.xlsx.parts import PackageParts, RenderedPart, SheetPartWritten
 from xlcrm.xlsx.prerender import EditPrewriting
 from xlcrm.xlsx.reader import read_workbook
+from xlcrm.xlsx.report_sheet import ReportSheet
 from xlcrm.xlsx.sheet_edits import SheetEdit
 from xlcrm.xlsx.streams import Deflated
 
@@ -54,20 +58,31 @@ def refreshed(source: Path, target: Path) -> dict[str, bytes]:
     return parts(target)
 
 
-def written_ahead(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """From here on every workbook counts as big; returns the sheets whose edits were taken from the child."""
-    used: list[str] = []
-    part = EditPrewriting.part
+def written_ahead(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
+    """From here on every workbook counts as big; returns the sheet parts the save took from a child, each with
+    whether the child added styles that the save took too."""
+    taken: list[tuple[str, bool]] = []
+    take_styles = PackageParts.take_styles
+    take_written = PackageParts.take_written
+    adopted: list[bool] = []
 
-    def recorded(self: EditPrewriting, edit: SheetEdit) -> object:
-        found = part(self, edit)
-        if found is not None:
-            used.append(edit.sheet)
-        return found
+    def styles_recorded(self: PackageParts, writing: SheetPartWritten) -> bool:
+        adopted.append(writing.styles_after is not None)
+        return take_styles(self, writing)
+
+    def written_recorded(self: PackageParts, part: str, written: RenderedPart) -> None:
+        taken.append((part, adopted[-1]))
+        take_written(self, part, written)
 
     monkeypatch.setattr(refresh, "is_big_workbook", lambda path: True)
-    monkeypatch.setattr(EditPrewriting, "part", recorded)
-    return used
+    monkeypatch.setattr(PackageParts, "take_styles", styles_recorded)
+    monkeypatch.setattr(PackageParts, "take_written", written_recorded)
+    return taken
+
+
+def part_of(path: Path, sheet: str) -> str:
+    with zipfile.ZipFile(path) as archive:
+        return sheet_parts(archive)[sheet]
 
 
 @pytest.fixture
@@ -77,18 +92,21 @@ def demo(tmp_path: Path) -> Path:
     return path
 
 
-def test_merges_written_in_a_child_are_the_bytes_the_save_would_write(
+def test_edits_written_in_children_are_the_bytes_the_save_would_write(
     demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     usual = refreshed(demo, tmp_path / "usual.xlsx")
     used = written_ahead(monkeypatch)
     assert refreshed(demo, tmp_path / "ahead.xlsx") == usual
-    # The demo's duplicates have interactions: re-pointing them is the edit written ahead. Clients is not,
-    # since its computed columns join the merges' edit later.
-    assert used == [schema.INTERACTIONS.name("ru")]
+    # The demo's duplicates have interactions: re-pointing them is written ahead. So is Clients' edit, which deletes
+    # the merged rows (its tables shrink, in the save) and writes the computed columns, adding their styles.
+    clients, interactions = part_of(demo, schema.CLIENTS.name("ru")), part_of(demo, schema.INTERACTIONS.name("ru"))
+    assert used == [(clients, True), (interactions, False)]
+    source = parts(demo)
+    assert [name for name in usual if name.startswith("xl/tables/") and usual[name] != source[name]]  # adjusted
 
 
-def test_an_edit_that_changes_more_than_its_sheet_is_left_to_the_save(demo: Path, tmp_path: Path) -> None:
+def test_a_sheet_part_written_ahead_is_the_part_the_save_writes(demo: Path, tmp_path: Path) -> None:
     interactions = read_workbook(demo).sheets[schema.INTERACTIONS.key]
     client = interactions.letters["client_id"]
     rows = interactions.frame.index[:2].tolist()
@@ -107,16 +125,69 @@ def test_an_edit_that_changes_more_than_its_sheet_is_left_to_the_save(demo: Path
     assert ahead.deflated == Deflated(expected[0].CRC, expected[0].file_size, expected[0].compress_size)
     assert ahead.part == part
     assert ahead.silent_about == {"Nowhere", "C-NEW"}  # what the sheet as read says, not what the edit writes
+    assert ahead.writing.styles_as_read and ahead.writing.styles_after is None  # styles only looked up
 
+
+def test_edits_that_move_rows_or_add_styles_are_written_ahead_and_the_save_adjusts_the_rest(
+    demo: Path, tmp_path: Path
+) -> None:
+    read = read_workbook(demo)
+    interactions, clients = read.sheets[schema.INTERACTIONS.key], read.sheets[schema.CLIENTS.key]
     comment = interactions.letters["comment"]
-    dated = SheetEdit(interactions.name, set_cells={f"{comment}{rows[0]}": TODAY})  # needs a date style added
-    deleting = SheetEdit(interactions.name, delete_rows=[rows[0]])
-    missing = SheetEdit("No such sheet", set_cells={"A2": "x"})
-    assert [write_edit_ahead(demo, edit, tmp_path / "other.deflated") for edit in (dated, deleting, missing)] == [
-        None,
-        None,
-        None,
+    rows = interactions.frame.index[:3].tolist()
+    edits = [
+        SheetEdit(clients.name, delete_rows=clients.frame.index[3:5].tolist()),  # its table shrinks
+        SheetEdit(interactions.name, set_cells={f"{comment}{rows[0]}": TODAY}, delete_rows=rows[1:3]),  # a date style
     ]
+    write_workbook(demo, tmp_path / "usual.xlsx", edits=edits)
+    with EditPrewriting(demo) as prewritten:
+        for edit in edits:
+            prewritten.add([edit], child_process.Child(prerender.__name__))
+        written = [prewritten.part(edit) for edit in edits]
+        write_workbook(demo, tmp_path / "ahead.xlsx", edits=edits, prewritten=prewritten)
+    assert all(part is not None for part in written)
+    assert written[1] is not None and written[1].writing.styles_after is not None
+    assert parts(tmp_path / "ahead.xlsx") == parts(tmp_path / "usual.xlsx")
+
+
+@pytest.mark.parametrize("report_styles", [False, True])
+def test_a_part_written_with_other_styles_is_written_again_by_the_save(
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, report_styles: bool
+) -> None:
+    """Written ahead without the report styles the save adds first, a style the edit added would have another
+    index in the save: the save writes that part itself. Written with them, it is taken."""
+    interactions = read_workbook(demo).sheets[schema.INTERACTIONS.key]
+    cell = f"{interactions.letters['comment']}{interactions.frame.index[0]}"
+    dated = SheetEdit(interactions.name, set_cells={cell: TODAY})  # the date adds a style
+    report = ReportSheet(name=f"{schema.REPORT_MARKER}Report", title="Report")
+    write_workbook(demo, tmp_path / "usual.xlsx", reports=[report], edits=[dated])
+    used: list[str] = []
+    take_written = PackageParts.take_written
+
+    def recorded(self: PackageParts, part: str, written: RenderedPart) -> None:
+        used.append(part)
+        take_written(self, part, written)
+
+    monkeypatch.setattr(PackageParts, "take_written", recorded)
+    with EditPrewriting(demo) as prewritten:
+        prewritten.add([dated], child_process.Child(prerender.__name__), report_styles=report_styles)
+        write_workbook(demo, tmp_path / "ahead.xlsx", reports=[report], edits=[dated], prewritten=prewritten)
+    assert used == ([part_of(demo, interactions.name)] if report_styles else [])
+    assert parts(tmp_path / "ahead.xlsx") == parts(tmp_path / "usual.xlsx")
+
+
+def test_edits_the_save_must_write_itself_are_not_written_ahead(demo: Path, tmp_path: Path) -> None:
+    interactions = read_workbook(demo).sheets[schema.INTERACTIONS.key]
+    row = interactions.frame.index[0]
+    client = f"{interactions.letters['client_id']}{row}"
+    for edit in (
+        SheetEdit(interactions.name, insert_rows=[row]),
+        SheetEdit(interactions.name, append_rows=[{"A": "x"}]),
+        SheetEdit(interactions.name, set_links={client: "https://example.com"}),
+        SheetEdit(interactions.name, drop_formula_results=True),
+        SheetEdit("No such sheet", set_cells={"A2": "x"}),
+    ):
+        assert write_edit_ahead(demo, edit, tmp_path / "other.deflated") is None
 
 
 @pytest.mark.parametrize("mentioned", [False, True])
@@ -142,7 +213,8 @@ def test_a_sheet_written_ahead_that_never_mentions_the_moving_one_is_not_read_ag
         "_check_formulas_in",
         lambda self, scan: (scanned.append(str(scan.what)), check(self, scan)),
     )
-    with EditPrewriting(source, edits[1:], child_process.Child(prerender.__name__), [clients]) as prewritten:
+    with EditPrewriting(source) as prewritten:
+        prewritten.add(edits[1:], child_process.Child(prerender.__name__), [clients])
         if mentioned:
             with pytest.raises(EditRefused, match="B6"):
                 write_workbook(source, tmp_path / "ahead.xlsx", edits=edits, prewritten=prewritten)
@@ -184,14 +256,52 @@ def test_a_prewriting_that_cannot_start_lets_its_child_go(tmp_path: Path, monkey
     """No folder for the parts (a full disk): the error goes on, and the child started for the work ends."""
     child = child_process.Child(prerender.__name__)
 
-    def no_folder(prefix: str) -> str:
+    def no_folder(self: Path) -> None:
         raise OSError("no space left on device")
 
-    monkeypatch.setattr(prerender.tempfile, "mkdtemp", no_folder)
     try:
-        with pytest.raises(OSError, match="no space left"):
-            EditPrewriting(tmp_path / "book.xlsx", [SheetEdit("Interactions", set_cells={"B2": "x"})], child)
+        with EditPrewriting(tmp_path / "book.xlsx") as prewritten:
+            monkeypatch.setattr(prerender.Path, "mkdir", no_folder)
+            with pytest.raises(OSError, match="no space left"):
+                prewritten.add([SheetEdit("Interactions", set_cells={"B2": "x"})], child)
         process = child._process
         assert process is not None and process.poll() is not None  # ended, not waiting for a call
     finally:
         child.close()
+
+
+def test_a_filter_grown_by_a_sheet_written_ahead_has_its_name_follow(tmp_path: Path) -> None:
+    """Computed columns written right of the sheet's own filter take it in; the filter's defined name, in
+    workbook.xml, which the save writes, follows the part the child wrote."""
+    clients = schema.CLIENTS.name("en")
+    book = openpyxl.Workbook()
+    book.active.title = clients
+    for row in [["ClientID", "Name"], *([f"C{n}", f"Person {n}"] for n in range(2, 7))]:
+        book.active.append(row)
+    book.active.auto_filter.ref = "A1:B6"
+    source = tmp_path / "book.xlsx"
+    book.save(source)
+    edit = SheetEdit(clients, set_cells={"C1": "Block", "C2": 3, "C4": 5}, computed_header=["C"], delete_rows=[3])
+    write_workbook(source, tmp_path / "usual.xlsx", edits=[edit])
+    with EditPrewriting(source) as prewritten:
+        prewritten.add([edit], child_process.Child(prerender.__name__))
+        written = prewritten.part(edit)
+        write_workbook(source, tmp_path / "ahead.xlsx", edits=[edit], prewritten=prewritten)
+    assert written is not None and written.writing.filter_ref == "A1:C5"
+    saved = parts(tmp_path / "ahead.xlsx")
+    assert saved == parts(tmp_path / "usual.xlsx")
+    assert b"Clients!$A$1:$C$5</definedName>" in saved["xl/workbook.xml"]
+
+
+def test_formulas_moved_by_a_sheet_written_ahead_take_the_calculation_chain_away(tmp_path: Path) -> None:
+    source = formula_book(tmp_path / "book.xlsx", calc_chain=True)
+    edit = SheetEdit(CLIENTS, delete_rows=[3])  # the formulas below move up
+    write_workbook(source, tmp_path / "usual.xlsx", edits=[edit])
+    with EditPrewriting(source) as prewritten:
+        prewritten.add([edit], child_process.Child(prerender.__name__))
+        written = prewritten.part(edit)
+        write_workbook(source, tmp_path / "ahead.xlsx", edits=[edit], prewritten=prewritten)
+    assert written is not None and written.writing.formulas_move
+    saved = parts(tmp_path / "ahead.xlsx")
+    assert saved == parts(tmp_path / "usual.xlsx")
+    assert "xl/calcChain.xml" not in saved

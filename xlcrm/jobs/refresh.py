@@ -246,10 +246,9 @@ def _work_out(
         + ([formulas] if formulas else [])
         + ([highlights] if highlights else [])
     )
-    prewritten: EditPrewriting | None = None
-    if final and helped:
-        moving = [edit.sheet for edit in dedupe_edits if edit.delete_rows]
-        prewritten = cleanup.enter_context(EditPrewriting(path, final, helper_process(), moving))
+    prewritten: EditPrewriting | None = cleanup.enter_context(EditPrewriting(path)) if helped else None
+    if final and prewritten is not None:
+        prewritten.add(final, helper_process(), [edit.sheet for edit in dedupe_edits if edit.delete_rows])
     # The row hashes kept for the next run come from the sheets as read: made before the analysis, whose frames
     # would otherwise be held alongside the hashing's work arrays, the refresh's peak of memory.
     fingerprints = {} if dry_run else change_check.fingerprints()
@@ -276,10 +275,6 @@ def _work_out(
     # before the reports are built, which with the save need the most memory.
     del data, work, filled, plan, merged, analysis, clients_read, change_check
 
-    findings = report.findings + decisions
-    agenda = build_agenda(frames, lifecycle)
-    reports: RefreshReports = build_reports(frames, lifecycle, agenda, findings, history, segments)
-    sheets = [*reports.sheets, changes_sheet(change_log, read.locale), *dedupe_sheets]
     computed = computed_cells(clients, frames, lifecycle)
     columns = _as_read(computed.columns, deleted.get(clients.name.casefold(), RowMap()))
     edit = SheetEdit(
@@ -289,12 +284,19 @@ def _work_out(
         column_widths=computed.widths,
         number_formats=computed.number_formats,
     )
-    edits = [
-        *new_ids,
-        *(merge_edit for merge_edit in dedupe_edits if merge_edit.sheet == clients_name),
-        edit,
-        *final,
-    ]
+    # Clients' edit is final now: a big workbook's is written meanwhile, with the styles of the reports, which the
+    # save adds first.
+    clients_edits = combine_edits(
+        [*new_ids, *(merge_edit for merge_edit in dedupe_edits if merge_edit.sheet == clients_name), edit]
+    )
+    if prewritten is not None:
+        prewritten.add(clients_edits, helper_process(), report_styles=True)
+    edits = [*clients_edits, *final]
+
+    findings = report.findings + decisions
+    agenda = build_agenda(frames, lifecycle)
+    reports: RefreshReports = build_reports(frames, lifecycle, agenda, findings, history, segments)
+    sheets = [*reports.sheets, changes_sheet(change_log, read.locale), *dedupe_sheets]
 
     existing = {schema.fold(name) for name in read.sheet_names}
     names = [sheet.name for sheet in sheets]

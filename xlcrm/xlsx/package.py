@@ -188,17 +188,21 @@ def _opened(source: Path, kind: type[Parts]) -> Iterator[Parts]:
         yield kind(archive, source, temporary)
 
 
-def write_edit_ahead(source: Path, edit: SheetEdit, file: Path, watch: Collection[str] = ()) -> RenderedPart | None:
-    """The sheet part ``write_workbook`` writes for ``edit``, raw-deflated into ``file``, with the part's name and
-    the names of ``watch`` it never mentions.
+def write_edit_ahead(
+    source: Path, edit: SheetEdit, file: Path, watch: Collection[str] = (), *, report_styles: bool = False
+) -> RenderedPart | None:
+    """The sheet part ``write_workbook`` writes for ``edit``, raw-deflated into ``file``, with what the writing did
+    besides (``SheetPartWritten``), the part's name and the names of ``watch`` it never mentions; None when it
+    cannot be written ahead.
 
-    Run in a process of its own while a refresh computes (``xlcrm.xlsx.prerender``), it holds only for an edit
-    that changes nothing but its sheet's part: None when it deletes, inserts or appends rows (which moves what
-    points at them) or sets links, or would add a style, change a table or drop the calculation chain. The save applies
-    such an edit itself. A style the edit only looks up has the same index in the save, which adds its own
-    styles after those of the workbook as read.
+    Run in a process of its own while a refresh computes (``xlcrm.xlsx.prerender``). Only the sheet's part is
+    written here: what hangs off the sheet (comments, tables, defined names, formulas elsewhere that point at rows
+    that move) is checked and adjusted by the save, which then takes the part as written here. None for an edit
+    that inserts or appends rows, sets links or drops the results of formulas, and for one the writing refuses (the
+    save says why). ``report_styles``: the save writes report sheets, whose styles it adds before any edit; they
+    are added here first too, so that a style the edit adds gets the index it gets in the save.
     """
-    if edit.delete_rows or edit.insert_rows or edit.append_rows or edit.set_links:
+    if edit.insert_rows or edit.append_rows or edit.set_links or edit.drop_formula_results:
         return None
     with zipfile.ZipFile(source) as archive, contextlib.ExitStack() as temporary:
         package = PackageParts(archive, source, temporary)
@@ -206,17 +210,17 @@ def write_edit_ahead(source: Path, edit: SheetEdit, file: Path, watch: Collectio
         sheet = next((sheet for sheet in sheets if sheet.name.casefold() == edit.sheet.casefold()), None)
         if sheet is None or package.sheet_type(sheet) != REL_WORKSHEET:
             return None
+        if report_styles:
+            package.merge_styles(STYLES)
         sheet_edit = UserSheetEdit(package, sheet, sheets.index(sheet), edit, package.date1904(), watch)
-        sheet_edit.apply()
+        writing = sheet_edit.write_part_ahead()
         part = sheet_edit.part_name
-        if not package.changes_only(part):
-            return None
         data, written = package.deflated[part]
         data.seek(0)
         with file.open("wb") as handle:
             shutil.copyfileobj(data, handle)
         silent = frozenset(name for name in watch if name not in sheet_edit.seen)
-        return RenderedPart(file, written, part, silent)
+        return RenderedPart(file, written, part, writing, silent)
 
 
 @dataclass(frozen=True)
@@ -482,16 +486,9 @@ class _WorkbookWrite(PackageParts):
             if sheet is None or self.sheet_type(sheet) != REL_WORKSHEET:
                 raise EditRefused(t("the workbook has no worksheet named {sheet}", sheet=quoted(edit.sheet)))
             self._add_missing_names(edit.missing_names)
-            written = self.prewritten.part(edit) if self.prewritten is not None else None
-            if written is None:
-                user_edit = UserSheetEdit(
-                    self, sheet, sheets.index(sheet), edit, date1904, written_ahead=self.prewritten
-                )
-                user_edit.apply()
-                shared_strings |= user_edit.shared_strings
-                continue
-            self.take_written(self.entry_of(sheet.part) or sheet.part, written)
-            self.recalculate_on_load()  # as UserSheetEdit does for any cell written
+            user_edit = UserSheetEdit(self, sheet, sheets.index(sheet), edit, date1904, written_ahead=self.prewritten)
+            user_edit.apply(self.prewritten.part(edit) if self.prewritten is not None else None)
+            shared_strings |= user_edit.shared_strings
         if anonymised:
             # Macro and dialog sheets show shared strings too; xlcrm does not edit them, so they are read as they are.
             for sheet in sheets:

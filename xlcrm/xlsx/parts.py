@@ -118,6 +118,20 @@ WORKBOOK_ORDER = (
 
 
 @dataclass(frozen=True)
+class SheetPartWritten:
+    """What writing a sheet's part ahead (``UserSheetEdit.write_part_ahead``) did besides the part: the styles part
+    before the cells were written, whether it was still the workbook's as read then, and after, when the cells added
+    a style (None: they only looked styles up); whether formulas moved (the calculation chain goes then); the range
+    the sheet's own filter was set to, if it changed (its defined name follows)."""
+
+    styles_before: bytes
+    styles_as_read: bool
+    styles_after: bytes | None
+    formulas_move: bool
+    filter_ref: str | None
+
+
+@dataclass(frozen=True)
 class RenderedPart:
     """A user sheet's worksheet part written ahead by another process (``xlcrm.xlsx.prerender``): raw-deflated, as a
     zip entry holds it, into ``file``."""
@@ -125,6 +139,7 @@ class RenderedPart:
     file: Path
     deflated: Deflated
     part: str  # the zip entry
+    writing: SheetPartWritten
     silent_about: frozenset[str] = frozenset()  # sheets it never mentions (see EditsWrittenAhead.silent_about)
 
 
@@ -473,13 +488,6 @@ class PackageParts:
             properties.set("fullCalcOnLoad", "1")
             self.workbook_changed = True
 
-    def changes_only(self, part: str) -> bool:
-        """Whether this write so far changes nothing but the content of ``part``, compressed already (the
-        recalculation flag of workbook.xml aside)."""
-        styles_added = self._styles is not None and self._styles[1].changed
-        changed = self.edited or self.streamed or self.dropped or self.structure_changed
-        return not styles_added and not changed and list(self.deflated) == [part]
-
     # styles
 
     def style_sheet(self) -> StyleSheet:
@@ -499,6 +507,31 @@ class PackageParts:
             self._styles = (part, StyleSheet(parse_part(data, part)))
             self._styles[1].changed = created
         return self._styles[1]
+
+    def styles_xml(self) -> bytes:
+        """The styles part as it stands in this write."""
+        return serialize_part(self.style_sheet().tree)
+
+    def take_styles(self, writing: SheetPartWritten) -> bool:
+        """Whether a part written ahead (``writing``) can be taken: it was written with exactly these styles (those
+        it added are taken as it left them), or it only looked up styles of the workbook as read, which keep their
+        indexes in any save since styles are only appended. False: the part is to be written here."""
+        if writing.styles_as_read and writing.styles_after is None:
+            return True
+        if writing.styles_before != self.styles_xml():
+            return False
+        if writing.styles_after is None:
+            return True
+        assert self._styles is not None  # read by styles_xml
+        part, before = self._styles
+        data = writing.styles_after
+        if before.tree.docinfo.standalone is None:
+            # Its declaration names no standalone flag, which parsing it back would read as "no" and write so.
+            data = data[data.index(b"?>") + 2 :]
+        after = StyleSheet(parse_part(data, part))
+        after.changed = True
+        self._styles = (part, after)
+        return True
 
     def merge_styles(self, specs: dict[StyleKey, StyleSpec]) -> dict[StyleKey, int]:
         """The index in cellXfs of a cell format for each of ``specs``, found in the workbook's styles or added."""

@@ -31,6 +31,7 @@ from xlcrm.xlsx.parts import (
     Relationships,
     RenderedPart,
     Sheet,
+    SheetPartWritten,
     child_or_new,
     filter_range,
     rels_part,
@@ -156,6 +157,7 @@ class UserSheetEdit:
         self.seen: set[str] = set()
         # With ``drop_formula_results``: the entries of the shared-string table the written sheet shows.
         self.shared_strings: set[int] = set()
+        self.filter_ref: str | None = None  # the range the sheet's own filter was set to, when it changed
 
     def where(self, ref: str) -> str:
         """The cell ``ref`` of this sheet as a message names it, e.g. ``Clients!F14``."""
@@ -163,8 +165,13 @@ class UserSheetEdit:
 
     # the whole edit
 
-    def apply(self) -> None:
-        """Nothing; checks the edit, then applies it to the sheet's part and the parts that point into it."""
+    def apply(self, written: RenderedPart | None = None) -> None:
+        """Nothing; checks the edit, then applies it to the sheet's part and the parts that point into it.
+
+        ``written``: the sheet's part as another process wrote it for this very edit (``write_part_ahead``), taken
+        in place of writing it here when the styles it was written with are the ones the part would be written
+        with here.
+        """
         self._check_request()
         formula_scans: list[_Scan] = []
         if self.rows:
@@ -173,11 +180,51 @@ class UserSheetEdit:
             self._shift_defined_names()  # before the filter's own name is set from the sheet's new filter
         last_used = self._last_used() if self.edit.append_rows else 0
         if self.edit.append_rows:  # appended rows also go below the values this edit writes
-            written = [self.rows.row(row) or 0 for (row, _), value in self.values.items() if value is not None]
-            last_used = max([last_used, *written])
+            written_rows = [self.rows.row(row) or 0 for (row, _), value in self.values.items() if value is not None]
+            last_used = max([last_used, *written_rows])
         changes = self._changes(last_used)
         appended_to = last_used + len(self.edit.append_rows) if self.edit.append_rows else 0
         tables = self._tables(last_used, appended_to)
+        if written is not None and self.package.take_styles(written.writing):
+            self._check_formulas(formula_scans)
+            self.package.take_written(self.part_name, written)
+            if written.writing.filter_ref is not None:
+                self._set_filter_name(written.writing.filter_ref)
+            formulas_move = written.writing.formulas_move
+        else:
+            formulas_move = self._write_part(changes, last_used, appended_to, formula_scans)
+        for part, tree in tables:
+            self.package.store(part, serialize_part(tree))
+        if formulas_move:
+            self.package.drop_calc_chain()
+        if self.values or self.rows or self.edit.append_rows or self.edit.drop_formula_results:
+            self.package.recalculate_on_load()
+
+    def write_part_ahead(self) -> SheetPartWritten:
+        """The sheet's part written (into ``package.deflated``) for an edit that appends, inserts and links nothing,
+        by a process of its own while the caller goes on: what hangs off the sheet is left to ``apply`` in the
+        save, which takes the part from there. Returns what ``apply`` needs to know of the writing.
+        """
+        if self.edit.append_rows or self.rows.inserted or self.edit.set_links or self.edit.drop_formula_results:
+            raise ValueError(f"the edit of {self.name!r} cannot be written ahead")
+        self._check_request()
+        changes = self._changes(0)
+        as_read = not self.package.style_sheet().changed
+        styles_before = self.package.styles_xml()
+        formulas_move = self._write_part(changes, 0, 0, [])
+        styles_after = self.package.styles_xml()
+        return SheetPartWritten(
+            styles_before,
+            as_read,
+            None if styles_after == styles_before else styles_after,
+            formulas_move,
+            self.filter_ref,
+        )
+
+    def _write_part(
+        self, changes: dict[int, dict[int, CellWrite]], last_used: int, appended_to: int, formula_scans: list[_Scan]
+    ) -> bool:
+        """Whether formulas moved; writes the sheet's part with ``changes`` while ``formula_scans`` are read."""
         # The other sheets' formulas are read for mentions of moving rows while the rows are written: zlib
         # inflates them without holding Python's lock. A refusal still comes before anything is saved.
         with (
@@ -222,12 +269,7 @@ class UserSheetEdit:
             self.package.deflate(self.part_name, content())
             self.seen = sheet_xml.seen
             scanning.result()
-        for part, tree in tables:
-            self.package.store(part, serialize_part(tree))
-        if plan.formulas_move:
-            self.package.drop_calc_chain()
-        if self.values or self.rows or self.edit.append_rows or self.edit.drop_formula_results:
-            self.package.recalculate_on_load()
+        return plan.formulas_move
 
     def _open(self) -> BinaryIO:
         return self.package.open_sheet(self.sheet)
@@ -640,6 +682,7 @@ class UserSheetEdit:
             self.package.store(rels_part(self.sheet.part), serialize_part(rels.tree))
 
     def _set_filter_name(self, ref: str) -> None:
+        self.filter_ref = ref
         for defined in self.package.defined_names():
             if defined.get("name") == FILTER_NAME and defined.get("localSheetId") == str(self.position):
                 defined.text = filter_range(self.name, ref)
