@@ -16,6 +16,7 @@ may carry a dropdown (``Choices``: a list validation on its value cells).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import numbers
 from collections.abc import Iterator, Mapping, Sequence
@@ -864,48 +865,78 @@ def _table_rows(
     style_by_column = [
         f' s="{styles[Role.EDITABLE if column.editable else column.format]}"' for column in table.columns
     ]
-    # A blank editable cell is written too (without a value): a cell left out would be locked.
-    editable = [column.editable for column in table.columns]
-    editable_columns = [index for index, typed_in in enumerate(editable) if typed_in]
     # A date in a column not meant for dates still shows as a date, never as Excel's bare day number; but a date
     # typed into an editable column keeps the column's style, so that its cell stays unlocked.
-    style_kept = [
-        column.editable or column.format in (ColumnFormat.DATE, ColumnFormat.DATETIME) for column in table.columns
+    date_styles = (f' s="{styles[ColumnFormat.DATE]}"', f' s="{styles[ColumnFormat.DATETIME]}"')
+    # A blank editable cell is written too (without a value): a cell left out would be locked.
+    writers = [
+        _ColumnCells(
+            letter,
+            style,
+            column.editable,
+            None if column.editable or column.format in (ColumnFormat.DATE, ColumnFormat.DATETIME) else date_styles,
+            cells_xml,
+        )
+        for letter, style, column in zip(letters, style_by_column, table.columns)
     ]
-    date_style, datetime_style = f' s="{styles[ColumnFormat.DATE]}"', f' s="{styles[ColumnFormat.DATETIME]}"'
-    after_ref = cells_xml.after_ref  # looked up once: this loop runs once per cell of a report of any size
     width = len(table.columns)
     long_columns = [
         (index, line_capacity(widths[index]))
         for index, column in enumerate(table.columns)
         if column.format is ColumnFormat.LONG_TEXT
     ]
-    chunk: list[str] = []
-    for number, values in enumerate(table.rows, start=where.first_row):
-        if len(values) > width:
-            raise ValueError(f"table {table.heading!r}, row {number}: {len(values)} values for {width} columns")
-        cells = []
-        for letter, style, kept, typed_in, value in zip(letters, style_by_column, style_kept, editable, values):
-            if value is None and not typed_in:
-                continue
-            if not kept and isinstance(value, dt.date):
-                style = datetime_style if isinstance(value, dt.datetime) else date_style
-            ref = f"{letter}{number}"
-            after = after_ref(ref, value, style)
-            if after:
-                cells.append(f'<c r="{ref}"{after}')
-            elif typed_in:
-                cells.append(f'<c r="{ref}"{style}/>')
-        if editable_columns and len(values) <= editable_columns[-1]:  # editable columns past a short row's end
-            cells += [
-                f'<c r="{letters[index]}{number}"{style_by_column[index]}/>'
-                for index in editable_columns
-                if index >= len(values)
-            ]
-        row_open = _row_open(number, values, long_columns) if long_columns else f'<row r="{number}">'
-        chunk.append(f"{row_open}{''.join(cells)}</row>")
-        if len(chunk) == _ROWS_PER_CHUNK:
-            yield "".join(chunk).encode("utf-8")
-            chunk.clear()
-    if chunk:
-        yield "".join(chunk).encode("utf-8")
+    numbered = enumerate(table.rows, start=where.first_row)
+    # Written a column at a time, a few thousand rows at once: the cells of a column share their letter and style,
+    # and a report repeats its values (a date, a block, a manager) down many rows.
+    while block := list(itertools.islice(numbered, _ROWS_PER_CHUNK)):
+        numbers = [str(number) for number, _ in block]
+        rows = [values for _, values in block]
+        for number, values in block:
+            if len(values) > width:
+                raise ValueError(f"table {table.heading!r}, row {number}: {len(values)} values for {width} columns")
+        blanks = [None] * width
+        full = [values if len(values) == width else (*values, *blanks[len(values) :]) for values in rows]
+        cells = [writer.cells(numbers, values) for writer, values in zip(writers, zip(*full))]
+        if long_columns:
+            opens = [_row_open(number, values, long_columns) for (number, _), values in zip(block, rows)]
+        else:
+            opens = [f'<row r="{number}">' for number in numbers]
+        yield "".join(f"{row_open}{''.join(row_cells)}</row>" for row_open, *row_cells in zip(opens, *cells)).encode(
+            "utf-8"
+        )
+
+
+class _ColumnCells:
+    """The ``<c>`` elements of one column of a report table."""
+
+    def __init__(self, letter: str, style: str, editable: bool, date_styles: tuple[str, str] | None, xml: CellXml):
+        """``date_styles``: the styles of a date and of a date with a time in a column not meant for dates (None:
+        a date keeps ``style``)."""
+        self.opening = f'<c r="{letter}'
+        self.letter = letter
+        self.style = style
+        self.editable = editable
+        self.date_styles = date_styles
+        self.after_ref = xml.after_ref
+
+    def cells(self, numbers: Sequence[str], values: Sequence[CellValue]) -> list[str]:
+        """The element of each value of rows ``numbers``, "" for a cell not written."""
+        opening = self.opening
+        if len({type(value) for value in values} - {type(None)}) > 1:  # 1 and True would be one key of a dict
+            tails = [self.tail(number, value) for number, value in zip(numbers, values)]
+            return [f'{opening}{number}"{tail}' if tail else "" for number, tail in zip(numbers, tails)]
+        # What follows the reference depends on the value alone: worked out once per distinct value (each with
+        # the first row holding it, which an error names).
+        first_rows = dict(zip(values[::-1], numbers[::-1]))
+        known = {value: self.tail(first_rows[value], value) for value in dict.fromkeys(values)}
+        return [f'{opening}{number}"{tail}' if (tail := known[value]) else "" for number, value in zip(numbers, values)]
+
+    def tail(self, number: str, value: CellValue) -> str:
+        """What follows ``<c r="A1"`` in the cell of ``value`` on row ``number``; "" for a cell not written."""
+        style = self.style
+        if self.date_styles is not None and isinstance(value, dt.date):
+            style = self.date_styles[isinstance(value, dt.datetime)]
+        after = self.after_ref(f"{self.letter}{number}", value, style)
+        if after:
+            return after
+        return f"{style}/>" if self.editable else ""
