@@ -10,6 +10,7 @@ the edit refused before anything is saved.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections.abc import Collection, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -37,6 +38,7 @@ from xlcrm.xlsx.parts import (
     rels_part,
 )
 from xlcrm.xlsx.refs import MAX_ROWS, column_index, column_letter, parse_cell, sheet_ref
+from xlcrm.xlsx.report_sheet import CellValue, Formula
 from xlcrm.xlsx.sheet_edits import (
     COMPUTED_HEADER,
     FORMULA_WINDOW,
@@ -147,17 +149,29 @@ class UserSheetEdit:
         self.rows = RowMap(edit.delete_rows, edit.insert_rows)
         self.sheet_rels = package.rels_of(sheet.part)
         self.part_name = package.entry_of(sheet.part) or sheet.part
-        self.values = edit.cell_values()
+        # Row 1's values: the headers of the columns the edit writes.
+        first_row: dict[int, object] = {
+            _column(letter): cells[1] for letter, cells in edit.set_columns.items() if 1 in cells
+        }
+        for ref, value in edit.set_cells.items():
+            row, column = parse_cell(ref)
+            if row == 1:
+                first_row[column] = value
         self.headers = {
             column: str(value).strip()
-            for (row, column), value in self.values.items()
-            if row == 1 and value is not None and str(value).strip()
+            for column, value in first_row.items()
+            if value is not None and str(value).strip()
         }
         self.watch = SheetMentions(watch)
         self.seen: set[str] = set()
         # With ``drop_formula_results``: the entries of the shared-string table the written sheet shows.
         self.shared_strings: set[int] = set()
         self.filter_ref: str | None = None  # the range the sheet's own filter was set to, when it changed
+
+    @functools.cached_property
+    def values(self) -> dict[tuple[int, int], CellValue | Formula]:
+        """Every cell the edit sets (``SheetEdit.cell_values``): worked out only when the sheet is written here."""
+        return self.edit.cell_values()
 
     def where(self, ref: str) -> str:
         """The cell ``ref`` of this sheet as a message names it, e.g. ``Clients!F14``."""
@@ -182,7 +196,7 @@ class UserSheetEdit:
         if self.edit.append_rows:  # appended rows also go below the values this edit writes
             written_rows = [self.rows.row(row) or 0 for (row, _), value in self.values.items() if value is not None]
             last_used = max([last_used, *written_rows])
-        changes = self._changes(last_used)
+        self._computed_header_style()  # the one style added before the cells are written, whoever writes them
         appended_to = last_used + len(self.edit.append_rows) if self.edit.append_rows else 0
         tables = self._tables(last_used, appended_to)
         if written is not None and self.package.take_styles(written.writing):
@@ -192,12 +206,18 @@ class UserSheetEdit:
                 self._set_filter_name(written.writing.filter_ref)
             formulas_move = written.writing.formulas_move
         else:
-            formulas_move = self._write_part(changes, last_used, appended_to, formula_scans)
+            formulas_move = self._write_part(self._changes(last_used), last_used, appended_to, formula_scans)
         for part, tree in tables:
             self.package.store(part, serialize_part(tree))
         if formulas_move:
             self.package.drop_calc_chain()
-        if self.values or self.rows or self.edit.append_rows or self.edit.drop_formula_results:
+        if (
+            self.edit.set_columns
+            or self.edit.set_cells
+            or self.rows
+            or self.edit.append_rows
+            or self.edit.drop_formula_results
+        ):
             self.package.recalculate_on_load()
 
     def write_part_ahead(self) -> SheetPartWritten:
@@ -287,14 +307,24 @@ class UserSheetEdit:
             raise ValueError(f"an edit of {self.name!r} that deletes rows cannot set links too")
         for ref in self.edit.set_links:
             parse_cell(ref)
-        for row, column in self.values:
-            if self.rows.is_deleted(row):
+        deleted = set(self.rows.deleted)
+        for letter, cells in self.edit.set_columns.items():
+            if not deleted.isdisjoint(cells):
+                row = next(row for row in cells if row in deleted)
+                raise ValueError(f"{self.where(letter.strip().upper() + str(row))} is set and deleted at once")
+        for ref in self.edit.set_cells:
+            row, column = parse_cell(ref)
+            if row in deleted:
                 raise ValueError(f"{self.where(column_letter(column) + str(row))} is set and deleted at once")
         for letter in self.edit.computed_header:
             parse_cell(f"{letter}1")
         for values in self.edit.append_rows:
             for letter in values:
                 parse_cell(f"{letter}1")
+
+    def _computed_header_style(self) -> int:
+        """The style of the headers of computed columns, found or added (0: the edit writes none)."""
+        return self.package.style_sheet().xf(COMPUTED_HEADER) if self.edit.computed_header else 0
 
     def _last_used(self) -> int:
         with self._open() as handle:
@@ -331,7 +361,7 @@ class UserSheetEdit:
             if new_row is not None:
                 _set_style(changes.setdefault(new_row, {}), column, index)
         if self.edit.computed_header:
-            style = self.package.style_sheet().xf(COMPUTED_HEADER)
+            style = self._computed_header_style()
             header = changes.setdefault(1, {})
             for letter in self.edit.computed_header:
                 _set_style(header, _column(letter), style)
