@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import signal
+import threading
+import time
 import types
 import zipfile
 import zlib
@@ -252,22 +255,47 @@ def test_a_dry_run_or_a_small_workbook_starts_no_child(
     assert log.read_text() == ""
 
 
-def test_a_prewriting_that_cannot_start_lets_its_child_go(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No folder for the parts (a full disk): the error goes on, and the child started for the work ends."""
+def test_edits_with_no_room_to_be_written_ahead_are_left_to_the_save_and_the_child_ends(
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No folder for the parts (a full disk): the save writes the edit itself, and the child started for it ends."""
+    interactions = read_workbook(demo).sheets[schema.INTERACTIONS.key]
+    edit = SheetEdit(interactions.name, set_cells={f"{interactions.letters['comment']}2": "x"})
+    write_workbook(demo, tmp_path / "usual.xlsx", edits=[edit])
     child = child_process.Child(prerender.__name__)
 
     def no_folder(self: Path) -> None:
         raise OSError("no space left on device")
 
     try:
-        with EditPrewriting(tmp_path / "book.xlsx") as prewritten:
-            monkeypatch.setattr(prerender.Path, "mkdir", no_folder)
-            with pytest.raises(OSError, match="no space left"):
-                prewritten.add([SheetEdit("Interactions", set_cells={"B2": "x"})], child)
-        process = child._process
-        assert process is not None and process.poll() is not None  # ended, not waiting for a call
+        with EditPrewriting(demo) as prewritten:
+            with monkeypatch.context() as patch:
+                patch.setattr(prerender.Path, "mkdir", no_folder)
+                prewritten.add([edit], child)
+            process = child._process
+            assert process is not None and process.poll() is not None  # ended, not waiting for a call
+            assert prewritten.part(edit) is None
+            write_workbook(demo, tmp_path / "ahead.xlsx", edits=[edit], prewritten=prewritten)
     finally:
         child.close()
+    assert parts(tmp_path / "ahead.xlsx") == parts(tmp_path / "usual.xlsx")
+
+
+def test_a_refresh_that_stops_stops_the_children_writing_for_it(tmp_path: Path) -> None:
+    """An error (or Ctrl+C) while a child writes: the child is stopped, not waited for."""
+    child = child_process.Child("time")
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="stopped"), EditPrewriting(tmp_path / "book.xlsx") as prewritten:
+        prewritten.add([SheetEdit("Interactions", set_cells={"B2": "x"})], child)
+        process = child._process
+        assert process is not None
+        process.send_signal(signal.SIGSTOP)  # a child at work, which would take its time: 5 s here
+        resume = threading.Timer(5, process.send_signal, [signal.SIGCONT])
+        resume.start()
+        raise RuntimeError("stopped")
+    resume.cancel()
+    assert process.poll() is not None
+    assert time.monotonic() - started < 5
 
 
 def test_a_filter_grown_by_a_sheet_written_ahead_has_its_name_follow(tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ from xlcrm.xlsx.report_sheet import (
     render_worksheet,
 )
 
+UTC, MOSCOW = dt.timezone.utc, dt.timezone(dt.timedelta(hours=3))
 STYLES: dict[StyleKey, int] = {key: number for number, key in enumerate([*Role, *ColumnFormat], start=1)}
 
 
@@ -114,8 +115,11 @@ def per_cell_table_rows(
         yield "".join(chunk).encode("utf-8")
 
 
-def random_value(rng: random.Random) -> object:
-    kind = rng.randrange(22)
+KINDS = 27
+
+
+def random_value(rng: random.Random, kind: int | None = None) -> object:
+    kind = rng.randrange(KINDS) if kind is None else kind
     pool: list[object] = [
         None,
         "",
@@ -139,8 +143,13 @@ def random_value(rng: random.Random) -> object:
         np.int64(rng.randrange(100)),
         np.float64(rng.random()),
         decimal.Decimal("12.50"),
+        # Equal values written differently: zeros of either sign, one moment in two time zones.
+        rng.choice([0.0, -0.0]),
+        rng.choice([decimal.Decimal("-0"), decimal.Decimal("0")]),
+        rng.choice([dt.datetime(2026, 11, 23, 12, tzinfo=UTC), dt.datetime(2026, 11, 23, 15, tzinfo=MOSCOW)]),
+        rng.choice([dt.time(9, 30, tzinfo=UTC), dt.time(12, 30, tzinfo=MOSCOW)]),
     ]
-    if kind == 21:
+    if kind == KINDS - 1:
         return rng.choice([Formula("SUM(A1:A3)"), dt.time(9, 30), dt.timedelta(hours=36)])
     return pool[kind]
 
@@ -153,17 +162,18 @@ def random_table(rng: random.Random, autofilter: bool) -> ReportTable:
         editable = column_format is ColumnFormat.TEXT and rng.random() < 0.3
         columns.append(ReportColumn(f"Column {index}", column_format, editable=editable))
     # Columns of one kind, as reports mostly are, and of every kind mixed; rows shorter than the table too.
-    kinds = [rng.randrange(22) for _ in range(width)]
+    # Most columns hold values of one kind (and blanks), as reports do; some mix every kind.
+    kinds = [rng.randrange(KINDS) for _ in range(width)]
+    mixed = [rng.random() < 0.3 for _ in range(width)]
     rows = []
     for _ in range(rng.randrange(0, 2 * report_sheet._ROWS_PER_CHUNK + 10)):
         length = width if rng.random() < 0.9 else rng.randrange(0, width + 1)
         row = []
         for index in range(length):
-            if rng.random() < 0.7:
-                rng_kind = random.Random(kinds[index] * 1000 + rng.randrange(3))
-                row.append(random_value(rng_kind))
+            if rng.random() < 0.1:
+                row.append(None)
             else:
-                row.append(random_value(rng))
+                row.append(random_value(rng, None if mixed[index] and rng.random() < 0.5 else kinds[index]))
         rows.append(tuple(row))
     return ReportTable("Table", columns, rows, autofilter=autofilter, note="A note\non two lines")
 

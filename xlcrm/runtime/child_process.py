@@ -111,6 +111,12 @@ class Child:
             except subprocess.TimeoutExpired:
                 self._kill()
 
+    def stop(self) -> None:
+        """Nothing; kills the child if it is still at work (its caller gave up on the answer, whose ``call`` then
+        raises ``ChildProcessFailed``)."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+
     def _kill(self) -> None:
         assert self._process is not None
         self._process.kill()

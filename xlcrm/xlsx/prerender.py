@@ -45,6 +45,7 @@ class EditPrewriting:
         # A batch's child is waited for on a thread of its own, so that a later batch starts at once.
         self._worker = ThreadPoolExecutor(max_workers=2, thread_name_prefix="xlcrm-edits")
         self._batches: list[tuple[list[SheetEdit], Future[list[RenderedPart | None]]]] = []
+        self._children: list[Child] = []
 
     def add(
         self, edits: Sequence[SheetEdit], child: Child, watch: Sequence[str] = (), *, report_styles: bool = False
@@ -61,16 +62,20 @@ class EditPrewriting:
             written = self._worker.submit(
                 child.call, write_edits, self._source, list(edits), list(watch), folder, report_styles
             )
-        except BaseException:
+        except OSError:  # no room for the parts (a full disk): the save writes them itself, or says why it cannot
             child.close()  # never given its call, it would wait for one
+            return
+        except BaseException:
+            child.close()
             raise
+        self._children.append(child)
         self._batches.append((list(edits), written))
 
     def part(self, edit: SheetEdit) -> RenderedPart | None:
         """The sheet part written for exactly this edit, once ready; None when there is none."""
         for edits, written in self._batches:
             for number, known in enumerate(edits):
-                if known is edit or known == edit:
+                if known is edit:  # the very edit handed over: an equal one may hold other kinds of value (1.0, 1)
                     parts = _written(written)
                     return parts[number] if parts is not None else None
         return None
@@ -92,7 +97,10 @@ class EditPrewriting:
     def __enter__(self) -> EditPrewriting:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        if kind is not None:  # the refresh stopped (an error, Ctrl+C): what is being written is not wanted
+            for child in self._children:
+                child.stop()
         self.close()
 
 

@@ -906,6 +906,12 @@ def _table_rows(
         )
 
 
+# Kinds of value whose equal values are written alike, so that a column holding one of them (and blanks) can work
+# each distinct value out once. Not floats (0.0 == -0.0), not datetimes or times (equal across time zones, written
+# by their wall clock), and never two kinds together (1 == 1.0 == True).
+_WRITTEN_ALIKE_WHEN_EQUAL = [frozenset({kind, type(None)}) for kind in (str, int, bool, dt.date)]
+
+
 class _ColumnCells:
     """The ``<c>`` elements of one column of a report table."""
 
@@ -922,14 +928,16 @@ class _ColumnCells:
     def cells(self, numbers: Sequence[str], values: Sequence[CellValue]) -> list[str]:
         """The element of each value of rows ``numbers``, "" for a cell not written."""
         opening = self.opening
-        if len({type(value) for value in values} - {type(None)}) > 1:  # 1 and True would be one key of a dict
+        kinds = {type(value) for value in values}
+        if any(kinds <= alike for alike in _WRITTEN_ALIKE_WHEN_EQUAL):
+            # What follows the reference depends on the value alone: worked out once per distinct value (each with
+            # the first row holding it, which an error names).
+            first_rows = dict(zip(values[::-1], numbers[::-1]))
+            known = {value: self.tail(first_rows[value], value) for value in dict.fromkeys(values)}
+            tails = [known[value] for value in values]
+        else:
             tails = [self.tail(number, value) for number, value in zip(numbers, values)]
-            return [f'{opening}{number}"{tail}' if tail else "" for number, tail in zip(numbers, tails)]
-        # What follows the reference depends on the value alone: worked out once per distinct value (each with
-        # the first row holding it, which an error names).
-        first_rows = dict(zip(values[::-1], numbers[::-1]))
-        known = {value: self.tail(first_rows[value], value) for value in dict.fromkeys(values)}
-        return [f'{opening}{number}"{tail}' if (tail := known[value]) else "" for number, value in zip(numbers, values)]
+        return [f'{opening}{number}"{tail}' if tail else "" for number, tail in zip(numbers, tails)]
 
     def tail(self, number: str, value: CellValue) -> str:
         """What follows ``<c r="A1"`` in the cell of ``value`` on row ``number``; "" for a cell not written."""

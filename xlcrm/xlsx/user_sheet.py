@@ -212,7 +212,7 @@ class UserSheetEdit:
         if formulas_move:
             self.package.drop_calc_chain()
         if (
-            self.edit.set_columns
+            any(self.edit.set_columns.values())  # a cell set (an empty column sets none)
             or self.edit.set_cells
             or self.rows
             or self.edit.append_rows
