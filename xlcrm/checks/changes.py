@@ -488,7 +488,7 @@ def _cell_hashes(codes: np.ndarray, distinct: Sequence[object]) -> np.ndarray:
     # Texts hash as they are (in C, a hundred thousand names at once); other values as a text of their own.
     other = np.flatnonzero(np.fromiter((type(value) is not str for value in distinct), dtype=bool, count=len(distinct)))
     canonical[other] = [_canonical(distinct[position]) for position in other.tolist()]
-    by_value = pd.util.hash_array(canonical)
+    by_value = pd.util.hash_array(canonical, categorize=False)  # the values are distinct: nothing to gain
     by_value[-1] = _BLANK
     hashes: np.ndarray = by_value[codes]  # code -1 (a blank) takes the last one
     return hashes
