@@ -16,8 +16,6 @@ from xlcrm.xlsx import report_sheet
 from xlcrm.xlsx.refs import column_letter
 from xlcrm.xlsx.report_sheet import (
     MAX_CELL_TEXT,
-    NUMERIC_FORMATS,
-    CellValue,
     CellXml,
     ColumnFormat,
     Formula,
@@ -36,35 +34,15 @@ UTC, MOSCOW = dt.timezone.utc, dt.timezone(dt.timedelta(hours=3))
 STYLES: dict[StyleKey, int] = {key: number for number, key in enumerate([*Role, *ColumnFormat], start=1)}
 
 
-def per_cell_table_rows(
+def per_cell_table_body(
     table: ReportTable,
     where: TableLayout,
     styles: Mapping[StyleKey, int],
     cells_xml: CellXml,
     widths: Sequence[float],
 ) -> Iterator[bytes]:
+    """The rows of a table's values written a cell at a time, as before they were written a column at a time."""
     letters = [column_letter(i) for i in range(len(table.columns))]
-    head: list[str] = []
-    if where.heading_row is not None:
-        head.append(report_sheet._single_cell_row(cells_xml, where.heading_row, styles[Role.HEADING], table.heading))
-    if where.note_row is not None:
-        for number, line in enumerate(table.note.splitlines(), start=where.note_row):
-            head.append(report_sheet._single_cell_row(cells_xml, number, styles[Role.SUBTITLE], line))
-    header_styles = {
-        False: f' s="{styles[Role.HEADER]}"',
-        True: f' s="{styles[Role.NUMBER_HEADER]}"',
-    }
-    header_cells = "".join(
-        cells_xml.element(f"{letter}{where.header_row}", column.header, header_styles[column.format in NUMERIC_FORMATS])
-        for letter, column in zip(letters, table.columns)
-    )
-    # Headers wrap too: one longer than its column is as high as its lines. A fitted column is its header's
-    # length and a little more, so the header's line is counted without an allowance for wider letters.
-    every_column = [(index, max(1, int(widths[index]) - 1)) for index in range(len(table.columns))]
-    headers: list[CellValue] = [column.header for column in table.columns]
-    head.append(f"{report_sheet._row_open(where.header_row, headers, every_column)}{header_cells}</row>")
-    yield "".join(head).encode("utf-8")
-
     style_by_column = [
         f' s="{styles[Role.EDITABLE if column.editable else column.format]}"' for column in table.columns
     ]
@@ -190,7 +168,7 @@ def test_a_table_written_column_by_column_is_the_table_written_cell_by_cell(
     )
     where = layout(report)
     new = b"".join(render_worksheet(report, where, STYLES, date1904=seed % 2 == 1))
-    monkeypatch.setattr(report_sheet, "_table_rows", per_cell_table_rows)
+    monkeypatch.setattr(report_sheet, "_table_body", per_cell_table_body)
     old = b"".join(render_worksheet(report, where, STYLES, date1904=seed % 2 == 1))
     assert new == old
 

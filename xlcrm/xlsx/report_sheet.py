@@ -861,7 +861,18 @@ def _table_rows(
     headers: list[CellValue] = [column.header for column in table.columns]
     head.append(f"{_row_open(where.header_row, headers, every_column)}{header_cells}</row>")
     yield "".join(head).encode("utf-8")
+    yield from _table_body(table, where, styles, cells_xml, widths)
 
+
+def _table_body(
+    table: ReportTable,
+    where: TableLayout,
+    styles: Mapping[StyleKey, int],
+    cells_xml: CellXml,
+    widths: Sequence[float],
+) -> Iterator[bytes]:
+    """The rows of the table's values, in UTF-8 chunks."""
+    letters = [column_letter(i) for i in range(len(table.columns))]
     style_by_column = [
         f' s="{styles[Role.EDITABLE if column.editable else column.format]}"' for column in table.columns
     ]
