@@ -91,20 +91,21 @@ _CREDIT_TYPES = (schema.PAYMENT.key, schema.RETURN.key)
 
 def _log_rows(log: SheetData) -> pd.DataFrame:
     """The Interactions rows as the debts read them: ``client_id`` as text, ``date``, ``type`` (a built-in type's
-    key), ``amount`` (NaN when blank or not a number) and ``key`` (the Order No. by :func:`order_key`); ``client``
-    and ``order`` number the ClientIDs and Order Nos. (-1: blank), to match a million rows by integers."""
-    client, client_id = _coded(log, "client_id", _id_text)
-    order, key = _coded(log, "order_number", order_key)
+    key) and ``amount`` (NaN when blank or not a number); ``client`` and ``order`` number the ClientIDs and the Order
+    Nos. (by :func:`order_key`; -1: blank), to match a million rows by integers."""
+    client, client_ids = _coded(log, "client_id", _id_text)
+    order, _ = _coded(log, "order_number", order_key)
     rows: pd.DataFrame = pd.DataFrame(
         {
             # Kept as Python strings: pandas' own string type would copy a million of them, and look each of the
             # known IDs up one by one when asked which rows name one.
-            "client_id": pd.Series(client_id, index=log.frame.index, dtype=object),
+            "client_id": pd.Series(
+                np.array([*client_ids, None], dtype=object)[client], index=log.frame.index, dtype=object
+            ),
             "client": client,
             "date": log.each_cell("date", _day, dtype="datetime64[ns]"),
             "type": log.each_cell("type", _type_key),
             "amount": log.each_cell("amount", _amount, dtype=float),
-            "key": key,
             "order": order,
         },
         index=log.frame.index,
@@ -113,13 +114,12 @@ def _log_rows(log: SheetData) -> pd.DataFrame:
 
 
 def _coded(sheet: SheetData, column_key: str, convert: Callable[[object], str | None]) -> tuple[np.ndarray, np.ndarray]:
-    """Each cell's ``convert`` (None when blank) and an integer for it, equal for cells that convert alike (-1:
-    None); ``convert`` is asked once per distinct value."""
+    """An integer for each cell, equal for cells that ``convert`` alike (-1: to None), and what each integer stands
+    for; ``convert`` is asked once per distinct value."""
     codes, distinct = sheet.distinct(column_key)
     numbers, values = pd.factorize(pd.Series([convert(value) for value in distinct], dtype=object))
     by_cell: np.ndarray = np.append(numbers, -1)[codes]  # a blank cell's code, -1, takes the -1 at the end
-    converted: np.ndarray = np.array([*values, None], dtype=object)[by_cell]
-    return by_cell, converted
+    return by_cell, np.asarray(values, dtype=object)
 
 
 def _pairs(rows: pd.DataFrame) -> np.ndarray:
