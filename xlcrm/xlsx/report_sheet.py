@@ -395,6 +395,13 @@ def excel_time(value: dt.time | dt.timedelta) -> float:
     return (value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1_000_000) / 86_400
 
 
+# Kinds of value whose cell follows from the value alone: equal values of these kinds (and no two values of two of
+# them are equal) are written alike, so a writer may work each distinct one out once. Not floats (0.0 and -0.0 are
+# equal but written apart), booleans (True == 1), datetimes or times (equal across time zones, written by their
+# wall clock).
+WRITTEN_ALIKE_WHEN_EQUAL = frozenset({int, str, dt.date, type(None)})
+
+
 class CellXml:
     """The ``<c>`` elements of one sheet: every cell xlcrm writes, on report sheets and on user sheets, is written
     here. ``prefix``: the namespace prefix of the sheet's elements, with its colon ("" when it has none)."""
@@ -917,12 +924,6 @@ def _table_body(
         )
 
 
-# Kinds of value whose equal values are written alike, so that a column holding one of them (and blanks) can work
-# each distinct value out once. Not floats (0.0 == -0.0), not datetimes or times (equal across time zones, written
-# by their wall clock), and never two kinds together (1 == 1.0 == True).
-_WRITTEN_ALIKE_WHEN_EQUAL = [frozenset({kind, type(None)}) for kind in (str, int, bool, dt.date)]
-
-
 class _ColumnCells:
     """The ``<c>`` elements of one column of a report table."""
 
@@ -939,8 +940,7 @@ class _ColumnCells:
     def cells(self, numbers: Sequence[str], values: Sequence[CellValue]) -> list[str]:
         """The element of each value of rows ``numbers``, "" for a cell not written."""
         opening = self.opening
-        kinds = {type(value) for value in values}
-        if any(kinds <= alike for alike in _WRITTEN_ALIKE_WHEN_EQUAL):
+        if {type(value) for value in values} <= WRITTEN_ALIKE_WHEN_EQUAL:
             # What follows the reference depends on the value alone: worked out once per distinct value (each with
             # the first row holding it, which an error names).
             first_rows = dict(zip(values[::-1], numbers[::-1]))

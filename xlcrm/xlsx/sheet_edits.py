@@ -38,7 +38,7 @@ from xlcrm.messages import Message, Text, t
 from xlcrm.xlsx.conditional_formats import NewRule, RuleChange
 from xlcrm.xlsx.data_validations import NewValidation
 from xlcrm.xlsx.refs import MAX_COLUMNS, MAX_ROWS, column_index, column_letter, parse_cell, sheet_ref
-from xlcrm.xlsx.report_sheet import CellValue, CellXml, Formula, StyleSpec
+from xlcrm.xlsx.report_sheet import WRITTEN_ALIKE_WHEN_EQUAL, CellValue, CellXml, Formula, StyleSpec
 from xlcrm.xlsx.xml_io import SheetWithoutCells, character_code, escape_xml, refuse_dtd, unescape_xml
 
 
@@ -1308,7 +1308,7 @@ class RowWriter:
             else:
                 above = self._style_above(number, column)
             above = above or plan.column_styles.get(column) or row_style
-            if type(change) in _SAME_BYTES_WHEN_EQUAL:  # a plain value (not a CellChange)
+            if type(change) in WRITTEN_ALIKE_WHEN_EQUAL:  # a plain value (not a CellChange)
                 key = (column, above, change)
                 found = known.get(key)
                 if found is None:
@@ -1392,9 +1392,6 @@ def _row_style(attributes: Mapping[bytes, bytes]) -> int:
 
 
 _SPANS = re.compile(rb'\sspans="[^"]*"')
-# Values whose cell bytes follow from the value alone: equal values of these types are written the same.
-# Not floats (0.0 and -0.0 are equal but written apart) nor datetimes (equal across time zones, not on the clock).
-_SAME_BYTES_WHEN_EQUAL = frozenset({int, str, dt.date, type(None)})
 _COLUMN_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
