@@ -202,8 +202,6 @@ def write_edit_ahead(
     save says why). ``report_styles``: the save writes report sheets, whose styles it adds before any edit; they
     are added here first too, so that a style the edit adds gets the index it gets in the save.
     """
-    if edit.insert_rows or edit.append_rows or edit.set_links or edit.drop_formula_results:
-        return None
     with zipfile.ZipFile(source) as archive, contextlib.ExitStack() as temporary:
         package = PackageParts(archive, source, temporary)
         sheets = package.sheets()
@@ -214,6 +212,8 @@ def write_edit_ahead(
             package.merge_styles(STYLES)
         sheet_edit = UserSheetEdit(package, sheet, sheets.index(sheet), edit, package.date1904(), watch)
         writing = sheet_edit.write_part_ahead()
+        if writing is None:
+            return None
         part = sheet_edit.part_name
         data, written = package.deflated[part]
         data.seek(0)

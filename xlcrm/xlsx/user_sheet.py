@@ -220,13 +220,14 @@ class UserSheetEdit:
         ):
             self.package.recalculate_on_load()
 
-    def write_part_ahead(self) -> SheetPartWritten:
-        """The sheet's part written (into ``package.deflated``) for an edit that appends, inserts and links nothing,
-        by a process of its own while the caller goes on: what hangs off the sheet is left to ``apply`` in the
-        save, which takes the part from there. Returns what ``apply`` needs to know of the writing.
+    def write_part_ahead(self) -> SheetPartWritten | None:
+        """The sheet's part written (into ``package.deflated``) by a process of its own while the caller goes on:
+        what hangs off the sheet is left to ``apply`` in the save, which takes the part from there. Returns what
+        ``apply`` needs to know of the writing; None, writing nothing, for an edit that appends or inserts rows,
+        sets links or drops the results of formulas (what those change beyond the part depends on the writing).
         """
         if self.edit.append_rows or self.rows.inserted or self.edit.set_links or self.edit.drop_formula_results:
-            raise ValueError(f"the edit of {self.name!r} cannot be written ahead")
+            return None
         self._check_request()
         changes = self._changes(0)
         as_read = not self.package.style_sheet().changed
