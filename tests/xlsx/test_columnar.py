@@ -25,7 +25,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 from tests.builders import write_workbook
 from tests.xlsx.test_read_exact import OWNED, POOL, SPEC, mixed_rows
 from xlcrm import schema
-from xlcrm.errors import WorkbookError
+from xlcrm.errors import BeyondLimits, WorkbookError
 from xlcrm.xlsx import columnar, reader
 from xlcrm.xlsx.package import conditional_rules, validation_formulas
 from xlcrm.xlsx.refs import column_letter
@@ -533,6 +533,33 @@ def test_a_sheet_with_more_values_than_a_sheet_may_hold_is_left_to_the_checks(
     path = write_raw(tmp_path / "book.xlsx", random_rows(4))
     monkeypatch.setattr(columnar, "MAX_USED_CELLS", 100)  # the scan stops counting there, before holding more
     assert columnar.read_grid(path, SHEET) is None
+
+
+@pytest.mark.parametrize(
+    "far",
+    [
+        pytest.param("XFD1048576", id="past the last column"),
+        pytest.param("AA1048576", id="27 columns of a million rows"),
+        pytest.param("BL600000", id="64 columns down to row 600,000"),
+    ],
+)
+def test_a_value_far_outside_the_table_is_left_to_the_checks_that_refuse_it(tmp_path: Path, far: str) -> None:
+    """The limits' scan leaves the range to the columnar read (``range_bounded_by_reader``): the read places no grid
+    beyond the limit, and the reading cell by cell refuses the sheet, naming the cell."""
+    number = int(re.sub("[A-Z]", "", far))
+    rows = [*random_rows(5), b'<row r="%d"><c r="%s"><v>1</v></c></row>' % (number, far.encode())]
+    path = write_raw(tmp_path / "book.xlsx", rows)
+    assert columnar.read_grid(path, SHEET) is None
+    with pytest.raises(BeyondLimits, match=f"{SHEET}!{far} holds a value far outside the table"):
+        reader.read_alone(path, schema.INTERACTIONS, SHEET)
+
+
+def test_a_text_longer_than_excel_allows_is_refused_by_the_columnar_read_naming_the_cell(tmp_path: Path) -> None:
+    """Leaving the range to the columnar read leaves the texts to the limits' scan all the same."""
+    long_cell = b'<row r="900"><c r="C900" t="inlineStr"><is><t>' + b"x" * 50_000 + b"</t></is></c></row>"
+    path = write_raw(tmp_path / "book.xlsx", [*random_rows(6), long_cell])
+    with pytest.raises(BeyondLimits, match="C900"):
+        columnar.read_grid(path, SHEET)
 
 
 def fixture_sheets() -> list[tuple[Path, str]]:

@@ -122,10 +122,14 @@ class CellGrid:
 def read_grid(path: Path, sheet_name: str) -> CellGrid | None:
     """The sheet named ``sheet_name`` as a ``CellGrid``: every cell as python-calamine reads it, the sheet checked
     as ``limits.check_sheet`` checks it while it is read (``BeyondLimits``); None when the sheet is not in the usual
-    layout, the workbook is not an OOXML package or its zip cannot be read: the reading cell by cell decides."""
+    layout, the workbook is not an OOXML package or its zip cannot be read: the reading cell by cell decides.
+
+    The range of the cells is bounded here rather than by the limits' scan: no more than ``MAX_USED_CELLS`` cells
+    are kept (``_Cells.add``), and none placed in a grid wider or longer than that allows (``_placed``). A sheet
+    beyond either is left to the reading cell by cell, whose checks refuse it."""
     try:
         with zipfile.ZipFile(path) as archive:
-            part, chunks = _sheet_xml(archive, path, sheet_name)
+            part, chunks = _sheet_xml(archive, path, sheet_name, range_bounded_here=True)
             frame = _Frame()
             try:
                 cells = _scanned_cells(_sheet_data_chunks(chunks, frame))
@@ -154,14 +158,16 @@ def read_grid(path: Path, sheet_name: str) -> CellGrid | None:
 _NOT_READ_HERE = (NotPlain, NotAWorkbook, CalamineError, zipfile.BadZipFile, zlib.error, EOFError, OSError)
 
 
-def _sheet_xml(archive: zipfile.ZipFile, path: Path, sheet_name: str) -> tuple[str, Iterator[bytes]]:
+def _sheet_xml(
+    archive: zipfile.ZipFile, path: Path, sheet_name: str, *, range_bounded_here: bool = False
+) -> tuple[str, Iterator[bytes]]:
     """The zip entry of the sheet named ``sheet_name`` in ``archive`` (the workbook at ``path``) and its XML inflated
-    a chunk at a time, each checked against the limits (``checked_sheet_chunks``); ``NotPlain`` when the workbook
-    names no such sheet."""
+    a chunk at a time, each checked against the limits (``checked_sheet_chunks``, the range left to the caller when
+    ``range_bounded_here``); ``NotPlain`` when the workbook names no such sheet."""
     part = sheet_parts(archive).get(sheet_name)
     if part is None:
         raise NotPlain
-    return part, checked_sheet_chunks(archive, path, sheet_name, part)
+    return part, checked_sheet_chunks(archive, path, sheet_name, part, range_bounded_by_reader=range_bounded_here)
 
 
 def _scanned_cells(chunks: Iterator[bytes]) -> _Cells:

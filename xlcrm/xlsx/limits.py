@@ -203,12 +203,20 @@ def check_sheet(path: Path, sheet: str) -> None:
         raise NotAWorkbook(t("{path} is damaged: its zip container cannot be read", path=path)) from None
 
 
-def checked_sheet_chunks(archive: zipfile.ZipFile, path: Path, sheet: str, part: str) -> Iterator[bytes]:
+def checked_sheet_chunks(
+    archive: zipfile.ZipFile, path: Path, sheet: str, part: str, *, range_bounded_by_reader: bool = False
+) -> Iterator[bytes]:
     """The XML of the sheet named ``sheet`` (the zip entry ``part`` of the workbook at ``path``) inflated a chunk
     at a time, each chunk checked as ``scan_part`` checks it before it is handed on, and the sheet's range once
-    all of it has been: a reader of these chunks has held nothing beyond the limits when the last one comes."""
+    all of it has been: a reader of these chunks has held nothing beyond the limits when the last one comes.
+
+    ``range_bounded_by_reader`` leaves the range out, for a reader that finds every cell's reference itself and
+    places no more cells than ``MAX_USED_CELLS`` allows (``xlcrm.xlsx.columnar.read_grid``): the searches that
+    bound it here hold Python's lock for milliseconds at a time, which that reader's own scanning threads then wait
+    for. The part's size and its texts are checked all the same."""
     check_sizes(archive, path)
-    yield from _scanned_chunks(archive, part, t("{path}: sheet {sheet}", path=path, sheet=quoted(sheet)), sheet)
+    what = t("{path}: sheet {sheet}", path=path, sheet=quoted(sheet))
+    yield from _scanned_chunks(archive, part, what, sheet, ranged=not range_bounded_by_reader)
 
 
 def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -264,11 +272,14 @@ def _scanned_chunks(
     what: Text,
     sheet: str | None = None,
     locate: Callable[[int], str | None] | None = None,
+    *,
+    ranged: bool = True,
 ) -> Iterator[bytes]:
-    """``part`` inflated a chunk at a time, as ``scan_part`` checks it: each chunk once it passed, then the range."""
+    """``part`` inflated a chunk at a time, as ``scan_part`` checks it: each chunk once it passed, then the range
+    (unless not ``ranged``)."""
     with archive.open(part) as handle:
         refuse_dtd(handle.read(_DTD_LOOKOUT), part)
-    scan = _Scan(what, sheet, every_cell=False, locate=locate)
+    scan = _Scan(what, sheet, every_cell=False, locate=locate, ranged=ranged)
     with archive.open(part) as handle:
         while chunk := handle.read(SCAN_CHUNK):
             scan.feed(chunk)
@@ -290,10 +301,17 @@ class _Corner:
 
 class _Scan:
     def __init__(
-        self, what: Text, sheet: str | None, every_cell: bool, locate: Callable[[int], str | None] | None = None
+        self,
+        what: Text,
+        sheet: str | None,
+        every_cell: bool,
+        locate: Callable[[int], str | None] | None = None,
+        *,
+        ranged: bool = True,
     ):
         self.what = what
         self.sheet = sheet
+        self.ranged = ranged and sheet is not None  # whether the range of the sheet's cells is bounded here
         self.locate = locate
         self.data_start = 0  # where in the part the data being scanned starts
         self.open_row_cells = 0  # cells of the row still open at the end of the data scanned so far
@@ -343,7 +361,7 @@ class _Scan:
         # A stretch longer than the limit holds a whole block of half its length free of "<".
         long_text = any(data.find(b"<", at, at + _TEXT_BLOCK) < 0 for at in range(0, end, _TEXT_BLOCK))
         unusual_cells = False
-        if self.sheet is not None:
+        if self.ranged:
             # Cells written with a namespace prefix (<x:c r="A1">, as the OpenXML SDK does) are always looked at.
             if self.every_cell or _PREFIXED_CELL.search(data, 0, end) is not None:
                 unusual_cells = True
@@ -356,7 +374,7 @@ class _Scan:
                     self.open_row_cells = box.columns  # its cells all have references: none right of the box
         if long_text or unusual_cells:
             self._look_closely(data, long_text, unusual_cells)
-        if self.sheet is not None:
+        if self.ranged:
             self._note_open_row(data, end)
         rest = data[end:]
         if len(rest) > MAX_CELL_BYTES:
@@ -586,8 +604,9 @@ class _Scan:
             setattr(self, name, _Corner(value, ref))
 
     def _check_range(self) -> bool:
-        """Refuse a sheet whose values span too large a range; False when chunks passed over may hide it."""
-        if self.sheet is None:
+        """Refuse a sheet whose values span too large a range; False when chunks passed over may hide it (True when
+        the range is not bounded here)."""
+        if not self.ranged or self.sheet is None:
             return True
         if self.boxes:  # the chunks passed over may hold anything inside their boxes
             columns = max([self.last_column.value if self.last_column else 0, *(box.columns for box in self.boxes)])
