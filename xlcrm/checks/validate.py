@@ -33,7 +33,7 @@ from xlcrm.checks.settings import Settings, builtin_list, read_settings
 from xlcrm.messages import Day, Message, Number, Text, t, tn
 from xlcrm.runtime import progress
 from xlcrm.schema import Column, Kind
-from xlcrm.xlsx.reader import HeaderClash, SheetData, WorkbookData
+from xlcrm.xlsx.reader import BACKGROUND_SHEETS, HeaderClash, SheetData, WorkbookData
 from xlcrm.xlsx.refs import sheet_ref
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
@@ -119,35 +119,62 @@ def validate_data(data: WorkbookData, today: dt.date) -> ValidationReport:
     clients = _readable(data, schema.CLIENTS.key)
     # Without readable client IDs every reference would look unknown; the missing column says it once.
     known_ids = set(_texts(clients, "client_id")) if clients is not None and clients.has("client_id") else None
-    # Sheet by sheet, Clients first: a big sheet still being read (Interactions) is waited for only at its turn.
+    # A big sheet still being read (Interactions) is checked last, and the checks of Clients alone before it: they
+    # run while it is read. The findings are gathered in the schema's order all the same.
+    by_sheet = {
+        spec.key: list(_sheet_findings(data, spec, clients, known_ids, settings, today))
+        for spec in schema.USER_SHEETS
+        if spec not in BACKGROUND_SHEETS
+    }
+    of_clients_alone = (
+        []
+        if clients is None
+        else [
+            *consent_findings(clients, settings, today, data.locale),
+            *payment_term_findings(clients, settings, data.locale),
+            *loyalty_findings(clients, settings, data.locale),
+        ]
+    )
+    for spec in BACKGROUND_SHEETS:
+        by_sheet[spec.key] = list(_sheet_findings(data, spec, clients, known_ids, settings, today))
     for spec in schema.USER_SHEETS:
-        findings.extend(_structure_findings(data, spec))
-        sheet = _readable(data, spec.key)
-        if sheet is None:
-            continue
-        if sheet is clients:
-            findings.extend(_client_findings(clients, data.locale))
-        if clients is not None and known_ids is not None and spec.key in _REFERENCING_SHEETS and sheet.has("client_id"):
-            findings.extend(_unknown_client_findings(sheet, known_ids, clients, data.locale))
-        findings.extend(_required_value_findings(sheet, data.locale))
-        if spec is schema.INTERACTIONS:
-            findings.extend(_next_date_findings(sheet, data.locale))
-            if clients is not None:
-                findings.extend(payment_findings(sheet, clients, settings, today, data.locale))
-        if spec is schema.CONTRACTS:
-            findings.extend(contract_findings(sheet, data.locale))
-        for column in spec.columns:
-            check = _cell_check(column, settings, data.locale, today)
-            if check is not None and sheet.has(column.key):
-                below_zero_allowed = _negative_amount_rows(sheet) if _returns_may_be_negative(column) else None
-                findings.extend(_bad_cell_findings(sheet, column, check, below_zero_allowed))
+        findings.extend(by_sheet[spec.key])
     if clients is not None:
         findings.extend(_designation_findings(clients, data, settings, today))
-        findings.extend(consent_findings(clients, settings, today, data.locale))
-        findings.extend(payment_term_findings(clients, settings, data.locale))
-        findings.extend(loyalty_findings(clients, settings, data.locale))
+    findings.extend(of_clients_alone)
     findings.sort(key=_position)
     return ValidationReport(data.path, data.locale, findings, today)
+
+
+def _sheet_findings(
+    data: WorkbookData,
+    spec: schema.Sheet,
+    clients: SheetData | None,
+    known_ids: set[str] | None,
+    settings: Settings,
+    today: dt.date,
+) -> Iterator[Finding]:
+    """The findings of one user sheet: its structure, its references to clients and the checks of its cells."""
+    yield from _structure_findings(data, spec)
+    sheet = _readable(data, spec.key)
+    if sheet is None:
+        return
+    if sheet is clients:
+        yield from _client_findings(clients, data.locale)
+    if clients is not None and known_ids is not None and spec.key in _REFERENCING_SHEETS and sheet.has("client_id"):
+        yield from _unknown_client_findings(sheet, known_ids, clients, data.locale)
+    yield from _required_value_findings(sheet, data.locale)
+    if spec is schema.INTERACTIONS:
+        yield from _next_date_findings(sheet, data.locale)
+        if clients is not None:
+            yield from payment_findings(sheet, clients, settings, today, data.locale)
+    if spec is schema.CONTRACTS:
+        yield from contract_findings(sheet, data.locale)
+    for column in spec.columns:
+        check = _cell_check(column, settings, data.locale, today)
+        if check is not None and sheet.has(column.key):
+            below_zero_allowed = _negative_amount_rows(sheet) if _returns_may_be_negative(column) else None
+            yield from _bad_cell_findings(sheet, column, check, below_zero_allowed)
 
 
 # --- order ------------------------------------------------------------------------
