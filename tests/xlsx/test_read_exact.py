@@ -185,6 +185,30 @@ def test_equal_texts_and_dates_of_a_column_share_one_object() -> None:
     assert within_chunk[0] is within_chunk[3] and len({id(value) for value in frame["type"].iloc[:7]}) == 1
 
 
+@pytest.mark.parametrize("furniture", [frozenset(), frozenset({5})], ids=["no table", "a table's total row"])
+def test_the_codes_worked_out_while_reading_text_are_those_of_its_cells(furniture: frozenset[int]) -> None:
+    """A column of text whose cleaning makes no two texts alike is factorised as it is read: the codes are those
+    ``factorize_cells`` works out from the column, blank rows left out (and TRUE's key read as TRUE). A column
+    where it does ("Anna" and "Anna  ") is left to be factorised when asked."""
+    rows = mixed_rows(60, seed=8)
+    for number, row in enumerate(rows[1:]):
+        if any(value not in (None, "  ") for value in row[: len(SPEC.columns)]):  # a record
+            row[1] = f"C{number % 17:06d}" if number % 5 != 3 else ["  ", None][number % 2]  # repeated, and blanks
+            row[2] = ["Call", "Order", "\x00TRUE", None][number % 4]
+            row[3] = f" Anna {number}" if number % 3 else f"Anna {number}"  # each one distinct, some with spaces
+        else:  # blank in every column (spaces only too): left out
+            row[1:4] = ["  ", None, "   "]
+    sheet = reader._sheet_data(SPEC, SPEC.en, rows, iter([]), furniture)
+    assert len(sheet.frame) < len(rows) - 1  # rows blank in every column were left out
+    worked_out = dict(sheet._distinct)
+    assert set(worked_out) == (set() if furniture else {"client_id", "type", "service"})
+    assert furniture or True in worked_out["type"][1]
+    for key, (codes, distinct) in worked_out.items():
+        expected_codes, expected_distinct = reader.factorize_cells(sheet.frame[key])
+        assert np.array_equal(codes, expected_codes) and codes.dtype == expected_codes.dtype
+        assert [(type(value), value) for value in distinct] == [(type(value), value) for value in expected_distinct]
+
+
 def test_a_frame_packed_for_another_process_is_the_frame_and_its_distinct_values() -> None:
     rows = mixed_rows(80, seed=5)
     for number, row in enumerate(rows[1:]):

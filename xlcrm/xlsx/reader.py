@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import html
 import itertools
+import operator
 import os
 import re
 import zipfile
@@ -217,9 +218,27 @@ def factorize_cells(values: pd.Series) -> tuple[np.ndarray, list[object]]:
                 keys[position] = _BOOL_KEYS[raw[position]]
         codes, distinct = pd.factorize(keys)
     # Kept as 32-bit integers: a sheet holds at most Excel's 1,048,576 rows, and a refresh keeps many columns.
-    return codes.astype(np.int32), [
-        _KEY_BOOLS.get(value, value) if isinstance(value, str) else value for value in distinct
-    ]
+    return codes.astype(np.int32), _keys_as_values(list(distinct))
+
+
+def _text_codes(codes: np.ndarray, cleaned: np.ndarray) -> tuple[np.ndarray, list[object]]:
+    """``factorize_cells`` of the column whose cells are ``cleaned[codes]`` (None where a code is -1), ``cleaned``
+    holding distinct texts and None, in the order the column first holds them: the Nones left out, and the codes
+    after each moved down one."""
+    blank = np.equal(cleaned, None)  # type: ignore[call-overload]  # None is compared with each object
+    if blank.any():
+        renumbered = np.cumsum(~blank) - 1
+        renumbered[blank] = -1
+        codes = np.append(renumbered, -1)[codes]  # a blank's code, -1, takes the -1 at the end
+        cleaned = cleaned[~blank]
+    return codes.astype(np.int32), _keys_as_values(cleaned.tolist())
+
+
+def _keys_as_values(distinct: list[object]) -> list[object]:
+    """``distinct`` with the keys that stood in for TRUE and FALSE (``_BOOL_KEYS``) turned back into them."""
+    if _KEY_BOOLS.keys().isdisjoint(distinct):  # nearly always: asked first, without a loop in Python
+        return distinct
+    return [_KEY_BOOLS.get(value, value) if isinstance(value, str) else value for value in distinct]
 
 
 @dataclass
@@ -873,6 +892,8 @@ def _sheet_data(
     width = len(header)
     parts: list[tuple[np.ndarray, np.ndarray]] = []  # each chunk's kept rows: (schema columns, user's columns)
     numbers: list[np.ndarray] = []
+    # factorize_cells of the schema columns, by key, when one chunk held the sheet: worked out while cleaning.
+    factorized: dict[str, tuple[np.ndarray, list[object]]] = {}
     number = 2  # Excel row of the chunk's first row
     for body in itertools.chain([first[1:]], more):
         chunk_width = max(map(len, body), default=0)
@@ -884,10 +905,14 @@ def _sheet_data(
             shown = _present_cells(cells)
             shown[furniture_at] = False
             owned_values[text].update(zip((np.flatnonzero(shown) + number).tolist(), cells[shown].tolist()))
-        values, keep = _cleaned(table, list(positions.values()))
+        values, keep, coded = _cleaned(table, list(positions.values()))
         keep[furniture_at] = False
         # Rows that are blank in every schema column carry no record (formatted but empty table rows).
         every_row = bool(keep.all())
+        # The rows left out are blank in every column, so each value is still held where it first was; but a
+        # table's header or total row holds values of its own, and a second chunk has codes of its own.
+        if not parts and not furniture_at:
+            factorized = _kept_codes(keys, coded, None if every_row else keep)
         extra_table = _cleaned(table, list(extras.values()))[0]
         parts.append((values if every_row else values[:, keep], extra_table if every_row else extra_table[:, keep]))
         numbers.append(np.flatnonzero(keep) + number)
@@ -898,7 +923,23 @@ def _sheet_data(
     row_index = pd.Index(found if len(found) else [], name="row")
     frame = _object_frame([values for values, _ in parts], keys, row_index)
     extra_values = _object_frame([extra for _, extra in parts], list(extras), row_index)
-    return layout.sheet(spec, name, frame, extra_values, width, owned_values)
+    sheet = layout.sheet(spec, name, frame, extra_values, width, owned_values)
+    if len(parts) == 1:
+        sheet._distinct.update(factorized)
+    return sheet
+
+
+def _kept_codes(
+    keys: list[str], coded: list[tuple[np.ndarray, list[object]] | None], kept: np.ndarray | None
+) -> dict[str, tuple[np.ndarray, list[object]]]:
+    """By key, the ``factorize_cells`` worked out for the columns ``keys`` (None: none), of the rows ``kept`` (all
+    when None)."""
+    return {
+        key: (codes if kept is None else codes[kept], values)
+        for key, found in zip(keys, coded, strict=True)
+        if found is not None
+        for codes, values in [found]
+    }
 
 
 @dataclass(frozen=True)
@@ -1103,10 +1144,13 @@ def _object_table(body: Sequence[Sequence[object]], width: int) -> np.ndarray:
     return table
 
 
-def _cleaned(table: np.ndarray, columns: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+def _cleaned(
+    table: np.ndarray, columns: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray, list[tuple[np.ndarray, list[object]] | None]]:
     """The cells of the table's ``columns`` (by position) as a 2-D array of their own, one row per column, with
-    empty strings as blanks and text stripped of the spaces people leave around it, and which rows hold a value
-    in any of those columns.
+    empty strings as blanks and text stripped of the spaces people leave around it; which rows hold a value in any
+    of those columns; and, for each column of text whose cleaning made no two texts alike, ``factorize_cells`` of it
+    (None for any other column).
 
     A column is worked on through its distinct values: a million-row sheet repeats a few managers, types
     and dates over and over, so each is cleaned once, and every cell holding it then shares one object
@@ -1114,10 +1158,15 @@ def _cleaned(table: np.ndarray, columns: Sequence[int]) -> tuple[np.ndarray, np.
     """
     values = np.empty((len(columns), len(table)), dtype=object)
     filled = np.zeros(len(table), dtype=bool)
+    factorized: list[tuple[np.ndarray, list[object]] | None] = []
     for cleaned, column in zip(values, columns, strict=True):
         cells = table[:, column]
         codes, distinct = pd.factorize(cells)  # blanks (None) get code -1 and stay as they are
-        clean, shared = _cleaned_distinct(distinct)
+        clean, shared, texts_apart = _cleaned_distinct(distinct)
+        # Texts the cleaning kept apart are still distinct, in the order the column first holds them: their codes
+        # are what factorize_cells would work out again from the column (one of the longest steps of reading a
+        # client list, whose names, phones and e-mails are nearly all distinct).
+        factorized.append(_text_codes(codes, clean[:-1]) if texts_apart else None)
         by_code = shared[codes]
         if by_code.all():
             cleaned[:] = clean[codes]
@@ -1126,12 +1175,13 @@ def _cleaned(table: np.ndarray, columns: Sequence[int]) -> tuple[np.ndarray, np.
             cleaned[by_code] = clean[codes[by_code]]
         blank = np.equal(clean, None)  # type: ignore[call-overload]  # None is compared with each object
         filled |= ~blank[codes]
-    return values, filled
+    return values, filled, factorized
 
 
-def _cleaned_distinct(distinct: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _cleaned_distinct(distinct: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
     """Each distinct value of a column cleaned (text stripped, None for text of only spaces), and whether cells
-    holding it take that one object; one entry more, last, for the blanks (code -1): None, not taken.
+    holding it take that one object; one entry more, last, for the blanks (code -1): None, not taken. Last, whether
+    every value is text and no two are alike once cleaned (blanks aside).
 
     Only text and dates are shared: 1, 1.0 and TRUE are one "distinct value" to pandas, but not to a user.
     """
@@ -1141,13 +1191,18 @@ def _cleaned_distinct(distinct: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     cleaned = clean[:-1]
     kinds = set(map(type, distinct))
     if kinds <= {str}:  # a column of text, as most are: stripped without a Python loop
-        cleaned[:] = list(map(str.strip, distinct))
+        stripped = list(map(str.strip, distinct))
+        cleaned[:] = stripped
         cleaned[cleaned == ""] = None
-        return clean, shared
+        # Texts left as they were (the very objects) are still distinct; else the texts are counted.
+        if all(map(operator.is_, stripped, distinct)):
+            return clean, shared, True
+        texts = [text for text in stripped if text]
+        return clean, shared, len(set(texts)) == len(texts)
     cleaned[:] = [(value.strip() or None) if type(value) is str else value for value in distinct]
     if not kinds.issubset(_SHAREABLE):
         shared[:-1] = [type(value) in _SHAREABLE for value in distinct]
-    return clean, shared
+    return clean, shared, False
 
 
 def _object_frame(parts: Sequence[np.ndarray], columns: list[str], index: pd.Index) -> pd.DataFrame:
