@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -43,7 +44,14 @@ _MAYBE_SOLE_TRADER = re.compile(_FORM)
 def is_sole_trader(company: object) -> bool:
     """Whether a Company cell names a sole trader: ``ИП Тарасова М.С.``, ``Индивидуальный предприниматель
     Иванов``, ``Petrov IP``; a form counts as a whole word only (``Типография`` is no ИП)."""
-    folded = as_text(company).casefold().replace("ё", "е")
+    return _names_sole_trader(as_text(company))
+
+
+# A refresh asks for every company of the base three times (consent checked, segments, the agenda's consent
+# tasks): the answers are kept, as the phone and e-mail checks keep theirs.
+@lru_cache(maxsize=1 << 18)
+def _names_sole_trader(company: str) -> bool:
+    folded = company.casefold().replace("ё", "е")
     return _MAYBE_SOLE_TRADER.search(folded) is not None and _SOLE_TRADER.search(folded) is not None
 
 
