@@ -440,17 +440,26 @@ openpyxl.load_workbook(sys.argv[1]).save(sys.argv[2])
 """
 
 
+# The kernel's flag of a process forked that has not yet run exec (PF_FORKNOEXEC, /proc/<pid>/stat field 9).
+_FORKED_NOT_EXECUTED = 0x40
+
+
 def tree_resident_mb(pid: int) -> float:
     """What a process and all its descendants hold in memory right now (MiB); 0 where /proc cannot tell.
 
     Each process counts its proportional set size (Pss: a page shared by two processes, such as the
-    interpreter's own code, counts half in each), so the sum is what the tree takes from the machine.
+    interpreter's own code, counts half in each), so the sum is what the tree takes from the machine. A process
+    started but not yet running its own program (between fork and exec) counts nothing: Python starts one with
+    vfork, which shares its parent's memory rather than copying it, and its Pss would count all of it again.
     """
     total_kb = 0
     waiting = [pid]
     while waiting:
         current = waiting.pop()
         try:
+            flags = int(Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()[6])
+            if flags & _FORKED_NOT_EXECUTED:
+                continue
             sizes = Path(f"/proc/{current}/smaps_rollup").read_text()
             total_kb += next((int(line.split()[1]) for line in sizes.splitlines() if line.startswith("Pss:")), 0)
             for task in os.listdir(f"/proc/{current}/task"):
