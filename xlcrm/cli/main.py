@@ -30,6 +30,7 @@ from xlcrm.messages.catalogue import SOURCE_LANGUAGE
 from xlcrm.runtime import progress
 from xlcrm.runtime.allocator import one_arena
 from xlcrm.runtime.collector import collector_paused
+from xlcrm.runtime.process_exit import exit_now
 
 
 def one_line(message: Text) -> str:
@@ -163,7 +164,12 @@ def cli(lang: str | None) -> None:
     progress.show_on(sys.stderr)  # long steps say what runs, when a person watches a terminal
 
 
-def main() -> None:
-    """Run the command line (the ``xlcrm`` script); returns only through ``SystemExit``."""
+def main() -> NoReturn:
+    """Run the command line (the ``xlcrm`` script) and end the process with the command's exit status."""
     one_arena()  # the program owns its process: one allocator arena for all its threads (see the module)
-    cli(prog_name="xlcrm")
+    try:
+        cli(prog_name="xlcrm")
+        status: object = 0
+    except SystemExit as ending:
+        status = ending.code
+    exit_now(status)

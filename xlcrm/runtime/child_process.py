@@ -21,6 +21,7 @@ from typing import TypeVar
 from xlcrm.errors import XlcrmError
 from xlcrm.runtime.allocator import give_back_freed_memory, one_arena
 from xlcrm.runtime.collector import collector_paused
+from xlcrm.runtime.process_exit import exit_now
 
 T = TypeVar("T")
 
@@ -124,7 +125,8 @@ class Child:
 
 
 def main(modules: list[str]) -> int:
-    """The helper process's exit code, after answering the request read on stdin."""
+    """Answer the request read on stdin and end the process (``exit_now``); 0, the exit code, when the request is
+    empty (the child let go unused)."""
     one_arena()  # before the imports, which may start threads
     # stdout carries the answer alone: whatever an imported library prints goes to stderr instead.
     answer_stream = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
@@ -145,4 +147,4 @@ def main(modules: list[str]) -> int:
     give_back_freed_memory()
     with answer_stream:
         pickle.dump(answer, answer_stream, protocol=pickle.HIGHEST_PROTOCOL)
-    return 0
+    exit_now(0)  # the caller waits for this process's end: its objects are not freed one by one
