@@ -6,9 +6,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+
+from xlcrm.runtime.child_process import Child, ChildProcessFailed, stop_children
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,6 +48,19 @@ def test_the_status_and_what_was_written_are_kept(status: str, code: int, said: 
     assert done.stderr == "a warning\n" + said
 
 
+def test_what_libraries_asked_to_run_at_the_end_still_runs(tmp_path: Path) -> None:
+    """``atexit`` functions (openpyxl's removal of a failed save's temporary files, logging's closing of its files)
+    run before the process ends; the threads still running are not waited for."""
+    left = tmp_path / "openpyxl.tmp"
+    left.write_text("<sheetData/>")
+    done = run_python(
+        "import atexit, os, threading, time\nfrom xlcrm.runtime.process_exit import exit_now\n"
+        f"atexit.register(os.remove, {str(left)!r})\n"
+        "threading.Thread(target=time.sleep, args=(60,)).start()\nexit_now(0)"
+    )
+    assert done.returncode == 0 and not left.exists()
+
+
 def test_a_reader_that_went_away_does_not_change_the_status() -> None:
     """``xlcrm … | head``: stdout closed before the end, whose flush then fails; the status stays the command's."""
     done = run_python(
@@ -68,3 +85,43 @@ def test_the_program_ends_with_its_command_s_status_and_output(tmp_path: Path) -
     assert done.returncode != 0
     assert done.stdout == ""
     assert done.stderr.startswith("Error: ") and "нет.xlsx" in done.stderr and done.stderr.count("\n") == 1
+
+
+def process_ended(pid: int, within: float = 10.0) -> bool:
+    """Whether the process ``pid`` is gone (or a zombie) within ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return True
+        if state == "Z":
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+def test_the_program_stops_its_helper_processes_still_at_work() -> None:
+    """A helper still reading a sheet the command never asked for (or stopped by an error before it did) is
+    stopped as the program ends, not left running with the workbook open."""
+    done = run_python(
+        "import sys, time\nfrom concurrent.futures import ThreadPoolExecutor\n"
+        "from xlcrm.runtime.child_process import Child\nfrom xlcrm.cli.main import main\n"
+        "child = Child()\nThreadPoolExecutor(1).submit(child.call, time.sleep, 60)\n"
+        "time.sleep(1.5)  # the child has its call: an unused one would end with its input\n"
+        "print(child._process.pid, flush=True)\nsys.argv = ['xlcrm', '--version']\nmain()"
+    )
+    assert done.returncode == 0, done.stderr
+    assert process_ended(int(done.stdout.split()[0]))
+
+
+def test_stopping_the_children_ends_a_call_at_work() -> None:
+    with ThreadPoolExecutor(1) as pool:
+        calling = pool.submit(Child().call, time.sleep, 60)
+        time.sleep(0.5)
+        started = time.monotonic()
+        stop_children()
+        with pytest.raises(ChildProcessFailed):
+            calling.result(timeout=30)
+    assert time.monotonic() - started < 30

@@ -554,6 +554,37 @@ def test_a_value_far_outside_the_table_is_left_to_the_checks_that_refuse_it(tmp_
         reader.read_alone(path, schema.INTERACTIONS, SHEET)
 
 
+@pytest.mark.parametrize("far", [False, True], ids=["near", "far"])
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_a_cell_outside_the_sheet_data_is_left_to_the_reading_cell_by_cell(
+    tmp_path: Path, where: str, far: bool
+) -> None:
+    """calamine leaves a cell outside ``<sheetData>`` out, but the limits count it in the sheet's range: the sheet is
+    read cell by cell, whose check of the whole part refuses a far one, as before the columnar read bounded the range
+    of the cells it places."""
+    cell = b'<c r="XFD1048576"><v>5</v></c>' if far else b'<c r="Z20"><v>5</v></c>'
+    path = write_raw(tmp_path / "book.xlsx", random_rows(7))  # 12 columns, A to L
+    with zipfile.ZipFile(path) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    sheet = next(name for name in parts if name.startswith("xl/worksheets/sheet"))
+    around = b"<extra>%s</extra>" % cell
+    parts[sheet] = (
+        parts[sheet].replace(b"<sheetData>", around + b"<sheetData>")
+        if where == "before"
+        else parts[sheet].replace(b"</sheetData>", b"</sheetData>" + around)
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    assert columnar.read_grid(path, SHEET) is None
+    if far:
+        with pytest.raises(BeyondLimits, match=f"{SHEET}!XFD1048576 holds a value far outside the table"):
+            reader.read_alone(path, schema.INTERACTIONS, SHEET)
+    else:
+        read = reader.read_alone(path, schema.INTERACTIONS, SHEET)
+        assert read.width == 12 and max(map(len, as_calamine_reads(path, SHEET))) == 12  # Z20 left out
+
+
 def test_a_text_longer_than_excel_allows_is_refused_by_the_columnar_read_naming_the_cell(tmp_path: Path) -> None:
     """Leaving the range to the columnar read leaves the texts to the limits' scan all the same."""
     long_cell = b'<row r="900"><c r="C900" t="inlineStr"><is><t>' + b"x" * 50_000 + b"</t></is></c></row>"

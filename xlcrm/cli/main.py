@@ -29,6 +29,7 @@ from xlcrm.messages import LANGUAGES, Text, current_language, speaking, t
 from xlcrm.messages.catalogue import SOURCE_LANGUAGE
 from xlcrm.runtime import progress
 from xlcrm.runtime.allocator import one_arena
+from xlcrm.runtime.child_process import stop_children
 from xlcrm.runtime.collector import collector_paused
 from xlcrm.runtime.process_exit import exit_now
 
@@ -172,4 +173,5 @@ def main() -> NoReturn:
         status: object = 0
     except SystemExit as ending:
         status = ending.code
+    stop_children()  # still reading a sheet the command never asked for, or stopped by an error before it did
     exit_now(status)

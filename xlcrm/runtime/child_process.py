@@ -14,6 +14,7 @@ import os
 import pickle
 import subprocess
 import sys
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -62,6 +63,8 @@ class Child:
             )
         except OSError as exc:
             self._start_error = exc
+        else:
+            _STARTED.add(self)
 
     def call(self, function: Callable[..., T], *args: object, timeout: float = CALL_TIMEOUT_SECONDS) -> T:
         """``function(*args)`` run in the child (``function`` must be importable by its module and name).
@@ -122,6 +125,17 @@ class Child:
         assert self._process is not None
         self._process.kill()
         self._process.communicate()
+
+
+# Every child started and not yet collected, for ``stop_children``.
+_STARTED: weakref.WeakSet[Child] = weakref.WeakSet()
+
+
+def stop_children() -> None:
+    """Nothing; kills every child process still at work or waiting for its call: for the end of a program that
+    needs no more answers (an ended interpreter would wait for the threads waiting for them)."""
+    for child in list(_STARTED):
+        child.stop()
 
 
 def main(modules: list[str]) -> int:

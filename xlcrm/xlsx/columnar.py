@@ -212,6 +212,8 @@ def _sheet_data_chunks(inflated: Iterator[bytes], frame: _Frame) -> Iterator[byt
             frame.head = data[:end]
             if data[opening.start() : end] != b"<sheetData>" or _HEAD.fullmatch(frame.head[: opening.start()]) is None:
                 raise NotPlain  # attributes on it, or a comment or tag before it that may hold "<sheetData>"
+            if _ANY_CELL.search(frame.head) is not None:
+                raise NotPlain  # a cell outside the sheet data: see below
             data, started = data[end:], True
         closing = _SHEET_DATA_CLOSE.search(data)
         if closing is not None:
@@ -219,6 +221,10 @@ def _sheet_data_chunks(inflated: Iterator[bytes], frame: _Frame) -> Iterator[byt
             frame.tail = data[closing.start() :] + b"".join(_bounded(inflated, _MAX_FRAME))
             if _ANY_SHEET_DATA.search(frame.tail) is not None:
                 raise NotPlain  # a second sheet data: which one calamine reads, only calamine tells
+            if _ANY_CELL.search(frame.tail) is not None:
+                # calamine leaves a cell outside the sheet data out, but the limits count it in the sheet's range,
+                # which this read bounds by the cells it places: the reading cell by cell checks the whole part.
+                raise NotPlain
             return
         cut = data.rfind(b"</row>")
         if cut < SCAN_CHUNK // 2:

@@ -905,13 +905,15 @@ def _sheet_data(
             shown = _present_cells(cells)
             shown[furniture_at] = False
             owned_values[text].update(zip((np.flatnonzero(shown) + number).tolist(), cells[shown].tolist()))
-        values, keep, coded = _cleaned(table, list(positions.values()))
+        # The codes of the first chunk's cells are the column's when no other chunk follows and no table's header
+        # or total row (which holds values of its own) is left out; the rows left out besides are blank in every
+        # column, so each value is still held where it first was.
+        with_codes = not parts and not furniture_at
+        values, keep, coded = _cleaned(table, list(positions.values()), with_codes)
         keep[furniture_at] = False
         # Rows that are blank in every schema column carry no record (formatted but empty table rows).
         every_row = bool(keep.all())
-        # The rows left out are blank in every column, so each value is still held where it first was; but a
-        # table's header or total row holds values of its own, and a second chunk has codes of its own.
-        if not parts and not furniture_at:
+        if with_codes:
             factorized = _kept_codes(keys, coded, None if every_row else keep)
         extra_table = _cleaned(table, list(extras.values()))[0]
         parts.append((values if every_row else values[:, keep], extra_table if every_row else extra_table[:, keep]))
@@ -1145,12 +1147,12 @@ def _object_table(body: Sequence[Sequence[object]], width: int) -> np.ndarray:
 
 
 def _cleaned(
-    table: np.ndarray, columns: Sequence[int]
+    table: np.ndarray, columns: Sequence[int], with_codes: bool = False
 ) -> tuple[np.ndarray, np.ndarray, list[tuple[np.ndarray, list[object]] | None]]:
     """The cells of the table's ``columns`` (by position) as a 2-D array of their own, one row per column, with
     empty strings as blanks and text stripped of the spaces people leave around it; which rows hold a value in any
-    of those columns; and, for each column of text whose cleaning made no two texts alike, ``factorize_cells`` of it
-    (None for any other column).
+    of those columns; and, ``with_codes``, for each column of text whose cleaning made no two texts alike,
+    ``factorize_cells`` of it (None for any other column, and for every column without ``with_codes``).
 
     A column is worked on through its distinct values: a million-row sheet repeats a few managers, types
     and dates over and over, so each is cleaned once, and every cell holding it then shares one object
@@ -1166,7 +1168,7 @@ def _cleaned(
         # Texts the cleaning kept apart are still distinct, in the order the column first holds them: their codes
         # are what factorize_cells would work out again from the column (one of the longest steps of reading a
         # client list, whose names, phones and e-mails are nearly all distinct).
-        factorized.append(_text_codes(codes, clean[:-1]) if texts_apart else None)
+        factorized.append(_text_codes(codes, clean[:-1]) if with_codes and texts_apart else None)
         by_code = shared[codes]
         if by_code.all():
             cleaned[:] = clean[codes]
