@@ -13,7 +13,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cache, lru_cache, partial
+from functools import cache, partial
 from pathlib import Path
 from typing import cast
 
@@ -627,29 +627,6 @@ def _cell_check(column: Column, settings: Settings, locale: str, today: dt.date)
     return None
 
 
-# Phones, emails and INNs take longest to check, and a check is a pure function of the value: answers are kept
-# (by type too, so 1 and TRUE stay apart). Refresh checks the Clients values ahead (``check_ahead``) while a
-# big Interactions sheet is still being read; the validation after dedupe then finds them here.
-_SLOW_KINDS = (Kind.PHONE, Kind.EMAIL, Kind.INN)
-_KEPT_ANSWERS = 1 << 18
-
-
-def check_ahead(data: WorkbookData) -> None:
-    """Check the distinct phones, emails and INNs of Clients now, so that validating later costs little."""
-    settings, _ = read_settings(data)
-    sheet = _readable(data, schema.CLIENTS.key)
-    if sheet is None:
-        return
-    for column in schema.CLIENTS.columns:
-        if column.kind not in _SLOW_KINDS or not sheet.has(column.key):
-            continue
-        check = _cell_check(column, settings, data.locale, dt.date.today())  # the date matters to date columns only
-        if check is not None:
-            for value in sheet.distinct(column.key)[1]:
-                check(value)
-
-
-@lru_cache(maxsize=_KEPT_ANSWERS, typed=True)
 def _check_phone(value: object, region: str) -> _Problem | None:
     result = parse_phones(value, region)
     if result.valid:
@@ -659,7 +636,6 @@ def _check_phone(value: object, region: str) -> _Problem | None:
     return _Problem(ERROR, Code.BAD_PHONE, t("{wrong} is not a valid phone number", wrong=_quoted(result.invalid)))
 
 
-@lru_cache(maxsize=_KEPT_ANSWERS, typed=True)
 def _check_email(value: object) -> _Problem | None:
     result = parse_emails(value)
     if result.valid:
@@ -674,7 +650,6 @@ def _quoted(parts: tuple[str, ...]) -> list[Message]:
     return [t('"{cell_part}"', cell_part=json.dumps(part, ensure_ascii=False)[1:-1]) for part in parts]
 
 
-@lru_cache(maxsize=_KEPT_ANSWERS, typed=True)
 def _check_inn(value: object) -> _Problem | None:
     result = parse_inn(value)
     return (

@@ -19,7 +19,7 @@ from typing import Any
 from xlcrm.checks.changes import ChangeLog
 from xlcrm.checks.client_ids import AssignedId, fill_blank_client_ids
 from xlcrm.checks.findings import Finding
-from xlcrm.checks.validate import ValidationReport, check_ahead, validate_data
+from xlcrm.checks.validate import ValidationReport, validate_data
 from xlcrm.dedupe.merge import DedupeChanges, dedupe_changes, unmerge_changes
 from xlcrm.errors import EditRefused, MergeNotUndoable, error_text
 from xlcrm.files.safe_save import SaveOptions, SaveResult, holding_workbook_lock
@@ -133,9 +133,6 @@ def _dedupe(
     path: Path, save: SaveOptions, *, dry_run: bool, now: dt.datetime | None, accept_deletions: bool
 ) -> DedupeResult:
     data = read_workbook(path)
-    # The validation after the merges looks these answers up: worked out now, while a big workbook's Interactions
-    # is still being read, and not after it.
-    check_ahead(data)
     change_check = begin_change_check(data)
     change_log = change_check.finish(accept_deletions=accept_deletions)
     filled = fill_blank_client_ids(data)

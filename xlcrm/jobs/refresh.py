@@ -40,7 +40,6 @@ from xlcrm import schema
 from xlcrm.checks.changes import ChangeLog, SheetFingerprint
 from xlcrm.checks.client_ids import AssignedId, fill_blank_client_ids
 from xlcrm.checks.findings import Finding
-from xlcrm.checks.validate import check_ahead
 from xlcrm.create.formulas import missing_formulas
 from xlcrm.create.highlights import plan_highlight_upgrade
 from xlcrm.dedupe.merge import apply_plan, load_plan, needs_duplicate_sheets, unknown_decisions, why_merged
@@ -208,9 +207,7 @@ def _work_out(
     data = read_workbook(path)
     # A big workbook's merges are written in a helper process (xlcrm.xlsx.prerender).
     helped = not dry_run and is_big_workbook(path)
-    # Before the dedupe plan, which waits for Interactions: in a big workbook they are still being read then.
     history = read_history(data.report_rows.get(schema.BLOCK_HISTORY.key, []))
-    check_ahead(data)
     # The copy of the last save is read while a big workbook's Interactions still is; what changed on that sheet is
     # told once it is read, and rows people deleted by mistake stop the refresh before anything is written.
     change_check = begin_change_check(data)
