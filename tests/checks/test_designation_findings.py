@@ -169,3 +169,17 @@ def test_a_reason_lost_from_the_owners_own_list_is_no_finding(tmp_path: Path) ->
     assert [f.code.value for f in validate_workbook(build(tmp_path, edits, name="b.xlsx"), today=TODAY).findings] == [
         "not-in-list"
     ]
+
+
+def test_a_designated_client_without_a_client_id_has_no_orders_to_count(tmp_path: Path) -> None:
+    # C000002 made a Key client without its ClientID: no interaction can be its order. The VIP C000001 beside it
+    # keeps its three orders, so the only designation finding is C000002's row.
+    path = build(
+        tmp_path, [put("clients", 1, "designation", schema.KEY_ACCOUNT.en), put("clients", 1, "client_id", None)]
+    )
+    findings = [
+        f for f in validate_workbook(path, today=TODAY).findings if f.code.value == "designation-without-orders"
+    ]
+    assert [(f.cell, str(f.message).split(":")[0]) for f in findings] == [
+        (f"Clients!{letter('designation')}3", "Designation Key without a single order")
+    ]

@@ -72,27 +72,31 @@ def _unmatched_rows(rows: pd.DataFrame, clients: SheetData, settings: Settings, 
     kind, date = rows["type"].to_numpy(), rows["date"]
     mine = known & date.notna().to_numpy()
     past = mine & (date <= pd.Timestamp(today)).to_numpy()
-    if not settings.payments_from_listed or not (past & (kind == schema.PAYMENT.key)).any():
+    if not settings.payments_from_listed or not (past & (kind == _PAYMENT)).any():
         return pd.Index([], dtype=int)
     start = settings.payments_from
     counted = past if start is None else past & (date >= pd.Timestamp(start)).to_numpy()
     amount = rows["amount"].to_numpy(dtype=float)
     # A refund (a Payment below zero) names no order; money rounded to no kopeck names none either.
-    cents = np.round(np.where(kind == schema.PAYMENT.key, amount, np.abs(amount)) * 100)
+    cents = np.round(np.where(kind == _PAYMENT, amount, np.abs(amount)) * 100)
     named = counted & np.isin(kind, _CREDIT_TYPES) & (cents > 0) & (keys >= 0)  # NaN cents compare False
     # Only an order with money to settle can be named: one without an Amount above zero is owed nothing.
-    carried = pd.Series(pairs[mine & (kind == schema.ORDER.key) & (amount > 0)])
+    carried = pd.Series(pairs[mine & (kind == _ORDER) & (amount > 0)])
     unmatched: pd.Index = rows.index[named & ~pd.Series(pairs).isin(carried).to_numpy()]
     return unmatched
 
 
-_CREDIT_TYPES = (schema.PAYMENT.key, schema.RETURN.key)
+# The types of interactions by their place in schema.INTERACTION_TYPES (-1: none of them): a million rows are
+# compared as small integers, not as text.
+_TYPE_CODES = {kind.key: code for code, kind in enumerate(schema.INTERACTION_TYPES)}
+_ORDER, _PAYMENT = _TYPE_CODES[schema.ORDER.key], _TYPE_CODES[schema.PAYMENT.key]
+_CREDIT_TYPES = (_PAYMENT, _TYPE_CODES[schema.RETURN.key])
 
 
 def _log_rows(log: SheetData) -> pd.DataFrame:
     """The Interactions rows as the debts read them: ``client_id`` as text, ``date``, ``type`` (a built-in type's
-    key) and ``amount`` (NaN when blank or not a number); ``client`` and ``order`` number the ClientIDs and the Order
-    Nos. (by :func:`order_key`; -1: blank), to match a million rows by integers."""
+    code, see ``_TYPE_CODES``) and ``amount`` (NaN when blank or not a number); ``client`` and ``order`` number the
+    ClientIDs and the Order Nos. (by :func:`order_key`; -1: blank), to match a million rows by integers."""
     client, client_ids = _coded(log, "client_id", _id_text)
     order, _ = _coded(log, "order_number", order_key)
     rows: pd.DataFrame = pd.DataFrame(
@@ -104,11 +108,12 @@ def _log_rows(log: SheetData) -> pd.DataFrame:
             ),
             "client": client,
             "date": log.each_cell("date", _day, dtype="datetime64[ns]"),
-            "type": log.each_cell("type", _type_key),
+            "type": log.each_cell("type", _type_code, dtype=np.int8),
             "amount": log.each_cell("amount", _amount, dtype=float),
             "order": order,
         },
         index=log.frame.index,
+        copy=False,  # the columns are this frame's own already: gathering them into blocks would copy each
     )
     return rows
 
@@ -161,6 +166,11 @@ def _day(value: object) -> dt.datetime | None:
 def _type_key(value: object) -> str | None:
     match = schema.match_list_value(value, schema.INTERACTION_TYPES)
     return match.key if match else None
+
+
+def _type_code(value: object) -> int:
+    key = _type_key(value)
+    return -1 if key is None else _TYPE_CODES[key]
 
 
 def _amount(value: object) -> float:
@@ -232,7 +242,7 @@ def _unmatched_findings(
         other = next((found for found in carriers.get(order, []) if found[0] != client), None)
         common = {
             **params,
-            "type": (schema.PAYMENT if kind == schema.PAYMENT.key else schema.RETURN).name(locale),
+            "type": (schema.PAYMENT if kind == _PAYMENT else schema.RETURN).name(locale),
             "number": as_text(number),
         }
         message: Message
@@ -273,7 +283,7 @@ def _unmatched_findings(
 
 def _numbered_orders(rows: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """The orders with a ClientID and an Order No., and which of them repeat the two of an earlier row."""
-    is_order = (rows["type"] == schema.ORDER.key) & (rows["order"] >= 0) & (rows["client"] >= 0)
+    is_order = (rows["type"] == _ORDER) & (rows["order"] >= 0) & (rows["client"] >= 0)
     orders = rows[is_order.to_numpy()]
     repeated: np.ndarray = pd.Series(_pairs(orders)).duplicated().to_numpy()
     return orders, repeated
@@ -301,7 +311,7 @@ def _repeated_order_findings(log: SheetData, rows: pd.DataFrame, locale: str) ->
 
 
 def _blank_amount_findings(log: SheetData, rows: pd.DataFrame, settings: Settings, locale: str) -> Iterator[Finding]:
-    blank = (rows["type"] == schema.PAYMENT.key).to_numpy() & log.each_cell("amount", is_blank, dtype=bool)
+    blank = (rows["type"] == _PAYMENT).to_numpy() & log.each_cell("amount", is_blank, dtype=bool)
     if settings.payments_from is not None:
         blank &= ~(rows["date"] < pd.Timestamp(settings.payments_from)).to_numpy()
     for row in rows.index[blank]:

@@ -489,11 +489,13 @@ def _designation_findings(
     per_client = _orders_per_client(data, today) if top.any() and clients.has("client_id") else None
     if per_client is None:
         return  # no designated client, or orders that cannot be counted: a missing sheet or column says why
-    orders = _texts(clients, "client_id").map(per_client).reindex(clients.frame.index).fillna(0).astype(int)
-    few = top & (orders < settings.regular_orders).to_numpy()
+    # Only the designated clients' orders are looked up: a few of a big base.
+    designated = clients.frame.index[top]
+    orders = _texts(clients, "client_id").reindex(designated).map(per_client).fillna(0).astype(int)
+    few = designated[(orders < settings.regular_orders).to_numpy()]
     setting = schema.setting("regular_orders")
     raw = clients.column_values("designation")
-    for row in clients.frame.index[few]:
+    for row in few:
         params = {
             "column": clients.spec.column("designation").name(locale),
             "designation": schema.VIP.name(locale)
