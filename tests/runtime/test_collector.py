@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,9 +18,11 @@ from xlcrm.errors import WorkbookNotFound
 from xlcrm.files.safe_save import SaveOptions
 from xlcrm.jobs.demo import create_demo
 from xlcrm.jobs.refresh import refresh_workbook
+from xlcrm.runtime.child_process import Child
 from xlcrm.runtime.collector import collector_paused
 
 TODAY = dt.date(2026, 11, 23)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_collector_is_off_in_the_block_and_back_after_it_even_after_an_error() -> None:
@@ -98,3 +102,19 @@ def test_the_command_line_program_holds_the_collector_off_and_gives_it_back(tmp_
     assert gc.isenabled()
     failed = runner.invoke(cli, ["refresh", str(tmp_path / "missing.xlsx")])
     assert failed.exit_code == 1 and gc.isenabled()
+
+
+def test_the_program_keeps_the_collector_off_to_its_end() -> None:
+    """The ``xlcrm`` program ends its process without turning the collector back on, which would walk every object
+    the command made once more before the end; so does a helper process, through its call."""
+    program = (
+        "import gc, importlib, sys\nprogram = importlib.import_module('xlcrm.cli.main')\n"
+        "sys.argv = ['xlcrm', '--version']\n"
+        "ended = []\nprogram.exit_now = lambda status: ended.append((status, gc.isenabled()))\n"
+        "program.main()\nassert ended == [(0, False)], ended\nprint('ended')"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0 and done.stdout.split()[-1] == "ended", done.stderr
+    assert Child().call(gc.isenabled) is False

@@ -30,7 +30,7 @@ from xlcrm.messages.catalogue import SOURCE_LANGUAGE
 from xlcrm.runtime import progress
 from xlcrm.runtime.allocator import one_arena
 from xlcrm.runtime.child_process import stop_children
-from xlcrm.runtime.collector import collector_paused
+from xlcrm.runtime.collector import collector_paused, off_until_exit
 from xlcrm.runtime.process_exit import exit_now
 
 
@@ -168,6 +168,7 @@ def cli(lang: str | None) -> None:
 def main() -> NoReturn:
     """Run the command line (the ``xlcrm`` script) and end the process with the command's exit status."""
     one_arena()  # the program owns its process: one allocator arena for all its threads (see the module)
+    off_until_exit()  # and its collector, which the command's own pause then leaves off to the end
     try:
         cli(prog_name="xlcrm")
         status: object = 0

@@ -21,7 +21,7 @@ from typing import TypeVar
 
 from xlcrm.errors import XlcrmError
 from xlcrm.runtime.allocator import give_back_freed_memory, one_arena
-from xlcrm.runtime.collector import collector_paused
+from xlcrm.runtime.collector import off_until_exit
 from xlcrm.runtime.process_exit import exit_now
 
 T = TypeVar("T")
@@ -142,6 +142,7 @@ def main(modules: list[str]) -> int:
     """Answer the request read on stdin and end the process (``exit_now``); 0, the exit code, when the request is
     empty (the child let go unused)."""
     one_arena()  # before the imports, which may start threads
+    off_until_exit()  # through the call and the pickling of its answer (see the module)
     # stdout carries the answer alone: whatever an imported library prints goes to stderr instead.
     answer_stream = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
@@ -153,8 +154,7 @@ def main(modules: list[str]) -> int:
         return 0  # let go unused
     function, args = pickle.loads(request)
     try:
-        with collector_paused():
-            answer: tuple[str, object] = ("done", function(*args))
+        answer: tuple[str, object] = ("done", function(*args))
     except XlcrmError as exc:
         answer = ("error", exc)
     # Freed memory goes back to the system before the answer is pickled: the main process may need it meanwhile.

@@ -8,7 +8,8 @@ wait, and the collector is back on (and runs as usual) when the command returns.
 
 Only processes xlcrm owns pause it: the command-line program around a whole command and the child processes
 it starts. Library functions never do, since an application that embeds xlcrm owns its process and its
-collector.
+collector. The program and its helper processes keep it off to their end (``off_until_exit``): back on, it would
+start one last walk over every object the command made, which frees nothing the end of the process does not.
 """
 
 from __future__ import annotations
@@ -28,3 +29,9 @@ def collector_paused() -> Iterator[None]:
     finally:
         if was_on:
             gc.enable()
+
+
+def off_until_exit() -> None:
+    """Nothing; turns the cycle collector off for the rest of the process. Only for a process that ends through
+    ``xlcrm.runtime.process_exit.exit_now``, which frees nothing object by object either."""
+    gc.disable()
