@@ -154,6 +154,8 @@ def _unique_client_ids(clients: SheetData) -> pd.Index:
 
 def _id_text(value: object) -> str | None:
     """An ID or number as a person reads it in the cell (``7.0`` as ``7``), None when blank."""
+    if type(value) is str:  # most IDs, first: asked once for each distinct ID of both sheets
+        return value.strip() or None
     return None if is_blank(value) else as_text(value)
 
 
