@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import os
+import pickle
 import subprocess
 import sys
 from collections.abc import Callable
@@ -18,7 +20,6 @@ from xlcrm.errors import WorkbookNotFound
 from xlcrm.files.safe_save import SaveOptions
 from xlcrm.jobs.demo import create_demo
 from xlcrm.jobs.refresh import refresh_workbook
-from xlcrm.runtime.child_process import Child
 from xlcrm.runtime.collector import collector_paused
 
 TODAY = dt.date(2026, 11, 23)
@@ -104,17 +105,33 @@ def test_the_command_line_program_holds_the_collector_off_and_gives_it_back(tmp_
     assert failed.exit_code == 1 and gc.isenabled()
 
 
-def test_the_program_keeps_the_collector_off_to_its_end() -> None:
-    """The ``xlcrm`` program ends its process without turning the collector back on, which would walk every object
-    the command made once more before the end; so does a helper process, through its call."""
+def run_python(script: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
+    """``script`` run by a new Python in the project's folder, fed ``stdin``."""
+    return subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, input=stdin, capture_output=True, timeout=120, check=False
+    )
+
+
+def test_the_program_keeps_the_collector_off_to_its_end(tmp_path: Path) -> None:
+    """The ``xlcrm`` program ends its process without turning the collector back on after the command, which would
+    walk every object the command made once more before the end."""
     program = (
         "import gc, importlib, sys\nprogram = importlib.import_module('xlcrm.cli.main')\n"
-        "sys.argv = ['xlcrm', '--version']\n"
+        f"sys.argv = ['xlcrm', 'validate', {str(tmp_path / 'missing.xlsx')!r}]\n"
         "ended = []\nprogram.exit_now = lambda status: ended.append((status, gc.isenabled()))\n"
-        "program.main()\nassert ended == [(0, False)], ended\nprint('ended')"
+        "program.main()\nprint(ended)"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", program], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    done = run_python(program)
+    assert done.stdout.decode().split("\n")[-2] == "[(1, False)]", done.stderr.decode()
+
+
+def test_a_helper_process_keeps_the_collector_off_to_its_end() -> None:
+    """A helper process keeps it off through its call and the answer it sends, up to its end."""
+    helper = (
+        "import gc, sys\nfrom xlcrm.runtime import child_process\n"
+        "child_process.exit_now = lambda status: print('collector on:', gc.isenabled(), file=sys.stderr)\n"
+        "child_process.main([])"
     )
-    assert done.returncode == 0 and done.stdout.split()[-1] == "ended", done.stderr
-    assert Child().call(gc.isenabled) is False
+    done = run_python(helper, pickle.dumps((os.getpid, ())))
+    assert done.returncode == 0 and pickle.loads(done.stdout)[0] == "done"
+    assert done.stderr.decode().split("\n")[-2] == "collector on: False", done.stderr.decode()
