@@ -158,6 +158,22 @@ def test_dry_run_changes_nothing_and_says_the_same(book: Path) -> None:
     assert "Dry run: the workbook was not changed" in human.output
 
 
+def test_a_dry_run_says_what_the_run_then_does(book: Path, tmp_path: Path) -> None:
+    """The dry run works the merges out without logging them (it writes no Merge log), and says all the same what
+    the run then does: the merges, the pairs to review, the problems left."""
+    copy = tmp_path / "copy.xlsx"
+    shutil.copyfile(book, copy)
+    now = dt.datetime(2026, 11, 23, 9, 30)
+    said = dedupe_workbook(book, dry_run=True, now=now).to_dict()
+    done = dedupe_workbook(copy, save=SaveOptions(keep_backups=0), now=now).to_dict()
+    assert said["merges"] and said["review"]
+    for key in ("path", "dry_run", "save"):
+        del said[key], done[key]
+    assert said == done
+    logged = read_merge_log(read_sheet_rows(copy, schema.MERGE_LOG))
+    assert [entry.merge_id for entry in logged.entries][:1] == ["M0001"]
+
+
 def set_decision(path: Path, ids: set[str], decision: str) -> None:
     """Type a Decision on the Duplicates sheet, as a user does in Excel."""
     book = openpyxl.load_workbook(path)

@@ -316,8 +316,10 @@ def apply_plan(
 
 
 def _apply(
-    plan: DedupePlan, read_log: MergeLog, now: dt.datetime
+    plan: DedupePlan, read_log: MergeLog, now: dt.datetime, logged: bool = True
 ) -> tuple[list[SheetEdit], list[ReportSheet], list[MergeAction]]:
+    """The edits, report sheets and merges that carry out ``plan``; without ``logged``, the merges are not logged
+    and the reports lack the Merge log (for a dry run, which writes neither)."""
     data = plan.data
     locale = data.locale
     log = MergeLog(list(read_log.headers), list(read_log.entries))
@@ -336,34 +338,37 @@ def _apply(
         follow = column_positions(headers, log.headers)
         id_column = next((i for i, h in enumerate(log.headers) if _is_client_id(h, clients)), None)
         # The merged rows go, links and formulas and all: the log keeps each under its column's header.
-        extras = row_extras(data.path, clients.name, {row for action in actions for row in action.group.merged})
+        merged_rows = {row for action in actions for row in action.group.merged} if logged else set()
+        extras = row_extras(data.path, clients.name, merged_rows)
         links, formulas = _by_row(extras.links), _by_row(extras.formulas)
         set_cells: dict[str, CellValue] = {}
         deleted: list[int] = []  # sorted
         pointing_cells: dict[str, dict[str, CellValue]] = {}
         for action in actions:
             group = action.group
-            why = why_merged(plan, group)
-            for row, role in [(group.survivor, schema.SURVIVOR_ROLE)] + [(r, schema.MERGED_ROLE) for r in group.merged]:
-                values = involved[row]
-                entry_values = [values[i] if i is not None and i < len(values) else None for i in follow]
-                # Merges are logged as if made one after another: a row's number is where it was once the
-                # earlier merges of this save had removed their rows, so undoing in reverse order is exact.
-                logged_row = row - bisect.bisect_left(deleted, row)
-                merged = role is schema.MERGED_ROLE  # only merged rows are deleted, links, formulas and all
-                log.entries.append(
-                    LogEntry(
-                        action.merge_id,
-                        now,
-                        role.key,
-                        clients.name,
-                        logged_row,
-                        tuple(entry_values),
-                        _by_header(links.get(row, ()), headers) if merged else (),
-                        _logged_formulas(formulas.get(row, ()), headers, clients.name, deleted) if merged else (),
-                        why=why,
+            if logged:  # each row of the merge as it was, for unmerge
+                why = why_merged(plan, group)
+                roles = [(group.survivor, schema.SURVIVOR_ROLE)] + [(r, schema.MERGED_ROLE) for r in group.merged]
+                for row, role in roles:
+                    values = involved[row]
+                    entry_values = [values[i] if i is not None and i < len(values) else None for i in follow]
+                    # Merges are logged as if made one after another: a row's number is where it was once the
+                    # earlier merges of this save had removed their rows, so undoing in reverse order is exact.
+                    logged_row = row - bisect.bisect_left(deleted, row)
+                    merged = role is schema.MERGED_ROLE  # only merged rows are deleted, links, formulas and all
+                    log.entries.append(
+                        LogEntry(
+                            action.merge_id,
+                            now,
+                            role.key,
+                            clients.name,
+                            logged_row,
+                            tuple(entry_values),
+                            _by_header(links.get(row, ()), headers) if merged else (),
+                            _logged_formulas(formulas.get(row, ()), headers, clients.name, deleted) if merged else (),
+                            why=why,
+                        )
                     )
-                )
             for key, value in action.changes.items():
                 set_cells[f"{clients.letters[key]}{group.survivor}"] = value
             for row in group.merged:
@@ -373,17 +378,18 @@ def _apply(
                 letter = sheet.letters["client_id"]
                 ids = sheet.frame["client_id"]
                 for row in rows:
-                    values = [None] * len(log.headers)
-                    if id_column is not None:
-                        values[id_column] = cast(CellValue, ids.at[row])  # the frame holds cells as read
-                    log.entries.append(
-                        LogEntry(action.merge_id, now, schema.REPOINTED_ROLE.key, sheet.name, row, tuple(values))
-                    )
+                    if logged:
+                        values = [None] * len(log.headers)
+                        if id_column is not None:
+                            values[id_column] = cast(CellValue, ids.at[row])  # the frame holds cells as read
+                        log.entries.append(
+                            LogEntry(action.merge_id, now, schema.REPOINTED_ROLE.key, sheet.name, row, tuple(values))
+                        )
                     pointing_cells.setdefault(sheet.name, {})[f"{letter}{row}"] = action.survivor_id
         edits.append(SheetEdit(clients.name, set_cells=set_cells, delete_rows=tuple(sorted(deleted))))
         edits += [SheetEdit(name, set_cells=cells) for name, cells in pointing_cells.items()]
     reports = [duplicates_sheet(plan_content(plan), locale)]
-    if log.entries:
+    if logged and log.entries:
         reports.append(merge_log_sheet(log, locale))
     return edits, reports, actions
 
@@ -432,16 +438,17 @@ def load_plan(data: WorkbookData, new_rows: Collection[int] = ()) -> tuple[Dedup
 
 
 def dedupe_changes(
-    data: WorkbookData, *, now: dt.datetime | None = None, new_rows: Collection[int] = ()
+    data: WorkbookData, *, now: dt.datetime | None = None, new_rows: Collection[int] = (), logged: bool = True
 ) -> DedupeChanges:
     """Certain duplicates merged, probable ones listed on the Duplicates sheet, the user's decisions applied: the
     edits and report sheets of the workbook ``data`` was read from, the merges logged as made at ``now`` (default:
-    the real time). ``new_rows`` are the Clients rows given a ClientID in this run: they merge as rows without one."""
+    the real time). ``new_rows`` are the Clients rows given a ClientID in this run: they merge as rows without one.
+    Without ``logged`` (a dry run, which saves nothing) the merges are not logged: the reports lack the Merge log."""
     _check_clients(data)
     plan, log = load_plan(data, new_rows)
     require_distinct_headers(data)  # after the plan: it waits for the sheets still being read, as the plan does
     now = now or dt.datetime.now().replace(microsecond=0)
-    edits, reports, actions = _apply(plan, log, now)
+    edits, reports, actions = _apply(plan, log, now, logged)
     clean = not needs_duplicate_sheets(plan, edits, data.sheet_names)
     notes = plan.notes + [
         note for action in actions if (note := action.left_whole_note(data.sheets[schema.CLIENTS.key], data.locale))

@@ -136,7 +136,7 @@ def _dedupe(
     change_check = begin_change_check(data)
     change_log = change_check.finish(accept_deletions=accept_deletions)
     filled = fill_blank_client_ids(data)
-    changes = dedupe_changes(filled.data, now=now, new_rows=filled.new_rows)
+    changes = dedupe_changes(filled.data, now=now, new_rows=filled.new_rows, logged=not dry_run)
     saved = None
     if not dry_run and (changes.writes or filled.assigned):
         saved = save_changes(
