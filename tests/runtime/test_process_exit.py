@@ -101,25 +101,42 @@ def process_ended(pid: int, within: float = 10.0) -> bool:
     return False
 
 
+def mark_then_work(mark: str) -> None:
+    """A helper's call that makes the file ``mark`` once it has begun, then works for a minute."""
+    Path(mark).touch()
+    time.sleep(60)
+
+
+def wait_for(mark: Path, within: float = 60.0) -> None:
+    """Nothing, once the file ``mark`` is there; fails after ``within`` seconds without it."""
+    deadline = time.monotonic() + within
+    while not mark.exists():
+        assert time.monotonic() < deadline, f"{mark} was never made"
+        time.sleep(0.02)
+
+
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
-def test_the_program_stops_its_helper_processes_still_at_work() -> None:
+def test_the_program_stops_its_helper_processes_still_at_work(tmp_path: Path) -> None:
     """A helper still reading a sheet the command never asked for (or stopped by an error before it did) is
     stopped as the program ends, not left running with the workbook open."""
+    mark = tmp_path / "working"
     done = run_python(
-        "import sys, time\nfrom concurrent.futures import ThreadPoolExecutor\n"
+        "import sys\nfrom concurrent.futures import ThreadPoolExecutor\nfrom pathlib import Path\n"
         "from xlcrm.runtime.child_process import Child\nfrom xlcrm.cli.main import main\n"
-        "child = Child()\nThreadPoolExecutor(1).submit(child.call, time.sleep, 60)\n"
-        "time.sleep(1.5)  # the child has its call: an unused one would end with its input\n"
+        "from tests.runtime.test_process_exit import mark_then_work, wait_for\n"
+        f"child = Child()\nThreadPoolExecutor(1).submit(child.call, mark_then_work, {str(mark)!r})\n"
+        f"wait_for(Path({str(mark)!r}))  # the child is at its call: an unused one would end with its input\n"
         "print(child._process.pid, flush=True)\nsys.argv = ['xlcrm', '--version']\nmain()"
     )
     assert done.returncode == 0, done.stderr
     assert process_ended(int(done.stdout.split()[0]))
 
 
-def test_stopping_the_children_ends_a_call_at_work() -> None:
+def test_stopping_the_children_ends_a_call_at_work(tmp_path: Path) -> None:
+    mark = tmp_path / "working"
     with ThreadPoolExecutor(1) as pool:
-        calling = pool.submit(Child().call, time.sleep, 60)
-        time.sleep(0.5)
+        calling = pool.submit(Child().call, mark_then_work, str(mark))
+        wait_for(mark)
         started = time.monotonic()
         stop_children()
         with pytest.raises(ChildProcessFailed):
