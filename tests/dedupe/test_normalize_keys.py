@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from xlcrm.checks.normalize import parse_phones
+from xlcrm.checks.normalize import as_text, is_blank, parse_phones, text_or_none
 from xlcrm.dedupe.keys import (
     city_key,
     company_name,
@@ -164,3 +166,16 @@ def test_openrefine_fingerprint() -> None:
 @pytest.mark.parametrize("typed", ["Москва", "г. Москва", "Moscow", "MOSKVA", "москва "])
 def test_city_keys_meet_across_languages(typed: str) -> None:
     assert city_key(typed) == "moskva"
+
+
+class _Text(str):
+    """A str subclass, which takes the general path."""
+
+
+@pytest.mark.parametrize(
+    "value",
+    [None, float("nan"), "", "   ", "\t\n", " C0007 ", "Иван", 7.0, 7.5, 0, True, dt.date(2024, 1, 2)]
+    + [_Text("  x "), _Text(" ")],
+)
+def test_text_or_none_is_the_text_a_person_sees_or_none_for_a_blank(value: object) -> None:
+    assert text_or_none(value) == (None if is_blank(value) else as_text(value))

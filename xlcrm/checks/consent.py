@@ -48,7 +48,7 @@ def is_sole_trader(company: object) -> bool:
 
 
 # A refresh asks for every company of the base three times (consent checked, segments, the agenda's consent
-# tasks): the answers are kept, as the phone and e-mail checks keep theirs.
+# tasks): the answers are kept.
 @lru_cache(maxsize=1 << 18)
 def _names_sole_trader(company: str) -> bool:
     folded = company.casefold().replace("ё", "е")

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from xlcrm import schema
 from xlcrm.checks.findings import Code, Finding, Severity
-from xlcrm.checks.normalize import as_text, is_blank, parse_date
+from xlcrm.checks.normalize import as_text, is_blank, parse_date, text_or_none
 from xlcrm.messages import Day, Message, t
 from xlcrm.xlsx.reader import SheetData
 
@@ -65,7 +65,7 @@ def contract_findings(sheet: SheetData, locale: str) -> Iterator[Finding]:
 
 def _read(sheet: SheetData) -> list[_Contract]:
     """The sheet's rows as contracts, each distinct cell value converted once."""
-    ids, clients, parents = (sheet.each_cell(key, _id_text) for key in ("contract_id", "client_id", "parent_id"))
+    ids, clients, parents = (sheet.each_cell(key, text_or_none) for key in ("contract_id", "client_id", "parent_id"))
     subjects = sheet.each_cell("subject", lambda value: schema.fold(value) or None)
     signed, valid_from, valid_until = (sheet.each_cell(key, _day) for key in ("date", "valid_from", "valid_until"))
     counted = sheet.each_cell("status", _counts, dtype=bool)
@@ -83,11 +83,6 @@ def _read(sheet: SheetData) -> list[_Contract]:
         )
         for index, row in enumerate(sheet.frame.index)
     ]
-
-
-def _id_text(value: object) -> str | None:
-    """An ID as a person reads it in the cell (``7.0`` as ``7``), None when blank."""
-    return None if is_blank(value) else as_text(value)
 
 
 def _day(value: object) -> dt.date | None:

@@ -23,7 +23,7 @@ import pandas as pd
 
 from xlcrm import schema
 from xlcrm.checks.findings import Code, Finding, Severity
-from xlcrm.checks.normalize import as_text, is_blank, parse_amount
+from xlcrm.checks.normalize import as_text, is_blank, parse_amount, text_or_none
 from xlcrm.checks.payments import Problem, cell_finding, column_findings
 from xlcrm.checks.settings import Settings
 from xlcrm.messages import Number, t, tn
@@ -145,7 +145,7 @@ def _repeated_card_findings(clients: SheetData, locale: str) -> Iterator[Finding
     if not repeated.any():
         return
     first_rows = {card: int(row) for row, card in cards[~repeated].items()}
-    ids = clients.each_cell("client_id", lambda value: None if is_blank(value) else as_text(value))
+    ids = clients.each_cell("client_id", text_or_none)
     positions = {int(row): position for position, row in enumerate(clients.frame.index)}
     header = clients.spec.column("card_number").name(locale)
     client_header = clients.spec.column("client_id").name(locale)

@@ -49,6 +49,13 @@ def as_text(value: object) -> str:
     return str(value).strip()
 
 
+def text_or_none(value: object) -> str | None:
+    """A cell value as the text a person sees (``as_text``), None when the cell is blank (``is_blank``)."""
+    if type(value) is str:  # most cells, first: asked for every distinct ID and name of a big workbook
+        return value.strip() or None
+    return None if is_blank(value) else as_text(value)
+
+
 def is_blank(value: object) -> bool:
     """Whether a cell holds nothing: None, NaN or only spaces."""
     if type(value) is str:  # most cells, first: asked millions of times on a big workbook

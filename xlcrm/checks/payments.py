@@ -33,7 +33,7 @@ import pandas as pd
 
 from xlcrm import schema
 from xlcrm.checks.findings import Code, Finding, Severity
-from xlcrm.checks.normalize import as_text, is_blank, parse_amount, parse_date
+from xlcrm.checks.normalize import as_text, is_blank, parse_amount, parse_date, text_or_none
 from xlcrm.checks.settings import Settings, setting_cell
 from xlcrm.messages import Day, Message, t, tn
 from xlcrm.xlsx.reader import SheetData, WorkbookData
@@ -97,7 +97,7 @@ def _log_rows(log: SheetData) -> pd.DataFrame:
     """The Interactions rows as the debts read them: ``client_id`` as text, ``date``, ``type`` (a built-in type's
     code, see ``_TYPE_CODES``) and ``amount`` (NaN when blank or not a number); ``client`` and ``order`` number the
     ClientIDs and the Order Nos. (by :func:`order_key`; -1: blank), to match a million rows by integers."""
-    client, client_ids = _coded(log, "client_id", _id_text)
+    client, client_ids = _coded(log, "client_id", text_or_none)
     order, _ = _coded(log, "order_number", order_key)
     rows: pd.DataFrame = pd.DataFrame(
         {
@@ -147,16 +147,9 @@ def _of_known_clients(rows: pd.DataFrame, client_ids: pd.Index) -> np.ndarray:
 
 def _unique_client_ids(clients: SheetData) -> pd.Index:
     """The ClientIDs of Clients that name one client each: the clients whose debts are computed."""
-    ids = pd.Series(clients.each_cell("client_id", _id_text), dtype=object).dropna()
+    ids = pd.Series(clients.each_cell("client_id", text_or_none), dtype=object).dropna()
     unique: pd.Index = pd.Index(ids[~ids.duplicated(keep=False)])
     return unique
-
-
-def _id_text(value: object) -> str | None:
-    """An ID or number as a person reads it in the cell (``7.0`` as ``7``), None when blank."""
-    if type(value) is str:  # most IDs, first: asked once for each distinct ID of both sheets
-        return value.strip() or None
-    return None if is_blank(value) else as_text(value)
 
 
 def _day(value: object) -> dt.datetime | None:
@@ -183,7 +176,7 @@ def _amount(value: object) -> float:
 def cell_finding(severity: Severity, code: Code, sheet: SheetData, key: str, row: int, message: Message) -> Finding:
     """A finding on the cell of column ``key`` in ``row``, with the cell's value as a person reads it."""
     value = sheet.column_values(key)[row]
-    return Finding(severity, code, sheet.name, sheet.cell(key, int(row)), _id_text(value) or "", message)
+    return Finding(severity, code, sheet.name, sheet.cell(key, int(row)), text_or_none(value) or "", message)
 
 
 # What is wrong with a cell: how bad, its code, and the words that say so.

@@ -18,7 +18,7 @@ import pandas as pd
 
 from xlcrm import schema
 from xlcrm.checks.holidays import read_holidays
-from xlcrm.checks.normalize import as_text, is_blank, parse_amount, parse_date
+from xlcrm.checks.normalize import as_text, is_blank, parse_amount, parse_date, text_or_none
 from xlcrm.messages import t
 from xlcrm.runtime import progress
 from xlcrm.schema import ListValue
@@ -149,11 +149,7 @@ def _text(sheet: SheetData | None, key: str) -> pd.Series:
             texts[texts == ""] = None  # text of only spaces is a blank too
             by_row: pd.Series = pd.Series(texts[codes], index=sheet.frame.index, dtype=object)
             return by_row
-    return _map_distinct(sheet, key, _cell_text)
-
-
-def _cell_text(value: object) -> str | None:
-    return None if is_blank(value) else as_text(value)
+    return _map_distinct(sheet, key, text_or_none)
 
 
 def _dates(sheet: SheetData | None, key: str) -> pd.Series:
