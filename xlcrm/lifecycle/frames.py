@@ -11,9 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import cast
 
-import numpy as np
 import pandas as pd
 
 from xlcrm import schema
@@ -139,16 +137,6 @@ def _map_distinct(sheet: SheetData | None, key: str, convert: Callable[[object],
 
 def _text(sheet: SheetData | None, key: str) -> pd.Series:
     """Each cell as the text a person sees in it, None for a blank."""
-    if sheet is not None:
-        codes, values = sheet.distinct(key)
-        if set(map(type, values)) <= {str}:
-            # A column of text, as most are (names, IDs, managers): each text stripped in one pass over the distinct
-            # values, not three calls for each of a hundred thousand. The last one is for blanks (code -1).
-            texts = np.empty(len(values) + 1, dtype=object)
-            texts[:-1] = list(map(str.strip, cast("list[str]", values)))
-            texts[texts == ""] = None  # text of only spaces is a blank too
-            by_row: pd.Series = pd.Series(texts[codes], index=sheet.frame.index, dtype=object)
-            return by_row
     return _map_distinct(sheet, key, text_or_none)
 
 
