@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import struct
 import sys
 import traceback
 import zipfile
@@ -21,7 +22,9 @@ from xlcrm.cli.main import cli
 from xlcrm.errors import NotAWorkbook
 from xlcrm.jobs.demo import create_demo
 from xlcrm.runtime import child_process
+from xlcrm.schema import Sheet
 from xlcrm.xlsx import reader as workbook
+from xlcrm.xlsx.limits import sheet_parts
 from xlcrm.xlsx.reader import WorkbookData, read_workbook
 
 TODAY = dt.date(2026, 11, 23)
@@ -168,7 +171,67 @@ def test_a_damaged_file_is_named_damaged_though_sheets_are_read_meanwhile(tmp_pa
     data[middle : middle + 64] = bytes(64)  # somewhere inside a compressed part
     path.write_bytes(bytes(data))
     with pytest.raises(NotAWorkbook, match="is damaged: its zip container cannot be read"):
-        read_workbook(path)
+        read_workbook(path).sheet(schema.INTERACTIONS.key)
+
+
+def with_wrong_checksum(path: Path, part: str) -> None:
+    """Change the checksum the zip at ``path`` records for ``part`` and leave its bytes as they are: only a check
+    of the checksum tells the part is damaged."""
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(part)
+    data = bytearray(path.read_bytes())
+    wrong = struct.pack("<I", info.CRC ^ 0xFFFF_FFFF)
+    assert data[info.header_offset : info.header_offset + 4] == b"PK\x03\x04"
+    data[info.header_offset + 14 : info.header_offset + 18] = wrong
+    central = data.rfind(b"PK\x01\x02")  # the central directory's records, from the last
+    while central >= 0:
+        name_length = struct.unpack_from("<H", data, central + 28)[0]
+        if data[central + 46 : central + 46 + name_length] == part.encode():
+            data[central + 16 : central + 20] = wrong
+            break
+        central = data.rfind(b"PK\x01\x02", 0, central)
+    path.write_bytes(bytes(data))
+    with zipfile.ZipFile(path) as archive:
+        assert archive.testzip() == part
+
+
+def part_of(path: Path, sheet: Sheet) -> str:
+    with zipfile.ZipFile(path) as archive:
+        return sheet_parts(archive)[sheet.en]
+
+
+@pytest.mark.parametrize("in_process", [False, True], ids=["read on a thread", "read in a process"])
+@pytest.mark.parametrize("damaged", ["Interactions", "Clients", "xl/styles.xml"])
+def test_a_part_whose_checksum_is_wrong_stops_every_command_and_the_file_stays(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damaged: str, in_process: bool
+) -> None:
+    """The sheets xlcrm reads are checked as they are read, the other parts beside: a wrong checksum in either
+    is the same refusal, the file as it was."""
+    path = tmp_path / "demo.xlsx"
+    create_demo(path, clients=30, seed=1, locale="en", today=TODAY)
+    sheet = {"Interactions": schema.INTERACTIONS, "Clients": schema.CLIENTS}.get(damaged)
+    with_wrong_checksum(path, part_of(path, sheet) if sheet is not None else damaged)
+    if in_process:
+        in_a_process(monkeypatch)
+    before = path.read_bytes()
+    for command in (
+        ["validate", str(path)],
+        ["refresh", str(path), "--today", TODAY.isoformat()],
+        ["dedupe", "--dry-run", str(path)],
+    ):
+        result = CliRunner().invoke(cli, command)
+        assert result.exit_code == 1, result.output
+        assert result.output.splitlines() == [f"Error: {path} is damaged: its zip container cannot be read"]
+    assert path.read_bytes() == before
+    assert [child.name for child in tmp_path.glob("*.xlsx*")] == ["demo.xlsx"]
+
+
+def test_a_sheet_left_unread_is_checked_with_the_other_parts(tmp_path: Path) -> None:
+    path = tmp_path / "demo.xlsx"
+    create_demo(path, clients=30, seed=1, locale="en", today=TODAY)
+    with_wrong_checksum(path, part_of(path, schema.INTERACTIONS))
+    with pytest.raises(NotAWorkbook, match="is damaged: its zip container cannot be read"):
+        read_workbook(path, skip={schema.INTERACTIONS.key})
 
 
 # --- a big file's background sheets are read in a process of their own ---------------------------------------
@@ -390,3 +453,20 @@ def test_a_child_that_gives_no_answer_in_time_is_killed_and_the_caller_goes_on(
     unused = child_process.Child()
     unused.close()
     assert unused._process is not None and unused._process.poll() is not None
+
+
+def test_a_part_left_to_a_reading_that_does_not_come_is_checked_after_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check of the file leaves the sheets' parts to their reading by the names the workbook part gives; where
+    the reader, by the names calamine gives, reads another sheet or none, the check takes every part after all."""
+    path = write_workbook(tmp_path / "book.xlsx", {schema.CLIENTS.en: [[c.en for c in schema.CLIENTS.columns]]})
+    with_wrong_checksum(path, "xl/styles.xml")
+    real_sheet_parts = workbook.sheet_parts
+    monkeypatch.setattr(
+        workbook,
+        "sheet_parts",
+        lambda archive: {**real_sheet_parts(archive), schema.INTERACTIONS.en: "xl/styles.xml"},
+    )
+    with pytest.raises(NotAWorkbook, match="is damaged: its zip container cannot be read"):
+        read_workbook(path)

@@ -31,6 +31,7 @@ from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
 from xlcrm import schema
 from xlcrm.errors import (
+    BeyondLimits,
     EncryptedWorkbook,
     NotAWorkbook,
     WorkbookNotFound,
@@ -44,7 +45,7 @@ from xlcrm.runtime.child_process import Child, ChildProcessFailed
 from xlcrm.runtime.paths import path_problem
 from xlcrm.schema import Column, Sheet
 from xlcrm.xlsx.columnar import CellGrid, read_grid, read_rows
-from xlcrm.xlsx.limits import check_entries_readable, check_package, check_sheet
+from xlcrm.xlsx.limits import check_entries_readable, check_package, check_sheet, sheet_parts
 from xlcrm.xlsx.refs import MAX_COLUMNS, column_letter, sheet_ref
 from xlcrm.xlsx.report_sheet import CellValue
 from xlcrm.xlsx.xml_io import SheetWithoutCells
@@ -434,8 +435,13 @@ def check_workbook_file_start(path: Path) -> None:
         )
 
 
-def check_workbook_zip(path: Path) -> None:
-    """The second half of ``check_workbook_file``: every zip entry inflates to its checksum, and it is a workbook.
+# Bytes inflated at a time by the check of every part: ZipFile.testzip's size.
+_CHECK_CHUNK = 2**20
+
+
+def check_workbook_zip(path: Path, left_to_reading: Collection[str] = ()) -> None:
+    """The second half of ``check_workbook_file``: every zip entry but those named in ``left_to_reading`` (which
+    their reader inflates to the end) inflates to its checksum, and it is a workbook.
 
     It reads the whole file, so ``read_workbook`` runs it on a worker thread (zlib works without holding
     Python's lock) while the sheets are read.
@@ -444,8 +450,13 @@ def check_workbook_zip(path: Path) -> None:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
             check_entries_readable(archive, path)
-            if archive.testzip() is not None:
-                raise zipfile.BadZipFile
+            left = set(left_to_reading)
+            for name in archive.namelist():  # as ZipFile.testzip reads them, by name
+                if name in left:
+                    continue
+                with archive.open(name) as entry:
+                    while entry.read(_CHECK_CHUNK):
+                        pass
     except (zipfile.BadZipFile, zlib.error, EOFError):
         raise NotAWorkbook(t("{path} is damaged: its zip container cannot be read", path=path)) from None
     if "xl/workbook.xml" not in names:
@@ -458,6 +469,29 @@ def check_workbook_zip(path: Path) -> None:
                 suffix=path.suffix or t("(none)"),
             )
         )
+
+
+def _check_zip_but_sheets_read(path: Path, skip: Collection[str]) -> set[str]:
+    """``check_workbook_zip`` but for the parts of the sheets ``read_workbook`` reads (all of them, but those whose
+    schema key is in ``skip``), by the sheet names the workbook part gives: the names of those sheets.
+
+    ``check_sheet`` and ``read_grid`` inflate each sheet they read to its end through ``zipfile``, which checks the
+    part's checksum there and raises ``BadZipFile`` (``check_sheet`` then names the file damaged, and ``read_grid``
+    leaves the sheet to it): inflating those parts here too read the largest of them, a million rows of
+    Interactions, twice."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = sheet_parts(archive)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotAWorkbook, BeyondLimits):
+        parts = {}  # the check of every part says what is wrong
+    names = list(parts)
+    read_whole = {
+        actual
+        for spec in (*schema.USER_SHEETS, *schema.READ_BACK_REPORTS)
+        if spec.key not in skip and (actual := schema.find_sheet_name(spec, names)) is not None
+    }
+    check_workbook_zip(path, {parts[name] for name in read_whole})
+    return read_whole
 
 
 def _looks_like_text(path: Path) -> bool:
@@ -490,19 +524,24 @@ def read_workbook(
     check_package(path)
     workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="xlcrm-read")
     try:
-        integrity = workers.submit(check_workbook_zip, path)
+        integrity = workers.submit(_check_zip_but_sheets_read, path, skip)
         try:
-            data = _read_sheets(path, workers, skip, rows_as_read)
+            data, read_whole = _read_sheets(path, workers, skip, rows_as_read)
         except BaseException:
             integrity.result()  # a damaged file is named as such, whatever the reader tripped over
             raise
-        integrity.result()
+        if not integrity.result() <= read_whole:
+            check_workbook_zip(path)  # a sheet left to its reading was not read: the check takes every part after all
         return data
     finally:
         workers.shutdown(wait=False)  # a sheet being read in the background goes on
 
 
-def _read_sheets(path: Path, workers: ThreadPoolExecutor, skip: Collection[str], rows_as_read: bool) -> WorkbookData:
+def _read_sheets(
+    path: Path, workers: ThreadPoolExecutor, skip: Collection[str], rows_as_read: bool
+) -> tuple[WorkbookData, set[str]]:
+    """The workbook read as ``read_workbook`` reads it, and the names of the sheets whose parts were (or, in the
+    background, are being) inflated to their end: ``check_sheet`` or ``read_grid`` streams each whole first."""
     # A big file's background sheet is read by a child process, started first: its imports run meanwhile.
     in_background = any(spec.key not in skip for spec in BACKGROUND_SHEETS)
     child = Child(__name__) if in_background and is_big_workbook(path) else None
@@ -541,9 +580,11 @@ def _read_sheets(path: Path, workers: ThreadPoolExecutor, skip: Collection[str],
         data = WorkbookData(
             path=path, locale=schema.detect_locale(names), sheet_names=names, sheets=sheets, stamp=stamp
         )
+        read_whole = {actual for _, actual in found}
         for spec in schema.READ_BACK_REPORTS:
             actual = schema.find_sheet_name(spec, names)
             if actual is not None and spec.key not in skip:
+                read_whole.add(actual)
                 try:
                     check_sheet(path, actual)
                     data.report_rows[spec.key] = book.get_sheet_by_name(actual).to_python(skip_empty_area=False)
@@ -560,7 +601,7 @@ def _read_sheets(path: Path, workers: ThreadPoolExecutor, skip: Collection[str],
         book.close()
         if child is not None:  # no sheet for it, or the reading stopped before
             child.close()
-    return data
+    return data, read_whole
 
 
 def _owners_own_sheet(sheet: SheetData) -> bool:
