@@ -517,7 +517,8 @@ def read_workbook(
 
     The sheets of ``BACKGROUND_SHEETS`` are still being read when this returns (see ``Sheets``), on a
     worker thread, or for a big file in a process of its own (``read_in_process``); the file's checks are
-    complete.
+    complete but for the checksum of such a sheet's part, which its reading checks: a damaged one is raised when
+    the sheet is asked for, as any other error of its reading.
     """
     path = Path(path)
     check_workbook_file_start(path)
