@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
+from xlcrm.dedupe.keys import TRANSLITERATION
+
 # --- people -------------------------------------------------------------------------
 
 # Male forms; the female form is derived by female_surname().
@@ -519,49 +521,13 @@ QUOTES = (("«", "»"), ('"', '"'), ("“", "”"))
 # Latin letters that look exactly like Cyrillic ones: the classic invisible typo.
 HOMOGLYPHS = {"о": "o", "а": "a", "е": "e", "р": "p", "с": "c", "х": "x"}
 
-_TRANSLIT = {
-    "а": "a",
-    "б": "b",
-    "в": "v",
-    "г": "g",
-    "д": "d",
-    "е": "e",
-    "ё": "e",
-    "ж": "zh",
-    "з": "z",
-    "и": "i",
-    "й": "y",
-    "к": "k",
-    "л": "l",
-    "м": "m",
-    "н": "n",
-    "о": "o",
-    "п": "p",
-    "р": "r",
-    "с": "s",
-    "т": "t",
-    "у": "u",
-    "ф": "f",
-    "х": "kh",
-    "ц": "ts",
-    "ч": "ch",
-    "ш": "sh",
-    "щ": "shch",
-    "ъ": "",
-    "ы": "y",
-    "ь": "",
-    "э": "e",
-    "ю": "yu",
-    "я": "ya",
-}
-
 
 @cache
 def transliterate(text: str) -> str:
     """Russian text in Latin letters, the way people spell a company for a domain or an English card."""
     out = []
     for char in text:
-        latin = _TRANSLIT.get(char.lower())
+        latin = TRANSLITERATION.get(char.lower())
         if latin is None:
             out.append(char)
         elif char.isupper():
