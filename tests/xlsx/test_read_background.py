@@ -20,6 +20,7 @@ from tests.conftest import python_that_logs_its_starts, python_the_system_kills
 from xlcrm import schema
 from xlcrm.cli.main import cli
 from xlcrm.errors import NotAWorkbook
+from xlcrm.files.save import save_changes
 from xlcrm.jobs.demo import create_demo
 from xlcrm.runtime import child_process
 from xlcrm.schema import Sheet
@@ -455,18 +456,60 @@ def test_a_child_that_gives_no_answer_in_time_is_killed_and_the_caller_goes_on(
     assert unused._process is not None and unused._process.poll() is not None
 
 
-def test_a_part_left_to_a_reading_that_does_not_come_is_checked_after_all(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The check of the file leaves the sheets' parts to their reading by the names the workbook part gives; where
-    the reader, by the names calamine gives, reads another sheet or none, the check takes every part after all."""
-    path = write_workbook(tmp_path / "book.xlsx", {schema.CLIENTS.en: [[c.en for c in schema.CLIENTS.columns]]})
-    with_wrong_checksum(path, "xl/styles.xml")
-    real_sheet_parts = workbook.sheet_parts
-    monkeypatch.setattr(
-        workbook,
-        "sheet_parts",
-        lambda archive: {**real_sheet_parts(archive), schema.INTERACTIONS.en: "xl/styles.xml"},
+def test_a_part_left_to_a_reading_that_does_not_come_is_checked_after_all(tmp_path: Path) -> None:
+    """The check of the file leaves the sheets' parts to their reading by the names the workbook part that the
+    package's relationships point to gives; python-calamine reads xl/workbook.xml, whatever they point to. Where the
+    two disagree on which sheet is the Merge log, the check takes every part after all."""
+    path = write_workbook(
+        tmp_path / "book.xlsx",
+        {schema.CLIENTS.en: [[c.en for c in schema.CLIENTS.columns]], "Notes": [["mine"]]},
     )
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    merge_log = schema.REPORT_MARKER + "Merge log"
+    parts["xl/book2.xml"] = parts["xl/workbook.xml"].replace(b'name="Notes"', f'name="{merge_log}"'.encode())
+    parts["xl/_rels/book2.xml.rels"] = parts["xl/_rels/workbook.xml.rels"]
+    parts["_rels/.rels"] = parts["_rels/.rels"].replace(b'Target="xl/workbook.xml"', b'Target="xl/book2.xml"')
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    with zipfile.ZipFile(path) as archive:
+        notes = sheet_parts(archive)[merge_log]
+    with_wrong_checksum(path, notes)
     with pytest.raises(NotAWorkbook, match="is damaged: its zip container cannot be read"):
         read_workbook(path)
+
+
+def test_a_damaged_part_is_named_before_what_the_reader_tripped_over(tmp_path: Path) -> None:
+    """Clients holds a text longer than a cell can, and Contracts, read after it, is damaged: the damage is named."""
+    clients = [[c.en for c in schema.CLIENTS.columns], ["C000001", "LONG"]]
+    contracts = [[c.en for c in schema.CONTRACTS.columns]]
+    path = write_workbook(tmp_path / "book.xlsx", {schema.CLIENTS.en: clients, schema.CONTRACTS.en: contracts})
+    with zipfile.ZipFile(path) as archive:  # openpyxl cuts a text to what a cell holds: this one is written after it
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    clients_part = part_of(path, schema.CLIENTS)
+    assert parts[clients_part].count(b">LONG<") == 1
+    parts[clients_part] = parts[clients_part].replace(b">LONG<", b">" + b"x" * 40_000 + b"<")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    assert CliRunner().invoke(cli, ["validate", str(path)]).output.startswith(f"Error: {path}: sheet 'Clients'")
+    with_wrong_checksum(path, part_of(path, schema.CONTRACTS))
+    before = path.read_bytes()
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 1, result.output
+    assert result.output.splitlines() == [f"Error: {path} is damaged: its zip container cannot be read"]
+    assert path.read_bytes() == before
+
+
+def test_nothing_is_saved_before_a_sheet_still_being_read_turns_out_damaged(tmp_path: Path) -> None:
+    """A save waits for the sheets still being read, though the command never asked for them."""
+    path = tmp_path / "demo.xlsx"
+    create_demo(path, clients=30, seed=1, locale="en", today=TODAY)
+    with_wrong_checksum(path, part_of(path, schema.INTERACTIONS))
+    before = path.read_bytes()
+    data = read_workbook(path)
+    with pytest.raises(NotAWorkbook, match="is damaged: its zip container cannot be read"):
+        save_changes(data)
+    assert path.read_bytes() == before
+    assert [child.name for child in tmp_path.glob("*.xlsx*")] == ["demo.xlsx"]

@@ -11,7 +11,7 @@ from xlcrm.messages import t
 from xlcrm.runtime import progress
 from xlcrm.xlsx.package import write_workbook
 from xlcrm.xlsx.prerender import EditPrewriting
-from xlcrm.xlsx.reader import WorkbookData
+from xlcrm.xlsx.reader import WorkbookData, finish_reading
 from xlcrm.xlsx.report_sheet import ReportSheet
 from xlcrm.xlsx.sheet_copy import SheetCopy
 from xlcrm.xlsx.sheet_edits import SheetEdit
@@ -42,6 +42,7 @@ def save_changes(
     next run with (see ``xlcrm.files.saved_copy``), with ``fingerprints`` of the user sheets as read beside it.
     ``copies``: sheets of other workbooks added as new sheets (see ``xlcrm.xlsx.sheet_copy``), which the new file
     must hold too."""
+    finish_reading(data)  # a sheet still being read may yet turn out damaged: nothing is written before it is read
     path = data.path
     removed = {name.casefold() for name in remove}
     kept = [name for name in data.sheet_names if name.casefold() not in removed]

@@ -62,6 +62,7 @@ from xlcrm.reports.sheets import Migration, RefreshReports, build_reports
 from xlcrm.xlsx.prerender import EditPrewriting, helper_process
 from xlcrm.xlsx.reader import (
     WorkbookData,
+    finish_reading,
     is_big_workbook,
     read_workbook,
     require_distinct_headers,
@@ -266,7 +267,8 @@ def _work_out(
     merges, merged_clients = _merge_summaries(plan), plan.merged_rows if plan else 0
     review_pairs = len(plan.review) if plan else 0
     new_ids = filled.edits_beside(dedupe_edits)
-    # The save reads only the file's name, sheet names and stamp of the workbook as read.
+    # The save reads only the file's name, sheet names and stamp of the workbook as read; every sheet is read by now.
+    finish_reading(data)
     read = dataclasses.replace(data, sheets={}, report_rows={})
     # What was read is in the frames now: the sheets as read (a million Interactions rows of Python values) go
     # before the reports are built, which with the save need the most memory.

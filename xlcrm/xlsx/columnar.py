@@ -134,7 +134,10 @@ def read_grid(path: Path, sheet_name: str) -> CellGrid | None:
             try:
                 cells = _scanned_cells(_sheet_data_chunks(chunks, frame))
             finally:
-                for _ in chunks:  # the rest of the part is checked too, whatever the scan made of it
+                # The rest of the part is checked too, whatever the scan made of it: the limits, and the checksum
+                # at its end, which reader.read_workbook leaves to this reading (a damaged part: BadZipFile, read
+                # cell by cell, whose check names it).
+                for _ in chunks:
                     pass
             # glibc keeps the memory freed here for reuse (the scan's work arrays, over a hundred MB for a million
             # rows), but what comes next asks for blocks of other sizes and would take fresh pages beside it.

@@ -192,7 +192,8 @@ def _part_name(archive: zipfile.ZipFile, part: str) -> Message:
 
 def check_sheet(path: Path, sheet: str) -> None:
     """Stream the XML of the sheet named ``sheet`` through ``scan_part`` (nothing when the workbook has no
-    worksheet of that name, or is not an OOXML package, such as an .ods file)."""
+    worksheet of that name, or is not an OOXML package, such as an .ods file). The part is read to its end, where
+    ``zipfile`` checks its checksum: ``reader.read_workbook`` leaves that check of the sheets it reads to this."""
     try:
         with zipfile.ZipFile(path) as archive:
             part = sheet_parts(archive).get(sheet)

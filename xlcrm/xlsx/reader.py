@@ -383,6 +383,14 @@ class Sheets(Mapping[str, SheetData]):
         return len(self._keys)
 
 
+def finish_reading(data: WorkbookData) -> None:
+    """Nothing; waits until the sheets of ``data`` still being read in the background are read, and raises what
+    their reading raised (``NotAWorkbook`` for a damaged part among them). A command calls it before it writes
+    anything."""
+    for key in data.sheets:
+        data.sheets[key]
+
+
 def still_being_read(data: WorkbookData) -> WorkbookData:
     """``data`` with only its sheets still being read in the background: the others, and the reports' rows, are
     let go."""
@@ -439,18 +447,19 @@ def check_workbook_file_start(path: Path) -> None:
 _CHECK_CHUNK = 2**20
 
 
-def check_workbook_zip(path: Path, left_to_reading: Collection[str] = ()) -> None:
-    """The second half of ``check_workbook_file``: every zip entry but those named in ``left_to_reading`` (which
-    their reader inflates to the end) inflates to its checksum, and it is a workbook.
+def check_workbook_zip(path: Path) -> None:
+    """The second half of ``check_workbook_file``: every zip entry inflates to its checksum, and it is a workbook."""
+    _check_zip(path, lambda archive: set())
 
-    It reads the whole file, so ``read_workbook`` runs it on a worker thread (zlib works without holding
-    Python's lock) while the sheets are read.
-    """
+
+def _check_zip(path: Path, left_to_reading: Callable[[zipfile.ZipFile], set[str]]) -> None:
+    """``check_workbook_zip``, but for the entries that ``left_to_reading`` names in the zip: their reader checks
+    them."""
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
             check_entries_readable(archive, path)
-            left = set(left_to_reading)
+            left = left_to_reading(archive)
             for name in archive.namelist():  # as ZipFile.testzip reads them, by name
                 if name in left:
                     continue
@@ -472,25 +481,30 @@ def check_workbook_zip(path: Path, left_to_reading: Collection[str] = ()) -> Non
 
 
 def _check_zip_but_sheets_read(path: Path, skip: Collection[str]) -> set[str]:
-    """``check_workbook_zip`` but for the parts of the sheets ``read_workbook`` reads (all of them, but those whose
-    schema key is in ``skip``), by the sheet names the workbook part gives: the names of those sheets.
+    """The names of the sheets ``read_workbook`` is to read (those of the schema's user sheets and read-back reports,
+    but the ones whose key is in ``skip``), as the workbook part names them, once every other part of the file is
+    checked as ``check_workbook_zip`` checks it.
 
-    ``check_sheet`` and ``read_grid`` inflate each sheet they read to its end through ``zipfile``, which checks the
-    part's checksum there and raises ``BadZipFile`` (``check_sheet`` then names the file damaged, and ``read_grid``
-    leaves the sheet to it): inflating those parts here too read the largest of them, a million rows of
-    Interactions, twice."""
-    try:
-        with zipfile.ZipFile(path) as archive:
+    The parts of those sheets are left to their reading: ``limits.check_sheet`` and ``columnar.read_grid`` inflate
+    each sheet they read to its end through ``zipfile``, which checks the part's checksum there (``BadZipFile``).
+    Checking them here too inflated the largest of them, a million rows of Interactions, twice. The caller checks
+    that the sheets it read are these (python-calamine, which gives it their names, could name others)."""
+    read_whole: set[str] = set()
+
+    def sheets_read(archive: zipfile.ZipFile) -> set[str]:
+        try:
             parts = sheet_parts(archive)
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotAWorkbook, BeyondLimits):
-        parts = {}  # the check of every part says what is wrong
-    names = list(parts)
-    read_whole = {
-        actual
-        for spec in (*schema.USER_SHEETS, *schema.READ_BACK_REPORTS)
-        if spec.key not in skip and (actual := schema.find_sheet_name(spec, names)) is not None
-    }
-    check_workbook_zip(path, {parts[name] for name in read_whole})
+        except (NotAWorkbook, BeyondLimits):
+            return set()  # the check of every part, or the reading, says what is wrong
+        names = list(parts)
+        read_whole.update(
+            actual
+            for spec in (*schema.USER_SHEETS, *schema.READ_BACK_REPORTS)
+            if spec.key not in skip and (actual := schema.find_sheet_name(spec, names)) is not None
+        )
+        return {parts[name] for name in read_whole}
+
+    _check_zip(path, sheets_read)
     return read_whole
 
 
@@ -528,8 +542,10 @@ def read_workbook(
         integrity = workers.submit(_check_zip_but_sheets_read, path, skip)
         try:
             data, read_whole = _read_sheets(path, workers, skip, rows_as_read)
-        except BaseException:
-            integrity.result()  # a damaged file is named as such, whatever the reader tripped over
+        except BaseException as error:
+            integrity.result()  # a damaged file is named as such, whatever the reader tripped over:
+            if isinstance(error, Exception):
+                check_workbook_zip(path)  # the parts left to the reading too
             raise
         if not integrity.result() <= read_whole:
             check_workbook_zip(path)  # a sheet left to its reading was not read: the check takes every part after all
@@ -585,9 +601,9 @@ def _read_sheets(
         for spec in schema.READ_BACK_REPORTS:
             actual = schema.find_sheet_name(spec, names)
             if actual is not None and spec.key not in skip:
-                read_whole.add(actual)
                 try:
                     check_sheet(path, actual)
+                    read_whole.add(actual)
                     data.report_rows[spec.key] = book.get_sheet_by_name(actual).to_python(skip_empty_area=False)
                 except CalamineError as exc:
                     raise NotAWorkbook(
