@@ -141,6 +141,17 @@ def test_computed_columns_are_read_back_cell_by_cell_with_their_types(
             assert [type(value) for value in owned[text].values()] == [type(value) for value in expected.values()]
 
 
+def assert_refused(path: Path, error: str, *commands: list[str]) -> None:
+    """Each of ``commands`` (a command and its options: the workbook at ``path`` goes last) stops with exit code 1,
+    printing ``Error: {error}`` alone, and leaves the workbook as it was."""
+    before = path.read_bytes()
+    for command in commands:
+        result = CliRunner().invoke(cli, [*command, str(path)])
+        assert result.exit_code == 1, result.output
+        assert result.output.splitlines() == [f"Error: {error}"]
+    assert path.read_bytes() == before
+
+
 def test_a_background_sheet_that_cannot_be_read_stops_the_command(tmp_path: Path) -> None:
     path = tmp_path / "demo.xlsx"
     create_demo(path, clients=30, seed=1, locale="en", today=TODAY)
@@ -153,15 +164,8 @@ def test_a_background_sheet_that_cannot_be_read_stops_the_command(tmp_path: Path
             data.sheet(schema.INTERACTIONS.key)
         errors.append(str(error.value))
     assert errors[0] == errors[1] and errors[0].startswith(f"{path}: sheet 'Interactions' cannot be read: ")
-    for command in (
-        ["validate", str(path)],
-        ["refresh", str(path), "--today", TODAY.isoformat()],
-        ["dedupe", str(path)],
-    ):
-        result = CliRunner().invoke(cli, command)
-        assert result.exit_code == 1, result.output
-        assert result.output.splitlines() == [f"Error: {errors[0]}"]
-    assert path.read_bytes() == before
+    assert_refused(path, errors[0], ["validate"], ["refresh", "--today", TODAY.isoformat()], ["dedupe"])
+    assert path.read_bytes() == before  # the reads above left it alone too
 
 
 def test_a_damaged_file_is_named_damaged_though_sheets_are_read_meanwhile(tmp_path: Path) -> None:
@@ -214,16 +218,8 @@ def test_a_part_whose_checksum_is_wrong_stops_every_command_and_the_file_stays(
     with_wrong_checksum(path, part_of(path, sheet) if sheet is not None else damaged)
     if in_process:
         in_a_process(monkeypatch)
-    before = path.read_bytes()
-    for command in (
-        ["validate", str(path)],
-        ["refresh", str(path), "--today", TODAY.isoformat()],
-        ["dedupe", "--dry-run", str(path)],
-    ):
-        result = CliRunner().invoke(cli, command)
-        assert result.exit_code == 1, result.output
-        assert result.output.splitlines() == [f"Error: {path} is damaged: its zip container cannot be read"]
-    assert path.read_bytes() == before
+    damaged = f"{path} is damaged: its zip container cannot be read"
+    assert_refused(path, damaged, ["validate"], ["refresh", "--today", TODAY.isoformat()], ["dedupe", "--dry-run"])
     assert [child.name for child in tmp_path.glob("*.xlsx*")] == ["demo.xlsx"]
 
 
@@ -495,11 +491,7 @@ def test_a_damaged_part_is_named_before_what_the_reader_tripped_over(tmp_path: P
             archive.writestr(name, data)
     assert CliRunner().invoke(cli, ["validate", str(path)]).output.startswith(f"Error: {path}: sheet 'Clients'")
     with_wrong_checksum(path, part_of(path, schema.CONTRACTS))
-    before = path.read_bytes()
-    result = CliRunner().invoke(cli, ["validate", str(path)])
-    assert result.exit_code == 1, result.output
-    assert result.output.splitlines() == [f"Error: {path} is damaged: its zip container cannot be read"]
-    assert path.read_bytes() == before
+    assert_refused(path, f"{path} is damaged: its zip container cannot be read", ["validate"])
 
 
 def test_nothing_is_saved_before_a_sheet_still_being_read_turns_out_damaged(tmp_path: Path) -> None:
