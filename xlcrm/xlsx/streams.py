@@ -1,10 +1,10 @@
-"""Big parts of a workbook streamed through zlib on a second thread.
+"""Big parts of a workbook streamed through zlib: deflated a batch at a time, inflated on a second thread.
 
 Rewriting a million-row sheet means inflating its XML, scanning the rows and
-deflating the result. zlib, crc32 and file writes release Python's global
-lock, so on a machine with two cores the inflating and deflating can run
-while the scanning (which holds the lock) goes on. Bytes, order and errors are
-exactly those of doing it all in one thread.
+deflating the result. zlib and file reads release Python's global lock, so on a
+machine with two cores the inflating can run while the scanning (which holds
+the lock) goes on. Bytes, order and errors are exactly those of doing it all in
+one thread.
 """
 
 from __future__ import annotations
@@ -12,16 +12,14 @@ from __future__ import annotations
 import queue
 import threading
 import zlib
-from collections import deque
 from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import BinaryIO
 
-# Chunks are gathered to about this size before they go to the other thread: handing over each small piece
-# (a report row, say) would cost more than it saves.
+# Chunks are gathered to about this size before they are deflated: a call for each small piece (a report row, say)
+# costs more than it saves.
 BATCH_BYTES = 1 << 20
-# Batches in flight at once: enough to keep both threads busy, few enough to bound the memory.
+# Chunks read ahead at once: enough to keep both threads busy, few enough to bound the memory.
 IN_FLIGHT = 3
 
 
@@ -35,28 +33,20 @@ class Deflated:
 
 
 def deflate_into(chunks: Iterable[bytes], out: BinaryIO, level: int) -> Deflated:
-    """Raw-deflate ``chunks`` into ``out`` (as a zip entry holds it), compressing on a worker thread."""
+    """Raw-deflate ``chunks`` into ``out`` (as a zip entry holds it): what was written."""
+    # On this thread: a worker thread deflating meanwhile made a big first refresh slower, not faster (the parts are
+    # written in helper processes beside the main one, and both cores are busy already).
     compressor = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
-    totals = [0, 0, 0]  # crc, size, compressed size: only the single worker touches them until it is done
-
-    def take(batch: bytes) -> None:
-        totals[0] = zlib.crc32(batch, totals[0])
-        totals[1] += len(batch)
+    crc = size = compressed = 0
+    for batch in _batches(chunks):
+        crc = zlib.crc32(batch, crc)
+        size += len(batch)
         packed = compressor.compress(batch)
-        totals[2] += len(packed)
+        compressed += len(packed)
         out.write(packed)
-
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="xlcrm-deflate") as worker:
-        in_flight: deque[Future[None]] = deque()
-        for batch in _batches(chunks):
-            in_flight.append(worker.submit(take, batch))
-            if len(in_flight) >= IN_FLIGHT:
-                in_flight.popleft().result()  # also raises here what the worker met (a full disk)
-        while in_flight:
-            in_flight.popleft().result()
     packed = compressor.flush()
     out.write(packed)
-    return Deflated(totals[0], totals[1], totals[2] + len(packed))
+    return Deflated(crc, size, compressed + len(packed))
 
 
 def _batches(chunks: Iterable[bytes]) -> Iterable[bytes]:
