@@ -1,15 +1,14 @@
-"""Deflating in batches, and inflating on a second thread, give the bytes, sizes and errors of one plain pass."""
+"""Deflating in batches gives the bytes, sizes and errors of one plain pass."""
 
 from __future__ import annotations
 
 import io
 import os
-import threading
 import zlib
 
 import pytest
 
-from xlcrm.xlsx.streams import BATCH_BYTES, ReadAhead, deflate_into
+from xlcrm.xlsx.streams import BATCH_BYTES, deflate_into
 
 
 def sheet_like_chunks() -> list[bytes]:
@@ -55,41 +54,3 @@ def test_an_error_making_the_chunks_reaches_the_caller() -> None:
 
     with pytest.raises(ValueError, match="cannot be written"):
         deflate_into(chunks(), io.BytesIO(), level=3)
-
-
-def test_read_ahead_gives_the_same_bytes() -> None:
-    data = os.urandom(5_000_000)
-    with ReadAhead(io.BytesIO(data), 1 << 20) as ahead:
-        read = []
-        while chunk := ahead.read(1 << 20):
-            read.append(chunk)
-        assert ahead.read(1 << 20) == b""
-    assert b"".join(read) == data
-
-
-class Damaged(io.BytesIO):
-    def read(self, size: int = -1) -> bytes:
-        if self.tell() >= 2 << 20:
-            raise zlib.error("Error -3 while decompressing data: invalid distance too far back")
-        return super().read(size)
-
-
-def test_read_ahead_raises_a_read_error_where_the_read_is_asked_for() -> None:
-    with ReadAhead(Damaged(os.urandom(5_000_000)), 1 << 20) as ahead:
-        assert len(ahead.read(1 << 20)) == 1 << 20
-        assert len(ahead.read(1 << 20)) == 1 << 20
-        with pytest.raises(zlib.error, match="invalid distance"):
-            ahead.read(1 << 20)
-
-
-def test_read_ahead_stops_when_the_reader_leaves_early() -> None:
-    before = threading.active_count()
-    with ReadAhead(io.BytesIO(os.urandom(50_000_000)), 1 << 20) as ahead:
-        ahead.read(1 << 20)
-    assert threading.active_count() == before
-
-
-def test_read_ahead_serves_one_chunk_size() -> None:
-    with ReadAhead(io.BytesIO(b"abc"), 1 << 20) as ahead:
-        with pytest.raises(ValueError):
-            ahead.read(10)

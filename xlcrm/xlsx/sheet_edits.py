@@ -567,7 +567,7 @@ FORMULA_WINDOW = 1 << 17
 
 
 class ReadsBytes(Protocol):
-    """A stream SheetXml can read: an open zip entry, or a ``ReadAhead`` over one."""
+    """A stream SheetXml can read: an open zip entry, say."""
 
     def read(self, size: int, /) -> bytes:
         """Up to ``size`` bytes; b"" at the end."""

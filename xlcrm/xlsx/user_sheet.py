@@ -69,7 +69,6 @@ from xlcrm.xlsx.sheet_edits import (
     without_formula_results,
     written_value,
 )
-from xlcrm.xlsx.streams import ReadAhead
 from xlcrm.xlsx.xml_io import children, detach, local_name, parse_part, refuse_dtd, serialize_part, unescape_xml
 
 
@@ -251,10 +250,9 @@ class UserSheetEdit:
         with (
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="xlcrm-scan") as scanner,
             self._open() as handle,
-            ReadAhead(handle, READ_CHUNK) as ahead,
         ):
             scanning = scanner.submit(self._check_formulas, formula_scans)
-            sheet_xml = SheetXml(ahead, self.sheet.part, self.watch)
+            sheet_xml = SheetXml(handle, self.sheet.part, self.watch)
             columns = {column for row in changes.values() for column in row}
             styles = self.package.style_sheet()
             plan = SheetPlan(
