@@ -75,7 +75,7 @@ from xlcrm.files.saved_copy import BACKUP_FOLDER as BACKUP_FOLDER
 from xlcrm.files.saved_copy import copy_whole, fsync_file, keep_saved_copy
 from xlcrm.messages import Text, t
 from xlcrm.runtime.paths import TEMP_PREFIX, os_reason, path_problem
-from xlcrm.xlsx.reader import WORKBOOK_SUFFIXES, FileStamp
+from xlcrm.xlsx.reader import WORKBOOK_SUFFIXES, FileStamp, inflate_to_end
 
 DEFAULT_KEEP_BACKUPS = 10
 # Older temporary files cannot belong to a save still running: a save takes seconds.
@@ -567,15 +567,10 @@ def _first_damaged(path: Path, names: Sequence[str]) -> str | None:
     with zipfile.ZipFile(path) as archive:
         for name in names:
             try:
-                with archive.open(name) as entry:
-                    while entry.read(_CHECK_CHUNK):
-                        pass
+                inflate_to_end(archive, name)
             except (zipfile.BadZipFile, zlib.error, EOFError):
                 return name
     return None
-
-
-_CHECK_CHUNK = 1 << 20
 
 
 def _sheet_names(path: Path) -> list[str]:

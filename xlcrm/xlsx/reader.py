@@ -443,29 +443,35 @@ def check_workbook_file_start(path: Path) -> None:
         )
 
 
-# Bytes inflated at a time by the check of every part: ZipFile.testzip's size.
+# Bytes inflated at a time by a check of a part's checksum: ZipFile.testzip's size.
 _CHECK_CHUNK = 2**20
+
+
+def inflate_to_end(archive: zipfile.ZipFile, name: str) -> None:
+    """Nothing; inflates the entry ``name`` to its end, where ``zipfile`` checks its checksum (``BadZipFile``; a
+    damaged stream: ``zlib.error`` or ``EOFError``)."""
+    with archive.open(name) as entry:
+        while entry.read(_CHECK_CHUNK):
+            pass
 
 
 def check_workbook_zip(path: Path) -> None:
     """The second half of ``check_workbook_file``: every zip entry inflates to its checksum, and it is a workbook."""
-    _check_zip(path, lambda archive: set())
+    _check_zip(path, lambda archive: {})
 
 
-def _check_zip(path: Path, left_to_reading: Callable[[zipfile.ZipFile], set[str]]) -> None:
-    """``check_workbook_zip``, but for the entries that ``left_to_reading`` names in the zip: their reader checks
-    them."""
+def _check_zip(path: Path, left_to_reading: Callable[[zipfile.ZipFile], Mapping[str, str]]) -> set[str]:
+    """``check_workbook_zip``, but for the parts of the sheets that ``left_to_reading`` finds in the zip (sheet name
+    -> zip entry), whose reader checks them: the names of those sheets."""
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
             check_entries_readable(archive, path)
             left = left_to_reading(archive)
+            left_parts = set(left.values())
             for name in archive.namelist():  # as ZipFile.testzip reads them, by name
-                if name in left:
-                    continue
-                with archive.open(name) as entry:
-                    while entry.read(_CHECK_CHUNK):
-                        pass
+                if name not in left_parts:
+                    inflate_to_end(archive, name)
     except (zipfile.BadZipFile, zlib.error, EOFError):
         raise NotAWorkbook(t("{path} is damaged: its zip container cannot be read", path=path)) from None
     if "xl/workbook.xml" not in names:
@@ -478,6 +484,7 @@ def _check_zip(path: Path, left_to_reading: Callable[[zipfile.ZipFile], set[str]
                 suffix=path.suffix or t("(none)"),
             )
         )
+    return set(left)
 
 
 def _check_zip_but_sheets_read(path: Path, skip: Collection[str]) -> set[str]:
@@ -489,23 +496,20 @@ def _check_zip_but_sheets_read(path: Path, skip: Collection[str]) -> set[str]:
     each sheet they read to its end through ``zipfile``, which checks the part's checksum there (``BadZipFile``).
     Checking them here too inflated the largest of them, a million rows of Interactions, twice. The caller checks
     that the sheets it read are these (python-calamine, which gives it their names, could name others)."""
-    read_whole: set[str] = set()
 
-    def sheets_read(archive: zipfile.ZipFile) -> set[str]:
+    def sheets_read(archive: zipfile.ZipFile) -> dict[str, str]:
         try:
             parts = sheet_parts(archive)
         except (NotAWorkbook, BeyondLimits):
-            return set()  # the check of every part, or the reading, says what is wrong
+            return {}  # the check of every part, or the reading, says what is wrong
         names = list(parts)
-        read_whole.update(
-            actual
+        return {
+            actual: parts[actual]
             for spec in (*schema.USER_SHEETS, *schema.READ_BACK_REPORTS)
             if spec.key not in skip and (actual := schema.find_sheet_name(spec, names)) is not None
-        )
-        return {parts[name] for name in read_whole}
+        }
 
-    _check_zip(path, sheets_read)
-    return read_whole
+    return _check_zip(path, sheets_read)
 
 
 def _looks_like_text(path: Path) -> bool:
