@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from xlcrm.messages import Text
+from xlcrm.messages.as_json import JsonFields
 
 
 class Severity(str, Enum):
@@ -62,7 +63,7 @@ class Code(str, Enum):
 
 
 @dataclass(frozen=True)
-class Finding:
+class Finding(JsonFields):
     """One problem of the workbook, at one cell (or one sheet)."""
 
     severity: Severity
@@ -73,15 +74,3 @@ class Finding:
     # Plain words for a non-programmer, rendered when shown: in the workbook's language on its Problems sheet, in
     # the run's language on the terminal.
     message: Text
-
-    def to_dict(self) -> dict[str, str]:
-        """The finding as JSON-ready values: severity and code as their stable text, the message in the run's
-        language."""
-        return {
-            "severity": self.severity.value,
-            "code": self.code.value,
-            "sheet": self.sheet,
-            "cell": self.cell,
-            "value": self.value,
-            "message": str(self.message),
-        }

@@ -34,6 +34,7 @@ from xlcrm.create.demo_contracts import LAPSED, PROSPECT, STEADY, Party, Planted
 from xlcrm.create.demo_payments import UNKNOWN_ORDER_NUMBER, Buyer, PlantedPayment, make_payments
 from xlcrm.errors import UsageError
 from xlcrm.messages import Message, Text, t, tn
+from xlcrm.messages.as_json import JsonFields
 from xlcrm.reports.greetings import next_anniversary
 from xlcrm.schema import ListValue
 from xlcrm.xlsx.refs import column_letter, sheet_ref
@@ -229,7 +230,7 @@ _PLAIN, _BLANK_ID, _REPEATED_ID, _DUPLICATE = "plain", "blank-id", "repeated-id"
 
 
 @dataclass(frozen=True)
-class PlantedMistake:
+class PlantedMistake(JsonFields):
     """A cell made wrong on purpose, with the finding validation must report for it."""
 
     code: Code
@@ -237,39 +238,27 @@ class PlantedMistake:
     value: str  # what was typed
     note: Text
 
-    def to_dict(self) -> dict[str, str]:
-        """The result as JSON-ready values, as ``--json`` prints it."""
-        return {"code": self.code.value, "cell": self.cell, "value": self.value, "note": str(self.note)}
-
 
 @dataclass(frozen=True)
-class PlantedDuplicate:
+class PlantedDuplicate(JsonFields):
     """The same client typed in a second time, by another manager, with realistic differences."""
 
     original: str  # ClientID
     duplicate: str
     how: Text
 
-    def to_dict(self) -> dict[str, str]:
-        """The result as JSON-ready values, as ``--json`` prints it."""
-        return {"original": self.original, "duplicate": self.duplicate, "how": str(self.how)}
-
 
 @dataclass(frozen=True)
-class Lookalike:
+class Lookalike(JsonFields):
     """Two different clients that look alike and must never be merged."""
 
     first: str  # ClientID
     second: str
     why: Text
 
-    def to_dict(self) -> dict[str, str]:
-        """The result as JSON-ready values, as ``--json`` prints it."""
-        return {"first": self.first, "second": self.second, "why": str(self.why)}
-
 
 @dataclass(frozen=True)
-class ProbableDuplicate:
+class ProbableDuplicate(JsonFields):
     """The same client typed in again with nothing that proves it (no shared phone, email or INN): dedupe lists the
     pair on the Duplicates sheet for the user to decide, and never merges it by itself."""
 
@@ -277,13 +266,9 @@ class ProbableDuplicate:
     duplicate: str
     how: Text
 
-    def to_dict(self) -> dict[str, str]:
-        """The result as JSON-ready values, as ``--json`` prints it."""
-        return {"original": self.original, "duplicate": self.duplicate, "how": str(self.how)}
-
 
 @dataclass(frozen=True)
-class PlantedCase:
+class PlantedCase(JsonFields):
     """A client made on purpose to show one rule of the blocks or the agenda, with what the rule must make of it.
 
     ``cell`` is the cell the case rests on: a plan's Next date, a booked row's Date, the Date of the last contact
@@ -299,17 +284,6 @@ class PlantedCase:
     cell: str
     due: dt.date | None
     note: Text
-
-    def to_dict(self) -> dict[str, str | None]:
-        """The result as JSON-ready values, as ``--json`` prints it."""
-        return {
-            "case": self.case,
-            "client_id": self.client_id,
-            "manager": self.manager,
-            "cell": self.cell,
-            "due": self.due.isoformat() if self.due else None,
-            "note": str(self.note),
-        }
 
 
 @dataclass

@@ -18,6 +18,7 @@ from xlcrm import schema
 from xlcrm.checks.findings import Code
 from xlcrm.create import demo_data as vocab
 from xlcrm.messages import Message, Text, t
+from xlcrm.messages.as_json import JsonFields
 from xlcrm.schema import ListValue
 from xlcrm.xlsx.refs import column_letter, sheet_ref
 
@@ -72,7 +73,7 @@ FINDINGS = {
 
 
 @dataclass(frozen=True)
-class PlantedContract:
+class PlantedContract(JsonFields):
     """A contract or annex made on purpose to show one rule of the contracts, with what the rule must make of it.
 
     ``cell`` is the cell the case rests on: the Valid until the reminder counts from, the Status that keeps a
@@ -88,18 +89,6 @@ class PlantedContract:
     cell: str
     due: dt.date | None
     note: Text
-
-    def to_dict(self) -> dict[str, str | None]:
-        """The result as JSON-ready values, as ``--json`` prints it."""
-        return {
-            "case": self.case,
-            "contract_id": self.contract_id,
-            "client_id": self.client_id,
-            "manager": self.manager,
-            "cell": self.cell,
-            "due": self.due.isoformat() if self.due else None,
-            "note": str(self.note),
-        }
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from xlcrm import schema
 from xlcrm.create import demo_data as vocab
 from xlcrm.messages import Message, Text, t
+from xlcrm.messages.as_json import JsonFields
 
 Row = dict[str, object]
 # The cell a planted case rests on, from its sheet, row and column.
@@ -86,7 +87,7 @@ _OWN_TERMS = {OWN_TERM_ON_TIME: LONGEST_TERM, OWN_TERM_ZERO: 0}
 
 
 @dataclass(frozen=True)
-class PlantedPayment:
+class PlantedPayment(JsonFields):
     """A client made on purpose to show one rule of the payments, with what a refresh must show for it.
 
     ``cell`` is the cell the case rests on: the unpaid order's Date, the telling payment's Amount (or the Order No.
@@ -103,19 +104,6 @@ class PlantedPayment:
     unpaid_since: dt.date | None
     due: dt.date | None
     note: Text
-
-    def to_dict(self) -> dict[str, object]:
-        """The result as JSON-ready values, as ``--json`` prints it."""
-        return {
-            "case": self.case,
-            "client_id": self.client_id,
-            "manager": self.manager,
-            "cell": self.cell,
-            "balance": self.balance,
-            "unpaid_since": self.unpaid_since.isoformat() if self.unpaid_since else None,
-            "due": self.due.isoformat() if self.due else None,
-            "note": str(self.note),
-        }
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ from xlcrm.dedupe.plan import joined
 from xlcrm.errors import ExportRefused, UsageError, WriteError
 from xlcrm.lifecycle.analysis import analyse
 from xlcrm.messages import Message, Text, t
+from xlcrm.messages.as_json import JsonFields
 from xlcrm.schema import Column, Kind, Sheet
 from xlcrm.xlsx.reader import SheetData, WorkbookData
 from xlcrm.xlsx.refs import column_letter
@@ -59,13 +60,9 @@ MAX_IDENTIFIER_BYTES = 63
 
 
 @dataclass(frozen=True)
-class DatabaseExport:
+class DatabaseExport(JsonFields):
     target: str  # the SQLite file, or the URL with its password hidden
     tables: dict[str, int]  # table -> rows written
-
-    def to_dict(self) -> dict[str, Any]:
-        """The result as JSON-ready values."""
-        return {"target": self.target, "tables": self.tables}
 
 
 def _column_type(column: Column) -> sa.types.TypeEngine[Any]:

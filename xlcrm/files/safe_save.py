@@ -74,6 +74,7 @@ from xlcrm.files.run_lock import holding_run_lock
 from xlcrm.files.saved_copy import BACKUP_FOLDER as BACKUP_FOLDER
 from xlcrm.files.saved_copy import copy_whole, fsync_file, keep_saved_copy
 from xlcrm.messages import Text, t
+from xlcrm.messages.as_json import JsonFields
 from xlcrm.runtime.paths import TEMP_PREFIX, os_reason, path_problem
 from xlcrm.xlsx.reader import WORKBOOK_SUFFIXES, FileStamp, inflate_to_end
 
@@ -106,7 +107,7 @@ class SaveOptions:
 
 
 @dataclass(frozen=True)
-class SaveResult:
+class SaveResult(JsonFields):
     """What a save did."""
 
     path: Path  # the file written
@@ -117,19 +118,6 @@ class SaveResult:
     removed_temps: tuple[Path, ...] = ()  # leftovers of killed runs cleaned up
     warnings: tuple[Text, ...] = ()  # e.g. a lock that was not obeyed
     saved_copy: Path | None = None  # the copy of the new version kept to compare the next run with
-
-    def to_dict(self) -> dict[str, Any]:
-        """The save as JSON-ready values."""
-        return {
-            "path": str(self.path),
-            "replaced": self.replaced,
-            "backup": str(self.backup) if self.backup else None,
-            "attempts": self.attempts,
-            "pruned_backups": [str(p) for p in self.pruned_backups],
-            "removed_temps": [str(p) for p in self.removed_temps],
-            "warnings": [str(warning) for warning in self.warnings],
-            "saved_copy": str(self.saved_copy) if self.saved_copy else None,
-        }
 
 
 def replace_workbook(

@@ -41,7 +41,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 import pandas as pd
 
@@ -94,6 +94,7 @@ from xlcrm.errors import MappingError, WorkbookStructureError
 from xlcrm.importing.mapping import ColumnMapping, apply_mapping_file, auto_mapping, combined_name, read_mapping_file
 from xlcrm.importing.sources import SourceTable
 from xlcrm.messages import Message, Number, Text, t, tn
+from xlcrm.messages.as_json import JsonFields
 from xlcrm.schema import Column, Kind, Sheet
 from xlcrm.xlsx.reader import (
     SheetData,
@@ -119,7 +120,7 @@ OUTCOMES = (ADDED, MERGED, REVIEW, UNCHANGED, SKIPPED)
 
 
 @dataclass(frozen=True)
-class RecordOutcome:
+class RecordOutcome(JsonFields):
     """One source record: what became of it, and why."""
 
     source_row: int
@@ -127,16 +128,6 @@ class RecordOutcome:
     client_id: str = ""  # the client added, merged into, or already holding it
     detail: Text = ""  # reason, or the probable duplicate's ClientID and score (a message, rendered when shown)
     merge_id: str = ""  # the Merge log entry of a merge into a client already in the workbook
-
-    def to_dict(self) -> dict[str, Any]:
-        """The result as JSON-ready values, as ``--json`` prints it."""
-        return {
-            "source_row": self.source_row,
-            "outcome": self.outcome,
-            "client_id": self.client_id,
-            "detail": str(self.detail),
-            "merge_id": self.merge_id,
-        }
 
 
 @dataclass(frozen=True)

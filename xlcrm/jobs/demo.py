@@ -21,11 +21,12 @@ from xlcrm.create.template import build_workbook
 from xlcrm.errors import UsageError
 from xlcrm.files.safe_save import holding_workbook_lock, write_new_workbook
 from xlcrm.messages import t, tn
+from xlcrm.messages.as_json import JsonFields
 from xlcrm.runtime import progress
 
 
 @dataclass
-class DemoResult:
+class DemoResult(JsonFields):
     """The demo workbook ``create_demo`` made, with the manifest of what was planted on purpose."""
 
     path: Path
@@ -42,25 +43,6 @@ class DemoResult:
     contracts: int  # rows on the Contracts sheet, annexes included
     planted_contracts: list[PlantedContract]  # a contract for every rule of the contracts
     planted_payments: list[PlantedPayment]  # a client for every rule of the payments
-
-    def to_dict(self) -> dict[str, object]:
-        """The result as JSON-ready values, as ``--json`` prints it."""
-        return {
-            "path": str(self.path),
-            "locale": self.locale,
-            "seed": self.seed,
-            "today": self.today.isoformat(),
-            "clients": self.clients,
-            "interactions": self.interactions,
-            "planted_mistakes": [m.to_dict() for m in self.planted_mistakes],
-            "planted_duplicates": [d.to_dict() for d in self.planted_duplicates],
-            "lookalikes": [pair.to_dict() for pair in self.lookalikes],
-            "probable_duplicates": [pair.to_dict() for pair in self.probable_duplicates],
-            "planted_cases": [case.to_dict() for case in self.planted_cases],
-            "contracts": self.contracts,
-            "planted_contracts": [case.to_dict() for case in self.planted_contracts],
-            "planted_payments": [case.to_dict() for case in self.planted_payments],
-        }
 
 
 @holding_workbook_lock("path")

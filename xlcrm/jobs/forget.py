@@ -36,6 +36,7 @@ from xlcrm.jobs.opening import open_to_change, open_to_read
 from xlcrm.lifecycle.analysis import analyse
 from xlcrm.lifecycle.segments import segments_of
 from xlcrm.messages import Text, t
+from xlcrm.messages.as_json import JsonFields
 from xlcrm.privacy.erase import Erasure, ErasureEntry, Place, erasure_log_sheet, plan_erasure
 from xlcrm.privacy.traces import Matcher, PersonValues, Trace, combined_pattern, package_traces
 from xlcrm.reports.agenda import build_agenda
@@ -53,22 +54,13 @@ DELETED = "deleted"  # could not be read, rewritten or cleaned: removed
 
 
 @dataclass(frozen=True)
-class BackupErasure:
+class BackupErasure(JsonFields):
     """A backup of the workbook that held the data, and what was done to it."""
 
     path: Path
     action: str  # HOLDS, REWRITTEN or DELETED
     traces: tuple[Trace, ...] = ()  # where it held the data (before it was rewritten)
     problem: Text | None = None  # why it was deleted, or could not be searched
-
-    def to_dict(self) -> dict[str, Any]:
-        """The backup as JSON-ready values."""
-        return {
-            "path": str(self.path),
-            "action": self.action,
-            "traces": [trace.to_dict() for trace in self.traces],
-            "problem": str(self.problem) if self.problem is not None else None,
-        }
 
 
 @dataclass

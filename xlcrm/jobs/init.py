@@ -10,26 +10,18 @@ from xlcrm.create.template import TEMPLATE_FILE, build_workbook, check_locale
 from xlcrm.errors import UsageError, WriteError
 from xlcrm.files.safe_save import write_new_workbook
 from xlcrm.messages import t
+from xlcrm.messages.as_json import JsonFields
 from xlcrm.runtime.paths import path_problem
 
 
 @dataclass(frozen=True)
-class InitResult:
+class InitResult(JsonFields):
     """The workbook ``create_template`` made: its path, language and sheets."""
 
     path: Path
     locale: str
     sheets: list[str]
     backup: Path | None = None  # with --force: where the replaced file was kept
-
-    def to_dict(self) -> dict[str, object]:
-        """The result as JSON-ready values, as ``--json`` prints it."""
-        return {
-            "path": str(self.path),
-            "locale": self.locale,
-            "sheets": list(self.sheets),
-            "backup": str(self.backup) if self.backup else None,
-        }
 
 
 def create_template(

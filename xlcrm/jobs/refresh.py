@@ -56,6 +56,7 @@ from xlcrm.lifecycle.history import read_history
 from xlcrm.lifecycle.payments import DebtTotals
 from xlcrm.lifecycle.segments import segments_of
 from xlcrm.messages import Text, t
+from xlcrm.messages.as_json import JsonFields
 from xlcrm.reports.agenda import build_agenda
 from xlcrm.reports.changes import changes_sheet
 from xlcrm.reports.sheets import Migration, RefreshReports, build_reports
@@ -73,16 +74,12 @@ from xlcrm.xlsx.sheet_edits import RowMap, SheetEdit, combine_edits
 
 
 @dataclass(frozen=True)
-class MergeSummary:
+class MergeSummary(JsonFields):
     """One merge of the dedupe step, as the terminal and --json show it."""
 
     survivor: str  # ClientID kept
     merged: tuple[str, ...]  # ClientIDs merged into it ("row N" for a row without one)
     reason: Text  # why: the first pair's reasons, or the user's Decision
-
-    def to_dict(self) -> dict[str, Any]:
-        """The merge as JSON-ready values (its reason in the run's language)."""
-        return {"survivor": self.survivor, "merged": list(self.merged), "reason": str(self.reason)}
 
 
 @dataclass(frozen=True)

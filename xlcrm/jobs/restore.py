@@ -29,6 +29,7 @@ from xlcrm.files.save import save_changes
 from xlcrm.files.saved_copy import saved_copy_path
 from xlcrm.jobs.opening import open_to_change
 from xlcrm.messages import t
+from xlcrm.messages.as_json import JsonFields
 from xlcrm.runtime import progress
 from xlcrm.xlsx.package import last_row_with_value
 from xlcrm.xlsx.reader import SheetData, WorkbookData, read_workbook, require_headers_on_row_one
@@ -120,7 +121,7 @@ def _sheet_rows(item: str, sheet: schema.Sheet, sheet_text: str, rows_text: str)
 
 
 @dataclass(frozen=True)
-class RestoredRow:
+class RestoredRow(JsonFields):
     """One row brought back."""
 
     sheet: str  # schema key
@@ -128,16 +129,6 @@ class RestoredRow:
     saved_row: int  # its row in the saved copy
     row: int  # the row it was written to
     client_id: str | None
-
-    def to_dict(self) -> dict[str, Any]:
-        """The row as JSON-ready values."""
-        return {
-            "sheet": self.sheet,
-            "sheet_name": self.sheet_name,
-            "saved_row": self.saved_row,
-            "row": self.row,
-            "client_id": self.client_id,
-        }
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,7 @@ from xlcrm.jobs.dedupe import dedupe_workbook
 from xlcrm.jobs.refresh import refresh_workbook
 from xlcrm.jobs.validate import validate_workbook
 from xlcrm.messages import LANGUAGES, Message, Text, t, tn
+from xlcrm.messages.as_json import JsonFields
 from xlcrm.runtime.paths import path_key
 
 Platform = Literal["windows", "cron"]
@@ -163,32 +164,24 @@ class Installation:
 
 
 @dataclass(frozen=True)
-class Removal:
+class Removal(JsonFields):
     """What ``remove_schedule`` did: the entry's name, and whether there was one."""
 
     workbook: PurePath
     name: str
     removed: bool
 
-    def to_dict(self) -> dict[str, Any]:
-        """The removal as JSON-ready values."""
-        return {"workbook": str(self.workbook), "name": self.name, "removed": self.removed}
-
 
 @dataclass(frozen=True)
-class ScheduledEntry:
+class ScheduledEntry(JsonFields):
     """One xlcrm entry of the scheduler: its name and what the scheduler says of it."""
 
     name: str
     description: str  # the crontab line, or the task's next run time
 
-    def to_dict(self) -> dict[str, Any]:
-        """The entry as JSON-ready values."""
-        return {"name": self.name, "description": self.description}
-
 
 @dataclass(frozen=True)
-class RunResult:
+class RunResult(JsonFields):
     """What a scheduled run did: the command, the tries it took, the errors and warnings left, the log."""
 
     workbook: Path
@@ -198,28 +191,13 @@ class RunResult:
     warnings: int
     log: Path
 
-    def to_dict(self) -> dict[str, Any]:
-        """The run as JSON-ready values."""
-        return {
-            "workbook": str(self.workbook),
-            "command": self.command,
-            "tries": self.tries,
-            "errors": self.errors,
-            "warnings": self.warnings,
-            "log": str(self.log),
-        }
-
 
 @dataclass(frozen=True)
-class Shortcut:
+class Shortcut(JsonFields):
     """The file ``write_shortcut`` wrote, and the command it runs."""
 
     path: Path
     command: str
-
-    def to_dict(self) -> dict[str, Any]:
-        """The shortcut as JSON-ready values."""
-        return {"path": str(self.path), "command": self.command}
 
 
 # --- what is scheduled -------------------------------------------------------------------------------------------

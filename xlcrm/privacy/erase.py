@@ -24,7 +24,6 @@ import datetime as dt
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from xlcrm import schema
 from xlcrm.checks.erased import erased_name, is_erased
@@ -44,6 +43,7 @@ from xlcrm.dedupe.merge_log import merge_log_sheet as merge_log_report
 from xlcrm.errors import ClientNotFound, NotAWorkbook, quoted
 from xlcrm.lifecycle.history import BlockHistory, history_sheet, read_history
 from xlcrm.messages import Message, Text, t
+from xlcrm.messages.as_json import JsonFields
 from xlcrm.privacy.traces import Matcher, PersonValues, cells_holding, phone_numbers
 from xlcrm.xlsx.package import rows_with_formula
 from xlcrm.xlsx.reader import SheetData, WorkbookData, every_sheet_rows
@@ -78,16 +78,12 @@ ERASURE_LOG_TEXTS: dict[str, Message] = {
 
 
 @dataclass(frozen=True)
-class Place:
+class Place(JsonFields):
     """A place the person's data was found: a cell or rows of a sheet, and what is done there."""
 
     sheet: str
     where: str  # "D14", a row "5:5", merge IDs, or "" for the whole sheet or part
     action: Text  # cleared, deleted, removed, rebuilt
-
-    def to_dict(self) -> dict[str, Any]:
-        """The place as JSON-ready values."""
-        return {"sheet": self.sheet, "where": self.where, "action": str(self.action)}
 
     def __str__(self) -> str:
         return f"{self.sheet}!{self.where}" if self.where else self.sheet

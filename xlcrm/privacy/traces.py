@@ -17,6 +17,7 @@ from typing import Any
 
 from xlcrm.checks.normalize import as_text, is_blank
 from xlcrm.errors import NotAWorkbook
+from xlcrm.messages.as_json import JsonFields
 from xlcrm.xlsx.xml_io import parse_part
 
 MIN_TEXT = 4
@@ -123,15 +124,11 @@ def cells_holding(rows: Sequence[Sequence[Any]], matcher: Matcher) -> list[tuple
 
 
 @dataclass(frozen=True)
-class Trace:
+class Trace(JsonFields):
     """A part of a workbook's package that still holds a person's values, and how many times."""
 
     part: str
     count: int
-
-    def to_dict(self) -> dict[str, Any]:
-        """The trace as JSON-ready values."""
-        return {"part": self.part, "count": self.count}
 
 
 def package_traces(path: Path, matcher: Matcher) -> list[Trace]:
