@@ -22,7 +22,7 @@ from tests.package_checks import assert_package_consistent, entries
 from tests.xlsx.test_sheet_edits import sheet_state
 from xlcrm import schema
 from xlcrm.cli.main import cli
-from xlcrm.dedupe.merge import apply_plan, load_plan, merge_redirects
+from xlcrm.dedupe.merge import apply_plan, load_plan
 from xlcrm.dedupe.merge_log import read_merge_log, read_sheet_rows
 from xlcrm.files.safe_save import SaveOptions
 from xlcrm.jobs.dedupe import dedupe_workbook, unmerge_workbook
@@ -293,7 +293,7 @@ def test_applying_a_plan_leaves_the_merge_log_it_was_made_with_as_read(book: Pat
 def test_library_plan_for_refresh(book: Path) -> None:
     """What refresh folds into its own single read and save: a plan, its edits and sheets, the redirects."""
     plan, log = load_plan(read_workbook(book))
-    assert merge_redirects(plan) == {"C000003": "C000001"}
+    assert plan.merged_into() == {4: "C000001"}
     edits, reports = apply_plan(plan, log)
     by_sheet = {edit.sheet: edit for edit in edits}
     assert list(by_sheet["Clients"].delete_rows) == [4]

@@ -294,18 +294,6 @@ def _log_headers(header_row: Sequence[object], width: int) -> list[str]:
     ]
 
 
-def merge_redirects(plan: DedupePlan) -> dict[str, str]:
-    """ClientID of every client the plan merges away -> its survivor's, for stages that run on the same read."""
-    redirects: dict[str, str] = {}
-    for group in plan.groups:
-        survivor = plan.records[group.survivor].client_id
-        for row in group.merged:
-            merged = plan.records[row].client_id
-            if merged and merged != survivor:
-                redirects[merged] = survivor
-    return redirects
-
-
 def apply_plan(
     plan: DedupePlan, log: MergeLog, *, now: dt.datetime | None = None
 ) -> tuple[list[SheetEdit], list[ReportSheet]]:

@@ -289,11 +289,6 @@ class TableLayout:
         """Headers and values, e.g. ``A5:H105`` (the autofilter range)."""
         return f"A{self.header_row}:{column_letter(self.width - 1)}{self.last_row}"
 
-    def column_ref(self, index: int) -> str:
-        """Absolute range of one column's values, e.g. ``$B$6:$B$105``, for filters and charts."""
-        letter = column_letter(index)
-        return f"${letter}${self.first_row}:${letter}${max(self.first_row, self.last_row)}"
-
 
 # A frozen pane taller than this would leave little of a laptop's screen to scroll in.
 MAX_FROZEN_ROWS = 16

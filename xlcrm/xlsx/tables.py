@@ -32,11 +32,6 @@ class SheetTable:
     header_rows: int  # 0 or 1: the table's first row holds its headers
     total_rows: int  # 0 or 1: the table's last row is its total row
 
-    @property
-    def total_row(self) -> int | None:
-        """The row of the table's total row, or None when it has none."""
-        return self.last_row if self.total_rows else None
-
     def furniture_rows(self) -> list[int]:
         """The rows of the table that are not records: its header row and its total row."""
         rows = list(range(self.first_row, self.first_row + self.header_rows))
