@@ -14,6 +14,13 @@ value at XFD1048576 that makes python-calamine allocate its whole
   declared), the longest text in one cell, and the range the cells with values
   span.
 
+The parts scanned are the ones python-calamine reads, found as it finds them
+(``sheet_parts``): workbook.xml and sharedStrings.xml by those names in the
+folder of the package's last officeDocument relationship, a sheet through its
+relationship's Target as written, zip entries whatever the case of their names.
+A package reader would resolve the relationships otherwise, and a crafted file
+could then show the scan clean copies of the parts calamine reads.
+
 The scan reads raw bytes a few megabytes at a time, never parsing: a chunk
 whose cells all open with a reference inside A1:Z999999 (or A1:AZ499999, a
 client list with columns past Z) and whose text has a ``<`` every 16 KB passes
@@ -27,8 +34,8 @@ constant below with the reason for its value.
 from __future__ import annotations
 
 import html
-import posixpath
 import re
+import string
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -38,7 +45,6 @@ from typing import IO
 
 import numpy as np
 import numpy.typing as npt
-from lxml import etree
 
 from xlcrm.errors import BeyondLimits, NotAWorkbook, quoted
 from xlcrm.messages import Message, Number, Text, t, tn
@@ -77,9 +83,6 @@ MAX_PARSED_PART_BYTES = 64 * 2**20
 # Bytes inflated and scanned at a time.
 SCAN_CHUNK = 4 * 2**20
 
-_SHARED_STRINGS_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
-_OFFICE_DOCUMENT_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
-# workbook.xml and the relationship parts are read whole; nothing in them is resolved or fetched.
 _LT, _SLASH, _GT, _QUOTE = (ord(char) for char in '</>"')
 # One attribute of a tag and its value in double or single quotes; the next one starts where it ends (python-calamine
 # reads one without a space before it too).
@@ -221,28 +224,26 @@ def checked_sheet_chunks(
 
 
 def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> the zip entry of its XML, from workbook.xml and its relationships ({} when not a workbook)."""
-    book = _office_document(archive)
-    if book is None:
+    """Sheet name -> the zip entry python-calamine reads as that sheet ({} when it finds no workbook), found as
+    calamine finds it (see ``_calamine_elements``): through the first sheet of that name in workbook.xml, the last
+    attribute of that sheet whose local name is ``id``, and the Target of the relationship with that Id, both as
+    written (not unescaped), the Target not resolved (``..`` stays) and its TargetMode not read."""
+    find = _calamine_lookup(archive)
+    folder = _workbook_folder(archive, find)
+    if folder is None:
         return {}
-    workbook = _read_xml(archive, book)
-    rels = _relationship_targets(archive, book)
-    if workbook is None:
-        return {}
-    parts = {}
-    for element in workbook.iter("{*}sheet"):
-        rel_id = next(
-            (
-                value
-                for name, value in element.attrib.items()
-                if etree.QName(name).localname == "id" and etree.QName(name).namespace
-            ),
-            None,
+    rels = _calamine_elements(archive, find(folder + "_rels/workbook.xml.rels"), b"Relationship", b"Relationships")
+    targets = {rel[b"Id"]: rel.get(b"Target", b"").decode(errors="replace") for rel in rels if b"Id" in rel}
+    found: dict[str, str | None] = {}
+    for sheet in _calamine_elements(archive, find(folder + "workbook.xml"), b"sheet", b"workbook", b"definedName"):
+        rel_id = next((value for key, value in reversed(sheet.items()) if key == b"id" or key.endswith(b":id")), b"")
+        target = targets.get(rel_id)
+        if target is None:
+            continue  # calamine opens no workbook then
+        found.setdefault(
+            _unescaped(sheet.get(b"name", b"")), find(target[1:] if target[:1] == "/" else folder + target)
         )
-        target = rels.get(rel_id or "")
-        if target is not None and (sheet_name := element.get("name")) is not None and target in archive.NameToInfo:
-            parts[sheet_name] = target
-    return parts
+    return {name: part for name, part in found.items() if part is not None}
 
 
 def scan_part(
@@ -793,51 +794,110 @@ def _size(count: int) -> Message:
     return tn("{count} byte", "{count} bytes", count)
 
 
-def _office_document(archive: zipfile.ZipFile) -> str | None:
-    """The workbook part (xl/workbook.xml as a rule), from the package's relationships."""
-    targets = _relationship_targets(archive, "", _OFFICE_DOCUMENT_TYPE)
-    found = next(iter(targets.values()), None)
-    return found if found is not None else ("xl/workbook.xml" if "xl/workbook.xml" in archive.NameToInfo else None)
+def _workbook_folder(archive: zipfile.ZipFile, find: Callable[[str], str | None]) -> str | None:
+    """The folder from which python-calamine reads workbook.xml, its relationships and sharedStrings.xml, by those
+    names whatever the relationships say (``xl/`` as Excel and LibreOffice write it): that of the Target of the last
+    officeDocument relationship of the package, of either OOXML flavour; None when there is none, and calamine opens
+    no workbook. ``find``: the package's ``_calamine_lookup``."""
+    # calamine takes only those after the start of the Relationships element: the last is the same one (or, with
+    # none after it, calamine opens nothing).
+    targets = [
+        rel[b"Target"]
+        for rel in _calamine_elements(archive, find("_rels/.rels"), b"Relationship", b"Relationships")
+        if rel.get(b"Type", b"").endswith(b"/relationships/officeDocument") and b"Target" in rel
+    ]
+    if not targets:
+        return None
+    target = _unescaped(targets[-1])
+    return target[: target.rfind("/") + 1].removeprefix("/")
 
 
 def _shared_strings_part(archive: zipfile.ZipFile) -> str | None:
-    book = _office_document(archive)
-    if book is None:
-        return None
-    target = next(iter(_relationship_targets(archive, book, _SHARED_STRINGS_TYPE).values()), None)
-    return target if target is not None and target in archive.NameToInfo else None
+    """The zip entry python-calamine reads the shared strings from (None when it reads none): sharedStrings.xml beside
+    workbook.xml, whatever part the workbook's relationships name."""
+    find = _calamine_lookup(archive)
+    folder = _workbook_folder(archive, find)
+    return None if folder is None else find(folder + "sharedStrings.xml")
 
 
-def _relationship_targets(archive: zipfile.ZipFile, part: str, rel_type: str | None = None) -> dict[str, str]:
-    """Id -> zip entry of the relationships of ``part`` ("" for the package's own), of one type if given."""
-    folder, name = posixpath.split(part)
-    rels = _read_xml(archive, posixpath.join(folder, "_rels", f"{name}.rels"))
-    if rels is None:
-        return {}
-    targets = {}
-    for rel in rels.iter("{*}Relationship"):
-        target = rel.get("Target")
-        if target is None or rel.get("TargetMode") == "External" or (rel_type and rel.get("Type") != rel_type):
-            continue
-        resolved = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
-        targets[rel.get("Id", "")] = resolved
-    return targets
+# calamine (src/xlsx/mod.rs: Xlsx::new and what it calls, xml_reader) finds the parts it reads so, whatever the
+# package's relationships would resolve to: a scan of the parts they name could leave the ones it reads unscanned.
+_NOT_TAGS = re.compile(rb"<!--.*?-->|<!\[CDATA\[.*?]]>|<\?.*?\?>", re.DOTALL)
+_TAG = re.compile(rb"""<(/?)([^\s/>]+)((?:[^>"']|"[^"]*"|'[^']*')*)>""")
+_XML_REFERENCE = re.compile(r"&(?:#x([0-9a-fA-F]+)|#([0-9]+)|(lt|gt|amp|apos|quot));")
+_XML_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "apos": "'", "quot": '"'}
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 
-def _read_xml(archive: zipfile.ZipFile, part: str) -> etree._Element | None:
-    """The parsed part (None when missing); ``BeyondLimits`` when it is too big to parse whole, ``NotAWorkbook``
-    when it is damaged."""
-    entry = archive.NameToInfo.get(part)
+def _calamine_lookup(archive: zipfile.ZipFile) -> Callable[[str], str | None]:
+    """A function giving the zip entry python-calamine opens as a part of the given name (None when there is none):
+    names compared with ASCII letters in lower case and ``\\`` in entries read as ``/``, the last entry so named
+    winning, else the entry of exactly that name."""
+    folded = {name.replace("\\", "/").translate(_ASCII_LOWER): name for name in archive.namelist()}
+
+    def find(part: str) -> str | None:
+        entry = folded.get(part.translate(_ASCII_LOWER))
+        return entry if entry is not None else (part if part in archive.NameToInfo else None)
+
+    return find
+
+
+def _calamine_elements(
+    archive: zipfile.ZipFile, entry: str | None, name: bytes, until: bytes, skipped: bytes = b""
+) -> Iterator[dict[bytes, bytes]]:
+    """The attributes (name -> value, both as written) of each element called ``name`` in the zip entry ``entry``
+    (nothing when None), met as calamine's XML reader meets them: elements named with any prefix or none, up to the
+    first end of an element called ``until``, none inside a ``skipped`` element that has a name attribute (calamine
+    reads a defined name's text up to its end tag).
+
+    The part is parsed first (``_parsed_xml``): in well-formed XML without a DTD every ``<`` outside comments, CDATA
+    and processing instructions opens a tag, and no attribute value holds one."""
     if entry is None:
-        return None
-    if entry.file_size > MAX_PARSED_PART_BYTES:
+        return
+    skipping = b""  # the name of the skipped element being read through
+    for tag in _TAG.finditer(_NOT_TAGS.sub(b"", _parsed_xml(archive, entry))):
+        closing, tag_name, attributes = tag[1], tag[2], tag[3]
+        local = tag_name[tag_name.find(b":") + 1 :]
+        if not closing and not skipping and local in (name, skipped):
+            values = {
+                found[1]: found[2] if found[2] is not None else found[3] for found in _ATTRIBUTE.finditer(attributes)
+            }
+            if local == name:
+                yield values
+            elif b"name" in values:
+                skipping = tag_name
+        if closing or attributes.endswith(b"/"):  # an end tag, or the end of an empty element
+            if skipping:
+                skipping = b"" if tag_name == skipping else skipping
+            elif local == until:
+                return
+
+
+def _unescaped(value: bytes) -> str:
+    """An attribute value as calamine decodes a name: character references and the five entities of XML replaced,
+    white space kept as written (an XML parser makes a line break or a tab a space)."""
+
+    def replaced(found: re.Match[str]) -> str:
+        hexadecimal, decimal, entity = found.groups()
+        return chr(int(hexadecimal, 16)) if hexadecimal else chr(int(decimal)) if decimal else _XML_ENTITIES[entity]
+
+    return _XML_REFERENCE.sub(replaced, value.decode(errors="replace"))
+
+
+def _parsed_xml(archive: zipfile.ZipFile, entry: str) -> bytes:
+    """The bytes of the zip entry ``entry``, read whole and parsed, nothing in it resolved or fetched: ``BeyondLimits``
+    when it is too big to parse whole, ``NotAWorkbook`` when it is damaged or declares a DTD."""
+    size = archive.getinfo(entry).file_size
+    if size > MAX_PARSED_PART_BYTES:
         raise BeyondLimits(
             t(
                 "{path}: the part {part} inflates to {size}, more than the {limit} xlcrm parses whole",
                 path=archive.filename,
-                part=part,
-                size=_size(entry.file_size),
+                part=entry,
+                size=_size(size),
                 limit=_size(MAX_PARSED_PART_BYTES),
             )
         )
-    return parse_part(archive.read(part), part).getroot()
+    data = archive.read(entry)
+    parse_part(data, entry)
+    return data

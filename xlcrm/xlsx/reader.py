@@ -495,7 +495,8 @@ def _check_zip_but_sheets_read(path: Path, skip: Collection[str]) -> set[str]:
     The parts of those sheets are left to their reading: ``limits.check_sheet`` and ``columnar.read_grid`` inflate
     each sheet they read to its end through ``zipfile``, which checks the part's checksum there (``BadZipFile``).
     Checking them here too inflated the largest of them, a million rows of Interactions, twice. The caller checks
-    that the sheets it read are these (python-calamine, which gives it their names, could name others)."""
+    that the sheets it read are these: ``sheet_parts`` finds them as python-calamine, which gives the caller their
+    names, finds them, but a version of it that found them otherwise could name others."""
 
     def sheets_read(archive: zipfile.ZipFile) -> dict[str, str]:
         try:

@@ -1,0 +1,310 @@
+"""The limits scan looks at the parts python-calamine reads, found as calamine finds them: workbook.xml, its
+relationships and sharedStrings.xml in the folder of the package's last officeDocument relationship, by those names;
+each sheet through the first sheet of its name and the relationship its last ``id`` attribute names, Target and Id as
+written; zip entries whatever the case of their names.
+
+Each workbook here is a real one (the template xlcrm makes, or one openpyxl or xlsxwriter wrote) rewritten at the zip
+level so that a scan of the parts its relationships name, resolved as a package reader resolves them, sees a clean
+copy while python-calamine reads a cell of Clients 40,000 characters long. Before the scan followed calamine, such a
+workbook was read without a refusal.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+from click.testing import CliRunner
+from lxml import etree
+from python_calamine import CalamineWorkbook
+
+from tests.builders import write_workbook
+from tests.paths import DATA
+from tests.test_bad_inputs import good_workbook, snapshot
+from tests.xlsx.test_columnar import as_calamine_reads
+from xlcrm import schema
+from xlcrm.cli import cli
+from xlcrm.errors import BeyondLimits
+from xlcrm.xlsx import limits
+from xlcrm.xlsx.reader import read_workbook
+
+TODAY = "2026-11-23"
+CLIENTS = schema.CLIENTS.name("en")
+NAME = b"Ivan Petrov"
+LONG = "ы".encode() * 40_000
+TOO_LONG = "holds a text of 40,000 characters, longer than Excel's limit of 32,767"
+REFUSAL = f"sheet '{CLIENTS}', cell B2, {TOO_LONG}"
+STRINGS_REFUSAL = f"the shared strings part (xl/sharedStrings.xml), used in {CLIENTS}!B2, {TOO_LONG}"
+WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
+DECOY = "xl/worksheets/decoy.xml"
+
+Parts = dict[str, bytes]
+
+
+def parts_of(path: Path) -> Parts:
+    with zipfile.ZipFile(path) as archive:
+        return {info.filename: archive.read(info) for info in archive.infolist()}
+
+
+def write_parts(path: Path, parts: Parts) -> None:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+
+
+def clients_rows() -> list[list[object]]:
+    return [[column.en for column in schema.CLIENTS.columns], ["C000001", NAME.decode()]]
+
+
+def openpyxl_workbook(path: Path) -> Path:
+    return write_workbook(path, {CLIENTS: clients_rows()})
+
+
+def xlsxwriter_workbook(path: Path) -> Path:
+    """Clients written with shared strings, as Excel writes text."""
+    book = xlsxwriter.Workbook(path)
+    sheet = book.add_worksheet(CLIENTS)
+    for row, values in enumerate(clients_rows()):
+        for column, value in enumerate(values):
+            sheet.write(row, column, value)
+    book.close()
+    return path
+
+
+def calamine_names(path: Path) -> list[str]:
+    book = CalamineWorkbook.from_path(str(path))
+    try:
+        return list(book.sheet_names)
+    finally:
+        book.close()
+
+
+def replaced(data: bytes, old: bytes, new: bytes) -> bytes:
+    """``data`` with its one ``old`` made ``new``."""
+    assert data.count(old) == 1, (old, data[:300])
+    return data.replace(old, new)
+
+
+def clients_part(parts: Parts) -> str:
+    """The zip entry of Clients, as the workbook was written (its parts named as Excel names them)."""
+    sheet = re.search(rb'<sheet [^>]*name="%s"[^>]*r:id="([^"]+)"' % CLIENTS.encode(), parts["xl/workbook.xml"])
+    assert sheet is not None
+    for rel in etree.fromstring(parts[WORKBOOK_RELS]):
+        if rel.get("Id") == sheet[1].decode():
+            target = rel.get("Target")
+            return target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+    raise AssertionError("no relationship for Clients")
+
+
+def clients_target(parts: Parts) -> bytes:
+    """The Target of Clients' relationship, as written."""
+    part = re.escape(clients_part(parts).removeprefix("xl/").encode())
+    target = re.search(rb'Target="(/?(?:xl/)?%s)"' % part, parts[WORKBOOK_RELS])
+    assert target is not None
+    return target[1]
+
+
+def with_decoy_clients(parts: Parts) -> str:
+    """A clean copy of Clients in ``DECOY``, and the text over the limit in the part python-calamine reads, which
+    is returned."""
+    real = clients_part(parts)
+    parts[DECOY] = parts[real]
+    parts[real] = replaced(parts[real], b">" + NAME + b"<", b">" + LONG + b"<")
+    return real
+
+
+def decoy_workbook_part(parts: Parts) -> None:
+    """The package's relationships name xl/book2.xml, whose Clients is the clean copy; python-calamine reads
+    workbook.xml beside it, by that name."""
+    with_decoy_clients(parts)
+    target = clients_target(parts)
+    parts["xl/book2.xml"] = parts["xl/workbook.xml"]
+    parts["xl/_rels/book2.xml.rels"] = replaced(parts[WORKBOOK_RELS], target, b"/" + DECOY.encode())
+    parts["_rels/.rels"] = replaced(parts["_rels/.rels"], b'Target="xl/workbook.xml"', b'Target="xl/book2.xml"')
+
+
+def decoy_folder_named_first(parts: Parts) -> None:
+    """Two officeDocument relationships: the first names a decoy folder, python-calamine reads the last."""
+    with_decoy_clients(parts)
+    parts["decoy/workbook.xml"] = parts["xl/workbook.xml"]
+    parts["decoy/_rels/workbook.xml.rels"] = replaced(
+        parts[WORKBOOK_RELS], clients_target(parts), b"/" + DECOY.encode()
+    )
+    first = (
+        b'<Relationship Id="rIdDecoy" Target="decoy/workbook.xml" '
+        b'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"/>'
+    )
+    parts["_rels/.rels"] = parts["_rels/.rels"].replace(b"<Relationship ", first + b"<Relationship ", 1)
+
+
+def decoy_shared_strings(parts: Parts) -> None:
+    """The workbook's relationships name a clean copy of the shared strings; python-calamine reads
+    sharedStrings.xml, by that name."""
+    parts["xl/decoyStrings.xml"] = parts["xl/sharedStrings.xml"]
+    parts[WORKBOOK_RELS] = replaced(parts[WORKBOOK_RELS], b'Target="sharedStrings.xml"', b'Target="decoyStrings.xml"')
+    parts["xl/sharedStrings.xml"] = replaced(parts["xl/sharedStrings.xml"], b">" + NAME + b"<", b">" + LONG + b"<")
+
+
+def target_in_other_case(parts: Parts) -> None:
+    """Clients' Target in capitals: python-calamine finds the entry whatever the case of its name."""
+    real = with_decoy_clients(parts)
+    target = clients_target(parts)
+    parts[WORKBOOK_RELS] = replaced(parts[WORKBOOK_RELS], target, target.upper())
+    assert real.upper().encode() in parts[WORKBOOK_RELS] and real.upper() not in parts
+
+
+def external_target(parts: Parts) -> None:
+    """Clients' relationship marked External: python-calamine does not read TargetMode."""
+    with_decoy_clients(parts)
+    target = clients_target(parts)
+    parts[WORKBOOK_RELS] = replaced(parts[WORKBOOK_RELS], target + b'"', target + b'" TargetMode="External"')
+
+
+def with_decoy_relationship(parts: Parts) -> None:
+    """``with_decoy_clients``, and a relationship rIdDecoy of the workbook to the clean copy."""
+    with_decoy_clients(parts)
+    parts[WORKBOOK_RELS] = replaced(
+        parts[WORKBOOK_RELS],
+        b"</Relationships>",
+        b'<Relationship Id="rIdDecoy" Target="/%s" '
+        b'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"/>'
+        b"</Relationships>" % DECOY.encode(),
+    )
+
+
+def second_sheet_of_the_name(parts: Parts) -> None:
+    """A second sheet named Clients, after the first, points at the clean copy: python-calamine reads the first."""
+    with_decoy_relationship(parts)
+    second = b'<sheet name="%s" sheetId="99" r:id="rIdDecoy"/>' % CLIENTS.encode()
+    workbook = replaced(parts["xl/workbook.xml"], b"</sheets>", second + b"</sheets>")
+    parts["xl/workbook.xml"] = workbook.replace(
+        b"<workbook ", b'<workbook xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" ', 1
+    )
+
+
+def id_without_prefix(parts: Parts) -> None:
+    """Clients' sheet has r:id naming the clean copy and a plain id after it naming its own part: python-calamine
+    takes the last attribute whose local name is id."""
+    with_decoy_relationship(parts)
+    rel_id = re.search(rb'name="%s"[^>]*r:id="([^"]+)"' % CLIENTS.encode(), parts["xl/workbook.xml"])
+    assert rel_id is not None
+    parts["xl/workbook.xml"] = replaced(
+        parts["xl/workbook.xml"], b'r:id="%s"/>' % rel_id[1], b'r:id="rIdDecoy" id="%s"/>' % rel_id[1]
+    )
+
+
+def character_reference_in_the_target(parts: Parts) -> None:
+    """Clients' Target spells a digit as a character reference: python-calamine opens the entry of that name as
+    written, a package reader the part the reference stands for."""
+    real = clients_part(parts)
+    digit = re.search(r"[0-9]", real)
+    assert digit is not None
+    written = f"{real[: digit.start()]}&#{ord(digit[0])};{real[digit.end() :]}"
+    parts[written] = replaced(parts[real], b">" + NAME + b"<", b">" + LONG + b"<")
+    target = clients_target(parts)
+    parts[WORKBOOK_RELS] = replaced(parts[WORKBOOK_RELS], target, target.replace(real.encode(), written.encode()))
+
+
+def tab_in_the_sheet_name(parts: Parts) -> None:
+    """Clients' name ends with a tab as written: python-calamine keeps it (and xlcrm takes the sheet for Clients),
+    an XML parser makes it a space."""
+    with_decoy_clients(parts)
+    parts["xl/workbook.xml"] = replaced(
+        parts["xl/workbook.xml"], b'name="%s"' % CLIENTS.encode(), b'name="%s\t"' % CLIENTS.encode()
+    )
+
+
+@pytest.mark.parametrize("command", ["validate", "refresh"])
+@pytest.mark.parametrize(
+    "make, rewrite, refusal",
+    [
+        (good_workbook, decoy_workbook_part, REFUSAL),
+        (openpyxl_workbook, decoy_workbook_part, REFUSAL),
+        (xlsxwriter_workbook, decoy_shared_strings, STRINGS_REFUSAL),
+    ],
+    ids=["template, decoy workbook part", "openpyxl, decoy workbook part", "xlsxwriter, decoy shared strings"],
+)
+def test_a_long_cell_behind_a_decoy_part_is_refused_and_the_file_stays(
+    tmp_path: Path, command: str, make: Callable[[Path], Path], rewrite: Callable[[Parts], None], refusal: str
+) -> None:
+    path = make(tmp_path / "clients.xlsx")
+    parts = parts_of(path)
+    rewrite(parts)
+    write_parts(path, parts)
+    assert len(as_calamine_reads(path, CLIENTS)[1][1]) == 40_000  # what the reader would take
+    before = snapshot(tmp_path)
+
+    result = CliRunner().invoke(cli, [command, str(path), "--today", TODAY])
+
+    assert result.exit_code == 1, result.output
+    assert len(result.output.splitlines()) == 1 and result.output.startswith(f"Error: {path}: "), result.output
+    assert refusal in result.output
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    "rewrite",
+    [
+        decoy_workbook_part,
+        decoy_folder_named_first,
+        target_in_other_case,
+        external_target,
+        second_sheet_of_the_name,
+        id_without_prefix,
+        character_reference_in_the_target,
+        tab_in_the_sheet_name,
+    ],
+)
+def test_the_scan_finds_the_sheet_where_calamine_finds_it(tmp_path: Path, rewrite: Callable[[Parts], None]) -> None:
+    path = good_workbook(tmp_path / "clients.xlsx")
+    parts = parts_of(path)
+    rewrite(parts)
+    write_parts(path, parts)
+    read_as = schema.find_sheet_name(schema.CLIENTS, calamine_names(path))
+    assert read_as is not None
+    assert len(as_calamine_reads(path, read_as)[1][1]) == 40_000
+
+    # The sheet named as python-calamine reads it: with the tab, shown as \t.
+    with pytest.raises(BeyondLimits, match=rf"sheet '{CLIENTS}(\\t)?', cell B2, {re.escape(TOO_LONG)}"):
+        read_workbook(path)
+
+
+FOREIGN = sorted((DATA / "foreign").glob("**/*.xls[xm]"))
+NS_R = (
+    "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}",
+    "{http://purl.oclc.org/ooxml/officeDocument/relationships}",
+)
+
+
+@pytest.mark.parametrize("path", FOREIGN, ids=[str(path.relative_to(DATA)) for path in FOREIGN])
+def test_in_workbooks_other_programs_wrote_the_parts_are_those_the_relationships_name(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Excel, LibreOffice, openpyxl, xlsxwriter and pandas write xl/workbook.xml as the office document, the shared
+    strings as xl/sharedStrings.xml and each sheet once: calamine's way finds the parts the relationships name."""
+    parts = parts_of(path)
+    named = {}
+    for rel in etree.fromstring(parts[WORKBOOK_RELS]):
+        target = rel.get("Target")
+        named[rel.get("Id")] = (
+            rel.get("Type").rsplit("/", 1)[1],
+            posixpath.normpath(posixpath.join("/xl", target))[1:],
+        )
+    sheets = {
+        sheet.get("name"): named[next(sheet.get(ns + "id") for ns in NS_R if sheet.get(ns + "id"))][1]
+        for sheet in etree.fromstring(parts["xl/workbook.xml"]).iter("{*}sheet")
+    }
+    strings = [part for kind, part in named.values() if kind == "sharedStrings"]
+    scanned: list[str] = []
+    monkeypatch.setattr(limits, "scan_part", lambda archive, part, *args, **kwargs: scanned.append(part))
+
+    limits.check_package(path)  # scans the shared strings
+
+    assert scanned == strings
+    with zipfile.ZipFile(path) as archive:
+        assert limits.sheet_parts(archive) == sheets
