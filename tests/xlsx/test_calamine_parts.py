@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import posixpath
 import re
+import struct
 import zipfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -308,3 +310,90 @@ def test_in_workbooks_other_programs_wrote_the_parts_are_those_the_relationships
     assert scanned == strings
     with zipfile.ZipFile(path) as archive:
         assert limits.sheet_parts(archive) == sheets
+
+
+# --- names that python-calamine and Python's zipfile read as different parts -------------------------------------
+
+AMBIGUOUS = "cannot be read: the name of its part {part} is ambiguous"
+
+
+def clean_and_long(parts: Parts) -> tuple[str, bytes, bytes]:
+    """Clients' zip entry, its XML as written and with the text over the limit."""
+    real = clients_part(parts)
+    return real, parts[real], replaced(parts[real], b">" + NAME + b"<", b">" + LONG + b"<")
+
+
+def write_entries(path: Path, entries: list[tuple[zipfile.ZipInfo | str, bytes]]) -> None:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for entry, data in entries:
+            archive.writestr(entry, data, zipfile.ZIP_DEFLATED)
+
+
+def names_in_other_case(path: Path) -> str:
+    """Clients' part twice, the second (which python-calamine takes) in capitals with the text over the limit."""
+    parts = parts_of(path)
+    real, clean, long = clean_and_long(parts)
+    write_entries(path, [*parts.items(), (real.upper(), long)])
+    return real.upper()
+
+
+def name_cut_at_a_nul(path: Path) -> str:
+    """A clean copy of Clients last, named as Clients' part and a NUL byte: Python's zipfile cuts the name there and
+    takes that copy, the last of the name; python-calamine reads the part of exactly that name."""
+    parts = parts_of(path)
+    real, clean, long = clean_and_long(parts)
+    parts[real] = long
+    write_entries(path, [*parts.items(), (real + "~", clean)])
+    data = path.read_bytes()
+    assert data.count(real.encode() + b"~") == 2  # its local header and its central directory record
+    path.write_bytes(data.replace(real.encode() + b"~", real.encode() + b"\0"))
+    return real
+
+
+def name_given_by_a_unicode_path_field(path: Path) -> str:
+    """A part named xl/worksheets/other.xml whose Info-ZIP Unicode Path field names it as Clients' part, with the
+    text over the limit: python-calamine takes the field's name, Python's zipfile ignores it."""
+    parts = parts_of(path)
+    real, clean, long = clean_and_long(parts)
+    stored = "xl/worksheets/other.xml"
+    entry = zipfile.ZipInfo(stored)
+    name = real.encode()
+    entry.extra = struct.pack("<HHBI", 0x7075, 5 + len(name), 1, zlib.crc32(stored.encode())) + name
+    write_entries(path, [*parts.items(), (entry, long)])
+    return stored
+
+
+@pytest.mark.parametrize("command", ["validate", "refresh"])
+@pytest.mark.parametrize("rewrite", [names_in_other_case, name_cut_at_a_nul, name_given_by_a_unicode_path_field])
+def test_a_part_whose_name_is_ambiguous_is_refused_and_the_file_stays(
+    tmp_path: Path, command: str, rewrite: Callable[[Path], str]
+) -> None:
+    path = good_workbook(tmp_path / "clients.xlsx")
+    part = rewrite(path)
+    assert len(as_calamine_reads(path, CLIENTS)[1][1]) == 40_000  # what the reader would take
+    before = snapshot(tmp_path)
+
+    result = CliRunner().invoke(cli, [command, str(path), "--today", TODAY])
+
+    assert result.exit_code == 1, result.output
+    assert result.output == f"Error: {path} {AMBIGUOUS.format(part=part)}" + (
+        " (another part has the same name in other letters, or the zip gives the part a second name); save the "
+        "workbook again from Excel or LibreOffice\n"
+    )
+    assert snapshot(tmp_path) == before
+
+
+def test_the_refusal_of_an_ambiguous_name_is_in_russian_for_a_russian_run(tmp_path: Path) -> None:
+    path = good_workbook(tmp_path / "clients.xlsx")
+    names_in_other_case(path)
+
+    result = CliRunner().invoke(cli, ["--lang", "ru", "validate", str(path)])
+
+    assert result.exit_code == 1
+    assert "имя его части" in result.output and "неоднозначно" in result.output, result.output
+
+
+@pytest.mark.parametrize("path", FOREIGN, ids=[str(path.relative_to(DATA)) for path in FOREIGN])
+def test_no_part_name_is_ambiguous_in_workbooks_other_programs_wrote(path: Path) -> None:
+    with zipfile.ZipFile(path) as archive:
+        limits.check_entries_readable(archive, path)

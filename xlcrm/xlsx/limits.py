@@ -113,7 +113,21 @@ def check_package(path: Path) -> None:
 def check_entries_readable(archive: zipfile.ZipFile, path: Path) -> None:
     """Refuse (``NotAWorkbook``) a package with a part encrypted with a zip password or compressed by a method other
     than Excel's (stored or deflated): no reader can read such a part, and the reading would otherwise stop deep
-    inside, on the first such part it reached. A zip tool writes them, never Excel or LibreOffice."""
+    inside, on the first such part it reached. A zip tool writes them, never Excel or LibreOffice.
+
+    Refuse too a package in which a part's name is ambiguous (``_ambiguous_name``): one name could then lead
+    python-calamine to one part and Python's ``zipfile``, through which the limits are checked, to another."""
+    ambiguous = _ambiguous_name(archive)
+    if ambiguous is not None:
+        raise NotAWorkbook(
+            t(
+                "{path} cannot be read: the name of its part {part} is ambiguous (another part has the same name in "
+                "other letters, or the zip gives the part a second name); save the workbook again from Excel or "
+                "LibreOffice",
+                path=path,
+                part=ambiguous,
+            )
+        )
     for entry in archive.infolist():
         if entry.flag_bits & _ENCRYPTED:
             raise NotAWorkbook(
@@ -135,6 +149,34 @@ def check_entries_readable(archive: zipfile.ZipFile, path: Path) -> None:
                     method=entry.compress_type,
                 )
             )
+
+
+def _ambiguous_name(archive: zipfile.ZipFile) -> str | None:
+    """The name of the first part whose name python-calamine and ``zipfile`` may take for different parts; None when
+    there is none. ``zipfile`` cuts a name at a NUL byte and ignores the Info-ZIP Unicode Path field that renames an
+    entry; calamine keeps the whole name, takes that field's, and finds a part whatever the case of its ASCII
+    letters, reading a backslash as ``/`` (``_calamine_lookup``). Excel and LibreOffice write none of that."""
+    seen: set[str] = set()
+    for entry in archive.infolist():
+        name = entry.orig_filename
+        folded = name.replace("\\", "/").translate(_ASCII_LOWER)
+        renamed = any(other != name for other in _unicode_path_names(entry.extra))
+        if "\0" in name or renamed or folded in seen:
+            return entry.filename
+        seen.add(folded)
+    return None
+
+
+def _unicode_path_names(extra: bytes) -> list[str]:
+    """The names that the Info-ZIP Unicode Path fields among the zip extra fields ``extra`` give (a version byte, the
+    CRC-32 of the entry's name, then the name in UTF-8)."""
+    names = []
+    while len(extra) >= 4:
+        kind, size = int.from_bytes(extra[:2], "little"), int.from_bytes(extra[2:4], "little")
+        if kind == _UNICODE_PATH:
+            names.append(extra[9 : 4 + size].decode(errors="replace"))
+        extra = extra[4 + size :]
+    return names
 
 
 def check_sizes(archive: zipfile.ZipFile, path: Path) -> None:
@@ -678,6 +720,7 @@ _BOXES = (
 # How Excel and LibreOffice store a part: as it is, or deflated.
 _EXCEL_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 _ENCRYPTED = 0x1  # the zip's general purpose flag of a part encrypted with a password
+_UNICODE_PATH = 0x7075  # the Info-ZIP extra field that gives an entry another name, in UTF-8
 _CELL_TAG = re.compile(rb"<c[\s>/]")
 _TAG_NAME = re.compile(rb"<[^\s/>]*")
 _ROW_TAG = re.compile(rb"[<:]row[\s>/]")
