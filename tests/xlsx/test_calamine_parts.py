@@ -377,8 +377,8 @@ def test_a_part_whose_name_is_ambiguous_is_refused_and_the_file_stays(
 
     assert result.exit_code == 1, result.output
     assert result.output == f"Error: {path} {AMBIGUOUS.format(part=part)}" + (
-        " (another part has the same name in other letters, or the zip gives the part a second name); save the "
-        "workbook again from Excel or LibreOffice\n"
+        " (another part has the same name, perhaps in other letters, or the zip gives the part a second name); "
+        "save the workbook again from Excel or LibreOffice\n"
     )
     assert snapshot(tmp_path) == before
 
@@ -397,3 +397,129 @@ def test_the_refusal_of_an_ambiguous_name_is_in_russian_for_a_russian_run(tmp_pa
 def test_no_part_name_is_ambiguous_in_workbooks_other_programs_wrote(path: Path) -> None:
     with zipfile.ZipFile(path) as archive:
         limits.check_entries_readable(archive, path)
+
+
+# --- zips written byte by byte: names and directories python-calamine's zip reader reads otherwise ----------------
+
+
+def _deflated(data: bytes) -> bytes:
+    packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return packer.compress(data) + packer.flush()
+
+
+def _local_header(name: bytes, data: bytes, flags: int = 0, extra: bytes = b"") -> bytes:
+    packed = _deflated(data)
+    head = struct.pack(
+        "<IHHHHHIIIHH",
+        0x04034B50,
+        20,
+        flags,
+        8,
+        0,
+        0x21,
+        zlib.crc32(data),
+        len(packed),
+        len(data),
+        len(name),
+        len(extra),
+    )
+    return head + name + extra + packed
+
+
+def _directory_record(name: bytes, data: bytes, offset: int, flags: int = 0, extra: bytes = b"") -> bytes:
+    fields = (0x02014B50, 20, 20, flags, 8, 0, 0x21, zlib.crc32(data), len(_deflated(data)), len(data), len(name))
+    return struct.pack("<IHHHHHHIIIHHHHHII", *fields, len(extra), 0, 0, 0, 0, offset) + name + extra
+
+
+def _end_record(count: int, directory: bytes, offset: int, comment: int = 0) -> bytes:
+    return struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, len(directory), offset, comment)
+
+
+def raw_zip(entries: list[tuple[bytes, bytes, int, bytes]]) -> bytes:
+    """A zip of (name as stored, data, general purpose flags, extra field) entries, deflated, as written."""
+    body, directory = b"", b""
+    for name, data, flags, extra in entries:
+        directory += _directory_record(name, data, len(body), flags, extra)
+        body += _local_header(name, data, flags, extra)
+    return body + directory + _end_record(len(entries), directory, len(body))
+
+
+def entries_with(parts: Parts, renamed: dict[str, bytes]) -> list[tuple[bytes, bytes, int, bytes]]:
+    return [(renamed.get(name, name.encode()), data, 0, b"") for name, data in parts.items()]
+
+
+def test_a_sheet_named_in_utf8_without_the_flag_is_scanned_as_calamine_reads_it(tmp_path: Path) -> None:
+    """Info-ZIP's zip stores a name outside ASCII in UTF-8 without the zip's UTF-8 flag: Python's zipfile reads it
+    as CP437, python-calamine as UTF-8, as the workbook's relationships name it."""
+    path = good_workbook(tmp_path / "clients.xlsx")
+    parts = parts_of(path)
+    real, clean, long = clean_and_long(parts)
+    parts[real] = long
+    parts[WORKBOOK_RELS] = replaced(parts[WORKBOOK_RELS], clients_target(parts), "/xl/worksheets/лист1.xml".encode())
+    path.write_bytes(raw_zip(entries_with(parts, {real: "xl/worksheets/лист1.xml".encode()})))
+    assert len(as_calamine_reads(path, CLIENTS)[1][1]) == 40_000
+    before = snapshot(tmp_path)
+
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+
+    assert result.exit_code == 1 and REFUSAL in result.output, result.output
+    assert snapshot(tmp_path) == before
+
+
+def test_a_part_renamed_by_a_unicode_path_field_as_zip_tools_do_is_read(tmp_path: Path) -> None:
+    """Info-ZIP's zip on Windows stores a name outside ASCII in the OEM code page (CP866 for Russian) and gives its
+    UTF-8 spelling in a Unicode Path field: both readers read the one part, and the workbook is not refused."""
+    path = good_workbook(tmp_path / "clients.xlsx")
+    parts = parts_of(path)
+    stored = "xl/media/Документ.bin".encode("cp866")
+    field = b"\x01" + zlib.crc32(stored).to_bytes(4, "little") + "xl/media/Документ.bin".encode()
+    entries = [*entries_with(parts, {}), (stored, b"attached", 0, struct.pack("<HH", 0x7075, len(field)) + field)]
+    path.write_bytes(raw_zip(entries))
+
+    result = CliRunner().invoke(cli, ["validate", str(path), "--today", TODAY])
+
+    assert result.exit_code == 0, result.output
+
+
+def test_a_zip_whose_last_end_record_declares_a_comment_past_the_end_is_refused(tmp_path: Path) -> None:
+    """Two directories, each with its end record: the last, pointing Clients at its clean part, declares a comment
+    longer than what follows it. Python's zipfile reads that directory all the same; python-calamine's zip reader
+    passes over the record to the one before, whose directory points Clients at a part with the long text."""
+    path = good_workbook(tmp_path / "clients.xlsx")
+    parts = parts_of(path)
+    real, clean, long = clean_and_long(parts)
+    body, offsets = b"", {}
+    for name, data in [*parts.items(), ("long", long)]:
+        offsets[name] = len(body)
+        body += _local_header(real.encode() if name == "long" else name.encode(), data)
+    records = {name: _directory_record(name.encode(), data, offsets[name]) for name, data in parts.items()}
+    with_long = b"".join(
+        _directory_record(name.encode(), long, offsets["long"]) if name == real else records[name] for name in parts
+    )
+    clean_directory = b"".join(records.values())
+    data = body + with_long + _end_record(len(parts), with_long, len(body))
+    data += clean_directory + _end_record(len(parts), clean_directory, len(data), comment=0xFFFF)
+    path.write_bytes(data)
+    assert len(as_calamine_reads(path, CLIENTS)[1][1]) == 40_000
+    with zipfile.ZipFile(path) as archive:
+        assert archive.read(real) == clean
+    before = snapshot(tmp_path)
+
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+
+    assert result.exit_code == 1, result.output
+    assert result.output == f"Error: {path} is damaged: its zip container cannot be read\n"
+    assert snapshot(tmp_path) == before
+
+
+def test_a_name_flagged_as_utf8_that_is_not_is_refused_as_damage(tmp_path: Path) -> None:
+    path = good_workbook(tmp_path / "clients.xlsx")
+    entries = [*entries_with(parts_of(path), {}), (b"xl/media/\xff.bin", b"attached", 0x800, b"")]
+    path.write_bytes(raw_zip(entries))
+    before = snapshot(tmp_path)
+
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+
+    assert result.exit_code == 1, result.output
+    assert result.output == f"Error: {path} is damaged: its zip container cannot be read\n"
+    assert snapshot(tmp_path) == before

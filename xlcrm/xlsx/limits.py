@@ -34,6 +34,7 @@ constant below with the reason for its value.
 from __future__ import annotations
 
 import html
+import os
 import re
 import string
 import zipfile
@@ -106,7 +107,8 @@ def check_package(path: Path) -> None:
                     t("{path}: the shared strings part ({part})", path=path, part=strings),
                     locate=lambda offset: _shared_string_use(archive, strings, offset),
                 )
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
+    # UnicodeDecodeError: a name flagged as UTF-8 that is not, which zipfile cannot read
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, UnicodeDecodeError):
         raise NotAWorkbook(t("{path} is damaged: its zip container cannot be read", path=path)) from None
 
 
@@ -115,15 +117,18 @@ def check_entries_readable(archive: zipfile.ZipFile, path: Path) -> None:
     than Excel's (stored or deflated): no reader can read such a part, and the reading would otherwise stop deep
     inside, on the first such part it reached. A zip tool writes them, never Excel or LibreOffice.
 
-    Refuse too a package in which a part's name is ambiguous (``_ambiguous_name``): one name could then lead
-    python-calamine to one part and Python's ``zipfile``, through which the limits are checked, to another."""
+    Refuse too a package whose zip directory, or a part's name, python-calamine and Python's ``zipfile`` (through
+    which the limits are checked) could read otherwise, each finding another part: a directory's end record
+    that does not end the file (``_ends_the_file``), an ambiguous name (``_ambiguous_name``)."""
+    if not _ends_the_file(path):
+        raise NotAWorkbook(t("{path} is damaged: its zip container cannot be read", path=path))
     ambiguous = _ambiguous_name(archive)
     if ambiguous is not None:
         raise NotAWorkbook(
             t(
-                "{path} cannot be read: the name of its part {part} is ambiguous (another part has the same name in "
-                "other letters, or the zip gives the part a second name); save the workbook again from Excel or "
-                "LibreOffice",
+                "{path} cannot be read: the name of its part {part} is ambiguous (another part has the same name, "
+                "perhaps in other letters, or the zip gives the part a second name); save the workbook again from "
+                "Excel or LibreOffice",
                 path=path,
                 part=ambiguous,
             )
@@ -151,32 +156,79 @@ def check_entries_readable(archive: zipfile.ZipFile, path: Path) -> None:
             )
 
 
+def _ends_the_file(path: Path) -> bool:
+    """Whether the end record of the zip's directory that ``zipfile`` reads ends the file at ``path``, with the
+    comment it declares. ``zipfile`` takes the last record in the file (after the record of 22 bytes that ends it
+    without a comment) whatever comment length it declares; python-calamine's zip reader passes over a record whose
+    comment would run past the file's end, to an earlier record and its directory. Every zip writer ends the file
+    with the record and its comment."""
+    with path.open("rb") as handle:
+        size = handle.seek(0, os.SEEK_END)
+        handle.seek(max(size - _END_RECORD_SIZE - _MAX_ZIP_COMMENT, 0))
+        tail = handle.read()
+    if tail[-_END_RECORD_SIZE:].startswith(_END_RECORD) and tail.endswith(b"\0\0"):
+        return True
+    start = tail.rfind(_END_RECORD)
+    if start < 0:
+        return False
+    comment = int.from_bytes(tail[start + _END_RECORD_SIZE - 2 : start + _END_RECORD_SIZE], "little")
+    return start + _END_RECORD_SIZE + comment == len(tail)
+
+
 def _ambiguous_name(archive: zipfile.ZipFile) -> str | None:
-    """The name of the first part whose name python-calamine and ``zipfile`` may take for different parts; None when
-    there is none. ``zipfile`` cuts a name at a NUL byte and ignores the Info-ZIP Unicode Path field that renames an
-    entry; calamine keeps the whole name, takes that field's, and finds a part whatever the case of its ASCII
-    letters, reading a backslash as ``/`` (``_calamine_lookup``). Excel and LibreOffice write none of that."""
+    """The name of the first part that python-calamine and ``zipfile`` may take for different parts; None when there
+    is none. ``zipfile`` cuts a name at a NUL byte, keeps the last of two entries of one name, and reads a name not
+    flagged as UTF-8 as CP437; calamine names each entry as ``_calamine_name`` says and finds it whatever the case
+    of its ASCII letters (``_calamine_lookup``). Excel and LibreOffice write no such names."""
     seen: set[str] = set()
     for entry in archive.infolist():
-        name = entry.orig_filename
-        folded = name.replace("\\", "/").translate(_ASCII_LOWER)
-        renamed = any(other != name for other in _unicode_path_names(entry.extra))
-        if "\0" in name or renamed or folded in seen:
+        name = _calamine_name(entry)
+        folded = _calamine_key(name)
+        if "\0" in entry.orig_filename + name or folded in seen or archive.NameToInfo[entry.filename] is not entry:
             return entry.filename
         seen.add(folded)
     return None
 
 
-def _unicode_path_names(extra: bytes) -> list[str]:
-    """The names that the Info-ZIP Unicode Path fields among the zip extra fields ``extra`` give (a version byte, the
-    CRC-32 of the entry's name, then the name in UTF-8)."""
-    names = []
+def _calamine_name(entry: zipfile.ZipInfo) -> str:
+    """The name python-calamine's zip reader gives ``entry``: its Info-ZIP Unicode Path field's (header 0x7075: a
+    version byte, the CRC-32 of the name as stored, the name in UTF-8) when that field's checksum matches and it is
+    valid UTF-8, else the
+    name as stored, read as UTF-8 when it is valid UTF-8, whatever the entry's flag says, and as CP437 otherwise.
+    An entry with two such fields is given its stored name with a NUL: ``_ambiguous_name`` refuses it."""
+    stored = entry.orig_filename.encode("utf-8" if entry.flag_bits & _UTF8_NAME else "cp437")
+    fields = _unicode_path_fields(entry.extra)
+    if len(fields) > 1:
+        return entry.orig_filename + "\0"
+    if fields and fields[0][:4] == zlib.crc32(stored).to_bytes(4, "little") and _is_utf8(fields[0][4:]):
+        stored = fields[0][4:]
+    return stored.decode("utf-8" if _is_utf8(stored) else "cp437")
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Whether ``data`` is valid UTF-8."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _unicode_path_fields(extra: bytes) -> list[bytes]:
+    """The contents of the Info-ZIP Unicode Path fields among the zip extra fields ``extra``, after their version
+    byte."""
+    fields = []
     while len(extra) >= 4:
         kind, size = int.from_bytes(extra[:2], "little"), int.from_bytes(extra[2:4], "little")
         if kind == _UNICODE_PATH:
-            names.append(extra[9 : 4 + size].decode(errors="replace"))
+            fields.append(extra[5 : 4 + size])
         extra = extra[4 + size :]
-    return names
+    return fields
+
+
+def _calamine_key(name: str) -> str:
+    """``name`` as python-calamine compares part names: ASCII letters in lower case, a backslash read as ``/``."""
+    return name.replace("\\", "/").translate(_ASCII_LOWER)
 
 
 def check_sizes(archive: zipfile.ZipFile, path: Path) -> None:
@@ -721,6 +773,11 @@ _BOXES = (
 _EXCEL_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 _ENCRYPTED = 0x1  # the zip's general purpose flag of a part encrypted with a password
 _UNICODE_PATH = 0x7075  # the Info-ZIP extra field that gives an entry another name, in UTF-8
+_UTF8_NAME = 0x800  # the zip's general purpose flag of a name stored in UTF-8
+# The end record of a zip's directory: its signature, its size without the comment, the longest comment it declares.
+_END_RECORD = b"PK\x05\x06"
+_END_RECORD_SIZE = 22
+_MAX_ZIP_COMMENT = 0xFFFF
 _CELL_TAG = re.compile(rb"<c[\s>/]")
 _TAG_NAME = re.compile(rb"<[^\s/>]*")
 _ROW_TAG = re.compile(rb"[<:]row[\s>/]")
@@ -873,16 +930,11 @@ _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 
 def _calamine_lookup(archive: zipfile.ZipFile) -> Callable[[str], str | None]:
-    """A function giving the zip entry python-calamine opens as a part of the given name (None when there is none):
-    names compared with ASCII letters in lower case and ``\\`` in entries read as ``/``, the last entry so named
-    winning, else the entry of exactly that name."""
-    folded = {name.replace("\\", "/").translate(_ASCII_LOWER): name for name in archive.namelist()}
-
-    def find(part: str) -> str | None:
-        entry = folded.get(part.translate(_ASCII_LOWER))
-        return entry if entry is not None else (part if part in archive.NameToInfo else None)
-
-    return find
+    """A function giving the name by which ``zipfile`` opens the zip entry that python-calamine opens as a part of
+    the given name (None when there is none): names as calamine gives them (``_calamine_name``), compared with
+    ASCII letters in lower case; ``_ambiguous_name`` refuses a package in which two entries compare equal."""
+    entries = {_calamine_key(_calamine_name(entry)): entry.filename for entry in archive.infolist()}
+    return lambda part: entries.get(_calamine_key(part))
 
 
 def _calamine_elements(
