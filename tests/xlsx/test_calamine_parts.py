@@ -523,3 +523,23 @@ def test_a_name_flagged_as_utf8_that_is_not_is_refused_as_damage(tmp_path: Path)
     assert result.exit_code == 1, result.output
     assert result.output == f"Error: {path} is damaged: its zip container cannot be read\n"
     assert snapshot(tmp_path) == before
+
+
+def test_an_imported_workbook_behind_other_bytes_is_checked_as_one(tmp_path: Path) -> None:
+    """python-calamine opens a source named .xlsx as a zip wherever the zip starts in the file (as Python's zipfile
+    does): a zip after the 8 bytes that open an old .xls file is scanned as any workbook."""
+    source = xlsxwriter_workbook(tmp_path / "source.xlsx")
+    parts = parts_of(source)
+    long_strings = replaced(parts["xl/sharedStrings.xml"], b">" + NAME + b"<", b">" + LONG + b"<")
+    parts["xl/sharedStrings.xml"] = long_strings
+    write_parts(source, parts)
+    source.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + source.read_bytes())
+    assert len(as_calamine_reads(source, CLIENTS)[1][1]) == 40_000
+    into = good_workbook(tmp_path / "clients.xlsx")
+    before = snapshot(tmp_path)
+
+    result = CliRunner().invoke(cli, ["import", str(source), "--into", str(into), "--today", TODAY])
+
+    assert result.exit_code == 1, result.output
+    assert result.output == f"Error: {source}: {STRINGS_REFUSAL} characters for one cell: it cannot come from Excel\n"
+    assert snapshot(tmp_path) == before

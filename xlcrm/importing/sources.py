@@ -19,6 +19,7 @@ import codecs
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,12 +80,14 @@ def read_source(path: str | Path) -> SourceTable:
         ) from None
     if not data.strip():
         raise SourceError(t("{source} is empty: nothing to import", source=str(path)))
-    if data.startswith(OLE_MAGIC) or data.startswith(ZIP_MAGIC):
+    # A zip is checked wherever it starts: python-calamine's zip reader, like zipfile, reads one after other data.
+    is_zip = data.startswith(ZIP_MAGIC) or zipfile.is_zipfile(io.BytesIO(data))
+    if data.startswith(OLE_MAGIC) or is_zip:
         if data.startswith(OLE_MAGIC) and ENCRYPTED_STREAM in data:
             raise EncryptedWorkbook(_password_protected(path))
-        if data.startswith(ZIP_MAGIC):
+        if is_zip:
             check_package(path)
-        return _read_workbook(path, checked=data.startswith(ZIP_MAGIC))
+        return _read_workbook(path, checked=is_zip)
     text, encoding = decode_text(data, path)
     if _looks_like_html(text):
         return _read_html(path, text, encoding)
