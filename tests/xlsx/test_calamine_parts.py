@@ -525,13 +525,12 @@ def test_a_name_flagged_as_utf8_that_is_not_is_refused_as_damage(tmp_path: Path)
     assert snapshot(tmp_path) == before
 
 
-def test_an_imported_workbook_behind_other_bytes_is_checked_as_one(tmp_path: Path) -> None:
-    """python-calamine opens a source named .xlsx as a zip wherever the zip starts in the file (as Python's zipfile
-    does): a zip after the 8 bytes that open an old .xls file is scanned as any workbook."""
+def test_an_imported_workbook_behind_other_bytes_is_refused(tmp_path: Path) -> None:
+    """python-calamine opens a source named .xlsx as a zip wherever the zip starts in the file: a zip after the 8
+    bytes that open an old .xls file is checked as one, and refused, as no spreadsheet program writes that."""
     source = xlsxwriter_workbook(tmp_path / "source.xlsx")
     parts = parts_of(source)
-    long_strings = replaced(parts["xl/sharedStrings.xml"], b">" + NAME + b"<", b">" + LONG + b"<")
-    parts["xl/sharedStrings.xml"] = long_strings
+    parts["xl/sharedStrings.xml"] = replaced(parts["xl/sharedStrings.xml"], b">" + NAME + b"<", b">" + LONG + b"<")
     write_parts(source, parts)
     source.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + source.read_bytes())
     assert len(as_calamine_reads(source, CLIENTS)[1][1]) == 40_000
@@ -541,5 +540,92 @@ def test_an_imported_workbook_behind_other_bytes_is_checked_as_one(tmp_path: Pat
     result = CliRunner().invoke(cli, ["import", str(source), "--into", str(into), "--today", TODAY])
 
     assert result.exit_code == 1, result.output
-    assert result.output == f"Error: {source}: {STRINGS_REFUSAL} characters for one cell: it cannot come from Excel\n"
+    assert result.output == f"Error: {source} is damaged: its zip container cannot be read\n"
+    assert snapshot(tmp_path) == before
+
+
+def _end_of(data: bytes) -> int:
+    return data.rindex(b"PK\x05\x06")
+
+
+def disk_one(data: bytes) -> bytes:
+    """The end record names disk 1: calamine's zip reader passes over it, zipfile does not."""
+    end = _end_of(data)
+    return data[: end + 4] + b"\x01\x00" + data[end + 6 :]
+
+
+def more_entries_on_the_disk(data: bytes) -> bytes:
+    end = _end_of(data)
+    on_disk = int.from_bytes(data[end + 8 : end + 10], "little")
+    return data[: end + 8] + (on_disk + 1).to_bytes(2, "little") + data[end + 10 :]
+
+
+def zip64_records_the_end_record_does_not_mark(data: bytes) -> bytes:
+    """A zip64 end record and its locator before a plain end record, naming another directory offset: zipfile reads
+    them, calamine's zip reader only when the end record marks a field as in them."""
+    end = _end_of(data)
+    count, length, offset = struct.unpack("<HII", data[end + 10 : end + 20])
+    record = struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, count, count, length, offset + 1)
+    locator = struct.pack("<IIQI", 0x07064B50, 0, end, 1)
+    return data[:end] + record + locator + data[end:]
+
+
+def past_the_end_comment(data: bytes) -> bytes:
+    end = _end_of(data)
+    return data[: end + 20] + b"\xff\xff"
+
+
+@pytest.mark.parametrize(
+    "rewrite", [disk_one, more_entries_on_the_disk, zip64_records_the_end_record_does_not_mark, past_the_end_comment]
+)
+def test_end_records_another_zip_reader_would_read_otherwise_are_refused(
+    tmp_path: Path, rewrite: Callable[[bytes], bytes]
+) -> None:
+    path = good_workbook(tmp_path / "clients.xlsx")
+    path.write_bytes(rewrite(path.read_bytes()))
+    before = snapshot(tmp_path)
+
+    result = CliRunner().invoke(cli, ["refresh", str(path), "--today", TODAY])
+
+    assert result.exit_code == 1, result.output
+    assert result.output == f"Error: {path} is damaged: its zip container cannot be read\n"
+    assert snapshot(tmp_path) == before
+
+
+def test_zip64_sizes_and_a_comment_as_zip_writers_write_them_are_read(tmp_path: Path) -> None:
+    path = good_workbook(tmp_path / "clients.xlsx")
+    parts = parts_of(path)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            with archive.open(name, "w", force_zip64=True) as part:
+                part.write(data)
+        archive.comment = b"PK repacked by a zip tool"
+
+    result = CliRunner().invoke(cli, ["validate", str(path), "--today", TODAY])
+
+    assert result.exit_code == 0, result.output
+
+
+# Python's zipfile takes a part's sizes from the first of two zip64 fields, calamine's reader from the last.
+TWO_ZIP64_FIELDS = (0, struct.pack("<HHQ", 1, 8, 0) * 2)
+# General purpose flag bit 5, patched data: zipfile cannot read such a part (NotImplementedError), calamine reads it.
+PATCHED_DATA = (0x20, b"")
+
+
+@pytest.mark.parametrize("flags, extra", [TWO_ZIP64_FIELDS, PATCHED_DATA], ids=["two zip64 fields", "patched data"])
+def test_a_part_zip_readers_read_otherwise_is_refused_as_damage(tmp_path: Path, flags: int, extra: bytes) -> None:
+    path = good_workbook(tmp_path / "clients.xlsx")
+    parts = parts_of(path)
+    clients = clients_part(parts)
+    entries = [
+        (name, data, *((flags, extra) if name == clients.encode() else (0, b"")))
+        for name, data, _, _ in entries_with(parts, {})
+    ]
+    path.write_bytes(raw_zip(entries))
+    before = snapshot(tmp_path)
+
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+
+    assert result.exit_code == 1, result.output
+    assert result.output == f"Error: {path} is damaged: its zip container cannot be read\n"
     assert snapshot(tmp_path) == before

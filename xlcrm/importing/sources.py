@@ -65,6 +65,10 @@ class SourceTable:
         return t("workbook, sheet {sheet}", sheet=repr(self.sheet))
 
 
+# The extensions of the files python-calamine opens as zip packages (OOXML, binary Excel, OpenDocument).
+_ZIP_SUFFIXES = (".xlsx", ".xlsm", ".xlam", ".xlsb", ".ods")
+
+
 def read_source(path: str | Path) -> SourceTable:
     """Read the table in ``path``, whatever its kind; SourceError when there is none."""
     path = Path(path)
@@ -80,8 +84,9 @@ def read_source(path: str | Path) -> SourceTable:
         ) from None
     if not data.strip():
         raise SourceError(t("{source} is empty: nothing to import", source=str(path)))
-    # A zip is checked wherever it starts: python-calamine's zip reader, like zipfile, reads one after other data.
-    is_zip = data.startswith(ZIP_MAGIC) or zipfile.is_zipfile(io.BytesIO(data))
+    # A file python-calamine reads as a zip, by its extension, is checked as one wherever its zip starts (calamine's
+    # zip reader reads one after other data, and finds its end further from the file's end than zipfile does).
+    is_zip = data.startswith(ZIP_MAGIC) or path.suffix.casefold() in _ZIP_SUFFIXES or zipfile.is_zipfile(path)
     if data.startswith(OLE_MAGIC) or is_zip:
         if data.startswith(OLE_MAGIC) and ENCRYPTED_STREAM in data:
             raise EncryptedWorkbook(_password_protected(path))

@@ -37,6 +37,7 @@ import html
 import os
 import re
 import string
+import struct
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -95,7 +96,8 @@ _REFERENCE = re.compile(rb"([A-Za-z]+)([0-9]+)")
 def check_package(path: Path) -> None:
     """Refuse (``BeyondLimits``) a workbook whose parts inflate beyond the limits, before anything
     inflates them; then stream its shared strings through ``scan_part`` (python-calamine reads them all as
-    soon as it opens the file). A zip that cannot be read at all is left to the caller's own check."""
+    soon as it opens the file). ``NotAWorkbook`` when the zip cannot be read, or could be read otherwise by
+    python-calamine (``check_entries_readable``)."""
     try:
         with zipfile.ZipFile(path) as archive:
             check_sizes(archive, path)
@@ -107,20 +109,21 @@ def check_package(path: Path) -> None:
                     t("{path}: the shared strings part ({part})", path=path, part=strings),
                     locate=lambda offset: _shared_string_use(archive, strings, offset),
                 )
-    # UnicodeDecodeError: a name flagged as UTF-8 that is not, which zipfile cannot read
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, UnicodeDecodeError):
+    # UnicodeDecodeError: a name flagged as UTF-8 that is not; NotImplementedError: what zipfile cannot read
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, UnicodeDecodeError, NotImplementedError):
         raise NotAWorkbook(t("{path} is damaged: its zip container cannot be read", path=path)) from None
 
 
 def check_entries_readable(archive: zipfile.ZipFile, path: Path) -> None:
     """Refuse (``NotAWorkbook``) a package with a part encrypted with a zip password or compressed by a method other
-    than Excel's (stored or deflated): no reader can read such a part, and the reading would otherwise stop deep
-    inside, on the first such part it reached. A zip tool writes them, never Excel or LibreOffice.
+    than Excel's (stored or deflated): python-calamine cannot read such a part, and the reading would otherwise stop
+    deep inside, on the first such part it reached. A zip tool writes them, never Excel or LibreOffice.
 
-    Refuse too a package whose zip directory, or a part's name, python-calamine and Python's ``zipfile`` (through
-    which the limits are checked) could read otherwise, each finding another part: a directory's end record
-    that does not end the file (``_ends_the_file``), an ambiguous name (``_ambiguous_name``)."""
-    if not _ends_the_file(path):
+    Refuse too a package that python-calamine and Python's ``zipfile`` (through which the limits are checked) could
+    read otherwise, each finding another part: records ending the directory that allow two readings
+    (``_directory_end_is_plain``), an ambiguous name (``_ambiguous_name``), a part with two zip64 or Unicode Path
+    fields, or of patched data."""
+    if not _directory_end_is_plain(archive, path):
         raise NotAWorkbook(t("{path} is damaged: its zip container cannot be read", path=path))
     ambiguous = _ambiguous_name(archive)
     if ambiguous is not None:
@@ -134,6 +137,11 @@ def check_entries_readable(archive: zipfile.ZipFile, path: Path) -> None:
             )
         )
     for entry in archive.infolist():
+        kinds = [kind for kind, _ in _extra_fields(entry.extra) if kind in _ONE_OF_EACH]
+        if entry.flag_bits & _PATCHED or len(kinds) != len(set(kinds)):
+            # Python's zipfile reads the first of two zip64 fields, calamine's reader the last; neither reads
+            # patched data, which zipfile says by raising NotImplementedError
+            raise NotAWorkbook(t("{path} is damaged: its zip container cannot be read", path=path))
         if entry.flag_bits & _ENCRYPTED:
             raise NotAWorkbook(
                 t(
@@ -156,23 +164,49 @@ def check_entries_readable(archive: zipfile.ZipFile, path: Path) -> None:
             )
 
 
-def _ends_the_file(path: Path) -> bool:
-    """Whether the end record of the zip's directory that ``zipfile`` reads ends the file at ``path``, with the
-    comment it declares. ``zipfile`` takes the last record in the file (after the record of 22 bytes that ends it
-    without a comment) whatever comment length it declares; python-calamine's zip reader passes over a record whose
-    comment would run past the file's end, to an earlier record and its directory. Every zip writer ends the file
-    with the record and its comment."""
+def _directory_end_is_plain(archive: zipfile.ZipFile, path: Path) -> bool:
+    """Whether the records that end the zip's directory in the workbook at ``path`` leave python-calamine's zip
+    reader no other reading than ``zipfile``'s: the end record ends the file with the comment it declares, names
+    disk 0 and as many entries as ``archive`` holds, and its directory (or the zip64 end record's, found through a
+    locator only when a field of the end record says so, or saying the same) ends where those records start.
+
+    ``zipfile`` reads the last end record and the zip64 records before it whatever they declare; calamine's reader
+    passes over a record it finds unsound to an earlier one, and reads zip64 records only when the end record points
+    to them: each difference lets the two read two directories. Zip writers end the file with these records."""
     with path.open("rb") as handle:
         size = handle.seek(0, os.SEEK_END)
-        handle.seek(max(size - _END_RECORD_SIZE - _MAX_ZIP_COMMENT, 0))
+        base = max(size - _END_RECORD_SIZE - _MAX_ZIP_COMMENT - _ZIP64_LOCATOR_SIZE - _ZIP64_END_SIZE, 0)
+        handle.seek(base)
         tail = handle.read()
-    if tail[-_END_RECORD_SIZE:].startswith(_END_RECORD) and tail.endswith(b"\0\0"):
-        return True
-    start = tail.rfind(_END_RECORD)
-    if start < 0:
+    end = len(tail) - _END_RECORD_SIZE
+    if not (tail[end:].startswith(_END_RECORD) and tail.endswith(b"\0\0")):
+        end = tail.rfind(_END_RECORD)  # where zipfile looks next: the record before a comment
+    if end < 0:
         return False
-    comment = int.from_bytes(tail[start + _END_RECORD_SIZE - 2 : start + _END_RECORD_SIZE], "little")
-    return start + _END_RECORD_SIZE + comment == len(tail)
+    disk, directory_disk, on_disk, count, length, offset, comment = struct.unpack("<HHHHIIH", tail[end + 4 : end + 22])
+    if end + _END_RECORD_SIZE + comment != len(tail) or disk or directory_disk or on_disk != count:
+        return False
+    marked = count == 0xFFFF or length == 0xFFFFFFFF or offset == 0xFFFFFFFF
+    directory_end = base + end
+    locator = end - _ZIP64_LOCATOR_SIZE
+    if locator >= 0 and tail[locator:].startswith(_ZIP64_LOCATOR):
+        locator_disk, zip64_at, disks = struct.unpack("<IQI", tail[locator + 4 : locator + 20])
+        record = locator - _ZIP64_END_SIZE
+        if record < 0 or locator_disk or disks > 1 or zip64_at != base + record:
+            return False
+        if not tail[record:].startswith(_ZIP64_END):
+            return False
+        record_size, _, _, disk, directory_disk, on_disk, *counted = struct.unpack(
+            "<QHHIIQQQQ", tail[record + 4 : record + _ZIP64_END_SIZE]
+        )
+        if record_size != _ZIP64_END_SIZE - 12 or disk or directory_disk or on_disk != counted[0]:
+            return False
+        if not marked and tuple(counted) != (count, length, offset):
+            return False
+        (count, length, offset), directory_end = counted, base + record
+    elif marked:
+        return False
+    return bool(offset + length == directory_end and count == len(archive.infolist()))
 
 
 def _ambiguous_name(archive: zipfile.ZipFile) -> str | None:
@@ -197,7 +231,7 @@ def _calamine_name(entry: zipfile.ZipInfo) -> str:
     name as stored, read as UTF-8 when it is valid UTF-8, whatever the entry's flag says, and as CP437 otherwise.
     An entry with two such fields is given its stored name with a NUL: ``_ambiguous_name`` refuses it."""
     stored = entry.orig_filename.encode("utf-8" if entry.flag_bits & _UTF8_NAME else "cp437")
-    fields = _unicode_path_fields(entry.extra)
+    fields = [data[1:] for kind, data in _extra_fields(entry.extra) if kind == _UNICODE_PATH]
     if len(fields) > 1:
         return entry.orig_filename + "\0"
     if fields and fields[0][:4] == zlib.crc32(stored).to_bytes(4, "little") and _is_utf8(fields[0][4:]):
@@ -214,20 +248,20 @@ def _is_utf8(data: bytes) -> bool:
     return True
 
 
-def _unicode_path_fields(extra: bytes) -> list[bytes]:
-    """The contents of the Info-ZIP Unicode Path fields among the zip extra fields ``extra``, after their version
-    byte."""
+def _extra_fields(extra: bytes) -> list[tuple[int, bytes]]:
+    """The zip extra fields in ``extra``: the header ID and the data of each, in order."""
     fields = []
     while len(extra) >= 4:
         kind, size = int.from_bytes(extra[:2], "little"), int.from_bytes(extra[2:4], "little")
-        if kind == _UNICODE_PATH:
-            fields.append(extra[5 : 4 + size])
+        fields.append((kind, extra[4 : 4 + size]))
         extra = extra[4 + size :]
     return fields
 
 
 def _calamine_key(name: str) -> str:
-    """``name`` as python-calamine compares part names: ASCII letters in lower case, a backslash read as ``/``."""
+    """``name`` as python-calamine compares part names: ASCII letters in lower case, and a backslash, which calamine
+    reads as ``/`` in the names of zip entries, as ``/`` (in a name looked up, where calamine keeps it, this finds an
+    entry calamine would not, which is scanned all the same)."""
     return name.replace("\\", "/").translate(_ASCII_LOWER)
 
 
@@ -297,7 +331,7 @@ def check_sheet(path: Path, sheet: str) -> None:
             if part is not None:
                 for _ in checked_sheet_chunks(archive, path, sheet, part):
                     pass
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError):
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError):
         raise NotAWorkbook(t("{path} is damaged: its zip container cannot be read", path=path)) from None
 
 
@@ -771,13 +805,22 @@ _BOXES = (
 )
 # How Excel and LibreOffice store a part: as it is, or deflated.
 _EXCEL_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
-_ENCRYPTED = 0x1  # the zip's general purpose flag of a part encrypted with a password
+# The zip's general purpose flags of a part encrypted with a password (strong encryption included), of patched data.
+_ENCRYPTED = 0x1 | 0x40
+_PATCHED = 0x20
 _UNICODE_PATH = 0x7075  # the Info-ZIP extra field that gives an entry another name, in UTF-8
+# Extra fields that an entry may hold once: zip64 sizes and offset, the Info-ZIP Unicode Path.
+_ONE_OF_EACH = (0x0001, _UNICODE_PATH)
 _UTF8_NAME = 0x800  # the zip's general purpose flag of a name stored in UTF-8
 # The end record of a zip's directory: its signature, its size without the comment, the longest comment it declares.
 _END_RECORD = b"PK\x05\x06"
 _END_RECORD_SIZE = 22
 _MAX_ZIP_COMMENT = 0xFFFF
+# The zip64 end record (its signature and size) and the locator that follows it, before the end record.
+_ZIP64_END = b"PK\x06\x06"
+_ZIP64_END_SIZE = 56
+_ZIP64_LOCATOR = b"PK\x06\x07"
+_ZIP64_LOCATOR_SIZE = 20
 _CELL_TAG = re.compile(rb"<c[\s>/]")
 _TAG_NAME = re.compile(rb"<[^\s/>]*")
 _ROW_TAG = re.compile(rb"[<:]row[\s>/]")
