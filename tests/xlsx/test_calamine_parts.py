@@ -629,3 +629,21 @@ def test_a_part_zip_readers_read_otherwise_is_refused_as_damage(tmp_path: Path, 
     assert result.exit_code == 1, result.output
     assert result.output == f"Error: {path} is damaged: its zip container cannot be read\n"
     assert snapshot(tmp_path) == before
+
+
+def test_a_directory_record_reaching_past_the_directory_is_refused(tmp_path: Path) -> None:
+    """The last record of the directory declares a comment that runs on into the end record: Python's zipfile cuts it
+    at the directory's end, calamine's reader reads on, where a crafted comment can hold fields renaming a part."""
+    path = good_workbook(tmp_path / "clients.xlsx")
+    data = path.read_bytes()
+    last = data.rindex(b"PK\x01\x02")
+    path.write_bytes(data[: last + 32] + (10).to_bytes(2, "little") + data[last + 34 :])
+    with zipfile.ZipFile(path) as archive:
+        assert archive.testzip() is None  # zipfile reads it as it was
+    before = snapshot(tmp_path)
+
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+
+    assert result.exit_code == 1, result.output
+    assert result.output == f"Error: {path} is damaged: its zip container cannot be read\n"
+    assert snapshot(tmp_path) == before

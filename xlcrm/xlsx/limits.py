@@ -206,7 +206,26 @@ def _directory_end_is_plain(archive: zipfile.ZipFile, path: Path) -> bool:
         (count, length, offset), directory_end = counted, base + record
     elif marked:
         return False
-    return bool(offset + length == directory_end and count == len(archive.infolist()))
+    if offset + length != directory_end or count != len(archive.infolist()):
+        return False
+    return _records_fill(path, offset, length, count)
+
+
+def _records_fill(path: Path, offset: int, length: int, count: int) -> bool:
+    """Whether the zip directory of ``length`` bytes at ``offset`` in the file at ``path`` is ``count`` records, each
+    as long as its name, extra field and comment say, the last ending where the directory does. ``zipfile`` reads the
+    directory as one block and cuts a record's last field at its end; calamine's zip reader reads on, into the
+    records after it, where a comment could give an entry another name."""
+    with path.open("rb") as handle:
+        handle.seek(offset)
+        directory = handle.read(length)
+    position = 0
+    for _ in range(count):
+        if directory[position : position + 4] != _DIRECTORY_RECORD or position + _DIRECTORY_RECORD_SIZE > length:
+            return False
+        name, extra, comment = struct.unpack("<HHH", directory[position + 28 : position + 34])
+        position += _DIRECTORY_RECORD_SIZE + name + extra + comment
+    return position == length
 
 
 def _ambiguous_name(archive: zipfile.ZipFile) -> str | None:
@@ -812,6 +831,9 @@ _UNICODE_PATH = 0x7075  # the Info-ZIP extra field that gives an entry another n
 # Extra fields that an entry may hold once: zip64 sizes and offset, the Info-ZIP Unicode Path.
 _ONE_OF_EACH = (0x0001, _UNICODE_PATH)
 _UTF8_NAME = 0x800  # the zip's general purpose flag of a name stored in UTF-8
+# A record of a zip's directory: its signature, its size without its name, extra field and comment.
+_DIRECTORY_RECORD = b"PK\x01\x02"
+_DIRECTORY_RECORD_SIZE = 46
 # The end record of a zip's directory: its signature, its size without the comment, the longest comment it declares.
 _END_RECORD = b"PK\x05\x06"
 _END_RECORD_SIZE = 22
