@@ -399,6 +399,16 @@ def test_no_part_name_is_ambiguous_in_workbooks_other_programs_wrote(path: Path)
         limits.check_entries_readable(archive, path)
 
 
+def assert_damaged(folder: Path, path: Path, command: list[str]) -> None:
+    """``command`` stops with exit code 1 and the one line saying the workbook at ``path`` is damaged, and leaves
+    everything in ``folder`` as it was."""
+    before = snapshot(folder)
+    result = CliRunner().invoke(cli, command)
+    assert result.exit_code == 1, result.output
+    assert result.output == f"Error: {path} is damaged: its zip container cannot be read\n"
+    assert snapshot(folder) == before
+
+
 # --- zips written byte by byte: names and directories python-calamine's zip reader reads otherwise ----------------
 
 
@@ -503,26 +513,14 @@ def test_a_zip_whose_last_end_record_declares_a_comment_past_the_end_is_refused(
     assert len(as_calamine_reads(path, CLIENTS)[1][1]) == 40_000
     with zipfile.ZipFile(path) as archive:
         assert archive.read(real) == clean
-    before = snapshot(tmp_path)
-
-    result = CliRunner().invoke(cli, ["validate", str(path)])
-
-    assert result.exit_code == 1, result.output
-    assert result.output == f"Error: {path} is damaged: its zip container cannot be read\n"
-    assert snapshot(tmp_path) == before
+    assert_damaged(tmp_path, path, ["validate", str(path)])
 
 
 def test_a_name_flagged_as_utf8_that_is_not_is_refused_as_damage(tmp_path: Path) -> None:
     path = good_workbook(tmp_path / "clients.xlsx")
     entries = [*entries_with(parts_of(path), {}), (b"xl/media/\xff.bin", b"attached", 0x800, b"")]
     path.write_bytes(raw_zip(entries))
-    before = snapshot(tmp_path)
-
-    result = CliRunner().invoke(cli, ["validate", str(path)])
-
-    assert result.exit_code == 1, result.output
-    assert result.output == f"Error: {path} is damaged: its zip container cannot be read\n"
-    assert snapshot(tmp_path) == before
+    assert_damaged(tmp_path, path, ["validate", str(path)])
 
 
 def test_an_imported_workbook_behind_other_bytes_is_refused(tmp_path: Path) -> None:
@@ -535,13 +533,7 @@ def test_an_imported_workbook_behind_other_bytes_is_refused(tmp_path: Path) -> N
     source.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + source.read_bytes())
     assert len(as_calamine_reads(source, CLIENTS)[1][1]) == 40_000
     into = good_workbook(tmp_path / "clients.xlsx")
-    before = snapshot(tmp_path)
-
-    result = CliRunner().invoke(cli, ["import", str(source), "--into", str(into), "--today", TODAY])
-
-    assert result.exit_code == 1, result.output
-    assert result.output == f"Error: {source} is damaged: its zip container cannot be read\n"
-    assert snapshot(tmp_path) == before
+    assert_damaged(tmp_path, source, ["import", str(source), "--into", str(into), "--today", TODAY])
 
 
 def _end_of(data: bytes) -> int:
@@ -583,13 +575,7 @@ def test_end_records_another_zip_reader_would_read_otherwise_are_refused(
 ) -> None:
     path = good_workbook(tmp_path / "clients.xlsx")
     path.write_bytes(rewrite(path.read_bytes()))
-    before = snapshot(tmp_path)
-
-    result = CliRunner().invoke(cli, ["refresh", str(path), "--today", TODAY])
-
-    assert result.exit_code == 1, result.output
-    assert result.output == f"Error: {path} is damaged: its zip container cannot be read\n"
-    assert snapshot(tmp_path) == before
+    assert_damaged(tmp_path, path, ["refresh", str(path), "--today", TODAY])
 
 
 def test_zip64_sizes_and_a_comment_as_zip_writers_write_them_are_read(tmp_path: Path) -> None:
@@ -622,13 +608,7 @@ def test_a_part_zip_readers_read_otherwise_is_refused_as_damage(tmp_path: Path, 
         for name, data, _, _ in entries_with(parts, {})
     ]
     path.write_bytes(raw_zip(entries))
-    before = snapshot(tmp_path)
-
-    result = CliRunner().invoke(cli, ["validate", str(path)])
-
-    assert result.exit_code == 1, result.output
-    assert result.output == f"Error: {path} is damaged: its zip container cannot be read\n"
-    assert snapshot(tmp_path) == before
+    assert_damaged(tmp_path, path, ["validate", str(path)])
 
 
 def test_a_directory_record_reaching_past_the_directory_is_refused(tmp_path: Path) -> None:
@@ -640,10 +620,4 @@ def test_a_directory_record_reaching_past_the_directory_is_refused(tmp_path: Pat
     path.write_bytes(data[: last + 32] + (10).to_bytes(2, "little") + data[last + 34 :])
     with zipfile.ZipFile(path) as archive:
         assert archive.testzip() is None  # zipfile reads it as it was
-    before = snapshot(tmp_path)
-
-    result = CliRunner().invoke(cli, ["validate", str(path)])
-
-    assert result.exit_code == 1, result.output
-    assert result.output == f"Error: {path} is damaged: its zip container cannot be read\n"
-    assert snapshot(tmp_path) == before
+    assert_damaged(tmp_path, path, ["validate", str(path)])
