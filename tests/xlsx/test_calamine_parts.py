@@ -32,6 +32,7 @@ from tests.xlsx.test_columnar import as_calamine_reads
 from xlcrm import schema
 from xlcrm.cli import cli
 from xlcrm.errors import BeyondLimits
+from xlcrm.importing.sources import read_source
 from xlcrm.xlsx import limits
 from xlcrm.xlsx.reader import read_workbook
 
@@ -534,6 +535,21 @@ def test_an_imported_workbook_behind_other_bytes_is_refused(tmp_path: Path) -> N
     assert len(as_calamine_reads(source, CLIENTS)[1][1]) == 40_000
     into = good_workbook(tmp_path / "clients.xlsx")
     assert_damaged(tmp_path, source, ["import", str(source), "--into", str(into), "--today", TODAY])
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("Name;Phone\nIvan Petrov;+7 916 123-45-67\n", "csv"),
+        ("<html><body><table><tr><td>Name</td></tr><tr><td>Ivan Petrov</td></tr></table></body></html>", "html"),
+    ],
+)
+def test_a_text_export_named_xlsx_is_still_read_as_text(tmp_path: Path, text: str, kind: str) -> None:
+    """Some programs export CSV or HTML under an .xlsx name: no zip in it, it is read as the text it is."""
+    source = tmp_path / "export.xlsx"
+    source.write_text(text, encoding="utf-8")
+
+    assert read_source(source).kind == kind
 
 
 def _end_of(data: bytes) -> int:

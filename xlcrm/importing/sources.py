@@ -67,6 +67,7 @@ class SourceTable:
 
 # The extensions of the files python-calamine opens as zip packages (OOXML, binary Excel, OpenDocument).
 _ZIP_SUFFIXES = (".xlsx", ".xlsm", ".xlam", ".xlsb", ".ods")
+_ZIP_END_RECORD = b"PK\x05\x06"
 
 
 def read_source(path: str | Path) -> SourceTable:
@@ -84,9 +85,14 @@ def read_source(path: str | Path) -> SourceTable:
         ) from None
     if not data.strip():
         raise SourceError(t("{source} is empty: nothing to import", source=str(path)))
-    # A file python-calamine reads as a zip, by its extension, is checked as one wherever its zip starts (calamine's
-    # zip reader reads one after other data, and finds its end further from the file's end than zipfile does).
-    is_zip = data.startswith(ZIP_MAGIC) or path.suffix.casefold() in _ZIP_SUFFIXES or zipfile.is_zipfile(path)
+    # A file python-calamine reads as a zip by its extension is checked as one wherever its zip starts: calamine's
+    # zip reader reads one after other data, and finds its end further from the file's end than zipfile does. A
+    # text (CSV, or HTML as some CRMs export it) under such a name holds no zip end record and is read as text.
+    is_zip = (
+        data.startswith(ZIP_MAGIC)
+        or zipfile.is_zipfile(path)
+        or (path.suffix.casefold() in _ZIP_SUFFIXES and _ZIP_END_RECORD in data)
+    )
     if data.startswith(OLE_MAGIC) or is_zip:
         if data.startswith(OLE_MAGIC) and ENCRYPTED_STREAM in data:
             raise EncryptedWorkbook(_password_protected(path))
