@@ -139,8 +139,8 @@ def check_entries_readable(archive: zipfile.ZipFile, path: Path) -> None:
     for entry in archive.infolist():
         kinds = [kind for kind, _ in _extra_fields(entry.extra) if kind in _ONE_OF_EACH]
         if entry.flag_bits & _PATCHED or len(kinds) != len(set(kinds)):
-            # Python's zipfile reads the first of two zip64 fields, calamine's reader the last; neither reads
-            # patched data, which zipfile says by raising NotImplementedError
+            # Python's zipfile reads the first of two zip64 fields, calamine's reader the last; zipfile cannot read
+            # patched data (NotImplementedError), which calamine's reader reads as if it were not flagged
             raise NotAWorkbook(t("{path} is damaged: its zip container cannot be read", path=path))
         if entry.flag_bits & _ENCRYPTED:
             raise NotAWorkbook(
@@ -246,9 +246,9 @@ def _ambiguous_name(archive: zipfile.ZipFile) -> str | None:
 def _calamine_name(entry: zipfile.ZipInfo) -> str:
     """The name python-calamine's zip reader gives ``entry``: its Info-ZIP Unicode Path field's (header 0x7075: a
     version byte, the CRC-32 of the name as stored, the name in UTF-8) when that field's checksum matches and it is
-    valid UTF-8, else the
-    name as stored, read as UTF-8 when it is valid UTF-8, whatever the entry's flag says, and as CP437 otherwise.
-    An entry with two such fields is given its stored name with a NUL: ``_ambiguous_name`` refuses it."""
+    valid UTF-8, else the name as stored, read as UTF-8 when it is valid UTF-8, whatever the entry's flag says, and
+    as CP437 otherwise. An entry with two such fields is given its stored name with a NUL: ``_ambiguous_name``
+    refuses it."""
     stored = entry.orig_filename.encode("utf-8" if entry.flag_bits & _UTF8_NAME else "cp437")
     fields = [data[1:] for kind, data in _extra_fields(entry.extra) if kind == _UNICODE_PATH]
     if len(fields) > 1:
