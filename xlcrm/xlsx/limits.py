@@ -111,7 +111,13 @@ def check_package(path: Path) -> None:
                 )
     # UnicodeDecodeError: a name flagged as UTF-8 that is not; NotImplementedError: what zipfile cannot read
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, UnicodeDecodeError, NotImplementedError):
-        raise NotAWorkbook(t("{path} is damaged: its zip container cannot be read", path=path)) from None
+        raise damaged_zip(path) from None
+
+
+def damaged_zip(path: Path) -> NotAWorkbook:
+    """The error that says the workbook at ``path`` is damaged: its zip container cannot be read, or could be read
+    two ways."""
+    return NotAWorkbook(t("{path} is damaged: its zip container cannot be read", path=path))
 
 
 def check_entries_readable(archive: zipfile.ZipFile, path: Path) -> None:
@@ -124,7 +130,7 @@ def check_entries_readable(archive: zipfile.ZipFile, path: Path) -> None:
     (``_directory_end_is_plain``), an ambiguous name (``_ambiguous_name``), a part with two zip64 or Unicode Path
     fields, or of patched data."""
     if not _directory_end_is_plain(archive, path):
-        raise NotAWorkbook(t("{path} is damaged: its zip container cannot be read", path=path))
+        raise damaged_zip(path)
     ambiguous = _ambiguous_name(archive)
     if ambiguous is not None:
         raise NotAWorkbook(
@@ -141,7 +147,7 @@ def check_entries_readable(archive: zipfile.ZipFile, path: Path) -> None:
         if entry.flag_bits & _PATCHED or len(kinds) != len(set(kinds)):
             # Python's zipfile reads the first of two zip64 fields, calamine's reader the last; zipfile cannot read
             # patched data (NotImplementedError), which calamine's reader reads as if it were not flagged
-            raise NotAWorkbook(t("{path} is damaged: its zip container cannot be read", path=path))
+            raise damaged_zip(path)
         if entry.flag_bits & _ENCRYPTED:
             raise NotAWorkbook(
                 t(
@@ -351,7 +357,7 @@ def check_sheet(path: Path, sheet: str) -> None:
                 for _ in checked_sheet_chunks(archive, path, sheet, part):
                     pass
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError):
-        raise NotAWorkbook(t("{path} is damaged: its zip container cannot be read", path=path)) from None
+        raise damaged_zip(path) from None
 
 
 def checked_sheet_chunks(

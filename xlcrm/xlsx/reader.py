@@ -45,7 +45,7 @@ from xlcrm.runtime.child_process import Child, ChildProcessFailed
 from xlcrm.runtime.paths import path_problem
 from xlcrm.schema import Column, Sheet
 from xlcrm.xlsx.columnar import CellGrid, read_grid, read_rows
-from xlcrm.xlsx.limits import check_entries_readable, check_package, check_sheet, sheet_parts
+from xlcrm.xlsx.limits import check_entries_readable, check_package, check_sheet, damaged_zip, sheet_parts
 from xlcrm.xlsx.refs import MAX_COLUMNS, column_letter, sheet_ref
 from xlcrm.xlsx.report_sheet import CellValue
 from xlcrm.xlsx.xml_io import SheetWithoutCells
@@ -473,7 +473,7 @@ def _check_zip(path: Path, left_to_reading: Callable[[zipfile.ZipFile], Mapping[
                 if name not in left_parts:
                     inflate_to_end(archive, name)
     except (zipfile.BadZipFile, zlib.error, EOFError):
-        raise NotAWorkbook(t("{path} is damaged: its zip container cannot be read", path=path)) from None
+        raise damaged_zip(path) from None
     if "xl/workbook.xml" not in names:
         raise NotAWorkbook(t("{path} is a zip file but not an Excel workbook (no xl/workbook.xml)", path=path))
     if path.suffix.lower() not in WORKBOOK_SUFFIXES:
