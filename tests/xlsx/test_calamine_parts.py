@@ -313,6 +313,63 @@ def test_in_workbooks_other_programs_wrote_the_parts_are_those_the_relationships
         assert limits.sheet_parts(archive) == sheets
 
 
+# --- the styles python-calamine reads whole as it opens the workbook ------------------------------------------------
+
+
+def _styles_over(monkeypatch: pytest.MonkeyPatch, styles: bytes) -> None:
+    """The limit of parts parsed whole set just below the size of ``styles``: a part over the real limit (256 MB)
+    is too big to write in a test."""
+    monkeypatch.setattr(limits, "MAX_PARSED_BYTES", len(styles) - 1)
+
+
+@pytest.mark.parametrize("command", [["validate", "--today", TODAY], ["refresh", "--today", TODAY], ["dedupe"]])
+def test_styles_bigger_than_xlcrm_parses_are_refused_before_calamine_reads_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    path = good_workbook(tmp_path / "clients.xlsx")
+    styles = parts_of(path)["xl/styles.xml"]
+    _styles_over(monkeypatch, styles)
+    before = snapshot(tmp_path)
+
+    result = CliRunner().invoke(cli, [command[0], str(path), *command[1:]])
+
+    assert result.exit_code == 1, result.output
+    assert result.output == (
+        f"Error: {path}: the part xl/styles.xml inflates to {len(styles) / 1024:.1f} KB, more than the "
+        f"{(len(styles) - 1) / 1024:.1f} KB xlcrm parses whole\n"
+    )
+    assert snapshot(tmp_path) == before
+
+
+def test_the_styles_checked_are_those_calamine_reads_beside_workbook_xml(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workbook's relationships name a small styles part; python-calamine reads xl/styles.xml all the same."""
+    path = good_workbook(tmp_path / "clients.xlsx")
+    parts = parts_of(path)
+    styles = parts["xl/styles.xml"]
+    parts["xl/small.xml"] = b'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>'
+    parts["xl/styles.xml"] = styles.replace(b"</styleSheet>", b"<!--" + b"x" * 4096 + b"--></styleSheet>")
+    parts[WORKBOOK_RELS] = replaced(parts[WORKBOOK_RELS], b'Target="styles.xml"', b'Target="small.xml"')
+    write_parts(path, parts)
+    _styles_over(monkeypatch, styles + b"x" * 4096)
+
+    with pytest.raises(BeyondLimits, match=r"the part xl/styles\.xml inflates to .* xlcrm parses whole"):
+        read_workbook(path)
+
+
+def test_the_refusal_of_big_styles_is_in_russian_for_a_russian_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = good_workbook(tmp_path / "clients.xlsx")
+    _styles_over(monkeypatch, parts_of(path)["xl/styles.xml"])
+
+    result = CliRunner().invoke(cli, ["--lang", "ru", "validate", str(path)])
+
+    assert result.exit_code == 1
+    assert "часть xl/styles.xml в распакованном виде занимает" in result.output, result.output
+
+
 # --- names that python-calamine and Python's zipfile read as different parts -------------------------------------
 
 AMBIGUOUS = "cannot be read: the name of its part {part} is ambiguous"

@@ -8,7 +8,9 @@ value at XFD1048576 that makes python-calamine allocate its whole
 
 - ``check_package`` looks at the zip's directory only (declared sizes, no
   inflating): the size of each part, of the whole package, and the compression
-  ratio of big parts; then it streams the shared strings through ``scan_part``.
+  ratio of big parts, and the size of the styles, which python-calamine reads
+  all of as it opens the file; then it streams the shared strings through
+  ``scan_part``.
 - ``check_sheet`` streams one sheet's XML through ``scan_part`` before
   python-calamine reads the sheet: the bytes inflated (whatever the directory
   declared), the longest text in one cell, and the range the cells with values
@@ -51,7 +53,7 @@ import numpy.typing as npt
 from xlcrm.errors import BeyondLimits, NotAWorkbook, quoted
 from xlcrm.messages import Message, Number, Text, t, tn
 from xlcrm.xlsx.refs import MAX_COLUMNS, MAX_ROWS, sheet_ref
-from xlcrm.xlsx.xml_io import parse_part, refuse_dtd
+from xlcrm.xlsx.xml_io import MAX_PARSED_BYTES, parse_part, refuse_dtd
 
 # Largest part (one sheet's XML, the shared strings) inflated. The benchmark workbook of 100,000 clients and a
 # million interactions (benchmarks/scale.py) holds a 251 MB Interactions sheet, about 25 bytes a cell: 2 GiB is
@@ -94,14 +96,15 @@ _REFERENCE = re.compile(rb"([A-Za-z]+)([0-9]+)")
 
 
 def check_package(path: Path) -> None:
-    """Refuse (``BeyondLimits``) a workbook whose parts inflate beyond the limits, before anything
-    inflates them; then stream its shared strings through ``scan_part`` (python-calamine reads them all as
-    soon as it opens the file). ``NotAWorkbook`` when the zip cannot be read, or could be read otherwise by
-    python-calamine (``check_entries_readable``)."""
+    """Refuse (``BeyondLimits``) a workbook whose parts inflate beyond the limits, or whose styles are bigger than
+    xlcrm parses whole, before anything inflates them; then stream its shared strings through ``scan_part``
+    (python-calamine reads them all as soon as it opens the file). ``NotAWorkbook`` when the zip cannot be read, or
+    could be read otherwise by python-calamine (``check_entries_readable``)."""
     try:
         with zipfile.ZipFile(path) as archive:
             check_sizes(archive, path)
-            strings = _shared_strings_part(archive)
+            _check_styles_size(archive, path)
+            strings = _beside_workbook(archive, "sharedStrings.xml")
             if strings is not None:
                 scan_part(
                     archive,
@@ -983,12 +986,30 @@ def _workbook_folder(archive: zipfile.ZipFile, find: Callable[[str], str | None]
     return target[: target.rfind("/") + 1].removeprefix("/")
 
 
-def _shared_strings_part(archive: zipfile.ZipFile) -> str | None:
-    """The zip entry python-calamine reads the shared strings from (None when it reads none): sharedStrings.xml beside
-    workbook.xml, whatever part the workbook's relationships name."""
+def _beside_workbook(archive: zipfile.ZipFile, name: str) -> str | None:
+    """The zip entry python-calamine reads as the part ``name`` (sharedStrings.xml, styles.xml) of the workbook, None
+    when it reads none: the part of that name beside workbook.xml, whatever part the workbook's relationships name."""
     find = _calamine_lookup(archive)
     folder = _workbook_folder(archive, find)
-    return None if folder is None else find(folder + "sharedStrings.xml")
+    return None if folder is None else find(folder + name)
+
+
+def _check_styles_size(archive: zipfile.ZipFile, path: Path) -> None:
+    """Refuse (``BeyondLimits``) styles that python-calamine would read bigger than xlcrm parses whole when it saves
+    (``MAX_PARSED_BYTES``). calamine reads all of the styles part as it opens the workbook, each tag whole into
+    memory: one number format as long as the part takes twice the part's size."""
+    styles = _beside_workbook(archive, "styles.xml")
+    size = 0 if styles is None else archive.getinfo(styles).file_size
+    if size > MAX_PARSED_BYTES:
+        raise BeyondLimits(
+            t(
+                "{path}: the part {part} inflates to {size}, more than the {limit} xlcrm parses whole",
+                path=path,
+                part=styles,
+                size=_size(size),
+                limit=_size(MAX_PARSED_BYTES),
+            )
+        )
 
 
 # calamine (src/xlsx/mod.rs: Xlsx::new and what it calls, xml_reader) finds the parts it reads so, whatever the
