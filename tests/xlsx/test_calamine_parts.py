@@ -254,7 +254,6 @@ def test_a_long_cell_behind_a_decoy_part_is_refused_and_the_file_stays(
     "rewrite",
     [
         decoy_workbook_part,
-        decoy_folder_named_first,
         target_in_other_case,
         external_target,
         second_sheet_of_the_name,
@@ -311,6 +310,51 @@ def test_in_workbooks_other_programs_wrote_the_parts_are_those_the_relationships
     assert scanned == strings
     with zipfile.ZipFile(path) as archive:
         assert limits.sheet_parts(archive) == sheets
+
+
+def decoy_folder_with_its_type_escaped(parts: Parts) -> None:
+    """``decoy_folder_named_first``, the decoy's Type written with a character reference, which python-calamine
+    compares as written and an XML parser unescapes."""
+    decoy_folder_named_first(parts)
+    parts["_rels/.rels"] = replaced(
+        parts["_rels/.rels"],
+        b'Target="decoy/workbook.xml" Type="http://',
+        b'Target="decoy/workbook.xml" Type="&#x68;ttp://',
+    )
+
+
+@pytest.mark.parametrize("command", ["validate", "refresh"])
+@pytest.mark.parametrize("rewrite", [decoy_folder_named_first, decoy_folder_with_its_type_escaped])
+def test_a_package_naming_two_main_documents_is_refused_and_the_file_stays(
+    tmp_path: Path, command: str, rewrite: Callable[[Parts], None]
+) -> None:
+    """python-calamine reads the last of the two, xlcrm's writer edits the first: neither is taken for the other."""
+    path = good_workbook(tmp_path / "clients.xlsx")
+    parts = parts_of(path)
+    rewrite(parts)
+    write_parts(path, parts)
+    before = snapshot(tmp_path)
+
+    result = CliRunner().invoke(cli, [command, str(path), "--today", TODAY])
+
+    assert result.exit_code == 1, result.output
+    assert result.output == (
+        f"Error: {path} cannot be read: its package names 2 main documents, where Excel and LibreOffice write one; "
+        "save the workbook again from Excel or LibreOffice\n"
+    )
+    assert snapshot(tmp_path) == before
+
+
+def test_the_refusal_of_two_main_documents_is_in_russian_for_a_russian_run(tmp_path: Path) -> None:
+    path = good_workbook(tmp_path / "clients.xlsx")
+    parts = parts_of(path)
+    decoy_folder_named_first(parts)
+    write_parts(path, parts)
+
+    result = CliRunner().invoke(cli, ["--lang", "ru", "validate", str(path)])
+
+    assert result.exit_code == 1
+    assert "основных документов в нём указано 2" in result.output, result.output
 
 
 # --- the styles python-calamine reads whole as it opens the workbook ------------------------------------------------

@@ -131,7 +131,8 @@ def check_entries_readable(archive: zipfile.ZipFile, path: Path) -> None:
     Refuse too a package that python-calamine and Python's ``zipfile`` (through which the limits are checked) could
     read otherwise, each finding another part: records ending the directory that allow two readings
     (``_directory_end_is_plain``), an ambiguous name (``_ambiguous_name``), a part with two zip64 or Unicode Path
-    fields, or of patched data."""
+    fields, or of patched data; and a package that names two main documents (``_main_documents``), of which calamine
+    reads the last and xlcrm's writer edits the first."""
     if not _directory_end_is_plain(archive, path):
         raise damaged_zip(path)
     ambiguous = _ambiguous_name(archive)
@@ -171,6 +172,17 @@ def check_entries_readable(archive: zipfile.ZipFile, path: Path) -> None:
                     method=entry.compress_type,
                 )
             )
+
+    documents = _main_documents(archive)
+    if documents > 1:
+        raise NotAWorkbook(
+            t(
+                "{path} cannot be read: its package names {count} main documents, where Excel and LibreOffice write "
+                "one; save the workbook again from Excel or LibreOffice",
+                path=path,
+                count=documents,
+            )
+        )
 
 
 def _directory_end_is_plain(archive: zipfile.ZipFile, path: Path) -> bool:
@@ -984,6 +996,18 @@ def _workbook_folder(archive: zipfile.ZipFile, find: Callable[[str], str | None]
         return None
     target = _unescaped(targets[-1])
     return target[: target.rfind("/") + 1].removeprefix("/")
+
+
+def _main_documents(archive: zipfile.ZipFile) -> int:
+    """How many officeDocument relationships the package's relationships (``_rels/.rels`` as python-calamine finds
+    it) hold, of either OOXML flavour, their Type read as written or unescaped: every relationship that calamine, or
+    a reader that unescapes, could take for the workbook. 0 when the package has no such part."""
+    return sum(
+        _unescaped(rel.get(b"Type", b"")).endswith("/relationships/officeDocument")
+        for rel in _calamine_elements(
+            archive, _calamine_lookup(archive)("_rels/.rels"), b"Relationship", b"Relationships"
+        )
+    )
 
 
 def _beside_workbook(archive: zipfile.ZipFile, name: str) -> str | None:
