@@ -131,13 +131,18 @@ def decoy_workbook_part(parts: Parts) -> None:
     parts["_rels/.rels"] = replaced(parts["_rels/.rels"], b'Target="xl/workbook.xml"', b'Target="xl/book2.xml"')
 
 
-def decoy_folder_named_first(parts: Parts) -> None:
-    """Two officeDocument relationships: the first names a decoy folder, python-calamine reads the last."""
+def add_decoy_folder(parts: Parts) -> None:
+    """A decoy workbook in the folder decoy/, whose Clients is the clean copy; nothing names it yet."""
     with_decoy_clients(parts)
     parts["decoy/workbook.xml"] = parts["xl/workbook.xml"]
     parts["decoy/_rels/workbook.xml.rels"] = replaced(
         parts[WORKBOOK_RELS], clients_target(parts), b"/" + DECOY.encode()
     )
+
+
+def decoy_folder_named_first(parts: Parts) -> None:
+    """Two officeDocument relationships: the first names a decoy folder, python-calamine reads the last."""
+    add_decoy_folder(parts)
     first = (
         b'<Relationship Id="rIdDecoy" Target="decoy/workbook.xml" '
         b'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"/>'
@@ -313,18 +318,52 @@ def test_in_workbooks_other_programs_wrote_the_parts_are_those_the_relationships
 
 
 def decoy_folder_with_its_type_escaped(parts: Parts) -> None:
-    """``decoy_folder_named_first``, the decoy's Type written with a character reference, which python-calamine
-    compares as written and an XML parser unescapes."""
+    """``decoy_folder_named_first``, the end of the decoy's Type written with a character reference: python-calamine
+    compares it as written and does not take it for a main document, xlcrm's writer unescapes it and does."""
     decoy_folder_named_first(parts)
     parts["_rels/.rels"] = replaced(
         parts["_rels/.rels"],
-        b'Target="decoy/workbook.xml" Type="http://',
-        b'Target="decoy/workbook.xml" Type="&#x68;ttp://',
+        b'Target="decoy/workbook.xml" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        b'officeDocument"',
+        b'Target="decoy/workbook.xml" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        b'officeDocumen&#x74;"',
+    )
+
+
+def decoy_folder_in_a_nested_element(parts: Parts) -> None:
+    """``decoy_folder_named_first``, the decoy's relationship inside a Relationships element of its own: calamine
+    stops reading at its end and takes the decoy, xlcrm's writer reads the root's own relationships."""
+    decoy_folder_named_first(parts)
+    parts["_rels/.rels"] = replaced(
+        parts["_rels/.rels"], b'<Relationship Id="rIdDecoy"', b'<Relationships><Relationship Id="rIdDecoy"'
+    )
+    rels = parts["_rels/.rels"]
+    end = rels.index(b"/>", rels.index(b'Id="rIdDecoy"')) + 2
+    parts["_rels/.rels"] = rels[:end] + b"</Relationships>" + rels[end:]
+
+
+def decoy_folder_of_another_type(parts: Parts) -> None:
+    """``decoy_folder_named_first``, the decoy's Type ending with /officeDocument but not of the OOXML namespaces:
+    calamine and xlcrm's writer pass over it, a reader testing only the end of the Type does not."""
+    decoy_folder_named_first(parts)
+    parts["_rels/.rels"] = replaced(
+        parts["_rels/.rels"],
+        b'Target="decoy/workbook.xml" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        b'officeDocument"',
+        b'Target="decoy/workbook.xml" Type="urn:example/officeDocument"',
     )
 
 
 @pytest.mark.parametrize("command", ["validate", "refresh"])
-@pytest.mark.parametrize("rewrite", [decoy_folder_named_first, decoy_folder_with_its_type_escaped])
+@pytest.mark.parametrize(
+    "rewrite",
+    [
+        decoy_folder_named_first,
+        decoy_folder_with_its_type_escaped,
+        decoy_folder_in_a_nested_element,
+        decoy_folder_of_another_type,
+    ],
+)
 def test_a_package_naming_two_main_documents_is_refused_and_the_file_stays(
     tmp_path: Path, command: str, rewrite: Callable[[Parts], None]
 ) -> None:
@@ -383,6 +422,19 @@ def test_styles_bigger_than_xlcrm_parses_are_refused_before_calamine_reads_them(
         f"{(len(styles) - 1) / 1024:.1f} KB xlcrm parses whole\n"
     )
     assert snapshot(tmp_path) == before
+
+
+def test_styles_named_in_other_letters_are_the_ones_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """python-calamine finds xl/styles.xml whatever the case of its letters."""
+    path = good_workbook(tmp_path / "clients.xlsx")
+    parts = parts_of(path)
+    styles = parts.pop("xl/styles.xml")
+    parts["xl/Styles.XML"] = styles
+    write_parts(path, parts)
+    _styles_over(monkeypatch, styles)
+
+    with pytest.raises(BeyondLimits, match=r"the part xl/Styles\.XML inflates to .* xlcrm parses whole"):
+        read_workbook(path)
 
 
 def test_the_styles_checked_are_those_calamine_reads_beside_workbook_xml(
@@ -482,6 +534,26 @@ def test_a_part_whose_name_is_ambiguous_is_refused_and_the_file_stays(
         " (another part has the same name, perhaps in other letters, or the zip gives the part a second name); "
         "save the workbook again from Excel or LibreOffice\n"
     )
+    assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("command", ["validate", "refresh"])
+def test_a_part_named_alike_by_unicode_case_folding_is_refused_and_the_file_stays(tmp_path: Path, command: str) -> None:
+    """A second package relationships part spelt with a long s (ſ), naming a decoy workbook: python-calamine folds
+    only ASCII letters and reads _rels/.rels, xlcrm's writer folds names as Unicode does and would read the other."""
+    path = good_workbook(tmp_path / "clients.xlsx")
+    parts = parts_of(path)
+    add_decoy_folder(parts)
+    parts["_rel\u017f/.rels"] = replaced(
+        parts["_rels/.rels"], b'Target="xl/workbook.xml"', b'Target="decoy/workbook.xml"'
+    )
+    write_parts(path, parts)
+    before = snapshot(tmp_path)
+
+    result = CliRunner().invoke(cli, [command, str(path), "--today", TODAY])
+
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith(f"Error: {path} {AMBIGUOUS.format(part='_relſ/.rels')} "), result.output
     assert snapshot(tmp_path) == before
 
 

@@ -49,11 +49,12 @@ from typing import IO
 
 import numpy as np
 import numpy.typing as npt
+from lxml import etree
 
 from xlcrm.errors import BeyondLimits, NotAWorkbook, quoted
 from xlcrm.messages import Message, Number, Text, t, tn
 from xlcrm.xlsx.refs import MAX_COLUMNS, MAX_ROWS, sheet_ref
-from xlcrm.xlsx.xml_io import MAX_PARSED_BYTES, parse_part, refuse_dtd
+from xlcrm.xlsx.xml_io import MAX_PARSED_BYTES, local_name, parse_part, refuse_dtd
 
 # Largest part (one sheet's XML, the shared strings) inflated. The benchmark workbook of 100,000 clients and a
 # million interactions (benchmarks/scale.py) holds a 251 MB Interactions sheet, about 25 bytes a cell: 2 GiB is
@@ -253,14 +254,23 @@ def _ambiguous_name(archive: zipfile.ZipFile) -> str | None:
     """The name of the first part that python-calamine and ``zipfile`` may take for different parts; None when there
     is none. ``zipfile`` cuts a name at a NUL byte, keeps the last of two entries of one name, and reads a name not
     flagged as UTF-8 as CP437; calamine names each entry as ``_calamine_name`` says and finds it whatever the case
-    of its ASCII letters (``_calamine_lookup``). Excel and LibreOffice write no such names."""
+    of its ASCII letters (``_calamine_lookup``); xlcrm's writer finds it whatever its case by Unicode's rules
+    (``str.casefold``, which makes ``ſ`` an ``s`` and the Kelvin sign a ``k``). Excel and LibreOffice write no such
+    names."""
     seen: set[str] = set()
+    seen_by_writer: set[str] = set()
     for entry in archive.infolist():
         name = _calamine_name(entry)
-        folded = _calamine_key(name)
-        if "\0" in entry.orig_filename + name or folded in seen or archive.NameToInfo[entry.filename] is not entry:
+        folded, writer_folded = _calamine_key(name), entry.filename.casefold()
+        if (
+            "\0" in entry.orig_filename + name
+            or folded in seen
+            or writer_folded in seen_by_writer
+            or archive.NameToInfo[entry.filename] is not entry
+        ):
             return entry.filename
         seen.add(folded)
+        seen_by_writer.add(writer_folded)
     return None
 
 
@@ -999,15 +1009,23 @@ def _workbook_folder(archive: zipfile.ZipFile, find: Callable[[str], str | None]
 
 
 def _main_documents(archive: zipfile.ZipFile) -> int:
-    """How many officeDocument relationships the package's relationships (``_rels/.rels`` as python-calamine finds
-    it) hold, of either OOXML flavour, their Type read as written or unescaped: every relationship that calamine, or
-    a reader that unescapes, could take for the workbook. 0 when the package has no such part."""
-    return sum(
-        _unescaped(rel.get(b"Type", b"")).endswith("/relationships/officeDocument")
-        for rel in _calamine_elements(
-            archive, _calamine_lookup(archive)("_rels/.rels"), b"Relationship", b"Relationships"
-        )
+    """How many relationships of the package's relationships part (``_rels/.rels``, as python-calamine finds it) a
+    reader could take for its main document, counted the two ways they are read: python-calamine's (the elements
+    it meets up to the first end of a Relationships element, Type as written) and an XML parser's, as xlcrm's writer
+    and change digest read it (Relationship elements anywhere in the part, Type unescaped); the larger count. Any
+    Type ending with ``/officeDocument`` counts, the widest test of the three readers. 0 when there is no such part."""
+    part = _calamine_lookup(archive)("_rels/.rels")
+    if part is None:
+        return 0
+    as_calamine_reads = sum(
+        rel.get(b"Type", b"").endswith(b"/officeDocument")
+        for rel in _calamine_elements(archive, part, b"Relationship", b"Relationships")
     )
+    as_parsed = sum(
+        local_name(element) == "Relationship" and element.get("Type", "").endswith("/officeDocument")
+        for element in parse_part(_parsed_xml(archive, part), part).iter(tag=etree.Element)
+    )
+    return max(as_calamine_reads, as_parsed)
 
 
 def _beside_workbook(archive: zipfile.ZipFile, name: str) -> str | None:
