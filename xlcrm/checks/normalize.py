@@ -264,7 +264,7 @@ def parse_inn(value: object) -> InnResult:
         return InnResult(text, False, t("an INN has only digits"))
     if len(text) not in (10, 12):
         return InnResult(text, False, t("an INN has 10 or 12 digits, this has {count}", count=len(text)))
-    if not _inn_check_digits_match(text):
+    if not inn_check_digits_match(text):
         return InnResult(text, False, t("the check digit is wrong (typo?)"))
     return InnResult(text, True)
 
@@ -275,7 +275,7 @@ _PERSON_WEIGHTS = ((7, 2, 4, 10, 3, 5, 9, 4, 6, 8), (3, 7, 2, 4, 10, 3, 5, 9, 4,
 _ZERO = ord("0")
 
 
-def _inn_check_digits_match(digits: str) -> bool:
+def inn_check_digits_match(digits: str) -> bool:
     """``stdnum.ru.inn.is_valid`` of 10 or 12 digits. A base of a hundred thousand clients asks it for every INN,
     and python-stdnum's cleaning of look-alike characters costs most of it: plain ASCII digits, what nearly every
     cell holds, are summed here by the same weights (over the digits' character codes, less the code of 0 times

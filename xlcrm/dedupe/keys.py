@@ -23,7 +23,14 @@ from stdnum.ru import inn as stdnum_inn
 from stdnum.ru import ogrn as stdnum_ogrn
 
 from xlcrm.checks.consent import SOLE_TRADER_FORMS
-from xlcrm.checks.normalize import as_text, is_blank, parse_emails, parse_phones, valid_plus7
+from xlcrm.checks.normalize import (
+    as_text,
+    inn_check_digits_match,
+    is_blank,
+    parse_emails,
+    parse_phones,
+    valid_plus7,
+)
 
 # Latin letters that look exactly like Cyrillic ones, both cases: the classic invisible typo.
 _LATIN_LOOKALIKES = "AaBCcEeHKkMOoPpTXxYy"
@@ -206,26 +213,20 @@ def _plain_russian_number(text: str) -> str | None:
 
 
 def phone_keys_column(values: pd.Series, region: str = "RU") -> list[frozenset[str]]:
-    """``phone_keys`` of a whole column: plain Russian numbers are converted with vectorised text operations
-    (most cells of a big base), everything else cell by cell."""
-    text = values.map(as_text)
-    result: list[frozenset[str]] = [frozenset()] * len(text)
-    if region == "RU":
-        digits = text.str.replace(_NON_DIGIT, "", regex=True)
-        plain = (
-            text.str.fullmatch(_PLAIN_PHONE)
-            & (digits.str.len() == 11)
-            & ((digits.str[0] == "7") | ((digits.str[0] == "8") & ~text.str.startswith("+")))
-        )
-        numbers = ("+7" + digits.str[1:]).where(plain.fillna(False).astype(bool), "")
-    else:
-        numbers = pd.Series("", index=text.index)
-    # Plain object arrays: iterating pandas' string arrays asks them for one element at a time.
-    for index, (cell, number) in enumerate(zip(text.to_numpy(dtype=object), numbers.to_numpy(dtype=object))):
-        if number:
-            result[index] = frozenset((number,)) if valid_plus7(number[2:]) else frozenset()
-        elif cell:
-            result[index] = frozenset(n.split(";", 1)[0] for n in _cached_phones(cell, region))
+    """``phone_keys`` of a whole column, cell by cell: a plain Russian number (most cells of a big base) without
+    the parser."""
+    # Plain Python per cell: pandas' text operations with these patterns run Python's re per cell too, and cost
+    # more in converting between their string arrays and Python strings than they save.
+    result: list[frozenset[str]] = []
+    for cell in values.to_numpy(dtype=object):
+        text = as_text(cell)
+        number = _plain_russian_number(text) if region == "RU" else None
+        if number is not None:
+            result.append(frozenset((number,)) if valid_plus7(number[2:]) else frozenset())
+        elif text:
+            result.append(frozenset(found.split(";", 1)[0] for found in parse_phones(text, region).numbers))
+        else:
+            result.append(frozenset())
     return result
 
 
@@ -249,6 +250,9 @@ def email_keys(value: object) -> frozenset[str]:
     return frozenset(parse_emails(value).addresses)
 
 
+_SPACES_AND_DASHES = re.compile(r"[\s-]")
+
+
 def tax_id_key(value: object) -> str | None:
     """``inn:…`` or ``ogrn:…`` for a valid Russian INN or OGRN (people put either in the INN column), else None.
 
@@ -256,11 +260,14 @@ def tax_id_key(value: object) -> str | None:
     """
     if is_blank(value):
         return None
-    digits = re.sub(r"[\s-]", "", as_text(value))
+    digits = _SPACES_AND_DASHES.sub("", as_text(value))
     if isinstance(value, (int, float)) and len(digits) in (9, 11):
         digits = "0" + digits  # a number cell lost the leading zero
     if not digits.isdigit():
         return None
+    if len(digits) in (10, 12) and digits.isascii():
+        # Nearly every INN: summed as validation sums it, at a fraction of python-stdnum's generic code.
+        return "inn:" + digits if inn_check_digits_match(digits) else None
     # python-stdnum's check digits, called directly: is_valid() cleans and re-checks the text we already have.
     if len(digits) == 10 and stdnum_inn.calc_company_check_digit(digits[:9]) == digits[9]:
         return "inn:" + digits
@@ -300,18 +307,22 @@ def latin_word(word: str) -> str:
 
 def words(text: object) -> list[str]:
     """Folded words of a cell: look-alikes put right per word, lower case, ё as е, punctuation and quotes gone."""
-    if is_blank(text):
-        return []
-    raw = as_text(text)
-    found = _WORD.findall(raw)  # quotes and marks are not word characters, so they fall away here
-    if _CYRILLIC_LETTER.search(raw) and _LATIN_LETTER.search(raw):
+    return _joined_words(as_text(text)).split() if not is_blank(text) else []
+
+
+def _joined_words(text: str) -> str:
+    """The folded words of ``text`` (see ``words``) joined by single spaces; "" when it has none."""
+    found = _WORD.findall(text)  # quotes and marks are not word characters, so they fall away here
+    if _CYRILLIC_LETTER.search(text) and _LATIN_LETTER.search(text):
         found = [fix_lookalikes(word) for word in found]
-    return [word.casefold().replace("ё", "е") for word in found]
+    # Folded in one go, not word by word: casefold maps each character on its own, and no word character folds to
+    # a space, so the words stay as they were.
+    return " ".join(found).casefold().replace("ё", "е")
 
 
 def text_key(text: object) -> str:
     """Words in Latin spelling, joined by spaces: the key of any plain text."""
-    return " ".join(latin_word(word) for word in words(text))
+    return " ".join(map(latin_word, words(text)))
 
 
 # English names of cities that transliteration does not bring together (keys of both sides).
@@ -358,10 +369,10 @@ def company_name(value: object) -> CompanyName:
 
 @lru_cache(maxsize=131_072)
 def _company_name(value: str) -> CompanyName:
-    tokens = words(value)
-    if not tokens:
+    folded = _joined_words(value)
+    if not folded:
         return CompanyName("", "", False)
-    joined = " " + " ".join(tokens) + " "
+    joined = f" {folded} "
     form = ""
     if _ANY_LEGAL_FORM_PHRASE.search(joined):  # most names spell out no legal form: one search says so
         for phrase in LEGAL_FORM_PHRASES:
@@ -373,7 +384,7 @@ def _company_name(value: str) -> CompanyName:
     if not kept:  # a company called just "АО" is still a name
         kept = tokens
     form = form or next((token for token in tokens if token in LEGAL_FORM_WORDS), "")
-    return CompanyName(" ".join(latin_word(token) for token in kept), form, form in SOLE_TRADER_FORMS)
+    return CompanyName(" ".join(map(latin_word, kept)), form, form in SOLE_TRADER_FORMS)
 
 
 # --- people -----------------------------------------------------------------------------------
