@@ -30,7 +30,10 @@ from xlcrm.dedupe.keys import (
 from xlcrm.xlsx.reader import SheetData, factorize_cells
 
 
-@dataclass(frozen=True)
+# Not frozen, though a record is never changed once made (copies go through dataclasses.replace): a frozen
+# dataclass sets each field through object.__setattr__, which made building a big base's records cost twice as much.
+# Hashed by its fields all the same, as a frozen one is: the Merge log's pairs of records are dictionary keys.
+@dataclass(unsafe_hash=True)
 class ClientRecord:
     """One Clients row as the matcher sees it."""
 
