@@ -633,7 +633,7 @@ def match_block(text: object) -> Block | None:
         return None
     head, _, rest = wanted.partition(" ")
     number = head.split(".")[0]
-    if number.isdigit() and 1 <= int(number) <= len(BLOCKS):
+    if number.isdecimal() and 1 <= int(number) <= len(BLOCKS):
         return BLOCKS[int(number) - 1]
     for item in BLOCKS:
         if wanted in (fold(item.en), fold(item.ru)):

@@ -102,7 +102,9 @@ def test_blank_value_means_default(tmp_path: Path) -> None:
     assert settings.dead_after_days == 365
 
 
-@pytest.mark.parametrize("value, shown", [("ten", "ten"), (0, "0"), (-3, "-3"), (2.5, "2.5"), (True, "True")])
+@pytest.mark.parametrize(
+    "value, shown", [("ten", "ten"), (0, "0"), (-3, "-3"), (2.5, "2.5"), (True, "True"), ("3²", "3²")]
+)
 def test_threshold_that_is_not_a_positive_whole_number(tmp_path: Path, value: object, shown: str) -> None:
     settings, findings = read(workbook_with_settings(tmp_path, values={"dead_after_days": value}))
     assert settings.dead_after_days == 365

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
+import openpyxl
 import pytest
+from click.testing import CliRunner
 
 from tests.builders import settings_records, write_records
 from tests.dedupe.population import distinct_clients
 from tests.dedupe.waterfalls import read_waterfall
 from xlcrm import schema
 from xlcrm.checks.settings import read_settings
+from xlcrm.cli import cli
 from xlcrm.create.demo import generate_demo
 from xlcrm.dedupe.plan import DedupePlan, PairDecision, plan_dedupe
 from xlcrm.jobs.demo import create_demo
@@ -94,6 +98,39 @@ def test_same_company_name_different_inn_is_never_merged_nor_proposed(tmp_path: 
     )
     assert not plan.groups and not plan.review
     assert [str(m.veto) for m in plan.vetoed] == ["different INN 7707083893 and 7736050003"]
+
+
+@pytest.mark.parametrize("command", [["refresh", "--today", TODAY.isoformat()], ["dedupe"]])
+def test_an_inn_typed_with_a_superscript_digit_is_a_problem_not_a_failure(tmp_path: Path, command: list[str]) -> None:
+    """``12345678²0``: Python takes ² for a digit (isdigit), and python-stdnum's int() then failed mid-refresh."""
+    clients = [
+        client(1, "Иван Петров", "ООО «Вектор»", inn="12345678²0", phone="+7 916 123-45-67"),
+        client(2, "Пётр Сидоров", "ООО «Альфа»", inn="7707083893", phone="+7 916 765-43-21"),
+    ]
+    records = {CLIENTS: clients, INTERACTIONS: [], SETTINGS: settings_records("en", {"managers": ["Anna"]})}
+    path = write_records(tmp_path / "book.xlsx", "en", records)
+
+    result = CliRunner().invoke(cli, [command[0], str(path), *command[1:], "--json"])
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["errors"] == 1
+    if command[0] == "refresh":
+        book = openpyxl.load_workbook(path, read_only=True)
+        problems = next(book[name] for name in book.sheetnames if name.endswith("Problems"))
+        rows = [" ".join(str(value) for value in row if value is not None) for row in problems.values]
+        assert any("D2" in row and "an INN has only digits" in row for row in rows), rows
+
+
+def test_duplicates_whose_client_id_holds_a_superscript_digit_are_merged(tmp_path: Path) -> None:
+    """The oldest of a group is told by its ClientID's number: ``C²1`` has none that int() reads."""
+    plan = plan_for(
+        tmp_path,
+        [
+            client(1, "Анна Смирнова", "ООО Ромашка", client_id="C²1", email="anna@romashka.ru", created=None),
+            client(2, "Анна Смирнова", "ООО Ромашка", email="anna@romashka.ru", created=None),
+        ],
+    )
+    assert merged_ids(plan) == [{"C²1", "C000002"}]
 
 
 def test_homoglyph_latin_o_in_cyrillic_company(tmp_path: Path) -> None:

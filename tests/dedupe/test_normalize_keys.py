@@ -66,6 +66,7 @@ def test_tax_ids_are_validated() -> None:
     assert tax_id_key("1027700132195") == "ogrn:1027700132195"
     assert tax_id_key(500100732259) == "inn:500100732259"
     assert tax_id_key(None) is None
+    assert tax_id_key("12345678²0") is None  # a superscript is not: no key, and no failure
 
 
 @pytest.mark.parametrize(

@@ -260,7 +260,7 @@ def parse_inn(value: object) -> InnResult:
     text = re.sub(r"[\s-]", "", as_text(value))
     if isinstance(value, (int, float)) and len(text) in (9, 11):
         text = "0" + text  # a number cell lost the leading zero
-    if not text.isdigit():
+    if not text.isdecimal():  # not isdigit, which takes a superscript ² for a digit
         return InnResult(text, False, t("an INN has only digits"))
     if len(text) not in (10, 12):
         return InnResult(text, False, t("an INN has 10 or 12 digits, this has {count}", count=len(text)))

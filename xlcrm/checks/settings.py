@@ -308,7 +308,7 @@ def _whole_number(raw: object) -> int | None:
     if isinstance(raw, (int, float)):
         return int(raw) if float(raw).is_integer() else None
     text = as_text(raw)
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isdecimal() else None
 
 
 def _threshold_pair(

@@ -263,7 +263,7 @@ def tax_id_key(value: object) -> str | None:
     digits = _SPACES_AND_DASHES.sub("", as_text(value))
     if isinstance(value, (int, float)) and len(digits) in (9, 11):
         digits = "0" + digits  # a number cell lost the leading zero
-    if not digits.isdigit():
+    if not digits.isdecimal():  # not isdigit: a superscript ² is a digit to it, which int() cannot read
         return None
     if len(digits) in (10, 12) and digits.isascii():
         # Nearly every INN: summed as validation sums it, at a fraction of python-stdnum's generic code.

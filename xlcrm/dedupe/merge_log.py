@@ -549,7 +549,7 @@ class MergeLog:
 
     def next_id(self) -> str:
         """The ID the next merge gets: one more than the highest so far (``M0001`` for the first)."""
-        numbers = [int(mid[1:]) for mid in self.ids() if mid[1:].isdigit()]
+        numbers = [int(mid[1:]) for mid in self.ids() if mid[1:].isdecimal()]
         return f"M{max(numbers, default=0) + 1:04d}"
 
 

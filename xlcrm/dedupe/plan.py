@@ -646,7 +646,7 @@ def _oldest_first(rows: Iterable[int], records: Mapping[int, ClientRecord]) -> l
 
     def age(row: int) -> tuple[object, ...]:
         record = records[row]
-        digits = "".join(ch for ch in record.client_id if ch.isdigit())
+        digits = "".join(ch for ch in record.client_id if ch.isdecimal())
         return (record.created or dt.date.max, int(digits) if digits else float("inf"), row)
 
     return sorted(rows, key=age)

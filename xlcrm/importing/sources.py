@@ -416,7 +416,7 @@ def _read_html(path: Path, text: str, encoding: str) -> SourceTable:
 
 def _colspan(cell: lxml.html.HtmlElement) -> int:
     span = (cell.get("colspan") or "1").strip()
-    return int(span) if span.isdigit() and 0 < int(span) < 1000 else 1
+    return int(span) if span.isdecimal() and 0 < int(span) < 1000 else 1
 
 
 def _own_rows(table: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:

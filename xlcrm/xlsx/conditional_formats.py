@@ -66,8 +66,8 @@ def rules_in(root: etree._Element) -> list[ConditionalRule]:
                     formatting.get("sqref", ""),
                     rule.get("type", ""),
                     tuple(formula.text or "" for formula in children(rule, "formula")),
-                    int(priority) if priority.isdigit() else None,
-                    int(dxf_id) if dxf_id.isdigit() else None,
+                    int(priority) if priority.isdecimal() else None,
+                    int(dxf_id) if dxf_id.isdecimal() else None,
                 )
             )
     return found

@@ -665,7 +665,7 @@ class _WorkbookWrite(PackageParts):
         current = None
         for cell in children(parse_part(data, part).getroot(), "c"):
             current = cell.get("i", current)  # an entry without a sheet id is on the previous entry's sheet
-            if current is not None and current.isdigit() and int(current) in sheet_ids:
+            if current is not None and current.isdecimal() and int(current) in sheet_ids:
                 return True
         return False
 
@@ -689,7 +689,7 @@ class _WorkbookWrite(PackageParts):
             for workbook_view in children(view, "workbookView"):
                 for attribute in ("activeTab", "firstSheet"):
                     value = workbook_view.get(attribute)
-                    if value is not None and value.isdigit():
+                    if value is not None and value.isdecimal():
                         workbook_view.set(attribute, str(new_position(int(value))))
         removed_ids = {str(s.sheet_id) for s in removing}
         for custom in children(root, "customWorkbookViews"):
@@ -701,7 +701,7 @@ class _WorkbookWrite(PackageParts):
         for names in children(root, "definedNames"):
             for defined in children(names, "definedName"):
                 local = defined.get("localSheetId")
-                if local is not None and local.isdigit():
+                if local is not None and local.isdecimal():
                     if int(local) in removed:
                         names.remove(defined)
                         continue
@@ -825,13 +825,13 @@ class _WorkbookWrite(PackageParts):
         root = self.workbook.getroot()
         for defined in self.defined_names():
             local = defined.get("localSheetId")
-            if local is not None and local.isdigit() and int(local) >= position:
+            if local is not None and local.isdecimal() and int(local) >= position:
                 defined.set("localSheetId", str(int(local) + 1))
         for view in children(root, "bookViews"):
             for workbook_view in children(view, "workbookView"):
                 for attribute in ("activeTab", "firstSheet"):
                     value = workbook_view.get(attribute)
-                    if value is not None and value.isdigit() and int(value) >= position:
+                    if value is not None and value.isdecimal() and int(value) >= position:
                         workbook_view.set(attribute, str(int(value) + 1))
 
     def _reuse_sheet(self, sheet: Sheet, name: str) -> None:
@@ -910,7 +910,7 @@ class _WorkbookWrite(PackageParts):
         for view in children(self.workbook.getroot(), "bookViews"):
             for workbook_view in children(view, "workbookView"):
                 value = workbook_view.get("activeTab", "0")
-                return int(value) if value.isdigit() else 0
+                return int(value) if value.isdecimal() else 0
         return 0
 
     def _set_filter_name(self, position: int, sheet_name: str, ref: str | None) -> None:
@@ -987,7 +987,7 @@ class _WorkbookWrite(PackageParts):
         variants = children(pairs, "variant")
         title_items = children(titles, "lpstr")
         found = [v.find(f"{{{NS_VT}}}i4") for v in variants[1::2]]
-        counts = [c for c in found if c is not None and (c.text or "").strip().isdigit()]
+        counts = [c for c in found if c is not None and (c.text or "").strip().isdecimal()]
         if len(counts) != len(found):
             return
         offset = 0

@@ -142,7 +142,7 @@ def names_of_sheet(names: Iterable[etree._Element], position: int, old: str, new
 def _inline(cell: etree._Element, strings: list[str]) -> None:
     value = cell.find(f"{{{NS_MAIN}}}v")
     text = value.text if value is not None else None
-    index = int(text) if text is not None and text.strip().isdigit() else -1
+    index = int(text) if text is not None and text.strip().isdecimal() else -1
     if value is not None:
         cell.remove(value)
     cell.set("t", "inlineStr")

@@ -443,7 +443,7 @@ class UserSheetEdit:
                 for corner in children(anchor)
                 if local_name(corner) in ("from", "to")
                 for row in children(corner, "row")
-                if (text := (row.text or "").strip()).isdigit()
+                if (text := (row.text or "").strip()).isdecimal()
             ]
             if rows and max(rows) + 1 >= first:  # anchors count rows from 0
                 raise self.refuse(t("a chart, picture or shape is placed at row {row} or below", row=min(rows) + 1))
@@ -591,7 +591,7 @@ class UserSheetEdit:
                 item.set("name", header)
         while last_column + 1 in self.headers:
             last_column += 1
-            ids = [int(item.get("id", "0")) for item in items if (item.get("id") or "").isdigit()]
+            ids = [int(item.get("id", "0")) for item in items if (item.get("id") or "").isdecimal()]
             column = etree.SubElement(columns, f"{{{NS_MAIN}}}tableColumn")
             column.set("id", str(max(ids, default=0) + 1))
             column.set("name", self.headers[last_column])
@@ -824,7 +824,7 @@ class _TailShift:
                     raise self.edit.refuse(t("a page break is set at row {row}", row=element.get("id")))
             elif local in ("from", "to") and children(element, "row"):  # embedded objects and form controls
                 row = (children(element, "row")[0].text or "").strip()
-                if row.isdigit() and int(row) + 1 >= self.rows.first:
+                if row.isdecimal() and int(row) + 1 >= self.rows.first:
                     raise self.edit.refuse(t("an embedded object or control is placed at row {row}", row=int(row) + 1))
             elif local == "inputCells" and element.get("r"):
                 if shift_range(element.get("r", ""), self.rows) != element.get("r"):
