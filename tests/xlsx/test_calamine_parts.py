@@ -424,33 +424,34 @@ def test_styles_bigger_than_xlcrm_parses_are_refused_before_calamine_reads_them(
     assert snapshot(tmp_path) == before
 
 
-def test_styles_named_in_other_letters_are_the_ones_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """python-calamine finds xl/styles.xml whatever the case of its letters."""
-    path = good_workbook(tmp_path / "clients.xlsx")
-    parts = parts_of(path)
+def styles_in_other_letters(parts: Parts) -> tuple[str, bytes]:
+    """The styles part named xl/Styles.XML, which python-calamine finds as xl/styles.xml: its name and content."""
     styles = parts.pop("xl/styles.xml")
     parts["xl/Styles.XML"] = styles
+    return "xl/Styles.XML", styles
+
+
+def styles_beside_a_small_part_the_relationships_name(parts: Parts) -> tuple[str, bytes]:
+    """The workbook's relationships name a small styles part; python-calamine reads xl/styles.xml all the same."""
+    parts["xl/small.xml"] = b'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>'
+    parts["xl/styles.xml"] = parts["xl/styles.xml"].replace(
+        b"</styleSheet>", b"<!--" + b"x" * 4096 + b"--></styleSheet>"
+    )
+    parts[WORKBOOK_RELS] = replaced(parts[WORKBOOK_RELS], b'Target="styles.xml"', b'Target="small.xml"')
+    return "xl/styles.xml", parts["xl/styles.xml"]
+
+
+@pytest.mark.parametrize("rewrite", [styles_in_other_letters, styles_beside_a_small_part_the_relationships_name])
+def test_the_styles_checked_are_those_calamine_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rewrite: Callable[[Parts], tuple[str, bytes]]
+) -> None:
+    path = good_workbook(tmp_path / "clients.xlsx")
+    parts = parts_of(path)
+    part, styles = rewrite(parts)
     write_parts(path, parts)
     _styles_over(monkeypatch, styles)
 
-    with pytest.raises(BeyondLimits, match=r"the part xl/Styles\.XML inflates to .* xlcrm parses whole"):
-        read_workbook(path)
-
-
-def test_the_styles_checked_are_those_calamine_reads_beside_workbook_xml(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The workbook's relationships name a small styles part; python-calamine reads xl/styles.xml all the same."""
-    path = good_workbook(tmp_path / "clients.xlsx")
-    parts = parts_of(path)
-    styles = parts["xl/styles.xml"]
-    parts["xl/small.xml"] = b'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>'
-    parts["xl/styles.xml"] = styles.replace(b"</styleSheet>", b"<!--" + b"x" * 4096 + b"--></styleSheet>")
-    parts[WORKBOOK_RELS] = replaced(parts[WORKBOOK_RELS], b'Target="styles.xml"', b'Target="small.xml"')
-    write_parts(path, parts)
-    _styles_over(monkeypatch, styles + b"x" * 4096)
-
-    with pytest.raises(BeyondLimits, match=r"the part xl/styles\.xml inflates to .* xlcrm parses whole"):
+    with pytest.raises(BeyondLimits, match=rf"the part {re.escape(part)} inflates to .* xlcrm parses whole"):
         read_workbook(path)
 
 
