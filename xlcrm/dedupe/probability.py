@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz
 
-from xlcrm.dedupe.keys import CompanyName, PersonName, compare_companies, compare_people
+from xlcrm.dedupe.keys import PersonName, compare_companies, compare_people
 from xlcrm.dedupe.records import ClientRecord
 
 MISSING = -1
@@ -248,8 +248,9 @@ def _text_values(text: str) -> tuple[str, ...]:
     return (text,) if text else ()
 
 
-def _company_values(company: CompanyName) -> tuple[str, ...]:
-    return (company.key,) if company and not company.individual else ()
+def _company_key(record: ClientRecord) -> str:
+    """The key of ``record``'s company; "" for a private person or an individual entrepreneur, who is a person."""
+    return "" if record.company.individual else record.company.key
 
 
 # Each term-frequency field: what it reads of a record, and the values it counts of that.
@@ -258,7 +259,8 @@ _TERMS: dict[int, tuple[Callable[[ClientRecord], Any], Callable[[Any], tuple[str
     BIRTHDAY: (attrgetter("birthday"), _date_values),
     CITY: (attrgetter("city"), _text_values),
     ADDRESS: (attrgetter("address"), _text_values),
-    COMPANY: (attrgetter("company"), _company_values),
+    # A company read as its key: counting keys is cheaper than counting CompanyName objects, nearly all distinct.
+    COMPANY: (_company_key, _text_values),
 }
 
 
@@ -273,31 +275,41 @@ class Frequencies:
     @classmethod
     def of(cls, records: Sequence[ClientRecord]) -> Frequencies:
         """The frequencies of values on ``records``."""
-        held: dict[int, Counter[tuple[str, ...]]] = {field: Counter() for field in TERM_FREQUENCY_FIELDS}
-        for field, wholes in held.items():
+        held: dict[int, Counter[tuple[str, ...]]] = {}
+        counts: dict[int, Counter[str]] = {}
+        for field in TERM_FREQUENCY_FIELDS:
             read, values_of = _TERMS[field]
             # Once per distinct value read, in the order first met: a big base repeats its names and cities.
-            for value, records_holding in Counter(map(read, records)).items():
+            read_counts = Counter(map(read, records))
+            if values_of is _text_values:
+                # The text read is the value itself: counted as read, with no loop over the values (a base has
+                # about as many companies as clients).
+                read_counts.pop("", None)
+                held[field] = Counter({(text,): records_holding for text, records_holding in read_counts.items()})
+                counts[field] = read_counts
+                continue
+            wholes: Counter[tuple[str, ...]] = Counter()
+            for value, records_holding in read_counts.items():
                 if values := values_of(value):
                     wholes[values] += records_holding
-        counts: dict[int, Counter[str]] = {field: Counter() for field in TERM_FREQUENCY_FIELDS}
-        for field, wholes in held.items():
+            parts: Counter[str] = Counter()
             for values, records_holding in wholes.items():
-                for value in values:
-                    counts[field][value] += records_holding
+                for part in values:
+                    parts[part] += records_holding
+            held[field], counts[field] = wholes, parts
         return cls(counts, held, {field: sum(wholes.values()) for field, wholes in held.items()})
 
     def chance(self, field: int, values: tuple[str, ...]) -> float:
         """The chance that another random record holding the field holds all of ``values`` (held by one record):
-        the product of each value's share among the other records (names' parts are taken as independent),
-        blended with :data:`PRIOR_SHARE` as :data:`PSEUDO_RECORDS` records."""
-        others = self.holding[field] - 1
-        if others < 0 or not values:
+        the product of each value's share among the other records (names' parts are taken as independent)."""
+        if not self.holding[field] or not values:
             return 1.0
-        prior = PRIOR_SHARE[field]
-        return math.prod(
-            (self.counts[field][value] - 1 + PSEUDO_RECORDS * prior) / (others + PSEUDO_RECORDS) for value in values
-        )
+        return math.prod(self._share(field, self.counts[field][value]) for value in values)
+
+    def _share(self, field: int, count: int) -> float:
+        """The share of a value held by ``count`` records among the other records holding the field, blended with
+        :data:`PRIOR_SHARE` as :data:`PSEUDO_RECORDS` records."""
+        return (count - 1 + PSEUDO_RECORDS * PRIOR_SHARE[field]) / (self.holding[field] - 1 + PSEUDO_RECORDS)
 
     def average_chance(self, field: int) -> float:
         """The chance that two random records agree exactly on the field: the average of :meth:`chance` over the
@@ -305,7 +317,12 @@ class Frequencies:
         total = self.holding[field]
         if not total:
             return 1.0
-        return sum(count * self.chance(field, values) for values, count in self.held[field].items()) / total
+        # Each value's share once: a common surname is a part of many whole names.
+        shares = {value: self._share(field, count) for value, count in self.counts[field].items()}
+        return (
+            sum(count * math.prod(map(shares.__getitem__, values)) for values, count in self.held[field].items())
+            / total
+        )
 
 
 # --- estimating m and u -------------------------------------------------------------------------------------
