@@ -438,13 +438,18 @@ class UserSheetEdit:
         for anchor in parse_part(data, part).getroot():
             if not isinstance(anchor.tag, str) or local_name(anchor) not in ("twoCellAnchor", "oneCellAnchor"):
                 continue
-            rows = [
-                int(text)
+            texts = [
+                (row.text or "").strip()
                 for corner in children(anchor)
                 if local_name(corner) in ("from", "to")
                 for row in children(corner, "row")
-                if (text := (row.text or "").strip()).isdecimal()
             ]
+            unreadable = next((text for text in texts if not (text.isascii() and text.isdecimal())), None)
+            if unreadable is not None:  # no writer puts anything but a number there: where it stands is unknown
+                raise self.refuse(
+                    t("a chart, picture or shape is placed at a row xlcrm cannot read ({row})", row=unreadable)
+                )
+            rows = [int(text) for text in texts]
             if rows and max(rows) + 1 >= first:  # anchors count rows from 0
                 raise self.refuse(t("a chart, picture or shape is placed at row {row} or below", row=min(rows) + 1))
 
@@ -824,7 +829,11 @@ class _TailShift:
                     raise self.edit.refuse(t("a page break is set at row {row}", row=element.get("id")))
             elif local in ("from", "to") and children(element, "row"):  # embedded objects and form controls
                 row = (children(element, "row")[0].text or "").strip()
-                if row.isdecimal() and int(row) + 1 >= self.rows.first:
+                if not (row.isascii() and row.isdecimal()):  # no writer puts anything but a number there
+                    raise self.edit.refuse(
+                        t("an embedded object or control is placed at a row xlcrm cannot read ({row})", row=row)
+                    )
+                if int(row) + 1 >= self.rows.first:
                     raise self.edit.refuse(t("an embedded object or control is placed at row {row}", row=int(row) + 1))
             elif local == "inputCells" and element.get("r"):
                 if shift_range(element.get("r", ""), self.rows) != element.get("r"):
