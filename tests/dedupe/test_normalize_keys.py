@@ -31,6 +31,8 @@ from xlcrm.dedupe.keys import (
         "89161234567",
         89161234567.0,
         "+7(916)123-45-67",
+        "8٩١٦١٢٣٤٥٦٧",  # Arabic-Indic digits after a typed 8: still the E.164 key, in ASCII digits
+        "８ ９１６ １２３ ４５ ６７",  # full-width digits, as a Japanese input method types them
     ],
 )
 def test_phone_prefixes_8_plus7_and_7_meet(typed: object) -> None:
@@ -67,6 +69,22 @@ def test_tax_ids_are_validated() -> None:
     assert tax_id_key(500100732259) == "inn:500100732259"
     assert tax_id_key(None) is None
     assert tax_id_key("12345678²0") is None  # a superscript is not: no key, and no failure
+
+
+@pytest.mark.parametrize(
+    ("typed", "key"),
+    [
+        ("７７０７０８３８９３", "inn:7707083893"),
+        ("٧٧٠٧٠٨٣٨٩٣", "inn:7707083893"),
+        ("77070838٩3", "inn:7707083893"),
+        ("５００１００７３２２５９", "inn:500100732259"),
+        ("１０２７７００１３２１９５", "ogrn:1027700132195"),
+        ("７７０７０８３８９４", None),
+    ],
+)
+def test_tax_ids_in_other_decimal_digits_key_as_ascii(typed: str, key: str | None) -> None:
+    # Validation accepts these; the key is the one the same number typed in ASCII digits gets, so the two meet.
+    assert tax_id_key(typed) == key
 
 
 @pytest.mark.parametrize(

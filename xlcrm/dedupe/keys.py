@@ -19,7 +19,6 @@ from functools import lru_cache
 import pandas as pd
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
-from stdnum.ru import inn as stdnum_inn
 from stdnum.ru import ogrn as stdnum_ogrn
 
 from xlcrm.checks.consent import SOLE_TRADER_FORMS
@@ -188,18 +187,16 @@ def phone_keys(value: object, region: str = "RU") -> frozenset[str]:
     """
     if is_blank(value):
         return frozenset()
-    return frozenset(number.split(";", 1)[0] for number in _cached_phones(as_text(value), region))
+    text = as_text(value)
+    plain = _plain_russian_number(text) if region == "RU" else None
+    if plain is not None:
+        return frozenset((plain,)) if valid_plus7(plain[2:]) else frozenset()
+    return frozenset(number.split(";", 1)[0] for number in parse_phones(text, region).numbers)
 
 
-def _cached_phones(text: str, region: str) -> tuple[str, ...]:
-    fast = _plain_russian_number(text) if region == "RU" else None
-    if fast is not None:
-        return (fast,) if valid_plus7(fast[2:]) else ()
-    return parse_phones(text, region).numbers
-
-
-_PLAIN_PHONE = re.compile(r"^\+?[\d\s().-]+$")
-_NON_DIGIT = re.compile(r"\D")
+# ASCII digits only: a number typed in other digits goes to the parser, which turns them into ASCII.
+_PLAIN_PHONE = re.compile(r"^\+?[0-9\s().-]+$")
+_NON_DIGIT = re.compile(r"[^0-9]")
 
 
 def _plain_russian_number(text: str) -> str | None:
@@ -210,24 +207,6 @@ def _plain_russian_number(text: str) -> str | None:
     if len(digits) == 11 and (digits[0] == "7" or digits[0] == "8" and not text.startswith("+")):
         return "+7" + digits[1:]
     return None
-
-
-def phone_keys_column(values: pd.Series, region: str = "RU") -> list[frozenset[str]]:
-    """``phone_keys`` of a whole column, cell by cell: a plain Russian number (most cells of a big base) without
-    the parser."""
-    # Plain Python per cell: pandas' text operations with these patterns run Python's re per cell too, and cost
-    # more in converting between their string arrays and Python strings than they save.
-    result: list[frozenset[str]] = []
-    for cell in values.to_numpy(dtype=object):
-        text = as_text(cell)
-        number = _plain_russian_number(text) if region == "RU" else None
-        if number is not None:
-            result.append(frozenset((number,)) if valid_plus7(number[2:]) else frozenset())
-        elif text:
-            result.append(frozenset(found.split(";", 1)[0] for found in parse_phones(text, region).numbers))
-        else:
-            result.append(frozenset())
-    return result
 
 
 def email_keys_column(values: pd.Series) -> list[frozenset[str]]:
@@ -265,14 +244,10 @@ def tax_id_key(value: object) -> str | None:
         digits = "0" + digits  # a number cell lost the leading zero
     if not digits.isdecimal():  # not isdigit: a superscript ² is a digit to it, which int() cannot read
         return None
-    if len(digits) in (10, 12) and digits.isascii():
-        # Nearly every INN: summed as validation sums it, at a fraction of python-stdnum's generic code.
+    if not digits.isascii():  # full-width or Arabic-Indic digits: the key is the same number in ASCII digits
+        digits = "".join(str(unicodedata.decimal(digit)) for digit in digits)
+    if len(digits) in (10, 12):
         return "inn:" + digits if inn_check_digits_match(digits) else None
-    # python-stdnum's check digits, called directly: is_valid() cleans and re-checks the text we already have.
-    if len(digits) == 10 and stdnum_inn.calc_company_check_digit(digits[:9]) == digits[9]:
-        return "inn:" + digits
-    if len(digits) == 12 and stdnum_inn.calc_personal_check_digits(digits[:10]) == digits[10:]:
-        return "inn:" + digits
     if len(digits) in (13, 15) and stdnum_ogrn.is_valid(digits):
         return "ogrn:" + digits
     return None

@@ -23,7 +23,7 @@ from xlcrm.dedupe.keys import (
     company_name,
     email_keys_column,
     person_name,
-    phone_keys_column,
+    phone_keys,
     tax_id_key,
     text_key,
 )
@@ -129,7 +129,7 @@ def _records(
             each_cell("name", person_name),
             each_cell("company", company_name),
             each_cell("inn", tax_id_key),
-            phone_keys_column(column("phone"), region),
+            [phone_keys(cell, region) for cell in column("phone").to_numpy(dtype=object)],
             email_keys_column(column("email")),
             each_cell("card_number", card_key),
             each_cell("city", city_key),
