@@ -24,6 +24,7 @@ from openpyxl.styles import PatternFill
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.pagebreak import Break
 
 from tests.builders import valid_records, write_records
 from tests.dedupe.test_unmerge import book  # noqa: F401  (a fixture: Romashka typed twice, rows 2 and 4 of Clients)
@@ -374,6 +375,65 @@ def test_a_shape_on_the_sheet_showing_a_moving_cell_stops_the_deletion(tmp_path:
         SheetEdit(CLIENTS, delete_rows=[25]),
         "a link or control in the drawing or control in xl/drawings/drawing1.xml uses $B$28",
     )
+
+
+def _control_at(row: str) -> Callable[[bytes], bytes]:
+    """The sheet's markup with a form control anchored from ``row`` (counted from 0), as Excel writes a check box."""
+    control = (
+        '<controls><control shapeId="1025" name="Check Box 1"><controlPr defaultSize="0"><anchor moveWithCells="1">'
+        f'<from><xdr:col xmlns:xdr="{XDR}">1</xdr:col><xdr:colOff xmlns:xdr="{XDR}">0</xdr:colOff>'
+        f'<xdr:row xmlns:xdr="{XDR}">{row}</xdr:row><xdr:rowOff xmlns:xdr="{XDR}">0</xdr:rowOff></from>'
+        f'<to><xdr:col xmlns:xdr="{XDR}">2</xdr:col><xdr:colOff xmlns:xdr="{XDR}">0</xdr:colOff>'
+        f'<xdr:row xmlns:xdr="{XDR}">{row}</xdr:row><xdr:rowOff xmlns:xdr="{XDR}">0</xdr:rowOff></to>'
+        "</anchor></controlPr></control></controls></worksheet>"
+    ).encode()
+    return lambda data: data.replace(b"</worksheet>", control)
+
+
+XDR = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("27", "an embedded object or control is placed at row 28"),
+        ("2٧", "an embedded object or control is placed at a row xlcrm cannot read (2٧)"),
+        ("27²", "an embedded object or control is placed at a row xlcrm cannot read (27²)"),
+    ],
+)
+def test_a_control_on_the_moving_rows_or_at_a_row_that_is_no_number_stops_the_deletion(
+    row: str, message: str, tmp_path: Path
+) -> None:
+    path = client_base(tmp_path / "book.xlsx", clients=30)
+    rewrite(path, {}, {CLIENTS_PART: _control_at(row)})
+    refused(path, SheetEdit(CLIENTS, delete_rows=[25]), message)
+
+
+def test_a_control_above_the_moving_rows_stays_where_it_is(tmp_path: Path) -> None:
+    path = client_base(tmp_path / "book.xlsx", clients=30)
+    rewrite(path, {}, {CLIENTS_PART: _control_at("2")})
+    target = tmp_path / "out.xlsx"
+    write_workbook(path, target, edits=[SheetEdit(CLIENTS, delete_rows=[25])])
+    assert f'<xdr:row xmlns:xdr="{XDR}">2</xdr:row>'.encode() in entries(target)[CLIENTS_PART]
+
+
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        ('id="25"', "a page break is set at row 25"),
+        ('id="2٥"', "a page break is set at a row xlcrm cannot read (2٥)"),
+        ('id="x"', "a page break is set at a row xlcrm cannot read (x)"),
+    ],
+)
+def test_a_page_break_on_the_moving_rows_or_at_a_row_that_is_no_number_stops_the_deletion(
+    written: str, message: str, tmp_path: Path
+) -> None:
+    path = client_base(tmp_path / "book.xlsx", clients=30)
+    workbook = openpyxl.load_workbook(path)
+    workbook[CLIENTS].row_breaks.append(Break(id=25))
+    workbook.save(path)
+    rewrite(path, {}, {CLIENTS_PART: lambda data: data.replace(b'<brk id="25"', f"<brk {written}".encode())})
+    refused(path, SheetEdit(CLIENTS, delete_rows=[25]), message)
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import BinaryIO, Protocol
@@ -110,6 +110,19 @@ _VML_SHAPE = re.compile(rb"<(?:\w+:)?shape\b.*?</(?:\w+:)?shape>", re.S)
 _VML_OBJECT_TYPE = re.compile(rb'<(?:\w+:)?ClientData\b[^>]*\bObjectType="(\w+)"')
 _VML_ROW = re.compile(rb"(<(?:\w+:)?Row>)\s*(\d+)\s*(</(?:\w+:)?Row>)")
 _VML_ANCHOR = re.compile(rb"(<(?:\w+:)?Anchor>)([^<]*)(</(?:\w+:)?Anchor>)")
+
+
+# The refusals of an object whose row is not a number (UserSheetEdit.row_number), given the row as written.
+def _unreadable_drawing_row(row: str) -> Text:
+    return t("a chart, picture or shape is placed at a row xlcrm cannot read ({row})", row=row)
+
+
+def _unreadable_object_row(row: str) -> Text:
+    return t("an embedded object or control is placed at a row xlcrm cannot read ({row})", row=row)
+
+
+def _unreadable_break_row(row: str) -> Text:
+    return t("a page break is set at a row xlcrm cannot read ({row})", row=row)
 
 
 @dataclass(frozen=True)
@@ -431,6 +444,17 @@ class UserSheetEdit:
         """The refusal of this edit, saying ``what`` stands in its way."""
         return EditRefused(refusal(self.rows.change, self.name, what))
 
+    def row_number(self, written: str, unreadable: Callable[[str], Text]) -> int:
+        """The row number ``written`` in the markup (counted from 0 or from 1, as the element does).
+
+        Raises the refusal ``unreadable(written)`` when it is not ASCII digits: no writer puts anything else there,
+        so where the object stands is unknown (``int()`` would read ``١`` as 1).
+        """
+        text = written.strip()
+        if not (text.isascii() and text.isdecimal()):
+            raise self.refuse(unreadable(text))
+        return int(text)
+
     def _check_drawing(self, part: str, first: int) -> None:
         data = self.package.read_optional(part)
         if data is None:
@@ -438,18 +462,12 @@ class UserSheetEdit:
         for anchor in parse_part(data, part).getroot():
             if not isinstance(anchor.tag, str) or local_name(anchor) not in ("twoCellAnchor", "oneCellAnchor"):
                 continue
-            texts = [
-                (row.text or "").strip()
+            rows = [
+                self.row_number(row.text or "", _unreadable_drawing_row)
                 for corner in children(anchor)
                 if local_name(corner) in ("from", "to")
                 for row in children(corner, "row")
             ]
-            unreadable = next((text for text in texts if not (text.isascii() and text.isdecimal())), None)
-            if unreadable is not None:  # no writer puts anything but a number there: where it stands is unknown
-                raise self.refuse(
-                    t("a chart, picture or shape is placed at a row xlcrm cannot read ({row})", row=unreadable)
-                )
-            rows = [int(text) for text in texts]
             if rows and max(rows) + 1 >= first:  # anchors count rows from 0
                 raise self.refuse(t("a chart, picture or shape is placed at row {row} or below", row=min(rows) + 1))
 
@@ -825,16 +843,13 @@ class _TailShift:
             elif local == "sqref":  # x14 extensions: <xm:sqref>
                 self._sqref_text(element)
             elif local == "brk" and (breaks := element.getparent()) is not None and local_name(breaks) == "rowBreaks":
-                if int(element.get("id", "0") or 0) + 1 >= self.rows.first:
-                    raise self.edit.refuse(t("a page break is set at row {row}", row=element.get("id")))
+                row = self.edit.row_number(element.get("id") or "0", _unreadable_break_row)  # the row above the break
+                if row + 1 >= self.rows.first:
+                    raise self.edit.refuse(t("a page break is set at row {row}", row=row))
             elif local in ("from", "to") and children(element, "row"):  # embedded objects and form controls
-                row = (children(element, "row")[0].text or "").strip()
-                if not (row.isascii() and row.isdecimal()):  # no writer puts anything but a number there
-                    raise self.edit.refuse(
-                        t("an embedded object or control is placed at a row xlcrm cannot read ({row})", row=row)
-                    )
-                if int(row) + 1 >= self.rows.first:
-                    raise self.edit.refuse(t("an embedded object or control is placed at row {row}", row=int(row) + 1))
+                row = self.edit.row_number(children(element, "row")[0].text or "", _unreadable_object_row)
+                if row + 1 >= self.rows.first:
+                    raise self.edit.refuse(t("an embedded object or control is placed at row {row}", row=row + 1))
             elif local == "inputCells" and element.get("r"):
                 if shift_range(element.get("r", ""), self.rows) != element.get("r"):
                     raise self.edit.refuse(t("a scenario changes cell {cell}", cell=element.get("r")))
