@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from xlcrm.checks.normalize import as_text, is_blank, parse_phones, text_or_none
+from xlcrm.checks.normalize import as_text, is_blank, parse_inn, parse_phones, text_or_none
 from xlcrm.dedupe.keys import (
     city_key,
     company_name,
@@ -79,12 +79,17 @@ def test_tax_ids_are_validated() -> None:
         ("77070838٩3", "inn:7707083893"),
         ("５００１００７３２２５９", "inn:500100732259"),
         ("１０２７７００１３２１９５", "ogrn:1027700132195"),
+        ("७७०७०८३८९३", "inn:7707083893"),  # Devanagari
         ("７７０７０８３８９４", None),
+        ("٧٧٠٧٠٨٣٨٩٤", None),
     ],
 )
 def test_tax_ids_in_other_decimal_digits_key_as_ascii(typed: str, key: str | None) -> None:
-    # Validation accepts these; the key is the one the same number typed in ASCII digits gets, so the two meet.
+    # The key is the one the same number typed in ASCII digits gets, so the two meet; and an INN is a key exactly
+    # when validation finds it valid, so what validation calls a typo never makes two clients look the same.
     assert tax_id_key(typed) == key
+    if not key or key.startswith("inn:"):
+        assert parse_inn(typed).valid is (key is not None)
 
 
 @pytest.mark.parametrize(

@@ -323,6 +323,28 @@ def write_bitrix_html(folder: Path) -> Path:
     return path
 
 
+@pytest.mark.parametrize(
+    ("span", "row"),
+    [
+        ('colspan="2"', ("Анна", None, "Сайт")),
+        ('colspan=" 2px"', ("Анна", None, "Сайт")),
+        ('colspan="٢"', ("Анна", "Сайт", None)),
+        ('colspan="0"', ("Анна", "Сайт", None)),
+    ],
+)
+def test_a_cell_of_an_html_export_spans_the_columns_its_colspan_says(
+    span: str, row: tuple[object, ...], tmp_path: Path
+) -> None:
+    # As a browser reads colspan: ASCII digits, what follows them ignored; "٢" (Arabic-Indic two) spans one column.
+    source = tmp_path / "export.xls"
+    source.write_text(
+        f"<html><body><table><tr><th>Имя</th><th>Телефон</th><th>Источник</th></tr>"
+        f"<tr><td {span}>Анна</td><td>Сайт</td></tr></table></body></html>",
+        encoding="utf-8",
+    )
+    assert read_source(source).rows == (row,)
+
+
 def test_bitrix24_html_disguised_as_xls(workbook: Path, tmp_path: Path) -> None:
     source = write_bitrix_html(tmp_path)
     before = cells(workbook)

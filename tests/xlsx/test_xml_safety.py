@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import xlsxwriter
 from click.testing import CliRunner
 from lxml import etree
 from openpyxl.chart import BarChart, Reference
+from openpyxl.comments import Comment
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import PatternFill
 from openpyxl.workbook.defined_name import DefinedName
@@ -38,7 +40,7 @@ from xlcrm.files.save import save_changes
 from xlcrm.xlsx.package import write_edit_ahead, write_workbook
 from xlcrm.xlsx.reader import read_workbook
 from xlcrm.xlsx.sheet_edits import SheetEdit
-from xlcrm.xlsx.xml_io import escape_xml, parse_part, unescape_xml
+from xlcrm.xlsx.xml_io import escape_xml, parse_part, unescape_xml, xml_number
 
 KLIENTY = schema.CLIENTS.name("ru")  # Клиенты
 NCR_KLIENTY = "".join(f"&#{ord(char)};" for char in KLIENTY).encode()
@@ -298,6 +300,44 @@ def test_a_dtd_in_a_part_xlcrm_edits_is_refused_in_one_line(
     assert path.read_bytes() == before and not (tmp_path / BACKUP_FOLDER).exists()
 
 
+@pytest.mark.parametrize(
+    ("part", "pattern", "written"),
+    [
+        ("xl/workbook.xml", rb'<sheet [^>]*?sheetId="(?P<number>\d+)"', "x"),
+        ("xl/workbook.xml", rb'<sheet [^>]*?sheetId="(?P<number>\d+)"', "٢"),
+        ("xl/styles.xml", rb'<numFmt [^>]*?numFmtId="(?P<number>\d+)"', "y"),
+    ],
+)
+def test_a_number_xlcrm_cannot_read_in_the_sheet_list_or_the_styles_does_not_stop_a_refresh(
+    part: str, pattern: bytes, written: str, tmp_path: Path
+) -> None:
+    """A sheet id or number format id that is no number (it stopped a refresh with "unexpected failure"): new
+    sheets and formats take numbers of their own, and the clients are as they were."""
+    path = write_records(tmp_path / "book.xlsx", "en", valid_records("en"))
+
+    def damaged(data: bytes) -> bytes:
+        found = re.search(pattern, data)
+        assert found is not None
+        return data[: found.start("number")] + written.encode() + data[found.end("number") :]
+
+    rewrite(path, {}, {part: damaged})
+    clients = read_workbook(path).sheets["clients"].frame
+    result = CliRunner().invoke(cli, ["refresh", str(path)])
+    assert result.exit_code == 0, result.output
+    assert read_workbook(path).sheets["clients"].frame[clients.columns].equals(clients)
+    sheet_ids = [
+        sheet.get("sheetId") for sheet in etree.fromstring(entries(path)["xl/workbook.xml"]).iter(f"{{{NS}}}sheet")
+    ]
+    numbers = [int(number) for number in sheet_ids if number.isascii() and number.isdecimal()]
+    assert len(numbers) == len(set(numbers)) >= len(sheet_ids) - 1
+    formats = etree.fromstring(entries(path)["xl/styles.xml"]).iter(f"{{{NS}}}numFmt")
+    format_ids = [number for item in formats if (number := item.get("numFmtId", "")).isdecimal()]
+    assert len(format_ids) == len(set(format_ids))
+
+
+NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
 def test_an_entity_in_shared_strings_is_never_resolved(tmp_path: Path) -> None:
     path = tmp_path / "book.xlsx"
     workbook = xlsxwriter.Workbook(str(path))
@@ -338,6 +378,19 @@ def test_a_part_never_parses_an_entity_nor_a_huge_text() -> None:
 
 
 # --- what hangs off the sheet itself --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "number"),
+    [
+        *[("7", 7), (" 12 ", 12), ("\t3\r\n", 3), ("0", 0), ("9" * 20, int("9" * 20))],
+        *[("١", None), ("²", None), ("１", None), ("\xa01", None), ("1\u3000", None), ("-1", None), ("1e3", None)],
+        *[("9" * 21, None), ("9" * 5000, None), ("", None), (None, None)],
+    ],
+)
+def test_a_number_in_the_markup_is_ascii_digits(written: str | None, number: int | None) -> None:
+    # int() would read the Arabic-Indic and the full-width one; no spreadsheet program takes them for numbers there.
+    assert xml_number(written) == number
 
 
 def test_a_link_on_the_sheet_to_its_own_rows_follows_them(tmp_path: Path) -> None:
@@ -415,6 +468,45 @@ def test_a_control_above_the_moving_rows_stays_where_it_is(tmp_path: Path) -> No
     target = tmp_path / "out.xlsx"
     write_workbook(path, target, edits=[SheetEdit(CLIENTS, delete_rows=[25])])
     assert f'<xdr:row xmlns:xdr="{XDR}">2</xdr:row>'.encode() in entries(target)[CLIENTS_PART]
+
+
+def _commented_base(path: Path) -> Path:
+    """A base of 30 clients with a comment on B29, whose box Excel's legacy drawing (VML) anchors by row."""
+    client_base(path, clients=30)
+    workbook = openpyxl.load_workbook(path)
+    workbook[CLIENTS]["B29"].comment = Comment("Call back in spring", "Anna")
+    workbook.save(path)
+    return path
+
+
+@pytest.mark.parametrize(("where", "written"), [("box", "2٦"), ("box", "x"), ("note", "2٨")])
+def test_a_comment_box_at_a_row_that_is_no_number_stops_the_deletion(where: str, written: str, tmp_path: Path) -> None:
+    """The box's top row (the third number of its Anchor, as Excel writes it) or the note's cell (its Row)."""
+    path = _commented_base(tmp_path / "book.xlsx")
+    vml = next(name for name in entries(path) if name.endswith(".vml"))
+
+    def unreadable(data: bytes) -> bytes:
+        row = re.search(rb"<(?:(\w+):)?Row>(28)<", data)
+        assert row is not None
+        if where == "note":
+            return data[: row.start(2)] + written.encode() + data[row.end(2) :]
+        prefix = row[1] + b":" if row[1] else b""
+        box = b"<%sAnchor>2, 15, %s, 10, 4, 15, 30, 4</%sAnchor>" % (prefix, written.encode(), prefix)
+        return data[: row.start()] + box + data[row.start() :]
+
+    rewrite(path, {}, {vml: unreadable})
+    message = f"a comment box, form control or shape is placed at a row xlcrm cannot read ({written})"
+    refused(path, SheetEdit(CLIENTS, delete_rows=[5]), message)
+
+
+@pytest.mark.parametrize("written", ["x", "١"])
+def test_a_table_whose_totals_row_count_is_no_number_stops_the_deletion(written: str, tmp_path: Path) -> None:
+    path = client_base(tmp_path / "book.xlsx")
+    table = next(name for name in entries(path) if name.startswith("xl/tables/"))
+    counted = f'headerRowCount="1" totalsRowCount="{written}"'.encode()
+    rewrite(path, {}, {table: lambda data: data.replace(b'headerRowCount="1"', counted, 1)})
+    message = f"table 'Clients' has a totals row count xlcrm cannot read ({written})"
+    refused(path, SheetEdit(CLIENTS, delete_rows=[3]), message)
 
 
 @pytest.mark.parametrize(

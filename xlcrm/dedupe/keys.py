@@ -24,6 +24,7 @@ from stdnum.ru import ogrn as stdnum_ogrn
 from xlcrm.checks.consent import SOLE_TRADER_FORMS
 from xlcrm.checks.normalize import (
     as_text,
+    ascii_digits,
     inn_check_digits_match,
     is_blank,
     parse_emails,
@@ -244,8 +245,7 @@ def tax_id_key(value: object) -> str | None:
         digits = "0" + digits  # a number cell lost the leading zero
     if not digits.isdecimal():  # not isdigit: a superscript ² is a digit to it, which int() cannot read
         return None
-    if not digits.isascii():  # full-width or Arabic-Indic digits: the key is the same number in ASCII digits
-        digits = "".join(str(unicodedata.decimal(digit)) for digit in digits)
+    digits = ascii_digits(digits)  # full-width or Arabic-Indic digits: the same number, so the same key
     if len(digits) in (10, 12):
         return "inn:" + digits if inn_check_digits_match(digits) else None
     if len(digits) in (13, 15) and stdnum_ogrn.is_valid(digits):

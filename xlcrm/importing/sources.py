@@ -415,8 +415,15 @@ def _read_html(path: Path, text: str, encoding: str) -> SourceTable:
 
 
 def _colspan(cell: lxml.html.HtmlElement) -> int:
-    span = (cell.get("colspan") or "1").strip()
-    return int(span) if span.isdecimal() and 0 < int(span) < 1000 else 1
+    """How many columns the cell spans, read as a browser reads it (HTML's rules for parsing non-negative
+    integers): ``2px`` spans 2, ``٣`` (not ASCII digits) and ``0`` span 1, and no cell spans more than 1000."""
+    found = _HTML_NUMBER.match(cell.get("colspan") or "")
+    if found is None:
+        return 1
+    return min(int(found[1]), 1000) or 1
+
+
+_HTML_NUMBER = re.compile(r"[\t\n\f\r ]*\+?([0-9]{1,9})")  # 9 digits say more than 1000 already
 
 
 def _own_rows(table: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from xlcrm.xlsx.parts import WORKSHEET_ORDER
-from xlcrm.xlsx.xml_io import children, insert_in_order
+from xlcrm.xlsx.xml_io import children, insert_in_order, xml_number
 
 
 @dataclass(frozen=True)
@@ -60,14 +60,13 @@ def rules_in(root: etree._Element) -> list[ConditionalRule]:
     found = []
     for formatting in children(root, "conditionalFormatting"):
         for rule in children(formatting, "cfRule"):
-            priority, dxf_id = rule.get("priority", ""), rule.get("dxfId", "")
             found.append(
                 ConditionalRule(
                     formatting.get("sqref", ""),
                     rule.get("type", ""),
                     tuple(formula.text or "" for formula in children(rule, "formula")),
-                    int(priority) if priority.isdecimal() else None,
-                    int(dxf_id) if dxf_id.isdecimal() else None,
+                    xml_number(rule.get("priority")),
+                    xml_number(rule.get("dxfId")),
                 )
             )
     return found

@@ -107,6 +107,7 @@ from xlcrm.xlsx.xml_io import (
     parse_part,
     serialize_part,
     unescape_xml,
+    xml_number,
 )
 from xlcrm.xlsx.zip_writer import ZipWriter
 
@@ -662,10 +663,16 @@ class _WorkbookWrite(PackageParts):
             detach(rel)
 
     def _chain_mentions(self, data: bytes, part: str, sheet_ids: set[int]) -> bool:
+        """Whether the chain lists a cell of the sheets ``sheet_ids``. A sheet id that cannot be read (0 among
+        ``sheet_ids``, or an entry's) counts as one: the chain is dropped then, which costs Excel only its rebuilding.
+        """
+        if 0 in sheet_ids:
+            return True
         current = None
         for cell in children(parse_part(data, part).getroot(), "c"):
             current = cell.get("i", current)  # an entry without a sheet id is on the previous entry's sheet
-            if current is not None and current.isdecimal() and int(current) in sheet_ids:
+            number = xml_number(current)
+            if number is None or number in sheet_ids:
                 return True
         return False
 
@@ -688,9 +695,9 @@ class _WorkbookWrite(PackageParts):
         for view in children(root, "bookViews"):
             for workbook_view in children(view, "workbookView"):
                 for attribute in ("activeTab", "firstSheet"):
-                    value = workbook_view.get(attribute)
-                    if value is not None and value.isdecimal():
-                        workbook_view.set(attribute, str(new_position(int(value))))
+                    value = xml_number(workbook_view.get(attribute))
+                    if value is not None:
+                        workbook_view.set(attribute, str(new_position(value)))
         removed_ids = {str(s.sheet_id) for s in removing}
         for custom in children(root, "customWorkbookViews"):
             for custom_view in children(custom, "customWorkbookView"):
@@ -700,12 +707,12 @@ class _WorkbookWrite(PackageParts):
         dead_references = [re.compile(re.escape(sheet_ref(s.name)) + r"!") for s in removing]
         for names in children(root, "definedNames"):
             for defined in children(names, "definedName"):
-                local = defined.get("localSheetId")
-                if local is not None and local.isdecimal():
-                    if int(local) in removed:
+                local = xml_number(defined.get("localSheetId"))
+                if local is not None:
+                    if local in removed:
                         names.remove(defined)
                         continue
-                    defined.set("localSheetId", str(new_position(int(local))))
+                    defined.set("localSheetId", str(new_position(local)))
                 for pattern in dead_references:
                     if defined.text:
                         defined.text = pattern.sub("#REF!", defined.text)
@@ -794,7 +801,7 @@ class _WorkbookWrite(PackageParts):
                 if data is not None:
                     root = parse_part(data, "table").getroot()
                     taken_names.update(root.get(key, "") for key in ("name", "displayName"))
-                    taken_ids.append(int(root.get("id", "0") or 0))
+                    taken_ids.append(xml_number(root.get("id")) or 0)
         rels = Relationships(sheet.part, None)
         for element in table_part_ids(sheet_tree):
             data = tables.get(element.get(f"{{{NS_R}}}id", ""))
@@ -824,15 +831,15 @@ class _WorkbookWrite(PackageParts):
         position follow."""
         root = self.workbook.getroot()
         for defined in self.defined_names():
-            local = defined.get("localSheetId")
-            if local is not None and local.isdecimal() and int(local) >= position:
-                defined.set("localSheetId", str(int(local) + 1))
+            local = xml_number(defined.get("localSheetId"))
+            if local is not None and local >= position:
+                defined.set("localSheetId", str(local + 1))
         for view in children(root, "bookViews"):
             for workbook_view in children(view, "workbookView"):
                 for attribute in ("activeTab", "firstSheet"):
-                    value = workbook_view.get(attribute)
-                    if value is not None and value.isdecimal() and int(value) >= position:
-                        workbook_view.set(attribute, str(int(value) + 1))
+                    value = xml_number(workbook_view.get(attribute))
+                    if value is not None and value >= position:
+                        workbook_view.set(attribute, str(value + 1))
 
     def _reuse_sheet(self, sheet: Sheet, name: str) -> None:
         """Keep an existing report sheet's entry, position and id; a chart sheet of that name becomes a worksheet."""
@@ -909,8 +916,7 @@ class _WorkbookWrite(PackageParts):
     def _active_tab(self) -> int:
         for view in children(self.workbook.getroot(), "bookViews"):
             for workbook_view in children(view, "workbookView"):
-                value = workbook_view.get("activeTab", "0")
-                return int(value) if value.isdecimal() else 0
+                return xml_number(workbook_view.get("activeTab")) or 0
         return 0
 
     def _set_filter_name(self, position: int, sheet_name: str, ref: str | None) -> None:
@@ -987,13 +993,13 @@ class _WorkbookWrite(PackageParts):
         variants = children(pairs, "variant")
         title_items = children(titles, "lpstr")
         found = [v.find(f"{{{NS_VT}}}i4") for v in variants[1::2]]
-        counts = [c for c in found if c is not None and (c.text or "").strip().isdecimal()]
+        counts = [c for c in found if c is not None and xml_number(c.text) is not None]
         if len(counts) != len(found):
             return
         offset = 0
         matches = []
         for count in counts:
-            size = int(count.text or "0")
+            size = xml_number(count.text) or 0
             if [t.text or "" for t in title_items[offset : offset + size]] == before:
                 matches.append((count, offset))
             offset += size

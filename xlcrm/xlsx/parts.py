@@ -26,7 +26,15 @@ from xlcrm.xlsx.refs import sheet_ref
 from xlcrm.xlsx.report_sheet import StyleKey, StyleSpec
 from xlcrm.xlsx.streams import Deflated, deflate_into
 from xlcrm.xlsx.styles import MINIMAL_STYLES, StyleSheet
-from xlcrm.xlsx.xml_io import MAX_PARSED_BYTES, children, detach, insert_in_order, parse_part, serialize_part
+from xlcrm.xlsx.xml_io import (
+    MAX_PARSED_BYTES,
+    children,
+    detach,
+    insert_in_order,
+    parse_part,
+    serialize_part,
+    xml_number,
+)
 from xlcrm.xlsx.zip_writer import REPORT_COMPRESSION_LEVEL, ZipWriter
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -270,8 +278,8 @@ class Sheet:
 
     @property
     def sheet_id(self) -> int:
-        """The sheet's sheetId in the workbook's sheet list (0 when it has none)."""
-        return int(self.element.get("sheetId", "0"))
+        """The sheet's sheetId in the workbook's sheet list (0 when it has none, or none xlcrm can read)."""
+        return xml_number(self.element.get("sheetId")) or 0
 
     @property
     def visible(self) -> bool:

@@ -20,7 +20,7 @@ from lxml import etree
 
 from xlcrm.xlsx.parts import NS_MAIN
 from xlcrm.xlsx.styles import StyleSheet
-from xlcrm.xlsx.xml_io import children, detach, local_name, parse_part
+from xlcrm.xlsx.xml_io import children, detach, local_name, parse_part, xml_number
 
 CT_TABLE = "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml"
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
@@ -54,7 +54,7 @@ def fitted_worksheet(
     imported: dict[int, int] = {}
 
     def style(index: str) -> str:
-        number = int(index or 0)
+        number = xml_number(index) or 0
         if number not in imported:
             imported[number] = styles.imported(source_styles, number)
         return str(imported[number])
@@ -81,7 +81,7 @@ def fitted_worksheet(
             if reads_missing(_formulas(rule)):
                 formatting.remove(rule)
             elif rule.get("dxfId") is not None:
-                rule.set("dxfId", str(styles.imported_dxf(source_styles, int(rule.get("dxfId", "0")))))
+                rule.set("dxfId", str(styles.imported_dxf(source_styles, xml_number(rule.get("dxfId")) or 0)))
         if not children(formatting, "cfRule"):
             detach(formatting)
     return tree
@@ -142,13 +142,13 @@ def names_of_sheet(names: Iterable[etree._Element], position: int, old: str, new
 def _inline(cell: etree._Element, strings: list[str]) -> None:
     value = cell.find(f"{{{NS_MAIN}}}v")
     text = value.text if value is not None else None
-    index = int(text) if text is not None and text.strip().isdecimal() else -1
+    index = xml_number(text)
     if value is not None:
         cell.remove(value)
     cell.set("t", "inlineStr")
     holder = etree.SubElement(cell, f"{{{NS_MAIN}}}is")
     run = etree.SubElement(holder, f"{{{NS_MAIN}}}t")
-    run.text = strings[index] if 0 <= index < len(strings) else ""
+    run.text = strings[index] if index is not None and index < len(strings) else ""
     if run.text != run.text.strip():
         run.set(_XML_SPACE, "preserve")
 

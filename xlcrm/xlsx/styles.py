@@ -12,7 +12,7 @@ import re
 from lxml import etree
 
 from xlcrm.xlsx.report_sheet import NUMBER_FORMATS, ColumnFormat, StyleSpec
-from xlcrm.xlsx.xml_io import children, insert_in_order, local_name
+from xlcrm.xlsx.xml_io import children, insert_in_order, local_name, xml_number
 
 # Child order of <styleSheet> and of <font> per the schema: a new element must go where Excel expects it.
 _STYLESHEET_ORDER = (
@@ -139,9 +139,12 @@ class StyleSheet:
         formats = self._collection("numFmts")
         ids = []
         for item in children(formats, "numFmt"):
+            number = xml_number(item.get("numFmtId"))
+            if number is None:
+                continue  # a format no cell can name: neither reused nor in the way of a new number
             if item.get("formatCode") == code:
-                return int(item.get("numFmtId", "0"))
-            ids.append(int(item.get("numFmtId", "0")))
+                return number
+            ids.append(number)
         new_id = max([_FIRST_CUSTOM_FORMAT - 1, *ids]) + 1
         formats.append(self._new("numFmt", numFmtId=str(new_id), formatCode=code))
         formats.set("count", str(len(children(formats))))
@@ -234,7 +237,7 @@ class StyleSheet:
         if original is None:
             return 0
         xf = copy.deepcopy(original)
-        number_format = int(xf.get("numFmtId", "0") or 0)
+        number_format = xml_number(xf.get("numFmtId")) or 0
         if number_format >= _FIRST_CUSTOM_FORMAT:
             code = next(
                 (
@@ -252,7 +255,7 @@ class StyleSheet:
             ("borderId", "borders", 1),
         ):
             items = children(other._collection(collection))
-            position = int(xf.get(attribute, "0") or 0)
+            position = xml_number(xf.get(attribute)) or 0
             if first <= position < len(items):
                 xf.set(attribute, str(self._find_or_add(collection, copy.deepcopy(items[position]))))
         if children(self._collection("cellStyleXfs")):
@@ -281,7 +284,7 @@ class StyleSheet:
 
     def _shows_date(self, index: int) -> bool:
         xf = self._cell_format(index)
-        number_format = int(xf.get("numFmtId", "0")) if xf is not None else 0
+        number_format = (xml_number(xf.get("numFmtId")) or 0) if xf is not None else 0
         if number_format in _BUILTIN_DATE_FORMATS:
             return True
         for item in children(self._collection("numFmts"), "numFmt"):

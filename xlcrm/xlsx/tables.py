@@ -16,7 +16,7 @@ from xlcrm.errors import NotAWorkbook
 from xlcrm.messages import t
 from xlcrm.xlsx.parts import rels_part, resolve_target
 from xlcrm.xlsx.sheet_edits import range_bounds
-from xlcrm.xlsx.xml_io import local_name, parse_part
+from xlcrm.xlsx.xml_io import local_name, parse_part, xml_number
 
 _REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _STRICT_REL_ID = "{http://purl.oclc.org/ooxml/officeDocument/relationships}id"
@@ -91,7 +91,10 @@ def _table(root: etree._Element) -> SheetTable | None:
     try:
         first_row, _first_column, last_row, _last_column = range_bounds(root.get("ref", ""))
         header_rows = 0 if root.get("headerRowCount", "1").strip() == "0" else 1
-        total_rows = 1 if int(root.get("totalsRowCount", "0") or 0) > 0 else 0
+        totals = xml_number(root.get("totalsRowCount") or "0")
+        if totals is None:
+            return None  # a table Excel itself would repair: nothing to go by
+        total_rows = 1 if totals > 0 else 0
     except ValueError:
         return None  # a table Excel itself would repair: nothing to go by
     name = root.get("displayName") or root.get("name") or "?"

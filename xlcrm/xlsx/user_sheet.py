@@ -69,7 +69,16 @@ from xlcrm.xlsx.sheet_edits import (
     without_formula_results,
     written_value,
 )
-from xlcrm.xlsx.xml_io import children, detach, local_name, parse_part, refuse_dtd, serialize_part, unescape_xml
+from xlcrm.xlsx.xml_io import (
+    children,
+    detach,
+    local_name,
+    parse_part,
+    refuse_dtd,
+    serialize_part,
+    unescape_xml,
+    xml_number,
+)
 
 
 class EditsWrittenAhead(Protocol):
@@ -108,7 +117,7 @@ _FORMULA_WITH_MARKUP = re.compile(
 )
 _VML_SHAPE = re.compile(rb"<(?:\w+:)?shape\b.*?</(?:\w+:)?shape>", re.S)
 _VML_OBJECT_TYPE = re.compile(rb'<(?:\w+:)?ClientData\b[^>]*\bObjectType="(\w+)"')
-_VML_ROW = re.compile(rb"(<(?:\w+:)?Row>)\s*(\d+)\s*(</(?:\w+:)?Row>)")
+_VML_ROW = re.compile(rb"(<(?:\w+:)?Row>)([^<]*)(</(?:\w+:)?Row>)")
 _VML_ANCHOR = re.compile(rb"(<(?:\w+:)?Anchor>)([^<]*)(</(?:\w+:)?Anchor>)")
 
 
@@ -119,6 +128,10 @@ def _unreadable_drawing_row(row: str) -> Text:
 
 def _unreadable_object_row(row: str) -> Text:
     return t("an embedded object or control is placed at a row xlcrm cannot read ({row})", row=row)
+
+
+def _unreadable_vml_row(row: str) -> Text:
+    return t("a comment box, form control or shape is placed at a row xlcrm cannot read ({row})", row=row)
 
 
 def _unreadable_break_row(row: str) -> Text:
@@ -447,13 +460,13 @@ class UserSheetEdit:
     def row_number(self, written: str, unreadable: Callable[[str], Text]) -> int:
         """The row number ``written`` in the markup (counted from 0 or from 1, as the element does).
 
-        Raises the refusal ``unreadable(written)`` when it is not ASCII digits: no writer puts anything else there,
-        so where the object stands is unknown (``int()`` would read ``١`` as 1).
+        Raises the refusal ``unreadable(written)`` when it is not a number (:func:`xml_number`): no writer puts
+        anything else there, so where the object stands is unknown.
         """
-        text = written.strip()
-        if not (text.isascii() and text.isdecimal()):
-            raise self.refuse(unreadable(text))
-        return int(text)
+        row = xml_number(written)
+        if row is None:
+            raise self.refuse(unreadable(written.strip()))
+        return row
 
     def _check_drawing(self, part: str, first: int) -> None:
         data = self.package.read_optional(part)
@@ -569,7 +582,15 @@ class UserSheetEdit:
         ref = table.get("ref", "")
         first_row, first_column, last_row, last_column = range_bounds(ref)
         has_header = table.get("headerRowCount", "1") != "0"
-        totals = int(table.get("totalsRowCount", "0") or 0)
+        totals = xml_number(table.get("totalsRowCount") or "0")
+        if totals is None:  # where the table's rows end is unknown
+            raise self.refuse(
+                t(
+                    "table {table} has a totals row count xlcrm cannot read ({count})",
+                    table=quoted(name),
+                    count=table.get("totalsRowCount"),
+                )
+            )
         if self.rows:
             if has_header and self.rows.is_deleted(first_row):
                 raise self.refuse(t("row {row} is the header of table {table}", row=first_row, table=quoted(name)))
@@ -614,7 +635,7 @@ class UserSheetEdit:
                 item.set("name", header)
         while last_column + 1 in self.headers:
             last_column += 1
-            ids = [int(item.get("id", "0")) for item in items if (item.get("id") or "").isdecimal()]
+            ids = [number for item in items if (number := xml_number(item.get("id"))) is not None]
             column = etree.SubElement(columns, f"{{{NS_MAIN}}}tableColumn")
             column.set("id", str(max(ids, default=0) + 1))
             column.set("name", self.headers[last_column])
@@ -777,22 +798,25 @@ class UserSheetEdit:
             kind = _VML_OBJECT_TYPE.search(text)
             row = _VML_ROW.search(text)
             anchor = _VML_ANCHOR.search(text)
-            rows = [int(row.group(2))] if row else []
-            numbers = anchor.group(2).decode().split(",") if anchor else []
-            if len(numbers) == 8:
-                rows += [int(numbers[2]), int(numbers[6])]
+            # The note's cell (x:Row) and the box's top and bottom rows (the Anchor's 3rd and 7th numbers).
+            note = self.row_number(row.group(2).decode(errors="replace"), _unreadable_vml_row) if row else None
+            numbers = anchor.group(2).decode(errors="replace").split(",") if anchor else []
+            box = (
+                [self.row_number(numbers[index], _unreadable_vml_row) for index in (2, 6)] if len(numbers) == 8 else []
+            )
+            rows = box if note is None else [note, *box]
             if not rows or max(rows) + 1 < self.rows.first:
                 return text
-            if kind is None or kind.group(1) != b"Note" or row is None:
+            if kind is None or kind.group(1) != b"Note" or note is None:
                 raise self.refuse(t("a form control or shape is placed at row {row} or below", row=min(rows) + 1))
-            cell_row = int(row.group(2)) + 1
+            cell_row = note + 1
             new_row = self.rows.row(cell_row)
             assert new_row is not None  # comments of deleted rows were refused
             delta = cell_row - new_row
             text = _VML_ROW.sub(lambda m: m.group(1) + str(new_row - 1).encode() + m.group(3), text, count=1)
             if len(numbers) == 8:
-                numbers[2] = str(max(0, int(numbers[2]) - delta))
-                numbers[6] = str(max(0, int(numbers[6]) - delta))
+                numbers[2] = str(max(0, box[0] - delta))
+                numbers[6] = str(max(0, box[1] - delta))
                 text = _VML_ANCHOR.sub(
                     lambda m: m.group(1) + ", ".join(n.strip() for n in numbers).encode() + m.group(3), text, count=1
                 )

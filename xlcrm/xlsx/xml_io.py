@@ -144,6 +144,21 @@ def children(element: etree._Element, localname: str | None = None) -> list[etre
     return [c for c in element if isinstance(c.tag, str) and (localname is None or local_name(c) == localname)]
 
 
+def xml_number(text: str | None) -> int | None:
+    """The whole number an attribute or element of a part holds, or None when it holds none.
+
+    The format's numbers are XML Schema integers: ASCII digits, with XML's white space (space, tab, CR, LF) around
+    them. ``int()`` alone would also read ``١`` (Arabic-Indic one) and `` 1`` after a no-break space, which no
+    spreadsheet program takes for a number there. No number of the format has more than 20 digits; Python refuses
+    to read one of thousands.
+    """
+    digits = (text or "").strip(" \t\r\n")
+    return int(digits) if len(digits) <= _LONGEST_NUMBER and digits.isascii() and digits.isdecimal() else None
+
+
+_LONGEST_NUMBER = 20  # the digits of xsd:unsignedLong's largest value, the widest integer type of the format
+
+
 def insert_in_order(parent: etree._Element, element: etree._Element, order: Sequence[str]) -> None:
     """Insert ``element`` before the first child that the schema puts after it (``order``: the schema's order of
     the parent's children, by local name)."""
