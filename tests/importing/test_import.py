@@ -345,6 +345,29 @@ def test_a_cell_of_an_html_export_spans_the_columns_its_colspan_says(
     assert read_source(source).rows == (row,)
 
 
+def test_a_cell_of_an_html_export_spanning_rows_keeps_the_cells_beside_it_under_their_headers(tmp_path: Path) -> None:
+    # A page that groups a client's orders writes the name once, over several rows (rowspan): the rows below it
+    # start one cell short, and read cell by cell their phone would land under Имя.
+    source = tmp_path / "export.xls"
+    source.write_text(
+        "<html><body><table><thead><tr><th rowspan='3'>Имя</th><th>Телефон</th><th>Источник</th></tr></thead><tbody>"
+        "<tr><td rowspan='2'>Анна</td><td>+7 916 111-22-33</td><td>Сайт</td></tr>"
+        "<tr><td>+7 916 444-55-66</td><td>Звонок</td></tr>"
+        "<tr><td>Борис</td><td rowspan='0'>+7 903 777-88-99</td><td>Сайт</td></tr>"
+        "<tr><td>Вера</td><td>Звонок</td></tr>"
+        "</tbody></table></body></html>",
+        encoding="utf-8",
+    )
+    table = read_source(source)
+    assert table.headers == ("Имя", "Телефон", "Источник")  # the header's span ends with its group (thead)
+    assert table.rows == (
+        ("Анна", "+7 916 111-22-33", "Сайт"),
+        (None, "+7 916 444-55-66", "Звонок"),
+        ("Борис", "+7 903 777-88-99", "Сайт"),
+        ("Вера", None, "Звонок"),  # rowspan="0": to the end of the rows' group
+    )
+
+
 def test_bitrix24_html_disguised_as_xls(workbook: Path, tmp_path: Path) -> None:
     source = write_bitrix_html(tmp_path)
     before = cells(workbook)

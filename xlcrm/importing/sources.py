@@ -405,25 +405,39 @@ def _read_html(path: Path, text: str, encoding: str) -> SourceTable:
     # A page may wrap the export in layout tables: the table with the most rows of its own is the data.
     table = max(tables, key=lambda t: len(_own_rows(t)))
     rows = []
+    # Each column's rows still covered by a cell above it (rowspan); a span ends with its group (thead, tbody …).
+    covered: dict[int, int] = {}
+    group = None
     for number, row in enumerate(_own_rows(table), start=1):
+        if row.getparent() is not group:
+            group, covered = row.getparent(), {}
         cells: list[object] = []
         for cell in row.xpath("./th|./td"):
+            while covered.get(len(cells), 0) > 0:  # the cell goes right of those the rows above reach into
+                cells.append(None)
+            first = len(cells)
             cells.append(_cell_text(cell))
-            cells.extend([None] * (_colspan(cell) - 1))
+            cells.extend([None] * (_span(cell, "colspan") - 1))
+            for column in range(first, len(cells)):
+                covered[column] = _span(cell, "rowspan")
+        covered = {column: rows_left - 1 for column, rows_left in covered.items() if rows_left > 1}
         rows.append((number, cells))
     return _table(path, "html", rows, encoding=encoding)
 
 
-def _colspan(cell: lxml.html.HtmlElement) -> int:
-    """How many columns the cell spans, read as a browser reads it (HTML's rules for parsing non-negative
-    integers): ``2px`` spans 2, ``٣`` (not ASCII digits) and ``0`` span 1, and no cell spans more than 1000."""
-    found = _HTML_NUMBER.match(cell.get("colspan") or "")
+def _span(cell: lxml.html.HtmlElement, attribute: str) -> int:
+    """How many columns (``colspan``) or rows (``rowspan``) the cell spans, read as a browser reads it (HTML's rules
+    for parsing non-negative integers): ``2px`` spans 2, ``٣`` (not ASCII digits) spans 1. A colspan of 0 spans 1,
+    and one spans 1000 columns at the most; a rowspan of 0 spans the rest of its group, and one 65,534 at the most."""
+    found = _HTML_NUMBER.match(cell.get(attribute) or "")
     if found is None:
         return 1
-    return min(int(found[1]), 1000) or 1
+    if attribute == "colspan":
+        return min(int(found[1]), 1000) or 1
+    return min(int(found[1]), 65534) or 65534
 
 
-_HTML_NUMBER = re.compile(r"[\t\n\f\r ]*\+?([0-9]{1,9})")  # 9 digits say more than 1000 already
+_HTML_NUMBER = re.compile(r"[\t\n\f\r ]*\+?([0-9]{1,9})")  # 9 digits say more than either limit already
 
 
 def _own_rows(table: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
