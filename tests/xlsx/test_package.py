@@ -313,6 +313,22 @@ def test_calc_chain_is_kept_unless_it_lists_cells_of_a_replaced_report(tmp_path:
     assert_package_consistent(tmp_path / "b-out.xlsx")
 
 
+@pytest.mark.parametrize(
+    ("chain", "kept"),
+    [
+        ('<c r="A1"/><c r="E3" i="2"/>', True),  # no sheet before the first id: nothing of the report's
+        ('<c r="E3" i=" 2 "/>', True),
+        ('<c r="E3" i="2"/><c r="A1" i="x"/>', False),  # a sheet xlcrm cannot tell may be the report's
+        ('<c r="E3" i="٣"/>', False),
+    ],
+)
+def test_calc_chain_with_a_sheet_id_xlcrm_cannot_read_is_dropped(chain: str, kept: bool, tmp_path: Path) -> None:
+    source = _with_calc_chain(user_workbook(tmp_path / "a.xlsx", report_at=2), chain)
+    write_report_sheets(source, tmp_path / "out.xlsx", [problems_report()])
+    assert ("xl/calcChain.xml" in entries(tmp_path / "out.xlsx")) is kept
+    assert_package_consistent(tmp_path / "out.xlsx")
+
+
 def test_workbook_without_styles_part_gets_one(tmp_path: Path) -> None:
     source = user_workbook(tmp_path / "book.xlsx")
     parts = entries(source)

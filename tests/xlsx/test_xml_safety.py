@@ -499,14 +499,28 @@ def test_a_comment_box_at_a_row_that_is_no_number_stops_the_deletion(where: str,
     refused(path, SheetEdit(CLIENTS, delete_rows=[5]), message)
 
 
+def test_a_comment_box_whose_row_is_empty_is_one_without_a_row(tmp_path: Path) -> None:
+    """``<x:Row></x:Row>`` is ``<x:Row/>``: above the moving rows (by its Anchor) it stays as it is."""
+    path = _commented_base(tmp_path / "book.xlsx")
+    vml = next(name for name in entries(path) if name.endswith(".vml"))
+    rewrite(path, {}, {vml: lambda data: re.sub(rb"(<(?:\w+:)?Row>)28(<)", rb"\1\2", data, count=1)})
+    save_changes(read_workbook(path), edits=[SheetEdit(CLIENTS, delete_rows=[30])])
+    assert entries(path)[vml] == entries(next((path.parent / BACKUP_FOLDER).iterdir()))[vml]
+
+
 @pytest.mark.parametrize("written", ["x", "١"])
 def test_a_table_whose_totals_row_count_is_no_number_stops_the_deletion(written: str, tmp_path: Path) -> None:
+    """Where the table's rows end is unknown: rows moving through it are refused, a cell changed inside it is not."""
     path = client_base(tmp_path / "book.xlsx")
     table = next(name for name in entries(path) if name.startswith("xl/tables/"))
     counted = f'headerRowCount="1" totalsRowCount="{written}"'.encode()
     rewrite(path, {}, {table: lambda data: data.replace(b'headerRowCount="1"', counted, 1)})
-    message = f"table 'Clients' has a totals row count xlcrm cannot read ({written})"
+    message = f"table 'Clients' on 'Clients' has a totals row count xlcrm cannot read ({written})"
     refused(path, SheetEdit(CLIENTS, delete_rows=[3]), message)
+
+    save_changes(read_workbook(path), edits=[SheetEdit(CLIENTS, set_cells={f"{NAME}3": "Anna"})])
+    assert read_workbook(path).sheets["clients"].frame.loc[3, "name"] == "Anna"  # openpyxl cannot open it
+    assert entries(path)[table] == entries(next((path.parent / BACKUP_FOLDER).iterdir()))[table]
 
 
 @pytest.mark.parametrize(

@@ -250,7 +250,7 @@ def parse_emails(value: object) -> EmailResult:
 
 @dataclass(frozen=True)
 class InnResult:
-    inn: str  # digits only, as typed (leading zeros restored when the cell held a number)
+    inn: str  # digits only, in ASCII digits (leading zeros restored when the cell held a number)
     valid: bool
     problem: Message | None = None  # what is wrong, when not valid
 
@@ -262,6 +262,7 @@ def parse_inn(value: object) -> InnResult:
         text = "0" + text  # a number cell lost the leading zero
     if not text.isdecimal():  # not isdigit, which takes a superscript ² for a digit
         return InnResult(text, False, t("an INN has only digits"))
+    text = ascii_digits(text)  # typed in full-width or Arabic-Indic digits: the same number
     if len(text) not in (10, 12):
         return InnResult(text, False, t("an INN has 10 or 12 digits, this has {count}", count=len(text)))
     if not inn_check_digits_match(text):
@@ -281,11 +282,11 @@ def ascii_digits(decimal: str) -> str:
 
 
 def inn_check_digits_match(digits: str) -> bool:
-    """Whether an INN of 10 or 12 decimal digits, in any script, has the right check digits: the rule of python-stdnum's
+    """Whether an INN of 10 or 12 ASCII digits has the right check digits: the rule of python-stdnum's
     ``stdnum.ru.inn``, summed here by the same weights (over the digits' character codes, less the code of 0 times the
     weights). A base of a hundred thousand clients asks it for every INN, and python-stdnum's cleaning of the text
     costs most of its time."""
-    codes = ascii_digits(digits).encode()
+    codes = digits.encode()
     for weights in (_COMPANY_WEIGHTS,) if len(codes) == 10 else _PERSON_WEIGHTS:
         weighted = sum(map(operator.mul, weights, codes)) - _ZERO * sum(weights)
         if weighted % 11 % 10 != codes[len(weights)] - _ZERO:

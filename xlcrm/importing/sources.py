@@ -432,12 +432,14 @@ def _span(cell: lxml.html.HtmlElement, attribute: str) -> int:
     found = _HTML_NUMBER.match(cell.get(attribute) or "")
     if found is None:
         return 1
+    digits = found[1].lstrip("0") or "0"
+    number = int(digits) if len(digits) <= 9 else 10**9  # beyond either limit: int() of thousands of digits fails
     if attribute == "colspan":
-        return min(int(found[1]), 1000) or 1
-    return min(int(found[1]), 65534) or 65534
+        return min(number, 1000) or 1
+    return min(number, 65534) or 65534
 
 
-_HTML_NUMBER = re.compile(r"[\t\n\f\r ]*\+?([0-9]{1,9})")  # 9 digits say more than either limit already
+_HTML_NUMBER = re.compile(r"[\t\n\f\r ]*\+?([0-9]+)")
 
 
 def _own_rows(table: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:

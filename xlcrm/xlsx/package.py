@@ -671,6 +671,8 @@ class _WorkbookWrite(PackageParts):
         current = None
         for cell in children(parse_part(data, part).getroot(), "c"):
             current = cell.get("i", current)  # an entry without a sheet id is on the previous entry's sheet
+            if current is None:
+                continue  # before the first sheet id: the schema's default, 0, is no sheet's
             number = xml_number(current)
             if number is None or number in sheet_ids:
                 return True

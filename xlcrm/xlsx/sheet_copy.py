@@ -80,8 +80,10 @@ def fitted_worksheet(
         for rule in children(formatting, "cfRule"):
             if reads_missing(_formulas(rule)):
                 formatting.remove(rule)
+            elif (dxf := xml_number(rule.get("dxfId"))) is not None:
+                rule.set("dxfId", str(styles.imported_dxf(source_styles, dxf)))
             elif rule.get("dxfId") is not None:
-                rule.set("dxfId", str(styles.imported_dxf(source_styles, xml_number(rule.get("dxfId")) or 0)))
+                del rule.attrib["dxfId"]  # a format xlcrm cannot tell: the rule colours nothing rather than wrongly
         if not children(formatting, "cfRule"):
             detach(formatting)
     return tree

@@ -465,7 +465,7 @@ class UserSheetEdit:
         """
         row = xml_number(written)
         if row is None:
-            raise self.refuse(unreadable(written.strip()))
+            raise self.refuse(unreadable(written.strip(" \t\r\n")))
         return row
 
     def _check_drawing(self, part: str, first: int) -> None:
@@ -582,24 +582,31 @@ class UserSheetEdit:
         ref = table.get("ref", "")
         first_row, first_column, last_row, last_column = range_bounds(ref)
         has_header = table.get("headerRowCount", "1") != "0"
-        totals = xml_number(table.get("totalsRowCount") or "0")
-        if totals is None:  # where the table's rows end is unknown
-            raise self.refuse(
-                t(
-                    "table {table} has a totals row count xlcrm cannot read ({count})",
-                    table=quoted(name),
-                    count=table.get("totalsRowCount"),
+
+        def totals() -> int:
+            """The table's count of totals rows, asked for only when the table's rows or filter change."""
+            count = xml_number(table.get("totalsRowCount") or "0")
+            if count is None:  # where the table's rows end is unknown
+                raise EditRefused(
+                    t(
+                        "table {table} on {sheet} has a totals row count xlcrm cannot read ({count}); the workbook "
+                        "was not changed",
+                        table=quoted(name),
+                        sheet=quoted(self.name),
+                        count=table.get("totalsRowCount"),
+                    )
                 )
-            )
+            return count
+
         if self.rows:
             if has_header and self.rows.is_deleted(first_row):
                 raise self.refuse(t("row {row} is the header of table {table}", row=first_row, table=quoted(name)))
             span = self.rows.span(first_row, last_row)
             if span is None:
                 raise self.refuse(t("table {table} would lose every row", table=quoted(name)))
-            first_row, last_row = span[0], max(span[1], span[0] + (1 if has_header else 0) + totals)
+            first_row, last_row = span[0], max(span[1], span[0] + (1 if has_header else 0) + totals())
         if appended_to and last_row >= last_used >= first_row and appended_to > last_row:
-            if totals:
+            if totals():
                 raise EditRefused(
                     t(
                         "table {table} on {sheet} has a totals row; rows cannot be added below it",
@@ -617,7 +624,7 @@ class UserSheetEdit:
         table.set("ref", new_ref)
         filters = children(table, "autoFilter")
         if filters:
-            filters[0].set("ref", range_text(first_row, first_column, last_row - totals, last_column))
+            filters[0].set("ref", range_text(first_row, first_column, last_row - totals(), last_column))
         for sort in table.iter(f"{{{NS_MAIN}}}sortState", f"{{{NS_MAIN}}}sortCondition"):
             shifted = shift_range(sort.get("ref", ""), self.rows) if self.rows and sort.get("ref") else None
             if shifted:
@@ -799,7 +806,8 @@ class UserSheetEdit:
             row = _VML_ROW.search(text)
             anchor = _VML_ANCHOR.search(text)
             # The note's cell (x:Row) and the box's top and bottom rows (the Anchor's 3rd and 7th numbers).
-            note = self.row_number(row.group(2).decode(errors="replace"), _unreadable_vml_row) if row else None
+            written = row.group(2).decode(errors="replace").strip(" \t\r\n") if row else ""
+            note = self.row_number(written, _unreadable_vml_row) if written else None  # <x:Row></x:Row> as <x:Row/>
             numbers = anchor.group(2).decode(errors="replace").split(",") if anchor else []
             box = (
                 [self.row_number(numbers[index], _unreadable_vml_row) for index in (2, 6)] if len(numbers) == 8 else []

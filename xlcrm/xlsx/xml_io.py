@@ -145,12 +145,12 @@ def children(element: etree._Element, localname: str | None = None) -> list[etre
 
 
 def xml_number(text: str | None) -> int | None:
-    """The whole number an attribute or element of a part holds, or None when it holds none.
+    """The whole number, not below 0, that an attribute or element of a part holds, or None when it holds none.
 
-    The format's numbers are XML Schema integers: ASCII digits, with XML's white space (space, tab, CR, LF) around
-    them. ``int()`` alone would also read ``١`` (Arabic-Indic one) and `` 1`` after a no-break space, which no
-    spreadsheet program takes for a number there. No number of the format has more than 20 digits; Python refuses
-    to read one of thousands.
+    Written as every spreadsheet program writes the format's numbers (XML Schema integers): ASCII digits without a
+    sign, with XML's white space (space, tab, CR, LF) around them. ``int()`` alone would also read ``١`` (Arabic-Indic
+    one) and a ``1`` after a no-break space, which no spreadsheet program takes for a number there. No number of the
+    format has more than 20 digits; Python refuses to read one of thousands.
     """
     digits = (text or "").strip(" \t\r\n")
     return int(digits) if len(digits) <= _LONGEST_NUMBER and digits.isascii() and digits.isdecimal() else None
