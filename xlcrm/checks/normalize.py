@@ -255,17 +255,20 @@ class InnResult:
     problem: Message | None = None  # what is wrong, when not valid
 
 
+_SPACES_AND_DASHES = re.compile(r"[\s-]")
+
+
 def parse_inn(value: object) -> InnResult:
     """A Russian taxpayer number: 10 digits (company) or 12 (individual), with a checksum."""
-    text = re.sub(r"[\s-]", "", as_text(value))
+    text = _SPACES_AND_DASHES.sub("", as_text(value))
     if isinstance(value, (int, float)) and len(text) in (9, 11):
         text = "0" + text  # a number cell lost the leading zero
     if not text.isdecimal():  # not isdigit, which takes a superscript ² for a digit
         return InnResult(text, False, t("an INN has only digits"))
-    text = ascii_digits(text)  # typed in full-width or Arabic-Indic digits: the same number
+    text = _ascii_digits(text)  # typed in full-width or Arabic-Indic digits: the same number
     if len(text) not in (10, 12):
         return InnResult(text, False, t("an INN has 10 or 12 digits, this has {count}", count=len(text)))
-    if not inn_check_digits_match(text):
+    if not _inn_check_digits_match(text):
         return InnResult(text, False, t("the check digit is wrong (typo?)"))
     return InnResult(text, True)
 
@@ -276,12 +279,12 @@ _PERSON_WEIGHTS = ((7, 2, 4, 10, 3, 5, 9, 4, 6, 8), (3, 7, 2, 4, 10, 3, 5, 9, 4,
 _ZERO = ord("0")
 
 
-def ascii_digits(decimal: str) -> str:
+def _ascii_digits(decimal: str) -> str:
     """``decimal``, a text of decimal digits (``str.isdecimal``), in ASCII digits: ``７７`` and ``٧٧`` are ``77``."""
     return decimal if decimal.isascii() else "".join(str(unicodedata.decimal(digit)) for digit in decimal)
 
 
-def inn_check_digits_match(digits: str) -> bool:
+def _inn_check_digits_match(digits: str) -> bool:
     """Whether an INN of 10 or 12 ASCII digits has the right check digits: the rule of python-stdnum's
     ``stdnum.ru.inn``, summed here by the same weights (over the digits' character codes, less the code of 0 times the
     weights). A base of a hundred thousand clients asks it for every INN, and python-stdnum's cleaning of the text

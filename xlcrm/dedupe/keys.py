@@ -24,10 +24,9 @@ from stdnum.ru import ogrn as stdnum_ogrn
 from xlcrm.checks.consent import SOLE_TRADER_FORMS
 from xlcrm.checks.normalize import (
     as_text,
-    ascii_digits,
-    inn_check_digits_match,
     is_blank,
     parse_emails,
+    parse_inn,
     parse_phones,
     valid_plus7,
 )
@@ -230,9 +229,6 @@ def email_keys(value: object) -> frozenset[str]:
     return frozenset(parse_emails(value).addresses)
 
 
-_SPACES_AND_DASHES = re.compile(r"[\s-]")
-
-
 def tax_id_key(value: object) -> str | None:
     """``inn:…`` or ``ogrn:…`` for a valid Russian INN or OGRN (people put either in the INN column), else None.
 
@@ -240,15 +236,13 @@ def tax_id_key(value: object) -> str | None:
     """
     if is_blank(value):
         return None
-    digits = _SPACES_AND_DASHES.sub("", as_text(value))
-    if isinstance(value, (int, float)) and len(digits) in (9, 11):
-        digits = "0" + digits  # a number cell lost the leading zero
-    if not digits.isdecimal():  # not isdigit: a superscript ² is a digit to it, which int() cannot read
-        return None
-    digits = ascii_digits(digits)  # full-width or Arabic-Indic digits: the same number, so the same key
-    if len(digits) in (10, 12):
-        return "inn:" + digits if inn_check_digits_match(digits) else None
-    if len(digits) in (13, 15) and stdnum_ogrn.is_valid(digits):
+    # Validation's own reading, so that an INN is a key exactly when validation finds it valid; its digits come
+    # back in ASCII, so an INN typed in full-width or Arabic-Indic digits meets the same number typed plainly.
+    inn = parse_inn(value)
+    if inn.valid:
+        return "inn:" + inn.inn
+    digits = inn.inn
+    if len(digits) in (13, 15) and digits.isdecimal() and stdnum_ogrn.is_valid(digits):
         return "ogrn:" + digits
     return None
 

@@ -418,8 +418,7 @@ def _read_html(path: Path, text: str, encoding: str) -> SourceTable:
             first = len(cells)
             cells.append(_cell_text(cell))
             cells.extend([None] * (_span(cell, "colspan") - 1))
-            for column in range(first, len(cells)):
-                covered[column] = _span(cell, "rowspan")
+            covered.update(dict.fromkeys(range(first, len(cells)), _span(cell, "rowspan")))
         covered = {column: rows_left - 1 for column, rows_left in covered.items() if rows_left > 1}
         rows.append((number, cells))
     return _table(path, "html", rows, encoding=encoding)
