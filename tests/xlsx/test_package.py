@@ -534,3 +534,27 @@ def test_a_column_with_choices_gets_a_dropdown_on_its_value_cells(tmp_path: Path
 def test_choices_excel_cannot_hold_are_refused(values: tuple[str, ...], title: str) -> None:
     with pytest.raises(ValueError):
         Choices(values, title)
+
+
+@pytest.mark.parametrize("written", ["02", " 2 "])
+def test_a_sheet_number_of_a_name_written_with_zeros_or_spaces_is_the_same_sheet(written: str, tmp_path: Path) -> None:
+    """A name's ``localSheetId`` is a number (XML Schema reads ``02`` and `` 2 `` as 2): a report's mark and filter
+    written that way are still the report's, replaced once rather than kept beside new ones (two filters of one
+    sheet are a file Excel repairs)."""
+    first, changed, second = tmp_path / "first.xlsx", tmp_path / "changed.xlsx", tmp_path / "second.xlsx"
+    write_report_sheets(user_workbook(tmp_path / "book.xlsx"), first, [problems_report()])
+    parts = entries(first)
+    assert parts["xl/workbook.xml"].count(b'localSheetId="2"') == 2  # the report's mark and its filter
+    parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(
+        b'localSheetId="2"', f'localSheetId="{written}"'.encode()
+    )
+    with zipfile.ZipFile(changed, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+
+    write_report_sheets(changed, second, [problems_report(ROWS[:1])])
+    names = [name for name, *_ in defined_names(second)]
+    assert names.count(schema.REPORT_SHEET_MARK) == names.count("_xlnm._FilterDatabase") == 1
+    filters = [(local, text) for name, local, text in defined_names(second) if name == "_xlnm._FilterDatabase"]
+    assert filters[0][1] == f"'{PROBLEMS}'!$A$5:$G$6"
+    assert_package_consistent(second)

@@ -8,11 +8,12 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+from lxml import etree
 
 from xlcrm import schema
 from xlcrm.create.template import build_workbook
 from xlcrm.xlsx.package import write_workbook
-from xlcrm.xlsx.sheet_copy import SheetCopy, free_table_name
+from xlcrm.xlsx.sheet_copy import SheetCopy, free_table_name, names_of_sheet
 
 
 def test_a_copied_sheet_gets_a_free_table_name_and_later_sheets_keep_their_names(tmp_path: Path) -> None:
@@ -47,3 +48,15 @@ def test_a_copied_sheet_gets_a_free_table_name_and_later_sheets_keep_their_names
 def test_a_free_table_name_is_numbered_past_the_names_taken() -> None:
     assert free_table_name("Договоры", ["договоры", "Договоры_2"]) == "Договоры_3"
     assert free_table_name("Contracts", ["Clients"]) == "Contracts"
+
+
+def test_the_names_of_a_sheet_are_found_by_its_number_however_written() -> None:
+    """A name local to the sheet copied is copied with it whether its ``localSheetId`` reads ``1``, ``01`` or
+    `` 1 ``; one local to another sheet, or whose sheet number is no number, is not."""
+    names = [
+        etree.fromstring(f'<definedName name="Print_Titles" localSheetId="{written}">Clients!$1:$1</definedName>')
+        for written in ("1", "01", " 1 ", "2", "x")
+    ]
+    copies = names_of_sheet(names, 1, "Clients", "'Clients (2)'")
+    assert [copy.get("localSheetId") for copy in copies] == ["1", "01", " 1 "]
+    assert {copy.text for copy in copies} == {"'Clients (2)'!$1:$1"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
+import shutil
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -321,6 +322,22 @@ def test_libreoffice_workbook_keeps_comments_names_and_formulas_in_step(fixture:
     data = read_workbook(target)
     assert data.sheets["clients"].frame["client_id"].tolist()[:2] == ["C000001", "C000004"]
     assert_package_consistent(target)
+
+
+@pytest.mark.parametrize("written", ["00", " 0"])
+def test_a_filter_whose_sheet_number_has_zeros_or_spaces_follows_the_rows(written: str, tmp_path: Path) -> None:
+    """The sheet's filter name is found by its ``localSheetId`` read as a number, however it is written."""
+    source, target = tmp_path / "source.xlsx", tmp_path / "target.xlsx"
+    shutil.copy(DATA / "user_workbook.xlsx", source)
+    rewrite(
+        source,
+        {},
+        {"xl/workbook.xml": lambda data: data.replace(b'localSheetId="0"', f'localSheetId="{written}"'.encode())},
+    )
+    write_workbook(source, target, edits=[SheetEdit("Clients", append_rows=[{"A": "C000099", "B": "Added"}])])
+    names = {d.get("name"): d.text for d in xml(entries(target)["xl/workbook.xml"]).iter(f"{{{NS_MAIN}}}definedName")}
+    assert names["_xlnm._FilterDatabase"] == "Clients!$A$1:$H$14"
+    assert openpyxl.load_workbook(target)["Clients"].auto_filter.ref == "A1:H14"
 
 
 def test_many_rows_stream_through(tmp_path: Path) -> None:

@@ -546,7 +546,7 @@ class _WorkbookWrite(PackageParts):
 
     def _has_report_mark(self, position: int) -> bool:
         return any(
-            defined.get("name") == REPORT_SHEET_MARK and defined.get("localSheetId") == str(position)
+            defined.get("name") == REPORT_SHEET_MARK and xml_number(defined.get("localSheetId")) == position
             for names in children(self.workbook.getroot(), "definedNames")
             for defined in children(names, "definedName")
         )
@@ -955,7 +955,7 @@ class _WorkbookWrite(PackageParts):
         root = self.workbook.getroot()
         for names in children(root, "definedNames"):
             for defined in children(names, "definedName"):
-                if defined.get("name") == name and defined.get("localSheetId") == str(position):
+                if defined.get("name") == name and xml_number(defined.get("localSheetId")) == position:
                     names.remove(defined)
             if not children(names):
                 root.remove(names)

@@ -134,7 +134,7 @@ def names_of_sheet(names: Iterable[etree._Element], position: int, old: str, new
         text = defined.text or ""
         local = defined.get("localSheetId")
         own = old + "!" in text and "!" not in text.replace(old + "!", "")
-        if local == str(position) or (local is None and own):
+        if xml_number(local) == position or (local is None and own):
             copied = copy.deepcopy(defined)
             copied.text = text.replace(old + "!", new + "!")
             copies.append(copied)

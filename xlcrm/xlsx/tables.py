@@ -90,7 +90,7 @@ def sheet_tables(path: Path, sheet_name: str) -> list[SheetTable]:
 def _table(root: etree._Element) -> SheetTable | None:
     try:
         first_row, _first_column, last_row, _last_column = range_bounds(root.get("ref", ""))
-        header_rows = 0 if root.get("headerRowCount", "1").strip() == "0" else 1
+        header_rows = 0 if xml_number(root.get("headerRowCount")) == 0 else 1
         totals = xml_number(root.get("totalsRowCount") or "0")
         if totals is None:
             return None  # a table Excel itself would repair: nothing to go by

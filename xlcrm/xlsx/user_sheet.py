@@ -581,7 +581,7 @@ class UserSheetEdit:
         name = table.get("displayName") or table.get("name") or "?"
         ref = table.get("ref", "")
         first_row, first_column, last_row, last_column = range_bounds(ref)
-        has_header = table.get("headerRowCount", "1") != "0"
+        has_header = xml_number(table.get("headerRowCount")) != 0
 
         def totals() -> int:
             """The table's count of totals rows, asked for only when the table's rows or filter change."""
@@ -764,7 +764,7 @@ class UserSheetEdit:
     def _set_filter_name(self, ref: str) -> None:
         self.filter_ref = ref
         for defined in self.package.defined_names():
-            if defined.get("name") == FILTER_NAME and defined.get("localSheetId") == str(self.position):
+            if defined.get("name") == FILTER_NAME and xml_number(defined.get("localSheetId")) == self.position:
                 defined.text = filter_range(self.name, ref)
                 self.package.workbook_changed = True
 
