@@ -11,6 +11,7 @@ same report.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -55,10 +56,14 @@ def read_history(rows: Sequence[Sequence[object]]) -> BlockHistory:
     """The history in the raw rows of the history sheet; tables it cannot find are taken as empty."""
     counts: dict[dt.date, dict[int, int]] = {}
     snapshots: dict[dt.date, dict[str, int]] = {}
+    # A hundred thousand rows of clients hold two dates and eight blocks: each distinct cell is read once (typed:
+    # the number 1 and the boolean TRUE are told apart).
+    day_of = functools.lru_cache(maxsize=None, typed=True)(lambda value: parse_date(value).date)
+    block_of = functools.lru_cache(maxsize=None, typed=True)(schema.match_block)
     for header_row, kind in _tables(rows):
         header = list(rows[header_row])
         for values in _body(rows, header_row):
-            day = parse_date(values[0]).date
+            day = day_of(values[0])
             if day is None:
                 continue
             if kind == "history_counts":
@@ -69,7 +74,7 @@ def read_history(rows: Sequence[Sequence[object]]) -> BlockHistory:
                 }
             elif len(values) >= 3:
                 client_id = as_text(values[1])
-                found = schema.match_block(values[2])
+                found = block_of(values[2])
                 if client_id and found is not None:
                     snapshots.setdefault(day, {})[client_id] = found.number
     return BlockHistory(dict(sorted(counts.items())), snapshots)
@@ -126,7 +131,7 @@ def _tables(rows: Sequence[Sequence[object]]) -> list[tuple[int, str]]:
     }
     found = []
     for index, values in enumerate(rows):
-        kind = headings.get(schema.fold(values[0])) if values else None
+        kind = headings.get(schema.fold(values[0])) if values and isinstance(values[0], str) else None
         if kind is not None and index + 1 < len(rows):
             found.append((index + 1, kind))
     return found
