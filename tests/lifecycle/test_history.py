@@ -25,3 +25,17 @@ def test_each_cell_of_the_history_is_read_as_itself_whatever_came_before() -> No
     ]
     history = read_history(rows)
     assert history.snapshots == {day: {"C2": 1, "C3": 1}, earlier: {"C4": 1}}
+
+
+def test_a_count_that_is_no_whole_number_counts_nothing() -> None:
+    """The counts table of a file written by hand may hold text, TRUE, NaN or infinity: each counts 0, where NaN and
+    infinity stopped the refresh with a traceback."""
+    blocks = [f"{block.number} {block.en}" for block in reversed(schema.BLOCKS)]
+    rows = [
+        ["Block history"],
+        [schema.label("history_counts", "en")],
+        ["Date", *blocks, "Total"],
+        [dt.datetime(2026, 12, 1), float("nan"), float("inf"), -float("inf"), "many", True, 7, 7.0, 1.5, 0],
+    ]
+    counts = read_history(rows).counts[dt.date(2026, 12, 1)]
+    assert [counts[block.number] for block in reversed(schema.BLOCKS)] == [0, 0, 0, 0, 0, 7, 7, 1]

@@ -40,6 +40,7 @@ from xlcrm.files.save import save_changes
 from xlcrm.xlsx.package import write_edit_ahead, write_workbook
 from xlcrm.xlsx.reader import read_workbook
 from xlcrm.xlsx.sheet_edits import SheetEdit
+from xlcrm.xlsx.tables import sheet_tables
 from xlcrm.xlsx.xml_io import escape_xml, parse_part, unescape_xml, xml_number
 
 KLIENTY = schema.CLIENTS.name("ru")  # Клиенты
@@ -521,6 +522,27 @@ def test_a_table_whose_totals_row_count_is_no_number_stops_the_deletion(written:
     save_changes(read_workbook(path), edits=[SheetEdit(CLIENTS, set_cells={f"{NAME}3": "Anna"})])
     assert read_workbook(path).sheets["clients"].frame.loc[3, "name"] == "Anna"  # openpyxl cannot open it
     assert entries(path)[table] == entries(next((path.parent / BACKUP_FOLDER).iterdir()))[table]
+
+
+@pytest.mark.parametrize("written", ["0", " 0 ", "00"])
+def test_a_table_without_a_header_row_however_written_loses_its_first_row_like_any_other(
+    written: str, tmp_path: Path
+) -> None:
+    """``headerRowCount`` is a number (XML Schema reads `` 0 `` and ``00`` as 0): the reader and the row edits
+    both take such a table's first row for a record, which a merge may delete."""
+    path = client_base(tmp_path / "book.xlsx")
+    table = next(name for name in entries(path) if name.startswith("xl/tables/"))
+
+    def headerless(data: bytes) -> bytes:
+        data = data.replace(b'headerRowCount="1"', f'headerRowCount="{written}"'.encode(), 1)
+        return data.replace(b'ref="A1:', b'ref="A2:')
+
+    rewrite(path, {}, {table: headerless})
+    assert [found.furniture_rows() for found in sheet_tables(path, CLIENTS)] == [[]]
+    save_changes(read_workbook(path), edits=[SheetEdit(CLIENTS, delete_rows=[2])])
+    ref = etree.fromstring(entries(path)[table]).get("ref")
+    assert ref is not None and ref.startswith("A2:") and ref.endswith("6")
+    assert read_workbook(path).sheets["clients"].frame["name"].tolist()[:1] == ["Person 2"]
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -151,4 +152,8 @@ def _header_block(cell: object) -> schema.Block | None:
 
 
 def _whole(value: object) -> int:
-    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0
+    """A count of the history's first table as a whole number; 0 for a cell that holds none (text, TRUE, and the
+    NaN or infinity that only a file written by hand can hold)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return 0
+    return int(value)
