@@ -547,8 +547,7 @@ class _WorkbookWrite(PackageParts):
     def _has_report_mark(self, position: int) -> bool:
         return any(
             defined.get("name") == REPORT_SHEET_MARK and xml_number(defined.get("localSheetId")) == position
-            for names in children(self.workbook.getroot(), "definedNames")
-            for defined in children(names, "definedName")
+            for defined in self.defined_names()
         )
 
     def _first_cell_text(self, sheet: Sheet) -> str | None:

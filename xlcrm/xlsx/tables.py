@@ -87,11 +87,23 @@ def sheet_tables(path: Path, sheet_name: str) -> list[SheetTable]:
         raise NotAWorkbook(t("{path} cannot be read as a workbook: {reason}", path=path, reason=str(exc))) from None
 
 
+def header_row_count(table: etree._Element) -> int:
+    """How many header rows a table part's ``<table>`` has: 0 when its headerRowCount reads 0, else the format's
+    default, 1. Reading and the row edits both ask here, so they never disagree about a table's first row."""
+    return 0 if xml_number(table.get("headerRowCount")) == 0 else 1
+
+
+def totals_row_count(table: etree._Element) -> int | None:
+    """How many totals rows a table part's ``<table>`` has (0 when it names none); None when that count is no
+    number."""
+    return xml_number(table.get("totalsRowCount") or "0")
+
+
 def _table(root: etree._Element) -> SheetTable | None:
     try:
         first_row, _first_column, last_row, _last_column = range_bounds(root.get("ref", ""))
-        header_rows = 0 if xml_number(root.get("headerRowCount")) == 0 else 1
-        totals = xml_number(root.get("totalsRowCount") or "0")
+        header_rows = header_row_count(root)
+        totals = totals_row_count(root)
         if totals is None:
             return None  # a table Excel itself would repair: nothing to go by
         total_rows = 1 if totals > 0 else 0

@@ -69,6 +69,7 @@ from xlcrm.xlsx.sheet_edits import (
     without_formula_results,
     written_value,
 )
+from xlcrm.xlsx.tables import header_row_count, totals_row_count
 from xlcrm.xlsx.xml_io import (
     children,
     detach,
@@ -581,11 +582,11 @@ class UserSheetEdit:
         name = table.get("displayName") or table.get("name") or "?"
         ref = table.get("ref", "")
         first_row, first_column, last_row, last_column = range_bounds(ref)
-        has_header = xml_number(table.get("headerRowCount")) != 0
+        has_header = header_row_count(table) == 1
 
         def totals() -> int:
             """The table's count of totals rows, asked for only when the table's rows or filter change."""
-            count = xml_number(table.get("totalsRowCount") or "0")
+            count = totals_row_count(table)
             if count is None:  # where the table's rows end is unknown
                 raise EditRefused(
                     t(
