@@ -625,3 +625,71 @@ def test_times_of_day_and_durations_go_through_the_merge_log_exactly(book: Path)
     assert [m["merge_id"] for m in dedupe_workbook(book, save=SaveOptions(keep_backups=0)).merges] == ["M0001"]
     unmerge_workbook(book, "M0001", save=SaveOptions(keep_backups=0))
     assert user_sheets(book) == before
+
+
+# --- a survivor's formulas are the owner's: no merge writes over them ------------------------------------------------
+
+
+def _survivor_with_formulas(book: Path, cached: bool) -> None:
+    """Row 2 (the survivor of M0001) computes its Email and Address by formulas whose results are blank; with
+    ``cached``, the results are in the file as Excel and LibreOffice keep them (an empty text), else there are none
+    (as openpyxl writes)."""
+    workbook = openpyxl.load_workbook(book)
+    sheet = workbook["Clients"]
+    sheet["F2"] = '=IF(G2="Москва","","x@example.com")'
+    sheet["H2"] = '=""'
+    workbook.save(book)
+    if cached:
+        from tests.xlsx.test_sheet_edits import rewrite  # noqa: PLC0415 - the sheet tests' own rewriting
+
+        def with_results(data: bytes) -> bytes:
+            found = re.findall(rb'<c r="[FH]2"[^>]*>(?:(?!</c>).)*</c>', data)
+            assert len(found) == 2
+            for cell in found:
+                data = data.replace(cell, re.sub(rb"<v>[^<]*</v>|<v/>", b"", cell).replace(b"</c>", b"<v></v></c>"))
+            return re.sub(rb'(<c r="[FH]2")( t="[a-z]+")?', rb'\1 t="str"', data)
+
+        part = next(name for name in entries(book) if name.startswith("xl/worksheets/sheet1"))
+        rewrite(book, {}, {part: with_results})
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_a_merge_keeps_the_survivors_formulas_and_unmerge_too(book: Path, cached: bool) -> None:
+    _survivor_with_formulas(book, cached)
+    assert [sheet_rows(book, "Clients")[1][i] for i in (5, 7)] == ["", ""]  # results that read as blank
+    result = CliRunner().invoke(cli, ["dedupe", str(book), "--keep-backups", "0"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "Note: M0001: Email and Address of C000001 hold formulas, kept as they are; the values of C000003 there are "
+        "kept in the Merge log"
+    ) in result.output
+    sheet = openpyxl.load_workbook(book)["Clients"]
+    assert sheet["F2"].value == '=IF(G2="Москва","","x@example.com")' and sheet["H2"].value == '=""'
+    # The rest of the merge is made: the phone appended, the comment joined, the row merged gone.
+    assert sheet["E2"].value == "8 (916) 123-45-67, +7 903 555-44-33"
+    assert [sheet.cell(row, 1).value for row in range(2, 6)] == ["C000001", "C000002", "C000004", "C000005"]
+    logged = read_merge_log(read_sheet_rows(book, schema.MERGE_LOG))
+    merged_row = next(entry for entry in logged.entries if entry.role == schema.MERGED_ROLE.key)
+    assert {"ivan@romashka.ru", "Тверская, 1"} <= set(merged_row.values)
+
+    result = CliRunner().invoke(cli, ["unmerge", str(book), "M0001", "--keep-backups", "0"])
+    assert result.exit_code == 0, result.output
+    sheet = openpyxl.load_workbook(book)["Clients"]
+    assert sheet["F2"].value == '=IF(G2="Москва","","x@example.com")' and sheet["H2"].value == '=""'
+    assert [sheet.cell(4, column).value for column in (1, 6, 8)] == ["C000003", "ivan@romashka.ru", "Тверская, 1"]
+
+
+def test_a_survivors_formula_whose_result_changed_since_the_merge_survives_unmerge(book: Path) -> None:
+    """Unmerge puts back the survivor's values as the Merge log keeps them, but not over a formula: its result then
+    is not what it is now, and the formula is the owner's."""
+    _survivor_with_formulas(book, cached=True)
+    dedupe_workbook(book, save=SaveOptions(keep_backups=0))
+    part = next(name for name in entries(book) if name.startswith("xl/worksheets/sheet1"))
+    from tests.xlsx.test_sheet_edits import rewrite  # noqa: PLC0415 - the sheet tests' own rewriting
+
+    # As after a recalculation in Excel: the formula's result is now a text.
+    rewrite(book, {}, {part: lambda data: re.sub(rb'(<c r="F2"[^>]*>(?:(?!</c>).)*)<v></v>', rb"\1<v>now</v>", data)})
+    assert sheet_rows(book, "Clients")[1][5] == "now"
+    unmerge_workbook(book, "M0001", save=SaveOptions(keep_backups=0))
+    sheet = openpyxl.load_workbook(book)["Clients"]
+    assert sheet["F2"].value == '=IF(G2="Москва","","x@example.com")'

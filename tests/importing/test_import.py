@@ -834,6 +834,30 @@ def test_headers_mapped_to_name_by_the_mapping_file_are_joined_in_its_order(work
     assert (added["name"], added["phone"]) == ("Белова Ольга", "+7 916 555-00-11")
 
 
+def test_a_merge_never_writes_over_a_clients_formula(workbook: Path, tmp_path: Path) -> None:
+    """C000001's Email and Comment are the owner's formulas, blank for now, in a file LibreOffice saved (each result
+    kept as an empty text): the record merged in fills neither, and says so; unmerge leaves them too."""
+    book = load_workbook(workbook)
+    sheet = book[CLIENTS_RU]
+    sheet["F2"] = '=IF(G2="Москва","","x@example.com")'
+    sheet["P2"] = '=""'
+    book.save(tmp_path / "formulas.xlsx")
+    saved = convert_with_libreoffice(tmp_path / "formulas.xlsx", "xlsx", tmp_path / "libreoffice")
+    assert rows_by_id(saved)["C000001"].get("email", "") == ""  # the result reads as blank
+    before = cells(saved)
+
+    imported = import_rows(write_cp1251_csv(tmp_path), saved, today=TODAY, save=SaveOptions(keep_backups=0))
+
+    first = imported.records[0]
+    assert (first.source_row, first.outcome, first.client_id) == (2, SKIPPED, "C000001")
+    assert render(first.detail, "ru").endswith(
+        "; значения не записаны (столбцы: Email и Комментарий): в этих ячейках клиента формулы, они оставлены как есть"
+    )
+    after = cells(saved)
+    assert after[CLIENTS_RU]["F2"] == '=IF(G2="Москва","","x@example.com")' and after[CLIENTS_RU]["P2"] == '=""'
+    assert {ref for ref in before[CLIENTS_RU] if ref[1:] == "2"} == {ref for ref in after[CLIENTS_RU] if ref[1:] == "2"}
+
+
 def test_a_merge_made_by_an_import_is_logged_and_can_be_undone(workbook: Path, tmp_path: Path) -> None:
     original = rows_by_id(workbook)["C000001"]
     known = set(rows_by_id(workbook))

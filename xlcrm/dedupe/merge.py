@@ -57,7 +57,7 @@ from xlcrm.xlsx.reader import (
     require_headers_on_row_one,
     require_room_right,
 )
-from xlcrm.xlsx.refs import column_letter
+from xlcrm.xlsx.refs import column_index, column_letter
 from xlcrm.xlsx.report_sheet import MAX_CELL_TEXT, CellValue, Formula, ReportSheet
 from xlcrm.xlsx.sheet_edits import FormulaBlocked, RowMap, SheetEdit, remap_formula
 
@@ -81,6 +81,8 @@ class MergeAction:
     repointed: dict[str, tuple[int, ...]]  # schema sheet key -> rows whose ClientID becomes the survivor's
     # Column keys whose merged text would pass Excel's limit for one cell: the survivor's cell is left whole.
     left_whole: tuple[str, ...] = ()
+    # Column keys whose survivor's cell holds a formula, which a merge never writes over (its result may look blank).
+    kept_formulas: tuple[str, ...] = ()
 
     def to_dict(self, plan: DedupePlan) -> dict[str, Any]:
         """The merge as ``--json`` prints it: values ready for JSON but the reasons (``why_merged`` and each pair's
@@ -110,6 +112,7 @@ class MergeAction:
             "changes": {key: _jsonable(value) for key, value in self.changes.items()},
             "repointed": {key: len(rows) for key, rows in self.repointed.items()},
             "left_whole": list(self.left_whole),
+            "kept_formulas": list(self.kept_formulas),
         }
 
     def left_whole_note(self, clients: SheetData, locale: str) -> Message | None:
@@ -126,6 +129,20 @@ class MergeAction:
             merged=", ".join(self.merged_ids) or t("the merged rows"),
             survivor=self.survivor_id,
             limit=Number(MAX_CELL_TEXT),
+        )
+
+    def kept_formulas_note(self, clients: SheetData, locale: str) -> Message | None:
+        """What a user is told when a survivor's cells that hold formulas were left as they are although the merged
+        rows had values for them, or None (columns named as the workbook in ``locale`` names them)."""
+        if not self.kept_formulas:
+            return None
+        return t(
+            "{merge_id}: {columns} of {survivor} hold formulas, kept as they are; the values of {merged} there are "
+            "kept in the Merge log",
+            merge_id=self.merge_id,
+            columns=and_joined([clients.spec.column(key).name(locale) for key in self.kept_formulas]),
+            survivor=self.survivor_id,
+            merged=", ".join(self.merged_ids) or t("the merged rows"),
         )
 
 
@@ -228,8 +245,9 @@ def _text(value: object) -> str:
     return value if type(value) is str else as_text(value)
 
 
-def plan_actions(plan: DedupePlan, log: MergeLog) -> list[MergeAction]:
-    """One action per group, with Merge IDs following those already in ``log``."""
+def plan_actions(plan: DedupePlan, log: MergeLog, formula_cells: Collection[tuple[int, int]] = ()) -> list[MergeAction]:
+    """One action per group, with Merge IDs following those already in ``log``; a survivor's cell among
+    ``formula_cells`` (row, column index) holds a formula and is left as it is."""
     data = plan.data
     clients = data.sheets.get(schema.CLIENTS.key)
     if clients is None or not plan.groups:
@@ -269,15 +287,19 @@ def plan_actions(plan: DedupePlan, log: MergeLog) -> list[MergeAction]:
     for index, group in enumerate(plan.groups):
         rows = [values_of[row] for row in group.rows]
         left_whole: list[str] = []
+        changes = merged_values(rows, plan.settings.phone_region, left_whole)
+        # A formula's result may read as blank (""), but the cell is the owner's formula, not a blank to fill.
+        kept = tuple(key for key in changes if (group.survivor, column_index(clients.letters[key])) in formula_cells)
         actions.append(
             MergeAction(
                 f"M{next_number + index:04d}",
                 group,
                 plan.records[group.survivor].client_id,
                 merged_ids_of[index],
-                merged_values(rows, plan.settings.phone_region, left_whole),
+                {key: value for key, value in changes.items() if key not in kept},
                 {key: tuple(rows_) for key, rows_ in repointed[index].items()},
                 tuple(left_whole),
+                kept,
             )
         )
     return actions
@@ -311,10 +333,15 @@ def _apply(
     data = plan.data
     locale = data.locale
     log = MergeLog(list(read_log.headers), list(read_log.entries))
-    actions = plan_actions(plan, log)
+    clients = data.sheets.get(schema.CLIENTS.key)
+    # The merged rows go, links and formulas and all: the log keeps each under its column's header. The survivors'
+    # formulas are found in the same pass, so that no merge writes over them.
+    merged_rows = {row for group in plan.groups for row in group.merged} if logged else set()
+    survivors = {group.survivor for group in plan.groups}
+    extras = row_extras(data.path, clients.name, merged_rows | survivors) if clients is not None else None
+    actions = plan_actions(plan, log, extras.formula_cells if extras is not None else ())
     edits: list[SheetEdit] = []
-    if actions:
-        clients = data.sheets[schema.CLIENTS.key]
+    if actions and clients is not None and extras is not None:
         raw = sheet_rows(data, schema.CLIENTS)
         involved = {row: raw[row - 1] for action in actions for row in action.group.rows}
         header_row = raw[0] if len(raw) else []
@@ -325,9 +352,6 @@ def _apply(
         # Where each Clients column of this sheet lands among the log's columns (older logs may differ).
         follow = column_positions(headers, log.headers)
         id_column = next((i for i, h in enumerate(log.headers) if _is_client_id(h, clients)), None)
-        # The merged rows go, links and formulas and all: the log keeps each under its column's header.
-        merged_rows = {row for action in actions for row in action.group.merged} if logged else set()
-        extras = row_extras(data.path, clients.name, merged_rows)
         links, formulas = _by_row(extras.links), _by_row(extras.formulas)
         set_cells: dict[str, CellValue] = {}
         deleted: list[int] = []  # sorted
@@ -438,8 +462,12 @@ def dedupe_changes(
     now = now or dt.datetime.now().replace(microsecond=0)
     edits, reports, actions = _apply(plan, log, now, logged)
     clean = not needs_duplicate_sheets(plan, edits, data.sheet_names)
+    clients = data.sheets[schema.CLIENTS.key]
     notes = plan.notes + [
-        note for action in actions if (note := action.left_whole_note(data.sheets[schema.CLIENTS.key], data.locale))
+        note
+        for action in actions
+        for note in (action.left_whole_note(clients, data.locale), action.kept_formulas_note(clients, data.locale))
+        if note is not None
     ]
     return DedupeChanges(plan, actions, edits, reports, not clean, notes, unknown_decisions(reports, data.locale))
 
@@ -652,7 +680,14 @@ def unmerge_changes(data: WorkbookData, merge_id: str) -> UnmergeChanges:
     # them. ``body`` is the sheet as it will be, ``origin`` the row each of its rows is now (None: put back).
     body = [list(r) + [None] * (width - len(r)) for r in raw[1:]]
     origin: list[int | None] = list(range(2, len(raw) + 1))
-    body[survivor_rows[0] - 2] = restored(survivor, body[survivor_rows[0] - 2])
+    survivor_row = body[survivor_rows[0] - 2]
+    formula_columns = [column for _, column in row_extras(data.path, clients.name, survivor_rows).formula_cells]
+    kept = {column: survivor_row[column] for column in formula_columns if column < width}
+    survivor_row[:] = restored(survivor, survivor_row)
+    # A survivor's cell holding a formula was never written by the merge (see ``plan_actions``): it stays, whatever
+    # its result read then and reads now.
+    for column, value in kept.items():
+        survivor_row[column] = value
     inserted = []
     for entry in merged:
         position = min(entry.row - 2, len(body))

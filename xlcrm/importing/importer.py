@@ -38,7 +38,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
@@ -96,13 +96,14 @@ from xlcrm.importing.sources import SourceTable
 from xlcrm.messages import Message, Number, Text, t, tn
 from xlcrm.messages.as_json import JsonFields
 from xlcrm.schema import Column, Kind, Sheet
+from xlcrm.xlsx.package import row_extras
 from xlcrm.xlsx.reader import (
     SheetData,
     WorkbookData,
     require_distinct_headers,
     require_headers_on_row_one,
 )
-from xlcrm.xlsx.refs import column_letter
+from xlcrm.xlsx.refs import column_index, column_letter
 from xlcrm.xlsx.report_sheet import MAX_CELL_TEXT, CellValue, ReportSheet
 from xlcrm.xlsx.sheet_edits import SheetEdit
 
@@ -338,18 +339,27 @@ class _ClientMatcher:
         return {record.row: record for record in client_records(sheet, self.region)}
 
 
-def _merge_detail(reason: Text, left_whole: Sequence[str], spec: Sheet, locale: str) -> Text:
-    """What is said of a merged record: the reason of its match, and which of its cells could not be appended
-    whole (see ``merged_values``)."""
-    if not left_whole:
-        return reason
-    return t(
-        "{reason}; its {columns} not appended: together longer than Excel's limit of {limit} characters for one "
-        "cell, so the client keeps its own",
-        reason=reason,
-        columns=and_joined([spec.column(key).name(locale) for key in left_whole]),
-        limit=Number(MAX_CELL_TEXT),
-    )
+def _merge_detail(
+    reason: Text, left_whole: Sequence[str], kept_formulas: Sequence[str], spec: Sheet, locale: str
+) -> Text:
+    """What is said of a merged record: the reason of its match, which of its cells could not be appended whole
+    (see ``merged_values``), and which it had values for where the client's cells hold formulas."""
+    detail = reason
+    if left_whole:
+        detail = t(
+            "{reason}; its {columns} not appended: together longer than Excel's limit of {limit} characters for one "
+            "cell, so the client keeps its own",
+            reason=detail,
+            columns=and_joined([spec.column(key).name(locale) for key in left_whole]),
+            limit=Number(MAX_CELL_TEXT),
+        )
+    if kept_formulas:
+        detail = t(
+            "{reason}; its {columns} not written: the client's cells there hold formulas, kept as they are",
+            reason=detail,
+            columns=and_joined([spec.column(key).name(locale) for key in kept_formulas]),
+        )
+    return detail
 
 
 def _plan_clients(
@@ -362,6 +372,8 @@ def _plan_clients(
 ) -> _Plan:
     plan = _Plan()
     matcher = _ClientMatcher(sheet, settings)
+    # The clients' cells computed by formulas: a record merged into a client never writes over one.
+    formulas = row_extras(data.path, sheet.name, sheet.frame.index.tolist()).formula_cells if len(sheet.frame) else ()
     # Dedupe's own rules with the decisions typed on the Duplicates sheet: a pair is decided as dedupe decides it.
     rules = PairRules.of(matcher.records.values(), settings, read_decisions(report_rows(data, schema.DUPLICATES)))
     region = settings.phone_region
@@ -416,7 +428,7 @@ def _plan_clients(
         merges = [match for verdict, match in verdicts if verdict in (CERTAIN, DECIDED_MERGE)]
         best = max(merges, key=lambda m: (m.probability, -_other(m, record.row)), default=None)
         if best is not None:
-            outcome = _merge_record(plan, matcher, record.row, best, values, new_rows, sheet, data.locale)
+            outcome = _merge_record(plan, matcher, record.row, best, values, new_rows, sheet, data.locale, formulas)
             # Import fills one client; whether the others it is like are that client too is dedupe's to say.
             others = [as_text(matcher.values[_other(m, record.row)]["client_id"]) for m in merges if m is not best]
             detail = (
@@ -478,14 +490,20 @@ def _merge_record(
     new_rows: Mapping[int, int],
     sheet: SheetData,
     locale: str,
+    formulas: Collection[tuple[int, int]],
 ) -> RecordOutcome:
     """The record of matcher row ``row`` merged as dedupe merges, into the client it is a certain duplicate of:
-    blanks filled, phones, emails and comments it lacks appended (``merge.merged_values``); what became of the
-    record, its source row left for the caller to fill in."""
+    blanks filled, phones, emails and comments it lacks appended (``merge.merged_values``), but no cell among
+    ``formulas`` (row, column index) written over; what became of the record, its source row left for the caller to
+    fill in."""
     other = _other(match, row)
     held = matcher.values[other]
     left_whole: list[str] = []
     changes = merged_values([held, values], matcher.region, left_whole)
+    # A formula's result may read as blank (""), but the cell is the owner's formula, not a blank to fill.
+    kept = [key for key in changes if (other, column_index(sheet.letters[key])) in formulas]
+    for key in kept:
+        del changes[key]
     held.update(changes)
     if other in new_rows:
         plan.appended[new_rows[other]].update(changes)
@@ -495,10 +513,10 @@ def _merge_record(
         plan.incoming[len(plan.outcomes)] = values
     if changes:
         matcher.add(matcher.records_of({other: held})[other])
-    # A record whose only news could not be appended whole is not in the workbook: said as skipped.
-    outcome = MERGED if changes else SKIPPED if left_whole else UNCHANGED
+    # A record whose only news could not be written is not in the workbook: said as skipped.
+    outcome = MERGED if changes else SKIPPED if left_whole or kept else UNCHANGED
     return RecordOutcome(
-        0, outcome, as_text(held["client_id"]), _merge_detail(match.reason, left_whole, sheet.spec, locale)
+        0, outcome, as_text(held["client_id"]), _merge_detail(match.reason, left_whole, kept, sheet.spec, locale)
     )
 
 

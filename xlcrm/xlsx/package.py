@@ -227,11 +227,13 @@ def write_edit_ahead(
 @dataclass(frozen=True)
 class RowExtras:
     """What cells of some rows hold besides their values, by (row, column index): ``links``, where the link on a
-    cell goes (a web or mail address, or "#" and a place in the workbook), and ``formulas``, a cell's formula
-    without its "="."""
+    cell goes (a web or mail address, or "#" and a place in the workbook), ``formulas``, a cell's formula without
+    its "=", and ``formula_cells``, every cell computed by a formula, those of a shared formula that carry no text
+    of their own included."""
 
     links: dict[tuple[int, int], str]
     formulas: dict[tuple[int, int], str]
+    formula_cells: frozenset[tuple[int, int]] = frozenset()
 
 
 def row_extras(source: Path, sheet_name: str, rows: Collection[int]) -> RowExtras:
@@ -245,6 +247,7 @@ def row_extras(source: Path, sheet_name: str, rows: Collection[int]) -> RowExtra
         if sheet is None or package.entry_of(sheet.part) is None:
             return RowExtras({}, {})
         formulas: dict[tuple[int, int], str] = {}
+        formula_cells: set[tuple[int, int]] = set()
         with package.open_sheet(sheet) as handle:
             sheet_xml = SheetXml(handle, sheet.part)
             parser = RowParser(sheet_xml.prefix)
@@ -252,10 +255,13 @@ def row_extras(source: Path, sheet_name: str, rows: Collection[int]) -> RowExtra
                 for start, end, number in found:
                     if number in wanted and parser.has_formula(buffer, start, end):
                         for cell in parser.split(buffer[start:end])[1]:
-                            text = next((text for _, _, text in parser.formulas(cell.data)), "")
-                            if text:  # a shared formula's other cells have none (xlcrm refuses to move those)
-                                formulas[(number, cell.column)] = text
-        return RowExtras(_row_links(package, sheet, sheet_xml, wanted), formulas)
+                            found_formulas = [text for _, _, text in parser.formulas(cell.data)]
+                            if found_formulas:
+                                formula_cells.add((number, cell.column))
+                            if found_formulas and found_formulas[0]:
+                                # a shared formula's other cells have no text (xlcrm refuses to move those)
+                                formulas[(number, cell.column)] = found_formulas[0]
+        return RowExtras(_row_links(package, sheet, sheet_xml, wanted), formulas, frozenset(formula_cells))
 
 
 def conditional_rules(
