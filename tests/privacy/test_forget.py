@@ -369,3 +369,66 @@ def test_a_backup_that_cannot_be_read_is_listed_then_deleted(workbook: Path) -> 
     assert not damaged.exists()
     assert [(backup.path, backup.action) for backup in result.backups if backup.problem] == [(damaged, DELETED)]
     assert result.complete
+
+
+def _client_row(sheet: openpyxl.worksheet.worksheet.Worksheet, client_id: str) -> int:
+    return next(cell.row for cell in sheet["A"] if cell.value == client_id)
+
+
+def test_other_peoples_cells_that_only_resemble_the_persons_values_are_kept(workbook: Path) -> None:
+    """The person's address is the start of another client's («… д. 1» of «… д. 147»), a third client lives at the
+    same address in a longer form, and one of the person's contacts is typed with a first name only, the first name
+    of a manager: none of those cells is the person's, and none is cleared."""
+    book = openpyxl.load_workbook(workbook)
+    clients, contacts = book["Клиенты"], book["Контакты"]
+    header = [cell.value for cell in clients[1]]
+    address, manager = header.index("Адрес") + 1, header.index("Менеджер") + 1
+    row = _client_row(clients, CLIENT)
+    clients.cell(row, address, "ул. Октябрьская, д. 1")
+    neighbour, same_house = _client_row(clients, "C000020"), _client_row(clients, "C000021")
+    clients.cell(neighbour, address, "г. Тула, ул. Октябрьская, д. 147")
+    clients.cell(same_house, address, "г. Тула, ул. Октябрьская, д. 1")
+    first_name = str(clients.cell(row, manager).value).split()[0]
+    contacts.append([CLIENT, first_name])
+    book.save(workbook)
+    before = _other_peoples_rows(workbook)
+
+    result = forget_clients(workbook, [CLIENT], today=TODAY)
+
+    assert not result.left  # nothing of the person left in the workbook (its backups are another matter)
+    saved = openpyxl.load_workbook(workbook)
+    assert saved["Клиенты"].cell(row, address).value is None
+    assert saved["Клиенты"].cell(neighbour, address).value == "г. Тула, ул. Октябрьская, д. 147"
+    assert saved["Клиенты"].cell(same_house, address).value == "г. Тула, ул. Октябрьская, д. 1"
+    managers = [saved["Клиенты"].cell(line, manager).value for line in range(2, saved["Клиенты"].max_row + 1)]
+    assert sum(1 for name in managers if str(name).startswith(first_name)) > 1
+    assert _other_peoples_rows(workbook) == before
+
+
+def _other_peoples_rows(path: Path) -> dict[str, list[list[object]]]:
+    """Settings, and the rows of Interactions and Contracts that are not the person's (theirs lose their free text)."""
+    book = openpyxl.load_workbook(path)
+    return {
+        title: [[cell.value for cell in line] for line in book[title].iter_rows() if line[1].value != CLIENT]
+        for title in ("Взаимодействия", "Настройки", "Договоры")
+        if title in book.sheetnames
+    }
+
+
+def test_a_client_id_on_two_rows_is_refused_with_the_file_untouched(workbook: Path) -> None:
+    """Two rows sharing a ClientID may be two people: xlcrm cannot tell which one asked, so it erases neither."""
+    book = openpyxl.load_workbook(workbook)
+    clients = book["Клиенты"]
+    clients.cell(_client_row(clients, "C000020"), 1, CLIENT)
+    book.save(workbook)
+    before = digest(workbook)
+
+    run = CliRunner().invoke(cli, ["forget", str(workbook), CLIENT, "--today", "2026-11-23"])
+
+    assert run.exit_code == 1
+    first, second = sorted(cell.row for cell in clients["A"] if cell.value == CLIENT)
+    assert run.output == (
+        f"Ошибка: ID клиента {CLIENT} стоит в строках {first}, {second} листа «Клиенты»: какого из них забыть? Дайте "
+        "другим строкам собственные ID или очистите их; ничего не изменено\n"
+    )
+    assert digest(workbook) == before

@@ -47,3 +47,38 @@ def test_package_traces_name_the_parts_and_read_character_references(tmp_path: P
     traces = package_traces(path, Matcher([person()]))
 
     assert [(trace.part, trace.count) for trace in traces] == [("xl/sharedStrings.xml", 1), ("xl/comments1.xml", 2)]
+
+
+def test_a_value_is_found_only_as_a_whole() -> None:
+    """An address is not found inside a longer house number, a name not inside a longer word; a phone may be
+    followed by an extension, not by another digit; a lone word (a first name, a city) is not looked for at all."""
+    person = PersonValues("C000001")
+    for value in ("ул. Октябрьская, д. 1", "Ivan Petrov", "Анна", "Москва"):
+        person.add_text(value)
+    person.add_phones("+7 916 123-45-67")
+    assert person.texts == {"ул. Октябрьская, д. 1", "Ivan Petrov"}
+    matcher = Matcher([person])
+    assert [
+        matcher.count(text)
+        for text in (
+            "г. Тула, ул. Октябрьская, д. 147",
+            "г. Тула, ул. Октябрьская, д. 1",
+            "ivan petrovich",
+            "Звонил Ivan Petrov.",
+            "+7 916 123-45-67 доб. 5",
+            "8 916 123-45-670",
+        )
+    ] == [0, 1, 0, 1, 1, 0]
+    pattern = person.pattern()
+    assert pattern is not None
+    assert [bool(pattern.search(text)) for text in ("д. 147 ул. Октябрьская, д. 10", "tel. 8(916)123-45-67")] == [
+        False,
+        True,
+    ]
+
+
+def test_a_phone_in_a_cell_before_a_number_is_found_in_its_row() -> None:
+    """A row is searched as its cells joined by a break that no phone spans, even where the next cell is a number."""
+    matcher = Matcher([PersonValues("C000001", phones={"9161234567"})])
+    row = ["D-001/1", "C000001", "Доставка, связь по +7 916 123-45-67", 8000.0]
+    assert cells_holding([["ContractID", "ClientID", "Subject", "Amount"], row], matcher) == [(2, 2)]

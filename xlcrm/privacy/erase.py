@@ -14,7 +14,9 @@ Comment cleared, a free text that may say anything about the person (a Subject, 
 that holds one of the person's values is cleared like any other cell, below). The Merge log loses every merge the
 client took part in (its rows copy the client's), the Duplicates sheet every row naming the client, Block history
 its rows; any other cell of a user sheet that still shows one of the person's values (a colleague's comment with
-their phone, a sheet of the user's) is cleared, except formulas, which compute again from the cleared cells. Report
+their phone, a sheet of the user's) is cleared, except formulas, which compute again from the cleared cells, and the
+business's own columns (Settings, ClientIDs, the columns filled from its lists). A value another client holds too,
+or holds within one of theirs, is theirs as well and is kept; a ClientID on two rows is refused. Report
 sheets that still show a value are left to the job (refresh's reports are rebuilt, others removed).
 """
 
@@ -40,7 +42,7 @@ from xlcrm.dedupe.merge_log import (
     report_rows,
 )
 from xlcrm.dedupe.merge_log import merge_log_sheet as merge_log_report
-from xlcrm.errors import ClientNotFound, NotAWorkbook, quoted
+from xlcrm.errors import ClientNotFound, NotAWorkbook, WorkbookStructureError, quoted
 from xlcrm.lifecycle.history import BlockHistory, history_sheet, read_history
 from xlcrm.messages import Message, Text, t
 from xlcrm.messages.as_json import JsonFields
@@ -135,6 +137,18 @@ def plan_erasure(
         raise ClientNotFound(
             t("no client with ClientID {ids} on {sheet}; nothing was changed", ids=unknown, sheet=quoted(clients.name))
         )
+    # Two rows with one ClientID may be two people (validate reports it): erasing both would erase the wrong one.
+    shared_id = next((client_id for client_id in ids if len(rows.get(client_id, ())) > 1), None)
+    if require_known and shared_id is not None and not _is_erased(clients, rows[shared_id], shared_id):
+        raise WorkbookStructureError(
+            t(
+                "ClientID {client_id} is on rows {rows} of {sheet}: which of them is the person to forget? Give the "
+                "other rows ClientIDs of their own, or clear them; nothing was changed",
+                client_id=shared_id,
+                rows=rows[shared_id],
+                sheet=quoted(clients.name),
+            )
+        )
     already = [client_id for client_id in ids if _is_erased(clients, rows.get(client_id, []), client_id)]
     erasing = [client_id for client_id in ids if client_id not in already]
     log = read_merge_log(report_rows(data, schema.MERGE_LOG))
@@ -191,9 +205,14 @@ def _owners(sheet: SheetData, ids: set[str], texts: set[str], phones: set[str]) 
     for key in (*SEARCHED_TEXT_COLUMNS, "company"):
         if key in others.columns:
             folded = others[key].map(lambda value: as_text(value).casefold())
-            hits = folded[folded.isin(list(texts))]
-            for row, value in zip(hits.index, hits):
-                owners.setdefault(value, client_ids[row])
+            # A value within another client's (their address «г. Тула, ул. Октябрьская, д. 1» holding «ул.
+            # Октябрьская, д. 1») is theirs too: looked for, it would clear their cell.
+            for text in texts:
+                holding = Matcher([PersonValues("", texts={text})])
+                hits = folded[folded.str.contains(text, regex=False)]
+                owner = next((row for row, value in zip(hits.index, hits) if holding.count(value)), None)
+                if owner is not None:
+                    owners.setdefault(text, client_ids[owner])
     if "phone" in others.columns and phones:
         numbers = others["phone"].map(phone_numbers).explode().dropna()
         hits = numbers[numbers.isin(list(phones))]
@@ -408,15 +427,35 @@ def _clear_other_cells(erasure: Erasure, data: WorkbookData, cards: Collection[s
         if not found:
             continue
         done, gone = handled.get(sheet.casefold(), set()), deleted.get(sheet.casefold(), set())
+        kept = _business_columns(sheet, rows)
         by_column: dict[int, list[int]] = {}
         for row, column in found:
-            if (row, column) not in done and row not in gone:
+            if (row, column) not in done and row not in gone and column not in kept:
                 by_column.setdefault(column, []).append(row)
         cells: dict[str, CellValue] = {}
         for column, rows_found in by_column.items():
             formulas = rows_with_formula(data.path, sheet, rows_found, column)
             cells.update({f"{column_letter(column)}{row}": None for row in rows_found if row not in formulas})
         _add_cleared(erasure, sheet, cells)
+
+
+def _business_columns(sheet: str, rows: Sequence[Sequence[object]]) -> set[int]:
+    """The 0-based columns of the sheet ``sheet`` (whose rows are ``rows``) that hold the business's own values, never
+    cleared for showing a person's: every column of Settings (the lists behind the dropdowns, the thresholds), and on
+    the other sheets of the schema the ClientIDs and the columns filled from those lists (a Manager named like a
+    client's contact is still the manager)."""
+    spec = next((spec for spec in schema.USER_SHEETS if schema.find_sheet_name(spec, [sheet]) is not None), None)
+    if spec is None or not rows:
+        return set()
+    header = rows[0]
+    if spec is schema.SETTINGS:
+        return set(range(max(len(row) for row in rows)))
+    columns = {index: schema.match_column(spec, value) for index, value in enumerate(header)}
+    return {
+        index
+        for index, column in columns.items()
+        if column is not None and (column.kind is schema.Kind.CHOICE or column.key == "client_id")
+    }
 
 
 def _card_numbers(clients: SheetData, rows: Iterable[int]) -> set[str]:

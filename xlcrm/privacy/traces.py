@@ -2,8 +2,11 @@
 
 A person is known by the values xlcrm holds of them (``PersonValues``): names, a sole trader's company, e-mails,
 INN, addresses, phone numbers. A phone is looked for by its ten national digits with any separators between them,
-so ``+7 916 123-45-67``, ``8(916)1234567`` and ``79161234567`` are all found; every other value case-insensitively
-as written. Values shorter than ``MIN_TEXT`` characters are not looked for: they would be found everywhere.
+so ``+7 916 123-45-67``, ``8(916)1234567`` and ``79161234567`` are all found, not followed by another digit; every
+other value case-insensitively as written, as a whole: not inside a longer word or number, so the address
+«ул. Октябрьская, д. 1» is not found in «ул. Октябрьская, д. 147». Values shorter than ``MIN_TEXT`` characters, and
+a lone word without a digit or an «@» (a first name, a surname, a city), are not looked for: they would be found in
+other people's cells.
 """
 
 from __future__ import annotations
@@ -26,10 +29,13 @@ NATIONAL_DIGITS = 10
 # Digits of one phone number, separators allowed between them; "доб. 96" and the like end it.
 _PHONE_RUN = re.compile(r"\+?\d[\d\s()\-.]{8,}\d")
 _SEPARATORS = r"[\s()\-.\u00a0]*"
-_SEPARATOR = re.compile(r"[\s()\-.\u00a0]")
+# Removed between a phone's digits; not the break between cells (``_CELL_BREAK``), which ``\s`` counts as a space.
+_SEPARATOR = re.compile(r"[^\S\x1f]|[()\-.\u00a0]")
 _DIGIT = re.compile(r"\d")
+# One word without a digit or "@": a first name, a surname or a city, which other people's cells hold too.
+_LONE_WORD = re.compile(r"[^\s\d@]+")
 _PARSED_FROM = 1 << 20  # bytes
-_CELL_BREAK = "\x1f"  # between the cells of a row searched at once: no value spans it
+_CELL_BREAK = "\x1f"  # between the cells of a row searched at once: no value spans it (see _SEPARATOR)
 # A character reference or one of XML's five entities.
 _REFERENCE = re.compile(r"&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|(amp|lt|gt|quot|apos));")
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
@@ -56,9 +62,9 @@ class PersonValues:
     phones: set[str] = field(default_factory=set)  # national digits
 
     def add_text(self, value: object) -> None:
-        """Look for ``value`` too (blank and short values are left out)."""
+        """Look for ``value`` too (blank and short values, and a lone word without a digit or «@», are left out)."""
         text = as_text(value).strip()
-        if not is_blank(text) and len(text) >= MIN_TEXT:
+        if not is_blank(text) and len(text) >= MIN_TEXT and not _LONE_WORD.fullmatch(text):
             self.texts.add(text)
 
     def add_phones(self, value: object) -> None:
@@ -75,8 +81,9 @@ class PersonValues:
 
     def pattern(self) -> re.Pattern[str] | None:
         """One case-insensitive pattern that finds any of the values; None when there are none."""
-        choices = [re.escape(text) for text in sorted(self.texts, key=len, reverse=True)]
-        choices += [_SEPARATORS.join(phone) for phone in sorted(self.phones)]
+        # Each value as a whole, as ``Matcher`` finds it.
+        choices = [rf"(?<!\w){re.escape(text)}(?!\w)" for text in sorted(self.texts, key=len, reverse=True)]
+        choices += [_SEPARATORS.join(phone) + r"(?!\d)" for phone in sorted(self.phones)]
         return re.compile("|".join(choices), re.IGNORECASE) if choices else None
 
 
@@ -93,12 +100,12 @@ class Matcher:
         return bool(self.texts or self.phones)
 
     def count(self, text: str) -> int:
-        """How many times the values are found in ``text``."""
+        """How many times the values are found in ``text``, each as a whole (see the module's docstring)."""
         folded = text.casefold()
-        found = sum(folded.count(value) for value in self.texts)
+        found = sum(_whole_occurrences(folded, value, digits=False) for value in self.texts if value in folded)
         if self.phones and _DIGIT.search(text):
             digits = _SEPARATOR.sub("", text)
-            found += sum(digits.count(phone) for phone in self.phones)
+            found += sum(_whole_occurrences(digits, phone, digits=True) for phone in self.phones if phone in digits)
         return found
 
     def found_in(self, value: object) -> bool:
@@ -106,6 +113,22 @@ class Matcher:
         if is_blank(value) or not isinstance(value, (str, int, float)) or isinstance(value, bool):
             return False
         return self.count(as_text(value)) > 0
+
+
+def _whole_occurrences(text: str, value: str, *, digits: bool) -> int:
+    """How many times ``value`` stands in ``text`` as a whole: with no letter or digit right before or after it, or,
+    for the ``digits`` of a phone, no digit right after it (they follow its +7 or 8, and «доб.» may follow them)."""
+    count = 0
+    start = text.find(value)
+    while start >= 0:
+        end = start + len(value)
+        after = text[end] if end < len(text) else ""
+        if digits:
+            count += not after.isdigit()
+        else:
+            count += not after.isalnum() and not (start > 0 and text[start - 1].isalnum())
+        start = text.find(value, start + 1)
+    return count
 
 
 def cells_holding(rows: Sequence[Sequence[Any]], matcher: Matcher) -> list[tuple[int, int]]:
