@@ -98,6 +98,13 @@ MISTAKES: list[tuple[Edit, str, str, str, str]] = [
         "введено как текст; прочитано как 12\xa0500,50 — введите заново как число, чтобы Excel учитывал его в суммах",
     ),
     (
+        put("services", 1, "price", "2.500"),
+        "bad-amount",
+        "2.500",
+        "a thousand or a fraction? The comma or point may be either; type the amount as a number",
+        "тысячи или доли? Запятая или точка может значить и то и другое; введите сумму числом",
+    ),
+    (
         put("services", 0, "price", -5),
         "negative-amount",
         "-5",

@@ -147,6 +147,11 @@ CELL_RULES = {
         [put("interactions", 1, "amount", "a lot")],
         'error   Interactions!E3  bad-amount  "a lot"  not a number; type the amount as a number',
     ),
+    "thousands-or-decimals": (
+        [put("interactions", 1, "amount", "1,500")],
+        'error   Interactions!E3  bad-amount  "1,500"  a thousand or a fraction? The comma or point may be either; '
+        "type the amount as a number",
+    ),
     "negative-price": (
         [put("services", 0, "price", -5)],
         "error   'My Services'!C2  negative-amount  \"-5\"  a negative amount; amounts cannot be below zero",

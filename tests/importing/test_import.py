@@ -821,6 +821,49 @@ def test_importing_the_same_file_twice_adds_nothing(workbook: Path, tmp_path: Pa
     assert workbook.read_bytes() == saved
 
 
+def test_the_same_row_twice_in_one_file_is_two_rows(workbook: Path, tmp_path: Path) -> None:
+    """Two calls on one day and two equal orders are four rows, not two: only a row the sheet held before meets its
+    copy. Importing the file again adds nothing; a sheet holding one of the two calls gets the other."""
+    source = tmp_path / "звонки.csv"
+    source.write_text(
+        "Дата;ID клиента;Тип;Сумма\n"
+        "02.11.2026;C000001;Исходящий звонок;\n"
+        "02.11.2026;C000001;Исходящий звонок;\n"
+        "03.11.2026;C000002;Заказ;5000\n"
+        "03.11.2026;C000002;Заказ;5000\n",
+        encoding="utf-8",
+    )
+    first = import_rows(source, workbook, sheet="interactions", today=TODAY, save=SaveOptions(keep_backups=0))
+    assert [record.outcome for record in first.records] == [ADDED] * 4
+    interactions = read_workbook(workbook).sheets["interactions"].frame
+    assert sorted(interactions["amount"].fillna(0).tolist()) == [0, 0, 5000, 5000]
+
+    again = import_rows(source, workbook, sheet="interactions", today=TODAY, save=SaveOptions(keep_backups=0))
+    assert [record.outcome for record in again.records] == [UNCHANGED] * 4 and again.save is None
+
+    book = load_workbook(workbook)
+    book[schema.INTERACTIONS.name("ru")].delete_rows(2)  # one of the two calls
+    book.save(workbook)
+    third = import_rows(
+        source, workbook, sheet="interactions", today=TODAY, save=SaveOptions(keep_backups=0), accept_deletions=True
+    )
+    assert [record.outcome for record in third.records] == [UNCHANGED, ADDED, UNCHANGED, UNCHANGED]
+
+
+def test_an_amount_that_may_be_a_thousand_or_a_fraction_stays_as_typed(workbook: Path, tmp_path: Path) -> None:
+    """ "1,500" is 1500 to an English typist and 1.5 to a Russian one: it is imported as the text it is, for validate
+    to list; "1 500,50" is a number either way."""
+    source = tmp_path / "orders.csv"
+    source.write_text(
+        'Date,ClientID,Type,Amount\n02.11.2026,C000001,Order,"1,500"\n03.11.2026,C000001,Order,2.500\n'
+        '04.11.2026,C000001,Order,"1 500,50"\n',
+        encoding="utf-8",
+    )
+    import_rows(source, workbook, sheet="interactions", today=TODAY, save=SaveOptions(keep_backups=0))
+    interactions = read_workbook(workbook).sheets["interactions"].frame
+    assert interactions["amount"].tolist() == ["1,500", "2.500", 1500.5]
+
+
 def test_headers_mapped_to_name_by_the_mapping_file_are_joined_in_its_order(workbook: Path, tmp_path: Path) -> None:
     source = tmp_path / "own.csv"
     source.write_text("Имя клиента;Фамилия клиента;Тел\nОльга;Белова;+7 916 555-00-11\n", encoding="utf-8")

@@ -339,13 +339,26 @@ class AmountResult:
 _AMOUNT_NOISE = re.compile(r"[\s\u00a0\u202f]|руб\.?|₽|р\.|rub", re.IGNORECASE)
 
 
+# One to three digits, a comma or a point, three digits: "1,500" is 1500 in an English file and 1.5 in a Russian
+# one, "2.500" the other way round. Which one the typist meant cannot be told, so such text is no amount.
+_THOUSANDS_OR_DECIMALS = re.compile(r"[+-]?[1-9]\d{0,2}[.,]\d{3}")
+
+
+def is_ambiguous_amount(value: object) -> bool:
+    """Whether ``value`` is text whose one comma or point may as well group thousands as mark decimals."""
+    return isinstance(value, str) and _THOUSANDS_OR_DECIMALS.fullmatch(_AMOUNT_NOISE.sub("", value)) is not None
+
+
 def parse_amount(value: object) -> AmountResult:
-    """A number, or text such as ``12 500,50 руб.``; None when it is not a number at all."""
+    """A number, or text such as ``12 500,50 руб.``; None when it is not a number at all, or when its one comma or
+    point may as well group thousands as mark decimals (``1,500``, ``2.500``)."""
     if isinstance(value, bool):
         return AmountResult(None)
     if isinstance(value, (int, float)):
         return AmountResult(float(value)) if math.isfinite(value) else AmountResult(None)
     if isinstance(value, str):
+        if is_ambiguous_amount(value):
+            return AmountResult(None)
         text = _AMOUNT_NOISE.sub("", value).replace(",", ".")
         try:
             return AmountResult(float(text), from_text=True)

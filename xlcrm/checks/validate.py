@@ -26,7 +26,16 @@ from xlcrm.checks.contracts import contract_findings
 from xlcrm.checks.findings import Code, Finding, Severity
 from xlcrm.checks.holidays import read_holidays
 from xlcrm.checks.loyalty import loyalty_findings
-from xlcrm.checks.normalize import as_text, is_blank, parse_amount, parse_date, parse_emails, parse_inn, parse_phones
+from xlcrm.checks.normalize import (
+    as_text,
+    is_ambiguous_amount,
+    is_blank,
+    parse_amount,
+    parse_date,
+    parse_emails,
+    parse_inn,
+    parse_phones,
+)
 from xlcrm.checks.payments import payment_findings, payment_term_findings, payments_from_findings
 from xlcrm.checks.segments import segment_findings
 from xlcrm.checks.settings import Settings, builtin_list, read_settings
@@ -702,6 +711,12 @@ _RETURNS_ONLY = t("a negative amount; only a Return may be below zero")
 def _check_amount(value: object, below_zero: Message) -> _Problem | None:
     """Whether the value is an amount of 0 or more; ``below_zero`` says why a negative one is wrong."""
     result = parse_amount(value)
+    if result.amount is None and is_ambiguous_amount(value):
+        return _Problem(
+            ERROR,
+            Code.BAD_AMOUNT,
+            t("a thousand or a fraction? The comma or point may be either; type the amount as a number"),
+        )
     if result.amount is None:
         return _Problem(ERROR, Code.BAD_AMOUNT, t("not a number; type the amount as a number"))
     if result.amount < 0:

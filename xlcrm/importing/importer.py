@@ -549,7 +549,10 @@ def _plan_rows(
             plan.outcomes.append(RecordOutcome(source_row, SKIPPED, detail=t("no ClientID")))
         elif client_id not in known:
             plan.outcomes.append(RecordOutcome(source_row, SKIPPED, client_id, t("no client with this ClientID")))
-        elif any(_equal_row(held, values, imported, region) for held in existing[client_id]):
+        elif (copy := _first_equal(existing[client_id], values, imported, region)) is not None:
+            # Each row there stands for one record: a file holding the same call twice (two calls) adds the second
+            # when the sheet holds one, and importing the file again adds neither.
+            del existing[client_id][copy]
             plan.outcomes.append(RecordOutcome(source_row, UNCHANGED, client_id, _ALREADY_THERE))
         elif contract_ids is not None and contract_id and contract_id in contract_ids:
             detail = t("ContractID {contract_id} is on another row already", contract_id=contract_id)
@@ -557,10 +560,16 @@ def _plan_rows(
         else:
             if contract_ids is not None and contract_id:
                 contract_ids.add(contract_id)
-            existing[client_id].append(dict(values))
             plan.appended.append(values)
             plan.outcomes.append(RecordOutcome(source_row, ADDED, client_id))
     return plan
+
+
+def _first_equal(
+    rows: Sequence[Mapping[str, object]], values: Mapping[str, CellValue], imported: set[str], region: str
+) -> int | None:
+    """The position in ``rows`` of the first that is the same row as ``values`` (``_equal_row``); None if none is."""
+    return next((index for index, held in enumerate(rows) if _equal_row(held, values, imported, region)), None)
 
 
 def _contract_ids(sheet: SheetData) -> set[str] | None:
