@@ -899,6 +899,8 @@ RETIRED_SETTINGS = (
 # The longest payment term read, in days (ten years): a longer one is a typing slip, and its due dates would fall
 # beyond the dates a workbook holds.
 MAX_PAYMENT_TERM_DAYS = 3650
+# The most days any Setting of days may hold (``dead_after_days``, ``review_days`` …), for the same reason.
+MAX_SETTING_DAYS = MAX_PAYMENT_TERM_DAYS
 
 # Lists that feed dropdowns: Settings column key -> built-in defaults.
 SETTINGS_LISTS: dict[str, tuple[ListValue, ...]] = {

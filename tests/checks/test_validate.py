@@ -236,7 +236,21 @@ CELL_RULES = {
         'error   Settings!C2  bad-setting  "ten"  partner_orders must be a whole number of 1 or more; '
         "the default 10 is used until it is fixed",
     ),
+    "days-setting-beyond-ten-years": (
+        [put("settings", 2, "value", 999999)],
+        'error   Settings!C4  bad-setting  "999999"  dead_after_days must be a whole number of days from 1 to 3650; '
+        "the default 365 is used until it is fixed",
+    ),
 }
+
+
+def test_a_days_setting_of_a_million_is_a_finding_not_a_failure(tmp_path: Path) -> None:
+    """999999 days, a natural way to write "never": refresh goes on with the default, Problems names the cell."""
+    path = build(tmp_path, [put("settings", 2, "value", 999999), put("settings", 14, "value", 999999)])
+    result = CliRunner().invoke(cli, ["refresh", str(path), "--today", "2026-11-23", "--keep-backups", "0"])
+    assert result.exit_code == 0, result.output
+    problems = [row[2] for row in load_workbook(path)[schema.PROBLEMS.name("en")].iter_rows(values_only=True)]
+    assert {"Settings!C4", "Settings!C16"} <= set(problems)
 
 
 @pytest.mark.parametrize("edits, line", CELL_RULES.values(), ids=CELL_RULES.keys())

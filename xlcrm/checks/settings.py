@@ -275,8 +275,13 @@ def _parse_setting(key: str, raw: object) -> tuple[object, Message | None]:
     """(value, None) when usable, else (None, what is wrong)."""
     if key in _NUMERIC_KEYS:
         number = _whole_number(raw)
-        if key == "payment_term_days" and number is not None and number > schema.MAX_PAYMENT_TERM_DAYS:
-            return None, t("must be a whole number of days from 0 to {most}", most=schema.MAX_PAYMENT_TERM_DAYS)
+        if key.endswith("_days") and number is not None and number > schema.MAX_SETTING_DAYS:
+            # Days beyond it put dates past any a workbook holds (and past what the date arithmetic can count).
+            return None, t(
+                "must be a whole number of days from {least} to {most}",
+                least=0 if key in _ZERO_ALLOWED else 1,
+                most=schema.MAX_SETTING_DAYS,
+            )
         if key in _PERCENT_KEYS and (number is None or not 1 <= number <= 100):
             return None, t("must be a whole number of per cent from 1 to 100")
         if key in _ZERO_ALLOWED:
