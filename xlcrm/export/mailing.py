@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -150,12 +151,25 @@ def _header(key: str, locale: str) -> str:
     return schema.label("block", locale) if key == "block" else schema.CLIENTS.column(key).name(locale)
 
 
+# Text a spreadsheet opening the CSV would run as a formula: "=…", "@…", and "+" or "-" before anything but a digit,
+# a space or a bracket ("+7 916 …" is a phone, "-5" a number). A client typed as =HYPERLINK("http://…") would be a
+# link in the manager's spreadsheet.
+_FORMULA_LIKE = re.compile(r"[=@]|[+-][^\d\s(]")
+
+
+def csv_cell(text: str) -> str:
+    """``text`` as a CSV cell that a spreadsheet shows as the text it is: one that would start a formula gets an
+    apostrophe first, which Excel and LibreOffice take as "this is text" (OWASP's advice for CSV files)."""
+    return "'" + text if _FORMULA_LIKE.match(text) else text
+
+
 def mailing_csv(mailing: MailingList) -> bytes:
-    """The list as CSV bytes: a header row, then one row per client, as Excel opens them in columns."""
+    """The list as CSV bytes: a header row, then one row per client, as Excel opens them in columns; text that would
+    start a formula is written as text (``csv_cell``)."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, delimiter=CSV_DELIMITER, lineterminator="\r\n")
-    writer.writerow(mailing.header)
-    writer.writerows(mailing.rows)
+    writer.writerow([csv_cell(text) for text in mailing.header])
+    writer.writerows([csv_cell(text) for text in row] for row in mailing.rows)
     return out.getvalue().encode(CSV_ENCODING)
 
 
@@ -171,6 +185,10 @@ def mailing_workbook(mailing: MailingList, locale: str) -> Workbook:
     kinds = [_TYPED_KINDS.get(key) for key in mailing.keys]
     for row in mailing.rows:
         sheet.append([_typed(text, kind) for text, kind in zip(row, kinds)])
+    for cells in sheet.iter_rows():
+        for cell in cells:
+            if cell.data_type == "f":  # openpyxl takes text starting with "=" for a formula: it is a client's text
+                cell.data_type = "s"
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for index, key in enumerate(mailing.keys):
