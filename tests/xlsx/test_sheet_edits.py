@@ -229,6 +229,33 @@ def test_computed_columns_join_the_table_with_marked_headers(tmp_path: Path) -> 
     assert "Orders" in frame.extra_columns and len(frame.frame) == 6
 
 
+def test_a_table_of_the_users_beside_the_data_does_not_take_the_computed_columns(tmp_path: Path) -> None:
+    """A small table of the user's right of the Clients table (a sales plan at W1:X6), whose last column the computed
+    columns follow: it keeps its range, columns and filter; only the table that starts in column A takes columns."""
+    base = client_base(tmp_path / "base.xlsx")
+    book = openpyxl.load_workbook(base)
+    sheet = book[CLIENTS]
+    beside = LAST + 3
+    first, second = column_letter(beside), column_letter(beside + 1)
+    for row, (month, plan) in enumerate([("Month", "Plan"), ("Jan", 10), ("Feb", 12)], start=1):
+        sheet[f"{first}{row}"], sheet[f"{second}{row}"] = month, plan
+    sheet.add_table(Table(displayName="SalesPlan", ref=f"{first}1:{second}3"))
+    book.save(base)
+    plan_part = next(
+        name for name in entries(base) if name.startswith("xl/tables/") and b"SalesPlan" in entries(base)[name]
+    )
+    before = table(base, plan_part)
+    after_plan = column_letter(beside + 2)
+    target = tmp_path / "out.xlsx"
+    edit = SheetEdit(CLIENTS, set_cells={f"{after_plan}1": "Orders", f"{after_plan}2": 1}, computed_header=[after_plan])
+
+    write_workbook(base, target, edits=[edit])
+
+    assert table(target, plan_part) == before
+    assert table(target)[0] == table(base)[0]  # the Clients table, which the column does not follow, stays too
+    assert openpyxl.load_workbook(target)[CLIENTS][f"{after_plan}1"].value == "Orders"
+
+
 def test_appended_rows_extend_the_table_and_look_like_the_row_above(tmp_path: Path) -> None:
     source = client_base(tmp_path / "base.xlsx")
     target = tmp_path / "out.xlsx"

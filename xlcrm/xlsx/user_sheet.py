@@ -635,13 +635,15 @@ class UserSheetEdit:
     def _table_columns(
         self, table: etree._Element, columns: etree._Element, first_column: int, last_column: int, name: str
     ) -> int:
-        """Rename columns whose header is being written, add those written just right of the table."""
+        """Rename columns whose header is being written, and, for the table that starts in column A (the sheet's
+        data, which xlcrm's columns extend), add those written just right of it. Another table of the user's (a
+        small one beside the data) never grows over xlcrm's columns."""
         items = children(columns, "tableColumn")
         for offset, item in enumerate(items):
             header = self.headers.get(first_column + offset)
             if header is not None:
                 item.set("name", header)
-        while last_column + 1 in self.headers:
+        while first_column == 0 and last_column + 1 in self.headers:
             last_column += 1
             ids = [number for item in items if (number := xml_number(item.get("id"))) is not None]
             column = etree.SubElement(columns, f"{{{NS_MAIN}}}tableColumn")
