@@ -372,7 +372,8 @@ def test_the_json_of_an_anonymised_copy_counts_each_kind_like_the_library(workbo
     anonymised = json.loads(printed.stdout)["anonymised"]
     library = export_workbook(workbook, anonymise=tmp_path / "library.xlsx", keep_comments=True).anonymised
     assert library is not None
-    assert set(anonymised) == {"path", "masked_cells", "masked", "left_out"} and anonymised["left_out"] == ["▸ Changes"]
+    assert set(anonymised) == {"path", "masked_cells", "masked", "left_out", "own"}
+    assert anonymised["left_out"] == ["▸ Changes"] and anonymised["own"] == ["Clients: Telegram"]
     assert anonymised["masked"] == {
         "names": anonymised["masked"]["names"],
         "phones": 5,  # 2 on Clients, 1 on Contacts, 2 on the Agenda
@@ -403,3 +404,36 @@ def test_a_report_sheet_xlcrm_cannot_mask_is_left_out(tmp_path: Path, locale: st
     assert result.exit_code == 0, result.output
     assert f"Report sheets left out of the copy: {', '.join(unknown)}" in result.output
     assert load_workbook(target).sheetnames == [name for name in book.sheetnames if name not in unknown]
+
+
+def test_own_columns_and_sheets_are_copied_with_what_xlcrm_knows_as_personal_masked(tmp_path: Path) -> None:
+    """A mobile phone in a column of the owner's, a buyer's name typed there, a note sheet naming the client with
+    their phone and e-mail: phones, e-mails and the names masked elsewhere are masked there too, a formula stays,
+    and the command names those columns and sheets, since what xlcrm does not know as personal stays."""
+    records = valid_records("ru")
+    path = write_records(tmp_path / "clients.xlsx", "ru", records)
+    book = load_workbook(path)
+    clients = book["Клиенты"]
+    width = clients.max_column
+    clients.cell(1, width + 1, "Моб. телефон")
+    clients.cell(2, width + 1, "+7 916 555-44-33")
+    clients.cell(1, width + 2, "Отрасль")
+    clients.cell(2, width + 2, "опт")
+    notes = book.create_sheet("Заметки")
+    notes["A1"] = "Позвонить Ivan Petrov по номеру +7 916 123-45-67, e-mail ivan@romashka.ru"
+    notes["A2"] = "=Клиенты!B2"
+    book.save(path)
+    copy = tmp_path / "copy.xlsx"
+
+    result = CliRunner().invoke(cli, ["export", str(path), "--anonymise", str(copy)])
+
+    assert result.exit_code == 0, result.output
+    assert (
+        "Ваши собственные столбцы и листы скопированы, в них скрыты только телефоны, e-mail и значения, скрытые на "
+        "других листах; проверьте их, прежде чем передавать копию: Клиенты: Моб. телефон, Отрасль; Заметки"
+    ) in result.output
+    saved = load_workbook(copy)
+    assert saved["Клиенты"].cell(2, width + 1).value == "+7 *** ***-**-33"
+    assert saved["Клиенты"].cell(2, width + 2).value == "опт"
+    assert saved["Заметки"]["A1"].value == "Позвонить Клиент 1 по номеру +7 *** ***-**-67, e-mail i***@r*******.ru"
+    assert saved["Заметки"]["A2"].value == "=Клиенты!B2"

@@ -85,3 +85,17 @@ def test_a_report_text_shows_the_masks_of_the_originals_it_repeats() -> None:
 
 def test_an_email_cell_without_an_address_shows_its_first_character() -> None:
     assert Masker("ru").mask(Kind.EMAIL, "officelogistik.ru") == "o***"
+
+
+def test_an_original_is_masked_only_where_it_stands_whole() -> None:
+    """A card number 0001 is not inside the ClientID C000001 or the Merge ID M0001 a report shows, nor a name inside a
+    longer word; where it stands whole it is masked."""
+    masker = Masker("ru")
+    masker.mask(Kind.CARD, "0001", "C000001")
+    masker.mask(Kind.NAME, "Анна Петрова", "C000001")
+    assert (
+        masker.scrub("C000001") == "C000001" and masker.scrub("M0001: C000001 ← C000007") == "M0001: C000001 ← C000007"
+    )
+    assert masker.scrub("карта 0001, C000001") == "карта **01, C000001"
+    assert masker.scrub("Анна Петровастрова") == "Анна Петровастрова"
+    assert masker.scrub("звонила Анна Петрова.") == "звонила Клиент 1."

@@ -247,6 +247,16 @@ def format_export(result: export.ExportResult) -> str:
             lines.append(str(t("Cells changed: {cells}", cells=cells)))
         if copy.left_out:
             lines.append(str(t("Report sheets left out of the copy: {sheets}", sheets=list(copy.left_out))))
+        if copy.own:
+            lines.append(
+                str(
+                    t(
+                        "Your own columns and sheets are copied with only phones, e-mails and the values masked "
+                        "elsewhere masked; check them before sharing the copy: {places}",
+                        places="; ".join(copy.own),
+                    )
+                )
+            )
         if copy.save is not None:
             lines += warning_lines(copy.save.warnings)
     return "\n".join(lines)

@@ -8,9 +8,11 @@ the Comment (the free texts: kept, with the phones, e-mails and names in them
 masked, with ``keep_comments``). A client's person has one pseudonym (``Клиент
 17``) on every sheet. Kept as they are: the City, other companies' names, the
 Role of a contact (a position in a firm, which an analysis of who decides needs),
-amounts, dates, the services, the contracts' numbers and terms, Settings, and the
-user's own columns and sheets. A contract's Subject stays with the phones, e-mails
-and names written in it masked, as a kept comment.
+amounts, dates, the services, the contracts' numbers and terms, and Settings. A
+contract's Subject stays with the phones, e-mails and names written in it masked,
+as a kept comment; so do the user's own columns and sheets, whose content xlcrm
+cannot judge: what it does not know as personal there (a passport number, a name it
+has not seen) stays, and the command names those columns and sheets.
 
 The report sheets stay, masked too (see :mod:`xlcrm.export.report_masks`): the
 columns a table of theirs shares with Clients or Contacts (the Agenda's client
@@ -28,6 +30,7 @@ table keeps no original of a masked cell. The original workbook is not touched.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,7 +40,9 @@ from xlcrm.errors import UsageError
 from xlcrm.export.masking import PERSONAL_COLUMNS, SCRUBBED_COLUMNS, Kind, Masker
 from xlcrm.export.report_masks import report_edits
 from xlcrm.messages import t
-from xlcrm.xlsx.reader import SheetData, WorkbookData, require_distinct_headers
+from xlcrm.xlsx.package import row_extras
+from xlcrm.xlsx.reader import SheetData, WorkbookData, every_sheet_rows, require_distinct_headers
+from xlcrm.xlsx.refs import column_letter, parse_cell
 from xlcrm.xlsx.report_sheet import CellValue
 from xlcrm.xlsx.sheet_edits import SheetEdit
 
@@ -58,6 +63,8 @@ class Anonymisation:
     edits: list[SheetEdit]  # the cells masked on each sheet
     masked: dict[Kind, int]  # values masked, per kind
     left_out: list[str]  # the report sheets not in the copy
+    # The user's own columns ("Clients: Passport") and sheets, copied with only what xlcrm knows as personal masked.
+    own: list[str]
 
     @property
     def masked_cells(self) -> dict[str, int]:
@@ -81,8 +88,47 @@ def anonymised_edits(data: WorkbookData, masker: Masker, reports: list[str]) -> 
         sheet = data.sheet(spec.key)
         if sheet is not None:
             _scrub_columns(sheet, keys, masker, cells.setdefault(sheet.name, {}))
+    for name, scrubbed in _scrubbed_own_cells(data, masker).items():
+        cells.setdefault(name, {}).update(scrubbed)
     edits = [SheetEdit(name, set_cells=changed) for name, changed in cells.items() if changed]
     return edits + report_edits(data.path, reports, masker)
+
+
+def _scrubbed_own_cells(data: WorkbookData, masker: Masker) -> dict[str, dict[str, CellValue]]:
+    """The cells of the user's own columns (on the sheets of the schema but Settings) and of the user's own sheets
+    that change when scrubbed (``Masker.scrub``: the values masked elsewhere, phones and e-mails), by sheet name and
+    reference. xlcrm cannot tell what such a cell holds, so what it does not know as personal stays; a formula
+    stays too (the copy keeps no formula's last result)."""
+    found: dict[str, dict[str, CellValue]] = {}
+    for spec in schema.USER_SHEETS:
+        sheet = data.sheet(spec.key)
+        if sheet is None or spec is schema.SETTINGS or sheet.extra_values is None:
+            continue
+        for header, letter in sheet.extra_letters.items():
+            if header in sheet.extra_values.columns:
+                for row, value in sheet.extra_values[header].items():
+                    if not is_blank(value) and (scrubbed := masker.scrub(value)) != value:
+                        found.setdefault(sheet.name, {})[f"{letter}{row}"] = scrubbed
+    for name, rows in every_sheet_rows(data.path, own_sheet_names(data.sheet_names)).items():
+        for number, values in enumerate(rows, start=1):
+            for column, value in enumerate(values):
+                if not is_blank(value) and (scrubbed := masker.scrub(value)) != value:
+                    found.setdefault(name, {})[f"{column_letter(column)}{number}"] = scrubbed
+    for name, cells in found.items():
+        formulas = row_extras(data.path, name, {parse_cell(ref)[0] for ref in cells}).formula_cells
+        for ref in [ref for ref in cells if parse_cell(ref) in formulas]:
+            del cells[ref]
+    return found
+
+
+def own_sheet_names(sheet_names: Iterable[str]) -> list[str]:
+    """The sheets among ``sheet_names`` that are the user's own: neither a sheet of the template nor a report sheet."""
+    return [
+        name
+        for name in sheet_names
+        if not name.startswith(schema.REPORT_MARKER)
+        and not any(schema.find_sheet_name(spec, [name]) is not None for spec in schema.ALL_TEMPLATE_SHEETS)
+    ]
 
 
 def _mask_columns(sheet: SheetData, columns: dict[str, Kind], masker: Masker, cells: dict[str, CellValue]) -> None:
@@ -138,4 +184,27 @@ def anonymisation(
     masked = [name for name in reports if schema.fold(name) in known]
     edits = anonymised_edits(data, masker, masked)
     counts = {kind: masker.counts[kind] for kind in Kind if masker.counts[kind]}
-    return Anonymisation(edits, counts, [name for name in reports if name not in masked])
+    return Anonymisation(edits, counts, [name for name in reports if name not in masked], _own_places(data))
+
+
+def _own_places(data: WorkbookData) -> list[str]:
+    """The user's own columns, as "sheet: header, header", and own sheets, in the workbook's order."""
+    columns = []
+    for spec in schema.USER_SHEETS:
+        sheet = data.sheet(spec.key)
+        if spec is schema.SETTINGS or sheet is None:
+            continue
+        # The template's formula columns (the Client of Interactions) are xlcrm's, and hold no value of their own.
+        formulas = {
+            column.column.name(locale).casefold()
+            for column in schema.FORMULA_COLUMNS.get(spec.key, ())
+            for locale in schema.LOCALES
+        }
+        own = [
+            header
+            for header in sheet.extra_columns
+            if header.strip().casefold() not in formulas and not header.startswith(schema.REPORT_MARKER)
+        ]
+        if own:
+            columns.append(f"{sheet.name}: {', '.join(own)}")
+    return columns + own_sheet_names(data.sheet_names)

@@ -163,7 +163,9 @@ class Masker:
             return self._replaced[value]
         if self._search is None:
             searched = [text for text in self._replaced if len(text) <= _LONGEST_SEARCHED]
-            self._search = re.compile(_any_of(searched)) if searched else re.compile(r"(?!x)x")
+            # Each original as a whole: a card number 0001 is not inside the ClientID C000001, nor a name inside a
+            # longer word.
+            self._search = re.compile(rf"(?<!\w)(?:{_any_of(searched)})(?!\w)") if searched else re.compile(r"(?!x)x")
             self._scrubbed.clear()
         if value not in self._scrubbed:
             self._scrubbed[value] = mask_text(self._search.sub(lambda match: self._replaced[match.group(0)], value))

@@ -47,11 +47,19 @@ class AnonymisedCopy:
     masked: dict[Kind, int] = field(default_factory=dict)  # values masked, per kind
     left_out: list[str] = field(default_factory=list)  # report sheets not in the copy
     save: SaveResult | None = None
+    # The user's own columns and sheets, copied with only phones, e-mails and values masked elsewhere masked.
+    own: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The result as JSON-ready values, as ``--json`` prints it."""
         masked = {kind.value: count for kind, count in self.masked.items()}
-        return {"path": str(self.path), "masked_cells": self.masked_cells, "masked": masked, "left_out": self.left_out}
+        return {
+            "path": str(self.path),
+            "masked_cells": self.masked_cells,
+            "masked": masked,
+            "left_out": self.left_out,
+            "own": self.own,
+        }
 
 
 @dataclass
@@ -226,7 +234,7 @@ def _write_anonymised(
         save=SaveOptions(output=Path(output), ignore_lock=ignore_lock),
         anonymised=True,  # no formula's last result (a name, on Interactions), no original of a masked cell
     )
-    return AnonymisedCopy(save.path, copy.masked_cells, copy.masked, copy.left_out, save)
+    return AnonymisedCopy(save.path, copy.masked_cells, copy.masked, copy.left_out, save, copy.own)
 
 
 def _write_list(

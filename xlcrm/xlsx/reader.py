@@ -686,13 +686,13 @@ def read_sheet_rows(path: Path, sheets: Sequence[str]) -> dict[str, Sequence[Seq
     return rows
 
 
-def every_sheet_rows(path: Path) -> dict[str, list[list[Any]]]:
-    """Every worksheet's cells as read (``rows[0]`` is row 1), by sheet name; a chart sheet, which has no cells, is
-    left out."""
+def every_sheet_rows(path: Path, names: Collection[str] | None = None) -> dict[str, list[list[Any]]]:
+    """Every worksheet's cells as read (``rows[0]`` is row 1), by sheet name, or only those of the sheets ``names``;
+    a chart sheet, which has no cells, is left out."""
     book = open_book(path)
     try:
         found = {}
-        for name in book.sheet_names:
+        for name in book.sheet_names if names is None else [name for name in book.sheet_names if name in names]:
             try:
                 found[name] = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
             except CalamineError:
