@@ -692,3 +692,30 @@ def test_problems_sheet_lists_designations_the_log_does_not_bear_out(tmp_path: P
         "клиент со статусом «Потерян», но «Причина ухода» не заполнена: выберите, почему клиент ушёл (список «Причины "
         "ухода» на листе Настройки), чтобы на листе ▸ Сводка причины были посчитаны",
     ]
+
+
+@pytest.mark.parametrize("blank_results", ["never saved", "saved as empty text"])
+def test_computed_columns_go_right_of_a_column_of_the_owners_formulas(tmp_path: Path, blank_results: str) -> None:
+    """The owner's formulas past the last header, in a column a read sees as blank (openpyxl saves no results; a
+    formula giving "" saves an empty text): the first refresh puts its columns right of them, not over them."""
+    path = write_records(tmp_path / "clients.xlsx", "en", valid_records("en"))
+    book = load_workbook(path)
+    clients = book[schema.CLIENTS.en]
+    beyond = clients.max_column + 1
+    for row in range(2, clients.max_row + 1):
+        clients.cell(
+            row, beyond, f'=IF(LEN(B{row})>100,"long","")' if blank_results != "never saved" else f"=LEN(B{row})"
+        )
+    book.save(path)
+    if blank_results == "saved as empty text":
+        from tests.conftest import convert_with_libreoffice  # noqa: PLC0415 - LibreOffice only here
+
+        path = convert_with_libreoffice(path, "xlsx", tmp_path / "libreoffice")
+    formulas = [cell.value for cell in load_workbook(path)[schema.CLIENTS.en][get_column_letter(beyond)][1:]]
+
+    result = refresh_workbook(path, today=TODAY, save=SaveOptions(keep_backups=0))
+
+    assert result.added_columns
+    saved = load_workbook(path)[schema.CLIENTS.en]
+    assert [cell.value for cell in saved[get_column_letter(beyond)][1:]] == formulas
+    assert saved.cell(1, beyond + 1).value == "▸ Block"

@@ -578,3 +578,21 @@ def test_a_settings_sheet_without_the_setting_column_gets_it_with_each_settings_
     assert label.values == len(named) - len(result.settings)
     for row, key in named.items():
         assert settings[f"{letter}{row}"].value == schema.setting(key).label("ru")
+
+
+def test_a_new_column_goes_right_of_a_column_of_formulas_whose_results_were_never_saved(workbook: Path) -> None:
+    """openpyxl saves formulas without their results, so a read sees a blank column where one of the owner's
+    formulas stands past the last header: the added column goes right of it, and the formula stays."""
+    book = openpyxl.load_workbook(workbook)
+    clients = book[schema.CLIENTS.ru]
+    beyond = clients.max_column + 2  # one blank column, then the owner's formulas, without a header
+    for row in range(2, 6):
+        clients.cell(row, beyond, f"=LEN(B{row})")
+    book.save(workbook)
+
+    answer = upgrade_json(workbook, "--today", TODAY.isoformat())
+
+    added = [column for column in answer["columns"] if column["sheet"] == schema.CLIENTS.ru]  # type: ignore[union-attr]
+    assert added and added[0]["cell"] == f"{get_column_letter(beyond + 1)}1"  # type: ignore[index]
+    saved = openpyxl.load_workbook(workbook)[schema.CLIENTS.ru]
+    assert [saved.cell(row, beyond).value for row in range(2, 6)] == [f"=LEN(B{row})" for row in range(2, 6)]

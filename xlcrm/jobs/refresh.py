@@ -51,7 +51,7 @@ from xlcrm.jobs.as_saved import as_saved, deleted_rows
 from xlcrm.jobs.changes import begin_change_check
 from xlcrm.jobs.opening import open_to_change
 from xlcrm.lifecycle.analysis import analyse
-from xlcrm.lifecycle.computed import computed_cells
+from xlcrm.lifecycle.computed import computed_cells, missing_computed_columns
 from xlcrm.lifecycle.history import read_history
 from xlcrm.lifecycle.payments import DebtTotals
 from xlcrm.lifecycle.segments import segments_of
@@ -60,6 +60,7 @@ from xlcrm.messages.as_json import JsonFields
 from xlcrm.reports.agenda import build_agenda
 from xlcrm.reports.changes import changes_sheet
 from xlcrm.reports.sheets import Migration, RefreshReports, build_reports
+from xlcrm.xlsx.package import first_free_column
 from xlcrm.xlsx.prerender import EditPrewriting, helper_process
 from xlcrm.xlsx.reader import (
     WorkbookData,
@@ -271,7 +272,9 @@ def _work_out(
     # before the reports are built, which with the save need the most memory.
     del data, work, filled, plan, merged, analysis, clients_read, change_check
 
-    computed = computed_cells(clients, frames, lifecycle)
+    # New computed columns go right of everything on the sheet, a column of formulas whose results read blank too.
+    first_free = first_free_column(path, clients.name, clients.width) if missing_computed_columns(clients) else None
+    computed = computed_cells(clients, frames, lifecycle, first_free)
     columns = _as_read(computed.columns, deleted.get(clients.name.casefold(), RowMap()))
     edit = SheetEdit(
         computed.sheet,

@@ -76,6 +76,7 @@ from xlcrm.schema import Column
 from xlcrm.xlsx.data_validations import NewValidation
 from xlcrm.xlsx.package import (
     cell_styles,
+    first_free_column,
     rows_with_content,
     validation_formulas,
     workbook_name_formulas,
@@ -380,19 +381,21 @@ def _plan_columns(data: WorkbookData, sheet: SheetData, plan: _Plan) -> None:
         )
         return
     styles = cell_styles(data.path, sheet.name, 1)
+    # Right of everything on the sheet, a column of formulas whose results read blank too.
+    first_free = first_free_column(data.path, sheet.name, sheet.width)
     schema_columns = [column_index(letter) for letter in sheet.letters.values()]
     look = styles.get(max(schema_columns)) if schema_columns else None
     values = _template_values(sheet, missing, data.locale)
     cells: dict[str, CellValue] = {}
     for offset, column in enumerate(missing):
-        letter = column_letter(sheet.width + offset)
+        letter = column_letter(first_free + offset)
         cells[f"{letter}1"] = column.name(data.locale)
         column_values = values.get(column.key, {})
         cells.update({f"{letter}{row}": value for row, value in column_values.items()})
         plan.columns.append(AddedColumn(sheet.name, column.name(data.locale), f"{letter}1", len(column_values)))
         if column.choices is not None:
             plan.lists.append((sheet.name, column, letter))
-    letters = [column_letter(sheet.width + offset) for offset in range(len(missing))]
+    letters = [column_letter(first_free + offset) for offset in range(len(missing))]
     checks: list[NewValidation] = []
     formats: dict[str, str] = {}
     if sheet.spec in DATA_SHEETS:

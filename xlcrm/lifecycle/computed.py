@@ -55,14 +55,26 @@ def computed_header(column: schema.Column, locale: str) -> str:
     return schema.REPORT_MARKER + column.name(locale)
 
 
-def computed_cells(clients: SheetData, frames: Frames, lifecycle: Lifecycle) -> ComputedCells:
-    """The computed cells of the client rows that differ from what the sheet holds, and the headers of new columns.
+def missing_computed_columns(clients: SheetData) -> bool:
+    """Whether some computed column has no header on Clients yet, so ``computed_cells`` adds it."""
+    found = {schema.fold(header) for header in clients.extra_letters}
+    return any(
+        all(schema.fold(schema.REPORT_MARKER + name) not in found for name in (column.en, column.ru))
+        for column in schema.CLIENT_COMPUTED_COLUMNS
+    )
+
+
+def computed_cells(
+    clients: SheetData, frames: Frames, lifecycle: Lifecycle, first_free: int | None = None
+) -> ComputedCells:
+    """The computed cells of the client rows that differ from what the sheet holds, and the headers of new columns,
+    which start at column ``first_free`` (0-based; default: right of the columns read).
 
     Values under a computed header on rows that are no longer clients are cleared.
     """
     locale = frames.locale
     found = {schema.fold(header): header for header in clients.extra_letters}
-    next_free = clients.width
+    next_free = clients.width if first_free is None else max(first_free, clients.width)
     letters, added = [], []
     current: list[dict[int, object]] = []
     cells: dict[str, dict[int, CellValue]] = {}

@@ -264,6 +264,26 @@ def row_extras(source: Path, sheet_name: str, rows: Collection[int]) -> RowExtra
         return RowExtras(_row_links(package, sheet, sheet_xml, wanted), formulas, frozenset(formula_cells))
 
 
+def first_free_column(source: Path, sheet_name: str, width: int) -> int:
+    """The first column (0-based) right of every cell of a sheet whose read found ``width`` columns: past a column of
+    formulas too, which a read misses when their results are blank or were never saved (openpyxl writes none). New
+    columns go there, never over a formula."""
+    with _opened(source, PackageParts) as package:
+        sheet = next((sheet for sheet in package.sheets() if sheet.name == sheet_name), None)
+        if sheet is None or package.entry_of(sheet.part) is None:
+            return width
+        last = width - 1
+        with package.open_sheet(sheet) as handle:
+            sheet_xml = SheetXml(handle, sheet.part)
+            parser = RowParser(sheet_xml.prefix)
+            for buffer, found, _ in RowScanner(sheet_xml.prefix, sheet.part).spans(sheet_xml.content()):
+                for start, end, _number in found:
+                    if parser.has_formula(buffer, start, end):
+                        cells = parser.split(buffer[start:end])[1]
+                        last = max([last, *(cell.column for cell in cells if parser.has_formula(cell.data))])
+        return last + 1
+
+
 def conditional_rules(
     source: Path, sheet_name: str, without_cells: SheetWithoutCells | None = None
 ) -> list[ConditionalRule]:
