@@ -134,3 +134,31 @@ def test_interactions_pair_by_date_client_and_type(tmp_path: Path) -> None:
     assert (change.kind, change.before_row, change.now_row) == (CHANGED, 2, len(rows[INTERACTIONS]))
     assert change.columns == ("Comment",)
     assert change.now == {"Comment": "called back"}
+
+
+def test_an_interactions_date_or_type_corrected_in_place_is_a_changed_row(tmp_path: Path) -> None:
+    """The date and the type pair an interaction with its saved version; one of them corrected where the row stands is
+    still that row changed, not a row deleted (which stops a refresh) and another added."""
+    rows = valid_rows("en")
+    date, kind = _column(rows, INTERACTIONS, "Date"), _column(rows, INTERACTIONS, "Type")
+    after = copy.deepcopy(rows)
+    after[INTERACTIONS][2][date] = "2026-03-04"
+    after[INTERACTIONS][3][kind] = "Meeting" if rows[INTERACTIONS][3][kind] != "Meeting" else "Call in"
+    changes = _compare(tmp_path, rows, after)
+    assert [(c.kind, c.before_row, c.now_row, c.columns) for c in changes.rows] == [
+        (CHANGED, 3, 3, ("Date",)),
+        (CHANGED, 4, 4, ("Type",)),
+    ]
+
+
+def test_a_row_typed_over_with_another_clients_is_still_deleted(tmp_path: Path) -> None:
+    """Only the same client's row at the same place is the row edited: another client's interaction typed over it
+    deletes the first."""
+    rows = valid_rows("en")
+    client, date = _column(rows, INTERACTIONS, "ClientID"), _column(rows, INTERACTIONS, "Date")
+    others = [row[client] for row in rows[INTERACTIONS][1:] if row[client] != rows[INTERACTIONS][2][client]]
+    after = copy.deepcopy(rows)
+    after[INTERACTIONS][2][client] = others[0]
+    after[INTERACTIONS][2][date] = "2026-03-04"
+    changes = _compare(tmp_path, rows, after)
+    assert sorted((c.kind, c.before_row, c.now_row) for c in changes.rows) == [(ADDED, None, 3), (DELETED, 3, None)]

@@ -8,7 +8,8 @@ Rows are compared by content, wherever they are: a sorted sheet holds the same r
 cells become one 64-bit hash (pandas hashing, column by column, one Python call per distinct value and none per
 cell), so a million interactions are compared in about a second. The rows left on either side are then paired by a
 key (a client by its ClientID, an interaction by its date, client and type, a contract by its ContractID, …) and
-such a pair is a changed row; what is still left was added or deleted.
+such a pair is a changed row; an interaction or contact left on both sides at the same row for the same client is
+one too (its key corrected in place); what is still left was added or deleted.
 """
 
 from __future__ import annotations
@@ -47,6 +48,12 @@ PAIRING_KEYS: dict[str, tuple[str, ...]] = {
     schema.INTERACTIONS.key: ("date", "client_id", "type"),
     schema.CONTRACTS.key: ("contract_id",),
 }
+
+
+# The sheets whose rows have no ID of their own: a row left unpaired on both sides at the same Excel row, with the same
+# ClientID, is one row edited in place (see ``_changes``). A client or a contract is paired by its ID alone: another
+# client typed over a row is a client deleted.
+PAIRED_IN_PLACE = frozenset({schema.CONTACTS.key, schema.INTERACTIONS.key})
 
 
 @dataclass(frozen=True)
@@ -353,6 +360,18 @@ def _changes(
         after.has_any(key_headers, new),
     )
     paired_old, paired_new = gone[pairs[0]], new[pairs[1]]
+    if spec.key in PAIRED_IN_PLACE:
+        # A row whose key itself was corrected (an interaction's date or type) is left over on both sides: at the
+        # same row, for the same client, it is that row changed, not one deleted and another added.
+        old_left, new_left = _without(gone, paired_old), _without(new, paired_new)
+        in_place = _pairs(
+            _in_place_keys(before, old_left),
+            _in_place_keys(after, new_left),
+            before.has_any(key_headers, old_left),
+            after.has_any(key_headers, new_left),
+        )
+        paired_old = np.concatenate([paired_old, old_left[in_place[0]]])
+        paired_new = np.concatenate([paired_new, new_left[in_place[1]]])
     # Which columns each pair differs in, a column at a time over all the pairs.
     differs = [before.cell_hashes(header, paired_old) != after.cell_hashes(header, paired_new) for header in headers]
     changes = [
@@ -395,6 +414,13 @@ def _changed(spec: Sheet, before: _Side, after: _Side, columns: tuple[str, ...],
         {header: was.get(header) for header in columns},
         {header: now.get(header) for header in columns},
     )
+
+
+def _in_place_keys(side: _Side, positions: np.ndarray) -> np.ndarray:
+    """For the rows at ``positions``: a hash of their Excel row number and ClientID, equal only for the same row of
+    the same client."""
+    clients = _row_hashes(side, [side.keys["client_id"]], positions) if "client_id" in side.keys else 0
+    return np.asarray(pd.util.hash_array(side.rows[positions].astype(np.uint64)) ^ clients, dtype=np.uint64)
 
 
 def _client_id(side: _Side, position: int) -> str | None:
