@@ -864,6 +864,26 @@ def test_an_amount_that_may_be_a_thousand_or_a_fraction_stays_as_typed(workbook:
     assert interactions["amount"].tolist() == ["1,500", "2.500", 1500.5]
 
 
+def test_a_column_without_a_header_is_named_by_its_letter_and_can_be_mapped(workbook: Path, tmp_path: Path) -> None:
+    """Петров's only phone sits in a column the file left without a header: it is listed as "(C)", not imported,
+    rather than passed over in silence; a mapping file line "(C) = Phone" imports it (phones joined in one cell)."""
+    source = tmp_path / "без заголовка.csv"
+    source.write_text(
+        "ФИО;Телефон;;Email\nЗайцев Олег;+7 916 111-22-33;+7 495 444-55-66;oleg@x.ru\nБелова Ольга;;8 912 200-00-00;\n",
+        encoding="utf-8",
+    )
+    listed = CliRunner().invoke(cli, ["import", str(source), "--into", str(workbook), "--dry-run"])
+    assert listed.exit_code == 0, listed.output
+    assert "  (C) -> (не импортируется: нет подходящего столбца)\n" in listed.output
+
+    mapping = tmp_path / "map.txt"
+    mapping.write_text("(C) = Phone\n", encoding="utf-8")
+    import_rows(source, workbook, mapping_file=mapping, today=TODAY, save=SaveOptions(keep_backups=0))
+    phones = {client["name"]: client.get("phone") for client in rows_by_id(workbook).values()}
+    assert phones["Белова Ольга"] == "8 912 200-00-00"
+    assert phones["Зайцев Олег"] == "+7 916 111-22-33, +7 495 444-55-66"
+
+
 def test_headers_mapped_to_name_by_the_mapping_file_are_joined_in_its_order(workbook: Path, tmp_path: Path) -> None:
     source = tmp_path / "own.csv"
     source.write_text("Имя клиента;Фамилия клиента;Тел\nОльга;Белова;+7 916 555-00-11\n", encoding="utf-8")

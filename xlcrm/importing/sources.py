@@ -33,6 +33,7 @@ from xlcrm.errors import EncryptedWorkbook, SourceError, quoted
 from xlcrm.messages import Number, Text, t
 from xlcrm.xlsx.limits import check_package, check_sheet
 from xlcrm.xlsx.reader import ENCRYPTED_STREAM, OLE_MAGIC
+from xlcrm.xlsx.refs import column_letter
 from xlcrm.xlsx.report_sheet import MAX_CELL_TEXT
 from xlcrm.xlsx.zip_writer import ZIP_MAGIC
 
@@ -283,6 +284,12 @@ def _table(
         raise SourceError(t("{source}: row {row} should hold the column headers", source=str(path), row=header_number))
     rows = tuple(tuple(_clean(cell) for cell in cells) + (None,) * (width - len(cells)) for _n, cells in filled[1:])
     numbers = tuple(number for number, _cells in filled[1:])
+    # A column with values but no header is named by its letter, "(C)": the mapping then lists it as not imported
+    # (or a mapping file imports it), where a column without a name would go unmentioned.
+    headers = tuple(
+        f"({column_letter(index)})" if not header and any(not is_blank(row[index]) for row in rows) else header
+        for index, header in enumerate(headers)
+    )
     _check_cell_lengths(path, headers, rows, numbers)
     return SourceTable(path, kind, headers, rows, numbers, **details)
 
