@@ -693,3 +693,28 @@ def test_a_survivors_formula_whose_result_changed_since_the_merge_survives_unmer
     unmerge_workbook(book, "M0001", save=SaveOptions(keep_backups=0))
     sheet = openpyxl.load_workbook(book)["Clients"]
     assert sheet["F2"].value == '=IF(G2="Москва","","x@example.com")'
+
+
+def test_a_merge_fills_the_survivors_blank_own_column_and_unmerge_empties_it_again(book: Path) -> None:
+    """A column of the owner's (Telegram) filled on the merged row only: the survivor gets the value, as it gets an
+    e-mail it lacked; a survivor's own value is kept; unmerge gives both rows back as they were."""
+    workbook = openpyxl.load_workbook(book)
+    sheet = workbook["Clients"]
+    telegram, note = sheet.max_column + 1, sheet.max_column + 2
+    sheet.cell(1, telegram, "Telegram")
+    sheet.cell(1, note, "Note")
+    sheet.cell(4, telegram, "@ivan_petrov")  # C000003, merged into C000001 (row 2)
+    sheet.cell(4, note, "from the old base")
+    sheet.cell(2, note, "our client since 2019")
+    workbook.save(book)
+    before = user_sheets(book)["Clients"]
+
+    result = dedupe_workbook(book, save=SaveOptions(keep_backups=0))
+
+    [merge] = [m for m in result.merges if m["merge_id"] == "M0001"]
+    assert merge["own_changes"] == {"Telegram": "@ivan_petrov"}
+    sheet = openpyxl.load_workbook(book)["Clients"]
+    assert sheet.cell(2, telegram).value == "@ivan_petrov" and sheet.cell(2, note).value == "our client since 2019"
+
+    unmerge_workbook(book, "M0001", save=SaveOptions(keep_backups=0))
+    assert user_sheets(book)["Clients"][: len(before)] == before

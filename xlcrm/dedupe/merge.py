@@ -20,7 +20,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 import numpy as np
@@ -83,6 +83,8 @@ class MergeAction:
     left_whole: tuple[str, ...] = ()
     # Column keys whose survivor's cell holds a formula, which a merge never writes over (its result may look blank).
     kept_formulas: tuple[str, ...] = ()
+    # The user's own columns (header as typed -> value) the survivor had blank, filled from a merged row.
+    own_changes: dict[str, CellValue] = field(default_factory=dict)
 
     def to_dict(self, plan: DedupePlan) -> dict[str, Any]:
         """The merge as ``--json`` prints it: values ready for JSON but the reasons (``why_merged`` and each pair's
@@ -110,6 +112,7 @@ class MergeAction:
             "why_merged": why_merged(plan, self.group),
             "reasons": [{"rows": list(m.rows), **m.explained()} for m in self.group.matches],
             "changes": {key: _jsonable(value) for key, value in self.changes.items()},
+            "own_changes": {header: _jsonable(value) for header, value in self.own_changes.items()},
             "repointed": {key: len(rows) for key, rows in self.repointed.items()},
             "left_whole": list(self.left_whole),
             "kept_formulas": list(self.kept_formulas),
@@ -290,6 +293,11 @@ def plan_actions(plan: DedupePlan, log: MergeLog, formula_cells: Collection[tupl
         changes = merged_values(rows, plan.settings.phone_region, left_whole)
         # A formula's result may read as blank (""), but the cell is the owner's formula, not a blank to fill.
         kept = tuple(key for key in changes if (group.survivor, column_index(clients.letters[key])) in formula_cells)
+        own = {
+            header: value
+            for header, value in _own_blanks_filled(clients, group).items()
+            if (group.survivor, column_index(clients.extra_letters[header])) not in formula_cells
+        }
         actions.append(
             MergeAction(
                 f"M{next_number + index:04d}",
@@ -300,9 +308,27 @@ def plan_actions(plan: DedupePlan, log: MergeLog, formula_cells: Collection[tupl
                 {key: tuple(rows_) for key, rows_ in repointed[index].items()},
                 tuple(left_whole),
                 kept,
+                own,
             )
         )
     return actions
+
+
+def _own_blanks_filled(clients: SheetData, group: MergeGroup) -> dict[str, CellValue]:
+    """The user's own columns of Clients (header -> value) that the survivor of ``group`` has blank and a merged row
+    fills, from the oldest merged row that has a value there, as a blank of xlcrm's columns is filled."""
+    extra = clients.extra_values
+    if extra is None:
+        return {}
+    filled: dict[str, CellValue] = {}
+    for header in clients.extra_letters:
+        if header not in extra.columns or not is_blank(extra.at[group.survivor, header]):
+            continue
+        cells = [cast(CellValue, extra.at[row, header]) for row in group.merged]  # the frame holds cells as read
+        value = next((cell for cell in cells if not is_blank(cell)), None)
+        if value is not None:
+            filled[header] = value
+    return filled
 
 
 # --- edits, log, reports -------------------------------------------------------------------------------
@@ -383,6 +409,8 @@ def _apply(
                     )
             for key, value in action.changes.items():
                 set_cells[f"{clients.letters[key]}{group.survivor}"] = value
+            for header, value in action.own_changes.items():
+                set_cells[f"{clients.extra_letters[header]}{group.survivor}"] = value
             for row in group.merged:
                 bisect.insort(deleted, row)
             for sheet_key, rows in action.repointed.items():
