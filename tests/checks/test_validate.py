@@ -236,6 +236,11 @@ CELL_RULES = {
         'error   Settings!C2  bad-setting  "ten"  partner_orders must be a whole number of 1 or more; '
         "the default 10 is used until it is fixed",
     ),
+    "two-digit-year-as-excel-reads-it": (
+        [put("clients", 0, "birthday", "12.11.64")],
+        'warning Clients!I2  text-date  "12.11.64"  typed as text; read as 12 November 1964 — retype it as a date so '
+        "Excel can sort and filter it",
+    ),
     "days-setting-beyond-ten-years": (
         [put("settings", 2, "value", 999999)],
         'error   Settings!C4  bad-setting  "999999"  dead_after_days must be a whole number of days from 1 to 3650; '

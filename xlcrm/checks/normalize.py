@@ -23,10 +23,14 @@ _PHONE_SPLIT = re.compile(r"[;,/\n]|\s{2,}|\s+(?:или|or)\s+", re.IGNORECASE)
 _EMAIL = re.compile(r"^[^@\s<>(),;:\"]+@[^@\s<>(),;:\"]+\.[^@\s<>(),;:\"]{2,}$")
 _EMAIL_SPLIT = re.compile(r"[;,\s]+")
 
+# A year typed with two digits: 00-29 is 2000-2029 and 30-99 is 1930-1999, as Excel reads such a date (Python's
+# own rule would make "12.11.64" a date in 2064, a birthday in the future).
+TWO_DIGIT_YEAR = "%d.%m.%y"
+_EXCEL_CENTURY_SWITCH = 2030
 # Text date forms people type, tried in order: day first, as in Russia and most of Europe.
 TEXT_DATE_FORMATS = (
     "%d.%m.%Y",
-    "%d.%m.%y",
+    TWO_DIGIT_YEAR,
     "%Y-%m-%d",
     "%d/%m/%Y",
     "%d-%m-%Y",
@@ -321,9 +325,12 @@ def parse_date(value: object) -> DateResult:
         text = value.strip()
         for fmt in TEXT_DATE_FORMATS:
             try:
-                return DateResult(dt.datetime.strptime(text, fmt).date(), from_text=True)
+                day = dt.datetime.strptime(text, fmt).date()
             except ValueError:
                 continue
+            if fmt == TWO_DIGIT_YEAR and day.year >= _EXCEL_CENTURY_SWITCH:
+                day = day.replace(year=day.year - 100)  # "12.11.64": 1964, as Excel reads it, not 2064
+            return DateResult(day, from_text=True)
     return DateResult(None)
 
 
