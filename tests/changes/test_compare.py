@@ -162,3 +162,16 @@ def test_a_row_typed_over_with_another_clients_is_still_deleted(tmp_path: Path) 
     after[INTERACTIONS][2][date] = "2026-03-04"
     changes = _compare(tmp_path, rows, after)
     assert sorted((c.kind, c.before_row, c.now_row) for c in changes.rows) == [(ADDED, None, 3), (DELETED, 3, None)]
+
+
+def test_an_order_typed_over_with_another_interaction_of_the_same_client_is_still_deleted(tmp_path: Path) -> None:
+    """The same row, the same client, but more than the key changed (an order become a call, its amount gone): one
+    interaction deleted and another added, which stops a refresh, not a row changed."""
+    rows = valid_rows("en")
+    kind, amount = _column(rows, INTERACTIONS, "Type"), _column(rows, INTERACTIONS, "Amount")
+    order = next(index for index, row in enumerate(rows[INTERACTIONS]) if row[kind] == "Order" and row[amount])
+    after = copy.deepcopy(rows)
+    after[INTERACTIONS][order][kind] = "Call out"
+    after[INTERACTIONS][order][amount] = None
+    changes = _compare(tmp_path, rows, after)
+    assert sorted(c.kind for c in changes.rows) == [ADDED, DELETED]

@@ -150,6 +150,11 @@ def test_values_are_read_for_the_kind_of_their_field() -> None:
         ("= 5", 1, 'expected a field name, found "="'),
         ("city = a and", 13, "expected a field name"),
         ("orders > abc", 10, '"abc" is not a number'),
+        (
+            "revenue > 1,500",
+            11,
+            '"1,500": a thousand or a fraction? Write it without the separator, or with two decimals',
+        ),
         ("last order < 32.13.2026", 14, '"32.13.2026" is not a date such as 31.12.2026'),
         ("block in (5, Gold)", 14, '"Gold" is not a block'),
         ("designation = Gone", 15, '"Gone" is none of VIP, Key, Lost'),

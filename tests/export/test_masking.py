@@ -87,15 +87,18 @@ def test_an_email_cell_without_an_address_shows_its_first_character() -> None:
     assert Masker("ru").mask(Kind.EMAIL, "officelogistik.ru") == "o***"
 
 
-def test_an_original_is_masked_only_where_it_stands_whole() -> None:
-    """A card number 0001 is not inside the ClientID C000001 or the Merge ID M0001 a report shows, nor a name inside a
-    longer word; where it stands whole it is masked."""
+def test_an_original_is_masked_where_it_begins_a_word_and_ends_no_number() -> None:
+    """A card number 0001 is not inside the ClientID C000001 or the Merge ID M0001 a report shows, an address ending
+    «д. 1» not inside «д. 147», a name not inside a longer word; a name followed by a case ending is masked."""
     masker = Masker("ru")
     masker.mask(Kind.CARD, "0001", "C000001")
     masker.mask(Kind.NAME, "Анна Петрова", "C000001")
-    assert (
-        masker.scrub("C000001") == "C000001" and masker.scrub("M0001: C000001 ← C000007") == "M0001: C000001 ← C000007"
-    )
+    masker.mask(Kind.TEXT, "ул. Октябрьская, д. 1", "C000001")
+    assert masker.scrub("C000001") == "C000001"
+    assert masker.scrub("M0001: C000001 ← C000007") == "M0001: C000001 ← C000007"
     assert masker.scrub("карта 0001, C000001") == "карта **01, C000001"
-    assert masker.scrub("Анна Петровастрова") == "Анна Петровастрова"
+    assert masker.scrub("Марианна Петрова") == "Марианна Петрова"
     assert masker.scrub("звонила Анна Петрова.") == "звонила Клиент 1."
+    masker.mask(Kind.COMPANY, "ИП Князев", "C000002")
+    assert masker.scrub("Счёт от ИП Князева") == "Счёт от ИП Клиент 2а"  # a case ending stays, the name does not
+    assert masker.scrub("соседка: ул. Октябрьская, д. 147") == "соседка: ул. Октябрьская, д. 147"

@@ -884,6 +884,13 @@ def test_a_column_without_a_header_is_named_by_its_letter_and_can_be_mapped(work
     assert phones["Зайцев Олег"] == "+7 916 111-22-33, +7 495 444-55-66"
 
 
+def test_a_headerless_column_is_never_named_like_a_header_of_the_file(tmp_path: Path) -> None:
+    """A file whose column B is headed "(C)" names its headerless column C "((C))": a mapping line names one column."""
+    source = tmp_path / "odd.csv"
+    source.write_text("ФИО;(C);;Email\nЗайцев Олег;заметка;+7 495 444-55-66;oleg@x.ru\n", encoding="utf-8")
+    assert read_source(source).headers == ("ФИО", "(C)", "((C))", "Email")
+
+
 def test_headers_mapped_to_name_by_the_mapping_file_are_joined_in_its_order(workbook: Path, tmp_path: Path) -> None:
     source = tmp_path / "own.csv"
     source.write_text("Имя клиента;Фамилия клиента;Тел\nОльга;Белова;+7 916 555-00-11\n", encoding="utf-8")

@@ -432,3 +432,54 @@ def test_a_client_id_on_two_rows_is_refused_with_the_file_untouched(workbook: Pa
         "другим строкам собственные ID или очистите их; ничего не изменено\n"
     )
     assert digest(workbook) == before
+
+
+def test_a_dropdown_cell_or_list_item_that_mentions_the_person_is_cleared_a_coinciding_list_value_is_kept(
+    workbook: Path,
+) -> None:
+    """Another client's Source typed as free text with the person's phone, and a Sources item of Settings naming them,
+    are the person's data: cleared. A contact of the person named exactly like a manager leaves that manager's name
+    on Settings and in every Manager cell: a list value that coincides with a value of theirs is the business's."""
+    name, _, _, phone = person_values(workbook, CLIENT)
+    book = openpyxl.load_workbook(workbook)
+    clients, settings = book["Клиенты"], book["Настройки"]
+    header = [cell.value for cell in clients[1]]
+    source, manager = header.index("Источник") + 1, header.index("Менеджер") + 1
+    other = _client_row(clients, "C000020")
+    clients.cell(other, source, f"Рекомендация {name}, {phone}")
+    settings_header = [cell.value for cell in settings[1]]
+    sources_column = settings_header.index("Источники") + 1
+    list_row = next(row for row in range(2, settings.max_row + 2) if settings.cell(row, sources_column).value is None)
+    settings.cell(list_row, sources_column, f"От {name}")
+    a_manager = str(clients.cell(other, manager).value)
+    book["Контакты"].append([CLIENT, a_manager])
+    book.save(workbook)
+
+    result = forget_clients(workbook, [CLIENT], today=TODAY)
+
+    assert not result.left
+    saved = openpyxl.load_workbook(workbook)
+    assert saved["Клиенты"].cell(other, source).value is None
+    assert saved["Настройки"].cell(list_row, sources_column).value is None
+    assert saved["Клиенты"].cell(other, manager).value == a_manager
+    managers = [cell.value for row in saved["Настройки"].iter_rows() for cell in row]
+    assert a_manager in managers
+
+
+def test_report_rows_of_the_erased_client_go_even_when_its_name_is_one_word(workbook: Path) -> None:
+    """A client typed by surname alone: the surname is looked for only as a whole cell, but every report sheet that
+    shows the client's ClientID is rebuilt or removed, so ABC and the Agenda no longer show it."""
+    book = openpyxl.load_workbook(workbook)
+    clients = book["Клиенты"]
+    clients.cell(_client_row(clients, CLIENT), 2, "Князев")
+    book.save(workbook)
+    refresh_workbook(workbook, today=TODAY)
+
+    result = forget_clients(workbook, [CLIENT], today=TODAY)
+
+    assert not result.left
+    saved = openpyxl.load_workbook(workbook, read_only=True)
+    for sheet in saved.worksheets:
+        if sheet.title.startswith("▸") and sheet.title != "▸ Журнал удалений":
+            cells = [str(value) for row in sheet.iter_rows(values_only=True) for value in row if value is not None]
+            assert "Князев" not in cells, sheet.title

@@ -231,7 +231,8 @@ def test_computed_columns_join_the_table_with_marked_headers(tmp_path: Path) -> 
 
 def test_a_table_of_the_users_beside_the_data_does_not_take_the_computed_columns(tmp_path: Path) -> None:
     """A small table of the user's right of the Clients table (a sales plan at W1:X6), whose last column the computed
-    columns follow: it keeps its range, columns and filter; only the table that starts in column A takes columns."""
+    columns follow: it keeps its range, columns and filter; only the table holding the data (ClientID) takes
+    columns."""
     base = client_base(tmp_path / "base.xlsx")
     book = openpyxl.load_workbook(base)
     sheet = book[CLIENTS]
@@ -247,13 +248,40 @@ def test_a_table_of_the_users_beside_the_data_does_not_take_the_computed_columns
     before = table(base, plan_part)
     after_plan = column_letter(beside + 2)
     target = tmp_path / "out.xlsx"
-    edit = SheetEdit(CLIENTS, set_cells={f"{after_plan}1": "Orders", f"{after_plan}2": 1}, computed_header=[after_plan])
+    edit = SheetEdit(
+        CLIENTS,
+        set_cells={f"{after_plan}1": "Orders", f"{after_plan}2": 1},
+        computed_header=[after_plan],
+        data_column="A",
+    )
 
     write_workbook(base, target, edits=[edit])
 
     assert table(target, plan_part) == before
-    assert table(target)[0] == table(base)[0]  # the Clients table, which the column does not follow, stays too
     assert openpyxl.load_workbook(target)[CLIENTS][f"{after_plan}1"].value == "Orders"
+
+
+def test_the_data_table_takes_the_computed_columns_wherever_it_starts(tmp_path: Path) -> None:
+    """A Clients table that starts in column B (column A left as a margin) still takes the columns written just
+    right of it, as the one that starts in A does."""
+    source = client_base(tmp_path / "base.xlsx")
+    book = openpyxl.load_workbook(source)
+    sheet = book[CLIENTS]
+    sheet.insert_cols(1)
+    [data] = sheet.tables.values()
+    data.ref = f"B1:{column_letter(LAST + 1)}7"
+    data.autoFilter.ref = data.ref
+    book.save(source)
+    target = tmp_path / "out.xlsx"
+    after = column_letter(LAST + 2)
+    edit = SheetEdit(
+        CLIENTS, set_cells={f"{after}1": "Orders", f"{after}2": 1}, computed_header=[after], data_column="B"
+    )
+
+    write_workbook(source, target, edits=[edit])
+
+    ref, columns = table(target)
+    assert ref == f"B1:{after}7" and columns[-1][1] == "Orders"
 
 
 def test_appended_rows_extend_the_table_and_look_like_the_row_above(tmp_path: Path) -> None:

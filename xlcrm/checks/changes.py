@@ -8,8 +8,8 @@ Rows are compared by content, wherever they are: a sorted sheet holds the same r
 cells become one 64-bit hash (pandas hashing, column by column, one Python call per distinct value and none per
 cell), so a million interactions are compared in about a second. The rows left on either side are then paired by a
 key (a client by its ClientID, an interaction by its date, client and type, a contract by its ContractID, …) and
-such a pair is a changed row; an interaction or contact left on both sides at the same row for the same client is
-one too (its key corrected in place); what is still left was added or deleted.
+such a pair is a changed row; an interaction or contact left on both sides at the same row for the same client, with
+only its key changed, is one too (its date or type corrected in place); what is still left was added or deleted.
 """
 
 from __future__ import annotations
@@ -51,8 +51,8 @@ PAIRING_KEYS: dict[str, tuple[str, ...]] = {
 
 
 # The sheets whose rows have no ID of their own: a row left unpaired on both sides at the same Excel row, with the same
-# ClientID, is one row edited in place (see ``_changes``). A client or a contract is paired by its ID alone: another
-# client typed over a row is a client deleted.
+# ClientID and only its key changed, is one row edited in place (see ``_changes``). A client or a contract is paired
+# by its ID alone: another client typed over a row is a client deleted.
 PAIRED_IN_PLACE = frozenset({schema.CONTACTS.key, schema.INTERACTIONS.key})
 
 
@@ -362,7 +362,8 @@ def _changes(
     paired_old, paired_new = gone[pairs[0]], new[pairs[1]]
     if spec.key in PAIRED_IN_PLACE:
         # A row whose key itself was corrected (an interaction's date or type) is left over on both sides: at the
-        # same row, for the same client, it is that row changed, not one deleted and another added.
+        # same row, for the same client, with nothing else changed, it is that row changed, not one deleted and
+        # another added.
         old_left, new_left = _without(gone, paired_old), _without(new, paired_new)
         in_place = _pairs(
             _in_place_keys(before, old_left),
@@ -370,8 +371,15 @@ def _changes(
             before.has_any(key_headers, old_left),
             after.has_any(key_headers, new_left),
         )
-        paired_old = np.concatenate([paired_old, old_left[in_place[0]]])
-        paired_new = np.concatenate([paired_new, new_left[in_place[1]]])
+        old_place, new_place = old_left[in_place[0]], new_left[in_place[1]]
+        # Only the key may differ: a row typed over with another interaction of the client (an order become a call,
+        # its amount gone) is still one row deleted and one added, which stops a refresh.
+        others = [header for header in headers if header not in key_headers]
+        same = np.ones(len(old_place), dtype=bool)
+        for header in others:
+            same &= before.cell_hashes(header, old_place) == after.cell_hashes(header, new_place)
+        paired_old = np.concatenate([paired_old, old_place[same]])
+        paired_new = np.concatenate([paired_new, new_place[same]])
     # Which columns each pair differs in, a column at a time over all the pairs.
     differs = [before.cell_hashes(header, paired_old) != after.cell_hashes(header, paired_new) for header in headers]
     changes = [

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from xlcrm import schema
-from xlcrm.checks.normalize import parse_amount, parse_date
+from xlcrm.checks.normalize import is_ambiguous_amount, parse_amount, parse_date
 from xlcrm.errors import UsageError
 from xlcrm.messages import Message, t
 
@@ -490,6 +490,14 @@ class _Parser:
         kind = subject.kind
         if kind is FieldKind.NUMBER:
             number = parse_amount(text).amount
+            if number is None and is_ambiguous_amount(text):
+                raise self.fail(
+                    t(
+                        '"{value}": a thousand or a fraction? Write it without the separator, or with two decimals',
+                        value=text,
+                    ),
+                    where,
+                )
             if number is None:
                 raise self.fail(t('"{value}" is not a number', value=text), where)
             return number

@@ -151,15 +151,15 @@ def _header(key: str, locale: str) -> str:
     return schema.label("block", locale) if key == "block" else schema.CLIENTS.column(key).name(locale)
 
 
-# Text a spreadsheet opening the CSV would run as a formula: "=…", "@…", and "+" or "-" before anything but a digit,
-# a space or a bracket ("+7 916 …" is a phone, "-5" a number). A client typed as =HYPERLINK("http://…") would be a
-# link in the manager's spreadsheet.
-_FORMULA_LIKE = re.compile(r"[=@]|[+-][^\d\s(]")
+# Text a spreadsheet opening the CSV would run as a formula: "=…", and "+", "-" or "@" before a letter when a
+# bracket, "!" or "|" follows (a function call, a reference, a command): =HYPERLINK("http://…") typed as a client's
+# name would be a link in the manager's spreadsheet. A phone "+7 916 …", a company "@Home", a name "-Ольга-" are not.
+_FORMULA_LIKE = re.compile(r"=|[+\-@][^\d\s(+\-].*[(!|]", re.DOTALL)
 
 
 def csv_cell(text: str) -> str:
     """``text`` as a CSV cell that a spreadsheet shows as the text it is: one that would start a formula gets an
-    apostrophe first, which Excel and LibreOffice take as "this is text" (OWASP's advice for CSV files)."""
+    apostrophe first, which Excel takes as "this is text" (OWASP's advice for CSV files; LibreOffice shows it)."""
     return "'" + text if _FORMULA_LIKE.match(text) else text
 
 

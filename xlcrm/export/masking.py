@@ -163,9 +163,7 @@ class Masker:
             return self._replaced[value]
         if self._search is None:
             searched = [text for text in self._replaced if len(text) <= _LONGEST_SEARCHED]
-            # Each original as a whole: a card number 0001 is not inside the ClientID C000001, nor a name inside a
-            # longer word.
-            self._search = re.compile(rf"(?<!\w)(?:{_any_of(searched)})(?!\w)") if searched else re.compile(r"(?!x)x")
+            self._search = _originals_search(searched)
             self._scrubbed.clear()
         if value not in self._scrubbed:
             self._scrubbed[value] = mask_text(self._search.sub(lambda match: self._replaced[match.group(0)], value))
@@ -237,6 +235,17 @@ def _birth_year(value: CellValue) -> dt.date | None:
         return dt.date(value.year, BIRTHDAY_MONTH, BIRTHDAY_DAY)
     year = _YEAR.search(as_text(value))
     return dt.date(int(year.group(0)), BIRTHDAY_MONTH, BIRTHDAY_DAY) if year else None
+
+
+def _originals_search(texts: list[str]) -> re.Pattern[str]:
+    """A pattern that finds each of ``texts`` where it begins a word or a number and does not run on into a longer
+    number: a name in «ИП Князева» (a case ending may follow), not a card number 0001 inside the ClientID C000001 or
+    the Merge ID M0001, nor an address ending «д. 1» inside «д. 147»."""
+    by_digit = [text for text in texts if text[:1].isdigit()]
+    others = [text for text in texts if not text[:1].isdigit()]
+    parts = [rf"(?<!\w)(?:{_any_of(by_digit)})"] if by_digit else []
+    parts += [rf"(?<![^\W\d_])(?:{_any_of(others)})"] if others else []
+    return re.compile("(?:" + "|".join(parts) + r")(?!\d)") if parts else re.compile(r"(?!x)x")
 
 
 def _any_of(texts: list[str]) -> str:

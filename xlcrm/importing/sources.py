@@ -287,11 +287,20 @@ def _table(
     # A column with values but no header is named by its letter, "(C)": the mapping then lists it as not imported
     # (or a mapping file imports it), where a column without a name would go unmentioned.
     headers = tuple(
-        f"({column_letter(index)})" if not header and any(not is_blank(row[index]) for row in rows) else header
+        _letter_name(index, headers) if not header and any(not is_blank(row[index]) for row in rows) else header
         for index, header in enumerate(headers)
     )
     _check_cell_lengths(path, headers, rows, numbers)
     return SourceTable(path, kind, headers, rows, numbers, **details)
+
+
+def _letter_name(index: int, headers: Sequence[str]) -> str:
+    """The name of the headerless column at ``index``: its letter in brackets, "(C)", in more brackets while a header
+    of the file is written so (a mapping file line must name one column)."""
+    name = f"({column_letter(index)})"
+    while name in headers:
+        name = f"({name})"
+    return name
 
 
 def _check_cell_lengths(

@@ -282,6 +282,7 @@ def _work_out(
         computed_header=computed.letters,
         column_widths=computed.widths,
         number_formats=computed.number_formats,
+        data_column=clients.letters.get("client_id"),
     )
     # Clients' edit is final now: a big workbook's is written meanwhile, with the styles of the reports, which the
     # save adds first.

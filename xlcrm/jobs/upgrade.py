@@ -411,6 +411,7 @@ def _plan_columns(data: WorkbookData, sheet: SheetData, plan: _Plan) -> None:
             cell_styles={f"{letter}1": look for letter in letters} if look is not None else {},
             new_dropdowns=checks,
             column_formats=formats,
+            data_column=next(iter(sheet.letters.values()), None),
         )
     )
 

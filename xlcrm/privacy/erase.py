@@ -15,8 +15,8 @@ that holds one of the person's values is cleared like any other cell, below). Th
 client took part in (its rows copy the client's), the Duplicates sheet every row naming the client, Block history
 its rows; any other cell of a user sheet that still shows one of the person's values (a colleague's comment with
 their phone, a sheet of the user's) is cleared, except formulas, which compute again from the cleared cells, and the
-business's own columns (Settings, ClientIDs, the columns filled from its lists). A value another client holds too,
-or holds within one of theirs, is theirs as well and is kept; a ClientID on two rows is refused. Report
+values of the workbook's lists (a contact named like a manager). A value another client holds too, or holds within
+one of theirs, is theirs as well and is kept; a ClientID on two rows is refused. Report
 sheets that still show a value are left to the job (refresh's reports are rebuilt, others removed).
 """
 
@@ -30,6 +30,7 @@ from pathlib import Path
 from xlcrm import schema
 from xlcrm.checks.erased import erased_name, is_erased
 from xlcrm.checks.normalize import as_text, is_blank
+from xlcrm.checks.settings import read_settings
 from xlcrm.dedupe.keys import company_name
 from xlcrm.dedupe.merge_log import (
     DuplicatesContent,
@@ -159,6 +160,7 @@ def plan_erasure(
     erasure = Erasure(erasing, already, list(people.values()))
     erasure.merged_ids = sorted(_merged_into(log, set(ids)) - set(ids))
     erasure.shared = _keep_shared(data, clients, people.values(), set(ids))
+    _keep_listed(data, people.values())
     _erase_clients(erasure, data, clients, {client_id: rows.get(client_id, []) for client_id in erasing})
     _erase_contacts(erasure, data, set(erasing))
     for spec, columns in CLEARED_COLUMNS:
@@ -193,6 +195,17 @@ def _keep_shared(
                 person.phones.discard(phone)
                 shared.append((person.client_id, owner))
     return shared
+
+
+def _keep_listed(data: WorkbookData, people: Iterable[PersonValues]) -> None:
+    """Take out of ``people`` the values that are whole items of the workbook's lists (Managers, Sources …): a
+    contact named like a manager leaves the manager's name on Settings and in every Manager cell. A cell that only
+    mentions the person (a Source typed with their name and phone) is still found by their other values."""
+    settings, _ = read_settings(data)
+    for person in people:
+        person.texts = {
+            text for text in person.texts if not any(settings.allows(key, text) for key in schema.LIST_SOURCES)
+        }
 
 
 def _owners(sheet: SheetData, ids: set[str], texts: set[str], phones: set[str]) -> dict[str, str]:
@@ -409,10 +422,12 @@ def _rewrite_reports(erasure: Erasure, data: WorkbookData, ids: set[str], log: M
 
 def _clear_other_cells(erasure: Erasure, data: WorkbookData, cards: Collection[str]) -> None:
     """Every other cell of a user sheet that shows one of the values: cleared, unless a formula (it computes
-    again); report sheets that show one, or a cell that is one of the erased ``cards`` (▸ Problems names a card
+    again); report sheets that show one, an erased ClientID or one of the erased ``cards`` (▸ Problems names a card
     number of the wrong length), are noted for the job."""
     matcher = Matcher(erasure.people)
-    if not matcher and not cards:
+    # A report row keyed by an erased ClientID shows the client (a name the search may not find alone, a surname).
+    shown_whole = set(cards) | set(erasure.client_ids)
+    if not matcher and not shown_whole:
         return
     handled, deleted = _handled_cells(erasure)
     rewritten = {schema.fold(spec.name(locale)) for spec in REWRITTEN_REPORTS for locale in schema.LOCALES}
@@ -421,41 +436,21 @@ def _clear_other_cells(erasure: Erasure, data: WorkbookData, cards: Collection[s
             continue
         found = cells_holding(rows, matcher)
         if sheet.startswith(schema.REPORT_MARKER):
-            if found or _shows_card(rows, cards):
+            if found or _shows_whole(rows, shown_whole):
                 erasure.showing_reports.append(sheet)
             continue
         if not found:
             continue
         done, gone = handled.get(sheet.casefold(), set()), deleted.get(sheet.casefold(), set())
-        kept = _business_columns(sheet, rows)
         by_column: dict[int, list[int]] = {}
         for row, column in found:
-            if (row, column) not in done and row not in gone and column not in kept:
+            if (row, column) not in done and row not in gone:
                 by_column.setdefault(column, []).append(row)
         cells: dict[str, CellValue] = {}
         for column, rows_found in by_column.items():
             formulas = rows_with_formula(data.path, sheet, rows_found, column)
             cells.update({f"{column_letter(column)}{row}": None for row in rows_found if row not in formulas})
         _add_cleared(erasure, sheet, cells)
-
-
-def _business_columns(sheet: str, rows: Sequence[Sequence[object]]) -> set[int]:
-    """The 0-based columns of the sheet ``sheet`` (whose rows are ``rows``) that hold the business's own values, never
-    cleared for showing a person's: every column of Settings (the lists behind the dropdowns, the thresholds), and on
-    the other sheets of the schema the ClientIDs and the columns filled from those lists (a Manager named like a
-    client's contact is still the manager)."""
-    spec = next((spec for spec in schema.USER_SHEETS if schema.find_sheet_name(spec, [sheet]) is not None), None)
-    if spec is None or not rows:
-        return set()
-    header = rows[0]
-    if spec is schema.SETTINGS:
-        return set(range(max(len(row) for row in rows)))
-    columns = {index: schema.match_column(spec, value) for index, value in enumerate(header)}
-    return {
-        index
-        for index, column in columns.items()
-        if column is not None and (column.kind is schema.Kind.CHOICE or column.key == "client_id")
-    }
 
 
 def _card_numbers(clients: SheetData, rows: Iterable[int]) -> set[str]:
@@ -466,10 +461,12 @@ def _card_numbers(clients: SheetData, rows: Iterable[int]) -> set[str]:
     return {as_text(cell).strip() for cell in cells if not is_blank(cell)}
 
 
-def _shows_card(rows: Sequence[Sequence[object]], cards: Collection[str]) -> bool:
-    """Whether a cell of ``rows`` is one of ``cards`` whole (a card number is digits: found inside a longer number
-    it would be another number, an INN or an amount)."""
-    return bool(cards) and any(not is_blank(value) and as_text(value).strip() in cards for row in rows for value in row)
+def _shows_whole(rows: Sequence[Sequence[object]], values: Collection[str]) -> bool:
+    """Whether a cell of ``rows`` is one of ``values`` whole: an erased ClientID, or a card number (digits: found
+    inside a longer number it would be another number, an INN or an amount)."""
+    return bool(values) and any(
+        not is_blank(value) and as_text(value).strip() in values for row in rows for value in row
+    )
 
 
 def _handled_cells(erasure: Erasure) -> tuple[dict[str, set[tuple[int, int]]], dict[str, set[int]]]:

@@ -2,11 +2,12 @@
 
 A person is known by the values xlcrm holds of them (``PersonValues``): names, a sole trader's company, e-mails,
 INN, addresses, phone numbers. A phone is looked for by its ten national digits with any separators between them,
-so ``+7 916 123-45-67``, ``8(916)1234567`` and ``79161234567`` are all found, not followed by another digit; every
-other value case-insensitively as written, as a whole: not inside a longer word or number, so the address
-«ул. Октябрьская, д. 1» is not found in «ул. Октябрьская, д. 147». Values shorter than ``MIN_TEXT`` characters, and
-a lone word without a digit or an «@» (a first name, a surname, a city), are not looked for: they would be found in
-other people's cells.
+so ``+7 916 123-45-67``, ``8(916)1234567`` and ``79161234567`` are all found, not followed by another digit. Every
+other value is found case-insensitively where it begins a word or a number and does not run on into a longer number:
+«ИП Князева» and «ИНН7822697475» hold «ИП Князев» and «7822697475», but «ул. Октябрьская, д. 147» does not hold «ул.
+Октябрьская, д. 1», nor C000001 the card number 0001. A lone word without a digit or an «@» (a first name, a
+surname, a city, which other people's cells hold too) is found only as a whole cell (or text of its own in a
+part's XML). Values shorter than ``MIN_TEXT`` characters are not looked for: they would be found everywhere.
 """
 
 from __future__ import annotations
@@ -62,9 +63,9 @@ class PersonValues:
     phones: set[str] = field(default_factory=set)  # national digits
 
     def add_text(self, value: object) -> None:
-        """Look for ``value`` too (blank and short values, and a lone word without a digit or «@», are left out)."""
+        """Look for ``value`` too (blank and short values are left out)."""
         text = as_text(value).strip()
-        if not is_blank(text) and len(text) >= MIN_TEXT and not _LONE_WORD.fullmatch(text):
+        if not is_blank(text) and len(text) >= MIN_TEXT:
             self.texts.add(text)
 
     def add_phones(self, value: object) -> None:
@@ -81,20 +82,36 @@ class PersonValues:
 
     def pattern(self) -> re.Pattern[str] | None:
         """One case-insensitive pattern that finds any of the values; None when there are none."""
-        # Each value as a whole, as ``Matcher`` finds it.
-        choices = [rf"(?<!\w){re.escape(text)}(?!\w)" for text in sorted(self.texts, key=len, reverse=True)]
-        choices += [_SEPARATORS.join(phone) + r"(?!\d)" for phone in sorted(self.phones)]
-        return re.compile("|".join(choices), re.IGNORECASE) if choices else None
+        # Each value where ``Matcher`` finds it: a lone word as the whole text of an XML element.
+        choices = [
+            rf"(?<=>){re.escape(text)}(?=<)" if is_lone_word(text) else _STARTS[text[0].isdigit()] + re.escape(text)
+            for text in sorted(self.texts, key=len, reverse=True)
+        ]
+        choices += [_SEPARATORS.join(phone) for phone in sorted(self.phones)]
+        return re.compile("(?:" + "|".join(choices) + r")(?!\d)", re.IGNORECASE) if choices else None
+
+
+def is_lone_word(text: str) -> bool:
+    """Whether ``text`` is one word without a digit or «@»: a first name, a surname or a city."""
+    return _LONE_WORD.fullmatch(text) is not None
+
+
+# Where a value may begin (see the module's docstring): a value starting with a digit not after a digit, any other
+# not after a letter.
+_STARTS = {True: r"(?<!\d)", False: r"(?<![^\W\d_])"}
+# Where a lone word stands alone: at the edges of a cell, of a row's cells joined, or of an XML element's text.
+_LONE_EDGES = ("", ">", "<", "\x1f")
 
 
 class Matcher:
     """Finds the values of some people in a text, fast enough for every part of a big workbook: each value is a
     plain substring of the text case-folded (a phone: of the text without separators), which no regular
-    expression of many alternatives matches as quickly."""
+    expression of many alternatives matches as quickly, then checked where it stands (see the module's docstring)."""
 
     def __init__(self, people: Iterable[PersonValues]):
         self.texts = sorted({text.casefold() for person in people for text in person.texts})
         self.phones = sorted({phone for person in people for phone in person.phones})
+        self._lone = {text for text in self.texts if is_lone_word(text)}
 
     def __bool__(self) -> bool:
         return bool(self.texts or self.phones)
@@ -102,10 +119,10 @@ class Matcher:
     def count(self, text: str) -> int:
         """How many times the values are found in ``text``, each as a whole (see the module's docstring)."""
         folded = text.casefold()
-        found = sum(_whole_occurrences(folded, value, digits=False) for value in self.texts if value in folded)
+        found = sum(_occurrences(folded, value, value in self._lone) for value in self.texts if value in folded)
         if self.phones and _DIGIT.search(text):
             digits = _SEPARATOR.sub("", text)
-            found += sum(_whole_occurrences(digits, phone, digits=True) for phone in self.phones if phone in digits)
+            found += sum(_occurrences(digits, phone, False, phone=True) for phone in self.phones if phone in digits)
         return found
 
     def found_in(self, value: object) -> bool:
@@ -115,18 +132,24 @@ class Matcher:
         return self.count(as_text(value)) > 0
 
 
-def _whole_occurrences(text: str, value: str, *, digits: bool) -> int:
-    """How many times ``value`` stands in ``text`` as a whole: with no letter or digit right before or after it, or,
-    for the ``digits`` of a phone, no digit right after it (they follow its +7 or 8, and «доб.» may follow them)."""
+def _occurrences(text: str, value: str, lone: bool, *, phone: bool = False) -> int:
+    """How many times ``value`` stands in ``text`` where it counts (see the module's docstring): never followed by a
+    digit; a ``lone`` word alone between the edges of a cell or element; a ``phone``'s digits after anything (its +7
+    or 8); any other value not after a digit when it begins with one, not after a letter when it begins with one."""
     count = 0
     start = text.find(value)
+    first_is_digit = value[:1].isdigit()
     while start >= 0:
         end = start + len(value)
+        before = text[start - 1] if start > 0 else ""
         after = text[end] if end < len(text) else ""
-        if digits:
-            count += not after.isdigit()
+        if lone:
+            stands = before in _LONE_EDGES and after in _LONE_EDGES
+        elif phone:
+            stands = True
         else:
-            count += not after.isalnum() and not (start > 0 and text[start - 1].isalnum())
+            stands = not (before.isdigit() if first_is_digit else before.isalpha())
+        count += stands and not after.isdigit()
         start = text.find(value, start + 1)
     return count
 

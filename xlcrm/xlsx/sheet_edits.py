@@ -95,6 +95,9 @@ class SheetEdit:
     # Column letter -> the number format of a column given its width here (see ``column_widths``), which cells
     # typed into it later take: "@" keeps the leading zeros of a card number typed in Excel.
     column_formats: Mapping[str, str] = field(default_factory=dict)
+    # A column letter of the sheet's data (its ClientID, say): only the table holding it takes the headers written
+    # just right of it; a small table of the user's beside the data never grows over xlcrm's columns.
+    data_column: str | None = None
 
     def cell_values(self) -> dict[tuple[int, int], CellValue | Formula]:
         """Every cell this edit sets, as (row, column index) -> value; a cell given twice is a ValueError."""
@@ -177,6 +180,7 @@ def combine_edits(edits: Sequence[SheetEdit]) -> list[SheetEdit]:
             new_dropdowns=[*before.new_dropdowns, *edit.new_dropdowns],
             column_formats={**before.column_formats, **edit.column_formats},
             replaced_validations=[*before.replaced_validations, *edit.replaced_validations],
+            data_column=before.data_column or edit.data_column,
         )
     return list(combined.values())
 

@@ -635,15 +635,17 @@ class UserSheetEdit:
     def _table_columns(
         self, table: etree._Element, columns: etree._Element, first_column: int, last_column: int, name: str
     ) -> int:
-        """Rename columns whose header is being written, and, for the table that starts in column A (the sheet's
-        data, which xlcrm's columns extend), add those written just right of it. Another table of the user's (a
-        small one beside the data) never grows over xlcrm's columns."""
+        """Rename columns whose header is being written, and, for the table of the sheet's data (the one holding
+        the edit's ``data_column``, when it names one), add those written just right of it. Another table of the
+        user's (a small one beside the data) never grows over xlcrm's columns."""
         items = children(columns, "tableColumn")
         for offset, item in enumerate(items):
             header = self.headers.get(first_column + offset)
             if header is not None:
                 item.set("name", header)
-        while first_column == 0 and last_column + 1 in self.headers:
+        data = self.edit.data_column
+        grows = data is None or first_column <= column_index(data.strip().upper()) <= last_column
+        while grows and last_column + 1 in self.headers:
             last_column += 1
             ids = [number for item in items if (number := xml_number(item.get("id"))) is not None]
             column = etree.SubElement(columns, f"{{{NS_MAIN}}}tableColumn")
