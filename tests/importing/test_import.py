@@ -891,6 +891,22 @@ def test_a_headerless_column_is_never_named_like_a_header_of_the_file(tmp_path: 
     assert read_source(source).headers == ("ФИО", "(C)", "((C))", "Email")
 
 
+def test_a_csv_whose_first_line_names_its_delimiter_as_excel_reads_it(workbook: Path, tmp_path: Path) -> None:
+    """Excel writes and reads a first line "sep=;" that names the delimiter: it is no header row, and the records
+    below it are imported (before, "sep=" became the only header and every record was skipped, with exit 0)."""
+    source = tmp_path / "excel.csv"
+    source.write_bytes('sep=,\r\nФИО,Телефон\r\n"Зайцев, Олег",+7 916 111-22-33\r\n'.encode("utf-8-sig"))
+    table = read_source(source)
+    assert (table.delimiter, table.headers, table.rows, table.row_numbers) == (
+        ",",
+        ("ФИО", "Телефон"),
+        (("Зайцев, Олег", "+7 916 111-22-33"),),
+        (3,),
+    )
+    result = import_rows(source, workbook, today=TODAY, save=SaveOptions(keep_backups=0))
+    assert [(record.source_row, record.outcome) for record in result.records] == [(3, ADDED)]
+
+
 def test_headers_mapped_to_name_by_the_mapping_file_are_joined_in_its_order(workbook: Path, tmp_path: Path) -> None:
     source = tmp_path / "own.csv"
     source.write_text("Имя клиента;Фамилия клиента;Тел\nОльга;Белова;+7 916 555-00-11\n", encoding="utf-8")

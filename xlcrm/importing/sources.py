@@ -6,8 +6,9 @@ names an HTML table ``.xls``, and people rename CSV files. Workbooks (.xlsx,
 anything. Text is decoded as UTF-8 (with or without a byte order mark), UTF-16
 (Excel's "Unicode text", with or without a mark), or else in the Cyrillic
 code page it reads as Russian in: cp1251 (Windows, Russian Excel) or KOI8-R
-(older Unix and mail exports); a CSV's delimiter is the one of ``;``, ``,`` and
-tab that splits its lines most consistently.
+(older Unix and mail exports); a CSV's delimiter is the one its first line names
+as Excel's ``sep=;`` does, or else the one of ``;``, ``,`` and tab that splits its
+lines most consistently.
 
 The first row holding anything is the header row; every later non-blank row
 is a record, kept with its row number in the source for messages.
@@ -38,6 +39,8 @@ from xlcrm.xlsx.report_sheet import MAX_CELL_TEXT
 from xlcrm.xlsx.zip_writer import ZIP_MAGIC
 
 CSV_DELIMITERS = (";", ",", "\t")
+# Excel's first line naming a CSV's delimiter.
+_SEP_LINE = re.compile(r"sep=(.)", re.IGNORECASE)
 # Lines looked at to choose a CSV delimiter.
 _SNIFF_LINES = 50
 
@@ -376,11 +379,15 @@ def _read_workbook(path: Path, checked: bool) -> SourceTable:
 
 
 def _read_csv(path: Path, text: str, encoding: str) -> SourceTable:
-    delimiter = sniff_delimiter(text)
+    # Excel reads a first line "sep=;" as the delimiter to use, not as a row: so does xlcrm.
+    directive = _SEP_LINE.fullmatch(text.split("\n", 1)[0].rstrip("\r"))
+    delimiter = directive.group(1) if directive else sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows: list[tuple[int, list[object]]] = []
     try:
         for cells in reader:
+            if directive and reader.line_num == 1:
+                continue
             # The number of the line the record ends on is known; a quoted value may have spanned several.
             rows.append((reader.line_num, list(cells)))
     except csv.Error as exc:
